@@ -1,0 +1,53 @@
+# Thin wrappers around Meson, pytest and the benchmark scripts. See README.md.
+BUILD    ?= build
+ASAN     ?= build-asan
+RELEASE  ?= build-release
+PYTHON   ?= /usr/bin/python3
+DATA     ?= oorkonde-data
+LEARNERS ?= 300
+PYTEST   := $(PYTHON) -m pytest -q -p no:cacheprovider
+
+.PHONY: all deps build run check unit e2e sanitize bench fuzz clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=debugoptimized
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+run: build
+	@if [ ! -d "$(DATA)" ]; then $(BUILD)/src/cli/oorkonde --data "$(DATA)" init; fi
+	$(BUILD)/src/cli/oorkonde --data "$(DATA)" demo --learners $(LEARNERS)
+
+unit: build
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+e2e: build
+	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde $(PYTEST) tests/e2e
+
+check: unit e2e
+
+$(ASAN)/build.ninja:
+	CC=clang meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+sanitize: deps $(ASAN)/build.ninja
+	ninja -C $(ASAN)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+		meson test -C $(ASAN) --suite unit --print-errorlogs
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+		OORKONDE_BIN=$(CURDIR)/$(ASAN)/src/cli/oorkonde OK_SANITIZED=1 $(PYTEST) tests/e2e
+
+$(RELEASE)/build.ninja:
+	meson setup $(RELEASE) --buildtype=release -Dtests=false
+
+bench: deps $(RELEASE)/build.ninja
+	ninja -C $(RELEASE)
+	OORKONDE_BIN=$(CURDIR)/$(RELEASE)/src/cli/oorkonde bench/run
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(RELEASE)
