@@ -1,0 +1,92 @@
+/* Unit tests for strict UTF-8 validation: every boundary of RFC 3629. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "io/utf8.h"
+
+static bool valid(const char *s)
+{
+	return utf8_valid(s, strlen(s));
+}
+
+static void accepts_text(void **state)
+{
+	(void)state;
+	assert_true(utf8_valid(NULL, 0));
+	assert_true(valid(""));
+	assert_true(valid("plain ASCII, long enough to take the eight-byte path twice"));
+	assert_true(valid("Łukasz Müller-Dağ"));
+	assert_true(valid("日本語のテキスト"));
+	assert_true(valid("\xF0\x9F\x8E\x93 graduate"));
+	assert_true(utf8_valid("a\0b", 3)); /* NUL is UTF-8; callers refuse it themselves */
+}
+
+static void accepts_the_boundaries(void **state)
+{
+	(void)state;
+	assert_true(valid("\x7F"));
+	assert_true(valid("\xC2\x80"));         /* U+0080 */
+	assert_true(valid("\xDF\xBF"));         /* U+07FF */
+	assert_true(valid("\xE0\xA0\x80"));     /* U+0800 */
+	assert_true(valid("\xED\x9F\xBF"));     /* U+D7FF */
+	assert_true(valid("\xEE\x80\x80"));     /* U+E000 */
+	assert_true(valid("\xEF\xBF\xBF"));     /* U+FFFF */
+	assert_true(valid("\xF0\x90\x80\x80")); /* U+10000 */
+	assert_true(valid("\xF4\x8F\xBF\xBF")); /* U+10FFFF */
+}
+
+static void refuses_overlongs(void **state)
+{
+	(void)state;
+	assert_false(valid("\xC0\x80"));
+	assert_false(valid("\xC1\xBF"));
+	assert_false(valid("\xE0\x80\x80"));
+	assert_false(valid("\xE0\x9F\xBF"));
+	assert_false(valid("\xF0\x80\x80\x80"));
+	assert_false(valid("\xF0\x8F\xBF\xBF"));
+}
+
+static void refuses_surrogates_and_beyond(void **state)
+{
+	(void)state;
+	assert_false(valid("\xED\xA0\x80"));     /* U+D800 */
+	assert_false(valid("\xED\xBF\xBF"));     /* U+DFFF */
+	assert_false(valid("\xF4\x90\x80\x80")); /* U+110000 */
+	assert_false(valid("\xF5\x80\x80\x80"));
+	assert_false(valid("\xFE"));
+	assert_false(valid("\xFF"));
+}
+
+static void refuses_broken_sequences(void **state)
+{
+	(void)state;
+	assert_false(valid("\x80"));
+	assert_false(valid("abc\xBF"));
+	assert_false(valid("\xC3")); /* truncated at the end */
+	assert_false(valid("\xE2\x82"));
+	assert_false(valid("\xF0\x9F\x8E"));
+	assert_false(valid("\xC3(")); /* bad continuation */
+	assert_false(valid("\xE2\x28\xA1"));
+	assert_false(valid("\xF0\x9F\x8E("));
+	assert_false(valid("12345678\xE9t\xE9")); /* Latin-1 after the fast path */
+	/* the length is the truth, not the NUL */
+	assert_false(utf8_valid("\xC3\xA9", 1));
+	assert_true(utf8_valid("\xC3\xA9", 2));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(accepts_text),
+	        cmocka_unit_test(accepts_the_boundaries),
+	        cmocka_unit_test(refuses_overlongs),
+	        cmocka_unit_test(refuses_surrogates_and_beyond),
+	        cmocka_unit_test(refuses_broken_sequences),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
