@@ -1,14 +1,105 @@
-/* The oorkonde command: parses the subcommand and hands over to its handler. */
+/* The oorkonde command: global options, then the subcommand's handler. */
+#include "cli/cli.h"
 #include "ok_version.h"
 
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+static const struct cli_command commands[] = {
+        {"init", "create a data folder (database, keys, configuration)", cmd_init},
+        {"demo", "seed the demo dataset (idempotent)", cmd_demo},
+        {"institution", "add an institution and print its API key", cmd_institution},
+        {"import", "register results from a CSV file", cmd_import},
+        {"achievements", "show a learner and everything registered for them", cmd_achievements},
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: oorkonde [--data DIR] COMMAND [OPTIONS]\n\n"
+	           "A digital student-data depository.\n\nCommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+	        "\nOptions:\n"
+	        "  --data DIR     the data folder (default: $OORKONDE_DATA, else ./oorkonde-data)\n"
+	        "  --version      print the version\n"
+	        "  --help         print this help\n\n"
+	        "Run 'oorkonde COMMAND --help' for a command's options.\n");
+}
+
+/* Takes --data DIR / --data=DIR out of argv wherever it stands before "--". */
+static int take_data_option(int *argc, char **argv, const char **data)
+{
+	int i, j;
+
+	for (i = 1; i < *argc; i++) {
+		int used = 0;
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--data") == 0) {
+			if (i + 1 >= *argc)
+				return -1;
+			*data = argv[i + 1];
+			used = 2;
+		} else if (strncmp(argv[i], "--data=", 7) == 0) {
+			*data = argv[i] + 7;
+			used = 1;
+		}
+		if (used) {
+			for (j = i; j + used <= *argc; j++)
+				argv[j] = argv[j + used];
+			*argc -= used;
+			i--;
+		}
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("oorkonde %s\n", OK_VERSION);
-		return 0;
+	struct cli c = {0};
+	char prog[64];
+	const char *env;
+	size_t i;
+
+	/* Everything oorkonde writes (database, keys, error files) is for its owner only. */
+	umask(077);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "oorkonde: cannot initialise libsodium\n");
+		return EXIT_FAILED;
 	}
-	return 0;
+	env = getenv("OORKONDE_DATA");
+	c.data_dir = env && env[0] ? env : "./oorkonde-data";
+	c.prog = "oorkonde";
+	if (take_data_option(&argc, argv, &c.data_dir) != 0)
+		return cli_usage_error(&c, "--data needs a folder");
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_FAILED;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("oorkonde %s\n", OK_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			snprintf(prog, sizeof(prog), "oorkonde %s", commands[i].name);
+			c.prog = prog;
+			optind = 1;
+			return commands[i].run(&c, argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "oorkonde: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_FAILED;
 }

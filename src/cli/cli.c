@@ -1,0 +1,74 @@
+/* Helpers shared by the subcommands (see cli.h). */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+void cli_print_error(const struct cli *c, const struct ok_error *err)
+{
+	fprintf(stderr, "%s: ", c->prog);
+	if (err->file[0] && err->line)
+		fprintf(stderr, "%s:%zu: ", err->file, err->line);
+	else if (err->file[0])
+		fprintf(stderr, "%s: ", err->file);
+	if (err->field[0] && !strstr(err->message, err->field))
+		fprintf(stderr, "%s: ", err->field);
+	fprintf(stderr, "%s\n", err->message[0] ? err->message : ok_strerror(err->code));
+}
+
+int cli_usage_error(const struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", c->prog);
+	return EXIT_FAILED;
+}
+
+int cli_open(struct cli *c, struct depository *d)
+{
+	struct ok_error err;
+
+	ok_error_clear(&err);
+	if (depository_open(d, c->data_dir, &err) != 0) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	return getopt_long(argc, argv, shortopts, longopts, NULL);
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+void cli_format_credits(long centi, char out[32])
+{
+	if (centi < 0)
+		snprintf(out, 32, "-");
+	else if (centi % 100 == 0)
+		snprintf(out, 32, "%ld", centi / 100);
+	else if (centi % 10 == 0)
+		snprintf(out, 32, "%ld.%ld", centi / 100, (centi % 100) / 10);
+	else
+		snprintf(out, 32, "%ld.%02ld", centi / 100, centi % 100);
+}

@@ -1,0 +1,50 @@
+/* Shared parts of the oorkonde command: the context every subcommand gets, exit codes, and the
+ * helpers that print errors and open the data folder. Only cli/ prints. */
+#ifndef OK_CLI_CLI_H
+#define OK_CLI_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "registry/depository.h"
+
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_REJECTED = 1, /* ran, but some input was refused (rows rejected, credential invalid) */
+	EXIT_FAILED = 2,   /* usage error, unusable input, or the command could not run */
+};
+
+struct cli {
+	const char *data_dir;
+	const char *prog; /* "oorkonde import", for messages */
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(struct cli *c, int argc, char **argv);
+};
+
+/* Prints "oorkonde: FILE:LINE: field: message" (the parts that are known) to stderr. */
+void cli_print_error(const struct cli *c, const struct ok_error *err);
+/* Prints a usage problem and the hint to use --help; returns EXIT_FAILED. */
+int cli_usage_error(const struct cli *c, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+/* Opens the data folder, printing any error; returns 0 or EXIT_FAILED. */
+int cli_open(struct cli *c, struct depository *d);
+/* Parses the options of a subcommand with getopt_long; "h" / --help is handled by callers. */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* Writes s as a JSON string to f. */
+void cli_json_string(FILE *f, const char *s);
+/* Formats hundredths as "7.5" / "180" into out. */
+void cli_format_credits(long centi, char out[32]);
+
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_demo(struct cli *c, int argc, char **argv);
+int cmd_institution(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_achievements(struct cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,211 @@
+/* oorkonde import: register results from a CSV file, with a report and an errors file. */
+#include "cli/cli.h"
+#include "cli/progress.h"
+#include "registry/import.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char import_usage[] =
+        "Usage: oorkonde [--data DIR] import FILE.csv --institution CODE\n"
+        "                                 [--dry-run] [--strict] [--errors OUT.csv]\n\n"
+        "Registers study results and diplomas from a CSV file (see docs/formats.md); FILE may be\n"
+        "- for standard input. Rows are committed in batches: an interrupted import can be run\n"
+        "again and completes; rows already registered unchanged are left alone.\n\n"
+        "  --institution CODE  the institution the rows belong to\n"
+        "  --dry-run           check and count everything, store nothing\n"
+        "  --strict            store nothing if any row is rejected\n"
+        "  --errors OUT.csv    write the rejected rows with line, field and reason to OUT.csv\n"
+        "  --help              print this help\n\n"
+        "Exit status: 0 all rows accepted, 1 some rows rejected, 2 the file could not be used.\n";
+
+struct import_cli {
+	struct progress progress;
+	FILE *errors;
+	size_t shown; /* rejections printed to stderr */
+};
+
+static void csv_put(FILE *f, const char *s, size_t n)
+{
+	size_t i;
+
+	if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) &&
+	    !memchr(s, '\r', n)) {
+		fwrite(s, 1, n, f);
+		return;
+	}
+	fputc('"', f);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			fputc('"', f);
+		fputc(s[i], f);
+	}
+	fputc('"', f);
+}
+
+static void on_reject(void *ctx, const struct csv_row *row, const struct ok_error *e)
+{
+	struct import_cli *ic = ctx;
+	size_t i;
+
+	if (ic->shown < 20) {
+		progress_done(&ic->progress);
+		fprintf(stderr, "%s:%zu: %s%s%s\n", e->file, e->line,
+		        strstr(e->message, e->field) ? "" : e->field,
+		        strstr(e->message, e->field) ? "" : ": ", e->message);
+	} else if (ic->shown == 20) {
+		fprintf(stderr, "(more rejected rows: see the summary%s)\n",
+		        ic->errors ? " and the errors file" : "; use --errors FILE for all");
+	}
+	ic->shown++;
+	if (!ic->errors)
+		return;
+	fprintf(ic->errors, "%zu,", e->line);
+	csv_put(ic->errors, e->field, strlen(e->field));
+	fputc(',', ic->errors);
+	csv_put(ic->errors, e->message, strlen(e->message));
+	for (i = 0; i < REG_COLUMN_COUNT; i++) {
+		fputc(',', ic->errors);
+		if (row && i < row->count)
+			csv_put(ic->errors, row->fields[i].data, row->fields[i].len);
+	}
+	fputc('\n', ic->errors);
+}
+
+static void on_progress(void *ctx, const struct import_report *r, size_t bytes)
+{
+	struct import_cli *ic = ctx;
+
+	progress_update(&ic->progress, r->read, bytes, false);
+}
+
+static FILE *open_errors_file(struct cli *c, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f;
+	size_t i;
+
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", c->prog, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	fputs("line,field,reason", f);
+	for (i = 0; i < REG_COLUMN_COUNT; i++)
+		fprintf(f, ",%s", registration_column_names[i]);
+	fputc('\n', f);
+	return f;
+}
+
+static void print_report(const struct import_report *r, const struct import_options *o)
+{
+	printf("%zu rows read: %zu added, %zu updated, %zu unchanged, %zu rejected\n", r->read,
+	       r->added, r->updated, r->unchanged, r->rejected);
+	if (o->dry_run)
+		printf("Dry run: nothing was stored.\n");
+	else if (!r->stored)
+		printf("Nothing was stored: %zu rows rejected and --strict was given.\n",
+		       r->rejected);
+	else if (r->added == 0 && r->updated == 0 && r->read > 0 && r->rejected == 0)
+		printf("Nothing changed: every row was already registered as it is.\n");
+}
+
+int cmd_import(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"institution", required_argument, NULL, 'i'},
+	        {"dry-run", no_argument, NULL, 'n'},
+	        {"strict", no_argument, NULL, 's'},
+	        {"errors", required_argument, NULL, 'e'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct import_options o = {.actor = "operator"};
+	struct import_cli ic = {0};
+	struct import_report report;
+	struct depository d;
+	struct ok_error err;
+	const char *path = NULL, *errors_path = NULL;
+	struct stat st;
+	FILE *in = NULL;
+	int opt, rc, exit_code;
+
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+		switch (opt) {
+		case 'i':
+			o.institution = optarg;
+			break;
+		case 'n':
+			o.dry_run = true;
+			break;
+		case 's':
+			o.strict = true;
+			break;
+		case 'e':
+			errors_path = optarg;
+			break;
+		case 'h':
+			fputs(import_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(c, "expected one FILE.csv (or - for standard input)");
+	path = argv[optind];
+	if (!o.institution)
+		return cli_usage_error(c, "--institution CODE is required");
+	if (strcmp(path, "-") == 0) {
+		in = stdin;
+		path = "<stdin>";
+	} else if (!(in = fopen(path, "rbe"))) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", c->prog, path, strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: %s is a folder, not a CSV file\n", c->prog, path);
+		exit_code = EXIT_FAILED;
+		goto out;
+	}
+	if ((rc = cli_open(c, &d))) {
+		exit_code = rc;
+		goto out;
+	}
+	if (errors_path && !(ic.errors = open_errors_file(c, errors_path))) {
+		depository_close(&d);
+		exit_code = EXIT_FAILED;
+		goto out;
+	}
+	progress_init(&ic.progress, stderr, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0);
+	o.on_reject = on_reject;
+	o.on_progress = on_progress;
+	o.ctx = &ic;
+	ok_error_clear(&err);
+	rc = registry_import_csv(&d, &o, path, csv_read_file, in, &report, &err);
+	progress_done(&ic.progress);
+	depository_close(&d);
+	if (ic.errors && fclose(ic.errors) != 0 && !rc) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", c->prog, errors_path, strerror(errno));
+		rc = OK_EIO;
+	}
+	if (rc) {
+		cli_print_error(c, &err);
+		if (report.read && !o.strict && !o.dry_run)
+			printf("Stopped after %zu rows; batches committed before the error are "
+			       "kept: run the import again to complete it.\n",
+			       report.read);
+		exit_code = EXIT_FAILED;
+		goto out;
+	}
+	print_report(&report, &o);
+	exit_code = report.rejected ? EXIT_REJECTED : EXIT_OK;
+out:
+	if (in && in != stdin)
+		fclose(in);
+	return exit_code;
+}

@@ -1,0 +1,53 @@
+/* oorkonde init: create a data folder. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+static const char init_usage[] =
+        "Usage: oorkonde [--data DIR] init [--host HOST]\n\n"
+        "Creates the data folder: the SQLite database, the data key that seals personal data,\n"
+        "the depository's Ed25519 issuer key (both 0600) and config.json. Refuses to touch a\n"
+        "folder that exists and is not empty.\n\n"
+        "  --host HOST   the host name the depository is reached at; its identity is then\n"
+        "                did:web:HOST (without it, did:key)\n"
+        "  --help        print this help\n";
+
+int cmd_init(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"host", required_argument, NULL, 'H'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *host = NULL;
+	struct ok_error err;
+	int opt;
+
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+		switch (opt) {
+		case 'H':
+			host = optarg;
+			break;
+		case 'h':
+			fputs(init_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	ok_error_clear(&err);
+	if (depository_create(c->data_dir, host, &err) != 0) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	printf("Created data folder %s\n", c->data_dir);
+	printf("  database     %s/oorkonde.db\n", c->data_dir);
+	printf("  data key     %s/data.key (keep it secret, back it up apart from the database)\n",
+	       c->data_dir);
+	printf("  issuer key   %s/issuer.key\n", c->data_dir);
+	printf("  identity     %s%s\n", host ? "did:web:" : "did:key (no --host given)",
+	       host ? host : "");
+	return EXIT_OK;
+}

@@ -1,0 +1,456 @@
+/* The importer: validated rows → sealed learners and achievements, in batched transactions. */
+#include "registry/import.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_BATCH_ROWS  10000
+#define LEARNER_CACHE_SLOTS 8192 /* direct-mapped; a power of two */
+#define PROGRESS_EVERY      2048
+
+struct learner_cache_slot {
+	unsigned char nid_index[SEAL_INDEX_BYTES];
+	unsigned char digest[SEAL_DIGEST_BYTES];
+	char id[STORE_ID_MAX + 1];
+	bool used;
+};
+
+struct importer {
+	struct depository *d;
+	struct import_options o;
+	struct import_report report;
+	char today[11];
+	bool single_transaction; /* strict or dry run: everything in one transaction */
+	bool in_transaction;
+	size_t batch_rows;
+	size_t rows_in_batch;
+	size_t bytes; /* input consumed, for progress */
+	/* per batch */
+	size_t batch_added, batch_updated, batch_unchanged, batch_rejected;
+	char (*touched)[STORE_ID_MAX + 1]; /* learner ids written in this batch */
+	size_t touched_count;
+	struct learner_cache_slot *cache;
+	struct store_learner scratch; /* sealed fields of the learner being written */
+};
+
+static void reset_batch(struct importer *imp)
+{
+	imp->rows_in_batch = 0;
+	imp->batch_added = imp->batch_updated = imp->batch_unchanged = imp->batch_rejected = 0;
+	imp->touched_count = 0;
+}
+
+int importer_begin(struct importer **out, struct depository *d, const struct import_options *o,
+                   struct ok_error *err)
+{
+	struct store_institution inst;
+	struct importer *imp;
+	int rc;
+
+	*out = NULL;
+	rc = d->store->ops->institution_get(d->store, o->institution, &inst, err);
+	if (rc == OK_ENOTFOUND)
+		return ok_fail_field(err, OK_ENOTFOUND, "institution",
+		                     "unknown institution %s: add it with `oorkonde institution "
+		                     "add`",
+		                     o->institution);
+	if (rc)
+		return rc;
+	imp = calloc(1, sizeof(*imp));
+	if (!imp)
+		return ok_fail(err, OK_ENOMEM, "import: out of memory");
+	imp->d = d;
+	imp->o = *o;
+	imp->batch_rows = o->batch_rows ? o->batch_rows : DEFAULT_BATCH_ROWS;
+	imp->single_transaction = o->strict || o->dry_run;
+	imp->touched = calloc(imp->batch_rows, sizeof(*imp->touched));
+	imp->cache = calloc(LEARNER_CACHE_SLOTS, sizeof(*imp->cache));
+	if (!imp->touched || !imp->cache) {
+		free(imp->touched);
+		free(imp->cache);
+		free(imp);
+		return ok_fail(err, OK_ENOMEM, "import: out of memory");
+	}
+	store_learner_init(&imp->scratch);
+	model_today(imp->today);
+	*out = imp;
+	return 0;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Writes the batch's audit events: one for the batch, one per learner touched. */
+static int audit_batch(struct importer *imp, struct ok_error *err)
+{
+	char detail[200];
+	size_t i;
+	int rc;
+
+	snprintf(detail, sizeof(detail),
+	         "institution=%s rows=%zu added=%zu updated=%zu unchanged=%zu rejected=%zu",
+	         imp->o.institution, imp->rows_in_batch, imp->batch_added, imp->batch_updated,
+	         imp->batch_unchanged, imp->batch_rejected);
+	rc = depository_audit(imp->d, imp->o.actor, "import.batch", imp->o.institution,
+	                      "registration", detail, false, err);
+	qsort(imp->touched, imp->touched_count, sizeof(*imp->touched), compare_ids);
+	for (i = 0; !rc && i < imp->touched_count; i++) {
+		if (i > 0 && strcmp(imp->touched[i], imp->touched[i - 1]) == 0)
+			continue;
+		rc = depository_audit(imp->d, imp->o.actor, "learner.write", imp->touched[i],
+		                      "registration", imp->o.institution, false, err);
+	}
+	return rc;
+}
+
+static int commit_batch(struct importer *imp, struct ok_error *err)
+{
+	int rc;
+
+	if (!imp->in_transaction)
+		return 0;
+	rc = audit_batch(imp, err);
+	if (!rc)
+		rc = store_commit(imp->d->store, err);
+	if (rc)
+		return rc;
+	imp->in_transaction = false;
+	reset_batch(imp);
+	return 0;
+}
+
+static int ensure_transaction(struct importer *imp, struct ok_error *err)
+{
+	int rc;
+
+	if (imp->in_transaction)
+		return 0;
+	rc = store_begin(imp->d->store, err);
+	if (!rc)
+		imp->in_transaction = true;
+	return rc;
+}
+
+static void learner_digest(const struct seal_keys *k, const struct learner_data *l,
+                           unsigned char out[SEAL_DIGEST_BYTES])
+{
+	struct seal_digest d;
+
+	seal_digest_init(&d, k);
+	seal_digest_add_str(&d, l->national_id);
+	seal_digest_add_str(&d, l->given_names);
+	seal_digest_add_str(&d, l->family_name);
+	seal_digest_add_str(&d, l->birth_date);
+	seal_digest_final(&d, out);
+}
+
+static void achievement_digest(const struct seal_keys *k, const struct store_achievement *a,
+                               unsigned char out[SEAL_DIGEST_BYTES])
+{
+	struct seal_digest d;
+	char num[48];
+
+	seal_digest_init(&d, k);
+	seal_digest_add_str(&d, a->learner_id);
+	seal_digest_add_str(&d, a->kind);
+	seal_digest_add_str(&d, a->title);
+	seal_digest_add_str(&d, a->programme_code);
+	snprintf(num, sizeof(num), "%d/%ld", a->eqf_level, a->credits_centi);
+	seal_digest_add_str(&d, num);
+	seal_digest_add_str(&d, a->grade);
+	seal_digest_add_str(&d, a->grading_scheme);
+	seal_digest_add_str(&d, a->awarded_on);
+	seal_digest_add_str(&d, a->language);
+	seal_digest_final(&d, out);
+}
+
+/* Seals the learner's fields into imp->scratch and writes it. */
+static int write_learner(struct importer *imp, const struct learner_data *l, const char *id,
+                         const unsigned char idx[SEAL_INDEX_BYTES],
+                         const unsigned char digest[SEAL_DIGEST_BYTES], bool update,
+                         int64_t created_ms, struct ok_error *err)
+{
+	struct store_learner *s = &imp->scratch;
+	const struct seal_keys *k = &imp->d->keys;
+	int rc;
+
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	memcpy(s->nid_index, idx, SEAL_INDEX_BYTES);
+	memcpy(s->digest, digest, SEAL_DIGEST_BYTES);
+	buf_reset(&s->national_id);
+	buf_reset(&s->given_names);
+	buf_reset(&s->family_name);
+	buf_reset(&s->birth_date);
+	if ((rc = seal_field(k, "national_id", id, l->national_id, strlen(l->national_id),
+	                     &s->national_id, err)) ||
+	    (rc = seal_field(k, "given_names", id, l->given_names, strlen(l->given_names),
+	                     &s->given_names, err)) ||
+	    (rc = seal_field(k, "family_name", id, l->family_name, strlen(l->family_name),
+	                     &s->family_name, err)) ||
+	    (rc = seal_field(k, "birth_date", id, l->birth_date, strlen(l->birth_date),
+	                     &s->birth_date, err)))
+		return rc;
+	s->key_id = k->key_id;
+	s->updated_ms = audit_now_ms();
+	s->created_ms = update ? created_ms : s->updated_ms;
+	return imp->d->store->ops->learner_put(imp->d->store, s, update, err);
+}
+
+/* Finds or creates the learner; *changed says whether anything was written. */
+static int resolve_learner(struct importer *imp, const struct learner_data *l,
+                           char id_out[STORE_ID_MAX + 1], bool *changed, struct ok_error *err)
+{
+	unsigned char idx[SEAL_INDEX_BYTES], digest[SEAL_DIGEST_BYTES];
+	struct learner_cache_slot *slot;
+	struct store_learner found;
+	size_t h;
+	int rc;
+
+	*changed = false;
+	seal_blind_index(&imp->d->keys, l->national_id, idx);
+	learner_digest(&imp->d->keys, l, digest);
+	h = ((size_t)idx[0] | (size_t)idx[1] << 8 | (size_t)idx[2] << 16) &
+	    (LEARNER_CACHE_SLOTS - 1);
+	slot = &imp->cache[h];
+	if (slot->used && memcmp(slot->nid_index, idx, SEAL_INDEX_BYTES) == 0 &&
+	    memcmp(slot->digest, digest, SEAL_DIGEST_BYTES) == 0) {
+		memcpy(id_out, slot->id, sizeof(slot->id));
+		return 0;
+	}
+
+	store_learner_init(&found);
+	rc = imp->d->store->ops->learner_find(imp->d->store, idx, &found, err);
+	if (rc == OK_ENOTFOUND) {
+		depository_new_id(id_out);
+		rc = write_learner(imp, l, id_out, idx, digest, false, 0, err);
+		if (!rc) {
+			*changed = true;
+			imp->report.learners_added++;
+		}
+	} else if (!rc) {
+		memcpy(id_out, found.id, sizeof(found.id));
+		if (memcmp(found.digest, digest, SEAL_DIGEST_BYTES) != 0) {
+			rc = write_learner(imp, l, id_out, idx, digest, true, found.created_ms,
+			                   err);
+			*changed = !rc;
+		}
+	}
+	store_learner_release(&found);
+	if (rc)
+		return rc;
+	slot->used = true;
+	memcpy(slot->nid_index, idx, SEAL_INDEX_BYTES);
+	memcpy(slot->digest, digest, SEAL_DIGEST_BYTES);
+	memcpy(slot->id, id_out, sizeof(slot->id));
+	return 0;
+}
+
+static void fill_achievement(struct store_achievement *a, const struct importer *imp,
+                             const struct achievement_data *in, const char *learner_id)
+{
+	snprintf(a->learner_id, sizeof(a->learner_id), "%s", learner_id);
+	snprintf(a->institution, sizeof(a->institution), "%s", imp->o.institution);
+	snprintf(a->record_id, sizeof(a->record_id), "%s", in->record_id);
+	snprintf(a->kind, sizeof(a->kind), "%s", achievement_kind_name(in->kind));
+	snprintf(a->title, sizeof(a->title), "%s", in->title);
+	snprintf(a->programme_code, sizeof(a->programme_code), "%s", in->programme_code);
+	a->eqf_level = in->eqf_level;
+	a->credits_centi = in->credits_centi;
+	snprintf(a->grade, sizeof(a->grade), "%s", in->grade);
+	snprintf(a->grading_scheme, sizeof(a->grading_scheme), "%s", in->grading_scheme);
+	snprintf(a->awarded_on, sizeof(a->awarded_on), "%s", in->awarded_on);
+	snprintf(a->language, sizeof(a->language), "%s", in->language);
+}
+
+static int write_row(struct importer *imp, const struct registration *r, struct ok_error *err)
+{
+	struct store_achievement cur, next;
+	char learner_id[STORE_ID_MAX + 1];
+	bool learner_changed;
+	int rc;
+
+	rc = resolve_learner(imp, &r->learner, learner_id, &learner_changed, err);
+	if (rc)
+		return rc;
+	memset(&next, 0, sizeof(next));
+	fill_achievement(&next, imp, &r->achievement, learner_id);
+	achievement_digest(&imp->d->keys, &next, next.digest);
+	next.updated_ms = audit_now_ms();
+
+	rc = imp->d->store->ops->achievement_find(imp->d->store, imp->o.institution,
+	                                          r->achievement.record_id, &cur, err);
+	if (rc == OK_ENOTFOUND) {
+		depository_new_id(next.id);
+		snprintf(next.status, sizeof(next.status), "active");
+		next.status_index = -1;
+		next.version = 1;
+		next.created_ms = next.updated_ms;
+		rc = imp->d->store->ops->achievement_put(imp->d->store, &next, false, NULL, NULL,
+		                                         err);
+		if (rc)
+			return rc;
+		imp->report.added++;
+		imp->batch_added++;
+	} else if (rc) {
+		return rc;
+	} else if (memcmp(cur.digest, next.digest, SEAL_DIGEST_BYTES) != 0) {
+		memcpy(next.id, cur.id, sizeof(next.id));
+		memcpy(next.status, cur.status, sizeof(next.status));
+		next.status_index = cur.status_index;
+		next.version = cur.version + 1;
+		next.created_ms = cur.created_ms;
+		rc = imp->d->store->ops->achievement_put(imp->d->store, &next, true, imp->o.actor,
+		                                         "re-registration", err);
+		if (rc)
+			return rc;
+		imp->report.updated++;
+		imp->batch_updated++;
+		learner_changed = true;
+	} else if (learner_changed) {
+		imp->report.updated++;
+		imp->batch_updated++;
+	} else {
+		imp->report.unchanged++;
+		imp->batch_unchanged++;
+		return 0;
+	}
+	memcpy(imp->touched[imp->touched_count++], learner_id, sizeof(learner_id));
+	return 0;
+}
+
+static int after_row(struct importer *imp, struct ok_error *err)
+{
+	imp->rows_in_batch++;
+	if (imp->o.on_progress && imp->report.read % PROGRESS_EVERY == 0)
+		imp->o.on_progress(imp->o.ctx, &imp->report, imp->bytes);
+	if (!imp->single_transaction && imp->rows_in_batch >= imp->batch_rows)
+		return commit_batch(imp, err);
+	return 0;
+}
+
+int importer_add(struct importer *imp, const struct registration *r, struct ok_error *err)
+{
+	int rc;
+
+	imp->report.read++;
+	if ((rc = ensure_transaction(imp, err)) || (rc = write_row(imp, r, err)))
+		return rc;
+	return after_row(imp, err);
+}
+
+void importer_reject(struct importer *imp, const struct csv_row *row, const struct ok_error *e)
+{
+	imp->report.read++;
+	imp->report.rejected++;
+	imp->batch_rejected++;
+	if (imp->o.on_reject)
+		imp->o.on_reject(imp->o.ctx, row, e);
+	/* A rejection still counts towards the batch, so audit counts stay per batch. */
+	if (ensure_transaction(imp, NULL) == 0)
+		after_row(imp, NULL);
+}
+
+static void free_importer(struct importer *imp)
+{
+	store_learner_release(&imp->scratch);
+	free(imp->touched);
+	free(imp->cache);
+	free(imp);
+}
+
+int importer_finish(struct importer *imp, struct import_report *report, struct ok_error *err)
+{
+	bool keep = !imp->o.dry_run && !(imp->o.strict && imp->report.rejected > 0);
+	int rc = 0;
+
+	if (keep) {
+		rc = commit_batch(imp, err);
+	} else if (imp->in_transaction) {
+		store_rollback(imp->d->store);
+		imp->in_transaction = false;
+	}
+	if (rc && imp->in_transaction)
+		store_rollback(imp->d->store);
+	imp->report.stored = keep && !rc;
+	if (imp->o.on_progress)
+		imp->o.on_progress(imp->o.ctx, &imp->report, imp->bytes);
+	if (report)
+		*report = imp->report;
+	free_importer(imp);
+	return rc;
+}
+
+void importer_abort(struct importer *imp, struct import_report *report)
+{
+	if (imp->in_transaction)
+		store_rollback(imp->d->store);
+	imp->report.stored = false;
+	if (report)
+		*report = imp->report;
+	free_importer(imp);
+}
+
+int registry_import_csv(struct depository *d, const struct import_options *o, const char *name,
+                        csv_read_fn read, void *src, struct import_report *report,
+                        struct ok_error *err)
+{
+	struct csv_reader *reader = NULL;
+	struct importer *imp = NULL;
+	struct registration reg;
+	struct csv_row row;
+	struct ok_error row_err;
+	size_t i;
+	int rc;
+
+	memset(report, 0, sizeof(*report));
+	rc = csv_reader_open(&reader, name, read, src, registration_column_names,
+	                     registration_column_required, REG_COLUMN_COUNT, err);
+	if (rc)
+		return rc;
+	rc = importer_begin(&imp, d, o, err);
+	if (rc)
+		goto out;
+	for (;;) {
+		ok_error_clear(&row_err);
+		rc = csv_reader_next(reader, &row, &row_err);
+		imp->bytes = csv_reader_bytes_read(reader);
+		if (rc == 0)
+			break;
+		if (rc == OK_EINPUT) { /* a bad record; the reader has moved past it */
+			importer_reject(imp, NULL, &row_err);
+			continue;
+		}
+		if (rc < 0) {
+			if (err)
+				*err = row_err;
+			goto out;
+		}
+		model_registration_init(&reg);
+		for (i = 0; i < row.count && rc >= 0; i++)
+			rc = model_registration_set(&reg, (enum registration_column)i,
+			                            row.fields[i].data, row.fields[i].len,
+			                            &row_err);
+		if (rc >= 0)
+			rc = model_registration_check(&reg, imp->today, &row_err);
+		if (rc < 0) {
+			ok_error_locate(&row_err, name, row.line);
+			importer_reject(imp, &row, &row_err);
+			continue;
+		}
+		rc = importer_add(imp, &reg, err);
+		if (rc) {
+			ok_error_locate(err, name, row.line);
+			goto out;
+		}
+	}
+	rc = importer_finish(imp, report, err);
+	imp = NULL;
+out:
+	if (imp)
+		importer_abort(imp, report);
+	csv_reader_free(reader);
+	return rc;
+}

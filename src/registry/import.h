@@ -1,0 +1,73 @@
+/* Registering results in bulk: the one importer behind the CLI, the API and the demo.
+ *
+ * Rows are validated (model/), personal fields sealed (privacy/) and written in batches, one
+ * transaction each, so that a killed import leaves every earlier batch complete and a re-run
+ * completes the rest: (institution, record_id) makes re-registration idempotent. With strict or
+ * dry_run the whole input is one transaction, rolled back on any rejected row (strict) or always
+ * (dry_run).
+ */
+#ifndef OK_REGISTRY_IMPORT_H
+#define OK_REGISTRY_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "io/csv_reader.h"
+#include "model/registration.h"
+#include "registry/depository.h"
+
+struct import_report {
+	size_t read;
+	size_t added;
+	size_t updated;
+	size_t unchanged;
+	size_t rejected;
+	size_t learners_added;
+	bool stored; /* false when nothing was kept (dry run, or strict with rejections) */
+};
+
+struct import_options {
+	const char *institution; /* code of the institution the rows belong to */
+	const char *actor;       /* who imports, for the audit log: "operator", "institution:X" */
+	bool dry_run;
+	bool strict;
+	size_t batch_rows; /* rows per transaction; 0 for the default */
+	/* Called for each rejected row; row is NULL when the rows are not CSV. */
+	void (*on_reject)(void *ctx, const struct csv_row *row, const struct ok_error *e);
+	/* Called now and then with the counts so far and the input bytes consumed. */
+	void (*on_progress)(void *ctx, const struct import_report *r, size_t bytes);
+	void *ctx;
+};
+
+struct importer;
+
+/* Starts an import; OK_ENOTFOUND (field "institution") when the institution is unknown. */
+int importer_begin(struct importer **out, struct depository *d, const struct import_options *o,
+                   struct ok_error *err);
+
+/*
+ * Registers one validated row (see model_registration_check). A row-level problem is
+ * counted as rejected and reported through on_reject; the return value is non-zero only for
+ * failures that stop the import (store errors, disk full).
+ */
+int importer_add(struct importer *imp, const struct registration *r, struct ok_error *err);
+
+/* Counts a row the caller found invalid and reports it through on_reject. */
+void importer_reject(struct importer *imp, const struct csv_row *row, const struct ok_error *e);
+
+/* Commits (or, for a dry run or a failed strict import, rolls back) and frees imp. */
+int importer_finish(struct importer *imp, struct import_report *report, struct ok_error *err);
+
+/* Frees imp after a fatal error, rolling back the open batch. */
+void importer_abort(struct importer *imp, struct import_report *report);
+
+/*
+ * Imports a whole CSV stream: header, rows, batches. A problem with the file as a whole (no
+ * header, missing column, binary data) is returned as an error; problems with single rows are
+ * counted in the report.
+ */
+int registry_import_csv(struct depository *d, const struct import_options *o, const char *name,
+                        csv_read_fn read, void *src, struct import_report *report,
+                        struct ok_error *err);
+
+#endif

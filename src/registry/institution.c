@@ -1,0 +1,195 @@
+/* Registering institutions and issuing API keys (see institution.h). */
+#include "registry/institution.h"
+
+#include "io/utf8.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ISO 3166-1 alpha-2 country codes. */
+static const char iso3166[] =
+        "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO "
+        "BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ "
+        "DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP "
+        "GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG "
+        "KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML "
+        "MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE "
+        "PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL "
+        "SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM "
+        "US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+bool registry_country_valid(const char *cc)
+{
+	return strlen(cc) == 2 && cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z' &&
+	       strstr(iso3166, cc) != NULL;
+}
+
+static bool is_code(const char *s, size_t min, size_t max)
+{
+	size_t i, n = strlen(s);
+
+	if (n < min || n > max)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'z') || s[i] == '-' || s[i] == '.' || s[i] == ' '))
+			return false;
+	return true;
+}
+
+static int validate(const struct institution_input *in, struct ok_error *err)
+{
+	size_t n;
+
+	if (!in->code || !is_code(in->code, 2, 32) || strchr(in->code, ' ') ||
+	    strchr(in->code, '.'))
+		return ok_fail_field(err, OK_EINPUT, "code",
+		                     "code must be 2-32 letters, digits or '-' (e.g. 21PB)");
+	n = in->name ? strlen(in->name) : 0;
+	if (n == 0 || n > 200 || !utf8_valid(in->name, n))
+		return ok_fail_field(err, OK_EINPUT, "name",
+		                     "name must be 1-200 characters of UTF-8 text");
+	if (!in->country || !registry_country_valid(in->country))
+		return ok_fail_field(err, OK_EINPUT, "country",
+		                     "country must be an ISO 3166-1 alpha-2 code in capitals, "
+		                     "e.g. NL");
+	if (in->erasmus && in->erasmus[0] && !is_code(in->erasmus, 3, 32))
+		return ok_fail_field(err, OK_EINPUT, "erasmus",
+		                     "erasmus must be an Erasmus code such as \"NL GRONING01\"");
+	if (in->schac && in->schac[0] &&
+	    (!is_code(in->schac, 3, 100) || strchr(in->schac, ' ') || !strchr(in->schac, '.')))
+		return ok_fail_field(err, OK_EINPUT, "schac",
+		                     "schac must be a domain name such as rug.nl");
+	return 0;
+}
+
+static int check_permissions(const char *p, struct ok_error *err)
+{
+	static const char *const known[] = {"register", "read", "vc-issue", "export"};
+	char copy[128];
+	char *tok, *save = NULL;
+	size_t i;
+
+	if (snprintf(copy, sizeof(copy), "%s", p) >= (int)sizeof(copy))
+		return ok_fail_field(err, OK_EINPUT, "permit", "too many permissions");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(tok, known[i]) == 0)
+				break;
+		if (i == sizeof(known) / sizeof(known[0]))
+			return ok_fail_field(err, OK_EINPUT, "permit",
+			                     "unknown permission '%s' (known: register, read, "
+			                     "vc-issue, export)",
+			                     tok);
+	}
+	return 0;
+}
+
+static void key_hash(const char *key_text, unsigned char out[STORE_HASH_BYTES])
+{
+	crypto_generichash(out, STORE_HASH_BYTES, (const unsigned char *)key_text, strlen(key_text),
+	                   NULL, 0);
+}
+
+/* Makes a key inside the caller's transaction. */
+static int add_key(struct depository *d, const char *code, const char *permissions,
+                   char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err)
+{
+	struct store_api_key k;
+	unsigned char raw[32];
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw),
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	snprintf(key_out, API_KEY_TEXT_MAX + 1, "ok_%s", b64);
+	sodium_memzero(b64, sizeof(b64));
+	depository_new_id(k.id);
+	snprintf(k.institution, sizeof(k.institution), "%s", code ? code : "");
+	snprintf(k.permissions, sizeof(k.permissions), "%s", permissions);
+	key_hash(key_out, k.key_hash);
+	k.created_ms = audit_now_ms();
+	rc = d->store->ops->api_key_add(d->store, &k, err);
+	if (!rc)
+		rc = depository_audit(d, "operator", "key.create", k.id, "administration",
+		                      code ? code : "", false, err);
+	return rc;
+}
+
+int registry_institution_add(struct depository *d, const struct institution_input *in,
+                             char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err)
+{
+	struct store_institution inst;
+	const char *perm = in->permissions ? in->permissions : "register,read";
+	int rc;
+
+	if ((rc = validate(in, err)) || (rc = check_permissions(perm, err)))
+		return rc;
+	memset(&inst, 0, sizeof(inst));
+	snprintf(inst.code, sizeof(inst.code), "%s", in->code);
+	snprintf(inst.name, sizeof(inst.name), "%s", in->name);
+	snprintf(inst.country, sizeof(inst.country), "%s", in->country);
+	snprintf(inst.erasmus, sizeof(inst.erasmus), "%s", in->erasmus ? in->erasmus : "");
+	snprintf(inst.schac, sizeof(inst.schac), "%s", in->schac ? in->schac : "");
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = d->store->ops->institution_add(d->store, &inst, err);
+	if (rc == OK_EEXIST)
+		rc = ok_fail_field(err, OK_EEXIST, "code", "institution %s already exists",
+		                   inst.code);
+	if (!rc)
+		rc = depository_audit(d, "operator", "institution.add", inst.code, "administration",
+		                      "", false, err);
+	if (!rc)
+		rc = add_key(d, inst.code, perm, key_out, err);
+	if (!rc)
+		rc = store_commit(d->store, err);
+	if (rc) {
+		store_rollback(d->store);
+		sodium_memzero(key_out, API_KEY_TEXT_MAX + 1);
+	}
+	return rc;
+}
+
+int registry_key_add(struct depository *d, const char *code, const char *permissions,
+                     char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err)
+{
+	struct store_institution inst;
+	int rc;
+
+	if ((rc = check_permissions(permissions, err)))
+		return rc;
+	if (code) {
+		rc = d->store->ops->institution_get(d->store, code, &inst, err);
+		if (rc == OK_ENOTFOUND)
+			return ok_fail_field(err, rc, "institution", "unknown institution %s",
+			                     code);
+		if (rc)
+			return rc;
+	}
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = add_key(d, code, permissions, key_out, err);
+	if (!rc)
+		rc = store_commit(d->store, err);
+	if (rc)
+		store_rollback(d->store);
+	return rc;
+}
+
+int registry_key_check(struct depository *d, const char *key_text, struct store_api_key *out,
+                       struct ok_error *err)
+{
+	unsigned char h[STORE_HASH_BYTES];
+	int rc;
+
+	key_hash(key_text, h);
+	rc = d->store->ops->api_key_find(d->store, h, out, err);
+	if (rc == OK_ENOTFOUND || (!rc && out->revoked_ms))
+		return ok_fail(err, OK_EAUTH, "unknown or revoked API key");
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* Institutions and their API keys: registering an institution, issuing and checking keys.
+ * A key is shown once, at creation; only its BLAKE2b hash is stored. */
+#ifndef OK_REGISTRY_INSTITUTION_H
+#define OK_REGISTRY_INSTITUTION_H
+
+#include "registry/depository.h"
+
+#define API_KEY_TEXT_MAX 64
+
+struct institution_input {
+	const char *code;        /* national code, e.g. a Dutch BRIN: 2-32 letters or digits */
+	const char *name;        /* 1-200 characters */
+	const char *country;     /* ISO 3166-1 alpha-2 */
+	const char *erasmus;     /* optional Erasmus code */
+	const char *schac;       /* optional SCHAC home organisation (a domain name) */
+	const char *permissions; /* key permissions, NULL for "register,read" */
+};
+
+/*
+ * Validates and adds an institution with a first API key, in one transaction, and audits it.
+ * key_out receives the key text (shown once to the operator).
+ */
+int registry_institution_add(struct depository *d, const struct institution_input *in,
+                             char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err);
+
+/* Creates another key for an institution (or for no institution when code is NULL). */
+int registry_key_add(struct depository *d, const char *code, const char *permissions,
+                     char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err);
+
+/* Finds the live key for key text; OK_EAUTH when unknown or revoked. */
+int registry_key_check(struct depository *d, const char *key_text, struct store_api_key *out,
+                       struct ok_error *err);
+
+bool registry_country_valid(const char *cc);
+
+#endif

@@ -1,0 +1,76 @@
+/* Reading learners: blind-index lookup, opening sealed fields, audit (see learner.h). */
+#include "registry/learner.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static int open_field(const struct seal_keys *k, const char *field, const char *id,
+                      const struct buf *sealed, char *dst, size_t cap, struct ok_error *err)
+{
+	struct buf plain;
+	int rc;
+
+	buf_init(&plain, cap - 1);
+	rc = seal_open(k, field, id, (const unsigned char *)sealed->data, sealed->len, &plain, err);
+	if (!rc)
+		memcpy(dst, plain.data, plain.len + 1);
+	sodium_memzero(plain.data, plain.len);
+	buf_release(&plain);
+	return rc;
+}
+
+int registry_learner_read(struct depository *d, const char *national_id, const char *learner_id,
+                          const char *actor, const char *purpose, struct learner_view *out,
+                          struct ok_error *err)
+{
+	struct store_learner l;
+	struct registration norm;
+	unsigned char idx[SEAL_INDEX_BYTES];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	store_learner_init(&l);
+	if (national_id) {
+		model_registration_init(&norm);
+		rc = model_registration_set(&norm, REG_NATIONAL_ID, national_id,
+		                            strlen(national_id), err);
+		if (rc)
+			goto out;
+		seal_blind_index(&d->keys, norm.learner.national_id, idx);
+		sodium_memzero(&norm, sizeof(norm));
+		rc = d->store->ops->learner_find(d->store, idx, &l, err);
+	} else {
+		rc = d->store->ops->learner_get(d->store, learner_id, &l, err);
+	}
+	if (rc == OK_ENOTFOUND) {
+		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that %s",
+		             national_id ? "national id" : "id");
+		goto out;
+	}
+	if (rc)
+		goto out;
+	snprintf(out->id, sizeof(out->id), "%s", l.id);
+	out->created_ms = l.created_ms;
+	if ((rc = open_field(&d->keys, "national_id", l.id, &l.national_id, out->data.national_id,
+	                     sizeof(out->data.national_id), err)) ||
+	    (rc = open_field(&d->keys, "given_names", l.id, &l.given_names, out->data.given_names,
+	                     sizeof(out->data.given_names), err)) ||
+	    (rc = open_field(&d->keys, "family_name", l.id, &l.family_name, out->data.family_name,
+	                     sizeof(out->data.family_name), err)) ||
+	    (rc = open_field(&d->keys, "birth_date", l.id, &l.birth_date, out->data.birth_date,
+	                     sizeof(out->data.birth_date), err)))
+		goto out;
+	rc = depository_audit(d, actor, "learner.read", l.id, purpose, "", true, err);
+out:
+	if (rc)
+		sodium_memzero(out, sizeof(*out));
+	store_learner_release(&l);
+	return rc;
+}
+
+int registry_learner_achievements(struct depository *d, const char *learner_id,
+                                  store_achievement_fn fn, void *ctx, struct ok_error *err)
+{
+	return d->store->ops->achievement_list_by_learner(d->store, learner_id, fn, ctx, err);
+}

@@ -1,0 +1,44 @@
+/* The SQLite schema as numbered migrations; migration N takes the schema from N-1 to N. */
+#ifndef OK_STORE_SCHEMA_SQLITE_H
+#define OK_STORE_SCHEMA_SQLITE_H
+
+static const char *const sqlite_migrations[] = {
+        /* 1: institutions, keys, learners (sealed), achievements, history, audit, metadata */
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE institution ("
+        "  code TEXT PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,"
+        "  erasmus TEXT NOT NULL DEFAULT '', schac TEXT NOT NULL DEFAULT '',"
+        "  created_ms INTEGER NOT NULL);"
+        "CREATE TABLE api_key ("
+        "  id TEXT PRIMARY KEY, institution TEXT NOT NULL DEFAULT '',"
+        "  key_hash BLOB NOT NULL UNIQUE, permissions TEXT NOT NULL,"
+        "  created_ms INTEGER NOT NULL, revoked_ms INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE learner ("
+        "  id TEXT PRIMARY KEY, nid_index BLOB NOT NULL UNIQUE, digest BLOB NOT NULL,"
+        "  national_id BLOB NOT NULL, given_names BLOB NOT NULL, family_name BLOB NOT NULL,"
+        "  birth_date BLOB NOT NULL, key_id INTEGER NOT NULL,"
+        "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+        "CREATE TABLE achievement ("
+        "  id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learner(id),"
+        "  institution TEXT NOT NULL REFERENCES institution(code), record_id TEXT NOT NULL,"
+        "  kind TEXT NOT NULL, title TEXT NOT NULL, programme_code TEXT NOT NULL,"
+        "  eqf_level INTEGER NOT NULL, credits_centi INTEGER NOT NULL, grade TEXT NOT NULL,"
+        "  grading_scheme TEXT NOT NULL, awarded_on TEXT NOT NULL, language TEXT NOT NULL,"
+        "  status TEXT NOT NULL, status_index INTEGER NOT NULL, digest BLOB NOT NULL,"
+        "  version INTEGER NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+        "  UNIQUE (institution, record_id));"
+        "CREATE INDEX achievement_by_learner ON achievement (learner_id);"
+        "CREATE TABLE achievement_history ("
+        "  achievement_id TEXT NOT NULL, version INTEGER NOT NULL, learner_id TEXT NOT NULL,"
+        "  kind TEXT NOT NULL, title TEXT NOT NULL, programme_code TEXT NOT NULL,"
+        "  eqf_level INTEGER NOT NULL, credits_centi INTEGER NOT NULL, grade TEXT NOT NULL,"
+        "  grading_scheme TEXT NOT NULL, awarded_on TEXT NOT NULL, language TEXT NOT NULL,"
+        "  status TEXT NOT NULL, changed_ms INTEGER NOT NULL, actor TEXT NOT NULL,"
+        "  reason TEXT NOT NULL, PRIMARY KEY (achievement_id, version));"
+        "CREATE TABLE audit_event ("
+        "  seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL,"
+        "  action TEXT NOT NULL, subject TEXT NOT NULL, purpose TEXT NOT NULL,"
+        "  detail TEXT NOT NULL, prev_hash BLOB NOT NULL, hash BLOB NOT NULL);",
+};
+
+#endif

@@ -1,0 +1,172 @@
+/* The store: one interface over the embedded SQLite back end and (later) PostgreSQL.
+ *
+ * Invariants:
+ * - No back-end type crosses this interface: records are the plain structs below.
+ * - Sealed personal fields are opaque bytes to the store; it never sees plaintext personal data.
+ * - Writes happen inside store_begin()/store_commit(); a failed write leaves the transaction
+ *   open for the caller to roll back. Reads work inside or outside a transaction.
+ * - Functions return 0 or a negative OK_E… code (OK_ENOTFOUND for a missing record, OK_EEXIST
+ *   for a duplicate key, OK_EDISKFULL, OK_EBUSY, OK_ESTORE for the rest) and fill err.
+ * - The schema is versioned; store_open() applies missing migrations in one transaction.
+ */
+#ifndef OK_STORE_STORE_H
+#define OK_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "privacy/audit.h"
+
+#define STORE_ID_MAX     32 /* record ids are short ASCII identifiers */
+#define STORE_HASH_BYTES 32
+
+struct store_institution {
+	char code[33];
+	char name[201];
+	char country[3];
+	char erasmus[33];
+	char schac[101];
+};
+
+struct store_api_key {
+	char id[STORE_ID_MAX + 1];
+	char institution[33]; /* "" for an operator key bound to no institution */
+	unsigned char key_hash[STORE_HASH_BYTES];
+	char permissions[128]; /* comma-separated, e.g. "register,read" */
+	int64_t created_ms;
+	int64_t revoked_ms; /* 0 while valid */
+};
+
+/* A learner: the personal fields sealed (privacy/seal.h), found through a blind index. */
+struct store_learner {
+	char id[STORE_ID_MAX + 1];
+	unsigned char nid_index[STORE_HASH_BYTES];
+	unsigned char digest[STORE_HASH_BYTES]; /* keyed digest of the plaintext fields */
+	struct buf national_id;                 /* sealed */
+	struct buf given_names;                 /* sealed */
+	struct buf family_name;                 /* sealed */
+	struct buf birth_date;                  /* sealed */
+	uint32_t key_id;
+	int64_t created_ms;
+	int64_t updated_ms;
+};
+
+void store_learner_init(struct store_learner *l);
+void store_learner_release(struct store_learner *l);
+
+struct store_achievement {
+	char id[STORE_ID_MAX + 1];
+	char learner_id[STORE_ID_MAX + 1];
+	char institution[33];
+	char record_id[65];
+	char kind[16];
+	char title[301];
+	char programme_code[33];
+	int eqf_level;      /* 0 = none */
+	long credits_centi; /* -1 = none */
+	char grade[17];
+	char grading_scheme[65];
+	char awarded_on[11];
+	char language[3];
+	char status[16];      /* active, suspended, revoked */
+	int64_t status_index; /* -1 until assigned */
+	unsigned char digest[STORE_HASH_BYTES];
+	int version;
+	int64_t created_ms;
+	int64_t updated_ms;
+};
+
+struct store;
+
+/* Called for each record of a listing; a non-zero return stops the listing and is returned. */
+typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a);
+typedef int (*store_institution_fn)(void *ctx, const struct store_institution *i);
+typedef int (*store_audit_fn)(void *ctx, const struct audit_event *e);
+
+struct store_ops {
+	const char *name;
+	void (*close)(struct store *s);
+	int (*begin)(struct store *s, struct ok_error *err);
+	int (*commit)(struct store *s, struct ok_error *err);
+	int (*rollback)(struct store *s);
+
+	int (*meta_get)(struct store *s, const char *key, struct buf *out, struct ok_error *err);
+	int (*meta_set)(struct store *s, const char *key, const char *value, struct ok_error *err);
+
+	int (*institution_add)(struct store *s, const struct store_institution *i,
+	                       struct ok_error *err);
+	int (*institution_get)(struct store *s, const char *code, struct store_institution *out,
+	                       struct ok_error *err);
+	int (*institution_list)(struct store *s, store_institution_fn fn, void *ctx,
+	                        struct ok_error *err);
+
+	int (*api_key_add)(struct store *s, const struct store_api_key *k, struct ok_error *err);
+	int (*api_key_find)(struct store *s, const unsigned char hash[STORE_HASH_BYTES],
+	                    struct store_api_key *out, struct ok_error *err);
+
+	int (*learner_find)(struct store *s, const unsigned char nid_index[STORE_HASH_BYTES],
+	                    struct store_learner *out, struct ok_error *err);
+	int (*learner_get)(struct store *s, const char *id, struct store_learner *out,
+	                   struct ok_error *err);
+	int (*learner_put)(struct store *s, const struct store_learner *l, bool update,
+	                   struct ok_error *err);
+
+	int (*achievement_find)(struct store *s, const char *institution, const char *record_id,
+	                        struct store_achievement *out, struct ok_error *err);
+	int (*achievement_get)(struct store *s, const char *id, struct store_achievement *out,
+	                       struct ok_error *err);
+	/* Insert (update false) or replace by id, keeping the previous version in the history. */
+	int (*achievement_put)(struct store *s, const struct store_achievement *a, bool update,
+	                       const char *actor, const char *reason, struct ok_error *err);
+	int (*achievement_list_by_learner)(struct store *s, const char *learner_id,
+	                                   store_achievement_fn fn, void *ctx,
+	                                   struct ok_error *err);
+	int (*achievement_count)(struct store *s, int64_t *out, struct ok_error *err);
+
+	/* The last event's sequence number and hash (0 and zeros when there is none). */
+	int (*audit_head)(struct store *s, int64_t *seq, unsigned char hash[AUDIT_HASH_BYTES],
+	                  struct ok_error *err);
+	int (*audit_insert)(struct store *s, const struct audit_event *e, struct ok_error *err);
+	int (*audit_list)(struct store *s, int64_t after_seq, store_audit_fn fn, void *ctx,
+	                  struct ok_error *err);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+/*
+ * Opens the store named by url: "sqlite:PATH" (or a bare path) for the embedded back end.
+ * create: make the database if it does not exist. On success *out is owned by the caller and
+ * freed with store_close().
+ */
+int store_open(struct store **out, const char *url, bool create, struct ok_error *err);
+
+static inline void store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+static inline int store_begin(struct store *s, struct ok_error *err)
+{
+	return s->ops->begin(s, err);
+}
+
+static inline int store_commit(struct store *s, struct ok_error *err)
+{
+	return s->ops->commit(s, err);
+}
+
+static inline int store_rollback(struct store *s)
+{
+	return s->ops->rollback(s);
+}
+
+/* Back ends. */
+int store_sqlite_open(struct store **out, const char *path, bool create, struct ok_error *err);
+
+#endif

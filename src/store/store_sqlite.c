@@ -1,0 +1,781 @@
+/* The embedded store: SQLite in WAL mode, every statement prepared once at open. */
+#include "store/schema_sqlite.h"
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEARNER_COLS                                                                         \
+	"id, nid_index, digest, national_id, given_names, family_name, birth_date, key_id, " \
+	"created_ms, updated_ms"
+#define ACHIEVEMENT_COLS                                                                     \
+	"id, learner_id, institution, record_id, kind, title, programme_code, eqf_level, "   \
+	"credits_centi, grade, grading_scheme, awarded_on, language, status, status_index, " \
+	"digest, version, created_ms, updated_ms"
+
+enum stmt_id {
+	ST_META_GET,
+	ST_META_SET,
+	ST_INST_ADD,
+	ST_INST_GET,
+	ST_INST_LIST,
+	ST_KEY_ADD,
+	ST_KEY_FIND,
+	ST_LEARNER_FIND,
+	ST_LEARNER_GET,
+	ST_LEARNER_INSERT,
+	ST_LEARNER_UPDATE,
+	ST_ACH_FIND,
+	ST_ACH_GET,
+	ST_ACH_INSERT,
+	ST_ACH_UPDATE,
+	ST_ACH_HISTORY,
+	ST_ACH_BY_LEARNER,
+	ST_ACH_COUNT,
+	ST_AUDIT_HEAD,
+	ST_AUDIT_INSERT,
+	ST_AUDIT_LIST,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+        [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
+        [ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [ST_INST_ADD] = "INSERT INTO institution (code, name, country, erasmus, schac, created_ms) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+        [ST_INST_GET] =
+                "SELECT code, name, country, erasmus, schac FROM institution WHERE code = ?",
+        [ST_INST_LIST] =
+                "SELECT code, name, country, erasmus, schac FROM institution ORDER BY code",
+        [ST_KEY_ADD] = "INSERT INTO api_key (id, institution, key_hash, permissions, created_ms) "
+                       "VALUES (?, ?, ?, ?, ?)",
+        [ST_KEY_FIND] = "SELECT id, institution, key_hash, permissions, created_ms, revoked_ms "
+                        "FROM api_key WHERE key_hash = ?",
+        [ST_LEARNER_FIND] = "SELECT " LEARNER_COLS " FROM learner WHERE nid_index = ?",
+        [ST_LEARNER_GET] = "SELECT " LEARNER_COLS " FROM learner WHERE id = ?",
+        [ST_LEARNER_INSERT] = "INSERT INTO learner (" LEARNER_COLS ") "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [ST_LEARNER_UPDATE] = "UPDATE learner SET nid_index = ?2, digest = ?3, national_id = ?4, "
+                              "given_names = ?5, family_name = ?6, birth_date = ?7, key_id = ?8, "
+                              "updated_ms = ?10 WHERE id = ?1",
+        [ST_ACH_FIND] = "SELECT " ACHIEVEMENT_COLS
+                        " FROM achievement WHERE institution = ? AND record_id = ?",
+        [ST_ACH_GET] = "SELECT " ACHIEVEMENT_COLS " FROM achievement WHERE id = ?",
+        [ST_ACH_INSERT] = "INSERT INTO achievement (" ACHIEVEMENT_COLS ") "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [ST_ACH_UPDATE] = "UPDATE achievement SET learner_id = ?2, kind = ?5, title = ?6, "
+                          "programme_code = ?7, eqf_level = ?8, credits_centi = ?9, grade = ?10, "
+                          "grading_scheme = ?11, awarded_on = ?12, language = ?13, status = ?14, "
+                          "status_index = ?15, digest = ?16, version = ?17, updated_ms = ?19 "
+                          "WHERE id = ?1",
+        [ST_ACH_HISTORY] =
+                "INSERT INTO achievement_history SELECT id, version, learner_id, kind, "
+                "title, programme_code, eqf_level, credits_centi, grade, grading_scheme, "
+                "awarded_on, language, status, ?2, ?3, ?4 FROM achievement WHERE id = ?1",
+        [ST_ACH_BY_LEARNER] = "SELECT " ACHIEVEMENT_COLS " FROM achievement WHERE learner_id = ? "
+                              "ORDER BY institution, awarded_on, id",
+        [ST_ACH_COUNT] = "SELECT count(*) FROM achievement",
+        [ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1",
+        [ST_AUDIT_INSERT] = "INSERT INTO audit_event (seq, at_ms, actor, action, subject, purpose, "
+                            "detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [ST_AUDIT_LIST] = "SELECT seq, at_ms, actor, action, subject, purpose, detail, prev_hash, "
+                          "hash FROM audit_event WHERE seq > ? ORDER BY seq",
+        [ST_BEGIN] = "BEGIN IMMEDIATE",
+        [ST_COMMIT] = "COMMIT",
+        [ST_ROLLBACK] = "ROLLBACK",
+};
+
+struct store_sqlite {
+	struct store base;
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_COUNT];
+};
+
+static struct store_sqlite *sq(struct store *s)
+{
+	return (struct store_sqlite *)(void *)s;
+}
+
+/* Maps an SQLite result to an OK_E… code with a message naming what was being done. */
+static int fail_db(struct store_sqlite *s, int rc, const char *what, struct ok_error *err)
+{
+	int code;
+
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return ok_fail(err, OK_EDISKFULL, "%s: disk full", what);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ok_fail(err, OK_EBUSY, "%s: the database is busy", what);
+	case SQLITE_READONLY:
+		return ok_fail(err, OK_EIO, "%s: the database is read-only", what);
+	case SQLITE_CONSTRAINT:
+		code = (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		               ? OK_EEXIST
+		               : OK_ESTORE;
+		return ok_fail(err, code, "%s: %s", what, sqlite3_errmsg(s->db));
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return ok_fail(err, OK_ESTORE, "%s: the database file is damaged or not a database",
+		               what);
+	default:
+		return ok_fail(err, OK_ESTORE, "%s: %s", what, sqlite3_errmsg(s->db));
+	}
+}
+
+/* Resets and clears a cached statement for its next use. */
+static sqlite3_stmt *use(struct store_sqlite *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = s->stmt[id];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static int bind_blob(sqlite3_stmt *st, int i, const void *v, size_t n)
+{
+	return sqlite3_bind_blob(st, i, n ? v : "", (int)n, SQLITE_STATIC);
+}
+
+static void col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	size_t n = v ? (size_t)sqlite3_column_bytes(st, i) : 0;
+
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+static void col_fixed(sqlite3_stmt *st, int i, unsigned char *dst, size_t n)
+{
+	const void *v = sqlite3_column_blob(st, i);
+	size_t have = (size_t)sqlite3_column_bytes(st, i);
+
+	memset(dst, 0, n);
+	if (v)
+		memcpy(dst, v, have < n ? have : n);
+}
+
+static int col_buf(sqlite3_stmt *st, int i, struct buf *out)
+{
+	const void *v = sqlite3_column_blob(st, i);
+
+	buf_reset(out);
+	return buf_add(out, v, (size_t)sqlite3_column_bytes(st, i));
+}
+
+/* Runs a statement that returns no rows. */
+static int exec_step(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
+                     struct ok_error *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fail_db(s, rc, what, err);
+	return 0;
+}
+
+/* Steps a statement that returns at most one row: 0 with the row, OK_ENOTFOUND, or an error. */
+static int step_one(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
+                    struct ok_error *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return OK_ENOTFOUND;
+	return fail_db(s, rc, what, err);
+}
+
+/* Life cycle */
+
+static void sqlite_close(struct store *base)
+{
+	struct store_sqlite *s = sq(base);
+	int i;
+
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	if (s->db) {
+		/* A clean close checkpoints the WAL into the database file. */
+		sqlite3_close(s->db);
+	}
+	free(s);
+}
+
+static int sqlite_begin(struct store *base, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	return exec_step(s, use(s, ST_BEGIN), "begin transaction", err);
+}
+
+static int sqlite_commit(struct store *base, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	return exec_step(s, use(s, ST_COMMIT), "commit", err);
+}
+
+static int sqlite_rollback(struct store *base)
+{
+	struct store_sqlite *s = sq(base);
+
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return exec_step(s, use(s, ST_ROLLBACK), "rollback", NULL);
+}
+
+/* Metadata */
+
+static int sqlite_meta_get(struct store *base, const char *key, struct buf *out,
+                           struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_META_GET);
+	int rc;
+
+	bind_text(st, 1, key);
+	rc = step_one(s, st, "read metadata", err);
+	if (rc)
+		return rc;
+	buf_reset(out);
+	rc = buf_add(out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_reset(st);
+	return rc ? ok_fail(err, rc, "read metadata: %s", ok_strerror(rc)) : 0;
+}
+
+static int sqlite_meta_set(struct store *base, const char *key, const char *value,
+                           struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_META_SET);
+
+	bind_text(st, 1, key);
+	bind_text(st, 2, value);
+	return exec_step(s, st, "write metadata", err);
+}
+
+/* Institutions and keys */
+
+static void read_institution(sqlite3_stmt *st, struct store_institution *i)
+{
+	col_text(st, 0, i->code, sizeof(i->code));
+	col_text(st, 1, i->name, sizeof(i->name));
+	col_text(st, 2, i->country, sizeof(i->country));
+	col_text(st, 3, i->erasmus, sizeof(i->erasmus));
+	col_text(st, 4, i->schac, sizeof(i->schac));
+}
+
+static int sqlite_institution_add(struct store *base, const struct store_institution *i,
+                                  struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_INST_ADD);
+
+	bind_text(st, 1, i->code);
+	bind_text(st, 2, i->name);
+	bind_text(st, 3, i->country);
+	bind_text(st, 4, i->erasmus);
+	bind_text(st, 5, i->schac);
+	sqlite3_bind_int64(st, 6, audit_now_ms());
+	return exec_step(s, st, "add institution", err);
+}
+
+static int sqlite_institution_get(struct store *base, const char *code,
+                                  struct store_institution *out, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_INST_GET);
+	int rc;
+
+	bind_text(st, 1, code);
+	rc = step_one(s, st, "read institution", err);
+	if (rc)
+		return rc;
+	read_institution(st, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int sqlite_institution_list(struct store *base, store_institution_fn fn, void *ctx,
+                                   struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_INST_LIST);
+	struct store_institution i;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_institution(st, &i);
+		rc = fn(ctx, &i);
+		if (rc) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "list institutions", err);
+}
+
+static int sqlite_api_key_add(struct store *base, const struct store_api_key *k,
+                              struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_KEY_ADD);
+
+	bind_text(st, 1, k->id);
+	bind_text(st, 2, k->institution);
+	bind_blob(st, 3, k->key_hash, sizeof(k->key_hash));
+	bind_text(st, 4, k->permissions);
+	sqlite3_bind_int64(st, 5, k->created_ms);
+	return exec_step(s, st, "add API key", err);
+}
+
+static int sqlite_api_key_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
+                               struct store_api_key *out, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_KEY_FIND);
+	int rc;
+
+	bind_blob(st, 1, hash, STORE_HASH_BYTES);
+	rc = step_one(s, st, "find API key", err);
+	if (rc)
+		return rc;
+	col_text(st, 0, out->id, sizeof(out->id));
+	col_text(st, 1, out->institution, sizeof(out->institution));
+	col_fixed(st, 2, out->key_hash, sizeof(out->key_hash));
+	col_text(st, 3, out->permissions, sizeof(out->permissions));
+	out->created_ms = sqlite3_column_int64(st, 4);
+	out->revoked_ms = sqlite3_column_int64(st, 5);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Learners */
+
+void store_learner_init(struct store_learner *l)
+{
+	memset(l, 0, sizeof(*l));
+	buf_init(&l->national_id, 4096);
+	buf_init(&l->given_names, 4096);
+	buf_init(&l->family_name, 4096);
+	buf_init(&l->birth_date, 4096);
+}
+
+void store_learner_release(struct store_learner *l)
+{
+	buf_release(&l->national_id);
+	buf_release(&l->given_names);
+	buf_release(&l->family_name);
+	buf_release(&l->birth_date);
+}
+
+static int read_learner(sqlite3_stmt *st, struct store_learner *l)
+{
+	col_text(st, 0, l->id, sizeof(l->id));
+	col_fixed(st, 1, l->nid_index, sizeof(l->nid_index));
+	col_fixed(st, 2, l->digest, sizeof(l->digest));
+	if (col_buf(st, 3, &l->national_id) || col_buf(st, 4, &l->given_names) ||
+	    col_buf(st, 5, &l->family_name) || col_buf(st, 6, &l->birth_date))
+		return OK_ENOMEM;
+	l->key_id = (uint32_t)sqlite3_column_int64(st, 7);
+	l->created_ms = sqlite3_column_int64(st, 8);
+	l->updated_ms = sqlite3_column_int64(st, 9);
+	return 0;
+}
+
+static int learner_query(struct store_sqlite *s, sqlite3_stmt *st, struct store_learner *out,
+                         struct ok_error *err)
+{
+	int rc = step_one(s, st, "read learner", err);
+
+	if (rc)
+		return rc;
+	rc = read_learner(st, out);
+	sqlite3_reset(st);
+	return rc ? ok_fail(err, rc, "read learner: %s", ok_strerror(rc)) : 0;
+}
+
+static int sqlite_learner_find(struct store *base, const unsigned char idx[STORE_HASH_BYTES],
+                               struct store_learner *out, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_LEARNER_FIND);
+
+	bind_blob(st, 1, idx, STORE_HASH_BYTES);
+	return learner_query(s, st, out, err);
+}
+
+static int sqlite_learner_get(struct store *base, const char *id, struct store_learner *out,
+                              struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_LEARNER_GET);
+
+	bind_text(st, 1, id);
+	return learner_query(s, st, out, err);
+}
+
+static int sqlite_learner_put(struct store *base, const struct store_learner *l, bool update,
+                              struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, update ? ST_LEARNER_UPDATE : ST_LEARNER_INSERT);
+
+	bind_text(st, 1, l->id);
+	bind_blob(st, 2, l->nid_index, sizeof(l->nid_index));
+	bind_blob(st, 3, l->digest, sizeof(l->digest));
+	bind_blob(st, 4, l->national_id.data, l->national_id.len);
+	bind_blob(st, 5, l->given_names.data, l->given_names.len);
+	bind_blob(st, 6, l->family_name.data, l->family_name.len);
+	bind_blob(st, 7, l->birth_date.data, l->birth_date.len);
+	sqlite3_bind_int64(st, 8, l->key_id);
+	sqlite3_bind_int64(st, 9, l->created_ms);
+	sqlite3_bind_int64(st, 10, l->updated_ms);
+	return exec_step(s, st, update ? "update learner" : "add learner", err);
+}
+
+/* Achievements */
+
+static void read_achievement(sqlite3_stmt *st, struct store_achievement *a)
+{
+	col_text(st, 0, a->id, sizeof(a->id));
+	col_text(st, 1, a->learner_id, sizeof(a->learner_id));
+	col_text(st, 2, a->institution, sizeof(a->institution));
+	col_text(st, 3, a->record_id, sizeof(a->record_id));
+	col_text(st, 4, a->kind, sizeof(a->kind));
+	col_text(st, 5, a->title, sizeof(a->title));
+	col_text(st, 6, a->programme_code, sizeof(a->programme_code));
+	a->eqf_level = sqlite3_column_int(st, 7);
+	a->credits_centi = (long)sqlite3_column_int64(st, 8);
+	col_text(st, 9, a->grade, sizeof(a->grade));
+	col_text(st, 10, a->grading_scheme, sizeof(a->grading_scheme));
+	col_text(st, 11, a->awarded_on, sizeof(a->awarded_on));
+	col_text(st, 12, a->language, sizeof(a->language));
+	col_text(st, 13, a->status, sizeof(a->status));
+	a->status_index = sqlite3_column_int64(st, 14);
+	col_fixed(st, 15, a->digest, sizeof(a->digest));
+	a->version = sqlite3_column_int(st, 16);
+	a->created_ms = sqlite3_column_int64(st, 17);
+	a->updated_ms = sqlite3_column_int64(st, 18);
+}
+
+static int achievement_query(struct store_sqlite *s, sqlite3_stmt *st,
+                             struct store_achievement *out, struct ok_error *err)
+{
+	int rc = step_one(s, st, "read achievement", err);
+
+	if (rc)
+		return rc;
+	read_achievement(st, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int sqlite_achievement_find(struct store *base, const char *institution,
+                                   const char *record_id, struct store_achievement *out,
+                                   struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_ACH_FIND);
+
+	bind_text(st, 1, institution);
+	bind_text(st, 2, record_id);
+	return achievement_query(s, st, out, err);
+}
+
+static int sqlite_achievement_get(struct store *base, const char *id, struct store_achievement *out,
+                                  struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_ACH_GET);
+
+	bind_text(st, 1, id);
+	return achievement_query(s, st, out, err);
+}
+
+static int sqlite_achievement_put(struct store *base, const struct store_achievement *a,
+                                  bool update, const char *actor, const char *reason,
+                                  struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (update) {
+		st = use(s, ST_ACH_HISTORY);
+		bind_text(st, 1, a->id);
+		sqlite3_bind_int64(st, 2, a->updated_ms);
+		bind_text(st, 3, actor);
+		bind_text(st, 4, reason);
+		rc = exec_step(s, st, "keep achievement history", err);
+		if (rc)
+			return rc;
+	}
+	st = use(s, update ? ST_ACH_UPDATE : ST_ACH_INSERT);
+	bind_text(st, 1, a->id);
+	bind_text(st, 2, a->learner_id);
+	bind_text(st, 3, a->institution);
+	bind_text(st, 4, a->record_id);
+	bind_text(st, 5, a->kind);
+	bind_text(st, 6, a->title);
+	bind_text(st, 7, a->programme_code);
+	sqlite3_bind_int(st, 8, a->eqf_level);
+	sqlite3_bind_int64(st, 9, a->credits_centi);
+	bind_text(st, 10, a->grade);
+	bind_text(st, 11, a->grading_scheme);
+	bind_text(st, 12, a->awarded_on);
+	bind_text(st, 13, a->language);
+	bind_text(st, 14, a->status);
+	sqlite3_bind_int64(st, 15, a->status_index);
+	bind_blob(st, 16, a->digest, sizeof(a->digest));
+	sqlite3_bind_int(st, 17, a->version);
+	sqlite3_bind_int64(st, 18, a->created_ms);
+	sqlite3_bind_int64(st, 19, a->updated_ms);
+	return exec_step(s, st, update ? "update achievement" : "add achievement", err);
+}
+
+static int sqlite_achievement_list_by_learner(struct store *base, const char *learner_id,
+                                              store_achievement_fn fn, void *ctx,
+                                              struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_ACH_BY_LEARNER);
+	struct store_achievement a;
+	int rc;
+
+	bind_text(st, 1, learner_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_achievement(st, &a);
+		rc = fn(ctx, &a);
+		if (rc) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "list achievements", err);
+}
+
+static int sqlite_achievement_count(struct store *base, int64_t *out, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_ACH_COUNT);
+	int rc = step_one(s, st, "count achievements", err);
+
+	if (rc)
+		return rc;
+	*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Audit */
+
+static int sqlite_audit_head(struct store *base, int64_t *seq, unsigned char hash[AUDIT_HASH_BYTES],
+                             struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_AUDIT_HEAD);
+	int rc = step_one(s, st, "read audit head", err);
+
+	if (rc == OK_ENOTFOUND) {
+		*seq = 0;
+		memset(hash, 0, AUDIT_HASH_BYTES);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	*seq = sqlite3_column_int64(st, 0);
+	col_fixed(st, 1, hash, AUDIT_HASH_BYTES);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int sqlite_audit_insert(struct store *base, const struct audit_event *e,
+                               struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_AUDIT_INSERT);
+
+	sqlite3_bind_int64(st, 1, e->seq);
+	sqlite3_bind_int64(st, 2, e->at_ms);
+	bind_text(st, 3, e->actor);
+	bind_text(st, 4, e->action);
+	bind_text(st, 5, e->subject);
+	bind_text(st, 6, e->purpose);
+	bind_text(st, 7, e->detail);
+	bind_blob(st, 8, e->prev_hash, AUDIT_HASH_BYTES);
+	bind_blob(st, 9, e->hash, AUDIT_HASH_BYTES);
+	return exec_step(s, st, "append audit event", err);
+}
+
+static int sqlite_audit_list(struct store *base, int64_t after_seq, store_audit_fn fn, void *ctx,
+                             struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_AUDIT_LIST);
+	struct audit_event e;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, after_seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof(e));
+		e.seq = sqlite3_column_int64(st, 0);
+		e.at_ms = sqlite3_column_int64(st, 1);
+		col_text(st, 2, e.actor, sizeof(e.actor));
+		col_text(st, 3, e.action, sizeof(e.action));
+		col_text(st, 4, e.subject, sizeof(e.subject));
+		col_text(st, 5, e.purpose, sizeof(e.purpose));
+		col_text(st, 6, e.detail, sizeof(e.detail));
+		col_fixed(st, 7, e.prev_hash, AUDIT_HASH_BYTES);
+		col_fixed(st, 8, e.hash, AUDIT_HASH_BYTES);
+		rc = fn(ctx, &e);
+		if (rc) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "list audit events", err);
+}
+
+static const struct store_ops sqlite_ops = {
+        .name = "sqlite",
+        .close = sqlite_close,
+        .begin = sqlite_begin,
+        .commit = sqlite_commit,
+        .rollback = sqlite_rollback,
+        .meta_get = sqlite_meta_get,
+        .meta_set = sqlite_meta_set,
+        .institution_add = sqlite_institution_add,
+        .institution_get = sqlite_institution_get,
+        .institution_list = sqlite_institution_list,
+        .api_key_add = sqlite_api_key_add,
+        .api_key_find = sqlite_api_key_find,
+        .learner_find = sqlite_learner_find,
+        .learner_get = sqlite_learner_get,
+        .learner_put = sqlite_learner_put,
+        .achievement_find = sqlite_achievement_find,
+        .achievement_get = sqlite_achievement_get,
+        .achievement_put = sqlite_achievement_put,
+        .achievement_list_by_learner = sqlite_achievement_list_by_learner,
+        .achievement_count = sqlite_achievement_count,
+        .audit_head = sqlite_audit_head,
+        .audit_insert = sqlite_audit_insert,
+        .audit_list = sqlite_audit_list,
+};
+
+/* Applies the migrations the database lacks, all in one transaction. */
+static int migrate(struct store_sqlite *s, struct ok_error *err)
+{
+	int have = 0, want = (int)(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]));
+	sqlite3_stmt *st = NULL;
+	char sql[64];
+	int rc;
+
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail_db(s, rc, "open database", err);
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		have = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		rc = fail_db(s, rc, "read schema version", err);
+		goto fail;
+	}
+	if (have > want) {
+		rc = ok_fail(err, OK_EUNSUPPORTED,
+		             "the database has schema version %d; this oorkonde knows up to %d",
+		             have, want);
+		goto fail;
+	}
+	for (; have < want; have++) {
+		rc = sqlite3_exec(s->db, sqlite_migrations[have], NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			rc = fail_db(s, rc, "apply schema migration", err);
+			goto fail;
+		}
+	}
+	/* PRAGMA takes no bound parameters; the value is our own integer. */
+	if (snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", want) >= (int)sizeof(sql)) {
+		rc = ok_fail(err, OK_EINTERNAL, "schema version");
+		goto fail;
+	}
+	rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		rc = fail_db(s, rc, "apply schema migration", err);
+		goto fail;
+	}
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int store_sqlite_open(struct store **out, const char *path, bool create, struct ok_error *err)
+{
+	static const char pragmas[] = "PRAGMA journal_mode = WAL;"
+	                              "PRAGMA synchronous = NORMAL;"
+	                              "PRAGMA foreign_keys = ON;"
+	                              "PRAGMA secure_delete = ON;";
+	struct store_sqlite *s;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc, i;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ok_fail(err, OK_ENOMEM, "open database: out of memory");
+	s->base.ops = &sqlite_ops;
+	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		rc = (rc == SQLITE_CANTOPEN) ? ok_fail(err, OK_EIO, "cannot open database %s", path)
+		                             : fail_db(s, rc, "open database", err);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 10000);
+	rc = sqlite3_exec(s->db, pragmas, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		rc = fail_db(s, rc, "open database", err);
+		goto fail;
+	}
+	rc = migrate(s, err);
+	if (rc)
+		goto fail;
+	for (i = 0; i < ST_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                        &s->stmt[i], NULL);
+		if (rc != SQLITE_OK) {
+			rc = fail_db(s, rc, "prepare statement", err);
+			goto fail;
+		}
+	}
+	*out = &s->base;
+	return 0;
+fail:
+	sqlite_close(&s->base);
+	return rc;
+}
