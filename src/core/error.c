@@ -49,7 +49,8 @@ static void copy_bounded(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-static void format_message(struct ok_error *err, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void format_message(struct ok_error *err,
+                                                                 const char *fmt, va_list ap)
 {
 	int n = vsnprintf(err->message, sizeof(err->message), fmt, ap);
 
