@@ -78,10 +78,11 @@ long csv_read_file(void *ctx, void *dst, size_t cap)
 long csv_read_memory(void *ctx, void *dst, size_t cap)
 {
 	struct csv_memory_source *m = ctx;
-	size_t n = m->len - m->pos;
+	size_t n;
 
 	if (m->pos > m->len)
 		return OK_EINTERNAL;
+	n = m->len - m->pos;
 	if (n > cap)
 		n = cap;
 	if (n > LONG_MAX)
