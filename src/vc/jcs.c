@@ -1,0 +1,606 @@
+/* RFC 8785 JSON canonicalization: a strict front end over jansson and our own serializer. */
+#include "vc/jcs.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 2^53: every integer up to this magnitude is exact as a double and prints as itself. */
+#define JCS_EXACT_INT ((json_int_t)1 << 53)
+
+/* Decodes one strict UTF-8 sequence at s (n > 0 bytes); returns its length, or 0 if invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t len, i;
+	uint32_t v, min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		v = c & 0x1fu;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		v = c & 0x0fu;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		v = c & 0x07u;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3fu);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The value of the 4 hex digits at s (n bytes available), or -1 if they are not 4 hex digits. */
+static long hex4(const unsigned char *s, size_t n)
+{
+	long v = 0;
+	size_t i;
+	int h;
+
+	if (n < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		h = hexval(s[i]);
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+static int fail_at(struct ok_error *err, int code, size_t line, const char *what, size_t offset)
+{
+	ok_fail(err, code, "%s at byte %zu (line %zu)", what, offset, line);
+	if (err)
+		err->line = line;
+	return code;
+}
+
+/*
+ * Checks what jansson either does not check or reports vaguely: UTF-8 everywhere, lone
+ * surrogates and NUL in \u escapes, and the nesting depth. Syntax is left to jansson.
+ */
+static int prescan(const unsigned char *p, size_t n, unsigned flags, struct ok_error *err)
+{
+	size_t i = 0, line = 1, depth = 0, k;
+	bool in_string = false;
+	uint32_t cp;
+	long u, lo;
+
+	while (i < n) {
+		unsigned char c = p[i];
+
+		if (c >= 0x80) {
+			k = utf8_decode(p + i, n - i, &cp);
+			if (!k)
+				return fail_at(err, OK_EINPUT, line, "invalid UTF-8", i);
+			i += k;
+			continue;
+		}
+		if (c == '\n')
+			line++;
+		if (!in_string) {
+			if (c == '"') {
+				in_string = true;
+			} else if (c == '[' || c == '{') {
+				if (++depth > VC_JCS_MAX_DEPTH)
+					return fail_at(err, OK_EINPUT, line,
+					               "nesting deeper than 64 levels", i);
+			} else if ((c == ']' || c == '}') && depth) {
+				depth--;
+			}
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			in_string = false;
+			i++;
+			continue;
+		}
+		if (c != '\\' || i + 1 >= n) {
+			i++;
+			continue;
+		}
+		if (p[i + 1] != 'u') {
+			/* A simple escape; an escaped byte >= 0x80 is left for the UTF-8 check. */
+			i += p[i + 1] < 0x80 ? 2 : 1;
+			continue;
+		}
+		u = hex4(p + i + 2, n - i - 2);
+		if (u < 0) {
+			i += 2; /* jansson reports the bad escape */
+			continue;
+		}
+		if (u == 0 && !(flags & VC_JCS_ALLOW_NUL))
+			return fail_at(err, OK_EINPUT, line,
+			               "NUL character (\\u0000) in a string is not accepted", i);
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return fail_at(err, OK_EINPUT, line,
+			               "lone UTF-16 low surrogate in a \\u escape", i);
+		if (u >= 0xd800 && u <= 0xdbff) {
+			lo = -1;
+			if (i + 12 <= n && p[i + 6] == '\\' && p[i + 7] == 'u')
+				lo = hex4(p + i + 8, n - i - 8);
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return fail_at(err, OK_EINPUT, line,
+				               "lone UTF-16 high surrogate in a \\u escape", i);
+			i += 12;
+			continue;
+		}
+		i += 6;
+	}
+	return 0;
+}
+
+/* jansson's message without its " near '…'" tail, which may quote personal data. */
+static void jansson_reason(const json_error_t *jerr, char *out, size_t cap)
+{
+	const char *near = strstr(jerr->text, " near ");
+	size_t n = near ? (size_t)(near - jerr->text) : strlen(jerr->text);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, jerr->text, n);
+	out[n] = '\0';
+}
+
+static int map_jansson_error(const json_error_t *jerr, struct ok_error *err)
+{
+	size_t line = jerr->line > 0 ? (size_t)jerr->line : 0;
+	char reason[JSON_ERROR_TEXT_LENGTH];
+	int code = OK_EINPUT;
+
+	switch (json_error_code(jerr)) {
+	case json_error_out_of_memory:
+		return ok_fail(err, OK_ENOMEM, "out of memory while parsing JSON");
+	case json_error_duplicate_key:
+		ok_fail(err, code, "duplicate object key (line %zu)", line);
+		break;
+	case json_error_stack_overflow:
+		ok_fail(err, code, "nesting deeper than 64 levels (line %zu)", line);
+		break;
+	case json_error_invalid_utf8:
+		ok_fail(err, code, "invalid UTF-8 (line %zu)", line);
+		break;
+	case json_error_null_character:
+		ok_fail(err, code, "NUL character (\\u0000) in a string is not accepted (line %zu)",
+		        line);
+		break;
+	case json_error_null_byte_in_key:
+		ok_fail(err, code, "NUL character in an object key (line %zu)", line);
+		break;
+	case json_error_numeric_overflow:
+		ok_fail(err, code, "number too large for a double (line %zu)", line);
+		break;
+	case json_error_premature_end_of_input:
+		ok_fail(err, code, "JSON text ends too early (line %zu)", line);
+		break;
+	case json_error_end_of_input_expected:
+		ok_fail(err, code, "unexpected data after the JSON value (line %zu)", line);
+		break;
+	default:
+		jansson_reason(jerr, reason, sizeof(reason));
+		ok_fail(err, code, "invalid JSON: %s (line %zu, column %d)", reason, line,
+		        jerr->column);
+		break;
+	}
+	if (err)
+		err->line = line;
+	return code;
+}
+
+int vc_jcs_parse(const char *data, size_t len, unsigned flags, json_t **out, struct ok_error *err)
+{
+	size_t jflags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL;
+	json_error_t jerr;
+	json_t *v;
+	int rc;
+
+	*out = NULL;
+	if (len > VC_JCS_MAX_INPUT)
+		return ok_fail(err, OK_ETOOBIG, "JSON text of %zu bytes is over the limit of %zu",
+		               len, VC_JCS_MAX_INPUT);
+	if (len == 0 || !data)
+		return ok_fail(err, OK_EINPUT, "empty input: no JSON value");
+	rc = prescan((const unsigned char *)data, len, flags, err);
+	if (rc)
+		return rc;
+	if (flags & VC_JCS_ALLOW_NUL)
+		jflags |= JSON_ALLOW_NUL;
+	v = json_loadb(data, len, jflags, &jerr);
+	if (!v)
+		return map_jansson_error(&jerr, err);
+	*out = v;
+	return 0;
+}
+
+/* Writing */
+
+static int put(struct buf *out, const void *data, size_t n, struct ok_error *err)
+{
+	int rc = buf_add(out, data, n);
+
+	if (rc == OK_ETOOBIG)
+		return ok_fail(err, rc, "canonical JSON would pass its limit of %zu bytes",
+		               out->max);
+	if (rc)
+		return ok_fail(err, rc, "out of memory while writing canonical JSON");
+	return 0;
+}
+
+int vc_jcs_format_number(double d, char *out, size_t cap, struct ok_error *err)
+{
+	char tmp[48], digits[24];
+	int p, k = 0, n, e, i;
+	size_t o = 0;
+	const char *s;
+	long exp10;
+
+	if (cap < VC_JCS_NUMBER_MAX)
+		return ok_fail(err, OK_ETOOBIG, "number buffer too small");
+	if (!isfinite(d))
+		return ok_fail(err, OK_EINPUT, "JSON cannot hold NaN or Infinity");
+	if (d == 0) {
+		/* Both +0 and -0. */
+		out[0] = '0';
+		out[1] = '\0';
+		return 0;
+	}
+	if (d < 0) {
+		out[o++] = '-';
+		d = -d;
+	}
+	/* The fewest significant digits that read back as the same double. */
+	for (p = 1; p <= 17; p++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	/* Digits and exponent, read without assuming the locale's decimal point. */
+	for (s = tmp; *s && *s != 'e'; s++) {
+		if (*s >= '0' && *s <= '9' && k < (int)sizeof(digits))
+			digits[k++] = *s;
+	}
+	if (*s != 'e' || k == 0)
+		return ok_fail(err, OK_EINTERNAL, "unexpected number formatting");
+	exp10 = strtol(s + 1, NULL, 10);
+	while (k > 1 && digits[k - 1] == '0')
+		k--;
+	n = (int)exp10 + 1; /* the value is 0.digits × 10^n */
+
+	if (k <= n && n <= 21) {
+		for (i = 0; i < k; i++)
+			out[o++] = digits[i];
+		for (i = k; i < n; i++)
+			out[o++] = '0';
+	} else if (0 < n && n <= 21) {
+		for (i = 0; i < n; i++)
+			out[o++] = digits[i];
+		out[o++] = '.';
+		for (i = n; i < k; i++)
+			out[o++] = digits[i];
+	} else if (-6 < n && n <= 0) {
+		out[o++] = '0';
+		out[o++] = '.';
+		for (i = n; i < 0; i++)
+			out[o++] = '0';
+		for (i = 0; i < k; i++)
+			out[o++] = digits[i];
+	} else {
+		out[o++] = digits[0];
+		if (k > 1) {
+			out[o++] = '.';
+			for (i = 1; i < k; i++)
+				out[o++] = digits[i];
+		}
+		e = n - 1;
+		out[o++] = 'e';
+		out[o++] = e < 0 ? '-' : '+';
+		snprintf(out + o, cap - o, "%d", e < 0 ? -e : e);
+		return 0;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int write_number(double d, struct buf *out, struct ok_error *err)
+{
+	char num[VC_JCS_NUMBER_MAX];
+	int rc = vc_jcs_format_number(d, num, sizeof(num), err);
+
+	if (rc)
+		return rc;
+	return put(out, num, strlen(num), err);
+}
+
+static int write_string(const char *s, size_t n, struct buf *out, struct ok_error *err)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, run, k;
+	char esc[6];
+	size_t esc_len;
+	uint32_t cp;
+	int rc;
+
+	rc = put(out, "\"", 1, err);
+	while (!rc && i < n) {
+		/* Copy a run of bytes that need no escape. */
+		run = i;
+		while (run < n && p[run] >= 0x20 && p[run] != '"' && p[run] != '\\') {
+			if (p[run] >= 0x80) {
+				k = utf8_decode(p + run, n - run, &cp);
+				if (!k)
+					return ok_fail(err, OK_EINPUT, "invalid UTF-8 in a string");
+				run += k;
+			} else {
+				run++;
+			}
+		}
+		if (run > i) {
+			rc = put(out, p + i, run - i, err);
+			i = run;
+			continue;
+		}
+		esc[0] = '\\';
+		esc_len = 2;
+		switch (p[i]) {
+		case '"':
+			esc[1] = '"';
+			break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		default:
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[p[i] >> 4];
+			esc[5] = hex[p[i] & 0xf];
+			esc_len = 6;
+			break;
+		}
+		rc = put(out, esc, esc_len, err);
+		i++;
+	}
+	if (rc)
+		return rc;
+	return put(out, "\"", 1, err);
+}
+
+struct member {
+	const char *key;
+	size_t len;
+	json_t *value;
+};
+
+/* The next UTF-16 code unit of a valid UTF-8 string, or -1 at its end. */
+struct utf16_iter {
+	const unsigned char *p;
+	size_t n;
+	long pending; /* a low surrogate still to come, or -1 */
+};
+
+static long utf16_next(struct utf16_iter *it)
+{
+	uint32_t cp = 0;
+	size_t k;
+	long unit;
+
+	if (it->pending >= 0) {
+		unit = it->pending;
+		it->pending = -1;
+		return unit;
+	}
+	if (it->n == 0)
+		return -1;
+	k = utf8_decode(it->p, it->n, &cp);
+	if (!k) {
+		/* Keys were validated before sorting; treat a bad byte as itself to stay total. */
+		cp = it->p[0];
+		k = 1;
+	}
+	it->p += k;
+	it->n -= k;
+	if (cp < 0x10000)
+		return (long)cp;
+	cp -= 0x10000;
+	it->pending = (long)(0xdc00 + (cp & 0x3ff));
+	return (long)(0xd800 + (cp >> 10));
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	const struct member *ma = a, *mb = b;
+	struct utf16_iter ia = {(const unsigned char *)ma->key, ma->len, -1};
+	struct utf16_iter ib = {(const unsigned char *)mb->key, mb->len, -1};
+	long ua, ub;
+
+	for (;;) {
+		ua = utf16_next(&ia);
+		ub = utf16_next(&ib);
+		if (ua != ub)
+			return ua < ub ? -1 : 1;
+		if (ua < 0)
+			return 0;
+	}
+}
+
+static bool utf8_valid_string(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		k = utf8_decode(p + i, n - i, &cp);
+		if (!k)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+static int write_value(const json_t *v, struct buf *out, int depth, struct ok_error *err);
+
+static int write_object(const json_t *v, struct buf *out, int depth, struct ok_error *err)
+{
+	size_t n = json_object_size(v), i = 0;
+	struct member *m = NULL;
+	const char *key;
+	size_t key_len;
+	json_t *value;
+	void *iter;
+	int rc = 0;
+
+	if (n == 0)
+		return put(out, "{}", 2, err);
+	m = calloc(n, sizeof(*m));
+	if (!m)
+		return ok_fail(err, OK_ENOMEM, "out of memory while writing canonical JSON");
+	for (iter = json_object_iter((json_t *)v); iter && i < n;
+	     iter = json_object_iter_next((json_t *)v, iter)) {
+		key = json_object_iter_key(iter);
+		key_len = json_object_iter_key_len(iter);
+		value = json_object_iter_value(iter);
+		if (!utf8_valid_string(key, key_len)) {
+			rc = ok_fail(err, OK_EINPUT, "invalid UTF-8 in an object key");
+			goto out;
+		}
+		m[i].key = key;
+		m[i].len = key_len;
+		m[i].value = value;
+		i++;
+	}
+	qsort(m, i, sizeof(*m), member_cmp);
+	rc = put(out, "{", 1, err);
+	for (n = 0; !rc && n < i; n++) {
+		if (n)
+			rc = put(out, ",", 1, err);
+		if (!rc)
+			rc = write_string(m[n].key, m[n].len, out, err);
+		if (!rc)
+			rc = put(out, ":", 1, err);
+		if (!rc)
+			rc = write_value(m[n].value, out, depth, err);
+	}
+	if (!rc)
+		rc = put(out, "}", 1, err);
+out:
+	free(m);
+	return rc;
+}
+
+static int write_value(const json_t *v, struct buf *out, int depth, struct ok_error *err)
+{
+	json_int_t iv;
+	size_t i, n;
+	int rc = 0;
+
+	if (!v)
+		return ok_fail(err, OK_EINPUT, "missing JSON value");
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (depth + 1 > VC_JCS_MAX_DEPTH)
+			return ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
+		return write_object(v, out, depth + 1, err);
+	case JSON_ARRAY:
+		if (depth + 1 > VC_JCS_MAX_DEPTH)
+			return ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
+		rc = put(out, "[", 1, err);
+		n = json_array_size(v);
+		for (i = 0; !rc && i < n; i++) {
+			if (i)
+				rc = put(out, ",", 1, err);
+			if (!rc)
+				rc = write_value(json_array_get(v, i), out, depth + 1, err);
+		}
+		return rc ? rc : put(out, "]", 1, err);
+	case JSON_STRING:
+		return write_string(json_string_value(v), json_string_length(v), out, err);
+	case JSON_INTEGER:
+		iv = json_integer_value(v);
+		if (iv >= -JCS_EXACT_INT && iv <= JCS_EXACT_INT) {
+			char num[VC_JCS_NUMBER_MAX];
+			int len = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, iv);
+
+			return put(out, num, (size_t)len, err);
+		}
+		/* Beyond 2^53 the number is what ECMAScript would read: the nearest double. */
+		return write_number((double)iv, out, err);
+	case JSON_REAL:
+		return write_number(json_real_value(v), out, err);
+	case JSON_TRUE:
+		return put(out, "true", 4, err);
+	case JSON_FALSE:
+		return put(out, "false", 5, err);
+	case JSON_NULL:
+		return put(out, "null", 4, err);
+	}
+	return ok_fail(err, OK_EINPUT, "unknown JSON value type");
+}
+
+int vc_jcs_serialize(const json_t *v, struct buf *out, struct ok_error *err)
+{
+	return write_value(v, out, 0, err);
+}
+
+int vc_jcs_canonicalize(const char *data, size_t len, unsigned flags, struct buf *out,
+                        struct ok_error *err)
+{
+	json_t *v = NULL;
+	int rc;
+
+	rc = vc_jcs_parse(data, len, flags, &v, err);
+	if (rc)
+		return rc;
+	rc = vc_jcs_serialize(v, out, err);
+	json_decref(v);
+	return rc;
+}

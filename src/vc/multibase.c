@@ -1,0 +1,333 @@
+/* Strict base58btc and base64url, with the multibase prefixes and Ed25519 Multikey codecs. */
+#include "vc/multibase.h"
+
+#include <sodium.h>
+#include <string.h>
+
+static const char b58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+static const char b64url_alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* Work space for base58: digits of the largest value we accept, in either base. */
+#define B58_WORK (VC_BASE58_MAX_BYTES * 138 / 100 + 2)
+
+static const uint8_t multikey_ed25519_pub[2] = {0xed, 0x01};
+static const uint8_t multikey_ed25519_priv[2] = {0x80, 0x26};
+
+static int b58_digit(unsigned char c)
+{
+	const char *p;
+
+	if (c == 0)
+		return -1;
+	p = strchr(b58_alphabet, c);
+	return p ? (int)(p - b58_alphabet) : -1;
+}
+
+static int b64url_digit(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+static int add(struct buf *out, const void *data, size_t n, struct ok_error *err)
+{
+	int rc = buf_add(out, data, n);
+
+	if (rc == OK_ETOOBIG)
+		return ok_fail(err, rc, "encoded value would pass its limit of %zu bytes",
+		               out->max);
+	if (rc)
+		return ok_fail(err, rc, "out of memory while encoding");
+	return 0;
+}
+
+int vc_base58_encode(const uint8_t *in, size_t n, struct buf *out, struct ok_error *err)
+{
+	uint8_t digits[B58_WORK];
+	char text[B58_WORK];
+	size_t zeros = 0, size, len = 0, i, j, k, t = 0;
+	unsigned carry;
+	int rc;
+
+	if (n > VC_BASE58_MAX_BYTES)
+		return ok_fail(err, OK_ETOOBIG,
+		               "value of %zu bytes is too long for base58 (max %d)", n,
+		               VC_BASE58_MAX_BYTES);
+	while (zeros < n && in[zeros] == 0)
+		zeros++;
+	size = (n - zeros) * 138 / 100 + 1;
+	memset(digits, 0, size);
+	/* digits[size - len .. size) holds the value so far, most significant first. */
+	for (i = zeros; i < n; i++) {
+		carry = in[i];
+		for (j = size, k = 0; j > 0 && (carry || k < len); j--, k++) {
+			carry += 256u * digits[j - 1];
+			digits[j - 1] = (uint8_t)(carry % 58);
+			carry /= 58;
+		}
+		len = k;
+	}
+	for (i = 0; i < zeros; i++)
+		text[t++] = '1';
+	for (i = size - len; i < size; i++)
+		text[t++] = b58_alphabet[digits[i]];
+	rc = add(out, text, t, err);
+	sodium_memzero(digits, sizeof(digits));
+	sodium_memzero(text, sizeof(text));
+	return rc;
+}
+
+int vc_base58_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *out_len,
+                     struct ok_error *err)
+{
+	uint8_t bytes[B58_WORK];
+	size_t zeros = 0, size, len = 0, i, j, k, total;
+	unsigned carry;
+	int d;
+
+	*out_len = 0;
+	if (n == 0)
+		return ok_fail(err, OK_EINPUT, "empty base58 value");
+	if (n > VC_BASE58_MAX_CHARS)
+		return ok_fail(err, OK_ETOOBIG,
+		               "base58 value of %zu characters is too long (max %d)", n,
+		               VC_BASE58_MAX_CHARS);
+	for (i = 0; i < n; i++) {
+		if (b58_digit((unsigned char)in[i]) < 0)
+			return ok_fail(err, OK_EINPUT, "invalid base58 character at position %zu",
+			               i + 1);
+	}
+	while (zeros < n && in[zeros] == '1')
+		zeros++;
+	size = (n - zeros) * 733 / 1000 + 1;
+	memset(bytes, 0, size);
+	for (i = zeros; i < n; i++) {
+		d = b58_digit((unsigned char)in[i]);
+		carry = (unsigned)d;
+		for (j = size, k = 0; j > 0 && (carry || k < len); j--, k++) {
+			carry += 58u * bytes[j - 1];
+			bytes[j - 1] = (uint8_t)(carry & 0xff);
+			carry >>= 8;
+		}
+		len = k;
+	}
+	total = zeros + len;
+	if (total > cap) {
+		sodium_memzero(bytes, sizeof(bytes));
+		return ok_fail(err, OK_ETOOBIG, "base58 value decodes to %zu bytes, more than %zu",
+		               total, cap);
+	}
+	memset(out, 0, zeros);
+	memcpy(out + zeros, bytes + size - len, len);
+	*out_len = total;
+	sodium_memzero(bytes, sizeof(bytes));
+	return 0;
+}
+
+int vc_base64url_encode(const uint8_t *in, size_t n, struct buf *out, struct ok_error *err)
+{
+	char quad[4];
+	size_t i, rest;
+	uint32_t v;
+	int rc = 0;
+
+	if (n / 3 > (SIZE_MAX - 4) / 4)
+		return ok_fail(err, OK_ETOOBIG, "value too long to encode");
+	rc = buf_grow(out, (n + 2) / 3 * 4);
+	if (rc == OK_ETOOBIG)
+		return ok_fail(err, rc, "encoded value would pass its limit of %zu bytes",
+		               out->max);
+	if (rc)
+		return ok_fail(err, rc, "out of memory while encoding");
+	for (i = 0; i + 3 <= n; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		quad[0] = b64url_alphabet[v >> 18];
+		quad[1] = b64url_alphabet[(v >> 12) & 63];
+		quad[2] = b64url_alphabet[(v >> 6) & 63];
+		quad[3] = b64url_alphabet[v & 63];
+		rc = add(out, quad, 4, err);
+		if (rc)
+			return rc;
+	}
+	rest = n - i;
+	if (rest == 1) {
+		v = (uint32_t)in[i] << 16;
+		quad[0] = b64url_alphabet[v >> 18];
+		quad[1] = b64url_alphabet[(v >> 12) & 63];
+		rc = add(out, quad, 2, err);
+	} else if (rest == 2) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		quad[0] = b64url_alphabet[v >> 18];
+		quad[1] = b64url_alphabet[(v >> 12) & 63];
+		quad[2] = b64url_alphabet[(v >> 6) & 63];
+		rc = add(out, quad, 3, err);
+	}
+	return rc;
+}
+
+int vc_base64url_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *out_len,
+                        struct ok_error *err)
+{
+	size_t i, o = 0, need;
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	int d;
+
+	*out_len = 0;
+	if (n == 0)
+		return ok_fail(err, OK_EINPUT, "empty base64url value");
+	if (n % 4 == 1)
+		return ok_fail(err, OK_EINPUT, "base64url value has an impossible length of %zu",
+		               n);
+	need = n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
+	if (need > cap)
+		return ok_fail(err, OK_ETOOBIG,
+		               "base64url value decodes to %zu bytes, more than %zu", need, cap);
+	for (i = 0; i < n; i++) {
+		d = b64url_digit((unsigned char)in[i]);
+		if (d < 0) {
+			if (in[i] == '=')
+				return ok_fail(
+				        err, OK_EINPUT,
+				        "base64url padding '=' is not allowed (position %zu)",
+				        i + 1);
+			return ok_fail(err, OK_EINPUT,
+			               "invalid base64url character at position %zu", i + 1);
+		}
+		acc = (acc << 6) | (uint32_t)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	if (acc != 0)
+		return ok_fail(err, OK_EINPUT,
+		               "base64url value has non-zero unused bits at its end");
+	*out_len = o;
+	return 0;
+}
+
+int vc_multibase_encode(enum vc_multibase base, const uint8_t *in, size_t n, struct buf *out,
+                        struct ok_error *err)
+{
+	char prefix = (char)base;
+	size_t start = out->len;
+	int rc;
+
+	if (base != VC_MULTIBASE_BASE58BTC && base != VC_MULTIBASE_BASE64URL)
+		return ok_fail(err, OK_EUNSUPPORTED, "unsupported multibase encoding");
+	rc = add(out, &prefix, 1, err);
+	if (rc)
+		return rc;
+	if (base == VC_MULTIBASE_BASE58BTC)
+		rc = vc_base58_encode(in, n, out, err);
+	else
+		rc = vc_base64url_encode(in, n, out, err);
+	if (rc)
+		buf_truncate(out, start);
+	return rc;
+}
+
+int vc_multibase_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *out_len,
+                        enum vc_multibase *base, struct ok_error *err)
+{
+	*out_len = 0;
+	if (n < 2)
+		return ok_fail(err, OK_EINPUT, "empty multibase value");
+	if (base)
+		*base = (enum vc_multibase)in[0];
+	if (in[0] == 'z')
+		return vc_base58_decode(in + 1, n - 1, out, cap, out_len, err);
+	if (in[0] == 'u')
+		return vc_base64url_decode(in + 1, n - 1, out, cap, out_len, err);
+	return ok_fail(err, OK_EINPUT,
+	               "unsupported multibase prefix (expected 'z' base58btc or 'u' base64url)");
+}
+
+/* Multikey */
+
+static int multikey_encode(const uint8_t prefix[2], const uint8_t key[32],
+                           char out[VC_MULTIKEY_MAX], struct ok_error *err)
+{
+	uint8_t raw[34];
+	struct buf b;
+	int rc;
+
+	memcpy(raw, prefix, 2);
+	memcpy(raw + 2, key, 32);
+	buf_init(&b, VC_MULTIKEY_MAX - 1);
+	rc = vc_multibase_encode(VC_MULTIBASE_BASE58BTC, raw, sizeof(raw), &b, err);
+	if (!rc)
+		memcpy(out, b.data, b.len + 1);
+	sodium_memzero(raw, sizeof(raw));
+	if (b.len)
+		sodium_memzero(b.data, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+static int multikey_decode(const char *s, const uint8_t prefix[2], const char *what,
+                           uint8_t key[32], struct ok_error *err)
+{
+	uint8_t raw[VC_MULTIKEY_MAX];
+	size_t n, len = 0;
+	int rc;
+
+	if (!s)
+		return ok_fail(err, OK_EINPUT, "missing %s", what);
+	n = strlen(s);
+	if (n == 0 || s[0] != 'z')
+		return ok_fail(err, OK_EINPUT, "%s must be base58btc multibase (start with 'z')",
+		               what);
+	rc = vc_multibase_decode(s, n, raw, sizeof(raw), &len, NULL, err);
+	if (rc)
+		goto out;
+	if (len < 2 || raw[0] != prefix[0] || raw[1] != prefix[1]) {
+		rc = ok_fail(err, OK_EINPUT, "%s has the wrong multicodec prefix", what);
+		goto out;
+	}
+	if (len != 34) {
+		rc = ok_fail(err, OK_EINPUT, "%s holds %zu key bytes, expected 32", what, len - 2);
+		goto out;
+	}
+	memcpy(key, raw + 2, 32);
+out:
+	sodium_memzero(raw, sizeof(raw));
+	return rc;
+}
+
+int vc_multikey_encode_ed25519_pub(const uint8_t pk[VC_ED25519_PUB_BYTES],
+                                   char out[VC_MULTIKEY_MAX], struct ok_error *err)
+{
+	return multikey_encode(multikey_ed25519_pub, pk, out, err);
+}
+
+int vc_multikey_decode_ed25519_pub(const char *s, uint8_t pk[VC_ED25519_PUB_BYTES],
+                                   struct ok_error *err)
+{
+	return multikey_decode(s, multikey_ed25519_pub, "Ed25519 public key multikey", pk, err);
+}
+
+int vc_multikey_encode_ed25519_seed(const uint8_t seed[VC_ED25519_SEED_BYTES],
+                                    char out[VC_MULTIKEY_MAX], struct ok_error *err)
+{
+	return multikey_encode(multikey_ed25519_priv, seed, out, err);
+}
+
+int vc_multikey_decode_ed25519_seed(const char *s, uint8_t seed[VC_ED25519_SEED_BYTES],
+                                    struct ok_error *err)
+{
+	return multikey_decode(s, multikey_ed25519_priv, "Ed25519 secret key multikey", seed, err);
+}

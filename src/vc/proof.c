@@ -1,0 +1,392 @@
+/* eddsa-jcs-2022 Data Integrity proofs: proof configuration, hashing, signing, verifying. */
+#include "vc/proof.h"
+
+#include <string.h>
+
+#include "vc/did.h"
+#include "vc/jcs.h"
+
+/* Canonical forms may be longer than their source (1e20 becomes 21 digits). */
+#define CANON_MAX (VC_JCS_MAX_INPUT * 16)
+#define SIG_BYTES crypto_sign_BYTES
+
+const char *vc_proof_check_name(enum vc_proof_check check)
+{
+	switch (check) {
+	case VC_PROOF_VALID:
+		return "valid";
+	case VC_PROOF_MALFORMED:
+		return "malformed-proof";
+	case VC_PROOF_WRONG_TYPE:
+		return "wrong-proof-type";
+	case VC_PROOF_UNKNOWN_CRYPTOSUITE:
+		return "unknown-cryptosuite";
+	case VC_PROOF_WRONG_PURPOSE:
+		return "wrong-proof-purpose";
+	case VC_PROOF_BAD_CREATED:
+		return "bad-created";
+	case VC_PROOF_BAD_MULTIBASE:
+		return "bad-multibase";
+	case VC_PROOF_BAD_SIGNATURE_LENGTH:
+		return "bad-signature-length";
+	case VC_PROOF_CONTEXT_MISMATCH:
+		return "context-mismatch";
+	case VC_PROOF_KEY_UNRESOLVED:
+		return "key-unresolved";
+	case VC_PROOF_BAD_SIGNATURE:
+		return "bad-signature";
+	}
+	return "unknown";
+}
+
+static bool digits(const char *s, size_t n, int min, int max)
+{
+	int v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v >= min && v <= max;
+}
+
+bool vc_proof_valid_datetime(const char *s)
+{
+	size_t i = 19;
+
+	if (!s || strlen(s) < 20)
+		return false;
+	/* YYYY-MM-DDTHH:MM:SS */
+	if (!digits(s, 4, 0, 9999) || s[4] != '-' || !digits(s + 5, 2, 1, 12) || s[7] != '-' ||
+	    !digits(s + 8, 2, 1, 31) || s[10] != 'T' || !digits(s + 11, 2, 0, 23) || s[13] != ':' ||
+	    !digits(s + 14, 2, 0, 59) || s[16] != ':' || !digits(s + 17, 2, 0, 60))
+		return false;
+	if (s[i] == '.') {
+		i++;
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		while (s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (s[i] == 'Z')
+		return s[i + 1] == '\0';
+	if (s[i] != '+' && s[i] != '-')
+		return false;
+	return strlen(s + i) == 6 && digits(s + i + 1, 2, 0, 23) && s[i + 3] == ':' &&
+	       digits(s + i + 4, 2, 0, 59);
+}
+
+int vc_proof_resolve_did_key(void *ctx, const char *verification_method, const char *purpose,
+                             uint8_t pk[VC_ED25519_PUB_BYTES], struct ok_error *err)
+{
+	(void)ctx;
+	(void)purpose; /* a did:key's one key serves every verification relationship */
+	return vc_did_key_vm_to_pub(verification_method, pk, err);
+}
+
+static int nomem(struct ok_error *err)
+{
+	return ok_fail(err, OK_ENOMEM, "out of memory while building a proof");
+}
+
+int vc_proof_config(const json_t *unsecured, const struct vc_proof_options *opt, json_t **config,
+                    struct ok_error *err)
+{
+	json_t *c, *ctx;
+	int bad = 0;
+
+	*config = NULL;
+	if (!json_is_object(unsecured))
+		return ok_fail(err, OK_EINPUT, "the document to sign is not a JSON object");
+	if (!opt || !opt->verification_method || !*opt->verification_method)
+		return ok_fail(err, OK_EINPUT, "missing verification method for the proof");
+	if (opt->created && !vc_proof_valid_datetime(opt->created))
+		return ok_fail_field(err, OK_EINPUT, "created",
+		                     "created must be a date-time like 2023-02-24T23:36:38Z");
+	c = json_object();
+	if (!c)
+		return nomem(err);
+	bad |= json_object_set_new(c, "type", json_string(VC_PROOF_TYPE));
+	bad |= json_object_set_new(c, "cryptosuite", json_string(VC_PROOF_CRYPTOSUITE));
+	if (opt->created)
+		bad |= json_object_set_new(c, "created", json_string(opt->created));
+	bad |= json_object_set_new(c, "verificationMethod", json_string(opt->verification_method));
+	bad |= json_object_set_new(c, "proofPurpose", json_string(VC_PROOF_PURPOSE));
+	ctx = json_object_get(unsecured, "@context");
+	if (ctx)
+		bad |= json_object_set_new(c, "@context", json_deep_copy(ctx));
+	if (bad) {
+		json_decref(c);
+		return ok_fail(err, OK_EINPUT, "cannot build the proof configuration");
+	}
+	*config = c;
+	return 0;
+}
+
+int vc_proof_hash(const json_t *unsecured, const json_t *config, uint8_t hash[VC_PROOF_HASH_BYTES],
+                  struct buf *canon_doc, struct buf *canon_config, struct ok_error *err)
+{
+	struct buf own_doc, own_config;
+	struct buf *d = canon_doc ? canon_doc : &own_doc;
+	struct buf *c = canon_config ? canon_config : &own_config;
+	size_t d_start, c_start;
+	int rc;
+
+	buf_init(&own_doc, CANON_MAX);
+	buf_init(&own_config, CANON_MAX);
+	if (!json_is_object(unsecured) || !json_is_object(config)) {
+		rc = ok_fail(err, OK_EINPUT, "document and proof configuration must be objects");
+		goto out;
+	}
+	if (json_object_get(unsecured, "proof")) {
+		rc = ok_fail(err, OK_EINPUT, "the document to hash still holds a proof");
+		goto out;
+	}
+	d_start = d->len;
+	c_start = c->len;
+	rc = vc_jcs_serialize(config, c, err);
+	if (!rc)
+		rc = vc_jcs_serialize(unsecured, d, err);
+	if (rc)
+		goto out;
+	crypto_hash_sha256(hash, (const unsigned char *)c->data + c_start, c->len - c_start);
+	crypto_hash_sha256(hash + 32, (const unsigned char *)d->data + d_start, d->len - d_start);
+out:
+	buf_release(&own_doc);
+	buf_release(&own_config);
+	return rc;
+}
+
+int vc_proof_create(const json_t *unsecured, const struct vc_proof_options *opt,
+                    const uint8_t sk[crypto_sign_SECRETKEYBYTES], json_t **secured,
+                    struct ok_error *err)
+{
+	uint8_t hash[VC_PROOF_HASH_BYTES], sig[SIG_BYTES];
+	json_t *config = NULL, *doc = NULL;
+	struct buf value;
+	int rc;
+
+	*secured = NULL;
+	buf_init(&value, 256);
+	if (json_is_object(unsecured) && json_object_get(unsecured, "proof")) {
+		rc = ok_fail(err, OK_EUNSUPPORTED,
+		             "the document already holds a proof; proof sets are not supported");
+		goto out;
+	}
+	rc = vc_proof_config(unsecured, opt, &config, err);
+	if (rc)
+		goto out;
+	rc = vc_proof_hash(unsecured, config, hash, NULL, NULL, err);
+	if (rc)
+		goto out;
+	if (crypto_sign_detached(sig, NULL, hash, sizeof(hash), sk) != 0) {
+		rc = ok_fail(err, OK_ECRYPTO, "Ed25519 signing failed");
+		goto out;
+	}
+	rc = vc_multibase_encode(VC_MULTIBASE_BASE58BTC, sig, sizeof(sig), &value, err);
+	if (rc)
+		goto out;
+	doc = json_deep_copy(unsecured);
+	if (!doc || json_object_set_new(config, "proofValue", json_string(value.data)) ||
+	    json_object_set(doc, "proof", config)) {
+		rc = nomem(err);
+		goto out;
+	}
+	*secured = doc;
+	doc = NULL;
+out:
+	json_decref(doc);
+	json_decref(config);
+	buf_release(&value);
+	sodium_memzero(hash, sizeof(hash));
+	return rc;
+}
+
+/* Verifying */
+
+/* The member of the credential that a failed step is about. */
+static const char *step_field(enum vc_proof_check step)
+{
+	switch (step) {
+	case VC_PROOF_WRONG_TYPE:
+		return "proof.type";
+	case VC_PROOF_UNKNOWN_CRYPTOSUITE:
+		return "proof.cryptosuite";
+	case VC_PROOF_WRONG_PURPOSE:
+		return "proof.proofPurpose";
+	case VC_PROOF_BAD_CREATED:
+		return "proof.created";
+	case VC_PROOF_BAD_MULTIBASE:
+	case VC_PROOF_BAD_SIGNATURE_LENGTH:
+	case VC_PROOF_BAD_SIGNATURE:
+		return "proof.proofValue";
+	case VC_PROOF_CONTEXT_MISMATCH:
+		return "proof.@context";
+	case VC_PROOF_KEY_UNRESOLVED:
+		return "proof.verificationMethod";
+	default:
+		return "proof";
+	}
+}
+
+static int reject(enum vc_proof_check *failed, enum vc_proof_check step, struct ok_error *err,
+                  const char *msg)
+{
+	if (failed)
+		*failed = step;
+	return ok_fail_field(err, OK_EINVALID, step_field(step), "%s", msg);
+}
+
+/* The string member key of proof, or NULL. */
+static const char *member(const json_t *proof, const char *key)
+{
+	return json_string_value(json_object_get(proof, key));
+}
+
+/*
+ * The @context rule of eddsa-jcs-2022: the document's @context must start with all values of
+ * the proof's @context, in the same order. A lone string counts as a list of one.
+ */
+static bool context_prefix(const json_t *proof_ctx, const json_t *doc_ctx)
+{
+	size_t np, nd, i;
+	const json_t *p, *d;
+
+	if (!doc_ctx)
+		return false;
+	np = json_is_array(proof_ctx) ? json_array_size(proof_ctx) : 1;
+	nd = json_is_array(doc_ctx) ? json_array_size(doc_ctx) : 1;
+	if (np > nd)
+		return false;
+	for (i = 0; i < np; i++) {
+		p = json_is_array(proof_ctx) ? json_array_get(proof_ctx, i) : proof_ctx;
+		d = json_is_array(doc_ctx) ? json_array_get(doc_ctx, i) : doc_ctx;
+		if (!json_equal(p, d))
+			return false;
+	}
+	return true;
+}
+
+int vc_proof_verify(const json_t *secured, vc_proof_resolve_fn resolve, void *ctx,
+                    enum vc_proof_check *failed, struct ok_error *err)
+{
+	uint8_t sig[2 * SIG_BYTES], pk[VC_ED25519_PUB_BYTES], hash[VC_PROOF_HASH_BYTES];
+	json_t *proof, *unsecured = NULL, *config = NULL, *proof_ctx, *doc_ctx;
+	const char *type, *suite, *purpose, *vm, *created, *value;
+	struct ok_error sub;
+	size_t sig_len = 0;
+	int rc;
+
+	if (failed)
+		*failed = VC_PROOF_MALFORMED;
+	ok_error_clear(&sub);
+	if (!json_is_object(secured))
+		return reject(failed, VC_PROOF_MALFORMED, err,
+		              "the credential is not a JSON object");
+	proof = json_object_get(secured, "proof");
+	if (!proof)
+		return reject(failed, VC_PROOF_MALFORMED, err, "the credential has no proof");
+	if (json_is_array(proof))
+		return reject(failed, VC_PROOF_MALFORMED, err,
+		              "the credential holds a proof set; only a single proof is supported");
+	if (!json_is_object(proof))
+		return reject(failed, VC_PROOF_MALFORMED, err, "the proof is not a JSON object");
+
+	type = member(proof, "type");
+	if (!type || strcmp(type, VC_PROOF_TYPE) != 0)
+		return reject(failed, VC_PROOF_WRONG_TYPE, err,
+		              "the proof type is not DataIntegrityProof");
+	suite = member(proof, "cryptosuite");
+	if (!suite || strcmp(suite, VC_PROOF_CRYPTOSUITE) != 0)
+		return reject(failed, VC_PROOF_UNKNOWN_CRYPTOSUITE, err,
+		              "unknown cryptosuite: only eddsa-jcs-2022 is supported");
+	purpose = member(proof, "proofPurpose");
+	if (!purpose || strcmp(purpose, VC_PROOF_PURPOSE) != 0)
+		return reject(failed, VC_PROOF_WRONG_PURPOSE, err,
+		              "the proof purpose is not assertionMethod");
+	vm = member(proof, "verificationMethod");
+	if (!vm || !*vm)
+		return reject(failed, VC_PROOF_MALFORMED, err,
+		              "the proof has no verificationMethod string");
+	if (json_object_get(proof, "created")) {
+		created = member(proof, "created");
+		if (!vc_proof_valid_datetime(created))
+			return reject(failed, VC_PROOF_BAD_CREATED, err,
+			              "the proof's created is not a valid date-time");
+	}
+	if (!json_object_get(proof, "proofValue"))
+		return reject(failed, VC_PROOF_MALFORMED, err, "the proof has no proofValue");
+	value = member(proof, "proofValue");
+	if (!value || value[0] != 'z')
+		return reject(failed, VC_PROOF_BAD_MULTIBASE, err,
+		              "proofValue is not a base58btc multibase string (starting with 'z')");
+	rc = vc_multibase_decode(value, strlen(value), sig, sizeof(sig), &sig_len, NULL, &sub);
+	if (rc == OK_ETOOBIG)
+		return reject(failed, VC_PROOF_BAD_SIGNATURE_LENGTH, err,
+		              "the signature is far longer than 64 bytes");
+	if (rc)
+		return reject(failed, VC_PROOF_BAD_MULTIBASE, err,
+		              "proofValue is not valid base58btc");
+	if (sig_len != SIG_BYTES) {
+		if (failed)
+			*failed = VC_PROOF_BAD_SIGNATURE_LENGTH;
+		return ok_fail_field(err, OK_EINVALID, "proof.proofValue",
+		                     "the signature is %zu bytes, an Ed25519 signature is 64",
+		                     sig_len);
+	}
+
+	/* The @context rule, then the unsecured document and proof configuration it implies. */
+	proof_ctx = json_object_get(proof, "@context");
+	doc_ctx = json_object_get(secured, "@context");
+	if (proof_ctx && !context_prefix(proof_ctx, doc_ctx))
+		return reject(failed, VC_PROOF_CONTEXT_MISMATCH, err,
+		              "the document's @context does not start with the proof's @context");
+	unsecured = json_copy((json_t *)secured);
+	config = json_copy(proof);
+	if (!unsecured || !config) {
+		rc = nomem(err);
+		goto out;
+	}
+	json_object_del(unsecured, "proof");
+	json_object_del(config, "proofValue");
+	if (proof_ctx && json_object_set(unsecured, "@context", proof_ctx)) {
+		rc = nomem(err);
+		goto out;
+	}
+	doc_ctx = json_object_get(unsecured, "@context");
+	if (doc_ctx && json_object_set(config, "@context", doc_ctx)) {
+		rc = nomem(err);
+		goto out;
+	}
+
+	if (!resolve) {
+		rc = reject(failed, VC_PROOF_KEY_UNRESOLVED, err, "no key resolver given");
+		goto out;
+	}
+	rc = resolve(ctx, vm, purpose, pk, &sub);
+	if (rc) {
+		if (failed)
+			*failed = VC_PROOF_KEY_UNRESOLVED;
+		rc = ok_fail_field(err, OK_EINVALID, "proof.verificationMethod",
+		                   "cannot resolve the verification method: %s", sub.message);
+		goto out;
+	}
+	rc = vc_proof_hash(unsecured, config, hash, NULL, NULL, err);
+	if (rc)
+		goto out;
+	if (crypto_sign_verify_detached(sig, hash, sizeof(hash), pk) != 0) {
+		rc = reject(failed, VC_PROOF_BAD_SIGNATURE, err,
+		            "the signature does not match: the credential was altered or signed "
+		            "with another key");
+		goto out;
+	}
+	if (failed)
+		*failed = VC_PROOF_VALID;
+	rc = 0;
+out:
+	json_decref(unsecured);
+	json_decref(config);
+	return rc;
+}

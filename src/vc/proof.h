@@ -1,0 +1,108 @@
+/* Data Integrity proofs with the eddsa-jcs-2022 cryptosuite (W3C Data Integrity EdDSA
+ * Cryptosuites v1.0, section 3.3): creating and verifying the "proof" of a JSON document.
+ *
+ * Invariants:
+ * - hashData = SHA-256(JCS(proofConfig)) || SHA-256(JCS(document without proof)); the signature
+ *   is pure Ed25519 over those 64 bytes; proofValue is its base58btc multibase ("z…").
+ * - The proof configuration is the proof without proofValue, with type DataIntegrityProof,
+ *   cryptosuite eddsa-jcs-2022, and the document's @context copied into it.
+ * - Verification checks, in this order: proof shape, type, cryptosuite, proofPurpose
+ *   (assertionMethod), created, proofValue multibase, signature length, the @context rule (the
+ *   document's @context must start with the proof's @context values, in order), key resolution,
+ *   signature. The first failing step is reported as an enum vc_proof_check and a message.
+ * - Keys are resolved through a callback, so that did:web (or a trust list) plugs in later;
+ *   vc_proof_resolve_did_key() resolves did:key offline.
+ * - Documents are never modified; new ones are returned. libsodium must be initialised
+ *   (sodium_init()) by the caller before any function here is used.
+ */
+#ifndef OK_VC_PROOF_H
+#define OK_VC_PROOF_H
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "vc/multibase.h"
+
+#define VC_PROOF_TYPE        "DataIntegrityProof"
+#define VC_PROOF_CRYPTOSUITE "eddsa-jcs-2022"
+#define VC_PROOF_PURPOSE     "assertionMethod"
+#define VC_PROOF_HASH_BYTES  64 /* proof config hash || document hash */
+
+struct vc_proof_options {
+	const char *verification_method; /* required, e.g. "did:key:z6Mk…#z6Mk…" */
+	const char *created;             /* XML Schema dateTimeStamp, or NULL to leave it out */
+};
+
+/* The step at which verification stopped. */
+enum vc_proof_check {
+	VC_PROOF_VALID = 0,
+	VC_PROOF_MALFORMED,           /* no proof, not an object, a required field missing */
+	VC_PROOF_WRONG_TYPE,          /* type is not DataIntegrityProof */
+	VC_PROOF_UNKNOWN_CRYPTOSUITE, /* cryptosuite is not eddsa-jcs-2022 */
+	VC_PROOF_WRONG_PURPOSE,       /* proofPurpose is not assertionMethod */
+	VC_PROOF_BAD_CREATED,         /* created is not a dateTimeStamp */
+	VC_PROOF_BAD_MULTIBASE,       /* proofValue is not base58btc multibase */
+	VC_PROOF_BAD_SIGNATURE_LENGTH,
+	VC_PROOF_CONTEXT_MISMATCH, /* the document's @context does not start with the proof's */
+	VC_PROOF_KEY_UNRESOLVED,   /* the resolver refused the verification method */
+	VC_PROOF_BAD_SIGNATURE,
+};
+
+/* A short stable name for a check ("bad-signature"); never NULL. */
+const char *vc_proof_check_name(enum vc_proof_check check);
+
+/*
+ * Resolves a verification method id to an Ed25519 public key, for proof purpose purpose.
+ * Returns 0 and fills pk, or a negative OK_E… code with err filled.
+ */
+typedef int (*vc_proof_resolve_fn)(void *ctx, const char *verification_method, const char *purpose,
+                                   uint8_t pk[VC_ED25519_PUB_BYTES], struct ok_error *err);
+
+/* A resolver for did:key verification methods only (ctx is unused). */
+int vc_proof_resolve_did_key(void *ctx, const char *verification_method, const char *purpose,
+                             uint8_t pk[VC_ED25519_PUB_BYTES], struct ok_error *err);
+
+/* The steps, for those who need them one by one */
+
+/*
+ * Builds the proof configuration for an unsecured document: type, cryptosuite, created (if
+ * given), verificationMethod, proofPurpose, and @context copied from the document when it has
+ * one. *config is a new reference (caller json_decref()s).
+ */
+int vc_proof_config(const json_t *unsecured, const struct vc_proof_options *opt, json_t **config,
+                    struct ok_error *err);
+
+/*
+ * Computes hashData for an unsecured document (which must not hold "proof") and a proof
+ * configuration. canon_doc and canon_config (each may be NULL) receive the canonical forms.
+ */
+int vc_proof_hash(const json_t *unsecured, const json_t *config, uint8_t hash[VC_PROOF_HASH_BYTES],
+                  struct buf *canon_doc, struct buf *canon_config, struct ok_error *err);
+
+/* Creating and verifying */
+
+/*
+ * Signs unsecured with the libsodium secret key sk (seed || public key). *secured gets a new
+ * document (caller json_decref()s): a copy of unsecured with "proof" added. Fails with
+ * OK_EUNSUPPORTED if unsecured already holds a proof (proof sets are not supported).
+ */
+int vc_proof_create(const json_t *unsecured, const struct vc_proof_options *opt,
+                    const uint8_t sk[crypto_sign_SECRETKEYBYTES], json_t **secured,
+                    struct ok_error *err);
+
+/*
+ * Verifies the proof of secured. Returns 0 if valid. Otherwise returns OK_EINVALID (or
+ * OK_ENOMEM / OK_ETOOBIG), sets *failed (may be NULL) to the failing step and err to a message
+ * naming it. resolve is called with ctx once the proof is well-formed.
+ */
+int vc_proof_verify(const json_t *secured, vc_proof_resolve_fn resolve, void *ctx,
+                    enum vc_proof_check *failed, struct ok_error *err);
+
+/* Whether s is an XML Schema dateTimeStamp ("2023-02-24T23:36:38Z", offset or Z required). */
+bool vc_proof_valid_datetime(const char *s);
+
+#endif
