@@ -1,6 +1,9 @@
 /* The importer: validated rows → sealed learners and achievements, in batched transactions. */
 #include "registry/import.h"
 
+#include "registry/achievement.h"
+
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,26 +150,6 @@ static void learner_digest(const struct seal_keys *k, const struct learner_data 
 	seal_digest_final(&d, out);
 }
 
-static void achievement_digest(const struct seal_keys *k, const struct store_achievement *a,
-                               unsigned char out[SEAL_DIGEST_BYTES])
-{
-	struct seal_digest d;
-	char num[48];
-
-	seal_digest_init(&d, k);
-	seal_digest_add_str(&d, a->learner_id);
-	seal_digest_add_str(&d, a->kind);
-	seal_digest_add_str(&d, a->title);
-	seal_digest_add_str(&d, a->programme_code);
-	snprintf(num, sizeof(num), "%d/%ld", a->eqf_level, a->credits_centi);
-	seal_digest_add_str(&d, num);
-	seal_digest_add_str(&d, a->grade);
-	seal_digest_add_str(&d, a->grading_scheme);
-	seal_digest_add_str(&d, a->awarded_on);
-	seal_digest_add_str(&d, a->language);
-	seal_digest_final(&d, out);
-}
-
 /* Seals the learner's fields into imp->scratch and writes it. */
 static int write_learner(struct importer *imp, const struct learner_data *l, const char *id,
                          const unsigned char idx[SEAL_INDEX_BYTES],
@@ -277,7 +260,7 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 		return rc;
 	memset(&next, 0, sizeof(next));
 	fill_achievement(&next, imp, &r->achievement, learner_id);
-	achievement_digest(&imp->d->keys, &next, next.digest);
+	registry_achievement_digest(&imp->d->keys, &next, next.digest);
 	next.updated_ms = audit_now_ms();
 
 	rc = imp->d->store->ops->achievement_find(imp->d->store, imp->o.institution,
@@ -453,4 +436,81 @@ out:
 		importer_abort(imp, report);
 	csv_reader_free(reader);
 	return rc;
+}
+
+/* Fills a registration from one JSON object; row errors name the key. */
+static int registration_from_json(const json_t *obj, struct registration *reg, const char *today,
+                                  struct ok_error *err)
+{
+	const char *key;
+	json_t *value;
+	char num[64];
+	int col, rc;
+
+	if (!json_is_object(obj))
+		return ok_fail(err, OK_EINPUT, "each result must be a JSON object");
+	model_registration_init(reg);
+	json_object_foreach((json_t *)obj, key, value)
+	{
+		const char *text;
+		size_t len;
+
+		col = registration_column_find(key);
+		if (col < 0)
+			return ok_fail_field(err, OK_EINPUT, key, "unknown field '%.64s'", key);
+		if (json_is_string(value)) {
+			text = json_string_value(value);
+			len = json_string_length(value);
+		} else if (json_is_integer(value)) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+			         json_integer_value(value));
+			text = num;
+			len = strlen(num);
+		} else if (json_is_real(value)) {
+			snprintf(num, sizeof(num), "%.15g", json_real_value(value));
+			text = num;
+			len = strlen(num);
+		} else if (json_is_null(value)) {
+			continue;
+		} else {
+			return ok_fail_field(err, OK_EINPUT, key, "%s must be a string or a number",
+			                     registration_column_names[col]);
+		}
+		rc = model_registration_set(reg, (enum registration_column)col, text, len, err);
+		if (rc)
+			return rc;
+	}
+	return model_registration_check(reg, today, err);
+}
+
+int registry_import_json(struct depository *d, const struct import_options *o,
+                         const struct json_t *rows, struct import_report *report,
+                         struct ok_error *err)
+{
+	struct importer *imp = NULL;
+	struct registration reg;
+	struct ok_error row_err;
+	size_t i;
+	int rc;
+
+	memset(report, 0, sizeof(*report));
+	if (!json_is_array(rows))
+		return ok_fail(err, OK_EINPUT, "the body must be a JSON array of result objects");
+	rc = importer_begin(&imp, d, o, err);
+	if (rc)
+		return rc;
+	for (i = 0; i < json_array_size(rows); i++) {
+		ok_error_clear(&row_err);
+		if (registration_from_json(json_array_get(rows, i), &reg, imp->today, &row_err)) {
+			row_err.line = i + 1;
+			importer_reject(imp, NULL, &row_err);
+			continue;
+		}
+		rc = importer_add(imp, &reg, err);
+		if (rc) {
+			importer_abort(imp, report);
+			return rc;
+		}
+	}
+	return importer_finish(imp, report, err);
 }

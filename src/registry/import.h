@@ -70,4 +70,14 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
                         csv_read_fn read, void *src, struct import_report *report,
                         struct ok_error *err);
 
+/*
+ * Imports a JSON array of objects whose keys are the CSV column names (values are strings, or
+ * numbers for eqf_level and credits). A rejected object's error has line = its 1-based position
+ * in the array. An input that is not an array is an error (OK_EINPUT).
+ */
+struct json_t;
+int registry_import_json(struct depository *d, const struct import_options *o,
+                         const struct json_t *rows, struct import_report *report,
+                         struct ok_error *err);
+
 #endif

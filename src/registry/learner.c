@@ -20,6 +20,40 @@ static int open_field(const struct seal_keys *k, const char *field, const char *
 	return rc;
 }
 
+/* The blind index of a national id as the user typed it (normalised as on import). */
+static int index_of(struct depository *d, const char *national_id,
+                    unsigned char idx[SEAL_INDEX_BYTES], struct ok_error *err)
+{
+	struct registration norm;
+	int rc;
+
+	model_registration_init(&norm);
+	rc = model_registration_set(&norm, REG_NATIONAL_ID, national_id, strlen(national_id), err);
+	if (!rc)
+		seal_blind_index(&d->keys, norm.learner.national_id, idx);
+	sodium_memzero(&norm, sizeof(norm));
+	return rc;
+}
+
+int registry_learner_find_id(struct depository *d, const char *national_id,
+                             char id_out[STORE_ID_MAX + 1], struct ok_error *err)
+{
+	unsigned char idx[SEAL_INDEX_BYTES];
+	struct store_learner l;
+	int rc;
+
+	if ((rc = index_of(d, national_id, idx, err)))
+		return rc;
+	store_learner_init(&l);
+	rc = d->store->ops->learner_find(d->store, idx, &l, err);
+	if (!rc)
+		memcpy(id_out, l.id, sizeof(l.id));
+	else if (rc == OK_ENOTFOUND)
+		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that national id");
+	store_learner_release(&l);
+	return rc;
+}
+
 int registry_learner_read(struct depository *d, const char *national_id, const char *learner_id,
                           const char *actor, const char *purpose, struct learner_view *out,
                           struct ok_error *err)

@@ -21,6 +21,11 @@ int registry_learner_read(struct depository *d, const char *national_id, const c
                           const char *actor, const char *purpose, struct learner_view *out,
                           struct ok_error *err);
 
+/* Finds a learner's internal id by national id without opening any personal field (and so
+ * without an audit event). OK_ENOTFOUND when there is none. */
+int registry_learner_find_id(struct depository *d, const char *national_id,
+                             char id_out[STORE_ID_MAX + 1], struct ok_error *err);
+
 /* Lists a learner's achievements (no personal fields beyond the link to the learner). */
 int registry_learner_achievements(struct depository *d, const char *learner_id,
                                   store_achievement_fn fn, void *ctx, struct ok_error *err);

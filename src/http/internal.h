@@ -1,0 +1,99 @@
+/* What the server's parts share: the request and response of one exchange, the route table,
+ * and the helpers handlers answer with. Only http/ includes this. */
+#ifndef OK_HTTP_INTERNAL_H
+#define OK_HTTP_INTERNAL_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "core/buf.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "registry/depository.h"
+#include "store/store.h"
+
+struct MHD_Connection;
+struct http_server;
+
+#define HTTP_MAX_EXTRA_HEADERS 6
+
+struct http_response {
+	unsigned status;
+	const char *content_type; /* static string */
+	struct buf body;
+	size_t nheaders;
+	struct {
+		const char *name; /* static string */
+		char value[256];
+	} headers[HTTP_MAX_EXTRA_HEADERS];
+};
+
+struct http_request {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;
+	struct buf body;
+	bool body_too_large;
+	struct router_match params;
+	struct depository *dep;   /* borrowed from the pool for the request, or NULL */
+	struct store_api_key key; /* the caller's key, when authenticated */
+	bool authenticated;
+	char client[64]; /* client address, for rate limiting only */
+};
+
+enum route_flags {
+	ROUTE_PUBLIC = 1,    /* no key needed; rate-limited per client */
+	ROUTE_REGISTRAR = 2, /* a key is required */
+	ROUTE_NO_STORE = 4,  /* needs no depository from the pool */
+	ROUTE_BODY_CSV = 8,  /* accepts text/csv bodies up to csv_max */
+};
+
+typedef void (*http_handler)(struct http_request *req, struct http_response *res);
+
+struct http_route {
+	struct router_entry entry;
+	const char *name; /* the route template, for logs and metrics */
+	unsigned flags;
+	http_handler handler;
+};
+
+extern const struct http_route http_routes[];
+extern const size_t http_route_count;
+
+/* Answers with a JSON document (takes ownership of doc). */
+void http_json(struct http_response *res, unsigned status, json_t *doc);
+/* Answers with RFC 9457 problem+json: type "/problems/<slug>", title, detail. */
+void http_problem(struct http_response *res, unsigned status, const char *slug, const char *title,
+                  const char *detail_fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Maps an OK_E… code to a status and answers with err's message as detail. */
+void http_problem_from_error(struct http_response *res, const struct ok_error *err);
+/* Adds a response header (name must be a static string). */
+void http_header(struct http_response *res, const char *name, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Answers with text of a content type (copies). */
+void http_text(struct http_response *res, unsigned status, const char *content_type,
+               const char *text, size_t len);
+
+/* Request access */
+const char *http_query(struct http_request *req, const char *name);
+const char *http_request_header(struct http_request *req, const char *name);
+/* Parses the body as JSON (duplicate keys rejected); answers 400 itself and returns NULL on
+ * failure. */
+json_t *http_body_json(struct http_request *req, struct http_response *res);
+
+/* Counters the handlers feed (credentials issued and verified). */
+void http_count_issued(struct http_server *s);
+void http_count_verified(struct http_server *s, bool valid);
+
+/* Handlers */
+void route_healthz(struct http_request *req, struct http_response *res);
+void route_metrics(struct http_request *req, struct http_response *res);
+void route_openapi(struct http_request *req, struct http_response *res);
+void route_results_post(struct http_request *req, struct http_response *res);
+void route_achievements_query(struct http_request *req, struct http_response *res);
+void route_achievement_get(struct http_request *req, struct http_response *res);
+void route_achievement_patch(struct http_request *req, struct http_response *res);
+
+#endif

@@ -1,0 +1,66 @@
+/* The depository pool (see pool.h). */
+#include "http/pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int pool_open(struct depository_pool *p, const char *dir, size_t size, struct ok_error *err)
+{
+	size_t i;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->all = calloc(size, sizeof(*p->all));
+	p->free = calloc(size, sizeof(*p->free));
+	if (!p->all || !p->free) {
+		free(p->all);
+		free(p->free);
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->available, NULL);
+	for (i = 0; i < size; i++) {
+		rc = depository_open(&p->all[i], dir, err);
+		if (rc) {
+			p->size = i;
+			pool_close(p);
+			return rc;
+		}
+		p->free[i] = &p->all[i];
+	}
+	p->size = p->free_count = size;
+	return 0;
+}
+
+void pool_close(struct depository_pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->size; i++)
+		depository_close(&p->all[i]);
+	free(p->all);
+	free(p->free);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->available);
+	memset(p, 0, sizeof(*p));
+}
+
+struct depository *pool_acquire(struct depository_pool *p)
+{
+	struct depository *d;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->free_count == 0)
+		pthread_cond_wait(&p->available, &p->lock);
+	d = p->free[--p->free_count];
+	pthread_mutex_unlock(&p->lock);
+	return d;
+}
+
+void pool_release(struct depository_pool *p, struct depository *d)
+{
+	pthread_mutex_lock(&p->lock);
+	p->free[p->free_count++] = d;
+	pthread_cond_signal(&p->available);
+	pthread_mutex_unlock(&p->lock);
+}

@@ -1,0 +1,28 @@
+/* Per-client rate limiting for public routes: a token bucket per client address in a fixed-size
+ * table (a client that collides with another shares its bucket, which errs on the strict side). */
+#ifndef OK_HTTP_RATELIMIT_H
+#define OK_HTTP_RATELIMIT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#define RATELIMIT_SLOTS 4096
+
+struct ratelimit {
+	pthread_mutex_t lock;
+	double per_second;
+	double burst;
+	struct {
+		unsigned long long key;
+		double tokens;
+		double updated;
+	} slot[RATELIMIT_SLOTS];
+};
+
+/* per_minute 0 turns limiting off. */
+void ratelimit_init(struct ratelimit *r, unsigned per_minute);
+void ratelimit_release(struct ratelimit *r);
+/* True when the client may go on; otherwise *retry_after gets the seconds to wait. */
+bool ratelimit_allow(struct ratelimit *r, const char *client, unsigned *retry_after);
+
+#endif

@@ -1,0 +1,256 @@
+/* The registrar API: an institution's key registers results and reads and corrects its own
+ * achievements. Another institution's record answers 404, exactly as a missing one. */
+#include "http/internal.h"
+
+#include "io/csv_reader.h"
+#include "registry/achievement.h"
+#include "registry/import.h"
+#include "registry/learner.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_REPORTED_ERRORS 1000
+
+static bool has_permission(const struct store_api_key *k, const char *perm)
+{
+	size_t n = strlen(perm);
+	const char *p = k->permissions;
+
+	while ((p = strstr(p, perm))) {
+		if ((p == k->permissions || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* Checks the permission and that the key belongs to an institution; answers 403 otherwise. */
+static bool require(struct http_request *req, struct http_response *res, const char *perm)
+{
+	if (!req->key.institution[0]) {
+		http_problem(res, 403, "forbidden", "Forbidden",
+		             "this key belongs to no institution");
+		return false;
+	}
+	if (!has_permission(&req->key, perm)) {
+		http_problem(res, 403, "forbidden", "Forbidden",
+		             "this key lacks the '%s' permission", perm);
+		return false;
+	}
+	return true;
+}
+
+static void actor_of(const struct http_request *req, char *out, size_t cap)
+{
+	snprintf(out, cap, "institution:%s/key:%s", req->key.institution, req->key.id);
+}
+
+static bool query_flag(struct http_request *req, const char *name)
+{
+	const char *v = http_query(req, name);
+
+	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+struct result_errors {
+	json_t *list;
+	bool csv;
+};
+
+static void collect_error(void *ctx, const struct csv_row *row, const struct ok_error *e)
+{
+	struct result_errors *r = ctx;
+	json_t *item;
+
+	(void)row;
+	if (json_array_size(r->list) >= MAX_REPORTED_ERRORS)
+		return;
+	item = json_pack("{s:s, s:s}", "field", e->field, "detail", e->message);
+	if (!item)
+		return;
+	if (r->csv)
+		json_object_set_new(item, "line", json_integer((json_int_t)e->line));
+	else
+		json_object_set_new(item, "index", json_integer((json_int_t)e->line - 1));
+	json_array_append_new(r->list, item);
+}
+
+void route_results_post(struct http_request *req, struct http_response *res)
+{
+	const char *ct = http_request_header(req, "Content-Type");
+	struct import_options o = {0};
+	struct result_errors errors = {0};
+	struct import_report report;
+	struct ok_error err;
+	char actor[128];
+	json_t *body = NULL, *doc;
+	int rc;
+
+	if (!require(req, res, "register"))
+		return;
+	if (!ct || (strncasecmp(ct, "application/json", 16) && strncasecmp(ct, "text/csv", 8))) {
+		http_problem(res, 415, "unsupported-media-type", "Unsupported media type",
+		             "send application/json (an array of results) or text/csv");
+		return;
+	}
+	errors.csv = strncasecmp(ct, "text/csv", 8) == 0;
+	errors.list = json_array();
+	actor_of(req, actor, sizeof(actor));
+	o.institution = req->key.institution;
+	o.actor = actor;
+	o.dry_run = query_flag(req, "dry_run");
+	o.strict = query_flag(req, "strict");
+	o.on_reject = collect_error;
+	o.ctx = &errors;
+	ok_error_clear(&err);
+	if (errors.csv) {
+		struct csv_memory_source src = {req->body.data, req->body.len, 0};
+		rc = registry_import_csv(req->dep, &o, "body", csv_read_memory, &src, &report,
+		                         &err);
+	} else {
+		if (!(body = http_body_json(req, res))) {
+			json_decref(errors.list);
+			return;
+		}
+		rc = registry_import_json(req->dep, &o, body, &report, &err);
+		json_decref(body);
+	}
+	if (rc) {
+		json_decref(errors.list);
+		if ((rc == OK_EINPUT || rc == OK_EUNSUPPORTED) && err.line)
+			http_problem(res, 400, "invalid-input", "Invalid input", "line %zu: %s",
+			             err.line, err.message);
+		else if (rc == OK_EINPUT || rc == OK_EUNSUPPORTED)
+			http_problem(res, 400, "invalid-input", "Invalid input", "%s", err.message);
+		else
+			http_problem_from_error(res, &err);
+		return;
+	}
+	doc = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:o}", "read", (json_int_t)report.read,
+	                "added", (json_int_t)report.added, "updated", (json_int_t)report.updated,
+	                "unchanged", (json_int_t)report.unchanged, "rejected",
+	                (json_int_t)report.rejected, "stored", report.stored, "dry_run", o.dry_run,
+	                "errors", errors.list);
+	if (o.strict && report.rejected) {
+		/* Nothing stored: an error with the report as extension members. */
+		json_object_set_new(doc, "type", json_string("/problems/rejected-rows"));
+		json_object_set_new(doc, "title", json_string("Rows rejected"));
+		json_object_set_new(doc, "status", json_integer(422));
+		json_object_set_new(doc, "detail",
+		                    json_string("some rows were rejected and strict was asked: "
+		                                "nothing was stored"));
+		http_json(res, 422, doc);
+		res->content_type = "application/problem+json";
+		return;
+	}
+	http_json(res, 200, doc);
+}
+
+struct collected {
+	const char *institution;
+	json_t *list;
+};
+
+static int collect_own(void *ctx, const struct store_achievement *a)
+{
+	struct collected *c = ctx;
+
+	if (strcmp(a->institution, c->institution) == 0)
+		json_array_append_new(c->list, registry_achievement_json(a));
+	return 0;
+}
+
+void route_achievements_query(struct http_request *req, struct http_response *res)
+{
+	const char *nid = http_query(req, "national_id");
+	struct collected c;
+	struct learner_view view;
+	struct ok_error err;
+	char learner_id[STORE_ID_MAX + 1], actor[128];
+	json_t *doc;
+	int rc;
+
+	if (!require(req, res, "read"))
+		return;
+	if (!nid || !nid[0]) {
+		http_problem(res, 400, "invalid-input", "Invalid input",
+		             "give the learner as ?national_id=…");
+		return;
+	}
+	ok_error_clear(&err);
+	c.institution = req->key.institution;
+	c.list = json_array();
+	rc = registry_learner_find_id(req->dep, nid, learner_id, &err);
+	if (!rc)
+		rc = registry_learner_achievements(req->dep, learner_id, collect_own, &c, &err);
+	/* A learner with nothing at this institution is, to this key, no learner at all. */
+	if (!rc && json_array_size(c.list) == 0)
+		rc = ok_fail(&err, OK_ENOTFOUND, "no learner with that national id");
+	actor_of(req, actor, sizeof(actor));
+	if (!rc)
+		rc = registry_learner_read(req->dep, NULL, learner_id, actor, "registration", &view,
+		                           &err);
+	if (rc) {
+		json_decref(c.list);
+		if (rc == OK_EINPUT)
+			err.code = OK_EINPUT;
+		http_problem_from_error(res, &err);
+		return;
+	}
+	doc = json_pack("{s:{s:s, s:s, s:s, s:s}, s:o}", "learner", "id", view.id, "given_names",
+	                view.data.given_names, "family_name", view.data.family_name, "birth_date",
+	                view.data.birth_date, "achievements", c.list);
+	memset(&view, 0, sizeof(view));
+	http_json(res, 200, doc);
+}
+
+void route_achievement_get(struct http_request *req, struct http_response *res)
+{
+	struct store_achievement a;
+	struct ok_error err;
+
+	if (!require(req, res, "read"))
+		return;
+	ok_error_clear(&err);
+	if (registry_achievement_get(req->dep, req->params.params[0], req->key.institution, &a,
+	                             &err) != 0) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_json(res, 200, registry_achievement_json(&a));
+}
+
+void route_achievement_patch(struct http_request *req, struct http_response *res)
+{
+	const char *ct = http_request_header(req, "Content-Type");
+	struct store_achievement a;
+	struct ok_error err;
+	char actor[128];
+	json_t *patch;
+	int rc;
+
+	if (!require(req, res, "register"))
+		return;
+	if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+		http_problem(res, 415, "unsupported-media-type", "Unsupported media type",
+		             "send the correction as application/json");
+		return;
+	}
+	if (!(patch = http_body_json(req, res)))
+		return;
+	ok_error_clear(&err);
+	actor_of(req, actor, sizeof(actor));
+	rc = registry_achievement_correct(req->dep, req->params.params[0], req->key.institution,
+	                                  patch, actor, &a, &err);
+	json_decref(patch);
+	if (rc) {
+		if (rc == OK_EINPUT)
+			http_problem(res, 422, "invalid-correction", "Invalid correction", "%s",
+			             err.message);
+		else
+			http_problem_from_error(res, &err);
+		return;
+	}
+	http_json(res, 200, registry_achievement_json(&a));
+}

@@ -1,0 +1,609 @@
+/* The server: libmicrohttpd glue, the life of a request (body, limits, routing, auth, rate
+ * limit, pool), the access log and the shared response helpers. */
+#include "http/internal.h"
+#include "http/metrics.h"
+#include "http/pool.h"
+#include "http/ratelimit.h"
+#include "registry/institution.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_JSON_MAX ((size_t)1 << 20)
+#define DEFAULT_CSV_MAX  ((size_t)64 << 20)
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_config cfg;
+	struct depository_pool pool;
+	struct ratelimit limiter;
+	struct http_metrics metrics;
+	unsigned port;
+	char *tls_cert;
+	char *tls_key;
+};
+
+/* What lives for one request, from the first callback to completion. */
+struct exchange {
+	struct http_request req;
+	double started;
+	size_t route; /* (size_t)-1 until matched */
+	bool answered;
+};
+
+static double monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Response helpers */
+
+static void response_init(struct http_response *res)
+{
+	memset(res, 0, sizeof(*res));
+	buf_init(&res->body, (size_t)256 << 20);
+	res->status = 500;
+	res->content_type = "text/plain";
+}
+
+void http_header(struct http_response *res, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (res->nheaders == HTTP_MAX_EXTRA_HEADERS)
+		return;
+	res->headers[res->nheaders].name = name;
+	va_start(ap, fmt);
+	vsnprintf(res->headers[res->nheaders].value, sizeof(res->headers[0].value), fmt, ap);
+	va_end(ap);
+	res->nheaders++;
+}
+
+void http_text(struct http_response *res, unsigned status, const char *content_type,
+               const char *text, size_t len)
+{
+	res->status = status;
+	res->content_type = content_type;
+	buf_reset(&res->body);
+	if (buf_add(&res->body, text, len) != 0)
+		http_problem(res, 500, "internal", "Internal error", "the answer is too large");
+}
+
+void http_json(struct http_response *res, unsigned status, json_t *doc)
+{
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+
+	json_decref(doc);
+	if (!text) {
+		http_problem(res, 500, "internal", "Internal error", "out of memory");
+		return;
+	}
+	http_text(res, status, "application/json", text, strlen(text));
+	free(text);
+}
+
+void http_problem(struct http_response *res, unsigned status, const char *slug, const char *title,
+                  const char *detail_fmt, ...)
+{
+	char detail[512], type[96];
+	json_t *doc;
+	char *text;
+	va_list ap;
+
+	va_start(ap, detail_fmt);
+	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
+	va_end(ap);
+	snprintf(type, sizeof(type), "/problems/%s", slug);
+	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", (int)status,
+	                "detail", detail);
+	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	res->status = status;
+	res->content_type = "application/problem+json";
+	buf_reset(&res->body);
+	if (!text || buf_addstr(&res->body, text) != 0) {
+		buf_reset(&res->body);
+		buf_addstr(&res->body, "{\"title\":\"Internal error\",\"status\":500}");
+		res->status = 500;
+	}
+	free(text);
+}
+
+void http_problem_from_error(struct http_response *res, const struct ok_error *err)
+{
+	switch (err->code) {
+	case OK_EINPUT:
+		http_problem(res, 400, "invalid-input", "Invalid input", "%s", err->message);
+		break;
+	case OK_ENOTFOUND:
+		http_problem(res, 404, "not-found", "Not found", "%s", err->message);
+		break;
+	case OK_EEXIST:
+	case OK_ECONFLICT:
+		http_problem(res, 409, "conflict", "Conflict", "%s", err->message);
+		break;
+	case OK_EAUTH:
+		http_problem(res, 403, "forbidden", "Forbidden", "%s", err->message);
+		break;
+	case OK_ETOOBIG:
+		http_problem(res, 413, "too-large", "Content too large", "%s", err->message);
+		break;
+	case OK_EBUSY:
+		http_problem(res, 503, "busy", "Busy", "the depository is busy; try again");
+		http_header(res, "Retry-After", "1");
+		break;
+	case OK_EDISKFULL:
+		http_problem(res, 507, "disk-full", "Insufficient storage",
+		             "the depository's disk is full; nothing was stored");
+		break;
+	case OK_EINVALID:
+		http_problem(res, 422, "invalid", "Unprocessable", "%s", err->message);
+		break;
+	default:
+		/* Store and internal messages may name paths; keep them out of answers. */
+		http_problem(res, 500, "internal", "Internal error",
+		             "the depository could not complete the request");
+		break;
+	}
+}
+
+/* Request helpers */
+
+const char *http_query(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_request_header(struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+json_t *http_body_json(struct http_request *req, struct http_response *res)
+{
+	json_error_t jerr;
+	json_t *doc;
+
+	if (req->body.len == 0) {
+		http_problem(res, 400, "invalid-json", "Invalid JSON", "the body is empty");
+		return NULL;
+	}
+	doc = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		http_problem(res, 400, "invalid-json", "Invalid JSON", "%s at line %d, column %d",
+		             jerr.text, jerr.line, jerr.column);
+	return doc;
+}
+
+void http_count_issued(struct http_server *s)
+{
+	atomic_fetch_add(&s->metrics.issued, 1);
+}
+
+void http_count_verified(struct http_server *s, bool valid)
+{
+	atomic_fetch_add(valid ? &s->metrics.verified_valid : &s->metrics.verified_invalid, 1);
+}
+
+void route_metrics(struct http_request *req, struct http_response *res)
+{
+	const char *names[METRICS_ROUTES_MAX];
+	size_t i;
+
+	for (i = 0; i < http_route_count && i < METRICS_ROUTES_MAX - 1; i++)
+		names[i] = http_routes[i].name;
+	buf_reset(&res->body);
+	if (metrics_render(&req->srv->metrics, names, i, &res->body) != 0) {
+		http_problem(res, 500, "internal", "Internal error", "metrics too large");
+		return;
+	}
+	res->status = 200;
+	res->content_type = "text/plain; version=0.0.4";
+}
+
+/* The life of a request */
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
+{
+	const union MHD_ConnectionInfo *info =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = info ? info->client_addr : NULL;
+
+	snprintf(out, cap, "unknown");
+	if (!sa)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		          (socklen_t)cap);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		          out, (socklen_t)cap);
+}
+
+static bool content_type_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	return ct && strncasecmp(ct, want, n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Checks the API key of a registrar route; answers 401 itself when it fails. */
+static bool authenticate(struct http_request *req, struct http_response *res)
+{
+	const char *auth = http_request_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+	struct ok_error err;
+
+	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0 || !auth[7]) {
+		http_problem(res, 401, "unauthorized", "Unauthorized",
+		             "send an API key as 'Authorization: Bearer KEY'");
+		http_header(res, "WWW-Authenticate", "Bearer realm=\"oorkonde\"");
+		return false;
+	}
+	ok_error_clear(&err);
+	if (strlen(auth + 7) > 128 ||
+	    registry_key_check(req->dep, auth + 7, &req->key, &err) != 0) {
+		http_problem(res, 401, "unauthorized", "Unauthorized",
+		             "unknown or revoked API key");
+		http_header(res, "WWW-Authenticate",
+		            "Bearer realm=\"oorkonde\", error=\"invalid_token\"");
+		return false;
+	}
+	req->authenticated = true;
+	return true;
+}
+
+/* The first route whose template matches path, whatever the method (for logs and metrics). */
+static size_t index_of_path(const struct router_entry *entries, const char *path)
+{
+	struct router_match m;
+	size_t i, index;
+
+	for (i = 0; i < http_route_count; i++) {
+		struct router_entry e = entries[i];
+		if (router_match(&e, 1, e.method, path, &index, &m, NULL, 0) == ROUTER_FOUND)
+			return i;
+	}
+	return (size_t)-1;
+}
+
+static void dispatch(struct exchange *x, struct http_response *res)
+{
+	struct http_request *req = &x->req;
+	struct http_server *s = req->srv;
+	const struct http_route *route;
+	struct router_entry entries[METRICS_ROUTES_MAX];
+	char allow[64];
+	unsigned retry;
+	size_t i, index;
+	enum router_result found;
+
+	for (i = 0; i < http_route_count; i++)
+		entries[i] = http_routes[i].entry;
+	found = router_match(entries, http_route_count, req->method, req->path, &index,
+	                     &req->params, allow, sizeof(allow));
+	if (found == ROUTER_NOT_FOUND) {
+		http_problem(res, 404, "not-found", "Not found", "no such resource");
+		return;
+	}
+	if (found == ROUTER_METHOD_NOT_ALLOWED) {
+		x->route = index_of_path(entries, req->path);
+		http_problem(res, 405, "method-not-allowed", "Method not allowed",
+		             "this resource answers to %s", allow);
+		http_header(res, "Allow", "%s", allow);
+		return;
+	}
+	x->route = index;
+	route = &http_routes[index];
+	if (req->body_too_large) {
+		http_problem(res, 413, "too-large", "Content too large",
+		             "the body is larger than this server accepts (%zu bytes)",
+		             req->body.max);
+		return;
+	}
+	if ((route->flags & ROUTE_PUBLIC) && !ratelimit_allow(&s->limiter, req->client, &retry)) {
+		http_problem(res, 429, "rate-limited", "Too many requests",
+		             "too many requests from this address; try again in %u s", retry);
+		http_header(res, "Retry-After", "%u", retry);
+		return;
+	}
+	if (!(route->flags & ROUTE_NO_STORE))
+		req->dep = pool_acquire(&s->pool);
+	if (!(route->flags & ROUTE_REGISTRAR) || authenticate(req, res))
+		route->handler(req, res);
+	if (req->dep) {
+		pool_release(&s->pool, req->dep);
+		req->dep = NULL;
+	}
+}
+
+static void access_log(struct http_server *s, const struct exchange *x, unsigned status,
+                       size_t bytes)
+{
+	char line[512], when[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	int n;
+
+	if (s->cfg.access_log_fd < 0)
+		return;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* The route template, never the path: paths and queries can hold identifiers. */
+	n = snprintf(line, sizeof(line), "%s %s %s %u %zu %.3fms\n", when, x->req.method,
+	             x->route != (size_t)-1 ? http_routes[x->route].name : "-", status, bytes,
+	             (monotonic_now() - x->started) * 1000);
+	if (n > 0 && write(s->cfg.access_log_fd, line,
+	                   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0) {
+		/* A full log disk must not stop the server. */
+	}
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchange *x,
+                                     struct http_response *res)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len, i;
+	char *body = buf_detach(&res->body, &len);
+
+	if (!body)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	for (i = 0; i < res->nheaders; i++)
+		MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+	/* Answers hold personal data unless a handler says otherwise. */
+	if (!MHD_get_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL))
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(conn, res->status, r);
+	MHD_destroy_response(r);
+	x->answered = true;
+	metrics_observe(&x->req.srv->metrics, x->route, res->status, monotonic_now() - x->started);
+	access_log(x->req.srv, x, res->status, len);
+	return ret;
+}
+
+/* The first call of a request: limits known from the headers are applied before any body. */
+static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connection *conn,
+                                     const char *url, const char *method, void **con_cls)
+{
+	struct exchange *x = calloc(1, sizeof(*x));
+	const char *ct, *cl;
+	size_t max;
+
+	if (!x)
+		return MHD_NO;
+	x->started = monotonic_now();
+	x->route = (size_t)-1;
+	x->req.srv = s;
+	x->req.conn = conn;
+	x->req.method = method;
+	x->req.path = url;
+	client_address(conn, x->req.client, sizeof(x->req.client));
+	ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	max = content_type_is(ct, "text/csv") ? s->cfg.csv_max : s->cfg.json_max;
+	buf_init(&x->req.body, max);
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && strtoull(cl, NULL, 10) > max)
+		x->req.body_too_large = true;
+	atomic_fetch_add(&s->metrics.in_flight, 1);
+	*con_cls = x;
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct exchange *x = *con_cls;
+	struct http_response res;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!x)
+		return begin_request(s, conn, url, method, con_cls);
+	if (*upload_size) {
+		/* Past the cap the rest is read and dropped; the answer is 413 at the end. */
+		if (!x->req.body_too_large && buf_add(&x->req.body, upload, *upload_size) != 0) {
+			x->req.body_too_large = true;
+			buf_release(&x->req.body);
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (x->answered)
+		return MHD_YES;
+	response_init(&res);
+	dispatch(x, &res);
+	ret = send_response(conn, x, &res);
+	buf_release(&res.body);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+	struct http_server *s = cls;
+	struct exchange *x = *con_cls;
+
+	(void)conn;
+	(void)code;
+	if (!x)
+		return;
+	atomic_fetch_sub(&s->metrics.in_flight, 1);
+	buf_release(&x->req.body);
+	free(x);
+	*con_cls = NULL;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa, struct ok_error *err)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	unsigned long port;
+	char *end;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	if (!colon || (size_t)(colon - listen) >= sizeof(host))
+		return ok_fail_field(err, OK_EINPUT, "listen",
+		                     "--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || end == colon + 1 || port > 65535)
+		return ok_fail_field(err, OK_EINPUT, "listen", "the port must be 0-65535");
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return ok_fail_field(
+		        err, OK_EINPUT, "listen",
+		        "the address must be an IPv4 address such as 127.0.0.1 or 0.0.0.0");
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+static char *read_pem(const char *path, struct ok_error *err)
+{
+	FILE *f = fopen(path, "re");
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+
+	if (!f) {
+		ok_fail(err, OK_EIO, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf_init(&b, 1 << 20);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_add(&b, chunk, n) != 0) {
+			fclose(f);
+			buf_release(&b);
+			ok_fail(err, OK_ETOOBIG, "%s is too large for a PEM file", path);
+			return NULL;
+		}
+	}
+	fclose(f);
+	return buf_detach(&b, NULL);
+}
+
+int http_server_start(struct http_server **out, const struct http_config *cfg, struct ok_error *err)
+{
+	struct http_server *s;
+	struct sockaddr_in sa;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads;
+	int rc;
+
+	*out = NULL;
+	if ((rc = parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &sa, err)))
+		return rc;
+	if (!cfg->tls_cert != !cfg->tls_key)
+		return ok_fail_field(err, OK_EINPUT, "tls", "--tls-cert and --tls-key go together");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	s->cfg = *cfg;
+	if (!s->cfg.json_max)
+		s->cfg.json_max = DEFAULT_JSON_MAX;
+	if (!s->cfg.csv_max)
+		s->cfg.csv_max = DEFAULT_CSV_MAX;
+	if (!s->cfg.timeout_seconds)
+		s->cfg.timeout_seconds = 30;
+	threads = cfg->threads ? cfg->threads : (unsigned)(cores > 0 ? cores : 2);
+	metrics_init(&s->metrics);
+	ratelimit_init(&s->limiter, cfg->rate_per_minute);
+	/* One depository per thread, so that no request ever waits for a connection. */
+	if ((rc = pool_open(&s->pool, cfg->data_dir, threads, err))) {
+		ratelimit_release(&s->limiter);
+		free(s);
+		return rc;
+	}
+	if (cfg->tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			rc = ok_fail(err, OK_EUNSUPPORTED,
+			             "this libmicrohttpd was built without TLS");
+			goto fail;
+		}
+		s->tls_cert = read_pem(cfg->tls_cert, err);
+		s->tls_key = s->tls_cert ? read_pem(cfg->tls_key, err) : NULL;
+		if (!s->tls_key) {
+			rc = err ? err->code : OK_EIO;
+			goto fail;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	s->daemon = MHD_start_daemon(
+	        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	        MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_seconds,
+	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_CONNECTION_LIMIT,
+	        1000u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+	        s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert,
+	        MHD_OPTION_HTTPS_MEM_KEY, s->tls_key, MHD_OPTION_END);
+	if (!s->daemon) {
+		rc = ok_fail(err, OK_EIO, "cannot listen on %s (in use, or not allowed)",
+		             cfg->listen ? cfg->listen : "127.0.0.1:8080");
+		goto fail;
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : ntohs(sa.sin_port);
+	*out = s;
+	return 0;
+fail:
+	pool_close(&s->pool);
+	ratelimit_release(&s->limiter);
+	free(s->tls_cert);
+	free(s->tls_key);
+	free(s);
+	return rc;
+}
+
+unsigned http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void http_server_stop(struct http_server *s, unsigned grace_seconds)
+{
+	double deadline = monotonic_now() + grace_seconds;
+	MHD_socket listener;
+
+	if (!s)
+		return;
+	/* Stop accepting; let requests in flight finish within the grace period. */
+	listener = MHD_quiesce_daemon(s->daemon);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
+	while (atomic_load(&s->metrics.in_flight) > 0 && monotonic_now() < deadline)
+		usleep(20000);
+	MHD_stop_daemon(s->daemon);
+	pool_close(&s->pool);
+	ratelimit_release(&s->limiter);
+	free(s->tls_cert);
+	free(s->tls_key);
+	free(s);
+}

@@ -1,0 +1,34 @@
+/* Single achievements: their JSON form, and corrections with history. */
+#ifndef OK_REGISTRY_ACHIEVEMENT_H
+#define OK_REGISTRY_ACHIEVEMENT_H
+
+#include <jansson.h>
+
+#include "registry/depository.h"
+
+/* The public JSON form of an achievement (new reference, caller decrefs; NULL when out of
+ * memory). Holds no personal data beyond the learner's internal id. */
+json_t *registry_achievement_json(const struct store_achievement *a);
+
+/* The keyed digest that tells whether a registration changed (see import.c). */
+void registry_achievement_digest(const struct seal_keys *k, const struct store_achievement *a,
+                                 unsigned char out[SEAL_DIGEST_BYTES]);
+
+/*
+ * Gets an achievement of institution (NULL: of any institution). Another institution's
+ * achievement answers OK_ENOTFOUND, exactly as a missing one does.
+ */
+int registry_achievement_get(struct depository *d, const char *id, const char *institution,
+                             struct store_achievement *out, struct ok_error *err);
+
+/*
+ * Corrects an achievement: patch is a JSON object with any of title, kind, programme_code,
+ * eqf_level, credits, grade, grading_scheme, awarded_on, language, and a required "reason".
+ * The whole result is validated as on import; the previous version is kept in the history and
+ * the change audited. out receives the new version.
+ */
+int registry_achievement_correct(struct depository *d, const char *id, const char *institution,
+                                 const json_t *patch, const char *actor,
+                                 struct store_achievement *out, struct ok_error *err);
+
+#endif
