@@ -20,9 +20,15 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
+OORKONDE := $(BUILD)/src/cli/oorkonde --data "$(DATA)"
+LISTEN   ?= 127.0.0.1:8080
+
 run: build
-	@if [ ! -d "$(DATA)" ]; then $(BUILD)/src/cli/oorkonde --data "$(DATA)" init; fi
-	$(BUILD)/src/cli/oorkonde --data "$(DATA)" demo --learners $(LEARNERS)
+	@if [ ! -d "$(DATA)" ]; then $(OORKONDE) init --host $(LISTEN); fi
+	$(OORKONDE) demo --learners $(LEARNERS)
+	@echo "A registrar key for the demo university (21PB):"
+	@$(OORKONDE) key add --institution 21PB
+	$(OORKONDE) serve --listen $(LISTEN)
 
 unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs

@@ -47,5 +47,6 @@ int cmd_institution(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_achievements(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);
+int cmd_key(struct cli *c, int argc, char **argv);
 
 #endif

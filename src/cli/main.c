@@ -14,6 +14,7 @@ static const struct cli_command commands[] = {
         {"institution", "add an institution and print its API key", cmd_institution},
         {"import", "register results from a CSV file", cmd_import},
         {"achievements", "show a learner and everything registered for them", cmd_achievements},
+        {"key", "create another API key", cmd_key},
         {"serve", "serve the HTTP API (registrar, VC-API, DID document, metrics)", cmd_serve},
 };
 
