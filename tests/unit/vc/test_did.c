@@ -101,8 +101,8 @@ static void did_web_urls(void **state)
 	        {"did:web:example.com%3a8080:dep", "https://example.com:8080/dep/did.json"},
 	};
 	static const char *const bad[] = {
-	        "did:key:" W3C_MK,  "did:web:",         "did:web:a%2Fb",     "did:web:a%3A",
-	        "did:web:a.com::b", "did:web:a.com:..", "did:web:a.com:b/c",
+	        ("did:key:" W3C_MK), "did:web:",         "did:web:a%2Fb",     "did:web:a%3A",
+	        "did:web:a.com::b",  "did:web:a.com:..", "did:web:a.com:b/c",
 	};
 	struct ok_error err;
 	struct buf b;
