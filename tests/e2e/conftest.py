@@ -7,6 +7,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import sqlite3
 import subprocess
 
@@ -25,11 +26,15 @@ DB_FILES = ("oorkonde.db", "oorkonde.db-wal", "oorkonde.db-shm")
 
 
 @pytest.fixture(scope="session")
-def binary():
+def binary(tmp_path_factory):
     path = os.environ.get("OORKONDE_BIN", str(ROOT / "build" / "src" / "cli" / "oorkonde"))
     if not os.access(path, os.X_OK):
         pytest.fail(f"oorkonde binary not found at {path}; run `make build` or set OORKONDE_BIN")
-    return path
+    # Run a private copy, so that a rebuild in the shared tree during the run (the linker
+    # rewriting the file) cannot make single tests fail to start the binary.
+    copy = tmp_path_factory.mktemp("bin") / "oorkonde"
+    shutil.copy2(path, copy)
+    return str(copy)
 
 
 class Oorkonde:
