@@ -39,6 +39,10 @@ static const char *const sqlite_migrations[] = {
         "  seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL,"
         "  action TEXT NOT NULL, subject TEXT NOT NULL, purpose TEXT NOT NULL,"
         "  detail TEXT NOT NULL, prev_hash BLOB NOT NULL, hash BLOB NOT NULL);",
+        /* 2: the trust list of issuers (depositories) whose credentials are accepted */
+        "CREATE TABLE trusted_issuer ("
+        "  did TEXT PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,"
+        "  source TEXT NOT NULL, status TEXT NOT NULL, since_ms INTEGER NOT NULL);",
 };
 
 #endif

@@ -79,12 +79,23 @@ struct store_achievement {
 	int64_t updated_ms;
 };
 
+/* An issuer on the trust list: added locally (source "local") or from a network list. */
+struct store_trusted_issuer {
+	char did[257];
+	char name[201];
+	char country[3];
+	char source[64]; /* "local", or the network list it came from */
+	char status[16]; /* active, suspended */
+	int64_t since_ms;
+};
+
 struct store;
 
 /* Called for each record of a listing; a non-zero return stops the listing and is returned. */
 typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a);
 typedef int (*store_institution_fn)(void *ctx, const struct store_institution *i);
 typedef int (*store_audit_fn)(void *ctx, const struct audit_event *e);
+typedef int (*store_trust_fn)(void *ctx, const struct store_trusted_issuer *t);
 
 struct store_ops {
 	const char *name;
@@ -132,6 +143,14 @@ struct store_ops {
 	int (*audit_insert)(struct store *s, const struct audit_event *e, struct ok_error *err);
 	int (*audit_list)(struct store *s, int64_t after_seq, store_audit_fn fn, void *ctx,
 	                  struct ok_error *err);
+
+	/* Insert or replace by DID. */
+	int (*trust_put)(struct store *s, const struct store_trusted_issuer *t,
+	                 struct ok_error *err);
+	int (*trust_get)(struct store *s, const char *did, struct store_trusted_issuer *out,
+	                 struct ok_error *err);
+	int (*trust_remove)(struct store *s, const char *did, struct ok_error *err);
+	int (*trust_list)(struct store *s, store_trust_fn fn, void *ctx, struct ok_error *err);
 };
 
 struct store {

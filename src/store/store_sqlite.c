@@ -37,6 +37,10 @@ enum stmt_id {
 	ST_AUDIT_HEAD,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_LIST,
+	ST_TRUST_PUT,
+	ST_TRUST_GET,
+	ST_TRUST_REMOVE,
+	ST_TRUST_LIST,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -86,6 +90,16 @@ static const char *const stmt_sql[ST_COUNT] = {
                             "detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [ST_AUDIT_LIST] = "SELECT seq, at_ms, actor, action, subject, purpose, detail, prev_hash, "
                           "hash FROM audit_event WHERE seq > ? ORDER BY seq",
+        [ST_TRUST_PUT] =
+                "INSERT INTO trusted_issuer (did, name, country, source, status, since_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (did) DO UPDATE SET "
+                "name = excluded.name, country = excluded.country, "
+                "source = excluded.source, status = excluded.status",
+        [ST_TRUST_GET] = "SELECT did, name, country, source, status, since_ms FROM trusted_issuer "
+                         "WHERE did = ?",
+        [ST_TRUST_REMOVE] = "DELETE FROM trusted_issuer WHERE did = ?",
+        [ST_TRUST_LIST] = "SELECT did, name, country, source, status, since_ms FROM trusted_issuer "
+                          "ORDER BY did",
         [ST_BEGIN] = "BEGIN IMMEDIATE",
         [ST_COMMIT] = "COMMIT",
         [ST_ROLLBACK] = "ROLLBACK",
@@ -658,6 +672,81 @@ static int sqlite_audit_list(struct store *base, int64_t after_seq, store_audit_
 	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "list audit events", err);
 }
 
+/* Trust list */
+
+static void read_trusted(sqlite3_stmt *st, struct store_trusted_issuer *t)
+{
+	col_text(st, 0, t->did, sizeof(t->did));
+	col_text(st, 1, t->name, sizeof(t->name));
+	col_text(st, 2, t->country, sizeof(t->country));
+	col_text(st, 3, t->source, sizeof(t->source));
+	col_text(st, 4, t->status, sizeof(t->status));
+	t->since_ms = sqlite3_column_int64(st, 5);
+}
+
+static int sqlite_trust_put(struct store *base, const struct store_trusted_issuer *t,
+                            struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_TRUST_PUT);
+
+	bind_text(st, 1, t->did);
+	bind_text(st, 2, t->name);
+	bind_text(st, 3, t->country);
+	bind_text(st, 4, t->source);
+	bind_text(st, 5, t->status);
+	sqlite3_bind_int64(st, 6, t->since_ms);
+	return exec_step(s, st, "add trusted issuer", err);
+}
+
+static int sqlite_trust_get(struct store *base, const char *did, struct store_trusted_issuer *out,
+                            struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_TRUST_GET);
+	int rc;
+
+	bind_text(st, 1, did);
+	rc = step_one(s, st, "read trust list", err);
+	if (rc)
+		return rc;
+	read_trusted(st, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int sqlite_trust_remove(struct store *base, const char *did, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_TRUST_REMOVE);
+	int rc;
+
+	bind_text(st, 1, did);
+	rc = exec_step(s, st, "remove trusted issuer", err);
+	if (!rc && sqlite3_changes(s->db) == 0)
+		return OK_ENOTFOUND;
+	return rc;
+}
+
+static int sqlite_trust_list(struct store *base, store_trust_fn fn, void *ctx, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_TRUST_LIST);
+	struct store_trusted_issuer t;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_trusted(st, &t);
+		rc = fn(ctx, &t);
+		if (rc) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "list trust list", err);
+}
+
 static const struct store_ops sqlite_ops = {
         .name = "sqlite",
         .close = sqlite_close,
@@ -682,6 +771,10 @@ static const struct store_ops sqlite_ops = {
         .audit_head = sqlite_audit_head,
         .audit_insert = sqlite_audit_insert,
         .audit_list = sqlite_audit_list,
+        .trust_put = sqlite_trust_put,
+        .trust_get = sqlite_trust_get,
+        .trust_remove = sqlite_trust_remove,
+        .trust_list = sqlite_trust_list,
 };
 
 /* Applies the migrations the database lacks, all in one transaction. */
@@ -766,6 +859,10 @@ int store_sqlite_open(struct store **out, const char *path, bool create, struct 
 	if (rc)
 		goto fail;
 	for (i = 0; i < ST_COUNT; i++) {
+		if (!stmt_sql[i]) {
+			rc = ok_fail(err, OK_EINTERNAL, "statement %d has no SQL", i);
+			goto fail;
+		}
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		                        &s->stmt[i], NULL);
 		if (rc != SQLITE_OK) {
