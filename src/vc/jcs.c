@@ -259,12 +259,56 @@ static int put(struct buf *out, const void *data, size_t n, struct ok_error *err
 	return 0;
 }
 
+/*
+ * Reads the significant digits and the exponent of "%e" output, without assuming the locale's
+ * decimal point. digits gets at most 18 characters.
+ */
+static bool read_digits(const char *text, char digits[24], int *k, long *exp10)
+{
+	const char *s;
+
+	*k = 0;
+	for (s = text; *s && *s != 'e'; s++) {
+		if (*s >= '0' && *s <= '9' && *k < 18)
+			digits[(*k)++] = *s;
+	}
+	if (*s != 'e' || *k == 0)
+		return false;
+	*exp10 = strtol(s + 1, NULL, 10);
+	return true;
+}
+
+/* Whether digits (d1.d2d3… × 10^exp10) parse back to exactly d; no radix character is used. */
+static bool reads_back(const char *digits, int k, long exp10, double d)
+{
+	char text[48];
+
+	snprintf(text, sizeof(text), "%.*se%ld", k, digits, exp10 - (k - 1));
+	return strtod(text, NULL) == d;
+}
+
+/* Adds one unit in the last place of digits, carrying (999 becomes 1000, one decade up). */
+static void increment(char digits[24], int *k, long *exp10)
+{
+	int i = *k - 1;
+
+	while (i >= 0 && digits[i] == '9')
+		digits[i--] = '0';
+	if (i >= 0) {
+		digits[i]++;
+		return;
+	}
+	memmove(digits + 1, digits, (size_t)*k);
+	digits[0] = '1';
+	(*k)++;
+	(*exp10)++;
+}
+
 int vc_jcs_format_number(double d, char *out, size_t cap, struct ok_error *err)
 {
 	char tmp[48], digits[24];
 	int p, k = 0, n, e, i;
 	size_t o = 0;
-	const char *s;
 	long exp10;
 
 	if (cap < VC_JCS_NUMBER_MAX)
@@ -281,20 +325,27 @@ int vc_jcs_format_number(double d, char *out, size_t cap, struct ok_error *err)
 		out[o++] = '-';
 		d = -d;
 	}
-	/* The fewest significant digits that read back as the same double. */
+	/*
+	 * The fewest significant digits that read back as the same double: the correctly
+	 * rounded p digits, or, just above a power of two where the gap below is half the gap
+	 * above, the p digits one unit higher.
+	 */
 	for (p = 1; p <= 17; p++) {
 		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
-		if (strtod(tmp, NULL) == d)
+		if (!read_digits(tmp, digits, &k, &exp10))
+			return ok_fail(err, OK_EINTERNAL, "unexpected number formatting");
+		if (reads_back(digits, k, exp10, d))
+			break;
+		increment(digits, &k, &exp10);
+		if (reads_back(digits, k, exp10, d))
 			break;
 	}
-	/* Digits and exponent, read without assuming the locale's decimal point. */
-	for (s = tmp; *s && *s != 'e'; s++) {
-		if (*s >= '0' && *s <= '9' && k < (int)sizeof(digits))
-			digits[k++] = *s;
+	if (p > 17) {
+		/* Never reached: 17 digits always read back. */
+		snprintf(tmp, sizeof(tmp), "%.16e", d);
+		if (!read_digits(tmp, digits, &k, &exp10))
+			return ok_fail(err, OK_EINTERNAL, "unexpected number formatting");
 	}
-	if (*s != 'e' || k == 0)
-		return ok_fail(err, OK_EINTERNAL, "unexpected number formatting");
-	exp10 = strtol(s + 1, NULL, 10);
 	while (k > 1 && digits[k - 1] == '0')
 		k--;
 	n = (int)exp10 + 1; /* the value is 0.digits × 10^n */

@@ -99,6 +99,16 @@ static void format_number_directly(void **state)
 	assert_string_equal(out, "-1e-7");
 	assert_int_equal(vc_jcs_format_number(-1.2345678901234567e-300, out, sizeof(out), NULL), 0);
 	assert_string_equal(out, "-1.2345678901234568e-300");
+	/* Powers of two, where the gap below is half the gap above: the shortest digits are
+	 * then not the correctly rounded ones (values from ECMAScript's String(2 ** k)). */
+	assert_int_equal(vc_jcs_format_number(ldexp(1, -1017), out, sizeof(out), NULL), 0);
+	assert_string_equal(out, "7.120236347223045e-307");
+	assert_int_equal(vc_jcs_format_number(ldexp(1, -1007), out, sizeof(out), NULL), 0);
+	assert_string_equal(out, "7.291122019556398e-304");
+	assert_int_equal(vc_jcs_format_number(ldexp(1, 1023), out, sizeof(out), NULL), 0);
+	assert_string_equal(out, "8.98846567431158e+307");
+	assert_int_equal(vc_jcs_format_number(ldexp(1, 70), out, sizeof(out), NULL), 0);
+	assert_string_equal(out, "1.1805916207174113e+21");
 	assert_int_equal(vc_jcs_format_number(NAN, out, sizeof(out), &err), OK_EINPUT);
 	assert_int_equal(vc_jcs_format_number(INFINITY, out, sizeof(out), &err), OK_EINPUT);
 	assert_int_equal(vc_jcs_format_number(1, out, 4, &err), OK_ETOOBIG);
