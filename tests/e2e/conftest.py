@@ -23,6 +23,9 @@ REQUIRED_COLUMNS = ["record_id", "national_id", "given_names", "family_name", "b
 INSTITUTION = "21XX"
 SANITIZED = os.environ.get("OK_SANITIZED") == "1"
 DB_FILES = ("oorkonde.db", "oorkonde.db-wal", "oorkonde.db-shm")
+# What AddressSanitizer, LeakSanitizer and UBSan print: a finding fails the test whatever the
+# exit status (an expected exit 1 would otherwise hide one).
+SANITIZER_RE = re.compile(r"ERROR: (Address|Leak)Sanitizer|runtime error: |SUMMARY: \w+Sanitizer")
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +60,10 @@ class Oorkonde:
     def run(self, *args, input=None, check=False, env=None, timeout=300):
         proc = subprocess.run(self.argv(*args), input=input, capture_output=True, text=True,
                               env=self.env(env), timeout=timeout)
+        sanitizer_report = SANITIZER_RE.search(proc.stderr)
+        if sanitizer_report:
+            raise AssertionError(f"oorkonde {' '.join(map(str, args))}: sanitizer report:\n"
+                                 f"{proc.stderr}")
         if check and proc.returncode != 0:
             raise AssertionError(f"oorkonde {' '.join(map(str, args))} exited {proc.returncode}:\n"
                                  f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
