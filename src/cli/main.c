@@ -14,6 +14,10 @@ static const struct cli_command commands[] = {
         {"institution", "add an institution and print its API key", cmd_institution},
         {"import", "register results from a CSV file", cmd_import},
         {"achievements", "show a learner and everything registered for them", cmd_achievements},
+        {"issue", "write a signed credential for an achievement", cmd_issue},
+        {"verify", "check a credential and explain each check", cmd_verify},
+        {"identity", "print the depository's DID and DID document", cmd_identity},
+        {"trust", "the trust list: add, list, remove issuers", cmd_trust},
         {"key", "create another API key", cmd_key},
         {"serve", "serve the HTTP API (registrar, VC-API, DID document, metrics)", cmd_serve},
 };

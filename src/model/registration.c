@@ -121,7 +121,10 @@ static int set_text(char *dst, size_t cap, const char *field, const char *v, siz
 		return ok_fail_field(err, OK_EINPUT, field, "%s is not valid UTF-8", field);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)v[i];
-		if (c < 0x20 || c == 0x7F)
+		/* C0 controls, DEL, and C1 controls (U+0080-U+009F, 0xC2 0x80-0x9F in UTF-8). */
+		if (c < 0x20 || c == 0x7F ||
+		    (c == 0xC2 && i + 1 < n && (unsigned char)v[i + 1] >= 0x80 &&
+		     (unsigned char)v[i + 1] <= 0x9F))
 			return ok_fail_field(err, OK_EINPUT, field,
 			                     "%s contains a control character (e.g. a line break)",
 			                     field);

@@ -1,0 +1,316 @@
+/* oorkonde issue / verify / identity: credentials on the command line. */
+#include "cli/cli.h"
+#include "registry/credential.h"
+#include "registry/learner.h"
+#include "registry/verify.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char issue_usage[] =
+        "Usage: oorkonde [--data DIR] issue ACHIEVEMENT_ID [--format di|jwt] [-o FILE]\n"
+        "       oorkonde [--data DIR] issue --learner-id ID -o DIR [--format di|jwt]\n\n"
+        "Writes a signed credential: a W3C Verifiable Credential 2.0 (Open Badges 3.0) with an\n"
+        "eddsa-jcs-2022 proof (di, the default) or as VC-JOSE (jwt). With --learner-id, writes "
+        "one\n"
+        "file per achievement of the learner into DIR (ID.json or ID.jwt).\n\n"
+        "  --format di|jwt   the credential's form\n"
+        "  -o, --output PATH the file (or, with --learner-id, the folder); default standard "
+        "output\n"
+        "  --learner-id ID   all of a learner's achievements\n"
+        "  --help            print this help\n";
+
+static int write_file(struct cli *c, const char *path, const struct buf *b)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fwrite(b->data, 1, b->len, f) != b->len || fclose(f) != 0) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", c->prog, path, strerror(errno));
+		if (f)
+			fclose(f);
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+struct issue_all {
+	struct cli *c;
+	struct depository *d;
+	enum credential_format format;
+	const char *dir;
+	size_t written;
+	int exit_code;
+};
+
+static int issue_one_into_dir(void *ctx, const struct store_achievement *a)
+{
+	struct issue_all *ia = ctx;
+	struct ok_error err;
+	struct buf b;
+	char path[4096];
+	int rc;
+
+	buf_init(&b, 0);
+	ok_error_clear(&err);
+	rc = registry_credential_issue(ia->d, a->id, NULL, ia->format, "operator", &b, &err);
+	if (rc) {
+		cli_print_error(ia->c, &err);
+		ia->exit_code = EXIT_FAILED;
+	} else {
+		snprintf(path, sizeof(path), "%s/%s.%s", ia->dir, a->id,
+		         ia->format == CREDENTIAL_JWT ? "jwt" : "json");
+		if (write_file(ia->c, path, &b) == EXIT_OK)
+			ia->written++;
+		else
+			ia->exit_code = EXIT_FAILED;
+	}
+	buf_release(&b);
+	return 0;
+}
+
+int cmd_issue(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"format", required_argument, NULL, 'f'},
+	        {"output", required_argument, NULL, 'o'},
+	        {"learner-id", required_argument, NULL, 'l'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	enum credential_format format = CREDENTIAL_DI;
+	const char *output = NULL, *learner = NULL;
+	struct depository d;
+	struct ok_error err;
+	struct buf b;
+	int opt, rc, exit_code = EXIT_OK;
+
+	while ((opt = cli_getopt(argc, argv, "ho:", opts)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (credential_format_parse(optarg, &format) != 0)
+				return cli_usage_error(c, "--format must be di or jwt");
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'l':
+			learner = optarg;
+			break;
+		case 'h':
+			fputs(issue_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (learner ? optind != argc : optind + 1 != argc)
+		return cli_usage_error(c, learner ? "--learner-id takes no achievement id"
+		                                  : "expected one ACHIEVEMENT_ID");
+	if (learner && !output)
+		return cli_usage_error(c, "--learner-id needs -o DIR");
+	if ((rc = cli_open(c, &d)))
+		return rc;
+	ok_error_clear(&err);
+	if (learner) {
+		struct issue_all ia = {c, &d, format, output, 0, EXIT_OK};
+		struct learner_view view;
+		if (mkdir(output, 0700) != 0 && errno != EEXIST) {
+			fprintf(stderr, "%s: cannot create %s: %s\n", c->prog, output,
+			        strerror(errno));
+			depository_close(&d);
+			return EXIT_FAILED;
+		}
+		rc = registry_learner_read(&d, NULL, learner, "operator", "issuance", &view, &err);
+		sodium_memzero(&view, sizeof(view));
+		if (!rc)
+			rc = registry_learner_achievements(&d, learner, issue_one_into_dir, &ia,
+			                                   &err);
+		if (rc) {
+			cli_print_error(c, &err);
+			exit_code = EXIT_FAILED;
+		} else {
+			printf("Wrote %zu credentials into %s\n", ia.written, output);
+			exit_code = ia.exit_code;
+		}
+		depository_close(&d);
+		return exit_code;
+	}
+	buf_init(&b, 0);
+	rc = registry_credential_issue(&d, argv[optind], NULL, format, "operator", &b, &err);
+	depository_close(&d);
+	if (rc) {
+		cli_print_error(c, &err);
+		exit_code = rc == OK_ENOTFOUND ? EXIT_REJECTED : EXIT_FAILED;
+	} else if (output) {
+		exit_code = write_file(c, output, &b);
+	} else {
+		fwrite(b.data, 1, b.len, stdout);
+		fputc('\n', stdout);
+	}
+	buf_release(&b);
+	return exit_code;
+}
+
+static const char verify_usage[] =
+        "Usage: oorkonde [--data DIR] verify FILE|- [--checks LIST] [--any-issuer] [--json]\n\n"
+        "Checks a credential (JSON with an eddsa-jcs-2022 proof, or a VC-JOSE token) and explains\n"
+        "each check. Works without a data folder too (then no issuer is trusted).\n\n"
+        "  --checks LIST  which checks to run: proof,validity,status,issuer (default: all)\n"
+        "  --any-issuer   accept an issuer that is not on the trust list (with a warning)\n"
+        "  --json         print the W3C VC-API verification result\n"
+        "  --help         print this help\n\n"
+        "Exit status: 0 valid, 1 not valid (forged, altered, expired, revoked, untrusted issuer),\n"
+        "2 not a credential at all, or the input could not be read.\n";
+
+static int read_input(struct cli *c, const char *path, struct buf *b)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rbe");
+	char chunk[65536];
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", c->prog, path, strerror(errno));
+		return EXIT_FAILED;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_add(b, chunk, n) != 0) {
+			fprintf(stderr, "%s: %s: not a credential: larger than 1 MiB\n", c->prog,
+			        path);
+			if (f != stdin)
+				fclose(f);
+			return EXIT_FAILED;
+		}
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "%s: cannot read %s\n", c->prog, path);
+		if (f != stdin)
+			fclose(f);
+		return EXIT_FAILED;
+	}
+	if (f != stdin)
+		fclose(f);
+	return EXIT_OK;
+}
+
+int cmd_verify(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"checks", required_argument, NULL, 'c'},
+	        {"any-issuer", no_argument, NULL, 'a'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct verify_options o = {0};
+	struct verify_result r;
+	struct depository d;
+	struct ok_error err;
+	struct stat st;
+	struct buf input;
+	bool json = false, have_d = false;
+	int opt, rc, exit_code;
+	size_t i;
+
+	ok_error_clear(&err);
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+		switch (opt) {
+		case 'c':
+			if (verify_checks_parse(optarg, &o.checks, &err) != 0)
+				return cli_usage_error(c, "%s", err.message);
+			break;
+		case 'a':
+			o.any_issuer = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(verify_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(c, "expected one FILE (or - for standard input)");
+	buf_init(&input, ((size_t)1 << 20) + 1);
+	if ((exit_code = read_input(c, argv[optind], &input)) != EXIT_OK)
+		goto out;
+	/* The trust list and the depository's own identity come from the data folder, if any. */
+	if (stat(c->data_dir, &st) == 0) {
+		if ((rc = cli_open(c, &d))) {
+			exit_code = rc;
+			goto out;
+		}
+		have_d = true;
+	}
+	rc = registry_verify(have_d ? &d : NULL, input.data, input.len, &o, &r, &err);
+	if (rc) {
+		cli_print_error(c, &err);
+		exit_code = EXIT_FAILED;
+		goto out;
+	}
+	if (json) {
+		json_t *doc = verify_result_json(&r);
+		char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		if (text)
+			puts(text);
+		free(text);
+		json_decref(doc);
+	} else if (!r.is_credential) {
+		printf("NOT A CREDENTIAL: %s\n", r.not_credential);
+	} else {
+		printf("Credential (%s) from %s\n",
+		       strcmp(r.format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE", r.issuer);
+		for (i = 0; i < r.count; i++)
+			printf("  %-4s %-9s %s\n",
+			       !r.items[i].passed   ? "FAIL"
+			       : r.items[i].warning ? "WARN"
+			                            : "ok",
+			       verify_check_name(r.items[i].check), r.items[i].message);
+		printf("%s\n", r.verified ? "VALID" : "NOT VALID");
+	}
+	exit_code = !r.is_credential ? EXIT_FAILED : r.verified ? EXIT_OK : EXIT_REJECTED;
+	verify_result_release(&r);
+out:
+	if (have_d)
+		depository_close(&d);
+	buf_release(&input);
+	return exit_code;
+}
+
+static const char identity_usage[] = "Usage: oorkonde [--data DIR] identity\n\n"
+                                     "Prints the depository's DID and its DID document.\n";
+
+int cmd_identity(struct cli *c, int argc, char **argv)
+{
+	struct depository d;
+	struct ok_error err;
+	json_t *doc = NULL;
+	char *text;
+	int rc;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(identity_usage, stdout);
+		return EXIT_OK;
+	}
+	if (argc > 1)
+		return cli_usage_error(c, "unexpected argument '%s'", argv[1]);
+	if ((rc = cli_open(c, &d)))
+		return rc;
+	ok_error_clear(&err);
+	rc = registry_did_document(&d, &doc, &err);
+	depository_close(&d);
+	if (rc) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n%s\n", json_string_value(json_object_get(doc, "id")), text ? text : "");
+	free(text);
+	json_decref(doc);
+	return EXIT_OK;
+}

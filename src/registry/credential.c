@@ -1,0 +1,329 @@
+/* Building and signing credentials (see credential.h). */
+#include "registry/credential.h"
+
+#include "registry/achievement.h"
+#include "registry/learner.h"
+#include "vc/jwt.h"
+#include "vc/proof.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int registry_identity(const struct depository *d, struct depository_identity *id,
+                      struct ok_error *err)
+{
+	int rc;
+
+	memset(id, 0, sizeof(*id));
+	crypto_sign_seed_keypair(id->pk, id->sk, d->issuer_seed);
+	if (d->host[0]) {
+		if ((rc = vc_did_web(d->host, id->did, err)) ||
+		    (rc = vc_did_web_vm(d->host, id->vm, err)))
+			return rc;
+	} else {
+		if ((rc = vc_did_key(id->pk, id->did, err)) ||
+		    (rc = vc_did_key_vm(id->pk, id->vm, err)))
+			return rc;
+	}
+	return 0;
+}
+
+void registry_identity_release(struct depository_identity *id)
+{
+	sodium_memzero(id, sizeof(*id));
+}
+
+int registry_did_document(const struct depository *d, json_t **out, struct ok_error *err)
+{
+	struct depository_identity id;
+	int rc;
+
+	if ((rc = registry_identity(d, &id, err)))
+		return rc;
+	rc = vc_did_document(id.did, id.vm, id.pk, out, err);
+	registry_identity_release(&id);
+	return rc;
+}
+
+int credential_format_parse(const char *s, enum credential_format *f)
+{
+	if (!s || strcmp(s, "di") == 0)
+		*f = CREDENTIAL_DI;
+	else if (strcmp(s, "jwt") == 0)
+		*f = CREDENTIAL_JWT;
+	else
+		return OK_EINPUT;
+	return 0;
+}
+
+static void now_timestamp(char out[32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void random_urn(char out[64])
+{
+	unsigned char b[16];
+
+	randombytes_buf(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* UUID version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 64,
+	         "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
+}
+
+/* Open Badges 3.0 achievementType for a kind (and EQF level, for degrees). */
+static const char *achievement_type(const struct store_achievement *a)
+{
+	if (strcmp(a->kind, "diploma") == 0)
+		return "Diploma";
+	if (strcmp(a->kind, "degree") == 0)
+		return a->eqf_level == 6   ? "BachelorDegree"
+		       : a->eqf_level == 7 ? "MasterDegree"
+		       : a->eqf_level == 8 ? "DoctoralDegree"
+		       : a->eqf_level == 5 ? "AssociateDegree"
+		                           : "Degree";
+	if (strcmp(a->kind, "exam") == 0)
+		return "Assessment";
+	if (strcmp(a->kind, "module") == 0)
+		return "ext:Module";
+	return "Course";
+}
+
+/* The salted identityHash of Open Badges 3.0: "sha256$" + hex(SHA-256(identity || salt)). */
+static json_t *hashed_identity(const char *national_id)
+{
+	unsigned char salt_raw[16], digest[crypto_hash_sha256_BYTES];
+	char salt[33], hex[2 * crypto_hash_sha256_BYTES + 1], value[8 + sizeof(hex)];
+	crypto_hash_sha256_state st;
+
+	randombytes_buf(salt_raw, sizeof(salt_raw));
+	sodium_bin2hex(salt, sizeof(salt), salt_raw, sizeof(salt_raw));
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)national_id, strlen(national_id));
+	crypto_hash_sha256_update(&st, (const unsigned char *)salt, strlen(salt));
+	crypto_hash_sha256_final(&st, digest);
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	snprintf(value, sizeof(value), "sha256$%s", hex);
+	return json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "IdentityObject", "identityHash",
+	                 value, "identityType", "nationalIdentityNumber", "hashed", 1, "salt",
+	                 salt);
+}
+
+static json_t *institution_profile(const struct store_institution *inst)
+{
+	char id[160];
+	json_t *p, *ids;
+
+	/* A SCHAC home organisation is the institution's stable, public name in Europe. */
+	if (inst->schac[0])
+		snprintf(id, sizeof(id), "urn:schac:homeOrganization:%s", inst->schac);
+	else
+		snprintf(id, sizeof(id), "urn:oorkonde:institution:%s:%s", inst->country,
+		         inst->code);
+	p = json_pack("{s:s, s:[s], s:s, s:{s:s, s:s}}", "id", id, "type", "Profile", "name",
+	              inst->name, "address", "type", "Address", "addressCountryCode",
+	              inst->country);
+	ids = json_pack("[{s:s, s:s, s:s}]", "type", "IdentifierEntry", "identifier", inst->code,
+	                "identifierType", "identifier");
+	if (p && ids && inst->erasmus[0])
+		json_array_append_new(ids, json_pack("{s:s, s:s, s:s}", "type", "IdentifierEntry",
+		                                     "identifier", inst->erasmus, "identifierType",
+		                                     "ext:ErasmusCode"));
+	if (p)
+		json_object_set_new(p, "otherIdentifier", ids);
+	return p;
+}
+
+static json_t *credits_value(long centi)
+{
+	return centi % 100 == 0 ? json_integer(centi / 100) : json_real((double)centi / 100.0);
+}
+
+static int build(const struct depository_identity *id, const char *depository_name,
+                 const struct store_achievement *a, const struct store_institution *inst,
+                 const struct learner_view *learner, json_t **out, struct ok_error *err)
+{
+	char urn[64], achievement_id[160], issued[32], awarded[32], full_name[2 * REG_NAME_MAX + 2],
+	        description[900], eqf[8], grading_id[200];
+	json_t *vc, *subject, *achievement, *identifiers;
+
+	random_urn(urn);
+	now_timestamp(issued);
+	snprintf(awarded, sizeof(awarded), "%sT00:00:00Z", a->awarded_on);
+	snprintf(full_name, sizeof(full_name), "%s%s%s", learner->data.given_names,
+	         learner->data.given_names[0] ? " " : "", learner->data.family_name);
+	/* The achievement is the same for every learner who earns it: named by programme code
+	 * where there is one. */
+	snprintf(achievement_id, sizeof(achievement_id), "urn:oorkonde:achievement:%s:%s:%s",
+	         inst->code, a->kind, a->programme_code[0] ? a->programme_code : a->record_id);
+	snprintf(description, sizeof(description), "%s %s awarded by %s (%s).", a->kind, a->title,
+	         inst->name, inst->country);
+	description[0] = (char)(description[0] - 'a' + 'A');
+
+	achievement = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:{s:s}, s:o}", "id", achievement_id,
+	                        "type", "Achievement", "achievementType", achievement_type(a),
+	                        "name", a->title, "description", description, "criteria",
+	                        "narrative", description, "creator", institution_profile(inst));
+	if (!achievement)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	if (a->credits_centi >= 0)
+		json_object_set_new(achievement, "creditsAvailable",
+		                    credits_value(a->credits_centi));
+	if (a->programme_code[0])
+		json_object_set_new(achievement, "humanCode", json_string(a->programme_code));
+	if (a->language[0])
+		json_object_set_new(achievement, "inLanguage", json_string(a->language));
+	if (a->eqf_level) {
+		snprintf(eqf, sizeof(eqf), "EQF %d", a->eqf_level);
+		json_object_set_new(achievement, "tag", json_pack("[s]", eqf));
+	}
+
+	identifiers = json_pack("[{s:s, s:s, s:s, s:b}, o]", "type", "IdentityObject",
+	                        "identityHash", full_name, "identityType", "name", "hashed", 0,
+	                        hashed_identity(learner->data.national_id));
+	subject = json_pack("{s:[s], s:o, s:o}", "type", "AchievementSubject", "identifier",
+	                    identifiers, "achievement", achievement);
+	if (!subject)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	if (a->credits_centi >= 0)
+		json_object_set_new(subject, "creditsEarned", credits_value(a->credits_centi));
+	if (a->grade[0]) {
+		snprintf(grading_id, sizeof(grading_id), "urn:oorkonde:grading:%s:%s", inst->code,
+		         a->grading_scheme);
+		json_object_set_new(achievement, "resultDescription",
+		                    json_pack("[{s:s, s:[s], s:s, s:s}]", "id", grading_id, "type",
+		                              "ResultDescription", "name", a->grading_scheme,
+		                              "resultType", "Result"));
+		json_object_set_new(subject, "result",
+		                    json_pack("[{s:[s], s:s, s:s}]", "type", "Result", "value",
+		                              a->grade, "resultDescription", grading_id));
+	}
+	vc = json_pack("{s:[s, s], s:s, s:[s, s], s:{s:s, s:[s], s:s}, s:s, s:s, s:s, s:o}",
+	               "@context", CREDENTIAL_CONTEXT_V2, CREDENTIAL_CONTEXT_OB3, "id", urn, "type",
+	               "VerifiableCredential", "OpenBadgeCredential", "issuer", "id", id->did,
+	               "type", "Profile", "name", depository_name, "validFrom", issued,
+	               "awardedDate", awarded, "name", a->title, "credentialSubject", subject);
+	if (!vc)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	*out = vc;
+	return 0;
+}
+
+int registry_credential_build(struct depository *d, const struct depository_identity *id,
+                              const struct store_achievement *a, const char *actor, json_t **out,
+                              struct ok_error *err)
+{
+	struct store_institution inst;
+	struct learner_view learner;
+	int rc;
+
+	*out = NULL;
+	rc = d->store->ops->institution_get(d->store, a->institution, &inst, err);
+	if (!rc)
+		rc = registry_learner_read(d, NULL, a->learner_id, actor, "issuance", &learner,
+		                           err);
+	if (rc)
+		return rc;
+	rc = build(id, d->name, a, &inst, &learner, out, err);
+	sodium_memzero(&learner, sizeof(learner));
+	return rc;
+}
+
+int registry_credential_issue(struct depository *d, const char *achievement_id,
+                              const char *institution, enum credential_format f, const char *actor,
+                              struct buf *out, struct ok_error *err)
+{
+	struct depository_identity id;
+	struct store_achievement a;
+	struct vc_proof_options opt = {0};
+	json_t *unsigned_vc = NULL, *secured = NULL;
+	char *text = NULL;
+	char created[32];
+	int rc;
+
+	if ((rc = registry_achievement_get(d, achievement_id, institution, &a, err)))
+		return rc;
+	if ((rc = registry_identity(d, &id, err)))
+		return rc;
+	if ((rc = registry_credential_build(d, &id, &a, actor, &unsigned_vc, err)))
+		goto out;
+	if (f == CREDENTIAL_JWT) {
+		rc = vc_jwt_sign(unsigned_vc, id.vm, id.sk, out, err);
+	} else {
+		now_timestamp(created);
+		opt.verification_method = id.vm;
+		opt.created = created;
+		rc = vc_proof_create(unsigned_vc, &opt, id.sk, &secured, err);
+		text = rc ? NULL : json_dumps(secured, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (!rc && (!text || buf_addstr(out, text) != 0))
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+	}
+	if (!rc)
+		rc = depository_audit(d, actor, "credential.issue", a.id, "issuance",
+		                      f == CREDENTIAL_JWT ? "format=jwt" : "format=di", true, err);
+out:
+	free(text);
+	json_decref(secured);
+	json_decref(unsigned_vc);
+	registry_identity_release(&id);
+	return rc;
+}
+
+int registry_credential_sign(struct depository *d, const json_t *credential, const char *actor,
+                             json_t **out, struct ok_error *err)
+{
+	struct depository_identity id;
+	struct vc_proof_options opt = {0};
+	const json_t *issuer;
+	const char *issuer_id = NULL;
+	json_t *copy;
+	char created[32], detail[96];
+	int rc;
+
+	*out = NULL;
+	if (!json_is_object(credential))
+		return ok_fail_field(err, OK_EINPUT, "credential", "credential must be an object");
+	if (json_object_get(credential, "proof"))
+		return ok_fail_field(err, OK_EINPUT, "credential.proof",
+		                     "the credential already has a proof");
+	issuer = json_object_get(credential, "issuer");
+	if (json_is_string(issuer))
+		issuer_id = json_string_value(issuer);
+	else if (json_is_object(issuer) && json_is_string(json_object_get(issuer, "id")))
+		issuer_id = json_string_value(json_object_get(issuer, "id"));
+	if ((rc = registry_identity(d, &id, err)))
+		return rc;
+	if (!issuer_id || strcmp(issuer_id, id.did) != 0) {
+		rc = ok_fail_field(err, OK_EINPUT, "credential.issuer",
+		                   "the issuer must be this depository (%s)", id.did);
+		goto out;
+	}
+	copy = json_deep_copy(credential);
+	now_timestamp(created);
+	if (copy && !json_object_get(copy, "validFrom"))
+		json_object_set_new(copy, "validFrom", json_string(created));
+	opt.verification_method = id.vm;
+	opt.created = created;
+	rc = copy ? vc_proof_create(copy, &opt, id.sk, out, err)
+	          : ok_fail(err, OK_ENOMEM, "out of memory");
+	json_decref(copy);
+	snprintf(detail, sizeof(detail), "vc-api");
+	if (!rc)
+		rc = depository_audit(d, actor, "credential.issue", "", "issuance", detail, true,
+		                      err);
+	if (rc) {
+		json_decref(*out);
+		*out = NULL;
+	}
+out:
+	registry_identity_release(&id);
+	return rc;
+}

@@ -1,0 +1,67 @@
+/* Issuing credentials: an achievement becomes a W3C Verifiable Credential 2.0 with the Open
+ * Badges 3.0 vocabulary, signed by the depository (eddsa-jcs-2022 or VC-JOSE).
+ *
+ * Invariants: nothing is stored but the fact of issuance (an audit event); a credential can
+ * always be issued again. The learner's national id appears only as a salted SHA-256
+ * identityHash; their names appear, as on a paper diploma.
+ */
+#ifndef OK_REGISTRY_CREDENTIAL_H
+#define OK_REGISTRY_CREDENTIAL_H
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "registry/depository.h"
+#include "vc/did.h"
+
+#define CREDENTIAL_CONTEXT_V2  "https://www.w3.org/ns/credentials/v2"
+#define CREDENTIAL_CONTEXT_OB3 "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
+/* The depository's signing identity: did:web:HOST when a host is configured, else did:key. */
+struct depository_identity {
+	char did[VC_DID_MAX];
+	char vm[VC_DID_MAX]; /* verification method id */
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+};
+
+int registry_identity(const struct depository *d, struct depository_identity *id,
+                      struct ok_error *err);
+/* Wipes the secret key. */
+void registry_identity_release(struct depository_identity *id);
+/* The DID document of the depository (new reference). */
+int registry_did_document(const struct depository *d, json_t **out, struct ok_error *err);
+
+enum credential_format {
+	CREDENTIAL_DI,  /* JSON with a Data Integrity proof (eddsa-jcs-2022) */
+	CREDENTIAL_JWT, /* VC-JOSE compact JWS */
+};
+
+/* "di" or "jwt"; OK_EINPUT for anything else. */
+int credential_format_parse(const char *s, enum credential_format *f);
+
+/*
+ * Builds the unsigned credential for an achievement (new reference in *out). Reads the
+ * learner's sealed fields (audited with actor and purpose "issuance").
+ */
+int registry_credential_build(struct depository *d, const struct depository_identity *id,
+                              const struct store_achievement *a, const char *actor, json_t **out,
+                              struct ok_error *err);
+
+/*
+ * Issues the credential of achievement id (of institution, or of any when NULL) in format f and
+ * appends it to out: pretty JSON for DI, the compact JWS for JWT. Audits the issuance.
+ */
+int registry_credential_issue(struct depository *d, const char *achievement_id,
+                              const char *institution, enum credential_format f, const char *actor,
+                              struct buf *out, struct ok_error *err);
+
+/*
+ * Signs an arbitrary unsigned credential in the depository's name (the VC-API issue endpoint):
+ * its issuer must be the depository's DID (a string or an object with that id); validFrom is
+ * added when missing. *out gets the secured credential (new reference).
+ */
+int registry_credential_sign(struct depository *d, const json_t *credential, const char *actor,
+                             json_t **out, struct ok_error *err);
+
+#endif

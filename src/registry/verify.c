@@ -1,0 +1,548 @@
+/* The verification pipeline (see verify.h). */
+#include "registry/verify.h"
+
+#include "registry/credential.h"
+#include "vc/jcs.h"
+#include "vc/jwt.h"
+#include "vc/multibase.h"
+#include "vc/proof.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define VERIFY_MAX_INPUT ((size_t)1 << 20)
+
+static const struct {
+	enum verify_check check;
+	const char *name;
+} check_names[] = {
+        {VERIFY_PROOF, "proof"},
+        {VERIFY_VALIDITY, "validity"},
+        {VERIFY_STATUS, "status"},
+        {VERIFY_ISSUER, "issuer"},
+};
+
+const char *verify_check_name(enum verify_check c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(check_names) / sizeof(check_names[0]); i++)
+		if (check_names[i].check == c)
+			return check_names[i].name;
+	return "unknown";
+}
+
+int verify_checks_parse(const char *list, unsigned *mask, struct ok_error *err)
+{
+	const char *p = list;
+	size_t i, n;
+
+	*mask = 0;
+	while (*p) {
+		n = strcspn(p, ",");
+		for (i = 0; i < sizeof(check_names) / sizeof(check_names[0]); i++)
+			if (strlen(check_names[i].name) == n &&
+			    strncmp(p, check_names[i].name, n) == 0)
+				break;
+		if (i == sizeof(check_names) / sizeof(check_names[0]))
+			return ok_fail_field(
+			        err, OK_EINPUT, "checks",
+			        "unknown check '%.*s' (known: proof, validity, status, "
+			        "issuer)",
+			        (int)(n > 40 ? 40 : n), p);
+		*mask |= (unsigned)check_names[i].check;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!*mask)
+		return ok_fail_field(err, OK_EINPUT, "checks", "name at least one check");
+	return 0;
+}
+
+__attribute__((format(printf, 4, 5))) static void
+add_item(struct verify_result *r, enum verify_check c, bool passed, const char *fmt, ...)
+{
+	struct verify_item *it;
+	va_list ap;
+
+	if (r->count == VERIFY_MAX_ITEMS)
+		return;
+	it = &r->items[r->count++];
+	it->check = c;
+	it->passed = passed;
+	it->warning = false;
+	va_start(ap, fmt);
+	vsnprintf(it->message, sizeof(it->message), fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3))) static int not_credential(struct verify_result *r,
+                                                                const char *fmt, ...)
+{
+	va_list ap;
+
+	r->is_credential = false;
+	r->verified = false;
+	va_start(ap, fmt);
+	vsnprintf(r->not_credential, sizeof(r->not_credential), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Time */
+
+static bool digits(const char *s, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+int verify_parse_time(const char *s, long long *out)
+{
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, mo, d, h, mi, sec, oh = 0, om = 0;
+	long long days;
+	const char *p;
+
+	if (strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+	    !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+	    !digits(s + 17, 2, &sec))
+		return OK_EINPUT;
+	if (mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] + (mo == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0)) || h > 23 ||
+	    mi > 59 || sec > 60)
+		return OK_EINPUT;
+	p = s + 19;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return OK_EINPUT;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) && p[3] == ':' &&
+	           digits(p + 4, 2, &om)) {
+		if (*p == '-') {
+			oh = -oh;
+			om = -om;
+		}
+		p += 6;
+	} else {
+		return OK_EINPUT;
+	}
+	if (*p)
+		return OK_EINPUT;
+	/* Days since 1970-01-01 (civil calendar). */
+	{
+		int yy = mo <= 2 ? y - 1 : y;
+		int era = (yy >= 0 ? yy : yy - 399) / 400;
+		int yoe = yy - era * 400;
+		int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+		int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+		days = (long long)era * 146097 + doe - 719468;
+	}
+	*out = days * 86400 + h * 3600 + mi * 60 + sec - (oh * 3600 + om * 60);
+	return 0;
+}
+
+/* Structure */
+
+static const char *issuer_id(const json_t *vc)
+{
+	const json_t *issuer = json_object_get(vc, "issuer");
+
+	if (json_is_string(issuer))
+		return json_string_value(issuer);
+	if (json_is_object(issuer) && json_is_string(json_object_get(issuer, "id")))
+		return json_string_value(json_object_get(issuer, "id"));
+	return NULL;
+}
+
+static bool has_type(const json_t *vc, const char *type)
+{
+	const json_t *t = json_object_get(vc, "type");
+	size_t i;
+
+	if (json_is_string(t))
+		return strcmp(json_string_value(t), type) == 0;
+	for (i = 0; i < json_array_size(t); i++)
+		if (json_is_string(json_array_get(t, i)) &&
+		    strcmp(json_string_value(json_array_get(t, i)), type) == 0)
+			return true;
+	return false;
+}
+
+/* Returns true when vc has the shape of a VC 2.0 credential; else explains in r. */
+static bool check_structure(const json_t *vc, struct verify_result *r)
+{
+	const json_t *ctx = json_object_get(vc, "@context"), *vf, *vu;
+	long long t;
+
+	if (!json_is_object(vc))
+		return not_credential(r, "the input is JSON but not an object"), false;
+	if (!json_is_array(ctx) || !json_is_string(json_array_get(ctx, 0)) ||
+	    strcmp(json_string_value(json_array_get(ctx, 0)), CREDENTIAL_CONTEXT_V2) != 0)
+		return not_credential(r,
+		                      "not a W3C Verifiable Credential 2.0: @context must start "
+		                      "with %s",
+		                      CREDENTIAL_CONTEXT_V2),
+		       false;
+	if (!has_type(vc, "VerifiableCredential"))
+		return not_credential(r, "not a credential: type does not include "
+		                         "VerifiableCredential"),
+		       false;
+	if (!issuer_id(vc))
+		return not_credential(r, "not a credential: it names no issuer"), false;
+	if (!json_object_get(vc, "credentialSubject"))
+		return not_credential(r, "not a credential: it has no credentialSubject"), false;
+	vf = json_object_get(vc, "validFrom");
+	vu = json_object_get(vc, "validUntil");
+	if (vf && (!json_is_string(vf) || verify_parse_time(json_string_value(vf), &t)))
+		return not_credential(r, "validFrom is not a date and time (e.g. "
+		                         "2024-07-01T00:00:00Z)"),
+		       false;
+	if (vu && (!json_is_string(vu) || verify_parse_time(json_string_value(vu), &t)))
+		return not_credential(r, "validUntil is not a date and time (e.g. "
+		                         "2030-07-01T00:00:00Z)"),
+		       false;
+	snprintf(r->issuer, sizeof(r->issuer), "%s", issuer_id(vc));
+	return true;
+}
+
+/* Key resolution */
+
+struct resolver {
+	struct depository *d;
+	const char *issuer;
+	struct depository_identity own;
+	bool have_own;
+};
+
+/* Resolves a verification method to a key: did:key offline, the depository's own did:web from
+ * its key. The method must belong to the credential's issuer. */
+static int resolve_key(void *ctx, const char *vm, const char *purpose, uint8_t pk[32],
+                       struct ok_error *err)
+{
+	struct resolver *res = ctx;
+	char did[VC_DID_MAX];
+	int rc;
+
+	(void)purpose;
+	if ((rc = vc_did_of_vm(vm, did, err)))
+		return rc;
+	if (strcmp(did, res->issuer) != 0)
+		return ok_fail(err, OK_EINVALID,
+		               "the key %s does not belong to the issuer %s, so the issuer did not "
+		               "sign this",
+		               vm, res->issuer);
+	if (strncmp(vm, "did:key:", 8) == 0)
+		return vc_proof_resolve_did_key(NULL, vm, purpose, pk, err);
+	if (res->have_own && strcmp(vm, res->own.vm) == 0) {
+		memcpy(pk, res->own.pk, 32);
+		return 0;
+	}
+	if (res->have_own && strcmp(did, res->own.did) == 0)
+		return ok_fail(err, OK_EINVALID, "%s is not a key of this depository", vm);
+	return ok_fail(err, OK_EUNSUPPORTED,
+	               "the issuer's key %s could not be resolved (only did:key and this "
+	               "depository's own did:web are resolved here)",
+	               vm);
+}
+
+static const char *proof_explanation(enum vc_proof_check c)
+{
+	switch (c) {
+	case VC_PROOF_BAD_SIGNATURE:
+		return "This credential was changed after it was signed, or was not signed by "
+		       "this key";
+	case VC_PROOF_MALFORMED:
+		return "The credential has no usable proof";
+	case VC_PROOF_UNKNOWN_CRYPTOSUITE:
+		return "The proof uses a cryptosuite oorkonde does not accept (only "
+		       "eddsa-jcs-2022)";
+	case VC_PROOF_WRONG_TYPE:
+		return "The proof is not a DataIntegrityProof";
+	case VC_PROOF_WRONG_PURPOSE:
+		return "The proof was not made to assert a credential (its purpose is not "
+		       "assertionMethod)";
+	case VC_PROOF_BAD_MULTIBASE:
+		return "The signature is not encoded as base58btc multibase";
+	case VC_PROOF_BAD_SIGNATURE_LENGTH:
+		return "The signature has the wrong length for Ed25519";
+	case VC_PROOF_CONTEXT_MISMATCH:
+		return "The proof's @context does not match the credential's";
+	case VC_PROOF_KEY_UNRESOLVED:
+		return "The signing key could not be found";
+	case VC_PROOF_BAD_CREATED:
+		return "The proof's creation time is not a valid date and time";
+	case VC_PROOF_VALID:
+		break;
+	}
+	return "The proof is not valid";
+}
+
+static void check_validity(const json_t *vc, struct verify_result *r)
+{
+	const json_t *vf = json_object_get(vc, "validFrom"),
+	             *vu = json_object_get(vc, "validUntil");
+	long long now = (long long)time(NULL), t;
+
+	if (vf && verify_parse_time(json_string_value(vf), &t) == 0 && t > now + 300) {
+		add_item(r, VERIFY_VALIDITY, false,
+		         "The credential is not valid yet: it is valid "
+		         "from %s",
+		         json_string_value(vf));
+		return;
+	}
+	if (vu && verify_parse_time(json_string_value(vu), &t) == 0 && t < now) {
+		add_item(r, VERIFY_VALIDITY, false,
+		         "The credential has expired: it was valid until %s",
+		         json_string_value(vu));
+		return;
+	}
+	add_item(r, VERIFY_VALIDITY, true, "The credential is within its validity period%s%s",
+	         vu ? " (until " : " (no end date", vu ? json_string_value(vu) : "");
+	if (r->count)
+		strncat(r->items[r->count - 1].message, ")",
+		        sizeof(r->items[0].message) - strlen(r->items[r->count - 1].message) - 1);
+}
+
+static void check_status(const json_t *vc, struct verify_result *r)
+{
+	const json_t *status = json_object_get(vc, "credentialStatus");
+
+	if (!status) {
+		add_item(r, VERIFY_STATUS, true,
+		         "The credential has no status entry, so it cannot have been revoked");
+		return;
+	}
+	add_item(r, VERIFY_STATUS, false,
+	         "The credential's status could not be retrieved, so it may have been revoked");
+}
+
+static int check_issuer(struct resolver *res, struct verify_result *r, bool any_issuer,
+                        struct ok_error *err)
+{
+	struct store_trusted_issuer t;
+	int rc;
+
+	if (res->have_own && strcmp(r->issuer, res->own.did) == 0) {
+		add_item(r, VERIFY_ISSUER, true, "The issuer is this depository (%s)", r->issuer);
+		return 0;
+	}
+	rc = res->d ? res->d->store->ops->trust_get(res->d->store, r->issuer, &t, err)
+	            : OK_ENOTFOUND;
+	if (rc && rc != OK_ENOTFOUND)
+		return rc;
+	if (!rc && strcmp(t.status, "active") == 0) {
+		add_item(r, VERIFY_ISSUER, true, "The issuer %s (%s, %s) is on the trust list",
+		         t.name, t.country, r->issuer);
+		return 0;
+	}
+	if (!rc) {
+		add_item(r, VERIFY_ISSUER, false,
+		         "The issuer %s (%s) is on the trust list but %s: its credentials are not "
+		         "accepted now",
+		         t.name, r->issuer, t.status);
+		return 0;
+	}
+	if (any_issuer) {
+		add_item(r, VERIFY_ISSUER, true,
+		         "The issuer %s is not on the trust list; accepted because any issuer was "
+		         "allowed",
+		         r->issuer);
+		r->items[r->count - 1].warning = true;
+		return 0;
+	}
+	add_item(r, VERIFY_ISSUER, false,
+	         "The issuer %s is not on the trust list, so nothing says it may issue diplomas",
+	         r->issuer);
+	return 0;
+}
+
+/* A compact JWS: three base64url parts. */
+static bool looks_like_jws(const char *s, size_t n)
+{
+	size_t i, dots = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '.')
+			dots++;
+		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		           (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
+	return dots == 2;
+}
+
+/* Reads a JWS's payload without checking the signature (when the proof check is not asked). */
+static int jws_payload(const char *s, size_t n, json_t **out, struct ok_error *err)
+{
+	const char *a = memchr(s, '.', n),
+	           *b = a ? memchr(a + 1, '.', n - (size_t)(a + 1 - s)) : NULL;
+	size_t len, cap;
+	uint8_t *raw;
+	int rc;
+
+	if (!b)
+		return ok_fail(err, OK_EINPUT, "not a compact JWS");
+	cap = (size_t)(b - a);
+	raw = malloc(cap);
+	if (!raw)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	rc = vc_base64url_decode(a + 1, (size_t)(b - a - 1), raw, cap, &len, err);
+	if (!rc)
+		rc = vc_jcs_parse((const char *)raw, len, 0, out, err);
+	free(raw);
+	return rc;
+}
+
+int registry_verify(struct depository *d, const char *data, size_t len,
+                    const struct verify_options *o, struct verify_result *r, struct ok_error *err)
+{
+	unsigned checks = o->checks ? o->checks : VERIFY_ALL;
+	struct resolver res = {.d = d};
+	struct ok_error perr;
+	enum vc_proof_check failed = VC_PROOF_VALID;
+	json_t *vc = NULL;
+	size_t start = 0, end = len;
+	bool jwt, proof_ok = true;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->is_credential = true;
+	if (len > VERIFY_MAX_INPUT)
+		return not_credential(r, "the input is larger than 1 MiB");
+	while (start < end && strchr(" \t\r\n", data[start]))
+		start++;
+	while (end > start && strchr(" \t\r\n", data[end - 1]))
+		end--;
+	if (start == end)
+		return not_credential(r, "the input is empty");
+	if (d && (rc = registry_identity(d, &res.own, err)))
+		return rc;
+	res.have_own = d != NULL;
+	jwt = data[start] != '{' && looks_like_jws(data + start, end - start);
+	snprintf(r->format, sizeof(r->format), "%s", jwt ? "jwt" : "di");
+	ok_error_clear(&perr);
+	if (!jwt && data[start] != '{') {
+		not_credential(r, "the input is neither a JSON credential nor a VC-JOSE token");
+		goto out;
+	}
+	if (jwt)
+		rc = jws_payload(data + start, end - start, &vc, &perr);
+	else
+		rc = vc_jcs_parse(data + start, end - start, 0, &vc, &perr);
+	if (rc) {
+		not_credential(r, "the input is not usable: %s", perr.message);
+		rc = 0;
+		goto out;
+	}
+	if (!check_structure(vc, r))
+		goto out;
+	res.issuer = r->issuer;
+
+	if (checks & VERIFY_PROOF) {
+		ok_error_clear(&perr);
+		if (jwt) {
+			json_t *payload = NULL;
+			rc = vc_jwt_verify(data + start, end - start, resolve_key, &res, &payload,
+			                   NULL, &perr);
+			json_decref(payload);
+			if (rc == OK_ENOMEM)
+				goto out;
+			if (rc == OK_EINVALID && !strcmp(perr.field, "signature"))
+				add_item(r, VERIFY_PROOF, false, "%s",
+				         proof_explanation(VC_PROOF_BAD_SIGNATURE));
+			else if (rc)
+				add_item(r, VERIFY_PROOF, false,
+				         "The token's signature could not be checked: %s",
+				         perr.message);
+		} else {
+			rc = vc_proof_verify(vc, resolve_key, &res, &failed, &perr);
+			if (rc == OK_ENOMEM)
+				goto out;
+			if (rc && failed == VC_PROOF_BAD_SIGNATURE)
+				add_item(r, VERIFY_PROOF, false, "%s", proof_explanation(failed));
+			else if (rc)
+				add_item(r, VERIFY_PROOF, false, "%s: %s",
+				         proof_explanation(failed), perr.message);
+		}
+		proof_ok = rc == 0;
+		rc = 0;
+		if (proof_ok)
+			add_item(r, VERIFY_PROOF, true,
+			         "The signature is valid: the issuer signed exactly this content");
+	}
+	if (checks & VERIFY_VALIDITY)
+		check_validity(vc, r);
+	if (checks & VERIFY_STATUS)
+		check_status(vc, r);
+	if ((checks & VERIFY_ISSUER) && (rc = check_issuer(&res, r, o->any_issuer, err)))
+		goto out;
+	r->verified = true;
+	for (size_t i = 0; i < r->count; i++)
+		if (!r->items[i].passed)
+			r->verified = false;
+out:
+	if (!r->is_credential) {
+		json_decref(vc);
+		vc = NULL;
+	}
+	r->credential = vc;
+	registry_identity_release(&res.own);
+	return rc;
+}
+
+void verify_result_release(struct verify_result *r)
+{
+	json_decref(r->credential);
+	r->credential = NULL;
+}
+
+json_t *verify_result_json(const struct verify_result *r)
+{
+	json_t *checks = json_array(), *warnings = json_array(), *errors = json_array(), *details;
+	size_t i;
+
+	details = json_array();
+	if (!r->is_credential)
+		json_array_append_new(errors,
+		                      json_pack("{s:s, s:s, s:s}", "type",
+		                                "/problems/not-a-credential", "title",
+		                                "Not a credential", "detail", r->not_credential));
+	for (i = 0; i < r->count; i++) {
+		const struct verify_item *it = &r->items[i];
+		const char *name = verify_check_name(it->check);
+		json_array_append_new(details, json_pack("{s:s, s:b, s:s}", "check", name, "passed",
+		                                         it->passed, "message", it->message));
+		if (it->passed)
+			json_array_append_new(checks, json_string(name));
+		if (it->warning)
+			json_array_append_new(warnings, json_pack("{s:s, s:s, s:s}", "type",
+			                                          "/problems/warning", "check",
+			                                          name, "detail", it->message));
+		if (!it->passed)
+			json_array_append_new(errors, json_pack("{s:s, s:s, s:s, s:s}", "type",
+			                                        "/problems/check-failed", "title",
+			                                        "Check failed", "check", name,
+			                                        "detail", it->message));
+	}
+	return json_pack("{s:b, s:o, s:o, s:o, s:o}", "verified", r->verified, "checks", checks,
+	                 "warnings", warnings, "errors", errors, "details", details);
+}

@@ -1,0 +1,71 @@
+/* Verifying a credential, either format: every check with a plain-language explanation.
+ *
+ * Order: size and encoding (1 MiB, UTF-8, JSON depth 64, no duplicate keys) → structure (a VC 2.0
+ * credential) → proof (cryptosuite, key resolution, the @context rule, signature; the
+ * verification method must belong to the issuer) → validity period → status → issuer trust.
+ * A check not asked for is not run. An input that is not a credential at all is reported apart
+ * (is_credential false), as the CLI exits 2 for it and 1 for an invalid credential.
+ */
+#ifndef OK_REGISTRY_VERIFY_H
+#define OK_REGISTRY_VERIFY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "registry/depository.h"
+#include "vc/did.h"
+
+enum verify_check {
+	VERIFY_PROOF = 1,
+	VERIFY_VALIDITY = 2,
+	VERIFY_STATUS = 4,
+	VERIFY_ISSUER = 8,
+	VERIFY_ALL = 15,
+};
+
+/* Parses "proof,validity,status,issuer" (any subset, any order) into a mask. */
+int verify_checks_parse(const char *list, unsigned *mask, struct ok_error *err);
+const char *verify_check_name(enum verify_check c);
+
+#define VERIFY_MESSAGE_MAX 400
+#define VERIFY_MAX_ITEMS   8
+
+struct verify_item {
+	enum verify_check check;
+	bool passed;
+	bool warning; /* passed, with a caveat (e.g. --any-issuer) */
+	char message[VERIFY_MESSAGE_MAX];
+};
+
+struct verify_result {
+	bool is_credential;
+	bool verified;
+	char format[8]; /* "di" or "jwt" */
+	char issuer[VC_DID_MAX];
+	char not_credential[VERIFY_MESSAGE_MAX]; /* why, when !is_credential */
+	size_t count;
+	struct verify_item items[VERIFY_MAX_ITEMS];
+	json_t *credential; /* the credential (payload, for JWT); owned; may be NULL */
+};
+
+struct verify_options {
+	unsigned checks; /* 0 means all */
+	bool any_issuer; /* an issuer off the trust list passes, with a warning */
+};
+
+/*
+ * Verifies len bytes at data. d may be NULL (no data folder): then only did:key issuers resolve
+ * and no issuer is trusted. Returns 0 whenever a verdict was reached (see r), a negative code
+ * only when verification itself could not run (out of memory, the store failing).
+ */
+int registry_verify(struct depository *d, const char *data, size_t len,
+                    const struct verify_options *o, struct verify_result *r, struct ok_error *err);
+void verify_result_release(struct verify_result *r);
+
+/* The W3C VC-API result object: {"verified", "checks", "warnings", "errors"} (new reference). */
+json_t *verify_result_json(const struct verify_result *r);
+
+/* Seconds since the epoch of an XML Schema dateTimeStamp; OK_EINPUT if malformed. */
+int verify_parse_time(const char *s, long long *out);
+
+#endif
