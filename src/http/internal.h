@@ -83,6 +83,9 @@ const char *http_request_header(struct http_request *req, const char *name);
  * failure. */
 json_t *http_body_json(struct http_request *req, struct http_response *res);
 
+/* Whether the caller's key has a permission ("register", "read", "vc-issue", "export"). */
+bool http_key_permits(const struct store_api_key *k, const char *perm);
+
 /* Counters the handlers feed (credentials issued and verified). */
 void http_count_issued(struct http_server *s);
 void http_count_verified(struct http_server *s, bool valid);
@@ -95,5 +98,9 @@ void route_results_post(struct http_request *req, struct http_response *res);
 void route_achievements_query(struct http_request *req, struct http_response *res);
 void route_achievement_get(struct http_request *req, struct http_response *res);
 void route_achievement_patch(struct http_request *req, struct http_response *res);
+void route_achievement_credential(struct http_request *req, struct http_response *res);
+void route_vc_issue(struct http_request *req, struct http_response *res);
+void route_vc_verify(struct http_request *req, struct http_response *res);
+void route_did_document(struct http_request *req, struct http_response *res);
 
 #endif

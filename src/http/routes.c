@@ -21,6 +21,16 @@ const struct http_route http_routes[] = {
          "/v1/achievements/{id}",
          ROUTE_REGISTRAR,
          route_achievement_patch},
+        {{"GET", "/v1/achievements/{id}/credential"},
+         "/v1/achievements/{id}/credential",
+         ROUTE_REGISTRAR,
+         route_achievement_credential},
+        {{"POST", "/credentials/issue"}, "/credentials/issue", ROUTE_REGISTRAR, route_vc_issue},
+        {{"POST", "/credentials/verify"}, "/credentials/verify", ROUTE_PUBLIC, route_vc_verify},
+        {{"GET", "/.well-known/did.json"},
+         "/.well-known/did.json",
+         ROUTE_PUBLIC,
+         route_did_document},
 };
 
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

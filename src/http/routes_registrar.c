@@ -12,19 +12,6 @@
 
 #define MAX_REPORTED_ERRORS 1000
 
-static bool has_permission(const struct store_api_key *k, const char *perm)
-{
-	size_t n = strlen(perm);
-	const char *p = k->permissions;
-
-	while ((p = strstr(p, perm))) {
-		if ((p == k->permissions || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
-			return true;
-		p += n;
-	}
-	return false;
-}
-
 /* Checks the permission and that the key belongs to an institution; answers 403 otherwise. */
 static bool require(struct http_request *req, struct http_response *res, const char *perm)
 {
@@ -33,7 +20,7 @@ static bool require(struct http_request *req, struct http_response *res, const c
 		             "this key belongs to no institution");
 		return false;
 	}
-	if (!has_permission(&req->key, perm)) {
+	if (!http_key_permits(&req->key, perm)) {
 		http_problem(res, 403, "forbidden", "Forbidden",
 		             "this key lacks the '%s' permission", perm);
 		return false;

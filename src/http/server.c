@@ -188,6 +188,19 @@ json_t *http_body_json(struct http_request *req, struct http_response *res)
 	return doc;
 }
 
+bool http_key_permits(const struct store_api_key *k, const char *perm)
+{
+	size_t n = strlen(perm);
+	const char *p = k->permissions;
+
+	while ((p = strstr(p, perm))) {
+		if ((p == k->permissions || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 void http_count_issued(struct http_server *s)
 {
 	atomic_fetch_add(&s->metrics.issued, 1);

@@ -16,7 +16,10 @@ int registry_identity(const struct depository *d, struct depository_identity *id
 	int rc;
 
 	memset(id, 0, sizeof(*id));
-	crypto_sign_seed_keypair(id->pk, id->sk, d->issuer_seed);
+	/* libsodium's secret key is seed || public key; the public key was derived at open. */
+	memcpy(id->pk, d->issuer_pk, sizeof(id->pk));
+	memcpy(id->sk, d->issuer_seed, 32);
+	memcpy(id->sk + 32, d->issuer_pk, 32);
 	if (d->host[0]) {
 		if ((rc = vc_did_web(d->host, id->did, err)) ||
 		    (rc = vc_did_web_vm(d->host, id->vm, err)))

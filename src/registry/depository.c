@@ -174,6 +174,11 @@ int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 	if ((rc = join(path, sizeof(path), dir, "issuer.key", err)) ||
 	    (rc = keyfile_read(path, &d->issuer_key_id, d->issuer_seed, err)))
 		goto fail;
+	{
+		unsigned char sk[64];
+		crypto_sign_seed_keypair(d->issuer_pk, sk, d->issuer_seed);
+		sodium_memzero(sk, sizeof(sk));
+	}
 	if ((rc = store_open(&d->store, store_url, false, err)))
 		goto fail;
 	return 0;

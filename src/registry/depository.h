@@ -28,6 +28,7 @@ struct depository {
 	struct store *store;           /* owned */
 	struct seal_keys keys;         /* derived from data.key */
 	unsigned char issuer_seed[32]; /* from issuer.key */
+	unsigned char issuer_pk[32];   /* its Ed25519 public key, derived once at open */
 	uint32_t issuer_key_id;
 	char host[DEPOSITORY_HOST_MAX + 1]; /* "" when the identity is did:key */
 	char name[DEPOSITORY_NAME_MAX + 1];

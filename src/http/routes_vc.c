@@ -1,0 +1,179 @@
+/* Credentials over HTTP: a registrar's signed credential, the W3C VC-API issue and verify
+ * endpoints, and the depository's did:web document. */
+#include "http/internal.h"
+
+#include "registry/credential.h"
+#include "registry/verify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void route_achievement_credential(struct http_request *req, struct http_response *res)
+{
+	enum credential_format f;
+	struct ok_error err;
+	char actor[128];
+	int rc;
+
+	if (!req->key.institution[0] || !http_key_permits(&req->key, "read")) {
+		http_problem(res, 403, "forbidden", "Forbidden",
+		             "this key may not read achievements");
+		return;
+	}
+	if (credential_format_parse(http_query(req, "format"), &f) != 0) {
+		http_problem(res, 400, "invalid-input", "Invalid input",
+		             "format must be di or jwt");
+		return;
+	}
+	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
+	ok_error_clear(&err);
+	buf_reset(&res->body);
+	rc = registry_credential_issue(req->dep, req->params.params[0], req->key.institution, f,
+	                               actor, &res->body, &err);
+	if (rc) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_count_issued(req->srv);
+	res->status = 200;
+	res->content_type = f == CREDENTIAL_JWT ? "application/vc+jwt" : "application/vc";
+}
+
+void route_vc_issue(struct http_request *req, struct http_response *res)
+{
+	struct ok_error err;
+	json_t *body, *signed_vc = NULL;
+	char actor[128];
+	int rc;
+
+	if (!http_key_permits(&req->key, "vc-issue")) {
+		http_problem(
+		        res, 403, "forbidden", "Forbidden",
+		        "only a key created with --permit vc-issue may sign credentials in the "
+		        "depository's name");
+		return;
+	}
+	if (!(body = http_body_json(req, res)))
+		return;
+	snprintf(actor, sizeof(actor), "key:%s", req->key.id);
+	ok_error_clear(&err);
+	if (!json_is_object(json_object_get(body, "credential"))) {
+		http_problem(res, 400, "invalid-input", "Invalid input",
+		             "the body must be {\"credential\": {...}, \"options\": {...}}");
+		json_decref(body);
+		return;
+	}
+	rc = registry_credential_sign(req->dep, json_object_get(body, "credential"), actor,
+	                              &signed_vc, &err);
+	json_decref(body);
+	if (rc) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_count_issued(req->srv);
+	http_json(res, 201, json_pack("{s:o}", "verifiableCredential", signed_vc));
+}
+
+/* Reads options.checks (an array of check names) into a mask; answers 400 itself. */
+static bool read_checks(const json_t *options, unsigned *mask, struct http_response *res)
+{
+	const json_t *checks = json_object_get(options, "checks");
+	struct ok_error err;
+	unsigned one;
+	size_t i;
+
+	*mask = 0;
+	if (!checks)
+		return true;
+	if (!json_is_array(checks)) {
+		http_problem(res, 400, "invalid-input", "Invalid input",
+		             "options.checks must be an array such as [\"proof\", \"status\"]");
+		return false;
+	}
+	for (i = 0; i < json_array_size(checks); i++) {
+		const json_t *c = json_array_get(checks, i);
+		ok_error_clear(&err);
+		if (!json_is_string(c) || verify_checks_parse(json_string_value(c), &one, &err)) {
+			http_problem(res, 400, "invalid-input", "Invalid input",
+			             "options.checks[%zu]: %s", i,
+			             json_is_string(c) ? err.message : "must be a string");
+			return false;
+		}
+		*mask |= one;
+	}
+	if (!*mask) {
+		http_problem(res, 400, "invalid-input", "Invalid input",
+		             "options.checks names no check");
+		return false;
+	}
+	return true;
+}
+
+void route_vc_verify(struct http_request *req, struct http_response *res)
+{
+	struct verify_options o = {0};
+	struct verify_result r;
+	struct ok_error err;
+	json_t *body, *vc;
+	char *text = NULL;
+	const char *data;
+	size_t len;
+	int rc;
+
+	if (!(body = http_body_json(req, res)))
+		return;
+	vc = json_object_get(body, "verifiableCredential");
+	if (!vc || !(json_is_object(vc) || json_is_string(vc))) {
+		http_problem(res, 400, "invalid-input", "Invalid input",
+		             "the body must be {\"verifiableCredential\": credential or VC-JOSE "
+		             "token, \"options\": {\"checks\": [...]}}");
+		json_decref(body);
+		return;
+	}
+	if (!read_checks(json_object_get(body, "options"), &o.checks, res)) {
+		json_decref(body);
+		return;
+	}
+	if (json_is_string(vc)) {
+		data = json_string_value(vc);
+		len = json_string_length(vc);
+	} else {
+		/* Values are what is signed (JCS works on them), so re-serializing keeps them. */
+		text = json_dumps(vc, JSON_COMPACT | JSON_REAL_PRECISION(17));
+		data = text;
+		len = text ? strlen(text) : 0;
+	}
+	ok_error_clear(&err);
+	rc = data ? registry_verify(req->dep, data, len, &o, &r, &err)
+	          : ok_fail(&err, OK_ENOMEM, "out of memory");
+	free(text);
+	json_decref(body);
+	if (rc) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_count_verified(req->srv, r.verified);
+	http_json(res, r.verified ? 200 : 400, verify_result_json(&r));
+	verify_result_release(&r);
+}
+
+void route_did_document(struct http_request *req, struct http_response *res)
+{
+	struct ok_error err;
+	json_t *doc = NULL;
+
+	if (!req->dep->host[0]) {
+		http_problem(res, 404, "not-found", "Not found",
+		             "this depository's identity is a did:key (no host configured)");
+		return;
+	}
+	ok_error_clear(&err);
+	if (registry_did_document(req->dep, &doc, &err) != 0) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_json(res, 200, doc);
+	res->content_type = "application/did+json";
+	http_header(res, "Cache-Control", "public, max-age=300");
+}
