@@ -293,15 +293,27 @@ static size_t index_of_path(const struct router_entry *entries, const char *path
 	return (size_t)-1;
 }
 
-static void dispatch(struct exchange *x, struct http_response *res)
+/* Body media types a route takes: JSON for every route with a body, CSV where flagged. */
+static bool media_type_ok(const struct http_route *route, const char *ct)
+{
+	if (content_type_is(ct, "application/json"))
+		return true;
+	return (route->flags & ROUTE_BODY_CSV) && content_type_is(ct, "text/csv");
+}
+
+/*
+ * Everything decided from the request line and headers, before any body is read: the route, the
+ * method, the media type and the announced size. Returns true when res already holds the
+ * answer.
+ */
+static bool route_request(struct exchange *x, struct http_response *res)
 {
 	struct http_request *req = &x->req;
-	struct http_server *s = req->srv;
-	const struct http_route *route;
 	struct router_entry entries[METRICS_ROUTES_MAX];
+	const char *ct, *cl;
 	char allow[64];
-	unsigned retry;
 	size_t i, index;
+	bool has_body;
 	enum router_result found;
 
 	for (i = 0; i < http_route_count; i++)
@@ -310,17 +322,46 @@ static void dispatch(struct exchange *x, struct http_response *res)
 	                     &req->params, allow, sizeof(allow));
 	if (found == ROUTER_NOT_FOUND) {
 		http_problem(res, 404, "not-found", "Not found", "no such resource");
-		return;
+		return true;
 	}
 	if (found == ROUTER_METHOD_NOT_ALLOWED) {
 		x->route = index_of_path(entries, req->path);
 		http_problem(res, 405, "method-not-allowed", "Method not allowed",
 		             "this resource answers to %s", allow);
 		http_header(res, "Allow", "%s", allow);
-		return;
+		return true;
 	}
 	x->route = index;
-	route = &http_routes[index];
+	has_body = strcmp(req->method, "POST") == 0 || strcmp(req->method, "PATCH") == 0 ||
+	           strcmp(req->method, "PUT") == 0;
+	ct = http_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (has_body && !media_type_ok(&http_routes[index], ct)) {
+		http_problem(
+		        res, 415, "unsupported-media-type", "Unsupported media type", "send %s",
+		        (http_routes[index].flags & ROUTE_BODY_CSV) ? "application/json or text/csv"
+		                                                    : "application/json");
+		return true;
+	}
+	buf_init(&req->body,
+	         content_type_is(ct, "text/csv") ? req->srv->cfg.csv_max : req->srv->cfg.json_max);
+	cl = http_request_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && strtoull(cl, NULL, 10) > req->body.max) {
+		http_problem(res, 413, "too-large", "Content too large",
+		             "the body is larger than this server accepts (%zu bytes)",
+		             req->body.max);
+		return true;
+	}
+	return false;
+}
+
+/* Runs the route's handler once the whole body is in. */
+static void dispatch(struct exchange *x, struct http_response *res)
+{
+	struct http_request *req = &x->req;
+	struct http_server *s = req->srv;
+	const struct http_route *route = &http_routes[x->route];
+	unsigned retry;
+
 	if (req->body_too_large) {
 		http_problem(res, 413, "too-large", "Content too large",
 		             "the body is larger than this server accepts (%zu bytes)",
@@ -396,13 +437,13 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchang
 	return ret;
 }
 
-/* The first call of a request: limits known from the headers are applied before any body. */
+/* The first call of a request: what the headers decide is answered before any body. */
 static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connection *conn,
                                      const char *url, const char *method, void **con_cls)
 {
 	struct exchange *x = calloc(1, sizeof(*x));
-	const char *ct, *cl;
-	size_t max;
+	struct http_response res;
+	enum MHD_Result ret;
 
 	if (!x)
 		return MHD_NO;
@@ -412,16 +453,19 @@ static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connectio
 	x->req.conn = conn;
 	x->req.method = method;
 	x->req.path = url;
+	buf_init(&x->req.body, 1);
 	client_address(conn, x->req.client, sizeof(x->req.client));
-	ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	max = content_type_is(ct, "text/csv") ? s->cfg.csv_max : s->cfg.json_max;
-	buf_init(&x->req.body, max);
-	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && strtoull(cl, NULL, 10) > max)
-		x->req.body_too_large = true;
 	atomic_fetch_add(&s->metrics.in_flight, 1);
 	*con_cls = x;
-	return MHD_YES;
+	response_init(&res);
+	if (!route_request(x, &res)) {
+		buf_release(&res.body);
+		return MHD_YES;
+	}
+	/* Answered now: the body, if any, is never read (the connection closes after). */
+	ret = send_response(conn, x, &res);
+	buf_release(&res.body);
+	return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -438,7 +482,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return begin_request(s, conn, url, method, con_cls);
 	if (*upload_size) {
 		/* Past the cap the rest is read and dropped; the answer is 413 at the end. */
-		if (!x->req.body_too_large && buf_add(&x->req.body, upload, *upload_size) != 0) {
+		if (!x->answered && !x->req.body_too_large &&
+		    buf_add(&x->req.body, upload, *upload_size) != 0) {
 			x->req.body_too_large = true;
 			buf_release(&x->req.body);
 		}
