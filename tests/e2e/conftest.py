@@ -10,6 +10,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 
 import pytest
 
@@ -40,6 +41,17 @@ def binary(tmp_path_factory):
     return str(copy)
 
 
+# Runs argv[2:], writes its peak RSS (KiB) to argv[1] and exits with its status.
+RSS_LAUNCHER = """
+import os, sys
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
 class Oorkonde:
     """Runs the binary against one data folder and returns the completed process."""
 
@@ -68,6 +80,19 @@ class Oorkonde:
             raise AssertionError(f"oorkonde {' '.join(map(str, args))} exited {proc.returncode}:\n"
                                  f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
         return proc
+
+    def run_measured(self, *args, timeout=300):
+        """Like run(), and also the peak resident set size of the process in KiB (plus the
+        ~8 MiB of the small launcher it is measured through: ru_maxrss carries over exec)."""
+        import tempfile
+        with tempfile.NamedTemporaryFile("r") as rss:
+            proc = subprocess.run([sys.executable, "-S", "-c", RSS_LAUNCHER, rss.name,
+                                   *self.argv(*args)], capture_output=True, text=True,
+                                  env=self.env(), timeout=timeout)
+            peak = int(rss.read())
+        if SANITIZER_RE.search(proc.stderr):
+            raise AssertionError(f"sanitizer report:\n{proc.stderr}")
+        return proc, peak
 
     # Conveniences used by most tests.
 

@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from conftest import (COLUMNS, INSTITUTION, REQUIRED_COLUMNS, bulk_csv, csv_text, db_scalar,
-                      make_row, parse_report, write_csv)
+from conftest import (COLUMNS, INSTITUTION, REQUIRED_COLUMNS, SANITIZED, bulk_csv, csv_text,
+                      db_scalar, make_row, parse_report, write_csv)
 
 LUKASZ = dict(national_id="123456782", given_names="Łukasz", family_name="Müller-Dağ",
               birth_date="2000-01-02")
@@ -547,3 +547,32 @@ def test_dry_run_larger_than_a_batch_of_unchanged_rows(inst, tmp_path):
     proc = inst.import_csv(path, "--dry-run")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert parse_report(proc.stdout)["unchanged"] == BIG
+
+
+@pytest.mark.xfail(strict=True, reason="docs/formats.md says 'up to 300 characters' (200 for "
+                                       "names), model/registration.c counts bytes: a 300-letter "
+                                       "Greek title or a 200-letter Polish name is rejected")
+@pytest.mark.parametrize("field,value", [("title", "Θ" * 300), ("family_name", "Ł" * 200),
+                                         ("title", "学" * 150)])
+def test_length_limits_count_characters(inst, tmp_path, field, value):
+    proc = inst.import_csv(write_csv(tmp_path / "a.csv", [make_row(**{field: value})]))
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("field,value", [("title", "x" * 301), ("family_name", "x" * 201)])
+def test_length_limits_reject_longer_values(inst, tmp_path, field, value):
+    proc = inst.import_csv(write_csv(tmp_path / "a.csv", [make_row(**{field: value})]))
+    assert proc.returncode == 1
+    assert field in proc.stderr
+
+
+def test_huge_field_is_rejected_in_bounded_memory(inst, tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text(csv_text([make_row(record_id="HUGE", title="x" * 20_000_000),
+                              make_row(record_id="OK")]), encoding="utf-8")
+    proc, rss_kib = inst.run_measured("import", path, "--institution", INSTITUTION)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "title" in proc.stderr
+    assert parse_report(proc.stdout)["added"] == 1
+    if not SANITIZED:
+        assert rss_kib < 32 * 1024, f"peak RSS {rss_kib} KiB for a 20 MB field"

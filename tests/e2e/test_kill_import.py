@@ -144,13 +144,15 @@ def test_kill_import_and_rerun_equals_clean_import(binary, tmp_path):
 
     clean = fresh(binary, tmp_path / "clean")
     t0 = time.monotonic()
-    proc = clean.import_csv(csv_path)
+    proc, rss_kib = clean.run_measured("import", csv_path, "--institution", INSTITUTION)
     full = time.monotonic() - t0
     assert proc.returncode == 0, proc.stderr
     assert parse_report(proc.stdout) == dict(read=TOTAL_ROWS, added=TOTAL_ROWS, updated=0,
                                              unchanged=0, rejected=0)
     batch_time = full / batches
-    print(f"clean import {full:.2f}s")
+    print(f"clean import {full:.2f}s, peak RSS {rss_kib} KiB")
+    if not SANITIZED:
+        assert rss_kib < 64 * 1024, "the import is meant to run in constant memory (< 64 MiB)"
 
     ok = fresh(binary, tmp_path / "killed")
     timeout = 30 * full + 30
