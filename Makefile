@@ -7,7 +7,7 @@ DATA     ?= oorkonde-data
 LEARNERS ?= 300
 PYTEST   := $(PYTHON) -m pytest -q -p no:cacheprovider
 
-.PHONY: all deps build run check unit e2e sanitize bench fuzz clean
+.PHONY: all deps build run check unit e2e interop sanitize bench fuzz clean
 
 all: build
 
@@ -36,7 +36,12 @@ unit: build
 e2e: build
 	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde $(PYTEST) tests/e2e
 
-check: unit e2e
+# Independent verifiers (npm, pinned in tests/interop/package-lock.json); installs node and npm
+# from Debian when missing, the npm packages on first use, then runs offline.
+interop: build
+	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde tests/interop/run
+
+check: unit e2e interop
 
 $(ASAN)/build.ninja:
 	CC=clang meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
