@@ -1,0 +1,457 @@
+/* Unit tests for the importer: add, unchanged, updated; learners; dry run and strict; mixed
+ * good and bad rows with line numbers; batches; nothing personal in the database file. */
+#include "registry_test.h"
+
+#define ROW_R1                                                                       \
+	"R1,1234-5678-2,Anna,de Vries,2000-01-02,course,Databases,ICT.DB,,7.5,8,NL " \
+	"1-10,2021-01-15,nl\n"
+#define ROW_R2                                                   \
+	"R2,123456782,Anna,de Vries,2000-01-02,degree,Bachelor " \
+	"HBO-ICT,30020,6,240,,,2022-07-01,nl\n"
+#define ROW_R3 "R3,987654321,Łukasz,Müller-Dağ,1999-03-04,exam,Rekenen 2F,,,,,,2020-05-05,\n"
+
+static const char base_csv[] = REG_CSV_HEADER ROW_R1 ROW_R2 ROW_R3;
+
+static long long count(struct reg_fixture *f, const char *table)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	return reg_sql_int(f, sql);
+}
+
+static void add_then_unchanged_then_updated(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct store_achievement a;
+	struct import_report r;
+	struct ok_error err;
+	const char *changed = REG_CSV_HEADER
+	        "R1,1234-5678-2,Anna,de Vries,2000-01-02,course,Databases,ICT.DB,,7.5,9,NL 1-10,"
+	        "2021-01-15,nl\n" ROW_R2 ROW_R3;
+
+	assert_int_equal(reg_import(f, "21PB", base_csv, false, false, 0, NULL, &r, &err), 0);
+	assert_int_equal(r.read, 3);
+	assert_int_equal(r.added, 3);
+	assert_int_equal(r.learners_added, 2);
+	assert_true(r.stored);
+	assert_int_equal(count(f, "achievement"), 3);
+	assert_int_equal(count(f, "learner"), 2);
+
+	assert_int_equal(f->d.store->ops->achievement_find(f->d.store, "21PB", "R1", &a, &err), 0);
+	assert_string_equal(a.kind, "course");
+	assert_string_equal(a.title, "Databases");
+	assert_int_equal(a.credits_centi, 750);
+	assert_string_equal(a.grade, "8");
+	assert_string_equal(a.status, "active");
+	assert_int_equal(a.version, 1);
+	assert_int_equal(f->d.store->ops->achievement_find(f->d.store, "21PB", "R2", &a, &err), 0);
+	assert_int_equal(a.eqf_level, 6);
+	assert_int_equal(a.credits_centi, 24000);
+
+	/* The same file again changes nothing. */
+	reg_import_expect(f, base_csv, 0, 0, 3, 0);
+	assert_int_equal(count(f, "achievement_history"), 0);
+
+	/* A changed grade is an update, with the previous version kept. */
+	reg_import_expect(f, changed, 0, 1, 2, 0);
+	assert_int_equal(f->d.store->ops->achievement_find(f->d.store, "21PB", "R1", &a, &err), 0);
+	assert_string_equal(a.grade, "9");
+	assert_int_equal(a.version, 2);
+	assert_int_equal(count(f, "achievement"), 3);
+	assert_int_equal(count(f, "achievement_history"), 1);
+	assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM achievement_history WHERE grade = "
+	                                "'8' AND version = 1 AND reason = 're-registration'"),
+	                 1);
+	reg_import_expect(f, changed, 0, 0, 3, 0);
+
+	/* Back to the first grade: another update, another history row. */
+	reg_import_expect(f, base_csv, 0, 1, 2, 0);
+	assert_int_equal(count(f, "achievement_history"), 2);
+}
+
+static void every_column_takes_part_in_change_detection(void **state)
+{
+	static const char *const variants[] = {
+	        "R1,1234-5678-2,Anna,de Vries,2000-01-02,exam,Databases,ICT.DB,,7.5,8,NL 1-10,"
+	        "2021-01-15,nl\n",
+	        "R1,1234-5678-2,Anna,de Vries,2000-01-02,exam,Databases 2,ICT.DB,,7.5,8,NL 1-10,"
+	        "2021-01-15,nl\n",
+	        "R1,1234-5678-2,Anna,de Vries,2000-01-02,exam,Databases 2,ICT.DB2,,7.5,8,NL 1-10,"
+	        "2021-01-15,nl\n",
+	        "R1,1234-5678-2,Anna,de Vries,2000-01-02,exam,Databases 2,ICT.DB2,5,7.5,8,NL 1-10,"
+	        "2021-01-15,nl\n",
+	        "R1,1234-5678-2,Anna,de Vries,2000-01-02,exam,Databases 2,ICT.DB2,5,7.51,8,NL 1-10,"
+	        "2021-01-15,nl\n",
+	        "R1,1234-5678-2,Anna,de Vries,2000-01-02,exam,Databases 2,ICT.DB2,5,7.51,8,ECTS,"
+	        "2021-01-15,nl\n",
+	        "R1,1234-5678-2,Anna,de Vries,2000-01-02,exam,Databases 2,ICT.DB2,5,7.51,8,ECTS,"
+	        "2021-01-16,nl\n",
+	        "R1,1234-5678-2,Anna,de Vries,2000-01-02,exam,Databases 2,ICT.DB2,5,7.51,8,ECTS,"
+	        "2021-01-16,en\n",
+	        "R1,1234-5678-2,Anna,de Vries,2000-01-02,exam,Databases 2,ICT.DB2,5,7.51,8,ECTS,"
+	        "2021-01-16,\n",
+	};
+	struct reg_fixture *f = *state;
+	char csv[512];
+	size_t i;
+
+	reg_import_expect(f, REG_CSV_HEADER ROW_R1, 1, 0, 0, 0);
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		snprintf(csv, sizeof(csv), "%s%s", REG_CSV_HEADER, variants[i]);
+		reg_import_expect(f, csv, 0, 1, 0, 0);
+		reg_import_expect(f, csv, 0, 0, 1, 0);
+	}
+	assert_int_equal(count(f, "achievement_history"),
+	                 (long long)(sizeof(variants) / sizeof(variants[0])));
+}
+
+static void learner_names_are_updated_when_they_change(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct learner_view v;
+	struct ok_error err;
+	const char *renamed = REG_CSV_HEADER ROW_R1 ROW_R2
+	        "R3,987654321,Łukasz Jan,Müller-Dağ-Kowalski,1999-03-04,exam,Rekenen 2F,,,,,,"
+	        "2020-05-05,\n";
+
+	reg_import_expect(f, base_csv, 3, 0, 0, 0);
+	reg_import_expect(f, renamed, 0, 1, 2, 0);
+	assert_int_equal(count(f, "learner"), 2);
+	assert_int_equal(
+	        registry_learner_read(&f->d, "987654321", NULL, "operator", "test", &v, &err), 0);
+	assert_string_equal(v.data.given_names, "Łukasz Jan");
+	assert_string_equal(v.data.family_name, "Müller-Dağ-Kowalski");
+	assert_string_equal(v.data.birth_date, "1999-03-04");
+	reg_import_expect(f, renamed, 0, 0, 3, 0);
+
+	/* A learner with two rows: the change is written once, the rows all point to them. */
+	{
+		const char *both =
+		        REG_CSV_HEADER "R1,1234-5678-2,Anna Maria,de "
+		                       "Vries,2000-01-02,course,Databases,ICT.DB,,7.5,8,"
+		                       "NL 1-10,2021-01-15,nl\n"
+		                       "R2,123456782,Anna Maria,de "
+		                       "Vries,2000-01-02,degree,Bachelor HBO-ICT,30020,6,"
+		                       "240,,,2022-07-01,nl\n";
+		struct import_report r;
+
+		assert_int_equal(reg_import(f, "21PB", both, false, false, 0, NULL, &r, &err), 0);
+		assert_int_equal(r.added, 0);
+		assert_int_equal(r.rejected, 0);
+		assert_true(r.updated >= 1);
+		assert_int_equal(r.updated + r.unchanged, 2);
+		assert_int_equal(registry_learner_read(&f->d, "123456782", NULL, "operator", "test",
+		                                       &v, &err),
+		                 0);
+		assert_string_equal(v.data.given_names, "Anna Maria");
+		reg_import_expect(f, both, 0, 0, 2, 0);
+	}
+	assert_int_equal(count(f, "learner"), 2);
+}
+
+static void a_dry_run_stores_nothing(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct import_report r;
+	struct ok_error err;
+	long long events = count(f, "audit_event");
+
+	assert_int_equal(reg_import(f, "21PB", base_csv, true, false, 0, NULL, &r, &err), 0);
+	assert_int_equal(r.read, 3);
+	assert_int_equal(r.added, 3);
+	assert_false(r.stored);
+	assert_int_equal(count(f, "achievement"), 0);
+	assert_int_equal(count(f, "learner"), 0);
+	assert_int_equal(count(f, "audit_event"), events);
+
+	/* Over stored data: counts as a real run would, changes nothing. */
+	reg_import_expect(f, base_csv, 3, 0, 0, 0);
+	events = count(f, "audit_event");
+	{
+		const char *changed = REG_CSV_HEADER
+		        "R1,1234-5678-2,Anna,de Vries,2000-01-02,course,Databases,ICT.DB,,7.5,9,NL "
+		        "1-10,2021-01-15,nl\n" ROW_R2 ROW_R3;
+		struct store_achievement a;
+
+		assert_int_equal(reg_import(f, "21PB", changed, true, false, 0, NULL, &r, &err), 0);
+		assert_int_equal(r.updated, 1);
+		assert_int_equal(r.unchanged, 2);
+		assert_false(r.stored);
+		assert_int_equal(
+		        f->d.store->ops->achievement_find(f->d.store, "21PB", "R1", &a, &err), 0);
+		assert_string_equal(a.grade, "8");
+	}
+	assert_int_equal(count(f, "achievement_history"), 0);
+	assert_int_equal(count(f, "audit_event"), events);
+}
+
+static void strict_with_a_rejection_stores_nothing(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct import_report r;
+	struct reg_rejects rej;
+	struct ok_error err;
+	const char *csv = REG_CSV_HEADER ROW_R1
+	        "R9,111222333,Bad,Row,2000-01-02,course,X,,,7;5,,,2021-01-01,nl\n" ROW_R3;
+
+	assert_int_equal(reg_import(f, "21PB", csv, false, true, 0, &rej, &r, &err), 0);
+	assert_int_equal(r.read, 3);
+	assert_int_equal(r.rejected, 1);
+	assert_false(r.stored);
+	assert_int_equal(rej.n, 1);
+	assert_int_equal(rej.lines[0], 3);
+	assert_string_equal(rej.fields[0], "credits");
+	assert_int_equal(count(f, "achievement"), 0);
+	assert_int_equal(count(f, "learner"), 0);
+
+	/* Strict and all good: stored. */
+	assert_int_equal(reg_import(f, "21PB", base_csv, false, true, 0, &rej, &r, &err), 0);
+	assert_int_equal(r.added, 3);
+	assert_int_equal(rej.n, 0);
+	assert_true(r.stored);
+	assert_int_equal(count(f, "achievement"), 3);
+}
+
+static void mixed_rows_are_counted_and_rejections_located(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct import_report r;
+	struct reg_rejects rej;
+	struct ok_error err;
+	/* Line numbers are those where a record starts. */
+	const char *csv = REG_CSV_HEADER                                      /* line 1 */
+	        ROW_R1                                                        /* 2: good */
+	        "B1,1234,Jan,Bos,2000-01-02,course,X,,,7,5,,,2021-01-01,nl\n" /* 3: 15 fields */
+	        "B2,1234 5678,Jan,Bos,2000-01-02,course,X,,,\"7,5\",,,2021-01-01,nl\n" /* 4 */
+	        "G2,5555-6666,Jan,Bos,2000-01-02,module,\"Multi\n" /* 5: a line break in the title
+	                                                            */
+	        "line title? no: refused\",,,,,,2021-01-01,nl\n"
+	        "G3,5555-6666,Jan,Bos,2000-01-02,module,\"Quoted, with comma\",,,,,,2021-02-01,nl\n"
+	        "B3,5555-6666,Jan,Bos,2000-02-30,module,X,,,,,,2021-02-01,nl\n"      /* 8 */
+	        "\n"                                                                 /* 9: blank */
+	        "B4,5555-6666,Jan,,2000-01-02,module,X,,,,,,2021-02-01,nl\n"         /* 10 */
+	        "B5,5555-6666,Jan,Bos,2000-01-02,certificate,X,,,,,,2021-02-01,nl\n" /* 11 */
+	        "B6,5555-6666,Jan,Bos,2000-01-02,module,X,,,,,,2999-02-01,nl\n"      /* 12 */
+	        "B7,5555-6666,Jan,Bos,2000-01-02,diploma,X,,,,,,2021-02-01,nl\n"     /* 13 */
+	        "B8,5555-6666,Jan,Bos,2000-01-02,module,X,,,,8,,2021-02-01,nl\n"     /* 14 */
+	        "B9,5555-6666,Jan,Bos,2000-01-02,module,X,,,,,,2021-02-01,xx\n"      /* 15 */
+	        "G4,5555-6666,Jan,Bos,2000-01-02,module,Y,,,,,,2021-02-01,NL\n";     /* 16 */
+	static const struct {
+		size_t line;
+		const char *field;
+	} want[] = {{3, ""},
+	            {4, "credits"},
+	            {5, "title"},
+	            {8, "birth_date"},
+	            {10, "family_name"},
+	            {11, "kind"},
+	            {12, "awarded_on"},
+	            {13, "eqf_level"},
+	            {14, "grading_scheme"},
+	            {15, "language"}};
+	size_t i, nwant = sizeof(want) / sizeof(want[0]);
+
+	assert_int_equal(reg_import(f, "21PB", csv, false, false, 0, &rej, &r, &err), 0);
+	assert_int_equal(r.rejected, nwant);
+	assert_int_equal(r.added, 3);
+	assert_int_equal(r.read, nwant + 3);
+	assert_true(r.stored);
+	assert_int_equal(rej.n, nwant);
+	for (i = 0; i < nwant; i++) {
+		if (rej.lines[i] != want[i].line)
+			fail_msg("rejection %zu: line %zu, expected %zu (%s: %s)", i, rej.lines[i],
+			         want[i].line, rej.fields[i], rej.messages[i]);
+		if (want[i].field[0] && strcmp(rej.fields[i], want[i].field) != 0)
+			fail_msg("line %zu: field \"%s\", expected \"%s\" (%s)", want[i].line,
+			         rej.fields[i], want[i].field, rej.messages[i]);
+		assert_null(strstr(rej.messages[i], "Bos"));
+		assert_null(strstr(rej.messages[i], "5555"));
+		assert_null(strstr(rej.messages[i], "2000-"));
+	}
+	assert_int_equal(count(f, "achievement"), 3);
+	{
+		struct store_achievement a;
+
+		assert_int_equal(
+		        f->d.store->ops->achievement_find(f->d.store, "21PB", "G3", &a, &err), 0);
+		assert_string_equal(a.title, "Quoted, with comma");
+		assert_int_equal(
+		        f->d.store->ops->achievement_find(f->d.store, "21PB", "G4", &a, &err), 0);
+		assert_string_equal(a.language, "nl");
+	}
+	/* Again: the good rows are unchanged, the bad ones rejected again. */
+	assert_int_equal(reg_import(f, "21PB", csv, false, false, 0, &rej, &r, &err), 0);
+	assert_int_equal(r.unchanged, 3);
+	assert_int_equal(r.rejected, nwant);
+}
+
+static void file_level_problems_are_errors(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct import_report r;
+	struct ok_error err;
+
+	assert_int_equal(reg_import(f, "21PB", "", false, false, 0, NULL, &r, &err), OK_EINPUT);
+	assert_int_equal(reg_import(f, "21PB",
+	                            "record_id,national_id,given_names,birth_date,kind,title,"
+	                            "awarded_on\nR1,1234,A,2000-01-01,exam,X,2020-01-01\n",
+	                            false, false, 0, NULL, &r, &err),
+	                 OK_EINPUT);
+	assert_string_equal(err.field, "family_name");
+	assert_int_equal(
+	        reg_import(f, "21PB", REG_CSV_HEADER "R1,12\n", false, false, 0, NULL, &r, &err),
+	        0); /* a row with too few fields is a row error */
+	assert_int_equal(r.rejected, 1);
+	assert_int_equal(count(f, "achievement"), 0);
+
+	/* An unknown institution. */
+	ok_error_clear(&err);
+	assert_int_equal(reg_import(f, "99XX", base_csv, false, false, 0, NULL, &r, &err),
+	                 OK_ENOTFOUND);
+	assert_string_equal(err.field, "institution");
+	assert_int_equal(count(f, "achievement"), 0);
+	{
+		struct importer *imp = (struct importer *)0x1;
+		struct import_options o = {.institution = "99XX", .actor = "operator"};
+
+		assert_int_equal(importer_begin(&imp, &f->d, &o, &err), OK_ENOTFOUND);
+		assert_null(imp);
+	}
+}
+
+static void batches_commit_as_they_go(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct import_report r;
+	struct ok_error err;
+	struct buf csv;
+	int i;
+
+	buf_init(&csv, 0);
+	assert_int_equal(buf_addstr(&csv, REG_CSV_HEADER), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(buf_addf(&csv,
+		                          "B%d,10000%d,Anna,Jansen,2001-01-01,exam,Exam %d,,,,,,"
+		                          "2021-01-01,nl\n",
+		                          i, i, i),
+		                 0);
+	assert_int_equal(reg_import(f, "21PB", csv.data, false, false, 2, NULL, &r, &err), 0);
+	assert_int_equal(r.added, 5);
+	assert_int_equal(count(f, "achievement"), 5);
+	assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM audit_event WHERE action = "
+	                                "'import.batch'"),
+	                 3);
+	assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM audit_event WHERE action = "
+	                                "'learner.write'"),
+	                 5);
+	/* No personal data in the audit details. */
+	assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM audit_event WHERE detail LIKE "
+	                                "'%Jansen%' OR detail LIKE '%10000%' OR subject LIKE "
+	                                "'%10000%'"),
+	                 0);
+	buf_release(&csv);
+}
+
+static void record_ids_are_per_institution(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct import_report r;
+	struct ok_error err;
+
+	reg_add_institution(f, "25BE");
+	reg_import_expect(f, base_csv, 3, 0, 0, 0);
+	assert_int_equal(reg_import(f, "25BE", base_csv, false, false, 0, NULL, &r, &err), 0);
+	assert_int_equal(r.added, 3);
+	assert_int_equal(r.learners_added, 0); /* the same learners */
+	assert_int_equal(count(f, "achievement"), 6);
+	assert_int_equal(count(f, "learner"), 2);
+}
+
+static void nothing_personal_is_readable_in_the_database_files(void **state)
+{
+	static const char *const secrets[] = {"123456782", "987654321",  "1234-5678-2",
+	                                      "de Vries",  "Müller-Dağ", "Łukasz",
+	                                      "Anna,",     "2000-01-02", "1999-03-04"};
+	struct reg_fixture *f = *state;
+	char wal[160];
+	size_t i;
+
+	reg_import_expect(f, base_csv, 3, 0, 0, 0);
+	snprintf(wal, sizeof(wal), "%s-wal", f->db);
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		if (reg_file_contains(f->db, secrets[i]) || reg_file_contains(wal, secrets[i]))
+			fail_msg("\"%s\" is readable in the database", secrets[i]);
+	}
+	assert_true(reg_file_contains(f->db, "Databases") || reg_file_contains(wal, "Databases"));
+	reg_fixture_close(f);
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		if (reg_file_contains(f->db, secrets[i]))
+			fail_msg("\"%s\" is readable in the closed database", secrets[i]);
+}
+
+static void the_importer_api_takes_registrations_directly(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct import_options o = {.institution = "21PB", .actor = "institution:21PB"};
+	struct importer *imp;
+	struct registration reg;
+	struct import_report r;
+	struct ok_error err, row_err;
+	struct reg_rejects rej;
+
+	memset(&rej, 0, sizeof(rej));
+	o.on_reject = reg_on_reject;
+	o.ctx = &rej;
+	assert_int_equal(importer_begin(&imp, &f->d, &o, &err), 0);
+	model_registration_init(&reg);
+	assert_int_equal(model_registration_set(&reg, REG_RECORD_ID, "API-1", 5, &err), 0);
+	assert_int_equal(model_registration_set(&reg, REG_NATIONAL_ID, "AB-1234", 7, &err), 0);
+	assert_int_equal(model_registration_set(&reg, REG_FAMILY_NAME, "Smit", 4, &err), 0);
+	assert_int_equal(model_registration_set(&reg, REG_BIRTH_DATE, "2001-01-01", 10, &err), 0);
+	assert_int_equal(model_registration_set(&reg, REG_KIND, "exam", 4, &err), 0);
+	assert_int_equal(model_registration_set(&reg, REG_TITLE, "Rekenen", 7, &err), 0);
+	assert_int_equal(model_registration_set(&reg, REG_AWARDED_ON, "2020-01-01", 10, &err), 0);
+	assert_int_equal(importer_add(imp, &reg, &err), 0);
+	ok_error_clear(&row_err);
+	ok_fail_field(&row_err, OK_EINPUT, "credits", "credits must be 0-600");
+	row_err.line = 7;
+	assert_int_equal(importer_reject(imp, NULL, &row_err, &err), 0);
+	assert_int_equal(importer_finish(imp, &r, &err), 0);
+	assert_int_equal(r.read, 2);
+	assert_int_equal(r.added, 1);
+	assert_int_equal(r.rejected, 1);
+	assert_int_equal(rej.n, 1);
+	assert_int_equal(rej.lines[0], 7);
+	assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM audit_event WHERE action = "
+	                                "'import.batch' AND actor = 'institution:21PB'"),
+	                 1);
+
+	/* An aborted import keeps nothing of its open batch. */
+	assert_int_equal(importer_begin(&imp, &f->d, &o, &err), 0);
+	snprintf(reg.achievement.record_id, sizeof(reg.achievement.record_id), "API-2");
+	assert_int_equal(importer_add(imp, &reg, &err), 0);
+	importer_abort(imp, &r);
+	assert_false(r.stored);
+	assert_int_equal(count(f, "achievement"), 1);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, reg_setup, reg_teardown)
+	const struct CMUnitTest tests[] = {
+	        T(add_then_unchanged_then_updated),
+	        T(every_column_takes_part_in_change_detection),
+	        T(learner_names_are_updated_when_they_change),
+	        T(a_dry_run_stores_nothing),
+	        T(strict_with_a_rejection_stores_nothing),
+	        T(mixed_rows_are_counted_and_rejections_located),
+	        T(file_level_problems_are_errors),
+	        T(batches_commit_as_they_go),
+	        T(record_ids_are_per_institution),
+	        T(nothing_personal_is_readable_in_the_database_files),
+	        T(the_importer_api_takes_registrations_directly),
+	};
+#undef T
+	return cmocka_run_group_tests_name("registry/import", tests, NULL, NULL);
+}
