@@ -1,0 +1,1078 @@
+"""End-to-end tests of `oorkonde serve`: every endpoint of docs/openapi.yaml against the real server
+on an ephemeral port with its own data folder, the error answers (RFC 9457 problem+json with the
+status that fits), body and rate limits, /healthz when the store breaks, two institutions
+importing at once, SIGTERM in the middle of a large import, TLS, and an access log free of
+personal data.
+
+Each server is stopped with SIGTERM; a non-zero exit or a sanitizer report on its standard error
+fails the test that owns it. Under the sanitizers (OK_SANITIZED=1) the bulk sizes are scaled down.
+"""
+import base64
+import http.client
+import itertools
+import json
+import os
+import pathlib
+import re
+import select
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import ROOT, SANITIZED, SANITIZER_RE, Oorkonde, bulk_csv, \
+    csv_text, db_readonly, db_scalar, make_row
+
+HOST = "localhost:8080"
+DID = "did:web:localhost%3A8080"
+PROBLEM = "application/problem+json"
+BATCH_ROWS = 10_000  # docs/formats.md: rows are written in batches of 10,000
+PARALLEL_ROWS = 2_000 if SANITIZED else 5_000
+SIGTERM_ROWS = 50_000 if SANITIZED else 100_000
+LOG_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (GET|POST|PATCH|PUT|DELETE|HEAD|OPTIONS) "
+                    r"(\S+) (\d{3}) (\d+) (\d+\.\d+)ms$")
+# Every path of docs/openapi.yaml, and the test that covers it; test_openapi_paths_are_covered
+# fails when the document grows an endpoint that this file does not exercise.
+COVERED = {
+    "/v1/results": "test_results_json_report_and_row_errors",
+    "/v1/achievements": "test_achievements_query",
+    "/v1/achievements/{id}": "test_achievement_get_and_patch_keeps_history",
+    "/v1/achievements/{id}/credential": "test_credential_di_and_jwt_verify",
+    "/credentials/issue": "test_vc_issue",
+    "/credentials/verify": "test_verify_tampered_and_checks",
+    "/.well-known/did.json": "test_did_document_with_host",
+    "/healthz": "test_healthz_503_when_store_unreadable",
+    "/metrics": "test_metrics",
+    "/openapi.yaml": "test_openapi_paths_are_covered",
+}
+
+_unique = itertools.count(1)
+
+
+def unique(prefix):
+    """A fresh identifier (record ids, national ids) so that tests sharing a server never meet."""
+    return f"{prefix}{os.getpid() % 1000:03d}{next(_unique):05d}"
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # lower-case names
+        self.body = body
+
+    @property
+    def ctype(self):
+        return self.headers.get("content-type", "")
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"<{self.status} {self.ctype} {self.body[:300]!r}>"
+
+
+class Server:
+    """`oorkonde serve --listen 127.0.0.1:0 ARGS` on a data folder; the access log (stderr) goes
+    to a file."""
+
+    def __init__(self, ok, *args, name="serve", tls_ca=None):
+        self.ok = ok
+        self.args = [str(a) for a in args]
+        self.log_path = pathlib.Path(ok.data).parent / f"{name}-{next(_unique)}.stderr"
+        self.tls_ca = tls_ca
+        self.proc = None
+        self.port = None
+        self.stopped = False
+
+    def start(self, timeout=30):
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            self.ok.argv("serve", "--listen", "127.0.0.1:0", *self.args),
+            stdout=subprocess.PIPE, stderr=self.log, env=self.ok.env())
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline().decode() if ready else ""
+        m = re.match(r"oorkonde listening on (https?)://127\.0\.0\.1:(\d+)$", line.strip())
+        if not m:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"server did not start: {line!r}\n{self.log_text()}")
+        self.scheme, self.port = m.group(1), int(m.group(2))
+        return self
+
+    def log_text(self):
+        return self.log_path.read_text(errors="replace")
+
+    def log_lines(self):
+        return [l for l in self.log_text().splitlines() if LOG_RE.match(l)]
+
+    def stop(self, timeout=20):
+        """SIGTERM; the server must exit 0 without a sanitizer report. Returns the seconds it
+        took."""
+        if self.stopped:
+            return 0
+        self.stopped = True
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"server still running {timeout} s after SIGTERM")
+        took = time.monotonic() - started
+        self.proc.stdout.close()
+        self.log.close()
+        text = self.log_text()
+        assert not SANITIZER_RE.search(text), f"sanitizer report from the server:\n{text}"
+        assert rc == 0, f"server exited {rc}:\n{text[-4000:]}"
+        assert "oorkonde serve: stopped" in text
+        return took
+
+    def connection(self, timeout=120):
+        if self.scheme == "https":
+            ctx = ssl.create_default_context(cafile=self.tls_ca)
+            return http.client.HTTPSConnection("localhost", self.port, timeout=timeout,
+                                               context=ctx)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def request(self, method, path, body=None, *, key=None, ctype=None, headers=None,
+                timeout=120):
+        hdrs = dict(headers or {})
+        if key is not None:
+            hdrs["Authorization"] = f"Bearer {key}"
+        if isinstance(body, (list, dict)):
+            body = json.dumps(body)
+            ctype = ctype or "application/json"
+        if isinstance(body, str):
+            body = body.encode()
+        if ctype:
+            hdrs["Content-Type"] = ctype
+        conn = self.connection(timeout)
+        try:
+            conn.request(method, path, body=body, headers=hdrs)
+            r = conn.getresponse()
+            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+    def raw(self, head, body=b"", timeout=60):
+        """Sends a request as bytes, keeps sending the body even when the server has answered
+        early (ignoring a reset), and returns the answer parsed."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        try:
+            s.sendall(head)
+            try:
+                s.sendall(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            data = b""
+            try:
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                    if b"\r\n\r\n" in data:
+                        head_part, _, rest = data.partition(b"\r\n\r\n")
+                        m = re.search(rb"content-length: *(\d+)", head_part, re.I)
+                        if m and len(rest) >= int(m.group(1)):
+                            break
+            except ConnectionResetError:
+                pass
+        finally:
+            s.close()
+        head_part, _, rest = data.partition(b"\r\n\r\n")
+        lines = head_part.decode("latin-1").split("\r\n")
+        assert lines and lines[0].startswith("HTTP/1.1 "), data[:500]
+        headers = {}
+        for l in lines[1:]:
+            k, _, v = l.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        return Response(int(lines[0].split()[1]), headers, rest)
+
+
+def problem(r, status, slug=None):
+    """Asserts an RFC 9457 answer with the status (and type slug) and returns its document."""
+    assert r.status == status, r
+    assert r.ctype == PROBLEM, r
+    doc = r.json()
+    for member in ("type", "title", "status", "detail"):
+        assert member in doc, r
+    assert doc["status"] == status
+    assert doc["type"].startswith("/problems/"), doc
+    assert doc["title"] and doc["detail"], doc
+    if slug:
+        assert doc["type"] == f"/problems/{slug}", doc
+    return doc
+
+
+def parse_keys(stdout):
+    """Institution code -> API key from the output of `oorkonde demo`."""
+    keys, code = {}, None
+    for line in stdout.splitlines():
+        m = re.match(r"\s+(\w+)\s+\S.*\s(added|present)$", line)
+        if m:
+            code = m.group(1)
+        m = re.search(r"API key \(shown once\): (\S+)", line)
+        if m and code:
+            keys[code] = m.group(1)
+    return keys
+
+
+def row(record_id, national_id, **fields):
+    """One result as JSON (what POST /v1/results takes)."""
+    r = make_row(record_id=record_id, national_id=national_id, **fields)
+    out = {k: v for k, v in r.items() if v != ""}
+    if "credits" in out:
+        out["credits"] = float(out["credits"]) if "." in out["credits"] else int(out["credits"])
+    if "eqf_level" in out:
+        out["eqf_level"] = int(out["eqf_level"])
+    return out
+
+
+class Demo:
+    """The shared demo depository: init --host, demo --learners 30, a vc-issue key, and the
+    server on it (rate limit off)."""
+
+    def __init__(self, ok, keys, vc_key, srv):
+        self.ok = ok
+        self.keys = keys
+        self.vc_key = vc_key
+        self.srv = srv
+        self.a, self.b = keys["21PB"], keys["25BE"]
+
+    def register(self, key, rows, query=""):
+        r = self.srv.post("/v1/results" + query, rows, key=key)
+        assert r.status == 200, r
+        return r.json()
+
+    def learner(self, key, nid):
+        r = self.srv.get(f"/v1/achievements?national_id={nid}", key=key)
+        assert r.status == 200, r
+        return r.json()
+
+    def one(self, key=None, **fields):
+        """Registers one fresh result for 21PB (or key's institution) and returns its
+        achievement."""
+        key = key or self.a
+        rec, nid = unique("REC-"), unique("NID")
+        report = self.register(key, [row(rec, nid, **fields)])
+        assert report["added"] == 1, report
+        [a] = [a for a in self.learner(key, nid)["achievements"] if a["record_id"] == rec]
+        self.last_nid = nid
+        return a
+
+
+@pytest.fixture(scope="module")
+def demo(binary, tmp_path_factory):
+    base = tmp_path_factory.mktemp("http-demo")
+    ok = Oorkonde(binary, base / "data")
+    ok.run("init", "--host", HOST, check=True)
+    keys = parse_keys(ok.run("demo", "--learners", 30, check=True).stdout)
+    assert set(keys) == {"21PB", "25BE", "25LJ"}, keys
+    out = ok.run("key", "add", "--permit", "vc-issue", check=True).stdout
+    vc_key = re.search(r"API key .*\(shown once[^)]*\): (ok_\S+)", out).group(1)
+    srv = Server(ok, "--rate-limit", 0, name="demo").start()
+    try:
+        yield Demo(ok, keys, vc_key, srv)
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def server_on(binary, tmp_path):
+    """Starts extra servers (any options, any data folder); stops and checks them at teardown."""
+    started = []
+
+    def start(ok, *args, **kw):
+        s = Server(ok, *args, **kw).start()
+        started.append(s)
+        return s
+
+    yield start
+    errors = []
+    for s in started:
+        try:
+            s.stop()
+        except AssertionError as e:
+            errors.append(str(e))
+    assert not errors, "\n".join(errors)
+
+
+def fresh_folder(binary, path, *init_args, institutions=("21XX",)):
+    ok = Oorkonde(binary, path)
+    ok.run("init", *init_args, check=True)
+    keys = {}
+    for code in institutions:
+        keys[code] = ok.add_institution(code=code, name=f"School {code}")
+    return ok, keys
+
+
+# Operations: /healthz, /openapi.yaml, /metrics, /.well-known/did.json
+
+
+def test_openapi_paths_are_covered(demo):
+    r = demo.srv.get("/openapi.yaml")
+    assert r.status == 200, r
+    assert r.ctype == "application/yaml"
+    text = r.body.decode()
+    assert text.startswith("openapi: 3.1")
+    served = set(re.findall(r"^  (/\S*):\s*$", text, re.M))
+    in_docs = set(re.findall(r"^  (/\S*):\s*$", (ROOT / "docs/openapi.yaml").read_text(), re.M))
+    assert served == in_docs, "the served document differs from docs/openapi.yaml (rebuild?)"
+    assert served == set(COVERED), f"endpoints without a test here: {served - set(COVERED)}"
+
+
+def test_healthz(demo):
+    r = demo.srv.get("/healthz")
+    assert r.status == 200, r
+    assert r.json() == {"status": "ok"}
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_did_document_with_host(demo):
+    r = demo.srv.get("/.well-known/did.json")
+    assert r.status == 200, r
+    assert r.ctype == "application/did+json"
+    doc = r.json()
+    assert doc["id"] == DID
+    [vm] = doc["verificationMethod"]
+    assert vm["type"] == "Multikey" and vm["controller"] == DID
+    assert vm["id"].startswith(DID + "#")
+    assert vm["publicKeyMultibase"].startswith("z6Mk")
+    assert doc["assertionMethod"] == [vm["id"]]
+    # The same document the CLI prints.
+    cli = demo.ok.run("identity", check=True).stdout
+    assert vm["publicKeyMultibase"] in cli
+
+
+def test_did_document_without_host_is_404(binary, tmp_path, server_on):
+    ok, _ = fresh_folder(binary, tmp_path / "nohost", institutions=())
+    srv = server_on(ok, "--rate-limit", 0)
+    problem(srv.get("/.well-known/did.json"), 404, "not-found")
+    assert srv.get("/healthz").status == 200
+
+
+METRIC_RE = re.compile(r"^([a-z_]+)(\{.*\})? (\S+)$")
+
+
+def metrics(srv):
+    r = srv.get("/metrics")
+    assert r.status == 200, r
+    assert r.ctype.startswith("text/plain"), r
+    values, types = {}, {}
+    for line in r.body.decode().splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split()
+            types[name] = kind
+            continue
+        if line.startswith("#") or not line:
+            continue
+        m = METRIC_RE.match(line)
+        assert m, f"not Prometheus text: {line!r}"
+        values[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return values, types
+
+
+def test_metrics(demo):
+    srv = demo.srv
+    a = demo.one()
+    before, _ = metrics(srv)
+    for _ in range(3):
+        srv.get("/healthz")
+    srv.get("/no/such/thing")
+    cred = srv.get(f"/v1/achievements/{a['id']}/credential", key=demo.a)
+    assert cred.status == 200
+    vc = cred.json()
+    assert srv.post("/credentials/verify", {"verifiableCredential": vc}).status == 200
+    vc["name"] = "Tampered"
+    assert srv.post("/credentials/verify", {"verifiableCredential": vc}).status == 400
+    after, types = metrics(srv)
+
+    def delta(name):
+        return after.get(name, 0) - before.get(name, 0)
+
+    assert types["oorkonde_http_requests_total"] == "counter"
+    assert types["oorkonde_http_request_duration_seconds"] == "histogram"
+    assert types["oorkonde_credentials_issued_total"] == "counter"
+    assert types["oorkonde_credentials_verified_total"] == "counter"
+    assert delta('oorkonde_http_requests_total{route="/healthz",status="200"}') == 3
+    assert delta('oorkonde_http_requests_total{route="unmatched",status="404"}') == 1
+    assert delta('oorkonde_http_requests_total{route="/credentials/verify",status="200"}') == 1
+    assert delta('oorkonde_http_requests_total{route="/credentials/verify",status="400"}') == 1
+    assert delta('oorkonde_http_requests_total{route="/v1/achievements/{id}/credential",'
+                 'status="200"}') == 1
+    assert delta("oorkonde_credentials_issued_total") == 1
+    assert delta('oorkonde_credentials_verified_total{result="valid"}') == 1
+    assert delta('oorkonde_credentials_verified_total{result="invalid"}') == 1
+    # The histogram of a route: cumulative buckets, +Inf equal to the count.
+    route = 'route="/healthz"'
+    buckets = sorted(((float(k.split('le="')[1].rstrip('"}')), v) for k, v in after.items()
+                      if k.startswith("oorkonde_http_request_duration_seconds_bucket{" + route)),
+                     key=lambda b: b[0])
+    assert len(buckets) >= 5 and buckets[-1][0] == float("inf")
+    counts = [v for _, v in buckets]
+    assert counts == sorted(counts)
+    assert counts[-1] == after["oorkonde_http_request_duration_seconds_count{" + route + "}"]
+    assert delta("oorkonde_http_request_duration_seconds_count{" + route + "}") == 3
+    assert after["oorkonde_http_request_duration_seconds_sum{" + route + "}"] > 0
+
+
+def test_healthz_503_when_store_unreadable(binary, tmp_path, server_on):
+    """The store's files overwritten with garbage while the server runs (root reads through
+    chmod 000, so permissions cannot make this deterministic): /healthz answers 503."""
+    ok, _ = fresh_folder(binary, tmp_path / "broken")
+    srv = server_on(ok, "--rate-limit", 0)
+    assert srv.get("/healthz").status == 200
+    for name in ("oorkonde.db", "oorkonde.db-wal", "oorkonde.db-shm"):
+        p = pathlib.Path(ok.data) / name
+        if p.exists():
+            size = max(p.stat().st_size, 4096)
+            with open(p, "r+b") as f:
+                f.write(b"garbage!" * (size // 8))
+    for _ in range(4):  # every connection of the pool sees it
+        problem(srv.get("/healthz"), 503, "unavailable")
+    assert srv.get("/openapi.yaml").status == 200  # the server itself stays up
+
+
+# Registrar: POST /v1/results
+
+
+def test_results_json_report_and_row_errors(demo):
+    nid = unique("NID")
+    rows = [row(unique("J-"), nid),
+            row(unique("J-"), nid, birth_date="2000-13-01"),
+            row(unique("J-"), nid, kind="bogus"),
+            row(unique("J-"), nid, title="Optics")]
+    r = demo.srv.post("/v1/results", rows, key=demo.a)
+    assert r.status == 200, r
+    assert r.ctype == "application/json"
+    rep = r.json()
+    assert {k: rep[k] for k in ("read", "added", "updated", "unchanged", "rejected", "stored",
+                                "dry_run")} == \
+        {"read": 4, "added": 2, "updated": 0, "unchanged": 0, "rejected": 2, "stored": True,
+         "dry_run": False}
+    assert [(e["index"], e["field"]) for e in rep["errors"]] == [(1, "birth_date"), (2, "kind")]
+    assert all(e["detail"] and "line" not in e for e in rep["errors"])
+    got = demo.learner(demo.a, nid)
+    assert sorted(a["record_id"] for a in got["achievements"]) == \
+        sorted([rows[0]["record_id"], rows[3]["record_id"]])
+    # Again: unchanged; a changed grade: updated.
+    rep = demo.register(demo.a, [rows[0], rows[3]])
+    assert (rep["added"], rep["unchanged"]) == (0, 2)
+    rep = demo.register(demo.a, [dict(rows[0], grade="9.0")])
+    assert (rep["added"], rep["updated"], rep["unchanged"]) == (0, 1, 0)
+    # Not an array, not objects.
+    problem(demo.srv.post("/v1/results", {"record_id": "x"}, key=demo.a), 400)
+    rep = demo.srv.post("/v1/results", [1, "x"], key=demo.a)
+    assert rep.status in (200, 400), rep
+    if rep.status == 200:
+        assert rep.json()["rejected"] == 2
+    else:
+        problem(rep, 400)
+
+
+def test_results_csv_report_and_row_errors(demo):
+    nid = unique("NID")
+    recs = [unique("C-") for _ in range(4)]
+    text = csv_text([make_row(record_id=recs[0], national_id=nid),
+                     make_row(record_id=recs[1], national_id=nid, awarded_on="yesterday"),
+                     make_row(record_id=recs[2], national_id=nid, eqf_level="9"),
+                     make_row(record_id=recs[3], national_id=nid, title="Optics")])
+    r = demo.srv.post("/v1/results", text, key=demo.a, ctype="text/csv; charset=utf-8")
+    assert r.status == 200, r
+    rep = r.json()
+    assert (rep["read"], rep["added"], rep["rejected"], rep["stored"]) == (4, 2, 2, True)
+    # Line numbers of the file: the header is line 1.
+    assert [(e["line"], e["field"]) for e in rep["errors"]] == [(3, "awarded_on"),
+                                                                 (4, "eqf_level")]
+    assert all("index" not in e for e in rep["errors"])
+    assert sorted(a["record_id"] for a in demo.learner(demo.a, nid)["achievements"]) == \
+        sorted([recs[0], recs[3]])
+    # A file without a required column is refused as a whole.
+    bad = csv_text([["x", nid]], columns=["record_id", "national_id"])
+    doc = problem(demo.srv.post("/v1/results", bad, key=demo.a, ctype="text/csv"), 400,
+                  "invalid-input")
+    assert "family_name" in doc["detail"] or "column" in doc["detail"], doc
+
+
+def test_results_dry_run_and_strict(demo):
+    def count():
+        return db_scalar(demo.ok.data, "SELECT count(*) FROM achievement")
+
+    nid = unique("NID")
+    good = [row(unique("D-"), nid), row(unique("D-"), nid, title="Optics")]
+    bad = good + [row(unique("D-"), nid, awarded_on="2021-02-30")]
+    n = count()
+    rep = demo.register(demo.a, bad, query="?dry_run=true")
+    assert (rep["read"], rep["added"], rep["rejected"]) == (3, 2, 1)
+    assert rep["dry_run"] is True and rep["stored"] is False
+    assert rep["errors"][0]["index"] == 2 and rep["errors"][0]["field"] == "awarded_on"
+    assert count() == n
+    r = demo.srv.post("/v1/results?strict=true", bad, key=demo.a)
+    doc = problem(r, 422, "rejected-rows")
+    assert doc["stored"] is False and doc["rejected"] == 1
+    assert doc["errors"][0]["index"] == 2
+    assert count() == n
+    csv_bad = csv_text([make_row(record_id=unique("D-"), national_id=nid),
+                        make_row(record_id=unique("D-"), national_id=nid, kind="thesis")])
+    doc = problem(demo.srv.post("/v1/results?strict=1", csv_bad, key=demo.a, ctype="text/csv"),
+                  422, "rejected-rows")
+    assert doc["errors"][0]["line"] == 3 and doc["errors"][0]["field"] == "kind"
+    assert count() == n
+    rep = demo.register(demo.a, good, query="?strict=true")
+    assert rep["added"] == 2 and rep["stored"] is True
+    assert count() == n + 2
+
+
+# Registrar: GET /v1/achievements, GET/PATCH /v1/achievements/{id}
+
+
+def test_achievements_query(demo):
+    nid = unique("NID")
+    rec_a, rec_b = unique("Q-"), unique("Q-")
+    demo.register(demo.a, [row(rec_a, nid, given_names="Zwaantje", family_name="Oudewater")])
+    demo.register(demo.b, [row(rec_b, nid, given_names="Zwaantje", family_name="Oudewater")])
+    doc = demo.learner(demo.a, nid)
+    assert doc["learner"]["given_names"] == "Zwaantje"
+    assert doc["learner"]["family_name"] == "Oudewater"
+    assert doc["learner"]["birth_date"] == "2000-01-02"
+    # Each key sees only its own institution's achievements of the learner.
+    assert [(a["record_id"], a["institution"]) for a in doc["achievements"]] == \
+        [(rec_a, "21PB")]
+    assert [a["record_id"] for a in demo.learner(demo.b, nid)["achievements"]] == [rec_b]
+    a = doc["achievements"][0]
+    for field in ("id", "learner_id", "kind", "title", "awarded_on", "status", "version"):
+        assert field in a
+    assert a["status"] == "active" and a["version"] == 1
+    assert "national_id" not in json.dumps(doc)
+    # A learner with records only elsewhere is, to this key, exactly an unknown learner.
+    only_b = unique("NID")
+    demo.register(demo.b, [row(unique("Q-"), only_b)])
+    elsewhere = demo.srv.get(f"/v1/achievements?national_id={only_b}", key=demo.a)
+    missing = demo.srv.get(f"/v1/achievements?national_id={unique('NID')}", key=demo.a)
+    problem(missing, 404, "not-found")
+    assert (elsewhere.status, elsewhere.body) == (missing.status, missing.body)
+    problem(demo.srv.get("/v1/achievements", key=demo.a), 400, "invalid-input")
+    problem(demo.srv.get("/v1/achievements?national_id=", key=demo.a), 400, "invalid-input")
+
+
+def history(demo, achievement_id):
+    with db_readonly(demo.ok.data) as conn:
+        return conn.execute("SELECT version, grade, title, reason, actor FROM achievement_history "
+                            "WHERE achievement_id = ? ORDER BY version",
+                            (achievement_id,)).fetchall()
+
+
+def test_achievement_get_and_patch_keeps_history(demo):
+    a = demo.one(grade="6.5", title="Mechanics")
+    r = demo.srv.get(f"/v1/achievements/{a['id']}", key=demo.a)
+    assert r.status == 200, r
+    assert r.json() == a
+    assert history(demo, a["id"]) == []
+    r = demo.srv.request("PATCH", f"/v1/achievements/{a['id']}",
+                         {"grade": "7.0", "reason": "re-marked"}, key=demo.a)
+    assert r.status == 200, r
+    v2 = r.json()
+    assert (v2["grade"], v2["version"], v2["title"], v2["id"]) == ("7.0", 2, "Mechanics", a["id"])
+    r = demo.srv.request("PATCH", f"/v1/achievements/{a['id']}",
+                         {"title": "Classical Mechanics", "reason": "typo"}, key=demo.a)
+    assert r.status == 200 and r.json()["version"] == 3, r
+    assert demo.srv.get(f"/v1/achievements/{a['id']}", key=demo.a).json() == r.json()
+    h = history(demo, a["id"])
+    assert [(v, g, t, why) for v, g, t, why, _ in h] == [
+        (1, "6.5", "Mechanics", "re-marked"), (2, "7.0", "Mechanics", "typo")]
+    assert all(actor.startswith("institution:21PB/key:") for *_, actor in h)
+    # Invalid corrections: 422, nothing changes.
+    for body in ({"grade": "8"}, {"eqf_level": 12, "reason": "x"},
+                 {"awarded_on": "someday", "reason": "x"}):
+        problem(demo.srv.request("PATCH", f"/v1/achievements/{a['id']}", body, key=demo.a),
+                422, "invalid-correction")
+    assert demo.srv.get(f"/v1/achievements/{a['id']}", key=demo.a).json()["version"] == 3
+    assert len(history(demo, a["id"])) == 2
+
+
+def test_other_institution_record_is_404_like_a_missing_one(demo):
+    a = demo.one()
+    other, missing = a["id"], "0" * len(a["id"])
+    cases = [("GET", "/v1/achievements/{}", None),
+             ("GET", "/v1/achievements/{}/credential", None),
+             ("GET", "/v1/achievements/{}/credential?format=jwt", None),
+             ("PATCH", "/v1/achievements/{}", {"grade": "1.0", "reason": "x"}),
+             ("PATCH", "/v1/achievements/{}", {"eqf_level": 99, "reason": "x"}),
+             ("PATCH", "/v1/achievements/{}", {"grade": "1.0"})]
+    for method, path, body in cases:
+        seen = demo.srv.request(method, path.format(other), body, key=demo.b)
+        absent = demo.srv.request(method, path.format(missing), body, key=demo.b)
+        problem(absent, 404, "not-found")
+        assert (seen.status, seen.ctype, seen.body) == (absent.status, absent.ctype,
+                                                        absent.body), (method, path, body)
+    # And nothing was changed through the other key.
+    assert demo.srv.get(f"/v1/achievements/{other}", key=demo.a).json() == a
+    assert history(demo, other) == []
+
+
+# Credentials
+
+
+def verify(srv, vc, checks=None):
+    body = {"verifiableCredential": vc}
+    if checks is not None:
+        body["options"] = {"checks": checks}
+    return srv.post("/credentials/verify", body)
+
+
+def test_credential_di_and_jwt_verify(demo):
+    a = demo.one()
+    r = demo.srv.get(f"/v1/achievements/{a['id']}/credential?format=di", key=demo.a)
+    assert r.status == 200, r
+    assert r.ctype == "application/vc"
+    vc = r.json()
+    assert "VerifiableCredential" in vc["type"]
+    assert vc["issuer"]["id"] == DID
+    assert vc["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert vc["proof"]["verificationMethod"].startswith(DID + "#")
+    default = demo.srv.get(f"/v1/achievements/{a['id']}/credential", key=demo.a)
+    assert default.status == 200 and default.ctype == "application/vc"
+    v = verify(demo.srv, vc)
+    assert v.status == 200, v
+    res = v.json()
+    assert res["verified"] is True and res["errors"] == [] and res["warnings"] == []
+    assert set(res["checks"]) == {"proof", "validity", "status", "issuer"}
+    r = demo.srv.get(f"/v1/achievements/{a['id']}/credential?format=jwt", key=demo.a)
+    assert r.status == 200, r
+    assert r.ctype == "application/vc+jwt"
+    token = r.body.decode().strip()
+    header, payload, sig = token.split(".")
+    assert json.loads(base64.urlsafe_b64decode(header + "==="))["alg"] == "EdDSA"
+    v = verify(demo.srv, token)
+    assert v.status == 200 and v.json()["verified"] is True, v
+    problem(demo.srv.get(f"/v1/achievements/{a['id']}/credential?format=xml", key=demo.a),
+            400, "invalid-input")
+    # The learner's national id never appears in clear.
+    payload_text = base64.urlsafe_b64decode(payload + "===").decode()
+    assert demo.last_nid not in payload_text and demo.last_nid not in json.dumps(vc)
+
+
+def issue_body(issuer=DID, **extra):
+    cred = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"], "issuer": issuer,
+            "credentialSubject": {"id": "did:example:ebfeb1f712ebc6f1c276e12ec21", "name": "x"}}
+    cred.update(extra)
+    return {"credential": cred, "options": {}}
+
+
+def test_vc_issue(demo):
+    def issued():
+        return db_scalar(demo.ok.data, "SELECT count(*) FROM audit_event WHERE action = "
+                         "'credential.issue' AND actor LIKE 'key:%'")
+
+    n = issued()
+    r = demo.srv.post("/credentials/issue", issue_body(), key=demo.vc_key)
+    assert r.status == 201, r
+    assert r.ctype == "application/json"
+    vc = r.json()["verifiableCredential"]
+    assert vc["issuer"] == DID and vc["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert "validFrom" in vc
+    assert issued() == n + 1, "each issuance is recorded with the key that asked for it"
+    v = verify(demo.srv, vc)
+    assert v.status == 200 and v.json()["verified"] is True, v
+    r = demo.srv.post("/credentials/issue", issue_body(issuer={"id": DID, "name": "x"}),
+                      key=demo.vc_key)
+    assert r.status == 201, r
+    # An ordinary registrar key may not sign in the depository's name.
+    problem(demo.srv.post("/credentials/issue", issue_body(), key=demo.a), 403, "forbidden")
+    # The issuer must be the depository.
+    problem(demo.srv.post("/credentials/issue", issue_body(issuer="did:web:example.com"),
+                          key=demo.vc_key), 400, "invalid-input")
+    problem(demo.srv.post("/credentials/issue", {"options": {}}, key=demo.vc_key), 400,
+            "invalid-input")
+    problem(demo.srv.post("/credentials/issue", issue_body()), 401, "unauthorized")
+    assert issued() == n + 2
+    # A vc-issue key belongs to no institution: it registers nothing.
+    problem(demo.srv.post("/v1/results", [row(unique("V-"), unique("NID"))], key=demo.vc_key),
+            403, "forbidden")
+
+
+def test_verify_tampered_and_checks(demo):
+    a = demo.one()
+    vc = demo.srv.get(f"/v1/achievements/{a['id']}/credential", key=demo.a).json()
+    tampered = json.loads(json.dumps(vc))
+    tampered["name"] = "Quantum Mechanics"
+    r = verify(demo.srv, tampered)
+    assert r.status == 400, r
+    assert r.ctype == "application/json"  # a verification result, not a problem
+    res = r.json()
+    assert res["verified"] is False
+    assert "proof" not in res["checks"]
+    assert [e["check"] for e in res["errors"]] == ["proof"]
+    # A JWT with a changed payload.
+    token = demo.srv.get(f"/v1/achievements/{a['id']}/credential?format=jwt",
+                         key=demo.a).body.decode().strip()
+    h, p, s = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(p + "==="))
+    claims["name"] = "Quantum Mechanics"
+    p2 = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    r = verify(demo.srv, f"{h}.{p2}.{s}")
+    assert r.status == 400 and r.json()["verified"] is False, r
+    # options.checks narrows, as `oorkonde verify --checks` does.
+    r = verify(demo.srv, tampered, ["validity"])
+    assert r.status == 200, r
+    assert r.json()["verified"] is True and r.json()["checks"] == ["validity"]
+    r = verify(demo.srv, tampered, ["proof"])
+    assert r.status == 400 and r.json()["verified"] is False, r
+    r = verify(demo.srv, vc, ["proof", "issuer"])
+    assert r.status == 200 and sorted(r.json()["checks"]) == ["issuer", "proof"], r
+    # Malformed requests are problems.
+    problem(verify(demo.srv, vc, ["telepathy"]), 400, "invalid-input")
+    problem(verify(demo.srv, vc, "proof"), 400, "invalid-input")
+    problem(verify(demo.srv, vc, []), 400, "invalid-input")
+    problem(demo.srv.post("/credentials/verify", {"credential": vc}), 400, "invalid-input")
+    r = verify(demo.srv, "not.a.jwt")
+    assert r.status == 400, r
+    if r.ctype == PROBLEM:
+        problem(r, 400)
+    else:
+        assert r.json()["verified"] is False
+
+
+# Error answers
+
+
+REGISTRAR_ROUTES = [("POST", "/v1/results", [], "application/json"),
+                    ("GET", "/v1/achievements?national_id=123456782", None, None),
+                    ("GET", "/v1/achievements/{id}", None, None),
+                    ("PATCH", "/v1/achievements/{id}", {"reason": "x"}, "application/json"),
+                    ("GET", "/v1/achievements/{id}/credential", None, None),
+                    ("POST", "/credentials/issue", issue_body(), "application/json")]
+
+
+def test_authentication_errors(demo):
+    a = demo.one()
+    for method, path, body, ctype in REGISTRAR_ROUTES:
+        path = path.format(id=a["id"])
+        r = demo.srv.request(method, path, body, ctype=ctype)
+        problem(r, 401, "unauthorized")
+        assert r.headers["www-authenticate"].startswith("Bearer realm="), r.headers
+        for auth in ("Bearer ok_thisisnotakey", "Basic dXNlcjpwYXNz", "Bearer ",
+                     "Bearer " + "x" * 4000):
+            r = demo.srv.request(method, path, body, ctype=ctype,
+                                 headers={"Authorization": auth})
+            problem(r, 401, "unauthorized")
+            assert "Bearer" in r.headers["www-authenticate"]
+        # A key of another depository's format, or one letter off.
+        off = demo.a[:-1] + ("A" if demo.a[-1] != "A" else "B")
+        problem(demo.srv.request(method, path, body, ctype=ctype, key=off), 401)
+
+
+def test_malformed_json(demo):
+    a = demo.one()
+    targets = [("POST", "/v1/results", demo.a), ("PATCH", f"/v1/achievements/{a['id']}", demo.a),
+               ("POST", "/credentials/issue", demo.vc_key), ("POST", "/credentials/verify", None)]
+    for method, path, key in targets:
+        for body in (b"[{", b"{\"a\": }", b"", b"\xff\xfe{}", b"{\"a\":1,\"a\":2}"):
+            r = demo.srv.request(method, path, body, key=key, ctype="application/json")
+            problem(r, 400)
+            assert r.json()["type"] in ("/problems/invalid-json", "/problems/invalid-input"), r
+        problem(demo.srv.request(method, path, b"[{", key=key, ctype="application/json"), 400,
+                "invalid-json")
+
+
+def test_wrong_content_type(demo):
+    a = demo.one()
+    cases = [("POST", "/v1/results", demo.a, "text/plain", b"x"),
+             ("POST", "/v1/results", demo.a, None, b"[]"),
+             ("POST", "/v1/results", demo.a, "application/xml", b"<a/>"),
+             ("PATCH", f"/v1/achievements/{a['id']}", demo.a, "text/csv", b"grade\n1\n"),
+             ("POST", "/credentials/issue", demo.vc_key, "text/plain", b"{}"),
+             ("POST", "/credentials/verify", None, "text/csv", b"a,b\n"),
+             ("POST", "/credentials/verify", None, "application/x-www-form-urlencoded", b"a=1")]
+    for method, path, key, ctype, body in cases:
+        problem(demo.srv.request(method, path, body, key=key, ctype=ctype), 415,
+                "unsupported-media-type")
+    # Parameters and case do not matter.
+    r = demo.srv.post("/credentials/verify", b"{}", ctype="Application/JSON; charset=utf-8")
+    problem(r, 400, "invalid-input")
+
+
+def test_unknown_route_and_wrong_method(demo):
+    for path in ("/", "/nope", "/v1", "/v1/achievements/x/y/z", "/v1/results/", "/healthz/",
+                 "/v1/achievements/../healthz", "/.well-known/did.json.bak", "/metrics?x=1/.."):
+        r = demo.srv.get(path, key=demo.a)
+        if path == "/metrics?x=1/..":
+            assert r.status == 200, r
+            continue
+        problem(r, 404, "not-found")
+    cases = [("DELETE", "/healthz", "GET"), ("POST", "/healthz", "GET"),
+             ("PUT", "/openapi.yaml", "GET"), ("GET", "/v1/results", "POST"),
+             ("GET", "/credentials/verify", "POST"), ("GET", "/credentials/issue", "POST"),
+             ("DELETE", "/v1/achievements/abc", "GET, PATCH"),
+             ("POST", "/v1/achievements/abc/credential", "GET"),
+             ("POST", "/.well-known/did.json", "GET")]
+    for method, path, allow in cases:
+        body = b"{}" if method in ("POST", "PUT") else None
+        r = demo.srv.request(method, path, body, key=demo.a,
+                             ctype="application/json" if body else None)
+        problem(r, 405, "method-not-allowed")
+        assert sorted(r.headers["allow"].split(", ")) == sorted(allow.split(", ")), r.headers
+
+
+def test_body_limits(demo, server_on):
+    srv = server_on(demo.ok, "--rate-limit", 0, "--max-json-kib", 1, "--max-csv-mib", 1)
+    n = db_scalar(demo.ok.data, "SELECT count(*) FROM achievement")
+    big_json = json.dumps([row(unique("L-"), unique("NID")) for _ in range(12)]).encode()
+    assert 2048 <= len(big_json) < 4096
+    small = [row(unique("L-"), unique("NID"))]
+    problem(srv.post("/v1/results", big_json, key=demo.a, ctype="application/json"), 413,
+            "too-large")
+    problem(srv.post("/credentials/verify", b'{"verifiableCredential": "' + b"a" * 2048 + b'"}',
+                     ctype="application/json"), 413, "too-large")
+    # Without a Content-Length (chunked): read, dropped, then 413.
+    head = (f"POST /v1/results HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {demo.a}\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(c), c)
+                      for c in (big_json[i:i + 500] for i in range(0, len(big_json), 500)))
+    problem(srv.raw(head, chunks + b"0\r\n\r\n"), 413, "too-large")
+    # CSV has its own, larger limit: 1 MiB here.
+    csv_big = csv_text([make_row(record_id=f"LB-{i}", national_id=f"LBIG{i // 10:06d}")
+                        for i in range(13_000)]).encode()
+    assert len(csv_big) > 1 << 20
+    head = (f"POST /v1/results HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {demo.a}\r\n"
+            f"Content-Type: text/csv\r\nContent-Length: {len(csv_big)}\r\n\r\n").encode()
+    problem(srv.raw(head, csv_big), 413, "too-large")
+    head = (f"POST /v1/results HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {demo.a}\r\n"
+            "Content-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(c), c)
+                      for c in (csv_big[i:i + 65536] for i in range(0, len(csv_big), 65536)))
+    problem(srv.raw(head, chunks + b"0\r\n\r\n"), 413, "too-large")
+    assert db_scalar(demo.ok.data, "SELECT count(*) FROM achievement") == n
+    # A CSV body of 900 KiB is within its limit although far above the JSON one.
+    csv_ok = csv_text([make_row(record_id=f"LS-{unique('')}-{i}", national_id=f"LOK{i // 10:06d}")
+                       for i in range(8_000)]).encode()
+    assert 2048 < len(csv_ok) < 1 << 20
+    r = srv.post("/v1/results", csv_ok, key=demo.a, ctype="text/csv")
+    assert r.status == 200 and r.json()["added"] == 8_000, r
+    # The server stays up and answers small bodies.
+    assert srv.get("/healthz").status == 200
+    assert srv.post("/v1/results", small, key=demo.a).status == 200
+
+
+def test_rate_limit(demo, server_on):
+    """--rate-limit 30: a burst of ten seconds' worth (5) per address on the public routes, then
+    429 with Retry-After; registrar routes and /metrics are not limited."""
+    srv = server_on(demo.ok, "--rate-limit", 30)
+    statuses, limited = [], None
+    for _ in range(15):
+        r = srv.get("/healthz")
+        statuses.append(r.status)
+        if r.status == 429:
+            limited = r
+            break
+    assert limited is not None, statuses
+    assert 5 <= statuses.index(429) <= 7, statuses
+    problem(limited, 429, "rate-limited")
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    # Every public route shares the client's bucket.
+    problem(srv.post("/credentials/verify", {"verifiableCredential": "x.y.z"}), 429)
+    problem(srv.get("/.well-known/did.json"), 429)
+    # Others are unaffected.
+    for _ in range(10):
+        assert srv.get("/metrics").status == 200
+        assert srv.get("/v1/achievements?national_id=nobody", key=demo.a).status == 404
+    a = demo.one()
+    assert srv.get(f"/v1/achievements/{a['id']}", key=demo.a).status == 200
+
+
+# Concurrency and shutdown
+
+
+def test_parallel_imports_two_institutions(binary, tmp_path, server_on):
+    ok, keys = fresh_folder(binary, tmp_path / "par", institutions=("21AA", "21BB"))
+    srv = server_on(ok, "--rate-limit", 0)
+    files = {code: bulk_csv(tmp_path / f"{code}.csv", PARALLEL_ROWS, prefix=code).read_bytes()
+             for code in keys}
+    results, errors = {}, []
+
+    def run(code):
+        try:
+            results[code] = srv.post("/v1/results", files[code], key=keys[code],
+                                     ctype="text/csv")
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(f"{code}: {e!r}")
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    for code in keys:
+        r = results[code]
+        assert r.status == 200, r
+        assert (r.json()["read"], r.json()["added"], r.json()["rejected"]) == \
+            (PARALLEL_ROWS, PARALLEL_ROWS, 0)
+    with db_readonly(ok.data) as conn:
+        counts = dict(conn.execute("SELECT institution, count(*) FROM achievement GROUP BY 1"))
+        assert counts == {code: PARALLEL_ROWS for code in keys}
+        assert conn.execute("SELECT count(*) FROM learner").fetchone()[0] == \
+            2 * PARALLEL_ROWS // 10
+    # Both again at once, now with the same learners: nothing doubles.
+    files = {code: files["21AA"] for code in keys}
+    results.clear()
+    threads = [threading.Thread(target=run, args=(c,)) for c in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert results["21AA"].json()["unchanged"] == PARALLEL_ROWS
+    assert results["21BB"].json()["added"] == PARALLEL_ROWS
+    with db_readonly(ok.data) as conn:
+        assert conn.execute("SELECT count(*) FROM learner").fetchone()[0] == \
+            2 * PARALLEL_ROWS // 10
+    nid = "21AA00000007"
+    assert len(demo_learner(srv, keys["21BB"], nid)["achievements"]) == 10
+
+
+def demo_learner(srv, key, nid):
+    r = srv.get(f"/v1/achievements?national_id={nid}", key=key)
+    assert r.status == 200, r
+    return r.json()
+
+
+def test_sigterm_during_large_import(binary, tmp_path):
+    ok, keys = fresh_folder(binary, tmp_path / "term")
+    body = bulk_csv(tmp_path / "big.csv", SIGTERM_ROWS, prefix="TM").read_bytes()
+    srv = Server(ok, "--rate-limit", 0).start()
+    outcome = {}
+
+    def post():
+        try:
+            outcome["response"] = srv.post("/v1/results", body, key=keys["21XX"],
+                                           ctype="text/csv", timeout=60)
+        except Exception as e:  # noqa: BLE001 - the connection may be cut
+            outcome["error"] = e
+
+    t = threading.Thread(target=post)
+    t.start()
+    try:
+        with db_readonly(ok.data) as conn:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and t.is_alive():
+                try:
+                    if conn.execute("SELECT count(*) FROM achievement").fetchone()[0] > 0:
+                        break
+                except Exception:  # noqa: BLE001 - busy for a moment
+                    pass
+                time.sleep(0.003)
+        assert t.is_alive(), "the import ended before a batch was seen; make it larger"
+    finally:
+        took = srv.stop()  # SIGTERM, exit 0, no sanitizer report
+    t.join(30)
+    assert took < 12, f"the server took {took:.1f} s to stop"
+    with db_readonly(ok.data) as conn:
+        n = conn.execute("SELECT count(*) FROM achievement").fetchone()[0]
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # Whole batches only.
+        assert n % BATCH_ROWS == 0 or n == SIGTERM_ROWS, n
+        assert conn.execute("SELECT count(*) FROM learner").fetchone()[0] == \
+            n // 10 if n % BATCH_ROWS == 0 else True
+    if "response" in outcome:
+        r = outcome["response"]
+        if r.status == 200:
+            assert r.json()["added"] == n == SIGTERM_ROWS, (r, n)
+        else:
+            problem(r, r.status)
+
+
+def test_access_log_has_no_personal_data(binary, demo, server_on):
+    srv = server_on(demo.ok, "--rate-limit", 0)
+    nid, given, family = unique("987"), "Wilhelmina", "Van-Kampen-Oudewater"
+    rec = unique("LOG-")
+    sent = []
+
+    def req(method, path, body=None, **kw):
+        r = srv.request(method, path, body, **kw)
+        sent.append((method, r))
+        return r
+
+    rep = req("POST", "/v1/results?dry_run=false",
+              [row(rec, nid, given_names=given, family_name=family)], key=demo.a).json()
+    assert rep["added"] == 1
+    req("POST", "/v1/results",
+        csv_text([make_row(record_id=rec + "c", national_id=nid, given_names=given,
+                           family_name=family)]), key=demo.a, ctype="text/csv")
+    got = req("GET", f"/v1/achievements?national_id={nid}", key=demo.a).json()
+    assert got["learner"]["family_name"] == family
+    aid = got["achievements"][0]["id"]
+    req("GET", f"/v1/achievements/{aid}", key=demo.a)
+    req("PATCH", f"/v1/achievements/{aid}", {"grade": "8.5", "reason": f"asked by {given}"},
+        key=demo.a)
+    vc = req("GET", f"/v1/achievements/{aid}/credential?format=di", key=demo.a).json()
+    req("POST", "/credentials/verify", {"verifiableCredential": vc})
+    req("POST", "/credentials/issue", issue_body(), key=demo.vc_key)
+    req("GET", f"/v1/achievements?national_id={nid}", key="ok_wrongkey" + demo.a[-6:])
+    req("GET", f"/v1/achievements?national_id={nid}")
+    req("GET", f"/nope/{nid}/{family}?national_id={nid}")
+    req("DELETE", f"/v1/achievements/{nid}")
+    req("GET", "/healthz?token=" + demo.a)
+    req("GET", "/.well-known/did.json")
+    req("GET", "/openapi.yaml")
+    srv.stop()
+    text = srv.log_text()
+    lines = [l for l in text.splitlines() if LOG_RE.match(l)]
+    assert len(lines) == len(sent), text
+    for line, (method, r) in zip(lines, sent):
+        m = LOG_RE.match(line)
+        assert m.group(1) == method, (line, r)
+        assert int(m.group(3)) == r.status, (line, r)
+        assert int(m.group(4)) == len(r.body), (line, r)
+        route = m.group(2)
+        assert route == "-" or route.startswith("/"), line
+    routes = [LOG_RE.match(l).group(2) for l in lines]
+    assert "/v1/achievements/{id}" in routes and "/v1/achievements" in routes
+    assert routes[routes.index("/v1/achievements/{id}") - 1] == "/v1/achievements"
+    for secret in (nid, given, family, demo.a, demo.vc_key, demo.a[3:20], demo.vc_key[3:20],
+                   aid, "?", "national_id", "token="):
+        assert secret not in text, f"{secret!r} in the access log:\n{text}"
+
+
+def test_tls(binary, demo, tmp_path, server_on):
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    srv = server_on(demo.ok, "--rate-limit", 0, "--tls-cert", cert, "--tls-key", key,
+                    tls_ca=str(cert))
+    assert srv.scheme == "https"
+    r = srv.get("/healthz")
+    assert r.status == 200 and r.json() == {"status": "ok"}, r
+    a = demo.one()
+    r = srv.get(f"/v1/achievements/{a['id']}/credential", key=demo.a)
+    assert r.status == 200, r
+    assert verify(srv, r.json()).json()["verified"] is True
+    # Plain HTTP on the TLS port gets no answer, and the server stays up.
+    with pytest.raises((http.client.HTTPException, ConnectionError, OSError)):
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        c.request("GET", "/healthz")
+        c.getresponse().read()
+    assert srv.get("/healthz").status == 200
+    # Only one of the pair: refused at start.
+    proc = demo.ok.run("serve", "--listen", "127.0.0.1:0", "--tls-cert", cert, timeout=30)
+    assert proc.returncode != 0 and "tls" in proc.stderr.lower(), proc
