@@ -120,17 +120,45 @@ static json_t *hashed_identity(const char *national_id)
 	                 salt);
 }
 
+/* Room for a URN whose parts are percent-encoded (a 64-character record id of 4-byte characters
+ * takes 768 bytes). */
+#define URN_MAX 1024
+
+/* Writes s percent-encoded into out (cap bytes, NUL terminated): letters, digits and "-._~" as
+ * they are, every other byte as %XX. A URN with such parts is a valid IRI (a space, for one,
+ * would make JSON-LD processors treat the id as a relative reference) and its parts cannot be
+ * confused with the ':' between them. */
+static void urn_part(const char *s, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (; *s && n + 4 <= cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			out[n++] = (char)c;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	out[n] = '\0';
+}
+
 static json_t *institution_profile(const struct store_institution *inst)
 {
-	char id[160];
+	char id[2 * URN_MAX + 32], schac[URN_MAX], code[URN_MAX];
 	json_t *p, *ids;
 
 	/* A SCHAC home organisation is the institution's stable, public name in Europe. */
+	urn_part(inst->schac, schac, sizeof(schac));
+	urn_part(inst->code, code, sizeof(code));
 	if (inst->schac[0])
-		snprintf(id, sizeof(id), "urn:schac:homeOrganization:%s", inst->schac);
+		snprintf(id, sizeof(id), "urn:schac:homeOrganization:%s", schac);
 	else
-		snprintf(id, sizeof(id), "urn:oorkonde:institution:%s:%s", inst->country,
-		         inst->code);
+		snprintf(id, sizeof(id), "urn:oorkonde:institution:%s:%s", inst->country, code);
 	p = json_pack("{s:s, s:[s], s:s, s:{s:s, s:s}}", "id", id, "type", "Profile", "name",
 	              inst->name, "address", "type", "Address", "addressCountryCode",
 	              inst->country);
@@ -154,8 +182,9 @@ static int build(const struct depository_identity *id, const char *depository_na
                  const struct store_achievement *a, const struct store_institution *inst,
                  const struct learner_view *learner, json_t **out, struct ok_error *err)
 {
-	char urn[64], achievement_id[160], issued[32], awarded[32], full_name[2 * REG_NAME_MAX + 2],
-	        description[900], eqf[8], grading_id[200];
+	char urn[64], achievement_id[3 * URN_MAX + 32], issued[32], awarded[32],
+	        full_name[2 * REG_BYTES(REG_NAME_MAX)], description[2048], eqf[8],
+	        grading_id[2 * URN_MAX + 32], code[URN_MAX], kind[URN_MAX], local[URN_MAX];
 	json_t *vc, *subject, *achievement, *identifiers;
 
 	random_urn(urn);
@@ -165,8 +194,11 @@ static int build(const struct depository_identity *id, const char *depository_na
 	         learner->data.given_names[0] ? " " : "", learner->data.family_name);
 	/* The achievement is the same for every learner who earns it: named by programme code
 	 * where there is one. */
-	snprintf(achievement_id, sizeof(achievement_id), "urn:oorkonde:achievement:%s:%s:%s",
-	         inst->code, a->kind, a->programme_code[0] ? a->programme_code : a->record_id);
+	urn_part(inst->code, code, sizeof(code));
+	urn_part(a->kind, kind, sizeof(kind));
+	urn_part(a->programme_code[0] ? a->programme_code : a->record_id, local, sizeof(local));
+	snprintf(achievement_id, sizeof(achievement_id), "urn:oorkonde:achievement:%s:%s:%s", code,
+	         kind, local);
 	snprintf(description, sizeof(description), "%s %s awarded by %s (%s).", a->kind, a->title,
 	         inst->name, inst->country);
 	description[0] = (char)(description[0] - 'a' + 'A');
@@ -199,8 +231,8 @@ static int build(const struct depository_identity *id, const char *depository_na
 	if (a->credits_centi >= 0)
 		json_object_set_new(subject, "creditsEarned", credits_value(a->credits_centi));
 	if (a->grade[0]) {
-		snprintf(grading_id, sizeof(grading_id), "urn:oorkonde:grading:%s:%s", inst->code,
-		         a->grading_scheme);
+		urn_part(a->grading_scheme, local, sizeof(local));
+		snprintf(grading_id, sizeof(grading_id), "urn:oorkonde:grading:%s:%s", code, local);
 		json_object_set_new(achievement, "resultDescription",
 		                    json_pack("[{s:s, s:[s], s:s, s:s}]", "id", grading_id, "type",
 		                              "ResultDescription", "name", a->grading_scheme,

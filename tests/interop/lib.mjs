@@ -238,3 +238,54 @@ export function demoDepository({learners = 3, host} = {}) {
 }
 
 export {execFileSync};
+
+/**
+ * A data folder with one institution and learners whose data is tricky for JSON and JSON-LD
+ * (non-BMP names, quotes, record ids with spaces and '#', every kind of achievement, grades with
+ * spaces, fractional credits). Returns the same shape as demoDepository().
+ */
+export function trickyDepository({host} = {}) {
+  const dir = tmpdir();
+  const data = path.join(dir, 'data');
+  oorkondeOk(host ? ['init', '--host', host] : ['init'], {data});
+  oorkondeOk(['institution', 'add', '--code', '99XZ', '--name', 'Hogeschool "Ø" & Co 😀',
+    '--country', 'NO', '--erasmus', 'N OSLO99', '--schac', 'example.no'], {data});
+  const header = 'record_id,national_id,given_names,family_name,birth_date,kind,title,' +
+    'programme_code,eqf_level,credits,grade,grading_scheme,awarded_on,language\n';
+  const rows = [
+    'R 1 #a,123456782,𝔄nna Ωmega,"d\'Arc ""Jeanne""",2000-01-02,diploma,Vitnemål 😀,' +
+      'VG 3,4,,,,2019-06-20,nb',
+    'R-2,123456782,𝔄nna Ωmega,"d\'Arc ""Jeanne""",2000-01-02,degree,"Master, Ph.D. \\ /",' +
+      'M/120 x,7,120,cum laude,Latin honours (summa/magna),2023-07-01,en',
+    'R%3,123456782,𝔄nna Ωmega,"d\'Arc ""Jeanne""",2000-01-02,course,Ünïcödé <b>,,,7.25,' +
+      'B+,ECTS A-F,2021-01-01,',
+    'R?4,123456782,𝔄nna Ωmega,"d\'Arc ""Jeanne""",2000-01-02,module,Modul 1,MOD 1,,0.5,' +
+      '10,NL 1-10,2021-02-01,nl',
+    'R:5,123456782,𝔄nna Ωmega,"d\'Arc ""Jeanne""",2000-01-02,exam,Eksamen,,,,bestått,' +
+      'pass/fail,2021-03-01,no',
+  ];
+  const csv = path.join(dir, 'rows.csv');
+  fs.writeFileSync(csv, header + rows.join('\n') + '\n');
+  oorkondeOk(['import', csv, '--institution', '99XZ', '--strict'], {data});
+  const achievements = JSON.parse(
+    oorkondeOk(['achievements', '--national-id', '123456782', '--json'], {data}));
+  if(achievements.length !== rows.length) {
+    throw new Error(`expected ${rows.length} achievements, got ${achievements.length}`);
+  }
+  const did = oorkondeOk(['identity'], {data}).split('\n')[0].trim();
+  return {
+    dir, data, did, achievements,
+    issue(id, format = 'di') {
+      return oorkondeOk(['issue', id, '--format', format], {data});
+    },
+    cleanup() {
+      fs.rmSync(dir, {recursive: true, force: true});
+    }
+  };
+}
+
+/** The DID document `oorkonde identity` prints after the DID line. */
+export function identityDocument(data) {
+  const out = oorkondeOk(['identity'], {data});
+  return JSON.parse(out.slice(out.indexOf('\n') + 1));
+}
