@@ -937,6 +937,8 @@ def test_parallel_imports_two_institutions(binary, tmp_path, server_on):
     for t in threads:
         t.join(120)
     assert not errors, errors
+    for code in keys:
+        assert results[code].status == 200, (code, results[code])
     assert results["21AA"].json()["unchanged"] == PARALLEL_ROWS
     assert results["21BB"].json()["added"] == PARALLEL_ROWS
     with db_readonly(ok.data) as conn:
@@ -981,6 +983,7 @@ def test_sigterm_during_large_import(binary, tmp_path):
     finally:
         took = srv.stop()  # SIGTERM, exit 0, no sanitizer report
     t.join(30)
+    print(f"SIGTERM: server stopped in {took:.2f} s; client: {outcome}")
     assert took < 12, f"the server took {took:.1f} s to stop"
     with db_readonly(ok.data) as conn:
         n = conn.execute("SELECT count(*) FROM achievement").fetchone()[0]
