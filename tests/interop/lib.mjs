@@ -186,6 +186,10 @@ export function oorkonde(args, {data, input} = {}) {
   if(p.error) {
     throw p.error;
   }
+  // A sanitizer build's findings fail the test whatever the exit status.
+  if(/ERROR: (Address|Leak)Sanitizer|runtime error: |SUMMARY: \w+Sanitizer/.test(p.stderr)) {
+    throw new Error(`oorkonde ${args.join(' ')}: sanitizer report:\n${p.stderr}`);
+  }
   return {status: p.status, stdout: p.stdout, stderr: p.stderr};
 }
 
