@@ -829,6 +829,48 @@ def test_unknown_route_and_wrong_method(demo):
         assert sorted(r.headers["allow"].split(", ")) == sorted(allow.split(", ")), r.headers
 
 
+def test_hostile_inputs(demo):
+    srv = demo.srv
+    # A path parameter far longer than any id, odd characters, traversal.
+    for ident in ("a" * 3000, "%00", "..", "a%2Fb", "%C3%A9t%C3%A9", "a%20b"):
+        problem(srv.get("/v1/achievements/" + ident, key=demo.a), 404)
+    # Deep nesting stops at the parser's depth limit.
+    deep = b'{"verifiableCredential":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    problem(srv.post("/credentials/verify", deep, ctype="application/json"), 400, "invalid-json")
+    # A NUL byte inside a JSON string; invalid UTF-8.
+    problem(srv.post("/credentials/verify", b'{"verifiableCredential": "a\\u0000b"}',
+                     ctype="application/json"), 400)
+    problem(srv.post("/v1/results", b'[{"record_id": "\xff\xfe"}]', key=demo.a,
+                     ctype="application/json"), 400, "invalid-json")
+    r = srv.post("/v1/results", csv_text([make_row(record_id=unique("U-"),
+                                                   national_id=unique("NID"))]).encode()
+                 .replace(b"Anna", b"An\xffna"), key=demo.a, ctype="text/csv")
+    assert r.status in (200, 400), r
+    if r.status == 200:
+        assert r.json()["rejected"] == 1 and r.json()["added"] == 0, r
+    else:
+        problem(r, 400)
+    # PATCH bodies that are JSON but not an object.
+    a = demo.one()
+    for body in (b"[]", b"1", b"null"):
+        r = srv.request("PATCH", f"/v1/achievements/{a['id']}", body, key=demo.a,
+                        ctype="application/json")
+        assert r.status in (400, 422), r
+        problem(r, r.status)
+    # More rejected rows than the report lists: all counted, 1000 listed.
+    rows = [row(unique("E-"), unique("NID"), kind="thesis") for _ in range(1_200)]
+    rep = demo.register(demo.a, rows, query="?dry_run=true")
+    assert rep["rejected"] == 1_200 and len(rep["errors"]) == 1_000
+    assert rep["errors"][-1]["index"] == 999
+    # CRLF line ends and a byte-order mark in a CSV body.
+    nid = unique("NID")
+    text = csv_text([make_row(record_id=unique("B-"), national_id=nid)], newline="\r\n",
+                    bom=True)
+    rep = srv.post("/v1/results", text, key=demo.a, ctype="text/csv").json()
+    assert rep["added"] == 1 and rep["rejected"] == 0, rep
+    assert srv.get("/healthz").status == 200
+
+
 @pytest.mark.xfail(strict=True, reason="libmicrohttpd answers headers over its 64 KiB memory "
                    "limit itself: 431 with an HTML body, not problem+json, and no access-log line")
 def test_oversized_headers_are_a_problem(demo):
