@@ -140,3 +140,31 @@ describe('credentials signed by @digitalbazaar/vc verify with oorkonde', () => {
     assert.equal((await dbVerifyProof(signed)).verified, false);
   });
 });
+
+// A proof without "@context" is where the two verifiers read the cryptosuite spec differently:
+// oorkonde (like the spec's Proof Configuration step, run when verifying) adds the document's
+// @context to the proof configuration it hashes; Digital Bazaar hashes the proof as it is. Both
+// emit proof.@context when signing, so this never arises between them; recorded here so that a
+// change on either side is noticed.
+describe('a proof without @context (spec ambiguity, recorded)', () => {
+  test('each verifier accepts its own reading and rejects the other', async () => {
+    const identity = await didKeyIdentity(Buffer.alloc(32, 0x21));
+    const doc = {
+      '@context': [VC_V2], type: ['VerifiableCredential'], issuer: identity.did,
+      credentialSubject: {id: 'did:example:x'}
+    };
+    // Hashed with the document's @context in the configuration, then emitted without it.
+    const withCtx = jcsProof(doc, identity);
+    delete withCtx['@context'];
+    const a = {...doc, proof: withCtx};
+    // Hashed and emitted without @context.
+    const noCtx = jcsProof(doc, identity, {proofContext: false});
+    const b = {...doc, proof: noCtx};
+    assert.equal(noCtx['@context'], undefined);
+
+    assert.equal(oorkondeVerify(a).status, 0);
+    assert.equal((await dbVerifyProof(a)).verified, false);
+    assert.equal(oorkondeVerify(b).status, 1);
+    assert.equal((await dbVerifyProof(b)).verified, true);
+  });
+});

@@ -154,15 +154,16 @@ const sha256 = s => crypto.createHash('sha256').update(s, 'utf8').digest();
 
 /**
  * eddsa-jcs-2022 over an explicit canonicalization function `canon` (default `canonicalize`):
- * returns the proof object. A wrong `canon` gives a proof over different bytes.
+ * returns the proof object. A wrong `canon` gives a proof over different bytes; proofContext false
+ * leaves the document's @context out of the proof configuration (and the proof).
  */
-export function jcsProof(doc, identity, {created = '2024-01-01T00:00:00Z', canon = canonicalize}
-  = {}) {
+export function jcsProof(doc, identity, {created = '2024-01-01T00:00:00Z', canon = canonicalize,
+  proofContext = true} = {}) {
   const config = {
     type: 'DataIntegrityProof', cryptosuite: 'eddsa-jcs-2022', created,
     verificationMethod: identity.vm, proofPurpose: 'assertionMethod'
   };
-  if(doc['@context']) {
+  if(doc['@context'] && proofContext) {
     config['@context'] = doc['@context'];
   }
   const hash = Buffer.concat([sha256(canon(config)), sha256(canon(doc))]);
