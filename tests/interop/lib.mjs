@@ -144,7 +144,7 @@ export function base58btc(bytes) {
   return out;
 }
 
-function privateKeyFromSeed(seed) {
+export function privateKeyFromSeed(seed) {
   // PKCS#8 for Ed25519: a fixed 16-byte prefix, then the 32-byte seed.
   const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
   return crypto.createPrivateKey({key: der, format: 'der', type: 'pkcs8'});
