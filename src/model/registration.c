@@ -108,17 +108,22 @@ void model_today(char out[11])
 		memcpy(out, "1970-01-01", 11);
 }
 
-/* Copies trimmed text after checking UTF-8, control characters and the cap. */
+/* Copies trimmed text after checking UTF-8, control characters and the cap (in characters). */
 static int set_text(char *dst, size_t cap, const char *field, const char *v, size_t n,
                     struct ok_error *err)
 {
-	size_t i;
+	size_t i, chars = 0;
 
-	if (n > cap)
-		return ok_fail_field(err, OK_EINPUT, field, "%s is longer than %zu bytes", field,
-		                     cap);
-	if (!utf8_valid(v, n))
-		return ok_fail_field(err, OK_EINPUT, field, "%s is not valid UTF-8", field);
+	if (n > 4 * cap || !utf8_valid(v, n))
+		return ok_fail_field(err, OK_EINPUT, field,
+		                     n > 4 * cap ? "%s is longer than %zu characters"
+		                                 : "%s is not valid UTF-8",
+		                     field, cap);
+	for (i = 0; i < n; i++)
+		chars += ((unsigned char)v[i] & 0xC0) != 0x80;
+	if (chars > cap)
+		return ok_fail_field(err, OK_EINPUT, field, "%s is longer than %zu characters",
+		                     field, cap);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)v[i];
 		/* C0 controls, DEL, and C1 controls (U+0080-U+009F, 0xC2 0x80-0x9F in UTF-8). */

@@ -60,6 +60,7 @@ const char *achievement_kind_name(enum achievement_kind kind);
 /* Returns 0 and sets *kind, or OK_EINPUT for an unknown name. */
 int achievement_kind_parse(const char *name, enum achievement_kind *kind);
 
+/* Limits are in characters (Unicode code points); a field holds up to four bytes each. */
 #define REG_ID_MAX          64
 #define REG_NATIONAL_ID_MAX 32
 #define REG_NAME_MAX        200
@@ -67,23 +68,24 @@ int achievement_kind_parse(const char *name, enum achievement_kind *kind);
 #define REG_CODE_MAX        32
 #define REG_GRADE_MAX       16
 #define REG_SCHEME_MAX      64
+#define REG_BYTES(chars)    (4 * (chars) + 1)
 
 struct learner_data {
 	char national_id[REG_NATIONAL_ID_MAX + 1];
-	char given_names[REG_NAME_MAX + 1];
-	char family_name[REG_NAME_MAX + 1];
+	char given_names[REG_BYTES(REG_NAME_MAX)];
+	char family_name[REG_BYTES(REG_NAME_MAX)];
 	char birth_date[11];
 };
 
 struct achievement_data {
-	char record_id[REG_ID_MAX + 1];
+	char record_id[REG_BYTES(REG_ID_MAX)];
 	enum achievement_kind kind;
-	char title[REG_TITLE_MAX + 1];
-	char programme_code[REG_CODE_MAX + 1];
+	char title[REG_BYTES(REG_TITLE_MAX)];
+	char programme_code[REG_BYTES(REG_CODE_MAX)];
 	int eqf_level;      /* 1..8, 0 = not given */
 	long credits_centi; /* hundredths of ECTS, -1 = not given */
-	char grade[REG_GRADE_MAX + 1];
-	char grading_scheme[REG_SCHEME_MAX + 1];
+	char grade[REG_BYTES(REG_GRADE_MAX)];
+	char grading_scheme[REG_BYTES(REG_SCHEME_MAX)];
 	char awarded_on[11];
 	char language[3];
 };

@@ -31,6 +31,10 @@ struct depository {
 	unsigned char issuer_pk[32];   /* its Ed25519 public key, derived once at open */
 	uint32_t issuer_key_id;
 	char host[DEPOSITORY_HOST_MAX + 1]; /* "" when the identity is did:key */
+	/* Where the depository is reached, for URLs in credentials (status lists): config
+	 * "base_url", else https://HOST (http:// for loopback hosts), else http://127.0.0.1:8080.
+	 */
+	char base_url[DEPOSITORY_HOST_MAX + 16];
 	char name[DEPOSITORY_NAME_MAX + 1];
 };
 
@@ -49,7 +53,12 @@ int depository_audit(struct depository *d, const char *actor, const char *action
                      const char *subject, const char *purpose, const char *detail,
                      bool own_transaction, struct ok_error *err);
 
-/* A fresh random record id: 24 lower-case hex characters. */
+/*
+ * A fresh record id: 24 lower-case hex characters, the creation time in milliseconds (48 bits)
+ * then 48 random bits. depository_id_from takes the random bits from the caller (who may draw
+ * them in bulk).
+ */
 void depository_new_id(char out[25]);
+void depository_id_from(const unsigned char random[6], char out[25]);
 
 #endif

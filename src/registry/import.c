@@ -2,14 +2,16 @@
 #include "registry/import.h"
 
 #include "registry/achievement.h"
+#include "registry/status.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_BATCH_ROWS  10000
-#define LEARNER_CACHE_SLOTS 8192 /* direct-mapped; a power of two */
+#define LEARNER_CACHE_SLOTS 65536 /* direct-mapped; a power of two */
 #define PROGRESS_EVERY      2048
 
 struct learner_cache_slot {
@@ -17,6 +19,7 @@ struct learner_cache_slot {
 	unsigned char digest[SEAL_DIGEST_BYTES];
 	char id[STORE_ID_MAX + 1];
 	bool used;
+	size_t line; /* the row of this import that wrote the learner, 0 when none did */
 };
 
 struct importer {
@@ -35,7 +38,31 @@ struct importer {
 	size_t touched_count;
 	struct learner_cache_slot *cache;
 	struct store_learner scratch; /* sealed fields of the learner being written */
+	struct status_allocator slots;
+	size_t line; /* the current row's line (CSV) or position (JSON), for conflicts */
+	const struct csv_row *row;  /* the current CSV row, NULL for other input */
+	unsigned char random[4096]; /* drawn in bulk: one system call per 4 KiB, not per id */
+	size_t random_used;
 };
+
+/* Random bytes from the importer's pool. */
+static void take_random(struct importer *imp, unsigned char *out, size_t n)
+{
+	if (imp->random_used + n > sizeof(imp->random)) {
+		randombytes_buf(imp->random, sizeof(imp->random));
+		imp->random_used = 0;
+	}
+	memcpy(out, imp->random + imp->random_used, n);
+	imp->random_used += n;
+}
+
+static void new_id(struct importer *imp, char out[25])
+{
+	unsigned char r[6];
+
+	take_random(imp, r, sizeof(r));
+	depository_id_from(r, out);
+}
 
 static void reset_batch(struct importer *imp)
 {
@@ -76,6 +103,7 @@ int importer_begin(struct importer **out, struct depository *d, const struct imp
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
 	}
 	store_learner_init(&imp->scratch);
+	imp->random_used = sizeof(imp->random);
 	model_today(imp->today);
 	*out = imp;
 	return 0;
@@ -115,7 +143,9 @@ static int commit_batch(struct importer *imp, struct ok_error *err)
 
 	if (!imp->in_transaction)
 		return 0;
-	rc = audit_batch(imp, err);
+	rc = status_alloc_end(imp->d, &imp->slots, err);
+	if (!rc)
+		rc = audit_batch(imp, err);
 	if (!rc)
 		rc = store_commit(imp->d->store, err);
 	if (rc)
@@ -134,6 +164,9 @@ static int ensure_transaction(struct importer *imp, struct ok_error *err)
 	rc = store_begin(imp->d->store, err);
 	if (!rc)
 		imp->in_transaction = true;
+	/* Read inside the transaction: another writer may have opened a list since. */
+	if (!rc)
+		rc = status_alloc_begin(imp->d, &imp->slots, err);
 	return rc;
 }
 
@@ -198,16 +231,24 @@ static int resolve_learner(struct importer *imp, const struct learner_data *l,
 	h = ((size_t)idx[0] | (size_t)idx[1] << 8 | (size_t)idx[2] << 16) &
 	    (LEARNER_CACHE_SLOTS - 1);
 	slot = &imp->cache[h];
-	if (slot->used && memcmp(slot->nid_index, idx, SEAL_INDEX_BYTES) == 0 &&
-	    memcmp(slot->digest, digest, SEAL_DIGEST_BYTES) == 0) {
-		memcpy(id_out, slot->id, sizeof(slot->id));
-		return 0;
+	if (slot->used && memcmp(slot->nid_index, idx, SEAL_INDEX_BYTES) == 0) {
+		if (memcmp(slot->digest, digest, SEAL_DIGEST_BYTES) == 0) {
+			memcpy(id_out, slot->id, sizeof(slot->id));
+			return 0;
+		}
+		/* Within one import a learner's rows must agree; otherwise each re-run would
+		 * flip the stored names between them. */
+		if (slot->line)
+			return ok_fail_field(err, OK_EINPUT, "national_id",
+			                     "the national id is the same as on %s %zu, but the "
+			                     "names or birth date differ",
+			                     imp->row ? "line" : "result", slot->line);
 	}
 
 	store_learner_init(&found);
 	rc = imp->d->store->ops->learner_find(imp->d->store, idx, &found, err);
 	if (rc == OK_ENOTFOUND) {
-		depository_new_id(id_out);
+		new_id(imp, id_out);
 		rc = write_learner(imp, l, id_out, idx, digest, false, 0, err);
 		if (!rc) {
 			*changed = true;
@@ -228,6 +269,7 @@ static int resolve_learner(struct importer *imp, const struct learner_data *l,
 	memcpy(slot->nid_index, idx, SEAL_INDEX_BYTES);
 	memcpy(slot->digest, digest, SEAL_DIGEST_BYTES);
 	memcpy(slot->id, id_out, sizeof(slot->id));
+	slot->line = imp->line;
 	return 0;
 }
 
@@ -266,9 +308,10 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 	rc = imp->d->store->ops->achievement_find(imp->d->store, imp->o.institution,
 	                                          r->achievement.record_id, &cur, err);
 	if (rc == OK_ENOTFOUND) {
-		depository_new_id(next.id);
+		new_id(imp, next.id);
 		snprintf(next.status, sizeof(next.status), "active");
-		next.status_index = -1;
+		if ((rc = status_alloc_take(imp->d, &imp->slots, &next, err)))
+			return rc;
 		next.version = 1;
 		next.created_ms = next.updated_ms;
 		rc = imp->d->store->ops->achievement_put(imp->d->store, &next, false, NULL, NULL,
@@ -283,6 +326,7 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 		memcpy(next.id, cur.id, sizeof(next.id));
 		memcpy(next.status, cur.status, sizeof(next.status));
 		next.status_index = cur.status_index;
+		next.status_list = cur.status_list;
 		next.version = cur.version + 1;
 		next.created_ms = cur.created_ms;
 		rc = imp->d->store->ops->achievement_put(imp->d->store, &next, true, imp->o.actor,
@@ -306,34 +350,63 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 
 static int after_row(struct importer *imp, struct ok_error *err)
 {
+	int rc;
+
 	imp->rows_in_batch++;
 	if (imp->o.on_progress && imp->report.read % PROGRESS_EVERY == 0)
 		imp->o.on_progress(imp->o.ctx, &imp->report, imp->bytes);
-	if (!imp->single_transaction && imp->rows_in_batch >= imp->batch_rows)
+	if (imp->rows_in_batch < imp->batch_rows)
+		return 0;
+	if (!imp->single_transaction)
 		return commit_batch(imp, err);
-	return 0;
+	/* One transaction for the whole input: write this batch's audit events now. */
+	rc = audit_batch(imp, err);
+	reset_batch(imp);
+	return rc;
 }
 
-int importer_add(struct importer *imp, const struct registration *r, struct ok_error *err)
+static void count_rejection(struct importer *imp, const struct csv_row *row,
+                            const struct ok_error *e)
 {
-	int rc;
-
-	imp->report.read++;
-	if ((rc = ensure_transaction(imp, err)) || (rc = write_row(imp, r, err)))
-		return rc;
-	return after_row(imp, err);
-}
-
-void importer_reject(struct importer *imp, const struct csv_row *row, const struct ok_error *e)
-{
-	imp->report.read++;
 	imp->report.rejected++;
 	imp->batch_rejected++;
 	if (imp->o.on_reject)
 		imp->o.on_reject(imp->o.ctx, row, e);
+}
+
+int importer_add(struct importer *imp, const struct registration *r, struct ok_error *err)
+{
+	struct ok_error row_err;
+	int rc;
+
+	imp->report.read++;
+	if ((rc = ensure_transaction(imp, err)))
+		return rc;
+	ok_error_clear(&row_err);
+	rc = write_row(imp, r, &row_err);
+	if (rc == OK_EINPUT) {
+		/* A row that conflicts with an earlier one: rejected, nothing of it written. */
+		ok_error_locate(&row_err, NULL, imp->line);
+		count_rejection(imp, imp->row, &row_err);
+	} else if (rc) {
+		if (err)
+			*err = row_err;
+		return rc;
+	}
+	return after_row(imp, err);
+}
+
+int importer_reject(struct importer *imp, const struct csv_row *row, const struct ok_error *e,
+                    struct ok_error *err)
+{
+	int rc;
+
+	imp->report.read++;
+	count_rejection(imp, row, e);
 	/* A rejection still counts towards the batch, so audit counts stay per batch. */
-	if (ensure_transaction(imp, NULL) == 0)
-		after_row(imp, NULL);
+	if ((rc = ensure_transaction(imp, err)))
+		return rc;
+	return after_row(imp, err);
 }
 
 static void free_importer(struct importer *imp)
@@ -403,7 +476,8 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 		if (rc == 0)
 			break;
 		if (rc == OK_EINPUT) { /* a bad record; the reader has moved past it */
-			importer_reject(imp, NULL, &row_err);
+			if ((rc = importer_reject(imp, NULL, &row_err, err)))
+				goto out;
 			continue;
 		}
 		if (rc < 0) {
@@ -420,10 +494,14 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 			rc = model_registration_check(&reg, imp->today, &row_err);
 		if (rc < 0) {
 			ok_error_locate(&row_err, name, row.line);
-			importer_reject(imp, &row, &row_err);
+			if ((rc = importer_reject(imp, &row, &row_err, err)))
+				goto out;
 			continue;
 		}
+		imp->line = row.line;
+		imp->row = &row;
 		rc = importer_add(imp, &reg, err);
+		imp->row = NULL;
 		if (rc) {
 			ok_error_locate(err, name, row.line);
 			goto out;
@@ -503,9 +581,13 @@ int registry_import_json(struct depository *d, const struct import_options *o,
 		ok_error_clear(&row_err);
 		if (registration_from_json(json_array_get(rows, i), &reg, imp->today, &row_err)) {
 			row_err.line = i + 1;
-			importer_reject(imp, NULL, &row_err);
+			if ((rc = importer_reject(imp, NULL, &row_err, err))) {
+				importer_abort(imp, report);
+				return rc;
+			}
 			continue;
 		}
+		imp->line = i + 1;
 		rc = importer_add(imp, &reg, err);
 		if (rc) {
 			importer_abort(imp, report);

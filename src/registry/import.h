@@ -52,8 +52,10 @@ int importer_begin(struct importer **out, struct depository *d, const struct imp
  */
 int importer_add(struct importer *imp, const struct registration *r, struct ok_error *err);
 
-/* Counts a row the caller found invalid and reports it through on_reject. */
-void importer_reject(struct importer *imp, const struct csv_row *row, const struct ok_error *e);
+/* Counts a row the caller found invalid and reports it through on_reject; non-zero only when
+ * the import must stop (a batch could not be committed). */
+int importer_reject(struct importer *imp, const struct csv_row *row, const struct ok_error *e,
+                    struct ok_error *err);
 
 /* Commits (or, for a dry run or a failed strict import, rolls back) and frees imp. */
 int importer_finish(struct importer *imp, struct import_report *report, struct ok_error *err);

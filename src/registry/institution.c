@@ -38,6 +38,16 @@ static bool is_code(const char *s, size_t min, size_t max)
 	return true;
 }
 
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7F ||
+		    ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] >= 0x80 &&
+		     (unsigned char)s[1] <= 0x9F))
+			return true;
+	return false;
+}
+
 static int validate(const struct institution_input *in, struct ok_error *err)
 {
 	size_t n;
@@ -47,9 +57,10 @@ static int validate(const struct institution_input *in, struct ok_error *err)
 		return ok_fail_field(err, OK_EINPUT, "code",
 		                     "code must be 2-32 letters, digits or '-' (e.g. 21PB)");
 	n = in->name ? strlen(in->name) : 0;
-	if (n == 0 || n > 200 || !utf8_valid(in->name, n))
+	if (n == 0 || n > 200 || !utf8_valid(in->name, n) || has_control(in->name))
 		return ok_fail_field(err, OK_EINPUT, "name",
-		                     "name must be 1-200 characters of UTF-8 text");
+		                     "name must be 1-200 characters of UTF-8 text, without "
+		                     "control characters");
 	if (!in->country || !registry_country_valid(in->country))
 		return ok_fail_field(err, OK_EINPUT, "country",
 		                     "country must be an ISO 3166-1 alpha-2 code in capitals, "

@@ -63,6 +63,11 @@ int registry_learner_read(struct depository *d, const char *national_id, const c
 	unsigned char idx[SEAL_INDEX_BYTES];
 	int rc;
 
+	char wanted[STORE_ID_MAX + 1];
+
+	/* learner_id may point into out (a re-read of a view): keep it before clearing out. */
+	snprintf(wanted, sizeof(wanted), "%s", learner_id ? learner_id : "");
+	learner_id = wanted;
 	memset(out, 0, sizeof(*out));
 	store_learner_init(&l);
 	if (national_id) {

@@ -43,6 +43,19 @@ static const char *const sqlite_migrations[] = {
         "CREATE TABLE trusted_issuer ("
         "  did TEXT PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,"
         "  source TEXT NOT NULL, status TEXT NOT NULL, since_ms INTEGER NOT NULL);",
+        /* 3: Bitstring Status Lists: each achievement owns one slot (list, index) for life */
+        "ALTER TABLE achievement ADD COLUMN status_list INTEGER NOT NULL DEFAULT 0;"
+        "CREATE UNIQUE INDEX achievement_status_slot ON achievement (status_list, status_index)"
+        "  WHERE status_index >= 0;"
+        "CREATE INDEX achievement_status_changed ON achievement (status_list, status)"
+        "  WHERE status <> 'active';"
+        "CREATE TABLE status_list ("
+        "  n INTEGER PRIMARY KEY, size INTEGER NOT NULL, used INTEGER NOT NULL,"
+        "  version INTEGER NOT NULL);"
+        "CREATE TABLE status_list_credential ("
+        "  purpose TEXT NOT NULL, n INTEGER NOT NULL, version INTEGER NOT NULL,"
+        "  etag TEXT NOT NULL, body BLOB NOT NULL, signed_ms INTEGER NOT NULL,"
+        "  PRIMARY KEY (purpose, n));",
 };
 
 #endif

@@ -61,23 +61,34 @@ struct store_achievement {
 	char id[STORE_ID_MAX + 1];
 	char learner_id[STORE_ID_MAX + 1];
 	char institution[33];
-	char record_id[65];
+	char record_id[257];
 	char kind[16];
-	char title[301];
-	char programme_code[33];
+	char title[1201];
+	char programme_code[129];
 	int eqf_level;      /* 0 = none */
 	long credits_centi; /* -1 = none */
-	char grade[17];
-	char grading_scheme[65];
+	char grade[65];
+	char grading_scheme[257];
 	char awarded_on[11];
 	char language[3];
 	char status[16];      /* active, suspended, revoked */
-	int64_t status_index; /* -1 until assigned */
+	int64_t status_list;  /* the status list the slot is in (0 until assigned) */
+	int64_t status_index; /* the slot in that list, -1 until assigned */
 	unsigned char digest[STORE_HASH_BYTES];
 	int version;
 	int64_t created_ms;
 	int64_t updated_ms;
 };
+
+/* A Bitstring Status List: version grows whenever a bit in it changes. */
+struct store_status_list {
+	int64_t n;
+	int64_t size; /* entries (bits) */
+	int64_t used; /* slots given out */
+	int64_t version;
+};
+
+#define STORE_ETAG_MAX 72
 
 /* An issuer on the trust list: added locally (source "local") or from a network list. */
 struct store_trusted_issuer {
@@ -96,6 +107,7 @@ typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a
 typedef int (*store_institution_fn)(void *ctx, const struct store_institution *i);
 typedef int (*store_audit_fn)(void *ctx, const struct audit_event *e);
 typedef int (*store_trust_fn)(void *ctx, const struct store_trusted_issuer *t);
+typedef int (*store_index_fn)(void *ctx, int64_t index);
 
 struct store_ops {
 	const char *name;
@@ -143,6 +155,26 @@ struct store_ops {
 	int (*audit_insert)(struct store *s, const struct audit_event *e, struct ok_error *err);
 	int (*audit_list)(struct store *s, int64_t after_seq, store_audit_fn fn, void *ctx,
 	                  struct ok_error *err);
+
+	/* Status lists: the newest list (OK_ENOTFOUND when none), one by number, a new one, and
+	 * counters (used_delta slots given out, version_delta when bits changed). */
+	int (*status_list_current)(struct store *s, struct store_status_list *out,
+	                           struct ok_error *err);
+	int (*status_list_get)(struct store *s, int64_t n, struct store_status_list *out,
+	                       struct ok_error *err);
+	int (*status_list_add)(struct store *s, int64_t n, int64_t size, struct ok_error *err);
+	int (*status_list_bump)(struct store *s, int64_t n, int64_t used_delta,
+	                        int64_t version_delta, struct ok_error *err);
+	/* Calls fn with the index of every achievement of list n whose status is status. */
+	int (*status_list_bits)(struct store *s, int64_t n, const char *status, store_index_fn fn,
+	                        void *ctx, struct ok_error *err);
+	int (*achievement_by_slot)(struct store *s, int64_t list, int64_t index,
+	                           struct store_achievement *out, struct ok_error *err);
+	/* The signed list credential last made for (purpose, n), kept until a bit changes. */
+	int (*status_cache_get)(struct store *s, const char *purpose, int64_t n, int64_t *version,
+	                        char etag[STORE_ETAG_MAX], struct buf *body, struct ok_error *err);
+	int (*status_cache_put)(struct store *s, const char *purpose, int64_t n, int64_t version,
+	                        const char *etag, const struct buf *body, struct ok_error *err);
 
 	/* Insert or replace by DID. */
 	int (*trust_put)(struct store *s, const struct store_trusted_issuer *t,

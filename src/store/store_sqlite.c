@@ -13,7 +13,7 @@
 #define ACHIEVEMENT_COLS                                                                     \
 	"id, learner_id, institution, record_id, kind, title, programme_code, eqf_level, "   \
 	"credits_centi, grade, grading_scheme, awarded_on, language, status, status_index, " \
-	"digest, version, created_ms, updated_ms"
+	"digest, version, created_ms, updated_ms, status_list"
 
 enum stmt_id {
 	ST_META_GET,
@@ -37,6 +37,14 @@ enum stmt_id {
 	ST_AUDIT_HEAD,
 	ST_AUDIT_INSERT,
 	ST_AUDIT_LIST,
+	ST_STATUS_CURRENT,
+	ST_STATUS_ADD,
+	ST_STATUS_BUMP,
+	ST_STATUS_GET,
+	ST_STATUS_BITS,
+	ST_STATUS_SLOT,
+	ST_STATUS_CACHE_GET,
+	ST_STATUS_CACHE_PUT,
 	ST_TRUST_PUT,
 	ST_TRUST_GET,
 	ST_TRUST_REMOVE,
@@ -72,11 +80,12 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " FROM achievement WHERE institution = ? AND record_id = ?",
         [ST_ACH_GET] = "SELECT " ACHIEVEMENT_COLS " FROM achievement WHERE id = ?",
         [ST_ACH_INSERT] = "INSERT INTO achievement (" ACHIEVEMENT_COLS ") "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [ST_ACH_UPDATE] = "UPDATE achievement SET learner_id = ?2, kind = ?5, title = ?6, "
                           "programme_code = ?7, eqf_level = ?8, credits_centi = ?9, grade = ?10, "
                           "grading_scheme = ?11, awarded_on = ?12, language = ?13, status = ?14, "
-                          "status_index = ?15, digest = ?16, version = ?17, updated_ms = ?19 "
+                          "status_index = ?15, digest = ?16, version = ?17, updated_ms = ?19, "
+                          "status_list = ?20 "
                           "WHERE id = ?1",
         [ST_ACH_HISTORY] =
                 "INSERT INTO achievement_history SELECT id, version, learner_id, kind, "
@@ -90,6 +99,24 @@ static const char *const stmt_sql[ST_COUNT] = {
                             "detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [ST_AUDIT_LIST] = "SELECT seq, at_ms, actor, action, subject, purpose, detail, prev_hash, "
                           "hash FROM audit_event WHERE seq > ? ORDER BY seq",
+        [ST_STATUS_CURRENT] =
+                "SELECT n, size, used, version FROM status_list ORDER BY n DESC LIMIT 1",
+        [ST_STATUS_ADD] = "INSERT INTO status_list (n, size, used, version) VALUES (?, ?, 0, 1)",
+        [ST_STATUS_BUMP] = "UPDATE status_list SET used = used + ?2, version = version + ?3 "
+                           "WHERE n = ?1",
+        [ST_STATUS_GET] = "SELECT n, size, used, version FROM status_list WHERE n = ?",
+        [ST_STATUS_BITS] =
+                "SELECT status_index FROM achievement WHERE status_list = ? AND status = ? "
+                "AND status <> 'active'",
+        [ST_STATUS_SLOT] = "SELECT " ACHIEVEMENT_COLS " FROM achievement WHERE status_list = ? AND "
+                                                      "status_index = ? AND status_index >= 0",
+        [ST_STATUS_CACHE_GET] = "SELECT version, etag, body FROM status_list_credential "
+                                "WHERE purpose = ? AND n = ?",
+        [ST_STATUS_CACHE_PUT] =
+                "INSERT INTO status_list_credential (purpose, n, version, etag, body, signed_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (purpose, n) DO UPDATE SET "
+                "version = excluded.version, etag = excluded.etag, body = excluded.body, "
+                "signed_ms = excluded.signed_ms",
         [ST_TRUST_PUT] =
                 "INSERT INTO trusted_issuer (did, name, country, source, status, since_ms) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (did) DO UPDATE SET "
@@ -490,6 +517,7 @@ static void read_achievement(sqlite3_stmt *st, struct store_achievement *a)
 	a->version = sqlite3_column_int(st, 16);
 	a->created_ms = sqlite3_column_int64(st, 17);
 	a->updated_ms = sqlite3_column_int64(st, 18);
+	a->status_list = sqlite3_column_int64(st, 19);
 }
 
 static int achievement_query(struct store_sqlite *s, sqlite3_stmt *st,
@@ -564,6 +592,7 @@ static int sqlite_achievement_put(struct store *base, const struct store_achieve
 	sqlite3_bind_int(st, 17, a->version);
 	sqlite3_bind_int64(st, 18, a->created_ms);
 	sqlite3_bind_int64(st, 19, a->updated_ms);
+	sqlite3_bind_int64(st, 20, a->status_list);
 	return exec_step(s, st, update ? "update achievement" : "add achievement", err);
 }
 
@@ -672,6 +701,135 @@ static int sqlite_audit_list(struct store *base, int64_t after_seq, store_audit_
 	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "list audit events", err);
 }
 
+/* Status lists */
+
+static void read_status_list(sqlite3_stmt *st, struct store_status_list *l)
+{
+	l->n = sqlite3_column_int64(st, 0);
+	l->size = sqlite3_column_int64(st, 1);
+	l->used = sqlite3_column_int64(st, 2);
+	l->version = sqlite3_column_int64(st, 3);
+}
+
+static int sqlite_status_list_current(struct store *base, struct store_status_list *out,
+                                      struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_STATUS_CURRENT);
+	int rc = step_one(s, st, "read status lists", err);
+
+	if (rc)
+		return rc;
+	read_status_list(st, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int sqlite_status_list_get(struct store *base, int64_t n, struct store_status_list *out,
+                                  struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_STATUS_GET);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, n);
+	rc = step_one(s, st, "read status list", err);
+	if (rc)
+		return rc;
+	read_status_list(st, out);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int sqlite_status_list_add(struct store *base, int64_t n, int64_t size, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_STATUS_ADD);
+
+	sqlite3_bind_int64(st, 1, n);
+	sqlite3_bind_int64(st, 2, size);
+	return exec_step(s, st, "add status list", err);
+}
+
+static int sqlite_status_list_bump(struct store *base, int64_t n, int64_t used_delta,
+                                   int64_t version_delta, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_STATUS_BUMP);
+
+	sqlite3_bind_int64(st, 1, n);
+	sqlite3_bind_int64(st, 2, used_delta);
+	sqlite3_bind_int64(st, 3, version_delta);
+	return exec_step(s, st, "update status list", err);
+}
+
+static int sqlite_status_list_bits(struct store *base, int64_t n, const char *status,
+                                   store_index_fn fn, void *ctx, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_STATUS_BITS);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, n);
+	bind_text(st, 2, status);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = fn(ctx, sqlite3_column_int64(st, 0));
+		if (rc) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "read status list", err);
+}
+
+static int sqlite_achievement_by_slot(struct store *base, int64_t list, int64_t index,
+                                      struct store_achievement *out, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_STATUS_SLOT);
+
+	sqlite3_bind_int64(st, 1, list);
+	sqlite3_bind_int64(st, 2, index);
+	return achievement_query(s, st, out, err);
+}
+
+static int sqlite_status_cache_get(struct store *base, const char *purpose, int64_t n,
+                                   int64_t *version, char etag[STORE_ETAG_MAX], struct buf *body,
+                                   struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_STATUS_CACHE_GET);
+	int rc;
+
+	bind_text(st, 1, purpose);
+	sqlite3_bind_int64(st, 2, n);
+	rc = step_one(s, st, "read signed status list", err);
+	if (rc)
+		return rc;
+	*version = sqlite3_column_int64(st, 0);
+	col_text(st, 1, etag, STORE_ETAG_MAX);
+	rc = col_buf(st, 2, body);
+	sqlite3_reset(st);
+	return rc ? ok_fail(err, rc, "read signed status list: %s", ok_strerror(rc)) : 0;
+}
+
+static int sqlite_status_cache_put(struct store *base, const char *purpose, int64_t n,
+                                   int64_t version, const char *etag, const struct buf *body,
+                                   struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_STATUS_CACHE_PUT);
+
+	bind_text(st, 1, purpose);
+	sqlite3_bind_int64(st, 2, n);
+	sqlite3_bind_int64(st, 3, version);
+	bind_text(st, 4, etag);
+	bind_blob(st, 5, body->data, body->len);
+	sqlite3_bind_int64(st, 6, audit_now_ms());
+	return exec_step(s, st, "store signed status list", err);
+}
+
 /* Trust list */
 
 static void read_trusted(sqlite3_stmt *st, struct store_trusted_issuer *t)
@@ -771,6 +929,14 @@ static const struct store_ops sqlite_ops = {
         .audit_head = sqlite_audit_head,
         .audit_insert = sqlite_audit_insert,
         .audit_list = sqlite_audit_list,
+        .status_list_current = sqlite_status_list_current,
+        .status_list_get = sqlite_status_list_get,
+        .status_list_add = sqlite_status_list_add,
+        .status_list_bump = sqlite_status_list_bump,
+        .status_list_bits = sqlite_status_list_bits,
+        .achievement_by_slot = sqlite_achievement_by_slot,
+        .status_cache_get = sqlite_status_cache_get,
+        .status_cache_put = sqlite_status_cache_put,
         .trust_put = sqlite_trust_put,
         .trust_get = sqlite_trust_get,
         .trust_remove = sqlite_trust_remove,

@@ -192,11 +192,11 @@ static void national_id_holds_only_letters_and_digits(void **state)
 
 /* given_names, family_name, and the other text columns */
 
-static void names_are_capped_at_200_bytes(void **state)
+static void names_are_capped_at_200_characters(void **state)
 {
 	struct registration r;
 	char *a200 = repeat("a", 200), *a201 = repeat("a", 201);
-	char *e200 = repeat("\xc3\xa9", 100), *e201 = repeat("\xc3\xa9", 101);
+	char *e200 = repeat("\xc3\xa9", 200), *e201 = repeat("\xc3\xa9", 201);
 
 	(void)state;
 	accepts(&r, REG_GIVEN_NAMES, a200);
@@ -762,7 +762,7 @@ int main(void)
 	        cmocka_unit_test(national_id_is_normalised),
 	        cmocka_unit_test(national_id_length_counts_letters_and_digits),
 	        cmocka_unit_test(national_id_holds_only_letters_and_digits),
-	        cmocka_unit_test(names_are_capped_at_200_bytes),
+	        cmocka_unit_test(names_are_capped_at_200_characters),
 	        cmocka_unit_test(names_keep_non_ascii_letters),
 	        cmocka_unit_test(text_must_be_valid_utf8),
 	        cmocka_unit_test(text_must_hold_no_control_characters),

@@ -1,0 +1,365 @@
+/* Status lists: slots, status changes, signed list credentials (see status.h). */
+#include "registry/status.h"
+
+#include "registry/achievement.h"
+#include "registry/credential.h"
+#include "vc/multibase.h"
+#include "vc/proof.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+int status_alloc_begin(struct depository *d, struct status_allocator *a, struct ok_error *err)
+{
+	int rc = d->store->ops->status_list_current(d->store, &a->current, err);
+
+	a->given = 0;
+	a->random_used = sizeof(a->random) / sizeof(a->random[0]);
+	if (rc == OK_ENOTFOUND) {
+		rc = d->store->ops->status_list_add(d->store, 1, STATUS_LIST_SIZE, err);
+		if (!rc)
+			rc = d->store->ops->status_list_get(d->store, 1, &a->current, err);
+	}
+	return rc;
+}
+
+int status_alloc_end(struct depository *d, struct status_allocator *a, struct ok_error *err)
+{
+	int rc = 0;
+
+	if (a->given)
+		rc = d->store->ops->status_list_bump(d->store, a->current.n, a->given, 0, err);
+	a->current.used += a->given;
+	a->given = 0;
+	return rc;
+}
+
+int status_alloc_take(struct depository *d, struct status_allocator *a,
+                      struct store_achievement *ach, struct ok_error *err)
+{
+	struct store_achievement taken;
+	int64_t n = a->current.n;
+	int tries, rc;
+
+	/* Three quarters full: open the next list, so that a free slot is quickly found. */
+	if ((a->current.used + a->given) * 4 >= a->current.size * 3) {
+		if ((rc = status_alloc_end(d, a, err)) ||
+		    (rc = d->store->ops->status_list_add(d->store, n + 1, STATUS_LIST_SIZE, err)) ||
+		    (rc = d->store->ops->status_list_get(d->store, n + 1, &a->current, err)))
+			return rc;
+	}
+	for (tries = 0; tries < 64; tries++) {
+		int64_t index;
+		if (a->random_used == sizeof(a->random) / sizeof(a->random[0])) {
+			randombytes_buf(a->random, sizeof(a->random));
+			a->random_used = 0;
+		}
+		/* List sizes are powers of two, so the remainder is uniform. */
+		index = (int64_t)(a->random[a->random_used++] % (uint32_t)a->current.size);
+		rc = d->store->ops->achievement_by_slot(d->store, a->current.n, index, &taken, err);
+		if (rc == OK_ENOTFOUND) {
+			ach->status_list = a->current.n;
+			ach->status_index = index;
+			a->given++;
+			return 0;
+		}
+		if (rc)
+			return rc;
+	}
+	return ok_fail(err, OK_EINTERNAL, "no free status list slot found");
+}
+
+int status_action_parse(const char *s, enum status_action *out)
+{
+	if (strcmp(s, "revoke") == 0)
+		*out = STATUS_REVOKE;
+	else if (strcmp(s, "suspend") == 0)
+		*out = STATUS_SUSPEND;
+	else if (strcmp(s, "reinstate") == 0)
+		*out = STATUS_REINSTATE;
+	else
+		return OK_EINPUT;
+	return 0;
+}
+
+int registry_status_change(struct depository *d, const char *achievement_id,
+                           const char *institution, enum status_action action, const char *reason,
+                           const char *actor, struct store_achievement *out, struct ok_error *err)
+{
+	static const char *const actions[] = {"achievement.revoke", "achievement.suspend",
+	                                      "achievement.reinstate"};
+	const char *next;
+	char detail[96];
+	int rc;
+
+	if (!reason || !reason[0] || strlen(reason) > 200)
+		return ok_fail_field(err, OK_EINPUT, "reason",
+		                     "a reason of 1-200 characters is required");
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = registry_achievement_get(d, achievement_id, institution, out, err);
+	if (rc)
+		goto fail;
+	if (strcmp(out->status, "revoked") == 0) {
+		rc = ok_fail(err, OK_ECONFLICT,
+		             "the achievement is revoked, and a revocation is final");
+		goto fail;
+	}
+	if (action == STATUS_REINSTATE && strcmp(out->status, "suspended") != 0) {
+		rc = ok_fail(err, OK_ECONFLICT,
+		             "only a suspended achievement can be reinstated (it "
+		             "is %s)",
+		             out->status);
+		goto fail;
+	}
+	if (action == STATUS_SUSPEND && strcmp(out->status, "suspended") == 0) {
+		rc = ok_fail(err, OK_ECONFLICT, "the achievement is already suspended");
+		goto fail;
+	}
+	next = action == STATUS_REVOKE    ? "revoked"
+	       : action == STATUS_SUSPEND ? "suspended"
+	                                  : "active";
+	snprintf(detail, sizeof(detail), "%s -> %s", out->status, next);
+	snprintf(out->status, sizeof(out->status), "%s", next);
+	out->version++;
+	out->updated_ms = audit_now_ms();
+	rc = d->store->ops->achievement_put(d->store, out, true, actor, reason, err);
+	/* A bit of the list changes (in the revocation or the suspension list, or both). */
+	if (!rc && out->status_index >= 0)
+		rc = d->store->ops->status_list_bump(d->store, out->status_list, 0, 1, err);
+	if (!rc)
+		rc = depository_audit(d, actor, actions[action], out->id, "status", detail, false,
+		                      err);
+	if (!rc)
+		rc = store_commit(d->store, err);
+	if (!rc)
+		return 0;
+fail:
+	store_rollback(d->store);
+	return rc;
+}
+
+void registry_status_list_url(const struct depository *d, const char *purpose, int64_t n, char *out,
+                              size_t cap)
+{
+	snprintf(out, cap, "%s/status/%s/%lld", d->base_url, purpose, (long long)n);
+}
+
+int status_encode_list(const unsigned char *bits, size_t nbytes, struct buf *out,
+                       struct ok_error *err)
+{
+	z_stream z;
+	unsigned char *gz;
+	uLong cap = compressBound((uLong)nbytes) + 64;
+	int rc;
+
+	gz = malloc(cap);
+	if (!gz)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	memset(&z, 0, sizeof(z));
+	/* windowBits 15 + 16: a GZIP wrapper, as the specification asks. */
+	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) !=
+	    Z_OK) {
+		free(gz);
+		return ok_fail(err, OK_EINTERNAL, "cannot start GZIP compression");
+	}
+	z.next_in = (Bytef *)(uintptr_t)bits;
+	z.avail_in = (uInt)nbytes;
+	z.next_out = gz;
+	z.avail_out = (uInt)cap;
+	rc = deflate(&z, Z_FINISH);
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(gz);
+		return ok_fail(err, OK_EINTERNAL, "GZIP compression failed");
+	}
+	rc = vc_multibase_encode(VC_MULTIBASE_BASE64URL, gz, z.total_out, out, err);
+	free(gz);
+	return rc;
+}
+
+int status_decode_list(const char *encoded, size_t len, unsigned char *bits, size_t cap,
+                       size_t *nbytes, struct ok_error *err)
+{
+	enum vc_multibase base;
+	unsigned char *gz;
+	size_t gz_len;
+	z_stream z;
+	int rc;
+
+	gz = malloc(len + 1);
+	if (!gz)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	rc = vc_multibase_decode(encoded, len, gz, len + 1, &gz_len, &base, err);
+	if (!rc && base != VC_MULTIBASE_BASE64URL)
+		rc = ok_fail(err, OK_EINPUT, "encodedList must be multibase base64url (u…)");
+	if (rc) {
+		free(gz);
+		return rc;
+	}
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 15 + 16) != Z_OK) {
+		free(gz);
+		return ok_fail(err, OK_EINTERNAL, "cannot start GZIP decompression");
+	}
+	z.next_in = gz;
+	z.avail_in = (uInt)gz_len;
+	z.next_out = bits;
+	z.avail_out = (uInt)cap;
+	rc = inflate(&z, Z_FINISH);
+	*nbytes = z.total_out;
+	inflateEnd(&z);
+	free(gz);
+	if (rc == Z_BUF_ERROR && z.avail_out == 0)
+		return ok_fail(err, OK_ETOOBIG, "the status list is larger than %zu bytes", cap);
+	if (rc != Z_STREAM_END)
+		return ok_fail(err, OK_EINPUT, "encodedList is not GZIP data");
+	return 0;
+}
+
+static int set_bit(void *ctx, int64_t index)
+{
+	unsigned char *bits = ctx;
+
+	/* Index 0 is the left-most (most significant) bit of the first byte. */
+	bits[index / 8] = (unsigned char)(bits[index / 8] | (0x80u >> (index % 8)));
+	return 0;
+}
+
+/* Builds and signs list n for purpose; body gets the JSON text. */
+static int sign_list(struct depository *d, const char *purpose, int64_t n, int64_t size,
+                     struct buf *body, struct ok_error *err)
+{
+	struct depository_identity id;
+	struct vc_proof_options opt = {0};
+	unsigned char *bits = calloc((size_t)size / 8, 1);
+	char url[DEPOSITORY_HOST_MAX + 64], subject[DEPOSITORY_HOST_MAX + 72], now[32];
+	struct buf encoded;
+	json_t *vc = NULL, *signed_vc = NULL;
+	char *text = NULL;
+	time_t t = time(NULL);
+	struct tm tm;
+	int rc;
+
+	buf_init(&encoded, 0);
+	if (!bits)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	if ((rc = registry_identity(d, &id, err)))
+		goto out;
+	rc = d->store->ops->status_list_bits(
+	        d->store, n, strcmp(purpose, "revocation") == 0 ? "revoked" : "suspended", set_bit,
+	        bits, err);
+	if (!rc)
+		rc = status_encode_list(bits, (size_t)size / 8, &encoded, err);
+	if (rc)
+		goto out;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	registry_status_list_url(d, purpose, n, url, sizeof(url));
+	snprintf(subject, sizeof(subject), "%s#list", url);
+	vc = json_pack("{s:[s], s:s, s:[s, s], s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "@context",
+	               CREDENTIAL_CONTEXT_V2, "id", url, "type", "VerifiableCredential",
+	               "BitstringStatusListCredential", "issuer", id.did, "validFrom", now,
+	               "credentialSubject", "id", subject, "type", "BitstringStatusList",
+	               "statusPurpose", purpose, "encodedList", encoded.data);
+	if (!vc) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	opt.verification_method = id.vm;
+	opt.created = now;
+	if ((rc = vc_proof_create(vc, &opt, id.sk, &signed_vc, err)))
+		goto out;
+	text = json_dumps(signed_vc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!text || buf_addstr(body, text) != 0)
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+out:
+	free(text);
+	json_decref(vc);
+	json_decref(signed_vc);
+	buf_release(&encoded);
+	free(bits);
+	registry_identity_release(&id);
+	return rc;
+}
+
+int registry_status_list_credential(struct depository *d, const char *purpose, int64_t n,
+                                    struct buf *body, char etag[STORE_ETAG_MAX],
+                                    struct ok_error *err)
+{
+	struct store_status_list list;
+	unsigned char h[16];
+	char hex[33];
+	int64_t cached_version = -1;
+	int rc;
+
+	if (strcmp(purpose, "revocation") != 0 && strcmp(purpose, "suspension") != 0)
+		return ok_fail(err, OK_ENOTFOUND, "no such status list");
+	rc = d->store->ops->status_list_get(d->store, n, &list, err);
+	if (rc == OK_ENOTFOUND)
+		return ok_fail(err, OK_ENOTFOUND, "no such status list");
+	if (rc)
+		return rc;
+	buf_reset(body);
+	rc = d->store->ops->status_cache_get(d->store, purpose, n, &cached_version, etag, body,
+	                                     err);
+	if (rc && rc != OK_ENOTFOUND)
+		return rc;
+	if (!rc && cached_version == list.version)
+		return 0;
+	/* No signed list yet, or a bit changed since: sign it again and keep it. */
+	buf_reset(body);
+	if ((rc = sign_list(d, purpose, n, list.size, body, err)))
+		return rc;
+	crypto_generichash(h, sizeof(h), (const unsigned char *)body->data, body->len, NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(etag, STORE_ETAG_MAX, "\"%s\"", hex);
+	/* Keeping it is an optimisation: a failure (read-only store) does not fail the answer. */
+	if (store_begin(d->store, NULL) == 0) {
+		if (d->store->ops->status_cache_put(d->store, purpose, n, list.version, etag, body,
+		                                    NULL) == 0)
+			store_commit(d->store, NULL);
+		store_rollback(d->store);
+	}
+	return 0;
+}
+
+int registry_status_local(struct depository *d, const char *url, int64_t index, bool *set,
+                          struct ok_error *err)
+{
+	struct store_achievement a;
+	size_t base = strlen(d->base_url);
+	const char *rest, *purpose;
+	char *end;
+	long long n;
+	int rc;
+
+	if (strncmp(url, d->base_url, base) != 0 || strncmp(url + base, "/status/", 8) != 0)
+		return OK_ENOTFOUND;
+	rest = url + base + 8;
+	if (strncmp(rest, "revocation/", 11) == 0) {
+		purpose = "revoked";
+		rest += 11;
+	} else if (strncmp(rest, "suspension/", 11) == 0) {
+		purpose = "suspended";
+		rest += 11;
+	} else {
+		return OK_ENOTFOUND;
+	}
+	n = strtoll(rest, &end, 10);
+	if (*end || end == rest || n < 1)
+		return OK_ENOTFOUND;
+	rc = d->store->ops->achievement_by_slot(d->store, n, index, &a, err);
+	if (rc == OK_ENOTFOUND) {
+		*set = false; /* a slot nobody holds has its bit clear */
+		return 0;
+	}
+	if (rc)
+		return rc;
+	*set = strcmp(a.status, purpose) == 0;
+	return 0;
+}
