@@ -52,5 +52,6 @@ int cmd_issue(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_identity(struct cli *c, int argc, char **argv);
 int cmd_trust(struct cli *c, int argc, char **argv);
+int cmd_status(struct cli *c, int argc, char **argv);
 
 #endif

@@ -175,7 +175,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	/* Writing the errors file over the input would destroy the input before it is read. */
 	if (errors_path) {
 		struct stat es;
-		if (stat(errors_path, &es) == 0 && es.st_dev == st.st_dev && es.st_ino == st.st_ino) {
+		if (stat(errors_path, &es) == 0 && es.st_dev == st.st_dev &&
+		    es.st_ino == st.st_ino) {
 			fprintf(stderr, "%s: --errors %s is the input file; choose another file\n",
 			        c->prog, errors_path);
 			exit_code = EXIT_FAILED;

@@ -1,5 +1,6 @@
 /* The oorkonde command: global options, then the subcommand's handler. */
 #include "cli/cli.h"
+#include "io/http_client.h"
 #include "ok_version.h"
 
 #include <sodium.h>
@@ -16,6 +17,9 @@ static const struct cli_command commands[] = {
         {"achievements", "show a learner and everything registered for them", cmd_achievements},
         {"issue", "write a signed credential for an achievement", cmd_issue},
         {"verify", "check a credential and explain each check", cmd_verify},
+        {"revoke", "revoke an achievement (final)", cmd_status},
+        {"suspend", "suspend an achievement", cmd_status},
+        {"reinstate", "lift a suspension", cmd_status},
         {"identity", "print the depository's DID and DID document", cmd_identity},
         {"trust", "the trust list: add, list, remove issuers", cmd_trust},
         {"key", "create another API key", cmd_key},
@@ -79,6 +83,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "oorkonde: cannot initialise libsodium\n");
 		return EXIT_FAILED;
 	}
+	/* libcurl's global set-up must happen before any thread starts. */
+	if (http_client_global_init(NULL) != 0) {
+		fprintf(stderr, "oorkonde: cannot initialise libcurl\n");
+		return EXIT_FAILED;
+	}
+	atexit(http_client_global_cleanup);
 	env = getenv("OORKONDE_DATA");
 	c.data_dir = env && env[0] ? env : "./oorkonde-data";
 	c.prog = "oorkonde";

@@ -86,6 +86,9 @@ json_t *http_body_json(struct http_request *req, struct http_response *res);
 /* Whether the caller's key has a permission ("register", "read", "vc-issue", "export"). */
 bool http_key_permits(const struct store_api_key *k, const char *perm);
 
+/* The server's cache of other depositories' status lists. */
+struct status_cache *http_status_cache(struct http_server *s);
+
 /* Counters the handlers feed (credentials issued and verified). */
 void http_count_issued(struct http_server *s);
 void http_count_verified(struct http_server *s, bool valid);
@@ -102,5 +105,7 @@ void route_achievement_credential(struct http_request *req, struct http_response
 void route_vc_issue(struct http_request *req, struct http_response *res);
 void route_vc_verify(struct http_request *req, struct http_response *res);
 void route_did_document(struct http_request *req, struct http_response *res);
+void route_achievement_status(struct http_request *req, struct http_response *res);
+void route_status_list(struct http_request *req, struct http_response *res);
 
 #endif

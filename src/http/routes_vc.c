@@ -131,6 +131,7 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 		json_decref(body);
 		return;
 	}
+	o.status_cache = http_status_cache(req->srv);
 	if (!read_checks(json_object_get(body, "options"), &o.checks, res)) {
 		json_decref(body);
 		return;

@@ -5,6 +5,7 @@
 #include "http/pool.h"
 #include "http/ratelimit.h"
 #include "registry/institution.h"
+#include "registry/status_cache.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +29,7 @@ struct http_server {
 	struct depository_pool pool;
 	struct ratelimit limiter;
 	struct http_metrics metrics;
+	struct status_cache status_cache; /* other depositories' status lists */
 	unsigned port;
 	char *tls_cert;
 	char *tls_key;
@@ -199,6 +201,11 @@ bool http_key_permits(const struct store_api_key *k, const char *perm)
 		p += n;
 	}
 	return false;
+}
+
+struct status_cache *http_status_cache(struct http_server *s)
+{
+	return &s->status_cache;
 }
 
 void http_count_issued(struct http_server *s)
@@ -594,9 +601,11 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	threads = cfg->threads ? cfg->threads : (unsigned)(cores > 0 ? cores : 2);
 	metrics_init(&s->metrics);
 	ratelimit_init(&s->limiter, cfg->rate_per_minute);
+	status_cache_init(&s->status_cache, 300, 5000);
 	/* One depository per thread, so that no request ever waits for a connection. */
 	if ((rc = pool_open(&s->pool, cfg->data_dir, threads, err))) {
 		ratelimit_release(&s->limiter);
+		status_cache_release(&s->status_cache);
 		free(s);
 		return rc;
 	}
@@ -634,6 +643,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 fail:
 	pool_close(&s->pool);
 	ratelimit_release(&s->limiter);
+	status_cache_release(&s->status_cache);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);
@@ -661,6 +671,7 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 	MHD_stop_daemon(s->daemon);
 	pool_close(&s->pool);
 	ratelimit_release(&s->limiter);
+	status_cache_release(&s->status_cache);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);

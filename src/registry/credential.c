@@ -3,6 +3,7 @@
 
 #include "registry/achievement.h"
 #include "registry/learner.h"
+#include "registry/status.h"
 #include "vc/jwt.h"
 #include "vc/proof.h"
 
@@ -252,6 +253,35 @@ static int build(const struct depository_identity *id, const char *depository_na
 	return 0;
 }
 
+/* One BitstringStatusListEntry: the achievement's slot in the list for purpose. */
+static json_t *status_entry(const struct depository *d, const struct store_achievement *a,
+                            const char *purpose)
+{
+	char url[DEPOSITORY_HOST_MAX + 64], id[DEPOSITORY_HOST_MAX + 96], index[24];
+
+	registry_status_list_url(d, purpose, a->status_list, url, sizeof(url));
+	snprintf(index, sizeof(index), "%lld", (long long)a->status_index);
+	snprintf(id, sizeof(id), "%s#%s", url, index);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "type", "BitstringStatusListEntry",
+	                 "statusPurpose", purpose, "statusListIndex", index, "statusListCredential",
+	                 url);
+}
+
+/* Adds a revocation and a suspension entry, when the achievement has a status list slot. */
+static int add_status(const struct depository *d, const struct store_achievement *a, json_t *vc,
+                      struct ok_error *err)
+{
+	json_t *entries;
+
+	if (a->status_index < 0 || a->status_list < 1)
+		return 0;
+	entries = json_pack("[o, o]", status_entry(d, a, "revocation"),
+	                    status_entry(d, a, "suspension"));
+	if (!entries || json_object_set_new(vc, "credentialStatus", entries) != 0)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	return 0;
+}
+
 int registry_credential_build(struct depository *d, const struct depository_identity *id,
                               const struct store_achievement *a, const char *actor, json_t **out,
                               struct ok_error *err)
@@ -268,6 +298,10 @@ int registry_credential_build(struct depository *d, const struct depository_iden
 	if (rc)
 		return rc;
 	rc = build(id, d->name, a, &inst, &learner, out, err);
+	if (!rc && (rc = add_status(d, a, *out, err))) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	sodium_memzero(&learner, sizeof(learner));
 	return rc;
 }

@@ -114,6 +114,7 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 	json_t *config;
 	const char *host = NULL, *name = NULL, *store = NULL, *base_url = NULL;
 	json_t *host_value = NULL;
+	json_int_t ttl = 300;
 	int rc = 0;
 
 	if ((rc = join(path, sizeof(path), d->dir, "config.json", err)))
@@ -125,8 +126,9 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 		ok_error_locate(err, path, jerr.line > 0 ? (size_t)jerr.line : 0);
 		return rc;
 	}
-	if (json_unpack_ex(config, &jerr, 0, "{s?o, s?s, s?s, s?s}", "host", &host_value, "name",
-	                   &name, "store", &store, "base_url", &base_url) != 0 ||
+	if (json_unpack_ex(config, &jerr, 0, "{s?o, s?s, s?s, s?s, s?I}", "host", &host_value,
+	                   "name", &name, "store", &store, "base_url", &base_url, "status_ttl_s",
+	                   &ttl) != 0 ||
 	    (host_value && !json_is_null(host_value) && !json_is_string(host_value))) {
 		rc = ok_fail(err, OK_EINPUT, "%s: %s", path,
 		             host_value ? "host must be a string or null" : jerr.text);
@@ -145,6 +147,12 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 		                   "%s: base_url must be an http:// or https:// URL", path);
 		goto out;
 	}
+	if (ttl < 0 || ttl > 86400) {
+		rc = ok_fail_field(err, OK_EINPUT, "status_ttl_s",
+		                   "%s: status_ttl_s must be 0-86400 seconds", path);
+		goto out;
+	}
+	d->status_ttl_s = (long)ttl;
 	if (base_url)
 		snprintf(d->base_url, sizeof(d->base_url), "%s", base_url);
 	else if (host && (strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0))

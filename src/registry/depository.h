@@ -35,6 +35,7 @@ struct depository {
 	 * "base_url", else https://HOST (http:// for loopback hosts), else http://127.0.0.1:8080.
 	 */
 	char base_url[DEPOSITORY_HOST_MAX + 16];
+	long status_ttl_s; /* how long others may cache our status lists: config status_ttl_s */
 	char name[DEPOSITORY_NAME_MAX + 1];
 };
 

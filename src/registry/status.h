@@ -21,7 +21,7 @@
 /* Giving out slots inside a writer's transaction. */
 struct status_allocator {
 	struct store_status_list current;
-	int64_t given; /* slots given out of current since begin */
+	int64_t given;        /* slots given out of current since begin */
 	uint32_t random[256]; /* drawn in bulk, one system call per 256 slots */
 	size_t random_used;
 };

@@ -1,7 +1,10 @@
 /* The verification pipeline (see verify.h). */
 #include "registry/verify.h"
 
+#include "io/http_client.h"
 #include "registry/credential.h"
+#include "registry/status.h"
+#include "registry/status_cache.h"
 #include "vc/jcs.h"
 #include "vc/jwt.h"
 #include "vc/multibase.h"
@@ -321,17 +324,158 @@ static void check_validity(const json_t *vc, struct verify_result *r)
 		        sizeof(r->items[0].message) - strlen(r->items[r->count - 1].message) - 1);
 }
 
-static void check_status(const json_t *vc, struct verify_result *r)
+/* Fetches, verifies and caches another issuer's list; returns the bit (0 or 1) or a negative
+ * code with why filled. */
+static int remote_bit(struct resolver *res, struct status_cache *cache, const char *url,
+                      const char *purpose, int64_t index, struct ok_error *why)
+{
+	struct http_client_response http;
+	struct ok_error perr;
+	enum vc_proof_check failed;
+	json_t *list = NULL, *subject;
+	unsigned char *bits = NULL;
+	const char *encoded, *list_purpose;
+	size_t nbytes;
+	struct buf body;
+	long long t;
+	int rc;
+
+	rc = status_cache_bit(cache, url, res->issuer, index, why);
+	if (rc != OK_ENOTFOUND)
+		return rc;
+	buf_init(&body, (size_t)4 << 20);
+	ok_error_clear(&perr);
+	rc = http_client_get(url, "application/vc, application/json", cache->timeout_ms, &body,
+	                     &http, &perr);
+	if (rc) {
+		ok_fail(why, rc, "%s", perr.message);
+		goto out;
+	}
+	if ((rc = vc_jcs_parse(body.data, body.len, 0, &list, why)))
+		goto out;
+	if (!has_type(list, "BitstringStatusListCredential") || !issuer_id(list) ||
+	    strcmp(issuer_id(list), res->issuer) != 0) {
+		rc = ok_fail(why, OK_EINVALID, "%s is not a status list of the credential's issuer",
+		             url);
+		goto out;
+	}
+	if (vc_proof_verify(list, resolve_key, res, &failed, &perr) != 0) {
+		rc = ok_fail(why, OK_EINVALID, "the status list's signature is not valid: %s",
+		             perr.message);
+		goto out;
+	}
+	if (json_is_string(json_object_get(list, "validUntil")) &&
+	    verify_parse_time(json_string_value(json_object_get(list, "validUntil")), &t) == 0 &&
+	    t < (long long)time(NULL)) {
+		rc = ok_fail(why, OK_EINVALID, "the status list has expired");
+		goto out;
+	}
+	subject = json_object_get(list, "credentialSubject");
+	encoded = json_string_value(json_object_get(subject, "encodedList"));
+	list_purpose = json_string_value(json_object_get(subject, "statusPurpose"));
+	if (!encoded || !list_purpose || strcmp(list_purpose, purpose) != 0) {
+		rc = ok_fail(why, OK_EINVALID, "the status list is not a %s list", purpose);
+		goto out;
+	}
+	bits = malloc((size_t)16 << 20);
+	if (!bits) {
+		rc = ok_fail(why, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = status_decode_list(encoded, strlen(encoded), bits, (size_t)16 << 20, &nbytes,
+	                             why)))
+		goto out;
+	status_cache_put(cache, url, res->issuer, bits, nbytes,
+	                 http.max_age >= 0 ? http.max_age : cache->default_ttl_s);
+	bits = NULL;
+	rc = status_cache_bit(cache, url, res->issuer, index, why);
+	if (rc == OK_ENOTFOUND) /* not kept (max-age 0): the list was read once, read it again */
+		rc = ok_fail(why, OK_EIO, "the status list may not be cached; try again");
+out:
+	free(bits);
+	json_decref(list);
+	buf_release(&body);
+	return rc;
+}
+
+/* Reads the entries of credentialStatus; each must be a BitstringStatusListEntry. */
+static void check_status(struct resolver *res, const json_t *vc, struct status_cache *cache,
+                         struct verify_result *r)
 {
 	const json_t *status = json_object_get(vc, "credentialStatus");
+	const char *found[2] = {NULL, NULL};
+	size_t i, n, checked = 0;
 
 	if (!status) {
 		add_item(r, VERIFY_STATUS, true,
 		         "The credential has no status entry, so it cannot have been revoked");
 		return;
 	}
-	add_item(r, VERIFY_STATUS, false,
-	         "The credential's status could not be retrieved, so it may have been revoked");
+	n = json_is_array(status) ? json_array_size(status) : 1;
+	for (i = 0; i < n; i++) {
+		const json_t *e = json_is_array(status) ? json_array_get(status, i) : status;
+		const char *type = json_string_value(json_object_get(e, "type"));
+		const char *purpose = json_string_value(json_object_get(e, "statusPurpose"));
+		const char *index_text = json_string_value(json_object_get(e, "statusListIndex"));
+		const char *url = json_string_value(json_object_get(e, "statusListCredential"));
+		struct ok_error why;
+		char *end;
+		long long index;
+		bool set = false;
+		int rc;
+
+		if (!type || strcmp(type, "BitstringStatusListEntry") != 0 || !purpose || !url ||
+		    !index_text) {
+			add_item(
+			        r, VERIFY_STATUS, false,
+			        "The credential's status could not be retrieved: a status entry is "
+			        "not a complete BitstringStatusListEntry");
+			return;
+		}
+		if (strcmp(purpose, "revocation") != 0 && strcmp(purpose, "suspension") != 0)
+			continue; /* message and refresh entries say nothing about validity */
+		index = strtoll(index_text, &end, 10);
+		if (*end || end == index_text || index < 0 || strlen(index_text) > 12) {
+			add_item(r, VERIFY_STATUS, false,
+			         "The credential's status could not be retrieved: statusListIndex "
+			         "is "
+			         "not a number");
+			return;
+		}
+		ok_error_clear(&why);
+		rc = res->d ? registry_status_local(res->d, url, index, &set, &why) : OK_ENOTFOUND;
+		if (rc == OK_ENOTFOUND) {
+			rc = cache ? remote_bit(res, cache, url, purpose, index, &why)
+			           : ok_fail(&why, OK_EUNSUPPORTED,
+			                     "lists of other issuers are not fetched here");
+			set = rc == 1;
+			rc = rc < 0 ? rc : 0;
+		}
+		if (rc) {
+			add_item(r, VERIFY_STATUS, false,
+			         "The credential's status could not be retrieved, so it may have "
+			         "been "
+			         "revoked: %s",
+			         why.message);
+			return;
+		}
+		checked++;
+		if (set)
+			found[strcmp(purpose, "revocation") == 0 ? 0 : 1] = purpose;
+	}
+	if (found[0])
+		add_item(r, VERIFY_STATUS, false, "The credential has been revoked by its issuer");
+	else if (found[1])
+		add_item(r, VERIFY_STATUS, false,
+		         "The credential is suspended by its issuer (a suspension can be lifted)");
+	else if (checked)
+		add_item(r, VERIFY_STATUS, true,
+		         "The credential is neither revoked nor suspended (checked against the "
+		         "issuer's status lists)");
+	else
+		add_item(r, VERIFY_STATUS, true,
+		         "The credential has no revocation or suspension entry, so it cannot have "
+		         "been revoked");
 }
 
 static int check_issuer(struct resolver *res, struct verify_result *r, bool any_issuer,
@@ -492,7 +636,7 @@ int registry_verify(struct depository *d, const char *data, size_t len,
 	if (checks & VERIFY_VALIDITY)
 		check_validity(vc, r);
 	if (checks & VERIFY_STATUS)
-		check_status(vc, r);
+		check_status(&res, vc, o->status_cache, r);
 	if ((checks & VERIFY_ISSUER) && (rc = check_issuer(&res, r, o->any_issuer, err)))
 		goto out;
 	r->verified = true;

@@ -48,9 +48,13 @@ struct verify_result {
 	json_t *credential; /* the credential (payload, for JWT); owned; may be NULL */
 };
 
+struct status_cache;
+
 struct verify_options {
 	unsigned checks; /* 0 means all */
 	bool any_issuer; /* an issuer off the trust list passes, with a warning */
+	/* Other issuers' status lists are fetched and kept here; NULL: they cannot be checked. */
+	struct status_cache *status_cache;
 };
 
 /*

@@ -109,7 +109,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                 "SELECT status_index FROM achievement WHERE status_list = ? AND status = ? "
                 "AND status <> 'active'",
         [ST_STATUS_SLOT] = "SELECT " ACHIEVEMENT_COLS " FROM achievement WHERE status_list = ? AND "
-                                                      "status_index = ? AND status_index >= 0",
+                           "status_index = ? AND status_index >= 0",
         [ST_STATUS_CACHE_GET] = "SELECT version, etag, body FROM status_list_credential "
                                 "WHERE purpose = ? AND n = ?",
         [ST_STATUS_CACHE_PUT] =

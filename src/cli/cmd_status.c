@@ -1,0 +1,63 @@
+/* oorkonde revoke / suspend / reinstate: change an achievement's status. */
+#include "cli/cli.h"
+#include "registry/status.h"
+
+#include <string.h>
+
+static const char status_usage[] =
+        "Usage: oorkonde [--data DIR] revoke ACHIEVEMENT_ID --reason TEXT\n"
+        "       oorkonde [--data DIR] suspend ACHIEVEMENT_ID --reason TEXT\n"
+        "       oorkonde [--data DIR] reinstate ACHIEVEMENT_ID --reason TEXT\n\n"
+        "Revokes (final), suspends, or lifts a suspension of an achievement. Its credentials stop\n"
+        "(or start again) verifying everywhere through the depository's Bitstring Status Lists; "
+        "the\n"
+        "change is kept in the achievement's history with who, when and why.\n\n"
+        "  --reason TEXT  why (required, kept in the history)\n"
+        "  --help         print this help\n\n"
+        "Exit status: 0 done, 1 refused (a revocation is final; only a suspension can be lifted)\n"
+        "or no such achievement, 2 usage or other errors.\n";
+
+int cmd_status(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"reason", required_argument, NULL, 'r'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct store_achievement a;
+	enum status_action action;
+	const char *reason = NULL;
+	struct depository d;
+	struct ok_error err;
+	int opt, rc;
+
+	if (status_action_parse(argv[0], &action) != 0)
+		return cli_usage_error(c, "unknown status action");
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+		switch (opt) {
+		case 'r':
+			reason = optarg;
+			break;
+		case 'h':
+			fputs(status_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(c, "expected one ACHIEVEMENT_ID");
+	if (!reason)
+		return cli_usage_error(c, "--reason TEXT is required");
+	if ((rc = cli_open(c, &d)))
+		return rc;
+	ok_error_clear(&err);
+	rc = registry_status_change(&d, argv[optind], NULL, action, reason, "operator", &a, &err);
+	depository_close(&d);
+	if (rc) {
+		cli_print_error(c, &err);
+		return rc == OK_ECONFLICT || rc == OK_ENOTFOUND ? EXIT_REJECTED : EXIT_FAILED;
+	}
+	printf("Achievement %s is now %s\n", a.id, a.status);
+	return EXIT_OK;
+}

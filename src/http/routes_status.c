@@ -1,0 +1,80 @@
+/* Status over HTTP: a registrar revokes, suspends or reinstates its achievements; anyone reads
+ * the signed status lists (cacheable, with ETag and 304). */
+#include "http/internal.h"
+
+#include "registry/achievement.h"
+#include "registry/status.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* POST /v1/achievements/{id}/{action} with {"reason": "..."}. */
+void route_achievement_status(struct http_request *req, struct http_response *res)
+{
+	struct store_achievement a;
+	enum status_action action;
+	struct ok_error err;
+	const char *reason;
+	char actor[128];
+	json_t *body;
+	int rc;
+
+	if (!req->key.institution[0] || !http_key_permits(&req->key, "register")) {
+		http_problem(res, 403, "forbidden", "Forbidden",
+		             "this key may not change achievements");
+		return;
+	}
+	if (status_action_parse(req->params.params[1], &action) != 0) {
+		http_problem(res, 404, "not-found", "Not found", "no such resource");
+		return;
+	}
+	if (!(body = http_body_json(req, res)))
+		return;
+	reason = json_string_value(json_object_get(body, "reason"));
+	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
+	ok_error_clear(&err);
+	rc = registry_status_change(req->dep, req->params.params[0], req->key.institution, action,
+	                            reason, actor, &a, &err);
+	json_decref(body);
+	if (rc) {
+		if (rc == OK_EINPUT)
+			http_problem(res, 400, "invalid-input", "Invalid input", "%s", err.message);
+		else
+			http_problem_from_error(res, &err);
+		return;
+	}
+	http_json(res, 200, registry_achievement_json(&a));
+}
+
+/* GET /status/{purpose}/{n} */
+void route_status_list(struct http_request *req, struct http_response *res)
+{
+	const char *inm = http_request_header(req, "If-None-Match");
+	char etag[STORE_ETAG_MAX];
+	struct ok_error err;
+	char *end;
+	long long n = strtoll(req->params.params[1], &end, 10);
+
+	if (*end || n < 1) {
+		http_problem(res, 404, "not-found", "Not found", "no such status list");
+		return;
+	}
+	ok_error_clear(&err);
+	buf_reset(&res->body);
+	if (registry_status_list_credential(req->dep, req->params.params[0], n, &res->body, etag,
+	                                    &err) != 0) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_header(res, "ETag", "%s", etag);
+	http_header(res, "Cache-Control", "public, max-age=%ld", req->dep->status_ttl_s);
+	if (inm && strstr(inm, etag)) {
+		buf_reset(&res->body);
+		res->status = 304;
+		res->content_type = "application/vc";
+		return;
+	}
+	res->status = 200;
+	res->content_type = "application/vc";
+}

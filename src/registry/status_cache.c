@@ -1,0 +1,87 @@
+/* The status list cache (see status_cache.h). */
+#include "registry/status_cache.h"
+
+#include "privacy/audit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void status_cache_init(struct status_cache *c, long default_ttl_s, long timeout_ms)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	c->default_ttl_s = default_ttl_s;
+	c->timeout_ms = timeout_ms;
+}
+
+void status_cache_release(struct status_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < STATUS_CACHE_LISTS; i++)
+		free(c->entries[i].bits);
+	pthread_mutex_destroy(&c->lock);
+	memset(c, 0, sizeof(*c));
+}
+
+int status_cache_bit(struct status_cache *c, const char *url, const char *issuer, int64_t index,
+                     struct ok_error *err)
+{
+	int64_t now = audit_now_ms();
+	int rc = OK_ENOTFOUND;
+	size_t i;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < STATUS_CACHE_LISTS; i++) {
+		struct status_cache_entry *e = &c->entries[i];
+		if (!e->bits || e->expires_ms <= now || strcmp(e->url, url) != 0 ||
+		    strcmp(e->issuer, issuer) != 0)
+			continue;
+		if (index < 0 || (uint64_t)index >= (uint64_t)e->nbytes * 8)
+			rc = ok_fail(err, OK_EINPUT,
+			             "statusListIndex %lld is past the end of the list",
+			             (long long)index);
+		else
+			rc = (e->bits[index / 8] >> (7 - index % 8)) & 1;
+		break;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+void status_cache_put(struct status_cache *c, const char *url, const char *issuer,
+                      unsigned char *bits, size_t nbytes, long ttl_s)
+{
+	struct status_cache_entry *slot = NULL;
+	int64_t now = audit_now_ms();
+	size_t i;
+
+	if (strlen(url) >= STATUS_CACHE_URL_MAX || strlen(issuer) >= sizeof(slot->issuer) ||
+	    ttl_s <= 0) {
+		free(bits);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	/* The same list again, else an empty slot, else the oldest. */
+	for (i = 0; i < STATUS_CACHE_LISTS && !slot; i++)
+		if (c->entries[i].bits && strcmp(c->entries[i].url, url) == 0)
+			slot = &c->entries[i];
+	for (i = 0; i < STATUS_CACHE_LISTS && !slot; i++)
+		if (!c->entries[i].bits)
+			slot = &c->entries[i];
+	if (!slot) {
+		slot = &c->entries[0];
+		for (i = 1; i < STATUS_CACHE_LISTS; i++)
+			if (c->entries[i].stored_ms < slot->stored_ms)
+				slot = &c->entries[i];
+	}
+	free(slot->bits);
+	snprintf(slot->url, sizeof(slot->url), "%s", url);
+	snprintf(slot->issuer, sizeof(slot->issuer), "%s", issuer);
+	slot->bits = bits;
+	slot->nbytes = nbytes;
+	slot->stored_ms = now;
+	slot->expires_ms = now + (int64_t)ttl_s * 1000;
+	pthread_mutex_unlock(&c->lock);
+}
