@@ -1,5 +1,6 @@
 /* oorkonde init: create a data folder. */
 #include "cli/cli.h"
+#include "registry/credential.h"
 
 #include <stdio.h>
 
@@ -47,7 +48,16 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	printf("  data key     %s/data.key (keep it secret, back it up apart from the database)\n",
 	       c->data_dir);
 	printf("  issuer key   %s/issuer.key\n", c->data_dir);
-	printf("  identity     %s%s\n", host ? "did:web:" : "did:key (no --host given)",
-	       host ? host : "");
+	{
+		struct depository d;
+		struct depository_identity id;
+		if (depository_open(&d, c->data_dir, &err) == 0) {
+			if (registry_identity(&d, &id, &err) == 0)
+				printf("  identity     %s%s\n", id.did,
+				       host ? "" : " (no --host given: a did:key)");
+			registry_identity_release(&id);
+			depository_close(&d);
+		}
+	}
 	return EXIT_OK;
 }

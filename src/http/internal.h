@@ -86,6 +86,9 @@ json_t *http_body_json(struct http_request *req, struct http_response *res);
 /* Whether the caller's key has a permission ("register", "read", "vc-issue", "export"). */
 bool http_key_permits(const struct store_api_key *k, const char *perm);
 
+/* Whether the server is shutting down (for import_options.should_stop; takes the server). */
+bool http_server_stopping(void *server);
+
 /* The server's cache of other depositories' status lists. */
 struct status_cache *http_status_cache(struct http_server *s);
 

@@ -85,6 +85,8 @@ void route_results_post(struct http_request *req, struct http_response *res)
 	o.strict = query_flag(req, "strict");
 	o.on_reject = collect_error;
 	o.ctx = &errors;
+	o.should_stop = http_server_stopping;
+	o.stop_ctx = req->srv;
 	ok_error_clear(&err);
 	if (errors.csv) {
 		struct csv_memory_source src = {req->body.data, req->body.len, 0};

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* POST /v1/achievements/{id}/{action} with {"reason": "..."}. */
+/* POST /v1/achievements/{id}/revoke|suspend|reinstate with {"reason": "..."}. */
 void route_achievement_status(struct http_request *req, struct http_response *res)
 {
 	struct store_achievement a;
@@ -25,7 +25,8 @@ void route_achievement_status(struct http_request *req, struct http_response *re
 		             "this key may not change achievements");
 		return;
 	}
-	if (status_action_parse(req->params.params[1], &action) != 0) {
+	/* The action is the path's last segment (one route per action). */
+	if (status_action_parse(strrchr(req->path, '/') + 1, &action) != 0) {
 		http_problem(res, 404, "not-found", "Not found", "no such resource");
 		return;
 	}

@@ -30,6 +30,7 @@ struct http_server {
 	struct ratelimit limiter;
 	struct http_metrics metrics;
 	struct status_cache status_cache; /* other depositories' status lists */
+	atomic_bool stopping;
 	unsigned port;
 	char *tls_cert;
 	char *tls_key;
@@ -184,9 +185,14 @@ json_t *http_body_json(struct http_request *req, struct http_response *res)
 		return NULL;
 	}
 	doc = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!doc)
+	if (!doc) {
+		/* jansson quotes the text "near" the problem: keep that out of the answer. */
+		char *near = strstr(jerr.text, " near ");
+		if (near)
+			*near = '\0';
 		http_problem(res, 400, "invalid-json", "Invalid JSON", "%s at line %d, column %d",
 		             jerr.text, jerr.line, jerr.column);
+	}
 	return doc;
 }
 
@@ -201,6 +207,13 @@ bool http_key_permits(const struct store_api_key *k, const char *perm)
 		p += n;
 	}
 	return false;
+}
+
+bool http_server_stopping(void *server)
+{
+	struct http_server *s = server;
+
+	return atomic_load(&s->stopping);
 }
 
 struct status_cache *http_status_cache(struct http_server *s)
@@ -325,8 +338,10 @@ static bool route_request(struct exchange *x, struct http_response *res)
 
 	for (i = 0; i < http_route_count; i++)
 		entries[i] = http_routes[i].entry;
-	found = router_match(entries, http_route_count, req->method, req->path, &index,
-	                     &req->params, allow, sizeof(allow));
+	/* HEAD is answered as GET; libmicrohttpd leaves the body out. */
+	found = router_match(entries, http_route_count,
+	                     strcmp(req->method, "HEAD") == 0 ? "GET" : req->method, req->path,
+	                     &index, &req->params, allow, sizeof(allow));
 	if (found == ROUTER_NOT_FOUND) {
 		http_problem(res, 404, "not-found", "Not found", "no such resource");
 		return true;
@@ -668,6 +683,9 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 		close(listener);
 	while (atomic_load(&s->metrics.in_flight) > 0 && monotonic_now() < deadline)
 		usleep(20000);
+	/* Past the grace period, long imports stop at their next row, keeping whole batches
+	 * only; everything else has finished or will in moments. */
+	atomic_store(&s->stopping, true);
 	MHD_stop_daemon(s->daemon);
 	pool_close(&s->pool);
 	ratelimit_release(&s->limiter);

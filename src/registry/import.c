@@ -355,6 +355,11 @@ static int after_row(struct importer *imp, struct ok_error *err)
 	imp->rows_in_batch++;
 	if (imp->o.on_progress && imp->report.read % PROGRESS_EVERY == 0)
 		imp->o.on_progress(imp->o.ctx, &imp->report, imp->bytes);
+	if (imp->o.should_stop && imp->o.should_stop(imp->o.stop_ctx))
+		return ok_fail(err, OK_EBUSY,
+		               "the import was interrupted after %zu rows; batches committed before "
+		               "are kept and a re-run completes it",
+		               imp->report.read);
 	if (imp->rows_in_batch < imp->batch_rows)
 		return 0;
 	if (!imp->single_transaction)

@@ -37,6 +37,10 @@ struct import_options {
 	/* Called now and then with the counts so far and the input bytes consumed. */
 	void (*on_progress)(void *ctx, const struct import_report *r, size_t bytes);
 	void *ctx;
+	/* Asked after each row; true stops the import with OK_EBUSY, rolling back the open batch
+	 * (batches committed before stay: a re-run completes the import). May be NULL. */
+	bool (*should_stop)(void *stop_ctx);
+	void *stop_ctx;
 };
 
 struct importer;
