@@ -273,29 +273,39 @@ static int resolve_learner(struct importer *imp, const struct learner_data *l,
 	return 0;
 }
 
+/* Copies a NUL-terminated string that is known to fit (the model's caps are the store's). */
+#define COPY(dst, src)                        \
+	do {                                  \
+		size_t n_ = strlen(src);      \
+		if (n_ >= sizeof(dst))        \
+			n_ = sizeof(dst) - 1; \
+		memcpy(dst, src, n_);         \
+		(dst)[n_] = '\0';             \
+	} while (0)
+
 static void fill_achievement(struct store_achievement *a, const struct importer *imp,
                              const struct achievement_data *in, const char *learner_id)
 {
-	snprintf(a->learner_id, sizeof(a->learner_id), "%s", learner_id);
-	snprintf(a->institution, sizeof(a->institution), "%s", imp->o.institution);
-	snprintf(a->record_id, sizeof(a->record_id), "%s", in->record_id);
-	snprintf(a->kind, sizeof(a->kind), "%s", achievement_kind_name(in->kind));
-	snprintf(a->title, sizeof(a->title), "%s", in->title);
-	snprintf(a->programme_code, sizeof(a->programme_code), "%s", in->programme_code);
+	COPY(a->learner_id, learner_id);
+	COPY(a->institution, imp->o.institution);
+	COPY(a->record_id, in->record_id);
+	COPY(a->kind, achievement_kind_name(in->kind));
+	COPY(a->title, in->title);
+	COPY(a->programme_code, in->programme_code);
 	a->eqf_level = in->eqf_level;
 	a->credits_centi = in->credits_centi;
-	snprintf(a->grade, sizeof(a->grade), "%s", in->grade);
-	snprintf(a->grading_scheme, sizeof(a->grading_scheme), "%s", in->grading_scheme);
-	snprintf(a->awarded_on, sizeof(a->awarded_on), "%s", in->awarded_on);
-	snprintf(a->language, sizeof(a->language), "%s", in->language);
+	COPY(a->grade, in->grade);
+	COPY(a->grading_scheme, in->grading_scheme);
+	COPY(a->awarded_on, in->awarded_on);
+	COPY(a->language, in->language);
 }
 
 static int write_row(struct importer *imp, const struct registration *r, struct ok_error *err)
 {
 	struct store_achievement cur, next;
 	char learner_id[STORE_ID_MAX + 1];
-	bool learner_changed;
-	int rc;
+	bool learner_changed, existed = false;
+	int rc, tries;
 
 	rc = resolve_learner(imp, &r->learner, learner_id, &learner_changed, err);
 	if (rc)
@@ -305,23 +315,34 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 	registry_achievement_digest(&imp->d->keys, &next, next.digest);
 	next.updated_ms = audit_now_ms();
 
-	rc = imp->d->store->ops->achievement_find(imp->d->store, imp->o.institution,
-	                                          r->achievement.record_id, &cur, err);
-	if (rc == OK_ENOTFOUND) {
-		new_id(imp, next.id);
-		snprintf(next.status, sizeof(next.status), "active");
+	/* Most rows of an import are new: try the insert first, and look the record up only
+	 * when the store refuses it (the record exists, or the drawn status slot is taken). */
+	new_id(imp, next.id);
+	snprintf(next.status, sizeof(next.status), "active");
+	next.version = 1;
+	next.created_ms = next.updated_ms;
+	for (tries = 0; tries < 64; tries++) {
 		if ((rc = status_alloc_take(imp->d, &imp->slots, &next, err)))
 			return rc;
-		next.version = 1;
-		next.created_ms = next.updated_ms;
 		rc = imp->d->store->ops->achievement_put(imp->d->store, &next, false, NULL, NULL,
 		                                         err);
-		if (rc)
-			return rc;
+		if (rc != OK_EEXIST)
+			break;
+		status_alloc_untake(&imp->slots);
+		rc = imp->d->store->ops->achievement_find(imp->d->store, imp->o.institution,
+		                                          r->achievement.record_id, &cur, err);
+		if (rc == 0)
+			existed = true;
+		if (rc != OK_ENOTFOUND)
+			break; /* registered before, or an error */
+	}
+	if (tries == 64)
+		return ok_fail(err, OK_EINTERNAL, "no free status list slot found");
+	if (rc)
+		return rc;
+	if (!existed) {
 		imp->report.added++;
 		imp->batch_added++;
-	} else if (rc) {
-		return rc;
 	} else if (memcmp(cur.digest, next.digest, SEAL_DIGEST_BYTES) != 0) {
 		memcpy(next.id, cur.id, sizeof(next.id));
 		memcpy(next.status, cur.status, sizeof(next.status));
@@ -356,10 +377,11 @@ static int after_row(struct importer *imp, struct ok_error *err)
 	if (imp->o.on_progress && imp->report.read % PROGRESS_EVERY == 0)
 		imp->o.on_progress(imp->o.ctx, &imp->report, imp->bytes);
 	if (imp->o.should_stop && imp->o.should_stop(imp->o.stop_ctx))
-		return ok_fail(err, OK_EBUSY,
-		               "the import was interrupted after %zu rows; batches committed before "
-		               "are kept and a re-run completes it",
-		               imp->report.read);
+		return ok_fail(
+		        err, OK_EBUSY,
+		        "the import was interrupted after %zu rows; batches committed before "
+		        "are kept and a re-run completes it",
+		        imp->report.read);
 	if (imp->rows_in_batch < imp->batch_rows)
 		return 0;
 	if (!imp->single_transaction)

@@ -32,7 +32,7 @@ int status_alloc_end(struct depository *d, struct status_allocator *a, struct ok
 	int rc = 0;
 
 	if (a->given)
-		rc = d->store->ops->status_list_bump(d->store, a->current.n, a->given, 0, err);
+		rc = d->store->ops->status_list_bump(d->store, a->current.n, a->given, 0, 0, err);
 	a->current.used += a->given;
 	a->given = 0;
 	return rc;
@@ -41,9 +41,8 @@ int status_alloc_end(struct depository *d, struct status_allocator *a, struct ok
 int status_alloc_take(struct depository *d, struct status_allocator *a,
                       struct store_achievement *ach, struct ok_error *err)
 {
-	struct store_achievement taken;
 	int64_t n = a->current.n;
-	int tries, rc;
+	int rc;
 
 	/* Three quarters full: open the next list, so that a free slot is quickly found. */
 	if ((a->current.used + a->given) * 4 >= a->current.size * 3) {
@@ -52,25 +51,21 @@ int status_alloc_take(struct depository *d, struct status_allocator *a,
 		    (rc = d->store->ops->status_list_get(d->store, n + 1, &a->current, err)))
 			return rc;
 	}
-	for (tries = 0; tries < 64; tries++) {
-		int64_t index;
-		if (a->random_used == sizeof(a->random) / sizeof(a->random[0])) {
-			randombytes_buf(a->random, sizeof(a->random));
-			a->random_used = 0;
-		}
-		/* List sizes are powers of two, so the remainder is uniform. */
-		index = (int64_t)(a->random[a->random_used++] % (uint32_t)a->current.size);
-		rc = d->store->ops->achievement_by_slot(d->store, a->current.n, index, &taken, err);
-		if (rc == OK_ENOTFOUND) {
-			ach->status_list = a->current.n;
-			ach->status_index = index;
-			a->given++;
-			return 0;
-		}
-		if (rc)
-			return rc;
+	if (a->random_used == sizeof(a->random) / sizeof(a->random[0])) {
+		randombytes_buf(a->random, sizeof(a->random));
+		a->random_used = 0;
 	}
-	return ok_fail(err, OK_EINTERNAL, "no free status list slot found");
+	/* List sizes are powers of two, so the remainder is uniform. */
+	ach->status_list = a->current.n;
+	ach->status_index = (int64_t)(a->random[a->random_used++] % (uint32_t)a->current.size);
+	a->given++;
+	return 0;
+}
+
+void status_alloc_untake(struct status_allocator *a)
+{
+	if (a->given > 0)
+		a->given--;
 }
 
 int status_action_parse(const char *s, enum status_action *out)
@@ -93,6 +88,7 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	static const char *const actions[] = {"achievement.revoke", "achievement.suspend",
 	                                      "achievement.reinstate"};
 	const char *next;
+	int64_t revocation_delta, suspension_delta;
 	char detail[96];
 	int rc;
 
@@ -123,6 +119,10 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	next = action == STATUS_REVOKE    ? "revoked"
 	       : action == STATUS_SUSPEND ? "suspended"
 	                                  : "active";
+	/* Which lists change: the revocation bit on revoking; the suspension bit on suspending,
+	 * reinstating, and on revoking a suspended achievement (its suspension ends). */
+	revocation_delta = action == STATUS_REVOKE;
+	suspension_delta = action != STATUS_REVOKE || strcmp(out->status, "suspended") == 0;
 	snprintf(detail, sizeof(detail), "%s -> %s", out->status, next);
 	snprintf(out->status, sizeof(out->status), "%s", next);
 	out->version++;
@@ -130,7 +130,8 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	rc = d->store->ops->achievement_put(d->store, out, true, actor, reason, err);
 	/* A bit of the list changes (in the revocation or the suspension list, or both). */
 	if (!rc && out->status_index >= 0)
-		rc = d->store->ops->status_list_bump(d->store, out->status_list, 0, 1, err);
+		rc = d->store->ops->status_list_bump(d->store, out->status_list, 0,
+		                                     revocation_delta, suspension_delta, err);
 	if (!rc)
 		rc = depository_audit(d, actor, actions[action], out->id, "status", detail, false,
 		                      err);
@@ -294,7 +295,7 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 	struct store_status_list list;
 	unsigned char h[16];
 	char hex[33];
-	int64_t cached_version = -1;
+	int64_t cached_version = -1, version;
 	int rc;
 
 	if (strcmp(purpose, "revocation") != 0 && strcmp(purpose, "suspension") != 0)
@@ -309,7 +310,9 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 	                                     err);
 	if (rc && rc != OK_ENOTFOUND)
 		return rc;
-	if (!rc && cached_version == list.version)
+	version = strcmp(purpose, "revocation") == 0 ? list.revocation_version
+	                                             : list.suspension_version;
+	if (!rc && cached_version == version)
 		return 0;
 	/* No signed list yet, or a bit changed since: sign it again and keep it. */
 	buf_reset(body);
@@ -320,7 +323,7 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 	snprintf(etag, STORE_ETAG_MAX, "\"%s\"", hex);
 	/* Keeping it is an optimisation: a failure (read-only store) does not fail the answer. */
 	if (store_begin(d->store, NULL) == 0) {
-		if (d->store->ops->status_cache_put(d->store, purpose, n, list.version, etag, body,
+		if (d->store->ops->status_cache_put(d->store, purpose, n, version, etag, body,
 		                                    NULL) == 0)
 			store_commit(d->store, NULL);
 		store_rollback(d->store);

@@ -28,9 +28,13 @@ struct status_allocator {
 
 /* Loads (or creates) the newest list; call at the start of each transaction. */
 int status_alloc_begin(struct depository *d, struct status_allocator *a, struct ok_error *err);
-/* Gives a free slot to a (sets status_list and status_index). */
+/* Draws a slot for ach (sets status_list and status_index) at random in the newest list. It may
+ * be taken: the store's unique index on slots then refuses the write (OK_EEXIST) and the caller
+ * draws again. */
 int status_alloc_take(struct depository *d, struct status_allocator *a,
                       struct store_achievement *ach, struct ok_error *err);
+/* Gives back the slot last drawn, when the store refused it. */
+void status_alloc_untake(struct status_allocator *a);
 /* Records the slots given out; call before the transaction commits. */
 int status_alloc_end(struct depository *d, struct status_allocator *a, struct ok_error *err);
 

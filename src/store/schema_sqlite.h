@@ -51,7 +51,7 @@ static const char *const sqlite_migrations[] = {
         "  WHERE status <> 'active';"
         "CREATE TABLE status_list ("
         "  n INTEGER PRIMARY KEY, size INTEGER NOT NULL, used INTEGER NOT NULL,"
-        "  version INTEGER NOT NULL);"
+        "  revocation_version INTEGER NOT NULL, suspension_version INTEGER NOT NULL);"
         "CREATE TABLE status_list_credential ("
         "  purpose TEXT NOT NULL, n INTEGER NOT NULL, version INTEGER NOT NULL,"
         "  etag TEXT NOT NULL, body BLOB NOT NULL, signed_ms INTEGER NOT NULL,"

@@ -80,12 +80,14 @@ struct store_achievement {
 	int64_t updated_ms;
 };
 
-/* A Bitstring Status List: version grows whenever a bit in it changes. */
+/* A Bitstring Status List (one slot numbering, two lists: revocation and suspension): each
+ * purpose's version grows whenever a bit of that list changes. */
 struct store_status_list {
 	int64_t n;
 	int64_t size; /* entries (bits) */
 	int64_t used; /* slots given out */
-	int64_t version;
+	int64_t revocation_version;
+	int64_t suspension_version;
 };
 
 #define STORE_ETAG_MAX 72
@@ -157,14 +159,15 @@ struct store_ops {
 	                  struct ok_error *err);
 
 	/* Status lists: the newest list (OK_ENOTFOUND when none), one by number, a new one, and
-	 * counters (used_delta slots given out, version_delta when bits changed). */
+	 * counters (used_delta slots given out, a purpose's delta when its bits changed). */
 	int (*status_list_current)(struct store *s, struct store_status_list *out,
 	                           struct ok_error *err);
 	int (*status_list_get)(struct store *s, int64_t n, struct store_status_list *out,
 	                       struct ok_error *err);
 	int (*status_list_add)(struct store *s, int64_t n, int64_t size, struct ok_error *err);
 	int (*status_list_bump)(struct store *s, int64_t n, int64_t used_delta,
-	                        int64_t version_delta, struct ok_error *err);
+	                        int64_t revocation_delta, int64_t suspension_delta,
+	                        struct ok_error *err);
 	/* Calls fn with the index of every achievement of list n whose status is status. */
 	int (*status_list_bits)(struct store *s, int64_t n, const char *status, store_index_fn fn,
 	                        void *ctx, struct ok_error *err);

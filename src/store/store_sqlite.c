@@ -80,7 +80,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " FROM achievement WHERE institution = ? AND record_id = ?",
         [ST_ACH_GET] = "SELECT " ACHIEVEMENT_COLS " FROM achievement WHERE id = ?",
         [ST_ACH_INSERT] = "INSERT INTO achievement (" ACHIEVEMENT_COLS ") "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                          "ON CONFLICT DO NOTHING",
         [ST_ACH_UPDATE] = "UPDATE achievement SET learner_id = ?2, kind = ?5, title = ?6, "
                           "programme_code = ?7, eqf_level = ?8, credits_centi = ?9, grade = ?10, "
                           "grading_scheme = ?11, awarded_on = ?12, language = ?13, status = ?14, "
@@ -100,11 +101,16 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_AUDIT_LIST] = "SELECT seq, at_ms, actor, action, subject, purpose, detail, prev_hash, "
                           "hash FROM audit_event WHERE seq > ? ORDER BY seq",
         [ST_STATUS_CURRENT] =
-                "SELECT n, size, used, version FROM status_list ORDER BY n DESC LIMIT 1",
-        [ST_STATUS_ADD] = "INSERT INTO status_list (n, size, used, version) VALUES (?, ?, 0, 1)",
-        [ST_STATUS_BUMP] = "UPDATE status_list SET used = used + ?2, version = version + ?3 "
+                "SELECT n, size, used, revocation_version, suspension_version FROM status_list "
+                "ORDER BY n DESC LIMIT 1",
+        [ST_STATUS_ADD] = "INSERT INTO status_list (n, size, used, revocation_version, "
+                          "suspension_version) VALUES (?, ?, 0, 1, 1)",
+        [ST_STATUS_BUMP] = "UPDATE status_list SET used = used + ?2, "
+                           "revocation_version = revocation_version + ?3, "
+                           "suspension_version = suspension_version + ?4 "
                            "WHERE n = ?1",
-        [ST_STATUS_GET] = "SELECT n, size, used, version FROM status_list WHERE n = ?",
+        [ST_STATUS_GET] = "SELECT n, size, used, revocation_version, suspension_version FROM "
+                          "status_list WHERE n = ?",
         [ST_STATUS_BITS] =
                 "SELECT status_index FROM achievement WHERE status_list = ? AND status = ? "
                 "AND status <> 'active'",
@@ -593,7 +599,12 @@ static int sqlite_achievement_put(struct store *base, const struct store_achieve
 	sqlite3_bind_int64(st, 18, a->created_ms);
 	sqlite3_bind_int64(st, 19, a->updated_ms);
 	sqlite3_bind_int64(st, 20, a->status_list);
-	return exec_step(s, st, update ? "update achievement" : "add achievement", err);
+	rc = exec_step(s, st, update ? "update achievement" : "add achievement", err);
+	/* A new row that collides with a unique key (record id, status slot) is not written. */
+	if (!rc && !update && sqlite3_changes(s->db) == 0)
+		return ok_fail(err, OK_EEXIST,
+		               "add achievement: its record id or status slot is taken");
+	return rc;
 }
 
 static int sqlite_achievement_list_by_learner(struct store *base, const char *learner_id,
@@ -708,7 +719,8 @@ static void read_status_list(sqlite3_stmt *st, struct store_status_list *l)
 	l->n = sqlite3_column_int64(st, 0);
 	l->size = sqlite3_column_int64(st, 1);
 	l->used = sqlite3_column_int64(st, 2);
-	l->version = sqlite3_column_int64(st, 3);
+	l->revocation_version = sqlite3_column_int64(st, 3);
+	l->suspension_version = sqlite3_column_int64(st, 4);
 }
 
 static int sqlite_status_list_current(struct store *base, struct store_status_list *out,
@@ -752,14 +764,16 @@ static int sqlite_status_list_add(struct store *base, int64_t n, int64_t size, s
 }
 
 static int sqlite_status_list_bump(struct store *base, int64_t n, int64_t used_delta,
-                                   int64_t version_delta, struct ok_error *err)
+                                   int64_t revocation_delta, int64_t suspension_delta,
+                                   struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_STATUS_BUMP);
 
 	sqlite3_bind_int64(st, 1, n);
 	sqlite3_bind_int64(st, 2, used_delta);
-	sqlite3_bind_int64(st, 3, version_delta);
+	sqlite3_bind_int64(st, 3, revocation_delta);
+	sqlite3_bind_int64(st, 4, suspension_delta);
 	return exec_step(s, st, "update status list", err);
 }
 
@@ -998,6 +1012,8 @@ int store_sqlite_open(struct store **out, const char *path, bool create, struct 
 	static const char pragmas[] = "PRAGMA journal_mode = WAL;"
 	                              "PRAGMA synchronous = NORMAL;"
 	                              "PRAGMA foreign_keys = ON;"
+	                              /* 16 MiB of pages: a batch's index pages stay in memory. */
+	                              "PRAGMA cache_size = -16384;"
 	                              "PRAGMA secure_delete = ON;";
 	struct store_sqlite *s;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
