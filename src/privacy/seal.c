@@ -45,6 +45,16 @@ static int make_ad(const char *field, const char *record_id, unsigned char *ad, 
 int seal_field(const struct seal_keys *k, const char *field, const char *record_id,
                const void *plain, size_t n, struct buf *out, struct ok_error *err)
 {
+	unsigned char nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+
+	randombytes_buf(nonce, sizeof(nonce));
+	return seal_field_nonce(k, nonce, field, record_id, plain, n, out, err);
+}
+
+int seal_field_nonce(const struct seal_keys *k, const unsigned char nonce[24], const char *field,
+                     const char *record_id, const void *plain, size_t n, struct buf *out,
+                     struct ok_error *err)
+{
 	unsigned char ad[160];
 	size_t ad_len;
 	unsigned char *p;
@@ -62,7 +72,7 @@ int seal_field(const struct seal_keys *k, const char *field, const char *record_
 	p[2] = (unsigned char)(k->key_id >> 16);
 	p[3] = (unsigned char)(k->key_id >> 8);
 	p[4] = (unsigned char)k->key_id;
-	randombytes_buf(p + 5, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	memcpy(p + 5, nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(p + SEAL_HEADER, &clen, plain, n, ad, ad_len,
 	                                           NULL, p + 5, k->seal);
 	out->len += SEAL_HEADER + (size_t)clen;

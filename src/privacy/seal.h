@@ -37,6 +37,11 @@ void seal_keys_release(struct seal_keys *k);
 /* Appends the sealed form of plain[0..n) to out. */
 int seal_field(const struct seal_keys *k, const char *field, const char *record_id,
                const void *plain, size_t n, struct buf *out, struct ok_error *err);
+/* The same with a nonce of the caller's: 24 random bytes never used before under this key
+ * (for callers that draw random bytes in bulk). */
+int seal_field_nonce(const struct seal_keys *k, const unsigned char nonce[24], const char *field,
+                     const char *record_id, const void *plain, size_t n, struct buf *out,
+                     struct ok_error *err);
 
 /*
  * Appends the opened plaintext of sealed[0..n) to out. OK_ECRYPTO when the value was altered,

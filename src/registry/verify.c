@@ -385,12 +385,24 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	if ((rc = status_decode_list(encoded, strlen(encoded), bits, (size_t)16 << 20, &nbytes,
 	                             why)))
 		goto out;
+	/* The specification's minimum (its STATUS_LIST_LENGTH_ERROR). */
+	if (nbytes < STATUS_LIST_SIZE / 8) {
+		rc = ok_fail(why, OK_EINVALID,
+		             "the status list has %zu entries, fewer than the %d the specification "
+		             "requires",
+		             nbytes * 8, STATUS_LIST_SIZE);
+		goto out;
+	}
+	if ((uint64_t)index >= (uint64_t)nbytes * 8) {
+		rc = ok_fail(why, OK_EINPUT, "statusListIndex %lld is past the end of the list",
+		             (long long)index);
+		goto out;
+	}
+	/* The list just verified decides, whether or not it may be kept (max-age 0, no-cache). */
+	rc = (bits[index / 8] >> (7 - index % 8)) & 1;
 	status_cache_put(cache, url, res->issuer, bits, nbytes,
 	                 http.max_age >= 0 ? http.max_age : cache->default_ttl_s);
 	bits = NULL;
-	rc = status_cache_bit(cache, url, res->issuer, index, why);
-	if (rc == OK_ENOTFOUND) /* not kept (max-age 0): the list was read once, read it again */
-		rc = ok_fail(why, OK_EIO, "the status list may not be cached; try again");
 out:
 	free(bits);
 	json_decref(list);
