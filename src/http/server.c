@@ -21,7 +21,11 @@
 #include <unistd.h>
 
 #define DEFAULT_JSON_MAX ((size_t)1 << 20)
-#define DEFAULT_CSV_MAX  ((size_t)64 << 20)
+/* Headers past HEADERS_MAX get our own 431 problem+json; libmicrohttpd answers on its own only
+ * past CONNECTION_MEMORY, the per-connection buffer it reads headers into. */
+#define HEADERS_MAX       ((size_t)32 << 10)
+#define CONNECTION_MEMORY ((size_t)128 << 10)
+#define DEFAULT_CSV_MAX   ((size_t)64 << 20)
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -326,6 +330,16 @@ static bool media_type_ok(const struct http_route *route, const char *ct)
  * method, the media type and the announced size. Returns true when res already holds the
  * answer.
  */
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+	size_t *total = cls;
+
+	(void)kind;
+	*total += strlen(key) + (value ? strlen(value) : 0) + 4;
+	return MHD_YES;
+}
+
 static bool route_request(struct exchange *x, struct http_response *res)
 {
 	struct http_request *req = &x->req;
@@ -336,6 +350,14 @@ static bool route_request(struct exchange *x, struct http_response *res)
 	bool has_body;
 	enum router_result found;
 
+	size_t header_bytes = strlen(req->path);
+
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, add_header_size, &header_bytes);
+	if (header_bytes > HEADERS_MAX) {
+		http_problem(res, 431, "headers-too-large", "Request header fields too large",
+		             "the request line and headers are larger than %zu bytes", HEADERS_MAX);
+		return true;
+	}
 	for (i = 0; i < http_route_count; i++)
 		entries[i] = http_routes[i].entry;
 	/* HEAD is answered as GET; libmicrohttpd leaves the body out. */
@@ -642,7 +664,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	        MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_seconds,
-	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_CONNECTION_LIMIT,
+	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, MHD_OPTION_CONNECTION_LIMIT,
 	        1000u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 	        s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert,
 	        MHD_OPTION_HTTPS_MEM_KEY, s->tls_key, MHD_OPTION_END);
