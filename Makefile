@@ -56,9 +56,15 @@ sanitize: deps $(ASAN)/build.ninja
 $(RELEASE)/build.ninja:
 	meson setup $(RELEASE) --buildtype=release -Dtests=false
 
+# Benchmarks (docs/benchmarks.md): BENCH_ONLY picks parts, e.g. `make bench BENCH_ONLY=vc` or
+# `BENCH_ONLY="vc http" make bench`; the default runs all (about 7 minutes on 2 cores).
+BENCH_ONLY ?= import vc status http
+
 bench: deps $(RELEASE)/build.ninja
+	@OK_DEPS_EXTRA="time wrk curl nodejs npm" scripts/install-deps
 	ninja -C $(RELEASE)
-	OORKONDE_BIN=$(CURDIR)/$(RELEASE)/src/cli/oorkonde bench/run
+	OORKONDE_BIN=$(CURDIR)/$(RELEASE)/src/cli/oorkonde OORKONDE_BUILD=$(CURDIR)/$(RELEASE) \
+		bench/all "$(BENCH_ONLY)"
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(RELEASE)
