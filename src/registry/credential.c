@@ -11,6 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+_Static_assert(sizeof(((struct depository *)0)->issuer_did) == VC_DID_MAX &&
+                       sizeof(((struct depository *)0)->issuer_vm) == VC_DID_MAX,
+               "the depository keeps DIDs of VC_DID_MAX bytes");
+
 int registry_identity(const struct depository *d, struct depository_identity *id,
                       struct ok_error *err)
 {
@@ -21,6 +25,12 @@ int registry_identity(const struct depository *d, struct depository_identity *id
 	memcpy(id->pk, d->issuer_pk, sizeof(id->pk));
 	memcpy(id->sk, d->issuer_seed, 32);
 	memcpy(id->sk + 32, d->issuer_pk, 32);
+	if (d->issuer_did[0]) {
+		/* Worked out once at open (base58 is not free, and verification asks often). */
+		memcpy(id->did, d->issuer_did, sizeof(id->did));
+		memcpy(id->vm, d->issuer_vm, sizeof(id->vm));
+		return 0;
+	}
 	if (d->host[0]) {
 		if ((rc = vc_did_web(d->host, id->did, err)) ||
 		    (rc = vc_did_web_vm(d->host, id->vm, err)))

@@ -1,6 +1,7 @@
 /* Creating and opening a data folder; the audit helper every use case shares. */
 #include "registry/depository.h"
 
+#include "registry/credential.h"
 #include "registry/keyfile.h"
 
 #include <dirent.h>
@@ -207,6 +208,14 @@ int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 		unsigned char sk[64];
 		crypto_sign_seed_keypair(d->issuer_pk, sk, d->issuer_seed);
 		sodium_memzero(sk, sizeof(sk));
+	}
+	{
+		struct depository_identity id;
+		if ((rc = registry_identity(d, &id, err)))
+			goto fail;
+		memcpy(d->issuer_did, id.did, sizeof(d->issuer_did));
+		memcpy(d->issuer_vm, id.vm, sizeof(d->issuer_vm));
+		registry_identity_release(&id);
 	}
 	if ((rc = store_open(&d->store, store_url, false, err)))
 		goto fail;

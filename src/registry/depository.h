@@ -29,6 +29,8 @@ struct depository {
 	struct seal_keys keys;         /* derived from data.key */
 	unsigned char issuer_seed[32]; /* from issuer.key */
 	unsigned char issuer_pk[32];   /* its Ed25519 public key, derived once at open */
+	char issuer_did[256];          /* the depository's DID and verification method, */
+	char issuer_vm[256];           /* worked out at open (see registry_identity) */
 	uint32_t issuer_key_id;
 	char host[DEPOSITORY_HOST_MAX + 1]; /* "" when the identity is did:key */
 	/* Where the depository is reached, for URLs in credentials (status lists): config
