@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "http/server.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -99,6 +100,15 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	cfg.data_dir = c->data_dir;
+	/* The server writes its database, WAL and audit log: a folder it cannot write would fail
+	 * request by request, so refuse at once. */
+	if (access(c->data_dir, F_OK) == 0 && access(c->data_dir, W_OK) != 0) {
+		fprintf(stderr, "%s: cannot write the data folder %s (%s); the server needs to write "
+		                "its database and audit log\n",
+		        c->prog, c->data_dir,
+		        errno == EROFS ? "it is on a read-only file system" : strerror(errno));
+		return EXIT_FAILED;
+	}
 	/* Signals are taken synchronously by this thread; server threads inherit the mask. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
