@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "registry/credential.h"
 #include "registry/learner.h"
+#include "registry/did_resolver.h"
 #include "registry/status_cache.h"
 #include "registry/verify.h"
 
@@ -206,6 +207,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	};
 	struct verify_options o = {0};
 	struct status_cache cache;
+	struct did_cache dids;
 	struct verify_result r;
 	struct depository d;
 	struct ok_error err;
@@ -249,9 +251,12 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		have_d = true;
 	}
 	status_cache_init(&cache, 300, 10000);
+	did_cache_init(&dids, 300, 10000);
 	o.status_cache = &cache;
+	o.did_cache = &dids;
 	rc = registry_verify(have_d ? &d : NULL, input.data, input.len, &o, &r, &err);
 	status_cache_release(&cache);
+	did_cache_release(&dids);
 	if (rc) {
 		cli_print_error(c, &err);
 		exit_code = EXIT_FAILED;

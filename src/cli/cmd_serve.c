@@ -103,8 +103,9 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	/* The server writes its database, WAL and audit log: a folder it cannot write would fail
 	 * request by request, so refuse at once. */
 	if (access(c->data_dir, F_OK) == 0 && access(c->data_dir, W_OK) != 0) {
-		fprintf(stderr, "%s: cannot write the data folder %s (%s); the server needs to write "
-		                "its database and audit log\n",
+		fprintf(stderr,
+		        "%s: cannot write the data folder %s (%s); the server needs to write "
+		        "its database and audit log\n",
 		        c->prog, c->data_dir,
 		        errno == EROFS ? "it is on a read-only file system" : strerror(errno));
 		return EXIT_FAILED;

@@ -91,6 +91,8 @@ bool http_server_stopping(void *server);
 
 /* The server's cache of other depositories' status lists. */
 struct status_cache *http_status_cache(struct http_server *s);
+/* The server's cache of other depositories' DID documents. */
+struct did_cache *http_did_cache(struct http_server *s);
 
 /* Counters the handlers feed (credentials issued and verified). */
 void http_count_issued(struct http_server *s);

@@ -132,6 +132,7 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 		return;
 	}
 	o.status_cache = http_status_cache(req->srv);
+	o.did_cache = http_did_cache(req->srv);
 	if (!read_checks(json_object_get(body, "options"), &o.checks, res)) {
 		json_decref(body);
 		return;

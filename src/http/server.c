@@ -5,6 +5,7 @@
 #include "http/pool.h"
 #include "http/ratelimit.h"
 #include "registry/institution.h"
+#include "registry/did_resolver.h"
 #include "registry/status_cache.h"
 
 #include <arpa/inet.h>
@@ -34,6 +35,7 @@ struct http_server {
 	struct ratelimit limiter;
 	struct http_metrics metrics;
 	struct status_cache status_cache; /* other depositories' status lists */
+	struct did_cache did_cache;       /* other depositories' DID documents */
 	atomic_bool stopping;
 	unsigned port;
 	char *tls_cert;
@@ -223,6 +225,11 @@ bool http_server_stopping(void *server)
 struct status_cache *http_status_cache(struct http_server *s)
 {
 	return &s->status_cache;
+}
+
+struct did_cache *http_did_cache(struct http_server *s)
+{
+	return &s->did_cache;
 }
 
 void http_count_issued(struct http_server *s)
@@ -639,10 +646,12 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	metrics_init(&s->metrics);
 	ratelimit_init(&s->limiter, cfg->rate_per_minute);
 	status_cache_init(&s->status_cache, 300, 5000);
+	did_cache_init(&s->did_cache, 300, 5000);
 	/* One depository per thread, so that no request ever waits for a connection. */
 	if ((rc = pool_open(&s->pool, cfg->data_dir, threads, err))) {
 		ratelimit_release(&s->limiter);
 		status_cache_release(&s->status_cache);
+		did_cache_release(&s->did_cache);
 		free(s);
 		return rc;
 	}
@@ -681,6 +690,7 @@ fail:
 	pool_close(&s->pool);
 	ratelimit_release(&s->limiter);
 	status_cache_release(&s->status_cache);
+	did_cache_release(&s->did_cache);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);
@@ -712,6 +722,7 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 	pool_close(&s->pool);
 	ratelimit_release(&s->limiter);
 	status_cache_release(&s->status_cache);
+	did_cache_release(&s->did_cache);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);

@@ -116,6 +116,7 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 	const char *host = NULL, *name = NULL, *store = NULL, *base_url = NULL;
 	json_t *host_value = NULL;
 	json_int_t ttl = 300;
+	json_t *http_hosts = NULL;
 	int rc = 0;
 
 	if ((rc = join(path, sizeof(path), d->dir, "config.json", err)))
@@ -127,9 +128,9 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 		ok_error_locate(err, path, jerr.line > 0 ? (size_t)jerr.line : 0);
 		return rc;
 	}
-	if (json_unpack_ex(config, &jerr, 0, "{s?o, s?s, s?s, s?s, s?I}", "host", &host_value,
+	if (json_unpack_ex(config, &jerr, 0, "{s?o, s?s, s?s, s?s, s?I, s?o}", "host", &host_value,
 	                   "name", &name, "store", &store, "base_url", &base_url, "status_ttl_s",
-	                   &ttl) != 0 ||
+	                   &ttl, "did_web_http_hosts", &http_hosts) != 0 ||
 	    (host_value && !json_is_null(host_value) && !json_is_string(host_value))) {
 		rc = ok_fail(err, OK_EINPUT, "%s: %s", path,
 		             host_value ? "host must be a string or null" : jerr.text);
@@ -154,6 +155,30 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 		goto out;
 	}
 	d->status_ttl_s = (long)ttl;
+	if (http_hosts) {
+		size_t i, used = 0;
+		for (i = 0; i < json_array_size(http_hosts); i++) {
+			const char *h = json_string_value(json_array_get(http_hosts, i));
+			size_t n = h ? strlen(h) : 0;
+			if (!h || !n || strchr(h, ',') ||
+			    used + n + 2 > sizeof(d->did_web_http_hosts)) {
+				rc = ok_fail_field(err, OK_EINPUT, "did_web_http_hosts",
+				                   "%s: did_web_http_hosts must be a short list of "
+				                   "\"host:port\" strings",
+				                   path);
+				goto out;
+			}
+			if (used)
+				d->did_web_http_hosts[used++] = ',';
+			memcpy(d->did_web_http_hosts + used, h, n + 1);
+			used += n;
+		}
+		if (!json_is_array(http_hosts)) {
+			rc = ok_fail_field(err, OK_EINPUT, "did_web_http_hosts",
+			                   "%s: did_web_http_hosts must be a list", path);
+			goto out;
+		}
+	}
 	if (base_url)
 		snprintf(d->base_url, sizeof(d->base_url), "%s", base_url);
 	else if (host && (strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0))

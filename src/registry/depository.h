@@ -38,6 +38,9 @@ struct depository {
 	 */
 	char base_url[DEPOSITORY_HOST_MAX + 16];
 	long status_ttl_s; /* how long others may cache our status lists: config status_ttl_s */
+	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
+	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
+	char did_web_http_hosts[512];
 	char name[DEPOSITORY_NAME_MAX + 1];
 };
 

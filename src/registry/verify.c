@@ -3,6 +3,7 @@
 
 #include "io/http_client.h"
 #include "registry/credential.h"
+#include "registry/did_resolver.h"
 #include "registry/status.h"
 #include "registry/status_cache.h"
 #include "vc/jcs.h"
@@ -230,6 +231,7 @@ static bool check_structure(const json_t *vc, struct verify_result *r)
 
 struct resolver {
 	struct depository *d;
+	struct did_cache *did_cache;
 	const char *issuer;
 	struct depository_identity own;
 	bool have_own;
@@ -260,6 +262,9 @@ static int resolve_key(void *ctx, const char *vm, const char *purpose, uint8_t p
 	}
 	if (res->have_own && strcmp(did, res->own.did) == 0)
 		return ok_fail(err, OK_EINVALID, "%s is not a key of this depository", vm);
+	if (strncmp(vm, "did:web:", 8) == 0 && res->did_cache)
+		return did_web_resolve(res->did_cache, res->d ? res->d->did_web_http_hosts : NULL,
+		                       vm, pk, err);
 	return ok_fail(err, OK_EUNSUPPORTED,
 	               "the issuer's key %s could not be resolved (only did:key and this "
 	               "depository's own did:web are resolved here)",
@@ -572,7 +577,7 @@ int registry_verify(struct depository *d, const char *data, size_t len,
                     const struct verify_options *o, struct verify_result *r, struct ok_error *err)
 {
 	unsigned checks = o->checks ? o->checks : VERIFY_ALL;
-	struct resolver res = {.d = d};
+	struct resolver res = {.d = d, .did_cache = o->did_cache};
 	struct ok_error perr;
 	enum vc_proof_check failed = VC_PROOF_VALID;
 	json_t *vc = NULL;

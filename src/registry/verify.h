@@ -49,12 +49,16 @@ struct verify_result {
 };
 
 struct status_cache;
+struct did_cache;
 
 struct verify_options {
 	unsigned checks; /* 0 means all */
 	bool any_issuer; /* an issuer off the trust list passes, with a warning */
 	/* Other issuers' status lists are fetched and kept here; NULL: they cannot be checked. */
 	struct status_cache *status_cache;
+	/* Other depositories' did:web documents are fetched and kept here; NULL: only did:key and
+	 * the depository's own did:web resolve. */
+	struct did_cache *did_cache;
 };
 
 /*
