@@ -2,6 +2,7 @@
 #include "registry/status.h"
 
 #include "registry/achievement.h"
+#include "io/utf8.h"
 #include "registry/credential.h"
 #include "vc/multibase.h"
 #include "vc/proof.h"
@@ -81,6 +82,31 @@ int status_action_parse(const char *s, enum status_action *out)
 	return 0;
 }
 
+/* A reason is 1-200 characters (not bytes) of UTF-8 text without control characters: it goes
+ * to the history and the audit log, and is shown back to people. */
+static int check_reason(const char *reason, struct ok_error *err)
+{
+	size_t n = reason ? strlen(reason) : 0, i, chars = 0;
+
+	if (n == 0 || n > 800 || !utf8_valid(reason, n))
+		return ok_fail_field(err, OK_EINPUT, "reason",
+		                     "a reason of 1-200 characters (UTF-8) is required");
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)reason[i];
+		chars += (c & 0xC0) != 0x80;
+		/* C0 controls, DEL, and C1 controls (0xC2 0x80-0x9F in UTF-8). */
+		if (c < 0x20 || c == 0x7F ||
+		    (c == 0xC2 && i + 1 < n && (unsigned char)reason[i + 1] <= 0x9F))
+			return ok_fail_field(err, OK_EINPUT, "reason",
+			                     "the reason contains a control character (e.g. a line "
+			                     "break)");
+	}
+	if (chars > 200)
+		return ok_fail_field(err, OK_EINPUT, "reason",
+		                     "a reason of 1-200 characters (UTF-8) is required");
+	return 0;
+}
+
 int registry_status_change(struct depository *d, const char *achievement_id,
                            const char *institution, enum status_action action, const char *reason,
                            const char *actor, struct store_achievement *out, struct ok_error *err)
@@ -92,9 +118,8 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	char detail[96];
 	int rc;
 
-	if (!reason || !reason[0] || strlen(reason) > 200)
-		return ok_fail_field(err, OK_EINPUT, "reason",
-		                     "a reason of 1-200 characters is required");
+	if ((rc = check_reason(reason, err)))
+		return rc;
 	if ((rc = store_begin(d->store, err)))
 		return rc;
 	rc = registry_achievement_get(d, achievement_id, institution, out, err);

@@ -603,6 +603,24 @@ static void reasons_and_unknown_ids(void **state)
 	assert_int_equal(change(f, id, STATUS_REVOKE, long_reason, &a, &err), OK_EINPUT);
 	long_reason[200] = '\0';
 	assert_int_equal(change(f, id, STATUS_SUSPEND, long_reason, &a, &err), 0);
+	/* The limit is in characters: 200 two-byte characters are fine, 201 are not. */
+	{
+		char wide[2 * 201 + 1];
+		int k;
+		for (k = 0; k < 201; k++)
+			memcpy(wide + 2 * k, "\xC3\xA9", 2); /* é */
+		wide[2 * 201] = '\0';
+		assert_int_equal(change(f, id, STATUS_REINSTATE, wide, &a, &err), OK_EINPUT);
+		wide[2 * 200] = '\0';
+		assert_int_equal(change(f, id, STATUS_REINSTATE, wide, &a, &err), 0);
+	}
+	/* Text people read back: valid UTF-8, no control characters. */
+	assert_int_equal(change(f, id, STATUS_SUSPEND, "bad \xFF\xFE utf-8", &a, &err), OK_EINPUT);
+	assert_int_equal(change(f, id, STATUS_SUSPEND, "line\nbreak", &a, &err), OK_EINPUT);
+	assert_int_equal(change(f, id, STATUS_SUSPEND, "\x1B[31mred", &a, &err), OK_EINPUT);
+	assert_int_equal(change(f, id, STATUS_SUSPEND, "c1 \xC2\x85 control", &a, &err),
+	                 OK_EINPUT);
+	assert_int_equal(list_version(f), v0 + 2);
 	assert_int_equal(change(f, "0123456789abcdef01234567", STATUS_REVOKE, "x", &a, &err),
 	                 OK_ENOTFOUND);
 	/* Another institution's achievement is not found, as a missing one. */
@@ -611,7 +629,7 @@ static void reasons_and_unknown_ids(void **state)
 	assert_int_equal(registry_status_change(&f->d, id, "25BE", STATUS_REVOKE, "x", "t", &a,
 	                                        &err),
 	                 OK_ENOTFOUND);
-	assert_int_equal(list_version(f), v0 + 1);
+	assert_int_equal(list_version(f), v0 + 2);
 	assert_int_equal(status_action_parse("revoke", &(enum status_action){0}), 0);
 	assert_int_not_equal(status_action_parse("Revoke", &(enum status_action){0}), 0);
 	assert_int_not_equal(status_action_parse("delete", &(enum status_action){0}), 0);
