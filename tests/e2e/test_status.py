@@ -350,6 +350,9 @@ def test_http_revoke_suspend_reinstate(dep):
     assert dep.srv.post(bpath + "/delete", {"reason": "x"}, key=dep.key).status in (404, 405)
     assert dep.srv.post(bpath + "/revoke", {"reason": "x"}).status == 401
     assert dep.srv.post(bpath + "/revoke", {"reason": "x"}, key=dep.vc_key).status == 403
+    out = dep.ok.run("key", "add", "--institution", "21XX", "--permit", "read", check=True).stdout
+    reader = re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
+    problem(dep.srv.post(bpath + "/revoke", {"reason": "x"}, key=reader), 403)
     problem(dep.srv.post("/v1/achievements/" + "0" * len(b) + "/revoke", {"reason": "x"},
                          key=dep.key), 404)
     assert dep.srv.get(bpath, key=dep.key).json()["status"] == "active"
@@ -427,6 +430,12 @@ def test_etag_304_and_cache_control(dep):
     assert r.headers["etag"] == etag
     r = dep.status_list(headers={"If-None-Match": '"something-else"'})
     assert r.status == 200 and r.body == r1.body
+    # A list of ETags, and a weak comparison (RFC 9110: If-None-Match compares weakly).
+    assert dep.status_list(headers={"If-None-Match": f'"x", {etag}'}).status == 304
+    assert dep.status_list(headers={"If-None-Match": f"W/{etag}"}).status == 304
+    # HEAD: the headers of GET, no body.
+    r = dep.srv.request("HEAD", "/status/revocation/1")
+    assert r.status == 200 and r.headers["etag"] == etag and r.body == b"", r
     # A revocation: another ETag, and the old one gets the full list.
     a = dep.take()
     i = entries(dep.issue(a))["revocation"][0]
