@@ -460,7 +460,11 @@ static void check_status(struct resolver *res, const json_t *vc, struct status_c
 			return;
 		}
 		ok_error_clear(&why);
-		rc = res->d ? registry_status_local(res->d, url, index, &set, &why) : OK_ENOTFOUND;
+		/* Only the depository's own credentials are answered from its own store: another
+		 * issuer's credential pointing at our lists must not borrow their bits. */
+		rc = res->d && res->have_own && strcmp(res->issuer, res->own.did) == 0
+		             ? registry_status_local(res->d, url, index, &set, &why)
+		             : OK_ENOTFOUND;
 		if (rc == OK_ENOTFOUND) {
 			rc = cache ? remote_bit(res, cache, url, purpose, index, &why)
 			           : ok_fail(&why, OK_EUNSUPPORTED,

@@ -684,10 +684,6 @@ def test_remote_server_down(binary, tmp_path, verifier):
     assert proc.returncode == 0, proc.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="bug: verify.c reads its own store for any credential whose "
-                   "status URL starts with its base_url, whatever the issuer (the fix breaks "
-                   "test_credentials.py::test_untrusted_issuer_then_trust_add_and_remove, which "
-                   "relies on it: two did:key folders share the default base_url)")
 def test_own_list_does_not_speak_for_another_issuer(dep, other):
     """A credential of another issuer whose status entry points at this depository's list: the
     list is not the issuer's (the specification requires the same issuer), so this depository's
