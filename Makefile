@@ -7,7 +7,7 @@ DATA     ?= oorkonde-data
 LEARNERS ?= 300
 PYTEST   := $(PYTHON) -m pytest -q -p no:cacheprovider
 
-.PHONY: all deps build run check unit e2e interop sanitize bench fuzz clean
+.PHONY: all deps build run check unit e2e interop sanitize bench fuzz check-valgrind soak clean
 
 all: build
 
@@ -59,12 +59,49 @@ $(RELEASE)/build.ninja:
 # Benchmarks (docs/benchmarks.md): BENCH_ONLY picks parts, e.g. `make bench BENCH_ONLY=vc` or
 # `BENCH_ONLY="vc http" make bench`; the default runs all (about 7 minutes on 2 cores).
 BENCH_ONLY ?= import vc status http
+# GNU time, wrk and curl from Debian; node and npm (the npm verifier) only when missing.
+BENCH_DEPS := time wrk curl $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
 
 bench: deps $(RELEASE)/build.ninja
-	@OK_DEPS_EXTRA="time wrk curl nodejs npm" scripts/install-deps
+	@OK_DEPS_EXTRA="$(BENCH_DEPS)" scripts/install-deps
 	ninja -C $(RELEASE)
 	OORKONDE_BIN=$(CURDIR)/$(RELEASE)/src/cli/oorkonde OORKONDE_BUILD=$(CURDIR)/$(RELEASE) \
 		bench/all "$(BENCH_ONLY)"
+
+# libFuzzer targets (clang, ASan + UBSan) in build-fuzz, each for FUZZ_SECONDS with a scratch copy
+# of its seed corpus; fails on any crash (reproducers in tests/fuzz/crashes/). FUZZ_ONLY picks.
+FUZZ_SECONDS ?= 60
+
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz
+
+# The unit tests and a few end-to-end CLI flows under valgrind memcheck: any error or definite
+# leak fails. Not in CI: it takes about VALGRIND_MINUTES minutes on 2 cores (docs/reliability.md).
+VALGRIND     := valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1
+VALGRIND_E2E ?= tests/e2e/test_cli_basics.py tests/e2e/test_init.py \
+	tests/e2e/test_institution.py tests/e2e/test_privacy.py tests/e2e/test_credentials.py
+VG_DIR       := $(CURDIR)/$(BUILD)/valgrind
+
+check-valgrind: build
+	@OK_DEPS_EXTRA=valgrind scripts/install-deps
+	meson test -C $(BUILD) --suite unit --print-errorlogs --timeout-multiplier=20 \
+		--wrap='$(VALGRIND) -q'
+	rm -rf $(VG_DIR) && mkdir -p $(VG_DIR)
+	printf '#!/bin/sh\nexec $(VALGRIND) --log-file=$(VG_DIR)/%%p.log $(CURDIR)/$(BUILD)/src/cli/oorkonde "$$@"\n' \
+		>$(VG_DIR)/oorkonde && chmod +x $(VG_DIR)/oorkonde
+	OORKONDE_BIN=$(VG_DIR)/oorkonde OK_VALGRIND=1 $(PYTEST) $(VALGRIND_E2E)
+	@# An expected non-zero exit could hide valgrind's: every process's log is checked too.
+	@bad=$$(grep -lE 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' $(VG_DIR)/*.log); \
+	if [ -n "$$bad" ]; then cat $$bad; echo "check-valgrind: errors in $$bad" >&2; exit 1; fi; \
+	echo "check-valgrind: $$(ls $(VG_DIR)/*.log | wc -l) oorkonde runs, no errors, no definite leaks"
+
+# Mixed load on a demo server for DURATION seconds (wrk, imports, revocations); fails if RSS or
+# open descriptors grow more than 10% after the warm-up or any request gets a 5xx.
+DURATION ?= 600
+
+soak: build
+	@OK_DEPS_EXTRA="wrk curl" scripts/install-deps
+	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde DURATION=$(DURATION) scripts/soak
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(RELEASE)
