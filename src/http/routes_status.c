@@ -70,7 +70,7 @@ void route_status_list(struct http_request *req, struct http_response *res)
 	}
 	http_header(res, "ETag", "%s", etag);
 	http_header(res, "Cache-Control", "public, max-age=%ld", req->dep->status_ttl_s);
-	if (inm && strstr(inm, etag)) {
+	if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
 		buf_reset(&res->body);
 		res->status = 304;
 		res->content_type = "application/vc";

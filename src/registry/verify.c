@@ -378,7 +378,10 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	subject = json_object_get(list, "credentialSubject");
 	encoded = json_string_value(json_object_get(subject, "encodedList"));
 	list_purpose = json_string_value(json_object_get(subject, "statusPurpose"));
-	if (!encoded || !list_purpose || strcmp(list_purpose, purpose) != 0) {
+	if (!encoded || !list_purpose || strcmp(list_purpose, purpose) != 0 ||
+	    !json_is_string(json_object_get(subject, "type")) ||
+	    strcmp(json_string_value(json_object_get(subject, "type")), "BitstringStatusList") !=
+	            0) {
 		rc = ok_fail(why, OK_EINVALID, "the status list is not a %s list", purpose);
 		goto out;
 	}
