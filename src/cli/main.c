@@ -23,6 +23,7 @@ static const struct cli_command commands[] = {
         {"identity", "print the depository's DID and DID document", cmd_identity},
         {"trust", "the trust list: add, list, remove issuers", cmd_trust},
         {"key", "create another API key", cmd_key},
+        {"audit", "check the audit log's hash chain, or list events", cmd_audit},
         {"serve", "serve the HTTP API (registrar, VC-API, DID document, metrics)", cmd_serve},
 };
 
