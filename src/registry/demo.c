@@ -238,3 +238,12 @@ int registry_demo_seed(struct depository *d, size_t learners, struct demo_result
 	}
 	return 0;
 }
+
+void registry_demo_example(char out[10])
+{
+	size_t n = 0;
+
+	while (institution_of(n) != 0)
+		n++;
+	registry_demo_national_id(n, out);
+}
