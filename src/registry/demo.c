@@ -96,6 +96,8 @@ static void learner_for(size_t n, struct learner_data *l)
 	int month = 1 + (int)pick(&state, 12);
 	int day = 1 + (int)pick(&state, 28);
 
+	/* Whole struct cleared: the importer compares learners byte for byte. */
+	memset(l, 0, sizeof(*l));
 	registry_demo_national_id(n, l->national_id);
 	snprintf(l->given_names, sizeof(l->given_names), "%s",
 	         given[pick(&state, sizeof(given) / sizeof(given[0]))]);
