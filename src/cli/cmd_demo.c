@@ -63,7 +63,7 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	printf("  %zu achievements: %zu added, %zu updated, %zu unchanged; %zu new learners\n",
 	       res.report.read, res.report.added, res.report.updated, res.report.unchanged,
 	       res.report.learners_added);
-	registry_demo_example(nid);
+	registry_demo_example(learners, nid);
 	printf("Try: oorkonde --data %s achievements --national-id %s\n", c->data_dir, nid);
 	return EXIT_OK;
 }

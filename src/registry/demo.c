@@ -241,11 +241,11 @@ int registry_demo_seed(struct depository *d, size_t learners, struct demo_result
 	return 0;
 }
 
-void registry_demo_example(char out[10])
+void registry_demo_example(size_t learners, char out[10])
 {
 	size_t n = 0;
 
-	while (institution_of(n) != 0)
+	while (n < learners && institution_of(n) != 0)
 		n++;
-	registry_demo_national_id(n, out);
+	registry_demo_national_id(n < learners ? n : 0, out);
 }

@@ -27,7 +27,8 @@ int registry_demo_seed(struct depository *d, size_t learners, struct demo_result
 /* The demo's national id for learner n (a 9-digit number that passes the Dutch 11-test). */
 void registry_demo_national_id(size_t n, char out[10]);
 
-/* The national id of a demo learner of the university (21PB), to try things with. */
-void registry_demo_example(char out[10]);
+/* The national id of a seeded demo learner to try things with: one of the university (21PB)
+ * when there is one among the first `learners`, else the first learner. */
+void registry_demo_example(size_t learners, char out[10]);
 
 #endif
