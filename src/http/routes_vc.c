@@ -4,6 +4,7 @@
 
 #include "registry/credential.h"
 #include "registry/verify.h"
+#include "vc/jcs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,14 +116,18 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 	struct verify_options o = {0};
 	struct verify_result r;
 	struct ok_error err;
-	json_t *body, *vc;
-	char *text = NULL;
-	const char *data;
-	size_t len;
+	json_t *body = NULL, *vc;
 	int rc;
 
-	if (!(body = http_body_json(req, res)))
+	/* Parsed once, under the credential rules (strict, numbers as doubles): the credential
+	 * inside is then verified as it is, without printing and parsing it again. */
+	ok_error_clear(&err);
+	if (req->body.len == 0 ||
+	    vc_jcs_parse(req->body.data, req->body.len, 0, &body, &err) != 0) {
+		http_problem(res, 400, "invalid-json", "Invalid JSON", "%s",
+		             req->body.len ? err.message : "the body is empty");
 		return;
+	}
 	vc = json_object_get(body, "verifiableCredential");
 	if (!vc || !(json_is_object(vc) || json_is_string(vc))) {
 		http_problem(res, 400, "invalid-input", "Invalid input",
@@ -137,19 +142,10 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 		json_decref(body);
 		return;
 	}
-	if (json_is_string(vc)) {
-		data = json_string_value(vc);
-		len = json_string_length(vc);
-	} else {
-		/* Values are what is signed (JCS works on them), so re-serializing keeps them. */
-		text = json_dumps(vc, JSON_COMPACT | JSON_REAL_PRECISION(17));
-		data = text;
-		len = text ? strlen(text) : 0;
-	}
 	ok_error_clear(&err);
-	rc = data ? registry_verify(req->dep, data, len, &o, &r, &err)
-	          : ok_fail(&err, OK_ENOMEM, "out of memory");
-	free(text);
+	rc = json_is_string(vc) ? registry_verify(req->dep, json_string_value(vc),
+	                                          json_string_length(vc), &o, &r, &err)
+	                        : registry_verify_document(req->dep, vc, &o, &r, &err);
 	json_decref(body);
 	if (rc) {
 		http_problem_from_error(res, &err);

@@ -188,7 +188,7 @@ int status_encode_list(const unsigned char *bits, size_t nbytes, struct buf *out
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	memset(&z, 0, sizeof(z));
 	/* windowBits 15 + 16: a GZIP wrapper, as the specification asks. */
-	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) !=
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
 	    Z_OK) {
 		free(gz);
 		return ok_fail(err, OK_EINTERNAL, "cannot start GZIP compression");

@@ -580,57 +580,31 @@ static int jws_payload(const char *s, size_t n, json_t **out, struct ok_error *e
 	return rc;
 }
 
-int registry_verify(struct depository *d, const char *data, size_t len,
-                    const struct verify_options *o, struct verify_result *r, struct ok_error *err)
+/* The checks, once the credential is parsed: vc is owned (kept in r->credential); jws is the
+ * token it came from (NULL for a JSON credential). */
+static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, json_t *vc,
+                         const struct verify_options *o, struct verify_result *r,
+                         struct ok_error *err)
 {
 	unsigned checks = o->checks ? o->checks : VERIFY_ALL;
 	struct resolver res = {.d = d, .did_cache = o->did_cache};
 	struct ok_error perr;
 	enum vc_proof_check failed = VC_PROOF_VALID;
-	json_t *vc = NULL;
-	size_t start = 0, end = len;
-	bool jwt, proof_ok = true;
+	bool proof_ok = true;
 	int rc = 0;
 
-	memset(r, 0, sizeof(*r));
-	r->is_credential = true;
-	if (len > VERIFY_MAX_INPUT)
-		return not_credential(r, "the input is larger than 1 MiB");
-	while (start < end && strchr(" \t\r\n", data[start]))
-		start++;
-	while (end > start && strchr(" \t\r\n", data[end - 1]))
-		end--;
-	if (start == end)
-		return not_credential(r, "the input is empty");
 	if (d && (rc = registry_identity(d, &res.own, err)))
-		return rc;
+		goto out;
 	res.have_own = d != NULL;
-	jwt = data[start] != '{' && looks_like_jws(data + start, end - start);
-	snprintf(r->format, sizeof(r->format), "%s", jwt ? "jwt" : "di");
-	ok_error_clear(&perr);
-	if (!jwt && data[start] != '{') {
-		not_credential(r, "the input is neither a JSON credential nor a VC-JOSE token");
-		goto out;
-	}
-	if (jwt)
-		rc = jws_payload(data + start, end - start, &vc, &perr);
-	else
-		rc = vc_jcs_parse(data + start, end - start, 0, &vc, &perr);
-	if (rc) {
-		not_credential(r, "the input is not usable: %s", perr.message);
-		rc = 0;
-		goto out;
-	}
 	if (!check_structure(vc, r))
 		goto out;
 	res.issuer = r->issuer;
 
 	if (checks & VERIFY_PROOF) {
 		ok_error_clear(&perr);
-		if (jwt) {
+		if (jws) {
 			json_t *payload = NULL;
-			rc = vc_jwt_verify(data + start, end - start, resolve_key, &res, &payload,
-			                   NULL, &perr);
+			rc = vc_jwt_verify(jws, jws_len, resolve_key, &res, &payload, NULL, &perr);
 			json_decref(payload);
 			if (rc == OK_ENOMEM)
 				goto out;
@@ -675,6 +649,49 @@ out:
 	r->credential = vc;
 	registry_identity_release(&res.own);
 	return rc;
+}
+
+int registry_verify(struct depository *d, const char *data, size_t len,
+                    const struct verify_options *o, struct verify_result *r, struct ok_error *err)
+{
+	struct ok_error perr;
+	json_t *vc = NULL;
+	size_t start = 0, end = len;
+	bool jwt;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->is_credential = true;
+	if (len > VERIFY_MAX_INPUT)
+		return not_credential(r, "the input is larger than 1 MiB");
+	while (start < end && strchr(" \t\r\n", data[start]))
+		start++;
+	while (end > start && strchr(" \t\r\n", data[end - 1]))
+		end--;
+	if (start == end)
+		return not_credential(r, "the input is empty");
+	jwt = data[start] != '{' && looks_like_jws(data + start, end - start);
+	snprintf(r->format, sizeof(r->format), "%s", jwt ? "jwt" : "di");
+	if (!jwt && data[start] != '{')
+		return not_credential(r,
+		                      "the input is neither a JSON credential nor a VC-JOSE token");
+	ok_error_clear(&perr);
+	if (jwt)
+		rc = jws_payload(data + start, end - start, &vc, &perr);
+	else
+		rc = vc_jcs_parse(data + start, end - start, 0, &vc, &perr);
+	if (rc)
+		return not_credential(r, "the input is not usable: %s", perr.message);
+	return verify_parsed(d, jwt ? data + start : NULL, end - start, vc, o, r, err);
+}
+
+int registry_verify_document(struct depository *d, json_t *vc, const struct verify_options *o,
+                             struct verify_result *r, struct ok_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->is_credential = true;
+	snprintf(r->format, sizeof(r->format), "di");
+	return verify_parsed(d, NULL, 0, json_incref(vc), o, r, err);
 }
 
 void verify_result_release(struct verify_result *r)

@@ -68,6 +68,12 @@ struct verify_options {
  */
 int registry_verify(struct depository *d, const char *data, size_t len,
                     const struct verify_options *o, struct verify_result *r, struct ok_error *err);
+/*
+ * The same for a JSON credential already parsed under the rules of vc/jcs.h (vc_jcs_parse:
+ * strict, every number a double), e.g. as part of a larger request. Takes its own reference.
+ */
+int registry_verify_document(struct depository *d, json_t *vc, const struct verify_options *o,
+                             struct verify_result *r, struct ok_error *err);
 void verify_result_release(struct verify_result *r);
 
 /* The W3C VC-API result object: {"verified", "checks", "warnings", "errors"} (new reference). */
