@@ -43,22 +43,23 @@ static const char *pick(const char *const *list, size_t n)
 #define PICK(list) pick(list, COUNT(list))
 
 static const char *const given[] = {
-        "Jan",      "Pieter",  "Sanne",   "Daan",      "Emma",   "Lotte",  "Sem",     "Julia",
-        "Thijs",    "Fleur",   "Bram",    "Anouk",     "Ruben",  "Noor",   "Lucas",   "Eva",
-        "Mohammed", "Fatima",  "Yusuf",   "Aylin",     "Zoë",    "Chloé",  "José",    "Łukasz",
-        "Agnieszka", "Søren",  "Björn",   "Åsa",       "Jürgen", "Müge",   "Şükrü",   "Đorđe",
-        "Ioana",    "Mátyás",  "Renée",   "Anaïs",     "François", "Inês", "Joël",    "Niña",
-        "Ana María", "Jan Pieter", "Maria Johanna", "Wouter", "Ilse", "Koen", "Marloes", "Tim",
+        "Jan",           "Pieter",   "Sanne",    "Daan",      "Emma",    "Lotte",     "Sem",
+        "Julia",         "Thijs",    "Fleur",    "Bram",      "Anouk",   "Ruben",     "Noor",
+        "Lucas",         "Eva",      "Mohammed", "Fatima",    "Yusuf",   "Aylin",     "Zoë",
+        "Chloé",         "José",     "Łukasz",   "Agnieszka", "Søren",   "Björn",     "Åsa",
+        "Jürgen",        "Müge",     "Şükrü",    "Đorđe",     "Ioana",   "Mátyás",    "Renée",
+        "Anaïs",         "François", "Inês",     "Joël",      "Niña",    "Ana María", "Jan Pieter",
+        "Maria Johanna", "Wouter",   "Ilse",     "Koen",      "Marloes", "Tim",
 };
 
 static const char *const family[] = {
-        "de Jong",   "Jansen",   "de Vries",        "van den Berg", "van Dijk",     "Bakker",
-        "Janssen",   "Visser",   "Smit",            "Meijer",       "de Boer",      "Mulder",
-        "de Groot",  "Bos",      "Vos",             "Peters",       "Hendriks",     "van Leeuwen",
-        "Dekker",    "Brouwer",  "Yılmaz",          "Öztürk",       "El Amrani",    "Kowalski",
-        "Wiśniewska", "Müller",  "Müller-Dağ",      "Schröder",     "Nørgaard",     "Ångström",
-        "Dvořák",    "Nguyễn",   "Đặng",            "García Márquez", "Lefèvre",    "Ó Briain",
-        "Papadopoulos", "Rossi", "van 't Hof",      "Kroon-Çelik",  "Smit-van Dam", "Hoekstra",
+        "de Jong",      "Jansen",  "de Vries",   "van den Berg",   "van Dijk",     "Bakker",
+        "Janssen",      "Visser",  "Smit",       "Meijer",         "de Boer",      "Mulder",
+        "de Groot",     "Bos",     "Vos",        "Peters",         "Hendriks",     "van Leeuwen",
+        "Dekker",       "Brouwer", "Yılmaz",     "Öztürk",         "El Amrani",    "Kowalski",
+        "Wiśniewska",   "Müller",  "Müller-Dağ", "Schröder",       "Nørgaard",     "Ångström",
+        "Dvořák",       "Nguyễn",  "Đặng",       "García Márquez", "Lefèvre",      "Ó Briain",
+        "Papadopoulos", "Rossi",   "van 't Hof", "Kroon-Çelik",    "Smit-van Dam", "Hoekstra",
 };
 
 struct course {
@@ -141,12 +142,8 @@ static const char *const exams[] = {
 };
 
 static const char *const module_titles[] = {
-        "Practicum natuurkunde",
-        "Projectmodule: smart city",
-        "Stage (werkplekleren)",
-        "Minor Entrepreneurship",
-        "Onderzoeksvaardigheden",
-        "Honours module \"Leadership\"",
+        "Practicum natuurkunde",  "Projectmodule: smart city", "Stage (werkplekleren)",
+        "Minor Entrepreneurship", "Onderzoeksvaardigheden",    "Honours module \"Leadership\"",
 };
 
 static const char *const languages[] = {"nl", "nl", "nl", "nl", "nl", "nl", "en", "en",
@@ -218,8 +215,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	static const char *const nl_grades[] = {"5.5", "6", "6.5", "7", "7.5", "8", "8.5",
-	                                        "9", "10", "6.8", "7.3", "V"};
+	static const char *const nl_grades[] = {"5.5", "6", "6.5", "7",   "7.5", "8",
+	                                        "8.5", "9", "10",  "6.8", "7.3", "V"};
 	static const char *const ects_grades[] = {"A", "B", "C", "D", "E"};
 	const char *path = NULL;
 	uint64_t rows = 0, seed = 1, row = 0, nid_counter = 0, learner = 0, nid_offset;
@@ -269,7 +266,8 @@ int main(int argc, char **argv)
 		if (below(50) == 0)
 			given_names[0] = '\0'; /* allowed: one-name learners */
 		else if (below(4) == 0)
-			snprintf(given_names, sizeof(given_names), "%s %s", PICK(given), PICK(given));
+			snprintf(given_names, sizeof(given_names), "%s %s", PICK(given),
+			         PICK(given));
 		else
 			snprintf(given_names, sizeof(given_names), "%s", PICK(given));
 		first_year = born + 17 + (int)below(8);

@@ -32,8 +32,8 @@ struct body {
 
 static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *text)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-	                                                         MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	        MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!r)

@@ -227,7 +227,8 @@ int main(int argc, char **argv)
 		ach.status_index = BIG_SIZE - 1 - (int64_t)randombytes_uniform(1000);
 		ach.version++; /* the history keeps the version it replaces */
 		if (store_begin(d.store, &err) ||
-		    d.store->ops->achievement_put(d.store, &ach, true, "bench", "benchmark", &err) ||
+		    d.store->ops->achievement_put(d.store, &ach, true, "bench", "benchmark",
+		                                  &err) ||
 		    store_commit(d.store, &err))
 			fail("moving the achievement into the large list", &err);
 	}
@@ -246,7 +247,8 @@ int main(int argc, char **argv)
 			if (fill) /* 1 % of the bits set, at random */
 				for (long k = 0; k < sizes[s] / 100; k++) {
 					uint32_t i = randombytes_uniform((uint32_t)sizes[s]);
-					bits[i / 8] = (unsigned char)(bits[i / 8] | (0x80u >> (i % 8)));
+					bits[i / 8] =
+					        (unsigned char)(bits[i / 8] | (0x80u >> (i % 8)));
 				}
 			encode_and_sign(&id, bits, nbytes);
 			n = 0;

@@ -84,8 +84,8 @@ static int case_verify(void *p)
 	if (!r.verified) {
 		for (size_t i = 0; i < r.count; i++)
 			if (!r.items[i].passed)
-				fprintf(stderr, "vc_bench: %s: %s\n", verify_check_name(r.items[i].check),
-				        r.items[i].message);
+				fprintf(stderr, "vc_bench: %s: %s\n",
+				        verify_check_name(r.items[i].check), r.items[i].message);
 		verify_result_release(&r);
 		return fail("registry_verify", NULL);
 	}
@@ -229,7 +229,8 @@ int main(int argc, char **argv)
 			continue;
 		c.checks = cases[i].checks;
 		/* A short warm-up (caches, SQLite statements, the allocator). */
-		if (bench_loop(0.2, cases[i].fn, &c, &r) || bench_loop(seconds, cases[i].fn, &c, &r))
+		if (bench_loop(0.2, cases[i].fn, &c, &r) ||
+		    bench_loop(seconds, cases[i].fn, &c, &r))
 			return 1;
 		if (cases[i].fn == case_raw_sign && case_raw_verify(&c)) /* the last signature */
 			return 1;

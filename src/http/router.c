@@ -25,19 +25,24 @@ static bool match_pattern(const char *pattern, const char *path, struct router_m
 				if (!param_char(s[n]) || n == ROUTER_PARAM_MAX)
 					return false;
 				n++;
-			}			if (n == 0)
+			}
+			if (n == 0)
 				return false;
 			/* A literal suffix after the parameter inside the segment ("{token}.json").
 			 */
 			{
 				const char *lit = close + 1;
-				size_t litlen = strcspn(lit, "/{");				if (litlen) {
-					if (n <= litlen || strncmp(s + n - litlen, lit, litlen) != 0)
+				size_t litlen = strcspn(lit, "/{");
+				if (litlen) {
+					if (n <= litlen ||
+					    strncmp(s + n - litlen, lit, litlen) != 0)
 						return false;
 					n -= litlen;
 				}
-				/* Checked on the parameter itself, after any suffix is taken off. */
-				if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+				/* Checked on the parameter itself, after any suffix is taken off.
+				 */
+				if ((n == 1 && s[0] == '.') ||
+				    (n == 2 && s[0] == '.' && s[1] == '.'))
 					return false;
 				memcpy(m->params[m->nparams], s, n);
 				m->params[m->nparams][n] = '\0';
