@@ -113,7 +113,7 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 	char path[4096];
 	json_error_t jerr;
 	json_t *config;
-	const char *host = NULL, *name = NULL, *store = NULL, *base_url = NULL;
+	const char *host = NULL, *name = NULL, *store = NULL, *base_url = NULL, *network = NULL;
 	json_t *host_value = NULL;
 	json_int_t ttl = 300;
 	json_t *http_hosts = NULL;
@@ -128,9 +128,10 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 		ok_error_locate(err, path, jerr.line > 0 ? (size_t)jerr.line : 0);
 		return rc;
 	}
-	if (json_unpack_ex(config, &jerr, 0, "{s?o, s?s, s?s, s?s, s?I, s?o}", "host", &host_value,
-	                   "name", &name, "store", &store, "base_url", &base_url, "status_ttl_s",
-	                   &ttl, "did_web_http_hosts", &http_hosts) != 0 ||
+	if (json_unpack_ex(config, &jerr, 0, "{s?o, s?s, s?s, s?s, s?I, s?o, s?s}", "host",
+	                   &host_value, "name", &name, "store", &store, "base_url", &base_url,
+	                   "status_ttl_s", &ttl, "did_web_http_hosts", &http_hosts, "network_did",
+	                   &network) != 0 ||
 	    (host_value && !json_is_null(host_value) && !json_is_string(host_value))) {
 		rc = ok_fail(err, OK_EINPUT, "%s: %s", path,
 		             host_value ? "host must be a string or null" : jerr.text);
@@ -155,6 +156,12 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 		goto out;
 	}
 	d->status_ttl_s = (long)ttl;
+	if (network && strlen(network) >= sizeof(d->network_did)) {
+		rc = ok_fail_field(err, OK_EINPUT, "network_did", "%s: network_did is too long",
+		                   path);
+		goto out;
+	}
+	snprintf(d->network_did, sizeof(d->network_did), "%s", network ? network : "");
 	if (http_hosts) {
 		size_t i, used = 0;
 		for (i = 0; i < json_array_size(http_hosts); i++) {

@@ -41,6 +41,7 @@ struct depository {
 	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
 	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
 	char did_web_http_hosts[512];
+	char network_did[256]; /* config network_did: who signs the network's trust list, or "" */
 	char name[DEPOSITORY_NAME_MAX + 1];
 };
 

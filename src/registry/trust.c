@@ -2,7 +2,14 @@
 #include "registry/trust.h"
 
 #include "io/utf8.h"
+#include "registry/credential.h"
 #include "registry/institution.h"
+#include "registry/verify.h"
+#include "vc/did.h"
+#include "vc/proof.h"
+
+#include <sodium.h>
+#include <time.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -78,5 +85,149 @@ int registry_trust_remove(struct depository *d, const char *did, struct ok_error
 		rc = store_commit(d->store, err);
 	if (rc)
 		store_rollback(d->store);
+	return rc;
+}
+
+/* Checks one member of a trust list; fills t (source "network"). */
+static int read_member(const json_t *m, size_t i, struct store_trusted_issuer *t,
+                       struct ok_error *err)
+{
+	const char *did = json_string_value(json_object_get(m, "id"));
+	const char *name = json_string_value(json_object_get(m, "name"));
+	const char *country = json_string_value(json_object_get(m, "country"));
+	const char *status = json_string_value(json_object_get(m, "status"));
+
+	if (!json_is_object(m) || !did || !did_valid(did))
+		return ok_fail_field(err, OK_EINPUT, "members", "member %zu: id must be a DID", i);
+	if (!name || !name[0] || strlen(name) > 200 || !utf8_valid(name, strlen(name)))
+		return ok_fail_field(err, OK_EINPUT, "members",
+		                     "member %zu: name must be 1-200 characters", i);
+	if (!country || !registry_country_valid(country))
+		return ok_fail_field(err, OK_EINPUT, "members",
+		                     "member %zu: country must be an ISO 3166-1 alpha-2 code", i);
+	if (status && strcmp(status, "active") != 0 && strcmp(status, "suspended") != 0)
+		return ok_fail_field(err, OK_EINPUT, "members",
+		                     "member %zu: status must be active or suspended", i);
+	memset(t, 0, sizeof(*t));
+	snprintf(t->did, sizeof(t->did), "%s", did);
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	snprintf(t->country, sizeof(t->country), "%s", country);
+	snprintf(t->source, sizeof(t->source), "network");
+	snprintf(t->status, sizeof(t->status), "%s", status ? status : "active");
+	t->since_ms = audit_now_ms();
+	return 0;
+}
+
+int registry_trust_publish(const unsigned char seed[32], const json_t *members, json_t **out,
+                           struct ok_error *err)
+{
+	struct store_trusted_issuer t;
+	struct vc_proof_options opt = {0};
+	unsigned char pk[32], sk[64], uuid[16];
+	char did[VC_DID_MAX], vm[VC_DID_MAX], now[32], id[64];
+	time_t tt = time(NULL);
+	struct tm tm;
+	json_t *vc;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!json_is_array(members) || json_array_size(members) == 0)
+		return ok_fail_field(err, OK_EINPUT, "members",
+		                     "members must be a non-empty JSON array of depositories");
+	for (i = 0; i < json_array_size(members); i++)
+		if ((rc = read_member(json_array_get(members, i), i, &t, err)))
+			return rc;
+	crypto_sign_seed_keypair(pk, sk, seed);
+	if ((rc = vc_did_key(pk, did, err)) || (rc = vc_did_key_vm(pk, vm, err)))
+		goto out;
+	gmtime_r(&tt, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	randombytes_buf(uuid, sizeof(uuid));
+	snprintf(id, sizeof(id), "urn:uuid:");
+	sodium_bin2hex(id + 9, sizeof(id) - 9, uuid, sizeof(uuid));
+	vc = json_pack("{s:[s], s:s, s:[s, s], s:s, s:s, s:{s:s, s:O}}", "@context",
+	               CREDENTIAL_CONTEXT_V2, "id", id, "type", "VerifiableCredential",
+	               "TrustListCredential", "issuer", did, "validFrom", now, "credentialSubject",
+	               "type", "TrustList", "members", members);
+	if (!vc) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	opt.verification_method = vm;
+	opt.created = now;
+	rc = vc_proof_create(vc, &opt, sk, out, err);
+	json_decref(vc);
+out:
+	sodium_memzero(sk, sizeof(sk));
+	return rc;
+}
+
+int registry_trust_import(struct depository *d, const char *data, size_t len,
+                          const char *network_did, size_t *imported, struct ok_error *err)
+{
+	struct verify_options o = {.checks = VERIFY_PROOF | VERIFY_VALIDITY};
+	struct store_trusted_issuer t, existing;
+	struct verify_result r;
+	const json_t *members;
+	char detail[64];
+	size_t i;
+	int rc;
+
+	*imported = 0;
+	if (!network_did || !network_did[0])
+		return ok_fail_field(err, OK_EINPUT, "network",
+		                     "no network key is configured: give --network DID or set "
+		                     "network_did in config.json");
+	/* Verified on its own, as a document of the network, not of this depository. */
+	if ((rc = registry_verify(NULL, data, len, &o, &r, err)))
+		goto out;
+	if (!r.is_credential) {
+		rc = ok_fail(err, OK_EINVALID, "the trust list is refused: %s", r.not_credential);
+		goto out;
+	}
+	if (!r.verified) {
+		for (i = 0; i < r.count && r.items[i].passed; i++)
+			;
+		rc = ok_fail(err, OK_EINVALID, "the trust list is refused: %s",
+		             i < r.count ? r.items[i].message : "it does not verify");
+		goto out;
+	}
+	if (strcmp(r.issuer, network_did) != 0) {
+		rc = ok_fail(err, OK_EINVALID,
+		             "the trust list is refused: it is signed by %s, not by the network %s",
+		             r.issuer, network_did);
+		goto out;
+	}
+	members = json_object_get(json_object_get(r.credential, "credentialSubject"), "members");
+	if (!json_is_array(members)) {
+		rc = ok_fail(err, OK_EINVALID, "the trust list is refused: it lists no members");
+		goto out;
+	}
+	for (i = 0; i < json_array_size(members); i++)
+		if ((rc = read_member(json_array_get(members, i), i, &t, err)))
+			goto out;
+	if ((rc = store_begin(d->store, err)))
+		goto out;
+	rc = d->store->ops->trust_remove_source(d->store, "network", err);
+	for (i = 0; !rc && i < json_array_size(members); i++) {
+		read_member(json_array_get(members, i), i, &t, NULL);
+		/* A local decision about a DID wins over the network's. */
+		rc = d->store->ops->trust_get(d->store, t.did, &existing, err);
+		if (rc == OK_ENOTFOUND)
+			rc = d->store->ops->trust_put(d->store, &t, err);
+		if (!rc)
+			(*imported)++;
+	}
+	snprintf(detail, sizeof(detail), "members=%zu", *imported);
+	if (!rc)
+		rc = depository_audit(d, "operator", "trust.import", network_did, "administration",
+		                      detail, false, err);
+	if (!rc)
+		rc = store_commit(d->store, err);
+	if (rc)
+		store_rollback(d->store);
+out:
+	verify_result_release(&r);
 	return rc;
 }

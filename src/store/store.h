@@ -186,6 +186,8 @@ struct store_ops {
 	                 struct ok_error *err);
 	int (*trust_remove)(struct store *s, const char *did, struct ok_error *err);
 	int (*trust_list)(struct store *s, store_trust_fn fn, void *ctx, struct ok_error *err);
+	/* Removes every issuer that came from source (e.g. "network"). */
+	int (*trust_remove_source)(struct store *s, const char *source, struct ok_error *err);
 };
 
 struct store {

@@ -48,6 +48,7 @@ enum stmt_id {
 	ST_TRUST_PUT,
 	ST_TRUST_GET,
 	ST_TRUST_REMOVE,
+	ST_TRUST_REMOVE_SOURCE,
 	ST_TRUST_LIST,
 	ST_BEGIN,
 	ST_COMMIT,
@@ -131,6 +132,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_TRUST_GET] = "SELECT did, name, country, source, status, since_ms FROM trusted_issuer "
                          "WHERE did = ?",
         [ST_TRUST_REMOVE] = "DELETE FROM trusted_issuer WHERE did = ?",
+        [ST_TRUST_REMOVE_SOURCE] = "DELETE FROM trusted_issuer WHERE source = ?",
         [ST_TRUST_LIST] = "SELECT did, name, country, source, status, since_ms FROM trusted_issuer "
                           "ORDER BY did",
         [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -900,6 +902,16 @@ static int sqlite_trust_remove(struct store *base, const char *did, struct ok_er
 	return rc;
 }
 
+static int sqlite_trust_remove_source(struct store *base, const char *source,
+                                      struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_TRUST_REMOVE_SOURCE);
+
+	bind_text(st, 1, source);
+	return exec_step(s, st, "replace trust list", err);
+}
+
 static int sqlite_trust_list(struct store *base, store_trust_fn fn, void *ctx, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
@@ -954,6 +966,7 @@ static const struct store_ops sqlite_ops = {
         .trust_put = sqlite_trust_put,
         .trust_get = sqlite_trust_get,
         .trust_remove = sqlite_trust_remove,
+        .trust_remove_source = sqlite_trust_remove_source,
         .trust_list = sqlite_trust_list,
 };
 
