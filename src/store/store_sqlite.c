@@ -902,8 +902,7 @@ static int sqlite_trust_remove(struct store *base, const char *did, struct ok_er
 	return rc;
 }
 
-static int sqlite_trust_remove_source(struct store *base, const char *source,
-                                      struct ok_error *err)
+static int sqlite_trust_remove_source(struct store *base, const char *source, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_TRUST_REMOVE_SOURCE);

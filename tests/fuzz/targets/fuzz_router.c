@@ -138,7 +138,8 @@ static void check_table(const struct router_entry *entries, size_t n, const char
 		if (!any)
 			abort();
 		for (i = 0; i < n; i++)
-			if (strcmp(entries[i].method, method) == 0 && matches_any_method(entries, i, path))
+			if (strcmp(entries[i].method, method) == 0 &&
+			    matches_any_method(entries, i, path))
 				abort(); /* it was allowed after all */
 		if (allow_cap) {
 			const char *tok;

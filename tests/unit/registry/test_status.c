@@ -165,9 +165,8 @@ static void decodes_the_specification_example(void **state)
 	size_t nbytes = 0;
 
 	(void)state;
-	assert_int_equal(status_decode_list(example, strlen(example), bits, LIST_BYTES, &nbytes,
-	                                    &err),
-	                 0);
+	assert_int_equal(
+	        status_decode_list(example, strlen(example), bits, LIST_BYTES, &nbytes, &err), 0);
 	assert_int_equal(nbytes, LIST_BYTES);
 	assert_int_equal(popcount(bits, nbytes), 0);
 	free(bits);
@@ -228,9 +227,9 @@ static void corrupt_lists_fail(void **state)
 	assert_int_not_equal(decode_text("u", LIST_BYTES, &nbytes), 0);
 	gzip_of(bits, LIST_BYTES, 16 + 15, &gz);
 	buf_reset(&enc);
-	assert_int_equal(vc_multibase_encode(VC_MULTIBASE_BASE58BTC, (uint8_t *)gz.data, gz.len,
-	                                     &enc, &err),
-	                 0);
+	assert_int_equal(
+	        vc_multibase_encode(VC_MULTIBASE_BASE58BTC, (uint8_t *)gz.data, gz.len, &enc, &err),
+	        0);
 	assert_int_not_equal(decode_text(enc.data, LIST_BYTES, &nbytes), 0);
 	/* Characters outside base64url. */
 	{
@@ -262,23 +261,22 @@ static void corrupt_lists_fail(void **state)
 		n = (long)gz.len;
 		raw[n - 6] ^= 0x01; /* the CRC-32 */
 		buf_reset(&enc);
-		assert_int_equal(vc_multibase_encode(VC_MULTIBASE_BASE64URL, raw, (size_t)n, &enc,
-		                                     &err),
-		                 0);
+		assert_int_equal(
+		        vc_multibase_encode(VC_MULTIBASE_BASE64URL, raw, (size_t)n, &enc, &err), 0);
 		assert_int_not_equal(decode_text(enc.data, LIST_BYTES, &nbytes), 0);
 	}
 	/* zlib or raw deflate, not GZIP. */
 	gzip_of(bits, LIST_BYTES, 15, &gz);
 	buf_reset(&enc);
-	assert_int_equal(vc_multibase_encode(VC_MULTIBASE_BASE64URL, (uint8_t *)gz.data, gz.len,
-	                                     &enc, &err),
-	                 0);
+	assert_int_equal(
+	        vc_multibase_encode(VC_MULTIBASE_BASE64URL, (uint8_t *)gz.data, gz.len, &enc, &err),
+	        0);
 	assert_int_not_equal(decode_text(enc.data, LIST_BYTES, &nbytes), 0);
 	gzip_of(bits, LIST_BYTES, -15, &gz);
 	buf_reset(&enc);
-	assert_int_equal(vc_multibase_encode(VC_MULTIBASE_BASE64URL, (uint8_t *)gz.data, gz.len,
-	                                     &enc, &err),
-	                 0);
+	assert_int_equal(
+	        vc_multibase_encode(VC_MULTIBASE_BASE64URL, (uint8_t *)gz.data, gz.len, &enc, &err),
+	        0);
 	assert_int_not_equal(decode_text(enc.data, LIST_BYTES, &nbytes), 0);
 	/* Not compressed at all. */
 	buf_reset(&enc);
@@ -301,9 +299,9 @@ static void corrupt_lists_fail(void **state)
 		z.avail_out = (uInt)(big / 100);
 		assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
 		buf_reset(&enc);
-		assert_int_equal(vc_multibase_encode(VC_MULTIBASE_BASE64URL, out, z.total_out, &enc,
-		                                     &err),
-		                 0);
+		assert_int_equal(
+		        vc_multibase_encode(VC_MULTIBASE_BASE64URL, out, z.total_out, &enc, &err),
+		        0);
 		deflateEnd(&z);
 		assert_int_equal(decode_text(enc.data, LIST_BYTES, &nbytes), OK_ETOOBIG);
 		free(zeros);
@@ -326,11 +324,12 @@ static char *bulk_csv(size_t n)
 	buf_init(&csv, 0);
 	assert_int_equal(buf_addstr(&csv, REG_CSV_HEADER), 0);
 	for (i = 0; i < n; i++)
-		assert_int_equal(buf_addf(&csv,
-		                          "S-%zu,NID%08zu,Anna,Jansen,1990-01-01,course,Course %zu,,,5,"
-		                          "7,NL 1-10,2014-06-15,en\n",
-		                          i, i / 10, i % 10),
-		                 0);
+		assert_int_equal(
+		        buf_addf(&csv,
+		                 "S-%zu,NID%08zu,Anna,Jansen,1990-01-01,course,Course %zu,,,5,"
+		                 "7,NL 1-10,2014-06-15,en\n",
+		                 i, i / 10, i % 10),
+		        0);
 	return csv.data; /* owned by the caller */
 }
 
@@ -363,8 +362,8 @@ static void slots_unique_and_spread_over_200000(void **state)
 	for (list = 1; list <= 3; list++) {
 		char sql[160];
 		int64_t expect = list < 3 ? per_list : N - 2 * per_list;
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM achievement WHERE status_list = %lld",
-		         list);
+		snprintf(sql, sizeof(sql),
+		         "SELECT count(*) FROM achievement WHERE status_list = %lld", list);
 		assert_int_equal(reg_sql_int(f, sql), expect);
 		snprintf(sql, sizeof(sql), "SELECT used FROM status_list WHERE n = %lld", list);
 		used = reg_sql_int(f, sql);
@@ -394,8 +393,8 @@ static void slots_unique_and_spread_over_200000(void **state)
 		for (bucket = 0; bucket < BUCKETS; bucket++) {
 			double d = (double)counts[bucket] - expect;
 			if (counts[bucket] < expect * 0.8 || counts[bucket] > expect * 1.2)
-				fail_msg("list %lld bucket %lld: %lld slots, expected about %.0f", list,
-				         bucket, counts[bucket], expect);
+				fail_msg("list %lld bucket %lld: %lld slots, expected about %.0f",
+				         list, bucket, counts[bucket], expect);
 			chi2 += d * d / expect;
 		}
 		if (chi2 > 37.7)
@@ -516,12 +515,13 @@ static void revocation_is_final(void **state)
 	assert_int_equal(change(f, id, STATUS_REVOKE, "again", &a, &err), OK_ECONFLICT);
 	/* Refused changes leave no trace: no version, no history, no list change. */
 	assert_int_equal(list_version(f), v0 + 1);
-	snprintf(sql, sizeof(sql), "SELECT status || ' ' || version FROM achievement WHERE id = '%s'",
-	         id);
+	snprintf(sql, sizeof(sql),
+	         "SELECT status || ' ' || version FROM achievement WHERE id = '%s'", id);
 	sql_text(f, sql, text, sizeof(text));
 	assert_string_equal(text, "revoked 2");
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM achievement_history WHERE achievement_id "
-	                           "= '%s'",
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM achievement_history WHERE achievement_id "
+	         "= '%s'",
 	         id);
 	assert_int_equal(reg_sql_int(f, sql), 1);
 	/* The history keeps the version before, with who and why. */
@@ -618,17 +618,16 @@ static void reasons_and_unknown_ids(void **state)
 	assert_int_equal(change(f, id, STATUS_SUSPEND, "bad \xFF\xFE utf-8", &a, &err), OK_EINPUT);
 	assert_int_equal(change(f, id, STATUS_SUSPEND, "line\nbreak", &a, &err), OK_EINPUT);
 	assert_int_equal(change(f, id, STATUS_SUSPEND, "\x1B[31mred", &a, &err), OK_EINPUT);
-	assert_int_equal(change(f, id, STATUS_SUSPEND, "c1 \xC2\x85 control", &a, &err),
-	                 OK_EINPUT);
+	assert_int_equal(change(f, id, STATUS_SUSPEND, "c1 \xC2\x85 control", &a, &err), OK_EINPUT);
 	assert_int_equal(list_version(f), v0 + 2);
 	assert_int_equal(change(f, "0123456789abcdef01234567", STATUS_REVOKE, "x", &a, &err),
 	                 OK_ENOTFOUND);
 	/* Another institution's achievement is not found, as a missing one. */
 	reg_add_institution(f, "25BE");
 	ok_error_clear(&err);
-	assert_int_equal(registry_status_change(&f->d, id, "25BE", STATUS_REVOKE, "x", "t", &a,
-	                                        &err),
-	                 OK_ENOTFOUND);
+	assert_int_equal(
+	        registry_status_change(&f->d, id, "25BE", STATUS_REVOKE, "x", "t", &a, &err),
+	        OK_ENOTFOUND);
 	assert_int_equal(list_version(f), v0 + 2);
 	assert_int_equal(status_action_parse("revoke", &(enum status_action){0}), 0);
 	assert_int_not_equal(status_action_parse("Revoke", &(enum status_action){0}), 0);
@@ -722,9 +721,9 @@ static void list_credential_has_the_right_bits(void **state)
 	assert_string_equal(json_string_value(json_array_get(types, 1)),
 	                    "BitstringStatusListCredential");
 	assert_non_null(json_object_get(rev.vc, "proof"));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(rev.vc, "proof"),
-	                                                      "cryptosuite")),
-	                    "eddsa-jcs-2022");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_object_get(rev.vc, "proof"), "cryptosuite")),
+	        "eddsa-jcs-2022");
 	/* A local status check reads the same bits. */
 	{
 		bool set = true;
@@ -736,8 +735,9 @@ static void list_credential_has_the_right_bits(void **state)
 		assert_false(set);
 		assert_int_equal(registry_status_local(&f->d, surl, i2, &set, &err), 0);
 		assert_true(set);
-		assert_int_equal(registry_status_local(&f->d, "https://elsewhere.example/status/"
-		                                              "revocation/1",
+		assert_int_equal(registry_status_local(&f->d,
+		                                       "https://elsewhere.example/status/"
+		                                       "revocation/1",
 		                                       i, &set, &err),
 		                 OK_ENOTFOUND);
 	}
@@ -746,12 +746,12 @@ static void list_credential_has_the_right_bits(void **state)
 		struct buf b;
 		char etag[STORE_ETAG_MAX];
 		buf_init(&b, 0);
-		assert_int_equal(registry_status_list_credential(&f->d, "revocation", 2, &b, etag,
-		                                                 &err),
-		                 OK_ENOTFOUND);
-		assert_int_equal(registry_status_list_credential(&f->d, "message", 1, &b, etag,
-		                                                 &err),
-		                 OK_ENOTFOUND);
+		assert_int_equal(
+		        registry_status_list_credential(&f->d, "revocation", 2, &b, etag, &err),
+		        OK_ENOTFOUND);
+		assert_int_equal(
+		        registry_status_list_credential(&f->d, "message", 1, &b, etag, &err),
+		        OK_ENOTFOUND);
 		buf_release(&b);
 	}
 	free_list(&rev);
@@ -817,9 +817,10 @@ static void other_purpose_not_resigned(void **state)
 	get_list(f, "suspension", 1, &s2);
 	assert_int_equal(popcount(s2.bits, s2.nbytes), 0);
 	if (strcmp(s1.etag, s2.etag) != 0)
-		fail_msg("the suspension list was re-signed (ETag %s -> %s) though none of its bits "
-		         "changed",
-		         s1.etag, s2.etag);
+		fail_msg(
+		        "the suspension list was re-signed (ETag %s -> %s) though none of its bits "
+		        "changed",
+		        s1.etag, s2.etag);
 	free_list(&s1);
 	free_list(&s2);
 }
