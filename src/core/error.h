@@ -26,7 +26,9 @@
 	X(OK_EUNSUPPORTED, -12, "not supported")                \
 	X(OK_EDISKFULL, -13, "disk full")                       \
 	X(OK_EBUSY, -14, "busy, try again")                     \
-	X(OK_EINTERNAL, -15, "internal error")
+	X(OK_EINTERNAL, -15, "internal error")                  \
+	X(OK_EGONE, -16, "no longer available")                 \
+	X(OK_ELIMIT, -17, "limit reached")
 
 enum ok_code {
 	OK_OK = 0,

@@ -161,6 +161,12 @@ void http_problem_from_error(struct http_response *res, const struct ok_error *e
 	case OK_EINVALID:
 		http_problem(res, 422, "invalid", "Unprocessable", "%s", err->message);
 		break;
+	case OK_EGONE:
+		http_problem(res, 410, "gone", "Gone", "%s", err->message);
+		break;
+	case OK_ELIMIT:
+		http_problem(res, 429, "limit-reached", "Too many requests", "%s", err->message);
+		break;
 	default:
 		/* Store and internal messages may name paths; keep them out of answers. */
 		http_problem(res, 500, "internal", "Internal error",

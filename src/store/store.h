@@ -104,6 +104,12 @@ struct store_trusted_issuer {
 
 struct store;
 
+/* The operations of the store's other areas, each declared in its own header. */
+struct store_portal_ops;  /* store/portal.h: login links, sessions, shares */
+struct store_privacy_ops; /* store/privacy.h: audit checkpoints, key read windows, key blocks */
+struct store_keys_ops;    /* store/keys.h: data-key rotation */
+struct store_foreign_ops; /* store/foreign.h: achievements from other depositories */
+
 /* Called for each record of a listing; a non-zero return stops the listing and is returned. */
 typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a);
 typedef int (*store_institution_fn)(void *ctx, const struct store_institution *i);
@@ -188,6 +194,11 @@ struct store_ops {
 	int (*trust_list)(struct store *s, store_trust_fn fn, void *ctx, struct ok_error *err);
 	/* Removes every issuer that came from source (e.g. "network"). */
 	int (*trust_remove_source)(struct store *s, const char *source, struct ok_error *err);
+
+	const struct store_portal_ops *portal;
+	const struct store_privacy_ops *privacy;
+	const struct store_keys_ops *keys;
+	const struct store_foreign_ops *foreign;
 };
 
 struct store {

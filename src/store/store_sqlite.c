@@ -1,6 +1,6 @@
 /* The embedded store: SQLite in WAL mode, every statement prepared once at open. */
 #include "store/schema_sqlite.h"
-#include "store/store.h"
+#include "store/sqlite_internal.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -55,6 +55,8 @@ enum stmt_id {
 	ST_ROLLBACK,
 	ST_COUNT
 };
+
+_Static_assert(ST_COUNT <= SQLITE_CORE_STMTS, "raise SQLITE_CORE_STMTS");
 
 static const char *const stmt_sql[ST_COUNT] = {
         [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
@@ -140,19 +142,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         [ST_ROLLBACK] = "ROLLBACK",
 };
 
-struct store_sqlite {
-	struct store base;
-	sqlite3 *db;
-	sqlite3_stmt *stmt[ST_COUNT];
-};
-
-static struct store_sqlite *sq(struct store *s)
-{
-	return (struct store_sqlite *)(void *)s;
-}
-
 /* Maps an SQLite result to an OK_E… code with a message naming what was being done. */
-static int fail_db(struct store_sqlite *s, int rc, const char *what, struct ok_error *err)
+int sqlite_fail(struct store_sqlite *s, int rc, const char *what, struct ok_error *err)
 {
 	int code;
 
@@ -178,6 +169,35 @@ static int fail_db(struct store_sqlite *s, int rc, const char *what, struct ok_e
 	}
 }
 
+sqlite3_stmt *sqlite_prepared(struct store_sqlite *s, const char *sql, struct ok_error *err)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->narea; i++) {
+		if (s->area[i].sql == sql) {
+			st = s->area[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (s->narea == SQLITE_AREA_STMTS) {
+		ok_fail(err, OK_EINTERNAL, "too many prepared statements");
+		return NULL;
+	}
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite_fail(s, rc, "prepare statement", err);
+		return NULL;
+	}
+	s->area[s->narea].sql = sql;
+	s->area[s->narea].st = st;
+	s->narea++;
+	return st;
+}
+
 /* Resets and clears a cached statement for its next use. */
 static sqlite3_stmt *use(struct store_sqlite *s, enum stmt_id id)
 {
@@ -188,17 +208,17 @@ static sqlite3_stmt *use(struct store_sqlite *s, enum stmt_id id)
 	return st;
 }
 
-static int bind_text(sqlite3_stmt *st, int i, const char *v)
+int sqlite_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-static int bind_blob(sqlite3_stmt *st, int i, const void *v, size_t n)
+int sqlite_bind_blob(sqlite3_stmt *st, int i, const void *v, size_t n)
 {
 	return sqlite3_bind_blob(st, i, n ? v : "", (int)n, SQLITE_STATIC);
 }
 
-static void col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
+void sqlite_col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);
 	size_t n = v ? (size_t)sqlite3_column_bytes(st, i) : 0;
@@ -210,7 +230,7 @@ static void col_text(sqlite3_stmt *st, int i, char *dst, size_t cap)
 	dst[n] = '\0';
 }
 
-static void col_fixed(sqlite3_stmt *st, int i, unsigned char *dst, size_t n)
+void sqlite_col_fixed(sqlite3_stmt *st, int i, unsigned char *dst, size_t n)
 {
 	const void *v = sqlite3_column_blob(st, i);
 	size_t have = (size_t)sqlite3_column_bytes(st, i);
@@ -220,7 +240,7 @@ static void col_fixed(sqlite3_stmt *st, int i, unsigned char *dst, size_t n)
 		memcpy(dst, v, have < n ? have : n);
 }
 
-static int col_buf(sqlite3_stmt *st, int i, struct buf *out)
+int sqlite_col_buf(sqlite3_stmt *st, int i, struct buf *out)
 {
 	const void *v = sqlite3_column_blob(st, i);
 
@@ -229,19 +249,19 @@ static int col_buf(sqlite3_stmt *st, int i, struct buf *out)
 }
 
 /* Runs a statement that returns no rows. */
-static int exec_step(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
+int sqlite_exec_step(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
                      struct ok_error *err)
 {
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return fail_db(s, rc, what, err);
+		return sqlite_fail(s, rc, what, err);
 	return 0;
 }
 
 /* Steps a statement that returns at most one row: 0 with the row, OK_ENOTFOUND, or an error. */
-static int step_one(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
+int sqlite_step_one(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
                     struct ok_error *err)
 {
 	int rc = sqlite3_step(st);
@@ -251,7 +271,7 @@ static int step_one(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return OK_ENOTFOUND;
-	return fail_db(s, rc, what, err);
+	return sqlite_fail(s, rc, what, err);
 }
 
 /* Life cycle */
@@ -263,6 +283,8 @@ static void sqlite_close(struct store *base)
 
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	for (size_t j = 0; j < s->narea; j++)
+		sqlite3_finalize(s->area[j].st);
 	if (s->db) {
 		/* A clean close checkpoints the WAL into the database file. */
 		sqlite3_close(s->db);
@@ -273,13 +295,13 @@ static void sqlite_close(struct store *base)
 static int sqlite_begin(struct store *base, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
-	return exec_step(s, use(s, ST_BEGIN), "begin transaction", err);
+	return sqlite_exec_step(s, use(s, ST_BEGIN), "begin transaction", err);
 }
 
 static int sqlite_commit(struct store *base, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
-	return exec_step(s, use(s, ST_COMMIT), "commit", err);
+	return sqlite_exec_step(s, use(s, ST_COMMIT), "commit", err);
 }
 
 static int sqlite_rollback(struct store *base)
@@ -288,7 +310,7 @@ static int sqlite_rollback(struct store *base)
 
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
-	return exec_step(s, use(s, ST_ROLLBACK), "rollback", NULL);
+	return sqlite_exec_step(s, use(s, ST_ROLLBACK), "rollback", NULL);
 }
 
 /* Metadata */
@@ -300,8 +322,8 @@ static int sqlite_meta_get(struct store *base, const char *key, struct buf *out,
 	sqlite3_stmt *st = use(s, ST_META_GET);
 	int rc;
 
-	bind_text(st, 1, key);
-	rc = step_one(s, st, "read metadata", err);
+	sqlite_bind_text(st, 1, key);
+	rc = sqlite_step_one(s, st, "read metadata", err);
 	if (rc)
 		return rc;
 	buf_reset(out);
@@ -316,20 +338,20 @@ static int sqlite_meta_set(struct store *base, const char *key, const char *valu
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_META_SET);
 
-	bind_text(st, 1, key);
-	bind_text(st, 2, value);
-	return exec_step(s, st, "write metadata", err);
+	sqlite_bind_text(st, 1, key);
+	sqlite_bind_text(st, 2, value);
+	return sqlite_exec_step(s, st, "write metadata", err);
 }
 
 /* Institutions and keys */
 
 static void read_institution(sqlite3_stmt *st, struct store_institution *i)
 {
-	col_text(st, 0, i->code, sizeof(i->code));
-	col_text(st, 1, i->name, sizeof(i->name));
-	col_text(st, 2, i->country, sizeof(i->country));
-	col_text(st, 3, i->erasmus, sizeof(i->erasmus));
-	col_text(st, 4, i->schac, sizeof(i->schac));
+	sqlite_col_text(st, 0, i->code, sizeof(i->code));
+	sqlite_col_text(st, 1, i->name, sizeof(i->name));
+	sqlite_col_text(st, 2, i->country, sizeof(i->country));
+	sqlite_col_text(st, 3, i->erasmus, sizeof(i->erasmus));
+	sqlite_col_text(st, 4, i->schac, sizeof(i->schac));
 }
 
 static int sqlite_institution_add(struct store *base, const struct store_institution *i,
@@ -338,13 +360,13 @@ static int sqlite_institution_add(struct store *base, const struct store_institu
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_INST_ADD);
 
-	bind_text(st, 1, i->code);
-	bind_text(st, 2, i->name);
-	bind_text(st, 3, i->country);
-	bind_text(st, 4, i->erasmus);
-	bind_text(st, 5, i->schac);
+	sqlite_bind_text(st, 1, i->code);
+	sqlite_bind_text(st, 2, i->name);
+	sqlite_bind_text(st, 3, i->country);
+	sqlite_bind_text(st, 4, i->erasmus);
+	sqlite_bind_text(st, 5, i->schac);
 	sqlite3_bind_int64(st, 6, audit_now_ms());
-	return exec_step(s, st, "add institution", err);
+	return sqlite_exec_step(s, st, "add institution", err);
 }
 
 static int sqlite_institution_get(struct store *base, const char *code,
@@ -354,8 +376,8 @@ static int sqlite_institution_get(struct store *base, const char *code,
 	sqlite3_stmt *st = use(s, ST_INST_GET);
 	int rc;
 
-	bind_text(st, 1, code);
-	rc = step_one(s, st, "read institution", err);
+	sqlite_bind_text(st, 1, code);
+	rc = sqlite_step_one(s, st, "read institution", err);
 	if (rc)
 		return rc;
 	read_institution(st, out);
@@ -380,7 +402,7 @@ static int sqlite_institution_list(struct store *base, store_institution_fn fn, 
 		}
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "list institutions", err);
+	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, "list institutions", err);
 }
 
 static int sqlite_api_key_add(struct store *base, const struct store_api_key *k,
@@ -389,12 +411,12 @@ static int sqlite_api_key_add(struct store *base, const struct store_api_key *k,
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_KEY_ADD);
 
-	bind_text(st, 1, k->id);
-	bind_text(st, 2, k->institution);
-	bind_blob(st, 3, k->key_hash, sizeof(k->key_hash));
-	bind_text(st, 4, k->permissions);
+	sqlite_bind_text(st, 1, k->id);
+	sqlite_bind_text(st, 2, k->institution);
+	sqlite_bind_blob(st, 3, k->key_hash, sizeof(k->key_hash));
+	sqlite_bind_text(st, 4, k->permissions);
 	sqlite3_bind_int64(st, 5, k->created_ms);
-	return exec_step(s, st, "add API key", err);
+	return sqlite_exec_step(s, st, "add API key", err);
 }
 
 static int sqlite_api_key_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
@@ -404,14 +426,14 @@ static int sqlite_api_key_find(struct store *base, const unsigned char hash[STOR
 	sqlite3_stmt *st = use(s, ST_KEY_FIND);
 	int rc;
 
-	bind_blob(st, 1, hash, STORE_HASH_BYTES);
-	rc = step_one(s, st, "find API key", err);
+	sqlite_bind_blob(st, 1, hash, STORE_HASH_BYTES);
+	rc = sqlite_step_one(s, st, "find API key", err);
 	if (rc)
 		return rc;
-	col_text(st, 0, out->id, sizeof(out->id));
-	col_text(st, 1, out->institution, sizeof(out->institution));
-	col_fixed(st, 2, out->key_hash, sizeof(out->key_hash));
-	col_text(st, 3, out->permissions, sizeof(out->permissions));
+	sqlite_col_text(st, 0, out->id, sizeof(out->id));
+	sqlite_col_text(st, 1, out->institution, sizeof(out->institution));
+	sqlite_col_fixed(st, 2, out->key_hash, sizeof(out->key_hash));
+	sqlite_col_text(st, 3, out->permissions, sizeof(out->permissions));
 	out->created_ms = sqlite3_column_int64(st, 4);
 	out->revoked_ms = sqlite3_column_int64(st, 5);
 	sqlite3_reset(st);
@@ -439,11 +461,11 @@ void store_learner_release(struct store_learner *l)
 
 static int read_learner(sqlite3_stmt *st, struct store_learner *l)
 {
-	col_text(st, 0, l->id, sizeof(l->id));
-	col_fixed(st, 1, l->nid_index, sizeof(l->nid_index));
-	col_fixed(st, 2, l->digest, sizeof(l->digest));
-	if (col_buf(st, 3, &l->national_id) || col_buf(st, 4, &l->given_names) ||
-	    col_buf(st, 5, &l->family_name) || col_buf(st, 6, &l->birth_date))
+	sqlite_col_text(st, 0, l->id, sizeof(l->id));
+	sqlite_col_fixed(st, 1, l->nid_index, sizeof(l->nid_index));
+	sqlite_col_fixed(st, 2, l->digest, sizeof(l->digest));
+	if (sqlite_col_buf(st, 3, &l->national_id) || sqlite_col_buf(st, 4, &l->given_names) ||
+	    sqlite_col_buf(st, 5, &l->family_name) || sqlite_col_buf(st, 6, &l->birth_date))
 		return OK_ENOMEM;
 	l->key_id = (uint32_t)sqlite3_column_int64(st, 7);
 	l->created_ms = sqlite3_column_int64(st, 8);
@@ -454,7 +476,7 @@ static int read_learner(sqlite3_stmt *st, struct store_learner *l)
 static int learner_query(struct store_sqlite *s, sqlite3_stmt *st, struct store_learner *out,
                          struct ok_error *err)
 {
-	int rc = step_one(s, st, "read learner", err);
+	int rc = sqlite_step_one(s, st, "read learner", err);
 
 	if (rc)
 		return rc;
@@ -469,7 +491,7 @@ static int sqlite_learner_find(struct store *base, const unsigned char idx[STORE
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_LEARNER_FIND);
 
-	bind_blob(st, 1, idx, STORE_HASH_BYTES);
+	sqlite_bind_blob(st, 1, idx, STORE_HASH_BYTES);
 	return learner_query(s, st, out, err);
 }
 
@@ -479,7 +501,7 @@ static int sqlite_learner_get(struct store *base, const char *id, struct store_l
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_LEARNER_GET);
 
-	bind_text(st, 1, id);
+	sqlite_bind_text(st, 1, id);
 	return learner_query(s, st, out, err);
 }
 
@@ -489,39 +511,39 @@ static int sqlite_learner_put(struct store *base, const struct store_learner *l,
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, update ? ST_LEARNER_UPDATE : ST_LEARNER_INSERT);
 
-	bind_text(st, 1, l->id);
-	bind_blob(st, 2, l->nid_index, sizeof(l->nid_index));
-	bind_blob(st, 3, l->digest, sizeof(l->digest));
-	bind_blob(st, 4, l->national_id.data, l->national_id.len);
-	bind_blob(st, 5, l->given_names.data, l->given_names.len);
-	bind_blob(st, 6, l->family_name.data, l->family_name.len);
-	bind_blob(st, 7, l->birth_date.data, l->birth_date.len);
+	sqlite_bind_text(st, 1, l->id);
+	sqlite_bind_blob(st, 2, l->nid_index, sizeof(l->nid_index));
+	sqlite_bind_blob(st, 3, l->digest, sizeof(l->digest));
+	sqlite_bind_blob(st, 4, l->national_id.data, l->national_id.len);
+	sqlite_bind_blob(st, 5, l->given_names.data, l->given_names.len);
+	sqlite_bind_blob(st, 6, l->family_name.data, l->family_name.len);
+	sqlite_bind_blob(st, 7, l->birth_date.data, l->birth_date.len);
 	sqlite3_bind_int64(st, 8, l->key_id);
 	sqlite3_bind_int64(st, 9, l->created_ms);
 	sqlite3_bind_int64(st, 10, l->updated_ms);
-	return exec_step(s, st, update ? "update learner" : "add learner", err);
+	return sqlite_exec_step(s, st, update ? "update learner" : "add learner", err);
 }
 
 /* Achievements */
 
 static void read_achievement(sqlite3_stmt *st, struct store_achievement *a)
 {
-	col_text(st, 0, a->id, sizeof(a->id));
-	col_text(st, 1, a->learner_id, sizeof(a->learner_id));
-	col_text(st, 2, a->institution, sizeof(a->institution));
-	col_text(st, 3, a->record_id, sizeof(a->record_id));
-	col_text(st, 4, a->kind, sizeof(a->kind));
-	col_text(st, 5, a->title, sizeof(a->title));
-	col_text(st, 6, a->programme_code, sizeof(a->programme_code));
+	sqlite_col_text(st, 0, a->id, sizeof(a->id));
+	sqlite_col_text(st, 1, a->learner_id, sizeof(a->learner_id));
+	sqlite_col_text(st, 2, a->institution, sizeof(a->institution));
+	sqlite_col_text(st, 3, a->record_id, sizeof(a->record_id));
+	sqlite_col_text(st, 4, a->kind, sizeof(a->kind));
+	sqlite_col_text(st, 5, a->title, sizeof(a->title));
+	sqlite_col_text(st, 6, a->programme_code, sizeof(a->programme_code));
 	a->eqf_level = sqlite3_column_int(st, 7);
 	a->credits_centi = (long)sqlite3_column_int64(st, 8);
-	col_text(st, 9, a->grade, sizeof(a->grade));
-	col_text(st, 10, a->grading_scheme, sizeof(a->grading_scheme));
-	col_text(st, 11, a->awarded_on, sizeof(a->awarded_on));
-	col_text(st, 12, a->language, sizeof(a->language));
-	col_text(st, 13, a->status, sizeof(a->status));
+	sqlite_col_text(st, 9, a->grade, sizeof(a->grade));
+	sqlite_col_text(st, 10, a->grading_scheme, sizeof(a->grading_scheme));
+	sqlite_col_text(st, 11, a->awarded_on, sizeof(a->awarded_on));
+	sqlite_col_text(st, 12, a->language, sizeof(a->language));
+	sqlite_col_text(st, 13, a->status, sizeof(a->status));
 	a->status_index = sqlite3_column_int64(st, 14);
-	col_fixed(st, 15, a->digest, sizeof(a->digest));
+	sqlite_col_fixed(st, 15, a->digest, sizeof(a->digest));
 	a->version = sqlite3_column_int(st, 16);
 	a->created_ms = sqlite3_column_int64(st, 17);
 	a->updated_ms = sqlite3_column_int64(st, 18);
@@ -531,7 +553,7 @@ static void read_achievement(sqlite3_stmt *st, struct store_achievement *a)
 static int achievement_query(struct store_sqlite *s, sqlite3_stmt *st,
                              struct store_achievement *out, struct ok_error *err)
 {
-	int rc = step_one(s, st, "read achievement", err);
+	int rc = sqlite_step_one(s, st, "read achievement", err);
 
 	if (rc)
 		return rc;
@@ -547,8 +569,8 @@ static int sqlite_achievement_find(struct store *base, const char *institution,
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_ACH_FIND);
 
-	bind_text(st, 1, institution);
-	bind_text(st, 2, record_id);
+	sqlite_bind_text(st, 1, institution);
+	sqlite_bind_text(st, 2, record_id);
 	return achievement_query(s, st, out, err);
 }
 
@@ -558,7 +580,7 @@ static int sqlite_achievement_get(struct store *base, const char *id, struct sto
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_ACH_GET);
 
-	bind_text(st, 1, id);
+	sqlite_bind_text(st, 1, id);
 	return achievement_query(s, st, out, err);
 }
 
@@ -572,36 +594,36 @@ static int sqlite_achievement_put(struct store *base, const struct store_achieve
 
 	if (update) {
 		st = use(s, ST_ACH_HISTORY);
-		bind_text(st, 1, a->id);
+		sqlite_bind_text(st, 1, a->id);
 		sqlite3_bind_int64(st, 2, a->updated_ms);
-		bind_text(st, 3, actor);
-		bind_text(st, 4, reason);
-		rc = exec_step(s, st, "keep achievement history", err);
+		sqlite_bind_text(st, 3, actor);
+		sqlite_bind_text(st, 4, reason);
+		rc = sqlite_exec_step(s, st, "keep achievement history", err);
 		if (rc)
 			return rc;
 	}
 	st = use(s, update ? ST_ACH_UPDATE : ST_ACH_INSERT);
-	bind_text(st, 1, a->id);
-	bind_text(st, 2, a->learner_id);
-	bind_text(st, 3, a->institution);
-	bind_text(st, 4, a->record_id);
-	bind_text(st, 5, a->kind);
-	bind_text(st, 6, a->title);
-	bind_text(st, 7, a->programme_code);
+	sqlite_bind_text(st, 1, a->id);
+	sqlite_bind_text(st, 2, a->learner_id);
+	sqlite_bind_text(st, 3, a->institution);
+	sqlite_bind_text(st, 4, a->record_id);
+	sqlite_bind_text(st, 5, a->kind);
+	sqlite_bind_text(st, 6, a->title);
+	sqlite_bind_text(st, 7, a->programme_code);
 	sqlite3_bind_int(st, 8, a->eqf_level);
 	sqlite3_bind_int64(st, 9, a->credits_centi);
-	bind_text(st, 10, a->grade);
-	bind_text(st, 11, a->grading_scheme);
-	bind_text(st, 12, a->awarded_on);
-	bind_text(st, 13, a->language);
-	bind_text(st, 14, a->status);
+	sqlite_bind_text(st, 10, a->grade);
+	sqlite_bind_text(st, 11, a->grading_scheme);
+	sqlite_bind_text(st, 12, a->awarded_on);
+	sqlite_bind_text(st, 13, a->language);
+	sqlite_bind_text(st, 14, a->status);
 	sqlite3_bind_int64(st, 15, a->status_index);
-	bind_blob(st, 16, a->digest, sizeof(a->digest));
+	sqlite_bind_blob(st, 16, a->digest, sizeof(a->digest));
 	sqlite3_bind_int(st, 17, a->version);
 	sqlite3_bind_int64(st, 18, a->created_ms);
 	sqlite3_bind_int64(st, 19, a->updated_ms);
 	sqlite3_bind_int64(st, 20, a->status_list);
-	rc = exec_step(s, st, update ? "update achievement" : "add achievement", err);
+	rc = sqlite_exec_step(s, st, update ? "update achievement" : "add achievement", err);
 	/* A new row that collides with a unique key (record id, status slot) is not written. */
 	if (!rc && !update && sqlite3_changes(s->db) == 0)
 		return ok_fail(err, OK_EEXIST,
@@ -618,7 +640,7 @@ static int sqlite_achievement_list_by_learner(struct store *base, const char *le
 	struct store_achievement a;
 	int rc;
 
-	bind_text(st, 1, learner_id);
+	sqlite_bind_text(st, 1, learner_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_achievement(st, &a);
 		rc = fn(ctx, &a);
@@ -628,14 +650,14 @@ static int sqlite_achievement_list_by_learner(struct store *base, const char *le
 		}
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "list achievements", err);
+	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, "list achievements", err);
 }
 
 static int sqlite_achievement_count(struct store *base, int64_t *out, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_ACH_COUNT);
-	int rc = step_one(s, st, "count achievements", err);
+	int rc = sqlite_step_one(s, st, "count achievements", err);
 
 	if (rc)
 		return rc;
@@ -651,7 +673,7 @@ static int sqlite_audit_head(struct store *base, int64_t *seq, unsigned char has
 {
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_AUDIT_HEAD);
-	int rc = step_one(s, st, "read audit head", err);
+	int rc = sqlite_step_one(s, st, "read audit head", err);
 
 	if (rc == OK_ENOTFOUND) {
 		*seq = 0;
@@ -661,7 +683,7 @@ static int sqlite_audit_head(struct store *base, int64_t *seq, unsigned char has
 	if (rc)
 		return rc;
 	*seq = sqlite3_column_int64(st, 0);
-	col_fixed(st, 1, hash, AUDIT_HASH_BYTES);
+	sqlite_col_fixed(st, 1, hash, AUDIT_HASH_BYTES);
 	sqlite3_reset(st);
 	return 0;
 }
@@ -674,14 +696,14 @@ static int sqlite_audit_insert(struct store *base, const struct audit_event *e,
 
 	sqlite3_bind_int64(st, 1, e->seq);
 	sqlite3_bind_int64(st, 2, e->at_ms);
-	bind_text(st, 3, e->actor);
-	bind_text(st, 4, e->action);
-	bind_text(st, 5, e->subject);
-	bind_text(st, 6, e->purpose);
-	bind_text(st, 7, e->detail);
-	bind_blob(st, 8, e->prev_hash, AUDIT_HASH_BYTES);
-	bind_blob(st, 9, e->hash, AUDIT_HASH_BYTES);
-	return exec_step(s, st, "append audit event", err);
+	sqlite_bind_text(st, 3, e->actor);
+	sqlite_bind_text(st, 4, e->action);
+	sqlite_bind_text(st, 5, e->subject);
+	sqlite_bind_text(st, 6, e->purpose);
+	sqlite_bind_text(st, 7, e->detail);
+	sqlite_bind_blob(st, 8, e->prev_hash, AUDIT_HASH_BYTES);
+	sqlite_bind_blob(st, 9, e->hash, AUDIT_HASH_BYTES);
+	return sqlite_exec_step(s, st, "append audit event", err);
 }
 
 static int sqlite_audit_list(struct store *base, int64_t after_seq, store_audit_fn fn, void *ctx,
@@ -697,13 +719,13 @@ static int sqlite_audit_list(struct store *base, int64_t after_seq, store_audit_
 		memset(&e, 0, sizeof(e));
 		e.seq = sqlite3_column_int64(st, 0);
 		e.at_ms = sqlite3_column_int64(st, 1);
-		col_text(st, 2, e.actor, sizeof(e.actor));
-		col_text(st, 3, e.action, sizeof(e.action));
-		col_text(st, 4, e.subject, sizeof(e.subject));
-		col_text(st, 5, e.purpose, sizeof(e.purpose));
-		col_text(st, 6, e.detail, sizeof(e.detail));
-		col_fixed(st, 7, e.prev_hash, AUDIT_HASH_BYTES);
-		col_fixed(st, 8, e.hash, AUDIT_HASH_BYTES);
+		sqlite_col_text(st, 2, e.actor, sizeof(e.actor));
+		sqlite_col_text(st, 3, e.action, sizeof(e.action));
+		sqlite_col_text(st, 4, e.subject, sizeof(e.subject));
+		sqlite_col_text(st, 5, e.purpose, sizeof(e.purpose));
+		sqlite_col_text(st, 6, e.detail, sizeof(e.detail));
+		sqlite_col_fixed(st, 7, e.prev_hash, AUDIT_HASH_BYTES);
+		sqlite_col_fixed(st, 8, e.hash, AUDIT_HASH_BYTES);
 		rc = fn(ctx, &e);
 		if (rc) {
 			sqlite3_reset(st);
@@ -711,7 +733,7 @@ static int sqlite_audit_list(struct store *base, int64_t after_seq, store_audit_
 		}
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "list audit events", err);
+	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, "list audit events", err);
 }
 
 /* Status lists */
@@ -730,7 +752,7 @@ static int sqlite_status_list_current(struct store *base, struct store_status_li
 {
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_STATUS_CURRENT);
-	int rc = step_one(s, st, "read status lists", err);
+	int rc = sqlite_step_one(s, st, "read status lists", err);
 
 	if (rc)
 		return rc;
@@ -747,7 +769,7 @@ static int sqlite_status_list_get(struct store *base, int64_t n, struct store_st
 	int rc;
 
 	sqlite3_bind_int64(st, 1, n);
-	rc = step_one(s, st, "read status list", err);
+	rc = sqlite_step_one(s, st, "read status list", err);
 	if (rc)
 		return rc;
 	read_status_list(st, out);
@@ -762,7 +784,7 @@ static int sqlite_status_list_add(struct store *base, int64_t n, int64_t size, s
 
 	sqlite3_bind_int64(st, 1, n);
 	sqlite3_bind_int64(st, 2, size);
-	return exec_step(s, st, "add status list", err);
+	return sqlite_exec_step(s, st, "add status list", err);
 }
 
 static int sqlite_status_list_bump(struct store *base, int64_t n, int64_t used_delta,
@@ -776,7 +798,7 @@ static int sqlite_status_list_bump(struct store *base, int64_t n, int64_t used_d
 	sqlite3_bind_int64(st, 2, used_delta);
 	sqlite3_bind_int64(st, 3, revocation_delta);
 	sqlite3_bind_int64(st, 4, suspension_delta);
-	return exec_step(s, st, "update status list", err);
+	return sqlite_exec_step(s, st, "update status list", err);
 }
 
 static int sqlite_status_list_bits(struct store *base, int64_t n, const char *status,
@@ -787,7 +809,7 @@ static int sqlite_status_list_bits(struct store *base, int64_t n, const char *st
 	int rc;
 
 	sqlite3_bind_int64(st, 1, n);
-	bind_text(st, 2, status);
+	sqlite_bind_text(st, 2, status);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		rc = fn(ctx, sqlite3_column_int64(st, 0));
 		if (rc) {
@@ -796,7 +818,7 @@ static int sqlite_status_list_bits(struct store *base, int64_t n, const char *st
 		}
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "read status list", err);
+	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, "read status list", err);
 }
 
 static int sqlite_achievement_by_slot(struct store *base, int64_t list, int64_t index,
@@ -818,14 +840,14 @@ static int sqlite_status_cache_get(struct store *base, const char *purpose, int6
 	sqlite3_stmt *st = use(s, ST_STATUS_CACHE_GET);
 	int rc;
 
-	bind_text(st, 1, purpose);
+	sqlite_bind_text(st, 1, purpose);
 	sqlite3_bind_int64(st, 2, n);
-	rc = step_one(s, st, "read signed status list", err);
+	rc = sqlite_step_one(s, st, "read signed status list", err);
 	if (rc)
 		return rc;
 	*version = sqlite3_column_int64(st, 0);
-	col_text(st, 1, etag, STORE_ETAG_MAX);
-	rc = col_buf(st, 2, body);
+	sqlite_col_text(st, 1, etag, STORE_ETAG_MAX);
+	rc = sqlite_col_buf(st, 2, body);
 	sqlite3_reset(st);
 	return rc ? ok_fail(err, rc, "read signed status list: %s", ok_strerror(rc)) : 0;
 }
@@ -837,24 +859,24 @@ static int sqlite_status_cache_put(struct store *base, const char *purpose, int6
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_STATUS_CACHE_PUT);
 
-	bind_text(st, 1, purpose);
+	sqlite_bind_text(st, 1, purpose);
 	sqlite3_bind_int64(st, 2, n);
 	sqlite3_bind_int64(st, 3, version);
-	bind_text(st, 4, etag);
-	bind_blob(st, 5, body->data, body->len);
+	sqlite_bind_text(st, 4, etag);
+	sqlite_bind_blob(st, 5, body->data, body->len);
 	sqlite3_bind_int64(st, 6, audit_now_ms());
-	return exec_step(s, st, "store signed status list", err);
+	return sqlite_exec_step(s, st, "store signed status list", err);
 }
 
 /* Trust list */
 
 static void read_trusted(sqlite3_stmt *st, struct store_trusted_issuer *t)
 {
-	col_text(st, 0, t->did, sizeof(t->did));
-	col_text(st, 1, t->name, sizeof(t->name));
-	col_text(st, 2, t->country, sizeof(t->country));
-	col_text(st, 3, t->source, sizeof(t->source));
-	col_text(st, 4, t->status, sizeof(t->status));
+	sqlite_col_text(st, 0, t->did, sizeof(t->did));
+	sqlite_col_text(st, 1, t->name, sizeof(t->name));
+	sqlite_col_text(st, 2, t->country, sizeof(t->country));
+	sqlite_col_text(st, 3, t->source, sizeof(t->source));
+	sqlite_col_text(st, 4, t->status, sizeof(t->status));
 	t->since_ms = sqlite3_column_int64(st, 5);
 }
 
@@ -864,13 +886,13 @@ static int sqlite_trust_put(struct store *base, const struct store_trusted_issue
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_TRUST_PUT);
 
-	bind_text(st, 1, t->did);
-	bind_text(st, 2, t->name);
-	bind_text(st, 3, t->country);
-	bind_text(st, 4, t->source);
-	bind_text(st, 5, t->status);
+	sqlite_bind_text(st, 1, t->did);
+	sqlite_bind_text(st, 2, t->name);
+	sqlite_bind_text(st, 3, t->country);
+	sqlite_bind_text(st, 4, t->source);
+	sqlite_bind_text(st, 5, t->status);
 	sqlite3_bind_int64(st, 6, t->since_ms);
-	return exec_step(s, st, "add trusted issuer", err);
+	return sqlite_exec_step(s, st, "add trusted issuer", err);
 }
 
 static int sqlite_trust_get(struct store *base, const char *did, struct store_trusted_issuer *out,
@@ -880,8 +902,8 @@ static int sqlite_trust_get(struct store *base, const char *did, struct store_tr
 	sqlite3_stmt *st = use(s, ST_TRUST_GET);
 	int rc;
 
-	bind_text(st, 1, did);
-	rc = step_one(s, st, "read trust list", err);
+	sqlite_bind_text(st, 1, did);
+	rc = sqlite_step_one(s, st, "read trust list", err);
 	if (rc)
 		return rc;
 	read_trusted(st, out);
@@ -895,8 +917,8 @@ static int sqlite_trust_remove(struct store *base, const char *did, struct ok_er
 	sqlite3_stmt *st = use(s, ST_TRUST_REMOVE);
 	int rc;
 
-	bind_text(st, 1, did);
-	rc = exec_step(s, st, "remove trusted issuer", err);
+	sqlite_bind_text(st, 1, did);
+	rc = sqlite_exec_step(s, st, "remove trusted issuer", err);
 	if (!rc && sqlite3_changes(s->db) == 0)
 		return OK_ENOTFOUND;
 	return rc;
@@ -907,8 +929,8 @@ static int sqlite_trust_remove_source(struct store *base, const char *source, st
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = use(s, ST_TRUST_REMOVE_SOURCE);
 
-	bind_text(st, 1, source);
-	return exec_step(s, st, "replace trust list", err);
+	sqlite_bind_text(st, 1, source);
+	return sqlite_exec_step(s, st, "replace trust list", err);
 }
 
 static int sqlite_trust_list(struct store *base, store_trust_fn fn, void *ctx, struct ok_error *err)
@@ -927,7 +949,7 @@ static int sqlite_trust_list(struct store *base, store_trust_fn fn, void *ctx, s
 		}
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : fail_db(s, rc, "list trust list", err);
+	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, "list trust list", err);
 }
 
 static const struct store_ops sqlite_ops = {
@@ -979,13 +1001,13 @@ static int migrate(struct store_sqlite *s, struct ok_error *err)
 
 	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		return fail_db(s, rc, "open database", err);
+		return sqlite_fail(s, rc, "open database", err);
 	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
 	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		have = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_OK) {
-		rc = fail_db(s, rc, "read schema version", err);
+		rc = sqlite_fail(s, rc, "read schema version", err);
 		goto fail;
 	}
 	if (have > want) {
@@ -997,7 +1019,7 @@ static int migrate(struct store_sqlite *s, struct ok_error *err)
 	for (; have < want; have++) {
 		rc = sqlite3_exec(s->db, sqlite_migrations[have], NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
-			rc = fail_db(s, rc, "apply schema migration", err);
+			rc = sqlite_fail(s, rc, "apply schema migration", err);
 			goto fail;
 		}
 	}
@@ -1010,7 +1032,7 @@ static int migrate(struct store_sqlite *s, struct ok_error *err)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		rc = fail_db(s, rc, "apply schema migration", err);
+		rc = sqlite_fail(s, rc, "apply schema migration", err);
 		goto fail;
 	}
 	return 0;
@@ -1039,14 +1061,14 @@ int store_sqlite_open(struct store **out, const char *path, bool create, struct 
 	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		rc = (rc == SQLITE_CANTOPEN) ? ok_fail(err, OK_EIO, "cannot open database %s", path)
-		                             : fail_db(s, rc, "open database", err);
+		                             : sqlite_fail(s, rc, "open database", err);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 10000);
 	rc = sqlite3_exec(s->db, pragmas, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		rc = fail_db(s, rc, "open database", err);
+		rc = sqlite_fail(s, rc, "open database", err);
 		goto fail;
 	}
 	rc = migrate(s, err);
@@ -1060,7 +1082,7 @@ int store_sqlite_open(struct store **out, const char *path, bool create, struct 
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		                        &s->stmt[i], NULL);
 		if (rc != SQLITE_OK) {
-			rc = fail_db(s, rc, "prepare statement", err);
+			rc = sqlite_fail(s, rc, "prepare statement", err);
 			goto fail;
 		}
 	}
