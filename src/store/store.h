@@ -106,7 +106,8 @@ struct store;
 
 /* The operations of the store's other areas, each declared in its own header. */
 struct store_portal_ops;  /* store/portal.h: login links, sessions, shares */
-struct store_privacy_ops; /* store/privacy.h: audit checkpoints, key read windows, key blocks */
+struct store_privacy_ops; /* store/privacy.h: key read windows, key blocks */
+struct store_audit_ops;   /* store/audit.h: signed audit checkpoints */
 struct store_keys_ops;    /* store/keys.h: data-key rotation */
 struct store_foreign_ops; /* store/foreign.h: achievements from other depositories */
 
@@ -197,6 +198,7 @@ struct store_ops {
 
 	const struct store_portal_ops *portal;
 	const struct store_privacy_ops *privacy;
+	const struct store_audit_ops *audit;
 	const struct store_keys_ops *keys;
 	const struct store_foreign_ops *foreign;
 };
