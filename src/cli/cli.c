@@ -37,6 +37,7 @@ int cli_open(struct cli *c, struct depository *d)
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}
+	d->bench_audit_off = c->bench_audit_off;
 	return 0;
 }
 

@@ -19,6 +19,9 @@ enum cli_exit {
 struct cli {
 	const char *data_dir;
 	const char *prog; /* "oorkonde import", for messages */
+	/* Benchmark only: OORKONDE_BENCH_AUDIT_OFF=1 turns auditing off in every depository this
+	 * process opens, so that bench/audit can measure what auditing costs. */
+	bool bench_audit_off;
 };
 
 struct cli_command {
@@ -52,7 +55,11 @@ int cmd_issue(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_identity(struct cli *c, int argc, char **argv);
 int cmd_trust(struct cli *c, int argc, char **argv);
+int cmd_import_credential(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
+/* oorkonde learner SUB: the dispatcher (cmd_learner.c) and its subcommands. */
+int cmd_learner(struct cli *c, int argc, char **argv);
+int cmd_learner_report(struct cli *c, int argc, char **argv); /* cmd_report.c */
 
 #endif

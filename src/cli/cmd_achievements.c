@@ -1,24 +1,29 @@
 /* oorkonde achievements: show a learner and everything registered for them. */
 #include "cli/cli.h"
+#include "registry/foreign.h"
 #include "registry/learner.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char achievements_usage[] =
         "Usage: oorkonde [--data DIR] achievements (--national-id NID | --learner-id ID)\n"
         "                                 [--purpose PURPOSE] [--json]\n\n"
-        "Shows the learner (id, names) and every achievement registered for them. The read is\n"
+        "Shows the learner (id, names) and every achievement registered for them; then, apart,\n"
+        "the achievements imported from other depositories, each with its origin. The read is\n"
         "recorded in the audit log with its purpose (default: administration).\n\n"
         "  --national-id NID  find the learner by national id\n"
         "  --learner-id ID    find the learner by oorkonde's id\n"
         "  --purpose PURPOSE  why the data is read, for the audit log\n"
-        "  --json             print a JSON array of the achievements\n"
+        "  --json             print a JSON array of the achievements (foreign ones last, with\n"
+        "                     \"foreign\": true and their \"origin\")\n"
         "  --help             print this help\n";
 
 struct listing {
 	bool json;
 	size_t count;
+	size_t foreign;
 };
 
 static int print_achievement(void *ctx, const struct store_achievement *a)
@@ -62,6 +67,54 @@ static int print_achievement(void *ctx, const struct store_achievement *a)
 	printf(", \"status\": ");
 	cli_json_string(stdout, a->status);
 	printf(", \"version\": %d}", a->version);
+	l->count++;
+	return 0;
+}
+
+/* A foreign achievement: apart in the text, marked with its origin in the JSON. */
+static int print_foreign(void *ctx, const struct store_foreign *f)
+{
+	struct listing *l = ctx;
+	char credits[32], when[32];
+	json_t *doc;
+	char *text;
+
+	cli_format_credits(f->credits_centi, credits);
+	foreign_time(f->imported_ms, when);
+	if (!l->json) {
+		if (!l->foreign++)
+			printf("From other depositories (foreign achievements):\n");
+		printf("  %-24s %-6s %-8s %-10s %6s %5s  %s\n", f->id, f->country, f->kind,
+		       f->awarded_on[0] ? f->awarded_on : "-", credits,
+		       f->grade[0] ? f->grade : "-", f->title);
+		printf("  %-24s from %s (%s, %s), imported %s by %s%s%s\n", "", f->depository,
+		       f->country, f->issuer_did, when, f->imported_by,
+		       strcmp(f->status, "active") ? ", " : "",
+		       strcmp(f->status, "active") ? f->status : "");
+		return 0;
+	}
+	doc = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, "
+	                "s:s}}",
+	                "id", f->id, "foreign", 1, "learner_id", f->learner_id, "kind", f->kind,
+	                "title", f->title, "awarded_on", f->awarded_on, "grade", f->grade, "status",
+	                f->status, "origin", "issuer", f->issuer_did, "depository", f->depository,
+	                "country", f->country, "imported", when, "imported_by", f->imported_by,
+	                "format", f->format);
+	if (doc && f->credits_centi >= 0)
+		json_object_set_new(doc, "credits",
+		                    f->credits_centi % 100 == 0
+		                            ? json_integer(f->credits_centi / 100)
+		                            : json_real((double)f->credits_centi / 100.0));
+	if (doc && f->institution[0])
+		json_object_set_new(doc, "institution",
+		                    json_pack("{s:s, s:s}", "name", f->institution, "country",
+		                              f->institution_country));
+	text = doc ? json_dumps(doc, JSON_PRESERVE_ORDER) : NULL;
+	json_decref(doc);
+	if (!text)
+		return OK_ENOMEM;
+	printf("%s\n  %s", l->count ? "," : "", text);
+	free(text);
 	l->count++;
 	return 0;
 }
@@ -123,10 +176,14 @@ int cmd_achievements(struct cli *c, int argc, char **argv)
 		printf("[");
 	if (!rc)
 		rc = registry_learner_achievements(&d, view.id, print_achievement, &listing, &err);
+	if (!rc && !listing.json && listing.count == 0)
+		printf("  (nothing registered)\n");
+	if (!rc)
+		rc = registry_foreign_list(&d, view.id, print_foreign, &listing, &err);
+	if (rc == OK_ENOMEM)
+		ok_fail(&err, rc, "out of memory");
 	if (!rc && listing.json)
 		printf("%s]\n", listing.count ? "\n" : "");
-	else if (!rc && listing.count == 0)
-		printf("  (nothing registered)\n");
 	sodium_memzero(&view, sizeof(view));
 	depository_close(&d);
 	if (rc) {

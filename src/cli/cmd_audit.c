@@ -1,42 +1,145 @@
-/* oorkonde audit verify / show: the audit log for the operator. */
+/* oorkonde audit verify / checkpoint / show: the audit log for the operator. */
 #include "cli/cli.h"
 #include "registry/audit_log.h"
+#include "registry/checkpoint.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char audit_usage[] =
         "Usage: oorkonde [--data DIR] audit verify\n"
-        "       oorkonde [--data DIR] audit show [--learner-id ID] [--actor ACTOR] [--since "
-        "SEQ]\n\n"
-        "verify walks the hash chain of the audit log and names the first event that was altered,\n"
-        "removed or reordered (exit 1), or says that the chain is intact (exit 0).\n"
-        "show lists events (sequence, time, actor, action, subject, purpose, detail); the filters\n"
-        "keep events about one learner, of one actor, or after a sequence number.\n";
+        "       oorkonde [--data DIR] audit checkpoint\n"
+        "       oorkonde [--data DIR] audit show [--learner-id ID] [--actor ACTOR] [--since TIME]\n"
+        "                                        [--after SEQ] [--json]\n\n"
+        "verify walks the hash chain of the audit log and checks it against the signed\n"
+        "checkpoints (in the database and in the data folder's file audit-checkpoints): it names\n"
+        "the first event that was altered, removed or reordered, or says where the log was cut\n"
+        "(exit 1), or that the chain is intact (exit 0).\n"
+        "checkpoint signs the chain head now with the issuer key (the server also does so every\n"
+        "audit_checkpoint_every events, default 10000, and when it stops).\n"
+        "show lists events (sequence, time, actor, action, subject, purpose, detail):\n"
+        "  --learner-id ID  events about one learner (their record, achievements and shares)\n"
+        "  --actor ACTOR    events of one actor (operator, institution:CODE, learner:ID,\n"
+        "                   share:ID); a trailing * matches the beginning (institution:*)\n"
+        "  --since TIME     at or after an ISO 8601 date or date-time (UTC unless an offset\n"
+        "                   is given: 2026-01-31, 2026-01-31T14:30:00Z, 2026-01-31T15:30+01:00)\n"
+        "  --after SEQ      after a sequence number\n"
+        "  --json           a JSON array of events\n";
 
-struct show_filter {
-	const char *subject;
-	const char *actor;
+struct show {
+	bool json;
+	json_t *list;
 	size_t shown;
 };
 
 static int show_event(void *ctx, const struct audit_event *e)
 {
-	struct show_filter *f = ctx;
+	struct show *s = ctx;
 	char when[32];
-	time_t t = (time_t)(e->at_ms / 1000);
-	struct tm tm;
 
-	if ((f->subject && strcmp(e->subject, f->subject) != 0) ||
-	    (f->actor && strcmp(e->actor, f->actor) != 0))
-		return 0;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	audit_format_time(e->at_ms, when);
+	s->shown++;
+	if (s->json) {
+		json_t *o =
+		        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)e->seq,
+		                  "at", when, "actor", e->actor, "action", e->action, "subject",
+		                  e->subject, "purpose", e->purpose, "detail", e->detail);
+		return o && json_array_append_new(s->list, o) == 0 ? 0 : OK_ENOMEM;
+	}
 	printf("%8lld %s %-28s %-20s %-26s %-14s %s\n", (long long)e->seq, when, e->actor,
 	       e->action, e->subject, e->purpose, e->detail);
-	f->shown++;
 	return 0;
+}
+
+static int verify(struct cli *c, struct depository *d)
+{
+	struct audit_check check;
+	struct ok_error err;
+	int rc;
+
+	ok_error_clear(&err);
+	rc = registry_audit_verify(d, &check, &err);
+	if (rc) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	if (check.cut) {
+		/* why reads "the log was cut after event N: …" */
+		printf("The%s\n", check.why + 3);
+		return EXIT_REJECTED;
+	}
+	if (!check.intact && check.broken_seq) {
+		printf("Audit chain broken at event %lld: %s\n", (long long)check.broken_seq,
+		       check.why);
+		return EXIT_REJECTED;
+	}
+	if (!check.intact) {
+		printf("Audit checkpoints not intact: %s\n", check.why);
+		return EXIT_REJECTED;
+	}
+	printf("%lld events, chain intact, %lld checkpoint%s verified", (long long)check.events,
+	       (long long)check.checkpoints, check.checkpoints == 1 ? "" : "s");
+	if (check.checkpoints_unfiled)
+		printf(" (%lld not yet in %s)", (long long)check.checkpoints_unfiled,
+		       CHECKPOINT_FILE);
+	printf("\n");
+	return EXIT_OK;
+}
+
+static int checkpoint(struct cli *c, struct depository *d)
+{
+	struct audit_checkpoint cp;
+	struct ok_error err;
+	char when[32];
+	bool made;
+	int rc;
+
+	ok_error_clear(&err);
+	rc = registry_checkpoint_make(d, &cp, &made, &err);
+	if (rc == OK_ENOTFOUND) {
+		printf("No checkpoint: %s\n", err.message);
+		return EXIT_REJECTED;
+	}
+	if (rc) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	audit_format_time(cp.at_ms, when);
+	if (made)
+		printf("Checkpoint at event %lld signed %s by issuer key %lu\n", (long long)cp.seq,
+		       when, (unsigned long)cp.key_id);
+	else
+		printf("Event %lld has a checkpoint already (signed %s by issuer key %lu)\n",
+		       (long long)cp.seq, when, (unsigned long)cp.key_id);
+	return EXIT_OK;
+}
+
+static int show(struct cli *c, struct depository *d, const struct audit_filter *f, bool json)
+{
+	struct show s = {json, json ? json_array() : NULL, 0};
+	struct ok_error err;
+	int rc;
+
+	ok_error_clear(&err);
+	if (json && !s.list)
+		return EXIT_FAILED;
+	rc = registry_audit_list(d, f, show_event, &s, &err);
+	if (rc == OK_ENOMEM && !err.code)
+		ok_fail(&err, OK_ENOMEM, "out of memory");
+	if (rc) {
+		json_decref(s.list);
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	if (json) {
+		json_dumpf(s.list, stdout, JSON_INDENT(2));
+		printf("\n");
+		json_decref(s.list);
+	} else if (!s.shown) {
+		printf("(no events)\n");
+	}
+	return EXIT_OK;
 }
 
 int cmd_audit(struct cli *c, int argc, char **argv)
@@ -45,39 +148,56 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 	        {"learner-id", required_argument, NULL, 'l'},
 	        {"actor", required_argument, NULL, 'a'},
 	        {"since", required_argument, NULL, 's'},
+	        {"after", required_argument, NULL, 'A'},
+	        {"json", no_argument, NULL, 'j'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	const char *sub = argc > 1 ? argv[1] : "";
-	struct show_filter filter = {0};
-	struct audit_check check;
+	struct audit_filter filter = {0};
 	struct depository d;
 	struct ok_error err;
-	long long since = 0;
+	bool json = false;
+	long long after;
 	char *end;
 	int opt, rc;
 
-	if (strcmp(sub, "verify") != 0 && strcmp(sub, "show") != 0) {
-		if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
-			fputs(audit_usage, stdout);
-			return EXIT_OK;
-		}
-		return cli_usage_error(c, "expected a subcommand: verify or show");
+	if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
+		fputs(audit_usage, stdout);
+		return EXIT_OK;
 	}
+	if (strcmp(sub, "verify") && strcmp(sub, "show") && strcmp(sub, "checkpoint"))
+		return cli_usage_error(c, "expected a subcommand: verify, checkpoint or show");
 	argc--;
 	argv++;
 	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+		if (opt != 'h' && opt != '?' && strcmp(sub, "show") != 0)
+			return cli_usage_error(c, "audit %s takes no options", sub);
 		switch (opt) {
 		case 'l':
-			filter.subject = optarg;
+			if (!optarg[0] || strlen(optarg) > STORE_ID_MAX)
+				return cli_usage_error(c, "--learner-id takes a learner id");
+			filter.learner_id = optarg;
 			break;
 		case 'a':
+			if (!optarg[0] || strlen(optarg) > AUDIT_TEXT_MAX)
+				return cli_usage_error(c, "--actor takes an actor such as "
+				                          "institution:21PB");
 			filter.actor = optarg;
 			break;
 		case 's':
-			since = strtoll(optarg, &end, 10);
-			if (*end || since < 0)
-				return cli_usage_error(c, "--since takes a sequence number");
+			ok_error_clear(&err);
+			if (audit_parse_time(optarg, "--since", &filter.since_ms, &err))
+				return cli_usage_error(c, "%s", err.message);
+			break;
+		case 'A':
+			after = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || after < 0)
+				return cli_usage_error(c, "--after takes a sequence number");
+			filter.after_seq = after;
+			break;
+		case 'j':
+			json = true;
 			break;
 		case 'h':
 			fputs(audit_usage, stdout);
@@ -90,29 +210,12 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if ((rc = cli_open(c, &d)))
 		return rc;
-	ok_error_clear(&err);
-	if (strcmp(sub, "verify") == 0) {
-		rc = registry_audit_verify(&d, &check, &err);
-		depository_close(&d);
-		if (rc) {
-			cli_print_error(c, &err);
-			return EXIT_FAILED;
-		}
-		if (!check.intact) {
-			printf("Audit chain broken at event %lld: %s\n",
-			       (long long)check.broken_seq, check.why);
-			return EXIT_REJECTED;
-		}
-		printf("%lld events, chain intact\n", (long long)check.events);
-		return EXIT_OK;
-	}
-	rc = registry_audit_list(&d, since, show_event, &filter, &err);
+	if (strcmp(sub, "verify") == 0)
+		rc = verify(c, &d);
+	else if (strcmp(sub, "checkpoint") == 0)
+		rc = checkpoint(c, &d);
+	else
+		rc = show(c, &d, &filter, json);
 	depository_close(&d);
-	if (rc) {
-		cli_print_error(c, &err);
-		return EXIT_FAILED;
-	}
-	if (!filter.shown)
-		printf("(no events)\n");
-	return EXIT_OK;
+	return rc;
 }

@@ -1,20 +1,37 @@
-/* oorkonde institution add: register an institution and print its first API key. */
+/* oorkonde institution: register an institution and print its first API key; the limits of
+ * leak detection (read limits, blocked keys). */
 #include "cli/cli.h"
 #include "registry/institution.h"
+#include "registry/leak.h"
 
+#include <inttypes.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char institution_usage[] =
         "Usage: oorkonde [--data DIR] institution add --code CODE --name NAME --country CC\n"
-        "                                 [--erasmus CODE] [--schac DOMAIN] [--permit LIST]\n\n"
-        "Adds an institution and prints a new API key for it, once: only its hash is stored.\n\n"
+        "                                 [--erasmus CODE] [--schac DOMAIN] [--permit LIST]\n"
+        "       oorkonde [--data DIR] institution set-read-limit CODE N [--window SECONDS]\n"
+        "       oorkonde [--data DIR] institution read-limit CODE\n"
+        "       oorkonde [--data DIR] institution blocked-keys\n"
+        "       oorkonde [--data DIR] institution unblock-key KEY_ID\n\n"
+        "add adds an institution and prints a new API key for it, once: only its hash is stored.\n"
+        "\n"
+        "Leak detection: each API key may read the personal data of at most N distinct learners\n"
+        "in a sliding window (default 1000 an hour). The read past the limit is refused (429)\n"
+        "and blocks the key (403 for every request) until unblock-key lifts the block.\n"
+        "set-read-limit sets N (and the window) for an institution's keys; read-limit shows it;\n"
+        "blocked-keys lists the blocked keys; unblock-key lifts a block and starts the key's\n"
+        "window afresh.\n\n"
         "  --code CODE      the national code (e.g. a Dutch BRIN such as 21PB)\n"
         "  --name NAME      the institution's name\n"
         "  --country CC     ISO 3166-1 alpha-2 country code, e.g. NL\n"
         "  --erasmus CODE   Erasmus code, e.g. \"NL GRONING01\"\n"
         "  --schac DOMAIN   SCHAC home organisation, e.g. rug.nl\n"
         "  --permit LIST    the key's permissions (default register,read; also vc-issue, export)\n"
+        "  --window SECONDS the window of set-read-limit (default 3600; at most 604800)\n"
         "  --help           print this help\n";
 
 static int institution_add(struct cli *c, int argc, char **argv)
@@ -81,15 +98,199 @@ static int institution_add(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* A whole number from min to max, or -1. */
+static int64_t count_arg(const char *s, int64_t min, int64_t max)
+{
+	char *end;
+	long long v;
+
+	if (!s[0] || s[0] == '-' || s[0] == '+')
+		return -1;
+	v = strtoll(s, &end, 10);
+	return *end || v < min || v > max ? -1 : (int64_t)v;
+}
+
+/* Parses the options of the leak-detection subcommands (only --window and --help take part);
+ * returns -1 after printing help, or the number of positional arguments at argv + optind. */
+static int leak_options(struct cli *c, int argc, char **argv, const char **window, int *exit_code)
+{
+	static const struct option opts[] = {
+	        {"window", required_argument, NULL, 'w'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	int opt;
+
+	*exit_code = EXIT_OK;
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+		switch (opt) {
+		case 'w':
+			if (!window) {
+				*exit_code =
+				        cli_usage_error(c, "--window belongs to set-read-limit");
+				return -1;
+			}
+			*window = optarg;
+			break;
+		case 'h':
+			fputs(institution_usage, stdout);
+			return -1;
+		default:
+			*exit_code = cli_usage_error(c, "unknown option");
+			return -1;
+		}
+	}
+	return argc - optind;
+}
+
+/* Ends a command: prints err when rc is set (not found is "refused": exit 1). */
+static int finish(struct cli *c, int rc, const struct ok_error *err)
+{
+	if (!rc)
+		return EXIT_OK;
+	cli_print_error(c, err);
+	return rc == OK_ENOTFOUND || rc == OK_EINPUT ? EXIT_REJECTED : EXIT_FAILED;
+}
+
+static int set_read_limit(struct cli *c, int argc, char **argv)
+{
+	const char *window = NULL;
+	struct depository d;
+	struct ok_error err;
+	int64_t learners, window_s = LEAK_DEFAULT_WINDOW_S;
+	int n, rc, code;
+
+	if ((n = leak_options(c, argc, argv, &window, &code)) < 0)
+		return code;
+	if (n != 2)
+		return cli_usage_error(c, "expected CODE and N, the number of learners");
+	if ((learners = count_arg(argv[optind + 1], 1, LEAK_MAX_LEARNERS)) < 0)
+		return cli_usage_error(c, "N must be a whole number of learners from 1 to %d",
+		                       LEAK_MAX_LEARNERS);
+	if (window && (window_s = count_arg(window, 1, LEAK_MAX_WINDOW_S)) < 0)
+		return cli_usage_error(c, "--window must be 1 to %d seconds", LEAK_MAX_WINDOW_S);
+	if ((rc = cli_open(c, &d)))
+		return rc;
+	ok_error_clear(&err);
+	rc = leak_limit_set(&d, argv[optind], learners, window_s, &err);
+	depository_close(&d);
+	if (!rc)
+		printf("Keys of %s may read the personal data of %" PRId64
+		       " learners in any %" PRId64 " s\n",
+		       argv[optind], learners, window_s);
+	return finish(c, rc, &err);
+}
+
+static int read_limit(struct cli *c, int argc, char **argv)
+{
+	struct store_institution inst;
+	struct leak_limit limit;
+	struct depository d;
+	struct ok_error err;
+	int n, rc, code;
+
+	if ((n = leak_options(c, argc, argv, NULL, &code)) < 0)
+		return code;
+	if (n != 1)
+		return cli_usage_error(c, "expected one institution CODE");
+	if ((rc = cli_open(c, &d)))
+		return rc;
+	ok_error_clear(&err);
+	rc = d.store->ops->institution_get(d.store, argv[optind], &inst, &err);
+	if (rc == OK_ENOTFOUND)
+		rc = ok_fail_field(&err, rc, "institution", "unknown institution %s", argv[optind]);
+	if (!rc)
+		rc = leak_limit_get(&d, inst.code, &limit, &err);
+	depository_close(&d);
+	if (!rc)
+		printf("Keys of %s may read the personal data of %" PRId64
+		       " learners in any %" PRId64 " s%s\n",
+		       inst.code, limit.learners, limit.window_s,
+		       limit.is_default ? " (the default)" : "");
+	return finish(c, rc, &err);
+}
+
+static int print_block(void *ctx, const struct store_key_block *b)
+{
+	time_t t = (time_t)(b->blocked_ms / 1000);
+	char when[32];
+	struct tm tm;
+
+	(*(size_t *)ctx)++;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%-24s %-12s blocked %s after %" PRId64 " learners in %" PRId64 " s\n", b->key_id,
+	       b->institution[0] ? b->institution : "-", when, b->learners, b->window_s);
+	return 0;
+}
+
+static int blocked_keys(struct cli *c, int argc, char **argv)
+{
+	struct depository d;
+	struct ok_error err;
+	size_t shown = 0;
+	int n, rc, code;
+
+	if ((n = leak_options(c, argc, argv, NULL, &code)) < 0)
+		return code;
+	if (n != 0)
+		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_open(c, &d)))
+		return rc;
+	ok_error_clear(&err);
+	rc = leak_blocked_list(&d, print_block, &shown, &err);
+	depository_close(&d);
+	if (!rc && !shown)
+		printf("(no blocked keys)\n");
+	return finish(c, rc, &err);
+}
+
+static int unblock_key(struct cli *c, int argc, char **argv)
+{
+	struct depository d;
+	struct ok_error err;
+	int n, rc, code;
+
+	if ((n = leak_options(c, argc, argv, NULL, &code)) < 0)
+		return code;
+	if (n != 1)
+		return cli_usage_error(c, "expected one KEY_ID (see blocked-keys)");
+	if ((rc = cli_open(c, &d)))
+		return rc;
+	ok_error_clear(&err);
+	rc = leak_unblock(&d, argv[optind], &err);
+	depository_close(&d);
+	if (!rc)
+		printf("Key %s unblocked; its count of learners read starts afresh\n",
+		       argv[optind]);
+	return finish(c, rc, &err);
+}
+
 int cmd_institution(struct cli *c, int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "add") == 0) {
-		c->prog = "oorkonde institution add";
-		return institution_add(c, argc - 1, argv + 1);
+	static const struct {
+		const char *name, *prog;
+		int (*run)(struct cli *c, int argc, char **argv);
+	} subs[] = {
+	        {"add", "oorkonde institution add", institution_add},
+	        {"set-read-limit", "oorkonde institution set-read-limit", set_read_limit},
+	        {"read-limit", "oorkonde institution read-limit", read_limit},
+	        {"blocked-keys", "oorkonde institution blocked-keys", blocked_keys},
+	        {"unblock-key", "oorkonde institution unblock-key", unblock_key},
+	};
+	size_t i;
+
+	for (i = 0; argc >= 2 && i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (strcmp(argv[1], subs[i].name) == 0) {
+			c->prog = subs[i].prog;
+			return subs[i].run(c, argc - 1, argv + 1);
+		}
 	}
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(institution_usage, stdout);
 		return EXIT_OK;
 	}
-	return cli_usage_error(c, "expected a subcommand: add");
+	return cli_usage_error(
+	        c, "expected a subcommand: add, set-read-limit, read-limit, blocked-keys or "
+	           "unblock-key");
 }

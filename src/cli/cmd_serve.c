@@ -1,6 +1,7 @@
 /* oorkonde serve: run the HTTP server until SIGTERM or SIGINT. */
 #include "cli/cli.h"
 #include "http/server.h"
+#include "registry/checkpoint.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -37,6 +38,28 @@ static unsigned long number(struct cli *c, const char *opt, const char *v, unsig
 		*bad = 1;
 	}
 	return n;
+}
+
+/* Signs the audit chain's head once the server has stopped writing (registry/checkpoint.h). */
+static void shutdown_checkpoint(struct cli *c)
+{
+	struct audit_checkpoint cp;
+	struct depository d;
+	struct ok_error err;
+	bool made;
+	int rc;
+
+	if (c->bench_audit_off || cli_open(c, &d))
+		return;
+	ok_error_clear(&err);
+	rc = registry_checkpoint_make(&d, &cp, &made, &err);
+	depository_close(&d);
+	if (rc == 0 && made)
+		fprintf(stderr, "oorkonde serve: audit checkpoint at event %lld\n",
+		        (long long)cp.seq);
+	else if (rc && rc != OK_ENOTFOUND)
+		fprintf(stderr, "oorkonde serve: no audit checkpoint at shutdown: %s\n",
+		        err.message);
 }
 
 int cmd_serve(struct cli *c, int argc, char **argv)
@@ -100,6 +123,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	cfg.data_dir = c->data_dir;
+	cfg.bench_audit_off = c->bench_audit_off;
 	/* The server writes its database, WAL and audit log: a folder it cannot write would fail
 	 * request by request, so refuse at once. */
 	if (access(c->data_dir, F_OK) == 0 && access(c->data_dir, W_OK) != 0) {
@@ -129,6 +153,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	fprintf(stderr, "oorkonde serve: %s received, finishing requests in flight\n",
 	        sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_server_stop(srv, 10);
+	shutdown_checkpoint(c);
 	fprintf(stderr, "oorkonde serve: stopped\n");
 	return EXIT_OK;
 }

@@ -12,7 +12,7 @@
 static const struct cli_command commands[] = {
         {"init", "create a data folder (database, keys, configuration)", cmd_init},
         {"demo", "seed the demo dataset (idempotent)", cmd_demo},
-        {"institution", "add an institution and print its API key", cmd_institution},
+        {"institution", "add an institution; read limits and blocked keys", cmd_institution},
         {"import", "register results from a CSV file", cmd_import},
         {"achievements", "show a learner and everything registered for them", cmd_achievements},
         {"issue", "write a signed credential for an achievement", cmd_issue},
@@ -22,8 +22,11 @@ static const struct cli_command commands[] = {
         {"reinstate", "lift a suspension", cmd_status},
         {"identity", "print the depository's DID and DID document", cmd_identity},
         {"trust", "the trust list: add, list, remove issuers", cmd_trust},
+        {"import-credential", "keep another depository's credential for a learner",
+         cmd_import_credential},
         {"key", "create another API key", cmd_key},
-        {"audit", "check the audit log's hash chain, or list events", cmd_audit},
+        {"audit", "check the audit log's hash chain and checkpoints, or list events", cmd_audit},
+        {"learner", "a learner's access report (GDPR art. 15)", cmd_learner},
         {"serve", "serve the HTTP API (registrar, VC-API, DID document, metrics)", cmd_serve},
 };
 
@@ -93,6 +96,9 @@ int main(int argc, char **argv)
 	env = getenv("OORKONDE_DATA");
 	c.data_dir = env && env[0] ? env : "./oorkonde-data";
 	c.prog = "oorkonde";
+	/* For bench/audit only (docs/benchmarks.md): never set in service. */
+	env = getenv("OORKONDE_BENCH_AUDIT_OFF");
+	c.bench_audit_off = env && strcmp(env, "1") == 0;
 	if (take_data_option(&argc, argv, &c.data_dir) != 0)
 		return cli_usage_error(&c, "--data needs a folder");
 	if (argc < 2) {

@@ -112,8 +112,27 @@ int metrics_render(struct http_metrics *m, const char *const *names, size_t nrou
 	        "oorkonde_credentials_verified_total{result=\"invalid\"} %lu\n"
 	        "# HELP oorkonde_http_requests_in_flight Requests being answered.\n"
 	        "# TYPE oorkonde_http_requests_in_flight gauge\n"
-	        "oorkonde_http_requests_in_flight %lu\n",
+	        "oorkonde_http_requests_in_flight %lu\n"
+	        "# HELP oorkonde_keys_blocked_total API keys this server blocked for reading too "
+	        "many learners.\n"
+	        "# TYPE oorkonde_keys_blocked_total counter\n"
+	        "oorkonde_keys_blocked_total %lu\n",
 	        atomic_load(&m->issued), atomic_load(&m->verified_valid),
-	        atomic_load(&m->verified_invalid), atomic_load(&m->in_flight));
+	        atomic_load(&m->verified_invalid), atomic_load(&m->in_flight),
+	        atomic_load(&m->keys_blocked));
 	return rc ? OK_ETOOBIG : 0;
+}
+
+int metrics_render_blocked_keys(long long blocked, struct buf *out)
+{
+	if (blocked < 0)
+		return 0;
+	return buf_addf(out,
+	                "# HELP oorkonde_keys_blocked API keys blocked now, until an operator "
+	                "unblocks them.\n"
+	                "# TYPE oorkonde_keys_blocked gauge\n"
+	                "oorkonde_keys_blocked %lld\n",
+	                blocked)
+	               ? OK_ETOOBIG
+	               : 0;
 }

@@ -22,6 +22,7 @@ struct http_metrics {
 	atomic_ulong verified_valid;
 	atomic_ulong verified_invalid;
 	atomic_ulong in_flight;
+	atomic_ulong keys_blocked; /* keys this server blocked (leak detection) */
 };
 
 void metrics_init(struct http_metrics *m);
@@ -30,5 +31,8 @@ void metrics_observe(struct http_metrics *m, size_t route, unsigned status, doub
 /* Appends the exposition text; names[i] is route i's template. */
 int metrics_render(struct http_metrics *m, const char *const *names, size_t nroutes,
                    struct buf *out);
+/* Appends the gauge of keys blocked now (a count from the store, across all servers and the
+ * operator's unblocking), or nothing when blocked is negative (the store could not say). */
+int metrics_render_blocked_keys(long long blocked, struct buf *out);
 
 #endif

@@ -47,6 +47,10 @@ const struct http_route http_routes[] = {
          "/.well-known/did.json",
          ROUTE_PUBLIC,
          route_did_document},
+        {{"POST", "/v1/learners/{id}/imports"},
+         "/v1/learners/{id}/imports",
+         ROUTE_REGISTRAR,
+         route_learner_import},
 };
 
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -1,6 +1,10 @@
 /* The registrar API: an institution's key registers results and reads and corrects its own
- * achievements. Another institution's record answers 404, exactly as a missing one. */
+ * achievements. Another institution's record answers 404, exactly as a missing one. A read of a
+ * learner's personal data states its purpose (purpose.h) and counts towards the key's read limit
+ * (leak_guard.h). */
 #include "http/internal.h"
+#include "http/leak_guard.h"
+#include "http/purpose.h"
 
 #include "io/csv_reader.h"
 #include "registry/achievement.h"
@@ -148,6 +152,7 @@ static int collect_own(void *ctx, const struct store_achievement *a)
 void route_achievements_query(struct http_request *req, struct http_response *res)
 {
 	const char *nid = http_query(req, "national_id");
+	const char *purpose;
 	struct collected c;
 	struct learner_view view;
 	struct ok_error err;
@@ -155,7 +160,7 @@ void route_achievements_query(struct http_request *req, struct http_response *re
 	json_t *doc;
 	int rc;
 
-	if (!require(req, res, "read"))
+	if (!require(req, res, "read") || !(purpose = http_purpose_require(req, res)))
 		return;
 	if (!nid || !nid[0]) {
 		http_problem(res, 400, "invalid-input", "Invalid input",
@@ -171,10 +176,14 @@ void route_achievements_query(struct http_request *req, struct http_response *re
 	/* A learner with nothing at this institution is, to this key, no learner at all. */
 	if (!rc && json_array_size(c.list) == 0)
 		rc = ok_fail(&err, OK_ENOTFOUND, "no learner with that national id");
+	/* Counted before anything personal is opened: past the limit, nothing is. */
+	if (!rc && !http_leak_note(req, res, learner_id)) {
+		json_decref(c.list);
+		return;
+	}
 	actor_of(req, actor, sizeof(actor));
 	if (!rc)
-		rc = registry_learner_read(req->dep, NULL, learner_id, actor, "registration", &view,
-		                           &err);
+		rc = registry_learner_read(req->dep, NULL, learner_id, actor, purpose, &view, &err);
 	if (rc) {
 		json_decref(c.list);
 		if (rc == OK_EINPUT)
@@ -193,12 +202,24 @@ void route_achievement_get(struct http_request *req, struct http_response *res)
 {
 	struct store_achievement a;
 	struct ok_error err;
+	const char *purpose;
+	char actor[128], detail[64];
 
-	if (!require(req, res, "read"))
+	if (!require(req, res, "read") || !(purpose = http_purpose_require(req, res)))
 		return;
 	ok_error_clear(&err);
 	if (registry_achievement_get(req->dep, req->params.params[0], req->key.institution, &a,
 	                             &err) != 0) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	/* A learner's result is personal data too: counted and audited as a read of them. */
+	if (!http_leak_note(req, res, a.learner_id))
+		return;
+	actor_of(req, actor, sizeof(actor));
+	snprintf(detail, sizeof(detail), "achievement=%s", a.id);
+	if (depository_audit(req->dep, actor, "achievement.read", a.learner_id, purpose, detail,
+	                     true, &err) != 0) {
 		http_problem_from_error(res, &err);
 		return;
 	}

@@ -1,7 +1,10 @@
 /* Credentials over HTTP: a registrar's signed credential, the W3C VC-API issue and verify
  * endpoints, and the depository's did:web document. */
 #include "http/internal.h"
+#include "http/leak_guard.h"
+#include "http/purpose.h"
 
+#include "registry/achievement.h"
 #include "registry/credential.h"
 #include "registry/verify.h"
 #include "vc/jcs.h"
@@ -13,7 +16,9 @@
 void route_achievement_credential(struct http_request *req, struct http_response *res)
 {
 	enum credential_format f;
+	struct store_achievement a;
 	struct ok_error err;
+	const char *purpose;
 	char actor[128];
 	int rc;
 
@@ -22,16 +27,26 @@ void route_achievement_credential(struct http_request *req, struct http_response
 		             "this key may not read achievements");
 		return;
 	}
+	/* The credential carries the learner's names: a read of personal data. */
+	if (!(purpose = http_purpose_require(req, res)))
+		return;
 	if (credential_format_parse(http_query(req, "format"), &f) != 0) {
 		http_problem(res, 400, "invalid-input", "Invalid input",
 		             "format must be di or jwt");
 		return;
 	}
-	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
 	ok_error_clear(&err);
+	if (registry_achievement_get(req->dep, req->params.params[0], req->key.institution, &a,
+	                             &err) != 0) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	if (!http_leak_note(req, res, a.learner_id))
+		return;
+	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
 	buf_reset(&res->body);
-	rc = registry_credential_issue(req->dep, req->params.params[0], req->key.institution, f,
-	                               actor, &res->body, &err);
+	rc = registry_credential_issue_for(req->dep, a.id, req->key.institution, f, actor, purpose,
+	                                   &res->body, &err);
 	if (rc) {
 		http_problem_from_error(res, &err);
 		return;

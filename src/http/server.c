@@ -5,6 +5,7 @@
 #include "http/pool.h"
 #include "http/ratelimit.h"
 #include "registry/institution.h"
+#include "registry/leak.h"
 #include "registry/did_resolver.h"
 #include "registry/status_cache.h"
 
@@ -248,6 +249,27 @@ void http_count_verified(struct http_server *s, bool valid)
 	atomic_fetch_add(valid ? &s->metrics.verified_valid : &s->metrics.verified_invalid, 1);
 }
 
+void http_count_key_blocked(struct http_server *s)
+{
+	atomic_fetch_add(&s->metrics.keys_blocked, 1);
+}
+
+/* Keys blocked now, from the store (an operator unblocks from another process); -1 when the
+ * store cannot say. */
+static long long blocked_keys_now(struct http_request *req)
+{
+	struct depository *d = req->dep ? req->dep : pool_acquire(&req->srv->pool);
+	struct ok_error err;
+	int64_t n = -1;
+
+	ok_error_clear(&err);
+	if (leak_blocked_count(d, &n, &err) != 0)
+		n = -1;
+	if (d != req->dep)
+		pool_release(&req->srv->pool, d);
+	return (long long)n;
+}
+
 void route_metrics(struct http_request *req, struct http_response *res)
 {
 	const char *names[METRICS_ROUTES_MAX];
@@ -256,7 +278,8 @@ void route_metrics(struct http_request *req, struct http_response *res)
 	for (i = 0; i < http_route_count && i < METRICS_ROUTES_MAX - 1; i++)
 		names[i] = http_routes[i].name;
 	buf_reset(&res->body);
-	if (metrics_render(&req->srv->metrics, names, i, &res->body) != 0) {
+	if (metrics_render(&req->srv->metrics, names, i, &res->body) != 0 ||
+	    metrics_render_blocked_keys(blocked_keys_now(req), &res->body) != 0) {
 		http_problem(res, 500, "internal", "Internal error", "metrics too large");
 		return;
 	}
@@ -296,6 +319,7 @@ static bool authenticate(struct http_request *req, struct http_response *res)
 {
 	const char *auth = http_request_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
 	struct ok_error err;
+	int rc;
 
 	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0 || !auth[7]) {
 		http_problem(res, 401, "unauthorized", "Unauthorized",
@@ -304,8 +328,14 @@ static bool authenticate(struct http_request *req, struct http_response *res)
 		return false;
 	}
 	ok_error_clear(&err);
-	if (strlen(auth + 7) > 128 ||
-	    registry_key_check(req->dep, auth + 7, &req->key, &err) != 0) {
+	rc = strlen(auth + 7) > 128 ? OK_EAUTH
+	                            : registry_key_check(req->dep, auth + 7, &req->key, &err);
+	if (rc == OK_ELIMIT) {
+		/* Blocked by leak detection (registry/leak.h) until an operator lifts it. */
+		http_problem(res, 403, "key-blocked", "Key blocked", "%s", err.message);
+		return false;
+	}
+	if (rc) {
 		http_problem(res, 401, "unauthorized", "Unauthorized",
 		             "unknown or revoked API key");
 		http_header(res, "WWW-Authenticate",
@@ -661,6 +691,11 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 		free(s);
 		return rc;
 	}
+	for (size_t i = 0; i < s->pool.size; i++)
+		s->pool.all[i].bench_audit_off = cfg->bench_audit_off;
+	/* The caches keep other depositories' documents at most as long as config.json says. */
+	s->did_cache.default_ttl_s = s->pool.all[0].did_cache_ttl_s;
+	s->status_cache.default_ttl_s = s->pool.all[0].status_cache_ttl_s;
 	if (cfg->tls_cert) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			rc = ok_fail(err, OK_EUNSUPPORTED,

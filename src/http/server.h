@@ -3,6 +3,7 @@
 #ifndef OK_HTTP_SERVER_H
 #define OK_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/error.h"
@@ -18,6 +19,7 @@ struct http_config {
 	const char *tls_cert;     /* PEM files; both or neither */
 	const char *tls_key;
 	int access_log_fd; /* where access-log lines go; -1 for none */
+	bool bench_audit_off; /* benchmark only: no audit events (OORKONDE_BENCH_AUDIT_OFF) */
 };
 
 struct http_server;

@@ -1,7 +1,8 @@
-/* Audit events: construction and the BLAKE2b hash chain (see audit.h). */
+/* Audit events: construction, the BLAKE2b hash chain, signed checkpoints (see audit.h). */
 #include "privacy/audit.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -78,4 +79,144 @@ int64_t audit_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The bytes a checkpoint's signature covers: a domain string, then the fields in a fixed order
+ * and width, so that no two checkpoints sign the same bytes. */
+static void checkpoint_message(const struct audit_checkpoint *c, unsigned char *out, size_t *len)
+{
+	static const char domain[] = "oorkonde audit checkpoint v1";
+	size_t n = 0;
+	int i;
+
+	memcpy(out, domain, sizeof(domain) - 1);
+	n += sizeof(domain) - 1;
+	for (i = 0; i < 8; i++)
+		out[n++] = (unsigned char)((uint64_t)c->seq >> (56 - 8 * i));
+	for (i = 0; i < 8; i++)
+		out[n++] = (unsigned char)((uint64_t)c->at_ms >> (56 - 8 * i));
+	for (i = 0; i < 4; i++)
+		out[n++] = (unsigned char)(c->key_id >> (24 - 8 * i));
+	memcpy(out + n, c->head, AUDIT_HASH_BYTES);
+	n += AUDIT_HASH_BYTES;
+	*len = n;
+}
+
+#define CHECKPOINT_MESSAGE_MAX 96
+
+void audit_checkpoint_sign(struct audit_checkpoint *c, const unsigned char seed[32])
+{
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char msg[CHECKPOINT_MESSAGE_MAX];
+	size_t len;
+
+	crypto_sign_seed_keypair(c->public_key, sk, seed);
+	checkpoint_message(c, msg, &len);
+	crypto_sign_detached(c->signature, NULL, msg, len, sk);
+	sodium_memzero(sk, sizeof(sk));
+}
+
+bool audit_checkpoint_valid(const struct audit_checkpoint *c)
+{
+	unsigned char msg[CHECKPOINT_MESSAGE_MAX];
+	size_t len;
+
+	if (c->seq < 1)
+		return false;
+	checkpoint_message(c, msg, &len);
+	return crypto_sign_verify_detached(c->signature, msg, len, c->public_key) == 0;
+}
+
+size_t audit_checkpoint_format(const struct audit_checkpoint *c, char *out, size_t cap)
+{
+	char head[2 * AUDIT_HASH_BYTES + 1], pk[2 * AUDIT_KEY_BYTES + 1];
+	char sig[2 * AUDIT_SIGNATURE_BYTES + 1];
+	int n;
+
+	sodium_bin2hex(head, sizeof(head), c->head, AUDIT_HASH_BYTES);
+	sodium_bin2hex(pk, sizeof(pk), c->public_key, AUDIT_KEY_BYTES);
+	sodium_bin2hex(sig, sizeof(sig), c->signature, AUDIT_SIGNATURE_BYTES);
+	n = snprintf(out, cap, "v1 %lld %lld %lu %s %s %s\n", (long long)c->seq,
+	             (long long)c->at_ms, (unsigned long)c->key_id, head, pk, sig);
+	if (n < 0 || (size_t)n >= cap) {
+		if (cap)
+			out[0] = '\0';
+		return 0;
+	}
+	return (size_t)n;
+}
+
+/* Reads a decimal number of 1-19 digits (no sign, no leading zero unless it is "0") up to the
+ * next space; advances *p past the space. */
+static int parse_number(const char **p, const char *end, uint64_t max, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+	size_t digits = 0;
+
+	while (s < end && *s >= '0' && *s <= '9') {
+		if (digits == 19)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		s++;
+		digits++;
+	}
+	if (!digits || (digits > 1 && **p == '0') || v > max || s >= end || *s != ' ')
+		return -1;
+	*out = v;
+	*p = s + 1;
+	return 0;
+}
+
+/* Reads exactly 2 * n hex digits followed by end or sep. */
+static int parse_hex(const char **p, const char *end, unsigned char *out, size_t n, char sep)
+{
+	const char *s = *p;
+	size_t bin_len;
+	size_t i;
+
+	if ((size_t)(end - s) < 2 * n)
+		return -1;
+	for (i = 0; i < 2 * n; i++) {
+		char ch = s[i];
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return -1;
+	}
+	if (sodium_hex2bin(out, n, s, 2 * n, NULL, &bin_len, NULL) != 0 || bin_len != n)
+		return -1;
+	s += 2 * n;
+	if (sep) {
+		if (s >= end || *s != sep)
+			return -1;
+		s++;
+	} else if (s != end) {
+		return -1;
+	}
+	*p = s;
+	return 0;
+}
+
+int audit_checkpoint_parse(const char *line, size_t len, struct audit_checkpoint *c)
+{
+	const char *p = line, *end = line + len;
+	uint64_t seq, at, key;
+
+	if (len && line[len - 1] == '\n')
+		end--;
+	memset(c, 0, sizeof(*c));
+	if (end - p < 3 || memcmp(p, "v1 ", 3) != 0)
+		return -1;
+	p += 3;
+	if (parse_number(&p, end, INT64_MAX, &seq) || seq < 1 ||
+	    parse_number(&p, end, INT64_MAX, &at) || parse_number(&p, end, UINT32_MAX, &key) ||
+	    parse_hex(&p, end, c->head, AUDIT_HASH_BYTES, ' ') ||
+	    parse_hex(&p, end, c->public_key, AUDIT_KEY_BYTES, ' ') ||
+	    parse_hex(&p, end, c->signature, AUDIT_SIGNATURE_BYTES, 0)) {
+		memset(c, 0, sizeof(*c));
+		return -1;
+	}
+	c->seq = (int64_t)seq;
+	c->at_ms = (int64_t)at;
+	c->key_id = (uint32_t)key;
+	return 0;
 }

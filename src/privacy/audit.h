@@ -1,5 +1,7 @@
 /* Audit events and their hash chain: each event's hash covers the one before it, so an altered,
- * removed or reordered event breaks the chain at that point.
+ * removed or reordered event breaks the chain at that point. Checkpoints sign the chain head
+ * (sequence number, head hash, time) with an Ed25519 key, so that cutting off the tail of the
+ * log, or rewriting it with freshly computed hashes, is detectable too.
  *
  * Invariants: an event's text fields hold identifiers and purposes, never personal data (no
  * names, no national ids): subjects are internal record ids.
@@ -7,6 +9,8 @@
 #ifndef OK_PRIVACY_AUDIT_H
 #define OK_PRIVACY_AUDIT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define AUDIT_HASH_BYTES 32
@@ -36,5 +40,38 @@ void audit_event_link(struct audit_event *e, int64_t prev_seq,
                       const unsigned char prev_hash[AUDIT_HASH_BYTES]);
 
 int64_t audit_now_ms(void);
+
+/* Checkpoints */
+
+#define AUDIT_KEY_BYTES       32
+#define AUDIT_SIGNATURE_BYTES 64
+/* One checkpoint as a line of text (see audit_checkpoint_format), newline included. */
+#define AUDIT_CHECKPOINT_LINE_MAX 320
+
+/* A signed statement "the chain had event seq with hash head at time at_ms". */
+struct audit_checkpoint {
+	int64_t seq; /* >= 1 */
+	int64_t at_ms;
+	unsigned char head[AUDIT_HASH_BYTES];
+	uint32_t key_id; /* the issuer key's id in issuer.key */
+	unsigned char public_key[AUDIT_KEY_BYTES];
+	unsigned char signature[AUDIT_SIGNATURE_BYTES];
+};
+
+/* Signs c (seq, at_ms, head, key_id set by the caller) with the Ed25519 key of seed; fills
+ * c->public_key and c->signature. */
+void audit_checkpoint_sign(struct audit_checkpoint *c, const unsigned char seed[32]);
+
+/* Whether c->signature is c->public_key's signature of c's other fields. Whether the key is one
+ * the depository trusts is the caller's question. */
+bool audit_checkpoint_valid(const struct audit_checkpoint *c);
+
+/* Writes c as one line "v1 SEQ AT_MS KEY_ID HEAD PUBLIC_KEY SIGNATURE\n" (hex for the bytes)
+ * into out (at least AUDIT_CHECKPOINT_LINE_MAX bytes); returns its length. */
+size_t audit_checkpoint_format(const struct audit_checkpoint *c, char *out, size_t cap);
+
+/* Parses one line as written by audit_checkpoint_format (with or without its newline).
+ * Returns 0, or -1 when the line is not exactly of that form. */
+int audit_checkpoint_parse(const char *line, size_t len, struct audit_checkpoint *c);
 
 #endif

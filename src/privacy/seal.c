@@ -152,3 +152,62 @@ void seal_digest_final(struct seal_digest *d, unsigned char out[SEAL_DIGEST_BYTE
 	                         SEAL_DIGEST_BYTES);
 	sodium_memzero(d, sizeof(*d));
 }
+
+void seal_digest_init_plain(struct seal_digest *d)
+{
+	crypto_generichash_init((crypto_generichash_state *)(void *)d->state, NULL, 0,
+	                        SEAL_DIGEST_BYTES);
+}
+
+void seal_keyring_init(struct seal_keyring *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+int seal_keyring_add(struct seal_keyring *r, const unsigned char data_key[SEAL_KEY_BYTES],
+                     uint32_t key_id, struct ok_error *err)
+{
+	if (seal_keyring_find(r, key_id))
+		return ok_fail(err, OK_EEXIST, "data key %lu is there twice", (unsigned long)key_id);
+	if (r->count == SEAL_KEYRING_MAX)
+		return ok_fail(err, OK_ELIMIT, "more than %d data keys", SEAL_KEYRING_MAX);
+	seal_keys_derive(&r->keys[r->count++], data_key, key_id);
+	return 0;
+}
+
+const struct seal_keys *seal_keyring_current(const struct seal_keyring *r)
+{
+	return r->count ? &r->keys[r->count - 1] : NULL;
+}
+
+const struct seal_keys *seal_keyring_find(const struct seal_keyring *r, uint32_t key_id)
+{
+	size_t i;
+
+	for (i = 0; i < r->count; i++)
+		if (r->keys[i].key_id == key_id)
+			return &r->keys[i];
+	return NULL;
+}
+
+void seal_keyring_release(struct seal_keyring *r)
+{
+	sodium_memzero(r, sizeof(*r));
+}
+
+int seal_open_ring(const struct seal_keyring *r, const char *field, const char *record_id,
+                   const unsigned char *sealed, size_t n, struct buf *out, struct ok_error *err)
+{
+	uint32_t id = seal_key_id_of(sealed, n);
+	const struct seal_keys *k;
+
+	if (id == 0)
+		return ok_fail(err, OK_ECRYPTO, "sealed %s is malformed", field);
+	k = seal_keyring_find(r, id);
+	if (!k)
+		return ok_fail(err, OK_ECRYPTO,
+		               "sealed %s is under data key %lu, which the key file does not hold "
+		               "(an old or wrong data.key?)",
+		               field, (unsigned long)id);
+	return seal_open(k, field, record_id, sealed, n, out, err);
+}

@@ -5,7 +5,11 @@
  *   XChaCha20-Poly1305 ciphertext with its 16-byte tag. Its associated data binds it to a field
  *   name and a record id, so a sealed value cannot be moved to another field or record unnoticed.
  * - The three keys of struct seal_keys are derived from one 32-byte data key and never leave it;
- *   seal_keys_release() wipes them.
+ *   seal_keys_release() wipes them. A data-key rotation therefore changes the blind index and
+ *   the keyed digests too: they are recomputed with the sealed fields (registry/keys.h).
+ * - A keyring holds every data key a depository has (two while a rotation runs), by id; the
+ *   last one added is the current one, which seals. A value is opened with the key its header
+ *   names.
  * - Callers must have called sodium_init().
  */
 #ifndef OK_PRIVACY_SEAL_H
@@ -68,5 +72,35 @@ void seal_digest_init(struct seal_digest *d, const struct seal_keys *k);
 void seal_digest_add(struct seal_digest *d, const void *data, size_t n);
 void seal_digest_add_str(struct seal_digest *d, const char *s);
 void seal_digest_final(struct seal_digest *d, unsigned char out[SEAL_DIGEST_BYTES]);
+/* A digest of values that are not secret (kept in clear beside it): BLAKE2b-256 without a key,
+ * so it does not change when the data key does. Feed and finish it as above. */
+void seal_digest_init_plain(struct seal_digest *d);
+
+/* Keyrings */
+
+#define SEAL_KEYRING_MAX 8
+
+struct seal_keyring {
+	size_t count;
+	struct seal_keys keys[SEAL_KEYRING_MAX]; /* keys[count - 1] is the current one */
+};
+
+void seal_keyring_init(struct seal_keyring *r);
+/* Adds the keys derived from data_key as the new current one; OK_EEXIST when key_id is there
+ * already, OK_ELIMIT when the ring is full. */
+int seal_keyring_add(struct seal_keyring *r, const unsigned char data_key[SEAL_KEY_BYTES],
+                     uint32_t key_id, struct ok_error *err);
+/* The current key, or NULL when the ring is empty. */
+const struct seal_keys *seal_keyring_current(const struct seal_keyring *r);
+/* The key with id key_id, or NULL. */
+const struct seal_keys *seal_keyring_find(const struct seal_keyring *r, uint32_t key_id);
+/* Wipes every key. */
+void seal_keyring_release(struct seal_keyring *r);
+/*
+ * seal_open with the ring's key that the value's header names. OK_ECRYPTO when the ring does
+ * not hold that key (the message says which key is missing, never the value).
+ */
+int seal_open_ring(const struct seal_keyring *r, const char *field, const char *record_id,
+                   const unsigned char *sealed, size_t n, struct buf *out, struct ok_error *err);
 
 #endif

@@ -292,9 +292,10 @@ static int add_status(const struct depository *d, const struct store_achievement
 	return 0;
 }
 
-int registry_credential_build(struct depository *d, const struct depository_identity *id,
-                              const struct store_achievement *a, const char *actor, json_t **out,
-                              struct ok_error *err)
+/* registry_credential_build, with the purpose of the read of the learner's fields. */
+static int build_for(struct depository *d, const struct depository_identity *id,
+                     const struct store_achievement *a, const char *actor, const char *purpose,
+                     json_t **out, struct ok_error *err)
 {
 	struct store_institution inst;
 	struct learner_view learner;
@@ -303,8 +304,7 @@ int registry_credential_build(struct depository *d, const struct depository_iden
 	*out = NULL;
 	rc = d->store->ops->institution_get(d->store, a->institution, &inst, err);
 	if (!rc)
-		rc = registry_learner_read(d, NULL, a->learner_id, actor, "issuance", &learner,
-		                           err);
+		rc = registry_learner_read(d, NULL, a->learner_id, actor, purpose, &learner, err);
 	if (rc)
 		return rc;
 	rc = build(id, d->name, a, &inst, &learner, out, err);
@@ -316,9 +316,25 @@ int registry_credential_build(struct depository *d, const struct depository_iden
 	return rc;
 }
 
+int registry_credential_build(struct depository *d, const struct depository_identity *id,
+                              const struct store_achievement *a, const char *actor, json_t **out,
+                              struct ok_error *err)
+{
+	return build_for(d, id, a, actor, "issuance", out, err);
+}
+
 int registry_credential_issue(struct depository *d, const char *achievement_id,
                               const char *institution, enum credential_format f, const char *actor,
                               struct buf *out, struct ok_error *err)
+{
+	return registry_credential_issue_for(d, achievement_id, institution, f, actor, "issuance",
+	                                     out, err);
+}
+
+int registry_credential_issue_for(struct depository *d, const char *achievement_id,
+                                  const char *institution, enum credential_format f,
+                                  const char *actor, const char *purpose, struct buf *out,
+                                  struct ok_error *err)
 {
 	struct depository_identity id;
 	struct store_achievement a;
@@ -332,7 +348,7 @@ int registry_credential_issue(struct depository *d, const char *achievement_id,
 		return rc;
 	if ((rc = registry_identity(d, &id, err)))
 		return rc;
-	if ((rc = registry_credential_build(d, &id, &a, actor, &unsigned_vc, err)))
+	if ((rc = build_for(d, &id, &a, actor, purpose, &unsigned_vc, err)))
 		goto out;
 	if (f == CREDENTIAL_JWT) {
 		rc = vc_jwt_sign(unsigned_vc, id.vm, id.sk, out, err);
@@ -346,7 +362,7 @@ int registry_credential_issue(struct depository *d, const char *achievement_id,
 			rc = ok_fail(err, OK_ENOMEM, "out of memory");
 	}
 	if (!rc)
-		rc = depository_audit(d, actor, "credential.issue", a.id, "issuance",
+		rc = depository_audit(d, actor, "credential.issue", a.id, purpose,
 		                      f == CREDENTIAL_JWT ? "format=jwt" : "format=di", true, err);
 out:
 	free(text);

@@ -55,6 +55,12 @@ int registry_credential_build(struct depository *d, const struct depository_iden
 int registry_credential_issue(struct depository *d, const char *achievement_id,
                               const char *institution, enum credential_format f, const char *actor,
                               struct buf *out, struct ok_error *err);
+/* registry_credential_issue with the caller's purpose (e.g. a registrar's Oorkonde-Purpose)
+ * in the audit events of the read and the issuance, instead of "issuance". */
+int registry_credential_issue_for(struct depository *d, const char *achievement_id,
+                                  const char *institution, enum credential_format f,
+                                  const char *actor, const char *purpose, struct buf *out,
+                                  struct ok_error *err);
 
 /*
  * Signs an arbitrary unsigned credential in the depository's name (the VC-API issue endpoint):

@@ -1,8 +1,10 @@
 /* Creating and opening a data folder; the audit helper every use case shares. */
 #include "registry/depository.h"
 
+#include "registry/checkpoint.h"
 #include "registry/credential.h"
 #include "registry/keyfile.h"
+#include "vc/did.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -115,7 +117,7 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 	json_t *config;
 	const char *host = NULL, *name = NULL, *store = NULL, *base_url = NULL, *network = NULL;
 	json_t *host_value = NULL;
-	json_int_t ttl = 300;
+	json_int_t ttl = 300, did_cache_ttl = 300, status_cache_ttl = 300;
 	json_t *http_hosts = NULL;
 	int rc = 0;
 
@@ -128,10 +130,11 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 		ok_error_locate(err, path, jerr.line > 0 ? (size_t)jerr.line : 0);
 		return rc;
 	}
-	if (json_unpack_ex(config, &jerr, 0, "{s?o, s?s, s?s, s?s, s?I, s?o, s?s}", "host",
-	                   &host_value, "name", &name, "store", &store, "base_url", &base_url,
-	                   "status_ttl_s", &ttl, "did_web_http_hosts", &http_hosts, "network_did",
-	                   &network) != 0 ||
+	if (json_unpack_ex(config, &jerr, 0, "{s?o, s?s, s?s, s?s, s?I, s?o, s?s, s?I, s?I}",
+	                   "host", &host_value, "name", &name, "store", &store, "base_url",
+	                   &base_url, "status_ttl_s", &ttl, "did_web_http_hosts", &http_hosts,
+	                   "network_did", &network, "did_cache_ttl_s", &did_cache_ttl,
+	                   "status_cache_ttl_s", &status_cache_ttl) != 0 ||
 	    (host_value && !json_is_null(host_value) && !json_is_string(host_value))) {
 		rc = ok_fail(err, OK_EINPUT, "%s: %s", path,
 		             host_value ? "host must be a string or null" : jerr.text);
@@ -156,6 +159,17 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 		goto out;
 	}
 	d->status_ttl_s = (long)ttl;
+	if (did_cache_ttl < 1 || did_cache_ttl > 86400 || status_cache_ttl < 1 ||
+	    status_cache_ttl > 86400) {
+		rc = ok_fail_field(
+		        err, OK_EINPUT,
+		        did_cache_ttl < 1 || did_cache_ttl > 86400 ? "did_cache_ttl_s"
+		                                                   : "status_cache_ttl_s",
+		        "%s: did_cache_ttl_s and status_cache_ttl_s must be 1-86400 seconds", path);
+		goto out;
+	}
+	d->did_cache_ttl_s = (long)did_cache_ttl;
+	d->status_cache_ttl_s = (long)status_cache_ttl;
 	if (network && strlen(network) >= sizeof(d->network_did)) {
 		rc = ok_fail_field(err, OK_EINPUT, "network_did", "%s: network_did is too long",
 		                   path);
@@ -211,11 +225,155 @@ out:
 	return rc;
 }
 
+/* Reads data.key into d->data_keys and d->keys when force is set or the file changed. */
+static int load_data_keys(struct depository *d, bool force, struct ok_error *err)
+{
+	char path[4096];
+	struct keyfile_stamp now;
+	struct keyfile_keys k;
+	struct seal_keyring ring;
+	size_t i;
+	int rc;
+
+	if ((rc = join(path, sizeof(path), d->dir, "data.key", err)))
+		return rc;
+	if (!force && keyfile_stamp_of(path, &now) && keyfile_stamp_equal(&now, &d->data_key_stamp))
+		return 0;
+	if ((rc = keyfile_read_all(path, &k, &now, err)))
+		return rc;
+	seal_keyring_init(&ring);
+	for (i = 0; !rc && i < k.count; i++)
+		rc = seal_keyring_add(&ring, k.keys[i].key, k.keys[i].id, err);
+	keyfile_keys_release(&k);
+	if (!rc) {
+		seal_keyring_release(&d->data_keys);
+		d->data_keys = ring;
+		d->keys = *seal_keyring_current(&ring);
+		d->data_key_stamp = now;
+	}
+	seal_keyring_release(&ring);
+	return rc;
+}
+
+/* The DID and current verification method of the depository, from its host and issuer key. */
+static int issuer_identity(struct depository *d, struct ok_error *err)
+{
+	int rc;
+
+	if (!d->host[0]) {
+		if ((rc = vc_did_key(d->issuer_pk, d->issuer_did, err)))
+			return rc;
+		return vc_did_key_vm(d->issuer_pk, d->issuer_vm, err);
+	}
+	if ((rc = vc_did_web(d->host, d->issuer_did, err)))
+		return rc;
+	return depository_issuer_vm(d, d->issuer_key_id, d->issuer_vm, err);
+}
+
+/* Reads issuer.key into d (its current seed, every public key) when force is set or the file
+ * changed. */
+static int load_issuer_keys(struct depository *d, bool force, struct ok_error *err)
+{
+	char path[4096];
+	struct keyfile_stamp now;
+	struct keyfile_keys k;
+	unsigned char sk[64];
+	size_t i;
+	int rc;
+
+	if ((rc = join(path, sizeof(path), d->dir, "issuer.key", err)))
+		return rc;
+	if (!force && keyfile_stamp_of(path, &now) &&
+	    keyfile_stamp_equal(&now, &d->issuer_key_stamp))
+		return 0;
+	if ((rc = keyfile_read_all(path, &k, &now, err)))
+		return rc;
+	for (i = 0; i < k.count; i++) {
+		d->issuer_keys[i].id = k.keys[i].id;
+		crypto_sign_seed_keypair(d->issuer_keys[i].pk, sk, k.keys[i].key);
+	}
+	d->issuer_key_count = k.count;
+	d->issuer_key_id = k.keys[k.count - 1].id;
+	memcpy(d->issuer_seed, k.keys[k.count - 1].key, sizeof(d->issuer_seed));
+	memcpy(d->issuer_pk, d->issuer_keys[k.count - 1].pk, sizeof(d->issuer_pk));
+	sodium_memzero(sk, sizeof(sk));
+	keyfile_keys_release(&k);
+	d->issuer_key_stamp = now;
+	return issuer_identity(d, err);
+}
+
+int depository_keys_refresh(struct depository *d, struct ok_error *err)
+{
+	int rc = load_data_keys(d, false, err);
+
+	return rc ? rc : load_issuer_keys(d, false, err);
+}
+
+const struct seal_keys *depository_data_key(struct depository *d, uint32_t key_id,
+                                            struct ok_error *err)
+{
+	const struct seal_keys *k = seal_keyring_find(&d->data_keys, key_id);
+
+	if (k)
+		return k;
+	/* Sealed under a key this depository has not read yet: another process rotated. */
+	if (load_data_keys(d, false, err) != 0)
+		return NULL;
+	k = seal_keyring_find(&d->data_keys, key_id);
+	if (!k)
+		ok_fail(err, OK_ECRYPTO,
+		        "the record is sealed under data key %lu, which %s/data.key does not hold "
+		        "(an old or wrong key file?)",
+		        (unsigned long)key_id, d->dir);
+	return k;
+}
+
+int depository_issuer_vm(const struct depository *d, uint32_t key_id, char vm[256],
+                         struct ok_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < d->issuer_key_count; i++)
+		if (d->issuer_keys[i].id == key_id)
+			break;
+	if (i == d->issuer_key_count)
+		return ok_fail(err, OK_ENOTFOUND, "issuer.key holds no key %lu",
+		               (unsigned long)key_id);
+	if (!d->host[0]) {
+		/* A did:key is its one key. */
+		if (key_id != d->issuer_key_id)
+			return ok_fail(err, OK_ENOTFOUND,
+			               "issuer key %lu is not this did:key depository's key",
+			               (unsigned long)key_id);
+		memcpy(vm, d->issuer_vm, 256);
+		return 0;
+	}
+	if (snprintf(vm, 256, "%s#key-%lu", d->issuer_did, (unsigned long)key_id) >= 256)
+		return ok_fail(err, OK_EINPUT, "host too long for a verification method id");
+	return 0;
+}
+
+bool depository_issuer_key_of_vm(const struct depository *d, const char *vm,
+                                 unsigned char pk[32], uint32_t *key_id)
+{
+	char id[256];
+	size_t i;
+
+	for (i = 0; i < d->issuer_key_count; i++) {
+		if (depository_issuer_vm(d, d->issuer_keys[i].id, id, NULL) != 0 ||
+		    strcmp(id, vm) != 0)
+			continue;
+		memcpy(pk, d->issuer_keys[i].pk, 32);
+		if (key_id)
+			*key_id = d->issuer_keys[i].id;
+		return true;
+	}
+	return false;
+}
+
 int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 {
-	char path[4096], store_url[4096];
-	unsigned char data_key[32];
-	uint32_t data_key_id;
+	char store_url[4096];
 	struct stat st;
 	int rc;
 
@@ -228,28 +386,12 @@ int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	if ((rc = read_config(d, store_url, sizeof(store_url), err)))
 		goto fail;
-	if ((rc = join(path, sizeof(path), dir, "data.key", err)) ||
-	    (rc = keyfile_read(path, &data_key_id, data_key, err)))
+	/* Every key of both files; the current ones also in keys and issuer_* (see the header). */
+	if ((rc = load_data_keys(d, true, err)) || (rc = load_issuer_keys(d, true, err)))
 		goto fail;
-	seal_keys_derive(&d->keys, data_key, data_key_id);
-	sodium_memzero(data_key, sizeof(data_key));
-	if ((rc = join(path, sizeof(path), dir, "issuer.key", err)) ||
-	    (rc = keyfile_read(path, &d->issuer_key_id, d->issuer_seed, err)))
-		goto fail;
-	{
-		unsigned char sk[64];
-		crypto_sign_seed_keypair(d->issuer_pk, sk, d->issuer_seed);
-		sodium_memzero(sk, sizeof(sk));
-	}
-	{
-		struct depository_identity id;
-		if ((rc = registry_identity(d, &id, err)))
-			goto fail;
-		memcpy(d->issuer_did, id.did, sizeof(d->issuer_did));
-		memcpy(d->issuer_vm, id.vm, sizeof(d->issuer_vm));
-		registry_identity_release(&id);
-	}
 	if ((rc = store_open(&d->store, store_url, false, err)))
+		goto fail;
+	if ((rc = checkpoint_configure(d, err)))
 		goto fail;
 	return 0;
 fail:
@@ -259,9 +401,14 @@ fail:
 
 void depository_close(struct depository *d)
 {
+	/* A checkpoint made in a batch that has committed since is filed now (best effort: it
+	 * stays in the store either way, and verify checks both). */
+	if (d->store)
+		checkpoint_flush(d, NULL);
 	store_close(d->store);
 	free(d->dir);
 	seal_keys_release(&d->keys);
+	seal_keyring_release(&d->data_keys);
 	sodium_memzero(d, sizeof(*d));
 }
 
@@ -274,6 +421,8 @@ int depository_audit(struct depository *d, const char *actor, const char *action
 	int64_t seq;
 	int rc;
 
+	if (d->bench_audit_off)
+		return 0;
 	if (own_transaction && (rc = store_begin(d->store, err)))
 		return rc;
 	audit_event_init(&e, actor, action, subject, purpose, detail);
@@ -282,12 +431,20 @@ int depository_audit(struct depository *d, const char *actor, const char *action
 		audit_event_link(&e, seq, head);
 		rc = d->store->ops->audit_insert(d->store, &e, err);
 	}
+	/* Every path that appends comes here, so checkpoints come every N events whatever the
+	 * path; the checkpoint is written in the same transaction as the event it signs. */
+	if (!rc)
+		rc = checkpoint_after_append(d, &e, err);
 	if (own_transaction) {
 		if (!rc)
 			rc = store_commit(d->store, err);
 		if (rc)
 			store_rollback(d->store);
 	}
+	/* Outside a transaction now (or still inside the caller's, where this does nothing):
+	 * file the checkpoints that have committed. A failure leaves them waiting. */
+	if (!rc)
+		checkpoint_flush(d, NULL);
 	return rc;
 }
 

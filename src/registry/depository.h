@@ -18,10 +18,18 @@
 
 #include "core/error.h"
 #include "privacy/seal.h"
+#include "registry/keyfile.h"
 #include "store/store.h"
 
 #define DEPOSITORY_HOST_MAX 253
 #define DEPOSITORY_NAME_MAX 200
+#define DEPOSITORY_ISSUER_KEYS_MAX KEYFILE_MAX_KEYS
+
+/* The public half of one signing key of issuer.key. */
+struct depository_issuer_key {
+	uint32_t id;
+	unsigned char pk[32];
+};
 
 struct depository {
 	char *dir;                     /* owned */
@@ -38,11 +46,33 @@ struct depository {
 	 */
 	char base_url[DEPOSITORY_HOST_MAX + 16];
 	long status_ttl_s; /* how long others may cache our status lists: config status_ttl_s */
+	/* How long this depository keeps other depositories' DID documents and status lists at
+	 * most (a shorter max-age of theirs wins): config did_cache_ttl_s, status_cache_ttl_s. */
+	long did_cache_ttl_s;
+	long status_cache_ttl_s;
 	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
 	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
 	char did_web_http_hosts[512];
 	char network_did[256]; /* config network_did: who signs the network's trust list, or "" */
 	char name[DEPOSITORY_NAME_MAX + 1];
+	/* Audit checkpoints (registry/checkpoint.h): one every audit_checkpoint_every events
+	 * (config audit_checkpoint_every; 0: only at shutdown and by hand); checkpoint_unfiled
+	 * while one this depository made waits to be appended to the checkpoint file. */
+	int64_t audit_checkpoint_every;
+	bool checkpoint_unfiled;
+	/* Benchmark only (OORKONDE_BENCH_AUDIT_OFF=1, read by main and set by the front end after
+	 * opening): no audit events at all, to measure what auditing costs. Never in service. */
+	bool bench_audit_off;
+	/*
+	 * Key rotation (registry/keys.h). data_keys holds every key of data.key (keys above is a
+	 * copy of its current one); issuer_keys the public half of every key of issuer.key, in
+	 * file order (issuer_seed, issuer_pk, issuer_key_id and issuer_vm above are the current
+	 * one's). Both are read again when their file changes (depository_keys_refresh).
+	 */
+	struct seal_keyring data_keys;
+	struct depository_issuer_key issuer_keys[DEPOSITORY_ISSUER_KEYS_MAX];
+	size_t issuer_key_count;
+	struct keyfile_stamp data_key_stamp, issuer_key_stamp;
 };
 
 /* Creates a new data folder; refuses (OK_EEXIST) when dir exists and is not empty. */
@@ -59,6 +89,33 @@ void depository_close(struct depository *d);
 int depository_audit(struct depository *d, const char *actor, const char *action,
                      const char *subject, const char *purpose, const char *detail,
                      bool own_transaction, struct ok_error *err);
+
+/* Keys */
+
+/*
+ * Reads data.key and issuer.key again when either was replaced since it was read (a rotation
+ * by another process): one stat(2) of each when nothing changed. A writer calls it after
+ * store_begin and before it seals or signs, so that it never seals under a data key that a
+ * finished rotation has removed, and signs with the current issuer key.
+ */
+int depository_keys_refresh(struct depository *d, struct ok_error *err);
+/*
+ * The data key key_id, reading data.key again once when it is not known (records re-sealed
+ * by a rotation in another process). NULL with OK_ECRYPTO in err when data.key does not hold
+ * it: the message names the key, never a value.
+ */
+const struct seal_keys *depository_data_key(struct depository *d, uint32_t key_id,
+                                            struct ok_error *err);
+/*
+ * The verification method id of issuer key key_id: "did:web:HOST#key-N" (did:key: only the
+ * current key has one). OK_ENOTFOUND when issuer.key does not hold key_id.
+ */
+int depository_issuer_vm(const struct depository *d, uint32_t key_id, char vm[256],
+                         struct ok_error *err);
+/* The issuer key whose verification method id is vm: its public key and id; false when vm is
+ * not one of issuer.key's keys. */
+bool depository_issuer_key_of_vm(const struct depository *d, const char *vm,
+                                 unsigned char pk[32], uint32_t *key_id);
 
 /*
  * A fresh record id: 24 lower-case hex characters, the creation time in milliseconds (48 bits)

@@ -174,7 +174,10 @@ int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm,
 	snprintf(e.did, sizeof(e.did), "%s", did);
 	read_keys(doc, did, &e);
 	e.stored_ms = audit_now_ms();
-	e.expires_ms = e.stored_ms + 1000 * (res.max_age >= 0 ? res.max_age : c->default_ttl_s);
+	/* The server's max-age when it gives a shorter one, else the cache's own TTL. */
+	e.expires_ms = e.stored_ms + 1000 * (res.max_age >= 0 && res.max_age < c->default_ttl_s
+	                                             ? res.max_age
+	                                             : c->default_ttl_s);
 	if (res.max_age != 0)
 		store_entry(c, &e);
 	rc = ok_fail(err, OK_EINVALID, "%s is not an assertion key in the issuer's DID document",

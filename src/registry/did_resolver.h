@@ -1,6 +1,7 @@
 /* Resolving another depository's did:web: its DID document is fetched over HTTPS (plain HTTP
  * only for hosts the configuration marks as test hosts), and only Ed25519 Multikey methods
- * listed under assertionMethod are kept, cached for the document's max-age. */
+ * listed under assertionMethod are kept, cached for the document's max-age (at most the
+ * cache's TTL). */
 #ifndef OK_REGISTRY_DID_RESOLVER_H
 #define OK_REGISTRY_DID_RESOLVER_H
 
@@ -25,7 +26,7 @@ struct did_cache_entry {
 
 struct did_cache {
 	pthread_mutex_t lock;
-	long default_ttl_s;
+	long default_ttl_s; /* at most, and when the document's server gives no max-age */
 	long timeout_ms;
 	struct did_cache_entry entries[DID_CACHE_DOCS];
 };

@@ -2,6 +2,7 @@
 #include "registry/institution.h"
 
 #include "io/utf8.h"
+#include "registry/leak.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -196,11 +197,23 @@ int registry_key_check(struct depository *d, const char *key_text, struct store_
                        struct ok_error *err)
 {
 	unsigned char h[STORE_HASH_BYTES];
+	struct store_key_block block;
 	int rc;
 
 	key_hash(key_text, h);
 	rc = d->store->ops->api_key_find(d->store, h, out, err);
 	if (rc == OK_ENOTFOUND || (!rc && out->revoked_ms))
 		return ok_fail(err, OK_EAUTH, "unknown or revoked API key");
-	return rc;
+	if (rc)
+		return rc;
+	rc = leak_block_get(d, out->id, &block, err);
+	if (rc == OK_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	return ok_fail(err, OK_ELIMIT,
+	               "this API key is blocked: it read the personal data of more learners than "
+	               "its institution's limit allows; an operator can lift the block with "
+	               "'oorkonde institution unblock-key %s'",
+	               out->id);
 }

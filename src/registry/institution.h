@@ -27,7 +27,8 @@ int registry_institution_add(struct depository *d, const struct institution_inpu
 int registry_key_add(struct depository *d, const char *code, const char *permissions,
                      char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err);
 
-/* Finds the live key for key text; OK_EAUTH when unknown or revoked. */
+/* Finds the live key for key text; OK_EAUTH when unknown or revoked, OK_ELIMIT (with out
+ * filled) when leak detection blocked it (registry/leak.h). */
 int registry_key_check(struct depository *d, const char *key_text, struct store_api_key *out,
                        struct ok_error *err);
 

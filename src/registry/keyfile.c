@@ -65,53 +65,205 @@ int keyfile_create(const char *path, struct ok_error *err)
 	return rc;
 }
 
-int keyfile_read(const char *path, uint32_t *id, unsigned char key[32], struct ok_error *err)
+static void stamp_from(const struct stat *st, struct keyfile_stamp *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->dev = (uint64_t)st->st_dev;
+	out->ino = (uint64_t)st->st_ino;
+	out->size = (uint64_t)st->st_size;
+	out->mtime_s = (int64_t)st->st_mtim.tv_sec;
+	out->mtime_ns = (int64_t)st->st_mtim.tv_nsec;
+}
+
+bool keyfile_stamp_of(const char *path, struct keyfile_stamp *out)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return false;
+	stamp_from(&st, out);
+	return true;
+}
+
+bool keyfile_stamp_equal(const struct keyfile_stamp *a, const struct keyfile_stamp *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns;
+}
+
+void keyfile_keys_release(struct keyfile_keys *k)
+{
+	sodium_memzero(k, sizeof(*k));
+}
+
+/* Parses one "ID HEX" line (newline stripped) into slot n of out. */
+static int parse_line(char *line, struct keyfile_keys *out)
+{
+	unsigned long kid;
+	char *hex, *end;
+	size_t bin_len, i;
+
+	if (out->count == KEYFILE_MAX_KEYS)
+		return OK_ELIMIT;
+	kid = strtoul(line, &end, 10);
+	if (end == line || line[0] < '0' || line[0] > '9' || *end != ' ' || kid == 0 ||
+	    kid > UINT32_MAX)
+		return OK_EINPUT;
+	hex = end + 1;
+	if (strlen(hex) != 64 ||
+	    sodium_hex2bin(out->keys[out->count].key, 32, hex, 64, NULL, &bin_len, NULL) != 0 ||
+	    bin_len != 32)
+		return OK_EINPUT;
+	for (i = 0; i < out->count; i++)
+		if (out->keys[i].id == (uint32_t)kid)
+			return OK_EEXIST;
+	out->keys[out->count++].id = (uint32_t)kid;
+	return 0;
+}
+
+int keyfile_read_all(const char *path, struct keyfile_keys *out, struct keyfile_stamp *stamp,
+                     struct ok_error *err)
 {
 	char line[256];
 	FILE *f;
 	struct stat st;
-	int found = 0;
 	size_t lineno = 0;
+	int rc = 0;
 
+	memset(out, 0, sizeof(*out));
 	f = fopen(path, "re");
 	if (!f)
 		return ok_fail(err, errno == ENOENT ? OK_ENOTFOUND : OK_EIO, "cannot read %s: %s",
 		               path, strerror(errno));
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
+	if (fstat(fileno(f), &st) != 0) {
+		fclose(f);
+		return ok_fail(err, OK_EIO, "cannot read %s: %s", path, strerror(errno));
+	}
+	if (st.st_mode & 077) {
 		fclose(f);
 		return ok_fail(err, OK_EAUTH,
 		               "%s is readable by others (mode %03o); make it 0600 first", path,
 		               (unsigned)(st.st_mode & 0777));
 	}
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long kid;
-		char *hex, *end;
-		size_t bin_len;
-
+	if (stamp)
+		stamp_from(&st, stamp);
+	while (!rc && fgets(line, sizeof(line), f)) {
 		lineno++;
 		if (line[0] == '\n' || line[0] == '#')
 			continue;
-		kid = strtoul(line, &end, 10);
-		if (end == line || *end != ' ' || kid == 0 || kid > UINT32_MAX)
-			goto bad;
-		hex = end + 1;
-		hex[strcspn(hex, "\r\n")] = '\0';
-		if (strlen(hex) != 64 ||
-		    sodium_hex2bin(key, 32, hex, 64, NULL, &bin_len, NULL) != 0 || bin_len != 32)
-			goto bad;
-		*id = (uint32_t)kid;
-		found = 1;
+		line[strcspn(line, "\r\n")] = '\0';
+		rc = parse_line(line, out);
 	}
 	sodium_memzero(line, sizeof(line));
 	fclose(f);
-	if (!found)
+	if (rc) {
+		keyfile_keys_release(out);
+		if (rc == OK_ELIMIT)
+			ok_fail(err, rc, "%s holds more than %d keys", path, KEYFILE_MAX_KEYS);
+		else if (rc == OK_EEXIST)
+			ok_fail(err, OK_EINPUT, "%s line %zu: a key with this id is there already",
+			        path, lineno);
+		else
+			ok_fail(err, rc, "%s line %zu: expected \"ID HEX\" with a 64-digit key", path,
+			        lineno);
+		ok_error_locate(err, path, lineno);
+		return rc == OK_EEXIST ? OK_EINPUT : rc;
+	}
+	if (out->count == 0)
 		return ok_fail(err, OK_EINPUT, "%s holds no key", path);
 	return 0;
-bad:
-	sodium_memzero(line, sizeof(line));
-	fclose(f);
-	ok_fail(err, OK_EINPUT, "%s line %zu: expected \"ID HEX\" with a 64-digit key", path,
-	        lineno);
-	ok_error_locate(err, path, lineno);
-	return OK_EINPUT;
+}
+
+int keyfile_read(const char *path, uint32_t *id, unsigned char key[32], struct ok_error *err)
+{
+	struct keyfile_keys all;
+	int rc;
+
+	if ((rc = keyfile_read_all(path, &all, NULL, err)))
+		return rc;
+	*id = all.keys[all.count - 1].id;
+	memcpy(key, all.keys[all.count - 1].key, 32);
+	keyfile_keys_release(&all);
+	return 0;
+}
+
+/* Makes a rename in path's folder durable. */
+static int sync_folder(const char *path, struct ok_error *err)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd, rc = 0;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path) >= (int)sizeof(dir))
+		return ok_fail(err, OK_EINPUT, "path too long: %s", path);
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "/");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ok_fail(err, OK_EIO, "cannot open %s: %s", dir, strerror(errno));
+	if (fsync(fd) != 0)
+		rc = ok_fail(err, OK_EIO, "cannot sync %s: %s", dir, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+int keyfile_write_all(const char *path, const struct keyfile_keys *k, struct ok_error *err)
+{
+	char text[KEYFILE_MAX_KEYS * 80];
+	char hex[65];
+	size_t i, used = 0;
+	int n, rc;
+
+	if (k->count == 0 || k->count > KEYFILE_MAX_KEYS)
+		return ok_fail(err, OK_EINTERNAL, "a key file holds 1-%d keys", KEYFILE_MAX_KEYS);
+	for (i = 0; i < k->count; i++) {
+		sodium_bin2hex(hex, sizeof(hex), k->keys[i].key, 32);
+		n = snprintf(text + used, sizeof(text) - used, "%lu %s\n",
+		             (unsigned long)k->keys[i].id, hex);
+		used += (size_t)n;
+	}
+	rc = file_write_atomic(path, text, used, 0600, 0, err);
+	if (!rc)
+		rc = sync_folder(path, err);
+	sodium_memzero(hex, sizeof(hex));
+	sodium_memzero(text, sizeof(text));
+	return rc;
+}
+
+int keyfile_keys_add_random(struct keyfile_keys *k, uint32_t used_max, uint32_t *id,
+                            struct ok_error *err)
+{
+	uint32_t top = used_max;
+	size_t i;
+
+	for (i = 0; i < k->count; i++)
+		if (k->keys[i].id > top)
+			top = k->keys[i].id;
+	if (k->count == KEYFILE_MAX_KEYS)
+		return ok_fail(err, OK_ELIMIT,
+		               "the key file holds %d keys already; retire old ones first",
+		               KEYFILE_MAX_KEYS);
+	if (top == UINT32_MAX)
+		return ok_fail(err, OK_ELIMIT, "no key id left");
+	k->keys[k->count].id = top + 1;
+	randombytes_buf(k->keys[k->count].key, 32);
+	*id = k->keys[k->count++].id;
+	return 0;
+}
+
+int keyfile_keys_remove(struct keyfile_keys *k, uint32_t id, struct ok_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < k->count; i++) {
+		if (k->keys[i].id != id)
+			continue;
+		memmove(&k->keys[i], &k->keys[i + 1], (k->count - i - 1) * sizeof(k->keys[0]));
+		k->count--;
+		sodium_memzero(&k->keys[k->count], sizeof(k->keys[0]));
+		return 0;
+	}
+	return ok_fail(err, OK_ENOTFOUND, "the key file holds no key %lu", (unsigned long)id);
 }

@@ -1,8 +1,13 @@
 /* Key files of the data folder: one key per line as "ID HEX", the last line is the current key.
- * Files are created with mode 0600 and written atomically (temporary file, fsync, rename). */
+ * Files are created with mode 0600 and written atomically (temporary file, fsync, rename, and
+ * a sync of the folder).
+ *
+ * Invariants: ids are 1..2^32-1 and unique within a file; a file holds 1..KEYFILE_MAX_KEYS keys;
+ * a struct keyfile_keys holds secrets and is wiped by keyfile_keys_release(). */
 #ifndef OK_REGISTRY_KEYFILE_H
 #define OK_REGISTRY_KEYFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +18,39 @@ int keyfile_create(const char *path, struct ok_error *err);
 
 /* Reads the current (last) key of path. */
 int keyfile_read(const char *path, uint32_t *id, unsigned char key[32], struct ok_error *err);
+
+#define KEYFILE_MAX_KEYS 16
+
+struct keyfile_keys {
+	size_t count;
+	struct {
+		uint32_t id;
+		unsigned char key[32];
+	} keys[KEYFILE_MAX_KEYS]; /* in file order: keys[count - 1] is the current key */
+};
+
+/* What identifies one version of a file on disk (a rename makes a new one). */
+struct keyfile_stamp {
+	uint64_t dev, ino, size;
+	int64_t mtime_s, mtime_ns;
+};
+
+/* Reads every key of path (0600 or stricter); stamp (may be NULL) gets the version read. */
+int keyfile_read_all(const char *path, struct keyfile_keys *out, struct keyfile_stamp *stamp,
+                     struct ok_error *err);
+/* Replaces path atomically by the keys of k, in order (mode 0600, fsynced, folder synced). */
+int keyfile_write_all(const char *path, const struct keyfile_keys *k, struct ok_error *err);
+/* Appends a new random key as the current key of k, with an id above every id of k and above
+ * used_max (the highest id ever used, 0 when unknown); *id gets its id. */
+int keyfile_keys_add_random(struct keyfile_keys *k, uint32_t used_max, uint32_t *id,
+                            struct ok_error *err);
+/* Removes key id from k; OK_ENOTFOUND when k does not hold it. */
+int keyfile_keys_remove(struct keyfile_keys *k, uint32_t id, struct ok_error *err);
+void keyfile_keys_release(struct keyfile_keys *k);
+
+/* The stamp of path now; false when it cannot be looked at. */
+bool keyfile_stamp_of(const char *path, struct keyfile_stamp *out);
+bool keyfile_stamp_equal(const struct keyfile_stamp *a, const struct keyfile_stamp *b);
 
 /* Writes data to path atomically with the given mode; OK_EEXIST if exclusive and path exists. */
 int file_write_atomic(const char *path, const void *data, size_t n, unsigned mode, int exclusive,

@@ -24,7 +24,7 @@ struct status_cache_entry {
 
 struct status_cache {
 	pthread_mutex_t lock;
-	long default_ttl_s; /* when the list's server gives no max-age */
+	long default_ttl_s; /* at most, and when the list's server gives no max-age */
 	long timeout_ms;    /* for fetching */
 	struct status_cache_entry entries[STATUS_CACHE_LISTS];
 };

@@ -409,7 +409,9 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	/* The list just verified decides, whether or not it may be kept (max-age 0, no-cache). */
 	rc = (bits[index / 8] >> (7 - index % 8)) & 1;
 	status_cache_put(cache, url, res->issuer, bits, nbytes,
-	                 http.max_age >= 0 ? http.max_age : cache->default_ttl_s);
+	                 http.max_age >= 0 && http.max_age < cache->default_ttl_s
+	                         ? http.max_age
+	                         : cache->default_ttl_s);
 	bits = NULL;
 out:
 	free(bits);

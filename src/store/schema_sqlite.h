@@ -56,6 +56,34 @@ static const char *const sqlite_migrations[] = {
         "  purpose TEXT NOT NULL, n INTEGER NOT NULL, version INTEGER NOT NULL,"
         "  etag TEXT NOT NULL, body BLOB NOT NULL, signed_ms INTEGER NOT NULL,"
         "  PRIMARY KEY (purpose, n));",
+        /* privacy: leak detection (each key's reading window, blocked keys, read limits) */
+        "CREATE TABLE key_read ("
+        "  key_id TEXT NOT NULL, learner_id TEXT NOT NULL, at_ms INTEGER NOT NULL,"
+        "  PRIMARY KEY (key_id, learner_id)) WITHOUT ROWID;"
+        "CREATE INDEX key_read_by_time ON key_read (key_id, at_ms);"
+        "CREATE TABLE key_block ("
+        "  key_id TEXT PRIMARY KEY, institution TEXT NOT NULL, blocked_ms INTEGER NOT NULL,"
+        "  learners INTEGER NOT NULL, window_s INTEGER NOT NULL);"
+        "CREATE TABLE read_limit ("
+        "  institution TEXT PRIMARY KEY REFERENCES institution(code),"
+        "  learners INTEGER NOT NULL, window_s INTEGER NOT NULL);",
+        /* audit: signed checkpoints of the audit chain; events found by subject and actor */
+        "CREATE TABLE audit_checkpoint ("
+        "  seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, head BLOB NOT NULL,"
+        "  key_id INTEGER NOT NULL, public_key BLOB NOT NULL, signature BLOB NOT NULL);"
+        "CREATE INDEX audit_event_by_subject ON audit_event (subject);"
+        "CREATE INDEX audit_event_by_actor ON audit_event (actor);",
+        /* foreign: achievements from other depositories, the signed credential sealed */
+        "CREATE TABLE foreign_achievement ("
+        "  id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learner(id),"
+        "  issuer_did TEXT NOT NULL, credential_key TEXT NOT NULL,"
+        "  depository TEXT NOT NULL, country TEXT NOT NULL, institution TEXT NOT NULL,"
+        "  institution_country TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL,"
+        "  awarded_on TEXT NOT NULL, credits_centi INTEGER NOT NULL, grade TEXT NOT NULL,"
+        "  format TEXT NOT NULL, status TEXT NOT NULL, imported_by TEXT NOT NULL,"
+        "  imported_ms INTEGER NOT NULL, checked_ms INTEGER NOT NULL, key_id INTEGER NOT NULL,"
+        "  credential BLOB NOT NULL, UNIQUE (issuer_did, credential_key));"
+        "CREATE INDEX foreign_achievement_by_learner ON foreign_achievement (learner_id);",
 };
 
 #endif

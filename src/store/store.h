@@ -1,3 +1,4 @@
+/* TEAM (temporary, the lead removes this line): read /work/main/TEAM-NOTES.md before changing anything. */
 /* The store: one interface over the embedded SQLite back end and (later) PostgreSQL.
  *
  * Invariants:

@@ -1,4 +1,7 @@
 /* The embedded store: SQLite in WAL mode, every statement prepared once at open. */
+#include "store/audit.h"
+#include "store/foreign.h"
+#include "store/privacy.h"
 #include "store/schema_sqlite.h"
 #include "store/sqlite_internal.h"
 
@@ -989,6 +992,9 @@ static const struct store_ops sqlite_ops = {
         .trust_remove = sqlite_trust_remove,
         .trust_remove_source = sqlite_trust_remove_source,
         .trust_list = sqlite_trust_list,
+        .privacy = &sqlite_privacy_ops,
+        .audit = &store_sqlite_audit_ops,
+        .foreign = &sqlite_foreign_ops,
 };
 
 /* Applies the migrations the database lacks, all in one transaction. */

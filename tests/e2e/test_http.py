@@ -31,6 +31,7 @@ from conftest import ROOT, SANITIZED, SANITIZER_RE, Oorkonde, bulk_csv, \
 HOST = "localhost:8080"
 DID = "did:web:localhost%3A8080"
 PROBLEM = "application/problem+json"
+PURPOSE_HEADER = "Oorkonde-Purpose"  # why a registrar reads personal data (issue 6)
 BATCH_ROWS = 10_000  # docs/formats.md: rows are written in batches of 10,000
 PARALLEL_ROWS = 2_000 if SANITIZED else 5_000
 SIGTERM_ROWS = 50_000 if SANITIZED else 100_000
@@ -45,6 +46,7 @@ COVERED = {
     "/v1/achievements/{id}/credential": "test_credential_di_and_jwt_verify",
     "/credentials/issue": "test_vc_issue",
     "/credentials/verify": "test_verify_tampered_and_checks",
+    "/v1/learners/{id}/imports": "test_foreign.py::test_http_import_then_duplicate",
     "/.well-known/did.json": "test_did_document_with_host",
     "/healthz": "test_healthz_503_when_store_unreadable",
     "/metrics": "test_metrics",
@@ -141,10 +143,14 @@ class Server:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
     def request(self, method, path, body=None, *, key=None, ctype=None, headers=None,
-                timeout=120):
+                timeout=120, purpose="registration"):
+        """A registrar request (with key) states why it reads personal data: purpose goes into
+        the Oorkonde-Purpose header (docs/api.md); purpose=None sends none."""
         hdrs = dict(headers or {})
         if key is not None:
             hdrs["Authorization"] = f"Bearer {key}"
+            if purpose is not None:
+                hdrs.setdefault(PURPOSE_HEADER, purpose)
         if isinstance(body, (list, dict)):
             body = json.dumps(body)
             ctype = ctype or "application/json"

@@ -1,0 +1,172 @@
+/* oorkonde import-credential: keep a credential of another depository of the network as a
+ * foreign achievement of a learner, after verifying it with every check. */
+#include "cli/cli.h"
+#include "registry/did_resolver.h"
+#include "registry/foreign.h"
+#include "registry/status_cache.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char import_credential_usage[] =
+        "Usage: oorkonde [--data DIR] import-credential FILE|- --learner-id ID [--json]\n\n"
+        "Verifies a credential from another depository of the network (a JSON credential or a\n"
+        "VC-JOSE token) with every check: proof, validity, status and issuer (the issuer must\n"
+        "be on the trust list). A valid one is kept as a foreign achievement of the learner,\n"
+        "with its origin and the signed credential exactly as given. When the credential holds\n"
+        "a hash of a national id, it must be the learner's. Importing the same credential again\n"
+        "changes nothing and says so.\n\n"
+        "  --learner-id ID  the learner (oorkonde's id) the credential belongs to\n"
+        "  --json           print the outcome as JSON\n"
+        "  --help           print this help\n\n"
+        "Exit status: 0 imported (or held already), 1 refused (the failing check is named) or\n"
+        "no such learner, 2 usage errors, unreadable input or input that is not a "
+        "credential.\n";
+
+static int read_all(struct cli *c, const char *path, struct buf *b)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rbe");
+	char chunk[65536];
+	size_t n;
+	int rc = EXIT_OK;
+
+	if (!f) {
+		fprintf(stderr, "%s: cannot read %s: %s\n", c->prog, path, strerror(errno));
+		return EXIT_FAILED;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_add(b, chunk, n) != 0) {
+			fprintf(stderr, "%s: %s: not a credential: it is larger than 1 MiB\n",
+			        c->prog, path);
+			rc = EXIT_FAILED;
+			break;
+		}
+	}
+	if (rc == EXIT_OK && ferror(f)) {
+		fprintf(stderr, "%s: cannot read %s\n", c->prog, path);
+		rc = EXIT_FAILED;
+	}
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+static void print_json(const struct foreign_import *imp, int rc, const struct ok_error *err)
+{
+	json_t *doc, *warnings = json_array();
+	char *text;
+
+	if (imp->warning[0])
+		json_array_append_new(warnings, json_string(imp->warning));
+	if (rc == 0)
+		doc = json_pack("{s:b, s:b, s:s, s:o, s:o, s:o}", "imported", 1, "duplicate",
+		                imp->duplicate, "identity",
+		                imp->identity == FOREIGN_IDENTITY_MATCHED ? "matched"
+		                                                          : "not-checked",
+		                "warnings", warnings, "foreign", foreign_record_json(&imp->record),
+		                "verification", verify_result_json(&imp->verification));
+	else
+		doc = json_pack("{s:b, s:s, s:s, s:o, s:o}", "imported", 0, "check",
+		                err->field[0] ? err->field : "credential", "reason", err->message,
+		                "warnings", warnings, "verification",
+		                verify_result_json(&imp->verification));
+	text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	if (text)
+		puts(text);
+	free(text);
+	json_decref(doc);
+}
+
+static void print_text(const struct cli *c, const struct foreign_import *imp, int rc,
+                       const struct ok_error *err)
+{
+	const struct store_foreign *f = &imp->record;
+	char credits[32], when[32];
+
+	if (rc == OK_EINVALID || rc == OK_ECONFLICT) {
+		fprintf(stderr, "%s: refused (%s check): %s\n", c->prog,
+		        err->field[0] ? err->field : "credential", err->message);
+		return;
+	}
+	if (rc) {
+		cli_print_error(c, err);
+		return;
+	}
+	cli_format_credits(f->credits_centi, credits);
+	foreign_time(f->imported_ms, when);
+	printf("%s foreign achievement %s: %s (%s, awarded %s, %s ECTS)\n",
+	       imp->duplicate ? "Already held as" : "Imported as", f->id, f->title, f->kind,
+	       f->awarded_on[0] ? f->awarded_on : "-", credits);
+	printf("  from %s (%s, %s), imported %s by %s\n", f->depository, f->country, f->issuer_did,
+	       when, f->imported_by);
+	if (imp->identity == FOREIGN_IDENTITY_MATCHED)
+		printf("  the credential names this learner (national id hash matches)\n");
+	if (imp->warning[0])
+		printf("  warning: %s\n", imp->warning);
+}
+
+int cmd_import_credential(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"learner-id", required_argument, NULL, 'l'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct foreign_options o = {.actor = "operator"};
+	struct foreign_import imp;
+	struct status_cache statuses;
+	struct did_cache dids;
+	struct depository d;
+	struct ok_error err;
+	struct buf input;
+	const char *learner = NULL;
+	bool json = false;
+	int opt, rc, exit_code;
+
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+		switch (opt) {
+		case 'l':
+			learner = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(import_credential_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(c, "expected one FILE (or - for standard input)");
+	if (!learner || !learner[0])
+		return cli_usage_error(c, "--learner-id is required");
+	buf_init(&input, (size_t)1 << 20);
+	if ((exit_code = read_all(c, argv[optind], &input)) != EXIT_OK)
+		goto out_input;
+	if ((exit_code = cli_open(c, &d)))
+		goto out_input;
+	status_cache_init(&statuses, d.status_cache_ttl_s, 10000);
+	did_cache_init(&dids, d.did_cache_ttl_s, 10000);
+	o.status_cache = &statuses;
+	o.did_cache = &dids;
+	ok_error_clear(&err);
+	rc = registry_foreign_import(&d, learner, input.data, input.len, &o, &imp, &err);
+	if (json && (rc == 0 || rc == OK_EINVALID || rc == OK_ECONFLICT))
+		print_json(&imp, rc, &err);
+	else
+		print_text(c, &imp, rc, &err);
+	exit_code = rc == 0                                                         ? EXIT_OK
+	            : rc == OK_EINVALID || rc == OK_ECONFLICT || rc == OK_ENOTFOUND ? EXIT_REJECTED
+	                                                                            : EXIT_FAILED;
+	foreign_import_release(&imp);
+	status_cache_release(&statuses);
+	did_cache_release(&dids);
+	depository_close(&d);
+out_input:
+	buf_release(&input);
+	return exit_code;
+}

@@ -1,0 +1,25 @@
+/* oorkonde learner SUBCOMMAND: the learner's own matters, each subcommand in its own file. */
+#include "cli/cli.h"
+
+#include <string.h>
+
+static const char learner_usage[] =
+        "Usage: oorkonde [--data DIR] learner SUBCOMMAND ...\n\n"
+        "Subcommands:\n"
+        "  report LEARNER_ID  the learner's access report (GDPR art. 15), JSON or HTML\n\n"
+        "Run 'oorkonde learner SUBCOMMAND --help' for its options.\n";
+
+int cmd_learner(struct cli *c, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
+		fputs(learner_usage, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(sub, "report")) {
+		optind = 1;
+		return cmd_learner_report(c, argc - 1, argv + 1);
+	}
+	return cli_usage_error(c, "expected a subcommand: report");
+}

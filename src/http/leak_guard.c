@@ -1,0 +1,55 @@
+/* Leak detection at the door (see leak_guard.h). */
+#include "http/leak_guard.h"
+
+#include "http/internal.h"
+#include "registry/leak.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One line on standard error, in one write so that threads do not interleave: identifiers
+ * only (the key id and institution, never the key or anything about a learner). */
+static void alert_blocked(const struct store_api_key *key, const struct leak_read *r)
+{
+	char line[256], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(line, sizeof(line),
+	             "%s ALERT key-blocked key=%s institution=%s learners=%" PRId64
+	             " window_s=%" PRId64 ": the key read more learners than its limit; "
+	             "'oorkonde institution unblock-key %s' lifts the block\n",
+	             when, key->id, key->institution[0] ? key->institution : "-", r->learners,
+	             r->limit.window_s, key->id);
+	if (n > 0 && write(STDERR_FILENO, line,
+	                   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0) {
+		/* Nowhere left to report to. */
+	}
+}
+
+bool http_leak_note(struct http_request *req, struct http_response *res, const char *learner_id)
+{
+	struct leak_read r;
+	struct ok_error err;
+	int rc;
+
+	ok_error_clear(&err);
+	rc = leak_note_read(req->dep, &req->key, learner_id, audit_now_ms(), &r, &err);
+	if (!rc)
+		return true;
+	if (rc == OK_ELIMIT) {
+		alert_blocked(&req->key, &r);
+		http_count_key_blocked(req->srv);
+		http_problem(res, 429, "read-limit", "Read limit reached", "%s", err.message);
+	} else if (rc == OK_EAUTH) {
+		http_problem(res, 403, "key-blocked", "Key blocked", "%s", err.message);
+	} else {
+		http_problem_from_error(res, &err);
+	}
+	return false;
+}

@@ -1,0 +1,21 @@
+/* Leak detection at the door: a registrar handler counts each learner whose personal data it is
+ * about to answer with (registry/leak.h), and refuses when the key goes past its limit. Only
+ * http/ includes this. */
+#ifndef OK_HTTP_LEAK_GUARD_H
+#define OK_HTTP_LEAK_GUARD_H
+
+#include <stdbool.h>
+
+struct http_request;
+struct http_response;
+
+/*
+ * Counts the read of learner_id by the request's key. True: go ahead. False: res holds the
+ * answer: 429 problem+json when this read took the key past its limit and blocked it (with an
+ * alert line on standard error naming the key id and institution only, and the
+ * oorkonde_keys_blocked_total counter), 403 when the key was already blocked, or the store's
+ * error.
+ */
+bool http_leak_note(struct http_request *req, struct http_response *res, const char *learner_id);
+
+#endif

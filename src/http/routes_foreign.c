@@ -1,0 +1,116 @@
+/* Foreign achievements over HTTP (issue 7): a registrar hands in another depository's credential
+ * for a learner (with the learner's consent). The body is the credential exactly as issued: a
+ * JSON credential, or a VC-JOSE token as a JSON string. */
+#include "http/internal.h"
+
+#include "registry/foreign.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The credential's bytes in the body: the body itself for a JSON credential, the string's
+ * content for a token sent as a JSON string (json_t kept in *holder). NULL: answered 400. */
+static const char *credential_bytes(struct http_request *req, struct http_response *res,
+                                    json_t **holder, size_t *len)
+{
+	size_t i = 0;
+	json_error_t jerr;
+
+	*holder = NULL;
+	while (i < req->body.len && strchr(" \t\r\n", req->body.data[i]))
+		i++;
+	if (i == req->body.len) {
+		http_problem(res, 400, "invalid-input", "Invalid input",
+		             "the body is empty: send the credential (a JSON object) or a VC-JOSE "
+		             "token as a JSON string");
+		return NULL;
+	}
+	if (req->body.data[i] != '"') {
+		*len = req->body.len;
+		return req->body.data;
+	}
+	*holder = json_loadb(req->body.data, req->body.len, JSON_DECODE_ANY, &jerr);
+	if (!json_is_string(*holder)) {
+		json_decref(*holder);
+		*holder = NULL;
+		http_problem(res, 400, "invalid-json", "Invalid JSON",
+		             "the body is not a JSON string holding a VC-JOSE token");
+		return NULL;
+	}
+	*len = json_string_length(*holder);
+	return json_string_value(*holder);
+}
+
+/* 422 (or 409) problem+json naming the check that refused the credential, with every failed
+ * check of the verification as "errors". */
+static void refusal(struct http_response *res, unsigned status, const struct ok_error *err,
+                    const struct foreign_import *imp)
+{
+	const char *check = err->field[0] ? err->field : "credential";
+	json_t *result = verify_result_json(&imp->verification);
+	json_t *doc;
+
+	doc = json_pack("{s:s, s:s, s:i, s:s, s:s, s:O}", "type", "/problems/credential-refused",
+	                "title", "Credential refused", "status", (int)status, "detail",
+	                err->message, "check", check, "errors", json_object_get(result, "errors"));
+	json_decref(result);
+	http_json(res, status, doc);
+	if (res->status == status)
+		res->content_type = "application/problem+json";
+}
+
+/* Imports the body's credential for learner_id as actor; answers every outcome. */
+static void import_for(struct http_request *req, struct http_response *res, const char *learner_id,
+                       const char *actor)
+{
+	struct foreign_options o = {.actor = actor,
+	                            .status_cache = http_status_cache(req->srv),
+	                            .did_cache = http_did_cache(req->srv)};
+	struct foreign_import imp;
+	struct ok_error err;
+	json_t *holder, *warnings;
+	const char *data;
+	size_t len;
+	int rc;
+
+	if (!(data = credential_bytes(req, res, &holder, &len)))
+		return;
+	ok_error_clear(&err);
+	rc = registry_foreign_import(req->dep, learner_id, data, len, &o, &imp, &err);
+	json_decref(holder);
+	if (rc == OK_EINVALID)
+		refusal(res, 422, &err, &imp);
+	else if (rc == OK_ECONFLICT)
+		refusal(res, 409, &err, &imp);
+	else if (rc)
+		http_problem_from_error(res, &err);
+	if (rc) {
+		foreign_import_release(&imp);
+		return;
+	}
+	warnings = json_array();
+	if (imp.warning[0])
+		json_array_append_new(warnings, json_string(imp.warning));
+	http_json(res, imp.duplicate ? 200 : 201,
+	          json_pack("{s:o, s:b, s:s, s:o, s:o}", "foreign",
+	                    foreign_record_json(&imp.record), "duplicate", imp.duplicate,
+	                    "identity",
+	                    imp.identity == FOREIGN_IDENTITY_MATCHED ? "matched" : "not-checked",
+	                    "warnings", warnings, "verification",
+	                    verify_result_json(&imp.verification)));
+	foreign_import_release(&imp);
+}
+
+void route_learner_import(struct http_request *req, struct http_response *res)
+{
+	char actor[128];
+
+	if (!req->key.institution[0] || !http_key_permits(&req->key, "register")) {
+		http_problem(res, 403, "forbidden", "Forbidden",
+		             "only an institution's key with the 'register' permission may hand in "
+		             "a learner's credential");
+		return;
+	}
+	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
+	import_for(req, res, req->params.params[0], actor);
+}

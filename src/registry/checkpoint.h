@@ -1,0 +1,67 @@
+/* Signed checkpoints of the audit chain. Every N events (config audit_checkpoint_every, default
+ * 10,000), at the server's shutdown and by hand, the chain head (sequence number, head hash,
+ * time) is signed with the issuer key and kept twice: in the store's checkpoint table, written
+ * in the same transaction as the event it signs, and as one line of the append-only file
+ * `audit-checkpoints` in the data folder, appended once that transaction has committed. Cutting
+ * off the tail of the audit table, even with the checkpoint rows, leaves the file's lines
+ * pointing past the end of the log (see registry_audit_verify).
+ *
+ * Invariants: the file holds only committed checkpoints, in sequence order, one line each
+ * (privacy/audit.h's format); lines are only ever appended (O_APPEND, fsync), under an
+ * exclusive flock between writers; readers take no lock, so a slow reader never holds up an
+ * append.
+ */
+#ifndef OK_REGISTRY_CHECKPOINT_H
+#define OK_REGISTRY_CHECKPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "privacy/audit.h"
+#include "registry/depository.h"
+
+#define CHECKPOINT_EVERY_DEFAULT 10000
+#define CHECKPOINT_EVERY_MAX     1000000000
+#define CHECKPOINT_FILE          "audit-checkpoints"
+
+/* Reads audit_checkpoint_every from the data folder's config.json into d (absent: the
+ * default; 0: checkpoints only at shutdown and by hand). Called by depository_open. */
+int checkpoint_configure(struct depository *d, struct ok_error *err);
+
+/*
+ * Called by depository_audit right after it appended e, inside the same transaction: when
+ * e->seq is a multiple of d->audit_checkpoint_every, signs e's hash and records the checkpoint
+ * in the store (to be filed by checkpoint_flush once committed). A checkpoint that exists for
+ * that sequence number already (a log cut and grown again) is left as it is, for verify to
+ * report.
+ */
+int checkpoint_after_append(struct depository *d, const struct audit_event *e,
+                            struct ok_error *err);
+
+/*
+ * Appends to the file every checkpoint of the store that it lacks, when this depository made
+ * one that is not filed yet. Does nothing inside a transaction (the checkpoint may still be
+ * rolled back). On failure the checkpoint stays waiting for the next flush.
+ */
+int checkpoint_flush(struct depository *d, struct ok_error *err);
+
+/*
+ * Signs the current chain head in a transaction of its own and files it. *made is false when
+ * the head has a checkpoint already (out then holds that one). OK_ENOTFOUND when the log is
+ * empty; OK_ECONFLICT when a checkpoint lies beyond the head (the log was cut: run verify).
+ */
+int registry_checkpoint_make(struct depository *d, struct audit_checkpoint *out, bool *made,
+                             struct ok_error *err);
+
+/* Called for each line of the file (line numbers from 1); non-zero stops the reading. */
+typedef int (*checkpoint_line_fn)(void *ctx, size_t line, const struct audit_checkpoint *c);
+
+/* Reads the file; a malformed line is OK_EINPUT naming the file and line. A missing file
+ * holds no checkpoints. */
+int checkpoint_file_read(struct depository *d, checkpoint_line_fn fn, void *ctx,
+                         struct ok_error *err);
+
+/* Whether c carries a valid signature by one of the depository's issuer keys. */
+bool checkpoint_trusted(const struct depository *d, const struct audit_checkpoint *c);
+
+#endif

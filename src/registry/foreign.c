@@ -1,0 +1,465 @@
+/* Receiving results from other depositories (see foreign.h). */
+#include "registry/foreign.h"
+
+#include "registry/learner.h"
+
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define FOREIGN_PURPOSE "import"
+
+void foreign_time(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Copies src into dst (cap bytes), cut at a UTF-8 character boundary when it does not fit. */
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+
+	if (n >= cap) {
+		n = cap - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static const char *str_at(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The first element of an array, or the value itself. */
+static const json_t *first(const json_t *v)
+{
+	return json_is_array(v) ? json_array_get(v, 0) : v;
+}
+
+/* What the credential says about the achievement */
+
+/* Our kinds for the Open Badges 3.0 achievementType; another type keeps its own name. */
+static void kind_of(const char *type, char out[33])
+{
+	static const struct {
+		const char *type, *kind;
+	} map[] = {
+	        {"Diploma", "diploma"},        {"BachelorDegree", "degree"},
+	        {"MasterDegree", "degree"},    {"DoctoralDegree", "degree"},
+	        {"AssociateDegree", "degree"}, {"Degree", "degree"},
+	        {"Assessment", "exam"},        {"ext:Module", "module"},
+	        {"Course", "course"},
+	};
+	size_t i, n;
+
+	for (i = 0; type && i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(type, map[i].type) == 0) {
+			snprintf(out, 33, "%s", map[i].kind);
+			return;
+		}
+	}
+	if (type && strncmp(type, "ext:", 4) == 0)
+		type += 4;
+	n = type ? strlen(type) : 0;
+	if (n == 0 || n > 32) {
+		snprintf(out, 33, "other");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		char c = type[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+			snprintf(out, 33, "other");
+			return;
+		}
+		out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	out[n] = '\0';
+}
+
+/* YYYY-MM-DD from the start of an XML Schema date or dateTime; false when it is not one. */
+static bool date_of(const char *s, char out[11])
+{
+	long long t;
+	char full[32];
+
+	if (!s || strlen(s) < 10)
+		return false;
+	snprintf(full, sizeof(full), "%.10sT00:00:00Z", s);
+	if (verify_parse_time(full, &t) != 0)
+		return false;
+	memcpy(out, s, 10);
+	out[10] = '\0';
+	return true;
+}
+
+static long credits_of(const json_t *v)
+{
+	double x;
+
+	if (!json_is_number(v))
+		return -1;
+	x = json_number_value(v);
+	if (!(x >= 0 && x <= 1000))
+		return -1;
+	return (long)llround(x * 100);
+}
+
+/* Fills the achievement's columns of f from the credential (or its JWT payload). */
+static int read_achievement(const json_t *vc, struct store_foreign *f, struct ok_error *err)
+{
+	const json_t *subject = first(json_object_get(vc, "credentialSubject"));
+	const json_t *ach = first(json_object_get(subject, "achievement"));
+	const json_t *creator = json_object_get(ach, "creator");
+	const json_t *result = first(json_object_get(subject, "result"));
+	const char *title = str_at(ach, "name");
+
+	if (!title || !title[0])
+		title = str_at(vc, "name");
+	if (!json_is_object(subject) || !title || !title[0])
+		return ok_fail_field(err, OK_EINPUT, "credential",
+		                     "the credential is not about an achievement: it names none "
+		                     "(credentialSubject.achievement.name)");
+	copy_text(f->title, sizeof(f->title), title);
+	kind_of(str_at(ach, "achievementType"), f->kind);
+	/* Only the award date counts: validFrom says when the credential was issued. */
+	if (!date_of(str_at(vc, "awardedDate"), f->awarded_on))
+		f->awarded_on[0] = '\0';
+	f->credits_centi = credits_of(json_object_get(subject, "creditsEarned"));
+	if (f->credits_centi < 0)
+		f->credits_centi = credits_of(json_object_get(ach, "creditsAvailable"));
+	copy_text(f->grade, sizeof(f->grade), str_at(result, "value"));
+	if (json_is_object(creator)) {
+		const char *cc = str_at(json_object_get(creator, "address"), "addressCountryCode");
+		copy_text(f->institution, sizeof(f->institution), str_at(creator, "name"));
+		if (cc && strlen(cc) == 2)
+			copy_text(f->institution_country, sizeof(f->institution_country), cc);
+	}
+	return 0;
+}
+
+/* The key that makes a credential unique for its issuer: its id, else a hash of its bytes. */
+static void credential_key(const json_t *vc, const char *data, size_t len,
+                           char out[STORE_FOREIGN_KEY_MAX + 1])
+{
+	const char *id = str_at(vc, "id");
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	if (id && id[0] && strlen(id) <= STORE_FOREIGN_KEY_MAX) {
+		snprintf(out, STORE_FOREIGN_KEY_MAX + 1, "%s", id);
+		return;
+	}
+	crypto_hash_sha256(h, (const unsigned char *)data, len);
+	memcpy(out, "sha256:", 7);
+	sodium_bin2hex(out + 7, STORE_FOREIGN_KEY_MAX + 1 - 7, h, sizeof(h));
+}
+
+/* Binding to the learner */
+
+/* The national id hash of the credential's subject: its identityHash ("sha256$HEX") and salt,
+ * or NULL when it carries none. */
+static const json_t *identity_object(const json_t *vc)
+{
+	const json_t *ids =
+	        json_object_get(first(json_object_get(vc, "credentialSubject")), "identifier");
+	size_t i, n = json_is_array(ids) ? json_array_size(ids) : (ids ? 1 : 0);
+
+	for (i = 0; i < n; i++) {
+		const json_t *o = json_is_array(ids) ? json_array_get(ids, i) : ids;
+		const char *type = str_at(o, "identityType");
+		if (json_is_object(o) && type && strcmp(type, "nationalIdentityNumber") == 0 &&
+		    json_is_true(json_object_get(o, "hashed")) && str_at(o, "identityHash"))
+			return o;
+	}
+	return NULL;
+}
+
+/*
+ * Checks the credential's national id hash against the learner's national id (an audited read).
+ * 0 with out->identity set, OK_EINVALID (field "identity") when it names someone else.
+ */
+static int check_identity(struct depository *d, const char *learner_id, const json_t *vc,
+                          const struct foreign_options *o, struct foreign_import *out,
+                          struct ok_error *err)
+{
+	const json_t *id = identity_object(vc);
+	const char *hash = id ? str_at(id, "identityHash") : NULL;
+	const char *salt = id ? str_at(id, "salt") : NULL;
+	unsigned char want[crypto_hash_sha256_BYTES], got[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+	struct learner_view v;
+	size_t n = 0;
+	int rc;
+
+	out->identity = FOREIGN_IDENTITY_NOT_CHECKED;
+	if (!hash) {
+		snprintf(out->warning, sizeof(out->warning),
+		         "the credential carries no hash of a national id, so it could not be "
+		         "matched to the learner: it was accepted on the word of %s",
+		         o->actor);
+		return 0;
+	}
+	if (strncmp(hash, "sha256$", 7) != 0 || strlen(hash + 7) != 2 * sizeof(want) ||
+	    sodium_hex2bin(want, sizeof(want), hash + 7, strlen(hash + 7), NULL, &n, NULL) != 0 ||
+	    n != sizeof(want)) {
+		snprintf(out->warning, sizeof(out->warning),
+		         "the credential's national id hash is not a sha256$ hash, so it could not "
+		         "be matched to the learner: it was accepted on the word of %s",
+		         o->actor);
+		return 0;
+	}
+	if ((rc = registry_learner_read(d, NULL, learner_id, o->actor, FOREIGN_PURPOSE, &v, err)))
+		return rc;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)v.data.national_id,
+	                          strlen(v.data.national_id));
+	if (salt)
+		crypto_hash_sha256_update(&st, (const unsigned char *)salt, strlen(salt));
+	crypto_hash_sha256_final(&st, got);
+	sodium_memzero(&v, sizeof(v));
+	rc = sodium_memcmp(want, got, sizeof(want));
+	sodium_memzero(got, sizeof(got));
+	if (rc != 0)
+		return ok_fail_field(err, OK_EINVALID, "identity",
+		                     "this credential names someone else: its national id hash "
+		                     "does not match the learner's national id");
+	out->identity = FOREIGN_IDENTITY_MATCHED;
+	return 0;
+}
+
+/* Verification */
+
+/* OK_EINVALID naming the first failed check of r. */
+static int refused(const struct verify_result *r, struct ok_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < r->count; i++)
+		if (!r->items[i].passed)
+			return ok_fail_field(err, OK_EINVALID, verify_check_name(r->items[i].check),
+			                     "%s", r->items[i].message);
+	return ok_fail_field(err, OK_EINVALID, "proof", "the credential does not verify");
+}
+
+/*
+ * Every check, the issuer's trust first and on its own: nothing is fetched for an issuer off
+ * the trust list. On success out->verification holds the full result.
+ */
+static int verify_for_import(struct depository *d, const char *data, size_t len,
+                             const struct foreign_options *o, struct foreign_import *out,
+                             struct ok_error *err)
+{
+	struct verify_options opt = {.checks = VERIFY_ISSUER};
+	struct verify_result *r = &out->verification;
+	int rc;
+
+	if ((rc = registry_verify(d, data, len, &opt, r, err)))
+		return rc;
+	if (!r->is_credential)
+		return ok_fail_field(err, OK_EINPUT, "credential", "not a credential: %s",
+		                     r->not_credential);
+	if (strcmp(r->issuer, d->issuer_did) == 0)
+		return ok_fail_field(err, OK_EINVALID, "origin",
+		                     "this credential was issued by this depository: the "
+		                     "achievement is already held here");
+	if (!r->verified)
+		return refused(r, err);
+	verify_result_release(r);
+	opt.checks = VERIFY_ALL;
+	opt.status_cache = o->status_cache;
+	opt.did_cache = o->did_cache;
+	if ((rc = registry_verify(d, data, len, &opt, r, err)))
+		return rc;
+	if (!r->is_credential)
+		return ok_fail_field(err, OK_EINPUT, "credential", "not a credential: %s",
+		                     r->not_credential);
+	return r->verified ? 0 : refused(r, err);
+}
+
+/* Storing */
+
+/* Copies a record's columns, leaving dst's credential buffer its own (and empty). */
+static void copy_record(struct store_foreign *dst, const struct store_foreign *src)
+{
+	struct buf own = dst->credential;
+
+	*dst = *src;
+	dst->credential = own;
+	buf_reset(&dst->credential);
+}
+
+/* Keeps f (its credential sealed from data) for its learner, or finds it held already; out gets
+ * the record held. One transaction, with its audit event. */
+static int keep(struct depository *d, const char *data, size_t len, struct store_foreign *f,
+                const struct foreign_options *o, struct foreign_import *out, struct ok_error *err)
+{
+	struct store_foreign held;
+	char detail[512]; /* cut to AUDIT_TEXT_MAX by the audit */
+	int rc;
+
+	store_foreign_init(&held);
+	if ((rc = seal_field(&d->keys, "foreign_credential", f->id, data, len, &f->credential,
+	                     err)) ||
+	    (rc = store_begin(d->store, err)))
+		goto out;
+	rc = store_foreign_find(d->store, f->issuer_did, f->credential_key, &held, err);
+	if (rc == 0 && strcmp(held.learner_id, f->learner_id) != 0) {
+		rc = ok_fail_field(err, OK_ECONFLICT, "credential",
+		                   "this credential is held already for another learner");
+	} else if (rc == 0) {
+		out->duplicate = true;
+		copy_record(&out->record, &held);
+		snprintf(detail, sizeof(detail), "duplicate of %s from %s", held.id, f->issuer_did);
+	} else if (rc == OK_ENOTFOUND) {
+		rc = store_foreign_put(d->store, f, err);
+		if (rc == OK_EEXIST)
+			rc = ok_fail_field(
+			        err, OK_ECONFLICT, "credential",
+			        "this credential was handed in twice at the same moment; "
+			        "try again");
+		copy_record(&out->record, f);
+		snprintf(detail, sizeof(detail), "foreign %s from %s", f->id, f->issuer_did);
+	}
+	if (!rc)
+		rc = depository_audit(d, o->actor, "foreign.import", f->learner_id, FOREIGN_PURPOSE,
+		                      detail, false, err);
+	if (!rc)
+		rc = store_commit(d->store, err);
+	if (rc)
+		store_rollback(d->store);
+out:
+	store_foreign_release(&held);
+	return rc;
+}
+
+int registry_foreign_import(struct depository *d, const char *learner_id, const char *data,
+                            size_t len, const struct foreign_options *o, struct foreign_import *out,
+                            struct ok_error *err)
+{
+	struct store_learner l;
+	struct store_foreign f;
+	struct store_trusted_issuer t;
+	char detail[512]; /* cut to AUDIT_TEXT_MAX by the audit */
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	store_foreign_init(&out->record);
+	store_foreign_init(&f);
+	store_learner_init(&l);
+	if (!learner_id || strlen(learner_id) > STORE_ID_MAX) {
+		rc = ok_fail_field(err, OK_ENOTFOUND, "learner_id", "no learner with that id");
+		goto out;
+	}
+	rc = d->store->ops->learner_get(d->store, learner_id, &l, err);
+	if (rc == OK_ENOTFOUND)
+		rc = ok_fail_field(err, OK_ENOTFOUND, "learner_id", "no learner with that id");
+	if (rc)
+		goto out;
+	if ((rc = verify_for_import(d, data, len, o, out, err)))
+		goto refuse;
+	if ((rc = read_achievement(out->verification.credential, &f, err)))
+		goto refuse;
+	if ((rc = check_identity(d, learner_id, out->verification.credential, o, out, err)))
+		goto refuse;
+	/* The trust list said yes a moment ago: its name and country are the origin. */
+	rc = d->store->ops->trust_get(d->store, out->verification.issuer, &t, err);
+	if (rc == OK_ENOTFOUND)
+		rc = ok_fail_field(err, OK_EINVALID, "issuer",
+		                   "the issuer left the trust list during the import");
+	if (rc)
+		goto refuse;
+	depository_new_id(f.id);
+	snprintf(f.learner_id, sizeof(f.learner_id), "%s", learner_id);
+	copy_text(f.issuer_did, sizeof(f.issuer_did), out->verification.issuer);
+	credential_key(out->verification.credential, data, len, f.credential_key);
+	copy_text(f.depository, sizeof(f.depository), t.name);
+	copy_text(f.country, sizeof(f.country), t.country);
+	copy_text(f.format, sizeof(f.format), out->verification.format);
+	snprintf(f.status, sizeof(f.status), "active");
+	copy_text(f.imported_by, sizeof(f.imported_by), o->actor);
+	f.imported_ms = audit_now_ms();
+	f.checked_ms = f.imported_ms;
+	f.key_id = d->keys.key_id;
+	rc = keep(d, data, len, &f, o, out, err);
+	goto out;
+refuse:
+	/* Nothing is kept; the attempt is on record (best effort: the refusal stands anyway). */
+	if (rc == OK_EINVALID || rc == OK_EINPUT) {
+		snprintf(detail, sizeof(detail), "refused (%s) from %.150s",
+		         err && err->field[0] ? err->field : "credential",
+		         out->verification.issuer[0] ? out->verification.issuer : "?");
+		depository_audit(d, o->actor, "foreign.refuse", learner_id, FOREIGN_PURPOSE, detail,
+		                 true, NULL);
+	}
+out:
+	verify_result_release(&out->verification);
+	store_foreign_release(&f);
+	store_learner_release(&l);
+	return rc;
+}
+
+void foreign_import_release(struct foreign_import *out)
+{
+	verify_result_release(&out->verification);
+	store_foreign_release(&out->record);
+}
+
+int registry_foreign_list(struct depository *d, const char *learner_id, store_foreign_fn fn,
+                          void *ctx, struct ok_error *err)
+{
+	return store_foreign_list_by_learner(d->store, learner_id, fn, ctx, err);
+}
+
+int registry_foreign_credential(struct depository *d, const char *learner_id, const char *id,
+                                const char *actor, const char *purpose, struct buf *out,
+                                struct ok_error *err)
+{
+	struct store_foreign f;
+	int rc;
+
+	store_foreign_init(&f);
+	rc = store_foreign_get(d->store, id, &f, err);
+	if (rc == OK_ENOTFOUND || (!rc && strcmp(f.learner_id, learner_id) != 0))
+		rc = ok_fail(err, OK_ENOTFOUND, "no foreign achievement with that id");
+	if (!rc)
+		rc = seal_open(&d->keys, "foreign_credential", f.id,
+		               (const unsigned char *)f.credential.data, f.credential.len, out,
+		               err);
+	if (!rc)
+		rc = depository_audit(d, actor, "foreign.read", learner_id, purpose, f.id, true,
+		                      err);
+	store_foreign_release(&f);
+	return rc;
+}
+
+json_t *foreign_record_json(const struct store_foreign *f)
+{
+	char imported[32];
+	json_t *doc;
+
+	foreign_time(f->imported_ms, imported);
+	doc = json_pack(
+	        "{s:s, s:s, s:s, s:o, s:o, s:o, s:{s:o, s:o}, s:{s:s, s:s, s:s}, s:s, "
+	        "s:s, s:s, s:s}",
+	        "id", f->id, "title", f->title, "kind", f->kind, "awarded_on",
+	        f->awarded_on[0] ? json_string(f->awarded_on) : json_null(), "credits",
+	        f->credits_centi < 0          ? json_null()
+	        : f->credits_centi % 100 == 0 ? json_integer(f->credits_centi / 100)
+	                                      : json_real((double)f->credits_centi / 100.0),
+	        "grade", f->grade[0] ? json_string(f->grade) : json_null(), "institution", "name",
+	        f->institution[0] ? json_string(f->institution) : json_null(), "country",
+	        f->institution_country[0] ? json_string(f->institution_country) : json_null(),
+	        "issuer", "did", f->issuer_did, "name", f->depository, "country", f->country,
+	        "imported", imported, "imported_by", f->imported_by, "format", f->format, "status",
+	        f->status);
+	return doc;
+}

@@ -1,0 +1,197 @@
+/* Leak detection: counting each key's distinct learners in a sliding window, blocking and
+ * unblocking keys, per-institution limits (see leak.h). */
+#include "registry/leak.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+int leak_limit_get(struct depository *d, const char *institution, struct leak_limit *out,
+                   struct ok_error *err)
+{
+	int rc = store_limit_get(d->store, institution, &out->learners, &out->window_s, err);
+
+	out->is_default = rc == OK_ENOTFOUND;
+	if (rc == OK_ENOTFOUND) {
+		out->learners = LEAK_DEFAULT_LEARNERS;
+		out->window_s = LEAK_DEFAULT_WINDOW_S;
+		return 0;
+	}
+	return rc;
+}
+
+int leak_limit_set(struct depository *d, const char *institution, int64_t learners,
+                   int64_t window_s, struct ok_error *err)
+{
+	struct store_institution inst;
+	char detail[96];
+	int rc;
+
+	if (learners < 1 || learners > LEAK_MAX_LEARNERS)
+		return ok_fail_field(err, OK_EINPUT, "learners",
+		                     "the limit must be 1 to %d learners", LEAK_MAX_LEARNERS);
+	if (window_s < 1 || window_s > LEAK_MAX_WINDOW_S)
+		return ok_fail_field(err, OK_EINPUT, "window",
+		                     "the window must be 1 to %d seconds (7 days)",
+		                     LEAK_MAX_WINDOW_S);
+	rc = d->store->ops->institution_get(d->store, institution, &inst, err);
+	if (rc == OK_ENOTFOUND)
+		return ok_fail_field(err, rc, "institution", "unknown institution %s", institution);
+	if (rc)
+		return rc;
+	snprintf(detail, sizeof(detail), "learners=%" PRId64 " window_s=%" PRId64, learners,
+	         window_s);
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = store_limit_put(d->store, inst.code, learners, window_s, err);
+	if (!rc)
+		rc = depository_audit(d, "operator", "institution.read-limit", inst.code,
+		                      "administration", detail, false, err);
+	if (!rc)
+		rc = store_commit(d->store, err);
+	if (rc)
+		store_rollback(d->store);
+	return rc;
+}
+
+/* Blocks key inside the caller's transaction, with its audit event. */
+static int block(struct depository *d, const struct store_api_key *key, int64_t now_ms,
+                 const struct leak_read *r, struct ok_error *err)
+{
+	struct store_key_block b = {0};
+	char detail[128];
+	int rc;
+
+	snprintf(b.key_id, sizeof(b.key_id), "%s", key->id);
+	snprintf(b.institution, sizeof(b.institution), "%s", key->institution);
+	b.blocked_ms = now_ms;
+	b.learners = r->learners;
+	b.window_s = r->limit.window_s;
+	if ((rc = store_block_put(d->store, &b, err)))
+		return rc;
+	snprintf(detail, sizeof(detail),
+	         "institution=%s learners=%" PRId64 " limit=%" PRId64 " window_s=%" PRId64,
+	         key->institution[0] ? key->institution : "-", r->learners, r->limit.learners,
+	         r->limit.window_s);
+	return depository_audit(d, "leak-detection", "key.blocked", key->id, "security", detail,
+	                        false, err);
+}
+
+/* The counting itself, inside the transaction of leak_note_read. */
+static int note(struct depository *d, const struct store_api_key *key, const char *learner_id,
+                int64_t now_ms, struct leak_read *out, struct ok_error *err)
+{
+	struct store_key_block existing;
+	int64_t since;
+	bool seen;
+	int rc;
+
+	rc = store_block_get(d->store, key->id, &existing, err);
+	if (!rc)
+		return ok_fail(
+		        err, OK_EAUTH,
+		        "this API key is blocked: it read the personal data of more learners "
+		        "than its institution's limit allows");
+	if (rc != OK_ENOTFOUND)
+		return rc;
+	if ((rc = leak_limit_get(d, key->institution, &out->limit, err)))
+		return rc;
+	since = now_ms - out->limit.window_s * 1000;
+	if ((rc = store_read_prune(d->store, key->id, since, err)) ||
+	    (rc = store_read_window(d->store, key->id, learner_id, since, &out->learners, &seen,
+	                            err)))
+		return rc;
+	/* A learner already in the window costs nothing; a new one past the limit blocks. */
+	if (!seen && out->learners >= out->limit.learners) {
+		if ((rc = block(d, key, now_ms, out, err)))
+			return rc;
+		out->blocked_now = true;
+		return 0;
+	}
+	if ((rc = store_read_put(d->store, key->id, learner_id, now_ms, err)))
+		return rc;
+	if (!seen)
+		out->learners++;
+	return 0;
+}
+
+int leak_note_read(struct depository *d, const struct store_api_key *key, const char *learner_id,
+                   int64_t now_ms, struct leak_read *out, struct ok_error *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = note(d, key, learner_id, now_ms, out, err);
+	if (!rc)
+		rc = store_commit(d->store, err);
+	if (rc) {
+		store_rollback(d->store);
+		out->blocked_now = false;
+		return rc;
+	}
+	if (out->blocked_now)
+		return ok_fail(err, OK_ELIMIT,
+		               "this API key read the personal data of %" PRId64
+		               " learners in %" PRId64 " s, its institution's limit: it is now "
+		               "blocked until an operator lifts the block",
+		               out->learners, out->limit.window_s);
+	return 0;
+}
+
+int leak_block_get(struct depository *d, const char *key_id, struct store_key_block *out,
+                   struct ok_error *err)
+{
+	return store_block_get(d->store, key_id, out, err);
+}
+
+/* Record ids are short runs of letters and digits (depository_new_id: 24 hex digits). */
+static bool is_record_id(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > STORE_ID_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z')))
+			return false;
+	return true;
+}
+
+int leak_unblock(struct depository *d, const char *key_id, struct ok_error *err)
+{
+	int rc;
+
+	if (!is_record_id(key_id))
+		return ok_fail_field(err, OK_EINPUT, "key",
+		                     "a key id is up to %d letters and digits, as in the alert or "
+		                     "in 'oorkonde institution blocked-keys'",
+		                     STORE_ID_MAX);
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = store_block_remove(d->store, key_id, err);
+	if (rc == OK_ENOTFOUND)
+		rc = ok_fail_field(err, OK_ENOTFOUND, "key", "key %s is not blocked", key_id);
+	if (!rc)
+		rc = store_read_clear(d->store, key_id, err);
+	if (!rc)
+		rc = depository_audit(d, "operator", "key.unblock", key_id, "administration", "",
+		                      false, err);
+	if (!rc)
+		rc = store_commit(d->store, err);
+	if (rc)
+		store_rollback(d->store);
+	return rc;
+}
+
+int leak_blocked_count(struct depository *d, int64_t *out, struct ok_error *err)
+{
+	return store_block_count(d->store, out, err);
+}
+
+int leak_blocked_list(struct depository *d, store_key_block_fn fn, void *ctx, struct ok_error *err)
+{
+	return store_block_list(d->store, fn, ctx, err);
+}

@@ -1,0 +1,394 @@
+"""Receiving results from another depository (issue 7), on one importing depository ("here"):
+`oorkonde import-credential` and `POST /v1/learners/{id}/imports` verify a credential of a
+trusted foreign depository with every check and keep it as a foreign achievement of the learner,
+marked with its origin, shown apart by `oorkonde achievements`. Untrusted, altered, revoked,
+suspended, expired, own and someone else's credentials are refused with the failing check;
+importing the same credential twice is idempotent.
+
+The foreign depository ("abroad") is a did:key depository whose status lists its own server
+serves on loopback (its config names that server as base_url)."""
+import json
+import re
+import socket
+import sqlite3
+
+import pytest
+
+from conftest import INSTITUTION, Oorkonde, db_readonly, db_scalar, make_row, \
+    write_csv
+from test_http import Server, problem
+
+NID = "123456782"
+OTHER_NID = "987654321"
+NAME = ("Zoë", "Þórsdóttir")
+
+
+def api_key_from(stdout):
+    m = re.search(r"\(shown once[^)]*\): (\S+)", stdout)
+    assert m, stdout
+    return m.group(1)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def register(dep, tmp_path, rows, name, institution=INSTITUTION):
+    proc = dep.import_csv(write_csv(tmp_path / f"{name}.csv", rows), "--strict",
+                          institution=institution)
+    assert proc.returncode == 0, proc.stderr
+
+
+def learner_id(dep, nid):
+    proc = dep.run("achievements", "--national-id", nid, "--json", check=True)
+    records = json.loads(proc.stdout)
+    return records[0]["learner_id"]
+
+
+@pytest.fixture
+def world(binary, tmp_path):
+    """abroad (did:key, serving its status lists) with one learner's diploma and course; here,
+    with the same learner and another one, trusting abroad."""
+    abroad = Oorkonde(binary, tmp_path / "abroad")
+    abroad.init()
+    port = free_port()
+    config = abroad.data / "config.json"
+    settings = json.loads(config.read_text())
+    settings.update(base_url=f"http://127.0.0.1:{port}", name="Opetushallitus test")
+    config.write_text(json.dumps(settings))
+    abroad.add_institution(code="01901", name="Helsingin yliopisto", country="FI")
+    register(abroad, tmp_path, [
+        make_row(record_id="D-1", national_id=NID, given_names=NAME[0], family_name=NAME[1],
+                 kind="degree", title="Master of Science (Physics)", eqf_level="7",
+                 credits="120", grade="", grading_scheme="", awarded_on="2023-06-01"),
+        make_row(record_id="C-1", national_id=NID, given_names=NAME[0], family_name=NAME[1],
+                 title="Quantum optics", credits="5", grade="4", grading_scheme="FI 0-5"),
+        make_row(record_id="C-2", national_id=NID, given_names=NAME[0], family_name=NAME[1],
+                 title="Thermodynamics", credits="5", grade="3", grading_scheme="FI 0-5"),
+    ], "abroad", institution="01901")
+    srv = Server(abroad, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0",
+                 name="abroad").start()
+    here = Oorkonde(binary, tmp_path / "here")
+    here.init()
+    here.add_institution()
+    register(here, tmp_path, [
+        make_row(record_id="H-1", national_id=NID, given_names=NAME[0], family_name=NAME[1]),
+        make_row(record_id="H-2", national_id=OTHER_NID, title="Statics"),
+    ], "here")
+    abroad_did = abroad.run("identity", check=True).stdout.splitlines()[0]
+    here.run("trust", "add", abroad_did, "--name", "Opetushallitus", "--country", "FI",
+             check=True)
+    records = {r["title"]: r["id"] for r in abroad.achievements_json(NID)}
+    w = {"abroad": abroad, "here": here, "srv": srv, "did": abroad_did, "dir": tmp_path,
+         "records": records, "learner": learner_id(here, NID),
+         "other": learner_id(here, OTHER_NID)}
+    yield w
+    srv.stop()
+
+
+def credential(w, title="Master of Science (Physics)", fmt="di"):
+    """A credential issued abroad, written to a file; returns the path."""
+    proc = w["abroad"].run("issue", w["records"][title], "--format", fmt, check=True)
+    path = w["dir"] / f"{title.split()[0].lower()}-{fmt}.{'json' if fmt == 'di' else 'jwt'}"
+    path.write_text(proc.stdout)
+    return path
+
+
+def import_cli(w, path, learner=None, *options):
+    return w["here"].run("import-credential", path, "--learner-id", learner or w["learner"],
+                         *options)
+
+
+def import_json(w, path, learner=None):
+    proc = import_cli(w, path, learner, "--json")
+    return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else None, proc
+
+
+def foreign_rows(w):
+    return db_scalar(w["here"].data, "SELECT count(*) FROM foreign_achievement")
+
+
+def test_import_keeps_origin_and_achievements_shows_it_apart(world):
+    proc = import_cli(world, credential(world))
+    assert proc.returncode == 0, proc.stderr
+    assert "Imported as foreign achievement" in proc.stdout
+    assert "Opetushallitus (FI, " + world["did"] in proc.stdout
+    assert "national id hash matches" in proc.stdout
+
+    text = world["here"].run("achievements", "--learner-id", world["learner"], check=True).stdout
+    national, _, foreign = text.partition("From other depositories")
+    assert "Mechanics" in national and "Master of Science" not in national
+    assert "Master of Science (Physics)" in foreign and "degree" in foreign
+    assert "from Opetushallitus (FI, " + world["did"] in foreign
+    assert "imported" in foreign and "by operator" in foreign
+
+    records = json.loads(world["here"].run("achievements", "--learner-id", world["learner"],
+                                           "--json", check=True).stdout)
+    assert [r.get("foreign", False) for r in records] == [False, True]
+    f = records[1]
+    assert f["title"] == "Master of Science (Physics)" and f["kind"] == "degree"
+    assert f["credits"] == 120 and f["awarded_on"] == "2023-06-01" and f["status"] == "active"
+    assert f["institution"] == {"name": "Helsingin yliopisto", "country": "FI"}
+    assert f["origin"]["issuer"] == world["did"]
+    assert f["origin"]["depository"] == "Opetushallitus" and f["origin"]["country"] == "FI"
+    assert f["origin"]["imported_by"] == "operator" and f["origin"]["format"] == "di"
+    # The other learner holds nothing foreign.
+    other = world["here"].run("achievements", "--learner-id", world["other"], check=True).stdout
+    assert "From other depositories" not in other
+
+
+def test_import_json_output_and_verification(world):
+    code, doc, proc = import_json(world, credential(world, "Quantum optics"))
+    assert code == 0, proc.stderr
+    assert doc["imported"] and not doc["duplicate"] and doc["identity"] == "matched"
+    assert doc["warnings"] == []
+    assert doc["verification"]["verified"] is True
+    assert sorted(doc["verification"]["checks"]) == ["issuer", "proof", "status", "validity"]
+    f = doc["foreign"]
+    assert f["kind"] == "course" and f["credits"] == 5 and f["grade"] == "4"
+    assert f["issuer"] == {"did": world["did"], "name": "Opetushallitus", "country": "FI"}
+
+
+def test_duplicate_import_is_idempotent(world):
+    path = credential(world)
+    code, first, _ = import_json(world, path)
+    assert code == 0 and not first["duplicate"]
+    code, again, proc = import_json(world, path)
+    assert code == 0, proc.stderr
+    assert again["duplicate"] is True
+    assert again["foreign"]["id"] == first["foreign"]["id"]
+    assert foreign_rows(world) == 1
+    proc = import_cli(world, path)
+    assert proc.returncode == 0 and "Already held as foreign achievement" in proc.stdout
+    assert foreign_rows(world) == 1
+
+
+def test_same_credential_for_another_learner_is_refused(world):
+    path = credential(world, "Quantum optics")
+    assert import_cli(world, path).returncode == 0
+    # The other learner's national id differs: the hash check refuses first.
+    proc = import_cli(world, path, world["other"])
+    assert proc.returncode == 1
+    assert "identity check" in proc.stderr and "names someone else" in proc.stderr
+    assert foreign_rows(world) == 1
+
+
+def test_jwt_credential_is_imported_and_kept_as_a_token(world):
+    code, doc, proc = import_json(world, credential(world, "Thermodynamics", "jwt"))
+    assert code == 0, proc.stderr
+    assert doc["foreign"]["format"] == "jwt" and doc["identity"] == "matched"
+
+
+def test_refused_altered(world):
+    path = credential(world)
+    vc = json.loads(path.read_text())
+    vc["credentialSubject"]["achievement"]["name"] = "Doctor of Science (Physics)"
+    path.write_text(json.dumps(vc))
+    code, doc, proc = import_json(world, path)
+    assert code == 1
+    assert doc["imported"] is False and doc["check"] == "proof"
+    assert "changed after it was signed" in doc["reason"]
+    proc = import_cli(world, path)
+    assert proc.returncode == 1
+    assert "refused (proof check)" in proc.stderr and "changed after it was signed" in proc.stderr
+    assert foreign_rows(world) == 0
+
+
+@pytest.mark.parametrize("action,word", [("revoke", "revoked"), ("suspend", "suspended")])
+def test_refused_revoked_or_suspended(world, action, word):
+    path = credential(world)
+    world["abroad"].run(action, world["records"]["Master of Science (Physics)"], "--reason",
+                        "test", check=True)
+    proc = import_cli(world, path)
+    assert proc.returncode == 1
+    assert "refused (status check)" in proc.stderr and word in proc.stderr
+    assert foreign_rows(world) == 0
+
+
+def test_refused_untrusted_without_fetching(world):
+    path = credential(world)
+    world["here"].run("trust", "remove", world["did"], check=True)
+    # Even with the foreign server gone, the answer is the issuer check (nothing is fetched).
+    world["srv"].stop()
+    proc = import_cli(world, path)
+    assert proc.returncode == 1
+    assert "refused (issuer check)" in proc.stderr and "not on the trust list" in proc.stderr
+    assert foreign_rows(world) == 0
+
+
+def test_refused_suspended_network_member(world):
+    world["here"].run("trust", "remove", world["did"], check=True)
+    world["here"].run("trust", "add", world["did"], "--name", "X", "--country", "FI", check=True)
+    with db_readonly(world["here"].data) as conn:
+        assert conn.execute("SELECT count(*) FROM trusted_issuer").fetchone()[0] == 1
+    # Suspend through a network list would be the usual way; the local list says the same.
+    conn = sqlite3.connect(world["here"].data / "oorkonde.db")
+    conn.execute("UPDATE trusted_issuer SET status = 'suspended'")
+    conn.commit()
+    conn.close()
+    proc = import_cli(world, credential(world))
+    assert proc.returncode == 1
+    assert "refused (issuer check)" in proc.stderr and "suspended" in proc.stderr
+
+
+def test_refused_own_credential(world):
+    here = world["here"]
+    own = here.achievements_json(NID)[0]["id"]
+    path = world["dir"] / "own.json"
+    path.write_text(here.run("issue", own, check=True).stdout)
+    proc = import_cli(world, path)
+    assert proc.returncode == 1
+    assert "already held here" in proc.stderr
+    assert foreign_rows(world) == 0
+
+
+def test_refused_someone_else(world):
+    code, doc, _ = import_json(world, credential(world), world["other"])
+    assert code == 1 and doc["check"] == "identity"
+    assert "this credential names someone else" in doc["reason"]
+    assert foreign_rows(world) == 0
+
+
+def test_unknown_learner_and_not_a_credential(world):
+    proc = import_cli(world, credential(world), "0123456789abcdef01234567")
+    assert proc.returncode == 1 and "no learner with that id" in proc.stderr
+    junk = world["dir"] / "junk.json"
+    junk.write_text('{"hello": "world"}')
+    proc = import_cli(world, junk)
+    assert proc.returncode == 2 and "not a credential" in proc.stderr
+    proc = world["here"].run("import-credential", junk)
+    assert proc.returncode == 2 and "--learner-id" in proc.stderr
+    assert foreign_rows(world) == 0
+
+
+def vc_api_key(dep):
+    return api_key_from(dep.run("key", "add", "--permit", "vc-issue", check=True).stdout)
+
+
+def sign_abroad(w, extra):
+    """A credential of abroad's, signed through its VC-API issue endpoint (no status entry)."""
+    vc = {"@context": ["https://www.w3.org/ns/credentials/v2",
+                       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+          "type": ["VerifiableCredential", "OpenBadgeCredential"],
+          "issuer": {"id": w["did"], "type": ["Profile"], "name": "abroad"},
+          "credentialSubject": {"type": ["AchievementSubject"],
+                                "achievement": {"type": ["Achievement"], "name": "Sauna studies",
+                                                "achievementType": "Course"}}}
+    vc.update(extra)
+    r = w["srv"].post("/credentials/issue", {"credential": vc}, key=vc_api_key(w["abroad"]))
+    assert r.status == 201, r
+    path = w["dir"] / f"signed-{len(extra)}.json"
+    path.write_text(json.dumps(r.json()["verifiableCredential"]))
+    return path
+
+
+def test_refused_expired(world):
+    path = sign_abroad(world, {"validFrom": "2019-01-01T00:00:00Z",
+                               "validUntil": "2020-01-01T00:00:00Z"})
+    code, doc, _ = import_json(world, path)
+    assert code == 1 and doc["check"] == "validity" and "expired" in doc["reason"]
+
+
+def test_without_identity_hash_accepted_with_warning(world):
+    code, doc, proc = import_json(world, sign_abroad(world, {}))
+    assert code == 0, proc.stderr
+    assert doc["identity"] == "not-checked"
+    assert len(doc["warnings"]) == 1 and "could not be matched" in doc["warnings"][0]
+    assert doc["foreign"]["kind"] == "course" and doc["foreign"]["title"] == "Sauna studies"
+    proc = import_cli(world, sign_abroad(world, {"name": "x"}))
+    assert proc.returncode == 0 and "warning: the credential carries no hash" in proc.stdout
+
+
+def test_credential_sealed_and_imports_audited(world):
+    path = credential(world)
+    assert import_cli(world, path).returncode == 0
+    refused = world["dir"] / "altered.json"
+    vc = json.loads(path.read_text())
+    vc["name"] = "altered"
+    refused.write_text(json.dumps(vc))
+    assert import_cli(world, refused).returncode == 1
+    raw = b"".join((world["here"].data / n).read_bytes()
+                   for n in ("oorkonde.db", "oorkonde.db-wal") if (world["here"].data / n).exists())
+    assert NAME[1].encode() not in raw and b"identityHash" not in raw
+    with db_readonly(world["here"].data) as conn:
+        actions = [r[0] for r in conn.execute(
+            "SELECT action FROM audit_event WHERE subject = ? ORDER BY seq", (world["learner"],))]
+    assert "foreign.import" in actions and "foreign.refuse" in actions
+    assert "learner.read" in actions  # the national id hash was checked
+
+
+# Over HTTP: POST /v1/learners/{id}/imports
+
+@pytest.fixture
+def served(world):
+    key = api_key_from(world["here"].run("key", "add", "--institution", INSTITUTION,
+                                         "--permit", "register", check=True).stdout)
+    read_key = api_key_from(world["here"].run("key", "add", "--institution", INSTITUTION,
+                                              "--permit", "read", check=True).stdout)
+    srv = Server(world["here"], "--rate-limit", "0", name="here").start()
+    world.update(http=srv, key=key, read_key=read_key)
+    yield world
+    srv.stop()
+
+
+def post_import(w, body, learner=None, key=None, ctype="application/json"):
+    return w["http"].post(f"/v1/learners/{learner or w['learner']}/imports", body,
+                          key=key or w["key"], ctype=ctype)
+
+
+def test_http_import_then_duplicate(served):
+    body = credential(served).read_text()
+    r = post_import(served, body)
+    assert r.status == 201, r
+    doc = r.json()
+    assert doc["duplicate"] is False and doc["identity"] == "matched"
+    f = doc["foreign"]
+    for member in ("id", "title", "kind", "awarded_on", "credits", "issuer", "imported", "status"):
+        assert member in f
+    assert f["issuer"] == {"did": served["did"], "name": "Opetushallitus", "country": "FI"}
+    assert f["imported_by"].startswith(f"institution:{INSTITUTION}/key:")
+    r = post_import(served, body)
+    assert r.status == 200 and r.json()["duplicate"] is True
+    assert r.json()["foreign"]["id"] == f["id"]
+    assert foreign_rows(served) == 1
+
+
+def test_http_jwt_as_json_string(served):
+    token = credential(served, "Thermodynamics", "jwt").read_text().strip()
+    r = post_import(served, json.dumps(token))
+    assert r.status == 201, r
+    assert r.json()["foreign"]["format"] == "jwt"
+
+
+def test_http_refusals_name_the_check(served):
+    # Revoked first: the server keeps the status list it fetched for its max-age.
+    path = credential(served)
+    served["abroad"].run("revoke", served["records"]["Master of Science (Physics)"],
+                         "--reason", "test", check=True)
+    doc = problem(post_import(served, path.read_text()), 422, "credential-refused")
+    assert doc["check"] == "status" and "revoked" in doc["detail"]
+    assert any(e["check"] == "status" for e in doc["errors"])
+    path = credential(served, "Quantum optics")
+    vc = json.loads(path.read_text())
+    vc["validFrom"] = "2000-01-01T00:00:00Z"
+    doc = problem(post_import(served, json.dumps(vc)), 422, "credential-refused")
+    assert doc["check"] == "proof" and "changed after it was signed" in doc["detail"]
+    doc = problem(post_import(served, path.read_text(), served["other"]), 422)
+    assert doc["check"] == "identity" and "names someone else" in doc["detail"]
+    assert foreign_rows(served) == 0
+
+
+def test_http_bad_requests(served):
+    body = credential(served).read_text()
+    problem(post_import(served, body, "0123456789abcdef01234567"), 404)
+    problem(post_import(served, '{"not": "a credential"}'), 400)
+    problem(post_import(served, '"not.a token"'), 400)
+    problem(post_import(served, "   "), 400)
+    problem(post_import(served, body, ctype="text/plain"), 415)
+    problem(post_import(served, body, key=served["read_key"]), 403)
+    r = served["http"].post(f"/v1/learners/{served['learner']}/imports", body,
+                            ctype="application/json")
+    problem(r, 401)
+    assert foreign_rows(served) == 0
