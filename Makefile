@@ -7,7 +7,7 @@ DATA     ?= oorkonde-data
 LEARNERS ?= 300
 PYTEST   := $(PYTHON) -m pytest -q -p no:cacheprovider
 
-.PHONY: all deps build run check unit e2e interop sanitize bench fuzz check-valgrind soak clean
+.PHONY: all deps build run check unit e2e interop browser sanitize bench fuzz check-valgrind soak clean
 
 all: build
 
@@ -41,7 +41,12 @@ e2e: build
 interop: build
 	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde tests/interop/run
 
-check: unit e2e interop
+# The pages in Debian's chromium through playwright-core (pinned in tests/browser/package-lock.json;
+# installed on first use); screenshots in tests/browser/out/.
+browser: build
+	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde tests/browser/run
+
+check: unit e2e interop browser
 
 $(ASAN)/build.ninja:
 	CC=clang meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
@@ -58,7 +63,7 @@ $(RELEASE)/build.ninja:
 
 # Benchmarks (docs/benchmarks.md): BENCH_ONLY picks parts, e.g. `make bench BENCH_ONLY=vc` or
 # `BENCH_ONLY="vc http" make bench`; the default runs all (about 7 minutes on 2 cores).
-BENCH_ONLY ?= import vc status http foreign
+BENCH_ONLY ?= import vc status http foreign audit
 # GNU time, wrk and curl from Debian; node and npm (the npm verifier) only when missing.
 BENCH_DEPS := time wrk curl $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
 

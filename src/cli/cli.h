@@ -58,8 +58,13 @@ int cmd_trust(struct cli *c, int argc, char **argv);
 int cmd_import_credential(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_keys(struct cli *c, int argc, char **argv);
 /* oorkonde learner SUB: the dispatcher (cmd_learner.c) and its subcommands. */
 int cmd_learner(struct cli *c, int argc, char **argv);
 int cmd_learner_report(struct cli *c, int argc, char **argv); /* cmd_report.c */
+/* cmd_login_link.c */
+int cmd_learner_login_link(struct cli *c, int argc, char **argv);
+/* oorkonde share create / list / revoke (cmd_share.c). */
+int cmd_share(struct cli *c, int argc, char **argv);
 
 #endif

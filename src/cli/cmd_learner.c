@@ -6,7 +6,8 @@
 static const char learner_usage[] =
         "Usage: oorkonde [--data DIR] learner SUBCOMMAND ...\n\n"
         "Subcommands:\n"
-        "  report LEARNER_ID  the learner's access report (GDPR art. 15), JSON or HTML\n\n"
+        "  report LEARNER_ID  the learner's access report (GDPR art. 15), JSON or HTML\n"
+        "  login-link LEARNER_ID  a one-time link that signs the learner in to the portal\n\n"
         "Run 'oorkonde learner SUBCOMMAND --help' for its options.\n";
 
 int cmd_learner(struct cli *c, int argc, char **argv)
@@ -21,5 +22,9 @@ int cmd_learner(struct cli *c, int argc, char **argv)
 		optind = 1;
 		return cmd_learner_report(c, argc - 1, argv + 1);
 	}
-	return cli_usage_error(c, "expected a subcommand: report");
+	if (!strcmp(sub, "login-link")) {
+		optind = 1;
+		return cmd_learner_login_link(c, argc - 1, argv + 1);
+	}
+	return cli_usage_error(c, "expected a subcommand: report or login-link");
 }

@@ -26,7 +26,9 @@ static const struct cli_command commands[] = {
          cmd_import_credential},
         {"key", "create another API key", cmd_key},
         {"audit", "check the audit log's hash chain and checkpoints, or list events", cmd_audit},
-        {"learner", "a learner's access report (GDPR art. 15)", cmd_learner},
+        {"learner", "a learner's access report (GDPR art. 15); a login link", cmd_learner},
+        {"share", "a learner's shares: create, list, revoke", cmd_share},
+        {"keys", "rotate and retire the data and signing keys", cmd_keys},
         {"serve", "serve the HTTP API (registrar, VC-API, DID document, metrics)", cmd_serve},
 };
 

@@ -41,6 +41,11 @@ struct http_request {
 	struct depository *dep;   /* borrowed from the pool for the request, or NULL */
 	struct store_api_key key; /* the caller's key, when authenticated */
 	bool authenticated;
+	/* A learner's session (ROUTE_LEARNER; http/session.h): their id, the session's id, and
+	 * the session token from the cookie (for the CSRF token). Empty / NULL otherwise. */
+	char learner_id[STORE_ID_MAX + 1];
+	char session_id[STORE_ID_MAX + 1];
+	const char *session_token;
 	char client[64]; /* client address, for rate limiting only */
 };
 
@@ -49,6 +54,7 @@ enum route_flags {
 	ROUTE_REGISTRAR = 2, /* a key is required */
 	ROUTE_NO_STORE = 4,  /* needs no depository from the pool */
 	ROUTE_BODY_CSV = 8,  /* accepts text/csv bodies up to csv_max */
+	ROUTE_LEARNER = 16,  /* a learner's session is required (and X-CSRF-Token to change) */
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -115,7 +121,25 @@ void route_vc_verify(struct http_request *req, struct http_response *res);
 void route_did_document(struct http_request *req, struct http_response *res);
 void route_achievement_status(struct http_request *req, struct http_response *res);
 void route_status_list(struct http_request *req, struct http_response *res);
+/* The learner portal (routes_portal.c) */
+void route_login_link(struct http_request *req, struct http_response *res);
+void route_login(struct http_request *req, struct http_response *res);
+void route_logout(struct http_request *req, struct http_response *res);
+void route_me(struct http_request *req, struct http_response *res);
+void route_me_achievements(struct http_request *req, struct http_response *res);
+void route_me_credential(struct http_request *req, struct http_response *res);
+void route_me_shares(struct http_request *req, struct http_response *res);
+void route_me_share_create(struct http_request *req, struct http_response *res);
+void route_me_share_revoke(struct http_request *req, struct http_response *res);
+void route_me_views(struct http_request *req, struct http_response *res);
+/* The signed-in learner's access report (routes_report.c) */
+void route_me_report(struct http_request *req, struct http_response *res);
+void route_learner_report_page(struct http_request *req, struct http_response *res);
+void route_share(struct http_request *req, struct http_response *res);
+void route_share_credentials(struct http_request *req, struct http_response *res);
 /* Foreign achievements (routes_foreign.c) */
 void route_learner_import(struct http_request *req, struct http_response *res);
+void route_me_import(struct http_request *req, struct http_response *res);
+void route_me_foreign(struct http_request *req, struct http_response *res);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include "core/buf.h"
 
-#define METRICS_ROUTES_MAX 48 /* the last slot counts requests that matched no route */
+#define METRICS_ROUTES_MAX 96 /* the last slot counts requests that matched no route */
 #define METRICS_STATUSES   20
 #define METRICS_BUCKETS    12
 

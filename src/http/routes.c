@@ -1,5 +1,6 @@
 /* The route table: every endpoint the server answers, with its access rules. */
 #include "http/internal.h"
+#include "http/web.h"
 
 const struct http_route http_routes[] = {
         {{"GET", "/healthz"}, "/healthz", ROUTE_PUBLIC, route_healthz},
@@ -51,6 +52,48 @@ const struct http_route http_routes[] = {
          "/v1/learners/{id}/imports",
          ROUTE_REGISTRAR,
          route_learner_import},
+        /* The learner portal (routes_portal.c) */
+        {{"POST", "/v1/learners/{id}/login-link"},
+         "/v1/learners/{id}/login-link",
+         ROUTE_REGISTRAR,
+         route_login_link},
+        {{"GET", "/login/{token}"}, "/login/{token}", ROUTE_PUBLIC, route_login},
+        {{"POST", "/logout"}, "/logout", ROUTE_LEARNER, route_logout},
+        {{"GET", "/v1/me"}, "/v1/me", ROUTE_LEARNER, route_me},
+        {{"GET", "/v1/me/achievements"},
+         "/v1/me/achievements",
+         ROUTE_LEARNER,
+         route_me_achievements},
+        {{"GET", "/v1/me/achievements/{id}/credential"},
+         "/v1/me/achievements/{id}/credential",
+         ROUTE_LEARNER,
+         route_me_credential},
+        {{"GET", "/v1/me/shares"}, "/v1/me/shares", ROUTE_LEARNER, route_me_shares},
+        {{"POST", "/v1/me/shares"}, "/v1/me/shares", ROUTE_LEARNER, route_me_share_create},
+        {{"POST", "/v1/me/shares/{id}/revoke"},
+         "/v1/me/shares/{id}/revoke",
+         ROUTE_LEARNER,
+         route_me_share_revoke},
+        {{"GET", "/v1/me/views"}, "/v1/me/views", ROUTE_LEARNER, route_me_views},
+        /* The signed-in learner's access report (routes_report.c) */
+        {{"GET", "/v1/me/report"}, "/v1/me/report", ROUTE_LEARNER, route_me_report},
+        {{"GET", "/learner/report"}, "/learner/report", ROUTE_PUBLIC, route_learner_report_page},
+        /* Foreign achievements of the signed-in learner (routes_foreign.c) */
+        {{"POST", "/v1/me/imports"}, "/v1/me/imports", ROUTE_LEARNER, route_me_import},
+        {{"GET", "/v1/me/foreign"}, "/v1/me/foreign", ROUTE_LEARNER, route_me_foreign},
+        {{"GET", "/s/{token}"}, "/s/{token}", ROUTE_PUBLIC, route_share},
+        {{"GET", "/s/{token}/credentials"},
+         "/s/{token}/credentials",
+         ROUTE_PUBLIC,
+         route_share_credentials},
+        /* Pages (web.h) */
+        {{"GET", "/"}, "/", ROUTE_PUBLIC, route_web_home},
+        {{"GET", "/verify"}, "/verify", ROUTE_PUBLIC, route_web_verify},
+        {{"GET", "/learner"}, "/learner", ROUTE_PUBLIC, route_web_learner},
+        {{"GET", "/assets/{name}"},
+         "/assets/{name}",
+         ROUTE_PUBLIC | ROUTE_NO_STORE,
+         route_web_asset},
 };
 
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

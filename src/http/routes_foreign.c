@@ -1,9 +1,10 @@
-/* Foreign achievements over HTTP (issue 7): a registrar hands in another depository's credential
- * for a learner (with the learner's consent). The body is the credential exactly as issued: a
- * JSON credential, or a VC-JOSE token as a JSON string. */
+/* Foreign achievements over HTTP (issue 7): a registrar (with the learner's consent) or the
+ * signed-in learner hands in another depository's credential; the learner lists theirs. The body
+ * is the credential exactly as issued: a JSON credential, or a VC-JOSE token as a JSON string. */
 #include "http/internal.h"
 
 #include "registry/foreign.h"
+#include "registry/portal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -113,4 +114,29 @@ void route_learner_import(struct http_request *req, struct http_response *res)
 	}
 	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
 	import_for(req, res, req->params.params[0], actor);
+}
+
+/* The signed-in learner's own (ROUTE_LEARNER: the session and its CSRF token are checked). */
+void route_me_import(struct http_request *req, struct http_response *res)
+{
+	char actor[STORE_ID_MAX + 16];
+
+	snprintf(actor, sizeof(actor), "learner:%s", req->learner_id);
+	import_for(req, res, req->learner_id, actor);
+}
+
+void route_me_foreign(struct http_request *req, struct http_response *res)
+{
+	char actor[STORE_ID_MAX + 16];
+	struct ok_error err;
+	json_t *doc = NULL;
+
+	snprintf(actor, sizeof(actor), "learner:%s", req->learner_id);
+	ok_error_clear(&err);
+	if (registry_foreign_read(req->dep, req->learner_id, actor, PORTAL_PURPOSE_SELF, &doc,
+	                          &err)) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_json(res, 200, doc);
 }

@@ -4,6 +4,7 @@
 #include "http/metrics.h"
 #include "http/pool.h"
 #include "http/ratelimit.h"
+#include "http/session.h"
 #include "registry/institution.h"
 #include "registry/leak.h"
 #include "registry/did_resolver.h"
@@ -463,7 +464,8 @@ static void dispatch(struct exchange *x, struct http_response *res)
 	}
 	if (!(route->flags & ROUTE_NO_STORE))
 		req->dep = pool_acquire(&s->pool);
-	if (!(route->flags & ROUTE_REGISTRAR) || authenticate(req, res))
+	if ((!(route->flags & ROUTE_REGISTRAR) || authenticate(req, res)) &&
+	    (!(route->flags & ROUTE_LEARNER) || http_session_require(req, res)))
 		route->handler(req, res);
 	if (req->dep) {
 		pool_release(&s->pool, req->dep);
@@ -664,6 +666,11 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	int rc;
 
 	*out = NULL;
+	/* The route table is copied into arrays of METRICS_ROUTES_MAX entries (one slot is kept
+	 * for unmatched requests). */
+	if (http_route_count >= METRICS_ROUTES_MAX)
+		return ok_fail(err, OK_EINTERNAL, "%zu routes; raise METRICS_ROUTES_MAX",
+		               http_route_count);
 	if ((rc = parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &sa, err)))
 		return rc;
 	if (!cfg->tls_cert != !cfg->tls_key)

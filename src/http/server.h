@@ -18,7 +18,7 @@ struct http_config {
 	unsigned timeout_seconds; /* idle connection timeout; 0: 30 */
 	const char *tls_cert;     /* PEM files; both or neither */
 	const char *tls_key;
-	int access_log_fd; /* where access-log lines go; -1 for none */
+	int access_log_fd;    /* where access-log lines go; -1 for none */
 	bool bench_audit_off; /* benchmark only: no audit events (OORKONDE_BENCH_AUDIT_OFF) */
 };
 

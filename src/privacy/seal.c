@@ -168,7 +168,8 @@ int seal_keyring_add(struct seal_keyring *r, const unsigned char data_key[SEAL_K
                      uint32_t key_id, struct ok_error *err)
 {
 	if (seal_keyring_find(r, key_id))
-		return ok_fail(err, OK_EEXIST, "data key %lu is there twice", (unsigned long)key_id);
+		return ok_fail(err, OK_EEXIST, "data key %lu is there twice",
+		               (unsigned long)key_id);
 	if (r->count == SEAL_KEYRING_MAX)
 		return ok_fail(err, OK_ELIMIT, "more than %d data keys", SEAL_KEYRING_MAX);
 	seal_keys_derive(&r->keys[r->count++], data_key, key_id);

@@ -10,7 +10,8 @@
  * memory). Holds no personal data beyond the learner's internal id. */
 json_t *registry_achievement_json(const struct store_achievement *a);
 
-/* The keyed digest that tells whether a registration changed (see import.c). */
+/* The digest that tells whether a registration changed (see import.c). Unkeyed (k is not
+ * used): its fields are not sealed, and it must not change with the data key. */
 void registry_achievement_digest(const struct seal_keys *k, const struct store_achievement *a,
                                  unsigned char out[SEAL_DIGEST_BYTES]);
 

@@ -3,6 +3,7 @@
 
 #include "registry/checkpoint.h"
 #include "store/audit.h"
+#include "store/portal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,14 +106,14 @@ static void where(const struct known_checkpoint *k, char *out, size_t cap)
 }
 
 /* Every checkpoint must carry a valid signature by one of our issuer keys. */
-static bool signatures_hold(const struct depository *d, const struct checkpoint_set *s,
-                            struct audit_check *r)
+static bool signatures_hold(struct depository *d, const struct checkpoint_keys *k,
+                            const struct checkpoint_set *s, struct audit_check *r)
 {
 	char at[64];
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
-		if (checkpoint_trusted(d, &s->v[i].c))
+		if (checkpoint_trusted(d, k, &s->v[i].c))
 			continue;
 		where(&s->v[i], at, sizeof(at));
 		r->intact = false;
@@ -209,6 +210,7 @@ broken:
 int registry_audit_verify(struct depository *d, struct audit_check *r, struct ok_error *err)
 {
 	struct checkpoint_set cps = {NULL, 0, 0, r};
+	struct checkpoint_keys keys = {0};
 	struct walk w;
 	int rc = 0;
 
@@ -238,7 +240,9 @@ int registry_audit_verify(struct depository *d, struct audit_check *r, struct ok
 	if (rc)
 		goto out;
 	qsort(cps.v, cps.n, sizeof(*cps.v), by_seq);
-	if (!signatures_hold(d, &cps, r))
+	if (cps.n && (rc = checkpoint_keys_load(d, &keys, err)))
+		goto out;
+	if (!signatures_hold(d, &keys, &cps, r))
 		goto out;
 	w.r = r;
 	w.cps = &cps;
@@ -328,15 +332,18 @@ static int achievement_id(void *ctx, const struct store_achievement *a)
 	return ids_add(ctx, a->id);
 }
 
-/* The ids of a learner's shares (none until the store has the portal area). */
+static int share_id(void *ctx, const struct store_share *sh)
+{
+	return ids_add(ctx, sh->id);
+}
+
+/* The ids of a learner's shares (none when the store has no portal area). */
 static int learner_share_ids(struct depository *d, const char *learner_id, struct id_list *out,
                              struct ok_error *err)
 {
-	(void)d;
-	(void)learner_id;
-	(void)out;
-	(void)err;
-	return 0;
+	if (!store_has_portal(d->store))
+		return 0;
+	return store_share_list_by_learner(d->store, learner_id, share_id, out, err);
 }
 
 int registry_audit_about_learner(struct depository *d, const char *learner_id, store_audit_fn fn,
@@ -397,7 +404,8 @@ static bool actor_matches(const char *pattern, const char *actor)
 
 	if (n && pattern[n - 1] == '*')
 		return strncmp(actor, pattern, n - 1) == 0;
-	return strcmp(actor, pattern) == 0;
+	/* "institution:21PB" is also each of its keys, "institution:21PB/key:…". */
+	return strncmp(actor, pattern, n) == 0 && (actor[n] == '\0' || actor[n] == '/');
 }
 
 static int keep_if(void *ctx, const struct audit_event *e)
@@ -418,7 +426,9 @@ int registry_audit_list(struct depository *d, const struct audit_filter *f, stor
 
 	if (f->learner_id)
 		return registry_audit_about_learner(d, f->learner_id, keep_if, &x, err);
-	if (actor && actor[0] && actor[strlen(actor) - 1] != '*' && store_has_audit(d->store))
+	/* The portal's actors are indexed; others are found by walking the log. */
+	if (actor && (strncmp(actor, "learner:", 8) == 0 || strncmp(actor, "share:", 6) == 0) &&
+	    !strchr(actor, '*') && store_has_audit(d->store))
 		return store_audit_by_actor(d->store, actor, keep_if, &x, err);
 	return d->store->ops->audit_list(d->store, f->after_seq, keep_if, &x, err);
 }

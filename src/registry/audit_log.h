@@ -26,7 +26,9 @@ int registry_audit_verify(struct depository *d, struct audit_check *r, struct ok
 /* Which events a listing keeps; unset members keep all. */
 struct audit_filter {
 	const char *learner_id; /* events about the learner: see registry_audit_about_learner */
-	const char *actor; /* exactly this actor, or those starting with it if it ends in '*' */
+	/* this actor (and "ACTOR/…": institution:21PB is also institution:21PB/key:…), or those
+	 * starting with it if it ends in '*' */
+	const char *actor;
 	int64_t since_ms;  /* at or after this time (0: any) */
 	int64_t after_seq; /* with a higher sequence number */
 };

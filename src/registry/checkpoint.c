@@ -2,7 +2,9 @@
 #include "registry/checkpoint.h"
 
 #include "core/buf.h"
+#include "registry/keyfile.h"
 #include "store/audit.h"
+#include "store/keys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -319,9 +321,45 @@ fail:
 	return rc;
 }
 
-bool checkpoint_trusted(const struct depository *d, const struct audit_checkpoint *c)
+int checkpoint_keys_load(const struct depository *d, struct checkpoint_keys *out,
+                         struct ok_error *err)
 {
-	if (sodium_memcmp(c->public_key, d->issuer_pk, AUDIT_KEY_BYTES) != 0)
+	struct keyfile_keys all;
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	char path[4096];
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = file_path(d, "issuer.key", path, sizeof(path), err)) ||
+	    (rc = keyfile_read_all(path, &all, NULL, err)))
+		return rc;
+	for (i = 0; i < all.count && i < sizeof(out->keys) / sizeof(out->keys[0]); i++) {
+		out->keys[i].id = all.keys[i].id;
+		crypto_sign_seed_keypair(out->keys[i].public_key, sk, all.keys[i].key);
+	}
+	out->count = i;
+	sodium_memzero(sk, sizeof(sk));
+	keyfile_keys_release(&all);
+	return 0;
+}
+
+bool checkpoint_trusted(struct depository *d, const struct checkpoint_keys *k,
+                        const struct audit_checkpoint *c)
+{
+	struct store_issuer_key known;
+	size_t i;
+
+	for (i = 0; i < k->count; i++)
+		if (k->keys[i].id == c->key_id &&
+		    sodium_memcmp(k->keys[i].public_key, c->public_key, AUDIT_KEY_BYTES) == 0)
+			return audit_checkpoint_valid(c);
+	for (i = 0; i < k->count; i++)
+		if (k->keys[i].id == c->key_id)
+			return false; /* a key id we hold, with another key */
+	if (!d->store->ops->keys || store_issuer_key_get(d->store, c->key_id, &known, NULL) != 0 ||
+	    !known.retired_ms ||
+	    sodium_memcmp(known.public_key, c->public_key, AUDIT_KEY_BYTES) != 0)
 		return false;
 	return audit_checkpoint_valid(c);
 }

@@ -61,7 +61,27 @@ typedef int (*checkpoint_line_fn)(void *ctx, size_t line, const struct audit_che
 int checkpoint_file_read(struct depository *d, checkpoint_line_fn fn, void *ctx,
                          struct ok_error *err);
 
-/* Whether c carries a valid signature by one of the depository's issuer keys. */
-bool checkpoint_trusted(const struct depository *d, const struct audit_checkpoint *c);
+/* The public keys a checkpoint may be signed with: every key of issuer.key (the current one
+ * and those not yet retired). */
+struct checkpoint_keys {
+	size_t count;
+	struct {
+		uint32_t id;
+		unsigned char public_key[AUDIT_KEY_BYTES];
+	} keys[16];
+};
+
+/* Reads the public keys of issuer.key (derived from its seeds, which are wiped again). */
+int checkpoint_keys_load(const struct depository *d, struct checkpoint_keys *out,
+                         struct ok_error *err);
+
+/*
+ * Whether c carries a valid signature by one of the depository's issuer keys: a key of k, or a
+ * key retired since (no longer in issuer.key) that the store's issuer-key history holds under
+ * c's key id. The checkpoint file is what pins the real checkpoints down: someone who can
+ * write the database but not the file cannot make them match another chain.
+ */
+bool checkpoint_trusted(struct depository *d, const struct checkpoint_keys *k,
+                        const struct audit_checkpoint *c);
 
 #endif

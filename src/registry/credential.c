@@ -48,15 +48,47 @@ void registry_identity_release(struct depository_identity *id)
 	sodium_memzero(id, sizeof(*id));
 }
 
-int registry_did_document(const struct depository *d, json_t **out, struct ok_error *err)
+/* Adds issuer key k of d to doc as one more Multikey method for assertions and authentication. */
+static int add_method(const struct depository *d, const struct depository_issuer_key *k,
+                      json_t *doc, struct ok_error *err)
 {
-	struct depository_identity id;
+	char vm[VC_DID_MAX], mk[VC_MULTIKEY_MAX];
+	json_t *method;
 	int rc;
 
-	if ((rc = registry_identity(d, &id, err)))
+	if ((rc = depository_issuer_vm(d, k->id, vm, err)) ||
+	    (rc = vc_multikey_encode_ed25519_pub(k->pk, mk, err)))
+		return rc;
+	method = json_pack("{s:s, s:s, s:s, s:s}", "id", vm, "type", "Multikey", "controller",
+	                   d->issuer_did, "publicKeyMultibase", mk);
+	if (!method ||
+	    json_array_append_new(json_object_get(doc, "verificationMethod"), method) != 0 ||
+	    json_array_append_new(json_object_get(doc, "authentication"), json_string(vm)) != 0 ||
+	    json_array_append_new(json_object_get(doc, "assertionMethod"), json_string(vm)) != 0)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	return 0;
+}
+
+int registry_did_document(struct depository *d, json_t **out, struct ok_error *err)
+{
+	struct depository_identity id;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err)))
 		return rc;
 	rc = vc_did_document(id.did, id.vm, id.pk, out, err);
 	registry_identity_release(&id);
+	/* A did:web lists every key of issuer.key, the current one first: credentials signed
+	 * with an older key verify until it is retired. A did:key is its one key. */
+	for (i = d->issuer_key_count; !rc && d->host[0] && i-- > 0;)
+		if (d->issuer_keys[i].id != d->issuer_key_id)
+			rc = add_method(d, &d->issuer_keys[i], *out, err);
+	if (rc) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
@@ -341,12 +373,13 @@ int registry_credential_issue_for(struct depository *d, const char *achievement_
 	struct vc_proof_options opt = {0};
 	json_t *unsigned_vc = NULL, *secured = NULL;
 	char *text = NULL;
-	char created[32];
+	char created[32], detail[48];
 	int rc;
 
 	if ((rc = registry_achievement_get(d, achievement_id, institution, &a, err)))
 		return rc;
-	if ((rc = registry_identity(d, &id, err)))
+	/* Signed with the current issuer key, also when another process just rotated it. */
+	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err)))
 		return rc;
 	if ((rc = build_for(d, &id, &a, actor, purpose, &unsigned_vc, err)))
 		goto out;
@@ -361,9 +394,12 @@ int registry_credential_issue_for(struct depository *d, const char *achievement_
 		if (!rc && (!text || buf_addstr(out, text) != 0))
 			rc = ok_fail(err, OK_ENOMEM, "out of memory");
 	}
+	/* Which key signed is in the event: key use is audited. */
+	snprintf(detail, sizeof(detail), "format=%s key=%lu", f == CREDENTIAL_JWT ? "jwt" : "di",
+	         (unsigned long)d->issuer_key_id);
 	if (!rc)
-		rc = depository_audit(d, actor, "credential.issue", a.id, purpose,
-		                      f == CREDENTIAL_JWT ? "format=jwt" : "format=di", true, err);
+		rc = depository_audit(d, actor, "credential.issue", a.id, purpose, detail, true,
+		                      err);
 out:
 	free(text);
 	json_decref(secured);
@@ -394,7 +430,7 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 		issuer_id = json_string_value(issuer);
 	else if (json_is_object(issuer) && json_is_string(json_object_get(issuer, "id")))
 		issuer_id = json_string_value(json_object_get(issuer, "id"));
-	if ((rc = registry_identity(d, &id, err)))
+	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err)))
 		return rc;
 	if (!issuer_id || strcmp(issuer_id, id.did) != 0) {
 		rc = ok_fail_field(err, OK_EINPUT, "credential.issuer",
@@ -410,7 +446,7 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	rc = copy ? vc_proof_create(copy, &opt, id.sk, out, err)
 	          : ok_fail(err, OK_ENOMEM, "out of memory");
 	json_decref(copy);
-	snprintf(detail, sizeof(detail), "vc-api");
+	snprintf(detail, sizeof(detail), "vc-api key=%lu", (unsigned long)d->issuer_key_id);
 	if (!rc)
 		rc = depository_audit(d, actor, "credential.issue", "", "issuance", detail, true,
 		                      err);

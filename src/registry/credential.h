@@ -29,8 +29,10 @@ int registry_identity(const struct depository *d, struct depository_identity *id
                       struct ok_error *err);
 /* Wipes the secret key. */
 void registry_identity_release(struct depository_identity *id);
-/* The DID document of the depository (new reference). */
-int registry_did_document(const struct depository *d, json_t **out, struct ok_error *err);
+/* The DID document of the depository (new reference): for a did:web, every key of issuer.key
+ * (read again if another process rotated it), the current one first, each under
+ * assertionMethod and authentication. */
+int registry_did_document(struct depository *d, json_t **out, struct ok_error *err);
 
 enum credential_format {
 	CREDENTIAL_DI,  /* JSON with a Data Integrity proof (eddsa-jcs-2022) */

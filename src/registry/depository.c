@@ -4,6 +4,7 @@
 #include "registry/checkpoint.h"
 #include "registry/credential.h"
 #include "registry/keyfile.h"
+#include "registry/portal.h"
 #include "vc/did.h"
 
 #include <dirent.h>
@@ -314,6 +315,9 @@ const struct seal_keys *depository_data_key(struct depository *d, uint32_t key_i
 {
 	const struct seal_keys *k = seal_keyring_find(&d->data_keys, key_id);
 
+	/* keys is the current key (a copy of the ring's), the one everything else uses. */
+	if (key_id == d->keys.key_id)
+		return &d->keys;
 	if (k)
 		return k;
 	/* Sealed under a key this depository has not read yet: another process rotated. */
@@ -353,8 +357,8 @@ int depository_issuer_vm(const struct depository *d, uint32_t key_id, char vm[25
 	return 0;
 }
 
-bool depository_issuer_key_of_vm(const struct depository *d, const char *vm,
-                                 unsigned char pk[32], uint32_t *key_id)
+bool depository_issuer_key_of_vm(const struct depository *d, const char *vm, unsigned char pk[32],
+                                 uint32_t *key_id)
 {
 	char id[256];
 	size_t i;
@@ -391,7 +395,7 @@ int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 		goto fail;
 	if ((rc = store_open(&d->store, store_url, false, err)))
 		goto fail;
-	if ((rc = checkpoint_configure(d, err)))
+	if ((rc = checkpoint_configure(d, err)) || (rc = portal_configure(d, err)))
 		goto fail;
 	return 0;
 fail:

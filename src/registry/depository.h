@@ -21,8 +21,8 @@
 #include "registry/keyfile.h"
 #include "store/store.h"
 
-#define DEPOSITORY_HOST_MAX 253
-#define DEPOSITORY_NAME_MAX 200
+#define DEPOSITORY_HOST_MAX        253
+#define DEPOSITORY_NAME_MAX        200
 #define DEPOSITORY_ISSUER_KEYS_MAX KEYFILE_MAX_KEYS
 
 /* The public half of one signing key of issuer.key. */
@@ -50,6 +50,9 @@ struct depository {
 	 * most (a shorter max-age of theirs wins): config did_cache_ttl_s, status_cache_ttl_s. */
 	long did_cache_ttl_s;
 	long status_cache_ttl_s;
+	/* The learner portal (registry/portal.h): config session_idle_s, login_link_ttl_s. */
+	long session_idle_s;
+	long login_link_ttl_s;
 	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
 	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
 	char did_web_http_hosts[512];
@@ -114,8 +117,8 @@ int depository_issuer_vm(const struct depository *d, uint32_t key_id, char vm[25
                          struct ok_error *err);
 /* The issuer key whose verification method id is vm: its public key and id; false when vm is
  * not one of issuer.key's keys. */
-bool depository_issuer_key_of_vm(const struct depository *d, const char *vm,
-                                 unsigned char pk[32], uint32_t *key_id);
+bool depository_issuer_key_of_vm(const struct depository *d, const char *vm, unsigned char pk[32],
+                                 uint32_t *key_id);
 
 /*
  * A fresh record id: 24 lower-case hex characters, the creation time in milliseconds (48 bits)

@@ -419,6 +419,37 @@ int registry_foreign_list(struct depository *d, const char *learner_id, store_fo
 	return store_foreign_list_by_learner(d->store, learner_id, fn, ctx, err);
 }
 
+static int append_json(void *ctx, const struct store_foreign *f)
+{
+	json_t *doc = foreign_record_json(f);
+
+	return doc && json_array_append_new(ctx, doc) == 0 ? 0 : OK_ENOMEM;
+}
+
+int registry_foreign_read(struct depository *d, const char *learner_id, const char *actor,
+                          const char *purpose, json_t **out, struct ok_error *err)
+{
+	json_t *list = json_array();
+	char detail[32];
+	int rc;
+
+	*out = NULL;
+	if (!list)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	rc = store_foreign_list_by_learner(d->store, learner_id, append_json, list, err);
+	if (rc == OK_ENOMEM)
+		rc = ok_fail(err, rc, "out of memory");
+	snprintf(detail, sizeof(detail), "count=%zu", json_array_size(list));
+	if (!rc)
+		rc = depository_audit(d, actor, "foreign.read", learner_id, purpose, detail, true,
+		                      err);
+	if (!rc && !(*out = json_pack("{s:o}", "foreign", list)))
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	if (rc)
+		json_decref(list);
+	return rc;
+}
+
 int registry_foreign_credential(struct depository *d, const char *learner_id, const char *id,
                                 const char *actor, const char *purpose, struct buf *out,
                                 struct ok_error *err)

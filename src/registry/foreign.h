@@ -69,6 +69,11 @@ void foreign_import_release(struct foreign_import *out);
 int registry_foreign_list(struct depository *d, const char *learner_id, store_foreign_fn fn,
                           void *ctx, struct ok_error *err);
 
+/* The same as {"foreign": [foreign_record_json(…), …]} (new reference in *out); the read is
+ * audited ("foreign.read", actor, purpose). */
+int registry_foreign_read(struct depository *d, const char *learner_id, const char *actor,
+                          const char *purpose, json_t **out, struct ok_error *err);
+
 /*
  * The credential of foreign achievement id of learner_id, exactly as handed in, appended to
  * out; the read is audited (actor, purpose). OK_ENOTFOUND when there is no such record of

@@ -2,6 +2,7 @@
 #include "registry/import.h"
 
 #include "registry/achievement.h"
+#include "registry/learner.h"
 #include "registry/status.h"
 
 #include <jansson.h>
@@ -168,6 +169,17 @@ static int ensure_transaction(struct importer *imp, struct ok_error *err)
 	rc = store_begin(imp->d->store, err);
 	if (!rc)
 		imp->in_transaction = true;
+	/* Holding the write lock now, with the data key a rotation in another process may have
+	 * made since: nothing is sealed under a key a finished rotation has removed. A new
+	 * current key makes every blind index and digest the cache holds stale. */
+	if (!rc) {
+		uint32_t was = imp->d->keys.key_id;
+		rc = depository_keys_refresh(imp->d, err);
+		if (!rc && imp->d->keys.key_id != was) {
+			memset(imp->cache, 0, LEARNER_CACHE_SLOTS * sizeof(*imp->cache));
+			imp->have_last = false;
+		}
+	}
 	/* Read inside the transaction: another writer may have opened a list since. */
 	if (!rc)
 		rc = status_alloc_begin(imp->d, &imp->slots, err);
@@ -177,14 +189,7 @@ static int ensure_transaction(struct importer *imp, struct ok_error *err)
 static void learner_digest(const struct seal_keys *k, const struct learner_data *l,
                            unsigned char out[SEAL_DIGEST_BYTES])
 {
-	struct seal_digest d;
-
-	seal_digest_init(&d, k);
-	seal_digest_add_str(&d, l->national_id);
-	seal_digest_add_str(&d, l->given_names);
-	seal_digest_add_str(&d, l->family_name);
-	seal_digest_add_str(&d, l->birth_date);
-	seal_digest_final(&d, out);
+	registry_learner_digest(k, l, out);
 }
 
 /* Seals the learner's fields into imp->scratch and writes it. */
@@ -229,6 +234,41 @@ static int write_learner(struct importer *imp, const struct learner_data *l, con
 	return imp->d->store->ops->learner_put(imp->d->store, s, update, err);
 }
 
+/*
+ * During a data-key rotation: finds the learner under an older key of the ring and writes them
+ * again under the current one (as the rotation would), so that they are never registered
+ * twice. *changed says whether their fields differ from what was stored. OK_ENOTFOUND when
+ * no older key finds them either.
+ */
+static int find_under_older_key(struct importer *imp, const struct learner_data *l,
+                                char id_out[STORE_ID_MAX + 1], struct store_learner *found,
+                                bool *changed, struct ok_error *err)
+{
+	const struct seal_keyring *ring = &imp->d->data_keys;
+	unsigned char idx[SEAL_INDEX_BYTES], digest[SEAL_DIGEST_BYTES];
+	size_t i;
+	int rc = OK_ENOTFOUND;
+
+	for (i = ring->count; i-- > 0 && rc == OK_ENOTFOUND;) {
+		if (ring->keys[i].key_id == imp->d->keys.key_id)
+			continue;
+		seal_blind_index(&ring->keys[i], l->national_id, idx);
+		rc = imp->d->store->ops->learner_find(imp->d->store, idx, found, err);
+		if (rc)
+			continue;
+		/* The stored digest is under the learner's own key. */
+		learner_digest(&ring->keys[i], l, digest);
+		*changed = memcmp(found->digest, digest, SEAL_DIGEST_BYTES) != 0;
+		memcpy(id_out, found->id, sizeof(found->id));
+		seal_blind_index(&imp->d->keys, l->national_id, idx);
+		learner_digest(&imp->d->keys, l, digest);
+		rc = write_learner(imp, l, id_out, idx, digest, true, found->created_ms, err);
+		/* Found: the caller's "write if the digest differs" must not run again. */
+		memcpy(found->digest, digest, SEAL_DIGEST_BYTES);
+	}
+	return rc;
+}
+
 /* Finds or creates the learner; *changed says whether anything was written. */
 static int resolve_learner(struct importer *imp, const struct learner_data *l,
                            char id_out[STORE_ID_MAX + 1], bool *changed, struct ok_error *err)
@@ -268,6 +308,8 @@ static int resolve_learner(struct importer *imp, const struct learner_data *l,
 
 	store_learner_init(&found);
 	rc = imp->d->store->ops->learner_find(imp->d->store, idx, &found, err);
+	if (rc == OK_ENOTFOUND && imp->d->data_keys.count > 1)
+		rc = find_under_older_key(imp, l, id_out, &found, changed, err);
 	if (rc == OK_ENOTFOUND) {
 		new_id(imp, id_out);
 		rc = write_learner(imp, l, id_out, idx, digest, false, 0, err);

@@ -164,8 +164,8 @@ int keyfile_read_all(const char *path, struct keyfile_keys *out, struct keyfile_
 			ok_fail(err, OK_EINPUT, "%s line %zu: a key with this id is there already",
 			        path, lineno);
 		else
-			ok_fail(err, rc, "%s line %zu: expected \"ID HEX\" with a 64-digit key", path,
-			        lineno);
+			ok_fail(err, rc, "%s line %zu: expected \"ID HEX\" with a 64-digit key",
+			        path, lineno);
 		ok_error_locate(err, path, lineno);
 		return rc == OK_EEXIST ? OK_EINPUT : rc;
 	}

@@ -1,18 +1,28 @@
 /* Reading learners: blind-index lookup, opening sealed fields, audit (see learner.h). */
 #include "registry/learner.h"
 
+#include "store/keys.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-static int open_field(const struct seal_keys *k, const char *field, const char *id,
+/* Opens one sealed field with the data key its header names (read again from data.key when a
+ * rotation in another process made it). */
+static int open_field(struct depository *d, const char *field, const char *id,
                       const struct buf *sealed, char *dst, size_t cap, struct ok_error *err)
 {
+	const unsigned char *p = (const unsigned char *)sealed->data;
+	const struct seal_keys *k;
 	struct buf plain;
 	int rc;
 
+	if (seal_key_id_of(p, sealed->len) == 0)
+		return ok_fail(err, OK_ECRYPTO, "sealed %s is malformed", field);
+	if (!(k = depository_data_key(d, seal_key_id_of(p, sealed->len), err)))
+		return err ? err->code : OK_ECRYPTO;
 	buf_init(&plain, cap - 1);
-	rc = seal_open(k, field, id, (const unsigned char *)sealed->data, sealed->len, &plain, err);
+	rc = seal_open(k, field, id, p, sealed->len, &plain, err);
 	if (!rc)
 		memcpy(dst, plain.data, plain.len + 1);
 	sodium_memzero(plain.data, plain.len);
@@ -20,36 +30,108 @@ static int open_field(const struct seal_keys *k, const char *field, const char *
 	return rc;
 }
 
-/* The blind index of a national id as the user typed it (normalised as on import). */
-static int index_of(struct depository *d, const char *national_id,
-                    unsigned char idx[SEAL_INDEX_BYTES], struct ok_error *err)
+int registry_learner_open(struct depository *d, const struct store_learner *l,
+                          struct learner_data *out, struct ok_error *err)
 {
-	struct registration norm;
 	int rc;
 
-	model_registration_init(&norm);
-	rc = model_registration_set(&norm, REG_NATIONAL_ID, national_id, strlen(national_id), err);
-	if (!rc)
-		seal_blind_index(&d->keys, norm.learner.national_id, idx);
-	sodium_memzero(&norm, sizeof(norm));
+	if ((rc = open_field(d, "national_id", l->id, &l->national_id, out->national_id,
+	                     sizeof(out->national_id), err)) ||
+	    (rc = open_field(d, "given_names", l->id, &l->given_names, out->given_names,
+	                     sizeof(out->given_names), err)) ||
+	    (rc = open_field(d, "family_name", l->id, &l->family_name, out->family_name,
+	                     sizeof(out->family_name), err)) ||
+	    (rc = open_field(d, "birth_date", l->id, &l->birth_date, out->birth_date,
+	                     sizeof(out->birth_date), err)))
+		sodium_memzero(out, sizeof(*out));
 	return rc;
+}
+
+void registry_learner_digest(const struct seal_keys *k, const struct learner_data *l,
+                             unsigned char out[SEAL_DIGEST_BYTES])
+{
+	struct seal_digest d;
+
+	seal_digest_init(&d, k);
+	seal_digest_add_str(&d, l->national_id);
+	seal_digest_add_str(&d, l->given_names);
+	seal_digest_add_str(&d, l->family_name);
+	seal_digest_add_str(&d, l->birth_date);
+	seal_digest_final(&d, out);
+}
+
+/* After a miss under every key: records sealed under a data key this folder's data.key lacks
+ * (an old key file put back) would never be found; say so instead of "no such learner". */
+static int missing_key(struct depository *d, struct ok_error *err)
+{
+	struct store_key_rotation r;
+
+	if (!store_has_keys(d->store) || store_rotation_last(d->store, &r, NULL) != 0 ||
+	    seal_keyring_find(&d->data_keys, r.to_key))
+		return 0;
+	return ok_fail(err, OK_ECRYPTO,
+	               "the records are sealed under data key %lu, which %s/data.key does not "
+	               "hold (an old or wrong key file?)",
+	               (unsigned long)r.to_key, d->dir);
+}
+
+int registry_learner_lookup(struct depository *d, const char *national_id,
+                            struct store_learner *out, struct ok_error *err)
+{
+	unsigned char idx[SEAL_INDEX_BYTES];
+	struct keyfile_stamp was;
+	size_t i;
+	int attempt, rc;
+
+	/* Older keys are there during a rotation, and after it until data.key is read again:
+	 * read it now, so that a finished rotation's old key leaves this process's memory. */
+	if (d->data_keys.count > 1 && (rc = depository_keys_refresh(d, err)))
+		return rc;
+	for (attempt = 0; attempt < 2; attempt++) {
+		/* The current key first: outside a rotation it is the only one. */
+		seal_blind_index(&d->keys, national_id, idx);
+		rc = d->store->ops->learner_find(d->store, idx, out, err);
+		for (i = d->data_keys.count; rc == OK_ENOTFOUND && i-- > 0;) {
+			if (d->data_keys.keys[i].key_id == d->keys.key_id)
+				continue;
+			seal_blind_index(&d->data_keys.keys[i], national_id, idx);
+			rc = d->store->ops->learner_find(d->store, idx, out, err);
+		}
+		if (rc != OK_ENOTFOUND)
+			return rc;
+		/* Another process may have rotated the data key since this one read it. */
+		was = d->data_key_stamp;
+		if (attempt == 0 && (rc = depository_keys_refresh(d, err)))
+			return rc;
+		if (keyfile_stamp_equal(&was, &d->data_key_stamp))
+			break;
+	}
+	if ((rc = missing_key(d, err)))
+		return rc;
+	return ok_fail(err, OK_ENOTFOUND, "no learner with that national id");
+}
+
+/* Normalises a national id as the importer does into norm. */
+static int normalise(const char *national_id, struct registration *norm, struct ok_error *err)
+{
+	model_registration_init(norm);
+	return model_registration_set(norm, REG_NATIONAL_ID, national_id, strlen(national_id), err);
 }
 
 int registry_learner_find_id(struct depository *d, const char *national_id,
                              char id_out[STORE_ID_MAX + 1], struct ok_error *err)
 {
-	unsigned char idx[SEAL_INDEX_BYTES];
+	struct registration norm;
 	struct store_learner l;
 	int rc;
 
-	if ((rc = index_of(d, national_id, idx, err)))
-		return rc;
 	store_learner_init(&l);
-	rc = d->store->ops->learner_find(d->store, idx, &l, err);
+	rc = normalise(national_id, &norm, err);
+	if (!rc)
+		rc = registry_learner_lookup(d, norm.learner.national_id, &l, err);
 	if (!rc)
 		memcpy(id_out, l.id, sizeof(l.id));
-	else if (rc == OK_ENOTFOUND)
-		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that national id");
+	sodium_memzero(&norm, sizeof(norm));
 	store_learner_release(&l);
 	return rc;
 }
@@ -60,7 +142,6 @@ int registry_learner_read(struct depository *d, const char *national_id, const c
 {
 	struct store_learner l;
 	struct registration norm;
-	unsigned char idx[SEAL_INDEX_BYTES];
 	int rc;
 
 	char wanted[STORE_ID_MAX + 1];
@@ -71,34 +152,20 @@ int registry_learner_read(struct depository *d, const char *national_id, const c
 	memset(out, 0, sizeof(*out));
 	store_learner_init(&l);
 	if (national_id) {
-		model_registration_init(&norm);
-		rc = model_registration_set(&norm, REG_NATIONAL_ID, national_id,
-		                            strlen(national_id), err);
-		if (rc)
-			goto out;
-		seal_blind_index(&d->keys, norm.learner.national_id, idx);
+		rc = normalise(national_id, &norm, err);
+		if (!rc)
+			rc = registry_learner_lookup(d, norm.learner.national_id, &l, err);
 		sodium_memzero(&norm, sizeof(norm));
-		rc = d->store->ops->learner_find(d->store, idx, &l, err);
 	} else {
 		rc = d->store->ops->learner_get(d->store, learner_id, &l, err);
-	}
-	if (rc == OK_ENOTFOUND) {
-		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that %s",
-		             national_id ? "national id" : "id");
-		goto out;
+		if (rc == OK_ENOTFOUND)
+			rc = ok_fail(err, OK_ENOTFOUND, "no learner with that id");
 	}
 	if (rc)
 		goto out;
 	snprintf(out->id, sizeof(out->id), "%s", l.id);
 	out->created_ms = l.created_ms;
-	if ((rc = open_field(&d->keys, "national_id", l.id, &l.national_id, out->data.national_id,
-	                     sizeof(out->data.national_id), err)) ||
-	    (rc = open_field(&d->keys, "given_names", l.id, &l.given_names, out->data.given_names,
-	                     sizeof(out->data.given_names), err)) ||
-	    (rc = open_field(&d->keys, "family_name", l.id, &l.family_name, out->data.family_name,
-	                     sizeof(out->data.family_name), err)) ||
-	    (rc = open_field(&d->keys, "birth_date", l.id, &l.birth_date, out->data.birth_date,
-	                     sizeof(out->data.birth_date), err)))
+	if ((rc = registry_learner_open(d, &l, &out->data, err)))
 		goto out;
 	rc = depository_audit(d, actor, "learner.read", l.id, purpose, "", true, err);
 out:

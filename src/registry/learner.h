@@ -26,6 +26,27 @@ int registry_learner_read(struct depository *d, const char *national_id, const c
 int registry_learner_find_id(struct depository *d, const char *national_id,
                              char id_out[STORE_ID_MAX + 1], struct ok_error *err);
 
+/*
+ * Finds the learner of a national id already normalised (model_registration_set) through the
+ * blind index under every data key this depository holds, the current one first: during a
+ * data-key rotation a learner is under the old key or the new one. On a miss it reads data.key
+ * again if another process changed it, and tries once more. OK_ENOTFOUND ("no learner with that
+ * national id") when there is none; OK_ECRYPTO when the records are sealed under a key that
+ * data.key lacks. Opens nothing (no audit event).
+ */
+int registry_learner_lookup(struct depository *d, const char *national_id,
+                            struct store_learner *out, struct ok_error *err);
+
+/* Opens the four sealed fields of l, each with the data key its header names (no audit: the
+ * caller records the read). OK_ECRYPTO when one does not open; out is wiped then. */
+int registry_learner_open(struct depository *d, const struct store_learner *l,
+                          struct learner_data *out, struct ok_error *err);
+
+/* The keyed digest of a learner's fields that tells the importer whether they changed; under
+ * the data key the learner is sealed under. */
+void registry_learner_digest(const struct seal_keys *k, const struct learner_data *l,
+                             unsigned char out[SEAL_DIGEST_BYTES]);
+
 /* Lists a learner's achievements (no personal fields beyond the link to the learner). */
 int registry_learner_achievements(struct depository *d, const char *learner_id,
                                   store_achievement_fn fn, void *ctx, struct ok_error *err);

@@ -6,6 +6,7 @@
 #include "registry/learner.h"
 #include "store/audit.h"
 #include "store/foreign.h"
+#include "store/portal.h"
 
 #include <sodium.h>
 #include <stdarg.h>
@@ -175,6 +176,36 @@ static int add_foreign(void *ctx, const struct store_foreign *f)
 	return l->failed ? OK_ENOMEM : 0;
 }
 
+struct shares {
+	json_t *list;
+	bool failed;
+};
+
+static int add_share(void *ctx, const struct store_share *sh)
+{
+	struct shares *l = ctx;
+	json_t *ids = json_array(), *o;
+	const char *p = sh->achievements;
+
+	while (ids && *p) {
+		size_t n = strcspn(p, ",");
+		if (n && json_array_append_new(ids, json_stringn(p, n)) != 0)
+			l->failed = true;
+		p += n + (p[n] == ',');
+	}
+	o = json_pack("{s:s, s:s, s:b, s:I, s:o}", "id", sh->id, "recipient", sh->recipient,
+	              "revoked", sh->revoked_ms != 0, "uses", (json_int_t)sh->uses, "achievements",
+	              ids);
+	if (!o)
+		return OK_ENOMEM;
+	put(o, "created", time_json(sh->created_ms), &l->failed);
+	put(o, "expires", time_json(sh->expires_ms), &l->failed);
+	put(o, "revoked_at", time_json(sh->revoked_ms), &l->failed);
+	put(o, "last_used", time_json(sh->last_used_ms), &l->failed);
+	push(l->list, o, &l->failed);
+	return l->failed ? OK_ENOMEM : 0;
+}
+
 struct accesses {
 	struct depository *d;
 	json_t *list;
@@ -249,8 +280,15 @@ int registry_report_json(struct depository *d, const char *learner_id, const cha
 	}
 	if ((rc = achievements_json(d, view.id, list, institutions, err)))
 		goto out;
-	/* Shares: none until the store has the portal area. */
-	put(doc, "shares", json_array(), &failed);
+	put(doc, "shares", list = json_array(), &failed);
+	if (!failed && store_has_portal(d->store)) {
+		struct shares sl = {list, false};
+		rc = store_share_list_by_learner(d->store, view.id, add_share, &sl, err);
+		if (rc == OK_ENOMEM || sl.failed)
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		if (rc)
+			goto out;
+	}
 	put(doc, "foreign_achievements", list = json_array(), &failed);
 	if (!failed && d->store->ops->foreign) {
 		struct foreign_list fl = {list, false};
@@ -491,6 +529,9 @@ static const struct word actions[] = {
         {"share.open", {"opened a share", "opende een gedeelde link"}},
         {"share.view", {"opened a share", "opende een gedeelde link"}},
         {"share.revoke", {"withdrew a share", "trok een gedeelde link in"}},
+        {"share.list", {"looked at your shares", "bekeek uw gedeelde links"}},
+        {"share.views",
+         {"looked at who opened your shares", "bekeek wie uw gedeelde links opende"}},
         {"learner.login", {"signed in", "meldde zich aan"}},
         {"login.link", {"made a sign-in link", "maakte een aanmeldlink"}},
         {"foreign.import",
@@ -514,7 +555,8 @@ static const struct word purposes[] = {
         {"administration", {"administration", "beheer"}},
         {"status", {"status change", "statuswijziging"}},
         {"access-report", {"access report", "inzageoverzicht"}},
-        {"share", {"share", "delen"}},
+        {"share", {"sharing", "delen"}},
+        {"self-service", {"your own use", "eigen gebruik"}},
         {NULL, {NULL, NULL}},
 };
 

@@ -256,6 +256,16 @@ static int set_bit(void *ctx, int64_t index)
 	return 0;
 }
 
+/* Whether the signed list in body names vm as its verification method. */
+static bool signed_by(const struct buf *body, const char *vm)
+{
+	char needle[300];
+	int n = snprintf(needle, sizeof(needle), "\"verificationMethod\":\"%s\"", vm);
+
+	return n > 0 && (size_t)n < sizeof(needle) && body->len &&
+	       memmem(body->data, body->len, needle, (size_t)n) != NULL;
+}
+
 /* Builds and signs list n for purpose; body gets the JSON text. */
 static int sign_list(struct depository *d, const char *purpose, int64_t n, int64_t size,
                      struct buf *body, struct ok_error *err)
@@ -274,7 +284,7 @@ static int sign_list(struct depository *d, const char *purpose, int64_t n, int64
 	buf_init(&encoded, 0);
 	if (!bits)
 		return ok_fail(err, OK_ENOMEM, "out of memory");
-	if ((rc = registry_identity(d, &id, err)))
+	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err)))
 		goto out;
 	rc = d->store->ops->status_list_bits(
 	        d->store, n, strcmp(purpose, "revocation") == 0 ? "revoked" : "suspended", set_bit,
@@ -337,8 +347,15 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 		return rc;
 	version = strcmp(purpose, "revocation") == 0 ? list.revocation_version
 	                                             : list.suspension_version;
-	if (!rc && cached_version == version)
-		return 0;
+	/* A list signed with an issuer key that is no longer the current one (a rotation) is
+	 * signed again, so that it stays valid when the old key is retired. */
+	if (!rc && cached_version == version) {
+		int krc = depository_keys_refresh(d, err);
+		if (krc)
+			return krc;
+		if (signed_by(body, d->issuer_vm))
+			return 0;
+	}
 	/* No signed list yet, or a bit changed since: sign it again and keep it. */
 	buf_reset(body);
 	if ((rc = sign_list(d, purpose, n, list.size, body, err)))
@@ -348,8 +365,15 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 	snprintf(etag, STORE_ETAG_MAX, "\"%s\"", hex);
 	/* Keeping it is an optimisation: a failure (read-only store) does not fail the answer. */
 	if (store_begin(d->store, NULL) == 0) {
+		char subject[48], detail[64];
+		/* A use of the issuer key: on record with the list it signed. */
+		snprintf(subject, sizeof(subject), "status/%s/%lld", purpose, (long long)n);
+		snprintf(detail, sizeof(detail), "key=%lu version=%lld",
+		         (unsigned long)d->issuer_key_id, (long long)version);
 		if (d->store->ops->status_cache_put(d->store, purpose, n, version, etag, body,
-		                                    NULL) == 0)
+		                                    NULL) == 0 &&
+		    depository_audit(d, "depository", "status.sign", subject, "status", detail,
+		                     false, NULL) == 0)
 			store_commit(d->store, NULL);
 		store_rollback(d->store);
 	}

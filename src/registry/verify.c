@@ -2,8 +2,10 @@
 #include "registry/verify.h"
 
 #include "io/http_client.h"
+#include "registry/audit_log.h"
 #include "registry/credential.h"
 #include "registry/did_resolver.h"
+#include "registry/keys.h"
 #include "registry/status.h"
 #include "registry/status_cache.h"
 #include "vc/jcs.h"
@@ -237,6 +239,26 @@ struct resolver {
 	bool have_own;
 };
 
+/* One of this depository's own keys other than the current one: any key of issuer.key (a
+ * rotation keeps the older ones until they are retired); a retired one is refused, saying so. */
+static int own_key(struct depository *d, const char *vm, uint8_t pk[32], struct ok_error *err)
+{
+	char when[32];
+	int64_t retired_ms;
+
+	if (d && depository_issuer_key_of_vm(d, vm, pk, NULL))
+		return 0;
+	if (d && registry_keys_retired_vm(d, vm, &retired_ms) == 0) {
+		audit_format_time(retired_ms, when);
+		return ok_fail(
+		        err, OK_EINVALID,
+		        "the key %s was retired by this depository on %s: credentials signed "
+		        "with it are no longer accepted (the holder can ask for a new one)",
+		        vm, when);
+	}
+	return ok_fail(err, OK_EINVALID, "%s is not a key of this depository", vm);
+}
+
 /* Resolves a verification method to a key: did:key offline, the depository's own did:web from
  * its key. The method must belong to the credential's issuer. */
 static int resolve_key(void *ctx, const char *vm, const char *purpose, uint8_t pk[32],
@@ -261,7 +283,7 @@ static int resolve_key(void *ctx, const char *vm, const char *purpose, uint8_t p
 		return 0;
 	}
 	if (res->have_own && strcmp(did, res->own.did) == 0)
-		return ok_fail(err, OK_EINVALID, "%s is not a key of this depository", vm);
+		return own_key(res->d, vm, pk, err);
 	if (strncmp(vm, "did:web:", 8) == 0 && res->did_cache)
 		return did_web_resolve(res->did_cache, res->d ? res->d->did_web_http_hosts : NULL,
 		                       vm, pk, err);
@@ -420,9 +442,11 @@ out:
 	return rc;
 }
 
-/* Reads the entries of credentialStatus; each must be a BitstringStatusListEntry. */
+/* Reads the entries of credentialStatus; each must be a BitstringStatusListEntry. Another
+ * issuer's lists are fetched only when the proof held (proof_failed false): the URLs of a
+ * credential nobody signed must not make this depository fetch anything. */
 static void check_status(struct resolver *res, const json_t *vc, struct status_cache *cache,
-                         struct verify_result *r)
+                         bool proof_failed, struct verify_result *r)
 {
 	const json_t *status = json_object_get(vc, "credentialStatus");
 	const char *found[2] = {NULL, NULL};
@@ -471,9 +495,12 @@ static void check_status(struct resolver *res, const json_t *vc, struct status_c
 		             ? registry_status_local(res->d, url, index, &set, &why)
 		             : OK_ENOTFOUND;
 		if (rc == OK_ENOTFOUND) {
-			rc = cache ? remote_bit(res, cache, url, purpose, index, &why)
-			           : ok_fail(&why, OK_EUNSUPPORTED,
-			                     "lists of other issuers are not fetched here");
+			rc = proof_failed ? ok_fail(&why, OK_EINVALID,
+			                            "the signature is not valid, so the lists it "
+			                            "names are not fetched")
+			     : cache      ? remote_bit(res, cache, url, purpose, index, &why)
+			                  : ok_fail(&why, OK_EUNSUPPORTED,
+			                            "lists of other issuers are not fetched here");
 			set = rc == 1;
 			rc = rc < 0 ? rc : 0;
 		}
@@ -595,7 +622,9 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	bool proof_ok = true;
 	int rc = 0;
 
-	if (d && (rc = registry_identity(d, &res.own, err)))
+	/* The depository's keys as they are now: another process may have rotated them. */
+	if (d &&
+	    ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &res.own, err))))
 		goto out;
 	res.have_own = d != NULL;
 	if (!check_structure(vc, r))
@@ -636,7 +665,7 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	if (checks & VERIFY_VALIDITY)
 		check_validity(vc, r);
 	if (checks & VERIFY_STATUS)
-		check_status(&res, vc, o->status_cache, r);
+		check_status(&res, vc, o->status_cache, !proof_ok, r);
 	if ((checks & VERIFY_ISSUER) && (rc = check_issuer(&res, r, o->any_issuer, err)))
 		goto out;
 	r->verified = true;

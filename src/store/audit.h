@@ -33,7 +33,8 @@ struct store_audit_ops {
 	/* Checkpoints with seq > after, in order; fn as in store.h. */
 	int (*checkpoint_list)(struct store *s, int64_t after, store_checkpoint_fn fn, void *ctx,
 	                       struct ok_error *err);
-	/* Events whose subject (or whose actor) is exactly the given text, in order. */
+	/* Events whose subject (or whose actor) is exactly the given text, in order. Subjects, and
+	 * the portal's actors (learner:ID, share:ID), are indexed; other actors are a scan. */
 	int (*by_subject)(struct store *s, const char *subject, store_audit_fn fn, void *ctx,
 	                  struct ok_error *err);
 	int (*by_actor)(struct store *s, const char *actor, store_audit_fn fn, void *ctx,

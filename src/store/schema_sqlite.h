@@ -67,12 +67,14 @@ static const char *const sqlite_migrations[] = {
         "CREATE TABLE read_limit ("
         "  institution TEXT PRIMARY KEY REFERENCES institution(code),"
         "  learners INTEGER NOT NULL, window_s INTEGER NOT NULL);",
-        /* audit: signed checkpoints of the audit chain; events found by subject and actor */
+        /* audit: signed checkpoints of the audit chain; events found by subject, and by actor
+         * for the portal's actors only (store_sqlite_audit.c) */
         "CREATE TABLE audit_checkpoint ("
         "  seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, head BLOB NOT NULL,"
         "  key_id INTEGER NOT NULL, public_key BLOB NOT NULL, signature BLOB NOT NULL);"
         "CREATE INDEX audit_event_by_subject ON audit_event (subject);"
-        "CREATE INDEX audit_event_by_actor ON audit_event (actor);",
+        "CREATE INDEX audit_event_by_actor ON audit_event (actor)"
+        "  WHERE (actor GLOB 'learner:*' OR actor GLOB 'share:*');",
         /* foreign: achievements from other depositories, the signed credential sealed */
         "CREATE TABLE foreign_achievement ("
         "  id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learner(id),"
@@ -84,6 +86,34 @@ static const char *const sqlite_migrations[] = {
         "  imported_ms INTEGER NOT NULL, checked_ms INTEGER NOT NULL, key_id INTEGER NOT NULL,"
         "  credential BLOB NOT NULL, UNIQUE (issuer_did, credential_key));"
         "CREATE INDEX foreign_achievement_by_learner ON foreign_achievement (learner_id);",
+        /* keys: data-key rotations (resumable) and the history of the issuer's signing keys */
+        "CREATE TABLE key_rotation ("
+        "  to_key INTEGER PRIMARY KEY, from_key INTEGER NOT NULL, phase INTEGER NOT NULL,"
+        "  cursor TEXT NOT NULL, done INTEGER NOT NULL, total INTEGER NOT NULL,"
+        "  started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL);"
+        "CREATE TABLE issuer_key ("
+        "  key_id INTEGER PRIMARY KEY, public_key BLOB NOT NULL, added_ms INTEGER NOT NULL,"
+        "  superseded_ms INTEGER NOT NULL, retired_ms INTEGER NOT NULL);",
+        /* portal: login links, sessions, shares and their openings (tokens only hashed) */
+        "CREATE TABLE login_link ("
+        "  token_hash BLOB PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learner(id),"
+        "  created_by TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+        "  used_ms INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE INDEX login_link_by_expiry ON login_link (expires_ms);"
+        "CREATE TABLE session ("
+        "  id TEXT PRIMARY KEY, token_hash BLOB NOT NULL UNIQUE,"
+        "  learner_id TEXT NOT NULL REFERENCES learner(id), created_ms INTEGER NOT NULL,"
+        "  last_seen_ms INTEGER NOT NULL);"
+        "CREATE INDEX session_by_last_seen ON session (last_seen_ms);"
+        "CREATE TABLE share ("
+        "  id TEXT PRIMARY KEY, token_hash BLOB NOT NULL UNIQUE,"
+        "  learner_id TEXT NOT NULL REFERENCES learner(id), recipient TEXT NOT NULL,"
+        "  achievements TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+        "  revoked_ms INTEGER NOT NULL, uses INTEGER NOT NULL, last_used_ms INTEGER NOT NULL);"
+        "CREATE INDEX share_by_learner ON share (learner_id, created_ms);"
+        "CREATE TABLE share_view ("
+        "  share_id TEXT NOT NULL REFERENCES share(id), at_ms INTEGER NOT NULL);"
+        "CREATE INDEX share_view_by_share ON share_view (share_id, at_ms);",
 };
 
 #endif

@@ -1,6 +1,8 @@
 /* The embedded store: SQLite in WAL mode, every statement prepared once at open. */
 #include "store/audit.h"
 #include "store/foreign.h"
+#include "store/keys.h"
+#include "store/portal.h"
 #include "store/privacy.h"
 #include "store/schema_sqlite.h"
 #include "store/sqlite_internal.h"
@@ -995,6 +997,8 @@ static const struct store_ops sqlite_ops = {
         .privacy = &sqlite_privacy_ops,
         .audit = &store_sqlite_audit_ops,
         .foreign = &sqlite_foreign_ops,
+        .keys = &sqlite_keys_ops,
+        .portal = &sqlite_portal_ops,
 };
 
 /* Applies the migrations the database lacks, all in one transaction. */

@@ -24,8 +24,8 @@ def set_config(ok, **values):
     path.write_text(json.dumps(config))
 
 
-def seeded(ok, every=None):
-    ok.run("init", check=True)
+def seeded(ok, every=None, host=None):
+    ok.run("init", *(("--host", host) if host else ()), check=True)
     if every is not None:
         set_config(ok, audit_checkpoint_every=every)
     out = ok.run("demo", "--learners", "12", check=True).stdout
@@ -278,6 +278,12 @@ def test_checkpoint_at_shutdown(ok):
     assert file_checkpoints(ok) == table_checkpoints(ok) == [n]
     assert f"audit checkpoint at event {n}" in srv.log_text()
     assert intact(ok) == (n, 1)
+    # An institution is all its keys: the server's read is the institution's.
+    reads = show_json(ok, "--actor", "institution:21PB")
+    assert [e["seq"] for e in reads] == [n]
+    assert reads[0]["actor"].startswith("institution:21PB/key:")
+    assert reads[0]["purpose"] == "registration"
+    assert show_json(ok, "--actor", "institution:21P") == []
     # The last event (the server's read) cut off: found.
     sql(ok, f"DELETE FROM audit_event WHERE seq = {n}")
     proc = verify(ok)
@@ -403,3 +409,26 @@ def test_show_refuses_bad_since(ok, value):
     proc = ok.run("audit", "show", "--since", value)
     assert proc.returncode == 2
     assert "--since takes an ISO 8601 date" in proc.stderr
+
+
+def test_checkpoints_survive_issuer_key_rotation(ok):
+    """A checkpoint signed by the key before a rotation still verifies (the old key stays in
+    issuer.key until it is retired)."""
+    if ok.run("keys", "--help").returncode != 0:
+        pytest.skip("key rotation (issue 6, keys rotate-issuer-key) is not in this binary yet")
+    nid = seeded(ok, every=0, host="localhost:8080")  # a did:web: its key can be rotated
+    ok.run("audit", "checkpoint", check=True)
+    ok.run("keys", "rotate-issuer-key", check=True)
+    ok.run("achievements", "--national-id", nid, check=True)
+    proc = ok.run("audit", "checkpoint", check=True)
+    assert "by issuer key 2" in proc.stdout, proc.stdout
+    assert intact(ok)[1] == 2
+    assert [line.split()[3] for line in
+            (ok.data / "audit-checkpoints").read_text().splitlines()] == ["1", "2"]
+    # Retired, the old key leaves issuer.key; its checkpoint is still known by the key history.
+    ok.run("keys", "retire-issuer-key", "1", "--force", check=True)
+    assert intact(ok)[1] == 2
+    # A checkpoint claiming the retired key's id with another key is not.
+    sql(ok, "UPDATE audit_checkpoint SET public_key = (SELECT public_key FROM audit_checkpoint "
+        "WHERE key_id = 2) WHERE key_id = 1")
+    assert "checkpoint at event" in verify(ok).stdout

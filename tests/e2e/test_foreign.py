@@ -392,3 +392,55 @@ def test_http_bad_requests(served):
                             ctype="application/json")
     problem(r, 401)
     assert foreign_rows(served) == 0
+
+
+# The signed-in learner: POST /v1/me/imports and GET /v1/me/foreign
+
+def sign_in(w, learner):
+    """A portal session for learner: the headers a browser would send (cookie, CSRF token)."""
+    proc = w["here"].run("learner", "login-link", learner, check=True)
+    token = re.search(r"/login/(\S+)", proc.stdout).group(1)
+    r = w["http"].get(f"/login/{token}")
+    assert r.status == 200, r
+    cookie = r.headers["set-cookie"].split(";")[0]
+    me = w["http"].get("/v1/me", headers={"Cookie": cookie})
+    assert me.status == 200, me
+    return {"Cookie": cookie, "X-CSRF-Token": me.json()["csrf"]}
+
+
+def test_learner_imports_and_lists_their_foreign_achievements(served):
+    session = sign_in(served, served["learner"])
+    body = credential(served).read_text()
+    r = served["http"].post("/v1/me/imports", body, ctype="application/json", headers=session)
+    assert r.status == 201, r
+    assert r.json()["foreign"]["imported_by"] == f"learner:{served['learner']}"
+    r = served["http"].get("/v1/me/foreign", headers={"Cookie": session["Cookie"]})
+    assert r.status == 200, r
+    [f] = r.json()["foreign"]
+    for member in ("id", "title", "kind", "awarded_on", "credits", "issuer", "imported",
+                   "status"):
+        assert member in f, member
+    assert f["title"] == "Master of Science (Physics)" and f["status"] == "active"
+    assert f["issuer"] == {"did": served["did"], "name": "Opetushallitus", "country": "FI"}
+    with db_readonly(served["here"].data) as conn:
+        reads = conn.execute("SELECT count(*) FROM audit_event WHERE action = 'foreign.read' "
+                             "AND actor = ?", (f"learner:{served['learner']}",)).fetchone()[0]
+    assert reads == 1
+    # Another learner sees none of it.
+    other = sign_in(served, served["other"])
+    r = served["http"].get("/v1/me/foreign", headers={"Cookie": other["Cookie"]})
+    assert r.status == 200 and r.json() == {"foreign": []}
+
+
+def test_learner_import_needs_session_and_csrf_and_is_refused_for_someone_else(served):
+    body = credential(served).read_text()
+    problem(served["http"].post("/v1/me/imports", body, ctype="application/json"), 401)
+    problem(served["http"].get("/v1/me/foreign"), 401)
+    session = sign_in(served, served["other"])
+    r = served["http"].post("/v1/me/imports", body, ctype="application/json",
+                            headers={"Cookie": session["Cookie"]})
+    problem(r, 403)
+    r = served["http"].post("/v1/me/imports", body, ctype="application/json", headers=session)
+    doc = problem(r, 422, "credential-refused")
+    assert doc["check"] == "identity" and "names someone else" in doc["detail"]
+    assert foreign_rows(served) == 0

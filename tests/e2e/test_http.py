@@ -47,6 +47,9 @@ COVERED = {
     "/credentials/issue": "test_vc_issue",
     "/credentials/verify": "test_verify_tampered_and_checks",
     "/v1/learners/{id}/imports": "test_foreign.py::test_http_import_then_duplicate",
+    "/v1/me/imports": "test_foreign.py::test_learner_imports_and_lists_their_foreign_achievements",
+    "/v1/me/foreign": "test_foreign.py::test_learner_imports_and_lists_their_foreign_achievements",
+    "/v1/me/report": "test_report.py::test_portal_report_is_the_signed_in_learners",
     "/.well-known/did.json": "test_did_document_with_host",
     "/healthz": "test_healthz_503_when_store_unreadable",
     "/metrics": "test_metrics",
@@ -814,7 +817,7 @@ def test_wrong_content_type(demo):
 
 
 def test_unknown_route_and_wrong_method(demo):
-    for path in ("/", "/nope", "/v1", "/v1/achievements/x/y/z", "/v1/results/", "/healthz/",
+    for path in ("/nope", "/v1", "/v1/achievements/x/y/z", "/v1/results/", "/healthz/",
                  "/v1/achievements/../healthz", "/.well-known/did.json.bak", "/metrics?x=1/.."):
         r = demo.srv.get(path, key=demo.a)
         if path == "/metrics?x=1/..":

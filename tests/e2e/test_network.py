@@ -185,6 +185,41 @@ def test_fi_imports_nl_diploma_and_shows_it(net):
     assert "Finnish for beginners" in national and "Biology" not in national
     assert "Bachelor of Science in Biology" in foreign and "Cell biology" in foreign
     assert f"from NL depository (NL, {net['nl'].did})" in foreign
+    # The learner sees them in FI's portal.
+    link = net["fi"].ok.run("learner", "login-link", net["learner"], check=True).stdout
+    r = net["fi"].srv.get("/login/" + re.search(r"/login/(\S+)", link).group(1))
+    assert r.status == 200, r
+    r = net["fi"].srv.get("/v1/me/foreign",
+                          headers={"Cookie": r.headers["set-cookie"].split(";")[0]})
+    assert r.status == 200, r
+    listed = {f["title"]: f for f in r.json()["foreign"]}
+    assert set(listed) == {"Bachelor of Science in Biology", "Cell biology"}
+    assert listed["Bachelor of Science in Biology"]["issuer"]["did"] == net["nl"].did
+    assert listed["Bachelor of Science in Biology"]["kind"] == "diploma"
+
+
+def test_share_of_nl_opened_by_a_verifier_abroad(net):
+    """A share link of NL's works for anyone: it says NL vouches and is a network member, and
+    the credentials it hands out verify at FI too."""
+    nl = net["nl"]
+    learner = nl.ok.achievements_json(NID)[0]["learner_id"]
+    proc = nl.ok.run("share", "create", "--learner-id", learner, "--achievements",
+                     net["diplomas"]["Bachelor of Science in Biology"]["id"], "--to",
+                     "Admissions, University of Helsinki", "--json", check=True)
+    token = json.loads(proc.stdout)["url"].rsplit("/s/", 1)[1]
+    r = nl.srv.get(f"/s/{token}.json")
+    assert r.status == 200, r
+    doc = r.json()
+    assert doc["state"] == "valid"
+    assert doc["depository"]["did"] == nl.did and doc["depository"]["name"]
+    assert doc["depository"]["network_member"] is True
+    [item] = doc["achievements"]
+    assert item["verification"]["verified"] is True, item["verification"]
+    r = nl.srv.get(f"/s/{token}/credentials")
+    assert r.status == 200, r
+    [vc] = r.json()["credentials"]
+    r = net["fi"].srv.post("/credentials/verify", {"verifiableCredential": vc})
+    assert r.status == 200 and r.json()["verified"] is True, r
 
 
 def test_revocation_is_seen_after_cache_expiry(net):
@@ -225,13 +260,17 @@ def test_depository_removed_from_the_trust_list_fails_the_issuer_check(net):
 
 
 class DidServer:
-    """A small HTTP server answering /.well-known/did.json with a given document."""
+    """A small HTTP server answering /.well-known/did.json with a given document; counts the
+    requests it gets."""
 
     def __init__(self, port, document):
         body = json.dumps(document).encode()
+        self.requests = []
+        requests = self.requests
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
+                requests.append(self.path)
                 if self.path != "/.well-known/did.json":
                     self.send_error(404)
                     return
@@ -327,3 +366,23 @@ def test_import_refuses_altered_credentials(net):
     assert doc["check"] == "proof" and "changed after it was signed" in doc["detail"]
     proc = net["fi"].ok.run("import-credential", path, "--learner-id", net["learner"])
     assert proc.returncode == 1 and "refused (proof check)" in proc.stderr
+
+
+def test_altered_status_urls_are_not_fetched(net):
+    """A credential whose signature fails makes FI fetch none of the lists it names."""
+    path = issue(net)
+    vc = json.loads(path.read_text())
+    elsewhere = f"http://127.0.0.1:{net['ports']['x']}/probe"
+    for entry in vc["credentialStatus"]:
+        entry["statusListCredential"] = elsewhere
+    path.write_text(json.dumps(vc))
+    server = DidServer(net["ports"]["x"], {})
+    try:
+        doc, details = verify_http(net, path)
+        assert doc["verified"] is False and not details["proof"]["passed"]
+        assert not details["status"]["passed"]
+        assert "not fetched" in details["status"]["message"]
+        problem(import_http(net, path), 422)
+        assert server.requests == []
+    finally:
+        server.close()

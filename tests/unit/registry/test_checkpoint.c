@@ -164,7 +164,12 @@ static void by_hand(void **state)
 	assert_int_equal(registry_checkpoint_make(&f->d, &c, &made, &err), 0);
 	assert_true(made);
 	assert_int_equal(c.seq, 5);
-	assert_true(checkpoint_trusted(&f->d, &c));
+	{
+		struct checkpoint_keys keys;
+		assert_int_equal(checkpoint_keys_load(&f->d, &keys, &err), 0);
+		assert_int_equal(keys.count, 1);
+		assert_true(checkpoint_trusted(&f->d, &keys, &c));
+	}
 	assert_int_equal(file_lines(f), 1);
 	/* The same head again: nothing new. */
 	assert_int_equal(registry_checkpoint_make(&f->d, &again, &made, &err), 0);
@@ -267,7 +272,11 @@ static void forged_checkpoint_is_found(void **state)
 	memset(other, 9, sizeof(other));
 	audit_checkpoint_sign(&c, other);
 	assert_true(audit_checkpoint_valid(&c));
-	assert_false(checkpoint_trusted(&f->d, &c));
+	{
+		struct checkpoint_keys keys;
+		assert_int_equal(checkpoint_keys_load(&f->d, &keys, &err), 0);
+		assert_false(checkpoint_trusted(&f->d, &keys, &c));
+	}
 	assert_int_equal(store_begin(f->d.store, &err), 0);
 	assert_int_equal(store_checkpoint_add(f->d.store, &c, &err), 0);
 	assert_int_equal(store_commit(f->d.store, &err), 0);

@@ -1,0 +1,341 @@
+/* oorkonde keys status / rotate-data-key / rotate-issuer-key / retire-issuer-key: the operator's
+ * key management (see registry/keys.h). */
+#include "cli/cli.h"
+#include "registry/audit_log.h"
+#include "registry/keys.h"
+#include "vc/multibase.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char keys_usage[] =
+        "Usage: oorkonde [--data DIR] keys status [--json]\n"
+        "       oorkonde [--data DIR] keys rotate-data-key [--batch N] [--max-batches N]\n"
+        "       oorkonde [--data DIR] keys rotate-issuer-key\n"
+        "       oorkonde [--data DIR] keys retire-issuer-key KEY [--force]\n\n"
+        "status lists the data keys (and how many records each seals), where a data-key\n"
+        "rotation stands, and the issuer's signing keys.\n"
+        "rotate-data-key makes a new data key and re-seals every personal field under it,\n"
+        "a batch per transaction, while the server may run; run it again to resume one that\n"
+        "was interrupted. When all is re-sealed the old key is removed from data.key.\n"
+        "  --batch N        records per transaction (default 500)\n"
+        "  --max-batches N  stop after N batches (resume later by running it again)\n"
+        "rotate-issuer-key adds a new signing key; the DID document lists both, so credentials\n"
+        "signed with the old one keep verifying until it is retired (did:web only).\n"
+        "retire-issuer-key removes an old signing key (KEY: N, key-N or DID#key-N) from the\n"
+        "DID document: credentials signed with it no longer verify. It is refused while\n"
+        "credentials of achievements that are not revoked were signed with it, unless:\n"
+        "  --force          retire it anyway\n";
+
+/* Test only: OORKONDE_TEST_KILL_AFTER_BATCHES=N makes a rotation kill itself (SIGKILL, no
+ * clean-up at all) after N batches, as an operator's kill -9 or a power cut would. */
+struct rotation_run {
+	long kill_after;
+	bool tty;
+};
+
+static void on_batch(void *ctx, const struct keys_progress *p)
+{
+	struct rotation_run *run = ctx;
+
+	if (run->tty)
+		fprintf(stderr, "\rre-sealed %lld of %lld records", (long long)p->done,
+		        (long long)p->total);
+	if (run->kill_after > 0 && (long)p->batches >= run->kill_after)
+		raise(SIGKILL);
+}
+
+static int parse_count(const char *text, size_t max, size_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(text, &end, 10);
+
+	if (!text[0] || *end || text[0] == '-' || v < 1 || v > max)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int rotate_data(struct cli *c, struct depository *d, size_t batch, size_t max_batches)
+{
+	struct rotation_run run = {0};
+	struct keys_rotate_options o = {batch, max_batches, on_batch, &run};
+	struct keys_progress p;
+	struct ok_error err;
+	const char *env = getenv("OORKONDE_TEST_KILL_AFTER_BATCHES");
+	int rc;
+
+	run.kill_after = env ? atol(env) : 0;
+	run.tty = isatty(STDERR_FILENO) == 1;
+	ok_error_clear(&err);
+	rc = registry_keys_rotate_data(d, &o, &p, &err);
+	if (run.tty && p.batches)
+		fputc('\n', stderr);
+	if (rc) {
+		cli_print_error(c, &err);
+		if (p.batches || p.resumed)
+			fprintf(stderr,
+			        "%s: the batches done so far are kept; run it again to "
+			        "resume\n",
+			        c->prog);
+		return EXIT_FAILED;
+	}
+	if (p.finished)
+		printf("Data key %lu is current: %lld of %lld records re-sealed%s; the older keys "
+		       "were removed from data.key\n",
+		       (unsigned long)p.to_key, (long long)p.done, (long long)p.total,
+		       p.resumed ? " (resumed)" : "");
+	else
+		printf("Rotation to data key %lu: %lld of %lld records re-sealed; run `oorkonde "
+		       "keys rotate-data-key` again to go on\n",
+		       (unsigned long)p.to_key, (long long)p.done, (long long)p.total);
+	return EXIT_OK;
+}
+
+static int rotate_issuer(struct cli *c, struct depository *d)
+{
+	struct ok_error err;
+	uint32_t id;
+	char vm[256];
+
+	ok_error_clear(&err);
+	if (registry_keys_rotate_issuer(d, &id, &err) != 0 ||
+	    depository_issuer_vm(d, id, vm, &err) != 0) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	printf("Issuer key %lu signs from now on: %s\n"
+	       "The DID document lists the older keys too, until `oorkonde keys "
+	       "retire-issuer-key`.\n",
+	       (unsigned long)id, vm);
+	return EXIT_OK;
+}
+
+static int retire_issuer(struct cli *c, struct depository *d, const char *key, bool force)
+{
+	struct ok_error err;
+	uint32_t id;
+	int64_t active = 0;
+
+	ok_error_clear(&err);
+	if (registry_keys_parse_id(key, &id, &err) != 0 ||
+	    registry_keys_retire_issuer(d, id, force, &active, &err) != 0) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	if (active)
+		fprintf(stderr,
+		        "%s: warning: %lld credential%s signed with issuer key %lu no longer "
+		        "verif%s\n",
+		        c->prog, (long long)active, active == 1 ? "" : "s", (unsigned long)id,
+		        active == 1 ? "ies" : "y");
+	printf("Issuer key %lu is retired: it is no longer in the DID document\n",
+	       (unsigned long)id);
+	return EXIT_OK;
+}
+
+/* Status */
+
+struct status {
+	bool json;
+	json_t *list;
+};
+
+static int show_data_key(void *ctx, const struct keys_data_count *k)
+{
+	struct status *s = ctx;
+
+	if (s->json) {
+		json_t *o = json_pack("{s:I, s:b, s:b, s:I, s:I}", "id", (json_int_t)k->key_id,
+		                      "current", k->current, "in_file", k->in_file, "learners",
+		                      (json_int_t)k->learners, "foreign", (json_int_t)k->foreign);
+		return o && json_array_append_new(s->list, o) == 0 ? 0 : OK_ENOMEM;
+	}
+	printf("  data key %-4lu %10lld learners %8lld foreign credentials  %s\n",
+	       (unsigned long)k->key_id, (long long)k->learners, (long long)k->foreign,
+	       k->current   ? "current"
+	       : k->in_file ? "in data.key"
+	                    : "NOT in data.key: these records cannot be opened");
+	return 0;
+}
+
+struct issuer_status {
+	struct status s;
+	struct depository *d;
+};
+
+static json_t *time_or_null(int64_t ms)
+{
+	char when[32];
+
+	if (!ms)
+		return json_null();
+	audit_format_time(ms, when);
+	return json_string(when);
+}
+
+static int show_issuer_key(void *ctx, const struct store_issuer_key *k)
+{
+	struct issuer_status *is = ctx;
+	char vm[256], mk[VC_MULTIKEY_MAX], added[32] = "-", retired[32] = "";
+	bool current = !k->retired_ms && k->key_id == is->d->issuer_key_id;
+
+	if (k->retired_ms || depository_issuer_vm(is->d, k->key_id, vm, NULL) != 0)
+		snprintf(vm, sizeof(vm), "key-%lu", (unsigned long)k->key_id);
+	if (vc_multikey_encode_ed25519_pub(k->public_key, mk, NULL) != 0)
+		mk[0] = '\0';
+	if (is->s.json) {
+		json_t *o = json_pack(
+		        "{s:I, s:s, s:s, s:b, s:o, s:o, s:o}", "id", (json_int_t)k->key_id,
+		        "verification_method", vm, "public_key", mk, "current", current, "added",
+		        time_or_null(k->added_ms), "superseded", time_or_null(k->superseded_ms),
+		        "retired", time_or_null(k->retired_ms));
+		return o && json_array_append_new(is->s.list, o) == 0 ? 0 : OK_ENOMEM;
+	}
+	if (k->added_ms)
+		audit_format_time(k->added_ms, added);
+	if (k->retired_ms)
+		audit_format_time(k->retired_ms, retired);
+	printf("  %-60s added %-20s %s%s\n", vm, added,
+	       current         ? "current (signs)"
+	       : k->retired_ms ? "retired "
+	                       : "in the DID document",
+	       retired);
+	return 0;
+}
+
+static int status(struct cli *c, struct depository *d, bool json)
+{
+	struct issuer_status is = {{json, NULL}, d};
+	struct status s = {json, NULL};
+	struct keys_progress p;
+	struct ok_error err;
+	json_t *doc = NULL;
+	int rc, prc;
+
+	ok_error_clear(&err);
+	if (json) {
+		s.list = json_array();
+		is.s.list = json_array();
+	} else {
+		printf("Data keys (data.key seals the learners' personal fields):\n");
+	}
+	rc = registry_keys_data_counts(d, show_data_key, &s, &err);
+	prc = rc ? rc : registry_keys_data_progress(d, &p, &err);
+	if (!rc && prc && prc != OK_ENOTFOUND)
+		rc = prc;
+	if (!rc && !json) {
+		if (!prc && !p.finished)
+			printf("Rotation to data key %lu: %lld of %lld records re-sealed "
+			       "(interrupted "
+			       "or running: `oorkonde keys rotate-data-key` finishes it)\n",
+			       (unsigned long)p.to_key, (long long)p.done, (long long)p.total);
+		else if (!prc)
+			printf("Last rotation: to data key %lu, %lld records re-sealed\n",
+			       (unsigned long)p.to_key, (long long)p.total);
+		printf("Issuer keys (%s):\n", d->issuer_did);
+	}
+	if (!rc)
+		rc = registry_keys_issuer_list(d, show_issuer_key, &is, &err);
+	if (!rc && json) {
+		doc = json_pack("{s:O, s:O, s:s}", "data_keys", s.list, "issuer_keys", is.s.list,
+		                "did", d->issuer_did);
+		if (doc && !prc)
+			json_object_set_new(doc, "rotation",
+			                    json_pack("{s:I, s:I, s:I, s:b}", "to_key",
+			                              (json_int_t)p.to_key, "done",
+			                              (json_int_t)p.done, "total",
+			                              (json_int_t)p.total, "finished", p.finished));
+		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2)) != 0)
+			rc = ok_fail(&err, OK_ENOMEM, "out of memory");
+		else
+			putchar('\n');
+	}
+	json_decref(doc);
+	json_decref(s.list);
+	json_decref(is.s.list);
+	if (rc) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+int cmd_keys(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"batch", required_argument, NULL, 'b'},
+	        {"max-batches", required_argument, NULL, 'm'},
+	        {"force", no_argument, NULL, 'f'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *sub = argc > 1 ? argv[1] : "";
+	size_t batch = 0, max_batches = 0;
+	bool force = false, json = false;
+	struct depository d;
+	int opt, rc;
+
+	if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
+		fputs(keys_usage, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(sub, "status") && strcmp(sub, "rotate-data-key") &&
+	    strcmp(sub, "rotate-issuer-key") && strcmp(sub, "retire-issuer-key"))
+		return cli_usage_error(c, "expected a subcommand: status, rotate-data-key, "
+		                          "rotate-issuer-key or retire-issuer-key");
+	argc--;
+	argv++;
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+		switch (opt) {
+		case 'b':
+			if (strcmp(sub, "rotate-data-key") ||
+			    parse_count(optarg, KEYS_MAX_BATCH, &batch) != 0)
+				return cli_usage_error(c,
+				                       "--batch takes 1-%d (rotate-data-key only)",
+				                       KEYS_MAX_BATCH);
+			break;
+		case 'm':
+			if (strcmp(sub, "rotate-data-key") ||
+			    parse_count(optarg, 1000000000, &max_batches) != 0)
+				return cli_usage_error(c, "--max-batches takes a number of batches "
+				                          "(rotate-data-key only)");
+			break;
+		case 'f':
+			if (strcmp(sub, "retire-issuer-key"))
+				return cli_usage_error(c, "--force is for retire-issuer-key");
+			force = true;
+			break;
+		case 'j':
+			if (strcmp(sub, "status"))
+				return cli_usage_error(c, "--json is for keys status");
+			json = true;
+			break;
+		case 'h':
+			fputs(keys_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (!strcmp(sub, "retire-issuer-key") ? optind != argc - 1 : optind != argc)
+		return cli_usage_error(c, !strcmp(sub, "retire-issuer-key")
+		                                  ? "retire-issuer-key takes one KEY (N or key-N)"
+		                                  : "unexpected argument");
+	if ((rc = cli_open(c, &d)))
+		return rc;
+	if (!strcmp(sub, "status"))
+		rc = status(c, &d, json);
+	else if (!strcmp(sub, "rotate-data-key"))
+		rc = rotate_data(c, &d, batch, max_batches);
+	else if (!strcmp(sub, "rotate-issuer-key"))
+		rc = rotate_issuer(c, &d);
+	else
+		rc = retire_issuer(c, &d, argv[optind], force);
+	depository_close(&d);
+	return rc;
+}

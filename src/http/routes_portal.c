@@ -1,0 +1,338 @@
+/* The learner portal over HTTP: login links (a registrar's, and their use), the learner's JSON
+ * endpoints under /v1/me (a session, and X-CSRF-Token to change anything: http/session.h), and
+ * the verifier's /s/TOKEN.json and /s/TOKEN/credentials. Tokens travel in paths, which the
+ * access log never prints (it prints route templates). */
+#include "http/internal.h"
+#include "http/qr.h"
+#include "http/session.h"
+#include "http/web.h"
+
+#include "registry/learner.h"
+#include "registry/portal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A registrar's login link */
+
+struct at_institution {
+	const char *code;
+	bool found;
+};
+
+static int note_institution(void *ctx, const struct store_achievement *a)
+{
+	struct at_institution *x = ctx;
+
+	x->found = x->found || strcmp(a->institution, x->code) == 0;
+	return 0;
+}
+
+void route_login_link(struct http_request *req, struct http_response *res)
+{
+	struct at_institution at = {req->key.institution, false};
+	const char *learner_id = req->params.params[0];
+	char url[PORTAL_URL_MAX], actor[128], until[32];
+	struct ok_error err;
+	int64_t expires;
+	int rc;
+
+	if (!http_key_permits(&req->key, "read")) {
+		http_problem(res, 403, "forbidden", "Forbidden",
+		             "this key lacks the 'read' permission");
+		return;
+	}
+	ok_error_clear(&err);
+	/* An institution's key reaches only learners with a result there; to it, any other
+	 * learner does not exist. */
+	rc = registry_learner_achievements(req->dep, learner_id, note_institution, &at, &err);
+	if (!rc && at.code[0] && !at.found)
+		rc = ok_fail(&err, OK_ENOTFOUND, "no such learner");
+	if (at.code[0])
+		snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution,
+		         req->key.id);
+	else
+		snprintf(actor, sizeof(actor), "key:%s", req->key.id);
+	if (!rc)
+		rc = portal_login_link_create(req->dep, learner_id, actor, url, &expires, &err);
+	if (rc) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	portal_time_iso(expires, until);
+	http_json(res, 201, json_pack("{s:s, s:s}", "url", url, "expires", until));
+	memset(url, 0, sizeof(url));
+}
+
+/* Using a login link: a small page of its own */
+
+static void page(struct http_response *res, unsigned status, const char *title, const char *body)
+{
+	char html[2048];
+	int n = snprintf(html, sizeof(html),
+	                 "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	                 "%s<title>%s</title></head><body><main>%s</main></body></html>\n",
+	                 status == 200 ? "<meta http-equiv=\"refresh\" content=\"0;url=/learner\">"
+	                               : "",
+	                 title, body);
+
+	http_text(res, status, "text/html; charset=utf-8", html,
+	          n > 0 && (size_t)n < sizeof(html) ? (size_t)n : 0);
+	http_header(
+	        res, "Content-Security-Policy",
+	        "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+}
+
+void route_login(struct http_request *req, struct http_response *res)
+{
+	struct portal_session s;
+	struct ok_error err;
+	int rc;
+
+	ok_error_clear(&err);
+	rc = portal_login(req->dep, req->params.params[0], &s, &err);
+	if (rc == OK_ENOTFOUND) {
+		page(res, 404, "Unknown login link",
+		     "<h1>Unknown login link</h1><p>This login link is not known. Check that you "
+		     "copied all of it, or ask for a new one.</p>"
+		     "<p lang=\"nl\">Deze aanmeldlink is onbekend. Controleer of u hem helemaal "
+		     "hebt "
+		     "gekopieerd, of vraag een nieuwe aan.</p>");
+		return;
+	}
+	if (rc == OK_EGONE) {
+		page(res, 410, "Login link no longer valid",
+		     "<h1>Login link no longer valid</h1><p>This login link was used already or "
+		     "has "
+		     "expired: each link works once, for a short time. Ask for a new one.</p>"
+		     "<p lang=\"nl\">Deze aanmeldlink is al gebruikt of verlopen: een link werkt "
+		     "één keer, korte tijd. Vraag een nieuwe aan.</p>");
+		return;
+	}
+	if (rc) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	/* A 200 page, not a redirect: a SameSite=Strict cookie set by a page reached from
+	 * elsewhere (a mail) is sent on the next, same-site navigation. */
+	page(res, 200, "Signed in",
+	     "<h1>Signed in</h1><p><a href=\"/learner\">Continue to your records</a></p>"
+	     "<p lang=\"nl\"><a href=\"/learner\">Verder naar uw gegevens</a></p>");
+	http_session_cookie(req, res, s.token);
+	memset(&s, 0, sizeof(s));
+}
+
+void route_logout(struct http_request *req, struct http_response *res)
+{
+	struct ok_error err;
+
+	ok_error_clear(&err);
+	if (portal_session_end(req->dep, req->session_id, &err) != 0 && err.code != OK_ENOTFOUND) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_text(res, 204, "text/plain", "", 0);
+	http_session_cookie(req, res, NULL);
+}
+
+/* The learner's JSON endpoints (ROUTE_LEARNER: req->learner_id is the signed-in learner) */
+
+static void answer(struct http_response *res, int rc, const struct ok_error *err, unsigned status,
+                   json_t *doc)
+{
+	if (rc) {
+		json_decref(doc);
+		http_problem_from_error(res, err);
+		return;
+	}
+	http_json(res, status, doc);
+}
+
+void route_me(struct http_request *req, struct http_response *res)
+{
+	char csrf[PORTAL_TOKEN_SIZE];
+	struct ok_error err;
+	json_t *me = NULL;
+	int rc;
+
+	ok_error_clear(&err);
+	rc = portal_me(req->dep, req->learner_id, &me, &err);
+	portal_csrf_token(req->session_token, csrf);
+	answer(res, rc, &err, 200,
+	       rc ? NULL
+	          : json_pack("{s:o, s:s, s:I}", "learner", me, "csrf", csrf, "idle_timeout_s",
+	                      (json_int_t)req->dep->session_idle_s));
+}
+
+void route_me_achievements(struct http_request *req, struct http_response *res)
+{
+	struct ok_error err;
+	json_t *doc = NULL;
+	int rc;
+
+	ok_error_clear(&err);
+	rc = portal_achievements(req->dep, req->learner_id, &doc, &err);
+	answer(res, rc, &err, 200, doc);
+}
+
+void route_me_credential(struct http_request *req, struct http_response *res)
+{
+	const char *id = req->params.params[0];
+	enum credential_format f;
+	struct ok_error err;
+	int rc;
+
+	if (credential_format_parse(http_query(req, "format"), &f) != 0) {
+		http_problem(res, 400, "invalid-input", "Invalid input",
+		             "format must be di or jwt");
+		return;
+	}
+	ok_error_clear(&err);
+	buf_reset(&res->body);
+	if ((rc = portal_credential(req->dep, req->learner_id, id, f, &res->body, &err))) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_count_issued(req->srv);
+	res->status = 200;
+	res->content_type = f == CREDENTIAL_JWT ? "application/vc+jwt" : "application/vc";
+	http_header(res, "Content-Disposition", "attachment; filename=\"%s.%s\"", id,
+	            f == CREDENTIAL_JWT ? "jwt" : "json");
+}
+
+void route_me_shares(struct http_request *req, struct http_response *res)
+{
+	char actor[128];
+	struct ok_error err;
+	json_t *list = NULL;
+	int rc;
+
+	ok_error_clear(&err);
+	snprintf(actor, sizeof(actor), "learner:%s", req->learner_id);
+	rc = portal_shares_json(req->dep, req->learner_id, actor, &list, &err);
+	answer(res, rc, &err, 200, rc ? NULL : json_pack("{s:o}", "shares", list));
+}
+
+void route_me_share_create(struct http_request *req, struct http_response *res)
+{
+	char actor[128];
+	struct ok_error err;
+	json_t *body, *doc = NULL;
+	int rc;
+
+	if (!(body = http_body_json(req, res)))
+		return;
+	ok_error_clear(&err);
+	snprintf(actor, sizeof(actor), "learner:%s", req->learner_id);
+	rc = portal_share_create_json(req->dep, req->learner_id, body, actor, &doc, &err);
+	json_decref(body);
+	/* The link as a QR code, for a verifier with a phone; a share without one is still
+	 * whole. */
+	if (!rc) {
+		struct buf svg;
+		buf_init(&svg, (size_t)256 << 10);
+		if (web_qr_svg(json_string_value(json_object_get(doc, "url")), &svg, NULL) == 0)
+			json_object_set_new(doc, "qr_svg", json_stringn(svg.data, svg.len));
+		buf_release(&svg);
+	}
+	answer(res, rc, &err, 201, doc);
+}
+
+void route_me_share_revoke(struct http_request *req, struct http_response *res)
+{
+	char actor[128];
+	struct ok_error err;
+	json_t *doc = NULL;
+	int rc;
+
+	ok_error_clear(&err);
+	snprintf(actor, sizeof(actor), "learner:%s", req->learner_id);
+	rc = portal_share_revoke(req->dep, req->learner_id, req->params.params[0], actor, &doc,
+	                         &err);
+	answer(res, rc, &err, 200, doc);
+}
+
+void route_me_views(struct http_request *req, struct http_response *res)
+{
+	struct ok_error err;
+	json_t *list = NULL;
+	int rc;
+
+	ok_error_clear(&err);
+	rc = portal_views_json(req->dep, req->learner_id, &list, &err);
+	answer(res, rc, &err, 200, rc ? NULL : json_pack("{s:o}", "views", list));
+}
+
+/* The verifier's side */
+
+/* Opens the share of token; answers 404 or 410 problem+json itself and returns NULL. */
+static json_t *open_share(struct http_request *req, struct http_response *res, const char *token)
+{
+	struct ok_error err;
+	json_t *doc = NULL, *gone;
+	char *text;
+	int rc;
+
+	ok_error_clear(&err);
+	rc = portal_share_open(req->dep, token, &doc, &err);
+	if (rc == OK_EGONE && doc) {
+		/* The problem document says why, with the share's state and expiry beside it. */
+		gone = json_pack("{s:s, s:s, s:i, s:s}", "type", "/problems/gone", "title",
+		                 "Share no longer available", "status", 410, "detail", err.message);
+		if (gone && !json_object_update(gone, doc) && (text = json_dumps(gone, 0))) {
+			http_text(res, 410, "application/problem+json", text, strlen(text));
+			free(text);
+		} else {
+			http_problem_from_error(res, &err);
+		}
+		json_decref(gone);
+		json_decref(doc);
+		return NULL;
+	}
+	if (rc) {
+		json_decref(doc);
+		http_problem_from_error(res, &err);
+		return NULL;
+	}
+	return doc;
+}
+
+void route_share(struct http_request *req, struct http_response *res)
+{
+	char token[ROUTER_PARAM_MAX + 1];
+	const char *param = req->params.params[0];
+	size_t n = strlen(param);
+	json_t *doc;
+
+	/* One route, two answers: "/s/TOKEN.json" for machines, "/s/TOKEN" the page. */
+	if (n <= 5 || strcmp(param + n - 5, ".json") != 0) {
+		web_share_page(req, res, param);
+		return;
+	}
+	memcpy(token, param, n - 5);
+	token[n - 5] = '\0';
+	if (!(doc = open_share(req, res, token)))
+		return;
+	http_json(res, 200, doc);
+	http_header(res, "X-Robots-Tag", "noindex");
+}
+
+void route_share_credentials(struct http_request *req, struct http_response *res)
+{
+	json_t *doc, *list, *item;
+	size_t i;
+
+	if (!(doc = open_share(req, res, req->params.params[0])))
+		return;
+	list = json_array();
+	json_array_foreach(json_object_get(doc, "achievements"), i, item)
+	{
+		json_array_append(list, json_object_get(item, "credential"));
+	}
+	json_decref(doc);
+	http_json(res, 200, json_pack("{s:o}", "credentials", list));
+	http_header(res, "Content-Disposition", "attachment; filename=\"credentials.json\"");
+	http_header(res, "X-Robots-Tag", "noindex");
+}

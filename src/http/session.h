@@ -1,0 +1,29 @@
+/* Learners' sessions over HTTP: the session cookie, the check every ROUTE_LEARNER request goes
+ * through (a live session; X-CSRF-Token on every state-changing request), and the look-up the
+ * pages use. The tokens themselves are registry/portal.h's. */
+#ifndef OK_HTTP_SESSION_H
+#define OK_HTTP_SESSION_H
+
+#include <stdbool.h>
+
+#include "http/internal.h"
+
+#define HTTP_SESSION_COOKIE "oorkonde_session"
+#define HTTP_CSRF_HEADER    "X-CSRF-Token"
+
+/*
+ * For dispatch(): the request's session must be live (else 401) and, for POST, PUT, PATCH and
+ * DELETE, carry the session's CSRF token in X-CSRF-Token (else 403). Fills req->learner_id,
+ * req->session_id and req->session_token; answers res itself and returns false on failure.
+ */
+bool http_session_require(struct http_request *req, struct http_response *res);
+
+/* For pages: the signed-in learner of the request (the session's activity noted); false when
+ * there is no live session. */
+bool http_session_learner(struct http_request *req, char learner_id[STORE_ID_MAX + 1]);
+
+/* Sets the session cookie to token (HttpOnly, SameSite=Strict, Path=/, and Secure over TLS or
+ * when the depository's base_url is https://), or clears it when token is NULL. */
+void http_session_cookie(struct http_request *req, struct http_response *res, const char *token);
+
+#endif

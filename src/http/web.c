@@ -1,0 +1,199 @@
+/* Page machinery (see web.h): language choice, the embedded files and strings, the layout,
+ * page headers and the static assets. */
+#include "http/web.h"
+#include "http/internal.h"
+
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct web_file {
+	const char *name;
+	const char *type;
+	const unsigned char *data;
+	size_t len;
+};
+
+struct web_string {
+	const char *key;
+	const char *text[2]; /* nl, en */
+};
+
+#include "ok_web.h"
+
+#define WEB_FILE_COUNT   (sizeof(web_files) / sizeof(web_files[0]))
+#define WEB_STRING_COUNT (sizeof(web_strings) / sizeof(web_strings[0]))
+#define PAGE_MAX         ((size_t)8 << 20)
+
+static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                          "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+static const char *lang_known(const char *s)
+{
+	if (s && strcmp(s, "nl") == 0)
+		return "nl";
+	if (s && strcmp(s, "en") == 0)
+		return "en";
+	return NULL;
+}
+
+const char *web_lang_from_accept(const char *al)
+{
+	const char *best = NULL, *p = al;
+	double best_q = 0;
+
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+		const char *item = p, *semi, *lang = NULL;
+		double q = 1;
+
+		p += n + (p[n] == ',');
+		while (n && (*item == ' ' || *item == '\t')) {
+			item++;
+			n--;
+		}
+		if (n >= 2 && strncasecmp(item, "nl", 2) == 0 &&
+		    (n == 2 || item[2] == '-' || item[2] == ';' || item[2] == ' '))
+			lang = "nl";
+		else if (n >= 2 && strncasecmp(item, "en", 2) == 0 &&
+		         (n == 2 || item[2] == '-' || item[2] == ';' || item[2] == ' '))
+			lang = "en";
+		semi = memchr(item, ';', n);
+		if (semi) {
+			const char *qs = memchr(semi, 'q', n - (size_t)(semi - item));
+			if (qs && qs + 1 < item + n && qs[1] == '=')
+				q = strtod(qs + 2, NULL);
+		}
+		if (lang && q > best_q) {
+			best = lang;
+			best_q = q;
+		}
+	}
+	return best ? best : "en";
+}
+
+const char *http_lang(struct http_request *req)
+{
+	const char *l = lang_known(http_query(req, "lang"));
+
+	if (!l)
+		l = lang_known(
+		        MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, "oorkonde_lang"));
+	return l ? l : web_lang_from_accept(http_request_header(req, "Accept-Language"));
+}
+
+static int cmp_string(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct web_string *)elem)->key);
+}
+
+const char *web_text(const char *lang, const char *key)
+{
+	const struct web_string *s =
+	        bsearch(key, web_strings, WEB_STRING_COUNT, sizeof(web_strings[0]), cmp_string);
+
+	return s ? s->text[strcmp(lang, "nl") == 0 ? 0 : 1] : NULL;
+}
+
+static const char *text_in(void *ctx, const char *key)
+{
+	return web_text(ctx, key);
+}
+
+static const struct web_file *find_file(const char *name)
+{
+	for (size_t i = 0; i < WEB_FILE_COUNT; i++)
+		if (strcmp(web_files[i].name, name) == 0)
+			return &web_files[i];
+	return NULL;
+}
+
+int web_fragment(const char *name, const char *lang, const struct web_var *vars, size_t nvars,
+                 struct buf *out, struct ok_error *err)
+{
+	const struct web_file *f = find_file(name);
+
+	if (!f)
+		return ok_fail(err, OK_EINTERNAL, "no template %s", name);
+	return web_template_render((const char *)f->data, f->len, text_in, (void *)lang, vars,
+	                           nvars, out, err);
+}
+
+/* The strings of lang as a JSON data block for the scripts. */
+static int strings_block(const char *lang, struct buf *out)
+{
+	json_t *doc = json_object();
+	int rc = doc ? 0 : OK_ENOMEM;
+
+	for (size_t i = 0; i < WEB_STRING_COUNT && rc == 0; i++)
+		rc = json_object_set_new(
+		        doc, web_strings[i].key,
+		        json_string(web_strings[i].text[strcmp(lang, "nl") ? 1 : 0]));
+	if (rc == 0)
+		rc = web_json_block(out, doc);
+	json_decref(doc);
+	return rc ? OK_ENOMEM : 0;
+}
+
+void web_page(struct http_request *req, struct http_response *res, unsigned status,
+              const char *page, const char *title_key, const struct web_var *vars, size_t nvars)
+{
+	const char *lang = http_lang(req), *nl = strcmp(lang, "nl") == 0 ? "1" : NULL;
+	struct buf main, strings;
+	struct ok_error err;
+	int rc;
+
+	ok_error_clear(&err);
+	buf_init(&main, PAGE_MAX);
+	buf_init(&strings, PAGE_MAX);
+	rc = web_fragment(page, lang, vars, nvars, &main, &err);
+	if (rc == 0)
+		rc = strings_block(lang, &strings);
+	if (rc == 0) {
+		const struct web_var layout[] = {
+		        {"lang", lang, false},
+		        {"title", web_text(lang, title_key), false},
+		        {"depository", req->dep && req->dep->name[0] ? req->dep->name : "oorkonde",
+		         false},
+		        {"other_lang", nl ? "en" : "nl", false},
+		        {"other_lang_name", nl ? "English" : "Nederlands", false},
+		        {"main", main.data, true},
+		        {"strings", strings.data, true},
+		};
+		buf_reset(&res->body);
+		rc = web_fragment("layout.html", lang, layout, sizeof(layout) / sizeof(layout[0]),
+		                  &res->body, &err);
+	}
+	buf_release(&main);
+	buf_release(&strings);
+	if (rc) {
+		http_problem(res, 500, "internal", "Internal error", "the page could not be made");
+		return;
+	}
+	res->status = status;
+	res->content_type = "text/html; charset=utf-8";
+	http_header(res, "Content-Security-Policy", "%s", csp);
+	http_header(res, "Content-Language", "%s", lang);
+	http_header(res, "Vary", "Accept-Language, Cookie");
+	if (lang_known(http_query(req, "lang")))
+		http_header(res, "Set-Cookie",
+		            "oorkonde_lang=%s; Path=/; Max-Age=31536000; SameSite=Lax", lang);
+}
+
+void route_web_asset(struct http_request *req, struct http_response *res)
+{
+	const char *name = req->params.params[0];
+	const struct web_file *f = find_file(name);
+	size_t n = strlen(name);
+
+	/* Templates are not assets: they are only served filled in. */
+	if (!f || (n > 5 && strcmp(name + n - 5, ".html") == 0)) {
+		http_problem(res, 404, "not-found", "Not found", "no such asset");
+		return;
+	}
+	http_text(res, 200, f->type, (const char *)f->data, f->len);
+	http_header(res, "Cache-Control", "public, max-age=300");
+	http_header(res, "Content-Security-Policy", "%s", csp);
+}

@@ -1,0 +1,47 @@
+/* The web pages (issue 4): the language of a request, pages rendered from the templates and
+ * strings table of web/ (embedded at build time), the static assets, and the handlers of the
+ * page routes. Pages are answered with a strict Content-Security-Policy: scripts and styles
+ * only from /assets/, no inline script but JSON data blocks. */
+#ifndef OK_HTTP_WEB_H
+#define OK_HTTP_WEB_H
+
+#include <stddef.h>
+
+#include "http/web_template.h"
+
+struct http_request;
+struct http_response;
+
+/* "nl" or "en": the ?lang= switch, else the oorkonde_lang cookie, else the best of
+ * Accept-Language, else "en". Never NULL; a static string. */
+const char *http_lang(struct http_request *req);
+
+/* The Accept-Language rule alone: "nl" or "en" for a header value (NULL allowed). */
+const char *web_lang_from_accept(const char *accept_language);
+
+/* The text of key in lang ("nl" or "en"), or NULL when the strings table has no such key. */
+const char *web_text(const char *lang, const char *key);
+
+/*
+ * Answers with page (a template of web/, e.g. "home.html") filled with vars and set in the
+ * layout, titled with the text title_key, in the request's language; sets the language cookie
+ * when the request carries ?lang=, and the security headers of a page.
+ */
+void web_page(struct http_request *req, struct http_response *res, unsigned status,
+              const char *page, const char *title_key, const struct web_var *vars, size_t nvars);
+
+/* Appends the template name (a file of web/) filled with vars in lang to out. */
+int web_fragment(const char *name, const char *lang, const struct web_var *vars, size_t nvars,
+                 struct buf *out, struct ok_error *err);
+
+/* The verifier's share page for token (/s/{token} without a suffix): 200 with the shared
+ * achievements and their verification, 410 for an expired or revoked share, 404 otherwise. */
+void web_share_page(struct http_request *req, struct http_response *res, const char *token);
+
+/* Handlers of the page routes (routes_web.c) */
+void route_web_home(struct http_request *req, struct http_response *res);
+void route_web_verify(struct http_request *req, struct http_response *res);
+void route_web_learner(struct http_request *req, struct http_response *res);
+void route_web_asset(struct http_request *req, struct http_response *res);
+
+#endif

@@ -1,0 +1,222 @@
+/* The learner's page: what is registered about me (GET /v1/me/achievements), shares (create,
+ * list, revoke, with the link's QR code) and who looked, over the session's JSON endpoints.
+ * Every state-changing request carries the session's CSRF token. */
+"use strict";
+
+(() => {
+  const { t, el, replace, date, timeEl, request, problem } = oorkonde;
+  const $ = (id) => document.getElementById(id);
+  const status = $("learner-status");
+  let csrf = null;
+  let titles = {}; /* achievement id → title, for the share list */
+
+  function say(message) {
+    status.textContent = message;
+  }
+
+  /* A failed request: a lost session sends the learner to the sign-in page. */
+  function failed(res) {
+    if (res.status === 401) {
+      window.location.assign("/learner");
+      return;
+    }
+    say(t("learner.error") + ": " + problem(res.body, "HTTP " + res.status));
+  }
+
+  function kindText(kind) {
+    const key = "kind." + kind;
+    return t(key) === key ? kind : t(key);
+  }
+
+  function achievementCard(a) {
+    const facts = el("dl", { class: "facts" },
+      el("dt", {}, t("field.kind")), el("dd", {}, kindText(a.kind)),
+      el("dt", {}, t("field.awarded")), el("dd", {}, timeEl(a.awarded_on)),
+      el("dt", {}, t("field.credits")), el("dd", {}, a.credits === null || a.credits === undefined ? t("field.none") : String(a.credits)),
+      el("dt", {}, t("field.grade")), el("dd", {}, a.grade ? a.grade + (a.grading_scheme ? " (" + a.grading_scheme + ")" : "") : t("field.none")));
+    const badge = a.status && a.status !== "active"
+      ? el("span", { class: "badge " + a.status }, t("status." + a.status)) : null;
+    const base = "/v1/me/achievements/" + encodeURIComponent(a.id) + "/credential?format=";
+    return el("li", { class: "card achievement", "data-id": a.id, "data-kind": a.kind },
+      el("h4", {}, a.title, " ", badge), facts,
+      el("p", { class: "downloads" }, t("learner.download") + " ",
+        el("a", { href: base + "di", download: a.id + ".json" }, "JSON"),
+        el("a", { href: base + "jwt", download: a.id + ".jwt" }, "JWT")));
+  }
+
+  function renderAchievements(doc) {
+    const groups = (doc && doc.institutions) || [];
+    titles = {};
+    const choices = [];
+    const sections = groups.map((inst) => {
+      for (const a of inst.achievements) {
+        titles[a.id] = a.title;
+        const id = "pick-" + a.id;
+        choices.push(el("label", { for: id },
+          el("input", { type: "checkbox", id, name: "achievements", value: a.id }),
+          el("span", {}, a.title + " — " + inst.name + " (" + date(a.awarded_on) + ")")));
+      }
+      return el("section", { class: "institution-group", "aria-label": inst.name },
+        el("h3", {}, inst.name + (inst.country ? " (" + inst.country + ")" : "")),
+        el("ul", { class: "cards" }, inst.achievements.map(achievementCard)));
+    });
+    replace($("achievements"), sections.length ? sections : el("p", {}, t("learner.none")));
+    replace($("share-choices"), choices.length ? choices : el("p", {}, t("learner.none")));
+  }
+
+  function shareState(s) {
+    if (s.revoked) return "revoked";
+    return new Date(s.expires) < new Date() ? "expired" : "active";
+  }
+
+  function renderShares(doc) {
+    const shares = (doc && doc.shares) || [];
+    if (!shares.length) {
+      replace($("shares"), el("p", {}, t("learner.shares.none")));
+      return;
+    }
+    replace($("shares"), el("ul", { class: "cards" }, shares.map((s) => {
+      const state = shareState(s);
+      const revoke = state === "active"
+        ? el("button", { type: "button", class: "danger", "data-share": s.id }, t("learner.shares.revoke"))
+        : null;
+      if (revoke) revoke.addEventListener("click", () => revokeShare(s.id));
+      return el("li", { class: "card share", "data-share": s.id, "data-state": state },
+        el("h3", {}, s.recipient, " ", el("span", { class: "badge " + state }, t("learner.shares." + state))),
+        el("dl", { class: "facts" },
+          el("dt", {}, t("learner.shares.created")), el("dd", {}, timeEl(s.created)),
+          el("dt", {}, t("learner.shares.expires")), el("dd", {}, timeEl(s.expires)),
+          el("dt", {}, t("learner.shares.uses")), el("dd", { class: "uses" }, String(s.uses)),
+          el("dt", {}, t("learner.shares.last")), el("dd", {}, s.last_used ? timeEl(s.last_used) : t("learner.shares.never")),
+          el("dt", {}, t("learner.shares.items")), el("dd", {}, (s.achievements || []).map((id) => titles[id] || id).join(", "))),
+        revoke);
+    })));
+  }
+
+  function renderViews(doc) {
+    const views = (doc && doc.views) || [];
+    if (!views.length) {
+      replace($("views"), el("p", {}, t("learner.views.none")));
+      return;
+    }
+    replace($("views"), el("div", { class: "table-wrap" }, el("table", {},
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("learner.views.at")), el("th", { scope: "col" }, t("learner.views.recipient")))),
+      el("tbody", {}, views.map((v) => el("tr", {}, el("td", {}, timeEl(v.at)), el("td", {}, v.recipient)))))));
+  }
+
+  async function refreshShares() {
+    const [shares, views] = await Promise.all([request("GET", "/v1/me/shares"), request("GET", "/v1/me/views")]);
+    if (shares.status === 200) renderShares(shares.body); else failed(shares);
+    if (views.status === 200) renderViews(views.body); else failed(views);
+  }
+
+  async function revokeShare(id) {
+    if (!window.confirm(t("learner.shares.revoke.confirm"))) return;
+    const res = await request("POST", "/v1/me/shares/" + encodeURIComponent(id) + "/revoke", {}, csrf);
+    if (res.status !== 200) return failed(res);
+    say(t("learner.shares.revoked.done"));
+    await refreshShares();
+  }
+
+  async function createShare(ev) {
+    ev.preventDefault();
+    const error = $("share-error");
+    const picked = [...document.querySelectorAll("#share-choices input:checked")].map((i) => i.value);
+    const recipient = $("share-recipient").value.trim();
+    const days = Number($("share-days").value);
+    error.textContent = "";
+    if (!picked.length) { error.textContent = t("learner.share.pick"); return; }
+    if (!recipient) { error.textContent = t("learner.share.norecipient"); $("share-recipient").focus(); return; }
+    if (!Number.isInteger(days) || days < 1 || days > 365) { error.textContent = t("learner.share.baddays"); $("share-days").focus(); return; }
+    const res = await request("POST", "/v1/me/shares", { achievements: picked, recipient, days }, csrf);
+    if (res.status !== 201) {
+      error.textContent = problem(res.body, "HTTP " + res.status);
+      return;
+    }
+    $("share-url").value = res.body.url;
+    $("share-copied").textContent = "";
+    const svg = res.body.qr_svg ? new DOMParser().parseFromString(res.body.qr_svg, "image/svg+xml").documentElement : null;
+    replace($("share-qr"), svg && svg.nodeName === "svg" ? document.importNode(svg, true) : null);
+    $("share-result").hidden = false;
+    $("share-result").focus();
+    await refreshShares();
+  }
+
+  async function copyLink() {
+    const input = $("share-url");
+    try {
+      await navigator.clipboard.writeText(input.value);
+      $("share-copied").textContent = t("learner.share.copied");
+    } catch (e) {
+      input.select();
+      $("share-copied").textContent = document.execCommand && document.execCommand("copy")
+        ? t("learner.share.copied") : t("learner.share.copy.failed");
+    }
+  }
+
+  async function logout(ev) {
+    ev.preventDefault();
+    await request("POST", "/logout", {}, csrf);
+    window.location.assign("/");
+  }
+
+  function renderForeign(doc) {
+    const items = (doc && doc.foreign) || [];
+    replace($("foreign"), items.length
+      ? el("ul", { class: "cards" }, items.map((a) => el("li", { class: "card", "data-id": a.id },
+        el("h3", {}, a.title || a.id, " ", a.status && a.status !== "active" ? el("span", { class: "badge " + a.status }, t("status." + a.status)) : null),
+        a.institution && a.institution.name ? el("p", { class: "institution" }, a.institution.name + (a.institution.country ? " (" + a.institution.country + ")" : "")) : null,
+        el("dl", { class: "facts" },
+          el("dt", {}, t("field.awarded")), el("dd", {}, timeEl(a.awarded_on)),
+          el("dt", {}, t("field.credits")), el("dd", {}, a.credits === null || a.credits === undefined ? t("field.none") : String(a.credits)),
+          el("dt", {}, t("field.grade")), el("dd", {}, a.grade || t("field.none")),
+          el("dt", {}, t("learner.foreign.from")), el("dd", {}, a.issuer ? (a.issuer.name || a.issuer.did) + (a.issuer.country ? " (" + a.issuer.country + ")" : "") : t("field.none"))))))
+      : el("p", {}, t("learner.foreign.none")));
+  }
+
+  async function addForeign(ev) {
+    ev.preventDefault();
+    const file = $("foreign-file").files[0];
+    if (!file) return;
+    const text = (await file.text()).trim();
+    /* A JSON credential goes as it is, a VC-JOSE token as a JSON string. */
+    const res = await request("POST", "/v1/me/imports", text.startsWith("{") ? JSON.parse(text) : text, csrf);
+    if (res.status !== 200 && res.status !== 201) {
+      $("foreign-result").textContent = t("learner.error") + ": " + problem(res.body, "HTTP " + res.status);
+      return;
+    }
+    $("foreign-result").textContent = t("learner.foreign.added");
+    const foreign = await request("GET", "/v1/me/foreign");
+    if (foreign.status === 200) renderForeign(foreign.body);
+  }
+
+  /* Sections of other issues, shown only when their endpoints answer. */
+  async function optional() {
+    const report = await fetch("/learner/report", { method: "HEAD", credentials: "same-origin" });
+    if (report.ok) $("report-link").hidden = false;
+    const foreign = await request("GET", "/v1/me/foreign");
+    if (foreign.status === 200) {
+      $("foreign-section").hidden = false;
+      renderForeign(foreign.body);
+    }
+  }
+
+  async function start() {
+    const me = await request("GET", "/v1/me");
+    if (me.status !== 200) return failed(me);
+    csrf = me.body.csrf;
+    const l = me.body.learner || {};
+    $("learner-name").textContent = t("learner.hello") + " " + [l.given_names, l.family_name].filter(Boolean).join(" ");
+    const achievements = await request("GET", "/v1/me/achievements");
+    if (achievements.status !== 200) return failed(achievements);
+    renderAchievements(achievements.body);
+    await refreshShares();
+    optional().catch(() => {});
+  }
+
+  $("share-form").addEventListener("submit", createShare);
+  $("share-copy").addEventListener("click", copyLink);
+  $("logout-form").addEventListener("submit", logout);
+  $("foreign-form").addEventListener("submit", (ev) => addForeign(ev).catch((e) => { $("foreign-result").textContent = t("learner.error") + ": " + e.message; }));
+  start().catch((e) => say(t("learner.error") + ": " + e));
+})();
