@@ -281,7 +281,8 @@ static json_t *open_share(struct http_request *req, struct http_response *res, c
 		/* The problem document says why, with the share's state and expiry beside it. */
 		gone = json_pack("{s:s, s:s, s:i, s:s}", "type", "/problems/gone", "title",
 		                 "Share no longer available", "status", 410, "detail", err.message);
-		if (gone && !json_object_update(gone, doc) && (text = json_dumps(gone, 0))) {
+		if (gone && !json_object_update(gone, doc) &&
+		    (text = json_dumps(gone, JSON_COMPACT))) {
 			http_text(res, 410, "application/problem+json", text, strlen(text));
 			free(text);
 		} else {

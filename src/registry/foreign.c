@@ -307,10 +307,16 @@ static int keep(struct depository *d, const char *data, size_t len, struct store
 	int rc;
 
 	store_foreign_init(&held);
-	if ((rc = seal_field(&d->keys, "foreign_credential", f->id, data, len, &f->credential,
-	                     err)) ||
-	    (rc = store_begin(d->store, err)))
+	/* Sealed inside the transaction, after a refresh, so never under a data key that a
+	 * rotation finished meanwhile has removed. */
+	if ((rc = store_begin(d->store, err)))
 		goto out;
+	if ((rc = depository_keys_refresh(d, err)) ||
+	    (rc = seal_field(&d->keys, "foreign_credential", f->id, data, len, &f->credential,
+	                     err))) {
+		store_rollback(d->store);
+		goto out;
+	}
 	rc = store_foreign_find(d->store, f->issuer_did, f->credential_key, &held, err);
 	if (rc == 0 && strcmp(held.learner_id, f->learner_id) != 0) {
 		rc = ok_fail_field(err, OK_ECONFLICT, "credential",
@@ -461,10 +467,14 @@ int registry_foreign_credential(struct depository *d, const char *learner_id, co
 	rc = store_foreign_get(d->store, id, &f, err);
 	if (rc == OK_ENOTFOUND || (!rc && strcmp(f.learner_id, learner_id) != 0))
 		rc = ok_fail(err, OK_ENOTFOUND, "no foreign achievement with that id");
-	if (!rc)
-		rc = seal_open(&d->keys, "foreign_credential", f.id,
-		               (const unsigned char *)f.credential.data, f.credential.len, out,
-		               err);
+	if (!rc) {
+		const unsigned char *p = (const unsigned char *)f.credential.data;
+		const struct seal_keys *k =
+		        depository_data_key(d, seal_key_id_of(p, f.credential.len), err);
+
+		rc = k ? seal_open(k, "foreign_credential", f.id, p, f.credential.len, out, err)
+		       : (err ? err->code : OK_ECRYPTO);
+	}
 	if (!rc)
 		rc = depository_audit(d, actor, "foreign.read", learner_id, purpose, f.id, true,
 		                      err);
