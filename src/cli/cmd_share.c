@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char share_usage[] =
         "Usage: oorkonde [--data DIR] share create --learner-id ID --achievements ID,ID,...\n"
@@ -131,6 +132,7 @@ static int share_list(struct cli *c, int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	const char *learner_id = NULL;
+	char now[32];
 	struct depository d;
 	struct ok_error err;
 	json_t *list = NULL, *s;
@@ -169,12 +171,15 @@ static int share_list(struct cli *c, int argc, char **argv)
 	} else {
 		printf("%-24s  %-20s  %-8s  %5s  %s\n", "ID", "EXPIRES", "STATE", "USES",
 		       "RECIPIENT");
+		portal_time_iso((int64_t)time(NULL) * 1000, now);
 		json_array_foreach(list, i, s)
 		{
+			const char *expires = json_string_value(json_object_get(s, "expires"));
 			printf("%-24s  %-20s  %-8s  %5lld  %s\n",
-			       json_string_value(json_object_get(s, "id")),
-			       json_string_value(json_object_get(s, "expires")),
-			       json_is_true(json_object_get(s, "revoked")) ? "revoked" : "-",
+			       json_string_value(json_object_get(s, "id")), expires,
+			       json_is_true(json_object_get(s, "revoked")) ? "revoked"
+			       : strcmp(expires, now) <= 0                 ? "expired"
+			                                                   : "active",
 			       (long long)json_integer_value(json_object_get(s, "uses")),
 			       json_string_value(json_object_get(s, "recipient")));
 		}

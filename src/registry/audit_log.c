@@ -351,7 +351,6 @@ int registry_audit_about_learner(struct depository *d, const char *learner_id, s
 {
 	struct event_list events = {0};
 	struct id_list achievements = {0}, shares = {0};
-	char actor[AUDIT_TEXT_MAX + 1];
 	size_t i;
 	int rc;
 
@@ -361,26 +360,22 @@ int registry_audit_about_learner(struct depository *d, const char *learner_id, s
 	                                                &achievements, err);
 	if (!rc)
 		rc = learner_share_ids(d, learner_id, &shares, err);
+	/* By subject only (the one index the log has): what the learner does in the portal and
+	 * what is done through their shares is about them too (subject the learner, one of their
+	 * achievements or shares), so no actor needs looking up. */
 	if (!rc)
 		rc = store_audit_by_subject(d->store, learner_id, list_add, &events, err);
-	snprintf(actor, sizeof(actor), "learner:%s", learner_id);
-	if (!rc)
-		rc = store_audit_by_actor(d->store, actor, list_add, &events, err);
 	for (i = 0; !rc && i < achievements.n; i++)
 		rc = store_audit_by_subject(d->store, achievements.v[i], list_add, &events, err);
-	for (i = 0; !rc && i < shares.n; i++) {
-		snprintf(actor, sizeof(actor), "share:%s", shares.v[i]);
-		rc = store_audit_by_actor(d->store, actor, list_add, &events, err);
-		if (!rc)
-			rc = store_audit_by_subject(d->store, shares.v[i], list_add, &events, err);
-	}
+	for (i = 0; !rc && i < shares.n; i++)
+		rc = store_audit_by_subject(d->store, shares.v[i], list_add, &events, err);
 	if (rc == OK_ENOMEM || rc == OK_ETOOBIG)
 		rc = ok_fail(err, rc, "too many audit events about this learner to list (over %d)",
 		             ABOUT_LEARNER_MAX);
 	if (!rc) {
 		qsort(events.v, events.n, sizeof(*events.v), event_by_seq);
 		for (i = 0; !rc && i < events.n; i++) {
-			/* An event can match twice (its actor and its subject). */
+			/* Each event has one subject; a repeat would be a subject listed twice. */
 			if (i && events.v[i].seq == events.v[i - 1].seq)
 				continue;
 			rc = fn(ctx, &events.v[i]);
@@ -422,14 +417,10 @@ int registry_audit_list(struct depository *d, const struct audit_filter *f, stor
                         void *ctx, struct ok_error *err)
 {
 	struct filtered x = {f, fn, ctx};
-	const char *actor = f->actor;
 
 	if (f->learner_id)
 		return registry_audit_about_learner(d, f->learner_id, keep_if, &x, err);
-	/* The portal's actors are indexed; others are found by walking the log. */
-	if (actor && (strncmp(actor, "learner:", 8) == 0 || strncmp(actor, "share:", 6) == 0) &&
-	    !strchr(actor, '*') && store_has_audit(d->store))
-		return store_audit_by_actor(d->store, actor, keep_if, &x, err);
+	/* Actors are not indexed (an index costs every append): the operator's listing walks. */
 	return d->store->ops->audit_list(d->store, f->after_seq, keep_if, &x, err);
 }
 

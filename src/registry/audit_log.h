@@ -38,9 +38,10 @@ int registry_audit_list(struct depository *d, const struct audit_filter *f, stor
                         void *ctx, struct ok_error *err);
 
 /*
- * Calls fn, in sequence order and once each, for every event about a learner: with the learner
- * or one of their achievements as subject, made by the learner (actor learner:ID), or about or
- * through one of their shares (subject the share id, actor share:ID). Reads no personal data.
+ * Calls fn, in sequence order and once each, for every event about a learner: with the learner,
+ * one of their achievements or one of their shares as subject. That includes what the learner
+ * did in the portal (actor learner:ID) and every opening of their shares (actor share:ID), whose
+ * subject is the learner. Reads no personal data.
  */
 int registry_audit_about_learner(struct depository *d, const char *learner_id, store_audit_fn fn,
                                  void *ctx, struct ok_error *err);

@@ -229,7 +229,7 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 		rc = ok_fail(err, OK_EGONE, "this login link was used already; ask for a new one");
 	else if (!rc && l.expires_ms <= now)
 		rc = ok_fail(err, OK_EGONE, "this login link has expired; ask for a new one");
-	if (!rc && store_login_link_use(d->store, l.token_hash, now, err) != 0)
+	if (!rc && (rc = store_login_link_use(d->store, l.token_hash, now, err)) == OK_ECONFLICT)
 		rc = ok_fail(err, OK_EGONE, "this login link was used already; ask for a new one");
 	if (rc)
 		return portal_finish(d, rc, err);

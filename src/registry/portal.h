@@ -135,8 +135,9 @@ int portal_share_create(struct depository *d, const struct portal_share_input *i
 int portal_share_create_json(struct depository *d, const char *learner_id, const json_t *body,
                              const char *actor, json_t **out, struct ok_error *err);
 
-/* A share as listed: {"id", "recipient", "created", "expires", "revoked", "uses",
- * "last_used", "achievements"} (new reference, NULL when out of memory). */
+/* A share as listed: {"id", "recipient", "created", "expires", "revoked", "revoked_at" (or
+ * null), "uses", "last_used" (or null), "achievements"} (new reference, NULL when out of
+ * memory). */
 json_t *portal_share_json(const struct store_share *sh);
 
 /* The learner's shares, newest first, as a JSON array (new reference). actor reads them

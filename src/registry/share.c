@@ -46,9 +46,10 @@ json_t *portal_share_json(const struct store_share *sh)
 
 	if (!ids)
 		return NULL;
-	return json_pack("{s:s, s:s, s:o, s:o, s:b, s:I, s:o, s:o}", "id", sh->id, "recipient",
+	return json_pack("{s:s, s:s, s:o, s:o, s:b, s:o, s:I, s:o, s:o}", "id", sh->id, "recipient",
 	                 sh->recipient, "created", iso_json(sh->created_ms), "expires",
-	                 iso_json(sh->expires_ms), "revoked", sh->revoked_ms != 0, "uses",
+	                 iso_json(sh->expires_ms), "revoked", sh->revoked_ms != 0, "revoked_at",
+	                 sh->revoked_ms ? iso_json(sh->revoked_ms) : json_null(), "uses",
 	                 (json_int_t)sh->uses, "last_used",
 	                 sh->last_used_ms ? iso_json(sh->last_used_ms) : json_null(),
 	                 "achievements", ids);

@@ -1,6 +1,5 @@
 /* The store's audit area: signed checkpoints of the audit chain, the audit events about one
- * subject or of one actor (both indexed), and the earlier versions of an achievement (for
- * access reports).
+ * subject (indexed), and the earlier versions of an achievement (for access reports).
  *
  * Invariants: a checkpoint is written in the caller's transaction, so that it exists exactly
  * when the event it signs does; one checkpoint per sequence number. Listings run in sequence
@@ -33,12 +32,9 @@ struct store_audit_ops {
 	/* Checkpoints with seq > after, in order; fn as in store.h. */
 	int (*checkpoint_list)(struct store *s, int64_t after, store_checkpoint_fn fn, void *ctx,
 	                       struct ok_error *err);
-	/* Events whose subject (or whose actor) is exactly the given text, in order. Subjects, and
-	 * the portal's actors (learner:ID, share:ID), are indexed; other actors are a scan. */
+	/* Events whose subject is exactly the given text (an index), in order. */
 	int (*by_subject)(struct store *s, const char *subject, store_audit_fn fn, void *ctx,
 	                  struct ok_error *err);
-	int (*by_actor)(struct store *s, const char *actor, store_audit_fn fn, void *ctx,
-	                struct ok_error *err);
 	/* The earlier versions of an achievement, oldest first. */
 	int (*history)(struct store *s, const char *achievement_id, store_version_fn fn, void *ctx,
 	               struct ok_error *err);
@@ -74,12 +70,6 @@ static inline int store_audit_by_subject(struct store *s, const char *subject, s
                                          void *ctx, struct ok_error *err)
 {
 	return s->ops->audit->by_subject(s, subject, fn, ctx, err);
-}
-
-static inline int store_audit_by_actor(struct store *s, const char *actor, store_audit_fn fn,
-                                       void *ctx, struct ok_error *err)
-{
-	return s->ops->audit->by_actor(s, actor, fn, ctx, err);
 }
 
 static inline int store_achievement_history(struct store *s, const char *achievement_id,

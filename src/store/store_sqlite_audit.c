@@ -1,4 +1,4 @@
-/* The SQLite store's audit area (see audit.h): checkpoints, events by subject or actor, the
+/* The SQLite store's audit area (see audit.h): checkpoints, events by subject, the
  * history of an achievement. */
 #include "store/audit.h"
 #include "store/sqlite_internal.h"
@@ -17,13 +17,6 @@ static const char sql_checkpoint_list[] =
         "SELECT " CHECKPOINT_COLS " FROM audit_checkpoint WHERE seq > ? ORDER BY seq";
 static const char sql_by_subject[] =
         "SELECT " EVENT_COLS " FROM audit_event WHERE subject = ? ORDER BY seq";
-/* Only the portal's actors (learners, shares) are indexed, so that the events of registrars and
- * imports, by far the most, cost no index; the condition must appear as the index has it. */
-#define PORTAL_ACTOR "(actor GLOB 'learner:*' OR actor GLOB 'share:*')"
-static const char sql_by_portal_actor[] =
-        "SELECT " EVENT_COLS " FROM audit_event WHERE actor = ? AND " PORTAL_ACTOR " ORDER BY seq";
-static const char sql_by_actor[] =
-        "SELECT " EVENT_COLS " FROM audit_event WHERE actor = ? ORDER BY seq";
 static const char sql_history[] =
         "SELECT version, learner_id, kind, title, programme_code, eqf_level, credits_centi, "
         "grade, grading_scheme, awarded_on, language, status, changed_ms, actor, reason "
@@ -135,14 +128,6 @@ static int by_subject(struct store *base, const char *subject, store_audit_fn fn
 	return list_events(base, sql_by_subject, subject, fn, ctx, err);
 }
 
-static int by_actor(struct store *base, const char *actor, store_audit_fn fn, void *ctx,
-                    struct ok_error *err)
-{
-	bool portal = strncmp(actor, "learner:", 8) == 0 || strncmp(actor, "share:", 6) == 0;
-
-	return list_events(base, portal ? sql_by_portal_actor : sql_by_actor, actor, fn, ctx, err);
-}
-
 static int history(struct store *base, const char *achievement_id, store_version_fn fn, void *ctx,
                    struct ok_error *err)
 {
@@ -193,7 +178,6 @@ const struct store_audit_ops store_sqlite_audit_ops = {
         .checkpoint_last = checkpoint_last,
         .checkpoint_list = checkpoint_list,
         .by_subject = by_subject,
-        .by_actor = by_actor,
         .history = history,
         .in_transaction = in_transaction,
 };

@@ -466,6 +466,33 @@ def test_share_create_open_count_and_views(portal):
     assert share["id"] not in bram.get("/v1/me/views").body.decode()
 
 
+def test_share_shows_a_suspended_achievement_as_not_verified(binary, tmp_path):
+    """Verified at view time: an achievement suspended after it was shared fails its status
+    check on the next opening, and the others still pass."""
+    ok, keys = make_folder(binary, tmp_path / "data")
+    srv = Server(ok, "--rate-limit", 0, name="suspended").start()
+    try:
+        p = Portal(ok, srv, keys)
+        s = p.login(p.anna)
+        ids = p.achievements(p.anna)[:2]
+        share = s.share(ids)
+        r = srv.post(f"/v1/achievements/{ids[0]}/suspend", {"reason": "under investigation"},
+                     key=keys["21XX"])
+        assert r.status == 200, r
+        r = srv.get(path_of(share["url"]) + ".json")
+        assert r.status == 200, r
+        first, second = r.json()["achievements"]
+        assert first["status"] == "suspended"
+        assert first["verification"]["verified"] is False
+        assert [e.get("check") for e in first["verification"]["errors"]] == ["status"]
+        assert second["verification"]["verified"] is True
+        statuses = {a["id"]: a["status"] for g in s.get("/v1/me/achievements").json()
+                    ["institutions"] for a in g["achievements"]}
+        assert statuses[ids[0]] == "suspended" and statuses[ids[1]] == "active"
+    finally:
+        srv.stop()
+
+
 def test_share_revoked_410(portal):
     s = portal.login(portal.anna)
     share = s.share(portal.achievements(portal.anna)[:2])
@@ -594,7 +621,7 @@ def test_random_tokens_all_404(portal):
                   for _ in range(1000)]
         tokens += ["", "A", "A" * 42, "A" * 44, "!" * 43, "%2e%2e", "A" * 43 + ".JSON"]
         for t in tokens:
-            for path in (f"/s/{t}.json", f"/s/{t}/credentials"):
+            for path in (f"/s/{t}", f"/s/{t}.json", f"/s/{t}/credentials"):
                 conn.request("GET", path)
                 r = conn.getresponse()
                 body = r.read()
