@@ -1,4 +1,3 @@
-/* TEAM (temporary, the lead removes this line): read /work/main/TEAM-NOTES.md before changing anything. */
 /* What the server's parts share: the request and response of one exchange, the route table,
  * and the helpers handlers answer with. Only http/ includes this. */
 #ifndef OK_HTTP_INTERNAL_H

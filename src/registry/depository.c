@@ -427,6 +427,8 @@ int depository_audit(struct depository *d, const char *actor, const char *action
 
 	if (d->bench_audit_off)
 		return 0;
+	if (own_transaction && d->store->ops->in_transaction(d->store))
+		own_transaction = false;
 	if (own_transaction && (rc = store_begin(d->store, err)))
 		return rc;
 	audit_event_init(&e, actor, action, subject, purpose, detail);

@@ -3,6 +3,7 @@
  * credential issued and verified on the spot (see portal.h). */
 #include "io/utf8.h"
 #include "registry/achievement.h"
+#include "registry/checkpoint.h"
 #include "registry/portal.h"
 #include "registry/portal_internal.h"
 #include "registry/verify.h"
@@ -427,14 +428,6 @@ int portal_share_open(struct depository *d, const char *token, json_t **out, str
 	}
 	snprintf(actor, sizeof(actor), "share:%s", sh.id);
 	snprintf(detail, sizeof(detail), "share=%s", sh.id);
-	if ((rc = store_begin(d->store, err)))
-		return rc;
-	rc = store_share_use(d->store, sh.id, now, err);
-	if (!rc)
-		rc = depository_audit(d, actor, "share.open", sh.learner_id, PORTAL_PURPOSE_SHARE,
-		                      detail, false, err);
-	if ((rc = portal_finish(d, rc, err)))
-		return rc;
 	list = json_array();
 	doc = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:b}, s:o}", "state", "valid", "recipient",
 	                sh.recipient, "expires", iso_json(sh.expires_ms), "depository", "did",
@@ -444,17 +437,32 @@ int portal_share_open(struct depository *d, const char *token, json_t **out, str
 		json_decref(doc);
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	}
+	/* One transaction for the opening and the reads it makes (the credentials issued, each
+	 * an audited read): one commit per view, and no view counted without its events. */
+	if ((rc = store_begin(d->store, err))) {
+		json_decref(ids);
+		json_decref(doc);
+		return rc;
+	}
+	rc = store_share_use(d->store, sh.id, now, err);
+	if (!rc)
+		rc = depository_audit(d, actor, "share.open", sh.learner_id, PORTAL_PURPOSE_SHARE,
+		                      detail, false, err);
 	json_array_foreach(ids, i, id)
 	{
-		if ((rc = shared_item(d, json_string_value(id), actor, &item, err)) ||
+		if (rc || (rc = shared_item(d, json_string_value(id), actor, &item, err)) ||
 		    (rc = json_array_append_new(list, item) ? OK_ENOMEM : 0))
 			break;
 	}
 	json_decref(ids);
-	if (rc) {
+	if (rc == OK_ENOMEM)
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+	if ((rc = portal_finish(d, rc, err))) {
 		json_decref(doc);
-		return rc == OK_ENOMEM ? ok_fail(err, OK_ENOMEM, "out of memory") : rc;
+		return rc;
 	}
+	/* Committed: checkpoints made inside the transaction go to the checkpoint file now. */
+	checkpoint_flush(d, NULL);
 	*out = doc;
 	return 0;
 }

@@ -1,4 +1,3 @@
-/* TEAM (temporary, the lead removes this line): read /work/main/TEAM-NOTES.md before changing anything. */
 /* What the SQLite store's files share: the store struct and the statement helpers. Each area of
  * the store (core records in store_sqlite.c; portal, privacy, keys and foreign records in their
  * own store_sqlite_<area>.c) prepares its statements through sqlite_prepared(), once per

@@ -1,4 +1,4 @@
-/* TEAM (temporary, the lead removes this line): read /work/main/TEAM-NOTES.md before changing anything. */
+ * anything. */
 /* The store: one interface over the embedded SQLite back end and (later) PostgreSQL.
  *
  * Invariants:
@@ -125,6 +125,8 @@ struct store_ops {
 	int (*begin)(struct store *s, struct ok_error *err);
 	int (*commit)(struct store *s, struct ok_error *err);
 	int (*rollback)(struct store *s);
+	/* Whether a transaction is open on this connection. */
+	bool (*in_transaction)(struct store *s);
 
 	int (*meta_get)(struct store *s, const char *key, struct buf *out, struct ok_error *err);
 	int (*meta_set)(struct store *s, const char *key, const char *value, struct ok_error *err);

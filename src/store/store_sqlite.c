@@ -318,6 +318,11 @@ static int sqlite_rollback(struct store *base)
 	return sqlite_exec_step(s, use(s, ST_ROLLBACK), "rollback", NULL);
 }
 
+static bool sqlite_in_transaction(struct store *base)
+{
+	return !sqlite3_get_autocommit(sq(base)->db);
+}
+
 /* Metadata */
 
 static int sqlite_meta_get(struct store *base, const char *key, struct buf *out,
@@ -963,6 +968,7 @@ static const struct store_ops sqlite_ops = {
         .begin = sqlite_begin,
         .commit = sqlite_commit,
         .rollback = sqlite_rollback,
+        .in_transaction = sqlite_in_transaction,
         .meta_get = sqlite_meta_get,
         .meta_set = sqlite_meta_set,
         .institution_add = sqlite_institution_add,
