@@ -1,4 +1,3 @@
- * anything. */
 /* The store: one interface over the embedded SQLite back end and (later) PostgreSQL.
  *
  * Invariants:
