@@ -239,7 +239,8 @@ int registry_audit_verify(struct depository *d, struct audit_check *r, struct ok
 	}
 	if (rc)
 		goto out;
-	qsort(cps.v, cps.n, sizeof(*cps.v), by_seq);
+	if (cps.n)
+		qsort(cps.v, cps.n, sizeof(*cps.v), by_seq);
 	if (cps.n && (rc = checkpoint_keys_load(d, &keys, err)))
 		goto out;
 	if (!signatures_hold(d, &keys, &cps, r))
@@ -373,7 +374,8 @@ int registry_audit_about_learner(struct depository *d, const char *learner_id, s
 		rc = ok_fail(err, rc, "too many audit events about this learner to list (over %d)",
 		             ABOUT_LEARNER_MAX);
 	if (!rc) {
-		qsort(events.v, events.n, sizeof(*events.v), event_by_seq);
+		if (events.n)
+			qsort(events.v, events.n, sizeof(*events.v), event_by_seq);
 		for (i = 0; !rc && i < events.n; i++) {
 			/* Each event has one subject; a repeat would be a subject listed twice. */
 			if (i && events.v[i].seq == events.v[i - 1].seq)
