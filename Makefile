@@ -25,7 +25,7 @@ LISTEN   ?= 127.0.0.1:8080
 
 run: build
 	@if [ ! -d "$(DATA)" ]; then $(OORKONDE) init --host $(LISTEN); fi
-	$(OORKONDE) demo --learners $(LEARNERS)
+	$(OORKONDE) demo --learners $(LEARNERS) --login-link
 	@echo "A registrar key for the demo university (21PB):"
 	@$(OORKONDE) key add --institution 21PB
 	$(OORKONDE) serve --listen $(LISTEN)

@@ -1,21 +1,39 @@
 /* oorkonde demo: seed the demo dataset. */
 #include "cli/cli.h"
 #include "registry/demo.h"
+#include "registry/learner.h"
+#include "registry/portal.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 
 static const char demo_usage[] =
-        "Usage: oorkonde [--data DIR] demo [--learners N]\n\n"
+        "Usage: oorkonde [--data DIR] demo [--learners N] [--login-link]\n\n"
         "Seeds the demo dataset: three Dutch institutions (a university, a university of applied\n"
         "sciences, an MBO school) and N learners (default 300) with course results and diplomas.\n"
         "Running it again changes nothing. API keys are printed for institutions it creates.\n\n"
         "  --learners N  how many learners (1-1000000)\n"
+        "  --login-link  also print a one-time link that signs the example learner in to the\n"
+        "                learner portal (as `learner login-link` does)\n"
         "  --help        print this help\n";
+
+/* A sign-in link for the demo's example learner, so that the portal can be tried at once. */
+static int example_login_link(struct depository *d, const char *national_id,
+                              char url[PORTAL_URL_MAX], int64_t *expires, struct ok_error *err)
+{
+	char learner_id[STORE_ID_MAX + 1];
+	int rc;
+
+	if ((rc = registry_learner_find_id(d, national_id, learner_id, err)))
+		return rc;
+	return portal_login_link_create(d, learner_id, "operator", url, expires, err);
+}
 
 int cmd_demo(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	        {"learners", required_argument, NULL, 'n'},
+	        {"login-link", no_argument, NULL, 'l'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -24,8 +42,10 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	struct ok_error err;
 	unsigned long learners = 300;
 	char *end;
-	char nid[10];
+	char nid[10], url[PORTAL_URL_MAX], until[32];
+	int64_t expires = 0;
 	size_t k;
+	bool login_link = false;
 	int opt, rc;
 
 	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
@@ -34,6 +54,9 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 			learners = strtoul(optarg, &end, 10);
 			if (*end || end == optarg || learners < 1 || learners > 1000000)
 				return cli_usage_error(c, "--learners must be 1-1000000");
+			break;
+		case 'l':
+			login_link = true;
 			break;
 		case 'h':
 			fputs(demo_usage, stdout);
@@ -48,6 +71,9 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 		return rc;
 	ok_error_clear(&err);
 	rc = registry_demo_seed(&d, learners, &res, &err);
+	registry_demo_example(learners, nid);
+	if (!rc && login_link)
+		rc = example_login_link(&d, nid, url, &expires, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);
@@ -63,7 +89,11 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	printf("  %zu achievements: %zu added, %zu updated, %zu unchanged; %zu new learners\n",
 	       res.report.read, res.report.added, res.report.updated, res.report.unchanged,
 	       res.report.learners_added);
-	registry_demo_example(learners, nid);
 	printf("Try: oorkonde --data %s achievements --national-id %s\n", c->data_dir, nid);
+	if (login_link) {
+		portal_time_iso(expires, until);
+		printf("Sign in as this learner (one use, until %s): %s\n", until, url);
+		sodium_memzero(url, sizeof(url));
+	}
 	return EXIT_OK;
 }

@@ -665,3 +665,24 @@ def test_tokens_and_names_not_in_log_or_database(binary, tmp_path):
         "SELECT actor || ' ' || action || ' ' || subject || ' ' || detail FROM audit_event"))
     for secret in secrets + [RECIPIENT]:
         assert secret not in audit
+
+
+def test_demo_prints_a_link_that_signs_the_example_learner_in(binary, tmp_path):
+    """`demo --login-link` (what `make run` uses) prints a one-time link for the learner it
+    suggests; opening it signs that learner in."""
+    ok = Oorkonde(binary, tmp_path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    out = ok.run("demo", "--learners", "5", "--login-link", check=True).stdout
+    nid = re.search(r"achievements --national-id (\S+)", out).group(1)
+    url = re.search(rf"Sign in as this learner \(one use, until [0-9T:Z-]+\): ({BASE}/login/"
+                    rf"{TOKEN_RE})$", out, re.M).group(1)
+    srv = Server(ok, "--rate-limit", 0, name="demo").start()
+    try:
+        r = srv.get(path_of(url))
+        assert r.status == 200, r
+        me = srv.get("/v1/me", headers={"Cookie": f"{COOKIE}={cookie_of(r)}"})
+        assert me.status == 200, me
+        assert me.json()["learner"]["id"] == learner_of(ok, nid)
+        assert srv.get(path_of(url)).status == 410  # one use
+    finally:
+        srv.stop()
