@@ -29,7 +29,7 @@ static const struct cli_command commands[] = {
         {"learner", "a learner's access report (GDPR art. 15); a login link", cmd_learner},
         {"share", "a learner's shares: create, list, revoke", cmd_share},
         {"keys", "rotate and retire the data and signing keys", cmd_keys},
-        {"serve", "serve the HTTP API (registrar, VC-API, DID document, metrics)", cmd_serve},
+        {"serve", "serve the web pages and the HTTP API (registrar, VC-API, DID, metrics)", cmd_serve},
 };
 
 static void usage(FILE *f)
@@ -39,12 +39,12 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: oorkonde [--data DIR] COMMAND [OPTIONS]\n\n"
 	           "A digital student-data depository.\n\nCommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f,
 	        "\nOptions:\n"
-	        "  --data DIR     the data folder (default: $OORKONDE_DATA, else ./oorkonde-data)\n"
-	        "  --version      print the version\n"
-	        "  --help         print this help\n\n"
+	        "  --data DIR         the data folder (default: $OORKONDE_DATA, else ./oorkonde-data)\n"
+	        "  --version          print the version\n"
+	        "  --help             print this help\n\n"
 	        "Run 'oorkonde COMMAND --help' for a command's options.\n");
 }
 

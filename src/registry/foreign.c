@@ -1,5 +1,6 @@
 /* Receiving results from other depositories (see foreign.h). */
 #include "registry/foreign.h"
+#include "registry/foreign_internal.h"
 
 #include "registry/learner.h"
 
@@ -114,8 +115,7 @@ static long credits_of(const json_t *v)
 	return (long)llround(x * 100);
 }
 
-/* Fills the achievement's columns of f from the credential (or its JWT payload). */
-static int read_achievement(const json_t *vc, struct store_foreign *f, struct ok_error *err)
+int foreign_read_achievement(const json_t *vc, struct store_foreign *f, struct ok_error *err)
 {
 	const json_t *subject = first(json_object_get(vc, "credentialSubject"));
 	const json_t *ach = first(json_object_get(subject, "achievement"));
@@ -147,9 +147,8 @@ static int read_achievement(const json_t *vc, struct store_foreign *f, struct ok
 	return 0;
 }
 
-/* The key that makes a credential unique for its issuer: its id, else a hash of its bytes. */
-static void credential_key(const json_t *vc, const char *data, size_t len,
-                           char out[STORE_FOREIGN_KEY_MAX + 1])
+void foreign_credential_key(const json_t *vc, const char *data, size_t len,
+                            char out[STORE_FOREIGN_KEY_MAX + 1])
 {
 	const char *id = str_at(vc, "id");
 	unsigned char h[crypto_hash_sha256_BYTES];
@@ -183,6 +182,25 @@ static const json_t *identity_object(const json_t *vc)
 	return NULL;
 }
 
+enum foreign_hash foreign_identity_hash(const json_t *vc,
+                                       unsigned char want[crypto_hash_sha256_BYTES],
+                                       const char **salt)
+{
+	const json_t *id = identity_object(vc);
+	const char *hash = id ? str_at(id, "identityHash") : NULL;
+	size_t n = 0;
+
+	*salt = id ? str_at(id, "salt") : NULL;
+	if (!hash)
+		return FOREIGN_HASH_NONE;
+	if (strncmp(hash, "sha256$", 7) != 0 || strlen(hash + 7) != 2 * crypto_hash_sha256_BYTES ||
+	    sodium_hex2bin(want, crypto_hash_sha256_BYTES, hash + 7, strlen(hash + 7), NULL, &n,
+	                   NULL) != 0 ||
+	    n != crypto_hash_sha256_BYTES)
+		return FOREIGN_HASH_MALFORMED;
+	return FOREIGN_HASH_OK;
+}
+
 /*
  * Checks the credential's national id hash against the learner's national id (an audited read).
  * 0 with out->identity set, OK_EINVALID (field "identity") when it names someone else.
@@ -191,26 +209,22 @@ static int check_identity(struct depository *d, const char *learner_id, const js
                           const struct foreign_options *o, struct foreign_import *out,
                           struct ok_error *err)
 {
-	const json_t *id = identity_object(vc);
-	const char *hash = id ? str_at(id, "identityHash") : NULL;
-	const char *salt = id ? str_at(id, "salt") : NULL;
 	unsigned char want[crypto_hash_sha256_BYTES], got[crypto_hash_sha256_BYTES];
+	const char *salt = NULL;
+	enum foreign_hash h = foreign_identity_hash(vc, want, &salt);
 	crypto_hash_sha256_state st;
 	struct learner_view v;
-	size_t n = 0;
 	int rc;
 
 	out->identity = FOREIGN_IDENTITY_NOT_CHECKED;
-	if (!hash) {
+	if (h == FOREIGN_HASH_NONE) {
 		snprintf(out->warning, sizeof(out->warning),
 		         "the credential carries no hash of a national id, so it could not be "
 		         "matched to the learner: it was accepted on the word of %s",
 		         o->actor);
 		return 0;
 	}
-	if (strncmp(hash, "sha256$", 7) != 0 || strlen(hash + 7) != 2 * sizeof(want) ||
-	    sodium_hex2bin(want, sizeof(want), hash + 7, strlen(hash + 7), NULL, &n, NULL) != 0 ||
-	    n != sizeof(want)) {
+	if (h == FOREIGN_HASH_MALFORMED) {
 		snprintf(out->warning, sizeof(out->warning),
 		         "the credential's national id hash is not a sha256$ hash, so it could not "
 		         "be matched to the learner: it was accepted on the word of %s",
@@ -372,7 +386,7 @@ int registry_foreign_import(struct depository *d, const char *learner_id, const 
 		goto out;
 	if ((rc = verify_for_import(d, data, len, o, out, err)))
 		goto refuse;
-	if ((rc = read_achievement(out->verification.credential, &f, err)))
+	if ((rc = foreign_read_achievement(out->verification.credential, &f, err)))
 		goto refuse;
 	if ((rc = check_identity(d, learner_id, out->verification.credential, o, out, err)))
 		goto refuse;
@@ -386,7 +400,7 @@ int registry_foreign_import(struct depository *d, const char *learner_id, const 
 	depository_new_id(f.id);
 	snprintf(f.learner_id, sizeof(f.learner_id), "%s", learner_id);
 	copy_text(f.issuer_did, sizeof(f.issuer_did), out->verification.issuer);
-	credential_key(out->verification.credential, data, len, f.credential_key);
+	foreign_credential_key(out->verification.credential, data, len, f.credential_key);
 	copy_text(f.depository, sizeof(f.depository), t.name);
 	copy_text(f.country, sizeof(f.country), t.country);
 	copy_text(f.format, sizeof(f.format), out->verification.format);

@@ -1,5 +1,5 @@
-/* What the learner portal's files share (portal.c, portal_view.c, share.c); only they include
- * this. */
+/* What the learner portal's files share (portal.c, portal_view.c, share.c); only they (and the
+ * fuzz target of the share request) include this. */
 #ifndef OK_REGISTRY_PORTAL_INTERNAL_H
 #define OK_REGISTRY_PORTAL_INTERNAL_H
 
@@ -19,5 +19,13 @@ json_t *portal_achievement_json(const struct store_achievement *a);
 /* Ends the transaction the caller began: commits when rc is 0 (and returns the commit's
  * result), else rolls back and returns rc. */
 int portal_finish(struct depository *d, int rc, struct ok_error *err);
+/*
+ * The share request of a JSON body {"achievements": [ids], "recipient", "days"?} for learner_id
+ * by actor, checked as portal_share_create checks it (no store used): 0 with *out filled (its
+ * strings point into body and ids), else OK_EINPUT naming the field.
+ */
+int portal_share_request(const json_t *body, const char *learner_id, const char *actor,
+                         const char *ids[PORTAL_SHARE_ACHIEVEMENTS], struct portal_share_input *out,
+                         struct ok_error *err);
 
 #endif

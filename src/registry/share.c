@@ -187,16 +187,16 @@ int portal_share_create(struct depository *d, const struct portal_share_input *i
 	return 0;
 }
 
-int portal_share_create_json(struct depository *d, const char *learner_id, const json_t *body,
-                             const char *actor, json_t **out, struct ok_error *err)
+int portal_share_request(const json_t *body, const char *learner_id, const char *actor,
+                         const char *ids[PORTAL_SHARE_ACHIEVEMENTS], struct portal_share_input *out,
+                         struct ok_error *err)
 {
-	const char *ids[PORTAL_SHARE_ACHIEVEMENTS];
 	struct portal_share_input in = {0};
 	const json_t *list, *days, *v;
 	const char *key;
 	size_t i;
 
-	*out = NULL;
+	memset(out, 0, sizeof(*out));
 	if (!json_is_object(body))
 		return ok_fail(err, OK_EINPUT,
 		               "the body must be {\"achievements\": [ids], \"recipient\": "
@@ -240,6 +240,20 @@ int portal_share_create_json(struct depository *d, const char *learner_id, const
 		in.days = n < 0 || n > PORTAL_SHARE_DAYS_MAX ? -1 : (int)n;
 	}
 	in.actor = actor;
+	*out = in;
+	return check_input(out, err);
+}
+
+int portal_share_create_json(struct depository *d, const char *learner_id, const json_t *body,
+                             const char *actor, json_t **out, struct ok_error *err)
+{
+	const char *ids[PORTAL_SHARE_ACHIEVEMENTS];
+	struct portal_share_input in;
+	int rc;
+
+	*out = NULL;
+	if ((rc = portal_share_request(body, learner_id, actor, ids, &in, err)))
+		return rc;
 	return portal_share_create(d, &in, out, err);
 }
 
