@@ -47,6 +47,10 @@ int sqlite_col_buf(sqlite3_stmt *st, int i, struct buf *out);
 /* Runs a statement that returns no rows. */
 int sqlite_exec_step(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
                      struct ok_error *err);
+/* Calls fn for each audit event a query returns (columns as in the audit_event table, seq
+ * first); a non-zero return of fn stops and is returned. */
+int sqlite_audit_rows(struct store_sqlite *s, sqlite3_stmt *st, store_audit_fn fn, void *ctx,
+                      struct ok_error *err);
 /* Steps a statement that returns at most one row: 0 with the row, OK_ENOTFOUND, or an error. */
 int sqlite_step_one(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
                     struct ok_error *err);

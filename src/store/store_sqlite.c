@@ -716,15 +716,12 @@ static int sqlite_audit_insert(struct store *base, const struct audit_event *e,
 	return sqlite_exec_step(s, st, "append audit event", err);
 }
 
-static int sqlite_audit_list(struct store *base, int64_t after_seq, store_audit_fn fn, void *ctx,
-                             struct ok_error *err)
+int sqlite_audit_rows(struct store_sqlite *s, sqlite3_stmt *st, store_audit_fn fn, void *ctx,
+                      struct ok_error *err)
 {
-	struct store_sqlite *s = sq(base);
-	sqlite3_stmt *st = use(s, ST_AUDIT_LIST);
 	struct audit_event e;
 	int rc;
 
-	sqlite3_bind_int64(st, 1, after_seq);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&e, 0, sizeof(e));
 		e.seq = sqlite3_column_int64(st, 0);
@@ -744,6 +741,16 @@ static int sqlite_audit_list(struct store *base, int64_t after_seq, store_audit_
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, "list audit events", err);
+}
+
+static int sqlite_audit_list(struct store *base, int64_t after_seq, store_audit_fn fn, void *ctx,
+                             struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = use(s, ST_AUDIT_LIST);
+
+	sqlite3_bind_int64(st, 1, after_seq);
+	return sqlite_audit_rows(s, st, fn, ctx, err);
 }
 
 /* Status lists */

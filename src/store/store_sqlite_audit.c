@@ -95,31 +95,11 @@ static int list_events(struct store *base, const char *sql, const char *value, s
 {
 	struct store_sqlite *s = sq(base);
 	sqlite3_stmt *st = sqlite_prepared(s, sql, err);
-	struct audit_event e;
-	int rc;
 
 	if (!st)
 		return err ? err->code : OK_ESTORE;
 	sqlite_bind_text(st, 1, value);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&e, 0, sizeof(e));
-		e.seq = sqlite3_column_int64(st, 0);
-		e.at_ms = sqlite3_column_int64(st, 1);
-		sqlite_col_text(st, 2, e.actor, sizeof(e.actor));
-		sqlite_col_text(st, 3, e.action, sizeof(e.action));
-		sqlite_col_text(st, 4, e.subject, sizeof(e.subject));
-		sqlite_col_text(st, 5, e.purpose, sizeof(e.purpose));
-		sqlite_col_text(st, 6, e.detail, sizeof(e.detail));
-		sqlite_col_fixed(st, 7, e.prev_hash, AUDIT_HASH_BYTES);
-		sqlite_col_fixed(st, 8, e.hash, AUDIT_HASH_BYTES);
-		rc = fn(ctx, &e);
-		if (rc) {
-			sqlite3_reset(st);
-			return rc;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, "list audit events", err);
+	return sqlite_audit_rows(s, st, fn, ctx, err);
 }
 
 static int by_subject(struct store *base, const char *subject, store_audit_fn fn, void *ctx,
