@@ -183,8 +183,8 @@ static const json_t *identity_object(const json_t *vc)
 }
 
 enum foreign_hash foreign_identity_hash(const json_t *vc,
-                                       unsigned char want[crypto_hash_sha256_BYTES],
-                                       const char **salt)
+                                        unsigned char want[crypto_hash_sha256_BYTES],
+                                        const char **salt)
 {
 	const json_t *id = identity_object(vc);
 	const char *hash = id ? str_at(id, "identityHash") : NULL;
@@ -325,12 +325,12 @@ static int keep(struct depository *d, const char *data, size_t len, struct store
 	 * rotation finished meanwhile has removed. */
 	if ((rc = store_begin(d->store, err)))
 		goto out;
-	if ((rc = depository_keys_refresh(d, err)) ||
-	    (rc = seal_field(&d->keys, "foreign_credential", f->id, data, len, &f->credential,
-	                     err))) {
-		store_rollback(d->store);
-		goto out;
-	}
+	if ((rc = depository_keys_refresh(d, err)))
+		goto fail;
+	f->key_id = d->keys.key_id;
+	if ((rc = seal_field(&d->keys, "foreign_credential", f->id, data, len, &f->credential,
+	                     err)))
+		goto fail;
 	rc = store_foreign_find(d->store, f->issuer_did, f->credential_key, &held, err);
 	if (rc == 0 && strcmp(held.learner_id, f->learner_id) != 0) {
 		rc = ok_fail_field(err, OK_ECONFLICT, "credential",
@@ -354,6 +354,7 @@ static int keep(struct depository *d, const char *data, size_t len, struct store
 		                      detail, false, err);
 	if (!rc)
 		rc = store_commit(d->store, err);
+fail:
 	if (rc)
 		store_rollback(d->store);
 out:
@@ -408,7 +409,6 @@ int registry_foreign_import(struct depository *d, const char *learner_id, const 
 	copy_text(f.imported_by, sizeof(f.imported_by), o->actor);
 	f.imported_ms = audit_now_ms();
 	f.checked_ms = f.imported_ms;
-	f.key_id = d->keys.key_id;
 	rc = keep(d, data, len, &f, o, out, err);
 	goto out;
 refuse:

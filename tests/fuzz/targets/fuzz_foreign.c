@@ -1,0 +1,62 @@
+/* libFuzzer target for what a foreign-credential import reads from the credential before any
+ * store or network use (foreign_internal.h): the bytes (JSON credential or VC-JOSE token) go
+ * through registry_verify as the import's first step does (issuer check only, no data folder),
+ * then the achievement's columns, the credential key and the national id hash are read from the
+ * credential. Every column read is NUL-terminated valid UTF-8 within its size. */
+#include <sodium.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/utf8.h"
+#include "registry/foreign_internal.h"
+#include "registry/verify.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (sodium_init() < 0)
+		abort();
+	return 0;
+}
+
+#define TEXT_OK(field) (memchr((field), '\0', sizeof(field)) && utf8_valid((field), strlen(field)))
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct verify_options opt = {.checks = VERIFY_ISSUER};
+	unsigned char want[crypto_hash_sha256_BYTES];
+	char key[STORE_FOREIGN_KEY_MAX + 1];
+	struct verify_result r;
+	struct store_foreign f;
+	struct ok_error err;
+	const char *salt = (const char *)1;
+	enum foreign_hash h;
+
+	ok_error_clear(&err);
+	if (registry_verify(NULL, (const char *)data, size, &opt, &r, &err) != 0 || !r.credential) {
+		verify_result_release(&r);
+		return 0;
+	}
+	store_foreign_init(&f);
+	if (foreign_read_achievement(r.credential, &f, &err) == 0) {
+		if (!f.title[0] || !TEXT_OK(f.title) || !TEXT_OK(f.grade) || !TEXT_OK(f.institution) ||
+		    !memchr(f.kind, '\0', sizeof(f.kind)) || f.credits_centi > 100000 ||
+		    (f.awarded_on[0] && strlen(f.awarded_on) != 10) ||
+		    (f.institution_country[0] && strlen(f.institution_country) != 2))
+			abort();
+	}
+	foreign_credential_key(r.credential, (const char *)data, size, key);
+	if (!key[0] || strlen(key) > STORE_FOREIGN_KEY_MAX)
+		abort();
+	h = foreign_identity_hash(r.credential, want, &salt);
+	if (h != FOREIGN_HASH_NONE && h != FOREIGN_HASH_MALFORMED && h != FOREIGN_HASH_OK)
+		abort();
+	if (salt == (const char *)1)
+		abort();
+	store_foreign_release(&f);
+	verify_result_release(&r);
+	return 0;
+}
