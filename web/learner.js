@@ -69,8 +69,12 @@
     return new Date(s.expires) < new Date() ? "expired" : "active";
   }
 
+  /* The shares last listed, by id: "Who looked" tells them apart by their creation date. */
+  let sharesById = {};
+
   function renderShares(doc) {
     const shares = (doc && doc.shares) || [];
+    sharesById = Object.fromEntries(shares.map((s) => [s.id, s]));
     if (!shares.length) {
       replace($("shares"), el("p", {}, t("learner.shares.none")));
       return;
@@ -99,14 +103,24 @@
       replace($("views"), el("p", {}, t("learner.views.none")));
       return;
     }
+    /* Which share: its recipient, when it was made and the end of its id, so that two
+     * shares to the same recipient are told apart. */
+    const which = (v) => {
+      const s = sharesById[v.share_id];
+      return el("td", { class: "view-share", "data-share": v.share_id },
+        s ? [t("learner.views.created"), " ", timeEl(s.created), " · "] : null,
+        el("code", { title: v.share_id }, "…" + String(v.share_id).slice(-6)));
+    };
     replace($("views"), el("div", { class: "table-wrap" }, el("table", {},
-      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("learner.views.at")), el("th", { scope: "col" }, t("learner.views.recipient")))),
-      el("tbody", {}, views.map((v) => el("tr", {}, el("td", {}, timeEl(v.at)), el("td", {}, v.recipient)))))));
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("learner.views.at")), el("th", { scope: "col" }, t("learner.views.recipient")),
+        el("th", { scope: "col" }, t("learner.views.share")))),
+      el("tbody", {}, views.map((v) => el("tr", {}, el("td", {}, timeEl(v.at)), el("td", {}, v.recipient), which(v)))))));
   }
 
   async function refreshShares() {
     const [shares, views] = await Promise.all([request("GET", "/v1/me/shares"), request("GET", "/v1/me/views")]);
     if (shares.status === 200) renderShares(shares.body); else failed(shares);
+    /* After the shares: the views name them. */
     if (views.status === 200) renderViews(views.body); else failed(views);
   }
 
@@ -156,7 +170,18 @@
 
   async function logout(ev) {
     ev.preventDefault();
-    await request("POST", "/logout", {}, csrf);
+    let res;
+    try {
+      res = await request("POST", "/logout", {}, csrf);
+    } catch (e) {
+      res = { status: 0, body: null };
+    }
+    if (res.status === 401) return failed(res); // signed out already: the sign-in page
+    if (res.status !== 204) {
+      /* Not signed out: say so, rather than leave as if it had worked. */
+      say(t("learner.logout.failed") + " " + problem(res.body, res.status ? "HTTP " + res.status : ""));
+      return;
+    }
     window.location.assign("/");
   }
 

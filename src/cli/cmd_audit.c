@@ -92,7 +92,7 @@ static int checkpoint(struct cli *c, struct depository *d)
 {
 	struct audit_checkpoint cp;
 	struct ok_error err;
-	char when[32];
+	char when[32], line[AUDIT_CHECKPOINT_LINE_MAX];
 	bool made;
 	int rc;
 
@@ -113,6 +113,11 @@ static int checkpoint(struct cli *c, struct depository *d)
 	else
 		printf("Event %lld has a checkpoint already (signed %s by issuer key %lu)\n",
 		       (long long)cp.seq, when, (unsigned long)cp.key_id);
+	/* The one thing a person who controls the whole data folder cannot undo: a copy of the
+	 * newest checkpoint kept elsewhere. */
+	if (audit_checkpoint_format(&cp, line, sizeof(line)))
+		printf("Keep a copy of this line off the machine (a cut after it shows):\n%s",
+		       line);
 	return EXIT_OK;
 }
 

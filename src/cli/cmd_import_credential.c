@@ -114,7 +114,7 @@ int cmd_import_credential(struct cli *c, int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	struct foreign_options o = {.actor = "operator"};
+	struct foreign_options o = {.actor = "operator", .status_any_host = true};
 	struct foreign_import imp;
 	struct status_cache statuses;
 	struct did_cache dids;

@@ -54,6 +54,8 @@ enum route_flags {
 	ROUTE_NO_STORE = 4,  /* needs no depository from the pool */
 	ROUTE_BODY_CSV = 8,  /* accepts text/csv bodies up to csv_max */
 	ROUTE_LEARNER = 16,  /* a learner's session is required (and X-CSRF-Token to change) */
+	/* also takes application/x-www-form-urlencoded (a page's own form; body ignored) */
+	ROUTE_BODY_FORM = 32,
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -122,6 +124,7 @@ void route_achievement_status(struct http_request *req, struct http_response *re
 void route_status_list(struct http_request *req, struct http_response *res);
 /* The learner portal (routes_portal.c) */
 void route_login_link(struct http_request *req, struct http_response *res);
+void route_login_page(struct http_request *req, struct http_response *res);
 void route_login(struct http_request *req, struct http_response *res);
 void route_logout(struct http_request *req, struct http_response *res);
 void route_me(struct http_request *req, struct http_response *res);

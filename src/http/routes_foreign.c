@@ -2,6 +2,8 @@
  * signed-in learner hands in another depository's credential; the learner lists theirs. The body
  * is the credential exactly as issued: a JSON credential, or a VC-JOSE token as a JSON string. */
 #include "http/internal.h"
+#include "http/leak_guard.h"
+#include "http/purpose.h"
 
 #include "registry/foreign.h"
 #include "registry/portal.h"
@@ -112,6 +114,11 @@ void route_learner_import(struct http_request *req, struct http_response *res)
 		             "a learner's credential");
 		return;
 	}
+	/* The import reads the learner's national id (the identity check) and its answer says
+	 * whether the credential names them ("identity": "matched"): a read of personal data,
+	 * with a purpose, counted towards the key's read limit. */
+	if (!http_purpose_require(req, res) || !http_leak_note(req, res, req->params.params[0]))
+		return;
 	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
 	import_for(req, res, req->params.params[0], actor);
 }

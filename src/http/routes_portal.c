@@ -3,6 +3,8 @@
  * the verifier's /s/TOKEN.json and /s/TOKEN/credentials. Tokens travel in paths, which the
  * access log never prints (it prints route templates). */
 #include "http/internal.h"
+#include "http/leak_guard.h"
+#include "http/purpose.h"
 #include "http/qr.h"
 #include "http/session.h"
 #include "http/web.h"
@@ -10,6 +12,7 @@
 #include "registry/learner.h"
 #include "registry/portal.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,33 +32,45 @@ static int note_institution(void *ctx, const struct store_achievement *a)
 	return 0;
 }
 
+/*
+ * A login link opens everything about the learner, also at other institutions, so it is a read
+ * of personal data and more: only an institution's key with the 'login-link' permission (never
+ * in a default set) may make one, it states a purpose, the learner counts towards the key's
+ * read limit, and the link (and the session it starts) records the key that made it.
+ */
 void route_login_link(struct http_request *req, struct http_response *res)
 {
 	struct at_institution at = {req->key.institution, false};
 	const char *learner_id = req->params.params[0];
 	char url[PORTAL_URL_MAX], actor[128], until[32];
+	const char *purpose;
 	struct ok_error err;
 	int64_t expires;
 	int rc;
 
-	if (!http_key_permits(&req->key, "read")) {
+	if (!req->key.institution[0] || !http_key_permits(&req->key, "login-link")) {
 		http_problem(res, 403, "forbidden", "Forbidden",
-		             "this key lacks the 'read' permission");
+		             "only an institution's key with the 'login-link' permission may make "
+		             "a login link");
 		return;
 	}
+	if (!(purpose = http_purpose_require(req, res)))
+		return;
 	ok_error_clear(&err);
 	/* An institution's key reaches only learners with a result there; to it, any other
 	 * learner does not exist. */
 	rc = registry_learner_achievements(req->dep, learner_id, note_institution, &at, &err);
-	if (!rc && at.code[0] && !at.found)
+	if (!rc && !at.found)
 		rc = ok_fail(&err, OK_ENOTFOUND, "no such learner");
-	if (at.code[0])
-		snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution,
-		         req->key.id);
-	else
-		snprintf(actor, sizeof(actor), "key:%s", req->key.id);
-	if (!rc)
-		rc = portal_login_link_create(req->dep, learner_id, actor, url, &expires, &err);
+	if (rc) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	if (!http_leak_note(req, res, learner_id))
+		return;
+	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
+	rc = portal_login_link_create_for(req->dep, learner_id, actor, purpose, url, &expires,
+	                                  &err);
 	if (rc) {
 		http_problem_from_error(res, &err);
 		return;
@@ -65,24 +80,82 @@ void route_login_link(struct http_request *req, struct http_response *res)
 	memset(url, 0, sizeof(url));
 }
 
-/* Using a login link: a small page of its own */
+/* Using a login link. A GET (or HEAD) only shows the link's page: mail scanners and link
+ * previews fetch links, and must not use them up. The page's "Sign in" button posts the form
+ * back (same-site, so the SameSite=Strict cookie it sets is then sent); only that POST uses
+ * the link. */
 
-static void page(struct http_response *res, unsigned status, const char *title, const char *body)
+/* The 404 and 410 pages of a link, in the request's language. */
+static bool link_refused(struct http_request *req, struct http_response *res, int rc)
 {
-	char html[2048];
-	int n = snprintf(html, sizeof(html),
-	                 "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	                 "%s<title>%s</title></head><body><main>%s</main></body></html>\n",
-	                 status == 200 ? "<meta http-equiv=\"refresh\" content=\"0;url=/learner\">"
-	                               : "",
-	                 title, body);
+	const char *lang = http_lang(req);
 
-	http_text(res, status, "text/html; charset=utf-8", html,
-	          n > 0 && (size_t)n < sizeof(html) ? (size_t)n : 0);
-	http_header(
-	        res, "Content-Security-Policy",
-	        "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+	if (rc == OK_ENOTFOUND) {
+		const struct web_var vars[] = {{"text", web_text(lang, "login.unknown"), false}};
+		web_page(req, res, 404, "notfound.html", "notfound.title", vars, 1);
+		return true;
+	}
+	if (rc == OK_EGONE) {
+		const struct web_var vars[] = {
+		        {"heading", web_text(lang, "login.gone.title"), false},
+		        {"text", web_text(lang, "login.gone"), false},
+		};
+		web_page(req, res, 410, "login_gone.html", "login.gone.title", vars, 2);
+		return true;
+	}
+	return false;
+}
+
+void route_login_page(struct http_request *req, struct http_response *res)
+{
+	const char *token = req->params.params[0];
+	struct ok_error err;
+	int rc;
+
+	ok_error_clear(&err);
+	rc = portal_login_link_check(req->dep, token, &err);
+	if (link_refused(req, res, rc))
+		return;
+	if (rc) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	{
+		/* A valid token is 43 URL-safe base64 characters: nothing to escape. The page's
+		 * <meta name="referrer" content="origin"> makes the browser send its Origin with
+		 * the post (under the server's no-referrer policy it would send "null"). */
+		const struct web_var vars[] = {{"token", token, false}};
+		web_page(req, res, 200, "login.html", "login.title", vars, 1);
+	}
+	http_header(res, "X-Robots-Tag", "noindex");
+}
+
+/* Whether Origin, when sent, is this server's own: the depository's base URL, or the host the
+ * request was sent to. */
+static bool own_origin(struct http_request *req)
+{
+	const char *origin = http_request_header(req, "Origin");
+	const char *host = http_request_header(req, "Host");
+	const char *base = req->dep ? req->dep->base_url : "";
+	size_t n = strlen(base);
+	char mine[320];
+
+	if (!origin)
+		return true;
+	/* The base URL's origin: scheme://host[:port], without a path. */
+	if (strncmp(base, "http://", 7) == 0 || strncmp(base, "https://", 8) == 0) {
+		const char *path = strchr(base + (base[4] == 's' ? 8 : 7), '/');
+		n = path ? (size_t)(path - base) : n;
+		if (strlen(origin) == n && strncmp(origin, base, n) == 0)
+			return true;
+	}
+	if (!host || !*host)
+		return false;
+	if (snprintf(mine, sizeof(mine), "http://%s", host) < (int)sizeof(mine) &&
+	    strcmp(origin, mine) == 0)
+		return true;
+	return snprintf(mine, sizeof(mine), "https://%s", host) < (int)sizeof(mine) &&
+	       strcmp(origin, mine) == 0;
 }
 
 void route_login(struct http_request *req, struct http_response *res)
@@ -91,37 +164,27 @@ void route_login(struct http_request *req, struct http_response *res)
 	struct ok_error err;
 	int rc;
 
+	/* No CSRF token: the link's token is the secret. But a page elsewhere must not sign a
+	 * browser in to a session of its choosing. */
+	if (!own_origin(req)) {
+		http_problem(res, 403, "cross-origin", "Forbidden",
+		             "a login link is used from this server's own page");
+		return;
+	}
 	ok_error_clear(&err);
 	rc = portal_login(req->dep, req->params.params[0], &s, &err);
-	if (rc == OK_ENOTFOUND) {
-		page(res, 404, "Unknown login link",
-		     "<h1>Unknown login link</h1><p>This login link is not known. Check that you "
-		     "copied all of it, or ask for a new one.</p>"
-		     "<p lang=\"nl\">Deze aanmeldlink is onbekend. Controleer of u hem helemaal "
-		     "hebt "
-		     "gekopieerd, of vraag een nieuwe aan.</p>");
+	if (link_refused(req, res, rc))
 		return;
-	}
-	if (rc == OK_EGONE) {
-		page(res, 410, "Login link no longer valid",
-		     "<h1>Login link no longer valid</h1><p>This login link was used already or "
-		     "has "
-		     "expired: each link works once, for a short time. Ask for a new one.</p>"
-		     "<p lang=\"nl\">Deze aanmeldlink is al gebruikt of verlopen: een link werkt "
-		     "één keer, korte tijd. Vraag een nieuwe aan.</p>");
-		return;
-	}
 	if (rc) {
 		http_problem_from_error(res, &err);
 		return;
 	}
-	/* A 200 page, not a redirect: a SameSite=Strict cookie set by a page reached from
-	 * elsewhere (a mail) is sent on the next, same-site navigation. */
-	page(res, 200, "Signed in",
-	     "<h1>Signed in</h1><p><a href=\"/learner\">Continue to your records</a></p>"
-	     "<p lang=\"nl\"><a href=\"/learner\">Verder naar uw gegevens</a></p>");
+	/* Signing in again ends the session the browser had: one browser, one session. */
+	http_session_end_current(req);
+	http_text(res, 303, "text/plain; charset=utf-8", "", 0);
+	http_header(res, "Location", "/learner");
 	http_session_cookie(req, res, s.token);
-	memset(&s, 0, sizeof(s));
+	sodium_memzero(&s, sizeof(s));
 }
 
 void route_logout(struct http_request *req, struct http_response *res)
@@ -276,7 +339,17 @@ static json_t *open_share(struct http_request *req, struct http_response *res, c
 	int rc;
 
 	ok_error_clear(&err);
-	rc = portal_share_open(req->dep, token, &doc, &err);
+	/* Never in a search engine's index, whatever the answer. */
+	http_header(res, "X-Robots-Tag", "noindex");
+	/* A HEAD (a link preview, a checker) learns the state only: no opening is counted, no
+	 * credential issued. */
+	if (strcmp(req->method, "HEAD") == 0) {
+		rc = portal_share_state(req->dep, token, &doc, &err);
+		if (!rc && !(doc = json_pack("{s:s}", "state", "valid")))
+			rc = ok_fail(&err, OK_ENOMEM, "out of memory");
+	} else {
+		rc = portal_share_open(req->dep, token, &doc, &err);
+	}
 	if (rc == OK_EGONE && doc) {
 		/* The problem document says why, with the share's state and expiry beside it. */
 		gone = json_pack("{s:s, s:s, s:i, s:s}", "type", "/problems/gone", "title",
@@ -317,7 +390,6 @@ void route_share(struct http_request *req, struct http_response *res)
 	if (!(doc = open_share(req, res, token)))
 		return;
 	http_json(res, 200, doc);
-	http_header(res, "X-Robots-Tag", "noindex");
 }
 
 void route_share_credentials(struct http_request *req, struct http_response *res)
@@ -335,5 +407,4 @@ void route_share_credentials(struct http_request *req, struct http_response *res
 	json_decref(doc);
 	http_json(res, 200, json_pack("{s:o}", "credentials", list));
 	http_header(res, "Content-Disposition", "attachment; filename=\"credentials.json\"");
-	http_header(res, "X-Robots-Tag", "noindex");
 }

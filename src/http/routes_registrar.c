@@ -251,5 +251,9 @@ void route_achievement_patch(struct http_request *req, struct http_response *res
 			http_problem_from_error(res, &err);
 		return;
 	}
-	http_json(res, 200, registry_achievement_json(&a));
+	/* Identifiers, status and version only: a correction states no purpose, so it reads
+	 * nothing back (GET /v1/achievements/{id}, with a purpose, does). */
+	http_json(res, 200,
+	          json_pack("{s:s, s:s, s:s, s:i}", "id", a.id, "learner_id", a.learner_id,
+	                    "status", a.status, "version", a.version));
 }

@@ -45,7 +45,10 @@ void route_achievement_status(struct http_request *req, struct http_response *re
 			http_problem_from_error(res, &err);
 		return;
 	}
-	http_json(res, 200, registry_achievement_json(&a));
+	/* Identifiers and status only: a write states no purpose, so it reads nothing back. */
+	http_json(res, 200,
+	          json_pack("{s:s, s:s, s:s, s:i}", "id", a.id, "learner_id", a.learner_id,
+	                    "status", a.status, "version", a.version));
 }
 
 /* GET /status/{purpose}/{n} */

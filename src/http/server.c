@@ -361,10 +361,14 @@ static size_t index_of_path(const struct router_entry *entries, const char *path
 	return (size_t)-1;
 }
 
-/* Body media types a route takes: JSON for every route with a body, CSV where flagged. */
+/* Body media types a route takes: JSON for every route with a body, CSV or a form where
+ * flagged. */
 static bool media_type_ok(const struct http_route *route, const char *ct)
 {
 	if (content_type_is(ct, "application/json"))
+		return true;
+	if ((route->flags & ROUTE_BODY_FORM) &&
+	    content_type_is(ct, "application/x-www-form-urlencoded"))
 		return true;
 	return (route->flags & ROUTE_BODY_CSV) && content_type_is(ct, "text/csv");
 }

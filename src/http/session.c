@@ -7,11 +7,6 @@
 #include <microhttpd.h>
 #include <string.h>
 
-static const char *cookie_token(struct http_request *req)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, HTTP_SESSION_COOKIE);
-}
-
 static bool changes_state(const char *method)
 {
 	return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
@@ -31,17 +26,38 @@ static bool secure(struct http_request *req)
 	       (req->dep && strncmp(req->dep->base_url, "https://", 8) == 0);
 }
 
+static const char *cookie_name(struct http_request *req)
+{
+	return secure(req) ? HTTP_SESSION_COOKIE_SECURE : HTTP_SESSION_COOKIE;
+}
+
+/* Only the name that applies: over TLS a cookie without the __Host- prefix may have been set
+ * by another host (or over plain HTTP) and is not taken. */
+static const char *cookie_token(struct http_request *req)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, cookie_name(req));
+}
+
 void http_session_cookie(struct http_request *req, struct http_response *res, const char *token)
 {
 	const char *flag = secure(req) ? "; Secure" : "";
 
 	if (token)
 		http_header(res, "Set-Cookie", "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
-		            HTTP_SESSION_COOKIE, token, flag);
+		            cookie_name(req), token, flag);
 	else
 		http_header(res, "Set-Cookie",
-		            "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
-		            HTTP_SESSION_COOKIE, flag);
+		            "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", cookie_name(req),
+		            flag);
+}
+
+void http_session_end_current(struct http_request *req)
+{
+	const char *token = cookie_token(req);
+	struct portal_session s;
+
+	if (token && req->dep && portal_session_check(req->dep, token, &s, NULL) == 0)
+		portal_session_end(req->dep, s.id, NULL);
 }
 
 bool http_session_require(struct http_request *req, struct http_response *res)

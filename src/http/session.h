@@ -8,8 +8,11 @@
 
 #include "http/internal.h"
 
-#define HTTP_SESSION_COOKIE "oorkonde_session"
-#define HTTP_CSRF_HEADER    "X-CSRF-Token"
+/* The cookie's name; when the cookie is Secure, the __Host- name, which a browser keeps only
+ * from a secure origin with Path=/ and no Domain (no other host can plant or shadow it). */
+#define HTTP_SESSION_COOKIE        "oorkonde_session"
+#define HTTP_SESSION_COOKIE_SECURE "__Host-oorkonde_session"
+#define HTTP_CSRF_HEADER           "X-CSRF-Token"
 
 /*
  * For dispatch(): the request's session must be live (else 401) and, for POST, PUT, PATCH and
@@ -23,7 +26,12 @@ bool http_session_require(struct http_request *req, struct http_response *res);
 bool http_session_learner(struct http_request *req, char learner_id[STORE_ID_MAX + 1]);
 
 /* Sets the session cookie to token (HttpOnly, SameSite=Strict, Path=/, and Secure over TLS or
- * when the depository's base_url is https://), or clears it when token is NULL. */
+ * when the depository's base_url is https://, then named HTTP_SESSION_COOKIE_SECURE), or clears
+ * it when token is NULL. */
 void http_session_cookie(struct http_request *req, struct http_response *res, const char *token);
+
+/* Ends the session of the cookie the request carries, if any is live (signing in again must
+ * not leave the earlier session open). Failures are ignored: there may be none. */
+void http_session_end_current(struct http_request *req);
 
 #endif

@@ -135,7 +135,18 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 	int rc;
 
 	ok_error_clear(&err);
-	rc = portal_share_open(req->dep, token, &doc, &err);
+	/* Never in a search engine's index, whatever the answer. */
+	http_header(res, "X-Robots-Tag", "noindex");
+	/* A HEAD (a link preview, a checker) learns the state only: no opening is counted. */
+	if (strcmp(req->method, "HEAD") == 0) {
+		rc = portal_share_state(req->dep, token, &doc, &err);
+		if (rc == 0) {
+			http_text(res, 200, "text/html; charset=utf-8", "", 0);
+			return;
+		}
+	} else {
+		rc = portal_share_open(req->dep, token, &doc, &err);
+	}
 	if (rc == OK_ENOTFOUND || (rc == OK_EGONE && !doc)) {
 		const struct web_var vars[] = {{"text", web_text(lang, "notfound.share"), false}};
 		web_page(req, res, rc == OK_EGONE ? 410 : 404, "notfound.html", "notfound.title",
@@ -159,7 +170,12 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 	json_array_foreach(json_object_get(doc, "achievements"), i, a)
 	{
 		bool ok = false;
-		if ((rc = render_item(a, lang, &items, &ok, &err)))
+		/* Withdrawn (no longer the learner's): only that it is no longer shared. */
+		if (strcmp(str(a, "state"), "withdrawn") == 0)
+			rc = web_fragment("share_withdrawn.html", lang, NULL, 0, &items, &err);
+		else
+			rc = render_item(a, lang, &items, &ok, &err);
+		if (rc)
 			break;
 		verified += ok;
 	}

@@ -85,12 +85,14 @@ int64_t audit_now_ms(void)
  * and width, so that no two checkpoints sign the same bytes. */
 static void checkpoint_message(const struct audit_checkpoint *c, unsigned char *out, size_t *len)
 {
-	static const char domain[] = "oorkonde audit checkpoint v1";
+	static const char domain_v1[] = "oorkonde audit checkpoint v1";
+	static const char domain_v2[] = "oorkonde audit checkpoint v2";
 	size_t n = 0;
 	int i;
 
-	memcpy(out, domain, sizeof(domain) - 1);
-	n += sizeof(domain) - 1;
+	/* Same length: v2 adds the interval at the end. */
+	memcpy(out, c->every < 0 ? domain_v1 : domain_v2, sizeof(domain_v1) - 1);
+	n += sizeof(domain_v1) - 1;
 	for (i = 0; i < 8; i++)
 		out[n++] = (unsigned char)((uint64_t)c->seq >> (56 - 8 * i));
 	for (i = 0; i < 8; i++)
@@ -99,10 +101,13 @@ static void checkpoint_message(const struct audit_checkpoint *c, unsigned char *
 		out[n++] = (unsigned char)(c->key_id >> (24 - 8 * i));
 	memcpy(out + n, c->head, AUDIT_HASH_BYTES);
 	n += AUDIT_HASH_BYTES;
+	if (c->every >= 0)
+		for (i = 0; i < 8; i++)
+			out[n++] = (unsigned char)((uint64_t)c->every >> (56 - 8 * i));
 	*len = n;
 }
 
-#define CHECKPOINT_MESSAGE_MAX 96
+#define CHECKPOINT_MESSAGE_MAX 104
 
 void audit_checkpoint_sign(struct audit_checkpoint *c, const unsigned char seed[32])
 {
@@ -136,8 +141,13 @@ size_t audit_checkpoint_format(const struct audit_checkpoint *c, char *out, size
 	sodium_bin2hex(head, sizeof(head), c->head, AUDIT_HASH_BYTES);
 	sodium_bin2hex(pk, sizeof(pk), c->public_key, AUDIT_KEY_BYTES);
 	sodium_bin2hex(sig, sizeof(sig), c->signature, AUDIT_SIGNATURE_BYTES);
-	n = snprintf(out, cap, "v1 %lld %lld %lu %s %s %s\n", (long long)c->seq,
-	             (long long)c->at_ms, (unsigned long)c->key_id, head, pk, sig);
+	if (c->every < 0)
+		n = snprintf(out, cap, "v1 %lld %lld %lu %s %s %s\n", (long long)c->seq,
+		             (long long)c->at_ms, (unsigned long)c->key_id, head, pk, sig);
+	else
+		n = snprintf(out, cap, "v2 %lld %lld %lu %s %s %s %lld\n", (long long)c->seq,
+		             (long long)c->at_ms, (unsigned long)c->key_id, head, pk, sig,
+		             (long long)c->every);
 	if (n < 0 || (size_t)n >= cap) {
 		if (cap)
 			out[0] = '\0';
@@ -165,6 +175,27 @@ static int parse_number(const char **p, const char *end, uint64_t max, uint64_t 
 		return -1;
 	*out = v;
 	*p = s + 1;
+	return 0;
+}
+
+/* Reads a decimal number as parse_number does, that ends the line. */
+static int parse_last_number(const char **p, const char *end, uint64_t max, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+	size_t digits = 0;
+
+	while (s < end && *s >= '0' && *s <= '9') {
+		if (digits == 19)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		s++;
+		digits++;
+	}
+	if (!digits || (digits > 1 && **p == '0') || v > max || s != end)
+		return -1;
+	*out = v;
+	*p = s;
 	return 0;
 }
 
@@ -199,24 +230,28 @@ static int parse_hex(const char **p, const char *end, unsigned char *out, size_t
 int audit_checkpoint_parse(const char *line, size_t len, struct audit_checkpoint *c)
 {
 	const char *p = line, *end = line + len;
-	uint64_t seq, at, key;
+	uint64_t seq, at, key, every = 0;
+	bool v2;
 
 	if (len && line[len - 1] == '\n')
 		end--;
 	memset(c, 0, sizeof(*c));
-	if (end - p < 3 || memcmp(p, "v1 ", 3) != 0)
+	if (end - p < 3 || (memcmp(p, "v1 ", 3) != 0 && memcmp(p, "v2 ", 3) != 0))
 		return -1;
+	v2 = p[1] == '2';
 	p += 3;
 	if (parse_number(&p, end, INT64_MAX, &seq) || seq < 1 ||
 	    parse_number(&p, end, INT64_MAX, &at) || parse_number(&p, end, UINT32_MAX, &key) ||
 	    parse_hex(&p, end, c->head, AUDIT_HASH_BYTES, ' ') ||
 	    parse_hex(&p, end, c->public_key, AUDIT_KEY_BYTES, ' ') ||
-	    parse_hex(&p, end, c->signature, AUDIT_SIGNATURE_BYTES, 0)) {
+	    parse_hex(&p, end, c->signature, AUDIT_SIGNATURE_BYTES, v2 ? ' ' : 0) ||
+	    (v2 && parse_last_number(&p, end, INT64_MAX, &every))) {
 		memset(c, 0, sizeof(*c));
 		return -1;
 	}
 	c->seq = (int64_t)seq;
 	c->at_ms = (int64_t)at;
 	c->key_id = (uint32_t)key;
+	c->every = v2 ? (int64_t)every : -1;
 	return 0;
 }

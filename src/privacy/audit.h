@@ -46,28 +46,33 @@ int64_t audit_now_ms(void);
 #define AUDIT_KEY_BYTES       32
 #define AUDIT_SIGNATURE_BYTES 64
 /* One checkpoint as a line of text (see audit_checkpoint_format), newline included. */
-#define AUDIT_CHECKPOINT_LINE_MAX 320
+#define AUDIT_CHECKPOINT_LINE_MAX 352
 
-/* A signed statement "the chain had event seq with hash head at time at_ms". */
+/* A signed statement "the chain had event seq with hash head at time at_ms, and a checkpoint
+ * was being made every `every` events". */
 struct audit_checkpoint {
 	int64_t seq; /* >= 1 */
 	int64_t at_ms;
 	unsigned char head[AUDIT_HASH_BYTES];
 	uint32_t key_id; /* the issuer key's id in issuer.key */
+	/* The checkpoint interval (audit_checkpoint_every) of the depository that signed it, 0 for
+	 * none; -1 for a v1 checkpoint, which did not sign one. */
+	int64_t every;
 	unsigned char public_key[AUDIT_KEY_BYTES];
 	unsigned char signature[AUDIT_SIGNATURE_BYTES];
 };
 
-/* Signs c (seq, at_ms, head, key_id set by the caller) with the Ed25519 key of seed; fills
- * c->public_key and c->signature. */
+/* Signs c (seq, at_ms, head, key_id, every set by the caller) with the Ed25519 key of seed;
+ * fills c->public_key and c->signature. every >= 0 signs a v2 checkpoint, -1 a v1 one. */
 void audit_checkpoint_sign(struct audit_checkpoint *c, const unsigned char seed[32]);
 
 /* Whether c->signature is c->public_key's signature of c's other fields. Whether the key is one
  * the depository trusts is the caller's question. */
 bool audit_checkpoint_valid(const struct audit_checkpoint *c);
 
-/* Writes c as one line "v1 SEQ AT_MS KEY_ID HEAD PUBLIC_KEY SIGNATURE\n" (hex for the bytes)
- * into out (at least AUDIT_CHECKPOINT_LINE_MAX bytes); returns its length. */
+/* Writes c as one line "v2 SEQ AT_MS KEY_ID HEAD PUBLIC_KEY SIGNATURE EVERY\n" (hex for the
+ * bytes; "v1 …" without EVERY when c->every is -1) into out (at least
+ * AUDIT_CHECKPOINT_LINE_MAX bytes); returns its length. */
 size_t audit_checkpoint_format(const struct audit_checkpoint *c, char *out, size_t cap);
 
 /* Parses one line as written by audit_checkpoint_format (with or without its newline).

@@ -207,6 +207,58 @@ broken:
 	return 1;
 }
 
+/*
+ * Each checkpoint signs the interval N its depository kept: the next multiple of N after it
+ * must have a checkpoint too, unless the log ends before (a change of N is itself signed, at
+ * the first event appended under the new one). Deleting the checkpoints after a cut (rows and
+ * lines) so leaves the first multiple of N past the last one kept without its checkpoint. A v1
+ * checkpoint signed no N, and N = 0 asks for none: then only the checkpoints there are can be
+ * checked. With no checkpoint at all, the configured N stands in.
+ */
+static void periodic_checkpoints_present(const struct depository *d,
+                                         const struct checkpoint_set *cps, int64_t head,
+                                         struct audit_check *r)
+{
+	int64_t every, from, next, due;
+	size_t i;
+
+	if (!cps->n) {
+		every = d->audit_checkpoint_every;
+		if (every > 0 && head >= every) {
+			r->intact = false;
+			snprintf(
+			        r->why, sizeof(r->why),
+			        "the checkpoint after event %lld is missing "
+			        "(audit_checkpoint_every "
+			        "is %lld and there is no checkpoint at all): the log may have been "
+			        "cut or rewritten after it",
+			        (long long)every, (long long)every);
+		}
+		return;
+	}
+	for (i = 0; i < cps->n; i++) {
+		every = cps->v[i].c.every;
+		from = cps->v[i].c.seq;
+		next = i + 1 < cps->n ? cps->v[i + 1].c.seq : head + 1;
+		if (every <= 0 || from > INT64_MAX - every)
+			continue;
+		due = (from / every + 1) * every;
+		if (due >= next)
+			continue;
+		r->intact = false;
+		snprintf(r->why, sizeof(r->why),
+		         "the checkpoint after event %lld is missing (the checkpoint at event %lld "
+		         "was signed with a checkpoint every %lld events%s): the log may have been "
+		         "cut or rewritten after it",
+		         (long long)due, (long long)from, (long long)every,
+		         i + 1 == cps->n && d->audit_checkpoint_every != every
+		                 ? "; config.json sets another interval now, which the next event "
+		                   "appended signs"
+		                 : "");
+		return;
+	}
+}
+
 int registry_audit_verify(struct depository *d, struct audit_check *r, struct ok_error *err)
 {
 	struct checkpoint_set cps = {NULL, 0, 0, r};
@@ -266,7 +318,9 @@ int registry_audit_verify(struct depository *d, struct audit_check *r, struct ok
 		         "key %lu (%s) holds event %lld",
 		         (long long)w.prev_seq, (long long)k->c.seq, signed_at,
 		         (unsigned long)k->c.key_id, at, (long long)k->c.seq);
+		goto out;
 	}
+	periodic_checkpoints_present(d, &cps, w.prev_seq, r);
 out:
 	free(cps.v);
 	return rc;

@@ -4,7 +4,6 @@
 #include "core/buf.h"
 #include "registry/keyfile.h"
 #include "store/audit.h"
-#include "store/keys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,17 +62,31 @@ static void sign_head(const struct depository *d, int64_t seq,
 	c->at_ms = audit_now_ms();
 	memcpy(c->head, head, AUDIT_HASH_BYTES);
 	c->key_id = d->issuer_key_id;
+	c->every = d->audit_checkpoint_every;
 	audit_checkpoint_sign(c, d->issuer_seed);
 }
 
 int checkpoint_after_append(struct depository *d, const struct audit_event *e, struct ok_error *err)
 {
-	struct audit_checkpoint c;
+	struct audit_checkpoint c, last;
 	int rc;
 
-	if (d->audit_checkpoint_every <= 0 || e->seq % d->audit_checkpoint_every != 0 ||
-	    !store_has_audit(d->store))
+	if (!store_has_audit(d->store))
 		return 0;
+	if (d->audit_checkpoint_every <= 0 || e->seq % d->audit_checkpoint_every != 0) {
+		/* Verify expects a checkpoint at every multiple of the interval the last one
+		 * signed (with none yet, of the configured one): when this depository keeps
+		 * another interval, or a multiple was passed while none was kept, it signs this
+		 * event to say so. */
+		rc = store_checkpoint_last(d->store, &last, err);
+		if (rc == OK_ENOTFOUND) {
+			ok_error_clear(err);
+			if (d->audit_checkpoint_every <= 0 || e->seq < d->audit_checkpoint_every)
+				return 0;
+		} else if (rc || last.every == d->audit_checkpoint_every || last.seq >= e->seq) {
+			return rc;
+		}
+	}
 	sign_head(d, e->seq, e->hash, &c);
 	rc = store_checkpoint_add(d->store, &c, err);
 	if (rc == OK_EEXIST) {
@@ -341,15 +354,17 @@ int checkpoint_keys_load(const struct depository *d, struct checkpoint_keys *out
 	out->count = i;
 	sodium_memzero(sk, sizeof(sk));
 	keyfile_keys_release(&all);
-	return 0;
+	if ((rc = file_path(d, "issuer.key.retired", path, sizeof(path), err)))
+		return rc;
+	return keyfile_retired_read(path, &out->retired, err);
 }
 
 bool checkpoint_trusted(struct depository *d, const struct checkpoint_keys *k,
                         const struct audit_checkpoint *c)
 {
-	struct store_issuer_key known;
 	size_t i;
 
+	(void)d;
 	for (i = 0; i < k->count; i++)
 		if (k->keys[i].id == c->key_id &&
 		    sodium_memcmp(k->keys[i].public_key, c->public_key, AUDIT_KEY_BYTES) == 0)
@@ -357,9 +372,7 @@ bool checkpoint_trusted(struct depository *d, const struct checkpoint_keys *k,
 	for (i = 0; i < k->count; i++)
 		if (k->keys[i].id == c->key_id)
 			return false; /* a key id we hold, with another key */
-	if (!d->store->ops->keys || store_issuer_key_get(d->store, c->key_id, &known, NULL) != 0 ||
-	    !known.retired_ms ||
-	    sodium_memcmp(known.public_key, c->public_key, AUDIT_KEY_BYTES) != 0)
+	if (!keyfile_retired_find(&k->retired, c->key_id, c->public_key))
 		return false;
 	return audit_checkpoint_valid(c);
 }

@@ -1,10 +1,13 @@
 /* Signed checkpoints of the audit chain. Every N events (config audit_checkpoint_every, default
  * 10,000), at the server's shutdown and by hand, the chain head (sequence number, head hash,
- * time) is signed with the issuer key and kept twice: in the store's checkpoint table, written
- * in the same transaction as the event it signs, and as one line of the append-only file
- * `audit-checkpoints` in the data folder, appended once that transaction has committed. Cutting
- * off the tail of the audit table, even with the checkpoint rows, leaves the file's lines
- * pointing past the end of the log (see registry_audit_verify).
+ * time, and N itself) is signed with the issuer key and kept twice: in the store's checkpoint
+ * table, written in the same transaction as the event it signs, and as one line of the append-only
+ * file `audit-checkpoints` in the data folder, appended once that transaction has committed.
+ * Cutting off the tail of the audit table, even with the checkpoint rows, leaves the file's lines
+ * pointing past the end of the log; deleting the periodic checkpoints after the cut too leaves
+ * a multiple of the signed N without its checkpoint (see registry_audit_verify). A cut just
+ * after a checkpoint, before the next multiple of N, with every later checkpoint deleted, can
+ * only be told by a copy of the latest checkpoint line kept off the machine.
  *
  * Invariants: the file holds only committed checkpoints, in sequence order, one line each
  * (privacy/audit.h's format); lines are only ever appended (O_APPEND, fsync), under an
@@ -18,6 +21,7 @@
 #include <stddef.h>
 
 #include "privacy/audit.h"
+#include "registry/keyfile.h"
 #include "registry/depository.h"
 
 #define CHECKPOINT_EVERY_DEFAULT 10000
@@ -30,8 +34,10 @@ int checkpoint_configure(struct depository *d, struct ok_error *err);
 
 /*
  * Called by depository_audit right after it appended e, inside the same transaction: when
- * e->seq is a multiple of d->audit_checkpoint_every, signs e's hash and records the checkpoint
- * in the store (to be filed by checkpoint_flush once committed). A checkpoint that exists for
+ * e->seq is a multiple of d->audit_checkpoint_every, or when the last checkpoint signed another
+ * interval than d's (the setting changed: the new one is signed from this event on), signs e's
+ * hash and records the checkpoint in the store (to be filed by checkpoint_flush once
+ * committed). A checkpoint that exists for
  * that sequence number already (a log cut and grown again) is left as it is, for verify to
  * report.
  */
@@ -62,24 +68,27 @@ int checkpoint_file_read(struct depository *d, checkpoint_line_fn fn, void *ctx,
                          struct ok_error *err);
 
 /* The public keys a checkpoint may be signed with: every key of issuer.key (the current one
- * and those not yet retired). */
+ * and those not yet retired), and the keys retired since, from issuer.key.retired beside it
+ * (registry/keyfile.h). Both files live outside the database. */
 struct checkpoint_keys {
 	size_t count;
 	struct {
 		uint32_t id;
 		unsigned char public_key[AUDIT_KEY_BYTES];
 	} keys[16];
+	struct keyfile_retired retired;
 };
 
-/* Reads the public keys of issuer.key (derived from its seeds, which are wiped again). */
+/* Reads the public keys of issuer.key (derived from its seeds, which are wiped again) and of
+ * issuer.key.retired. */
 int checkpoint_keys_load(const struct depository *d, struct checkpoint_keys *out,
                          struct ok_error *err);
 
 /*
- * Whether c carries a valid signature by one of the depository's issuer keys: a key of k, or a
- * key retired since (no longer in issuer.key) that the store's issuer-key history holds under
- * c's key id. The checkpoint file is what pins the real checkpoints down: someone who can
- * write the database but not the file cannot make them match another chain.
+ * Whether c carries a valid signature by one of the depository's issuer keys: a key of
+ * issuer.key, or one retired since that issuer.key.retired lists under c's key id. The store's
+ * issuer-key history is never consulted: a row of the database (which someone altering the log
+ * can write) must not make a signature trusted.
  */
 bool checkpoint_trusted(struct depository *d, const struct checkpoint_keys *k,
                         const struct audit_checkpoint *c);

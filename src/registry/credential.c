@@ -324,7 +324,31 @@ static int add_status(const struct depository *d, const struct store_achievement
 	return 0;
 }
 
-/* registry_credential_build, with the purpose of the read of the learner's fields. */
+/* The learner's fields opened without an audit event, for a caller that records the read. */
+static int read_unaudited(struct depository *d, const char *learner_id, struct learner_view *out,
+                          struct ok_error *err)
+{
+	struct store_learner l;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	store_learner_init(&l);
+	rc = d->store->ops->learner_get(d->store, learner_id, &l, err);
+	if (rc == OK_ENOTFOUND)
+		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that id");
+	if (!rc) {
+		snprintf(out->id, sizeof(out->id), "%s", l.id);
+		out->created_ms = l.created_ms;
+		rc = registry_learner_open(d, &l, &out->data, err);
+	}
+	if (rc)
+		sodium_memzero(out, sizeof(*out));
+	store_learner_release(&l);
+	return rc;
+}
+
+/* registry_credential_build, with the purpose of the read of the learner's fields; purpose
+ * NULL: the read is not audited (the caller records it). */
 static int build_for(struct depository *d, const struct depository_identity *id,
                      const struct store_achievement *a, const char *actor, const char *purpose,
                      json_t **out, struct ok_error *err)
@@ -335,8 +359,10 @@ static int build_for(struct depository *d, const struct depository_identity *id,
 
 	*out = NULL;
 	rc = d->store->ops->institution_get(d->store, a->institution, &inst, err);
-	if (!rc)
+	if (!rc && purpose)
 		rc = registry_learner_read(d, NULL, a->learner_id, actor, purpose, &learner, err);
+	else if (!rc)
+		rc = read_unaudited(d, a->learner_id, &learner, err);
 	if (rc)
 		return rc;
 	rc = build(id, d->name, a, &inst, &learner, out, err);
@@ -363,10 +389,10 @@ int registry_credential_issue(struct depository *d, const char *achievement_id,
 	                                     out, err);
 }
 
-int registry_credential_issue_for(struct depository *d, const char *achievement_id,
-                                  const char *institution, enum credential_format f,
-                                  const char *actor, const char *purpose, struct buf *out,
-                                  struct ok_error *err)
+/* Issues; purpose NULL: no audit event at all (registry_credential_issue_unaudited). */
+static int issue(struct depository *d, const char *achievement_id, const char *institution,
+                 enum credential_format f, const char *actor, const char *purpose, struct buf *out,
+                 struct ok_error *err)
 {
 	struct depository_identity id;
 	struct store_achievement a;
@@ -397,7 +423,7 @@ int registry_credential_issue_for(struct depository *d, const char *achievement_
 	/* Which key signed is in the event: key use is audited. */
 	snprintf(detail, sizeof(detail), "format=%s key=%lu", f == CREDENTIAL_JWT ? "jwt" : "di",
 	         (unsigned long)d->issuer_key_id);
-	if (!rc)
+	if (!rc && purpose)
 		rc = depository_audit(d, actor, "credential.issue", a.id, purpose, detail, true,
 		                      err);
 out:
@@ -406,6 +432,22 @@ out:
 	json_decref(unsigned_vc);
 	registry_identity_release(&id);
 	return rc;
+}
+
+int registry_credential_issue_for(struct depository *d, const char *achievement_id,
+                                  const char *institution, enum credential_format f,
+                                  const char *actor, const char *purpose, struct buf *out,
+                                  struct ok_error *err)
+{
+	return issue(d, achievement_id, institution, f, actor, purpose ? purpose : "issuance", out,
+	             err);
+}
+
+int registry_credential_issue_unaudited(struct depository *d, const char *achievement_id,
+                                        enum credential_format f, struct buf *out,
+                                        struct ok_error *err)
+{
+	return issue(d, achievement_id, NULL, f, NULL, NULL, out, err);
 }
 
 int registry_credential_sign(struct depository *d, const json_t *credential, const char *actor,

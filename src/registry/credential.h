@@ -65,6 +65,16 @@ int registry_credential_issue_for(struct depository *d, const char *achievement_
                                   struct ok_error *err);
 
 /*
+ * registry_credential_issue without any audit event: neither the read of the learner's fields
+ * nor the issuance is recorded, and nothing is committed. Only for a caller that records the
+ * read itself, in one event of its own (e.g. a share's opening, whose "share.open" event lists
+ * the credentials issued); anyone else uses registry_credential_issue_for.
+ */
+int registry_credential_issue_unaudited(struct depository *d, const char *achievement_id,
+                                        enum credential_format f, struct buf *out,
+                                        struct ok_error *err);
+
+/*
  * Signs an arbitrary unsigned credential in the depository's name (the VC-API issue endpoint):
  * its issuer must be the depository's DID (a string or an object with that id); validFrom is
  * added when missing. *out gets the secured credential (new reference).

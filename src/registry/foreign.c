@@ -290,6 +290,7 @@ static int verify_for_import(struct depository *d, const char *data, size_t len,
 	verify_result_release(r);
 	opt.checks = VERIFY_ALL;
 	opt.status_cache = o->status_cache;
+	opt.status_any_host = o->status_any_host;
 	opt.did_cache = o->did_cache;
 	if ((rc = registry_verify(d, data, len, &opt, r, err)))
 		return rc;

@@ -30,6 +30,7 @@ struct foreign_options {
 	 * credential whose status or key cannot be looked up is refused). */
 	struct status_cache *status_cache;
 	struct did_cache *did_cache;
+	bool status_any_host; /* verify_options.status_any_host: the CLI's, never the server's */
 };
 
 enum foreign_identity {

@@ -52,8 +52,41 @@ void keyfile_keys_release(struct keyfile_keys *k);
 bool keyfile_stamp_of(const char *path, struct keyfile_stamp *out);
 bool keyfile_stamp_equal(const struct keyfile_stamp *a, const struct keyfile_stamp *b);
 
-/* Writes data to path atomically with the given mode; OK_EEXIST if exclusive and path exists. */
+/* Writes data to path atomically with exactly the given mode (a new temporary file PATH.tmp,
+ * made afresh even if one is left over or is a symlink, fsynced, renamed over path, and the
+ * folder synced); OK_EEXIST if exclusive and path exists. */
 int file_write_atomic(const char *path, const void *data, size_t n, unsigned mode, int exclusive,
                       struct ok_error *err);
+
+/*
+ * Retired issuer keys: the public keys (never the seeds) of the keys removed from issuer.key,
+ * in a file of their own beside it, issuer.key.retired, one "ID PUBLIC_KEY_HEX RETIRED_MS" line
+ * each (mode 0600, written atomically). It is the trust anchor for signatures the depository
+ * made with a key it retired since (audit checkpoints), and the database's key history is not:
+ * whoever can edit the database must not be able to add a "retired" key of their own.
+ */
+#define KEYFILE_RETIRED_MAX 256
+
+struct keyfile_retired_key {
+	uint32_t id;
+	unsigned char public_key[32];
+	int64_t retired_ms;
+};
+
+struct keyfile_retired {
+	size_t count;
+	struct keyfile_retired_key keys[KEYFILE_RETIRED_MAX]; /* in file order */
+};
+
+/* Reads path; a missing file holds no keys. OK_EAUTH when others may write it, OK_EINPUT
+ * (located) for a malformed line or an id listed twice. */
+int keyfile_retired_read(const char *path, struct keyfile_retired *out, struct ok_error *err);
+/* Appends key id (public key pk, retired at retired_ms) to path, creating it. Already listed
+ * with the same public key: nothing to do; with another: OK_ECONFLICT. */
+int keyfile_retired_add(const char *path, uint32_t id, const unsigned char pk[32],
+                        int64_t retired_ms, struct ok_error *err);
+/* The entry of r for key id with public key pk, or NULL. */
+const struct keyfile_retired_key *keyfile_retired_find(const struct keyfile_retired *r, uint32_t id,
+                                                       const unsigned char pk[32]);
 
 #endif

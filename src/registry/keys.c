@@ -52,6 +52,9 @@ static void unlock_keys(int fd)
 		close(fd);
 }
 
+/* The public keys of retired issuer keys, beside issuer.key (see keyfile.h). */
+#define RETIRED_FILE "issuer.key.retired"
+
 static int key_path(struct depository *d, const char *name, char *out, size_t cap,
                     struct ok_error *err)
 {
@@ -681,6 +684,11 @@ int registry_keys_retire_issuer(struct depository *d, uint32_t key_id, bool forc
 		                      false, err);
 	if ((rc = finish_tx(d, rc, err)))
 		goto out;
+	/* Listed as retired (outside the database) before it leaves issuer.key: a run killed in
+	 * between leaves it in both, never in neither. */
+	if ((rc = key_path(d, RETIRED_FILE, path, sizeof(path), err)) ||
+	    (rc = keyfile_retired_add(path, key_id, d->issuer_keys[i].pk, rec.retired_ms, err)))
+		goto out;
 	if ((rc = key_path(d, "issuer.key", path, sizeof(path), err)) ||
 	    (rc = keyfile_read_all(path, &k, NULL, err)) ||
 	    (rc = keyfile_keys_remove(&k, key_id, err)) || (rc = keyfile_write_all(path, &k, err)))
@@ -739,10 +747,35 @@ int registry_keys_issuer_list(struct depository *d, store_issuer_key_fn fn, void
 	return 0;
 }
 
+/* The entry of issuer.key.retired for key_id (with public key pk, or any when pk is NULL). */
+static bool retired_entry(struct depository *d, uint32_t key_id, const unsigned char *pk,
+                          struct keyfile_retired_key *out)
+{
+	struct keyfile_retired *r = malloc(sizeof(*r));
+	char path[4096];
+	bool found = false;
+	size_t i;
+
+	if (!r)
+		return false;
+	if (key_path(d, RETIRED_FILE, path, sizeof(path), NULL) == 0 &&
+	    keyfile_retired_read(path, r, NULL) == 0) {
+		for (i = 0; i < r->count && !found; i++) {
+			if (r->keys[i].id != key_id ||
+			    (pk && sodium_memcmp(r->keys[i].public_key, pk, 32) != 0))
+				continue;
+			*out = r->keys[i];
+			found = true;
+		}
+	}
+	free(r);
+	return found;
+}
+
 bool registry_keys_issuer_known(struct depository *d, uint32_t key_id, const unsigned char pk[32],
                                 int64_t *retired_ms)
 {
-	struct store_issuer_key rec;
+	struct keyfile_retired_key rec;
 	size_t i;
 
 	if (retired_ms)
@@ -750,8 +783,7 @@ bool registry_keys_issuer_known(struct depository *d, uint32_t key_id, const uns
 	for (i = 0; i < d->issuer_key_count; i++)
 		if (d->issuer_keys[i].id == key_id)
 			return sodium_memcmp(d->issuer_keys[i].pk, pk, 32) == 0;
-	if (!store_has_keys(d->store) || store_issuer_key_get(d->store, key_id, &rec, NULL) != 0 ||
-	    !rec.retired_ms || sodium_memcmp(rec.public_key, pk, 32) != 0)
+	if (!retired_entry(d, key_id, pk, &rec))
 		return false;
 	if (retired_ms)
 		*retired_ms = rec.retired_ms;
@@ -761,7 +793,7 @@ bool registry_keys_issuer_known(struct depository *d, uint32_t key_id, const uns
 int registry_keys_retired_vm(struct depository *d, const char *vm, int64_t *retired_ms)
 {
 	const char *frag = strrchr(vm, '#');
-	struct store_issuer_key rec;
+	struct keyfile_retired_key rec;
 	uint32_t id;
 
 	*retired_ms = 0;
@@ -769,8 +801,7 @@ int registry_keys_retired_vm(struct depository *d, const char *vm, int64_t *reti
 	    vm + strlen(d->issuer_did) != frag ||
 	    registry_keys_parse_id(frag + 1, &id, NULL) != 0 || strncmp(frag + 1, "key-", 4) != 0)
 		return OK_ENOTFOUND;
-	if (!store_has_keys(d->store) || store_issuer_key_get(d->store, id, &rec, NULL) != 0 ||
-	    !rec.retired_ms)
+	if (!retired_entry(d, id, NULL, &rec))
 		return OK_ENOTFOUND;
 	*retired_ms = rec.retired_ms;
 	return 0;

@@ -12,7 +12,10 @@
  * Issuer keys. `rotate-issuer-key` appends a new Ed25519 key to issuer.key: it signs from then
  * on, and the DID document lists every key of the file, so credentials signed with an older one
  * keep verifying. `retire-issuer-key` removes an older key from the file (and so from the DID
- * document); credentials signed with it then fail the proof check, saying it was retired.
+ * document) and lists its public key in issuer.key.retired beside it; credentials signed with
+ * it then fail the proof check, saying it was retired, and audit checkpoints it signed still
+ * verify. What is trusted as a retired key comes from that file only, never from the
+ * database's key history (whoever alters the audit log can write that too).
  *
  * Invariants:
  * - One rotation or retirement runs at a time per data folder (a lock file, keys.lock).
@@ -96,15 +99,15 @@ int registry_keys_issuer_list(struct depository *d, store_issuer_key_fn fn, void
                               struct ok_error *err);
 
 /*
- * Whether pk was issuer key key_id of this depository: in issuer.key now, or retired (a
- * signature made before retirement, e.g. an audit checkpoint, is still ours). *retired_ms (may
- * be NULL) gets when it was retired, 0 when it is in issuer.key.
+ * Whether pk was issuer key key_id of this depository: in issuer.key now, or retired (listed in
+ * issuer.key.retired; a signature made before retirement, e.g. an audit checkpoint, is still
+ * ours). *retired_ms (may be NULL) gets when it was retired, 0 when it is in issuer.key.
  */
 bool registry_keys_issuer_known(struct depository *d, uint32_t key_id, const unsigned char pk[32],
                                 int64_t *retired_ms);
 
-/* When vm is a "DID#key-N" of this depository whose key was retired: 0 with *retired_ms;
- * OK_ENOTFOUND otherwise. */
+/* When vm is a "DID#key-N" of this depository whose key was retired (issuer.key.retired lists
+ * it): 0 with *retired_ms; OK_ENOTFOUND otherwise. */
 int registry_keys_retired_vm(struct depository *d, const char *vm, int64_t *retired_ms);
 
 /* Parses "N", "key-N" or "DID#key-N" into a key id; OK_EINPUT (field "key") otherwise. */

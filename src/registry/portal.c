@@ -173,6 +173,13 @@ static int learner_exists(struct depository *d, const char *learner_id, struct o
 int portal_login_link_create(struct depository *d, const char *learner_id, const char *actor,
                              char url[PORTAL_URL_MAX], int64_t *expires_ms, struct ok_error *err)
 {
+	return portal_login_link_create_for(d, learner_id, actor, "support", url, expires_ms, err);
+}
+
+int portal_login_link_create_for(struct depository *d, const char *learner_id, const char *actor,
+                                 const char *purpose, char url[PORTAL_URL_MAX], int64_t *expires_ms,
+                                 struct ok_error *err)
+{
 	struct store_login_link l;
 	char token[PORTAL_TOKEN_SIZE], detail[64], until[32];
 	int64_t now = audit_now_ms();
@@ -197,7 +204,7 @@ int portal_login_link_create(struct depository *d, const char *learner_id, const
 	if (!rc)
 		rc = store_login_link_put(d->store, &l, err);
 	if (!rc)
-		rc = depository_audit(d, actor, "login.link", learner_id, "support", detail, false,
+		rc = depository_audit(d, actor, "login.link", learner_id, purpose, detail, false,
 		                      err);
 	if ((rc = portal_finish(d, rc, err)) == 0) {
 		snprintf(url, PORTAL_URL_MAX, "%s/login/%s", d->base_url, token);
@@ -207,12 +214,31 @@ int portal_login_link_create(struct depository *d, const char *learner_id, const
 	return rc;
 }
 
+int portal_login_link_check(struct depository *d, const char *token, struct ok_error *err)
+{
+	struct store_login_link l;
+	int rc;
+
+	if (!portal_token_valid(token))
+		return ok_fail(err, OK_ENOTFOUND, "no such login link");
+	portal_token_hash("login", token, l.token_hash);
+	rc = store_login_link_find(d->store, l.token_hash, &l, err);
+	if (rc == OK_ENOTFOUND)
+		return ok_fail(err, OK_ENOTFOUND, "no such login link");
+	if (!rc && l.used_ms)
+		return ok_fail(err, OK_EGONE,
+		               "this login link was used already; ask for a new one");
+	if (!rc && l.expires_ms <= audit_now_ms())
+		return ok_fail(err, OK_EGONE, "this login link has expired; ask for a new one");
+	return rc;
+}
+
 int portal_login(struct depository *d, const char *token, struct portal_session *out,
                  struct ok_error *err)
 {
 	struct store_login_link l;
 	struct store_session se;
-	char actor[STORE_ACTOR_MAX + 1], detail[64];
+	char actor[STORE_ACTOR_MAX + 1], detail[STORE_ID_MAX + STORE_ACTOR_MAX + 32];
 	int64_t now = audit_now_ms();
 	int rc;
 
@@ -240,7 +266,9 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 	snprintf(se.learner_id, sizeof(se.learner_id), "%s", l.learner_id);
 	se.created_ms = se.last_seen_ms = now;
 	portal_actor(se.learner_id, actor);
-	snprintf(detail, sizeof(detail), "session=%s", se.id);
+	/* Who made the link: a session a registrar's key started is told apart from the
+	 * learner's own in the audit log (and in the learner's access report). */
+	snprintf(detail, sizeof(detail), "session=%s via=%s", se.id, l.created_by);
 	rc = store_session_prune(d->store, now - (int64_t)d->session_idle_s * 1000,
 	                         now - PORTAL_SESSION_MAX_S * 1000LL, err);
 	if (!rc)

@@ -69,6 +69,12 @@ void portal_time_iso(int64_t ms, char out[32]);
 int portal_login_link_create(struct depository *d, const char *learner_id, const char *actor,
                              char url[PORTAL_URL_MAX], int64_t *expires_ms, struct ok_error *err);
 
+/* The same, with the purpose of the link's audit event (portal_login_link_create's is
+ * "support"): a registrar's, from its Oorkonde-Purpose header. */
+int portal_login_link_create_for(struct depository *d, const char *learner_id, const char *actor,
+                                 const char *purpose, char url[PORTAL_URL_MAX], int64_t *expires_ms,
+                                 struct ok_error *err);
+
 struct portal_session {
 	char id[STORE_ID_MAX + 1];
 	char learner_id[STORE_ID_MAX + 1];
@@ -76,12 +82,17 @@ struct portal_session {
 };
 
 /*
- * Uses a login link: starts a session for its learner (audited as "learner.login") and marks
- * the link used, in one transaction. OK_ENOTFOUND for an unknown token; OK_EGONE when the link
+ * Uses a login link: starts a session for its learner (audited as "learner.login", with the
+ * session id and, as "via=ACTOR", who made the link) and marks the link used, in one
+ * transaction. OK_ENOTFOUND for an unknown token; OK_EGONE when the link
  * was used already or has expired (the message says which).
  */
 int portal_login(struct depository *d, const char *token, struct portal_session *out,
                  struct ok_error *err);
+
+/* What portal_login would answer (0, OK_ENOTFOUND or OK_EGONE) without using the link: for
+ * the page a GET of the link shows (mail scanners and link previews must not use it up). */
+int portal_login_link_check(struct depository *d, const char *token, struct ok_error *err);
 
 /*
  * The live session of a session token, its activity noted. OK_ENOTFOUND for an unknown token;
@@ -159,14 +170,23 @@ int portal_views_json(struct depository *d, const char *learner_id, json_t **out
                       struct ok_error *err);
 
 /*
- * Opens a share for a verifier. Unknown token: OK_ENOTFOUND. Expired or revoked: OK_EGONE (the
- * message says which) and *out gets {"state": "expired"|"revoked", "expires"}. Otherwise counts
- * one opening (use count, last use, a view, an audit event "share.open" by "share:ID") and *out
- * gets {"state": "valid", "recipient", "expires", "depository": {"did", "name",
- * "network_member"}, "achievements": [{"id", "title", "kind", "awarded_on", "credits", "grade",
- * "institution": {"code", "name", "country"}, "credential", "verification"}]}, each credential
- * issued now and verified in full (the VC-API result of POST /credentials/verify).
+ * Opens a share for a verifier. Unknown token: OK_ENOTFOUND. Expired or revoked (also by a
+ * revocation committed while it was being opened): OK_EGONE (the message says which) and *out
+ * gets {"state": "expired"|"revoked", "expires"} (or stays NULL). Otherwise *out gets
+ * {"state": "valid", "recipient", "expires", "depository": {"did", "name", "network_member"},
+ * "achievements": [{"id", "title", "kind", "awarded_on", "credits", "grade", "institution":
+ * {"code", "name", "country"}, "credential", "verification"}]}, each credential issued now and
+ * verified in full (the VC-API result of POST /credentials/verify). An achievement that is no
+ * longer the share's learner's is never issued: its item is {"id", "state": "withdrawn"}.
+ * The credentials are issued outside any transaction; then one short transaction counts the
+ * opening (use count, last use, a view) and records it (an audit event "share.open" by
+ * "share:ID" with the learner as subject, and a "credential.issue" event per credential).
+ * Nothing is returned unless that transaction committed.
  */
 int portal_share_open(struct depository *d, const char *token, json_t **out, struct ok_error *err);
+
+/* What portal_share_open answers without opening: 0 for a live share (*out stays NULL), else
+ * the same OK_ENOTFOUND / OK_EGONE and *out. Counts nothing, issues nothing (for HEAD). */
+int portal_share_state(struct depository *d, const char *token, json_t **out, struct ok_error *err);
 
 #endif

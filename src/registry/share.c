@@ -9,7 +9,9 @@
 #include "registry/verify.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DAY_MS (86400 * 1000LL)
@@ -58,22 +60,57 @@ json_t *portal_share_json(const struct store_share *sh)
 
 /* Creating */
 
-/* A recipient label: 1..200 characters of UTF-8, no control characters, not only spaces. */
+/* The code point at s (valid UTF-8), and its length in *len. */
+static uint32_t code_point(const unsigned char *s, size_t *len)
+{
+	if (s[0] < 0x80) {
+		*len = 1;
+		return s[0];
+	}
+	if (s[0] < 0xe0) {
+		*len = 2;
+		return (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+	}
+	if (s[0] < 0xf0) {
+		*len = 3;
+		return (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+	}
+	*len = 4;
+	return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
+	       (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
+}
+
+/* Characters that reorder or hide text: a label that shows the learner one name and the
+ * verifier another. */
+static bool invisible_or_bidi(uint32_t c)
+{
+	return (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x200e ||
+	       c == 0x200f || c == 0x061c || (c >= 0x200b && c <= 0x200d) || c == 0x2060 ||
+	       c == 0xfeff;
+}
+
+/* A recipient label: 1..200 characters of UTF-8, no control characters (C0, DEL, C1), no
+ * bidirectional controls or zero-width characters, not only spaces. */
 static int check_recipient(const char *r, struct ok_error *err)
 {
-	size_t i, n = r ? strlen(r) : 0, chars = 0;
+	size_t i, len, n = r ? strlen(r) : 0, chars = 0;
 	bool visible = false;
+	uint32_t c;
 
 	if (!r || !utf8_valid(r, n))
 		return ok_fail_field(err, OK_EINPUT, "recipient",
 		                     "recipient must be text (UTF-8) naming who may look");
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)r[i];
-		if (c < 0x20 || c == 0x7f)
+	for (i = 0; i < n; i += len) {
+		c = code_point((const unsigned char *)r + i, &len);
+		if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
 			return ok_fail_field(err, OK_EINPUT, "recipient",
 			                     "recipient must not hold control characters");
-		if ((c & 0xc0) != 0x80)
-			chars++;
+		if (invisible_or_bidi(c))
+			return ok_fail_field(err, OK_EINPUT, "recipient",
+			                     "recipient must not hold bidirectional-control or "
+			                     "zero-width characters (U+%04X)",
+			                     (unsigned)c);
+		chars++;
 		if (c != ' ')
 			visible = true;
 	}
@@ -368,11 +405,23 @@ static bool network_member(struct depository *d)
 	       strcmp(t.source, "local") != 0;
 }
 
-/* One shared achievement: what it is, its credential issued now and verified in full. */
-static int shared_item(struct depository *d, const char *id, const char *actor, json_t **out,
-                       struct ok_error *err)
+/* What one opening issued, recorded in its transaction once the opening is sure. */
+struct opening {
+	char ids[PORTAL_SHARE_ACHIEVEMENTS][STORE_ID_MAX + 1];
+	unsigned long keys[PORTAL_SHARE_ACHIEVEMENTS]; /* the issuer key that signed each */
+	size_t issued, withdrawn;
+};
+
+/*
+ * One shared achievement: what it is, its credential issued now (no audit event: the opening
+ * records it) and verified in full. An achievement that is no longer the share's learner's
+ * (re-registered to another learner, or gone) is never issued: *out gets {"id", "state":
+ * "withdrawn"} and nothing about it. Issued ones are noted in o.
+ */
+static int shared_item(struct depository *d, const char *id, const char *learner_id,
+                       struct opening *o, json_t **out, struct ok_error *err)
 {
-	struct verify_options o = {0};
+	struct verify_options vo = {0};
 	struct verify_result r;
 	struct store_achievement a;
 	struct store_institution inst;
@@ -381,23 +430,29 @@ static int shared_item(struct depository *d, const char *id, const char *actor, 
 	int rc;
 
 	*out = NULL;
-	if ((rc = d->store->ops->achievement_get(d->store, id, &a, err)) ||
-	    (rc = d->store->ops->institution_get(d->store, a.institution, &inst, err)))
+	rc = d->store->ops->achievement_get(d->store, id, &a, err);
+	if (rc == OK_ENOTFOUND || (!rc && strcmp(a.learner_id, learner_id) != 0)) {
+		o->withdrawn++;
+		*out = json_pack("{s:s, s:s}", "id", id, "state", "withdrawn");
+		return *out ? 0 : ok_fail(err, OK_ENOMEM, "out of memory");
+	}
+	if (rc || (rc = d->store->ops->institution_get(d->store, a.institution, &inst, err)))
 		return rc == OK_ENOTFOUND ? ok_fail(err, OK_ESTORE, "a shared record is missing")
 		                          : rc;
 	buf_init(&text, (size_t)1 << 20);
-	rc = registry_credential_issue_for(d, a.id, NULL, CREDENTIAL_DI, actor,
-	                                   PORTAL_PURPOSE_SHARE, &text, err);
+	rc = registry_credential_issue_unaudited(d, a.id, CREDENTIAL_DI, &text, err);
 	/* Shown exactly as issued; verified as a verifier would, from its bytes. */
 	if (!rc && !(vc = json_loadb(text.data, text.len, JSON_REJECT_DUPLICATES, NULL)))
 		rc = ok_fail(err, OK_EINTERNAL, "an issued credential does not parse");
 	if (!rc)
-		rc = registry_verify(d, text.data, text.len, &o, &r, err);
+		rc = registry_verify(d, text.data, text.len, &vo, &r, err);
 	buf_release(&text);
 	if (rc) {
 		json_decref(vc);
 		return rc;
 	}
+	snprintf(o->ids[o->issued], sizeof(o->ids[0]), "%s", a.id);
+	o->keys[o->issued++] = (unsigned long)d->issuer_key_id;
 	item = portal_achievement_json(&a);
 	if (item) {
 		json_object_set_new(item, "institution",
@@ -413,14 +468,21 @@ static int shared_item(struct depository *d, const char *id, const char *actor, 
 	return item ? 0 : ok_fail(err, OK_ENOMEM, "out of memory");
 }
 
-int portal_share_open(struct depository *d, const char *token, json_t **out, struct ok_error *err)
+/* The answer for a share that is revoked or expired (OK_EGONE, *out its state). */
+static int gone(const struct store_share *sh, json_t **out, struct ok_error *err)
+{
+	*out = json_pack("{s:s, s:o}", "state", sh->revoked_ms ? "revoked" : "expired", "expires",
+	                 iso_json(sh->expires_ms));
+	return ok_fail(err, OK_EGONE,
+	               sh->revoked_ms ? "the learner has revoked this share"
+	                              : "this share has expired");
+}
+
+/* The share of token, live at now: 0, or OK_ENOTFOUND, or OK_EGONE with *out its state. */
+static int find_live(struct depository *d, const char *token, int64_t now, struct store_share *sh,
+                     json_t **out, struct ok_error *err)
 {
 	unsigned char hash[STORE_HASH_BYTES];
-	struct store_share sh;
-	char actor[STORE_ACTOR_MAX + 1], detail[64];
-	int64_t now = audit_now_ms();
-	json_t *doc, *list, *item, *ids = NULL, *id;
-	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -428,55 +490,103 @@ int portal_share_open(struct depository *d, const char *token, json_t **out, str
 		return ok_fail(err, OK_ENOTFOUND, "no such share");
 	/* Found by the hash alone: the token itself is never compared with anything stored. */
 	portal_token_hash("share", token, hash);
-	rc = store_share_find(d->store, hash, &sh, err);
+	rc = store_share_find(d->store, hash, sh, err);
+	sodium_memzero(hash, sizeof(hash));
 	if (rc == OK_ENOTFOUND)
 		return ok_fail(err, OK_ENOTFOUND, "no such share");
 	if (rc)
 		return rc;
-	if (sh.revoked_ms || sh.expires_ms <= now) {
-		*out = json_pack("{s:s, s:o}", "state", sh.revoked_ms ? "revoked" : "expired",
-		                 "expires", iso_json(sh.expires_ms));
-		return ok_fail(err, OK_EGONE,
-		               sh.revoked_ms ? "the learner has revoked this share"
-		                             : "this share has expired");
+	if (sh->revoked_ms || sh->expires_ms <= now)
+		return gone(sh, out, err);
+	return 0;
+}
+
+int portal_share_state(struct depository *d, const char *token, json_t **out, struct ok_error *err)
+{
+	struct store_share sh;
+
+	return find_live(d, token, audit_now_ms(), &sh, out, err);
+}
+
+/* Records the opening in one short transaction: the use (only of a share still live: a
+ * revocation committed since it was found wins), the "share.open" event of the read of the
+ * learner's data, and the issuance of each credential served. */
+static int record_opening(struct depository *d, const struct store_share *sh,
+                          const struct opening *o, int64_t now, struct ok_error *err)
+{
+	char actor[STORE_ACTOR_MAX + 1], detail[AUDIT_TEXT_MAX + 1];
+	size_t i;
+	int rc;
+
+	snprintf(actor, sizeof(actor), "share:%s", sh->id);
+	snprintf(detail, sizeof(detail), "share=%s issued=%zu withdrawn=%zu", sh->id, o->issued,
+	         o->withdrawn);
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = store_share_use(d->store, sh->id, now, err);
+	if (!rc)
+		rc = depository_audit(d, actor, "share.open", sh->learner_id, PORTAL_PURPOSE_SHARE,
+		                      detail, false, err);
+	/* The credentials issued, each by id: an audit detail holds too few for a list. */
+	for (i = 0; !rc && i < o->issued; i++) {
+		snprintf(detail, sizeof(detail), "format=di key=%lu share=%s", o->keys[i], sh->id);
+		rc = depository_audit(d, actor, "credential.issue", o->ids[i], PORTAL_PURPOSE_SHARE,
+		                      detail, false, err);
 	}
-	snprintf(actor, sizeof(actor), "share:%s", sh.id);
-	snprintf(detail, sizeof(detail), "share=%s", sh.id);
+	if ((rc = portal_finish(d, rc, err)))
+		return rc;
+	/* Committed: checkpoints made inside the transaction go to the checkpoint file now. */
+	checkpoint_flush(d, NULL);
+	return 0;
+}
+
+int portal_share_open(struct depository *d, const char *token, json_t **out, struct ok_error *err)
+{
+	struct store_share sh;
+	struct opening *o = NULL;
+	int64_t now = audit_now_ms();
+	json_t *doc = NULL, *list, *item, *ids = NULL, *id;
+	size_t i;
+	int rc;
+
+	if ((rc = find_live(d, token, now, &sh, out, err)))
+		return rc;
 	list = json_array();
 	doc = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:b}, s:o}", "state", "valid", "recipient",
 	                sh.recipient, "expires", iso_json(sh.expires_ms), "depository", "did",
 	                d->issuer_did, "name", d->name, "network_member", network_member(d),
 	                "achievements", list);
-	if (!doc || !(ids = ids_json(sh.achievements))) {
-		json_decref(doc);
-		return ok_fail(err, OK_ENOMEM, "out of memory");
+	o = calloc(1, sizeof(*o));
+	if (!doc || !o || !(ids = ids_json(sh.achievements))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
 	}
-	/* One transaction for the opening and the reads it makes (the credentials issued, each
-	 * an audited read): one commit per view, and no view counted without its events. */
-	if ((rc = store_begin(d->store, err))) {
-		json_decref(ids);
-		json_decref(doc);
-		return rc;
-	}
-	rc = store_share_use(d->store, sh.id, now, err);
-	if (!rc)
-		rc = depository_audit(d, actor, "share.open", sh.learner_id, PORTAL_PURPOSE_SHARE,
-		                      detail, false, err);
+	/* Issued and verified outside any transaction: the slow part holds no write lock. */
 	json_array_foreach(ids, i, id)
 	{
-		if (rc || (rc = shared_item(d, json_string_value(id), actor, &item, err)) ||
-		    (rc = json_array_append_new(list, item) ? OK_ENOMEM : 0))
+		if (i >= PORTAL_SHARE_ACHIEVEMENTS) {
+			rc = ok_fail(err, OK_ESTORE, "a share lists too many achievements");
 			break;
+		}
+		if ((rc = shared_item(d, json_string_value(id), sh.learner_id, o, &item, err)))
+			break;
+		if (json_array_append_new(list, item)) {
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+			break;
+		}
 	}
+	/* Nothing is served unless the opening, and the read it makes, is on record. */
+	if (!rc && (rc = record_opening(d, &sh, o, now, err)) == OK_EGONE &&
+	    store_share_get(d->store, sh.id, &sh, NULL) == 0 &&
+	    (sh.revoked_ms || sh.expires_ms <= now))
+		rc = gone(&sh, out, err);
+out:
+	free(o);
 	json_decref(ids);
-	if (rc == OK_ENOMEM)
-		rc = ok_fail(err, OK_ENOMEM, "out of memory");
-	if ((rc = portal_finish(d, rc, err))) {
+	if (rc) {
 		json_decref(doc);
 		return rc;
 	}
-	/* Committed: checkpoints made inside the transaction go to the checkpoint file now. */
-	checkpoint_flush(d, NULL);
 	*out = doc;
 	return 0;
 }

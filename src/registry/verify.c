@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define VERIFY_MAX_INPUT ((size_t)1 << 20)
@@ -237,6 +238,7 @@ struct resolver {
 	const char *issuer;
 	struct depository_identity own;
 	bool have_own;
+	bool status_any_host; /* verify_options.status_any_host */
 };
 
 /* One of this depository's own keys other than the current one: any key of issuer.key (a
@@ -351,6 +353,66 @@ static void check_validity(const json_t *vc, struct verify_result *r)
 		        sizeof(r->items[0].message) - strlen(r->items[r->count - 1].message) - 1);
 }
 
+/* Whether the comma-separated list of "host[:port]" holds the n bytes at host. */
+static bool host_listed(const char *list, const char *host, size_t n)
+{
+	const char *p = list;
+
+	while (p && *p) {
+		size_t m = strcspn(p, ",");
+		if (m == n && strncasecmp(p, host, n) == 0)
+			return true;
+		p += m;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+/*
+ * Whether another issuer's status list may be fetched from url: only from the host (and port)
+ * the issuer's did:web names, over https, or over http for a host in config
+ * did_web_http_hosts. A credential's URLs must not make the server fetch from anywhere else
+ * (loopback, link-local, the internal network). An issuer without a host (did:key) has its
+ * lists fetched only for the CLI (status_any_host).
+ */
+static int status_url_allowed(const struct resolver *res, const char *url, struct ok_error *why)
+{
+	const char *http_hosts = res->d ? res->d->did_web_http_hosts : NULL;
+	const char *host, *want;
+	struct ok_error derr;
+	struct buf did_url;
+	size_t n, wn;
+	bool plain, ok;
+
+	plain = strncmp(url, "http://", 7) == 0;
+	if (!plain && strncmp(url, "https://", 8) != 0)
+		return ok_fail(why, OK_EINVALID, "the status list is not on the issuer's host");
+	host = url + (plain ? 7 : 8);
+	n = strcspn(host, "/?#");
+	if (strncmp(res->issuer, "did:web:", 8) != 0) {
+		/* No host to compare with: the operator's command fetches; the server only from a
+		 * host the operator listed (did_web_http_hosts). */
+		if (res->status_any_host || host_listed(http_hosts, host, n))
+			return 0;
+		return ok_fail(why, OK_EINVALID,
+		               "the status list is not on the issuer's host (the issuer is not a "
+		               "did:web and the list's host is not in did_web_http_hosts)");
+	}
+	buf_init(&did_url, 2048);
+	ok = vc_did_web_url(res->issuer, &did_url, &derr) == 0 &&
+	     strncmp(did_url.data, "https://", 8) == 0;
+	if (ok) {
+		want = did_url.data + 8;
+		wn = strcspn(want, "/");
+		/* The same host and port, byte for byte (no user info, no other spelling). */
+		ok = wn == n && strncasecmp(want, host, n) == 0 &&
+		     (!plain || host_listed(http_hosts, host, n));
+	}
+	buf_release(&did_url);
+	return ok ? 0 : ok_fail(why, OK_EINVALID, "the status list is not on the issuer's host");
+}
+
 /* Fetches, verifies and caches another issuer's list; returns the bit (0 or 1) or a negative
  * code with why filled. */
 static int remote_bit(struct resolver *res, struct status_cache *cache, const char *url,
@@ -367,6 +429,8 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	long long t;
 	int rc;
 
+	if ((rc = status_url_allowed(res, url, why)))
+		return rc;
 	rc = status_cache_bit(cache, url, res->issuer, index, why);
 	if (rc != OK_ENOTFOUND)
 		return rc;
@@ -375,7 +439,9 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	rc = http_client_get(url, "application/vc, application/json", cache->timeout_ms, &body,
 	                     &http, &perr);
 	if (rc) {
-		ok_fail(why, rc, "%s", perr.message);
+		/* A short reason: the client's own text (addresses, resolver and TLS detail) stays
+		 * out of answers. */
+		ok_fail(why, rc, "the status list could not be fetched from the issuer's host");
 		goto out;
 	}
 	if ((rc = vc_jcs_parse(body.data, body.len, 0, &list, why)))
@@ -616,7 +682,8 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
                          struct ok_error *err)
 {
 	unsigned checks = o->checks ? o->checks : VERIFY_ALL;
-	struct resolver res = {.d = d, .did_cache = o->did_cache};
+	struct resolver res = {
+	        .d = d, .did_cache = o->did_cache, .status_any_host = o->status_any_host};
 	struct ok_error perr;
 	enum vc_proof_check failed = VC_PROOF_VALID;
 	bool proof_ok = true;

@@ -59,6 +59,10 @@ struct verify_options {
 	/* Other depositories' did:web documents are fetched and kept here; NULL: only did:key and
 	 * the depository's own did:web resolve. */
 	struct did_cache *did_cache;
+	/* The CLI's (an operator's own command): the status lists of an issuer without a host
+	 * (did:key) are fetched wherever they say. The server leaves it false: it fetches a list
+	 * only from the issuer's did:web host (https; http for config did_web_http_hosts). */
+	bool status_any_host;
 };
 
 /*

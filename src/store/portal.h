@@ -87,7 +87,8 @@ struct store_portal_ops {
 
 	/* Shares: add one (uses, last use and revocation as given); one by id; one by its token's
 	 * hash; a learner's, newest first; revoke one (OK_ECONFLICT when it was revoked already);
-	 * record an opening (use count, last use, a view row). */
+	 * record an opening (use count, last use, a view row) of a share neither revoked nor
+	 * expired at at_ms (OK_EGONE when it is either, OK_ENOTFOUND when there is none). */
 	int (*share_put)(struct store *s, const struct store_share *sh, struct ok_error *err);
 	int (*share_get)(struct store *s, const char *id, struct store_share *out,
 	                 struct ok_error *err);

@@ -112,6 +112,8 @@ static const char *const sqlite_migrations[] = {
         "CREATE TABLE share_view ("
         "  share_id TEXT NOT NULL REFERENCES share(id), at_ms INTEGER NOT NULL);"
         "CREATE INDEX share_view_by_share ON share_view (share_id, at_ms);",
+        /* audit checkpoints sign the checkpoint interval (-1: a v1 checkpoint, which did not) */
+        "ALTER TABLE audit_checkpoint ADD COLUMN every INTEGER NOT NULL DEFAULT -1;",
 };
 
 #endif

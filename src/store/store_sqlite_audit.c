@@ -7,10 +7,10 @@
 #include <string.h>
 
 #define EVENT_COLS      "seq, at_ms, actor, action, subject, purpose, detail, prev_hash, hash"
-#define CHECKPOINT_COLS "seq, at_ms, head, key_id, public_key, signature"
+#define CHECKPOINT_COLS "seq, at_ms, head, key_id, public_key, signature, every"
 
 static const char sql_checkpoint_add[] =
-        "INSERT INTO audit_checkpoint (" CHECKPOINT_COLS ") VALUES (?, ?, ?, ?, ?, ?)";
+        "INSERT INTO audit_checkpoint (" CHECKPOINT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char sql_checkpoint_last[] =
         "SELECT " CHECKPOINT_COLS " FROM audit_checkpoint ORDER BY seq DESC LIMIT 1";
 static const char sql_checkpoint_list[] =
@@ -36,6 +36,7 @@ static int checkpoint_add(struct store *base, const struct audit_checkpoint *c,
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)c->key_id);
 	sqlite_bind_blob(st, 5, c->public_key, AUDIT_KEY_BYTES);
 	sqlite_bind_blob(st, 6, c->signature, AUDIT_SIGNATURE_BYTES);
+	sqlite3_bind_int64(st, 7, c->every);
 	return sqlite_exec_step(s, st, "record audit checkpoint", err);
 }
 
@@ -48,6 +49,7 @@ static void read_checkpoint(sqlite3_stmt *st, struct audit_checkpoint *c)
 	c->key_id = (uint32_t)sqlite3_column_int64(st, 3);
 	sqlite_col_fixed(st, 4, c->public_key, AUDIT_KEY_BYTES);
 	sqlite_col_fixed(st, 5, c->signature, AUDIT_SIGNATURE_BYTES);
+	c->every = sqlite3_column_int64(st, 6);
 }
 
 static int checkpoint_last(struct store *base, struct audit_checkpoint *out, struct ok_error *err)

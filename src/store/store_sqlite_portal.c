@@ -38,7 +38,8 @@ static const char SQL_SHARE_REVOKE[] =
         "UPDATE share SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms = 0";
 static const char SQL_SHARE_EXISTS[] = "SELECT 1 FROM share WHERE id = ?";
 static const char SQL_SHARE_USE[] =
-        "UPDATE share SET uses = uses + 1, last_used_ms = max(last_used_ms, ?2) WHERE id = ?1";
+        "UPDATE share SET uses = uses + 1, last_used_ms = max(last_used_ms, ?2) WHERE id = ?1 "
+        "AND revoked_ms = 0 AND expires_ms > ?2";
 static const char SQL_VIEW_PUT[] = "INSERT INTO share_view (share_id, at_ms) VALUES (?, ?)";
 static const char SQL_VIEW_LIST[] =
         "SELECT v.at_ms, s.id, s.recipient FROM share_view v JOIN share s ON s.id = v.share_id "
@@ -322,8 +323,12 @@ static int share_use(struct store *base, const char *id, int64_t at_ms, struct o
 	sqlite3_bind_int64(st, 2, at_ms);
 	if ((rc = sqlite_exec_step(s, st, "count a share's use", err)))
 		return rc;
+	/* Checked in the same statement that counts: a revocation committed since the caller
+	 * looked is seen here. */
 	if (sqlite3_changes(s->db) == 0)
-		return ok_fail(err, OK_ENOTFOUND, "no such share");
+		return (rc = share_exists(s, id, err))
+		               ? rc
+		               : ok_fail(err, OK_EGONE, "the share was revoked or has expired");
 	PREPARE(st, s, SQL_VIEW_PUT, err);
 	sqlite_bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, at_ms);

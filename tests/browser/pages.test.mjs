@@ -21,7 +21,12 @@ after(async () => {
 test("a learner signs in with a login link and sees their diplomas first", async () => {
   learner = await browser.newContext({ locale: "en-GB", permissions: ["clipboard-read", "clipboard-write"] });
   const page = (learnerPage = await newPage(learner));
+  // Opening the link only shows a page (a mail scanner fetching it uses nothing up); the
+  // learner signs in with its button.
   await page.goto(dep.loginLink());
+  assert.equal(page.url().startsWith(`${dep.base}/login/`), true);
+  await shot(page, "login");
+  await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(`${dep.base}/learner`);
   await page.locator("#achievements .achievement").first().waitFor();
   assert.match(await page.textContent("#learner-name"), /Signed in as \S+/);
@@ -96,6 +101,11 @@ test("the learner sees the opening, revokes the share, and the page then says re
   await share.waitFor();
   assert.equal(await share.locator(".uses").textContent(), "1");
   assert.match(await page.textContent("#views"), /Employer <X>/);
+  // Which share was opened: the end of its id and when it was made, beside the recipient.
+  const shareId = await share.getAttribute("data-share");
+  const which = page.locator(`#views .view-share[data-share="${shareId}"]`).first();
+  assert.equal(await which.locator("code").textContent(), "…" + shareId.slice(-6));
+  assert.match(await which.textContent(), /made/);
   page.once("dialog", (d) => d.accept());
   await share.getByRole("button", { name: "Revoke" }).click();
   await page.locator('#shares .share[data-state="revoked"]').first().waitFor();
@@ -111,6 +121,23 @@ test("the learner sees the opening, revokes the share, and the page then says re
   assert.deepEqual(vpage.problems, []);
   assert.deepEqual(page.problems, []);
   await verifier.close();
+});
+
+test("signing out says so when it fails, and signs out when it works", async () => {
+  const page = learnerPage;
+  await page.goto(`${dep.base}/learner`);
+  await page.locator("#achievements .achievement").first().waitFor();
+  await page.route("**/logout", (route) => route.fulfill({ status: 500, contentType: "application/problem+json", body: JSON.stringify({ title: "Internal error", detail: "the store is down", status: 500 }) }));
+  await page.locator("#logout-form button").click();
+  await page.waitForFunction(() => document.getElementById("learner-status").textContent.includes("still signed in"));
+  assert.equal(new URL(page.url()).pathname, "/learner");
+  await shot(page, "logout-failed");
+  await page.unroute("**/logout");
+  await page.locator("#logout-form button").click();
+  await page.waitForURL(`${dep.base}/`);
+  const res = await page.goto(`${dep.base}/learner`);
+  assert.equal(res.status(), 401);
+  assert.deepEqual(page.problems, []);
 });
 
 test("/verify: a valid credential passes every check, an altered one shows which failed", async () => {

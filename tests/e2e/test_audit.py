@@ -240,9 +240,15 @@ def test_checkpoint_by_hand(ok):
     seeded(ok, every=0)
     n = head(ok)
     proc = ok.run("audit", "checkpoint", check=True)
-    assert re.match(rf"Checkpoint at event {n} signed \S+Z by issuer key 1$", proc.stdout.strip())
+    first, keep, line = proc.stdout.strip().splitlines()
+    assert re.match(rf"Checkpoint at event {n} signed \S+Z by issuer key 1$", first)
+    # The newest checkpoint line, for the operator to keep off the machine.
+    assert keep.startswith("Keep a copy of this line off the machine")
+    assert line == (ok.data / "audit-checkpoints").read_text().splitlines()[-1]
+    assert line.startswith(f"v2 {n} ") and line.endswith(" 0")
     proc = ok.run("audit", "checkpoint", check=True)
     assert f"Event {n} has a checkpoint already" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == line
     assert file_checkpoints(ok) == table_checkpoints(ok) == [n]
     assert intact(ok) == (n, 1)
 
@@ -432,3 +438,99 @@ def test_checkpoints_survive_issuer_key_rotation(ok):
     sql(ok, "UPDATE audit_checkpoint SET public_key = (SELECT public_key FROM audit_checkpoint "
         "WHERE key_id = 2) WHERE key_id = 1")
     assert "checkpoint at event" in verify(ok).stdout
+
+
+def sign_checkpoint(sk, seq, at_ms, key_id, head_hash, every):
+    msg = (b"oorkonde audit checkpoint v2" + struct.pack(">QQ", seq, at_ms) +
+           struct.pack(">I", key_id) + head_hash + struct.pack(">Q", every))
+    return sk.sign(msg)
+
+
+def test_forged_checkpoints_with_a_fake_retired_key(ok):
+    """Someone with the database and the data folder, but not the issuer key, records a
+    "retired" issuer key of their own in the database, rewrites events, recomputes the chain and
+    re-signs every checkpoint with that key: the database is no trust anchor for retired keys
+    (issuer.key.retired beside issuer.key is), so verify refuses the signatures."""
+    ed = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.ed25519")
+    from cryptography.hazmat.primitives import serialization
+    seeded(ok, every=4)
+    sk = ed.Ed25519PrivateKey.generate()
+    pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    fake_id = 77
+    con = sqlite3.connect(ok.data / "oorkonde.db")
+    with con:
+        con.execute("INSERT INTO issuer_key (key_id, public_key, added_ms, superseded_ms, "
+                    "retired_ms) VALUES (?, ?, 1, 2, 3)", (fake_id, pk))
+        rows = con.execute("SELECT seq, at_ms, actor, action, subject, purpose, detail "
+                           "FROM audit_event ORDER BY seq").fetchall()
+        prev, hashes = bytes(32), {}
+        for seq, at_ms, actor, action, subject, purpose, detail in rows:
+            if seq == 6:
+                purpose = "curiosity"
+            h = blake2b_event(prev, seq, at_ms, actor, action, subject, purpose, detail)
+            con.execute("UPDATE audit_event SET purpose = ?, prev_hash = ?, hash = ? "
+                        "WHERE seq = ?", (purpose, prev, h, seq))
+            hashes[seq] = prev = h
+        lines = []
+        for seq, at_ms, every in con.execute(
+                "SELECT seq, at_ms, every FROM audit_checkpoint ORDER BY seq").fetchall():
+            sig = sign_checkpoint(sk, seq, at_ms, fake_id, hashes[seq], every)
+            con.execute("UPDATE audit_checkpoint SET head = ?, key_id = ?, public_key = ?, "
+                        "signature = ? WHERE seq = ?", (hashes[seq], fake_id, pk, sig, seq))
+            lines.append(f"v2 {seq} {at_ms} {fake_id} {hashes[seq].hex()} {pk.hex()} "
+                         f"{sig.hex()} {every}")
+    con.close()
+    (ok.data / "audit-checkpoints").write_text("\n".join(lines) + "\n")
+    proc = verify(ok)
+    assert proc.returncode == 1, proc.stdout
+    assert "does not carry a valid signature by the depository's issuer key" in proc.stdout
+    assert "checkpoint at event 4 " in proc.stdout
+
+
+def test_deleted_periodic_checkpoints_are_missed(ok):
+    """Each checkpoint signs the interval: the next multiple of it must have a checkpoint too.
+    Deleting the checkpoints (rows and lines) after a cut, or after a rewrite, shows."""
+    seeded(ok, every=4)
+    total = head(ok)
+    assert total >= 14
+    assert table_checkpoints(ok) == file_checkpoints(ok) == list(range(4, total + 1, 4))
+    lines = (ok.data / "audit-checkpoints").read_text().splitlines()
+    assert all(line.startswith("v2 ") and line.endswith(" 4") for line in lines)
+    # The events kept (a rewrite after event 5, say), the checkpoints after 5 deleted.
+    sql(ok, "DELETE FROM audit_checkpoint WHERE seq > 5")
+    (ok.data / "audit-checkpoints").write_text(lines[0] + "\n")
+    proc = verify(ok)
+    assert proc.returncode == 1, proc.stdout
+    assert ("the checkpoint after event 8 is missing (the checkpoint at event 4 was signed "
+            "with a checkpoint every 4 events): the log may have been cut or rewritten "
+            "after it") in proc.stdout, proc.stdout
+    # The tail cut too, past the next multiple: still found.
+    sql(ok, "DELETE FROM audit_event WHERE seq > 10")
+    proc = verify(ok)
+    assert proc.returncode == 1, proc.stdout
+    assert "the checkpoint after event 8 is missing" in proc.stdout
+    # Cut to just after the kept checkpoint, before the next multiple: nothing in the data
+    # folder tells; only a copy of the latest checkpoint line kept elsewhere does.
+    sql(ok, "DELETE FROM audit_event WHERE seq > 5")
+    assert intact(ok) == (5, 1)
+    # Every checkpoint deleted: the configured interval stands in.
+    sql(ok, "DELETE FROM audit_checkpoint")
+    (ok.data / "audit-checkpoints").write_text("")
+    proc = verify(ok)
+    assert proc.returncode == 1, proc.stdout
+    assert "the checkpoint after event 4 is missing" in proc.stdout
+
+
+def test_changed_interval_is_signed(ok):
+    """A new audit_checkpoint_every is signed at the first event appended under it, so verify
+    holds the log to the interval in force at each point."""
+    nid = seeded(ok, every=4)
+    before = table_checkpoints(ok)
+    set_config(ok, audit_checkpoint_every=0)
+    n = head(ok)
+    ok.run("achievements", "--national-id", nid, check=True)
+    after = table_checkpoints(ok)
+    assert after[:len(before)] == before
+    assert after[len(before)] == n + 1
+    assert (ok.data / "audit-checkpoints").read_text().splitlines()[-1].endswith(" 0")
+    assert intact(ok)[1] == len(after)

@@ -323,6 +323,11 @@ def test_credential_sealed_and_imports_audited(world):
 
 @pytest.fixture
 def served(world):
+    # abroad is a did:key: the server fetches its lists only from a host the operator lists.
+    config = world["here"].data / "config.json"
+    settings = json.loads(config.read_text())
+    settings["did_web_http_hosts"] = [f"127.0.0.1:{world['srv'].port}"]
+    config.write_text(json.dumps(settings))
     key = api_key_from(world["here"].run("key", "add", "--institution", INSTITUTION,
                                          "--permit", "register", check=True).stdout)
     read_key = api_key_from(world["here"].run("key", "add", "--institution", INSTITUTION,
@@ -400,8 +405,8 @@ def sign_in(w, learner):
     """A portal session for learner: the headers a browser would send (cookie, CSRF token)."""
     proc = w["here"].run("learner", "login-link", learner, check=True)
     token = re.search(r"/login/(\S+)", proc.stdout).group(1)
-    r = w["http"].get(f"/login/{token}")
-    assert r.status == 200, r
+    r = w["http"].post(f"/login/{token}", "", ctype="application/x-www-form-urlencoded")
+    assert r.status == 303, r
     cookie = r.headers["set-cookie"].split(";")[0]
     me = w["http"].get("/v1/me", headers={"Cookie": cookie})
     assert me.status == 200, me

@@ -494,3 +494,37 @@ def test_did_key_depository_cannot_rotate_its_issuer_key(inst):
     assert proc.returncode == 2 and "key-N" in proc.stderr
     assert ok.run("keys", "retire-issuer-key").returncode == 2
     assert (ok.data / "issuer.key").read_bytes() == before
+
+
+def test_retired_key_is_listed_beside_issuer_key_and_files_are_written_safely(web, tmp_path):
+    """A retired key's public key goes to issuer.key.retired (0600), the one record trusted for
+    its old signatures; a key file is rewritten with mode 0600 whatever temporary file was left
+    over, and never through a symlink at the temporary name."""
+    ok = web["ok"]
+    tmp = ok.data / "issuer.key.tmp"
+    # A leftover temporary file with a wider mode does not lend it to issuer.key.
+    tmp.write_text("left over\n")
+    tmp.chmod(0o644)
+    assert ok.run("keys", "rotate-issuer-key").returncode == 0
+    assert stat.S_IMODE((ok.data / "issuer.key").stat().st_mode) == 0o600
+    assert not tmp.exists()
+    assert key_file_ids(ok, "issuer.key") == [1, 2]
+    # A symlink at the temporary name is not followed.
+    target = tmp_path / "elsewhere"
+    target.write_text("untouched\n")
+    target.chmod(0o644)
+    tmp.symlink_to(target)
+    proc = ok.run("keys", "retire-issuer-key", "1", "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_text() == "untouched\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert not (ok.data / "issuer.key").is_symlink()
+    assert stat.S_IMODE((ok.data / "issuer.key").stat().st_mode) == 0o600
+    assert key_file_ids(ok, "issuer.key") == [2]
+    retired = ok.data / "issuer.key.retired"
+    assert stat.S_IMODE(retired.stat().st_mode) == 0o600
+    (line,) = retired.read_text().splitlines()
+    kid, pk, retired_ms = line.split()
+    assert kid == "1" and int(retired_ms) > 0
+    assert pk == db_scalar(ok.data, "SELECT hex(public_key) FROM issuer_key WHERE key_id = 1") \
+        .lower()

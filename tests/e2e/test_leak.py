@@ -443,3 +443,48 @@ def test_no_personal_data_through_side_doors(binary, tmp_path, servers):
         {f"{l['given_names']} {l['family_name']}".encode() for l in learners}
     missing = [n for n in wanted if n not in absent and n not in answers]
     assert not missing, missing
+
+
+def key_with(f, *args):
+    out = f.cli("key", "add", *args).stdout
+    return re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
+
+
+def test_a_blocked_key_is_refused_on_every_registrar_route(binary, tmp_path, servers):
+    """The block is checked with the key itself, not only where reads are counted: writes,
+    corrections, the VC-API and login links answer 403 too."""
+    f = Folder(binary, tmp_path, xa=3, yb=1, limit=1)
+    key = key_with(f, "--institution", "21XX", "--permit",
+                   "register,read,vc-issue,login-link")
+    srv = servers(f.ok)
+    doc = read(srv, key, nid("XA", 0)).json()
+    aid, learner = doc["achievements"][0]["id"], doc["learner"]["id"]
+    problem(read(srv, key, nid("XA", 1)), 429, "read-limit")
+    cred = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"], "issuer": "did:example:x",
+            "credentialSubject": {"id": "did:example:someone"}}
+    for r in (srv.post("/v1/results", [row("R-BLOCKED", "XA0000000")], key=key),
+              srv.request("PATCH", f"/v1/achievements/{aid}", {"grade": "9", "reason": "x"},
+                          key=key),
+              srv.request("PATCH", f"/v1/achievements/{aid}", {}, key=key),
+              srv.post("/credentials/issue", {"credential": cred}, key=key),
+              srv.post(f"/v1/learners/{learner}/login-link", {}, key=key),
+              srv.post(f"/v1/learners/{learner}/imports", {}, key=key),
+              srv.post(f"/v1/achievements/{aid}/revoke", {"reason": "x"}, key=key)):
+        problem(r, 403, "key-blocked")
+
+
+def test_a_login_link_counts_its_learner(binary, tmp_path, servers):
+    """A login link opens everything about a learner: it counts towards the key's limit."""
+    f = Folder(binary, tmp_path, xa=4, yb=1, limit=2)
+    key = key_with(f, "--institution", "21XX", "--permit", "read,login-link")
+    srv = servers(f.ok)
+    learners = [f.ok.achievements_json(nid("XA", i))[0]["learner_id"] for i in range(3)]
+    r = srv.post(f"/v1/learners/{learners[0]}/login-link", {}, key=key)
+    assert r.status == 201, r
+    assert read(srv, key, nid("XA", 1)).status == 200
+    # The first learner again costs nothing; a third one is past the limit of 2.
+    assert srv.post(f"/v1/learners/{learners[0]}/login-link", {}, key=key).status == 201
+    problem(srv.post(f"/v1/learners/{learners[2]}/login-link", {}, key=key), 429,
+            "read-limit")
+    problem(read(srv, key, nid("XA", 0)), 403, "key-blocked")

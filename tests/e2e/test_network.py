@@ -187,8 +187,9 @@ def test_fi_imports_nl_diploma_and_shows_it(net):
     assert f"from NL depository (NL, {net['nl'].did})" in foreign
     # The learner sees them in FI's portal.
     link = net["fi"].ok.run("learner", "login-link", net["learner"], check=True).stdout
-    r = net["fi"].srv.get("/login/" + re.search(r"/login/(\S+)", link).group(1))
-    assert r.status == 200, r
+    r = net["fi"].srv.post("/login/" + re.search(r"/login/(\S+)", link).group(1), "",
+                           ctype="application/x-www-form-urlencoded")
+    assert r.status == 303, r
     r = net["fi"].srv.get("/v1/me/foreign",
                           headers={"Cookie": r.headers["set-cookie"].split(";")[0]})
     assert r.status == 200, r
@@ -386,3 +387,35 @@ def test_altered_status_urls_are_not_fetched(net):
         assert server.requests == []
     finally:
         server.close()
+
+
+def test_status_lists_only_from_the_issuers_host(net):
+    """A credential NL really signed, whose status list is elsewhere (another test host, a
+    link-local address): FI fetches nothing and the status check fails, with a short reason."""
+    nl = net["nl"]
+    out = nl.ok.run("key", "add", "--permit", "vc-issue", check=True).stdout
+    vc_key = api_key_from(out)
+    server = DidServer(net["ports"]["x"], {})
+    try:
+        for url in (f"http://127.0.0.1:{net['ports']['x']}/status/revocation/1",
+                    "http://169.254.169.254/latest/meta-data",
+                    f"https://127.0.0.1:{net['ports']['nl']}@127.0.0.1:{net['ports']['x']}/x"):
+            cred = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+                    "type": ["VerifiableCredential"], "issuer": nl.did,
+                    "credentialSubject": {"id": "did:example:someone"},
+                    "credentialStatus": [{"id": f"{url}#5", "type": "BitstringStatusListEntry",
+                                          "statusPurpose": "revocation",
+                                          "statusListIndex": "5",
+                                          "statusListCredential": url}]}
+            r = nl.srv.post("/credentials/issue", {"credential": cred}, key=vc_key)
+            assert r.status == 201, r
+            path = net["dir"] / "elsewhere.json"
+            path.write_text(json.dumps(r.json()["verifiableCredential"]))
+            doc, details = verify_http(net, path)
+            assert details["proof"]["passed"], details
+            assert not details["status"]["passed"] and doc["verified"] is False
+            assert "not on the issuer's host" in details["status"]["message"], details
+        assert server.requests == []
+    finally:
+        server.close()
+

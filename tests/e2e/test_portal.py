@@ -24,6 +24,8 @@ HOST = "localhost:8080"
 BASE = f"http://{HOST}"
 TOKEN_RE = r"[A-Za-z0-9_-]{43}"
 COOKIE = "oorkonde_session"
+SECURE_COOKIE = "__Host-oorkonde_session"
+FORM = "application/x-www-form-urlencoded"
 
 # Two institutions; Anna has results at both (a diploma among them), Bram one course at 21XX.
 ANNA = {"national_id": "111222333", "given_names": "Zwaantje", "family_name": "Oosterhuisplein"}
@@ -71,8 +73,8 @@ class Portal:
 
     def login(self, learner_id):
         """Signs in through a fresh login link; returns the session."""
-        r = self.srv.get(path_of(self.login_url(learner_id)))
-        assert r.status == 200, r
+        r = redeem(self.srv, path_of(self.login_url(learner_id)))
+        assert r.status == 303, r
         return Session(self.srv, cookie_of(r))
 
 
@@ -124,11 +126,23 @@ def token_of(url):
     return url.rsplit("/", 1)[1]
 
 
-def cookie_of(r):
-    m = re.fullmatch(rf"{COOKIE}=({TOKEN_RE}); Path=/; HttpOnly; SameSite=Strict",
+def cookie_of(r, secure=False):
+    name, flag = (SECURE_COOKIE, "; Secure") if secure else (COOKIE, "")
+    m = re.fullmatch(rf"{re.escape(name)}=({TOKEN_RE}); Path=/; HttpOnly; SameSite=Strict{flag}",
                      r.headers.get("set-cookie", ""))
     assert m, r.headers
     return m.group(1)
+
+
+def redeem(srv, path, headers=None):
+    """Uses a login link as a browser does: the GET shows a page whose "Sign in" button posts
+    a form back (the GET uses nothing up); the POST uses the link. Returns the POST's answer
+    (303 to /learner with the cookie, or the 404/410 page)."""
+    page = srv.get(path, headers=headers)
+    if page.status == 200:
+        assert f'<form method="post" action="{path}"'.encode() in page.body, page.body
+        assert "set-cookie" not in page.headers
+    return srv.post(path, "", ctype=FORM, headers=headers)
 
 
 def make_folder(binary, path, config=None):
@@ -143,6 +157,10 @@ def make_folder(binary, path, config=None):
     for code, name, rows in (("21XX", "Zuiderhogeschool", rows_21xx()),
                              ("10AA", "Academie Noord", rows_10aa())):
         keys[code] = ok.add_institution(code=code, name=name)
+        # Login links need their own permission (never in a default set).
+        out = ok.run("key", "add", "--institution", code, "--permit", "read,login-link",
+                     check=True).stdout
+        keys[f"{code}/login-link"] = re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
         csv = path.parent / f"{code}.csv"
         csv.write_text(csv_text(rows))
         ok.run("import", csv, "--institution", code, check=True)
@@ -180,13 +198,22 @@ def verify(srv, credential):
 
 def test_login_link_starts_a_session(portal):
     url = portal.login_url(portal.anna)
-    r = portal.srv.get(path_of(url))
+    path = path_of(url)
+    r = portal.srv.get(path)
     assert r.status == 200, r
     assert r.ctype.startswith("text/html")
-    assert b'<meta http-equiv="refresh" content="0;url=/learner">' in r.body
-    assert b'href="/learner"' in r.body
-    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert f'<form method="post" action="{path}"'.encode() in r.body
+    assert b">Sign in</button>" in r.body
+    # The server's Referrer-Policy is no-referrer, under which a browser sends "Origin: null"
+    # with the form post; the page lets it send its origin (refused otherwise).
+    assert b'<meta name="referrer" content="origin">' in r.body
+    assert "form-action 'self'" in r.headers["content-security-policy"]
     assert r.headers["cache-control"] == "no-store"
+    assert r.headers["x-robots-tag"] == "noindex"
+    assert "set-cookie" not in r.headers
+    r = portal.srv.post(path, "", ctype=FORM, headers={"Origin": BASE})
+    assert r.status == 303, r
+    assert r.headers["location"] == "/learner"
     s = Session(portal.srv, cookie_of(r))
     assert s.me["learner"] == {"id": portal.anna, "given_names": ANNA["given_names"],
                                "family_name": ANNA["family_name"]}
@@ -210,32 +237,64 @@ def test_without_a_session_401(portal):
 
 def test_login_link_second_use_refused(portal):
     path = path_of(portal.login_url(portal.anna))
-    assert portal.srv.get(path).status == 200
-    r = portal.srv.get(path)
-    assert r.status == 410, r
-    assert r.ctype.startswith("text/html") and b"used already or has expired" in r.body
+    assert redeem(portal.srv, path).status == 303
+    for r in (portal.srv.get(path), portal.srv.post(path, "", ctype=FORM)):
+        assert r.status == 410, r
+        assert r.ctype.startswith("text/html") and b"used already or has expired" in r.body
+        assert "set-cookie" not in r.headers
+
+
+def test_fetching_a_login_link_does_not_use_it(portal):
+    """Mail scanners, link previews and HEAD requests fetch links: only the page's own form
+    post signs in."""
+    path = path_of(portal.login_url(portal.anna))
+    for _ in range(3):
+        assert portal.srv.get(path).status == 200
+        assert portal.srv.request("HEAD", path).status == 200
+    # A page elsewhere cannot post it for the browser; the link stays usable.
+    r = portal.srv.post(path, "", ctype=FORM, headers={"Origin": "https://evil.example"})
+    problem(r, 403, "cross-origin")
     assert "set-cookie" not in r.headers
+    r = portal.srv.post(path, "", ctype=FORM, headers={"Origin": "null"})
+    assert r.status == 403, r
+    # Any other body type stays refused.
+    assert portal.srv.post(path, "x", ctype="text/plain").status == 415
+    r = portal.srv.post(path, "", ctype=FORM, headers={"Origin": BASE})
+    assert r.status == 303, r
+    Session(portal.srv, cookie_of(r))
+
+
+def test_signing_in_again_ends_the_earlier_session(portal):
+    first = portal.login(portal.anna)
+    path = path_of(portal.login_url(portal.anna))
+    r = redeem(portal.srv, path, headers={"Cookie": f"{COOKIE}={first.cookie}"})
+    assert r.status == 303, r
+    second = Session(portal.srv, cookie_of(r))
+    assert second.cookie != first.cookie
+    problem(first.get("/v1/me"), 401)
+    assert second.get("/v1/me").status == 200
 
 
 def test_unknown_login_link_404(portal):
     for token in ("A" * 43, base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
                   "short", "x" * 60):
-        r = portal.srv.get(f"/login/{token}")
-        assert r.status == 404, (token, r)
-        assert r.ctype.startswith("text/html") and "set-cookie" not in r.headers
+        for r in (portal.srv.get(f"/login/{token}"),
+                  portal.srv.post(f"/login/{token}", "", ctype=FORM)):
+            assert r.status == 404, (token, r)
+            assert r.ctype.startswith("text/html") and "set-cookie" not in r.headers
 
 
 def test_expired_login_link_refused(short):
     path = path_of(short.login_url(short.anna))
     time.sleep(2.2)
-    r = short.srv.get(path)
-    assert r.status == 410, r
-    assert b"used already or has expired" in r.body and "set-cookie" not in r.headers
+    for r in (short.srv.get(path), short.srv.post(path, "", ctype=FORM)):
+        assert r.status == 410, r
+        assert b"used already or has expired" in r.body and "set-cookie" not in r.headers
 
 
 def test_session_idle_expiry(short):
-    r = short.srv.get(path_of(short.login_url(short.anna)))
-    assert r.status == 200, r
+    r = redeem(short.srv, path_of(short.login_url(short.anna)))
+    assert r.status == 303, r
     s = Session(short.srv, cookie_of(r))
     assert s.me["idle_timeout_s"] == 2
     assert s.get("/v1/me/achievements").status == 200
@@ -250,17 +309,20 @@ def test_session_idle_expiry(short):
 
 def test_login_link_from_a_registrar(portal):
     srv = portal.srv
-    r = srv.post(f"/v1/learners/{portal.anna}/login-link", {}, key=portal.keys["10AA"])
+    r = srv.post(f"/v1/learners/{portal.anna}/login-link", {},
+                 key=portal.keys["10AA/login-link"])
     assert r.status == 201, r
     doc = r.json()
     assert re.fullmatch(rf"{BASE}/login/{TOKEN_RE}", doc["url"]), doc
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["expires"])
-    r = srv.get(path_of(doc["url"]))
-    assert r.status == 200 and Session(srv, cookie_of(r)).me["learner"]["id"] == portal.anna
+    r = redeem(srv, path_of(doc["url"]))
+    assert r.status == 303 and Session(srv, cookie_of(r)).me["learner"]["id"] == portal.anna
     # Bram has nothing at 10AA: to its key, he does not exist.
-    problem(srv.post(f"/v1/learners/{portal.bram}/login-link", {}, key=portal.keys["10AA"]),
+    problem(srv.post(f"/v1/learners/{portal.bram}/login-link", {},
+                     key=portal.keys["10AA/login-link"]),
             404)
-    problem(srv.post("/v1/learners/nosuchlearner/login-link", {}, key=portal.keys["21XX"]),
+    problem(srv.post("/v1/learners/nosuchlearner/login-link", {},
+                     key=portal.keys["21XX/login-link"]),
             404)
     problem(srv.post(f"/v1/learners/{portal.anna}/login-link", {}), 401)
     assert portal.ok.run("learner", "login-link", "nosuchlearner").returncode == 1
@@ -290,9 +352,13 @@ def test_secure_cookie_over_tls(binary, tmp_path):
     try:
         url = ok.run("learner", "login-link", learner_of(ok, ANNA["national_id"]),
                      check=True).stdout.strip()
-        r = srv.get(path_of(url))
-        assert r.status == 200, r
+        r = redeem(srv, path_of(url))
+        assert r.status == 303, r
         assert r.headers["set-cookie"].endswith("; HttpOnly; SameSite=Strict; Secure")
+        # The __Host- name: only from a secure origin, Path=/, no Domain.
+        cookie = cookie_of(r, secure=True)
+        assert srv.get("/v1/me", headers={"Cookie": f"{SECURE_COOKIE}={cookie}"}).status == 200
+        assert srv.get("/v1/me", headers={"Cookie": f"{COOKIE}={cookie}"}).status == 401
     finally:
         srv.stop()
 
@@ -305,9 +371,15 @@ def test_secure_cookie_behind_an_https_base_url(binary, tmp_path):
         url = ok.run("learner", "login-link", learner_of(ok, ANNA["national_id"]),
                      check=True).stdout.strip()
         assert re.fullmatch(rf"https://diploma\.example\.nl/login/{TOKEN_RE}", url), url
-        r = srv.get("/login/" + token_of(url))
-        assert r.status == 200, r
+        r = redeem(srv, "/login/" + token_of(url),
+                   headers={"Origin": "https://diploma.example.nl"})
+        assert r.status == 303, r
         assert r.headers["set-cookie"].endswith("; HttpOnly; SameSite=Strict; Secure")
+        cookie = cookie_of(r, secure=True)
+        assert "Domain" not in r.headers["set-cookie"]
+        assert srv.get("/v1/me", headers={"Cookie": f"{SECURE_COOKIE}={cookie}"}).status == 200
+        # A cookie without the prefix (set by another host, or over plain HTTP) is not taken.
+        assert srv.get("/v1/me", headers={"Cookie": f"{COOKIE}={cookie}"}).status == 401
     finally:
         srv.stop()
 
@@ -493,6 +565,74 @@ def test_share_shows_a_suspended_achievement_as_not_verified(binary, tmp_path):
         srv.stop()
 
 
+def test_share_never_shows_a_record_re_registered_to_another_learner(binary, tmp_path):
+    """A share holds achievement ids; when the institution re-registers one of them under
+    another national id, it is another learner's now: the old share must not show it (nor
+    their name), only that it is no longer part of the share."""
+    ok, keys = make_folder(binary, tmp_path / "data")
+    srv = Server(ok, "--rate-limit", 0, name="moved").start()
+    try:
+        p = Portal(ok, srv, keys)
+        s = p.login(p.anna)
+        ids = p.achievements(p.anna)
+        moved, kept = ids[0], ids[1]  # A-1 and A-2 at 21XX
+        share = s.share([moved, kept])
+        assert srv.get(path_of(share["url"]) + ".json").status == 200
+        other = {"national_id": "777888999", "given_names": "Xaveria",
+                 "family_name": "Vreemdelingenlegioen"}
+        csv = tmp_path / "moved.csv"
+        csv.write_text(csv_text([make_row(record_id="A-1", title="Mechanics",
+                                          awarded_on="2020-01-10", **other)]))
+        ok.run("import", csv, "--institution", "21XX", check=True)
+        new_owner = learner_of(ok, other["national_id"])
+        assert db_scalar(ok.data, "SELECT learner_id FROM achievement WHERE id = ?",
+                         moved) == new_owner
+        before = db_scalar(ok.data, "SELECT max(seq) FROM audit_event")
+        path = path_of(share["url"])
+        r = srv.get(path + ".json")
+        assert r.status == 200, r
+        items = r.json()["achievements"]
+        assert items[0] == {"id": moved, "state": "withdrawn"}
+        assert items[1]["id"] == kept and items[1]["verification"]["verified"] is True
+        creds = srv.get(path + "/credentials")
+        page = srv.get(path)
+        assert creds.status == 200 and page.status == 200
+        assert len(creds.json()["credentials"]) == 1
+        assert "no longer part of this share" in page.body.decode()
+        for body in (r.body, creds.body, page.body):
+            for name in (other["given_names"], other["family_name"]):
+                assert name.encode() not in body
+        # Nothing was issued for the moved record, and nothing of its new learner was read.
+        assert db_scalar(ok.data, "SELECT count(*) FROM audit_event WHERE seq > ? AND "
+                         "(subject = ? OR subject = ?)", before, moved, new_owner) == 0
+        assert db_scalar(ok.data, "SELECT count(*) FROM audit_event WHERE seq > ? AND "
+                         "action = 'share.open' AND subject = ? AND detail LIKE "
+                         "'%issued=1 withdrawn=1'", before, p.anna) == 3
+    finally:
+        srv.stop()
+
+
+def test_share_head_counts_no_opening_and_page_is_noindex(portal):
+    s = portal.login(portal.anna)
+    share = s.share(portal.achievements(portal.anna)[:1])
+    path = path_of(share["url"])
+    for p in (path, path + ".json", path + "/credentials"):
+        r = portal.srv.request("HEAD", p)
+        assert r.status == 200, (p, r)
+        assert r.headers["x-robots-tag"] == "noindex"
+    assert db_scalar(portal.ok.data, "SELECT uses FROM share WHERE id = ?", share["id"]) == 0
+    assert db_scalar(portal.ok.data, "SELECT count(*) FROM audit_event WHERE actor = ?",
+                     f"share:{share['id']}") == 0
+    r = portal.srv.get(path)
+    assert r.status == 200 and r.headers["x-robots-tag"] == "noindex"
+    assert db_scalar(portal.ok.data, "SELECT uses FROM share WHERE id = ?", share["id"]) == 1
+    assert portal.srv.request("HEAD", "/s/" + "C" * 43).status == 404
+    s.post(f"/v1/me/shares/{share['id']}/revoke")
+    for p in (path, path + ".json"):
+        r = portal.srv.request("HEAD", p)
+        assert r.status == 410 and r.headers["x-robots-tag"] == "noindex", (p, r)
+
+
 def test_share_revoked_410(portal):
     s = portal.login(portal.anna)
     share = s.share(portal.achievements(portal.anna)[:2])
@@ -542,6 +682,12 @@ def test_share_input_errors(portal):
         ({"achievements": ids[:1], "recipient": "   "}, "recipient"),
         ({"achievements": ids[:1], "recipient": "x" * 201}, "recipient"),
         ({"achievements": ids[:1], "recipient": "a\nb"}, "recipient"),
+        # C1 controls, bidi controls and zero-width characters: a label that reads one way
+        # to the learner and another to the verifier.
+        *(({"achievements": ids[:1], "recipient": f"Employer{ch}X"}, "recipient")
+          for ch in ("\x85", "\x9b", "\u202e", "\u202a", "\u2066", "\u2069", "\u200e",
+                     "\u200f", "\u061c", "\u200b", "\u200c", "\u200d", "\u2060",
+                     "\ufeff")),
         ({"achievements": ids[:1], "recipient": "X", "days": 0}, "days"),
         ({"achievements": ids[:1], "recipient": "X", "days": 366}, "days"),
         ({"achievements": ids[:1], "recipient": "X", "days": 1.5}, "days"),
@@ -554,6 +700,9 @@ def test_share_input_errors(portal):
         assert word in doc["detail"], (body, doc)
     problem(s.post("/v1/me/shares", "{not json"), 400, "invalid-json")
     assert db_scalar(portal.ok.data, "SELECT count(*) FROM share") == before
+    doc = problem(s.post("/v1/me/shares", {"achievements": ids[:1], "recipient": "A\u202eB"}),
+                  400)
+    assert "bidirectional" in doc["detail"] and "recipient" in doc["detail"], doc
     # The limits themselves are fine: 200 characters (not bytes), 365 days, default 30.
     ok = s.share(ids[:1], recipient="é" * 200, days=365)
     assert ok["recipient"] == "é" * 200
@@ -639,12 +788,12 @@ def test_tokens_and_names_not_in_log_or_database(binary, tmp_path):
     try:
         url = p.login_url(p.anna)
         secrets.append(token_of(url))
-        r = srv.get(path_of(url))
+        r = redeem(srv, path_of(url))
         s = Session(srv, cookie_of(r))
         secrets += [s.cookie, s.csrf]
         share = s.share(p.achievements(p.anna))
         secrets.append(token_of(share["url"]))
-        r = srv.post(f"/v1/learners/{p.anna}/login-link", {}, key=keys["21XX"])
+        r = srv.post(f"/v1/learners/{p.anna}/login-link", {}, key=keys["21XX/login-link"])
         secrets.append(token_of(r.json()["url"]))
         assert srv.get(path_of(share["url"]) + ".json").status == 200
         assert srv.get(path_of(share["url"]) + "/credentials").status == 200
@@ -655,6 +804,7 @@ def test_tokens_and_names_not_in_log_or_database(binary, tmp_path):
         srv.stop()
     log = srv.log_text()
     assert "GET /s/{token} 200" in log and "GET /login/{token} 410" in log
+    assert "POST /login/{token} 303" in log
     for secret in secrets + [ANNA["given_names"], ANNA["family_name"], RECIPIENT]:
         assert secret not in log, secret
     # The database holds no token either: only their hashes.
@@ -678,8 +828,8 @@ def test_demo_prints_a_link_that_signs_the_example_learner_in(binary, tmp_path):
                     rf"{TOKEN_RE})$", out, re.M).group(1)
     srv = Server(ok, "--rate-limit", 0, name="demo").start()
     try:
-        r = srv.get(path_of(url))
-        assert r.status == 200, r
+        r = redeem(srv, path_of(url))
+        assert r.status == 303, r
         me = srv.get("/v1/me", headers={"Cookie": f"{COOKIE}={cookie_of(r)}"})
         assert me.status == 200, me
         assert me.json()["learner"]["id"] == learner_of(ok, nid)

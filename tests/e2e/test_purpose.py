@@ -9,6 +9,7 @@ import pytest
 
 from conftest import ROOT, Oorkonde
 from test_http import PURPOSE_HEADER, Server, parse_keys, problem, row
+from test_portal import redeem
 
 PURPOSES = ["registration", "correction", "issuance", "admission-check", "support", "audit"]
 
@@ -169,3 +170,54 @@ def test_the_list_is_documented():
     m = re.search(r"name: " + PURPOSE_HEADER + r"\n(?:.*\n)*?\s+enum: \[([^\]]*)\]", openapi)
     assert m, "docs/openapi.yaml has no enum for the purpose header"
     assert [v.strip() for v in m.group(1).split(",")] == PURPOSES
+
+
+def new_key(dep, *args):
+    out = dep.ok.run("key", "add", *args, check=True).stdout
+    return re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
+
+
+def test_login_links_need_their_own_permission_an_institution_and_a_purpose(dep):
+    learner, _, _ = personal_reads(dep)
+    path = f"/v1/learners/{learner}/login-link"
+    # The default keys (register,read) may not; a key bound to no institution may not.
+    problem(dep.srv.post(path, {}, key=dep.key), 403, "forbidden")
+    problem(dep.srv.post(path, {}, key=new_key(dep, "--permit", "read,login-link")), 403,
+            "forbidden")
+    key = new_key(dep, "--institution", "21PB", "--permit", "login-link")
+    problem(dep.srv.post(path, {}, key=key, purpose=None), 400, "purpose-required")
+    r = dep.srv.post(path, {}, key=key, purpose="support")
+    assert r.status == 201, r
+    # The link's audit event names the key and the purpose; the session it starts says whose
+    # link it came from.
+    e = dep.last("login.link", "--learner-id", learner)
+    assert re.fullmatch(r"institution:21PB/key:[0-9a-f]{24}", e[2]) and e[5] == "support", e
+    url = r.json()["url"]
+    assert redeem(dep.srv, url[url.index("/login/"):]).status == 303
+    login = dep.last("learner.login", "--learner-id", learner)
+    assert f"via={e[2]}" in " ".join(login), login
+    assert "login-link" in (ROOT / "docs/api.md").read_text()
+    assert "login-link" in (ROOT / "docs/operations.md").read_text()
+
+
+def test_corrections_and_status_changes_answer_no_personal_data(dep):
+    """Writes state no purpose, so they answer identifiers, status and version only."""
+    rec = "PURPOSE-W-2"
+    assert dep.srv.post("/v1/results", [row(rec, "123456782")], key=dep.key).status == 200
+    doc = dep.srv.get("/v1/achievements?national_id=123456782", key=dep.key).json()
+    [a] = [a for a in doc["achievements"] if a["record_id"] == rec]
+    for method, path, body in (("PATCH", "", {"grade": "9.5", "reason": "typo"}),
+                               ("POST", "/suspend", {"reason": "x"}),
+                               ("POST", "/reinstate", {"reason": "x"})):
+        r = dep.srv.request(method, f"/v1/achievements/{a['id']}{path}", body, key=dep.key,
+                            purpose=None)
+        assert r.status == 200, (path, r)
+        assert set(r.json()) == {"id", "learner_id", "status", "version"}, r.json()
+        assert "9.5" not in r.body.decode() and a["title"] not in r.body.decode()
+
+
+def test_a_registrar_import_states_a_purpose(dep):
+    learner, _, _ = personal_reads(dep)
+    r = dep.srv.post(f"/v1/learners/{learner}/imports", {"not": "a credential"}, key=dep.key,
+                     purpose=None)
+    problem(r, 400, "purpose-required")

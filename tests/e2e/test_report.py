@@ -263,8 +263,9 @@ def sign_in(srv, ok, lid):
     """A session for learner lid: the cookie header value."""
     link = ok.run("learner", "login-link", lid, check=True).stdout.strip().split()[-1]
     token = link.rsplit("/login/", 1)[1]
-    r = srv.get(f"/login/{token}")
-    assert r.status == 200, r
+    assert srv.get(f"/login/{token}").status == 200
+    r = srv.post(f"/login/{token}", "", ctype="application/x-www-form-urlencoded")
+    assert r.status == 303, r
     cookie = r.headers["set-cookie"].split(";")[0]
     assert cookie.startswith("oorkonde_session=")
     return cookie

@@ -109,8 +109,10 @@ def test_learner_page_without_session_says_how_to_sign_in(demo):
 def test_learner_page_with_a_session(demo):
     ok, srv, items = demo
     link = ok.run("learner", "login-link", items[0]["learner_id"], check=True).stdout.split()[0]
-    r = srv.get(link[link.index("/login/"):])
-    assert r.status == 200
+    path = link[link.index("/login/"):]
+    assert srv.get(path).status == 200  # the page with "Sign in"; the POST signs in
+    r = srv.post(path, "", ctype="application/x-www-form-urlencoded")
+    assert r.status == 303
     session = r.headers["set-cookie"].split(";")[0]
     r, text = page(srv, "/learner", Cookie=session)
     assert r.status == 200

@@ -42,9 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	store_foreign_init(&f);
 	if (foreign_read_achievement(r.credential, &f, &err) == 0) {
-		if (!f.title[0] || !TEXT_OK(f.title) || !TEXT_OK(f.grade) || !TEXT_OK(f.institution) ||
-		    !memchr(f.kind, '\0', sizeof(f.kind)) || f.credits_centi > 100000 ||
-		    (f.awarded_on[0] && strlen(f.awarded_on) != 10) ||
+		if (!f.title[0] || !TEXT_OK(f.title) || !TEXT_OK(f.grade) ||
+		    !TEXT_OK(f.institution) || !memchr(f.kind, '\0', sizeof(f.kind)) ||
+		    f.credits_centi > 100000 || (f.awarded_on[0] && strlen(f.awarded_on) != 10) ||
 		    (f.institution_country[0] && strlen(f.institution_country) != 2))
 			abort();
 	}

@@ -28,6 +28,7 @@ static void make(struct audit_checkpoint *c)
 	c->at_ms = 1764400000123;
 	memset(c->head, 0xab, sizeof(c->head));
 	c->key_id = 1;
+	c->every = 4;
 	audit_checkpoint_sign(c, seed);
 }
 
@@ -56,7 +57,7 @@ static void signature_covers_every_field(void **state)
 
 	(void)state;
 	make(&base);
-	for (field = 0; field < 6; field++) {
+	for (field = 0; field < 8; field++) {
 		c = base;
 		switch (field) {
 		case 0:
@@ -76,6 +77,12 @@ static void signature_covers_every_field(void **state)
 			break;
 		case 5:
 			c.public_key[0] ^= 1;
+			break;
+		case 6:
+			c.every = 10000; /* the checkpoint interval */
+			break;
+		case 7:
+			c.every = -1; /* passed off as a v1 checkpoint, which signed none */
 			break;
 		}
 		if (audit_checkpoint_valid(&c))
@@ -116,7 +123,8 @@ static void line_round_trip(void **state)
 	n = audit_checkpoint_format(&c, line, sizeof(line));
 	assert_true(n > 0 && n == strlen(line));
 	assert_int_equal(line[n - 1], '\n');
-	assert_int_equal(strncmp(line, "v1 10000 1764400000123 1 abab", 29), 0);
+	assert_int_equal(strncmp(line, "v2 10000 1764400000123 1 abab", 29), 0);
+	assert_int_equal(strncmp(line + n - 3, " 4\n", 3), 0);
 	assert_int_equal(audit_checkpoint_parse(line, n, &back), 0);
 	assert_memory_equal(&back, &c, sizeof(c));
 	/* Without its newline too. */
@@ -124,14 +132,25 @@ static void line_round_trip(void **state)
 	assert_memory_equal(&back, &c, sizeof(c));
 	assert_true(audit_checkpoint_valid(&back));
 
+	/* A v1 checkpoint (no interval signed) still reads and verifies. */
+	c.every = -1;
+	audit_checkpoint_sign(&c, seed);
+	n = audit_checkpoint_format(&c, line, sizeof(line));
+	assert_int_equal(strncmp(line, "v1 10000 1764400000123 1 abab", 29), 0);
+	assert_int_equal(audit_checkpoint_parse(line, n, &back), 0);
+	assert_int_equal(back.every, -1);
+	assert_memory_equal(&back, &c, sizeof(c));
+	assert_true(audit_checkpoint_valid(&back));
+
 	/* The largest values still fit the line. */
 	c.seq = INT64_MAX;
 	c.at_ms = INT64_MAX;
 	c.key_id = UINT32_MAX;
+	c.every = INT64_MAX;
 	n = audit_checkpoint_format(&c, line, sizeof(line));
 	assert_true(n > 0);
 	assert_int_equal(audit_checkpoint_parse(line, n, &back), 0);
-	assert_true(back.seq == INT64_MAX && back.key_id == UINT32_MAX);
+	assert_true(back.seq == INT64_MAX && back.key_id == UINT32_MAX && back.every == INT64_MAX);
 	/* A buffer too small gives nothing, never a cut line. */
 	assert_int_equal(audit_checkpoint_format(&c, line, 40), 0);
 	assert_string_equal(line, "");
@@ -151,7 +170,7 @@ static void parse_is_strict(void **state)
 		snprintf(bad, sizeof(bad), "%s", good);
 		switch (i) {
 		case 0:
-			bad[1] = '2'; /* another version */
+			bad[1] = '3'; /* another version */
 			break;
 		case 1:
 			snprintf(bad, sizeof(bad), "v1 0%s", good + 3); /* a leading zero */
@@ -169,7 +188,7 @@ static void parse_is_strict(void **state)
 			snprintf(bad + n - 1, sizeof(bad) - n + 1, " extra\n");
 			break;
 		case 6:
-			bad[n - 3] = '\n'; /* a signature one hex digit short */
+			bad[n - 3] = '\n'; /* a v2 line without its interval */
 			bad[n - 2] = '\0';
 			break;
 		case 7:

@@ -211,9 +211,127 @@ static void bad_files_are_refused_with_the_line(void **state)
 	assert_false(keyfile_stamp_of(f->path, &(struct keyfile_stamp){0}));
 }
 
+/* A temporary file left over with a wider mode (a run killed after a chmod, or planted) must
+ * not give its mode to the key file. */
+static void leftover_temp_file_does_not_lend_its_mode(void **state)
+{
+	struct fixture *f = *state;
+	struct keyfile_keys k;
+	struct ok_error err;
+	struct stat st;
+	char tmp[128];
+	FILE *fp;
+	uint32_t id;
+
+	assert_int_equal(keyfile_create(f->path, &err), 0);
+	assert_int_equal(keyfile_read_all(f->path, &k, NULL, &err), 0);
+	assert_int_equal(keyfile_keys_add_random(&k, 0, &id, &err), 0);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
+	fp = fopen(tmp, "w");
+	assert_non_null(fp);
+	fputs("left over\n", fp);
+	fclose(fp);
+	assert_int_equal(chmod(tmp, 0644), 0);
+	assert_int_equal(keyfile_write_all(f->path, &k, &err), 0);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_not_equal(access(tmp, F_OK), 0);
+	keyfile_keys_release(&k);
+	/* And the rewritten file is read again (a 0644 one would be refused). */
+	assert_int_equal(keyfile_read_all(f->path, &k, NULL, &err), 0);
+	assert_int_equal(k.count, 2);
+	keyfile_keys_release(&k);
+}
+
+/* A symlink at the temporary name is not followed: its target keeps its contents. */
+static void symlink_at_temp_name_is_not_followed(void **state)
+{
+	struct fixture *f = *state;
+	struct keyfile_keys k;
+	struct ok_error err;
+	struct stat st;
+	char tmp[128], target[128], back[64];
+	FILE *fp;
+
+	assert_int_equal(keyfile_create(f->path, &err), 0);
+	assert_int_equal(keyfile_read_all(f->path, &k, NULL, &err), 0);
+	snprintf(target, sizeof(target), "%s/elsewhere", f->dir);
+	fp = fopen(target, "w");
+	assert_non_null(fp);
+	fputs("untouched\n", fp);
+	fclose(fp);
+	assert_int_equal(chmod(target, 0644), 0);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
+	assert_int_equal(symlink(target, tmp), 0);
+	assert_int_equal(keyfile_write_all(f->path, &k, &err), 0);
+	keyfile_keys_release(&k);
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	fp = fopen(target, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(back, sizeof(back), fp));
+	fclose(fp);
+	assert_string_equal(back, "untouched\n");
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	assert_int_equal(keyfile_read_all(f->path, &k, NULL, &err), 0);
+	keyfile_keys_release(&k);
+}
+
+/* issuer.key.retired: public keys appended once each, 0600, read back; a missing file is
+ * empty; another key under a listed id is refused. */
+static void retired_keys_are_listed_once(void **state)
+{
+	struct fixture *f = *state;
+	struct keyfile_retired *r = malloc(sizeof(*r));
+	unsigned char pk1[32], pk2[32];
+	struct ok_error err;
+	struct stat st;
+	char path[128];
+
+	assert_non_null(r);
+	memset(pk1, 1, sizeof(pk1));
+	memset(pk2, 2, sizeof(pk2));
+	snprintf(path, sizeof(path), "%s/issuer.key.retired", f->dir);
+	assert_int_equal(keyfile_retired_read(path, r, &err), 0);
+	assert_int_equal(r->count, 0);
+	assert_int_equal(keyfile_retired_add(path, 1, pk1, 1000, &err), 0);
+	assert_int_equal(keyfile_retired_add(path, 1, pk1, 2000, &err), 0); /* again: no-op */
+	assert_int_equal(keyfile_retired_add(path, 3, pk2, 3000, &err), 0);
+	assert_int_equal(keyfile_retired_add(path, 3, pk1, 4000, &err), OK_ECONFLICT);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(keyfile_retired_read(path, r, &err), 0);
+	assert_int_equal(r->count, 2);
+	assert_non_null(keyfile_retired_find(r, 1, pk1));
+	assert_int_equal(keyfile_retired_find(r, 1, pk1)->retired_ms, 1000);
+	assert_null(keyfile_retired_find(r, 1, pk2));
+	assert_non_null(keyfile_retired_find(r, 3, pk2));
+	/* Writable by others: not trusted. */
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(keyfile_retired_read(path, r, &err), OK_EAUTH);
+	assert_int_equal(chmod(path, 0600), 0);
+	/* A damaged line is named. */
+	{
+		FILE *fp = fopen(path, "a");
+		assert_non_null(fp);
+		fputs("4 nothex 5\n", fp);
+		fclose(fp);
+	}
+	assert_int_equal(keyfile_retired_read(path, r, &err), OK_EINPUT);
+	assert_non_null(strstr(err.message, "line 3"));
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(leftover_temp_file_does_not_lend_its_mode, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(symlink_at_temp_name_is_not_followed, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(retired_keys_are_listed_once, setup, teardown),
 	        cmocka_unit_test_setup_teardown(created_file_holds_one_key_with_id_1, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(added_keys_are_current_and_survive_a_rewrite, setup,

@@ -498,6 +498,18 @@ static void share_open_counts_and_verifies(void **state)
 		                       "'share:%s' AND action = 'share.open'",
 		                       id),
 		                 n);
+		/* The read of the learner's data is the opening's own event; each credential
+		 * issued is on record by id, in the same transaction, not as reads of its own. */
+		assert_int_equal(count(w->f,
+		                       "SELECT count(*) FROM audit_event WHERE actor = "
+		                       "'share:%s' AND action = 'credential.issue'",
+		                       id),
+		                 3 * n);
+		assert_int_equal(count(w->f,
+		                       "SELECT count(*) FROM audit_event WHERE actor = "
+		                       "'share:%s' AND action = 'learner.read'",
+		                       id),
+		                 0);
 	}
 	/* The learner sees both openings and the count. */
 	assert_int_equal(portal_views_json(d, w->anna, &list, &err), 0);
@@ -599,6 +611,16 @@ static void store_answers(void **state)
 	snprintf(sh.achievements, sizeof(sh.achievements), "%s", w->ids[0]);
 	assert_int_equal(store_share_put(s, &sh, &err), 0);
 	assert_int_equal(store_share_use(s, "nosuch", 1, &err), OK_ENOTFOUND);
+	/* An opening counts only while the share is live, checked as it is counted. */
+	assert_int_equal(store_share_use(s, "share1", 0, &err), OK_EGONE);
+	sh.expires_ms = 1000;
+	snprintf(sh.id, sizeof(sh.id), "share2");
+	memset(sh.token_hash, 2, sizeof(sh.token_hash));
+	assert_int_equal(store_share_put(s, &sh, &err), 0);
+	assert_int_equal(store_share_use(s, "share2", 999, &err), 0);
+	assert_int_equal(store_share_use(s, "share2", 1000, &err), OK_EGONE);
+	assert_int_equal(store_share_revoke(s, "share2", 5, &err), 0);
+	assert_int_equal(store_share_use(s, "share2", 999, &err), OK_EGONE);
 	assert_int_equal(store_share_revoke(s, "nosuch", 1, &err), OK_ENOTFOUND);
 	assert_int_equal(store_share_revoke(s, "share1", 1, &err), 0);
 	assert_int_equal(store_share_revoke(s, "share1", 2, &err), OK_ECONFLICT);
