@@ -19,6 +19,7 @@ int pool_open(struct depository_pool *p, const char *dir, size_t size, struct ok
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->available, NULL);
+	pthread_mutex_init(&p->writer, NULL);
 	for (i = 0; i < size; i++) {
 		rc = depository_open(&p->all[i], dir, err);
 		if (rc) {
@@ -26,6 +27,9 @@ int pool_open(struct depository_pool *p, const char *dir, size_t size, struct ok
 			pool_close(p);
 			return rc;
 		}
+		/* The threads' write transactions queue on one mutex: a thread waiting for
+		 * another's short transaction wakes as soon as it ends. */
+		p->all[i].store->ops->set_writer_lock(p->all[i].store, &p->writer);
 		p->free[i] = &p->all[i];
 	}
 	p->size = p->free_count = size;
@@ -42,6 +46,7 @@ void pool_close(struct depository_pool *p)
 	free(p->free);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->available);
+	pthread_mutex_destroy(&p->writer);
 	memset(p, 0, sizeof(*p));
 }
 

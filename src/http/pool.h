@@ -11,6 +11,7 @@
 struct depository_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t available;
+	pthread_mutex_t writer; /* the depositories' write transactions, one at a time */
 	size_t size;
 	size_t free_count;
 	struct depository *all;   /* size entries, owned */

@@ -5,7 +5,9 @@
 #ifndef OK_STORE_SQLITE_INTERNAL_H
 #define OK_STORE_SQLITE_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store/store.h"
 
@@ -22,6 +24,8 @@ struct store_sqlite {
 		sqlite3_stmt *st;
 	} area[SQLITE_AREA_STMTS];
 	size_t narea;
+	pthread_mutex_t *writer; /* see store_ops.set_writer_lock; NULL: none */
+	bool writer_held;
 };
 
 static inline struct store_sqlite *sq(struct store *s)

@@ -12,6 +12,7 @@
 #ifndef OK_STORE_STORE_H
 #define OK_STORE_STORE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -126,6 +127,13 @@ struct store_ops {
 	int (*rollback)(struct store *s);
 	/* Whether a transaction is open on this connection. */
 	bool (*in_transaction)(struct store *s);
+	/*
+	 * Makes the transactions of this connection take lock (a mutex shared by the
+	 * connections of one process, e.g. a server's threads; NULL for none) from begin to
+	 * commit or rollback: the threads then wait for each other's write transactions on the
+	 * mutex instead of polling the database's lock. Call with no transaction open.
+	 */
+	void (*set_writer_lock)(struct store *s, pthread_mutex_t *lock);
 
 	int (*meta_get)(struct store *s, const char *key, struct buf *out, struct ok_error *err);
 	int (*meta_set)(struct store *s, const char *key, const char *value, struct ok_error *err);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LEARNER_COLS                                                                         \
 	"id, nid_index, digest, national_id, given_names, family_name, birth_date, key_id, " \
@@ -281,11 +282,15 @@ int sqlite_step_one(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
 
 /* Life cycle */
 
+static int sqlite_rollback(struct store *base);
+
 static void sqlite_close(struct store *base)
 {
 	struct store_sqlite *s = sq(base);
 	int i;
 
+	if (s->db)
+		sqlite_rollback(base); /* an open transaction lets go of the writer lock too */
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	for (size_t j = 0; j < s->narea; j++)
@@ -297,25 +302,59 @@ static void sqlite_close(struct store *base)
 	free(s);
 }
 
+/* The writer lock shared by the connections of one process (when set): taken before the
+ * database's own write lock, let go once the transaction has ended. */
+static void writer_release(struct store_sqlite *s)
+{
+	if (s->writer_held) {
+		s->writer_held = false;
+		pthread_mutex_unlock(s->writer);
+	}
+}
+
 static int sqlite_begin(struct store *base, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
-	return sqlite_exec_step(s, use(s, ST_BEGIN), "begin transaction", err);
+	int rc;
+
+	if (s->writer && !s->writer_held) {
+		pthread_mutex_lock(s->writer);
+		s->writer_held = true;
+	}
+	rc = sqlite_exec_step(s, use(s, ST_BEGIN), "begin transaction", err);
+	if (rc)
+		writer_release(s);
+	return rc;
 }
 
 static int sqlite_commit(struct store *base, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
-	return sqlite_exec_step(s, use(s, ST_COMMIT), "commit", err);
+	int rc = sqlite_exec_step(s, use(s, ST_COMMIT), "commit", err);
+
+	/* A commit that failed leaves the transaction open for the caller to roll back. */
+	if (sqlite3_get_autocommit(s->db))
+		writer_release(s);
+	return rc;
 }
 
 static int sqlite_rollback(struct store *base)
 {
 	struct store_sqlite *s = sq(base);
+	int rc = 0;
 
-	if (sqlite3_get_autocommit(s->db))
-		return 0;
-	return sqlite_exec_step(s, use(s, ST_ROLLBACK), "rollback", NULL);
+	if (!sqlite3_get_autocommit(s->db))
+		rc = sqlite_exec_step(s, use(s, ST_ROLLBACK), "rollback", NULL);
+	writer_release(s);
+	return rc;
+}
+
+static void sqlite_set_writer_lock(struct store *base, pthread_mutex_t *lock)
+{
+	struct store_sqlite *s = sq(base);
+
+	writer_release(s);
+	s->writer = lock;
 }
 
 static bool sqlite_in_transaction(struct store *base)
@@ -976,6 +1015,7 @@ static const struct store_ops sqlite_ops = {
         .commit = sqlite_commit,
         .rollback = sqlite_rollback,
         .in_transaction = sqlite_in_transaction,
+        .set_writer_lock = sqlite_set_writer_lock,
         .meta_get = sqlite_meta_get,
         .meta_set = sqlite_meta_set,
         .institution_add = sqlite_institution_add,
@@ -1013,6 +1053,26 @@ static const struct store_ops sqlite_ops = {
         .keys = &sqlite_keys_ops,
         .portal = &sqlite_portal_ops,
 };
+
+/*
+ * Called while another connection holds the write lock: waits a little and tries again, for
+ * up to about 10 s. SQLite's own busy timeout sleeps a millisecond or more at a time, longer
+ * than most of our write transactions take; the server's threads, which share one database,
+ * would then wait far longer than the lock is held. Short sleeps first, then longer ones.
+ */
+static int wait_for_lock(void *ctx, int count)
+{
+	(void)ctx;
+	if (count < 200) {
+		usleep(50); /* the first 10 ms */
+		return 1;
+	}
+	if (count < 200 + 1000) {
+		usleep(10000); /* then up to 10 s more */
+		return 1;
+	}
+	return 0;
+}
 
 /* Applies the migrations the database lacks, all in one transaction. */
 static int migrate(struct store_sqlite *s, struct ok_error *err)
@@ -1088,7 +1148,7 @@ int store_sqlite_open(struct store **out, const char *path, bool create, struct 
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_busy_handler(s->db, wait_for_lock, NULL);
 	rc = sqlite3_exec(s->db, pragmas, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		rc = sqlite_fail(s, rc, "open database", err);
