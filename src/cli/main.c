@@ -29,7 +29,8 @@ static const struct cli_command commands[] = {
         {"learner", "a learner's access report (GDPR art. 15); a login link", cmd_learner},
         {"share", "a learner's shares: create, list, revoke", cmd_share},
         {"keys", "rotate and retire the data and signing keys", cmd_keys},
-        {"serve", "serve the web pages and the HTTP API (registrar, VC-API, DID, metrics)", cmd_serve},
+        {"serve", "serve the web pages and the HTTP API (registrar, VC-API, DID, metrics)",
+         cmd_serve},
 };
 
 static void usage(FILE *f)
@@ -40,12 +41,12 @@ static void usage(FILE *f)
 	           "A digital student-data depository.\n\nCommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f,
-	        "\nOptions:\n"
-	        "  --data DIR         the data folder (default: $OORKONDE_DATA, else ./oorkonde-data)\n"
-	        "  --version          print the version\n"
-	        "  --help             print this help\n\n"
-	        "Run 'oorkonde COMMAND --help' for a command's options.\n");
+	fprintf(f, "\nOptions:\n"
+	           "  --data DIR         the data folder (default: $OORKONDE_DATA, else "
+	           "./oorkonde-data)\n"
+	           "  --version          print the version\n"
+	           "  --help             print this help\n\n"
+	           "Run 'oorkonde COMMAND --help' for a command's options.\n");
 }
 
 /* Takes --data DIR / --data=DIR out of argv wherever it stands before "--". */

@@ -156,9 +156,9 @@ size_t audit_checkpoint_format(const struct audit_checkpoint *c, char *out, size
 	return (size_t)n;
 }
 
-/* Reads a decimal number of 1-19 digits (no sign, no leading zero unless it is "0") up to the
- * next space; advances *p past the space. */
-static int parse_number(const char **p, const char *end, uint64_t max, uint64_t *out)
+/* Reads a decimal number of 1-19 digits (no sign, no leading zero unless it is "0") that ends
+ * the line (last) or is followed by a space; advances *p past it (and the space). */
+static int read_number(const char **p, const char *end, uint64_t max, bool last, uint64_t *out)
 {
 	const char *s = *p;
 	uint64_t v = 0;
@@ -171,32 +171,23 @@ static int parse_number(const char **p, const char *end, uint64_t max, uint64_t 
 		s++;
 		digits++;
 	}
-	if (!digits || (digits > 1 && **p == '0') || v > max || s >= end || *s != ' ')
+	if (!digits || (digits > 1 && **p == '0') || v > max)
+		return -1;
+	if (last ? s != end : (s >= end || *s != ' '))
 		return -1;
 	*out = v;
-	*p = s + 1;
+	*p = last ? s : s + 1;
 	return 0;
 }
 
-/* Reads a decimal number as parse_number does, that ends the line. */
+static int parse_number(const char **p, const char *end, uint64_t max, uint64_t *out)
+{
+	return read_number(p, end, max, false, out);
+}
+
 static int parse_last_number(const char **p, const char *end, uint64_t max, uint64_t *out)
 {
-	const char *s = *p;
-	uint64_t v = 0;
-	size_t digits = 0;
-
-	while (s < end && *s >= '0' && *s <= '9') {
-		if (digits == 19)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-		s++;
-		digits++;
-	}
-	if (!digits || (digits > 1 && **p == '0') || v > max || s != end)
-		return -1;
-	*out = v;
-	*p = s;
-	return 0;
+	return read_number(p, end, max, true, out);
 }
 
 /* Reads exactly 2 * n hex digits followed by end or sep. */

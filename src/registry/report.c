@@ -663,6 +663,21 @@ static void t(struct page *p, enum text id)
 	esc(p, texts[p->l][id]);
 }
 
+/* Opens a table's body after a head row of the columns' texts (T_COUNT ends the list); the
+ * caller has written "<table>" and any caption. */
+static void table_head(struct page *p, const enum text *columns)
+{
+	size_t i;
+
+	raw(p, "<thead><tr>");
+	for (i = 0; columns[i] != T_COUNT; i++) {
+		raw(p, "<th>");
+		t(p, columns[i]);
+		raw(p, "</th>");
+	}
+	raw(p, "</tr></thead><tbody>");
+}
+
 static const char *str(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -764,19 +779,9 @@ static void history(struct page *p, const json_t *versions)
 		return;
 	raw(p, "<table><caption>");
 	t(p, T_HISTORY);
-	raw(p, "</caption><thead><tr><th>");
-	t(p, T_VERSION);
-	raw(p, "</th><th>");
-	t(p, T_REPLACED);
-	raw(p, "</th><th>");
-	t(p, T_BY);
-	raw(p, "</th><th>");
-	t(p, T_REASON);
-	raw(p, "</th><th>");
-	t(p, T_GRADE);
-	raw(p, "</th><th>");
-	t(p, T_STATUS);
-	raw(p, "</th></tr></thead><tbody>");
+	raw(p, "</caption>");
+	table_head(p, (const enum text[]){T_VERSION, T_REPLACED, T_BY, T_REASON, T_GRADE, T_STATUS,
+	                                  T_COUNT});
 	json_array_foreach(versions, i, v)
 	{
 		raw(p, "<tr><td>");
@@ -885,19 +890,9 @@ static void shares(struct page *p)
 		raw(p, "</p></section>");
 		return;
 	}
-	raw(p, "<table><thead><tr><th>");
-	t(p, T_RECIPIENT);
-	raw(p, "</th><th>");
-	t(p, T_CREATED);
-	raw(p, "</th><th>");
-	t(p, T_EXPIRES);
-	raw(p, "</th><th>");
-	t(p, T_REVOKED);
-	raw(p, "</th><th>");
-	t(p, T_USES);
-	raw(p, "</th><th>");
-	t(p, T_ACHIEVEMENTS);
-	raw(p, "</th></tr></thead><tbody>");
+	raw(p, "<table>");
+	table_head(p, (const enum text[]){T_RECIPIENT, T_CREATED, T_EXPIRES, T_REVOKED, T_USES,
+	                                  T_ACHIEVEMENTS, T_COUNT});
 	json_array_foreach(list, i, s)
 	{
 		raw(p, "<tr><td>");
@@ -1034,15 +1029,8 @@ static void accesses(struct page *p)
 		raw(p, "</p></section>");
 		return;
 	}
-	raw(p, "<table><thead><tr><th>");
-	t(p, T_WHEN);
-	raw(p, "</th><th>");
-	t(p, T_WHO);
-	raw(p, "</th><th>");
-	t(p, T_WHAT);
-	raw(p, "</th><th>");
-	t(p, T_WHY);
-	raw(p, "</th></tr></thead><tbody>");
+	raw(p, "<table>");
+	table_head(p, (const enum text[]){T_WHEN, T_WHO, T_WHAT, T_WHY, T_COUNT});
 	/* Newest first: what a reader looks for. */
 	for (i = json_array_size(list); i-- > 0;) {
 		e = json_array_get(list, i);

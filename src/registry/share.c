@@ -175,8 +175,9 @@ static int own_achievements(struct depository *d, const struct portal_share_inpu
 	return 0;
 }
 
-int portal_share_create(struct depository *d, const struct portal_share_input *in, json_t **out,
-                        struct ok_error *err)
+/* Creates the share of an input check_input() has accepted. */
+static int create_checked(struct depository *d, const struct portal_share_input *in, json_t **out,
+                          struct ok_error *err)
 {
 	struct store_share sh;
 	char token[PORTAL_TOKEN_SIZE], url[PORTAL_URL_MAX], detail[96];
@@ -184,9 +185,6 @@ int portal_share_create(struct depository *d, const struct portal_share_input *i
 	json_t *doc = NULL;
 	int rc;
 
-	*out = NULL;
-	if ((rc = check_input(in, err)))
-		return rc;
 	memset(&sh, 0, sizeof(sh));
 	if ((rc = store_begin(d->store, err)))
 		return rc;
@@ -222,6 +220,17 @@ int portal_share_create(struct depository *d, const struct portal_share_input *i
 	}
 	*out = doc;
 	return 0;
+}
+
+int portal_share_create(struct depository *d, const struct portal_share_input *in, json_t **out,
+                        struct ok_error *err)
+{
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_input(in, err)))
+		return rc;
+	return create_checked(d, in, out, err);
 }
 
 int portal_share_request(const json_t *body, const char *learner_id, const char *actor,
@@ -289,9 +298,10 @@ int portal_share_create_json(struct depository *d, const char *learner_id, const
 	int rc;
 
 	*out = NULL;
+	/* portal_share_request has checked the input already. */
 	if ((rc = portal_share_request(body, learner_id, actor, ids, &in, err)))
 		return rc;
-	return portal_share_create(d, &in, out, err);
+	return create_checked(d, &in, out, err);
 }
 
 /* Listing and revoking */
