@@ -1,6 +1,7 @@
 /* Helpers shared by the subcommands (see cli.h). */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -72,4 +73,32 @@ void cli_format_credits(long centi, char out[32])
 		snprintf(out, 32, "%ld.%ld", centi / 100, (centi % 100) / 10);
 	else
 		snprintf(out, 32, "%ld.%02ld", centi / 100, centi % 100);
+}
+
+int cli_read_input(const struct cli *c, const char *path, struct buf *b, bool *cut)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rbe");
+	char chunk[65536];
+	size_t n;
+	int rc = EXIT_OK;
+
+	*cut = false;
+	if (!f) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", c->prog, path, strerror(errno));
+		return EXIT_FAILED;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_add(b, chunk, n) != 0) {
+			buf_add(b, chunk, b->max - b->len);
+			*cut = true;
+			break;
+		}
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "%s: cannot read %s\n", c->prog, path);
+		rc = EXIT_FAILED;
+	}
+	if (f != stdin)
+		fclose(f);
+	return rc;
 }

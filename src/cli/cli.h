@@ -39,6 +39,12 @@ int cli_usage_error(const struct cli *c, const char *fmt, ...)
 int cli_open(struct cli *c, struct depository *d);
 /* Parses the options of a subcommand with getopt_long; "h" / --help is handled by callers. */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/*
+ * Reads the file at path, or standard input for "-", into b, up to b->max bytes: past that the
+ * input is kept cut at b->max and *cut is set. Prints why and returns EXIT_FAILED when it cannot
+ * be read.
+ */
+int cli_read_input(const struct cli *c, const char *path, struct buf *b, bool *cut);
 /* Writes s as a JSON string to f. */
 void cli_json_string(FILE *f, const char *s);
 /* Formats hundredths as "7.5" / "180" into out. */

@@ -167,35 +167,6 @@ static const char verify_usage[] =
         "Exit status: 0 valid, 1 not valid (forged, altered, expired, revoked, untrusted issuer),\n"
         "2 not a credential at all, or the input could not be read.\n";
 
-static int read_input(struct cli *c, const char *path, struct buf *b)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rbe");
-	char chunk[65536];
-	size_t n;
-
-	if (!f) {
-		fprintf(stderr, "%s: cannot open %s: %s\n", c->prog, path, strerror(errno));
-		return EXIT_FAILED;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		/* Past the cap the input is kept cut at cap: the verifier then answers, in the
-		 * chosen output form, that it is too large. */
-		if (buf_add(b, chunk, n) != 0) {
-			buf_add(b, chunk, b->max - b->len);
-			break;
-		}
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "%s: cannot read %s\n", c->prog, path);
-		if (f != stdin)
-			fclose(f);
-		return EXIT_FAILED;
-	}
-	if (f != stdin)
-		fclose(f);
-	return EXIT_OK;
-}
-
 int cmd_verify(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -214,6 +185,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	struct ok_error err;
 	struct stat st;
 	struct buf input;
+	bool cut;
 	bool json = false, have_d = false;
 	int opt, rc, exit_code;
 	size_t i;
@@ -241,7 +213,9 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error(c, "expected one FILE (or - for standard input)");
 	buf_init(&input, ((size_t)1 << 20) + 1);
-	if ((exit_code = read_input(c, argv[optind], &input)) != EXIT_OK)
+	/* Input past the cap is kept cut: the verifier then answers, in the chosen output form,
+	 * that it is too large. */
+	if ((exit_code = cli_read_input(c, argv[optind], &input, &cut)) != EXIT_OK)
 		goto out;
 	/* The trust list and the depository's own identity come from the data folder, if any. */
 	if (stat(c->data_dir, &st) == 0) {

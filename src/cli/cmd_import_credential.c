@@ -5,7 +5,6 @@
 #include "registry/foreign.h"
 #include "registry/status_cache.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,34 +22,6 @@ static const char import_credential_usage[] =
         "Exit status: 0 imported (or held already), 1 refused (the failing check is named) or\n"
         "no such learner, 2 usage errors, unreadable input or input that is not a "
         "credential.\n";
-
-static int read_all(struct cli *c, const char *path, struct buf *b)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rbe");
-	char chunk[65536];
-	size_t n;
-	int rc = EXIT_OK;
-
-	if (!f) {
-		fprintf(stderr, "%s: cannot read %s: %s\n", c->prog, path, strerror(errno));
-		return EXIT_FAILED;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_add(b, chunk, n) != 0) {
-			fprintf(stderr, "%s: %s: not a credential: it is larger than 1 MiB\n",
-			        c->prog, path);
-			rc = EXIT_FAILED;
-			break;
-		}
-	}
-	if (rc == EXIT_OK && ferror(f)) {
-		fprintf(stderr, "%s: cannot read %s\n", c->prog, path);
-		rc = EXIT_FAILED;
-	}
-	if (f != stdin)
-		fclose(f);
-	return rc;
-}
 
 static void print_json(const struct foreign_import *imp, int rc, const struct ok_error *err)
 {
@@ -121,6 +92,7 @@ int cmd_import_credential(struct cli *c, int argc, char **argv)
 	struct depository d;
 	struct ok_error err;
 	struct buf input;
+	bool cut;
 	const char *learner = NULL;
 	bool json = false;
 	int opt, rc, exit_code;
@@ -145,8 +117,14 @@ int cmd_import_credential(struct cli *c, int argc, char **argv)
 	if (!learner || !learner[0])
 		return cli_usage_error(c, "--learner-id is required");
 	buf_init(&input, (size_t)1 << 20);
-	if ((exit_code = read_all(c, argv[optind], &input)) != EXIT_OK)
+	if ((exit_code = cli_read_input(c, argv[optind], &input, &cut)) != EXIT_OK)
 		goto out_input;
+	if (cut) {
+		fprintf(stderr, "%s: %s: not a credential: it is larger than 1 MiB\n", c->prog,
+		        argv[optind]);
+		exit_code = EXIT_FAILED;
+		goto out_input;
+	}
 	if ((exit_code = cli_open(c, &d)))
 		goto out_input;
 	status_cache_init(&statuses, d.status_cache_ttl_s, 10000);
