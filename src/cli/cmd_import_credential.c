@@ -72,7 +72,7 @@ static void print_text(const struct cli *c, const struct foreign_import *imp, in
 	printf("  from %s (%s, %s), imported %s by %s\n", f->depository, f->country, f->issuer_did,
 	       when, f->imported_by);
 	if (imp->identity == FOREIGN_IDENTITY_MATCHED)
-		printf("  the credential names this learner (national id hash matches)\n");
+		printf("  the credential names this learner (name and birth date match)\n");
 	if (imp->warning[0])
 		printf("  warning: %s\n", imp->warning);
 }

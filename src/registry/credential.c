@@ -143,24 +143,22 @@ static const char *achievement_type(const struct store_achievement *a)
 	return "Course";
 }
 
-/* The salted identityHash of Open Badges 3.0: "sha256$" + hex(SHA-256(identity || salt)). */
-static json_t *hashed_identity(const char *national_id)
+/* The holder's IdentityObjects: the full name and, when known, the birth date, both in clear
+ * ("hashed": false). Nothing derived from the national id goes in: a low-entropy id under a
+ * public salt is found by trying every valid number in seconds. */
+static json_t *holder_identifiers(const char *full_name, const char *birth_date)
 {
-	unsigned char salt_raw[16], digest[crypto_hash_sha256_BYTES];
-	char salt[33], hex[2 * crypto_hash_sha256_BYTES + 1], value[8 + sizeof(hex)];
-	crypto_hash_sha256_state st;
+	json_t *ids = json_pack("[{s:s, s:s, s:b, s:s}]", "type", "IdentityObject", "identityType",
+	                        "name", "hashed", 0, "identityHash", full_name);
 
-	randombytes_buf(salt_raw, sizeof(salt_raw));
-	sodium_bin2hex(salt, sizeof(salt), salt_raw, sizeof(salt_raw));
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const unsigned char *)national_id, strlen(national_id));
-	crypto_hash_sha256_update(&st, (const unsigned char *)salt, strlen(salt));
-	crypto_hash_sha256_final(&st, digest);
-	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-	snprintf(value, sizeof(value), "sha256$%s", hex);
-	return json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "IdentityObject", "identityHash",
-	                 value, "identityType", "nationalIdentityNumber", "hashed", 1, "salt",
-	                 salt);
+	if (ids && birth_date[0] &&
+	    json_array_append_new(ids, json_pack("{s:s, s:s, s:b, s:s}", "type", "IdentityObject",
+	                                         "identityType", "ext:birthDate", "hashed", 0,
+	                                         "identityHash", birth_date)) != 0) {
+		json_decref(ids);
+		return NULL;
+	}
+	return ids;
 }
 
 /* Room for a URN whose parts are percent-encoded (a 64-character record id of 4-byte characters
@@ -264,13 +262,13 @@ static int build(const struct depository_identity *id, const char *depository_na
 		json_object_set_new(achievement, "tag", json_pack("[s]", eqf));
 	}
 
-	identifiers = json_pack("[{s:s, s:s, s:s, s:b}, o]", "type", "IdentityObject",
-	                        "identityHash", full_name, "identityType", "name", "hashed", 0,
-	                        hashed_identity(learner->data.national_id));
-	subject = json_pack("{s:[s], s:o, s:o}", "type", "AchievementSubject", "identifier",
+	identifiers = holder_identifiers(full_name, learner->data.birth_date);
+	subject = json_pack("{s:[s], s:o*, s:o}", "type", "AchievementSubject", "identifier",
 	                    identifiers, "achievement", achievement);
-	if (!subject)
+	if (!subject || !identifiers) {
+		json_decref(subject);
 		return ok_fail(err, OK_ENOMEM, "out of memory");
+	}
 	if (a->credits_centi >= 0)
 		json_object_set_new(subject, "creditsEarned", credits_value(a->credits_centi));
 	if (a->grade[0]) {

@@ -2,8 +2,8 @@
  * Badges 3.0 vocabulary, signed by the depository (eddsa-jcs-2022 or VC-JOSE).
  *
  * Invariants: nothing is stored but the fact of issuance (an audit event); a credential can
- * always be issued again. The learner's national id appears only as a salted SHA-256
- * identityHash; their names appear, as on a paper diploma.
+ * always be issued again. The holder is named by IdentityObjects (name, birth date, in clear,
+ * as on a paper diploma); nothing derived from the national id appears in any credential.
  */
 #ifndef OK_REGISTRY_CREDENTIAL_H
 #define OK_REGISTRY_CREDENTIAL_H

@@ -2,6 +2,7 @@
 #include "registry/foreign.h"
 #include "registry/foreign_internal.h"
 
+#include "io/fold.h"
 #include "registry/learner.h"
 
 #include <math.h>
@@ -164,9 +165,9 @@ void foreign_credential_key(const json_t *vc, const char *data, size_t len,
 
 /* Binding to the learner */
 
-/* The national id hash of the credential's subject: its identityHash ("sha256$HEX") and salt,
- * or NULL when it carries none. */
-static const json_t *identity_object(const json_t *vc)
+/* The value of the credential subject's IdentityObject of identityType type given in clear
+ * ("hashed" false or absent), or NULL when it has none. */
+static const char *identity_value(const json_t *vc, const char *type)
 {
 	const json_t *ids =
 	        json_object_get(first(json_object_get(vc, "credentialSubject")), "identifier");
@@ -174,79 +175,92 @@ static const json_t *identity_object(const json_t *vc)
 
 	for (i = 0; i < n; i++) {
 		const json_t *o = json_is_array(ids) ? json_array_get(ids, i) : ids;
-		const char *type = str_at(o, "identityType");
-		if (json_is_object(o) && type && strcmp(type, "nationalIdentityNumber") == 0 &&
-		    json_is_true(json_object_get(o, "hashed")) && str_at(o, "identityHash"))
-			return o;
+		const char *t = str_at(o, "identityType");
+		if (json_is_object(o) && t && strcmp(t, type) == 0 &&
+		    !json_is_true(json_object_get(o, "hashed")) && str_at(o, "identityHash"))
+			return str_at(o, "identityHash");
 	}
 	return NULL;
 }
 
-enum foreign_hash foreign_identity_hash(const json_t *vc,
-                                        unsigned char want[crypto_hash_sha256_BYTES],
-                                        const char **salt)
+void foreign_holder_of(const json_t *vc, struct foreign_holder *h)
 {
-	const json_t *id = identity_object(vc);
-	const char *hash = id ? str_at(id, "identityHash") : NULL;
-	size_t n = 0;
+	h->name = identity_value(vc, "name");
+	h->birth_date = identity_value(vc, "ext:birthDate");
+}
 
-	*salt = id ? str_at(id, "salt") : NULL;
-	if (!hash)
-		return FOREIGN_HASH_NONE;
-	if (strncmp(hash, "sha256$", 7) != 0 || strlen(hash + 7) != 2 * crypto_hash_sha256_BYTES ||
-	    sodium_hex2bin(want, crypto_hash_sha256_BYTES, hash + 7, strlen(hash + 7), NULL, &n,
-	                   NULL) != 0 ||
-	    n != crypto_hash_sha256_BYTES)
-		return FOREIGN_HASH_MALFORMED;
-	return FOREIGN_HASH_OK;
+/* Whether the folded forms of a and b (fold.h) are the same; false when either does not fold. */
+static bool same_name(const char *a, const char *b)
+{
+	char fa[FOREIGN_NAME_MAX], fb[FOREIGN_NAME_MAX];
+	bool same;
+
+	same = fold_name(a, strlen(a), fa, sizeof(fa)) == 0 &&
+	       fold_name(b, strlen(b), fb, sizeof(fb)) == 0 && strcmp(fa, fb) == 0;
+	sodium_memzero(fa, sizeof(fa));
+	sodium_memzero(fb, sizeof(fb));
+	return same;
+}
+
+/* Whether the credential's birth date (a date, or a dateTime whose date part counts) is the
+ * learner's YYYY-MM-DD. */
+static bool same_birth_date(const char *theirs, const char *ours)
+{
+	char day[11];
+
+	return date_of(theirs, day) && strcmp(day, ours) == 0;
+}
+
+int foreign_holder_match(const struct foreign_holder *h, const struct learner_data *l)
+{
+	char full[2 * REG_BYTES(REG_NAME_MAX)];
+	int rc = 0;
+
+	snprintf(full, sizeof(full), "%s%s%s", l->given_names, l->given_names[0] ? " " : "",
+	         l->family_name);
+	if (!same_name(h->name, full))
+		rc = OK_EINVALID;
+	else if (h->birth_date && !same_birth_date(h->birth_date, l->birth_date))
+		rc = OK_EINVALID;
+	sodium_memzero(full, sizeof(full));
+	return rc;
 }
 
 /*
- * Checks the credential's national id hash against the learner's national id (an audited read).
- * 0 with out->identity set, OK_EINVALID (field "identity") when it names someone else.
+ * Matches the credential's holder (name and birth date) to the learner's (an audited read).
+ * 0 with out->identity set, OK_EINVALID (field "identity") when it names someone else. The
+ * message never shows the learner's registered values.
  */
 static int check_identity(struct depository *d, const char *learner_id, const json_t *vc,
                           const struct foreign_options *o, struct foreign_import *out,
                           struct ok_error *err)
 {
-	unsigned char want[crypto_hash_sha256_BYTES], got[crypto_hash_sha256_BYTES];
-	const char *salt = NULL;
-	enum foreign_hash h = foreign_identity_hash(vc, want, &salt);
-	crypto_hash_sha256_state st;
+	struct foreign_holder h;
 	struct learner_view v;
 	int rc;
 
 	out->identity = FOREIGN_IDENTITY_NOT_CHECKED;
-	if (h == FOREIGN_HASH_NONE) {
+	foreign_holder_of(vc, &h);
+	if (!h.name) {
 		snprintf(out->warning, sizeof(out->warning),
-		         "the credential carries no hash of a national id, so it could not be "
-		         "matched to the learner: it was accepted on the word of %s",
-		         o->actor);
-		return 0;
-	}
-	if (h == FOREIGN_HASH_MALFORMED) {
-		snprintf(out->warning, sizeof(out->warning),
-		         "the credential's national id hash is not a sha256$ hash, so it could not "
-		         "be matched to the learner: it was accepted on the word of %s",
+		         "the credential does not name its holder, so it could not be matched to "
+		         "the learner: it was accepted on the word of %s",
 		         o->actor);
 		return 0;
 	}
 	if ((rc = registry_learner_read(d, NULL, learner_id, o->actor, FOREIGN_PURPOSE, &v, err)))
 		return rc;
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const unsigned char *)v.data.national_id,
-	                          strlen(v.data.national_id));
-	if (salt)
-		crypto_hash_sha256_update(&st, (const unsigned char *)salt, strlen(salt));
-	crypto_hash_sha256_final(&st, got);
+	rc = foreign_holder_match(&h, &v.data);
 	sodium_memzero(&v, sizeof(v));
-	rc = sodium_memcmp(want, got, sizeof(want));
-	sodium_memzero(got, sizeof(got));
-	if (rc != 0)
+	if (rc)
 		return ok_fail_field(err, OK_EINVALID, "identity",
-		                     "this credential names someone else: its national id hash "
-		                     "does not match the learner's national id");
+		                     "this credential names someone else: its holder's name or "
+		                     "birth date is not the learner's");
 	out->identity = FOREIGN_IDENTITY_MATCHED;
+	if (!h.birth_date)
+		snprintf(out->warning, sizeof(out->warning),
+		         "the credential gives no birth date: it was matched to the learner on the "
+		         "name alone");
 	return 0;
 }
 

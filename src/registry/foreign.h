@@ -34,8 +34,9 @@ struct foreign_options {
 };
 
 enum foreign_identity {
-	FOREIGN_IDENTITY_MATCHED,     /* the credential's national id hash is the learner's */
-	FOREIGN_IDENTITY_NOT_CHECKED, /* no usable hash in the credential: accepted, warned */
+	FOREIGN_IDENTITY_MATCHED,     /* the credential's holder has the learner's name (and birth
+	                               * date, when it gives one) */
+	FOREIGN_IDENTITY_NOT_CHECKED, /* the credential names no holder: accepted, warned */
 };
 
 #define FOREIGN_WARNING_MAX 400
@@ -54,11 +55,10 @@ struct foreign_import {
  *   OK_ENOTFOUND  no such learner;
  *   OK_EINPUT     not a credential, or not about an achievement (err->field "credential");
  *   OK_EINVALID   refused: err->field names the failing check ("proof", "validity", "status",
- *                 "issuer", "identity" for a national id hash of someone else, "origin" for a
- *                 credential of this very depository) and err->message says why in plain
- *                 words; out->verification holds every check that ran;
- *   OK_ECONFLICT  the credential is held already for another learner;
- *   or a store error. out is filled whatever the outcome; release it with
+ *                 "issuer", "identity" for a holder whose name or birth date is not the learner's,
+ * "origin" for a credential of this very depository) and err->message says why in plain words;
+ * out->verification holds every check that ran; OK_ECONFLICT  the credential is held already for
+ * another learner; or a store error. out is filled whatever the outcome; release it with
  *   foreign_import_release().
  */
 int registry_foreign_import(struct depository *d, const char *learner_id, const char *data,

@@ -4,9 +4,9 @@
 #define OK_REGISTRY_FOREIGN_INTERNAL_H
 
 #include <jansson.h>
-#include <sodium.h>
 
 #include "core/error.h"
+#include "model/registration.h"
 #include "store/foreign.h"
 
 /* Fills the achievement's columns of f (title, kind, awarded_on, credits_centi, grade,
@@ -18,16 +18,24 @@ int foreign_read_achievement(const json_t *vc, struct store_foreign *f, struct o
 void foreign_credential_key(const json_t *vc, const char *data, size_t len,
                             char out[STORE_FOREIGN_KEY_MAX + 1]);
 
-enum foreign_hash {
-	FOREIGN_HASH_NONE,      /* no hashed national id in the credential */
-	FOREIGN_HASH_MALFORMED, /* one, but not "sha256$" and 64 hex digits */
-	FOREIGN_HASH_OK,        /* want holds it */
+/* Who the credential says it is about: its subject's IdentityObjects given in clear. Both point
+ * into the credential; NULL when it has none. */
+struct foreign_holder {
+	const char *name;       /* identityType "name" */
+	const char *birth_date; /* identityType "ext:birthDate" */
 };
 
-/* The credential subject's national id hash ("sha256$HEX") into want, and its salt (NULL when
- * none; points into vc). */
-enum foreign_hash foreign_identity_hash(const json_t *vc,
-                                        unsigned char want[crypto_hash_sha256_BYTES],
-                                        const char **salt);
+void foreign_holder_of(const json_t *vc, struct foreign_holder *h);
+
+/* Room for a folded name (io/fold.h): a longer one never matches. */
+#define FOREIGN_NAME_MAX 1024
+
+/*
+ * Whether holder h is learner l: the name equals the learner's given names and family name
+ * joined by a space, both folded (io/fold.h: case and white space); the birth date, when the
+ * credential gives one, is the learner's. 0 when they match, else OK_EINVALID. h->name must be
+ * set.
+ */
+int foreign_holder_match(const struct foreign_holder *h, const struct learner_data *l);
 
 #endif

@@ -115,7 +115,7 @@ def test_import_keeps_origin_and_achievements_shows_it_apart(world):
     assert proc.returncode == 0, proc.stderr
     assert "Imported as foreign achievement" in proc.stdout
     assert "Opetushallitus (FI, " + world["did"] in proc.stdout
-    assert "national id hash matches" in proc.stdout
+    assert "name and birth date match" in proc.stdout
 
     text = world["here"].run("achievements", "--learner-id", world["learner"], check=True).stdout
     national, _, foreign = text.partition("From other depositories")
@@ -291,14 +291,14 @@ def test_refused_expired(world):
     assert code == 1 and doc["check"] == "validity" and "expired" in doc["reason"]
 
 
-def test_without_identity_hash_accepted_with_warning(world):
+def test_without_holder_accepted_with_warning(world):
     code, doc, proc = import_json(world, sign_abroad(world, {}))
     assert code == 0, proc.stderr
     assert doc["identity"] == "not-checked"
     assert len(doc["warnings"]) == 1 and "could not be matched" in doc["warnings"][0]
     assert doc["foreign"]["kind"] == "course" and doc["foreign"]["title"] == "Sauna studies"
     proc = import_cli(world, sign_abroad(world, {"name": "x"}))
-    assert proc.returncode == 0 and "warning: the credential carries no hash" in proc.stdout
+    assert proc.returncode == 0 and "warning: the credential does not name its holder" in proc.stdout
 
 
 def test_credential_sealed_and_imports_audited(world):
@@ -316,7 +316,7 @@ def test_credential_sealed_and_imports_audited(world):
         actions = [r[0] for r in conn.execute(
             "SELECT action FROM audit_event WHERE subject = ? ORDER BY seq", (world["learner"],))]
     assert "foreign.import" in actions and "foreign.refuse" in actions
-    assert "learner.read" in actions  # the national id hash was checked
+    assert "learner.read" in actions  # the holder's name and birth date were checked
 
 
 # Over HTTP: POST /v1/learners/{id}/imports

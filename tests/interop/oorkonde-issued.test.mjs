@@ -51,7 +51,7 @@ const ALTERATIONS = {
   'learner name': c => {
     c.credentialSubject.identifier[0].identityHash += 'x';
   },
-  'national id hash': c => {
+  'birth date': c => {
     const h = c.credentialSubject.identifier[1];
     h.identityHash = h.identityHash.replace(/.$/, d => (d === '0' ? '1' : '0'));
   },

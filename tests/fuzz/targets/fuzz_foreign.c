@@ -1,8 +1,9 @@
 /* libFuzzer target for what a foreign-credential import reads from the credential before any
  * store or network use (foreign_internal.h): the bytes (JSON credential or VC-JOSE token) go
  * through registry_verify as the import's first step does (issuer check only, no data folder),
- * then the achievement's columns, the credential key and the national id hash are read from the
- * credential. Every column read is NUL-terminated valid UTF-8 within its size. */
+ * then the achievement's columns and the credential key are read from the
+ * credential, and its holder (name, birth date) is folded and matched against a fixed learner.
+ * Every column read is NUL-terminated valid UTF-8 within its size. */
 #include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,13 +28,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct verify_options opt = {.checks = VERIFY_ISSUER};
-	unsigned char want[crypto_hash_sha256_BYTES];
+	static const struct learner_data learner = {
+	        .given_names = "Anna", .family_name = "de Vries", .birth_date = "2000-01-02"};
+	struct foreign_holder h = {(const char *)1, (const char *)1};
 	char key[STORE_FOREIGN_KEY_MAX + 1];
 	struct verify_result r;
 	struct store_foreign f;
 	struct ok_error err;
-	const char *salt = (const char *)1;
-	enum foreign_hash h;
 
 	ok_error_clear(&err);
 	if (registry_verify(NULL, (const char *)data, size, &opt, &r, &err) != 0 || !r.credential) {
@@ -51,11 +52,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	foreign_credential_key(r.credential, (const char *)data, size, key);
 	if (!key[0] || strlen(key) > STORE_FOREIGN_KEY_MAX)
 		abort();
-	h = foreign_identity_hash(r.credential, want, &salt);
-	if (h != FOREIGN_HASH_NONE && h != FOREIGN_HASH_MALFORMED && h != FOREIGN_HASH_OK)
+	foreign_holder_of(r.credential, &h);
+	if (h.name == (const char *)1 || h.birth_date == (const char *)1)
 		abort();
-	if (salt == (const char *)1)
-		abort();
+	if (h.name) {
+		int m = foreign_holder_match(&h, &learner);
+		if (m != 0 && m != OK_EINVALID)
+			abort();
+	}
 	store_foreign_release(&f);
 	verify_result_release(&r);
 	return 0;

@@ -11,6 +11,7 @@
 #include "registry/achievement.h"
 #include "registry/credential.h"
 #include "registry/foreign.h"
+#include "registry/foreign_internal.h"
 #include "registry/status.h"
 #include "registry/status_cache.h"
 #include "registry/trust.h"
@@ -223,10 +224,11 @@ static void duplicate_is_idempotent(void **state)
 	assert_int_equal(rows(w), 1);
 }
 
-/* A credential of abroad's without a national id hash and without status entries. */
-static void sign_plain(struct world *w, struct buf *out)
+/* A credential of abroad's without status entries, naming its holder by name and birth date
+ * when they are not NULL. */
+static void sign_holder(struct world *w, const char *name, const char *birth, struct buf *out)
 {
-	json_t *vc, *signed_vc = NULL;
+	json_t *vc, *signed_vc = NULL, *ids = json_array();
 	struct ok_error err;
 	char *text;
 
@@ -235,6 +237,18 @@ static void sign_plain(struct world *w, struct buf *out)
 	               "issuer", w->abroad->d.issuer_did, "credentialSubject", "type",
 	               "AchievementSubject", "achievement", "type", "Achievement", "name",
 	               "Sauna studies", "achievementType", "ext:Workshop");
+	if (name)
+		json_array_append_new(ids, json_pack("{s:s, s:s, s:b, s:s}", "type",
+		                                     "IdentityObject", "identityType", "name",
+		                                     "hashed", 0, "identityHash", name));
+	if (birth)
+		json_array_append_new(ids,
+		                      json_pack("{s:s, s:s, s:b, s:s}", "type", "IdentityObject",
+		                                "identityType", "ext:birthDate", "hashed", 0,
+		                                "identityHash", birth));
+	if (json_array_size(ids))
+		json_object_set(json_object_get(vc, "credentialSubject"), "identifier", ids);
+	json_decref(ids);
 	if (registry_credential_sign(&w->abroad->d, vc, "test", &signed_vc, &err))
 		fail_msg("sign: %s", err.message);
 	text = json_dumps(signed_vc, JSON_COMPACT);
@@ -245,7 +259,12 @@ static void sign_plain(struct world *w, struct buf *out)
 	json_decref(signed_vc);
 }
 
-static void without_hash_warned_and_another_learner_conflicts(void **state)
+static void sign_plain(struct world *w, struct buf *out)
+{
+	sign_holder(w, NULL, NULL, out);
+}
+
+static void without_holder_warned_and_another_learner_conflicts(void **state)
 {
 	struct world *w = *state;
 	struct foreign_import imp;
@@ -280,6 +299,69 @@ static void expect_refused(struct world *w, const char *learner, const char *dat
 		fail_msg("expected %d %s \"%s\", got %d %s \"%s\"", code, field, words, rc,
 		         err.field, err.message);
 	assert_int_equal(rows(w), 0);
+}
+
+/* The holder is matched on name (case and white space folded) and birth date. */
+static void holder_matched_on_name_and_birth_date(void **state)
+{
+	struct world *w = *state;
+	struct foreign_import imp;
+	struct ok_error err;
+	struct buf vc;
+
+	/* Another birth date, another name, a name alone that is not the learner's: refused. */
+	sign_holder(w, "Anna de Vries", "2000-01-03", &vc);
+	expect_refused(w, w->learner, vc.data, vc.len, OK_EINVALID, "identity",
+	               "names someone else");
+	buf_release(&vc);
+	sign_holder(w, "Anna de Vriesch", "2000-01-02", &vc);
+	expect_refused(w, w->learner, vc.data, vc.len, OK_EINVALID, "identity",
+	               "names someone else");
+	buf_release(&vc);
+	sign_holder(w, "Anna Vries", NULL, &vc);
+	expect_refused(w, w->learner, vc.data, vc.len, OK_EINVALID, "identity",
+	               "names someone else");
+	buf_release(&vc);
+	/* Case and white space do not count. */
+	sign_holder(w, "  ANNA\u00a0 DE  vries ", "2000-01-02", &vc);
+	assert_int_equal(import(w, w->learner, vc.data, vc.len, &imp, &err), 0);
+	assert_int_equal(imp.identity, FOREIGN_IDENTITY_MATCHED);
+	assert_string_equal(imp.warning, "");
+	foreign_import_release(&imp);
+	buf_release(&vc);
+	/* A name without a birth date matches with a warning. */
+	sign_holder(w, "Bram Jansen", NULL, &vc);
+	assert_int_equal(import(w, w->other, vc.data, vc.len, &imp, &err), 0);
+	assert_int_equal(imp.identity, FOREIGN_IDENTITY_MATCHED);
+	assert_non_null(strstr(imp.warning, "name alone"));
+	foreign_import_release(&imp);
+	buf_release(&vc);
+}
+
+/* foreign_holder_match on its own. */
+static void holder_match_rules(void **state)
+{
+	static const struct learner_data anna = {
+	        .given_names = "Anna Maria", .family_name = "de Vries", .birth_date = "2000-01-02"};
+	static const struct learner_data mono = {.family_name = "Suharto",
+	                                         .birth_date = "1990-05-06"};
+	struct foreign_holder h = {"anna maria DE VRIES", "2000-01-02"};
+
+	(void)state;
+	assert_int_equal(foreign_holder_match(&h, &anna), 0);
+	h.birth_date = "2000-01-02T00:00:00Z";
+	assert_int_equal(foreign_holder_match(&h, &anna), 0);
+	h.birth_date = "2000-13-02";
+	assert_int_equal(foreign_holder_match(&h, &anna), OK_EINVALID);
+	h.birth_date = NULL;
+	assert_int_equal(foreign_holder_match(&h, &anna), 0);
+	h.name = "Anna Maria";
+	assert_int_equal(foreign_holder_match(&h, &anna), OK_EINVALID);
+	h.name = "\xff";
+	assert_int_equal(foreign_holder_match(&h, &anna), OK_EINVALID);
+	h.name = " SUHARTO ";
+	h.birth_date = "1990-05-06";
+	assert_int_equal(foreign_holder_match(&h, &mono), 0);
 }
 
 static void refusals_name_the_check(void **state)
@@ -402,8 +484,11 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(kept_with_origin_and_bytes_as_given, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(duplicate_is_idempotent, setup, teardown),
-	        cmocka_unit_test_setup_teardown(without_hash_warned_and_another_learner_conflicts,
+	        cmocka_unit_test_setup_teardown(without_holder_warned_and_another_learner_conflicts,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(holder_matched_on_name_and_birth_date, setup,
+	                                        teardown),
+	        cmocka_unit_test(holder_match_rules),
 	        cmocka_unit_test_setup_teardown(refusals_name_the_check, setup, teardown),
 	        cmocka_unit_test_setup_teardown(store_reseal_and_status, setup, teardown),
 	};
