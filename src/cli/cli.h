@@ -70,6 +70,8 @@ int cmd_learner(struct cli *c, int argc, char **argv);
 int cmd_learner_report(struct cli *c, int argc, char **argv); /* cmd_report.c */
 /* cmd_login_link.c */
 int cmd_learner_login_link(struct cli *c, int argc, char **argv);
+/* cmd_correct.c */
+int cmd_learner_correct(struct cli *c, int argc, char **argv);
 /* oorkonde share create / list / revoke (cmd_share.c). */
 int cmd_share(struct cli *c, int argc, char **argv);
 

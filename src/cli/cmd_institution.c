@@ -30,8 +30,8 @@ static const char institution_usage[] =
         "  --country CC     ISO 3166-1 alpha-2 country code, e.g. NL\n"
         "  --erasmus CODE   Erasmus code, e.g. \"NL GRONING01\"\n"
         "  --schac DOMAIN   SCHAC home organisation, e.g. rug.nl\n"
-        "  --permit LIST    the key's permissions (default register,read; also vc-issue, export,\n"
-        "                   login-link)\n"
+        "  --permit LIST    the key's permissions (default register,read; also vc-issue,\n"
+        "                   export)\n"
         "  --window SECONDS the window of set-read-limit (default 3600; at most 604800)\n"
         "  --help           print this help\n";
 

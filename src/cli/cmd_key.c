@@ -10,10 +10,9 @@ static const char key_usage[] =
         "Creates an API key and prints it once; only its hash is stored.\n\n"
         "  --institution CODE  the institution the key acts for (without it: a key bound to no\n"
         "                      institution, e.g. for the VC-API issue endpoint)\n"
-        "  --permit LIST       comma-separated permissions: register, read, vc-issue, export,\n"
-        "                      login-link (default register,read; login-link lets the key\n"
-        "                      make sign-in links for the learner portal, for an institution's\n"
-        "                      key only)\n"
+        "  --permit LIST       comma-separated permissions: register, read, vc-issue, export\n"
+        "                      (default register,read; no key makes sign-in links: the\n"
+        "                      operator does, with `learner login-link`)\n"
         "  --help              print this help\n";
 
 static int key_add(struct cli *c, int argc, char **argv)

@@ -7,7 +7,8 @@ static const char learner_usage[] =
         "Usage: oorkonde [--data DIR] learner SUBCOMMAND ...\n\n"
         "Subcommands:\n"
         "  report LEARNER_ID  the learner's access report (GDPR art. 15), JSON or HTML\n"
-        "  login-link LEARNER_ID  a one-time link that signs the learner in to the portal\n\n"
+        "  login-link LEARNER_ID  a one-time link that signs the learner in to the portal\n"
+        "  correct LEARNER_ID  correct the learner's names or birth date (kept in a history)\n\n"
         "Run 'oorkonde learner SUBCOMMAND --help' for its options.\n";
 
 int cmd_learner(struct cli *c, int argc, char **argv)
@@ -26,5 +27,9 @@ int cmd_learner(struct cli *c, int argc, char **argv)
 		optind = 1;
 		return cmd_learner_login_link(c, argc - 1, argv + 1);
 	}
-	return cli_usage_error(c, "expected a subcommand: report or login-link");
+	if (!strcmp(sub, "correct")) {
+		optind = 1;
+		return cmd_learner_correct(c, argc - 1, argv + 1);
+	}
+	return cli_usage_error(c, "expected a subcommand: report, login-link or correct");
 }

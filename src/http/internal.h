@@ -122,8 +122,15 @@ void route_vc_verify(struct http_request *req, struct http_response *res);
 void route_did_document(struct http_request *req, struct http_response *res);
 void route_achievement_status(struct http_request *req, struct http_response *res);
 void route_status_list(struct http_request *req, struct http_response *res);
+/* A learner's identity (routes_learner.c) */
+void route_learner_patch(struct http_request *req, struct http_response *res);
+/*
+ * For a registrar's route on /v1/learners/{id}…: the learner of the path when the key belongs to
+ * an institution with a record for them. Else answers exactly as for an unknown id (404, the
+ * same body) and returns NULL: a record registered elsewhere opens nothing to this key.
+ */
+const char *http_registrar_learner(struct http_request *req, struct http_response *res);
 /* The learner portal (routes_portal.c) */
-void route_login_link(struct http_request *req, struct http_response *res);
 void route_login_page(struct http_request *req, struct http_response *res);
 void route_login(struct http_request *req, struct http_response *res);
 void route_logout(struct http_request *req, struct http_response *res);

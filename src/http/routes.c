@@ -52,11 +52,9 @@ const struct http_route http_routes[] = {
          "/v1/learners/{id}/imports",
          ROUTE_REGISTRAR,
          route_learner_import},
+        /* A learner's identity, corrected explicitly (routes_learner.c) */
+        {{"PATCH", "/v1/learners/{id}"}, "/v1/learners/{id}", ROUTE_REGISTRAR, route_learner_patch},
         /* The learner portal (routes_portal.c) */
-        {{"POST", "/v1/learners/{id}/login-link"},
-         "/v1/learners/{id}/login-link",
-         ROUTE_REGISTRAR,
-         route_login_link},
         {{"GET", "/login/{token}"}, "/login/{token}", ROUTE_PUBLIC, route_login_page},
         {{"POST", "/login/{token}"}, "/login/{token}", ROUTE_PUBLIC | ROUTE_BODY_FORM, route_login},
         {{"POST", "/logout"}, "/logout", ROUTE_LEARNER, route_logout},

@@ -106,6 +106,7 @@ static void import_for(struct http_request *req, struct http_response *res, cons
 
 void route_learner_import(struct http_request *req, struct http_response *res)
 {
+	const char *learner_id;
 	char actor[128];
 
 	if (!req->key.institution[0] || !http_key_permits(&req->key, "register")) {
@@ -114,13 +115,15 @@ void route_learner_import(struct http_request *req, struct http_response *res)
 		             "a learner's credential");
 		return;
 	}
-	/* The import reads the learner's national id (the identity check) and its answer says
-	 * whether the credential names them ("identity": "matched"): a read of personal data,
-	 * with a purpose, counted towards the key's read limit. */
-	if (!http_purpose_require(req, res) || !http_leak_note(req, res, req->params.params[0]))
+	/* The import reads the learner's name and birth date (the identity check) and its answer
+	 * says whether the credential names them ("identity": "matched"): a read of personal
+	 * data, with a purpose, counted towards the key's read limit. Only for a learner with a
+	 * record of the key's institution: to it, any other does not exist. */
+	if (!http_purpose_require(req, res) || !(learner_id = http_registrar_learner(req, res)) ||
+	    !http_leak_note(req, res, learner_id))
 		return;
 	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
-	import_for(req, res, req->params.params[0], actor);
+	import_for(req, res, learner_id, actor);
 }
 
 /* The signed-in learner's own (ROUTE_LEARNER: the session and its CSRF token are checked). */

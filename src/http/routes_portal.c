@@ -1,84 +1,18 @@
-/* The learner portal over HTTP: login links (a registrar's, and their use), the learner's JSON
- * endpoints under /v1/me (a session, and X-CSRF-Token to change anything: http/session.h), and
- * the verifier's /s/TOKEN.json and /s/TOKEN/credentials. Tokens travel in paths, which the
- * access log never prints (it prints route templates). */
+/* The learner portal over HTTP: the use of login links (only the operator's CLI makes them),
+ * the learner's JSON endpoints under /v1/me (a session, and X-CSRF-Token to change anything:
+ * http/session.h), and the verifier's /s/TOKEN.json and /s/TOKEN/credentials. Tokens travel in
+ * paths, which the access log never prints (it prints route templates). */
 #include "http/internal.h"
-#include "http/leak_guard.h"
-#include "http/purpose.h"
 #include "http/qr.h"
 #include "http/session.h"
 #include "http/web.h"
 
-#include "registry/learner.h"
 #include "registry/portal.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A registrar's login link */
-
-struct at_institution {
-	const char *code;
-	bool found;
-};
-
-static int note_institution(void *ctx, const struct store_achievement *a)
-{
-	struct at_institution *x = ctx;
-
-	x->found = x->found || strcmp(a->institution, x->code) == 0;
-	return 0;
-}
-
-/*
- * A login link opens everything about the learner, also at other institutions, so it is a read
- * of personal data and more: only an institution's key with the 'login-link' permission (never
- * in a default set) may make one, it states a purpose, the learner counts towards the key's
- * read limit, and the link (and the session it starts) records the key that made it.
- */
-void route_login_link(struct http_request *req, struct http_response *res)
-{
-	struct at_institution at = {req->key.institution, false};
-	const char *learner_id = req->params.params[0];
-	char url[PORTAL_URL_MAX], actor[128], until[32];
-	const char *purpose;
-	struct ok_error err;
-	int64_t expires;
-	int rc;
-
-	if (!req->key.institution[0] || !http_key_permits(&req->key, "login-link")) {
-		http_problem(res, 403, "forbidden", "Forbidden",
-		             "only an institution's key with the 'login-link' permission may make "
-		             "a login link");
-		return;
-	}
-	if (!(purpose = http_purpose_require(req, res)))
-		return;
-	ok_error_clear(&err);
-	/* An institution's key reaches only learners with a result there; to it, any other
-	 * learner does not exist. */
-	rc = registry_learner_achievements(req->dep, learner_id, note_institution, &at, &err);
-	if (!rc && !at.found)
-		rc = ok_fail(&err, OK_ENOTFOUND, "no such learner");
-	if (rc) {
-		http_problem_from_error(res, &err);
-		return;
-	}
-	if (!http_leak_note(req, res, learner_id))
-		return;
-	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
-	rc = portal_login_link_create_for(req->dep, learner_id, actor, purpose, url, &expires,
-	                                  &err);
-	if (rc) {
-		http_problem_from_error(res, &err);
-		return;
-	}
-	portal_time_iso(expires, until);
-	http_json(res, 201, json_pack("{s:s, s:s}", "url", url, "expires", until));
-	memset(url, 0, sizeof(url));
-}
 
 /* Using a login link. A GET (or HEAD) only shows the link's page: mail scanners and link
  * previews fetch links, and must not use them up. The page's "Sign in" button posts the form

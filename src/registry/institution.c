@@ -78,9 +78,9 @@ static int validate(const struct institution_input *in, struct ok_error *err)
 
 static int check_permissions(const char *p, struct ok_error *err)
 {
-	/* "login-link" is never in a default set: a login link opens all of a learner's records,
-	 * also those at other institutions, so an operator grants it on purpose. */
-	static const char *const known[] = {"register", "read", "vc-issue", "export", "login-link"};
+	/* No permission mints login links: a link opens all of a learner's records, also those at
+	 * other institutions, so only the operator's CLI makes them. */
+	static const char *const known[] = {"register", "read", "vc-issue", "export"};
 	char copy[128];
 	char *tok, *save = NULL;
 	size_t i;
@@ -94,7 +94,7 @@ static int check_permissions(const char *p, struct ok_error *err)
 		if (i == sizeof(known) / sizeof(known[0]))
 			return ok_fail_field(err, OK_EINPUT, "permit",
 			                     "unknown permission '%s' (known: register, read, "
-			                     "vc-issue, export, login-link)",
+			                     "vc-issue, export)",
 			                     tok);
 	}
 	return 0;

@@ -3,8 +3,10 @@
 
 #include "registry/audit_log.h"
 #include "registry/keyfile.h"
+#include "registry/identity.h"
 #include "registry/learner.h"
 #include "store/foreign.h"
+#include "store/identity.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -172,15 +174,17 @@ static int collect_id(void *ctx, const char *id)
 	return 0;
 }
 
-/* Records under an older key left (learners and foreign credentials). */
+/* Records under an older key left (learners, foreign credentials, identity corrections). */
 static int remaining(struct depository *d, uint32_t key_id, int64_t *n, struct ok_error *err)
 {
-	int64_t foreign = 0;
+	int64_t foreign = 0, changes = 0;
 	int rc = store_learners_not_under(d->store, key_id, n, err);
 
 	if (!rc && d->store->ops->foreign)
 		rc = store_foreign_not_under(d->store, key_id, &foreign, err);
-	*n += foreign;
+	if (!rc)
+		rc = store_identity_not_under(d->store, key_id, &changes, err);
+	*n += foreign + changes;
 	return rc;
 }
 
@@ -204,12 +208,16 @@ static int reseal_batch(struct depository *d, struct store_key_rotation *r, stru
 	if (next.phase == 0)
 		rc = store_learner_ids_not_under(d->store, next.to_key, next.cursor, batch,
 		                                 collect_id, ids, err);
-	else if (d->store->ops->foreign)
+	else if (next.phase == 1 && d->store->ops->foreign)
 		rc = store_foreign_ids_not_under(d->store, next.to_key, next.cursor, batch,
 		                                 collect_id, ids, err);
+	else if (next.phase == 2)
+		rc = store_identity_ids_not_under(d->store, next.to_key, next.cursor, batch,
+		                                  collect_id, ids, err);
 	for (i = 0; !rc && i < ids->count; i++)
-		rc = next.phase == 0 ? reseal_learner(d, ids->ids[i], err)
-		                     : reseal_foreign(d, ids->ids[i], err);
+		rc = next.phase == 0   ? reseal_learner(d, ids->ids[i], err)
+		     : next.phase == 1 ? reseal_foreign(d, ids->ids[i], err)
+		                       : registry_identity_reseal(d, ids->ids[i], err);
 	if (rc)
 		return finish_tx(d, rc, err);
 	next.done += (int64_t)ids->count;
@@ -218,8 +226,8 @@ static int reseal_batch(struct depository *d, struct store_key_rotation *r, stru
 	if (ids->count < batch) {
 		/* This phase's pass is over. */
 		next.cursor[0] = '\0';
-		if (next.phase == 0) {
-			next.phase = 1;
+		if (next.phase < 2) {
+			next.phase++;
 		} else if ((rc = remaining(d, next.to_key, &left, err))) {
 			return finish_tx(d, rc, err);
 		} else if (left == 0) {

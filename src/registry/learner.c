@@ -180,3 +180,24 @@ int registry_learner_achievements(struct depository *d, const char *learner_id,
 {
 	return d->store->ops->achievement_list_by_learner(d->store, learner_id, fn, ctx, err);
 }
+
+/* Stops the listing at the first achievement of the institution sought. */
+static int at_institution(void *ctx, const struct store_achievement *a)
+{
+	return strcmp(a->institution, ctx) == 0 ? 1 : 0;
+}
+
+int registry_learner_at_institution(struct depository *d, const char *learner_id,
+                                    const char *institution, struct ok_error *err)
+{
+	int rc;
+
+	if (!learner_id || !institution || !institution[0] || strlen(learner_id) > STORE_ID_MAX)
+		return ok_fail(err, OK_ENOTFOUND, "no learner with that id");
+	rc = registry_learner_achievements(d, learner_id, at_institution, (void *)institution, err);
+	if (rc == 1)
+		return 0;
+	if (rc == 0 || rc == OK_ENOTFOUND)
+		return ok_fail(err, OK_ENOTFOUND, "no learner with that id");
+	return rc;
+}

@@ -47,6 +47,15 @@ int registry_learner_open(struct depository *d, const struct store_learner *l,
 void registry_learner_digest(const struct seal_keys *k, const struct learner_data *l,
                              unsigned char out[SEAL_DIGEST_BYTES]);
 
+/*
+ * Whether learner_id has an achievement of institution (opens nothing, no audit event). 0 when
+ * it has; OK_ENOTFOUND ("no learner with that id", the words for an unknown id) when it has none
+ * or there is no such learner: to an institution, a learner without a record there does not
+ * exist.
+ */
+int registry_learner_at_institution(struct depository *d, const char *learner_id,
+                                    const char *institution, struct ok_error *err);
+
 /* Lists a learner's achievements (no personal fields beyond the link to the learner). */
 int registry_learner_achievements(struct depository *d, const char *learner_id,
                                   store_achievement_fn fn, void *ctx, struct ok_error *err);

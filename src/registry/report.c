@@ -3,6 +3,7 @@
 
 #include "registry/achievement.h"
 #include "registry/audit_log.h"
+#include "registry/identity.h"
 #include "registry/learner.h"
 #include "store/audit.h"
 #include "store/foreign.h"
@@ -206,6 +207,39 @@ static int add_share(void *ctx, const struct store_share *sh)
 	return l->failed ? OK_ENOMEM : 0;
 }
 
+struct corrections {
+	json_t *list;
+	bool failed;
+};
+
+static json_t *identity_json(const struct learner_data *l)
+{
+	return json_pack("{s:s, s:s, s:s}", "given_names", l->given_names, "family_name",
+	                 l->family_name, "birth_date", l->birth_date);
+}
+
+/* One explicit correction of the learner's identity, the values before and after opened. */
+static int add_correction(void *ctx, const struct identity_change_view *v)
+{
+	struct corrections *c = ctx;
+	json_t *fields = json_array(), *o;
+	const char *f = v->fields;
+
+	while (fields && *f) {
+		size_t n = strcspn(f, ",");
+		if (n && json_array_append_new(fields, json_stringn(f, n)) != 0)
+			c->failed = true;
+		f += n + (f[n] == ',');
+	}
+	o = json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:o}", "id", v->id, "at", time_json(v->at_ms),
+	              "actor", v->actor, "purpose", v->purpose, "fields", fields, "before",
+	              identity_json(&v->before), "after", identity_json(&v->after));
+	if (!o)
+		return OK_ENOMEM;
+	push(c->list, o, &c->failed);
+	return c->failed ? OK_ENOMEM : 0;
+}
+
 struct accesses {
 	struct depository *d;
 	json_t *list;
@@ -299,6 +333,15 @@ int registry_report_json(struct depository *d, const char *learner_id, const cha
 		if (rc)
 			goto out;
 	}
+	put(doc, "identity_corrections", list = json_array(), &failed);
+	if (!failed) {
+		struct corrections cl = {list, false};
+		rc = registry_identity_history(d, view.id, add_correction, &cl, err);
+		if (rc == OK_ENOMEM || cl.failed)
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		if (rc)
+			goto out;
+	}
 	put(doc, "accesses", list = json_array(), &failed);
 	if (failed) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
@@ -378,6 +421,10 @@ enum text {
 	T_SHARE_ACTOR,
 	T_SHARE_UNKNOWN,
 	T_ABOUT,
+	T_CORRECTIONS,
+	T_CORRECTIONS_NOTE,
+	T_BEFORE,
+	T_AFTER,
 	T_COUNT
 };
 
@@ -442,6 +489,12 @@ static const char *const texts[2][T_COUNT] = {
                         [T_SHARE_ACTOR] = "someone who opened your share for",
                         [T_SHARE_UNKNOWN] = "someone who opened your share",
                         [T_ABOUT] = "record",
+                        [T_CORRECTIONS] = "Corrections of your personal data",
+                        [T_CORRECTIONS_NOTE] = "Your names and date of birth change only by "
+                                               "an explicit correction; each one is kept "
+                                               "here, with the values before and after.",
+                        [T_BEFORE] = "Before",
+                        [T_AFTER] = "After",
                 },
         [NL] =
                 {
@@ -505,6 +558,13 @@ static const char *const texts[2][T_COUNT] = {
                         [T_SHARE_ACTOR] = "iemand die uw gedeelde link opende, gedeeld met",
                         [T_SHARE_UNKNOWN] = "iemand die uw gedeelde link opende",
                         [T_ABOUT] = "gegeven",
+                        [T_CORRECTIONS] = "Correcties van uw persoonsgegevens",
+                        [T_CORRECTIONS_NOTE] = "Uw namen en geboortedatum veranderen alleen "
+                                               "door een uitdrukkelijke correctie; elke "
+                                               "correctie staat hier, met de gegevens ervoor "
+                                               "en erna.",
+                        [T_BEFORE] = "Ervoor",
+                        [T_AFTER] = "Erna",
                 },
 };
 
@@ -516,6 +576,8 @@ struct word {
 
 static const struct word actions[] = {
         {"learner.read", {"read your personal data", "las uw persoonsgegevens"}},
+        {"learner.correct",
+         {"corrected your names or date of birth", "corrigeerde uw namen of geboortedatum"}},
         {"learner.write",
          {"registered or updated your personal data",
           "registreerde of wijzigde uw persoonsgegevens"}},
@@ -768,6 +830,49 @@ static void personal(struct page *p)
 	raw(p, "</dt><dd>");
 	when(p, str(l, "registered"));
 	raw(p, "</dd></dl></section>");
+}
+
+static void who(struct page *p, const char *actor);
+
+/* One side of a correction: the names and the birth date. */
+static void identity_cell(struct page *p, const json_t *o)
+{
+	const char *given = str(o, "given_names");
+
+	esc(p, given);
+	if (given[0])
+		raw(p, " ");
+	esc(p, str(o, "family_name"));
+	raw(p, "<br>");
+	esc(p, str(o, "birth_date"));
+}
+
+static void corrections(struct page *p)
+{
+	const json_t *list = json_object_get(p->doc, "identity_corrections"), *c;
+	size_t i;
+
+	if (!json_array_size(list))
+		return;
+	raw(p, "<section><h2>");
+	t(p, T_CORRECTIONS);
+	raw(p, "</h2><p class=\"note\">");
+	t(p, T_CORRECTIONS_NOTE);
+	raw(p, "</p><table>");
+	table_head(p, (const enum text[]){T_WHEN, T_WHO, T_BEFORE, T_AFTER, T_COUNT});
+	json_array_foreach(list, i, c)
+	{
+		raw(p, "<tr><td>");
+		when(p, str(c, "at"));
+		raw(p, "</td><td>");
+		who(p, str(c, "actor"));
+		raw(p, "</td><td>");
+		identity_cell(p, json_object_get(c, "before"));
+		raw(p, "</td><td>");
+		identity_cell(p, json_object_get(c, "after"));
+		raw(p, "</td></tr>");
+	}
+	raw(p, "</tbody></table></section>");
 }
 
 static void history(struct page *p, const json_t *versions)
@@ -1079,6 +1184,7 @@ int registry_report_html(const json_t *doc, const char *lang, struct buf *out, s
 	when(&p, str(doc, "generated"));
 	raw(&p, "</dd></dl>\n");
 	personal(&p);
+	corrections(&p);
 	raw(&p, "\n");
 	achievements(&p);
 	raw(&p, "\n");

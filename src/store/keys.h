@@ -15,12 +15,13 @@
 
 #include "store/store.h"
 
-/* A data-key rotation: every learner (phase 0) then every foreign credential (phase 1) sealed
- * under another key is re-sealed under to_key, in id order after the cursor. */
+/* A data-key rotation: every learner (phase 0), then every foreign credential (phase 1), then
+ * every identity correction (phase 2) sealed under another key is re-sealed under to_key, in id
+ * order after the cursor. */
 struct store_key_rotation {
 	uint32_t to_key;
 	uint32_t from_key; /* the current key when it started */
-	int phase;         /* 0 learners, 1 foreign credentials */
+	int phase;         /* 0 learners, 1 foreign credentials, 2 identity corrections */
 	char cursor[STORE_ID_MAX +
 	            1]; /* the last record re-sealed in this phase, "" at its start */
 	int64_t done;   /* records re-sealed */

@@ -114,6 +114,13 @@ static const char *const sqlite_migrations[] = {
         "CREATE INDEX share_view_by_share ON share_view (share_id, at_ms);",
         /* audit checkpoints sign the checkpoint interval (-1: a v1 checkpoint, which did not) */
         "ALTER TABLE audit_checkpoint ADD COLUMN every INTEGER NOT NULL DEFAULT -1;",
+        /* identity: explicit corrections of a learner's names and birth date, the values
+         * before and after sealed */
+        "CREATE TABLE identity_change ("
+        "  id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learner(id),"
+        "  actor TEXT NOT NULL, purpose TEXT NOT NULL, fields TEXT NOT NULL,"
+        "  at_ms INTEGER NOT NULL, key_id INTEGER NOT NULL, sealed BLOB NOT NULL);"
+        "CREATE INDEX identity_change_by_learner ON identity_change (learner_id, at_ms);",
 };
 
 #endif

@@ -111,6 +111,7 @@ struct store_privacy_ops; /* store/privacy.h: key read windows, key blocks */
 struct store_audit_ops;   /* store/audit.h: signed audit checkpoints */
 struct store_keys_ops;    /* store/keys.h: data-key rotation */
 struct store_foreign_ops; /* store/foreign.h: achievements from other depositories */
+struct store_identity_ops; /* store/identity.h: corrections of a learner's identity */
 
 /* Called for each record of a listing; a non-zero return stops the listing and is returned. */
 typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a);
@@ -211,6 +212,7 @@ struct store_ops {
 	const struct store_audit_ops *audit;
 	const struct store_keys_ops *keys;
 	const struct store_foreign_ops *foreign;
+	const struct store_identity_ops *identity;
 };
 
 struct store {

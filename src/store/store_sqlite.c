@@ -1,6 +1,7 @@
 /* The embedded store: SQLite in WAL mode, every statement prepared once at open. */
 #include "store/audit.h"
 #include "store/foreign.h"
+#include "store/identity.h"
 #include "store/keys.h"
 #include "store/portal.h"
 #include "store/privacy.h"
@@ -1050,6 +1051,7 @@ static const struct store_ops sqlite_ops = {
         .privacy = &sqlite_privacy_ops,
         .audit = &store_sqlite_audit_ops,
         .foreign = &sqlite_foreign_ops,
+        .identity = &sqlite_identity_ops,
         .keys = &sqlite_keys_ops,
         .portal = &sqlite_portal_ops,
 };
