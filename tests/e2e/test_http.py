@@ -50,7 +50,7 @@ COVERED = {
     "/v1/me/imports": "test_foreign.py::test_learner_imports_and_lists_their_foreign_achievements",
     "/v1/me/foreign": "test_foreign.py::test_learner_imports_and_lists_their_foreign_achievements",
     "/v1/me/report": "test_report.py::test_portal_report_is_the_signed_in_learners",
-    "/v1/learners/{id}/login-link": "test_portal.py::test_login_link_from_a_registrar",
+    "/v1/learners/{id}": "test_hostile_identity.py::test_registrar_corrects_identity_with_history",
     "/login/{token}": "test_portal.py::test_login_link_starts_a_session",
     "/logout": "test_portal.py::test_logout",
     "/v1/me": "test_portal.py::test_login_link_starts_a_session",

@@ -452,10 +452,9 @@ def key_with(f, *args):
 
 def test_a_blocked_key_is_refused_on_every_registrar_route(binary, tmp_path, servers):
     """The block is checked with the key itself, not only where reads are counted: writes,
-    corrections, the VC-API and login links answer 403 too."""
+    corrections, the VC-API and identity corrections answer 403 too."""
     f = Folder(binary, tmp_path, xa=3, yb=1, limit=1)
-    key = key_with(f, "--institution", "21XX", "--permit",
-                   "register,read,vc-issue,login-link")
+    key = key_with(f, "--institution", "21XX", "--permit", "register,read,vc-issue")
     srv = servers(f.ok)
     doc = read(srv, key, nid("XA", 0)).json()
     aid, learner = doc["achievements"][0]["id"], doc["learner"]["id"]
@@ -468,23 +467,28 @@ def test_a_blocked_key_is_refused_on_every_registrar_route(binary, tmp_path, ser
                           key=key),
               srv.request("PATCH", f"/v1/achievements/{aid}", {}, key=key),
               srv.post("/credentials/issue", {"credential": cred}, key=key),
-              srv.post(f"/v1/learners/{learner}/login-link", {}, key=key),
+              srv.request("PATCH", f"/v1/learners/{learner}", {"given_names": "X"}, key=key,
+                          purpose="correction"),
               srv.post(f"/v1/learners/{learner}/imports", {}, key=key),
               srv.post(f"/v1/achievements/{aid}/revoke", {"reason": "x"}, key=key)):
         problem(r, 403, "key-blocked")
 
 
-def test_a_login_link_counts_its_learner(binary, tmp_path, servers):
-    """A login link opens everything about a learner: it counts towards the key's limit."""
+def test_an_identity_correction_counts_its_learner(binary, tmp_path, servers):
+    """A correction's answer says whether the values sent were the learner's already: it
+    counts towards the key's limit like a read."""
     f = Folder(binary, tmp_path, xa=4, yb=1, limit=2)
-    key = key_with(f, "--institution", "21XX", "--permit", "read,login-link")
+    key = key_with(f, "--institution", "21XX", "--permit", "register,read")
     srv = servers(f.ok)
     learners = [f.ok.achievements_json(nid("XA", i))[0]["learner_id"] for i in range(3)]
-    r = srv.post(f"/v1/learners/{learners[0]}/login-link", {}, key=key)
-    assert r.status == 201, r
+
+    def correct(learner):
+        return srv.request("PATCH", f"/v1/learners/{learner}", {"birth_date": "1999-01-01"},
+                           key=key, purpose="correction")
+
+    assert correct(learners[0]).status == 200
     assert read(srv, key, nid("XA", 1)).status == 200
     # The first learner again costs nothing; a third one is past the limit of 2.
-    assert srv.post(f"/v1/learners/{learners[0]}/login-link", {}, key=key).status == 201
-    problem(srv.post(f"/v1/learners/{learners[2]}/login-link", {}, key=key), 429,
-            "read-limit")
+    assert correct(learners[0]).status == 200
+    problem(correct(learners[2]), 429, "read-limit")
     problem(read(srv, key, nid("XA", 0)), 403, "key-blocked")

@@ -177,27 +177,14 @@ def new_key(dep, *args):
     return re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
 
 
-def test_login_links_need_their_own_permission_an_institution_and_a_purpose(dep):
+def test_no_key_makes_login_links(dep):
+    """The login-link permission is gone: no key can be given it, and the route is gone."""
     learner, _, _ = personal_reads(dep)
-    path = f"/v1/learners/{learner}/login-link"
-    # The default keys (register,read) may not; a key bound to no institution may not.
-    problem(dep.srv.post(path, {}, key=dep.key), 403, "forbidden")
-    problem(dep.srv.post(path, {}, key=new_key(dep, "--permit", "read,login-link")), 403,
-            "forbidden")
-    key = new_key(dep, "--institution", "21PB", "--permit", "login-link")
-    problem(dep.srv.post(path, {}, key=key, purpose=None), 400, "purpose-required")
-    r = dep.srv.post(path, {}, key=key, purpose="support")
-    assert r.status == 201, r
-    # The link's audit event names the key and the purpose; the session it starts says whose
-    # link it came from.
-    e = dep.last("login.link", "--learner-id", learner)
-    assert re.fullmatch(r"institution:21PB/key:[0-9a-f]{24}", e[2]) and e[5] == "support", e
-    url = r.json()["url"]
-    assert redeem(dep.srv, url[url.index("/login/"):]).status == 303
-    login = dep.last("learner.login", "--learner-id", learner)
-    assert f"via={e[2]}" in " ".join(login), login
-    assert "login-link" in (ROOT / "docs/api.md").read_text()
-    assert "login-link" in (ROOT / "docs/operations.md").read_text()
+    proc = dep.ok.run("key", "add", "--institution", "21PB", "--permit", "read,login-link")
+    assert proc.returncode != 0 and "unknown permission 'login-link'" in proc.stderr
+    r = dep.srv.post(f"/v1/learners/{learner}/login-link", {}, key=dep.key, purpose="support")
+    assert r.status in (404, 405), r
+    assert "/v1/learners/{id}/login-link" not in (ROOT / "docs/openapi.yaml").read_text()
 
 
 def test_corrections_and_status_changes_answer_no_personal_data(dep):
