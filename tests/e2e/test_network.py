@@ -174,7 +174,7 @@ def test_fi_verifies_nl_diploma(net):
 def test_fi_imports_nl_diploma_and_shows_it(net):
     proc = net["fi"].ok.run("import-credential", issue(net), "--learner-id", net["learner"])
     assert proc.returncode == 0, proc.stderr
-    assert "national id hash matches" in proc.stdout
+    assert "name and birth date match" in proc.stdout
     r = import_http(net, issue(net, "Cell biology"))
     assert r.status == 201, r
     f = r.json()["foreign"]
