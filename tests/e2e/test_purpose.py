@@ -9,7 +9,6 @@ import pytest
 
 from conftest import ROOT, Oorkonde
 from test_http import PURPOSE_HEADER, Server, parse_keys, problem, row
-from test_portal import redeem
 
 PURPOSES = ["registration", "correction", "issuance", "admission-check", "support", "audit"]
 
