@@ -84,6 +84,12 @@ int depository_create(const char *dir, const char *host, struct ok_error *err);
 /* Opens an existing data folder. */
 int depository_open(struct depository *d, const char *dir, struct ok_error *err);
 void depository_close(struct depository *d);
+/*
+ * OK_EAUTH when group or others have any access to the data folder or to a file in it that
+ * holds keys or records (the message names it and the chmod that fixes it). A server checks
+ * this before it serves.
+ */
+int depository_check_private(const char *dir, struct ok_error *err);
 
 /*
  * Appends one audit event after the current chain head. Call inside a transaction of the
