@@ -114,6 +114,8 @@ static const char *const sqlite_migrations[] = {
         "CREATE INDEX share_view_by_share ON share_view (share_id, at_ms);",
         /* audit checkpoints sign the checkpoint interval (-1: a v1 checkpoint, which did not) */
         "ALTER TABLE audit_checkpoint ADD COLUMN every INTEGER NOT NULL DEFAULT -1;",
+        /* API keys: when each was last used (for `oorkonde apikey list`) */
+        "ALTER TABLE api_key ADD COLUMN last_used_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 #endif

@@ -158,7 +158,7 @@ def make_folder(binary, path, config=None):
                              ("10AA", "Academie Noord", rows_10aa())):
         keys[code] = ok.add_institution(code=code, name=name)
         # Login links need their own permission (never in a default set).
-        out = ok.run("key", "add", "--institution", code, "--permit", "read,login-link",
+        out = ok.run("apikey", "add", "--institution", code, "--permit", "read,login-link",
                      check=True).stdout
         keys[f"{code}/login-link"] = re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
         csv = path.parent / f"{code}.csv"
