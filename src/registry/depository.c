@@ -1,6 +1,7 @@
 /* Creating and opening a data folder; the audit helper every use case shares. */
 #include "registry/depository.h"
 
+#include "io/utf8.h"
 #include "registry/checkpoint.h"
 #include "registry/credential.h"
 #include "registry/keyfile.h"
@@ -64,7 +65,40 @@ static int check_host(const char *host, struct ok_error *err)
 	return 0;
 }
 
+/*
+ * The depository's name stands in every credential it issues (the issuer's name) and on its
+ * pages: 1-200 characters of UTF-8, without control characters or bidi controls that could
+ * make it read as something else.
+ */
+static int check_name(const char *name, struct ok_error *err)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t n = strlen(name);
+
+	if (n == 0 || n > DEPOSITORY_NAME_MAX || !utf8_valid(name, n))
+		return ok_fail_field(err, OK_EINPUT, "name",
+		                     "name must be 1-%d bytes of UTF-8 text", DEPOSITORY_NAME_MAX);
+	for (; *p; p++) {
+		/* C0 and DEL; C1 (U+0080-U+009F); U+061C; U+200E/F; U+202A-U+202E; U+2066-U+2069 */
+		if (*p < 0x20 || *p == 0x7F || (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) ||
+		    (p[0] == 0xD8 && p[1] == 0x9C) ||
+		    (p[0] == 0xE2 && p[1] == 0x80 &&
+		     (p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xAA && p[2] <= 0xAE))) ||
+		    (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9))
+			return ok_fail_field(
+			        err, OK_EINPUT, "name",
+			        "name may not hold control or bidi-control characters");
+	}
+	return 0;
+}
+
 int depository_create(const char *dir, const char *host, struct ok_error *err)
+{
+	return depository_create_named(dir, host, NULL, err);
+}
+
+int depository_create_named(const char *dir, const char *host, const char *name,
+                            struct ok_error *err)
 {
 	char path[4096];
 	json_t *config = NULL;
@@ -73,6 +107,8 @@ int depository_create(const char *dir, const char *host, struct ok_error *err)
 	int rc;
 
 	if (host && (rc = check_host(host, err)))
+		return rc;
+	if (name && (rc = check_name(name, err)))
 		return rc;
 	if (mkdir(dir, 0700) != 0) {
 		if (errno != EEXIST)
@@ -93,7 +129,7 @@ int depository_create(const char *dir, const char *host, struct ok_error *err)
 	    (rc = keyfile_create(path, err)))
 		return rc;
 	config = json_pack("{s:s?, s:s, s:s}", "host", host, "store", "sqlite:oorkonde.db", "name",
-	                   "oorkonde depository");
+	                   name ? name : "oorkonde depository");
 	text = config ? json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	if (!text) {
 		rc = ok_fail(err, OK_ENOMEM, "cannot write config.json: out of memory");

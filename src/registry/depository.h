@@ -80,6 +80,10 @@ struct depository {
 
 /* Creates a new data folder; refuses (OK_EEXIST) when dir exists and is not empty. */
 int depository_create(const char *dir, const char *host, struct ok_error *err);
+/* The same, naming the depository (config "name": the issuer's name in its credentials and the
+ * name on its pages); NULL for the default, "oorkonde depository". */
+int depository_create_named(const char *dir, const char *host, const char *name,
+                            struct ok_error *err);
 
 /* Opens an existing data folder. */
 int depository_open(struct depository *d, const char *dir, struct ok_error *err);
