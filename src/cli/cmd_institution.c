@@ -96,7 +96,9 @@ static int institution_add(struct cli *c, int argc, char **argv)
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}
-	printf("Added institution %s (%s, %s)\n", in.code, in.name, in.country);
+	printf("Added institution %s (", in.code);
+	term_put(stdout, in.name);
+	printf(", %s)\n", in.country);
 	printf("API key (shown once, store it safely): %s\n", key);
 	sodium_memzero(key, sizeof(key));
 	return EXIT_OK;

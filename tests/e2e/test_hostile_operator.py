@@ -2,9 +2,8 @@
 command and by the server (item 8), the data folder stays private and the server refuses one that
 others can read (item 9), and text from outside cannot forge the terminal output of `audit show`
 or a CLI table (item 11)."""
+import json
 import os
-import pathlib
-import shutil
 import stat
 import subprocess
 
@@ -158,3 +157,70 @@ def test_serve_refuses_key_and_database_files_others_can_read(ok):
     proc = ok.run("achievements", "--national-id", "123456782")
     assert proc.returncode == 2
     assert f"chmod 600 {ok.data / 'data.key'}" in proc.stderr
+
+
+# Item 11: text from outside cannot drive the terminal
+
+# What must never reach a terminal raw: ESC (a CSI sequence that clears the screen), a C1 CSI,
+# BEL, a carriage return that overwrites the line, and the bidi overrides and isolates.
+HOSTILE = "Evil\x1b[2J\x07\r\u009b31m\u202eemaN\u2066x\u2069\u200f"
+RAW = ["\x1b", "\x07", "\r", "\u009b", "\u202e", "\u2066", "\u2069", "\u200f"]
+SHOWN = r"Evil\x1B[2J\x07\x0D\u{009B}31m\u{202E}emaN\u{2066}x\u{2069}\u{200F}"
+
+
+def assert_escaped(text):
+    for ch in RAW:
+        assert ch not in text, (repr(ch), text)
+    assert SHOWN in text, text
+
+
+def test_audit_show_escapes_what_others_wrote(ok, tmp_path):
+    import sqlite3
+    registered(ok, tmp_path)
+    # An event whose subject, purpose and detail carry hostile text, as a purpose header, a
+    # recipient label or a foreign issuer's name could bring (written past the chain: show
+    # lists what is stored, whoever put it there).
+    with sqlite3.connect(ok.db_path) as conn:
+        seq = conn.execute("SELECT max(seq) FROM audit_event").fetchone()[0] + 1
+        conn.execute("INSERT INTO audit_event VALUES (?, 0, 'operator', 'test.event', ?, ?, ?,"
+                     " x'00', x'00')", (seq, HOSTILE, HOSTILE, HOSTILE))
+    out = ok.run("audit", "show", "--after", seq - 1, check=True).stdout
+    assert out.count(SHOWN) == 3, out
+    assert_escaped(out)
+    assert len(out.splitlines()) == 1
+    # JSON output keeps the exact text (JSON escapes it in its own way).
+    events = json.loads(ok.run("audit", "show", "--after", seq - 1, "--json", check=True).stdout)
+    assert events[0]["detail"] == HOSTILE
+
+
+def test_cli_tables_escape_names_from_outside(ok):
+    ok.init()
+    did = "did:web:depository.example.no"
+    proc = ok.run("trust", "add", did, "--name", HOSTILE, "--country", "NO")
+    assert proc.returncode == 0, proc.stderr
+    assert_escaped(proc.stdout)
+    listing = ok.run("trust", "list", check=True).stdout
+    assert_escaped(listing)
+    assert json.loads(ok.run("trust", "list", "--json", check=True).stdout)[0]["name"] == HOSTILE
+    # An institution's name may hold a bidi override (the name field refuses only controls):
+    # the listing shows it as a code point.
+    proc = ok.run("institution", "add", "--code", "66EV", "--name", "Evil \u202eemaN",
+                  "--country", "NL")
+    assert proc.returncode == 0 and "\u202e" not in proc.stdout
+    assert "Evil \\u{202E}emaN" in ok.run("institution", "list", check=True).stdout
+    # An error message that quotes the refused value shows it escaped too.
+    proc = ok.run("apikey", "add", "--permit", "read,\x1b[31mred\u202e")
+    assert proc.returncode == 2
+    assert "unknown permission '\\x1B[31mred\\u{202E}'" in proc.stderr
+    assert "\x1b" not in proc.stderr and "\u202e" not in proc.stderr
+
+
+def test_achievements_escape_names_and_titles_as_stored(ok, tmp_path):
+    import sqlite3
+    registered(ok, tmp_path)
+    # A title as stored by an older version or another path: shown escaped, never raw.
+    with sqlite3.connect(ok.db_path) as conn:
+        conn.execute("UPDATE achievement SET title = ?, record_id = ?", (HOSTILE, "R\x1b[1m"))
+    out = ok.achievements("123456782").stdout
+    assert_escaped(out)
+    assert "R\\x1B[1m" in out
