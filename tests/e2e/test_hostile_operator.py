@@ -224,3 +224,26 @@ def test_achievements_escape_names_and_titles_as_stored(ok, tmp_path):
     out = ok.achievements("123456782").stdout
     assert_escaped(out)
     assert "R\\x1B[1m" in out
+
+
+def test_key_swapped_under_a_running_server_seals_nothing(ok, binary, tmp_path):
+    from test_http import Server
+    registered(ok, tmp_path)
+    key = ok.run("apikey", "add", "--institution", INSTITUTION, check=True).stdout.split()[-1]
+    right = (ok.data / "data.key").read_bytes()
+    body = (tmp_path / "r.csv").read_text().replace("R-1", "R-2")
+    srv = Server(ok, "--rate-limit", 0).start()
+    try:
+        (ok.data / "data.key").write_bytes(other_key(binary, tmp_path))
+        r = srv.post("/v1/results", body, key=key, ctype="text/csv")
+        assert r.status == 500, r
+        assert db_scalar(ok.data, "SELECT count(*) FROM learner") == 1
+        assert db_scalar(ok.data, "SELECT count(*) FROM achievement") == 1
+        (ok.data / "data.key").write_bytes(right)
+        r = srv.post("/v1/results", body, key=key, ctype="text/csv")
+        assert r.status == 200, r
+        # The same Anna: one learner, now with two records.
+        assert db_scalar(ok.data, "SELECT count(*) FROM learner") == 1
+        assert db_scalar(ok.data, "SELECT count(*) FROM achievement") == 2
+    finally:
+        srv.stop()
