@@ -247,3 +247,16 @@ def test_key_swapped_under_a_running_server_seals_nothing(ok, binary, tmp_path):
         assert db_scalar(ok.data, "SELECT count(*) FROM achievement") == 2
     finally:
         srv.stop()
+
+
+def test_verify_of_a_hostile_file_shows_its_text_escaped(ok, tmp_path):
+    ok.init()
+    doc = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+           "type": ["VerifiableCredential"], "issuer": "did:web:" + HOSTILE,
+           "credentialSubject": {"id": "did:example:x"}}
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(doc))
+    proc = ok.run("verify", path)
+    assert proc.returncode == 1, proc.stderr
+    assert_escaped(proc.stdout)
+    assert proc.stdout.startswith("Credential (JSON, Data Integrity) from did:web:" + SHOWN)
