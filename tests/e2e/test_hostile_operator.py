@@ -260,3 +260,15 @@ def test_verify_of_a_hostile_file_shows_its_text_escaped(ok, tmp_path):
     assert proc.returncode == 1, proc.stderr
     assert_escaped(proc.stdout)
     assert proc.stdout.startswith("Credential (JSON, Data Integrity) from did:web:" + SHOWN)
+
+
+def test_long_values_are_cut_on_a_character_boundary(ok, tmp_path):
+    import sqlite3
+    registered(ok, tmp_path)
+    with sqlite3.connect(ok.db_path) as conn:
+        conn.execute("UPDATE achievement SET title = ?", ("ψ" * 599 + "\u202e",))
+    proc = subprocess.run(ok.argv("achievements", "--national-id", "123456782"),
+                          capture_output=True, env=ok.env(), timeout=60)
+    line = proc.stdout.decode("utf-8").splitlines()[-1]  # strict: a cut character fails here
+    assert line.endswith("ψ..."), line[-20:]
+    assert "\ufffd" not in line and "\u202e" not in line
