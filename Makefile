@@ -26,8 +26,17 @@ LISTEN   ?= 127.0.0.1:8080
 run: build
 	@if [ ! -d "$(DATA)" ]; then $(OORKONDE) init --host $(LISTEN); fi
 	$(OORKONDE) demo --learners $(LEARNERS) --login-link
-	@echo "A registrar key for the demo university (21PB):"
-	@$(OORKONDE) key add --institution 21PB
+	@# The demo registrar key is made once and kept in the data folder (0600), not anew at
+	@# every start.
+	@if [ ! -s "$(DATA)/demo-registrar.key" ]; then \
+		(umask 077; $(OORKONDE) apikey add --institution 21PB \
+			| sed -n 's/^API key .*: \(ok_[A-Za-z0-9_-]*\)$$/\1/p' > "$(DATA)/demo-registrar.key"); \
+		if [ ! -s "$(DATA)/demo-registrar.key" ]; then \
+			rm -f "$(DATA)/demo-registrar.key"; echo "could not make the demo registrar key" >&2; exit 1; \
+		fi; \
+	fi
+	@echo "A registrar key for the demo university (21PB), kept in $(DATA)/demo-registrar.key:"
+	@cat "$(DATA)/demo-registrar.key"
 	$(OORKONDE) serve --listen $(LISTEN)
 
 unit: build

@@ -1,5 +1,6 @@
 /* Helpers shared by the subcommands (see cli.h). */
 #include "cli/cli.h"
+#include "cli/term.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,7 +15,10 @@ void cli_print_error(const struct cli *c, const struct ok_error *err)
 		fprintf(stderr, "%s: ", err->file);
 	if (err->field[0] && !strstr(err->message, err->field))
 		fprintf(stderr, "%s: ", err->field);
-	fprintf(stderr, "%s\n", err->message[0] ? err->message : ok_strerror(err->code));
+	/* A message may quote what it refuses (a name, a URL): shown escaped, it cannot drive
+	 * the terminal. */
+	term_put(stderr, err->message[0] ? err->message : ok_strerror(err->code));
+	fputc('\n', stderr);
 }
 
 int cli_usage_error(const struct cli *c, const char *fmt, ...)

@@ -56,7 +56,7 @@ int cmd_institution(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_achievements(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);
-int cmd_key(struct cli *c, int argc, char **argv);
+int cmd_apikey(struct cli *c, int argc, char **argv);
 int cmd_issue(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_identity(struct cli *c, int argc, char **argv);

@@ -1,5 +1,7 @@
 /* oorkonde achievements: show a learner and everything registered for them. */
 #include "cli/cli.h"
+#include "cli/term.h"
+#include "registry/achievement.h"
 #include "registry/foreign.h"
 #include "registry/learner.h"
 
@@ -8,13 +10,18 @@
 #include <string.h>
 
 static const char achievements_usage[] =
-        "Usage: oorkonde [--data DIR] achievements (--national-id NID | --learner-id ID)\n"
+        "Usage: oorkonde [--data DIR] achievements (--national-id NID | --learner-id ID |\n"
+        "                                 --record-id ID --institution CODE)\n"
         "                                 [--purpose PURPOSE] [--json]\n\n"
-        "Shows the learner (id, names) and every achievement registered for them; then, apart,\n"
-        "the achievements imported from other depositories, each with its origin. The read is\n"
-        "recorded in the audit log with its purpose (default: administration).\n\n"
-        "  --national-id NID  find the learner by national id\n"
-        "  --learner-id ID    find the learner by oorkonde's id\n"
+        "Shows the learner (id, names) and every achievement registered for them, each with\n"
+        "its institution's own record id and its status (valid, suspended, revoked); then,\n"
+        "apart, the achievements imported from other depositories, each with its origin. With\n"
+        "--record-id, only that record (and its learner). The read is recorded in the audit log\n"
+        "with its purpose (default: administration).\n\n"
+        "  --national-id NID   find the learner by national id\n"
+        "  --learner-id ID     find the learner by oorkonde's id\n"
+        "  --record-id ID      find a record by the institution's own record id (with\n"
+        "                      --institution CODE)\n"
         "  --purpose PURPOSE  why the data is read, for the audit log\n"
         "  --json             print a JSON array of the achievements (foreign ones last, with\n"
         "                     \"foreign\": true and their \"origin\")\n"
@@ -24,17 +31,28 @@ struct listing {
 	bool json;
 	size_t count;
 	size_t foreign;
+	const char *only; /* the one achievement to show (--record-id), or NULL for all */
 };
+
+/* The status as a registrar says it: an active record is valid. */
+static const char *status_word(const char *status)
+{
+	return strcmp(status, "active") == 0 ? "valid" : status;
+}
 
 static int print_achievement(void *ctx, const struct store_achievement *a)
 {
 	struct listing *l = ctx;
-	char credits[32];
+	char credits[32], record[64], grade[64], title[512];
 
+	if (l->only && strcmp(a->id, l->only) != 0)
+		return 0;
 	cli_format_credits(a->credits_centi, credits);
 	if (!l->json) {
-		printf("  %-24s %-6s %-8s %-10s %6s %5s  %s\n", a->id, a->institution, a->kind,
-		       a->awarded_on, credits, a->grade[0] ? a->grade : "-", a->title);
+		printf("  %-24s %-6s %-16s %-8s %-10s %6s %5s %-9s  %s\n", a->id, a->institution,
+		       term_safe(a->record_id, record, sizeof(record)), a->kind, a->awarded_on,
+		       credits, a->grade[0] ? term_safe(a->grade, grade, sizeof(grade)) : "-",
+		       status_word(a->status), term_safe(a->title, title, sizeof(title)));
 		l->count++;
 		return 0;
 	}
@@ -75,22 +93,30 @@ static int print_achievement(void *ctx, const struct store_achievement *a)
 static int print_foreign(void *ctx, const struct store_foreign *f)
 {
 	struct listing *l = ctx;
-	char credits[32], when[32];
+	char credits[32], when[32], kind[64], awarded[64], grade[64], title[512], depo[256],
+	        country[16], did[300], by[128], status[64];
 	json_t *doc;
 	char *text;
 
 	cli_format_credits(f->credits_centi, credits);
 	foreign_time(f->imported_ms, when);
 	if (!l->json) {
+		/* Every field but the id and times came from another depository's credential. */
 		if (!l->foreign++)
 			printf("From other depositories (foreign achievements):\n");
-		printf("  %-24s %-6s %-8s %-10s %6s %5s  %s\n", f->id, f->country, f->kind,
-		       f->awarded_on[0] ? f->awarded_on : "-", credits,
-		       f->grade[0] ? f->grade : "-", f->title);
-		printf("  %-24s from %s (%s, %s), imported %s by %s%s%s\n", "", f->depository,
-		       f->country, f->issuer_did, when, f->imported_by,
+		printf("  %-24s %-6s %-8s %-10s %6s %5s  %s\n", f->id,
+		       term_safe(f->country, country, sizeof(country)),
+		       term_safe(f->kind, kind, sizeof(kind)),
+		       f->awarded_on[0] ? term_safe(f->awarded_on, awarded, sizeof(awarded)) : "-",
+		       credits, f->grade[0] ? term_safe(f->grade, grade, sizeof(grade)) : "-",
+		       term_safe(f->title, title, sizeof(title)));
+		printf("  %-24s from %s (%s, %s), imported %s by %s%s%s\n", "",
+		       term_safe(f->depository, depo, sizeof(depo)), country,
+		       term_safe(f->issuer_did, did, sizeof(did)), when,
+		       term_safe(f->imported_by, by, sizeof(by)),
 		       strcmp(f->status, "active") ? ", " : "",
-		       strcmp(f->status, "active") ? f->status : "");
+		       strcmp(f->status, "active") ? term_safe(f->status, status, sizeof(status))
+		                                   : "");
 		return 0;
 	}
 	doc = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, "
@@ -124,13 +150,18 @@ int cmd_achievements(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 	        {"national-id", required_argument, NULL, 'n'},
 	        {"learner-id", required_argument, NULL, 'l'},
+	        {"record-id", required_argument, NULL, 'r'},
+	        {"institution", required_argument, NULL, 'i'},
 	        {"purpose", required_argument, NULL, 'p'},
 	        {"json", no_argument, NULL, 'j'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	const char *nid = NULL, *lid = NULL, *purpose = "administration";
+	const char *nid = NULL, *lid = NULL, *record = NULL, *inst = NULL;
+	const char *purpose = "administration";
+	struct store_achievement found;
 	struct listing listing = {0};
+	char born[64];
 	struct learner_view view;
 	struct depository d;
 	struct ok_error err;
@@ -143,6 +174,12 @@ int cmd_achievements(struct cli *c, int argc, char **argv)
 			break;
 		case 'l':
 			lid = optarg;
+			break;
+		case 'r':
+			record = optarg;
+			break;
+		case 'i':
+			inst = optarg;
 			break;
 		case 'p':
 			purpose = optarg;
@@ -159,18 +196,31 @@ int cmd_achievements(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
-	if (!nid == !lid)
-		return cli_usage_error(c, "give one of --national-id or --learner-id");
+	if ((nid != NULL) + (lid != NULL) + (record != NULL) != 1)
+		return cli_usage_error(c, "give one of --national-id, --learner-id or --record-id");
+	if (!record != !inst)
+		return cli_usage_error(c, "--record-id and --institution go together");
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = registry_learner_read(&d, nid, lid, "operator", purpose, &view, &err);
+	if (record) {
+		/* The record names its learner: show the learner, and of theirs only this one. */
+		rc = registry_achievement_by_record(&d, inst, record, &found, &err);
+		lid = rc ? NULL : found.learner_id;
+		listing.only = rc ? NULL : found.id;
+	}
+	if (!rc)
+		rc = registry_learner_read(&d, nid, lid, "operator", purpose, &view, &err);
 	if (!rc && !listing.json) {
-		printf("Learner %s: %s%s%s, born %s\n", view.id, view.data.given_names,
-		       view.data.given_names[0] ? " " : "", view.data.family_name,
-		       view.data.birth_date);
-		printf("  %-24s %-6s %-8s %-10s %6s %5s  %s\n", "ACHIEVEMENT", "INST", "KIND",
-		       "AWARDED", "ECTS", "GRADE", "TITLE");
+		/* Names as registered: escaped, like every value that came from an import. */
+		printf("Learner %s: ", view.id);
+		term_put(stdout, view.data.given_names);
+		if (view.data.given_names[0])
+			putchar(' ');
+		term_put(stdout, view.data.family_name);
+		printf(", born %s\n", term_safe(view.data.birth_date, born, sizeof(born)));
+		printf("  %-24s %-6s %-16s %-8s %-10s %6s %5s %-9s  %s\n", "ACHIEVEMENT", "INST",
+		       "RECORD", "KIND", "AWARDED", "ECTS", "GRADE", "STATUS", "TITLE");
 	}
 	if (!rc && listing.json)
 		printf("[");
@@ -178,7 +228,7 @@ int cmd_achievements(struct cli *c, int argc, char **argv)
 		rc = registry_learner_achievements(&d, view.id, print_achievement, &listing, &err);
 	if (!rc && !listing.json && listing.count == 0)
 		printf("  (nothing registered)\n");
-	if (!rc)
+	if (!rc && !record)
 		rc = registry_foreign_list(&d, view.id, print_foreign, &listing, &err);
 	if (rc == OK_ENOMEM)
 		ok_fail(&err, rc, "out of memory");

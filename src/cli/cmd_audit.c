@@ -1,5 +1,6 @@
 /* oorkonde audit verify / checkpoint / show: the audit log for the operator. */
 #include "cli/cli.h"
+#include "cli/term.h"
 #include "registry/audit_log.h"
 #include "registry/checkpoint.h"
 
@@ -37,7 +38,7 @@ struct show {
 static int show_event(void *ctx, const struct audit_event *e)
 {
 	struct show *s = ctx;
-	char when[32];
+	char when[32], actor[128], action[64], subject[128], purpose[128], detail[1024];
 
 	audit_format_time(e->at_ms, when);
 	s->shown++;
@@ -48,8 +49,14 @@ static int show_event(void *ctx, const struct audit_event *e)
 		                  e->subject, "purpose", e->purpose, "detail", e->detail);
 		return o && json_array_append_new(s->list, o) == 0 ? 0 : OK_ENOMEM;
 	}
-	printf("%8lld %s %-28s %-20s %-26s %-14s %s\n", (long long)e->seq, when, e->actor,
-	       e->action, e->subject, e->purpose, e->detail);
+	/* Purposes, details and subjects can hold what others sent (a registrar's purpose header,
+	 * a recipient label, a foreign issuer): escaped, as every CLI table is. */
+	printf("%8lld %s %-28s %-20s %-26s %-14s %s\n", (long long)e->seq, when,
+	       term_safe(e->actor, actor, sizeof(actor)),
+	       term_safe(e->action, action, sizeof(action)),
+	       term_safe(e->subject, subject, sizeof(subject)),
+	       term_safe(e->purpose, purpose, sizeof(purpose)),
+	       term_safe(e->detail, detail, sizeof(detail)));
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* oorkonde issue / verify / identity: credentials on the command line. */
 #include "cli/cli.h"
+#include "cli/term.h"
 #include "registry/credential.h"
 #include "registry/learner.h"
 #include "registry/did_resolver.h"
@@ -245,16 +246,24 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		free(text);
 		json_decref(doc);
 	} else if (!r.is_credential) {
-		printf("NOT A CREDENTIAL: %s\n", r.not_credential);
+		printf("NOT A CREDENTIAL: ");
+		term_put(stdout, r.not_credential);
+		putchar('\n');
 	} else {
-		printf("Credential (%s) from %s\n",
-		       strcmp(r.format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE", r.issuer);
-		for (i = 0; i < r.count; i++)
-			printf("  %-4s %-9s %s\n",
+		/* The issuer and what the checks quote come from the file: escaped. */
+		printf("Credential (%s) from ",
+		       strcmp(r.format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE");
+		term_put(stdout, r.issuer);
+		putchar('\n');
+		for (i = 0; i < r.count; i++) {
+			printf("  %-4s %-9s ",
 			       !r.items[i].passed   ? "FAIL"
 			       : r.items[i].warning ? "WARN"
 			                            : "ok",
-			       verify_check_name(r.items[i].check), r.items[i].message);
+			       verify_check_name(r.items[i].check));
+			term_put(stdout, r.items[i].message);
+			putchar('\n');
+		}
 		printf("%s\n", r.verified ? "VALID" : "NOT VALID");
 	}
 	exit_code = !r.is_credential ? EXIT_FAILED : r.verified ? EXIT_OK : EXIT_REJECTED;

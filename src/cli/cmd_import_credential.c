@@ -1,6 +1,7 @@
 /* oorkonde import-credential: keep a credential of another depository of the network as a
  * foreign achievement of a learner, after verifying it with every check. */
 #include "cli/cli.h"
+#include "cli/term.h"
 #include "registry/did_resolver.h"
 #include "registry/foreign.h"
 #include "registry/status_cache.h"
@@ -53,11 +54,14 @@ static void print_text(const struct cli *c, const struct foreign_import *imp, in
                        const struct ok_error *err)
 {
 	const struct store_foreign *f = &imp->record;
-	char credits[32], when[32];
+	char credits[32], when[32], title[512], kind[64], awarded[64], depo[256], country[16],
+	        did[300], by[128];
 
 	if (rc == OK_EINVALID || rc == OK_ECONFLICT) {
-		fprintf(stderr, "%s: refused (%s check): %s\n", c->prog,
-		        err->field[0] ? err->field : "credential", err->message);
+		fprintf(stderr, "%s: refused (%s check): ", c->prog,
+		        err->field[0] ? err->field : "credential");
+		term_put(stderr, err->message);
+		fputc('\n', stderr);
 		return;
 	}
 	if (rc) {
@@ -66,11 +70,17 @@ static void print_text(const struct cli *c, const struct foreign_import *imp, in
 	}
 	cli_format_credits(f->credits_centi, credits);
 	foreign_time(f->imported_ms, when);
+	/* Everything but the id and times is the other depository's text: escaped. */
 	printf("%s foreign achievement %s: %s (%s, awarded %s, %s ECTS)\n",
-	       imp->duplicate ? "Already held as" : "Imported as", f->id, f->title, f->kind,
-	       f->awarded_on[0] ? f->awarded_on : "-", credits);
-	printf("  from %s (%s, %s), imported %s by %s\n", f->depository, f->country, f->issuer_did,
-	       when, f->imported_by);
+	       imp->duplicate ? "Already held as" : "Imported as", f->id,
+	       term_safe(f->title, title, sizeof(title)), term_safe(f->kind, kind, sizeof(kind)),
+	       f->awarded_on[0] ? term_safe(f->awarded_on, awarded, sizeof(awarded)) : "-",
+	       credits);
+	printf("  from %s (%s, %s), imported %s by %s\n",
+	       term_safe(f->depository, depo, sizeof(depo)),
+	       term_safe(f->country, country, sizeof(country)),
+	       term_safe(f->issuer_did, did, sizeof(did)), when,
+	       term_safe(f->imported_by, by, sizeof(by)));
 	if (imp->identity == FOREIGN_IDENTITY_MATCHED)
 		printf("  the credential names this learner (name and birth date match)\n");
 	if (imp->warning[0])

@@ -5,22 +5,26 @@
 #include <stdio.h>
 
 static const char init_usage[] =
-        "Usage: oorkonde [--data DIR] init [--host HOST]\n\n"
+        "Usage: oorkonde [--data DIR] init [--host HOST] [--name NAME]\n\n"
         "Creates the data folder: the SQLite database, the data key that seals personal data,\n"
         "the depository's Ed25519 issuer key (both 0600) and config.json. Refuses to touch a\n"
         "folder that exists and is not empty.\n\n"
         "  --host HOST   the host name the depository is reached at; its identity is then\n"
         "                did:web:HOST (without it, did:key)\n"
+        "  --name NAME   the depository's name, e.g. \"Dienst Uitvoering Onderwijs\": the\n"
+        "                issuer's name in its credentials and the name on its pages\n"
+        "                (default \"oorkonde depository\"; later: \"name\" in config.json)\n"
         "  --help        print this help\n";
 
 int cmd_init(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	        {"host", required_argument, NULL, 'H'},
+	        {"name", required_argument, NULL, 'n'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	const char *host = NULL;
+	const char *host = NULL, *name = NULL;
 	struct ok_error err;
 	int opt;
 
@@ -28,6 +32,9 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		switch (opt) {
 		case 'H':
 			host = optarg;
+			break;
+		case 'n':
+			name = optarg;
 			break;
 		case 'h':
 			fputs(init_usage, stdout);
@@ -39,7 +46,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	ok_error_clear(&err);
-	if (depository_create(c->data_dir, host, &err) != 0) {
+	if (depository_create_named(c->data_dir, host, name, &err) != 0) {
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}
@@ -52,6 +59,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		struct depository d;
 		struct depository_identity id;
 		if (depository_open(&d, c->data_dir, &err) == 0) {
+			printf("  name         %s\n", d.name);
 			if (registry_identity(&d, &id, &err) == 0)
 				printf("  identity     %s%s\n", id.did,
 				       host ? "" : " (no --host given: a did:key)");

@@ -1,6 +1,7 @@
 /* oorkonde institution: register an institution and print its first API key; the limits of
  * leak detection (read limits, blocked keys). */
 #include "cli/cli.h"
+#include "cli/term.h"
 #include "registry/institution.h"
 #include "registry/leak.h"
 
@@ -13,12 +14,14 @@
 static const char institution_usage[] =
         "Usage: oorkonde [--data DIR] institution add --code CODE --name NAME --country CC\n"
         "                                 [--erasmus CODE] [--schac DOMAIN] [--permit LIST]\n"
+        "       oorkonde [--data DIR] institution list [--json]\n"
         "       oorkonde [--data DIR] institution set-read-limit CODE N [--window SECONDS]\n"
         "       oorkonde [--data DIR] institution read-limit CODE\n"
         "       oorkonde [--data DIR] institution blocked-keys\n"
         "       oorkonde [--data DIR] institution unblock-key KEY_ID\n\n"
         "add adds an institution and prints a new API key for it, once: only its hash is stored.\n"
-        "\n"
+        "list shows every institution (code, country, name, Erasmus code, SCHAC domain); its\n"
+        "API keys are listed by `oorkonde apikey list --institution CODE`.\n\n"
         "Leak detection: each API key may read the personal data of at most N distinct learners\n"
         "in a sliding window (default 1000 an hour). The read past the limit is refused (429)\n"
         "and blocks the key (403 for every request) until unblock-key lifts the block.\n"
@@ -93,9 +96,88 @@ static int institution_add(struct cli *c, int argc, char **argv)
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}
-	printf("Added institution %s (%s, %s)\n", in.code, in.name, in.country);
+	printf("Added institution %s (", in.code);
+	term_put(stdout, in.name);
+	printf(", %s)\n", in.country);
 	printf("API key (shown once, store it safely): %s\n", key);
 	sodium_memzero(key, sizeof(key));
+	return EXIT_OK;
+}
+
+struct institution_listing {
+	bool json;
+	size_t count;
+};
+
+static int print_institution(void *ctx, const struct store_institution *i)
+{
+	struct institution_listing *l = ctx;
+	char name[256];
+
+	if (l->json) {
+		printf("%s\n  {\"code\": ", l->count++ ? "," : "");
+		cli_json_string(stdout, i->code);
+		printf(", \"name\": ");
+		cli_json_string(stdout, i->name);
+		printf(", \"country\": ");
+		cli_json_string(stdout, i->country);
+		printf(", \"erasmus\": ");
+		cli_json_string(stdout, i->erasmus);
+		printf(", \"schac\": ");
+		cli_json_string(stdout, i->schac);
+		printf("}");
+		return 0;
+	}
+	if (!l->count++)
+		printf("%-10s %-7s %-40s %-16s %s\n", "CODE", "COUNTRY", "NAME", "ERASMUS",
+		       "SCHAC");
+	printf("%-10s %-7s %-40s %-16s %s\n", i->code, i->country,
+	       term_safe(i->name, name, sizeof(name)), i->erasmus[0] ? i->erasmus : "-",
+	       i->schac[0] ? i->schac : "-");
+	return 0;
+}
+
+static int institution_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct institution_listing l = {0};
+	struct depository d;
+	struct ok_error err;
+	int opt, rc;
+
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+		switch (opt) {
+		case 'j':
+			l.json = true;
+			break;
+		case 'h':
+			fputs(institution_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_open(c, &d)))
+		return rc;
+	ok_error_clear(&err);
+	if (l.json)
+		printf("[");
+	rc = d.store->ops->institution_list(d.store, print_institution, &l, &err);
+	depository_close(&d);
+	if (l.json)
+		printf("%s]\n", l.count ? "\n" : "");
+	else if (!rc && !l.count)
+		printf("(no institutions; add one with `oorkonde institution add`)\n");
+	if (rc) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
 	return EXIT_OK;
 }
 
@@ -274,6 +356,7 @@ int cmd_institution(struct cli *c, int argc, char **argv)
 		int (*run)(struct cli *c, int argc, char **argv);
 	} subs[] = {
 	        {"add", "oorkonde institution add", institution_add},
+	        {"list", "oorkonde institution list", institution_list},
 	        {"set-read-limit", "oorkonde institution set-read-limit", set_read_limit},
 	        {"read-limit", "oorkonde institution read-limit", read_limit},
 	        {"blocked-keys", "oorkonde institution blocked-keys", blocked_keys},
@@ -292,6 +375,6 @@ int cmd_institution(struct cli *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	return cli_usage_error(
-	        c, "expected a subcommand: add, set-read-limit, read-limit, blocked-keys or "
+	        c, "expected a subcommand: add, list, set-read-limit, read-limit, blocked-keys or "
 	           "unblock-key");
 }

@@ -134,6 +134,12 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		        errno == EROFS ? "it is on a read-only file system" : strerror(errno));
 		return EXIT_FAILED;
 	}
+	/* A server holds every learner's data: refuse a folder or key file others can read. */
+	ok_error_clear(&err);
+	if (depository_check_private(c->data_dir, &err) != 0) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
 	/* Signals are taken synchronously by this thread; server threads inherit the mask. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

@@ -1,5 +1,6 @@
 /* oorkonde share create / list / revoke: a learner's shares, for operators and scripts. */
 #include "cli/cli.h"
+#include "cli/term.h"
 #include "registry/portal.h"
 
 #include <errno.h>
@@ -175,13 +176,16 @@ static int share_list(struct cli *c, int argc, char **argv)
 		json_array_foreach(list, i, s)
 		{
 			const char *expires = json_string_value(json_object_get(s, "expires"));
+			char recipient[512];
+			/* The recipient label is the learner's free text: escaped. */
 			printf("%-24s  %-20s  %-8s  %5lld  %s\n",
 			       json_string_value(json_object_get(s, "id")), expires,
 			       json_is_true(json_object_get(s, "revoked")) ? "revoked"
 			       : strcmp(expires, now) <= 0                 ? "expired"
 			                                                   : "active",
 			       (long long)json_integer_value(json_object_get(s, "uses")),
-			       json_string_value(json_object_get(s, "recipient")));
+			       term_safe(json_string_value(json_object_get(s, "recipient")),
+			                 recipient, sizeof(recipient)));
 		}
 	}
 	json_decref(list);

@@ -1,19 +1,27 @@
 /* oorkonde revoke / suspend / reinstate: change an achievement's status. */
 #include "cli/cli.h"
+#include "registry/achievement.h"
 #include "registry/status.h"
 
 #include <string.h>
 
 static const char status_usage[] =
-        "Usage: oorkonde [--data DIR] revoke ACHIEVEMENT_ID --reason TEXT\n"
-        "       oorkonde [--data DIR] suspend ACHIEVEMENT_ID --reason TEXT\n"
-        "       oorkonde [--data DIR] reinstate ACHIEVEMENT_ID --reason TEXT\n\n"
+        "Usage: oorkonde [--data DIR] revoke (ACHIEVEMENT_ID | --record-id ID --institution CODE)\n"
+        "                                    --reason TEXT\n"
+        "       oorkonde [--data DIR] suspend (ACHIEVEMENT_ID | --record-id ID --institution "
+        "CODE)\n"
+        "                                     --reason TEXT\n"
+        "       oorkonde [--data DIR] reinstate (ACHIEVEMENT_ID | --record-id ID --institution "
+        "CODE)\n"
+        "                                       --reason TEXT\n\n"
         "Revokes (final), suspends, or lifts a suspension of an achievement. Its credentials stop\n"
         "(or start again) verifying everywhere through the depository's Bitstring Status Lists; "
         "the\n"
         "change is kept in the achievement's history with who, when and why.\n\n"
-        "  --reason TEXT  why (required, kept in the history)\n"
-        "  --help         print this help\n\n"
+        "  --record-id ID      the achievement by its institution's own record id\n"
+        "  --institution CODE  the institution of --record-id\n"
+        "  --reason TEXT       why (required, kept in the history)\n"
+        "  --help              print this help\n\n"
         "Exit status: 0 done, 1 refused (a revocation is final; only a suspension can be lifted)\n"
         "or no such achievement, 2 usage or other errors.\n";
 
@@ -21,12 +29,15 @@ int cmd_status(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	        {"reason", required_argument, NULL, 'r'},
+	        {"record-id", required_argument, NULL, 'R'},
+	        {"institution", required_argument, NULL, 'i'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct store_achievement a;
 	enum status_action action;
-	const char *reason = NULL;
+	const char *reason = NULL, *record = NULL, *inst = NULL, *id = NULL;
+	char id_buf[STORE_ID_MAX + 1] = "";
 	struct depository d;
 	struct ok_error err;
 	int opt, rc;
@@ -38,6 +49,12 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		case 'r':
 			reason = optarg;
 			break;
+		case 'R':
+			record = optarg;
+			break;
+		case 'i':
+			inst = optarg;
+			break;
 		case 'h':
 			fputs(status_usage, stdout);
 			return EXIT_OK;
@@ -45,14 +62,29 @@ int cmd_status(struct cli *c, int argc, char **argv)
 			return cli_usage_error(c, "unknown option");
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage_error(c, "expected one ACHIEVEMENT_ID");
+	if (!record != !inst)
+		return cli_usage_error(c, "--record-id and --institution go together");
+	if (optind + (record ? 0 : 1) != argc)
+		return cli_usage_error(c, record ? "give either ACHIEVEMENT_ID or --record-id"
+		                                 : "expected one ACHIEVEMENT_ID (or --record-id ID "
+		                                   "--institution CODE)");
 	if (!reason)
 		return cli_usage_error(c, "--reason TEXT is required");
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = registry_status_change(&d, argv[optind], NULL, action, reason, "operator", &a, &err);
+	if (record) {
+		/* Its id is copied: the change writes the new version into a. */
+		rc = registry_achievement_by_record(&d, inst, record, &a, &err);
+		snprintf(id_buf, sizeof(id_buf), "%s", a.id);
+		id = id_buf;
+	} else {
+		rc = 0;
+		id = argv[optind];
+	}
+	if (!rc)
+		rc = registry_status_change(&d, id, record ? inst : NULL, action, reason,
+		                            "operator", &a, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

@@ -1,5 +1,6 @@
 /* oorkonde trust add / list / remove: the local trust list of issuers. */
 #include "cli/cli.h"
+#include "cli/term.h"
 #include "io/http_client.h"
 #include "registry/keyfile.h"
 #include "registry/trust.h"
@@ -26,6 +27,7 @@ struct trust_listing {
 static int print_trusted(void *ctx, const struct store_trusted_issuer *t)
 {
 	struct trust_listing *l = ctx;
+	char did[300], name[256], country[16], status[32];
 
 	if (l->json) {
 		printf("%s\n  {\"id\": ", l->n ? "," : "");
@@ -40,7 +42,11 @@ static int print_trusted(void *ctx, const struct store_trusted_issuer *t)
 		cli_json_string(stdout, t->status);
 		printf("}");
 	} else {
-		printf("%-50s %-2s %-9s %s\n", t->did, t->country, t->status, t->name);
+		/* Names and DIDs can come from a network's list: escaped. */
+		printf("%-50s %-2s %-9s %s\n", term_safe(t->did, did, sizeof(did)),
+		       term_safe(t->country, country, sizeof(country)),
+		       term_safe(t->status, status, sizeof(status)),
+		       term_safe(t->name, name, sizeof(name)));
 	}
 	l->n++;
 	return 0;
@@ -270,8 +276,13 @@ int cmd_trust(struct cli *c, int argc, char **argv)
 	ok_error_clear(&err);
 	if (!strcmp(sub, "add")) {
 		rc = registry_trust_add(&d, argv[optind], name, country, &err);
-		if (!rc)
-			printf("Trusted %s (%s, %s)\n", argv[optind], name, country);
+		if (!rc) {
+			printf("Trusted ");
+			term_put(stdout, argv[optind]);
+			printf(" (");
+			term_put(stdout, name);
+			printf(", %s)\n", country);
+		}
 	} else if (!strcmp(sub, "remove")) {
 		rc = registry_trust_remove(&d, argv[optind], &err);
 		if (!rc)

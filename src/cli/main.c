@@ -12,7 +12,8 @@
 static const struct cli_command commands[] = {
         {"init", "create a data folder (database, keys, configuration)", cmd_init},
         {"demo", "seed the demo dataset (idempotent)", cmd_demo},
-        {"institution", "add an institution; read limits and blocked keys", cmd_institution},
+        {"institution", "add and list institutions; read limits and blocked keys",
+         cmd_institution},
         {"import", "register results from a CSV file", cmd_import},
         {"achievements", "show a learner and everything registered for them", cmd_achievements},
         {"issue", "write a signed credential for an achievement", cmd_issue},
@@ -24,7 +25,7 @@ static const struct cli_command commands[] = {
         {"trust", "the trust list: add, list, remove issuers", cmd_trust},
         {"import-credential", "keep another depository's credential for a learner",
          cmd_import_credential},
-        {"key", "create another API key", cmd_key},
+        {"apikey", "API keys: add, list, revoke", cmd_apikey},
         {"audit", "check the audit log's hash chain and checkpoints, or list events", cmd_audit},
         {"learner", "a learner's access report (GDPR art. 15); a login link", cmd_learner},
         {"share", "a learner's shares: create, list, revoke", cmd_share},

@@ -63,6 +63,24 @@ int registry_achievement_get(struct depository *d, const char *id, const char *i
 	return rc;
 }
 
+int registry_achievement_by_record(struct depository *d, const char *institution,
+                                   const char *record_id, struct store_achievement *out,
+                                   struct ok_error *err)
+{
+	struct store_institution inst;
+	int rc = d->store->ops->institution_get(d->store, institution, &inst, err);
+
+	if (rc == OK_ENOTFOUND)
+		return ok_fail_field(err, rc, "institution", "unknown institution %s", institution);
+	if (rc)
+		return rc;
+	rc = d->store->ops->achievement_find(d->store, institution, record_id, out, err);
+	if (rc == OK_ENOTFOUND)
+		return ok_fail_field(err, rc, "record_id", "%s holds no record with that record id",
+		                     institution);
+	return rc;
+}
+
 /* Puts the stored values back into a registration, so that a patch is validated in full. */
 static void registration_from_store(struct registration *r, const struct store_achievement *a)
 {

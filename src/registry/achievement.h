@@ -23,6 +23,15 @@ int registry_achievement_get(struct depository *d, const char *id, const char *i
                              struct store_achievement *out, struct ok_error *err);
 
 /*
+ * Finds an achievement by the institution's own record id (the record_id column of its
+ * imports). OK_ENOTFOUND with field "institution" for an unknown institution, "record_id" when
+ * the institution holds no such record.
+ */
+int registry_achievement_by_record(struct depository *d, const char *institution,
+                                   const char *record_id, struct store_achievement *out,
+                                   struct ok_error *err);
+
+/*
  * Corrects an achievement: patch is a JSON object with any of title, kind, programme_code,
  * eqf_level, credits, grade, grading_scheme, awarded_on, language, and a required "reason".
  * The whole result is validated as on import; the previous version is kept in the history and

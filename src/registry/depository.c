@@ -1,10 +1,12 @@
 /* Creating and opening a data folder; the audit helper every use case shares. */
 #include "registry/depository.h"
 
+#include "io/utf8.h"
 #include "registry/checkpoint.h"
 #include "registry/credential.h"
 #include "registry/keyfile.h"
 #include "registry/portal.h"
+#include "store/keys.h"
 #include "vc/did.h"
 
 #include <dirent.h>
@@ -63,7 +65,40 @@ static int check_host(const char *host, struct ok_error *err)
 	return 0;
 }
 
+/*
+ * The depository's name stands in every credential it issues (the issuer's name) and on its
+ * pages: 1-200 characters of UTF-8, without control characters or bidi controls that could
+ * make it read as something else.
+ */
+static int check_name(const char *name, struct ok_error *err)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t n = strlen(name);
+
+	if (n == 0 || n > DEPOSITORY_NAME_MAX || !utf8_valid(name, n))
+		return ok_fail_field(err, OK_EINPUT, "name",
+		                     "name must be 1-%d bytes of UTF-8 text", DEPOSITORY_NAME_MAX);
+	for (; *p; p++) {
+		/* C0 and DEL; C1 (U+0080-U+009F); U+061C; U+200E/F; U+202A-U+202E; U+2066-U+2069 */
+		if (*p < 0x20 || *p == 0x7F || (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) ||
+		    (p[0] == 0xD8 && p[1] == 0x9C) ||
+		    (p[0] == 0xE2 && p[1] == 0x80 &&
+		     (p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xAA && p[2] <= 0xAE))) ||
+		    (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9))
+			return ok_fail_field(
+			        err, OK_EINPUT, "name",
+			        "name may not hold control or bidi-control characters");
+	}
+	return 0;
+}
+
 int depository_create(const char *dir, const char *host, struct ok_error *err)
+{
+	return depository_create_named(dir, host, NULL, err);
+}
+
+int depository_create_named(const char *dir, const char *host, const char *name,
+                            struct ok_error *err)
 {
 	char path[4096];
 	json_t *config = NULL;
@@ -72,6 +107,8 @@ int depository_create(const char *dir, const char *host, struct ok_error *err)
 	int rc;
 
 	if (host && (rc = check_host(host, err)))
+		return rc;
+	if (name && (rc = check_name(name, err)))
 		return rc;
 	if (mkdir(dir, 0700) != 0) {
 		if (errno != EEXIST)
@@ -92,7 +129,7 @@ int depository_create(const char *dir, const char *host, struct ok_error *err)
 	    (rc = keyfile_create(path, err)))
 		return rc;
 	config = json_pack("{s:s?, s:s, s:s}", "host", host, "store", "sqlite:oorkonde.db", "name",
-	                   "oorkonde depository");
+	                   name ? name : "oorkonde depository");
 	text = config ? json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	if (!text) {
 		rc = ok_fail(err, OK_ENOMEM, "cannot write config.json: out of memory");
@@ -226,6 +263,9 @@ out:
 	return rc;
 }
 
+static int check_data_keys(struct depository *d, const struct seal_keyring *ring,
+                           struct ok_error *err);
+
 /* Reads data.key into d->data_keys and d->keys when force is set or the file changed. */
 static int load_data_keys(struct depository *d, bool force, struct ok_error *err)
 {
@@ -246,6 +286,10 @@ static int load_data_keys(struct depository *d, bool force, struct ok_error *err
 	for (i = 0; !rc && i < k.count; i++)
 		rc = seal_keyring_add(&ring, k.keys[i].key, k.keys[i].id, err);
 	keyfile_keys_release(&k);
+	/* A key file read again (a rotation, or a file replaced under a running server) is
+	 * checked before it is used; depository_open checks the first once the store is open. */
+	if (!rc && d->store)
+		rc = check_data_keys(d, &ring, err);
 	if (!rc) {
 		seal_keyring_release(&d->data_keys);
 		d->data_keys = ring;
@@ -253,6 +297,122 @@ static int load_data_keys(struct depository *d, bool force, struct ok_error *err
 		d->data_key_stamp = now;
 	}
 	seal_keyring_release(&ring);
+	return rc;
+}
+
+/*
+ * Key check values. The store keeps, per data key id, a keyed BLAKE2b of a fixed label under
+ * that key (meta "data_key_check.ID"): a data.key whose key has the right id but other bytes
+ * (a key file of another depository, an old backup) is refused before it can seal anything,
+ * instead of splitting learners in two. The value reveals nothing of the key.
+ */
+#define KEY_CHECK_LABEL "oorkonde data key check v1"
+#define KEY_CHECK_BYTES 16
+
+static void key_check_value(const struct seal_keys *k, char hex[KEY_CHECK_BYTES * 2 + 1])
+{
+	unsigned char mac[KEY_CHECK_BYTES];
+
+	crypto_generichash(mac, sizeof(mac), (const unsigned char *)KEY_CHECK_LABEL,
+	                   strlen(KEY_CHECK_LABEL), k->index, sizeof(k->index));
+	sodium_bin2hex(hex, KEY_CHECK_BYTES * 2 + 1, mac, sizeof(mac));
+}
+
+static int first_id(void *ctx, const char *id)
+{
+	snprintf(ctx, STORE_ID_MAX + 1, "%s", id);
+	return 1;
+}
+
+/*
+ * For a store made before check values: the key is taken as right only when it opens a learner
+ * sealed under it (when the first learner is). OK_ECRYPTO when it does not.
+ */
+static int key_opens_store(struct depository *d, const struct seal_keys *k, struct ok_error *err)
+{
+	char id[STORE_ID_MAX + 1] = "";
+	struct store_learner l;
+	struct buf plain;
+	int rc;
+
+	rc = d->store->ops->keys->learner_ids_not_under(d->store, 0, "", 1, first_id, id, err);
+	if (rc < 0)
+		return rc;
+	if (!id[0])
+		return 0;
+	store_learner_init(&l);
+	buf_init(&plain, 4096);
+	rc = d->store->ops->learner_get(d->store, id, &l, err);
+	if (!rc && l.key_id == k->key_id &&
+	    seal_open(k, "national_id", l.id, (const unsigned char *)l.national_id.data,
+	              l.national_id.len, &plain, NULL) != 0)
+		rc = OK_ECRYPTO;
+	sodium_memzero(plain.data, plain.len);
+	buf_release(&plain);
+	store_learner_release(&l);
+	return rc == OK_ENOTFOUND ? 0 : rc;
+}
+
+static int wrong_key(const struct depository *d, uint32_t key_id, struct ok_error *err)
+{
+	return ok_fail(err, OK_ECRYPTO,
+	               "%s/data.key does not belong to this database: its data key %lu is not the "
+	               "key the database's records are sealed under (a key file of another data "
+	               "folder, or an old copy?); put the right data.key back",
+	               d->dir, (unsigned long)key_id);
+}
+
+/*
+ * Compares every key of ring with the check value the store keeps for its id, and records
+ * the value of a key the store has none for (a new store, the new key of a rotation, a store
+ * from before check values). Joins the caller's transaction when one is open.
+ */
+static int check_data_keys(struct depository *d, const struct seal_keyring *ring,
+                           struct ok_error *err)
+{
+	char name[64], want[KEY_CHECK_BYTES * 2 + 1];
+	struct buf have;
+	bool own = false;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&have, 256);
+	for (i = 0; !rc && i < ring->count; i++) {
+		const struct seal_keys *k = &ring->keys[i];
+		if (snprintf(name, sizeof(name), "data_key_check.%lu", (unsigned long)k->key_id) >=
+		    (int)sizeof(name)) {
+			rc = ok_fail(err, OK_EINTERNAL, "key check name too long");
+			break;
+		}
+		key_check_value(k, want);
+		rc = d->store->ops->meta_get(d->store, name, &have, err);
+		if (!rc) {
+			if (have.len != strlen(want) ||
+			    sodium_memcmp(have.data, want, have.len) != 0)
+				rc = wrong_key(d, k->key_id, err);
+			continue;
+		}
+		if (rc != OK_ENOTFOUND)
+			break;
+		if (!d->store->ops->in_transaction(d->store)) {
+			if ((rc = store_begin(d->store, err)))
+				break;
+			own = true;
+		}
+		rc = key_opens_store(d, k, err);
+		if (rc == OK_ECRYPTO)
+			rc = wrong_key(d, k->key_id, err);
+		if (!rc)
+			rc = d->store->ops->meta_set(d->store, name, want, err);
+		if (own) {
+			if (!rc)
+				rc = store_commit(d->store, err);
+			if (rc)
+				store_rollback(d->store);
+			own = false;
+		}
+	}
+	buf_release(&have);
 	return rc;
 }
 
@@ -393,7 +553,8 @@ int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 	/* Every key of both files; the current ones also in keys and issuer_* (see the header). */
 	if ((rc = load_data_keys(d, true, err)) || (rc = load_issuer_keys(d, true, err)))
 		goto fail;
-	if ((rc = store_open(&d->store, store_url, false, err)))
+	if ((rc = store_open(&d->store, store_url, false, err)) ||
+	    (rc = check_data_keys(d, &d->data_keys, err)))
 		goto fail;
 	if ((rc = checkpoint_configure(d, err)) || (rc = portal_configure(d, err)))
 		goto fail;
@@ -401,6 +562,40 @@ int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 fail:
 	depository_close(d);
 	return rc;
+}
+
+int depository_check_private(const char *dir, struct ok_error *err)
+{
+	/* The files that hold keys or (sealed) personal data; absent ones are skipped. */
+	static const char *const files[] = {
+	        "data.key",    "issuer.key",      "issuer.key.retired", "config.json",
+	        "oorkonde.db", "oorkonde.db-wal", "oorkonde.db-shm",    "audit-checkpoints"};
+	char path[4096];
+	struct stat st;
+	size_t i;
+	int rc;
+
+	if (stat(dir, &st) != 0)
+		return 0; /* depository_open says what is missing */
+	if (st.st_mode & 077)
+		return ok_fail(
+		        err, OK_EAUTH,
+		        "the data folder %s can be read or entered by others (mode %03o); run "
+		        "`chmod 700 %s`",
+		        dir, (unsigned)(st.st_mode & 0777), dir);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if ((rc = join(path, sizeof(path), dir, files[i], err)))
+			return rc;
+		if (stat(path, &st) != 0)
+			continue;
+		if (st.st_mode & 077)
+			return ok_fail(
+			        err, OK_EAUTH,
+			        "%s can be read or written by others (mode %03o); run `chmod "
+			        "600 %s`",
+			        path, (unsigned)(st.st_mode & 0777), path);
+	}
+	return 0;
 }
 
 void depository_close(struct depository *d)

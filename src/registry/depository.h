@@ -80,10 +80,20 @@ struct depository {
 
 /* Creates a new data folder; refuses (OK_EEXIST) when dir exists and is not empty. */
 int depository_create(const char *dir, const char *host, struct ok_error *err);
+/* The same, naming the depository (config "name": the issuer's name in its credentials and the
+ * name on its pages); NULL for the default, "oorkonde depository". */
+int depository_create_named(const char *dir, const char *host, const char *name,
+                            struct ok_error *err);
 
 /* Opens an existing data folder. */
 int depository_open(struct depository *d, const char *dir, struct ok_error *err);
 void depository_close(struct depository *d);
+/*
+ * OK_EAUTH when group or others have any access to the data folder or to a file in it that
+ * holds keys or records (the message names it and the chmod that fixes it). A server checks
+ * this before it serves.
+ */
+int depository_check_private(const char *dir, struct ok_error *err);
 
 /*
  * Appends one audit event after the current chain head. Call inside a transaction of the

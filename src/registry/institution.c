@@ -195,6 +195,58 @@ int registry_key_add(struct depository *d, const char *code, const char *permiss
 	return rc;
 }
 
+int registry_key_list(struct depository *d, const char *code, store_api_key_fn fn, void *ctx,
+                      struct ok_error *err)
+{
+	struct store_institution inst;
+	int rc;
+
+	if (code) {
+		rc = d->store->ops->institution_get(d->store, code, &inst, err);
+		if (rc == OK_ENOTFOUND)
+			return ok_fail_field(err, rc, "institution", "unknown institution %s",
+			                     code);
+		if (rc)
+			return rc;
+	}
+	return d->store->ops->apikeys->list(d->store, code, fn, ctx, err);
+}
+
+int registry_key_revoke(struct depository *d, const char *id, struct ok_error *err)
+{
+	int rc;
+
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = d->store->ops->apikeys->revoke(d->store, id, audit_now_ms(), err);
+	if (!rc)
+		rc = depository_audit(d, "operator", "key.revoke", id, "administration", "", false,
+		                      err);
+	if (!rc)
+		rc = store_commit(d->store, err);
+	if (rc)
+		store_rollback(d->store);
+	return rc;
+}
+
+/* How stale a key's last-used time may get: one write a minute per key at most, instead of one
+ * per request. */
+#define KEY_USE_RESOLUTION_MS 60000
+
+/* Records the key's use; a failure (a busy or full disk) must not turn the request away, so it
+ * is dropped: the time is informational. */
+static void note_use(struct depository *d, const struct store_api_key *k)
+{
+	int64_t now = audit_now_ms();
+
+	if (now - k->last_used_ms < KEY_USE_RESOLUTION_MS ||
+	    d->store->ops->in_transaction(d->store) || store_begin(d->store, NULL) != 0)
+		return;
+	if (d->store->ops->apikeys->touch(d->store, k->id, now, NULL) != 0 ||
+	    store_commit(d->store, NULL) != 0)
+		store_rollback(d->store);
+}
+
 int registry_key_check(struct depository *d, const char *key_text, struct store_api_key *out,
                        struct ok_error *err)
 {
@@ -209,8 +261,10 @@ int registry_key_check(struct depository *d, const char *key_text, struct store_
 	if (rc)
 		return rc;
 	rc = leak_block_get(d, out->id, &block, err);
-	if (rc == OK_ENOTFOUND)
+	if (rc == OK_ENOTFOUND) {
+		note_use(d, out);
 		return 0;
+	}
 	if (rc)
 		return rc;
 	return ok_fail(err, OK_ELIMIT,

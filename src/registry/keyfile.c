@@ -173,9 +173,10 @@ int keyfile_read_all(const char *path, struct keyfile_keys *out, struct keyfile_
 	}
 	if (st.st_mode & 077) {
 		fclose(f);
-		return ok_fail(err, OK_EAUTH,
-		               "%s is readable by others (mode %03o); make it 0600 first", path,
-		               (unsigned)(st.st_mode & 0777));
+		return ok_fail(
+		        err, OK_EAUTH,
+		        "%s is readable by others (mode %03o); it must be 0600: run `chmod 600 %s`",
+		        path, (unsigned)(st.st_mode & 0777), path);
 	}
 	if (stamp)
 		stamp_from(&st, stamp);

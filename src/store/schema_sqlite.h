@@ -121,6 +121,8 @@ static const char *const sqlite_migrations[] = {
         "  actor TEXT NOT NULL, purpose TEXT NOT NULL, fields TEXT NOT NULL,"
         "  at_ms INTEGER NOT NULL, key_id INTEGER NOT NULL, sealed BLOB NOT NULL);"
         "CREATE INDEX identity_change_by_learner ON identity_change (learner_id, at_ms);",
+        /* API keys: when each was last used (for `oorkonde apikey list`) */
+        "ALTER TABLE api_key ADD COLUMN last_used_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 #endif

@@ -38,7 +38,8 @@ struct store_api_key {
 	unsigned char key_hash[STORE_HASH_BYTES];
 	char permissions[128]; /* comma-separated, e.g. "register,read" */
 	int64_t created_ms;
-	int64_t revoked_ms; /* 0 while valid */
+	int64_t revoked_ms;   /* 0 while valid */
+	int64_t last_used_ms; /* 0 while never used (store/apikeys.h) */
 };
 
 /* A learner: the personal fields sealed (privacy/seal.h), found through a blind index. */
@@ -112,6 +113,7 @@ struct store_audit_ops;   /* store/audit.h: signed audit checkpoints */
 struct store_keys_ops;    /* store/keys.h: data-key rotation */
 struct store_foreign_ops; /* store/foreign.h: achievements from other depositories */
 struct store_identity_ops; /* store/identity.h: corrections of a learner's identity */
+struct store_apikey_ops;  /* store/apikeys.h: API keys listed, revoked, last used */
 
 /* Called for each record of a listing; a non-zero return stops the listing and is returned. */
 typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a);
@@ -213,6 +215,7 @@ struct store_ops {
 	const struct store_keys_ops *keys;
 	const struct store_foreign_ops *foreign;
 	const struct store_identity_ops *identity;
+	const struct store_apikey_ops *apikeys;
 };
 
 struct store {

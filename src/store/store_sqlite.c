@@ -4,6 +4,7 @@
 #include "store/identity.h"
 #include "store/keys.h"
 #include "store/portal.h"
+#include "store/apikeys.h"
 #include "store/privacy.h"
 #include "store/schema_sqlite.h"
 #include "store/sqlite_internal.h"
@@ -77,8 +78,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                 "SELECT code, name, country, erasmus, schac FROM institution ORDER BY code",
         [ST_KEY_ADD] = "INSERT INTO api_key (id, institution, key_hash, permissions, created_ms) "
                        "VALUES (?, ?, ?, ?, ?)",
-        [ST_KEY_FIND] = "SELECT id, institution, key_hash, permissions, created_ms, revoked_ms "
-                        "FROM api_key WHERE key_hash = ?",
+        [ST_KEY_FIND] = "SELECT id, institution, key_hash, permissions, created_ms, revoked_ms, "
+                        "last_used_ms FROM api_key WHERE key_hash = ?",
         [ST_LEARNER_FIND] = "SELECT " LEARNER_COLS " FROM learner WHERE nid_index = ?",
         [ST_LEARNER_GET] = "SELECT " LEARNER_COLS " FROM learner WHERE id = ?",
         [ST_LEARNER_INSERT] = "INSERT INTO learner (" LEARNER_COLS ") "
@@ -486,6 +487,7 @@ static int sqlite_api_key_find(struct store *base, const unsigned char hash[STOR
 	sqlite_col_text(st, 3, out->permissions, sizeof(out->permissions));
 	out->created_ms = sqlite3_column_int64(st, 4);
 	out->revoked_ms = sqlite3_column_int64(st, 5);
+	out->last_used_ms = sqlite3_column_int64(st, 6);
 	sqlite3_reset(st);
 	return 0;
 }
@@ -1049,6 +1051,7 @@ static const struct store_ops sqlite_ops = {
         .trust_remove_source = sqlite_trust_remove_source,
         .trust_list = sqlite_trust_list,
         .privacy = &sqlite_privacy_ops,
+        .apikeys = &sqlite_apikey_ops,
         .audit = &store_sqlite_audit_ops,
         .foreign = &sqlite_foreign_ops,
         .identity = &sqlite_identity_ops,

@@ -264,7 +264,7 @@ def test_unknown_learner_and_not_a_credential(world):
 
 
 def vc_api_key(dep):
-    return api_key_from(dep.run("key", "add", "--permit", "vc-issue", check=True).stdout)
+    return api_key_from(dep.run("apikey", "add", "--permit", "vc-issue", check=True).stdout)
 
 
 def sign_abroad(w, extra):
@@ -328,9 +328,9 @@ def served(world):
     settings = json.loads(config.read_text())
     settings["did_web_http_hosts"] = [f"127.0.0.1:{world['srv'].port}"]
     config.write_text(json.dumps(settings))
-    key = api_key_from(world["here"].run("key", "add", "--institution", INSTITUTION,
+    key = api_key_from(world["here"].run("apikey", "add", "--institution", INSTITUTION,
                                          "--permit", "register", check=True).stdout)
-    read_key = api_key_from(world["here"].run("key", "add", "--institution", INSTITUTION,
+    read_key = api_key_from(world["here"].run("apikey", "add", "--institution", INSTITUTION,
                                               "--permit", "read", check=True).stdout)
     srv = Server(world["here"], "--rate-limit", "0", name="here").start()
     world.update(http=srv, key=key, read_key=read_key)

@@ -301,7 +301,7 @@ def demo(binary, tmp_path_factory):
     ok.run("init", "--host", HOST, check=True)
     keys = parse_keys(ok.run("demo", "--learners", 30, check=True).stdout)
     assert set(keys) == {"21PB", "25BE", "25LJ"}, keys
-    out = ok.run("key", "add", "--permit", "vc-issue", check=True).stdout
+    out = ok.run("apikey", "add", "--permit", "vc-issue", check=True).stdout
     vc_key = re.search(r"API key .*\(shown once[^)]*\): (ok_\S+)", out).group(1)
     srv = Server(ok, "--rate-limit", 0, name="demo").start()
     try:

@@ -109,7 +109,7 @@ class Folder:
         self.ok.run("init", check=True)
         self.a = self.ok.add_institution(code="21XX", name="School XX")
         self.b = self.ok.add_institution(code="22YY", name="School YY")
-        out = self.ok.run("key", "add", "--institution", "21XX", check=True).stdout
+        out = self.ok.run("apikey", "add", "--institution", "21XX", check=True).stdout
         self.a2 = re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
         for code, prefix, n in (("21XX", "XA", xa), ("22YY", "YB", yb)):
             proc = self.ok.import_csv(one_row_csv(base / f"{prefix}.csv", prefix, n),
@@ -446,7 +446,7 @@ def test_no_personal_data_through_side_doors(binary, tmp_path, servers):
 
 
 def key_with(f, *args):
-    out = f.cli("key", "add", *args).stdout
+    out = f.cli("apikey", "add", *args).stdout
     return re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
 
 

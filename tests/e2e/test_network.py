@@ -393,7 +393,7 @@ def test_status_lists_only_from_the_issuers_host(net):
     """A credential NL really signed, whose status list is elsewhere (another test host, a
     link-local address): FI fetches nothing and the status check fails, with a short reason."""
     nl = net["nl"]
-    out = nl.ok.run("key", "add", "--permit", "vc-issue", check=True).stdout
+    out = nl.ok.run("apikey", "add", "--permit", "vc-issue", check=True).stdout
     vc_key = api_key_from(out)
     server = DidServer(net["ports"]["x"], {})
     try:

@@ -38,7 +38,7 @@ def dep(binary, tmp_path_factory):
     out = ok.run("demo", "--learners", 20, check=True).stdout
     keys = parse_keys(out)
     nid = re.search(r"achievements --national-id (\S+)", out).group(1)
-    vc_out = ok.run("key", "add", "--permit", "vc-issue", check=True).stdout
+    vc_out = ok.run("apikey", "add", "--permit", "vc-issue", check=True).stdout
     vc_key = re.search(r"\(shown once[^)]*\): (ok_\S+)", vc_out).group(1)
     srv = Server(ok, "--rate-limit", 0, name="purpose").start()
     try:
@@ -172,7 +172,7 @@ def test_the_list_is_documented():
 
 
 def new_key(dep, *args):
-    out = dep.ok.run("key", "add", *args, check=True).stdout
+    out = dep.ok.run("apikey", "add", *args, check=True).stdout
     return re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
 
 

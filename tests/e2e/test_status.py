@@ -97,7 +97,7 @@ class Depository:
         self.ok = Oorkonde(binary, path / "data")
         self.ok.init()
         self.key = self.ok.add_institution(code=code)
-        out = self.ok.run("key", "add", "--permit", "vc-issue", check=True).stdout
+        out = self.ok.run("apikey", "add", "--permit", "vc-issue", check=True).stdout
         self.vc_key = re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -350,7 +350,7 @@ def test_http_revoke_suspend_reinstate(dep):
     assert dep.srv.post(bpath + "/delete", {"reason": "x"}, key=dep.key).status in (404, 405)
     assert dep.srv.post(bpath + "/revoke", {"reason": "x"}).status == 401
     assert dep.srv.post(bpath + "/revoke", {"reason": "x"}, key=dep.vc_key).status == 403
-    out = dep.ok.run("key", "add", "--institution", "21XX", "--permit", "read", check=True).stdout
+    out = dep.ok.run("apikey", "add", "--institution", "21XX", "--permit", "read", check=True).stdout
     reader = re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
     problem(dep.srv.post(bpath + "/revoke", {"reason": "x"}, key=reader), 403)
     problem(dep.srv.post("/v1/achievements/" + "0" * len(b) + "/revoke", {"reason": "x"},
