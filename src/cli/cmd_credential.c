@@ -5,6 +5,7 @@
 #include "registry/did_resolver.h"
 #include "registry/status_cache.h"
 #include "registry/verify.h"
+#include "registry/verify_summary.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -156,6 +157,70 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 	return exit_code;
 }
 
+#define FIELD_MAX 1300
+
+/* A string member for a terminal, "-" when absent: control characters (C0, DEL, C1) become
+ * '?', so a credential's text cannot move the cursor or retitle the terminal. */
+static const char *field(const json_t *o, const char *key, char out[FIELD_MAX])
+{
+	const unsigned char *s = (const unsigned char *)json_string_value(json_object_get(o, key));
+	size_t n = 0;
+
+	if (!s || !*s)
+		return "-";
+	for (; *s && n + 1 < FIELD_MAX; s++) {
+		if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+			out[n++] = '?';
+			s++;
+		} else {
+			out[n++] = *s < 0x20 || *s == 0x7f ? '?' : (char)*s;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* What was verified, first: the holder, the result, the headline verdict. The credential's
+ * own values are printed as they are: they are what the verifier is asked to trust. */
+static void print_summary(struct depository *d, const struct verify_result *r)
+{
+	struct verify_verdict v;
+	json_t *holder = verify_holder_json(r->credential);
+	json_t *a = verify_achievement_json(r->credential);
+	const json_t *credits = json_object_get(a, "credits");
+	char date[VERIFY_DATE_TEXT_MAX], number[32], headline[160], f[FIELD_MAX], g[FIELD_MAX];
+
+	verify_verdict_of(d, r, &v);
+	verify_headline_text(&v, headline, sizeof(headline));
+	if (holder) {
+		printf("Holder:      %s\n", field(holder, "name", f));
+		if (json_is_string(json_object_get(holder, "birth_date"))) {
+			verify_date_text(field(holder, "birth_date", f), "en", date, sizeof(date));
+			printf("Born:        %s\n", date);
+		}
+	}
+	if (a) {
+		verify_date_text(field(a, "awarded_on", f), "en", date, sizeof(date));
+		if (json_is_number(credits))
+			verify_number_text(json_number_value(credits), "en", number, sizeof(number));
+		else
+			snprintf(number, sizeof(number), "-");
+		printf("Result:      %s\n", field(a, "title", f));
+		printf("Kind:        %s\n", field(a, "kind", f));
+		if (json_is_string(json_object_get(a, "country")))
+			printf("Awarded by:  %s (%s)\n", field(a, "institution", f),
+			       field(a, "country", g));
+		else
+			printf("Awarded by:  %s\n", field(a, "institution", f));
+		printf("Awarded on:  %s\n", date);
+		printf("Credits:     %s\n", number);
+		printf("Grade:       %s\n", field(a, "grade", f));
+	}
+	printf("Verdict:     %s\n\n", headline);
+	json_decref(holder);
+	json_decref(a);
+}
+
 static const char verify_usage[] =
         "Usage: oorkonde [--data DIR] verify FILE|- [--checks LIST] [--any-issuer] [--json]\n\n"
         "Checks a credential (JSON with an eddsa-jcs-2022 proof, or a VC-JOSE token) and explains\n"
@@ -238,7 +303,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		json_t *doc = verify_result_json(&r);
+		json_t *doc = verify_report_json(have_d ? &d : NULL, &r);
 		char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 		if (text)
 			puts(text);
@@ -247,14 +312,19 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	} else if (!r.is_credential) {
 		printf("NOT A CREDENTIAL: %s\n", r.not_credential);
 	} else {
+		print_summary(have_d ? &d : NULL, &r);
 		printf("Credential (%s) from %s\n",
 		       strcmp(r.format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE", r.issuer);
 		for (i = 0; i < r.count; i++)
 			printf("  %-4s %-9s %s\n",
-			       !r.items[i].passed   ? "FAIL"
-			       : r.items[i].warning ? "WARN"
-			                            : "ok",
-			       verify_check_name(r.items[i].check), r.items[i].message);
+			       !verify_item_applicable(&r, i) ? "n/a"
+			       : !r.items[i].passed           ? "FAIL"
+			       : r.items[i].warning           ? "WARN"
+			                                      : "ok",
+			       verify_check_name(r.items[i].check),
+			       verify_item_applicable(&r, i)
+			               ? r.items[i].message
+			               : "not applicable: the signature does not hold");
 		printf("%s\n", r.verified ? "VALID" : "NOT VALID");
 	}
 	exit_code = !r.is_credential ? EXIT_FAILED : r.verified ? EXIT_OK : EXIT_REJECTED;
