@@ -446,14 +446,14 @@ static const char *const texts[2][T_COUNT] = {
         [NL] =
                 {
                         [T_TITLE] = "Inzageoverzicht",
-                        [T_INTRO] = "Alles wat deze depository over u bewaart, en elke keer "
+                        [T_INTRO] = "Alles wat dit depot over u bewaart, en elke keer "
                                     "dat iemand het inzag (Algemene verordening "
                                     "gegevensbescherming, artikel 15).",
                         [T_GENERATED] = "Gemaakt op",
-                        [T_DEPOSITORY] = "Depository",
+                        [T_DEPOSITORY] = "Depot",
                         [T_PERSONAL] = "Uw persoonsgegevens",
                         [T_PERSONAL_NOTE] = "Versleuteld bewaard; hier voor u ontsleuteld.",
-                        [T_LEARNER_ID] = "Uw nummer in deze depository",
+                        [T_LEARNER_ID] = "Uw nummer in dit depot",
                         [T_NATIONAL_ID] = "Burgerservicenummer of ander nationaal nummer",
                         [T_GIVEN_NAMES] = "Voornamen",
                         [T_FAMILY_NAME] = "Achternaam",
@@ -484,12 +484,12 @@ static const char *const texts[2][T_COUNT] = {
                         [T_EXPIRES] = "Geldig tot",
                         [T_REVOKED] = "Ingetrokken",
                         [T_USES] = "Geopend",
-                        [T_FOREIGN] = "Resultaten uit andere depositories",
+                        [T_FOREIGN] = "Resultaten uit andere depots",
                         [T_FROM] = "Van",
                         [T_ACCESSES] = "Wie uw gegevens inzag",
                         [T_ACCESSES_NOTE] = "Elke keer dat uw gegevens gelezen of gewijzigd "
-                                            "werden, uit het beveiligde auditlogboek van de "
-                                            "depository.",
+                                            "werden, uit het beveiligde auditlogboek van het "
+                                            "depot.",
                         [T_NO_ACCESSES] = "Er is geen inzage vastgelegd.",
                         [T_WHEN] = "Wanneer",
                         [T_WHO] = "Wie",
@@ -499,7 +499,7 @@ static const char *const texts[2][T_COUNT] = {
                                      "vastgelegd.",
                         [T_YES] = "ja",
                         [T_NO] = "nee",
-                        [T_OPERATOR] = "de beheerder van de depository",
+                        [T_OPERATOR] = "de beheerder van het depot",
                         [T_YOU] = "uzelf",
                         [T_INSTITUTION_ACTOR] = "instelling",
                         [T_SHARE_ACTOR] = "iemand die uw gedeelde link opende, gedeeld met",
