@@ -4,6 +4,7 @@
 #include "registry/achievement.h"
 #include "registry/audit_log.h"
 #include "registry/learner.h"
+#include "registry/verify_summary.h"
 #include "store/audit.h"
 #include "store/foreign.h"
 #include "store/portal.h"
@@ -687,16 +688,19 @@ static const char *str(const json_t *o, const char *key)
 /* A time as stored ("2026-01-31T14:30:00Z"), shown as "2026-01-31 14:30 UTC". */
 static void when(struct page *p, const char *iso)
 {
-	char shown[32];
+	char shown[VERIFY_DATE_TEXT_MAX + 16], day[11], text[VERIFY_DATE_TEXT_MAX];
 
 	if (!iso[0]) {
 		raw(p, "–");
 		return;
 	}
+	/* Written out in the page's language: "4 juli 2024 12:00 UTC", "4 July 2024". */
+	snprintf(day, sizeof(day), "%.10s", iso);
+	verify_date_text(day, p->l == NL ? "nl" : "en", text, sizeof(text));
 	if (strlen(iso) == 20 && iso[10] == 'T')
-		snprintf(shown, sizeof(shown), "%.10s %.5s UTC", iso, iso + 11);
+		snprintf(shown, sizeof(shown), "%s %.5s UTC", text, iso + 11);
 	else
-		snprintf(shown, sizeof(shown), "%s", iso);
+		snprintf(shown, sizeof(shown), "%s", text);
 	raw(p, "<time datetime=\"");
 	esc(p, iso);
 	raw(p, "\">");
@@ -714,13 +718,15 @@ static void number(struct page *p, const json_t *v)
 		snprintf(n, sizeof(n), "%.2f", json_real_value(v));
 	else
 		snprintf(n, sizeof(n), "–");
-	/* 7.50 → 7.5 */
+	/* 7.50 → 7.5, and 7,5 on a Dutch page */
 	if (strchr(n, '.')) {
 		size_t len = strlen(n);
 		while (len && n[len - 1] == '0')
 			n[--len] = '\0';
 		if (len && n[len - 1] == '.')
 			n[--len] = '\0';
+		if (p->l == NL && strchr(n, '.'))
+			*strchr(n, '.') = ',';
 	}
 	esc(p, n);
 }
@@ -735,6 +741,19 @@ static void pair(struct page *p, enum text term, const char *value)
 	raw(p, "</dt><dd>");
 	esc(p, value);
 	raw(p, "</dd>");
+}
+
+/* A date in words and a grade written the page's way ("4 juli 2024", "9,4"). */
+static const char *date_text(const struct page *p, const char *ymd, char *out, size_t cap)
+{
+	verify_date_text(ymd, p->l == NL ? "nl" : "en", out, cap);
+	return out;
+}
+
+static const char *grade_text(const struct page *p, const char *grade, char *out, size_t cap)
+{
+	verify_grade_text(grade, p->l == NL ? "nl" : "en", out, cap);
+	return out;
 }
 
 static void institution_name(struct page *p, const char *code)
@@ -773,6 +792,7 @@ static void personal(struct page *p)
 static void history(struct page *p, const json_t *versions)
 {
 	const json_t *v;
+	char text[VERIFY_DATE_TEXT_MAX + 64];
 	size_t i;
 
 	if (!json_array_size(versions))
@@ -795,7 +815,7 @@ static void history(struct page *p, const json_t *versions)
 		raw(p, "</td><td>");
 		esc(p, str(v, "reason"));
 		raw(p, "</td><td>");
-		esc(p, str(v, "grade"));
+		esc(p, grade_text(p, str(v, "grade"), text, sizeof(text)));
 		raw(p, "</td><td>");
 		esc(p, word(statuses, str(v, "status"), p->l));
 		raw(p, "</td></tr>");
@@ -806,6 +826,7 @@ static void history(struct page *p, const json_t *versions)
 static void achievements(struct page *p)
 {
 	const json_t *list = json_object_get(p->doc, "achievements"), *a;
+	char text[VERIFY_DATE_TEXT_MAX + 64];
 	size_t i;
 
 	raw(p, "<section><h2>");
@@ -826,7 +847,7 @@ static void achievements(struct page *p)
 		institution_name(p, str(a, "institution"));
 		raw(p, "</dd>");
 		pair(p, T_KIND, word(kinds, str(a, "kind"), p->l));
-		pair(p, T_AWARDED, str(a, "awarded_on"));
+		pair(p, T_AWARDED, date_text(p, str(a, "awarded_on"), text, sizeof(text)));
 		if (json_object_get(a, "credits")) {
 			raw(p, "<dt>");
 			t(p, T_CREDITS);
@@ -838,7 +859,7 @@ static void achievements(struct page *p)
 			raw(p, "<dt>");
 			t(p, T_GRADE);
 			raw(p, "</dt><dd>");
-			esc(p, str(a, "grade"));
+			esc(p, grade_text(p, str(a, "grade"), text, sizeof(text)));
 			if (str(a, "grading_scheme")[0]) {
 				raw(p, " (");
 				esc(p, str(a, "grading_scheme"));
@@ -921,6 +942,7 @@ static void shares(struct page *p)
 static void foreign(struct page *p)
 {
 	const json_t *list = json_object_get(p->doc, "foreign_achievements"), *f;
+	char text[VERIFY_DATE_TEXT_MAX + 64];
 	size_t i;
 
 	if (!json_array_size(list))
@@ -936,8 +958,8 @@ static void foreign(struct page *p)
 		pair(p, T_FROM, str(f, "depository"));
 		pair(p, T_INSTITUTION, str(f, "institution"));
 		pair(p, T_KIND, word(kinds, str(f, "kind"), p->l));
-		pair(p, T_AWARDED, str(f, "awarded_on"));
-		pair(p, T_GRADE, str(f, "grade"));
+		pair(p, T_AWARDED, date_text(p, str(f, "awarded_on"), text, sizeof(text)));
+		pair(p, T_GRADE, grade_text(p, str(f, "grade"), text, sizeof(text)));
 		pair(p, T_STATUS, word(statuses, str(f, "status"), p->l));
 		raw(p, "</dl></article>");
 	}

@@ -251,3 +251,13 @@ def test_dutch_share_page_is_dutch_with_dutch_formats(employer):
     # The checks are explained in Dutch: none of the server's English explanations.
     assert "The signature is valid" not in main and "The credential" not in main
     assert "Het bewijs is niet gewijzigd sinds het werd ondertekend." in main
+
+
+def test_dutch_access_report_writes_dutch_dates_and_numbers(employer):
+    ok, _, bsc, _ = employer
+    page = ok.run("learner", "report", bsc["learner_id"], "--html", "--lang", "nl",
+                  check=True).stdout
+    body = re.sub(r'datetime="[^"]*"', "", page)
+    assert "30 augustus 2024" in body and "4 juli 2024" in body
+    assert ">7,5<" in body
+    assert "depository" not in body.lower().replace("oorkonde depository", "")
