@@ -33,10 +33,11 @@
     const kind = a && a.kind ? (t("kind." + a.kind) === "kind." + a.kind ? a.kind : t("kind." + a.kind)) : null;
     const none = t("field.none");
     return [
-      el("p", { class: "eyebrow" }, t("share.about")),
+      el("p", { class: "eyebrow" }, t("verify.about")),
       el("p", { class: "holder", id: "verify-holder" }, (h && h.name) || t("share.holder.unknown")),
       h && h.birth_date ? el("p", { class: "born" }, t("share.born") + " " + date(h.birth_date)) : null,
-      a ? el("div", { class: "card achievement" },
+      /* Marked by the verdict: what a forged credential states is not shown as fact. */
+      a ? el("div", { class: "card achievement " + (body.verified ? "verified" : "unverified") },
         el("h3", {}, a.title || none),
         el("p", { class: "institution" }, (a.institution || none) + (a.country ? " (" + a.country + ")" : "")),
         el("dl", { class: "facts" },
