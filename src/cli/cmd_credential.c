@@ -202,7 +202,8 @@ static void print_summary(struct depository *d, const struct verify_result *r)
 	if (a) {
 		verify_date_text(field(a, "awarded_on", f), "en", date, sizeof(date));
 		if (json_is_number(credits))
-			verify_number_text(json_number_value(credits), "en", number, sizeof(number));
+			verify_number_text(json_number_value(credits), "en", number,
+			                   sizeof(number));
 		else
 			snprintf(number, sizeof(number), "-");
 		printf("Result:      %s\n", field(a, "title", f));

@@ -419,9 +419,9 @@ void route_share_credentials(struct http_request *req, struct http_response *res
 		                  json_string_value(json_object_get(item, "awarded_on")), "json",
 		                  "credentials", name, sizeof(name));
 	else
-		web_download_name(json_string_value(
-		                          json_object_get(json_object_get(doc, "holder"), "name")),
-		                  NULL, "json", "credentials", name, sizeof(name));
+		web_download_name(
+		        json_string_value(json_object_get(json_object_get(doc, "holder"), "name")),
+		        NULL, "json", "credentials", name, sizeof(name));
 	json_decref(doc);
 	http_json(res, 200, json_pack("{s:o}", "credentials", list));
 	http_header(res, "Content-Disposition", "attachment; filename=\"%s\"", name);

@@ -258,18 +258,18 @@ void web_error_page(struct http_request *req, struct http_response *res)
 /* The ASCII letter of a Latin-1 letter written as UTF-8 0xC3 c ("ë" → 'e'), or 0. */
 static char latin1_base(unsigned char c)
 {
-	static const char map[] = "AAAAAAACEEEEIIII" /* C3 80-8F */
-	                          "DNOOOOO-OUUUUYTs" /* C3 90-9F */
-	                          "aaaaaaaceeeeiiii" /* C3 A0-AF */
-	                          "dnooooo-ouuuuyty";/* C3 B0-BF */
+	static const char map[] = "AAAAAAACEEEEIIII"  /* C3 80-8F */
+	                          "DNOOOOO-OUUUUYTs"  /* C3 90-9F */
+	                          "aaaaaaaceeeeiiii"  /* C3 A0-AF */
+	                          "dnooooo-ouuuuyty"; /* C3 B0-BF */
 
 	if (c < 0x80 || c > 0xbf)
 		return 0;
 	return map[c - 0x80];
 }
 
-void web_download_name(const char *title, const char *date, const char *ext,
-                       const char *fallback, char *out, size_t cap)
+void web_download_name(const char *title, const char *date, const char *ext, const char *fallback,
+                       char *out, size_t cap)
 {
 	char slug[80];
 	const unsigned char *p = (const unsigned char *)title;

@@ -54,12 +54,11 @@ static const char *check_explanation(const json_t *d, const char *lang)
 		return web_text(lang, "check.na.explain");
 	if (strcmp(lang, "en") == 0)
 		return str(d, "message");
-	if (snprintf(key, sizeof(key), "check.%s.%s", str(d, "check"), reason) <
-	            (int)sizeof(key) &&
+	if (snprintf(key, sizeof(key), "check.%s.%s", str(d, "check"), reason) < (int)sizeof(key) &&
 	    (t = web_text(lang, key)))
 		return t;
 	return web_text(lang, json_is_true(json_object_get(d, "passed")) ? "check.passed.explain"
-	                                                                  : "check.failed.explain");
+	                                                                 : "check.failed.explain");
 }
 
 /* The checks of one verification result, as list items. */
@@ -76,18 +75,27 @@ static int render_checks(const json_t *verification, const char *lang, struct bu
 		bool passed = strcmp(state, "passed") == 0 || strcmp(state, "warning") == 0;
 		bool na = strcmp(state, "not_applicable") == 0;
 		const struct web_var vars[] = {
-		        {"class", na ? "na" : passed ? "pass" : "fail", false},
-		        {"mark", na ? "–" : passed ? "✓" : "✗", false},
+		        {"class",
+		         na       ? "na"
+		         : passed ? "pass"
+		                  : "fail",
+		         false},
+		        {"mark",
+		         na       ? "–"
+		         : passed ? "✓"
+		                  : "✗",
+		         false},
 		        {"check", str(d, "check"), false},
 		        {"name", text_or(lang, "check.", str(d, "check")), false},
-		        {"state", web_text(lang, na       ? "check.na"
-		                                 : passed ? "check.passed"
-		                                          : "check.failed"),
+		        {"state",
+		         web_text(lang, na       ? "check.na"
+		                        : passed ? "check.passed"
+		                                 : "check.failed"),
 		         false},
 		        {"message", check_explanation(d, lang), false},
 		};
-		if ((rc = web_fragment("check_item.html", lang, vars, sizeof(vars) / sizeof(vars[0]),
-		                       out, err)))
+		if ((rc = web_fragment("check_item.html", lang, vars,
+		                       sizeof(vars) / sizeof(vars[0]), out, err)))
 			break;
 	}
 	return rc;
@@ -110,8 +118,8 @@ static void headline(const json_t *verification, const char *lang, char *out, si
 	verify_date_text(since, lang, date, sizeof(date));
 	if (since[0] && (strcmp(state, "revoked") == 0 || strcmp(state, "suspended") == 0))
 		snprintf(out, cap, "%s %s %s", text,
-		         web_text(lang, strcmp(state, "revoked") == 0 ? "headline.on"
-		                                                      : "headline.since"),
+		         web_text(lang,
+		                  strcmp(state, "revoked") == 0 ? "headline.on" : "headline.since"),
 		         date);
 	else
 		snprintf(out, cap, "%s", text);
@@ -139,8 +147,8 @@ static int render_item(const json_t *a, const char *lang, struct buf *out, bool 
 		                   sizeof(credit_text));
 	else
 		snprintf(credit_text, sizeof(credit_text), "%s", web_text(lang, "field.none"));
-	verify_grade_text(str(a, "grade")[0] ? str(a, "grade") : web_text(lang, "field.none"),
-	                  lang, grade, sizeof(grade));
+	verify_grade_text(str(a, "grade")[0] ? str(a, "grade") : web_text(lang, "field.none"), lang,
+	                  grade, sizeof(grade));
 	verify_date_text(str(a, "awarded_on"), lang, awarded, sizeof(awarded));
 	buf_init(&checks, FRAGMENT_MAX);
 	rc = render_checks(verification, lang, &checks, err);

@@ -172,10 +172,11 @@ static int own_achievements(struct depository *d, const struct portal_share_inpu
 			return rc;
 		/* What the institution has withdrawn is not the learner's to show as valid. */
 		if (strcmp(a.status, "revoked") == 0 || strcmp(a.status, "suspended") == 0)
-			return ok_fail_field(err, OK_ECONFLICT, "achievements",
-			                     "achievements[%zu] is %s by the institution and cannot "
-			                     "be shared",
-			                     i, a.status);
+			return ok_fail_field(
+			        err, OK_ECONFLICT, "achievements",
+			        "achievements[%zu] is %s by the institution and cannot "
+			        "be shared",
+			        i, a.status);
 		used += (size_t)snprintf(list + used, STORE_SHARE_IDS_MAX - used, "%s%s",
 		                         i ? "," : "", a.id);
 	}
