@@ -192,6 +192,13 @@ static void print_summary(struct depository *d, const struct verify_result *r)
 
 	verify_verdict_of(d, r, &v);
 	verify_headline_text(&v, headline, sizeof(headline));
+	/* A credential whose signature fails verified nothing it states: its claims are not
+	 * printed as if they were the answer. */
+	if (v.headline == VERIFY_HEADLINE_INVALID) {
+		json_decref(holder);
+		json_decref(a);
+		holder = a = NULL;
+	}
 	if (holder) {
 		printf("Holder:      %s\n", field(holder, "name", f));
 		if (json_is_string(json_object_get(holder, "birth_date"))) {

@@ -362,6 +362,7 @@ json_t *verify_report_json(struct depository *d, const struct verify_result *r)
 	struct verify_verdict v;
 	char text[160];
 	json_t *doc = verify_result_json(r), *checks, *details, *o;
+	bool stated;
 	size_t i;
 
 	if (!doc)
@@ -395,11 +396,13 @@ json_t *verify_report_json(struct depository *d, const struct verify_result *r)
 				goto fail_doc;
 		}
 	}
+	/* What a credential whose signature fails states was not verified: it is not repeated
+	 * as if it were (nor echoed into an error answer). */
+	stated = r->credential && v.headline != VERIFY_HEADLINE_INVALID;
 	if (json_object_set_new(doc, "holder",
-	                        r->credential ? verify_holder_json(r->credential) : json_null()) ||
+	                        stated ? verify_holder_json(r->credential) : json_null()) ||
 	    json_object_set_new(doc, "achievement",
-	                        r->credential ? verify_achievement_json(r->credential)
-	                                      : json_null()) ||
+	                        stated ? verify_achievement_json(r->credential) : json_null()) ||
 	    json_object_set_new(
 	            doc, "headline",
 	            json_pack("{s:s, s:o, s:s}", "state", verify_headline_name(v.headline), "since",

@@ -64,7 +64,8 @@ json_t *verify_achievement_json(const json_t *vc);
  * The VC-API result (verify_result_json) with what a person reads first: "holder",
  * "achievement", "headline" {"state", "since", "text"}, and per detail its "state" and
  * "reason" (a code pages explain in their language). Checks that do not apply are taken out of
- * "checks". New reference, NULL when out of memory.
+ * "checks". When the signature fails, "holder" and "achievement" are null: nothing the
+ * credential states was verified. New reference, NULL when out of memory.
  */
 json_t *verify_report_json(struct depository *d, const struct verify_result *r);
 

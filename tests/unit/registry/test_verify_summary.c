@@ -101,6 +101,9 @@ static void failed_signature_makes_other_checks_not_applicable(void **state)
 	checks = json_object_get(doc, "checks");
 	details = json_object_get(doc, "details");
 	assert_int_equal(json_array_size(checks), 0);
+	/* Nothing the forged credential states is repeated as verified. */
+	assert_true(json_is_null(json_object_get(doc, "holder")));
+	assert_true(json_is_null(json_object_get(doc, "achievement")));
 	assert_int_equal(json_array_size(json_object_get(doc, "errors")), 1);
 	assert_false(json_is_true(json_object_get(json_array_get(details, 1), "passed")));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(details, 1), "state")),
