@@ -42,6 +42,18 @@ const oorkonde = (() => {
     return value.length === 10 ? dateFmt.format(d) : timeFmt.format(d);
   }
 
+  const numberFmt = new Intl.NumberFormat(lang === "nl" ? "nl-NL" : "en-GB", { maximumFractionDigits: 2 });
+
+  /* 9.4 → "9,4" on Dutch pages, "9.4" on English ones. */
+  function number(value) {
+    return numberFmt.format(value);
+  }
+
+  /* A grade as written, but a plain decimal number the page's way ("9.4" → "9,4"). */
+  function grade(value) {
+    return lang === "nl" && /^[0-9]+\.[0-9]+$/.test(value) ? value.replace(".", ",") : value;
+  }
+
   function timeEl(value) {
     return value ? el("time", { datetime: value }, date(value)) : t("field.none");
   }
@@ -68,5 +80,5 @@ const oorkonde = (() => {
     return (body && (body.detail || body.title)) || fallback;
   }
 
-  return { t, el, replace, date, timeEl, request, problem, lang };
+  return { t, el, replace, date, number, grade, timeEl, request, problem, lang };
 })();

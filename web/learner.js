@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const { t, el, replace, date, timeEl, request, problem } = oorkonde;
+  const { t, el, replace, date, number, grade, timeEl, request, problem } = oorkonde;
   const $ = (id) => document.getElementById(id);
   const status = $("learner-status");
   let csrf = null;
@@ -32,36 +32,45 @@
     const facts = el("dl", { class: "facts" },
       el("dt", {}, t("field.kind")), el("dd", {}, kindText(a.kind)),
       el("dt", {}, t("field.awarded")), el("dd", {}, timeEl(a.awarded_on)),
-      el("dt", {}, t("field.credits")), el("dd", {}, a.credits === null || a.credits === undefined ? t("field.none") : String(a.credits)),
-      el("dt", {}, t("field.grade")), el("dd", {}, a.grade ? a.grade + (a.grading_scheme ? " (" + a.grading_scheme + ")" : "") : t("field.none")));
+      el("dt", {}, t("field.credits")), el("dd", {}, a.credits === null || a.credits === undefined ? t("field.none") : number(a.credits)),
+      el("dt", {}, t("field.grade")), el("dd", {}, a.grade ? grade(a.grade) + (a.grading_scheme ? " (" + a.grading_scheme + ")" : "") : t("field.none")));
     const badge = a.status && a.status !== "active"
       ? el("span", { class: "badge " + a.status }, t("status." + a.status)) : null;
     const base = "/v1/me/achievements/" + encodeURIComponent(a.id) + "/credential?format=";
     return el("li", { class: "card achievement", "data-id": a.id, "data-kind": a.kind },
       el("h4", {}, a.title, " ", badge), facts,
       el("p", { class: "downloads" }, t("learner.download") + " ",
-        el("a", { href: base + "di", download: a.id + ".json" }, "JSON"),
-        el("a", { href: base + "jwt", download: a.id + ".jwt" }, "JWT")));
+        /* The server names the file after the result (Content-Disposition). */
+        el("a", { href: base + "di", download: "" }, "JSON"),
+        el("a", { href: base + "jwt", download: "" }, "JWT")));
   }
 
   function renderAchievements(doc) {
     const groups = (doc && doc.institutions) || [];
     titles = {};
     const choices = [];
+    let withheld = 0;
     const sections = groups.map((inst) => {
       for (const a of inst.achievements) {
         titles[a.id] = a.title;
+        /* What the institution revoked or suspended is not offered: it is no longer valid. */
+        if (a.status && a.status !== "active") {
+          withheld++;
+          continue;
+        }
         const id = "pick-" + a.id;
-        choices.push(el("label", { for: id },
+        choices.push(el("li", {}, el("label", { for: id },
           el("input", { type: "checkbox", id, name: "achievements", value: a.id }),
-          el("span", {}, a.title + " — " + inst.name + " (" + date(a.awarded_on) + ")")));
+          el("span", { class: "pick-title" }, a.title),
+          el("span", { class: "pick-meta" }, inst.name + " · " + date(a.awarded_on)))));
       }
       return el("section", { class: "institution-group", "aria-label": inst.name },
         el("h3", {}, inst.name + (inst.country ? " (" + inst.country + ")" : "")),
         el("ul", { class: "cards" }, inst.achievements.map(achievementCard)));
     });
     replace($("achievements"), sections.length ? sections : el("p", {}, t("learner.none")));
-    replace($("share-choices"), choices.length ? choices : el("p", {}, t("learner.none")));
+    replace($("share-choices"), choices.length ? el("ul", { class: "picks" }, choices) : el("p", {}, t("learner.share.nothing")),
+      withheld ? el("p", { class: "hint", id: "share-withheld" }, t("learner.share.withheld")) : null);
   }
 
   function shareState(s) {
@@ -193,7 +202,7 @@
         a.institution && a.institution.name ? el("p", { class: "institution" }, a.institution.name + (a.institution.country ? " (" + a.institution.country + ")" : "")) : null,
         el("dl", { class: "facts" },
           el("dt", {}, t("field.awarded")), el("dd", {}, timeEl(a.awarded_on)),
-          el("dt", {}, t("field.credits")), el("dd", {}, a.credits === null || a.credits === undefined ? t("field.none") : String(a.credits)),
+          el("dt", {}, t("field.credits")), el("dd", {}, a.credits === null || a.credits === undefined ? t("field.none") : number(a.credits)),
           el("dt", {}, t("field.grade")), el("dd", {}, a.grade || t("field.none")),
           el("dt", {}, t("learner.foreign.from")), el("dd", {}, a.issuer ? (a.issuer.name || a.issuer.did) + (a.issuer.country ? " (" + a.issuer.country + ")" : "") : t("field.none"))))))
       : el("p", {}, t("learner.foreign.none")));

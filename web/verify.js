@@ -1,9 +1,10 @@
 /* The verify page: a pasted or dropped credential (JSON or a VC-JOSE token) goes to
- * POST /credentials/verify; every check is shown as passed or failed, with an explanation. */
+ * POST /credentials/verify; the page shows whom and what it is about, the headline verdict, and
+ * every check as passed, failed or not applicable, explained in the page's language. */
 "use strict";
 
 (() => {
-  const { t, el, replace, request, problem, lang } = oorkonde;
+  const { t, el, replace, request, problem, lang, date, number, grade } = oorkonde;
   const form = document.getElementById("verify-form");
   const text = document.getElementById("credential");
   const file = document.getElementById("file");
@@ -12,29 +13,69 @@
   const result = document.getElementById("verify-result");
   const verdict = document.getElementById("verify-verdict");
   const checks = document.getElementById("verify-checks");
+  const subject = document.getElementById("verify-subject");
   const CHECKS = ["proof", "validity", "status", "issuer"];
 
-  function show(ok, heading, items) {
+  function show(ok, heading, items, about) {
     result.hidden = false;
     result.classList.toggle("ok", ok);
     result.classList.toggle("bad", !ok);
     verdict.textContent = heading;
+    replace(subject, about || []);
     replace(checks, items);
     result.focus();
+  }
+
+  /* Whom and what the credential is about: the holder first, then the result. */
+  function about(body) {
+    const h = body.holder, a = body.achievement;
+    if (!h && !a) return [];
+    const kind = a && a.kind ? (t("kind." + a.kind) === "kind." + a.kind ? a.kind : t("kind." + a.kind)) : null;
+    const none = t("field.none");
+    return [
+      el("p", { class: "eyebrow" }, t("verify.about")),
+      el("p", { class: "holder", id: "verify-holder" }, (h && h.name) || t("share.holder.unknown")),
+      h && h.birth_date ? el("p", { class: "born" }, t("share.born") + " " + date(h.birth_date)) : null,
+      /* Marked by the verdict: what a forged credential states is not shown as fact. */
+      a ? el("div", { class: "card achievement " + (body.verified ? "verified" : "unverified") },
+        el("h3", {}, a.title || none),
+        el("p", { class: "institution" }, (a.institution || none) + (a.country ? " (" + a.country + ")" : "")),
+        el("dl", { class: "facts" },
+          el("dt", {}, t("field.kind")), el("dd", {}, kind || none),
+          el("dt", {}, t("field.awarded")), el("dd", {}, a.awarded_on ? date(a.awarded_on) : none),
+          el("dt", {}, t("field.credits")), el("dd", {}, typeof a.credits === "number" ? number(a.credits) : none),
+          el("dt", {}, t("field.grade")), el("dd", {}, a.grade ? grade(a.grade) : none))) : null,
+    ];
+  }
+
+  /* The headline in the page's language: "Ingetrokken door de instelling op 4 juli 2024". */
+  function headline(body) {
+    const h = body.headline || {};
+    const key = "headline." + (h.state || "not_verified");
+    let text = t(key) === key ? t("headline.not_verified") : t(key);
+    if (h.since && (h.state === "revoked" || h.state === "suspended"))
+      text += " " + t(h.state === "revoked" ? "headline.on" : "headline.since") + " " + date(h.since);
+    return text;
   }
 
   function checkItem(d) {
     const known = CHECKS.includes(d.check);
     const name = known ? t("check." + d.check) : d.check;
-    const plain = known ? t("check." + d.check + (d.passed ? ".ok" : ".bad")) : "";
-    /* The server explains in English; in Dutch the plain text comes first, the detail after. */
-    const detail = lang === "en"
-      ? el("span", { class: "detail" }, d.message)
-      : el("span", { class: "detail", lang: "en" }, t("check.details") + ": " + d.message);
-    return el("li", { class: d.passed ? "pass" : "fail", "data-check": d.check },
-      el("span", { class: "mark", "aria-hidden": "true" }, d.passed ? "✓ " : "✗ "),
-      el("strong", {}, name + ": " + t(d.passed ? "check.passed" : "check.failed") + ". "),
-      lang === "en" ? null : plain, detail);
+    const state = d.state || (d.passed ? "passed" : "failed");
+    const na = state === "not_applicable";
+    const passed = state === "passed" || state === "warning";
+    /* English pages give the server's own words; Dutch ones the explanation of its reason. */
+    let explain;
+    if (na) explain = t("check.na.explain");
+    else if (lang === "en" || !known) explain = d.message;
+    else {
+      const key = "check." + d.check + "." + (d.reason || (passed ? "ok" : "bad"));
+      explain = t(key) === key ? t(passed ? "check.passed.explain" : "check.failed.explain") : t(key);
+    }
+    return el("li", { class: na ? "na" : passed ? "pass" : "fail", "data-check": d.check, "data-state": state },
+      el("span", { class: "mark", "aria-hidden": "true" }, na ? "– " : passed ? "✓ " : "✗ "),
+      el("strong", {}, name + ": " + t(na ? "check.na" : passed ? "check.passed" : "check.failed") + ". "),
+      explain);
   }
 
   async function verify() {
@@ -64,7 +105,7 @@
           if (!e.check) items.push(el("li", { class: "fail" }, el("strong", {}, t("verify.notcredential") + ". "), e.detail || ""));
         }
         const notCredential = body.details.length === 0 && !body.verified;
-        show(body.verified === true, body.verified ? t("verify.ok") : notCredential ? t("verify.notcredential") : t("verify.bad"), items);
+        show(body.verified === true, notCredential ? t("verify.notcredential") : headline(body), items, about(body));
       } else {
         show(false, t("verify.error"), [el("li", { class: "fail" }, problem(body, "HTTP " + status))]);
       }

@@ -6,6 +6,7 @@
 #include "registry/did_resolver.h"
 #include "registry/status_cache.h"
 #include "registry/verify.h"
+#include "registry/verify_summary.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -157,6 +158,66 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 	return exit_code;
 }
 
+#define FIELD_MAX 1300
+
+/* A string member for a terminal, "-" when absent, made safe by term_safe: a credential's text
+ * cannot move the cursor, retitle the terminal or reorder what follows it. */
+static const char *field(const json_t *o, const char *key, char out[FIELD_MAX])
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s && *s ? term_safe(s, out, FIELD_MAX) : "-";
+}
+
+/* What was verified, first: the holder, the result, the headline verdict. The credential's
+ * own values are printed as they are: they are what the verifier is asked to trust. */
+static void print_summary(struct depository *d, const struct verify_result *r)
+{
+	struct verify_verdict v;
+	json_t *holder = verify_holder_json(r->credential);
+	json_t *a = verify_achievement_json(r->credential);
+	const json_t *credits = json_object_get(a, "credits");
+	char date[VERIFY_DATE_TEXT_MAX], number[32], headline[160], f[FIELD_MAX], g[FIELD_MAX];
+
+	verify_verdict_of(d, r, &v);
+	verify_headline_text(&v, headline, sizeof(headline));
+	/* A credential whose signature fails verified nothing it states: its claims are not
+	 * printed as if they were the answer. */
+	if (v.headline == VERIFY_HEADLINE_INVALID) {
+		json_decref(holder);
+		json_decref(a);
+		holder = a = NULL;
+	}
+	if (holder) {
+		printf("Holder:      %s\n", field(holder, "name", f));
+		if (json_is_string(json_object_get(holder, "birth_date"))) {
+			verify_date_text(field(holder, "birth_date", f), "en", date, sizeof(date));
+			printf("Born:        %s\n", date);
+		}
+	}
+	if (a) {
+		verify_date_text(field(a, "awarded_on", f), "en", date, sizeof(date));
+		if (json_is_number(credits))
+			verify_number_text(json_number_value(credits), "en", number,
+			                   sizeof(number));
+		else
+			snprintf(number, sizeof(number), "-");
+		printf("Result:      %s\n", field(a, "title", f));
+		printf("Kind:        %s\n", field(a, "kind", f));
+		if (json_is_string(json_object_get(a, "country")))
+			printf("Awarded by:  %s (%s)\n", field(a, "institution", f),
+			       field(a, "country", g));
+		else
+			printf("Awarded by:  %s\n", field(a, "institution", f));
+		printf("Awarded on:  %s\n", date);
+		printf("Credits:     %s\n", number);
+		printf("Grade:       %s\n", field(a, "grade", f));
+	}
+	printf("Verdict:     %s\n\n", headline);
+	json_decref(holder);
+	json_decref(a);
+}
+
 static const char verify_usage[] =
         "Usage: oorkonde [--data DIR] verify FILE|- [--checks LIST] [--any-issuer] [--json]\n\n"
         "Checks a credential (JSON with an eddsa-jcs-2022 proof, or a VC-JOSE token) and explains\n"
@@ -239,7 +300,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		json_t *doc = verify_result_json(&r);
+		json_t *doc = verify_report_json(have_d ? &d : NULL, &r);
 		char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 		if (text)
 			puts(text);
@@ -250,6 +311,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		term_put(stdout, r.not_credential);
 		putchar('\n');
 	} else {
+		print_summary(have_d ? &d : NULL, &r);
 		/* The issuer and what the checks quote come from the file: escaped. */
 		printf("Credential (%s) from ",
 		       strcmp(r.format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE");
@@ -257,11 +319,14 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		putchar('\n');
 		for (i = 0; i < r.count; i++) {
 			printf("  %-4s %-9s ",
-			       !r.items[i].passed   ? "FAIL"
-			       : r.items[i].warning ? "WARN"
-			                            : "ok",
+			       !verify_item_applicable(&r, i) ? "n/a"
+			       : !r.items[i].passed           ? "FAIL"
+			       : r.items[i].warning           ? "WARN"
+			                                      : "ok",
 			       verify_check_name(r.items[i].check));
-			term_put(stdout, r.items[i].message);
+			term_put(stdout, verify_item_applicable(&r, i)
+			                         ? r.items[i].message
+			                         : "not applicable: the signature does not hold");
 			putchar('\n');
 		}
 		printf("%s\n", r.verified ? "VALID" : "NOT VALID");

@@ -177,6 +177,8 @@ void route_me_achievements(struct http_request *req, struct http_response *res)
 void route_me_credential(struct http_request *req, struct http_response *res)
 {
 	const char *id = req->params.params[0];
+	struct store_achievement a;
+	char name[128];
 	enum credential_format f;
 	struct ok_error err;
 	int rc;
@@ -195,8 +197,12 @@ void route_me_credential(struct http_request *req, struct http_response *res)
 	http_count_issued(req->srv);
 	res->status = 200;
 	res->content_type = f == CREDENTIAL_JWT ? "application/vc+jwt" : "application/vc";
-	http_header(res, "Content-Disposition", "attachment; filename=\"%s.%s\"", id,
-	            f == CREDENTIAL_JWT ? "jwt" : "json");
+	/* Named after the result: the learner's own, checked by portal_credential above. */
+	if (req->dep->store->ops->achievement_get(req->dep->store, id, &a, NULL) != 0)
+		a.title[0] = a.awarded_on[0] = '\0';
+	web_download_name(a.title, a.awarded_on, f == CREDENTIAL_JWT ? "jwt" : "json", id, name,
+	                  sizeof(name));
+	http_header(res, "Content-Disposition", "attachment; filename=\"%s\"", name);
 }
 
 void route_me_shares(struct http_request *req, struct http_response *res)
@@ -328,6 +334,7 @@ void route_share(struct http_request *req, struct http_response *res)
 
 void route_share_credentials(struct http_request *req, struct http_response *res)
 {
+	char name[128];
 	json_t *doc, *list, *item;
 	size_t i;
 
@@ -336,9 +343,20 @@ void route_share_credentials(struct http_request *req, struct http_response *res
 	list = json_array();
 	json_array_foreach(json_object_get(doc, "achievements"), i, item)
 	{
-		json_array_append(list, json_object_get(item, "credential"));
+		if (json_object_get(item, "credential"))
+			json_array_append(list, json_object_get(item, "credential"));
 	}
+	/* One result: named after it; several: after their holder. */
+	item = json_array_get(json_object_get(doc, "achievements"), 0);
+	if (json_array_size(list) == 1)
+		web_download_name(json_string_value(json_object_get(item, "title")),
+		                  json_string_value(json_object_get(item, "awarded_on")), "json",
+		                  "credentials", name, sizeof(name));
+	else
+		web_download_name(
+		        json_string_value(json_object_get(json_object_get(doc, "holder"), "name")),
+		        NULL, "json", "credentials", name, sizeof(name));
 	json_decref(doc);
 	http_json(res, 200, json_pack("{s:o}", "credentials", list));
-	http_header(res, "Content-Disposition", "attachment; filename=\"credentials.json\"");
+	http_header(res, "Content-Disposition", "attachment; filename=\"%s\"", name);
 }

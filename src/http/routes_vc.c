@@ -7,6 +7,7 @@
 #include "registry/achievement.h"
 #include "registry/credential.h"
 #include "registry/verify.h"
+#include "registry/verify_summary.h"
 #include "vc/jcs.h"
 
 #include <stdio.h>
@@ -167,7 +168,8 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 		return;
 	}
 	http_count_verified(req->srv, r.verified);
-	http_json(res, r.verified ? 200 : 400, verify_result_json(&r));
+	/* The VC-API result, with the holder, the result and a headline a person reads first. */
+	http_json(res, r.verified ? 200 : 400, verify_report_json(req->dep, &r));
 	verify_result_release(&r);
 }
 

@@ -3,6 +3,7 @@
 #include "http/internal.h"
 #include "http/metrics.h"
 #include "http/pool.h"
+#include "http/web.h"
 #include "http/ratelimit.h"
 #include "http/session.h"
 #include "registry/institution.h"
@@ -505,8 +506,18 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchang
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	size_t len, i;
-	char *body = buf_detach(&res->body, &len);
+	char *body;
 
+	/* A browser that opens an unknown URL or a page that fails gets a page, not JSON. */
+	if (web_wants_error_page(&x->req, res,
+	                         x->route != (size_t)-1 ? http_routes[x->route].name : NULL)) {
+		x->req.dep = pool_acquire(&x->req.srv->pool);
+		web_error_page(&x->req, res);
+		if (x->req.dep)
+			pool_release(&x->req.srv->pool, x->req.dep);
+		x->req.dep = NULL;
+	}
+	body = buf_detach(&res->body, &len);
 	if (!body)
 		return MHD_NO;
 	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);

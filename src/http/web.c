@@ -197,3 +197,113 @@ void route_web_asset(struct http_request *req, struct http_response *res)
 	http_header(res, "Cache-Control", "public, max-age=300");
 	http_header(res, "Content-Security-Policy", "%s", csp);
 }
+
+/* Errors for browsers */
+
+static const char *const page_routes[] = {
+        "/", "/verify", "/learner", "/learner/report", "/login/{token}", "/s/{token}",
+};
+
+bool web_wants_error_page(struct http_request *req, const struct http_response *res,
+                          const char *route)
+{
+	const char *accept = http_request_header(req, "Accept"), *html, *json;
+	size_t i;
+
+	if (strcmp(res->content_type, "application/problem+json") != 0 || res->status < 400 ||
+	    (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) || !accept ||
+	    !(html = strstr(accept, "text/html")))
+		return false;
+	/* A client that names JSON first wants JSON, whatever else it takes. */
+	json = strstr(accept, "json");
+	if (json && json < html)
+		return false;
+	if (!route)
+		return true;
+	for (i = 0; i < sizeof(page_routes) / sizeof(page_routes[0]); i++)
+		if (strcmp(route, page_routes[i]) == 0) {
+			size_t n = strlen(req->path);
+			/* "/s/TOKEN.json" is the share for machines. */
+			return strcmp(route, "/s/{token}") != 0 || n < 5 ||
+			       strcmp(req->path + n - 5, ".json") != 0;
+		}
+	return false;
+}
+
+void web_error_page(struct http_request *req, struct http_response *res)
+{
+	const char *lang = http_lang(req);
+	unsigned status = res->status;
+	char text[256];
+
+	if (status == 404) {
+		const struct web_var vars[] = {{"text", web_text(lang, "notfound.page"), false}};
+		web_page(req, res, 404, "notfound.html", "notfound.title", vars, 1);
+		return;
+	}
+	if (snprintf(text, sizeof(text), "%s (HTTP %u)", web_text(lang, "error.text"), status) >=
+	    (int)sizeof(text))
+		text[0] = '\0';
+	{
+		const struct web_var vars[] = {
+		        {"heading", web_text(lang, "error.title"), false},
+		        {"text", text, false},
+		};
+		web_page(req, res, status, "error.html", "error.title", vars, 2);
+	}
+}
+
+/* Downloads */
+
+/* The ASCII letter of a Latin-1 letter written as UTF-8 0xC3 c ("ë" → 'e'), or 0. */
+static char latin1_base(unsigned char c)
+{
+	static const char map[] = "AAAAAAACEEEEIIII"  /* C3 80-8F */
+	                          "DNOOOOO-OUUUUYTs"  /* C3 90-9F */
+	                          "aaaaaaaceeeeiiii"  /* C3 A0-AF */
+	                          "dnooooo-ouuuuyty"; /* C3 B0-BF */
+
+	if (c < 0x80 || c > 0xbf)
+		return 0;
+	return map[c - 0x80];
+}
+
+void web_download_name(const char *title, const char *date, const char *ext, const char *fallback,
+                       char *out, size_t cap)
+{
+	char slug[80];
+	const unsigned char *p = (const unsigned char *)title;
+	size_t n = 0;
+	bool dash = false;
+
+	for (; p && *p && n + 2 < sizeof(slug); p++) {
+		char c = 0;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+			c = (char)*p;
+		else if (*p >= 'A' && *p <= 'Z')
+			c = (char)(*p - 'A' + 'a');
+		else if (*p == 0xc3 && p[1] && (c = latin1_base(p[1])) != 0)
+			p++;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c && c != '-') {
+			if (dash && n)
+				slug[n++] = '-';
+			slug[n++] = c;
+			dash = false;
+		} else {
+			dash = true;
+		}
+	}
+	slug[n] = '\0';
+	if (!n) {
+		snprintf(out, cap, "%s.%s", fallback, ext);
+		return;
+	}
+	if (date && strlen(date) >= 4 && date[0] >= '0' && date[0] <= '9')
+		n = (size_t)snprintf(out, cap, "%s-%.4s.%s", slug, date, ext);
+	else
+		n = (size_t)snprintf(out, cap, "%s.%s", slug, ext);
+	if (n >= cap)
+		snprintf(out, cap, "%s.%s", fallback, ext);
+}

@@ -5,6 +5,7 @@
 #ifndef OK_HTTP_WEB_H
 #define OK_HTTP_WEB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "http/web_template.h"
@@ -37,6 +38,22 @@ int web_fragment(const char *name, const char *lang, const struct web_var *vars,
 /* The verifier's share page for token (/s/{token} without a suffix): 200 with the shared
  * achievements and their verification, 410 for an expired or revoked share, 404 otherwise. */
 void web_share_page(struct http_request *req, struct http_response *res, const char *token);
+
+/*
+ * Whether the problem answer in res should be a page instead: a browser (Accept naming
+ * text/html before any JSON type) asking with GET or HEAD for an unknown URL (route NULL) or a
+ * page route (route is the route's template). API clients keep problem+json.
+ */
+bool web_wants_error_page(struct http_request *req, const struct http_response *res,
+                          const char *route);
+/* Replaces the problem answer in res with a page of the same status, in the site's style. */
+void web_error_page(struct http_request *req, struct http_response *res);
+
+/* An attachment's file name after a result: "bsc-psychologie-2024.json" for title "BSc
+ * Psychologie", date "2024-08-30" and ext "json"; falls back to fallback when nothing of the
+ * title can be used. */
+void web_download_name(const char *title, const char *date, const char *ext,
+                       const char *fallback, char *out, size_t cap);
 
 /* Handlers of the page routes (routes_web.c) */
 void route_web_home(struct http_request *req, struct http_response *res);

@@ -5,6 +5,7 @@
 #include "http/internal.h"
 #include "http/web.h"
 #include "registry/portal.h"
+#include "registry/verify_summary.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,13 +19,17 @@ static const char *str(const json_t *o, const char *key)
 	return s ? s : "";
 }
 
-/* "2025-01-31T12:00:00Z" → "2025-01-31 12:00 UTC"; a date stays as it is. */
-static void readable_time(const char *iso, char *out, size_t cap)
+/* "2025-01-31T12:00:00Z" → "31 januari 2025 12:00 UTC" (in lang); a date stays a date. */
+static void readable_time(const char *iso, const char *lang, char *out, size_t cap)
 {
+	char day[11], text[VERIFY_DATE_TEXT_MAX];
+
+	snprintf(day, sizeof(day), "%.10s", iso);
+	verify_date_text(day, lang, text, sizeof(text));
 	if (strlen(iso) >= 16 && iso[10] == 'T')
-		snprintf(out, cap, "%.10s %.5s UTC", iso, iso + 11);
+		snprintf(out, cap, "%s %.5s UTC", text, iso + 11);
 	else
-		snprintf(out, cap, "%s", iso);
+		snprintf(out, cap, "%s", text);
 }
 
 static const char *text_or(const char *lang, const char *prefix, const char *value)
@@ -32,9 +37,28 @@ static const char *text_or(const char *lang, const char *prefix, const char *val
 	char key[WEB_HOLE_MAX + 1];
 	const char *t;
 
-	snprintf(key, sizeof(key), "%s%s", prefix, value);
+	if (snprintf(key, sizeof(key), "%s%s", prefix, value) >= (int)sizeof(key))
+		return value;
 	t = web_text(lang, key);
 	return t ? t : value;
+}
+
+/* The explanation of one check in the page's language: English pages show the server's own
+ * words; others the explanation of its reason code from the strings table. */
+static const char *check_explanation(const json_t *d, const char *lang)
+{
+	char key[WEB_HOLE_MAX + 1];
+	const char *reason = str(d, "reason"), *t;
+
+	if (strcmp(reason, "not_applicable") == 0)
+		return web_text(lang, "check.na.explain");
+	if (strcmp(lang, "en") == 0)
+		return str(d, "message");
+	if (snprintf(key, sizeof(key), "check.%s.%s", str(d, "check"), reason) < (int)sizeof(key) &&
+	    (t = web_text(lang, key)))
+		return t;
+	return web_text(lang, json_is_true(json_object_get(d, "passed")) ? "check.passed.explain"
+	                                                                 : "check.failed.explain");
 }
 
 /* The checks of one verification result, as list items. */
@@ -47,55 +71,100 @@ static int render_checks(const json_t *verification, const char *lang, struct bu
 
 	json_array_foreach(json_object_get(verification, "details"), i, d)
 	{
-		bool passed = json_is_true(json_object_get(d, "passed"));
+		const char *state = str(d, "state");
+		bool passed = strcmp(state, "passed") == 0 || strcmp(state, "warning") == 0;
+		bool na = strcmp(state, "not_applicable") == 0;
 		const struct web_var vars[] = {
-		        {"class", passed ? "pass" : "fail", false},
-		        {"mark", passed ? "✓" : "✗", false},
+		        {"class",
+		         na       ? "na"
+		         : passed ? "pass"
+		                  : "fail",
+		         false},
+		        {"mark",
+		         na       ? "–"
+		         : passed ? "✓"
+		                  : "✗",
+		         false},
+		        {"check", str(d, "check"), false},
 		        {"name", text_or(lang, "check.", str(d, "check")), false},
-		        {"state", web_text(lang, passed ? "check.passed" : "check.failed"), false},
-		        {"message", str(d, "message"), false},
+		        {"state",
+		         web_text(lang, na       ? "check.na"
+		                        : passed ? "check.passed"
+		                                 : "check.failed"),
+		         false},
+		        {"message", check_explanation(d, lang), false},
 		};
-		if ((rc = web_fragment("check_item.html", lang, vars, 5, out, err)))
+		if ((rc = web_fragment("check_item.html", lang, vars,
+		                       sizeof(vars) / sizeof(vars[0]), out, err)))
 			break;
 	}
 	return rc;
 }
 
-/* One achievement card; *verified says whether it passed every check. */
+/* The headline of one result in the page's language: "Ingetrokken door de instelling op 4 juli
+ * 2024", "Verified: genuine and valid", …; *verified says whether it passed every check. */
+static void headline(const json_t *verification, const char *lang, char *out, size_t cap,
+                     bool *verified)
+{
+	const json_t *h = json_object_get(verification, "headline");
+	const char *state = str(h, "state"), *since = str(h, "since");
+	char key[WEB_HOLE_MAX + 1], date[VERIFY_DATE_TEXT_MAX];
+	const char *text;
+
+	*verified = strcmp(state, "verified") == 0;
+	if (snprintf(key, sizeof(key), "headline.%s", state) >= (int)sizeof(key) ||
+	    !(text = web_text(lang, key)))
+		text = web_text(lang, "headline.not_verified");
+	verify_date_text(since, lang, date, sizeof(date));
+	if (since[0] && (strcmp(state, "revoked") == 0 || strcmp(state, "suspended") == 0))
+		snprintf(out, cap, "%s %s %s", text,
+		         web_text(lang,
+		                  strcmp(state, "revoked") == 0 ? "headline.on" : "headline.since"),
+		         date);
+	else
+		snprintf(out, cap, "%s", text);
+}
+
+/* One achievement card, its headline first; *verified says whether it passed every check. */
 static int render_item(const json_t *a, const char *lang, struct buf *out, bool *verified,
                        struct ok_error *err)
 {
 	const json_t *inst = json_object_get(a, "institution"), *credits;
 	const json_t *verification = json_object_get(a, "verification");
-	char institution[512], credit_text[32], grade[256];
+	const char *state = str(json_object_get(verification, "headline"), "state");
+	char institution[512], credit_text[32], grade[256], awarded[VERIFY_DATE_TEXT_MAX],
+	        verdict[256];
 	struct buf checks;
 	int rc;
 
-	*verified = json_is_true(json_object_get(verification, "verified"));
+	headline(verification, lang, verdict, sizeof(verdict), verified);
 	snprintf(institution, sizeof(institution), "%s%s%s%s", str(inst, "name"),
 	         str(inst, "country")[0] ? " (" : "", str(inst, "country"),
 	         str(inst, "country")[0] ? ")" : "");
 	credits = json_object_get(a, "credits");
 	if (json_is_number(credits))
-		snprintf(credit_text, sizeof(credit_text), "%g", json_number_value(credits));
+		verify_number_text(json_number_value(credits), lang, credit_text,
+		                   sizeof(credit_text));
 	else
 		snprintf(credit_text, sizeof(credit_text), "%s", web_text(lang, "field.none"));
-	snprintf(grade, sizeof(grade), "%s",
-	         str(a, "grade")[0] ? str(a, "grade") : web_text(lang, "field.none"));
+	verify_grade_text(str(a, "grade")[0] ? str(a, "grade") : web_text(lang, "field.none"), lang,
+	                  grade, sizeof(grade));
+	verify_date_text(str(a, "awarded_on"), lang, awarded, sizeof(awarded));
 	buf_init(&checks, FRAGMENT_MAX);
 	rc = render_checks(verification, lang, &checks, err);
 	if (rc == 0) {
 		const struct web_var vars[] = {
 		        {"class", *verified ? "verified" : "unverified", false},
+		        {"state", state[0] ? state : "not_verified", false},
 		        {"title", str(a, "title"), false},
 		        {"institution", institution, false},
 		        {"kind", text_or(lang, "kind.", str(a, "kind")), false},
-		        {"awarded", str(a, "awarded_on"), false},
+		        {"awarded_iso", str(a, "awarded_on"), false},
+		        {"awarded", awarded, false},
 		        {"credits", credit_text, false},
 		        {"grade", grade, false},
 		        {"mark", *verified ? "✓" : "✗", false},
-		        {"verdict",
-		         web_text(lang, *verified ? "share.verified" : "share.unverified"), false},
+		        {"verdict", verdict, false},
 		        {"checks", checks.data, true},
 		};
 		rc = web_fragment("share_item.html", lang, vars, sizeof(vars) / sizeof(vars[0]),
@@ -110,7 +179,7 @@ static void gone_page(struct http_request *req, struct http_response *res, const
 	const char *lang = http_lang(req);
 	char when[64], text[512];
 
-	readable_time(str(doc, "expires"), when, sizeof(when));
+	readable_time(str(doc, "expires"), lang, when, sizeof(when));
 	if (strcmp(str(doc, "state"), "revoked") == 0)
 		snprintf(text, sizeof(text), "%s", web_text(lang, "gone.revoked"));
 	else
@@ -185,8 +254,16 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 		bool member;
 		dep = json_object_get(doc, "depository");
 		member = json_is_true(json_object_get(dep, "network_member"));
-		readable_time(str(doc, "expires"), expires, sizeof(expires));
+		readable_time(str(doc, "expires"), lang, expires, sizeof(expires));
+		const json_t *holder = json_object_get(doc, "holder");
+		const char *name = str(holder, "name"), *born = str(holder, "birth_date");
+		char born_text[VERIFY_DATE_TEXT_MAX + 64], day[VERIFY_DATE_TEXT_MAX];
+		verify_date_text(born, lang, day, sizeof(day));
+		snprintf(born_text, sizeof(born_text), "%s %s", web_text(lang, "share.born"), day);
 		const struct web_var vars[] = {
+		        {"holder", name[0] ? name : web_text(lang, "share.holder.unknown"), false},
+		        {"born_hidden", born[0] ? "" : "hidden", false},
+		        {"born", born[0] ? born_text : "", false},
 		        {"recipient", str(doc, "recipient"), false},
 		        {"expires", str(doc, "expires"), false},
 		        {"expires_text", expires, false},

@@ -5,6 +5,7 @@
 #include "registry/audit_log.h"
 #include "registry/identity.h"
 #include "registry/learner.h"
+#include "registry/verify_summary.h"
 #include "store/audit.h"
 #include "store/foreign.h"
 #include "store/portal.h"
@@ -499,14 +500,14 @@ static const char *const texts[2][T_COUNT] = {
         [NL] =
                 {
                         [T_TITLE] = "Inzageoverzicht",
-                        [T_INTRO] = "Alles wat deze depository over u bewaart, en elke keer "
+                        [T_INTRO] = "Alles wat dit depot over u bewaart, en elke keer "
                                     "dat iemand het inzag (Algemene verordening "
                                     "gegevensbescherming, artikel 15).",
                         [T_GENERATED] = "Gemaakt op",
-                        [T_DEPOSITORY] = "Depository",
+                        [T_DEPOSITORY] = "Depot",
                         [T_PERSONAL] = "Uw persoonsgegevens",
                         [T_PERSONAL_NOTE] = "Versleuteld bewaard; hier voor u ontsleuteld.",
-                        [T_LEARNER_ID] = "Uw nummer in deze depository",
+                        [T_LEARNER_ID] = "Uw nummer in dit depot",
                         [T_NATIONAL_ID] = "Burgerservicenummer of ander nationaal nummer",
                         [T_GIVEN_NAMES] = "Voornamen",
                         [T_FAMILY_NAME] = "Achternaam",
@@ -537,12 +538,12 @@ static const char *const texts[2][T_COUNT] = {
                         [T_EXPIRES] = "Geldig tot",
                         [T_REVOKED] = "Ingetrokken",
                         [T_USES] = "Geopend",
-                        [T_FOREIGN] = "Resultaten uit andere depositories",
+                        [T_FOREIGN] = "Resultaten uit andere depots",
                         [T_FROM] = "Van",
                         [T_ACCESSES] = "Wie uw gegevens inzag",
                         [T_ACCESSES_NOTE] = "Elke keer dat uw gegevens gelezen of gewijzigd "
-                                            "werden, uit het beveiligde auditlogboek van de "
-                                            "depository.",
+                                            "werden, uit het beveiligde auditlogboek van het "
+                                            "depot.",
                         [T_NO_ACCESSES] = "Er is geen inzage vastgelegd.",
                         [T_WHEN] = "Wanneer",
                         [T_WHO] = "Wie",
@@ -552,7 +553,7 @@ static const char *const texts[2][T_COUNT] = {
                                      "vastgelegd.",
                         [T_YES] = "ja",
                         [T_NO] = "nee",
-                        [T_OPERATOR] = "de beheerder van de depository",
+                        [T_OPERATOR] = "de beheerder van het depot",
                         [T_YOU] = "uzelf",
                         [T_INSTITUTION_ACTOR] = "instelling",
                         [T_SHARE_ACTOR] = "iemand die uw gedeelde link opende, gedeeld met",
@@ -749,16 +750,19 @@ static const char *str(const json_t *o, const char *key)
 /* A time as stored ("2026-01-31T14:30:00Z"), shown as "2026-01-31 14:30 UTC". */
 static void when(struct page *p, const char *iso)
 {
-	char shown[32];
+	char shown[VERIFY_DATE_TEXT_MAX + 16], day[11], text[VERIFY_DATE_TEXT_MAX];
 
 	if (!iso[0]) {
 		raw(p, "–");
 		return;
 	}
+	/* Written out in the page's language: "4 juli 2024 12:00 UTC", "4 July 2024". */
+	snprintf(day, sizeof(day), "%.10s", iso);
+	verify_date_text(day, p->l == NL ? "nl" : "en", text, sizeof(text));
 	if (strlen(iso) == 20 && iso[10] == 'T')
-		snprintf(shown, sizeof(shown), "%.10s %.5s UTC", iso, iso + 11);
+		snprintf(shown, sizeof(shown), "%s %.5s UTC", text, iso + 11);
 	else
-		snprintf(shown, sizeof(shown), "%s", iso);
+		snprintf(shown, sizeof(shown), "%s", text);
 	raw(p, "<time datetime=\"");
 	esc(p, iso);
 	raw(p, "\">");
@@ -776,13 +780,15 @@ static void number(struct page *p, const json_t *v)
 		snprintf(n, sizeof(n), "%.2f", json_real_value(v));
 	else
 		snprintf(n, sizeof(n), "–");
-	/* 7.50 → 7.5 */
+	/* 7.50 → 7.5, and 7,5 on a Dutch page */
 	if (strchr(n, '.')) {
 		size_t len = strlen(n);
 		while (len && n[len - 1] == '0')
 			n[--len] = '\0';
 		if (len && n[len - 1] == '.')
 			n[--len] = '\0';
+		if (p->l == NL && strchr(n, '.'))
+			*strchr(n, '.') = ',';
 	}
 	esc(p, n);
 }
@@ -797,6 +803,19 @@ static void pair(struct page *p, enum text term, const char *value)
 	raw(p, "</dt><dd>");
 	esc(p, value);
 	raw(p, "</dd>");
+}
+
+/* A date in words and a grade written the page's way ("4 juli 2024", "9,4"). */
+static const char *date_text(const struct page *p, const char *ymd, char *out, size_t cap)
+{
+	verify_date_text(ymd, p->l == NL ? "nl" : "en", out, cap);
+	return out;
+}
+
+static const char *grade_text(const struct page *p, const char *grade, char *out, size_t cap)
+{
+	verify_grade_text(grade, p->l == NL ? "nl" : "en", out, cap);
+	return out;
 }
 
 static void institution_name(struct page *p, const char *code)
@@ -878,6 +897,7 @@ static void corrections(struct page *p)
 static void history(struct page *p, const json_t *versions)
 {
 	const json_t *v;
+	char text[VERIFY_DATE_TEXT_MAX + 64];
 	size_t i;
 
 	if (!json_array_size(versions))
@@ -900,7 +920,7 @@ static void history(struct page *p, const json_t *versions)
 		raw(p, "</td><td>");
 		esc(p, str(v, "reason"));
 		raw(p, "</td><td>");
-		esc(p, str(v, "grade"));
+		esc(p, grade_text(p, str(v, "grade"), text, sizeof(text)));
 		raw(p, "</td><td>");
 		esc(p, word(statuses, str(v, "status"), p->l));
 		raw(p, "</td></tr>");
@@ -911,6 +931,7 @@ static void history(struct page *p, const json_t *versions)
 static void achievements(struct page *p)
 {
 	const json_t *list = json_object_get(p->doc, "achievements"), *a;
+	char text[VERIFY_DATE_TEXT_MAX + 64];
 	size_t i;
 
 	raw(p, "<section><h2>");
@@ -931,7 +952,7 @@ static void achievements(struct page *p)
 		institution_name(p, str(a, "institution"));
 		raw(p, "</dd>");
 		pair(p, T_KIND, word(kinds, str(a, "kind"), p->l));
-		pair(p, T_AWARDED, str(a, "awarded_on"));
+		pair(p, T_AWARDED, date_text(p, str(a, "awarded_on"), text, sizeof(text)));
 		if (json_object_get(a, "credits")) {
 			raw(p, "<dt>");
 			t(p, T_CREDITS);
@@ -943,7 +964,7 @@ static void achievements(struct page *p)
 			raw(p, "<dt>");
 			t(p, T_GRADE);
 			raw(p, "</dt><dd>");
-			esc(p, str(a, "grade"));
+			esc(p, grade_text(p, str(a, "grade"), text, sizeof(text)));
 			if (str(a, "grading_scheme")[0]) {
 				raw(p, " (");
 				esc(p, str(a, "grading_scheme"));
@@ -1026,6 +1047,7 @@ static void shares(struct page *p)
 static void foreign(struct page *p)
 {
 	const json_t *list = json_object_get(p->doc, "foreign_achievements"), *f;
+	char text[VERIFY_DATE_TEXT_MAX + 64];
 	size_t i;
 
 	if (!json_array_size(list))
@@ -1041,8 +1063,8 @@ static void foreign(struct page *p)
 		pair(p, T_FROM, str(f, "depository"));
 		pair(p, T_INSTITUTION, str(f, "institution"));
 		pair(p, T_KIND, word(kinds, str(f, "kind"), p->l));
-		pair(p, T_AWARDED, str(f, "awarded_on"));
-		pair(p, T_GRADE, str(f, "grade"));
+		pair(p, T_AWARDED, date_text(p, str(f, "awarded_on"), text, sizeof(text)));
+		pair(p, T_GRADE, grade_text(p, str(f, "grade"), text, sizeof(text)));
 		pair(p, T_STATUS, word(statuses, str(f, "status"), p->l));
 		raw(p, "</dl></article>");
 	}

@@ -7,6 +7,7 @@
 #include "registry/portal.h"
 #include "registry/portal_internal.h"
 #include "registry/verify.h"
+#include "registry/verify_summary.h"
 
 #include <sodium.h>
 #include <stdint.h>
@@ -169,6 +170,13 @@ static int own_achievements(struct depository *d, const struct portal_share_inpu
 			                     i);
 		if (rc)
 			return rc;
+		/* What the institution has withdrawn is not the learner's to show as valid. */
+		if (strcmp(a.status, "revoked") == 0 || strcmp(a.status, "suspended") == 0)
+			return ok_fail_field(
+			        err, OK_ECONFLICT, "achievements",
+			        "achievements[%zu] is %s by the institution and cannot "
+			        "be shared",
+			        i, a.status);
 		used += (size_t)snprintf(list + used, STORE_SHARE_IDS_MAX - used, "%s%s",
 		                         i ? "," : "", a.id);
 	}
@@ -468,7 +476,7 @@ static int shared_item(struct depository *d, const char *id, const char *learner
 		                    json_pack("{s:s, s:s, s:s}", "code", inst.code, "name",
 		                              inst.name, "country", inst.country));
 		json_object_set_new(item, "credential", vc);
-		json_object_set_new(item, "verification", verify_result_json(&r));
+		json_object_set_new(item, "verification", verify_report_json(d, &r));
 		vc = NULL;
 	}
 	json_decref(vc);
@@ -587,6 +595,18 @@ int portal_share_open(struct depository *d, const char *token, json_t **out, str
 	    store_share_get(d->store, sh.id, &sh, NULL) == 0 &&
 	    (sh.revoked_ms || sh.expires_ms <= now))
 		rc = gone(&sh, out, err);
+	/* Whom the share is about, first: the holder named in the first credential. */
+	if (!rc) {
+		json_t *holder = NULL;
+		json_array_foreach(list, i, item)
+		{
+			holder = json_object_get(json_object_get(item, "verification"), "holder");
+			if (holder)
+				break;
+		}
+		if (json_object_set(doc, "holder", holder ? holder : json_null()))
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+	}
 out:
 	free(o);
 	json_decref(ids);

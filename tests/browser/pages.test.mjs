@@ -44,7 +44,9 @@ test("a learner signs in with a login link and sees their diplomas first", async
   const card = page.locator(`.achievement[data-id="${first.id}"]`);
   assert.equal(await card.locator("h4").textContent().then((s) => s.includes(first.title)), true);
   const [download] = await Promise.all([page.waitForEvent("download"), card.getByRole("link", { name: "JSON" }).click()]);
-  assert.equal(download.suggestedFilename(), `${first.id}.json`);
+  // Named after the result: its title in lower case with dashes, and the year.
+  const slug = first.title.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  assert.equal(download.suggestedFilename(), `${slug}-${first.awarded_on.slice(0, 4)}.json`);
   await shot(page, "learner");
   assert.deepEqual(page.problems, []);
 });
@@ -148,7 +150,7 @@ test("/verify: a valid credential passes every check, an altered one shows which
   await page.fill("#credential", dep.issue(id));
   await page.click("#verify-button");
   await page.locator("#verify-result:not([hidden])").waitFor();
-  assert.equal(await page.textContent("#verify-verdict"), "All checks passed: this credential is genuine and valid.");
+  assert.equal(await page.textContent("#verify-verdict"), "Verified: genuine and valid");
   assert.equal(await page.locator("#verify-checks li.pass").count(), 4);
   assert.equal(await page.locator("#verify-checks li.fail").count(), 0);
   await shot(page, "verify-valid");
@@ -159,11 +161,14 @@ test("/verify: a valid credential passes every check, an altered one shows which
   await page.fill("#credential", JSON.stringify(altered, null, 2));
   await page.click("#verify-button");
   await page.locator("#verify-result.bad").waitFor();
-  assert.match(await page.textContent("#verify-verdict"), /not valid/);
+  assert.equal(await page.textContent("#verify-verdict"), "Not genuine: the signature does not hold");
   const failed = page.locator("#verify-checks li.fail");
   assert.equal(await failed.count(), 1);
   assert.equal(await failed.getAttribute("data-check"), "proof");
   assert.match(await failed.textContent(), /Signature: failed\..*changed after it was signed/);
+  // Nothing else means anything once the signature fails: no green tick beside the red one.
+  assert.equal(await page.locator("#verify-checks li.pass").count(), 0);
+  assert.equal(await page.locator("#verify-checks li.na").count(), 3);
   await shot(page, "verify-altered");
 
   // A JWT from a file works the same.

@@ -438,10 +438,11 @@ def test_credential_download(portal):
     aid = portal.achievements(portal.anna)[0]
     r = s.get(f"/v1/me/achievements/{aid}/credential")
     assert r.status == 200, r
-    assert r.headers["content-disposition"] == f'attachment; filename="{aid}.json"'
+    # Named after the result (its title and year), not after an id.
+    assert r.headers["content-disposition"] == 'attachment; filename="mechanics-2020.json"'
     assert verify(portal.srv, r.json()).json()["verified"] is True
     r = s.get(f"/v1/me/achievements/{aid}/credential?format=jwt")
-    assert r.status == 200 and r.headers["content-disposition"].endswith(f'{aid}.jwt"'), r
+    assert r.status == 200 and r.headers["content-disposition"].endswith('mechanics-2020.jwt"'), r
     assert verify(portal.srv, r.body.decode()).json()["verified"] is True
     problem(s.get(f"/v1/me/achievements/{aid}/credential?format=pdf"), 400)
     problem(s.get("/v1/me/achievements/nosuch/credential"), 404)
@@ -504,7 +505,9 @@ def test_share_create_open_count_and_views(portal):
             assert verify(portal.srv, a["credential"]).json()["verified"] is True
     r = portal.srv.get(path + "/credentials")
     assert r.status == 200, r
-    assert r.headers["content-disposition"] == 'attachment; filename="credentials.json"'
+    # Several results: named after their holder.
+    assert r.headers["content-disposition"] == \
+        'attachment; filename="zwaantje-oosterhuisplein.json"'
     creds = r.json()["credentials"]
     assert len(creds) == len(ids)
     [listed] = [x for x in s.get("/v1/me/shares").json()["shares"] if x["id"] == share["id"]]

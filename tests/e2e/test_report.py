@@ -164,7 +164,7 @@ def test_html_lists_data_and_accesses(depo):
     for lang, words in (("en", ("Access report", "Who accessed your data", "access report",
                                 "the depository's operator")),
                         ("nl", ("Inzageoverzicht", "Wie uw gegevens inzag", "inzageoverzicht",
-                                "de beheerder van de depository"))):
+                                "de beheerder van het depot"))):
         page = report(ok, lid, "--html", "--lang", lang).stdout
         assert page.startswith("<!DOCTYPE html>")
         assert f'<html lang="{lang}">' in page

@@ -185,4 +185,4 @@ def test_share_page_revoked_and_expired_are_410(demo):
         db.execute("UPDATE share SET expires_ms = 1000 WHERE id = ?", (doc["id"],))
     r, text = page(srv, path)
     assert r.status == 410
-    assert "expired on 1970-01-01" in text
+    assert "expired on 1 January 1970" in text

@@ -1,0 +1,417 @@
+/* The one-glance summary of a verification (see verify_summary.h): holder, result, headline. */
+#include "registry/verify_summary.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const headline_names[] = {
+        [VERIFY_HEADLINE_VERIFIED] = "verified",
+        [VERIFY_HEADLINE_REVOKED] = "revoked",
+        [VERIFY_HEADLINE_SUSPENDED] = "suspended",
+        [VERIFY_HEADLINE_INVALID] = "invalid",
+        [VERIFY_HEADLINE_NOT_VERIFIED] = "not_verified",
+        [VERIFY_HEADLINE_NOT_CREDENTIAL] = "not_credential",
+};
+
+const char *verify_headline_name(enum verify_headline h)
+{
+	return headline_names[h];
+}
+
+static bool proof_failed(const struct verify_result *r)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (r->items[i].check == VERIFY_PROOF && !r->items[i].passed)
+			return true;
+	return false;
+}
+
+bool verify_item_applicable(const struct verify_result *r, size_t i)
+{
+	return r->items[i].check == VERIFY_PROOF || !proof_failed(r);
+}
+
+const char *verify_item_state(const struct verify_result *r, size_t i)
+{
+	if (!verify_item_applicable(r, i))
+		return "not_applicable";
+	if (!r->items[i].passed)
+		return "failed";
+	return r->items[i].warning ? "warning" : "passed";
+}
+
+/* Holder and result */
+
+static const char *str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static const json_t *subject_of(const json_t *vc)
+{
+	const json_t *s = json_object_get(vc, "credentialSubject");
+
+	return json_is_array(s) ? json_array_get(s, 0) : s;
+}
+
+/* The unhashed identity value of type, or NULL. */
+static const char *identity(const json_t *subject, const char *type)
+{
+	const json_t *ids = json_object_get(subject, "identifier"), *o;
+	size_t i;
+
+	if (json_is_object(ids))
+		return json_is_false(json_object_get(ids, "hashed")) && str(ids, "identityType") &&
+		                       strcmp(str(ids, "identityType"), type) == 0
+		               ? str(ids, "identityHash")
+		               : NULL;
+	json_array_foreach(ids, i, o)
+	{
+		const char *t = str(o, "identityType");
+		/* A hashed value is a digest, not something a person can read or compare. */
+		if (t && strcmp(t, type) == 0 && json_is_false(json_object_get(o, "hashed")) &&
+		    str(o, "identityHash"))
+			return str(o, "identityHash");
+	}
+	return NULL;
+}
+
+json_t *verify_holder_json(const json_t *vc)
+{
+	const json_t *s;
+
+	if (!vc)
+		return NULL;
+	s = subject_of(vc);
+	return json_pack("{s:o, s:o}", "name", str_or_null(identity(s, "name")), "birth_date",
+	                 str_or_null(identity(s, "ext:birthDate")));
+}
+
+/* Our own kinds back from Open Badges achievement types; other types stay as they are. */
+static const char *kind_of(const char *type)
+{
+	static const struct {
+		const char *type, *kind;
+	} map[] = {
+	        {"Diploma", "diploma"},        {"BachelorDegree", "degree"},
+	        {"MasterDegree", "degree"},    {"DoctoralDegree", "degree"},
+	        {"AssociateDegree", "degree"}, {"Degree", "degree"},
+	        {"Assessment", "exam"},        {"ext:Module", "module"},
+	        {"Course", "course"},
+	};
+
+	if (!type)
+		return NULL;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].type, type) == 0)
+			return map[i].kind;
+	return type;
+}
+
+/* Credits as a person wrote them: 180, not 180.0 (credentials are parsed as doubles). */
+static json_t *credits_json(const json_t *c)
+{
+	double v = json_number_value(c);
+
+	if (!json_is_number(c))
+		return json_null();
+	if (v == (double)(json_int_t)v)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+json_t *verify_achievement_json(const json_t *vc)
+{
+	const json_t *s, *a, *creator, *credits, *result;
+	const char *awarded;
+	char date[11] = "";
+	json_t *o;
+
+	if (!vc)
+		return NULL;
+	s = subject_of(vc);
+	a = json_object_get(s, "achievement");
+	creator = json_object_get(a, "creator");
+	credits = json_object_get(s, "creditsEarned");
+	if (!json_is_number(credits))
+		credits = json_object_get(a, "creditsAvailable");
+	result = json_object_get(s, "result");
+	if (json_is_array(result))
+		result = json_array_get(result, 0);
+	awarded = str(vc, "awardedDate");
+	if (!awarded)
+		awarded = str(vc, "validFrom");
+	if (awarded && strlen(awarded) >= 10)
+		snprintf(date, sizeof(date), "%.10s", awarded);
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title",
+	              str_or_null(str(a, "name") ? str(a, "name") : str(vc, "name")), "kind",
+	              str_or_null(kind_of(str(a, "achievementType"))), "achievement_type",
+	              str_or_null(str(a, "achievementType")), "institution",
+	              str_or_null(str(creator, "name")), "country",
+	              str_or_null(str(json_object_get(creator, "address"), "addressCountryCode")),
+	              "awarded_on", str_or_null(date[0] ? date : NULL), "credits",
+	              credits_json(credits), "grade", str_or_null(str(result, "value")));
+	return o;
+}
+
+/* The verdict */
+
+/* "YYYY-MM-DD" of ms since the epoch, UTC. */
+static void day_of(int64_t ms, char out[11])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+		out[0] = '\0';
+}
+
+/* For the depository's own credential: the achievement's status change, found by the slot its
+ * status entry names. Returns true when the store says it is revoked or suspended. */
+static bool own_status(struct depository *d, const json_t *vc, struct verify_verdict *v)
+{
+	const json_t *status = json_object_get(vc, "credentialStatus"), *e;
+	size_t base = strlen(d->base_url), i, n;
+
+	n = json_is_array(status) ? json_array_size(status) : status ? 1 : 0;
+	for (i = 0; i < n; i++) {
+		struct store_achievement a;
+		const char *url, *index_text, *rest;
+		char *end;
+		long long list, index;
+
+		e = json_is_array(status) ? json_array_get(status, i) : status;
+		url = str(e, "statusListCredential");
+		index_text = str(e, "statusListIndex");
+		if (!url || !index_text || strncmp(url, d->base_url, base) != 0 ||
+		    strncmp(url + base, "/status/", 8) != 0)
+			continue;
+		rest = strchr(url + base + 8, '/');
+		if (!rest)
+			continue;
+		list = strtoll(rest + 1, &end, 10);
+		if (*end || list < 1)
+			continue;
+		index = strtoll(index_text, &end, 10);
+		if (*end || end == index_text || index < 0)
+			continue;
+		if (d->store->ops->achievement_by_slot(d->store, list, index, &a, NULL) != 0)
+			continue;
+		if (strcmp(a.status, "revoked") && strcmp(a.status, "suspended"))
+			return false;
+		v->headline = strcmp(a.status, "revoked") == 0 ? VERIFY_HEADLINE_REVOKED
+		                                               : VERIFY_HEADLINE_SUSPENDED;
+		/* A status change is the record's last change: revoked records are final, and a
+		 * suspended one changes only when it is reinstated. */
+		day_of(a.updated_ms, v->since);
+		return true;
+	}
+	return false;
+}
+
+void verify_verdict_of(struct depository *d, const struct verify_result *r,
+                       struct verify_verdict *v)
+{
+	const char *issuer;
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	if (!r->is_credential) {
+		v->headline = VERIFY_HEADLINE_NOT_CREDENTIAL;
+		return;
+	}
+	if (proof_failed(r)) {
+		v->headline = VERIFY_HEADLINE_INVALID;
+		return;
+	}
+	v->headline = r->verified ? VERIFY_HEADLINE_VERIFIED : VERIFY_HEADLINE_NOT_VERIFIED;
+	for (i = 0; i < r->count; i++) {
+		const struct verify_item *it = &r->items[i];
+		if (it->check != VERIFY_STATUS || it->passed)
+			continue;
+		issuer = r->credential ? str(r->credential, "issuer") : NULL;
+		if (!issuer)
+			issuer = str(json_object_get(r->credential, "issuer"), "id");
+		if (d && issuer && strcmp(issuer, d->issuer_did) == 0 &&
+		    own_status(d, r->credential, v))
+			return;
+		/* Another issuer's list says only that the bit is set, not since when. */
+		if (strstr(it->message, "revoked by its issuer"))
+			v->headline = VERIFY_HEADLINE_REVOKED;
+		else if (strstr(it->message, "suspended by its issuer"))
+			v->headline = VERIFY_HEADLINE_SUSPENDED;
+	}
+}
+
+/* Formatting */
+
+void verify_date_text(const char *ymd, const char *lang, char *out, size_t cap)
+{
+	static const char *const en[] = {"January",   "February", "March",    "April",
+	                                 "May",       "June",     "July",     "August",
+	                                 "September", "October",  "November", "December"};
+	static const char *const nl[] = {"januari",   "februari", "maart",    "april",
+	                                 "mei",       "juni",     "juli",     "augustus",
+	                                 "september", "oktober",  "november", "december"};
+	int y, m, day;
+	char tail;
+
+	if (!ymd || strlen(ymd) != 10 || sscanf(ymd, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 ||
+	    m < 1 || m > 12 || day < 1 || day > 31) {
+		snprintf(out, cap, "%s", ymd ? ymd : "");
+		return;
+	}
+	if (snprintf(out, cap, "%d %s %d", day, strcmp(lang, "nl") == 0 ? nl[m - 1] : en[m - 1],
+	             y) >= (int)cap)
+		snprintf(out, cap, "%s", ymd);
+}
+
+void verify_number_text(double v, const char *lang, char *out, size_t cap)
+{
+	char *dot;
+	int n = snprintf(out, cap, "%.2f", v);
+
+	if (n < 0 || (size_t)n >= cap) {
+		if (cap)
+			out[0] = '\0';
+		return;
+	}
+	/* No trailing zeros: 180.00 → 180, 7.50 → 7.5. */
+	dot = strchr(out, '.');
+	if (dot) {
+		char *e = out + n - 1;
+		while (e > dot && *e == '0')
+			*e-- = '\0';
+		if (e == dot)
+			*e = '\0';
+		else if (strcmp(lang, "nl") == 0)
+			*dot = ',';
+	}
+}
+
+void verify_grade_text(const char *grade, const char *lang, char *out, size_t cap)
+{
+	size_t n = strspn(grade, "0123456789"), m;
+
+	snprintf(out, cap, "%s", grade);
+	/* Only a plain decimal number ("9.4") is a number to write the Dutch way ("9,4"). */
+	if (strcmp(lang, "nl") || n == 0 || grade[n] != '.')
+		return;
+	m = strspn(grade + n + 1, "0123456789");
+	if (m && grade[n + 1 + m] == '\0' && n < cap)
+		out[n] = ',';
+}
+
+void verify_headline_text(const struct verify_verdict *v, char *out, size_t cap)
+{
+	char date[VERIFY_DATE_TEXT_MAX];
+
+	verify_date_text(v->since, "en", date, sizeof(date));
+	switch (v->headline) {
+	case VERIFY_HEADLINE_VERIFIED:
+		snprintf(out, cap, "Verified: genuine and valid");
+		break;
+	case VERIFY_HEADLINE_REVOKED:
+		snprintf(out, cap, "Revoked by the institution%s%s", v->since[0] ? " on " : "",
+		         v->since[0] ? date : "");
+		break;
+	case VERIFY_HEADLINE_SUSPENDED:
+		snprintf(out, cap, "Suspended by the institution%s%s", v->since[0] ? " since " : "",
+		         v->since[0] ? date : "");
+		break;
+	case VERIFY_HEADLINE_INVALID:
+		snprintf(out, cap, "Not genuine: the signature does not hold");
+		break;
+	case VERIFY_HEADLINE_NOT_VERIFIED:
+		snprintf(out, cap, "Not verified");
+		break;
+	case VERIFY_HEADLINE_NOT_CREDENTIAL:
+		snprintf(out, cap, "Not a credential");
+		break;
+	}
+}
+
+/* The report */
+
+/* Why an item came out as it did, as a code the pages explain in their own language. */
+static const char *reason_of(const struct verify_result *r, size_t i,
+                             const struct verify_verdict *v)
+{
+	const struct verify_item *it = &r->items[i];
+
+	if (!verify_item_applicable(r, i))
+		return "not_applicable";
+	if (it->passed)
+		return it->warning ? "warning" : "ok";
+	if (it->check == VERIFY_STATUS)
+		return v->headline == VERIFY_HEADLINE_REVOKED     ? "revoked"
+		       : v->headline == VERIFY_HEADLINE_SUSPENDED ? "suspended"
+		                                                  : "unknown";
+	return "bad";
+}
+
+json_t *verify_report_json(struct depository *d, const struct verify_result *r)
+{
+	struct verify_verdict v;
+	char text[160];
+	json_t *doc = verify_result_json(r), *checks, *details, *o;
+	bool stated;
+	size_t i;
+
+	if (!doc)
+		return NULL;
+	verify_verdict_of(d, r, &v);
+	verify_headline_text(&v, text, sizeof(text));
+	checks = json_array();
+	details = json_object_get(doc, "details");
+	for (i = 0; i < r->count && checks; i++) {
+		o = json_array_get(details, i);
+		if (json_object_set_new(o, "state", json_string(verify_item_state(r, i))) ||
+		    json_object_set_new(o, "reason", json_string(reason_of(r, i, &v))))
+			goto fail;
+		/* A check that does not apply neither passed nor failed. */
+		if (!verify_item_applicable(r, i) && json_object_set_new(o, "passed", json_false()))
+			goto fail;
+		/* A check that does not apply did not pass: it is not listed as one that did. */
+		if (r->items[i].passed && verify_item_applicable(r, i) &&
+		    json_array_append_new(checks,
+		                          json_string(verify_check_name(r->items[i].check))))
+			goto fail;
+	}
+	if (!checks || json_object_set_new(doc, "checks", checks))
+		goto fail_doc;
+	/* Nor is it listed among the errors: only the signature failed. */
+	if (proof_failed(r)) {
+		json_t *errors = json_object_get(doc, "errors"), *e;
+		for (i = json_array_size(errors); i-- > 0;) {
+			const char *c = str(e = json_array_get(errors, i), "check");
+			if (c && strcmp(c, "proof") != 0 && json_array_remove(errors, i))
+				goto fail_doc;
+		}
+	}
+	/* What a credential whose signature fails states was not verified: it is not repeated
+	 * as if it were (nor echoed into an error answer). */
+	stated = r->credential && v.headline != VERIFY_HEADLINE_INVALID;
+	if (json_object_set_new(doc, "holder",
+	                        stated ? verify_holder_json(r->credential) : json_null()) ||
+	    json_object_set_new(doc, "achievement",
+	                        stated ? verify_achievement_json(r->credential) : json_null()) ||
+	    json_object_set_new(
+	            doc, "headline",
+	            json_pack("{s:s, s:o, s:s}", "state", verify_headline_name(v.headline), "since",
+	                      v.since[0] ? json_string(v.since) : json_null(), "text", text)))
+		goto fail_doc;
+	return doc;
+fail:
+	json_decref(checks);
+fail_doc:
+	json_decref(doc);
+	return NULL;
+}

@@ -1,0 +1,83 @@
+/* What a verified credential is about, in one glance: its holder, its result, and a headline
+ * verdict (verified, revoked on a date, suspended, not genuine), for the share page, /verify and
+ * `oorkonde verify`.
+ *
+ * The holder is read from credentialSubject.identifier: IdentityObjects with "hashed": false of
+ * identityType "name" and "ext:birthDate". The result is read from credentialSubject (title,
+ * kind, the awarding institution, date, credits, grade). When the signature does not hold, no
+ * other check means anything: those are "not applicable", never passed.
+ */
+#ifndef OK_REGISTRY_VERIFY_SUMMARY_H
+#define OK_REGISTRY_VERIFY_SUMMARY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "registry/depository.h"
+#include "registry/verify.h"
+
+#define VERIFY_DATE_TEXT_MAX 48
+
+enum verify_headline {
+	VERIFY_HEADLINE_VERIFIED,
+	VERIFY_HEADLINE_REVOKED,
+	VERIFY_HEADLINE_SUSPENDED,
+	VERIFY_HEADLINE_INVALID,      /* the signature does not hold: not genuine */
+	VERIFY_HEADLINE_NOT_VERIFIED, /* another check failed */
+	VERIFY_HEADLINE_NOT_CREDENTIAL,
+};
+
+struct verify_verdict {
+	enum verify_headline headline;
+	char since[11]; /* YYYY-MM-DD of the revocation or suspension when known, else "" */
+};
+
+/* Reading */
+
+/* "verified", "revoked", "suspended", "invalid", "not_verified", "not_credential". */
+const char *verify_headline_name(enum verify_headline h);
+
+/* Whether item i of r means anything: not when the proof failed and i is another check. */
+bool verify_item_applicable(const struct verify_result *r, size_t i);
+
+/* "passed", "warning", "failed" or "not_applicable". */
+const char *verify_item_state(const struct verify_result *r, size_t i);
+
+/*
+ * The headline of r. For the depository's own credentials (d not NULL, issuer its DID) a
+ * revocation or suspension is looked up in the store for its date; another issuer's is known
+ * only from the status check. Never fails: what cannot be known stays empty.
+ */
+void verify_verdict_of(struct depository *d, const struct verify_result *r,
+                       struct verify_verdict *v);
+
+/* {"name", "birth_date"} of the credential's holder (members null when absent); new
+ * reference, NULL for a NULL credential or out of memory. */
+json_t *verify_holder_json(const json_t *vc);
+
+/* {"title", "kind", "achievement_type", "institution", "country", "awarded_on", "credits",
+ * "grade"} of the credential's result (members null when absent); new reference or NULL. */
+json_t *verify_achievement_json(const json_t *vc);
+
+/*
+ * The VC-API result (verify_result_json) with what a person reads first: "holder",
+ * "achievement", "headline" {"state", "since", "text"}, and per detail its "state" and
+ * "reason" (a code pages explain in their language). Checks that do not apply are taken out of
+ * "checks". When the signature fails, "holder" and "achievement" are null: nothing the
+ * credential states was verified. New reference, NULL when out of memory.
+ */
+json_t *verify_report_json(struct depository *d, const struct verify_result *r);
+
+/* Formatting for people ("en" or "nl") */
+
+/* "2024-08-30" → "30 August 2024" / "30 augustus 2024"; anything else is copied. */
+void verify_date_text(const char *ymd, const char *lang, char *out, size_t cap);
+/* 9.4 → "9.4" / "9,4"; whole numbers without decimals. */
+void verify_number_text(double v, const char *lang, char *out, size_t cap);
+/* A grade: a plain decimal "9.4" becomes "9,4" in Dutch; any other grade is copied. */
+void verify_grade_text(const char *grade, const char *lang, char *out, size_t cap);
+/* "Revoked by the institution on 30 August 2024" and the others, in English. */
+void verify_headline_text(const struct verify_verdict *v, char *out, size_t cap);
+
+#endif
