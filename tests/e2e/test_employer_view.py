@@ -92,7 +92,7 @@ def test_cli_verify_says_who_and_what_before_the_checks(employer, tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == f"Holder:      {NAME}"
-    assert lines[1:8] == ["Result:      BSc Psychologie", "Kind:        degree",
+    assert lines[1:9] == ["Born:        2 January 2000", "Result:      BSc Psychologie", "Kind:        degree",
                           "Awarded by:  Universiteit Utrecht (NL)",
                           "Awarded on:  30 August 2024", "Credits:     180", "Grade:       7.5",
                           "Verdict:     Verified: genuine and valid"]

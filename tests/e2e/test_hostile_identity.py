@@ -239,7 +239,7 @@ def test_takeover_attempt_opens_nothing(world):
     ok, srv, keys, anna = world["ok"], world["srv"], world["keys"], world["anna"]
     credential = ok.run("issue", world["achievements"][0], check=True).stdout
     # No key can be given the power to make login links, and the route is gone.
-    proc = ok.run("key", "add", "--institution", "21BB", "--permit", "register,login-link")
+    proc = ok.run("apikey", "add", "--institution", "21BB", "--permit", "register,login-link")
     assert proc.returncode != 0 and "unknown permission 'login-link'" in proc.stderr
     # Without a record of its own, 21BB's answers for Anna are those for nobody, byte for byte.
     for body in (credential, "", {"given_names": "Mallory"}):

@@ -259,7 +259,7 @@ def test_verify_of_a_hostile_file_shows_its_text_escaped(ok, tmp_path):
     proc = ok.run("verify", path)
     assert proc.returncode == 1, proc.stderr
     assert_escaped(proc.stdout)
-    assert proc.stdout.startswith("Credential (JSON, Data Integrity) from did:web:" + SHOWN)
+    assert "\nCredential (JSON, Data Integrity) from did:web:" + SHOWN + "\n" in proc.stdout
 
 
 def test_long_values_are_cut_on_a_character_boundary(ok, tmp_path):

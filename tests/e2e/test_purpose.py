@@ -179,7 +179,7 @@ def new_key(dep, *args):
 def test_no_key_makes_login_links(dep):
     """The login-link permission is gone: no key can be given it, and the route is gone."""
     learner, _, _ = personal_reads(dep)
-    proc = dep.ok.run("key", "add", "--institution", "21PB", "--permit", "read,login-link")
+    proc = dep.ok.run("apikey", "add", "--institution", "21PB", "--permit", "read,login-link")
     assert proc.returncode != 0 and "unknown permission 'login-link'" in proc.stderr
     r = dep.srv.post(f"/v1/learners/{learner}/login-link", {}, key=dep.key, purpose="support")
     assert r.status in (404, 405), r
