@@ -1,6 +1,8 @@
 /* The importer: validated rows → sealed learners and achievements, in batched transactions. */
 #include "registry/import.h"
 
+#include "io/csv_writer.h"
+
 #include "registry/achievement.h"
 #include "registry/learner.h"
 #include "registry/status.h"
@@ -14,6 +16,28 @@
 #define DEFAULT_BATCH_ROWS  10000
 #define LEARNER_CACHE_SLOTS 65536 /* direct-mapped; a power of two */
 #define PROGRESS_EVERY      2048
+
+const char *const import_error_columns[IMPORT_ERROR_COLUMNS] = {"error_line", "error_field",
+                                                                "error_reason"};
+
+/* What a CSV header may name: the registration's columns, then the error columns of an
+ * --errors file, which are read and ignored so that a corrected errors file imports as it is. */
+static const char *const csv_columns[REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS] = {
+#define CSV_COLUMN_NAME(id, name, required) name,
+        REGISTRATION_COLUMNS(CSV_COLUMN_NAME)
+#undef CSV_COLUMN_NAME
+                "error_line",
+        "error_field",
+        "error_reason",
+};
+static const bool csv_required[REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS] = {
+#define CSV_COLUMN_REQUIRED(id, name, required) required,
+        REGISTRATION_COLUMNS(CSV_COLUMN_REQUIRED)
+#undef CSV_COLUMN_REQUIRED
+                false,
+        false,
+        false,
+};
 
 struct learner_cache_slot {
 	unsigned char nid_index[SEAL_INDEX_BYTES];
@@ -617,13 +641,14 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 	int rc;
 
 	memset(report, 0, sizeof(*report));
-	rc = csv_reader_open(&reader, name, read, src, registration_column_names,
-	                     registration_column_required, REG_COLUMN_COUNT, err);
+	rc = csv_reader_open(&reader, name, read, src, csv_columns, csv_required,
+	                     REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS, err);
 	if (rc)
 		return rc;
 	rc = importer_begin(&imp, d, o, err);
 	if (rc)
 		goto out;
+	imp->report.separator = csv_reader_separator(reader);
 	for (;;) {
 		ok_error_clear(&row_err);
 		rc = csv_reader_next(reader, &row, &row_err);
@@ -631,7 +656,10 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 		if (rc == 0)
 			break;
 		if (rc == OK_EINPUT) { /* a bad record; the reader has moved past it */
-			if ((rc = importer_reject(imp, NULL, &row_err, err)))
+			struct csv_row bad = {.line = row_err.line,
+			                      .separator = csv_reader_separator(reader)};
+
+			if ((rc = importer_reject(imp, &bad, &row_err, err)))
 				goto out;
 			continue;
 		}
@@ -641,10 +669,15 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 			goto out;
 		}
 		model_registration_init(&reg);
-		for (i = 0; i < row.count && rc >= 0; i++)
-			rc = model_registration_set(&reg, (enum registration_column)i,
-			                            row.fields[i].data, row.fields[i].len,
+		for (i = 0; i < REG_COLUMN_COUNT && rc >= 0; i++) {
+			const char *v = row.fields[i].data;
+			size_t n = row.fields[i].len;
+
+			/* A cell of an --errors file, protected against formulas: as it was. */
+			csv_cell_unprotect(&v, &n);
+			rc = model_registration_set(&reg, (enum registration_column)i, v, n,
 			                            &row_err);
+		}
 		if (rc >= 0)
 			rc = model_registration_check(&reg, imp->today, &row_err);
 		if (rc < 0) {
