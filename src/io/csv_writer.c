@@ -9,6 +9,17 @@ bool csv_cell_is_risky(const char *s, size_t n)
 	                 s[0] == '\r');
 }
 
+/* Whether s is quotes and then a risky character: protected, or to be protected, by one more
+ * quote, so that unprotecting takes exactly one off whatever the value was. */
+static bool quotes_then_risky(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] == '\'')
+		i++;
+	return csv_cell_is_risky(s + i, n - i);
+}
+
 int csv_cell_append(struct buf *out, const char *s, size_t n, char sep)
 {
 	bool quote =
@@ -18,7 +29,7 @@ int csv_cell_append(struct buf *out, const char *s, size_t n, char sep)
 
 	if (quote)
 		rc = buf_addch(out, '"');
-	if (!rc && csv_cell_is_risky(s, n))
+	if (!rc && quotes_then_risky(s, n))
 		rc = buf_addch(out, '\'');
 	if (!quote)
 		return rc ? rc : buf_add(out, s, n);
@@ -40,7 +51,7 @@ int csv_cell_append(struct buf *out, const char *s, size_t n, char sep)
 
 void csv_cell_unprotect(const char **s, size_t *n)
 {
-	if (*n >= 2 && (*s)[0] == '\'' && csv_cell_is_risky(*s + 1, *n - 1)) {
+	if (*n >= 2 && (*s)[0] == '\'' && quotes_then_risky(*s + 1, *n - 1)) {
 		(*s)++;
 		(*n)--;
 	}
