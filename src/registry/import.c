@@ -20,25 +20,6 @@
 const char *const import_error_columns[IMPORT_ERROR_COLUMNS] = {"error_line", "error_field",
                                                                 "error_reason"};
 
-/* What a CSV header may name: the registration's columns, then the error columns of an
- * --errors file, which are read and ignored so that a corrected errors file imports as it is. */
-static const char *const csv_columns[REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS] = {
-#define CSV_COLUMN_NAME(id, name, required) name,
-        REGISTRATION_COLUMNS(CSV_COLUMN_NAME)
-#undef CSV_COLUMN_NAME
-                "error_line",
-        "error_field",
-        "error_reason",
-};
-static const bool csv_required[REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS] = {
-#define CSV_COLUMN_REQUIRED(id, name, required) required,
-        REGISTRATION_COLUMNS(CSV_COLUMN_REQUIRED)
-#undef CSV_COLUMN_REQUIRED
-                false,
-        false,
-        false,
-};
-
 struct learner_cache_slot {
 	unsigned char nid_index[SEAL_INDEX_BYTES];
 	unsigned char digest[SEAL_DIGEST_BYTES];
@@ -632,6 +613,8 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
                         csv_read_fn read, void *src, struct import_report *report,
                         struct ok_error *err)
 {
+	const char *columns[REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS];
+	bool required[REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS];
 	struct csv_reader *reader = NULL;
 	struct importer *imp = NULL;
 	struct registration reg;
@@ -641,7 +624,16 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 	int rc;
 
 	memset(report, 0, sizeof(*report));
-	rc = csv_reader_open(&reader, name, read, src, csv_columns, csv_required,
+	/* The header may name the registration's columns, and the error columns of an --errors
+	 * file, read and ignored so that a corrected errors file imports as it is. */
+	for (i = 0; i < REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS; i++) {
+		bool ours = i < REG_COLUMN_COUNT;
+
+		columns[i] = ours ? registration_column_names[i]
+		                  : import_error_columns[i - REG_COLUMN_COUNT];
+		required[i] = ours && registration_column_required[i];
+	}
+	rc = csv_reader_open(&reader, name, read, src, columns, required,
 	                     REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS, err);
 	if (rc)
 		return rc;
