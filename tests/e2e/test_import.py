@@ -164,7 +164,7 @@ def test_errors_file_names_line_and_field(inst, tmp_path, newline):
     assert stat.S_IMODE(os.stat(errors).st_mode) == 0o600, "the errors file holds personal data"
     with open(errors, newline="", encoding="utf-8") as f:
         got = list(csv.reader(f))
-    assert got[0][:3] == ["line", "field", "reason"]
+    assert got[0][:3] == ["error_line", "error_field", "error_reason"]
     assert got[0][3:] == COLUMNS
     body = got[1:]
     assert [(int(r[0]), r[1], r[3]) for r in body] == expected
