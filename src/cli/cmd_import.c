@@ -129,10 +129,15 @@ static FILE *open_errors_file(struct cli *c, const char *path)
 	return f;
 }
 
-static void print_report(const struct import_report *r, const struct import_options *o)
+static void print_report(const struct import_report *r, const struct import_options *o,
+                         const char *errors_path)
 {
 	printf("%zu rows read: %zu added, %zu updated, %zu unchanged, %zu rejected\n", r->read,
 	       r->added, r->updated, r->unchanged, r->rejected);
+	if (errors_path && r->rejected)
+		printf("The rejected rows are in %s: correct them there and import that file "
+		       "again as it is.\n",
+		       errors_path);
 	if (o->dry_run)
 		printf("Dry run: nothing was stored.\n");
 	else if (!r->stored)
@@ -253,7 +258,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		exit_code = EXIT_FAILED;
 		goto out;
 	}
-	print_report(&report, &o);
+	print_report(&report, &o, errors_path);
 	exit_code = report.rejected ? EXIT_REJECTED : EXIT_OK;
 out:
 	buf_release(&ic.line);

@@ -267,8 +267,8 @@ static int identity_conflict(struct importer *imp, const struct store_learner *f
 	sodium_memzero(&reg, sizeof(reg));
 	return ok_fail_field(err, OK_EINPUT, field,
 	                     "identity conflict: %s differs from the learner already registered "
-	                     "with this national id; registered identities are corrected by the "
-	                     "operator, not by an import",
+	                     "with this national id; a registered identity is corrected "
+	                     "explicitly, not by an import",
 	                     field);
 }
 

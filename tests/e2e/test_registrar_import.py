@@ -113,6 +113,7 @@ def test_errors_file_is_corrected_and_imported_again_as_it_is(inst, tmp_path):
     proc = inst.import_csv(path, "--errors", errors)
     assert proc.returncode == 1
     assert parse_report(proc.stdout)["rejected"] == 2
+    assert f"The rejected rows are in {errors}: correct them there" in proc.stdout
     assert stat.S_IMODE(os.stat(errors).st_mode) == 0o600
     sep, header, bad = read_errors(errors)
     assert sep == ";", "the errors file keeps the input's separator"
