@@ -310,8 +310,31 @@ static int find_under_older_key(struct importer *imp, const struct learner_data 
 }
 
 /* Finds or creates the learner; *changed says whether anything was written. */
+/*
+ * Before a new learner is written for a row: whether the row's record is registered and revoked
+ * already. The row would then move it to another learner, which a revocation forbids, and the
+ * rejected row must leave no learner behind. OK_EINPUT in that case, 0 otherwise.
+ */
+static int revoked_elsewhere(struct importer *imp, const char *record_id, struct ok_error *err)
+{
+	struct store_achievement cur;
+	int rc = imp->d->store->ops->achievement_find(imp->d->store, imp->o.institution, record_id,
+	                                              &cur, err);
+
+	if (rc == OK_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (strcmp(cur.status, "revoked") != 0)
+		return 0;
+	return ok_fail_field(err, OK_EINPUT, "national_id",
+	                     "the record is revoked, and a revocation is final: national_id "
+	                     "cannot be changed");
+}
+
 static int resolve_learner(struct importer *imp, const struct learner_data *l,
-                           char id_out[STORE_ID_MAX + 1], bool *changed, struct ok_error *err)
+                           const char *record_id, char id_out[STORE_ID_MAX + 1], bool *changed,
+                           struct ok_error *err)
 {
 	unsigned char idx[SEAL_INDEX_BYTES], digest[SEAL_DIGEST_BYTES];
 	struct learner_cache_slot *slot;
@@ -344,6 +367,12 @@ static int resolve_learner(struct importer *imp, const struct learner_data *l,
 	rc = imp->d->store->ops->learner_find(imp->d->store, idx, &found, err);
 	if (rc == OK_ENOTFOUND && imp->d->data_keys.count > 1)
 		rc = find_under_older_key(imp, l, id_out, &found, changed, err);
+	if (rc == OK_ENOTFOUND) {
+		int revoked = revoked_elsewhere(imp, record_id, err);
+
+		if (revoked)
+			rc = revoked;
+	}
 	if (rc == OK_ENOTFOUND) {
 		new_id(imp, id_out);
 		rc = write_learner(imp, l, id_out, idx, digest, false, 0, err);
@@ -428,7 +457,8 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 	bool learner_changed, existed = false;
 	int rc, tries;
 
-	rc = resolve_learner(imp, &r->learner, learner_id, &learner_changed, err);
+	rc = resolve_learner(imp, &r->learner, r->achievement.record_id, learner_id,
+	                     &learner_changed, err);
 	if (rc)
 		return rc;
 	memset(&next, 0, sizeof(next));

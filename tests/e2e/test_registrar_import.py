@@ -204,6 +204,20 @@ def test_a_revoked_record_survives_a_reimport_unchanged(inst, tmp_path):
     assert one(inst, BSN, "R-2")["grade"] == "8"
 
 
+def test_a_revoked_record_is_not_moved_to_another_learner(inst, tmp_path):
+    rows = [make_row(record_id="M-1", **OTTO)]
+    assert inst.import_csv(write_csv(tmp_path / "a.csv", rows)).returncode == 0
+    revoked = one(inst, BSN, "M-1")
+    inst.run("revoke", revoked["id"], "--reason", "registered in error", check=True)
+    moved = [make_row(record_id="M-1", **dict(OTTO, national_id="123456782",
+                                               given_names="Nieuw", family_name="Iemand"))]
+    proc = inst.import_csv(write_csv(tmp_path / "b.csv", moved))
+    assert proc.returncode == 1, proc.stdout
+    assert "b.csv:2: the record is revoked" in proc.stderr and "national_id" in proc.stderr
+    assert inst.achievements_json("123456782") is None, "no learner left behind"
+    assert one(inst, BSN, "M-1")["status"] == "revoked"
+
+
 def test_a_revoked_record_survives_an_api_reimport(ok, tmp_path):
     ok.init()
     key = ok.add_institution()
