@@ -1,6 +1,7 @@
 /* oorkonde import: register results from a CSV file, with a report and an errors file. */
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "io/csv_writer.h"
 #include "registry/import.h"
 
 #include <errno.h>
@@ -18,38 +19,58 @@ static const char import_usage[] =
         "  --institution CODE  the institution the rows belong to\n"
         "  --dry-run           check and count everything, store nothing\n"
         "  --strict            store nothing if any row is rejected\n"
-        "  --errors OUT.csv    write the rejected rows with line, field and reason to OUT.csv\n"
+        "  --errors OUT.csv    write the rejected rows to OUT.csv, with columns error_line,\n"
+        "                      error_field and error_reason first; correct the rows there\n"
+        "                      and import OUT.csv again as it is\n"
         "  --help              print this help\n\n"
         "Exit status: 0 all rows accepted, 1 some rows rejected, 2 the file could not be used.\n";
 
 struct import_cli {
 	struct progress progress;
 	FILE *errors;
-	size_t shown; /* rejections printed to stderr */
+	bool errors_header; /* the errors file's header row is written */
+	int errors_failed;  /* a write to the errors file failed (an OK_E… code) */
+	struct buf line;    /* one line of the errors file */
+	size_t shown;       /* rejections printed to stderr */
 };
 
-static void csv_put(FILE *f, const char *s, size_t n)
+/* The errors file's header: the error columns, then the registration's, with the input's
+ * separator so that the file opens in the same spreadsheet and imports again as it is. */
+static int errors_header(struct import_cli *ic, char sep)
 {
 	size_t i;
+	int rc = 0;
 
-	if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) &&
-	    !memchr(s, '\r', n)) {
-		fwrite(s, 1, n, f);
-		return;
+	buf_reset(&ic->line);
+	for (i = 0; !rc && i < IMPORT_ERROR_COLUMNS + REG_COLUMN_COUNT; i++) {
+		const char *name = i < IMPORT_ERROR_COLUMNS
+		                           ? import_error_columns[i]
+		                           : registration_column_names[i - IMPORT_ERROR_COLUMNS];
+		if (i)
+			rc = buf_addch(&ic->line, sep);
+		if (!rc)
+			rc = buf_addstr(&ic->line, name);
 	}
-	fputc('"', f);
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"')
-			fputc('"', f);
-		fputc(s[i], f);
-	}
-	fputc('"', f);
+	if (!rc)
+		rc = buf_addch(&ic->line, '\n');
+	ic->errors_header = true;
+	return rc;
+}
+
+static void write_errors_line(struct import_cli *ic, int rc)
+{
+	if (!rc && fwrite(ic->line.data, 1, ic->line.len, ic->errors) != ic->line.len)
+		rc = OK_EIO;
+	if (rc && !ic->errors_failed)
+		ic->errors_failed = rc;
 }
 
 static void on_reject(void *ctx, const struct csv_row *row, const struct ok_error *e)
 {
 	struct import_cli *ic = ctx;
+	char sep = row && row->separator ? row->separator : ',', num[32];
 	size_t i;
+	int rc = 0;
 
 	if (ic->shown < 20) {
 		progress_done(&ic->progress);
@@ -63,16 +84,28 @@ static void on_reject(void *ctx, const struct csv_row *row, const struct ok_erro
 	ic->shown++;
 	if (!ic->errors)
 		return;
-	fprintf(ic->errors, "%zu,", e->line);
-	csv_put(ic->errors, e->field, strlen(e->field));
-	fputc(',', ic->errors);
-	csv_put(ic->errors, e->message, strlen(e->message));
-	for (i = 0; i < REG_COLUMN_COUNT; i++) {
-		fputc(',', ic->errors);
-		if (row && i < row->count)
-			csv_put(ic->errors, row->fields[i].data, row->fields[i].len);
+	if (!ic->errors_header)
+		write_errors_line(ic, errors_header(ic, sep));
+	buf_reset(&ic->line);
+	snprintf(num, sizeof(num), "%zu", e->line);
+	rc = csv_cell_append(&ic->line, num, strlen(num), sep);
+	if (!rc)
+		rc = buf_addch(&ic->line, sep);
+	if (!rc)
+		rc = csv_cell_append(&ic->line, e->field, strlen(e->field), sep);
+	if (!rc)
+		rc = buf_addch(&ic->line, sep);
+	if (!rc)
+		rc = csv_cell_append(&ic->line, e->message, strlen(e->message), sep);
+	for (i = 0; !rc && i < REG_COLUMN_COUNT; i++) {
+		rc = buf_addch(&ic->line, sep);
+		if (!rc && row && i < row->count)
+			rc = csv_cell_append(&ic->line, row->fields[i].data, row->fields[i].len,
+			                     sep);
 	}
-	fputc('\n', ic->errors);
+	if (!rc)
+		rc = buf_addch(&ic->line, '\n');
+	write_errors_line(ic, rc);
 }
 
 static void on_progress(void *ctx, const struct import_report *r, size_t bytes)
@@ -86,7 +119,6 @@ static FILE *open_errors_file(struct cli *c, const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	FILE *f;
-	size_t i;
 
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		fprintf(stderr, "%s: cannot write %s: %s\n", c->prog, path, strerror(errno));
@@ -94,17 +126,18 @@ static FILE *open_errors_file(struct cli *c, const char *path)
 			close(fd);
 		return NULL;
 	}
-	fputs("line,field,reason", f);
-	for (i = 0; i < REG_COLUMN_COUNT; i++)
-		fprintf(f, ",%s", registration_column_names[i]);
-	fputc('\n', f);
 	return f;
 }
 
-static void print_report(const struct import_report *r, const struct import_options *o)
+static void print_report(const struct import_report *r, const struct import_options *o,
+                         const char *errors_path)
 {
 	printf("%zu rows read: %zu added, %zu updated, %zu unchanged, %zu rejected\n", r->read,
 	       r->added, r->updated, r->unchanged, r->rejected);
+	if (errors_path && r->rejected)
+		printf("The rejected rows are in %s: correct them there and import that file "
+		       "again as it is.\n",
+		       errors_path);
 	if (o->dry_run)
 		printf("Dry run: nothing was stored.\n");
 	else if (!r->stored)
@@ -134,6 +167,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	FILE *in = NULL;
 	int opt, rc, exit_code;
 
+	/* A line of the errors file: every column at its cap, each quote doubled. */
+	buf_init(&ic.line, (size_t)1 << 20);
 	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case 'i':
@@ -200,10 +235,20 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	rc = registry_import_csv(&d, &o, path, csv_read_file, in, &report, &err);
 	progress_done(&ic.progress);
 	depository_close(&d);
-	if (ic.errors && fclose(ic.errors) != 0 && !rc) {
-		fprintf(stderr, "%s: cannot write %s: %s\n", c->prog, errors_path, strerror(errno));
-		rc = OK_EIO;
+	if (ic.errors) {
+		/* No row rejected: the file still says which columns it would have. */
+		if (!ic.errors_header)
+			write_errors_line(
+			        &ic, errors_header(&ic, report.separator ? report.separator : ','));
+		if ((fclose(ic.errors) != 0 || ic.errors_failed) && !rc) {
+			fprintf(stderr, "%s: cannot write %s: %s\n", c->prog, errors_path,
+			        ic.errors_failed && ic.errors_failed != OK_EIO
+			                ? ok_strerror(ic.errors_failed)
+			                : strerror(errno));
+			rc = OK_EIO;
+		}
 	}
+
 	if (rc) {
 		cli_print_error(c, &err);
 		if (report.read && !o.strict && !o.dry_run)
@@ -213,9 +258,10 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		exit_code = EXIT_FAILED;
 		goto out;
 	}
-	print_report(&report, &o);
+	print_report(&report, &o, errors_path);
 	exit_code = report.rejected ? EXIT_REJECTED : EXIT_OK;
 out:
+	buf_release(&ic.line);
 	if (in && in != stdin)
 		fclose(in);
 	return exit_code;

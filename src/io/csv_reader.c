@@ -26,6 +26,7 @@ struct csv_reader {
 	csv_read_fn read;
 	void *ctx;
 	char *name;
+	char sep; /* found in the header row */
 
 	/* The wanted columns (copies) and, once the header is read, where each file column goes. */
 	char **wanted;
@@ -481,7 +482,14 @@ static int read_header(struct csv_reader *r, struct ok_error *err)
 				break;
 		short_name(shown, s, len);
 		if (j == r->nwanted) {
-			ok_fail_field(err, OK_EINPUT, shown, "unknown column '%s'", shown);
+			if (n == 1)
+				ok_fail_field(
+				        err, OK_EINPUT, shown,
+				        "unknown column '%s', the only one: the header row holds "
+				        "no separator (',', ';' or tab)",
+				        shown);
+			else
+				ok_fail_field(err, OK_EINPUT, shown, "unknown column '%s'", shown);
 			return header_error(r, err, OK_EINPUT);
 		}
 		for (size_t k = 0; k < i; k++) {
@@ -509,6 +517,82 @@ static int read_header(struct csv_reader *r, struct ok_error *err)
 	r->ncols = n;
 	r->store_limit = n;
 	return 0;
+}
+
+/*
+ * Finds the separator in the header row: reads until the first line ends outside quotes (or
+ * the buffer is full), and counts ',', ';' and tab outside quotes. Exactly one kind present is
+ * the separator; none means one column (','); more than one kind is an error that says what
+ * was found, since guessing would map values to the wrong columns.
+ */
+static int detect_separator(struct csv_reader *r, struct ok_error *err)
+{
+	static const char cand[] = {',', ';', '\t'};
+	static const char *const shown[] = {"','", "';'", "tab"};
+	size_t counts[3] = {0, 0, 0}, off = 0, kinds = 0;
+	bool quoted = false, started = false, ended = false;
+	char found[160];
+	int rc, used = 0, k;
+
+	r->sep = ',';
+	while (!ended) {
+		unsigned char c;
+
+		if (r->in_pos + off == r->in_len) {
+			if (r->eof || r->in_len == CSV_CHUNK)
+				break;
+			/* fill() keeps in[in_pos..in_len) and adds after it, so off stays valid. */
+			if ((rc = fill(r, err)))
+				return rc;
+			continue;
+		}
+		c = r->in[r->in_pos + off++];
+		if (c == '\0')
+			return 0; /* binary: read_header says so */
+		if (!started && (c == '\r' || c == '\n'))
+			continue; /* blank lines before the header */
+		started = true;
+		if (c == '"')
+			quoted = !quoted;
+		else if (!quoted && (c == '\r' || c == '\n'))
+			ended = true;
+		else if (!quoted)
+			for (k = 0; k < 3; k++)
+				if (c == (unsigned char)cand[k])
+					counts[k]++;
+	}
+	for (k = 0; k < 3; k++)
+		if (counts[k]) {
+			kinds++;
+			r->sep = cand[k];
+		}
+	if (kinds <= 1) {
+		csv_set_delim(&r->parser, (unsigned char)r->sep);
+		return 0;
+	}
+	/* Not text: read_header says so, which is the better message. */
+	if (!utf8_valid((const char *)r->in + r->in_pos, off)) {
+		r->sep = ',';
+		return 0;
+	}
+	found[0] = '\0';
+	for (k = 0; k < 3; k++) {
+		int n;
+
+		if (!counts[k])
+			continue;
+		n = snprintf(found + used, sizeof(found) - (size_t)used, "%s%zu %s",
+		             used ? ", " : "", counts[k], shown[k]);
+		if (n < 0 || (size_t)n >= sizeof(found) - (size_t)used)
+			break;
+		used += n;
+	}
+	ok_fail(err, OK_EINPUT,
+	        "cannot tell the separator: the header row holds %s; columns must be separated "
+	        "by one of ',', ';' or tab",
+	        found);
+	ok_error_locate(err, r->name, r->line);
+	return OK_EINPUT;
 }
 
 /* Life cycle */
@@ -578,7 +662,9 @@ int csv_reader_open(struct csv_reader **out, const char *name, csv_read_fn read,
 	if (r->in_len >= 3 && r->in[0] == 0xEF && r->in[1] == 0xBB && r->in[2] == 0xBF)
 		r->in_pos = 3;
 
-	rc = read_header(r, err);
+	rc = detect_separator(r, err);
+	if (!rc)
+		rc = read_header(r, err);
 	if (rc)
 		goto fail;
 	*out = r;
@@ -670,9 +756,15 @@ int csv_reader_next(struct csv_reader *r, struct csv_row *row, struct ok_error *
 		r->out[r->map[i]].len = r->flen[i];
 	}
 	row->line = r->rec_line;
+	row->separator = r->sep;
 	row->count = r->nwanted;
 	row->fields = r->out;
 	return 1;
+}
+
+char csv_reader_separator(const struct csv_reader *r)
+{
+	return r->sep;
 }
 
 size_t csv_reader_bytes_read(const struct csv_reader *r)

@@ -5,6 +5,9 @@
  *   most one field of CSV_FIELD_MAX bytes per header column, and nothing per row read.
  * - Input is UTF-8 with an optional BOM, records end in CRLF, LF or CR, and the first record is
  *   the header. Header names match the wanted names ignoring ASCII case and surrounding blanks.
+ * - The separator is the one of ',', ';' and tab that the header row holds outside quotes (as
+ *   spreadsheets write: Dutch ones use ';'); a header with none is one column of ','; a header
+ *   with more than one kind is refused, naming what was found.
  * - Fields are never trimmed: "  a " stays as it is.
  * - A record whose fields are all empty (a blank line, or ",,," as spreadsheets write) is skipped.
  * - Line numbers are physical, 1-based, and name the line where a record starts; CRLF, LF and a
@@ -46,6 +49,7 @@ struct csv_field {
 
 struct csv_row {
 	size_t line;                    /* 1-based physical line where the record starts */
+	char separator;                 /* the file's: ',', ';' or '\t' */
 	size_t count;                   /* number of columns (== number of wanted columns) */
 	const struct csv_field *fields; /* in the order of the wanted columns; missing optional →
 	                                   len 0; owned by the reader */
@@ -64,8 +68,8 @@ struct csv_reader;
  * Returns 0 and sets *out (free it with csv_reader_free), or an error, each located in the
  * file with ok_error_locate and, where it applies, the column in err->field:
  * - OK_EINPUT: a 0-byte file ("empty file: a header row is required"), a file of blank lines,
- *   a required column missing, an unknown column, a column named twice, a column without a
- *   name, a malformed header;
+ *   a header row with more than one kind of separator, a required column missing, an unknown
+ * column, a column named twice, a column without a name, a malformed header;
  * - OK_EUNSUPPORTED: binary content (NUL bytes, text that is not UTF-8, UTF-16);
  * - the read function's code (OK_EIO …), OK_ENOMEM.
  */
@@ -91,6 +95,9 @@ void csv_reader_free(struct csv_reader *r);
  * end of the file, OK_ENOMEM.
  */
 int csv_reader_next(struct csv_reader *r, struct csv_row *row, struct ok_error *err);
+
+/* The separator found in the header row: ',', ';' or '\t'. */
+char csv_reader_separator(const struct csv_reader *r);
 
 /* Bytes of input consumed so far (BOM included), for progress. */
 size_t csv_reader_bytes_read(const struct csv_reader *r);

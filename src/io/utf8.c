@@ -56,3 +56,49 @@ bool utf8_valid(const char *s, size_t n)
 	}
 	return true;
 }
+
+uint32_t utf8_decode(const char *s, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (p[0] < 0x80) {
+		*len = 1;
+		return p[0];
+	}
+	if (p[0] < 0xE0) {
+		*len = 2;
+		return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+	}
+	if (p[0] < 0xF0) {
+		*len = 3;
+		return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+	}
+	*len = 4;
+	return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
+	       (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+}
+
+bool utf8_is_hidden(uint32_t c)
+{
+	return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
+	       c == 0x200F || c == 0x061C || (c >= 0x200B && c <= 0x200D) || c == 0x2060 ||
+	       c == 0xFEFF;
+}
+
+size_t utf8_find_hidden(const char *s, size_t n, uint32_t *c)
+{
+	size_t i = 0, len;
+
+	while (i < n) {
+		/* Every hidden character is two or three bytes long: skip ASCII quickly. */
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		*c = utf8_decode(s + i, &len);
+		if (utf8_is_hidden(*c))
+			return i;
+		i += len;
+	}
+	return n;
+}

@@ -9,8 +9,25 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Whether the n bytes at s are well-formed UTF-8 (s may be NULL when n is 0). */
 bool utf8_valid(const char *s, size_t n);
+
+/* The code point at s, which must start a well-formed sequence (utf8_valid), and its length in
+ * bytes in *len. */
+uint32_t utf8_decode(const char *s, size_t *len);
+
+/* Whether c reorders or hides text when shown: the bidirectional embeddings, overrides and
+ * isolates (U+202A-U+202E, U+2066-U+2069), the direction marks (U+200E, U+200F, U+061C), and
+ * the zero-width characters (U+200B-U+200D, U+2060, U+FEFF). Text from outside that holds one
+ * can show one thing to a reader and mean another. */
+bool utf8_is_hidden(uint32_t c);
+
+/*
+ * Finds the first hidden character (utf8_is_hidden) in n bytes of well-formed UTF-8 at s:
+ * returns its byte offset and sets *c, or returns n when there is none.
+ */
+size_t utf8_find_hidden(const char *s, size_t n, uint32_t *c);
 
 #endif

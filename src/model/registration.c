@@ -3,6 +3,7 @@
 
 #include "io/utf8.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,17 @@ static bool is_leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+/* Whether s (10 bytes) has the form DDDD-DD-DD. */
+static bool date_shaped(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 10; i++)
+		if ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return false;
+	return true;
+}
+
 bool model_date_valid(const char *s, size_t len)
 {
 	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -113,6 +125,7 @@ static int set_text(char *dst, size_t cap, const char *field, const char *v, siz
                     struct ok_error *err)
 {
 	size_t i, chars = 0;
+	uint32_t hidden;
 
 	if (n > 4 * cap || !utf8_valid(v, n))
 		return ok_fail_field(err, OK_EINPUT, field,
@@ -134,9 +147,46 @@ static int set_text(char *dst, size_t cap, const char *field, const char *v, siz
 			                     "%s contains a control character (e.g. a line break)",
 			                     field);
 	}
+	/* Shown on pages and in credentials: nothing may reorder or hide what a reader sees. */
+	if (utf8_find_hidden(v, n, &hidden) < n)
+		return ok_fail_field(err, OK_EINPUT, field,
+		                     "%s contains an invisible or text-direction character "
+		                     "(U+%04X)",
+		                     field, (unsigned)hidden);
 	memcpy(dst, v, n);
 	dst[n] = '\0';
 	return 0;
+}
+
+bool model_bsn_valid(const char *id)
+{
+	int sum = 0, i;
+
+	if (strlen(id) != 9)
+		return false;
+	for (i = 0; i < 9; i++) {
+		if (id[i] < '0' || id[i] > '9')
+			return false;
+		sum += (id[i] - '0') * (i < 8 ? 9 - i : -1);
+	}
+	/* All zeros passes the sum but is no one's number. */
+	return sum % 11 == 0 && strcmp(id, "000000000") != 0;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static int bsn_error(struct ok_error *err)
+{
+	return ok_fail_field(err, OK_EINPUT, "national_id",
+	                     "national_id is not a valid BSN (9 digits that pass the eleven-test)");
 }
 
 static int set_national_id(char *dst, const char *v, size_t n, struct ok_error *err)
@@ -163,14 +213,34 @@ static int set_national_id(char *dst, const char *v, size_t n, struct ok_error *
 		return ok_fail_field(err, OK_EINPUT, field,
 		                     "national_id must have at least 4 letters or digits");
 	dst[out] = '\0';
+	/* "NL" and digits is a BSN said to be Dutch: stored as the bare number, so that it
+	 * finds the same learner as the number without the prefix. */
+	if (dst[0] == 'N' && dst[1] == 'L' && all_digits(dst + 2)) {
+		memmove(dst, dst + 2, out - 1);
+		if (!model_bsn_valid(dst))
+			return bsn_error(err);
+	}
+	return 0;
+}
+
+int model_national_id_check(const struct learner_data *l, const char *country, struct ok_error *err)
+{
+	if (country && strcmp(country, "NL") == 0 && all_digits(l->national_id) &&
+	    !model_bsn_valid(l->national_id))
+		return bsn_error(err);
 	return 0;
 }
 
 static int set_date(char *dst, const char *field, const char *v, size_t n, struct ok_error *err)
 {
-	if (!model_date_valid(v, n))
+	if (!model_date_valid(v, n)) {
+		/* Shaped right but no day of the calendar (2001-02-30): say so, not "format". */
+		if (n == 10 && date_shaped(v) && (v[0] > '1' || (v[0] == '1' && v[1] == '9')))
+			return ok_fail_field(err, OK_EINPUT, field,
+			                     "%s is not a real date (YYYY-MM-DD)", field);
 		return ok_fail_field(err, OK_EINPUT, field,
 		                     "%s must be a date as YYYY-MM-DD (from 1900 on)", field);
+	}
 	memcpy(dst, v, 10);
 	dst[10] = '\0';
 	return 0;

@@ -3,7 +3,8 @@
  *
  * Invariants of a struct registration that model_registration_check() accepted:
  * - every text field is valid UTF-8, NUL-terminated, within its cap, with no control characters;
- * - national_id is normalised (upper case, no spaces or hyphens);
+ * - national_id is normalised (upper case, no spaces or hyphens; "NL" before a BSN dropped);
+ * - no text field holds a character that hides or reorders text (utf8_is_hidden);
  * - dates are real calendar dates in ISO 8601 (YYYY-MM-DD), birth_date < awarded_on <= today;
  * - credits_centi is hundredths of an ECTS credit, 0..60000, or -1 when not given;
  * - eqf_level is 1..8, or 0 when not given (required for diplomas and degrees).
@@ -111,6 +112,20 @@ int model_registration_set(struct registration *r, enum registration_column col,
  * (today is "YYYY-MM-DD"), EQF level present for diplomas and degrees.
  */
 int model_registration_check(const struct registration *r, const char *today, struct ok_error *err);
+
+/* Whether id is a Dutch citizen service number (BSN): 9 digits whose sum with the weights
+ * 9, 8, ..., 2 and -1 is a multiple of 11 (the eleven-test). */
+bool model_bsn_valid(const char *id);
+
+/*
+ * Checks a normalised national id against the rules of the country it comes from, here the
+ * country of the registering institution (ISO 3166-1 alpha-2, may be NULL): for NL an id of
+ * digits only is a BSN and must pass model_bsn_valid. An id with letters is another country's
+ * (docs/formats.md) and keeps the general rule of model_registration_set. OK_EINPUT with field
+ * national_id otherwise.
+ */
+int model_national_id_check(const struct learner_data *l, const char *country,
+                            struct ok_error *err);
 
 /* Date helpers. "YYYY-MM-DD" for the current UTC day into out[11]. */
 void model_today(char out[11]);

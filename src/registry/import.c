@@ -1,6 +1,8 @@
 /* The importer: validated rows → sealed learners and achievements, in batched transactions. */
 #include "registry/import.h"
 
+#include "io/csv_writer.h"
+
 #include "registry/achievement.h"
 #include "registry/learner.h"
 #include "registry/status.h"
@@ -15,12 +17,14 @@
 #define LEARNER_CACHE_SLOTS 65536 /* direct-mapped; a power of two */
 #define PROGRESS_EVERY      2048
 
+const char *const import_error_columns[IMPORT_ERROR_COLUMNS] = {"error_line", "error_field",
+                                                                "error_reason"};
+
 struct learner_cache_slot {
 	unsigned char nid_index[SEAL_INDEX_BYTES];
 	unsigned char digest[SEAL_DIGEST_BYTES];
 	char id[STORE_ID_MAX + 1];
 	bool used;
-	size_t line; /* the row of this import that wrote the learner, 0 when none did */
 };
 
 struct importer {
@@ -28,6 +32,7 @@ struct importer {
 	struct import_options o;
 	struct import_report report;
 	char today[11];
+	char country[3];         /* the institution's, for the rules of its national ids */
 	bool single_transaction; /* strict or dry run: everything in one transaction */
 	bool in_transaction;
 	size_t batch_rows;
@@ -40,7 +45,8 @@ struct importer {
 	struct learner_cache_slot *cache;
 	struct store_learner scratch; /* sealed fields of the learner being written */
 	struct status_allocator slots;
-	size_t line; /* the current row's line (CSV) or position (JSON), for conflicts */
+	size_t line;      /* the current row's line (CSV) or position (JSON), for conflicts */
+	const char *file; /* the CSV input's name, for rejections; NULL for others */
 	const struct csv_row *row;  /* the current CSV row, NULL for other input */
 	unsigned char random[4096]; /* drawn in bulk: one system call per 4 KiB, not per id */
 	/* The previous row's learner: rows of one learner usually come together. */
@@ -84,6 +90,7 @@ int importer_begin(struct importer **out, struct depository *d, const struct imp
 	int rc;
 
 	*out = NULL;
+	memset(&inst, 0, sizeof(inst));
 	rc = d->store->ops->institution_get(d->store, o->institution, &inst, err);
 	if (rc == OK_ENOTFOUND)
 		return ok_fail_field(err, OK_ENOTFOUND, "institution",
@@ -97,6 +104,7 @@ int importer_begin(struct importer **out, struct depository *d, const struct imp
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
 	imp->d = d;
 	imp->o = *o;
+	memcpy(imp->country, inst.country, sizeof(imp->country));
 	imp->batch_rows = o->batch_rows ? o->batch_rows : DEFAULT_BATCH_ROWS;
 	imp->single_transaction = o->strict || o->dry_run;
 	imp->touched = calloc(imp->batch_rows, sizeof(*imp->touched));
@@ -235,10 +243,40 @@ static int write_learner(struct importer *imp, const struct learner_data *l, con
 }
 
 /*
+ * A row whose names or birth date differ from the learner registered under its national id is
+ * refused: identity belongs to no single institution, and is corrected only explicitly. Opens
+ * the registered fields to name the one that differs; the message never shows them. Returns
+ * OK_EINPUT (a rejected row) or the error that kept the fields from opening.
+ */
+static int identity_conflict(struct importer *imp, const struct store_learner *found,
+                             const struct learner_data *l, struct ok_error *err)
+{
+	struct learner_data reg;
+	const char *field = "given_names";
+	int rc;
+
+	rc = registry_learner_open(imp->d, found, &reg, err);
+	if (rc)
+		return rc;
+	if (strcmp(reg.given_names, l->given_names) != 0)
+		field = "given_names";
+	else if (strcmp(reg.family_name, l->family_name) != 0)
+		field = "family_name";
+	else if (strcmp(reg.birth_date, l->birth_date) != 0)
+		field = "birth_date";
+	sodium_memzero(&reg, sizeof(reg));
+	return ok_fail_field(err, OK_EINPUT, field,
+	                     "identity conflict: %s differs from the learner already registered "
+	                     "with this national id; a registered identity is corrected "
+	                     "explicitly, not by an import",
+	                     field);
+}
+
+/*
  * During a data-key rotation: finds the learner under an older key of the ring and writes them
  * again under the current one (as the rotation would), so that they are never registered
- * twice. *changed says whether their fields differ from what was stored. OK_ENOTFOUND when
- * no older key finds them either.
+ * twice (their data unchanged: *changed false). OK_EINPUT when the row's identity differs from
+ * theirs (identity_conflict), OK_ENOTFOUND when no older key finds them either.
  */
 static int find_under_older_key(struct importer *imp, const struct learner_data *l,
                                 char id_out[STORE_ID_MAX + 1], struct store_learner *found,
@@ -258,7 +296,9 @@ static int find_under_older_key(struct importer *imp, const struct learner_data 
 			continue;
 		/* The stored digest is under the learner's own key. */
 		learner_digest(&ring->keys[i], l, digest);
-		*changed = memcmp(found->digest, digest, SEAL_DIGEST_BYTES) != 0;
+		if (memcmp(found->digest, digest, SEAL_DIGEST_BYTES) != 0)
+			return identity_conflict(imp, found, l, err);
+		*changed = false; /* the same fields, sealed again under the current key */
 		memcpy(id_out, found->id, sizeof(found->id));
 		seal_blind_index(&imp->d->keys, l->national_id, idx);
 		learner_digest(&imp->d->keys, l, digest);
@@ -270,8 +310,31 @@ static int find_under_older_key(struct importer *imp, const struct learner_data 
 }
 
 /* Finds or creates the learner; *changed says whether anything was written. */
+/*
+ * Before a new learner is written for a row: whether the row's record is registered and revoked
+ * already. The row would then move it to another learner, which a revocation forbids, and the
+ * rejected row must leave no learner behind. OK_EINPUT in that case, 0 otherwise.
+ */
+static int revoked_elsewhere(struct importer *imp, const char *record_id, struct ok_error *err)
+{
+	struct store_achievement cur;
+	int rc = imp->d->store->ops->achievement_find(imp->d->store, imp->o.institution, record_id,
+	                                              &cur, err);
+
+	if (rc == OK_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	if (strcmp(cur.status, "revoked") != 0)
+		return 0;
+	return ok_fail_field(err, OK_EINPUT, "national_id",
+	                     "the record is revoked, and a revocation is final: national_id "
+	                     "cannot be changed");
+}
+
 static int resolve_learner(struct importer *imp, const struct learner_data *l,
-                           char id_out[STORE_ID_MAX + 1], bool *changed, struct ok_error *err)
+                           const char *record_id, char id_out[STORE_ID_MAX + 1], bool *changed,
+                           struct ok_error *err)
 {
 	unsigned char idx[SEAL_INDEX_BYTES], digest[SEAL_DIGEST_BYTES];
 	struct learner_cache_slot *slot;
@@ -297,19 +360,19 @@ static int resolve_learner(struct importer *imp, const struct learner_data *l,
 			imp->have_last = true;
 			return 0;
 		}
-		/* Within one import a learner's rows must agree; otherwise each re-run would
-		 * flip the stored names between them. */
-		if (slot->line)
-			return ok_fail_field(err, OK_EINPUT, "national_id",
-			                     "the national id is the same as on %s %zu, but the "
-			                     "names or birth date differ",
-			                     imp->row ? "line" : "result", slot->line);
+		/* Differs from what this import met before: the store, read below, says how. */
 	}
 
 	store_learner_init(&found);
 	rc = imp->d->store->ops->learner_find(imp->d->store, idx, &found, err);
 	if (rc == OK_ENOTFOUND && imp->d->data_keys.count > 1)
 		rc = find_under_older_key(imp, l, id_out, &found, changed, err);
+	if (rc == OK_ENOTFOUND) {
+		int revoked = revoked_elsewhere(imp, record_id, err);
+
+		if (revoked)
+			rc = revoked;
+	}
 	if (rc == OK_ENOTFOUND) {
 		new_id(imp, id_out);
 		rc = write_learner(imp, l, id_out, idx, digest, false, 0, err);
@@ -319,11 +382,8 @@ static int resolve_learner(struct importer *imp, const struct learner_data *l,
 		}
 	} else if (!rc) {
 		memcpy(id_out, found.id, sizeof(found.id));
-		if (memcmp(found.digest, digest, SEAL_DIGEST_BYTES) != 0) {
-			rc = write_learner(imp, l, id_out, idx, digest, true, found.created_ms,
-			                   err);
-			*changed = !rc;
-		}
+		if (memcmp(found.digest, digest, SEAL_DIGEST_BYTES) != 0)
+			rc = identity_conflict(imp, &found, l, err);
 	}
 	store_learner_release(&found);
 	if (rc)
@@ -332,7 +392,6 @@ static int resolve_learner(struct importer *imp, const struct learner_data *l,
 	memcpy(slot->nid_index, idx, SEAL_INDEX_BYTES);
 	memcpy(slot->digest, digest, SEAL_DIGEST_BYTES);
 	memcpy(slot->id, id_out, sizeof(slot->id));
-	slot->line = imp->line;
 	imp->last_learner = *l;
 	memcpy(imp->last_id, id_out, sizeof(imp->last_id));
 	imp->have_last = true;
@@ -366,6 +425,31 @@ static void fill_achievement(struct store_achievement *a, const struct importer 
 	COPY(a->language, in->language);
 }
 
+/* The first column in which a re-registration differs from the stored record. */
+static const char *changed_column(const struct store_achievement *cur,
+                                  const struct store_achievement *next)
+{
+	if (strcmp(cur->learner_id, next->learner_id) != 0)
+		return "national_id";
+	if (strcmp(cur->kind, next->kind) != 0)
+		return "kind";
+	if (strcmp(cur->title, next->title) != 0)
+		return "title";
+	if (strcmp(cur->programme_code, next->programme_code) != 0)
+		return "programme_code";
+	if (cur->eqf_level != next->eqf_level)
+		return "eqf_level";
+	if (cur->credits_centi != next->credits_centi)
+		return "credits";
+	if (strcmp(cur->grade, next->grade) != 0)
+		return "grade";
+	if (strcmp(cur->grading_scheme, next->grading_scheme) != 0)
+		return "grading_scheme";
+	if (strcmp(cur->awarded_on, next->awarded_on) != 0)
+		return "awarded_on";
+	return "language";
+}
+
 static int write_row(struct importer *imp, const struct registration *r, struct ok_error *err)
 {
 	struct store_achievement cur, next;
@@ -373,7 +457,8 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 	bool learner_changed, existed = false;
 	int rc, tries;
 
-	rc = resolve_learner(imp, &r->learner, learner_id, &learner_changed, err);
+	rc = resolve_learner(imp, &r->learner, r->achievement.record_id, learner_id,
+	                     &learner_changed, err);
 	if (rc)
 		return rc;
 	memset(&next, 0, sizeof(next));
@@ -410,6 +495,14 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 		imp->report.added++;
 		imp->batch_added++;
 	} else if (memcmp(cur.digest, next.digest, SEAL_DIGEST_BYTES) != 0) {
+		/* As final as through the API: a revoked record is never changed again. */
+		if (strcmp(cur.status, "revoked") == 0) {
+			const char *col = changed_column(&cur, &next);
+			return ok_fail_field(err, OK_EINPUT, col,
+			                     "the record is revoked, and a revocation is final: "
+			                     "%s cannot be changed",
+			                     col);
+		}
 		memcpy(next.id, cur.id, sizeof(next.id));
 		memcpy(next.status, cur.status, sizeof(next.status));
 		next.status_index = cur.status_index;
@@ -476,10 +569,13 @@ int importer_add(struct importer *imp, const struct registration *r, struct ok_e
 	if ((rc = ensure_transaction(imp, err)))
 		return rc;
 	ok_error_clear(&row_err);
-	rc = write_row(imp, r, &row_err);
+	rc = model_national_id_check(&r->learner, imp->country, &row_err);
+	if (!rc)
+		rc = write_row(imp, r, &row_err);
 	if (rc == OK_EINPUT) {
-		/* A row that conflicts with an earlier one: rejected, nothing of it written. */
-		ok_error_locate(&row_err, NULL, imp->line);
+		/* A row the store refuses (an identity conflict, a revoked record, a national id
+		 * its country's rules refuse): rejected, nothing of it written. */
+		ok_error_locate(&row_err, imp->file, imp->line);
 		count_rejection(imp, imp->row, &row_err);
 	} else if (rc) {
 		if (err)
@@ -547,6 +643,8 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
                         csv_read_fn read, void *src, struct import_report *report,
                         struct ok_error *err)
 {
+	const char *columns[REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS];
+	bool required[REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS];
 	struct csv_reader *reader = NULL;
 	struct importer *imp = NULL;
 	struct registration reg;
@@ -556,13 +654,23 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 	int rc;
 
 	memset(report, 0, sizeof(*report));
-	rc = csv_reader_open(&reader, name, read, src, registration_column_names,
-	                     registration_column_required, REG_COLUMN_COUNT, err);
+	/* The header may name the registration's columns, and the error columns of an --errors
+	 * file, read and ignored so that a corrected errors file imports as it is. */
+	for (i = 0; i < REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS; i++) {
+		bool ours = i < REG_COLUMN_COUNT;
+
+		columns[i] = ours ? registration_column_names[i]
+		                  : import_error_columns[i - REG_COLUMN_COUNT];
+		required[i] = ours && registration_column_required[i];
+	}
+	rc = csv_reader_open(&reader, name, read, src, columns, required,
+	                     REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS, err);
 	if (rc)
 		return rc;
 	rc = importer_begin(&imp, d, o, err);
 	if (rc)
 		goto out;
+	imp->report.separator = csv_reader_separator(reader);
 	for (;;) {
 		ok_error_clear(&row_err);
 		rc = csv_reader_next(reader, &row, &row_err);
@@ -570,7 +678,10 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 		if (rc == 0)
 			break;
 		if (rc == OK_EINPUT) { /* a bad record; the reader has moved past it */
-			if ((rc = importer_reject(imp, NULL, &row_err, err)))
+			struct csv_row bad = {.line = row_err.line,
+			                      .separator = csv_reader_separator(reader)};
+
+			if ((rc = importer_reject(imp, &bad, &row_err, err)))
 				goto out;
 			continue;
 		}
@@ -580,10 +691,15 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 			goto out;
 		}
 		model_registration_init(&reg);
-		for (i = 0; i < row.count && rc >= 0; i++)
-			rc = model_registration_set(&reg, (enum registration_column)i,
-			                            row.fields[i].data, row.fields[i].len,
+		for (i = 0; i < REG_COLUMN_COUNT && rc >= 0; i++) {
+			const char *v = row.fields[i].data;
+			size_t n = row.fields[i].len;
+
+			/* A cell of an --errors file, protected against formulas: as it was. */
+			csv_cell_unprotect(&v, &n);
+			rc = model_registration_set(&reg, (enum registration_column)i, v, n,
 			                            &row_err);
+		}
 		if (rc >= 0)
 			rc = model_registration_check(&reg, imp->today, &row_err);
 		if (rc < 0) {
@@ -594,6 +710,7 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 		}
 		imp->line = row.line;
 		imp->row = &row;
+		imp->file = name;
 		rc = importer_add(imp, &reg, err);
 		imp->row = NULL;
 		if (rc) {

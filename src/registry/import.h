@@ -23,8 +23,14 @@ struct import_report {
 	size_t unchanged;
 	size_t rejected;
 	size_t learners_added;
-	bool stored; /* false when nothing was kept (dry run, or strict with rejections) */
+	char separator; /* of CSV input: ',', ';' or '\t' (0 for other input) */
+	bool stored;    /* false when nothing was kept (dry run, or strict with rejections) */
 };
+
+/* The columns an --errors file adds before the registration's (docs/formats.md): the line of
+ * the rejected row, the column at fault, the reason. An import reads and ignores them. */
+#define IMPORT_ERROR_COLUMNS 3
+extern const char *const import_error_columns[IMPORT_ERROR_COLUMNS];
 
 struct import_options {
 	const char *institution; /* code of the institution the rows belong to */
@@ -32,7 +38,8 @@ struct import_options {
 	bool dry_run;
 	bool strict;
 	size_t batch_rows; /* rows per transaction; 0 for the default */
-	/* Called for each rejected row; row is NULL when the rows are not CSV. */
+	/* Called for each rejected row; row is NULL when the rows are not CSV. For a CSV record
+	 * that could not be split into its columns, row has count 0 (and its line, separator). */
 	void (*on_reject)(void *ctx, const struct csv_row *row, const struct ok_error *e);
 	/* Called now and then with the counts so far and the input bytes consumed. */
 	void (*on_progress)(void *ctx, const struct import_report *r, size_t bytes);
@@ -70,7 +77,8 @@ void importer_abort(struct importer *imp, struct import_report *report);
 /*
  * Imports a whole CSV stream: header, rows, batches. A problem with the file as a whole (no
  * header, missing column, binary data) is returned as an error; problems with single rows are
- * counted in the report.
+ * counted in the report. The header may also name import_error_columns (ignored), and a cell
+ * protected by csv_cell_append is read without its protecting quote.
  */
 int registry_import_csv(struct depository *d, const struct import_options *o, const char *name,
                         csv_read_fn read, void *src, struct import_report *report,

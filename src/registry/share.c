@@ -61,35 +61,6 @@ json_t *portal_share_json(const struct store_share *sh)
 
 /* Creating */
 
-/* The code point at s (valid UTF-8), and its length in *len. */
-static uint32_t code_point(const unsigned char *s, size_t *len)
-{
-	if (s[0] < 0x80) {
-		*len = 1;
-		return s[0];
-	}
-	if (s[0] < 0xe0) {
-		*len = 2;
-		return (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-	}
-	if (s[0] < 0xf0) {
-		*len = 3;
-		return (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
-	}
-	*len = 4;
-	return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
-	       (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
-}
-
-/* Characters that reorder or hide text: a label that shows the learner one name and the
- * verifier another. */
-static bool invisible_or_bidi(uint32_t c)
-{
-	return (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x200e ||
-	       c == 0x200f || c == 0x061c || (c >= 0x200b && c <= 0x200d) || c == 0x2060 ||
-	       c == 0xfeff;
-}
-
 /* A recipient label: 1..200 characters of UTF-8, no control characters (C0, DEL, C1), no
  * bidirectional controls or zero-width characters, not only spaces. */
 static int check_recipient(const char *r, struct ok_error *err)
@@ -102,11 +73,11 @@ static int check_recipient(const char *r, struct ok_error *err)
 		return ok_fail_field(err, OK_EINPUT, "recipient",
 		                     "recipient must be text (UTF-8) naming who may look");
 	for (i = 0; i < n; i += len) {
-		c = code_point((const unsigned char *)r + i, &len);
+		c = utf8_decode(r + i, &len);
 		if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
 			return ok_fail_field(err, OK_EINPUT, "recipient",
 			                     "recipient must not hold control characters");
-		if (invisible_or_bidi(c))
+		if (utf8_is_hidden(c))
 			return ok_fail_field(err, OK_EINPUT, "recipient",
 			                     "recipient must not hold bidirectional-control or "
 			                     "zero-width characters (U+%04X)",

@@ -19,7 +19,7 @@ from conftest import INSTITUTION, Oorkonde, db_readonly, db_scalar, make_row, \
 from test_http import Server, problem
 
 NID = "123456782"
-OTHER_NID = "987654321"
+OTHER_NID = "987654329"
 NAME = ("Zoë", "Þórsdóttir")
 
 

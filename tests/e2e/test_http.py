@@ -1078,7 +1078,7 @@ def test_sigterm_during_large_import(binary, tmp_path):
 
 def test_access_log_has_no_personal_data(binary, demo, server_on):
     srv = server_on(demo.ok, "--rate-limit", 0)
-    nid, given, family = unique("987"), "Wilhelmina", "Van-Kampen-Oudewater"
+    nid, given, family = unique("DE987"), "Wilhelmina", "Van-Kampen-Oudewater"
     rec = unique("LOG-")
     sent = []
 

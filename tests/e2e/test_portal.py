@@ -29,7 +29,7 @@ FORM = "application/x-www-form-urlencoded"
 
 # Two institutions; Anna has results at both (a diploma among them), Bram one course at 21XX.
 ANNA = {"national_id": "111222333", "given_names": "Zwaantje", "family_name": "Oosterhuisplein"}
-BRAM = {"national_id": "444555666", "given_names": "Bram", "family_name": "Wezelbroek"}
+BRAM = {"national_id": "444555663", "given_names": "Bram", "family_name": "Wezelbroek"}
 RECIPIENT = "Werkgever Kwakzalverij BV"
 
 
@@ -565,7 +565,7 @@ def test_share_never_shows_a_record_re_registered_to_another_learner(binary, tmp
         moved, kept = ids[0], ids[1]  # at 21XX
         share = s.share([moved, kept])
         assert srv.get(path_of(share["url"]) + ".json").status == 200
-        other = {"national_id": "777888999", "given_names": "Xaveria",
+        other = {"national_id": "777888993", "given_names": "Xaveria",
                  "family_name": "Vreemdelingenlegioen"}
         csv = tmp_path / "moved.csv"
         csv.write_text(csv_text([make_row(record_id="A-1", title="Mechanics",

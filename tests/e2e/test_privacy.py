@@ -10,7 +10,7 @@ from conftest import db_bytes, db_readonly, make_row, write_csv
 LEARNERS = [
     dict(national_id="QZ77310455", given_names="Xanthippe Łucja", family_name="Quarmby-Ørsted",
          birth_date="1973-11-29"),
-    dict(national_id="840213579", given_names="Bartholomew", family_name="Zwanenburg",
+    dict(national_id="840213578", given_names="Bartholomew", family_name="Zwanenburg",
          birth_date="1981-04-17"),
     dict(national_id="DE-ZX-99-1234", given_names="Çağla Şükriye", family_name="Ğümüşoğlu",
          birth_date="1988-08-08"),
@@ -70,15 +70,18 @@ def test_wal_holds_no_personal_data_in_clear(inst, tmp_path):
         assert b"Course 1" in files["oorkonde.db-wal"] + files["oorkonde.db"]
 
 
-def test_update_leaves_no_old_name_in_clear(inst, tmp_path):
+def test_identity_conflict_leaves_nothing_in_clear(inst, tmp_path):
+    # A different name for a registered national id is an identity conflict: refused, and the
+    # refused name is nowhere in the data folder (a correction is the operator's, explicitly).
     assert inst.import_csv(write_csv(tmp_path / "a.csv", rows())).returncode == 0
     renamed = rows()
     for r in renamed:
-        if r["national_id"] == "840213579":
+        if r["national_id"] == "840213578":
             r["family_name"] = "Kwakernaak-Vanderbilt"
     proc = inst.import_csv(write_csv(tmp_path / "b.csv", renamed))
-    assert proc.returncode == 0, proc.stderr
-    assert "Kwakernaak-Vanderbilt" in inst.achievements("840213579").stdout
+    assert proc.returncode == 1, proc.stderr
+    assert "identity conflict: family_name" in proc.stderr
+    assert "Kwakernaak-Vanderbilt" not in inst.achievements("840213578").stdout
     files = assert_nothing_in_clear(inst.data)
     for name, content in files.items():
         assert b"Kwakernaak" not in content, name

@@ -592,6 +592,54 @@ static void reads_a_million_rows_in_constant_memory(void **state)
 	csv_reader_free(r);
 }
 
+/* Separators */
+
+static void semicolon_and_tab_files_are_read(void **state)
+{
+	(void)state;
+	/* As a Dutch spreadsheet writes it: BOM, ';', CRLF, a ',' inside a value. */
+	assert_transcript("\xEF\xBB\xBFid;name;credits\r\n1;\"Ann; B\";7,5\r\n2;Bob, Jr;5\r\n",
+	                  "2:1|Ann; B|7,5\n3:2|Bob, Jr|5\n");
+	assert_transcript("id\tname\tcredits\n1\tAnn Smith\t5\n", "2:1|Ann Smith|5\n");
+	/* A quoted column name may hold another candidate: only what is outside quotes counts. */
+	assert_transcript("\"id\";\"name, given\";credits\n", "O OK_EINPUT 1 name, given: "
+	                                                      "unknown column 'name, given'\n");
+	/* Blank lines before the header do not hide its separator. */
+	assert_transcript("\r\n\nid;name\n1;Ann\n", "4:1|Ann|\n");
+}
+
+static void the_separator_is_reported_with_each_row(void **state)
+{
+	static const char data[] = "id;name\n1;Ann\n";
+	struct csv_memory_source src = {data, sizeof(data) - 1, 0};
+	struct csv_reader *r;
+	struct csv_row row;
+	struct ok_error err;
+
+	(void)state;
+	assert_int_equal(csv_reader_open(&r, "in.csv", csv_read_memory, &src, cols3, req3, 3, &err),
+	                 0);
+	assert_int_equal(csv_reader_separator(r), ';');
+	assert_int_equal(csv_reader_next(r, &row, &err), 1);
+	assert_int_equal(row.separator, ';');
+	csv_reader_free(r);
+}
+
+static void mixed_separators_name_what_was_found(void **state)
+{
+	(void)state;
+	assert_transcript("id;name,credits\n1;2,3\n",
+	                  "O OK_EINPUT 1 : cannot tell the separator: the header row holds 1 ',', "
+	                  "1 ';'; columns must be separated by one of ',', ';' or tab\n");
+	assert_transcript("id,name\tcredits;\n",
+	                  "O OK_EINPUT 1 : cannot tell the separator: the header row holds 1 ',', "
+	                  "1 ';', 1 tab; columns must be separated by one of ',', ';' or tab\n");
+	/* No separator at all: one column, and the message says why it is unknown. */
+	assert_transcript("id|name|credits\n",
+	                  "O OK_EINPUT 1 id|name|credits: unknown column 'id|name|credits', the "
+	                  "only one: the header row holds no separator (',', ';' or tab)\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +668,9 @@ int main(void)
 	        cmocka_unit_test(read_errors_are_fatal),
 	        cmocka_unit_test(reads_a_file_and_memory),
 	        cmocka_unit_test(reads_a_million_rows_in_constant_memory),
+	        cmocka_unit_test(semicolon_and_tab_files_are_read),
+	        cmocka_unit_test(the_separator_is_reported_with_each_row),
+	        cmocka_unit_test(mixed_separators_name_what_was_found),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

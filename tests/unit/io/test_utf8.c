@@ -78,10 +78,51 @@ static void refuses_broken_sequences(void **state)
 	assert_true(utf8_valid("\xC3\xA9", 2));
 }
 
+static void decodes_code_points(void **state)
+{
+	size_t len;
+
+	(void)state;
+	assert_int_equal(utf8_decode("A", &len), 0x41);
+	assert_int_equal(len, 1);
+	assert_int_equal(utf8_decode("\xC3\xA9", &len), 0xE9);
+	assert_int_equal(len, 2);
+	assert_int_equal(utf8_decode("\xE2\x80\xAE", &len), 0x202E);
+	assert_int_equal(len, 3);
+	assert_int_equal(utf8_decode("\xF0\x9F\x98\x80", &len), 0x1F600);
+	assert_int_equal(len, 4);
+}
+
+static void finds_characters_that_hide_or_reorder_text(void **state)
+{
+	static const uint32_t hidden[] = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066,
+	                                  0x2067, 0x2068, 0x2069, 0x200B, 0x200C, 0x200D,
+	                                  0x200E, 0x200F, 0x061C, 0x2060, 0xFEFF};
+	static const uint32_t shown[] = {0x20,   0xE9,   0x05D0, 0x0627, 0x2029, 0x2065,
+	                                 0x206A, 0x200A, 0x2010, 0xFEFE, 0x1F600};
+	const char *s = "Bachelor \xE2\x80\xAE"
+	                "ecneicS";
+	uint32_t c = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+		assert_true(utf8_is_hidden(hidden[i]));
+	for (i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+		assert_false(utf8_is_hidden(shown[i]));
+	assert_int_equal(utf8_find_hidden(s, strlen(s), &c), 9);
+	assert_int_equal(c, 0x202E);
+	s = "\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D and caf\xC3\xA9";
+	assert_int_equal(utf8_find_hidden(s, strlen(s), &c), strlen(s));
+	assert_int_equal(utf8_find_hidden("", 0, &c), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(accepts_text),
+	        cmocka_unit_test(decodes_code_points),
+	        cmocka_unit_test(finds_characters_that_hide_or_reorder_text),
 	        cmocka_unit_test(accepts_the_boundaries),
 	        cmocka_unit_test(refuses_overlongs),
 	        cmocka_unit_test(refuses_surrogates_and_beyond),

@@ -752,6 +752,121 @@ static void check_against_the_real_today(void **state)
 	row_verdict(row, today, "awarded_on");
 }
 
+/* Import side of the eleven-test, dates that do not exist, hidden characters */
+
+/* The message set_one gave for value in col. */
+static void message_of(enum registration_column col, const char *value, char *out, size_t cap)
+{
+	struct registration r;
+	struct ok_error err;
+
+	assert_int_equal(set_one(&r, col, value, &err), OK_EINPUT);
+	snprintf(out, cap, "%s", err.message);
+}
+
+static void bsn_passes_the_eleven_test(void **state)
+{
+	static const char *const good[] = {"123456782", "111222333", "987654329", "999999990"};
+	static const char *const bad[] = {"123456789", "111222334", "12345678", "1234567820",
+	                                  "000000000", "12345678a", "",         "987654321"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!model_bsn_valid(good[i]))
+			fail_msg("%s should pass", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (model_bsn_valid(bad[i]))
+			fail_msg("%s should fail", bad[i]);
+}
+
+static void national_id_checked_by_the_institutions_country(void **state)
+{
+	struct registration r;
+	struct ok_error err;
+
+	(void)state;
+	accepts(&r, REG_NATIONAL_ID, "1234-5678-9");
+	assert_int_equal(model_national_id_check(&r.learner, "NL", &err), OK_EINPUT);
+	assert_string_equal(err.field, "national_id");
+	assert_non_null(strstr(err.message, "eleven-test"));
+	assert_null(strstr(err.message, "123456789"));
+	/* Another country's digits are that country's business. */
+	assert_int_equal(model_national_id_check(&r.learner, "BE", &err), 0);
+	assert_int_equal(model_national_id_check(&r.learner, NULL, &err), 0);
+	/* With letters, the id is not a BSN. */
+	accepts(&r, REG_NATIONAL_ID, "DE 12345678901");
+	assert_int_equal(model_national_id_check(&r.learner, "NL", &err), 0);
+	accepts(&r, REG_NATIONAL_ID, "123456782");
+	assert_int_equal(model_national_id_check(&r.learner, "NL", &err), 0);
+}
+
+static void nl_in_front_of_digits_is_a_bsn(void **state)
+{
+	struct registration r;
+
+	(void)state;
+	accepts(&r, REG_NATIONAL_ID, "NL 1234.5678.2");
+	assert_string_equal(r.learner.national_id, "123456782");
+	accepts(&r, REG_NATIONAL_ID, "nl-123456782");
+	assert_string_equal(r.learner.national_id, "123456782");
+	refuses(REG_NATIONAL_ID, "NL123456789", "national_id");
+	refuses(REG_NATIONAL_ID, "NL1234", "national_id");
+	/* Letters after NL: not a BSN, kept as given. */
+	accepts(&r, REG_NATIONAL_ID, "NLX1234");
+	assert_string_equal(r.learner.national_id, "NLX1234");
+}
+
+static void a_date_that_does_not_exist_is_not_a_real_date(void **state)
+{
+	static const char *const unreal[] = {"2001-02-30", "2023-02-29", "2000-13-01",
+	                                     "2000-00-10", "2000-04-31", "2000-01-00"};
+	static const char *const shapeless[] = {"2000-1-01", "01-01-2000", "2000/01/01",
+	                                        "yesterday"};
+	char msg[OK_ERROR_MESSAGE_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(unreal) / sizeof(unreal[0]); i++) {
+		message_of(REG_BIRTH_DATE, unreal[i], msg, sizeof(msg));
+		if (!strstr(msg, "is not a real date"))
+			fail_msg("%s: \"%s\"", unreal[i], msg);
+	}
+	for (i = 0; i < sizeof(shapeless) / sizeof(shapeless[0]); i++) {
+		message_of(REG_AWARDED_ON, shapeless[i], msg, sizeof(msg));
+		if (!strstr(msg, "must be a date as YYYY-MM-DD"))
+			fail_msg("%s: \"%s\"", shapeless[i], msg);
+	}
+	message_of(REG_BIRTH_DATE, "1899-12-31", msg, sizeof(msg));
+	assert_non_null(strstr(msg, "from 1900 on"));
+}
+
+static void hidden_and_direction_characters_are_refused(void **state)
+{
+	static const char *const hidden[] = {
+	        "\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD", "\xE2\x80\xAE",
+	        "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8", "\xE2\x81\xA9", "\xE2\x80\x8B",
+	        "\xE2\x80\x8E", "\xE2\x80\x8F", "\xD8\x9C",     "\xEF\xBB\xBF", "\xE2\x81\xA0"};
+	static const enum registration_column cols[] = {REG_GIVEN_NAMES, REG_FAMILY_NAME, REG_TITLE,
+	                                                REG_GRADE};
+	struct registration r;
+	char value[32], msg[OK_ERROR_MESSAGE_MAX];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		for (j = 0; j < sizeof(cols) / sizeof(cols[0]); j++) {
+			snprintf(value, sizeof(value), "Ab%sc", hidden[i]);
+			refuses(cols[j], value, registration_column_names[cols[j]]);
+			message_of(cols[j], value, msg, sizeof(msg));
+			assert_non_null(strstr(msg, "invisible or text-direction character (U+"));
+		}
+	}
+	/* Right-to-left text itself is fine: only the controls are refused. */
+	accepts(&r, REG_FAMILY_NAME, "\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D");
+	accepts(&r, REG_TITLE, "\xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A\xD8\xA9 (Arabic)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -787,6 +902,11 @@ int main(void)
 	        cmocka_unit_test(dates_may_not_lie_in_the_future),
 	        cmocka_unit_test(awarded_on_must_come_after_birth),
 	        cmocka_unit_test(check_against_the_real_today),
+	        cmocka_unit_test(bsn_passes_the_eleven_test),
+	        cmocka_unit_test(national_id_checked_by_the_institutions_country),
+	        cmocka_unit_test(nl_in_front_of_digits_is_a_bsn),
+	        cmocka_unit_test(a_date_that_does_not_exist_is_not_a_real_date),
+	        cmocka_unit_test(hidden_and_direction_characters_are_refused),
 	};
 	return cmocka_run_group_tests_name("model/registration", tests, NULL, NULL);
 }

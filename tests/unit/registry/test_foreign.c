@@ -18,7 +18,7 @@
 #include "store/foreign.h"
 
 #define NID       "123456782"
-#define OTHER_NID "987654321"
+#define OTHER_NID "987654329"
 
 struct world {
 	struct reg_fixture *here;   /* the importing depository: learners NID and OTHER_NID */

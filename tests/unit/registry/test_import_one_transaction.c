@@ -23,7 +23,7 @@ static void one_transaction_imports_more_rows_than_a_batch(void **state)
 	assert_int_equal(buf_addstr(&csv, REG_CSV_HEADER), 0);
 	for (i = 0; i < 40; i++)
 		assert_int_equal(buf_addf(&csv,
-		                          "S%d,2000%04d,Anna,Jansen,2001-01-01,exam,Exam %d,,,,,,"
+		                          "S%d,DE2000%04d,Anna,Jansen,2001-01-01,exam,Exam %d,,,,,,"
 		                          "2021-01-01,nl\n",
 		                          i, i, i),
 		                 0);

@@ -11,7 +11,7 @@
 #include "store/portal.h"
 
 #define NID       "111222333"
-#define OTHER_NID "444555666"
+#define OTHER_NID "444555663"
 
 static const char csv[] = REG_CSV_HEADER
         "R1," NID ",Anna,de Vries,2000-01-02,course,Mechanics,,,5,8,NL 1-10,2020-01-15,nl\n"
