@@ -108,7 +108,8 @@ int http_client_get_limited(const char *url, const char *accept, long connect_ms
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms < total_ms ? connect_ms : total_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	                 connect_ms < total_ms ? connect_ms : total_ms);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body->max);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);

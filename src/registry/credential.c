@@ -453,8 +453,9 @@ int registry_credential_issue_unaudited(struct depository *d, const char *achiev
 /* Types only the depository itself signs: its status lists, and trust lists. A key that may sign
  * claims in the depository's name must not be able to forge one of these. */
 static const char *const reserved_types[] = {
-        "BitstringStatusListCredential", "BitstringStatusList", "StatusList2021Credential",
-        "StatusList2021", "TrustListCredential",
+        "BitstringStatusListCredential", "BitstringStatusList",
+        "StatusList2021Credential",      "StatusList2021",
+        "TrustListCredential",
 };
 
 /* The reserved type that t (a type string or array) names, or NULL; bad is set when t is
@@ -501,10 +502,11 @@ static int check_signable(const json_t *credential, struct ok_error *err)
 		const json_t *one = json_is_array(subject) ? json_array_get(subject, i) : subject;
 		if ((reserved = reserved_type(json_object_get(one, "type"), &bad)) || bad)
 			return ok_fail_field(err, OK_EINPUT, "credential.credentialSubject.type",
-			                     "%s", reserved ? "the subject's type is reserved to the "
-			                                      "depository and cannot be signed here"
-			                                    : "type must be a string or an array of "
-			                                      "strings");
+			                     "%s",
+			                     reserved ? "the subject's type is reserved to the "
+			                                "depository and cannot be signed here"
+			                              : "type must be a string or an array of "
+			                                "strings");
 	}
 	return 0;
 }

@@ -247,7 +247,7 @@ struct resolver {
 	bool have_own;
 	bool status_any_host; /* verify_options.status_any_host */
 	bool any_issuer;      /* verify_options.any_issuer */
-	int trusted;          /* -1 not looked up yet, else whether fetching for the issuer is allowed */
+	int trusted; /* -1: not looked up yet; else whether fetching for the issuer is allowed */
 };
 
 /* Whether anything may be fetched for the credential's issuer: only for an issuer on the trust
@@ -260,11 +260,11 @@ static bool may_fetch(struct resolver *res)
 
 	if (res->trusted < 0) {
 		ok_error_clear(&err);
-		res->trusted = res->any_issuer ||
-		               (res->d &&
-		                res->d->store->ops->trust_get(res->d->store, res->issuer, &t, &err) ==
-		                        0 &&
-		                strcmp(t.status, "active") == 0);
+		res->trusted =
+		        res->any_issuer ||
+		        (res->d &&
+		         res->d->store->ops->trust_get(res->d->store, res->issuer, &t, &err) == 0 &&
+		         strcmp(t.status, "active") == 0);
 	}
 	return res->trusted == 1;
 }
@@ -372,8 +372,8 @@ static bool proof_time_problem(const json_t *vc, char *msg, size_t cap)
 
 	if (!json_is_object(proof))
 		return false;
-	if (expires && (!json_is_string(expires) ||
-	                verify_parse_time(json_string_value(expires), &t) != 0)) {
+	if (expires &&
+	    (!json_is_string(expires) || verify_parse_time(json_string_value(expires), &t) != 0)) {
 		snprintf(msg, cap, "The proof's expires is not a date and time");
 		return true;
 	}
@@ -549,8 +549,8 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 		rc = ok_fail(why, OK_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = status_decode_list(encoded, strlen(encoded), bits, REMOTE_BITS_MAX_BYTES,
-	                             &nbytes, why)))
+	if ((rc = status_decode_list(encoded, strlen(encoded), bits, REMOTE_BITS_MAX_BYTES, &nbytes,
+	                             why)))
 		goto out;
 	/* The specification's minimum (its STATUS_LIST_LENGTH_ERROR). */
 	if (nbytes < STATUS_LIST_SIZE / 8) {
@@ -643,8 +643,8 @@ static void check_status(struct resolver *res, const json_t *vc, struct status_c
 			                       "the issuer is not trusted, so its lists are not "
 			                       "fetched")
 			     : cache ? remote_bit(res, cache, url, purpose, index, &why)
-			                  : ok_fail(&why, OK_EUNSUPPORTED,
-			                            "lists of other issuers are not fetched here");
+			             : ok_fail(&why, OK_EUNSUPPORTED,
+			                       "lists of other issuers are not fetched here");
 			set = rc == 1;
 			rc = rc < 0 ? rc : 0;
 		}
