@@ -183,7 +183,12 @@ int fetch_guard_get(struct fetch_guard *g, const char *url, const char *issuer, 
 	                             &ferr);
 	leave(g, host, who);
 	if (rc) {
-		fetch_guard_fail(g, url, ferr.message);
+		/* The client's message starts with the URL, which the log line names already. */
+		const char *detail = ferr.message;
+		size_t n = strlen(url);
+		if (strncmp(detail, url, n) == 0 && detail[n] == ':')
+			detail += n + (detail[n + 1] == ' ' ? 2 : 1);
+		fetch_guard_fail(g, url, detail);
 		return ok_fail(err, rc == OK_ETOOBIG ? OK_ETOOBIG : OK_EIO, "%.200s: not reachable",
 		               url);
 	}

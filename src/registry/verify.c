@@ -393,6 +393,34 @@ static bool proof_time_problem(const json_t *vc, char *msg, size_t cap)
 	return false;
 }
 
+/* The same for a VC-JOSE token, whose payload may carry the JWT claims exp (passed: the token
+ * has expired), iat and nbf (further in the future than clocks differ). */
+static bool jwt_time_problem(const json_t *payload, char *msg, size_t cap)
+{
+	const json_t *exp = json_object_get(payload, "exp");
+	const json_t *iat = json_object_get(payload, "iat");
+	const json_t *nbf = json_object_get(payload, "nbf");
+	double now = (double)time(NULL);
+
+	if ((exp && !json_is_number(exp)) || (iat && !json_is_number(iat)) ||
+	    (nbf && !json_is_number(nbf))) {
+		snprintf(msg, cap, "The token's exp, iat or nbf is not a number of seconds");
+		return true;
+	}
+	if (exp && json_number_value(exp) <= now) {
+		snprintf(msg, cap, "The token has expired (its exp has passed)");
+		return true;
+	}
+	if ((iat && json_number_value(iat) > now + PROOF_CLOCK_SKEW_S) ||
+	    (nbf && json_number_value(nbf) > now + PROOF_CLOCK_SKEW_S)) {
+		snprintf(msg, cap,
+		         "The token was made in the future (its iat or nbf): a signer's clock that "
+		         "far ahead cannot be trusted");
+		return true;
+	}
+	return false;
+}
+
 static void check_validity(const json_t *vc, struct verify_result *r)
 {
 	const json_t *vf = json_object_get(vc, "validFrom"),
@@ -790,7 +818,10 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	if (checks & (VERIFY_PROOF | VERIFY_STATUS)) {
 		struct verify_result *pr = (checks & VERIFY_PROOF) ? r : quiet;
 		ok_error_clear(&perr);
-		if (jws) {
+		if (jws && jwt_time_problem(vc, when, sizeof(when))) {
+			rc = OK_EINVALID;
+			add_item(pr, VERIFY_PROOF, false, "%s", when);
+		} else if (jws) {
 			json_t *payload = NULL;
 			rc = vc_jwt_verify(jws, jws_len, resolve_key, &res, &payload, NULL, &perr);
 			json_decref(payload);

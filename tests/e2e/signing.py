@@ -2,6 +2,7 @@
 tests that need what oorkonde itself refuses to sign: a status list, a credential with status
 entries pointing anywhere, a proof with chosen times. The depository's own VC-API endpoint may
 not sign these, so the tests act as someone holding the key."""
+import base64
 import hashlib
 import json
 import pathlib
@@ -47,3 +48,14 @@ def sign(ok, document, created="2024-01-01T00:00:00Z", **proof_extra):
     digest = hashlib.sha256(jcs(proof)).digest() + hashlib.sha256(jcs(unsecured)).digest()
     signature = issuer_key(ok.data).sign(digest)
     return {**unsecured, "proof": {**proof, "proofValue": "z" + base58btc(signature)}}
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def sign_jwt(ok, payload):
+    """payload as a VC-JOSE compact token (EdDSA) signed with ok's issuer key."""
+    header = {"alg": "EdDSA", "kid": verification_method(ok), "typ": "vc+jwt"}
+    signing_input = (b64url(jcs(header)) + "." + b64url(jcs(payload))).encode()
+    return signing_input.decode() + "." + b64url(issuer_key(ok.data).sign(signing_input))

@@ -381,6 +381,17 @@ def test_proof_times(world):
         vc = signing.sign(ok, credential(did), **proof)
         r, _ = verify(world, vc)
         assert r.json()["verified"] is True, (proof, r.json())
+    # The same rules for a VC-JOSE token's exp, iat and nbf.
+    for claims, words in (({"exp": int(now) - 60}, "expired"),
+                          ({"iat": int(now) + 3600}, "future"),
+                          ({"nbf": int(now) + 3600}, "future"),
+                          ({"exp": "tomorrow"}, "not a number")):
+        r, _ = verify(world, signing.sign_jwt(ok, {**credential(did), **claims}))
+        d = details(r)
+        assert not d["proof"]["passed"] and words in d["proof"]["message"], (claims, d)
+    for claims in ({"exp": int(now) + 3600, "iat": int(now) + 60}, {}):
+        r, _ = verify(world, signing.sign_jwt(ok, {**credential(did), **claims}))
+        assert r.json()["verified"] is True, (claims, r.json())
 
 
 def test_status_list_has_one_url(world):
