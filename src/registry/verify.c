@@ -519,6 +519,7 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	unsigned char *bits = NULL;
 	const char *encoded, *list_purpose;
 	char when[VERIFY_MESSAGE_MAX];
+	bool usable = false;
 	size_t nbytes;
 	struct buf body;
 	long long t;
@@ -588,6 +589,8 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 		             nbytes * 8, STATUS_LIST_SIZE);
 		goto out;
 	}
+	/* The list itself is good: what follows is about this credential's entry only. */
+	usable = true;
 	if ((uint64_t)index >= (uint64_t)nbytes * 8) {
 		rc = ok_fail(why, OK_EINPUT, "statusListIndex %lld is past the end of the list",
 		             (long long)index);
@@ -602,7 +605,7 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	bits = NULL;
 out:
 	/* A list that is not usable is not fetched again for every credential that names it. */
-	if (rc < 0 && body.len)
+	if (rc < 0 && body.len && !usable)
 		fetch_guard_fail(cache->guard, url, why->message);
 	free(bits);
 	json_decref(list);
@@ -807,7 +810,8 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	res.have_own = d != NULL;
 	if (!check_structure(vc, r))
 		goto out;
-	if (!(checks & VERIFY_PROOF) && !(quiet = calloc(1, sizeof(*quiet)))) {
+	if (!(checks & VERIFY_PROOF) && (checks & VERIFY_STATUS) &&
+	    !(quiet = calloc(1, sizeof(*quiet)))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
