@@ -401,3 +401,74 @@ def test_status_list_has_one_url(world):
                  "/status/suspension/01", "/status/revocation/1%20",
                  "/status/revocation/%201"):
         problem(srv.get(path), 404)
+
+
+class BombHost:
+    """Answers /.well-known/did.json with a chosen head and body, on loopback."""
+
+    def __init__(self, headers, body):
+        self.hits = []
+        hits = self.hits
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(h):
+                hits.append(h.path)
+                h.send_response(200)
+                for k, v in headers.items():
+                    h.send_header(k, v)
+                h.end_headers()
+                try:
+                    h.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(h, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_oversized_answers_are_cut_before_and_after_decompression(binary, tmp_path):
+    """A trusted issuer's host that announces 100 MiB, and one that sends a small GZIP body that
+    inflates to 64 MiB: both refused by size (256 KiB for a DID document), the detail in the
+    log, the client told only that the issuer could not be resolved."""
+    bomb = gzip.compress(b" " * (64 << 20))
+    hosts = {
+        "announced": BombHost({"Content-Type": "application/did+json",
+                               "Content-Length": str(100 << 20)}, b"{" + b" " * 1000),
+        "inflated": BombHost({"Content-Type": "application/did+json",
+                              "Content-Encoding": "gzip",
+                              "Content-Length": str(len(bomb))}, bomb),
+    }
+    ok = Oorkonde(binary, tmp_path / "verifier")
+    ok.init()
+    config = ok.data / "config.json"
+    cfg = json.loads(config.read_text())
+    cfg["did_web_http_hosts"] = [h.host for h in hosts.values()]
+    config.write_text(json.dumps(cfg))
+    for name, h in hosts.items():
+        ok.run("trust", "add", did_web(h.host), "--name", name, "--country", "BE", check=True)
+    srv = Server(ok, "--threads", "2", "--rate-limit", "0", name="bombs").start()
+    try:
+        for name, h in hosts.items():
+            r = srv.post("/credentials/verify",
+                         {"verifiableCredential": unsigned_web_credential(did_web(h.host))})
+            d = details(r)
+            assert d["proof"]["message"].endswith(NOT_RESOLVED), (name, d)
+            assert_no_network_text(r)
+            assert "larger than" not in r.body.decode()
+            assert h.hits == ["/.well-known/did.json"], (name, h.hits)
+            line = next(l for l in srv.log_text().splitlines()
+                        if f"fetch http://{h.host}/.well-known/did.json" in l)
+            assert "larger than" in line, (name, line)
+        assert srv.get("/healthz").status == 200
+    finally:
+        srv.stop()
+        for h in hosts.values():
+            h.close()
