@@ -14,8 +14,8 @@ void fetch_guard_init(struct fetch_guard *g)
 	g->max_total = 2;
 	g->max_per_key = 1;
 	g->fail_ttl_s = 30;
-	g->connect_timeout_ms = 2000;
-	g->timeout_ms = 3000;
+	g->connect_timeout_ms = FETCH_GUARD_CONNECT_MS;
+	g->timeout_ms = FETCH_GUARD_TIMEOUT_MS;
 }
 
 void fetch_guard_release(struct fetch_guard *g)
@@ -157,12 +157,9 @@ int fetch_guard_get(struct fetch_guard *g, const char *url, const char *issuer, 
 		return ok_fail(err, OK_EINPUT, "%.200s: not an http(s) URL that can be fetched",
 		               url);
 	if (!g) {
-		struct fetch_guard limits;
-		fetch_guard_init(&limits);
 		ok_error_clear(&ferr);
-		rc = http_client_get_limited(url, accept, limits.connect_timeout_ms,
-		                             limits.timeout_ms, body, res, &ferr);
-		fetch_guard_release(&limits);
+		rc = http_client_get_limited(url, accept, FETCH_GUARD_CONNECT_MS,
+		                             FETCH_GUARD_TIMEOUT_MS, body, res, &ferr);
 		return rc ? ok_fail(err, rc == OK_ETOOBIG ? OK_ETOOBIG : OK_EIO, "%.200s: %s", url,
 		                    ferr.message)
 		          : 0;

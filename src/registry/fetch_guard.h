@@ -13,9 +13,11 @@
 #include "core/error.h"
 #include "io/http_client.h"
 
-#define FETCH_GUARD_SLOTS    32  /* distinct hosts and issuers in flight at once */
-#define FETCH_GUARD_FAILURES 64  /* failures remembered, the oldest forgotten first */
-#define FETCH_GUARD_KEY_MAX  512 /* longer URLs and names are refused */
+#define FETCH_GUARD_SLOTS      32   /* distinct hosts and issuers in flight at once */
+#define FETCH_GUARD_FAILURES   64   /* failures remembered, the oldest forgotten first */
+#define FETCH_GUARD_KEY_MAX    512  /* longer URLs and names are refused */
+#define FETCH_GUARD_CONNECT_MS 2000 /* to connect */
+#define FETCH_GUARD_TIMEOUT_MS 3000 /* for the whole fetch */
 
 /* Called with one line of detail for the operator (no newline); may be NULL. */
 typedef void (*fetch_guard_log_fn)(void *ctx, const char *line);
