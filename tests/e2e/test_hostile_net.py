@@ -280,7 +280,7 @@ def test_silent_issuer_holds_up_nobody(world):
             time.sleep(0.05)
         results = [f.result() for f in futures]
     # /healthz was never held up by the fetch in flight.
-    assert max(health) < 0.5, sorted(health)[-5:]
+    assert max(health) < 1.0, sorted(health)[-5:]
     for r, took in results:
         d = details(r)
         assert not d["proof"]["passed"]
@@ -292,7 +292,7 @@ def test_silent_issuer_holds_up_nobody(world):
     assert len(silent.accepted) == 1, len(silent.accepted)
     for _ in range(5):
         r, took = verify(world, vc)
-        assert took < 0.5 and NOT_RESOLVED in details(r)["proof"]["message"]
+        assert took < 1.0 and NOT_RESOLVED in details(r)["proof"]["message"]
     assert len(silent.accepted) == 1
     # The operator's log says what happened.
     assert f"fetch http://{silent.host}/.well-known/did.json" in world["srv"].log_text()
