@@ -287,8 +287,8 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		}
 		have_d = true;
 	}
-	status_cache_init(&cache, 300, 10000);
-	did_cache_init(&dids, 300, 10000);
+	status_cache_init(&cache, 300, NULL);
+	did_cache_init(&dids, 300, NULL);
 	o.status_cache = &cache;
 	o.did_cache = &dids;
 	rc = registry_verify(have_d ? &d : NULL, input.data, input.len, &o, &r, &err);

@@ -137,8 +137,8 @@ int cmd_import_credential(struct cli *c, int argc, char **argv)
 	}
 	if ((exit_code = cli_open(c, &d)))
 		goto out_input;
-	status_cache_init(&statuses, d.status_cache_ttl_s, 10000);
-	did_cache_init(&dids, d.did_cache_ttl_s, 10000);
+	status_cache_init(&statuses, d.status_cache_ttl_s, NULL);
+	did_cache_init(&dids, d.did_cache_ttl_s, NULL);
 	o.status_cache = &statuses;
 	o.did_cache = &dids;
 	ok_error_clear(&err);

@@ -57,10 +57,10 @@ void route_status_list(struct http_request *req, struct http_response *res)
 	const char *inm = http_request_header(req, "If-None-Match");
 	char etag[STORE_ETAG_MAX];
 	struct ok_error err;
-	char *end;
-	long long n = strtoll(req->params.params[1], &end, 10);
+	long long n;
 
-	if (*end || n < 1) {
+	/* One URL per list: "01", "+1" or " 1" are not another name of list 1. */
+	if (!status_list_number(req->params.params[1], &n)) {
 		http_problem(res, 404, "not-found", "Not found", "no such status list");
 		return;
 	}

@@ -9,6 +9,7 @@
 #include "registry/institution.h"
 #include "registry/leak.h"
 #include "registry/did_resolver.h"
+#include "registry/fetch_guard.h"
 #include "registry/status_cache.h"
 
 #include <arpa/inet.h>
@@ -39,6 +40,7 @@ struct http_server {
 	struct http_metrics metrics;
 	struct status_cache status_cache; /* other depositories' status lists */
 	struct did_cache did_cache;       /* other depositories' DID documents */
+	struct fetch_guard fetch_guard;   /* limits on fetching either */
 	atomic_bool stopping;
 	unsigned port;
 	char *tls_cert;
@@ -670,6 +672,25 @@ static char *read_pem(const char *path, struct ok_error *err)
 	return buf_detach(&b, NULL);
 }
 
+/* The operator's log of outbound fetches (why another issuer could not be reached): on standard
+ * error whatever the access log's setting, as clients are told only that it failed. */
+static void fetch_log(void *ctx, const char *detail)
+{
+	char line[1200], when[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	int n;
+
+	(void)ctx;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(line, sizeof(line), "%s %s\n", when, detail);
+	if (n > 0 && write(STDERR_FILENO, line,
+	                   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0) {
+		/* Nothing to do: the answer to the client does not depend on it. */
+	}
+}
+
 int http_server_start(struct http_server **out, const struct http_config *cfg, struct ok_error *err)
 {
 	struct http_server *s;
@@ -703,13 +724,20 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	threads = cfg->threads ? cfg->threads : (unsigned)(cores > 0 ? cores : 2);
 	metrics_init(&s->metrics);
 	ratelimit_init(&s->limiter, cfg->rate_per_minute);
-	status_cache_init(&s->status_cache, 300, 5000);
-	did_cache_init(&s->did_cache, 300, 5000);
+	/* Fetches for other issuers block a worker thread: at most half of them (one at least)
+	 * may wait on the network, so /healthz and every request that needs nothing from another
+	 * issuer always find a free one. */
+	fetch_guard_init(&s->fetch_guard);
+	s->fetch_guard.max_total = threads / 2 ? threads / 2 : 1;
+	s->fetch_guard.log = fetch_log;
+	status_cache_init(&s->status_cache, 300, &s->fetch_guard);
+	did_cache_init(&s->did_cache, 300, &s->fetch_guard);
 	/* One depository per thread, so that no request ever waits for a connection. */
 	if ((rc = pool_open(&s->pool, cfg->data_dir, threads, err))) {
 		ratelimit_release(&s->limiter);
 		status_cache_release(&s->status_cache);
 		did_cache_release(&s->did_cache);
+		fetch_guard_release(&s->fetch_guard);
 		free(s);
 		return rc;
 	}
@@ -718,6 +746,9 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	/* The caches keep other depositories' documents at most as long as config.json says. */
 	s->did_cache.default_ttl_s = s->pool.all[0].did_cache_ttl_s;
 	s->status_cache.default_ttl_s = s->pool.all[0].status_cache_ttl_s;
+	/* A failure is not remembered longer than a document would be. */
+	if (s->fetch_guard.fail_ttl_s > s->did_cache.default_ttl_s)
+		s->fetch_guard.fail_ttl_s = s->did_cache.default_ttl_s;
 	if (cfg->tls_cert) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			rc = ok_fail(err, OK_EUNSUPPORTED,
@@ -754,6 +785,7 @@ fail:
 	ratelimit_release(&s->limiter);
 	status_cache_release(&s->status_cache);
 	did_cache_release(&s->did_cache);
+	fetch_guard_release(&s->fetch_guard);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);
@@ -786,6 +818,7 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 	ratelimit_release(&s->limiter);
 	status_cache_release(&s->status_cache);
 	did_cache_release(&s->did_cache);
+	fetch_guard_release(&s->fetch_guard);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,23 @@ struct sink {
 	struct buf *body;
 	bool too_big;
 };
+
+/* The bytes on the wire, before decompression: a small compressed answer must not inflate past
+ * the cap, and a large one must not be read to its end. */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	struct sink *s = ctx;
+
+	(void)dltotal;
+	(void)ultotal;
+	(void)ulnow;
+	if (dlnow > 0 && (uint64_t)dlnow > (uint64_t)s->body->max) {
+		s->too_big = true;
+		return 1; /* aborts the transfer */
+	}
+	return 0;
+}
 
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 {
@@ -57,6 +75,13 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 int http_client_get(const char *url, const char *accept, long timeout_ms, struct buf *body,
                     struct http_client_response *res, struct ok_error *err)
 {
+	return http_client_get_limited(url, accept, timeout_ms, timeout_ms, body, res, err);
+}
+
+int http_client_get_limited(const char *url, const char *accept, long connect_ms, long total_ms,
+                            struct buf *body, struct http_client_response *res,
+                            struct ok_error *err)
+{
 	struct sink sink = {body, false};
 	struct curl_slist *headers = NULL;
 	char accept_header[128];
@@ -71,15 +96,25 @@ int http_client_get(const char *url, const char *accept, long timeout_ms, struct
 	c = curl_easy_init();
 	if (!c)
 		return ok_fail(err, OK_ENOMEM, "cannot start an HTTP client");
-	snprintf(accept_header, sizeof(accept_header), "Accept: %s", accept ? accept : "*/*");
+	if (snprintf(accept_header, sizeof(accept_header), "Accept: %s", accept ? accept : "*/*") >=
+	    (int)sizeof(accept_header)) {
+		curl_easy_cleanup(c);
+		return ok_fail(err, OK_EINPUT, "the Accept header is too long");
+	}
 	headers = curl_slist_append(headers, accept_header);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	                 connect_ms < total_ms ? connect_ms : total_ms);
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body->max);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &sink);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "oorkonde");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
@@ -87,7 +122,7 @@ int http_client_get(const char *url, const char *accept, long timeout_ms, struct
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, res);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
-	if (sink.too_big)
+	if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED)
 		ret = ok_fail(err, OK_ETOOBIG, "%s: the answer is larger than %zu bytes", url,
 		              body->max);
 	else if (rc != CURLE_OK)

@@ -25,4 +25,14 @@ void http_client_global_cleanup(void);
 int http_client_get(const char *url, const char *accept, long timeout_ms, struct buf *body,
                     struct http_client_response *res, struct ok_error *err);
 
+/*
+ * The same with separate limits: connect_ms to connect, total_ms for the whole transfer. A
+ * compressed answer (gzip, deflate) is decompressed; the bytes on the wire are capped at
+ * body->max as well, before any arrive when the server announces a larger Content-Length, and
+ * body's cap applies to the decompressed bytes.
+ */
+int http_client_get_limited(const char *url, const char *accept, long connect_ms, long total_ms,
+                            struct buf *body, struct http_client_response *res,
+                            struct ok_error *err);
+
 #endif

@@ -448,6 +448,67 @@ int registry_credential_issue_unaudited(struct depository *d, const char *achiev
 	return issue(d, achievement_id, NULL, f, NULL, NULL, out, err);
 }
 
+/* Types only the depository itself signs: its status lists, and trust lists. A key that may sign
+ * claims in the depository's name must not be able to forge one of these. */
+static const char *const reserved_types[] = {
+        "BitstringStatusListCredential", "BitstringStatusList",
+        "StatusList2021Credential",      "StatusList2021",
+        "TrustListCredential",
+};
+
+/* The reserved type that t (a type string or array) names, or NULL; bad is set when t is
+ * neither a string nor an array of strings. */
+static const char *reserved_type(const json_t *t, bool *bad)
+{
+	size_t i, k, n = json_is_array(t) ? json_array_size(t) : 1;
+
+	for (i = 0; t && i < n; i++) {
+		const json_t *one = json_is_array(t) ? json_array_get(t, i) : t;
+		if (!json_is_string(one)) {
+			*bad = true;
+			return NULL;
+		}
+		for (k = 0; k < sizeof(reserved_types) / sizeof(reserved_types[0]); k++)
+			if (strcmp(json_string_value(one), reserved_types[k]) == 0)
+				return reserved_types[k];
+	}
+	return NULL;
+}
+
+/* Refuses what a VC-API key may not have signed: a reserved type on the credential or a subject,
+ * and any status entry (entries are given out by the depository's own registration only). */
+static int check_signable(const json_t *credential, struct ok_error *err)
+{
+	const json_t *subject = json_object_get(credential, "credentialSubject");
+	const char *reserved;
+	bool bad = false;
+	size_t i, n;
+
+	if (json_object_get(credential, "credentialStatus"))
+		return ok_fail_field(err, OK_EINPUT, "credential.credentialStatus",
+		                     "a credential signed here may not carry a credentialStatus: "
+		                     "status entries are given out by the depository only");
+	if ((reserved = reserved_type(json_object_get(credential, "type"), &bad)))
+		return ok_fail_field(err, OK_EINPUT, "credential.type",
+		                     "%s is reserved to the depository and cannot be signed here",
+		                     reserved);
+	if (bad)
+		return ok_fail_field(err, OK_EINPUT, "credential.type",
+		                     "type must be a string or an array of strings");
+	n = json_is_array(subject) ? json_array_size(subject) : 1;
+	for (i = 0; subject && i < n; i++) {
+		const json_t *one = json_is_array(subject) ? json_array_get(subject, i) : subject;
+		if ((reserved = reserved_type(json_object_get(one, "type"), &bad)) || bad)
+			return ok_fail_field(err, OK_EINPUT, "credential.credentialSubject.type",
+			                     "%s",
+			                     reserved ? "the subject's type is reserved to the "
+			                                "depository and cannot be signed here"
+			                              : "type must be a string or an array of "
+			                                "strings");
+	}
+	return 0;
+}
+
 int registry_credential_sign(struct depository *d, const json_t *credential, const char *actor,
                              json_t **out, struct ok_error *err)
 {
@@ -465,6 +526,8 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	if (json_object_get(credential, "proof"))
 		return ok_fail_field(err, OK_EINPUT, "credential.proof",
 		                     "the credential already has a proof");
+	if ((rc = check_signable(credential, err)))
+		return rc;
 	issuer = json_object_get(credential, "issuer");
 	if (json_is_string(issuer))
 		issuer_id = json_string_value(issuer);

@@ -2,6 +2,7 @@
 #include "registry/did_resolver.h"
 
 #include "io/http_client.h"
+#include "registry/fetch_guard.h"
 #include "privacy/audit.h"
 #include "vc/did.h"
 #include "vc/jcs.h"
@@ -11,12 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 
-void did_cache_init(struct did_cache *c, long default_ttl_s, long timeout_ms)
+void did_cache_init(struct did_cache *c, long default_ttl_s, struct fetch_guard *guard)
 {
 	memset(c, 0, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
 	c->default_ttl_s = default_ttl_s;
-	c->timeout_ms = timeout_ms;
+	c->guard = guard;
 }
 
 void did_cache_release(struct did_cache *c)
@@ -155,19 +156,22 @@ int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm,
 		memmove(url.data + 4, url.data + 5, url.len - 4);
 		url.len--;
 	}
-	rc = http_client_get(url.data, "application/did+json, application/json", c->timeout_ms,
+	/* What went wrong on the network stays in the operator's log: a client learns only that
+	 * the issuer could not be reached (no addresses, ports or TLS detail). */
+	rc = fetch_guard_get(c->guard, url.data, did, "application/did+json, application/json",
 	                     &body, &res, &ferr);
 	if (rc) {
-		rc = ok_fail(err, OK_EIO, "the issuer could not be resolved: %s", ferr.message);
+		rc = ok_fail(err, OK_EIO, "the issuer could not be resolved");
 		goto out;
 	}
 	if (vc_jcs_parse(body.data, body.len, 0, &doc, &ferr) != 0 ||
 	    !json_is_string(json_object_get(doc, "id")) ||
 	    strcmp(json_string_value(json_object_get(doc, "id")), did) != 0) {
+		fetch_guard_fail(c->guard, url.data, "the answer is not the DID document");
 		rc = ok_fail(err, OK_EIO,
-		             "the issuer could not be resolved: %s is not the DID "
-		             "document of %s",
-		             url.data, did);
+		             "the issuer could not be resolved: its host did not answer with the "
+		             "DID document of %s",
+		             did);
 		goto out;
 	}
 	memset(&e, 0, sizeof(e));

@@ -10,6 +10,8 @@
 
 #include "core/error.h"
 
+struct fetch_guard;
+
 #define DID_CACHE_DOCS 32
 #define DID_CACHE_KEYS 8
 
@@ -27,17 +29,20 @@ struct did_cache_entry {
 struct did_cache {
 	pthread_mutex_t lock;
 	long default_ttl_s; /* at most, and when the document's server gives no max-age */
-	long timeout_ms;
+	struct fetch_guard *guard; /* shared limits on fetches; NULL: time limits only */
 	struct did_cache_entry entries[DID_CACHE_DOCS];
 };
 
-void did_cache_init(struct did_cache *c, long default_ttl_s, long timeout_ms);
+/* The cache holds at most DID_CACHE_DOCS documents of DID_CACHE_KEYS keys: its size is fixed.
+ * guard (may be NULL) is not owned. */
+void did_cache_init(struct did_cache *c, long default_ttl_s, struct fetch_guard *guard);
 void did_cache_release(struct did_cache *c);
 
 /*
  * The Ed25519 key of verification method vm ("did:web:HOST#key-1") for assertions. http_hosts
  * (may be NULL) is a comma-separated list of hosts reached over plain HTTP (tests on loopback).
- * OK_EIO when the document cannot be fetched ("the issuer could not be resolved: …"),
+ * OK_EIO when the document cannot be fetched or is not the DID's document ("the issuer could
+ * not be resolved", the detail only in the guard's log; a failure is remembered by the guard),
  * OK_EINVALID when it does not list vm under assertionMethod.
  */
 int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm, uint8_t pk[32],

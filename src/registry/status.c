@@ -380,13 +380,29 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 	return 0;
 }
 
+bool status_list_number(const char *segment, long long *n)
+{
+	long long v = 0;
+	size_t i;
+
+	/* Up to 15 digits: far past any list count, and no overflow. */
+	if (segment[0] < '1' || segment[0] > '9' || strlen(segment) > 15)
+		return false;
+	for (i = 0; segment[i]; i++) {
+		if (segment[i] < '0' || segment[i] > '9')
+			return false;
+		v = v * 10 + (segment[i] - '0');
+	}
+	*n = v;
+	return true;
+}
+
 int registry_status_local(struct depository *d, const char *url, int64_t index, bool *set,
                           struct ok_error *err)
 {
 	struct store_achievement a;
 	size_t base = strlen(d->base_url);
 	const char *rest, *purpose;
-	char *end;
 	long long n;
 	int rc;
 
@@ -402,8 +418,7 @@ int registry_status_local(struct depository *d, const char *url, int64_t index, 
 	} else {
 		return OK_ENOTFOUND;
 	}
-	n = strtoll(rest, &end, 10);
-	if (*end || end == rest || n < 1)
+	if (!status_list_number(rest, &n))
 		return OK_ENOTFOUND;
 	rc = d->store->ops->achievement_by_slot(d->store, n, index, &a, err);
 	if (rc == OK_ENOTFOUND) {

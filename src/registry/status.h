@@ -74,6 +74,10 @@ void registry_status_list_url(const struct depository *d, const char *purpose, i
 int registry_status_local(struct depository *d, const char *url, int64_t index, bool *set,
                           struct ok_error *err);
 
+/* The list number of a status list path segment: decimal digits without sign, spaces or leading
+ * zeros, 1 or more, so that each list has exactly one URL. false for anything else. */
+bool status_list_number(const char *segment, long long *n);
+
 /* Encodes a bitstring as the specification's encodedList: GZIP, then multibase base64url. */
 int status_encode_list(const unsigned char *bits, size_t nbytes, struct buf *out,
                        struct ok_error *err);

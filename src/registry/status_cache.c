@@ -7,12 +7,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-void status_cache_init(struct status_cache *c, long default_ttl_s, long timeout_ms)
+void status_cache_init(struct status_cache *c, long default_ttl_s, struct fetch_guard *guard)
 {
 	memset(c, 0, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
 	c->default_ttl_s = default_ttl_s;
-	c->timeout_ms = timeout_ms;
+	c->guard = guard;
+	c->max_bytes = STATUS_CACHE_BYTES;
+}
+
+/* Under the lock: empties one entry. */
+static void drop(struct status_cache *c, struct status_cache_entry *e)
+{
+	c->bytes -= e->nbytes;
+	free(e->bits);
+	e->bits = NULL;
+	e->nbytes = 0;
+	e->url[0] = '\0';
+}
+
+/* Under the lock: the oldest entry holding a list, or NULL when none does. */
+static struct status_cache_entry *oldest(struct status_cache *c)
+{
+	struct status_cache_entry *o = NULL;
+	size_t i;
+
+	for (i = 0; i < STATUS_CACHE_LISTS; i++)
+		if (c->entries[i].bits && (!o || c->entries[i].stored_ms < o->stored_ms))
+			o = &c->entries[i];
+	return o;
 }
 
 void status_cache_release(struct status_cache *c)
@@ -58,25 +81,26 @@ void status_cache_put(struct status_cache *c, const char *url, const char *issue
 	size_t i;
 
 	if (strlen(url) >= STATUS_CACHE_URL_MAX || strlen(issuer) >= sizeof(slot->issuer) ||
-	    ttl_s <= 0) {
+	    ttl_s <= 0 || nbytes > c->max_bytes) {
 		free(bits);
 		return;
 	}
 	pthread_mutex_lock(&c->lock);
-	/* The same list again, else an empty slot, else the oldest. */
-	for (i = 0; i < STATUS_CACHE_LISTS && !slot; i++)
+	/* The same list again is replaced; then the oldest go until the new one fits. */
+	for (i = 0; i < STATUS_CACHE_LISTS; i++)
 		if (c->entries[i].bits && strcmp(c->entries[i].url, url) == 0)
-			slot = &c->entries[i];
+			drop(c, &c->entries[i]);
+	while (c->bytes + nbytes > c->max_bytes && (slot = oldest(c)))
+		drop(c, slot);
+	slot = NULL;
 	for (i = 0; i < STATUS_CACHE_LISTS && !slot; i++)
 		if (!c->entries[i].bits)
 			slot = &c->entries[i];
 	if (!slot) {
-		slot = &c->entries[0];
-		for (i = 1; i < STATUS_CACHE_LISTS; i++)
-			if (c->entries[i].stored_ms < slot->stored_ms)
-				slot = &c->entries[i];
+		slot = oldest(c);
+		drop(c, slot);
 	}
-	free(slot->bits);
+	c->bytes += nbytes;
 	snprintf(slot->url, sizeof(slot->url), "%s", url);
 	snprintf(slot->issuer, sizeof(slot->issuer), "%s", issuer);
 	slot->bits = bits;

@@ -5,6 +5,7 @@
 #include "registry/audit_log.h"
 #include "registry/credential.h"
 #include "registry/did_resolver.h"
+#include "registry/fetch_guard.h"
 #include "registry/keys.h"
 #include "registry/status.h"
 #include "registry/status_cache.h"
@@ -21,6 +22,12 @@
 #include <time.h>
 
 #define VERIFY_MAX_INPUT ((size_t)1 << 20)
+/* Another issuer's status list: the signed document as fetched, and its bits once decompressed
+ * (8 Mi entries, 64 times the specification's minimum). */
+#define REMOTE_LIST_MAX_BYTES ((size_t)2 << 20)
+#define REMOTE_BITS_MAX_BYTES ((size_t)1 << 20)
+/* How far in the future a proof's created may lie (clocks differ a little). */
+#define PROOF_CLOCK_SKEW_S 300
 
 static const struct {
 	enum verify_check check;
@@ -239,7 +246,28 @@ struct resolver {
 	struct depository_identity own;
 	bool have_own;
 	bool status_any_host; /* verify_options.status_any_host */
+	bool any_issuer;      /* verify_options.any_issuer */
+	int trusted; /* -1: not looked up yet; else whether fetching for the issuer is allowed */
 };
+
+/* Whether anything may be fetched for the credential's issuer: only for an issuer on the trust
+ * list (active), or any issuer when the operator's own command says so (--any-issuer). A
+ * stranger's credential must not make the depository connect anywhere. */
+static bool may_fetch(struct resolver *res)
+{
+	struct store_trusted_issuer t;
+	struct ok_error err;
+
+	if (res->trusted < 0) {
+		ok_error_clear(&err);
+		res->trusted =
+		        res->any_issuer ||
+		        (res->d &&
+		         res->d->store->ops->trust_get(res->d->store, res->issuer, &t, &err) == 0 &&
+		         strcmp(t.status, "active") == 0);
+	}
+	return res->trusted == 1;
+}
 
 /* One of this depository's own keys other than the current one: any key of issuer.key (a
  * rotation keeps the older ones until they are retired); a retired one is refused, saying so. */
@@ -286,6 +314,11 @@ static int resolve_key(void *ctx, const char *vm, const char *purpose, uint8_t p
 	}
 	if (res->have_own && strcmp(did, res->own.did) == 0)
 		return own_key(res->d, vm, pk, err);
+	if (strncmp(vm, "did:web:", 8) == 0 && res->did_cache && !may_fetch(res))
+		return ok_fail(err, OK_EINVALID,
+		               "the issuer is not trusted: %s is not on the trust list, so its key "
+		               "is not looked up",
+		               res->issuer);
 	if (strncmp(vm, "did:web:", 8) == 0 && res->did_cache)
 		return did_web_resolve(res->did_cache, res->d ? res->d->did_web_http_hosts : NULL,
 		                       vm, pk, err);
@@ -325,6 +358,67 @@ static const char *proof_explanation(enum vc_proof_check c)
 		break;
 	}
 	return "The proof is not valid";
+}
+
+/* Whether the proof of a Data Integrity document is out of its time: expires passed, or created
+ * further in the future than clocks differ. Explains in msg. An expires that is not a date and
+ * time fails too (created is checked by the proof itself). */
+static bool proof_time_problem(const json_t *vc, char *msg, size_t cap)
+{
+	const json_t *proof = json_object_get(vc, "proof");
+	const json_t *created = json_object_get(proof, "created");
+	const json_t *expires = json_object_get(proof, "expires");
+	long long now = (long long)time(NULL), t = 0;
+
+	if (!json_is_object(proof))
+		return false;
+	if (expires &&
+	    (!json_is_string(expires) || verify_parse_time(json_string_value(expires), &t) != 0)) {
+		snprintf(msg, cap, "The proof's expires is not a date and time");
+		return true;
+	}
+	if (expires && t <= now) {
+		snprintf(msg, cap, "The proof has expired: it was valid until %s",
+		         json_string_value(expires));
+		return true;
+	}
+	if (json_is_string(created) && verify_parse_time(json_string_value(created), &t) == 0 &&
+	    t > now + PROOF_CLOCK_SKEW_S) {
+		snprintf(msg, cap,
+		         "The proof was made in the future (created %s): a signer's clock that far "
+		         "ahead cannot be trusted",
+		         json_string_value(created));
+		return true;
+	}
+	return false;
+}
+
+/* The same for a VC-JOSE token, whose payload may carry the JWT claims exp (passed: the token
+ * has expired), iat and nbf (further in the future than clocks differ). */
+static bool jwt_time_problem(const json_t *payload, char *msg, size_t cap)
+{
+	const json_t *exp = json_object_get(payload, "exp");
+	const json_t *iat = json_object_get(payload, "iat");
+	const json_t *nbf = json_object_get(payload, "nbf");
+	double now = (double)time(NULL);
+
+	if ((exp && !json_is_number(exp)) || (iat && !json_is_number(iat)) ||
+	    (nbf && !json_is_number(nbf))) {
+		snprintf(msg, cap, "The token's exp, iat or nbf is not a number of seconds");
+		return true;
+	}
+	if (exp && json_number_value(exp) <= now) {
+		snprintf(msg, cap, "The token has expired (its exp has passed)");
+		return true;
+	}
+	if ((iat && json_number_value(iat) > now + PROOF_CLOCK_SKEW_S) ||
+	    (nbf && json_number_value(nbf) > now + PROOF_CLOCK_SKEW_S)) {
+		snprintf(msg, cap,
+		         "The token was made in the future (its iat or nbf): a signer's clock that "
+		         "far ahead cannot be trusted");
+		return true;
+	}
+	return false;
 }
 
 static void check_validity(const json_t *vc, struct verify_result *r)
@@ -424,6 +518,8 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	json_t *list = NULL, *subject;
 	unsigned char *bits = NULL;
 	const char *encoded, *list_purpose;
+	char when[VERIFY_MESSAGE_MAX];
+	bool usable = false;
 	size_t nbytes;
 	struct buf body;
 	long long t;
@@ -434,13 +530,13 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	rc = status_cache_bit(cache, url, res->issuer, index, why);
 	if (rc != OK_ENOTFOUND)
 		return rc;
-	buf_init(&body, (size_t)4 << 20);
+	buf_init(&body, REMOTE_LIST_MAX_BYTES);
 	ok_error_clear(&perr);
-	rc = http_client_get(url, "application/vc, application/json", cache->timeout_ms, &body,
-	                     &http, &perr);
+	rc = fetch_guard_get(cache->guard, url, res->issuer, "application/vc, application/json",
+	                     &body, &http, &perr);
 	if (rc) {
 		/* A short reason: the client's own text (addresses, resolver and TLS detail) stays
-		 * out of answers. */
+		 * out of answers; the guard logs it for the operator. */
 		ok_fail(why, rc, "the status list could not be fetched from the issuer's host");
 		goto out;
 	}
@@ -455,6 +551,10 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	if (vc_proof_verify(list, resolve_key, res, &failed, &perr) != 0) {
 		rc = ok_fail(why, OK_EINVALID, "the status list's signature is not valid: %s",
 		             perr.message);
+		goto out;
+	}
+	if (proof_time_problem(list, when, sizeof(when))) {
+		rc = ok_fail(why, OK_EINVALID, "the status list's proof does not hold: %s", when);
 		goto out;
 	}
 	if (json_is_string(json_object_get(list, "validUntil")) &&
@@ -473,12 +573,12 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 		rc = ok_fail(why, OK_EINVALID, "the status list is not a %s list", purpose);
 		goto out;
 	}
-	bits = malloc((size_t)16 << 20);
+	bits = malloc(REMOTE_BITS_MAX_BYTES);
 	if (!bits) {
 		rc = ok_fail(why, OK_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = status_decode_list(encoded, strlen(encoded), bits, (size_t)16 << 20, &nbytes,
+	if ((rc = status_decode_list(encoded, strlen(encoded), bits, REMOTE_BITS_MAX_BYTES, &nbytes,
 	                             why)))
 		goto out;
 	/* The specification's minimum (its STATUS_LIST_LENGTH_ERROR). */
@@ -489,6 +589,8 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 		             nbytes * 8, STATUS_LIST_SIZE);
 		goto out;
 	}
+	/* The list itself is good: what follows is about this credential's entry only. */
+	usable = true;
 	if ((uint64_t)index >= (uint64_t)nbytes * 8) {
 		rc = ok_fail(why, OK_EINPUT, "statusListIndex %lld is past the end of the list",
 		             (long long)index);
@@ -502,6 +604,9 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	                         : cache->default_ttl_s);
 	bits = NULL;
 out:
+	/* A list that is not usable is not fetched again for every credential that names it. */
+	if (rc < 0 && body.len && !usable)
+		fetch_guard_fail(cache->guard, url, why->message);
 	free(bits);
 	json_decref(list);
 	buf_release(&body);
@@ -564,9 +669,13 @@ static void check_status(struct resolver *res, const json_t *vc, struct status_c
 			rc = proof_failed ? ok_fail(&why, OK_EINVALID,
 			                            "the signature is not valid, so the lists it "
 			                            "names are not fetched")
-			     : cache      ? remote_bit(res, cache, url, purpose, index, &why)
-			                  : ok_fail(&why, OK_EUNSUPPORTED,
-			                            "lists of other issuers are not fetched here");
+			     : !may_fetch(res)
+			             ? ok_fail(&why, OK_EINVALID,
+			                       "the issuer is not trusted, so its lists are not "
+			                       "fetched")
+			     : cache ? remote_bit(res, cache, url, purpose, index, &why)
+			             : ok_fail(&why, OK_EUNSUPPORTED,
+			                       "lists of other issuers are not fetched here");
 			set = rc == 1;
 			rc = rc < 0 ? rc : 0;
 		}
@@ -682,10 +791,15 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
                          struct ok_error *err)
 {
 	unsigned checks = o->checks ? o->checks : VERIFY_ALL;
-	struct resolver res = {
-	        .d = d, .did_cache = o->did_cache, .status_any_host = o->status_any_host};
+	struct resolver res = {.d = d,
+	                       .did_cache = o->did_cache,
+	                       .status_any_host = o->status_any_host,
+	                       .any_issuer = o->any_issuer,
+	                       .trusted = -1};
 	struct ok_error perr;
 	enum vc_proof_check failed = VC_PROOF_VALID;
+	struct verify_result *quiet = NULL;
+	char when[VERIFY_MESSAGE_MAX];
 	bool proof_ok = true;
 	int rc = 0;
 
@@ -696,37 +810,51 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	res.have_own = d != NULL;
 	if (!check_structure(vc, r))
 		goto out;
+	if (!(checks & VERIFY_PROOF) && (checks & VERIFY_STATUS) &&
+	    !(quiet = calloc(1, sizeof(*quiet)))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
 	res.issuer = r->issuer;
 
-	if (checks & VERIFY_PROOF) {
+	/* The proof is checked when asked for, and quietly when only the status is: the lists a
+	 * credential names are fetched only for a credential its issuer signed. */
+	if (checks & (VERIFY_PROOF | VERIFY_STATUS)) {
+		struct verify_result *pr = (checks & VERIFY_PROOF) ? r : quiet;
 		ok_error_clear(&perr);
-		if (jws) {
+		if (jws && jwt_time_problem(vc, when, sizeof(when))) {
+			rc = OK_EINVALID;
+			add_item(pr, VERIFY_PROOF, false, "%s", when);
+		} else if (jws) {
 			json_t *payload = NULL;
 			rc = vc_jwt_verify(jws, jws_len, resolve_key, &res, &payload, NULL, &perr);
 			json_decref(payload);
 			if (rc == OK_ENOMEM)
 				goto out;
 			if (rc == OK_EINVALID && !strcmp(perr.field, "signature"))
-				add_item(r, VERIFY_PROOF, false, "%s",
+				add_item(pr, VERIFY_PROOF, false, "%s",
 				         proof_explanation(VC_PROOF_BAD_SIGNATURE));
 			else if (rc)
-				add_item(r, VERIFY_PROOF, false,
+				add_item(pr, VERIFY_PROOF, false,
 				         "The token's signature could not be checked: %s",
 				         perr.message);
+		} else if (proof_time_problem(vc, when, sizeof(when))) {
+			rc = OK_EINVALID;
+			add_item(pr, VERIFY_PROOF, false, "%s", when);
 		} else {
 			rc = vc_proof_verify(vc, resolve_key, &res, &failed, &perr);
 			if (rc == OK_ENOMEM)
 				goto out;
 			if (rc && failed == VC_PROOF_BAD_SIGNATURE)
-				add_item(r, VERIFY_PROOF, false, "%s", proof_explanation(failed));
+				add_item(pr, VERIFY_PROOF, false, "%s", proof_explanation(failed));
 			else if (rc)
-				add_item(r, VERIFY_PROOF, false, "%s: %s",
+				add_item(pr, VERIFY_PROOF, false, "%s: %s",
 				         proof_explanation(failed), perr.message);
 		}
 		proof_ok = rc == 0;
 		rc = 0;
 		if (proof_ok)
-			add_item(r, VERIFY_PROOF, true,
+			add_item(pr, VERIFY_PROOF, true,
 			         "The signature is valid: the issuer signed exactly this content");
 	}
 	if (checks & VERIFY_VALIDITY)
@@ -746,6 +874,7 @@ out:
 	}
 	r->credential = vc;
 	registry_identity_release(&res.own);
+	free(quiet);
 	return rc;
 }
 

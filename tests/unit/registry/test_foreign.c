@@ -92,7 +92,7 @@ static int setup(void **state)
 		                              &err);
 	}
 	snprintf(w->diploma, sizeof(w->diploma), "%s", a.id);
-	status_cache_init(&w->cache, 600, 1000);
+	status_cache_init(&w->cache, 600, NULL);
 	cache_lists(w, &a, NULL);
 	buf_init(&w->credential, 0);
 	if (registry_credential_issue(&w->abroad->d, a.id, NULL, CREDENTIAL_DI, "test",
