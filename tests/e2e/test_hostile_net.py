@@ -322,7 +322,7 @@ def test_refused_connection_text_stays_in_the_log(world):
 
 def test_vc_api_key_cannot_sign_status_lists_or_status_entries(world):
     ok, srv = world["ok"], world["srv"]
-    out = ok.run("key", "add", "--permit", "vc-issue", check=True).stdout
+    out = ok.run("apikey", "add", "--permit", "vc-issue", check=True).stdout
     key = re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
     did = ok.run("identity", check=True).stdout.splitlines()[0]
     url = f"http://127.0.0.1:{srv.port}/status/revocation/1"
