@@ -21,7 +21,7 @@ import time
 import pytest
 import yaml
 
-from conftest import ROOT, Oorkonde
+from conftest import ROOT, SANITIZER_RE, Oorkonde
 
 DOCS = ROOT / "docs"
 MAKE_RUN_HOST = "127.0.0.1:8080"  # `make run`: init --host 127.0.0.1:8080
@@ -218,15 +218,17 @@ class DocServer:
             (self.work / name).write_text(text, encoding="utf-8")
 
     def stop(self):
-        for proc in self.extra:
+        """Stops the servers; each must exit 0 without a sanitizer report."""
+        codes = []
+        for proc in [*self.extra, self.proc]:
             proc.terminate()
-            proc.wait(timeout=20)
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
+            try:
+                codes.append(proc.wait(timeout=20))
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+        logs = "".join(p.read_text() for p in self.base.glob("serve*.log"))
+        assert codes == [0] * len(codes) and not SANITIZER_RE.search(logs), f"{codes}\n{logs}"
 
     def substitute(self, text, port=None):
         text = text.replace(MAKE_RUN_HOST, f"127.0.0.1:{port or self.port}")
