@@ -148,11 +148,23 @@ def learn(doc, real, mapping):
                 mapping.setdefault(d, r)
 
 
+def plain_text(text):
+    """A message with its ids, keys, times and DIDs made neutral, to compare wording."""
+    text = re.sub(r"\b[0-9a-f]{24}\b|ok_[A-Za-z0-9_-]+|did:[a-z]+:[^ )\"']+", "<id>", text)
+    return re.sub(r"\d{4}-\d\d-\d\dT[\d:]+Z|\b\d+ s\b", "<t>", text)
+
+
 def same_shape(doc, real, where="answer"):
     """Every member the documentation shows is in the real answer; problem types, statuses,
-    booleans and the members that name a state are equal."""
+    booleans and the members that name a state are equal, and so is the wording of a problem
+    document's title and detail."""
     if isinstance(doc, dict):
         assert isinstance(real, dict), f"{where}: documented an object, got {real!r}"
+        if "type" in doc and isinstance(doc.get("status"), int):
+            for k in ("title", "detail"):
+                if isinstance(doc.get(k), str) and isinstance(real.get(k), str):
+                    assert plain_text(real[k]) == plain_text(doc[k]), \
+                        f"{where}.{k}: documented {doc[k]!r}, got {real[k]!r}"
         for k, v in doc.items():
             assert k in real, f"{where}: documented member {k!r} missing from {real!r}"
             if k in ("type", "status", "state", "verified", "stored", "dry_run", "check",
