@@ -97,12 +97,24 @@ def api_examples():
 EXAMPLES, FILES = api_examples()
 
 
+def unelided(text):
+    """JSON with the documentation's "…" (a line of its own, or a last member or item) left
+    out; a "…" inside a string stays."""
+    text = re.sub(r"^\s*…,?\s*$\n?", "", text, flags=re.M)
+    text = re.sub(r',\s*…\s*(?=[}\]])', "", text)
+    return re.sub(r",(\s*[}\]])", r"\1", text)
+
+
 def split_answer(lines):
-    """(status or None, headers {lower name: value}, JSON value or None) of an answer as curl
-    prints it (-i headers, -w "HTTP %{http_code}" or a bare code list, a JSON body)."""
+    """(status or None, headers {lower name: value}, JSON value or None, other text lines) of an
+    answer as curl prints it (-i headers, -w "HTTP %{http_code}" or a bare code list, a JSON
+    body, or text such as metrics)."""
     status, headers, body = None, {}, []
     for line in lines:
         line = line.rstrip("\r")
+        w = re.match(r"^(.*[}\]])HTTP (\d{3})$", line)  # -w "HTTP %{http_code}" after a body
+        if w:
+            line, status = w.group(1), int(w.group(2))
         m = re.match(r"^HTTP/[\d.]+ (\d{3})", line) or re.match(r"^HTTP (\d{3})$", line)
         if m:
             status = int(m.group(1))
@@ -121,13 +133,20 @@ def split_answer(lines):
             value = json.loads(text)
         except ValueError:
             # A documented answer may elide parts with "…": keep the members it does show.
-            value = json.loads(re.sub(r",?\s*…\s*", "", text)) if "…" in text else None
+            value = json.loads(unelided(text)) if "…" in text else None
     elif re.fullmatch(r"(\d{3}\s*)+", text):
         status = [int(c) for c in text.split()]
     if isinstance(value, dict) and status is None and isinstance(value.get("status"), int) \
             and "type" in value:
         status = value["status"]
-    return status, headers, value
+    text_lines = [] if value is not None or isinstance(status, list) else \
+        [b for b in body if b.strip() and b.strip() != "…"]
+    return status, headers, value, text_lines
+
+
+def line_shape(line):
+    """A text line with its numbers made neutral (metrics values, bucket bounds)."""
+    return re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "N", plain_text(line.rstrip()))
 
 
 def learn(doc, real, mapping):
@@ -148,6 +167,11 @@ def learn(doc, real, mapping):
                 mapping.setdefault(d, r)
 
 
+# Strings that differ on every server: tokens, keys, hashes and signatures (long runs of
+# base64url), times, links, random status-list indexes.
+VARYING_RE = re.compile(r"[A-Za-z0-9_-]{30,}|^\d{4}-\d\d-\d\dT|^https?:|^\d+$")
+
+
 def plain_text(text):
     """A message with its ids, keys, times and DIDs made neutral, to compare wording."""
     text = re.sub(r"\b[0-9a-f]{24}\b|ok_[A-Za-z0-9_-]+|did:[a-z]+:[^ )\"']+", "<id>", text)
@@ -155,9 +179,8 @@ def plain_text(text):
 
 
 def same_shape(doc, real, where="answer"):
-    """Every member the documentation shows is in the real answer; problem types, statuses,
-    booleans and the members that name a state are equal, and so is the wording of a problem
-    document's title and detail."""
+    """Every member the documentation shows is in the real answer, with the same value unless
+    it is one that differs on every server (ids, tokens, times, links; see plain_text)."""
     if isinstance(doc, dict):
         assert isinstance(real, dict), f"{where}: documented an object, got {real!r}"
         if "type" in doc and isinstance(doc.get("status"), int):
@@ -168,9 +191,15 @@ def same_shape(doc, real, where="answer"):
         for k, v in doc.items():
             assert k in real, f"{where}: documented member {k!r} missing from {real!r}"
             if k in ("type", "status", "state", "verified", "stored", "dry_run", "check",
-                     "duplicate", "format") or isinstance(v, bool):
+                     "duplicate", "format") or isinstance(v, (bool, int, float)) or v is None:
                 if not isinstance(v, (dict, list)):
                     assert real[k] == v, f"{where}.{k}: documented {v!r}, got {real[k]!r}"
+            if isinstance(v, str) and not VARYING_RE.search(v):
+                shown, got = plain_text(v), plain_text(str(real[k]))
+                if shown.endswith("…"):  # shortened: the start must be the same
+                    got, shown = got[:len(shown) - 1], shown[:-1].rstrip()
+                    got = got.rstrip()
+                assert got == shown, f"{where}.{k}: documented {v!r}, got {real[k]!r}"
             same_shape(v, real[k], f"{where}.{k}")
     elif isinstance(doc, list) and doc and isinstance(doc[0], (dict, list)):
         assert isinstance(real, list) and real, f"{where}: documented a list, got {real!r}"
@@ -334,10 +363,10 @@ def test_api_example(docserver, example):
                             if i not in docserver.mapping and i not in doc_ids]
             docserver.mapping.update(zip(doc_ids, real_ids))
         env, port = done[name]
-    want_status, want_headers, want = split_answer(example.answer)
+    want_status, want_headers, want, want_text = split_answer(example.answer)
     command = docserver.substitute(example.command, port)
     proc = docserver.run(command, env)
-    got_status, got_headers, got = split_answer(proc.stdout.splitlines())
+    got_status, got_headers, got, got_text = split_answer(proc.stdout.splitlines())
     where = f"{example} `{command[:160]}`"
     assert proc.returncode == 0 or want_status is not None, \
         f"{where}: exit {proc.returncode}\n{proc.stderr}"
@@ -349,6 +378,14 @@ def test_api_example(docserver, example):
             assert name in got_headers, f"{where}: no {name} header\n{proc.stdout[:2000]}"
     if name_is_auth := want_headers.get("www-authenticate"):
         assert got_headers.get("www-authenticate") == name_is_auth, where
+    got_shapes = {line_shape(g) for g in got_text}
+    for line in want_text:
+        if re.fullmatch(r"[A-Za-z0-9_.-]{30,}", line.strip()):  # a token, e.g. a JWT
+            assert any(re.fullmatch(r"[A-Za-z0-9_.-]{30,}", g.strip()) for g in got_text), \
+                f"{where}: documented a token line, got\n{proc.stdout[:2000]}"
+        else:
+            assert line_shape(line) in got_shapes, \
+                f"{where}: documented line {line!r} not in\n{proc.stdout[:3000]}"
     etag = want_headers.get("etag")
     if etag and got_headers.get("etag"):
         docserver.mapping.setdefault(etag.strip('"'), got_headers["etag"].strip('"'))
