@@ -1,6 +1,6 @@
 """Documentation that cannot drift: every curl example of docs/api.md runs against a demo server
-set up as `make run` sets one up and must get the documented answer (status and the documented
-JSON members); every route of the route table (src/http/routes.c) is in docs/openapi.yaml or,
+set up as `make run` sets one up and must get the documented answer (the status, every JSON
+member shown with its value unless it differs per server, text lines); every route of the route table (src/http/routes.c) is in docs/openapi.yaml or,
 for a page, in docs/pages.md; every `oorkonde` command named in README.md and docs/*.md exists
 (its --help works and names it); `trust --help` lists every trust subcommand.
 
