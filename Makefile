@@ -9,7 +9,8 @@ PLAIN    ?= build-plain
 PYTEST   := $(PYTHON) -m pytest -q -p no:cacheprovider
 # The builds made for tests and benchmarks honour the test switches (meson option test_hooks);
 # a folder set up before that option existed gets it switched on here.
-HOOKS     = meson configure $(1) | grep -Eq '^ *test_hooks +true' || meson configure $(1) -Dtest_hooks=true
+HOOKS     = meson configure $(1) | grep -Eq '^ *test_hooks +true' || \
+	meson configure $(1) -Dtest_hooks=true
 
 .PHONY: all deps test-deps build plain run check unit e2e interop browser sanitize bench fuzz \
 	check-valgrind soak clean
