@@ -5,20 +5,39 @@ RELEASE  ?= build-release
 PYTHON   ?= /usr/bin/python3
 DATA     ?= oorkonde-data
 LEARNERS ?= 300
+PLAIN    ?= build-plain
 PYTEST   := $(PYTHON) -m pytest -q -p no:cacheprovider
+# The builds made for tests and benchmarks honour the test switches (meson option test_hooks);
+# a folder set up before that option existed gets it switched on here.
+HOOKS     = meson configure $(1) | grep -Eq '^ *test_hooks +true' || \
+	meson configure $(1) -Dtest_hooks=true
 
-.PHONY: all deps build run check unit e2e interop browser sanitize bench fuzz check-valgrind soak clean
+.PHONY: all deps test-deps build plain run check unit e2e interop browser sanitize bench fuzz \
+	check-valgrind soak clean
 
 all: build
 
+# What building and running need; test-deps adds the test toolchain (scripts/install-deps).
 deps:
-	@scripts/install-deps
+	@scripts/install-deps run
+
+test-deps:
+	@scripts/install-deps test
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) --buildtype=debugoptimized
+	meson setup $(BUILD) --buildtype=debugoptimized -Dtest_hooks=true
 
 build: deps $(BUILD)/build.ninja
+	@$(call HOOKS,$(BUILD))
 	ninja -C $(BUILD)
+
+# A build as a user makes it (release, no test switches), only the binary: the end-to-end tests
+# show that it ignores the test switches (tests/e2e/test_hooks.py).
+$(PLAIN)/build.ninja:
+	meson setup $(PLAIN) --buildtype=release -Dtests=false
+
+plain: deps $(PLAIN)/build.ninja
+	ninja -C $(PLAIN) src/cli/oorkonde
 
 OORKONDE := $(BUILD)/src/cli/oorkonde --data "$(DATA)"
 LISTEN   ?= 127.0.0.1:8080
@@ -39,36 +58,40 @@ run: build
 	@cat "$(DATA)/demo-registrar.key"
 	$(OORKONDE) serve --listen $(LISTEN)
 
-unit: build
+unit: test-deps build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
-e2e: build
-	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde $(PYTEST) tests/e2e
+e2e: test-deps build plain
+	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde \
+		OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde $(PYTEST) tests/e2e
 
 # Independent verifiers (npm, pinned in tests/interop/package-lock.json); installs node and npm
 # from Debian when missing, the npm packages on first use, then runs offline.
-interop: build
+interop: test-deps build
 	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde tests/interop/run
 
 # The pages in Debian's chromium through playwright-core (pinned in tests/browser/package-lock.json;
 # installed on first use); screenshots in tests/browser/out/.
-browser: build
+browser: test-deps build
 	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde tests/browser/run
 
 check: unit e2e interop browser
 
 $(ASAN)/build.ninja:
-	CC=clang meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+	CC=clang meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dtest_hooks=true
 
-sanitize: deps $(ASAN)/build.ninja
+sanitize: test-deps plain $(ASAN)/build.ninja
+	@$(call HOOKS,$(ASAN))
 	ninja -C $(ASAN)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		meson test -C $(ASAN) --suite unit --print-errorlogs
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-		OORKONDE_BIN=$(CURDIR)/$(ASAN)/src/cli/oorkonde OK_SANITIZED=1 $(PYTEST) tests/e2e
+		OORKONDE_BIN=$(CURDIR)/$(ASAN)/src/cli/oorkonde OK_SANITIZED=1 \
+		OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde $(PYTEST) tests/e2e
 
 $(RELEASE)/build.ninja:
-	meson setup $(RELEASE) --buildtype=release -Dtests=false
+	meson setup $(RELEASE) --buildtype=release -Dtests=false -Dtest_hooks=true
 
 # Benchmarks (docs/benchmarks.md): BENCH_ONLY picks parts, e.g. `make bench BENCH_ONLY=vc` or
 # `BENCH_ONLY="vc http" make bench`; the default runs all (about 9 minutes on 2 cores).
@@ -78,6 +101,7 @@ BENCH_DEPS := time wrk curl $(if $(shell command -v node),,nodejs) $(if $(shell 
 
 bench: deps $(RELEASE)/build.ninja
 	@OK_DEPS_EXTRA="$(BENCH_DEPS)" scripts/install-deps
+	@$(call HOOKS,$(RELEASE))
 	ninja -C $(RELEASE)
 	OORKONDE_BIN=$(CURDIR)/$(RELEASE)/src/cli/oorkonde OORKONDE_BUILD=$(CURDIR)/$(RELEASE) \
 		bench/all "$(BENCH_ONLY)"
@@ -86,7 +110,7 @@ bench: deps $(RELEASE)/build.ninja
 # of its seed corpus; fails on any crash (reproducers in tests/fuzz/crashes/). FUZZ_ONLY picks.
 FUZZ_SECONDS ?= 60
 
-fuzz: deps
+fuzz: test-deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz
 
 # The unit tests and a few end-to-end CLI flows under valgrind memcheck: any error or definite
@@ -96,7 +120,7 @@ VALGRIND_E2E ?= tests/e2e/test_cli_basics.py tests/e2e/test_init.py \
 	tests/e2e/test_institution.py tests/e2e/test_privacy.py tests/e2e/test_credentials.py
 VG_DIR       := $(CURDIR)/$(BUILD)/valgrind
 
-check-valgrind: build
+check-valgrind: test-deps build
 	@OK_DEPS_EXTRA=valgrind scripts/install-deps
 	meson test -C $(BUILD) --suite unit --print-errorlogs --timeout-multiplier=20 \
 		--wrap='$(VALGRIND) -q'
@@ -115,9 +139,9 @@ check-valgrind: build
 # open descriptors grow more than 10% after the warm-up or any request gets a 5xx.
 DURATION ?= 600
 
-soak: build
+soak: test-deps build
 	@OK_DEPS_EXTRA="wrk curl" scripts/install-deps
 	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde DURATION=$(DURATION) scripts/soak
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(RELEASE)
+	rm -rf $(BUILD) $(ASAN) $(RELEASE) $(PLAIN)

@@ -20,7 +20,8 @@ struct cli {
 	const char *data_dir;
 	const char *prog; /* "oorkonde import", for messages */
 	/* Benchmark only: OORKONDE_BENCH_AUDIT_OFF=1 turns auditing off in every depository this
-	 * process opens, so that bench/audit can measure what auditing costs. */
+	 * process opens, so that bench/audit can measure what auditing costs. Read only by a
+	 * build with -Dtest_hooks=true; false in any other. */
 	bool bench_audit_off;
 };
 

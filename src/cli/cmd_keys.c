@@ -30,8 +30,9 @@ static const char keys_usage[] =
         "credentials of achievements that are not revoked were signed with it, unless:\n"
         "  --force          retire it anyway\n";
 
-/* Test only: OORKONDE_TEST_KILL_AFTER_BATCHES=N makes a rotation kill itself (SIGKILL, no
- * clean-up at all) after N batches, as an operator's kill -9 or a power cut would. */
+/* Test only (builds with -Dtest_hooks=true): OORKONDE_TEST_KILL_AFTER_BATCHES=N makes a rotation
+ * kill itself (SIGKILL, no clean-up at all) after N batches, as an operator's kill -9 or a power
+ * cut would. */
 struct rotation_run {
 	long kill_after;
 	bool tty;
@@ -65,10 +66,13 @@ static int rotate_data(struct cli *c, struct depository *d, size_t batch, size_t
 	struct keys_rotate_options o = {batch, max_batches, on_batch, &run};
 	struct keys_progress p;
 	struct ok_error err;
-	const char *env = getenv("OORKONDE_TEST_KILL_AFTER_BATCHES");
 	int rc;
 
+#ifdef OK_TEST_HOOKS
+	const char *env = getenv("OORKONDE_TEST_KILL_AFTER_BATCHES");
+
 	run.kill_after = env ? atol(env) : 0;
+#endif
 	run.tty = isatty(STDERR_FILENO) == 1;
 	ok_error_clear(&err);
 	rc = registry_keys_rotate_data(d, &o, &p, &err);

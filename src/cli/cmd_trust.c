@@ -15,9 +15,20 @@
 static const char trust_usage[] =
         "Usage: oorkonde [--data DIR] trust add DID --name NAME --country CC\n"
         "       oorkonde [--data DIR] trust list [--json]\n"
-        "       oorkonde [--data DIR] trust remove DID\n\n"
+        "       oorkonde [--data DIR] trust remove DID\n"
+        "       oorkonde [--data DIR] trust import FILE|URL [--network DID]\n"
+        "       oorkonde trust publish --key KEYFILE --members FILE [-o FILE]\n\n"
         "The issuers (depositories) whose credentials this depository accepts. The depository\n"
-        "itself is always trusted.\n";
+        "itself is always trusted.\n"
+        "  add      trust an issuer (a local entry; it wins over the network's for the same DID)\n"
+        "  list     the trust list, local and network entries\n"
+        "  remove   remove a local entry\n"
+        "  import   replace the network part of the list with a network's signed trust list\n"
+        "           (a file or an https:// URL), checked against --network DID, else\n"
+        "           network_did of config.json\n"
+        "  publish  a network operator's step: sign the members (a JSON array of {id, name,\n"
+        "           country, status}) with the network key KEYFILE (made when missing) into a\n"
+        "           trust list, written to -o FILE or standard output\n";
 
 struct trust_listing {
 	bool json;

@@ -19,7 +19,7 @@ struct http_config {
 	const char *tls_cert;     /* PEM files; both or neither */
 	const char *tls_key;
 	int access_log_fd;    /* where access-log lines go; -1 for none */
-	bool bench_audit_off; /* benchmark only: no audit events (OORKONDE_BENCH_AUDIT_OFF) */
+	bool bench_audit_off; /* benchmark only (test_hooks builds): no audit events */
 };
 
 struct http_server;

@@ -64,7 +64,8 @@ struct depository {
 	int64_t audit_checkpoint_every;
 	bool checkpoint_unfiled;
 	/* Benchmark only (OORKONDE_BENCH_AUDIT_OFF=1, read by main and set by the front end after
-	 * opening): no audit events at all, to measure what auditing costs. Never in service. */
+	 * opening): no audit events at all, to measure what auditing costs. Honoured only by a
+	 * build with -Dtest_hooks=true: in any other every event is written. */
 	bool bench_audit_off;
 	/*
 	 * Key rotation (registry/keys.h). data_keys holds every key of data.key (keys above is a
