@@ -87,3 +87,35 @@ def test_own_learner_conflict_still_names_the_column(world):
     fields = dry_run(srv, key, [{**VICTIM, "family_name": "Oosterhuis"},
                                 {**VICTIM, "birth_date": "1999-04-06"}])
     assert fields == {0: "family_name", 1: "birth_date"}, fields
+
+
+def test_a_correction_reveals_nothing_of_another_institutions_records(world, tmp_path):
+    """21BB, with a record of its own for the learner, corrects the birth date. Whether the new
+    date is refused must not depend on 21AA's records: otherwise a few corrections (each put
+    back) find the award date of another institution's result, by bisection."""
+    ok, srv, keys = world["ok"], world["srv"], world["keys"]
+    other = {"national_id": "100000022", "given_names": "Tjitske", "family_name": "Wiersma",
+             "birth_date": "1990-03-03"}
+    (tmp_path / "aa.csv").write_text(csv_text([make_row(record_id="A-9", awarded_on="2008-06-30",
+                                                        **other)]))
+    ok.run("import", tmp_path / "aa.csv", "--institution", "21AA", check=True)
+    (tmp_path / "bb.csv").write_text(csv_text([make_row(record_id="B-9", awarded_on="2020-01-31",
+                                                        **other)]))
+    ok.run("import", tmp_path / "bb.csv", "--institution", "21BB", check=True)
+    learner = json.loads(ok.run("achievements", "--national-id", other["national_id"], "--json",
+                                check=True).stdout)[0]["learner_id"]
+
+    def patch(date):
+        return srv.request("PATCH", f"/v1/learners/{learner}", {"birth_date": date},
+                           key=keys["21BB"], purpose="correction")
+
+    # 2010 is before 21BB's own award (2020) and after 21AA's (2008): 21BB may not learn that.
+    r = patch("2010-01-01")
+    assert r.status == 200 and b"earliest award" not in r.body, r
+    # Its own records still bound the date, and the operator's correction sees every record.
+    r = patch("2020-02-01")
+    assert r.status == 422 and b"earliest award" in r.body, r
+    assert srv.request("PATCH", f"/v1/learners/{learner}", {"birth_date": other["birth_date"]},
+                       key=keys["21BB"], purpose="correction").status == 200
+    proc = ok.run("learner", "correct", learner, "--birth-date", "2009-01-01")
+    assert proc.returncode == 1 and "earliest award" in proc.stderr, proc.stderr
