@@ -119,3 +119,25 @@ def test_a_correction_reveals_nothing_of_another_institutions_records(world, tmp
                        key=keys["21BB"], purpose="correction").status == 200
     proc = ok.run("learner", "correct", learner, "--birth-date", "2009-01-01")
     assert proc.returncode == 1 and "earliest award" in proc.stderr, proc.stderr
+
+
+# Characters that show nothing: Unicode's default-ignorable code points beyond the bidi
+# controls and zero-width characters. A name or title with one looks like another on every
+# page and in every credential, and compares unequal to it.
+@pytest.mark.parametrize("column,value,cp", [
+    ("family_name", "Oosterhuis\u00adplein", "U+00AD"),   # soft hyphen
+    ("given_names", "Zwaantje\u2064", "U+2064"),           # invisible plus
+    ("given_names", "Zwaantje\u206a", "U+206A"),           # deprecated format character
+    ("family_name", "Wiersma\U000e0041", "U+E0041"),       # tag letter A
+    ("title", "BSc Psychologie\u3164", "U+3164"),          # Hangul filler (shows as a blank)
+    ("title", "BSc\u180e Psychologie", "U+180E"),          # Mongolian vowel separator
+])
+def test_invisible_characters_are_refused_on_import(world, tmp_path, column, value, cp):
+    fields = {"record_id": f"H-{cp}", "national_id": "100000034", "given_names": "Sietske",
+              "family_name": "Wiersma", "birth_date": "1995-05-05"}
+    row = make_row(**{**fields, column: value})
+    (tmp_path / "h.csv").write_text(csv_text([row]))
+    proc = world["ok"].run("import", tmp_path / "h.csv", "--institution", "21AA")
+    assert proc.returncode == 1, proc.stdout
+    assert f"{column} contains an invisible or text-direction character ({cp})" \
+        in proc.stderr, proc.stderr
