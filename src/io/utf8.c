@@ -80,9 +80,15 @@ uint32_t utf8_decode(const char *s, size_t *len)
 
 bool utf8_is_hidden(uint32_t c)
 {
-	return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
-	       c == 0x200F || c == 0x061C || (c >= 0x200B && c <= 0x200D) || c == 0x2060 ||
-	       c == 0xFEFF;
+	/* Unicode's Default_Ignorable_Code_Point: every character that renders as nothing (the
+	 * bidi controls and zero-width characters among them), whether assigned or not. */
+	return c == 0x00AD || c == 0x034F || c == 0x061C || c == 0x115F || c == 0x1160 ||
+	       c == 0x17B4 || c == 0x17B5 || (c >= 0x180B && c <= 0x180F) ||
+	       (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+	       (c >= 0x2060 && c <= 0x206F) || c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) ||
+	       c == 0xFEFF || c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFF8) ||
+	       (c >= 0x1BCA0 && c <= 0x1BCA3) || (c >= 0x1D173 && c <= 0x1D17A) ||
+	       (c >= 0xE0000 && c <= 0xE0FFF);
 }
 
 size_t utf8_find_hidden(const char *s, size_t n, uint32_t *c)
@@ -90,7 +96,7 @@ size_t utf8_find_hidden(const char *s, size_t n, uint32_t *c)
 	size_t i = 0, len;
 
 	while (i < n) {
-		/* Every hidden character is two or three bytes long: skip ASCII quickly. */
+		/* No hidden character is ASCII: skip it quickly. */
 		if ((unsigned char)s[i] < 0x80) {
 			i++;
 			continue;

@@ -19,9 +19,10 @@ bool utf8_valid(const char *s, size_t n);
 uint32_t utf8_decode(const char *s, size_t *len);
 
 /* Whether c reorders or hides text when shown: the bidirectional embeddings, overrides and
- * isolates (U+202A-U+202E, U+2066-U+2069), the direction marks (U+200E, U+200F, U+061C), and
- * the zero-width characters (U+200B-U+200D, U+2060, U+FEFF). Text from outside that holds one
- * can show one thing to a reader and mean another. */
+ * isolates (U+202A-U+202E, U+2066-U+2069), the direction marks (U+200E, U+200F, U+061C), the
+ * zero-width characters (U+200B-U+200D, U+2060, U+FEFF), and every other default-ignorable
+ * code point (the soft hyphen, invisible operators, fillers, variation selectors, tags).
+ * Text from outside that holds one can show one thing to a reader and mean another. */
 bool utf8_is_hidden(uint32_t c);
 
 /*

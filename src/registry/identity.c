@@ -50,13 +50,22 @@ static int validate(const struct identity_fields *in, struct registration *next,
 	return 0;
 }
 
-/* The earliest award date of a learner's achievements ("" when none). */
+struct earliest {
+	const char *institution; /* only this institution's records; NULL: every record */
+	char min[11];            /* "" when none */
+};
+
+/* The earliest award date of a learner's achievements. A registrar's correction is bounded by
+ * its own institution's records only: were it refused by another's, a few corrections would
+ * find that institution's award dates. */
 static int earliest_award(void *ctx, const struct store_achievement *a)
 {
-	char *min = ctx;
+	struct earliest *e = ctx;
 
-	if (!min[0] || strcmp(a->awarded_on, min) < 0)
-		snprintf(min, 11, "%s", a->awarded_on);
+	if (e->institution && strcmp(a->institution, e->institution) != 0)
+		return 0;
+	if (!e->min[0] || strcmp(a->awarded_on, e->min) < 0)
+		snprintf(e->min, sizeof(e->min), "%s", a->awarded_on);
 	return 0;
 }
 
@@ -131,7 +140,8 @@ static int correct(struct depository *d, const char *learner_id, const char *ins
 	struct store_identity_change change;
 	struct store_learner l;
 	struct learner_data old, new;
-	char earliest[11] = "", detail[160];
+	struct earliest earliest = {institution, ""};
+	char detail[160];
 	int rc;
 
 	store_learner_init(&l);
@@ -158,10 +168,10 @@ static int correct(struct depository *d, const char *learner_id, const char *ins
 	if (in->birth_date && strcmp(old.birth_date, next->learner.birth_date) != 0) {
 		memcpy(new.birth_date, next->learner.birth_date, sizeof(new.birth_date));
 		note_field(out->fields, "birth_date");
-		if ((rc = registry_learner_achievements(d, learner_id, earliest_award, earliest,
+		if ((rc = registry_learner_achievements(d, learner_id, earliest_award, &earliest,
 		                                        err)))
 			goto out;
-		if (earliest[0] && strcmp(new.birth_date, earliest) >= 0) {
+		if (earliest.min[0] && strcmp(new.birth_date, earliest.min) >= 0) {
 			rc = ok_fail_field(
 			        err, OK_EINPUT, "birth_date",
 			        "birth_date must be before the learner's earliest award");

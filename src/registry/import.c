@@ -247,14 +247,33 @@ static int write_learner(struct importer *imp, const struct learner_data *l, con
  * refused: identity belongs to no single institution, and is corrected only explicitly. Opens
  * the registered fields to name the one that differs; the message never shows them. Returns
  * OK_EINPUT (a rejected row) or the error that kept the fields from opening.
+ *
+ * The column is named only to an institution with a record of the learner (it may read their
+ * identity anyway). To any other, naming it would confirm the columns before it: with a
+ * national id alone, a dry run of a few thousand rows would recover names and birth date one
+ * column at a time. It is told that the identity differs, not where.
  */
 static int identity_conflict(struct importer *imp, const struct store_learner *found,
                              const struct learner_data *l, struct ok_error *err)
 {
 	struct learner_data reg;
+	struct ok_error scratch;
 	const char *field = "given_names";
 	int rc;
 
+	ok_error_clear(&scratch);
+	rc = registry_learner_at_institution(imp->d, found->id, imp->o.institution, &scratch);
+	if (rc == OK_ENOTFOUND)
+		return ok_fail_field(err, OK_EINPUT, "national_id",
+		                     "identity conflict: the names or birth date differ from the "
+		                     "learner already registered with this national id; check the "
+		                     "national id, and have a registered identity corrected "
+		                     "explicitly, not by an import");
+	if (rc) {
+		if (err)
+			*err = scratch;
+		return rc;
+	}
 	rc = registry_learner_open(imp->d, found, &reg, err);
 	if (rc)
 		return rc;
