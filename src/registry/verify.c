@@ -589,15 +589,15 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 		             nbytes * 8, STATUS_LIST_SIZE);
 		goto out;
 	}
-	/* The list itself is good: what follows is about this credential's entry only. */
+	/* The list itself is good: what follows is about this credential's entry only. The list
+	 * just verified decides, whether or not it may be kept (max-age 0, no-cache), and it is
+	 * kept even when this entry points past its end, so that such an entry does not fetch it
+	 * again for every verification. */
 	usable = true;
-	if ((uint64_t)index >= (uint64_t)nbytes * 8) {
-		rc = ok_fail(why, OK_EINPUT, "statusListIndex %lld is past the end of the list",
-		             (long long)index);
-		goto out;
-	}
-	/* The list just verified decides, whether or not it may be kept (max-age 0, no-cache). */
-	rc = (bits[index / 8] >> (7 - index % 8)) & 1;
+	rc = (uint64_t)index >= (uint64_t)nbytes * 8
+	             ? ok_fail(why, OK_EINPUT, "statusListIndex %lld is past the end of the list",
+	                       (long long)index)
+	             : (bits[index / 8] >> (7 - index % 8)) & 1;
 	status_cache_put(cache, url, res->issuer, bits, nbytes,
 	                 http.max_age >= 0 && http.max_age < cache->default_ttl_s
 	                         ? http.max_age

@@ -1,10 +1,14 @@
 """An outsider's attacks on the public verifier and on foreign imports, found in the attack review
 after issue 13 (items 4, 7, 12), each against a real server on loopback, bounded in count and time.
 The verifier world of test_hostile_net is reused."""
+import base64
+import gzip
+import json
 import time
 
 import signing
-from test_hostile_net import credential, details, verify, world  # noqa: F401 (fixture)
+from test_hostile_net import (VC_V2, credential, details, status_entry, verify,  # noqa: F401
+                              world)
 
 
 def test_created_on_a_day_that_does_not_exist_is_not_a_way_around_the_future_check(world):
@@ -24,3 +28,44 @@ def test_created_on_a_day_that_does_not_exist_is_not_a_way_around_the_future_che
     vc = signing.sign(ok, credential(did), created="2024-02-29T10:00:00Z")
     r, _ = verify(world, vc)
     assert r.json()["verified"] is True, r.json()
+
+
+def small_list(w, url, entries=131072):
+    """A good revocation list of the stranger's (the specification's minimum length)."""
+    encoded = "u" + base64.urlsafe_b64encode(gzip.compress(bytes(entries // 8))).decode().rstrip("=")
+    return signing.sign(w["stranger"], {
+        "@context": [VC_V2], "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": w["stranger_did"],
+        "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList",
+                              "statusPurpose": "revocation", "encodedList": encoded}})
+
+
+def test_entry_past_the_end_of_a_good_list_does_not_fetch_it_again(world):
+    """A trusted issuer's credential whose index lies past the end of its (good, signed) list:
+    the list was verified and thrown away, and neither kept nor remembered as a failure, so
+    every verification of that credential fetched it again."""
+    ok, listener = world["ok"], world["listener"]
+    path = "/short/revocation/1"
+    url = f"http://{listener.host}{path}"
+    listener.routes[path] = json.dumps(small_list(world, url)).encode()
+    before = len(listener.hits)
+    vc = signing.sign(world["stranger"], credential(
+        world["stranger_did"], credentialStatus=status_entry(url, index=131072 + 7)))
+    ok.run("trust", "add", world["stranger_did"], "--name", "Stranger", "--country", "SE",
+           check=True)
+    try:
+        for _ in range(4):
+            r, _ = verify(world, vc)
+            d = details(r)
+            assert d["proof"]["passed"] and not d["status"]["passed"], d
+            assert "past the end" in d["status"]["message"], d
+        assert listener.hits[before:] == [path], listener.hits[before:]
+        # A credential of the same list within its end is answered from the kept list.
+        good = signing.sign(world["stranger"], credential(
+            world["stranger_did"], credentialStatus=status_entry(url, index=9)))
+        r, _ = verify(world, good, ["proof", "status"])
+        assert r.json()["verified"] is True, r.json()
+        assert listener.hits[before:] == [path], listener.hits[before:]
+    finally:
+        ok.run("trust", "remove", world["stranger_did"], check=True)
