@@ -241,6 +241,11 @@ static int check_identity(struct depository *d, const char *learner_id, const js
 
 	out->identity = FOREIGN_IDENTITY_NOT_CHECKED;
 	foreign_holder_of(vc, &h);
+	if (!h.name && o->holder_required)
+		return ok_fail_field(err, OK_EINVALID, "identity",
+		                     "the credential does not name its holder, so it cannot be "
+		                     "matched to you: the institution that registers you can hand "
+		                     "it in");
 	if (!h.name) {
 		snprintf(out->warning, sizeof(out->warning),
 		         "the credential does not name its holder, so it could not be matched to "
