@@ -122,7 +122,8 @@ static json_t *credits_json(const json_t *c)
 
 	if (!json_is_number(c))
 		return json_null();
-	if (v == (double)(json_int_t)v)
+	/* Only a value an integer holds is converted (a hostile 1e300 is undefined behaviour). */
+	if (v > -9e15 && v < 9e15 && v == (double)(json_int_t)v)
 		return json_integer((json_int_t)v);
 	return json_real(v);
 }
