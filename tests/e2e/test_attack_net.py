@@ -7,6 +7,7 @@ import json
 import time
 
 import signing
+from conftest import make_row
 from test_hostile_net import (VC_V2, credential, details, status_entry, verify,  # noqa: F401
                               world)
 
@@ -69,3 +70,33 @@ def test_entry_past_the_end_of_a_good_list_does_not_fetch_it_again(world):
         assert listener.hits[before:] == [path], listener.hits[before:]
     finally:
         ok.run("trust", "remove", world["stranger_did"], check=True)
+
+
+def test_headline_never_says_genuine_when_the_signature_was_not_checked(world, tmp_path):
+    """options.checks may leave the proof out. A credential of this depository altered after
+    signing (another title and grade) then came back with the headline "Verified: genuine and
+    valid" and its altered holder and result beside it; and an altered one naming a revoked
+    record's slot got "Revoked by the institution on DATE", the record's date read from the store
+    for a credential nobody signed. The headline a person reads says "verified" only when the
+    signature was checked and held."""
+    ok = world["ok"]
+    [a] = json.loads(ok.run("achievements", "--national-id", make_row()["national_id"], "--json",
+                            check=True).stdout)
+    path = tmp_path / "c.json"
+    ok.run("issue", a["id"], "-o", str(path), check=True)
+    forged = json.loads(path.read_text())
+    forged["credentialSubject"]["achievement"]["name"] = "MSc Medicine"
+    for checks in (["status"], ["validity"], ["status", "validity", "issuer"]):
+        r, _ = verify(world, forged, checks)
+        doc = r.json()
+        assert doc["headline"]["state"] != "verified", (checks, doc["headline"])
+        assert "genuine" not in doc["headline"]["text"], (checks, doc["headline"])
+    # The full checks still say verified for the credential as issued.
+    r, _ = verify(world, json.loads(path.read_text()))
+    assert r.json()["headline"]["state"] == "verified", r.json()
+    # Revoked (last: the module's other tests use this record's lists, not its status).
+    ok.run("revoke", a["id"], "--reason", "test", check=True)
+    r, _ = verify(world, forged, ["status"])
+    assert r.json()["headline"]["since"] is None, r.json()["headline"]
+    r, _ = verify(world, json.loads(path.read_text()))
+    assert r.json()["headline"]["state"] == "revoked" and r.json()["headline"]["since"]
