@@ -100,3 +100,37 @@ def test_headline_never_says_genuine_when_the_signature_was_not_checked(world, t
     assert r.json()["headline"]["since"] is None, r.json()["headline"]
     r, _ = verify(world, json.loads(path.read_text()))
     assert r.json()["headline"]["state"] == "revoked" and r.json()["headline"]["since"]
+
+
+def unsigned(issuer, vm):
+    vc = credential(issuer)
+    vc["proof"] = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022",
+                   "verificationMethod": vm, "proofPurpose": "assertionMethod",
+                   "proofValue": "z" + signing.base58btc(bytes(range(1, 65)))}
+    return vc
+
+
+def test_long_non_ascii_issuer_or_key_id_gets_an_answer_not_a_500(world, tmp_path):
+    """A stranger's credential whose issuer or verification method is long and not ASCII ("é"
+    is two bytes): the issuer was cut to 255 bytes and each check's message to 399, in the
+    middle of a character, and the answer could then not be written as JSON: 500 "out of
+    memory" from the public verifier, and nothing from `oorkonde verify --json`."""
+    cases = []
+    for k in range(4):
+        cases.append(unsigned("did:key:z" + "a" * k + "é" * 300, "did:key:z6Mk#k"))
+        cases.append(unsigned("did:key:z6Mk" + "b" * k, "did:key:z6Mk" + "b" * k + "#" + "é" * 250))
+        cases.append(unsigned("did:web:x" + "c" * k + "é" * 200, "did:web:x#" + "é" * 10))
+    for vc in cases:
+        r, _ = verify(world, vc)
+        doc = r.json()
+        assert doc["verified"] is False and "headline" in doc, doc
+        for d in doc["details"]:
+            assert d["message"], d
+    ok = world["ok"]
+    for i, vc in enumerate(cases[:3]):
+        path = tmp_path / f"c{i}.json"
+        path.write_text(json.dumps(vc, ensure_ascii=False))
+        proc = ok.run("verify", str(path), "--json")
+        assert proc.returncode in (1, 2), proc.stderr
+        doc = json.loads(proc.stdout)
+        assert doc["verified"] is False, doc
