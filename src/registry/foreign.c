@@ -434,9 +434,11 @@ int registry_foreign_import(struct depository *d, const char *learner_id, const 
 refuse:
 	/* Nothing is kept; the attempt is on record (best effort: the refusal stands anyway). */
 	if (rc == OK_EINVALID || rc == OK_EINPUT) {
-		snprintf(detail, sizeof(detail), "refused (%s) from %.150s",
-		         err && err->field[0] ? err->field : "credential",
-		         out->verification.issuer[0] ? out->verification.issuer : "?");
+		char from[151];
+		copy_text(from, sizeof(from),
+		          out->verification.issuer[0] ? out->verification.issuer : "?");
+		snprintf(detail, sizeof(detail), "refused (%s) from %s",
+		         err && err->field[0] ? err->field : "credential", from);
 		depository_audit(d, o->actor, "foreign.refuse", learner_id, FOREIGN_PURPOSE, detail,
 		                 true, NULL);
 	}

@@ -1,6 +1,8 @@
 """An outsider's attacks on foreign-credential import (issue 13 item 1: the holder is matched by
 name and birth date), found in the attack review after issue 13. Reuses the two depositories of
 test_foreign (abroad, trusted; here, with two learners)."""
+import json
+
 from test_foreign import (foreign_rows, post_import, served, sign_abroad, sign_in,  # noqa: F401
                           world)
 from test_http import problem
@@ -33,3 +35,22 @@ def test_learner_cannot_claim_a_credential_that_names_no_holder(served):
     assert r.status == 201, r
     assert r.json()["identity"] == "not-checked" and r.json()["warnings"]
     assert foreign_rows(served) == 1
+
+
+def test_refused_credential_cannot_break_the_learners_access_report(served):
+    """A refused import is an audit event whose detail names the issuer, cut with "%.150s" and
+    then to 200 bytes by the audit, in the middle of a UTF-8 character for an issuer of "é"s.
+    The learner's access report could then not be written as JSON: one hostile credential
+    handed in by a registrar with a record for the learner (or by the learner) made the report
+    unavailable for good, as the audit log keeps every event."""
+    vc = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+          "issuer": "did:key:z" + "é" * 120,
+          "credentialSubject": {"achievement": {"name": "x"}}}
+    r = post_import(served, json.dumps(vc, ensure_ascii=False))
+    problem(r, 422, "credential-refused")
+    session = sign_in(served, served["learner"])
+    r = served["http"].get("/v1/me/report", headers={"Cookie": session["Cookie"]})
+    assert r.status == 200, r
+    refusals = [e for e in r.json()["accesses"] if e["action"] == "foreign.refuse"]
+    assert refusals and refusals[-1]["detail"].startswith("refused (issuer) from did:key:z"), \
+        refusals
