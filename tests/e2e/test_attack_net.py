@@ -134,3 +134,25 @@ def test_long_non_ascii_issuer_or_key_id_gets_an_answer_not_a_500(world, tmp_pat
         assert proc.returncode in (1, 2), proc.stderr
         doc = json.loads(proc.stdout)
         assert doc["verified"] is False, doc
+
+
+def test_a_status_url_cannot_write_lines_into_the_operators_log(world):
+    """The operator's log line for a failed fetch held the URL as the credential gave it: a
+    trusted issuer's status URL with a line break (on its own host, so allowed) wrote a line of
+    its choosing into the log, such as a forged access-log entry."""
+    ok, listener = world["ok"], world["listener"]
+    forged = "2026-01-01T00:00:00Z fetch forged: everything is fine"
+    url = f"http://{listener.host}/x\n{forged}\r\x1b[2J"
+    vc = signing.sign(world["stranger"], credential(
+        world["stranger_did"], credentialStatus=status_entry(url, index=3)))
+    ok.run("trust", "add", world["stranger_did"], "--name", "Stranger", "--country", "SE",
+           check=True)
+    try:
+        r, _ = verify(world, vc)
+        assert not details(r)["status"]["passed"]
+    finally:
+        ok.run("trust", "remove", world["stranger_did"], check=True)
+    log = world["srv"].log_text()
+    assert f"fetch http://{listener.host}/x" in log, log[-2000:]
+    assert not any(line.startswith(forged) for line in log.splitlines()), log[-2000:]
+    assert "\x1b" not in log
