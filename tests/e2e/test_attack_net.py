@@ -156,3 +156,16 @@ def test_a_status_url_cannot_write_lines_into_the_operators_log(world):
     assert f"fetch http://{listener.host}/x" in log, log[-2000:]
     assert not any(line.startswith(forged) for line in log.splitlines()), log[-2000:]
     assert "\x1b" not in log
+
+
+def test_unknown_non_ascii_check_name_is_a_400_not_a_500(world):
+    """An unknown check name is echoed cut to 40 bytes, in the middle of a character for "é"s;
+    the problem document could then not be written and the public verifier answered 500
+    instead of saying what was wrong."""
+    for name in ("a" + "é" * 30, "é" * 300):
+        r = world["srv"].post("/credentials/verify",
+                              {"verifiableCredential": credential("did:key:z6Mk"),
+                               "options": {"checks": [name]}})
+        assert r.status == 400, r
+        doc = r.json()
+        assert doc["type"] == "/problems/invalid-input" and "unknown check" in doc["detail"], doc
