@@ -238,8 +238,8 @@ void verify_verdict_of(struct depository *d, const struct verify_result *r,
 	for (i = 0; i < r->count; i++)
 		if (r->items[i].check == VERIFY_PROOF && r->items[i].passed)
 			signed_ok = true;
-	v->headline = r->verified && signed_ok ? VERIFY_HEADLINE_VERIFIED
-	                                       : VERIFY_HEADLINE_NOT_VERIFIED;
+	v->headline =
+	        r->verified && signed_ok ? VERIFY_HEADLINE_VERIFIED : VERIFY_HEADLINE_NOT_VERIFIED;
 	for (i = 0; i < r->count; i++) {
 		const struct verify_item *it = &r->items[i];
 		if (it->check != VERIFY_STATUS || it->passed)
