@@ -64,9 +64,10 @@ static void refusal(struct http_response *res, unsigned status, const struct ok_
 
 /* Imports the body's credential for learner_id as actor; answers every outcome. */
 static void import_for(struct http_request *req, struct http_response *res, const char *learner_id,
-                       const char *actor)
+                       const char *actor, bool holder_required)
 {
 	struct foreign_options o = {.actor = actor,
+	                            .holder_required = holder_required,
 	                            .status_cache = http_status_cache(req->srv),
 	                            .did_cache = http_did_cache(req->srv)};
 	struct foreign_import imp;
@@ -123,7 +124,7 @@ void route_learner_import(struct http_request *req, struct http_response *res)
 	    !http_leak_note(req, res, learner_id))
 		return;
 	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
-	import_for(req, res, learner_id, actor);
+	import_for(req, res, learner_id, actor, false);
 }
 
 /* The signed-in learner's own (ROUTE_LEARNER: the session and its CSRF token are checked). */
@@ -132,7 +133,8 @@ void route_me_import(struct http_request *req, struct http_response *res)
 	char actor[STORE_ID_MAX + 16];
 
 	snprintf(actor, sizeof(actor), "learner:%s", req->learner_id);
-	import_for(req, res, req->learner_id, actor);
+	/* A learner's own word does not make a credential that names nobody theirs. */
+	import_for(req, res, req->learner_id, actor, true);
 }
 
 void route_me_foreign(struct http_request *req, struct http_response *res)

@@ -6,6 +6,7 @@
 #include "http/web.h"
 #include "http/ratelimit.h"
 #include "http/session.h"
+#include "io/utf8.h"
 #include "registry/institution.h"
 #include "registry/leak.h"
 #include "registry/did_resolver.h"
@@ -109,6 +110,23 @@ void http_json(struct http_response *res, unsigned status, json_t *doc)
 	free(text);
 }
 
+/* Makes s valid UTF-8 in place: a byte that does not start a well-formed character becomes '?'.
+ * A detail can hold text from the request cut anywhere (a 40-byte quote, the 512-byte limit),
+ * and JSON cannot carry a broken character. */
+static void valid_text(char *s)
+{
+	size_t i = 0, n = strlen(s), len;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+		if (c < 0x80 || (i + len <= n && utf8_valid(s + i, len)))
+			i += len;
+		else
+			s[i++] = '?';
+	}
+}
+
 void http_problem(struct http_response *res, unsigned status, const char *slug, const char *title,
                   const char *detail_fmt, ...)
 {
@@ -120,6 +138,7 @@ void http_problem(struct http_response *res, unsigned status, const char *slug, 
 	va_start(ap, detail_fmt);
 	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
 	va_end(ap);
+	valid_text(detail);
 	snprintf(type, sizeof(type), "/problems/%s", slug);
 	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", (int)status,
 	                "detail", detail);

@@ -10,8 +10,13 @@ static void copy_text(char *dst, size_t cap, const char *src)
 {
 	size_t n = src ? strlen(src) : 0;
 
-	if (n >= cap)
+	if (n >= cap) {
+		/* Cut at a UTF-8 character boundary: a value from outside (an issuer's id) cut in
+		 * the middle of a character would make every JSON form of the event fail. */
 		n = cap - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
 	if (n)
 		memcpy(dst, src, n);
 	dst[n] = '\0';

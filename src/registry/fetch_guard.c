@@ -32,6 +32,16 @@ static void say(const struct fetch_guard *g, const char *url, const char *detail
 		return;
 	/* A truncated line is still worth logging. */
 	(void)snprintf(line, sizeof(line), "fetch %s: %s", url, detail);
+	/* The URL is a credential's: its control characters (C0, DEL, C1 in UTF-8) are shown as
+	 * '?', so that it cannot start a line of its own in the log or drive a terminal. */
+	for (size_t i = 0; line[i]; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c < 0x20 || c == 0x7f)
+			line[i] = '?';
+		else if (c == 0xc2 && (unsigned char)line[i + 1] >= 0x80 &&
+		         (unsigned char)line[i + 1] <= 0x9f)
+			line[i] = line[i + 1] = '?';
+	}
 	g->log(g->log_ctx, line);
 }
 

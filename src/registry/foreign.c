@@ -241,6 +241,11 @@ static int check_identity(struct depository *d, const char *learner_id, const js
 
 	out->identity = FOREIGN_IDENTITY_NOT_CHECKED;
 	foreign_holder_of(vc, &h);
+	if (!h.name && o->holder_required)
+		return ok_fail_field(err, OK_EINVALID, "identity",
+		                     "the credential does not name its holder, so it cannot be "
+		                     "matched to you: the institution that registers you can hand "
+		                     "it in");
 	if (!h.name) {
 		snprintf(out->warning, sizeof(out->warning),
 		         "the credential does not name its holder, so it could not be matched to "
@@ -429,9 +434,11 @@ int registry_foreign_import(struct depository *d, const char *learner_id, const 
 refuse:
 	/* Nothing is kept; the attempt is on record (best effort: the refusal stands anyway). */
 	if (rc == OK_EINVALID || rc == OK_EINPUT) {
-		snprintf(detail, sizeof(detail), "refused (%s) from %.150s",
-		         err && err->field[0] ? err->field : "credential",
-		         out->verification.issuer[0] ? out->verification.issuer : "?");
+		char from[151];
+		copy_text(from, sizeof(from),
+		          out->verification.issuer[0] ? out->verification.issuer : "?");
+		snprintf(detail, sizeof(detail), "refused (%s) from %s",
+		         err && err->field[0] ? err->field : "credential", from);
 		depository_audit(d, o->actor, "foreign.refuse", learner_id, FOREIGN_PURPOSE, detail,
 		                 true, NULL);
 	}

@@ -31,6 +31,9 @@ struct foreign_options {
 	struct status_cache *status_cache;
 	struct did_cache *did_cache;
 	bool status_any_host; /* verify_options.status_any_host: the CLI's, never the server's */
+	/* A credential that names no holder is refused rather than kept on the actor's word: for
+	 * the learner's own import, where the word is the claimant's. */
+	bool holder_required;
 };
 
 enum foreign_identity {

@@ -77,6 +77,20 @@ int verify_checks_parse(const char *list, unsigned *mask, struct ok_error *err)
 	return 0;
 }
 
+/* After a vsnprintf into s (cap bytes) that wanted n: a cut is moved back to a UTF-8 character
+ * boundary, so that a message holding a credential's text stays valid UTF-8 (JSON). */
+static void cut_at_char(char *s, size_t cap, int n)
+{
+	size_t end;
+
+	if (n < 0 || (size_t)n < cap)
+		return;
+	end = cap - 1;
+	while (end > 0 && ((unsigned char)s[end] & 0xC0) == 0x80)
+		end--;
+	s[end] = '\0';
+}
+
 __attribute__((format(printf, 4, 5))) static void
 add_item(struct verify_result *r, enum verify_check c, bool passed, const char *fmt, ...)
 {
@@ -90,7 +104,8 @@ add_item(struct verify_result *r, enum verify_check c, bool passed, const char *
 	it->passed = passed;
 	it->warning = false;
 	va_start(ap, fmt);
-	vsnprintf(it->message, sizeof(it->message), fmt, ap);
+	cut_at_char(it->message, sizeof(it->message),
+	            vsnprintf(it->message, sizeof(it->message), fmt, ap));
 	va_end(ap);
 }
 
@@ -102,7 +117,8 @@ __attribute__((format(printf, 2, 3))) static int not_credential(struct verify_re
 	r->is_credential = false;
 	r->verified = false;
 	va_start(ap, fmt);
-	vsnprintf(r->not_credential, sizeof(r->not_credential), fmt, ap);
+	cut_at_char(r->not_credential, sizeof(r->not_credential),
+	            vsnprintf(r->not_credential, sizeof(r->not_credential), fmt, ap));
 	va_end(ap);
 	return 0;
 }
@@ -232,6 +248,11 @@ static bool check_structure(const json_t *vc, struct verify_result *r)
 	if (vu && (!json_is_string(vu) || verify_parse_time(json_string_value(vu), &t)))
 		return not_credential(r, "validUntil is not a date and time (e.g. "
 		                         "2030-07-01T00:00:00Z)"),
+		       false;
+	/* Compared whole or not at all: a cut id would be checked in place of the one stated. */
+	if (strlen(issuer_id(vc)) >= sizeof(r->issuer))
+		return not_credential(r, "the issuer's id is longer than %zu bytes",
+		                      sizeof(r->issuer) - 1),
 		       false;
 	snprintf(r->issuer, sizeof(r->issuer), "%s", issuer_id(vc));
 	return true;
@@ -589,15 +610,15 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 		             nbytes * 8, STATUS_LIST_SIZE);
 		goto out;
 	}
-	/* The list itself is good: what follows is about this credential's entry only. */
+	/* The list itself is good: what follows is about this credential's entry only. The list
+	 * just verified decides, whether or not it may be kept (max-age 0, no-cache), and it is
+	 * kept even when this entry points past its end, so that such an entry does not fetch it
+	 * again for every verification. */
 	usable = true;
-	if ((uint64_t)index >= (uint64_t)nbytes * 8) {
-		rc = ok_fail(why, OK_EINPUT, "statusListIndex %lld is past the end of the list",
-		             (long long)index);
-		goto out;
-	}
-	/* The list just verified decides, whether or not it may be kept (max-age 0, no-cache). */
-	rc = (bits[index / 8] >> (7 - index % 8)) & 1;
+	rc = (uint64_t)index >= (uint64_t)nbytes * 8
+	             ? ok_fail(why, OK_EINPUT, "statusListIndex %lld is past the end of the list",
+	                       (long long)index)
+	             : (bits[index / 8] >> (7 - index % 8)) & 1;
 	status_cache_put(cache, url, res->issuer, bits, nbytes,
 	                 http.max_age >= 0 && http.max_age < cache->default_ttl_s
 	                         ? http.max_age

@@ -122,7 +122,8 @@ static json_t *credits_json(const json_t *c)
 
 	if (!json_is_number(c))
 		return json_null();
-	if (v == (double)(json_int_t)v)
+	/* Only a value an integer holds is converted (a hostile 1e300 is undefined behaviour). */
+	if (v > -9e15 && v < 9e15 && v == (double)(json_int_t)v)
 		return json_integer((json_int_t)v);
 	return json_real(v);
 }
@@ -220,6 +221,7 @@ void verify_verdict_of(struct depository *d, const struct verify_result *r,
                        struct verify_verdict *v)
 {
 	const char *issuer;
+	bool signed_ok = false;
 	size_t i;
 
 	memset(v, 0, sizeof(*v));
@@ -231,7 +233,13 @@ void verify_verdict_of(struct depository *d, const struct verify_result *r,
 		v->headline = VERIFY_HEADLINE_INVALID;
 		return;
 	}
-	v->headline = r->verified ? VERIFY_HEADLINE_VERIFIED : VERIFY_HEADLINE_NOT_VERIFIED;
+	/* "Genuine" only when the signature was checked and held (options.checks may leave the
+	 * proof out); nor does a credential nobody was seen to sign get a record's date. */
+	for (i = 0; i < r->count; i++)
+		if (r->items[i].check == VERIFY_PROOF && r->items[i].passed)
+			signed_ok = true;
+	v->headline =
+	        r->verified && signed_ok ? VERIFY_HEADLINE_VERIFIED : VERIFY_HEADLINE_NOT_VERIFIED;
 	for (i = 0; i < r->count; i++) {
 		const struct verify_item *it = &r->items[i];
 		if (it->check != VERIFY_STATUS || it->passed)
@@ -239,7 +247,7 @@ void verify_verdict_of(struct depository *d, const struct verify_result *r,
 		issuer = r->credential ? str(r->credential, "issuer") : NULL;
 		if (!issuer)
 			issuer = str(json_object_get(r->credential, "issuer"), "id");
-		if (d && issuer && strcmp(issuer, d->issuer_did) == 0 &&
+		if (d && signed_ok && issuer && strcmp(issuer, d->issuer_did) == 0 &&
 		    own_status(d, r->credential, v))
 			return;
 		/* Another issuer's list says only that the bit is set, not since when. */

@@ -1,6 +1,7 @@
 /* eddsa-jcs-2022 Data Integrity proofs: proof configuration, hashing, signing, verifying. */
 #include "vc/proof.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "vc/did.h"
@@ -63,6 +64,15 @@ bool vc_proof_valid_datetime(const char *s)
 	    !digits(s + 8, 2, 1, 31) || s[10] != 'T' || !digits(s + 11, 2, 0, 23) || s[13] != ':' ||
 	    !digits(s + 14, 2, 0, 59) || s[16] != ':' || !digits(s + 17, 2, 0, 60))
 		return false;
+	/* A day the month has: "2099-02-30" is no date (and no time can be compared with it). */
+	{
+		static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		int y = atoi(s), m = (s[5] - '0') * 10 + (s[6] - '0');
+		int d = (s[8] - '0') * 10 + (s[9] - '0');
+		if (d > mdays[m - 1] ||
+		    (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+			return false;
+	}
 	if (s[i] == '.') {
 		i++;
 		if (s[i] < '0' || s[i] > '9')

@@ -49,6 +49,16 @@ static void init_copies_and_cuts_text(void **state)
 	assert_int_equal(strlen(e.subject), AUDIT_TEXT_MAX);
 	assert_int_equal(strlen(e.purpose), sizeof(e.purpose) - 1);
 	assert_int_equal(strlen(e.detail), AUDIT_TEXT_MAX);
+
+	/* A cut falls between characters: "x" then "é"s (two bytes each) cut to 200 bytes keeps
+	 * 199, never the first byte of an "é" alone. */
+	long_text[0] = 'x';
+	for (size_t i = 1; i + 2 < sizeof(long_text); i += 2)
+		memcpy(long_text + i, "\xc3\xa9", 2);
+	long_text[sizeof(long_text) - 2] = '\0';
+	audit_event_init(&e, "operator", "x", "", "", long_text);
+	assert_int_equal(strlen(e.detail), AUDIT_TEXT_MAX - 1);
+	assert_int_equal((unsigned char)e.detail[AUDIT_TEXT_MAX - 2], 0xa9);
 }
 
 static void first_event_links_to_zeros(void **state)

@@ -59,6 +59,31 @@ static void hashed_values_are_not_a_holder(void **state)
 	json_decref(vc);
 }
 
+/* Credits far past any integer (a hostile credential's 1e300) are a number as they are: no
+ * conversion to an integer that cannot hold them (undefined behaviour, caught by UBSan). */
+static void huge_credits_are_no_integer(void **state)
+{
+	static const char *const values[] = {"1e300", "-1e300", "1e19", "-9.3e18"};
+	json_error_t e;
+	char text[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		json_t *vc, *a;
+		snprintf(text, sizeof(text),
+		         "{\"credentialSubject\": {\"creditsEarned\": %s, \"achievement\":"
+		         " {\"name\": \"x\"}}}",
+		         values[i]);
+		vc = json_loads(text, 0, &e);
+		assert_non_null(vc);
+		a = verify_achievement_json(vc);
+		assert_non_null(a);
+		assert_true(json_is_real(json_object_get(a, "credits")));
+		json_decref(a);
+		json_decref(vc);
+	}
+}
+
 static void result_facts(void **state)
 {
 	json_t *vc = credential("[]");
@@ -165,6 +190,7 @@ int main(void)
 	        cmocka_unit_test(holder_from_unhashed_identity_objects),
 	        cmocka_unit_test(hashed_values_are_not_a_holder),
 	        cmocka_unit_test(result_facts),
+	        cmocka_unit_test(huge_credits_are_no_integer),
 	        cmocka_unit_test(failed_signature_makes_other_checks_not_applicable),
 	        cmocka_unit_test(revoked_by_another_issuer_has_no_date),
 	        cmocka_unit_test(dates_and_numbers_in_two_languages),

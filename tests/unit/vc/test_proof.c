@@ -454,6 +454,13 @@ static void datetimes(void **state)
 	assert_false(vc_proof_valid_datetime("2023-02-24T23:36:38.Z"));
 	assert_false(vc_proof_valid_datetime("2023-02-24T23:36:38Zjunk"));
 	assert_false(vc_proof_valid_datetime(NULL));
+	/* Days the month does not have (issue 13 item 12: no way around the future check). */
+	assert_false(vc_proof_valid_datetime("2099-02-30T00:00:00Z"));
+	assert_false(vc_proof_valid_datetime("2099-04-31T00:00:00Z"));
+	assert_false(vc_proof_valid_datetime("2100-02-29T00:00:00Z"));
+	assert_true(vc_proof_valid_datetime("2000-02-29T00:00:00Z"));
+	assert_true(vc_proof_valid_datetime("2024-02-29T00:00:00Z"));
+	assert_true(vc_proof_valid_datetime("2024-12-31T23:59:60Z"));
 }
 
 int main(void)
