@@ -61,6 +61,12 @@ struct exchange {
 	bool answered;
 	size_t reserved;  /* bytes of the server's body budget this request holds */
 	bool over_budget; /* a body without Content-Length outgrew the budget */
+	bool begun;       /* begin_request has run (until then only the raw target is known) */
+	/* The request target as libmicrohttpd first saw it (on_uri): where it starts, and its
+	 * length up to the first NUL, before any decoding. */
+	uintptr_t raw_target;
+	size_t raw_target_len;
+	bool nul_in_target; /* a NUL byte sent as such inside the request target */
 };
 
 static double monotonic_now(void)
@@ -536,8 +542,9 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		res->close = true;
 		return true;
 	}
-	/* A NUL in the path (sent as %00, left encoded by unescape_path) would cut it short. */
-	if (strstr(req->path, "%00")) {
+	/* A NUL in the path (sent as %00, left encoded by unescape_path, or as a byte) would cut
+	 * it short. */
+	if (x->nul_in_target || strstr(req->path, "%00")) {
 		http_problem(res, 400, "bad-path", "Bad request", "the path holds a NUL byte");
 		res->close = true;
 		return true;
@@ -719,15 +726,47 @@ static void *guard_context(struct MHD_Connection *conn)
 }
 
 /* The first call of a request: what the headers decide is answered before any body. */
-static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connection *conn,
-                                     const char *url, const char *method, void **con_cls)
+/* libmicrohttpd's first look at a request: the target as sent, before the query is split off
+ * and the path decoded. What it returns is the request's *con_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct exchange *x = calloc(1, sizeof(*x));
+
+	(void)cls;
+	(void)conn;
+	if (x) {
+		x->raw_target = (uintptr_t)uri;
+		x->raw_target_len = strlen(uri);
+	}
+	return x;
+}
+
+/*
+ * Whether the target held a NUL byte: libmicrohttpd ends the target where it puts the
+ * version (target, a NUL in place of the space, the version), so a target whose C string ends
+ * before that point had one. An HTTP/0.9 request has no version to measure by.
+ */
+static bool nul_in_target(const struct exchange *x, const char *version)
+{
+	uintptr_t v = (uintptr_t)version;
+
+	return x->raw_target && version && strncmp(version, "HTTP/", 5) == 0 && v > x->raw_target &&
+	       v - x->raw_target - 1 <= CONNECTION_MEMORY &&
+	       v - x->raw_target - 1 > x->raw_target_len;
+}
+
+static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connection *conn,
+                                     const char *url, const char *method, const char *version,
+                                     void **con_cls)
+{
+	struct exchange *x = *con_cls ? *con_cls : calloc(1, sizeof(*x));
 	struct http_response res;
 	enum MHD_Result ret;
 
 	if (!x)
 		return MHD_NO;
+	x->begun = true;
+	x->nul_in_target = nul_in_target(x, version);
 	x->started = monotonic_now();
 	x->route = (size_t)-1;
 	x->req.srv = s;
@@ -759,9 +798,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_response res;
 	enum MHD_Result ret;
 
-	(void)version;
-	if (!x)
-		return begin_request(s, conn, url, method, con_cls);
+	if (!x || !x->begun)
+		return begin_request(s, conn, url, method, version, con_cls);
 	if (*upload_size) {
 		/* A body of unannounced size takes its share of the budget as it comes. */
 		if (!x->answered && !x->over_budget && !x->req.body_too_large &&
@@ -801,6 +839,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)code;
 	if (!x)
 		return;
+	if (!x->begun) { /* refused by libmicrohttpd after on_uri, before our first call */
+		free(x);
+		*con_cls = NULL;
+		return;
+	}
 	atomic_fetch_sub(&s->metrics.in_flight, 1);
 	conn_guard_release(&s->guard, x->reserved);
 	conn_guard_request_done(&s->guard, guard_context(conn));
@@ -1114,12 +1157,13 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	s->daemon = MHD_start_daemon(
 	        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_UNESCAPE_CALLBACK,
-	        unescape_path, s, MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_seconds,
-	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, MHD_OPTION_CONNECTION_LIMIT,
-	        s->limits.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	        s->limits.max_per_address, s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-	        s->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key, MHD_OPTION_END);
+	        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+	        s, MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, s, MHD_OPTION_CONNECTION_TIMEOUT,
+	        s->cfg.timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY,
+	        MHD_OPTION_CONNECTION_LIMIT, s->limits.max_connections,
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->limits.max_per_address,
+	        s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert,
+	        MHD_OPTION_HTTPS_MEM_KEY, s->tls_key, MHD_OPTION_END);
 	if (!s->daemon) {
 		close(fd);
 		rc = ok_fail(err, OK_EIO, "cannot serve on %s (see the message above)",

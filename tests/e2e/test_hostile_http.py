@@ -225,6 +225,18 @@ def test_nul_in_the_path_is_400_and_closed(serve):
     srv = serve()
     refused_before_body(srv, head("GET", "/healthz%00/../metrics"), 400, "bad-path")
     refused_before_body(srv, head("GET", "/s/abc%00def"), 400, "bad-path")
+    # The byte itself, which would otherwise end the path as a C string.
+    refused_before_body(srv, b"GET /healthz\x00/../metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400,
+                        "bad-path")
+    refused_before_body(srv, b"GET /healthz?a=\x00b HTTP/1.1\r\nHost: x\r\n\r\n", 400,
+                        "bad-path")
+    # Neither a query nor spaces before the version are taken for one.
+    c = Raw(srv)
+    try:
+        c.send(b"GET /healthz?a=1&b  HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c.answer()[0] == 200
+    finally:
+        c.close()
     assert srv.get("/healthz").status == 200
 
 
