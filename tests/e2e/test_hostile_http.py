@@ -502,3 +502,20 @@ def test_tls_key_of_another_certificate_says_so(folder, tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert "no usable PEM private key" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("http, message", [
+    ({"head_timeout": 5}, "unknown setting http.head_timeout"),
+    ({"max_connections_per_address": 0}, "http.max_connections_per_address must be"),
+    ({"body_budget_mib": "lots"}, "http.body_budget_mib must be"),
+], ids=["unknown", "zero-connections", "not-a-number"])
+def test_a_bad_limit_in_the_config_stops_the_server_at_start(folder, http, message):
+    ok = folder[0]
+    configure(ok, **http)
+    try:
+        proc = subprocess.run(ok.argv("serve", "--listen", "127.0.0.1:0"), capture_output=True,
+                              text=True, timeout=60)
+    finally:
+        configure(ok)
+    assert proc.returncode != 0
+    assert message in proc.stderr and "config.json" in proc.stderr, proc.stderr
