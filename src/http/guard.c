@@ -61,7 +61,7 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 	json_t *config, *http;
 	const char *key;
 	json_t *value;
-	json_int_t n;
+	json_int_t n = 0;
 	int rc = 0;
 
 	if (snprintf(path, sizeof(path), "%s/config.json", data_dir) >= (int)sizeof(path))
