@@ -13,10 +13,12 @@
 static const char serve_usage[] =
         "Usage: oorkonde [--data DIR] serve [--listen ADDR:PORT] [--threads N]\n"
         "                                 [--rate-limit N] [--max-json-kib N] [--max-csv-mib N]\n"
-        "                                 [--tls-cert FILE --tls-key FILE] [--quiet]\n\n"
+        "                                 [--tls-cert FILE --tls-key FILE] [--reuse-port]\n"
+        "                                 [--quiet]\n\n"
         "Serves the registrar API, the W3C VC-API and the depository's DID document over HTTP.\n"
         "SIGTERM or SIGINT stops it: no new connections, requests in flight get 10 s to finish.\n\n"
-        "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks a free one)\n"
+        "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; port 0 picks a free one;\n"
+        "                      a name such as localhost is resolved, IPv6 as [::1]:8080)\n"
         "  --threads N         worker threads (default: one per core)\n"
         "  --rate-limit N      requests per minute per client address on public routes\n"
         "                      (default 1200; 0 turns it off)\n"
@@ -24,6 +26,8 @@ static const char serve_usage[] =
         "  --max-csv-mib N     largest CSV body (default 64)\n"
         "  --tls-cert FILE     serve HTTPS with this PEM certificate (and --tls-key)\n"
         "  --tls-key FILE      the PEM private key of the certificate\n"
+        "  --reuse-port        share the port with other servers (SO_REUSEPORT); without it\n"
+        "                      a port in use is an error\n"
         "  --quiet             no access log (it goes to standard error otherwise)\n"
         "  --help              print this help\n";
 
@@ -73,6 +77,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	        {"tls-cert", required_argument, NULL, 'C'},
 	        {"tls-key", required_argument, NULL, 'K'},
 	        {"quiet", no_argument, NULL, 'q'},
+	        {"reuse-port", no_argument, NULL, 'R'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -110,6 +115,9 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 			break;
 		case 'q':
 			cfg.access_log_fd = -1;
+			break;
+		case 'R':
+			cfg.reuse_port = true;
 			break;
 		case 'h':
 			fputs(serve_usage, stdout);

@@ -22,6 +22,7 @@ struct http_response {
 	unsigned status;
 	const char *content_type; /* static string */
 	struct buf body;
+	bool close; /* close the connection after this answer */
 	size_t nheaders;
 	struct {
 		const char *name; /* static string */

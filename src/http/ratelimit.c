@@ -27,21 +27,16 @@ static unsigned long long hash_client(const char *s)
 	return h | 1; /* 0 marks an empty slot */
 }
 
-bool ratelimit_allow(struct ratelimit *r, const char *client, unsigned *retry_after)
+/* The client's bucket, refilled to now; r->lock held. */
+static size_t bucket(struct ratelimit *r, const char *client)
 {
-	unsigned long long key;
+	unsigned long long key = hash_client(client);
+	size_t i = (size_t)(key % RATELIMIT_SLOTS);
 	struct timespec ts;
 	double now;
-	size_t i;
-	bool ok;
 
-	if (r->per_second <= 0)
-		return true;
-	key = hash_client(client);
-	i = (size_t)(key % RATELIMIT_SLOTS);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	pthread_mutex_lock(&r->lock);
 	if (r->slot[i].key == 0) {
 		r->slot[i].key = key;
 		r->slot[i].tokens = r->burst;
@@ -51,11 +46,42 @@ bool ratelimit_allow(struct ratelimit *r, const char *client, unsigned *retry_af
 	if (r->slot[i].tokens > r->burst)
 		r->slot[i].tokens = r->burst;
 	r->slot[i].updated = now;
+	return i;
+}
+
+bool ratelimit_check(struct ratelimit *r, const char *client, bool take, unsigned *retry_after)
+{
+	size_t i;
+	bool ok;
+
+	if (r->per_second <= 0)
+		return true;
+	pthread_mutex_lock(&r->lock);
+	i = bucket(r, client);
 	ok = r->slot[i].tokens >= 1;
-	if (ok)
+	if (ok && take)
 		r->slot[i].tokens -= 1;
-	else
+	else if (!ok)
 		*retry_after = (unsigned)ceil((1 - r->slot[i].tokens) / r->per_second);
 	pthread_mutex_unlock(&r->lock);
 	return ok;
+}
+
+void ratelimit_charge(struct ratelimit *r, const char *client)
+{
+	size_t i;
+
+	if (r->per_second <= 0)
+		return;
+	pthread_mutex_lock(&r->lock);
+	i = bucket(r, client);
+	/* Requests let through at once may take it below zero; the wait then grows to match. */
+	if (r->slot[i].tokens > -r->burst)
+		r->slot[i].tokens -= 1;
+	pthread_mutex_unlock(&r->lock);
+}
+
+bool ratelimit_allow(struct ratelimit *r, const char *client, unsigned *retry_after)
+{
+	return ratelimit_check(r, client, true, retry_after);
 }

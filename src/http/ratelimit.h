@@ -24,5 +24,9 @@ void ratelimit_init(struct ratelimit *r, unsigned per_minute);
 void ratelimit_release(struct ratelimit *r);
 /* True when the client may go on; otherwise *retry_after gets the seconds to wait. */
 bool ratelimit_allow(struct ratelimit *r, const char *client, unsigned *retry_after);
+/* Like ratelimit_allow, but takes nothing unless take is set: for limits that count only the
+ * requests that succeed, charged afterwards with ratelimit_charge. */
+bool ratelimit_check(struct ratelimit *r, const char *client, bool take, unsigned *retry_after);
+void ratelimit_charge(struct ratelimit *r, const char *client);
 
 #endif

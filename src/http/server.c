@@ -1,6 +1,7 @@
 /* The server: libmicrohttpd glue, the life of a request (body, limits, routing, auth, rate
  * limit, pool), the access log and the shared response helpers. */
 #include "http/internal.h"
+#include "http/guard.h"
 #include "http/metrics.h"
 #include "http/pool.h"
 #include "http/web.h"
@@ -16,7 +17,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +42,11 @@ struct http_server {
 	struct http_config cfg;
 	struct depository_pool pool;
 	struct ratelimit limiter;
+	struct http_limits limits;        /* config.json "http" (guard.h) */
+	struct conn_guard guard;          /* head deadlines, body budget */
+	struct ratelimit learner_limiter; /* per learner session */
+	struct ratelimit share_token_limiter;
+	struct ratelimit share_client_limiter;
 	struct http_metrics metrics;
 	struct status_cache status_cache; /* other depositories' status lists */
 	struct did_cache did_cache;       /* other depositories' DID documents */
@@ -54,6 +63,14 @@ struct exchange {
 	double started;
 	size_t route; /* (size_t)-1 until matched */
 	bool answered;
+	size_t reserved;  /* bytes of the server's body budget this request holds */
+	bool over_budget; /* a body without Content-Length outgrew the budget */
+	bool begun;       /* begin_request has run (until then only the raw target is known) */
+	/* The request target as libmicrohttpd first saw it (on_uri): where it starts, and its
+	 * length up to the first NUL, before any decoding. */
+	uintptr_t raw_target;
+	size_t raw_target_len;
+	bool nul_in_target; /* a NUL byte sent as such inside the request target */
 };
 
 static double monotonic_now(void)
@@ -293,6 +310,49 @@ static long long blocked_keys_now(struct http_request *req)
 	return (long long)n;
 }
 
+/* The audit log's size in events (its head's sequence number); -1 when the store cannot say. */
+static long long audit_events_now(struct http_request *req)
+{
+	struct depository *d = req->dep ? req->dep : pool_acquire(&req->srv->pool);
+	unsigned char head[AUDIT_HASH_BYTES];
+	struct ok_error err;
+	int64_t seq = -1;
+
+	ok_error_clear(&err);
+	if (d->store->ops->audit_head(d->store, &seq, head, &err) != 0)
+		seq = -1;
+	if (d != req->dep)
+		pool_release(&req->srv->pool, d);
+	return (long long)seq;
+}
+
+/* The guard's gauges and counters, and the audit log's size: what an operator watches to see
+ * whether someone is holding connections or writing audit events at machine speed. */
+static int render_guard(struct http_request *req, struct buf *out)
+{
+	struct http_server *s = req->srv;
+	long long events = audit_events_now(req);
+
+	if (buf_addf(out,
+	             "# HELP oorkonde_slow_heads_dropped_total Connections closed because the "
+	             "request head was not in within http.head_timeout_s.\n"
+	             "# TYPE oorkonde_slow_heads_dropped_total counter\n"
+	             "oorkonde_slow_heads_dropped_total %lu\n"
+	             "# HELP oorkonde_body_budget_refused_total Requests refused with 503 because "
+	             "the bodies in flight would pass http.body_budget_mib.\n"
+	             "# TYPE oorkonde_body_budget_refused_total counter\n"
+	             "oorkonde_body_budget_refused_total %lu\n",
+	             atomic_load(&s->guard.heads_dropped), atomic_load(&s->guard.budget_refused)))
+		return OK_ETOOBIG;
+	if (events >= 0 && buf_addf(out,
+	                            "# HELP oorkonde_audit_events Events in the audit log.\n"
+	                            "# TYPE oorkonde_audit_events gauge\n"
+	                            "oorkonde_audit_events %lld\n",
+	                            events))
+		return OK_ETOOBIG;
+	return 0;
+}
+
 void route_metrics(struct http_request *req, struct http_response *res)
 {
 	const char *names[METRICS_ROUTES_MAX];
@@ -302,7 +362,8 @@ void route_metrics(struct http_request *req, struct http_response *res)
 		names[i] = http_routes[i].name;
 	buf_reset(&res->body);
 	if (metrics_render(&req->srv->metrics, names, i, &res->body) != 0 ||
-	    metrics_render_blocked_keys(blocked_keys_now(req), &res->body) != 0) {
+	    metrics_render_blocked_keys(blocked_keys_now(req), &res->body) != 0 ||
+	    render_guard(req, &res->body) != 0) {
 		http_problem(res, 500, "internal", "Internal error", "metrics too large");
 		return;
 	}
@@ -395,38 +456,131 @@ static bool media_type_ok(const struct http_route *route, const char *ct)
 	return (route->flags & ROUTE_BODY_CSV) && content_type_is(ct, "text/csv");
 }
 
-/*
- * Everything decided from the request line and headers, before any body is read: the route, the
- * method, the media type and the announced size. Returns true when res already holds the
- * answer.
- */
-static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
-                                       const char *value)
+/* What the headers say about the body's framing. */
+struct head_facts {
+	size_t bytes;            /* request line and headers, roughly as sent */
+	unsigned content_length; /* Content-Length headers */
+	unsigned transfer_encoding;
+};
+
+static enum MHD_Result head_fact(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
 {
-	size_t *total = cls;
+	struct head_facts *f = cls;
 
 	(void)kind;
-	*total += strlen(key) + (value ? strlen(value) : 0) + 4;
+	f->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		f->content_length++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		f->transfer_encoding++;
 	return MHD_YES;
 }
 
+/* Methods whose requests carry a body here. */
+static bool method_takes_body(const char *method)
+{
+	return strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0 ||
+	       strcmp(method, "PUT") == 0;
+}
+
+/* Share openings: the routes under /s/{token}, whose first parameter is the token. */
+static bool is_share_route(const struct http_route *route)
+{
+	return strncmp(route->name, "/s/{token}", 10) == 0;
+}
+
+/* A rate limit's answer: 429 problem+json with Retry-After. take: whether this request
+ * uses up its place now (or is charged later, when it succeeds). */
+static bool limited(struct ratelimit *r, const char *key, bool take, struct http_response *res,
+                    const char *what)
+{
+	unsigned retry = 1;
+
+	if (ratelimit_check(r, key, take, &retry))
+		return false;
+	http_problem(res, 429, "rate-limited", "Too many requests",
+	             "too many requests %s; try again in %u s", what, retry);
+	http_header(res, "Retry-After", "%u", retry);
+	return true;
+}
+
+/* The caller's key or session, checked with a depository borrowed for the moment only: a
+ * client sending its body slowly must not hold one. */
+static bool admitted(struct http_request *req, const struct http_route *route,
+                     struct http_response *res)
+{
+	struct http_server *s = req->srv;
+	bool ok = true;
+
+	if (!(route->flags & (ROUTE_REGISTRAR | ROUTE_LEARNER)))
+		return true;
+	req->dep = pool_acquire(&s->pool);
+	if (route->flags & ROUTE_REGISTRAR)
+		ok = authenticate(req, res);
+	if (ok && (route->flags & ROUTE_LEARNER))
+		ok = http_session_require(req, res);
+	pool_release(&s->pool, req->dep);
+	req->dep = NULL;
+	/* Per session, so that one signed-in learner cannot write audit events by the
+	 * thousand (each read of their records is one). */
+	if (ok && (route->flags & ROUTE_LEARNER) &&
+	    limited(&s->learner_limiter, req->session_id, true, res, "in this session"))
+		ok = false;
+	return ok;
+}
+
+/*
+ * Everything decided from the request line and headers, before any body byte is read: framing,
+ * the route, the method, the media type, the announced size, rate limits, the key or session,
+ * and the body budget. Returns true when res already holds the answer.
+ */
 static bool route_request(struct exchange *x, struct http_response *res)
 {
 	struct http_request *req = &x->req;
+	struct http_server *s = req->srv;
 	struct router_entry entries[METRICS_ROUTES_MAX];
+	struct head_facts facts = {.bytes = strlen(req->path)};
+	const struct http_route *route;
 	const char *ct, *cl;
-	char allow[64];
-	size_t i, index;
-	bool has_body;
+	char allow[64], *end;
+	size_t i, index, max;
+	unsigned long long announced = 0;
+	bool takes_body;
 	enum router_result found;
 
-	size_t header_bytes = strlen(req->path);
-
-	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, add_header_size, &header_bytes);
-	if (header_bytes > HEADERS_MAX) {
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, head_fact, &facts);
+	if (facts.bytes > HEADERS_MAX) {
 		http_problem(res, 431, "headers-too-large", "Request header fields too large",
 		             "the request line and headers are larger than %zu bytes", HEADERS_MAX);
 		return true;
+	}
+	/* Framing two parties could read differently (request smuggling) is refused, and the
+	 * connection closed: nothing after it can be trusted to start a request. */
+	if (facts.content_length > 1 || (facts.content_length && facts.transfer_encoding) ||
+	    facts.transfer_encoding > 1) {
+		http_problem(res, 400, "bad-framing", "Bad request",
+		             "send one Content-Length or one Transfer-Encoding, not both or twice");
+		res->close = true;
+		return true;
+	}
+	/* A NUL in the path (sent as %00, left encoded by unescape_path, or as a byte) would cut
+	 * it short. */
+	if (x->nul_in_target || strstr(req->path, "%00")) {
+		http_problem(res, 400, "bad-path", "Bad request", "the path holds a NUL byte");
+		res->close = true;
+		return true;
+	}
+	cl = http_request_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl) {
+		errno = 0;
+		announced = strtoull(cl, &end, 10);
+		if (end == cl || *end || errno || cl[0] == '-' || cl[0] == '+') {
+			http_problem(res, 400, "bad-framing", "Bad request",
+			             "Content-Length must be a number of bytes");
+			res->close = true;
+			return true;
+		}
 	}
 	for (i = 0; i < http_route_count; i++)
 		entries[i] = http_routes[i].entry;
@@ -446,35 +600,63 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		return true;
 	}
 	x->route = index;
-	has_body = strcmp(req->method, "POST") == 0 || strcmp(req->method, "PATCH") == 0 ||
-	           strcmp(req->method, "PUT") == 0;
-	ct = http_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (has_body && !media_type_ok(&http_routes[index], ct)) {
-		http_problem(
-		        res, 415, "unsupported-media-type", "Unsupported media type", "send %s",
-		        (http_routes[index].flags & ROUTE_BODY_CSV) ? "application/json or text/csv"
-		                                                    : "application/json");
+	route = &http_routes[index];
+	takes_body = method_takes_body(req->method);
+	if (!takes_body && (announced > 0 || facts.transfer_encoding)) {
+		http_problem(res, 400, "unexpected-body", "Bad request",
+		             "a %s request has no body here", req->method);
+		res->close = true;
 		return true;
 	}
-	buf_init(&req->body,
-	         content_type_is(ct, "text/csv") ? req->srv->cfg.csv_max : req->srv->cfg.json_max);
-	cl = http_request_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && strtoull(cl, NULL, 10) > req->body.max) {
-		http_problem(res, 413, "too-large", "Content too large",
-		             "the body is larger than this server accepts (%zu bytes)",
-		             req->body.max);
+	ct = http_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (takes_body && !media_type_ok(route, ct)) {
+		http_problem(res, 415, "unsupported-media-type", "Unsupported media type",
+		             "send %s",
+		             (route->flags & ROUTE_BODY_CSV) ? "application/json or text/csv"
+		                                             : "application/json");
 		return true;
+	}
+	/* The CSV cap belongs to the import route alone; every other body is small. */
+	max = (route->flags & ROUTE_BODY_CSV) && content_type_is(ct, "text/csv") ? s->cfg.csv_max
+	                                                                         : s->cfg.json_max;
+	buf_init(&req->body, takes_body ? max : 1);
+	if (announced > max) {
+		http_problem(res, 413, "too-large", "Content too large",
+		             "the body is larger than this server accepts (%zu bytes)", max);
+		res->close = true;
+		return true;
+	}
+	if ((route->flags & ROUTE_PUBLIC) &&
+	    limited(&s->limiter, req->client, true, res, "from this address"))
+		return true;
+	/* A share link opened from many addresses, or many links from one: each opening is an
+	 * audit event the learner reads back, so neither may run at machine speed. */
+	if (is_share_route(route) &&
+	    (limited(&s->share_token_limiter, req->params.params[0], true, res, "for this link") ||
+	     limited(&s->share_client_limiter, req->client, false, res,
+	             "for share links from this address")))
+		return true;
+	if (!admitted(req, route, res))
+		return true;
+	if (announced > 0) {
+		if (!conn_guard_reserve(&s->guard, (size_t)announced)) {
+			http_problem(res, 503, "busy", "Busy",
+			             "the server is receiving too many request bodies; try again");
+			http_header(res, "Retry-After", "1");
+			res->close = true;
+			return true;
+		}
+		x->reserved = (size_t)announced;
 	}
 	return false;
 }
 
-/* Runs the route's handler once the whole body is in. */
+/* Runs the route's handler once the whole body is in (key, session and limits are checked). */
 static void dispatch(struct exchange *x, struct http_response *res)
 {
 	struct http_request *req = &x->req;
 	struct http_server *s = req->srv;
 	const struct http_route *route = &http_routes[x->route];
-	unsigned retry;
 
 	if (req->body_too_large) {
 		http_problem(res, 413, "too-large", "Content too large",
@@ -482,17 +664,19 @@ static void dispatch(struct exchange *x, struct http_response *res)
 		             req->body.max);
 		return;
 	}
-	if ((route->flags & ROUTE_PUBLIC) && !ratelimit_allow(&s->limiter, req->client, &retry)) {
-		http_problem(res, 429, "rate-limited", "Too many requests",
-		             "too many requests from this address; try again in %u s", retry);
-		http_header(res, "Retry-After", "%u", retry);
+	if (x->over_budget) {
+		http_problem(res, 503, "busy", "Busy",
+		             "the server is receiving too many request bodies; try again");
+		http_header(res, "Retry-After", "1");
 		return;
 	}
 	if (!(route->flags & ROUTE_NO_STORE))
 		req->dep = pool_acquire(&s->pool);
-	if ((!(route->flags & ROUTE_REGISTRAR) || authenticate(req, res)) &&
-	    (!(route->flags & ROUTE_LEARNER) || http_session_require(req, res)))
-		route->handler(req, res);
+	route->handler(req, res);
+	/* An address is charged for the shares it opened, not for tokens that matched none (the
+	 * public limit bounds guessing): only openings write audit events. */
+	if (is_share_route(route) && res->status < 300)
+		ratelimit_charge(&s->share_client_limiter, req->client);
 	if (req->dep) {
 		pool_release(&s->pool, req->dep);
 		req->dep = NULL;
@@ -549,6 +733,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchang
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	if (res->close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	for (i = 0; i < res->nheaders; i++)
 		MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
 	/* Answers hold personal data unless a handler says otherwise. */
@@ -562,16 +748,57 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchang
 	return ret;
 }
 
+/* The guard's record of a connection (conn_guard_opened), or NULL. */
+static void *guard_context(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
 /* The first call of a request: what the headers decide is answered before any body. */
-static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connection *conn,
-                                     const char *url, const char *method, void **con_cls)
+/* libmicrohttpd's first look at a request: the target as sent, before the query is split off
+ * and the path decoded. What it returns is the request's *con_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct exchange *x = calloc(1, sizeof(*x));
+
+	(void)cls;
+	(void)conn;
+	if (x) {
+		x->raw_target = (uintptr_t)uri;
+		x->raw_target_len = strlen(uri);
+	}
+	return x;
+}
+
+/*
+ * Whether the target held a NUL byte: libmicrohttpd ends the target where it puts the
+ * version (target, a NUL in place of the space, the version), so a target whose C string ends
+ * before that point had one. An HTTP/0.9 request has no version to measure by.
+ */
+static bool nul_in_target(const struct exchange *x, const char *version)
+{
+	uintptr_t v = (uintptr_t)version;
+
+	return x->raw_target && version && strncmp(version, "HTTP/", 5) == 0 && v > x->raw_target &&
+	       v - x->raw_target - 1 <= CONNECTION_MEMORY &&
+	       v - x->raw_target - 1 > x->raw_target_len;
+}
+
+static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connection *conn,
+                                     const char *url, const char *method, const char *version,
+                                     void **con_cls)
+{
+	struct exchange *x = *con_cls ? *con_cls : calloc(1, sizeof(*x));
 	struct http_response res;
 	enum MHD_Result ret;
 
 	if (!x)
 		return MHD_NO;
+	x->begun = true;
+	x->nul_in_target = nul_in_target(x, version);
 	x->started = monotonic_now();
 	x->route = (size_t)-1;
 	x->req.srv = s;
@@ -580,6 +807,7 @@ static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connectio
 	x->req.path = url;
 	buf_init(&x->req.body, 1);
 	client_address(conn, x->req.client, sizeof(x->req.client));
+	conn_guard_head_done(&s->guard, guard_context(conn));
 	atomic_fetch_add(&s->metrics.in_flight, 1);
 	*con_cls = x;
 	response_init(&res);
@@ -602,12 +830,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_response res;
 	enum MHD_Result ret;
 
-	(void)version;
-	if (!x)
-		return begin_request(s, conn, url, method, con_cls);
+	if (!x || !x->begun)
+		return begin_request(s, conn, url, method, version, con_cls);
 	if (*upload_size) {
+		/* A body of unannounced size takes its share of the budget as it comes. */
+		if (!x->answered && !x->over_budget && !x->req.body_too_large &&
+		    x->req.body.len + *upload_size > x->reserved) {
+			size_t more = x->req.body.len + *upload_size - x->reserved;
+			if (conn_guard_reserve(&s->guard, more)) {
+				x->reserved += more;
+			} else {
+				x->over_budget = true;
+				buf_release(&x->req.body);
+			}
+		}
 		/* Past the cap the rest is read and dropped; the answer is 413 at the end. */
-		if (!x->answered && !x->req.body_too_large &&
+		if (!x->answered && !x->over_budget && !x->req.body_too_large &&
 		    buf_add(&x->req.body, upload, *upload_size) != 0) {
 			x->req.body_too_large = true;
 			buf_release(&x->req.body);
@@ -630,41 +868,158 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct http_server *s = cls;
 	struct exchange *x = *con_cls;
 
-	(void)conn;
 	(void)code;
 	if (!x)
 		return;
+	if (!x->begun) { /* refused by libmicrohttpd after on_uri, before our first call */
+		free(x);
+		*con_cls = NULL;
+		return;
+	}
 	atomic_fetch_sub(&s->metrics.in_flight, 1);
+	conn_guard_release(&s->guard, x->reserved);
+	conn_guard_request_done(&s->guard, guard_context(conn));
 	buf_release(&x->req.body);
 	free(x);
 	*con_cls = NULL;
 }
 
-static int parse_listen(const char *listen, struct sockaddr_in *sa, struct ok_error *err)
+/* libmicrohttpd's notice of each connection: the guard watches it from accept to close. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
 {
-	char host[64];
-	const char *colon = strrchr(listen, ':');
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		conn_guard_opened(&s->guard, info ? (int)info->connect_fd : -1, socket_context);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conn_guard_closed(&s->guard, socket_context);
+	}
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decoding of paths and query values, in place, except %00: a NUL would end the C
+ * string early and make "/healthz%00/anything" reach /healthz. Left encoded, it is refused
+ * in route_request. */
+static size_t unescape_path(void *cls, struct MHD_Connection *conn, char *text)
+{
+	char *r = text, *w = text;
+
+	(void)cls;
+	(void)conn;
+	while (*r) {
+		int hi = r[0] == '%' ? hex_value(r[1]) : -1;
+		int lo = hi >= 0 ? hex_value(r[2]) : -1;
+		if (lo >= 0 && (hi || lo)) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - text);
+}
+
+/*
+ * Binds and listens on ADDRESS:PORT (a name such as localhost is resolved; IPv6 addresses in
+ * brackets), with SO_REUSEADDR so that a restart is not held up by connections in TIME_WAIT,
+ * and SO_REUSEPORT only when asked for: without it a second server on a port in use is an
+ * error, not a silent sharer of the first one's clients.
+ */
+static int listen_on(const char *where, bool reuse_port, int *out, struct ok_error *err)
+{
+	char host[256], service[8];
+	const char *colon = strrchr(where, ':'), *h = where;
+	struct addrinfo hints, *all = NULL, *ai;
+	size_t hlen;
 	unsigned long port;
 	char *end;
+	int fd = -1, one = 1, first_errno = 0, gai, pass;
 
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	if (!colon || (size_t)(colon - listen) >= sizeof(host))
+	*out = -1;
+	if (!colon)
 		return ok_fail_field(err, OK_EINPUT, "listen",
 		                     "--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
-	memcpy(host, listen, (size_t)(colon - listen));
-	host[colon - listen] = '\0';
+	hlen = (size_t)(colon - where);
+	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return ok_fail_field(err, OK_EINPUT, "listen",
+		                     "--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
 	port = strtoul(colon + 1, &end, 10);
 	if (*end || end == colon + 1 || port > 65535)
 		return ok_fail_field(err, OK_EINPUT, "listen", "the port must be 0-65535");
-	if (strcmp(host, "localhost") == 0)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-		return ok_fail_field(
-		        err, OK_EINPUT, "listen",
-		        "the address must be an IPv4 address such as 127.0.0.1 or 0.0.0.0");
-	sa->sin_port = htons((uint16_t)port);
-	return 0;
+	if (snprintf(service, sizeof(service), "%lu", port) >= (int)sizeof(service))
+		return ok_fail_field(err, OK_EINPUT, "listen", "the port must be 0-65535");
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((gai = getaddrinfo(host, service, &hints, &all)) != 0)
+		return ok_fail_field(err, OK_EINPUT, "listen", "cannot listen on %s: %s", where,
+		                     gai_strerror(gai));
+	/* IPv4 first: "localhost" is 127.0.0.1 for the clients and URLs that assume it. */
+	for (pass = 0; pass < 2 && fd < 0; pass++) {
+		for (ai = all; ai && fd < 0; ai = ai->ai_next) {
+			if ((ai->ai_family == AF_INET) != (pass == 0))
+				continue;
+			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			            ai->ai_protocol);
+			if (fd < 0) {
+				if (!first_errno)
+					first_errno = errno;
+				continue;
+			}
+			if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+			    (reuse_port &&
+			     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
+			    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0) {
+				if (!first_errno)
+					first_errno = errno;
+				close(fd);
+				fd = -1;
+			}
+		}
+	}
+	freeaddrinfo(all);
+	if (fd >= 0) {
+		*out = fd;
+		return 0;
+	}
+	if (first_errno == EADDRINUSE)
+		return ok_fail_field(err, OK_EIO, "listen",
+		                     "cannot listen on %s: address in use (another server listens "
+		                     "there; stop it or pick another port)",
+		                     where);
+	if (first_errno == EACCES)
+		return ok_fail_field(err, OK_EIO, "listen",
+		                     "cannot listen on %s: not allowed (ports below 1024 need "
+		                     "privileges)",
+		                     where);
+	if (first_errno == EADDRNOTAVAIL)
+		return ok_fail_field(err, OK_EIO, "listen",
+		                     "cannot listen on %s: no network interface of this machine "
+		                     "has that address",
+		                     where);
+	return ok_fail_field(err, OK_EIO, "listen", "cannot listen on %s: %s", where,
+	                     strerror(first_errno ? first_errno : EINVAL));
 }
 
 static char *read_pem(const char *path, struct ok_error *err)
@@ -710,15 +1065,76 @@ static void fetch_log(void *ctx, const char *detail)
 	}
 }
 
+/* Whether the PEM certificate and key can be served together, saying which part is wrong:
+ * libmicrohttpd only reports that it could not start. */
+static int tls_pair_check(const char *cert, const char *key, const struct http_config *cfg,
+                          struct ok_error *err)
+{
+	gnutls_datum_t c = {(unsigned char *)(uintptr_t)cert, (unsigned)strlen(cert)};
+	gnutls_datum_t k = {(unsigned char *)(uintptr_t)key, (unsigned)strlen(key)};
+	gnutls_x509_crt_t *crts = NULL;
+	gnutls_x509_privkey_t pk = NULL;
+	gnutls_certificate_credentials_t cred = NULL;
+	unsigned ncrts = 0, i;
+	int g = 0, rc = 0;
+
+	if (gnutls_x509_crt_list_import2(&crts, &ncrts, &c, GNUTLS_X509_FMT_PEM, 0) < 0 ||
+	    ncrts == 0) {
+		rc = ok_fail_field(err, OK_EINPUT, "tls-cert",
+		                   "%s holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+		                   cfg->tls_cert);
+		goto out;
+	}
+	if (gnutls_x509_privkey_init(&pk) < 0 ||
+	    (g = gnutls_x509_privkey_import2(pk, &k, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+		rc = ok_fail_field(err, OK_EINPUT, "tls-key",
+		                   "%s holds no usable PEM private key%s", cfg->tls_key,
+		                   pk && g == GNUTLS_E_DECRYPTION_FAILED
+		                           ? " (it is protected by a password; serve needs it "
+		                             "without one)"
+		                           : "");
+		goto out;
+	}
+	if (gnutls_certificate_allocate_credentials(&cred) < 0) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	g = gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM, NULL, 0);
+	if (g == GNUTLS_E_CERTIFICATE_KEY_MISMATCH)
+		rc = ok_fail_field(err, OK_EINPUT, "tls-key",
+		                   "the certificate %s and the key %s do not belong together: the "
+		                   "key is not the private key of the certificate",
+		                   cfg->tls_cert, cfg->tls_key);
+	else if (g < 0)
+		rc = ok_fail_field(err, OK_EINPUT, "tls-cert", "cannot use %s with %s: %s",
+		                   cfg->tls_cert, cfg->tls_key, gnutls_strerror(g));
+out:
+	if (cred)
+		gnutls_certificate_free_credentials(cred);
+	if (pk)
+		gnutls_x509_privkey_deinit(pk);
+	for (i = 0; i < ncrts; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+	return rc;
+}
+
+static void limiters_release(struct http_server *s)
+{
+	ratelimit_release(&s->limiter);
+	ratelimit_release(&s->learner_limiter);
+	ratelimit_release(&s->share_token_limiter);
+	ratelimit_release(&s->share_client_limiter);
+}
+
 int http_server_start(struct http_server **out, const struct http_config *cfg, struct ok_error *err)
 {
 	struct http_server *s;
-	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads;
-	int rc;
+	int rc, fd = -1;
 
 	*out = NULL;
 	/* The route table is copied into arrays of METRICS_ROUTES_MAX entries (one slot is kept
@@ -726,8 +1142,6 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	if (http_route_count >= METRICS_ROUTES_MAX)
 		return ok_fail(err, OK_EINTERNAL, "%zu routes; raise METRICS_ROUTES_MAX",
 		               http_route_count);
-	if ((rc = parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &sa, err)))
-		return rc;
 	if (!cfg->tls_cert != !cfg->tls_key)
 		return ok_fail_field(err, OK_EINPUT, "tls", "--tls-cert and --tls-key go together");
 	s = calloc(1, sizeof(*s));
@@ -740,9 +1154,20 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 		s->cfg.csv_max = DEFAULT_CSV_MAX;
 	if (!s->cfg.timeout_seconds)
 		s->cfg.timeout_seconds = 30;
+	http_limits_defaults(&s->limits);
+	if ((rc = http_limits_read(&s->limits, cfg->data_dir, err))) {
+		free(s);
+		return rc;
+	}
 	threads = cfg->threads ? cfg->threads : (unsigned)(cores > 0 ? cores : 2);
 	metrics_init(&s->metrics);
 	ratelimit_init(&s->limiter, cfg->rate_per_minute);
+	ratelimit_init(&s->learner_limiter, s->limits.learner_per_minute);
+	ratelimit_init(&s->share_token_limiter, s->limits.share_token_per_minute);
+	/* --rate-limit 0 turns off every limit per client address (a load test from one
+	 * machine, or a proxy in front that limits); those per session and per link stay. */
+	ratelimit_init(&s->share_client_limiter,
+	               cfg->rate_per_minute ? s->limits.share_address_per_minute : 0);
 	/* Fetches for other issuers block a worker thread: at most half of them (one at least)
 	 * may wait on the network, so /healthz and every request that needs nothing from another
 	 * issuer always find a free one. */
@@ -753,7 +1178,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	did_cache_init(&s->did_cache, 300, &s->fetch_guard);
 	/* One depository per thread, so that no request ever waits for a connection. */
 	if ((rc = pool_open(&s->pool, cfg->data_dir, threads, err))) {
-		ratelimit_release(&s->limiter);
+		limiters_release(s);
 		status_cache_release(&s->status_cache);
 		did_cache_release(&s->did_cache);
 		fetch_guard_release(&s->fetch_guard);
@@ -780,28 +1205,40 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 			rc = err ? err->code : OK_EIO;
 			goto fail;
 		}
+		if ((rc = tls_pair_check(s->tls_cert, s->tls_key, cfg, err)))
+			goto fail;
 		flags |= MHD_USE_TLS;
 	}
+	if ((rc = conn_guard_start(&s->guard, s->limits.head_timeout_s, s->limits.body_budget,
+	                           err)))
+		goto fail;
+	if ((rc = listen_on(cfg->listen ? cfg->listen : "127.0.0.1:8080", cfg->reuse_port, &fd,
+	                    err)))
+		goto fail;
 	s->daemon = MHD_start_daemon(
-	        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	        MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_seconds,
-	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, MHD_OPTION_CONNECTION_LIMIT,
-	        1000u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+	        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+	        s, MHD_OPTION_UNESCAPE_CALLBACK, unescape_path, s, MHD_OPTION_CONNECTION_TIMEOUT,
+	        s->cfg.timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY,
+	        MHD_OPTION_CONNECTION_LIMIT, s->limits.max_connections,
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->limits.max_per_address,
 	        s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert,
 	        MHD_OPTION_HTTPS_MEM_KEY, s->tls_key, MHD_OPTION_END);
 	if (!s->daemon) {
-		rc = ok_fail(err, OK_EIO, "cannot listen on %s (in use, or not allowed)",
+		close(fd);
+		rc = ok_fail(err, OK_EIO, "cannot serve on %s (see the message above)",
 		             cfg->listen ? cfg->listen : "127.0.0.1:8080");
 		goto fail;
 	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info ? info->port : ntohs(sa.sin_port);
+	s->port = info ? info->port : 0;
 	*out = s;
 	return 0;
 fail:
+	conn_guard_stop(&s->guard);
 	pool_close(&s->pool);
-	ratelimit_release(&s->limiter);
+	limiters_release(s);
 	status_cache_release(&s->status_cache);
 	did_cache_release(&s->did_cache);
 	fetch_guard_release(&s->fetch_guard);
@@ -833,8 +1270,9 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 	 * only; everything else has finished or will in moments. */
 	atomic_store(&s->stopping, true);
 	MHD_stop_daemon(s->daemon);
+	conn_guard_stop(&s->guard);
 	pool_close(&s->pool);
-	ratelimit_release(&s->limiter);
+	limiters_release(s);
 	status_cache_release(&s->status_cache);
 	did_cache_release(&s->did_cache);
 	fetch_guard_release(&s->fetch_guard);

@@ -10,7 +10,8 @@
 
 struct http_config {
 	const char *data_dir;
-	const char *listen;       /* "ADDR:PORT"; port 0 picks a free one */
+	const char *listen;       /* "ADDR:PORT" (a name is resolved); port 0 picks a free one */
+	bool reuse_port;          /* SO_REUSEPORT: share the port with other servers */
 	unsigned threads;         /* 0: one per core */
 	size_t json_max;          /* bytes; 0: 1 MiB */
 	size_t csv_max;           /* bytes; 0: 64 MiB */
