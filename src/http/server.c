@@ -632,7 +632,7 @@ static bool route_request(struct exchange *x, struct http_response *res)
 	/* A share link opened from many addresses, or many links from one: each opening is an
 	 * audit event the learner reads back, so neither may run at machine speed. */
 	if (is_share_route(route) &&
-	    (limited(&s->share_token_limiter, req->params.params[0], true, res, "for this link") ||
+	    (limited(&s->share_token_limiter, req->params.params[0], false, res, "for this link") ||
 	     limited(&s->share_client_limiter, req->client, false, res,
 	             "for share links from this address")))
 		return true;
@@ -673,10 +673,13 @@ static void dispatch(struct exchange *x, struct http_response *res)
 	if (!(route->flags & ROUTE_NO_STORE))
 		req->dep = pool_acquire(&s->pool);
 	route->handler(req, res);
-	/* An address is charged for the shares it opened, not for tokens that matched none (the
-	 * public limit bounds guessing): only openings write audit events. */
-	if (is_share_route(route) && res->status < 300)
+	/* A link and an address are charged for the shares opened, not for tokens that matched
+	 * none (the public limit bounds guessing): only openings write audit events, and guessed
+	 * tokens must not use up the buckets that real links share. */
+	if (is_share_route(route) && res->status < 300) {
+		ratelimit_charge(&s->share_token_limiter, req->params.params[0]);
 		ratelimit_charge(&s->share_client_limiter, req->client);
+	}
 	if (req->dep) {
 		pool_release(&s->pool, req->dep);
 		req->dep = NULL;
