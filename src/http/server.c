@@ -461,6 +461,8 @@ struct head_facts {
 	size_t bytes;            /* request line and headers, roughly as sent */
 	unsigned content_length; /* Content-Length headers */
 	unsigned transfer_encoding;
+	bool not_chunked;     /* a Transfer-Encoding other than "chunked", the one we read */
+	bool space_in_name;   /* whitespace in a header's name ("Content-Length : 5") */
 };
 
 static enum MHD_Result head_fact(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -470,10 +472,15 @@ static enum MHD_Result head_fact(void *cls, enum MHD_ValueKind kind, const char 
 
 	(void)kind;
 	f->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+	if (strpbrk(key, " \t"))
+		f->space_in_name = true;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		f->content_length++;
-	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
 		f->transfer_encoding++;
+		if (!value || strcasecmp(value, "chunked") != 0)
+			f->not_chunked = true;
+	}
 	return MHD_YES;
 }
 
@@ -557,10 +564,14 @@ static bool route_request(struct exchange *x, struct http_response *res)
 	}
 	/* Framing two parties could read differently (request smuggling) is refused, and the
 	 * connection closed: nothing after it can be trusted to start a request. */
+	/* So is a header libmicrohttpd would not take for framing but a lenient proxy might:
+	 * whitespace before the colon (RFC 9112 section 5.1), or a transfer coding it does not
+	 * decode ("gzip, chunked" is read as no body at all). */
 	if (facts.content_length > 1 || (facts.content_length && facts.transfer_encoding) ||
-	    facts.transfer_encoding > 1) {
+	    facts.transfer_encoding > 1 || facts.not_chunked || facts.space_in_name) {
 		http_problem(res, 400, "bad-framing", "Bad request",
-		             "send one Content-Length or one Transfer-Encoding, not both or twice");
+		             "send one Content-Length or one Transfer-Encoding: chunked, not both or "
+		             "twice, and no space before a header's colon");
 		res->close = true;
 		return true;
 	}
