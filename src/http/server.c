@@ -47,6 +47,7 @@ struct http_server {
 	struct ratelimit learner_limiter; /* per learner session */
 	struct ratelimit share_token_limiter;
 	struct ratelimit share_client_limiter;
+	struct ratelimit share_pair_limiter; /* one link from one address */
 	struct http_metrics metrics;
 	struct status_cache status_cache; /* other depositories' status lists */
 	struct did_cache did_cache;       /* other depositories' DID documents */
@@ -537,6 +538,35 @@ static bool admitted(struct http_request *req, const struct http_route *route,
 	return ok;
 }
 
+/* Openings of a share link a person makes in a minute (the page and its download, a reload):
+ * an address within them is let in even when the link's own limit is spent. */
+#define SHARE_PAIR_PER_MINUTE 2
+
+/*
+ * A share link's limits: openings from this address, then openings of this link. The link's
+ * limit counts openings from everywhere, so one address opening it at machine speed would lock
+ * out the recipient; an address that has not opened this link lately is let in all the same
+ * (and charged to the link), so that only the addresses that keep opening it are refused.
+ */
+static bool share_limited(struct http_server *s, struct http_request *req,
+                          struct http_response *res)
+{
+	const char *token = req->params.params[0];
+	char pair[192];
+	unsigned retry = 1;
+
+	if (limited(&s->share_client_limiter, req->client, false, res,
+	            "for share links from this address"))
+		return true;
+	snprintf(pair, sizeof(pair), "%s %s", req->client, token);
+	if (s->share_pair_limiter.per_second > 0 &&
+	    ratelimit_check(&s->share_pair_limiter, pair, true, &retry)) {
+		ratelimit_charge(&s->share_token_limiter, token);
+		return false;
+	}
+	return limited(&s->share_token_limiter, token, true, res, "for this link");
+}
+
 /*
  * Everything decided from the request line and headers, before any body byte is read: framing,
  * the route, the method, the media type, the announced size, rate limits, the key or session,
@@ -642,10 +672,7 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		return true;
 	/* A share link opened from many addresses, or many links from one: each opening is an
 	 * audit event the learner reads back, so neither may run at machine speed. */
-	if (is_share_route(route) &&
-	    (limited(&s->share_token_limiter, req->params.params[0], true, res, "for this link") ||
-	     limited(&s->share_client_limiter, req->client, false, res,
-	             "for share links from this address")))
+	if (is_share_route(route) && share_limited(s, req, res))
 		return true;
 	if (!admitted(req, route, res))
 		return true;
@@ -1136,6 +1163,7 @@ static void limiters_release(struct http_server *s)
 	ratelimit_release(&s->learner_limiter);
 	ratelimit_release(&s->share_token_limiter);
 	ratelimit_release(&s->share_client_limiter);
+	ratelimit_release(&s->share_pair_limiter);
 }
 
 int http_server_start(struct http_server **out, const struct http_config *cfg, struct ok_error *err)
@@ -1179,6 +1207,11 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	 * machine, or a proxy in front that limits); those per session and per link stay. */
 	ratelimit_init(&s->share_client_limiter,
 	               cfg->rate_per_minute ? s->limits.share_address_per_minute : 0);
+	/* Off with the link's limit, or with those per address (all clients may be one proxy). */
+	ratelimit_init(&s->share_pair_limiter,
+	               cfg->rate_per_minute && s->limits.share_token_per_minute
+	                       ? SHARE_PAIR_PER_MINUTE
+	                       : 0);
 	/* Fetches for other issuers block a worker thread: at most half of them (one at least)
 	 * may wait on the network, so /healthz and every request that needs nothing from another
 	 * issuer always find a free one. */

@@ -1,6 +1,8 @@
 """An attacker's second look at the HTTP server (issue 13, items 5 and 6): framing that a proxy in
 front could read differently from libmicrohttpd, and rate limits that one client could turn
 against everyone else. Loopback only, bounded in requests and seconds."""
+import socket
+
 import pytest
 
 from test_hostile_http import (Raw, folder, head, make_share, refused_before_body,  # noqa: F401
@@ -35,3 +37,42 @@ def test_a_transfer_coding_other_than_chunked_is_400_and_closed(serve, coding):
     srv = serve()
     refused_before_body(srv, head("POST", "/credentials/verify", "Content-Type: application/json",
                                   f"Transfer-Encoding: {coding}"), 400, "bad-framing")
+
+
+# Rate limits turned against a victim: the per-link limit counts every opening of a link, from
+# wherever; whoever holds the link (a forwarded e-mail, one of several recipients) could spend it
+# from one address at one request per second and lock the employer out for as long as they like.
+
+
+def open_from(srv, source, path):
+    """GET path from another loopback address (127.0.0.0/8 is all this machine's)."""
+    s = socket.socket()
+    s.settimeout(10)
+    try:
+        s.bind((source, 0))
+        s.connect(("127.0.0.1", srv.port))
+        s.sendall(head("GET", path, "Connection: close"))
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    return int(data.split(b" ", 2)[1])
+
+
+def test_one_address_cannot_lock_a_share_link_for_everyone(serve, folder):
+    ok, _, learner, ids = folder
+    srv = serve(share_opens_per_minute_per_link=6)
+    headers, csrf = sign_in(ok, srv, learner)
+    path = make_share(srv, headers, csrf, ids)
+    # The holder of a leaked link opens it at machine speed from one address ...
+    codes = [open_from(srv, "127.0.0.2", path) for _ in range(12)]
+    assert codes.count(429) >= 5, codes
+    # ... and keeps at it: still refused (the link's limit holds for that address).
+    assert open_from(srv, "127.0.0.2", path) == 429
+    # The employer, from an address of their own, still opens the page and its download.
+    assert open_from(srv, "127.0.0.3", path) == 200
+    assert open_from(srv, "127.0.0.3", path + "/credentials") == 200
