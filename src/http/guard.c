@@ -266,23 +266,29 @@ void conn_guard_request_done(struct conn_guard *g, void *context)
 	pthread_mutex_unlock(&g->lock);
 }
 
-bool conn_guard_reserve(struct conn_guard *g, size_t n)
+bool conn_guard_reserve(struct conn_guard *g, size_t n, bool public)
 {
 	bool ok;
 
 	pthread_mutex_lock(&g->lock);
-	ok = n <= g->body_budget - g->body_reserved;
-	if (ok)
+	ok = n <= g->body_budget - g->body_reserved &&
+	     (!public || n <= g->body_budget / 2 - g->public_reserved);
+	if (ok) {
 		g->body_reserved += n;
+		if (public)
+			g->public_reserved += n;
+	}
 	pthread_mutex_unlock(&g->lock);
 	if (!ok)
 		atomic_fetch_add(&g->budget_refused, 1);
 	return ok;
 }
 
-void conn_guard_release(struct conn_guard *g, size_t n)
+void conn_guard_release(struct conn_guard *g, size_t n, bool public)
 {
 	pthread_mutex_lock(&g->lock);
 	g->body_reserved -= n <= g->body_reserved ? n : g->body_reserved;
+	if (public)
+		g->public_reserved -= n <= g->public_reserved ? n : g->public_reserved;
 	pthread_mutex_unlock(&g->lock);
 }

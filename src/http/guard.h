@@ -4,7 +4,8 @@
  * Invariants: a guarded connection is on the guard's list from the moment libmicrohttpd accepts
  * it until it closes, and holds its own duplicate of the socket, so that the watchdog can shut a
  * late head down without ever touching a descriptor that has been closed and reused. The body
- * budget counts bytes reserved and not yet released; it never goes above body_budget.
+ * budget counts bytes reserved and not yet released; it never goes above body_budget, and the
+ * public part of it never above half of body_budget.
  */
 #ifndef OK_HTTP_GUARD_H
 #define OK_HTTP_GUARD_H
@@ -45,6 +46,7 @@ struct conn_guard {
 	double head_timeout;       /* seconds */
 	size_t body_budget;
 	size_t body_reserved;       /* under lock */
+	size_t public_reserved;     /* of which by requests without a key or session */
 	atomic_ulong heads_dropped; /* connections shut for a late head */
 	atomic_ulong budget_refused;
 };
@@ -63,8 +65,10 @@ void conn_guard_head_done(struct conn_guard *g, void *context);
 /* The request is over: the next head on the same connection gets a fresh deadline. */
 void conn_guard_request_done(struct conn_guard *g, void *context);
 
-/* Body budget: false (and nothing reserved) when n more bytes would pass it. */
-bool conn_guard_reserve(struct conn_guard *g, size_t n);
-void conn_guard_release(struct conn_guard *g, size_t n);
+/* Body budget: false (and nothing reserved) when n more bytes would pass it. Requests without
+ * a key or session (public) may hold half of it at most, so that strangers announcing bodies
+ * they never send cannot refuse every registrar's import. Release with the same public. */
+bool conn_guard_reserve(struct conn_guard *g, size_t n, bool public);
+void conn_guard_release(struct conn_guard *g, size_t n, bool public);
 
 #endif

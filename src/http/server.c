@@ -65,6 +65,7 @@ struct exchange {
 	size_t route; /* (size_t)-1 until matched */
 	bool answered;
 	size_t reserved;  /* bytes of the server's body budget this request holds */
+	bool public;      /* without key or session: reserved from the public half */
 	bool over_budget; /* a body without Content-Length outgrew the budget */
 	bool begun;       /* begin_request has run (until then only the raw target is known) */
 	/* The request target as libmicrohttpd first saw it (on_uri): where it starts, and its
@@ -676,8 +677,9 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		return true;
 	if (!admitted(req, route, res))
 		return true;
+	x->public = !(route->flags & (ROUTE_REGISTRAR | ROUTE_LEARNER));
 	if (announced > 0) {
-		if (!conn_guard_reserve(&s->guard, (size_t)announced)) {
+		if (!conn_guard_reserve(&s->guard, (size_t)announced, x->public)) {
 			http_problem(res, 503, "busy", "Busy",
 			             "the server is receiving too many request bodies; try again");
 			http_header(res, "Retry-After", "1");
@@ -875,7 +877,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!x->answered && !x->over_budget && !x->req.body_too_large &&
 		    x->req.body.len + *upload_size > x->reserved) {
 			size_t more = x->req.body.len + *upload_size - x->reserved;
-			if (conn_guard_reserve(&s->guard, more)) {
+			if (conn_guard_reserve(&s->guard, more, x->public)) {
 				x->reserved += more;
 			} else {
 				x->over_budget = true;
@@ -915,7 +917,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	}
 	atomic_fetch_sub(&s->metrics.in_flight, 1);
-	conn_guard_release(&s->guard, x->reserved);
+	conn_guard_release(&s->guard, x->reserved, x->public);
 	conn_guard_request_done(&s->guard, guard_context(conn));
 	buf_release(&x->req.body);
 	free(x);

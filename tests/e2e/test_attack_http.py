@@ -2,6 +2,7 @@
 front could read differently from libmicrohttpd, and rate limits that one client could turn
 against everyone else. Loopback only, bounded in requests and seconds."""
 import socket
+import time
 
 import pytest
 
@@ -76,3 +77,47 @@ def test_one_address_cannot_lock_a_share_link_for_everyone(serve, folder):
     # The employer, from an address of their own, still opens the page and its download.
     assert open_from(srv, "127.0.0.3", path) == 200
     assert open_from(srv, "127.0.0.3", path + "/credentials") == 200
+
+
+# The body budget turned against the registrars: a stranger's announced Content-Length reserves
+# the budget before a byte is sent, so bodies announced on public routes and never sent could
+# hold all of it, and every registrar's import got 503 for as long as the stranger liked.
+
+
+def connect_from(srv, source):
+    s = socket.socket()
+    s.settimeout(10)
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", srv.port))
+    return s
+
+
+def test_strangers_bodies_cannot_take_the_whole_budget(serve, folder):
+    key = folder[1]
+    srv = serve(body_budget_mib=2)
+    held = []
+    try:
+        # Two announced bodies of ~1 MB each from a stranger: nothing sent after the head.
+        for source in ("127.0.0.2", "127.0.0.3"):
+            s = connect_from(srv, source)
+            held.append(s)
+            s.sendall(head("POST", "/credentials/verify", "Content-Type: application/json",
+                           "Content-Length: 1000000"))
+        time.sleep(0.3)
+        # A registrar's import of 600 kB is still waited for, not refused.
+        c = Raw(srv)
+        try:
+            c.send(head("POST", "/v1/results", "Content-Type: text/csv",
+                        f"Authorization: Bearer {key}", "Oorkonde-Purpose: registration",
+                        "Content-Length: 600000"))
+            c.sock.settimeout(1.5)
+            try:
+                early = c.sock.recv(300)
+            except socket.timeout:
+                early = b""
+        finally:
+            c.close()
+        assert early == b"", early
+    finally:
+        for s in held:
+            s.close()
