@@ -15,6 +15,7 @@ struct guarded_conn {
 	int fd;            /* our own duplicate of the connection's socket, or -1 */
 	double head_since; /* when the current head's clock started */
 	bool waiting_head; /* the current request's head is not in yet */
+	double body_until; /* when the current request's body must be in; 0: no deadline */
 	bool shut;         /* the watchdog has shut it down */
 };
 
@@ -150,6 +151,11 @@ static void *watchdog(void *arg)
 				shutdown(c->fd, SHUT_RDWR);
 				c->shut = true;
 				atomic_fetch_add(&g->heads_dropped, 1);
+			} else if (c->body_until > 0 && !c->shut && c->fd >= 0 &&
+			           now > c->body_until) {
+				shutdown(c->fd, SHUT_RDWR);
+				c->shut = true;
+				atomic_fetch_add(&g->bodies_dropped, 1);
 			}
 		}
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -254,6 +260,28 @@ void conn_guard_head_done(struct conn_guard *g, void *context)
 	pthread_mutex_unlock(&g->lock);
 }
 
+void conn_guard_body_deadline(struct conn_guard *g, void *context, double seconds)
+{
+	struct guarded_conn *c = context;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&g->lock);
+	c->body_until = now_s() + seconds;
+	pthread_mutex_unlock(&g->lock);
+}
+
+void conn_guard_body_done(struct conn_guard *g, void *context)
+{
+	struct guarded_conn *c = context;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&g->lock);
+	c->body_until = 0;
+	pthread_mutex_unlock(&g->lock);
+}
+
 void conn_guard_request_done(struct conn_guard *g, void *context)
 {
 	struct guarded_conn *c = context;
@@ -261,6 +289,7 @@ void conn_guard_request_done(struct conn_guard *g, void *context)
 	if (!c)
 		return;
 	pthread_mutex_lock(&g->lock);
+	c->body_until = 0;
 	c->waiting_head = true;
 	c->head_since = now_s();
 	pthread_mutex_unlock(&g->lock);

@@ -48,6 +48,7 @@ struct conn_guard {
 	size_t body_reserved;       /* under lock */
 	size_t public_reserved;     /* of which by requests without a key or session */
 	atomic_ulong heads_dropped; /* connections shut for a late head */
+	atomic_ulong bodies_dropped; /* connections shut for a late public body */
 	atomic_ulong budget_refused;
 };
 
@@ -62,6 +63,10 @@ void conn_guard_opened(struct conn_guard *g, int fd, void **context);
 void conn_guard_closed(struct conn_guard *g, void **context);
 /* The head of the connection's current request is in: its deadline no longer applies. */
 void conn_guard_head_done(struct conn_guard *g, void *context);
+/* The body of the connection's current request must be in within seconds from now (a stranger
+ * sending it a byte at a time would otherwise hold the connection for hours), or is in. */
+void conn_guard_body_deadline(struct conn_guard *g, void *context, double seconds);
+void conn_guard_body_done(struct conn_guard *g, void *context);
 /* The request is over: the next head on the same connection gets a fresh deadline. */
 void conn_guard_request_done(struct conn_guard *g, void *context);
 

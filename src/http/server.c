@@ -343,8 +343,14 @@ static int render_guard(struct http_request *req, struct buf *out)
 	             "# HELP oorkonde_body_budget_refused_total Requests refused with 503 because "
 	             "the bodies in flight would pass http.body_budget_mib.\n"
 	             "# TYPE oorkonde_body_budget_refused_total counter\n"
-	             "oorkonde_body_budget_refused_total %lu\n",
-	             atomic_load(&s->guard.heads_dropped), atomic_load(&s->guard.budget_refused)))
+	             "oorkonde_body_budget_refused_total %lu\n"
+	             "# HELP oorkonde_slow_bodies_dropped_total Connections closed because a "
+	             "body on a public route came slower than 64 KiB/s after "
+	             "http.head_timeout_s.\n"
+	             "# TYPE oorkonde_slow_bodies_dropped_total counter\n"
+	             "oorkonde_slow_bodies_dropped_total %lu\n",
+	             atomic_load(&s->guard.heads_dropped), atomic_load(&s->guard.budget_refused),
+	             atomic_load(&s->guard.bodies_dropped)))
 		return OK_ETOOBIG;
 	if (events >= 0 && buf_addf(out,
 	                            "# HELP oorkonde_audit_events Events in the audit log.\n"
@@ -539,6 +545,8 @@ static bool admitted(struct http_request *req, const struct http_route *route,
 	return ok;
 }
 
+static void *guard_context(struct MHD_Connection *conn);
+
 /* Openings of a share link a person makes in a minute (the page and its download, a reload):
  * an address within them is let in even when the link's own limit is spent. */
 #define SHARE_PAIR_PER_MINUTE 2
@@ -688,6 +696,11 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		}
 		x->reserved = (size_t)announced;
 	}
+	/* A stranger's body comes at 64 KiB/s at least, after the head's own time. */
+	if (takes_body && x->public)
+		conn_guard_body_deadline(&s->guard, guard_context(req->conn),
+		                         s->limits.head_timeout_s +
+		                                 (double)(announced ? announced : max) / 65536);
 	return false;
 }
 
@@ -895,6 +908,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (x->answered)
 		return MHD_YES;
+	conn_guard_body_done(&s->guard, guard_context(conn));
 	response_init(&res);
 	dispatch(x, &res);
 	ret = send_response(conn, x, &res);

@@ -1,6 +1,7 @@
 """An attacker's second look at the HTTP server (issue 13, items 5 and 6): framing that a proxy in
 front could read differently from libmicrohttpd, and rate limits that one client could turn
 against everyone else. Loopback only, bounded in requests and seconds."""
+import re
 import socket
 import time
 
@@ -121,3 +122,47 @@ def test_strangers_bodies_cannot_take_the_whole_budget(serve, folder):
     finally:
         for s in held:
             s.close()
+
+
+# Slow bodies: the head has a deadline, but a stranger's body sent a byte at a time (each byte
+# resets the 30 s idle timeout) held its connection for hours; 32 addresses could hold all 1000.
+
+
+def test_a_strangers_body_sent_a_byte_at_a_time_is_cut_off(serve):
+    srv = serve(head_timeout_s=2)
+    c = Raw(srv)
+    try:
+        c.send(head("POST", "/credentials/verify", "Content-Type: application/json",
+                    "Content-Length: 1000"))
+        started = time.monotonic()
+        closed = False
+        while time.monotonic() - started < 8 and not closed:
+            try:
+                c.send(b" ")
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            closed = c.closed_within(0.5)
+        took = time.monotonic() - started
+    finally:
+        c.close()
+    assert closed, "a body trickled in for 8 s and the connection is still open"
+    assert took < 6, took
+    assert srv.get("/healthz").status == 200
+    metrics = srv.get("/metrics").body.decode()
+    assert re.search(r"^oorkonde_slow_bodies_dropped_total 1$", metrics, re.M), metrics
+
+
+def test_a_body_sent_at_a_normal_pace_is_not_cut_off(serve):
+    srv = serve(head_timeout_s=2)
+    c = Raw(srv)
+    try:
+        body = b'{"verifiableCredential": {}}'
+        c.send(head("POST", "/credentials/verify", "Content-Type: application/json",
+                    f"Content-Length: {len(body)}") + body[:10])
+        time.sleep(1)
+        c.send(body[10:])
+        code, _, _, _ = c.answer()
+    finally:
+        c.close()
+    assert code in (200, 400, 422), code
