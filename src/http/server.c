@@ -381,21 +381,13 @@ void route_metrics(struct http_request *req, struct http_response *res)
 
 /* The life of a request */
 
+/* The client's key for the limits per address (an IPv6 client by its /64). */
 static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
 {
 	const union MHD_ConnectionInfo *info =
 	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = info ? info->client_addr : NULL;
 
-	snprintf(out, cap, "unknown");
-	if (!sa)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-		          (socklen_t)cap);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		          out, (socklen_t)cap);
+	ratelimit_client_key(info ? info->client_addr : NULL, out, cap);
 }
 
 static bool content_type_is(const char *ct, const char *want)
