@@ -993,7 +993,8 @@ static int listen_on(const char *where, bool reuse_port, int *out, struct ok_err
 	size_t hlen;
 	unsigned long port;
 	char *end;
-	int fd = -1, one = 1, first_errno = 0, gai, pass;
+	int fd = -1, one = 1, first_errno = 0, gai, pass, e;
+	bool in_use = false;
 
 	*out = -1;
 	if (!colon)
@@ -1022,8 +1023,8 @@ static int listen_on(const char *where, bool reuse_port, int *out, struct ok_err
 		return ok_fail_field(err, OK_EINPUT, "listen", "cannot listen on %s: %s", where,
 		                     gai_strerror(gai));
 	/* IPv4 first: "localhost" is 127.0.0.1 for the clients and URLs that assume it. */
-	for (pass = 0; pass < 2 && fd < 0; pass++) {
-		for (ai = all; ai && fd < 0; ai = ai->ai_next) {
+	for (pass = 0; pass < 2 && fd < 0 && !in_use; pass++) {
+		for (ai = all; ai && fd < 0 && !in_use; ai = ai->ai_next) {
 			if ((ai->ai_family == AF_INET) != (pass == 0))
 				continue;
 			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
@@ -1037,10 +1038,18 @@ static int listen_on(const char *where, bool reuse_port, int *out, struct ok_err
 			    (reuse_port &&
 			     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
 			    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0) {
+				e = errno;
 				if (!first_errno)
-					first_errno = errno;
+					first_errno = e;
 				close(fd);
 				fd = -1;
+				/* One of the name's addresses in use is the port in use: another of
+				 * them ("localhost" as ::1 when 127.0.0.1 is taken) would make a
+				 * second server that takes some of the first one's clients. */
+				if (e == EADDRINUSE) {
+					first_errno = e;
+					in_use = true;
+				}
 			}
 		}
 	}

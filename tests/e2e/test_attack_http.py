@@ -3,6 +3,7 @@ front could read differently from libmicrohttpd, and rate limits that one client
 against everyone else. Loopback only, bounded in requests and seconds."""
 import re
 import socket
+import subprocess
 import time
 
 import pytest
@@ -166,3 +167,68 @@ def test_a_body_sent_at_a_normal_pace_is_not_cut_off(serve):
     finally:
         c.close()
     assert code in (200, 400, 422), code
+
+
+# Port in use, through a name: "localhost" is 127.0.0.1 and ::1 on most machines. When 127.0.0.1
+# was taken, serve went on to ::1 and started, a second server taking the clients that try IPv6
+# first, which is what "port in use is an error" is there to prevent.
+
+DUAL_NAME_SHIM = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <netdb.h>
+#include <string.h>
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                struct addrinfo **res)
+{
+	int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **) =
+	        (int (*)(const char *, const char *, const struct addrinfo *,
+	                 struct addrinfo **))dlsym(RTLD_NEXT, "getaddrinfo");
+	if (node && strcmp(node, "dual.test") == 0) {
+		struct addrinfo h = *hints, *a = NULL, *b = NULL, *t;
+		int rc;
+		h.ai_flags |= AI_NUMERICHOST;
+		h.ai_family = AF_UNSPEC;
+		if ((rc = real("127.0.0.1", service, &h, &a)) != 0)
+			return rc;
+		if ((rc = real("::1", service, &h, &b)) != 0) {
+			freeaddrinfo(a);
+			return rc;
+		}
+		for (t = a; t->ai_next; t = t->ai_next)
+			;
+		t->ai_next = b;
+		*res = a;
+		return 0;
+	}
+	return real(node, service, hints, res);
+}
+"""
+
+
+def test_a_name_whose_ipv4_address_is_in_use_does_not_fall_back_to_ipv6(serve, folder, tmp_path):
+    from conftest import SANITIZED
+    if SANITIZED:
+        pytest.skip("a preloaded library cannot come before the sanitizer runtime")
+    src = tmp_path / "dual.c"
+    src.write_text(DUAL_NAME_SHIM)
+    lib = tmp_path / "dual.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", lib, src, "-ldl"], check=True)
+    try:
+        socket.socket(socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 on this machine")
+    ok = folder[0]
+    srv = serve()
+    proc = subprocess.Popen(ok.argv("serve", "--listen", f"dual.test:{srv.port}", "--quiet"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=ok.env({"LD_PRELOAD": str(lib)}))
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        out, err = proc.communicate(timeout=20)
+        pytest.fail(f"a second server started beside the first: {out!r}")
+    assert proc.returncode != 0, out
+    assert "address in use" in err, err
+    assert srv.get("/healthz").status == 200
