@@ -35,6 +35,26 @@ def test_whitespace_before_the_colon_is_400_and_closed(serve, lines):
     assert b"oorkonde_http_requests_total" not in c.data, "the body was served as a request"
 
 
+@pytest.mark.parametrize("line", [
+    b"Host: x\rContent-Length: 34",
+    b"X-Note: a\rTransfer-Encoding: chunked",
+], ids=["cr-hides-length", "cr-hides-chunked"])
+def test_a_bare_cr_inside_a_header_is_400_and_closed(serve, line):
+    """libmicrohttpd keeps a bare CR inside the value; a proxy that reads it as the end of the
+    line sees a Content-Length or Transfer-Encoding the server does not."""
+    srv = serve()
+    inner = head("GET", "/metrics")
+    c = Raw(srv)
+    try:
+        c.send(b"POST /credentials/verify HTTP/1.1\r\nContent-Type: application/json\r\n" + line
+               + b"\r\n\r\n" + (b"0\r\n\r\n" if b"chunked" in line else b"") + inner)
+        code, _, body, closed = c.answer()
+    finally:
+        c.close()
+    assert code == 400 and closed, (code, body)
+    assert b"oorkonde_http_requests_total" not in c.data, "the body was served as a request"
+
+
 @pytest.mark.parametrize("coding", ["gzip", "identity", "gzip, chunked", "chunked, chunked"])
 def test_a_transfer_coding_other_than_chunked_is_400_and_closed(serve, coding):
     srv = serve()
