@@ -557,10 +557,15 @@ static void *guard_context(struct MHD_Connection *conn);
 static bool share_limited(struct http_server *s, struct http_request *req,
                           struct http_response *res)
 {
-	const char *token = req->params.params[0];
-	char pair[192];
+	char token[128], pair[192];
+	size_t n;
 	unsigned retry = 1;
 
+	/* "/s/TOKEN.json" is the same link as "/s/TOKEN". */
+	snprintf(token, sizeof(token), "%s", req->params.params[0]);
+	n = strlen(token);
+	if (n > 5 && strcmp(token + n - 5, ".json") == 0)
+		token[n - 5] = '\0';
 	if (limited(&s->share_client_limiter, req->client, false, res,
 	            "for share links from this address"))
 		return true;

@@ -252,3 +252,15 @@ def test_a_name_whose_ipv4_address_is_in_use_does_not_fall_back_to_ipv6(serve, f
     assert proc.returncode != 0, out
     assert "address in use" in err, err
     assert srv.get("/healthz").status == 200
+
+
+def test_the_json_form_of_a_share_is_the_same_link_for_its_limit(serve, folder):
+    """/s/TOKEN.json was counted as another link than /s/TOKEN: alternating the two opened a
+    link twice as often as its limit allows, each opening an audit event."""
+    ok, _, learner, ids = folder
+    srv = serve(share_opens_per_minute_per_link=6)
+    headers, csrf = sign_in(ok, srv, learner)
+    path = make_share(srv, headers, csrf, ids)
+    codes = [srv.get(path + (".json" if i % 2 else "")).status for i in range(12)]
+    assert codes[:6] == [200] * 6, codes
+    assert codes[6:].count(429) >= 5, codes
