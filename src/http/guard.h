@@ -45,9 +45,9 @@ struct conn_guard {
 	struct guarded_conn *list; /* every open connection */
 	double head_timeout;       /* seconds */
 	size_t body_budget;
-	size_t body_reserved;       /* under lock */
-	size_t public_reserved;     /* of which by requests without a key or session */
-	atomic_ulong heads_dropped; /* connections shut for a late head */
+	size_t body_reserved;        /* under lock */
+	size_t public_reserved;      /* of which by requests without a key or session */
+	atomic_ulong heads_dropped;  /* connections shut for a late head */
 	atomic_ulong bodies_dropped; /* connections shut for a late public body */
 	atomic_ulong budget_refused;
 };

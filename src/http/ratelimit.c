@@ -92,7 +92,8 @@ void ratelimit_client_key(const struct sockaddr *sa, char *out, size_t cap)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
 		          (socklen_t)cap);
 	} else if (sa && sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		const struct in6_addr *a =
+		        &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 		struct in6_addr prefix;
 
 		if (IN6_IS_ADDR_V4MAPPED(a)) {

@@ -461,9 +461,9 @@ struct head_facts {
 	size_t bytes;            /* request line and headers, roughly as sent */
 	unsigned content_length; /* Content-Length headers */
 	unsigned transfer_encoding;
-	bool not_chunked;     /* a Transfer-Encoding other than "chunked", the one we read */
-	bool space_in_name;   /* whitespace in a header's name ("Content-Length : 5") */
-	bool control;         /* a CR or LF inside a header's value */
+	bool not_chunked;   /* a Transfer-Encoding other than "chunked", the one we read */
+	bool space_in_name; /* whitespace in a header's name ("Content-Length : 5") */
+	bool control;       /* a CR or LF inside a header's value */
 };
 
 static enum MHD_Result head_fact(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -611,9 +611,10 @@ static bool route_request(struct exchange *x, struct http_response *res)
 	if (facts.content_length > 1 || (facts.content_length && facts.transfer_encoding) ||
 	    facts.transfer_encoding > 1 || facts.not_chunked || facts.space_in_name ||
 	    facts.control) {
-		http_problem(res, 400, "bad-framing", "Bad request",
-		             "send one Content-Length or one Transfer-Encoding: chunked, not both or "
-		             "twice, no space before a header's colon, no CR inside a header");
+		http_problem(
+		        res, 400, "bad-framing", "Bad request",
+		        "send one Content-Length or one Transfer-Encoding: chunked, not both or "
+		        "twice, no space before a header's colon, no CR inside a header");
 		res->close = true;
 		return true;
 	}
