@@ -548,34 +548,42 @@ static void *guard_context(struct MHD_Connection *conn);
  * an address within them is let in even when the link's own limit is spent. */
 #define SHARE_PAIR_PER_MINUTE 2
 
+/* A share link's keys for its limits: the link ("/s/TOKEN.json" is the same link as
+ * "/s/TOKEN"), and the link from this client address. */
+static void share_keys(const struct http_request *req, char *link, size_t link_cap, char *pair,
+                       size_t pair_cap)
+{
+	size_t n;
+
+	snprintf(link, link_cap, "%s", req->params.params[0]);
+	n = strlen(link);
+	if (n > 5 && strcmp(link + n - 5, ".json") == 0)
+		link[n - 5] = '\0';
+	snprintf(pair, pair_cap, "%s %s", req->client, link);
+}
+
 /*
- * A share link's limits: openings from this address, then openings of this link. The link's
- * limit counts openings from everywhere, so one address opening it at machine speed would lock
- * out the recipient; an address that has not opened this link lately is let in all the same
- * (and charged to the link), so that only the addresses that keep opening it are refused.
+ * A share link's limits: openings from this address, then openings of this link, each charged
+ * only when the share opens (dispatch), so that tokens matching none spend nothing (the public
+ * limit bounds guessing). The link's limit counts openings from everywhere, so one address
+ * opening it at machine speed would lock out the recipient; an address that has opened this
+ * link fewer than SHARE_PAIR_PER_MINUTE times lately is let in all the same, so that only the
+ * addresses that keep opening it are refused.
  */
 static bool share_limited(struct http_server *s, struct http_request *req,
                           struct http_response *res)
 {
-	char token[128], pair[192];
-	size_t n;
+	char link[128], pair[192];
 	unsigned retry = 1;
 
-	/* "/s/TOKEN.json" is the same link as "/s/TOKEN". */
-	snprintf(token, sizeof(token), "%s", req->params.params[0]);
-	n = strlen(token);
-	if (n > 5 && strcmp(token + n - 5, ".json") == 0)
-		token[n - 5] = '\0';
+	share_keys(req, link, sizeof(link), pair, sizeof(pair));
 	if (limited(&s->share_client_limiter, req->client, false, res,
 	            "for share links from this address"))
 		return true;
-	snprintf(pair, sizeof(pair), "%s %s", req->client, token);
 	if (s->share_pair_limiter.per_second > 0 &&
-	    ratelimit_check(&s->share_pair_limiter, pair, true, &retry)) {
-		ratelimit_charge(&s->share_token_limiter, token);
+	    ratelimit_check(&s->share_pair_limiter, pair, false, &retry))
 		return false;
-	}
-	return limited(&s->share_token_limiter, token, true, res, "for this link");
+	return limited(&s->share_token_limiter, link, false, res, "for this link");
 }
 
 /*
@@ -730,10 +738,16 @@ static void dispatch(struct exchange *x, struct http_response *res)
 	if (!(route->flags & ROUTE_NO_STORE))
 		req->dep = pool_acquire(&s->pool);
 	route->handler(req, res);
-	/* An address is charged for the shares it opened, not for tokens that matched none (the
-	 * public limit bounds guessing): only openings write audit events. */
-	if (is_share_route(route) && res->status < 300)
+	/* An address and a link are charged for shares opened, not for tokens that matched none
+	 * (the public limit bounds guessing): only openings write audit events. */
+	if (is_share_route(route) && res->status < 300) {
+		char link[128], pair[192];
+
+		share_keys(req, link, sizeof(link), pair, sizeof(pair));
 		ratelimit_charge(&s->share_client_limiter, req->client);
+		ratelimit_charge(&s->share_token_limiter, link);
+		ratelimit_charge(&s->share_pair_limiter, pair);
+	}
 	if (req->dep) {
 		pool_release(&s->pool, req->dep);
 		req->dep = NULL;
