@@ -295,17 +295,29 @@ void conn_guard_request_done(struct conn_guard *g, void *context)
 	pthread_mutex_unlock(&g->lock);
 }
 
-bool conn_guard_reserve(struct conn_guard *g, size_t n, bool public)
+/* The bytes a holder has reserved: the public's, or its slot's. */
+static size_t *holder_bytes(struct conn_guard *g, const char *holder)
 {
+	unsigned long long h = 1469598103934665603ull; /* FNV-1a */
+
+	if (!holder)
+		return &g->public_reserved;
+	for (; *holder; holder++)
+		h = (h ^ (unsigned char)*holder) * 1099511628211ull;
+	return &g->holder_reserved[h % GUARD_HOLDER_SLOTS];
+}
+
+bool conn_guard_reserve(struct conn_guard *g, size_t n, const char *holder)
+{
+	size_t *mine;
 	bool ok;
 
 	pthread_mutex_lock(&g->lock);
-	ok = n <= g->body_budget - g->body_reserved &&
-	     (!public || n <= g->body_budget / 2 - g->public_reserved);
+	mine = holder_bytes(g, holder);
+	ok = n <= g->body_budget - g->body_reserved && n <= g->body_budget / 2 - *mine;
 	if (ok) {
 		g->body_reserved += n;
-		if (public)
-			g->public_reserved += n;
+		*mine += n;
 	}
 	pthread_mutex_unlock(&g->lock);
 	if (!ok)
@@ -313,11 +325,13 @@ bool conn_guard_reserve(struct conn_guard *g, size_t n, bool public)
 	return ok;
 }
 
-void conn_guard_release(struct conn_guard *g, size_t n, bool public)
+void conn_guard_release(struct conn_guard *g, size_t n, const char *holder)
 {
+	size_t *mine;
+
 	pthread_mutex_lock(&g->lock);
+	mine = holder_bytes(g, holder);
 	g->body_reserved -= n <= g->body_reserved ? n : g->body_reserved;
-	if (public)
-		g->public_reserved -= n <= g->public_reserved ? n : g->public_reserved;
+	*mine -= n <= *mine ? n : *mine;
 	pthread_mutex_unlock(&g->lock);
 }

@@ -5,7 +5,7 @@
  * it until it closes, and holds its own duplicate of the socket, so that the watchdog can shut a
  * late head down without ever touching a descriptor that has been closed and reused. The body
  * budget counts bytes reserved and not yet released; it never goes above body_budget, and the
- * public part of it never above half of body_budget.
+ * public part of it, or any one holder's, never above half of body_budget.
  */
 #ifndef OK_HTTP_GUARD_H
 #define OK_HTTP_GUARD_H
@@ -36,6 +36,10 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 
 struct guarded_conn;
 
+/* Slots of the bytes reserved per holder (an institution, a learner); holders that share a
+ * slot share its half, which errs on the strict side. */
+#define GUARD_HOLDER_SLOTS 256
+
 struct conn_guard {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -50,6 +54,7 @@ struct conn_guard {
 	atomic_ulong heads_dropped;  /* connections shut for a late head */
 	atomic_ulong bodies_dropped; /* connections shut for a late public body */
 	atomic_ulong budget_refused;
+	size_t holder_reserved[GUARD_HOLDER_SLOTS]; /* under lock */
 };
 
 /* Life cycle */
@@ -71,9 +76,10 @@ void conn_guard_body_done(struct conn_guard *g, void *context);
 void conn_guard_request_done(struct conn_guard *g, void *context);
 
 /* Body budget: false (and nothing reserved) when n more bytes would pass it. Requests without
- * a key or session (public) may hold half of it at most, so that strangers announcing bodies
- * they never send cannot refuse every registrar's import. Release with the same public. */
-bool conn_guard_reserve(struct conn_guard *g, size_t n, bool public);
-void conn_guard_release(struct conn_guard *g, size_t n, bool public);
+ * a key or session (holder NULL: the public) may hold half of it at most together, and so may
+ * each holder (an institution, a learner), so that neither strangers nor one institution
+ * announcing bodies they never send can refuse everyone else's. Release with the same holder. */
+bool conn_guard_reserve(struct conn_guard *g, size_t n, const char *holder);
+void conn_guard_release(struct conn_guard *g, size_t n, const char *holder);
 
 #endif

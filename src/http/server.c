@@ -66,6 +66,7 @@ struct exchange {
 	bool answered;
 	size_t reserved;  /* bytes of the server's body budget this request holds */
 	bool public;      /* without key or session: reserved from the public half */
+	char holder[48];  /* else whose half it is reserved from (guard.h) */
 	bool over_budget; /* a body without Content-Length outgrew the budget */
 	bool begun;       /* begin_request has run (until then only the raw target is known) */
 	/* The request target as libmicrohttpd first saw it (on_uri): where it starts, and its
@@ -544,6 +545,12 @@ static bool admitted(struct http_request *req, const struct http_route *route,
 
 static void *guard_context(struct MHD_Connection *conn);
 
+/* Whose share of the body budget a request's body is counted in (NULL: the public's). */
+static const char *holder_of(const struct exchange *x)
+{
+	return x->public ? NULL : x->holder;
+}
+
 /* Openings of a share link a person makes in a minute (the page and its download, a reload):
  * an address within them is let in even when the link's own limit is spent. */
 #define SHARE_PAIR_PER_MINUTE 2
@@ -698,8 +705,14 @@ static bool route_request(struct exchange *x, struct http_response *res)
 	if (!admitted(req, route, res))
 		return true;
 	x->public = !(route->flags & (ROUTE_REGISTRAR | ROUTE_LEARNER));
+	/* An institution's keys share one half; an operator's key is its own holder. */
+	if (!x->public)
+		snprintf(x->holder, sizeof(x->holder), "%s",
+		         req->authenticated
+		                 ? (req->key.institution[0] ? req->key.institution : req->key.id)
+		                 : req->learner_id);
 	if (announced > 0) {
-		if (!conn_guard_reserve(&s->guard, (size_t)announced, x->public)) {
+		if (!conn_guard_reserve(&s->guard, (size_t)announced, holder_of(x))) {
 			http_problem(res, 503, "busy", "Busy",
 			             "the server is receiving too many request bodies; try again");
 			http_header(res, "Retry-After", "1");
@@ -908,7 +921,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!x->answered && !x->over_budget && !x->req.body_too_large &&
 		    x->req.body.len + *upload_size > x->reserved) {
 			size_t more = x->req.body.len + *upload_size - x->reserved;
-			if (conn_guard_reserve(&s->guard, more, x->public)) {
+			if (conn_guard_reserve(&s->guard, more, holder_of(x))) {
 				x->reserved += more;
 			} else {
 				x->over_budget = true;
@@ -949,7 +962,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	}
 	atomic_fetch_sub(&s->metrics.in_flight, 1);
-	conn_guard_release(&s->guard, x->reserved, x->public);
+	conn_guard_release(&s->guard, x->reserved, holder_of(x));
 	conn_guard_request_done(&s->guard, guard_context(conn));
 	buf_release(&x->req.body);
 	free(x);

@@ -264,3 +264,38 @@ def test_the_json_form_of_a_share_is_the_same_link_for_its_limit(serve, folder):
     codes = [srv.get(path + (".json" if i % 2 else "")).status for i in range(12)]
     assert codes[:6] == [200] * 6, codes
     assert codes[6:].count(429) >= 5, codes
+
+
+# The budget turned by one institution against the others: a registrar key announcing CSV
+# bodies it never sends held the whole budget (keyed bodies have no deadline), and every other
+# institution's import got 503 for as long as the connections stayed open.
+
+
+def test_one_institution_cannot_take_the_whole_budget(serve, folder):
+    ok, key_a = folder[0], folder[1]
+    key_b = ok.add_institution(code="21YY", name="Hogeschool Elders")
+    srv = serve(body_budget_mib=2)
+
+    def announce(key, n):
+        c = Raw(srv)
+        c.send(head("POST", "/v1/results", "Content-Type: text/csv",
+                    f"Authorization: Bearer {key}", "Oorkonde-Purpose: registration",
+                    f"Content-Length: {n}"))
+        c.sock.settimeout(1.5)
+        try:
+            early = c.sock.recv(300)
+        except socket.timeout:
+            early = b""
+        return c, early
+
+    held = []
+    try:
+        for _ in range(2):
+            c, _ = announce(key_a, 900000)
+            held.append(c)
+        c, early = announce(key_b, 900000)
+        held.append(c)
+        assert early == b"", early
+    finally:
+        for c in held:
+            c.close()
