@@ -15,6 +15,7 @@ struct guarded_conn {
 	int fd;            /* our own duplicate of the connection's socket, or -1 */
 	double head_since; /* when the current head's clock started */
 	bool waiting_head; /* the current request's head is not in yet */
+	double body_until; /* when the current request's body must be in; 0: no deadline */
 	bool shut;         /* the watchdog has shut it down */
 };
 
@@ -150,6 +151,11 @@ static void *watchdog(void *arg)
 				shutdown(c->fd, SHUT_RDWR);
 				c->shut = true;
 				atomic_fetch_add(&g->heads_dropped, 1);
+			} else if (c->body_until > 0 && !c->shut && c->fd >= 0 &&
+			           now > c->body_until) {
+				shutdown(c->fd, SHUT_RDWR);
+				c->shut = true;
+				atomic_fetch_add(&g->bodies_dropped, 1);
 			}
 		}
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -254,6 +260,28 @@ void conn_guard_head_done(struct conn_guard *g, void *context)
 	pthread_mutex_unlock(&g->lock);
 }
 
+void conn_guard_body_deadline(struct conn_guard *g, void *context, double seconds)
+{
+	struct guarded_conn *c = context;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&g->lock);
+	c->body_until = now_s() + seconds;
+	pthread_mutex_unlock(&g->lock);
+}
+
+void conn_guard_body_done(struct conn_guard *g, void *context)
+{
+	struct guarded_conn *c = context;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&g->lock);
+	c->body_until = 0;
+	pthread_mutex_unlock(&g->lock);
+}
+
 void conn_guard_request_done(struct conn_guard *g, void *context)
 {
 	struct guarded_conn *c = context;
@@ -261,28 +289,49 @@ void conn_guard_request_done(struct conn_guard *g, void *context)
 	if (!c)
 		return;
 	pthread_mutex_lock(&g->lock);
+	c->body_until = 0;
 	c->waiting_head = true;
 	c->head_since = now_s();
 	pthread_mutex_unlock(&g->lock);
 }
 
-bool conn_guard_reserve(struct conn_guard *g, size_t n)
+/* The bytes a holder has reserved: the public's, or its slot's. */
+static size_t *holder_bytes(struct conn_guard *g, const char *holder)
 {
+	unsigned long long h = 1469598103934665603ull; /* FNV-1a */
+
+	if (!holder)
+		return &g->public_reserved;
+	for (; *holder; holder++)
+		h = (h ^ (unsigned char)*holder) * 1099511628211ull;
+	return &g->holder_reserved[h % GUARD_HOLDER_SLOTS];
+}
+
+bool conn_guard_reserve(struct conn_guard *g, size_t n, const char *holder)
+{
+	size_t *mine;
 	bool ok;
 
 	pthread_mutex_lock(&g->lock);
-	ok = n <= g->body_budget - g->body_reserved;
-	if (ok)
+	mine = holder_bytes(g, holder);
+	ok = n <= g->body_budget - g->body_reserved && n <= g->body_budget / 2 - *mine;
+	if (ok) {
 		g->body_reserved += n;
+		*mine += n;
+	}
 	pthread_mutex_unlock(&g->lock);
 	if (!ok)
 		atomic_fetch_add(&g->budget_refused, 1);
 	return ok;
 }
 
-void conn_guard_release(struct conn_guard *g, size_t n)
+void conn_guard_release(struct conn_guard *g, size_t n, const char *holder)
 {
+	size_t *mine;
+
 	pthread_mutex_lock(&g->lock);
+	mine = holder_bytes(g, holder);
 	g->body_reserved -= n <= g->body_reserved ? n : g->body_reserved;
+	*mine -= n <= *mine ? n : *mine;
 	pthread_mutex_unlock(&g->lock);
 }

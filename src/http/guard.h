@@ -4,7 +4,8 @@
  * Invariants: a guarded connection is on the guard's list from the moment libmicrohttpd accepts
  * it until it closes, and holds its own duplicate of the socket, so that the watchdog can shut a
  * late head down without ever touching a descriptor that has been closed and reused. The body
- * budget counts bytes reserved and not yet released; it never goes above body_budget.
+ * budget counts bytes reserved and not yet released; it never goes above body_budget, and the
+ * public part of it, or any one holder's, never above half of body_budget.
  */
 #ifndef OK_HTTP_GUARD_H
 #define OK_HTTP_GUARD_H
@@ -35,6 +36,10 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 
 struct guarded_conn;
 
+/* Slots of the bytes reserved per holder (an institution, a learner); holders that share a
+ * slot share its half, which errs on the strict side. */
+#define GUARD_HOLDER_SLOTS 256
+
 struct conn_guard {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -44,9 +49,12 @@ struct conn_guard {
 	struct guarded_conn *list; /* every open connection */
 	double head_timeout;       /* seconds */
 	size_t body_budget;
-	size_t body_reserved;       /* under lock */
-	atomic_ulong heads_dropped; /* connections shut for a late head */
+	size_t body_reserved;        /* under lock */
+	size_t public_reserved;      /* of which by requests without a key or session */
+	atomic_ulong heads_dropped;  /* connections shut for a late head */
+	atomic_ulong bodies_dropped; /* connections shut for a late public body */
 	atomic_ulong budget_refused;
+	size_t holder_reserved[GUARD_HOLDER_SLOTS]; /* under lock */
 };
 
 /* Life cycle */
@@ -60,11 +68,18 @@ void conn_guard_opened(struct conn_guard *g, int fd, void **context);
 void conn_guard_closed(struct conn_guard *g, void **context);
 /* The head of the connection's current request is in: its deadline no longer applies. */
 void conn_guard_head_done(struct conn_guard *g, void *context);
+/* The body of the connection's current request must be in within seconds from now (a stranger
+ * sending it a byte at a time would otherwise hold the connection for hours), or is in. */
+void conn_guard_body_deadline(struct conn_guard *g, void *context, double seconds);
+void conn_guard_body_done(struct conn_guard *g, void *context);
 /* The request is over: the next head on the same connection gets a fresh deadline. */
 void conn_guard_request_done(struct conn_guard *g, void *context);
 
-/* Body budget: false (and nothing reserved) when n more bytes would pass it. */
-bool conn_guard_reserve(struct conn_guard *g, size_t n);
-void conn_guard_release(struct conn_guard *g, size_t n);
+/* Body budget: false (and nothing reserved) when n more bytes would pass it. Requests without
+ * a key or session (holder NULL: the public) may hold half of it at most together, and so may
+ * each holder (an institution, a learner), so that neither strangers nor one institution
+ * announcing bodies they never send can refuse everyone else's. Release with the same holder. */
+bool conn_guard_reserve(struct conn_guard *g, size_t n, const char *holder);
+void conn_guard_release(struct conn_guard *g, size_t n, const char *holder);
 
 #endif

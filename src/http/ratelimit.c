@@ -1,8 +1,12 @@
 /* Token buckets per client address (see ratelimit.h). */
 #include "http/ratelimit.h"
 
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 void ratelimit_init(struct ratelimit *r, unsigned per_minute)
@@ -79,6 +83,28 @@ void ratelimit_charge(struct ratelimit *r, const char *client)
 	if (r->slot[i].tokens > -r->burst)
 		r->slot[i].tokens -= 1;
 	pthread_mutex_unlock(&r->lock);
+}
+
+void ratelimit_client_key(const struct sockaddr *sa, char *out, size_t cap)
+{
+	snprintf(out, cap, "unknown");
+	if (sa && sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		          (socklen_t)cap);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		const struct in6_addr *a =
+		        &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		struct in6_addr prefix;
+
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)cap);
+			return;
+		}
+		memset(&prefix, 0, sizeof(prefix));
+		memcpy(prefix.s6_addr, a->s6_addr, 8);
+		if (inet_ntop(AF_INET6, &prefix, out, (socklen_t)cap) && strlen(out) + 4 < cap)
+			strcat(out, "/64");
+	}
 }
 
 bool ratelimit_allow(struct ratelimit *r, const char *client, unsigned *retry_after)

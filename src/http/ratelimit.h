@@ -5,6 +5,9 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
+
+struct sockaddr;
 
 #define RATELIMIT_SLOTS 4096
 
@@ -28,5 +31,9 @@ bool ratelimit_allow(struct ratelimit *r, const char *client, unsigned *retry_af
  * requests that succeed, charged afterwards with ratelimit_charge. */
 bool ratelimit_check(struct ratelimit *r, const char *client, bool take, unsigned *retry_after);
 void ratelimit_charge(struct ratelimit *r, const char *client);
+/* The key of a client address for the limits per address: an IPv4 address as it is (also when a
+ * dual-stack listener sees it as ::ffff:a.b.c.d), an IPv6 address by its /64, which one
+ * subscriber holds whole and could otherwise rotate through; "unknown" without one. */
+void ratelimit_client_key(const struct sockaddr *sa, char *out, size_t cap);
 
 #endif

@@ -47,6 +47,7 @@ struct http_server {
 	struct ratelimit learner_limiter; /* per learner session */
 	struct ratelimit share_token_limiter;
 	struct ratelimit share_client_limiter;
+	struct ratelimit share_pair_limiter; /* one link from one address */
 	struct http_metrics metrics;
 	struct status_cache status_cache; /* other depositories' status lists */
 	struct did_cache did_cache;       /* other depositories' DID documents */
@@ -64,6 +65,8 @@ struct exchange {
 	size_t route; /* (size_t)-1 until matched */
 	bool answered;
 	size_t reserved;  /* bytes of the server's body budget this request holds */
+	bool public;      /* without key or session: reserved from the public half */
+	char holder[48];  /* else whose half it is reserved from (guard.h) */
 	bool over_budget; /* a body without Content-Length outgrew the budget */
 	bool begun;       /* begin_request has run (until then only the raw target is known) */
 	/* The request target as libmicrohttpd first saw it (on_uri): where it starts, and its
@@ -341,8 +344,14 @@ static int render_guard(struct http_request *req, struct buf *out)
 	             "# HELP oorkonde_body_budget_refused_total Requests refused with 503 because "
 	             "the bodies in flight would pass http.body_budget_mib.\n"
 	             "# TYPE oorkonde_body_budget_refused_total counter\n"
-	             "oorkonde_body_budget_refused_total %lu\n",
-	             atomic_load(&s->guard.heads_dropped), atomic_load(&s->guard.budget_refused)))
+	             "oorkonde_body_budget_refused_total %lu\n"
+	             "# HELP oorkonde_slow_bodies_dropped_total Connections closed because a "
+	             "body on a public route came slower than 64 KiB/s after "
+	             "http.head_timeout_s.\n"
+	             "# TYPE oorkonde_slow_bodies_dropped_total counter\n"
+	             "oorkonde_slow_bodies_dropped_total %lu\n",
+	             atomic_load(&s->guard.heads_dropped), atomic_load(&s->guard.budget_refused),
+	             atomic_load(&s->guard.bodies_dropped)))
 		return OK_ETOOBIG;
 	if (events >= 0 && buf_addf(out,
 	                            "# HELP oorkonde_audit_events Events in the audit log.\n"
@@ -373,21 +382,13 @@ void route_metrics(struct http_request *req, struct http_response *res)
 
 /* The life of a request */
 
+/* The client's key for the limits per address (an IPv6 client by its /64). */
 static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
 {
 	const union MHD_ConnectionInfo *info =
 	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = info ? info->client_addr : NULL;
 
-	snprintf(out, cap, "unknown");
-	if (!sa)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-		          (socklen_t)cap);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		          out, (socklen_t)cap);
+	ratelimit_client_key(info ? info->client_addr : NULL, out, cap);
 }
 
 static bool content_type_is(const char *ct, const char *want)
@@ -461,19 +462,31 @@ struct head_facts {
 	size_t bytes;            /* request line and headers, roughly as sent */
 	unsigned content_length; /* Content-Length headers */
 	unsigned transfer_encoding;
+	bool not_chunked;   /* a Transfer-Encoding other than "chunked", the one we read */
+	bool space_in_name; /* whitespace in a header's name ("Content-Length : 5") */
+	bool control;       /* a CR or LF inside a header's value */
 };
 
 static enum MHD_Result head_fact(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value)
+                                 size_t key_size, const char *value, size_t value_size)
 {
 	struct head_facts *f = cls;
 
 	(void)kind;
-	f->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+	f->bytes += key_size + value_size + 4;
+	/* libmicrohttpd keeps a bare CR inside a value: a proxy that ends the line there reads
+	 * another header than we do. */
+	if (value && (memchr(value, '\r', value_size) || memchr(value, '\n', value_size)))
+		f->control = true;
+	if (strpbrk(key, " \t"))
+		f->space_in_name = true;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		f->content_length++;
-	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
 		f->transfer_encoding++;
+		if (!value || strcasecmp(value, "chunked") != 0)
+			f->not_chunked = true;
+	}
 	return MHD_YES;
 }
 
@@ -530,6 +543,56 @@ static bool admitted(struct http_request *req, const struct http_route *route,
 	return ok;
 }
 
+static void *guard_context(struct MHD_Connection *conn);
+
+/* Whose share of the body budget a request's body is counted in (NULL: the public's). */
+static const char *holder_of(const struct exchange *x)
+{
+	return x->public ? NULL : x->holder;
+}
+
+/* Openings of a share link a person makes in a minute (the page and its download, a reload):
+ * an address within them is let in even when the link's own limit is spent. */
+#define SHARE_PAIR_PER_MINUTE 2
+
+/* A share link's keys for its limits: the link ("/s/TOKEN.json" is the same link as
+ * "/s/TOKEN"), and the link from this client address. */
+static void share_keys(const struct http_request *req, char *link, size_t link_cap, char *pair,
+                       size_t pair_cap)
+{
+	size_t n;
+
+	snprintf(link, link_cap, "%s", req->params.params[0]);
+	n = strlen(link);
+	if (n > 5 && strcmp(link + n - 5, ".json") == 0)
+		link[n - 5] = '\0';
+	snprintf(pair, pair_cap, "%s %s", req->client, link);
+}
+
+/*
+ * A share link's limits: openings from this address, then openings of this link, each charged
+ * only when the share opens (dispatch), so that tokens matching none spend nothing (the public
+ * limit bounds guessing). The link's limit counts openings from everywhere, so one address
+ * opening it at machine speed would lock out the recipient; an address that has opened this
+ * link fewer than SHARE_PAIR_PER_MINUTE times lately is let in all the same, so that only the
+ * addresses that keep opening it are refused.
+ */
+static bool share_limited(struct http_server *s, struct http_request *req,
+                          struct http_response *res)
+{
+	char link[128], pair[192];
+	unsigned retry = 1;
+
+	share_keys(req, link, sizeof(link), pair, sizeof(pair));
+	if (limited(&s->share_client_limiter, req->client, false, res,
+	            "for share links from this address"))
+		return true;
+	if (s->share_pair_limiter.per_second > 0 &&
+	    ratelimit_check(&s->share_pair_limiter, pair, false, &retry))
+		return false;
+	return limited(&s->share_token_limiter, link, false, res, "for this link");
+}
+
 /*
  * Everything decided from the request line and headers, before any body byte is read: framing,
  * the route, the method, the media type, the announced size, rate limits, the key or session,
@@ -549,7 +612,7 @@ static bool route_request(struct exchange *x, struct http_response *res)
 	bool takes_body;
 	enum router_result found;
 
-	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, head_fact, &facts);
+	MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, head_fact, &facts);
 	if (facts.bytes > HEADERS_MAX) {
 		http_problem(res, 431, "headers-too-large", "Request header fields too large",
 		             "the request line and headers are larger than %zu bytes", HEADERS_MAX);
@@ -557,10 +620,16 @@ static bool route_request(struct exchange *x, struct http_response *res)
 	}
 	/* Framing two parties could read differently (request smuggling) is refused, and the
 	 * connection closed: nothing after it can be trusted to start a request. */
+	/* So is a header libmicrohttpd would not take for framing but a lenient proxy might:
+	 * whitespace before the colon (RFC 9112 section 5.1), or a transfer coding it does not
+	 * decode ("gzip, chunked" is read as no body at all). */
 	if (facts.content_length > 1 || (facts.content_length && facts.transfer_encoding) ||
-	    facts.transfer_encoding > 1) {
-		http_problem(res, 400, "bad-framing", "Bad request",
-		             "send one Content-Length or one Transfer-Encoding, not both or twice");
+	    facts.transfer_encoding > 1 || facts.not_chunked || facts.space_in_name ||
+	    facts.control) {
+		http_problem(
+		        res, 400, "bad-framing", "Bad request",
+		        "send one Content-Length or one Transfer-Encoding: chunked, not both or "
+		        "twice, no space before a header's colon, no CR inside a header");
 		res->close = true;
 		return true;
 	}
@@ -631,15 +700,19 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		return true;
 	/* A share link opened from many addresses, or many links from one: each opening is an
 	 * audit event the learner reads back, so neither may run at machine speed. */
-	if (is_share_route(route) &&
-	    (limited(&s->share_token_limiter, req->params.params[0], false, res, "for this link") ||
-	     limited(&s->share_client_limiter, req->client, false, res,
-	             "for share links from this address")))
+	if (is_share_route(route) && share_limited(s, req, res))
 		return true;
 	if (!admitted(req, route, res))
 		return true;
+	x->public = !(route->flags & (ROUTE_REGISTRAR | ROUTE_LEARNER));
+	/* An institution's keys share one half; an operator's key is its own holder. */
+	if (!x->public)
+		snprintf(x->holder, sizeof(x->holder), "%s",
+		         req->authenticated
+		                 ? (req->key.institution[0] ? req->key.institution : req->key.id)
+		                 : req->learner_id);
 	if (announced > 0) {
-		if (!conn_guard_reserve(&s->guard, (size_t)announced)) {
+		if (!conn_guard_reserve(&s->guard, (size_t)announced, holder_of(x))) {
 			http_problem(res, 503, "busy", "Busy",
 			             "the server is receiving too many request bodies; try again");
 			http_header(res, "Retry-After", "1");
@@ -648,6 +721,11 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		}
 		x->reserved = (size_t)announced;
 	}
+	/* A stranger's body comes at 64 KiB/s at least, after the head's own time. */
+	if (takes_body && x->public)
+		conn_guard_body_deadline(&s->guard, guard_context(req->conn),
+		                         s->limits.head_timeout_s +
+		                                 (double)(announced ? announced : max) / 65536);
 	return false;
 }
 
@@ -673,12 +751,15 @@ static void dispatch(struct exchange *x, struct http_response *res)
 	if (!(route->flags & ROUTE_NO_STORE))
 		req->dep = pool_acquire(&s->pool);
 	route->handler(req, res);
-	/* A link and an address are charged for the shares opened, not for tokens that matched
-	 * none (the public limit bounds guessing): only openings write audit events, and guessed
-	 * tokens must not use up the buckets that real links share. */
+	/* An address and a link are charged for shares opened, not for tokens that matched none
+	 * (the public limit bounds guessing): only openings write audit events. */
 	if (is_share_route(route) && res->status < 300) {
-		ratelimit_charge(&s->share_token_limiter, req->params.params[0]);
+		char link[128], pair[192];
+
+		share_keys(req, link, sizeof(link), pair, sizeof(pair));
 		ratelimit_charge(&s->share_client_limiter, req->client);
+		ratelimit_charge(&s->share_token_limiter, link);
+		ratelimit_charge(&s->share_pair_limiter, pair);
 	}
 	if (req->dep) {
 		pool_release(&s->pool, req->dep);
@@ -840,7 +921,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!x->answered && !x->over_budget && !x->req.body_too_large &&
 		    x->req.body.len + *upload_size > x->reserved) {
 			size_t more = x->req.body.len + *upload_size - x->reserved;
-			if (conn_guard_reserve(&s->guard, more)) {
+			if (conn_guard_reserve(&s->guard, more, holder_of(x))) {
 				x->reserved += more;
 			} else {
 				x->over_budget = true;
@@ -858,6 +939,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (x->answered)
 		return MHD_YES;
+	conn_guard_body_done(&s->guard, guard_context(conn));
 	response_init(&res);
 	dispatch(x, &res);
 	ret = send_response(conn, x, &res);
@@ -880,7 +962,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	}
 	atomic_fetch_sub(&s->metrics.in_flight, 1);
-	conn_guard_release(&s->guard, x->reserved);
+	conn_guard_release(&s->guard, x->reserved, holder_of(x));
 	conn_guard_request_done(&s->guard, guard_context(conn));
 	buf_release(&x->req.body);
 	free(x);
@@ -950,7 +1032,8 @@ static int listen_on(const char *where, bool reuse_port, int *out, struct ok_err
 	size_t hlen;
 	unsigned long port;
 	char *end;
-	int fd = -1, one = 1, first_errno = 0, gai, pass;
+	int fd = -1, one = 1, first_errno = 0, gai, pass, e;
+	bool in_use = false;
 
 	*out = -1;
 	if (!colon)
@@ -979,8 +1062,8 @@ static int listen_on(const char *where, bool reuse_port, int *out, struct ok_err
 		return ok_fail_field(err, OK_EINPUT, "listen", "cannot listen on %s: %s", where,
 		                     gai_strerror(gai));
 	/* IPv4 first: "localhost" is 127.0.0.1 for the clients and URLs that assume it. */
-	for (pass = 0; pass < 2 && fd < 0; pass++) {
-		for (ai = all; ai && fd < 0; ai = ai->ai_next) {
+	for (pass = 0; pass < 2 && fd < 0 && !in_use; pass++) {
+		for (ai = all; ai && fd < 0 && !in_use; ai = ai->ai_next) {
 			if ((ai->ai_family == AF_INET) != (pass == 0))
 				continue;
 			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
@@ -994,10 +1077,18 @@ static int listen_on(const char *where, bool reuse_port, int *out, struct ok_err
 			    (reuse_port &&
 			     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
 			    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0) {
+				e = errno;
 				if (!first_errno)
-					first_errno = errno;
+					first_errno = e;
 				close(fd);
 				fd = -1;
+				/* One of the name's addresses in use is the port in use: another of
+				 * them ("localhost" as ::1 when 127.0.0.1 is taken) would make a
+				 * second server that takes some of the first one's clients. */
+				if (e == EADDRINUSE) {
+					first_errno = e;
+					in_use = true;
+				}
 			}
 		}
 	}
@@ -1128,6 +1219,7 @@ static void limiters_release(struct http_server *s)
 	ratelimit_release(&s->learner_limiter);
 	ratelimit_release(&s->share_token_limiter);
 	ratelimit_release(&s->share_client_limiter);
+	ratelimit_release(&s->share_pair_limiter);
 }
 
 int http_server_start(struct http_server **out, const struct http_config *cfg, struct ok_error *err)
@@ -1171,6 +1263,11 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	 * machine, or a proxy in front that limits); those per session and per link stay. */
 	ratelimit_init(&s->share_client_limiter,
 	               cfg->rate_per_minute ? s->limits.share_address_per_minute : 0);
+	/* Off with the link's limit, or with those per address (all clients may be one proxy). */
+	ratelimit_init(&s->share_pair_limiter,
+	               cfg->rate_per_minute && s->limits.share_token_per_minute
+	                       ? SHARE_PAIR_PER_MINUTE
+	                       : 0);
 	/* Fetches for other issuers block a worker thread: at most half of them (one at least)
 	 * may wait on the network, so /healthz and every request that needs nothing from another
 	 * issuer always find a free one. */
