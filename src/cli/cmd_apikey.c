@@ -198,6 +198,7 @@ int cmd_apikey(struct cli *c, int argc, char **argv)
 	        {"list", "oorkonde apikey list", apikey_list},
 	        {"revoke", "oorkonde apikey revoke", apikey_revoke},
 	};
+
 	return cli_subcommand(c, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), apikey_usage,
 	                      "expected a subcommand: add, list or revoke");
 }

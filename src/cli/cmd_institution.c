@@ -359,7 +359,9 @@ int cmd_institution(struct cli *c, int argc, char **argv)
 	        {"blocked-keys", "oorkonde institution blocked-keys", blocked_keys},
 	        {"unblock-key", "oorkonde institution unblock-key", unblock_key},
 	};
-	return cli_subcommand(c, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), institution_usage,
+
+	return cli_subcommand(c, argc, argv, subs, sizeof(subs) / sizeof(subs[0]),
+	                      institution_usage,
 	                      "expected a subcommand: add, list, set-read-limit, read-limit, "
 	                      "blocked-keys or unblock-key");
 }

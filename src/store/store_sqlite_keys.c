@@ -146,15 +146,15 @@ static int foreign_not_under(struct store *s, uint32_t key_id, int64_t *count, s
 static int learner_ids_not_under(struct store *s, uint32_t key_id, const char *after_id,
                                  size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
 {
-	return sqlite_ids_not_under(s, SQL_LEARNER_IDS, "list learners under older keys", key_id, after_id,
-	                     limit, fn, ctx, err);
+	return sqlite_ids_not_under(s, SQL_LEARNER_IDS, "list learners under older keys", key_id,
+	                            after_id, limit, fn, ctx, err);
 }
 
 static int foreign_ids_not_under(struct store *s, uint32_t key_id, const char *after_id,
                                  size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
 {
 	return sqlite_ids_not_under(s, SQL_FOREIGN_IDS, "list foreign credentials under older keys",
-	                     key_id, after_id, limit, fn, ctx, err);
+	                            key_id, after_id, limit, fn, ctx, err);
 }
 
 static int issuer_key_put(struct store *base, const struct store_issuer_key *k,
