@@ -51,6 +51,24 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 	return getopt_long(argc, argv, shortopts, longopts, NULL);
 }
 
+int cli_subcommand(struct cli *c, int argc, char **argv, const struct cli_subcommand *subs,
+                   size_t nsubs, const char *usage, const char *expected)
+{
+	size_t i;
+
+	for (i = 0; argc >= 2 && i < nsubs; i++) {
+		if (strcmp(argv[1], subs[i].name) == 0) {
+			c->prog = subs[i].prog;
+			return subs[i].run(c, argc - 1, argv + 1);
+		}
+	}
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	return cli_usage_error(c, "%s", expected);
+}
+
 void cli_json_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

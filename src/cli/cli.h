@@ -31,6 +31,12 @@ struct cli_command {
 	int (*run)(struct cli *c, int argc, char **argv);
 };
 
+/* A subcommand of a command with several (`oorkonde apikey add`); prog is for messages. */
+struct cli_subcommand {
+	const char *name, *prog;
+	int (*run)(struct cli *c, int argc, char **argv);
+};
+
 /* Prints "oorkonde: FILE:LINE: field: message" (the parts that are known) to stderr. */
 void cli_print_error(const struct cli *c, const struct ok_error *err);
 /* Prints a usage problem and the hint to use --help; returns EXIT_FAILED. */
@@ -46,6 +52,12 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
  * be read.
  */
 int cli_read_input(const struct cli *c, const char *path, struct buf *b, bool *cut);
+/*
+ * Runs the subcommand argv[1] names, with argv shifted by one and c->prog set to its prog;
+ * prints usage for --help / -h; otherwise a usage error with the text expected.
+ */
+int cli_subcommand(struct cli *c, int argc, char **argv, const struct cli_subcommand *subs,
+                   size_t nsubs, const char *usage, const char *expected);
 /* Writes s as a JSON string to f. */
 void cli_json_string(FILE *f, const char *s);
 /* Formats hundredths as "7.5" / "180" into out. */

@@ -193,25 +193,12 @@ static int apikey_revoke(struct cli *c, int argc, char **argv)
 
 int cmd_apikey(struct cli *c, int argc, char **argv)
 {
-	static const struct {
-		const char *name, *prog;
-		int (*run)(struct cli *c, int argc, char **argv);
-	} subs[] = {
+	static const struct cli_subcommand subs[] = {
 	        {"add", "oorkonde apikey add", apikey_add},
 	        {"list", "oorkonde apikey list", apikey_list},
 	        {"revoke", "oorkonde apikey revoke", apikey_revoke},
 	};
-	size_t i;
 
-	for (i = 0; argc >= 2 && i < sizeof(subs) / sizeof(subs[0]); i++) {
-		if (strcmp(argv[1], subs[i].name) == 0) {
-			c->prog = subs[i].prog;
-			return subs[i].run(c, argc - 1, argv + 1);
-		}
-	}
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(apikey_usage, stdout);
-		return EXIT_OK;
-	}
-	return cli_usage_error(c, "expected a subcommand: add, list or revoke");
+	return cli_subcommand(c, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), apikey_usage,
+	                      "expected a subcommand: add, list or revoke");
 }

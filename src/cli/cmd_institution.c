@@ -351,10 +351,7 @@ static int unblock_key(struct cli *c, int argc, char **argv)
 
 int cmd_institution(struct cli *c, int argc, char **argv)
 {
-	static const struct {
-		const char *name, *prog;
-		int (*run)(struct cli *c, int argc, char **argv);
-	} subs[] = {
+	static const struct cli_subcommand subs[] = {
 	        {"add", "oorkonde institution add", institution_add},
 	        {"list", "oorkonde institution list", institution_list},
 	        {"set-read-limit", "oorkonde institution set-read-limit", set_read_limit},
@@ -362,19 +359,9 @@ int cmd_institution(struct cli *c, int argc, char **argv)
 	        {"blocked-keys", "oorkonde institution blocked-keys", blocked_keys},
 	        {"unblock-key", "oorkonde institution unblock-key", unblock_key},
 	};
-	size_t i;
 
-	for (i = 0; argc >= 2 && i < sizeof(subs) / sizeof(subs[0]); i++) {
-		if (strcmp(argv[1], subs[i].name) == 0) {
-			c->prog = subs[i].prog;
-			return subs[i].run(c, argc - 1, argv + 1);
-		}
-	}
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(institution_usage, stdout);
-		return EXIT_OK;
-	}
-	return cli_usage_error(
-	        c, "expected a subcommand: add, list, set-read-limit, read-limit, blocked-keys or "
-	           "unblock-key");
+	return cli_subcommand(c, argc, argv, subs, sizeof(subs) / sizeof(subs[0]),
+	                      institution_usage,
+	                      "expected a subcommand: add, list, set-read-limit, read-limit, "
+	                      "blocked-keys or unblock-key");
 }

@@ -4,6 +4,7 @@
 
 #include "io/fold.h"
 #include "registry/learner.h"
+#include "registry/verify_summary.h"
 
 #include <math.h>
 #include <sodium.h>
@@ -53,22 +54,12 @@ static const json_t *first(const json_t *v)
 /* Our kinds for the Open Badges 3.0 achievementType; another type keeps its own name. */
 static void kind_of(const char *type, char out[33])
 {
-	static const struct {
-		const char *type, *kind;
-	} map[] = {
-	        {"Diploma", "diploma"},        {"BachelorDegree", "degree"},
-	        {"MasterDegree", "degree"},    {"DoctoralDegree", "degree"},
-	        {"AssociateDegree", "degree"}, {"Degree", "degree"},
-	        {"Assessment", "exam"},        {"ext:Module", "module"},
-	        {"Course", "course"},
-	};
+	const char *kind = verify_kind_of_type(type);
 	size_t i, n;
 
-	for (i = 0; type && i < sizeof(map) / sizeof(map[0]); i++) {
-		if (strcmp(type, map[i].type) == 0) {
-			snprintf(out, 33, "%s", map[i].kind);
-			return;
-		}
+	if (kind) {
+		snprintf(out, 33, "%s", kind);
+		return;
 	}
 	if (type && strncmp(type, "ext:", 4) == 0)
 		type += 4;

@@ -169,22 +169,30 @@ int registry_institution_add(struct depository *d, const struct institution_inpu
 	return rc;
 }
 
-int registry_key_add(struct depository *d, const char *code, const char *permissions,
-                     char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err)
+/* For the keys of one institution (code) or of the depository (NULL): 0 when code is NULL or
+ * names an institution, OK_ENOTFOUND on the field "institution" when it names none. */
+static int check_institution(struct depository *d, const char *code, struct ok_error *err)
 {
 	struct store_institution inst;
 	int rc;
 
+	if (!code)
+		return 0;
+	rc = d->store->ops->institution_get(d->store, code, &inst, err);
+	if (rc == OK_ENOTFOUND)
+		return ok_fail_field(err, rc, "institution", "unknown institution %s", code);
+	return rc;
+}
+
+int registry_key_add(struct depository *d, const char *code, const char *permissions,
+                     char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err)
+{
+	int rc;
+
 	if ((rc = check_permissions(permissions, err)))
 		return rc;
-	if (code) {
-		rc = d->store->ops->institution_get(d->store, code, &inst, err);
-		if (rc == OK_ENOTFOUND)
-			return ok_fail_field(err, rc, "institution", "unknown institution %s",
-			                     code);
-		if (rc)
-			return rc;
-	}
+	if ((rc = check_institution(d, code, err)))
+		return rc;
 	if ((rc = store_begin(d->store, err)))
 		return rc;
 	rc = add_key(d, code, permissions, key_out, err);
@@ -198,17 +206,10 @@ int registry_key_add(struct depository *d, const char *code, const char *permiss
 int registry_key_list(struct depository *d, const char *code, store_api_key_fn fn, void *ctx,
                       struct ok_error *err)
 {
-	struct store_institution inst;
 	int rc;
 
-	if (code) {
-		rc = d->store->ops->institution_get(d->store, code, &inst, err);
-		if (rc == OK_ENOTFOUND)
-			return ok_fail_field(err, rc, "institution", "unknown institution %s",
-			                     code);
-		if (rc)
-			return rc;
-	}
+	if ((rc = check_institution(d, code, err)))
+		return rc;
 	return d->store->ops->apikeys->list(d->store, code, fn, ctx, err);
 }
 

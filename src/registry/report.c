@@ -178,6 +178,22 @@ static int add_foreign(void *ctx, const struct store_foreign *f)
 	return l->failed ? OK_ENOMEM : 0;
 }
 
+/* The items of a comma-separated list (a share's achievements, the fields of a correction) as a
+ * JSON array, empty items left out; NULL when out of memory, *failed set when an item could not
+ * be added. */
+static json_t *comma_list_json(const char *s, bool *failed)
+{
+	json_t *a = json_array();
+
+	while (a && *s) {
+		size_t n = strcspn(s, ",");
+		if (n && json_array_append_new(a, json_stringn(s, n)) != 0)
+			*failed = true;
+		s += n + (s[n] == ',');
+	}
+	return a;
+}
+
 struct shares {
 	json_t *list;
 	bool failed;
@@ -186,15 +202,8 @@ struct shares {
 static int add_share(void *ctx, const struct store_share *sh)
 {
 	struct shares *l = ctx;
-	json_t *ids = json_array(), *o;
-	const char *p = sh->achievements;
+	json_t *ids = comma_list_json(sh->achievements, &l->failed), *o;
 
-	while (ids && *p) {
-		size_t n = strcspn(p, ",");
-		if (n && json_array_append_new(ids, json_stringn(p, n)) != 0)
-			l->failed = true;
-		p += n + (p[n] == ',');
-	}
 	o = json_pack("{s:s, s:s, s:b, s:I, s:o}", "id", sh->id, "recipient", sh->recipient,
 	              "revoked", sh->revoked_ms != 0, "uses", (json_int_t)sh->uses, "achievements",
 	              ids);
@@ -223,15 +232,8 @@ static json_t *identity_json(const struct learner_data *l)
 static int add_correction(void *ctx, const struct identity_change_view *v)
 {
 	struct corrections *c = ctx;
-	json_t *fields = json_array(), *o;
-	const char *f = v->fields;
+	json_t *fields = comma_list_json(v->fields, &c->failed), *o;
 
-	while (fields && *f) {
-		size_t n = strcspn(f, ",");
-		if (n && json_array_append_new(fields, json_stringn(f, n)) != 0)
-			c->failed = true;
-		f += n + (f[n] == ',');
-	}
 	o = json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:o}", "id", v->id, "at", time_json(v->at_ms),
 	              "actor", v->actor, "purpose", v->purpose, "fields", fields, "before",
 	              identity_json(&v->before), "after", identity_json(&v->after));

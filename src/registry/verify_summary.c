@@ -94,8 +94,8 @@ json_t *verify_holder_json(const json_t *vc)
 	                 str_or_null(identity(s, "ext:birthDate")));
 }
 
-/* Our own kinds back from Open Badges achievement types; other types stay as they are. */
-static const char *kind_of(const char *type)
+/* Shared with foreign.c, which files another issuer's credentials under the same kinds. */
+const char *verify_kind_of_type(const char *type)
 {
 	static const struct {
 		const char *type, *kind;
@@ -112,7 +112,15 @@ static const char *kind_of(const char *type)
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(map[i].type, type) == 0)
 			return map[i].kind;
-	return type;
+	return NULL;
+}
+
+/* Our own kinds back from Open Badges achievement types; other types stay as they are. */
+static const char *kind_of(const char *type)
+{
+	const char *kind = verify_kind_of_type(type);
+
+	return kind ? kind : type;
 }
 
 /* Credits as a person wrote them: 180, not 180.0 (credentials are parsed as doubles). */

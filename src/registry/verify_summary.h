@@ -52,6 +52,10 @@ const char *verify_item_state(const struct verify_result *r, size_t i);
 void verify_verdict_of(struct depository *d, const struct verify_result *r,
                        struct verify_verdict *v);
 
+/* Our kind ("diploma", "degree", "exam", "module", "course") for an Open Badges 3.0
+ * achievementType of those we issue; NULL for another type or none. */
+const char *verify_kind_of_type(const char *type);
+
 /* {"name", "birth_date"} of the credential's holder (members null when absent); new
  * reference, NULL for a NULL credential or out of memory. */
 json_t *verify_holder_json(const json_t *vc);

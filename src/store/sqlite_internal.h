@@ -55,6 +55,12 @@ int sqlite_exec_step(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
  * first); a non-zero return of fn stops and is returned. */
 int sqlite_audit_rows(struct store_sqlite *s, sqlite3_stmt *st, store_audit_fn fn, void *ctx,
                       struct ok_error *err);
+/* The work list of a key rotation, shared by the areas whose records are re-sealed: calls fn with
+ * each id a query like "SELECT id … WHERE id > ? AND key_id <> ? ORDER BY id LIMIT ?" returns
+ * (bound to after_id, key_id, limit); a non-zero return of fn stops and is returned. */
+int sqlite_ids_not_under(struct store *base, const char *sql, const char *what, uint32_t key_id,
+                         const char *after_id, size_t limit, int (*fn)(void *ctx, const char *id),
+                         void *ctx, struct ok_error *err);
 /* Steps a statement that returns at most one row: 0 with the row, OK_ENOTFOUND, or an error. */
 int sqlite_step_one(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
                     struct ok_error *err);

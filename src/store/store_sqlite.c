@@ -785,6 +785,31 @@ int sqlite_audit_rows(struct store_sqlite *s, sqlite3_stmt *st, store_audit_fn f
 	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, "list audit events", err);
 }
 
+int sqlite_ids_not_under(struct store *base, const char *sql, const char *what, uint32_t key_id,
+                         const char *after_id, size_t limit, int (*fn)(void *ctx, const char *id),
+                         void *ctx, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	sqlite3_stmt *st = sqlite_prepared(s, sql, err);
+	char id[STORE_ID_MAX + 1];
+	int rc;
+
+	if (!st)
+		return err ? err->code : OK_ESTORE;
+	sqlite_bind_text(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, key_id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite_col_text(st, 0, id, sizeof(id));
+		if ((rc = fn(ctx, id))) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, what, err);
+}
+
 static int sqlite_audit_list(struct store *base, int64_t after_seq, store_audit_fn fn, void *ctx,
                              struct ok_error *err)
 {

@@ -132,27 +132,8 @@ static int change_ids_not_under(struct store *base, uint32_t key_id, const char 
                                 size_t limit, store_identity_id_fn fn, void *ctx,
                                 struct ok_error *err)
 {
-	struct store_sqlite *s = sq(base);
-	sqlite3_stmt *st = sqlite_prepared(s, SQL_IDS, err);
-	char id[STORE_ID_MAX + 1];
-	int rc;
-
-	if (!st)
-		return err ? err->code : OK_ESTORE;
-	sqlite_bind_text(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, key_id);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sqlite_col_text(st, 0, id, sizeof(id));
-		if ((rc = fn(ctx, id)))
-			break;
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc > 0)
-		return sqlite_fail(s, rc, "list identity corrections under older keys", err);
-	return rc;
+	return sqlite_ids_not_under(base, SQL_IDS, "list identity corrections under older keys",
+	                            key_id, after_id, limit, fn, ctx, err);
 }
 
 const struct store_identity_ops sqlite_identity_ops = {

@@ -143,43 +143,18 @@ static int foreign_not_under(struct store *s, uint32_t key_id, int64_t *count, s
 	                 key_id, 0, false, count, err);
 }
 
-static int ids_not_under(struct store *base, const char *sql, const char *what, uint32_t key_id,
-                         const char *after_id, size_t limit, store_id_fn fn, void *ctx,
-                         struct ok_error *err)
-{
-	struct store_sqlite *s = sq(base);
-	sqlite3_stmt *st = sqlite_prepared(s, sql, err);
-	char id[STORE_ID_MAX + 1];
-	int rc;
-
-	if (!st)
-		return err ? err->code : OK_ESTORE;
-	sqlite_bind_text(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, key_id);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sqlite_col_text(st, 0, id, sizeof(id));
-		if ((rc = fn(ctx, id))) {
-			sqlite3_reset(st);
-			return rc;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, what, err);
-}
-
 static int learner_ids_not_under(struct store *s, uint32_t key_id, const char *after_id,
                                  size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
 {
-	return ids_not_under(s, SQL_LEARNER_IDS, "list learners under older keys", key_id, after_id,
-	                     limit, fn, ctx, err);
+	return sqlite_ids_not_under(s, SQL_LEARNER_IDS, "list learners under older keys", key_id,
+	                            after_id, limit, fn, ctx, err);
 }
 
 static int foreign_ids_not_under(struct store *s, uint32_t key_id, const char *after_id,
                                  size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
 {
-	return ids_not_under(s, SQL_FOREIGN_IDS, "list foreign credentials under older keys",
-	                     key_id, after_id, limit, fn, ctx, err);
+	return sqlite_ids_not_under(s, SQL_FOREIGN_IDS, "list foreign credentials under older keys",
+	                            key_id, after_id, limit, fn, ctx, err);
 }
 
 static int issuer_key_put(struct store *base, const struct store_issuer_key *k,
