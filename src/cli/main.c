@@ -12,8 +12,7 @@
 static const struct cli_command commands[] = {
         {"init", "create a data folder (database, keys, configuration)", cmd_init},
         {"demo", "seed the demo dataset (idempotent)", cmd_demo},
-        {"institution", "add and list institutions; read limits and blocked keys",
-         cmd_institution},
+        {"institution", "add and list institutions; read limits and blocked keys", cmd_institution},
         {"import", "register results from a CSV file", cmd_import},
         {"achievements", "show a learner and everything registered for them", cmd_achievements},
         {"issue", "write a signed credential for an achievement", cmd_issue},

@@ -52,8 +52,8 @@ void web_error_page(struct http_request *req, struct http_response *res);
 /* An attachment's file name after a result: "bsc-psychologie-2024.json" for title "BSc
  * Psychologie", date "2024-08-30" and ext "json"; falls back to fallback when nothing of the
  * title can be used. */
-void web_download_name(const char *title, const char *date, const char *ext,
-                       const char *fallback, char *out, size_t cap);
+void web_download_name(const char *title, const char *date, const char *ext, const char *fallback,
+                       char *out, size_t cap);
 
 /* Handlers of the page routes (routes_web.c) */
 void route_web_home(struct http_request *req, struct http_response *res);

@@ -28,7 +28,7 @@ struct did_cache_entry {
 
 struct did_cache {
 	pthread_mutex_t lock;
-	long default_ttl_s; /* at most, and when the document's server gives no max-age */
+	long default_ttl_s;        /* at most, and when the document's server gives no max-age */
 	struct fetch_guard *guard; /* shared limits on fetches; NULL: time limits only */
 	struct did_cache_entry entries[DID_CACHE_DOCS];
 };

@@ -40,8 +40,8 @@ struct identity_outcome {
  * institution, which must have a record for the learner. actor and purpose go into the audit
  * event. Returns 0 (see out), OK_EINPUT (err->field names the field; nothing to correct, a value
  * that does not validate, a birth date in the future or not before the learner's earliest
- * award: of the institution's own records when institution is given), OK_ENOTFOUND ("no learner with that id"), or a store or key error; nothing is
- * changed then.
+ * award: of the institution's own records when institution is given), OK_ENOTFOUND ("no learner
+ * with that id"), or a store or key error; nothing is changed then.
  */
 int registry_identity_correct(struct depository *d, const char *learner_id, const char *institution,
                               const struct identity_fields *in, const char *actor,

@@ -27,7 +27,7 @@ struct status_cache_entry {
 
 struct status_cache {
 	pthread_mutex_t lock;
-	long default_ttl_s; /* at most, and when the list's server gives no max-age */
+	long default_ttl_s;        /* at most, and when the list's server gives no max-age */
 	struct fetch_guard *guard; /* shared limits on fetches; NULL: time limits only */
 	size_t max_bytes;          /* STATUS_CACHE_BYTES unless changed after init */
 	size_t bytes;              /* held now */
