@@ -107,13 +107,13 @@ struct store_trusted_issuer {
 struct store;
 
 /* The operations of the store's other areas, each declared in its own header. */
-struct store_portal_ops;  /* store/portal.h: login links, sessions, shares */
-struct store_privacy_ops; /* store/privacy.h: key read windows, key blocks */
-struct store_audit_ops;   /* store/audit.h: signed audit checkpoints */
-struct store_keys_ops;    /* store/keys.h: data-key rotation */
-struct store_foreign_ops; /* store/foreign.h: achievements from other depositories */
+struct store_portal_ops;   /* store/portal.h: login links, sessions, shares */
+struct store_privacy_ops;  /* store/privacy.h: key read windows, key blocks */
+struct store_audit_ops;    /* store/audit.h: signed audit checkpoints */
+struct store_keys_ops;     /* store/keys.h: data-key rotation */
+struct store_foreign_ops;  /* store/foreign.h: achievements from other depositories */
 struct store_identity_ops; /* store/identity.h: corrections of a learner's identity */
-struct store_apikey_ops;  /* store/apikeys.h: API keys listed, revoked, last used */
+struct store_apikey_ops;   /* store/apikeys.h: API keys listed, revoked, last used */
 
 /* Called for each record of a listing; a non-zero return stops the listing and is returned. */
 typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a);
