@@ -22,10 +22,10 @@
 
 #include "bench_clock.h"
 #include "core/buf.h"
-#include "io/http_client.h"
-#include "registry/depository.h"
-#include "registry/did_resolver.h"
-#include "registry/status_cache.h"
+#include "remote/http_client.h"
+#include "depository/depository.h"
+#include "remote/did_resolver.h"
+#include "remote/status_cache.h"
 #include "registry/verify.h"
 
 struct input {

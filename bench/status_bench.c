@@ -33,7 +33,7 @@
 #include "core/buf.h"
 #include "registry/achievement.h"
 #include "registry/credential.h"
-#include "registry/depository.h"
+#include "depository/depository.h"
 #include "registry/status.h"
 #include "vc/proof.h"
 

@@ -29,7 +29,7 @@
 #include "bench_clock.h"
 #include "core/buf.h"
 #include "registry/credential.h"
-#include "registry/depository.h"
+#include "depository/depository.h"
 #include "registry/verify.h"
 #include "vc/jcs.h"
 #include "vc/proof.h"

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
-#include "registry/depository.h"
+#include "depository/depository.h"
 
 enum cli_exit {
 	EXIT_OK = 0,

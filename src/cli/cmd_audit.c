@@ -1,8 +1,8 @@
 /* oorkonde audit verify / checkpoint / show: the audit log for the operator. */
 #include "cli/cli.h"
 #include "cli/term.h"
-#include "registry/audit_log.h"
-#include "registry/checkpoint.h"
+#include "audit/log.h"
+#include "audit/checkpoint.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -67,7 +67,7 @@ static int verify(struct cli *c, struct depository *d)
 	int rc;
 
 	ok_error_clear(&err);
-	rc = registry_audit_verify(d, &check, &err);
+	rc = audit_log_verify(d, &check, &err);
 	if (rc) {
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
@@ -104,7 +104,7 @@ static int checkpoint(struct cli *c, struct depository *d)
 	int rc;
 
 	ok_error_clear(&err);
-	rc = registry_checkpoint_make(d, &cp, &made, &err);
+	rc = audit_checkpoints_make(d, &cp, &made, &err);
 	if (rc == OK_ENOTFOUND) {
 		printf("No checkpoint: %s\n", err.message);
 		return EXIT_REJECTED;
@@ -137,7 +137,7 @@ static int show(struct cli *c, struct depository *d, const struct audit_filter *
 	ok_error_clear(&err);
 	if (json && !s.list)
 		return EXIT_FAILED;
-	rc = registry_audit_list(d, f, show_event, &s, &err);
+	rc = audit_log_list(d, f, show_event, &s, &err);
 	if (rc == OK_ENOMEM && !err.code)
 		ok_fail(&err, OK_ENOMEM, "out of memory");
 	if (rc) {

@@ -3,8 +3,8 @@
 #include "cli/term.h"
 #include "registry/credential.h"
 #include "registry/learner.h"
-#include "registry/did_resolver.h"
-#include "registry/status_cache.h"
+#include "remote/did_resolver.h"
+#include "remote/status_cache.h"
 #include "registry/verify.h"
 #include "registry/verify_summary.h"
 

@@ -2,7 +2,7 @@
 #include "cli/cli.h"
 #include "registry/demo.h"
 #include "registry/learner.h"
-#include "registry/portal.h"
+#include "portal/portal.h"
 
 #include <sodium.h>
 #include <stdlib.h>

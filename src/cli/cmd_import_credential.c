@@ -2,9 +2,9 @@
  * foreign achievement of a learner, after verifying it with every check. */
 #include "cli/cli.h"
 #include "cli/term.h"
-#include "registry/did_resolver.h"
+#include "remote/did_resolver.h"
 #include "registry/foreign.h"
-#include "registry/status_cache.h"
+#include "remote/status_cache.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* oorkonde keys status / rotate-data-key / rotate-issuer-key / retire-issuer-key: the operator's
- * key management (see registry/keys.h). */
+ * key management (see registry/rotation.h). */
 #include "cli/cli.h"
-#include "registry/audit_log.h"
-#include "registry/keys.h"
+#include "audit/log.h"
+#include "registry/rotation.h"
 #include "vc/multibase.h"
 
 #include <jansson.h>

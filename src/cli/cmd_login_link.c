@@ -1,6 +1,6 @@
 /* oorkonde learner login-link: a one-time link that signs a learner in to the portal. */
 #include "cli/cli.h"
-#include "registry/portal.h"
+#include "portal/portal.h"
 
 #include <sodium.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* oorkonde learner report: a learner's access report (GDPR art. 15) as JSON or HTML. */
 #include "cli/cli.h"
-#include "registry/keyfile.h"
+#include "keys/keyfile.h"
 #include "registry/report.h"
 
 #include <sodium.h>

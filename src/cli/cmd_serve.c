@@ -1,7 +1,7 @@
 /* oorkonde serve: run the HTTP server until SIGTERM or SIGINT. */
 #include "cli/cli.h"
 #include "http/server.h"
-#include "registry/checkpoint.h"
+#include "audit/checkpoint.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -44,7 +44,7 @@ static unsigned long number(struct cli *c, const char *opt, const char *v, unsig
 	return n;
 }
 
-/* Signs the audit chain's head once the server has stopped writing (registry/checkpoint.h). */
+/* Signs the audit chain's head once the server has stopped writing (audit/checkpoint.h). */
 static void shutdown_checkpoint(struct cli *c)
 {
 	struct audit_checkpoint cp;
@@ -56,7 +56,7 @@ static void shutdown_checkpoint(struct cli *c)
 	if (c->bench_audit_off || cli_open(c, &d))
 		return;
 	ok_error_clear(&err);
-	rc = registry_checkpoint_make(&d, &cp, &made, &err);
+	rc = audit_checkpoints_make(&d, &cp, &made, &err);
 	depository_close(&d);
 	if (rc == 0 && made)
 		fprintf(stderr, "oorkonde serve: audit checkpoint at event %lld\n",

@@ -1,7 +1,7 @@
 /* oorkonde share create / list / revoke: a learner's shares, for operators and scripts. */
 #include "cli/cli.h"
 #include "cli/term.h"
-#include "registry/portal.h"
+#include "portal/portal.h"
 
 #include <errno.h>
 #include <stdlib.h>

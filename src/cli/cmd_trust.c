@@ -1,8 +1,8 @@
 /* oorkonde trust add / list / remove: the local trust list of issuers. */
 #include "cli/cli.h"
 #include "cli/term.h"
-#include "io/http_client.h"
-#include "registry/keyfile.h"
+#include "remote/http_client.h"
+#include "keys/keyfile.h"
 #include "registry/trust.h"
 #include "vc/did.h"
 

@@ -1,6 +1,6 @@
 /* The oorkonde command: global options, then the subcommand's handler. */
 #include "cli/cli.h"
-#include "io/http_client.h"
+#include "remote/http_client.h"
 #include "ok_version.h"
 
 #include <sodium.h>

@@ -10,7 +10,7 @@
 #include "core/buf.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "registry/depository.h"
+#include "depository/depository.h"
 #include "store/store.h"
 
 struct MHD_Connection;

@@ -3,6 +3,7 @@
 
 #include "http/internal.h"
 #include "registry/leak.h"
+#include "core/clock.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -39,7 +40,7 @@ bool http_leak_note(struct http_request *req, struct http_response *res, const c
 	int rc;
 
 	ok_error_clear(&err);
-	rc = leak_note_read(req->dep, &req->key, learner_id, audit_now_ms(), &r, &err);
+	rc = leak_note_read(req->dep, &req->key, learner_id, ok_now_ms(), &r, &err);
 	if (!rc)
 		return true;
 	if (rc == OK_ELIMIT) {

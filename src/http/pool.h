@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "registry/depository.h"
+#include "depository/depository.h"
 
 struct depository_pool {
 	pthread_mutex_t lock;

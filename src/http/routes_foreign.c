@@ -6,7 +6,7 @@
 #include "http/purpose.h"
 
 #include "registry/foreign.h"
-#include "registry/portal.h"
+#include "portal/portal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 #include "http/session.h"
 #include "http/web.h"
 
-#include "registry/portal.h"
+#include "portal/portal.h"
 
 #include <sodium.h>
 #include <stdio.h>

@@ -10,9 +10,9 @@
 #include "io/utf8.h"
 #include "registry/institution.h"
 #include "registry/leak.h"
-#include "registry/did_resolver.h"
-#include "registry/fetch_guard.h"
-#include "registry/status_cache.h"
+#include "remote/did_resolver.h"
+#include "remote/fetch_guard.h"
+#include "remote/status_cache.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

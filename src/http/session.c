@@ -2,7 +2,7 @@
  * session.h). */
 #include "http/session.h"
 
-#include "registry/portal.h"
+#include "portal/portal.h"
 
 #include <microhttpd.h>
 #include <string.h>

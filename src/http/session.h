@@ -1,6 +1,6 @@
 /* Learners' sessions over HTTP: the session cookie, the check every ROUTE_LEARNER request goes
  * through (a live session; X-CSRF-Token on every state-changing request), and the look-up the
- * pages use. The tokens themselves are registry/portal.h's. */
+ * pages use. The tokens themselves are portal/portal.h's. */
 #ifndef OK_HTTP_SESSION_H
 #define OK_HTTP_SESSION_H
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "http/web_template.h"
+#include "render/template.h"
 
 struct http_request;
 struct http_response;

@@ -4,7 +4,7 @@
  * right without JavaScript. */
 #include "http/internal.h"
 #include "http/web.h"
-#include "registry/portal.h"
+#include "portal/portal.h"
 #include "registry/verify_summary.h"
 
 #include <stdio.h>

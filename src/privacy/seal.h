@@ -6,7 +6,7 @@
  *   name and a record id, so a sealed value cannot be moved to another field or record unnoticed.
  * - The three keys of struct seal_keys are derived from one 32-byte data key and never leave it;
  *   seal_keys_release() wipes them. A data-key rotation therefore changes the blind index and
- *   the keyed digests too: they are recomputed with the sealed fields (registry/keys.h).
+ *   the keyed digests too: they are recomputed with the sealed fields (registry/rotation.h).
  * - A keyring holds every data key a depository has (two while a rotation runs), by id; the
  *   last one added is the current one, which seals. A value is opened with the key its header
  *   names.

@@ -3,6 +3,7 @@
 
 #include "model/registration.h"
 #include "registry/learner.h"
+#include "core/clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -220,7 +221,7 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 	if (memcmp(out->digest, cur.digest, sizeof(cur.digest)) == 0)
 		return 0; /* nothing changed: no new version */
 	out->version = cur.version + 1;
-	out->updated_ms = audit_now_ms();
+	out->updated_ms = ok_now_ms();
 	if ((rc = store_begin(d->store, err)))
 		return rc;
 	rc = d->store->ops->achievement_put(d->store, out, true, actor, reason, err);

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "registry/depository.h"
+#include "depository/depository.h"
 
 /* The public JSON form of an achievement (new reference, caller decrefs; NULL when out of
  * memory). Holds no personal data beyond the learner's internal id. */

@@ -11,7 +11,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "registry/depository.h"
+#include "depository/depository.h"
 #include "vc/did.h"
 
 #define CREDENTIAL_CONTEXT_V2  "https://www.w3.org/ns/credentials/v2"

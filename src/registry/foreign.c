@@ -5,6 +5,7 @@
 #include "io/fold.h"
 #include "registry/learner.h"
 #include "registry/verify_summary.h"
+#include "core/clock.h"
 
 #include <math.h>
 #include <sodium.h>
@@ -418,7 +419,7 @@ int registry_foreign_import(struct depository *d, const char *learner_id, const 
 	copy_text(f.format, sizeof(f.format), out->verification.format);
 	snprintf(f.status, sizeof(f.status), "active");
 	copy_text(f.imported_by, sizeof(f.imported_by), o->actor);
-	f.imported_ms = audit_now_ms();
+	f.imported_ms = ok_now_ms();
 	f.checked_ms = f.imported_ms;
 	rc = keep(d, data, len, &f, o, out, err);
 	goto out;

@@ -17,7 +17,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "registry/depository.h"
+#include "depository/depository.h"
 #include "registry/verify.h"
 #include "store/foreign.h"
 

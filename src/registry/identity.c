@@ -3,6 +3,7 @@
 
 #include "registry/learner.h"
 #include "store/identity.h"
+#include "core/clock.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -127,7 +128,7 @@ static int reseal_learner(struct depository *d, struct store_learner *l,
 	seal_blind_index(k, plain->national_id, l->nid_index);
 	registry_learner_digest(k, plain, l->digest);
 	l->key_id = k->key_id;
-	l->updated_ms = audit_now_ms();
+	l->updated_ms = ok_now_ms();
 	return d->store->ops->learner_put(d->store, l, true, err);
 }
 
@@ -187,7 +188,7 @@ static int correct(struct depository *d, const char *learner_id, const char *ins
 	snprintf(change.actor, sizeof(change.actor), "%s", actor);
 	snprintf(change.purpose, sizeof(change.purpose), "%s", purpose);
 	snprintf(change.fields, sizeof(change.fields), "%s", out->fields);
-	change.at_ms = audit_now_ms();
+	change.at_ms = ok_now_ms();
 	change.key_id = d->keys.key_id;
 	if ((rc = seal_values(&d->keys, change.id, &old, &new, &change.sealed, err)) ||
 	    (rc = store_identity_put(d->store, &change, err)))

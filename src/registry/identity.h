@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "model/registration.h"
-#include "registry/depository.h"
+#include "depository/depository.h"
 
 /* The new values; NULL leaves a field as it is. given_names may be "" (a learner with one
  * name); family_name and birth_date may not. */

@@ -6,6 +6,7 @@
 #include "registry/achievement.h"
 #include "registry/learner.h"
 #include "registry/status.h"
+#include "core/clock.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -237,7 +238,7 @@ static int write_learner(struct importer *imp, const struct learner_data *l, con
 		}
 	}
 	s->key_id = k->key_id;
-	s->updated_ms = audit_now_ms();
+	s->updated_ms = ok_now_ms();
 	s->created_ms = update ? created_ms : s->updated_ms;
 	return imp->d->store->ops->learner_put(imp->d->store, s, update, err);
 }
@@ -483,7 +484,7 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 	memset(&next, 0, sizeof(next));
 	fill_achievement(&next, imp, &r->achievement, learner_id);
 	registry_achievement_digest(&imp->d->keys, &next, next.digest);
-	next.updated_ms = audit_now_ms();
+	next.updated_ms = ok_now_ms();
 
 	/* Most rows of an import are new: try the insert first, and look the record up only
 	 * when the store refuses it (the record exists, or the drawn status slot is taken). */

@@ -14,7 +14,7 @@
 
 #include "io/csv_reader.h"
 #include "model/registration.h"
-#include "registry/depository.h"
+#include "depository/depository.h"
 
 struct import_report {
 	size_t read;

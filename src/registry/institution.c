@@ -3,6 +3,7 @@
 
 #include "io/utf8.h"
 #include "registry/leak.h"
+#include "core/clock.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -126,7 +127,7 @@ static int add_key(struct depository *d, const char *code, const char *permissio
 	snprintf(k.institution, sizeof(k.institution), "%s", code ? code : "");
 	snprintf(k.permissions, sizeof(k.permissions), "%s", permissions);
 	key_hash(key_out, k.key_hash);
-	k.created_ms = audit_now_ms();
+	k.created_ms = ok_now_ms();
 	rc = d->store->ops->api_key_add(d->store, &k, err);
 	if (!rc)
 		rc = depository_audit(d, "operator", "key.create", k.id, "administration",
@@ -219,7 +220,7 @@ int registry_key_revoke(struct depository *d, const char *id, struct ok_error *e
 
 	if ((rc = store_begin(d->store, err)))
 		return rc;
-	rc = d->store->ops->apikeys->revoke(d->store, id, audit_now_ms(), err);
+	rc = d->store->ops->apikeys->revoke(d->store, id, ok_now_ms(), err);
 	if (!rc)
 		rc = depository_audit(d, "operator", "key.revoke", id, "administration", "", false,
 		                      err);
@@ -238,7 +239,7 @@ int registry_key_revoke(struct depository *d, const char *id, struct ok_error *e
  * is dropped: the time is informational. */
 static void note_use(struct depository *d, const struct store_api_key *k)
 {
-	int64_t now = audit_now_ms();
+	int64_t now = ok_now_ms();
 
 	if (now - k->last_used_ms < KEY_USE_RESOLUTION_MS ||
 	    d->store->ops->in_transaction(d->store) || store_begin(d->store, NULL) != 0)

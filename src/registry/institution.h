@@ -3,7 +3,7 @@
 #ifndef OK_REGISTRY_INSTITUTION_H
 #define OK_REGISTRY_INSTITUTION_H
 
-#include "registry/depository.h"
+#include "depository/depository.h"
 #include "store/apikeys.h"
 
 #define API_KEY_TEXT_MAX 64

@@ -11,8 +11,8 @@
 #ifndef OK_REGISTRY_LEAK_H
 #define OK_REGISTRY_LEAK_H
 
-#include "registry/depository.h"
-#include "store/privacy.h"
+#include "depository/depository.h"
+#include "store/leak.h"
 
 #define LEAK_DEFAULT_LEARNERS 1000
 #define LEAK_DEFAULT_WINDOW_S 3600
@@ -46,7 +46,7 @@ struct leak_read {
 };
 
 /*
- * Counts that key is about to read learner_id's personal data at now_ms (audit_now_ms() in
+ * Counts that key is about to read learner_id's personal data at now_ms (ok_now_ms() in
  * production), in a transaction of its own. Returns 0: go ahead, the read is counted.
  * OK_ELIMIT: this read would take the key past its limit: it is not counted, the key is now
  * blocked (out->blocked_now) and a "key.blocked" audit event says so; refuse the read.

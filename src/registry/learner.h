@@ -4,7 +4,7 @@
 #define OK_REGISTRY_LEARNER_H
 
 #include "model/registration.h"
-#include "registry/depository.h"
+#include "depository/depository.h"
 
 struct learner_view {
 	char id[STORE_ID_MAX + 1];

@@ -2,13 +2,14 @@
 #include "registry/report.h"
 
 #include "registry/achievement.h"
-#include "registry/audit_log.h"
+#include "audit/log.h"
 #include "registry/identity.h"
 #include "registry/learner.h"
 #include "registry/verify_summary.h"
 #include "store/audit.h"
 #include "store/foreign.h"
 #include "store/portal.h"
+#include "core/clock.h"
 
 #include <sodium.h>
 #include <stdarg.h>
@@ -290,7 +291,7 @@ int registry_report_json(struct depository *d, const char *learner_id, const cha
 	rc = registry_learner_read(d, NULL, learner_id, actor, REPORT_PURPOSE, &view, err);
 	if (rc)
 		return rc;
-	audit_format_time(audit_now_ms(), now);
+	audit_format_time(ok_now_ms(), now);
 	doc = json_object();
 	learner =
 	        json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", view.id, "national_id",
@@ -352,7 +353,7 @@ int registry_report_json(struct depository *d, const char *learner_id, const cha
 	}
 	{
 		struct accesses acc = {d, list, institutions, err};
-		rc = registry_audit_about_learner(d, view.id, add_access, &acc, err);
+		rc = audit_log_about_learner(d, view.id, add_access, &acc, err);
 	}
 out:
 	sodium_memzero(&view, sizeof(view));

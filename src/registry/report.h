@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "core/buf.h"
-#include "registry/depository.h"
+#include "depository/depository.h"
 
 #define REPORT_PURPOSE  "access-report"
 #define REPORT_CSP_MAX  256

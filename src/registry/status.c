@@ -6,6 +6,7 @@
 #include "registry/credential.h"
 #include "vc/multibase.h"
 #include "vc/proof.h"
+#include "core/clock.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -151,7 +152,7 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	snprintf(detail, sizeof(detail), "%s -> %s", out->status, next);
 	snprintf(out->status, sizeof(out->status), "%s", next);
 	out->version++;
-	out->updated_ms = audit_now_ms();
+	out->updated_ms = ok_now_ms();
 	rc = d->store->ops->achievement_put(d->store, out, true, actor, reason, err);
 	/* A bit of the list changes (in the revocation or the suspension list, or both). */
 	if (!rc && out->status_index >= 0)

@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 
-#include "registry/depository.h"
+#include "depository/depository.h"
 
 #define STATUS_LIST_SIZE 131072 /* the minimum the specification allows: 16 KiB of bits */
 

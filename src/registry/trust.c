@@ -7,6 +7,7 @@
 #include "registry/verify.h"
 #include "vc/did.h"
 #include "vc/proof.h"
+#include "core/clock.h"
 
 #include <sodium.h>
 #include <time.h>
@@ -55,7 +56,7 @@ int registry_trust_add(struct depository *d, const char *did, const char *name, 
 	snprintf(t.country, sizeof(t.country), "%s", country);
 	snprintf(t.source, sizeof(t.source), "local");
 	snprintf(t.status, sizeof(t.status), "active");
-	t.since_ms = audit_now_ms();
+	t.since_ms = ok_now_ms();
 	if ((rc = store_begin(d->store, err)))
 		return rc;
 	rc = d->store->ops->trust_put(d->store, &t, err);
@@ -114,7 +115,7 @@ static int read_member(const json_t *m, size_t i, struct store_trusted_issuer *t
 	snprintf(t->country, sizeof(t->country), "%s", country);
 	snprintf(t->source, sizeof(t->source), "network");
 	snprintf(t->status, sizeof(t->status), "%s", status ? status : "active");
-	t->since_ms = audit_now_ms();
+	t->since_ms = ok_now_ms();
 	return 0;
 }
 

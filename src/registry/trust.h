@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#include "registry/depository.h"
+#include "depository/depository.h"
 
 int registry_trust_add(struct depository *d, const char *did, const char *name, const char *country,
                        struct ok_error *err);

@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "registry/depository.h"
+#include "depository/depository.h"
 #include "vc/did.h"
 
 enum verify_check {

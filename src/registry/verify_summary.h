@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "registry/depository.h"
+#include "depository/depository.h"
 #include "registry/verify.h"
 
 #define VERIFY_DATE_TEXT_MAX 48

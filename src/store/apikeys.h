@@ -17,7 +17,7 @@ struct store_api_key_info {
 	int64_t created_ms;
 	int64_t last_used_ms; /* 0 while never used */
 	int64_t revoked_ms;   /* 0 while valid */
-	int64_t blocked_ms;   /* 0 unless leak detection blocked it (store/privacy.h) */
+	int64_t blocked_ms;   /* 0 unless leak detection blocked it (store/leak.h) */
 };
 
 typedef int (*store_api_key_fn)(void *ctx, const struct store_api_key_info *k);

@@ -19,7 +19,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
-#include "privacy/audit.h"
+#include "audit/chain.h"
 
 #define STORE_ID_MAX     32 /* record ids are short ASCII identifiers */
 #define STORE_HASH_BYTES 32
@@ -108,7 +108,7 @@ struct store;
 
 /* The operations of the store's other areas, each declared in its own header. */
 struct store_portal_ops;   /* store/portal.h: login links, sessions, shares */
-struct store_privacy_ops;  /* store/privacy.h: key read windows, key blocks */
+struct store_leak_ops;  /* store/leak.h: key read windows, key blocks */
 struct store_audit_ops;    /* store/audit.h: signed audit checkpoints */
 struct store_keys_ops;     /* store/keys.h: data-key rotation */
 struct store_foreign_ops;  /* store/foreign.h: achievements from other depositories */
@@ -210,7 +210,7 @@ struct store_ops {
 	int (*trust_remove_source)(struct store *s, const char *source, struct ok_error *err);
 
 	const struct store_portal_ops *portal;
-	const struct store_privacy_ops *privacy;
+	const struct store_leak_ops *leak;
 	const struct store_audit_ops *audit;
 	const struct store_keys_ops *keys;
 	const struct store_foreign_ops *foreign;

@@ -5,9 +5,10 @@
 #include "store/keys.h"
 #include "store/portal.h"
 #include "store/apikeys.h"
-#include "store/privacy.h"
+#include "store/leak.h"
 #include "store/schema_sqlite.h"
 #include "store/sqlite_internal.h"
+#include "core/clock.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -416,7 +417,7 @@ static int sqlite_institution_add(struct store *base, const struct store_institu
 	sqlite_bind_text(st, 3, i->country);
 	sqlite_bind_text(st, 4, i->erasmus);
 	sqlite_bind_text(st, 5, i->schac);
-	sqlite3_bind_int64(st, 6, audit_now_ms());
+	sqlite3_bind_int64(st, 6, ok_now_ms());
 	return sqlite_exec_step(s, st, "add institution", err);
 }
 
@@ -948,7 +949,7 @@ static int sqlite_status_cache_put(struct store *base, const char *purpose, int6
 	sqlite3_bind_int64(st, 3, version);
 	sqlite_bind_text(st, 4, etag);
 	sqlite_bind_blob(st, 5, body->data, body->len);
-	sqlite3_bind_int64(st, 6, audit_now_ms());
+	sqlite3_bind_int64(st, 6, ok_now_ms());
 	return sqlite_exec_step(s, st, "store signed status list", err);
 }
 
@@ -1075,7 +1076,7 @@ static const struct store_ops sqlite_ops = {
         .trust_remove = sqlite_trust_remove,
         .trust_remove_source = sqlite_trust_remove_source,
         .trust_list = sqlite_trust_list,
-        .privacy = &sqlite_privacy_ops,
+        .leak = &sqlite_leak_ops,
         .apikeys = &sqlite_apikey_ops,
         .audit = &store_sqlite_audit_ops,
         .foreign = &sqlite_foreign_ops,

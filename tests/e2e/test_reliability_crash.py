@@ -7,7 +7,7 @@ half-written.
   (SERVE_RUNS runs).
 
 After each kill: `PRAGMA integrity_check` is ok, foreign keys hold, and the audit chain is intact
-(recomputed here from src/privacy/audit.c's definition). Then the interrupted operation is run
+(recomputed here from src/audit/chain.c's definition). Then the interrupted operation is run
 again to its end (every revocation and import sent again; 409 "already revoked" is the answer a
 revocation that did commit gets) and the state must be exactly that of an uninterrupted run from
 the same starting folder: every achievement's content, status and version, the history of every
@@ -54,7 +54,7 @@ def seed_for(scenario):
     return random.Random(f"{MASTER_SEED}/{scenario}")
 
 
-# The audit chain, recomputed (src/privacy/audit.c).
+# The audit chain, recomputed (src/audit/chain.c).
 
 def audit_hash(prev_hash, seq, at_ms, actor, action, subject, purpose, detail):
     h = hashlib.blake2b(digest_size=32)

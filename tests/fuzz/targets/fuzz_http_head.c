@@ -24,7 +24,7 @@
 
 #include "core/buf.h"
 #include "http/server.h"
-#include "registry/depository.h"
+#include "depository/depository.h"
 
 #define ANSWER_WAIT_MS     5000
 #define FIRST_BYTE_WAIT_MS 50

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "registry/keyfile.h"
+#include "keys/keyfile.h"
 
 static char dir[256], in_path[300], out_path[300];
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry/portal.h"
+#include "portal/portal.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

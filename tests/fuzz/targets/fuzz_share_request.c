@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "io/utf8.h"
-#include "registry/portal_internal.h"
+#include "portal/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

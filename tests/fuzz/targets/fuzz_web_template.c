@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/web_template.h"
+#include "render/template.h"
 
 /* Texts for keys that start with a letter, none for others. */
 static const char *text_of(void *ctx, const char *key)

@@ -10,7 +10,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "http/web.h"
-#include "http/web_template.h"
+#include "render/template.h"
 
 static const char *texts(void *ctx, const char *key)
 {

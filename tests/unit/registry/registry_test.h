@@ -18,7 +18,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
-#include "registry/depository.h"
+#include "depository/depository.h"
 #include "registry/import.h"
 #include "registry/institution.h"
 #include "registry/learner.h"

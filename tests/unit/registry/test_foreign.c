@@ -13,7 +13,7 @@
 #include "registry/foreign.h"
 #include "registry/foreign_internal.h"
 #include "registry/status.h"
-#include "registry/status_cache.h"
+#include "remote/status_cache.h"
 #include "registry/trust.h"
 #include "store/foreign.h"
 

@@ -6,7 +6,7 @@
 #include "registry_test.h"
 
 #include "registry/identity.h"
-#include "registry/keys.h"
+#include "registry/rotation.h"
 #include "store/identity.h"
 
 #define NID "123456782"

@@ -14,7 +14,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
-#include "privacy/audit.h"
+#include "audit/chain.h"
 #include "store/store.h"
 
 struct fixture {

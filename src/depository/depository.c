@@ -1,0 +1,675 @@
+/* Creating and opening a data folder; the audit helper every use case shares. */
+#include "depository/depository.h"
+
+#include "io/utf8.h"
+#include "audit/checkpoint.h"
+#include "registry/credential.h"
+#include "keys/keyfile.h"
+#include "portal/portal.h"
+#include "store/keys.h"
+#include "vc/did.h"
+#include "core/clock.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONFIG_MAX (64 * 1024)
+
+static int join(char *out, size_t cap, const char *dir, const char *name, struct ok_error *err)
+{
+	if (snprintf(out, cap, "%s/%s", dir, name) >= (int)cap)
+		return ok_fail(err, OK_EINPUT, "data folder path too long");
+	return 0;
+}
+
+static bool dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool empty = true;
+
+	if (!d)
+		return false;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	}
+	closedir(d);
+	return empty;
+}
+
+/* A host is a DNS name or address, optionally with a port: letters, digits, '.', '-', ':'. */
+static int check_host(const char *host, struct ok_error *err)
+{
+	size_t i, n = strlen(host);
+
+	if (n == 0 || n > DEPOSITORY_HOST_MAX)
+		return ok_fail_field(err, OK_EINPUT, "host", "host must be 1-%d characters",
+		                     DEPOSITORY_HOST_MAX);
+	for (i = 0; i < n; i++) {
+		char c = host[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-' || c == ':'))
+			return ok_fail_field(err, OK_EINPUT, "host",
+			                     "host may hold only letters, digits, '.', '-' and "
+			                     "':' (e.g. diploma.example.nl or 127.0.0.1:8080)");
+	}
+	return 0;
+}
+
+/*
+ * The depository's name stands in every credential it issues (the issuer's name) and on its
+ * pages: 1-200 characters of UTF-8, without control characters or bidi controls that could
+ * make it read as something else.
+ */
+static int check_name(const char *name, struct ok_error *err)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t n = strlen(name);
+
+	if (n == 0 || n > DEPOSITORY_NAME_MAX || !utf8_valid(name, n))
+		return ok_fail_field(err, OK_EINPUT, "name",
+		                     "name must be 1-%d bytes of UTF-8 text", DEPOSITORY_NAME_MAX);
+	for (; *p; p++) {
+		/* C0 and DEL; C1 (U+0080-U+009F); U+061C; U+200E/F; U+202A-U+202E; U+2066-U+2069 */
+		if (*p < 0x20 || *p == 0x7F || (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) ||
+		    (p[0] == 0xD8 && p[1] == 0x9C) ||
+		    (p[0] == 0xE2 && p[1] == 0x80 &&
+		     (p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xAA && p[2] <= 0xAE))) ||
+		    (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9))
+			return ok_fail_field(
+			        err, OK_EINPUT, "name",
+			        "name may not hold control or bidi-control characters");
+	}
+	return 0;
+}
+
+int depository_create(const char *dir, const char *host, struct ok_error *err)
+{
+	return depository_create_named(dir, host, NULL, err);
+}
+
+int depository_create_named(const char *dir, const char *host, const char *name,
+                            struct ok_error *err)
+{
+	char path[4096];
+	json_t *config = NULL;
+	char *text = NULL;
+	struct store *store = NULL;
+	int rc;
+
+	if (host && (rc = check_host(host, err)))
+		return rc;
+	if (name && (rc = check_name(name, err)))
+		return rc;
+	if (mkdir(dir, 0700) != 0) {
+		if (errno != EEXIST)
+			return ok_fail(err, OK_EIO, "cannot create %s: %s", dir, strerror(errno));
+		if (!dir_is_empty(dir))
+			return ok_fail(
+			        err, OK_EEXIST,
+			        "%s already exists and is not empty; refusing to overwrite it",
+			        dir);
+		/* An existing empty folder gets the same protection as a new one. */
+		if (chmod(dir, 0700) != 0)
+			return ok_fail(err, OK_EIO, "cannot protect %s: %s", dir, strerror(errno));
+	}
+	if ((rc = join(path, sizeof(path), dir, "data.key", err)) ||
+	    (rc = keyfile_create(path, err)))
+		return rc;
+	if ((rc = join(path, sizeof(path), dir, "issuer.key", err)) ||
+	    (rc = keyfile_create(path, err)))
+		return rc;
+	config = json_pack("{s:s?, s:s, s:s}", "host", host, "store", "sqlite:oorkonde.db", "name",
+	                   name ? name : "oorkonde depository");
+	text = config ? json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	if (!text) {
+		rc = ok_fail(err, OK_ENOMEM, "cannot write config.json: out of memory");
+		goto out;
+	}
+	if ((rc = join(path, sizeof(path), dir, "config.json", err)) ||
+	    (rc = file_write_atomic(path, text, strlen(text), 0600, 1, err)))
+		goto out;
+	if ((rc = join(path, sizeof(path), dir, "oorkonde.db", err)) ||
+	    (rc = store_sqlite_open(&store, path, true, err)))
+		goto out;
+out:
+	store_close(store);
+	free(text);
+	json_decref(config);
+	return rc;
+}
+
+static int read_config(struct depository *d, char *store_url, size_t cap, struct ok_error *err)
+{
+	char path[4096];
+	json_error_t jerr;
+	json_t *config;
+	const char *host = NULL, *name = NULL, *store = NULL, *base_url = NULL, *network = NULL;
+	json_t *host_value = NULL;
+	json_int_t ttl = 300, did_cache_ttl = 300, status_cache_ttl = 300;
+	json_t *http_hosts = NULL;
+	int rc = 0;
+
+	if ((rc = join(path, sizeof(path), d->dir, "config.json", err)))
+		return rc;
+	config = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!config) {
+		rc = ok_fail(err, access(path, F_OK) ? OK_ENOTFOUND : OK_EINPUT, "%s: %s (line %d)",
+		             path, jerr.text, jerr.line);
+		ok_error_locate(err, path, jerr.line > 0 ? (size_t)jerr.line : 0);
+		return rc;
+	}
+	if (json_unpack_ex(config, &jerr, 0, "{s?o, s?s, s?s, s?s, s?I, s?o, s?s, s?I, s?I}",
+	                   "host", &host_value, "name", &name, "store", &store, "base_url",
+	                   &base_url, "status_ttl_s", &ttl, "did_web_http_hosts", &http_hosts,
+	                   "network_did", &network, "did_cache_ttl_s", &did_cache_ttl,
+	                   "status_cache_ttl_s", &status_cache_ttl) != 0 ||
+	    (host_value && !json_is_null(host_value) && !json_is_string(host_value))) {
+		rc = ok_fail(err, OK_EINPUT, "%s: %s", path,
+		             host_value ? "host must be a string or null" : jerr.text);
+		goto out;
+	}
+	if (json_is_string(host_value))
+		host = json_string_value(host_value);
+	if (host && (rc = check_host(host, err)))
+		goto out;
+	snprintf(d->host, sizeof(d->host), "%s", host ? host : "");
+	snprintf(d->name, sizeof(d->name), "%s", name ? name : "oorkonde depository");
+	if (base_url &&
+	    (strncmp(base_url, "https://", 8) || strlen(base_url) >= sizeof(d->base_url)) &&
+	    (strncmp(base_url, "http://", 7) || strlen(base_url) >= sizeof(d->base_url))) {
+		rc = ok_fail_field(err, OK_EINPUT, "base_url",
+		                   "%s: base_url must be an http:// or https:// URL", path);
+		goto out;
+	}
+	if (ttl < 0 || ttl > 86400) {
+		rc = ok_fail_field(err, OK_EINPUT, "status_ttl_s",
+		                   "%s: status_ttl_s must be 0-86400 seconds", path);
+		goto out;
+	}
+	d->status_ttl_s = (long)ttl;
+	if (did_cache_ttl < 1 || did_cache_ttl > 86400 || status_cache_ttl < 1 ||
+	    status_cache_ttl > 86400) {
+		rc = ok_fail_field(
+		        err, OK_EINPUT,
+		        did_cache_ttl < 1 || did_cache_ttl > 86400 ? "did_cache_ttl_s"
+		                                                   : "status_cache_ttl_s",
+		        "%s: did_cache_ttl_s and status_cache_ttl_s must be 1-86400 seconds", path);
+		goto out;
+	}
+	d->did_cache_ttl_s = (long)did_cache_ttl;
+	d->status_cache_ttl_s = (long)status_cache_ttl;
+	if (network && strlen(network) >= sizeof(d->network_did)) {
+		rc = ok_fail_field(err, OK_EINPUT, "network_did", "%s: network_did is too long",
+		                   path);
+		goto out;
+	}
+	snprintf(d->network_did, sizeof(d->network_did), "%s", network ? network : "");
+	if (http_hosts) {
+		size_t i, used = 0;
+		for (i = 0; i < json_array_size(http_hosts); i++) {
+			const char *h = json_string_value(json_array_get(http_hosts, i));
+			size_t n = h ? strlen(h) : 0;
+			if (!h || !n || strchr(h, ',') ||
+			    used + n + 2 > sizeof(d->did_web_http_hosts)) {
+				rc = ok_fail_field(err, OK_EINPUT, "did_web_http_hosts",
+				                   "%s: did_web_http_hosts must be a short list of "
+				                   "\"host:port\" strings",
+				                   path);
+				goto out;
+			}
+			if (used)
+				d->did_web_http_hosts[used++] = ',';
+			memcpy(d->did_web_http_hosts + used, h, n + 1);
+			used += n;
+		}
+		if (!json_is_array(http_hosts)) {
+			rc = ok_fail_field(err, OK_EINPUT, "did_web_http_hosts",
+			                   "%s: did_web_http_hosts must be a list", path);
+			goto out;
+		}
+	}
+	if (base_url)
+		snprintf(d->base_url, sizeof(d->base_url), "%s", base_url);
+	else if (host && (strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0))
+		snprintf(d->base_url, sizeof(d->base_url), "http://%s", host);
+	else if (host)
+		snprintf(d->base_url, sizeof(d->base_url), "https://%s", host);
+	else
+		snprintf(d->base_url, sizeof(d->base_url), "http://127.0.0.1:8080");
+	/* No trailing slash, so that paths can be appended. */
+	if (d->base_url[0] && d->base_url[strlen(d->base_url) - 1] == '/')
+		d->base_url[strlen(d->base_url) - 1] = '\0';
+	if (!store)
+		store = "sqlite:oorkonde.db";
+	/* A relative SQLite path is relative to the data folder. */
+	if (strncmp(store, "sqlite:", 7) == 0 && store[7] != '/')
+		rc = snprintf(store_url, cap, "sqlite:%s/%s", d->dir, store + 7) >= (int)cap;
+	else
+		rc = snprintf(store_url, cap, "%s", store) >= (int)cap;
+	if (rc)
+		rc = ok_fail(err, OK_EINPUT, "%s: store URL too long", path);
+out:
+	json_decref(config);
+	return rc;
+}
+
+static int check_data_keys(struct depository *d, const struct seal_keyring *ring,
+                           struct ok_error *err);
+
+/* Reads data.key into d->data_keys and d->keys when force is set or the file changed. */
+static int load_data_keys(struct depository *d, bool force, struct ok_error *err)
+{
+	char path[4096];
+	struct keyfile_stamp now;
+	struct keyfile_keys k;
+	struct seal_keyring ring;
+	size_t i;
+	int rc;
+
+	if ((rc = join(path, sizeof(path), d->dir, "data.key", err)))
+		return rc;
+	if (!force && keyfile_stamp_of(path, &now) && keyfile_stamp_equal(&now, &d->data_key_stamp))
+		return 0;
+	if ((rc = keyfile_read_all(path, &k, &now, err)))
+		return rc;
+	seal_keyring_init(&ring);
+	for (i = 0; !rc && i < k.count; i++)
+		rc = seal_keyring_add(&ring, k.keys[i].key, k.keys[i].id, err);
+	keyfile_keys_release(&k);
+	/* A key file read again (a rotation, or a file replaced under a running server) is
+	 * checked before it is used; depository_open checks the first once the store is open. */
+	if (!rc && d->store)
+		rc = check_data_keys(d, &ring, err);
+	if (!rc) {
+		seal_keyring_release(&d->data_keys);
+		d->data_keys = ring;
+		d->keys = *seal_keyring_current(&ring);
+		d->data_key_stamp = now;
+	}
+	seal_keyring_release(&ring);
+	return rc;
+}
+
+/*
+ * Key check values. The store keeps, per data key id, a keyed BLAKE2b of a fixed label under
+ * that key (meta "data_key_check.ID"): a data.key whose key has the right id but other bytes
+ * (a key file of another depository, an old backup) is refused before it can seal anything,
+ * instead of splitting learners in two. The value reveals nothing of the key.
+ */
+#define KEY_CHECK_LABEL "oorkonde data key check v1"
+#define KEY_CHECK_BYTES 16
+
+static void key_check_value(const struct seal_keys *k, char hex[KEY_CHECK_BYTES * 2 + 1])
+{
+	unsigned char mac[KEY_CHECK_BYTES];
+
+	crypto_generichash(mac, sizeof(mac), (const unsigned char *)KEY_CHECK_LABEL,
+	                   strlen(KEY_CHECK_LABEL), k->index, sizeof(k->index));
+	sodium_bin2hex(hex, KEY_CHECK_BYTES * 2 + 1, mac, sizeof(mac));
+}
+
+static int first_id(void *ctx, const char *id)
+{
+	snprintf(ctx, STORE_ID_MAX + 1, "%s", id);
+	return 1;
+}
+
+/*
+ * For a store made before check values: the key is taken as right only when it opens a learner
+ * sealed under it (when the first learner is). OK_ECRYPTO when it does not.
+ */
+static int key_opens_store(struct depository *d, const struct seal_keys *k, struct ok_error *err)
+{
+	char id[STORE_ID_MAX + 1] = "";
+	struct store_learner l;
+	struct buf plain;
+	int rc;
+
+	rc = d->store->ops->keys->learner_ids_not_under(d->store, 0, "", 1, first_id, id, err);
+	if (rc < 0)
+		return rc;
+	if (!id[0])
+		return 0;
+	store_learner_init(&l);
+	buf_init(&plain, 4096);
+	rc = d->store->ops->learner_get(d->store, id, &l, err);
+	if (!rc && l.key_id == k->key_id &&
+	    seal_open(k, "national_id", l.id, (const unsigned char *)l.national_id.data,
+	              l.national_id.len, &plain, NULL) != 0)
+		rc = OK_ECRYPTO;
+	sodium_memzero(plain.data, plain.len);
+	buf_release(&plain);
+	store_learner_release(&l);
+	return rc == OK_ENOTFOUND ? 0 : rc;
+}
+
+static int wrong_key(const struct depository *d, uint32_t key_id, struct ok_error *err)
+{
+	return ok_fail(err, OK_ECRYPTO,
+	               "%s/data.key does not belong to this database: its data key %lu is not the "
+	               "key the database's records are sealed under (a key file of another data "
+	               "folder, or an old copy?); put the right data.key back",
+	               d->dir, (unsigned long)key_id);
+}
+
+/*
+ * Compares every key of ring with the check value the store keeps for its id, and records
+ * the value of a key the store has none for (a new store, the new key of a rotation, a store
+ * from before check values). Joins the caller's transaction when one is open.
+ */
+static int check_data_keys(struct depository *d, const struct seal_keyring *ring,
+                           struct ok_error *err)
+{
+	char name[64], want[KEY_CHECK_BYTES * 2 + 1];
+	struct buf have;
+	bool own = false;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&have, 256);
+	for (i = 0; !rc && i < ring->count; i++) {
+		const struct seal_keys *k = &ring->keys[i];
+		if (snprintf(name, sizeof(name), "data_key_check.%lu", (unsigned long)k->key_id) >=
+		    (int)sizeof(name)) {
+			rc = ok_fail(err, OK_EINTERNAL, "key check name too long");
+			break;
+		}
+		key_check_value(k, want);
+		rc = d->store->ops->meta_get(d->store, name, &have, err);
+		if (!rc) {
+			if (have.len != strlen(want) ||
+			    sodium_memcmp(have.data, want, have.len) != 0)
+				rc = wrong_key(d, k->key_id, err);
+			continue;
+		}
+		if (rc != OK_ENOTFOUND)
+			break;
+		if (!d->store->ops->in_transaction(d->store)) {
+			if ((rc = store_begin(d->store, err)))
+				break;
+			own = true;
+		}
+		rc = key_opens_store(d, k, err);
+		if (rc == OK_ECRYPTO)
+			rc = wrong_key(d, k->key_id, err);
+		if (!rc)
+			rc = d->store->ops->meta_set(d->store, name, want, err);
+		if (own) {
+			if (!rc)
+				rc = store_commit(d->store, err);
+			if (rc)
+				store_rollback(d->store);
+			own = false;
+		}
+	}
+	buf_release(&have);
+	return rc;
+}
+
+/* The DID and current verification method of the depository, from its host and issuer key. */
+static int issuer_identity(struct depository *d, struct ok_error *err)
+{
+	int rc;
+
+	if (!d->host[0]) {
+		if ((rc = vc_did_key(d->issuer_pk, d->issuer_did, err)))
+			return rc;
+		return vc_did_key_vm(d->issuer_pk, d->issuer_vm, err);
+	}
+	if ((rc = vc_did_web(d->host, d->issuer_did, err)))
+		return rc;
+	return depository_issuer_vm(d, d->issuer_key_id, d->issuer_vm, err);
+}
+
+/* Reads issuer.key into d (its current seed, every public key) when force is set or the file
+ * changed. */
+static int load_issuer_keys(struct depository *d, bool force, struct ok_error *err)
+{
+	char path[4096];
+	struct keyfile_stamp now;
+	struct keyfile_keys k;
+	unsigned char sk[64];
+	size_t i;
+	int rc;
+
+	if ((rc = join(path, sizeof(path), d->dir, "issuer.key", err)))
+		return rc;
+	if (!force && keyfile_stamp_of(path, &now) &&
+	    keyfile_stamp_equal(&now, &d->issuer_key_stamp))
+		return 0;
+	if ((rc = keyfile_read_all(path, &k, &now, err)))
+		return rc;
+	for (i = 0; i < k.count; i++) {
+		d->issuer_keys[i].id = k.keys[i].id;
+		crypto_sign_seed_keypair(d->issuer_keys[i].pk, sk, k.keys[i].key);
+	}
+	d->issuer_key_count = k.count;
+	d->issuer_key_id = k.keys[k.count - 1].id;
+	memcpy(d->issuer_seed, k.keys[k.count - 1].key, sizeof(d->issuer_seed));
+	memcpy(d->issuer_pk, d->issuer_keys[k.count - 1].pk, sizeof(d->issuer_pk));
+	sodium_memzero(sk, sizeof(sk));
+	keyfile_keys_release(&k);
+	d->issuer_key_stamp = now;
+	return issuer_identity(d, err);
+}
+
+int depository_keys_refresh(struct depository *d, struct ok_error *err)
+{
+	int rc = load_data_keys(d, false, err);
+
+	return rc ? rc : load_issuer_keys(d, false, err);
+}
+
+const struct seal_keys *depository_data_key(struct depository *d, uint32_t key_id,
+                                            struct ok_error *err)
+{
+	const struct seal_keys *k = seal_keyring_find(&d->data_keys, key_id);
+
+	/* keys is the current key (a copy of the ring's), the one everything else uses. */
+	if (key_id == d->keys.key_id)
+		return &d->keys;
+	if (k)
+		return k;
+	/* Sealed under a key this depository has not read yet: another process rotated. */
+	if (load_data_keys(d, false, err) != 0)
+		return NULL;
+	k = seal_keyring_find(&d->data_keys, key_id);
+	if (!k)
+		ok_fail(err, OK_ECRYPTO,
+		        "the record is sealed under data key %lu, which %s/data.key does not hold "
+		        "(an old or wrong key file?)",
+		        (unsigned long)key_id, d->dir);
+	return k;
+}
+
+int depository_issuer_vm(const struct depository *d, uint32_t key_id, char vm[256],
+                         struct ok_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < d->issuer_key_count; i++)
+		if (d->issuer_keys[i].id == key_id)
+			break;
+	if (i == d->issuer_key_count)
+		return ok_fail(err, OK_ENOTFOUND, "issuer.key holds no key %lu",
+		               (unsigned long)key_id);
+	if (!d->host[0]) {
+		/* A did:key is its one key. */
+		if (key_id != d->issuer_key_id)
+			return ok_fail(err, OK_ENOTFOUND,
+			               "issuer key %lu is not this did:key depository's key",
+			               (unsigned long)key_id);
+		memcpy(vm, d->issuer_vm, 256);
+		return 0;
+	}
+	if (snprintf(vm, 256, "%s#key-%lu", d->issuer_did, (unsigned long)key_id) >= 256)
+		return ok_fail(err, OK_EINPUT, "host too long for a verification method id");
+	return 0;
+}
+
+bool depository_issuer_key_of_vm(const struct depository *d, const char *vm, unsigned char pk[32],
+                                 uint32_t *key_id)
+{
+	char id[256];
+	size_t i;
+
+	for (i = 0; i < d->issuer_key_count; i++) {
+		if (depository_issuer_vm(d, d->issuer_keys[i].id, id, NULL) != 0 ||
+		    strcmp(id, vm) != 0)
+			continue;
+		memcpy(pk, d->issuer_keys[i].pk, 32);
+		if (key_id)
+			*key_id = d->issuer_keys[i].id;
+		return true;
+	}
+	return false;
+}
+
+int depository_open(struct depository *d, const char *dir, struct ok_error *err)
+{
+	char store_url[4096];
+	struct stat st;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return ok_fail(err, OK_ENOTFOUND,
+		               "no data folder at %s; create one with `oorkonde init`", dir);
+	d->dir = strdup(dir);
+	if (!d->dir)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	if ((rc = read_config(d, store_url, sizeof(store_url), err)))
+		goto fail;
+	/* Every key of both files; the current ones also in keys and issuer_* (see the header). */
+	if ((rc = load_data_keys(d, true, err)) || (rc = load_issuer_keys(d, true, err)))
+		goto fail;
+	if ((rc = store_open(&d->store, store_url, false, err)) ||
+	    (rc = check_data_keys(d, &d->data_keys, err)))
+		goto fail;
+	if ((rc = audit_checkpoints_configure(d, err)) || (rc = portal_configure(d, err)))
+		goto fail;
+	return 0;
+fail:
+	depository_close(d);
+	return rc;
+}
+
+int depository_check_private(const char *dir, struct ok_error *err)
+{
+	/* The files that hold keys or (sealed) personal data; absent ones are skipped. */
+	static const char *const files[] = {
+	        "data.key",    "issuer.key",      "issuer.key.retired", "config.json",
+	        "oorkonde.db", "oorkonde.db-wal", "oorkonde.db-shm",    "audit-checkpoints"};
+	char path[4096];
+	struct stat st;
+	size_t i;
+	int rc;
+
+	if (stat(dir, &st) != 0)
+		return 0; /* depository_open says what is missing */
+	if (st.st_mode & 077)
+		return ok_fail(
+		        err, OK_EAUTH,
+		        "the data folder %s can be read or entered by others (mode %03o); run "
+		        "`chmod 700 %s`",
+		        dir, (unsigned)(st.st_mode & 0777), dir);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if ((rc = join(path, sizeof(path), dir, files[i], err)))
+			return rc;
+		if (stat(path, &st) != 0)
+			continue;
+		if (st.st_mode & 077)
+			return ok_fail(
+			        err, OK_EAUTH,
+			        "%s can be read or written by others (mode %03o); run `chmod "
+			        "600 %s`",
+			        path, (unsigned)(st.st_mode & 0777), path);
+	}
+	return 0;
+}
+
+void depository_close(struct depository *d)
+{
+	/* A checkpoint made in a batch that has committed since is filed now (best effort: it
+	 * stays in the store either way, and verify checks both). */
+	if (d->store)
+		audit_checkpoints_flush(d, NULL);
+	store_close(d->store);
+	free(d->dir);
+	seal_keys_release(&d->keys);
+	seal_keyring_release(&d->data_keys);
+	sodium_memzero(d, sizeof(*d));
+}
+
+int depository_audit(struct depository *d, const char *actor, const char *action,
+                     const char *subject, const char *purpose, const char *detail,
+                     bool own_transaction, struct ok_error *err)
+{
+	struct audit_event e;
+	unsigned char head[AUDIT_HASH_BYTES];
+	int64_t seq;
+	int rc;
+
+#ifdef OK_TEST_HOOKS
+	if (d->bench_audit_off)
+		return 0;
+#endif
+	if (own_transaction && d->store->ops->in_transaction(d->store))
+		own_transaction = false;
+	if (own_transaction && (rc = store_begin(d->store, err)))
+		return rc;
+	audit_event_init(&e, actor, action, subject, purpose, detail);
+	rc = d->store->ops->audit_head(d->store, &seq, head, err);
+	if (!rc) {
+		audit_event_link(&e, seq, head);
+		rc = d->store->ops->audit_insert(d->store, &e, err);
+	}
+	/* Every path that appends comes here, so checkpoints come every N events whatever the
+	 * path; the checkpoint is written in the same transaction as the event it signs. */
+	if (!rc)
+		rc = audit_checkpoints_after_append(d, &e, err);
+	if (own_transaction) {
+		if (!rc)
+			rc = store_commit(d->store, err);
+		if (rc)
+			store_rollback(d->store);
+	}
+	/* Outside a transaction now (or still inside the caller's, where this does nothing):
+	 * file the checkpoints that have committed. A failure leaves them waiting. */
+	if (!rc)
+		audit_checkpoints_flush(d, NULL);
+	return rc;
+}
+
+void depository_id_from(const unsigned char random[6], char out[25])
+{
+	unsigned char raw[12];
+	uint64_t ms = (uint64_t)ok_now_ms();
+	int i;
+
+	/* Time first: ids made together sit together in the indexes, so a batch touches few
+	 * index pages instead of nearly all of them. */
+	for (i = 0; i < 6; i++)
+		raw[i] = (unsigned char)(ms >> (40 - 8 * i));
+	memcpy(raw + 6, random, 6);
+	sodium_bin2hex(out, 25, raw, sizeof(raw));
+}
+
+void depository_new_id(char out[25])
+{
+	unsigned char random[6];
+
+	randombytes_buf(random, sizeof(random));
+	depository_id_from(random, out);
+}

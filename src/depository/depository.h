@@ -1,0 +1,143 @@
+/* The depository as the use cases see it: its data folder, store, keys and configuration.
+ *
+ * Data folder layout (created by depository_create, mode 0700):
+ *   config.json   host, store URL, display name
+ *   data.key      the data key that seals personal fields (0600)
+ *   issuer.key    the Ed25519 seed the depository signs credentials with (0600)
+ *   oorkonde.db   the embedded SQLite store (with its -wal and -shm files)
+ *
+ * Invariants: an open depository has a store, derived sealing keys and the issuer seed; all are
+ * released by depository_close(). Callers must have called sodium_init().
+ */
+#ifndef OK_DEPOSITORY_DEPOSITORY_H
+#define OK_DEPOSITORY_DEPOSITORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "privacy/seal.h"
+#include "keys/keyfile.h"
+#include "store/store.h"
+
+#define DEPOSITORY_HOST_MAX        253
+#define DEPOSITORY_NAME_MAX        200
+#define DEPOSITORY_ISSUER_KEYS_MAX KEYFILE_MAX_KEYS
+
+/* The public half of one signing key of issuer.key. */
+struct depository_issuer_key {
+	uint32_t id;
+	unsigned char pk[32];
+};
+
+struct depository {
+	char *dir;                     /* owned */
+	struct store *store;           /* owned */
+	struct seal_keys keys;         /* derived from data.key */
+	unsigned char issuer_seed[32]; /* from issuer.key */
+	unsigned char issuer_pk[32];   /* its Ed25519 public key, derived once at open */
+	char issuer_did[256];          /* the depository's DID and verification method, */
+	char issuer_vm[256];           /* worked out at open (see registry_identity) */
+	uint32_t issuer_key_id;
+	char host[DEPOSITORY_HOST_MAX + 1]; /* "" when the identity is did:key */
+	/* Where the depository is reached, for URLs in credentials (status lists): config
+	 * "base_url", else https://HOST (http:// for loopback hosts), else http://127.0.0.1:8080.
+	 */
+	char base_url[DEPOSITORY_HOST_MAX + 16];
+	long status_ttl_s; /* how long others may cache our status lists: config status_ttl_s */
+	/* How long this depository keeps other depositories' DID documents and status lists at
+	 * most (a shorter max-age of theirs wins): config did_cache_ttl_s, status_cache_ttl_s. */
+	long did_cache_ttl_s;
+	long status_cache_ttl_s;
+	/* The learner portal (portal/portal.h): config session_idle_s, login_link_ttl_s. */
+	long session_idle_s;
+	long login_link_ttl_s;
+	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
+	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
+	char did_web_http_hosts[512];
+	char network_did[256]; /* config network_did: who signs the network's trust list, or "" */
+	char name[DEPOSITORY_NAME_MAX + 1];
+	/* Audit checkpoints (audit/checkpoint.h): one every audit_checkpoint_every events
+	 * (config audit_checkpoint_every; 0: only at shutdown and by hand); checkpoint_unfiled
+	 * while one this depository made waits to be appended to the checkpoint file. */
+	int64_t audit_checkpoint_every;
+	bool checkpoint_unfiled;
+	/* Benchmark only (OORKONDE_BENCH_AUDIT_OFF=1, read by main and set by the front end after
+	 * opening): no audit events at all, to measure what auditing costs. Honoured only by a
+	 * build with -Dtest_hooks=true: in any other every event is written. */
+	bool bench_audit_off;
+	/*
+	 * Key rotation (registry/rotation.h). data_keys holds every key of data.key (keys above is a
+	 * copy of its current one); issuer_keys the public half of every key of issuer.key, in
+	 * file order (issuer_seed, issuer_pk, issuer_key_id and issuer_vm above are the current
+	 * one's). Both are read again when their file changes (depository_keys_refresh).
+	 */
+	struct seal_keyring data_keys;
+	struct depository_issuer_key issuer_keys[DEPOSITORY_ISSUER_KEYS_MAX];
+	size_t issuer_key_count;
+	struct keyfile_stamp data_key_stamp, issuer_key_stamp;
+};
+
+/* Creates a new data folder; refuses (OK_EEXIST) when dir exists and is not empty. */
+int depository_create(const char *dir, const char *host, struct ok_error *err);
+/* The same, naming the depository (config "name": the issuer's name in its credentials and the
+ * name on its pages); NULL for the default, "oorkonde depository". */
+int depository_create_named(const char *dir, const char *host, const char *name,
+                            struct ok_error *err);
+
+/* Opens an existing data folder. */
+int depository_open(struct depository *d, const char *dir, struct ok_error *err);
+void depository_close(struct depository *d);
+/*
+ * OK_EAUTH when group or others have any access to the data folder or to a file in it that
+ * holds keys or records (the message names it and the chmod that fixes it). A server checks
+ * this before it serves.
+ */
+int depository_check_private(const char *dir, struct ok_error *err);
+
+/*
+ * Appends one audit event after the current chain head. Call inside a transaction of the
+ * caller's, or with own_transaction true to have it committed on its own (it joins the
+ * caller's transaction when one is open: one commit for several events of one request).
+ */
+int depository_audit(struct depository *d, const char *actor, const char *action,
+                     const char *subject, const char *purpose, const char *detail,
+                     bool own_transaction, struct ok_error *err);
+
+/* Keys */
+
+/*
+ * Reads data.key and issuer.key again when either was replaced since it was read (a rotation
+ * by another process): one stat(2) of each when nothing changed. A writer calls it after
+ * store_begin and before it seals or signs, so that it never seals under a data key that a
+ * finished rotation has removed, and signs with the current issuer key.
+ */
+int depository_keys_refresh(struct depository *d, struct ok_error *err);
+/*
+ * The data key key_id, reading data.key again once when it is not known (records re-sealed
+ * by a rotation in another process). NULL with OK_ECRYPTO in err when data.key does not hold
+ * it: the message names the key, never a value.
+ */
+const struct seal_keys *depository_data_key(struct depository *d, uint32_t key_id,
+                                            struct ok_error *err);
+/*
+ * The verification method id of issuer key key_id: "did:web:HOST#key-N" (did:key: only the
+ * current key has one). OK_ENOTFOUND when issuer.key does not hold key_id.
+ */
+int depository_issuer_vm(const struct depository *d, uint32_t key_id, char vm[256],
+                         struct ok_error *err);
+/* The issuer key whose verification method id is vm: its public key and id; false when vm is
+ * not one of issuer.key's keys. */
+bool depository_issuer_key_of_vm(const struct depository *d, const char *vm, unsigned char pk[32],
+                                 uint32_t *key_id);
+
+/*
+ * A fresh record id: 24 lower-case hex characters, the creation time in milliseconds (48 bits)
+ * then 48 random bits. depository_id_from takes the random bits from the caller (who may draw
+ * them in bulk).
+ */
+void depository_new_id(char out[25]);
+void depository_id_from(const unsigned char random[6], char out[25]);
+
+#endif

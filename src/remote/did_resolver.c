@@ -1,0 +1,203 @@
+/* did:web resolution with a cache (see did_resolver.h). */
+#include "remote/did_resolver.h"
+
+#include "remote/http_client.h"
+#include "remote/fetch_guard.h"
+#include "audit/chain.h"
+#include "vc/did.h"
+#include "vc/jcs.h"
+#include "vc/multibase.h"
+#include "core/clock.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+void did_cache_init(struct did_cache *c, long default_ttl_s, struct fetch_guard *guard)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	c->default_ttl_s = default_ttl_s;
+	c->guard = guard;
+}
+
+void did_cache_release(struct did_cache *c)
+{
+	pthread_mutex_destroy(&c->lock);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Looks vm up in a fresh cached document: 0 found, OK_EINVALID not listed, OK_ENOTFOUND. */
+static int cached_key(struct did_cache *c, const char *did, const char *vm, uint8_t pk[32])
+{
+	int64_t now = ok_now_ms();
+	int rc = OK_ENOTFOUND;
+	size_t i, k;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < DID_CACHE_DOCS && rc == OK_ENOTFOUND; i++) {
+		struct did_cache_entry *e = &c->entries[i];
+		if (!e->did[0] || e->expires_ms <= now || strcmp(e->did, did) != 0)
+			continue;
+		rc = OK_EINVALID;
+		for (k = 0; k < e->nkeys; k++) {
+			if (strcmp(e->keys[k].vm, vm) == 0) {
+				memcpy(pk, e->keys[k].pk, 32);
+				rc = 0;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+static void store_entry(struct did_cache *c, const struct did_cache_entry *e)
+{
+	struct did_cache_entry *slot = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < DID_CACHE_DOCS && !slot; i++)
+		if (strcmp(c->entries[i].did, e->did) == 0 || !c->entries[i].did[0])
+			slot = &c->entries[i];
+	if (!slot) {
+		slot = &c->entries[0];
+		for (i = 1; i < DID_CACHE_DOCS; i++)
+			if (c->entries[i].stored_ms < slot->stored_ms)
+				slot = &c->entries[i];
+	}
+	*slot = *e;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Whether the method id is listed under assertionMethod (by id or embedded). */
+static bool asserts(const json_t *doc, const char *vm)
+{
+	const json_t *am = json_object_get(doc, "assertionMethod");
+	size_t i;
+
+	for (i = 0; i < json_array_size(am); i++) {
+		const json_t *m = json_array_get(am, i);
+		const char *id = json_is_string(m) ? json_string_value(m)
+		                                   : json_string_value(json_object_get(m, "id"));
+		if (id && strcmp(id, vm) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Keeps the Ed25519 Multikey methods of doc (of did) listed under assertionMethod. */
+static void read_keys(const json_t *doc, const char *did, struct did_cache_entry *e)
+{
+	const json_t *methods = json_object_get(doc, "verificationMethod");
+	size_t i;
+
+	for (i = 0; i < json_array_size(methods) && e->nkeys < DID_CACHE_KEYS; i++) {
+		const json_t *m = json_array_get(methods, i);
+		const char *id = json_string_value(json_object_get(m, "id"));
+		const char *type = json_string_value(json_object_get(m, "type"));
+		const char *controller = json_string_value(json_object_get(m, "controller"));
+		const char *mb = json_string_value(json_object_get(m, "publicKeyMultibase"));
+		if (!id || !type || !mb || strcmp(type, "Multikey") != 0 || !controller ||
+		    strcmp(controller, did) != 0 || strlen(id) >= sizeof(e->keys[0].vm) ||
+		    !asserts(doc, id))
+			continue;
+		if (vc_multikey_decode_ed25519_pub(mb, e->keys[e->nkeys].pk, NULL) != 0)
+			continue;
+		snprintf(e->keys[e->nkeys].vm, sizeof(e->keys[0].vm), "%s", id);
+		e->nkeys++;
+	}
+}
+
+/* The host part of a did:web document URL, to match against the plain-HTTP list. */
+static bool plain_http(const char *url, const char *http_hosts)
+{
+	const char *host = url + 8; /* after "https://" */
+	size_t n = strcspn(host, "/");
+	const char *p = http_hosts;
+
+	while (p && *p) {
+		size_t m = strcspn(p, ",");
+		if (m == n && strncmp(p, host, n) == 0)
+			return true;
+		p += m;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm, uint8_t pk[32],
+                    struct ok_error *err)
+{
+	struct did_cache_entry e;
+	struct http_client_response res;
+	struct ok_error ferr;
+	char did[VC_DID_MAX];
+	struct buf url, body;
+	json_t *doc = NULL;
+	int rc;
+
+	if ((rc = vc_did_of_vm(vm, did, err)))
+		return rc;
+	rc = cached_key(c, did, vm, pk);
+	if (rc == 0)
+		return 0;
+	if (rc == OK_EINVALID)
+		return ok_fail(err, OK_EINVALID,
+		               "%s is not an assertion key in the issuer's DID document", vm);
+	buf_init(&url, 2048);
+	buf_init(&body, (size_t)256 << 10);
+	ok_error_clear(&ferr);
+	if ((rc = vc_did_web_url(did, &url, err)))
+		goto out;
+	if (http_hosts && plain_http(url.data, http_hosts)) {
+		/* "https://" becomes "http://": drop one character after the scheme's 's'. */
+		memmove(url.data + 4, url.data + 5, url.len - 4);
+		url.len--;
+	}
+	/* What went wrong on the network stays in the operator's log: a client learns only that
+	 * the issuer could not be reached (no addresses, ports or TLS detail). */
+	rc = fetch_guard_get(c->guard, url.data, did, "application/did+json, application/json",
+	                     &body, &res, &ferr);
+	if (rc) {
+		rc = ok_fail(err, OK_EIO, "the issuer could not be resolved");
+		goto out;
+	}
+	if (vc_jcs_parse(body.data, body.len, 0, &doc, &ferr) != 0 ||
+	    !json_is_string(json_object_get(doc, "id")) ||
+	    strcmp(json_string_value(json_object_get(doc, "id")), did) != 0) {
+		fetch_guard_fail(c->guard, url.data, "the answer is not the DID document");
+		rc = ok_fail(err, OK_EIO,
+		             "the issuer could not be resolved: its host did not answer with the "
+		             "DID document of %s",
+		             did);
+		goto out;
+	}
+	memset(&e, 0, sizeof(e));
+	snprintf(e.did, sizeof(e.did), "%s", did);
+	read_keys(doc, did, &e);
+	e.stored_ms = ok_now_ms();
+	/* The server's max-age when it gives a shorter one, else the cache's own TTL. */
+	e.expires_ms = e.stored_ms + 1000 * (res.max_age >= 0 && res.max_age < c->default_ttl_s
+	                                             ? res.max_age
+	                                             : c->default_ttl_s);
+	if (res.max_age != 0)
+		store_entry(c, &e);
+	rc = ok_fail(err, OK_EINVALID, "%s is not an assertion key in the issuer's DID document",
+	             vm);
+	for (size_t k = 0; k < e.nkeys; k++) {
+		if (strcmp(e.keys[k].vm, vm) == 0) {
+			memcpy(pk, e.keys[k].pk, 32);
+			rc = 0;
+			ok_error_clear(err);
+			break;
+		}
+	}
+out:
+	json_decref(doc);
+	buf_release(&url);
+	buf_release(&body);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/* Resolving another depository's did:web: its DID document is fetched over HTTPS (plain HTTP
+ * only for hosts the configuration marks as test hosts), and only Ed25519 Multikey methods
+ * listed under assertionMethod are kept, cached for the document's max-age (at most the
+ * cache's TTL). */
+#ifndef OK_REMOTE_DID_RESOLVER_H
+#define OK_REMOTE_DID_RESOLVER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+struct fetch_guard;
+
+#define DID_CACHE_DOCS 32
+#define DID_CACHE_KEYS 8
+
+struct did_cache_entry {
+	char did[256];
+	int64_t expires_ms;
+	int64_t stored_ms;
+	size_t nkeys;
+	struct {
+		char vm[256];
+		uint8_t pk[32];
+	} keys[DID_CACHE_KEYS];
+};
+
+struct did_cache {
+	pthread_mutex_t lock;
+	long default_ttl_s;        /* at most, and when the document's server gives no max-age */
+	struct fetch_guard *guard; /* shared limits on fetches; NULL: time limits only */
+	struct did_cache_entry entries[DID_CACHE_DOCS];
+};
+
+/* The cache holds at most DID_CACHE_DOCS documents of DID_CACHE_KEYS keys: its size is fixed.
+ * guard (may be NULL) is not owned. */
+void did_cache_init(struct did_cache *c, long default_ttl_s, struct fetch_guard *guard);
+void did_cache_release(struct did_cache *c);
+
+/*
+ * The Ed25519 key of verification method vm ("did:web:HOST#key-1") for assertions. http_hosts
+ * (may be NULL) is a comma-separated list of hosts reached over plain HTTP (tests on loopback).
+ * OK_EIO when the document cannot be fetched or is not the DID's document ("the issuer could
+ * not be resolved", the detail only in the guard's log; a failure is remembered by the guard),
+ * OK_EINVALID when it does not list vm under assertionMethod.
+ */
+int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm, uint8_t pk[32],
+                    struct ok_error *err);
+
+#endif
