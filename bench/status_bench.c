@@ -211,10 +211,10 @@ int main(int argc, char **argv)
 	/* The same for a list of 1,048,576 entries: added through the store, and the achievement's
 	 * slot moved into it (store achievement_put), so that its flips change that list. */
 	ok_error_clear(&err);
-	rc = d.store->ops->status_list_get(d.store, BIG_LIST_N, &big, &err);
+	rc = store_status_list_get(d.store, BIG_LIST_N, &big, &err);
 	if (rc == OK_ENOTFOUND) {
 		if (store_begin(d.store, &err) ||
-		    d.store->ops->status_list_add(d.store, BIG_LIST_N, BIG_SIZE, &err) ||
+		    store_status_list_add(d.store, BIG_LIST_N, BIG_SIZE, &err) ||
 		    store_commit(d.store, &err))
 			fail("adding a list of 1,048,576 entries", &err);
 	} else if (rc) {
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 		ach.status_index = BIG_SIZE - 1 - (int64_t)randombytes_uniform(1000);
 		ach.version++; /* the history keeps the version it replaces */
 		if (store_begin(d.store, &err) ||
-		    d.store->ops->achievement_put(d.store, &ach, true, "bench", "benchmark",
+		    store_achievement_put(d.store, &ach, true, "bench", "benchmark",
 		                                  &err) ||
 		    store_commit(d.store, &err))
 			fail("moving the achievement into the large list", &err);

@@ -301,7 +301,7 @@ int audit_checkpoints_make(struct depository *d, struct audit_checkpoint *out, b
 		return ok_fail(err, OK_EUNSUPPORTED, "this store keeps no audit checkpoints");
 	if ((rc = store_begin(d->store, err)))
 		return rc;
-	if ((rc = d->store->ops->audit_head(d->store, &seq, head, err)))
+	if ((rc = store_audit_head(d->store, &seq, head, err)))
 		goto fail;
 	if (seq == 0) {
 		rc = ok_fail(err, OK_ENOTFOUND, "the audit log is empty: nothing to sign");

@@ -299,7 +299,7 @@ int audit_log_verify(struct depository *d, struct audit_check *r, struct ok_erro
 		goto out;
 	w.r = r;
 	w.cps = &cps;
-	rc = d->store->ops->audit_list(d->store, 0, check_event, &w, err);
+	rc = store_audit_list(d->store, 0, check_event, &w, err);
 	if (rc == 1)
 		rc = 0;
 	if (rc || !r->intact)
@@ -411,7 +411,7 @@ int audit_log_about_learner(struct depository *d, const char *learner_id, store_
 
 	if (!store_has_audit(d->store))
 		return ok_fail(err, OK_EUNSUPPORTED, "this store cannot list events by learner");
-	rc = d->store->ops->achievement_list_by_learner(d->store, learner_id, achievement_id,
+	rc = store_achievement_list_by_learner(d->store, learner_id, achievement_id,
 	                                                &achievements, err);
 	if (!rc)
 		rc = learner_share_ids(d, learner_id, &shares, err);
@@ -477,7 +477,7 @@ int audit_log_list(struct depository *d, const struct audit_filter *f, store_aud
 	if (f->learner_id)
 		return audit_log_about_learner(d, f->learner_id, keep_if, &x, err);
 	/* Actors are not indexed (an index costs every append): the operator's listing walks. */
-	return d->store->ops->audit_list(d->store, f->after_seq, keep_if, &x, err);
+	return store_audit_list(d->store, f->after_seq, keep_if, &x, err);
 }
 
 /* Times */

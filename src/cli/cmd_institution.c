@@ -168,7 +168,7 @@ static int institution_list(struct cli *c, int argc, char **argv)
 	ok_error_clear(&err);
 	if (l.json)
 		printf("[");
-	rc = d.store->ops->institution_list(d.store, print_institution, &l, &err);
+	rc = store_institution_list(d.store, print_institution, &l, &err);
 	depository_close(&d);
 	if (l.json)
 		printf("%s]\n", l.count ? "\n" : "");
@@ -279,7 +279,7 @@ static int read_limit(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = d.store->ops->institution_get(d.store, argv[optind], &inst, &err);
+	rc = store_institution_get(d.store, argv[optind], &inst, &err);
 	if (rc == OK_ENOTFOUND)
 		rc = ok_fail_field(&err, rc, "institution", "unknown institution %s", argv[optind]);
 	if (!rc)

@@ -301,7 +301,7 @@ int cmd_trust(struct cli *c, int argc, char **argv)
 	} else {
 		if (l.json)
 			printf("[");
-		rc = d.store->ops->trust_list(d.store, print_trusted, &l, &err);
+		rc = store_trust_list(d.store, print_trusted, &l, &err);
 		if (l.json)
 			printf("%s]\n", l.n ? "\n" : "");
 		else if (!rc && !l.n)

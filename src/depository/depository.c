@@ -336,14 +336,14 @@ static int key_opens_store(struct depository *d, const struct seal_keys *k, stru
 	struct buf plain;
 	int rc;
 
-	rc = d->store->ops->keys->learner_ids_not_under(d->store, 0, "", 1, first_id, id, err);
+	rc = store_learner_ids_not_under(d->store, 0, "", 1, first_id, id, err);
 	if (rc < 0)
 		return rc;
 	if (!id[0])
 		return 0;
 	store_learner_init(&l);
 	buf_init(&plain, 4096);
-	rc = d->store->ops->learner_get(d->store, id, &l, err);
+	rc = store_learner_get(d->store, id, &l, err);
 	if (!rc && l.key_id == k->key_id &&
 	    seal_open(k, "national_id", l.id, (const unsigned char *)l.national_id.data,
 	              l.national_id.len, &plain, NULL) != 0)
@@ -386,7 +386,7 @@ static int check_data_keys(struct depository *d, const struct seal_keyring *ring
 			break;
 		}
 		key_check_value(k, want);
-		rc = d->store->ops->meta_get(d->store, name, &have, err);
+		rc = store_meta_get(d->store, name, &have, err);
 		if (!rc) {
 			if (have.len != strlen(want) ||
 			    sodium_memcmp(have.data, want, have.len) != 0)
@@ -395,7 +395,7 @@ static int check_data_keys(struct depository *d, const struct seal_keyring *ring
 		}
 		if (rc != OK_ENOTFOUND)
 			break;
-		if (!d->store->ops->in_transaction(d->store)) {
+		if (!store_in_transaction(d->store)) {
 			if ((rc = store_begin(d->store, err)))
 				break;
 			own = true;
@@ -404,7 +404,7 @@ static int check_data_keys(struct depository *d, const struct seal_keyring *ring
 		if (rc == OK_ECRYPTO)
 			rc = wrong_key(d, k->key_id, err);
 		if (!rc)
-			rc = d->store->ops->meta_set(d->store, name, want, err);
+			rc = store_meta_set(d->store, name, want, err);
 		if (own) {
 			if (!rc)
 				rc = store_commit(d->store, err);
@@ -625,15 +625,15 @@ int depository_audit(struct depository *d, const char *actor, const char *action
 	if (d->bench_audit_off)
 		return 0;
 #endif
-	if (own_transaction && d->store->ops->in_transaction(d->store))
+	if (own_transaction && store_in_transaction(d->store))
 		own_transaction = false;
 	if (own_transaction && (rc = store_begin(d->store, err)))
 		return rc;
 	audit_event_init(&e, actor, action, subject, purpose, detail);
-	rc = d->store->ops->audit_head(d->store, &seq, head, err);
+	rc = store_audit_head(d->store, &seq, head, err);
 	if (!rc) {
 		audit_event_link(&e, seq, head);
-		rc = d->store->ops->audit_insert(d->store, &e, err);
+		rc = store_audit_insert(d->store, &e, err);
 	}
 	/* Every path that appends comes here, so checkpoints come every N events whatever the
 	 * path; the checkpoint is written in the same transaction as the event it signs. */

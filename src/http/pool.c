@@ -29,7 +29,7 @@ int pool_open(struct depository_pool *p, const char *dir, size_t size, struct ok
 		}
 		/* The threads' write transactions queue on one mutex: a thread waiting for
 		 * another's short transaction wakes as soon as it ends. */
-		p->all[i].store->ops->set_writer_lock(p->all[i].store, &p->writer);
+		store_set_writer_lock(p->all[i].store, &p->writer);
 		p->free[i] = &p->all[i];
 	}
 	p->size = p->free_count = size;

@@ -10,7 +10,7 @@ void route_healthz(struct http_request *req, struct http_response *res)
 	int64_t n;
 
 	ok_error_clear(&err);
-	if (req->dep->store->ops->achievement_count(req->dep->store, &n, &err) != 0) {
+	if (store_achievement_count(req->dep->store, &n, &err) != 0) {
 		http_problem(res, 503, "unavailable", "Service unavailable",
 		             "the store cannot be read");
 		return;

@@ -198,7 +198,7 @@ void route_me_credential(struct http_request *req, struct http_response *res)
 	res->status = 200;
 	res->content_type = f == CREDENTIAL_JWT ? "application/vc+jwt" : "application/vc";
 	/* Named after the result: the learner's own, checked by portal_credential above. */
-	if (req->dep->store->ops->achievement_get(req->dep->store, id, &a, NULL) != 0)
+	if (store_achievement_get(req->dep->store, id, &a, NULL) != 0)
 		a.title[0] = a.awarded_on[0] = '\0';
 	web_download_name(a.title, a.awarded_on, f == CREDENTIAL_JWT ? "jwt" : "json", id, name,
 	                  sizeof(name));

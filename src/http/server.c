@@ -322,7 +322,7 @@ static long long audit_events_now(struct http_request *req)
 	int64_t seq = -1;
 
 	ok_error_clear(&err);
-	if (d->store->ops->audit_head(d->store, &seq, head, &err) != 0)
+	if (store_audit_head(d->store, &seq, head, &err) != 0)
 		seq = -1;
 	if (d != req->dep)
 		pool_release(&req->srv->pool, d);

@@ -164,7 +164,7 @@ static int learner_exists(struct depository *d, const char *learner_id, struct o
 	if (!portal_id_valid(learner_id))
 		return ok_fail(err, OK_ENOTFOUND, "no such learner");
 	store_learner_init(&l);
-	rc = d->store->ops->learner_get(d->store, learner_id, &l, err);
+	rc = store_learner_get(d->store, learner_id, &l, err);
 	store_learner_release(&l);
 	if (rc == OK_ENOTFOUND)
 		return ok_fail(err, OK_ENOTFOUND, "no such learner");

@@ -133,7 +133,7 @@ static int own_achievements(struct depository *d, const struct portal_share_inpu
 	int rc;
 
 	for (i = 0; i < in->n; i++) {
-		rc = d->store->ops->achievement_get(d->store, in->achievements[i], &a, err);
+		rc = store_achievement_get(d->store, in->achievements[i], &a, err);
 		/* Another learner's achievement is refused exactly as a missing one is. */
 		if (rc == OK_ENOTFOUND || (!rc && strcmp(a.learner_id, in->learner_id) != 0))
 			return ok_fail_field(err, OK_EINPUT, "achievements",
@@ -391,7 +391,7 @@ static bool network_member(struct depository *d)
 {
 	struct store_trusted_issuer t;
 
-	return d->store->ops->trust_get(d->store, d->issuer_did, &t, NULL) == 0 &&
+	return store_trust_get(d->store, d->issuer_did, &t, NULL) == 0 &&
 	       strcmp(t.source, "local") != 0;
 }
 
@@ -419,13 +419,13 @@ static int shared_item(struct depository *d, const char *id, const char *learner
 	int rc;
 
 	*out = NULL;
-	rc = d->store->ops->achievement_get(d->store, id, &a, err);
+	rc = store_achievement_get(d->store, id, &a, err);
 	if (rc == OK_ENOTFOUND || (!rc && strcmp(a.learner_id, learner_id) != 0)) {
 		o->withdrawn++;
 		*out = json_pack("{s:s, s:s}", "id", id, "state", "withdrawn");
 		return *out ? 0 : ok_fail(err, OK_ENOMEM, "out of memory");
 	}
-	if (rc || (rc = d->store->ops->institution_get(d->store, a.institution, &inst, err)))
+	if (rc || (rc = store_institution_get(d->store, a.institution, &inst, err)))
 		return rc == OK_ENOTFOUND ? ok_fail(err, OK_ESTORE, "a shared record is missing")
 		                          : rc;
 	buf_init(&text, (size_t)1 << 20);

@@ -57,7 +57,7 @@ void registry_achievement_digest(const struct seal_keys *k, const struct store_a
 int registry_achievement_get(struct depository *d, const char *id, const char *institution,
                              struct store_achievement *out, struct ok_error *err)
 {
-	int rc = d->store->ops->achievement_get(d->store, id, out, err);
+	int rc = store_achievement_get(d->store, id, out, err);
 
 	if (rc == OK_ENOTFOUND || (!rc && institution && strcmp(out->institution, institution)))
 		return ok_fail(err, OK_ENOTFOUND, "no such achievement");
@@ -69,13 +69,13 @@ int registry_achievement_by_record(struct depository *d, const char *institution
                                    struct ok_error *err)
 {
 	struct store_institution inst;
-	int rc = d->store->ops->institution_get(d->store, institution, &inst, err);
+	int rc = store_institution_get(d->store, institution, &inst, err);
 
 	if (rc == OK_ENOTFOUND)
 		return ok_fail_field(err, rc, "institution", "unknown institution %s", institution);
 	if (rc)
 		return rc;
-	rc = d->store->ops->achievement_find(d->store, institution, record_id, out, err);
+	rc = store_achievement_find(d->store, institution, record_id, out, err);
 	if (rc == OK_ENOTFOUND)
 		return ok_fail_field(err, rc, "record_id", "%s holds no record with that record id",
 		                     institution);
@@ -224,7 +224,7 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 	out->updated_ms = ok_now_ms();
 	if ((rc = store_begin(d->store, err)))
 		return rc;
-	rc = d->store->ops->achievement_put(d->store, out, true, actor, reason, err);
+	rc = store_achievement_put(d->store, out, true, actor, reason, err);
 	snprintf(detail, sizeof(detail), "version=%d", out->version);
 	if (!rc)
 		rc = depository_audit(d, actor, "achievement.correct", out->id, "correction",

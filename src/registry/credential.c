@@ -331,7 +331,7 @@ static int read_unaudited(struct depository *d, const char *learner_id, struct l
 
 	memset(out, 0, sizeof(*out));
 	store_learner_init(&l);
-	rc = d->store->ops->learner_get(d->store, learner_id, &l, err);
+	rc = store_learner_get(d->store, learner_id, &l, err);
 	if (rc == OK_ENOTFOUND)
 		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that id");
 	if (!rc) {
@@ -356,7 +356,7 @@ static int build_for(struct depository *d, const struct depository_identity *id,
 	int rc;
 
 	*out = NULL;
-	rc = d->store->ops->institution_get(d->store, a->institution, &inst, err);
+	rc = store_institution_get(d->store, a->institution, &inst, err);
 	if (!rc && purpose)
 		rc = registry_learner_read(d, NULL, a->learner_id, actor, purpose, &learner, err);
 	else if (!rc)

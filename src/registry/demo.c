@@ -216,7 +216,7 @@ int registry_demo_seed(struct depository *d, size_t learners, struct demo_result
 
 		snprintf(res->code, sizeof(res->code), "%s", demo_institutions[k].code);
 		snprintf(res->name, sizeof(res->name), "%s", demo_institutions[k].name);
-		rc = d->store->ops->institution_get(d->store, res->code, &existing, err);
+		rc = store_institution_get(d->store, res->code, &existing, err);
 		if (rc == OK_ENOTFOUND) {
 			rc = registry_institution_add(d, &demo_institutions[k], res->key, err);
 			res->created = rc == 0;

@@ -392,7 +392,7 @@ int registry_foreign_import(struct depository *d, const char *learner_id, const 
 		rc = ok_fail_field(err, OK_ENOTFOUND, "learner_id", "no learner with that id");
 		goto out;
 	}
-	rc = d->store->ops->learner_get(d->store, learner_id, &l, err);
+	rc = store_learner_get(d->store, learner_id, &l, err);
 	if (rc == OK_ENOTFOUND)
 		rc = ok_fail_field(err, OK_ENOTFOUND, "learner_id", "no learner with that id");
 	if (rc)
@@ -404,7 +404,7 @@ int registry_foreign_import(struct depository *d, const char *learner_id, const 
 	if ((rc = check_identity(d, learner_id, out->verification.credential, o, out, err)))
 		goto refuse;
 	/* The trust list said yes a moment ago: its name and country are the origin. */
-	rc = d->store->ops->trust_get(d->store, out->verification.issuer, &t, err);
+	rc = store_trust_get(d->store, out->verification.issuer, &t, err);
 	if (rc == OK_ENOTFOUND)
 		rc = ok_fail_field(err, OK_EINVALID, "issuer",
 		                   "the issuer left the trust list during the import");

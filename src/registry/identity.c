@@ -129,7 +129,7 @@ static int reseal_learner(struct depository *d, struct store_learner *l,
 	registry_learner_digest(k, plain, l->digest);
 	l->key_id = k->key_id;
 	l->updated_ms = ok_now_ms();
-	return d->store->ops->learner_put(d->store, l, true, err);
+	return store_learner_put(d->store, l, true, err);
 }
 
 /* The correction inside the caller's transaction. */
@@ -152,7 +152,7 @@ static int correct(struct depository *d, const char *learner_id, const char *ins
 		goto out;
 	if (institution && (rc = registry_learner_at_institution(d, learner_id, institution, err)))
 		goto out;
-	rc = d->store->ops->learner_get(d->store, learner_id, &l, err);
+	rc = store_learner_get(d->store, learner_id, &l, err);
 	if (rc == OK_ENOTFOUND)
 		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that id");
 	if (rc || (rc = registry_learner_open(d, &l, &old, err)))
@@ -304,8 +304,6 @@ int registry_identity_history(struct depository *d, const char *learner_id,
 {
 	struct history_walk w = {d, fn, ctx, err};
 
-	if (!d->store->ops->identity)
-		return 0;
 	return store_identity_list_by_learner(d->store, learner_id, open_one, &w, err);
 }
 

@@ -92,7 +92,7 @@ int importer_begin(struct importer **out, struct depository *d, const struct imp
 
 	*out = NULL;
 	memset(&inst, 0, sizeof(inst));
-	rc = d->store->ops->institution_get(d->store, o->institution, &inst, err);
+	rc = store_institution_get(d->store, o->institution, &inst, err);
 	if (rc == OK_ENOTFOUND)
 		return ok_fail_field(err, OK_ENOTFOUND, "institution",
 		                     "unknown institution %s: add it with `oorkonde institution "
@@ -240,7 +240,7 @@ static int write_learner(struct importer *imp, const struct learner_data *l, con
 	s->key_id = k->key_id;
 	s->updated_ms = ok_now_ms();
 	s->created_ms = update ? created_ms : s->updated_ms;
-	return imp->d->store->ops->learner_put(imp->d->store, s, update, err);
+	return store_learner_put(imp->d->store, s, update, err);
 }
 
 /*
@@ -311,7 +311,7 @@ static int find_under_older_key(struct importer *imp, const struct learner_data 
 		if (ring->keys[i].key_id == imp->d->keys.key_id)
 			continue;
 		seal_blind_index(&ring->keys[i], l->national_id, idx);
-		rc = imp->d->store->ops->learner_find(imp->d->store, idx, found, err);
+		rc = store_learner_find(imp->d->store, idx, found, err);
 		if (rc)
 			continue;
 		/* The stored digest is under the learner's own key. */
@@ -338,7 +338,7 @@ static int find_under_older_key(struct importer *imp, const struct learner_data 
 static int revoked_elsewhere(struct importer *imp, const char *record_id, struct ok_error *err)
 {
 	struct store_achievement cur;
-	int rc = imp->d->store->ops->achievement_find(imp->d->store, imp->o.institution, record_id,
+	int rc = store_achievement_find(imp->d->store, imp->o.institution, record_id,
 	                                              &cur, err);
 
 	if (rc == OK_ENOTFOUND)
@@ -384,7 +384,7 @@ static int resolve_learner(struct importer *imp, const struct learner_data *l,
 	}
 
 	store_learner_init(&found);
-	rc = imp->d->store->ops->learner_find(imp->d->store, idx, &found, err);
+	rc = store_learner_find(imp->d->store, idx, &found, err);
 	if (rc == OK_ENOTFOUND && imp->d->data_keys.count > 1)
 		rc = find_under_older_key(imp, l, id_out, &found, changed, err);
 	if (rc == OK_ENOTFOUND) {
@@ -495,12 +495,12 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 	for (tries = 0; tries < 64; tries++) {
 		if ((rc = status_alloc_take(imp->d, &imp->slots, &next, err)))
 			return rc;
-		rc = imp->d->store->ops->achievement_put(imp->d->store, &next, false, NULL, NULL,
+		rc = store_achievement_put(imp->d->store, &next, false, NULL, NULL,
 		                                         err);
 		if (rc != OK_EEXIST)
 			break;
 		status_alloc_untake(&imp->slots);
-		rc = imp->d->store->ops->achievement_find(imp->d->store, imp->o.institution,
+		rc = store_achievement_find(imp->d->store, imp->o.institution,
 		                                          r->achievement.record_id, &cur, err);
 		if (rc == 0)
 			existed = true;
@@ -529,7 +529,7 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 		next.status_list = cur.status_list;
 		next.version = cur.version + 1;
 		next.created_ms = cur.created_ms;
-		rc = imp->d->store->ops->achievement_put(imp->d->store, &next, true, imp->o.actor,
+		rc = store_achievement_put(imp->d->store, &next, true, imp->o.actor,
 		                                         "re-registration", err);
 		if (rc)
 			return rc;

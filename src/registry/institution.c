@@ -128,7 +128,7 @@ static int add_key(struct depository *d, const char *code, const char *permissio
 	snprintf(k.permissions, sizeof(k.permissions), "%s", permissions);
 	key_hash(key_out, k.key_hash);
 	k.created_ms = ok_now_ms();
-	rc = d->store->ops->api_key_add(d->store, &k, err);
+	rc = store_api_key_add(d->store, &k, err);
 	if (!rc)
 		rc = depository_audit(d, "operator", "key.create", k.id, "administration",
 		                      code ? code : "", false, err);
@@ -152,7 +152,7 @@ int registry_institution_add(struct depository *d, const struct institution_inpu
 	snprintf(inst.schac, sizeof(inst.schac), "%s", in->schac ? in->schac : "");
 	if ((rc = store_begin(d->store, err)))
 		return rc;
-	rc = d->store->ops->institution_add(d->store, &inst, err);
+	rc = store_institution_add(d->store, &inst, err);
 	if (rc == OK_EEXIST)
 		rc = ok_fail_field(err, OK_EEXIST, "code", "institution %s already exists",
 		                   inst.code);
@@ -179,7 +179,7 @@ static int check_institution(struct depository *d, const char *code, struct ok_e
 
 	if (!code)
 		return 0;
-	rc = d->store->ops->institution_get(d->store, code, &inst, err);
+	rc = store_institution_get(d->store, code, &inst, err);
 	if (rc == OK_ENOTFOUND)
 		return ok_fail_field(err, rc, "institution", "unknown institution %s", code);
 	return rc;
@@ -211,7 +211,7 @@ int registry_key_list(struct depository *d, const char *code, store_api_key_fn f
 
 	if ((rc = check_institution(d, code, err)))
 		return rc;
-	return d->store->ops->apikeys->list(d->store, code, fn, ctx, err);
+	return store_api_key_list(d->store, code, fn, ctx, err);
 }
 
 int registry_key_revoke(struct depository *d, const char *id, struct ok_error *err)
@@ -220,7 +220,7 @@ int registry_key_revoke(struct depository *d, const char *id, struct ok_error *e
 
 	if ((rc = store_begin(d->store, err)))
 		return rc;
-	rc = d->store->ops->apikeys->revoke(d->store, id, ok_now_ms(), err);
+	rc = store_api_key_revoke(d->store, id, ok_now_ms(), err);
 	if (!rc)
 		rc = depository_audit(d, "operator", "key.revoke", id, "administration", "", false,
 		                      err);
@@ -242,9 +242,9 @@ static void note_use(struct depository *d, const struct store_api_key *k)
 	int64_t now = ok_now_ms();
 
 	if (now - k->last_used_ms < KEY_USE_RESOLUTION_MS ||
-	    d->store->ops->in_transaction(d->store) || store_begin(d->store, NULL) != 0)
+	    store_in_transaction(d->store) || store_begin(d->store, NULL) != 0)
 		return;
-	if (d->store->ops->apikeys->touch(d->store, k->id, now, NULL) != 0 ||
+	if (store_api_key_touch(d->store, k->id, now, NULL) != 0 ||
 	    store_commit(d->store, NULL) != 0)
 		store_rollback(d->store);
 }
@@ -257,7 +257,7 @@ int registry_key_check(struct depository *d, const char *key_text, struct store_
 	int rc;
 
 	key_hash(key_text, h);
-	rc = d->store->ops->api_key_find(d->store, h, out, err);
+	rc = store_api_key_find(d->store, h, out, err);
 	if (rc == OK_ENOTFOUND || (!rc && out->revoked_ms))
 		return ok_fail(err, OK_EAUTH, "unknown or revoked API key");
 	if (rc)

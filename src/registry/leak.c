@@ -34,7 +34,7 @@ int leak_limit_set(struct depository *d, const char *institution, int64_t learne
 		return ok_fail_field(err, OK_EINPUT, "window",
 		                     "the window must be 1 to %d seconds (7 days)",
 		                     LEAK_MAX_WINDOW_S);
-	rc = d->store->ops->institution_get(d->store, institution, &inst, err);
+	rc = store_institution_get(d->store, institution, &inst, err);
 	if (rc == OK_ENOTFOUND)
 		return ok_fail_field(err, rc, "institution", "unknown institution %s", institution);
 	if (rc)

@@ -90,12 +90,12 @@ int registry_learner_lookup(struct depository *d, const char *national_id,
 	for (attempt = 0; attempt < 2; attempt++) {
 		/* The current key first: outside a rotation it is the only one. */
 		seal_blind_index(&d->keys, national_id, idx);
-		rc = d->store->ops->learner_find(d->store, idx, out, err);
+		rc = store_learner_find(d->store, idx, out, err);
 		for (i = d->data_keys.count; rc == OK_ENOTFOUND && i-- > 0;) {
 			if (d->data_keys.keys[i].key_id == d->keys.key_id)
 				continue;
 			seal_blind_index(&d->data_keys.keys[i], national_id, idx);
-			rc = d->store->ops->learner_find(d->store, idx, out, err);
+			rc = store_learner_find(d->store, idx, out, err);
 		}
 		if (rc != OK_ENOTFOUND)
 			return rc;
@@ -157,7 +157,7 @@ int registry_learner_read(struct depository *d, const char *national_id, const c
 			rc = registry_learner_lookup(d, norm.learner.national_id, &l, err);
 		sodium_memzero(&norm, sizeof(norm));
 	} else {
-		rc = d->store->ops->learner_get(d->store, learner_id, &l, err);
+		rc = store_learner_get(d->store, learner_id, &l, err);
 		if (rc == OK_ENOTFOUND)
 			rc = ok_fail(err, OK_ENOTFOUND, "no learner with that id");
 	}
@@ -178,7 +178,7 @@ out:
 int registry_learner_achievements(struct depository *d, const char *learner_id,
                                   store_achievement_fn fn, void *ctx, struct ok_error *err)
 {
-	return d->store->ops->achievement_list_by_learner(d->store, learner_id, fn, ctx, err);
+	return store_achievement_list_by_learner(d->store, learner_id, fn, ctx, err);
 }
 
 /* Stops the listing at the first achievement of the institution sought. */

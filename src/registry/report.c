@@ -106,7 +106,7 @@ static int note_institution(struct depository *d, json_t *institutions, const ch
 
 	if (!code[0] || json_object_get(institutions, code))
 		return 0;
-	rc = d->store->ops->institution_get(d->store, code, &inst, err);
+	rc = store_institution_get(d->store, code, &inst, err);
 	if (rc == OK_ENOTFOUND) {
 		ok_error_clear(err);
 		return 0;
@@ -328,10 +328,9 @@ int registry_report_json(struct depository *d, const char *learner_id, const cha
 			goto out;
 	}
 	put(doc, "foreign_achievements", list = json_array(), &failed);
-	if (!failed && d->store->ops->foreign) {
+	if (!failed) {
 		struct foreign_list fl = {list, false};
-		rc = d->store->ops->foreign->list_by_learner(d->store, view.id, add_foreign, &fl,
-		                                             err);
+		rc = store_foreign_list_by_learner(d->store, view.id, add_foreign, &fl, err);
 		if (rc == OK_ENOMEM || fl.failed)
 			rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		if (rc)

@@ -87,7 +87,7 @@ static int reseal_learner(struct depository *d, const char *id, struct ok_error 
 	int rc;
 
 	store_learner_init(&l);
-	rc = d->store->ops->learner_get(d->store, id, &l, err);
+	rc = store_learner_get(d->store, id, &l, err);
 	if (rc == OK_ENOTFOUND) /* removed meanwhile: nothing to re-seal */
 		rc = 0;
 	else if (!rc && l.key_id != k->key_id &&
@@ -114,7 +114,7 @@ static int reseal_learner(struct depository *d, const char *id, struct ok_error 
 		l.key_id = k->key_id;
 		/* The same data under another key: created and updated times stay. */
 		if (!rc)
-			rc = d->store->ops->learner_put(d->store, &l, true, err);
+			rc = store_learner_put(d->store, &l, true, err);
 		sodium_memzero(&plain, sizeof(plain));
 	}
 	store_learner_release(&l);
@@ -181,7 +181,7 @@ static int remaining(struct depository *d, uint32_t key_id, int64_t *n, struct o
 	int64_t foreign = 0, changes = 0;
 	int rc = store_learners_not_under(d->store, key_id, n, err);
 
-	if (!rc && d->store->ops->foreign)
+	if (!rc)
 		rc = store_foreign_not_under(d->store, key_id, &foreign, err);
 	if (!rc)
 		rc = store_identity_not_under(d->store, key_id, &changes, err);
@@ -209,7 +209,7 @@ static int reseal_batch(struct depository *d, struct store_key_rotation *r, stru
 	if (next.phase == 0)
 		rc = store_learner_ids_not_under(d->store, next.to_key, next.cursor, batch,
 		                                 collect_id, ids, err);
-	else if (next.phase == 1 && d->store->ops->foreign)
+	else if (next.phase == 1)
 		rc = store_foreign_ids_not_under(d->store, next.to_key, next.cursor, batch,
 		                                 collect_id, ids, err);
 	else if (next.phase == 2)
@@ -518,7 +518,7 @@ int registry_keys_data_counts(struct depository *d, keys_data_count_fn fn, void 
 			rc = OK_ELIMIT;
 	if (!rc)
 		rc = store_learners_by_key(d->store, count_learners, k, err);
-	if (!rc && d->store->ops->foreign)
+	if (!rc)
 		rc = store_foreign_by_key(d->store, count_foreign, k, err);
 	if (rc == OK_ELIMIT)
 		rc = ok_fail(err, rc, "records are sealed under more than %d data keys",

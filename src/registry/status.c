@@ -17,14 +17,14 @@
 
 int status_alloc_begin(struct depository *d, struct status_allocator *a, struct ok_error *err)
 {
-	int rc = d->store->ops->status_list_current(d->store, &a->current, err);
+	int rc = store_status_list_current(d->store, &a->current, err);
 
 	a->given = 0;
 	a->random_used = sizeof(a->random) / sizeof(a->random[0]);
 	if (rc == OK_ENOTFOUND) {
-		rc = d->store->ops->status_list_add(d->store, 1, STATUS_LIST_SIZE, err);
+		rc = store_status_list_add(d->store, 1, STATUS_LIST_SIZE, err);
 		if (!rc)
-			rc = d->store->ops->status_list_get(d->store, 1, &a->current, err);
+			rc = store_status_list_get(d->store, 1, &a->current, err);
 	}
 	return rc;
 }
@@ -34,7 +34,7 @@ int status_alloc_end(struct depository *d, struct status_allocator *a, struct ok
 	int rc = 0;
 
 	if (a->given)
-		rc = d->store->ops->status_list_bump(d->store, a->current.n, a->given, 0, 0, err);
+		rc = store_status_list_bump(d->store, a->current.n, a->given, 0, 0, err);
 	a->current.used += a->given;
 	a->given = 0;
 	return rc;
@@ -49,8 +49,8 @@ int status_alloc_take(struct depository *d, struct status_allocator *a,
 	/* Three quarters full: open the next list, so that a free slot is quickly found. */
 	if ((a->current.used + a->given) * 4 >= a->current.size * 3) {
 		if ((rc = status_alloc_end(d, a, err)) ||
-		    (rc = d->store->ops->status_list_add(d->store, n + 1, STATUS_LIST_SIZE, err)) ||
-		    (rc = d->store->ops->status_list_get(d->store, n + 1, &a->current, err)))
+		    (rc = store_status_list_add(d->store, n + 1, STATUS_LIST_SIZE, err)) ||
+		    (rc = store_status_list_get(d->store, n + 1, &a->current, err)))
 			return rc;
 	}
 	if (a->random_used == sizeof(a->random) / sizeof(a->random[0])) {
@@ -153,10 +153,10 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	snprintf(out->status, sizeof(out->status), "%s", next);
 	out->version++;
 	out->updated_ms = ok_now_ms();
-	rc = d->store->ops->achievement_put(d->store, out, true, actor, reason, err);
+	rc = store_achievement_put(d->store, out, true, actor, reason, err);
 	/* A bit of the list changes (in the revocation or the suspension list, or both). */
 	if (!rc && out->status_index >= 0)
-		rc = d->store->ops->status_list_bump(d->store, out->status_list, 0,
+		rc = store_status_list_bump(d->store, out->status_list, 0,
 		                                     revocation_delta, suspension_delta, err);
 	if (!rc)
 		rc = depository_audit(d, actor, actions[action], out->id, "status", detail, false,
@@ -287,8 +287,7 @@ static int sign_list(struct depository *d, const char *purpose, int64_t n, int64
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err)))
 		goto out;
-	rc = d->store->ops->status_list_bits(
-	        d->store, n, strcmp(purpose, "revocation") == 0 ? "revoked" : "suspended", set_bit,
+	rc = store_status_list_bits(d->store, n, strcmp(purpose, "revocation") == 0 ? "revoked" : "suspended", set_bit,
 	        bits, err);
 	if (!rc)
 		rc = status_encode_list(bits, (size_t)size / 8, &encoded, err);
@@ -336,13 +335,13 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 
 	if (strcmp(purpose, "revocation") != 0 && strcmp(purpose, "suspension") != 0)
 		return ok_fail(err, OK_ENOTFOUND, "no such status list");
-	rc = d->store->ops->status_list_get(d->store, n, &list, err);
+	rc = store_status_list_get(d->store, n, &list, err);
 	if (rc == OK_ENOTFOUND)
 		return ok_fail(err, OK_ENOTFOUND, "no such status list");
 	if (rc)
 		return rc;
 	buf_reset(body);
-	rc = d->store->ops->status_cache_get(d->store, purpose, n, &cached_version, etag, body,
+	rc = store_status_cache_get(d->store, purpose, n, &cached_version, etag, body,
 	                                     err);
 	if (rc && rc != OK_ENOTFOUND)
 		return rc;
@@ -371,7 +370,7 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 		snprintf(subject, sizeof(subject), "status/%s/%lld", purpose, (long long)n);
 		snprintf(detail, sizeof(detail), "key=%lu version=%lld",
 		         (unsigned long)d->issuer_key_id, (long long)version);
-		if (d->store->ops->status_cache_put(d->store, purpose, n, version, etag, body,
+		if (store_status_cache_put(d->store, purpose, n, version, etag, body,
 		                                    NULL) == 0 &&
 		    depository_audit(d, "depository", "status.sign", subject, "status", detail,
 		                     false, NULL) == 0)
@@ -421,7 +420,7 @@ int registry_status_local(struct depository *d, const char *url, int64_t index, 
 	}
 	if (!status_list_number(rest, &n))
 		return OK_ENOTFOUND;
-	rc = d->store->ops->achievement_by_slot(d->store, n, index, &a, err);
+	rc = store_achievement_by_slot(d->store, n, index, &a, err);
 	if (rc == OK_ENOTFOUND) {
 		*set = false; /* a slot nobody holds has its bit clear */
 		return 0;

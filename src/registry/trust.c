@@ -59,7 +59,7 @@ int registry_trust_add(struct depository *d, const char *did, const char *name, 
 	t.since_ms = ok_now_ms();
 	if ((rc = store_begin(d->store, err)))
 		return rc;
-	rc = d->store->ops->trust_put(d->store, &t, err);
+	rc = store_trust_put(d->store, &t, err);
 	if (!rc)
 		rc = depository_audit(d, "operator", "trust.add", did, "administration", country,
 		                      false, err);
@@ -76,7 +76,7 @@ int registry_trust_remove(struct depository *d, const char *did, struct ok_error
 
 	if ((rc = store_begin(d->store, err)))
 		return rc;
-	rc = d->store->ops->trust_remove(d->store, did, err);
+	rc = store_trust_remove(d->store, did, err);
 	if (rc == OK_ENOTFOUND)
 		ok_fail_field(err, rc, "did", "%.256s is not on the trust list", did);
 	if (!rc)
@@ -210,13 +210,13 @@ int registry_trust_import(struct depository *d, const char *data, size_t len,
 			goto out;
 	if ((rc = store_begin(d->store, err)))
 		goto out;
-	rc = d->store->ops->trust_remove_source(d->store, "network", err);
+	rc = store_trust_remove_source(d->store, "network", err);
 	for (i = 0; !rc && i < json_array_size(members); i++) {
 		read_member(json_array_get(members, i), i, &t, NULL);
 		/* A local decision about a DID wins over the network's. */
-		rc = d->store->ops->trust_get(d->store, t.did, &existing, err);
+		rc = store_trust_get(d->store, t.did, &existing, err);
 		if (rc == OK_ENOTFOUND)
-			rc = d->store->ops->trust_put(d->store, &t, err);
+			rc = store_trust_put(d->store, &t, err);
 		if (!rc)
 			(*imported)++;
 	}

@@ -284,7 +284,7 @@ static bool may_fetch(struct resolver *res)
 		res->trusted =
 		        res->any_issuer ||
 		        (res->d &&
-		         res->d->store->ops->trust_get(res->d->store, res->issuer, &t, &err) == 0 &&
+		         store_trust_get(res->d->store, res->issuer, &t, &err) == 0 &&
 		         strcmp(t.status, "active") == 0);
 	}
 	return res->trusted == 1;
@@ -737,7 +737,7 @@ static int check_issuer(struct resolver *res, struct verify_result *r, bool any_
 		add_item(r, VERIFY_ISSUER, true, "The issuer is this depository (%s)", r->issuer);
 		return 0;
 	}
-	rc = res->d ? res->d->store->ops->trust_get(res->d->store, r->issuer, &t, err)
+	rc = res->d ? store_trust_get(res->d->store, r->issuer, &t, err)
 	            : OK_ENOTFOUND;
 	if (rc && rc != OK_ENOTFOUND)
 		return rc;

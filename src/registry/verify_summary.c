@@ -211,7 +211,7 @@ static bool own_status(struct depository *d, const json_t *vc, struct verify_ver
 		index = strtoll(index_text, &end, 10);
 		if (*end || end == index_text || index < 0)
 			continue;
-		if (d->store->ops->achievement_by_slot(d->store, list, index, &a, NULL) != 0)
+		if (store_achievement_by_slot(d->store, list, index, &a, NULL) != 0)
 			continue;
 		if (strcmp(a.status, "revoked") && strcmp(a.status, "suspended"))
 			return false;

@@ -36,4 +36,22 @@ struct store_apikey_ops {
 /* The SQLite back end's API-key area (store_sqlite_apikeys.c). */
 extern const struct store_apikey_ops sqlite_apikey_ops;
 
+static inline int store_api_key_list(struct store *s, const char *institution,
+                                     store_api_key_fn fn, void *ctx, struct ok_error *err)
+{
+	return s->ops->apikeys->list(s, institution, fn, ctx, err);
+}
+
+static inline int store_api_key_revoke(struct store *s, const char *id, int64_t at_ms,
+                                       struct ok_error *err)
+{
+	return s->ops->apikeys->revoke(s, id, at_ms, err);
+}
+
+static inline int store_api_key_touch(struct store *s, const char *id, int64_t at_ms,
+                                      struct ok_error *err)
+{
+	return s->ops->apikeys->touch(s, id, at_ms, err);
+}
+
 #endif

@@ -38,8 +38,6 @@ struct store_audit_ops {
 	/* The earlier versions of an achievement, oldest first. */
 	int (*history)(struct store *s, const char *achievement_id, store_version_fn fn, void *ctx,
 	               struct ok_error *err);
-	/* Whether a transaction is open on this connection. */
-	bool (*in_transaction)(struct store *s);
 };
 
 /* Whether the store has this area (a back end may not). */
@@ -80,10 +78,5 @@ static inline int store_achievement_history(struct store *s, const char *achieve
 
 /* The SQLite back end's implementation (store_sqlite_audit.c). */
 extern const struct store_audit_ops store_sqlite_audit_ops;
-
-static inline bool store_in_transaction(struct store *s)
-{
-	return s->ops->audit->in_transaction(s);
-}
 
 #endif

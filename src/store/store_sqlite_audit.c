@@ -150,16 +150,10 @@ static int history(struct store *base, const char *achievement_id, store_version
 	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, "list achievement history", err);
 }
 
-static bool in_transaction(struct store *base)
-{
-	return sqlite3_get_autocommit(sq(base)->db) == 0;
-}
-
 const struct store_audit_ops store_sqlite_audit_ops = {
         .checkpoint_add = checkpoint_add,
         .checkpoint_last = checkpoint_last,
         .checkpoint_list = checkpoint_list,
         .by_subject = by_subject,
         .history = history,
-        .in_transaction = in_transaction,
 };

@@ -240,7 +240,7 @@ static void rewritten_chain_is_found(void **state)
 		                 "audit", "");
 		audit_event_link(&e, seq, head);
 		memcpy(head, e.hash, sizeof(head));
-		assert_int_equal(s->ops->audit_insert(s, &e, &err), 0);
+		assert_int_equal(store_audit_insert(s, &e, &err), 0);
 	}
 	assert_int_equal(store_commit(s, &err), 0);
 	store_close(s);
@@ -268,7 +268,7 @@ static void forged_checkpoint_is_found(void **state)
 	memset(&c, 0, sizeof(c));
 	c.seq = 5;
 	c.at_ms = ok_now_ms();
-	assert_int_equal(f->d.store->ops->audit_head(f->d.store, &c.seq, c.head, &err), 0);
+	assert_int_equal(store_audit_head(f->d.store, &c.seq, c.head, &err), 0);
 	c.key_id = 1;
 	memset(other, 9, sizeof(other));
 	audit_checkpoint_sign(&c, other);

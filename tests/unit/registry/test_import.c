@@ -38,14 +38,14 @@ static void add_then_unchanged_then_updated(void **state)
 	assert_int_equal(count(f, "achievement"), 3);
 	assert_int_equal(count(f, "learner"), 2);
 
-	assert_int_equal(f->d.store->ops->achievement_find(f->d.store, "21PB", "R1", &a, &err), 0);
+	assert_int_equal(store_achievement_find(f->d.store, "21PB", "R1", &a, &err), 0);
 	assert_string_equal(a.kind, "course");
 	assert_string_equal(a.title, "Databases");
 	assert_int_equal(a.credits_centi, 750);
 	assert_string_equal(a.grade, "8");
 	assert_string_equal(a.status, "active");
 	assert_int_equal(a.version, 1);
-	assert_int_equal(f->d.store->ops->achievement_find(f->d.store, "21PB", "R2", &a, &err), 0);
+	assert_int_equal(store_achievement_find(f->d.store, "21PB", "R2", &a, &err), 0);
 	assert_int_equal(a.eqf_level, 6);
 	assert_int_equal(a.credits_centi, 24000);
 
@@ -55,7 +55,7 @@ static void add_then_unchanged_then_updated(void **state)
 
 	/* A changed grade is an update, with the previous version kept. */
 	reg_import_expect(f, changed, 0, 1, 2, 0);
-	assert_int_equal(f->d.store->ops->achievement_find(f->d.store, "21PB", "R1", &a, &err), 0);
+	assert_int_equal(store_achievement_find(f->d.store, "21PB", "R1", &a, &err), 0);
 	assert_string_equal(a.grade, "9");
 	assert_int_equal(a.version, 2);
 	assert_int_equal(count(f, "achievement"), 3);
@@ -221,7 +221,7 @@ static void a_dry_run_stores_nothing(void **state)
 		assert_int_equal(r.unchanged, 2);
 		assert_false(r.stored);
 		assert_int_equal(
-		        f->d.store->ops->achievement_find(f->d.store, "21PB", "R1", &a, &err), 0);
+		        store_achievement_find(f->d.store, "21PB", "R1", &a, &err), 0);
 		assert_string_equal(a.grade, "8");
 	}
 	assert_int_equal(count(f, "achievement_history"), 0);
@@ -317,10 +317,10 @@ static void mixed_rows_are_counted_and_rejections_located(void **state)
 		struct store_achievement a;
 
 		assert_int_equal(
-		        f->d.store->ops->achievement_find(f->d.store, "21PB", "G3", &a, &err), 0);
+		        store_achievement_find(f->d.store, "21PB", "G3", &a, &err), 0);
 		assert_string_equal(a.title, "Quoted, with comma");
 		assert_int_equal(
-		        f->d.store->ops->achievement_find(f->d.store, "21PB", "G4", &a, &err), 0);
+		        store_achievement_find(f->d.store, "21PB", "G4", &a, &err), 0);
 		assert_string_equal(a.language, "nl");
 	}
 	/* Again: the good rows are unchanged, the bad ones rejected again. */

@@ -23,7 +23,7 @@ static void refused(struct reg_fixture *f, const struct institution_input *in, c
 		fail_msg("%s: accepted (%d)", field, rc);
 	assert_string_equal(err.field, field);
 	if (in->code)
-		assert_int_equal(f->d.store->ops->institution_get(f->d.store, in->code, &got, &err),
+		assert_int_equal(store_institution_get(f->d.store, in->code, &got, &err),
 		                 OK_ENOTFOUND);
 }
 
@@ -39,7 +39,7 @@ static void a_valid_institution_gets_a_key(void **state)
 	assert_int_equal(registry_institution_add(&f->d, &in, key, &err), 0);
 	assert_int_equal(strncmp(key, "ok_", 3), 0);
 	assert_true(strlen(key) >= 40);
-	assert_int_equal(f->d.store->ops->institution_get(f->d.store, "25BE", &got, &err), 0);
+	assert_int_equal(store_institution_get(f->d.store, "25BE", &got, &err), 0);
 	assert_string_equal(got.name, "Hanzehogeschool Groningen");
 	assert_string_equal(got.country, "NL");
 	assert_string_equal(got.erasmus, "NL GRONING03");
@@ -262,7 +262,7 @@ static void a_duplicate_code_is_refused_and_adds_nothing(void **state)
 	assert_memory_equal(key, zero, sizeof(key)); /* no key handed out */
 	assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM api_key"), keys);
 	assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM audit_event"), events);
-	assert_int_equal(f->d.store->ops->institution_get(f->d.store, "25BE", &got, &err), 0);
+	assert_int_equal(store_institution_get(f->d.store, "25BE", &got, &err), 0);
 	assert_string_equal(got.name, "Hanzehogeschool Groningen");
 }
 

@@ -433,7 +433,7 @@ static void new_list_opens_at_three_quarters(void **state)
 	assert_int_equal(status_alloc_begin(&f->d, &a, &err), 0);
 	assert_int_equal(a.current.n, 1);
 	assert_int_equal(a.current.size, STATUS_LIST_SIZE);
-	assert_int_equal(s->ops->status_list_bump(s, 1, limit - 1, 0, 0, &err), 0);
+	assert_int_equal(store_status_list_bump(s, 1, limit - 1, 0, 0, &err), 0);
 	assert_int_equal(status_alloc_end(&f->d, &a, &err), 0);
 	assert_int_equal(store_commit(s, &err), 0);
 

@@ -245,7 +245,7 @@ static void limits_per_institution(void **state)
 	struct ok_error err;
 	int64_t learners = -1, window_s = -1;
 
-	assert_int_equal(f->s->ops->institution_add(f->s, &i, &err), 0);
+	assert_int_equal(store_institution_add(f->s, &i, &err), 0);
 	assert_int_equal(store_limit_get(f->s, "21PB", &learners, &window_s, &err), OK_ENOTFOUND);
 	assert_int_equal(store_begin(f->s, &err), 0);
 	assert_int_equal(store_limit_put(f->s, "21PB", 50, 600, &err), 0);

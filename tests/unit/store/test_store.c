@@ -112,7 +112,7 @@ static void add_institution(struct store *s, const char *code)
 	struct ok_error err;
 
 	make_institution(&i, code);
-	if (s->ops->institution_add(s, &i, &err) != 0)
+	if (store_institution_add(s, &i, &err) != 0)
 		fail_msg("institution_add: %s", err.message);
 }
 
@@ -143,7 +143,7 @@ static void put_learner(struct store *s, const char *id, unsigned char tag)
 	struct ok_error err;
 
 	make_learner(&l, id, tag);
-	if (s->ops->learner_put(s, &l, false, &err) != 0)
+	if (store_learner_put(s, &l, false, &err) != 0)
 		fail_msg("learner_put: %s", err.message);
 	store_learner_release(&l);
 }
@@ -232,7 +232,7 @@ static void open_applies_migrations_and_reopens(void **state)
 	assert_int_equal(store_open(&f->s, f->path, false, &err), 0);
 	{
 		struct store_institution i;
-		assert_int_equal(f->s->ops->institution_get(f->s, "21PB", &i, &err), 0);
+		assert_int_equal(store_institution_get(f->s, "21PB", &i, &err), 0);
 	}
 }
 
@@ -324,12 +324,12 @@ static void metadata_is_set_and_replaced(void **state)
 	struct buf v;
 
 	buf_init(&v, 0);
-	assert_int_equal(s->ops->meta_get(s, "issuer", &v, &err), OK_ENOTFOUND);
-	assert_int_equal(s->ops->meta_set(s, "issuer", "did:web:a", &err), 0);
-	assert_int_equal(s->ops->meta_get(s, "issuer", &v, &err), 0);
+	assert_int_equal(store_meta_get(s, "issuer", &v, &err), OK_ENOTFOUND);
+	assert_int_equal(store_meta_set(s, "issuer", "did:web:a", &err), 0);
+	assert_int_equal(store_meta_get(s, "issuer", &v, &err), 0);
 	assert_string_equal(v.data, "did:web:a");
-	assert_int_equal(s->ops->meta_set(s, "issuer", "did:web:b", &err), 0);
-	assert_int_equal(s->ops->meta_get(s, "issuer", &v, &err), 0);
+	assert_int_equal(store_meta_set(s, "issuer", "did:web:b", &err), 0);
+	assert_int_equal(store_meta_get(s, "issuer", &v, &err), 0);
 	assert_string_equal(v.data, "did:web:b");
 	buf_release(&v);
 }
@@ -358,26 +358,26 @@ static void institutions_add_get_list(void **state)
 	struct collected c;
 	struct ok_error err;
 
-	assert_int_equal(s->ops->institution_get(s, "25BE", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_institution_get(s, "25BE", &got, &err), OK_ENOTFOUND);
 	make_institution(&i, "25BE");
 	snprintf(i.name, sizeof(i.name), "Hanzehogeschool Groningen – ’s-Hertogenbosch");
-	assert_int_equal(s->ops->institution_add(s, &i, &err), 0);
-	assert_int_equal(s->ops->institution_get(s, "25BE", &got, &err), 0);
+	assert_int_equal(store_institution_add(s, &i, &err), 0);
+	assert_int_equal(store_institution_get(s, "25BE", &got, &err), 0);
 	assert_string_equal(got.code, "25BE");
 	assert_string_equal(got.name, i.name);
 	assert_string_equal(got.country, "NL");
 	assert_string_equal(got.erasmus, "NL 25BE01");
 	assert_string_equal(got.schac, "25BE.example.nl");
-	assert_int_equal(s->ops->institution_get(s, "25be", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_institution_get(s, "25be", &got, &err), OK_ENOTFOUND);
 
 	ok_error_clear(&err);
-	assert_int_equal(s->ops->institution_add(s, &i, &err), OK_EEXIST);
+	assert_int_equal(store_institution_add(s, &i, &err), OK_EEXIST);
 	assert_int_equal(err.code, OK_EEXIST);
 
 	add_institution(s, "21PB");
 	add_institution(s, "25LJ");
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(s->ops->institution_list(s, collect_institution, &c, &err), 0);
+	assert_int_equal(store_institution_list(s, collect_institution, &c, &err), 0);
 	assert_int_equal(c.n, 3);
 	assert_string_equal(c.codes[0], "21PB");
 	assert_string_equal(c.codes[1], "25BE");
@@ -385,10 +385,10 @@ static void institutions_add_get_list(void **state)
 	/* A non-zero return stops the listing and is passed on; the next listing starts over. */
 	memset(&c, 0, sizeof(c));
 	c.stop_after = 2;
-	assert_int_equal(s->ops->institution_list(s, collect_institution, &c, &err), 42);
+	assert_int_equal(store_institution_list(s, collect_institution, &c, &err), 42);
 	assert_int_equal(c.n, 2);
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(s->ops->institution_list(s, collect_institution, &c, &err), 0);
+	assert_int_equal(store_institution_list(s, collect_institution, &c, &err), 0);
 	assert_int_equal(c.n, 3);
 }
 
@@ -408,10 +408,10 @@ static void api_keys_are_found_by_hash(void **state)
 	k.key_hash[31] = 7;
 	snprintf(k.permissions, sizeof(k.permissions), "register,read");
 	k.created_ms = 123456;
-	assert_int_equal(s->ops->api_key_add(s, &k, &err), 0);
+	assert_int_equal(store_api_key_add(s, &k, &err), 0);
 
 	memset(&got, 0x5a, sizeof(got));
-	assert_int_equal(s->ops->api_key_find(s, k.key_hash, &got, &err), 0);
+	assert_int_equal(store_api_key_find(s, k.key_hash, &got, &err), 0);
 	assert_string_equal(got.id, "key-1");
 	assert_string_equal(got.institution, "21PB");
 	assert_memory_equal(got.key_hash, k.key_hash, STORE_HASH_BYTES);
@@ -421,21 +421,21 @@ static void api_keys_are_found_by_hash(void **state)
 
 	memcpy(other, k.key_hash, sizeof(other));
 	other[0] = 1;
-	assert_int_equal(s->ops->api_key_find(s, other, &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_api_key_find(s, other, &got, &err), OK_ENOTFOUND);
 
 	/* Same hash twice, or same id twice: a duplicate. */
 	snprintf(k.id, sizeof(k.id), "key-2");
-	assert_int_equal(s->ops->api_key_add(s, &k, &err), OK_EEXIST);
+	assert_int_equal(store_api_key_add(s, &k, &err), OK_EEXIST);
 	snprintf(k.id, sizeof(k.id), "key-1");
 	k.key_hash[0] = 9;
-	assert_int_equal(s->ops->api_key_add(s, &k, &err), OK_EEXIST);
+	assert_int_equal(store_api_key_add(s, &k, &err), OK_EEXIST);
 
 	/* An operator key belongs to no institution. */
 	snprintf(k.id, sizeof(k.id), "key-3");
 	k.institution[0] = '\0';
 	k.key_hash[0] = 10;
-	assert_int_equal(s->ops->api_key_add(s, &k, &err), 0);
-	assert_int_equal(s->ops->api_key_find(s, k.key_hash, &got, &err), 0);
+	assert_int_equal(store_api_key_add(s, &k, &err), 0);
+	assert_int_equal(store_api_key_find(s, k.key_hash, &got, &err), 0);
 	assert_string_equal(got.institution, "");
 }
 
@@ -451,11 +451,11 @@ static void learners_put_find_get_update(void **state)
 
 	make_learner(&l, "learner-1", 0x11);
 	store_learner_init(&got);
-	assert_int_equal(s->ops->learner_find(s, l.nid_index, &got, &err), OK_ENOTFOUND);
-	assert_int_equal(s->ops->learner_get(s, "learner-1", &got, &err), OK_ENOTFOUND);
-	assert_int_equal(s->ops->learner_put(s, &l, false, &err), 0);
+	assert_int_equal(store_learner_find(s, l.nid_index, &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_learner_get(s, "learner-1", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_learner_put(s, &l, false, &err), 0);
 
-	assert_int_equal(s->ops->learner_find(s, l.nid_index, &got, &err), 0);
+	assert_int_equal(store_learner_find(s, l.nid_index, &got, &err), 0);
 	assert_string_equal(got.id, "learner-1");
 	assert_memory_equal(got.digest, l.digest, STORE_HASH_BYTES);
 	assert_int_equal(got.national_id.len, 64);
@@ -469,12 +469,12 @@ static void learners_put_find_get_update(void **state)
 
 	store_learner_release(&got);
 	store_learner_init(&got);
-	assert_int_equal(s->ops->learner_get(s, "learner-1", &got, &err), 0);
+	assert_int_equal(store_learner_get(s, "learner-1", &got, &err), 0);
 	assert_memory_equal(got.nid_index, l.nid_index, STORE_HASH_BYTES);
 
 	/* Same national id index again: a duplicate. */
 	snprintf(l.id, sizeof(l.id), "learner-2");
-	assert_int_equal(s->ops->learner_put(s, &l, false, &err), OK_EEXIST);
+	assert_int_equal(store_learner_put(s, &l, false, &err), OK_EEXIST);
 
 	/* An update replaces the sealed fields and the digest, keeps created_ms. */
 	snprintf(l.id, sizeof(l.id), "learner-1");
@@ -483,17 +483,17 @@ static void learners_put_find_get_update(void **state)
 	memset(l.digest, 0x33, sizeof(l.digest));
 	l.created_ms = 999999;
 	l.updated_ms = 3000;
-	assert_int_equal(s->ops->learner_put(s, &l, true, &err), 0);
+	assert_int_equal(store_learner_put(s, &l, true, &err), 0);
 	store_learner_release(&got);
 	store_learner_init(&got);
-	assert_int_equal(s->ops->learner_get(s, "learner-1", &got, &err), 0);
+	assert_int_equal(store_learner_get(s, "learner-1", &got, &err), 0);
 	assert_string_equal(got.family_name.data, "other sealed bytes");
 	assert_memory_equal(got.digest, l.digest, STORE_HASH_BYTES);
 	assert_int_equal(got.created_ms, 1000);
 	assert_int_equal(got.updated_ms, 3000);
 
 	memset(idx, 0x12, sizeof(idx));
-	assert_int_equal(s->ops->learner_find(s, idx, &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_learner_find(s, idx, &got, &err), OK_ENOTFOUND);
 	store_learner_release(&got);
 	store_learner_release(&l);
 }
@@ -510,31 +510,31 @@ static void achievements_put_find_get(void **state)
 
 	add_institution(s, "25BE");
 	put_learner(s, "learner-1", 1);
-	assert_int_equal(s->ops->achievement_count(s, &count, &err), 0);
+	assert_int_equal(store_achievement_count(s, &count, &err), 0);
 	assert_int_equal(count, 0);
 	make_achievement(&a, "ach-1", "learner-1", "25BE", "REC-1", "2021-01-15");
 	snprintf(a.title, sizeof(a.title), "Communicatie in de zorg — Łódź");
-	assert_int_equal(s->ops->achievement_find(s, "25BE", "REC-1", &got, &err), OK_ENOTFOUND);
-	assert_int_equal(s->ops->achievement_put(s, &a, false, NULL, NULL, &err), 0);
-	assert_int_equal(s->ops->achievement_find(s, "25BE", "REC-1", &got, &err), 0);
+	assert_int_equal(store_achievement_find(s, "25BE", "REC-1", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_achievement_put(s, &a, false, NULL, NULL, &err), 0);
+	assert_int_equal(store_achievement_find(s, "25BE", "REC-1", &got, &err), 0);
 	assert_achievement_equal(&got, &a);
-	assert_int_equal(s->ops->achievement_get(s, "ach-1", &got, &err), 0);
+	assert_int_equal(store_achievement_get(s, "ach-1", &got, &err), 0);
 	assert_achievement_equal(&got, &a);
-	assert_int_equal(s->ops->achievement_get(s, "ach-2", &got, &err), OK_ENOTFOUND);
-	assert_int_equal(s->ops->achievement_find(s, "25BE", "REC-2", &got, &err), OK_ENOTFOUND);
-	assert_int_equal(s->ops->achievement_find(s, "21PB", "REC-1", &got, &err), OK_ENOTFOUND);
-	assert_int_equal(s->ops->achievement_count(s, &count, &err), 0);
+	assert_int_equal(store_achievement_get(s, "ach-2", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_achievement_find(s, "25BE", "REC-2", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_achievement_find(s, "21PB", "REC-1", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_achievement_count(s, &count, &err), 0);
 	assert_int_equal(count, 1);
 
 	/* (institution, record_id) is unique. */
 	snprintf(a.id, sizeof(a.id), "ach-2");
 	ok_error_clear(&err);
-	assert_int_equal(s->ops->achievement_put(s, &a, false, NULL, NULL, &err), OK_EEXIST);
+	assert_int_equal(store_achievement_put(s, &a, false, NULL, NULL, &err), OK_EEXIST);
 	/* The same record id at another institution is another achievement. */
 	add_institution(s, "21PB");
 	snprintf(a.institution, sizeof(a.institution), "21PB");
-	assert_int_equal(s->ops->achievement_put(s, &a, false, NULL, NULL, &err), 0);
-	assert_int_equal(s->ops->achievement_count(s, &count, &err), 0);
+	assert_int_equal(store_achievement_put(s, &a, false, NULL, NULL, &err), 0);
+	assert_int_equal(store_achievement_count(s, &count, &err), 0);
 	assert_int_equal(count, 2);
 }
 
@@ -549,10 +549,10 @@ static void achievements_refer_to_known_learners_and_institutions(void **state)
 	put_learner(s, "learner-1", 1);
 	make_achievement(&a, "ach-1", "no-such-learner", "25BE", "REC-1", "2021-01-15");
 	ok_error_clear(&err);
-	assert_int_equal(s->ops->achievement_put(s, &a, false, NULL, NULL, &err), OK_ESTORE);
+	assert_int_equal(store_achievement_put(s, &a, false, NULL, NULL, &err), OK_ESTORE);
 	assert_true(err.message[0] != '\0');
 	make_achievement(&a, "ach-1", "learner-1", "XXXX", "REC-1", "2021-01-15");
-	assert_int_equal(s->ops->achievement_put(s, &a, false, NULL, NULL, &err), OK_ESTORE);
+	assert_int_equal(store_achievement_put(s, &a, false, NULL, NULL, &err), OK_ESTORE);
 }
 
 static void update_keeps_the_previous_version_in_history(void **state)
@@ -566,7 +566,7 @@ static void update_keeps_the_previous_version_in_history(void **state)
 	put_learner(s, "learner-1", 1);
 	make_achievement(&a, "ach-1", "learner-1", "25BE", "REC-1", "2021-01-15");
 	assert_int_equal(store_begin(s, &err), 0);
-	assert_int_equal(s->ops->achievement_put(s, &a, false, NULL, NULL, &err), 0);
+	assert_int_equal(store_achievement_put(s, &a, false, NULL, NULL, &err), 0);
 	assert_int_equal(store_commit(s, &err), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM achievement_history"), 0);
 
@@ -576,9 +576,9 @@ static void update_keeps_the_previous_version_in_history(void **state)
 	memset(a.digest, 0xcd, sizeof(a.digest));
 	assert_int_equal(store_begin(s, &err), 0);
 	assert_int_equal(
-	        s->ops->achievement_put(s, &a, true, "institution:25BE", "correction", &err), 0);
+	        store_achievement_put(s, &a, true, "institution:25BE", "correction", &err), 0);
 	assert_int_equal(store_commit(s, &err), 0);
-	assert_int_equal(s->ops->achievement_get(s, "ach-1", &got, &err), 0);
+	assert_int_equal(store_achievement_get(s, "ach-1", &got, &err), 0);
 	assert_string_equal(got.grade, "8.0");
 	assert_int_equal(got.version, 2);
 	assert_int_equal(got.created_ms, 5000);
@@ -595,7 +595,7 @@ static void update_keeps_the_previous_version_in_history(void **state)
 	snprintf(a.title, sizeof(a.title), "Databases en SQL (herkansing)");
 	a.version = 3;
 	a.updated_ms = 7000;
-	assert_int_equal(s->ops->achievement_put(s, &a, true, "operator", "re-registration", &err),
+	assert_int_equal(store_achievement_put(s, &a, true, "operator", "re-registration", &err),
 	                 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM achievement_history"), 2);
 	assert_int_equal(sql_int(f->path, "SELECT max(version) FROM achievement_history"), 2);
@@ -629,17 +629,17 @@ static void achievements_are_listed_by_learner(void **state)
 	put_learner(s, "learner-1", 1);
 	put_learner(s, "learner-2", 2);
 	make_achievement(&a, "a3", "learner-1", "25BE", "R3", "2022-01-01");
-	assert_int_equal(s->ops->achievement_put(s, &a, false, NULL, NULL, &err), 0);
+	assert_int_equal(store_achievement_put(s, &a, false, NULL, NULL, &err), 0);
 	make_achievement(&a, "a1", "learner-1", "25BE", "R1", "2021-01-01");
-	assert_int_equal(s->ops->achievement_put(s, &a, false, NULL, NULL, &err), 0);
+	assert_int_equal(store_achievement_put(s, &a, false, NULL, NULL, &err), 0);
 	make_achievement(&a, "a2", "learner-1", "21PB", "R2", "2023-01-01");
-	assert_int_equal(s->ops->achievement_put(s, &a, false, NULL, NULL, &err), 0);
+	assert_int_equal(store_achievement_put(s, &a, false, NULL, NULL, &err), 0);
 	make_achievement(&a, "b1", "learner-2", "25BE", "R4", "2020-01-01");
-	assert_int_equal(s->ops->achievement_put(s, &a, false, NULL, NULL, &err), 0);
+	assert_int_equal(store_achievement_put(s, &a, false, NULL, NULL, &err), 0);
 
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(
-	        s->ops->achievement_list_by_learner(s, "learner-1", collect_achievement, &c, &err),
+	        store_achievement_list_by_learner(s, "learner-1", collect_achievement, &c, &err),
 	        0);
 	assert_int_equal(c.n, 3);
 	assert_string_equal(c.ids[0], "a2"); /* 21PB first, then 25BE by date */
@@ -648,20 +648,20 @@ static void achievements_are_listed_by_learner(void **state)
 
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(
-	        s->ops->achievement_list_by_learner(s, "learner-2", collect_achievement, &c, &err),
+	        store_achievement_list_by_learner(s, "learner-2", collect_achievement, &c, &err),
 	        0);
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.ids[0], "b1");
 
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(
-	        s->ops->achievement_list_by_learner(s, "nobody", collect_achievement, &c, &err), 0);
+	        store_achievement_list_by_learner(s, "nobody", collect_achievement, &c, &err), 0);
 	assert_int_equal(c.n, 0);
 
 	memset(&c, 0, sizeof(c));
 	c.stop_after = 1;
 	assert_int_equal(
-	        s->ops->achievement_list_by_learner(s, "learner-1", collect_achievement, &c, &err),
+	        store_achievement_list_by_learner(s, "learner-1", collect_achievement, &c, &err),
 	        -77);
 	assert_int_equal(c.n, 1);
 }
@@ -682,15 +682,15 @@ static void rollback_discards_the_transaction(void **state)
 	add_institution(s, "25BE");
 	put_learner(s, "learner-1", 1);
 	make_achievement(&a, "a1", "learner-1", "25BE", "R1", "2021-01-01");
-	assert_int_equal(s->ops->achievement_put(s, &a, false, NULL, NULL, &err), 0);
+	assert_int_equal(store_achievement_put(s, &a, false, NULL, NULL, &err), 0);
 	/* Reads inside the transaction see its writes. */
-	assert_int_equal(s->ops->institution_get(s, "25BE", &got, &err), 0);
-	assert_int_equal(s->ops->achievement_count(s, &count, &err), 0);
+	assert_int_equal(store_institution_get(s, "25BE", &got, &err), 0);
+	assert_int_equal(store_achievement_count(s, &count, &err), 0);
 	assert_int_equal(count, 1);
 	assert_int_equal(store_rollback(s), 0);
 
-	assert_int_equal(s->ops->institution_get(s, "25BE", &got, &err), OK_ENOTFOUND);
-	assert_int_equal(s->ops->achievement_count(s, &count, &err), 0);
+	assert_int_equal(store_institution_get(s, "25BE", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_achievement_count(s, &count, &err), 0);
 	assert_int_equal(count, 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM learner"), 0);
 
@@ -700,18 +700,18 @@ static void rollback_discards_the_transaction(void **state)
 	{
 		struct store_institution dup;
 		make_institution(&dup, "21PB");
-		assert_int_equal(s->ops->institution_add(s, &dup, &err), OK_EEXIST);
+		assert_int_equal(store_institution_add(s, &dup, &err), OK_EEXIST);
 	}
-	assert_int_equal(s->ops->institution_get(s, "21PB", &got, &err), 0);
+	assert_int_equal(store_institution_get(s, "21PB", &got, &err), 0);
 	assert_int_equal(store_rollback(s), 0);
-	assert_int_equal(s->ops->institution_get(s, "21PB", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_institution_get(s, "21PB", &got, &err), OK_ENOTFOUND);
 
 	/* Committed work stays. */
 	assert_int_equal(store_begin(s, &err), 0);
 	add_institution(s, "25LJ");
 	assert_int_equal(store_commit(s, &err), 0);
 	assert_int_equal(store_rollback(s), 0);
-	assert_int_equal(s->ops->institution_get(s, "25LJ", &got, &err), 0);
+	assert_int_equal(store_institution_get(s, "25LJ", &got, &err), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM institution"), 1);
 }
 
@@ -727,13 +727,13 @@ static void another_connection_sees_only_committed_work(void **state)
 	/* The other connection still reads the last committed state. */
 	{
 		struct store_institution got;
-		assert_int_equal(other->ops->institution_get(other, "25BE", &got, &err),
+		assert_int_equal(store_institution_get(other, "25BE", &got, &err),
 		                 OK_ENOTFOUND);
 	}
 	assert_int_equal(store_commit(f->s, &err), 0);
 	{
 		struct store_institution got;
-		assert_int_equal(other->ops->institution_get(other, "25BE", &got, &err), 0);
+		assert_int_equal(store_institution_get(other, "25BE", &got, &err), 0);
 	}
 	store_close(other);
 }
@@ -766,7 +766,7 @@ static void audit_head_insert_list(void **state)
 
 	memset(zero, 0, sizeof(zero));
 	memset(head, 0x77, sizeof(head));
-	assert_int_equal(s->ops->audit_head(s, &seq, head, &err), 0);
+	assert_int_equal(store_audit_head(s, &seq, head, &err), 0);
 	assert_int_equal(seq, 0);
 	assert_memory_equal(head, zero, AUDIT_HASH_BYTES);
 
@@ -775,22 +775,22 @@ static void audit_head_insert_list(void **state)
 
 		snprintf(subject, sizeof(subject), "learner-%d", i);
 		audit_event_init(&e[i], "operator", "learner.read", subject, "support", "x=1");
-		assert_int_equal(s->ops->audit_head(s, &seq, head, &err), 0);
+		assert_int_equal(store_audit_head(s, &seq, head, &err), 0);
 		assert_int_equal(seq, i);
 		if (i)
 			assert_memory_equal(head, e[i - 1].hash, AUDIT_HASH_BYTES);
 		audit_event_link(&e[i], seq, head);
-		assert_int_equal(s->ops->audit_insert(s, &e[i], &err), 0);
+		assert_int_equal(store_audit_insert(s, &e[i], &err), 0);
 	}
-	assert_int_equal(s->ops->audit_head(s, &seq, head, &err), 0);
+	assert_int_equal(store_audit_head(s, &seq, head, &err), 0);
 	assert_int_equal(seq, 3);
 	assert_memory_equal(head, e[2].hash, AUDIT_HASH_BYTES);
 
 	/* The same sequence number twice is a duplicate. */
-	assert_int_equal(s->ops->audit_insert(s, &e[2], &err), OK_EEXIST);
+	assert_int_equal(store_audit_insert(s, &e[2], &err), OK_EEXIST);
 
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(s->ops->audit_list(s, 0, collect_event, &c, &err), 0);
+	assert_int_equal(store_audit_list(s, 0, collect_event, &c, &err), 0);
 	assert_int_equal(c.n, 3);
 	for (i = 0; i < 3; i++) {
 		unsigned char h[AUDIT_HASH_BYTES];
@@ -808,11 +808,11 @@ static void audit_head_insert_list(void **state)
 		assert_memory_equal(h, c.e[i].hash, AUDIT_HASH_BYTES);
 	}
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(s->ops->audit_list(s, 2, collect_event, &c, &err), 0);
+	assert_int_equal(store_audit_list(s, 2, collect_event, &c, &err), 0);
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.e[0].seq, 3);
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(s->ops->audit_list(s, 3, collect_event, &c, &err), 0);
+	assert_int_equal(store_audit_list(s, 3, collect_event, &c, &err), 0);
 	assert_int_equal(c.n, 0);
 }
 
