@@ -22,10 +22,10 @@ static const char *str(const json_t *o, const char *key)
 /* "2025-01-31T12:00:00Z" → "31 januari 2025 12:00 UTC" (in lang); a date stays a date. */
 static void readable_time(const char *iso, const char *lang, char *out, size_t cap)
 {
-	char day[11], text[VERIFY_DATE_TEXT_MAX];
+	char day[11], text[RENDER_DATE_TEXT_MAX];
 
 	snprintf(day, sizeof(day), "%.10s", iso);
-	verify_date_text(day, lang, text, sizeof(text));
+	render_date_text(day, lang, text, sizeof(text));
 	if (strlen(iso) >= 16 && iso[10] == 'T')
 		snprintf(out, cap, "%s %.5s UTC", text, iso + 11);
 	else
@@ -109,14 +109,14 @@ static void headline(const json_t *verification, const char *lang, char *out, si
 {
 	const json_t *h = json_object_get(verification, "headline");
 	const char *state = str(h, "state"), *since = str(h, "since");
-	char key[RENDER_HOLE_MAX + 1], date[VERIFY_DATE_TEXT_MAX];
+	char key[RENDER_HOLE_MAX + 1], date[RENDER_DATE_TEXT_MAX];
 	const char *text;
 
 	*verified = strcmp(state, "verified") == 0;
 	if (snprintf(key, sizeof(key), "headline.%s", state) >= (int)sizeof(key) ||
 	    !(text = render_text(lang, key)))
 		text = render_text(lang, "headline.not_verified");
-	verify_date_text(since, lang, date, sizeof(date));
+	render_date_text(since, lang, date, sizeof(date));
 	if (since[0] && (strcmp(state, "revoked") == 0 || strcmp(state, "suspended") == 0))
 		snprintf(out, cap, "%s %s %s", text,
 		         render_text(lang, strcmp(state, "revoked") == 0 ? "headline.on"
@@ -133,7 +133,7 @@ static int render_item(const json_t *a, const char *lang, struct buf *out, bool 
 	const json_t *inst = json_object_get(a, "institution"), *credits;
 	const json_t *verification = json_object_get(a, "verification");
 	const char *state = str(json_object_get(verification, "headline"), "state");
-	char institution[512], credit_text[32], grade[256], awarded[VERIFY_DATE_TEXT_MAX],
+	char institution[512], credit_text[32], grade[256], awarded[RENDER_DATE_TEXT_MAX],
 	        verdict[256];
 	struct buf checks;
 	int rc;
@@ -144,13 +144,13 @@ static int render_item(const json_t *a, const char *lang, struct buf *out, bool 
 	         str(inst, "country")[0] ? ")" : "");
 	credits = json_object_get(a, "credits");
 	if (json_is_number(credits))
-		verify_number_text(json_number_value(credits), lang, credit_text,
+		render_number_text(json_number_value(credits), lang, credit_text,
 		                   sizeof(credit_text));
 	else
 		snprintf(credit_text, sizeof(credit_text), "%s", render_text(lang, "field.none"));
-	verify_grade_text(str(a, "grade")[0] ? str(a, "grade") : render_text(lang, "field.none"),
+	render_grade_text(str(a, "grade")[0] ? str(a, "grade") : render_text(lang, "field.none"),
 	                  lang, grade, sizeof(grade));
-	verify_date_text(str(a, "awarded_on"), lang, awarded, sizeof(awarded));
+	render_date_text(str(a, "awarded_on"), lang, awarded, sizeof(awarded));
 	buf_init(&checks, FRAGMENT_MAX);
 	rc = render_checks(verification, lang, &checks, err);
 	if (rc == 0) {
@@ -259,8 +259,8 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 		readable_time(str(doc, "expires"), lang, expires, sizeof(expires));
 		const json_t *holder = json_object_get(doc, "holder");
 		const char *name = str(holder, "name"), *born = str(holder, "birth_date");
-		char born_text[VERIFY_DATE_TEXT_MAX + 64], day[VERIFY_DATE_TEXT_MAX];
-		verify_date_text(born, lang, day, sizeof(day));
+		char born_text[RENDER_DATE_TEXT_MAX + 64], day[RENDER_DATE_TEXT_MAX];
+		render_date_text(born, lang, day, sizeof(day));
 		snprintf(born_text, sizeof(born_text), "%s %s", render_text(lang, "share.born"),
 		         day);
 		const struct render_var vars[] = {

@@ -752,7 +752,7 @@ static const char *str(const json_t *o, const char *key)
 /* A time as stored ("2026-01-31T14:30:00Z"), shown as "2026-01-31 14:30 UTC". */
 static void when(struct page *p, const char *iso)
 {
-	char shown[VERIFY_DATE_TEXT_MAX + 16], day[11], text[VERIFY_DATE_TEXT_MAX];
+	char shown[RENDER_DATE_TEXT_MAX + 16], day[11], text[RENDER_DATE_TEXT_MAX];
 
 	if (!iso[0]) {
 		raw(p, "–");
@@ -760,7 +760,7 @@ static void when(struct page *p, const char *iso)
 	}
 	/* Written out in the page's language: "4 juli 2024 12:00 UTC", "4 July 2024". */
 	snprintf(day, sizeof(day), "%.10s", iso);
-	verify_date_text(day, p->l == NL ? "nl" : "en", text, sizeof(text));
+	render_date_text(day, p->l == NL ? "nl" : "en", text, sizeof(text));
 	if (strlen(iso) == 20 && iso[10] == 'T')
 		snprintf(shown, sizeof(shown), "%s %.5s UTC", text, iso + 11);
 	else
@@ -810,13 +810,13 @@ static void pair(struct page *p, enum text term, const char *value)
 /* A date in words and a grade written the page's way ("4 juli 2024", "9,4"). */
 static const char *date_text(const struct page *p, const char *ymd, char *out, size_t cap)
 {
-	verify_date_text(ymd, p->l == NL ? "nl" : "en", out, cap);
+	render_date_text(ymd, p->l == NL ? "nl" : "en", out, cap);
 	return out;
 }
 
 static const char *grade_text(const struct page *p, const char *grade, char *out, size_t cap)
 {
-	verify_grade_text(grade, p->l == NL ? "nl" : "en", out, cap);
+	render_grade_text(grade, p->l == NL ? "nl" : "en", out, cap);
 	return out;
 }
 
@@ -899,7 +899,7 @@ static void corrections(struct page *p)
 static void history(struct page *p, const json_t *versions)
 {
 	const json_t *v;
-	char text[VERIFY_DATE_TEXT_MAX + 64];
+	char text[RENDER_DATE_TEXT_MAX + 64];
 	size_t i;
 
 	if (!json_array_size(versions))
@@ -933,7 +933,7 @@ static void history(struct page *p, const json_t *versions)
 static void achievements(struct page *p)
 {
 	const json_t *list = json_object_get(p->doc, "achievements"), *a;
-	char text[VERIFY_DATE_TEXT_MAX + 64];
+	char text[RENDER_DATE_TEXT_MAX + 64];
 	size_t i;
 
 	raw(p, "<section><h2>");
@@ -1049,7 +1049,7 @@ static void shares(struct page *p)
 static void foreign(struct page *p)
 {
 	const json_t *list = json_object_get(p->doc, "foreign_achievements"), *f;
-	char text[VERIFY_DATE_TEXT_MAX + 64];
+	char text[RENDER_DATE_TEXT_MAX + 64];
 	size_t i;
 
 	if (!json_array_size(list))
