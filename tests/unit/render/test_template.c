@@ -117,6 +117,20 @@ static void strings_table_has_both_languages(void **state)
 	/* The first and the last key of the sorted table are found too. */
 	assert_non_null(render_text("nl", "back_home"));
 	assert_non_null(render_text("nl", "verify.title"));
+	/* The access report's texts are in the table too, but not among the scripts' strings. */
+	assert_string_equal(render_text("nl", "report.title"), "Inzageoverzicht");
+}
+
+static void scripts_get_the_pages_strings(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	assert_int_equal(render_strings_block("nl", &b), 0);
+	assert_non_null(strstr(b.data, "\"verify.button\":\"Controleren\""));
+	assert_null(strstr(b.data, "report."));
+	buf_release(&b);
 }
 
 static void fragments_come_from_the_embedded_files(void **state)
@@ -143,6 +157,7 @@ int main(void)
 	        cmocka_unit_test(a_full_page_is_too_big),
 	        cmocka_unit_test(json_blocks_cannot_close_their_script),
 	        cmocka_unit_test(strings_table_has_both_languages),
+	        cmocka_unit_test(scripts_get_the_pages_strings),
 	        cmocka_unit_test(fragments_come_from_the_embedded_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
