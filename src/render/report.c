@@ -55,8 +55,9 @@ static void cells_release(struct cells *c)
 static void too_big(struct page *p, int rc)
 {
 	if (rc && !p->rc)
-		p->rc = ok_fail(p->err, rc == OK_ENOMEM ? OK_ENOMEM : OK_ETOOBIG,
-		                "the report is too large to render");
+		p->rc = rc == OK_ENOMEM
+		                ? ok_fail(p->err, OK_ENOMEM, "out of memory")
+		                : ok_fail(p->err, OK_ETOOBIG, "the report is too large to render");
 }
 
 static void raw(struct page *p, struct buf *b, const char *s)
