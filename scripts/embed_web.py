@@ -61,13 +61,13 @@ def main():
             for key in re.findall(r"\{\{t:([^}]*)\}\}", data.decode("utf-8")):
                 if key not in strings:
                     fail(f"{name} names string {key!r}, which web/strings.json lacks")
-        lines.append(f"static const unsigned char web_file_{i}[] = {{")
+        lines.append(f"static const unsigned char render_file_{i}[] = {{")
         for j in range(0, len(data), 20):
             lines.append("  " + ",".join(str(b) for b in data[j:j + 20]) + ",")
         lines.append("  0};")
-        entries.append(f"  {{{c_string(name)}, {c_string(TYPES[ext])}, web_file_{i}, {len(data)}}},")
-    lines += ["", "static const struct web_file web_files[] = {"] + entries + ["};", ""]
-    lines.append("static const struct web_string web_strings[] = {")
+        entries.append(f"  {{{c_string(name)}, {c_string(TYPES[ext])}, render_file_{i}, {len(data)}}},")
+    lines += ["", "static const struct render_file render_files[] = {"] + entries + ["};", ""]
+    lines.append("static const struct render_string render_strings[] = {")
     for key in sorted(strings):
         lines.append(f"  {{{c_string(key)}, {{{c_string(strings[key]['nl'])}, "
                      f"{c_string(strings[key]['en'])}}}}},")

@@ -177,7 +177,7 @@ static void print_summary(struct depository *d, const struct verify_result *r)
 	json_t *holder = verify_holder_json(r->credential);
 	json_t *a = verify_achievement_json(r->credential);
 	const json_t *credits = json_object_get(a, "credits");
-	char date[VERIFY_DATE_TEXT_MAX], number[32], headline[160], f[FIELD_MAX], g[FIELD_MAX];
+	char date[RENDER_DATE_TEXT_MAX], number[32], headline[160], f[FIELD_MAX], g[FIELD_MAX];
 
 	verify_verdict_of(d, r, &v);
 	verify_headline_text(&v, headline, sizeof(headline));
@@ -191,14 +191,14 @@ static void print_summary(struct depository *d, const struct verify_result *r)
 	if (holder) {
 		printf("Holder:      %s\n", field(holder, "name", f));
 		if (json_is_string(json_object_get(holder, "birth_date"))) {
-			verify_date_text(field(holder, "birth_date", f), "en", date, sizeof(date));
+			render_date_text(field(holder, "birth_date", f), "en", date, sizeof(date));
 			printf("Born:        %s\n", date);
 		}
 	}
 	if (a) {
-		verify_date_text(field(a, "awarded_on", f), "en", date, sizeof(date));
+		render_date_text(field(a, "awarded_on", f), "en", date, sizeof(date));
 		if (json_is_number(credits))
-			verify_number_text(json_number_value(credits), "en", number,
+			render_number_text(json_number_value(credits), "en", number,
 			                   sizeof(number));
 		else
 			snprintf(number, sizeof(number), "-");

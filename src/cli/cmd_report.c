@@ -83,11 +83,9 @@ int cmd_learner_report(struct cli *c, int argc, char **argv)
 		return rc;
 	ok_error_clear(&err);
 	buf_init(&text, REPORT_HTML_MAX);
-	rc = registry_report_json(&d, id, "operator", &doc, &err);
-	depository_close(&d);
-	if (!rc && html) {
-		rc = registry_report_html(doc, lang, &text, &err);
-	} else if (!rc) {
+	if (html) {
+		rc = registry_report_page(&d, id, "operator", lang, &text, &err);
+	} else if (!(rc = registry_report_json(&d, id, "operator", &doc, &err))) {
 		char *s = json_dumps(doc, JSON_INDENT(2));
 		if (!s || buf_addstr(&text, s) || buf_addch(&text, '\n'))
 			rc = ok_fail(&err, OK_ENOMEM, "out of memory");
@@ -95,8 +93,9 @@ int cmd_learner_report(struct cli *c, int argc, char **argv)
 			sodium_memzero(s, strlen(s));
 			free(s);
 		}
+		json_decref(doc);
 	}
-	json_decref(doc);
+	depository_close(&d);
 	if (!rc && output)
 		rc = file_write_atomic(output, text.data, text.len, 0600, 0, &err);
 	else if (!rc && fwrite(text.data, 1, text.len, stdout) != text.len)

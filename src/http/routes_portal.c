@@ -25,14 +25,15 @@ static bool link_refused(struct http_request *req, struct http_response *res, in
 	const char *lang = http_lang(req);
 
 	if (rc == OK_ENOTFOUND) {
-		const struct web_var vars[] = {{"text", web_text(lang, "login.unknown"), false}};
+		const struct render_var vars[] = {
+		        {"text", render_text(lang, "login.unknown"), false}};
 		web_page(req, res, 404, "notfound.html", "notfound.title", vars, 1);
 		return true;
 	}
 	if (rc == OK_EGONE) {
-		const struct web_var vars[] = {
-		        {"heading", web_text(lang, "login.gone.title"), false},
-		        {"text", web_text(lang, "login.gone"), false},
+		const struct render_var vars[] = {
+		        {"heading", render_text(lang, "login.gone.title"), false},
+		        {"text", render_text(lang, "login.gone"), false},
 		};
 		web_page(req, res, 410, "login_gone.html", "login.gone.title", vars, 2);
 		return true;
@@ -58,7 +59,7 @@ void route_login_page(struct http_request *req, struct http_response *res)
 		/* A valid token is 43 URL-safe base64 characters: nothing to escape. The page's
 		 * <meta name="referrer" content="origin"> makes the browser send its Origin with
 		 * the post (under the server's no-referrer policy it would send "null"). */
-		const struct web_var vars[] = {{"token", token, false}};
+		const struct render_var vars[] = {{"token", token, false}};
 		web_page(req, res, 200, "login.html", "login.title", vars, 1);
 	}
 	http_header(res, "X-Robots-Tag", "noindex");

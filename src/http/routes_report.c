@@ -4,35 +4,31 @@
 #include "http/session.h"
 #include "http/web.h"
 #include "registry/report.h"
+#include "render/report.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Builds the report of the signed-in learner; answers the error itself. */
-static json_t *report_of(struct http_request *req, struct http_response *res,
-                         const char *learner_id)
+/* The actor of the signed-in learner's own reads. */
+static void learner_actor(const char *learner_id, char actor[STORE_ID_MAX + 16])
+{
+	snprintf(actor, STORE_ID_MAX + 16, "learner:%s", learner_id);
+}
+
+/* GET /v1/me/report (ROUTE_LEARNER) */
+void route_me_report(struct http_request *req, struct http_response *res)
 {
 	char actor[STORE_ID_MAX + 16];
 	struct ok_error err;
 	json_t *doc = NULL;
 
 	ok_error_clear(&err);
-	snprintf(actor, sizeof(actor), "learner:%s", learner_id);
-	if (registry_report_json(req->dep, learner_id, actor, &doc, &err) != 0) {
+	learner_actor(req->learner_id, actor);
+	if (registry_report_json(req->dep, req->learner_id, actor, &doc, &err) != 0) {
 		http_problem_from_error(res, &err);
-		return NULL;
-	}
-	return doc;
-}
-
-/* GET /v1/me/report (ROUTE_LEARNER) */
-void route_me_report(struct http_request *req, struct http_response *res)
-{
-	json_t *doc = report_of(req, res, req->learner_id);
-
-	if (!doc)
 		return;
+	}
 	/* (The server answers it with Cache-Control: no-store, as every answer with personal
 	 * data.) */
 	http_json(res, 200, doc);
@@ -41,36 +37,32 @@ void route_me_report(struct http_request *req, struct http_response *res)
 /* GET /learner/report: the page; without a session, the portal's page saying how to sign in. */
 void route_learner_report_page(struct http_request *req, struct http_response *res)
 {
-	char learner_id[STORE_ID_MAX + 1], csp[REPORT_CSP_MAX];
+	char learner_id[STORE_ID_MAX + 1], actor[STORE_ID_MAX + 16], csp[RENDER_REPORT_CSP_MAX];
 	const char *lang = http_lang(req);
 	struct ok_error err;
 	struct buf page;
-	json_t *doc;
 	int rc;
 
 	if (!http_session_learner(req, learner_id)) {
 		web_page(req, res, 401, "signin.html", "signin.title", NULL, 0);
 		return;
 	}
-	doc = report_of(req, res, learner_id);
-	sodium_memzero(learner_id, sizeof(learner_id));
-	if (!doc)
-		return;
 	ok_error_clear(&err);
+	learner_actor(learner_id, actor);
 	buf_init(&page, REPORT_HTML_MAX);
-	rc = registry_report_html(doc, lang, &page, &err);
-	json_decref(doc);
+	rc = registry_report_page(req->dep, learner_id, actor, lang, &page, &err);
+	sodium_memzero(learner_id, sizeof(learner_id));
+	if (rc == 0)
+		rc = render_report_csp(csp, &err);
 	if (rc) {
 		http_problem_from_error(res, &err);
 	} else {
 		http_text(res, 200, "text/html; charset=utf-8", page.data, page.len);
 		/* The page's own style element and nothing else; no script at all. */
-		registry_report_csp(csp);
 		http_header(res, "Content-Security-Policy", "%s", csp);
 		http_header(res, "Content-Language", "%s", lang);
 		http_header(res, "Vary", "Accept-Language, Cookie");
 	}
-	if (page.data)
-		sodium_memzero(page.data, page.len);
+	sodium_memzero(page.data, page.len);
 	buf_release(&page);
 }

@@ -6,7 +6,7 @@
 
 void route_web_home(struct http_request *req, struct http_response *res)
 {
-	const struct web_var vars[] = {
+	const struct render_var vars[] = {
 	        {"did", req->dep ? req->dep->issuer_did : "", false},
 	};
 

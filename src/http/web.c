@@ -1,5 +1,5 @@
-/* Page machinery (see web.h): language choice, the embedded files and strings, the layout,
- * page headers and the static assets. */
+/* Page machinery (see web.h): language choice, the layout, page headers and the static assets
+ * (the embedded files and strings are render/embed.h). */
 #include "http/web.h"
 #include "http/internal.h"
 
@@ -8,23 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-struct web_file {
-	const char *name;
-	const char *type;
-	const unsigned char *data;
-	size_t len;
-};
-
-struct web_string {
-	const char *key;
-	const char *text[2]; /* nl, en */
-};
-
-#include "ok_web.h"
-
-#define WEB_FILE_COUNT   (sizeof(web_files) / sizeof(web_files[0]))
-#define WEB_STRING_COUNT (sizeof(web_strings) / sizeof(web_strings[0]))
-#define PAGE_MAX         ((size_t)8 << 20)
+#define PAGE_MAX ((size_t)8 << 20)
 
 static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
                           "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
@@ -84,61 +68,8 @@ const char *http_lang(struct http_request *req)
 	return l ? l : web_lang_from_accept(http_request_header(req, "Accept-Language"));
 }
 
-static int cmp_string(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct web_string *)elem)->key);
-}
-
-const char *web_text(const char *lang, const char *key)
-{
-	const struct web_string *s =
-	        bsearch(key, web_strings, WEB_STRING_COUNT, sizeof(web_strings[0]), cmp_string);
-
-	return s ? s->text[strcmp(lang, "nl") == 0 ? 0 : 1] : NULL;
-}
-
-static const char *text_in(void *ctx, const char *key)
-{
-	return web_text(ctx, key);
-}
-
-static const struct web_file *find_file(const char *name)
-{
-	for (size_t i = 0; i < WEB_FILE_COUNT; i++)
-		if (strcmp(web_files[i].name, name) == 0)
-			return &web_files[i];
-	return NULL;
-}
-
-int web_fragment(const char *name, const char *lang, const struct web_var *vars, size_t nvars,
-                 struct buf *out, struct ok_error *err)
-{
-	const struct web_file *f = find_file(name);
-
-	if (!f)
-		return ok_fail(err, OK_EINTERNAL, "no template %s", name);
-	return web_template_render((const char *)f->data, f->len, text_in, (void *)lang, vars,
-	                           nvars, out, err);
-}
-
-/* The strings of lang as a JSON data block for the scripts. */
-static int strings_block(const char *lang, struct buf *out)
-{
-	json_t *doc = json_object();
-	int rc = doc ? 0 : OK_ENOMEM;
-
-	for (size_t i = 0; i < WEB_STRING_COUNT && rc == 0; i++)
-		rc = json_object_set_new(
-		        doc, web_strings[i].key,
-		        json_string(web_strings[i].text[strcmp(lang, "nl") ? 1 : 0]));
-	if (rc == 0)
-		rc = web_json_block(out, doc);
-	json_decref(doc);
-	return rc ? OK_ENOMEM : 0;
-}
-
 void web_page(struct http_request *req, struct http_response *res, unsigned status,
-              const char *page, const char *title_key, const struct web_var *vars, size_t nvars)
+              const char *page, const char *title_key, const struct render_var *vars, size_t nvars)
 {
 	const char *lang = http_lang(req), *nl = strcmp(lang, "nl") == 0 ? "1" : NULL;
 	struct buf main, strings;
@@ -148,13 +79,13 @@ void web_page(struct http_request *req, struct http_response *res, unsigned stat
 	ok_error_clear(&err);
 	buf_init(&main, PAGE_MAX);
 	buf_init(&strings, PAGE_MAX);
-	rc = web_fragment(page, lang, vars, nvars, &main, &err);
+	rc = render_fragment(page, lang, vars, nvars, &main, &err);
 	if (rc == 0)
-		rc = strings_block(lang, &strings);
+		rc = render_strings_block(lang, &strings);
 	if (rc == 0) {
-		const struct web_var layout[] = {
+		const struct render_var layout[] = {
 		        {"lang", lang, false},
-		        {"title", web_text(lang, title_key), false},
+		        {"title", render_text(lang, title_key), false},
 		        {"depository", req->dep && req->dep->name[0] ? req->dep->name : "oorkonde",
 		         false},
 		        {"other_lang", nl ? "en" : "nl", false},
@@ -163,8 +94,8 @@ void web_page(struct http_request *req, struct http_response *res, unsigned stat
 		        {"strings", strings.data, true},
 		};
 		buf_reset(&res->body);
-		rc = web_fragment("layout.html", lang, layout, sizeof(layout) / sizeof(layout[0]),
-		                  &res->body, &err);
+		rc = render_fragment("layout.html", lang, layout,
+		                     sizeof(layout) / sizeof(layout[0]), &res->body, &err);
 	}
 	buf_release(&main);
 	buf_release(&strings);
@@ -185,7 +116,7 @@ void web_page(struct http_request *req, struct http_response *res, unsigned stat
 void route_web_asset(struct http_request *req, struct http_response *res)
 {
 	const char *name = req->params.params[0];
-	const struct web_file *f = find_file(name);
+	const struct render_file *f = render_file(name);
 	size_t n = strlen(name);
 
 	/* Templates are not assets: they are only served filled in. */
@@ -237,16 +168,17 @@ void web_error_page(struct http_request *req, struct http_response *res)
 	char text[256];
 
 	if (status == 404) {
-		const struct web_var vars[] = {{"text", web_text(lang, "notfound.page"), false}};
+		const struct render_var vars[] = {
+		        {"text", render_text(lang, "notfound.page"), false}};
 		web_page(req, res, 404, "notfound.html", "notfound.title", vars, 1);
 		return;
 	}
-	if (snprintf(text, sizeof(text), "%s (HTTP %u)", web_text(lang, "error.text"), status) >=
+	if (snprintf(text, sizeof(text), "%s (HTTP %u)", render_text(lang, "error.text"), status) >=
 	    (int)sizeof(text))
 		text[0] = '\0';
 	{
-		const struct web_var vars[] = {
-		        {"heading", web_text(lang, "error.title"), false},
+		const struct render_var vars[] = {
+		        {"heading", render_text(lang, "error.title"), false},
 		        {"text", text, false},
 		};
 		web_page(req, res, status, "error.html", "error.title", vars, 2);

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "render/template.h"
+#include "render/embed.h"
 
 struct http_request;
 struct http_response;
@@ -20,20 +20,13 @@ const char *http_lang(struct http_request *req);
 /* The Accept-Language rule alone: "nl" or "en" for a header value (NULL allowed). */
 const char *web_lang_from_accept(const char *accept_language);
 
-/* The text of key in lang ("nl" or "en"), or NULL when the strings table has no such key. */
-const char *web_text(const char *lang, const char *key);
-
 /*
  * Answers with page (a template of web/, e.g. "home.html") filled with vars and set in the
  * layout, titled with the text title_key, in the request's language; sets the language cookie
  * when the request carries ?lang=, and the security headers of a page.
  */
 void web_page(struct http_request *req, struct http_response *res, unsigned status,
-              const char *page, const char *title_key, const struct web_var *vars, size_t nvars);
-
-/* Appends the template name (a file of web/) filled with vars in lang to out. */
-int web_fragment(const char *name, const char *lang, const struct web_var *vars, size_t nvars,
-                 struct buf *out, struct ok_error *err);
+              const char *page, const char *title_key, const struct render_var *vars, size_t nvars);
 
 /* The verifier's share page for token (/s/{token} without a suffix): 200 with the shared
  * achievements and their verification, 410 for an expired or revoked share, 404 otherwise. */

@@ -22,10 +22,10 @@ static const char *str(const json_t *o, const char *key)
 /* "2025-01-31T12:00:00Z" → "31 januari 2025 12:00 UTC" (in lang); a date stays a date. */
 static void readable_time(const char *iso, const char *lang, char *out, size_t cap)
 {
-	char day[11], text[VERIFY_DATE_TEXT_MAX];
+	char day[11], text[RENDER_DATE_TEXT_MAX];
 
 	snprintf(day, sizeof(day), "%.10s", iso);
-	verify_date_text(day, lang, text, sizeof(text));
+	render_date_text(day, lang, text, sizeof(text));
 	if (strlen(iso) >= 16 && iso[10] == 'T')
 		snprintf(out, cap, "%s %.5s UTC", text, iso + 11);
 	else
@@ -34,12 +34,12 @@ static void readable_time(const char *iso, const char *lang, char *out, size_t c
 
 static const char *text_or(const char *lang, const char *prefix, const char *value)
 {
-	char key[WEB_HOLE_MAX + 1];
+	char key[RENDER_HOLE_MAX + 1];
 	const char *t;
 
 	if (snprintf(key, sizeof(key), "%s%s", prefix, value) >= (int)sizeof(key))
 		return value;
-	t = web_text(lang, key);
+	t = render_text(lang, key);
 	return t ? t : value;
 }
 
@@ -47,18 +47,19 @@ static const char *text_or(const char *lang, const char *prefix, const char *val
  * words; others the explanation of its reason code from the strings table. */
 static const char *check_explanation(const json_t *d, const char *lang)
 {
-	char key[WEB_HOLE_MAX + 1];
+	char key[RENDER_HOLE_MAX + 1];
 	const char *reason = str(d, "reason"), *t;
 
 	if (strcmp(reason, "not_applicable") == 0)
-		return web_text(lang, "check.na.explain");
+		return render_text(lang, "check.na.explain");
 	if (strcmp(lang, "en") == 0)
 		return str(d, "message");
 	if (snprintf(key, sizeof(key), "check.%s.%s", str(d, "check"), reason) < (int)sizeof(key) &&
-	    (t = web_text(lang, key)))
+	    (t = render_text(lang, key)))
 		return t;
-	return web_text(lang, json_is_true(json_object_get(d, "passed")) ? "check.passed.explain"
-	                                                                 : "check.failed.explain");
+	return render_text(lang, json_is_true(json_object_get(d, "passed"))
+	                                 ? "check.passed.explain"
+	                                 : "check.failed.explain");
 }
 
 /* The checks of one verification result, as list items. */
@@ -74,7 +75,7 @@ static int render_checks(const json_t *verification, const char *lang, struct bu
 		const char *state = str(d, "state");
 		bool passed = strcmp(state, "passed") == 0 || strcmp(state, "warning") == 0;
 		bool na = strcmp(state, "not_applicable") == 0;
-		const struct web_var vars[] = {
+		const struct render_var vars[] = {
 		        {"class",
 		         na       ? "na"
 		         : passed ? "pass"
@@ -88,14 +89,14 @@ static int render_checks(const json_t *verification, const char *lang, struct bu
 		        {"check", str(d, "check"), false},
 		        {"name", text_or(lang, "check.", str(d, "check")), false},
 		        {"state",
-		         web_text(lang, na       ? "check.na"
-		                        : passed ? "check.passed"
-		                                 : "check.failed"),
+		         render_text(lang, na       ? "check.na"
+		                           : passed ? "check.passed"
+		                                    : "check.failed"),
 		         false},
 		        {"message", check_explanation(d, lang), false},
 		};
-		if ((rc = web_fragment("check_item.html", lang, vars,
-		                       sizeof(vars) / sizeof(vars[0]), out, err)))
+		if ((rc = render_fragment("check_item.html", lang, vars,
+		                          sizeof(vars) / sizeof(vars[0]), out, err)))
 			break;
 	}
 	return rc;
@@ -108,18 +109,18 @@ static void headline(const json_t *verification, const char *lang, char *out, si
 {
 	const json_t *h = json_object_get(verification, "headline");
 	const char *state = str(h, "state"), *since = str(h, "since");
-	char key[WEB_HOLE_MAX + 1], date[VERIFY_DATE_TEXT_MAX];
+	char key[RENDER_HOLE_MAX + 1], date[RENDER_DATE_TEXT_MAX];
 	const char *text;
 
 	*verified = strcmp(state, "verified") == 0;
 	if (snprintf(key, sizeof(key), "headline.%s", state) >= (int)sizeof(key) ||
-	    !(text = web_text(lang, key)))
-		text = web_text(lang, "headline.not_verified");
-	verify_date_text(since, lang, date, sizeof(date));
+	    !(text = render_text(lang, key)))
+		text = render_text(lang, "headline.not_verified");
+	render_date_text(since, lang, date, sizeof(date));
 	if (since[0] && (strcmp(state, "revoked") == 0 || strcmp(state, "suspended") == 0))
 		snprintf(out, cap, "%s %s %s", text,
-		         web_text(lang,
-		                  strcmp(state, "revoked") == 0 ? "headline.on" : "headline.since"),
+		         render_text(lang, strcmp(state, "revoked") == 0 ? "headline.on"
+		                                                         : "headline.since"),
 		         date);
 	else
 		snprintf(out, cap, "%s", text);
@@ -132,7 +133,7 @@ static int render_item(const json_t *a, const char *lang, struct buf *out, bool 
 	const json_t *inst = json_object_get(a, "institution"), *credits;
 	const json_t *verification = json_object_get(a, "verification");
 	const char *state = str(json_object_get(verification, "headline"), "state");
-	char institution[512], credit_text[32], grade[256], awarded[VERIFY_DATE_TEXT_MAX],
+	char institution[512], credit_text[32], grade[256], awarded[RENDER_DATE_TEXT_MAX],
 	        verdict[256];
 	struct buf checks;
 	int rc;
@@ -143,17 +144,17 @@ static int render_item(const json_t *a, const char *lang, struct buf *out, bool 
 	         str(inst, "country")[0] ? ")" : "");
 	credits = json_object_get(a, "credits");
 	if (json_is_number(credits))
-		verify_number_text(json_number_value(credits), lang, credit_text,
+		render_number_text(json_number_value(credits), lang, credit_text,
 		                   sizeof(credit_text));
 	else
-		snprintf(credit_text, sizeof(credit_text), "%s", web_text(lang, "field.none"));
-	verify_grade_text(str(a, "grade")[0] ? str(a, "grade") : web_text(lang, "field.none"), lang,
-	                  grade, sizeof(grade));
-	verify_date_text(str(a, "awarded_on"), lang, awarded, sizeof(awarded));
+		snprintf(credit_text, sizeof(credit_text), "%s", render_text(lang, "field.none"));
+	render_grade_text(str(a, "grade")[0] ? str(a, "grade") : render_text(lang, "field.none"),
+	                  lang, grade, sizeof(grade));
+	render_date_text(str(a, "awarded_on"), lang, awarded, sizeof(awarded));
 	buf_init(&checks, FRAGMENT_MAX);
 	rc = render_checks(verification, lang, &checks, err);
 	if (rc == 0) {
-		const struct web_var vars[] = {
+		const struct render_var vars[] = {
 		        {"class", *verified ? "verified" : "unverified", false},
 		        {"state", state[0] ? state : "not_verified", false},
 		        {"title", str(a, "title"), false},
@@ -167,8 +168,8 @@ static int render_item(const json_t *a, const char *lang, struct buf *out, bool 
 		        {"verdict", verdict, false},
 		        {"checks", checks.data, true},
 		};
-		rc = web_fragment("share_item.html", lang, vars, sizeof(vars) / sizeof(vars[0]),
-		                  out, err);
+		rc = render_fragment("share_item.html", lang, vars, sizeof(vars) / sizeof(vars[0]),
+		                     out, err);
 	}
 	buf_release(&checks);
 	return rc;
@@ -181,12 +182,12 @@ static void gone_page(struct http_request *req, struct http_response *res, const
 
 	readable_time(str(doc, "expires"), lang, when, sizeof(when));
 	if (strcmp(str(doc, "state"), "revoked") == 0)
-		snprintf(text, sizeof(text), "%s", web_text(lang, "gone.revoked"));
+		snprintf(text, sizeof(text), "%s", render_text(lang, "gone.revoked"));
 	else
-		snprintf(text, sizeof(text), "%s %s.", web_text(lang, "gone.expired"), when);
+		snprintf(text, sizeof(text), "%s %s.", render_text(lang, "gone.expired"), when);
 	{
-		const struct web_var vars[] = {
-		        {"heading", web_text(lang, "gone.title"), false},
+		const struct render_var vars[] = {
+		        {"heading", render_text(lang, "gone.title"), false},
 		        {"text", text, false},
 		};
 		web_page(req, res, 410, "gone.html", "gone.title", vars, 2);
@@ -217,7 +218,8 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 		rc = portal_share_open(req->dep, token, &doc, &err);
 	}
 	if (rc == OK_ENOTFOUND || (rc == OK_EGONE && !doc)) {
-		const struct web_var vars[] = {{"text", web_text(lang, "notfound.share"), false}};
+		const struct render_var vars[] = {
+		        {"text", render_text(lang, "notfound.share"), false}};
 		web_page(req, res, rc == OK_EGONE ? 410 : 404, "notfound.html", "notfound.title",
 		         vars, 1);
 		json_decref(doc);
@@ -241,7 +243,7 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 		bool ok = false;
 		/* Withdrawn (no longer the learner's): only that it is no longer shared. */
 		if (strcmp(str(a, "state"), "withdrawn") == 0)
-			rc = web_fragment("share_withdrawn.html", lang, NULL, 0, &items, &err);
+			rc = render_fragment("share_withdrawn.html", lang, NULL, 0, &items, &err);
 		else
 			rc = render_item(a, lang, &items, &ok, &err);
 		if (rc)
@@ -249,7 +251,7 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 		verified += ok;
 	}
 	if (rc == 0)
-		rc = web_json_block(&data, doc);
+		rc = render_json_block(&data, doc);
 	if (rc == 0) {
 		bool member;
 		dep = json_object_get(doc, "depository");
@@ -257,11 +259,13 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 		readable_time(str(doc, "expires"), lang, expires, sizeof(expires));
 		const json_t *holder = json_object_get(doc, "holder");
 		const char *name = str(holder, "name"), *born = str(holder, "birth_date");
-		char born_text[VERIFY_DATE_TEXT_MAX + 64], day[VERIFY_DATE_TEXT_MAX];
-		verify_date_text(born, lang, day, sizeof(day));
-		snprintf(born_text, sizeof(born_text), "%s %s", web_text(lang, "share.born"), day);
-		const struct web_var vars[] = {
-		        {"holder", name[0] ? name : web_text(lang, "share.holder.unknown"), false},
+		char born_text[RENDER_DATE_TEXT_MAX + 64], day[RENDER_DATE_TEXT_MAX];
+		render_date_text(born, lang, day, sizeof(day));
+		snprintf(born_text, sizeof(born_text), "%s %s", render_text(lang, "share.born"),
+		         day);
+		const struct render_var vars[] = {
+		        {"holder", name[0] ? name : render_text(lang, "share.holder.unknown"),
+		         false},
 		        {"born_hidden", born[0] ? "" : "hidden", false},
 		        {"born", born[0] ? born_text : "", false},
 		        {"recipient", str(doc, "recipient"), false},
@@ -270,11 +274,11 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 		        {"dep_name", str(dep, "name"), false},
 		        {"dep_did", str(dep, "did"), false},
 		        {"member_class", member ? "member" : "not-member", false},
-		        {"member_text", web_text(lang, member ? "share.member" : "share.notmember"),
-		         false},
+		        {"member_text",
+		         render_text(lang, member ? "share.member" : "share.notmember"), false},
 		        {"summary_class", verified == total && total ? "ok" : "bad", false},
 		        {"summary",
-		         web_text(lang, verified == total && total ? "share.all" : "share.some"),
+		         render_text(lang, verified == total && total ? "share.all" : "share.some"),
 		         false},
 		        {"items", items.data, true},
 		        {"token", token, false},

@@ -16,8 +16,7 @@
 
 #include "depository/depository.h"
 #include "registry/verify.h"
-
-#define VERIFY_DATE_TEXT_MAX 48
+#include "render/text.h"
 
 enum verify_headline {
 	VERIFY_HEADLINE_VERIFIED,
@@ -75,12 +74,6 @@ json_t *verify_report_json(struct depository *d, const struct verify_result *r);
 
 /* Formatting for people ("en" or "nl") */
 
-/* "2024-08-30" → "30 August 2024" / "30 augustus 2024"; anything else is copied. */
-void verify_date_text(const char *ymd, const char *lang, char *out, size_t cap);
-/* 9.4 → "9.4" / "9,4"; whole numbers without decimals. */
-void verify_number_text(double v, const char *lang, char *out, size_t cap);
-/* A grade: a plain decimal "9.4" becomes "9,4" in Dutch; any other grade is copied. */
-void verify_grade_text(const char *grade, const char *lang, char *out, size_t cap);
 /* "Revoked by the institution on 30 August 2024" and the others, in English. */
 void verify_headline_text(const struct verify_verdict *v, char *out, size_t cap);
 

@@ -1,10 +1,10 @@
-/* Template substitution and HTML/JSON escaping for the pages (see web_template.h). */
+/* Template substitution and HTML/JSON escaping for the pages (see template.h). */
 #include "render/template.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-int web_html_escape(struct buf *out, const char *s)
+int render_html_escape(struct buf *out, const char *s)
 {
 	const char *p = s ? s : "";
 	int rc = 0;
@@ -38,7 +38,7 @@ int web_html_escape(struct buf *out, const char *s)
 	return rc;
 }
 
-int web_json_block(struct buf *out, const json_t *doc)
+int render_json_block(struct buf *out, const json_t *doc)
 {
 	char *text = json_dumps(doc, JSON_COMPACT | JSON_ESCAPE_SLASH);
 	const char *p;
@@ -61,7 +61,8 @@ int web_json_block(struct buf *out, const json_t *doc)
 	return rc;
 }
 
-static const struct web_var *find_var(const struct web_var *vars, size_t nvars, const char *name)
+static const struct render_var *find_var(const struct render_var *vars, size_t nvars,
+                                         const char *name)
 {
 	for (size_t i = 0; i < nvars; i++)
 		if (strcmp(vars[i].name, name) == 0)
@@ -70,14 +71,15 @@ static const struct web_var *find_var(const struct web_var *vars, size_t nvars, 
 }
 
 /* Fills one hole "t:key" or "v:name" (hole[0..n)). */
-static int fill(const char *hole, size_t n, web_text_fn text, void *ctx, const struct web_var *vars,
-                size_t nvars, struct buf *out, struct ok_error *err)
+static int fill(const char *hole, size_t n, render_text_fn text, void *ctx,
+                const struct render_var *vars, size_t nvars, struct buf *out, struct ok_error *err)
 {
-	char name[WEB_HOLE_MAX + 1];
-	const struct web_var *v;
+	char name[RENDER_HOLE_MAX + 1];
+	const struct render_var *v;
 	const char *t;
 
-	if (n < 3 || n - 2 > WEB_HOLE_MAX || hole[1] != ':' || (hole[0] != 't' && hole[0] != 'v'))
+	if (n < 3 || n - 2 > RENDER_HOLE_MAX || hole[1] != ':' ||
+	    (hole[0] != 't' && hole[0] != 'v'))
 		return ok_fail(err, OK_EINTERNAL,
 		               "template hole {{%.*s}} is not {{t:key}} or {{v:name}}",
 		               (int)(n < 80 ? n : 80), hole);
@@ -86,18 +88,18 @@ static int fill(const char *hole, size_t n, web_text_fn text, void *ctx, const s
 	if (hole[0] == 't') {
 		if (!(t = text(ctx, name)))
 			return ok_fail(err, OK_EINTERNAL, "template names unknown text %s", name);
-		return web_html_escape(out, t) ? ok_fail(err, OK_ETOOBIG, "page too large") : 0;
+		return render_html_escape(out, t) ? ok_fail(err, OK_ETOOBIG, "page too large") : 0;
 	}
 	if (!(v = find_var(vars, nvars, name)))
 		return ok_fail(err, OK_EINTERNAL, "template names unknown value %s", name);
-	if (v->raw ? buf_addstr(out, v->value ? v->value : "") : web_html_escape(out, v->value))
+	if (v->raw ? buf_addstr(out, v->value ? v->value : "") : render_html_escape(out, v->value))
 		return ok_fail(err, OK_ETOOBIG, "page too large");
 	return 0;
 }
 
-int web_template_render(const char *tmpl, size_t len, web_text_fn text, void *ctx,
-                        const struct web_var *vars, size_t nvars, struct buf *out,
-                        struct ok_error *err)
+int render_template(const char *tmpl, size_t len, render_text_fn text, void *ctx,
+                    const struct render_var *vars, size_t nvars, struct buf *out,
+                    struct ok_error *err)
 {
 	const char *p = tmpl, *end = tmpl + len;
 	int rc;

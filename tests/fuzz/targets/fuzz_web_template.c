@@ -1,4 +1,4 @@
-/* libFuzzer target for the page templates' substitution and escaping (web_template.h): any
+/* libFuzzer target for the page templates' substitution and escaping (render/template.h): any
  * template renders or fails cleanly; a template without "{{" is copied as is; HTML escaping and
  * the JSON data block leave no markup characters and read back as the input. */
 #include <jansson.h>
@@ -13,21 +13,21 @@
 static const char *text_of(void *ctx, const char *key)
 {
 	(void)ctx;
-	if (strlen(key) > WEB_HOLE_MAX)
+	if (strlen(key) > RENDER_HOLE_MAX)
 		abort();
 	if ((key[0] >= 'a' && key[0] <= 'z') || (key[0] >= 'A' && key[0] <= 'Z'))
 		return key[0] == 'x' ? "<b>\"x\" & 'y'</b>" : key;
 	return NULL;
 }
 
-static const struct web_var vars[] = {
+static const struct render_var vars[] = {
         {"name", "<script>alert(1)</script>", false},
         {"main", "<p>raw</p>", true},
         {"empty", NULL, false},
         {"none", NULL, true},
 };
 
-/* Undoes web_html_escape; false when s holds markup characters. */
+/* Undoes render_html_escape; false when s holds markup characters. */
 static bool unescape_equals(const char *s, size_t n, const char *want)
 {
 	static const char *const ent[][2] = {
@@ -64,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	ok_error_clear(&err);
 	buf_init(&out, (size_t)1 << 20);
-	rc = web_template_render(tmpl, size, text_of, NULL, vars, sizeof(vars) / sizeof(vars[0]),
-	                         &out, &err);
+	rc = render_template(tmpl, size, text_of, NULL, vars, sizeof(vars) / sizeof(vars[0]), &out,
+	                     &err);
 	if (rc != 0 && rc != OK_EINTERNAL && rc != OK_ETOOBIG && rc != OK_ENOMEM)
 		abort();
 	if (rc == 0 && !memmem(tmpl, size, "{{", 2) &&
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	buf_init(&out, (size_t)8 << 20);
-	if (web_html_escape(&out, text) != 0 || !unescape_equals(out.data, out.len, text))
+	if (render_html_escape(&out, text) != 0 || !unescape_equals(out.data, out.len, text))
 		abort();
 	buf_release(&out);
 
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (s) {
 		json_t *doc = json_pack("{s:O}", "v", s), *back;
 		buf_init(&out, (size_t)8 << 20);
-		if (!doc || web_json_block(&out, doc) != 0)
+		if (!doc || render_json_block(&out, doc) != 0)
 			abort();
 		if (memchr(out.data, '<', out.len) || memchr(out.data, '>', out.len) ||
 		    memchr(out.data, '&', out.len))
