@@ -28,10 +28,12 @@
 
 /* The files a backup may hold besides its manifest; the database and configuration always. */
 static const char *const backup_files[] = {DB_NAME, CONFIG_NAME, CHECKPOINTS_NAME};
-/* What a failed restore removes again: the files above and what SQLite and the copy made. */
-static const char *const restore_leftovers[] = {
-        DB_NAME,     DB_NAME "-wal",     DB_NAME "-shm",   DB_NAME ".tmp",
-        CONFIG_NAME, CONFIG_NAME ".tmp", CHECKPOINTS_NAME, CHECKPOINTS_NAME ".tmp"};
+/* What a failed backup or restore removes again: the files above, the manifest, and what SQLite
+ * and the copy made. */
+static const char *const leftovers[] = {
+        DB_NAME,       DB_NAME "-wal",      DB_NAME "-shm",   DB_NAME ".tmp",
+        CONFIG_NAME,   CONFIG_NAME ".tmp",  CHECKPOINTS_NAME, CHECKPOINTS_NAME ".tmp",
+        MANIFEST_NAME, MANIFEST_NAME ".tmp"};
 
 /* dir/name into p (reset first). */
 static int path_in(struct buf *p, const char *dir, const char *name, struct ok_error *err)
@@ -242,6 +244,21 @@ static int write_manifest(const char *dir, const struct backup_info *info, json_
 	return rc;
 }
 
+/* Takes out what a failed backup or restore put into dir (and dir itself if it made it). */
+static void undo(const char *dir, bool made)
+{
+	struct buf path;
+	size_t i;
+
+	buf_init(&path, PATH_MAX_BYTES);
+	for (i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++)
+		if (path_in(&path, dir, leftovers[i], NULL) == 0)
+			unlink(path.data);
+	buf_release(&path);
+	if (made)
+		rmdir(dir);
+}
+
 int registry_backup(struct depository *d, const char *dir, struct backup_info *out,
                     struct ok_error *err)
 {
@@ -249,7 +266,7 @@ int registry_backup(struct depository *d, const char *dir, struct backup_info *o
 	struct buf src, dst;
 	json_t *files = json_object();
 	int64_t bytes;
-	bool made;
+	bool made = false, folder_ready = false;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -262,6 +279,7 @@ int registry_backup(struct depository *d, const char *dir, struct backup_info *o
 	audit_format_time(ok_now_ms(), out->at);
 	if ((rc = folder_new(dir, "back up", &made, err)))
 		goto out;
+	folder_ready = true;
 	/* The checkpoint file before the database: a checkpoint is in the store before it is in
 	 * the file, so every checkpoint copied signs an event the database copy holds. */
 	if ((rc = path_in(&src, d->dir, CHECKPOINTS_NAME, err)) ||
@@ -294,6 +312,9 @@ int registry_backup(struct depository *d, const char *dir, struct backup_info *o
 	}
 	rc = write_manifest(dir, out, files, err);
 out:
+	/* A half-made backup is taken out again, not left to be mistaken for one. */
+	if (rc && folder_ready)
+		undo(dir, made);
 	json_decref(files);
 	buf_release(&src);
 	buf_release(&dst);
@@ -517,21 +538,6 @@ out:
 	return rc;
 }
 
-/* Takes out what a failed restore put into data_dir (and data_dir itself if it made it). */
-static void restore_undo(const char *data_dir, bool made)
-{
-	struct buf path;
-	size_t i;
-
-	buf_init(&path, PATH_MAX_BYTES);
-	for (i = 0; i < sizeof(restore_leftovers) / sizeof(restore_leftovers[0]); i++)
-		if (path_in(&path, data_dir, restore_leftovers[i], NULL) == 0)
-			unlink(path.data);
-	buf_release(&path);
-	if (made)
-		rmdir(data_dir);
-}
-
 int registry_restore(const char *dir, const char *data_dir, struct backup_info *out,
                      struct ok_error *err)
 {
@@ -558,7 +564,7 @@ int registry_restore(const char *dir, const char *data_dir, struct backup_info *
 	if (!rc)
 		rc = restore_check(data_dir, &m.info, &out->schema_version, err);
 	if (rc) {
-		restore_undo(data_dir, made);
+		undo(data_dir, made);
 		goto out;
 	}
 	{
