@@ -78,6 +78,8 @@ int cmd_import_credential(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_keys(struct cli *c, int argc, char **argv);
+int cmd_backup(struct cli *c, int argc, char **argv);  /* cmd_backup.c */
+int cmd_restore(struct cli *c, int argc, char **argv); /* cmd_backup.c */
 /* oorkonde learner SUB: the dispatcher (cmd_learner.c) and its subcommands. */
 int cmd_learner(struct cli *c, int argc, char **argv);
 int cmd_learner_report(struct cli *c, int argc, char **argv); /* cmd_report.c */

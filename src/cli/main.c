@@ -29,6 +29,8 @@ static const struct cli_command commands[] = {
         {"learner", "a learner's access report (GDPR art. 15); a login link", cmd_learner},
         {"share", "a learner's shares: create, list, revoke", cmd_share},
         {"keys", "rotate and retire the data and signing keys", cmd_keys},
+        {"backup", "back up the records while serving (keys apart)", cmd_backup},
+        {"restore", "restore a backup into a new data folder and check it", cmd_restore},
         {"serve", "serve the web pages and the HTTP API (registrar, VC-API, DID, metrics)",
          cmd_serve},
 };

@@ -65,4 +65,8 @@ int sqlite_ids_not_under(struct store *base, const char *sql, const char *what, 
 int sqlite_step_one(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
                     struct ok_error *err);
 
+/* store_sqlite_backup.c: the schema version and the online backup (store_ops). */
+int sqlite_schema_version(struct store *base, int *out, struct ok_error *err);
+int sqlite_backup_to(struct store *base, const char *path, struct ok_error *err);
+
 #endif

@@ -209,6 +209,11 @@ struct store_ops {
 	/* Removes every issuer that came from source (e.g. "network"). */
 	int (*trust_remove_source)(struct store *s, const char *source, struct ok_error *err);
 
+	/* Backups (store_sqlite_backup.c): the schema version, and a consistent copy of the whole
+	 * store written to path (a new file, 0600) while other connections go on writing. */
+	int (*schema_version)(struct store *s, int *out, struct ok_error *err);
+	int (*backup_to)(struct store *s, const char *path, struct ok_error *err);
+
 	const struct store_portal_ops *portal;
 	const struct store_leak_ops *leak;
 	const struct store_audit_ops *audit;
@@ -416,6 +421,16 @@ static inline int store_trust_list(struct store *s, store_trust_fn fn, void *ctx
 static inline int store_trust_remove_source(struct store *s, const char *source, struct ok_error *err)
 {
 	return s->ops->trust_remove_source(s, source, err);
+}
+
+static inline int store_schema_version(struct store *s, int *out, struct ok_error *err)
+{
+	return s->ops->schema_version(s, out, err);
+}
+
+static inline int store_backup_to(struct store *s, const char *path, struct ok_error *err)
+{
+	return s->ops->backup_to(s, path, err);
 }
 
 /* Back ends. */

@@ -1,5 +1,5 @@
 """`meson install` puts on a server what running needs: the binary (pages and OpenAPI document
-embedded, nothing else read from the source tree) and the systemd unit of docs/operations.md,
+embedded, nothing else read from the source tree), its man page and the systemd unit of docs/operations.md,
 whose ExecStart names the installed binary. The unit in the repository (dist/oorkonde.service.in)
 is the one the documentation shows."""
 import os
@@ -32,8 +32,10 @@ def installed(tmp_path_factory):
     units = [p for p in files if p.name == "oorkonde.service"]
     assert len(bins) == 1 and len(units) == 1, files
     assert bins[0].parent.name == "bin" and units[0].parent.match("systemd/system"), files
+    pages = [p for p in files if p.name == "oorkonde.1"]
+    assert len(pages) == 1 and pages[0].parent.match("share/man/man1"), files
     # Nothing else: no test programs, no web/ folder (the pages are in the binary).
-    assert len(files) == 2, files
+    assert len(files) == 3, files
     return dest, bins[0], units[0]
 
 
