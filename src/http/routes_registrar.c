@@ -106,6 +106,8 @@ void route_results_post(struct http_request *req, struct http_response *res)
 	}
 	if (rc) {
 		json_decref(errors.list);
+		/* An unsupported upload (its separator, its encoding) is the client's to fix: 400,
+		 * not the table's 500, with the line when there is one. */
 		if ((rc == OK_EINPUT || rc == OK_EUNSUPPORTED) && err.line)
 			http_problem(res, 400, "invalid-input", "Invalid input", "line %zu: %s",
 			             err.line, err.message);
@@ -244,6 +246,7 @@ void route_achievement_patch(struct http_request *req, struct http_response *res
 	                                  patch, actor, &a, &err);
 	json_decref(patch);
 	if (rc) {
+		/* 422, not the table's 400: the request is well formed, the correction is not. */
 		if (rc == OK_EINPUT)
 			http_problem(res, 422, "invalid-correction", "Invalid correction", "%s",
 			             err.message);

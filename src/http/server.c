@@ -177,46 +177,13 @@ void http_problem(struct http_response *res, unsigned status, const char *slug, 
 
 void http_problem_from_error(struct http_response *res, const struct ok_error *err)
 {
-	switch (err->code) {
-	case OK_EINPUT:
-		http_problem(res, 400, "invalid-input", "Invalid input", "%s", err->message);
-		break;
-	case OK_ENOTFOUND:
-		http_problem(res, 404, "not-found", "Not found", "%s", err->message);
-		break;
-	case OK_EEXIST:
-	case OK_ECONFLICT:
-		http_problem(res, 409, "conflict", "Conflict", "%s", err->message);
-		break;
-	case OK_EAUTH:
-		http_problem(res, 403, "forbidden", "Forbidden", "%s", err->message);
-		break;
-	case OK_ETOOBIG:
-		http_problem(res, 413, "too-large", "Content too large", "%s", err->message);
-		break;
-	case OK_EBUSY:
-		http_problem(res, 503, "busy", "Busy", "the depository is busy; try again");
+	/* The status, type, title and detail come from the error table (core/error.h). */
+	const char *fixed = ok_problem_detail(err->code);
+
+	http_problem(res, ok_http_status(err->code), ok_problem_type(err->code),
+	             ok_problem_title(err->code), "%s", fixed ? fixed : err->message);
+	if (err->code == OK_EBUSY)
 		http_header(res, "Retry-After", "1");
-		break;
-	case OK_EDISKFULL:
-		http_problem(res, 507, "disk-full", "Insufficient storage",
-		             "the depository's disk is full; nothing was stored");
-		break;
-	case OK_EINVALID:
-		http_problem(res, 422, "invalid", "Unprocessable", "%s", err->message);
-		break;
-	case OK_EGONE:
-		http_problem(res, 410, "gone", "Gone", "%s", err->message);
-		break;
-	case OK_ELIMIT:
-		http_problem(res, 429, "limit-reached", "Too many requests", "%s", err->message);
-		break;
-	default:
-		/* Store and internal messages may name paths; keep them out of answers. */
-		http_problem(res, 500, "internal", "Internal error",
-		             "the depository could not complete the request");
-		break;
-	}
 }
 
 /* Request helpers */
@@ -416,7 +383,8 @@ static bool authenticate(struct http_request *req, struct http_response *res)
 	rc = strlen(auth + 7) > 128 ? OK_EAUTH
 	                            : registry_key_check(req->dep, auth + 7, &req->key, &err);
 	if (rc == OK_ELIMIT) {
-		/* Blocked by leak detection (registry/leak.h) until an operator lifts it. */
+		/* Blocked by leak detection (registry/leak.h) until an operator lifts it: 403, not
+		 * the table's 429, since trying again later does not help. */
 		http_problem(res, 403, "key-blocked", "Key blocked", "%s", err.message);
 		return false;
 	}
