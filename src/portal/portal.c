@@ -3,6 +3,7 @@
 #include "portal/portal.h"
 #include "portal/internal.h"
 #include "core/clock.h"
+#include "core/format.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -32,25 +33,29 @@ static int config_seconds(const json_t *config, const char *name, long def, long
 
 int portal_configure(struct depository *d, struct ok_error *err)
 {
-	char path[4096];
+	struct buf path;
 	json_error_t jerr;
 	json_t *config;
 	int rc;
 
 	d->session_idle_s = PORTAL_SESSION_IDLE_S_DEFAULT;
 	d->login_link_ttl_s = PORTAL_LOGIN_LINK_TTL_S_DEFAULT;
-	if (snprintf(path, sizeof(path), "%s/config.json", d->dir) >= (int)sizeof(path))
-		return ok_fail(err, OK_EINPUT, "data folder path too long");
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = ok_path_join(&path, d->dir, "config.json"))) {
+		buf_release(&path);
+		return ok_fail(err, rc, "out of memory");
+	}
 	/* depository_open has read the file already: any syntax error was reported there. */
-	config = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!config)
-		return 0;
-	rc = config_seconds(config, "session_idle_s", PORTAL_SESSION_IDLE_S_DEFAULT,
-	                    &d->session_idle_s, path, err);
-	if (!rc)
+	config = json_load_file(path.data, JSON_REJECT_DUPLICATES, &jerr);
+	rc = 0;
+	if (config)
+		rc = config_seconds(config, "session_idle_s", PORTAL_SESSION_IDLE_S_DEFAULT,
+		                    &d->session_idle_s, path.data, err);
+	if (config && !rc)
 		rc = config_seconds(config, "login_link_ttl_s", PORTAL_LOGIN_LINK_TTL_S_DEFAULT,
-		                    &d->login_link_ttl_s, path, err);
+		                    &d->login_link_ttl_s, path.data, err);
 	json_decref(config);
+	buf_release(&path);
 	return rc;
 }
 
