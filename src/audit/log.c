@@ -1,5 +1,6 @@
 /* The audit chain walk with its checkpoints, and listings of events (see audit_log.h). */
 #include "audit/log.h"
+#include "core/format.h"
 
 #include "audit/checkpoint.h"
 #include "store/audit.h"
@@ -277,7 +278,7 @@ int audit_log_verify(struct depository *d, struct audit_check *r, struct ok_erro
 	if (rc == OK_EINPUT) {
 		/* A damaged line of the file is a finding, not a failure to check. */
 		r->intact = false;
-		snprintf(r->why, sizeof(r->why), "%s", err->message);
+		OK_COPY_ARRAY(r->why, err->message);
 		ok_error_clear(err);
 		rc = 0;
 		goto out;

@@ -199,8 +199,10 @@ int portal_login_link_create_for(struct depository *d, const char *learner_id, c
 	memset(&l, 0, sizeof(l));
 	portal_token_new(token);
 	portal_token_hash("login", token, l.token_hash);
-	snprintf(l.learner_id, sizeof(l.learner_id), "%s", learner_id);
-	snprintf(l.created_by, sizeof(l.created_by), "%s", actor);
+	if (ok_format(l.learner_id, sizeof(l.learner_id), "%s", learner_id) ||
+	    ok_format(l.created_by, sizeof(l.created_by), "%s", actor))
+		return portal_finish(d, ok_fail(err, OK_EINPUT, "learner id or actor too long"),
+		                     err);
 	l.created_ms = now;
 	l.expires_ms = now + (int64_t)d->login_link_ttl_s * 1000;
 	portal_time_iso(l.expires_ms, until);
@@ -269,7 +271,7 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 	depository_new_id(se.id);
 	portal_token_new(out->token);
 	portal_token_hash("session", out->token, se.token_hash);
-	snprintf(se.learner_id, sizeof(se.learner_id), "%s", l.learner_id);
+	OK_COPY_ARRAY(se.learner_id, l.learner_id);
 	se.created_ms = se.last_seen_ms = now;
 	portal_actor(se.learner_id, actor);
 	/* Who made the link: a session a registrar's key started is told apart from the

@@ -2,6 +2,7 @@
  * listing and revoking them, the openings, and the verifier's opening of one, with every
  * credential issued and verified on the spot (see portal.h). */
 #include "io/utf8.h"
+#include "core/format.h"
 #include "registry/achievement.h"
 #include "audit/checkpoint.h"
 #include "portal/portal.h"
@@ -173,8 +174,11 @@ static int create_checked(struct depository *d, const struct portal_share_input 
 	depository_new_id(sh.id);
 	portal_token_new(token);
 	portal_token_hash("share", token, sh.token_hash);
-	snprintf(sh.learner_id, sizeof(sh.learner_id), "%s", in->learner_id);
-	snprintf(sh.recipient, sizeof(sh.recipient), "%s", in->recipient);
+	if (ok_format(sh.learner_id, sizeof(sh.learner_id), "%s", in->learner_id) ||
+	    ok_format(sh.recipient, sizeof(sh.recipient), "%s", in->recipient))
+		return portal_finish(
+		        d, ok_fail_field(err, OK_EINPUT, "to", "the learner id or recipient is too long"),
+		        err);
 	sh.created_ms = now;
 	sh.expires_ms = now + in->days * DAY_MS;
 	/* The recipient is the learner's free text: it stays out of the audit log. */

@@ -1,5 +1,6 @@
 /* Building and signing credentials (see credential.h). */
 #include "registry/credential.h"
+#include "core/format.h"
 
 #include "registry/achievement.h"
 #include "registry/learner.h"
@@ -335,7 +336,7 @@ static int read_unaudited(struct depository *d, const char *learner_id, struct l
 	if (rc == OK_ENOTFOUND)
 		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that id");
 	if (!rc) {
-		snprintf(out->id, sizeof(out->id), "%s", l.id);
+		OK_COPY_ARRAY(out->id, l.id);
 		out->created_ms = l.created_ms;
 		rc = registry_learner_open(d, &l, &out->data, err);
 	}

@@ -1,5 +1,6 @@
 /* Receiving results from other depositories (see foreign.h). */
 #include "registry/foreign.h"
+#include "core/format.h"
 #include "registry/foreign_internal.h"
 
 #include "io/fold.h"
@@ -411,7 +412,10 @@ int registry_foreign_import(struct depository *d, const char *learner_id, const 
 	if (rc)
 		goto refuse;
 	depository_new_id(f.id);
-	snprintf(f.learner_id, sizeof(f.learner_id), "%s", learner_id);
+	if (ok_format(f.learner_id, sizeof(f.learner_id), "%s", learner_id)) {
+		rc = ok_fail_field(err, OK_EINPUT, "learner_id", "the learner id is too long");
+		goto refuse;
+	}
 	copy_text(f.issuer_did, sizeof(f.issuer_did), out->verification.issuer);
 	foreign_credential_key(out->verification.credential, data, len, f.credential_key);
 	copy_text(f.depository, sizeof(f.depository), t.name);

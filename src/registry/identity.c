@@ -1,5 +1,6 @@
 /* Explicit corrections of a learner's identity, with a sealed history (see identity.h). */
 #include "registry/identity.h"
+#include "core/format.h"
 
 #include "registry/learner.h"
 #include "store/identity.h"
@@ -66,7 +67,7 @@ static int earliest_award(void *ctx, const struct store_achievement *a)
 	if (e->institution && strcmp(a->institution, e->institution) != 0)
 		return 0;
 	if (!e->min[0] || strcmp(a->awarded_on, e->min) < 0)
-		snprintf(e->min, sizeof(e->min), "%s", a->awarded_on);
+		OK_COPY_ARRAY(e->min, a->awarded_on);
 	return 0;
 }
 
@@ -184,10 +185,13 @@ static int correct(struct depository *d, const char *learner_id, const char *ins
 	if ((rc = reseal_learner(d, &l, &new, err)))
 		goto out;
 	depository_new_id(change.id);
-	snprintf(change.learner_id, sizeof(change.learner_id), "%s", learner_id);
-	snprintf(change.actor, sizeof(change.actor), "%s", actor);
-	snprintf(change.purpose, sizeof(change.purpose), "%s", purpose);
-	snprintf(change.fields, sizeof(change.fields), "%s", out->fields);
+	if (ok_format(change.learner_id, sizeof(change.learner_id), "%s", learner_id) ||
+	    ok_format(change.actor, sizeof(change.actor), "%s", actor) ||
+	    ok_format(change.purpose, sizeof(change.purpose), "%s", purpose)) {
+		rc = ok_fail(err, OK_EINPUT, "learner id, actor or purpose too long");
+		goto out;
+	}
+	OK_COPY_ARRAY(change.fields, out->fields);
 	change.at_ms = ok_now_ms();
 	change.key_id = d->keys.key_id;
 	if ((rc = seal_values(&d->keys, change.id, &old, &new, &change.sealed, err)) ||
@@ -198,7 +202,7 @@ static int correct(struct depository *d, const char *learner_id, const char *ins
 	                           err)))
 		goto out;
 	out->changed = true;
-	snprintf(out->change_id, sizeof(out->change_id), "%s", change.id);
+	OK_COPY_ARRAY(out->change_id, change.id);
 out:
 	sodium_memzero(&old, sizeof(old));
 	sodium_memzero(&new, sizeof(new));
@@ -282,11 +286,11 @@ static int open_one(void *ctx, const struct store_identity_change *c)
 		rc = ok_fail(w->err, OK_ECRYPTO, "an identity correction does not open");
 	if (!rc) {
 		memset(&v, 0, sizeof(v));
-		snprintf(v.id, sizeof(v.id), "%s", c->id);
+		OK_COPY_ARRAY(v.id, c->id);
 		v.at_ms = c->at_ms;
-		snprintf(v.actor, sizeof(v.actor), "%s", c->actor);
-		snprintf(v.purpose, sizeof(v.purpose), "%s", c->purpose);
-		snprintf(v.fields, sizeof(v.fields), "%s", c->fields);
+		OK_COPY_ARRAY(v.actor, c->actor);
+		OK_COPY_ARRAY(v.purpose, c->purpose);
+		OK_COPY_ARRAY(v.fields, c->fields);
 		side_of(doc, "old", &v.before);
 		side_of(doc, "new", &v.after);
 		rc = w->fn(w->ctx, &v);

@@ -1,5 +1,6 @@
 /* The importer: validated rows → sealed learners and achievements, in batched transactions. */
 #include "registry/import.h"
+#include "core/format.h"
 
 #include "io/csv_writer.h"
 
@@ -212,7 +213,8 @@ static int write_learner(struct importer *imp, const struct learner_data *l, con
 	unsigned char nonce[24];
 	int rc;
 
-	snprintf(s->id, sizeof(s->id), "%s", id);
+	if (ok_format(s->id, sizeof(s->id), "%s", id))
+		return ok_fail(err, OK_EINTERNAL, "learner id too long");
 	memcpy(s->nid_index, idx, SEAL_INDEX_BYTES);
 	memcpy(s->digest, digest, SEAL_DIGEST_BYTES);
 	{

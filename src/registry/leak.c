@@ -1,6 +1,7 @@
 /* Leak detection: counting each key's distinct learners in a sliding window, blocking and
  * unblocking keys, per-institution limits (see leak.h). */
 #include "registry/leak.h"
+#include "core/format.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -62,8 +63,8 @@ static int block(struct depository *d, const struct store_api_key *key, int64_t 
 	char detail[128];
 	int rc;
 
-	snprintf(b.key_id, sizeof(b.key_id), "%s", key->id);
-	snprintf(b.institution, sizeof(b.institution), "%s", key->institution);
+	OK_COPY_ARRAY(b.key_id, key->id);
+	OK_COPY_ARRAY(b.institution, key->institution);
 	b.blocked_ms = now_ms;
 	b.learners = r->learners;
 	b.window_s = r->limit.window_s;

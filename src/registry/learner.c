@@ -1,5 +1,6 @@
 /* Reading learners: blind-index lookup, opening sealed fields, audit (see learner.h). */
 #include "registry/learner.h"
+#include "core/format.h"
 
 #include "store/keys.h"
 
@@ -163,7 +164,7 @@ int registry_learner_read(struct depository *d, const char *national_id, const c
 	}
 	if (rc)
 		goto out;
-	snprintf(out->id, sizeof(out->id), "%s", l.id);
+	OK_COPY_ARRAY(out->id, l.id);
 	out->created_ms = l.created_ms;
 	if ((rc = registry_learner_open(d, &l, &out->data, err)))
 		goto out;

@@ -1,5 +1,6 @@
 /* The access report: the JSON document and its HTML page (see report.h). */
 #include "registry/report.h"
+#include "core/format.h"
 
 #include "registry/achievement.h"
 #include "audit/log.h"
@@ -764,7 +765,7 @@ static void when(struct page *p, const char *iso)
 	if (strlen(iso) == 20 && iso[10] == 'T')
 		snprintf(shown, sizeof(shown), "%s %.5s UTC", text, iso + 11);
 	else
-		snprintf(shown, sizeof(shown), "%s", text);
+		OK_COPY_ARRAY(shown, text);
 	raw(p, "<time datetime=\"");
 	esc(p, iso);
 	raw(p, "\">");

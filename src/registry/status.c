@@ -1,5 +1,6 @@
 /* Status lists: slots, status changes, signed list credentials (see status.h). */
 #include "registry/status.h"
+#include "core/format.h"
 
 #include "registry/achievement.h"
 #include "io/utf8.h"
@@ -149,8 +150,11 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	 * reinstating, and on revoking a suspended achievement (its suspension ends). */
 	revocation_delta = action == STATUS_REVOKE;
 	suspension_delta = action != STATUS_REVOKE || strcmp(out->status, "suspended") == 0;
-	snprintf(detail, sizeof(detail), "%s -> %s", out->status, next);
-	snprintf(out->status, sizeof(out->status), "%s", next);
+	if (ok_format(detail, sizeof(detail), "%s -> %s", out->status, next) ||
+	    ok_format(out->status, sizeof(out->status), "%s", next)) {
+		rc = ok_fail(err, OK_EINTERNAL, "status too long");
+		goto fail;
+	}
 	out->version++;
 	out->updated_ms = ok_now_ms();
 	rc = store_achievement_put(d->store, out, true, actor, reason, err);

@@ -1,5 +1,6 @@
 /* did:web resolution with a cache (see did_resolver.h). */
 #include "remote/did_resolver.h"
+#include "core/format.h"
 
 #include "remote/http_client.h"
 #include "remote/fetch_guard.h"
@@ -176,7 +177,7 @@ int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm,
 		goto out;
 	}
 	memset(&e, 0, sizeof(e));
-	snprintf(e.did, sizeof(e.did), "%s", did);
+	OK_COPY_ARRAY(e.did, did);
 	read_keys(doc, did, &e);
 	e.stored_ms = ok_now_ms();
 	/* The server's max-age when it gives a shorter one, else the cache's own TTL. */
