@@ -3,6 +3,7 @@
  * learner's personal data states its purpose (purpose.h) and counts towards the key's read limit
  * (leak_guard.h). */
 #include "http/internal.h"
+#include "core/format.h"
 #include "http/leak_guard.h"
 #include "http/purpose.h"
 
@@ -219,8 +220,8 @@ void route_achievement_get(struct http_request *req, struct http_response *res)
 	if (!http_leak_note(req, res, a.learner_id))
 		return;
 	actor_of(req, actor, sizeof(actor));
-	snprintf(detail, sizeof(detail), "achievement=%s", a.id);
-	if (depository_audit(req->dep, actor, "achievement.read", a.learner_id, purpose, detail,
+	if (ok_format(detail, sizeof(detail), "achievement=%s", a.id) ||
+	    depository_audit(req->dep, actor, "achievement.read", a.learner_id, purpose, detail,
 	                     true, &err) != 0) {
 		http_problem_from_error(res, &err);
 		return;

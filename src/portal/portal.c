@@ -206,7 +206,8 @@ int portal_login_link_create_for(struct depository *d, const char *learner_id, c
 	l.created_ms = now;
 	l.expires_ms = now + (int64_t)d->login_link_ttl_s * 1000;
 	portal_time_iso(l.expires_ms, until);
-	snprintf(detail, sizeof(detail), "expires=%s", until);
+	if (ok_format(detail, sizeof(detail), "expires=%s", until))
+		return portal_finish(d, ok_fail(err, OK_EINTERNAL, "audit detail too long"), err);
 	/* Links that ended a day ago are forgotten: they answer "unknown" from then on. */
 	rc = store_login_link_prune(d->store, now - 86400 * 1000LL, err);
 	if (!rc)
@@ -276,7 +277,8 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 	portal_actor(se.learner_id, actor);
 	/* Who made the link: a session a registrar's key started is told apart from the
 	 * learner's own in the audit log (and in the learner's access report). */
-	snprintf(detail, sizeof(detail), "session=%s via=%s", se.id, l.created_by);
+	if (ok_format(detail, sizeof(detail), "session=%s via=%s", se.id, l.created_by))
+		return portal_finish(d, ok_fail(err, OK_EINTERNAL, "audit detail too long"), err);
 	rc = store_session_prune(d->store, now - (int64_t)d->session_idle_s * 1000,
 	                         now - PORTAL_SESSION_MAX_S * 1000LL, err);
 	if (!rc)

@@ -182,8 +182,9 @@ static int create_checked(struct depository *d, const struct portal_share_input 
 	sh.created_ms = now;
 	sh.expires_ms = now + in->days * DAY_MS;
 	/* The recipient is the learner's free text: it stays out of the audit log. */
-	snprintf(detail, sizeof(detail), "share=%s achievements=%zu days=%d", sh.id, in->n,
-	         in->days);
+	if (ok_format(detail, sizeof(detail), "share=%s achievements=%zu days=%d", sh.id, in->n,
+	              in->days))
+		return portal_finish(d, ok_fail(err, OK_EINTERNAL, "audit detail too long"), err);
 	rc = store_share_put(d->store, &sh, err);
 	if (!rc)
 		rc = depository_audit(d, in->actor, "share.create", sh.learner_id,
@@ -338,7 +339,8 @@ int portal_share_revoke(struct depository *d, const char *learner_id, const char
 		rc = ok_fail(err, OK_ENOTFOUND, "no such share");
 	if (!rc)
 		rc = store_share_revoke(d->store, sh.id, now, err);
-	snprintf(detail, sizeof(detail), "share=%s", share_id);
+	if (!rc && ok_format(detail, sizeof(detail), "share=%s", share_id))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, actor, "share.revoke", sh.learner_id, PORTAL_PURPOSE_SHARE,
 		                      detail, false, err);
@@ -516,8 +518,9 @@ static int record_opening(struct depository *d, const struct store_share *sh,
 	int rc;
 
 	snprintf(actor, sizeof(actor), "share:%s", sh->id);
-	snprintf(detail, sizeof(detail), "share=%s issued=%zu withdrawn=%zu format=di key=%lu",
-	         sh->id, o->issued, o->withdrawn, o->issued ? o->key : 0UL);
+	if (ok_format(detail, sizeof(detail), "share=%s issued=%zu withdrawn=%zu format=di key=%lu",
+	              sh->id, o->issued, o->withdrawn, o->issued ? o->key : 0UL))
+		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if ((rc = store_begin(d->store, err)))
 		return rc;
 	rc = store_share_use(d->store, sh->id, now, err);

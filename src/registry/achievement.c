@@ -226,7 +226,8 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 	if ((rc = store_begin(d->store, err)))
 		return rc;
 	rc = store_achievement_put(d->store, out, true, actor, reason, err);
-	snprintf(detail, sizeof(detail), "version=%d", out->version);
+	if (!rc && ok_format(detail, sizeof(detail), "version=%d", out->version))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, actor, "achievement.correct", out->id, "correction",
 		                      detail, false, err);

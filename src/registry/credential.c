@@ -420,8 +420,9 @@ static int issue(struct depository *d, const char *achievement_id, const char *i
 			rc = ok_fail(err, OK_ENOMEM, "out of memory");
 	}
 	/* Which key signed is in the event: key use is audited. */
-	snprintf(detail, sizeof(detail), "format=%s key=%lu", f == CREDENTIAL_JWT ? "jwt" : "di",
-	         (unsigned long)d->issuer_key_id);
+	if (!rc && ok_format(detail, sizeof(detail), "format=%s key=%lu",
+	                     f == CREDENTIAL_JWT ? "jwt" : "di", (unsigned long)d->issuer_key_id))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc && purpose)
 		rc = depository_audit(d, actor, "credential.issue", a.id, purpose, detail, true,
 		                      err);
@@ -550,7 +551,9 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	rc = copy ? vc_proof_create(copy, &opt, id.sk, out, err)
 	          : ok_fail(err, OK_ENOMEM, "out of memory");
 	json_decref(copy);
-	snprintf(detail, sizeof(detail), "vc-api key=%lu", (unsigned long)d->issuer_key_id);
+	if (!rc &&
+	    ok_format(detail, sizeof(detail), "vc-api key=%lu", (unsigned long)d->issuer_key_id))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, actor, "credential.issue", "", "issuance", detail, true,
 		                      err);

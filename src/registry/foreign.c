@@ -351,7 +351,9 @@ static int keep(struct depository *d, const char *data, size_t len, struct store
 	} else if (rc == 0) {
 		out->duplicate = true;
 		copy_record(&out->record, &held);
-		snprintf(detail, sizeof(detail), "duplicate of %s from %s", held.id, f->issuer_did);
+		if (!rc && ok_format(detail, sizeof(detail), "duplicate of %s from %s", held.id,
+		                     f->issuer_did))
+			rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	} else if (rc == OK_ENOTFOUND) {
 		rc = store_foreign_put(d->store, f, err);
 		if (rc == OK_EEXIST)
@@ -360,7 +362,9 @@ static int keep(struct depository *d, const char *data, size_t len, struct store
 			        "this credential was handed in twice at the same moment; "
 			        "try again");
 		copy_record(&out->record, f);
-		snprintf(detail, sizeof(detail), "foreign %s from %s", f->id, f->issuer_did);
+		if (!rc &&
+		    ok_format(detail, sizeof(detail), "foreign %s from %s", f->id, f->issuer_did))
+			rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	}
 	if (!rc)
 		rc = depository_audit(d, o->actor, "foreign.import", f->learner_id, FOREIGN_PURPOSE,
@@ -433,6 +437,8 @@ refuse:
 		char from[151];
 		copy_text(from, sizeof(from),
 		          out->verification.issuer[0] ? out->verification.issuer : "?");
+		/* Best effort, as the event is: the issuer is cut to 150 bytes already, and a
+		 * cut here only shortens a record of a refusal that stands anyway. */
 		snprintf(detail, sizeof(detail), "refused (%s) from %s",
 		         err && err->field[0] ? err->field : "credential", from);
 		depository_audit(d, o->actor, "foreign.refuse", learner_id, FOREIGN_PURPOSE, detail,
@@ -477,7 +483,8 @@ int registry_foreign_read(struct depository *d, const char *learner_id, const ch
 	rc = store_foreign_list_by_learner(d->store, learner_id, append_json, list, err);
 	if (rc == OK_ENOMEM)
 		rc = ok_fail(err, rc, "out of memory");
-	snprintf(detail, sizeof(detail), "count=%zu", json_array_size(list));
+	if (!rc && ok_format(detail, sizeof(detail), "count=%zu", json_array_size(list)))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, actor, "foreign.read", learner_id, purpose, detail, true,
 		                      err);

@@ -197,7 +197,10 @@ static int correct(struct depository *d, const char *learner_id, const char *ins
 	if ((rc = seal_values(&d->keys, change.id, &old, &new, &change.sealed, err)) ||
 	    (rc = store_identity_put(d->store, &change, err)))
 		goto out;
-	snprintf(detail, sizeof(detail), "fields=%s change=%s", out->fields, change.id);
+	if (ok_format(detail, sizeof(detail), "fields=%s change=%s", out->fields, change.id)) {
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
+		goto out;
+	}
 	if ((rc = depository_audit(d, actor, "learner.correct", learner_id, purpose, detail, false,
 	                           err)))
 		goto out;

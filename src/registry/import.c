@@ -136,10 +136,11 @@ static int audit_batch(struct importer *imp, struct ok_error *err)
 	size_t i;
 	int rc;
 
-	snprintf(detail, sizeof(detail),
-	         "institution=%s rows=%zu added=%zu updated=%zu unchanged=%zu rejected=%zu",
-	         imp->o.institution, imp->rows_in_batch, imp->batch_added, imp->batch_updated,
-	         imp->batch_unchanged, imp->batch_rejected);
+	if (ok_format(detail, sizeof(detail),
+	              "institution=%s rows=%zu added=%zu updated=%zu unchanged=%zu rejected=%zu",
+	              imp->o.institution, imp->rows_in_batch, imp->batch_added, imp->batch_updated,
+	              imp->batch_unchanged, imp->batch_rejected))
+		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	rc = depository_audit(imp->d, imp->o.actor, "import.batch", imp->o.institution,
 	                      "registration", detail, false, err);
 	qsort(imp->touched, imp->touched_count, sizeof(*imp->touched), compare_ids);

@@ -40,8 +40,9 @@ int leak_limit_set(struct depository *d, const char *institution, int64_t learne
 		return ok_fail_field(err, rc, "institution", "unknown institution %s", institution);
 	if (rc)
 		return rc;
-	snprintf(detail, sizeof(detail), "learners=%" PRId64 " window_s=%" PRId64, learners,
-	         window_s);
+	if (ok_format(detail, sizeof(detail), "learners=%" PRId64 " window_s=%" PRId64, learners,
+	              window_s))
+		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if ((rc = store_begin(d->store, err)))
 		return rc;
 	rc = store_limit_put(d->store, inst.code, learners, window_s, err);
@@ -70,10 +71,11 @@ static int block(struct depository *d, const struct store_api_key *key, int64_t 
 	b.window_s = r->limit.window_s;
 	if ((rc = store_block_put(d->store, &b, err)))
 		return rc;
-	snprintf(detail, sizeof(detail),
-	         "institution=%s learners=%" PRId64 " limit=%" PRId64 " window_s=%" PRId64,
-	         key->institution[0] ? key->institution : "-", r->learners, r->limit.learners,
-	         r->limit.window_s);
+	if (ok_format(detail, sizeof(detail),
+	              "institution=%s learners=%" PRId64 " limit=%" PRId64 " window_s=%" PRId64,
+	              key->institution[0] ? key->institution : "-", r->learners, r->limit.learners,
+	              r->limit.window_s))
+		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	return depository_audit(d, "leak-detection", "key.blocked", key->id, "security", detail,
 	                        false, err);
 }

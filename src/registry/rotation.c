@@ -257,17 +257,21 @@ static int reseal_batch(struct depository *d, struct store_key_rotation *r, stru
 		next.total = next.done;
 	rc = store_rotation_put(d->store, &next, err);
 	if (!rc && ids->count) {
-		snprintf(detail, sizeof(detail), "key=%lu records=%zu done=%lld of %lld",
-		         (unsigned long)next.to_key, ids->count, (long long)next.done,
-		         (long long)next.total);
-		rc = depository_audit(d, ACTOR, "key.data.reseal", "data.key", PURPOSE, detail,
-		                      false, err);
+		if (ok_format(detail, sizeof(detail), "key=%lu records=%zu done=%lld of %lld",
+		              (unsigned long)next.to_key, ids->count, (long long)next.done,
+		              (long long)next.total))
+			rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
+		else
+			rc = depository_audit(d, ACTOR, "key.data.reseal", "data.key", PURPOSE,
+			                      detail, false, err);
 	}
 	if (!rc && next.finished_ms) {
-		snprintf(detail, sizeof(detail), "key=%lu records=%lld", (unsigned long)next.to_key,
-		         (long long)next.total);
-		rc = depository_audit(d, ACTOR, "key.data.rotate.finish", "data.key", PURPOSE,
-		                      detail, false, err);
+		if (ok_format(detail, sizeof(detail), "key=%lu records=%lld",
+		              (unsigned long)next.to_key, (long long)next.total))
+			rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
+		else
+			rc = depository_audit(d, ACTOR, "key.data.rotate.finish", "data.key",
+			                      PURPOSE, detail, false, err);
 	}
 	if ((rc = finish_tx(d, rc, err)))
 		return rc;
@@ -385,8 +389,10 @@ static int start_rotation(struct depository *d, const struct store_key_rotation 
 	rc = remaining(d, r->to_key, &r->total, err);
 	if (!rc)
 		rc = store_rotation_put(d->store, r, err);
-	snprintf(detail, sizeof(detail), "key=%lu previous=%lu records=%lld",
-	         (unsigned long)r->to_key, (unsigned long)r->from_key, (long long)r->total);
+	if (!rc &&
+	    ok_format(detail, sizeof(detail), "key=%lu previous=%lu records=%lld",
+	              (unsigned long)r->to_key, (unsigned long)r->from_key, (long long)r->total))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, ACTOR, "key.data.rotate", "data.key", PURPOSE, detail,
 		                      false, err);
@@ -631,8 +637,10 @@ int registry_keys_rotate_issuer(struct depository *d, uint32_t *key_id, struct o
 	}
 	if (!rc)
 		rc = store_issuer_key_put(d->store, &next, err);
-	snprintf(detail, sizeof(detail), "key=%lu previous=%lu did=%s", (unsigned long)*key_id,
-	         (unsigned long)d->issuer_key_id, d->issuer_did);
+	if (!rc &&
+	    ok_format(detail, sizeof(detail), "key=%lu previous=%lu did=%s", (unsigned long)*key_id,
+	              (unsigned long)d->issuer_key_id, d->issuer_did))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, ACTOR, "key.issuer.rotate", "issuer.key", PURPOSE, detail,
 		                      false, err);
@@ -711,8 +719,9 @@ int registry_keys_retire_issuer(struct depository *d, uint32_t key_id, bool forc
 	if ((rc = store_begin(d->store, err)))
 		goto out;
 	rc = store_issuer_key_put(d->store, &rec, err);
-	snprintf(detail, sizeof(detail), "key=%lu active_credentials=%lld%s", (unsigned long)key_id,
-	         (long long)n, force && n ? " forced" : "");
+	if (!rc && ok_format(detail, sizeof(detail), "key=%lu active_credentials=%lld%s",
+	                     (unsigned long)key_id, (long long)n, force && n ? " forced" : ""))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, ACTOR, "key.issuer.retire", "issuer.key", PURPOSE, detail,
 		                      false, err);

@@ -371,11 +371,11 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 	if (store_begin(d->store, NULL) == 0) {
 		char subject[48], detail[64];
 		/* A use of the issuer key: on record with the list it signed. */
-		snprintf(subject, sizeof(subject), "status/%s/%lld", purpose, (long long)n);
-		snprintf(detail, sizeof(detail), "key=%lu version=%lld",
-		         (unsigned long)d->issuer_key_id, (long long)version);
-		if (store_status_cache_put(d->store, purpose, n, version, etag, body,
-		                                    NULL) == 0 &&
+		if (ok_format(subject, sizeof(subject), "status/%s/%lld", purpose, (long long)n) ==
+		            0 &&
+		    ok_format(detail, sizeof(detail), "key=%lu version=%lld",
+		              (unsigned long)d->issuer_key_id, (long long)version) == 0 &&
+		    store_status_cache_put(d->store, purpose, n, version, etag, body, NULL) == 0 &&
 		    depository_audit(d, "depository", "status.sign", subject, "status", detail,
 		                     false, NULL) == 0)
 			store_commit(d->store, NULL);

@@ -225,7 +225,8 @@ int registry_trust_import(struct depository *d, const char *data, size_t len,
 		if (!rc)
 			(*imported)++;
 	}
-	snprintf(detail, sizeof(detail), "members=%zu", *imported);
+	if (!rc && ok_format(detail, sizeof(detail), "members=%zu", *imported))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, "operator", "trust.import", network_did, "administration",
 		                      detail, false, err);
