@@ -129,7 +129,7 @@ void portal_time_iso(int64_t ms, char out[32])
 	struct tm tm;
 
 	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, 32, "1970-01-01T00:00:00Z");
+		snprintf(out, 32, "1970-01-01T00:00:00Z"); /* fixed text that fits */
 }
 
 bool portal_id_valid(const char *id)
@@ -215,10 +215,12 @@ int portal_login_link_create_for(struct depository *d, const char *learner_id, c
 	if (!rc)
 		rc = depository_audit(d, actor, "login.link", learner_id, purpose, detail, false,
 		                      err);
-	if ((rc = portal_finish(d, rc, err)) == 0) {
-		snprintf(url, PORTAL_URL_MAX, "%s/login/%s", d->base_url, token);
+	if (!rc && ok_format(url, PORTAL_URL_MAX, "%s/login/%s", d->base_url, token))
+		rc = ok_fail(err, OK_EINTERNAL, "the login link does not fit PORTAL_URL_MAX");
+	if ((rc = portal_finish(d, rc, err)) == 0)
 		*expires_ms = l.expires_ms;
-	}
+	else
+		url[0] = '\0';
 	sodium_memzero(token, sizeof(token));
 	return rc;
 }

@@ -150,8 +150,10 @@ static int own_achievements(struct depository *d, const struct portal_share_inpu
 			        "achievements[%zu] is %s by the institution and cannot "
 			        "be shared",
 			        i, a.status);
-		used += (size_t)snprintf(list + used, STORE_SHARE_IDS_MAX - used, "%s%s",
-		                         i ? "," : "", a.id);
+		if (ok_format(list + used, STORE_SHARE_IDS_MAX - used, "%s%s", i ? "," : "", a.id))
+			return ok_fail_field(err, OK_EINPUT, "achievements",
+			                     "too many achievements for one share");
+		used += strlen(list + used);
 	}
 	return 0;
 }
@@ -189,8 +191,9 @@ static int create_checked(struct depository *d, const struct portal_share_input 
 	if (!rc)
 		rc = depository_audit(d, in->actor, "share.create", sh.learner_id,
 		                      PORTAL_PURPOSE_SHARE, detail, false, err);
+	if (!rc && ok_format(url, sizeof(url), "%s/s/%s", d->base_url, token))
+		rc = ok_fail(err, OK_EINTERNAL, "the share's URL does not fit");
 	if (!rc) {
-		snprintf(url, sizeof(url), "%s/s/%s", d->base_url, token);
 		doc = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", sh.id, "url", url, "recipient",
 		                sh.recipient, "expires", iso_json(sh.expires_ms), "achievements",
 		                ids_json(sh.achievements));

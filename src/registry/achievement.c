@@ -207,15 +207,17 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 		return rc;
 
 	*out = cur;
-	snprintf(out->kind, sizeof(out->kind), "%s", achievement_kind_name(r.achievement.kind));
+	if (ok_format(out->kind, sizeof(out->kind), "%s",
+	              achievement_kind_name(r.achievement.kind)) ||
+	    ok_format(out->programme_code, sizeof(out->programme_code), "%s",
+	              r.achievement.programme_code) ||
+	    ok_format(out->grading_scheme, sizeof(out->grading_scheme), "%s",
+	              r.achievement.grading_scheme))
+		return ok_fail(err, OK_EINTERNAL, "a corrected value does not fit its field");
 	OK_COPY_ARRAY(out->title, r.achievement.title);
-	snprintf(out->programme_code, sizeof(out->programme_code), "%s",
-	         r.achievement.programme_code);
 	out->eqf_level = r.achievement.eqf_level;
 	out->credits_centi = r.achievement.credits_centi;
 	OK_COPY_ARRAY(out->grade, r.achievement.grade);
-	snprintf(out->grading_scheme, sizeof(out->grading_scheme), "%s",
-	         r.achievement.grading_scheme);
 	OK_COPY_ARRAY(out->awarded_on, r.achievement.awarded_on);
 	OK_COPY_ARRAY(out->language, r.achievement.language);
 	registry_achievement_digest(&d->keys, out, out->digest);

@@ -59,6 +59,7 @@ static void kind_of(const char *type, char out[33])
 	const char *kind = verify_kind_of_type(type);
 	size_t i, n;
 
+	/* Our kinds and "other" are short words: these copies cannot cut. */
 	if (kind) {
 		snprintf(out, 33, "%s", kind);
 		return;
@@ -89,7 +90,7 @@ static bool date_of(const char *s, char out[11])
 
 	if (!s || strlen(s) < 10)
 		return false;
-	snprintf(full, sizeof(full), "%.10sT00:00:00Z", s);
+	snprintf(full, sizeof(full), "%.10sT00:00:00Z", s); /* 20 characters at most */
 	if (verify_parse_time(full, &t) != 0)
 		return false;
 	memcpy(out, s, 10);
@@ -148,7 +149,7 @@ void foreign_credential_key(const json_t *vc, const char *data, size_t len,
 	unsigned char h[crypto_hash_sha256_BYTES];
 
 	if (id && id[0] && strlen(id) <= STORE_FOREIGN_KEY_MAX) {
-		snprintf(out, STORE_FOREIGN_KEY_MAX + 1, "%s", id);
+		memcpy(out, id, strlen(id) + 1); /* its length is checked */
 		return;
 	}
 	crypto_hash_sha256(h, (const unsigned char *)data, len);
@@ -209,9 +210,10 @@ int foreign_holder_match(const struct foreign_holder *h, const struct learner_da
 	char full[2 * REG_BYTES(REG_NAME_MAX)];
 	int rc = 0;
 
-	snprintf(full, sizeof(full), "%s%s%s", l->given_names, l->given_names[0] ? " " : "",
-	         l->family_name);
-	if (!same_name(h->name, full))
+	if (ok_format(full, sizeof(full), "%s%s%s", l->given_names, l->given_names[0] ? " " : "",
+	              l->family_name))
+		rc = OK_EINTERNAL;
+	else if (!same_name(h->name, full))
 		rc = OK_EINVALID;
 	else if (h->birth_date && !same_birth_date(h->birth_date, l->birth_date))
 		rc = OK_EINVALID;
@@ -239,6 +241,8 @@ static int check_identity(struct depository *d, const char *learner_id, const js
 		                     "the credential does not name its holder, so it cannot be "
 		                     "matched to you: the institution that registers you can hand "
 		                     "it in");
+	/* The warnings are messages for a person, sized for the longest actor: a cut would
+	 * only shorten the text. */
 	if (!h.name) {
 		snprintf(out->warning, sizeof(out->warning),
 		         "the credential does not name its holder, so it could not be matched to "
@@ -425,7 +429,7 @@ int registry_foreign_import(struct depository *d, const char *learner_id, const 
 	copy_text(f.depository, sizeof(f.depository), t.name);
 	copy_text(f.country, sizeof(f.country), t.country);
 	copy_text(f.format, sizeof(f.format), out->verification.format);
-	snprintf(f.status, sizeof(f.status), "active");
+	OK_COPY_ARRAY(f.status, "active");
 	copy_text(f.imported_by, sizeof(f.imported_by), o->actor);
 	f.imported_ms = ok_now_ms();
 	f.checked_ms = f.imported_ms;

@@ -76,6 +76,7 @@ static void note_field(char list[IDENTITY_FIELDS_MAX], const char *name)
 {
 	size_t n = strlen(list);
 
+	/* At most the three field names, which IDENTITY_FIELDS_MAX holds: nothing is cut. */
 	snprintf(list + n, IDENTITY_FIELDS_MAX - n, "%s%s", n ? "," : "", name);
 }
 
@@ -242,17 +243,20 @@ int registry_identity_correct(struct depository *d, const char *learner_id, cons
 	return rc;
 }
 
-/* Reads the values of one side ("old" or "new") of an opened record. */
-static void side_of(const json_t *doc, const char *side, struct learner_data *out)
+/* Reads the values of one side ("old" or "new") of an opened record; OK_ETOOBIG when one does
+ * not fit (they were sealed from fields of the same size, so only a damaged record). */
+static int side_of(const json_t *doc, const char *side, struct learner_data *out)
 {
 	const json_t *o = json_object_get(doc, side);
 	const char *g = json_string_value(json_object_get(o, "given_names"));
 	const char *f = json_string_value(json_object_get(o, "family_name"));
 	const char *b = json_string_value(json_object_get(o, "birth_date"));
 
-	snprintf(out->given_names, sizeof(out->given_names), "%s", g ? g : "");
-	snprintf(out->family_name, sizeof(out->family_name), "%s", f ? f : "");
-	snprintf(out->birth_date, sizeof(out->birth_date), "%s", b ? b : "");
+	if (ok_format(out->given_names, sizeof(out->given_names), "%s", g ? g : "") ||
+	    ok_format(out->family_name, sizeof(out->family_name), "%s", f ? f : "") ||
+	    ok_format(out->birth_date, sizeof(out->birth_date), "%s", b ? b : ""))
+		return OK_ETOOBIG;
+	return 0;
 }
 
 /* Opens change c's values into plain (caller releases it). */
@@ -294,9 +298,11 @@ static int open_one(void *ctx, const struct store_identity_change *c)
 		OK_COPY_ARRAY(v.actor, c->actor);
 		OK_COPY_ARRAY(v.purpose, c->purpose);
 		OK_COPY_ARRAY(v.fields, c->fields);
-		side_of(doc, "old", &v.before);
-		side_of(doc, "new", &v.after);
-		rc = w->fn(w->ctx, &v);
+		if (side_of(doc, "old", &v.before) || side_of(doc, "new", &v.after))
+			rc = ok_fail(w->err, OK_ECRYPTO,
+			             "an identity correction holds a value too long");
+		else
+			rc = w->fn(w->ctx, &v);
 		sodium_memzero(&v, sizeof(v));
 	}
 	json_decref(doc);

@@ -181,9 +181,10 @@ static int collect_id(void *ctx, const char *id)
 {
 	struct id_list *l = ctx;
 
-	if (l->count == l->cap)
+	if (l->count == l->cap ||
+	    ok_format(l->ids[l->count], sizeof(l->ids[0]), "%s", id)) /* ids fit STORE_ID_MAX */
 		return OK_EINTERNAL;
-	snprintf(l->ids[l->count++], sizeof(l->ids[0]), "%s", id);
+	l->count++;
 	return 0;
 }
 
@@ -234,8 +235,10 @@ static int reseal_batch(struct depository *d, struct store_key_rotation *r, stru
 	if (rc)
 		return finish_tx(d, rc, err);
 	next.done += (int64_t)ids->count;
-	if (ids->count)
-		snprintf(next.cursor, sizeof(next.cursor), "%s", ids->ids[ids->count - 1]);
+	if (ids->count &&
+	    ok_format(next.cursor, sizeof(next.cursor), "%s", ids->ids[ids->count - 1]))
+		return finish_tx(
+		        d, ok_fail(err, OK_EINTERNAL, "a record id does not fit the cursor"), err);
 	if (ids->count < batch) {
 		/* This phase's pass is over. */
 		next.cursor[0] = '\0';

@@ -174,10 +174,10 @@ fail:
 	return rc;
 }
 
-void registry_status_list_url(const struct depository *d, const char *purpose, int64_t n, char *out,
-                              size_t cap)
+int registry_status_list_url(const struct depository *d, const char *purpose, int64_t n, char *out,
+                             size_t cap)
 {
-	snprintf(out, cap, "%s/status/%s/%lld", d->base_url, purpose, (long long)n);
+	return ok_format(out, cap, "%s/status/%s/%lld", d->base_url, purpose, (long long)n);
 }
 
 int status_encode_list(const unsigned char *bits, size_t nbytes, struct buf *out,
@@ -299,8 +299,11 @@ static int sign_list(struct depository *d, const char *purpose, int64_t n, int64
 		goto out;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	registry_status_list_url(d, purpose, n, url, sizeof(url));
-	snprintf(subject, sizeof(subject), "%s#list", url);
+	if (registry_status_list_url(d, purpose, n, url, sizeof(url)) ||
+	    ok_format(subject, sizeof(subject), "%s#list", url)) {
+		rc = ok_fail(err, OK_EINTERNAL, "the status list's URL does not fit");
+		goto out;
+	}
 	vc = json_pack("{s:[s], s:s, s:[s, s], s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "@context",
 	               CREDENTIAL_CONTEXT_V2, "id", url, "type", "VerifiableCredential",
 	               "BitstringStatusListCredential", "issuer", id.did, "validFrom", now,
@@ -366,7 +369,8 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 		return rc;
 	crypto_generichash(h, sizeof(h), (const unsigned char *)body->data, body->len, NULL, 0);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	snprintf(etag, STORE_ETAG_MAX, "\"%s\"", hex);
+	if (ok_format(etag, STORE_ETAG_MAX, "\"%s\"", hex))
+		return ok_fail(err, OK_EINTERNAL, "STORE_ETAG_MAX is too small for an ETag");
 	/* Keeping it is an optimisation: a failure (read-only store) does not fail the answer. */
 	if (store_begin(d->store, NULL) == 0) {
 		char subject[48], detail[64];

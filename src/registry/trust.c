@@ -150,7 +150,7 @@ int registry_trust_publish(const unsigned char seed[32], const json_t *members, 
 	gmtime_r(&tt, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	randombytes_buf(uuid, sizeof(uuid));
-	snprintf(id, sizeof(id), "urn:uuid:");
+	memcpy(id, "urn:uuid:", 10);
 	sodium_bin2hex(id + 9, sizeof(id) - 9, uuid, sizeof(uuid));
 	vc = json_pack("{s:[s], s:s, s:[s, s], s:s, s:s, s:{s:s, s:O}}", "@context",
 	               CREDENTIAL_CONTEXT_V2, "id", id, "type", "VerifiableCredential",
