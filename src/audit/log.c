@@ -20,7 +20,7 @@ void audit_format_time(int64_t ms, char out[32])
 	struct tm tm;
 
 	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, 32, "@%lld", (long long)ms);
+		snprintf(out, 32, "@%lld", (long long)ms); /* at most 21 characters */
 }
 
 /* Checkpoints of the store and the file, merged by sequence number. */
@@ -97,7 +97,8 @@ static int by_seq(const void *a, const void *b)
 	return (x->c.seq > y->c.seq) - (x->c.seq < y->c.seq);
 }
 
-/* Where a checkpoint was found, for messages. */
+/* Where a checkpoint was found, for messages. This and r->why (400 bytes) are text for people,
+ * of numbers and the checkpoint file's name: a cut would only shorten them. */
 static void where(const struct known_checkpoint *k, char *out, size_t cap)
 {
 	if (k->file_line)
@@ -379,7 +380,9 @@ static int ids_add(struct id_list *l, const char *id)
 		l->v = v;
 		l->cap = cap;
 	}
-	snprintf(l->v[l->n++], STORE_ID_MAX + 1, "%s", id);
+	if (ok_format(l->v[l->n], STORE_ID_MAX + 1, "%s", id))
+		return OK_EINTERNAL; /* the store's ids are at most STORE_ID_MAX */
+	l->n++;
 	return 0;
 }
 

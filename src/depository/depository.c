@@ -343,8 +343,8 @@ static void key_check_value(const struct seal_keys *k, char hex[KEY_CHECK_BYTES 
 
 static int first_id(void *ctx, const char *id)
 {
-	snprintf(ctx, STORE_ID_MAX + 1, "%s", id);
-	return 1;
+	/* The store's ids are at most STORE_ID_MAX: a longer one is an internal error. */
+	return ok_format(ctx, STORE_ID_MAX + 1, "%s", id) ? OK_EINTERNAL : 1;
 }
 
 /*

@@ -1,6 +1,7 @@
 /* The server: libmicrohttpd glue, the life of a request (body, limits, routing, auth, rate
  * limit, pool), the access log and the shared response helpers. */
 #include "http/internal.h"
+#include "core/format.h"
 #include "http/guard.h"
 #include "http/metrics.h"
 #include "http/pool.h"
@@ -97,13 +98,17 @@ static void response_init(struct http_response *res)
 void http_header(struct http_response *res, const char *name, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	if (res->nheaders == HTTP_MAX_EXTRA_HEADERS)
 		return;
-	res->headers[res->nheaders].name = name;
 	va_start(ap, fmt);
-	vsnprintf(res->headers[res->nheaders].value, sizeof(res->headers[0].value), fmt, ap);
+	n = vsnprintf(res->headers[res->nheaders].value, sizeof(res->headers[0].value), fmt, ap);
 	va_end(ap);
+	/* A value that does not fit is left out rather than sent cut (ours are all short). */
+	if (n < 0 || (size_t)n >= sizeof(res->headers[0].value))
+		return;
+	res->headers[res->nheaders].name = name;
 	res->nheaders++;
 }
 
@@ -155,11 +160,14 @@ void http_problem(struct http_response *res, unsigned status, const char *slug, 
 	char *text;
 	va_list ap;
 
+	/* A longer detail is cut on purpose (it may quote the request); valid_text mends a
+	 * character the cut splits. */
 	va_start(ap, detail_fmt);
 	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
 	va_end(ap);
 	valid_text(detail);
-	snprintf(type, sizeof(type), "/problems/%s", slug);
+	if (ok_format(type, sizeof(type), "/problems/%s", slug)) /* slugs are short constants */
+		memcpy(type, "/problems/internal", sizeof("/problems/internal"));
 	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", (int)status,
 	                "detail", detail);
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
@@ -530,6 +538,8 @@ static void share_keys(const struct http_request *req, char *link, size_t link_c
 {
 	size_t n;
 
+	/* Keys of rate limits only: a token longer than any real one may be cut, which at most
+	 * counts such requests together. */
 	snprintf(link, link_cap, "%s", req->params.params[0]);
 	n = strlen(link);
 	if (n > 5 && strcmp(link + n - 5, ".json") == 0)
@@ -674,6 +684,7 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		return true;
 	x->public = !(route->flags & (ROUTE_REGISTRAR | ROUTE_LEARNER));
 	/* An institution's keys share one half; an operator's key is its own holder. */
+	/* A code or id (at most STORE_ID_MAX): it fits holder. */
 	if (!x->public)
 		snprintf(x->holder, sizeof(x->holder), "%s",
 		         req->authenticated

@@ -46,7 +46,7 @@ void registry_achievement_digest(const struct seal_keys *k, const struct store_a
 	seal_digest_add_str(&d, a->kind);
 	seal_digest_add_str(&d, a->title);
 	seal_digest_add_str(&d, a->programme_code);
-	snprintf(num, sizeof(num), "%d/%ld", a->eqf_level, a->credits_centi);
+	snprintf(num, sizeof(num), "%d/%ld", a->eqf_level, a->credits_centi); /* 32 at most */
 	seal_digest_add_str(&d, num);
 	seal_digest_add_str(&d, a->grade);
 	seal_digest_add_str(&d, a->grading_scheme);
@@ -159,7 +159,7 @@ static int apply_patch(struct registration *r, const json_t *patch, const char *
 		}
 		if (json_is_string(value))
 			text = json_string_value(value);
-		else if (json_is_integer(value))
+		else if (json_is_integer(value)) /* num (64 bytes) holds any number: no cut */
 			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 			         json_integer_value(value));
 		else if (json_is_real(value))

@@ -492,7 +492,7 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 	/* Most rows of an import are new: try the insert first, and look the record up only
 	 * when the store refuses it (the record exists, or the drawn status slot is taken). */
 	new_id(imp, next.id);
-	snprintf(next.status, sizeof(next.status), "active");
+	OK_COPY_ARRAY(next.status, "active");
 	next.version = 1;
 	next.created_ms = next.updated_ms;
 	for (tries = 0; tries < 64; tries++) {
@@ -774,6 +774,7 @@ static int registration_from_json(const json_t *obj, struct registration *reg, c
 			text = json_string_value(value);
 			len = json_string_length(value);
 		} else if (json_is_integer(value)) {
+			/* num (64 bytes) holds any integer and any %.15g: no cut. */
 			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 			         json_integer_value(value));
 			text = num;

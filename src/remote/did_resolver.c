@@ -106,6 +106,7 @@ static void read_keys(const json_t *doc, const char *did, struct did_cache_entry
 			continue;
 		if (vc_multikey_decode_ed25519_pub(mb, e->keys[e->nkeys].pk, NULL) != 0)
 			continue;
+		/* Its length is checked above. */
 		snprintf(e->keys[e->nkeys].vm, sizeof(e->keys[0].vm), "%s", id);
 		e->nkeys++;
 	}
