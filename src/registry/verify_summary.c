@@ -1,5 +1,6 @@
 /* The one-glance summary of a verification (see verify_summary.h): holder, result, headline. */
 #include "registry/verify_summary.h"
+#include "core/format.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,7 +159,7 @@ json_t *verify_achievement_json(const json_t *vc)
 	if (!awarded)
 		awarded = str(vc, "validFrom");
 	if (awarded && strlen(awarded) >= 10)
-		snprintf(date, sizeof(date), "%.10s", awarded);
+		snprintf(date, sizeof(date), "%.10s", awarded); /* ten characters: fits */
 	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title",
 	              str_or_null(str(a, "name") ? str(a, "name") : str(vc, "name")), "kind",
 	              str_or_null(kind_of(str(a, "achievementType"))), "achievement_type",
@@ -281,12 +282,15 @@ void verify_date_text(const char *ymd, const char *lang, char *out, size_t cap)
 
 	if (!ymd || strlen(ymd) != 10 || sscanf(ymd, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 ||
 	    m < 1 || m > 12 || day < 1 || day > 31) {
-		snprintf(out, cap, "%s", ymd ? ymd : "");
+		/* Not a date: shown as it is, or not at all when it does not fit (never cut). */
+		if (ok_format(out, cap, "%s", ymd ? ymd : ""))
+			out[0] = '\0';
 		return;
 	}
-	if (snprintf(out, cap, "%d %s %d", day, strcmp(lang, "nl") == 0 ? nl[m - 1] : en[m - 1],
-	             y) >= (int)cap)
-		snprintf(out, cap, "%s", ymd);
+	if (ok_format(out, cap, "%d %s %d", day, strcmp(lang, "nl") == 0 ? nl[m - 1] : en[m - 1],
+	              y) &&
+	    ok_format(out, cap, "%s", ymd))
+		return; /* out is "": nothing rather than a cut date */
 }
 
 void verify_number_text(double v, const char *lang, char *out, size_t cap)
@@ -316,7 +320,8 @@ void verify_grade_text(const char *grade, const char *lang, char *out, size_t ca
 {
 	size_t n = strspn(grade, "0123456789"), m;
 
-	snprintf(out, cap, "%s", grade);
+	if (ok_format(out, cap, "%s", grade))
+		return; /* out is "": nothing rather than a cut grade */
 	/* Only a plain decimal number ("9.4") is a number to write the Dutch way ("9,4"). */
 	if (strcmp(lang, "nl") || n == 0 || grade[n] != '.')
 		return;
@@ -330,6 +335,7 @@ void verify_headline_text(const struct verify_verdict *v, char *out, size_t cap)
 	char date[VERIFY_DATE_TEXT_MAX];
 
 	verify_date_text(v->since, "en", date, sizeof(date));
+	/* Fixed sentences and a date (about 60 bytes): the callers' buffers (160) hold them. */
 	switch (v->headline) {
 	case VERIFY_HEADLINE_VERIFIED:
 		snprintf(out, cap, "Verified: genuine and valid");
