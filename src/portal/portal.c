@@ -43,7 +43,8 @@ int portal_configure(struct depository *d, struct ok_error *err)
 	buf_init(&path, OK_PATH_MAX);
 	if ((rc = ok_path_join(&path, d->dir, "config.json"))) {
 		buf_release(&path);
-		return ok_fail(err, rc, "out of memory");
+		return ok_fail(err, rc == OK_ETOOBIG ? OK_EINPUT : rc,
+		               rc == OK_ETOOBIG ? "data folder path too long" : "out of memory");
 	}
 	/* depository_open has read the file already: any syntax error was reported there. */
 	config = json_load_file(path.data, JSON_REJECT_DUPLICATES, &jerr);
