@@ -165,6 +165,8 @@ static int seed_learner(struct importer *imp, size_t k, size_t n, struct ok_erro
 	int rc;
 
 	learner_for(n, &l);
+	/* Four-digit years, two-digit months and days, grades like 7.5 and counters: these
+	 * buffers hold every value made here, so nothing below is cut. */
 	for (i = 0; i < count; i++) {
 		int tenths = 55 + (int)pick(&state, 41); /* 5.5 .. 9.5 */
 		snprintf(record, sizeof(record), "DEMO-%zu-%zu", n, i + 1);
