@@ -5,6 +5,7 @@
 #include "keys/keyfile.h"
 #include "store/audit.h"
 #include "core/clock.h"
+#include "core/format.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,28 +17,36 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int file_path(const struct depository *d, const char *name, char *out, size_t cap,
+/* Sets path (a buf of the caller's, see core/format.h) to the data folder's file name. */
+static int file_path(const struct depository *d, const char *name, struct buf *path,
                      struct ok_error *err)
 {
-	if (snprintf(out, cap, "%s/%s", d->dir, name) >= (int)cap)
+	int rc = ok_path_join(path, d->dir, name);
+
+	if (rc == OK_ETOOBIG)
 		return ok_fail(err, OK_EINPUT, "data folder path too long");
-	return 0;
+	return rc ? ok_fail(err, rc, "out of memory") : 0;
 }
 
 int audit_checkpoints_configure(struct depository *d, struct ok_error *err)
 {
-	char path[4096];
+	struct buf path;
 	json_error_t jerr;
 	json_t *config, *every;
 	int rc = 0;
 
 	d->audit_checkpoint_every = CHECKPOINT_EVERY_DEFAULT;
-	if ((rc = file_path(d, "config.json", path, sizeof(path), err)))
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = file_path(d, "config.json", &path, err))) {
+		buf_release(&path);
 		return rc;
+	}
 	/* depository_open has read the file already: any syntax error was reported there. */
-	config = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!config)
+	config = json_load_file(path.data, JSON_REJECT_DUPLICATES, &jerr);
+	if (!config) {
+		buf_release(&path);
 		return 0;
+	}
 	every = json_object_get(config, "audit_checkpoint_every");
 	if (every) {
 		json_int_t n = json_is_integer(every) ? json_integer_value(every) : -1;
@@ -46,11 +55,12 @@ int audit_checkpoints_configure(struct depository *d, struct ok_error *err)
 			        err, OK_EINPUT, "audit_checkpoint_every",
 			        "%s: audit_checkpoint_every must be a whole number of events "
 			        "from 0 (only at shutdown and by hand) to %d",
-			        path, CHECKPOINT_EVERY_MAX);
+			        path.data, CHECKPOINT_EVERY_MAX);
 		else
 			d->audit_checkpoint_every = (int64_t)n;
 	}
 	json_decref(config);
+	buf_release(&path);
 	return rc;
 }
 
@@ -162,20 +172,24 @@ static int each_line(void *ctx, size_t n, const char *text, size_t len, bool com
 int audit_checkpoints_file_read(struct depository *d, audit_checkpoint_line_fn fn, void *ctx,
                          struct ok_error *err)
 {
-	char path[4096];
-	struct file_reader r = {fn, ctx, path, err};
+	struct buf path;
+	struct file_reader r = {fn, ctx, NULL, err};
 	int fd, rc;
 
-	if ((rc = file_path(d, CHECKPOINT_FILE, path, sizeof(path), err)))
-		return rc;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = file_path(d, CHECKPOINT_FILE, &path, err)))
+		goto out;
+	r.path = path.data;
+	fd = open(path.data, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return ok_fail(err, OK_EIO, "cannot open %s: %s", path, strerror(errno));
+		if (errno != ENOENT)
+			rc = ok_fail(err, OK_EIO, "cannot open %s: %s", path.data, strerror(errno));
+		goto out;
 	}
-	rc = read_lines(fd, path, each_line, &r, err);
+	rc = read_lines(fd, path.data, each_line, &r, err);
 	close(fd);
+out:
+	buf_release(&path);
 	return rc;
 }
 
@@ -226,27 +240,33 @@ static int write_all(int fd, const char *data, size_t n)
 /* Appends the store's checkpoints that the file lacks, holding the file's lock. */
 static int append_missing(struct depository *d, struct ok_error *err)
 {
-	char path[4096];
+	struct buf path;
 	struct file_state st = {0, true};
 	struct buf lines;
 	struct stat sb;
 	bool created;
 	int fd, rc;
 
-	if ((rc = file_path(d, CHECKPOINT_FILE, path, sizeof(path), err)))
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = file_path(d, CHECKPOINT_FILE, &path, err))) {
+		buf_release(&path);
 		return rc;
-	created = stat(path, &sb) != 0;
-	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return ok_fail(err, OK_EIO, "cannot open %s: %s", path, strerror(errno));
+	}
+	created = stat(path.data, &sb) != 0;
+	fd = open(path.data, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = ok_fail(err, OK_EIO, "cannot open %s: %s", path.data, strerror(errno));
+		buf_release(&path);
+		return rc;
+	}
 	buf_init(&lines, 64 << 20);
 	while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
 		;
 	if (rc) {
-		rc = ok_fail(err, OK_EIO, "cannot lock %s: %s", path, strerror(errno));
+		rc = ok_fail(err, OK_EIO, "cannot lock %s: %s", path.data, strerror(errno));
 		goto out;
 	}
-	if ((rc = read_lines(fd, path, note_line, &st, err)))
+	if ((rc = read_lines(fd, path.data, note_line, &st, err)))
 		goto out;
 	if (!st.ends_in_break && buf_add(&lines, "\n", 1) != 0) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
@@ -259,7 +279,7 @@ static int append_missing(struct depository *d, struct ok_error *err)
 		goto out;
 	if (write_all(fd, lines.data, lines.len) != 0 || fsync(fd) != 0) {
 		rc = ok_fail(err, errno == ENOSPC ? OK_EDISKFULL : OK_EIO,
-		             "cannot append to %s: %s", path, strerror(errno));
+		             "cannot append to %s: %s", path.data, strerror(errno));
 		goto out;
 	}
 	if (created) {
@@ -271,6 +291,7 @@ static int append_missing(struct depository *d, struct ok_error *err)
 	}
 out:
 	buf_release(&lines);
+	buf_release(&path);
 	close(fd); /* releases the lock */
 	return rc;
 }
@@ -340,14 +361,17 @@ int audit_checkpoints_keys_load(const struct depository *d, struct audit_checkpo
 {
 	struct keyfile_keys all;
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];
-	char path[4096];
+	struct buf path;
 	size_t i;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = file_path(d, "issuer.key", path, sizeof(path), err)) ||
-	    (rc = keyfile_read_all(path, &all, NULL, err)))
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = file_path(d, "issuer.key", &path, err)) ||
+	    (rc = keyfile_read_all(path.data, &all, NULL, err))) {
+		buf_release(&path);
 		return rc;
+	}
 	for (i = 0; i < all.count && i < sizeof(out->keys) / sizeof(out->keys[0]); i++) {
 		out->keys[i].id = all.keys[i].id;
 		crypto_sign_seed_keypair(out->keys[i].public_key, sk, all.keys[i].key);
@@ -355,9 +379,10 @@ int audit_checkpoints_keys_load(const struct depository *d, struct audit_checkpo
 	out->count = i;
 	sodium_memzero(sk, sizeof(sk));
 	keyfile_keys_release(&all);
-	if ((rc = file_path(d, "issuer.key.retired", path, sizeof(path), err)))
-		return rc;
-	return keyfile_retired_read(path, &out->retired, err);
+	if (!(rc = file_path(d, "issuer.key.retired", &path, err)))
+		rc = keyfile_retired_read(path.data, &out->retired, err);
+	buf_release(&path);
+	return rc;
 }
 
 bool audit_checkpoints_trusted(struct depository *d, const struct audit_checkpoint_keys *k,

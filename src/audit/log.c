@@ -1,5 +1,6 @@
 /* The audit chain walk with its checkpoints, and listings of events (see audit_log.h). */
 #include "audit/log.h"
+#include "core/format.h"
 
 #include "audit/checkpoint.h"
 #include "store/audit.h"
@@ -19,7 +20,7 @@ void audit_format_time(int64_t ms, char out[32])
 	struct tm tm;
 
 	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, 32, "@%lld", (long long)ms);
+		snprintf(out, 32, "@%lld", (long long)ms); /* at most 21 characters */
 }
 
 /* Checkpoints of the store and the file, merged by sequence number. */
@@ -96,7 +97,8 @@ static int by_seq(const void *a, const void *b)
 	return (x->c.seq > y->c.seq) - (x->c.seq < y->c.seq);
 }
 
-/* Where a checkpoint was found, for messages. */
+/* Where a checkpoint was found, for messages. This and r->why (400 bytes) are text for people,
+ * of numbers and the checkpoint file's name: a cut would only shorten them. */
 static void where(const struct known_checkpoint *k, char *out, size_t cap)
 {
 	if (k->file_line)
@@ -277,7 +279,7 @@ int audit_log_verify(struct depository *d, struct audit_check *r, struct ok_erro
 	if (rc == OK_EINPUT) {
 		/* A damaged line of the file is a finding, not a failure to check. */
 		r->intact = false;
-		snprintf(r->why, sizeof(r->why), "%s", err->message);
+		OK_COPY_ARRAY(r->why, err->message);
 		ok_error_clear(err);
 		rc = 0;
 		goto out;
@@ -378,7 +380,9 @@ static int ids_add(struct id_list *l, const char *id)
 		l->v = v;
 		l->cap = cap;
 	}
-	snprintf(l->v[l->n++], STORE_ID_MAX + 1, "%s", id);
+	if (ok_format(l->v[l->n], STORE_ID_MAX + 1, "%s", id))
+		return OK_EINTERNAL; /* the store's ids are at most STORE_ID_MAX */
+	l->n++;
 	return 0;
 }
 

@@ -87,6 +87,7 @@ void cli_json_string(FILE *f, const char *s)
 
 void cli_format_credits(long centi, char out[32])
 {
+	/* A long and a few characters: 32 bytes hold every case, nothing is cut. */
 	if (centi < 0)
 		snprintf(out, 32, "-");
 	else if (centi % 100 == 0)

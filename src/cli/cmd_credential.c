@@ -1,6 +1,7 @@
 /* oorkonde issue / verify / identity: credentials on the command line. */
 #include "cli/cli.h"
 #include "cli/term.h"
+#include "core/format.h"
 #include "registry/credential.h"
 #include "registry/learner.h"
 #include "remote/did_resolver.h"
@@ -53,24 +54,28 @@ static int issue_one_into_dir(void *ctx, const struct store_achievement *a)
 {
 	struct issue_all *ia = ctx;
 	struct ok_error err;
-	struct buf b;
-	char path[4096];
+	struct buf b, path;
 	int rc;
 
 	buf_init(&b, 0);
+	buf_init(&path, OK_PATH_MAX);
 	ok_error_clear(&err);
 	rc = registry_credential_issue(ia->d, a->id, NULL, ia->format, "operator", &b, &err);
 	if (rc) {
 		cli_print_error(ia->c, &err);
 		ia->exit_code = EXIT_FAILED;
+	} else if (buf_addf(&path, "%s/%s.%s", ia->dir, a->id,
+	                    ia->format == CREDENTIAL_JWT ? "jwt" : "json") != 0) {
+		ok_fail(&err, OK_ENOMEM, "out of memory");
+		cli_print_error(ia->c, &err);
+		ia->exit_code = EXIT_FAILED;
 	} else {
-		snprintf(path, sizeof(path), "%s/%s.%s", ia->dir, a->id,
-		         ia->format == CREDENTIAL_JWT ? "jwt" : "json");
-		if (write_file(ia->c, path, &b) == EXIT_OK)
+		if (write_file(ia->c, path.data, &b) == EXIT_OK)
 			ia->written++;
 		else
 			ia->exit_code = EXIT_FAILED;
 	}
+	buf_release(&path);
 	buf_release(&b);
 	return 0;
 }

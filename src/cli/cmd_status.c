@@ -1,5 +1,6 @@
 /* oorkonde revoke / suspend / reinstate: change an achievement's status. */
 #include "cli/cli.h"
+#include "core/format.h"
 #include "registry/achievement.h"
 #include "registry/status.h"
 
@@ -76,7 +77,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	if (record) {
 		/* Its id is copied: the change writes the new version into a. */
 		rc = registry_achievement_by_record(&d, inst, record, &a, &err);
-		snprintf(id_buf, sizeof(id_buf), "%s", a.id);
+		OK_COPY_ARRAY(id_buf, a.id);
 		id = id_buf;
 	} else {
 		rc = 0;

@@ -124,6 +124,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name) == 0) {
+			/* Command names are short words: prog (64) holds them. */
 			snprintf(prog, sizeof(prog), "oorkonde %s", commands[i].name);
 			c.prog = prog;
 			optind = 1;

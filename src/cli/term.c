@@ -59,6 +59,7 @@ static size_t next_piece(const char *s, char piece[16])
 	if (!*p)
 		return 0;
 	n = utf8_next(p, &c);
+	/* Escapes are at most 10 bytes ("\\u{10FFFF}"): piece (16) holds them. */
 	if (n == 0) {
 		snprintf(piece, 16, "\\x%02X", p[0]);
 		return 1;
@@ -121,5 +122,5 @@ void term_time(int64_t ms, char out[32])
 	struct tm tm;
 
 	if (ms <= 0 || !gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "-");
+		snprintf(out, 32, "-"); /* fixed text that fits */
 }

@@ -10,8 +10,8 @@ const char *ok_strerror(int code)
 	switch (code) {
 	case OK_OK:
 		return "success";
-#define OK_ERROR_MSG(name, value, msg) \
-	case name:                     \
+#define OK_ERROR_MSG(name, value, msg, ...) \
+	case name:                          \
 		return msg;
 		OK_ERROR_CODES(OK_ERROR_MSG)
 #undef OK_ERROR_MSG
@@ -24,13 +24,53 @@ const char *ok_code_name(int code)
 	switch (code) {
 	case OK_OK:
 		return "OK_OK";
-#define OK_ERROR_NAME(name, value, msg) \
+#define OK_ERROR_NAME(name, value, ...) \
 	case name:                      \
 		return #name;
 		OK_ERROR_CODES(OK_ERROR_NAME)
 #undef OK_ERROR_NAME
 	}
 	return "OK_EUNKNOWN";
+}
+
+/* One row of the table's HTTP columns; 0 and unknown codes get the internal error's row. */
+struct http_row {
+	unsigned status;
+	const char *slug, *title, *detail;
+};
+
+static struct http_row http_row(int code)
+{
+	switch (code) {
+#define OK_ERROR_HTTP(name, value, msg, status, slug, title, detail) \
+	case name:                                                   \
+		return (struct http_row){status, slug, title, detail};
+		OK_ERROR_CODES(OK_ERROR_HTTP)
+#undef OK_ERROR_HTTP
+	default:
+		break;
+	}
+	return (struct http_row){500, "internal", "Internal error", OK_DETAIL_HIDDEN};
+}
+
+unsigned ok_http_status(int code)
+{
+	return http_row(code).status;
+}
+
+const char *ok_problem_type(int code)
+{
+	return http_row(code).slug;
+}
+
+const char *ok_problem_title(int code)
+{
+	return http_row(code).title;
+}
+
+const char *ok_problem_detail(int code)
+{
+	return http_row(code).detail;
 }
 
 void ok_error_clear(struct ok_error *err)

@@ -9,6 +9,7 @@
 #include "store/keys.h"
 #include "vc/did.h"
 #include "core/clock.h"
+#include "core/format.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,11 +23,14 @@
 
 #define CONFIG_MAX (64 * 1024)
 
-static int join(char *out, size_t cap, const char *dir, const char *name, struct ok_error *err)
+/* Sets path to dir/name; path is a buf of the caller's, sized to fit (see core/format.h). */
+static int join(struct buf *path, const char *dir, const char *name, struct ok_error *err)
 {
-	if (snprintf(out, cap, "%s/%s", dir, name) >= (int)cap)
+	int rc = ok_path_join(path, dir, name);
+
+	if (rc == OK_ETOOBIG)
 		return ok_fail(err, OK_EINPUT, "data folder path too long");
-	return 0;
+	return rc ? ok_fail(err, rc, "out of memory") : 0;
 }
 
 static bool dir_is_empty(const char *dir)
@@ -101,7 +105,7 @@ int depository_create(const char *dir, const char *host, struct ok_error *err)
 int depository_create_named(const char *dir, const char *host, const char *name,
                             struct ok_error *err)
 {
-	char path[4096];
+	struct buf path;
 	json_t *config = NULL;
 	char *text = NULL;
 	struct store *store = NULL;
@@ -123,12 +127,10 @@ int depository_create_named(const char *dir, const char *host, const char *name,
 		if (chmod(dir, 0700) != 0)
 			return ok_fail(err, OK_EIO, "cannot protect %s: %s", dir, strerror(errno));
 	}
-	if ((rc = join(path, sizeof(path), dir, "data.key", err)) ||
-	    (rc = keyfile_create(path, err)))
-		return rc;
-	if ((rc = join(path, sizeof(path), dir, "issuer.key", err)) ||
-	    (rc = keyfile_create(path, err)))
-		return rc;
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = join(&path, dir, "data.key", err)) || (rc = keyfile_create(path.data, err)) ||
+	    (rc = join(&path, dir, "issuer.key", err)) || (rc = keyfile_create(path.data, err)))
+		goto out;
 	config = json_pack("{s:s?, s:s, s:s}", "host", host, "store", "sqlite:oorkonde.db", "name",
 	                   name ? name : "oorkonde depository");
 	text = config ? json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
@@ -136,38 +138,41 @@ int depository_create_named(const char *dir, const char *host, const char *name,
 		rc = ok_fail(err, OK_ENOMEM, "cannot write config.json: out of memory");
 		goto out;
 	}
-	if ((rc = join(path, sizeof(path), dir, "config.json", err)) ||
-	    (rc = file_write_atomic(path, text, strlen(text), 0600, 1, err)))
+	if ((rc = join(&path, dir, "config.json", err)) ||
+	    (rc = file_write_atomic(path.data, text, strlen(text), 0600, 1, err)))
 		goto out;
-	if ((rc = join(path, sizeof(path), dir, "oorkonde.db", err)) ||
-	    (rc = store_sqlite_open(&store, path, true, err)))
+	if ((rc = join(&path, dir, "oorkonde.db", err)) ||
+	    (rc = store_sqlite_open(&store, path.data, true, err)))
 		goto out;
 out:
 	store_close(store);
 	free(text);
 	json_decref(config);
+	buf_release(&path);
 	return rc;
 }
 
-static int read_config(struct depository *d, char *store_url, size_t cap, struct ok_error *err)
+/* Reads config.json into d, and the store URL into store_url (a buf of the caller's). */
+static int read_config(struct depository *d, struct buf *store_url, struct ok_error *err)
 {
-	char path[4096];
+	struct buf path;
 	json_error_t jerr;
-	json_t *config;
+	json_t *config = NULL;
 	const char *host = NULL, *name = NULL, *store = NULL, *base_url = NULL, *network = NULL;
 	json_t *host_value = NULL;
 	json_int_t ttl = 300, did_cache_ttl = 300, status_cache_ttl = 300;
 	json_t *http_hosts = NULL;
 	int rc = 0;
 
-	if ((rc = join(path, sizeof(path), d->dir, "config.json", err)))
-		return rc;
-	config = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = join(&path, d->dir, "config.json", err)))
+		goto out;
+	config = json_load_file(path.data, JSON_REJECT_DUPLICATES, &jerr);
 	if (!config) {
-		rc = ok_fail(err, access(path, F_OK) ? OK_ENOTFOUND : OK_EINPUT, "%s: %s (line %d)",
-		             path, jerr.text, jerr.line);
-		ok_error_locate(err, path, jerr.line > 0 ? (size_t)jerr.line : 0);
-		return rc;
+		rc = ok_fail(err, access(path.data, F_OK) ? OK_ENOTFOUND : OK_EINPUT,
+		             "%s: %s (line %d)", path.data, jerr.text, jerr.line);
+		ok_error_locate(err, path.data, jerr.line > 0 ? (size_t)jerr.line : 0);
+		goto out;
 	}
 	if (json_unpack_ex(config, &jerr, 0, "{s?o, s?s, s?s, s?s, s?I, s?o, s?s, s?I, s?I}",
 	                   "host", &host_value, "name", &name, "store", &store, "base_url",
@@ -175,7 +180,7 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 	                   "network_did", &network, "did_cache_ttl_s", &did_cache_ttl,
 	                   "status_cache_ttl_s", &status_cache_ttl) != 0 ||
 	    (host_value && !json_is_null(host_value) && !json_is_string(host_value))) {
-		rc = ok_fail(err, OK_EINPUT, "%s: %s", path,
+		rc = ok_fail(err, OK_EINPUT, "%s: %s", path.data,
 		             host_value ? "host must be a string or null" : jerr.text);
 		goto out;
 	}
@@ -183,18 +188,22 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 		host = json_string_value(host_value);
 	if (host && (rc = check_host(host, err)))
 		goto out;
-	snprintf(d->host, sizeof(d->host), "%s", host ? host : "");
-	snprintf(d->name, sizeof(d->name), "%s", name ? name : "oorkonde depository");
+	/* check_host bounds the host; a name too long for d->name is refused, not cut. */
+	if (ok_format(d->host, sizeof(d->host), "%s", host ? host : "") ||
+	    ok_format(d->name, sizeof(d->name), "%s", name ? name : "oorkonde depository")) {
+		rc = ok_fail_field(err, OK_EINPUT, "name", "%s: name is too long", path.data);
+		goto out;
+	}
 	if (base_url &&
 	    (strncmp(base_url, "https://", 8) || strlen(base_url) >= sizeof(d->base_url)) &&
 	    (strncmp(base_url, "http://", 7) || strlen(base_url) >= sizeof(d->base_url))) {
 		rc = ok_fail_field(err, OK_EINPUT, "base_url",
-		                   "%s: base_url must be an http:// or https:// URL", path);
+		                   "%s: base_url must be an http:// or https:// URL", path.data);
 		goto out;
 	}
 	if (ttl < 0 || ttl > 86400) {
 		rc = ok_fail_field(err, OK_EINPUT, "status_ttl_s",
-		                   "%s: status_ttl_s must be 0-86400 seconds", path);
+		                   "%s: status_ttl_s must be 0-86400 seconds", path.data);
 		goto out;
 	}
 	d->status_ttl_s = (long)ttl;
@@ -204,17 +213,16 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 		        err, OK_EINPUT,
 		        did_cache_ttl < 1 || did_cache_ttl > 86400 ? "did_cache_ttl_s"
 		                                                   : "status_cache_ttl_s",
-		        "%s: did_cache_ttl_s and status_cache_ttl_s must be 1-86400 seconds", path);
+		        "%s: did_cache_ttl_s and status_cache_ttl_s must be 1-86400 seconds", path.data);
 		goto out;
 	}
 	d->did_cache_ttl_s = (long)did_cache_ttl;
 	d->status_cache_ttl_s = (long)status_cache_ttl;
-	if (network && strlen(network) >= sizeof(d->network_did)) {
+	if (ok_format(d->network_did, sizeof(d->network_did), "%s", network ? network : "")) {
 		rc = ok_fail_field(err, OK_EINPUT, "network_did", "%s: network_did is too long",
-		                   path);
+		                   path.data);
 		goto out;
 	}
-	snprintf(d->network_did, sizeof(d->network_did), "%s", network ? network : "");
 	if (http_hosts) {
 		size_t i, used = 0;
 		for (i = 0; i < json_array_size(http_hosts); i++) {
@@ -225,7 +233,7 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 				rc = ok_fail_field(err, OK_EINPUT, "did_web_http_hosts",
 				                   "%s: did_web_http_hosts must be a short list of "
 				                   "\"host:port\" strings",
-				                   path);
+				                   path.data);
 				goto out;
 			}
 			if (used)
@@ -235,32 +243,40 @@ static int read_config(struct depository *d, char *store_url, size_t cap, struct
 		}
 		if (!json_is_array(http_hosts)) {
 			rc = ok_fail_field(err, OK_EINPUT, "did_web_http_hosts",
-			                   "%s: did_web_http_hosts must be a list", path);
+			                   "%s: did_web_http_hosts must be a list", path.data);
 			goto out;
 		}
 	}
+	/* Each fits: base_url's length is checked above, and a host is at most
+	 * DEPOSITORY_HOST_MAX, for which base_url leaves room for the scheme. */
 	if (base_url)
-		snprintf(d->base_url, sizeof(d->base_url), "%s", base_url);
+		rc = ok_format(d->base_url, sizeof(d->base_url), "%s", base_url);
 	else if (host && (strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost", 9) == 0))
-		snprintf(d->base_url, sizeof(d->base_url), "http://%s", host);
+		rc = ok_format(d->base_url, sizeof(d->base_url), "http://%s", host);
 	else if (host)
-		snprintf(d->base_url, sizeof(d->base_url), "https://%s", host);
+		rc = ok_format(d->base_url, sizeof(d->base_url), "https://%s", host);
 	else
-		snprintf(d->base_url, sizeof(d->base_url), "http://127.0.0.1:8080");
+		rc = ok_format(d->base_url, sizeof(d->base_url), "http://127.0.0.1:8080");
+	if (rc) {
+		rc = ok_fail_field(err, OK_EINPUT, "base_url", "%s: base_url is too long", path.data);
+		goto out;
+	}
 	/* No trailing slash, so that paths can be appended. */
 	if (d->base_url[0] && d->base_url[strlen(d->base_url) - 1] == '/')
 		d->base_url[strlen(d->base_url) - 1] = '\0';
 	if (!store)
 		store = "sqlite:oorkonde.db";
 	/* A relative SQLite path is relative to the data folder. */
+	buf_reset(store_url);
 	if (strncmp(store, "sqlite:", 7) == 0 && store[7] != '/')
-		rc = snprintf(store_url, cap, "sqlite:%s/%s", d->dir, store + 7) >= (int)cap;
+		rc = buf_addf(store_url, "sqlite:%s/%s", d->dir, store + 7);
 	else
-		rc = snprintf(store_url, cap, "%s", store) >= (int)cap;
+		rc = buf_addstr(store_url, store);
 	if (rc)
-		rc = ok_fail(err, OK_EINPUT, "%s: store URL too long", path);
+		rc = ok_fail(err, OK_EINPUT, "%s: store URL too long", path.data);
 out:
 	json_decref(config);
+	buf_release(&path);
 	return rc;
 }
 
@@ -270,18 +286,24 @@ static int check_data_keys(struct depository *d, const struct seal_keyring *ring
 /* Reads data.key into d->data_keys and d->keys when force is set or the file changed. */
 static int load_data_keys(struct depository *d, bool force, struct ok_error *err)
 {
-	char path[4096];
+	struct buf path;
 	struct keyfile_stamp now;
 	struct keyfile_keys k;
 	struct seal_keyring ring;
 	size_t i;
 	int rc;
 
-	if ((rc = join(path, sizeof(path), d->dir, "data.key", err)))
-		return rc;
-	if (!force && keyfile_stamp_of(path, &now) && keyfile_stamp_equal(&now, &d->data_key_stamp))
+	buf_init(&path, OK_PATH_MAX);
+	rc = join(&path, d->dir, "data.key", err);
+	if (!rc && !force && keyfile_stamp_of(path.data, &now) &&
+	    keyfile_stamp_equal(&now, &d->data_key_stamp)) {
+		buf_release(&path);
 		return 0;
-	if ((rc = keyfile_read_all(path, &k, &now, err)))
+	}
+	if (!rc)
+		rc = keyfile_read_all(path.data, &k, &now, err);
+	buf_release(&path);
+	if (rc)
 		return rc;
 	seal_keyring_init(&ring);
 	for (i = 0; !rc && i < k.count; i++)
@@ -321,8 +343,8 @@ static void key_check_value(const struct seal_keys *k, char hex[KEY_CHECK_BYTES 
 
 static int first_id(void *ctx, const char *id)
 {
-	snprintf(ctx, STORE_ID_MAX + 1, "%s", id);
-	return 1;
+	/* The store's ids are at most STORE_ID_MAX: a longer one is an internal error. */
+	return ok_format(ctx, STORE_ID_MAX + 1, "%s", id) ? OK_EINTERNAL : 1;
 }
 
 /*
@@ -436,19 +458,24 @@ static int issuer_identity(struct depository *d, struct ok_error *err)
  * changed. */
 static int load_issuer_keys(struct depository *d, bool force, struct ok_error *err)
 {
-	char path[4096];
+	struct buf path;
 	struct keyfile_stamp now;
 	struct keyfile_keys k;
 	unsigned char sk[64];
 	size_t i;
 	int rc;
 
-	if ((rc = join(path, sizeof(path), d->dir, "issuer.key", err)))
-		return rc;
-	if (!force && keyfile_stamp_of(path, &now) &&
-	    keyfile_stamp_equal(&now, &d->issuer_key_stamp))
+	buf_init(&path, OK_PATH_MAX);
+	rc = join(&path, d->dir, "issuer.key", err);
+	if (!rc && !force && keyfile_stamp_of(path.data, &now) &&
+	    keyfile_stamp_equal(&now, &d->issuer_key_stamp)) {
+		buf_release(&path);
 		return 0;
-	if ((rc = keyfile_read_all(path, &k, &now, err)))
+	}
+	if (!rc)
+		rc = keyfile_read_all(path.data, &k, &now, err);
+	buf_release(&path);
+	if (rc)
 		return rc;
 	for (i = 0; i < k.count; i++) {
 		d->issuer_keys[i].id = k.keys[i].id;
@@ -538,7 +565,7 @@ bool depository_issuer_key_of_vm(const struct depository *d, const char *vm, uns
 
 int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 {
-	char store_url[4096];
+	struct buf store_url;
 	struct stat st;
 	int rc;
 
@@ -549,18 +576,21 @@ int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 	d->dir = strdup(dir);
 	if (!d->dir)
 		return ok_fail(err, OK_ENOMEM, "out of memory");
-	if ((rc = read_config(d, store_url, sizeof(store_url), err)))
+	buf_init(&store_url, OK_PATH_MAX);
+	if ((rc = read_config(d, &store_url, err)))
 		goto fail;
 	/* Every key of both files; the current ones also in keys and issuer_* (see the header). */
 	if ((rc = load_data_keys(d, true, err)) || (rc = load_issuer_keys(d, true, err)))
 		goto fail;
-	if ((rc = store_open(&d->store, store_url, false, err)) ||
+	if ((rc = store_open(&d->store, store_url.data, false, err)) ||
 	    (rc = check_data_keys(d, &d->data_keys, err)))
 		goto fail;
 	if ((rc = audit_checkpoints_configure(d, err)) || (rc = portal_configure(d, err)))
 		goto fail;
+	buf_release(&store_url);
 	return 0;
 fail:
+	buf_release(&store_url);
 	depository_close(d);
 	return rc;
 }
@@ -571,10 +601,10 @@ int depository_check_private(const char *dir, struct ok_error *err)
 	static const char *const files[] = {
 	        "data.key",    "issuer.key",      "issuer.key.retired", "config.json",
 	        "oorkonde.db", "oorkonde.db-wal", "oorkonde.db-shm",    "audit-checkpoints"};
-	char path[4096];
+	struct buf path;
 	struct stat st;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	if (stat(dir, &st) != 0)
 		return 0; /* depository_open says what is missing */
@@ -584,19 +614,20 @@ int depository_check_private(const char *dir, struct ok_error *err)
 		        "the data folder %s can be read or entered by others (mode %03o); run "
 		        "`chmod 700 %s`",
 		        dir, (unsigned)(st.st_mode & 0777), dir);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		if ((rc = join(path, sizeof(path), dir, files[i], err)))
-			return rc;
-		if (stat(path, &st) != 0)
+	buf_init(&path, OK_PATH_MAX);
+	for (i = 0; !rc && i < sizeof(files) / sizeof(files[0]); i++) {
+		if ((rc = join(&path, dir, files[i], err)))
+			break;
+		if (stat(path.data, &st) != 0)
 			continue;
 		if (st.st_mode & 077)
-			return ok_fail(
-			        err, OK_EAUTH,
-			        "%s can be read or written by others (mode %03o); run `chmod "
-			        "600 %s`",
-			        path, (unsigned)(st.st_mode & 0777), path);
+			rc = ok_fail(err, OK_EAUTH,
+			             "%s can be read or written by others (mode %03o); run `chmod "
+			             "600 %s`",
+			             path.data, (unsigned)(st.st_mode & 0777), path.data);
 	}
-	return 0;
+	buf_release(&path);
+	return rc;
 }
 
 void depository_close(struct depository *d)

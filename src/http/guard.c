@@ -1,6 +1,8 @@
 /* Connection limits, request-head deadlines and the body budget of the server (see guard.h). */
 #include "http/guard.h"
 
+#include "core/format.h"
+
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -57,19 +59,25 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 	        "share_opens_per_minute_per_link",
 	        "share_opens_per_minute_per_address",
 	};
-	char path[4096];
+	struct buf config_path;
+	const char *path;
 	json_error_t jerr;
-	json_t *config, *http;
+	json_t *config = NULL, *http;
 	const char *key;
 	json_t *value;
 	json_int_t n = 0;
 	int rc = 0;
 
-	if (snprintf(path, sizeof(path), "%s/config.json", data_dir) >= (int)sizeof(path))
-		return ok_fail(err, OK_EINPUT, "the data folder's path is too long");
+	buf_init(&config_path, OK_PATH_MAX);
+	if ((rc = ok_path_join(&config_path, data_dir, "config.json"))) {
+		rc = ok_fail(err, rc, rc == OK_ETOOBIG ? "the data folder's path is too long"
+		                                       : "out of memory");
+		goto out;
+	}
+	path = config_path.data;
 	config = json_load_file(path, 0, &jerr);
 	if (!config) /* depository_open reports a missing or broken config with its line */
-		return 0;
+		goto out;
 	http = json_object_get(config, "http");
 	if (!http)
 		goto out;
@@ -122,6 +130,7 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 	rc = 0;
 out:
 	json_decref(config);
+	buf_release(&config_path);
 	return rc;
 }
 

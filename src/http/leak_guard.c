@@ -43,6 +43,8 @@ bool http_leak_note(struct http_request *req, struct http_response *res, const c
 	rc = leak_note_read(req->dep, &req->key, learner_id, ok_now_ms(), &r, &err);
 	if (!rc)
 		return true;
+	/* Not the table's answers: this limit and this block have problem types of their own,
+	 * and a blocked key is refused (403) rather than asked to wait. */
 	if (rc == OK_ELIMIT) {
 		alert_blocked(&req->key, &r);
 		http_count_key_blocked(req->srv);

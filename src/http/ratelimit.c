@@ -87,7 +87,7 @@ void ratelimit_charge(struct ratelimit *r, const char *client)
 
 void ratelimit_client_key(const struct sockaddr *sa, char *out, size_t cap)
 {
-	snprintf(out, cap, "unknown");
+	snprintf(out, cap, "unknown"); /* a short word; callers hold an address */
 	if (sa && sa->sa_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
 		          (socklen_t)cap);

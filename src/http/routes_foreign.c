@@ -82,10 +82,8 @@ static void import_for(struct http_request *req, struct http_response *res, cons
 	ok_error_clear(&err);
 	rc = registry_foreign_import(req->dep, learner_id, data, len, &o, &imp, &err);
 	json_decref(holder);
-	if (rc == OK_EINVALID)
-		refusal(res, 422, &err, &imp);
-	else if (rc == OK_ECONFLICT)
-		refusal(res, 409, &err, &imp);
+	if (rc == OK_EINVALID || rc == OK_ECONFLICT)
+		refusal(res, ok_http_status(rc), &err, &imp);
 	else if (rc)
 		http_problem_from_error(res, &err);
 	if (rc) {

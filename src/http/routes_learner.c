@@ -111,6 +111,7 @@ void route_learner_patch(struct http_request *req, struct http_response *res)
 	                               purpose, &out, &err);
 	json_decref(body);
 	if (rc == OK_EINPUT) {
+		/* 422, not the table's 400: the request is well formed, the correction is not. */
 		http_problem(res, 422, "invalid-correction", "Invalid correction", "%s",
 		             err.message);
 		return;

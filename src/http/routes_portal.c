@@ -27,7 +27,7 @@ static bool link_refused(struct http_request *req, struct http_response *res, in
 	if (rc == OK_ENOTFOUND) {
 		const struct render_var vars[] = {
 		        {"text", render_text(lang, "login.unknown"), false}};
-		web_page(req, res, 404, "notfound.html", "notfound.title", vars, 1);
+		web_page(req, res, ok_http_status(rc), "notfound.html", "notfound.title", vars, 1);
 		return true;
 	}
 	if (rc == OK_EGONE) {
@@ -35,7 +35,8 @@ static bool link_refused(struct http_request *req, struct http_response *res, in
 		        {"heading", render_text(lang, "login.gone.title"), false},
 		        {"text", render_text(lang, "login.gone"), false},
 		};
-		web_page(req, res, 410, "login_gone.html", "login.gone.title", vars, 2);
+		web_page(req, res, ok_http_status(rc), "login_gone.html", "login.gone.title", vars,
+		         2);
 		return true;
 	}
 	return false;

@@ -3,6 +3,7 @@
  * learner's personal data states its purpose (purpose.h) and counts towards the key's read limit
  * (leak_guard.h). */
 #include "http/internal.h"
+#include "core/format.h"
 #include "http/leak_guard.h"
 #include "http/purpose.h"
 
@@ -106,6 +107,8 @@ void route_results_post(struct http_request *req, struct http_response *res)
 	}
 	if (rc) {
 		json_decref(errors.list);
+		/* An unsupported upload (its separator, its encoding) is the client's to fix: 400,
+		 * not the table's 500, with the line when there is one. */
 		if ((rc == OK_EINPUT || rc == OK_EUNSUPPORTED) && err.line)
 			http_problem(res, 400, "invalid-input", "Invalid input", "line %zu: %s",
 			             err.line, err.message);
@@ -217,8 +220,8 @@ void route_achievement_get(struct http_request *req, struct http_response *res)
 	if (!http_leak_note(req, res, a.learner_id))
 		return;
 	actor_of(req, actor, sizeof(actor));
-	snprintf(detail, sizeof(detail), "achievement=%s", a.id);
-	if (depository_audit(req->dep, actor, "achievement.read", a.learner_id, purpose, detail,
+	if (ok_format(detail, sizeof(detail), "achievement=%s", a.id) ||
+	    depository_audit(req->dep, actor, "achievement.read", a.learner_id, purpose, detail,
 	                     true, &err) != 0) {
 		http_problem_from_error(res, &err);
 		return;
@@ -244,6 +247,7 @@ void route_achievement_patch(struct http_request *req, struct http_response *res
 	                                  patch, actor, &a, &err);
 	json_decref(patch);
 	if (rc) {
+		/* 422, not the table's 400: the request is well formed, the correction is not. */
 		if (rc == OK_EINPUT)
 			http_problem(res, 422, "invalid-correction", "Invalid correction", "%s",
 			             err.message);

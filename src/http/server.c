@@ -1,6 +1,7 @@
 /* The server: libmicrohttpd glue, the life of a request (body, limits, routing, auth, rate
  * limit, pool), the access log and the shared response helpers. */
 #include "http/internal.h"
+#include "core/format.h"
 #include "http/guard.h"
 #include "http/metrics.h"
 #include "http/pool.h"
@@ -97,13 +98,17 @@ static void response_init(struct http_response *res)
 void http_header(struct http_response *res, const char *name, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	if (res->nheaders == HTTP_MAX_EXTRA_HEADERS)
 		return;
-	res->headers[res->nheaders].name = name;
 	va_start(ap, fmt);
-	vsnprintf(res->headers[res->nheaders].value, sizeof(res->headers[0].value), fmt, ap);
+	n = vsnprintf(res->headers[res->nheaders].value, sizeof(res->headers[0].value), fmt, ap);
 	va_end(ap);
+	/* A value that does not fit is left out rather than sent cut (ours are all short). */
+	if (n < 0 || (size_t)n >= sizeof(res->headers[0].value))
+		return;
+	res->headers[res->nheaders].name = name;
 	res->nheaders++;
 }
 
@@ -155,11 +160,14 @@ void http_problem(struct http_response *res, unsigned status, const char *slug, 
 	char *text;
 	va_list ap;
 
+	/* A longer detail is cut on purpose (it may quote the request); valid_text mends a
+	 * character the cut splits. */
 	va_start(ap, detail_fmt);
 	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
 	va_end(ap);
 	valid_text(detail);
-	snprintf(type, sizeof(type), "/problems/%s", slug);
+	if (ok_format(type, sizeof(type), "/problems/%s", slug)) /* slugs are short constants */
+		memcpy(type, "/problems/internal", sizeof("/problems/internal"));
 	doc = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", (int)status,
 	                "detail", detail);
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
@@ -177,46 +185,13 @@ void http_problem(struct http_response *res, unsigned status, const char *slug, 
 
 void http_problem_from_error(struct http_response *res, const struct ok_error *err)
 {
-	switch (err->code) {
-	case OK_EINPUT:
-		http_problem(res, 400, "invalid-input", "Invalid input", "%s", err->message);
-		break;
-	case OK_ENOTFOUND:
-		http_problem(res, 404, "not-found", "Not found", "%s", err->message);
-		break;
-	case OK_EEXIST:
-	case OK_ECONFLICT:
-		http_problem(res, 409, "conflict", "Conflict", "%s", err->message);
-		break;
-	case OK_EAUTH:
-		http_problem(res, 403, "forbidden", "Forbidden", "%s", err->message);
-		break;
-	case OK_ETOOBIG:
-		http_problem(res, 413, "too-large", "Content too large", "%s", err->message);
-		break;
-	case OK_EBUSY:
-		http_problem(res, 503, "busy", "Busy", "the depository is busy; try again");
+	/* The status, type, title and detail come from the error table (core/error.h). */
+	const char *fixed = ok_problem_detail(err->code);
+
+	http_problem(res, ok_http_status(err->code), ok_problem_type(err->code),
+	             ok_problem_title(err->code), "%s", fixed ? fixed : err->message);
+	if (err->code == OK_EBUSY)
 		http_header(res, "Retry-After", "1");
-		break;
-	case OK_EDISKFULL:
-		http_problem(res, 507, "disk-full", "Insufficient storage",
-		             "the depository's disk is full; nothing was stored");
-		break;
-	case OK_EINVALID:
-		http_problem(res, 422, "invalid", "Unprocessable", "%s", err->message);
-		break;
-	case OK_EGONE:
-		http_problem(res, 410, "gone", "Gone", "%s", err->message);
-		break;
-	case OK_ELIMIT:
-		http_problem(res, 429, "limit-reached", "Too many requests", "%s", err->message);
-		break;
-	default:
-		/* Store and internal messages may name paths; keep them out of answers. */
-		http_problem(res, 500, "internal", "Internal error",
-		             "the depository could not complete the request");
-		break;
-	}
 }
 
 /* Request helpers */
@@ -416,7 +391,8 @@ static bool authenticate(struct http_request *req, struct http_response *res)
 	rc = strlen(auth + 7) > 128 ? OK_EAUTH
 	                            : registry_key_check(req->dep, auth + 7, &req->key, &err);
 	if (rc == OK_ELIMIT) {
-		/* Blocked by leak detection (registry/leak.h) until an operator lifts it. */
+		/* Blocked by leak detection (registry/leak.h) until an operator lifts it: 403, not
+		 * the table's 429, since trying again later does not help. */
 		http_problem(res, 403, "key-blocked", "Key blocked", "%s", err.message);
 		return false;
 	}
@@ -562,6 +538,8 @@ static void share_keys(const struct http_request *req, char *link, size_t link_c
 {
 	size_t n;
 
+	/* Keys of rate limits only: a token longer than any real one may be cut, which at most
+	 * counts such requests together. */
 	snprintf(link, link_cap, "%s", req->params.params[0]);
 	n = strlen(link);
 	if (n > 5 && strcmp(link + n - 5, ".json") == 0)
@@ -706,6 +684,7 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		return true;
 	x->public = !(route->flags & (ROUTE_REGISTRAR | ROUTE_LEARNER));
 	/* An institution's keys share one half; an operator's key is its own holder. */
+	/* A code or id (at most STORE_ID_MAX): it fits holder. */
 	if (!x->public)
 		snprintf(x->holder, sizeof(x->holder), "%s",
 		         req->authenticated

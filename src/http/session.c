@@ -75,6 +75,7 @@ bool http_session_require(struct http_request *req, struct http_response *res)
 	ok_error_clear(&err);
 	rc = portal_session_check(req->dep, token, &s, &err);
 	if (rc == OK_ENOTFOUND || rc == OK_EGONE) {
+		/* 401, not the table's 404 or 410: the request lacks a valid sign-in. */
 		http_problem(res, 401, "not-signed-in", "Not signed in", "%s",
 		             rc == OK_EGONE ? "the session has ended: open a new login link"
 		                            : "no such session: open a login link");

@@ -1,6 +1,8 @@
 /* Reading and writing the data folder's key files (see keyfile.h). */
 #include "keys/keyfile.h"
 
+#include "core/format.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -13,44 +15,61 @@
 /* Makes a rename in path's folder durable. */
 static int sync_folder(const char *path, struct ok_error *err)
 {
-	char dir[4096];
+	struct buf dir;
 	const char *slash = strrchr(path, '/');
 	int fd, rc = 0;
 
+	buf_init(&dir, OK_PATH_MAX);
 	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path) >= (int)sizeof(dir))
-		return ok_fail(err, OK_EINPUT, "path too long: %s", path);
-	if (!dir[0])
-		snprintf(dir, sizeof(dir), "/");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return ok_fail(err, OK_EIO, "cannot open %s: %s", dir, strerror(errno));
-	if (fsync(fd) != 0)
-		rc = ok_fail(err, OK_EIO, "cannot sync %s: %s", dir, strerror(errno));
-	close(fd);
+		rc = buf_addstr(&dir, ".");
+	else if (slash == path)
+		rc = buf_addstr(&dir, "/");
+	else
+		rc = buf_add(&dir, path, (size_t)(slash - path));
+	if (rc) {
+		buf_release(&dir);
+		return ok_fail(err, rc, "path too long: %s", path);
+	}
+	fd = open(dir.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = ok_fail(err, OK_EIO, "cannot open %s: %s", dir.data, strerror(errno));
+	} else {
+		if (fsync(fd) != 0)
+			rc = ok_fail(err, OK_EIO, "cannot sync %s: %s", dir.data, strerror(errno));
+		close(fd);
+	}
+	buf_release(&dir);
 	return rc;
 }
 
 int file_write_atomic(const char *path, const void *data, size_t n, unsigned mode, int exclusive,
                       struct ok_error *err)
 {
-	char tmp[4096];
+	struct buf tmp_path;
+	const char *tmp;
 	const char *p = data;
 	int fd, rc = 0;
 
 	if (exclusive && access(path, F_OK) == 0)
 		return ok_fail(err, OK_EEXIST, "%s already exists", path);
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return ok_fail(err, OK_EINPUT, "path too long: %s", path);
+	buf_init(&tmp_path, OK_PATH_MAX);
+	if ((rc = buf_addf(&tmp_path, "%s.tmp", path)))
+		return ok_fail(err, rc, "path too long: %s", path);
+	tmp = tmp_path.data;
 	/* A leftover temporary file (of a run that was killed, or planted) is neither reused with
 	 * its mode nor followed if it is a symlink: it is removed and the name made afresh. */
-	if (unlink(tmp) != 0 && errno != ENOENT)
-		return ok_fail(err, OK_EIO, "cannot remove %s: %s", tmp, strerror(errno));
+	if (unlink(tmp) != 0 && errno != ENOENT) {
+		rc = ok_fail(err, OK_EIO, "cannot remove %s: %s", tmp, strerror(errno));
+		buf_release(&tmp_path);
+		return rc;
+	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
-	if (fd < 0)
-		return ok_fail(err, errno == ENOSPC ? OK_EDISKFULL : OK_EIO, "cannot write %s: %s",
-		               tmp, strerror(errno));
+	if (fd < 0) {
+		rc = ok_fail(err, errno == ENOSPC ? OK_EDISKFULL : OK_EIO, "cannot write %s: %s",
+		             tmp, strerror(errno));
+		buf_release(&tmp_path);
+		return rc;
+	}
 	/* The umask may have taken bits away (never added): set exactly the mode asked for. */
 	if (fchmod(fd, (mode_t)mode) != 0)
 		rc = ok_fail(err, OK_EIO, "cannot set the mode of %s: %s", tmp, strerror(errno));
@@ -72,11 +91,10 @@ int file_write_atomic(const char *path, const void *data, size_t n, unsigned mod
 		rc = ok_fail(err, OK_EIO, "cannot write %s: %s", tmp, strerror(errno));
 	if (!rc && rename(tmp, path) != 0)
 		rc = ok_fail(err, OK_EIO, "cannot write %s: %s", path, strerror(errno));
-	if (rc) {
+	if (rc)
 		unlink(tmp);
-		return rc;
-	}
-	return sync_folder(path, err);
+	buf_release(&tmp_path);
+	return rc ? rc : sync_folder(path, err);
 }
 
 int keyfile_create(const char *path, struct ok_error *err)

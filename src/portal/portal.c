@@ -3,6 +3,7 @@
 #include "portal/portal.h"
 #include "portal/internal.h"
 #include "core/clock.h"
+#include "core/format.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -32,25 +33,30 @@ static int config_seconds(const json_t *config, const char *name, long def, long
 
 int portal_configure(struct depository *d, struct ok_error *err)
 {
-	char path[4096];
+	struct buf path;
 	json_error_t jerr;
 	json_t *config;
 	int rc;
 
 	d->session_idle_s = PORTAL_SESSION_IDLE_S_DEFAULT;
 	d->login_link_ttl_s = PORTAL_LOGIN_LINK_TTL_S_DEFAULT;
-	if (snprintf(path, sizeof(path), "%s/config.json", d->dir) >= (int)sizeof(path))
-		return ok_fail(err, OK_EINPUT, "data folder path too long");
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = ok_path_join(&path, d->dir, "config.json"))) {
+		buf_release(&path);
+		return ok_fail(err, rc == OK_ETOOBIG ? OK_EINPUT : rc,
+		               rc == OK_ETOOBIG ? "data folder path too long" : "out of memory");
+	}
 	/* depository_open has read the file already: any syntax error was reported there. */
-	config = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!config)
-		return 0;
-	rc = config_seconds(config, "session_idle_s", PORTAL_SESSION_IDLE_S_DEFAULT,
-	                    &d->session_idle_s, path, err);
-	if (!rc)
+	config = json_load_file(path.data, JSON_REJECT_DUPLICATES, &jerr);
+	rc = 0;
+	if (config)
+		rc = config_seconds(config, "session_idle_s", PORTAL_SESSION_IDLE_S_DEFAULT,
+		                    &d->session_idle_s, path.data, err);
+	if (config && !rc)
 		rc = config_seconds(config, "login_link_ttl_s", PORTAL_LOGIN_LINK_TTL_S_DEFAULT,
-		                    &d->login_link_ttl_s, path, err);
+		                    &d->login_link_ttl_s, path.data, err);
 	json_decref(config);
+	buf_release(&path);
 	return rc;
 }
 
@@ -124,7 +130,7 @@ void portal_time_iso(int64_t ms, char out[32])
 	struct tm tm;
 
 	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, 32, "1970-01-01T00:00:00Z");
+		snprintf(out, 32, "1970-01-01T00:00:00Z"); /* fixed text that fits */
 }
 
 bool portal_id_valid(const char *id)
@@ -194,12 +200,15 @@ int portal_login_link_create_for(struct depository *d, const char *learner_id, c
 	memset(&l, 0, sizeof(l));
 	portal_token_new(token);
 	portal_token_hash("login", token, l.token_hash);
-	snprintf(l.learner_id, sizeof(l.learner_id), "%s", learner_id);
-	snprintf(l.created_by, sizeof(l.created_by), "%s", actor);
+	if (ok_format(l.learner_id, sizeof(l.learner_id), "%s", learner_id) ||
+	    ok_format(l.created_by, sizeof(l.created_by), "%s", actor))
+		return portal_finish(d, ok_fail(err, OK_EINPUT, "learner id or actor too long"),
+		                     err);
 	l.created_ms = now;
 	l.expires_ms = now + (int64_t)d->login_link_ttl_s * 1000;
 	portal_time_iso(l.expires_ms, until);
-	snprintf(detail, sizeof(detail), "expires=%s", until);
+	if (ok_format(detail, sizeof(detail), "expires=%s", until))
+		return portal_finish(d, ok_fail(err, OK_EINTERNAL, "audit detail too long"), err);
 	/* Links that ended a day ago are forgotten: they answer "unknown" from then on. */
 	rc = store_login_link_prune(d->store, now - 86400 * 1000LL, err);
 	if (!rc)
@@ -207,10 +216,12 @@ int portal_login_link_create_for(struct depository *d, const char *learner_id, c
 	if (!rc)
 		rc = depository_audit(d, actor, "login.link", learner_id, purpose, detail, false,
 		                      err);
-	if ((rc = portal_finish(d, rc, err)) == 0) {
-		snprintf(url, PORTAL_URL_MAX, "%s/login/%s", d->base_url, token);
+	if (!rc && ok_format(url, PORTAL_URL_MAX, "%s/login/%s", d->base_url, token))
+		rc = ok_fail(err, OK_EINTERNAL, "the login link does not fit PORTAL_URL_MAX");
+	if ((rc = portal_finish(d, rc, err)) == 0)
 		*expires_ms = l.expires_ms;
-	}
+	else
+		url[0] = '\0';
 	sodium_memzero(token, sizeof(token));
 	return rc;
 }
@@ -264,12 +275,13 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 	depository_new_id(se.id);
 	portal_token_new(out->token);
 	portal_token_hash("session", out->token, se.token_hash);
-	snprintf(se.learner_id, sizeof(se.learner_id), "%s", l.learner_id);
+	OK_COPY_ARRAY(se.learner_id, l.learner_id);
 	se.created_ms = se.last_seen_ms = now;
 	portal_actor(se.learner_id, actor);
 	/* Who made the link: a session a registrar's key started is told apart from the
 	 * learner's own in the audit log (and in the learner's access report). */
-	snprintf(detail, sizeof(detail), "session=%s via=%s", se.id, l.created_by);
+	if (ok_format(detail, sizeof(detail), "session=%s via=%s", se.id, l.created_by))
+		return portal_finish(d, ok_fail(err, OK_EINTERNAL, "audit detail too long"), err);
 	rc = store_session_prune(d->store, now - (int64_t)d->session_idle_s * 1000,
 	                         now - PORTAL_SESSION_MAX_S * 1000LL, err);
 	if (!rc)

@@ -2,6 +2,7 @@
  * listing and revoking them, the openings, and the verifier's opening of one, with every
  * credential issued and verified on the spot (see portal.h). */
 #include "io/utf8.h"
+#include "core/format.h"
 #include "registry/achievement.h"
 #include "audit/checkpoint.h"
 #include "portal/portal.h"
@@ -149,8 +150,10 @@ static int own_achievements(struct depository *d, const struct portal_share_inpu
 			        "achievements[%zu] is %s by the institution and cannot "
 			        "be shared",
 			        i, a.status);
-		used += (size_t)snprintf(list + used, STORE_SHARE_IDS_MAX - used, "%s%s",
-		                         i ? "," : "", a.id);
+		if (ok_format(list + used, STORE_SHARE_IDS_MAX - used, "%s%s", i ? "," : "", a.id))
+			return ok_fail_field(err, OK_EINPUT, "achievements",
+			                     "too many achievements for one share");
+		used += strlen(list + used);
 	}
 	return 0;
 }
@@ -173,19 +176,24 @@ static int create_checked(struct depository *d, const struct portal_share_input 
 	depository_new_id(sh.id);
 	portal_token_new(token);
 	portal_token_hash("share", token, sh.token_hash);
-	snprintf(sh.learner_id, sizeof(sh.learner_id), "%s", in->learner_id);
-	snprintf(sh.recipient, sizeof(sh.recipient), "%s", in->recipient);
+	if (ok_format(sh.learner_id, sizeof(sh.learner_id), "%s", in->learner_id) ||
+	    ok_format(sh.recipient, sizeof(sh.recipient), "%s", in->recipient))
+		return portal_finish(
+		        d, ok_fail_field(err, OK_EINPUT, "to", "the learner id or recipient is too long"),
+		        err);
 	sh.created_ms = now;
 	sh.expires_ms = now + in->days * DAY_MS;
 	/* The recipient is the learner's free text: it stays out of the audit log. */
-	snprintf(detail, sizeof(detail), "share=%s achievements=%zu days=%d", sh.id, in->n,
-	         in->days);
+	if (ok_format(detail, sizeof(detail), "share=%s achievements=%zu days=%d", sh.id, in->n,
+	              in->days))
+		return portal_finish(d, ok_fail(err, OK_EINTERNAL, "audit detail too long"), err);
 	rc = store_share_put(d->store, &sh, err);
 	if (!rc)
 		rc = depository_audit(d, in->actor, "share.create", sh.learner_id,
 		                      PORTAL_PURPOSE_SHARE, detail, false, err);
+	if (!rc && ok_format(url, sizeof(url), "%s/s/%s", d->base_url, token))
+		rc = ok_fail(err, OK_EINTERNAL, "the share's URL does not fit");
 	if (!rc) {
-		snprintf(url, sizeof(url), "%s/s/%s", d->base_url, token);
 		doc = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", sh.id, "url", url, "recipient",
 		                sh.recipient, "expires", iso_json(sh.expires_ms), "achievements",
 		                ids_json(sh.achievements));
@@ -334,7 +342,8 @@ int portal_share_revoke(struct depository *d, const char *learner_id, const char
 		rc = ok_fail(err, OK_ENOTFOUND, "no such share");
 	if (!rc)
 		rc = store_share_revoke(d->store, sh.id, now, err);
-	snprintf(detail, sizeof(detail), "share=%s", share_id);
+	if (!rc && ok_format(detail, sizeof(detail), "share=%s", share_id))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, actor, "share.revoke", sh.learner_id, PORTAL_PURPOSE_SHARE,
 		                      detail, false, err);
@@ -512,8 +521,9 @@ static int record_opening(struct depository *d, const struct store_share *sh,
 	int rc;
 
 	snprintf(actor, sizeof(actor), "share:%s", sh->id);
-	snprintf(detail, sizeof(detail), "share=%s issued=%zu withdrawn=%zu format=di key=%lu",
-	         sh->id, o->issued, o->withdrawn, o->issued ? o->key : 0UL);
+	if (ok_format(detail, sizeof(detail), "share=%s issued=%zu withdrawn=%zu format=di key=%lu",
+	              sh->id, o->issued, o->withdrawn, o->issued ? o->key : 0UL))
+		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if ((rc = store_begin(d->store, err)))
 		return rc;
 	rc = store_share_use(d->store, sh->id, now, err);

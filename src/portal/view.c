@@ -2,6 +2,7 @@
  * and any of them as a signed credential (see portal.h). Every read is audited with the learner
  * as the actor. */
 #include "registry/achievement.h"
+#include "core/format.h"
 #include "registry/learner.h"
 #include "portal/portal.h"
 #include "portal/internal.h"
@@ -154,7 +155,10 @@ int portal_achievements(struct depository *d, const char *learner_id, json_t **o
 	if (l.n)
 		qsort(l.v, l.n, sizeof(*l.v), by_place);
 	portal_actor(learner_id, actor);
-	snprintf(detail, sizeof(detail), "count=%zu", l.n);
+	if (ok_format(detail, sizeof(detail), "count=%zu", l.n)) {
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
+		goto out;
+	}
 	if ((rc = depository_audit(d, actor, "achievement.read", learner_id, PORTAL_PURPOSE_SELF,
 	                           detail, true, err)))
 		goto out;

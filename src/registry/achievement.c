@@ -1,5 +1,6 @@
 /* Single achievements: JSON form and corrections (see achievement.h). */
 #include "registry/achievement.h"
+#include "core/format.h"
 
 #include "model/registration.h"
 #include "registry/learner.h"
@@ -45,7 +46,7 @@ void registry_achievement_digest(const struct seal_keys *k, const struct store_a
 	seal_digest_add_str(&d, a->kind);
 	seal_digest_add_str(&d, a->title);
 	seal_digest_add_str(&d, a->programme_code);
-	snprintf(num, sizeof(num), "%d/%ld", a->eqf_level, a->credits_centi);
+	snprintf(num, sizeof(num), "%d/%ld", a->eqf_level, a->credits_centi); /* 32 at most */
 	seal_digest_add_str(&d, num);
 	seal_digest_add_str(&d, a->grade);
 	seal_digest_add_str(&d, a->grading_scheme);
@@ -87,16 +88,16 @@ static void registration_from_store(struct registration *r, const struct store_a
 {
 	struct achievement_data *x = &r->achievement;
 
-	snprintf(x->record_id, sizeof(x->record_id), "%s", a->record_id);
+	OK_COPY_ARRAY(x->record_id, a->record_id);
 	achievement_kind_parse(a->kind, &x->kind);
-	snprintf(x->title, sizeof(x->title), "%s", a->title);
-	snprintf(x->programme_code, sizeof(x->programme_code), "%s", a->programme_code);
+	OK_COPY_ARRAY(x->title, a->title);
+	OK_COPY_ARRAY(x->programme_code, a->programme_code);
 	x->eqf_level = a->eqf_level;
 	x->credits_centi = a->credits_centi;
-	snprintf(x->grade, sizeof(x->grade), "%s", a->grade);
-	snprintf(x->grading_scheme, sizeof(x->grading_scheme), "%s", a->grading_scheme);
-	snprintf(x->awarded_on, sizeof(x->awarded_on), "%s", a->awarded_on);
-	snprintf(x->language, sizeof(x->language), "%s", a->language);
+	OK_COPY_ARRAY(x->grade, a->grade);
+	OK_COPY_ARRAY(x->grading_scheme, a->grading_scheme);
+	OK_COPY_ARRAY(x->awarded_on, a->awarded_on);
+	OK_COPY_ARRAY(x->language, a->language);
 }
 
 static int apply_patch(struct registration *r, const json_t *patch, const char **reason,
@@ -158,7 +159,7 @@ static int apply_patch(struct registration *r, const json_t *patch, const char *
 		}
 		if (json_is_string(value))
 			text = json_string_value(value);
-		else if (json_is_integer(value))
+		else if (json_is_integer(value)) /* num (64 bytes) holds any number: no cut */
 			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 			         json_integer_value(value));
 		else if (json_is_real(value))
@@ -206,17 +207,19 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 		return rc;
 
 	*out = cur;
-	snprintf(out->kind, sizeof(out->kind), "%s", achievement_kind_name(r.achievement.kind));
-	snprintf(out->title, sizeof(out->title), "%s", r.achievement.title);
-	snprintf(out->programme_code, sizeof(out->programme_code), "%s",
-	         r.achievement.programme_code);
+	if (ok_format(out->kind, sizeof(out->kind), "%s",
+	              achievement_kind_name(r.achievement.kind)) ||
+	    ok_format(out->programme_code, sizeof(out->programme_code), "%s",
+	              r.achievement.programme_code) ||
+	    ok_format(out->grading_scheme, sizeof(out->grading_scheme), "%s",
+	              r.achievement.grading_scheme))
+		return ok_fail(err, OK_EINTERNAL, "a corrected value does not fit its field");
+	OK_COPY_ARRAY(out->title, r.achievement.title);
 	out->eqf_level = r.achievement.eqf_level;
 	out->credits_centi = r.achievement.credits_centi;
-	snprintf(out->grade, sizeof(out->grade), "%s", r.achievement.grade);
-	snprintf(out->grading_scheme, sizeof(out->grading_scheme), "%s",
-	         r.achievement.grading_scheme);
-	snprintf(out->awarded_on, sizeof(out->awarded_on), "%s", r.achievement.awarded_on);
-	snprintf(out->language, sizeof(out->language), "%s", r.achievement.language);
+	OK_COPY_ARRAY(out->grade, r.achievement.grade);
+	OK_COPY_ARRAY(out->awarded_on, r.achievement.awarded_on);
+	OK_COPY_ARRAY(out->language, r.achievement.language);
 	registry_achievement_digest(&d->keys, out, out->digest);
 	if (memcmp(out->digest, cur.digest, sizeof(cur.digest)) == 0)
 		return 0; /* nothing changed: no new version */
@@ -225,7 +228,8 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 	if ((rc = store_begin(d->store, err)))
 		return rc;
 	rc = store_achievement_put(d->store, out, true, actor, reason, err);
-	snprintf(detail, sizeof(detail), "version=%d", out->version);
+	if (!rc && ok_format(detail, sizeof(detail), "version=%d", out->version))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, actor, "achievement.correct", out->id, "correction",
 		                      detail, false, err);

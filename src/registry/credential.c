@@ -1,5 +1,6 @@
 /* Building and signing credentials (see credential.h). */
 #include "registry/credential.h"
+#include "core/format.h"
 
 #include "registry/achievement.h"
 #include "registry/learner.h"
@@ -119,6 +120,7 @@ static void random_urn(char out[64])
 	randombytes_buf(b, sizeof(b));
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* UUID version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	/* 45 characters of fixed form: a cut cannot happen. */
 	snprintf(out, 64,
 	         "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
@@ -196,10 +198,11 @@ static json_t *institution_profile(const struct store_institution *inst)
 	/* A SCHAC home organisation is the institution's stable, public name in Europe. */
 	urn_part(inst->schac, schac, sizeof(schac));
 	urn_part(inst->code, code, sizeof(code));
-	if (inst->schac[0])
-		snprintf(id, sizeof(id), "urn:schac:homeOrganization:%s", schac);
-	else
-		snprintf(id, sizeof(id), "urn:oorkonde:institution:%s:%s", inst->country, code);
+	/* NULL (the caller's "out of memory") when the id does not fit: never a cut id. */
+	if (inst->schac[0] ? ok_format(id, sizeof(id), "urn:schac:homeOrganization:%s", schac)
+	                   : ok_format(id, sizeof(id), "urn:oorkonde:institution:%s:%s",
+	                               inst->country, code))
+		return NULL;
 	p = json_pack("{s:s, s:[s], s:s, s:{s:s, s:s}}", "id", id, "type", "Profile", "name",
 	              inst->name, "address", "type", "Address", "addressCountryCode",
 	              inst->country);
@@ -230,18 +233,21 @@ static int build(const struct depository_identity *id, const char *depository_na
 
 	random_urn(urn);
 	now_timestamp(issued);
-	snprintf(awarded, sizeof(awarded), "%sT00:00:00Z", a->awarded_on);
-	snprintf(full_name, sizeof(full_name), "%s%s%s", learner->data.given_names,
-	         learner->data.given_names[0] ? " " : "", learner->data.family_name);
 	/* The achievement is the same for every learner who earns it: named by programme code
 	 * where there is one. */
 	urn_part(inst->code, code, sizeof(code));
 	urn_part(a->kind, kind, sizeof(kind));
 	urn_part(a->programme_code[0] ? a->programme_code : a->record_id, local, sizeof(local));
-	snprintf(achievement_id, sizeof(achievement_id), "urn:oorkonde:achievement:%s:%s:%s", code,
-	         kind, local);
-	snprintf(description, sizeof(description), "%s %s awarded by %s (%s).", a->kind, a->title,
-	         inst->name, inst->country);
+	/* A credential states nothing cut: a value that does not fit fails the issuance. */
+	if (ok_format(awarded, sizeof(awarded), "%sT00:00:00Z", a->awarded_on) ||
+	    ok_format(full_name, sizeof(full_name), "%s%s%s", learner->data.given_names,
+	              learner->data.given_names[0] ? " " : "", learner->data.family_name) ||
+	    ok_format(achievement_id, sizeof(achievement_id), "urn:oorkonde:achievement:%s:%s:%s",
+	              code, kind, local) ||
+	    ok_format(description, sizeof(description), "%s %s awarded by %s (%s).", a->kind,
+	              a->title, inst->name, inst->country))
+		return ok_fail(err, OK_EINTERNAL,
+		               "a value does not fit its place in the credential");
 	description[0] = (char)(description[0] - 'a' + 'A');
 
 	achievement = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:{s:s}, s:o}", "id", achievement_id,
@@ -258,7 +264,10 @@ static int build(const struct depository_identity *id, const char *depository_na
 	if (a->language[0])
 		json_object_set_new(achievement, "inLanguage", json_string(a->language));
 	if (a->eqf_level) {
-		snprintf(eqf, sizeof(eqf), "EQF %d", a->eqf_level);
+		if (ok_format(eqf, sizeof(eqf), "EQF %d", a->eqf_level)) {
+			json_decref(achievement);
+			return ok_fail(err, OK_EINTERNAL, "the EQF level does not fit");
+		}
 		json_object_set_new(achievement, "tag", json_pack("[s]", eqf));
 	}
 
@@ -273,7 +282,11 @@ static int build(const struct depository_identity *id, const char *depository_na
 		json_object_set_new(subject, "creditsEarned", credits_value(a->credits_centi));
 	if (a->grade[0]) {
 		urn_part(a->grading_scheme, local, sizeof(local));
-		snprintf(grading_id, sizeof(grading_id), "urn:oorkonde:grading:%s:%s", code, local);
+		if (ok_format(grading_id, sizeof(grading_id), "urn:oorkonde:grading:%s:%s", code,
+		              local)) {
+			json_decref(subject);
+			return ok_fail(err, OK_EINTERNAL, "the grading scheme's id does not fit");
+		}
 		json_object_set_new(achievement, "resultDescription",
 		                    json_pack("[{s:s, s:[s], s:s, s:s}]", "id", grading_id, "type",
 		                              "ResultDescription", "name", a->grading_scheme,
@@ -299,9 +312,11 @@ static json_t *status_entry(const struct depository *d, const struct store_achie
 {
 	char url[DEPOSITORY_HOST_MAX + 64], id[DEPOSITORY_HOST_MAX + 96], index[24];
 
-	registry_status_list_url(d, purpose, a->status_list, url, sizeof(url));
-	snprintf(index, sizeof(index), "%lld", (long long)a->status_index);
-	snprintf(id, sizeof(id), "%s#%s", url, index);
+	/* NULL (the caller's "out of memory") when a part does not fit: never a cut URL. */
+	if (registry_status_list_url(d, purpose, a->status_list, url, sizeof(url)) ||
+	    ok_format(index, sizeof(index), "%lld", (long long)a->status_index) ||
+	    ok_format(id, sizeof(id), "%s#%s", url, index))
+		return NULL;
 	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "type", "BitstringStatusListEntry",
 	                 "statusPurpose", purpose, "statusListIndex", index, "statusListCredential",
 	                 url);
@@ -335,7 +350,7 @@ static int read_unaudited(struct depository *d, const char *learner_id, struct l
 	if (rc == OK_ENOTFOUND)
 		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that id");
 	if (!rc) {
-		snprintf(out->id, sizeof(out->id), "%s", l.id);
+		OK_COPY_ARRAY(out->id, l.id);
 		out->created_ms = l.created_ms;
 		rc = registry_learner_open(d, &l, &out->data, err);
 	}
@@ -419,8 +434,9 @@ static int issue(struct depository *d, const char *achievement_id, const char *i
 			rc = ok_fail(err, OK_ENOMEM, "out of memory");
 	}
 	/* Which key signed is in the event: key use is audited. */
-	snprintf(detail, sizeof(detail), "format=%s key=%lu", f == CREDENTIAL_JWT ? "jwt" : "di",
-	         (unsigned long)d->issuer_key_id);
+	if (!rc && ok_format(detail, sizeof(detail), "format=%s key=%lu",
+	                     f == CREDENTIAL_JWT ? "jwt" : "di", (unsigned long)d->issuer_key_id))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc && purpose)
 		rc = depository_audit(d, actor, "credential.issue", a.id, purpose, detail, true,
 		                      err);
@@ -549,7 +565,9 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	rc = copy ? vc_proof_create(copy, &opt, id.sk, out, err)
 	          : ok_fail(err, OK_ENOMEM, "out of memory");
 	json_decref(copy);
-	snprintf(detail, sizeof(detail), "vc-api key=%lu", (unsigned long)d->issuer_key_id);
+	if (!rc &&
+	    ok_format(detail, sizeof(detail), "vc-api key=%lu", (unsigned long)d->issuer_key_id))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, actor, "credential.issue", "", "issuance", detail, true,
 		                      err);

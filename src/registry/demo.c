@@ -1,5 +1,6 @@
 /* Generation of the demo dataset (see demo.h). Names and titles are invented. */
 #include "registry/demo.h"
+#include "core/format.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -99,6 +100,7 @@ static void learner_for(size_t n, struct learner_data *l)
 	/* Whole struct cleared: the importer compares learners byte for byte. */
 	memset(l, 0, sizeof(*l));
 	registry_demo_national_id(n, l->national_id);
+	/* Fixed demo names and a four-digit year: nothing here can be cut. */
 	snprintf(l->given_names, sizeof(l->given_names), "%s",
 	         given[pick(&state, sizeof(given) / sizeof(given[0]))]);
 	snprintf(l->family_name, sizeof(l->family_name), "%s",
@@ -125,17 +127,19 @@ static int add(struct importer *imp, const struct learner_data *l, const char *r
 
 	model_registration_init(&r);
 	r.learner = *l;
-	snprintf(r.achievement.record_id, sizeof(r.achievement.record_id), "%s", record_id);
 	r.achievement.kind = kind;
-	snprintf(r.achievement.title, sizeof(r.achievement.title), "%s", c->title);
-	snprintf(r.achievement.programme_code, sizeof(r.achievement.programme_code), "%s", c->code);
 	r.achievement.eqf_level = eqf;
 	r.achievement.credits_centi = credits;
-	snprintf(r.achievement.grade, sizeof(r.achievement.grade), "%s", grade);
-	snprintf(r.achievement.grading_scheme, sizeof(r.achievement.grading_scheme), "%s",
-	         grade[0] ? scheme : "");
-	snprintf(r.achievement.awarded_on, sizeof(r.achievement.awarded_on), "%s", date);
-	snprintf(r.achievement.language, sizeof(r.achievement.language), "%s", lang);
+	if (ok_format(r.achievement.record_id, sizeof(r.achievement.record_id), "%s", record_id) ||
+	    ok_format(r.achievement.title, sizeof(r.achievement.title), "%s", c->title) ||
+	    ok_format(r.achievement.programme_code, sizeof(r.achievement.programme_code), "%s",
+	              c->code) ||
+	    ok_format(r.achievement.grade, sizeof(r.achievement.grade), "%s", grade) ||
+	    ok_format(r.achievement.grading_scheme, sizeof(r.achievement.grading_scheme), "%s",
+	              grade[0] ? scheme : "") ||
+	    ok_format(r.achievement.awarded_on, sizeof(r.achievement.awarded_on), "%s", date) ||
+	    ok_format(r.achievement.language, sizeof(r.achievement.language), "%s", lang))
+		return ok_fail(err, OK_EINTERNAL, "a demo value does not fit its field");
 	return importer_add(imp, &r, err);
 }
 
@@ -161,6 +165,8 @@ static int seed_learner(struct importer *imp, size_t k, size_t n, struct ok_erro
 	int rc;
 
 	learner_for(n, &l);
+	/* Four-digit years, two-digit months and days, grades like 7.5 and counters: these
+	 * buffers hold every value made here, so nothing below is cut. */
 	for (i = 0; i < count; i++) {
 		int tenths = 55 + (int)pick(&state, 41); /* 5.5 .. 9.5 */
 		snprintf(record, sizeof(record), "DEMO-%zu-%zu", n, i + 1);
@@ -214,8 +220,9 @@ int registry_demo_seed(struct depository *d, size_t learners, struct demo_result
 		struct demo_institution_result *res = &out->institutions[k];
 		struct importer *imp;
 
-		snprintf(res->code, sizeof(res->code), "%s", demo_institutions[k].code);
-		snprintf(res->name, sizeof(res->name), "%s", demo_institutions[k].name);
+		if (ok_format(res->code, sizeof(res->code), "%s", demo_institutions[k].code) ||
+		    ok_format(res->name, sizeof(res->name), "%s", demo_institutions[k].name))
+			return ok_fail(err, OK_EINTERNAL, "a demo institution does not fit its field");
 		rc = store_institution_get(d->store, res->code, &existing, err);
 		if (rc == OK_ENOTFOUND) {
 			rc = registry_institution_add(d, &demo_institutions[k], res->key, err);

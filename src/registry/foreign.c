@@ -1,5 +1,6 @@
 /* Receiving results from other depositories (see foreign.h). */
 #include "registry/foreign.h"
+#include "core/format.h"
 #include "registry/foreign_internal.h"
 
 #include "io/fold.h"
@@ -58,6 +59,7 @@ static void kind_of(const char *type, char out[33])
 	const char *kind = verify_kind_of_type(type);
 	size_t i, n;
 
+	/* Our kinds and "other" are short words: these copies cannot cut. */
 	if (kind) {
 		snprintf(out, 33, "%s", kind);
 		return;
@@ -88,7 +90,7 @@ static bool date_of(const char *s, char out[11])
 
 	if (!s || strlen(s) < 10)
 		return false;
-	snprintf(full, sizeof(full), "%.10sT00:00:00Z", s);
+	snprintf(full, sizeof(full), "%.10sT00:00:00Z", s); /* 20 characters at most */
 	if (verify_parse_time(full, &t) != 0)
 		return false;
 	memcpy(out, s, 10);
@@ -147,7 +149,7 @@ void foreign_credential_key(const json_t *vc, const char *data, size_t len,
 	unsigned char h[crypto_hash_sha256_BYTES];
 
 	if (id && id[0] && strlen(id) <= STORE_FOREIGN_KEY_MAX) {
-		snprintf(out, STORE_FOREIGN_KEY_MAX + 1, "%s", id);
+		memcpy(out, id, strlen(id) + 1); /* its length is checked */
 		return;
 	}
 	crypto_hash_sha256(h, (const unsigned char *)data, len);
@@ -208,9 +210,10 @@ int foreign_holder_match(const struct foreign_holder *h, const struct learner_da
 	char full[2 * REG_BYTES(REG_NAME_MAX)];
 	int rc = 0;
 
-	snprintf(full, sizeof(full), "%s%s%s", l->given_names, l->given_names[0] ? " " : "",
-	         l->family_name);
-	if (!same_name(h->name, full))
+	if (ok_format(full, sizeof(full), "%s%s%s", l->given_names, l->given_names[0] ? " " : "",
+	              l->family_name))
+		rc = OK_EINTERNAL;
+	else if (!same_name(h->name, full))
 		rc = OK_EINVALID;
 	else if (h->birth_date && !same_birth_date(h->birth_date, l->birth_date))
 		rc = OK_EINVALID;
@@ -238,6 +241,8 @@ static int check_identity(struct depository *d, const char *learner_id, const js
 		                     "the credential does not name its holder, so it cannot be "
 		                     "matched to you: the institution that registers you can hand "
 		                     "it in");
+	/* The warnings are messages for a person, sized for the longest actor: a cut would
+	 * only shorten the text. */
 	if (!h.name) {
 		snprintf(out->warning, sizeof(out->warning),
 		         "the credential does not name its holder, so it could not be matched to "
@@ -350,7 +355,9 @@ static int keep(struct depository *d, const char *data, size_t len, struct store
 	} else if (rc == 0) {
 		out->duplicate = true;
 		copy_record(&out->record, &held);
-		snprintf(detail, sizeof(detail), "duplicate of %s from %s", held.id, f->issuer_did);
+		if (!rc && ok_format(detail, sizeof(detail), "duplicate of %s from %s", held.id,
+		                     f->issuer_did))
+			rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	} else if (rc == OK_ENOTFOUND) {
 		rc = store_foreign_put(d->store, f, err);
 		if (rc == OK_EEXIST)
@@ -359,7 +366,9 @@ static int keep(struct depository *d, const char *data, size_t len, struct store
 			        "this credential was handed in twice at the same moment; "
 			        "try again");
 		copy_record(&out->record, f);
-		snprintf(detail, sizeof(detail), "foreign %s from %s", f->id, f->issuer_did);
+		if (!rc &&
+		    ok_format(detail, sizeof(detail), "foreign %s from %s", f->id, f->issuer_did))
+			rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	}
 	if (!rc)
 		rc = depository_audit(d, o->actor, "foreign.import", f->learner_id, FOREIGN_PURPOSE,
@@ -411,13 +420,16 @@ int registry_foreign_import(struct depository *d, const char *learner_id, const 
 	if (rc)
 		goto refuse;
 	depository_new_id(f.id);
-	snprintf(f.learner_id, sizeof(f.learner_id), "%s", learner_id);
+	if (ok_format(f.learner_id, sizeof(f.learner_id), "%s", learner_id)) {
+		rc = ok_fail_field(err, OK_EINPUT, "learner_id", "the learner id is too long");
+		goto refuse;
+	}
 	copy_text(f.issuer_did, sizeof(f.issuer_did), out->verification.issuer);
 	foreign_credential_key(out->verification.credential, data, len, f.credential_key);
 	copy_text(f.depository, sizeof(f.depository), t.name);
 	copy_text(f.country, sizeof(f.country), t.country);
 	copy_text(f.format, sizeof(f.format), out->verification.format);
-	snprintf(f.status, sizeof(f.status), "active");
+	OK_COPY_ARRAY(f.status, "active");
 	copy_text(f.imported_by, sizeof(f.imported_by), o->actor);
 	f.imported_ms = ok_now_ms();
 	f.checked_ms = f.imported_ms;
@@ -429,6 +441,8 @@ refuse:
 		char from[151];
 		copy_text(from, sizeof(from),
 		          out->verification.issuer[0] ? out->verification.issuer : "?");
+		/* Best effort, as the event is: the issuer is cut to 150 bytes already, and a
+		 * cut here only shortens a record of a refusal that stands anyway. */
 		snprintf(detail, sizeof(detail), "refused (%s) from %s",
 		         err && err->field[0] ? err->field : "credential", from);
 		depository_audit(d, o->actor, "foreign.refuse", learner_id, FOREIGN_PURPOSE, detail,
@@ -473,7 +487,8 @@ int registry_foreign_read(struct depository *d, const char *learner_id, const ch
 	rc = store_foreign_list_by_learner(d->store, learner_id, append_json, list, err);
 	if (rc == OK_ENOMEM)
 		rc = ok_fail(err, rc, "out of memory");
-	snprintf(detail, sizeof(detail), "count=%zu", json_array_size(list));
+	if (!rc && ok_format(detail, sizeof(detail), "count=%zu", json_array_size(list)))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, actor, "foreign.read", learner_id, purpose, detail, true,
 		                      err);

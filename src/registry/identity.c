@@ -1,5 +1,6 @@
 /* Explicit corrections of a learner's identity, with a sealed history (see identity.h). */
 #include "registry/identity.h"
+#include "core/format.h"
 
 #include "registry/learner.h"
 #include "store/identity.h"
@@ -66,7 +67,7 @@ static int earliest_award(void *ctx, const struct store_achievement *a)
 	if (e->institution && strcmp(a->institution, e->institution) != 0)
 		return 0;
 	if (!e->min[0] || strcmp(a->awarded_on, e->min) < 0)
-		snprintf(e->min, sizeof(e->min), "%s", a->awarded_on);
+		OK_COPY_ARRAY(e->min, a->awarded_on);
 	return 0;
 }
 
@@ -75,6 +76,7 @@ static void note_field(char list[IDENTITY_FIELDS_MAX], const char *name)
 {
 	size_t n = strlen(list);
 
+	/* At most the three field names, which IDENTITY_FIELDS_MAX holds: nothing is cut. */
 	snprintf(list + n, IDENTITY_FIELDS_MAX - n, "%s%s", n ? "," : "", name);
 }
 
@@ -184,21 +186,27 @@ static int correct(struct depository *d, const char *learner_id, const char *ins
 	if ((rc = reseal_learner(d, &l, &new, err)))
 		goto out;
 	depository_new_id(change.id);
-	snprintf(change.learner_id, sizeof(change.learner_id), "%s", learner_id);
-	snprintf(change.actor, sizeof(change.actor), "%s", actor);
-	snprintf(change.purpose, sizeof(change.purpose), "%s", purpose);
-	snprintf(change.fields, sizeof(change.fields), "%s", out->fields);
+	if (ok_format(change.learner_id, sizeof(change.learner_id), "%s", learner_id) ||
+	    ok_format(change.actor, sizeof(change.actor), "%s", actor) ||
+	    ok_format(change.purpose, sizeof(change.purpose), "%s", purpose)) {
+		rc = ok_fail(err, OK_EINPUT, "learner id, actor or purpose too long");
+		goto out;
+	}
+	OK_COPY_ARRAY(change.fields, out->fields);
 	change.at_ms = ok_now_ms();
 	change.key_id = d->keys.key_id;
 	if ((rc = seal_values(&d->keys, change.id, &old, &new, &change.sealed, err)) ||
 	    (rc = store_identity_put(d->store, &change, err)))
 		goto out;
-	snprintf(detail, sizeof(detail), "fields=%s change=%s", out->fields, change.id);
+	if (ok_format(detail, sizeof(detail), "fields=%s change=%s", out->fields, change.id)) {
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
+		goto out;
+	}
 	if ((rc = depository_audit(d, actor, "learner.correct", learner_id, purpose, detail, false,
 	                           err)))
 		goto out;
 	out->changed = true;
-	snprintf(out->change_id, sizeof(out->change_id), "%s", change.id);
+	OK_COPY_ARRAY(out->change_id, change.id);
 out:
 	sodium_memzero(&old, sizeof(old));
 	sodium_memzero(&new, sizeof(new));
@@ -235,17 +243,20 @@ int registry_identity_correct(struct depository *d, const char *learner_id, cons
 	return rc;
 }
 
-/* Reads the values of one side ("old" or "new") of an opened record. */
-static void side_of(const json_t *doc, const char *side, struct learner_data *out)
+/* Reads the values of one side ("old" or "new") of an opened record; OK_ETOOBIG when one does
+ * not fit (they were sealed from fields of the same size, so only a damaged record). */
+static int side_of(const json_t *doc, const char *side, struct learner_data *out)
 {
 	const json_t *o = json_object_get(doc, side);
 	const char *g = json_string_value(json_object_get(o, "given_names"));
 	const char *f = json_string_value(json_object_get(o, "family_name"));
 	const char *b = json_string_value(json_object_get(o, "birth_date"));
 
-	snprintf(out->given_names, sizeof(out->given_names), "%s", g ? g : "");
-	snprintf(out->family_name, sizeof(out->family_name), "%s", f ? f : "");
-	snprintf(out->birth_date, sizeof(out->birth_date), "%s", b ? b : "");
+	if (ok_format(out->given_names, sizeof(out->given_names), "%s", g ? g : "") ||
+	    ok_format(out->family_name, sizeof(out->family_name), "%s", f ? f : "") ||
+	    ok_format(out->birth_date, sizeof(out->birth_date), "%s", b ? b : ""))
+		return OK_ETOOBIG;
+	return 0;
 }
 
 /* Opens change c's values into plain (caller releases it). */
@@ -282,14 +293,16 @@ static int open_one(void *ctx, const struct store_identity_change *c)
 		rc = ok_fail(w->err, OK_ECRYPTO, "an identity correction does not open");
 	if (!rc) {
 		memset(&v, 0, sizeof(v));
-		snprintf(v.id, sizeof(v.id), "%s", c->id);
+		OK_COPY_ARRAY(v.id, c->id);
 		v.at_ms = c->at_ms;
-		snprintf(v.actor, sizeof(v.actor), "%s", c->actor);
-		snprintf(v.purpose, sizeof(v.purpose), "%s", c->purpose);
-		snprintf(v.fields, sizeof(v.fields), "%s", c->fields);
-		side_of(doc, "old", &v.before);
-		side_of(doc, "new", &v.after);
-		rc = w->fn(w->ctx, &v);
+		OK_COPY_ARRAY(v.actor, c->actor);
+		OK_COPY_ARRAY(v.purpose, c->purpose);
+		OK_COPY_ARRAY(v.fields, c->fields);
+		if (side_of(doc, "old", &v.before) || side_of(doc, "new", &v.after))
+			rc = ok_fail(w->err, OK_ECRYPTO,
+			             "an identity correction holds a value too long");
+		else
+			rc = w->fn(w->ctx, &v);
 		sodium_memzero(&v, sizeof(v));
 	}
 	json_decref(doc);

@@ -1,5 +1,6 @@
 /* The importer: validated rows → sealed learners and achievements, in batched transactions. */
 #include "registry/import.h"
+#include "core/format.h"
 
 #include "io/csv_writer.h"
 
@@ -135,10 +136,11 @@ static int audit_batch(struct importer *imp, struct ok_error *err)
 	size_t i;
 	int rc;
 
-	snprintf(detail, sizeof(detail),
-	         "institution=%s rows=%zu added=%zu updated=%zu unchanged=%zu rejected=%zu",
-	         imp->o.institution, imp->rows_in_batch, imp->batch_added, imp->batch_updated,
-	         imp->batch_unchanged, imp->batch_rejected);
+	if (ok_format(detail, sizeof(detail),
+	              "institution=%s rows=%zu added=%zu updated=%zu unchanged=%zu rejected=%zu",
+	              imp->o.institution, imp->rows_in_batch, imp->batch_added, imp->batch_updated,
+	              imp->batch_unchanged, imp->batch_rejected))
+		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	rc = depository_audit(imp->d, imp->o.actor, "import.batch", imp->o.institution,
 	                      "registration", detail, false, err);
 	qsort(imp->touched, imp->touched_count, sizeof(*imp->touched), compare_ids);
@@ -212,7 +214,8 @@ static int write_learner(struct importer *imp, const struct learner_data *l, con
 	unsigned char nonce[24];
 	int rc;
 
-	snprintf(s->id, sizeof(s->id), "%s", id);
+	if (ok_format(s->id, sizeof(s->id), "%s", id))
+		return ok_fail(err, OK_EINTERNAL, "learner id too long");
 	memcpy(s->nid_index, idx, SEAL_INDEX_BYTES);
 	memcpy(s->digest, digest, SEAL_DIGEST_BYTES);
 	{
@@ -489,7 +492,7 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 	/* Most rows of an import are new: try the insert first, and look the record up only
 	 * when the store refuses it (the record exists, or the drawn status slot is taken). */
 	new_id(imp, next.id);
-	snprintf(next.status, sizeof(next.status), "active");
+	OK_COPY_ARRAY(next.status, "active");
 	next.version = 1;
 	next.created_ms = next.updated_ms;
 	for (tries = 0; tries < 64; tries++) {
@@ -771,6 +774,7 @@ static int registration_from_json(const json_t *obj, struct registration *reg, c
 			text = json_string_value(value);
 			len = json_string_length(value);
 		} else if (json_is_integer(value)) {
+			/* num (64 bytes) holds any integer and any %.15g: no cut. */
 			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 			         json_integer_value(value));
 			text = num;

@@ -1,5 +1,6 @@
 /* Registering institutions and issuing API keys (see institution.h). */
 #include "registry/institution.h"
+#include "core/format.h"
 
 #include "io/utf8.h"
 #include "registry/leak.h"
@@ -121,11 +122,15 @@ static int add_key(struct depository *d, const char *code, const char *permissio
 	sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw),
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
-	snprintf(key_out, API_KEY_TEXT_MAX + 1, "ok_%s", b64);
+	rc = ok_format(key_out, API_KEY_TEXT_MAX + 1, "ok_%s", b64);
 	sodium_memzero(b64, sizeof(b64));
+	if (rc)
+		return ok_fail(err, OK_EINTERNAL, "API_KEY_TEXT_MAX is too small for a key");
 	depository_new_id(k.id);
-	snprintf(k.institution, sizeof(k.institution), "%s", code ? code : "");
-	snprintf(k.permissions, sizeof(k.permissions), "%s", permissions);
+	if (ok_format(k.institution, sizeof(k.institution), "%s", code ? code : "") ||
+	    ok_format(k.permissions, sizeof(k.permissions), "%s", permissions))
+		return ok_fail_field(err, OK_EINPUT, code ? "institution" : "permit",
+		                     "institution code or permissions too long");
 	key_hash(key_out, k.key_hash);
 	k.created_ms = ok_now_ms();
 	rc = store_api_key_add(d->store, &k, err);
@@ -145,11 +150,13 @@ int registry_institution_add(struct depository *d, const struct institution_inpu
 	if ((rc = validate(in, err)) || (rc = check_permissions(perm, err)))
 		return rc;
 	memset(&inst, 0, sizeof(inst));
-	snprintf(inst.code, sizeof(inst.code), "%s", in->code);
-	snprintf(inst.name, sizeof(inst.name), "%s", in->name);
-	snprintf(inst.country, sizeof(inst.country), "%s", in->country);
-	snprintf(inst.erasmus, sizeof(inst.erasmus), "%s", in->erasmus ? in->erasmus : "");
-	snprintf(inst.schac, sizeof(inst.schac), "%s", in->schac ? in->schac : "");
+	/* validate() bounds each of them; a cut would still be an error, never a stored prefix. */
+	if (ok_format(inst.code, sizeof(inst.code), "%s", in->code) ||
+	    ok_format(inst.name, sizeof(inst.name), "%s", in->name) ||
+	    ok_format(inst.country, sizeof(inst.country), "%s", in->country) ||
+	    ok_format(inst.erasmus, sizeof(inst.erasmus), "%s", in->erasmus ? in->erasmus : "") ||
+	    ok_format(inst.schac, sizeof(inst.schac), "%s", in->schac ? in->schac : ""))
+		return ok_fail(err, OK_EINPUT, "an institution field is too long");
 	if ((rc = store_begin(d->store, err)))
 		return rc;
 	rc = store_institution_add(d->store, &inst, err);

@@ -1,6 +1,7 @@
 /* Leak detection: counting each key's distinct learners in a sliding window, blocking and
  * unblocking keys, per-institution limits (see leak.h). */
 #include "registry/leak.h"
+#include "core/format.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -39,8 +40,9 @@ int leak_limit_set(struct depository *d, const char *institution, int64_t learne
 		return ok_fail_field(err, rc, "institution", "unknown institution %s", institution);
 	if (rc)
 		return rc;
-	snprintf(detail, sizeof(detail), "learners=%" PRId64 " window_s=%" PRId64, learners,
-	         window_s);
+	if (ok_format(detail, sizeof(detail), "learners=%" PRId64 " window_s=%" PRId64, learners,
+	              window_s))
+		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if ((rc = store_begin(d->store, err)))
 		return rc;
 	rc = store_limit_put(d->store, inst.code, learners, window_s, err);
@@ -62,17 +64,18 @@ static int block(struct depository *d, const struct store_api_key *key, int64_t 
 	char detail[128];
 	int rc;
 
-	snprintf(b.key_id, sizeof(b.key_id), "%s", key->id);
-	snprintf(b.institution, sizeof(b.institution), "%s", key->institution);
+	OK_COPY_ARRAY(b.key_id, key->id);
+	OK_COPY_ARRAY(b.institution, key->institution);
 	b.blocked_ms = now_ms;
 	b.learners = r->learners;
 	b.window_s = r->limit.window_s;
 	if ((rc = store_block_put(d->store, &b, err)))
 		return rc;
-	snprintf(detail, sizeof(detail),
-	         "institution=%s learners=%" PRId64 " limit=%" PRId64 " window_s=%" PRId64,
-	         key->institution[0] ? key->institution : "-", r->learners, r->limit.learners,
-	         r->limit.window_s);
+	if (ok_format(detail, sizeof(detail),
+	              "institution=%s learners=%" PRId64 " limit=%" PRId64 " window_s=%" PRId64,
+	              key->institution[0] ? key->institution : "-", r->learners, r->limit.learners,
+	              r->limit.window_s))
+		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	return depository_audit(d, "leak-detection", "key.blocked", key->id, "security", detail,
 	                        false, err);
 }

@@ -1,5 +1,6 @@
 /* Reading learners: blind-index lookup, opening sealed fields, audit (see learner.h). */
 #include "registry/learner.h"
+#include "core/format.h"
 
 #include "store/keys.h"
 
@@ -147,9 +148,12 @@ int registry_learner_read(struct depository *d, const char *national_id, const c
 	char wanted[STORE_ID_MAX + 1];
 
 	/* learner_id may point into out (a re-read of a view): keep it before clearing out. */
-	snprintf(wanted, sizeof(wanted), "%s", learner_id ? learner_id : "");
-	learner_id = wanted;
+	rc = ok_format(wanted, sizeof(wanted), "%s", learner_id ? learner_id : "");
 	memset(out, 0, sizeof(*out));
+	if (rc && !national_id)
+		return ok_fail(err, OK_ENOTFOUND,
+		               "no learner with that id"); /* none is that long */
+	learner_id = wanted;
 	store_learner_init(&l);
 	if (national_id) {
 		rc = normalise(national_id, &norm, err);
@@ -163,7 +167,7 @@ int registry_learner_read(struct depository *d, const char *national_id, const c
 	}
 	if (rc)
 		goto out;
-	snprintf(out->id, sizeof(out->id), "%s", l.id);
+	OK_COPY_ARRAY(out->id, l.id);
 	out->created_ms = l.created_ms;
 	if ((rc = registry_learner_open(d, &l, &out->data, err)))
 		goto out;

@@ -1,5 +1,6 @@
 /* The access report: the JSON document, and its page rendered by render/ (see report.h). */
 #include "registry/report.h"
+#include "core/format.h"
 
 #include "registry/achievement.h"
 #include "audit/log.h"

@@ -8,6 +8,7 @@
 #include "store/foreign.h"
 #include "store/identity.h"
 #include "core/clock.h"
+#include "core/format.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,27 +27,45 @@
 
 /* Locking */
 
+/* Sets path (a buf of the caller's, see core/format.h) to the data folder's file name. */
+static int key_path(struct depository *d, const char *name, struct buf *path,
+                    struct ok_error *err)
+{
+	int rc = ok_path_join(path, d->dir, name);
+
+	if (rc == OK_ETOOBIG)
+		return ok_fail(err, OK_EINPUT, "data folder path too long");
+	return rc ? ok_fail(err, rc, "out of memory") : 0;
+}
+
 /* Takes the data folder's key lock: one rotation or retirement at a time. *fd gets the lock
  * (closing it releases the lock, as does the end of the process, however it ends). */
 static int lock_keys(struct depository *d, int *fd, struct ok_error *err)
 {
-	char path[4096];
+	struct buf path;
+	int rc;
 
-	if (snprintf(path, sizeof(path), "%s/keys.lock", d->dir) >= (int)sizeof(path))
-		return ok_fail(err, OK_EINPUT, "data folder path too long");
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd < 0)
-		return ok_fail(err, OK_EIO, "cannot open %s: %s", path, strerror(errno));
+	*fd = -1;
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = key_path(d, "keys.lock", &path, err)))
+		goto out;
+	*fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		rc = ok_fail(err, OK_EIO, "cannot open %s: %s", path.data, strerror(errno));
+		goto out;
+	}
 	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
 		int busy = errno == EWOULDBLOCK;
 		close(*fd);
 		*fd = -1;
-		return busy ? ok_fail(err, OK_EBUSY,
-		                      "another key rotation is running on this data folder; "
-		                      "wait for it to end")
-		            : ok_fail(err, OK_EIO, "cannot lock %s: %s", path, strerror(errno));
+		rc = busy ? ok_fail(err, OK_EBUSY,
+		                    "another key rotation is running on this data folder; "
+		                    "wait for it to end")
+		          : ok_fail(err, OK_EIO, "cannot lock %s: %s", path.data, strerror(errno));
 	}
-	return 0;
+out:
+	buf_release(&path);
+	return rc;
 }
 
 static void unlock_keys(int fd)
@@ -58,13 +77,6 @@ static void unlock_keys(int fd)
 /* The public keys of retired issuer keys, beside issuer.key (see keyfile.h). */
 #define RETIRED_FILE "issuer.key.retired"
 
-static int key_path(struct depository *d, const char *name, char *out, size_t cap,
-                    struct ok_error *err)
-{
-	if (snprintf(out, cap, "%s/%s", d->dir, name) >= (int)cap)
-		return ok_fail(err, OK_EINPUT, "data folder path too long");
-	return 0;
-}
 
 /* One transaction of the caller's: commits when rc is 0, else rolls back. */
 static int finish_tx(struct depository *d, int rc, struct ok_error *err)
@@ -169,9 +181,10 @@ static int collect_id(void *ctx, const char *id)
 {
 	struct id_list *l = ctx;
 
-	if (l->count == l->cap)
+	if (l->count == l->cap ||
+	    ok_format(l->ids[l->count], sizeof(l->ids[0]), "%s", id)) /* ids fit STORE_ID_MAX */
 		return OK_EINTERNAL;
-	snprintf(l->ids[l->count++], sizeof(l->ids[0]), "%s", id);
+	l->count++;
 	return 0;
 }
 
@@ -222,8 +235,10 @@ static int reseal_batch(struct depository *d, struct store_key_rotation *r, stru
 	if (rc)
 		return finish_tx(d, rc, err);
 	next.done += (int64_t)ids->count;
-	if (ids->count)
-		snprintf(next.cursor, sizeof(next.cursor), "%s", ids->ids[ids->count - 1]);
+	if (ids->count &&
+	    ok_format(next.cursor, sizeof(next.cursor), "%s", ids->ids[ids->count - 1]))
+		return finish_tx(
+		        d, ok_fail(err, OK_EINTERNAL, "a record id does not fit the cursor"), err);
 	if (ids->count < batch) {
 		/* This phase's pass is over. */
 		next.cursor[0] = '\0';
@@ -245,17 +260,21 @@ static int reseal_batch(struct depository *d, struct store_key_rotation *r, stru
 		next.total = next.done;
 	rc = store_rotation_put(d->store, &next, err);
 	if (!rc && ids->count) {
-		snprintf(detail, sizeof(detail), "key=%lu records=%zu done=%lld of %lld",
-		         (unsigned long)next.to_key, ids->count, (long long)next.done,
-		         (long long)next.total);
-		rc = depository_audit(d, ACTOR, "key.data.reseal", "data.key", PURPOSE, detail,
-		                      false, err);
+		if (ok_format(detail, sizeof(detail), "key=%lu records=%zu done=%lld of %lld",
+		              (unsigned long)next.to_key, ids->count, (long long)next.done,
+		              (long long)next.total))
+			rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
+		else
+			rc = depository_audit(d, ACTOR, "key.data.reseal", "data.key", PURPOSE,
+			                      detail, false, err);
 	}
 	if (!rc && next.finished_ms) {
-		snprintf(detail, sizeof(detail), "key=%lu records=%lld", (unsigned long)next.to_key,
-		         (long long)next.total);
-		rc = depository_audit(d, ACTOR, "key.data.rotate.finish", "data.key", PURPOSE,
-		                      detail, false, err);
+		if (ok_format(detail, sizeof(detail), "key=%lu records=%lld",
+		              (unsigned long)next.to_key, (long long)next.total))
+			rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
+		else
+			rc = depository_audit(d, ACTOR, "key.data.rotate.finish", "data.key",
+			                      PURPOSE, detail, false, err);
 	}
 	if ((rc = finish_tx(d, rc, err)))
 		return rc;
@@ -268,32 +287,36 @@ static int reseal_batch(struct depository *d, struct store_key_rotation *r, stru
 /* Makes to_key the current key of data.key, adding it (random) when the file lacks it. */
 static int ensure_data_key(struct depository *d, uint32_t to_key, struct ok_error *err)
 {
-	char path[4096];
+	struct buf path;
 	struct keyfile_keys k;
 	uint32_t id;
 	size_t i;
 	int rc;
 
-	if ((rc = key_path(d, "data.key", path, sizeof(path), err)) ||
-	    (rc = keyfile_read_all(path, &k, NULL, err)))
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = key_path(d, "data.key", &path, err)) ||
+	    (rc = keyfile_read_all(path.data, &k, NULL, err))) {
+		buf_release(&path);
 		return rc;
+	}
 	for (i = 0; i < k.count && k.keys[i].id != to_key; i++)
 		;
 	if (i < k.count && i != k.count - 1)
 		rc = ok_fail(err, OK_ECONFLICT,
 		             "%s: data key %lu is not the last (current) key; the file was changed "
 		             "by hand",
-		             path, (unsigned long)to_key);
+		             path.data, (unsigned long)to_key);
 	else if (i == k.count && !(rc = keyfile_keys_add_random(&k, to_key - 1, &id, err))) {
 		if (id != to_key)
 			rc = ok_fail(
 			        err, OK_ECONFLICT,
 			        "%s holds a key with an id above %lu; the file was changed by hand",
-			        path, (unsigned long)to_key);
+			        path.data, (unsigned long)to_key);
 		else
-			rc = keyfile_write_all(path, &k, err);
+			rc = keyfile_write_all(path.data, &k, err);
 	}
 	keyfile_keys_release(&k);
+	buf_release(&path);
 	if (!rc)
 		rc = depository_keys_refresh(d, err);
 	if (!rc && d->keys.key_id != to_key)
@@ -304,14 +327,17 @@ static int ensure_data_key(struct depository *d, uint32_t to_key, struct ok_erro
 /* Removes every key but keep from data.key: they no longer open anything. */
 static int drop_older_data_keys(struct depository *d, uint32_t keep, struct ok_error *err)
 {
-	char path[4096];
+	struct buf path;
 	struct keyfile_keys k;
 	size_t i, n = 0;
 	int rc;
 
-	if ((rc = key_path(d, "data.key", path, sizeof(path), err)) ||
-	    (rc = keyfile_read_all(path, &k, NULL, err)))
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = key_path(d, "data.key", &path, err)) ||
+	    (rc = keyfile_read_all(path.data, &k, NULL, err))) {
+		buf_release(&path);
 		return rc;
+	}
 	for (i = 0; i < k.count; i++)
 		if (k.keys[i].id != keep)
 			n++;
@@ -321,11 +347,12 @@ static int drop_older_data_keys(struct depository *d, uint32_t keep, struct ok_e
 		rc = keyfile_keys_remove(&k, k.keys[i].id, err);
 	}
 	if (!rc && (k.count != 1 || k.keys[0].id != keep))
-		rc = ok_fail(err, OK_ECONFLICT, "%s does not hold data key %lu", path,
+		rc = ok_fail(err, OK_ECONFLICT, "%s does not hold data key %lu", path.data,
 		             (unsigned long)keep);
 	if (!rc && n)
-		rc = keyfile_write_all(path, &k, err);
+		rc = keyfile_write_all(path.data, &k, err);
 	keyfile_keys_release(&k);
+	buf_release(&path);
 	if (!rc)
 		rc = depository_keys_refresh(d, err);
 	return rc;
@@ -365,8 +392,10 @@ static int start_rotation(struct depository *d, const struct store_key_rotation 
 	rc = remaining(d, r->to_key, &r->total, err);
 	if (!rc)
 		rc = store_rotation_put(d->store, r, err);
-	snprintf(detail, sizeof(detail), "key=%lu previous=%lu records=%lld",
-	         (unsigned long)r->to_key, (unsigned long)r->from_key, (long long)r->total);
+	if (!rc &&
+	    ok_format(detail, sizeof(detail), "key=%lu previous=%lu records=%lld",
+	              (unsigned long)r->to_key, (unsigned long)r->from_key, (long long)r->total))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, ACTOR, "key.data.rotate", "data.key", PURPOSE, detail,
 		                      false, err);
@@ -568,7 +597,8 @@ static int note_highest(void *ctx, const struct store_issuer_key *k)
 
 int registry_keys_rotate_issuer(struct depository *d, uint32_t *key_id, struct ok_error *err)
 {
-	char path[4096], detail[400];
+	char detail[400];
+	struct buf path;
 	struct keyfile_keys k;
 	struct store_issuer_key prev, next;
 	struct highest h = {0};
@@ -578,6 +608,7 @@ int registry_keys_rotate_issuer(struct depository *d, uint32_t *key_id, struct o
 
 	*key_id = 0;
 	memset(&k, 0, sizeof(k));
+	buf_init(&path, OK_PATH_MAX);
 	if (!d->host[0])
 		return ok_fail(
 		        err, OK_EUNSUPPORTED,
@@ -586,9 +617,9 @@ int registry_keys_rotate_issuer(struct depository *d, uint32_t *key_id, struct o
 	if (!store_has_keys(d->store))
 		return store_keys_none(err);
 	if ((rc = lock_keys(d, &fd, err)) || (rc = depository_keys_refresh(d, err)) ||
-	    (rc = key_path(d, "issuer.key", path, sizeof(path), err)) ||
+	    (rc = key_path(d, "issuer.key", &path, err)) ||
 	    (rc = store_issuer_key_list(d->store, note_highest, &h, err)) ||
-	    (rc = keyfile_read_all(path, &k, NULL, err)) ||
+	    (rc = keyfile_read_all(path.data, &k, NULL, err)) ||
 	    (rc = keyfile_keys_add_random(&k, h.id, key_id, err)))
 		goto out;
 	memset(&next, 0, sizeof(next));
@@ -609,20 +640,23 @@ int registry_keys_rotate_issuer(struct depository *d, uint32_t *key_id, struct o
 	}
 	if (!rc)
 		rc = store_issuer_key_put(d->store, &next, err);
-	snprintf(detail, sizeof(detail), "key=%lu previous=%lu did=%s", (unsigned long)*key_id,
-	         (unsigned long)d->issuer_key_id, d->issuer_did);
+	if (!rc &&
+	    ok_format(detail, sizeof(detail), "key=%lu previous=%lu did=%s", (unsigned long)*key_id,
+	              (unsigned long)d->issuer_key_id, d->issuer_did))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, ACTOR, "key.issuer.rotate", "issuer.key", PURPOSE, detail,
 		                      false, err);
 	if ((rc = finish_tx(d, rc, err)))
 		goto out;
-	if ((rc = keyfile_write_all(path, &k, err)))
+	if ((rc = keyfile_write_all(path.data, &k, err)))
 		goto out;
 	rc = depository_keys_refresh(d, err);
 	if (!rc && d->issuer_key_id != *key_id)
 		rc = ok_fail(err, OK_EINTERNAL, "issuer.key was not re-read");
 out:
 	keyfile_keys_release(&k);
+	buf_release(&path);
 	unlock_keys(fd);
 	return rc;
 }
@@ -630,7 +664,8 @@ out:
 int registry_keys_retire_issuer(struct depository *d, uint32_t key_id, bool force, int64_t *active,
                                 struct ok_error *err)
 {
-	char path[4096], detail[200], when[32];
+	char detail[200], when[32];
+	struct buf path;
 	struct keyfile_keys k;
 	struct store_issuer_key rec;
 	int64_t n = 0;
@@ -638,6 +673,7 @@ int registry_keys_retire_issuer(struct depository *d, uint32_t key_id, bool forc
 	int fd = -1, rc;
 
 	memset(&k, 0, sizeof(k));
+	buf_init(&path, OK_PATH_MAX);
 	if (active)
 		*active = 0;
 	if (!store_has_keys(d->store))
@@ -686,8 +722,9 @@ int registry_keys_retire_issuer(struct depository *d, uint32_t key_id, bool forc
 	if ((rc = store_begin(d->store, err)))
 		goto out;
 	rc = store_issuer_key_put(d->store, &rec, err);
-	snprintf(detail, sizeof(detail), "key=%lu active_credentials=%lld%s", (unsigned long)key_id,
-	         (long long)n, force && n ? " forced" : "");
+	if (!rc && ok_format(detail, sizeof(detail), "key=%lu active_credentials=%lld%s",
+	                     (unsigned long)key_id, (long long)n, force && n ? " forced" : ""))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, ACTOR, "key.issuer.retire", "issuer.key", PURPOSE, detail,
 		                      false, err);
@@ -695,16 +732,19 @@ int registry_keys_retire_issuer(struct depository *d, uint32_t key_id, bool forc
 		goto out;
 	/* Listed as retired (outside the database) before it leaves issuer.key: a run killed in
 	 * between leaves it in both, never in neither. */
-	if ((rc = key_path(d, RETIRED_FILE, path, sizeof(path), err)) ||
-	    (rc = keyfile_retired_add(path, key_id, d->issuer_keys[i].pk, rec.retired_ms, err)))
+	if ((rc = key_path(d, RETIRED_FILE, &path, err)) ||
+	    (rc = keyfile_retired_add(path.data, key_id, d->issuer_keys[i].pk, rec.retired_ms,
+	                              err)))
 		goto out;
-	if ((rc = key_path(d, "issuer.key", path, sizeof(path), err)) ||
-	    (rc = keyfile_read_all(path, &k, NULL, err)) ||
-	    (rc = keyfile_keys_remove(&k, key_id, err)) || (rc = keyfile_write_all(path, &k, err)))
+	if ((rc = key_path(d, "issuer.key", &path, err)) ||
+	    (rc = keyfile_read_all(path.data, &k, NULL, err)) ||
+	    (rc = keyfile_keys_remove(&k, key_id, err)) ||
+	    (rc = keyfile_write_all(path.data, &k, err)))
 		goto out;
 	rc = depository_keys_refresh(d, err);
 out:
 	keyfile_keys_release(&k);
+	buf_release(&path);
 	unlock_keys(fd);
 	return rc;
 }
@@ -761,14 +801,15 @@ static bool retired_entry(struct depository *d, uint32_t key_id, const unsigned 
                           struct keyfile_retired_key *out)
 {
 	struct keyfile_retired *r = malloc(sizeof(*r));
-	char path[4096];
+	struct buf path;
 	bool found = false;
 	size_t i;
 
 	if (!r)
 		return false;
-	if (key_path(d, RETIRED_FILE, path, sizeof(path), NULL) == 0 &&
-	    keyfile_retired_read(path, r, NULL) == 0) {
+	buf_init(&path, OK_PATH_MAX);
+	if (key_path(d, RETIRED_FILE, &path, NULL) == 0 &&
+	    keyfile_retired_read(path.data, r, NULL) == 0) {
 		for (i = 0; i < r->count && !found; i++) {
 			if (r->keys[i].id != key_id ||
 			    (pk && sodium_memcmp(r->keys[i].public_key, pk, 32) != 0))
@@ -777,6 +818,7 @@ static bool retired_entry(struct depository *d, uint32_t key_id, const unsigned 
 			found = true;
 		}
 	}
+	buf_release(&path);
 	free(r);
 	return found;
 }

@@ -1,5 +1,6 @@
 /* Status lists: slots, status changes, signed list credentials (see status.h). */
 #include "registry/status.h"
+#include "core/format.h"
 
 #include "registry/achievement.h"
 #include "io/utf8.h"
@@ -149,8 +150,11 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	 * reinstating, and on revoking a suspended achievement (its suspension ends). */
 	revocation_delta = action == STATUS_REVOKE;
 	suspension_delta = action != STATUS_REVOKE || strcmp(out->status, "suspended") == 0;
-	snprintf(detail, sizeof(detail), "%s -> %s", out->status, next);
-	snprintf(out->status, sizeof(out->status), "%s", next);
+	if (ok_format(detail, sizeof(detail), "%s -> %s", out->status, next) ||
+	    ok_format(out->status, sizeof(out->status), "%s", next)) {
+		rc = ok_fail(err, OK_EINTERNAL, "status too long");
+		goto fail;
+	}
 	out->version++;
 	out->updated_ms = ok_now_ms();
 	rc = store_achievement_put(d->store, out, true, actor, reason, err);
@@ -170,10 +174,10 @@ fail:
 	return rc;
 }
 
-void registry_status_list_url(const struct depository *d, const char *purpose, int64_t n, char *out,
-                              size_t cap)
+int registry_status_list_url(const struct depository *d, const char *purpose, int64_t n, char *out,
+                             size_t cap)
 {
-	snprintf(out, cap, "%s/status/%s/%lld", d->base_url, purpose, (long long)n);
+	return ok_format(out, cap, "%s/status/%s/%lld", d->base_url, purpose, (long long)n);
 }
 
 int status_encode_list(const unsigned char *bits, size_t nbytes, struct buf *out,
@@ -295,8 +299,11 @@ static int sign_list(struct depository *d, const char *purpose, int64_t n, int64
 		goto out;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	registry_status_list_url(d, purpose, n, url, sizeof(url));
-	snprintf(subject, sizeof(subject), "%s#list", url);
+	if (registry_status_list_url(d, purpose, n, url, sizeof(url)) ||
+	    ok_format(subject, sizeof(subject), "%s#list", url)) {
+		rc = ok_fail(err, OK_EINTERNAL, "the status list's URL does not fit");
+		goto out;
+	}
 	vc = json_pack("{s:[s], s:s, s:[s, s], s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "@context",
 	               CREDENTIAL_CONTEXT_V2, "id", url, "type", "VerifiableCredential",
 	               "BitstringStatusListCredential", "issuer", id.did, "validFrom", now,
@@ -362,16 +369,17 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 		return rc;
 	crypto_generichash(h, sizeof(h), (const unsigned char *)body->data, body->len, NULL, 0);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	snprintf(etag, STORE_ETAG_MAX, "\"%s\"", hex);
+	if (ok_format(etag, STORE_ETAG_MAX, "\"%s\"", hex))
+		return ok_fail(err, OK_EINTERNAL, "STORE_ETAG_MAX is too small for an ETag");
 	/* Keeping it is an optimisation: a failure (read-only store) does not fail the answer. */
 	if (store_begin(d->store, NULL) == 0) {
 		char subject[48], detail[64];
 		/* A use of the issuer key: on record with the list it signed. */
-		snprintf(subject, sizeof(subject), "status/%s/%lld", purpose, (long long)n);
-		snprintf(detail, sizeof(detail), "key=%lu version=%lld",
-		         (unsigned long)d->issuer_key_id, (long long)version);
-		if (store_status_cache_put(d->store, purpose, n, version, etag, body,
-		                                    NULL) == 0 &&
+		if (ok_format(subject, sizeof(subject), "status/%s/%lld", purpose, (long long)n) ==
+		            0 &&
+		    ok_format(detail, sizeof(detail), "key=%lu version=%lld",
+		              (unsigned long)d->issuer_key_id, (long long)version) == 0 &&
+		    store_status_cache_put(d->store, purpose, n, version, etag, body, NULL) == 0 &&
 		    depository_audit(d, "depository", "status.sign", subject, "status", detail,
 		                     false, NULL) == 0)
 			store_commit(d->store, NULL);

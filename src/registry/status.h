@@ -63,9 +63,10 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
                                     struct buf *body, char etag[STORE_ETAG_MAX],
                                     struct ok_error *err);
 
-/* The URL of list n for purpose: BASE/status/PURPOSE/N. */
-void registry_status_list_url(const struct depository *d, const char *purpose, int64_t n, char *out,
-                              size_t cap);
+/* The URL of list n for purpose: BASE/status/PURPOSE/N. 0, or OK_ETOOBIG when it does not fit
+ * (out then holds ""). */
+int registry_status_list_url(const struct depository *d, const char *purpose, int64_t n, char *out,
+                             size_t cap);
 
 /*
  * For a status entry pointing at one of this depository's own lists: whether the bit is set.

@@ -1,5 +1,6 @@
 /* The local trust list (see trust.h). */
 #include "registry/trust.h"
+#include "core/format.h"
 
 #include "io/utf8.h"
 #include "registry/credential.h"
@@ -51,11 +52,13 @@ int registry_trust_add(struct depository *d, const char *did, const char *name, 
 		return ok_fail_field(err, OK_EINPUT, "country",
 		                     "country must be an ISO 3166-1 alpha-2 code such as NO");
 	memset(&t, 0, sizeof(t));
-	snprintf(t.did, sizeof(t.did), "%s", did);
-	snprintf(t.name, sizeof(t.name), "%s", name);
-	snprintf(t.country, sizeof(t.country), "%s", country);
-	snprintf(t.source, sizeof(t.source), "local");
-	snprintf(t.status, sizeof(t.status), "active");
+	if (ok_format(t.did, sizeof(t.did), "%s", did))
+		return ok_fail_field(err, OK_EINPUT, "did", "the DID is too long");
+	if (ok_format(t.name, sizeof(t.name), "%s", name) ||
+	    ok_format(t.country, sizeof(t.country), "%s", country))
+		return ok_fail_field(err, OK_EINPUT, "name", "name must be 1-200 characters");
+	OK_COPY_ARRAY(t.source, "local");
+	OK_COPY_ARRAY(t.status, "active");
 	t.since_ms = ok_now_ms();
 	if ((rc = store_begin(d->store, err)))
 		return rc;
@@ -110,11 +113,13 @@ static int read_member(const json_t *m, size_t i, struct store_trusted_issuer *t
 		return ok_fail_field(err, OK_EINPUT, "members",
 		                     "member %zu: status must be active or suspended", i);
 	memset(t, 0, sizeof(*t));
-	snprintf(t->did, sizeof(t->did), "%s", did);
-	snprintf(t->name, sizeof(t->name), "%s", name);
-	snprintf(t->country, sizeof(t->country), "%s", country);
-	snprintf(t->source, sizeof(t->source), "network");
-	snprintf(t->status, sizeof(t->status), "%s", status ? status : "active");
+	if (ok_format(t->did, sizeof(t->did), "%s", did) ||
+	    ok_format(t->name, sizeof(t->name), "%s", name) ||
+	    ok_format(t->country, sizeof(t->country), "%s", country) ||
+	    ok_format(t->status, sizeof(t->status), "%s", status ? status : "active"))
+		return ok_fail_field(err, OK_EINPUT, "members", "member %zu: a field is too long",
+		                     i);
+	OK_COPY_ARRAY(t->source, "network");
 	t->since_ms = ok_now_ms();
 	return 0;
 }
@@ -145,7 +150,7 @@ int registry_trust_publish(const unsigned char seed[32], const json_t *members, 
 	gmtime_r(&tt, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	randombytes_buf(uuid, sizeof(uuid));
-	snprintf(id, sizeof(id), "urn:uuid:");
+	memcpy(id, "urn:uuid:", 10);
 	sodium_bin2hex(id + 9, sizeof(id) - 9, uuid, sizeof(uuid));
 	vc = json_pack("{s:[s], s:s, s:[s, s], s:s, s:s, s:{s:s, s:O}}", "@context",
 	               CREDENTIAL_CONTEXT_V2, "id", id, "type", "VerifiableCredential",
@@ -220,7 +225,8 @@ int registry_trust_import(struct depository *d, const char *data, size_t len,
 		if (!rc)
 			(*imported)++;
 	}
-	snprintf(detail, sizeof(detail), "members=%zu", *imported);
+	if (!rc && ok_format(detail, sizeof(detail), "members=%zu", *imported))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
 		rc = depository_audit(d, "operator", "trust.import", network_did, "administration",
 		                      detail, false, err);

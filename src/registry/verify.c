@@ -1,5 +1,6 @@
 /* The verification pipeline (see verify.h). */
 #include "registry/verify.h"
+#include "core/format.h"
 
 #include "remote/http_client.h"
 #include "audit/log.h"
@@ -254,7 +255,7 @@ static bool check_structure(const json_t *vc, struct verify_result *r)
 		return not_credential(r, "the issuer's id is longer than %zu bytes",
 		                      sizeof(r->issuer) - 1),
 		       false;
-	snprintf(r->issuer, sizeof(r->issuer), "%s", issuer_id(vc));
+	snprintf(r->issuer, sizeof(r->issuer), "%s", issuer_id(vc)); /* its length is checked */
 	return true;
 }
 
@@ -393,6 +394,8 @@ static bool proof_time_problem(const json_t *vc, char *msg, size_t cap)
 
 	if (!json_is_object(proof))
 		return false;
+	/* msg is a message for people; the dates in it parsed as dates, so they are short ASCII
+	 * and a cut (never seen) would only shorten the text. */
 	if (expires &&
 	    (!json_is_string(expires) || verify_parse_time(json_string_value(expires), &t) != 0)) {
 		snprintf(msg, cap, "The proof's expires is not a date and time");
@@ -423,6 +426,7 @@ static bool jwt_time_problem(const json_t *payload, char *msg, size_t cap)
 	const json_t *nbf = json_object_get(payload, "nbf");
 	double now = (double)time(NULL);
 
+	/* Fixed messages for people, which the callers' buffers hold. */
 	if ((exp && !json_is_number(exp)) || (iat && !json_is_number(iat)) ||
 	    (nbf && !json_is_number(nbf))) {
 		snprintf(msg, cap, "The token's exp, iat or nbf is not a number of seconds");
@@ -919,7 +923,10 @@ int registry_verify(struct depository *d, const char *data, size_t len,
 	if (start == end)
 		return not_credential(r, "the input is empty");
 	jwt = data[start] != '{' && looks_like_jws(data + start, end - start);
-	snprintf(r->format, sizeof(r->format), "%s", jwt ? "jwt" : "di");
+	if (jwt)
+		OK_COPY_ARRAY(r->format, "jwt");
+	else
+		OK_COPY_ARRAY(r->format, "di");
 	if (!jwt && data[start] != '{')
 		return not_credential(r,
 		                      "the input is neither a JSON credential nor a VC-JOSE token");
@@ -938,7 +945,7 @@ int registry_verify_document(struct depository *d, json_t *vc, const struct veri
 {
 	memset(r, 0, sizeof(*r));
 	r->is_credential = true;
-	snprintf(r->format, sizeof(r->format), "di");
+	OK_COPY_ARRAY(r->format, "di");
 	return verify_parsed(d, NULL, 0, json_incref(vc), o, r, err);
 }
 

@@ -1,5 +1,6 @@
 /* The one-glance summary of a verification (see verify_summary.h): holder, result, headline. */
 #include "registry/verify_summary.h"
+#include "core/format.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,7 +159,7 @@ json_t *verify_achievement_json(const json_t *vc)
 	if (!awarded)
 		awarded = str(vc, "validFrom");
 	if (awarded && strlen(awarded) >= 10)
-		snprintf(date, sizeof(date), "%.10s", awarded);
+		snprintf(date, sizeof(date), "%.10s", awarded); /* ten characters: fits */
 	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title",
 	              str_or_null(str(a, "name") ? str(a, "name") : str(vc, "name")), "kind",
 	              str_or_null(kind_of(str(a, "achievementType"))), "achievement_type",

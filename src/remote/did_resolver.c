@@ -1,5 +1,6 @@
 /* did:web resolution with a cache (see did_resolver.h). */
 #include "remote/did_resolver.h"
+#include "core/format.h"
 
 #include "remote/http_client.h"
 #include "remote/fetch_guard.h"
@@ -105,6 +106,7 @@ static void read_keys(const json_t *doc, const char *did, struct did_cache_entry
 			continue;
 		if (vc_multikey_decode_ed25519_pub(mb, e->keys[e->nkeys].pk, NULL) != 0)
 			continue;
+		/* Its length is checked above. */
 		snprintf(e->keys[e->nkeys].vm, sizeof(e->keys[0].vm), "%s", id);
 		e->nkeys++;
 	}
@@ -176,7 +178,7 @@ int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm,
 		goto out;
 	}
 	memset(&e, 0, sizeof(e));
-	snprintf(e.did, sizeof(e.did), "%s", did);
+	OK_COPY_ARRAY(e.did, did);
 	read_keys(doc, did, &e);
 	e.stored_ms = ok_now_ms();
 	/* The server's max-age when it gives a shorter one, else the cache's own TTL. */

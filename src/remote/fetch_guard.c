@@ -80,6 +80,8 @@ static unsigned *busy_count(struct fetch_guard *g, const char *key, bool add)
 	}
 	if (!add || free_slot == FETCH_GUARD_SLOTS)
 		return NULL;
+	/* Keys and URLs are shorter than FETCH_GUARD_KEY_MAX (fetch_guard_get checks), so these
+	 * copies never cut: two URLs never share a slot by a common prefix. */
 	snprintf(g->busy[free_slot].key, sizeof(g->busy[0].key), "%s", key);
 	return &g->busy[free_slot].n;
 }
@@ -113,7 +115,7 @@ void fetch_guard_fail(struct fetch_guard *g, const char *url, const char *detail
 		if (g->failed[i].until_ms < g->failed[slot].until_ms)
 			slot = i;
 	}
-	snprintf(g->failed[slot].url, sizeof(g->failed[0].url), "%s", url);
+	snprintf(g->failed[slot].url, sizeof(g->failed[0].url), "%s", url); /* see above */
 	g->failed[slot].until_ms = now + (int64_t)g->fail_ttl_s * 1000;
 	pthread_mutex_unlock(&g->lock);
 }

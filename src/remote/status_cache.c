@@ -102,8 +102,9 @@ void status_cache_put(struct status_cache *c, const char *url, const char *issue
 		drop(c, slot);
 	}
 	c->bytes += nbytes;
-	snprintf(slot->url, sizeof(slot->url), "%s", url);
-	snprintf(slot->issuer, sizeof(slot->issuer), "%s", issuer);
+	/* Both lengths are checked above. */
+	memcpy(slot->url, url, strlen(url) + 1);
+	memcpy(slot->issuer, issuer, strlen(issuer) + 1);
 	slot->bits = bits;
 	slot->nbytes = nbytes;
 	slot->stored_ms = now;

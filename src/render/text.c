@@ -1,6 +1,8 @@
 /* Dates and numbers written for people, in Dutch or English (see text.h). */
 #include "render/text.h"
 
+#include "core/format.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -17,12 +19,15 @@ void render_date_text(const char *ymd, const char *lang, char *out, size_t cap)
 
 	if (!ymd || strlen(ymd) != 10 || sscanf(ymd, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 ||
 	    m < 1 || m > 12 || day < 1 || day > 31) {
-		snprintf(out, cap, "%s", ymd ? ymd : "");
+		/* Not a date: shown as it is, or not at all when it does not fit (never cut). */
+		if (ok_format(out, cap, "%s", ymd ? ymd : ""))
+			out[0] = '\0';
 		return;
 	}
-	if (snprintf(out, cap, "%d %s %d", day, strcmp(lang, "nl") == 0 ? nl[m - 1] : en[m - 1],
-	             y) >= (int)cap)
-		snprintf(out, cap, "%s", ymd);
+	if (ok_format(out, cap, "%d %s %d", day, strcmp(lang, "nl") == 0 ? nl[m - 1] : en[m - 1],
+	              y) &&
+	    ok_format(out, cap, "%s", ymd))
+		return; /* out is "": nothing rather than a cut date */
 }
 
 void render_number_text(double v, const char *lang, char *out, size_t cap)
@@ -52,7 +57,8 @@ void render_grade_text(const char *grade, const char *lang, char *out, size_t ca
 {
 	size_t n = strspn(grade, "0123456789"), m;
 
-	snprintf(out, cap, "%s", grade);
+	if (ok_format(out, cap, "%s", grade))
+		return; /* out is "": nothing rather than a cut grade */
 	/* Only a plain decimal number ("9.4") is a number to write the Dutch way ("9,4"). */
 	if (strcmp(lang, "nl") || n == 0 || grade[n] != '.')
 		return;

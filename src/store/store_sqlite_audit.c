@@ -120,10 +120,12 @@ static int history(struct store *base, const char *achievement_id, store_version
 
 	if (!st)
 		return err ? err->code : OK_ESTORE;
+	if (strlen(achievement_id) >= sizeof(v.a.id))
+		return 0; /* no achievement has an id this long: its history is empty */
 	sqlite_bind_text(st, 1, achievement_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&v, 0, sizeof(v));
-		snprintf(v.a.id, sizeof(v.a.id), "%s", achievement_id);
+		memcpy(v.a.id, achievement_id, strlen(achievement_id) + 1); /* checked above */
 		v.a.version = sqlite3_column_int(st, 0);
 		sqlite_col_text(st, 1, v.a.learner_id, sizeof(v.a.learner_id));
 		sqlite_col_text(st, 2, v.a.kind, sizeof(v.a.kind));

@@ -1,5 +1,6 @@
 /* RFC 8785 JSON canonicalization: a strict front end over jansson and our own serializer. */
 #include "vc/jcs.h"
+#include "core/format.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -283,6 +284,7 @@ static bool reads_back(const char *digits, int k, long exp10, double d)
 {
 	char text[48];
 
+	/* At most 18 digits, 'e' and a long: 48 bytes hold them. */
 	snprintf(text, sizeof(text), "%.*se%ld", k, digits, exp10 - (k - 1));
 	return strtod(text, NULL) == d;
 }
@@ -330,6 +332,8 @@ int vc_jcs_format_number(double d, char *out, size_t cap, struct ok_error *err)
 	 * rounded p digits, or, just above a power of two where the gap below is half the gap
 	 * above, the p digits one unit higher.
 	 */
+	/* tmp holds any %.16e of a double (at most 24 bytes), and read_digits refuses what it
+	 * does not expect, so a cut could not pass unnoticed. */
 	for (p = 1; p <= 17; p++) {
 		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
 		if (!read_digits(tmp, digits, &k, &exp10))
@@ -378,7 +382,8 @@ int vc_jcs_format_number(double d, char *out, size_t cap, struct ok_error *err)
 		e = n - 1;
 		out[o++] = 'e';
 		out[o++] = e < 0 ? '-' : '+';
-		snprintf(out + o, cap - o, "%d", e < 0 ? -e : e);
+		if (ok_format(out + o, cap - o, "%d", e < 0 ? -e : e))
+			return ok_fail(err, OK_EINTERNAL, "the number's text does not fit");
 		return 0;
 	}
 	out[o] = '\0';

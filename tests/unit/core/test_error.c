@@ -1,6 +1,7 @@
 /* Unit tests for the error convention: codes, messages, field and location. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -69,6 +70,55 @@ static void every_code_has_a_message_and_name(void **state)
 	assert_string_equal(ok_strerror(-999), "unknown error");
 }
 
+/* The server's answers depend on this table: a change here is a change of the HTTP API. */
+static void http_columns_are_pinned(void **state)
+{
+	static const struct {
+		int code;
+		unsigned status;
+		const char *slug, *title;
+		bool own_detail;
+	} want[] = {
+	        {OK_EINPUT, 400, "invalid-input", "Invalid input", true},
+	        {OK_ENOMEM, 500, "internal", "Internal error", false},
+	        {OK_EIO, 500, "internal", "Internal error", false},
+	        {OK_ENOTFOUND, 404, "not-found", "Not found", true},
+	        {OK_EEXIST, 409, "conflict", "Conflict", true},
+	        {OK_ETOOBIG, 413, "too-large", "Content too large", true},
+	        {OK_ESTORE, 500, "internal", "Internal error", false},
+	        {OK_ECRYPTO, 500, "internal", "Internal error", false},
+	        {OK_EAUTH, 403, "forbidden", "Forbidden", true},
+	        {OK_ECONFLICT, 409, "conflict", "Conflict", true},
+	        {OK_EINVALID, 422, "invalid", "Unprocessable", true},
+	        {OK_EUNSUPPORTED, 500, "internal", "Internal error", false},
+	        {OK_EDISKFULL, 507, "disk-full", "Insufficient storage", false},
+	        {OK_EBUSY, 503, "busy", "Busy", false},
+	        {OK_EINTERNAL, 500, "internal", "Internal error", false},
+	        {OK_EGONE, 410, "gone", "Gone", true},
+	        {OK_ELIMIT, 429, "limit-reached", "Too many requests", true},
+	        {OK_OK, 500, "internal", "Internal error", false},
+	        {-999, 500, "internal", "Internal error", false},
+	};
+	size_t i;
+
+	(void)state;
+	/* every code of the table, 0 and an unknown one */
+#define ONE(...) +1
+	assert_int_equal(sizeof(want) / sizeof(want[0]), 2 OK_ERROR_CODES(ONE));
+#undef ONE
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(ok_http_status(want[i].code), want[i].status);
+		assert_string_equal(ok_problem_type(want[i].code), want[i].slug);
+		assert_string_equal(ok_problem_title(want[i].code), want[i].title);
+		assert_int_equal(ok_problem_detail(want[i].code) == NULL, want[i].own_detail);
+	}
+	assert_string_equal(ok_problem_detail(OK_EBUSY), "the depository is busy; try again");
+	assert_string_equal(ok_problem_detail(OK_EDISKFULL),
+	                    "the depository's disk is full; nothing was stored");
+	assert_string_equal(ok_problem_detail(OK_ESTORE),
+	                    "the depository could not complete the request");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -77,6 +127,7 @@ int main(void)
 	        cmocka_unit_test(null_error_is_allowed),
 	        cmocka_unit_test(long_message_is_cut_at_a_character),
 	        cmocka_unit_test(every_code_has_a_message_and_name),
+	        cmocka_unit_test(http_columns_are_pinned),
 	};
 	return cmocka_run_group_tests_name("core/error", tests, NULL, NULL);
 }
