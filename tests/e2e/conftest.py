@@ -1,32 +1,19 @@
-"""Shared fixtures and helpers for the end-to-end tests: the real oorkonde binary, a fresh data
-folder per test, CSV builders, report parsing and read-only looks into the SQLite database."""
-import contextlib
-import csv
-import io
+"""The end-to-end tests' fixtures: the real oorkonde binary, a fresh data folder per test, the
+shared demo depository and extra servers (test_http.py and most HTTP tests), two depositories
+for foreign imports (world, served), a folder and servers for hostile clients (folder, serve) and
+a verifier facing hostile hosts (verifier). The plain helpers they use are in helpers/."""
 import json
 import os
-import pathlib
 import re
 import shutil
-import sqlite3
-import subprocess
-import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-COLUMNS = ["record_id", "national_id", "given_names", "family_name", "birth_date", "kind",
-           "title", "programme_code", "eqf_level", "credits", "grade", "grading_scheme",
-           "awarded_on", "language"]
-REQUIRED_COLUMNS = ["record_id", "national_id", "given_names", "family_name", "birth_date",
-                    "kind", "title", "awarded_on"]
-INSTITUTION = "21XX"
-SANITIZED = os.environ.get("OK_SANITIZED") == "1"
-DB_FILES = ("oorkonde.db", "oorkonde.db-wal", "oorkonde.db-shm")
-# What AddressSanitizer, LeakSanitizer and UBSan print: a finding fails the test whatever the
-# exit status (an expected exit 1 would otherwise hide one).
-SANITIZER_RE = re.compile(r"ERROR: (Address|Leak)Sanitizer|runtime error: |SUMMARY: \w+Sanitizer")
+from helpers.base import INSTITUTION, ROOT, Oorkonde, csv_text, make_row, write_csv
+from helpers.foreign import NAME, NID, OTHER_NID, api_key_from, free_port, learner_id, register
+from helpers.hostile import ANNA, configure
+from helpers.net import Listener, SilentHost, closed_port
+from helpers.server import HOST, Demo, Server, parse_keys
 
 
 @pytest.fixture(scope="session")
@@ -39,88 +26,6 @@ def binary(tmp_path_factory):
     copy = tmp_path_factory.mktemp("bin") / "oorkonde"
     shutil.copy2(path, copy)
     return str(copy)
-
-
-# Runs argv[2:], writes its peak RSS (KiB) to argv[1] and exits with its status.
-RSS_LAUNCHER = """
-import os, sys
-pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
-_, status, usage = os.wait4(pid, 0)
-open(sys.argv[1], "w").write(str(usage.ru_maxrss))
-code = os.waitstatus_to_exitcode(status)
-sys.exit(code if code >= 0 else 128 - code)
-"""
-
-
-class Oorkonde:
-    """Runs the binary against one data folder and returns the completed process."""
-
-    def __init__(self, binary, data):
-        self.binary = binary
-        self.data = data
-
-    def env(self, extra=None):
-        full_env = dict(os.environ)
-        full_env.pop("OORKONDE_DATA", None)
-        if extra:
-            full_env.update(extra)
-        return full_env
-
-    def argv(self, *args):
-        return [self.binary, "--data", str(self.data), *map(str, args)]
-
-    def run(self, *args, input=None, check=False, env=None, timeout=300):
-        proc = subprocess.run(self.argv(*args), input=input, capture_output=True, text=True,
-                              env=self.env(env), timeout=timeout)
-        sanitizer_report = SANITIZER_RE.search(proc.stderr)
-        if sanitizer_report:
-            raise AssertionError(f"oorkonde {' '.join(map(str, args))}: sanitizer report:\n"
-                                 f"{proc.stderr}")
-        if check and proc.returncode != 0:
-            raise AssertionError(f"oorkonde {' '.join(map(str, args))} exited {proc.returncode}:\n"
-                                 f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
-        return proc
-
-    def run_measured(self, *args, timeout=300):
-        """Like run(), and also the peak resident set size of the process in KiB (plus the
-        ~8 MiB of the small launcher it is measured through: ru_maxrss carries over exec)."""
-        import tempfile
-        with tempfile.NamedTemporaryFile("r") as rss:
-            proc = subprocess.run([sys.executable, "-S", "-c", RSS_LAUNCHER, rss.name,
-                                   *self.argv(*args)], capture_output=True, text=True,
-                                  env=self.env(), timeout=timeout)
-            peak = int(rss.read())
-        if SANITIZER_RE.search(proc.stderr):
-            raise AssertionError(f"sanitizer report:\n{proc.stderr}")
-        return proc, peak
-
-    # Conveniences used by most tests.
-
-    def init(self):
-        return self.run("init", check=True)
-
-    def add_institution(self, code=INSTITUTION, name="Universiteit Testdorp", country="NL"):
-        proc = self.run("institution", "add", "--code", code, "--name", name,
-                        "--country", country, check=True)
-        return api_key_from(proc.stdout)
-
-    def import_csv(self, path, *options, institution=INSTITUTION, input=None):
-        return self.run("import", path, "--institution", institution, *options, input=input)
-
-    def achievements(self, national_id, *options):
-        return self.run("achievements", "--national-id", national_id, *options)
-
-    def achievements_json(self, national_id):
-        """The learner's achievements as parsed JSON, or None when the learner is unknown."""
-        proc = self.achievements(national_id, "--json")
-        if proc.returncode == 1:
-            return None
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout)
-
-    @property
-    def db_path(self):
-        return pathlib.Path(self.data) / "oorkonde.db"
 
 
 @pytest.fixture
@@ -136,87 +41,173 @@ def inst(ok):
     return ok
 
 
-def api_key_from(stdout):
-    m = re.search(r"API key \(shown once[^)]*\): (\S+)", stdout)
-    assert m, f"no API key in output:\n{stdout}"
-    return m.group(1)
+# The shared demo depository and extra servers (helpers/server.py).
 
-
-def make_row(**fields):
-    """A valid course row; keyword arguments override columns."""
-    row = {
-        "record_id": "R-1", "national_id": "123456782", "given_names": "Anna",
-        "family_name": "de Vries", "birth_date": "2000-01-02", "kind": "course",
-        "title": "Mechanics", "programme_code": "", "eqf_level": "", "credits": "5",
-        "grade": "7.5", "grading_scheme": "NL 1-10", "awarded_on": "2021-01-01",
-        "language": "en",
-    }
-    unknown = set(fields) - set(row)
-    assert not unknown, unknown
-    row.update(fields)
-    return row
-
-
-def csv_text(rows, columns=COLUMNS, newline="\n", bom=False):
-    """CSV text with a header row, quoted as RFC 4180 says where needed."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator=newline)
-    w.writerow(columns)
-    for r in rows:
-        w.writerow([r.get(c, "") for c in columns] if isinstance(r, dict) else r)
-    return ("\ufeff" if bom else "") + out.getvalue()
-
-
-def write_csv(path, rows, **kw):
-    path = pathlib.Path(path)
-    path.write_bytes(csv_text(rows, **kw).encode("utf-8"))
-    return path
-
-
-REPORT_RE = re.compile(r"(\d+) rows read: (\d+) added, (\d+) updated, (\d+) unchanged, "
-                       r"(\d+) rejected")
-
-
-def parse_report(stdout):
-    """The import summary as a dict: read, added, updated, unchanged, rejected."""
-    m = REPORT_RE.search(stdout)
-    assert m, f"no import summary in output:\n{stdout}"
-    return dict(zip(("read", "added", "updated", "unchanged", "rejected"), map(int, m.groups())))
-
-
-@contextlib.contextmanager
-def db_readonly(data):
-    """A read-only connection to the data folder's database (safe while oorkonde writes)."""
-    conn = sqlite3.connect(f"file:{pathlib.Path(data) / 'oorkonde.db'}?mode=ro", uri=True,
-                           timeout=30)
+@pytest.fixture(scope="module")
+def demo(binary, tmp_path_factory):
+    """The module's demo depository (init --host, demo --learners 30, a vc-issue key) and its
+    server (rate limit off)."""
+    base = tmp_path_factory.mktemp("http-demo")
+    ok = Oorkonde(binary, base / "data")
+    ok.run("init", "--host", HOST, check=True)
+    keys = parse_keys(ok.run("demo", "--learners", 30, check=True).stdout)
+    assert set(keys) == {"21PB", "25BE", "25LJ"}, keys
+    out = ok.run("apikey", "add", "--permit", "vc-issue", check=True).stdout
+    vc_key = re.search(r"API key .*\(shown once[^)]*\): (ok_\S+)", out).group(1)
+    srv = Server(ok, "--rate-limit", 0, name="demo").start()
     try:
-        yield conn
+        yield Demo(ok, keys, vc_key, srv)
     finally:
-        conn.close()
+        srv.stop()
 
 
-def db_scalar(data, sql, *params):
-    with db_readonly(data) as conn:
-        return conn.execute(sql, params).fetchone()[0]
+@pytest.fixture
+def server_on(binary, tmp_path):
+    """Starts extra servers (any options, any data folder); stops and checks them at teardown."""
+    started = []
+
+    def start(ok, *args, **kw):
+        s = Server(ok, *args, **kw).start()
+        started.append(s)
+        return s
+
+    yield start
+    errors = []
+    for s in started:
+        try:
+            s.stop()
+        except AssertionError as e:
+            errors.append(str(e))
+    assert not errors, "\n".join(errors)
 
 
-def db_bytes(data):
-    """The bytes of every database file that exists: the database, its WAL and shared memory."""
-    found = {}
-    for name in DB_FILES:
-        p = pathlib.Path(data) / name
-        if p.exists():
-            found[name] = p.read_bytes()
-    assert "oorkonde.db" in found
-    return found
+# Another depository's credentials, received here (helpers/foreign.py).
+
+@pytest.fixture
+def world(binary, tmp_path):
+    """abroad (did:key, serving its status lists) with one learner's diploma and course; here,
+    with the same learner and another one, trusting abroad."""
+    abroad = Oorkonde(binary, tmp_path / "abroad")
+    abroad.init()
+    port = free_port()
+    config = abroad.data / "config.json"
+    settings = json.loads(config.read_text())
+    settings.update(base_url=f"http://127.0.0.1:{port}", name="Opetushallitus test")
+    config.write_text(json.dumps(settings))
+    abroad.add_institution(code="01901", name="Helsingin yliopisto", country="FI")
+    register(abroad, tmp_path, [
+        make_row(record_id="D-1", national_id=NID, given_names=NAME[0], family_name=NAME[1],
+                 kind="degree", title="Master of Science (Physics)", eqf_level="7",
+                 credits="120", grade="", grading_scheme="", awarded_on="2023-06-01"),
+        make_row(record_id="C-1", national_id=NID, given_names=NAME[0], family_name=NAME[1],
+                 title="Quantum optics", credits="5", grade="4", grading_scheme="FI 0-5"),
+        make_row(record_id="C-2", national_id=NID, given_names=NAME[0], family_name=NAME[1],
+                 title="Thermodynamics", credits="5", grade="3", grading_scheme="FI 0-5"),
+    ], "abroad", institution="01901")
+    srv = Server(abroad, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0",
+                 name="abroad").start()
+    here = Oorkonde(binary, tmp_path / "here")
+    here.init()
+    here.add_institution()
+    register(here, tmp_path, [
+        make_row(record_id="H-1", national_id=NID, given_names=NAME[0], family_name=NAME[1]),
+        make_row(record_id="H-2", national_id=OTHER_NID, title="Statics"),
+    ], "here")
+    abroad_did = abroad.run("identity", check=True).stdout.splitlines()[0]
+    here.run("trust", "add", abroad_did, "--name", "Opetushallitus", "--country", "FI",
+             check=True)
+    records = {r["title"]: r["id"] for r in abroad.achievements_json(NID)}
+    w = {"abroad": abroad, "here": here, "srv": srv, "did": abroad_did, "dir": tmp_path,
+         "records": records, "learner": learner_id(here, NID),
+         "other": learner_id(here, OTHER_NID)}
+    yield w
+    srv.stop()
 
 
-def bulk_csv(path, rows, prefix="BK"):
-    """A CSV of `rows` valid rows, ten per learner, written quickly (no csv module)."""
-    lines = [",".join(COLUMNS) + "\n"]
-    for i in range(rows):
-        l = i // 10
-        lines.append(f"{prefix}-{i},{prefix}{l:08d},Given{l},Family{l},1990-01-01,course,"
-                     f"Course {i % 10},,,5,{i % 10 + 1},NL 1-10,2014-06-15,en\n")
-    pathlib.Path(path).write_text("".join(lines), encoding="utf-8")
-    return pathlib.Path(path)
+@pytest.fixture
+def served(world):
+    """The world, with here's server on and a register and a read key of here's institution."""
+    # abroad is a did:key: the server fetches its lists only from a host the operator lists.
+    config = world["here"].data / "config.json"
+    settings = json.loads(config.read_text())
+    settings["did_web_http_hosts"] = [f"127.0.0.1:{world['srv'].port}"]
+    config.write_text(json.dumps(settings))
+    key = api_key_from(world["here"].run("apikey", "add", "--institution", INSTITUTION,
+                                         "--permit", "register", check=True).stdout)
+    read_key = api_key_from(world["here"].run("apikey", "add", "--institution", INSTITUTION,
+                                              "--permit", "read", check=True).stdout)
+    srv = Server(world["here"], "--rate-limit", "0", name="here").start()
+    world.update(http=srv, key=key, read_key=read_key)
+    yield world
+    srv.stop()
+
+
+# Hostile HTTP clients (helpers/hostile.py).
+
+@pytest.fixture(scope="module")
+def folder(binary, tmp_path_factory):
+    """A data folder with one institution, Anna's results and a registrar key."""
+    root = tmp_path_factory.mktemp("hostile")
+    ok = Oorkonde(binary, root / "data")
+    ok.run("init", "--host", "localhost:8080", check=True)
+    key = ok.add_institution()
+    csv = root / "r.csv"
+    csv.write_text(csv_text([make_row(record_id="H-1", title="Mechanics", **ANNA),
+                             make_row(record_id="H-2", title="Optics", **ANNA)]))
+    ok.run("import", csv, "--institution", "21XX", check=True)
+    doc = json.loads(ok.run("achievements", "--national-id", ANNA["national_id"], "--json",
+                            check=True).stdout)
+    return ok, key, doc[0]["learner_id"], [a["id"] for a in doc]
+
+
+@pytest.fixture
+def serve(folder):
+    """Starts servers on the module's folder with config.json's "http" set as given; stops
+    them (exit 0, no sanitizer report) at the end."""
+    ok = folder[0]
+    started = []
+
+    def start(*args, **http):
+        configure(ok, **http)
+        srv = Server(ok, *args, name="hostile").start()
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+    configure(ok)
+
+
+# What the public verifier may be made to fetch (helpers/net.py).
+
+@pytest.fixture(scope="module")
+def verifier(binary, tmp_path_factory):
+    """The module's verifier depository and its server, the hosts it may fetch from (a listener
+    that records requests, a silent host, a refused port) and a stranger that signs."""
+    base = tmp_path_factory.mktemp("hostile-net")
+    listener, silent = Listener(), SilentHost()
+    refused = f"127.0.0.1:{closed_port()}"
+    ok = Oorkonde(binary, base / "verifier")
+    ok.init()
+    ok.add_institution()
+    # One registration, so that the depository has a status list of its own.
+    proc = ok.import_csv(write_csv(base / "one.csv", [make_row()]), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    config = ok.data / "config.json"
+    cfg = json.loads(config.read_text())
+    cfg["did_web_http_hosts"] = [listener.host, silent.host, refused]
+    config.write_text(json.dumps(cfg))
+    # A stranger with a key of its own (did:key), to sign what the tests need.
+    stranger = Oorkonde(binary, base / "stranger")
+    stranger.init()
+    stranger_did = stranger.run("identity", check=True).stdout.splitlines()[0]
+    srv = Server(ok, "--threads", "2", "--rate-limit", "0", name="hostile-net").start()
+    w = {"ok": ok, "srv": srv, "listener": listener, "silent": silent, "refused": refused,
+         "stranger": stranger, "stranger_did": stranger_did, "dir": base}
+    try:
+        yield w
+    finally:
+        srv.stop()
+        listener.close()
+        silent.close()

@@ -10,8 +10,8 @@ import socket
 import stat
 import subprocess
 
-from conftest import INSTITUTION, ROOT, make_row, write_csv
-from test_http import Server, problem
+from helpers.base import INSTITUTION, ROOT, make_row, write_csv
+from helpers.server import Server, problem
 
 KEY_ID = re.compile(r"^[0-9a-f]{24}$")
 
@@ -154,7 +154,7 @@ def test_make_run_makes_the_demo_key_once(binary, tmp_path):
     second = make_run(binary, data, free_port())
     assert key in second and f"kept in {key_file}" in second
     assert key_file.read_text().strip() == key
-    from conftest import Oorkonde
+    from helpers.base import Oorkonde
     listed = keys(Oorkonde(binary, data), "--institution", "21PB")
     # The demo's first key of 21PB and the one registrar key, however often it ran.
     assert len(listed) == 2, listed

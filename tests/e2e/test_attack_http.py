@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from test_hostile_http import (Raw, folder, head, make_share, refused_before_body,  # noqa: F401
-                               serve, sign_in)
+from helpers.hostile import Raw, head, make_share, refused_before_body, sign_in
 
 
 # Framing: a header libmicrohttpd would not take for Content-Length or Transfer-Encoding, but a
@@ -227,7 +226,7 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 
 
 def test_a_name_whose_ipv4_address_is_in_use_does_not_fall_back_to_ipv6(serve, folder, tmp_path):
-    from conftest import SANITIZED
+    from helpers.base import SANITIZED
     if SANITIZED:
         pytest.skip("a preloaded library cannot come before the sanitizer runtime")
     src = tmp_path / "dual.c"

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from conftest import Oorkonde, csv_text, make_row
-from test_http import Server
-from test_portal import HOST
+from helpers.base import Oorkonde, csv_text, make_row
+from helpers.server import HOST, Server
 
 VICTIM = {"national_id": "100000009", "given_names": "Zwaantje Grietje",
           "family_name": "Oosterhuisplein", "birth_date": "1999-04-05"}

@@ -1,11 +1,10 @@
 """An outsider's attacks on foreign-credential import (issue 13 item 1: the holder is matched by
 name and birth date), found in the attack review after issue 13. Reuses the two depositories of
-test_foreign (abroad, trusted; here, with two learners)."""
+test_foreign (the `world` and `served` fixtures: abroad, trusted; here, with two learners)."""
 import json
 
-from test_foreign import (foreign_rows, post_import, served, sign_abroad, sign_in,  # noqa: F401
-                          world)
-from test_http import problem
+from helpers.foreign import foreign_rows, post_import, sign_abroad, sign_in
+from helpers.server import problem
 
 
 def test_learner_cannot_claim_a_credential_that_names_no_holder(served):

@@ -1,33 +1,32 @@
 """An outsider's attacks on the public verifier and on foreign imports, found in the attack review
 after issue 13 (items 4, 7, 12), each against a real server on loopback, bounded in count and time.
-The verifier world of test_hostile_net is reused."""
+The verifier depository of test_hostile_net (the `verifier` fixture) is reused."""
 import base64
 import gzip
 import json
 import time
 
 import signing
-from conftest import make_row
-from test_hostile_net import (VC_V2, credential, details, status_entry, verify,  # noqa: F401
-                              world)
+from helpers.base import make_row
+from helpers.net import VC_V2, credential, details, status_entry, verify
 
 
-def test_created_on_a_day_that_does_not_exist_is_not_a_way_around_the_future_check(world):
+def test_created_on_a_day_that_does_not_exist_is_not_a_way_around_the_future_check(verifier):
     """A proof created "2099-02-30" passed: the proof's own check let any day up to 31 through
     and the future check skipped a time it could not read, so the signer's clock was never
     compared. Such a created is not a date; a later one in the future must fail as future."""
-    ok = world["ok"]
+    ok = verifier["ok"]
     did = ok.run("identity", check=True).stdout.splitlines()[0]
     year = time.gmtime().tm_year + 50
     for created in (f"{year}-02-30T00:00:00Z", f"{year}-04-31T12:00:00.5+01:00"):
         vc = signing.sign(ok, credential(did), created=created)
-        r, _ = verify(world, vc)
+        r, _ = verify(verifier, vc)
         d = details(r)
         assert r.json()["verified"] is False, (created, r.json())
         assert not d["proof"]["passed"], (created, d)
     # A real day, long past, still verifies: only days that do not exist are refused.
     vc = signing.sign(ok, credential(did), created="2024-02-29T10:00:00Z")
-    r, _ = verify(world, vc)
+    r, _ = verify(verifier, vc)
     assert r.json()["verified"] is True, r.json()
 
 
@@ -42,44 +41,44 @@ def small_list(w, url, entries=131072):
                               "statusPurpose": "revocation", "encodedList": encoded}})
 
 
-def test_entry_past_the_end_of_a_good_list_does_not_fetch_it_again(world):
+def test_entry_past_the_end_of_a_good_list_does_not_fetch_it_again(verifier):
     """A trusted issuer's credential whose index lies past the end of its (good, signed) list:
     the list was verified and thrown away, and neither kept nor remembered as a failure, so
     every verification of that credential fetched it again."""
-    ok, listener = world["ok"], world["listener"]
+    ok, listener = verifier["ok"], verifier["listener"]
     path = "/short/revocation/1"
     url = f"http://{listener.host}{path}"
-    listener.routes[path] = json.dumps(small_list(world, url)).encode()
+    listener.routes[path] = json.dumps(small_list(verifier, url)).encode()
     before = len(listener.hits)
-    vc = signing.sign(world["stranger"], credential(
-        world["stranger_did"], credentialStatus=status_entry(url, index=131072 + 7)))
-    ok.run("trust", "add", world["stranger_did"], "--name", "Stranger", "--country", "SE",
+    vc = signing.sign(verifier["stranger"], credential(
+        verifier["stranger_did"], credentialStatus=status_entry(url, index=131072 + 7)))
+    ok.run("trust", "add", verifier["stranger_did"], "--name", "Stranger", "--country", "SE",
            check=True)
     try:
         for _ in range(4):
-            r, _ = verify(world, vc)
+            r, _ = verify(verifier, vc)
             d = details(r)
             assert d["proof"]["passed"] and not d["status"]["passed"], d
             assert "past the end" in d["status"]["message"], d
         assert listener.hits[before:] == [path], listener.hits[before:]
         # A credential of the same list within its end is answered from the kept list.
-        good = signing.sign(world["stranger"], credential(
-            world["stranger_did"], credentialStatus=status_entry(url, index=9)))
-        r, _ = verify(world, good, ["proof", "status"])
+        good = signing.sign(verifier["stranger"], credential(
+            verifier["stranger_did"], credentialStatus=status_entry(url, index=9)))
+        r, _ = verify(verifier, good, ["proof", "status"])
         assert r.json()["verified"] is True, r.json()
         assert listener.hits[before:] == [path], listener.hits[before:]
     finally:
-        ok.run("trust", "remove", world["stranger_did"], check=True)
+        ok.run("trust", "remove", verifier["stranger_did"], check=True)
 
 
-def test_headline_never_says_genuine_when_the_signature_was_not_checked(world, tmp_path):
+def test_headline_never_says_genuine_when_the_signature_was_not_checked(verifier, tmp_path):
     """options.checks may leave the proof out. A credential of this depository altered after
     signing (another title and grade) then came back with the headline "Verified: genuine and
     valid" and its altered holder and result beside it; and an altered one naming a revoked
     record's slot got "Revoked by the institution on DATE", the record's date read from the store
     for a credential nobody signed. The headline a person reads says "verified" only when the
     signature was checked and held."""
-    ok = world["ok"]
+    ok = verifier["ok"]
     [a] = json.loads(ok.run("achievements", "--national-id", make_row()["national_id"], "--json",
                             check=True).stdout)
     path = tmp_path / "c.json"
@@ -87,18 +86,18 @@ def test_headline_never_says_genuine_when_the_signature_was_not_checked(world, t
     forged = json.loads(path.read_text())
     forged["credentialSubject"]["achievement"]["name"] = "MSc Medicine"
     for checks in (["status"], ["validity"], ["status", "validity", "issuer"]):
-        r, _ = verify(world, forged, checks)
+        r, _ = verify(verifier, forged, checks)
         doc = r.json()
         assert doc["headline"]["state"] != "verified", (checks, doc["headline"])
         assert "genuine" not in doc["headline"]["text"], (checks, doc["headline"])
     # The full checks still say verified for the credential as issued.
-    r, _ = verify(world, json.loads(path.read_text()))
+    r, _ = verify(verifier, json.loads(path.read_text()))
     assert r.json()["headline"]["state"] == "verified", r.json()
     # Revoked (last: the module's other tests use this record's lists, not its status).
     ok.run("revoke", a["id"], "--reason", "test", check=True)
-    r, _ = verify(world, forged, ["status"])
+    r, _ = verify(verifier, forged, ["status"])
     assert r.json()["headline"]["since"] is None, r.json()["headline"]
-    r, _ = verify(world, json.loads(path.read_text()))
+    r, _ = verify(verifier, json.loads(path.read_text()))
     assert r.json()["headline"]["state"] == "revoked" and r.json()["headline"]["since"]
 
 
@@ -110,7 +109,7 @@ def unsigned(issuer, vm):
     return vc
 
 
-def test_long_non_ascii_issuer_or_key_id_gets_an_answer_not_a_500(world, tmp_path):
+def test_long_non_ascii_issuer_or_key_id_gets_an_answer_not_a_500(verifier, tmp_path):
     """A stranger's credential whose issuer or verification method is long and not ASCII ("é"
     is two bytes): the issuer was cut to 255 bytes and each check's message to 399, in the
     middle of a character, and the answer could then not be written as JSON: 500 "out of
@@ -121,12 +120,12 @@ def test_long_non_ascii_issuer_or_key_id_gets_an_answer_not_a_500(world, tmp_pat
         cases.append(unsigned("did:key:z6Mk" + "b" * k, "did:key:z6Mk" + "b" * k + "#" + "é" * 250))
         cases.append(unsigned("did:web:x" + "c" * k + "é" * 200, "did:web:x#" + "é" * 10))
     for vc in cases:
-        r, _ = verify(world, vc)
+        r, _ = verify(verifier, vc)
         doc = r.json()
         assert doc["verified"] is False and "headline" in doc, doc
         for d in doc["details"]:
             assert d["message"], d
-    ok = world["ok"]
+    ok = verifier["ok"]
     for i, vc in enumerate(cases[:3]):
         path = tmp_path / f"c{i}.json"
         path.write_text(json.dumps(vc, ensure_ascii=False))
@@ -136,34 +135,34 @@ def test_long_non_ascii_issuer_or_key_id_gets_an_answer_not_a_500(world, tmp_pat
         assert doc["verified"] is False, doc
 
 
-def test_a_status_url_cannot_write_lines_into_the_operators_log(world):
+def test_a_status_url_cannot_write_lines_into_the_operators_log(verifier):
     """The operator's log line for a failed fetch held the URL as the credential gave it: a
     trusted issuer's status URL with a line break (on its own host, so allowed) wrote a line of
     its choosing into the log, such as a forged access-log entry."""
-    ok, listener = world["ok"], world["listener"]
+    ok, listener = verifier["ok"], verifier["listener"]
     forged = "2026-01-01T00:00:00Z fetch forged: everything is fine"
     url = f"http://{listener.host}/x\n{forged}\r\x1b[2J"
-    vc = signing.sign(world["stranger"], credential(
-        world["stranger_did"], credentialStatus=status_entry(url, index=3)))
-    ok.run("trust", "add", world["stranger_did"], "--name", "Stranger", "--country", "SE",
+    vc = signing.sign(verifier["stranger"], credential(
+        verifier["stranger_did"], credentialStatus=status_entry(url, index=3)))
+    ok.run("trust", "add", verifier["stranger_did"], "--name", "Stranger", "--country", "SE",
            check=True)
     try:
-        r, _ = verify(world, vc)
+        r, _ = verify(verifier, vc)
         assert not details(r)["status"]["passed"]
     finally:
-        ok.run("trust", "remove", world["stranger_did"], check=True)
-    log = world["srv"].log_text()
+        ok.run("trust", "remove", verifier["stranger_did"], check=True)
+    log = verifier["srv"].log_text()
     assert f"fetch http://{listener.host}/x" in log, log[-2000:]
     assert not any(line.startswith(forged) for line in log.splitlines()), log[-2000:]
     assert "\x1b" not in log
 
 
-def test_unknown_non_ascii_check_name_is_a_400_not_a_500(world):
+def test_unknown_non_ascii_check_name_is_a_400_not_a_500(verifier):
     """An unknown check name is echoed cut to 40 bytes, in the middle of a character for "é"s;
     the problem document could then not be written and the public verifier answered 500
     instead of saying what was wrong."""
     for name in ("a" + "é" * 30, "é" * 300):
-        r = world["srv"].post("/credentials/verify",
+        r = verifier["srv"].post("/credentials/verify",
                               {"verifiableCredential": credential("did:key:z6Mk"),
                                "options": {"checks": [name]}})
         assert r.status == 400, r

@@ -11,8 +11,8 @@ import struct
 
 import pytest
 
-from conftest import bulk_csv, db_scalar
-from test_http import Server, parse_keys
+from helpers.base import bulk_csv, db_scalar
+from helpers.server import Server, parse_keys
 
 INTACT_RE = re.compile(r"^(\d+) events, chain intact, (\d+) checkpoints? verified")
 

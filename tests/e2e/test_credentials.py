@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, INSTITUTION, Oorkonde, make_row, write_csv
+from helpers.base import ROOT, INSTITUTION, Oorkonde, make_row, write_csv
 
 FIXTURES = ROOT / "tests" / "interop" / "fixtures"
 NATIONAL_ID = "123456782"

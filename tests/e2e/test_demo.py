@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import api_key_from
+from helpers.base import api_key_from
 
 DEMO_RE = re.compile(r"(\d+) achievements: (\d+) added, (\d+) updated, (\d+) unchanged; "
                      r"(\d+) new learners")

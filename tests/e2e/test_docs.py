@@ -21,7 +21,7 @@ import time
 import pytest
 import yaml
 
-from conftest import ROOT, SANITIZER_RE, Oorkonde
+from helpers.base import ROOT, SANITIZER_RE, Oorkonde
 
 DOCS = ROOT / "docs"
 MAKE_RUN_HOST = "127.0.0.1:8080"  # `make run`: init --host 127.0.0.1:8080

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from conftest import write_csv, make_row
-from test_http import Server
-from test_portal import Session, cookie_of, redeem
+from helpers.base import write_csv, make_row
+from helpers.portal import Session, cookie_of, redeem
+from helpers.server import Server
 
 TOKEN_RE = re.compile(r"/s/([A-Za-z0-9_-]{43})")
 NAME = "Daniël de Vries"

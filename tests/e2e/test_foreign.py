@@ -8,106 +8,19 @@ importing the same credential twice is idempotent.
 The foreign depository ("abroad") is a did:key depository whose status lists its own server
 serves on loopback (its config names that server as base_url)."""
 import json
-import re
-import socket
 import sqlite3
 
 import pytest
 
-from conftest import INSTITUTION, Oorkonde, db_readonly, db_scalar, make_row, \
-    write_csv
-from test_http import Server, problem
-
-NID = "123456782"
-OTHER_NID = "987654329"
-NAME = ("Zoë", "Þórsdóttir")
-
-
-def api_key_from(stdout):
-    m = re.search(r"\(shown once[^)]*\): (\S+)", stdout)
-    assert m, stdout
-    return m.group(1)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def register(dep, tmp_path, rows, name, institution=INSTITUTION):
-    proc = dep.import_csv(write_csv(tmp_path / f"{name}.csv", rows), "--strict",
-                          institution=institution)
-    assert proc.returncode == 0, proc.stderr
-
-
-def learner_id(dep, nid):
-    proc = dep.run("achievements", "--national-id", nid, "--json", check=True)
-    records = json.loads(proc.stdout)
-    return records[0]["learner_id"]
-
-
-@pytest.fixture
-def world(binary, tmp_path):
-    """abroad (did:key, serving its status lists) with one learner's diploma and course; here,
-    with the same learner and another one, trusting abroad."""
-    abroad = Oorkonde(binary, tmp_path / "abroad")
-    abroad.init()
-    port = free_port()
-    config = abroad.data / "config.json"
-    settings = json.loads(config.read_text())
-    settings.update(base_url=f"http://127.0.0.1:{port}", name="Opetushallitus test")
-    config.write_text(json.dumps(settings))
-    abroad.add_institution(code="01901", name="Helsingin yliopisto", country="FI")
-    register(abroad, tmp_path, [
-        make_row(record_id="D-1", national_id=NID, given_names=NAME[0], family_name=NAME[1],
-                 kind="degree", title="Master of Science (Physics)", eqf_level="7",
-                 credits="120", grade="", grading_scheme="", awarded_on="2023-06-01"),
-        make_row(record_id="C-1", national_id=NID, given_names=NAME[0], family_name=NAME[1],
-                 title="Quantum optics", credits="5", grade="4", grading_scheme="FI 0-5"),
-        make_row(record_id="C-2", national_id=NID, given_names=NAME[0], family_name=NAME[1],
-                 title="Thermodynamics", credits="5", grade="3", grading_scheme="FI 0-5"),
-    ], "abroad", institution="01901")
-    srv = Server(abroad, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0",
-                 name="abroad").start()
-    here = Oorkonde(binary, tmp_path / "here")
-    here.init()
-    here.add_institution()
-    register(here, tmp_path, [
-        make_row(record_id="H-1", national_id=NID, given_names=NAME[0], family_name=NAME[1]),
-        make_row(record_id="H-2", national_id=OTHER_NID, title="Statics"),
-    ], "here")
-    abroad_did = abroad.run("identity", check=True).stdout.splitlines()[0]
-    here.run("trust", "add", abroad_did, "--name", "Opetushallitus", "--country", "FI",
-             check=True)
-    records = {r["title"]: r["id"] for r in abroad.achievements_json(NID)}
-    w = {"abroad": abroad, "here": here, "srv": srv, "did": abroad_did, "dir": tmp_path,
-         "records": records, "learner": learner_id(here, NID),
-         "other": learner_id(here, OTHER_NID)}
-    yield w
-    srv.stop()
-
-
-def credential(w, title="Master of Science (Physics)", fmt="di"):
-    """A credential issued abroad, written to a file; returns the path."""
-    proc = w["abroad"].run("issue", w["records"][title], "--format", fmt, check=True)
-    path = w["dir"] / f"{title.split()[0].lower()}-{fmt}.{'json' if fmt == 'di' else 'jwt'}"
-    path.write_text(proc.stdout)
-    return path
-
-
-def import_cli(w, path, learner=None, *options):
-    return w["here"].run("import-credential", path, "--learner-id", learner or w["learner"],
-                         *options)
+from helpers.base import INSTITUTION, db_readonly
+from helpers.foreign import (NAME, NID, credential, foreign_rows, import_cli, post_import,
+                             sign_abroad, sign_in)
+from helpers.server import problem
 
 
 def import_json(w, path, learner=None):
     proc = import_cli(w, path, learner, "--json")
     return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else None, proc
-
-
-def foreign_rows(w):
-    return db_scalar(w["here"].data, "SELECT count(*) FROM foreign_achievement")
 
 
 def test_import_keeps_origin_and_achievements_shows_it_apart(world):
@@ -263,27 +176,6 @@ def test_unknown_learner_and_not_a_credential(world):
     assert foreign_rows(world) == 0
 
 
-def vc_api_key(dep):
-    return api_key_from(dep.run("apikey", "add", "--permit", "vc-issue", check=True).stdout)
-
-
-def sign_abroad(w, extra):
-    """A credential of abroad's, signed through its VC-API issue endpoint (no status entry)."""
-    vc = {"@context": ["https://www.w3.org/ns/credentials/v2",
-                       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-          "type": ["VerifiableCredential", "OpenBadgeCredential"],
-          "issuer": {"id": w["did"], "type": ["Profile"], "name": "abroad"},
-          "credentialSubject": {"type": ["AchievementSubject"],
-                                "achievement": {"type": ["Achievement"], "name": "Sauna studies",
-                                                "achievementType": "Course"}}}
-    vc.update(extra)
-    r = w["srv"].post("/credentials/issue", {"credential": vc}, key=vc_api_key(w["abroad"]))
-    assert r.status == 201, r
-    path = w["dir"] / f"signed-{len(extra)}.json"
-    path.write_text(json.dumps(r.json()["verifiableCredential"]))
-    return path
-
-
 def test_refused_expired(world):
     path = sign_abroad(world, {"validFrom": "2019-01-01T00:00:00Z",
                                "validUntil": "2020-01-01T00:00:00Z"})
@@ -320,27 +212,6 @@ def test_credential_sealed_and_imports_audited(world):
 
 
 # Over HTTP: POST /v1/learners/{id}/imports
-
-@pytest.fixture
-def served(world):
-    # abroad is a did:key: the server fetches its lists only from a host the operator lists.
-    config = world["here"].data / "config.json"
-    settings = json.loads(config.read_text())
-    settings["did_web_http_hosts"] = [f"127.0.0.1:{world['srv'].port}"]
-    config.write_text(json.dumps(settings))
-    key = api_key_from(world["here"].run("apikey", "add", "--institution", INSTITUTION,
-                                         "--permit", "register", check=True).stdout)
-    read_key = api_key_from(world["here"].run("apikey", "add", "--institution", INSTITUTION,
-                                              "--permit", "read", check=True).stdout)
-    srv = Server(world["here"], "--rate-limit", "0", name="here").start()
-    world.update(http=srv, key=key, read_key=read_key)
-    yield world
-    srv.stop()
-
-
-def post_import(w, body, learner=None, key=None, ctype="application/json"):
-    return w["http"].post(f"/v1/learners/{learner or w['learner']}/imports", body,
-                          key=key or w["key"], ctype=ctype)
 
 
 def test_http_import_then_duplicate(served):
@@ -400,17 +271,6 @@ def test_http_bad_requests(served):
 
 
 # The signed-in learner: POST /v1/me/imports and GET /v1/me/foreign
-
-def sign_in(w, learner):
-    """A portal session for learner: the headers a browser would send (cookie, CSRF token)."""
-    proc = w["here"].run("learner", "login-link", learner, check=True)
-    token = re.search(r"/login/(\S+)", proc.stdout).group(1)
-    r = w["http"].post(f"/login/{token}", "", ctype="application/x-www-form-urlencoded")
-    assert r.status == 303, r
-    cookie = r.headers["set-cookie"].split(";")[0]
-    me = w["http"].get("/v1/me", headers={"Cookie": cookie})
-    assert me.status == 200, me
-    return {"Cookie": cookie, "X-CSRF-Token": me.json()["csrf"]}
 
 
 def test_learner_imports_and_lists_their_foreign_achievements(served):

@@ -6,7 +6,7 @@ import pathlib
 import re
 import subprocess
 
-from conftest import ROOT
+from helpers.base import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures"
 # Paths that leave the repository: a parent's sibling folder, or this machine's work folders.

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import Oorkonde, db_scalar, make_row, write_csv
+from helpers.base import Oorkonde, db_scalar, make_row, write_csv
 
 AUDIT_OFF = {"OORKONDE_BENCH_AUDIT_OFF": "1"}
 KILL = {"OORKONDE_TEST_KILL_AFTER_BATCHES": "1"}

@@ -7,7 +7,6 @@ that the audit log cannot be grown at machine speed; a port in use; a name to li
 that is not the certificate's.
 
 Everything runs on loopback against the real binary, bounded in connections and seconds."""
-import json
 import re
 import socket
 import subprocess
@@ -15,143 +14,8 @@ import time
 
 import pytest
 
-from conftest import csv_text, make_row
-from test_http import Server, problem
-
-FORM = "application/x-www-form-urlencoded"
-COOKIE = "oorkonde_session"
-ANNA = {"national_id": "111222333", "given_names": "Anna", "family_name": "Wezel"}
-
-
-def configure(ok, **http):
-    """Sets config.json's "http" object (docs/operations.md)."""
-    path = ok.data / "config.json"
-    cfg = json.loads(path.read_text())
-    cfg["http"] = http
-    path.write_text(json.dumps(cfg))
-
-
-class Raw:
-    """One raw connection: what a hostile client sends, byte by byte if need be."""
-
-    def __init__(self, srv, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", srv.port), timeout=timeout)
-        self.data = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def answer(self, timeout=5):
-        """The status, headers and body of the first answer, and whether the server closed the
-        connection after it (within timeout)."""
-        self.sock.settimeout(timeout)
-        closed = False
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout:
-                break
-            except ConnectionResetError:
-                closed = True
-                break
-            if not chunk:
-                closed = True
-                break
-            self.data += chunk
-            head, sep, rest = self.data.partition(b"\r\n\r\n")
-            m = re.search(rb"content-length: *(\d+)", head, re.I)
-            if sep and m and len(rest) >= int(m.group(1)):
-                # The whole answer is in; see whether the connection closes too.
-                self.sock.settimeout(1)
-                try:
-                    closed = self.sock.recv(1) == b""
-                except socket.timeout:
-                    closed = False
-                except ConnectionResetError:
-                    closed = True
-                break
-        head, _, body = self.data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        assert lines[0].startswith("HTTP/1.1 "), self.data[:300]
-        headers = {k.strip().lower(): v.strip() for k, _, v in
-                   (l.partition(":") for l in lines[1:])}
-        return int(lines[0].split()[1]), headers, body, closed
-
-    def closed_within(self, seconds):
-        """Whether the server closes the connection within seconds (without an answer)."""
-        self.sock.settimeout(0.2)
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                if self.sock.recv(65536) == b"":
-                    return True
-            except socket.timeout:
-                continue
-            except (ConnectionResetError, BrokenPipeError):
-                return True
-        return False
-
-    def close(self):
-        self.sock.close()
-
-
-def refused_before_body(srv, head, status, slug):
-    """Sends only the head of a request whose body is never sent: the server must answer from
-    the head alone, with problem+json, and close the connection."""
-    c = Raw(srv)
-    try:
-        c.send(head)
-        code, headers, body, closed = c.answer()
-    finally:
-        c.close()
-    assert code == status, (code, body)
-    assert headers["content-type"] == "application/problem+json"
-    assert json.loads(body)["type"] == f"/problems/{slug}", body
-    assert closed, "the connection stayed open after a refused body"
-    return json.loads(body)
-
-
-@pytest.fixture(scope="module")
-def folder(binary, tmp_path_factory):
-    """A data folder with one institution, Anna's results and a registrar key."""
-    from conftest import Oorkonde
-    root = tmp_path_factory.mktemp("hostile")
-    ok = Oorkonde(binary, root / "data")
-    ok.run("init", "--host", "localhost:8080", check=True)
-    key = ok.add_institution()
-    csv = root / "r.csv"
-    csv.write_text(csv_text([make_row(record_id="H-1", title="Mechanics", **ANNA),
-                             make_row(record_id="H-2", title="Optics", **ANNA)]))
-    ok.run("import", csv, "--institution", "21XX", check=True)
-    doc = json.loads(ok.run("achievements", "--national-id", ANNA["national_id"], "--json",
-                            check=True).stdout)
-    return ok, key, doc[0]["learner_id"], [a["id"] for a in doc]
-
-
-@pytest.fixture
-def serve(folder):
-    """Starts servers on the module's folder with config.json's "http" set as given; stops
-    them (exit 0, no sanitizer report) at the end."""
-    ok = folder[0]
-    started = []
-
-    def start(*args, **http):
-        configure(ok, **http)
-        srv = Server(ok, *args, name="hostile").start()
-        started.append(srv)
-        return srv
-
-    yield start
-    for srv in started:
-        srv.stop()
-    configure(ok)
-
-
-def head(method, path, *lines):
-    return (f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n" + "".join(l + "\r\n" for l in lines)
-            + "\r\n").encode()
-
+from helpers.hostile import Raw, configure, head, make_share, refused_before_body, sign_in
+from helpers.server import problem
 
 # Item 5: decided before the body
 
@@ -343,18 +207,6 @@ def audit_events(srv):
     return int(m.group(1))
 
 
-def sign_in(ok, srv, learner_id):
-    url = ok.run("learner", "login-link", learner_id, check=True).stdout.strip()
-    path = url[url.index("/login/"):]
-    r = srv.post(path, "", ctype=FORM)
-    assert r.status == 303, r
-    cookie = re.match(rf"{COOKIE}=([^;]+);", r.headers["set-cookie"]).group(1)
-    headers = {"Cookie": f"{COOKIE}={cookie}"}
-    me = srv.get("/v1/me", headers=headers)
-    assert me.status == 200, me
-    return headers, me.json()["csrf"]
-
-
 def test_a_learner_session_is_rate_limited_and_the_audit_log_stops_growing(serve, folder):
     ok, _, learner, _ = folder
     srv = serve("--rate-limit", 0, learner_requests_per_minute=6)
@@ -373,14 +225,6 @@ def test_a_learner_session_is_rate_limited_and_the_audit_log_stops_growing(serve
     # Another learner session is not held up by this one.
     other, _ = sign_in(ok, srv, learner)
     assert srv.get("/v1/me/achievements", headers=other).status == 200
-
-
-def make_share(srv, headers, csrf, achievements):
-    r = srv.post("/v1/me/shares", json.dumps({"achievements": achievements,
-                                              "recipient": "Werkgever BV"}),
-                 ctype="application/json", headers={**headers, "X-CSRF-Token": csrf})
-    assert r.status == 201, r
-    return r.json()["url"].split("localhost:8080", 1)[1]
 
 
 def test_share_openings_are_limited_per_link(serve, folder):

@@ -13,9 +13,9 @@ import sqlite3
 
 import pytest
 
-from conftest import Oorkonde, csv_text, db_bytes, make_row
-from test_http import Server, problem
-from test_portal import BASE, HOST, Session, cookie_of, path_of, redeem, token_of
+from helpers.base import Oorkonde, csv_text, db_bytes, make_row
+from helpers.portal import BASE, Session, cookie_of, path_of, redeem, token_of
+from helpers.server import HOST, Server, problem
 
 # National ids of the test's own range that pass the eleven-test, as a BSN does.
 RANGE = range(100_000_000, 100_012_000)

@@ -15,17 +15,14 @@ import gzip
 import http.server
 import json
 import re
-import socket
 import threading
 import time
 
-import pytest
-
 import signing
-from conftest import Oorkonde, db_scalar, make_row, write_csv
-from test_http import Server, problem
+from helpers.base import Oorkonde, db_scalar
+from helpers.net import VC_V2, credential, details, status_entry, verify
+from helpers.server import Server, problem
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
 NOT_RESOLVED = "issuer could not be resolved"
 NOT_RETRIEVED = "status could not be retrieved"
 # What curl and the resolver say; none of it may reach a client.
@@ -34,77 +31,8 @@ NETWORK_TEXT = ("timed out", "Timeout", "onnection refused", "Couldn't connect",
 FETCH_TIMEOUT_S = 3  # fetch_guard.h: 3 s in all per fetch
 
 
-class Listener:
-    """An HTTP server on loopback that records every request and answers with chosen bodies."""
-
-    def __init__(self):
-        self.hits = []
-        self.routes = {}
-        hits, routes = self.hits, self.routes
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(h):
-                hits.append(h.path)
-                body = routes.get(h.path, b"{}")
-                h.send_response(200)
-                h.send_header("Content-Type", "application/json")
-                h.send_header("Content-Length", str(len(body)))
-                h.end_headers()
-                h.wfile.write(body)
-
-            def log_message(h, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-class SilentHost:
-    """Accepts connections and never answers; counts them."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.host = f"127.0.0.1:{self.sock.getsockname()[1]}"
-        self.accepted = []
-        self.closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while not self.closed:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(conn)
-
-    def close(self):
-        self.closed = True
-        self.sock.close()
-        for c in self.accepted:
-            c.close()
-
-
-def closed_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def did_web(host):
     return "did:web:" + host.replace(":", "%3A")
-
-
-def credential(issuer, **extra):
-    return {"@context": [VC_V2], "type": ["VerifiableCredential"], "issuer": issuer,
-            "credentialSubject": {"id": "did:example:learner", "name": "Exchange semester"},
-            **extra}
 
 
 def unsigned_web_credential(issuer):
@@ -116,56 +44,6 @@ def unsigned_web_credential(issuer):
     return vc
 
 
-def status_entry(url, index=5):
-    return [{"id": f"{url}#{index}", "type": "BitstringStatusListEntry",
-             "statusPurpose": "revocation", "statusListIndex": str(index),
-             "statusListCredential": url}]
-
-
-def details(r):
-    return {d["check"]: d for d in r.json()["details"]}
-
-
-@pytest.fixture(scope="module")
-def world(binary, tmp_path_factory):
-    base = tmp_path_factory.mktemp("hostile-net")
-    listener, silent = Listener(), SilentHost()
-    refused = f"127.0.0.1:{closed_port()}"
-    ok = Oorkonde(binary, base / "verifier")
-    ok.init()
-    ok.add_institution()
-    # One registration, so that the depository has a status list of its own.
-    proc = ok.import_csv(write_csv(base / "one.csv", [make_row()]), "--strict")
-    assert proc.returncode == 0, proc.stderr
-    config = ok.data / "config.json"
-    cfg = json.loads(config.read_text())
-    cfg["did_web_http_hosts"] = [listener.host, silent.host, refused]
-    config.write_text(json.dumps(cfg))
-    # A stranger with a key of its own (did:key), to sign what the tests need.
-    stranger = Oorkonde(binary, base / "stranger")
-    stranger.init()
-    stranger_did = stranger.run("identity", check=True).stdout.splitlines()[0]
-    srv = Server(ok, "--threads", "2", "--rate-limit", "0", name="hostile-net").start()
-    w = {"ok": ok, "srv": srv, "listener": listener, "silent": silent, "refused": refused,
-         "stranger": stranger, "stranger_did": stranger_did, "dir": base}
-    try:
-        yield w
-    finally:
-        srv.stop()
-        listener.close()
-        silent.close()
-
-
-def verify(w, vc, checks=None, timeout=30):
-    body = {"verifiableCredential": vc}
-    if checks:
-        body["options"] = {"checks": checks}
-    started = time.monotonic()
-    r = w["srv"].post("/credentials/verify", body, timeout=timeout)
-    assert r.status in (200, 400), r
-    return r, time.monotonic() - started
-
-
 def assert_no_network_text(r):
     text = r.body.decode()
     for words in NETWORK_TEXT:
@@ -175,10 +53,10 @@ def assert_no_network_text(r):
 # Item 4: nothing is fetched for a stranger.
 
 
-def test_untrusted_did_web_issuer_is_never_resolved(world):
-    issuer = did_web(world["listener"].host)
+def test_untrusted_did_web_issuer_is_never_resolved(verifier):
+    issuer = did_web(verifier["listener"].host)
     for checks in (None, ["proof"], ["proof", "status"]):
-        r, took = verify(world, unsigned_web_credential(issuer), checks)
+        r, took = verify(verifier, unsigned_web_credential(issuer), checks)
         assert took < 1.0, took
         assert r.json()["verified"] is False
         d = details(r)
@@ -187,33 +65,33 @@ def test_untrusted_did_web_issuer_is_never_resolved(world):
         if checks is None:
             assert not d["issuer"]["passed"]
             assert "not on the trust list" in d["issuer"]["message"]
-    assert world["listener"].hits == []
+    assert verifier["listener"].hits == []
 
 
-def test_unsigned_credentials_with_status_urls_fetch_nothing(world):
+def test_unsigned_credentials_with_status_urls_fetch_nothing(verifier):
     """Status URLs in credentials nobody signed, from an untrusted and from a trusted issuer,
     whichever checks are asked for: no request reaches the listener."""
-    ok = world["ok"]
-    url = f"http://{world['listener'].host}/status/revocation/1"
-    stranger = world["stranger_did"]
+    ok = verifier["ok"]
+    url = f"http://{verifier['listener'].host}/status/revocation/1"
+    stranger = verifier["stranger_did"]
     for trusted in (False, True):
         if trusted:
             ok.run("trust", "add", stranger, "--name", "Stranger", "--country", "SE",
                    check=True)
         for checks in (["status"], ["proof", "status"], None):
             vc = credential(stranger, credentialStatus=status_entry(url))
-            r, _ = verify(world, vc, checks)
+            r, _ = verify(verifier, vc, checks)
             d = details(r)
             assert not d["status"]["passed"], d
             assert "not fetched" in d["status"]["message"], d
         # The same credential with a signature that does not hold (altered after signing).
-        signed = signing.sign(world["stranger"], credential(stranger,
+        signed = signing.sign(verifier["stranger"], credential(stranger,
                                                           credentialStatus=status_entry(url)))
         signed["credentialSubject"]["name"] = "Something else"
-        r, _ = verify(world, signed, ["status"])
+        r, _ = verify(verifier, signed, ["status"])
         assert "not fetched" in details(r)["status"]["message"]
     ok.run("trust", "remove", stranger, check=True)
-    assert world["listener"].hits == []
+    assert verifier["listener"].hits == []
 
 
 def huge_list(w, url):
@@ -228,53 +106,53 @@ def huge_list(w, url):
                               "statusPurpose": "revocation", "encodedList": encoded}})
 
 
-def test_huge_signed_status_list(world):
-    ok, listener = world["ok"], world["listener"]
+def test_huge_signed_status_list(verifier):
+    ok, listener = verifier["ok"], verifier["listener"]
     path = "/huge/revocation/1"
     url = f"http://{listener.host}{path}"
-    listener.routes[path] = json.dumps(huge_list(world, url)).encode()
-    vc = signing.sign(world["stranger"], credential(world["stranger_did"],
+    listener.routes[path] = json.dumps(huge_list(verifier, url)).encode()
+    vc = signing.sign(verifier["stranger"], credential(verifier["stranger_did"],
                                                     credentialStatus=status_entry(url)))
     # Untrusted: the proof holds (did:key), the list is not fetched at all.
     for _ in range(3):
-        r, took = verify(world, vc)
+        r, took = verify(verifier, vc)
         d = details(r)
         assert d["proof"]["passed"] and not d["status"]["passed"], d
         assert "not trusted" in d["status"]["message"]
         assert took < 1.0
     assert listener.hits == []
     # Trusted: fetched once, refused for its size, and the failure remembered.
-    ok.run("trust", "add", world["stranger_did"], "--name", "Stranger", "--country", "SE",
+    ok.run("trust", "add", verifier["stranger_did"], "--name", "Stranger", "--country", "SE",
            check=True)
     try:
         for _ in range(3):
-            r, _ = verify(world, vc)
+            r, _ = verify(verifier, vc)
             d = details(r)
             assert d["proof"]["passed"] and not d["status"]["passed"], d
             assert NOT_RETRIEVED in d["status"]["message"]
             assert_no_network_text(r)
         assert listener.hits == [path]
-        assert world["srv"].get("/healthz").status == 200
+        assert verifier["srv"].get("/healthz").status == 200
     finally:
-        ok.run("trust", "remove", world["stranger_did"], check=True)
+        ok.run("trust", "remove", verifier["stranger_did"], check=True)
 
 
 # A trusted issuer that does not answer.
 
 
-def test_silent_issuer_holds_up_nobody(world):
-    ok, silent = world["ok"], world["silent"]
+def test_silent_issuer_holds_up_nobody(verifier):
+    ok, silent = verifier["ok"], verifier["silent"]
     issuer = did_web(silent.host)
     ok.run("trust", "add", issuer, "--name", "Silent", "--country", "BE", check=True)
     vc = unsigned_web_credential(issuer)
     results = []
     health = []
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        futures = [pool.submit(verify, world, vc) for _ in range(6)]
+        futures = [pool.submit(verify, verifier, vc) for _ in range(6)]
         deadline = time.monotonic() + FETCH_TIMEOUT_S + 1
         while time.monotonic() < deadline:
             started = time.monotonic()
-            r = world["srv"].get("/healthz", timeout=10)
+            r = verifier["srv"].get("/healthz", timeout=10)
             health.append(time.monotonic() - started)
             assert r.status == 200, r
             time.sleep(0.05)
@@ -291,27 +169,27 @@ def test_silent_issuer_holds_up_nobody(world):
     # requests are answered at once without another connection.
     assert len(silent.accepted) == 1, len(silent.accepted)
     for _ in range(5):
-        r, took = verify(world, vc)
+        r, took = verify(verifier, vc)
         assert took < 1.0 and NOT_RESOLVED in details(r)["proof"]["message"]
     assert len(silent.accepted) == 1
     # The operator's log says what happened.
-    assert f"fetch http://{silent.host}/.well-known/did.json" in world["srv"].log_text()
+    assert f"fetch http://{silent.host}/.well-known/did.json" in verifier["srv"].log_text()
     ok.run("trust", "remove", issuer, check=True)
 
 
-def test_refused_connection_text_stays_in_the_log(world):
-    ok = world["ok"]
-    issuer = did_web(world["refused"])
+def test_refused_connection_text_stays_in_the_log(verifier):
+    ok = verifier["ok"]
+    issuer = did_web(verifier["refused"])
     ok.run("trust", "add", issuer, "--name", "Gone", "--country", "BE", check=True)
     try:
-        r, took = verify(world, unsigned_web_credential(issuer))
+        r, took = verify(verifier, unsigned_web_credential(issuer))
         d = details(r)
         assert d["proof"]["message"].endswith(NOT_RESOLVED), d
         assert_no_network_text(r)
         assert took < FETCH_TIMEOUT_S + 1
-        log = world["srv"].log_text()
+        log = verifier["srv"].log_text()
         line = next(l for l in log.splitlines()
-                    if f"fetch http://{world['refused']}/.well-known/did.json" in l)
+                    if f"fetch http://{verifier['refused']}/.well-known/did.json" in l)
         assert "onnect" in line, line
     finally:
         ok.run("trust", "remove", issuer, check=True)
@@ -320,8 +198,8 @@ def test_refused_connection_text_stays_in_the_log(world):
 # Item 7: a VC-API key signs credentials, nothing of the depository's own.
 
 
-def test_vc_api_key_cannot_sign_status_lists_or_status_entries(world):
-    ok, srv = world["ok"], world["srv"]
+def test_vc_api_key_cannot_sign_status_lists_or_status_entries(verifier):
+    ok, srv = verifier["ok"], verifier["srv"]
     out = ok.run("apikey", "add", "--permit", "vc-issue", check=True).stdout
     key = re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
     did = ok.run("identity", check=True).stdout.splitlines()[0]
@@ -357,8 +235,8 @@ def test_vc_api_key_cannot_sign_status_lists_or_status_entries(world):
 # Item 12: proof times, one URL per status list.
 
 
-def test_proof_times(world):
-    ok = world["ok"]
+def test_proof_times(verifier):
+    ok = verifier["ok"]
     did = ok.run("identity", check=True).stdout.splitlines()[0]
     now = time.time()
 
@@ -374,28 +252,28 @@ def test_proof_times(world):
     ]
     for proof, words in cases:
         vc = signing.sign(ok, credential(did), **proof)
-        r, _ = verify(world, vc)
+        r, _ = verify(verifier, vc)
         d = details(r)
         assert not d["proof"]["passed"] and words in d["proof"]["message"], (proof, d)
     for proof in ({"expires": stamp(3600)}, {"created": stamp(60)}, {}):
         vc = signing.sign(ok, credential(did), **proof)
-        r, _ = verify(world, vc)
+        r, _ = verify(verifier, vc)
         assert r.json()["verified"] is True, (proof, r.json())
     # The same rules for a VC-JOSE token's exp, iat and nbf.
     for claims, words in (({"exp": int(now) - 60}, "expired"),
                           ({"iat": int(now) + 3600}, "future"),
                           ({"nbf": int(now) + 3600}, "future"),
                           ({"exp": "tomorrow"}, "not a number")):
-        r, _ = verify(world, signing.sign_jwt(ok, {**credential(did), **claims}))
+        r, _ = verify(verifier, signing.sign_jwt(ok, {**credential(did), **claims}))
         d = details(r)
         assert not d["proof"]["passed"] and words in d["proof"]["message"], (claims, d)
     for claims in ({"exp": int(now) + 3600, "iat": int(now) + 60}, {}):
-        r, _ = verify(world, signing.sign_jwt(ok, {**credential(did), **claims}))
+        r, _ = verify(verifier, signing.sign_jwt(ok, {**credential(did), **claims}))
         assert r.json()["verified"] is True, (claims, r.json())
 
 
-def test_status_list_has_one_url(world):
-    srv = world["srv"]
+def test_status_list_has_one_url(verifier):
+    srv = verifier["srv"]
     assert srv.get("/status/revocation/1").status == 200
     for path in ("/status/revocation/01", "/status/revocation/001", "/status/revocation/+1",
                  "/status/suspension/01", "/status/revocation/1%20",

@@ -7,7 +7,7 @@ import os
 import stat
 import subprocess
 
-from conftest import INSTITUTION, Oorkonde, db_scalar, make_row, parse_report, write_csv
+from helpers.base import INSTITUTION, Oorkonde, db_scalar, make_row, parse_report, write_csv
 
 CHECK = "data_key_check.1"
 
@@ -227,7 +227,7 @@ def test_achievements_escape_names_and_titles_as_stored(ok, tmp_path):
 
 
 def test_key_swapped_under_a_running_server_seals_nothing(ok, binary, tmp_path):
-    from test_http import Server
+    from helpers.server import Server
     registered(ok, tmp_path)
     key = ok.run("apikey", "add", "--institution", INSTITUTION, check=True).stdout.split()[-1]
     right = (ok.data / "data.key").read_bytes()

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import (COLUMNS, INSTITUTION, REQUIRED_COLUMNS, SANITIZED, bulk_csv, csv_text,
+from helpers.base import (COLUMNS, INSTITUTION, REQUIRED_COLUMNS, SANITIZED, bulk_csv, csv_text,
                       db_scalar, make_row, parse_report, write_csv)
 
 LUKASZ = dict(national_id="123456782", given_names="Łukasz", family_name="Müller-Dağ",

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import Oorkonde
+from helpers.base import Oorkonde
 
 
 def mode(path):

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, Oorkonde
+from helpers.base import ROOT, Oorkonde
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import api_key_from, db_bytes, make_row, write_csv
+from helpers.base import api_key_from, db_bytes, make_row, write_csv
 
 
 def test_add_prints_key_once_and_stores_only_a_hash(ok):

@@ -17,9 +17,9 @@ import threading
 
 import pytest
 
-from conftest import INSTITUTION, Oorkonde, db_readonly, db_scalar, make_row, write_csv
-from test_foreign import credential, import_cli, world  # noqa: F401 - world is a fixture
-from test_http import Server, row
+from helpers.base import INSTITUTION, Oorkonde, db_readonly, db_scalar, make_row, write_csv
+from helpers.foreign import credential, import_cli
+from helpers.server import Server, row
 
 KILL_ENV = "OORKONDE_TEST_KILL_AFTER_BATCHES"
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import COLUMNS, INSTITUTION, SANITIZED, Oorkonde, db_bytes, db_readonly, \
+from helpers.base import COLUMNS, INSTITUTION, SANITIZED, Oorkonde, db_bytes, db_readonly, \
     parse_report
 
 ROWS_PER_LEARNER = 10

@@ -23,8 +23,8 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from conftest import ROOT, SANITIZER_RE, Oorkonde, db_bytes, db_readonly
-from test_http import PROBLEM, PURPOSE_HEADER, Server, parse_keys, problem, row
+from helpers.base import ROOT, SANITIZER_RE, Oorkonde, db_bytes, db_readonly
+from helpers.server import PROBLEM, PURPOSE_HEADER, Server, parse_keys, problem, row
 
 ALERT_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ALERT key-blocked key=([0-9a-f]+) "
                       r"institution=(\S+) learners=(\d+) window_s=(\d+): ", re.M)

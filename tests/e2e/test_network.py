@@ -20,8 +20,8 @@ import time
 import pytest
 
 import signing
-from conftest import Oorkonde, make_row, write_csv
-from test_http import Server, problem
+from helpers.base import Oorkonde, make_row, write_csv
+from helpers.server import Server, problem
 
 NID = "123456782"
 TTL_S = 1  # status_ttl_s, did_cache_ttl_s and status_cache_ttl_s of both depositories

@@ -17,20 +17,14 @@ import time
 
 import pytest
 
-from conftest import Oorkonde, csv_text, db_bytes, db_scalar, make_row
-from test_http import Server, problem
-
-HOST = "localhost:8080"
-BASE = f"http://{HOST}"
-TOKEN_RE = r"[A-Za-z0-9_-]{43}"
-COOKIE = "oorkonde_session"
-SECURE_COOKIE = "__Host-oorkonde_session"
-FORM = "application/x-www-form-urlencoded"
+from helpers.base import Oorkonde, csv_text, db_bytes, db_scalar, make_row
+from helpers.portal import (BASE, COOKIE, FORM, RECIPIENT, SECURE_COOKIE, TOKEN_RE, Session,
+                            cookie_of, path_of, redeem, token_of)
+from helpers.server import HOST, Server, problem
 
 # Two institutions; Anna has results at both (a diploma among them), Bram one course at 21XX.
 ANNA = {"national_id": "111222333", "given_names": "Zwaantje", "family_name": "Oosterhuisplein"}
 BRAM = {"national_id": "444555663", "given_names": "Bram", "family_name": "Wezelbroek"}
-RECIPIENT = "Werkgever Kwakzalverij BV"
 
 
 def rows_21xx():
@@ -78,71 +72,9 @@ class Portal:
         return Session(self.srv, cookie_of(r))
 
 
-class Session:
-    """A learner's session: the cookie, and the CSRF token from GET /v1/me."""
-
-    def __init__(self, srv, cookie):
-        self.srv = srv
-        self.cookie = cookie
-        me = self.get("/v1/me")
-        assert me.status == 200, me
-        self.me = me.json()
-        self.csrf = self.me["csrf"]
-
-    def headers(self, csrf=True, extra=None):
-        h = {"Cookie": f"{COOKIE}={self.cookie}"}
-        if csrf:
-            h["X-CSRF-Token"] = self.csrf if csrf is True else csrf
-        h.update(extra or {})
-        return h
-
-    def get(self, path):
-        return self.srv.get(path, headers=self.headers(csrf=False))
-
-    def post(self, path, body=None, csrf=True, ctype="application/json"):
-        if body is not None and not isinstance(body, (str, bytes)):
-            body = json.dumps(body)
-        return self.srv.post(path, body if body is not None else "", ctype=ctype,
-                             headers=self.headers(csrf))
-
-    def share(self, achievements, recipient=RECIPIENT, **extra):
-        r = self.post("/v1/me/shares", {"achievements": achievements, "recipient": recipient,
-                                        **extra})
-        assert r.status == 201, r
-        return r.json()
-
-
 def learner_of(ok, nid):
     doc = json.loads(ok.run("achievements", "--national-id", nid, "--json", check=True).stdout)
     return doc[0]["learner_id"]
-
-
-def path_of(url):
-    assert url.startswith(BASE), url
-    return url[len(BASE):]
-
-
-def token_of(url):
-    return url.rsplit("/", 1)[1]
-
-
-def cookie_of(r, secure=False):
-    name, flag = (SECURE_COOKIE, "; Secure") if secure else (COOKIE, "")
-    m = re.fullmatch(rf"{re.escape(name)}=({TOKEN_RE}); Path=/; HttpOnly; SameSite=Strict{flag}",
-                     r.headers.get("set-cookie", ""))
-    assert m, r.headers
-    return m.group(1)
-
-
-def redeem(srv, path, headers=None):
-    """Uses a login link as a browser does: the GET shows a page whose "Sign in" button posts
-    a form back (the GET uses nothing up); the POST uses the link. Returns the POST's answer
-    (303 to /learner with the cookie, or the 404/410 page)."""
-    page = srv.get(path, headers=headers)
-    if page.status == 200:
-        assert f'<form method="post" action="{path}"'.encode() in page.body, page.body
-        assert "set-cookie" not in page.headers
-    return srv.post(path, "", ctype=FORM, headers=headers)
 
 
 def make_folder(binary, path, config=None):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import db_bytes, db_readonly, make_row, write_csv
+from helpers.base import db_bytes, db_readonly, make_row, write_csv
 
 LEARNERS = [
     dict(national_id="QZ77310455", given_names="Xanthippe Łucja", family_name="Quarmby-Ørsted",

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from conftest import ROOT, Oorkonde
-from test_http import PURPOSE_HEADER, Server, parse_keys, problem, row
+from helpers.base import ROOT, Oorkonde
+from helpers.server import PURPOSE_HEADER, Server, parse_keys, problem, row
 
 PURPOSES = ["registration", "correction", "issuance", "admission-check", "support", "audit"]
 

@@ -11,8 +11,8 @@ import stat
 
 import pytest
 
-from conftest import COLUMNS, make_row, parse_report, write_csv
-from test_http import Server, row
+from helpers.base import COLUMNS, make_row, parse_report, write_csv
+from helpers.server import Server, row
 
 ERROR_COLUMNS = ["error_line", "error_field", "error_reason"]
 OTHER = "30YY"  # a second Dutch institution

@@ -4,8 +4,8 @@ own record id and finds a record by it; revoke, suspend and reinstate take --rec
 import json
 import re
 
-from conftest import INSTITUTION, Oorkonde, make_row, parse_report, write_csv
-from test_http import Server
+from helpers.base import INSTITUTION, Oorkonde, make_row, parse_report, write_csv
+from helpers.server import Server
 
 ROWS = [make_row(record_id="2021-MECH-0871", title="Mechanics"),
         make_row(record_id="2021-QM-0001", title="Quantum mechanics"),

@@ -20,9 +20,9 @@ import subprocess
 
 import pytest
 
-from conftest import SANITIZED, Oorkonde, bulk_csv, db_readonly
-from test_http import Server
-from test_reliability_crash import check_consistent, state
+from helpers.base import SANITIZED, Oorkonde, bulk_csv, db_readonly
+from helpers.consistency import check_consistent, state
+from helpers.server import Server
 
 EARLIER_ROWS = 300
 FILL_ROWS = 60_000  # far more than 3 MiB of sealed rows

@@ -14,8 +14,8 @@ import subprocess
 
 import pytest
 
-from conftest import csv_text, db_scalar, make_row
-from test_http import PURPOSE_HEADER, Server, parse_keys
+from helpers.base import csv_text, db_scalar, make_row
+from helpers.server import PURPOSE_HEADER, Server, parse_keys
 
 INSTITUTION = "21XX"
 

@@ -23,8 +23,8 @@ import threading
 import pytest
 
 import signing
-from conftest import SANITIZED, Oorkonde, make_row, write_csv
-from test_http import Server, problem
+from helpers.base import SANITIZED, Oorkonde, make_row, write_csv
+from helpers.server import Server, problem
 
 NID = "123456782"
 ROWS = 24

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import Oorkonde
+from helpers.base import Oorkonde
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from test_http import Server
+from helpers.server import Server
 
 TOKEN_RE = re.compile(r"/s/([A-Za-z0-9_-]{43})$")
 NASTY = "</script><!--<script>alert(1)</script> & \"Employer\" 'X'"
