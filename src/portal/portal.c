@@ -4,55 +4,10 @@
 #include "portal/internal.h"
 #include "core/clock.h"
 
-#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-/* Configuration */
-
-static int config_seconds(const json_t *config, const char *name, long def, long *out,
-                          const char *path, struct ok_error *err)
-{
-	const json_t *v = json_object_get(config, name);
-	json_int_t n;
-
-	*out = def;
-	if (!v)
-		return 0;
-	n = json_is_integer(v) ? json_integer_value(v) : -1;
-	if (n < 1 || n > PORTAL_CONFIG_S_MAX)
-		return ok_fail_field(err, OK_EINPUT, name,
-		                     "%s: %s must be a whole number of seconds from 1 to %d", path,
-		                     name, PORTAL_CONFIG_S_MAX);
-	*out = (long)n;
-	return 0;
-}
-
-int portal_configure(struct depository *d, struct ok_error *err)
-{
-	char path[4096];
-	json_error_t jerr;
-	json_t *config;
-	int rc;
-
-	d->session_idle_s = PORTAL_SESSION_IDLE_S_DEFAULT;
-	d->login_link_ttl_s = PORTAL_LOGIN_LINK_TTL_S_DEFAULT;
-	if (snprintf(path, sizeof(path), "%s/config.json", d->dir) >= (int)sizeof(path))
-		return ok_fail(err, OK_EINPUT, "data folder path too long");
-	/* depository_open has read the file already: any syntax error was reported there. */
-	config = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!config)
-		return 0;
-	rc = config_seconds(config, "session_idle_s", PORTAL_SESSION_IDLE_S_DEFAULT,
-	                    &d->session_idle_s, path, err);
-	if (!rc)
-		rc = config_seconds(config, "login_link_ttl_s", PORTAL_LOGIN_LINK_TTL_S_DEFAULT,
-		                    &d->login_link_ttl_s, path, err);
-	json_decref(config);
-	return rc;
-}
 
 /* Tokens */
 
