@@ -32,9 +32,10 @@ static bool require(struct http_request *req, struct http_response *res, const c
 	return true;
 }
 
-static void actor_of(const struct http_request *req, char *out, size_t cap)
+/* The key's audit actor, "institution:CODE/key:ID". */
+static const char *actor_of(const struct http_request *req, char out[AUDIT_ACTOR_SIZE])
 {
-	snprintf(out, cap, "institution:%s/key:%s", req->key.institution, req->key.id);
+	return audit_actor_institution_key(req->key.institution, req->key.id, out);
 }
 
 static bool query_flag(struct http_request *req, const char *name)
@@ -74,7 +75,7 @@ void route_results_post(struct http_request *req, struct http_response *res)
 	struct result_errors errors = {0};
 	struct import_report report;
 	struct ok_error err;
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 	json_t *body = NULL, *doc;
 	int rc;
 
@@ -82,7 +83,7 @@ void route_results_post(struct http_request *req, struct http_response *res)
 		return;
 	errors.csv = strncasecmp(ct, "text/csv", 8) == 0;
 	errors.list = json_array();
-	actor_of(req, actor, sizeof(actor));
+	actor_of(req, actor);
 	o.institution = req->key.institution;
 	o.actor = actor;
 	o.dry_run = query_flag(req, "dry_run");
@@ -156,7 +157,7 @@ void route_achievements_query(struct http_request *req, struct http_response *re
 	struct collected c;
 	struct learner_view view;
 	struct ok_error err;
-	char learner_id[STORE_ID_MAX + 1], actor[128];
+	char learner_id[STORE_ID_MAX + 1], actor[AUDIT_ACTOR_SIZE];
 	json_t *doc;
 	int rc;
 
@@ -181,7 +182,7 @@ void route_achievements_query(struct http_request *req, struct http_response *re
 		json_decref(c.list);
 		return;
 	}
-	actor_of(req, actor, sizeof(actor));
+	actor_of(req, actor);
 	if (!rc)
 		rc = registry_learner_read(req->dep, NULL, learner_id, actor, purpose, &view, &err);
 	if (rc) {
@@ -203,7 +204,7 @@ void route_achievement_get(struct http_request *req, struct http_response *res)
 	struct store_achievement a;
 	struct ok_error err;
 	const char *purpose;
-	char actor[128], detail[64];
+	char actor[AUDIT_ACTOR_SIZE], detail[64];
 
 	if (!require(req, res, "read") || !(purpose = http_purpose_require(req, res)))
 		return;
@@ -216,7 +217,7 @@ void route_achievement_get(struct http_request *req, struct http_response *res)
 	/* A learner's result is personal data too: counted and audited as a read of them. */
 	if (!http_leak_note(req, res, a.learner_id))
 		return;
-	actor_of(req, actor, sizeof(actor));
+	actor_of(req, actor);
 	snprintf(detail, sizeof(detail), "achievement=%s", a.id);
 	if (depository_audit(req->dep, actor, "achievement.read", a.learner_id, purpose, detail,
 	                     true, &err) != 0) {
@@ -230,7 +231,7 @@ void route_achievement_patch(struct http_request *req, struct http_response *res
 {
 	struct store_achievement a;
 	struct ok_error err;
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 	json_t *patch;
 	int rc;
 
@@ -239,7 +240,7 @@ void route_achievement_patch(struct http_request *req, struct http_response *res
 	if (!(patch = http_body_json(req, res)))
 		return;
 	ok_error_clear(&err);
-	actor_of(req, actor, sizeof(actor));
+	actor_of(req, actor);
 	rc = registry_achievement_correct(req->dep, req->params.params[0], req->key.institution,
 	                                  patch, actor, &a, &err);
 	json_decref(patch);

@@ -13,12 +13,12 @@
 static json_t *report_of(struct http_request *req, struct http_response *res,
                          const char *learner_id)
 {
-	char actor[STORE_ID_MAX + 16];
+	char actor[AUDIT_ACTOR_SIZE];
 	struct ok_error err;
 	json_t *doc = NULL;
 
 	ok_error_clear(&err);
-	snprintf(actor, sizeof(actor), "learner:%s", learner_id);
+	audit_actor_learner(learner_id, actor);
 	if (registry_report_json(req->dep, learner_id, actor, &doc, &err) != 0) {
 		http_problem_from_error(res, &err);
 		return NULL;

@@ -95,11 +95,6 @@ bool portal_id_valid(const char *id)
 	return true;
 }
 
-void portal_actor(const char *learner_id, char out[STORE_ACTOR_MAX + 1])
-{
-	snprintf(out, STORE_ACTOR_MAX + 1, "learner:%s", learner_id);
-}
-
 int portal_finish(struct depository *d, int rc, struct ok_error *err)
 {
 	if (!rc)
@@ -194,7 +189,7 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 {
 	struct store_login_link l;
 	struct store_session se;
-	char actor[STORE_ACTOR_MAX + 1], detail[STORE_ID_MAX + STORE_ACTOR_MAX + 32];
+	char actor[AUDIT_ACTOR_SIZE], detail[STORE_ID_MAX + STORE_ACTOR_MAX + 32];
 	int64_t now = ok_now_ms();
 	int rc;
 
@@ -221,7 +216,7 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 	portal_token_hash("session", out->token, se.token_hash);
 	snprintf(se.learner_id, sizeof(se.learner_id), "%s", l.learner_id);
 	se.created_ms = se.last_seen_ms = now;
-	portal_actor(se.learner_id, actor);
+	audit_actor_learner(se.learner_id, actor);
 	/* Who made the link: a session a registrar's key started is told apart from the
 	 * learner's own in the audit log (and in the learner's access report). */
 	snprintf(detail, sizeof(detail), "session=%s via=%s", se.id, l.created_by);

@@ -363,7 +363,7 @@ int portal_views_json(struct depository *d, const char *learner_id, json_t **out
                       struct ok_error *err)
 {
 	struct view_list l = {json_array()};
-	char actor[STORE_ACTOR_MAX + 1];
+	char actor[AUDIT_ACTOR_SIZE];
 	int rc;
 
 	*out = NULL;
@@ -372,7 +372,7 @@ int portal_views_json(struct depository *d, const char *learner_id, json_t **out
 	rc = store_view_list_by_learner(d->store, learner_id, PORTAL_VIEWS_MAX, add_view, &l, err);
 	if (rc == OK_ENOMEM)
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
-	portal_actor(learner_id, actor);
+	audit_actor_learner(learner_id, actor);
 	if (!rc)
 		rc = depository_audit(d, actor, "share.views", learner_id, PORTAL_PURPOSE_SHARE, "",
 		                      true, err);
@@ -508,10 +508,10 @@ int portal_share_state(struct depository *d, const char *token, json_t **out, st
 static int record_opening(struct depository *d, const struct store_share *sh,
                           const struct opening *o, int64_t now, struct ok_error *err)
 {
-	char actor[STORE_ACTOR_MAX + 1], detail[AUDIT_TEXT_MAX + 1];
+	char actor[AUDIT_ACTOR_SIZE], detail[AUDIT_TEXT_MAX + 1];
 	int rc;
 
-	snprintf(actor, sizeof(actor), "share:%s", sh->id);
+	audit_actor_share(sh->id, actor);
 	snprintf(detail, sizeof(detail), "share=%s issued=%zu withdrawn=%zu format=di key=%lu",
 	         sh->id, o->issued, o->withdrawn, o->issued ? o->key : 0UL);
 	if ((rc = store_begin(d->store, err)))
