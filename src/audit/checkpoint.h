@@ -31,7 +31,7 @@
 #define CHECKPOINT_FILE          "audit-checkpoints"
 
 /*
- * Called by depository_audit right after it appended e, inside the same transaction: when
+ * Called by audit_txn_event right after it appended e, inside the same transaction: when
  * e->seq is a multiple of d->audit_checkpoint_every, or when the last checkpoint signed another
  * interval than d's (the setting changed: the new one is signed from this event on), signs e's
  * hash and records the checkpoint in the store (to be filed by audit_checkpoints_flush once

@@ -1,8 +1,7 @@
-/* Creating and opening a data folder; the audit helper every use case shares. */
+/* Creating and opening a data folder: its configuration, key files and store. */
 #include "depository/depository.h"
 
 #include "io/utf8.h"
-#include "audit/checkpoint.h"
 #include "keys/keyfile.h"
 #include "store/keys.h"
 #include "vc/did.h"
@@ -653,46 +652,6 @@ void depository_close(struct depository *d)
 	seal_keys_release(&d->keys);
 	seal_keyring_release(&d->data_keys);
 	sodium_memzero(d, sizeof(*d));
-}
-
-int depository_audit(struct depository *d, const char *actor, const char *action,
-                     const char *subject, const char *purpose, const char *detail,
-                     bool own_transaction, struct ok_error *err)
-{
-	struct audit_event e;
-	unsigned char head[AUDIT_HASH_BYTES];
-	int64_t seq;
-	int rc;
-
-#ifdef OK_TEST_HOOKS
-	if (d->bench_audit_off)
-		return 0;
-#endif
-	if (own_transaction && store_in_transaction(d->store))
-		own_transaction = false;
-	if (own_transaction && (rc = store_begin(d->store, err)))
-		return rc;
-	audit_event_init(&e, actor, action, subject, purpose, detail);
-	rc = store_audit_head(d->store, &seq, head, err);
-	if (!rc) {
-		audit_event_link(&e, seq, head);
-		rc = store_audit_insert(d->store, &e, err);
-	}
-	/* Every path that appends comes here, so checkpoints come every N events whatever the
-	 * path; the checkpoint is written in the same transaction as the event it signs. */
-	if (!rc)
-		rc = audit_checkpoints_after_append(d, &e, err);
-	if (own_transaction) {
-		if (!rc)
-			rc = store_commit(d->store, err);
-		if (rc)
-			store_rollback(d->store);
-	}
-	/* Outside a transaction now (or still inside the caller's, where this does nothing):
-	 * file the checkpoints that have committed. A failure leaves them waiting. */
-	if (!rc)
-		audit_checkpoints_flush(d, NULL);
-	return rc;
 }
 
 void depository_id_from(const unsigned char random[6], char out[25])

@@ -109,15 +109,6 @@ void depository_close(struct depository *d);
  */
 int depository_check_private(const char *dir, struct ok_error *err);
 
-/*
- * Appends one audit event after the current chain head. Call inside a transaction of the
- * caller's, or with own_transaction true to have it committed on its own (it joins the
- * caller's transaction when one is open: one commit for several events of one request).
- */
-int depository_audit(struct depository *d, const char *actor, const char *action,
-                     const char *subject, const char *purpose, const char *detail,
-                     bool own_transaction, struct ok_error *err);
-
 /* Keys */
 
 /*

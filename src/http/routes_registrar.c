@@ -6,6 +6,7 @@
 #include "http/leak_guard.h"
 #include "http/purpose.h"
 
+#include "audit/txn.h"
 #include "io/csv_reader.h"
 #include "registry/achievement.h"
 #include "registry/import.h"
@@ -219,8 +220,8 @@ void route_achievement_get(struct http_request *req, struct http_response *res)
 		return;
 	actor_of(req, actor);
 	snprintf(detail, sizeof(detail), "achievement=%s", a.id);
-	if (depository_audit(req->dep, actor, "achievement.read", a.learner_id, purpose, detail,
-	                     true, &err) != 0) {
+	if (audit_record(req->dep, actor, "achievement.read", a.learner_id, purpose, detail,
+	                 &err) != 0) {
 		http_problem_from_error(res, &err);
 		return;
 	}

@@ -95,15 +95,6 @@ bool portal_id_valid(const char *id)
 	return true;
 }
 
-int portal_finish(struct depository *d, int rc, struct ok_error *err)
-{
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
-	return rc;
-}
-
 /* Login links */
 
 static int learner_exists(struct depository *d, const char *learner_id, struct ok_error *err)
@@ -132,15 +123,16 @@ int portal_login_link_create_for(struct depository *d, const char *learner_id, c
                                  struct ok_error *err)
 {
 	struct store_login_link l;
+	struct audit_txn txn;
 	char token[PORTAL_TOKEN_SIZE], detail[64], until[32];
 	int64_t now = ok_now_ms();
 	int rc;
 
 	url[0] = '\0';
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	if ((rc = learner_exists(d, learner_id, err)))
-		return portal_finish(d, rc, err);
+		return audit_txn_end(&txn, rc, err);
 	memset(&l, 0, sizeof(l));
 	portal_token_new(token);
 	portal_token_hash("login", token, l.token_hash);
@@ -155,9 +147,8 @@ int portal_login_link_create_for(struct depository *d, const char *learner_id, c
 	if (!rc)
 		rc = store_login_link_put(d->store, &l, err);
 	if (!rc)
-		rc = depository_audit(d, actor, "login.link", learner_id, purpose, detail, false,
-		                      err);
-	if ((rc = portal_finish(d, rc, err)) == 0) {
+		rc = audit_txn_event(&txn, actor, "login.link", learner_id, purpose, detail, err);
+	if ((rc = audit_txn_end(&txn, rc, err)) == 0) {
 		snprintf(url, PORTAL_URL_MAX, "%s/login/%s", d->base_url, token);
 		*expires_ms = l.expires_ms;
 	}
@@ -189,6 +180,7 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 {
 	struct store_login_link l;
 	struct store_session se;
+	struct audit_txn txn;
 	char actor[AUDIT_ACTOR_SIZE], detail[STORE_ID_MAX + STORE_ACTOR_MAX + 32];
 	int64_t now = ok_now_ms();
 	int rc;
@@ -197,7 +189,7 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 	if (!portal_token_valid(token))
 		return ok_fail(err, OK_ENOTFOUND, "no such login link");
 	portal_token_hash("login", token, l.token_hash);
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_login_link_find(d->store, l.token_hash, &l, err);
 	if (rc == OK_ENOTFOUND)
@@ -209,7 +201,7 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 	if (!rc && (rc = store_login_link_use(d->store, l.token_hash, now, err)) == OK_ECONFLICT)
 		rc = ok_fail(err, OK_EGONE, "this login link was used already; ask for a new one");
 	if (rc)
-		return portal_finish(d, rc, err);
+		return audit_txn_end(&txn, rc, err);
 	memset(&se, 0, sizeof(se));
 	depository_new_id(se.id);
 	portal_token_new(out->token);
@@ -225,9 +217,9 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 	if (!rc)
 		rc = store_session_put(d->store, &se, err);
 	if (!rc)
-		rc = depository_audit(d, actor, "learner.login", se.learner_id, PORTAL_PURPOSE_SELF,
-		                      detail, false, err);
-	if ((rc = portal_finish(d, rc, err))) {
+		rc = audit_txn_event(&txn, actor, "learner.login", se.learner_id,
+		                     PORTAL_PURPOSE_SELF, detail, err);
+	if ((rc = audit_txn_end(&txn, rc, err))) {
 		sodium_memzero(out, sizeof(*out));
 		return rc;
 	}
@@ -246,6 +238,7 @@ int portal_session_check(struct depository *d, const char *token, struct portal_
 {
 	unsigned char hash[STORE_HASH_BYTES];
 	struct store_session se;
+	struct audit_txn txn;
 	int64_t now = ok_now_ms();
 	int rc;
 
@@ -260,17 +253,18 @@ int portal_session_check(struct depository *d, const char *token, struct portal_
 		return rc;
 	if (now - se.last_seen_ms > (int64_t)d->session_idle_s * 1000 ||
 	    now - se.created_ms > PORTAL_SESSION_MAX_S * 1000LL) {
-		if (!store_begin(d->store, NULL)) {
+		/* Not an event: the session ends for want of one. */
+		if (!audit_txn_begin(d, &txn, NULL)) {
 			store_session_delete(d->store, se.id, NULL);
-			portal_finish(d, 0, NULL);
+			audit_txn_end(&txn, 0, NULL);
 		}
 		return ok_fail(err, OK_EGONE, "the session has ended; open a new login link");
 	}
 	if (now - se.last_seen_ms >= TOUCH_EVERY_MS) {
-		if ((rc = store_begin(d->store, err)))
+		if ((rc = audit_txn_begin(d, &txn, err)))
 			return rc;
 		rc = store_session_touch(d->store, se.id, now, err);
-		if ((rc = portal_finish(d, rc, err)))
+		if ((rc = audit_txn_end(&txn, rc, err)))
 			return rc;
 	}
 	memcpy(out->id, se.id, sizeof(out->id));
@@ -280,10 +274,11 @@ int portal_session_check(struct depository *d, const char *token, struct portal_
 
 int portal_session_end(struct depository *d, const char *session_id, struct ok_error *err)
 {
+	struct audit_txn txn;
 	int rc;
 
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_session_delete(d->store, session_id, err);
-	return portal_finish(d, rc, err);
+	return audit_txn_end(&txn, rc, err);
 }

@@ -155,8 +155,8 @@ int portal_achievements(struct depository *d, const char *learner_id, json_t **o
 		qsort(l.v, l.n, sizeof(*l.v), by_place);
 	audit_actor_learner(learner_id, actor);
 	snprintf(detail, sizeof(detail), "count=%zu", l.n);
-	if ((rc = depository_audit(d, actor, "achievement.read", learner_id, PORTAL_PURPOSE_SELF,
-	                           detail, true, err)))
+	if ((rc = audit_record(d, actor, "achievement.read", learner_id, PORTAL_PURPOSE_SELF,
+	                       detail, err)))
 		goto out;
 	list = grouped(&l);
 	*out = list ? json_pack("{s:o}", "institutions", list) : NULL;

@@ -1,5 +1,6 @@
 /* Single achievements: JSON form and corrections (see achievement.h). */
 #include "registry/achievement.h"
+#include "audit/txn.h"
 
 #include "model/registration.h"
 #include "registry/learner.h"
@@ -184,6 +185,7 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 	struct learner_view learner;
 	struct registration r;
 	const char *reason;
+	struct audit_txn txn;
 	char today[11], detail[64];
 	int rc;
 
@@ -222,16 +224,12 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 		return 0; /* nothing changed: no new version */
 	out->version = cur.version + 1;
 	out->updated_ms = ok_now_ms();
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_achievement_put(d->store, out, true, actor, reason, err);
 	snprintf(detail, sizeof(detail), "version=%d", out->version);
 	if (!rc)
-		rc = depository_audit(d, actor, "achievement.correct", out->id, "correction",
-		                      detail, false, err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
-	return rc;
+		rc = audit_txn_event(&txn, actor, "achievement.correct", out->id, "correction",
+		                     detail, err);
+	return audit_txn_end(&txn, rc, err);
 }

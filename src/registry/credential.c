@@ -1,5 +1,6 @@
 /* Building and signing credentials (see credential.h). */
 #include "registry/credential.h"
+#include "audit/txn.h"
 
 #include "registry/achievement.h"
 #include "registry/learner.h"
@@ -422,8 +423,7 @@ static int issue(struct depository *d, const char *achievement_id, const char *i
 	snprintf(detail, sizeof(detail), "format=%s key=%lu", f == CREDENTIAL_JWT ? "jwt" : "di",
 	         (unsigned long)d->issuer_key_id);
 	if (!rc && purpose)
-		rc = depository_audit(d, actor, "credential.issue", a.id, purpose, detail, true,
-		                      err);
+		rc = audit_record(d, actor, "credential.issue", a.id, purpose, detail, err);
 out:
 	free(text);
 	json_decref(secured);
@@ -551,8 +551,7 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	json_decref(copy);
 	snprintf(detail, sizeof(detail), "vc-api key=%lu", (unsigned long)d->issuer_key_id);
 	if (!rc)
-		rc = depository_audit(d, actor, "credential.issue", "", "issuance", detail, true,
-		                      err);
+		rc = audit_record(d, actor, "credential.issue", "", "issuance", detail, err);
 	if (rc) {
 		json_decref(*out);
 		*out = NULL;

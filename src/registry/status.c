@@ -1,5 +1,6 @@
 /* Status lists: slots, status changes, signed list credentials (see status.h). */
 #include "registry/status.h"
+#include "audit/txn.h"
 
 #include "registry/achievement.h"
 #include "io/utf8.h"
@@ -116,31 +117,32 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	                                      "achievement.reinstate"};
 	const char *next;
 	int64_t revocation_delta, suspension_delta;
+	struct audit_txn txn;
 	char detail[96];
 	int rc;
 
 	if ((rc = check_reason(reason, err)))
 		return rc;
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = registry_achievement_get(d, achievement_id, institution, out, err);
 	if (rc)
-		goto fail;
+		goto end;
 	if (strcmp(out->status, "revoked") == 0) {
 		rc = ok_fail(err, OK_ECONFLICT,
 		             "the achievement is revoked, and a revocation is final");
-		goto fail;
+		goto end;
 	}
 	if (action == STATUS_REINSTATE && strcmp(out->status, "suspended") != 0) {
 		rc = ok_fail(err, OK_ECONFLICT,
 		             "only a suspended achievement can be reinstated (it "
 		             "is %s)",
 		             out->status);
-		goto fail;
+		goto end;
 	}
 	if (action == STATUS_SUSPEND && strcmp(out->status, "suspended") == 0) {
 		rc = ok_fail(err, OK_ECONFLICT, "the achievement is already suspended");
-		goto fail;
+		goto end;
 	}
 	next = action == STATUS_REVOKE    ? "revoked"
 	       : action == STATUS_SUSPEND ? "suspended"
@@ -159,15 +161,9 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 		rc = store_status_list_bump(d->store, out->status_list, 0,
 		                                     revocation_delta, suspension_delta, err);
 	if (!rc)
-		rc = depository_audit(d, actor, actions[action], out->id, "status", detail, false,
-		                      err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (!rc)
-		return 0;
-fail:
-	store_rollback(d->store);
-	return rc;
+		rc = audit_txn_event(&txn, actor, actions[action], out->id, "status", detail, err);
+end:
+	return audit_txn_end(&txn, rc, err);
 }
 
 void registry_status_list_url(const struct depository *d, const char *purpose, int64_t n, char *out,
@@ -328,6 +324,7 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
                                     struct ok_error *err)
 {
 	struct store_status_list list;
+	struct audit_txn txn;
 	unsigned char h[16];
 	char hex[33];
 	int64_t cached_version = -1, version;
@@ -364,18 +361,17 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	snprintf(etag, STORE_ETAG_MAX, "\"%s\"", hex);
 	/* Keeping it is an optimisation: a failure (read-only store) does not fail the answer. */
-	if (store_begin(d->store, NULL) == 0) {
+	if (audit_txn_begin(d, &txn, NULL) == 0) {
 		char subject[48], detail[64];
 		/* A use of the issuer key: on record with the list it signed. */
 		snprintf(subject, sizeof(subject), "status/%s/%lld", purpose, (long long)n);
 		snprintf(detail, sizeof(detail), "key=%lu version=%lld",
 		         (unsigned long)d->issuer_key_id, (long long)version);
-		if (store_status_cache_put(d->store, purpose, n, version, etag, body,
-		                                    NULL) == 0 &&
-		    depository_audit(d, "depository", "status.sign", subject, "status", detail,
-		                     false, NULL) == 0)
-			store_commit(d->store, NULL);
-		store_rollback(d->store);
+		rc = store_status_cache_put(d->store, purpose, n, version, etag, body, NULL);
+		if (!rc)
+			rc = audit_txn_event(&txn, AUDIT_SYSTEM_STATUS, "status.sign", subject,
+			                     "status", detail, NULL);
+		audit_txn_end(&txn, rc, NULL);
 	}
 	return 0;
 }
