@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,40 +27,19 @@ static int file_path(const struct depository *d, const char *name, struct buf *p
 	return rc ? ok_fail(err, rc, "out of memory") : 0;
 }
 
-int audit_checkpoints_configure(struct depository *d, struct ok_error *err)
+/* depository_close's hook: files what committed since the last flush (best effort: the
+ * checkpoint stays in the store either way, and verify checks both). */
+static void flush_before_close(struct depository *d)
 {
-	struct buf path;
-	json_error_t jerr;
-	json_t *config, *every;
-	int rc = 0;
+	audit_checkpoints_flush(d, NULL);
+}
 
-	d->audit_checkpoint_every = CHECKPOINT_EVERY_DEFAULT;
-	buf_init(&path, OK_PATH_MAX);
-	if ((rc = file_path(d, "config.json", &path, err))) {
-		buf_release(&path);
-		return rc;
-	}
-	/* depository_open has read the file already: any syntax error was reported there. */
-	config = json_load_file(path.data, JSON_REJECT_DUPLICATES, &jerr);
-	if (!config) {
-		buf_release(&path);
-		return 0;
-	}
-	every = json_object_get(config, "audit_checkpoint_every");
-	if (every) {
-		json_int_t n = json_is_integer(every) ? json_integer_value(every) : -1;
-		if (n < 0 || n > CHECKPOINT_EVERY_MAX)
-			rc = ok_fail_field(
-			        err, OK_EINPUT, "audit_checkpoint_every",
-			        "%s: audit_checkpoint_every must be a whole number of events "
-			        "from 0 (only at shutdown and by hand) to %d",
-			        path.data, CHECKPOINT_EVERY_MAX);
-		else
-			d->audit_checkpoint_every = (int64_t)n;
-	}
-	json_decref(config);
-	buf_release(&path);
-	return rc;
+/* A checkpoint of this depository waits to be filed: once committed, and at the latest when the
+ * depository closes. */
+static void mark_unfiled(struct depository *d)
+{
+	d->checkpoint_unfiled = true;
+	d->before_close = flush_before_close;
 }
 
 /* Fills and signs a checkpoint of (seq, head) now, with the current issuer key. */
@@ -105,7 +83,7 @@ int audit_checkpoints_after_append(struct depository *d, const struct audit_even
 		return 0;
 	}
 	if (!rc)
-		d->checkpoint_unfiled = true;
+		mark_unfiled(d);
 	return rc;
 }
 
@@ -349,7 +327,7 @@ int audit_checkpoints_make(struct depository *d, struct audit_checkpoint *out, b
 	if ((rc = store_checkpoint_add(d->store, out, err)) || (rc = store_commit(d->store, err)))
 		goto fail;
 	*made = true;
-	d->checkpoint_unfiled = true;
+	mark_unfiled(d);
 	return audit_checkpoints_flush(d, err);
 fail:
 	store_rollback(d->store);

@@ -24,16 +24,14 @@
 #include "keys/keyfile.h"
 #include "depository/depository.h"
 
-#define CHECKPOINT_EVERY_DEFAULT 10000
-#define CHECKPOINT_EVERY_MAX     1000000000
+/* config.json audit_checkpoint_every, read by depository_open into d->audit_checkpoint_every
+ * (absent: the default; 0: checkpoints only at shutdown and by hand). */
+#define CHECKPOINT_EVERY_DEFAULT DEPOSITORY_CHECKPOINT_EVERY_DEFAULT
+#define CHECKPOINT_EVERY_MAX     DEPOSITORY_CHECKPOINT_EVERY_MAX
 #define CHECKPOINT_FILE          "audit-checkpoints"
 
-/* Reads audit_checkpoint_every from the data folder's config.json into d (absent: the
- * default; 0: checkpoints only at shutdown and by hand). Called by depository_open. */
-int audit_checkpoints_configure(struct depository *d, struct ok_error *err);
-
 /*
- * Called by depository_audit right after it appended e, inside the same transaction: when
+ * Called by audit_txn_event right after it appended e, inside the same transaction: when
  * e->seq is a multiple of d->audit_checkpoint_every, or when the last checkpoint signed another
  * interval than d's (the setting changed: the new one is signed from this event on), signs e's
  * hash and records the checkpoint in the store (to be filed by audit_checkpoints_flush once
@@ -47,7 +45,9 @@ int audit_checkpoints_after_append(struct depository *d, const struct audit_even
 /*
  * Appends to the file every checkpoint of the store that it lacks, when this depository made
  * one that is not filed yet. Does nothing inside a transaction (the checkpoint may still be
- * rolled back). On failure the checkpoint stays waiting for the next flush.
+ * rolled back). On failure the checkpoint stays waiting for the next flush. A depository that
+ * made a checkpoint flushes once more as it closes (d->before_close), best effort: a
+ * checkpoint made in a batch that committed since is filed then.
  */
 int audit_checkpoints_flush(struct depository *d, struct ok_error *err);
 

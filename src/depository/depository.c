@@ -1,11 +1,8 @@
-/* Creating and opening a data folder; the audit helper every use case shares. */
+/* Creating and opening a data folder: its configuration, key files and store. */
 #include "depository/depository.h"
 
 #include "io/utf8.h"
-#include "audit/checkpoint.h"
-#include "registry/credential.h"
 #include "keys/keyfile.h"
-#include "portal/portal.h"
 #include "store/keys.h"
 #include "vc/did.h"
 #include "core/clock.h"
@@ -152,6 +149,53 @@ out:
 	return rc;
 }
 
+/* A whole number of seconds from 1 to DEPOSITORY_CONFIG_S_MAX, or def when absent. */
+static int config_seconds(const json_t *config, const char *name, long def, long *out,
+                          const char *path, struct ok_error *err)
+{
+	const json_t *v = json_object_get(config, name);
+	json_int_t n;
+
+	*out = def;
+	if (!v)
+		return 0;
+	n = json_is_integer(v) ? json_integer_value(v) : -1;
+	if (n < 1 || n > DEPOSITORY_CONFIG_S_MAX)
+		return ok_fail_field(err, OK_EINPUT, name,
+		                     "%s: %s must be a whole number of seconds from 1 to %d", path,
+		                     name, DEPOSITORY_CONFIG_S_MAX);
+	*out = (long)n;
+	return 0;
+}
+
+/* The settings of the layers above (audit checkpoints, the learner portal), kept on d as plain
+ * values so that the depository needs none of their headers. */
+static int read_config_upper(struct depository *d, const json_t *config, const char *path,
+                             struct ok_error *err)
+{
+	const json_t *every = json_object_get(config, "audit_checkpoint_every");
+	int rc;
+
+	d->audit_checkpoint_every = DEPOSITORY_CHECKPOINT_EVERY_DEFAULT;
+	if (every) {
+		json_int_t n = json_is_integer(every) ? json_integer_value(every) : -1;
+		if (n < 0 || n > DEPOSITORY_CHECKPOINT_EVERY_MAX)
+			return ok_fail_field(
+			        err, OK_EINPUT, "audit_checkpoint_every",
+			        "%s: audit_checkpoint_every must be a whole number of events "
+			        "from 0 (only at shutdown and by hand) to %d",
+			        path, DEPOSITORY_CHECKPOINT_EVERY_MAX);
+		d->audit_checkpoint_every = (int64_t)n;
+	}
+	rc = config_seconds(config, "session_idle_s", DEPOSITORY_SESSION_IDLE_S_DEFAULT,
+	                    &d->session_idle_s, path, err);
+	if (!rc)
+		rc = config_seconds(config, "login_link_ttl_s",
+		                    DEPOSITORY_LOGIN_LINK_TTL_S_DEFAULT, &d->login_link_ttl_s, path,
+		                    err);
+	return rc;
+}
+
 /* Reads config.json into d, and the store URL into store_url (a buf of the caller's). */
 static int read_config(struct depository *d, struct buf *store_url, struct ok_error *err)
 {
@@ -264,6 +308,8 @@ static int read_config(struct depository *d, struct buf *store_url, struct ok_er
 	/* No trailing slash, so that paths can be appended. */
 	if (d->base_url[0] && d->base_url[strlen(d->base_url) - 1] == '/')
 		d->base_url[strlen(d->base_url) - 1] = '\0';
+	if ((rc = read_config_upper(d, config, path.data, err)))
+		goto out;
 	if (!store)
 		store = "sqlite:oorkonde.db";
 	/* A relative SQLite path is relative to the data folder. */
@@ -585,8 +631,6 @@ int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 	if ((rc = store_open(&d->store, store_url.data, false, err)) ||
 	    (rc = check_data_keys(d, &d->data_keys, err)))
 		goto fail;
-	if ((rc = audit_checkpoints_configure(d, err)) || (rc = portal_configure(d, err)))
-		goto fail;
 	buf_release(&store_url);
 	return 0;
 fail:
@@ -632,55 +676,13 @@ int depository_check_private(const char *dir, struct ok_error *err)
 
 void depository_close(struct depository *d)
 {
-	/* A checkpoint made in a batch that has committed since is filed now (best effort: it
-	 * stays in the store either way, and verify checks both). */
-	if (d->store)
-		audit_checkpoints_flush(d, NULL);
+	if (d->store && d->before_close)
+		d->before_close(d);
 	store_close(d->store);
 	free(d->dir);
 	seal_keys_release(&d->keys);
 	seal_keyring_release(&d->data_keys);
 	sodium_memzero(d, sizeof(*d));
-}
-
-int depository_audit(struct depository *d, const char *actor, const char *action,
-                     const char *subject, const char *purpose, const char *detail,
-                     bool own_transaction, struct ok_error *err)
-{
-	struct audit_event e;
-	unsigned char head[AUDIT_HASH_BYTES];
-	int64_t seq;
-	int rc;
-
-#ifdef OK_TEST_HOOKS
-	if (d->bench_audit_off)
-		return 0;
-#endif
-	if (own_transaction && store_in_transaction(d->store))
-		own_transaction = false;
-	if (own_transaction && (rc = store_begin(d->store, err)))
-		return rc;
-	audit_event_init(&e, actor, action, subject, purpose, detail);
-	rc = store_audit_head(d->store, &seq, head, err);
-	if (!rc) {
-		audit_event_link(&e, seq, head);
-		rc = store_audit_insert(d->store, &e, err);
-	}
-	/* Every path that appends comes here, so checkpoints come every N events whatever the
-	 * path; the checkpoint is written in the same transaction as the event it signs. */
-	if (!rc)
-		rc = audit_checkpoints_after_append(d, &e, err);
-	if (own_transaction) {
-		if (!rc)
-			rc = store_commit(d->store, err);
-		if (rc)
-			store_rollback(d->store);
-	}
-	/* Outside a transaction now (or still inside the caller's, where this does nothing):
-	 * file the checkpoints that have committed. A failure leaves them waiting. */
-	if (!rc)
-		audit_checkpoints_flush(d, NULL);
-	return rc;
 }
 
 void depository_id_from(const unsigned char random[6], char out[25])

@@ -24,6 +24,14 @@
 #define DEPOSITORY_HOST_MAX        253
 #define DEPOSITORY_NAME_MAX        200
 #define DEPOSITORY_ISSUER_KEYS_MAX KEYFILE_MAX_KEYS
+/* config.json "audit_checkpoint_every" (audit/checkpoint.h): events, 0 for none but at shutdown
+ * and by hand. */
+#define DEPOSITORY_CHECKPOINT_EVERY_DEFAULT 10000
+#define DEPOSITORY_CHECKPOINT_EVERY_MAX     1000000000
+/* config.json "session_idle_s" and "login_link_ttl_s" (portal/portal.h): seconds, 1..86400. */
+#define DEPOSITORY_SESSION_IDLE_S_DEFAULT   1800
+#define DEPOSITORY_LOGIN_LINK_TTL_S_DEFAULT 900
+#define DEPOSITORY_CONFIG_S_MAX             86400
 
 /* The public half of one signing key of issuer.key. */
 struct depository_issuer_key {
@@ -63,6 +71,9 @@ struct depository {
 	 * while one this depository made waits to be appended to the checkpoint file. */
 	int64_t audit_checkpoint_every;
 	bool checkpoint_unfiled;
+	/* Set by a layer above that has work to finish before the store closes (audit/ files a
+	 * checkpoint that committed late); depository_close calls it first. NULL: nothing. */
+	void (*before_close)(struct depository *d);
 	/* Benchmark only (OORKONDE_BENCH_AUDIT_OFF=1, read by main and set by the front end after
 	 * opening): no audit events at all, to measure what auditing costs. Honoured only by a
 	 * build with -Dtest_hooks=true: in any other every event is written. */
@@ -86,8 +97,10 @@ int depository_create(const char *dir, const char *host, struct ok_error *err);
 int depository_create_named(const char *dir, const char *host, const char *name,
                             struct ok_error *err);
 
-/* Opens an existing data folder. */
+/* Opens an existing data folder, reading config.json whole (the settings of audit/ and
+ * portal/ too: OK_EINPUT naming the field when one is out of range). */
 int depository_open(struct depository *d, const char *dir, struct ok_error *err);
+/* Calls d->before_close when set, then closes the store and wipes the keys. */
 void depository_close(struct depository *d);
 /*
  * OK_EAUTH when group or others have any access to the data folder or to a file in it that
@@ -95,15 +108,6 @@ void depository_close(struct depository *d);
  * this before it serves.
  */
 int depository_check_private(const char *dir, struct ok_error *err);
-
-/*
- * Appends one audit event after the current chain head. Call inside a transaction of the
- * caller's, or with own_transaction true to have it committed on its own (it joins the
- * caller's transaction when one is open: one commit for several events of one request).
- */
-int depository_audit(struct depository *d, const char *actor, const char *action,
-                     const char *subject, const char *purpose, const char *detail,
-                     bool own_transaction, struct ok_error *err);
 
 /* Keys */
 

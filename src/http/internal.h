@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "audit/actor.h"
 #include "depository/depository.h"
 #include "store/store.h"
 

@@ -106,7 +106,7 @@ static void import_for(struct http_request *req, struct http_response *res, cons
 void route_learner_import(struct http_request *req, struct http_response *res)
 {
 	const char *learner_id;
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 
 	if (!req->key.institution[0] || !http_key_permits(&req->key, "register")) {
 		http_problem(res, 403, "forbidden", "Forbidden",
@@ -121,27 +121,27 @@ void route_learner_import(struct http_request *req, struct http_response *res)
 	if (!http_purpose_require(req, res) || !(learner_id = http_registrar_learner(req, res)) ||
 	    !http_leak_note(req, res, learner_id))
 		return;
-	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
+	audit_actor_institution_key(req->key.institution, req->key.id, actor);
 	import_for(req, res, learner_id, actor, false);
 }
 
 /* The signed-in learner's own (ROUTE_LEARNER: the session and its CSRF token are checked). */
 void route_me_import(struct http_request *req, struct http_response *res)
 {
-	char actor[STORE_ID_MAX + 16];
+	char actor[AUDIT_ACTOR_SIZE];
 
-	snprintf(actor, sizeof(actor), "learner:%s", req->learner_id);
+	audit_actor_learner(req->learner_id, actor);
 	/* A learner's own word does not make a credential that names nobody theirs. */
 	import_for(req, res, req->learner_id, actor, true);
 }
 
 void route_me_foreign(struct http_request *req, struct http_response *res)
 {
-	char actor[STORE_ID_MAX + 16];
+	char actor[AUDIT_ACTOR_SIZE];
 	struct ok_error err;
 	json_t *doc = NULL;
 
-	snprintf(actor, sizeof(actor), "learner:%s", req->learner_id);
+	audit_actor_learner(req->learner_id, actor);
 	ok_error_clear(&err);
 	if (registry_foreign_read(req->dep, req->learner_id, actor, PORTAL_PURPOSE_SELF, &doc,
 	                          &err)) {

@@ -54,7 +54,7 @@ void route_learner_patch(struct http_request *req, struct http_response *res)
 	struct identity_outcome out;
 	struct ok_error err;
 	const char *learner_id, *purpose, *key;
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 	json_t *body, *value;
 	int rc;
 
@@ -106,7 +106,7 @@ void route_learner_patch(struct http_request *req, struct http_response *res)
 		return;
 	}
 	ok_error_clear(&err);
-	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
+	audit_actor_institution_key(req->key.institution, req->key.id, actor);
 	rc = registry_identity_correct(req->dep, learner_id, req->key.institution, &in, actor,
 	                               purpose, &out, &err);
 	json_decref(body);

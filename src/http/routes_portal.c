@@ -209,20 +209,20 @@ void route_me_credential(struct http_request *req, struct http_response *res)
 
 void route_me_shares(struct http_request *req, struct http_response *res)
 {
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 	struct ok_error err;
 	json_t *list = NULL;
 	int rc;
 
 	ok_error_clear(&err);
-	snprintf(actor, sizeof(actor), "learner:%s", req->learner_id);
+	audit_actor_learner(req->learner_id, actor);
 	rc = portal_shares_json(req->dep, req->learner_id, actor, &list, &err);
 	answer(res, rc, &err, 200, rc ? NULL : json_pack("{s:o}", "shares", list));
 }
 
 void route_me_share_create(struct http_request *req, struct http_response *res)
 {
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 	struct ok_error err;
 	json_t *body, *doc = NULL;
 	int rc;
@@ -230,7 +230,7 @@ void route_me_share_create(struct http_request *req, struct http_response *res)
 	if (!(body = http_body_json(req, res)))
 		return;
 	ok_error_clear(&err);
-	snprintf(actor, sizeof(actor), "learner:%s", req->learner_id);
+	audit_actor_learner(req->learner_id, actor);
 	rc = portal_share_create_json(req->dep, req->learner_id, body, actor, &doc, &err);
 	json_decref(body);
 	/* The link as a QR code, for a verifier with a phone; a share without one is still
@@ -247,13 +247,13 @@ void route_me_share_create(struct http_request *req, struct http_response *res)
 
 void route_me_share_revoke(struct http_request *req, struct http_response *res)
 {
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 	struct ok_error err;
 	json_t *doc = NULL;
 	int rc;
 
 	ok_error_clear(&err);
-	snprintf(actor, sizeof(actor), "learner:%s", req->learner_id);
+	audit_actor_learner(req->learner_id, actor);
 	rc = portal_share_revoke(req->dep, req->learner_id, req->params.params[0], actor, &doc,
 	                         &err);
 	answer(res, rc, &err, 200, doc);

@@ -7,6 +7,7 @@
 #include "http/leak_guard.h"
 #include "http/purpose.h"
 
+#include "audit/txn.h"
 #include "io/csv_reader.h"
 #include "registry/achievement.h"
 #include "registry/import.h"
@@ -33,9 +34,10 @@ static bool require(struct http_request *req, struct http_response *res, const c
 	return true;
 }
 
-static void actor_of(const struct http_request *req, char *out, size_t cap)
+/* The key's audit actor, "institution:CODE/key:ID". */
+static const char *actor_of(const struct http_request *req, char out[AUDIT_ACTOR_SIZE])
 {
-	snprintf(out, cap, "institution:%s/key:%s", req->key.institution, req->key.id);
+	return audit_actor_institution_key(req->key.institution, req->key.id, out);
 }
 
 static bool query_flag(struct http_request *req, const char *name)
@@ -75,7 +77,7 @@ void route_results_post(struct http_request *req, struct http_response *res)
 	struct result_errors errors = {0};
 	struct import_report report;
 	struct ok_error err;
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 	json_t *body = NULL, *doc;
 	int rc;
 
@@ -83,7 +85,7 @@ void route_results_post(struct http_request *req, struct http_response *res)
 		return;
 	errors.csv = strncasecmp(ct, "text/csv", 8) == 0;
 	errors.list = json_array();
-	actor_of(req, actor, sizeof(actor));
+	actor_of(req, actor);
 	o.institution = req->key.institution;
 	o.actor = actor;
 	o.dry_run = query_flag(req, "dry_run");
@@ -159,7 +161,7 @@ void route_achievements_query(struct http_request *req, struct http_response *re
 	struct collected c;
 	struct learner_view view;
 	struct ok_error err;
-	char learner_id[STORE_ID_MAX + 1], actor[128];
+	char learner_id[STORE_ID_MAX + 1], actor[AUDIT_ACTOR_SIZE];
 	json_t *doc;
 	int rc;
 
@@ -184,7 +186,7 @@ void route_achievements_query(struct http_request *req, struct http_response *re
 		json_decref(c.list);
 		return;
 	}
-	actor_of(req, actor, sizeof(actor));
+	actor_of(req, actor);
 	if (!rc)
 		rc = registry_learner_read(req->dep, NULL, learner_id, actor, purpose, &view, &err);
 	if (rc) {
@@ -206,7 +208,7 @@ void route_achievement_get(struct http_request *req, struct http_response *res)
 	struct store_achievement a;
 	struct ok_error err;
 	const char *purpose;
-	char actor[128], detail[64];
+	char actor[AUDIT_ACTOR_SIZE], detail[64];
 
 	if (!require(req, res, "read") || !(purpose = http_purpose_require(req, res)))
 		return;
@@ -219,10 +221,10 @@ void route_achievement_get(struct http_request *req, struct http_response *res)
 	/* A learner's result is personal data too: counted and audited as a read of them. */
 	if (!http_leak_note(req, res, a.learner_id))
 		return;
-	actor_of(req, actor, sizeof(actor));
+	actor_of(req, actor);
 	if (ok_format(detail, sizeof(detail), "achievement=%s", a.id) ||
-	    depository_audit(req->dep, actor, "achievement.read", a.learner_id, purpose, detail,
-	                     true, &err) != 0) {
+	    audit_record(req->dep, actor, "achievement.read", a.learner_id, purpose, detail,
+	                 &err) != 0) {
 		http_problem_from_error(res, &err);
 		return;
 	}
@@ -233,7 +235,7 @@ void route_achievement_patch(struct http_request *req, struct http_response *res
 {
 	struct store_achievement a;
 	struct ok_error err;
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 	json_t *patch;
 	int rc;
 
@@ -242,7 +244,7 @@ void route_achievement_patch(struct http_request *req, struct http_response *res
 	if (!(patch = http_body_json(req, res)))
 		return;
 	ok_error_clear(&err);
-	actor_of(req, actor, sizeof(actor));
+	actor_of(req, actor);
 	rc = registry_achievement_correct(req->dep, req->params.params[0], req->key.institution,
 	                                  patch, actor, &a, &err);
 	json_decref(patch);

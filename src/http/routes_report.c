@@ -19,12 +19,12 @@ static void learner_actor(const char *learner_id, char actor[STORE_ID_MAX + 16])
 /* GET /v1/me/report (ROUTE_LEARNER) */
 void route_me_report(struct http_request *req, struct http_response *res)
 {
-	char actor[STORE_ID_MAX + 16];
+	char actor[AUDIT_ACTOR_SIZE];
 	struct ok_error err;
 	json_t *doc = NULL;
 
 	ok_error_clear(&err);
-	learner_actor(req->learner_id, actor);
+	audit_actor_learner(req->learner_id, actor);
 	if (registry_report_json(req->dep, req->learner_id, actor, &doc, &err) != 0) {
 		http_problem_from_error(res, &err);
 		return;

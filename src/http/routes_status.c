@@ -16,7 +16,7 @@ void route_achievement_status(struct http_request *req, struct http_response *re
 	enum status_action action;
 	struct ok_error err;
 	const char *reason;
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 	json_t *body;
 	int rc;
 
@@ -33,7 +33,7 @@ void route_achievement_status(struct http_request *req, struct http_response *re
 	if (!(body = http_body_json(req, res)))
 		return;
 	reason = json_string_value(json_object_get(body, "reason"));
-	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
+	audit_actor_institution_key(req->key.institution, req->key.id, actor);
 	ok_error_clear(&err);
 	rc = registry_status_change(req->dep, req->params.params[0], req->key.institution, action,
 	                            reason, actor, &a, &err);

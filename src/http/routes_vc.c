@@ -20,7 +20,7 @@ void route_achievement_credential(struct http_request *req, struct http_response
 	struct store_achievement a;
 	struct ok_error err;
 	const char *purpose;
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 	int rc;
 
 	if (!req->key.institution[0] || !http_key_permits(&req->key, "read")) {
@@ -44,7 +44,7 @@ void route_achievement_credential(struct http_request *req, struct http_response
 	}
 	if (!http_leak_note(req, res, a.learner_id))
 		return;
-	snprintf(actor, sizeof(actor), "institution:%s/key:%s", req->key.institution, req->key.id);
+	audit_actor_institution_key(req->key.institution, req->key.id, actor);
 	buf_reset(&res->body);
 	rc = registry_credential_issue_for(req->dep, a.id, req->key.institution, f, actor, purpose,
 	                                   &res->body, &err);
@@ -61,7 +61,7 @@ void route_vc_issue(struct http_request *req, struct http_response *res)
 {
 	struct ok_error err;
 	json_t *body, *signed_vc = NULL;
-	char actor[128];
+	char actor[AUDIT_ACTOR_SIZE];
 	int rc;
 
 	if (!http_key_permits(&req->key, "vc-issue")) {
@@ -73,7 +73,7 @@ void route_vc_issue(struct http_request *req, struct http_response *res)
 	}
 	if (!(body = http_body_json(req, res)))
 		return;
-	snprintf(actor, sizeof(actor), "key:%s", req->key.id);
+	audit_actor_key(req->key.id, actor);
 	ok_error_clear(&err);
 	if (!json_is_object(json_object_get(body, "credential"))) {
 		http_problem(res, 400, "invalid-input", "Invalid input",

@@ -3,6 +3,7 @@
 #ifndef OK_PORTAL_INTERNAL_H
 #define OK_PORTAL_INTERNAL_H
 
+#include "audit/txn.h"
 #include "portal/portal.h"
 
 /* A fresh token: 32 random bytes in base64url. */
@@ -11,14 +12,9 @@ void portal_token_new(char out[PORTAL_TOKEN_SIZE]);
 void portal_token_hash(const char *kind, const char *token, unsigned char out[STORE_HASH_BYTES]);
 /* Whether id has the form of a record id (1..32 of a-z, 0-9, '-', '_'). */
 bool portal_id_valid(const char *id);
-/* "learner:ID". */
-void portal_actor(const char *learner_id, char out[STORE_ACTOR_MAX + 1]);
 /* An achievement as the portal shows it: {"id", "kind", "title", "awarded_on", "credits" (or
  * null), "grade", "grading_scheme", "status", "eqf_level" (or null)} (new reference). */
 json_t *portal_achievement_json(const struct store_achievement *a);
-/* Ends the transaction the caller began: commits when rc is 0 (and returns the commit's
- * result), else rolls back and returns rc. */
-int portal_finish(struct depository *d, int rc, struct ok_error *err);
 /*
  * The share request of a JSON body {"achievements": [ids], "recipient", "days"?} for learner_id
  * by actor, checked as portal_share_create checks it (no store used): 0 with *out filled (its

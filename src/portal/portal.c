@@ -5,60 +5,10 @@
 #include "core/clock.h"
 #include "core/format.h"
 
-#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-/* Configuration */
-
-static int config_seconds(const json_t *config, const char *name, long def, long *out,
-                          const char *path, struct ok_error *err)
-{
-	const json_t *v = json_object_get(config, name);
-	json_int_t n;
-
-	*out = def;
-	if (!v)
-		return 0;
-	n = json_is_integer(v) ? json_integer_value(v) : -1;
-	if (n < 1 || n > PORTAL_CONFIG_S_MAX)
-		return ok_fail_field(err, OK_EINPUT, name,
-		                     "%s: %s must be a whole number of seconds from 1 to %d", path,
-		                     name, PORTAL_CONFIG_S_MAX);
-	*out = (long)n;
-	return 0;
-}
-
-int portal_configure(struct depository *d, struct ok_error *err)
-{
-	struct buf path;
-	json_error_t jerr;
-	json_t *config;
-	int rc;
-
-	d->session_idle_s = PORTAL_SESSION_IDLE_S_DEFAULT;
-	d->login_link_ttl_s = PORTAL_LOGIN_LINK_TTL_S_DEFAULT;
-	buf_init(&path, OK_PATH_MAX);
-	if ((rc = ok_path_join(&path, d->dir, "config.json"))) {
-		buf_release(&path);
-		return ok_fail(err, rc == OK_ETOOBIG ? OK_EINPUT : rc,
-		               rc == OK_ETOOBIG ? "data folder path too long" : "out of memory");
-	}
-	/* depository_open has read the file already: any syntax error was reported there. */
-	config = json_load_file(path.data, JSON_REJECT_DUPLICATES, &jerr);
-	rc = 0;
-	if (config)
-		rc = config_seconds(config, "session_idle_s", PORTAL_SESSION_IDLE_S_DEFAULT,
-		                    &d->session_idle_s, path.data, err);
-	if (config && !rc)
-		rc = config_seconds(config, "login_link_ttl_s", PORTAL_LOGIN_LINK_TTL_S_DEFAULT,
-		                    &d->login_link_ttl_s, path.data, err);
-	json_decref(config);
-	buf_release(&path);
-	return rc;
-}
 
 /* Tokens */
 
@@ -146,20 +96,6 @@ bool portal_id_valid(const char *id)
 	return true;
 }
 
-void portal_actor(const char *learner_id, char out[STORE_ACTOR_MAX + 1])
-{
-	snprintf(out, STORE_ACTOR_MAX + 1, "learner:%s", learner_id);
-}
-
-int portal_finish(struct depository *d, int rc, struct ok_error *err)
-{
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
-	return rc;
-}
-
 /* Login links */
 
 static int learner_exists(struct depository *d, const char *learner_id, struct ok_error *err)
@@ -188,37 +124,38 @@ int portal_login_link_create_for(struct depository *d, const char *learner_id, c
                                  struct ok_error *err)
 {
 	struct store_login_link l;
+	struct audit_txn txn;
 	char token[PORTAL_TOKEN_SIZE], detail[64], until[32];
 	int64_t now = ok_now_ms();
 	int rc;
 
 	url[0] = '\0';
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	if ((rc = learner_exists(d, learner_id, err)))
-		return portal_finish(d, rc, err);
+		return audit_txn_end(&txn, rc, err);
 	memset(&l, 0, sizeof(l));
 	portal_token_new(token);
 	portal_token_hash("login", token, l.token_hash);
 	if (ok_format(l.learner_id, sizeof(l.learner_id), "%s", learner_id) ||
 	    ok_format(l.created_by, sizeof(l.created_by), "%s", actor))
-		return portal_finish(d, ok_fail(err, OK_EINPUT, "learner id or actor too long"),
+		return audit_txn_end(&txn, ok_fail(err, OK_EINPUT, "learner id or actor too long"),
 		                     err);
 	l.created_ms = now;
 	l.expires_ms = now + (int64_t)d->login_link_ttl_s * 1000;
 	portal_time_iso(l.expires_ms, until);
 	if (ok_format(detail, sizeof(detail), "expires=%s", until))
-		return portal_finish(d, ok_fail(err, OK_EINTERNAL, "audit detail too long"), err);
+		return audit_txn_end(&txn, ok_fail(err, OK_EINTERNAL, "audit detail too long"),
+		                     err);
 	/* Links that ended a day ago are forgotten: they answer "unknown" from then on. */
 	rc = store_login_link_prune(d->store, now - 86400 * 1000LL, err);
 	if (!rc)
 		rc = store_login_link_put(d->store, &l, err);
 	if (!rc)
-		rc = depository_audit(d, actor, "login.link", learner_id, purpose, detail, false,
-		                      err);
+		rc = audit_txn_event(&txn, actor, "login.link", learner_id, purpose, detail, err);
 	if (!rc && ok_format(url, PORTAL_URL_MAX, "%s/login/%s", d->base_url, token))
 		rc = ok_fail(err, OK_EINTERNAL, "the login link does not fit PORTAL_URL_MAX");
-	if ((rc = portal_finish(d, rc, err)) == 0)
+	if ((rc = audit_txn_end(&txn, rc, err)) == 0)
 		*expires_ms = l.expires_ms;
 	else
 		url[0] = '\0';
@@ -250,7 +187,8 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 {
 	struct store_login_link l;
 	struct store_session se;
-	char actor[STORE_ACTOR_MAX + 1], detail[STORE_ID_MAX + STORE_ACTOR_MAX + 32];
+	struct audit_txn txn;
+	char actor[AUDIT_ACTOR_SIZE], detail[STORE_ID_MAX + STORE_ACTOR_MAX + 32];
 	int64_t now = ok_now_ms();
 	int rc;
 
@@ -258,7 +196,7 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 	if (!portal_token_valid(token))
 		return ok_fail(err, OK_ENOTFOUND, "no such login link");
 	portal_token_hash("login", token, l.token_hash);
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_login_link_find(d->store, l.token_hash, &l, err);
 	if (rc == OK_ENOTFOUND)
@@ -270,26 +208,27 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 	if (!rc && (rc = store_login_link_use(d->store, l.token_hash, now, err)) == OK_ECONFLICT)
 		rc = ok_fail(err, OK_EGONE, "this login link was used already; ask for a new one");
 	if (rc)
-		return portal_finish(d, rc, err);
+		return audit_txn_end(&txn, rc, err);
 	memset(&se, 0, sizeof(se));
 	depository_new_id(se.id);
 	portal_token_new(out->token);
 	portal_token_hash("session", out->token, se.token_hash);
 	OK_COPY_ARRAY(se.learner_id, l.learner_id);
 	se.created_ms = se.last_seen_ms = now;
-	portal_actor(se.learner_id, actor);
+	audit_actor_learner(se.learner_id, actor);
 	/* Who made the link: a session a registrar's key started is told apart from the
 	 * learner's own in the audit log (and in the learner's access report). */
 	if (ok_format(detail, sizeof(detail), "session=%s via=%s", se.id, l.created_by))
-		return portal_finish(d, ok_fail(err, OK_EINTERNAL, "audit detail too long"), err);
+		return audit_txn_end(&txn, ok_fail(err, OK_EINTERNAL, "audit detail too long"),
+		                     err);
 	rc = store_session_prune(d->store, now - (int64_t)d->session_idle_s * 1000,
 	                         now - PORTAL_SESSION_MAX_S * 1000LL, err);
 	if (!rc)
 		rc = store_session_put(d->store, &se, err);
 	if (!rc)
-		rc = depository_audit(d, actor, "learner.login", se.learner_id, PORTAL_PURPOSE_SELF,
-		                      detail, false, err);
-	if ((rc = portal_finish(d, rc, err))) {
+		rc = audit_txn_event(&txn, actor, "learner.login", se.learner_id,
+		                     PORTAL_PURPOSE_SELF, detail, err);
+	if ((rc = audit_txn_end(&txn, rc, err))) {
 		sodium_memzero(out, sizeof(*out));
 		return rc;
 	}
@@ -308,6 +247,7 @@ int portal_session_check(struct depository *d, const char *token, struct portal_
 {
 	unsigned char hash[STORE_HASH_BYTES];
 	struct store_session se;
+	struct audit_txn txn;
 	int64_t now = ok_now_ms();
 	int rc;
 
@@ -322,17 +262,18 @@ int portal_session_check(struct depository *d, const char *token, struct portal_
 		return rc;
 	if (now - se.last_seen_ms > (int64_t)d->session_idle_s * 1000 ||
 	    now - se.created_ms > PORTAL_SESSION_MAX_S * 1000LL) {
-		if (!store_begin(d->store, NULL)) {
+		/* Not an event: the session ends for want of one. */
+		if (!audit_txn_begin(d, &txn, NULL)) {
 			store_session_delete(d->store, se.id, NULL);
-			portal_finish(d, 0, NULL);
+			audit_txn_end(&txn, 0, NULL);
 		}
 		return ok_fail(err, OK_EGONE, "the session has ended; open a new login link");
 	}
 	if (now - se.last_seen_ms >= TOUCH_EVERY_MS) {
-		if ((rc = store_begin(d->store, err)))
+		if ((rc = audit_txn_begin(d, &txn, err)))
 			return rc;
 		rc = store_session_touch(d->store, se.id, now, err);
-		if ((rc = portal_finish(d, rc, err)))
+		if ((rc = audit_txn_end(&txn, rc, err)))
 			return rc;
 	}
 	memcpy(out->id, se.id, sizeof(out->id));
@@ -342,10 +283,11 @@ int portal_session_check(struct depository *d, const char *token, struct portal_
 
 int portal_session_end(struct depository *d, const char *session_id, struct ok_error *err)
 {
+	struct audit_txn txn;
 	int rc;
 
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_session_delete(d->store, session_id, err);
-	return portal_finish(d, rc, err);
+	return audit_txn_end(&txn, rc, err);
 }

@@ -27,10 +27,11 @@
 #define PORTAL_TOKEN_SIZE (PORTAL_TOKEN_LEN + 1)
 #define PORTAL_URL_MAX    (DEPOSITORY_HOST_MAX + 16 + 16 + PORTAL_TOKEN_LEN)
 
-/* config.json "session_idle_s" and "login_link_ttl_s": seconds, 1..86400. */
-#define PORTAL_SESSION_IDLE_S_DEFAULT   1800
-#define PORTAL_LOGIN_LINK_TTL_S_DEFAULT 900
-#define PORTAL_CONFIG_S_MAX             86400
+/* config.json "session_idle_s" and "login_link_ttl_s": seconds, 1..86400 (read by
+ * depository_open into d->session_idle_s and d->login_link_ttl_s). */
+#define PORTAL_SESSION_IDLE_S_DEFAULT   DEPOSITORY_SESSION_IDLE_S_DEFAULT
+#define PORTAL_LOGIN_LINK_TTL_S_DEFAULT DEPOSITORY_LOGIN_LINK_TTL_S_DEFAULT
+#define PORTAL_CONFIG_S_MAX             DEPOSITORY_CONFIG_S_MAX
 /* A session ends this long after it began, however active. */
 #define PORTAL_SESSION_MAX_S 43200
 
@@ -41,12 +42,6 @@
 #define PORTAL_VIEWS_MAX           10000          /* openings listed at most, newest first */
 #define PORTAL_PURPOSE_SELF        "self-service" /* the learner reading their own data */
 #define PORTAL_PURPOSE_SHARE       "share"
-
-/* Configuration */
-
-/* Reads session_idle_s and login_link_ttl_s from the data folder's config.json into d (the
- * defaults when absent); OK_EINPUT naming the field when one is out of range. */
-int portal_configure(struct depository *d, struct ok_error *err);
 
 /* Tokens */
 

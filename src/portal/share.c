@@ -4,7 +4,6 @@
 #include "io/utf8.h"
 #include "core/format.h"
 #include "registry/achievement.h"
-#include "audit/checkpoint.h"
 #include "portal/portal.h"
 #include "portal/internal.h"
 #include "registry/verify.h"
@@ -163,34 +162,37 @@ static int create_checked(struct depository *d, const struct portal_share_input 
                           struct ok_error *err)
 {
 	struct store_share sh;
+	struct audit_txn txn;
 	char token[PORTAL_TOKEN_SIZE], url[PORTAL_URL_MAX], detail[96];
 	int64_t now = ok_now_ms();
 	json_t *doc = NULL;
 	int rc;
 
 	memset(&sh, 0, sizeof(sh));
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	if ((rc = own_achievements(d, in, sh.achievements, err)))
-		return portal_finish(d, rc, err);
+		return audit_txn_end(&txn, rc, err);
 	depository_new_id(sh.id);
 	portal_token_new(token);
 	portal_token_hash("share", token, sh.token_hash);
 	if (ok_format(sh.learner_id, sizeof(sh.learner_id), "%s", in->learner_id) ||
 	    ok_format(sh.recipient, sizeof(sh.recipient), "%s", in->recipient))
-		return portal_finish(
-		        d, ok_fail_field(err, OK_EINPUT, "to", "the learner id or recipient is too long"),
-		        err);
+		return audit_txn_end(&txn,
+		                     ok_fail_field(err, OK_EINPUT, "to",
+		                                   "the learner id or recipient is too long"),
+		                     err);
 	sh.created_ms = now;
 	sh.expires_ms = now + in->days * DAY_MS;
 	/* The recipient is the learner's free text: it stays out of the audit log. */
 	if (ok_format(detail, sizeof(detail), "share=%s achievements=%zu days=%d", sh.id, in->n,
 	              in->days))
-		return portal_finish(d, ok_fail(err, OK_EINTERNAL, "audit detail too long"), err);
+		return audit_txn_end(&txn, ok_fail(err, OK_EINTERNAL, "audit detail too long"),
+		                     err);
 	rc = store_share_put(d->store, &sh, err);
 	if (!rc)
-		rc = depository_audit(d, in->actor, "share.create", sh.learner_id,
-		                      PORTAL_PURPOSE_SHARE, detail, false, err);
+		rc = audit_txn_event(&txn, in->actor, "share.create", sh.learner_id,
+		                     PORTAL_PURPOSE_SHARE, detail, err);
 	if (!rc && ok_format(url, sizeof(url), "%s/s/%s", d->base_url, token))
 		rc = ok_fail(err, OK_EINTERNAL, "the share's URL does not fit");
 	if (!rc) {
@@ -202,7 +204,7 @@ static int create_checked(struct depository *d, const struct portal_share_input 
 	}
 	sodium_memzero(token, sizeof(token));
 	sodium_memzero(url, sizeof(url));
-	if ((rc = portal_finish(d, rc, err))) {
+	if ((rc = audit_txn_end(&txn, rc, err))) {
 		json_decref(doc);
 		return rc;
 	}
@@ -312,8 +314,8 @@ int portal_shares_json(struct depository *d, const char *learner_id, const char 
 	if (rc == OK_ENOMEM)
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 	if (!rc && actor)
-		rc = depository_audit(d, actor, "share.list", learner_id, PORTAL_PURPOSE_SHARE, "",
-		                      true, err);
+		rc = audit_record(d, actor, "share.list", learner_id, PORTAL_PURPOSE_SHARE, "",
+		                  err);
 	if (rc) {
 		json_decref(list);
 		return rc;
@@ -326,6 +328,7 @@ int portal_share_revoke(struct depository *d, const char *learner_id, const char
                         const char *actor, json_t **out, struct ok_error *err)
 {
 	struct store_share sh;
+	struct audit_txn txn;
 	char detail[64];
 	int64_t now = ok_now_ms();
 	int rc;
@@ -334,7 +337,7 @@ int portal_share_revoke(struct depository *d, const char *learner_id, const char
 		*out = NULL;
 	if (!portal_id_valid(share_id))
 		return ok_fail(err, OK_ENOTFOUND, "no such share");
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_share_get(d->store, share_id, &sh, err);
 	/* Another learner's share is, to this learner, no share at all. */
@@ -345,9 +348,9 @@ int portal_share_revoke(struct depository *d, const char *learner_id, const char
 	if (!rc && ok_format(detail, sizeof(detail), "share=%s", share_id))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
-		rc = depository_audit(d, actor, "share.revoke", sh.learner_id, PORTAL_PURPOSE_SHARE,
-		                      detail, false, err);
-	if ((rc = portal_finish(d, rc, err)))
+		rc = audit_txn_event(&txn, actor, "share.revoke", sh.learner_id,
+		                     PORTAL_PURPOSE_SHARE, detail, err);
+	if ((rc = audit_txn_end(&txn, rc, err)))
 		return rc;
 	sh.revoked_ms = now;
 	if (out && !(*out = portal_share_json(&sh)))
@@ -372,7 +375,7 @@ int portal_views_json(struct depository *d, const char *learner_id, json_t **out
                       struct ok_error *err)
 {
 	struct view_list l = {json_array()};
-	char actor[STORE_ACTOR_MAX + 1];
+	char actor[AUDIT_ACTOR_SIZE];
 	int rc;
 
 	*out = NULL;
@@ -381,10 +384,10 @@ int portal_views_json(struct depository *d, const char *learner_id, json_t **out
 	rc = store_view_list_by_learner(d->store, learner_id, PORTAL_VIEWS_MAX, add_view, &l, err);
 	if (rc == OK_ENOMEM)
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
-	portal_actor(learner_id, actor);
+	audit_actor_learner(learner_id, actor);
 	if (!rc)
-		rc = depository_audit(d, actor, "share.views", learner_id, PORTAL_PURPOSE_SHARE, "",
-		                      true, err);
+		rc = audit_record(d, actor, "share.views", learner_id, PORTAL_PURPOSE_SHARE, "",
+		                  err);
 	if (rc) {
 		json_decref(l.list);
 		return rc;
@@ -517,24 +520,21 @@ int portal_share_state(struct depository *d, const char *token, json_t **out, st
 static int record_opening(struct depository *d, const struct store_share *sh,
                           const struct opening *o, int64_t now, struct ok_error *err)
 {
-	char actor[STORE_ACTOR_MAX + 1], detail[AUDIT_TEXT_MAX + 1];
+	struct audit_txn txn;
+	char actor[AUDIT_ACTOR_SIZE], detail[AUDIT_TEXT_MAX + 1];
 	int rc;
 
-	snprintf(actor, sizeof(actor), "share:%s", sh->id);
+	audit_actor_share(sh->id, actor);
 	if (ok_format(detail, sizeof(detail), "share=%s issued=%zu withdrawn=%zu format=di key=%lu",
 	              sh->id, o->issued, o->withdrawn, o->issued ? o->key : 0UL))
 		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_share_use(d->store, sh->id, now, err);
 	if (!rc)
-		rc = depository_audit(d, actor, "share.open", sh->learner_id, PORTAL_PURPOSE_SHARE,
-		                      detail, false, err);
-	if ((rc = portal_finish(d, rc, err)))
-		return rc;
-	/* Committed: checkpoints made inside the transaction go to the checkpoint file now. */
-	audit_checkpoints_flush(d, NULL);
-	return 0;
+		rc = audit_txn_event(&txn, actor, "share.open", sh->learner_id,
+		                     PORTAL_PURPOSE_SHARE, detail, err);
+	return audit_txn_end(&txn, rc, err);
 }
 
 int portal_share_open(struct depository *d, const char *token, json_t **out, struct ok_error *err)

@@ -13,14 +13,14 @@
 
 int portal_me(struct depository *d, const char *learner_id, json_t **out, struct ok_error *err)
 {
-	char actor[STORE_ACTOR_MAX + 1];
+	char actor[AUDIT_ACTOR_SIZE];
 	struct learner_view view;
 	int rc;
 
 	*out = NULL;
 	if (!portal_id_valid(learner_id))
 		return ok_fail(err, OK_ENOTFOUND, "no such learner");
-	portal_actor(learner_id, actor);
+	audit_actor_learner(learner_id, actor);
 	if ((rc = registry_learner_read(d, NULL, learner_id, actor, PORTAL_PURPOSE_SELF, &view,
 	                                err)))
 		return rc;
@@ -143,7 +143,7 @@ int portal_achievements(struct depository *d, const char *learner_id, json_t **o
                         struct ok_error *err)
 {
 	struct listing l = {d, NULL, 0, 0, err};
-	char actor[STORE_ACTOR_MAX + 1], detail[32];
+	char actor[AUDIT_ACTOR_SIZE], detail[32];
 	json_t *list;
 	int rc;
 
@@ -154,13 +154,13 @@ int portal_achievements(struct depository *d, const char *learner_id, json_t **o
 		goto out;
 	if (l.n)
 		qsort(l.v, l.n, sizeof(*l.v), by_place);
-	portal_actor(learner_id, actor);
+	audit_actor_learner(learner_id, actor);
 	if (ok_format(detail, sizeof(detail), "count=%zu", l.n)) {
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 		goto out;
 	}
-	if ((rc = depository_audit(d, actor, "achievement.read", learner_id, PORTAL_PURPOSE_SELF,
-	                           detail, true, err)))
+	if ((rc = audit_record(d, actor, "achievement.read", learner_id, PORTAL_PURPOSE_SELF,
+	                       detail, err)))
 		goto out;
 	list = grouped(&l);
 	*out = list ? json_pack("{s:o}", "institutions", list) : NULL;
@@ -175,7 +175,7 @@ int portal_credential(struct depository *d, const char *learner_id, const char *
                       enum credential_format f, struct buf *out, struct ok_error *err)
 {
 	struct store_achievement a;
-	char actor[STORE_ACTOR_MAX + 1];
+	char actor[AUDIT_ACTOR_SIZE];
 	int rc;
 
 	if (!portal_id_valid(achievement_id))
@@ -185,7 +185,7 @@ int portal_credential(struct depository *d, const char *learner_id, const char *
 	/* Another learner's achievement is, to this learner, no achievement at all. */
 	if (strcmp(a.learner_id, learner_id) != 0)
 		return ok_fail(err, OK_ENOTFOUND, "no such achievement");
-	portal_actor(learner_id, actor);
+	audit_actor_learner(learner_id, actor);
 	return registry_credential_issue_for(d, a.id, NULL, f, actor, PORTAL_PURPOSE_SELF, out,
 	                                     err);
 }

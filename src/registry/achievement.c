@@ -1,6 +1,7 @@
 /* Single achievements: JSON form and corrections (see achievement.h). */
 #include "registry/achievement.h"
 #include "core/format.h"
+#include "audit/txn.h"
 
 #include "model/registration.h"
 #include "registry/learner.h"
@@ -185,6 +186,7 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 	struct learner_view learner;
 	struct registration r;
 	const char *reason;
+	struct audit_txn txn;
 	char today[11], detail[64];
 	int rc;
 
@@ -225,17 +227,13 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 		return 0; /* nothing changed: no new version */
 	out->version = cur.version + 1;
 	out->updated_ms = ok_now_ms();
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_achievement_put(d->store, out, true, actor, reason, err);
 	if (!rc && ok_format(detail, sizeof(detail), "version=%d", out->version))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
-		rc = depository_audit(d, actor, "achievement.correct", out->id, "correction",
-		                      detail, false, err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
-	return rc;
+		rc = audit_txn_event(&txn, actor, "achievement.correct", out->id, "correction",
+		                     detail, err);
+	return audit_txn_end(&txn, rc, err);
 }

@@ -1,6 +1,7 @@
 /* Building and signing credentials (see credential.h). */
 #include "registry/credential.h"
 #include "core/format.h"
+#include "audit/txn.h"
 
 #include "registry/achievement.h"
 #include "registry/learner.h"
@@ -438,8 +439,7 @@ static int issue(struct depository *d, const char *achievement_id, const char *i
 	                     f == CREDENTIAL_JWT ? "jwt" : "di", (unsigned long)d->issuer_key_id))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc && purpose)
-		rc = depository_audit(d, actor, "credential.issue", a.id, purpose, detail, true,
-		                      err);
+		rc = audit_record(d, actor, "credential.issue", a.id, purpose, detail, err);
 out:
 	free(text);
 	json_decref(secured);
@@ -569,8 +569,7 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	    ok_format(detail, sizeof(detail), "vc-api key=%lu", (unsigned long)d->issuer_key_id))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
-		rc = depository_audit(d, actor, "credential.issue", "", "issuance", detail, true,
-		                      err);
+		rc = audit_record(d, actor, "credential.issue", "", "issuance", detail, err);
 	if (rc) {
 		json_decref(*out);
 		*out = NULL;

@@ -1,6 +1,7 @@
 /* Generation of the demo dataset (see demo.h). Names and titles are invented. */
 #include "registry/demo.h"
 #include "core/format.h"
+#include "audit/actor.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -209,7 +210,7 @@ static void sum_reports(struct import_report *total, const struct import_report 
 int registry_demo_seed(struct depository *d, size_t learners, struct demo_result *out,
                        struct ok_error *err)
 {
-	struct import_options o = {.actor = "operator"};
+	struct import_options o = {.actor = AUDIT_OPERATOR};
 	struct import_report r;
 	struct store_institution existing;
 	size_t k, n;

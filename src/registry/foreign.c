@@ -2,6 +2,7 @@
 #include "registry/foreign.h"
 #include "core/format.h"
 #include "registry/foreign_internal.h"
+#include "audit/txn.h"
 
 #include "io/fold.h"
 #include "registry/learner.h"
@@ -335,19 +336,20 @@ static int keep(struct depository *d, const char *data, size_t len, struct store
 {
 	struct store_foreign held;
 	char detail[512]; /* cut to AUDIT_TEXT_MAX by the audit */
+	struct audit_txn txn;
 	int rc;
 
 	store_foreign_init(&held);
 	/* Sealed inside the transaction, after a refresh, so never under a data key that a
 	 * rotation finished meanwhile has removed. */
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		goto out;
 	if ((rc = depository_keys_refresh(d, err)))
-		goto fail;
+		goto end;
 	f->key_id = d->keys.key_id;
 	if ((rc = seal_field(&d->keys, "foreign_credential", f->id, data, len, &f->credential,
 	                     err)))
-		goto fail;
+		goto end;
 	rc = store_foreign_find(d->store, f->issuer_did, f->credential_key, &held, err);
 	if (rc == 0 && strcmp(held.learner_id, f->learner_id) != 0) {
 		rc = ok_fail_field(err, OK_ECONFLICT, "credential",
@@ -371,13 +373,10 @@ static int keep(struct depository *d, const char *data, size_t len, struct store
 			rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	}
 	if (!rc)
-		rc = depository_audit(d, o->actor, "foreign.import", f->learner_id, FOREIGN_PURPOSE,
-		                      detail, false, err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-fail:
-	if (rc)
-		store_rollback(d->store);
+		rc = audit_txn_event(&txn, o->actor, "foreign.import", f->learner_id,
+		                     FOREIGN_PURPOSE, detail, err);
+end:
+	rc = audit_txn_end(&txn, rc, err);
 out:
 	store_foreign_release(&held);
 	return rc;
@@ -445,8 +444,8 @@ refuse:
 		 * cut here only shortens a record of a refusal that stands anyway. */
 		snprintf(detail, sizeof(detail), "refused (%s) from %s",
 		         err && err->field[0] ? err->field : "credential", from);
-		depository_audit(d, o->actor, "foreign.refuse", learner_id, FOREIGN_PURPOSE, detail,
-		                 true, NULL);
+		audit_record(d, o->actor, "foreign.refuse", learner_id, FOREIGN_PURPOSE, detail,
+		             NULL);
 	}
 out:
 	verify_result_release(&out->verification);
@@ -490,8 +489,7 @@ int registry_foreign_read(struct depository *d, const char *learner_id, const ch
 	if (!rc && ok_format(detail, sizeof(detail), "count=%zu", json_array_size(list)))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
-		rc = depository_audit(d, actor, "foreign.read", learner_id, purpose, detail, true,
-		                      err);
+		rc = audit_record(d, actor, "foreign.read", learner_id, purpose, detail, err);
 	if (!rc && !(*out = json_pack("{s:o}", "foreign", list)))
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	if (rc)
@@ -519,8 +517,7 @@ int registry_foreign_credential(struct depository *d, const char *learner_id, co
 		       : (err ? err->code : OK_ECRYPTO);
 	}
 	if (!rc)
-		rc = depository_audit(d, actor, "foreign.read", learner_id, purpose, f.id, true,
-		                      err);
+		rc = audit_record(d, actor, "foreign.read", learner_id, purpose, f.id, err);
 	store_foreign_release(&f);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* Explicit corrections of a learner's identity, with a sealed history (see identity.h). */
 #include "registry/identity.h"
 #include "core/format.h"
+#include "audit/txn.h"
 
 #include "registry/learner.h"
 #include "store/identity.h"
@@ -134,12 +135,13 @@ static int reseal_learner(struct depository *d, struct store_learner *l,
 	return store_learner_put(d->store, l, true, err);
 }
 
-/* The correction inside the caller's transaction. */
-static int correct(struct depository *d, const char *learner_id, const char *institution,
+/* The correction inside the caller's transaction t. */
+static int correct(struct audit_txn *t, const char *learner_id, const char *institution,
                    const struct identity_fields *in, const struct registration *next,
                    const char *actor, const char *purpose, struct identity_outcome *out,
                    struct ok_error *err)
 {
+	struct depository *d = t->d;
 	struct store_identity_change change;
 	struct store_learner l;
 	struct learner_data old, new;
@@ -202,8 +204,7 @@ static int correct(struct depository *d, const char *learner_id, const char *ins
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 		goto out;
 	}
-	if ((rc = depository_audit(d, actor, "learner.correct", learner_id, purpose, detail, false,
-	                           err)))
+	if ((rc = audit_txn_event(t, actor, "learner.correct", learner_id, purpose, detail, err)))
 		goto out;
 	out->changed = true;
 	OK_COPY_ARRAY(out->change_id, change.id);
@@ -221,6 +222,7 @@ int registry_identity_correct(struct depository *d, const char *learner_id, cons
                               struct ok_error *err)
 {
 	struct registration next;
+	struct audit_txn txn;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -230,14 +232,10 @@ int registry_identity_correct(struct depository *d, const char *learner_id, cons
 	if (institution && (rc = registry_learner_at_institution(d, learner_id, institution, err)))
 		return rc;
 	rc = validate(in, &next, err);
-	if (!rc && !(rc = store_begin(d->store, err))) {
-		rc = correct(d, learner_id, institution, in, &next, actor, purpose, out, err);
-		if (!rc)
-			rc = store_commit(d->store, err);
-		if (rc) {
-			store_rollback(d->store);
+	if (!rc && !(rc = audit_txn_begin(d, &txn, err))) {
+		rc = correct(&txn, learner_id, institution, in, &next, actor, purpose, out, err);
+		if ((rc = audit_txn_end(&txn, rc, err)))
 			memset(out, 0, sizeof(*out));
-		}
 	}
 	sodium_memzero(&next, sizeof(next));
 	return rc;

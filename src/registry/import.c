@@ -1,6 +1,7 @@
 /* The importer: validated rows → sealed learners and achievements, in batched transactions. */
 #include "registry/import.h"
 #include "core/format.h"
+#include "audit/txn.h"
 
 #include "io/csv_writer.h"
 
@@ -36,7 +37,8 @@ struct importer {
 	char today[11];
 	char country[3];         /* the institution's, for the rules of its national ids */
 	bool single_transaction; /* strict or dry run: everything in one transaction */
-	bool in_transaction;
+	bool in_transaction; /* txn is open */
+	struct audit_txn txn;
 	size_t batch_rows;
 	size_t rows_in_batch;
 	size_t bytes; /* input consumed, for progress */
@@ -141,14 +143,14 @@ static int audit_batch(struct importer *imp, struct ok_error *err)
 	              imp->o.institution, imp->rows_in_batch, imp->batch_added, imp->batch_updated,
 	              imp->batch_unchanged, imp->batch_rejected))
 		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
-	rc = depository_audit(imp->d, imp->o.actor, "import.batch", imp->o.institution,
-	                      "registration", detail, false, err);
+	rc = audit_txn_event(&imp->txn, imp->o.actor, "import.batch", imp->o.institution,
+	                     "registration", detail, err);
 	qsort(imp->touched, imp->touched_count, sizeof(*imp->touched), compare_ids);
 	for (i = 0; !rc && i < imp->touched_count; i++) {
 		if (i > 0 && strcmp(imp->touched[i], imp->touched[i - 1]) == 0)
 			continue;
-		rc = depository_audit(imp->d, imp->o.actor, "learner.write", imp->touched[i],
-		                      "registration", imp->o.institution, false, err);
+		rc = audit_txn_event(&imp->txn, imp->o.actor, "learner.write", imp->touched[i],
+		                     "registration", imp->o.institution, err);
 	}
 	return rc;
 }
@@ -162,11 +164,10 @@ static int commit_batch(struct importer *imp, struct ok_error *err)
 	rc = status_alloc_end(imp->d, &imp->slots, err);
 	if (!rc)
 		rc = audit_batch(imp, err);
-	if (!rc)
-		rc = store_commit(imp->d->store, err);
-	if (rc)
-		return rc;
+	/* Committed, or rolled back with the batch's rows and events. */
 	imp->in_transaction = false;
+	if ((rc = audit_txn_end(&imp->txn, rc, err)))
+		return rc;
 	reset_batch(imp);
 	return 0;
 }
@@ -177,7 +178,7 @@ static int ensure_transaction(struct importer *imp, struct ok_error *err)
 
 	if (imp->in_transaction)
 		return 0;
-	rc = store_begin(imp->d->store, err);
+	rc = audit_txn_begin(imp->d, &imp->txn, err);
 	if (!rc)
 		imp->in_transaction = true;
 	/* Holding the write lock now, with the data key a rotation in another process may have
@@ -638,11 +639,9 @@ int importer_finish(struct importer *imp, struct import_report *report, struct o
 	if (keep) {
 		rc = commit_batch(imp, err);
 	} else if (imp->in_transaction) {
-		store_rollback(imp->d->store);
+		audit_txn_abort(&imp->txn);
 		imp->in_transaction = false;
 	}
-	if (rc && imp->in_transaction)
-		store_rollback(imp->d->store);
 	imp->report.stored = keep && !rc;
 	if (imp->o.on_progress)
 		imp->o.on_progress(imp->o.ctx, &imp->report, imp->bytes);
@@ -655,7 +654,7 @@ int importer_finish(struct importer *imp, struct import_report *report, struct o
 void importer_abort(struct importer *imp, struct import_report *report)
 {
 	if (imp->in_transaction)
-		store_rollback(imp->d->store);
+		audit_txn_abort(&imp->txn);
 	imp->report.stored = false;
 	if (report)
 		*report = imp->report;

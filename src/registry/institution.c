@@ -1,6 +1,7 @@
 /* Registering institutions and issuing API keys (see institution.h). */
 #include "registry/institution.h"
 #include "core/format.h"
+#include "audit/txn.h"
 
 #include "io/utf8.h"
 #include "registry/leak.h"
@@ -108,8 +109,8 @@ static void key_hash(const char *key_text, unsigned char out[STORE_HASH_BYTES])
 	                   NULL, 0);
 }
 
-/* Makes a key inside the caller's transaction. */
-static int add_key(struct depository *d, const char *code, const char *permissions,
+/* Makes a key inside the caller's transaction t. */
+static int add_key(struct audit_txn *t, const char *code, const char *permissions,
                    char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err)
 {
 	struct store_api_key k;
@@ -133,10 +134,10 @@ static int add_key(struct depository *d, const char *code, const char *permissio
 		                     "institution code or permissions too long");
 	key_hash(key_out, k.key_hash);
 	k.created_ms = ok_now_ms();
-	rc = store_api_key_add(d->store, &k, err);
+	rc = store_api_key_add(t->d->store, &k, err);
 	if (!rc)
-		rc = depository_audit(d, "operator", "key.create", k.id, "administration",
-		                      code ? code : "", false, err);
+		rc = audit_txn_event(t, AUDIT_OPERATOR, "key.create", k.id, "administration",
+		                     code ? code : "", err);
 	return rc;
 }
 
@@ -145,6 +146,7 @@ int registry_institution_add(struct depository *d, const struct institution_inpu
 {
 	struct store_institution inst;
 	const char *perm = in->permissions ? in->permissions : "register,read";
+	struct audit_txn txn;
 	int rc;
 
 	if ((rc = validate(in, err)) || (rc = check_permissions(perm, err)))
@@ -157,23 +159,19 @@ int registry_institution_add(struct depository *d, const struct institution_inpu
 	    ok_format(inst.erasmus, sizeof(inst.erasmus), "%s", in->erasmus ? in->erasmus : "") ||
 	    ok_format(inst.schac, sizeof(inst.schac), "%s", in->schac ? in->schac : ""))
 		return ok_fail(err, OK_EINPUT, "an institution field is too long");
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_institution_add(d->store, &inst, err);
 	if (rc == OK_EEXIST)
 		rc = ok_fail_field(err, OK_EEXIST, "code", "institution %s already exists",
 		                   inst.code);
 	if (!rc)
-		rc = depository_audit(d, "operator", "institution.add", inst.code, "administration",
-		                      "", false, err);
+		rc = audit_txn_event(&txn, AUDIT_OPERATOR, "institution.add", inst.code,
+		                     "administration", "", err);
 	if (!rc)
-		rc = add_key(d, inst.code, perm, key_out, err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc) {
-		store_rollback(d->store);
+		rc = add_key(&txn, inst.code, perm, key_out, err);
+	if ((rc = audit_txn_end(&txn, rc, err)))
 		sodium_memzero(key_out, API_KEY_TEXT_MAX + 1);
-	}
 	return rc;
 }
 
@@ -195,20 +193,17 @@ static int check_institution(struct depository *d, const char *code, struct ok_e
 int registry_key_add(struct depository *d, const char *code, const char *permissions,
                      char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err)
 {
+	struct audit_txn txn;
 	int rc;
 
 	if ((rc = check_permissions(permissions, err)))
 		return rc;
 	if ((rc = check_institution(d, code, err)))
 		return rc;
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
-	rc = add_key(d, code, permissions, key_out, err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
-	return rc;
+	rc = add_key(&txn, code, permissions, key_out, err);
+	return audit_txn_end(&txn, rc, err);
 }
 
 int registry_key_list(struct depository *d, const char *code, store_api_key_fn fn, void *ctx,
@@ -223,19 +218,16 @@ int registry_key_list(struct depository *d, const char *code, store_api_key_fn f
 
 int registry_key_revoke(struct depository *d, const char *id, struct ok_error *err)
 {
+	struct audit_txn txn;
 	int rc;
 
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_api_key_revoke(d->store, id, ok_now_ms(), err);
 	if (!rc)
-		rc = depository_audit(d, "operator", "key.revoke", id, "administration", "", false,
-		                      err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
-	return rc;
+		rc = audit_txn_event(&txn, AUDIT_OPERATOR, "key.revoke", id, "administration", "",
+		                     err);
+	return audit_txn_end(&txn, rc, err);
 }
 
 /* How stale a key's last-used time may get: one write a minute per key at most, instead of one

@@ -2,6 +2,7 @@
  * unblocking keys, per-institution limits (see leak.h). */
 #include "registry/leak.h"
 #include "core/format.h"
+#include "audit/txn.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ int leak_limit_set(struct depository *d, const char *institution, int64_t learne
                    int64_t window_s, struct ok_error *err)
 {
 	struct store_institution inst;
+	struct audit_txn txn;
 	char detail[96];
 	int rc;
 
@@ -43,21 +45,17 @@ int leak_limit_set(struct depository *d, const char *institution, int64_t learne
 	if (ok_format(detail, sizeof(detail), "learners=%" PRId64 " window_s=%" PRId64, learners,
 	              window_s))
 		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_limit_put(d->store, inst.code, learners, window_s, err);
 	if (!rc)
-		rc = depository_audit(d, "operator", "institution.read-limit", inst.code,
-		                      "administration", detail, false, err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
-	return rc;
+		rc = audit_txn_event(&txn, AUDIT_OPERATOR, "institution.read-limit", inst.code,
+		                     "administration", detail, err);
+	return audit_txn_end(&txn, rc, err);
 }
 
-/* Blocks key inside the caller's transaction, with its audit event. */
-static int block(struct depository *d, const struct store_api_key *key, int64_t now_ms,
+/* Blocks key inside the caller's transaction t, with its audit event. */
+static int block(struct audit_txn *t, const struct store_api_key *key, int64_t now_ms,
                  const struct leak_read *r, struct ok_error *err)
 {
 	struct store_key_block b = {0};
@@ -69,21 +67,22 @@ static int block(struct depository *d, const struct store_api_key *key, int64_t 
 	b.blocked_ms = now_ms;
 	b.learners = r->learners;
 	b.window_s = r->limit.window_s;
-	if ((rc = store_block_put(d->store, &b, err)))
+	if ((rc = store_block_put(t->d->store, &b, err)))
 		return rc;
 	if (ok_format(detail, sizeof(detail),
 	              "institution=%s learners=%" PRId64 " limit=%" PRId64 " window_s=%" PRId64,
 	              key->institution[0] ? key->institution : "-", r->learners, r->limit.learners,
 	              r->limit.window_s))
 		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
-	return depository_audit(d, "leak-detection", "key.blocked", key->id, "security", detail,
-	                        false, err);
+	return audit_txn_event(t, AUDIT_SYSTEM_LEAK, "key.blocked", key->id, "security", detail,
+	                       err);
 }
 
-/* The counting itself, inside the transaction of leak_note_read. */
-static int note(struct depository *d, const struct store_api_key *key, const char *learner_id,
+/* The counting itself, inside the transaction t of leak_note_read. */
+static int note(struct audit_txn *t, const struct store_api_key *key, const char *learner_id,
                 int64_t now_ms, struct leak_read *out, struct ok_error *err)
 {
+	struct depository *d = t->d;
 	struct store_key_block existing;
 	int64_t since;
 	bool seen;
@@ -106,7 +105,7 @@ static int note(struct depository *d, const struct store_api_key *key, const cha
 		return rc;
 	/* A learner already in the window costs nothing; a new one past the limit blocks. */
 	if (!seen && out->learners >= out->limit.learners) {
-		if ((rc = block(d, key, now_ms, out, err)))
+		if ((rc = block(t, key, now_ms, out, err)))
 			return rc;
 		out->blocked_now = true;
 		return 0;
@@ -121,16 +120,14 @@ static int note(struct depository *d, const struct store_api_key *key, const cha
 int leak_note_read(struct depository *d, const struct store_api_key *key, const char *learner_id,
                    int64_t now_ms, struct leak_read *out, struct ok_error *err)
 {
+	struct audit_txn txn;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
-	rc = note(d, key, learner_id, now_ms, out, err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc) {
-		store_rollback(d->store);
+	rc = note(&txn, key, learner_id, now_ms, out, err);
+	if ((rc = audit_txn_end(&txn, rc, err))) {
 		out->blocked_now = false;
 		return rc;
 	}
@@ -165,6 +162,7 @@ static bool is_record_id(const char *s)
 
 int leak_unblock(struct depository *d, const char *key_id, struct ok_error *err)
 {
+	struct audit_txn txn;
 	int rc;
 
 	if (!is_record_id(key_id))
@@ -172,7 +170,7 @@ int leak_unblock(struct depository *d, const char *key_id, struct ok_error *err)
 		                     "a key id is up to %d letters and digits, as in the alert or "
 		                     "in 'oorkonde institution blocked-keys'",
 		                     STORE_ID_MAX);
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_block_remove(d->store, key_id, err);
 	if (rc == OK_ENOTFOUND)
@@ -180,13 +178,9 @@ int leak_unblock(struct depository *d, const char *key_id, struct ok_error *err)
 	if (!rc)
 		rc = store_read_clear(d->store, key_id, err);
 	if (!rc)
-		rc = depository_audit(d, "operator", "key.unblock", key_id, "administration", "",
-		                      false, err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
-	return rc;
+		rc = audit_txn_event(&txn, AUDIT_OPERATOR, "key.unblock", key_id, "administration",
+		                     "", err);
+	return audit_txn_end(&txn, rc, err);
 }
 
 int leak_blocked_count(struct depository *d, int64_t *out, struct ok_error *err)

@@ -1,6 +1,7 @@
 /* Reading learners: blind-index lookup, opening sealed fields, audit (see learner.h). */
 #include "registry/learner.h"
 #include "core/format.h"
+#include "audit/txn.h"
 
 #include "store/keys.h"
 
@@ -171,7 +172,7 @@ int registry_learner_read(struct depository *d, const char *national_id, const c
 	out->created_ms = l.created_ms;
 	if ((rc = registry_learner_open(d, &l, &out->data, err)))
 		goto out;
-	rc = depository_audit(d, actor, "learner.read", l.id, purpose, "", true, err);
+	rc = audit_record(d, actor, "learner.read", l.id, purpose, "", err);
 out:
 	if (rc)
 		sodium_memzero(out, sizeof(*out));

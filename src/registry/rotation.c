@@ -1,5 +1,6 @@
 /* Data-key and issuer-key rotation (see keys.h). */
 #include "registry/rotation.h"
+#include "audit/txn.h"
 
 #include "audit/log.h"
 #include "keys/keyfile.h"
@@ -19,7 +20,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#define ACTOR   "operator"
+#define ACTOR   AUDIT_OPERATOR
 #define PURPOSE "key-management"
 /* Passes over the records after the first: each picks up records written under an older key
  * while the pass before ran (by a writer that has not read the new data.key yet). */
@@ -28,8 +29,7 @@
 /* Locking */
 
 /* Sets path (a buf of the caller's, see core/format.h) to the data folder's file name. */
-static int key_path(struct depository *d, const char *name, struct buf *path,
-                    struct ok_error *err)
+static int key_path(struct depository *d, const char *name, struct buf *path, struct ok_error *err)
 {
 	int rc = ok_path_join(path, d->dir, name);
 
@@ -76,17 +76,6 @@ static void unlock_keys(int fd)
 
 /* The public keys of retired issuer keys, beside issuer.key (see keyfile.h). */
 #define RETIRED_FILE "issuer.key.retired"
-
-
-/* One transaction of the caller's: commits when rc is 0, else rolls back. */
-static int finish_tx(struct depository *d, int rc, struct ok_error *err)
-{
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
-	return rc;
-}
 
 /* Re-sealing */
 
@@ -210,13 +199,14 @@ static int remaining(struct depository *d, uint32_t key_id, int64_t *n, struct o
 static int reseal_batch(struct depository *d, struct store_key_rotation *r, struct id_list *ids,
                         size_t batch, struct ok_error *err)
 {
+	struct audit_txn txn;
 	struct store_key_rotation next = *r;
 	char detail[160];
 	size_t i;
 	int64_t left;
 	int rc;
 
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	ids->count = 0;
 	if (next.phase == 0)
@@ -233,19 +223,20 @@ static int reseal_batch(struct depository *d, struct store_key_rotation *r, stru
 		     : next.phase == 1 ? reseal_foreign(d, ids->ids[i], err)
 		                       : registry_identity_reseal(d, ids->ids[i], err);
 	if (rc)
-		return finish_tx(d, rc, err);
+		return audit_txn_end(&txn, rc, err);
 	next.done += (int64_t)ids->count;
 	if (ids->count &&
 	    ok_format(next.cursor, sizeof(next.cursor), "%s", ids->ids[ids->count - 1]))
-		return finish_tx(
-		        d, ok_fail(err, OK_EINTERNAL, "a record id does not fit the cursor"), err);
+		return audit_txn_end(
+		        &txn, ok_fail(err, OK_EINTERNAL, "a record id does not fit the cursor"),
+		        err);
 	if (ids->count < batch) {
 		/* This phase's pass is over. */
 		next.cursor[0] = '\0';
 		if (next.phase < 2) {
 			next.phase++;
 		} else if ((rc = remaining(d, next.to_key, &left, err))) {
-			return finish_tx(d, rc, err);
+			return audit_txn_end(&txn, rc, err);
 		} else if (left == 0) {
 			/* Records an import re-sealed meanwhile count as done. */
 			next.done = next.total > next.done ? next.total : next.done;
@@ -265,18 +256,18 @@ static int reseal_batch(struct depository *d, struct store_key_rotation *r, stru
 		              (long long)next.total))
 			rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 		else
-			rc = depository_audit(d, ACTOR, "key.data.reseal", "data.key", PURPOSE,
-			                      detail, false, err);
+			rc = audit_txn_event(&txn, ACTOR, "key.data.reseal", "data.key", PURPOSE,
+			                     detail, err);
 	}
 	if (!rc && next.finished_ms) {
 		if (ok_format(detail, sizeof(detail), "key=%lu records=%lld",
 		              (unsigned long)next.to_key, (long long)next.total))
 			rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 		else
-			rc = depository_audit(d, ACTOR, "key.data.rotate.finish", "data.key",
-			                      PURPOSE, detail, false, err);
+			rc = audit_txn_event(&txn, ACTOR, "key.data.rotate.finish", "data.key",
+			                     PURPOSE, detail, err);
 	}
-	if ((rc = finish_tx(d, rc, err)))
+	if ((rc = audit_txn_end(&txn, rc, err)))
 		return rc;
 	*r = next;
 	return 0;
@@ -373,6 +364,7 @@ static void progress_of(const struct store_key_rotation *r, struct keys_progress
 static int start_rotation(struct depository *d, const struct store_key_rotation *last,
                           struct store_key_rotation *r, struct ok_error *err)
 {
+	struct audit_txn txn;
 	char detail[160];
 	uint32_t top = last ? last->to_key : 0;
 	size_t i;
@@ -387,7 +379,7 @@ static int start_rotation(struct depository *d, const struct store_key_rotation 
 	r->to_key = top + 1;
 	r->from_key = d->keys.key_id;
 	r->started_ms = ok_now_ms();
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = remaining(d, r->to_key, &r->total, err);
 	if (!rc)
@@ -397,9 +389,9 @@ static int start_rotation(struct depository *d, const struct store_key_rotation 
 	              (unsigned long)r->to_key, (unsigned long)r->from_key, (long long)r->total))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
-		rc = depository_audit(d, ACTOR, "key.data.rotate", "data.key", PURPOSE, detail,
-		                      false, err);
-	return finish_tx(d, rc, err);
+		rc = audit_txn_event(&txn, ACTOR, "key.data.rotate", "data.key", PURPOSE, detail,
+		                     err);
+	return audit_txn_end(&txn, rc, err);
 }
 
 int registry_keys_rotate_data(struct depository *d, const struct keys_rotate_options *o,
@@ -597,6 +589,7 @@ static int note_highest(void *ctx, const struct store_issuer_key *k)
 
 int registry_keys_rotate_issuer(struct depository *d, uint32_t *key_id, struct ok_error *err)
 {
+	struct audit_txn txn;
 	char detail[400];
 	struct buf path;
 	struct keyfile_keys k;
@@ -629,7 +622,7 @@ int registry_keys_rotate_issuer(struct depository *d, uint32_t *key_id, struct o
 	next.added_ms = ok_now_ms();
 	/* Recorded and audited first: a run killed before the file is written leaves only an
 	 * unused id behind. */
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		goto out;
 	for (i = 0; !rc && i < d->issuer_key_count; i++) {
 		rc = history_of(d, &d->issuer_keys[i], &prev, err);
@@ -645,9 +638,9 @@ int registry_keys_rotate_issuer(struct depository *d, uint32_t *key_id, struct o
 	              (unsigned long)d->issuer_key_id, d->issuer_did))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
-		rc = depository_audit(d, ACTOR, "key.issuer.rotate", "issuer.key", PURPOSE, detail,
-		                      false, err);
-	if ((rc = finish_tx(d, rc, err)))
+		rc = audit_txn_event(&txn, ACTOR, "key.issuer.rotate", "issuer.key", PURPOSE,
+		                     detail, err);
+	if ((rc = audit_txn_end(&txn, rc, err)))
 		goto out;
 	if ((rc = keyfile_write_all(path.data, &k, err)))
 		goto out;
@@ -664,6 +657,7 @@ out:
 int registry_keys_retire_issuer(struct depository *d, uint32_t key_id, bool force, int64_t *active,
                                 struct ok_error *err)
 {
+	struct audit_txn txn;
 	char detail[200], when[32];
 	struct buf path;
 	struct keyfile_keys k;
@@ -719,16 +713,16 @@ int registry_keys_retire_issuer(struct depository *d, uint32_t key_id, bool forc
 	rec.retired_ms = ok_now_ms();
 	if (!rec.superseded_ms)
 		rec.superseded_ms = rec.retired_ms;
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		goto out;
 	rc = store_issuer_key_put(d->store, &rec, err);
 	if (!rc && ok_format(detail, sizeof(detail), "key=%lu active_credentials=%lld%s",
 	                     (unsigned long)key_id, (long long)n, force && n ? " forced" : ""))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
-		rc = depository_audit(d, ACTOR, "key.issuer.retire", "issuer.key", PURPOSE, detail,
-		                      false, err);
-	if ((rc = finish_tx(d, rc, err)))
+		rc = audit_txn_event(&txn, ACTOR, "key.issuer.retire", "issuer.key", PURPOSE,
+		                     detail, err);
+	if ((rc = audit_txn_end(&txn, rc, err)))
 		goto out;
 	/* Listed as retired (outside the database) before it leaves issuer.key: a run killed in
 	 * between leaves it in both, never in neither. */

@@ -1,6 +1,7 @@
 /* Status lists: slots, status changes, signed list credentials (see status.h). */
 #include "registry/status.h"
 #include "core/format.h"
+#include "audit/txn.h"
 
 #include "registry/achievement.h"
 #include "io/utf8.h"
@@ -117,31 +118,32 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	                                      "achievement.reinstate"};
 	const char *next;
 	int64_t revocation_delta, suspension_delta;
+	struct audit_txn txn;
 	char detail[96];
 	int rc;
 
 	if ((rc = check_reason(reason, err)))
 		return rc;
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = registry_achievement_get(d, achievement_id, institution, out, err);
 	if (rc)
-		goto fail;
+		goto end;
 	if (strcmp(out->status, "revoked") == 0) {
 		rc = ok_fail(err, OK_ECONFLICT,
 		             "the achievement is revoked, and a revocation is final");
-		goto fail;
+		goto end;
 	}
 	if (action == STATUS_REINSTATE && strcmp(out->status, "suspended") != 0) {
 		rc = ok_fail(err, OK_ECONFLICT,
 		             "only a suspended achievement can be reinstated (it "
 		             "is %s)",
 		             out->status);
-		goto fail;
+		goto end;
 	}
 	if (action == STATUS_SUSPEND && strcmp(out->status, "suspended") == 0) {
 		rc = ok_fail(err, OK_ECONFLICT, "the achievement is already suspended");
-		goto fail;
+		goto end;
 	}
 	next = action == STATUS_REVOKE    ? "revoked"
 	       : action == STATUS_SUSPEND ? "suspended"
@@ -153,25 +155,19 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	if (ok_format(detail, sizeof(detail), "%s -> %s", out->status, next) ||
 	    ok_format(out->status, sizeof(out->status), "%s", next)) {
 		rc = ok_fail(err, OK_EINTERNAL, "status too long");
-		goto fail;
+		goto end;
 	}
 	out->version++;
 	out->updated_ms = ok_now_ms();
 	rc = store_achievement_put(d->store, out, true, actor, reason, err);
 	/* A bit of the list changes (in the revocation or the suspension list, or both). */
 	if (!rc && out->status_index >= 0)
-		rc = store_status_list_bump(d->store, out->status_list, 0,
-		                                     revocation_delta, suspension_delta, err);
+		rc = store_status_list_bump(d->store, out->status_list, 0, revocation_delta,
+		                            suspension_delta, err);
 	if (!rc)
-		rc = depository_audit(d, actor, actions[action], out->id, "status", detail, false,
-		                      err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (!rc)
-		return 0;
-fail:
-	store_rollback(d->store);
-	return rc;
+		rc = audit_txn_event(&txn, actor, actions[action], out->id, "status", detail, err);
+end:
+	return audit_txn_end(&txn, rc, err);
 }
 
 int registry_status_list_url(const struct depository *d, const char *purpose, int64_t n, char *out,
@@ -335,6 +331,7 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
                                     struct ok_error *err)
 {
 	struct store_status_list list;
+	struct audit_txn txn;
 	unsigned char h[16];
 	char hex[33];
 	int64_t cached_version = -1, version;
@@ -372,18 +369,19 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 	if (ok_format(etag, STORE_ETAG_MAX, "\"%s\"", hex))
 		return ok_fail(err, OK_EINTERNAL, "STORE_ETAG_MAX is too small for an ETag");
 	/* Keeping it is an optimisation: a failure (read-only store) does not fail the answer. */
-	if (store_begin(d->store, NULL) == 0) {
+	if (audit_txn_begin(d, &txn, NULL) == 0) {
 		char subject[48], detail[64];
 		/* A use of the issuer key: on record with the list it signed. */
-		if (ok_format(subject, sizeof(subject), "status/%s/%lld", purpose, (long long)n) ==
-		            0 &&
+		if (ok_format(subject, sizeof(subject), "status/%s/%lld", purpose, (long long)n) ||
 		    ok_format(detail, sizeof(detail), "key=%lu version=%lld",
-		              (unsigned long)d->issuer_key_id, (long long)version) == 0 &&
-		    store_status_cache_put(d->store, purpose, n, version, etag, body, NULL) == 0 &&
-		    depository_audit(d, "depository", "status.sign", subject, "status", detail,
-		                     false, NULL) == 0)
-			store_commit(d->store, NULL);
-		store_rollback(d->store);
+		              (unsigned long)d->issuer_key_id, (long long)version))
+			rc = OK_EINTERNAL;
+		else
+			rc = store_status_cache_put(d->store, purpose, n, version, etag, body, NULL);
+		if (!rc)
+			rc = audit_txn_event(&txn, AUDIT_SYSTEM_STATUS, "status.sign", subject,
+			                     "status", detail, NULL);
+		audit_txn_end(&txn, rc, NULL);
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* The local trust list (see trust.h). */
 #include "registry/trust.h"
 #include "core/format.h"
+#include "audit/txn.h"
 
 #include "io/utf8.h"
 #include "registry/credential.h"
@@ -40,6 +41,7 @@ int registry_trust_add(struct depository *d, const char *did, const char *name, 
                        struct ok_error *err)
 {
 	struct store_trusted_issuer t;
+	struct audit_txn txn;
 	int rc;
 
 	if (!did || !did_valid(did))
@@ -60,36 +62,29 @@ int registry_trust_add(struct depository *d, const char *did, const char *name, 
 	OK_COPY_ARRAY(t.source, "local");
 	OK_COPY_ARRAY(t.status, "active");
 	t.since_ms = ok_now_ms();
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_trust_put(d->store, &t, err);
 	if (!rc)
-		rc = depository_audit(d, "operator", "trust.add", did, "administration", country,
-		                      false, err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
-	return rc;
+		rc = audit_txn_event(&txn, AUDIT_OPERATOR, "trust.add", did, "administration",
+		                     country, err);
+	return audit_txn_end(&txn, rc, err);
 }
 
 int registry_trust_remove(struct depository *d, const char *did, struct ok_error *err)
 {
+	struct audit_txn txn;
 	int rc;
 
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	rc = store_trust_remove(d->store, did, err);
 	if (rc == OK_ENOTFOUND)
 		ok_fail_field(err, rc, "did", "%.256s is not on the trust list", did);
 	if (!rc)
-		rc = depository_audit(d, "operator", "trust.remove", did, "administration", "",
-		                      false, err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
-	return rc;
+		rc = audit_txn_event(&txn, AUDIT_OPERATOR, "trust.remove", did, "administration",
+		                     "", err);
+	return audit_txn_end(&txn, rc, err);
 }
 
 /* Checks one member of a trust list; fills t (source "network"). */
@@ -174,6 +169,7 @@ int registry_trust_import(struct depository *d, const char *data, size_t len,
 {
 	struct verify_options o = {.checks = VERIFY_PROOF | VERIFY_VALIDITY};
 	struct store_trusted_issuer t, existing;
+	struct audit_txn txn;
 	struct verify_result r;
 	const json_t *members;
 	char detail[64];
@@ -213,7 +209,7 @@ int registry_trust_import(struct depository *d, const char *data, size_t len,
 	for (i = 0; i < json_array_size(members); i++)
 		if ((rc = read_member(json_array_get(members, i), i, &t, err)))
 			goto out;
-	if ((rc = store_begin(d->store, err)))
+	if ((rc = audit_txn_begin(d, &txn, err)))
 		goto out;
 	rc = store_trust_remove_source(d->store, "network", err);
 	for (i = 0; !rc && i < json_array_size(members); i++) {
@@ -228,12 +224,9 @@ int registry_trust_import(struct depository *d, const char *data, size_t len,
 	if (!rc && ok_format(detail, sizeof(detail), "members=%zu", *imported))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)
-		rc = depository_audit(d, "operator", "trust.import", network_did, "administration",
-		                      detail, false, err);
-	if (!rc)
-		rc = store_commit(d->store, err);
-	if (rc)
-		store_rollback(d->store);
+		rc = audit_txn_event(&txn, AUDIT_OPERATOR, "trust.import", network_did,
+		                     "administration", detail, err);
+	rc = audit_txn_end(&txn, rc, err);
 out:
 	verify_result_release(&r);
 	return rc;

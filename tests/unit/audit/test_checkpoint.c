@@ -2,6 +2,7 @@
  * none left behind by a rolled-back transaction, filing once committed, making one by hand,
  * and verify finding a cut tail, a rewritten chain and a forged checkpoint. */
 #include "registry/registry_test.h"
+#include "audit/txn.h"
 
 #include "audit/log.h"
 #include "audit/checkpoint.h"
@@ -31,9 +32,11 @@ static void append(struct reg_fixture *f, int n, bool own)
 	struct ok_error err;
 	int i;
 
+	/* audit_record joins the transaction the test opened, or makes its own. */
+	assert_true(own != store_in_transaction(f->d.store));
 	for (i = 0; i < n; i++)
-		if (depository_audit(&f->d, "operator", "test.event", "", "audit", "", own, &err))
-			fail_msg("depository_audit: %s", err.message);
+		if (audit_record(&f->d, "operator", "test.event", "", "audit", "", &err))
+			fail_msg("audit_record: %s", err.message);
 }
 
 /* The number of lines of the checkpoint file (0 when it does not exist). */

@@ -1,6 +1,7 @@
 /* Unit tests for data folders and key files: creating, refusing to overwrite, opening, key file
  * permissions and syntax, the audit helper and record ids. */
 #include "registry/registry_test.h"
+#include "audit/txn.h"
 
 #include <unistd.h>
 
@@ -335,17 +336,17 @@ static void audit_helper_appends_to_the_chain(void **state)
 	before = c.n; /* the institution's own events */
 	assert_true(before >= 1);
 	assert_int_equal(
-	        depository_audit(&f->d, "operator", "test.one", "s1", "testing", "d=1", true, &err),
+	        audit_record(&f->d, "operator", "test.one", "s1", "testing", "d=1", &err),
 	        0);
 	assert_int_equal(store_begin(f->d.store, &err), 0);
 	assert_int_equal(
-	        depository_audit(&f->d, "operator", "test.two", "s2", "testing", "", false, &err),
+	        audit_record(&f->d, "operator", "test.two", "s2", "testing", "", &err),
 	        0);
 	assert_int_equal(store_commit(f->d.store, &err), 0);
 	/* Inside a transaction that is rolled back, the event goes too. */
 	assert_int_equal(store_begin(f->d.store, &err), 0);
 	assert_int_equal(
-	        depository_audit(&f->d, "operator", "test.three", "s3", "testing", "", false, &err),
+	        audit_record(&f->d, "operator", "test.three", "s3", "testing", "", &err),
 	        0);
 	assert_int_equal(store_rollback(f->d.store), 0);
 
