@@ -170,6 +170,12 @@ int registry_institution_add(struct depository *d, const struct institution_inpu
 	return rc;
 }
 
+int registry_institution_list(struct depository *d, store_institution_fn fn, void *ctx,
+                              struct ok_error *err)
+{
+	return store_institution_list(d->store, fn, ctx, err);
+}
+
 /* For the keys of one institution (code) or of the depository (NULL): 0 when code is NULL or
  * names an institution, OK_ENOTFOUND on the field "institution" when it names none. */
 static int check_institution(struct depository *d, const char *code, struct ok_error *err)

@@ -24,6 +24,10 @@ struct institution_input {
 int registry_institution_add(struct depository *d, const struct institution_input *in,
                              char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err);
 
+/* Calls fn for every institution, by code. */
+int registry_institution_list(struct depository *d, store_institution_fn fn, void *ctx,
+                              struct ok_error *err);
+
 /* Creates another key for an institution (or for no institution when code is NULL). */
 int registry_key_add(struct depository *d, const char *code, const char *permissions,
                      char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err);

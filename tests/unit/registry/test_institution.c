@@ -282,6 +282,46 @@ static void adding_is_audited(void **state)
 	                 1);
 }
 
+struct codes {
+	size_t n;
+	char code[4][33];
+	char name[4][256];
+};
+
+static int collect_code(void *ctx, const struct store_institution *i)
+{
+	struct codes *c = ctx;
+
+	if (c->n < 4) {
+		snprintf(c->code[c->n], sizeof(c->code[0]), "%s", i->code);
+		snprintf(c->name[c->n], sizeof(c->name[0]), "%s", i->name);
+	}
+	c->n++;
+	return 0;
+}
+
+static void institutions_are_listed_by_code(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct institution_input in = valid();
+	char key[API_KEY_TEXT_MAX + 1];
+	struct codes c = {0};
+	struct ok_error err;
+
+	/* 21PB came with the fixture; 25BE is added after it, 00AA last. */
+	assert_int_equal(registry_institution_add(&f->d, &in, key, &err), 0);
+	in.code = "00AA";
+	in.name = "Academie A";
+	assert_int_equal(registry_institution_add(&f->d, &in, key, &err), 0);
+	assert_int_equal(registry_institution_list(&f->d, collect_code, &c, &err), 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.code[0], "00AA");
+	assert_string_equal(c.name[0], "Academie A");
+	assert_string_equal(c.code[1], "21PB");
+	assert_string_equal(c.code[2], "25BE");
+	assert_string_equal(c.name[2], "Hanzehogeschool Groningen");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, reg_setup, reg_teardown)
@@ -297,6 +337,7 @@ int main(void)
 	        T(unknown_permissions_are_refused),
 	        T(a_duplicate_code_is_refused_and_adds_nothing),
 	        T(adding_is_audited),
+	        T(institutions_are_listed_by_code),
 	};
 #undef T
 	return cmocka_run_group_tests_name("registry/institution", tests, NULL, NULL);

@@ -202,6 +202,30 @@ static void one_count_across_connections(void **state)
 	assert_int_equal(registry_key_check(&f->d, text, &k, &err), OK_ELIMIT);
 }
 
+/* What `institution read-limit CODE` shows: the default, the institution's own, or none. */
+static void an_institutions_limit_by_its_code(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct leak_limit l;
+	struct ok_error err;
+
+	ok_error_clear(&err);
+	assert_int_equal(leak_institution_limit(&f->d, "21PB", &l, &err), 0);
+	assert_true(l.is_default);
+	assert_int_equal(l.learners, LEAK_DEFAULT_LEARNERS);
+	assert_int_equal(l.window_s, LEAK_DEFAULT_WINDOW_S);
+	set_limit(f, "21PB", 25, 600);
+	assert_int_equal(leak_institution_limit(&f->d, "21PB", &l, &err), 0);
+	assert_false(l.is_default);
+	assert_int_equal(l.learners, 25);
+	assert_int_equal(l.window_s, 600);
+	/* An unknown code is not given the default as if it existed. */
+	assert_int_equal(leak_institution_limit(&f->d, "99XX", &l, &err), OK_ENOTFOUND);
+	assert_string_equal(err.field, "institution");
+	assert_string_equal(err.message, "unknown institution 99XX");
+	assert_int_equal(leak_institution_limit(&f->d, "21pb", &l, &err), OK_ENOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +237,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(unblocking_restores_the_key_with_a_fresh_window,
 	                                        reg_setup, reg_teardown),
 	        cmocka_unit_test_setup_teardown(one_count_across_connections, reg_setup,
+	                                        reg_teardown),
+	        cmocka_unit_test_setup_teardown(an_institutions_limit_by_its_code, reg_setup,
 	                                        reg_teardown),
 	};
 
