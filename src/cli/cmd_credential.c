@@ -2,7 +2,6 @@
 #include "cli/cli.h"
 #include "cli/term.h"
 #include "registry/credential.h"
-#include "registry/learner.h"
 #include "registry/verify.h"
 #include "registry/verify_summary.h"
 
@@ -40,37 +39,29 @@ static int write_file(struct cli *c, const char *path, const struct buf *b)
 
 struct issue_all {
 	struct cli *c;
-	struct depository *d;
 	enum credential_format format;
 	const char *dir;
 	size_t written;
 	int exit_code;
 };
 
-static int issue_one_into_dir(void *ctx, const struct store_achievement *a)
+static void write_into_dir(void *ctx, const char *achievement_id, int rc,
+                           const struct buf *credential, const struct ok_error *err)
 {
 	struct issue_all *ia = ctx;
-	struct ok_error err;
-	struct buf b;
 	char path[4096];
-	int rc;
 
-	buf_init(&b, 0);
-	ok_error_clear(&err);
-	rc = registry_credential_issue(ia->d, a->id, NULL, ia->format, "operator", &b, &err);
 	if (rc) {
-		cli_print_error(ia->c, &err);
+		cli_print_error(ia->c, err);
 		ia->exit_code = EXIT_FAILED;
-	} else {
-		snprintf(path, sizeof(path), "%s/%s.%s", ia->dir, a->id,
-		         ia->format == CREDENTIAL_JWT ? "jwt" : "json");
-		if (write_file(ia->c, path, &b) == EXIT_OK)
-			ia->written++;
-		else
-			ia->exit_code = EXIT_FAILED;
+		return;
 	}
-	buf_release(&b);
-	return 0;
+	snprintf(path, sizeof(path), "%s/%s.%s", ia->dir, achievement_id,
+	         ia->format == CREDENTIAL_JWT ? "jwt" : "json");
+	if (write_file(ia->c, path, credential) == EXIT_OK)
+		ia->written++;
+	else
+		ia->exit_code = EXIT_FAILED;
 }
 
 int cmd_issue(struct cli *c, int argc, char **argv)
@@ -117,19 +108,15 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 		return rc;
 	ok_error_clear(&err);
 	if (learner) {
-		struct issue_all ia = {c, &d, format, output, 0, EXIT_OK};
-		struct learner_view view;
+		struct issue_all ia = {c, format, output, 0, EXIT_OK};
 		if (mkdir(output, 0700) != 0 && errno != EEXIST) {
 			fprintf(stderr, "%s: cannot create %s: %s\n", c->prog, output,
 			        strerror(errno));
 			depository_close(&d);
 			return EXIT_FAILED;
 		}
-		rc = registry_learner_read(&d, NULL, learner, "operator", "issuance", &view, &err);
-		sodium_memzero(&view, sizeof(view));
-		if (!rc)
-			rc = registry_learner_achievements(&d, learner, issue_one_into_dir, &ia,
-			                                   &err);
+		rc = registry_credential_issue_learner(&d, learner, format, "operator",
+		                                       write_into_dir, &ia, &err);
 		if (rc) {
 			cli_print_error(c, &err);
 			exit_code = EXIT_FAILED;
