@@ -45,7 +45,7 @@ static void a_valid_institution_gets_a_key(void **state)
 	assert_string_equal(got.erasmus, "NL GRONING03");
 	assert_string_equal(got.schac, "hanze.nl");
 
-	assert_int_equal(registry_key_check(&f->d, key, &k, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, key, &k, &err), 0);
 	assert_string_equal(k.institution, "25BE");
 	assert_string_equal(k.permissions, "register,read");
 	assert_int_equal(k.revoked_ms, 0);
@@ -56,8 +56,8 @@ static void a_valid_institution_gets_a_key(void **state)
 		assert_memory_equal(k.key_hash, h, 32);
 	}
 	key[5] ^= 1;
-	assert_int_equal(registry_key_check(&f->d, key, &k, &err), OK_EAUTH);
-	assert_int_equal(registry_key_check(&f->d, "", &k, &err), OK_EAUTH);
+	assert_int_equal(registry_apikey_check(&f->d, key, &k, &err), OK_EAUTH);
+	assert_int_equal(registry_apikey_check(&f->d, "", &k, &err), OK_EAUTH);
 }
 
 static void only_the_key_hash_is_stored(void **state)
@@ -96,22 +96,22 @@ static void keys_differ_each_time(void **state)
 	in.code = "25LJ";
 	assert_int_equal(registry_institution_add(&f->d, &in, k2, &err), 0);
 	assert_string_not_equal(k1, k2);
-	assert_int_equal(registry_key_add(&f->d, "25BE", "read", k3, &err), 0);
+	assert_int_equal(registry_apikey_add(&f->d, "25BE", "read", k3, &err), 0);
 	assert_string_not_equal(k1, k3);
-	assert_int_equal(registry_key_check(&f->d, k3, &k, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, k3, &k, &err), 0);
 	assert_string_equal(k.institution, "25BE");
 	assert_string_equal(k.permissions, "read");
-	assert_int_equal(registry_key_check(&f->d, k1, &k, &err), 0); /* the first still works */
+	assert_int_equal(registry_apikey_check(&f->d, k1, &k, &err), 0); /* the first still works */
 	/* An operator key belongs to no institution. */
-	assert_int_equal(registry_key_add(&f->d, NULL, "register,read,export", k3, &err), 0);
-	assert_int_equal(registry_key_check(&f->d, k3, &k, &err), 0);
+	assert_int_equal(registry_apikey_add(&f->d, NULL, "register,read,export", k3, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, k3, &k, &err), 0);
 	assert_string_equal(k.institution, "");
 	/* No key for an unknown institution, nor with an unknown permission. */
 	ok_error_clear(&err);
-	assert_int_equal(registry_key_add(&f->d, "99XX", "read", k3, &err), OK_ENOTFOUND);
+	assert_int_equal(registry_apikey_add(&f->d, "99XX", "read", k3, &err), OK_ENOTFOUND);
 	assert_string_equal(err.field, "institution");
 	ok_error_clear(&err);
-	assert_int_equal(registry_key_add(&f->d, "25BE", "read,admin", k3, &err), OK_EINPUT);
+	assert_int_equal(registry_apikey_add(&f->d, "25BE", "read,admin", k3, &err), OK_EINPUT);
 	assert_string_equal(err.field, "permit");
 }
 
@@ -238,7 +238,7 @@ static void unknown_permissions_are_refused(void **state)
 	refused(f, &in, "permit");
 	in.permissions = "read,vc-issue";
 	assert_int_equal(registry_institution_add(&f->d, &in, key, &err), 0);
-	assert_int_equal(registry_key_check(&f->d, key, &k, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, key, &k, &err), 0);
 	assert_string_equal(k.permissions, "read,vc-issue");
 }
 

@@ -20,10 +20,10 @@ static void new_key(struct reg_fixture *f, const char *code, struct store_api_ke
 {
 	struct ok_error err;
 
-	if (registry_key_add(&f->d, code, "register,read", text, &err) != 0)
-		fail_msg("registry_key_add: %s", err.message);
-	if (registry_key_check(&f->d, text, k, &err) != 0)
-		fail_msg("registry_key_check: %s", err.message);
+	if (registry_apikey_add(&f->d, code, "register,read", text, &err) != 0)
+		fail_msg("registry_apikey_add: %s", err.message);
+	if (registry_apikey_check(&f->d, text, k, &err) != 0)
+		fail_msg("registry_apikey_check: %s", err.message);
 }
 
 static void set_limit(struct reg_fixture *f, const char *code, int64_t learners, int64_t window_s)
@@ -116,10 +116,10 @@ static void past_the_limit_the_key_is_blocked(void **state)
 	assert_int_equal(note(&f->d, &k, "L1", 6000, &r), OK_EAUTH);
 	assert_false(r.blocked_now);
 	assert_int_equal(events(f, "key.blocked"), 1);
-	assert_int_equal(registry_key_check(&f->d, text, &checked, &err), OK_ELIMIT);
+	assert_int_equal(registry_apikey_check(&f->d, text, &checked, &err), OK_ELIMIT);
 	assert_non_null(strstr(err.message, k.id));
 	/* Another key of the same institution has its own count. */
-	assert_int_equal(registry_key_check(&f->d, other_text, &checked, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, other_text, &checked, &err), 0);
 	assert_int_equal(note(&f->d, &other, "L4", 7000, &r), 0);
 	assert_int_equal(r.learners, 1);
 	/* The refused read was not counted. */
@@ -164,7 +164,7 @@ static void unblocking_restores_the_key_with_a_fresh_window(void **state)
 	assert_int_equal(note(&f->d, &k, "L2", 2000, &r), OK_ELIMIT);
 	assert_int_equal(leak_unblock(&f->d, k.id, &err), 0);
 	assert_int_equal(events(f, "key.unblock"), 1);
-	assert_int_equal(registry_key_check(&f->d, text, &checked, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, text, &checked, &err), 0);
 	assert_string_equal(checked.id, k.id);
 	assert_int_equal(note(&f->d, &k, "L2", 3000, &r), 0);
 	assert_int_equal(r.learners, 1);
@@ -199,7 +199,7 @@ static void one_count_across_connections(void **state)
 	depository_close(&second);
 	/* And across a restart. */
 	reg_fixture_reopen(f);
-	assert_int_equal(registry_key_check(&f->d, text, &k, &err), OK_ELIMIT);
+	assert_int_equal(registry_apikey_check(&f->d, text, &k, &err), OK_ELIMIT);
 }
 
 /* What `institution read-limit CODE` shows: the default, the institution's own, or none. */
