@@ -59,6 +59,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (made.opened)
 		printf("  name         %s\n", made.name);
 	if (made.has_did)
-		printf("  identity     %s%s\n", made.did, host ? "" : " (no --host given: a did:key)");
+		printf("  identity     %s%s\n", made.did,
+		       host ? "" : " (no --host given: a did:key)");
 	return EXIT_OK;
 }

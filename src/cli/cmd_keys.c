@@ -169,28 +169,30 @@ static void print_issuer_key(const struct keys_issuer_entry *e)
 	if (e->key.retired_ms)
 		audit_format_time(e->key.retired_ms, retired);
 	printf("  %-60s added %-20s %s%s\n", e->vm, added,
-	       e->current           ? "current (signs)"
+	       e->current          ? "current (signs)"
 	       : e->key.retired_ms ? "retired "
 	                           : "in the DID document",
 	       retired);
 }
 
+/* The JSON form of keys status (new reference), NULL when memory ran out. */
 static json_t *status_json(const struct keys_status *s)
 {
 	json_t *data = json_array(), *issuer = json_array(), *doc;
+	bool whole = data && issuer;
 	size_t i;
 
-	for (i = 0; data && i < s->data_count; i++) {
+	for (i = 0; whole && i < s->data_count; i++) {
 		const struct keys_data_count *k = &s->data[i];
-		json_array_append_new(data, json_pack("{s:I, s:b, s:b, s:I, s:I}", "id",
-		                                      (json_int_t)k->key_id, "current", k->current,
-		                                      "in_file", k->in_file, "learners",
-		                                      (json_int_t)k->learners, "foreign",
-		                                      (json_int_t)k->foreign));
+		whole = !json_array_append_new(data, json_pack("{s:I, s:b, s:b, s:I, s:I}", "id",
+		                                               (json_int_t)k->key_id, "current",
+		                                               k->current, "in_file", k->in_file,
+		                                               "learners", (json_int_t)k->learners,
+		                                               "foreign", (json_int_t)k->foreign));
 	}
-	for (i = 0; issuer && i < s->issuer_count; i++) {
+	for (i = 0; whole && i < s->issuer_count; i++) {
 		const struct keys_issuer_entry *e = &s->issuer[i];
-		json_array_append_new(
+		whole = !json_array_append_new(
 		        issuer, json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o}", "id",
 		                          (json_int_t)e->key.key_id, "verification_method", e->vm,
 		                          "public_key", e->multikey, "current", e->current, "added",
@@ -198,14 +200,22 @@ static json_t *status_json(const struct keys_status *s)
 		                          time_or_null(e->key.superseded_ms), "retired",
 		                          time_or_null(e->key.retired_ms)));
 	}
+	if (!whole) {
+		json_decref(data);
+		json_decref(issuer);
+		return NULL;
+	}
 	doc = json_pack("{s:o, s:o, s:s}", "data_keys", data, "issuer_keys", issuer, "did", s->did);
-	if (doc && s->rotated)
-		json_object_set_new(doc, "rotation",
-		                    json_pack("{s:I, s:I, s:I, s:b}", "to_key",
-		                              (json_int_t)s->rotation.to_key, "done",
-		                              (json_int_t)s->rotation.done, "total",
-		                              (json_int_t)s->rotation.total, "finished",
-		                              s->rotation.finished));
+	if (doc && s->rotated &&
+	    json_object_set_new(
+	            doc, "rotation",
+	            json_pack("{s:I, s:I, s:I, s:b}", "to_key", (json_int_t)s->rotation.to_key,
+	                      "done", (json_int_t)s->rotation.done, "total",
+	                      (json_int_t)s->rotation.total, "finished", s->rotation.finished)) !=
+	            0) {
+		json_decref(doc);
+		return NULL;
+	}
 	return doc;
 }
 

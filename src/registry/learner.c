@@ -217,9 +217,9 @@ static int only_the_record(void *ctx, const struct store_achievement *a)
 	return strcmp(a->id, o->id) == 0 ? o->fns->achievement(o->fns->ctx, a) : 0;
 }
 
-int registry_learner_records(struct depository *d, const struct learner_query *q,
-                             const char *actor, const char *purpose,
-                             const struct learner_records_fns *fns, struct ok_error *err)
+int registry_learner_records(struct depository *d, const struct learner_query *q, const char *actor,
+                             const char *purpose, const struct learner_records_fns *fns,
+                             struct ok_error *err)
 {
 	struct store_achievement found;
 	struct only_record only = {fns, NULL};

@@ -83,8 +83,8 @@ struct learner_records_fns {
  * audited (actor, purpose); the opened fields are wiped when the call returns. OK_ENOTFOUND
  * when there is no such learner or record (see registry_achievement_by_record).
  */
-int registry_learner_records(struct depository *d, const struct learner_query *q,
-                             const char *actor, const char *purpose,
-                             const struct learner_records_fns *fns, struct ok_error *err);
+int registry_learner_records(struct depository *d, const struct learner_query *q, const char *actor,
+                             const char *purpose, const struct learner_records_fns *fns,
+                             struct ok_error *err);
 
 #endif

@@ -123,7 +123,7 @@ int registry_keys_rotate_issuer_vm(struct depository *d, uint32_t *key_id, char 
 /* One issuer key of the history, with what is derived from it. */
 struct keys_issuer_entry {
 	struct store_issuer_key key;
-	char vm[256];                   /* DID#key-N; key-N once retired or when it has no DID URL */
+	char vm[256]; /* DID#key-N; key-N once retired or when it has no DID URL */
 	char multikey[VC_MULTIKEY_MAX]; /* its public key as a Multikey; "" if it cannot be one */
 	bool current;                   /* it signs now */
 };

@@ -251,9 +251,9 @@ static void login_link_by_national_id(void **state)
 	int64_t expires;
 
 	ok_error_clear(&err);
-	assert_int_equal(portal_login_link_for_national_id(d, OTHER_NID, "operator", url, &expires,
-	                                                   &err),
-	                 0);
+	assert_int_equal(
+	        portal_login_link_for_national_id(d, OTHER_NID, "operator", url, &expires, &err),
+	        0);
 	assert_int_equal(portal_login(d, token_of(url), &s, &err), 0);
 	assert_string_equal(s.learner_id, w->bram);
 	assert_int_equal(count(w->f,
@@ -262,9 +262,9 @@ static void login_link_by_national_id(void **state)
 	                       w->bram),
 	                 1);
 	/* A national id nobody has: no link, nothing audited. */
-	assert_int_equal(portal_login_link_for_national_id(d, "123456782", "operator", url,
-	                                                   &expires, &err),
-	                 OK_ENOTFOUND);
+	assert_int_equal(
+	        portal_login_link_for_national_id(d, "123456782", "operator", url, &expires, &err),
+	        OK_ENOTFOUND);
 	assert_int_equal(count(w->f, "SELECT count(*) FROM audit_event WHERE action = "
 	                             "'login.link'"),
 	                 1);

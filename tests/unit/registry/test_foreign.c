@@ -446,13 +446,13 @@ static void once_uses_caches_of_its_own(void **state)
 	size_t i;
 
 	ok_error_clear(&err);
-	assert_int_equal(registry_verify(&w->here->d, w->credential.data, w->credential.len, &vo,
-	                                 &r, &err),
-	                 0);
+	assert_int_equal(
+	        registry_verify(&w->here->d, w->credential.data, w->credential.len, &vo, &r, &err),
+	        0);
 	assert_true(r.verified);
 	verify_result_release(&r);
-	assert_int_equal(registry_verify_once(&w->here->d, w->credential.data,
-	                                      w->credential.len, &vo, 300, &r, &err),
+	assert_int_equal(registry_verify_once(&w->here->d, w->credential.data, w->credential.len,
+	                                      &vo, 300, &r, &err),
 	                 0);
 	assert_true(r.is_credential);
 	assert_false(r.verified);

@@ -264,9 +264,8 @@ static void records_by_each_query(void **state)
 
 	memset(&r, 0, sizeof(r));
 	ok_error_clear(&err);
-	assert_int_equal(registry_learner_records(&f->d, &by_nid, "operator", "support", &fns,
-	                                          &err),
-	                 0);
+	assert_int_equal(
+	        registry_learner_records(&f->d, &by_nid, "operator", "support", &fns, &err), 0);
 	/* The learner first, then both of Anna's records (in either order); no foreign ones. */
 	assert_int_equal(r.order[0], 'L');
 	assert_non_null(strstr(r.order, "A:R1 "));
@@ -280,16 +279,14 @@ static void records_by_each_query(void **state)
 
 	/* By the institution's record id: the learner, and only that record. */
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(registry_learner_records(&f->d, &by_record, "operator", "support", &fns,
-	                                          &err),
-	                 0);
+	assert_int_equal(
+	        registry_learner_records(&f->d, &by_record, "operator", "support", &fns, &err), 0);
 	assert_string_equal(r.order, "LA:R2 ");
 
 	assert_int_equal(registry_learner_find_id(&f->d, "ab98765-4", id, &err), 0);
 	by_id.learner_id = id;
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(registry_learner_records(&f->d, &by_id, "operator", "support", &fns,
-	                                          &err),
+	assert_int_equal(registry_learner_records(&f->d, &by_id, "operator", "support", &fns, &err),
 	                 0);
 	assert_string_equal(r.order, "LA:R3 ");
 	assert_string_equal(r.given, "");
@@ -297,13 +294,12 @@ static void records_by_each_query(void **state)
 	/* Misses: nothing handed on. */
 	memset(&r, 0, sizeof(r));
 	by_record.record_id = "R9";
-	assert_int_equal(registry_learner_records(&f->d, &by_record, "operator", "support", &fns,
-	                                          &err),
-	                 OK_ENOTFOUND);
+	assert_int_equal(
+	        registry_learner_records(&f->d, &by_record, "operator", "support", &fns, &err),
+	        OK_ENOTFOUND);
 	assert_string_equal(err.field, "record_id");
 	by_id.learner_id = "0123456789abcdef01234567";
-	assert_int_equal(registry_learner_records(&f->d, &by_id, "operator", "support", &fns,
-	                                          &err),
+	assert_int_equal(registry_learner_records(&f->d, &by_id, "operator", "support", &fns, &err),
 	                 OK_ENOTFOUND);
 	assert_string_equal(r.order, "");
 }

@@ -659,9 +659,8 @@ static void changed_by_the_institutions_record_id(void **state)
 	assert_int_equal(registry_status_change_by_record(&f->d, "21PB", record, STATUS_REVOKE,
 	                                                  "fraud", "tester", &a, &err),
 	                 0);
-	assert_int_equal(registry_status_change_by_record(&f->d, "21PB", record,
-	                                                  STATUS_REINSTATE, "x", "tester", &a,
-	                                                  &err),
+	assert_int_equal(registry_status_change_by_record(&f->d, "21PB", record, STATUS_REINSTATE,
+	                                                  "x", "tester", &a, &err),
 	                 OK_ECONFLICT);
 	/* Unknown institution, unknown record: not found, naming which. */
 	assert_int_equal(registry_status_change_by_record(&f->d, "99XX", record, STATUS_SUSPEND,
