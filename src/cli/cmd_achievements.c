@@ -1,11 +1,9 @@
 /* oorkonde achievements: show a learner and everything registered for them. */
 #include "cli/cli.h"
 #include "cli/term.h"
-#include "registry/achievement.h"
 #include "registry/foreign.h"
 #include "registry/learner.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +29,7 @@ struct listing {
 	bool json;
 	size_t count;
 	size_t foreign;
-	const char *only; /* the one achievement to show (--record-id), or NULL for all */
+	bool none_said; /* "(nothing registered)" is printed */
 };
 
 /* The status as a registrar says it: an active record is valid. */
@@ -45,8 +43,6 @@ static int print_achievement(void *ctx, const struct store_achievement *a)
 	struct listing *l = ctx;
 	char credits[32], record[64], grade[64], title[512];
 
-	if (l->only && strcmp(a->id, l->only) != 0)
-		return 0;
 	cli_format_credits(a->credits_centi, credits);
 	if (!l->json) {
 		printf("  %-24s %-6s %-16s %-8s %-10s %6s %5s %-9s  %s\n", a->id, a->institution,
@@ -89,6 +85,37 @@ static int print_achievement(void *ctx, const struct store_achievement *a)
 	return 0;
 }
 
+/* The learner heads the listing. */
+static int print_learner(void *ctx, const struct learner_view *view)
+{
+	struct listing *l = ctx;
+	char born[64];
+
+	if (l->json) {
+		printf("[");
+		return 0;
+	}
+	/* Names as registered: escaped, like every value that came from an import. */
+	printf("Learner %s: ", view->id);
+	term_put(stdout, view->data.given_names);
+	if (view->data.given_names[0])
+		putchar(' ');
+	term_put(stdout, view->data.family_name);
+	printf(", born %s\n", term_safe(view->data.birth_date, born, sizeof(born)));
+	printf("  %-24s %-6s %-16s %-8s %-10s %6s %5s %-9s  %s\n", "ACHIEVEMENT", "INST", "RECORD",
+	       "KIND", "AWARDED", "ECTS", "GRADE", "STATUS", "TITLE");
+	return 0;
+}
+
+/* After the achievements of the depository's own, when there were none. */
+static void say_none(struct listing *l)
+{
+	if (!l->json && l->count == 0 && !l->none_said) {
+		printf("  (nothing registered)\n");
+		l->none_said = true;
+	}
+}
+
 /* A foreign achievement: apart in the text, marked with its origin in the JSON. */
 static int print_foreign(void *ctx, const struct store_foreign *f)
 {
@@ -100,6 +127,7 @@ static int print_foreign(void *ctx, const struct store_foreign *f)
 
 	cli_format_credits(f->credits_centi, credits);
 	foreign_time(f->imported_ms, when);
+	say_none(l);
 	if (!l->json) {
 		/* Every field but the id and times came from another depository's credential. */
 		if (!l->foreign++)
@@ -157,12 +185,11 @@ int cmd_achievements(struct cli *c, int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	const char *nid = NULL, *lid = NULL, *record = NULL, *inst = NULL;
 	const char *purpose = "administration";
-	struct store_achievement found;
 	struct listing listing = {0};
-	char born[64];
-	struct learner_view view;
+	struct learner_query q = {0};
+	struct learner_records_fns fns = {print_learner, print_achievement, print_foreign,
+	                                  &listing};
 	struct depository d;
 	struct ok_error err;
 	int opt, rc;
@@ -170,16 +197,16 @@ int cmd_achievements(struct cli *c, int argc, char **argv)
 	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case 'n':
-			nid = optarg;
+			q.national_id = optarg;
 			break;
 		case 'l':
-			lid = optarg;
+			q.learner_id = optarg;
 			break;
 		case 'r':
-			record = optarg;
+			q.record_id = optarg;
 			break;
 		case 'i':
-			inst = optarg;
+			q.institution = optarg;
 			break;
 		case 'p':
 			purpose = optarg;
@@ -196,45 +223,20 @@ int cmd_achievements(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
-	if ((nid != NULL) + (lid != NULL) + (record != NULL) != 1)
+	if ((q.national_id != NULL) + (q.learner_id != NULL) + (q.record_id != NULL) != 1)
 		return cli_usage_error(c, "give one of --national-id, --learner-id or --record-id");
-	if (!record != !inst)
+	if (!q.record_id != !q.institution)
 		return cli_usage_error(c, "--record-id and --institution go together");
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	if (record) {
-		/* The record names its learner: show the learner, and of theirs only this one. */
-		rc = registry_achievement_by_record(&d, inst, record, &found, &err);
-		lid = rc ? NULL : found.learner_id;
-		listing.only = rc ? NULL : found.id;
-	}
+	rc = registry_learner_records(&d, &q, "operator", purpose, &fns, &err);
 	if (!rc)
-		rc = registry_learner_read(&d, nid, lid, "operator", purpose, &view, &err);
-	if (!rc && !listing.json) {
-		/* Names as registered: escaped, like every value that came from an import. */
-		printf("Learner %s: ", view.id);
-		term_put(stdout, view.data.given_names);
-		if (view.data.given_names[0])
-			putchar(' ');
-		term_put(stdout, view.data.family_name);
-		printf(", born %s\n", term_safe(view.data.birth_date, born, sizeof(born)));
-		printf("  %-24s %-6s %-16s %-8s %-10s %6s %5s %-9s  %s\n", "ACHIEVEMENT", "INST",
-		       "RECORD", "KIND", "AWARDED", "ECTS", "GRADE", "STATUS", "TITLE");
-	}
-	if (!rc && listing.json)
-		printf("[");
-	if (!rc)
-		rc = registry_learner_achievements(&d, view.id, print_achievement, &listing, &err);
-	if (!rc && !listing.json && listing.count == 0)
-		printf("  (nothing registered)\n");
-	if (!rc && !record)
-		rc = registry_foreign_list(&d, view.id, print_foreign, &listing, &err);
+		say_none(&listing);
 	if (rc == OK_ENOMEM)
 		ok_fail(&err, rc, "out of memory");
 	if (!rc && listing.json)
 		printf("%s]\n", listing.count ? "\n" : "");
-	sodium_memzero(&view, sizeof(view));
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

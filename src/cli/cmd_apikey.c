@@ -74,7 +74,7 @@ static int apikey_add(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = registry_key_add(&d, code, permit, key, &err);
+	rc = registry_apikey_add(&d, code, permit, key, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);
@@ -153,7 +153,7 @@ static int apikey_list(struct cli *c, int argc, char **argv)
 	ok_error_clear(&err);
 	if (l.json)
 		printf("[");
-	rc = registry_key_list(&d, code, print_key, &l, &err);
+	rc = registry_apikey_list(&d, code, print_key, &l, &err);
 	depository_close(&d);
 	if (rc) {
 		if (l.json)
@@ -181,7 +181,7 @@ static int apikey_revoke(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = registry_key_revoke(&d, argv[optind], &err);
+	rc = registry_apikey_revoke(&d, argv[optind], &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

@@ -3,9 +3,6 @@
 #include "cli/term.h"
 #include "core/format.h"
 #include "registry/credential.h"
-#include "registry/learner.h"
-#include "remote/did_resolver.h"
-#include "remote/status_cache.h"
 #include "registry/verify.h"
 #include "registry/verify_summary.h"
 
@@ -43,41 +40,37 @@ static int write_file(struct cli *c, const char *path, const struct buf *b)
 
 struct issue_all {
 	struct cli *c;
-	struct depository *d;
 	enum credential_format format;
 	const char *dir;
 	size_t written;
 	int exit_code;
 };
 
-static int issue_one_into_dir(void *ctx, const struct store_achievement *a)
+static void write_into_dir(void *ctx, const char *achievement_id, int rc,
+                           const struct buf *credential, const struct ok_error *err)
 {
 	struct issue_all *ia = ctx;
-	struct ok_error err;
-	struct buf b, path;
-	int rc;
+	struct buf path;
 
-	buf_init(&b, 0);
-	buf_init(&path, OK_PATH_MAX);
-	ok_error_clear(&err);
-	rc = registry_credential_issue(ia->d, a->id, NULL, ia->format, "operator", &b, &err);
 	if (rc) {
-		cli_print_error(ia->c, &err);
+		cli_print_error(ia->c, err);
 		ia->exit_code = EXIT_FAILED;
-	} else if (buf_addf(&path, "%s/%s.%s", ia->dir, a->id,
-	                    ia->format == CREDENTIAL_JWT ? "jwt" : "json") != 0) {
-		ok_fail(&err, OK_ENOMEM, "out of memory");
-		cli_print_error(ia->c, &err);
+		return;
+	}
+	buf_init(&path, OK_PATH_MAX);
+	if (buf_addf(&path, "%s/%s.%s", ia->dir, achievement_id,
+	             ia->format == CREDENTIAL_JWT ? "jwt" : "json") != 0) {
+		struct ok_error e;
+
+		ok_fail(&e, OK_ENOMEM, "out of memory");
+		cli_print_error(ia->c, &e);
 		ia->exit_code = EXIT_FAILED;
+	} else if (write_file(ia->c, path.data, credential) == EXIT_OK) {
+		ia->written++;
 	} else {
-		if (write_file(ia->c, path.data, &b) == EXIT_OK)
-			ia->written++;
-		else
-			ia->exit_code = EXIT_FAILED;
+		ia->exit_code = EXIT_FAILED;
 	}
 	buf_release(&path);
-	buf_release(&b);
-	return 0;
 }
 
 int cmd_issue(struct cli *c, int argc, char **argv)
@@ -124,19 +117,15 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 		return rc;
 	ok_error_clear(&err);
 	if (learner) {
-		struct issue_all ia = {c, &d, format, output, 0, EXIT_OK};
-		struct learner_view view;
+		struct issue_all ia = {c, format, output, 0, EXIT_OK};
 		if (mkdir(output, 0700) != 0 && errno != EEXIST) {
 			fprintf(stderr, "%s: cannot create %s: %s\n", c->prog, output,
 			        strerror(errno));
 			depository_close(&d);
 			return EXIT_FAILED;
 		}
-		rc = registry_learner_read(&d, NULL, learner, "operator", "issuance", &view, &err);
-		sodium_memzero(&view, sizeof(view));
-		if (!rc)
-			rc = registry_learner_achievements(&d, learner, issue_one_into_dir, &ia,
-			                                   &err);
+		rc = registry_credential_issue_learner(&d, learner, format, "operator",
+		                                       write_into_dir, &ia, &err);
 		if (rc) {
 			cli_print_error(c, &err);
 			exit_code = EXIT_FAILED;
@@ -245,8 +234,6 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	};
 	/* The operator's own command: a did:key issuer's lists are fetched wherever they are. */
 	struct verify_options o = {.status_any_host = true};
-	struct status_cache cache;
-	struct did_cache dids;
 	struct verify_result r;
 	struct depository d;
 	struct ok_error err;
@@ -292,13 +279,8 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		}
 		have_d = true;
 	}
-	status_cache_init(&cache, 300, NULL);
-	did_cache_init(&dids, 300, NULL);
-	o.status_cache = &cache;
-	o.did_cache = &dids;
-	rc = registry_verify(have_d ? &d : NULL, input.data, input.len, &o, &r, &err);
-	status_cache_release(&cache);
-	did_cache_release(&dids);
+	/* One run, one credential: what is fetched is kept five minutes at most. */
+	rc = registry_verify_once(have_d ? &d : NULL, input.data, input.len, &o, 300, &r, &err);
 	if (rc) {
 		cli_print_error(c, &err);
 		exit_code = EXIT_FAILED;

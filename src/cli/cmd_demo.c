@@ -1,7 +1,6 @@
 /* oorkonde demo: seed the demo dataset. */
 #include "cli/cli.h"
 #include "registry/demo.h"
-#include "registry/learner.h"
 #include "portal/portal.h"
 
 #include <sodium.h>
@@ -16,18 +15,6 @@ static const char demo_usage[] =
         "  --login-link  also print a one-time link that signs the example learner in to the\n"
         "                learner portal (as `learner login-link` does)\n"
         "  --help        print this help\n";
-
-/* A sign-in link for the demo's example learner, so that the portal can be tried at once. */
-static int example_login_link(struct depository *d, const char *national_id,
-                              char url[PORTAL_URL_MAX], int64_t *expires, struct ok_error *err)
-{
-	char learner_id[STORE_ID_MAX + 1];
-	int rc;
-
-	if ((rc = registry_learner_find_id(d, national_id, learner_id, err)))
-		return rc;
-	return portal_login_link_create(d, learner_id, "operator", url, expires, err);
-}
 
 int cmd_demo(struct cli *c, int argc, char **argv)
 {
@@ -73,7 +60,8 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	rc = registry_demo_seed(&d, learners, &res, &err);
 	registry_demo_example(learners, nid);
 	if (!rc && login_link)
-		rc = example_login_link(&d, nid, url, &expires, &err);
+		/* For the demo's example learner, so that the portal can be tried at once. */
+		rc = portal_login_link_for_national_id(&d, nid, "operator", url, &expires, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

@@ -2,9 +2,7 @@
  * foreign achievement of a learner, after verifying it with every check. */
 #include "cli/cli.h"
 #include "cli/term.h"
-#include "remote/did_resolver.h"
 #include "registry/foreign.h"
-#include "remote/status_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +95,6 @@ int cmd_import_credential(struct cli *c, int argc, char **argv)
 	};
 	struct foreign_options o = {.actor = "operator", .status_any_host = true};
 	struct foreign_import imp;
-	struct status_cache statuses;
-	struct did_cache dids;
 	struct depository d;
 	struct ok_error err;
 	struct buf input;
@@ -137,12 +133,8 @@ int cmd_import_credential(struct cli *c, int argc, char **argv)
 	}
 	if ((exit_code = cli_open(c, &d)))
 		goto out_input;
-	status_cache_init(&statuses, d.status_cache_ttl_s, NULL);
-	did_cache_init(&dids, d.did_cache_ttl_s, NULL);
-	o.status_cache = &statuses;
-	o.did_cache = &dids;
 	ok_error_clear(&err);
-	rc = registry_foreign_import(&d, learner, input.data, input.len, &o, &imp, &err);
+	rc = registry_foreign_import_once(&d, learner, input.data, input.len, &o, &imp, &err);
 	if (json && (rc == 0 || rc == OK_EINVALID || rc == OK_ECONFLICT))
 		print_json(&imp, rc, &err);
 	else
@@ -151,8 +143,6 @@ int cmd_import_credential(struct cli *c, int argc, char **argv)
 	            : rc == OK_EINVALID || rc == OK_ECONFLICT || rc == OK_ENOTFOUND ? EXIT_REJECTED
 	                                                                            : EXIT_FAILED;
 	foreign_import_release(&imp);
-	status_cache_release(&statuses);
-	did_cache_release(&dids);
 	depository_close(&d);
 out_input:
 	buf_release(&input);

@@ -1,6 +1,6 @@
 /* oorkonde init: create a data folder. */
 #include "cli/cli.h"
-#include "registry/credential.h"
+#include "registry/init.h"
 
 #include <stdio.h>
 
@@ -25,6 +25,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	const char *host = NULL, *name = NULL;
+	struct init_result made;
 	struct ok_error err;
 	int opt;
 
@@ -46,7 +47,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	ok_error_clear(&err);
-	if (depository_create_named(c->data_dir, host, name, &err) != 0) {
+	if (registry_init(c->data_dir, host, name, &made, &err) != 0) {
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}
@@ -55,17 +56,10 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	printf("  data key     %s/data.key (keep it secret, back it up apart from the database)\n",
 	       c->data_dir);
 	printf("  issuer key   %s/issuer.key\n", c->data_dir);
-	{
-		struct depository d;
-		struct depository_identity id;
-		if (depository_open(&d, c->data_dir, &err) == 0) {
-			printf("  name         %s\n", d.name);
-			if (registry_identity(&d, &id, &err) == 0)
-				printf("  identity     %s%s\n", id.did,
-				       host ? "" : " (no --host given: a did:key)");
-			registry_identity_release(&id);
-			depository_close(&d);
-		}
-	}
+	if (made.opened)
+		printf("  name         %s\n", made.name);
+	if (made.has_did)
+		printf("  identity     %s%s\n", made.did,
+		       host ? "" : " (no --host given: a did:key)");
 	return EXIT_OK;
 }

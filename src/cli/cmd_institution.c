@@ -168,7 +168,7 @@ static int institution_list(struct cli *c, int argc, char **argv)
 	ok_error_clear(&err);
 	if (l.json)
 		printf("[");
-	rc = store_institution_list(d.store, print_institution, &l, &err);
+	rc = registry_institution_list(&d, print_institution, &l, &err);
 	depository_close(&d);
 	if (l.json)
 		printf("%s]\n", l.count ? "\n" : "");
@@ -266,7 +266,6 @@ static int set_read_limit(struct cli *c, int argc, char **argv)
 
 static int read_limit(struct cli *c, int argc, char **argv)
 {
-	struct store_institution inst;
 	struct leak_limit limit;
 	struct depository d;
 	struct ok_error err;
@@ -279,16 +278,12 @@ static int read_limit(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = store_institution_get(d.store, argv[optind], &inst, &err);
-	if (rc == OK_ENOTFOUND)
-		rc = ok_fail_field(&err, rc, "institution", "unknown institution %s", argv[optind]);
-	if (!rc)
-		rc = leak_limit_get(&d, inst.code, &limit, &err);
+	rc = leak_institution_limit(&d, argv[optind], &limit, &err);
 	depository_close(&d);
 	if (!rc)
 		printf("Keys of %s may read the personal data of %" PRId64
 		       " learners in any %" PRId64 " s%s\n",
-		       inst.code, limit.learners, limit.window_s,
+		       argv[optind], limit.learners, limit.window_s,
 		       limit.is_default ? " (the default)" : "");
 	return finish(c, rc, &err);
 }

@@ -3,7 +3,6 @@
 #include "cli/cli.h"
 #include "audit/log.h"
 #include "registry/rotation.h"
-#include "vc/multibase.h"
 
 #include <jansson.h>
 #include <signal.h>
@@ -106,8 +105,7 @@ static int rotate_issuer(struct cli *c, struct depository *d)
 	char vm[256];
 
 	ok_error_clear(&err);
-	if (registry_keys_rotate_issuer(d, &id, &err) != 0 ||
-	    depository_issuer_vm(d, id, vm, &err) != 0) {
+	if (registry_keys_rotate_issuer_vm(d, &id, vm, &err) != 0) {
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}
@@ -143,34 +141,6 @@ static int retire_issuer(struct cli *c, struct depository *d, const char *key, b
 
 /* Status */
 
-struct status {
-	bool json;
-	json_t *list;
-};
-
-static int show_data_key(void *ctx, const struct keys_data_count *k)
-{
-	struct status *s = ctx;
-
-	if (s->json) {
-		json_t *o = json_pack("{s:I, s:b, s:b, s:I, s:I}", "id", (json_int_t)k->key_id,
-		                      "current", k->current, "in_file", k->in_file, "learners",
-		                      (json_int_t)k->learners, "foreign", (json_int_t)k->foreign);
-		return o && json_array_append_new(s->list, o) == 0 ? 0 : OK_ENOMEM;
-	}
-	printf("  data key %-4lu %10lld learners %8lld foreign credentials  %s\n",
-	       (unsigned long)k->key_id, (long long)k->learners, (long long)k->foreign,
-	       k->current   ? "current"
-	       : k->in_file ? "in data.key"
-	                    : "NOT in data.key: these records cannot be opened");
-	return 0;
-}
-
-struct issuer_status {
-	struct status s;
-	struct depository *d;
-};
-
 static json_t *time_or_null(int64_t ms)
 {
 	char when[32];
@@ -181,86 +151,114 @@ static json_t *time_or_null(int64_t ms)
 	return json_string(when);
 }
 
-static int show_issuer_key(void *ctx, const struct store_issuer_key *k)
+static void print_data_key(const struct keys_data_count *k)
 {
-	struct issuer_status *is = ctx;
-	char vm[256], mk[VC_MULTIKEY_MAX], added[32] = "-", retired[32] = "";
-	bool current = !k->retired_ms && k->key_id == is->d->issuer_key_id;
+	printf("  data key %-4lu %10lld learners %8lld foreign credentials  %s\n",
+	       (unsigned long)k->key_id, (long long)k->learners, (long long)k->foreign,
+	       k->current   ? "current"
+	       : k->in_file ? "in data.key"
+	                    : "NOT in data.key: these records cannot be opened");
+}
 
-	if (k->retired_ms || depository_issuer_vm(is->d, k->key_id, vm, NULL) != 0)
-		snprintf(vm, sizeof(vm), "key-%lu", (unsigned long)k->key_id);
-	if (vc_multikey_encode_ed25519_pub(k->public_key, mk, NULL) != 0)
-		mk[0] = '\0';
-	if (is->s.json) {
-		json_t *o = json_pack(
-		        "{s:I, s:s, s:s, s:b, s:o, s:o, s:o}", "id", (json_int_t)k->key_id,
-		        "verification_method", vm, "public_key", mk, "current", current, "added",
-		        time_or_null(k->added_ms), "superseded", time_or_null(k->superseded_ms),
-		        "retired", time_or_null(k->retired_ms));
-		return o && json_array_append_new(is->s.list, o) == 0 ? 0 : OK_ENOMEM;
-	}
-	if (k->added_ms)
-		audit_format_time(k->added_ms, added);
-	if (k->retired_ms)
-		audit_format_time(k->retired_ms, retired);
-	printf("  %-60s added %-20s %s%s\n", vm, added,
-	       current         ? "current (signs)"
-	       : k->retired_ms ? "retired "
-	                       : "in the DID document",
+static void print_issuer_key(const struct keys_issuer_entry *e)
+{
+	char added[32] = "-", retired[32] = "";
+
+	if (e->key.added_ms)
+		audit_format_time(e->key.added_ms, added);
+	if (e->key.retired_ms)
+		audit_format_time(e->key.retired_ms, retired);
+	printf("  %-60s added %-20s %s%s\n", e->vm, added,
+	       e->current          ? "current (signs)"
+	       : e->key.retired_ms ? "retired "
+	                           : "in the DID document",
 	       retired);
-	return 0;
+}
+
+/* The JSON form of keys status (new reference), NULL when memory ran out. */
+static json_t *status_json(const struct keys_status *s)
+{
+	json_t *data = json_array(), *issuer = json_array(), *doc;
+	bool whole = data && issuer;
+	size_t i;
+
+	for (i = 0; whole && i < s->data_count; i++) {
+		const struct keys_data_count *k = &s->data[i];
+		whole = !json_array_append_new(data, json_pack("{s:I, s:b, s:b, s:I, s:I}", "id",
+		                                               (json_int_t)k->key_id, "current",
+		                                               k->current, "in_file", k->in_file,
+		                                               "learners", (json_int_t)k->learners,
+		                                               "foreign", (json_int_t)k->foreign));
+	}
+	for (i = 0; whole && i < s->issuer_count; i++) {
+		const struct keys_issuer_entry *e = &s->issuer[i];
+		whole = !json_array_append_new(
+		        issuer, json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o}", "id",
+		                          (json_int_t)e->key.key_id, "verification_method", e->vm,
+		                          "public_key", e->multikey, "current", e->current, "added",
+		                          time_or_null(e->key.added_ms), "superseded",
+		                          time_or_null(e->key.superseded_ms), "retired",
+		                          time_or_null(e->key.retired_ms)));
+	}
+	if (!whole) {
+		json_decref(data);
+		json_decref(issuer);
+		return NULL;
+	}
+	doc = json_pack("{s:o, s:o, s:s}", "data_keys", data, "issuer_keys", issuer, "did", s->did);
+	if (doc && s->rotated &&
+	    json_object_set_new(
+	            doc, "rotation",
+	            json_pack("{s:I, s:I, s:I, s:b}", "to_key", (json_int_t)s->rotation.to_key,
+	                      "done", (json_int_t)s->rotation.done, "total",
+	                      (json_int_t)s->rotation.total, "finished", s->rotation.finished)) !=
+	            0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
 }
 
 static int status(struct cli *c, struct depository *d, bool json)
 {
-	struct issuer_status is = {{json, NULL}, d};
-	struct status s = {json, NULL};
-	struct keys_progress p;
+	const struct keys_progress *p;
+	struct keys_status s;
 	struct ok_error err;
-	json_t *doc = NULL;
-	int rc, prc;
+	json_t *doc;
+	size_t i;
+	int rc;
 
 	ok_error_clear(&err);
-	if (json) {
-		s.list = json_array();
-		is.s.list = json_array();
-	} else {
+	if (!json)
 		printf("Data keys (data.key seals the learners' personal fields):\n");
+	if ((rc = registry_keys_status(d, &s, &err))) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
 	}
-	rc = registry_keys_data_counts(d, show_data_key, &s, &err);
-	prc = rc ? rc : registry_keys_data_progress(d, &p, &err);
-	if (!rc && prc && prc != OK_ENOTFOUND)
-		rc = prc;
-	if (!rc && !json) {
-		if (!prc && !p.finished)
-			printf("Rotation to data key %lu: %lld of %lld records re-sealed "
-			       "(interrupted "
-			       "or running: `oorkonde keys rotate-data-key` finishes it)\n",
-			       (unsigned long)p.to_key, (long long)p.done, (long long)p.total);
-		else if (!prc)
-			printf("Last rotation: to data key %lu, %lld records re-sealed\n",
-			       (unsigned long)p.to_key, (long long)p.total);
-		printf("Issuer keys (%s):\n", d->issuer_did);
-	}
-	if (!rc)
-		rc = registry_keys_issuer_list(d, show_issuer_key, &is, &err);
-	if (!rc && json) {
-		doc = json_pack("{s:O, s:O, s:s}", "data_keys", s.list, "issuer_keys", is.s.list,
-		                "did", d->issuer_did);
-		if (doc && !prc)
-			json_object_set_new(doc, "rotation",
-			                    json_pack("{s:I, s:I, s:I, s:b}", "to_key",
-			                              (json_int_t)p.to_key, "done",
-			                              (json_int_t)p.done, "total",
-			                              (json_int_t)p.total, "finished", p.finished));
+	if (json) {
+		doc = status_json(&s);
 		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2)) != 0)
 			rc = ok_fail(&err, OK_ENOMEM, "out of memory");
 		else
 			putchar('\n');
+		json_decref(doc);
+	} else {
+		p = &s.rotation;
+		for (i = 0; i < s.data_count; i++)
+			print_data_key(&s.data[i]);
+		if (s.rotated && !p->finished)
+			printf("Rotation to data key %lu: %lld of %lld records re-sealed "
+			       "(interrupted "
+			       "or running: `oorkonde keys rotate-data-key` finishes it)\n",
+			       (unsigned long)p->to_key, (long long)p->done, (long long)p->total);
+		else if (s.rotated)
+			printf("Last rotation: to data key %lu, %lld records re-sealed\n",
+			       (unsigned long)p->to_key, (long long)p->total);
+		printf("Issuer keys (%s):\n", s.did);
+		for (i = 0; i < s.issuer_count; i++)
+			print_issuer_key(&s.issuer[i]);
 	}
-	json_decref(doc);
-	json_decref(s.list);
-	json_decref(is.s.list);
+	keys_status_release(&s);
 	if (rc) {
 		cli_print_error(c, &err);
 		return EXIT_FAILED;

@@ -1,7 +1,5 @@
 /* oorkonde revoke / suspend / reinstate: change an achievement's status. */
 #include "cli/cli.h"
-#include "core/format.h"
-#include "registry/achievement.h"
 #include "registry/status.h"
 
 #include <string.h>
@@ -37,8 +35,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	};
 	struct store_achievement a;
 	enum status_action action;
-	const char *reason = NULL, *record = NULL, *inst = NULL, *id = NULL;
-	char id_buf[STORE_ID_MAX + 1] = "";
+	const char *reason = NULL, *record = NULL, *inst = NULL;
 	struct depository d;
 	struct ok_error err;
 	int opt, rc;
@@ -74,18 +71,12 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	if (record) {
-		/* Its id is copied: the change writes the new version into a. */
-		rc = registry_achievement_by_record(&d, inst, record, &a, &err);
-		OK_COPY_ARRAY(id_buf, a.id);
-		id = id_buf;
-	} else {
-		rc = 0;
-		id = argv[optind];
-	}
-	if (!rc)
-		rc = registry_status_change(&d, id, record ? inst : NULL, action, reason,
-		                            "operator", &a, &err);
+	if (record)
+		rc = registry_status_change_by_record(&d, inst, record, action, reason, "operator",
+		                                      &a, &err);
+	else
+		rc = registry_status_change(&d, argv[optind], NULL, action, reason, "operator", &a,
+		                            &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

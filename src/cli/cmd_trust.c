@@ -1,16 +1,11 @@
 /* oorkonde trust add / list / remove: the local trust list of issuers. */
 #include "cli/cli.h"
 #include "cli/term.h"
-#include "remote/http_client.h"
-#include "keys/keyfile.h"
 #include "registry/trust.h"
-#include "vc/did.h"
 
 #include <errno.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char trust_usage[] =
         "Usage: oorkonde [--data DIR] trust add DID --name NAME --country CC\n"
@@ -66,7 +61,6 @@ static int print_trusted(void *ctx, const struct store_trusted_issuer *t)
 /* Reads a whole file (or, for a URL, fetches it) into b. */
 static int read_source(struct cli *c, const char *source, struct buf *b)
 {
-	struct http_client_response res;
 	struct ok_error err;
 	char chunk[65536];
 	size_t n;
@@ -74,8 +68,7 @@ static int read_source(struct cli *c, const char *source, struct buf *b)
 
 	ok_error_clear(&err);
 	if (strncmp(source, "https://", 8) == 0 || strncmp(source, "http://", 7) == 0) {
-		if (http_client_get(source, "application/vc, application/json", 10000, b, &res,
-		                    &err) != 0) {
+		if (registry_trust_fetch(source, b, &err) != 0) {
 			cli_print_error(c, &err);
 			return EXIT_FAILED;
 		}
@@ -107,15 +100,12 @@ static int trust_publish(struct cli *c, int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	const char *key = NULL, *members_path = NULL, *output = NULL;
-	unsigned char seed[32], pk[32], sk[64];
 	char did[VC_DID_MAX];
 	struct ok_error err;
-	json_error_t jerr;
-	json_t *members, *list = NULL;
-	uint32_t key_id;
+	json_t *list = NULL;
 	char *text;
 	FILE *f;
-	int opt, rc;
+	int opt;
 
 	while ((opt = cli_getopt(argc, argv, "ho:", opts)) != -1) {
 		switch (opt) {
@@ -138,27 +128,7 @@ static int trust_publish(struct cli *c, int argc, char **argv)
 	if (!key || !members_path || optind != argc)
 		return cli_usage_error(c, "trust publish needs --key KEYFILE --members FILE");
 	ok_error_clear(&err);
-	if (access(key, F_OK) != 0 && keyfile_create(key, &err) != 0) {
-		cli_print_error(c, &err);
-		return EXIT_FAILED;
-	}
-	if (keyfile_read(key, &key_id, seed, &err) != 0) {
-		cli_print_error(c, &err);
-		return EXIT_FAILED;
-	}
-	members = json_load_file(members_path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!members) {
-		fprintf(stderr, "%s: %s:%d: %s\n", c->prog, members_path, jerr.line, jerr.text);
-		sodium_memzero(seed, sizeof(seed));
-		return EXIT_FAILED;
-	}
-	rc = registry_trust_publish(seed, members, &list, &err);
-	crypto_sign_seed_keypair(pk, sk, seed);
-	sodium_memzero(seed, sizeof(seed));
-	sodium_memzero(sk, sizeof(sk));
-	json_decref(members);
-	if (rc) {
-		ok_error_locate(&err, members_path, 0);
+	if (registry_trust_publish_file(key, members_path, &list, did, &err) != 0) {
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}
@@ -171,7 +141,7 @@ static int trust_publish(struct cli *c, int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	free(text);
-	if (vc_did_key(pk, did, NULL) == 0)
+	if (did[0])
 		fprintf(stderr, "Trust list signed by the network key %s\n", did);
 	return EXIT_OK;
 }
@@ -301,7 +271,7 @@ int cmd_trust(struct cli *c, int argc, char **argv)
 	} else {
 		if (l.json)
 			printf("[");
-		rc = store_trust_list(d.store, print_trusted, &l, &err);
+		rc = registry_trust_list(&d, print_trusted, &l, &err);
 		if (l.json)
 			printf("%s]\n", l.n ? "\n" : "");
 		else if (!rc && !l.n)

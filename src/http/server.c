@@ -389,7 +389,7 @@ static bool authenticate(struct http_request *req, struct http_response *res)
 	}
 	ok_error_clear(&err);
 	rc = strlen(auth + 7) > 128 ? OK_EAUTH
-	                            : registry_key_check(req->dep, auth + 7, &req->key, &err);
+	                            : registry_apikey_check(req->dep, auth + 7, &req->key, &err);
 	if (rc == OK_ELIMIT) {
 		/* Blocked by leak detection (registry/leak.h) until an operator lifts it: 403, not
 		 * the table's 429, since trying again later does not help. */

@@ -4,6 +4,7 @@
 #include "portal/internal.h"
 #include "core/clock.h"
 #include "core/format.h"
+#include "registry/learner.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -117,6 +118,16 @@ int portal_login_link_create(struct depository *d, const char *learner_id, const
                              char url[PORTAL_URL_MAX], int64_t *expires_ms, struct ok_error *err)
 {
 	return portal_login_link_create_for(d, learner_id, actor, "support", url, expires_ms, err);
+}
+
+int portal_login_link_for_national_id(struct depository *d, const char *national_id,
+                                      const char *actor, char url[PORTAL_URL_MAX],
+                                      int64_t *expires_ms, struct ok_error *err)
+{
+	char learner_id[STORE_ID_MAX + 1];
+	int rc = registry_learner_find_id(d, national_id, learner_id, err);
+
+	return rc ? rc : portal_login_link_create(d, learner_id, actor, url, expires_ms, err);
 }
 
 int portal_login_link_create_for(struct depository *d, const char *learner_id, const char *actor,

@@ -64,6 +64,11 @@ void portal_time_iso(int64_t ms, char out[32]);
 int portal_login_link_create(struct depository *d, const char *learner_id, const char *actor,
                              char url[PORTAL_URL_MAX], int64_t *expires_ms, struct ok_error *err);
 
+/* The same for the learner with national_id (found without opening any personal field). */
+int portal_login_link_for_national_id(struct depository *d, const char *national_id,
+                                      const char *actor, char url[PORTAL_URL_MAX],
+                                      int64_t *expires_ms, struct ok_error *err);
+
 /* The same, with the purpose of the link's audit event (portal_login_link_create's is
  * "support"): a registrar's, from its Oorkonde-Purpose header. */
 int portal_login_link_create_for(struct depository *d, const char *learner_id, const char *actor,

@@ -578,3 +578,42 @@ out:
 	registry_identity_release(&id);
 	return rc;
 }
+
+struct issue_learner {
+	struct depository *d;
+	enum credential_format format;
+	const char *actor;
+	credential_issued_fn fn;
+	void *ctx;
+};
+
+static int issue_listed(void *ctx, const struct store_achievement *a)
+{
+	struct issue_learner *il = ctx;
+	struct ok_error err;
+	struct buf b;
+	int rc;
+
+	buf_init(&b, 0);
+	ok_error_clear(&err);
+	rc = registry_credential_issue(il->d, a->id, NULL, il->format, il->actor, &b, &err);
+	il->fn(il->ctx, a->id, rc, &b, &err);
+	buf_release(&b);
+	return 0;
+}
+
+int registry_credential_issue_learner(struct depository *d, const char *learner_id,
+                                      enum credential_format f, const char *actor,
+                                      credential_issued_fn fn, void *ctx, struct ok_error *err)
+{
+	struct issue_learner il = {d, f, actor, fn, ctx};
+	struct learner_view view;
+	int rc;
+
+	/* Read first, audited: an unknown learner is an error, not an empty set of files. */
+	rc = registry_learner_read(d, NULL, learner_id, actor, "issuance", &view, err);
+	sodium_memzero(&view, sizeof(view));
+	if (rc)
+		return rc;
+	return registry_learner_achievements(d, learner_id, issue_listed, &il, err);
+}

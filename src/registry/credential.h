@@ -57,6 +57,20 @@ int registry_credential_build(struct depository *d, const struct depository_iden
 int registry_credential_issue(struct depository *d, const char *achievement_id,
                               const char *institution, enum credential_format f, const char *actor,
                               struct buf *out, struct ok_error *err);
+/* What registry_credential_issue_learner made of one achievement: the credential (rc 0), or
+ * why not (rc, err). The achievements that follow are issued whatever one's outcome. */
+typedef void (*credential_issued_fn)(void *ctx, const char *achievement_id, int rc,
+                                     const struct buf *credential, const struct ok_error *err);
+
+/*
+ * Issues, as registry_credential_issue does, the credential of every achievement of
+ * learner_id, after an audited read of the learner (purpose "issuance"). Returns an error only
+ * when the learner cannot be read or listed (OK_ENOTFOUND: no such learner).
+ */
+int registry_credential_issue_learner(struct depository *d, const char *learner_id,
+                                      enum credential_format f, const char *actor,
+                                      credential_issued_fn fn, void *ctx, struct ok_error *err);
+
 /* registry_credential_issue with the caller's purpose (e.g. a registrar's Oorkonde-Purpose)
  * in the audit events of the read and the issuance, instead of "issuance". */
 int registry_credential_issue_for(struct depository *d, const char *achievement_id,

@@ -7,6 +7,8 @@
 #include "io/fold.h"
 #include "registry/learner.h"
 #include "registry/verify_summary.h"
+#include "remote/did_resolver.h"
+#include "remote/status_cache.h"
 #include "core/clock.h"
 
 #include <math.h>
@@ -451,6 +453,25 @@ out:
 	verify_result_release(&out->verification);
 	store_foreign_release(&f);
 	store_learner_release(&l);
+	return rc;
+}
+
+int registry_foreign_import_once(struct depository *d, const char *learner_id, const char *data,
+                                 size_t len, const struct foreign_options *o,
+                                 struct foreign_import *out, struct ok_error *err)
+{
+	struct foreign_options own = *o;
+	struct status_cache statuses;
+	struct did_cache dids;
+	int rc;
+
+	status_cache_init(&statuses, d->status_cache_ttl_s, NULL);
+	did_cache_init(&dids, d->did_cache_ttl_s, NULL);
+	own.status_cache = &statuses;
+	own.did_cache = &dids;
+	rc = registry_foreign_import(d, learner_id, data, len, &own, out, err);
+	status_cache_release(&statuses);
+	did_cache_release(&dids);
 	return rc;
 }
 

@@ -67,6 +67,12 @@ struct foreign_import {
 int registry_foreign_import(struct depository *d, const char *learner_id, const char *data,
                             size_t len, const struct foreign_options *o, struct foreign_import *out,
                             struct ok_error *err);
+/* The same for a process that imports one credential and ends (the command line): other
+ * depositories' status lists and DID documents are kept, for the data folder's TTLs, only as
+ * long as the call; o's own caches are not used. */
+int registry_foreign_import_once(struct depository *d, const char *learner_id, const char *data,
+                                 size_t len, const struct foreign_options *o,
+                                 struct foreign_import *out, struct ok_error *err);
 void foreign_import_release(struct foreign_import *out);
 
 /* A learner's foreign achievements, newest award first (no personal data: no audit). */

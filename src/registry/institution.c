@@ -175,6 +175,12 @@ int registry_institution_add(struct depository *d, const struct institution_inpu
 	return rc;
 }
 
+int registry_institution_list(struct depository *d, store_institution_fn fn, void *ctx,
+                              struct ok_error *err)
+{
+	return store_institution_list(d->store, fn, ctx, err);
+}
+
 /* For the keys of one institution (code) or of the depository (NULL): 0 when code is NULL or
  * names an institution, OK_ENOTFOUND on the field "institution" when it names none. */
 static int check_institution(struct depository *d, const char *code, struct ok_error *err)
@@ -190,8 +196,8 @@ static int check_institution(struct depository *d, const char *code, struct ok_e
 	return rc;
 }
 
-int registry_key_add(struct depository *d, const char *code, const char *permissions,
-                     char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err)
+int registry_apikey_add(struct depository *d, const char *code, const char *permissions,
+                        char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err)
 {
 	struct audit_txn txn;
 	int rc;
@@ -206,8 +212,8 @@ int registry_key_add(struct depository *d, const char *code, const char *permiss
 	return audit_txn_end(&txn, rc, err);
 }
 
-int registry_key_list(struct depository *d, const char *code, store_api_key_fn fn, void *ctx,
-                      struct ok_error *err)
+int registry_apikey_list(struct depository *d, const char *code, store_api_key_fn fn, void *ctx,
+                         struct ok_error *err)
 {
 	int rc;
 
@@ -216,7 +222,7 @@ int registry_key_list(struct depository *d, const char *code, store_api_key_fn f
 	return store_api_key_list(d->store, code, fn, ctx, err);
 }
 
-int registry_key_revoke(struct depository *d, const char *id, struct ok_error *err)
+int registry_apikey_revoke(struct depository *d, const char *id, struct ok_error *err)
 {
 	struct audit_txn txn;
 	int rc;
@@ -248,8 +254,8 @@ static void note_use(struct depository *d, const struct store_api_key *k)
 		store_rollback(d->store);
 }
 
-int registry_key_check(struct depository *d, const char *key_text, struct store_api_key *out,
-                       struct ok_error *err)
+int registry_apikey_check(struct depository *d, const char *key_text, struct store_api_key *out,
+                          struct ok_error *err)
 {
 	unsigned char h[STORE_HASH_BYTES];
 	struct store_key_block block;

@@ -24,24 +24,28 @@ struct institution_input {
 int registry_institution_add(struct depository *d, const struct institution_input *in,
                              char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err);
 
+/* Calls fn for every institution, by code. */
+int registry_institution_list(struct depository *d, store_institution_fn fn, void *ctx,
+                              struct ok_error *err);
+
 /* Creates another key for an institution (or for no institution when code is NULL). */
-int registry_key_add(struct depository *d, const char *code, const char *permissions,
-                     char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err);
+int registry_apikey_add(struct depository *d, const char *code, const char *permissions,
+                        char key_out[API_KEY_TEXT_MAX + 1], struct ok_error *err);
 
 /* Every API key (of institution code, or all when code is NULL), oldest first; never a secret.
  * OK_ENOTFOUND (field "institution") when code names no institution. */
-int registry_key_list(struct depository *d, const char *code, store_api_key_fn fn, void *ctx,
-                      struct ok_error *err);
+int registry_apikey_list(struct depository *d, const char *code, store_api_key_fn fn, void *ctx,
+                         struct ok_error *err);
 
 /* Revokes key id for good, audited: the server refuses it from its next request on (keys are
  * checked against the store on every request, never cached). OK_ENOTFOUND, OK_ECONFLICT when it
  * was revoked already. */
-int registry_key_revoke(struct depository *d, const char *id, struct ok_error *err);
+int registry_apikey_revoke(struct depository *d, const char *id, struct ok_error *err);
 
 /* Finds the live key for key text; OK_EAUTH when unknown or revoked, OK_ELIMIT (with out
  * filled) when leak detection blocked it (registry/leak.h). */
-int registry_key_check(struct depository *d, const char *key_text, struct store_api_key *out,
-                       struct ok_error *err);
+int registry_apikey_check(struct depository *d, const char *key_text, struct store_api_key *out,
+                          struct ok_error *err);
 
 bool registry_country_valid(const char *cc);
 

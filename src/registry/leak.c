@@ -22,6 +22,19 @@ int leak_limit_get(struct depository *d, const char *institution, struct leak_li
 	return rc;
 }
 
+int leak_institution_limit(struct depository *d, const char *code, struct leak_limit *out,
+                           struct ok_error *err)
+{
+	struct store_institution inst;
+	int rc = store_institution_get(d->store, code, &inst, err);
+
+	if (rc == OK_ENOTFOUND)
+		return ok_fail_field(err, rc, "institution", "unknown institution %s", code);
+	if (rc)
+		return rc;
+	return leak_limit_get(d, inst.code, out, err);
+}
+
 int leak_limit_set(struct depository *d, const char *institution, int64_t learners,
                    int64_t window_s, struct ok_error *err)
 {

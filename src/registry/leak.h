@@ -29,6 +29,11 @@ struct leak_limit {
 int leak_limit_get(struct depository *d, const char *institution, struct leak_limit *out,
                    struct ok_error *err);
 
+/* The same for an operator naming the institution: OK_ENOTFOUND (field "institution") when
+ * there is no such institution. */
+int leak_institution_limit(struct depository *d, const char *code, struct leak_limit *out,
+                           struct ok_error *err);
+
 /*
  * Sets an institution's limit (learners 1..LEAK_MAX_LEARNERS, window_s 1..LEAK_MAX_WINDOW_S),
  * audited as the operator's. OK_ENOTFOUND when there is no such institution, OK_EINPUT (naming

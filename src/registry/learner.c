@@ -3,6 +3,8 @@
 #include "core/format.h"
 #include "audit/txn.h"
 
+#include "registry/achievement.h"
+#include "registry/foreign.h"
 #include "store/keys.h"
 
 #include <sodium.h>
@@ -204,5 +206,50 @@ int registry_learner_at_institution(struct depository *d, const char *learner_id
 		return 0;
 	if (rc == 0 || rc == OK_ENOTFOUND)
 		return ok_fail(err, OK_ENOTFOUND, "no learner with that id");
+	return rc;
+}
+
+/* Hands on the achievements of a record_id query's learner, only the record's one. */
+struct only_record {
+	const struct learner_records_fns *fns;
+	const char *id;
+};
+
+static int only_the_record(void *ctx, const struct store_achievement *a)
+{
+	struct only_record *o = ctx;
+
+	return strcmp(a->id, o->id) == 0 ? o->fns->achievement(o->fns->ctx, a) : 0;
+}
+
+int registry_learner_records(struct depository *d, const struct learner_query *q, const char *actor,
+                             const char *purpose, const struct learner_records_fns *fns,
+                             struct ok_error *err)
+{
+	struct store_achievement found;
+	struct only_record only = {fns, NULL};
+	struct learner_view view;
+	const char *learner_id = q->learner_id;
+	int rc;
+
+	if (q->record_id) {
+		/* The record names its learner: the learner, and of theirs only this one. */
+		if ((rc = registry_achievement_by_record(d, q->institution, q->record_id, &found,
+		                                         err)))
+			return rc;
+		learner_id = found.learner_id;
+		only.id = found.id;
+	}
+	rc = registry_learner_read(d, q->record_id ? NULL : q->national_id, learner_id, actor,
+	                           purpose, &view, err);
+	if (!rc)
+		rc = fns->learner(fns->ctx, &view);
+	if (!rc && only.id)
+		rc = registry_learner_achievements(d, view.id, only_the_record, &only, err);
+	else if (!rc)
+		rc = registry_learner_achievements(d, view.id, fns->achievement, fns->ctx, err);
+	if (!rc && !q->record_id)
+		rc = registry_foreign_list(d, view.id, fns->foreign, fns->ctx, err);
+	sodium_memzero(&view, sizeof(view));
 	return rc;
 }

@@ -5,6 +5,7 @@
 
 #include "model/registration.h"
 #include "depository/depository.h"
+#include "store/foreign.h"
 
 struct learner_view {
 	char id[STORE_ID_MAX + 1];
@@ -59,5 +60,31 @@ int registry_learner_at_institution(struct depository *d, const char *learner_id
 /* Lists a learner's achievements (no personal fields beyond the link to the learner). */
 int registry_learner_achievements(struct depository *d, const char *learner_id,
                                   store_achievement_fn fn, void *ctx, struct ok_error *err);
+
+/* Which learner to show: by national_id, by learner_id, or by the record an institution knows
+ * by its own record_id (exactly one of the three). */
+struct learner_query {
+	const char *national_id;
+	const char *learner_id;
+	const char *institution, *record_id;
+};
+
+/* Where registry_learner_records hands what it read, in this order; a callback's non-zero
+ * return stops it and is returned. */
+struct learner_records_fns {
+	int (*learner)(void *ctx, const struct learner_view *v); /* once, first */
+	store_achievement_fn achievement; /* only the record's achievement for a record_id query */
+	store_foreign_fn foreign;         /* foreign achievements; not for a record_id query */
+	void *ctx;
+};
+
+/*
+ * A learner and everything registered for them, as an operator reads it: the learner's read is
+ * audited (actor, purpose); the opened fields are wiped when the call returns. OK_ENOTFOUND
+ * when there is no such learner or record (see registry_achievement_by_record).
+ */
+int registry_learner_records(struct depository *d, const struct learner_query *q, const char *actor,
+                             const char *purpose, const struct learner_records_fns *fns,
+                             struct ok_error *err);
 
 #endif

@@ -29,6 +29,7 @@
 
 #include "depository/depository.h"
 #include "store/keys.h"
+#include "vc/multibase.h"
 
 #define KEYS_DEFAULT_BATCH 500
 #define KEYS_MAX_BATCH     100000
@@ -112,5 +113,34 @@ int registry_keys_retired_vm(struct depository *d, const char *vm, int64_t *reti
 
 /* Parses "N", "key-N" or "DID#key-N" into a key id; OK_EINPUT (field "key") otherwise. */
 int registry_keys_parse_id(const char *text, uint32_t *key_id, struct ok_error *err);
+
+/* What the operator is shown (rotation_view.c). */
+
+/* As registry_keys_rotate_issuer; vm gets the new key's verification method (DID#key-N). */
+int registry_keys_rotate_issuer_vm(struct depository *d, uint32_t *key_id, char vm[256],
+                                   struct ok_error *err);
+
+/* One issuer key of the history, with what is derived from it. */
+struct keys_issuer_entry {
+	struct store_issuer_key key;
+	char vm[256]; /* DID#key-N; key-N once retired or when it has no DID URL */
+	char multikey[VC_MULTIKEY_MAX]; /* its public key as a Multikey; "" if it cannot be one */
+	bool current;                   /* it signs now */
+};
+
+/* Where the keys stand: data keys and what each seals, the last data-key rotation, the
+ * issuer's keys. Owns its arrays: release with keys_status_release(). */
+struct keys_status {
+	struct keys_data_count *data;
+	size_t data_count;
+	bool rotated; /* there was a data-key rotation: rotation says where it stands */
+	struct keys_progress rotation;
+	struct keys_issuer_entry *issuer;
+	size_t issuer_count;
+	char did[256]; /* the depository's DID */
+};
+
+int registry_keys_status(struct depository *d, struct keys_status *out, struct ok_error *err);
+void keys_status_release(struct keys_status *s);
 
 #endif

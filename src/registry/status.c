@@ -170,6 +170,21 @@ end:
 	return audit_txn_end(&txn, rc, err);
 }
 
+int registry_status_change_by_record(struct depository *d, const char *institution,
+                                     const char *record_id, enum status_action action,
+                                     const char *reason, const char *actor,
+                                     struct store_achievement *out, struct ok_error *err)
+{
+	char id[STORE_ID_MAX + 1];
+	int rc = registry_achievement_by_record(d, institution, record_id, out, err);
+
+	if (rc)
+		return rc;
+	/* Copied: the change writes the new version into out. */
+	OK_COPY_ARRAY(id, out->id);
+	return registry_status_change(d, id, institution, action, reason, actor, out, err);
+}
+
 int registry_status_list_url(const struct depository *d, const char *purpose, int64_t n, char *out,
                              size_t cap)
 {

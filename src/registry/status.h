@@ -54,6 +54,12 @@ int status_action_parse(const char *s, enum status_action *out);
 int registry_status_change(struct depository *d, const char *achievement_id,
                            const char *institution, enum status_action action, const char *reason,
                            const char *actor, struct store_achievement *out, struct ok_error *err);
+/* The same for the achievement institution knows by its own record_id (see
+ * registry_achievement_by_record for the OK_ENOTFOUND cases). */
+int registry_status_change_by_record(struct depository *d, const char *institution,
+                                     const char *record_id, enum status_action action,
+                                     const char *reason, const char *actor,
+                                     struct store_achievement *out, struct ok_error *err);
 
 /*
  * The signed BitstringStatusListCredential of list n for purpose ("revocation" or

@@ -4,15 +4,18 @@
 #include "audit/txn.h"
 
 #include "io/utf8.h"
+#include "keys/keyfile.h"
 #include "registry/credential.h"
 #include "registry/institution.h"
 #include "registry/verify.h"
+#include "remote/http_client.h"
 #include "vc/did.h"
 #include "vc/proof.h"
 #include "core/clock.h"
 
 #include <sodium.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +88,11 @@ int registry_trust_remove(struct depository *d, const char *did, struct ok_error
 		rc = audit_txn_event(&txn, AUDIT_OPERATOR, "trust.remove", did, "administration",
 		                     "", err);
 	return audit_txn_end(&txn, rc, err);
+}
+
+int registry_trust_list(struct depository *d, store_trust_fn fn, void *ctx, struct ok_error *err)
+{
+	return store_trust_list(d->store, fn, ctx, err);
 }
 
 /* Checks one member of a trust list; fills t (source "network"). */
@@ -162,6 +170,50 @@ int registry_trust_publish(const unsigned char seed[32], const json_t *members, 
 out:
 	sodium_memzero(sk, sizeof(sk));
 	return rc;
+}
+
+int registry_trust_publish_file(const char *key_path, const char *members_path, json_t **out,
+                                char network_did[VC_DID_MAX], struct ok_error *err)
+{
+	unsigned char seed[32], pk[32], sk[64];
+	json_error_t jerr;
+	json_t *members;
+	uint32_t key_id;
+	int rc;
+
+	*out = NULL;
+	network_did[0] = '\0';
+	if (access(key_path, F_OK) != 0 && (rc = keyfile_create(key_path, err)))
+		return rc;
+	if ((rc = keyfile_read(key_path, &key_id, seed, err)))
+		return rc;
+	members = json_load_file(members_path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!members) {
+		sodium_memzero(seed, sizeof(seed));
+		rc = ok_fail(err, OK_EINPUT, "%s", jerr.text);
+		ok_error_locate(err, members_path, jerr.line > 0 ? (size_t)jerr.line : 0);
+		return rc;
+	}
+	rc = registry_trust_publish(seed, members, out, err);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(sk, sizeof(sk));
+	json_decref(members);
+	if (rc) {
+		ok_error_locate(err, members_path, 0);
+		return rc;
+	}
+	/* Only said to the operator: the list is written whether or not this works. */
+	if (vc_did_key(pk, network_did, NULL) != 0)
+		network_did[0] = '\0';
+	return 0;
+}
+
+int registry_trust_fetch(const char *url, struct buf *out, struct ok_error *err)
+{
+	struct http_client_response res;
+
+	return http_client_get(url, "application/vc, application/json", 10000, out, &res, err);
 }
 
 int registry_trust_import(struct depository *d, const char *data, size_t len,

@@ -949,6 +949,25 @@ int registry_verify_document(struct depository *d, json_t *vc, const struct veri
 	return verify_parsed(d, NULL, 0, json_incref(vc), o, r, err);
 }
 
+int registry_verify_once(struct depository *d, const char *data, size_t len,
+                         const struct verify_options *o, long ttl_s, struct verify_result *r,
+                         struct ok_error *err)
+{
+	struct verify_options own = *o;
+	struct status_cache statuses;
+	struct did_cache dids;
+	int rc;
+
+	status_cache_init(&statuses, ttl_s, NULL);
+	did_cache_init(&dids, ttl_s, NULL);
+	own.status_cache = &statuses;
+	own.did_cache = &dids;
+	rc = registry_verify(d, data, len, &own, r, err);
+	status_cache_release(&statuses);
+	did_cache_release(&dids);
+	return rc;
+}
+
 void verify_result_release(struct verify_result *r)
 {
 	json_decref(r->credential);

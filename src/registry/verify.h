@@ -78,6 +78,14 @@ int registry_verify(struct depository *d, const char *data, size_t len,
  */
 int registry_verify_document(struct depository *d, json_t *vc, const struct verify_options *o,
                              struct verify_result *r, struct ok_error *err);
+/*
+ * The same for a process that verifies one credential and ends (the command line): other
+ * issuers' status lists and DID documents are fetched into caches (kept ttl_s at most) that
+ * live only as long as the call; o's own caches are not used.
+ */
+int registry_verify_once(struct depository *d, const char *data, size_t len,
+                         const struct verify_options *o, long ttl_s, struct verify_result *r,
+                         struct ok_error *err);
 void verify_result_release(struct verify_result *r);
 
 /* The W3C VC-API result object: {"verified", "checks", "warnings", "errors"} (new reference). */

@@ -240,6 +240,36 @@ static void login_link_once(void **state)
 	                 OK_ENOTFOUND);
 }
 
+/* `demo --login-link`: a link for a learner found by national id, in one call. */
+static void login_link_by_national_id(void **state)
+{
+	struct world *w = *state;
+	struct depository *d = &w->f->d;
+	struct portal_session s;
+	char url[PORTAL_URL_MAX];
+	struct ok_error err;
+	int64_t expires;
+
+	ok_error_clear(&err);
+	assert_int_equal(
+	        portal_login_link_for_national_id(d, OTHER_NID, "operator", url, &expires, &err),
+	        0);
+	assert_int_equal(portal_login(d, token_of(url), &s, &err), 0);
+	assert_string_equal(s.learner_id, w->bram);
+	assert_int_equal(count(w->f,
+	                       "SELECT count(*) FROM audit_event WHERE action = "
+	                       "'login.link' AND subject = '%s' AND purpose = 'support'",
+	                       w->bram),
+	                 1);
+	/* A national id nobody has: no link, nothing audited. */
+	assert_int_equal(
+	        portal_login_link_for_national_id(d, "123456782", "operator", url, &expires, &err),
+	        OK_ENOTFOUND);
+	assert_int_equal(count(w->f, "SELECT count(*) FROM audit_event WHERE action = "
+	                             "'login.link'"),
+	                 1);
+}
+
 static void login_link_expires(void **state)
 {
 	struct world *w = *state;
@@ -642,6 +672,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(configuration, setup, teardown),
 	        cmocka_unit_test_setup_teardown(login_link_once, setup, teardown),
 	        cmocka_unit_test_setup_teardown(login_link_expires, setup, teardown),
+	        cmocka_unit_test_setup_teardown(login_link_by_national_id, setup, teardown),
 	        cmocka_unit_test_setup_teardown(sessions_end_when_idle, setup, teardown),
 	        cmocka_unit_test_setup_teardown(learner_view, setup, teardown),
 	        cmocka_unit_test_setup_teardown(share_input_errors, setup, teardown),

@@ -92,6 +92,8 @@ static int setup(void **state)
 		                              &err);
 	}
 	snprintf(w->diploma, sizeof(w->diploma), "%s", a.id);
+	/* Abroad's lists are said to be where nothing listens: only the cache can answer. */
+	snprintf(w->abroad->d.base_url, sizeof(w->abroad->d.base_url), "http://127.0.0.1:1");
 	status_cache_init(&w->cache, 600, NULL);
 	cache_lists(w, &a, NULL);
 	buf_init(&w->credential, 0);
@@ -429,6 +431,51 @@ static void refusals_name_the_check(void **state)
 	                                 "'foreign.refuse'") >= 6);
 }
 
+/* The command line's calls: caches of their own, for the call only; the caller's are not read.
+ * Abroad's lists can only be fetched from a port where nothing listens, so the status check
+ * that the caller's cache would pass fails, and nothing is kept. */
+static void once_uses_caches_of_its_own(void **state)
+{
+	struct world *w = *state;
+	struct foreign_options fo = {
+	        .actor = "operator", .status_cache = &w->cache, .status_any_host = true};
+	struct verify_options vo = {.status_cache = &w->cache, .status_any_host = true};
+	struct foreign_import imp;
+	struct verify_result r;
+	struct ok_error err;
+	size_t i;
+
+	ok_error_clear(&err);
+	assert_int_equal(
+	        registry_verify(&w->here->d, w->credential.data, w->credential.len, &vo, &r, &err),
+	        0);
+	assert_true(r.verified);
+	verify_result_release(&r);
+	assert_int_equal(registry_verify_once(&w->here->d, w->credential.data, w->credential.len,
+	                                      &vo, 300, &r, &err),
+	                 0);
+	assert_true(r.is_credential);
+	assert_false(r.verified);
+	for (i = 0; i < r.count; i++)
+		if (r.items[i].check == VERIFY_STATUS)
+			assert_false(r.items[i].passed);
+		else
+			assert_true(r.items[i].passed);
+	verify_result_release(&r);
+
+	assert_int_equal(registry_foreign_import_once(&w->here->d, w->learner, w->credential.data,
+	                                              w->credential.len, &fo, &imp, &err),
+	                 OK_EINVALID);
+	assert_string_equal(err.field, "status");
+	foreign_import_release(&imp);
+	assert_int_equal(rows(w), 0);
+	/* The caller's cache still answers for the call that is given it. */
+	assert_int_equal(import(w, w->learner, w->credential.data, w->credential.len, &imp, &err),
+	                 0);
+	foreign_import_release(&imp);
+	assert_int_equal(rows(w), 1);
+}
+
 /* The store area on its own: re-seal work list, reseal, status. */
 static int count_fn(void *ctx, const struct store_foreign *f)
 {
@@ -491,6 +538,7 @@ int main(void)
 	        cmocka_unit_test(holder_match_rules),
 	        cmocka_unit_test_setup_teardown(refusals_name_the_check, setup, teardown),
 	        cmocka_unit_test_setup_teardown(store_reseal_and_status, setup, teardown),
+	        cmocka_unit_test_setup_teardown(once_uses_caches_of_its_own, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,7 +45,7 @@ static void a_valid_institution_gets_a_key(void **state)
 	assert_string_equal(got.erasmus, "NL GRONING03");
 	assert_string_equal(got.schac, "hanze.nl");
 
-	assert_int_equal(registry_key_check(&f->d, key, &k, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, key, &k, &err), 0);
 	assert_string_equal(k.institution, "25BE");
 	assert_string_equal(k.permissions, "register,read");
 	assert_int_equal(k.revoked_ms, 0);
@@ -56,8 +56,8 @@ static void a_valid_institution_gets_a_key(void **state)
 		assert_memory_equal(k.key_hash, h, 32);
 	}
 	key[5] ^= 1;
-	assert_int_equal(registry_key_check(&f->d, key, &k, &err), OK_EAUTH);
-	assert_int_equal(registry_key_check(&f->d, "", &k, &err), OK_EAUTH);
+	assert_int_equal(registry_apikey_check(&f->d, key, &k, &err), OK_EAUTH);
+	assert_int_equal(registry_apikey_check(&f->d, "", &k, &err), OK_EAUTH);
 }
 
 static void only_the_key_hash_is_stored(void **state)
@@ -96,22 +96,22 @@ static void keys_differ_each_time(void **state)
 	in.code = "25LJ";
 	assert_int_equal(registry_institution_add(&f->d, &in, k2, &err), 0);
 	assert_string_not_equal(k1, k2);
-	assert_int_equal(registry_key_add(&f->d, "25BE", "read", k3, &err), 0);
+	assert_int_equal(registry_apikey_add(&f->d, "25BE", "read", k3, &err), 0);
 	assert_string_not_equal(k1, k3);
-	assert_int_equal(registry_key_check(&f->d, k3, &k, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, k3, &k, &err), 0);
 	assert_string_equal(k.institution, "25BE");
 	assert_string_equal(k.permissions, "read");
-	assert_int_equal(registry_key_check(&f->d, k1, &k, &err), 0); /* the first still works */
+	assert_int_equal(registry_apikey_check(&f->d, k1, &k, &err), 0); /* the first still works */
 	/* An operator key belongs to no institution. */
-	assert_int_equal(registry_key_add(&f->d, NULL, "register,read,export", k3, &err), 0);
-	assert_int_equal(registry_key_check(&f->d, k3, &k, &err), 0);
+	assert_int_equal(registry_apikey_add(&f->d, NULL, "register,read,export", k3, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, k3, &k, &err), 0);
 	assert_string_equal(k.institution, "");
 	/* No key for an unknown institution, nor with an unknown permission. */
 	ok_error_clear(&err);
-	assert_int_equal(registry_key_add(&f->d, "99XX", "read", k3, &err), OK_ENOTFOUND);
+	assert_int_equal(registry_apikey_add(&f->d, "99XX", "read", k3, &err), OK_ENOTFOUND);
 	assert_string_equal(err.field, "institution");
 	ok_error_clear(&err);
-	assert_int_equal(registry_key_add(&f->d, "25BE", "read,admin", k3, &err), OK_EINPUT);
+	assert_int_equal(registry_apikey_add(&f->d, "25BE", "read,admin", k3, &err), OK_EINPUT);
 	assert_string_equal(err.field, "permit");
 }
 
@@ -238,7 +238,7 @@ static void unknown_permissions_are_refused(void **state)
 	refused(f, &in, "permit");
 	in.permissions = "read,vc-issue";
 	assert_int_equal(registry_institution_add(&f->d, &in, key, &err), 0);
-	assert_int_equal(registry_key_check(&f->d, key, &k, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, key, &k, &err), 0);
 	assert_string_equal(k.permissions, "read,vc-issue");
 }
 
@@ -282,6 +282,46 @@ static void adding_is_audited(void **state)
 	                 1);
 }
 
+struct codes {
+	size_t n;
+	char code[4][33];
+	char name[4][256];
+};
+
+static int collect_code(void *ctx, const struct store_institution *i)
+{
+	struct codes *c = ctx;
+
+	if (c->n < 4) {
+		snprintf(c->code[c->n], sizeof(c->code[0]), "%s", i->code);
+		snprintf(c->name[c->n], sizeof(c->name[0]), "%s", i->name);
+	}
+	c->n++;
+	return 0;
+}
+
+static void institutions_are_listed_by_code(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct institution_input in = valid();
+	char key[API_KEY_TEXT_MAX + 1];
+	struct codes c = {0};
+	struct ok_error err;
+
+	/* 21PB came with the fixture; 25BE is added after it, 00AA last. */
+	assert_int_equal(registry_institution_add(&f->d, &in, key, &err), 0);
+	in.code = "00AA";
+	in.name = "Academie A";
+	assert_int_equal(registry_institution_add(&f->d, &in, key, &err), 0);
+	assert_int_equal(registry_institution_list(&f->d, collect_code, &c, &err), 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.code[0], "00AA");
+	assert_string_equal(c.name[0], "Academie A");
+	assert_string_equal(c.code[1], "21PB");
+	assert_string_equal(c.code[2], "25BE");
+	assert_string_equal(c.name[2], "Hanzehogeschool Groningen");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, reg_setup, reg_teardown)
@@ -297,6 +337,7 @@ int main(void)
 	        T(unknown_permissions_are_refused),
 	        T(a_duplicate_code_is_refused_and_adds_nothing),
 	        T(adding_is_audited),
+	        T(institutions_are_listed_by_code),
 	};
 #undef T
 	return cmocka_run_group_tests_name("registry/institution", tests, NULL, NULL);

@@ -20,10 +20,10 @@ static void new_key(struct reg_fixture *f, const char *code, struct store_api_ke
 {
 	struct ok_error err;
 
-	if (registry_key_add(&f->d, code, "register,read", text, &err) != 0)
-		fail_msg("registry_key_add: %s", err.message);
-	if (registry_key_check(&f->d, text, k, &err) != 0)
-		fail_msg("registry_key_check: %s", err.message);
+	if (registry_apikey_add(&f->d, code, "register,read", text, &err) != 0)
+		fail_msg("registry_apikey_add: %s", err.message);
+	if (registry_apikey_check(&f->d, text, k, &err) != 0)
+		fail_msg("registry_apikey_check: %s", err.message);
 }
 
 static void set_limit(struct reg_fixture *f, const char *code, int64_t learners, int64_t window_s)
@@ -116,10 +116,10 @@ static void past_the_limit_the_key_is_blocked(void **state)
 	assert_int_equal(note(&f->d, &k, "L1", 6000, &r), OK_EAUTH);
 	assert_false(r.blocked_now);
 	assert_int_equal(events(f, "key.blocked"), 1);
-	assert_int_equal(registry_key_check(&f->d, text, &checked, &err), OK_ELIMIT);
+	assert_int_equal(registry_apikey_check(&f->d, text, &checked, &err), OK_ELIMIT);
 	assert_non_null(strstr(err.message, k.id));
 	/* Another key of the same institution has its own count. */
-	assert_int_equal(registry_key_check(&f->d, other_text, &checked, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, other_text, &checked, &err), 0);
 	assert_int_equal(note(&f->d, &other, "L4", 7000, &r), 0);
 	assert_int_equal(r.learners, 1);
 	/* The refused read was not counted. */
@@ -164,7 +164,7 @@ static void unblocking_restores_the_key_with_a_fresh_window(void **state)
 	assert_int_equal(note(&f->d, &k, "L2", 2000, &r), OK_ELIMIT);
 	assert_int_equal(leak_unblock(&f->d, k.id, &err), 0);
 	assert_int_equal(events(f, "key.unblock"), 1);
-	assert_int_equal(registry_key_check(&f->d, text, &checked, &err), 0);
+	assert_int_equal(registry_apikey_check(&f->d, text, &checked, &err), 0);
 	assert_string_equal(checked.id, k.id);
 	assert_int_equal(note(&f->d, &k, "L2", 3000, &r), 0);
 	assert_int_equal(r.learners, 1);
@@ -199,7 +199,31 @@ static void one_count_across_connections(void **state)
 	depository_close(&second);
 	/* And across a restart. */
 	reg_fixture_reopen(f);
-	assert_int_equal(registry_key_check(&f->d, text, &k, &err), OK_ELIMIT);
+	assert_int_equal(registry_apikey_check(&f->d, text, &k, &err), OK_ELIMIT);
+}
+
+/* What `institution read-limit CODE` shows: the default, the institution's own, or none. */
+static void an_institutions_limit_by_its_code(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct leak_limit l;
+	struct ok_error err;
+
+	ok_error_clear(&err);
+	assert_int_equal(leak_institution_limit(&f->d, "21PB", &l, &err), 0);
+	assert_true(l.is_default);
+	assert_int_equal(l.learners, LEAK_DEFAULT_LEARNERS);
+	assert_int_equal(l.window_s, LEAK_DEFAULT_WINDOW_S);
+	set_limit(f, "21PB", 25, 600);
+	assert_int_equal(leak_institution_limit(&f->d, "21PB", &l, &err), 0);
+	assert_false(l.is_default);
+	assert_int_equal(l.learners, 25);
+	assert_int_equal(l.window_s, 600);
+	/* An unknown code is not given the default as if it existed. */
+	assert_int_equal(leak_institution_limit(&f->d, "99XX", &l, &err), OK_ENOTFOUND);
+	assert_string_equal(err.field, "institution");
+	assert_string_equal(err.message, "unknown institution 99XX");
+	assert_int_equal(leak_institution_limit(&f->d, "21pb", &l, &err), OK_ENOTFOUND);
 }
 
 int main(void)
@@ -213,6 +237,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(unblocking_restores_the_key_with_a_fresh_window,
 	                                        reg_setup, reg_teardown),
 	        cmocka_unit_test_setup_teardown(one_count_across_connections, reg_setup,
+	                                        reg_teardown),
+	        cmocka_unit_test_setup_teardown(an_institutions_limit_by_its_code, reg_setup,
 	                                        reg_teardown),
 	};
 

@@ -216,6 +216,94 @@ static void achievements_of_a_learner(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* What registry_learner_records handed on, in order: L for the learner, A an achievement
+ * (with its record id), F a foreign one. */
+struct records {
+	char order[256];
+	char given[1024];
+	char purpose_seen[32];
+};
+
+static int on_learner(void *ctx, const struct learner_view *v)
+{
+	struct records *r = ctx;
+
+	strcat(r->order, "L");
+	snprintf(r->given, sizeof(r->given), "%s", v->data.given_names);
+	return 0;
+}
+
+static int on_achievement(void *ctx, const struct store_achievement *a)
+{
+	struct records *r = ctx;
+
+	strcat(r->order, "A:");
+	strcat(r->order, a->record_id);
+	strcat(r->order, " ");
+	return 0;
+}
+
+static int on_foreign(void *ctx, const struct store_foreign *f)
+{
+	(void)f;
+	strcat(((struct records *)ctx)->order, "F");
+	return 0;
+}
+
+static void records_by_each_query(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct records r;
+	struct learner_records_fns fns = {on_learner, on_achievement, on_foreign, &r};
+	struct learner_query by_nid = {.national_id = "1234-5678-2"};
+	struct learner_query by_record = {.institution = "21PB", .record_id = "R2"};
+	struct learner_query by_id = {0};
+	char id[STORE_ID_MAX + 1];
+	struct ok_error err;
+	long long before = reads(f);
+
+	memset(&r, 0, sizeof(r));
+	ok_error_clear(&err);
+	assert_int_equal(
+	        registry_learner_records(&f->d, &by_nid, "operator", "support", &fns, &err), 0);
+	/* The learner first, then both of Anna's records (in either order); no foreign ones. */
+	assert_int_equal(r.order[0], 'L');
+	assert_non_null(strstr(r.order, "A:R1 "));
+	assert_non_null(strstr(r.order, "A:R2 "));
+	assert_null(strchr(r.order, 'F'));
+	assert_string_equal(r.given, "Anna");
+	assert_int_equal(reads(f), before + 1);
+	assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM audit_event WHERE action = "
+	                                "'learner.read' AND purpose = 'support'"),
+	                 1);
+
+	/* By the institution's record id: the learner, and only that record. */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(
+	        registry_learner_records(&f->d, &by_record, "operator", "support", &fns, &err), 0);
+	assert_string_equal(r.order, "LA:R2 ");
+
+	assert_int_equal(registry_learner_find_id(&f->d, "ab98765-4", id, &err), 0);
+	by_id.learner_id = id;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(registry_learner_records(&f->d, &by_id, "operator", "support", &fns, &err),
+	                 0);
+	assert_string_equal(r.order, "LA:R3 ");
+	assert_string_equal(r.given, "");
+
+	/* Misses: nothing handed on. */
+	memset(&r, 0, sizeof(r));
+	by_record.record_id = "R9";
+	assert_int_equal(
+	        registry_learner_records(&f->d, &by_record, "operator", "support", &fns, &err),
+	        OK_ENOTFOUND);
+	assert_string_equal(err.field, "record_id");
+	by_id.learner_id = "0123456789abcdef01234567";
+	assert_int_equal(registry_learner_records(&f->d, &by_id, "operator", "support", &fns, &err),
+	                 OK_ENOTFOUND);
+	assert_string_equal(r.order, "");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, reg_teardown)
@@ -226,6 +314,7 @@ int main(void)
 	        T(a_miss_is_not_found_and_not_audited),
 	        T(another_data_key_cannot_open_the_fields),
 	        T(achievements_of_a_learner),
+	        T(records_by_each_query),
 	};
 #undef T
 	return cmocka_run_group_tests_name("registry/learner", tests, NULL, NULL);

@@ -247,6 +247,56 @@ static void issuer_keys_are_added_listed_and_retired(void **state)
 	                 3);
 }
 
+/* What `keys status` and `keys rotate-issuer-key` print comes whole from the registry. */
+static void the_status_names_each_key(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct keys_rotate_options o = {0};
+	struct keys_progress p;
+	struct keys_status s;
+	struct ok_error err;
+	char vm[256];
+	uint32_t id;
+
+	ok_error_clear(&err);
+	assert_int_equal(registry_keys_status(&f->d, &s, &err), 0);
+	assert_string_equal(s.did, "did:web:diplomas.example.org");
+	assert_false(s.rotated);
+	assert_int_equal(s.data_count, 1);
+	assert_true(s.data[0].current);
+	assert_true(s.data[0].in_file);
+	assert_int_equal(s.issuer_count, 1);
+	assert_string_equal(s.issuer[0].vm, "did:web:diplomas.example.org#key-1");
+	assert_int_equal(strncmp(s.issuer[0].multikey, "z6Mk", 4), 0);
+	assert_true(s.issuer[0].current);
+	keys_status_release(&s);
+	assert_null(s.data);
+	assert_null(s.issuer);
+
+	assert_int_equal(registry_keys_rotate_issuer_vm(&f->d, &id, vm, &err), 0);
+	assert_int_equal(id, 2);
+	assert_string_equal(vm, "did:web:diplomas.example.org#key-2");
+	assert_int_equal(registry_keys_retire_issuer(&f->d, 1, false, NULL, &err), 0);
+	assert_int_equal(registry_keys_rotate_data(&f->d, &o, &p, &err), 0);
+
+	assert_int_equal(registry_keys_status(&f->d, &s, &err), 0);
+	assert_true(s.rotated);
+	assert_true(s.rotation.finished);
+	assert_int_equal(s.rotation.to_key, 2);
+	assert_int_equal(s.data_count, 1);
+	assert_int_equal(s.data[0].key_id, 2);
+	assert_int_equal(s.issuer_count, 2);
+	/* A retired key is out of the DID document: shown by its number, not signing. */
+	assert_int_equal(s.issuer[0].key.key_id, 1);
+	assert_string_equal(s.issuer[0].vm, "key-1");
+	assert_false(s.issuer[0].current);
+	assert_true(s.issuer[0].key.retired_ms > 0);
+	assert_string_equal(s.issuer[1].vm, "did:web:diplomas.example.org#key-2");
+	assert_true(s.issuer[1].current);
+	assert_string_not_equal(s.issuer[0].multikey, s.issuer[1].multikey);
+	keys_status_release(&s);
+}
+
 static void did_key_depositories_keep_their_one_key(void **state)
 {
 	struct reg_fixture *f = *state;
@@ -292,6 +342,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(did_key_depositories_keep_their_one_key, reg_setup,
 	                                        reg_teardown),
 	        cmocka_unit_test(key_ids_are_parsed_in_three_forms),
+	        cmocka_unit_test_setup_teardown(the_status_names_each_key, setup_web, reg_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

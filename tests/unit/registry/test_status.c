@@ -634,6 +634,45 @@ static void reasons_and_unknown_ids(void **state)
 	assert_int_not_equal(status_action_parse("delete", &(enum status_action){0}), 0);
 }
 
+/* `revoke --record-id R --institution C`: one call finds the record and changes it. */
+static void changed_by_the_institutions_record_id(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct store_achievement a;
+	struct ok_error err;
+	char id[64], record[64];
+
+	setup_rows(f, 2);
+	first_achievement(f, id);
+	sql_text(f, "SELECT record_id FROM achievement ORDER BY record_id LIMIT 1", record,
+	         sizeof(record));
+	ok_error_clear(&err);
+	assert_int_equal(registry_status_change_by_record(&f->d, "21PB", record, STATUS_SUSPEND,
+	                                                  "checked", "tester", &a, &err),
+	                 0);
+	assert_string_equal(a.id, id);
+	assert_string_equal(a.status, "suspended");
+	assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM achievement WHERE status = "
+	                                "'suspended'"),
+	                 1);
+	/* The rules are the same as by id: a revocation is final. */
+	assert_int_equal(registry_status_change_by_record(&f->d, "21PB", record, STATUS_REVOKE,
+	                                                  "fraud", "tester", &a, &err),
+	                 0);
+	assert_int_equal(registry_status_change_by_record(&f->d, "21PB", record, STATUS_REINSTATE,
+	                                                  "x", "tester", &a, &err),
+	                 OK_ECONFLICT);
+	/* Unknown institution, unknown record: not found, naming which. */
+	assert_int_equal(registry_status_change_by_record(&f->d, "99XX", record, STATUS_SUSPEND,
+	                                                  "x", "tester", &a, &err),
+	                 OK_ENOTFOUND);
+	assert_string_equal(err.field, "institution");
+	assert_int_equal(registry_status_change_by_record(&f->d, "21PB", "no-such-record",
+	                                                  STATUS_SUSPEND, "x", "tester", &a, &err),
+	                 OK_ENOTFOUND);
+	assert_string_equal(err.field, "record_id");
+}
+
 /* The signed list credential */
 
 struct signed_list {
@@ -838,6 +877,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(revocation_is_final, reg_setup, reg_teardown),
 	        cmocka_unit_test_setup_teardown(suspend_reinstate_rules, reg_setup, reg_teardown),
 	        cmocka_unit_test_setup_teardown(reasons_and_unknown_ids, reg_setup, reg_teardown),
+	        cmocka_unit_test_setup_teardown(changed_by_the_institutions_record_id, reg_setup,
+	                                        reg_teardown),
 	        cmocka_unit_test_setup_teardown(list_credential_has_the_right_bits, reg_setup,
 	                                        reg_teardown),
 	        cmocka_unit_test_setup_teardown(resigned_only_when_a_bit_changes, reg_setup,

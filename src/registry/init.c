@@ -1,0 +1,33 @@
+/* Creating a data folder (see init.h). */
+#include "registry/init.h"
+
+#include "registry/credential.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int registry_init(const char *dir, const char *host, const char *name, struct init_result *out,
+                  struct ok_error *err)
+{
+	struct depository_identity id;
+	struct ok_error later;
+	struct depository d;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = depository_create_named(dir, host, name, err)))
+		return rc;
+	/* The folder is made: reading it back is a courtesy, and its failure no error. */
+	ok_error_clear(&later);
+	if (depository_open(&d, dir, &later) != 0)
+		return 0;
+	out->opened = true;
+	snprintf(out->name, sizeof(out->name), "%s", d.name);
+	if (registry_identity(&d, &id, &later) == 0) {
+		out->has_did = true;
+		snprintf(out->did, sizeof(out->did), "%s", id.did);
+	}
+	registry_identity_release(&id);
+	depository_close(&d);
+	return 0;
+}
