@@ -240,8 +240,8 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	};
 	/* The operator's own command: a did:key issuer's lists are fetched wherever they are. */
 	struct verify_options o = {.status_any_host = true};
-	struct status_cache cache;
-	struct did_cache dids;
+	struct remote_status_cache cache;
+	struct remote_did_cache dids;
 	struct verify_result r;
 	struct depository d;
 	struct ok_error err;
@@ -287,13 +287,13 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		}
 		have_d = true;
 	}
-	status_cache_init(&cache, 300, NULL);
-	did_cache_init(&dids, 300, NULL);
+	remote_status_cache_init(&cache, 300, NULL);
+	remote_did_cache_init(&dids, 300, NULL);
 	o.status_cache = &cache;
 	o.did_cache = &dids;
 	rc = registry_verify(have_d ? &d : NULL, input.data, input.len, &o, &r, &err);
-	status_cache_release(&cache);
-	did_cache_release(&dids);
+	remote_status_cache_release(&cache);
+	remote_did_cache_release(&dids);
 	if (rc) {
 		cli_print_error(c, &err);
 		exit_code = EXIT_FAILED;

@@ -97,8 +97,8 @@ int cmd_import_credential(struct cli *c, int argc, char **argv)
 	};
 	struct foreign_options o = {.actor = "operator", .status_any_host = true};
 	struct foreign_import imp;
-	struct status_cache statuses;
-	struct did_cache dids;
+	struct remote_status_cache statuses;
+	struct remote_did_cache dids;
 	struct depository d;
 	struct ok_error err;
 	struct buf input;
@@ -137,8 +137,8 @@ int cmd_import_credential(struct cli *c, int argc, char **argv)
 	}
 	if ((exit_code = cli_open(c, &d)))
 		goto out_input;
-	status_cache_init(&statuses, d.status_cache_ttl_s, NULL);
-	did_cache_init(&dids, d.did_cache_ttl_s, NULL);
+	remote_status_cache_init(&statuses, d.status_cache_ttl_s, NULL);
+	remote_did_cache_init(&dids, d.did_cache_ttl_s, NULL);
 	o.status_cache = &statuses;
 	o.did_cache = &dids;
 	ok_error_clear(&err);
@@ -151,8 +151,8 @@ int cmd_import_credential(struct cli *c, int argc, char **argv)
 	            : rc == OK_EINVALID || rc == OK_ECONFLICT || rc == OK_ENOTFOUND ? EXIT_REJECTED
 	                                                                            : EXIT_FAILED;
 	foreign_import_release(&imp);
-	status_cache_release(&statuses);
-	did_cache_release(&dids);
+	remote_status_cache_release(&statuses);
+	remote_did_cache_release(&dids);
 	depository_close(&d);
 out_input:
 	buf_release(&input);

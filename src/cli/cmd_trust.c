@@ -66,7 +66,7 @@ static int print_trusted(void *ctx, const struct store_trusted_issuer *t)
 /* Reads a whole file (or, for a URL, fetches it) into b. */
 static int read_source(struct cli *c, const char *source, struct buf *b)
 {
-	struct http_client_response res;
+	struct remote_http_response res;
 	struct ok_error err;
 	char chunk[65536];
 	size_t n;
@@ -74,7 +74,7 @@ static int read_source(struct cli *c, const char *source, struct buf *b)
 
 	ok_error_clear(&err);
 	if (strncmp(source, "https://", 8) == 0 || strncmp(source, "http://", 7) == 0) {
-		if (http_client_get(source, "application/vc, application/json", 10000, b, &res,
+		if (remote_http_get(source, "application/vc, application/json", 10000, b, &res,
 		                    &err) != 0) {
 			cli_print_error(c, &err);
 			return EXIT_FAILED;

@@ -262,7 +262,7 @@ static bool check_structure(const json_t *vc, struct verify_result *r)
 
 struct resolver {
 	struct depository *d;
-	struct did_cache *did_cache;
+	struct remote_did_cache *did_cache;
 	const char *issuer;
 	struct depository_identity own;
 	bool have_own;
@@ -341,8 +341,8 @@ static int resolve_key(void *ctx, const char *vm, const char *purpose, uint8_t p
 		               "is not looked up",
 		               res->issuer);
 	if (strncmp(vm, "did:web:", 8) == 0 && res->did_cache)
-		return did_web_resolve(res->did_cache, res->d ? res->d->did_web_http_hosts : NULL,
-		                       vm, pk, err);
+		return remote_did_resolve(res->did_cache,
+		                          res->d ? res->d->did_web_http_hosts : NULL, vm, pk, err);
 	return ok_fail(err, OK_EUNSUPPORTED,
 	               "the issuer's key %s could not be resolved (only did:key and this "
 	               "depository's own did:web are resolved here)",
@@ -530,10 +530,10 @@ static int status_url_allowed(const struct resolver *res, const char *url, struc
 
 /* Fetches, verifies and caches another issuer's list; returns the bit (0 or 1) or a negative
  * code with why filled. */
-static int remote_bit(struct resolver *res, struct status_cache *cache, const char *url,
+static int remote_bit(struct resolver *res, struct remote_status_cache *cache, const char *url,
                       const char *purpose, int64_t index, struct ok_error *why)
 {
-	struct http_client_response http;
+	struct remote_http_response http;
 	struct ok_error perr;
 	enum vc_proof_check failed;
 	json_t *list = NULL, *subject;
@@ -548,13 +548,13 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 
 	if ((rc = status_url_allowed(res, url, why)))
 		return rc;
-	rc = status_cache_bit(cache, url, res->issuer, index, why);
+	rc = remote_status_cache_bit(cache, url, res->issuer, index, why);
 	if (rc != OK_ENOTFOUND)
 		return rc;
 	buf_init(&body, REMOTE_LIST_MAX_BYTES);
 	ok_error_clear(&perr);
-	rc = fetch_guard_get(cache->guard, url, res->issuer, "application/vc, application/json",
-	                     &body, &http, &perr);
+	rc = remote_fetch_guard_get(cache->guard, url, res->issuer,
+	                            "application/vc, application/json", &body, &http, &perr);
 	if (rc) {
 		/* A short reason: the client's own text (addresses, resolver and TLS detail) stays
 		 * out of answers; the guard logs it for the operator. */
@@ -619,15 +619,15 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	             ? ok_fail(why, OK_EINPUT, "statusListIndex %lld is past the end of the list",
 	                       (long long)index)
 	             : (bits[index / 8] >> (7 - index % 8)) & 1;
-	status_cache_put(cache, url, res->issuer, bits, nbytes,
-	                 http.max_age >= 0 && http.max_age < cache->default_ttl_s
-	                         ? http.max_age
-	                         : cache->default_ttl_s);
+	remote_status_cache_put(cache, url, res->issuer, bits, nbytes,
+	                        http.max_age >= 0 && http.max_age < cache->default_ttl_s
+	                                ? http.max_age
+	                                : cache->default_ttl_s);
 	bits = NULL;
 out:
 	/* A list that is not usable is not fetched again for every credential that names it. */
 	if (rc < 0 && body.len && !usable)
-		fetch_guard_fail(cache->guard, url, why->message);
+		remote_fetch_guard_fail(cache->guard, url, why->message);
 	free(bits);
 	json_decref(list);
 	buf_release(&body);
@@ -637,7 +637,7 @@ out:
 /* Reads the entries of credentialStatus; each must be a BitstringStatusListEntry. Another
  * issuer's lists are fetched only when the proof held (proof_failed false): the URLs of a
  * credential nobody signed must not make this depository fetch anything. */
-static void check_status(struct resolver *res, const json_t *vc, struct status_cache *cache,
+static void check_status(struct resolver *res, const json_t *vc, struct remote_status_cache *cache,
                          bool proof_failed, struct verify_result *r)
 {
 	const json_t *status = json_object_get(vc, "credentialStatus");

@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-void did_cache_init(struct did_cache *c, long default_ttl_s, struct fetch_guard *guard)
+void remote_did_cache_init(struct remote_did_cache *c, long default_ttl_s,
+                           struct remote_fetch_guard *guard)
 {
 	memset(c, 0, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
@@ -21,22 +22,22 @@ void did_cache_init(struct did_cache *c, long default_ttl_s, struct fetch_guard 
 	c->guard = guard;
 }
 
-void did_cache_release(struct did_cache *c)
+void remote_did_cache_release(struct remote_did_cache *c)
 {
 	pthread_mutex_destroy(&c->lock);
 	memset(c, 0, sizeof(*c));
 }
 
 /* Looks vm up in a fresh cached document: 0 found, OK_EINVALID not listed, OK_ENOTFOUND. */
-static int cached_key(struct did_cache *c, const char *did, const char *vm, uint8_t pk[32])
+static int cached_key(struct remote_did_cache *c, const char *did, const char *vm, uint8_t pk[32])
 {
 	int64_t now = ok_now_ms();
 	int rc = OK_ENOTFOUND;
 	size_t i, k;
 
 	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < DID_CACHE_DOCS && rc == OK_ENOTFOUND; i++) {
-		struct did_cache_entry *e = &c->entries[i];
+	for (i = 0; i < REMOTE_DID_CACHE_DOCS && rc == OK_ENOTFOUND; i++) {
+		struct remote_did_cache_entry *e = &c->entries[i];
 		if (!e->did[0] || e->expires_ms <= now || strcmp(e->did, did) != 0)
 			continue;
 		rc = OK_EINVALID;
@@ -52,18 +53,18 @@ static int cached_key(struct did_cache *c, const char *did, const char *vm, uint
 	return rc;
 }
 
-static void store_entry(struct did_cache *c, const struct did_cache_entry *e)
+static void store_entry(struct remote_did_cache *c, const struct remote_did_cache_entry *e)
 {
-	struct did_cache_entry *slot = NULL;
+	struct remote_did_cache_entry *slot = NULL;
 	size_t i;
 
 	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < DID_CACHE_DOCS && !slot; i++)
+	for (i = 0; i < REMOTE_DID_CACHE_DOCS && !slot; i++)
 		if (strcmp(c->entries[i].did, e->did) == 0 || !c->entries[i].did[0])
 			slot = &c->entries[i];
 	if (!slot) {
 		slot = &c->entries[0];
-		for (i = 1; i < DID_CACHE_DOCS; i++)
+		for (i = 1; i < REMOTE_DID_CACHE_DOCS; i++)
 			if (c->entries[i].stored_ms < slot->stored_ms)
 				slot = &c->entries[i];
 	}
@@ -88,12 +89,12 @@ static bool asserts(const json_t *doc, const char *vm)
 }
 
 /* Keeps the Ed25519 Multikey methods of doc (of did) listed under assertionMethod. */
-static void read_keys(const json_t *doc, const char *did, struct did_cache_entry *e)
+static void read_keys(const json_t *doc, const char *did, struct remote_did_cache_entry *e)
 {
 	const json_t *methods = json_object_get(doc, "verificationMethod");
 	size_t i;
 
-	for (i = 0; i < json_array_size(methods) && e->nkeys < DID_CACHE_KEYS; i++) {
+	for (i = 0; i < json_array_size(methods) && e->nkeys < REMOTE_DID_CACHE_KEYS; i++) {
 		const json_t *m = json_array_get(methods, i);
 		const char *id = json_string_value(json_object_get(m, "id"));
 		const char *type = json_string_value(json_object_get(m, "type"));
@@ -128,11 +129,11 @@ static bool plain_http(const char *url, const char *http_hosts)
 	return false;
 }
 
-int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm, uint8_t pk[32],
-                    struct ok_error *err)
+int remote_did_resolve(struct remote_did_cache *c, const char *http_hosts, const char *vm,
+                       uint8_t pk[32], struct ok_error *err)
 {
-	struct did_cache_entry e;
-	struct http_client_response res;
+	struct remote_did_cache_entry e;
+	struct remote_http_response res;
 	struct ok_error ferr;
 	char did[VC_DID_MAX];
 	struct buf url, body;
@@ -159,8 +160,8 @@ int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm,
 	}
 	/* What went wrong on the network stays in the operator's log: a client learns only that
 	 * the issuer could not be reached (no addresses, ports or TLS detail). */
-	rc = fetch_guard_get(c->guard, url.data, did, "application/did+json, application/json",
-	                     &body, &res, &ferr);
+	rc = remote_fetch_guard_get(c->guard, url.data, did,
+	                            "application/did+json, application/json", &body, &res, &ferr);
 	if (rc) {
 		rc = ok_fail(err, OK_EIO, "the issuer could not be resolved");
 		goto out;
@@ -168,7 +169,7 @@ int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm,
 	if (vc_jcs_parse(body.data, body.len, 0, &doc, &ferr) != 0 ||
 	    !json_is_string(json_object_get(doc, "id")) ||
 	    strcmp(json_string_value(json_object_get(doc, "id")), did) != 0) {
-		fetch_guard_fail(c->guard, url.data, "the answer is not the DID document");
+		remote_fetch_guard_fail(c->guard, url.data, "the answer is not the DID document");
 		rc = ok_fail(err, OK_EIO,
 		             "the issuer could not be resolved: its host did not answer with the "
 		             "DID document of %s",

@@ -8,17 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-void status_cache_init(struct status_cache *c, long default_ttl_s, struct fetch_guard *guard)
+void remote_status_cache_init(struct remote_status_cache *c, long default_ttl_s,
+                              struct remote_fetch_guard *guard)
 {
 	memset(c, 0, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
 	c->default_ttl_s = default_ttl_s;
 	c->guard = guard;
-	c->max_bytes = STATUS_CACHE_BYTES;
+	c->max_bytes = REMOTE_STATUS_CACHE_BYTES;
 }
 
 /* Under the lock: empties one entry. */
-static void drop(struct status_cache *c, struct status_cache_entry *e)
+static void drop(struct remote_status_cache *c, struct remote_status_cache_entry *e)
 {
 	c->bytes -= e->nbytes;
 	free(e->bits);
@@ -28,37 +29,37 @@ static void drop(struct status_cache *c, struct status_cache_entry *e)
 }
 
 /* Under the lock: the oldest entry holding a list, or NULL when none does. */
-static struct status_cache_entry *oldest(struct status_cache *c)
+static struct remote_status_cache_entry *oldest(struct remote_status_cache *c)
 {
-	struct status_cache_entry *o = NULL;
+	struct remote_status_cache_entry *o = NULL;
 	size_t i;
 
-	for (i = 0; i < STATUS_CACHE_LISTS; i++)
+	for (i = 0; i < REMOTE_STATUS_CACHE_LISTS; i++)
 		if (c->entries[i].bits && (!o || c->entries[i].stored_ms < o->stored_ms))
 			o = &c->entries[i];
 	return o;
 }
 
-void status_cache_release(struct status_cache *c)
+void remote_status_cache_release(struct remote_status_cache *c)
 {
 	size_t i;
 
-	for (i = 0; i < STATUS_CACHE_LISTS; i++)
+	for (i = 0; i < REMOTE_STATUS_CACHE_LISTS; i++)
 		free(c->entries[i].bits);
 	pthread_mutex_destroy(&c->lock);
 	memset(c, 0, sizeof(*c));
 }
 
-int status_cache_bit(struct status_cache *c, const char *url, const char *issuer, int64_t index,
-                     struct ok_error *err)
+int remote_status_cache_bit(struct remote_status_cache *c, const char *url, const char *issuer,
+                            int64_t index, struct ok_error *err)
 {
 	int64_t now = ok_now_ms();
 	int rc = OK_ENOTFOUND;
 	size_t i;
 
 	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < STATUS_CACHE_LISTS; i++) {
-		struct status_cache_entry *e = &c->entries[i];
+	for (i = 0; i < REMOTE_STATUS_CACHE_LISTS; i++) {
+		struct remote_status_cache_entry *e = &c->entries[i];
 		if (!e->bits || e->expires_ms <= now || strcmp(e->url, url) != 0 ||
 		    strcmp(e->issuer, issuer) != 0)
 			continue;
@@ -74,27 +75,27 @@ int status_cache_bit(struct status_cache *c, const char *url, const char *issuer
 	return rc;
 }
 
-void status_cache_put(struct status_cache *c, const char *url, const char *issuer,
-                      unsigned char *bits, size_t nbytes, long ttl_s)
+void remote_status_cache_put(struct remote_status_cache *c, const char *url, const char *issuer,
+                             unsigned char *bits, size_t nbytes, long ttl_s)
 {
-	struct status_cache_entry *slot = NULL;
+	struct remote_status_cache_entry *slot = NULL;
 	int64_t now = ok_now_ms();
 	size_t i;
 
-	if (strlen(url) >= STATUS_CACHE_URL_MAX || strlen(issuer) >= sizeof(slot->issuer) ||
+	if (strlen(url) >= REMOTE_STATUS_CACHE_URL_MAX || strlen(issuer) >= sizeof(slot->issuer) ||
 	    ttl_s <= 0 || nbytes > c->max_bytes) {
 		free(bits);
 		return;
 	}
 	pthread_mutex_lock(&c->lock);
 	/* The same list again is replaced; then the oldest go until the new one fits. */
-	for (i = 0; i < STATUS_CACHE_LISTS; i++)
+	for (i = 0; i < REMOTE_STATUS_CACHE_LISTS; i++)
 		if (c->entries[i].bits && strcmp(c->entries[i].url, url) == 0)
 			drop(c, &c->entries[i]);
 	while (c->bytes + nbytes > c->max_bytes && (slot = oldest(c)))
 		drop(c, slot);
 	slot = NULL;
-	for (i = 0; i < STATUS_CACHE_LISTS && !slot; i++)
+	for (i = 0; i < REMOTE_STATUS_CACHE_LISTS && !slot; i++)
 		if (!c->entries[i].bits)
 			slot = &c->entries[i];
 	if (!slot) {
