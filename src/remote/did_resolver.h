@@ -5,36 +5,24 @@
 #ifndef OK_REMOTE_DID_RESOLVER_H
 #define OK_REMOTE_DID_RESOLVER_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "core/error.h"
+#include "remote/ttl_cache.h"
 
 struct remote_fetch_guard;
 
-#define REMOTE_DID_CACHE_DOCS 32
-#define REMOTE_DID_CACHE_KEYS 8
-
-struct remote_did_cache_entry {
-	char did[256];
-	int64_t expires_ms;
-	int64_t stored_ms;
-	size_t nkeys;
-	struct {
-		char vm[256];
-		uint8_t pk[32];
-	} keys[REMOTE_DID_CACHE_KEYS];
-};
+#define REMOTE_DID_CACHE_DOCS 32 /* documents kept, the least recently used given up first */
+#define REMOTE_DID_CACHE_KEYS 8  /* assertion keys kept of each */
 
 struct remote_did_cache {
-	pthread_mutex_t lock;
-	long default_ttl_s;        /* at most, and when the document's server gives no max-age */
+	struct remote_ttl_cache docs; /* by DID: the document's assertion keys */
+	long default_ttl_s;           /* at most, and when the document's server gives no max-age */
 	struct remote_fetch_guard *guard; /* shared limits on fetches; NULL: time limits only */
-	struct remote_did_cache_entry entries[REMOTE_DID_CACHE_DOCS];
 };
 
 /* The cache holds at most REMOTE_DID_CACHE_DOCS documents of REMOTE_DID_CACHE_KEYS keys: its size
- * is fixed. guard (may be NULL) is not owned. */
+ * is bounded. guard (may be NULL) is not owned. */
 void remote_did_cache_init(struct remote_did_cache *c, long default_ttl_s,
                            struct remote_fetch_guard *guard);
 void remote_did_cache_release(struct remote_did_cache *c);
