@@ -1,8 +1,8 @@
 /* Unit tests of the bounds on what the depository fetches and keeps from other issuers: the
- * status list cache within its bytes (oldest dropped, an oversized list not kept), the fetch
- * guard's caps on fetches in flight (per host, per issuer, in all) against a loopback socket that
- * never answers, remembered failures answered without a connection, and status list numbers with
- * one spelling each. */
+ * status list cache within its bytes (the least recently used dropped, an oversized list not
+ * kept), the fetch guard's caps on fetches in flight (per host, per issuer, in all) against a
+ * loopback socket that never answers, remembered failures answered without a connection, and
+ * status list numbers with one spelling each. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -40,28 +40,27 @@ static void test_status_cache_stays_within_its_bytes(void **state)
 
 	(void)state;
 	remote_status_cache_init(&c, 600, NULL);
-	c.max_bytes = 3000;
+	c.lists.max_bytes = 3000;
 	remote_status_cache_put(&c, "https://a/1", "did:x", list_of(1000, 0xff), 1000, 60);
-	usleep(2000); /* distinct store times: the oldest is well defined */
 	remote_status_cache_put(&c, "https://a/2", "did:x", list_of(1000, 0xff), 1000, 60);
-	usleep(2000);
 	remote_status_cache_put(&c, "https://a/3", "did:x", list_of(1000, 0xff), 1000, 60);
-	assert_int_equal(c.bytes, 3000);
+	assert_int_equal(c.lists.bytes, 3000);
 	assert_int_equal(remote_status_cache_bit(&c, "https://a/1", "did:x", 0, &err), 1);
-	/* A fourth list pushes out the oldest only. */
-	usleep(2000);
+	/* A fourth list pushes out the least recently used only (a/2: a/1 was just read). */
 	remote_status_cache_put(&c, "https://a/4", "did:x", list_of(1000, 0), 1000, 60);
-	assert_int_equal(c.bytes, 3000);
-	assert_int_equal(remote_status_cache_bit(&c, "https://a/1", "did:x", 0, &err),
-	                 OK_ENOTFOUND);
-	assert_int_equal(remote_status_cache_bit(&c, "https://a/2", "did:x", 0, &err), 1);
-	assert_int_equal(remote_status_cache_bit(&c, "https://a/4", "did:x", 0, &err), 0);
-	/* A big one makes room for itself by dropping as many as it needs. */
-	usleep(2000);
-	remote_status_cache_put(&c, "https://a/5", "did:x", list_of(2500, 0), 2500, 60);
-	assert_true(c.bytes <= 3000);
-	assert_int_equal(remote_status_cache_bit(&c, "https://a/5", "did:x", 0, &err), 0);
+	assert_int_equal(c.lists.bytes, 3000);
 	assert_int_equal(remote_status_cache_bit(&c, "https://a/2", "did:x", 0, &err),
+	                 OK_ENOTFOUND);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/1", "did:x", 0, &err), 1);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/4", "did:x", 0, &err), 0);
+	/* Another issuer's list is not this one, under the same URL. */
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/4", "did:y", 0, &err),
+	                 OK_ENOTFOUND);
+	/* A big one makes room for itself by dropping as many as it needs. */
+	remote_status_cache_put(&c, "https://a/5", "did:x", list_of(2500, 0), 2500, 60);
+	assert_true(c.lists.bytes <= 3000);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/5", "did:x", 0, &err), 0);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/1", "did:x", 0, &err),
 	                 OK_ENOTFOUND);
 	/* Larger than the whole cache: not kept, nothing else dropped for it. */
 	remote_status_cache_put(&c, "https://a/6", "did:x", list_of(3001, 0), 3001, 60);
@@ -71,7 +70,7 @@ static void test_status_cache_stays_within_its_bytes(void **state)
 	/* The same list again replaces it, counting its bytes once. */
 	remote_status_cache_put(&c, "https://a/5", "did:x", list_of(2000, 0xff), 2000, 60);
 	assert_int_equal(remote_status_cache_bit(&c, "https://a/5", "did:x", 0, &err), 1);
-	assert_true(c.bytes <= 3000 && c.bytes >= 2000);
+	assert_true(c.lists.bytes <= 3000 && c.lists.bytes >= 2000);
 	remote_status_cache_release(&c);
 }
 
@@ -88,7 +87,7 @@ static void test_status_cache_many_lists_bounded(void **state)
 		snprintf(url, sizeof(url), "https://h/status/revocation/%zu", i + 1);
 		remote_status_cache_put(&c, url, "did:x", list_of((size_t)1 << 20, 0),
 		                        (size_t)1 << 20, 60);
-		assert_true(c.bytes <= REMOTE_STATUS_CACHE_BYTES);
+		assert_true(c.lists.bytes <= REMOTE_STATUS_CACHE_BYTES);
 	}
 	remote_status_cache_release(&c);
 }
