@@ -1,6 +1,11 @@
 /* The status list cache (see status_cache.h). */
 #include "remote/status_cache.h"
 
+#include "core/buf.h"
+#include "remote/fetch_guard.h"
+#include "remote/http_client.h"
+
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,4 +81,50 @@ void remote_status_cache_put(struct remote_status_cache *c, const char *url, con
 		remote_ttl_cache_put(&c->lists, url, l, nbytes, (int64_t)ttl_s * 1000);
 	}
 	free(bits);
+}
+
+int remote_status_cache_fetch_bit(struct remote_status_cache *c, const char *url,
+                                  const char *issuer, int64_t index,
+                                  remote_status_list_check_fn check, void *ctx,
+                                  struct ok_error *err)
+{
+	struct remote_http_response http;
+	struct ok_error ferr;
+	struct buf body;
+	unsigned char *bits = NULL;
+	size_t nbytes = 0;
+	bool usable = false;
+	int rc;
+
+	rc = remote_status_cache_bit(c, url, issuer, index, err);
+	if (rc != OK_ENOTFOUND)
+		return rc;
+	buf_init(&body, REMOTE_STATUS_LIST_MAX_BYTES);
+	ok_error_clear(&ferr);
+	rc = remote_fetch_guard_get(c->guard, url, issuer, "application/vc, application/json",
+	                            &body, &http, &ferr);
+	if (rc) {
+		/* A short reason: the client's own text (addresses, resolver and TLS detail) stays
+		 * out of answers; the guard logs it for the operator. */
+		ok_fail(err, rc, "the status list could not be fetched from the issuer's host");
+		goto out;
+	}
+	if ((rc = check(ctx, body.data, body.len, &bits, &nbytes, err)))
+		goto out;
+	/* The list itself is good: what follows is about this credential's entry only. The list
+	 * just checked decides, whether or not it may be kept (max-age 0, no-cache), and it is
+	 * kept even when this entry points past its end, so that such an entry does not fetch it
+	 * again for every verification. */
+	usable = true;
+	rc = bit_of(bits, nbytes, index, err);
+	remote_status_cache_put(c, url, issuer, bits, nbytes,
+	                        http.max_age >= 0 && http.max_age < c->default_ttl_s
+	                                ? http.max_age
+	                                : c->default_ttl_s);
+out:
+	/* A list that is not usable is not fetched again for every credential that names it. */
+	if (rc < 0 && body.len && !usable)
+		remote_fetch_guard_fail(c->guard, url, err->message);
+	buf_release(&body);
+	return rc;
 }
