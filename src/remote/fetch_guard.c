@@ -1,7 +1,6 @@
 /* The guard on outbound fetches (see fetch_guard.h). */
 #include "remote/fetch_guard.h"
 
-#include "audit/chain.h"
 #include "core/clock.h"
 
 #include <stdbool.h>
