@@ -35,8 +35,8 @@ struct input {
 
 struct ctx {
 	struct depository d;
-	struct did_cache dids;
-	struct status_cache lists;
+	struct remote_did_cache dids;
+	struct remote_status_cache lists;
 	const struct input *credential;
 };
 
@@ -118,15 +118,15 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[a], "--slice") == 0)
 			slice_ms = atof(argv[a + 1]);
 	}
-	if (sodium_init() < 0 || http_client_global_init(NULL) != 0)
+	if (sodium_init() < 0 || remote_http_global_init(NULL) != 0)
 		return fail("initialising libsodium and libcurl", NULL);
 	if (read_input(argv[2], &own) || read_input(argv[3], &foreign))
 		return fail("reading the credentials", NULL);
 	ok_error_clear(&err);
 	if (depository_open(&c.d, argv[1], &err))
 		return fail("depository_open", &err);
-	did_cache_init(&c.dids, c.d.did_cache_ttl_s, 5000);
-	status_cache_init(&c.lists, c.d.status_cache_ttl_s, 5000);
+	remote_did_cache_init(&c.dids, c.d.did_cache_ttl_s, NULL);
+	remote_status_cache_init(&c.lists, c.d.status_cache_ttl_s, NULL);
 
 	/* Cold: the DID document and both status lists are fetched. */
 	c.credential = &foreign;
@@ -156,11 +156,11 @@ int main(int argc, char **argv)
 	print("own", &total[0]);
 	print("foreign", &total[1]);
 
-	status_cache_release(&c.lists);
-	did_cache_release(&c.dids);
+	remote_status_cache_release(&c.lists);
+	remote_did_cache_release(&c.dids);
 	depository_close(&c.d);
 	free(own.text);
 	free(foreign.text);
-	http_client_global_cleanup();
+	remote_http_global_cleanup();
 	return 0;
 }

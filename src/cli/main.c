@@ -93,11 +93,11 @@ int main(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	/* libcurl's global set-up must happen before any thread starts. */
-	if (http_client_global_init(NULL) != 0) {
+	if (remote_http_global_init(NULL) != 0) {
 		fprintf(stderr, "oorkonde: cannot initialise libcurl\n");
 		return EXIT_FAILED;
 	}
-	atexit(http_client_global_cleanup);
+	atexit(remote_http_global_cleanup);
 	env = getenv("OORKONDE_DATA");
 	c.data_dir = env && env[0] ? env : "./oorkonde-data";
 	c.prog = "oorkonde";

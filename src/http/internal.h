@@ -100,9 +100,9 @@ bool http_key_permits(const struct store_api_key *k, const char *perm);
 bool http_server_stopping(void *server);
 
 /* The server's cache of other depositories' status lists. */
-struct status_cache *http_status_cache(struct http_server *s);
+struct remote_status_cache *http_status_cache(struct http_server *s);
 /* The server's cache of other depositories' DID documents. */
-struct did_cache *http_did_cache(struct http_server *s);
+struct remote_did_cache *http_did_cache(struct http_server *s);
 
 /* Counters the handlers feed (credentials issued and verified). */
 void http_count_issued(struct http_server *s);

@@ -50,9 +50,9 @@ struct http_server {
 	struct ratelimit share_client_limiter;
 	struct ratelimit share_pair_limiter; /* one link from one address */
 	struct http_metrics metrics;
-	struct status_cache status_cache; /* other depositories' status lists */
-	struct did_cache did_cache;       /* other depositories' DID documents */
-	struct fetch_guard fetch_guard;   /* limits on fetching either */
+	struct remote_status_cache status_cache; /* other depositories' status lists */
+	struct remote_did_cache did_cache;       /* other depositories' DID documents */
+	struct remote_fetch_guard fetch_guard;   /* limits on fetching either */
 	atomic_bool stopping;
 	unsigned port;
 	char *tls_cert;
@@ -247,12 +247,12 @@ bool http_server_stopping(void *server)
 	return atomic_load(&s->stopping);
 }
 
-struct status_cache *http_status_cache(struct http_server *s)
+struct remote_status_cache *http_status_cache(struct http_server *s)
 {
 	return &s->status_cache;
 }
 
-struct did_cache *http_did_cache(struct http_server *s)
+struct remote_did_cache *http_did_cache(struct http_server *s)
 {
 	return &s->did_cache;
 }
@@ -1250,17 +1250,17 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	/* Fetches for other issuers block a worker thread: at most half of them (one at least)
 	 * may wait on the network, so /healthz and every request that needs nothing from another
 	 * issuer always find a free one. */
-	fetch_guard_init(&s->fetch_guard);
+	remote_fetch_guard_init(&s->fetch_guard);
 	s->fetch_guard.max_total = threads / 2 ? threads / 2 : 1;
 	s->fetch_guard.log = fetch_log;
-	status_cache_init(&s->status_cache, 300, &s->fetch_guard);
-	did_cache_init(&s->did_cache, 300, &s->fetch_guard);
+	remote_status_cache_init(&s->status_cache, 300, &s->fetch_guard);
+	remote_did_cache_init(&s->did_cache, 300, &s->fetch_guard);
 	/* One depository per thread, so that no request ever waits for a connection. */
 	if ((rc = pool_open(&s->pool, cfg->data_dir, threads, err))) {
 		limiters_release(s);
-		status_cache_release(&s->status_cache);
-		did_cache_release(&s->did_cache);
-		fetch_guard_release(&s->fetch_guard);
+		remote_status_cache_release(&s->status_cache);
+		remote_did_cache_release(&s->did_cache);
+		remote_fetch_guard_release(&s->fetch_guard);
 		free(s);
 		return rc;
 	}
@@ -1318,9 +1318,9 @@ fail:
 	conn_guard_stop(&s->guard);
 	pool_close(&s->pool);
 	limiters_release(s);
-	status_cache_release(&s->status_cache);
-	did_cache_release(&s->did_cache);
-	fetch_guard_release(&s->fetch_guard);
+	remote_status_cache_release(&s->status_cache);
+	remote_did_cache_release(&s->did_cache);
+	remote_fetch_guard_release(&s->fetch_guard);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);
@@ -1352,9 +1352,9 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 	conn_guard_stop(&s->guard);
 	pool_close(&s->pool);
 	limiters_release(s);
-	status_cache_release(&s->status_cache);
-	did_cache_release(&s->did_cache);
-	fetch_guard_release(&s->fetch_guard);
+	remote_status_cache_release(&s->status_cache);
+	remote_did_cache_release(&s->did_cache);
+	remote_fetch_guard_release(&s->fetch_guard);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);

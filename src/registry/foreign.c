@@ -461,17 +461,17 @@ int registry_foreign_import_once(struct depository *d, const char *learner_id, c
                                  struct foreign_import *out, struct ok_error *err)
 {
 	struct foreign_options own = *o;
-	struct status_cache statuses;
-	struct did_cache dids;
+	struct remote_status_cache statuses;
+	struct remote_did_cache dids;
 	int rc;
 
-	status_cache_init(&statuses, d->status_cache_ttl_s, NULL);
-	did_cache_init(&dids, d->did_cache_ttl_s, NULL);
+	remote_status_cache_init(&statuses, d->status_cache_ttl_s, NULL);
+	remote_did_cache_init(&dids, d->did_cache_ttl_s, NULL);
 	own.status_cache = &statuses;
 	own.did_cache = &dids;
 	rc = registry_foreign_import(d, learner_id, data, len, &own, out, err);
-	status_cache_release(&statuses);
-	did_cache_release(&dids);
+	remote_status_cache_release(&statuses);
+	remote_did_cache_release(&dids);
 	return rc;
 }
 

@@ -21,15 +21,15 @@
 #include "registry/verify.h"
 #include "store/foreign.h"
 
-struct status_cache;
-struct did_cache;
+struct remote_status_cache;
+struct remote_did_cache;
 
 struct foreign_options {
 	const char *actor; /* "operator", "institution:X/key:Y", "learner:ID" (for the audit) */
 	/* Where other depositories' status lists and DID documents are kept; NULL: none (a
 	 * credential whose status or key cannot be looked up is refused). */
-	struct status_cache *status_cache;
-	struct did_cache *did_cache;
+	struct remote_status_cache *status_cache;
+	struct remote_did_cache *did_cache;
 	bool status_any_host; /* verify_options.status_any_host: the CLI's, never the server's */
 	/* A credential that names no holder is refused rather than kept on the actor's word: for
 	 * the learner's own import, where the word is the claimant's. */

@@ -211,9 +211,9 @@ int registry_trust_publish_file(const char *key_path, const char *members_path, 
 
 int registry_trust_fetch(const char *url, struct buf *out, struct ok_error *err)
 {
-	struct http_client_response res;
+	struct remote_http_response res;
 
-	return http_client_get(url, "application/vc, application/json", 10000, out, &res, err);
+	return remote_http_get(url, "application/vc, application/json", 10000, out, &res, err);
 }
 
 int registry_trust_import(struct depository *d, const char *data, size_t len,

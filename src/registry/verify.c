@@ -2,11 +2,9 @@
 #include "registry/verify.h"
 #include "core/format.h"
 
-#include "remote/http_client.h"
 #include "audit/log.h"
 #include "registry/credential.h"
 #include "remote/did_resolver.h"
-#include "remote/fetch_guard.h"
 #include "registry/rotation.h"
 #include "registry/status.h"
 #include "remote/status_cache.h"
@@ -23,10 +21,9 @@
 #include <time.h>
 
 #define VERIFY_MAX_INPUT ((size_t)1 << 20)
-/* Another issuer's status list: the signed document as fetched, and its bits once decompressed
- * (8 Mi entries, 64 times the specification's minimum). */
-#define REMOTE_LIST_MAX_BYTES ((size_t)2 << 20)
-#define REMOTE_BITS_MAX_BYTES ((size_t)1 << 20)
+/* Another issuer's status list, its bits once decompressed (8 Mi entries, 64 times the
+ * specification's minimum); the signed document as fetched is capped by the status cache. */
+#define OTHER_LIST_BITS_MAX ((size_t)1 << 20)
 /* How far in the future a proof's created may lie (clocks differ a little). */
 #define PROOF_CLOCK_SKEW_S 300
 
@@ -263,7 +260,7 @@ static bool check_structure(const json_t *vc, struct verify_result *r)
 
 struct resolver {
 	struct depository *d;
-	struct did_cache *did_cache;
+	struct remote_did_cache *did_cache;
 	const char *issuer;
 	struct depository_identity own;
 	bool have_own;
@@ -342,8 +339,8 @@ static int resolve_key(void *ctx, const char *vm, const char *purpose, uint8_t p
 		               "is not looked up",
 		               res->issuer);
 	if (strncmp(vm, "did:web:", 8) == 0 && res->did_cache)
-		return did_web_resolve(res->did_cache, res->d ? res->d->did_web_http_hosts : NULL,
-		                       vm, pk, err);
+		return remote_did_resolve(res->did_cache,
+		                          res->d ? res->d->did_web_http_hosts : NULL, vm, pk, err);
 	return ok_fail(err, OK_EUNSUPPORTED,
 	               "the issuer's key %s could not be resolved (only did:key and this "
 	               "depository's own did:web are resolved here)",
@@ -532,45 +529,39 @@ static int status_url_allowed(const struct resolver *res, const char *url, struc
 	return ok ? 0 : ok_fail(why, OK_EINVALID, "the status list is not on the issuer's host");
 }
 
-/* Fetches, verifies and caches another issuer's list; returns the bit (0 or 1) or a negative
- * code with why filled. */
-static int remote_bit(struct resolver *res, struct status_cache *cache, const char *url,
-                      const char *purpose, int64_t index, struct ok_error *why)
+/* What checking another issuer's list needs: the credential's issuer (and the resolver for the
+ * list's proof), the list's URL and the purpose the entry names. */
+struct list_check {
+	struct resolver *res;
+	const char *url;
+	const char *purpose;
+};
+
+/* Checks a status list fetched for the status cache (remote_status_list_check_fn): a signed
+ * BitstringStatusListCredential of the credential's issuer for the entry's purpose, in force,
+ * decoded into bits of at least the specification's minimum length. */
+static int check_list(void *ctx, const char *doc, size_t len, unsigned char **out, size_t *out_n,
+                      struct ok_error *why)
 {
-	struct http_client_response http;
+	const struct list_check *lc = ctx;
+	struct resolver *res = lc->res;
 	struct ok_error perr;
 	enum vc_proof_check failed;
 	json_t *list = NULL, *subject;
 	unsigned char *bits = NULL;
 	const char *encoded, *list_purpose;
 	char when[VERIFY_MESSAGE_MAX];
-	bool usable = false;
 	size_t nbytes;
-	struct buf body;
 	long long t;
 	int rc;
 
-	if ((rc = status_url_allowed(res, url, why)))
-		return rc;
-	rc = status_cache_bit(cache, url, res->issuer, index, why);
-	if (rc != OK_ENOTFOUND)
-		return rc;
-	buf_init(&body, REMOTE_LIST_MAX_BYTES);
 	ok_error_clear(&perr);
-	rc = fetch_guard_get(cache->guard, url, res->issuer, "application/vc, application/json",
-	                     &body, &http, &perr);
-	if (rc) {
-		/* A short reason: the client's own text (addresses, resolver and TLS detail) stays
-		 * out of answers; the guard logs it for the operator. */
-		ok_fail(why, rc, "the status list could not be fetched from the issuer's host");
-		goto out;
-	}
-	if ((rc = vc_jcs_parse(body.data, body.len, 0, &list, why)))
+	if ((rc = vc_jcs_parse(doc, len, 0, &list, why)))
 		goto out;
 	if (!has_type(list, "BitstringStatusListCredential") || !issuer_id(list) ||
 	    strcmp(issuer_id(list), res->issuer) != 0) {
 		rc = ok_fail(why, OK_EINVALID, "%s is not a status list of the credential's issuer",
-		             url);
+		             lc->url);
 		goto out;
 	}
 	if (vc_proof_verify(list, resolve_key, res, &failed, &perr) != 0) {
@@ -591,19 +582,19 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 	subject = json_object_get(list, "credentialSubject");
 	encoded = json_string_value(json_object_get(subject, "encodedList"));
 	list_purpose = json_string_value(json_object_get(subject, "statusPurpose"));
-	if (!encoded || !list_purpose || strcmp(list_purpose, purpose) != 0 ||
+	if (!encoded || !list_purpose || strcmp(list_purpose, lc->purpose) != 0 ||
 	    !json_is_string(json_object_get(subject, "type")) ||
 	    strcmp(json_string_value(json_object_get(subject, "type")), "BitstringStatusList") !=
 	            0) {
-		rc = ok_fail(why, OK_EINVALID, "the status list is not a %s list", purpose);
+		rc = ok_fail(why, OK_EINVALID, "the status list is not a %s list", lc->purpose);
 		goto out;
 	}
-	bits = malloc(REMOTE_BITS_MAX_BYTES);
+	bits = malloc(OTHER_LIST_BITS_MAX);
 	if (!bits) {
 		rc = ok_fail(why, OK_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = status_decode_list(encoded, strlen(encoded), bits, REMOTE_BITS_MAX_BYTES, &nbytes,
+	if ((rc = status_decode_list(encoded, strlen(encoded), bits, OTHER_LIST_BITS_MAX, &nbytes,
 	                             why)))
 		goto out;
 	/* The specification's minimum (its STATUS_LIST_LENGTH_ERROR). */
@@ -614,34 +605,33 @@ static int remote_bit(struct resolver *res, struct status_cache *cache, const ch
 		             nbytes * 8, STATUS_LIST_SIZE);
 		goto out;
 	}
-	/* The list itself is good: what follows is about this credential's entry only. The list
-	 * just verified decides, whether or not it may be kept (max-age 0, no-cache), and it is
-	 * kept even when this entry points past its end, so that such an entry does not fetch it
-	 * again for every verification. */
-	usable = true;
-	rc = (uint64_t)index >= (uint64_t)nbytes * 8
-	             ? ok_fail(why, OK_EINPUT, "statusListIndex %lld is past the end of the list",
-	                       (long long)index)
-	             : (bits[index / 8] >> (7 - index % 8)) & 1;
-	status_cache_put(cache, url, res->issuer, bits, nbytes,
-	                 http.max_age >= 0 && http.max_age < cache->default_ttl_s
-	                         ? http.max_age
-	                         : cache->default_ttl_s);
+	*out = bits;
+	*out_n = nbytes;
 	bits = NULL;
 out:
-	/* A list that is not usable is not fetched again for every credential that names it. */
-	if (rc < 0 && body.len && !usable)
-		fetch_guard_fail(cache->guard, url, why->message);
 	free(bits);
 	json_decref(list);
-	buf_release(&body);
 	return rc;
+}
+
+/* Another issuer's list, fetched, checked and cached by the status cache; returns the bit (0 or
+ * 1) or a negative code with why filled. */
+static int other_issuer_bit(struct resolver *res, struct remote_status_cache *cache,
+                            const char *url, const char *purpose, int64_t index,
+                            struct ok_error *why)
+{
+	struct list_check lc = {res, url, purpose};
+	int rc;
+
+	if ((rc = status_url_allowed(res, url, why)))
+		return rc;
+	return remote_status_cache_fetch_bit(cache, url, res->issuer, index, check_list, &lc, why);
 }
 
 /* Reads the entries of credentialStatus; each must be a BitstringStatusListEntry. Another
  * issuer's lists are fetched only when the proof held (proof_failed false): the URLs of a
  * credential nobody signed must not make this depository fetch anything. */
-static void check_status(struct resolver *res, const json_t *vc, struct status_cache *cache,
+static void check_status(struct resolver *res, const json_t *vc, struct remote_status_cache *cache,
                          bool proof_failed, struct verify_result *r)
 {
 	const json_t *status = json_object_get(vc, "credentialStatus");
@@ -698,7 +688,7 @@ static void check_status(struct resolver *res, const json_t *vc, struct status_c
 			             ? ok_fail(&why, OK_EINVALID,
 			                       "the issuer is not trusted, so its lists are not "
 			                       "fetched")
-			     : cache ? remote_bit(res, cache, url, purpose, index, &why)
+			     : cache ? other_issuer_bit(res, cache, url, purpose, index, &why)
 			             : ok_fail(&why, OK_EUNSUPPORTED,
 			                       "lists of other issuers are not fetched here");
 			set = rc == 1;
@@ -954,17 +944,17 @@ int registry_verify_once(struct depository *d, const char *data, size_t len,
                          struct ok_error *err)
 {
 	struct verify_options own = *o;
-	struct status_cache statuses;
-	struct did_cache dids;
+	struct remote_status_cache statuses;
+	struct remote_did_cache dids;
 	int rc;
 
-	status_cache_init(&statuses, ttl_s, NULL);
-	did_cache_init(&dids, ttl_s, NULL);
+	remote_status_cache_init(&statuses, ttl_s, NULL);
+	remote_did_cache_init(&dids, ttl_s, NULL);
 	own.status_cache = &statuses;
 	own.did_cache = &dids;
 	rc = registry_verify(d, data, len, &own, r, err);
-	status_cache_release(&statuses);
-	did_cache_release(&dids);
+	remote_status_cache_release(&statuses);
+	remote_did_cache_release(&dids);
 	return rc;
 }
 

@@ -48,17 +48,17 @@ struct verify_result {
 	json_t *credential; /* the credential (payload, for JWT); owned; may be NULL */
 };
 
-struct status_cache;
-struct did_cache;
+struct remote_status_cache;
+struct remote_did_cache;
 
 struct verify_options {
 	unsigned checks; /* 0 means all */
 	bool any_issuer; /* an issuer off the trust list passes, with a warning */
 	/* Other issuers' status lists are fetched and kept here; NULL: they cannot be checked. */
-	struct status_cache *status_cache;
+	struct remote_status_cache *status_cache;
 	/* Other depositories' did:web documents are fetched and kept here; NULL: only did:key and
 	 * the depository's own did:web resolve. */
-	struct did_cache *did_cache;
+	struct remote_did_cache *did_cache;
 	/* The CLI's (an operator's own command): the status lists of an issuer without a host
 	 * (did:key) are fetched wherever they say. The server leaves it false: it fetches a list
 	 * only from the issuer's did:web host (https; http for config did_web_http_hosts). */

@@ -4,72 +4,59 @@
 
 #include "remote/http_client.h"
 #include "remote/fetch_guard.h"
-#include "audit/chain.h"
 #include "vc/did.h"
 #include "vc/jcs.h"
 #include "vc/multibase.h"
-#include "core/clock.h"
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-void did_cache_init(struct did_cache *c, long default_ttl_s, struct fetch_guard *guard)
+/* What the cache keeps of a DID document: its Ed25519 assertion keys. */
+struct did_keys {
+	size_t nkeys;
+	struct {
+		char vm[256];
+		uint8_t pk[32];
+	} keys[REMOTE_DID_CACHE_KEYS];
+};
+
+void remote_did_cache_init(struct remote_did_cache *c, long default_ttl_s,
+                           struct remote_fetch_guard *guard)
 {
-	memset(c, 0, sizeof(*c));
-	pthread_mutex_init(&c->lock, NULL);
+	remote_ttl_cache_init(&c->docs, REMOTE_DID_CACHE_DOCS,
+	                      REMOTE_DID_CACHE_DOCS * sizeof(struct did_keys));
 	c->default_ttl_s = default_ttl_s;
 	c->guard = guard;
 }
 
-void did_cache_release(struct did_cache *c)
+void remote_did_cache_release(struct remote_did_cache *c)
 {
-	pthread_mutex_destroy(&c->lock);
-	memset(c, 0, sizeof(*c));
+	remote_ttl_cache_release(&c->docs);
+	c->guard = NULL;
 }
 
-/* Looks vm up in a fresh cached document: 0 found, OK_EINVALID not listed, OK_ENOTFOUND. */
-static int cached_key(struct did_cache *c, const char *did, const char *vm, uint8_t pk[32])
-{
-	int64_t now = ok_now_ms();
-	int rc = OK_ENOTFOUND;
-	size_t i, k;
+/* The key of one verification method. */
+struct wanted {
+	const char *vm;
+	uint8_t *pk;
+};
 
-	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < DID_CACHE_DOCS && rc == OK_ENOTFOUND; i++) {
-		struct did_cache_entry *e = &c->entries[i];
-		if (!e->did[0] || e->expires_ms <= now || strcmp(e->did, did) != 0)
-			continue;
-		rc = OK_EINVALID;
-		for (k = 0; k < e->nkeys; k++) {
-			if (strcmp(e->keys[k].vm, vm) == 0) {
-				memcpy(pk, e->keys[k].pk, 32);
-				rc = 0;
-				break;
-			}
+/* Finds the wanted method among a document's keys: 0 found, OK_EINVALID not listed. */
+static int find_key(void *ctx, const void *value, size_t size)
+{
+	const struct did_keys *doc = value;
+	const struct wanted *w = ctx;
+
+	(void)size;
+	for (size_t k = 0; k < doc->nkeys; k++) {
+		if (strcmp(doc->keys[k].vm, w->vm) == 0) {
+			memcpy(w->pk, doc->keys[k].pk, 32);
+			return 0;
 		}
 	}
-	pthread_mutex_unlock(&c->lock);
-	return rc;
-}
-
-static void store_entry(struct did_cache *c, const struct did_cache_entry *e)
-{
-	struct did_cache_entry *slot = NULL;
-	size_t i;
-
-	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < DID_CACHE_DOCS && !slot; i++)
-		if (strcmp(c->entries[i].did, e->did) == 0 || !c->entries[i].did[0])
-			slot = &c->entries[i];
-	if (!slot) {
-		slot = &c->entries[0];
-		for (i = 1; i < DID_CACHE_DOCS; i++)
-			if (c->entries[i].stored_ms < slot->stored_ms)
-				slot = &c->entries[i];
-	}
-	*slot = *e;
-	pthread_mutex_unlock(&c->lock);
+	return OK_EINVALID;
 }
 
 /* Whether the method id is listed under assertionMethod (by id or embedded). */
@@ -89,12 +76,12 @@ static bool asserts(const json_t *doc, const char *vm)
 }
 
 /* Keeps the Ed25519 Multikey methods of doc (of did) listed under assertionMethod. */
-static void read_keys(const json_t *doc, const char *did, struct did_cache_entry *e)
+static void read_keys(const json_t *doc, const char *did, struct did_keys *e)
 {
 	const json_t *methods = json_object_get(doc, "verificationMethod");
 	size_t i;
 
-	for (i = 0; i < json_array_size(methods) && e->nkeys < DID_CACHE_KEYS; i++) {
+	for (i = 0; i < json_array_size(methods) && e->nkeys < REMOTE_DID_CACHE_KEYS; i++) {
 		const json_t *m = json_array_get(methods, i);
 		const char *id = json_string_value(json_object_get(m, "id"));
 		const char *type = json_string_value(json_object_get(m, "type"));
@@ -130,11 +117,12 @@ static bool plain_http(const char *url, const char *http_hosts)
 	return false;
 }
 
-int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm, uint8_t pk[32],
-                    struct ok_error *err)
+int remote_did_resolve(struct remote_did_cache *c, const char *http_hosts, const char *vm,
+                       uint8_t pk[32], struct ok_error *err)
 {
-	struct did_cache_entry e;
-	struct http_client_response res;
+	struct remote_http_response res;
+	struct wanted w = {vm, pk};
+	struct did_keys *keys = NULL;
 	struct ok_error ferr;
 	char did[VC_DID_MAX];
 	struct buf url, body;
@@ -143,7 +131,7 @@ int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm,
 
 	if ((rc = vc_did_of_vm(vm, did, err)))
 		return rc;
-	rc = cached_key(c, did, vm, pk);
+	rc = remote_ttl_cache_get(&c->docs, did, find_key, &w);
 	if (rc == 0)
 		return 0;
 	if (rc == OK_EINVALID)
@@ -161,8 +149,8 @@ int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm,
 	}
 	/* What went wrong on the network stays in the operator's log: a client learns only that
 	 * the issuer could not be reached (no addresses, ports or TLS detail). */
-	rc = fetch_guard_get(c->guard, url.data, did, "application/did+json, application/json",
-	                     &body, &res, &ferr);
+	rc = remote_fetch_guard_get(c->guard, url.data, did,
+	                            "application/did+json, application/json", &body, &res, &ferr);
 	if (rc) {
 		rc = ok_fail(err, OK_EIO, "the issuer could not be resolved");
 		goto out;
@@ -170,33 +158,30 @@ int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm,
 	if (vc_jcs_parse(body.data, body.len, 0, &doc, &ferr) != 0 ||
 	    !json_is_string(json_object_get(doc, "id")) ||
 	    strcmp(json_string_value(json_object_get(doc, "id")), did) != 0) {
-		fetch_guard_fail(c->guard, url.data, "the answer is not the DID document");
+		remote_fetch_guard_fail(c->guard, url.data, "the answer is not the DID document");
 		rc = ok_fail(err, OK_EIO,
 		             "the issuer could not be resolved: its host did not answer with the "
 		             "DID document of %s",
 		             did);
 		goto out;
 	}
-	memset(&e, 0, sizeof(e));
-	OK_COPY_ARRAY(e.did, did);
-	read_keys(doc, did, &e);
-	e.stored_ms = ok_now_ms();
-	/* The server's max-age when it gives a shorter one, else the cache's own TTL. */
-	e.expires_ms = e.stored_ms + 1000 * (res.max_age >= 0 && res.max_age < c->default_ttl_s
-	                                             ? res.max_age
-	                                             : c->default_ttl_s);
-	if (res.max_age != 0)
-		store_entry(c, &e);
-	rc = ok_fail(err, OK_EINVALID, "%s is not an assertion key in the issuer's DID document",
-	             vm);
-	for (size_t k = 0; k < e.nkeys; k++) {
-		if (strcmp(e.keys[k].vm, vm) == 0) {
-			memcpy(pk, e.keys[k].pk, 32);
-			rc = 0;
-			ok_error_clear(err);
-			break;
-		}
+	keys = calloc(1, sizeof(*keys));
+	if (!keys) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
 	}
+	read_keys(doc, did, keys);
+	rc = find_key(&w, keys, sizeof(*keys));
+	if (rc)
+		ok_fail(err, rc, "%s is not an assertion key in the issuer's DID document", vm);
+	else
+		ok_error_clear(err);
+	/* The server's max-age when it gives a shorter one, else the cache's own TTL; a max-age
+	 * of 0 keeps nothing. */
+	remote_ttl_cache_put(&c->docs, did, keys, sizeof(*keys),
+	                     1000 * (int64_t)(res.max_age >= 0 && res.max_age < c->default_ttl_s
+	                                              ? res.max_age
+	                                              : c->default_ttl_s));
 out:
 	json_decref(doc);
 	buf_release(&url);

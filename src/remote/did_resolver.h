@@ -5,38 +5,27 @@
 #ifndef OK_REMOTE_DID_RESOLVER_H
 #define OK_REMOTE_DID_RESOLVER_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "core/error.h"
+#include "remote/ttl_cache.h"
 
-struct fetch_guard;
+struct remote_fetch_guard;
 
-#define DID_CACHE_DOCS 32
-#define DID_CACHE_KEYS 8
+#define REMOTE_DID_CACHE_DOCS 32 /* documents kept, the least recently used given up first */
+#define REMOTE_DID_CACHE_KEYS 8  /* assertion keys kept of each */
 
-struct did_cache_entry {
-	char did[256];
-	int64_t expires_ms;
-	int64_t stored_ms;
-	size_t nkeys;
-	struct {
-		char vm[256];
-		uint8_t pk[32];
-	} keys[DID_CACHE_KEYS];
+struct remote_did_cache {
+	struct remote_ttl_cache docs; /* by DID: the document's assertion keys */
+	long default_ttl_s;           /* at most, and when the document's server gives no max-age */
+	struct remote_fetch_guard *guard; /* shared limits on fetches; NULL: time limits only */
 };
 
-struct did_cache {
-	pthread_mutex_t lock;
-	long default_ttl_s;        /* at most, and when the document's server gives no max-age */
-	struct fetch_guard *guard; /* shared limits on fetches; NULL: time limits only */
-	struct did_cache_entry entries[DID_CACHE_DOCS];
-};
-
-/* The cache holds at most DID_CACHE_DOCS documents of DID_CACHE_KEYS keys: its size is fixed.
- * guard (may be NULL) is not owned. */
-void did_cache_init(struct did_cache *c, long default_ttl_s, struct fetch_guard *guard);
-void did_cache_release(struct did_cache *c);
+/* The cache holds at most REMOTE_DID_CACHE_DOCS documents of REMOTE_DID_CACHE_KEYS keys: its size
+ * is bounded. guard (may be NULL) is not owned. */
+void remote_did_cache_init(struct remote_did_cache *c, long default_ttl_s,
+                           struct remote_fetch_guard *guard);
+void remote_did_cache_release(struct remote_did_cache *c);
 
 /*
  * The Ed25519 key of verification method vm ("did:web:HOST#key-1") for assertions. http_hosts
@@ -45,7 +34,7 @@ void did_cache_release(struct did_cache *c);
  * not be resolved", the detail only in the guard's log; a failure is remembered by the guard),
  * OK_EINVALID when it does not list vm under assertionMethod.
  */
-int did_web_resolve(struct did_cache *c, const char *http_hosts, const char *vm, uint8_t pk[32],
-                    struct ok_error *err);
+int remote_did_resolve(struct remote_did_cache *c, const char *http_hosts, const char *vm,
+                       uint8_t pk[32], struct ok_error *err);
 
 #endif

@@ -1,31 +1,30 @@
 /* The guard on outbound fetches (see fetch_guard.h). */
 #include "remote/fetch_guard.h"
 
-#include "audit/chain.h"
 #include "core/clock.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-void fetch_guard_init(struct fetch_guard *g)
+void remote_fetch_guard_init(struct remote_fetch_guard *g)
 {
 	memset(g, 0, sizeof(*g));
 	pthread_mutex_init(&g->lock, NULL);
 	g->max_total = 2;
 	g->max_per_key = 1;
 	g->fail_ttl_s = 30;
-	g->connect_timeout_ms = FETCH_GUARD_CONNECT_MS;
-	g->timeout_ms = FETCH_GUARD_TIMEOUT_MS;
+	g->connect_timeout_ms = REMOTE_FETCH_GUARD_CONNECT_MS;
+	g->timeout_ms = REMOTE_FETCH_GUARD_TIMEOUT_MS;
 }
 
-void fetch_guard_release(struct fetch_guard *g)
+void remote_fetch_guard_release(struct remote_fetch_guard *g)
 {
 	pthread_mutex_destroy(&g->lock);
 	memset(g, 0, sizeof(*g));
 }
 
-static void say(const struct fetch_guard *g, const char *url, const char *detail)
+static void say(const struct remote_fetch_guard *g, const char *url, const char *detail)
 {
 	char line[1024];
 
@@ -68,46 +67,46 @@ static bool url_host(const char *url, char *out, size_t cap)
 }
 
 /* Under the lock: the slot counting key, taking a free one when add is set. */
-static unsigned *busy_count(struct fetch_guard *g, const char *key, bool add)
+static unsigned *busy_count(struct remote_fetch_guard *g, const char *key, bool add)
 {
-	size_t i, free_slot = FETCH_GUARD_SLOTS;
+	size_t i, free_slot = REMOTE_FETCH_GUARD_SLOTS;
 
-	for (i = 0; i < FETCH_GUARD_SLOTS; i++) {
+	for (i = 0; i < REMOTE_FETCH_GUARD_SLOTS; i++) {
 		if (g->busy[i].n && strcmp(g->busy[i].key, key) == 0)
 			return &g->busy[i].n;
-		if (!g->busy[i].n && free_slot == FETCH_GUARD_SLOTS)
+		if (!g->busy[i].n && free_slot == REMOTE_FETCH_GUARD_SLOTS)
 			free_slot = i;
 	}
-	if (!add || free_slot == FETCH_GUARD_SLOTS)
+	if (!add || free_slot == REMOTE_FETCH_GUARD_SLOTS)
 		return NULL;
-	/* Keys and URLs are shorter than FETCH_GUARD_KEY_MAX (fetch_guard_get checks), so these
+	/* Keys and URLs are shorter than FETCH_GUARD_KEY_MAX (remote_fetch_guard_get checks), so these
 	 * copies never cut: two URLs never share a slot by a common prefix. */
 	snprintf(g->busy[free_slot].key, sizeof(g->busy[0].key), "%s", key);
 	return &g->busy[free_slot].n;
 }
 
 /* Under the lock: whether a failure of url is remembered and fresh. */
-static bool failed_recently(struct fetch_guard *g, const char *url, int64_t now)
+static bool failed_recently(struct remote_fetch_guard *g, const char *url, int64_t now)
 {
 	size_t i;
 
-	for (i = 0; i < FETCH_GUARD_FAILURES; i++)
+	for (i = 0; i < REMOTE_FETCH_GUARD_FAILURES; i++)
 		if (g->failed[i].until_ms > now && strcmp(g->failed[i].url, url) == 0)
 			return true;
 	return false;
 }
 
-void fetch_guard_fail(struct fetch_guard *g, const char *url, const char *detail)
+void remote_fetch_guard_fail(struct remote_fetch_guard *g, const char *url, const char *detail)
 {
 	int64_t now = ok_now_ms();
 	size_t i, slot = 0;
 
 	say(g, url, detail);
-	if (!g || g->fail_ttl_s <= 0 || strlen(url) >= FETCH_GUARD_KEY_MAX)
+	if (!g || g->fail_ttl_s <= 0 || strlen(url) >= REMOTE_FETCH_GUARD_KEY_MAX)
 		return;
 	pthread_mutex_lock(&g->lock);
 	/* The same URL again, else the entry that runs out first (an expired one first of all). */
-	for (i = 0; i < FETCH_GUARD_FAILURES; i++) {
+	for (i = 0; i < REMOTE_FETCH_GUARD_FAILURES; i++) {
 		if (strcmp(g->failed[i].url, url) == 0) {
 			slot = i;
 			break;
@@ -121,7 +120,7 @@ void fetch_guard_fail(struct fetch_guard *g, const char *url, const char *detail
 }
 
 /* Takes a place for a fetch of host for issuer; false when a cap is reached. */
-static bool enter(struct fetch_guard *g, const char *host, const char *issuer)
+static bool enter(struct remote_fetch_guard *g, const char *host, const char *issuer)
 {
 	unsigned *h, *i = NULL;
 	bool ok = false;
@@ -143,7 +142,7 @@ static bool enter(struct fetch_guard *g, const char *host, const char *issuer)
 	return ok;
 }
 
-static void leave(struct fetch_guard *g, const char *host, const char *issuer)
+static void leave(struct remote_fetch_guard *g, const char *host, const char *issuer)
 {
 	unsigned *n;
 
@@ -156,23 +155,24 @@ static void leave(struct fetch_guard *g, const char *host, const char *issuer)
 	pthread_mutex_unlock(&g->lock);
 }
 
-int fetch_guard_get(struct fetch_guard *g, const char *url, const char *issuer, const char *accept,
-                    struct buf *body, struct http_client_response *res, struct ok_error *err)
+int remote_fetch_guard_get(struct remote_fetch_guard *g, const char *url, const char *issuer,
+                           const char *accept, struct buf *body, struct remote_http_response *res,
+                           struct ok_error *err)
 {
-	char host[FETCH_GUARD_KEY_MAX], who[FETCH_GUARD_KEY_MAX];
+	char host[REMOTE_FETCH_GUARD_KEY_MAX], who[REMOTE_FETCH_GUARD_KEY_MAX];
 	struct ok_error ferr;
 	int rc;
 
 	res->status = 0;
 	res->max_age = -1;
-	if (strlen(url) >= FETCH_GUARD_KEY_MAX || !url_host(url, host, sizeof(host)) ||
+	if (strlen(url) >= REMOTE_FETCH_GUARD_KEY_MAX || !url_host(url, host, sizeof(host)) ||
 	    snprintf(who, sizeof(who), "i:%s", issuer ? issuer : "") >= (int)sizeof(who))
 		return ok_fail(err, OK_EINPUT, "%.200s: not an http(s) URL that can be fetched",
 		               url);
 	if (!g) {
 		ok_error_clear(&ferr);
-		rc = http_client_get_limited(url, accept, FETCH_GUARD_CONNECT_MS,
-		                             FETCH_GUARD_TIMEOUT_MS, body, res, &ferr);
+		rc = remote_http_get_limited(url, accept, REMOTE_FETCH_GUARD_CONNECT_MS,
+		                             REMOTE_FETCH_GUARD_TIMEOUT_MS, body, res, &ferr);
 		return rc ? ok_fail(err, rc == OK_ETOOBIG ? OK_ETOOBIG : OK_EIO, "%.200s: %s", url,
 		                    ferr.message)
 		          : 0;
@@ -189,7 +189,7 @@ int fetch_guard_get(struct fetch_guard *g, const char *url, const char *issuer, 
 		return ok_fail(err, OK_EBUSY, "%.200s: not reachable now (too many fetches)", url);
 	}
 	ok_error_clear(&ferr);
-	rc = http_client_get_limited(url, accept, g->connect_timeout_ms, g->timeout_ms, body, res,
+	rc = remote_http_get_limited(url, accept, g->connect_timeout_ms, g->timeout_ms, body, res,
 	                             &ferr);
 	leave(g, host, who);
 	if (rc) {
@@ -198,7 +198,7 @@ int fetch_guard_get(struct fetch_guard *g, const char *url, const char *issuer, 
 		size_t n = strlen(url);
 		if (strncmp(detail, url, n) == 0 && detail[n] == ':')
 			detail += n + (detail[n + 1] == ' ' ? 2 : 1);
-		fetch_guard_fail(g, url, detail);
+		remote_fetch_guard_fail(g, url, detail);
 		return ok_fail(err, rc == OK_ETOOBIG ? OK_ETOOBIG : OK_EIO, "%.200s: not reachable",
 		               url);
 	}

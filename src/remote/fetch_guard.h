@@ -13,52 +13,53 @@
 #include "core/error.h"
 #include "remote/http_client.h"
 
-#define FETCH_GUARD_SLOTS      32   /* distinct hosts and issuers in flight at once */
-#define FETCH_GUARD_FAILURES   64   /* failures remembered, the oldest forgotten first */
-#define FETCH_GUARD_KEY_MAX    512  /* longer URLs and names are refused */
-#define FETCH_GUARD_CONNECT_MS 2000 /* to connect */
-#define FETCH_GUARD_TIMEOUT_MS 3000 /* for the whole fetch */
+#define REMOTE_FETCH_GUARD_SLOTS      32   /* distinct hosts and issuers in flight at once */
+#define REMOTE_FETCH_GUARD_FAILURES   64   /* failures remembered, the oldest forgotten first */
+#define REMOTE_FETCH_GUARD_KEY_MAX    512  /* longer URLs and names are refused */
+#define REMOTE_FETCH_GUARD_CONNECT_MS 2000 /* to connect */
+#define REMOTE_FETCH_GUARD_TIMEOUT_MS 3000 /* for the whole fetch */
 
 /* Called with one line of detail for the operator (no newline); may be NULL. */
-typedef void (*fetch_guard_log_fn)(void *ctx, const char *line);
+typedef void (*remote_fetch_guard_log_fn)(void *ctx, const char *line);
 
-struct fetch_guard {
+struct remote_fetch_guard {
 	pthread_mutex_t lock;
 	unsigned max_total;   /* fetches in flight in the whole process */
 	unsigned max_per_key; /* in flight per host and per issuer */
 	long fail_ttl_s;      /* how long a failure is answered from memory */
 	long connect_timeout_ms;
 	long timeout_ms; /* the whole fetch */
-	fetch_guard_log_fn log;
+	remote_fetch_guard_log_fn log;
 	void *log_ctx;
 	unsigned total;
 	struct {
-		char key[FETCH_GUARD_KEY_MAX];
+		char key[REMOTE_FETCH_GUARD_KEY_MAX];
 		unsigned n;
-	} busy[FETCH_GUARD_SLOTS];
+	} busy[REMOTE_FETCH_GUARD_SLOTS];
 	struct {
-		char url[FETCH_GUARD_KEY_MAX];
+		char url[REMOTE_FETCH_GUARD_KEY_MAX];
 		int64_t until_ms;
-	} failed[FETCH_GUARD_FAILURES];
+	} failed[REMOTE_FETCH_GUARD_FAILURES];
 };
 
 /* Limits as the server uses them: 2 in flight in all, 1 per host and per issuer, failures kept
  * 30 s, 2 s to connect, 3 s in all. The caller may change the fields before first use. */
-void fetch_guard_init(struct fetch_guard *g);
-void fetch_guard_release(struct fetch_guard *g);
+void remote_fetch_guard_init(struct remote_fetch_guard *g);
+void remote_fetch_guard_release(struct remote_fetch_guard *g);
 
 /*
  * GETs url (for issuer, a DID) into body, whose cap limits the size. g may be NULL (an operator's
- * one-off command: the time limits of fetch_guard_init, no other limit). Fails fast, without a
- * connection, with OK_EBUSY while the caps are reached and OK_EIO while an earlier failure of url
+ * one-off command: the time limits of remote_fetch_guard_init, no other limit). Fails fast, without
+ * a connection, with OK_EBUSY while the caps are reached and OK_EIO while an earlier failure of url
  * is remembered; a fetch that fails is remembered and logged. err gets a short message without
  * the network detail ("url: not reachable").
  */
-int fetch_guard_get(struct fetch_guard *g, const char *url, const char *issuer, const char *accept,
-                    struct buf *body, struct http_client_response *res, struct ok_error *err);
+int remote_fetch_guard_get(struct remote_fetch_guard *g, const char *url, const char *issuer,
+                           const char *accept, struct buf *body, struct remote_http_response *res,
+                           struct ok_error *err);
 
 /* Remembers a failure found after the fetch (e.g. the answer was not a DID document), with a
  * detail for the operator. */
-void fetch_guard_fail(struct fetch_guard *g, const char *url, const char *detail);
+void remote_fetch_guard_fail(struct remote_fetch_guard *g, const char *url, const char *detail);
 
 #endif

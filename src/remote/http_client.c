@@ -9,14 +9,14 @@
 #include <string.h>
 #include <strings.h>
 
-int http_client_global_init(struct ok_error *err)
+int remote_http_global_init(struct ok_error *err)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return ok_fail(err, OK_EINTERNAL, "cannot initialise libcurl");
 	return 0;
 }
 
-void http_client_global_cleanup(void)
+void remote_http_global_cleanup(void)
 {
 	curl_global_cleanup();
 }
@@ -56,7 +56,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 
 static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 {
-	struct http_client_response *res = ctx;
+	struct remote_http_response *res = ctx;
 	size_t len = size * n;
 	char line[256];
 	const char *p;
@@ -72,14 +72,14 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-int http_client_get(const char *url, const char *accept, long timeout_ms, struct buf *body,
-                    struct http_client_response *res, struct ok_error *err)
+int remote_http_get(const char *url, const char *accept, long timeout_ms, struct buf *body,
+                    struct remote_http_response *res, struct ok_error *err)
 {
-	return http_client_get_limited(url, accept, timeout_ms, timeout_ms, body, res, err);
+	return remote_http_get_limited(url, accept, timeout_ms, timeout_ms, body, res, err);
 }
 
-int http_client_get_limited(const char *url, const char *accept, long connect_ms, long total_ms,
-                            struct buf *body, struct http_client_response *res,
+int remote_http_get_limited(const char *url, const char *accept, long connect_ms, long total_ms,
+                            struct buf *body, struct remote_http_response *res,
                             struct ok_error *err)
 {
 	struct sink sink = {body, false};

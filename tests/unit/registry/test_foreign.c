@@ -26,7 +26,7 @@ struct world {
 	char learner[STORE_ID_MAX + 1];
 	char other[STORE_ID_MAX + 1];
 	char diploma[STORE_ID_MAX + 1]; /* abroad's achievement */
-	struct status_cache cache;
+	struct remote_status_cache cache;
 	struct buf credential; /* abroad's credential for the diploma */
 };
 
@@ -65,8 +65,8 @@ static void cache_lists(struct world *w, const struct store_achievement *a, cons
 			bits[a->status_index / 8] |= (unsigned char)(0x80 >> (a->status_index % 8));
 		registry_status_list_url(&w->abroad->d, purposes[i], a->status_list, url,
 		                         sizeof(url));
-		status_cache_put(&w->cache, url, w->abroad->d.issuer_did, bits,
-		                 STATUS_LIST_SIZE / 8, 600);
+		remote_status_cache_put(&w->cache, url, w->abroad->d.issuer_did, bits,
+		                        STATUS_LIST_SIZE / 8, 600);
 	}
 }
 
@@ -94,7 +94,7 @@ static int setup(void **state)
 	snprintf(w->diploma, sizeof(w->diploma), "%s", a.id);
 	/* Abroad's lists are said to be where nothing listens: only the cache can answer. */
 	snprintf(w->abroad->d.base_url, sizeof(w->abroad->d.base_url), "http://127.0.0.1:1");
-	status_cache_init(&w->cache, 600, NULL);
+	remote_status_cache_init(&w->cache, 600, NULL);
 	cache_lists(w, &a, NULL);
 	buf_init(&w->credential, 0);
 	if (registry_credential_issue(&w->abroad->d, a.id, NULL, CREDENTIAL_DI, "test",
@@ -111,7 +111,7 @@ static int teardown(void **state)
 	struct world *w = *state;
 
 	buf_release(&w->credential);
-	status_cache_release(&w->cache);
+	remote_status_cache_release(&w->cache);
 	reg_fixture_free(w->here);
 	reg_fixture_free(w->abroad);
 	free(w);

@@ -135,7 +135,7 @@ int main(void)
 	        cmocka_unit_test(a_list_that_cannot_be_fetched_fails),
 	};
 
-	if (http_client_global_init(NULL) != 0)
+	if (remote_http_global_init(NULL) != 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

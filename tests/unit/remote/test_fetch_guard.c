@@ -1,8 +1,8 @@
 /* Unit tests of the bounds on what the depository fetches and keeps from other issuers: the
- * status list cache within its bytes (oldest dropped, an oversized list not kept), the fetch
- * guard's caps on fetches in flight (per host, per issuer, in all) against a loopback socket that
- * never answers, remembered failures answered without a connection, and status list numbers with
- * one spelling each. */
+ * status list cache within its bytes (the least recently used dropped, an oversized list not
+ * kept), the fetch guard's caps on fetches in flight (per host, per issuer, in all) against a
+ * loopback socket that never answers, remembered failures answered without a connection, and
+ * status list numbers with one spelling each. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -35,59 +35,61 @@ static unsigned char *list_of(size_t n, unsigned char fill)
 
 static void test_status_cache_stays_within_its_bytes(void **state)
 {
-	struct status_cache c;
+	struct remote_status_cache c;
 	struct ok_error err;
 
 	(void)state;
-	status_cache_init(&c, 600, NULL);
-	c.max_bytes = 3000;
-	status_cache_put(&c, "https://a/1", "did:x", list_of(1000, 0xff), 1000, 60);
-	usleep(2000); /* distinct store times: the oldest is well defined */
-	status_cache_put(&c, "https://a/2", "did:x", list_of(1000, 0xff), 1000, 60);
-	usleep(2000);
-	status_cache_put(&c, "https://a/3", "did:x", list_of(1000, 0xff), 1000, 60);
-	assert_int_equal(c.bytes, 3000);
-	assert_int_equal(status_cache_bit(&c, "https://a/1", "did:x", 0, &err), 1);
-	/* A fourth list pushes out the oldest only. */
-	usleep(2000);
-	status_cache_put(&c, "https://a/4", "did:x", list_of(1000, 0), 1000, 60);
-	assert_int_equal(c.bytes, 3000);
-	assert_int_equal(status_cache_bit(&c, "https://a/1", "did:x", 0, &err), OK_ENOTFOUND);
-	assert_int_equal(status_cache_bit(&c, "https://a/2", "did:x", 0, &err), 1);
-	assert_int_equal(status_cache_bit(&c, "https://a/4", "did:x", 0, &err), 0);
+	remote_status_cache_init(&c, 600, NULL);
+	c.lists.max_bytes = 3000;
+	remote_status_cache_put(&c, "https://a/1", "did:x", list_of(1000, 0xff), 1000, 60);
+	remote_status_cache_put(&c, "https://a/2", "did:x", list_of(1000, 0xff), 1000, 60);
+	remote_status_cache_put(&c, "https://a/3", "did:x", list_of(1000, 0xff), 1000, 60);
+	assert_int_equal(c.lists.bytes, 3000);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/1", "did:x", 0, &err), 1);
+	/* A fourth list pushes out the least recently used only (a/2: a/1 was just read). */
+	remote_status_cache_put(&c, "https://a/4", "did:x", list_of(1000, 0), 1000, 60);
+	assert_int_equal(c.lists.bytes, 3000);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/2", "did:x", 0, &err),
+	                 OK_ENOTFOUND);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/1", "did:x", 0, &err), 1);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/4", "did:x", 0, &err), 0);
+	/* Another issuer's list is not this one, under the same URL. */
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/4", "did:y", 0, &err),
+	                 OK_ENOTFOUND);
 	/* A big one makes room for itself by dropping as many as it needs. */
-	usleep(2000);
-	status_cache_put(&c, "https://a/5", "did:x", list_of(2500, 0), 2500, 60);
-	assert_true(c.bytes <= 3000);
-	assert_int_equal(status_cache_bit(&c, "https://a/5", "did:x", 0, &err), 0);
-	assert_int_equal(status_cache_bit(&c, "https://a/2", "did:x", 0, &err), OK_ENOTFOUND);
+	remote_status_cache_put(&c, "https://a/5", "did:x", list_of(2500, 0), 2500, 60);
+	assert_true(c.lists.bytes <= 3000);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/5", "did:x", 0, &err), 0);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/1", "did:x", 0, &err),
+	                 OK_ENOTFOUND);
 	/* Larger than the whole cache: not kept, nothing else dropped for it. */
-	status_cache_put(&c, "https://a/6", "did:x", list_of(3001, 0), 3001, 60);
-	assert_int_equal(status_cache_bit(&c, "https://a/6", "did:x", 0, &err), OK_ENOTFOUND);
-	assert_int_equal(status_cache_bit(&c, "https://a/5", "did:x", 0, &err), 0);
+	remote_status_cache_put(&c, "https://a/6", "did:x", list_of(3001, 0), 3001, 60);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/6", "did:x", 0, &err),
+	                 OK_ENOTFOUND);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/5", "did:x", 0, &err), 0);
 	/* The same list again replaces it, counting its bytes once. */
-	status_cache_put(&c, "https://a/5", "did:x", list_of(2000, 0xff), 2000, 60);
-	assert_int_equal(status_cache_bit(&c, "https://a/5", "did:x", 0, &err), 1);
-	assert_true(c.bytes <= 3000 && c.bytes >= 2000);
-	status_cache_release(&c);
+	remote_status_cache_put(&c, "https://a/5", "did:x", list_of(2000, 0xff), 2000, 60);
+	assert_int_equal(remote_status_cache_bit(&c, "https://a/5", "did:x", 0, &err), 1);
+	assert_true(c.lists.bytes <= 3000 && c.lists.bytes >= 2000);
+	remote_status_cache_release(&c);
 }
 
 static void test_status_cache_many_lists_bounded(void **state)
 {
-	struct status_cache c;
+	struct remote_status_cache c;
 	char url[64];
 	size_t i;
 
 	(void)state;
-	status_cache_init(&c, 600, NULL);
+	remote_status_cache_init(&c, 600, NULL);
 	/* Far more lists than slots, each of the largest size a remote list may have. */
-	for (i = 0; i < 3 * STATUS_CACHE_LISTS; i++) {
+	for (i = 0; i < 3 * REMOTE_STATUS_CACHE_LISTS; i++) {
 		snprintf(url, sizeof(url), "https://h/status/revocation/%zu", i + 1);
-		status_cache_put(&c, url, "did:x", list_of((size_t)1 << 20, 0), (size_t)1 << 20,
-		                 60);
-		assert_true(c.bytes <= STATUS_CACHE_BYTES);
+		remote_status_cache_put(&c, url, "did:x", list_of((size_t)1 << 20, 0),
+		                        (size_t)1 << 20, 60);
+		assert_true(c.lists.bytes <= REMOTE_STATUS_CACHE_BYTES);
 	}
-	status_cache_release(&c);
+	remote_status_cache_release(&c);
 }
 
 /* The fetch guard */
@@ -136,7 +138,7 @@ static int closed_port(void)
 }
 
 struct fetch_job {
-	struct fetch_guard *g;
+	struct remote_fetch_guard *g;
 	char url[128];
 	const char *issuer;
 	int rc;
@@ -155,14 +157,14 @@ static double now_s(void)
 static void *fetch(void *arg)
 {
 	struct fetch_job *j = arg;
-	struct http_client_response res;
+	struct remote_http_response res;
 	struct ok_error err;
 	struct buf body;
 	double t0 = now_s();
 
 	buf_init(&body, 4096);
 	ok_error_clear(&err);
-	j->rc = fetch_guard_get(j->g, j->url, j->issuer, NULL, &body, &res, &err);
+	j->rc = remote_fetch_guard_get(j->g, j->url, j->issuer, NULL, &body, &res, &err);
 	j->seconds = now_s() - t0;
 	snprintf(j->message, sizeof(j->message), "%s", err.message);
 	buf_release(&body);
@@ -172,14 +174,14 @@ static void *fetch(void *arg)
 static void test_guard_caps_fetches_in_flight(void **state)
 {
 	struct logged log = {.lock = PTHREAD_MUTEX_INITIALIZER};
-	struct fetch_guard g;
+	struct remote_fetch_guard g;
 	struct fetch_job slow, other_path, other_host_same_issuer, other_host;
 	pthread_t t;
 	int port, refused = closed_port();
 	int fd = silent_socket(&port);
 
 	(void)state;
-	fetch_guard_init(&g);
+	remote_fetch_guard_init(&g);
 	g.timeout_ms = 1500;
 	g.max_total = 2;
 	g.log = on_log;
@@ -228,18 +230,18 @@ static void test_guard_caps_fetches_in_flight(void **state)
 	assert_int_equal(other_host.rc, OK_EBUSY);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	close(fd);
-	fetch_guard_release(&g);
+	remote_fetch_guard_release(&g);
 }
 
 static void test_guard_remembers_failures(void **state)
 {
 	struct logged log = {.lock = PTHREAD_MUTEX_INITIALIZER};
-	struct fetch_guard g;
+	struct remote_fetch_guard g;
 	struct fetch_job j = {0};
 	int lines;
 
 	(void)state;
-	fetch_guard_init(&g);
+	remote_fetch_guard_init(&g);
 	g.log = on_log;
 	g.log_ctx = &log;
 	j.g = &g;
@@ -260,21 +262,21 @@ static void test_guard_remembers_failures(void **state)
 	assert_int_equal(log.lines, lines + 1);
 	/* The table of failures is bounded: far more failures than slots are kept in it. */
 	g.fail_ttl_s = 30;
-	for (int i = 0; i < 3 * FETCH_GUARD_FAILURES; i++) {
+	for (int i = 0; i < 3 * REMOTE_FETCH_GUARD_FAILURES; i++) {
 		char url[64];
 		snprintf(url, sizeof(url), "https://h%d.example/x", i);
-		fetch_guard_fail(&g, url, "test");
+		remote_fetch_guard_fail(&g, url, "test");
 	}
-	fetch_guard_release(&g);
+	remote_fetch_guard_release(&g);
 }
 
 static void test_guard_refuses_what_is_not_a_url(void **state)
 {
-	struct fetch_guard g;
+	struct remote_fetch_guard g;
 	struct fetch_job j = {0};
 
 	(void)state;
-	fetch_guard_init(&g);
+	remote_fetch_guard_init(&g);
 	j.g = &g;
 	j.issuer = "did:x";
 	snprintf(j.url, sizeof(j.url), "file:///etc/passwd");
@@ -283,7 +285,7 @@ static void test_guard_refuses_what_is_not_a_url(void **state)
 	snprintf(j.url, sizeof(j.url), "http:///nohost");
 	fetch(&j);
 	assert_int_equal(j.rc, OK_EINPUT);
-	fetch_guard_release(&g);
+	remote_fetch_guard_release(&g);
 }
 
 static void test_status_list_numbers_have_one_spelling(void **state)
@@ -306,13 +308,13 @@ static int setup(void **state)
 	struct ok_error err;
 
 	(void)state;
-	return http_client_global_init(&err);
+	return remote_http_global_init(&err);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	http_client_global_cleanup();
+	remote_http_global_cleanup();
 	return 0;
 }
 
