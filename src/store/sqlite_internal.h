@@ -216,6 +216,15 @@ struct store_sqlite {
 	bool writer_held;
 };
 
+/* The areas of the SQLite back end, each in its store_sqlite_<area>.c. */
+extern const struct store_portal_ops sqlite_portal_ops;
+extern const struct store_leak_ops sqlite_leak_ops;
+extern const struct store_audit_ops sqlite_audit_ops;
+extern const struct store_keys_ops sqlite_keys_ops;
+extern const struct store_foreign_ops sqlite_foreign_ops;
+extern const struct store_identity_ops sqlite_identity_ops;
+extern const struct store_apikey_ops sqlite_apikey_ops;
+
 static inline struct store_sqlite *sq(struct store *s)
 {
 	return (struct store_sqlite *)(void *)s;

@@ -121,7 +121,7 @@ static int history(struct store *base, const char *achievement_id, store_version
 	return sqlite_end(s, &VERSIONS, rc);
 }
 
-const struct store_audit_ops store_sqlite_audit_ops = {
+const struct store_audit_ops sqlite_audit_ops = {
         .checkpoint_add = checkpoint_add,
         .checkpoint_last = checkpoint_last,
         .checkpoint_list = checkpoint_list,
