@@ -132,7 +132,7 @@ enum sqlite_stmt_id {
 
 /* How a struct member is bound and read. */
 enum sqlite_kind {
-	SQ_TEXT,    /* char array: bound as text, read cut to its size - 1 bytes */
+	SQ_TEXT,    /* NUL-terminated char array: bound as text, read cut to its size - 1 bytes */
 	SQ_INT,     /* signed integer of 4 or 8 bytes (int, long, int64_t) */
 	SQ_UINT,    /* unsigned integer of 4 bytes (key ids) */
 	SQ_BOOL,    /* bool, as 0 or 1 */
@@ -157,15 +157,11 @@ struct sqlite_cols {
 
 /* A column of record type T held in member m (m may be nested, e.g. a.version: the column is
  * named by the part after the last dot). */
-#define SQLITE_COL(T, m, kind)                                  \
-	{                                                       \
-#m, (kind), offsetof(T, m), sizeof(((T *)0)->m) \
-	}
+/* clang-format off */
+#define SQLITE_COL(T, m, kind) {#m, (kind), offsetof(T, m), sizeof(((T *)0)->m)}
 /* The first n columns of an array (all of them: SQLITE_COLS). */
-#define SQLITE_COLS_N(array, count) \
-	{                           \
-		(array), (count)    \
-	}
+#define SQLITE_COLS_N(array, count) {(array), (count)}
+/* clang-format on */
 #define SQLITE_COLS(array) SQLITE_COLS_N((array), sizeof(array) / sizeof((array)[0]))
 
 /* A statement: params is the record bound as ?1, ?2, … in column order (NULL: none; any
@@ -186,18 +182,11 @@ struct sqlite_arg {
 	size_t n;
 };
 
-#define SQ_ARG_TEXT(v)             \
-	{                          \
-		SQ_TEXT, (v), 0, 0 \
-	}
-#define SQ_ARG_INT(v)                         \
-	{                                     \
-		SQ_INT, NULL, (int64_t)(v), 0 \
-	}
-#define SQ_ARG_BLOB(v, n)            \
-	{                            \
-		SQ_BLOB, (v), 0, (n) \
-	}
+/* clang-format off */
+#define SQ_ARG_TEXT(v)    {SQ_TEXT, (v), 0, 0}
+#define SQ_ARG_INT(v)     {SQ_INT, NULL, (int64_t)(v), 0}
+#define SQ_ARG_BLOB(v, n) {SQ_BLOB, (v), 0, (n)}
+/* clang-format on */
 /* The arguments of a call, as the array and count that the functions below take. */
 #define SQLITE_ARGS(...)                          \
 	(const struct sqlite_arg[]){__VA_ARGS__}, \

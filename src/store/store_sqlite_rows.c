@@ -62,7 +62,8 @@ static int check_columns(sqlite3_stmt *st, const struct sqlite_query *q, struct 
 	return 0;
 }
 
-/* The cached statement of q, prepared on first use, reset for its next run. */
+/* The cached statement of q, prepared on first use, reset for its next run (its bindings are
+ * all replaced by start()). */
 static int prepared(struct store_sqlite *s, const struct sqlite_query *q, sqlite3_stmt **out,
                     struct ok_error *err)
 {
@@ -75,7 +76,6 @@ static int prepared(struct store_sqlite *s, const struct sqlite_query *q, sqlite
 			return ok_fail(err, OK_EINTERNAL, "%s: statement id %d is taken", q->what,
 			               (int)q->id);
 		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
 		*out = st;
 		return 0;
 	}
@@ -124,7 +124,7 @@ static int bind_col(sqlite3_stmt *st, int i, const struct sqlite_col *c, const c
 
 	switch (c->kind) {
 	case SQ_TEXT:
-		return sqlite3_bind_text(st, i, p, (int)strnlen(p, c->size), SQLITE_STATIC);
+		return sqlite3_bind_text(st, i, p, -1, SQLITE_STATIC);
 	case SQ_INT:
 		return bind_int(st, i, p, c->size, true);
 	case SQ_UINT:
@@ -157,7 +157,8 @@ static int bind_arg(sqlite3_stmt *st, int i, const struct sqlite_arg *a)
 	}
 }
 
-/* Prepares q and binds rec and then args. */
+/* Prepares q and binds rec and then args. Every parameter is bound at every run (checked), so
+ * no value of an earlier run is left bound and the bindings need no clearing. */
 static int start(struct store_sqlite *s, const struct sqlite_query *q, const void *rec,
                  const struct sqlite_arg *args, size_t nargs, sqlite3_stmt **out,
                  struct ok_error *err)
@@ -180,6 +181,9 @@ static int start(struct store_sqlite *s, const struct sqlite_query *q, const voi
 		if (rc != SQLITE_OK)
 			return sqlite_fail(s, rc, q->what, err);
 	}
+	if (n + nargs != (size_t)sqlite3_bind_parameter_count(st))
+		return ok_fail(err, OK_EINTERNAL, "%s: %zu of its %d parameters bound", q->what,
+		               n + nargs, sqlite3_bind_parameter_count(st));
 	*out = st;
 	return 0;
 }
