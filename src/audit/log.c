@@ -272,8 +272,7 @@ int audit_log_verify(struct depository *d, struct audit_check *r, struct ok_erro
 	memset(&w, 0, sizeof(w));
 	r->intact = true;
 	/* Checkpoints first: the events walked afterwards include every event they sign. */
-	if (store_has_audit(d->store))
-		rc = store_checkpoint_list(d->store, 0, from_store, &cps, err);
+	rc = store_checkpoint_list(d->store, 0, from_store, &cps, err);
 	if (!rc)
 		rc = audit_checkpoints_file_read(d, from_file, &cps, err);
 	if (rc == OK_EINPUT) {
@@ -396,12 +395,10 @@ static int share_id(void *ctx, const struct store_share *sh)
 	return ids_add(ctx, sh->id);
 }
 
-/* The ids of a learner's shares (none when the store has no portal area). */
+/* The ids of a learner's shares. */
 static int learner_share_ids(struct depository *d, const char *learner_id, struct id_list *out,
                              struct ok_error *err)
 {
-	if (!store_has_portal(d->store))
-		return 0;
 	return store_share_list_by_learner(d->store, learner_id, share_id, out, err);
 }
 
@@ -413,8 +410,6 @@ int audit_log_about_learner(struct depository *d, const char *learner_id, store_
 	size_t i;
 	int rc;
 
-	if (!store_has_audit(d->store))
-		return ok_fail(err, OK_EUNSUPPORTED, "this store cannot list events by learner");
 	rc = store_achievement_list_by_learner(d->store, learner_id, achievement_id,
 	                                                &achievements, err);
 	if (!rc)

@@ -70,7 +70,7 @@ static int missing_key(struct depository *d, struct ok_error *err)
 {
 	struct store_key_rotation r;
 
-	if (!store_has_keys(d->store) || store_rotation_last(d->store, &r, NULL) != 0 ||
+	if (store_rotation_last(d->store, &r, NULL) != 0 ||
 	    seal_keyring_find(&d->data_keys, r.to_key))
 		return 0;
 	return ok_fail(err, OK_ECRYPTO,

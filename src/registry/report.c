@@ -318,7 +318,7 @@ int registry_report_json(struct depository *d, const char *learner_id, const cha
 	if ((rc = achievements_json(d, view.id, list, institutions, err)))
 		goto out;
 	put(doc, "shares", list = json_array(), &failed);
-	if (!failed && store_has_portal(d->store)) {
+	if (!failed) {
 		struct shares sl = {list, false};
 		rc = store_share_list_by_learner(d->store, view.id, add_share, &sl, err);
 		if (rc == OK_ENOMEM || sl.failed)

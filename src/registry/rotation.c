@@ -408,8 +408,6 @@ int registry_keys_rotate_data(struct depository *d, const struct keys_rotate_opt
 	if (batch > KEYS_MAX_BATCH)
 		return ok_fail_field(err, OK_EINPUT, "batch", "the batch must be 1-%d records",
 		                     KEYS_MAX_BATCH);
-	if (!store_has_keys(d->store))
-		return store_keys_none(err);
 	if ((rc = lock_keys(d, &fd, err)) || (rc = depository_keys_refresh(d, err)))
 		goto out;
 	rc = store_rotation_last(d->store, &last, err);
@@ -465,8 +463,6 @@ int registry_keys_data_progress(struct depository *d, struct keys_progress *out,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!store_has_keys(d->store))
-		return store_keys_none(err);
 	if ((rc = store_rotation_last(d->store, &r, err)))
 		return rc;
 	progress_of(&r, out);
@@ -607,8 +603,6 @@ int registry_keys_rotate_issuer(struct depository *d, uint32_t *key_id, struct o
 		        err, OK_EUNSUPPORTED,
 		        "this depository's identity is a did:key, which is its one key: set "
 		        "\"host\" in config.json (a did:web) before rotating the signing key");
-	if (!store_has_keys(d->store))
-		return store_keys_none(err);
 	if ((rc = lock_keys(d, &fd, err)) || (rc = depository_keys_refresh(d, err)) ||
 	    (rc = key_path(d, "issuer.key", &path, err)) ||
 	    (rc = store_issuer_key_list(d->store, note_highest, &h, err)) ||
@@ -670,8 +664,6 @@ int registry_keys_retire_issuer(struct depository *d, uint32_t key_id, bool forc
 	buf_init(&path, OK_PATH_MAX);
 	if (active)
 		*active = 0;
-	if (!store_has_keys(d->store))
-		return store_keys_none(err);
 	if ((rc = lock_keys(d, &fd, err)) || (rc = depository_keys_refresh(d, err)))
 		goto out;
 	for (i = 0; i < d->issuer_key_count && d->issuer_keys[i].id != key_id; i++)
@@ -771,17 +763,10 @@ int registry_keys_issuer_list(struct depository *d, store_issuer_key_fn fn, void
 
 	if ((rc = depository_keys_refresh(d, err)))
 		return rc;
-	if (store_has_keys(d->store) &&
-	    (rc = store_issuer_key_list(d->store, list_retired, &l, err)))
+	if ((rc = store_issuer_key_list(d->store, list_retired, &l, err)))
 		return rc;
 	for (i = 0; i < d->issuer_key_count; i++) {
-		if (store_has_keys(d->store))
-			rc = history_of(d, &d->issuer_keys[i], &rec, err);
-		else {
-			memset(&rec, 0, sizeof(rec));
-			rec.key_id = d->issuer_keys[i].id;
-			memcpy(rec.public_key, d->issuer_keys[i].pk, 32);
-		}
+		rc = history_of(d, &d->issuer_keys[i], &rec, err);
 		if (!rc)
 			rc = fn(ctx, &rec);
 		if (rc)

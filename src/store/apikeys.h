@@ -33,9 +33,6 @@ struct store_apikey_ops {
 	int (*touch)(struct store *s, const char *id, int64_t at_ms, struct ok_error *err);
 };
 
-/* The SQLite back end's API-key area (store_sqlite_apikeys.c). */
-extern const struct store_apikey_ops sqlite_apikey_ops;
-
 static inline int store_api_key_list(struct store *s, const char *institution,
                                      store_api_key_fn fn, void *ctx, struct ok_error *err)
 {

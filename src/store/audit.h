@@ -40,12 +40,6 @@ struct store_audit_ops {
 	               struct ok_error *err);
 };
 
-/* Whether the store has this area (a back end may not). */
-static inline bool store_has_audit(const struct store *s)
-{
-	return s && s->ops->audit != NULL;
-}
-
 static inline int store_checkpoint_add(struct store *s, const struct audit_checkpoint *c,
                                        struct ok_error *err)
 {
@@ -75,8 +69,5 @@ static inline int store_achievement_history(struct store *s, const char *achieve
 {
 	return s->ops->audit->history(s, achievement_id, fn, ctx, err);
 }
-
-/* The SQLite back end's implementation (store_sqlite_audit.c). */
-extern const struct store_audit_ops store_sqlite_audit_ops;
 
 #endif

@@ -83,64 +83,49 @@ struct store_foreign_ops {
 	                   store_foreign_fn fn, void *ctx, struct ok_error *err);
 };
 
-/* The SQLite back end's foreign area (store_sqlite_foreign.c). */
-extern const struct store_foreign_ops sqlite_foreign_ops;
-
-/* Wrappers: OK_EUNSUPPORTED when the back end has no foreign area. */
-static inline int store_foreign_none(struct ok_error *err)
-{
-	return ok_fail(err, OK_EUNSUPPORTED, "this store keeps no foreign achievements");
-}
-
 static inline int store_foreign_put(struct store *s, const struct store_foreign *f,
                                     struct ok_error *err)
 {
-	return s->ops->foreign ? s->ops->foreign->put(s, f, err) : store_foreign_none(err);
+	return s->ops->foreign->put(s, f, err);
 }
 
 static inline int store_foreign_get(struct store *s, const char *id, struct store_foreign *out,
                                     struct ok_error *err)
 {
-	return s->ops->foreign ? s->ops->foreign->get(s, id, out, err) : store_foreign_none(err);
+	return s->ops->foreign->get(s, id, out, err);
 }
 
 static inline int store_foreign_find(struct store *s, const char *issuer_did,
                                      const char *credential_key, struct store_foreign *out,
                                      struct ok_error *err)
 {
-	return s->ops->foreign ? s->ops->foreign->find(s, issuer_did, credential_key, out, err)
-	                       : store_foreign_none(err);
+	return s->ops->foreign->find(s, issuer_did, credential_key, out, err);
 }
 
 static inline int store_foreign_list_by_learner(struct store *s, const char *learner_id,
                                                 store_foreign_fn fn, void *ctx,
                                                 struct ok_error *err)
 {
-	return s->ops->foreign ? s->ops->foreign->list_by_learner(s, learner_id, fn, ctx, err)
-	                       : store_foreign_none(err);
+	return s->ops->foreign->list_by_learner(s, learner_id, fn, ctx, err);
 }
 
 static inline int store_foreign_set_status(struct store *s, const char *id, const char *status,
                                            int64_t checked_ms, struct ok_error *err)
 {
-	return s->ops->foreign ? s->ops->foreign->set_status(s, id, status, checked_ms, err)
-	                       : store_foreign_none(err);
+	return s->ops->foreign->set_status(s, id, status, checked_ms, err);
 }
 
 static inline int store_foreign_reseal(struct store *s, const char *id, const struct buf *sealed,
                                        uint32_t key_id, struct ok_error *err)
 {
-	return s->ops->foreign ? s->ops->foreign->reseal(s, id, sealed, key_id, err)
-	                       : store_foreign_none(err);
+	return s->ops->foreign->reseal(s, id, sealed, key_id, err);
 }
 
 static inline int store_foreign_list_sealed(struct store *s, const char *after_id, uint32_t key_id,
                                             size_t limit, store_foreign_fn fn, void *ctx,
                                             struct ok_error *err)
 {
-	return s->ops->foreign
-	               ? s->ops->foreign->list_sealed(s, after_id, key_id, limit, fn, ctx, err)
-	               : store_foreign_none(err);
+	return s->ops->foreign->list_sealed(s, after_id, key_id, limit, fn, ctx, err);
 }
 
 #endif

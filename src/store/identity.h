@@ -59,47 +59,36 @@ struct store_identity_ops {
 	                     store_identity_id_fn fn, void *ctx, struct ok_error *err);
 };
 
-/* The SQLite back end's identity area (store_sqlite_identity.c). */
-extern const struct store_identity_ops sqlite_identity_ops;
-
-/* Wrappers: OK_EUNSUPPORTED when the back end has no identity area. */
-static inline int store_identity_none(struct ok_error *err)
-{
-	return ok_fail(err, OK_EUNSUPPORTED, "this store keeps no identity history");
-}
-
 static inline int store_identity_put(struct store *s, const struct store_identity_change *c,
                                      struct ok_error *err)
 {
-	return s->ops->identity ? s->ops->identity->put(s, c, err) : store_identity_none(err);
+	return s->ops->identity->put(s, c, err);
 }
 
 static inline int store_identity_get(struct store *s, const char *id,
                                      struct store_identity_change *out, struct ok_error *err)
 {
-	return s->ops->identity ? s->ops->identity->get(s, id, out, err) : store_identity_none(err);
+	return s->ops->identity->get(s, id, out, err);
 }
 
 static inline int store_identity_list_by_learner(struct store *s, const char *learner_id,
                                                  store_identity_change_fn fn, void *ctx,
                                                  struct ok_error *err)
 {
-	return s->ops->identity ? s->ops->identity->list_by_learner(s, learner_id, fn, ctx, err)
-	                        : store_identity_none(err);
+	return s->ops->identity->list_by_learner(s, learner_id, fn, ctx, err);
 }
 
 static inline int store_identity_reseal(struct store *s, const char *id, const struct buf *sealed,
                                         uint32_t key_id, struct ok_error *err)
 {
-	return s->ops->identity ? s->ops->identity->reseal(s, id, sealed, key_id, err)
-	                        : store_identity_none(err);
+	return s->ops->identity->reseal(s, id, sealed, key_id, err);
 }
 
 static inline int store_identity_not_under(struct store *s, uint32_t key_id, int64_t *count,
                                            struct ok_error *err)
 {
 	*count = 0;
-	return s->ops->identity ? s->ops->identity->not_under(s, key_id, count, err) : 0;
+	return s->ops->identity->not_under(s, key_id, count, err);
 }
 
 static inline int store_identity_ids_not_under(struct store *s, uint32_t key_id,
@@ -107,9 +96,7 @@ static inline int store_identity_ids_not_under(struct store *s, uint32_t key_id,
                                                store_identity_id_fn fn, void *ctx,
                                                struct ok_error *err)
 {
-	return s->ops->identity
-	               ? s->ops->identity->ids_not_under(s, key_id, after_id, limit, fn, ctx, err)
-	               : 0;
+	return s->ops->identity->ids_not_under(s, key_id, after_id, limit, fn, ctx, err);
 }
 
 #endif

@@ -79,101 +79,78 @@ struct store_keys_ops {
 	                          struct ok_error *err);
 };
 
-/* The SQLite back end's keys area (store_sqlite_keys.c). */
-extern const struct store_keys_ops sqlite_keys_ops;
-
-/* Whether the back end keeps rotation records; every wrapper below fails with OK_EUNSUPPORTED
- * when it does not. */
-static inline bool store_has_keys(const struct store *s)
-{
-	return s->ops->keys != NULL;
-}
-
-static inline int store_keys_none(struct ok_error *err)
-{
-	return ok_fail(err, OK_EUNSUPPORTED, "this store keeps no key rotation records");
-}
-
 static inline int store_rotation_last(struct store *s, struct store_key_rotation *out,
                                       struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->rotation_last(s, out, err) : store_keys_none(err);
+	return s->ops->keys->rotation_last(s, out, err);
 }
 
 static inline int store_rotation_put(struct store *s, const struct store_key_rotation *r,
                                      struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->rotation_put(s, r, err) : store_keys_none(err);
+	return s->ops->keys->rotation_put(s, r, err);
 }
 
 static inline int store_learners_by_key(struct store *s, store_key_count_fn fn, void *ctx,
                                         struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->learners_by_key(s, fn, ctx, err) : store_keys_none(err);
+	return s->ops->keys->learners_by_key(s, fn, ctx, err);
 }
 
 static inline int store_foreign_by_key(struct store *s, store_key_count_fn fn, void *ctx,
                                        struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->foreign_by_key(s, fn, ctx, err) : store_keys_none(err);
+	return s->ops->keys->foreign_by_key(s, fn, ctx, err);
 }
 
 static inline int store_learners_not_under(struct store *s, uint32_t key_id, int64_t *count,
                                            struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->learners_not_under(s, key_id, count, err)
-	                    : store_keys_none(err);
+	return s->ops->keys->learners_not_under(s, key_id, count, err);
 }
 
 static inline int store_foreign_not_under(struct store *s, uint32_t key_id, int64_t *count,
                                           struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->foreign_not_under(s, key_id, count, err)
-	                    : store_keys_none(err);
+	return s->ops->keys->foreign_not_under(s, key_id, count, err);
 }
 
 static inline int store_learner_ids_not_under(struct store *s, uint32_t key_id,
                                               const char *after_id, size_t limit, store_id_fn fn,
                                               void *ctx, struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->learner_ids_not_under(s, key_id, after_id, limit, fn,
-	                                                          ctx, err)
-	                    : store_keys_none(err);
+	return s->ops->keys->learner_ids_not_under(s, key_id, after_id, limit, fn, ctx, err);
 }
 
 static inline int store_foreign_ids_not_under(struct store *s, uint32_t key_id,
                                               const char *after_id, size_t limit, store_id_fn fn,
                                               void *ctx, struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->foreign_ids_not_under(s, key_id, after_id, limit, fn,
-	                                                          ctx, err)
-	                    : store_keys_none(err);
+	return s->ops->keys->foreign_ids_not_under(s, key_id, after_id, limit, fn, ctx, err);
 }
 
 static inline int store_issuer_key_put(struct store *s, const struct store_issuer_key *k,
                                        struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->issuer_key_put(s, k, err) : store_keys_none(err);
+	return s->ops->keys->issuer_key_put(s, k, err);
 }
 
 static inline int store_issuer_key_get(struct store *s, uint32_t key_id,
                                        struct store_issuer_key *out, struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->issuer_key_get(s, key_id, out, err)
-	                    : store_keys_none(err);
+	return s->ops->keys->issuer_key_get(s, key_id, out, err);
 }
 
 static inline int store_issuer_key_list(struct store *s, store_issuer_key_fn fn, void *ctx,
                                         struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->issuer_key_list(s, fn, ctx, err) : store_keys_none(err);
+	return s->ops->keys->issuer_key_list(s, fn, ctx, err);
 }
 
 static inline int store_credentials_issued(struct store *s, int64_t from_ms, int64_t to_ms,
                                            int64_t *count, struct ok_error *err)
 {
-	return s->ops->keys ? s->ops->keys->credentials_issued(s, from_ms, to_ms, count, err)
-	                    : store_keys_none(err);
+	return s->ops->keys->credentials_issued(s, from_ms, to_ms, count, err);
 }
 
 #endif

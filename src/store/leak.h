@@ -56,88 +56,68 @@ struct store_leak_ops {
 	                 int64_t *window_s, struct ok_error *err);
 };
 
-/* The SQLite back end's leak-detection area (store_sqlite_leak.c). */
-extern const struct store_leak_ops sqlite_leak_ops;
-
-/* Wrappers: OK_EUNSUPPORTED when the back end has no leak-detection area. */
-static inline int store_leak_none(struct ok_error *err)
-{
-	return ok_fail(err, OK_EUNSUPPORTED, "this store keeps no leak-detection records");
-}
-
 static inline int store_read_window(struct store *s, const char *key_id, const char *learner_id,
                                     int64_t since_ms, int64_t *count, bool *seen,
                                     struct ok_error *err)
 {
-	return s->ops->leak ? s->ops->leak->read_window(s, key_id, learner_id, since_ms,
-	                                                      count, seen, err)
-	                       : store_leak_none(err);
+	return s->ops->leak->read_window(s, key_id, learner_id, since_ms, count, seen, err);
 }
 
 static inline int store_read_put(struct store *s, const char *key_id, const char *learner_id,
                                  int64_t at_ms, struct ok_error *err)
 {
-	return s->ops->leak ? s->ops->leak->read_put(s, key_id, learner_id, at_ms, err)
-	                       : store_leak_none(err);
+	return s->ops->leak->read_put(s, key_id, learner_id, at_ms, err);
 }
 
 static inline int store_read_prune(struct store *s, const char *key_id, int64_t before_ms,
                                    struct ok_error *err)
 {
-	return s->ops->leak ? s->ops->leak->read_prune(s, key_id, before_ms, err)
-	                       : store_leak_none(err);
+	return s->ops->leak->read_prune(s, key_id, before_ms, err);
 }
 
 static inline int store_read_clear(struct store *s, const char *key_id, struct ok_error *err)
 {
-	return s->ops->leak ? s->ops->leak->read_clear(s, key_id, err)
-	                       : store_leak_none(err);
+	return s->ops->leak->read_clear(s, key_id, err);
 }
 
 static inline int store_block_put(struct store *s, const struct store_key_block *b,
                                   struct ok_error *err)
 {
-	return s->ops->leak ? s->ops->leak->block_put(s, b, err) : store_leak_none(err);
+	return s->ops->leak->block_put(s, b, err);
 }
 
 static inline int store_block_get(struct store *s, const char *key_id, struct store_key_block *out,
                                   struct ok_error *err)
 {
-	return s->ops->leak ? s->ops->leak->block_get(s, key_id, out, err)
-	                       : store_leak_none(err);
+	return s->ops->leak->block_get(s, key_id, out, err);
 }
 
 static inline int store_block_remove(struct store *s, const char *key_id, struct ok_error *err)
 {
-	return s->ops->leak ? s->ops->leak->block_remove(s, key_id, err)
-	                       : store_leak_none(err);
+	return s->ops->leak->block_remove(s, key_id, err);
 }
 
 static inline int store_block_count(struct store *s, int64_t *out, struct ok_error *err)
 {
-	return s->ops->leak ? s->ops->leak->block_count(s, out, err)
-	                       : store_leak_none(err);
+	return s->ops->leak->block_count(s, out, err);
 }
 
 static inline int store_block_list(struct store *s, store_key_block_fn fn, void *ctx,
                                    struct ok_error *err)
 {
-	return s->ops->leak ? s->ops->leak->block_list(s, fn, ctx, err)
-	                       : store_leak_none(err);
+	return s->ops->leak->block_list(s, fn, ctx, err);
 }
 
 static inline int store_limit_put(struct store *s, const char *institution, int64_t learners,
                                   int64_t window_s, struct ok_error *err)
 {
-	return s->ops->leak ? s->ops->leak->limit_put(s, institution, learners, window_s, err)
-	                       : store_leak_none(err);
+	return s->ops->leak->limit_put(s, institution, learners, window_s, err);
 }
 
 static inline int store_limit_get(struct store *s, const char *institution, int64_t *learners,
                                   int64_t *window_s, struct ok_error *err)
 {
-	return s->ops->leak ? s->ops->leak->limit_get(s, institution, learners, window_s, err)
-	                       : store_leak_none(err);
+	return s->ops->leak->limit_get(s, institution, learners, window_s, err);
 }
 
 #endif

@@ -103,126 +103,99 @@ struct store_portal_ops {
 	                            store_share_view_fn fn, void *ctx, struct ok_error *err);
 };
 
-/* The SQLite back end's portal area (store_sqlite_portal.c). */
-extern const struct store_portal_ops sqlite_portal_ops;
-
-/* Wrappers: OK_EUNSUPPORTED when the back end has no portal area. */
-static inline int store_portal_none(struct ok_error *err)
-{
-	return ok_fail(err, OK_EUNSUPPORTED, "this store keeps no learner portal records");
-}
-
-static inline bool store_has_portal(const struct store *s)
-{
-	return s->ops->portal != NULL;
-}
-
 static inline int store_login_link_put(struct store *s, const struct store_login_link *l,
                                        struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->login_link_put(s, l, err) : store_portal_none(err);
+	return s->ops->portal->login_link_put(s, l, err);
 }
 
 static inline int store_login_link_find(struct store *s, const unsigned char hash[STORE_HASH_BYTES],
                                         struct store_login_link *out, struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->login_link_find(s, hash, out, err)
-	                      : store_portal_none(err);
+	return s->ops->portal->login_link_find(s, hash, out, err);
 }
 
 static inline int store_login_link_use(struct store *s, const unsigned char hash[STORE_HASH_BYTES],
                                        int64_t used_ms, struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->login_link_use(s, hash, used_ms, err)
-	                      : store_portal_none(err);
+	return s->ops->portal->login_link_use(s, hash, used_ms, err);
 }
 
 static inline int store_login_link_prune(struct store *s, int64_t before_ms, struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->login_link_prune(s, before_ms, err)
-	                      : store_portal_none(err);
+	return s->ops->portal->login_link_prune(s, before_ms, err);
 }
 
 static inline int store_session_put(struct store *s, const struct store_session *se,
                                     struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->session_put(s, se, err) : store_portal_none(err);
+	return s->ops->portal->session_put(s, se, err);
 }
 
 static inline int store_session_find(struct store *s, const unsigned char hash[STORE_HASH_BYTES],
                                      struct store_session *out, struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->session_find(s, hash, out, err)
-	                      : store_portal_none(err);
+	return s->ops->portal->session_find(s, hash, out, err);
 }
 
 static inline int store_session_touch(struct store *s, const char *id, int64_t at_ms,
                                       struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->session_touch(s, id, at_ms, err)
-	                      : store_portal_none(err);
+	return s->ops->portal->session_touch(s, id, at_ms, err);
 }
 
 static inline int store_session_delete(struct store *s, const char *id, struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->session_delete(s, id, err) : store_portal_none(err);
+	return s->ops->portal->session_delete(s, id, err);
 }
 
 static inline int store_session_prune(struct store *s, int64_t idle_before_ms,
                                       int64_t started_before_ms, struct ok_error *err)
 {
-	return s->ops->portal
-	               ? s->ops->portal->session_prune(s, idle_before_ms, started_before_ms, err)
-	               : store_portal_none(err);
+	return s->ops->portal->session_prune(s, idle_before_ms, started_before_ms, err);
 }
 
 static inline int store_share_put(struct store *s, const struct store_share *sh,
                                   struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->share_put(s, sh, err) : store_portal_none(err);
+	return s->ops->portal->share_put(s, sh, err);
 }
 
 static inline int store_share_get(struct store *s, const char *id, struct store_share *out,
                                   struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->share_get(s, id, out, err) : store_portal_none(err);
+	return s->ops->portal->share_get(s, id, out, err);
 }
 
 static inline int store_share_find(struct store *s, const unsigned char hash[STORE_HASH_BYTES],
                                    struct store_share *out, struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->share_find(s, hash, out, err)
-	                      : store_portal_none(err);
+	return s->ops->portal->share_find(s, hash, out, err);
 }
 
 static inline int store_share_list_by_learner(struct store *s, const char *learner_id,
                                               store_share_fn fn, void *ctx, struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->share_list_by_learner(s, learner_id, fn, ctx, err)
-	                      : store_portal_none(err);
+	return s->ops->portal->share_list_by_learner(s, learner_id, fn, ctx, err);
 }
 
 static inline int store_share_revoke(struct store *s, const char *id, int64_t at_ms,
                                      struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->share_revoke(s, id, at_ms, err)
-	                      : store_portal_none(err);
+	return s->ops->portal->share_revoke(s, id, at_ms, err);
 }
 
 static inline int store_share_use(struct store *s, const char *id, int64_t at_ms,
                                   struct ok_error *err)
 {
-	return s->ops->portal ? s->ops->portal->share_use(s, id, at_ms, err)
-	                      : store_portal_none(err);
+	return s->ops->portal->share_use(s, id, at_ms, err);
 }
 
 static inline int store_view_list_by_learner(struct store *s, const char *learner_id, size_t limit,
                                              store_share_view_fn fn, void *ctx,
                                              struct ok_error *err)
 {
-	return s->ops->portal
-	               ? s->ops->portal->view_list_by_learner(s, learner_id, limit, fn, ctx, err)
-	               : store_portal_none(err);
+	return s->ops->portal->view_list_by_learner(s, learner_id, limit, fn, ctx, err);
 }
 
 #endif

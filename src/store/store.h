@@ -1,13 +1,50 @@
-/* The store: one interface over the embedded SQLite back end and (later) PostgreSQL.
+/* The store: the one narrow interface under which records are kept. The embedded SQLite back
+ * end implements it (store_sqlite*.c); a PostgreSQL back end implements the same and nothing else.
  *
- * Invariants:
- * - No back-end type crosses this interface: records are the plain structs below.
- * - Sealed personal fields are opaque bytes to the store; it never sees plaintext personal data.
- * - Writes happen inside store_begin()/store_commit(); a failed write leaves the transaction
- *   open for the caller to roll back. Reads work inside or outside a transaction.
- * - Functions return 0 or a negative OK_E… code (OK_ENOTFOUND for a missing record, OK_EEXIST
- *   for a duplicate key, OK_EDISKFULL, OK_EBUSY, OK_ESTORE for the rest) and fill err.
- * - The schema is versioned; store_open() applies missing migrations in one transaction.
+ * What a back end implements:
+ * - struct store_ops below (transactions, metadata, institutions, API keys, learners,
+ *   achievements, the audit chain, status lists, the trust list) and every area table it points
+ *   to: portal (store/portal.h), leak (leak.h), audit (audit.h), keys (keys.h), foreign
+ *   (foreign.h), identity (identity.h), apikeys (apikeys.h). Every pointer is set: no caller
+ *   asks whether a back end has an area. Code outside store/ calls only the inline wrappers
+ *   (store_<op>(s, …)), never ->ops-> itself.
+ * - An open function (store_<backend>_open) returning a struct whose first member is struct
+ *   store; store_open() chooses it by URL. One struct store is one connection, used by one
+ *   thread at a time; a server opens one per thread.
+ *
+ * Transactions:
+ * - store_begin() starts a write transaction that holds the database's write lock from begin on
+ *   (SQLite: BEGIN IMMEDIATE), so that two writers never meet halfway; no nesting.
+ *   store_commit() ends it; a failed commit leaves it open for store_rollback(). store_rollback()
+ *   without a transaction does nothing and returns 0; closing rolls back an open one.
+ * - With store_set_writer_lock(), begin first takes the given mutex (shared by the connections
+ *   of one process) and commit or rollback lets go of it: threads wait on the mutex instead of
+ *   polling the database's lock.
+ * - Writes happen inside a transaction; reads work inside or outside one and see committed data
+ *   (and the connection's own uncommitted writes). A listing never takes the write lock.
+ *
+ * What each operation promises:
+ * - It returns 0 or a negative OK_E… code and fills err: OK_ENOTFOUND for a missing record (a
+ *   get or find; a remove, revoke or end of nothing, where its header says so), OK_EEXIST for an
+ *   insert whose key is taken, OK_EBUSY, OK_EDISKFULL, OK_EIO (read-only), OK_ESTORE otherwise.
+ * - What a get or find puts in out is meant only when it returns 0. Listings call fn once per record in the
+ *   order the operation states (institutions by code, an achievement list by institution, award
+ *   date and id, events by sequence number, the trust list by DID; the area headers state
+ *   theirs); no record is no call and 0; a non-zero return of fn stops the listing and is
+ *   returned. Counts of nothing are 0.
+ * - Setting meta, and putting a trusted issuer, a signed status list, a key rotation, an issuer
+ *   key, a read limit or a key's read, inserts or replaces by key (running it twice is running
+ *   it once); every other add or put inserts.
+ * - Text longer than its field is cut to fit when read; sealed bytes (struct buf) are read up to
+ *   their buffer's cap (OK_ETOOBIG beyond).
+ *
+ * What crosses it: plain structs (fixed char arrays of UTF-8 text, fixed byte arrays for hashes,
+ * int64_t Unix milliseconds, struct buf for sealed bytes). No back-end type (no sqlite3, no
+ * PGconn, no statement or SQL text) crosses it, and no plaintext personal data: sealed fields are
+ * opaque bytes to the store.
+ *
+ * Schema: the back end applies its missing numbered migrations in one transaction at open
+ * (schema_sqlite.h, append-only) and refuses a database newer than it knows (OK_EUNSUPPORTED).
  */
 #ifndef OK_STORE_STORE_H
 #define OK_STORE_STORE_H
@@ -214,6 +251,7 @@ struct store_ops {
 	int (*schema_version)(struct store *s, int *out, struct ok_error *err);
 	int (*backup_to)(struct store *s, const char *path, struct ok_error *err);
 
+	/* The areas: every one is set (see the top of this file). */
 	const struct store_portal_ops *portal;
 	const struct store_leak_ops *leak;
 	const struct store_audit_ops *audit;

@@ -2,82 +2,73 @@
 #include "store/apikeys.h"
 #include "store/sqlite_internal.h"
 
-static const char SQL_LIST[] =
+static const struct sqlite_col info_col[] = {
+        SQLITE_COL(struct store_api_key_info, id, SQ_TEXT),
+        SQLITE_COL(struct store_api_key_info, institution, SQ_TEXT),
+        SQLITE_COL(struct store_api_key_info, permissions, SQ_TEXT),
+        SQLITE_COL(struct store_api_key_info, created_ms, SQ_INT),
+        SQLITE_COL(struct store_api_key_info, last_used_ms, SQ_INT),
+        SQLITE_COL(struct store_api_key_info, revoked_ms, SQ_INT),
+        SQLITE_COL(struct store_api_key_info, blocked_ms, SQ_INT),
+};
+static const struct sqlite_cols info_cols = SQLITE_COLS(info_col);
+
+/* (institution, or NULL for every key) */
+static const struct sqlite_query LIST = {
+        ST_APIKEY_LIST,
         "SELECT k.id, k.institution, k.permissions, k.created_ms, k.last_used_ms, k.revoked_ms, "
-        "coalesce(b.blocked_ms, 0) FROM api_key k LEFT JOIN key_block b ON b.key_id = k.id "
-        "WHERE ?1 IS NULL OR k.institution = ?1 ORDER BY k.created_ms, k.id";
-static const char SQL_REVOKE[] =
-        "UPDATE api_key SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms = 0";
-static const char SQL_REVOKED[] = "SELECT revoked_ms FROM api_key WHERE id = ?";
-static const char SQL_TOUCH[] =
-        "UPDATE api_key SET last_used_ms = ?2 WHERE id = ?1 AND last_used_ms < ?2";
+        "coalesce(b.blocked_ms, 0) AS blocked_ms FROM api_key k "
+        "LEFT JOIN key_block b ON b.key_id = k.id "
+        "WHERE ?1 IS NULL OR k.institution = ?1 ORDER BY k.created_ms, k.id",
+        "list API keys", NULL, &info_cols};
+/* (id, at_ms) */
+static const struct sqlite_query REVOKE = {
+        ST_APIKEY_REVOKE, "UPDATE api_key SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms = 0",
+        "revoke an API key", NULL, NULL};
+static const struct sqlite_query REVOKED = {ST_APIKEY_REVOKED,
+                                            "SELECT revoked_ms AS n FROM api_key WHERE id = ?",
+                                            "find an API key", NULL, &sqlite_count_cols};
+/* (id, at_ms) */
+static const struct sqlite_query TOUCH = {
+        ST_APIKEY_TOUCH, "UPDATE api_key SET last_used_ms = ?2 WHERE id = ?1 AND last_used_ms < ?2",
+        "record an API key's use", NULL, NULL};
 
 static int list(struct store *base, const char *institution, store_api_key_fn fn, void *ctx,
                 struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
-	sqlite3_stmt *st = sqlite_prepared(s, SQL_LIST, err);
 	struct store_api_key_info k;
-	int rc;
+	int rc = sqlite_query(s, &LIST, SQLITE_ARGS(SQ_ARG_TEXT(institution)), err);
 
-	if (!st)
-		return err ? err->code : OK_ESTORE;
-	if (institution)
-		sqlite_bind_text(st, 1, institution);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sqlite_col_text(st, 0, k.id, sizeof(k.id));
-		sqlite_col_text(st, 1, k.institution, sizeof(k.institution));
-		sqlite_col_text(st, 2, k.permissions, sizeof(k.permissions));
-		k.created_ms = sqlite3_column_int64(st, 3);
-		k.last_used_ms = sqlite3_column_int64(st, 4);
-		k.revoked_ms = sqlite3_column_int64(st, 5);
-		k.blocked_ms = sqlite3_column_int64(st, 6);
-		if ((rc = fn(ctx, &k))) {
-			sqlite3_reset(st);
-			return rc;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : sqlite_fail(s, rc, "list API keys", err);
+	while (!rc && (rc = sqlite_next(s, &LIST, &k, err)) > 0)
+		rc = fn(ctx, &k);
+	return sqlite_end(s, &LIST, rc);
 }
 
 static int revoke(struct store *base, const char *id, int64_t at_ms, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
-	sqlite3_stmt *st = sqlite_prepared(s, SQL_REVOKE, err);
+	struct sqlite_count_row r;
 	int rc;
 
-	if (!st)
-		return err ? err->code : OK_ESTORE;
-	sqlite_bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, at_ms);
-	if ((rc = sqlite_exec_step(s, st, "revoke an API key", err)))
+	rc = sqlite_exec(s, &REVOKE, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id), SQ_ARG_INT(at_ms)), err);
+	if (rc)
 		return rc;
-	if (sqlite3_changes(s->db) == 1)
+	if (sqlite_changes(s) == 1)
 		return 0;
 	/* Nothing changed: tell an unknown key from one revoked before. */
-	if (!(st = sqlite_prepared(s, SQL_REVOKED, err)))
-		return err ? err->code : OK_ESTORE;
-	sqlite_bind_text(st, 1, id);
-	rc = sqlite_step_one(s, st, "find an API key", err);
+	rc = sqlite_get(s, &REVOKED, SQLITE_ARGS(SQ_ARG_TEXT(id)), &r, err);
 	if (rc == OK_ENOTFOUND)
 		return ok_fail_field(err, rc, "key", "no API key %s", id);
 	if (rc)
 		return rc;
-	sqlite3_reset(st);
 	return ok_fail_field(err, OK_ECONFLICT, "key", "API key %s was revoked already", id);
 }
 
 static int touch(struct store *base, const char *id, int64_t at_ms, struct ok_error *err)
 {
-	struct store_sqlite *s = sq(base);
-	sqlite3_stmt *st = sqlite_prepared(s, SQL_TOUCH, err);
-
-	if (!st)
-		return err ? err->code : OK_ESTORE;
-	sqlite_bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, at_ms);
-	return sqlite_exec_step(s, st, "record an API key's use", err);
+	return sqlite_exec(sq(base), &TOUCH, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id), SQ_ARG_INT(at_ms)),
+	                   err);
 }
 
 const struct store_apikey_ops sqlite_apikey_ops = {

@@ -13,19 +13,17 @@
 /* How long to wait for the source's read lock, in 10 ms steps (about 10 s). */
 #define BACKUP_BUSY_TRIES 1000
 
+static const struct sqlite_query SCHEMA_VERSION = {
+        ST_SCHEMA_VERSION, "SELECT user_version AS n FROM pragma_user_version",
+        "read schema version", NULL, &sqlite_count_cols};
+
 int sqlite_schema_version(struct store *base, int *out, struct ok_error *err)
 {
-	static const char sql[] = "PRAGMA user_version";
-	struct store_sqlite *s = sq(base);
-	sqlite3_stmt *st = sqlite_prepared(s, sql, err);
-	int rc;
+	int64_t n = 0;
+	int rc = sqlite_count(sq(base), &SCHEMA_VERSION, SQLITE_NO_ARGS, &n, err);
 
-	if (!st)
-		return err ? err->code : OK_ESTORE;
-	rc = sqlite_step_one(s, st, "read schema version", err);
 	if (rc == 0)
-		*out = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+		*out = (int)n;
 	return rc;
 }
 
