@@ -20,19 +20,6 @@ static const char report_usage[] =
         "  -o, --output F  write to file F (mode 0600: it holds personal data), not stdout\n"
         "  --help          print this help\n";
 
-static bool valid_id(const char *id)
-{
-	size_t i, n = strlen(id);
-
-	if (n == 0 || n > STORE_ID_MAX)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') ||
-		      id[i] == '-' || id[i] == '_'))
-			return false;
-	return true;
-}
-
 int cmd_learner_report(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -77,7 +64,7 @@ int cmd_learner_report(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, optind == argc ? "give the learner's id"
 		                                         : "give one learner id");
 	id = argv[optind];
-	if (!valid_id(id))
+	if (!depository_id_valid(id))
 		return cli_usage_error(c, "'%s' is not a learner id", id);
 	if ((rc = cli_open(c, &d)))
 		return rc;

@@ -329,28 +329,37 @@ out:
 static int check_data_keys(struct depository *d, const struct seal_keyring *ring,
                            struct ok_error *err);
 
+/* Reads the key file name into k, with its stamp into now, unless force is false and the file is
+ * unchanged since stamp: 1 when read, 0 when unchanged, or an error. */
+static int read_key_file(struct depository *d, const char *name,
+                         const struct keyfile_stamp *stamp, bool force, struct keyfile_keys *k,
+                         struct keyfile_stamp *now, struct ok_error *err)
+{
+	struct buf path;
+	int rc;
+
+	buf_init(&path, OK_PATH_MAX);
+	rc = join(&path, d->dir, name, err);
+	if (!rc && !force && keyfile_stamp_of(path.data, now) && keyfile_stamp_equal(now, stamp))
+		rc = 0;
+	else if (!rc && (rc = keyfile_read_all(path.data, k, now, err)) == 0)
+		rc = 1;
+	buf_release(&path);
+	return rc;
+}
+
 /* Reads data.key into d->data_keys and d->keys when force is set or the file changed. */
 static int load_data_keys(struct depository *d, bool force, struct ok_error *err)
 {
-	struct buf path;
 	struct keyfile_stamp now;
 	struct keyfile_keys k;
 	struct seal_keyring ring;
 	size_t i;
 	int rc;
 
-	buf_init(&path, OK_PATH_MAX);
-	rc = join(&path, d->dir, "data.key", err);
-	if (!rc && !force && keyfile_stamp_of(path.data, &now) &&
-	    keyfile_stamp_equal(&now, &d->data_key_stamp)) {
-		buf_release(&path);
-		return 0;
-	}
-	if (!rc)
-		rc = keyfile_read_all(path.data, &k, &now, err);
-	buf_release(&path);
-	if (rc)
+	if ((rc = read_key_file(d, "data.key", &d->data_key_stamp, force, &k, &now, err)) <= 0)
 		return rc;
+	rc = 0;
 	seal_keyring_init(&ring);
 	for (i = 0; !rc && i < k.count; i++)
 		rc = seal_keyring_add(&ring, k.keys[i].key, k.keys[i].id, err);
@@ -504,25 +513,15 @@ static int issuer_identity(struct depository *d, struct ok_error *err)
  * changed. */
 static int load_issuer_keys(struct depository *d, bool force, struct ok_error *err)
 {
-	struct buf path;
 	struct keyfile_stamp now;
 	struct keyfile_keys k;
 	unsigned char sk[64];
 	size_t i;
 	int rc;
 
-	buf_init(&path, OK_PATH_MAX);
-	rc = join(&path, d->dir, "issuer.key", err);
-	if (!rc && !force && keyfile_stamp_of(path.data, &now) &&
-	    keyfile_stamp_equal(&now, &d->issuer_key_stamp)) {
-		buf_release(&path);
-		return 0;
-	}
-	if (!rc)
-		rc = keyfile_read_all(path.data, &k, &now, err);
-	buf_release(&path);
-	if (rc)
+	if ((rc = read_key_file(d, "issuer.key", &d->issuer_key_stamp, force, &k, &now, err)) <= 0)
 		return rc;
+	rc = 0;
 	for (i = 0; i < k.count; i++) {
 		d->issuer_keys[i].id = k.keys[i].id;
 		crypto_sign_seed_keypair(d->issuer_keys[i].pk, sk, k.keys[i].key);
@@ -705,4 +704,17 @@ void depository_new_id(char out[25])
 
 	randombytes_buf(random, sizeof(random));
 	depository_id_from(random, out);
+}
+
+bool depository_id_valid(const char *id)
+{
+	size_t i, n = id ? strlen(id) : 0;
+
+	if (n == 0 || n > STORE_ID_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') ||
+		      id[i] == '-' || id[i] == '_'))
+			return false;
+	return true;
 }

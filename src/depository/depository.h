@@ -142,6 +142,9 @@ bool depository_issuer_key_of_vm(const struct depository *d, const char *vm, uns
  * them in bulk).
  */
 void depository_new_id(char out[25]);
+/* Whether id has the form of a record id (1..STORE_ID_MAX of a-z, 0-9, '-', '_'): what a
+ * front end checks before it looks one up. */
+bool depository_id_valid(const char *id);
 void depository_id_from(const unsigned char random[6], char out[25]);
 
 #endif

@@ -10,8 +10,6 @@
 void portal_token_new(char out[PORTAL_TOKEN_SIZE]);
 /* The stored hash of a token of a kind ("login", "session", "share"). */
 void portal_token_hash(const char *kind, const char *token, unsigned char out[STORE_HASH_BYTES]);
-/* Whether id has the form of a record id (1..32 of a-z, 0-9, '-', '_'). */
-bool portal_id_valid(const char *id);
 /* An achievement as the portal shows it: {"id", "kind", "title", "awarded_on", "credits" (or
  * null), "grade", "grading_scheme", "status", "eqf_level" (or null)} (new reference). */
 json_t *portal_achievement_json(const struct store_achievement *a);

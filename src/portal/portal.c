@@ -84,19 +84,6 @@ void portal_time_iso(int64_t ms, char out[32])
 		snprintf(out, 32, "1970-01-01T00:00:00Z"); /* fixed text that fits */
 }
 
-bool portal_id_valid(const char *id)
-{
-	size_t i, n = id ? strlen(id) : 0;
-
-	if (n == 0 || n > STORE_ID_MAX)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') ||
-		      id[i] == '-' || id[i] == '_'))
-			return false;
-	return true;
-}
-
 /* Login links */
 
 static int learner_exists(struct depository *d, const char *learner_id, struct ok_error *err)
@@ -104,7 +91,7 @@ static int learner_exists(struct depository *d, const char *learner_id, struct o
 	struct store_learner l;
 	int rc;
 
-	if (!portal_id_valid(learner_id))
+	if (!depository_id_valid(learner_id))
 		return ok_fail(err, OK_ENOTFOUND, "no such learner");
 	store_learner_init(&l);
 	rc = store_learner_get(d->store, learner_id, &l, err);

@@ -99,7 +99,7 @@ static int check_input(const struct portal_share_input *in, struct ok_error *err
 	size_t i, j;
 	int rc;
 
-	if (!portal_id_valid(in->learner_id))
+	if (!depository_id_valid(in->learner_id))
 		return ok_fail_field(err, OK_EINPUT, "learner_id",
 		                     "learner_id is not a learner id");
 	if (in->n < 1 || in->n > PORTAL_SHARE_ACHIEVEMENTS)
@@ -107,7 +107,7 @@ static int check_input(const struct portal_share_input *in, struct ok_error *err
 		                     "achievements must list 1-%d of the learner's achievements",
 		                     PORTAL_SHARE_ACHIEVEMENTS);
 	for (i = 0; i < in->n; i++) {
-		if (!portal_id_valid(in->achievements[i]))
+		if (!depository_id_valid(in->achievements[i]))
 			return ok_fail_field(err, OK_EINPUT, "achievements",
 			                     "achievements[%zu] is not an achievement id", i);
 		for (j = 0; j < i; j++)
@@ -335,7 +335,7 @@ int portal_share_revoke(struct depository *d, const char *learner_id, const char
 
 	if (out)
 		*out = NULL;
-	if (!portal_id_valid(share_id))
+	if (!depository_id_valid(share_id))
 		return ok_fail(err, OK_ENOTFOUND, "no such share");
 	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;

@@ -18,7 +18,7 @@ int portal_me(struct depository *d, const char *learner_id, json_t **out, struct
 	int rc;
 
 	*out = NULL;
-	if (!portal_id_valid(learner_id))
+	if (!depository_id_valid(learner_id))
 		return ok_fail(err, OK_ENOTFOUND, "no such learner");
 	audit_actor_learner(learner_id, actor);
 	if ((rc = registry_learner_read(d, NULL, learner_id, actor, PORTAL_PURPOSE_SELF, &view,
@@ -148,7 +148,7 @@ int portal_achievements(struct depository *d, const char *learner_id, json_t **o
 	int rc;
 
 	*out = NULL;
-	if (!portal_id_valid(learner_id))
+	if (!depository_id_valid(learner_id))
 		return ok_fail(err, OK_ENOTFOUND, "no such learner");
 	if ((rc = registry_learner_achievements(d, learner_id, collect, &l, err)))
 		goto out;
@@ -178,7 +178,7 @@ int portal_credential(struct depository *d, const char *learner_id, const char *
 	char actor[AUDIT_ACTOR_SIZE];
 	int rc;
 
-	if (!portal_id_valid(achievement_id))
+	if (!depository_id_valid(achievement_id))
 		return ok_fail(err, OK_ENOTFOUND, "no such achievement");
 	if ((rc = registry_achievement_get(d, achievement_id, NULL, &a, err)))
 		return rc;
