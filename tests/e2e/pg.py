@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from helpers.base import ROOT
 
 SCRIPT = ROOT / "scripts" / "pg-cluster"
 

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from conftest import INSTITUTION, SANITIZED, Oorkonde, bulk_csv, db_readonly
-from test_http import Server
+from helpers.base import INSTITUTION, SANITIZED, Oorkonde, bulk_csv, db_readonly
+from helpers.server import Server
 
 KEYS = ("data.key", "issuer.key", "issuer.key.retired")
 ROWS = 30_000 if SANITIZED else 120_000

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from helpers.base import ROOT
 
 
 @pytest.fixture(scope="module")
