@@ -1,4 +1,5 @@
 /* oorkonde import: register results from a CSV file, with a report and an errors file. */
+#include "audit/actor.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "io/csv_writer.h"
@@ -157,7 +158,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	struct import_options o = {.actor = "operator"};
+	struct import_options o = {.actor = AUDIT_OPERATOR};
 	struct import_cli ic = {0};
 	struct import_report report;
 	struct depository d;
