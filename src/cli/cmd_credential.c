@@ -196,7 +196,7 @@ static void print_summary(struct depository *d, const struct verify_result *r)
 			render_number_text(json_number_value(credits), "en", number,
 			                   sizeof(number));
 		else
-			snprintf(number, sizeof(number), "-");
+			snprintf(number, sizeof(number), "-"); /* a dash: fits */
 		printf("Result:      %s\n", field(a, "title", f));
 		printf("Kind:        %s\n", field(a, "kind", f));
 		if (json_is_string(json_object_get(a, "country")))

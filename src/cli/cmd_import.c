@@ -88,7 +88,7 @@ static void on_reject(void *ctx, const struct csv_row *row, const struct ok_erro
 	if (!ic->errors_header)
 		write_errors_line(ic, errors_header(ic, sep));
 	buf_reset(&ic->line);
-	snprintf(num, sizeof(num), "%zu", e->line);
+	snprintf(num, sizeof(num), "%zu", e->line); /* 32 bytes hold any size_t */
 	rc = csv_cell_append(&ic->line, num, strlen(num), sep);
 	if (!rc)
 		rc = buf_addch(&ic->line, sep);
