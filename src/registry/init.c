@@ -4,7 +4,6 @@
 #include "core/format.h"
 #include "registry/credential.h"
 
-#include <stdio.h>
 #include <string.h>
 
 int registry_init(const char *dir, const char *host, const char *name, struct init_result *out,
