@@ -52,6 +52,7 @@ static int set_add(struct checkpoint_set *s, const struct audit_checkpoint *c, b
 			continue;
 		if (memcmp(&k->c, c, sizeof(*c)) != 0) {
 			s->r->intact = false;
+			/* A message for people (see where()): a cut only shortens it. */
 			snprintf(s->r->why, sizeof(s->r->why),
 			         "the checkpoint at event %lld differs between the store and %s "
 			         "line "
@@ -119,6 +120,7 @@ static bool signatures_hold(struct depository *d, const struct audit_checkpoint_
 			continue;
 		where(&s->v[i], at, sizeof(at));
 		r->intact = false;
+		/* A message for people, of numbers and a file name: a cut only shortens it. */
 		snprintf(
 		        r->why, sizeof(r->why),
 		        "the checkpoint at event %lld (%s) does not carry a valid signature by the "
@@ -147,6 +149,7 @@ static int check_event(void *ctx, const struct audit_event *e)
 	struct audit_check *r = w->r;
 	unsigned char h[AUDIT_HASH_BYTES];
 
+	/* r->why below is a message for people, of numbers and a date: a cut only shortens it. */
 	r->events++;
 	if (e->seq != w->prev_seq + 1) {
 		r->broken_seq = w->prev_seq + 1;
@@ -224,6 +227,7 @@ static void periodic_checkpoints_present(const struct depository *d,
 	int64_t every, from, next, due;
 	size_t i;
 
+	/* r->why below is a message for people, of numbers: a cut only shortens it. */
 	if (!cps->n) {
 		every = d->audit_checkpoint_every;
 		if (every > 0 && head >= every) {
@@ -309,6 +313,7 @@ int audit_log_verify(struct depository *d, struct audit_check *r, struct ok_erro
 		const struct known_checkpoint *k = &cps.v[w.next_cp];
 		char signed_at[32], at[64];
 
+		/* A message for people, of numbers and a date: a cut only shortens it. */
 		audit_format_time(k->c.at_ms, signed_at);
 		where(k, at, sizeof(at));
 		r->intact = false;

@@ -1,4 +1,5 @@
 /* oorkonde achievements: show a learner and everything registered for them. */
+#include "audit/actor.h"
 #include "cli/cli.h"
 #include "cli/term.h"
 #include "registry/foreign.h"
@@ -230,7 +231,7 @@ int cmd_achievements(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = registry_learner_records(&d, &q, "operator", purpose, &fns, &err);
+	rc = registry_learner_records(&d, &q, AUDIT_OPERATOR, purpose, &fns, &err);
 	if (!rc)
 		say_none(&listing);
 	if (rc == OK_ENOMEM)

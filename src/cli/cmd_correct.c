@@ -1,5 +1,6 @@
 /* oorkonde learner correct: the operator corrects a learner's names or birth date explicitly;
  * the values before and after are kept sealed in the learner's history. */
+#include "audit/actor.h"
 #include "cli/cli.h"
 
 #include "registry/identity.h"
@@ -62,8 +63,8 @@ int cmd_learner_correct(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = registry_identity_correct(&d, argv[optind], NULL, &in, "operator", "correction", &out,
-	                               &err);
+	rc = registry_identity_correct(&d, argv[optind], NULL, &in, AUDIT_OPERATOR, "correction",
+	                               &out, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

@@ -1,4 +1,5 @@
 /* oorkonde issue / verify / identity: credentials on the command line. */
+#include "audit/actor.h"
 #include "cli/cli.h"
 #include "cli/term.h"
 #include "core/format.h"
@@ -124,7 +125,7 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 			depository_close(&d);
 			return EXIT_FAILED;
 		}
-		rc = registry_credential_issue_learner(&d, learner, format, "operator",
+		rc = registry_credential_issue_learner(&d, learner, format, AUDIT_OPERATOR,
 		                                       write_into_dir, &ia, &err);
 		if (rc) {
 			cli_print_error(c, &err);
@@ -137,7 +138,7 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 		return exit_code;
 	}
 	buf_init(&b, 0);
-	rc = registry_credential_issue(&d, argv[optind], NULL, format, "operator", &b, &err);
+	rc = registry_credential_issue(&d, argv[optind], NULL, format, AUDIT_OPERATOR, &b, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);
@@ -195,7 +196,7 @@ static void print_summary(struct depository *d, const struct verify_result *r)
 			render_number_text(json_number_value(credits), "en", number,
 			                   sizeof(number));
 		else
-			snprintf(number, sizeof(number), "-");
+			snprintf(number, sizeof(number), "-"); /* a dash: fits */
 		printf("Result:      %s\n", field(a, "title", f));
 		printf("Kind:        %s\n", field(a, "kind", f));
 		if (json_is_string(json_object_get(a, "country")))

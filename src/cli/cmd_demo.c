@@ -1,4 +1,5 @@
 /* oorkonde demo: seed the demo dataset. */
+#include "audit/actor.h"
 #include "cli/cli.h"
 #include "registry/demo.h"
 #include "portal/portal.h"
@@ -61,7 +62,8 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	registry_demo_example(learners, nid);
 	if (!rc && login_link)
 		/* For the demo's example learner, so that the portal can be tried at once. */
-		rc = portal_login_link_for_national_id(&d, nid, "operator", url, &expires, &err);
+		rc = portal_login_link_for_national_id(&d, nid, AUDIT_OPERATOR, url, &expires,
+		                                       &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

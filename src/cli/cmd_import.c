@@ -1,4 +1,5 @@
 /* oorkonde import: register results from a CSV file, with a report and an errors file. */
+#include "audit/actor.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "io/csv_writer.h"
@@ -87,7 +88,7 @@ static void on_reject(void *ctx, const struct csv_row *row, const struct ok_erro
 	if (!ic->errors_header)
 		write_errors_line(ic, errors_header(ic, sep));
 	buf_reset(&ic->line);
-	snprintf(num, sizeof(num), "%zu", e->line);
+	snprintf(num, sizeof(num), "%zu", e->line); /* 32 bytes hold any size_t */
 	rc = csv_cell_append(&ic->line, num, strlen(num), sep);
 	if (!rc)
 		rc = buf_addch(&ic->line, sep);
@@ -157,7 +158,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	struct import_options o = {.actor = "operator"};
+	struct import_options o = {.actor = AUDIT_OPERATOR};
 	struct import_cli ic = {0};
 	struct import_report report;
 	struct depository d;

@@ -1,5 +1,6 @@
 /* oorkonde import-credential: keep a credential of another depository of the network as a
  * foreign achievement of a learner, after verifying it with every check. */
+#include "audit/actor.h"
 #include "cli/cli.h"
 #include "cli/term.h"
 #include "registry/foreign.h"
@@ -93,7 +94,7 @@ int cmd_import_credential(struct cli *c, int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	struct foreign_options o = {.actor = "operator", .status_any_host = true};
+	struct foreign_options o = {.actor = AUDIT_OPERATOR, .status_any_host = true};
 	struct foreign_import imp;
 	struct depository d;
 	struct ok_error err;

@@ -1,4 +1,5 @@
 /* oorkonde learner login-link: a one-time link that signs a learner in to the portal. */
+#include "audit/actor.h"
 #include "cli/cli.h"
 #include "portal/portal.h"
 
@@ -38,7 +39,7 @@ int cmd_learner_login_link(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = portal_login_link_create(&d, argv[optind], "operator", url, &expires, &err);
+	rc = portal_login_link_create(&d, argv[optind], AUDIT_OPERATOR, url, &expires, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

@@ -1,4 +1,5 @@
 /* oorkonde learner report: a learner's access report (GDPR art. 15) as JSON or HTML. */
+#include "audit/actor.h"
 #include "cli/cli.h"
 #include "keys/keyfile.h"
 #include "registry/report.h"
@@ -71,8 +72,8 @@ int cmd_learner_report(struct cli *c, int argc, char **argv)
 	ok_error_clear(&err);
 	buf_init(&text, REPORT_HTML_MAX);
 	if (html) {
-		rc = registry_report_page(&d, id, "operator", lang, &text, &err);
-	} else if (!(rc = registry_report_json(&d, id, "operator", &doc, &err))) {
+		rc = registry_report_page(&d, id, AUDIT_OPERATOR, lang, &text, &err);
+	} else if (!(rc = registry_report_json(&d, id, AUDIT_OPERATOR, &doc, &err))) {
 		char *s = json_dumps(doc, JSON_INDENT(2));
 		if (!s || buf_addstr(&text, s) || buf_addch(&text, '\n'))
 			rc = ok_fail(&err, OK_ENOMEM, "out of memory");

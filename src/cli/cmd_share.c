@@ -1,4 +1,5 @@
 /* oorkonde share create / list / revoke: a learner's shares, for operators and scripts. */
+#include "audit/actor.h"
 #include "cli/cli.h"
 #include "cli/term.h"
 #include "portal/portal.h"
@@ -64,7 +65,7 @@ static int share_create(struct cli *c, int argc, char **argv)
 	int opt, rc;
 
 	in.days = PORTAL_SHARE_DAYS_DEFAULT;
-	in.actor = "operator";
+	in.actor = AUDIT_OPERATOR;
 	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case 'l':
@@ -161,7 +162,7 @@ static int share_list(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = portal_shares_json(&d, learner_id, "operator", &list, &err);
+	rc = portal_shares_json(&d, learner_id, AUDIT_OPERATOR, &list, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);
@@ -214,7 +215,7 @@ static int share_revoke(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = portal_share_revoke(&d, NULL, argv[optind], "operator", NULL, &err);
+	rc = portal_share_revoke(&d, NULL, argv[optind], AUDIT_OPERATOR, NULL, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

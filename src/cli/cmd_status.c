@@ -1,4 +1,5 @@
 /* oorkonde revoke / suspend / reinstate: change an achievement's status. */
+#include "audit/actor.h"
 #include "cli/cli.h"
 #include "registry/status.h"
 
@@ -72,11 +73,11 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		return rc;
 	ok_error_clear(&err);
 	if (record)
-		rc = registry_status_change_by_record(&d, inst, record, action, reason, "operator",
-		                                      &a, &err);
+		rc = registry_status_change_by_record(&d, inst, record, action, reason,
+		                                      AUDIT_OPERATOR, &a, &err);
 	else
-		rc = registry_status_change(&d, argv[optind], NULL, action, reason, "operator", &a,
-		                            &err);
+		rc = registry_status_change(&d, argv[optind], NULL, action, reason, AUDIT_OPERATOR,
+		                            &a, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

@@ -7,14 +7,7 @@
 #include "render/report.h"
 
 #include <sodium.h>
-#include <stdio.h>
 #include <string.h>
-
-/* The actor of the signed-in learner's own reads. */
-static void learner_actor(const char *learner_id, char actor[STORE_ID_MAX + 16])
-{
-	snprintf(actor, STORE_ID_MAX + 16, "learner:%s", learner_id);
-}
 
 /* GET /v1/me/report (ROUTE_LEARNER) */
 void route_me_report(struct http_request *req, struct http_response *res)
@@ -37,7 +30,7 @@ void route_me_report(struct http_request *req, struct http_response *res)
 /* GET /learner/report: the page; without a session, the portal's page saying how to sign in. */
 void route_learner_report_page(struct http_request *req, struct http_response *res)
 {
-	char learner_id[STORE_ID_MAX + 1], actor[STORE_ID_MAX + 16], csp[RENDER_REPORT_CSP_MAX];
+	char learner_id[STORE_ID_MAX + 1], actor[AUDIT_ACTOR_SIZE], csp[RENDER_REPORT_CSP_MAX];
 	const char *lang = http_lang(req);
 	struct ok_error err;
 	struct buf page;
@@ -48,7 +41,7 @@ void route_learner_report_page(struct http_request *req, struct http_response *r
 		return;
 	}
 	ok_error_clear(&err);
-	learner_actor(learner_id, actor);
+	audit_actor_learner(learner_id, actor);
 	buf_init(&page, REPORT_HTML_MAX);
 	rc = registry_report_page(req->dep, learner_id, actor, lang, &page, &err);
 	sodium_memzero(learner_id, sizeof(learner_id));

@@ -228,6 +228,7 @@ void web_download_name(const char *title, const char *date, const char *ext, con
 		}
 	}
 	slug[n] = '\0';
+	/* A cut name is replaced by fallback.ext, a short constant the callers' buffers hold. */
 	if (!n) {
 		snprintf(out, cap, "%s.%s", fallback, ext);
 		return;

@@ -24,6 +24,8 @@ static void readable_time(const char *iso, const char *lang, char *out, size_t c
 {
 	char day[11], text[RENDER_DATE_TEXT_MAX];
 
+	/* Text for people on a page: day holds the ten characters it takes, and a cut of out
+	 * (callers size it for a date text and a time) would only shorten what is shown. */
 	snprintf(day, sizeof(day), "%.10s", iso);
 	render_date_text(day, lang, text, sizeof(text));
 	if (strlen(iso) >= 16 && iso[10] == 'T')
@@ -116,6 +118,8 @@ static void headline(const json_t *verification, const char *lang, char *out, si
 	if (snprintf(key, sizeof(key), "headline.%s", state) >= (int)sizeof(key) ||
 	    !(text = render_text(lang, key)))
 		text = render_text(lang, "headline.not_verified");
+	/* A headline for people, of words from the strings table and a date: a cut only
+	 * shortens it. */
 	render_date_text(since, lang, date, sizeof(date));
 	if (since[0] && (strcmp(state, "revoked") == 0 || strcmp(state, "suspended") == 0))
 		snprintf(out, cap, "%s %s %s", text,
@@ -139,6 +143,8 @@ static int render_item(const json_t *a, const char *lang, struct buf *out, bool 
 	int rc;
 
 	headline(verification, lang, verdict, sizeof(verdict), verified);
+	/* Text for people: a stored name (at most 200 bytes) and a two-letter country fit in
+	 * 512 bytes, and the strings table's words in credit_text are short. */
 	snprintf(institution, sizeof(institution), "%s%s%s%s", str(inst, "name"),
 	         str(inst, "country")[0] ? " (" : "", str(inst, "country"),
 	         str(inst, "country")[0] ? ")" : "");
@@ -180,6 +186,8 @@ static void gone_page(struct http_request *req, struct http_response *res, const
 	const char *lang = http_lang(req);
 	char when[64], text[512];
 
+	/* A sentence for people, of the strings table's words and a date: a cut only shortens
+	 * it. */
 	readable_time(str(doc, "expires"), lang, when, sizeof(when));
 	if (strcmp(str(doc, "state"), "revoked") == 0)
 		snprintf(text, sizeof(text), "%s", render_text(lang, "gone.revoked"));
@@ -261,6 +269,7 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 		const char *name = str(holder, "name"), *born = str(holder, "birth_date");
 		char born_text[RENDER_DATE_TEXT_MAX + 64], day[RENDER_DATE_TEXT_MAX];
 		render_date_text(born, lang, day, sizeof(day));
+		/* A short word of the strings table and a date text: born_text holds both. */
 		snprintf(born_text, sizeof(born_text), "%s %s", render_text(lang, "share.born"),
 		         day);
 		const struct render_var vars[] = {

@@ -489,6 +489,7 @@ static int walk_event(void *ctx, const struct audit_event *e)
 	struct chain_walk *w = ctx;
 	unsigned char h[AUDIT_HASH_BYTES];
 
+	/* w->why is a message for people, of numbers: a cut only shortens it. */
 	if (e->seq != w->seq + 1) {
 		snprintf(w->why, sizeof(w->why), "event %lld follows event %lld", (long long)e->seq,
 		         (long long)w->seq);

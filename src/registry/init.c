@@ -1,9 +1,9 @@
 /* Creating a data folder (see init.h). */
 #include "registry/init.h"
 
+#include "core/format.h"
 #include "registry/credential.h"
 
-#include <stdio.h>
 #include <string.h>
 
 int registry_init(const char *dir, const char *host, const char *name, struct init_result *out,
@@ -22,10 +22,10 @@ int registry_init(const char *dir, const char *host, const char *name, struct in
 	if (depository_open(&d, dir, &later) != 0)
 		return 0;
 	out->opened = true;
-	snprintf(out->name, sizeof(out->name), "%s", d.name);
+	OK_COPY_ARRAY(out->name, d.name);
 	if (registry_identity(&d, &id, &later) == 0) {
 		out->has_did = true;
-		snprintf(out->did, sizeof(out->did), "%s", id.did);
+		OK_COPY_ARRAY(out->did, id.did);
 	}
 	registry_identity_release(&id);
 	depository_close(&d);

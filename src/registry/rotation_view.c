@@ -2,6 +2,8 @@
  * name of a new issuer key, derived here so that front ends only print (see rotation.h). */
 #include "registry/rotation.h"
 
+#include "core/format.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,7 @@ static int add_issuer_key(void *ctx, const struct store_issuer_key *k)
 	e.current = !k->retired_ms && k->key_id == f->d->issuer_key_id;
 	/* A retired key is no longer in the DID document: it has no DID URL to show. */
 	if (k->retired_ms || depository_issuer_vm(f->d, k->key_id, e.vm, NULL) != 0)
+		/* "key-" and a number: 256 bytes hold it. */
 		snprintf(e.vm, sizeof(e.vm), "key-%lu", (unsigned long)k->key_id);
 	if (vc_multikey_encode_ed25519_pub(k->public_key, e.multikey, NULL) != 0)
 		e.multikey[0] = '\0';
@@ -66,7 +69,7 @@ int registry_keys_status(struct depository *d, struct keys_status *out, struct o
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(out->did, sizeof(out->did), "%s", d->issuer_did);
+	OK_COPY_ARRAY(out->did, d->issuer_did);
 	rc = registry_keys_data_counts(d, add_data_key, &f, err);
 	if (!rc) {
 		rc = registry_keys_data_progress(d, &out->rotation, err);

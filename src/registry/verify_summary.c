@@ -273,6 +273,7 @@ void verify_headline_text(const struct verify_verdict *v, char *out, size_t cap)
 {
 	char date[RENDER_DATE_TEXT_MAX];
 
+	/* A headline for people, of fixed words and a date: a cut only shortens it. */
 	render_date_text(v->since, "en", date, sizeof(date));
 	switch (v->headline) {
 	case VERIFY_HEADLINE_VERIFIED:

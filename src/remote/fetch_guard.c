@@ -79,7 +79,7 @@ static unsigned *busy_count(struct remote_fetch_guard *g, const char *key, bool 
 	}
 	if (!add || free_slot == REMOTE_FETCH_GUARD_SLOTS)
 		return NULL;
-	/* Keys and URLs are shorter than FETCH_GUARD_KEY_MAX (remote_fetch_guard_get checks), so these
+	/* Keys and URLs are shorter than REMOTE_FETCH_GUARD_KEY_MAX (the callers check), so these
 	 * copies never cut: two URLs never share a slot by a common prefix. */
 	snprintf(g->busy[free_slot].key, sizeof(g->busy[0].key), "%s", key);
 	return &g->busy[free_slot].n;
@@ -114,7 +114,8 @@ void remote_fetch_guard_fail(struct remote_fetch_guard *g, const char *url, cons
 		if (g->failed[i].until_ms < g->failed[slot].until_ms)
 			slot = i;
 	}
-	snprintf(g->failed[slot].url, sizeof(g->failed[0].url), "%s", url); /* see above */
+	/* Its length is checked on entry: the copy never cuts. */
+	snprintf(g->failed[slot].url, sizeof(g->failed[0].url), "%s", url);
 	g->failed[slot].until_ms = now + (int64_t)g->fail_ttl_s * 1000;
 	pthread_mutex_unlock(&g->lock);
 }

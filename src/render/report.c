@@ -118,6 +118,7 @@ static void when(struct page *p, struct buf *b, const char *iso)
 		raw(p, b, "–");
 		return;
 	}
+	/* Sized to fit: ten characters of the date, and the date text with " HH:MM UTC". */
 	snprintf(day, sizeof(day), "%.10s", iso);
 	render_date_text(day, p->lang, date, sizeof(date));
 	if (strlen(iso) == 20 && iso[10] == 'T')
@@ -136,6 +137,7 @@ static void number(struct page *p, struct buf *b, const json_t *v)
 {
 	char n[48];
 
+	/* 48 bytes hold any long long and the dash: nothing is cut. */
 	if (json_is_integer(v))
 		snprintf(n, sizeof(n), "%lld", (long long)json_integer_value(v));
 	else if (json_is_real(v))
