@@ -1,93 +1,103 @@
-/* For unit tests that run against PostgreSQL too: when OORKONDE_TEST_PG holds a libpq
- * connection string (a URI or keywords; `make unit` starts a throw-away cluster and sets it),
- * each test gets a fresh database of its own, made with CREATE DATABASE and dropped after. */
-#ifndef OK_TESTS_PG_TEST_H
-#define OK_TESTS_PG_TEST_H
+/* For unit tests that run against PostgreSQL as well as SQLite: when OORKONDE_TEST_PG holds a libpq
+ * connection string (a URI or keywords, e.g. what scripts/pg-cluster start prints), a fresh
+ * database is made from it for a test and dropped after. Without it, the PostgreSQL runs are
+ * skipped. */
+#ifndef OK_TEST_PG_TEST_H
+#define OK_TEST_PG_TEST_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-/* The cluster to test against, or NULL when the PostgreSQL runs are off. */
-static inline const char *pg_test_conninfo(void)
+#define PG_TEST_CONNINFO_MAX 1024
+
+/* The connection string of the test cluster, NULL when there is none. */
+static inline const char *pg_test_base(void)
 {
 	const char *v = getenv("OORKONDE_TEST_PG");
 
-	return v && *v ? v : NULL;
+	return v && v[0] ? v : NULL;
 }
 
-/* Runs one command on the cluster's default database; 0 or -1 (said on stderr). */
-static inline int pg_test_admin(const char *sql)
+/* Appends "keyword='value' " to out, quoting as libpq's keyword strings want. */
+static inline bool pg_test_add_word(char *out, size_t cap, const char *kw, const char *val)
 {
-	PGconn *c = PQconnectdb(pg_test_conninfo());
-	PGresult *r;
-	int rc = -1;
+	size_t n = strlen(out);
+	const char *c;
 
-	if (PQstatus(c) != CONNECTION_OK) {
-		fprintf(stderr, "pg_test: cannot connect: %s", PQerrorMessage(c));
-		PQfinish(c);
-		return -1;
+	if (n + strlen(kw) + 4 >= cap)
+		return false;
+	n += (size_t)snprintf(out + n, cap - n, "%s='", kw);
+	for (c = val; *c; c++) {
+		if (n + 4 >= cap)
+			return false;
+		if (*c == '\'' || *c == '\\')
+			out[n++] = '\\';
+		out[n++] = *c;
 	}
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK)
-		rc = 0;
-	else
+	out[n++] = '\'';
+	out[n++] = ' ';
+	out[n] = '\0';
+	return true;
+}
+
+/* The base connection string with its database replaced by dbname. */
+static inline bool pg_test_conninfo(const char *dbname, char *out, size_t cap)
+{
+	PQconninfoOption *opts = PQconninfoParse(pg_test_base(), NULL), *o;
+	bool ok = opts != NULL;
+
+	out[0] = '\0';
+	for (o = opts; ok && o->keyword; o++)
+		if (o->val && o->val[0] && strcmp(o->keyword, "dbname") != 0)
+			ok = pg_test_add_word(out, cap, o->keyword, o->val);
+	if (ok)
+		ok = pg_test_add_word(out, cap, "dbname", dbname);
+	PQconninfoFree(opts);
+	return ok;
+}
+
+/* Runs one command on the base database (CREATE or DROP DATABASE cannot be prepared). */
+static inline bool pg_test_admin(const char *sql)
+{
+	PGconn *c = PQconnectdb(pg_test_base());
+	PGresult *r = NULL;
+	bool ok = PQstatus(c) == CONNECTION_OK;
+
+	if (ok) {
+		r = PQexec(c, sql);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	}
+	if (!ok)
 		fprintf(stderr, "pg_test: %s: %s", sql, PQerrorMessage(c));
 	PQclear(r);
 	PQfinish(c);
-	return rc;
+	return ok;
 }
 
-/* The cluster's connection string with dbname replaced by name, into out. */
-static inline int pg_test_conninfo_for(const char *name, char *out, size_t cap)
+/* Makes a new database named after prefix and this process; its connection string in out. */
+static inline bool pg_test_db_create(const char *prefix, char name[64], char *out, size_t cap)
 {
-	PQconninfoOption *opts = PQconninfoParse(pg_test_conninfo(), NULL), *o;
-	size_t len = 0;
-	int n;
-
-	if (!opts)
-		return -1;
-	out[0] = '\0';
-	for (o = opts; o->keyword; o++) {
-		const char *v = strcmp(o->keyword, "dbname") == 0 ? name : o->val;
-
-		if (!v || (strcmp(o->keyword, "dbname") != 0 && !*v))
-			continue;
-		/* Test values hold no quotes or backslashes; quote for spaces. */
-		n = snprintf(out + len, cap - len, "%s%s='%s'", len ? " " : "", o->keyword, v);
-		if (n < 0 || (size_t)n >= cap - len) {
-			PQconninfoFree(opts);
-			return -1;
-		}
-		len += (size_t)n;
-	}
-	PQconninfoFree(opts);
-	return 0;
-}
-
-/* Makes a new, empty database and writes its connection string into out (cap bytes) and its
- * name into name (64 bytes). */
-static inline int pg_test_create(char name[64], char *out, size_t cap)
-{
-	static unsigned counter;
+	struct timespec now;
 	char sql[128];
 
-	snprintf(name, 64, "ok_test_%ld_%u", (long)getpid(), counter++);
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(name, 64, "%s_%ld_%ld_%ld", prefix, (long)getpid(), (long)now.tv_sec,
+	         (long)now.tv_nsec);
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
-	if (pg_test_admin(sql) != 0)
-		return -1;
-	return pg_test_conninfo_for(name, out, cap);
+	return pg_test_admin(sql) && pg_test_conninfo(name, out, cap);
 }
 
-/* Drops a database pg_test_create made (its connections closed first by the caller). */
-static inline void pg_test_drop(const char *name)
+static inline void pg_test_db_drop(const char *name)
 {
 	char sql[128];
 
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
-	(void)pg_test_admin(sql);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
+	pg_test_admin(sql);
 }
 
 /* Runs a query returning one integer on its own connection to conninfo; -1 when it returns no
@@ -112,8 +122,9 @@ static inline int pg_test_exec(const char *conninfo, const char *sql)
 {
 	PGconn *c = PQconnectdb(conninfo);
 	PGresult *r = PQexec(c, sql);
-	int rc = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? 0
-	                                                                                       : -1;
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK
+	                 ? 0
+	                 : -1;
 
 	if (rc)
 		fprintf(stderr, "pg_test: %s: %s", sql, PQerrorMessage(c));

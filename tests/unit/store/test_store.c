@@ -70,7 +70,7 @@ static int setup_pg(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct ok_error err;
 
-	if (!f || pg_test_create(f->db, f->path, sizeof(f->path)) != 0)
+	if (!f || !pg_test_db_create("ok_store", f->db, f->path, sizeof(f->path)))
 		return -1;
 	if (store_open(&f->s, f->path, true, &err) != 0) {
 		fprintf(stderr, "store_open: %s\n", err.message);
@@ -85,7 +85,7 @@ static int teardown_pg(void **state)
 	struct fixture *f = *state;
 
 	store_close(f->s);
-	pg_test_drop(f->db);
+	pg_test_db_drop(f->db);
 	free(f);
 	return 0;
 }
@@ -1124,7 +1124,7 @@ int main(void)
 	};
 	int failed = cmocka_run_group_tests_name("store/store", tests, NULL, NULL);
 
-	if (pg_test_conninfo())
+	if (pg_test_base())
 		failed += cmocka_run_group_tests_name("store/store on PostgreSQL", pg_tests, NULL,
 		                                      NULL);
 	return failed;
