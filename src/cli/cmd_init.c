@@ -16,7 +16,7 @@ static const char init_usage[] =
         "                (default \"oorkonde depository\"; later: \"name\" in config.json)\n"
         "  --store URL   keep the records in PostgreSQL instead of the folder's SQLite\n"
         "                database: postgresql://USER@HOST/DB or a libpq connection string\n"
-        "                (\"host=… dbname=…\"); the database must exist and be empty. Give\n"
+        "                (\"host=... dbname=...\"); the database must exist and be empty. Give\n"
         "                passwords through PGPASSFILE or PGPASSWORD, not in the URL: it is\n"
         "                kept in config.json (\"store\"). The keys stay in the folder.\n"
         "  --help        print this help\n";

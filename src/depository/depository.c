@@ -146,7 +146,7 @@ int depository_create_in(const char *dir, const char *host, const char *name,
 		return rc;
 	if (store_url && !store_url_is_pg(store_url))
 		return ok_fail_field(err, OK_EINPUT, "store",
-		                     "--store takes a PostgreSQL URL (postgresql://…) or connection "
+		                     "--store takes a PostgreSQL URL (postgresql://...) or connection "
 		                     "string; without it the store is the folder's SQLite database");
 	/* The database first: a folder is only made for a store that can be used. */
 	if (store_url) {
