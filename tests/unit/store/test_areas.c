@@ -648,7 +648,8 @@ static void apikeys(void **state)
 /* clang-format off */
 #define AREA_TESTS(setup)                                                                        \
 	{                                                                                        \
-	        cmocka_unit_test_setup_teardown(login_link_used_once_concurrently, setup, teardown), \
+	        cmocka_unit_test_setup_teardown(login_link_used_once_concurrently, setup,        \
+	                                        teardown),                                       \
 	        cmocka_unit_test_setup_teardown(sessions, setup, teardown),                      \
 	        cmocka_unit_test_setup_teardown(shares, setup, teardown),                        \
 	        cmocka_unit_test_setup_teardown(leak, setup, teardown),                          \
