@@ -40,9 +40,6 @@ static inline struct pg_store *pgs(struct store *s)
 	return (struct pg_store *)(void *)s;
 }
 
-/* Opens the PostgreSQL store: conninfo is a postgresql:// URI or a libpq keyword string. */
-int store_pg_open(struct store **out, const char *conninfo, bool create, struct ok_error *err);
-
 /* ---- parameters ---- */
 
 /* The parameters of one statement, filled in order ($1, $2, …). Values are borrowed: they must
@@ -77,13 +74,12 @@ int pg_exec(struct pg_store *s, const char *sql, const struct pg_params *params,
             int64_t *affected, const char *what, struct ok_error *err);
 /* Like pg_exec for a query that returns at most one row: 0 with *res holding it, OK_ENOTFOUND
  * (nothing to free) when it returns none. */
-int pg_exec_one(struct pg_store *s, const char *sql, const struct pg_params *params,
-                PGresult **res, const char *what, struct ok_error *err);
+int pg_exec_one(struct pg_store *s, const char *sql, const struct pg_params *params, PGresult **res,
+                const char *what, struct ok_error *err);
 /* Like pg_exec inside a savepoint: when the statement fails, the transaction stays usable. Use
  * only where a caller goes on after a failure (e.g. a duplicate it then answers OK_EEXIST for). */
 int pg_exec_guarded(struct pg_store *s, const char *sql, const struct pg_params *params,
-                    PGresult **res, int64_t *affected, const char *what,
-                    struct ok_error *err);
+                    PGresult **res, int64_t *affected, const char *what, struct ok_error *err);
 /* Runs a fixed command without parameters and without preparing it (BEGIN, SAVEPOINT, …). */
 int pg_command(struct pg_store *s, const char *sql, const char *what, struct ok_error *err);
 

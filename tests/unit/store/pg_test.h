@@ -100,4 +100,37 @@ static inline void pg_test_db_drop(const char *name)
 	pg_test_admin(sql);
 }
 
+/* Runs a query returning one integer on its own connection to conninfo; -1 when it returns no
+ * row. */
+static inline long long pg_test_int(const char *conninfo, const char *sql)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	PGresult *r = PQexec(c, sql);
+	long long v = -1;
+
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
+		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fprintf(stderr, "pg_test: %s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+/* Runs commands on their own connection to conninfo; 0 or -1. */
+static inline int pg_test_exec(const char *conninfo, const char *sql)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	PGresult *r = PQexec(c, sql);
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK
+	                 ? 0
+	                 : -1;
+
+	if (rc)
+		fprintf(stderr, "pg_test: %s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	return rc;
+}
+
 #endif
