@@ -110,8 +110,17 @@ static int check_store_empty(struct store *store, struct ok_error *err)
 {
 	unsigned char head[AUDIT_HASH_BYTES];
 	int64_t seq = 0, count = 0;
+	struct buf check;
 	int rc;
 
+	/* A depository that has opened its store left its data key's check value there. */
+	buf_init(&check, 256);
+	rc = store_meta_get(store, "data_key_check.1", &check, err);
+	buf_release(&check);
+	if (rc != OK_ENOTFOUND)
+		return rc ? rc
+		          : ok_fail(err, OK_EEXIST, "the database already holds a depository; init "
+		                                    "needs an empty database");
 	if ((rc = store_audit_head(store, &seq, head, err)) ||
 	    (rc = store_achievement_count(store, &count, err)))
 		return rc;
