@@ -119,6 +119,19 @@ int pg_ids_not_under(struct store *base, const char *sql, const char *what, uint
                      const char *after_id, size_t limit, int (*fn)(void *ctx, const char *id),
                      void *ctx, struct ok_error *err);
 
+/* Runs an "INSERT … ON CONFLICT DO NOTHING": OK_EEXIST when a unique key held the row already,
+ * as SQLite answers a duplicate, and the transaction stays usable as it does on SQLite. */
+static inline int pg_insert(struct store *base, const char *sql, const struct pg_params *params,
+                            const char *what, struct ok_error *err)
+{
+	int64_t added = 0;
+	int rc = pg_exec(pgs(base), sql, params, NULL, &added, what, err);
+
+	if (!rc && added == 0)
+		rc = ok_fail(err, OK_EEXIST, "%s: it exists already", what);
+	return rc;
+}
+
 /* ---- the areas' tables (store_pg_<area>.c) ---- */
 
 extern const struct store_portal_ops pg_portal_ops;     /* store_pg_portal.c */

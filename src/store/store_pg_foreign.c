@@ -11,7 +11,8 @@
 
 static const char SQL_PUT[] =
         "INSERT INTO foreign_achievement (" FOREIGN_COLS ", credential) VALUES ($1, $2, $3, $4, "
-        "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
+        "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) "
+        "ON CONFLICT DO NOTHING";
 static const char SQL_GET[] =
         "SELECT " FOREIGN_COLS ", credential FROM foreign_achievement WHERE id = $1";
 static const char SQL_FIND[] = "SELECT " FOREIGN_COLS ", credential FROM foreign_achievement "
@@ -76,7 +77,7 @@ static int foreign_put(struct store *base, const struct store_foreign *f, struct
 	pg_param_int64(&p, f->checked_ms);
 	pg_param_int64(&p, f->key_id);
 	pg_param_bytea(&p, f->credential.data, f->credential.len);
-	return pg_exec(pgs(base), SQL_PUT, &p, NULL, NULL, "store a foreign achievement", err);
+	return pg_insert(base, SQL_PUT, &p, "store a foreign achievement", err);
 }
 
 /* Runs a one-row query and reads it (with the credential). */

@@ -7,7 +7,7 @@
 #define CHANGE_COLS "id, learner_id, actor, purpose, fields, at_ms, key_id, sealed"
 
 static const char SQL_PUT[] = "INSERT INTO identity_change (" CHANGE_COLS ") "
-                              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+                              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
 static const char SQL_GET[] = "SELECT " CHANGE_COLS " FROM identity_change WHERE id = $1";
 static const char SQL_BY_LEARNER[] = "SELECT " CHANGE_COLS " FROM identity_change "
                                      "WHERE learner_id = $1 ORDER BY at_ms, n";
@@ -45,7 +45,7 @@ static int change_put(struct store *base, const struct store_identity_change *c,
 	pg_param_int64(&p, c->at_ms);
 	pg_param_int64(&p, c->key_id);
 	pg_param_bytea(&p, c->sealed.data, c->sealed.len);
-	return pg_exec(pgs(base), SQL_PUT, &p, NULL, NULL, "record an identity correction", err);
+	return pg_insert(base, SQL_PUT, &p, "record an identity correction", err);
 }
 
 static int change_get(struct store *base, const char *id, struct store_identity_change *out,

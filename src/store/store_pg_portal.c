@@ -7,7 +7,7 @@
 
 static const char SQL_LINK_PUT[] =
         "INSERT INTO login_link (token_hash, learner_id, created_by, created_ms, expires_ms, "
-        "used_ms) VALUES ($1, $2, $3, $4, $5, $6)";
+        "used_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
 static const char SQL_LINK_FIND[] =
         "SELECT token_hash, learner_id, created_by, created_ms, expires_ms, used_ms "
         "FROM login_link WHERE token_hash = $1";
@@ -18,7 +18,7 @@ static const char SQL_LINK_PRUNE[] = "DELETE FROM login_link WHERE expires_ms < 
 
 static const char SQL_SESSION_PUT[] =
         "INSERT INTO session (id, token_hash, learner_id, created_ms, last_seen_ms) "
-        "VALUES ($1, $2, $3, $4, $5)";
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
 static const char SQL_SESSION_FIND[] =
         "SELECT id, token_hash, learner_id, created_ms, last_seen_ms FROM session "
         "WHERE token_hash = $1";
@@ -32,7 +32,8 @@ static const char SQL_SESSION_PRUNE[] =
 	"id, token_hash, learner_id, recipient, achievements, created_ms, expires_ms, " \
 	"revoked_ms, uses, last_used_ms"
 static const char SQL_SHARE_PUT[] = "INSERT INTO share (" SHARE_COLUMNS ") "
-                                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+                                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                                    "ON CONFLICT DO NOTHING";
 static const char SQL_SHARE_GET[] = "SELECT " SHARE_COLUMNS " FROM share WHERE id = $1";
 static const char SQL_SHARE_FIND[] = "SELECT " SHARE_COLUMNS " FROM share WHERE token_hash = $1";
 static const char SQL_SHARE_LIST[] = "SELECT " SHARE_COLUMNS " FROM share WHERE learner_id = $1 "
@@ -65,7 +66,7 @@ static int login_link_put(struct store *base, const struct store_login_link *l,
 	pg_param_int64(&p, l->created_ms);
 	pg_param_int64(&p, l->expires_ms);
 	pg_param_int64(&p, l->used_ms);
-	return pg_exec(pgs(base), SQL_LINK_PUT, &p, NULL, NULL, "add a login link", err);
+	return pg_insert(base, SQL_LINK_PUT, &p, "add a login link", err);
 }
 
 static int login_link_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
@@ -128,7 +129,7 @@ static int session_put(struct store *base, const struct store_session *se, struc
 	pg_param_text(&p, se->learner_id);
 	pg_param_int64(&p, se->created_ms);
 	pg_param_int64(&p, se->last_seen_ms);
-	return pg_exec(pgs(base), SQL_SESSION_PUT, &p, NULL, NULL, "add a session", err);
+	return pg_insert(base, SQL_SESSION_PUT, &p, "add a session", err);
 }
 
 static int session_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
@@ -203,7 +204,7 @@ static int share_put(struct store *base, const struct store_share *sh, struct ok
 	pg_param_int64(&p, sh->revoked_ms);
 	pg_param_int64(&p, sh->uses);
 	pg_param_int64(&p, sh->last_used_ms);
-	return pg_exec(pgs(base), SQL_SHARE_PUT, &p, NULL, NULL, "add a share", err);
+	return pg_insert(base, SQL_SHARE_PUT, &p, "add a share", err);
 }
 
 static void read_share(const PGresult *r, int row, struct store_share *sh)

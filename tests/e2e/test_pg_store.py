@@ -225,3 +225,45 @@ def test_concurrent_imports_through_both_servers_make_one_chain(two):
     assert events >= 3 * 8
     # The same chain read through the other folder.
     assert audit_intact(two.other) == events
+
+
+def test_a_login_link_used_through_both_servers_at_once_works_once(two):
+    learner = two.ok.achievements_json(ANNA["national_id"])[0]["learner_id"]
+    url = two.ok.run("learner", "login-link", learner, check=True).stdout.strip()
+    path = url[len(BASE):]
+    ready = threading.Barrier(2)
+    answers = []
+
+    def use(srv):
+        ready.wait()
+        answers.append(srv.post(path, "", ctype="application/x-www-form-urlencoded").status)
+
+    threads = [threading.Thread(target=use, args=(srv,)) for srv in (two.a, two.b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # One sign-in; the other is told the link was used (410), whichever server came second.
+    assert sorted(answers) == [303, 410], answers
+    assert audit_intact(two.ok) > 0
+
+
+def test_leak_detection_counts_reads_through_both_servers(two, tmp_path):
+    bram = {"national_id": "444555663", "given_names": "Bram", "family_name": "Jansen"}
+    csv = tmp_path / "bram.csv"
+    csv.write_text(csv_text([make_row(record_id="B-1", title="Statics", **bram)]))
+    two.ok.run("import", csv, "--institution", "21XX", check=True)
+    two.ok.run("institution", "set-read-limit", "21XX", "1", check=True)
+    key = two.keys["21XX"]
+    # One learner read through a; a second through b is past the limit of the key's one count.
+    r = two.a.get(f"/v1/achievements?national_id={ANNA['national_id']}", key=key)
+    assert r.status == 200, r
+    problem(two.b.get(f"/v1/achievements?national_id={bram['national_id']}", key=key), 429,
+            "read-limit")
+    # Blocked for both servers.
+    for srv in (two.a, two.b):
+        problem(srv.get(f"/v1/achievements?national_id={ANNA['national_id']}", key=key), 403,
+                "key-blocked")
+    listed = two.ok.run("apikey", "list", check=True).stdout
+    assert "blocked" in listed, listed
+    assert audit_intact(two.ok) > 0

@@ -101,7 +101,7 @@ static inline void pg_test_db_drop(const char *name)
 }
 
 /* Runs a query returning one integer on its own connection to conninfo; -1 when it returns no
- * row. */
+ * row (or is a command, such as an UPDATE). */
 static inline long long pg_test_int(const char *conninfo, const char *sql)
 {
 	PGconn *c = PQconnectdb(conninfo);
@@ -110,7 +110,7 @@ static inline long long pg_test_int(const char *conninfo, const char *sql)
 
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
 		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+	else if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
 		fprintf(stderr, "pg_test: %s: %s", sql, PQerrorMessage(c));
 	PQclear(r);
 	PQfinish(c);
