@@ -58,8 +58,9 @@ run: build
 	@cat "$(DATA)/demo-registrar.key"
 	$(OORKONDE) serve --listen $(LISTEN)
 
+# The store's unit tests run on SQLite and on a throw-away PostgreSQL cluster (scripts/with-pg).
 unit: test-deps build
-	meson test -C $(BUILD) --suite unit --print-errorlogs
+	scripts/with-pg meson test -C $(BUILD) --suite unit --print-errorlogs
 
 e2e: test-deps build plain
 	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde \

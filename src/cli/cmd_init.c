@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 static const char init_usage[] =
-        "Usage: oorkonde [--data DIR] init [--host HOST] [--name NAME]\n\n"
+        "Usage: oorkonde [--data DIR] init [--host HOST] [--name NAME] [--store URL]\n\n"
         "Creates the data folder: the SQLite database, the data key that seals personal data,\n"
         "the depository's Ed25519 issuer key (both 0600) and config.json. Refuses to touch a\n"
         "folder that exists and is not empty.\n\n"
@@ -14,6 +14,11 @@ static const char init_usage[] =
         "  --name NAME   the depository's name, e.g. \"Dienst Uitvoering Onderwijs\": the\n"
         "                issuer's name in its credentials and the name on its pages\n"
         "                (default \"oorkonde depository\"; later: \"name\" in config.json)\n"
+        "  --store URL   keep the records in PostgreSQL instead of the folder's SQLite\n"
+        "                database: postgresql://USER@HOST/DB or a libpq connection string\n"
+        "                (\"host=... dbname=...\"); the database must exist and be empty. Give\n"
+        "                passwords through PGPASSFILE or PGPASSWORD, not in the URL: it is\n"
+        "                kept in config.json (\"store\"). The keys stay in the folder.\n"
         "  --help        print this help\n";
 
 int cmd_init(struct cli *c, int argc, char **argv)
@@ -21,10 +26,11 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 	        {"host", required_argument, NULL, 'H'},
 	        {"name", required_argument, NULL, 'n'},
+	        {"store", required_argument, NULL, 's'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	const char *host = NULL, *name = NULL;
+	const char *host = NULL, *name = NULL, *store = NULL;
 	struct init_result made;
 	struct ok_error err;
 	int opt;
@@ -37,6 +43,9 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		case 'n':
 			name = optarg;
 			break;
+		case 's':
+			store = optarg;
+			break;
 		case 'h':
 			fputs(init_usage, stdout);
 			return EXIT_OK;
@@ -47,12 +56,16 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[optind]);
 	ok_error_clear(&err);
-	if (registry_init(c->data_dir, host, name, &made, &err) != 0) {
+	if (registry_init(c->data_dir, host, name, store, &made, &err) != 0) {
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}
 	printf("Created data folder %s\n", c->data_dir);
-	printf("  database     %s/oorkonde.db\n", c->data_dir);
+	/* Not the URL: it may hold a password. */
+	if (store)
+		printf("  database     PostgreSQL (\"store\" in config.json)\n");
+	else
+		printf("  database     %s/oorkonde.db\n", c->data_dir);
 	printf("  data key     %s/data.key (keep it secret, back it up apart from the database)\n",
 	       c->data_dir);
 	printf("  issuer key   %s/issuer.key\n", c->data_dir);

@@ -102,6 +102,39 @@ int depository_create(const char *dir, const char *host, struct ok_error *err)
 int depository_create_named(const char *dir, const char *host, const char *name,
                             struct ok_error *err)
 {
+	return depository_create_in(dir, host, name, NULL, err);
+}
+
+/* A shared database is only ever one depository's: its records are sealed under that
+ * depository's data key, and its audit chain is one. */
+static int check_store_empty(struct store *store, struct ok_error *err)
+{
+	unsigned char head[AUDIT_HASH_BYTES];
+	int64_t seq = 0, count = 0;
+	struct buf check;
+	int rc;
+
+	/* A depository that has opened its store left its data key's check value there. */
+	buf_init(&check, 256);
+	rc = store_meta_get(store, "data_key_check.1", &check, err);
+	buf_release(&check);
+	if (rc != OK_ENOTFOUND)
+		return rc ? rc
+		          : ok_fail(err, OK_EEXIST, "the database already holds a depository; init "
+		                                    "needs an empty database");
+	if ((rc = store_audit_head(store, &seq, head, err)) ||
+	    (rc = store_achievement_count(store, &count, err)))
+		return rc;
+	if (seq > 0 || count > 0)
+		return ok_fail(err, OK_EEXIST,
+		               "the database already holds a depository's records; init needs an "
+		               "empty database");
+	return 0;
+}
+
+int depository_create_in(const char *dir, const char *host, const char *name,
+                         const char *store_url, struct ok_error *err)
+{
 	struct buf path;
 	json_t *config = NULL;
 	char *text = NULL;
@@ -112,6 +145,20 @@ int depository_create_named(const char *dir, const char *host, const char *name,
 		return rc;
 	if (name && (rc = check_name(name, err)))
 		return rc;
+	if (store_url && !store_url_is_pg(store_url))
+		return ok_fail_field(err, OK_EINPUT, "store",
+		                     "--store takes a PostgreSQL URL (postgresql://...) or connection "
+		                     "string; without it the store is the folder's SQLite database");
+	/* The database first: a folder is only made for a store that can be used. */
+	if (store_url) {
+		if ((rc = store_open(&store, store_url, true, err)) ||
+		    (rc = check_store_empty(store, err))) {
+			store_close(store);
+			return rc;
+		}
+		store_close(store);
+		store = NULL;
+	}
 	if (mkdir(dir, 0700) != 0) {
 		if (errno != EEXIST)
 			return ok_fail(err, OK_EIO, "cannot create %s: %s", dir, strerror(errno));
@@ -128,7 +175,8 @@ int depository_create_named(const char *dir, const char *host, const char *name,
 	if ((rc = join(&path, dir, "data.key", err)) || (rc = keyfile_create(path.data, err)) ||
 	    (rc = join(&path, dir, "issuer.key", err)) || (rc = keyfile_create(path.data, err)))
 		goto out;
-	config = json_pack("{s:s?, s:s, s:s}", "host", host, "store", "sqlite:oorkonde.db", "name",
+	config = json_pack("{s:s?, s:s, s:s}", "host", host, "store",
+	                   store_url ? store_url : "sqlite:oorkonde.db", "name",
 	                   name ? name : "oorkonde depository");
 	text = config ? json_dumps(config, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	if (!text) {
@@ -138,8 +186,8 @@ int depository_create_named(const char *dir, const char *host, const char *name,
 	if ((rc = join(&path, dir, "config.json", err)) ||
 	    (rc = file_write_atomic(path.data, text, strlen(text), 0600, 1, err)))
 		goto out;
-	if ((rc = join(&path, dir, "oorkonde.db", err)) ||
-	    (rc = store_sqlite_open(&store, path.data, true, err)))
+	if (!store_url && ((rc = join(&path, dir, "oorkonde.db", err)) ||
+	                   (rc = store_sqlite_open(&store, path.data, true, err))))
 		goto out;
 out:
 	store_close(store);

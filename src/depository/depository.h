@@ -96,6 +96,11 @@ int depository_create(const char *dir, const char *host, struct ok_error *err);
  * name on its pages); NULL for the default, "oorkonde depository". */
 int depository_create_named(const char *dir, const char *host, const char *name,
                             struct ok_error *err);
+/* The same, with the records in the store at store_url (config "store"): NULL for the embedded
+ * SQLite oorkonde.db, or a PostgreSQL URL or connection string (store_url_is_pg), whose
+ * database must exist and hold no depository yet; the keys stay in the folder either way. */
+int depository_create_in(const char *dir, const char *host, const char *name,
+                         const char *store_url, struct ok_error *err);
 
 /* Opens an existing data folder, reading config.json whole (the settings of audit/ and
  * portal/ too: OK_EINPUT naming the field when one is out of range). */

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-int registry_init(const char *dir, const char *host, const char *name, struct init_result *out,
-                  struct ok_error *err)
+int registry_init(const char *dir, const char *host, const char *name, const char *store_url,
+                  struct init_result *out, struct ok_error *err)
 {
 	struct depository_identity id;
 	struct ok_error later;
@@ -15,7 +15,7 @@ int registry_init(const char *dir, const char *host, const char *name, struct in
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = depository_create_named(dir, host, name, err)))
+	if ((rc = depository_create_in(dir, host, name, store_url, err)))
 		return rc;
 	/* The folder is made: reading it back is a courtesy, and its failure no error. */
 	ok_error_clear(&later);

@@ -16,11 +16,12 @@ struct init_result {
 };
 
 /*
- * Creates the data folder dir (see depository_create_named; host NULL: a did:key depository)
+ * Creates the data folder dir (see depository_create_in; host NULL: a did:key depository;
+ * store_url NULL: the embedded SQLite store, else a PostgreSQL URL or connection string)
  * and reads back its name and DID into *out. Fails only when the folder cannot be made; what
  * cannot be read back afterwards is left unset in out.
  */
-int registry_init(const char *dir, const char *host, const char *name, struct init_result *out,
-                  struct ok_error *err);
+int registry_init(const char *dir, const char *host, const char *name, const char *store_url,
+                  struct init_result *out, struct ok_error *err);
 
 #endif

@@ -473,5 +473,9 @@ static inline int store_backup_to(struct store *s, const char *path, struct ok_e
 
 /* Back ends. */
 int store_sqlite_open(struct store **out, const char *path, bool create, struct ok_error *err);
+/* conninfo: a postgresql:// (or postgres://) URI or a libpq keyword string ("host=… dbname=…"). */
+int store_pg_open(struct store **out, const char *conninfo, bool create, struct ok_error *err);
+/* Whether url names a PostgreSQL database (a URI of either scheme or a keyword string). */
+bool store_url_is_pg(const char *url);
 
 #endif

@@ -49,12 +49,12 @@ static int collect_ids(void *ctx, const struct store_achievement *a)
 	return 0;
 }
 
-static int setup(void **state)
+static int setup_on(void **state, bool pg)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	struct ok_error err;
 
-	if (!w || reg_setup((void **)&w->f))
+	if (!w || (pg ? reg_setup_pg((void **)&w->f) : reg_setup((void **)&w->f)))
 		return -1;
 	*state = w;
 	reg_import_expect(w->f, csv, 4, 0, 0, 0);
@@ -64,6 +64,16 @@ static int setup(void **state)
 	    registry_learner_achievements(&w->f->d, w->bram, collect_ids, w, &err))
 		fail_msg("achievements: %s", err.message);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_on(state, false);
+}
+
+static int setup_pg(void **state)
+{
+	return setup_on(state, true);
 }
 
 static int teardown(void **state)
@@ -148,12 +158,12 @@ static void tokens_and_csrf(void **state)
 
 static void write_config(struct reg_fixture *f, const char *extra)
 {
-	char path[256], text[512];
+	char path[256], text[512 + PG_TEST_CONNINFO_MAX];
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/config.json", f->dir);
-	snprintf(text, sizeof(text),
-	         "{\"host\": null, \"name\": \"t\", \"store\": \"sqlite:oorkonde.db\"%s}\n", extra);
+	snprintf(text, sizeof(text), "{\"host\": null, \"name\": \"t\", \"store\": \"%s\"%s}\n",
+	         f->pg ? f->pg_url : "sqlite:oorkonde.db", extra);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
 	fputs(text, fp);
@@ -665,22 +675,35 @@ static void store_answers(void **state)
 	assert_int_equal(store_commit(s, &err), 0);
 }
 
+/* The same tests with the records in SQLite and in PostgreSQL. */
+/* clang-format off */
+#define PORTAL_TESTS(setup)                                                                      \
+	{                                                                                        \
+	        cmocka_unit_test(tokens_and_csrf),                                               \
+	        cmocka_unit_test_setup_teardown(configuration, setup, teardown),                 \
+	        cmocka_unit_test_setup_teardown(login_link_once, setup, teardown),               \
+	        cmocka_unit_test_setup_teardown(login_link_expires, setup, teardown),            \
+	        cmocka_unit_test_setup_teardown(login_link_by_national_id, setup, teardown),     \
+	        cmocka_unit_test_setup_teardown(sessions_end_when_idle, setup, teardown),        \
+	        cmocka_unit_test_setup_teardown(learner_view, setup, teardown),                  \
+	        cmocka_unit_test_setup_teardown(share_input_errors, setup, teardown),            \
+	        cmocka_unit_test_setup_teardown(share_json_errors, setup, teardown),             \
+	        cmocka_unit_test_setup_teardown(share_open_counts_and_verifies, setup, teardown), \
+	        cmocka_unit_test_setup_teardown(share_revoked_or_expired_is_gone, setup,         \
+	                                        teardown),                                       \
+	        cmocka_unit_test_setup_teardown(store_answers, setup, teardown),                 \
+	}
+/* clang-format on */
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(tokens_and_csrf),
-	        cmocka_unit_test_setup_teardown(configuration, setup, teardown),
-	        cmocka_unit_test_setup_teardown(login_link_once, setup, teardown),
-	        cmocka_unit_test_setup_teardown(login_link_expires, setup, teardown),
-	        cmocka_unit_test_setup_teardown(login_link_by_national_id, setup, teardown),
-	        cmocka_unit_test_setup_teardown(sessions_end_when_idle, setup, teardown),
-	        cmocka_unit_test_setup_teardown(learner_view, setup, teardown),
-	        cmocka_unit_test_setup_teardown(share_input_errors, setup, teardown),
-	        cmocka_unit_test_setup_teardown(share_json_errors, setup, teardown),
-	        cmocka_unit_test_setup_teardown(share_open_counts_and_verifies, setup, teardown),
-	        cmocka_unit_test_setup_teardown(share_revoked_or_expired_is_gone, setup, teardown),
-	        cmocka_unit_test_setup_teardown(store_answers, setup, teardown),
-	};
+	const struct CMUnitTest on_sqlite[] = PORTAL_TESTS(setup);
+	const struct CMUnitTest on_pg[] = PORTAL_TESTS(setup_pg);
+	int failed = cmocka_run_group_tests_name("portal on SQLite", on_sqlite, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (pg_test_base())
+		failed += cmocka_run_group_tests_name("portal on PostgreSQL", on_pg, NULL, NULL);
+	else
+		printf("portal on PostgreSQL: skipped (OORKONDE_TEST_PG is not set)\n");
+	return failed;
 }

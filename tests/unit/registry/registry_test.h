@@ -22,6 +22,7 @@
 #include "registry/import.h"
 #include "registry/institution.h"
 #include "registry/learner.h"
+#include "store/pg_test.h"
 
 struct reg_fixture {
 	char base[64]; /* the mkdtemp folder */
@@ -29,6 +30,10 @@ struct reg_fixture {
 	char db[128];  /* dir/oorkonde.db */
 	struct depository d;
 	bool open;
+	/* With the records in PostgreSQL (reg_setup_pg): the test's database and its URL. */
+	bool pg;
+	char pg_db[64];
+	char pg_url[PG_TEST_CONNINFO_MAX];
 };
 
 static inline int reg_remove_entry(const char *path, const struct stat *st, int flag,
@@ -65,6 +70,8 @@ static inline void reg_fixture_close(struct reg_fixture *f)
 static inline void reg_fixture_free(struct reg_fixture *f)
 {
 	reg_fixture_close(f);
+	if (f->pg)
+		pg_test_db_drop(f->pg_db);
 	nftw(f->base, reg_remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 	free(f);
 }
@@ -89,8 +96,9 @@ static inline void reg_add_institution(struct reg_fixture *f, const char *code)
 		fail_msg("registry_institution_add %s: %s", code, err.message);
 }
 
-/* setup: a created and opened data folder, with no institution yet. */
-static inline int reg_setup_bare(void **state)
+/* setup: a created and opened data folder, with no institution yet; its records in a new
+ * PostgreSQL database of OORKONDE_TEST_PG's cluster when pg (store/pg_test.h). */
+static inline int reg_setup_bare_in(void **state, bool pg)
 {
 	struct reg_fixture *f = reg_fixture_new();
 	struct ok_error err;
@@ -98,7 +106,11 @@ static inline int reg_setup_bare(void **state)
 	if (!f)
 		return -1;
 	*state = f;
-	if (depository_create(f->dir, NULL, &err) != 0 || depository_open(&f->d, f->dir, &err)) {
+	f->pg = pg;
+	if (pg && !pg_test_db_create("ok_registry", f->pg_db, f->pg_url, sizeof(f->pg_url)))
+		return -1;
+	if (depository_create_in(f->dir, NULL, NULL, pg ? f->pg_url : NULL, &err) != 0 ||
+	    depository_open(&f->d, f->dir, &err)) {
 		fprintf(stderr, "setup: %s\n", err.message);
 		return -1;
 	}
@@ -106,10 +118,24 @@ static inline int reg_setup_bare(void **state)
 	return 0;
 }
 
+static inline int reg_setup_bare(void **state)
+{
+	return reg_setup_bare_in(state, false);
+}
+
 /* setup: a created and opened data folder with institution 21PB. */
 static inline int reg_setup(void **state)
 {
 	if (reg_setup_bare(state))
+		return -1;
+	reg_add_institution(*state, "21PB");
+	return 0;
+}
+
+/* The same, its records in PostgreSQL. */
+static inline int reg_setup_pg(void **state)
+{
+	if (reg_setup_bare_in(state, true))
 		return -1;
 	reg_add_institution(*state, "21PB");
 	return 0;
@@ -132,13 +158,16 @@ static inline int reg_teardown(void **state)
 	return 0;
 }
 
-/* One integer from an SQL query on the data folder's database, on a connection of our own. */
+/* One integer from an SQL query on the data folder's database, on a connection of our own
+ * (-1 when it returns no row). */
 static inline long long reg_sql_int(const struct reg_fixture *f, const char *sql)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	long long v = -1;
 
+	if (f->pg)
+		return pg_test_int(f->pg_url, sql);
 	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		fail_msg("%s: %s", sql, sqlite3_errmsg(db));

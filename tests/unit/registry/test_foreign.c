@@ -70,7 +70,8 @@ static void cache_lists(struct world *w, const struct store_achievement *a, cons
 	}
 }
 
-static int setup(void **state)
+/* here: the depository that keeps the foreign achievements, its records in PostgreSQL when pg. */
+static int setup_on(void **state, bool pg)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	struct store_achievement a;
@@ -79,7 +80,8 @@ static int setup(void **state)
 	if (!w)
 		return -1;
 	*state = w;
-	if (reg_setup((void **)&w->here) || reg_setup((void **)&w->abroad))
+	if ((pg ? reg_setup_pg((void **)&w->here) : reg_setup((void **)&w->here)) ||
+	    reg_setup((void **)&w->abroad))
 		return -1;
 	reg_import_expect(w->here, here_csv, 2, 0, 0, 0);
 	reg_import_expect(w->abroad, abroad_csv, 1, 0, 0, 0);
@@ -104,6 +106,16 @@ static int setup(void **state)
 	                       &err))
 		fail_msg("trust add: %s", err.message);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_on(state, false);
+}
+
+static int setup_pg(void **state)
+{
+	return setup_on(state, true);
 }
 
 static int teardown(void **state)
@@ -525,21 +537,33 @@ static void store_reseal_and_status(void **state)
 	foreign_import_release(&imp);
 }
 
+/* The same tests with the records in SQLite and in PostgreSQL. */
+/* clang-format off */
+#define FOREIGN_TESTS(setup)                                                                     \
+	{                                                                                        \
+	        cmocka_unit_test_setup_teardown(kept_with_origin_and_bytes_as_given, setup,      \
+	                                        teardown),                                       \
+	        cmocka_unit_test_setup_teardown(duplicate_is_idempotent, setup, teardown),       \
+	        cmocka_unit_test_setup_teardown(                                                 \
+	                without_holder_warned_and_another_learner_conflicts, setup, teardown),   \
+	        cmocka_unit_test_setup_teardown(holder_matched_on_name_and_birth_date, setup,    \
+	                                        teardown),                                       \
+	        cmocka_unit_test(holder_match_rules),                                            \
+	        cmocka_unit_test_setup_teardown(refusals_name_the_check, setup, teardown),       \
+	        cmocka_unit_test_setup_teardown(store_reseal_and_status, setup, teardown),       \
+	        cmocka_unit_test_setup_teardown(once_uses_caches_of_its_own, setup, teardown),   \
+	}
+/* clang-format on */
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(kept_with_origin_and_bytes_as_given, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(duplicate_is_idempotent, setup, teardown),
-	        cmocka_unit_test_setup_teardown(without_holder_warned_and_another_learner_conflicts,
-	                                        setup, teardown),
-	        cmocka_unit_test_setup_teardown(holder_matched_on_name_and_birth_date, setup,
-	                                        teardown),
-	        cmocka_unit_test(holder_match_rules),
-	        cmocka_unit_test_setup_teardown(refusals_name_the_check, setup, teardown),
-	        cmocka_unit_test_setup_teardown(store_reseal_and_status, setup, teardown),
-	        cmocka_unit_test_setup_teardown(once_uses_caches_of_its_own, setup, teardown),
-	};
+	const struct CMUnitTest on_sqlite[] = FOREIGN_TESTS(setup);
+	const struct CMUnitTest on_pg[] = FOREIGN_TESTS(setup_pg);
+	int failed = cmocka_run_group_tests_name("foreign on SQLite", on_sqlite, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (pg_test_base())
+		failed += cmocka_run_group_tests_name("foreign on PostgreSQL", on_pg, NULL, NULL);
+	else
+		printf("foreign on PostgreSQL: skipped (OORKONDE_TEST_PG is not set)\n");
+	return failed;
 }

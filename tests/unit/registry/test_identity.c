@@ -14,16 +14,26 @@
 static const char csv[] = REG_CSV_HEADER
         "R1," NID ",Anna,de Vries,2000-01-02,course,Databases,,,5,8,NL 1-10,2021-01-15,nl\n";
 
-static int setup(void **state)
+static int setup_on(void **state, bool pg)
 {
 	struct reg_fixture *f;
 
-	if (reg_setup(state))
+	if (pg ? reg_setup_pg(state) : reg_setup(state))
 		return -1;
 	f = *state;
 	reg_add_institution(f, "99XX");
 	reg_import_expect(f, csv, 1, 0, 0, 0);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_on(state, false);
+}
+
+static int setup_pg(void **state)
+{
+	return setup_on(state, true);
 }
 
 static void learner_id(struct reg_fixture *f, char out[STORE_ID_MAX + 1])
@@ -229,16 +239,29 @@ static void rotation_reseals_the_history(void **state)
 	assert_string_equal(c.v[0].after.given_names, "Anne");
 }
 
+/* The same tests with the records in SQLite and in PostgreSQL. */
+/* clang-format off */
+#define IDENTITY_TESTS(setup)                                                                    \
+	{                                                                                        \
+	        cmocka_unit_test_setup_teardown(corrects_given_fields_and_keeps_history, setup,  \
+	                                        reg_teardown),                                   \
+	        cmocka_unit_test_setup_teardown(refusals_change_nothing, setup, reg_teardown),   \
+	        cmocka_unit_test_setup_teardown(at_institution_answers_as_unknown, setup,        \
+	                                        reg_teardown),                                   \
+	        cmocka_unit_test_setup_teardown(rotation_reseals_the_history, setup,             \
+	                                        reg_teardown),                                   \
+	}
+/* clang-format on */
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(corrects_given_fields_and_keeps_history, setup,
-	                                        reg_teardown),
-	        cmocka_unit_test_setup_teardown(refusals_change_nothing, setup, reg_teardown),
-	        cmocka_unit_test_setup_teardown(at_institution_answers_as_unknown, setup,
-	                                        reg_teardown),
-	        cmocka_unit_test_setup_teardown(rotation_reseals_the_history, setup, reg_teardown),
-	};
+	const struct CMUnitTest on_sqlite[] = IDENTITY_TESTS(setup);
+	const struct CMUnitTest on_pg[] = IDENTITY_TESTS(setup_pg);
+	int failed = cmocka_run_group_tests_name("identity on SQLite", on_sqlite, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (pg_test_base())
+		failed += cmocka_run_group_tests_name("identity on PostgreSQL", on_pg, NULL, NULL);
+	else
+		printf("identity on PostgreSQL: skipped (OORKONDE_TEST_PG is not set)\n");
+	return failed;
 }

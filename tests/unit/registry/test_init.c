@@ -11,7 +11,7 @@ static void made_and_read_back(void **state)
 	struct ok_error err;
 
 	ok_error_clear(&err);
-	assert_int_equal(registry_init(f->dir, NULL, "Test depository", &made, &err), 0);
+	assert_int_equal(registry_init(f->dir, NULL, "Test depository", NULL, &made, &err), 0);
 	assert_true(made.opened);
 	assert_string_equal(made.name, "Test depository");
 	assert_true(made.has_did);
@@ -27,7 +27,7 @@ static void a_host_gives_a_did_web(void **state)
 	struct ok_error err;
 
 	ok_error_clear(&err);
-	assert_int_equal(registry_init(f->dir, "diplomas.example.org", NULL, &made, &err), 0);
+	assert_int_equal(registry_init(f->dir, "diplomas.example.org", NULL, NULL, &made, &err), 0);
 	assert_string_equal(made.did, "did:web:diplomas.example.org");
 	assert_true(made.name[0] != '\0');
 }
@@ -39,8 +39,8 @@ static void an_existing_folder_is_refused(void **state)
 	struct ok_error err;
 
 	ok_error_clear(&err);
-	assert_int_equal(registry_init(f->dir, NULL, NULL, &made, &err), 0);
-	assert_int_equal(registry_init(f->dir, NULL, NULL, &again, &err), OK_EEXIST);
+	assert_int_equal(registry_init(f->dir, NULL, NULL, NULL, &made, &err), 0);
+	assert_int_equal(registry_init(f->dir, NULL, NULL, NULL, &again, &err), OK_EEXIST);
 	assert_false(again.opened);
 	assert_false(again.has_did);
 	reg_fixture_reopen(f);

@@ -226,21 +226,34 @@ static void an_institutions_limit_by_its_code(void **state)
 	assert_int_equal(leak_institution_limit(&f->d, "21pb", &l, &err), OK_ENOTFOUND);
 }
 
+/* The same tests with the records in SQLite and in PostgreSQL. */
+/* clang-format off */
+#define LEAK_TESTS(setup)                                                                        \
+	{                                                                                        \
+	        cmocka_unit_test_setup_teardown(limits_default_and_per_institution, setup,       \
+	                                        reg_teardown),                                   \
+	        cmocka_unit_test_setup_teardown(past_the_limit_the_key_is_blocked, setup,        \
+	                                        reg_teardown),                                   \
+	        cmocka_unit_test_setup_teardown(the_window_slides, setup, reg_teardown),         \
+	        cmocka_unit_test_setup_teardown(unblocking_restores_the_key_with_a_fresh_window, \
+	                                        setup, reg_teardown),                            \
+	        cmocka_unit_test_setup_teardown(one_count_across_connections, setup,             \
+	                                        reg_teardown),                                   \
+	        cmocka_unit_test_setup_teardown(an_institutions_limit_by_its_code, setup,        \
+	                                        reg_teardown),                                   \
+	}
+/* clang-format on */
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(limits_default_and_per_institution, reg_setup,
-	                                        reg_teardown),
-	        cmocka_unit_test_setup_teardown(past_the_limit_the_key_is_blocked, reg_setup,
-	                                        reg_teardown),
-	        cmocka_unit_test_setup_teardown(the_window_slides, reg_setup, reg_teardown),
-	        cmocka_unit_test_setup_teardown(unblocking_restores_the_key_with_a_fresh_window,
-	                                        reg_setup, reg_teardown),
-	        cmocka_unit_test_setup_teardown(one_count_across_connections, reg_setup,
-	                                        reg_teardown),
-	        cmocka_unit_test_setup_teardown(an_institutions_limit_by_its_code, reg_setup,
-	                                        reg_teardown),
-	};
+	const struct CMUnitTest on_sqlite[] = LEAK_TESTS(reg_setup);
+	const struct CMUnitTest on_pg[] = LEAK_TESTS(reg_setup_pg);
+	int failed = cmocka_run_group_tests_name("leak detection on SQLite", on_sqlite, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (pg_test_base())
+		failed += cmocka_run_group_tests_name("leak detection on PostgreSQL", on_pg, NULL,
+		                                      NULL);
+	else
+		printf("leak detection on PostgreSQL: skipped (OORKONDE_TEST_PG is not set)\n");
+	return failed;
 }

@@ -22,17 +22,27 @@ static void csv_of(char *out, size_t cap, int from, int to, const char *title)
 	assert_true(used < cap);
 }
 
-static int setup(void **state)
+static int setup_on(void **state, bool pg)
 {
 	static char csv[16384];
 	struct reg_fixture *f;
 
-	if (reg_setup(state))
+	if (pg ? reg_setup_pg(state) : reg_setup(state))
 		return -1;
 	f = *state;
 	csv_of(csv, sizeof(csv), 0, LEARNERS, "Course");
 	reg_import_expect(f, csv, LEARNERS, 0, 0, 0);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_on(state, false);
+}
+
+static int setup_pg(void **state)
+{
+	return setup_on(state, true);
 }
 
 /* Reads learner i by national id through d and checks the names. */
@@ -327,6 +337,21 @@ static void key_ids_are_parsed_in_three_forms(void **state)
 	assert_string_equal(err.field, "key");
 }
 
+/* The data-key rotation's tests again with the records in PostgreSQL. */
+/* clang-format off */
+#define ROTATION_PG_TESTS                                                                        \
+	{                                                                                        \
+	        cmocka_unit_test_setup_teardown(                                                 \
+	                rotation_in_steps_is_followed_by_a_depository_opened_before, setup_pg,   \
+	                reg_teardown),                                                           \
+	        cmocka_unit_test_setup_teardown(the_old_key_file_opens_nothing, setup_pg,        \
+	                                        reg_teardown),                                   \
+	        cmocka_unit_test_setup_teardown(                                                 \
+	                a_second_rotation_is_refused_while_one_holds_the_lock, setup_pg,         \
+	                reg_teardown),                                                           \
+	}
+/* clang-format on */
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,5 +370,12 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(the_status_names_each_key, setup_web, reg_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest on_pg[] = ROTATION_PG_TESTS;
+	int failed = cmocka_run_group_tests_name("keys on SQLite", tests, NULL, NULL);
+
+	if (pg_test_base())
+		failed += cmocka_run_group_tests_name("keys on PostgreSQL", on_pg, NULL, NULL);
+	else
+		printf("keys on PostgreSQL: skipped (OORKONDE_TEST_PG is not set)\n");
+	return failed;
 }

@@ -1,11 +1,14 @@
 /* Unit tests for the store interface over its SQLite back end, on a temporary database file:
- * migrations, every record type, transactions, history, audit, and files that are not ours. */
+ * migrations, every record type, transactions, history, audit, and files that are not ours. The
+ * tests of the interface run again over the PostgreSQL back end, each in a fresh database, when
+ * OORKONDE_TEST_PG names a cluster (pg_test.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +19,12 @@
 #include "core/error.h"
 #include "audit/chain.h"
 #include "store/store.h"
+#include "pg_test.h"
 
 struct fixture {
 	char dir[64];
-	char path[128];
+	char path[512]; /* the database file, or on PostgreSQL the connection string */
+	char db[64];    /* on PostgreSQL: the test's own database */
 	struct store *s;
 };
 
@@ -60,12 +65,40 @@ static int teardown(void **state)
 	return 0;
 }
 
+static int setup_pg(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct ok_error err;
+
+	if (!f || !pg_test_db_create("ok_store", f->db, f->path, sizeof(f->path)))
+		return -1;
+	if (store_open(&f->s, f->path, true, &err) != 0) {
+		fprintf(stderr, "store_open: %s\n", err.message);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown_pg(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(f->s);
+	pg_test_db_drop(f->db);
+	free(f);
+	return 0;
+}
+
 /* Runs a query that returns one integer, on its own connection. */
 static long long sql_int(const char *path, const char *sql)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	long long v = -1;
+
+	if (store_url_is_pg(path))
+		return pg_test_int(path, sql);
 
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
@@ -81,6 +114,10 @@ static void sql_exec(const char *path, const char *sql)
 	sqlite3 *db;
 	char *msg = NULL;
 
+	if (store_url_is_pg(path)) {
+		assert_int_equal(pg_test_exec(path, sql), 0);
+		return;
+	}
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("%s: %s", sql, msg);
@@ -221,7 +258,7 @@ static void open_applies_migrations_and_reopens(void **state)
 	f->s = NULL;
 	assert_int_equal(sql_int(f->path, "PRAGMA user_version"), version);
 	{
-		char url[160];
+		char url[600];
 
 		snprintf(url, sizeof(url), "sqlite:%s", f->path);
 		assert_int_equal(store_open(&f->s, url, false, &err), 0);
@@ -263,14 +300,61 @@ static void missing_file_without_create_is_an_error(void **state)
 	assert_null(s);
 }
 
-static void postgres_urls_are_not_supported_yet(void **state)
+static void postgres_urls_go_to_the_postgresql_store(void **state)
 {
 	struct store *s = NULL;
 	struct ok_error err;
 
 	(void)state;
-	assert_int_equal(store_open(&s, "postgres://localhost/ok", false, &err), OK_EUNSUPPORTED);
-	assert_int_equal(store_open(&s, "postgresql://localhost/ok", false, &err), OK_EUNSUPPORTED);
+	assert_true(store_url_is_pg("postgres://localhost/ok"));
+	assert_true(store_url_is_pg("postgresql://ok@db.example/ok"));
+	assert_true(store_url_is_pg("host=/run/postgresql dbname=ok"));
+	assert_false(store_url_is_pg("sqlite:/var/lib/ok/ok.db"));
+	assert_false(store_url_is_pg("/var/lib/ok/ok.db"));
+	assert_false(store_url_is_pg("data/ok=1.db"));
+	/* No server there: a connection error, which names neither the URL nor its password. */
+	ok_error_clear(&err);
+	assert_int_equal(store_open(&s, "postgresql://ok:s3cret@/ok?host=/nonexistent-ok-pg",
+	                            false, &err),
+	                 OK_EIO);
+	assert_null(s);
+	assert_null(strstr(err.message, "s3cret"));
+	assert_non_null(strstr(err.message, "PostgreSQL"));
+}
+
+/* PostgreSQL: the schema's version, a reopen that changes nothing, a newer schema refused. */
+static void pg_open_applies_migrations_and_refuses_newer(void **state)
+{
+	struct fixture *f = *state;
+	struct ok_error err;
+	long long version;
+	int v = 0;
+
+	assert_string_equal(f->s->ops->name, "postgresql");
+	version = sql_int(f->path, "SELECT version FROM oorkonde_schema");
+	assert_true(version >= 1);
+	assert_int_equal(store_schema_version(f->s, &v, &err), 0);
+	assert_int_equal(v, version);
+	/* Backups of PostgreSQL are PostgreSQL's own tools' work. */
+	assert_int_equal(store_backup_to(f->s, "/nonexistent/backup.db", &err), OK_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "pg_dump"));
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM pg_tables WHERE tablename IN "
+	                                  "('meta', 'institution', 'api_key', 'learner', "
+	                                  "'achievement', 'achievement_history', 'audit_event')"),
+	                 7);
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(store_open(&f->s, f->path, false, &err), 0);
+	add_institution(f->s, "21PB");
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(sql_int(f->path, "SELECT version FROM oorkonde_schema"), version);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM oorkonde_schema"), 1);
+	sql_exec(f->path, "UPDATE oorkonde_schema SET version = 999");
+	ok_error_clear(&err);
+	assert_int_equal(store_open(&f->s, f->path, false, &err), OK_EUNSUPPORTED);
+	assert_null(f->s);
+	assert_non_null(strstr(err.message, "999"));
 }
 
 static void a_file_that_is_not_a_database_is_refused_clearly(void **state)
@@ -721,7 +805,7 @@ static void another_connection_sees_only_committed_work(void **state)
 	struct store *other = NULL;
 	struct ok_error err;
 
-	assert_int_equal(store_sqlite_open(&other, f->path, false, &err), 0);
+	assert_int_equal(store_open(&other, f->path, false, &err), 0);
 	assert_int_equal(store_begin(f->s, &err), 0);
 	add_institution(f->s, "25BE");
 	/* The other connection still reads the last committed state. */
@@ -816,6 +900,209 @@ static void audit_head_insert_list(void **state)
 	assert_int_equal(c.n, 0);
 }
 
+/* Appenders on connections of their own, each head read and insert in one transaction. */
+struct appender {
+	const char *url;
+	int n;
+	int failures;
+};
+
+static void *append_events(void *arg)
+{
+	struct appender *a = arg;
+	struct store *s = NULL;
+	struct ok_error err;
+	int i;
+
+	if (store_open(&s, a->url, false, &err) != 0) {
+		a->failures = a->n;
+		return NULL;
+	}
+	for (i = 0; i < a->n; i++) {
+		struct audit_event e;
+		int64_t seq;
+
+		memset(&e, 0, sizeof(e));
+		if (store_begin(s, &err) != 0 || store_audit_head(s, &seq, e.prev_hash, &err) != 0) {
+			store_rollback(s);
+			a->failures++;
+			continue;
+		}
+		e.seq = seq + 1;
+		e.at_ms = 1000 + i;
+		snprintf(e.actor, sizeof(e.actor), "operator");
+		snprintf(e.action, sizeof(e.action), "learner.read");
+		snprintf(e.subject, sizeof(e.subject), "L%d", i);
+		audit_event_hash(&e, e.hash);
+		if (store_audit_insert(s, &e, &err) != 0 || store_commit(s, &err) != 0) {
+			store_rollback(s);
+			a->failures++;
+		}
+	}
+	store_close(s);
+	return NULL;
+}
+
+struct chain_check {
+	int64_t expect;
+	unsigned char prev[AUDIT_HASH_BYTES];
+	bool broken;
+};
+
+static int check_link(void *ctx, const struct audit_event *e)
+{
+	struct chain_check *c = ctx;
+
+	if (e->seq != c->expect || memcmp(e->prev_hash, c->prev, AUDIT_HASH_BYTES) != 0)
+		c->broken = true;
+	c->expect++;
+	memcpy(c->prev, e->hash, AUDIT_HASH_BYTES);
+	return 0;
+}
+
+/* Two writers at once (a server's threads, or on PostgreSQL two servers): one gap-free chain. */
+static void concurrent_appends_make_one_chain(void **state)
+{
+	struct fixture *f = *state;
+	struct appender a = {f->path, 40, 0}, b = {f->path, 40, 0};
+	struct chain_check c = {.expect = 1};
+	pthread_t ta, tb;
+	struct ok_error err;
+
+	if (!store_url_is_pg(f->path))
+		skip(); /* on SQLite one process's connections share a writer lock (the server's) */
+	assert_int_equal(pthread_create(&ta, NULL, append_events, &a), 0);
+	assert_int_equal(pthread_create(&tb, NULL, append_events, &b), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	assert_int_equal(a.failures + b.failures, 0);
+	assert_int_equal(store_audit_list(f->s, 0, check_link, &c, &err), 0);
+	assert_false(c.broken);
+	assert_int_equal(c.expect, 81);
+}
+
+static int count_index(void *ctx, int64_t index)
+{
+	(void)index;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int count_trusted(void *ctx, const struct store_trusted_issuer *t)
+{
+	(void)t;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* Status lists, their signed credentials, and the trust list. */
+static void status_lists_cache_and_trust(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_status_list l;
+	struct store_achievement a, got;
+	struct store_trusted_issuer t, tg;
+	struct ok_error err;
+	char etag[STORE_ETAG_MAX];
+	struct buf body, back;
+	int64_t version;
+	int n = 0;
+
+	assert_int_equal(store_status_list_current(s, &l, &err), OK_ENOTFOUND);
+	assert_int_equal(store_status_list_add(s, 1, 131072, &err), 0);
+	assert_int_equal(store_status_list_add(s, 1, 131072, &err), OK_EEXIST);
+	assert_int_equal(store_status_list_add(s, 2, 131072, &err), 0);
+	assert_int_equal(store_status_list_current(s, &l, &err), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(store_status_list_bump(s, 1, 3, 1, 0, &err), 0);
+	assert_int_equal(store_status_list_get(s, 1, &l, &err), 0);
+	assert_int_equal(l.used, 3);
+	assert_int_equal(l.revocation_version, 2);
+	assert_int_equal(l.suspension_version, 1);
+	assert_int_equal(store_status_list_get(s, 9, &l, &err), OK_ENOTFOUND);
+
+	add_institution(s, "21PB");
+	put_learner(s, "L1", 1);
+	make_achievement(&a, "A1", "L1", "21PB", "R1", "2024-06-30");
+	a.status_list = 1;
+	a.status_index = 77;
+	snprintf(a.status, sizeof(a.status), "revoked");
+	assert_int_equal(store_achievement_put(s, &a, false, "op", "", &err), 0);
+	assert_int_equal(store_achievement_by_slot(s, 1, 77, &got, &err), 0);
+	assert_string_equal(got.id, "A1");
+	assert_int_equal(got.status_list, 1);
+	assert_int_equal(store_achievement_by_slot(s, 1, 78, &got, &err), OK_ENOTFOUND);
+	/* The slot is taken: another achievement cannot have it. */
+	make_achievement(&a, "A2", "L1", "21PB", "R2", "2024-06-30");
+	a.status_list = 1;
+	a.status_index = 77;
+	assert_int_equal(store_achievement_put(s, &a, false, "op", "", &err), OK_EEXIST);
+	assert_int_equal(store_status_list_bits(s, 1, "revoked", count_index, &n, &err), 0);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_status_list_bits(s, 1, "suspended", count_index, &n, &err), 0);
+	assert_int_equal(n, 0);
+
+	buf_init(&body, 0);
+	buf_init(&back, 0);
+	assert_int_equal(buf_add(&body, "\0{\"a\":1}", 8), 0);
+	assert_int_equal(store_status_cache_get(s, "revocation", 1, &version, etag, &back, &err),
+	                 OK_ENOTFOUND);
+	assert_int_equal(store_status_cache_put(s, "revocation", 1, 2, "\"e2\"", &body, &err), 0);
+	assert_int_equal(store_status_cache_put(s, "revocation", 1, 3, "\"e3\"", &body, &err), 0);
+	assert_int_equal(store_status_cache_get(s, "revocation", 1, &version, etag, &back, &err), 0);
+	assert_int_equal(version, 3);
+	assert_string_equal(etag, "\"e3\"");
+	assert_int_equal(back.len, 8);
+	assert_memory_equal(back.data, body.data, 8);
+	buf_release(&body);
+	buf_release(&back);
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.did, sizeof(t.did), "did:web:b.example");
+	snprintf(t.name, sizeof(t.name), "Université B");
+	snprintf(t.country, sizeof(t.country), "FR");
+	snprintf(t.source, sizeof(t.source), "network");
+	snprintf(t.status, sizeof(t.status), "active");
+	t.since_ms = 42;
+	assert_int_equal(store_trust_put(s, &t, &err), 0);
+	snprintf(t.status, sizeof(t.status), "suspended");
+	assert_int_equal(store_trust_put(s, &t, &err), 0);
+	snprintf(t.did, sizeof(t.did), "did:web:a.example");
+	snprintf(t.source, sizeof(t.source), "local");
+	assert_int_equal(store_trust_put(s, &t, &err), 0);
+	assert_int_equal(store_trust_get(s, "did:web:b.example", &tg, &err), 0);
+	assert_string_equal(tg.name, "Université B");
+	assert_string_equal(tg.status, "suspended");
+	assert_int_equal(tg.since_ms, 42);
+	assert_int_equal(store_trust_list(s, count_trusted, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_trust_remove_source(s, "network", &err), 0);
+	assert_int_equal(store_trust_get(s, "did:web:b.example", &tg, &err), OK_ENOTFOUND);
+	assert_int_equal(store_trust_remove(s, "did:web:a.example", &err), 0);
+	assert_int_equal(store_trust_remove(s, "did:web:a.example", &err), OK_ENOTFOUND);
+}
+
+/* The tests of the interface, over either back end. */
+#define INTERFACE_TESTS(su, td)                                                               \
+	cmocka_unit_test_setup_teardown(metadata_is_set_and_replaced, su, td),                \
+	        cmocka_unit_test_setup_teardown(institutions_add_get_list, su, td),           \
+	        cmocka_unit_test_setup_teardown(api_keys_are_found_by_hash, su, td),          \
+	        cmocka_unit_test_setup_teardown(learners_put_find_get_update, su, td),        \
+	        cmocka_unit_test_setup_teardown(achievements_put_find_get, su, td),           \
+	        cmocka_unit_test_setup_teardown(                                              \
+	                achievements_refer_to_known_learners_and_institutions, su, td),       \
+	        cmocka_unit_test_setup_teardown(update_keeps_the_previous_version_in_history, \
+	                                        su, td),                                      \
+	        cmocka_unit_test_setup_teardown(achievements_are_listed_by_learner, su, td),  \
+	        cmocka_unit_test_setup_teardown(rollback_discards_the_transaction, su, td),   \
+	        cmocka_unit_test_setup_teardown(another_connection_sees_only_committed_work,  \
+	                                        su, td),                                      \
+	        cmocka_unit_test_setup_teardown(audit_head_insert_list, su, td),              \
+	        cmocka_unit_test_setup_teardown(status_lists_cache_and_trust, su, td),        \
+	        cmocka_unit_test_setup_teardown(concurrent_appends_make_one_chain, su, td)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -824,25 +1111,21 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(database_is_in_wal_mode, setup, teardown),
 	        cmocka_unit_test_setup_teardown(missing_file_without_create_is_an_error, setup,
 	                                        teardown),
-	        cmocka_unit_test(postgres_urls_are_not_supported_yet),
+	        cmocka_unit_test(postgres_urls_go_to_the_postgresql_store),
 	        cmocka_unit_test_setup_teardown(a_file_that_is_not_a_database_is_refused_clearly,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
-	        cmocka_unit_test_setup_teardown(metadata_is_set_and_replaced, setup, teardown),
-	        cmocka_unit_test_setup_teardown(institutions_add_get_list, setup, teardown),
-	        cmocka_unit_test_setup_teardown(api_keys_are_found_by_hash, setup, teardown),
-	        cmocka_unit_test_setup_teardown(learners_put_find_get_update, setup, teardown),
-	        cmocka_unit_test_setup_teardown(achievements_put_find_get, setup, teardown),
-	        cmocka_unit_test_setup_teardown(
-	                achievements_refer_to_known_learners_and_institutions, setup, teardown),
-	        cmocka_unit_test_setup_teardown(update_keeps_the_previous_version_in_history, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(achievements_are_listed_by_learner, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(rollback_discards_the_transaction, setup, teardown),
-	        cmocka_unit_test_setup_teardown(another_connection_sees_only_committed_work, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(audit_head_insert_list, setup, teardown),
+	        INTERFACE_TESTS(setup, teardown),
 	};
-	return cmocka_run_group_tests_name("store/store", tests, NULL, NULL);
+	const struct CMUnitTest pg_tests[] = {
+	        cmocka_unit_test_setup_teardown(pg_open_applies_migrations_and_refuses_newer,
+	                                        setup_pg, teardown_pg),
+	        INTERFACE_TESTS(setup_pg, teardown_pg),
+	};
+	int failed = cmocka_run_group_tests_name("store/store", tests, NULL, NULL);
+
+	if (pg_test_base())
+		failed += cmocka_run_group_tests_name("store/store on PostgreSQL", pg_tests, NULL,
+		                                      NULL);
+	return failed;
 }

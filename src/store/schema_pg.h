@@ -1,0 +1,68 @@
+/* The PostgreSQL schema as numbered migrations; migration N takes the schema from N-1 to N.
+ * Version 1 is the whole schema of the SQLite store at the time the PostgreSQL store was added
+ * (SQLite's migrations 1-11 folded into one): the same tables and columns, times as BIGINT
+ * milliseconds, hashes and sealed values as BYTEA. The areas' tables come from
+ * schema_pg_areas.h (PG_SCHEMA_AREAS_V1). The version itself is the one row of
+ * oorkonde_schema, which store_pg.c creates and reads. */
+#ifndef OK_STORE_SCHEMA_PG_H
+#define OK_STORE_SCHEMA_PG_H
+
+#include "store/schema_pg_areas.h"
+
+static const char *const pg_migrations[] = {
+        /* 1: institutions, keys, learners (sealed), achievements and their history, audit,
+         * metadata, the trust list, status lists; then the areas' tables */
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE institution ("
+        "  code TEXT PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,"
+        "  erasmus TEXT NOT NULL DEFAULT '', schac TEXT NOT NULL DEFAULT '',"
+        "  created_ms BIGINT NOT NULL);"
+        "CREATE TABLE api_key ("
+        "  id TEXT PRIMARY KEY, institution TEXT NOT NULL DEFAULT '',"
+        "  key_hash BYTEA NOT NULL UNIQUE, permissions TEXT NOT NULL,"
+        "  created_ms BIGINT NOT NULL, revoked_ms BIGINT NOT NULL DEFAULT 0,"
+        "  last_used_ms BIGINT NOT NULL DEFAULT 0);"
+        "CREATE TABLE learner ("
+        "  id TEXT PRIMARY KEY, nid_index BYTEA NOT NULL UNIQUE, digest BYTEA NOT NULL,"
+        "  national_id BYTEA NOT NULL, given_names BYTEA NOT NULL, family_name BYTEA NOT NULL,"
+        "  birth_date BYTEA NOT NULL, key_id BIGINT NOT NULL,"
+        "  created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL);"
+        "CREATE TABLE achievement ("
+        "  id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learner(id),"
+        "  institution TEXT NOT NULL REFERENCES institution(code), record_id TEXT NOT NULL,"
+        "  kind TEXT NOT NULL, title TEXT NOT NULL, programme_code TEXT NOT NULL,"
+        "  eqf_level INTEGER NOT NULL, credits_centi BIGINT NOT NULL, grade TEXT NOT NULL,"
+        "  grading_scheme TEXT NOT NULL, awarded_on TEXT NOT NULL, language TEXT NOT NULL,"
+        "  status TEXT NOT NULL, status_index BIGINT NOT NULL, digest BYTEA NOT NULL,"
+        "  version INTEGER NOT NULL, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL,"
+        "  status_list BIGINT NOT NULL DEFAULT 0,"
+        "  UNIQUE (institution, record_id));"
+        "CREATE INDEX achievement_by_learner ON achievement (learner_id);"
+        "CREATE UNIQUE INDEX achievement_status_slot ON achievement (status_list, status_index)"
+        "  WHERE status_index >= 0;"
+        "CREATE INDEX achievement_status_changed ON achievement (status_list, status)"
+        "  WHERE status <> 'active';"
+        "CREATE TABLE achievement_history ("
+        "  achievement_id TEXT NOT NULL, version INTEGER NOT NULL, learner_id TEXT NOT NULL,"
+        "  kind TEXT NOT NULL, title TEXT NOT NULL, programme_code TEXT NOT NULL,"
+        "  eqf_level INTEGER NOT NULL, credits_centi BIGINT NOT NULL, grade TEXT NOT NULL,"
+        "  grading_scheme TEXT NOT NULL, awarded_on TEXT NOT NULL, language TEXT NOT NULL,"
+        "  status TEXT NOT NULL, changed_ms BIGINT NOT NULL, actor TEXT NOT NULL,"
+        "  reason TEXT NOT NULL, PRIMARY KEY (achievement_id, version));"
+        "CREATE TABLE audit_event ("
+        "  seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, actor TEXT NOT NULL,"
+        "  action TEXT NOT NULL, subject TEXT NOT NULL, purpose TEXT NOT NULL,"
+        "  detail TEXT NOT NULL, prev_hash BYTEA NOT NULL, hash BYTEA NOT NULL);"
+        "CREATE TABLE trusted_issuer ("
+        "  did TEXT PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,"
+        "  source TEXT NOT NULL, status TEXT NOT NULL, since_ms BIGINT NOT NULL);"
+        "CREATE TABLE status_list ("
+        "  n BIGINT PRIMARY KEY, size BIGINT NOT NULL, used BIGINT NOT NULL,"
+        "  revocation_version BIGINT NOT NULL, suspension_version BIGINT NOT NULL);"
+        "CREATE TABLE status_list_credential ("
+        "  purpose TEXT NOT NULL, n BIGINT NOT NULL, version BIGINT NOT NULL,"
+        "  etag TEXT NOT NULL, body BYTEA NOT NULL, signed_ms BIGINT NOT NULL,"
+        "  PRIMARY KEY (purpose, n));" PG_SCHEMA_AREAS_V1,
+};
+
+#endif

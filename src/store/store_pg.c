@@ -1,0 +1,1369 @@
+/* The PostgreSQL store: one libpq connection per struct store, statements prepared on first use,
+ * several servers on one database. What the SQLite store makes safe with its single writer is
+ * made safe here in the database: every write transaction takes one advisory lock at begin, so
+ * that the audit chain's append (head read, insert), status-list slots and the like are
+ * serialised across processes as they are across a process's threads on SQLite. */
+#include "store/apikeys.h"
+#include "store/audit.h"
+#include "store/foreign.h"
+#include "store/identity.h"
+#include "store/keys.h"
+#include "store/leak.h"
+#include "store/pg_internal.h"
+#include "store/portal.h"
+#include "store/schema_pg.h"
+#include "core/clock.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Advisory lock keys ("ok" and a number): migrations (session lock, at open) and writers
+ * (transaction lock, from begin to commit or rollback). */
+#define PG_LOCK_MIGRATE "7302365474521776129"
+#define PG_LOCK_WRITER  "7302365474521776130"
+
+/* How long a statement waits for a lock before it answers OK_EBUSY, as SQLite's busy handler
+ * gives up after about 10 s. */
+#define PG_LOCK_TIMEOUT "SET lock_timeout = '10s'"
+
+/* Audit events are listed in pages of this many, so that a long chain is never in memory
+ * whole. */
+#define PG_AUDIT_PAGE 2000
+
+#define LEARNER_COLS                                                                         \
+	"id, nid_index, digest, national_id, given_names, family_name, birth_date, key_id, " \
+	"created_ms, updated_ms"
+#define ACHIEVEMENT_COLS                                                                     \
+	"id, learner_id, institution, record_id, kind, title, programme_code, eqf_level, "   \
+	"credits_centi, grade, grading_scheme, awarded_on, language, status, status_index, " \
+	"digest, version, created_ms, updated_ms, status_list"
+#define STATUS_COLS "n, size, used, revocation_version, suspension_version"
+#define TRUST_COLS  "did, name, country, source, status, since_ms"
+
+/* ---- parameters ---- */
+
+void pg_params_init(struct pg_params *p)
+{
+	p->n = 0;
+	p->overflow = false;
+}
+
+static bool param_slot(struct pg_params *p)
+{
+	if (p->n >= PG_MAX_PARAMS) {
+		p->overflow = true;
+		return false;
+	}
+	return true;
+}
+
+void pg_param_text(struct pg_params *p, const char *v)
+{
+	if (!param_slot(p))
+		return;
+	p->values[p->n] = v;
+	p->lengths[p->n] = 0;
+	p->formats[p->n] = 0;
+	p->n++;
+}
+
+void pg_param_int64(struct pg_params *p, int64_t v)
+{
+	if (!param_slot(p))
+		return;
+	/* 24 bytes hold any int64 in decimal. */
+	(void)snprintf(p->num[p->n], sizeof(p->num[p->n]), "%" PRId64, v);
+	p->values[p->n] = p->num[p->n];
+	p->lengths[p->n] = 0;
+	p->formats[p->n] = 0;
+	p->n++;
+}
+
+void pg_param_bytea(struct pg_params *p, const void *v, size_t n)
+{
+	if (!param_slot(p))
+		return;
+	if (n > INT32_MAX) {
+		p->overflow = true;
+		return;
+	}
+	p->values[p->n] = n ? (const char *)v : "";
+	p->lengths[p->n] = (int)n;
+	p->formats[p->n] = 1;
+	p->n++;
+}
+
+void pg_param_bool(struct pg_params *p, bool v)
+{
+	pg_param_text(p, v ? "t" : "f");
+}
+
+void pg_param_null(struct pg_params *p)
+{
+	pg_param_text(p, NULL);
+}
+
+/* ---- errors ---- */
+
+const char *pg_sqlstate(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return state ? state : "";
+}
+
+int pg_fail(struct pg_store *s, const PGresult *res, const char *what, struct ok_error *err)
+{
+	const char *state = pg_sqlstate(res);
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	if (PQstatus(s->conn) == CONNECTION_BAD || strncmp(state, "08", 2) == 0)
+		return ok_fail(err, OK_ESTORE, "%s: lost the connection to the PostgreSQL server",
+		               what);
+	if (strcmp(state, "23505") == 0)
+		return ok_fail(err, OK_EEXIST, "%s: %s", what, msg ? msg : "duplicate key");
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "55P03") == 0)
+		return ok_fail(err, OK_EBUSY, "%s: the database is busy", what);
+	if (strcmp(state, "53100") == 0)
+		return ok_fail(err, OK_EDISKFULL, "%s: disk full", what);
+	if (strcmp(state, "25006") == 0)
+		return ok_fail(err, OK_EIO, "%s: the database is read-only", what);
+	/* Data exceptions quote the value they could not take: name only the condition. */
+	if (strncmp(state, "22", 2) == 0)
+		return ok_fail(err, OK_ESTORE, "%s: invalid data (SQLSTATE %s)", what, state);
+	if (msg)
+		return ok_fail(err, OK_ESTORE, "%s: %s", what, msg);
+	return ok_fail(err, OK_ESTORE, "%s: PostgreSQL error %s", what,
+	               *state ? state : "(no result)");
+}
+
+/* ---- statements ---- */
+
+/* A connection lost between transactions is opened again (its prepared statements with it);
+ * inside a transaction the loss is the caller's error to roll back. */
+static int ensure_connected(struct pg_store *s, const char *what, struct ok_error *err)
+{
+	if (PQstatus(s->conn) == CONNECTION_OK)
+		return 0;
+	if (s->in_tx)
+		return pg_fail(s, NULL, what, err);
+	PQreset(s->conn);
+	s->nprepared = 0;
+	if (PQstatus(s->conn) != CONNECTION_OK)
+		return pg_fail(s, NULL, what, err);
+	return pg_command(s, PG_LOCK_TIMEOUT, what, err);
+}
+
+/* The server-side name of sql's prepared statement, preparing it on first use. */
+static int prepared_name(struct pg_store *s, const char *sql, char name[16], struct ok_error *err)
+{
+	PGresult *res;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < s->nprepared; i++)
+		if (s->prepared[i] == sql)
+			break;
+	if (i == PG_MAX_STMTS)
+		return ok_fail(err, OK_EINTERNAL, "too many prepared statements");
+	(void)snprintf(name, 16, "s%zu", i);
+	if (i < s->nprepared)
+		return 0;
+	res = PQprepare(s->conn, name, sql, 0, NULL);
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_fail(s, res, "prepare statement", err);
+	else
+		s->prepared[s->nprepared++] = sql;
+	PQclear(res);
+	return rc;
+}
+
+int pg_exec(struct pg_store *s, const char *sql, const struct pg_params *params, PGresult **res,
+            int64_t *affected, const char *what, struct ok_error *err)
+{
+	char name[16];
+	PGresult *r;
+	int rc, n = params ? params->n : 0;
+
+	if (res)
+		*res = NULL;
+	if (params && params->overflow)
+		return ok_fail(err, OK_EINTERNAL, "%s: too many parameters", what);
+	if ((rc = ensure_connected(s, what, err)) || (rc = prepared_name(s, sql, name, err)))
+		return rc;
+	r = PQexecPrepared(s->conn, name, n, n ? params->values : NULL, n ? params->lengths : NULL,
+	                   n ? params->formats : NULL, 1);
+	if (!r)
+		return ok_fail(err, OK_ENOMEM, "%s: out of memory", what);
+	switch (PQresultStatus(r)) {
+	case PGRES_TUPLES_OK:
+		if (affected)
+			*affected = PQntuples(r);
+		break;
+	case PGRES_COMMAND_OK:
+		if (affected)
+			*affected = strtoll(PQcmdTuples(r), NULL, 10);
+		break;
+	default:
+		rc = pg_fail(s, r, what, err);
+		PQclear(r);
+		return rc;
+	}
+	if (res)
+		*res = r;
+	else
+		PQclear(r);
+	return 0;
+}
+
+int pg_exec_one(struct pg_store *s, const char *sql, const struct pg_params *params, PGresult **res,
+                const char *what, struct ok_error *err)
+{
+	int rc = pg_exec(s, sql, params, res, NULL, what, err);
+
+	if (rc)
+		return rc;
+	if (PQntuples(*res) == 0) {
+		PQclear(*res);
+		*res = NULL;
+		return OK_ENOTFOUND;
+	}
+	return 0;
+}
+
+int pg_command(struct pg_store *s, const char *sql, const char *what, struct ok_error *err)
+{
+	PGresult *r = PQexec(s->conn, sql);
+	int rc = 0;
+
+	if (!r)
+		return ok_fail(err, OK_ENOMEM, "%s: out of memory", what);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		rc = pg_fail(s, r, what, err);
+	PQclear(r);
+	return rc;
+}
+
+int pg_exec_guarded(struct pg_store *s, const char *sql, const struct pg_params *params,
+                    PGresult **res, int64_t *affected, const char *what, struct ok_error *err)
+{
+	int rc;
+
+	if (PQtransactionStatus(s->conn) != PQTRANS_INTRANS)
+		return pg_exec(s, sql, params, res, affected, what, err);
+	if ((rc = pg_command(s, "SAVEPOINT pg_guard", what, err)))
+		return rc;
+	rc = pg_exec(s, sql, params, res, affected, what, err);
+	if (rc)
+		(void)pg_command(s, "ROLLBACK TO SAVEPOINT pg_guard", what, NULL);
+	(void)pg_command(s, "RELEASE SAVEPOINT pg_guard", what, NULL);
+	return rc;
+}
+
+/* ---- results ---- */
+
+bool pg_col_null(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) != 0;
+}
+
+int64_t pg_col_int64(const PGresult *r, int row, int col)
+{
+	const unsigned char *v = (const unsigned char *)PQgetvalue(r, row, col);
+	int len = PQgetlength(r, row, col);
+	uint64_t u = 0;
+	int i;
+
+	if (PQgetisnull(r, row, col) || len < 1 || len > 8)
+		return 0;
+	for (i = 0; i < len; i++)
+		u = (u << 8) | v[i];
+	/* Sign-extend the narrower integers (int2, int4); bool is 0 or 1 either way. */
+	if (len < 8 && len > 1 && (v[0] & 0x80))
+		u |= ~(uint64_t)0 << (8 * len);
+	return (int64_t)u;
+}
+
+bool pg_col_bool(const PGresult *r, int row, int col)
+{
+	return pg_col_int64(r, row, col) != 0;
+}
+
+void pg_col_text(const PGresult *r, int row, int col, char *dst, size_t cap)
+{
+	const char *v = PQgetvalue(r, row, col);
+	size_t n = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+
+	if (n >= cap) {
+		n = cap - 1;
+		/* Never cut a UTF-8 character in two. */
+		while (n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n)
+		memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+void pg_col_fixed(const PGresult *r, int row, int col, unsigned char *dst, size_t n)
+{
+	size_t have = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+
+	memset(dst, 0, n);
+	if (have)
+		memcpy(dst, PQgetvalue(r, row, col), have < n ? have : n);
+}
+
+int pg_col_buf(const PGresult *r, int row, int col, struct buf *out)
+{
+	size_t n = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+
+	buf_reset(out);
+	/* Even an empty value leaves out a terminated (empty) string, as on SQLite. */
+	return buf_add(out, PQgetvalue(r, row, col), n);
+}
+
+/* ---- shared by the areas ---- */
+
+int pg_audit_rows(const PGresult *r, store_audit_fn fn, void *ctx)
+{
+	struct audit_event e;
+	int i, rc;
+
+	for (i = 0; i < PQntuples(r); i++) {
+		memset(&e, 0, sizeof(e));
+		e.seq = pg_col_int64(r, i, 0);
+		e.at_ms = pg_col_int64(r, i, 1);
+		pg_col_text(r, i, 2, e.actor, sizeof(e.actor));
+		pg_col_text(r, i, 3, e.action, sizeof(e.action));
+		pg_col_text(r, i, 4, e.subject, sizeof(e.subject));
+		pg_col_text(r, i, 5, e.purpose, sizeof(e.purpose));
+		pg_col_text(r, i, 6, e.detail, sizeof(e.detail));
+		pg_col_fixed(r, i, 7, e.prev_hash, AUDIT_HASH_BYTES);
+		pg_col_fixed(r, i, 8, e.hash, AUDIT_HASH_BYTES);
+		if ((rc = fn(ctx, &e)))
+			return rc;
+	}
+	return 0;
+}
+
+int pg_ids_not_under(struct store *base, const char *sql, const char *what, uint32_t key_id,
+                     const char *after_id, size_t limit, int (*fn)(void *ctx, const char *id),
+                     void *ctx, struct ok_error *err)
+{
+	struct pg_store *s = pgs(base);
+	char id[STORE_ID_MAX + 1];
+	struct pg_params p;
+	PGresult *r;
+	int i, rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, after_id);
+	pg_param_int64(&p, key_id);
+	pg_param_int64(&p, (int64_t)limit);
+	if ((rc = pg_exec(s, sql, &p, &r, NULL, what, err)))
+		return rc;
+	for (i = 0; i < PQntuples(r) && !rc; i++) {
+		pg_col_text(r, i, 0, id, sizeof(id));
+		rc = fn(ctx, id);
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* ---- life cycle and transactions ---- */
+
+static int pg_rollback(struct store *base);
+
+static void pg_close(struct store *base)
+{
+	struct pg_store *s = pgs(base);
+
+	if (s->conn) {
+		(void)pg_rollback(base);
+		PQfinish(s->conn);
+	}
+	free(s);
+}
+
+static int pg_begin(struct store *base, struct ok_error *err)
+{
+	static const char lock[] = "SELECT pg_advisory_xact_lock(" PG_LOCK_WRITER ")";
+	struct pg_store *s = pgs(base);
+	int rc;
+
+	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		return ok_fail(err, OK_ESTORE, "begin transaction: a transaction is already open");
+	if ((rc = ensure_connected(s, "begin transaction", err)) ||
+	    (rc = pg_command(s, "BEGIN", "begin transaction", err)))
+		return rc;
+	s->in_tx = true;
+	/* The writers of all servers take turns, as a process's threads do on SQLite. */
+	rc = pg_exec(s, lock, NULL, NULL, NULL, "begin transaction", err);
+	if (rc)
+		(void)pg_rollback(base);
+	return rc;
+}
+
+static int pg_commit(struct store *base, struct ok_error *err)
+{
+	struct pg_store *s = pgs(base);
+	PGresult *r;
+	int rc = 0;
+
+	/* A transaction in which a statement failed cannot commit: the caller rolls it back. */
+	if (PQtransactionStatus(s->conn) != PQTRANS_INTRANS)
+		return ok_fail(err, OK_ESTORE, "commit: %s",
+		               PQtransactionStatus(s->conn) == PQTRANS_IDLE
+		                       ? "no transaction is open"
+		                       : "a statement of the transaction failed");
+	r = PQexec(s->conn, "COMMIT");
+	if (!r)
+		return ok_fail(err, OK_ENOMEM, "commit: out of memory");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = pg_fail(s, r, "commit", err);
+	else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
+		rc = ok_fail(err, OK_ESTORE, "commit: the transaction was rolled back");
+	PQclear(r);
+	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
+		s->in_tx = false;
+	return rc;
+}
+
+static int pg_rollback(struct store *base)
+{
+	struct pg_store *s = pgs(base);
+	int rc = 0;
+
+	if (PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		rc = pg_command(s, "ROLLBACK", "rollback", NULL);
+	s->in_tx = false;
+	return rc;
+}
+
+static bool pg_in_transaction(struct store *base)
+{
+	struct pg_store *s = pgs(base);
+
+	return s->in_tx && PQtransactionStatus(s->conn) != PQTRANS_IDLE;
+}
+
+/* The advisory lock taken at begin already keeps the writers of all processes apart. */
+static void pg_set_writer_lock(struct store *base, pthread_mutex_t *lock)
+{
+	(void)base;
+	(void)lock;
+}
+
+/* ---- metadata ---- */
+
+static int pg_meta_get(struct store *base, const char *key, struct buf *out, struct ok_error *err)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key = $1";
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, key);
+	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "read metadata", err)))
+		return rc;
+	rc = pg_col_buf(r, 0, 0, out);
+	PQclear(r);
+	return rc ? ok_fail(err, rc, "read metadata: %s", ok_strerror(rc)) : 0;
+}
+
+static int pg_meta_set(struct store *base, const char *key, const char *value, struct ok_error *err)
+{
+	static const char sql[] = "INSERT INTO meta (key, value) VALUES ($1, $2) "
+	                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, key);
+	pg_param_text(&p, value);
+	return pg_exec(pgs(base), sql, &p, NULL, NULL, "write metadata", err);
+}
+
+/* ---- institutions and API keys ---- */
+
+static void read_institution(const PGresult *r, int row, struct store_institution *i)
+{
+	pg_col_text(r, row, 0, i->code, sizeof(i->code));
+	pg_col_text(r, row, 1, i->name, sizeof(i->name));
+	pg_col_text(r, row, 2, i->country, sizeof(i->country));
+	pg_col_text(r, row, 3, i->erasmus, sizeof(i->erasmus));
+	pg_col_text(r, row, 4, i->schac, sizeof(i->schac));
+}
+
+/*
+ * Runs an INSERT … ON CONFLICT DO NOTHING: OK_EEXIST when a unique key held the row out. A
+ * duplicate then leaves the transaction usable, as it does on SQLite, where callers may go on
+ * after OK_EEXIST.
+ */
+static int insert_new(struct pg_store *s, const char *sql, const struct pg_params *p,
+                      const char *what, struct ok_error *err)
+{
+	int64_t n = 0;
+	int rc = pg_exec(s, sql, p, NULL, &n, what, err);
+
+	if (rc)
+		return rc;
+	return n ? 0 : ok_fail(err, OK_EEXIST, "%s: the key exists already", what);
+}
+
+static int pg_institution_add(struct store *base, const struct store_institution *i,
+                              struct ok_error *err)
+{
+	static const char sql[] =
+	        "INSERT INTO institution (code, name, country, erasmus, schac, created_ms) "
+	        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, i->code);
+	pg_param_text(&p, i->name);
+	pg_param_text(&p, i->country);
+	pg_param_text(&p, i->erasmus);
+	pg_param_text(&p, i->schac);
+	pg_param_int64(&p, ok_now_ms());
+	return insert_new(pgs(base), sql, &p, "add institution", err);
+}
+
+static int pg_institution_get(struct store *base, const char *code, struct store_institution *out,
+                              struct ok_error *err)
+{
+	static const char sql[] =
+	        "SELECT code, name, country, erasmus, schac FROM institution WHERE code = $1";
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, code);
+	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "read institution", err)))
+		return rc;
+	read_institution(r, 0, out);
+	PQclear(r);
+	return 0;
+}
+
+static int pg_institution_list(struct store *base, store_institution_fn fn, void *ctx,
+                               struct ok_error *err)
+{
+	static const char sql[] =
+	        "SELECT code, name, country, erasmus, schac FROM institution ORDER BY code";
+	struct store_institution i;
+	PGresult *r;
+	int row, rc;
+
+	if ((rc = pg_exec(pgs(base), sql, NULL, &r, NULL, "list institutions", err)))
+		return rc;
+	for (row = 0; row < PQntuples(r) && !rc; row++) {
+		read_institution(r, row, &i);
+		rc = fn(ctx, &i);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_api_key_add(struct store *base, const struct store_api_key *k, struct ok_error *err)
+{
+	static const char sql[] =
+	        "INSERT INTO api_key (id, institution, key_hash, permissions, created_ms) "
+	        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, k->id);
+	pg_param_text(&p, k->institution);
+	pg_param_bytea(&p, k->key_hash, sizeof(k->key_hash));
+	pg_param_text(&p, k->permissions);
+	pg_param_int64(&p, k->created_ms);
+	return insert_new(pgs(base), sql, &p, "add API key", err);
+}
+
+static int pg_api_key_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
+                           struct store_api_key *out, struct ok_error *err)
+{
+	static const char sql[] =
+	        "SELECT id, institution, key_hash, permissions, created_ms, revoked_ms, "
+	        "last_used_ms FROM api_key WHERE key_hash = $1";
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_bytea(&p, hash, STORE_HASH_BYTES);
+	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "find API key", err)))
+		return rc;
+	pg_col_text(r, 0, 0, out->id, sizeof(out->id));
+	pg_col_text(r, 0, 1, out->institution, sizeof(out->institution));
+	pg_col_fixed(r, 0, 2, out->key_hash, sizeof(out->key_hash));
+	pg_col_text(r, 0, 3, out->permissions, sizeof(out->permissions));
+	out->created_ms = pg_col_int64(r, 0, 4);
+	out->revoked_ms = pg_col_int64(r, 0, 5);
+	out->last_used_ms = pg_col_int64(r, 0, 6);
+	PQclear(r);
+	return 0;
+}
+
+/* ---- learners ---- */
+
+static int learner_query(struct pg_store *s, const char *sql, const struct pg_params *p,
+                         struct store_learner *l, struct ok_error *err)
+{
+	PGresult *r;
+	int rc = pg_exec_one(s, sql, p, &r, "read learner", err);
+
+	if (rc)
+		return rc;
+	pg_col_text(r, 0, 0, l->id, sizeof(l->id));
+	pg_col_fixed(r, 0, 1, l->nid_index, sizeof(l->nid_index));
+	pg_col_fixed(r, 0, 2, l->digest, sizeof(l->digest));
+	if (pg_col_buf(r, 0, 3, &l->national_id) || pg_col_buf(r, 0, 4, &l->given_names) ||
+	    pg_col_buf(r, 0, 5, &l->family_name) || pg_col_buf(r, 0, 6, &l->birth_date))
+		rc = ok_fail(err, OK_ENOMEM, "read learner: %s", ok_strerror(OK_ENOMEM));
+	l->key_id = (uint32_t)pg_col_int64(r, 0, 7);
+	l->created_ms = pg_col_int64(r, 0, 8);
+	l->updated_ms = pg_col_int64(r, 0, 9);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_learner_find(struct store *base, const unsigned char idx[STORE_HASH_BYTES],
+                           struct store_learner *out, struct ok_error *err)
+{
+	static const char sql[] = "SELECT " LEARNER_COLS " FROM learner WHERE nid_index = $1";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_bytea(&p, idx, STORE_HASH_BYTES);
+	return learner_query(pgs(base), sql, &p, out, err);
+}
+
+static int pg_learner_get(struct store *base, const char *id, struct store_learner *out,
+                          struct ok_error *err)
+{
+	static const char sql[] = "SELECT " LEARNER_COLS " FROM learner WHERE id = $1";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, id);
+	return learner_query(pgs(base), sql, &p, out, err);
+}
+
+static int pg_learner_put(struct store *base, const struct store_learner *l, bool update,
+                          struct ok_error *err)
+{
+	static const char insert[] = "INSERT INTO learner (" LEARNER_COLS ") "
+	                             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+	                             "ON CONFLICT DO NOTHING";
+	static const char change[] =
+	        "UPDATE learner SET nid_index = $2, digest = $3, national_id = $4, "
+	        "given_names = $5, family_name = $6, birth_date = $7, key_id = $8, "
+	        "updated_ms = $9 WHERE id = $1";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, l->id);
+	pg_param_bytea(&p, l->nid_index, sizeof(l->nid_index));
+	pg_param_bytea(&p, l->digest, sizeof(l->digest));
+	pg_param_bytea(&p, l->national_id.data, l->national_id.len);
+	pg_param_bytea(&p, l->given_names.data, l->given_names.len);
+	pg_param_bytea(&p, l->family_name.data, l->family_name.len);
+	pg_param_bytea(&p, l->birth_date.data, l->birth_date.len);
+	pg_param_int64(&p, l->key_id);
+	if (update) {
+		pg_param_int64(&p, l->updated_ms);
+		return pg_exec(pgs(base), change, &p, NULL, NULL, "update learner", err);
+	}
+	pg_param_int64(&p, l->created_ms);
+	pg_param_int64(&p, l->updated_ms);
+	return insert_new(pgs(base), insert, &p, "add learner", err);
+}
+
+/* ---- achievements ---- */
+
+static void read_achievement(const PGresult *r, int row, struct store_achievement *a)
+{
+	pg_col_text(r, row, 0, a->id, sizeof(a->id));
+	pg_col_text(r, row, 1, a->learner_id, sizeof(a->learner_id));
+	pg_col_text(r, row, 2, a->institution, sizeof(a->institution));
+	pg_col_text(r, row, 3, a->record_id, sizeof(a->record_id));
+	pg_col_text(r, row, 4, a->kind, sizeof(a->kind));
+	pg_col_text(r, row, 5, a->title, sizeof(a->title));
+	pg_col_text(r, row, 6, a->programme_code, sizeof(a->programme_code));
+	a->eqf_level = (int)pg_col_int64(r, row, 7);
+	a->credits_centi = (long)pg_col_int64(r, row, 8);
+	pg_col_text(r, row, 9, a->grade, sizeof(a->grade));
+	pg_col_text(r, row, 10, a->grading_scheme, sizeof(a->grading_scheme));
+	pg_col_text(r, row, 11, a->awarded_on, sizeof(a->awarded_on));
+	pg_col_text(r, row, 12, a->language, sizeof(a->language));
+	pg_col_text(r, row, 13, a->status, sizeof(a->status));
+	a->status_index = pg_col_int64(r, row, 14);
+	pg_col_fixed(r, row, 15, a->digest, sizeof(a->digest));
+	a->version = (int)pg_col_int64(r, row, 16);
+	a->created_ms = pg_col_int64(r, row, 17);
+	a->updated_ms = pg_col_int64(r, row, 18);
+	a->status_list = pg_col_int64(r, row, 19);
+}
+
+static int achievement_query(struct pg_store *s, const char *sql, const struct pg_params *p,
+                             struct store_achievement *out, struct ok_error *err)
+{
+	PGresult *r;
+	int rc = pg_exec_one(s, sql, p, &r, "read achievement", err);
+
+	if (rc)
+		return rc;
+	read_achievement(r, 0, out);
+	PQclear(r);
+	return 0;
+}
+
+static int pg_achievement_find(struct store *base, const char *institution, const char *record_id,
+                               struct store_achievement *out, struct ok_error *err)
+{
+	static const char sql[] = "SELECT " ACHIEVEMENT_COLS
+	                          " FROM achievement WHERE institution = $1 AND record_id = $2";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, institution);
+	pg_param_text(&p, record_id);
+	return achievement_query(pgs(base), sql, &p, out, err);
+}
+
+static int pg_achievement_get(struct store *base, const char *id, struct store_achievement *out,
+                              struct ok_error *err)
+{
+	static const char sql[] = "SELECT " ACHIEVEMENT_COLS " FROM achievement WHERE id = $1";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, id);
+	return achievement_query(pgs(base), sql, &p, out, err);
+}
+
+/* The fields an update may change, in the order of the update's $2…$17 (after the id). */
+static void bind_achievement_fields(struct pg_params *p, const struct store_achievement *a)
+{
+	pg_param_text(p, a->learner_id);
+	pg_param_text(p, a->kind);
+	pg_param_text(p, a->title);
+	pg_param_text(p, a->programme_code);
+	pg_param_int64(p, a->eqf_level);
+	pg_param_int64(p, a->credits_centi);
+	pg_param_text(p, a->grade);
+	pg_param_text(p, a->grading_scheme);
+	pg_param_text(p, a->awarded_on);
+	pg_param_text(p, a->language);
+	pg_param_text(p, a->status);
+	pg_param_int64(p, a->status_index);
+	pg_param_bytea(p, a->digest, sizeof(a->digest));
+	pg_param_int64(p, a->version);
+	pg_param_int64(p, a->updated_ms);
+	pg_param_int64(p, a->status_list);
+}
+
+static int pg_achievement_put(struct store *base, const struct store_achievement *a, bool update,
+                              const char *actor, const char *reason, struct ok_error *err)
+{
+	static const char history[] =
+	        "INSERT INTO achievement_history SELECT id, version, learner_id, kind, title, "
+	        "programme_code, eqf_level, credits_centi, grade, grading_scheme, awarded_on, "
+	        "language, status, $2::bigint, $3::text, $4::text FROM achievement WHERE id = $1";
+	static const char change[] =
+	        "UPDATE achievement SET learner_id = $2, kind = $3, title = $4, "
+	        "programme_code = $5, eqf_level = $6, credits_centi = $7, grade = $8, "
+	        "grading_scheme = $9, awarded_on = $10, language = $11, status = $12, "
+	        "status_index = $13, digest = $14, version = $15, updated_ms = $16, "
+	        "status_list = $17 WHERE id = $1";
+	static const char insert[] =
+	        "INSERT INTO achievement (id, institution, record_id, created_ms, learner_id, "
+	        "kind, "
+	        "title, programme_code, eqf_level, credits_centi, grade, grading_scheme, "
+	        "awarded_on, language, status, status_index, digest, version, updated_ms, "
+	        "status_list) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+	        "$15, $16, $17, $18, $19, $20) ON CONFLICT DO NOTHING";
+	struct pg_store *s = pgs(base);
+	struct pg_params p;
+	int64_t n = 0;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, a->id);
+	if (update) {
+		pg_param_int64(&p, a->updated_ms);
+		pg_param_text(&p, actor);
+		pg_param_text(&p, reason);
+		rc = pg_exec(s, history, &p, NULL, NULL, "keep achievement history", err);
+		if (rc)
+			return rc;
+		pg_params_init(&p);
+		pg_param_text(&p, a->id);
+		bind_achievement_fields(&p, a);
+		return pg_exec(s, change, &p, NULL, NULL, "update achievement", err);
+	}
+	pg_param_text(&p, a->institution);
+	pg_param_text(&p, a->record_id);
+	pg_param_int64(&p, a->created_ms);
+	bind_achievement_fields(&p, a);
+	rc = pg_exec(s, insert, &p, NULL, &n, "add achievement", err);
+	/* A new row that collides with a unique key (record id, status slot) is not written. */
+	if (!rc && n == 0)
+		return ok_fail(err, OK_EEXIST,
+		               "add achievement: its record id or status slot is taken");
+	return rc;
+}
+
+static int achievement_rows(const PGresult *r, store_achievement_fn fn, void *ctx)
+{
+	struct store_achievement a;
+	int row, rc = 0;
+
+	for (row = 0; row < PQntuples(r) && !rc; row++) {
+		read_achievement(r, row, &a);
+		rc = fn(ctx, &a);
+	}
+	return rc;
+}
+
+static int pg_achievement_list_by_learner(struct store *base, const char *learner_id,
+                                          store_achievement_fn fn, void *ctx, struct ok_error *err)
+{
+	static const char sql[] = "SELECT " ACHIEVEMENT_COLS " FROM achievement "
+	                          "WHERE learner_id = $1 ORDER BY institution, awarded_on, id";
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, learner_id);
+	if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "list achievements", err)))
+		return rc;
+	rc = achievement_rows(r, fn, ctx);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_achievement_count(struct store *base, int64_t *out, struct ok_error *err)
+{
+	static const char sql[] = "SELECT count(*) FROM achievement";
+	PGresult *r;
+	int rc = pg_exec_one(pgs(base), sql, NULL, &r, "count achievements", err);
+
+	if (rc)
+		return rc;
+	*out = pg_col_int64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+/* ---- audit ---- */
+
+/* Inside a write transaction the head is read under the writer lock taken at begin, so that
+ * no other server appends between this read and the insert that follows it. */
+static int pg_audit_head(struct store *base, int64_t *seq, unsigned char hash[AUDIT_HASH_BYTES],
+                         struct ok_error *err)
+{
+	static const char sql[] = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1";
+	PGresult *r;
+	int rc = pg_exec_one(pgs(base), sql, NULL, &r, "read audit head", err);
+
+	if (rc == OK_ENOTFOUND) {
+		*seq = 0;
+		memset(hash, 0, AUDIT_HASH_BYTES);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	*seq = pg_col_int64(r, 0, 0);
+	pg_col_fixed(r, 0, 1, hash, AUDIT_HASH_BYTES);
+	PQclear(r);
+	return 0;
+}
+
+static int pg_audit_insert(struct store *base, const struct audit_event *e, struct ok_error *err)
+{
+	static const char sql[] =
+	        "INSERT INTO audit_event (seq, at_ms, actor, action, subject, purpose, detail, "
+	        "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_int64(&p, e->seq);
+	pg_param_int64(&p, e->at_ms);
+	pg_param_text(&p, e->actor);
+	pg_param_text(&p, e->action);
+	pg_param_text(&p, e->subject);
+	pg_param_text(&p, e->purpose);
+	pg_param_text(&p, e->detail);
+	pg_param_bytea(&p, e->prev_hash, AUDIT_HASH_BYTES);
+	pg_param_bytea(&p, e->hash, AUDIT_HASH_BYTES);
+	return pg_exec(pgs(base), sql, &p, NULL, NULL, "append audit event", err);
+}
+
+/* Remembers the last sequence number a page handed on, for the next page. */
+struct audit_page {
+	store_audit_fn fn;
+	void *ctx;
+	int64_t last;
+};
+
+static int audit_page_row(void *ctx, const struct audit_event *e)
+{
+	struct audit_page *pg = ctx;
+
+	pg->last = e->seq;
+	return pg->fn(pg->ctx, e);
+}
+
+static int pg_audit_list(struct store *base, int64_t after_seq, store_audit_fn fn, void *ctx,
+                         struct ok_error *err)
+{
+	static const char sql[] = "SELECT seq, at_ms, actor, action, subject, purpose, detail, "
+	                          "prev_hash, hash FROM audit_event WHERE seq > $1 ORDER BY seq "
+	                          "LIMIT $2";
+	struct audit_page page = {fn, ctx, after_seq};
+	struct pg_params p;
+	PGresult *r;
+	int rows, rc;
+
+	do {
+		pg_params_init(&p);
+		pg_param_int64(&p, page.last);
+		pg_param_int64(&p, PG_AUDIT_PAGE);
+		if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "list audit events", err)))
+			return rc;
+		rows = PQntuples(r);
+		rc = pg_audit_rows(r, audit_page_row, &page);
+		PQclear(r);
+	} while (!rc && rows == PG_AUDIT_PAGE);
+	return rc;
+}
+
+/* ---- status lists ---- */
+
+static void read_status_list(const PGresult *r, struct store_status_list *l)
+{
+	l->n = pg_col_int64(r, 0, 0);
+	l->size = pg_col_int64(r, 0, 1);
+	l->used = pg_col_int64(r, 0, 2);
+	l->revocation_version = pg_col_int64(r, 0, 3);
+	l->suspension_version = pg_col_int64(r, 0, 4);
+}
+
+static int status_list_query(struct pg_store *s, const char *sql, const struct pg_params *p,
+                             struct store_status_list *out, struct ok_error *err)
+{
+	PGresult *r;
+	int rc = pg_exec_one(s, sql, p, &r, "read status list", err);
+
+	if (rc)
+		return rc;
+	read_status_list(r, out);
+	PQclear(r);
+	return 0;
+}
+
+static int pg_status_list_current(struct store *base, struct store_status_list *out,
+                                  struct ok_error *err)
+{
+	static const char sql[] = "SELECT " STATUS_COLS " FROM status_list ORDER BY n DESC LIMIT 1";
+
+	return status_list_query(pgs(base), sql, NULL, out, err);
+}
+
+static int pg_status_list_get(struct store *base, int64_t n, struct store_status_list *out,
+                              struct ok_error *err)
+{
+	static const char sql[] = "SELECT " STATUS_COLS " FROM status_list WHERE n = $1";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_int64(&p, n);
+	return status_list_query(pgs(base), sql, &p, out, err);
+}
+
+static int pg_status_list_add(struct store *base, int64_t n, int64_t size, struct ok_error *err)
+{
+	static const char sql[] =
+	        "INSERT INTO status_list (n, size, used, revocation_version, suspension_version) "
+	        "VALUES ($1, $2, 0, 1, 1) ON CONFLICT DO NOTHING";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_int64(&p, n);
+	pg_param_int64(&p, size);
+	return insert_new(pgs(base), sql, &p, "add status list", err);
+}
+
+static int pg_status_list_bump(struct store *base, int64_t n, int64_t used_delta,
+                               int64_t revocation_delta, int64_t suspension_delta,
+                               struct ok_error *err)
+{
+	static const char sql[] = "UPDATE status_list SET used = used + $2, "
+	                          "revocation_version = revocation_version + $3, "
+	                          "suspension_version = suspension_version + $4 WHERE n = $1";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_int64(&p, n);
+	pg_param_int64(&p, used_delta);
+	pg_param_int64(&p, revocation_delta);
+	pg_param_int64(&p, suspension_delta);
+	return pg_exec(pgs(base), sql, &p, NULL, NULL, "update status list", err);
+}
+
+static int pg_status_list_bits(struct store *base, int64_t n, const char *status, store_index_fn fn,
+                               void *ctx, struct ok_error *err)
+{
+	static const char sql[] = "SELECT status_index FROM achievement WHERE status_list = $1 "
+	                          "AND status = $2 AND status <> 'active'";
+	struct pg_params p;
+	PGresult *r;
+	int row, rc;
+
+	pg_params_init(&p);
+	pg_param_int64(&p, n);
+	pg_param_text(&p, status);
+	if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "read status list", err)))
+		return rc;
+	for (row = 0; row < PQntuples(r) && !rc; row++)
+		rc = fn(ctx, pg_col_int64(r, row, 0));
+	PQclear(r);
+	return rc;
+}
+
+static int pg_achievement_by_slot(struct store *base, int64_t list, int64_t index,
+                                  struct store_achievement *out, struct ok_error *err)
+{
+	static const char sql[] = "SELECT " ACHIEVEMENT_COLS " FROM achievement WHERE "
+	                          "status_list = $1 AND status_index = $2 AND status_index >= 0";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_int64(&p, list);
+	pg_param_int64(&p, index);
+	return achievement_query(pgs(base), sql, &p, out, err);
+}
+
+static int pg_status_cache_get(struct store *base, const char *purpose, int64_t n, int64_t *version,
+                               char etag[STORE_ETAG_MAX], struct buf *body, struct ok_error *err)
+{
+	static const char sql[] = "SELECT version, etag, body FROM status_list_credential "
+	                          "WHERE purpose = $1 AND n = $2";
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, purpose);
+	pg_param_int64(&p, n);
+	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "read signed status list", err)))
+		return rc;
+	*version = pg_col_int64(r, 0, 0);
+	pg_col_text(r, 0, 1, etag, STORE_ETAG_MAX);
+	rc = pg_col_buf(r, 0, 2, body);
+	PQclear(r);
+	return rc ? ok_fail(err, rc, "read signed status list: %s", ok_strerror(rc)) : 0;
+}
+
+static int pg_status_cache_put(struct store *base, const char *purpose, int64_t n, int64_t version,
+                               const char *etag, const struct buf *body, struct ok_error *err)
+{
+	static const char sql[] =
+	        "INSERT INTO status_list_credential (purpose, n, version, etag, body, signed_ms) "
+	        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (purpose, n) DO UPDATE SET "
+	        "version = excluded.version, etag = excluded.etag, body = excluded.body, "
+	        "signed_ms = excluded.signed_ms";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, purpose);
+	pg_param_int64(&p, n);
+	pg_param_int64(&p, version);
+	pg_param_text(&p, etag);
+	pg_param_bytea(&p, body->data, body->len);
+	pg_param_int64(&p, ok_now_ms());
+	return pg_exec(pgs(base), sql, &p, NULL, NULL, "store signed status list", err);
+}
+
+/* ---- trust list ---- */
+
+static void read_trusted(const PGresult *r, int row, struct store_trusted_issuer *t)
+{
+	pg_col_text(r, row, 0, t->did, sizeof(t->did));
+	pg_col_text(r, row, 1, t->name, sizeof(t->name));
+	pg_col_text(r, row, 2, t->country, sizeof(t->country));
+	pg_col_text(r, row, 3, t->source, sizeof(t->source));
+	pg_col_text(r, row, 4, t->status, sizeof(t->status));
+	t->since_ms = pg_col_int64(r, row, 5);
+}
+
+static int pg_trust_put(struct store *base, const struct store_trusted_issuer *t,
+                        struct ok_error *err)
+{
+	static const char sql[] = "INSERT INTO trusted_issuer (" TRUST_COLS ") "
+	                          "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (did) DO UPDATE SET "
+	                          "name = excluded.name, country = excluded.country, "
+	                          "source = excluded.source, status = excluded.status";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, t->did);
+	pg_param_text(&p, t->name);
+	pg_param_text(&p, t->country);
+	pg_param_text(&p, t->source);
+	pg_param_text(&p, t->status);
+	pg_param_int64(&p, t->since_ms);
+	return pg_exec(pgs(base), sql, &p, NULL, NULL, "add trusted issuer", err);
+}
+
+static int pg_trust_get(struct store *base, const char *did, struct store_trusted_issuer *out,
+                        struct ok_error *err)
+{
+	static const char sql[] = "SELECT " TRUST_COLS " FROM trusted_issuer WHERE did = $1";
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, did);
+	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "read trust list", err)))
+		return rc;
+	read_trusted(r, 0, out);
+	PQclear(r);
+	return 0;
+}
+
+static int pg_trust_remove(struct store *base, const char *did, struct ok_error *err)
+{
+	static const char sql[] = "DELETE FROM trusted_issuer WHERE did = $1";
+	struct pg_params p;
+	int64_t n = 0;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, did);
+	rc = pg_exec(pgs(base), sql, &p, NULL, &n, "remove trusted issuer", err);
+	if (!rc && n == 0)
+		return OK_ENOTFOUND;
+	return rc;
+}
+
+static int pg_trust_remove_source(struct store *base, const char *source, struct ok_error *err)
+{
+	static const char sql[] = "DELETE FROM trusted_issuer WHERE source = $1";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, source);
+	return pg_exec(pgs(base), sql, &p, NULL, NULL, "replace trust list", err);
+}
+
+static int pg_trust_list(struct store *base, store_trust_fn fn, void *ctx, struct ok_error *err)
+{
+	static const char sql[] = "SELECT " TRUST_COLS " FROM trusted_issuer ORDER BY did";
+	struct store_trusted_issuer t;
+	PGresult *r;
+	int row, rc;
+
+	if ((rc = pg_exec(pgs(base), sql, NULL, &r, NULL, "list trust list", err)))
+		return rc;
+	for (row = 0; row < PQntuples(r) && !rc; row++) {
+		read_trusted(r, row, &t);
+		rc = fn(ctx, &t);
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* ---- schema and backups ---- */
+
+static int pg_schema_version(struct store *base, int *out, struct ok_error *err)
+{
+	static const char sql[] = "SELECT version FROM oorkonde_schema";
+	PGresult *r;
+	int rc = pg_exec_one(pgs(base), sql, NULL, &r, "read schema version", err);
+
+	if (rc)
+		return rc;
+	*out = (int)pg_col_int64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+static int pg_backup_to(struct store *base, const char *path, struct ok_error *err)
+{
+	(void)base;
+	(void)path;
+	return ok_fail(err, OK_EUNSUPPORTED,
+	               "use pg_dump or a base backup with WAL archiving (docs/operations.md)");
+}
+
+static const struct store_ops pg_ops = {
+        .name = "postgresql",
+        .close = pg_close,
+        .begin = pg_begin,
+        .commit = pg_commit,
+        .rollback = pg_rollback,
+        .in_transaction = pg_in_transaction,
+        .set_writer_lock = pg_set_writer_lock,
+        .meta_get = pg_meta_get,
+        .meta_set = pg_meta_set,
+        .institution_add = pg_institution_add,
+        .institution_get = pg_institution_get,
+        .institution_list = pg_institution_list,
+        .api_key_add = pg_api_key_add,
+        .api_key_find = pg_api_key_find,
+        .learner_find = pg_learner_find,
+        .learner_get = pg_learner_get,
+        .learner_put = pg_learner_put,
+        .achievement_find = pg_achievement_find,
+        .achievement_get = pg_achievement_get,
+        .achievement_put = pg_achievement_put,
+        .achievement_list_by_learner = pg_achievement_list_by_learner,
+        .achievement_count = pg_achievement_count,
+        .audit_head = pg_audit_head,
+        .audit_insert = pg_audit_insert,
+        .audit_list = pg_audit_list,
+        .status_list_current = pg_status_list_current,
+        .status_list_get = pg_status_list_get,
+        .status_list_add = pg_status_list_add,
+        .status_list_bump = pg_status_list_bump,
+        .status_list_bits = pg_status_list_bits,
+        .achievement_by_slot = pg_achievement_by_slot,
+        .status_cache_get = pg_status_cache_get,
+        .status_cache_put = pg_status_cache_put,
+        .trust_put = pg_trust_put,
+        .trust_get = pg_trust_get,
+        .trust_remove = pg_trust_remove,
+        .trust_remove_source = pg_trust_remove_source,
+        .trust_list = pg_trust_list,
+        .schema_version = pg_schema_version,
+        .backup_to = pg_backup_to,
+        .portal = &pg_portal_ops,
+        .leak = &pg_leak_ops,
+        .audit = &pg_audit_ops,
+        .keys = &pg_keys_ops,
+        .foreign = &pg_foreign_ops,
+        .identity = &pg_identity_ops,
+        .apikeys = &pg_apikey_ops,
+};
+
+/* ---- open ---- */
+
+/* Libraries do not print: the server's notices (e.g. "relation exists, skipping") are
+ * dropped. */
+static void ignore_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/*
+ * Applies the migrations the database lacks, in one transaction, under a session advisory
+ * lock: when several servers start at once, the first migrates and the others then find the
+ * schema current. A database whose schema is newer than this program knows is refused.
+ */
+static int migrate(struct pg_store *s, struct ok_error *err)
+{
+	static const char read_version[] = "SELECT version FROM oorkonde_schema";
+	static const char set_version[] = "UPDATE oorkonde_schema SET version = $1";
+	static const char add_version[] = "INSERT INTO oorkonde_schema (version) VALUES ($1)";
+	int want = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));
+	int have = 0, rc;
+	bool found;
+	struct pg_params p;
+	PGresult *r;
+
+	if ((rc = pg_command(s, "SELECT pg_advisory_lock(" PG_LOCK_MIGRATE ")",
+	                     "lock the schema for migration", err)))
+		return rc;
+	if ((rc = pg_command(s, "BEGIN", "apply schema migration", err)))
+		goto unlock;
+	if ((rc = pg_command(
+	             s, "CREATE TABLE IF NOT EXISTS oorkonde_schema (version INTEGER NOT NULL)",
+	             "read schema version", err)))
+		goto fail;
+	rc = pg_exec_one(s, read_version, NULL, &r, "read schema version", err);
+	if (rc && rc != OK_ENOTFOUND)
+		goto fail;
+	found = rc == 0;
+	if (found) {
+		have = (int)pg_col_int64(r, 0, 0);
+		PQclear(r);
+	}
+	if (have > want) {
+		rc = ok_fail(err, OK_EUNSUPPORTED,
+		             "the database has schema version %d; this oorkonde knows up to %d",
+		             have, want);
+		goto fail;
+	}
+	if (have == want) {
+		rc = pg_command(s, "ROLLBACK", "read schema version", err);
+		goto unlock;
+	}
+	for (; have < want; have++)
+		if ((rc = pg_command(s, pg_migrations[have], "apply schema migration", err)))
+			goto fail;
+	pg_params_init(&p);
+	pg_param_int64(&p, want);
+	if ((rc = pg_exec(s, found ? set_version : add_version, &p, NULL, NULL,
+	                  "apply schema migration", err)))
+		goto fail;
+	rc = pg_command(s, "COMMIT", "apply schema migration", err);
+	goto unlock;
+fail:
+	(void)pg_command(s, "ROLLBACK", "apply schema migration", NULL);
+unlock:
+	(void)pg_command(s, "SELECT pg_advisory_unlock(" PG_LOCK_MIGRATE ")", "unlock the schema",
+	                 NULL);
+	return rc;
+}
+
+int store_pg_open(struct store **out, const char *conninfo, bool create, struct ok_error *err)
+{
+	struct pg_store *s;
+	char msg[160];
+	const char *why;
+	size_t n;
+	int rc;
+
+	(void)create; /* the database itself is made by its administrator (createdb) */
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ok_fail(err, OK_ENOMEM, "open database: out of memory");
+	s->base.ops = &pg_ops;
+	s->conn = PQconnectdb(conninfo);
+	if (!s->conn) {
+		rc = ok_fail(err, OK_ENOMEM, "open database: out of memory");
+		goto fail;
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		/* libpq's reason names the server and the user, never the password; one line. */
+		why = PQerrorMessage(s->conn);
+		n = strcspn(why, "\n");
+		if (n >= sizeof(msg))
+			n = sizeof(msg) - 1;
+		memcpy(msg, why, n);
+		msg[n] = '\0';
+		rc = ok_fail(err, OK_EIO, "cannot connect to the PostgreSQL database: %s", msg);
+		goto fail;
+	}
+	PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+	if ((rc = migrate(s, err)) || (rc = pg_command(s, PG_LOCK_TIMEOUT, "open database", err)))
+		goto fail;
+	*out = &s->base;
+	return 0;
+fail:
+	pg_close(&s->base);
+	return rc;
+}
