@@ -227,8 +227,7 @@ int main(int argc, char **argv)
 		ach.status_index = BIG_SIZE - 1 - (int64_t)randombytes_uniform(1000);
 		ach.version++; /* the history keeps the version it replaces */
 		if (store_begin(d.store, &err) ||
-		    store_achievement_put(d.store, &ach, true, "bench", "benchmark",
-		                                  &err) ||
+		    store_achievement_put(d.store, &ach, true, "bench", "benchmark", &err) ||
 		    store_commit(d.store, &err))
 			fail("moving the achievement into the large list", &err);
 	}

@@ -55,7 +55,8 @@ static void sign_head(const struct depository *d, int64_t seq,
 	audit_checkpoint_sign(c, d->issuer_seed);
 }
 
-int audit_checkpoints_after_append(struct depository *d, const struct audit_event *e, struct ok_error *err)
+int audit_checkpoints_after_append(struct depository *d, const struct audit_event *e,
+                                   struct ok_error *err)
 {
 	struct audit_checkpoint c, last;
 	int rc;
@@ -146,7 +147,7 @@ static int each_line(void *ctx, size_t n, const char *text, size_t len, bool com
 }
 
 int audit_checkpoints_file_read(struct depository *d, audit_checkpoint_line_fn fn, void *ctx,
-                         struct ok_error *err)
+                                struct ok_error *err)
 {
 	struct buf path;
 	struct file_reader r = {fn, ctx, NULL, err};
@@ -285,7 +286,7 @@ int audit_checkpoints_flush(struct depository *d, struct ok_error *err)
 }
 
 int audit_checkpoints_make(struct depository *d, struct audit_checkpoint *out, bool *made,
-                             struct ok_error *err)
+                           struct ok_error *err)
 {
 	unsigned char head[AUDIT_HASH_BYTES];
 	struct audit_checkpoint last;
@@ -331,7 +332,7 @@ fail:
 }
 
 int audit_checkpoints_keys_load(const struct depository *d, struct audit_checkpoint_keys *out,
-                         struct ok_error *err)
+                                struct ok_error *err)
 {
 	struct keyfile_keys all;
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];
@@ -360,7 +361,7 @@ int audit_checkpoints_keys_load(const struct depository *d, struct audit_checkpo
 }
 
 bool audit_checkpoints_trusted(struct depository *d, const struct audit_checkpoint_keys *k,
-                        const struct audit_checkpoint *c)
+                               const struct audit_checkpoint *c)
 {
 	size_t i;
 

@@ -40,7 +40,7 @@
  * report.
  */
 int audit_checkpoints_after_append(struct depository *d, const struct audit_event *e,
-                            struct ok_error *err);
+                                   struct ok_error *err);
 
 /*
  * Appends to the file every checkpoint of the store that it lacks, when this depository made
@@ -57,7 +57,7 @@ int audit_checkpoints_flush(struct depository *d, struct ok_error *err);
  * empty; OK_ECONFLICT when a checkpoint lies beyond the head (the log was cut: run verify).
  */
 int audit_checkpoints_make(struct depository *d, struct audit_checkpoint *out, bool *made,
-                             struct ok_error *err);
+                           struct ok_error *err);
 
 /* Called for each line of the file (line numbers from 1); non-zero stops the reading. */
 typedef int (*audit_checkpoint_line_fn)(void *ctx, size_t line, const struct audit_checkpoint *c);
@@ -65,7 +65,7 @@ typedef int (*audit_checkpoint_line_fn)(void *ctx, size_t line, const struct aud
 /* Reads the file; a malformed line is OK_EINPUT naming the file and line. A missing file
  * holds no checkpoints. */
 int audit_checkpoints_file_read(struct depository *d, audit_checkpoint_line_fn fn, void *ctx,
-                         struct ok_error *err);
+                                struct ok_error *err);
 
 /* The public keys a checkpoint may be signed with: every key of issuer.key (the current one
  * and those not yet retired), and the keys retired since, from issuer.key.retired beside it
@@ -82,7 +82,7 @@ struct audit_checkpoint_keys {
 /* Reads the public keys of issuer.key (derived from its seeds, which are wiped again) and of
  * issuer.key.retired. */
 int audit_checkpoints_keys_load(const struct depository *d, struct audit_checkpoint_keys *out,
-                         struct ok_error *err);
+                                struct ok_error *err);
 
 /*
  * Whether c carries a valid signature by one of the depository's issuer keys: a key of
@@ -91,6 +91,6 @@ int audit_checkpoints_keys_load(const struct depository *d, struct audit_checkpo
  * can write) must not make a signature trusted.
  */
 bool audit_checkpoints_trusted(struct depository *d, const struct audit_checkpoint_keys *k,
-                        const struct audit_checkpoint *c);
+                               const struct audit_checkpoint *c);
 
 #endif

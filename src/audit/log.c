@@ -408,15 +408,15 @@ static int learner_share_ids(struct depository *d, const char *learner_id, struc
 }
 
 int audit_log_about_learner(struct depository *d, const char *learner_id, store_audit_fn fn,
-                                 void *ctx, struct ok_error *err)
+                            void *ctx, struct ok_error *err)
 {
 	struct event_list events = {0};
 	struct id_list achievements = {0}, shares = {0};
 	size_t i;
 	int rc;
 
-	rc = store_achievement_list_by_learner(d->store, learner_id, achievement_id,
-	                                                &achievements, err);
+	rc = store_achievement_list_by_learner(d->store, learner_id, achievement_id, &achievements,
+	                                       err);
 	if (!rc)
 		rc = learner_share_ids(d, learner_id, &shares, err);
 	/* By subject only (the one index the log has): what the learner does in the portal and
@@ -473,8 +473,8 @@ static int keep_if(void *ctx, const struct audit_event *e)
 	return x->fn(x->ctx, e);
 }
 
-int audit_log_list(struct depository *d, const struct audit_filter *f, store_audit_fn fn,
-                        void *ctx, struct ok_error *err)
+int audit_log_list(struct depository *d, const struct audit_filter *f, store_audit_fn fn, void *ctx,
+                   struct ok_error *err)
 {
 	struct filtered x = {f, fn, ctx};
 

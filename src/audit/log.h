@@ -34,8 +34,8 @@ struct audit_filter {
 };
 
 /* Lists the events that pass f, in sequence order; fn as in store.h. */
-int audit_log_list(struct depository *d, const struct audit_filter *f, store_audit_fn fn,
-                        void *ctx, struct ok_error *err);
+int audit_log_list(struct depository *d, const struct audit_filter *f, store_audit_fn fn, void *ctx,
+                   struct ok_error *err);
 
 /*
  * Calls fn, in sequence order and once each, for every event about a learner: with the learner,
@@ -44,7 +44,7 @@ int audit_log_list(struct depository *d, const struct audit_filter *f, store_aud
  * subject is the learner. Reads no personal data.
  */
 int audit_log_about_learner(struct depository *d, const char *learner_id, store_audit_fn fn,
-                                 void *ctx, struct ok_error *err);
+                            void *ctx, struct ok_error *err);
 
 /* Parses an ISO 8601 date (YYYY-MM-DD, midnight UTC) or date-time (YYYY-MM-DDTHH:MM[:SS[.fff]]
  * with Z or ±HH:MM; UTC when absent) into Unix milliseconds. OK_EINPUT naming field. */

@@ -120,8 +120,9 @@ static int check_store_empty(struct store *store, struct ok_error *err)
 	buf_release(&check);
 	if (rc != OK_ENOTFOUND)
 		return rc ? rc
-		          : ok_fail(err, OK_EEXIST, "the database already holds a depository; init "
-		                                    "needs an empty database");
+		          : ok_fail(err, OK_EEXIST,
+		                    "the database already holds a depository; init "
+		                    "needs an empty database");
 	if ((rc = store_audit_head(store, &seq, head, err)) ||
 	    (rc = store_achievement_count(store, &count, err)))
 		return rc;
@@ -132,8 +133,8 @@ static int check_store_empty(struct store *store, struct ok_error *err)
 	return 0;
 }
 
-int depository_create_in(const char *dir, const char *host, const char *name,
-                         const char *store_url, struct ok_error *err)
+int depository_create_in(const char *dir, const char *host, const char *name, const char *store_url,
+                         struct ok_error *err)
 {
 	struct buf path;
 	json_t *config = NULL;
@@ -146,9 +147,10 @@ int depository_create_in(const char *dir, const char *host, const char *name,
 	if (name && (rc = check_name(name, err)))
 		return rc;
 	if (store_url && !store_url_is_pg(store_url))
-		return ok_fail_field(err, OK_EINPUT, "store",
-		                     "--store takes a PostgreSQL URL (postgresql://...) or connection "
-		                     "string; without it the store is the folder's SQLite database");
+		return ok_fail_field(
+		        err, OK_EINPUT, "store",
+		        "--store takes a PostgreSQL URL (postgresql://...) or connection "
+		        "string; without it the store is the folder's SQLite database");
 	/* The database first: a folder is only made for a store that can be used. */
 	if (store_url) {
 		if ((rc = store_open(&store, store_url, true, err)) ||
@@ -238,9 +240,8 @@ static int read_config_upper(struct depository *d, const json_t *config, const c
 	rc = config_seconds(config, "session_idle_s", DEPOSITORY_SESSION_IDLE_S_DEFAULT,
 	                    &d->session_idle_s, path, err);
 	if (!rc)
-		rc = config_seconds(config, "login_link_ttl_s",
-		                    DEPOSITORY_LOGIN_LINK_TTL_S_DEFAULT, &d->login_link_ttl_s, path,
-		                    err);
+		rc = config_seconds(config, "login_link_ttl_s", DEPOSITORY_LOGIN_LINK_TTL_S_DEFAULT,
+		                    &d->login_link_ttl_s, path, err);
 	return rc;
 }
 
@@ -305,7 +306,8 @@ static int read_config(struct depository *d, struct buf *store_url, struct ok_er
 		        err, OK_EINPUT,
 		        did_cache_ttl < 1 || did_cache_ttl > 86400 ? "did_cache_ttl_s"
 		                                                   : "status_cache_ttl_s",
-		        "%s: did_cache_ttl_s and status_cache_ttl_s must be 1-86400 seconds", path.data);
+		        "%s: did_cache_ttl_s and status_cache_ttl_s must be 1-86400 seconds",
+		        path.data);
 		goto out;
 	}
 	d->did_cache_ttl_s = (long)did_cache_ttl;
@@ -350,7 +352,8 @@ static int read_config(struct depository *d, struct buf *store_url, struct ok_er
 	else
 		rc = ok_format(d->base_url, sizeof(d->base_url), "http://127.0.0.1:8080");
 	if (rc) {
-		rc = ok_fail_field(err, OK_EINPUT, "base_url", "%s: base_url is too long", path.data);
+		rc = ok_fail_field(err, OK_EINPUT, "base_url", "%s: base_url is too long",
+		                   path.data);
 		goto out;
 	}
 	/* No trailing slash, so that paths can be appended. */
@@ -379,9 +382,9 @@ static int check_data_keys(struct depository *d, const struct seal_keyring *ring
 
 /* Reads the key file name into k, with its stamp into now, unless force is false and the file is
  * unchanged since stamp: 1 when read, 0 when unchanged, or an error. */
-static int read_key_file(struct depository *d, const char *name,
-                         const struct keyfile_stamp *stamp, bool force, struct keyfile_keys *k,
-                         struct keyfile_stamp *now, struct ok_error *err)
+static int read_key_file(struct depository *d, const char *name, const struct keyfile_stamp *stamp,
+                         bool force, struct keyfile_keys *k, struct keyfile_stamp *now,
+                         struct ok_error *err)
 {
 	struct buf path;
 	int rc;

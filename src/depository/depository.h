@@ -79,8 +79,8 @@ struct depository {
 	 * build with -Dtest_hooks=true: in any other every event is written. */
 	bool bench_audit_off;
 	/*
-	 * Key rotation (registry/rotation.h). data_keys holds every key of data.key (keys above is a
-	 * copy of its current one); issuer_keys the public half of every key of issuer.key, in
+	 * Key rotation (registry/rotation.h). data_keys holds every key of data.key (keys above is
+	 * a copy of its current one); issuer_keys the public half of every key of issuer.key, in
 	 * file order (issuer_seed, issuer_pk, issuer_key_id and issuer_vm above are the current
 	 * one's). Both are read again when their file changes (depository_keys_refresh).
 	 */
@@ -99,8 +99,8 @@ int depository_create_named(const char *dir, const char *host, const char *name,
 /* The same, with the records in the store at store_url (config "store"): NULL for the embedded
  * SQLite oorkonde.db, or a PostgreSQL URL or connection string (store_url_is_pg), whose
  * database must exist and hold no depository yet; the keys stay in the folder either way. */
-int depository_create_in(const char *dir, const char *host, const char *name,
-                         const char *store_url, struct ok_error *err);
+int depository_create_in(const char *dir, const char *host, const char *name, const char *store_url,
+                         struct ok_error *err);
 
 /* Opens an existing data folder, reading config.json whole (the settings of audit/ and
  * portal/ too: OK_EINPUT naming the field when one is out of range). */

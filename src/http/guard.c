@@ -70,8 +70,9 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 
 	buf_init(&config_path, OK_PATH_MAX);
 	if ((rc = ok_path_join(&config_path, data_dir, "config.json"))) {
-		rc = ok_fail(err, rc, rc == OK_ETOOBIG ? "the data folder's path is too long"
-		                                       : "out of memory");
+		rc = ok_fail(err, rc,
+		             rc == OK_ETOOBIG ? "the data folder's path is too long"
+		                              : "out of memory");
 		goto out;
 	}
 	path = config_path.data;

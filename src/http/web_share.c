@@ -228,8 +228,7 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 	if (rc == OK_ENOTFOUND || (rc == OK_EGONE && !doc)) {
 		const struct render_var vars[] = {
 		        {"text", render_text(lang, "notfound.share"), false}};
-		web_page(req, res, ok_http_status(rc), "notfound.html", "notfound.title",
-		         vars, 1);
+		web_page(req, res, ok_http_status(rc), "notfound.html", "notfound.title", vars, 1);
 		json_decref(doc);
 		return;
 	}

@@ -62,8 +62,7 @@ static int collect(void *ctx, const struct store_achievement *a)
 	/* The previous achievement is most often of the same institution. */
 	if (l->n && strcmp(l->v[l->n - 1].a.institution, a->institution) == 0)
 		x->inst = l->v[l->n - 1].inst;
-	else if ((rc = store_institution_get(l->d->store, a->institution, &x->inst,
-	                                                 l->err)))
+	else if ((rc = store_institution_get(l->d->store, a->institution, &x->inst, l->err)))
 		return rc;
 	l->n++;
 	return 0;

@@ -223,7 +223,8 @@ int registry_demo_seed(struct depository *d, size_t learners, struct demo_result
 
 		if (ok_format(res->code, sizeof(res->code), "%s", demo_institutions[k].code) ||
 		    ok_format(res->name, sizeof(res->name), "%s", demo_institutions[k].name))
-			return ok_fail(err, OK_EINTERNAL, "a demo institution does not fit its field");
+			return ok_fail(err, OK_EINTERNAL,
+			               "a demo institution does not fit its field");
 		rc = store_institution_get(d->store, res->code, &existing, err);
 		if (rc == OK_ENOTFOUND) {
 			rc = registry_institution_add(d, &demo_institutions[k], res->key, err);

@@ -37,7 +37,7 @@ struct importer {
 	char today[11];
 	char country[3];         /* the institution's, for the rules of its national ids */
 	bool single_transaction; /* strict or dry run: everything in one transaction */
-	bool in_transaction; /* txn is open */
+	bool in_transaction;     /* txn is open */
 	struct audit_txn txn;
 	size_t batch_rows;
 	size_t rows_in_batch;
@@ -342,8 +342,7 @@ static int find_under_older_key(struct importer *imp, const struct learner_data 
 static int revoked_elsewhere(struct importer *imp, const char *record_id, struct ok_error *err)
 {
 	struct store_achievement cur;
-	int rc = store_achievement_find(imp->d->store, imp->o.institution, record_id,
-	                                              &cur, err);
+	int rc = store_achievement_find(imp->d->store, imp->o.institution, record_id, &cur, err);
 
 	if (rc == OK_ENOTFOUND)
 		return 0;
@@ -499,13 +498,12 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 	for (tries = 0; tries < 64; tries++) {
 		if ((rc = status_alloc_take(imp->d, &imp->slots, &next, err)))
 			return rc;
-		rc = store_achievement_put(imp->d->store, &next, false, NULL, NULL,
-		                                         err);
+		rc = store_achievement_put(imp->d->store, &next, false, NULL, NULL, err);
 		if (rc != OK_EEXIST)
 			break;
 		status_alloc_untake(&imp->slots);
 		rc = store_achievement_find(imp->d->store, imp->o.institution,
-		                                          r->achievement.record_id, &cur, err);
+		                            r->achievement.record_id, &cur, err);
 		if (rc == 0)
 			existed = true;
 		if (rc != OK_ENOTFOUND)
@@ -534,7 +532,7 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 		next.version = cur.version + 1;
 		next.created_ms = cur.created_ms;
 		rc = store_achievement_put(imp->d->store, &next, true, imp->o.actor,
-		                                         "re-registration", err);
+		                           "re-registration", err);
 		if (rc)
 			return rc;
 		imp->report.updated++;

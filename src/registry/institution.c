@@ -246,8 +246,8 @@ static void note_use(struct depository *d, const struct store_api_key *k)
 {
 	int64_t now = ok_now_ms();
 
-	if (now - k->last_used_ms < KEY_USE_RESOLUTION_MS ||
-	    store_in_transaction(d->store) || store_begin(d->store, NULL) != 0)
+	if (now - k->last_used_ms < KEY_USE_RESOLUTION_MS || store_in_transaction(d->store) ||
+	    store_begin(d->store, NULL) != 0)
 		return;
 	if (store_api_key_touch(d->store, k->id, now, NULL) != 0 ||
 	    store_commit(d->store, NULL) != 0)

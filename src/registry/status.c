@@ -302,8 +302,9 @@ static int sign_list(struct depository *d, const char *purpose, int64_t n, int64
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err)))
 		goto out;
-	rc = store_status_list_bits(d->store, n, strcmp(purpose, "revocation") == 0 ? "revoked" : "suspended", set_bit,
-	        bits, err);
+	rc = store_status_list_bits(d->store, n,
+	                            strcmp(purpose, "revocation") == 0 ? "revoked" : "suspended",
+	                            set_bit, bits, err);
 	if (!rc)
 		rc = status_encode_list(bits, (size_t)size / 8, &encoded, err);
 	if (rc)
@@ -360,8 +361,7 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 	if (rc)
 		return rc;
 	buf_reset(body);
-	rc = store_status_cache_get(d->store, purpose, n, &cached_version, etag, body,
-	                                     err);
+	rc = store_status_cache_get(d->store, purpose, n, &cached_version, etag, body, err);
 	if (rc && rc != OK_ENOTFOUND)
 		return rc;
 	version = strcmp(purpose, "revocation") == 0 ? list.revocation_version
@@ -392,7 +392,8 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 		              (unsigned long)d->issuer_key_id, (long long)version))
 			rc = OK_EINTERNAL;
 		else
-			rc = store_status_cache_put(d->store, purpose, n, version, etag, body, NULL);
+			rc = store_status_cache_put(d->store, purpose, n, version, etag, body,
+			                            NULL);
 		if (!rc)
 			rc = audit_txn_event(&txn, AUDIT_SYSTEM_STATUS, "status.sign", subject,
 			                     "status", detail, NULL);

@@ -281,8 +281,7 @@ static bool may_fetch(struct resolver *res)
 		ok_error_clear(&err);
 		res->trusted =
 		        res->any_issuer ||
-		        (res->d &&
-		         store_trust_get(res->d->store, res->issuer, &t, &err) == 0 &&
+		        (res->d && store_trust_get(res->d->store, res->issuer, &t, &err) == 0 &&
 		         strcmp(t.status, "active") == 0);
 	}
 	return res->trusted == 1;
@@ -731,8 +730,7 @@ static int check_issuer(struct resolver *res, struct verify_result *r, bool any_
 		add_item(r, VERIFY_ISSUER, true, "The issuer is this depository (%s)", r->issuer);
 		return 0;
 	}
-	rc = res->d ? store_trust_get(res->d->store, r->issuer, &t, err)
-	            : OK_ENOTFOUND;
+	rc = res->d ? store_trust_get(res->d->store, r->issuer, &t, err) : OK_ENOTFOUND;
 	if (rc && rc != OK_ENOTFOUND)
 		return rc;
 	if (!rc && strcmp(t.status, "active") == 0) {

@@ -33,8 +33,8 @@ struct store_apikey_ops {
 	int (*touch)(struct store *s, const char *id, int64_t at_ms, struct ok_error *err);
 };
 
-static inline int store_api_key_list(struct store *s, const char *institution,
-                                     store_api_key_fn fn, void *ctx, struct ok_error *err)
+static inline int store_api_key_list(struct store *s, const char *institution, store_api_key_fn fn,
+                                     void *ctx, struct ok_error *err)
 {
 	return s->ops->apikeys->list(s, institution, fn, ctx, err);
 }

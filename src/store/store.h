@@ -27,11 +27,11 @@
  * - It returns 0 or a negative OK_E… code and fills err: OK_ENOTFOUND for a missing record (a
  *   get or find; a remove, revoke or end of nothing, where its header says so), OK_EEXIST for an
  *   insert whose key is taken, OK_EBUSY, OK_EDISKFULL, OK_EIO (read-only), OK_ESTORE otherwise.
- * - What a get or find puts in out is meant only when it returns 0. Listings call fn once per record in the
- *   order the operation states (institutions by code, an achievement list by institution, award
- *   date and id, events by sequence number, the trust list by DID; the area headers state
- *   theirs); no record is no call and 0; a non-zero return of fn stops the listing and is
- *   returned. Counts of nothing are 0.
+ * - What a get or find puts in out is meant only when it returns 0. Listings call fn once per
+ * record in the order the operation states (institutions by code, an achievement list by
+ * institution, award date and id, events by sequence number, the trust list by DID; the area
+ * headers state theirs); no record is no call and 0; a non-zero return of fn stops the listing and
+ * is returned. Counts of nothing are 0.
  * - Setting meta, and putting a trusted issuer, a signed status list, a key rotation, an issuer
  *   key, a read limit or a key's read, inserts or replaces by key (running it twice is running
  *   it once); every other add or put inserts.
@@ -145,7 +145,7 @@ struct store;
 
 /* The operations of the store's other areas, each declared in its own header. */
 struct store_portal_ops;   /* store/portal.h: login links, sessions, shares */
-struct store_leak_ops;  /* store/leak.h: key read windows, key blocks */
+struct store_leak_ops;     /* store/leak.h: key read windows, key blocks */
 struct store_audit_ops;    /* store/audit.h: signed audit checkpoints */
 struct store_keys_ops;     /* store/keys.h: data-key rotation */
 struct store_foreign_ops;  /* store/foreign.h: achievements from other depositories */
@@ -298,7 +298,6 @@ static inline bool store_in_transaction(struct store *s)
 	return s->ops->in_transaction(s);
 }
 
-
 /* One wrapper per operation: the only way code outside store/ calls the store. */
 
 static inline void store_set_writer_lock(struct store *s, pthread_mutex_t *lock)
@@ -306,72 +305,90 @@ static inline void store_set_writer_lock(struct store *s, pthread_mutex_t *lock)
 	s->ops->set_writer_lock(s, lock);
 }
 
-static inline int store_meta_get(struct store *s, const char *key, struct buf *out, struct ok_error *err)
+static inline int store_meta_get(struct store *s, const char *key, struct buf *out,
+                                 struct ok_error *err)
 {
 	return s->ops->meta_get(s, key, out, err);
 }
 
-static inline int store_meta_set(struct store *s, const char *key, const char *value, struct ok_error *err)
+static inline int store_meta_set(struct store *s, const char *key, const char *value,
+                                 struct ok_error *err)
 {
 	return s->ops->meta_set(s, key, value, err);
 }
 
-static inline int store_institution_add(struct store *s, const struct store_institution *i, struct ok_error *err)
+static inline int store_institution_add(struct store *s, const struct store_institution *i,
+                                        struct ok_error *err)
 {
 	return s->ops->institution_add(s, i, err);
 }
 
-static inline int store_institution_get(struct store *s, const char *code, struct store_institution *out, struct ok_error *err)
+static inline int store_institution_get(struct store *s, const char *code,
+                                        struct store_institution *out, struct ok_error *err)
 {
 	return s->ops->institution_get(s, code, out, err);
 }
 
-static inline int store_institution_list(struct store *s, store_institution_fn fn, void *ctx, struct ok_error *err)
+static inline int store_institution_list(struct store *s, store_institution_fn fn, void *ctx,
+                                         struct ok_error *err)
 {
 	return s->ops->institution_list(s, fn, ctx, err);
 }
 
-static inline int store_api_key_add(struct store *s, const struct store_api_key *k, struct ok_error *err)
+static inline int store_api_key_add(struct store *s, const struct store_api_key *k,
+                                    struct ok_error *err)
 {
 	return s->ops->api_key_add(s, k, err);
 }
 
-static inline int store_api_key_find(struct store *s, const unsigned char hash[STORE_HASH_BYTES], struct store_api_key *out, struct ok_error *err)
+static inline int store_api_key_find(struct store *s, const unsigned char hash[STORE_HASH_BYTES],
+                                     struct store_api_key *out, struct ok_error *err)
 {
 	return s->ops->api_key_find(s, hash, out, err);
 }
 
-static inline int store_learner_find(struct store *s, const unsigned char nid_index[STORE_HASH_BYTES], struct store_learner *out, struct ok_error *err)
+static inline int store_learner_find(struct store *s,
+                                     const unsigned char nid_index[STORE_HASH_BYTES],
+                                     struct store_learner *out, struct ok_error *err)
 {
 	return s->ops->learner_find(s, nid_index, out, err);
 }
 
-static inline int store_learner_get(struct store *s, const char *id, struct store_learner *out, struct ok_error *err)
+static inline int store_learner_get(struct store *s, const char *id, struct store_learner *out,
+                                    struct ok_error *err)
 {
 	return s->ops->learner_get(s, id, out, err);
 }
 
-static inline int store_learner_put(struct store *s, const struct store_learner *l, bool update, struct ok_error *err)
+static inline int store_learner_put(struct store *s, const struct store_learner *l, bool update,
+                                    struct ok_error *err)
 {
 	return s->ops->learner_put(s, l, update, err);
 }
 
-static inline int store_achievement_find(struct store *s, const char *institution, const char *record_id, struct store_achievement *out, struct ok_error *err)
+static inline int store_achievement_find(struct store *s, const char *institution,
+                                         const char *record_id, struct store_achievement *out,
+                                         struct ok_error *err)
 {
 	return s->ops->achievement_find(s, institution, record_id, out, err);
 }
 
-static inline int store_achievement_get(struct store *s, const char *id, struct store_achievement *out, struct ok_error *err)
+static inline int store_achievement_get(struct store *s, const char *id,
+                                        struct store_achievement *out, struct ok_error *err)
 {
 	return s->ops->achievement_get(s, id, out, err);
 }
 
-static inline int store_achievement_put(struct store *s, const struct store_achievement *a, bool update, const char *actor, const char *reason, struct ok_error *err)
+static inline int store_achievement_put(struct store *s, const struct store_achievement *a,
+                                        bool update, const char *actor, const char *reason,
+                                        struct ok_error *err)
 {
 	return s->ops->achievement_put(s, a, update, actor, reason, err);
 }
 
-static inline int store_achievement_list_by_learner(struct store *s, const char *learner_id, store_achievement_fn fn, void *ctx, struct ok_error *err)
+static inline int store_achievement_list_by_learner(struct store *s, const char *learner_id,
+                                                    store_achievement_fn fn, void *ctx,
+                                                    struct ok_error *err)
 {
 	return s->ops->achievement_list_by_learner(s, learner_id, fn, ctx, err);
 }
@@ -381,67 +398,83 @@ static inline int store_achievement_count(struct store *s, int64_t *out, struct 
 	return s->ops->achievement_count(s, out, err);
 }
 
-static inline int store_audit_head(struct store *s, int64_t *seq, unsigned char hash[AUDIT_HASH_BYTES], struct ok_error *err)
+static inline int store_audit_head(struct store *s, int64_t *seq,
+                                   unsigned char hash[AUDIT_HASH_BYTES], struct ok_error *err)
 {
 	return s->ops->audit_head(s, seq, hash, err);
 }
 
-static inline int store_audit_insert(struct store *s, const struct audit_event *e, struct ok_error *err)
+static inline int store_audit_insert(struct store *s, const struct audit_event *e,
+                                     struct ok_error *err)
 {
 	return s->ops->audit_insert(s, e, err);
 }
 
-static inline int store_audit_list(struct store *s, int64_t after_seq, store_audit_fn fn, void *ctx, struct ok_error *err)
+static inline int store_audit_list(struct store *s, int64_t after_seq, store_audit_fn fn, void *ctx,
+                                   struct ok_error *err)
 {
 	return s->ops->audit_list(s, after_seq, fn, ctx, err);
 }
 
-static inline int store_status_list_current(struct store *s, struct store_status_list *out, struct ok_error *err)
+static inline int store_status_list_current(struct store *s, struct store_status_list *out,
+                                            struct ok_error *err)
 {
 	return s->ops->status_list_current(s, out, err);
 }
 
-static inline int store_status_list_get(struct store *s, int64_t n, struct store_status_list *out, struct ok_error *err)
+static inline int store_status_list_get(struct store *s, int64_t n, struct store_status_list *out,
+                                        struct ok_error *err)
 {
 	return s->ops->status_list_get(s, n, out, err);
 }
 
-static inline int store_status_list_add(struct store *s, int64_t n, int64_t size, struct ok_error *err)
+static inline int store_status_list_add(struct store *s, int64_t n, int64_t size,
+                                        struct ok_error *err)
 {
 	return s->ops->status_list_add(s, n, size, err);
 }
 
-static inline int store_status_list_bump(struct store *s, int64_t n, int64_t used_delta, int64_t revocation_delta, int64_t suspension_delta, struct ok_error *err)
+static inline int store_status_list_bump(struct store *s, int64_t n, int64_t used_delta,
+                                         int64_t revocation_delta, int64_t suspension_delta,
+                                         struct ok_error *err)
 {
 	return s->ops->status_list_bump(s, n, used_delta, revocation_delta, suspension_delta, err);
 }
 
-static inline int store_status_list_bits(struct store *s, int64_t n, const char *status, store_index_fn fn, void *ctx, struct ok_error *err)
+static inline int store_status_list_bits(struct store *s, int64_t n, const char *status,
+                                         store_index_fn fn, void *ctx, struct ok_error *err)
 {
 	return s->ops->status_list_bits(s, n, status, fn, ctx, err);
 }
 
-static inline int store_achievement_by_slot(struct store *s, int64_t list, int64_t index, struct store_achievement *out, struct ok_error *err)
+static inline int store_achievement_by_slot(struct store *s, int64_t list, int64_t index,
+                                            struct store_achievement *out, struct ok_error *err)
 {
 	return s->ops->achievement_by_slot(s, list, index, out, err);
 }
 
-static inline int store_status_cache_get(struct store *s, const char *purpose, int64_t n, int64_t *version, char etag[STORE_ETAG_MAX], struct buf *body, struct ok_error *err)
+static inline int store_status_cache_get(struct store *s, const char *purpose, int64_t n,
+                                         int64_t *version, char etag[STORE_ETAG_MAX],
+                                         struct buf *body, struct ok_error *err)
 {
 	return s->ops->status_cache_get(s, purpose, n, version, etag, body, err);
 }
 
-static inline int store_status_cache_put(struct store *s, const char *purpose, int64_t n, int64_t version, const char *etag, const struct buf *body, struct ok_error *err)
+static inline int store_status_cache_put(struct store *s, const char *purpose, int64_t n,
+                                         int64_t version, const char *etag, const struct buf *body,
+                                         struct ok_error *err)
 {
 	return s->ops->status_cache_put(s, purpose, n, version, etag, body, err);
 }
 
-static inline int store_trust_put(struct store *s, const struct store_trusted_issuer *t, struct ok_error *err)
+static inline int store_trust_put(struct store *s, const struct store_trusted_issuer *t,
+                                  struct ok_error *err)
 {
 	return s->ops->trust_put(s, t, err);
 }
 
-static inline int store_trust_get(struct store *s, const char *did, struct store_trusted_issuer *out, struct ok_error *err)
+static inline int store_trust_get(struct store *s, const char *did,
+                                  struct store_trusted_issuer *out, struct ok_error *err)
 {
 	return s->ops->trust_get(s, did, out, err);
 }
@@ -451,12 +484,14 @@ static inline int store_trust_remove(struct store *s, const char *did, struct ok
 	return s->ops->trust_remove(s, did, err);
 }
 
-static inline int store_trust_list(struct store *s, store_trust_fn fn, void *ctx, struct ok_error *err)
+static inline int store_trust_list(struct store *s, store_trust_fn fn, void *ctx,
+                                   struct ok_error *err)
 {
 	return s->ops->trust_list(s, fn, ctx, err);
 }
 
-static inline int store_trust_remove_source(struct store *s, const char *source, struct ok_error *err)
+static inline int store_trust_remove_source(struct store *s, const char *source,
+                                            struct ok_error *err)
 {
 	return s->ops->trust_remove_source(s, source, err);
 }

@@ -335,19 +335,15 @@ static void audit_helper_appends_to_the_chain(void **state)
 	assert_int_equal(store_audit_list(f->d.store, 0, collect, &c, &err), 0);
 	before = c.n; /* the institution's own events */
 	assert_true(before >= 1);
-	assert_int_equal(
-	        audit_record(&f->d, "operator", "test.one", "s1", "testing", "d=1", &err),
-	        0);
+	assert_int_equal(audit_record(&f->d, "operator", "test.one", "s1", "testing", "d=1", &err),
+	                 0);
 	assert_int_equal(store_begin(f->d.store, &err), 0);
-	assert_int_equal(
-	        audit_record(&f->d, "operator", "test.two", "s2", "testing", "", &err),
-	        0);
+	assert_int_equal(audit_record(&f->d, "operator", "test.two", "s2", "testing", "", &err), 0);
 	assert_int_equal(store_commit(f->d.store, &err), 0);
 	/* Inside a transaction that is rolled back, the event goes too. */
 	assert_int_equal(store_begin(f->d.store, &err), 0);
-	assert_int_equal(
-	        audit_record(&f->d, "operator", "test.three", "s3", "testing", "", &err),
-	        0);
+	assert_int_equal(audit_record(&f->d, "operator", "test.three", "s3", "testing", "", &err),
+	                 0);
 	assert_int_equal(store_rollback(f->d.store), 0);
 
 	memset(&c, 0, sizeof(c));

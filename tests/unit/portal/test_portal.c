@@ -211,8 +211,7 @@ static void login_link_once(void **state)
 	assert_int_equal(portal_login_link_create(d, w->anna, "operator", url, &expires, &err), 0);
 	assert_int_equal(strncmp(url, "http://127.0.0.1:8080/login/", 28), 0);
 	assert_true(portal_token_valid(token_of(url)));
-	assert_true(expires > ok_now_ms() + 890 * 1000 &&
-	            expires <= ok_now_ms() + 900 * 1000);
+	assert_true(expires > ok_now_ms() + 890 * 1000 && expires <= ok_now_ms() + 900 * 1000);
 	/* Only the hash is stored. */
 	assert_false(reg_file_contains(w->f->db, token_of(url)));
 	assert_int_equal(count(w->f,
@@ -616,8 +615,8 @@ static void share_revoked_or_expired_is_gone(void **state)
 	                       id),
 	                 1);
 	/* Expired. */
-	sql(w->f, "UPDATE share SET expires_ms = %lld WHERE id = '%s'",
-	    (long long)ok_now_ms() - 1, other);
+	sql(w->f, "UPDATE share SET expires_ms = %lld WHERE id = '%s'", (long long)ok_now_ms() - 1,
+	    other);
 	ok_error_clear(&err);
 	assert_int_equal(portal_share_open(d, token_of(other_url), &doc, &err), OK_EGONE);
 	assert_non_null(strstr(err.message, "expired"));

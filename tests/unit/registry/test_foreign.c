@@ -416,9 +416,7 @@ static void refusals_name_the_check(void **state)
 		buf_release(&own);
 	}
 	/* Revoked (the list in the cache says so). */
-	assert_int_equal(
-	        store_achievement_get(w->abroad->d.store, w->diploma, &a, &err),
-	        0);
+	assert_int_equal(store_achievement_get(w->abroad->d.store, w->diploma, &a, &err), 0);
 	cache_lists(w, &a, "revocation");
 	expect_refused(w, w->learner, w->credential.data, w->credential.len, OK_EINVALID, "status",
 	               "revoked");

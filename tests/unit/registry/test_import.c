@@ -220,8 +220,7 @@ static void a_dry_run_stores_nothing(void **state)
 		assert_int_equal(r.updated, 1);
 		assert_int_equal(r.unchanged, 2);
 		assert_false(r.stored);
-		assert_int_equal(
-		        store_achievement_find(f->d.store, "21PB", "R1", &a, &err), 0);
+		assert_int_equal(store_achievement_find(f->d.store, "21PB", "R1", &a, &err), 0);
 		assert_string_equal(a.grade, "8");
 	}
 	assert_int_equal(count(f, "achievement_history"), 0);
@@ -316,11 +315,9 @@ static void mixed_rows_are_counted_and_rejections_located(void **state)
 	{
 		struct store_achievement a;
 
-		assert_int_equal(
-		        store_achievement_find(f->d.store, "21PB", "G3", &a, &err), 0);
+		assert_int_equal(store_achievement_find(f->d.store, "21PB", "G3", &a, &err), 0);
 		assert_string_equal(a.title, "Quoted, with comma");
-		assert_int_equal(
-		        store_achievement_find(f->d.store, "21PB", "G4", &a, &err), 0);
+		assert_int_equal(store_achievement_find(f->d.store, "21PB", "G4", &a, &err), 0);
 		assert_string_equal(a.language, "nl");
 	}
 	/* Again: the good rows are unchanged, the bad ones rejected again. */

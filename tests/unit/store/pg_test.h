@@ -122,9 +122,8 @@ static inline int pg_test_exec(const char *conninfo, const char *sql)
 {
 	PGconn *c = PQconnectdb(conninfo);
 	PGresult *r = PQexec(c, sql);
-	int rc = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK
-	                 ? 0
-	                 : -1;
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? 0
+	                                                                                       : -1;
 
 	if (rc)
 		fprintf(stderr, "pg_test: %s: %s", sql, PQerrorMessage(c));

@@ -314,9 +314,9 @@ static void postgres_urls_go_to_the_postgresql_store(void **state)
 	assert_false(store_url_is_pg("data/ok=1.db"));
 	/* No server there: a connection error, which names neither the URL nor its password. */
 	ok_error_clear(&err);
-	assert_int_equal(store_open(&s, "postgresql://ok:s3cret@/ok?host=/nonexistent-ok-pg",
-	                            false, &err),
-	                 OK_EIO);
+	assert_int_equal(
+	        store_open(&s, "postgresql://ok:s3cret@/ok?host=/nonexistent-ok-pg", false, &err),
+	        OK_EIO);
 	assert_null(s);
 	assert_null(strstr(err.message, "s3cret"));
 	assert_non_null(strstr(err.message, "PostgreSQL"));
@@ -659,8 +659,8 @@ static void update_keeps_the_previous_version_in_history(void **state)
 	a.updated_ms = 6000;
 	memset(a.digest, 0xcd, sizeof(a.digest));
 	assert_int_equal(store_begin(s, &err), 0);
-	assert_int_equal(
-	        store_achievement_put(s, &a, true, "institution:25BE", "correction", &err), 0);
+	assert_int_equal(store_achievement_put(s, &a, true, "institution:25BE", "correction", &err),
+	                 0);
 	assert_int_equal(store_commit(s, &err), 0);
 	assert_int_equal(store_achievement_get(s, "ach-1", &got, &err), 0);
 	assert_string_equal(got.grade, "8.0");
@@ -811,8 +811,7 @@ static void another_connection_sees_only_committed_work(void **state)
 	/* The other connection still reads the last committed state. */
 	{
 		struct store_institution got;
-		assert_int_equal(store_institution_get(other, "25BE", &got, &err),
-		                 OK_ENOTFOUND);
+		assert_int_equal(store_institution_get(other, "25BE", &got, &err), OK_ENOTFOUND);
 	}
 	assert_int_equal(store_commit(f->s, &err), 0);
 	{
@@ -923,7 +922,8 @@ static void *append_events(void *arg)
 		int64_t seq;
 
 		memset(&e, 0, sizeof(e));
-		if (store_begin(s, &err) != 0 || store_audit_head(s, &seq, e.prev_hash, &err) != 0) {
+		if (store_begin(s, &err) != 0 ||
+		    store_audit_head(s, &seq, e.prev_hash, &err) != 0) {
 			store_rollback(s);
 			a->failures++;
 			continue;
@@ -1051,7 +1051,8 @@ static void status_lists_cache_and_trust(void **state)
 	                 OK_ENOTFOUND);
 	assert_int_equal(store_status_cache_put(s, "revocation", 1, 2, "\"e2\"", &body, &err), 0);
 	assert_int_equal(store_status_cache_put(s, "revocation", 1, 3, "\"e3\"", &body, &err), 0);
-	assert_int_equal(store_status_cache_get(s, "revocation", 1, &version, etag, &back, &err), 0);
+	assert_int_equal(store_status_cache_get(s, "revocation", 1, &version, etag, &back, &err),
+	                 0);
 	assert_int_equal(version, 3);
 	assert_string_equal(etag, "\"e3\"");
 	assert_int_equal(back.len, 8);
@@ -1085,22 +1086,22 @@ static void status_lists_cache_and_trust(void **state)
 }
 
 /* The tests of the interface, over either back end. */
-#define INTERFACE_TESTS(su, td)                                                               \
-	cmocka_unit_test_setup_teardown(metadata_is_set_and_replaced, su, td),                \
-	        cmocka_unit_test_setup_teardown(institutions_add_get_list, su, td),           \
-	        cmocka_unit_test_setup_teardown(api_keys_are_found_by_hash, su, td),          \
-	        cmocka_unit_test_setup_teardown(learners_put_find_get_update, su, td),        \
-	        cmocka_unit_test_setup_teardown(achievements_put_find_get, su, td),           \
-	        cmocka_unit_test_setup_teardown(                                              \
-	                achievements_refer_to_known_learners_and_institutions, su, td),       \
-	        cmocka_unit_test_setup_teardown(update_keeps_the_previous_version_in_history, \
-	                                        su, td),                                      \
-	        cmocka_unit_test_setup_teardown(achievements_are_listed_by_learner, su, td),  \
-	        cmocka_unit_test_setup_teardown(rollback_discards_the_transaction, su, td),   \
-	        cmocka_unit_test_setup_teardown(another_connection_sees_only_committed_work,  \
-	                                        su, td),                                      \
-	        cmocka_unit_test_setup_teardown(audit_head_insert_list, su, td),              \
-	        cmocka_unit_test_setup_teardown(status_lists_cache_and_trust, su, td),        \
+#define INTERFACE_TESTS(su, td)                                                                   \
+	cmocka_unit_test_setup_teardown(metadata_is_set_and_replaced, su, td),                    \
+	        cmocka_unit_test_setup_teardown(institutions_add_get_list, su, td),               \
+	        cmocka_unit_test_setup_teardown(api_keys_are_found_by_hash, su, td),              \
+	        cmocka_unit_test_setup_teardown(learners_put_find_get_update, su, td),            \
+	        cmocka_unit_test_setup_teardown(achievements_put_find_get, su, td),               \
+	        cmocka_unit_test_setup_teardown(                                                  \
+	                achievements_refer_to_known_learners_and_institutions, su, td),           \
+	        cmocka_unit_test_setup_teardown(update_keeps_the_previous_version_in_history, su, \
+	                                        td),                                              \
+	        cmocka_unit_test_setup_teardown(achievements_are_listed_by_learner, su, td),      \
+	        cmocka_unit_test_setup_teardown(rollback_discards_the_transaction, su, td),       \
+	        cmocka_unit_test_setup_teardown(another_connection_sees_only_committed_work, su,  \
+	                                        td),                                              \
+	        cmocka_unit_test_setup_teardown(audit_head_insert_list, su, td),                  \
+	        cmocka_unit_test_setup_teardown(status_lists_cache_and_trust, su, td),            \
 	        cmocka_unit_test_setup_teardown(concurrent_appends_make_one_chain, su, td)
 
 int main(void)
