@@ -251,3 +251,23 @@ def test_a_copy_that_fails_halfway_changes_nothing(here, new_db, pg_cluster,  # 
     proc = migrate(ok, url)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert store_of(ok) == url
+
+
+def test_a_folder_still_being_written_is_refused_as_busy(here, new_db, pg_cluster):  # noqa: F811
+    """Another process holds oorkonde.db's write lock (a server or import still running): the
+    move waits for it (about 10 s), then gives up with "busy" and changes nothing."""
+    ok = here["here"]
+    url = new_db()
+    config = (ok.data / "config.json").read_bytes()
+    writer = sqlite3.connect(ok.data / "oorkonde.db", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        proc = migrate(ok, url)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert proc.returncode == 2, proc.stdout
+    # Refused at the open or at the copy's BEGIN IMMEDIATE, whichever meets the lock first.
+    assert "busy" in proc.stderr, proc.stderr
+    assert (ok.data / "config.json").read_bytes() == config
+    assert psql(pg_cluster, url, "SELECT count(*) FROM meta") == "0"
