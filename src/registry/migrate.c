@@ -74,9 +74,8 @@ int registry_store_migrate(struct depository *d, const char *url, store_migrate_
 	memset(out, 0, sizeof(*out));
 	if (strcmp(d->store->ops->name, "sqlite") != 0)
 		return ok_fail(err, OK_ECONFLICT,
-		               "the data folder's store is already %s; store migrate moves an "
-		               "SQLite store",
-		               d->store->ops->name);
+		               "the data folder's records are in PostgreSQL already; store migrate "
+		               "moves them out of SQLite");
 	if (!store_url_is_pg(url))
 		return ok_fail_field(err, OK_EINPUT, "to",
 		                     "--to takes a PostgreSQL URL (postgresql://...) or connection "

@@ -180,7 +180,7 @@ def test_migrate_moves_everything_and_the_folder_answers_the_same(here, tmp_path
     assert n_after > events
     # A second migrate of the folder is refused: its store is PostgreSQL already.
     proc = migrate(ok, new_db())
-    assert proc.returncode == 2 and "already postgresql" in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "in PostgreSQL already" in proc.stderr, proc.stderr
 
 
 def test_a_target_with_records_is_refused_and_nothing_changes(here, new_db, pg_cluster,  # noqa
