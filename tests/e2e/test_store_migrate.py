@@ -1,0 +1,274 @@
+"""`oorkonde store migrate --to URL` (issue 16): a depository on SQLite with imports, the demo's
+institutions and learners, a foreign achievement, a revocation, shares and their openings, an
+identity correction, login links and signed audit checkpoints moves into a new PostgreSQL
+database; afterwards the same data folder gives the same answers (achievements, a share opening,
+credential verification, status list bits, audit verify), a credential issued before still
+verifies, and new writes (share openings, corrections) go on. A target that holds records or a
+newer schema is refused with nothing changed on either side; a copy that fails halfway (the
+target refuses a row) or a target that cannot be reached leaves config.json and oorkonde.db as
+they were and the target without records. The connection string is never printed."""
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import subprocess
+
+import pytest
+
+from helpers.base import Oorkonde
+from helpers.foreign import NID, OTHER_NID, credential, import_cli
+from helpers.server import Server
+from pg import pg_cluster  # noqa: F401  (the fixture)
+from test_status import decode_list
+
+_dbs = iter(range(1, 1_000_000))
+SHARE_RE = re.compile(r"(/s/[A-Za-z0-9_-]+)")
+
+
+@pytest.fixture
+def new_db(pg_cluster):  # noqa: F811
+    """Makes new, empty databases on the test cluster; returns their connection strings."""
+    made = []
+
+    def make():
+        name = f"ok_migrate_{next(_dbs)}"
+        pg_cluster.psql(f"CREATE DATABASE {name}")
+        made.append(name)
+        return re.sub(r"dbname=\S+", f"dbname={name}", pg_cluster.conninfo)
+
+    yield make
+    for name in made:
+        pg_cluster.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", check=False)
+
+
+def psql(cluster, url, sql):
+    """Runs sql on the database url; returns its rows, unaligned."""
+    proc = subprocess.run([os.path.join(cluster.bindir, "psql"), "-X", "-q", "-A", "-t",
+                           "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def sqlite_dump(ok):
+    """oorkonde.db's content (schema and rows), to show that migrate left it as it was."""
+    con = sqlite3.connect(f"file:{ok.data / 'oorkonde.db'}?mode=ro", uri=True)
+    try:
+        return hashlib.sha256("\n".join(con.iterdump()).encode()).hexdigest()
+    finally:
+        con.close()
+
+
+def migrate(ok, url):
+    proc = ok.run("store", "migrate", "--to", url)
+    assert url not in proc.stdout + proc.stderr, "the connection string was printed"
+    return proc
+
+
+def store_of(ok):
+    return json.loads((ok.data / "config.json").read_text()).get("store")
+
+
+def audit_events(ok):
+    proc = ok.run("audit", "verify")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    m = re.search(r"(\d+) events, chain intact, (\d+) checkpoints? verified", proc.stdout)
+    assert m, proc.stdout
+    return int(m.group(1)), int(m.group(2))
+
+
+def status_bits(srv, purpose):
+    r = srv.get(f"/status/{purpose}/1")
+    assert r.status == 200, r
+    return decode_list(r.json())
+
+
+def answers(ok, tmp_path, w, share_path, vc_path):
+    """What a user sees of the depository: records of three learners, a share's page, a
+    credential's verification, the status lists' bits."""
+    got = {"here": ok.achievements_json(NID), "other": ok.achievements_json(OTHER_NID),
+           "demo": ok.achievements_json(w["demo_nid"])}
+    proc = ok.run("verify", vc_path, "--json")
+    got["verify"] = (proc.returncode, json.loads(proc.stdout)["checks"])
+    srv = Server(ok, "--rate-limit", "0", name="migrate").start()
+    try:
+        r = srv.get(share_path + ".json")
+        assert r.status == 200, r
+        doc = r.json()
+        got["share"] = (doc["state"], sorted((a["id"], a["verification"]["verified"])
+                                             for a in doc["achievements"]))
+        got["bits"] = {p: status_bits(srv, p) for p in ("revocation", "suspension")}
+    finally:
+        srv.stop()
+    return got
+
+
+@pytest.fixture
+def here(world, tmp_path):
+    """world's importing depository with everything a store holds: the demo's institutions
+    and learners, a foreign achievement, a revocation, a suspension, a share (opened once), a
+    correction, a login link, a credential issued and signed checkpoints."""
+    ok = world["here"]
+    demo = ok.run("demo", "--learners", "20", check=True).stdout
+    world["demo_nid"] = re.search(r"achievements --national-id (\S+)", demo).group(1)
+    proc = import_cli(world, credential(world))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    mine = ok.achievements_json(NID)
+    other = ok.achievements_json(OTHER_NID)
+    demo_rec = ok.achievements_json(world["demo_nid"])
+    ok.run("revoke", other[0]["id"], "--reason", "issued in error", check=True)
+    ok.run("suspend", demo_rec[0]["id"], "--reason", "under review", check=True)
+    ok.run("learner", "correct", world["learner"], "--family-name", "Virtanen-Korhonen",
+           check=True)
+    ok.run("learner", "login-link", world["learner"], check=True)
+    national = [a["id"] for a in mine if not a.get("foreign")]
+    proc = ok.run("share", "create", "--learner-id", world["learner"], "--achievements",
+                  ",".join(national), "--to", "Werkgever BV", "--json", check=True)
+    world["share"] = SHARE_RE.search(json.loads(proc.stdout)["url"]).group(1)
+    world["vc"] = tmp_path / "before.json"
+    ok.run("issue", national[0], "-o", world["vc"], check=True)
+    ok.run("audit", "checkpoint", check=True)
+    return world
+
+
+def test_migrate_moves_everything_and_the_folder_answers_the_same(here, tmp_path, new_db,
+                                                                 pg_cluster):  # noqa: F811
+    ok = here["here"]
+    before = answers(ok, tmp_path, here, here["share"], here["vc"])
+    assert before["verify"][0] == 0
+    assert before["share"][0] == "valid"
+    ok.run("audit", "checkpoint", check=True)
+    events, checkpoints = audit_events(ok)
+    assert checkpoints >= 2
+    db = sqlite_dump(ok)
+    counts = {}
+    con = sqlite3.connect(f"file:{ok.data / 'oorkonde.db'}?mode=ro", uri=True)
+    for t in ("learner", "achievement", "achievement_history", "audit_event",
+              "audit_checkpoint", "foreign_achievement", "share", "share_view",
+              "identity_change", "login_link", "institution", "api_key", "status_list",
+              "trusted_issuer", "meta"):
+        counts[t] = con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+    con.close()
+    assert all(counts[t] > 0 for t in counts), counts
+
+    url = new_db()
+    proc = migrate(ok, url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Row counts equal in every table" in proc.stdout
+    assert f"{events} events, intact, {checkpoints} checkpoints verified" in proc.stdout
+    assert "oorkonde.db is left in place but" in proc.stdout
+    # The folder now uses PostgreSQL; oorkonde.db is still there, unchanged, and unused.
+    assert store_of(ok) == url
+    assert (ok.data / "config.json").stat().st_mode & 0o777 == 0o600
+    assert (ok.data / "oorkonde.db").exists() and sqlite_dump(ok) == db
+    for t, n in counts.items():
+        assert psql(pg_cluster, url, f"SELECT count(*) FROM {t}") == str(n), t
+
+    after = answers(ok, tmp_path, here, here["share"], here["vc"])
+    assert after == before
+    # The answers came from PostgreSQL: the share's second opening is there, not in SQLite.
+    assert psql(pg_cluster, url, "SELECT count(*) FROM share_view") == \
+        str(counts["share_view"] + 1)
+    assert sqlite_dump(ok) == db
+    # Writes go on: a correction and a new share (identity counters past the copied rows).
+    ok.run("learner", "correct", here["learner"], "--given-names", "Aino Maria", check=True)
+    assert psql(pg_cluster, url, "SELECT count(*) FROM identity_change") == \
+        str(counts["identity_change"] + 1)
+    assert psql(pg_cluster, url, "SELECT max(n) = count(*) FROM identity_change") == "t"
+    n_after, _ = audit_events(ok)
+    assert n_after > events
+    # A second migrate of the folder is refused: its store is PostgreSQL already.
+    proc = migrate(ok, new_db())
+    assert proc.returncode == 2 and "in PostgreSQL already" in proc.stderr, proc.stderr
+
+
+def test_a_target_with_records_is_refused_and_nothing_changes(here, new_db, pg_cluster,  # noqa
+                                                              binary, tmp_path):
+    url = new_db()
+    first = Oorkonde(binary, tmp_path / "first")
+    first.init()
+    first.add_institution(code="99ZZ", name="Eerste")
+    assert migrate(first, url).returncode == 0
+    held = psql(pg_cluster, url, "SELECT count(*) FROM audit_event")
+
+    ok = here["here"]
+    db = sqlite_dump(ok)
+    config = (ok.data / "config.json").read_bytes()
+    proc = migrate(ok, url)
+    assert proc.returncode == 2, proc.stdout
+    assert "already holds oorkonde data" in proc.stderr and "meta" in proc.stderr, proc.stderr
+    assert "nothing was moved" in proc.stderr
+    assert (ok.data / "config.json").read_bytes() == config and sqlite_dump(ok) == db
+    assert psql(pg_cluster, url, "SELECT count(*) FROM audit_event") == held
+    assert psql(pg_cluster, url, "SELECT count(*) FROM learner") == "0"
+    assert ok.achievements_json(NID)
+
+
+def test_a_newer_schema_is_refused(here, new_db, pg_cluster):  # noqa: F811
+    url = new_db()
+    psql(pg_cluster, url, "CREATE TABLE oorkonde_schema (version INTEGER NOT NULL);"
+                          "INSERT INTO oorkonde_schema VALUES (99)")
+    ok = here["here"]
+    config = (ok.data / "config.json").read_bytes()
+    proc = migrate(ok, url)
+    assert proc.returncode == 2 and "schema version 99" in proc.stderr, proc.stderr
+    assert (ok.data / "config.json").read_bytes() == config
+    assert psql(pg_cluster, url, "SELECT to_regclass('learner') IS NULL") == "t"
+
+
+def test_a_copy_that_fails_halfway_changes_nothing(here, new_db, pg_cluster,  # noqa: F811
+                                                    binary):
+    """The target takes the first tables, then refuses a row of audit_event (a trigger, as a
+    full disk or a dropped connection would stop it): everything is rolled back."""
+    url = new_db()
+    ok = here["here"]
+    db = sqlite_dump(ok)
+    config = (ok.data / "config.json").read_bytes()
+    # A target that cannot be reached.
+    proc = migrate(ok, "host=/nonexistent/socket dbname=nothing")
+    assert proc.returncode == 2 and "cannot connect" in proc.stderr, proc.stderr
+    assert "nothing was moved" in proc.stderr
+    assert (ok.data / "config.json").read_bytes() == config
+    # A target with the empty schema (as `init --store` leaves it, or a failed run) whose
+    # audit_event refuses rows.
+    scratch = Oorkonde(binary, ok.data.parent / "scratch")
+    scratch.run("init", "--store", url, check=True)
+    psql(pg_cluster, url, "DELETE FROM meta")
+    psql(pg_cluster, url, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                          "$$BEGIN RAISE EXCEPTION 'refused by the test'; END$$;"
+                          "CREATE TRIGGER refuse BEFORE INSERT ON audit_event "
+                          "FOR EACH ROW EXECUTE FUNCTION refuse()")
+    proc = migrate(ok, url)
+    assert proc.returncode == 2, proc.stdout
+    assert "audit_event" in proc.stderr or "refused by the test" in proc.stderr, proc.stderr
+    assert (ok.data / "config.json").read_bytes() == config and sqlite_dump(ok) == db
+    for t in ("meta", "institution", "learner", "achievement", "audit_event"):
+        assert psql(pg_cluster, url, f"SELECT count(*) FROM {t}") == "0", t
+    # The source still serves, and a retry into the (empty) target works once it takes rows.
+    assert ok.achievements_json(NID)
+    psql(pg_cluster, url, "DROP TRIGGER refuse ON audit_event")
+    proc = migrate(ok, url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert store_of(ok) == url
+
+
+def test_a_folder_still_being_written_is_refused_as_busy(here, new_db, pg_cluster):  # noqa: F811
+    """Another process holds oorkonde.db's write lock (a server or import still running): the
+    move waits for it (about 10 s), then gives up with "busy" and changes nothing."""
+    ok = here["here"]
+    url = new_db()
+    config = (ok.data / "config.json").read_bytes()
+    writer = sqlite3.connect(ok.data / "oorkonde.db", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        proc = migrate(ok, url)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert proc.returncode == 2, proc.stdout
+    # Refused at the open or at the copy's BEGIN IMMEDIATE, whichever meets the lock first.
+    assert "busy" in proc.stderr, proc.stderr
+    assert (ok.data / "config.json").read_bytes() == config
+    assert psql(pg_cluster, url, "SELECT to_regclass('meta') IS NULL") == "t" or \
+        psql(pg_cluster, url, "SELECT count(*) FROM meta") == "0"
