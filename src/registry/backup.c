@@ -810,39 +810,27 @@ out:
 	return rc;
 }
 
-/* The public key of issuer key id, from issuer.key or issuer.key.retired. */
-static const unsigned char *issuer_public_key(const struct audit_checkpoint_keys *k, uint32_t id)
+/*
+ * Checks the manifest's signature with the issuer keys copied into the staging folder (issuer.key,
+ * else issuer.key.retired), before any file of the backup is copied: a manifest that was not
+ * signed by this depository makes the restore copy nothing.
+ */
+static int signature_check(const char *stage, const struct backup_manifest *m, struct ok_error *err)
 {
-	size_t i;
-
-	for (i = 0; i < k->count; i++)
-		if (k->keys[i].id == id)
-			return k->keys[i].public_key;
-	for (i = 0; i < k->retired.count; i++)
-		if (k->retired.keys[i].id == id)
-			return k->retired.keys[i].public_key;
-	return NULL;
-}
-
-/* With keys: opens the restored folder as a depository (its config read as every command reads
- * it, the data key checked against the database), checks the manifest's signature with the
- * issuer keys, and verifies the audit log (chain and every checkpoint) up to the signed head. */
-static int restore_verify(const char *stage, const struct backup_manifest *m,
-                          struct backup_info *out, struct ok_error *err)
-{
-	struct audit_checkpoint_keys *k = calloc(1, sizeof(*k));
-	struct audit_check check;
-	struct depository d;
+	struct keyfile_keys *all = calloc(1, sizeof(*all));
+	struct keyfile_retired *retired = calloc(1, sizeof(*retired));
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	char canon[CANONICAL_MAX];
-	unsigned char head[AUDIT_HASH_BYTES];
-	const unsigned char *pk;
-	size_t canon_len;
-	int64_t seq = 0;
-	bool opened = false;
+	size_t i, canon_len;
+	bool found = false;
+	struct buf path;
 	int rc;
 
-	if (!k)
-		return ok_fail(err, OK_ENOMEM, "restore: out of memory");
+	buf_init(&path, PATH_MAX_BYTES);
+	if (!all || !retired) {
+		rc = ok_fail(err, OK_ENOMEM, "restore: out of memory");
+		goto out;
+	}
 	if (!m->is_signed) {
 		rc = ok_fail(
 		        err, OK_EAUTH,
@@ -851,18 +839,28 @@ static int restore_verify(const char *stage, const struct backup_manifest *m,
 		        "of --keys");
 		goto out;
 	}
-	if ((rc = depository_open(&d, stage, err))) {
-		char why[OK_ERROR_MESSAGE_MAX];
-		snprintf(why, sizeof(why), "%s", err->message);
-		rc = ok_fail(err, rc, "the restored data folder does not open: %s", why);
+	if ((rc = path_in(&path, stage, "issuer.key", err)) ||
+	    (rc = keyfile_read_all(path.data, all, NULL, err)))
 		goto out;
+	for (i = 0; i < all->count && !found; i++) {
+		if (all->keys[i].id != m->info.key_id)
+			continue;
+		crypto_sign_seed_keypair(pk, sk, all->keys[i].key);
+		sodium_memzero(sk, sizeof(sk));
+		found = true;
 	}
-	opened = true;
-	if ((rc = audit_checkpoints_keys_load(&d, k, err)))
-		goto out;
-	pk = issuer_public_key(k, m->info.key_id);
-	canon_len = backup_manifest_canonical(m, canon, sizeof(canon));
-	if (!pk) {
+	if (!found) {
+		if ((rc = path_in(&path, stage, "issuer.key.retired", err)) ||
+		    (rc = keyfile_retired_read(path.data, retired, err)))
+			goto out;
+		for (i = 0; i < retired->count && !found; i++) {
+			if (retired->keys[i].id != m->info.key_id)
+				continue;
+			memcpy(pk, retired->keys[i].public_key, sizeof(pk));
+			found = true;
+		}
+	}
+	if (!found) {
 		rc = ok_fail(err, OK_EAUTH,
 		             "the manifest is signed by issuer key %lu, which neither issuer.key "
 		             "nor issuer.key.retired of the keys given holds: another depository's "
@@ -870,14 +868,39 @@ static int restore_verify(const char *stage, const struct backup_manifest *m,
 		             (unsigned long)m->info.key_id);
 		goto out;
 	}
+	canon_len = backup_manifest_canonical(m, canon, sizeof(canon));
 	if (!canon_len || crypto_sign_verify_detached(m->signature, (const unsigned char *)canon,
-	                                              canon_len, pk) != 0) {
+	                                              canon_len, pk) != 0)
 		rc = ok_fail(
 		        err, OK_EAUTH,
 		        "the manifest's signature does not hold for issuer key %lu: the backup "
 		        "was altered since it was made",
 		        (unsigned long)m->info.key_id);
-		goto out;
+out:
+	if (all)
+		keyfile_keys_release(all);
+	free(all);
+	free(retired);
+	buf_release(&path);
+	return rc;
+}
+
+/* With keys: opens the restored folder as a depository (its config read as every command reads
+ * it, the data key checked against the database) and verifies the audit log (chain and every
+ * checkpoint, against the issuer keys) up to the head of the signed manifest. */
+static int restore_verify(const char *stage, const struct backup_manifest *m,
+                          struct backup_info *out, struct ok_error *err)
+{
+	struct audit_check check;
+	struct depository d;
+	unsigned char head[AUDIT_HASH_BYTES];
+	int64_t seq = 0;
+	int rc;
+
+	if ((rc = depository_open(&d, stage, err))) {
+		char why[OK_ERROR_MESSAGE_MAX];
+		snprintf(why, sizeof(why), "%s", err->message);
+		return ok_fail(err, rc, "the restored data folder does not open: %s", why);
 	}
 	if ((rc = audit_log_verify(&d, &check, err)))
 		goto out;
@@ -892,9 +915,7 @@ static int restore_verify(const char *stage, const struct backup_manifest *m,
 		goto out;
 	out->checkpoints_verified = check.checkpoints;
 out:
-	if (opened)
-		depository_close(&d);
-	free(k);
+	depository_close(&d);
 	return rc;
 }
 
@@ -1023,6 +1044,11 @@ int registry_restore(const char *dir, const char *data_dir, const char *keys_dir
 		rc = ok_fail(err, OK_EIO, "cannot open %s: %s", stage.data, strerror(errno));
 		goto out;
 	}
+	/* The keys first: with them the manifest is known to be this depository's before a byte
+	 * of the backup is copied (a forged size of many gigabytes copies nothing). */
+	if (keys_dir && ((rc = restore_keys(keys_dir, stage_fd, err)) ||
+	                 (rc = signature_check(stage.data, &m, err))))
+		goto out;
 	if ((rc = restore_files(src_fd, stage_fd, &m, err)) ||
 	    (rc = store_sqlite_check_copy(db.data, &schema, err)))
 		goto out;
@@ -1035,8 +1061,7 @@ int registry_restore(const char *dir, const char *data_dir, const char *keys_dir
 	if ((rc = restore_config(stage.data, out, err)))
 		goto out;
 	if (keys_dir) {
-		if ((rc = restore_keys(keys_dir, stage_fd, err)) ||
-		    (rc = restore_verify(stage.data, &m, out, err)))
+		if ((rc = restore_verify(stage.data, &m, out, err)))
 			goto out;
 	} else if ((rc = restore_walk(stage.data, &m.info, err))) {
 		goto out;
