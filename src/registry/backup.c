@@ -621,6 +621,9 @@ static void staging_remove(int fd, const char *path)
 
 	if (!d && dup_fd >= 0)
 		close(dup_fd);
+	/* A dup shares the offset: staging_sync may have read the folder to its end. */
+	if (d)
+		rewinddir(d);
 	while (d && (e = readdir(d)))
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			unlinkat(fd, e->d_name, 0);
@@ -641,6 +644,7 @@ static int staging_sync(int fd, const char *path, struct ok_error *err)
 			close(dup_fd);
 		return ok_fail(err, OK_EIO, "cannot read %s: %s", path, strerror(errno));
 	}
+	rewinddir(d);
 	while (!rc && (e = readdir(d))) {
 		int f;
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
