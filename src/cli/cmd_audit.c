@@ -3,6 +3,7 @@
 #include "cli/term.h"
 #include "audit/log.h"
 #include "audit/checkpoint.h"
+#include "store/audit.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -16,7 +17,10 @@ static const char audit_usage[] =
         "verify walks the hash chain of the audit log and checks it against the signed\n"
         "checkpoints (in the database and in the data folder's file audit-checkpoints): it names\n"
         "the first event that was altered, removed or reordered, or says where the log was cut\n"
-        "(exit 1), or that the chain is intact (exit 0).\n"
+        "(exit 1), or that the chain is intact (exit 0). A log with events but no checkpoint\n"
+        "at all (none is due before event audit_checkpoint_every, and a depository used only\n"
+        "from the command line has none) gets a warning: nothing then shows that it was not\n"
+        "rewritten wholesale.\n"
         "checkpoint signs the chain head now with the issuer key (the server also does so every\n"
         "audit_checkpoint_every events, default 10000, and when it stops).\n"
         "show lists events (sequence, time, actor, action, subject, purpose, detail):\n"
@@ -60,6 +64,43 @@ static int show_event(void *ctx, const struct audit_event *e)
 	return 0;
 }
 
+static int any_checkpoint(void *ctx, const struct audit_checkpoint *cp)
+{
+	(void)cp;
+	*(bool *)ctx = true;
+	return 1;
+}
+
+static int any_checkpoint_line(void *ctx, size_t line, const struct audit_checkpoint *cp)
+{
+	(void)line;
+	return any_checkpoint(ctx, cp);
+}
+
+/*
+ * Someone who rewrites the log wholesale (fresh hashes) and deletes the checkpoints leaves a
+ * chain that walks. From event audit_checkpoint_every on, audit_log_verify finds the missing
+ * checkpoint; before it, a log without any is what a depository used only from the command
+ * line has, so this is said loudly but is not a failure.
+ */
+static void warn_unsigned(struct depository *d, const struct audit_check *check)
+{
+	struct ok_error err;
+	bool any = false;
+
+	ok_error_clear(&err);
+	if (check->events == 0 || check->checkpoints > 0)
+		return;
+	if (store_checkpoint_list(d->store, 0, any_checkpoint, &any, &err) < 0 ||
+	    (!any && audit_checkpoints_file_read(d, any_checkpoint_line, &any, &err) < 0) || any)
+		return;
+	fprintf(stderr,
+	        "WARNING: the audit log has no signed checkpoint: nothing shows that these %lld "
+	        "events were not rewritten wholesale. 'oorkonde audit checkpoint' signs the head "
+	        "now (a server also does when it stops).\n",
+	        (long long)check->events);
+}
+
 static int verify(struct cli *c, struct depository *d)
 {
 	struct audit_check check;
@@ -92,6 +133,8 @@ static int verify(struct cli *c, struct depository *d)
 		printf(" (%lld not yet in %s)", (long long)check.checkpoints_unfiled,
 		       CHECKPOINT_FILE);
 	printf("\n");
+	fflush(stdout);
+	warn_unsigned(d, &check);
 	return EXIT_OK;
 }
 

@@ -10,20 +10,33 @@ static const char backup_usage[] =
         "Writes a backup of the data folder's records into BACKUP_DIR, a new or empty folder:\n"
         "a consistent copy of the database, made while servers serve and imports run,\n"
         "config.json, the audit checkpoint file, and manifest.json (what, when, the schema\n"
-        "version, the audit log's head, each file's size and SHA-256), each readable by its\n"
-        "owner only. The keys (data.key, issuer.key, issuer.key.retired) are not in it: back\n"
-        "them up separately (docs/operations.md).\n\n"
+        "version, the audit log's head, each file's size and SHA-256, signed with the issuer\n"
+        "key), each readable by its owner only. The keys (data.key, issuer.key,\n"
+        "issuer.key.retired) are not in it: back them up separately (docs/operations.md).\n"
+        "A depository whose records are in PostgreSQL is backed up with pg_dump or base\n"
+        "backups and WAL archiving instead (docs/operations.md, \"Backup and restore on\n"
+        "PostgreSQL\").\n\n"
         "  --help   print this help\n";
 
 static const char restore_usage[] =
-        "Usage: oorkonde [--data DIR] restore BACKUP_DIR [--to DATADIR]\n\n"
+        "Usage: oorkonde [--data DIR] restore BACKUP_DIR [--to DATADIR]\n"
+        "                                    (--keys KEYDIR | --unverified)\n\n"
         "Restores a backup into DATADIR (default: the data folder), which must be new or\n"
-        "empty: checks each file against the backup's manifest, copies, then opens the\n"
-        "restored database and walks its audit log up to the head the manifest names. Put the\n"
-        "keys (data.key, issuer.key, issuer.key.retired) back into DATADIR before using it,\n"
-        "then run 'oorkonde audit verify'.\n\n"
+        "empty. Everything happens first in a new folder DATADIR.restoring-XXXXXX beside it,\n"
+        "which replaces DATADIR only once every check passed: each file is a regular file of\n"
+        "the size and SHA-256 the manifest lists, the database's schema is exactly this\n"
+        "program's and SQLite finds it whole, config.json is valid, and the audit log is whole\n"
+        "up to the head the manifest names.\n\n"
+        "  --keys KEYDIR  the folder holding the depository's data.key, issuer.key and\n"
+        "                 issuer.key.retired (kept apart from the backup): they are copied\n"
+        "                 into DATADIR, and the manifest's signature and every audit\n"
+        "                 checkpoint must hold against those issuer keys\n"
+        "  --unverified   restore without keys: nothing shows that the backup is the one\n"
+        "                 the depository made (anyone who can write it can change it)\n"
         "  --to DATADIR   the data folder to restore into\n"
-        "  --help         print this help\n";
+        "  --help         print this help\n\n"
+        "The summary lists the restored settings that decide what the depository claims to\n"
+        "be and whom it trusts (host, base_url, network_did, did_web_http_hosts): check them.\n";
 
 static void print_head(const struct backup_info *info)
 {
@@ -80,18 +93,27 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	        {"to", required_argument, NULL, 't'},
+	        {"keys", required_argument, NULL, 'k'},
+	        {"unverified", no_argument, NULL, 'u'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	const char *to = c->data_dir;
+	const char *to = c->data_dir, *keys = NULL;
 	struct backup_info info;
 	struct ok_error err;
+	bool unverified = false;
 	int opt;
 
 	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case 't':
 			to = optarg;
+			break;
+		case 'k':
+			keys = optarg;
+			break;
+		case 'u':
+			unverified = true;
 			break;
 		case 'h':
 			fputs(restore_usage, stdout);
@@ -102,16 +124,48 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error(c, "expected one backup folder");
+	if (!keys == !unverified)
+		return cli_usage_error(c,
+		                       keys ? "--keys and --unverified exclude each other"
+		                            : "give --keys KEYDIR (the depository's keys, to "
+		                              "check the backup's authenticity) or --unverified");
 	ok_error_clear(&err);
-	if (registry_restore(argv[optind], to, &info, &err) != 0) {
+	if (registry_restore(argv[optind], to, keys, &info, &err) != 0) {
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}
-	printf("Restored the backup of %s into %s; the database opens and its audit log is whole\n",
-	       info.at, to);
+	if (info.verified)
+		printf("Restored the backup of %s into %s. Checked: every file against the signed\n"
+		       "manifest (issuer key %lu), the database's schema and integrity, and the "
+		       "audit\n"
+		       "log up to the signed head with %lld checkpoint%s.\n",
+		       info.at, to, (unsigned long)info.key_id,
+		       (long long)info.checkpoints_verified,
+		       info.checkpoints_verified == 1 ? "" : "s");
+	else
+		printf("Restored the backup of %s into %s. Checked: every file against the "
+		       "manifest,\n"
+		       "the database's schema and integrity, and the audit log up to the "
+		       "manifest's\n"
+		       "head.\n"
+		       "NOT CHECKED: authenticity. Without the keys nothing shows that this backup "
+		       "is\n"
+		       "the one the depository made; anyone who could write it could have changed "
+		       "it\n"
+		       "and the manifest alike.\n",
+		       info.at, to);
 	print_head(&info);
-	printf("Put data.key, issuer.key and issuer.key.retired back into %s, then run\n"
-	       "'oorkonde --data %s audit verify'.\n",
-	       to, to);
+	printf("  host            %s\n", info.host[0] ? info.host : "(none: did:key)");
+	printf("  base_url        %s\n", info.base_url[0] ? info.base_url : "(default)");
+	printf("  network_did     %s\n", info.network_did[0] ? info.network_did : "(none)");
+	printf("  did_web_http_hosts %s\n",
+	       info.did_web_http_hosts[0] ? info.did_web_http_hosts : "(none)");
+	if (info.verified)
+		printf("Run 'oorkonde --data %s audit verify' after the first start as usual.\n",
+		       to);
+	else
+		printf("Put data.key, issuer.key and issuer.key.retired into %s, then run\n"
+		       "'oorkonde --data %s audit verify'.\n",
+		       to, to);
 	return EXIT_OK;
 }

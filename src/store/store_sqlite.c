@@ -822,7 +822,11 @@ int store_sqlite_open(struct store **out, const char *path, bool create, struct 
 	                              "PRAGMA foreign_keys = ON;"
 	                              /* 16 MiB of pages: a batch's index pages stay in memory. */
 	                              "PRAGMA cache_size = -16384;"
-	                              "PRAGMA secure_delete = ON;";
+	                              "PRAGMA secure_delete = ON;"
+	                              /* A database file may come from elsewhere (a restored
+	                               * backup): its schema runs no functions with side effects,
+	                               * and no SQL can corrupt the file on purpose. */
+	                              "PRAGMA trusted_schema = OFF;";
 	struct store_sqlite *s;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	int rc;
@@ -840,7 +844,9 @@ int store_sqlite_open(struct store **out, const char *path, bool create, struct 
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_handler(s->db, wait_for_lock, NULL);
-	rc = sqlite3_exec(s->db, pragmas, NULL, NULL, NULL);
+	rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, pragmas, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		rc = sqlite_fail(s, rc, "open database", err);
 		goto fail;

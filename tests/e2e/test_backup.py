@@ -1,14 +1,19 @@
 """`oorkonde backup` and `oorkonde restore` (docs/operations.md): a backup made while a server
 serves and an import runs holds every batch committed before it and is consistent; a restore
-into a new folder opens, and with the keys put back `audit verify` finds the chain intact; the
-backup is private (0700 folder, 0600 files) and holds no key; a non-empty target, a damaged
-file and a folder that is no finished backup are refused, with nothing left behind."""
+with the keys (--keys) checks the signed manifest and the audit log and gives a folder that
+`audit verify` finds intact; the backup is private (0700 folder, 0600 files) and holds no key;
+a non-empty target, a damaged file and a folder that is no finished backup are refused, with
+nothing left behind. The attacks of review 16 (F1, F2, F7, F8, F10) each have a test below:
+a backup altered by someone who can write it, and who recomputes the manifest's hashes, is
+refused."""
+import hashlib
 import json
 import os
 import shutil
 import sqlite3
 import stat
 import subprocess
+import threading
 import time
 
 import pytest
@@ -30,10 +35,31 @@ def count_in(db):
         conn.close()
 
 
-def put_keys_back(source, target):
+def keys_of(ok, folder):
+    """The depository's keys, kept apart from its backups as docs/operations.md says."""
+    folder.mkdir(mode=0o700)
     for name in KEYS:
-        if (source / name).exists():
-            shutil.copy2(source / name, target / name)
+        if (ok.data / name).exists():
+            shutil.copy2(ok.data / name, folder / name)
+    return folder
+
+
+def fix_manifest(backup):
+    """What anyone who can write a backup can do: make the manifest's sizes and hashes fit
+    the altered files again (the review's reproduction)."""
+    manifest = json.loads((backup / "manifest.json").read_text())
+    for name in manifest["files"]:
+        data = (backup / name).read_bytes()
+        manifest["files"][name] = {"bytes": len(data),
+                                   "sha256": hashlib.sha256(data).hexdigest()}
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    return manifest
+
+
+def no_leftovers(target):
+    assert not target.exists(), "a refused restore left the target behind"
+    staged = list(target.parent.glob(target.name + ".restoring-*"))
+    assert staged == [], f"a refused restore left {staged}"
 
 
 @pytest.fixture
@@ -88,10 +114,14 @@ def test_backup_during_an_import_while_serving_and_restore(inst, tmp_path):
     assert manifest["schema_version"] >= 1 and manifest["audit"]["seq"] >= 1
 
     target = tmp_path / "restored"
-    proc = inst.run("restore", backup, "--to", target, check=True)
-    assert "audit log is whole" in proc.stdout
+    proc = inst.run("restore", backup, "--to", target, "--keys", keys_of(inst, tmp_path / "keys"),
+                    check=True)
+    assert "signed" in proc.stdout and "NOT CHECKED" not in proc.stdout, proc.stdout
     assert count_in(target / "oorkonde.db") == copied
-    put_keys_back(inst.data, target)
+    for name in KEYS:
+        if (inst.data / name).exists():
+            assert (target / name).read_bytes() == (inst.data / name).read_bytes()
+            assert stat.S_IMODE((target / name).stat().st_mode) == 0o600
     restored = Oorkonde(inst.binary, target)
     verify = restored.run("audit", "verify")
     assert verify.returncode == 0 and "chain intact" in verify.stdout, verify.stdout + verify.stderr
@@ -119,7 +149,8 @@ def test_backup_is_private_and_holds_no_key(small, tmp_path):
     manifest = json.loads((backup / "manifest.json").read_text())
     assert "not included" in manifest["keys"]
     restored = tmp_path / "restored"
-    small.run("restore", backup, "--to", restored, check=True)
+    small.run("restore", backup, "--to", restored, "--keys", keys_of(small, tmp_path / "keys"),
+              check=True)
     assert stat.S_IMODE(restored.stat().st_mode) == 0o700
     for p in restored.iterdir():
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
@@ -140,16 +171,20 @@ def test_restore_refuses_a_non_empty_target(small, tmp_path):
     target = tmp_path / "target"
     target.mkdir()
     (target / "keep.txt").write_text("keep")
-    proc = small.run("restore", backup, "--to", target)
+    keys = keys_of(small, tmp_path / "keys")
+    proc = small.run("restore", backup, "--to", target, "--keys", keys)
     assert proc.returncode == 2 and "not empty" in proc.stderr, proc.stderr
     assert sorted(p.name for p in target.iterdir()) == ["keep.txt"]
     # The live data folder itself (the default target) is refused the same way.
-    proc = small.run("restore", backup)
+    proc = small.run("restore", backup, "--keys", keys)
     assert proc.returncode == 2 and "not empty" in proc.stderr
-    # An empty folder is taken.
+    # An empty folder is taken (replaced by the checked restore, atomically).
     empty = tmp_path / "empty"
-    empty.mkdir()
-    small.run("restore", backup, "--to", empty, check=True)
+    empty.mkdir(mode=0o755)
+    small.run("restore", backup, "--to", empty, "--keys", keys, check=True)
+    assert stat.S_IMODE(empty.stat().st_mode) == 0o700
+    assert (empty / "oorkonde.db").exists()
+    assert list(tmp_path.glob("*.restoring-*")) == []
 
 
 @pytest.mark.parametrize("damage", ["flip", "cut"])
@@ -164,10 +199,10 @@ def test_restore_refuses_a_damaged_backup(small, tmp_path, damage):
         data = data[:len(data) - 4096]
     db.write_bytes(bytes(data))
     target = tmp_path / "restored"
-    proc = small.run("restore", backup, "--to", target)
+    proc = small.run("restore", backup, "--to", target, "--unverified")
     assert proc.returncode == 2
     assert "the backup is damaged" in proc.stderr and "oorkonde.db" in proc.stderr, proc.stderr
-    assert not target.exists(), "a refused restore left files behind"
+    no_leftovers(target)
 
 
 def test_restore_refuses_an_altered_manifest_head(small, tmp_path):
@@ -179,12 +214,279 @@ def test_restore_refuses_an_altered_manifest_head(small, tmp_path):
     manifest["audit"]["seq"] += 1
     (backup / "manifest.json").write_text(json.dumps(manifest))
     target = tmp_path / "restored"
-    proc = small.run("restore", backup, "--to", target)
+    proc = small.run("restore", backup, "--to", target, "--unverified")
     assert proc.returncode == 2 and "audit log" in proc.stderr, proc.stderr
-    assert not target.exists()
+    no_leftovers(target)
+    # With the keys the altered manifest is caught before anything is copied.
+    proc = small.run("restore", backup, "--to", target, "--keys", keys_of(small, tmp_path / "k"))
+    assert proc.returncode == 2 and "signature does not hold" in proc.stderr, proc.stderr
+    no_leftovers(target)
 
 
 def test_restore_refuses_a_folder_that_is_no_backup(small, tmp_path):
-    proc = small.run("restore", small.data, "--to", tmp_path / "restored")
+    proc = small.run("restore", small.data, "--to", tmp_path / "restored", "--unverified")
     assert proc.returncode == 2 and "no manifest.json" in proc.stderr
     assert not (tmp_path / "restored").exists()
+
+
+def test_restore_needs_keys_or_says_it_did_not_check(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target)
+    assert proc.returncode != 0 and "--keys" in proc.stderr and "--unverified" in proc.stderr
+    assert not target.exists()
+    proc = small.run("restore", backup, "--to", target, "--unverified", check=True)
+    assert "NOT CHECKED: authenticity" in proc.stdout
+    assert not (target / "issuer.key").exists()
+
+
+# Review 16, F1: a backup altered by whoever can write it.
+
+def test_f1_a_hidden_trigger_is_refused(small, tmp_path):
+    """The review's reproduction: a trigger that undoes every revocation, manifest fixed."""
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    conn = sqlite3.connect(backup / "oorkonde.db")
+    conn.execute("CREATE TRIGGER keep_active AFTER UPDATE OF status ON achievement "
+                 "BEGIN UPDATE achievement SET status='active' WHERE id=NEW.id; END")
+    conn.commit()
+    conn.close()
+    fix_manifest(backup)
+    target = tmp_path / "restored"
+    for how in (["--unverified"], ["--keys", keys_of(small, tmp_path / "keys")]):
+        proc = small.run("restore", backup, "--to", target, *how)
+        assert proc.returncode == 2, proc.stdout
+        if how == ["--unverified"]:
+            assert "trigger keep_active" in proc.stderr, proc.stderr
+        else:  # caught even earlier: the fixed manifest is no longer the signed one
+            assert "signature does not hold" in proc.stderr, proc.stderr
+        no_leftovers(target)
+
+
+@pytest.mark.parametrize("change", [
+    "CREATE VIEW v AS SELECT * FROM achievement",
+    "CREATE INDEX extra ON achievement (status)",
+    "DROP INDEX achievement_by_learner",
+])
+def test_f1_any_schema_change_is_refused_and_named(small, tmp_path, change):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    conn = sqlite3.connect(backup / "oorkonde.db")
+    conn.execute(change)
+    conn.commit()
+    conn.close()
+    fix_manifest(backup)
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target, "--unverified")
+    assert proc.returncode == 2 and "schema is not this program's" in proc.stderr, proc.stderr
+    name = {"C": change.split()[2], "D": change.split()[2]}[change[0]]
+    assert name in proc.stderr
+    no_leftovers(target)
+
+
+def test_f1_a_dangling_reference_is_refused(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    conn = sqlite3.connect(backup / "oorkonde.db")
+    conn.execute("UPDATE achievement SET learner_id = 'nobody' WHERE rowid = 1")
+    conn.commit()
+    conn.close()
+    fix_manifest(backup)
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target, "--unverified")
+    assert proc.returncode == 2 and "refers to a row that does not exist" in proc.stderr, \
+        proc.stderr
+    no_leftovers(target)
+
+
+def test_f1_another_depositorys_keys_are_refused(small, binary, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    other = Oorkonde(binary, tmp_path / "other")
+    other.init()
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target, "--keys", keys_of(other, tmp_path / "k"))
+    assert proc.returncode == 2, proc.stdout
+    assert "signature does not hold" in proc.stderr or "issuer key" in proc.stderr, proc.stderr
+    no_leftovers(target)
+
+
+def test_f1_a_store_with_checkpoints_restores_verified(small, tmp_path):
+    """The checkpoint made by the fixture is checked against the keys given."""
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    proc = small.run("restore", backup, "--to", tmp_path / "restored", "--keys",
+                     keys_of(small, tmp_path / "keys"), check=True)
+    assert "with 1 checkpoint" in proc.stdout, proc.stdout
+
+
+def test_audit_verify_warns_about_a_log_without_checkpoints(inst, tmp_path):
+    inst.run("import", bulk_csv(tmp_path / "few.csv", 5), "--institution", INSTITUTION,
+             check=True)
+    proc = inst.run("audit", "verify")
+    assert proc.returncode == 0 and "no signed checkpoint" in proc.stderr, proc.stderr
+    inst.run("audit", "checkpoint", check=True)
+    proc = inst.run("audit", "verify")
+    assert proc.returncode == 0 and "WARNING" not in proc.stderr, proc.stderr
+
+
+# Review 16, F2: a restore never leaves a folder that was not checked.
+
+@pytest.mark.parametrize("name", ["audit-checkpoints", "config.json"])
+def test_f2_a_fifo_in_the_backup_is_refused_at_once(small, tmp_path, name):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["files"][name] = {"bytes": 0, "sha256": "00" * 32}
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    (backup / name).unlink()
+    os.mkfifo(backup / name)
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target, "--unverified", timeout=20)
+    assert proc.returncode == 2 and "not a regular file" in proc.stderr, proc.stderr
+    no_leftovers(target)
+
+
+def test_f2_a_size_other_than_the_manifests_copies_nothing(small, tmp_path):
+    """A sparse file of 8 GiB where the database was: refused on its size, before a byte of
+    it is copied."""
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    with open(backup / "oorkonde.db", "r+b") as f:
+        f.truncate(8 << 30)
+    target = tmp_path / "restored"
+    start = time.monotonic()
+    proc = small.run("restore", backup, "--to", target, "--unverified", timeout=60)
+    assert proc.returncode == 2 and "the manifest says" in proc.stderr, proc.stderr
+    assert time.monotonic() - start < 20
+    no_leftovers(target)
+
+
+def test_f2_a_killed_restore_leaves_no_data_folder(inst, tmp_path):
+    """Killed at any moment, a restore leaves DATADIR absent or whole: never a folder that
+    opens without having been checked."""
+    inst.run("import", bulk_csv(tmp_path / "mid.csv", 20_000 if SANITIZED else 60_000),
+             "--institution", INSTITUTION, check=True)
+    backup = tmp_path / "backup"
+    inst.run("backup", backup, check=True)
+    seen_absent = 0
+    for delay in (0.02, 0.05, 0.1, 0.2, 0.4):
+        target = tmp_path / f"restored-{delay}"
+        proc = subprocess.Popen(inst.argv("restore", backup, "--to", target, "--unverified"),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=inst.env())
+        time.sleep(delay)
+        proc.kill()
+        proc.wait()
+        if target.exists():
+            assert count_in(target / "oorkonde.db") > 0
+            assert Oorkonde(inst.binary, target).run("audit", "show", "--after", "0",
+                                                      "--json").returncode in (0, 2)
+        else:
+            seen_absent += 1
+    # At least the quickest kill came before the rename.
+    assert seen_absent >= 1
+
+
+def test_f2_f8_concurrent_restores_into_one_folder(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    keys = keys_of(small, tmp_path / "keys")
+    target = tmp_path / "restored"
+    results = []
+
+    def restore():
+        results.append(small.run("restore", backup, "--to", target, "--keys", keys))
+
+    threads = [threading.Thread(target=restore) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(p.returncode == 0 for p in results) >= 1
+    for p in results:
+        assert p.returncode == 0 or "not empty" in p.stderr, p.stderr
+    verify = Oorkonde(small.binary, target).run("audit", "verify")
+    assert verify.returncode == 0 and "chain intact" in verify.stdout, verify.stderr
+    assert list(tmp_path.glob("*.restoring-*")) == []
+
+
+# Review 16, F7: the backup's config.json.
+
+def test_f7_a_config_with_a_key_twice_is_refused(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    text = (backup / "config.json").read_text().rstrip().rstrip("}")
+    (backup / "config.json").write_text(text + ', "store": "sqlite:/tmp/elsewhere.db"}\n')
+    fix_manifest(backup)
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target, "--unverified")
+    assert proc.returncode == 2 and "duplicate" in proc.stderr, proc.stderr
+    no_leftovers(target)
+
+
+def test_f7_a_store_that_is_no_string_is_refused(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    config = json.loads((backup / "config.json").read_text())
+    config["store"] = ["sqlite:oorkonde.db"]
+    (backup / "config.json").write_text(json.dumps(config))
+    fix_manifest(backup)
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target, "--unverified")
+    assert proc.returncode == 2 and "store must be a string" in proc.stderr, proc.stderr
+    no_leftovers(target)
+
+
+def test_f7_trust_settings_are_shown_and_a_changed_config_needs_the_signature(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    config = json.loads((backup / "config.json").read_text())
+    config["did_web_http_hosts"] = ["evil.example"]
+    config["network_did"] = "did:web:evil.example"
+    (backup / "config.json").write_text(json.dumps(config))
+    fix_manifest(backup)
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target, "--keys", keys_of(small, tmp_path / "k"))
+    assert proc.returncode == 2 and "signature does not hold" in proc.stderr, proc.stderr
+    no_leftovers(target)
+    proc = small.run("restore", backup, "--to", target, "--unverified", check=True)
+    assert "did_web_http_hosts evil.example" in proc.stdout, proc.stdout
+    assert "network_did     did:web:evil.example" in proc.stdout
+    assert "NOT CHECKED" in proc.stdout
+
+
+# Review 16, F8: folders by fd.
+
+def test_f8_symlinked_folders_are_refused(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    victim = tmp_path / "victim"
+    victim.mkdir(mode=0o755)
+    link = tmp_path / "link"
+    link.symlink_to(victim)
+    proc = small.run("restore", backup, "--to", link, "--unverified")
+    assert proc.returncode == 2 and "not a folder" in proc.stderr, proc.stderr
+    proc = small.run("backup", link)
+    assert proc.returncode == 2 and "symlink" in proc.stderr, proc.stderr
+    assert list(victim.iterdir()) == []
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o755
+    assert link.is_symlink()
+
+
+# Review 16, F10: manifest strings reach the terminal without control characters.
+
+def test_f10_manifest_strings_are_printed_without_control_characters(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["at"] = "\x1b]0;owned\x07\x1b[2J"
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    proc = small.run("restore", backup, "--to", tmp_path / "restored", "--unverified",
+                     check=True)
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    manifest["store"] = "\x1b[31mpostgres"
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    proc = small.run("restore", backup, "--to", tmp_path / "again", "--unverified")
+    assert proc.returncode == 2 and "\x1b" not in proc.stderr, proc.stderr
