@@ -192,6 +192,9 @@ void http_problem_from_error(struct http_response *res, const struct ok_error *e
 	             ok_problem_title(err->code), "%s", fixed ? fixed : err->message);
 	if (err->code == OK_EBUSY)
 		http_header(res, "Retry-After", "1");
+	/* A replica stays one until it is promoted: a client retries later, or at the primary. */
+	if (err->code == OK_EREADONLY)
+		http_header(res, "Retry-After", "30");
 }
 
 /* Request helpers */
