@@ -399,6 +399,11 @@ static bool authenticate(struct http_request *req, struct http_response *res)
 		http_problem(res, 403, "key-blocked", "Key blocked", "%s", err.message);
 		return false;
 	}
+	/* A store that cannot be read (a failover under way) says so: the key may be good. */
+	if (rc && rc != OK_EAUTH) {
+		http_problem_from_error(res, &err);
+		return false;
+	}
 	if (rc) {
 		http_problem(res, 401, "unauthorized", "Unauthorized",
 		             "unknown or revoked API key");

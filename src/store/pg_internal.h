@@ -49,6 +49,11 @@ int pg_replica_detect(struct pg_store *s, const char *what, struct ok_error *err
 /* 0 when s may write (asking again: a replica may have been promoted), else OK_EREADONLY. */
 int pg_replica_refuse(struct pg_store *s, const char *what, struct ok_error *err);
 
+/* Between statements, reads what the server sent unasked: a session it ended (shutdown,
+ * failover, pg_terminate_backend) leaves s->conn CONNECTION_BAD, so that the next statement
+ * connects again instead of failing. Sends nothing; does not wait. */
+void pg_notice_closed(struct pg_store *s);
+
 /* On a replica, which is never migrated: 0 when its schema is version want; a newer one is
  * refused at once, an older one after waiting a few seconds for the primary's migration to be
  * replayed. */

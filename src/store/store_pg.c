@@ -154,6 +154,8 @@ static int ensure_connected(struct pg_store *s, const char *what, struct ok_erro
 {
 	int rc;
 
+	if (!s->in_tx)
+		pg_notice_closed(s);
 	if (PQstatus(s->conn) == CONNECTION_OK)
 		return 0;
 	if (s->in_tx)
@@ -414,7 +416,16 @@ static int pg_begin(struct store *base, struct ok_error *err)
 		return ok_fail(err, OK_ESTORE, "begin transaction: a transaction is already open");
 	if (s->replica && (rc = pg_replica_refuse(s, "begin transaction", err)))
 		return rc;
-	if ((rc = pg_command(s, "BEGIN", "begin transaction", err)))
+	/* A connection found lost by BEGIN itself lost nothing: connect again and begin once
+	 * more (a failover between two transactions is not the caller's error). */
+	if ((rc = pg_command(s, "BEGIN", "begin transaction", err)) &&
+	    PQstatus(s->conn) == CONNECTION_BAD) {
+		if ((rc = ensure_connected(s, "begin transaction", err)) ||
+		    (s->replica && (rc = pg_replica_refuse(s, "begin transaction", err))))
+			return rc;
+		rc = pg_command(s, "BEGIN", "begin transaction", err);
+	}
+	if (rc)
 		return rc;
 	s->in_tx = true;
 	/* The writers of all servers take turns, as a process's threads do on SQLite. */

@@ -1,9 +1,11 @@
 /* The PostgreSQL store on a hot standby (a streaming replica): found at open and after every
  * reconnect with pg_is_in_recovery(); there the schema is checked but never migrated (a standby
  * cannot write), and every write transaction is refused with OK_EREADONLY before it starts, so
- * that a server on a replica answers 503 and never half-writes. */
+ * that a server on a replica answers 503 and never half-writes. Also how a session the server
+ * ended is noticed between statements, so that failover costs no failed request. */
 #include "store/pg_internal.h"
 
+#include <poll.h>
 #include <time.h>
 
 /* How long an open on a replica waits for a schema migrated on the primary to be replayed:
@@ -37,6 +39,25 @@ int pg_replica_refuse(struct pg_store *s, const char *what, struct ok_error *err
 		return 0;
 	return ok_fail(err, OK_EREADONLY,
 	               "%s: the database is a read-only replica; writes go to the primary", what);
+}
+
+void pg_notice_closed(struct pg_store *s)
+{
+	struct pollfd p;
+	int i;
+
+	/* A terminated session sends its error and then closes: the error is read first (kept
+	 * as a notice, nothing is waiting for it), the end of the stream on a later round. */
+	for (i = 0; i < 4 && PQstatus(s->conn) == CONNECTION_OK; i++) {
+		p.fd = PQsocket(s->conn);
+		p.events = POLLIN;
+		p.revents = 0;
+		if (p.fd < 0 || poll(&p, 1, 0) <= 0)
+			return;
+		if (!PQconsumeInput(s->conn))
+			return;
+		(void)PQisBusy(s->conn);
+	}
 }
 
 static void sleep_ms(long ms)

@@ -152,3 +152,62 @@ def test_a_server_on_a_replica_serves_reads_and_refuses_writes(binary, tmp_path,
     proc = on_replica.run("audit", "verify")
     assert proc.returncode != 0
     assert "schema version 999" in proc.stderr, proc.stderr
+
+
+@pytest.fixture
+def pair():
+    """A primary of its own and a streaming replica of it (this test stops the primary)."""
+    primary = start_cluster(require_server())
+    replica = None
+    try:
+        replica = start_replica(primary)
+        yield primary, replica
+    finally:
+        if replica:
+            stop_cluster(replica)
+        stop_cluster(primary)
+
+
+def test_failover_to_a_promoted_replica(binary, tmp_path, pair):
+    primary, replica = pair
+    primary.psql("CREATE DATABASE ok_failover")
+    user = re.search(r"user=(\S+)", primary.conninfo).group(1)
+    hosts = f"host={primary.folder},{replica.folder} user={user} dbname=ok_failover"
+    writer_url = f"{hosts} target_session_attrs=read-write"
+    reader_url = f"{hosts} target_session_attrs=any"
+    ok = pg_folder(binary, tmp_path / "w", writer_url, "--host", HOST)
+    key = ok.add_institution()
+    reader = folder_on(ok, binary, tmp_path / "r", reader_url)
+    w = Server(ok, "--rate-limit", 0, name="writer").start()
+    r = None
+    try:
+        nid = unique("NID")
+        first = w.post("/v1/results", [row("F-1", nid)], key=key)
+        assert first.status == 200, first
+        [rec] = ok.achievements_json(nid)
+        vc = json.loads(ok.run("issue", rec["id"], check=True).stdout)
+        body = json.dumps({"verifiableCredential": vc})
+        r = Server(reader, "--rate-limit", 0, name="reader").start()
+        caught_up(primary, replica)
+        assert r.post("/credentials/verify", body, ctype="application/json").status == 200
+
+        # The primary goes (fast shutdown: its sessions are ended), the replica is promoted.
+        stop_cluster(primary)
+        # Between the two, the reader still serves from the replica.
+        got = r.post("/credentials/verify", body, ctype="application/json")
+        assert got.status == 200 and got.json()["verified"], got
+        # The writer finds no primary: the request is answered 500 (the store cannot be
+        # reached; not 401: the key may be good), and nothing is written.
+        down = w.post("/v1/results", [row("F-2", unique("NID"))], key=key)
+        problem(down, 500, "internal")
+        promote(replica)
+        # The next write goes to the new primary through the same multi-host string.
+        after = w.post("/v1/results", [row("F-3", unique("NID"))], key=key)
+        assert after.status == 200 and after.json()["added"] == 1, after
+        got = r.post("/credentials/verify", body, ctype="application/json")
+        assert got.status == 200 and got.json()["verified"], got
+        assert audit_intact(ok) > 0
+    finally:
+        w.stop()
+        if r:
+            r.stop()
