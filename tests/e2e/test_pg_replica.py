@@ -9,6 +9,8 @@ import pathlib
 import re
 import shutil
 import subprocess
+import tempfile
+import threading
 import time
 
 import pytest
@@ -211,3 +213,108 @@ def test_failover_to_a_promoted_replica(binary, tmp_path, pair):
         w.stop()
         if r:
             r.stop()
+
+
+class Bouncer:
+    """Debian's pgbouncer in front of a cluster: Unix socket only, in a folder of its own; as
+    root it runs as the cluster's user (postgres), as scripts/pg-cluster runs the server."""
+
+    def __init__(self, cluster, pool_mode):
+        self.folder = tempfile.mkdtemp(prefix="oorkonde-pgb.", dir="/tmp")
+        user = re.search(r"user=(\S+)", cluster.conninfo).group(1)
+        folder = pathlib.Path(self.folder)
+        (folder / "users.txt").write_text(f'"{user}" ""\n')
+        (folder / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host={cluster.folder}\n"
+            "[pgbouncer]\n"
+            "listen_addr =\n"
+            f"unix_socket_dir = {self.folder}\n"
+            "listen_port = 6432\n"
+            "auth_type = trust\n"
+            f"auth_file = {self.folder}/users.txt\n"
+            f"pool_mode = {pool_mode}\n"
+            "default_pool_size = 8\n"
+            f"logfile = {self.folder}/pgbouncer.log\n")
+        argv = ["pgbouncer", str(folder / "pgbouncer.ini")]
+        if os.geteuid() == 0:
+            run_as = "postgres" if shutil.which("id") and subprocess.run(
+                ["id", "postgres"], capture_output=True).returncode == 0 else "nobody"
+            shutil.chown(self.folder, run_as)
+            argv = ["runuser", "-u", run_as, "--"] + argv
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while not (folder / ".s.PGSQL.6432").exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"pgbouncer did not start: {self.log()}")
+            time.sleep(0.05)
+        self.conninfo = f"host={self.folder} port=6432 user={user}"
+
+    def log(self):
+        try:
+            return (pathlib.Path(self.folder) / "pgbouncer.log").read_text()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def bouncer(pg_cluster):  # noqa: F811
+    if shutil.which("pgbouncer") is None:
+        why = "no pgbouncer (scripts/install-deps test installs it)"
+        if os.environ.get("OORKONDE_REQUIRE_PG") == "1":
+            pytest.fail(f"OORKONDE_REQUIRE_PG=1 but {why}")
+        pytest.skip(why)
+    b = Bouncer(pg_cluster, "session")
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+def test_a_server_through_pgbouncer_in_session_mode(binary, tmp_path, pg_cluster, bouncer):  # noqa: F811
+    pg_cluster.psql("CREATE DATABASE ok_pooled")
+    try:
+        url = f"{bouncer.conninfo} dbname=ok_pooled"
+        ok = pg_folder(binary, tmp_path / "p", url, "--host", HOST)
+        key = ok.add_institution()
+        srv = Server(ok, "--rate-limit", 0, "--threads", 4, name="pooled").start()
+        try:
+            errors = []
+
+            def register(prefix):
+                for i in range(5):
+                    r = srv.post("/v1/results", [row(f"{prefix}-{i}", unique("NID"))], key=key)
+                    if r.status != 200:
+                        errors.append(repr(r))
+
+            threads = [threading.Thread(target=register, args=(p,)) for p in "ABC"]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert not errors, errors
+            nid = unique("NID")
+            assert srv.post("/v1/results", [row("P-1", nid)], key=key).status == 200
+            [rec] = ok.achievements_json(nid)
+            vc = json.loads(ok.run("issue", rec["id"], check=True).stdout)
+            r = srv.post("/credentials/verify", json.dumps({"verifiableCredential": vc}),
+                         ctype="application/json")
+            assert r.status == 200 and r.json()["verified"], r
+        finally:
+            srv.stop()
+        assert audit_intact(ok) >= 16
+        # The connections went through pgbouncer: it saw the database's clients.
+        assert "ok_pooled" in bouncer.log(), bouncer.log()
+    finally:
+        pg_cluster.psql("DROP DATABASE IF EXISTS ok_pooled WITH (FORCE)", check=False)
