@@ -99,6 +99,10 @@ def test_a_server_on_a_replica_serves_reads_and_refuses_writes(binary, tmp_path,
         assert r.status == 200 and r.json()["verified"], r
         r = rb.get(status_path)
         assert r.status == 200, r
+        for path in ("/.well-known/did.json", "/verify", "/openapi.yaml"):
+            assert rb.get(path).status == 200, path
+        # A share's state (HEAD) is no opening: it is answered.
+        assert rb.request("HEAD", share_path).status == 200
         # A registrar's read of personal data is counted (leak detection) and audited: refused,
         # as a share opening is.
         r = rb.get(f"/v1/achievements/{ids[0]}", key=key)
