@@ -192,6 +192,9 @@ void http_problem_from_error(struct http_response *res, const struct ok_error *e
 	             ok_problem_title(err->code), "%s", fixed ? fixed : err->message);
 	if (err->code == OK_EBUSY)
 		http_header(res, "Retry-After", "1");
+	/* A replica stays one until it is promoted: a client retries later, or at the primary. */
+	if (err->code == OK_EREADONLY)
+		http_header(res, "Retry-After", "30");
 }
 
 /* Request helpers */
@@ -394,6 +397,11 @@ static bool authenticate(struct http_request *req, struct http_response *res)
 		/* Blocked by leak detection (registry/leak.h) until an operator lifts it: 403, not
 		 * the table's 429, since trying again later does not help. */
 		http_problem(res, 403, "key-blocked", "Key blocked", "%s", err.message);
+		return false;
+	}
+	/* A store that cannot be read (a failover under way) says so: the key may be good. */
+	if (rc && rc != OK_EAUTH) {
+		http_problem_from_error(res, &err);
 		return false;
 	}
 	if (rc) {

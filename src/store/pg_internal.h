@@ -29,7 +29,8 @@
 struct pg_store {
 	struct store base;
 	PGconn *conn;
-	bool in_tx; /* BEGIN sent, COMMIT or ROLLBACK not yet */
+	bool in_tx;   /* BEGIN sent, COMMIT or ROLLBACK not yet */
+	bool replica; /* the server was in recovery (a hot standby) when last asked */
 	/* Prepared on first use; the server-side name is "s" followed by the index. */
 	const char *prepared[PG_MAX_STMTS];
 	size_t nprepared;
@@ -39,6 +40,24 @@ static inline struct pg_store *pgs(struct store *s)
 {
 	return (struct pg_store *)(void *)s;
 }
+
+/* ---- a hot standby (store_pg_replica.c) ---- */
+
+/* Asks the server whether it is a hot standby and keeps the answer in s->replica. */
+int pg_replica_detect(struct pg_store *s, const char *what, struct ok_error *err);
+
+/* 0 when s may write (asking again: a replica may have been promoted), else OK_EREADONLY. */
+int pg_replica_refuse(struct pg_store *s, const char *what, struct ok_error *err);
+
+/* Between statements, reads what the server sent unasked: a session it ended (shutdown,
+ * failover, pg_terminate_backend) leaves s->conn CONNECTION_BAD, so that the next statement
+ * connects again instead of failing. Sends nothing; does not wait. */
+void pg_notice_closed(struct pg_store *s);
+
+/* On a replica, which is never migrated: 0 when its schema is version want; a newer one is
+ * refused at once, an older one after waiting a few seconds for the primary's migration to be
+ * replayed. */
+int pg_replica_schema(struct pg_store *s, int want, struct ok_error *err);
 
 /* ---- parameters ---- */
 

@@ -28,6 +28,9 @@
  * gives up after about 10 s. */
 #define PG_LOCK_TIMEOUT "SET lock_timeout = '10s'"
 
+/* The schema version this program makes: one per migration. */
+#define PG_SCHEMA_VERSION ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
+
 /* Audit events are listed in pages of this many, so that a long chain is never in memory
  * whole. */
 #define PG_AUDIT_PAGE 2000
@@ -129,8 +132,10 @@ int pg_fail(struct pg_store *s, const PGresult *res, const char *what, struct ok
 		return ok_fail(err, OK_EBUSY, "%s: the database is busy", what);
 	if (strcmp(state, "53100") == 0)
 		return ok_fail(err, OK_EDISKFULL, "%s: disk full", what);
+	/* read_only_sql_transaction: a hot standby (or default_transaction_read_only). */
 	if (strcmp(state, "25006") == 0)
-		return ok_fail(err, OK_EIO, "%s: the database is read-only", what);
+		return ok_fail(err, OK_EREADONLY,
+		               "%s: the database is read-only; writes go to the primary", what);
 	/* Data exceptions quote the value they could not take: name only the condition. */
 	if (strncmp(state, "22", 2) == 0)
 		return ok_fail(err, OK_ESTORE, "%s: invalid data (SQLSTATE %s)", what, state);
@@ -142,10 +147,15 @@ int pg_fail(struct pg_store *s, const PGresult *res, const char *what, struct ok
 
 /* ---- statements ---- */
 
-/* A connection lost between transactions is opened again (its prepared statements with it);
- * inside a transaction the loss is the caller's error to roll back. */
+/* A connection lost between transactions is opened again (its prepared statements with it),
+ * to whichever server a multi-host connection string now finds, which may be a replica or no
+ * longer one; inside a transaction the loss is the caller's error to roll back. */
 static int ensure_connected(struct pg_store *s, const char *what, struct ok_error *err)
 {
+	int rc;
+
+	if (!s->in_tx)
+		pg_notice_closed(s);
 	if (PQstatus(s->conn) == CONNECTION_OK)
 		return 0;
 	if (s->in_tx)
@@ -154,7 +164,9 @@ static int ensure_connected(struct pg_store *s, const char *what, struct ok_erro
 	s->nprepared = 0;
 	if (PQstatus(s->conn) != CONNECTION_OK)
 		return pg_fail(s, NULL, what, err);
-	return pg_command(s, PG_LOCK_TIMEOUT, what, err);
+	if ((rc = pg_command(s, PG_LOCK_TIMEOUT, what, err)))
+		return rc;
+	return pg_replica_detect(s, what, err);
 }
 
 /* The server-side name of sql's prepared statement, preparing it on first use. */
@@ -395,10 +407,25 @@ static int pg_begin(struct store *base, struct ok_error *err)
 	struct pg_store *s = pgs(base);
 	int rc;
 
-	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+	/* Reconnect first: a lost connection's status is PQTRANS_UNKNOWN, not an open
+	 * transaction (review F6). */
+	if ((rc = ensure_connected(s, "begin transaction", err)))
+		return rc;
+	if (PQtransactionStatus(s->conn) == PQTRANS_INTRANS ||
+	    PQtransactionStatus(s->conn) == PQTRANS_INERROR)
 		return ok_fail(err, OK_ESTORE, "begin transaction: a transaction is already open");
-	if ((rc = ensure_connected(s, "begin transaction", err)) ||
-	    (rc = pg_command(s, "BEGIN", "begin transaction", err)))
+	if (s->replica && (rc = pg_replica_refuse(s, "begin transaction", err)))
+		return rc;
+	/* A connection found lost by BEGIN itself lost nothing: connect again and begin once
+	 * more (a failover between two transactions is not the caller's error). */
+	if ((rc = pg_command(s, "BEGIN", "begin transaction", err)) &&
+	    PQstatus(s->conn) == CONNECTION_BAD) {
+		if ((rc = ensure_connected(s, "begin transaction", err)) ||
+		    (s->replica && (rc = pg_replica_refuse(s, "begin transaction", err))))
+			return rc;
+		rc = pg_command(s, "BEGIN", "begin transaction", err);
+	}
+	if (rc)
 		return rc;
 	s->in_tx = true;
 	/* The writers of all servers take turns, as a process's threads do on SQLite. */
@@ -1359,7 +1386,10 @@ int store_pg_open(struct store **out, const char *conninfo, bool create, struct 
 		goto fail;
 	}
 	PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
-	if ((rc = migrate(s, err)) || (rc = pg_command(s, PG_LOCK_TIMEOUT, "open database", err)))
+	/* A hot standby cannot be migrated: its schema must already be this program's. */
+	if ((rc = pg_replica_detect(s, "open database", err)) ||
+	    (rc = s->replica ? pg_replica_schema(s, PG_SCHEMA_VERSION, err) : migrate(s, err)) ||
+	    (rc = pg_command(s, PG_LOCK_TIMEOUT, "open database", err)))
 		goto fail;
 	*out = &s->base;
 	return 0;

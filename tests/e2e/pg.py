@@ -4,6 +4,9 @@ the current user) and removed after. Use it by importing the fixture into a test
 
     from pg import pg_cluster  # noqa: F401
 
+pg_replica is a streaming replica of it (scripts/pg-cluster replica); start_cluster,
+start_replica, promote and stop_cluster make others, e.g. a pair to fail over.
+
 The tests are skipped when Debian's PostgreSQL server is not installed, with the reason said, but
 never where OORKONDE_REQUIRE_PG=1 (.ci/run sets it): there a missing server fails them."""
 import glob
@@ -48,8 +51,8 @@ def server_bindir():
     return max(found, key=version)
 
 
-@pytest.fixture(scope="session")
-def pg_cluster():
+def require_server():
+    """The server's bin folder; skips (or fails under OORKONDE_REQUIRE_PG=1) without one."""
     bindir = server_bindir()
     if bindir is None:
         why = ("no PostgreSQL server under /usr/lib/postgresql/*/bin "
@@ -59,15 +62,56 @@ def pg_cluster():
         pytest.skip(why)
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         pytest.fail("as root, scripts/pg-cluster needs runuser to start PostgreSQL as another user")
-    env = dict(os.environ, PG_BIN=bindir)
-    proc = subprocess.run([str(SCRIPT), "start"], capture_output=True, text=True, env=env,
-                          timeout=180)
-    assert proc.returncode == 0, f"scripts/pg-cluster start failed:\n{proc.stderr}"
-    conninfo = proc.stdout.strip()
+    return bindir
+
+
+def script(bindir, *args):
+    """Runs scripts/pg-cluster with args; its standard output."""
+    proc = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True,
+                          env=dict(os.environ, PG_BIN=bindir), timeout=180)
+    assert proc.returncode == 0, f"scripts/pg-cluster {args[0]} failed:\n{proc.stderr}"
+    return proc.stdout.strip()
+
+
+def cluster_from(conninfo, bindir):
     fields = dict(part.split("=", 1) for part in conninfo.split())
-    cluster = PgCluster(conninfo, fields["host"], bindir)
+    return PgCluster(conninfo, fields["host"], bindir)
+
+
+def start_cluster(bindir):
+    """A new primary (stop it with stop_cluster)."""
+    return cluster_from(script(bindir, "start"), bindir)
+
+
+def start_replica(primary):
+    """A streaming replica (a hot standby) of the running cluster primary."""
+    return cluster_from(script(primary.bindir, "replica", primary.folder), primary.bindir)
+
+
+def promote(cluster):
+    script(cluster.bindir, "promote", cluster.folder)
+
+
+def stop_cluster(cluster):
+    """Stops cluster and removes its folder (a no-op for one already gone)."""
+    subprocess.run([str(SCRIPT), "stop", cluster.folder], timeout=120, capture_output=True,
+                   env=dict(os.environ, PG_BIN=cluster.bindir))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    cluster = start_cluster(require_server())
     try:
         yield cluster
     finally:
-        subprocess.run([str(SCRIPT), "stop", cluster.folder], env=env, timeout=120,
-                       capture_output=True)
+        stop_cluster(cluster)
+
+
+@pytest.fixture(scope="session")
+def pg_replica(pg_cluster):
+    """A streaming replica of pg_cluster, for the session."""
+    replica = start_replica(pg_cluster)
+    try:
+        yield replica
+    finally:
+        stop_cluster(replica)
