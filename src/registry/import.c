@@ -12,7 +12,6 @@
 #include "store/import.h"
 
 #include <jansson.h>
-#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +31,9 @@ struct bulk_learner {
 	char id[STORE_ID_MAX + 1];
 };
 
-/* One input row, held: a registration, or a rejection already known. */
+/* One input row, held: a registration, or a rejection already known. Held compactly (a batch
+ * of them must fit in the few MiB the importer works in): the registration's texts packed in
+ * bulk->text, a rejection's error in bulk->errors. */
 struct held_row {
 	bool rejected;
 	bool has_row; /* a CSV row came with it (for on_reject) */
@@ -41,11 +42,24 @@ struct held_row {
 	size_t csv_line;
 	char separator;
 	size_t count, field0; /* the row's fields: bulk->fields[field0 .. field0 + count) */
-	union {
-		struct registration reg;
-		struct ok_error err;
-	} u;
+	size_t data;          /* packed registration: offset in bulk->text; or index of the error */
+	enum achievement_kind kind;
+	int eqf_level;
+	long credits_centi;
 };
+
+/* A record the batch knows: what the decisions about a later row of it need. */
+struct known_record {
+	char id[STORE_ID_MAX + 1];
+	char status[16];
+	unsigned char digest[SEAL_DIGEST_BYTES];
+	int version;
+	int64_t created_ms, status_list, status_index;
+	size_t record_id; /* offset in bulk->record_text */
+};
+
+/* New rows are written once this many are pending (and at the end of the batch). */
+#define BULK_PENDING_MAX 2048
 
 struct held_field {
 	size_t off, len; /* in bulk->text */
@@ -57,20 +71,24 @@ struct bulk {
 	size_t nrows, cap_rows;
 	struct held_field *fields;
 	size_t nfields, cap_fields;
-	struct buf text; /* the held rows' CSV fields, NUL-terminated each */
+	struct buf text; /* the held rows' CSV fields and registrations, NUL-terminated each */
+	struct ok_error *errors;
+	size_t nerrors, cap_errors;
 	/* learners known to the batch, by blind index (open addressing, -1 empty) */
 	struct bulk_learner *learners;
 	size_t nlearners;
 	int32_t *lmap;
-	/* records known to the batch (found, then new), by record id; new ones from ach_new on
-	 * are not written yet */
-	struct store_achievement *ach;
-	size_t nach, ach_new;
+	/* records known to the batch (found, then new), by record id */
+	struct known_record *ach;
+	size_t nach;
+	struct buf record_text;
 	int32_t *amap;
 	size_t map_slots; /* of lmap and amap: a power of two, at least twice the batch */
-	/* new learners not written yet, sealed */
+	/* new learners and records not written yet (up to BULK_PENDING_MAX each) */
 	struct store_learner *pending;
 	size_t npending;
+	struct store_achievement *pach;
+	size_t npach;
 	/* the slots of the newest status list that are taken */
 	unsigned char *bits;
 	int64_t bits_n, bits_used, bits_size;
@@ -79,7 +97,7 @@ struct bulk {
 	unsigned char (*idx)[SEAL_INDEX_BYTES];
 	unsigned char (*digest)[SEAL_DIGEST_BYTES];
 	unsigned char (*qidx)[SEAL_INDEX_BYTES]; /* the learners asked for */
-	const char **record_ids;
+	const char **record_ids;                 /* into text */
 };
 
 static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_t batch_rows);
@@ -652,16 +670,19 @@ static void bulk_free(struct bulk *b)
 
 	if (!b)
 		return;
-	for (i = 0; i < b->nrows; i++)
-		sodium_memzero(&b->rows[i], sizeof(b->rows[i]));
 	free(b->rows);
 	free(b->fields);
+	if (b->text.data)
+		sodium_memzero(b->text.data, b->text.len);
 	buf_release(&b->text);
+	free(b->errors);
+	buf_release(&b->record_text);
+	free(b->pach);
 	free(b->learners);
 	free(b->lmap);
 	free(b->ach);
 	free(b->amap);
-	for (i = 0; i < b->map_slots / 2; i++)
+	for (i = 0; b->pending && i < BULK_PENDING_MAX; i++)
 		store_learner_release(&b->pending[i]);
 	free(b->pending);
 	free(b->bits);
@@ -685,20 +706,23 @@ static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_
 	b->ops = ops;
 	b->map_slots = slots;
 	buf_init(&b->text, (size_t)-1);
+	buf_init(&b->record_text, (size_t)-1);
 	b->learners = calloc(slots / 2, sizeof(*b->learners));
 	b->lmap = malloc(slots * sizeof(*b->lmap));
 	b->amap = malloc(slots * sizeof(*b->amap));
-	b->pending = calloc(slots / 2, sizeof(*b->pending));
+	b->pending = calloc(BULK_PENDING_MAX, sizeof(*b->pending));
+	b->pach = calloc(BULK_PENDING_MAX, sizeof(*b->pach));
+	b->ach = calloc(slots / 2, sizeof(*b->ach));
 	b->idx = calloc(batch_rows, sizeof(*b->idx));
 	b->qidx = calloc(batch_rows, sizeof(*b->qidx));
 	b->digest = calloc(batch_rows, sizeof(*b->digest));
 	b->record_ids = calloc(batch_rows, sizeof(*b->record_ids));
-	if (!b->learners || !b->lmap || !b->amap || !b->pending || !b->idx || !b->qidx ||
-	    !b->digest || !b->record_ids) {
+	if (!b->learners || !b->lmap || !b->amap || !b->pending || !b->pach || !b->ach || !b->idx ||
+	    !b->qidx || !b->digest || !b->record_ids) {
 		bulk_free(b);
 		return OK_ENOMEM;
 	}
-	for (i = 0; i < slots / 2; i++)
+	for (i = 0; i < BULK_PENDING_MAX; i++)
 		store_learner_init(&b->pending[i]);
 	*out = b;
 	return 0;
@@ -741,7 +765,7 @@ static int hold_row(struct importer *imp, const struct csv_row *row, struct held
 	if (bulk_hold(b, count))
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
 	h = &b->rows[b->nrows];
-	memset(h, 0, offsetof(struct held_row, u));
+	memset(h, 0, sizeof(*h));
 	h->line = imp->line;
 	h->file = imp->file;
 	h->has_row = row != NULL;
@@ -820,7 +844,7 @@ static int32_t *record_slot(struct bulk *b, const char *record_id)
 	for (h &= mask;; h = (h + 1) & mask) {
 		int32_t *e = &b->amap[h];
 
-		if (*e < 0 || strcmp(b->ach[*e].record_id, record_id) == 0)
+		if (*e < 0 || strcmp(b->record_text.data + b->ach[*e].record_id, record_id) == 0)
 			return e;
 	}
 }
@@ -849,18 +873,30 @@ static int found_learner(void *ctx, const struct store_learner *l)
 	return know_learner(ctx, l->nid_index, l->digest, l->id);
 }
 
-/* Records an achievement the batch knows; NULL when the table is full. */
-static struct store_achievement *know_record(struct bulk *b, const struct store_achievement *a)
+/* Records an achievement the batch knows; NULL when the table is full or memory ran out. */
+static struct known_record *know_record(struct bulk *b, const struct store_achievement *a)
 {
 	int32_t *e = record_slot(b, a->record_id);
+	struct known_record *k;
 
 	if (*e < 0) {
-		if (b->nach >= b->map_slots / 2)
+		size_t at = b->record_text.len;
+
+		if (b->nach >= b->map_slots / 2 || buf_addstr(&b->record_text, a->record_id) ||
+		    buf_addch(&b->record_text, '\0'))
 			return NULL;
 		*e = (int32_t)b->nach++;
+		b->ach[*e].record_id = at;
 	}
-	b->ach[*e] = *a;
-	return &b->ach[*e];
+	k = &b->ach[*e];
+	OK_COPY_ARRAY(k->id, a->id);
+	OK_COPY_ARRAY(k->status, a->status);
+	memcpy(k->digest, a->digest, SEAL_DIGEST_BYTES);
+	k->version = a->version;
+	k->created_ms = a->created_ms;
+	k->status_list = a->status_list;
+	k->status_index = a->status_index;
+	return k;
 }
 
 static int found_record(void *ctx, const struct store_achievement *a)
@@ -937,13 +973,10 @@ static int bulk_flush(struct importer *imp, struct ok_error *err)
 
 	if (b->npending)
 		rc = b->ops->learners_add(imp->d->store, b->pending, b->npending, err);
-	if (!rc && b->nach > b->ach_new)
-		rc = b->ops->achievements_add(imp->d->store, b->ach + b->ach_new,
-		                              b->nach - b->ach_new, err);
-	if (!rc) {
-		b->npending = 0;
-		b->ach_new = b->nach;
-	}
+	if (!rc && b->npach)
+		rc = b->ops->achievements_add(imp->d->store, b->pach, b->npach, err);
+	if (!rc)
+		b->npending = b->npach = 0;
 	return rc;
 }
 
@@ -956,8 +989,8 @@ static int bulk_new_learner(struct importer *imp, const struct learner_data *l, 
 	struct store_learner saved;
 	int rc;
 
-	if (b->npending >= b->map_slots / 2)
-		return ok_fail(err, OK_EINTERNAL, "import: too many learners in one batch");
+	if (b->npending == BULK_PENDING_MAX && (rc = bulk_flush(imp, err)))
+		return rc;
 	/* write_learner seals into imp->scratch: lend it the pending slot's buffers. */
 	saved = imp->scratch;
 	imp->scratch = b->pending[b->npending];
@@ -1032,7 +1065,8 @@ static int bulk_row(struct importer *imp, size_t k, const struct registration *r
                     struct ok_error *err)
 {
 	struct bulk *b = imp->bulk;
-	struct store_achievement next, *cur;
+	struct store_achievement next;
+	struct known_record *cur;
 	char learner_id[STORE_ID_MAX + 1];
 	bool learner_changed;
 	int32_t *e;
@@ -1056,19 +1090,29 @@ static int bulk_row(struct importer *imp, size_t k, const struct registration *r
 			return rc;
 		if (!know_record(b, &next))
 			return ok_fail(err, OK_EINTERNAL, "import: batch table full");
+		if (b->npach == BULK_PENDING_MAX && (rc = bulk_flush(imp, err)))
+			return rc;
+		b->pach[b->npach++] = next;
 		imp->report.added++;
 		imp->batch_added++;
 	} else if (cur = &b->ach[*e], memcmp(cur->digest, next.digest, SEAL_DIGEST_BYTES) != 0) {
+		/* A changed record: told or written as row by row, against the stored row. */
+		if ((rc = bulk_flush(imp, err)))
+			return rc;
 		if (strcmp(cur->status, "revoked") == 0) {
-			const char *col = changed_column(cur, &next);
+			struct store_achievement stored;
+			const char *col;
+
+			rc = store_achievement_find(imp->d->store, imp->o.institution,
+			                            next.record_id, &stored, err);
+			if (rc)
+				return rc;
+			col = changed_column(&stored, &next);
 			return ok_fail_field(err, OK_EINPUT, col,
 			                     "the record is revoked, and a revocation is final: "
 			                     "%s cannot be changed",
 			                     col);
 		}
-		/* A changed record: its history is kept by the per-row write, on a stored row. */
-		if ((rc = bulk_flush(imp, err)))
-			return rc;
 		memcpy(next.id, cur->id, sizeof(next.id));
 		memcpy(next.status, cur->status, sizeof(next.status));
 		next.status_index = cur->status_index;
@@ -1079,7 +1123,8 @@ static int bulk_row(struct importer *imp, size_t k, const struct registration *r
 		                           "re-registration", err);
 		if (rc)
 			return rc;
-		*cur = next;
+		memcpy(cur->digest, next.digest, SEAL_DIGEST_BYTES);
+		cur->version = next.version;
 		imp->report.updated++;
 		imp->batch_updated++;
 	} else if (learner_changed) {
@@ -1094,10 +1139,89 @@ static int bulk_row(struct importer *imp, size_t k, const struct registration *r
 	return 0;
 }
 
+/* Packs a registration's texts into bulk->text (the record id first), its numbers into h. */
+static int pack_registration(struct bulk *b, struct held_row *h, const struct registration *r)
+{
+	const char *texts[] = {r->achievement.record_id,      r->learner.national_id,
+	                       r->learner.given_names,        r->learner.family_name,
+	                       r->learner.birth_date,         r->achievement.title,
+	                       r->achievement.programme_code, r->achievement.grade,
+	                       r->achievement.grading_scheme, r->achievement.awarded_on,
+	                       r->achievement.language};
+	size_t i;
+
+	h->data = b->text.len;
+	h->kind = r->achievement.kind;
+	h->eqf_level = r->achievement.eqf_level;
+	h->credits_centi = r->achievement.credits_centi;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (buf_add(&b->text, texts[i], strlen(texts[i]) + 1))
+			return OK_ENOMEM;
+	return 0;
+}
+
+#define UNPACK(dst)                 \
+	do {                        \
+		COPY(dst, p);       \
+		p += strlen(p) + 1; \
+	} while (0)
+
+static void unpack_registration(const struct bulk *b, const struct held_row *h,
+                                struct registration *r)
+{
+	const char *p = b->text.data + h->data;
+
+	UNPACK(r->achievement.record_id);
+	UNPACK(r->learner.national_id);
+	UNPACK(r->learner.given_names);
+	UNPACK(r->learner.family_name);
+	UNPACK(r->learner.birth_date);
+	UNPACK(r->achievement.title);
+	UNPACK(r->achievement.programme_code);
+	UNPACK(r->achievement.grade);
+	UNPACK(r->achievement.grading_scheme);
+	UNPACK(r->achievement.awarded_on);
+	UNPACK(r->achievement.language);
+	r->achievement.kind = h->kind;
+	r->achievement.eqf_level = h->eqf_level;
+	r->achievement.credits_centi = h->credits_centi;
+}
+
+/* Holds a valid registration, or a rejection, for the batch. */
+static int hold(struct importer *imp, const struct csv_row *row, const struct registration *r,
+                const struct ok_error *rejection, struct ok_error *err)
+{
+	struct bulk *b = imp->bulk;
+	struct held_row *h = NULL;
+	int rc;
+
+	if ((rc = hold_row(imp, row, &h, err)))
+		return rc;
+	h->rejected = rejection != NULL;
+	if (h->rejected) {
+		if (b->nerrors == b->cap_errors) {
+			size_t cap = b->cap_errors ? 2 * b->cap_errors : 16;
+			struct ok_error *e = realloc(b->errors, cap * sizeof(*e));
+
+			if (!e)
+				return ok_fail(err, OK_ENOMEM, "import: out of memory");
+			b->errors = e;
+			b->cap_errors = cap;
+		}
+		h->data = b->nerrors;
+		b->errors[b->nerrors++] = *rejection;
+		return 0;
+	}
+	if (pack_registration(b, h, r))
+		return ok_fail(err, OK_ENOMEM, "import: out of memory");
+	return 0;
+}
+
 /* Writes the held batch: the lookups, the rows in their order, the pending writes. */
 static int bulk_write(struct importer *imp, struct ok_error *err)
 {
 	struct bulk *b = imp->bulk;
+	struct registration reg;
 	size_t i, nidx = 0, nids = 0;
 	int rc;
 
@@ -1105,20 +1229,20 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 		return 0;
 	memset(b->lmap, 0xff, b->map_slots * sizeof(*b->lmap));
 	memset(b->amap, 0xff, b->map_slots * sizeof(*b->amap));
-	b->nlearners = b->nach = b->ach_new = b->npending = 0;
-	if (!b->ach && !(b->ach = calloc(b->map_slots / 2, sizeof(*b->ach))))
-		return ok_fail(err, OK_ENOMEM, "import: out of memory");
+	b->nlearners = b->nach = b->npending = b->npach = 0;
+	buf_reset(&b->record_text);
 	for (i = 0; i < b->nrows; i++) {
 		const struct held_row *h = &b->rows[i];
 
 		if (h->rejected)
 			continue;
-		seal_blind_index(&imp->d->keys, h->u.reg.learner.national_id, b->idx[i]);
-		learner_digest(&imp->d->keys, &h->u.reg.learner, b->digest[i]);
+		unpack_registration(b, h, &reg);
+		seal_blind_index(&imp->d->keys, reg.learner.national_id, b->idx[i]);
+		learner_digest(&imp->d->keys, &reg.learner, b->digest[i]);
 		/* Rows of one learner usually come together: ask for each once. */
 		if (nidx == 0 || memcmp(b->qidx[nidx - 1], b->idx[i], SEAL_INDEX_BYTES) != 0)
 			memcpy(b->qidx[nidx++], b->idx[i], SEAL_INDEX_BYTES);
-		b->record_ids[nids++] = h->u.reg.achievement.record_id;
+		b->record_ids[nids++] = b->text.data + h->data;
 	}
 	rc = b->ops->learners_find(imp->d->store, (const unsigned char(*)[SEAL_INDEX_BYTES])b->qidx,
 	                           nidx, found_learner, b, err);
@@ -1129,21 +1253,19 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 		                               nids, found_record, b, err);
 	if (rc == OK_EINTERNAL)
 		rc = ok_fail(err, OK_EINTERNAL, "import: batch table full");
-	b->ach_new = b->nach;
 	if (!rc)
 		rc = bulk_bits(imp, err);
-	if (rc)
-		return rc;
 	for (i = 0; i < b->nrows && !rc; i++) {
 		struct held_row *h = &b->rows[i];
 		struct ok_error row_err;
 
 		if (h->rejected) {
-			reject_held(imp, h, &h->u.err);
+			reject_held(imp, h, &b->errors[h->data]);
 			continue;
 		}
+		unpack_registration(b, h, &reg);
 		ok_error_clear(&row_err);
-		rc = bulk_row(imp, i, &h->u.reg, &row_err);
+		rc = bulk_row(imp, i, &reg, &row_err);
 		if (rc == OK_EINPUT) {
 			ok_error_locate(&row_err, h->file, h->line);
 			reject_held(imp, h, &row_err);
@@ -1156,9 +1278,10 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 	}
 	if (!rc)
 		rc = bulk_flush(imp, err);
-	for (i = 0; i < b->nrows; i++)
-		sodium_memzero(&b->rows[i].u, sizeof(b->rows[i].u));
-	b->nrows = b->nfields = 0;
+	sodium_memzero(&reg, sizeof(reg));
+	if (b->text.len)
+		sodium_memzero(b->text.data, b->text.len);
+	b->nrows = b->nfields = b->nerrors = 0;
 	buf_reset(&b->text);
 	return rc;
 }
@@ -1209,18 +1332,12 @@ int importer_add(struct importer *imp, const struct registration *r, struct ok_e
 	rc = model_national_id_check(&r->learner, imp->country, &row_err);
 	if (imp->bulk && (rc == 0 || rc == OK_EINPUT)) {
 		/* Held: written with the rest of its batch (bulk_write). */
-		struct held_row *h;
 		int held;
 
 		if (rc == OK_EINPUT)
 			ok_error_locate(&row_err, imp->file, imp->line);
-		if ((held = hold_row(imp, imp->row, &h, err)))
+		if ((held = hold(imp, imp->row, r, rc == OK_EINPUT ? &row_err : NULL, err)))
 			return held;
-		h->rejected = rc == OK_EINPUT;
-		if (h->rejected)
-			h->u.err = row_err;
-		else
-			h->u.reg = *r;
 		return after_row(imp, err);
 	}
 	if (!rc)
@@ -1249,12 +1366,8 @@ int importer_reject(struct importer *imp, const struct csv_row *row, const struc
 		return rc;
 	if (imp->bulk) {
 		/* Held, so that the rejections stay in the order of the input. */
-		struct held_row *h;
-
-		if ((rc = hold_row(imp, row, &h, err)))
+		if ((rc = hold(imp, row, NULL, e, err)))
 			return rc;
-		h->rejected = true;
-		h->u.err = *e;
 	} else {
 		count_rejection(imp, row, e);
 	}
