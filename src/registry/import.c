@@ -2,6 +2,7 @@
 #include "registry/import.h"
 #include "core/format.h"
 #include "audit/txn.h"
+#include "audit/txn_bulk.h"
 
 #include "io/csv_writer.h"
 
@@ -60,6 +61,8 @@ struct known_record {
 
 /* New rows are written once this many are pending (and at the end of the batch). */
 #define BULK_PENDING_MAX 2048
+/* Audit events are appended this many at a time. */
+#define BULK_EVENTS 256
 
 struct held_field {
 	size_t off, len; /* in bulk->text */
@@ -98,6 +101,7 @@ struct bulk {
 	unsigned char (*digest)[SEAL_DIGEST_BYTES];
 	unsigned char (*qidx)[SEAL_INDEX_BYTES]; /* the learners asked for */
 	const char **record_ids;                 /* into text */
+	struct audit_event *events;              /* BULK_EVENTS */
 };
 
 static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_t batch_rows);
@@ -230,9 +234,31 @@ static int audit_batch(struct importer *imp, struct ok_error *err)
 	              imp->o.institution, imp->rows_in_batch, imp->batch_added, imp->batch_updated,
 	              imp->batch_unchanged, imp->batch_rejected))
 		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
+	qsort(imp->touched, imp->touched_count, sizeof(*imp->touched), compare_ids);
+	if (imp->bulk) {
+		/* The same events, appended BULK_EVENTS at a time. */
+		struct audit_event *e = imp->bulk->events;
+		size_t n = 0;
+
+		audit_event_init(&e[n++], imp->o.actor, "import.batch", imp->o.institution,
+		                 "registration", detail);
+		for (i = 0, rc = 0; !rc && i <= imp->touched_count; i++) {
+			if (i < imp->touched_count && i > 0 &&
+			    strcmp(imp->touched[i], imp->touched[i - 1]) == 0)
+				continue;
+			if (n == BULK_EVENTS || (i == imp->touched_count && n > 0)) {
+				rc = audit_txn_events(&imp->txn, e, n, err);
+				n = 0;
+			}
+			if (i < imp->touched_count)
+				audit_event_init(&e[n++], imp->o.actor, "learner.write",
+				                 imp->touched[i], "registration",
+				                 imp->o.institution);
+		}
+		return rc;
+	}
 	rc = audit_txn_event(&imp->txn, imp->o.actor, "import.batch", imp->o.institution,
 	                     "registration", detail, err);
-	qsort(imp->touched, imp->touched_count, sizeof(*imp->touched), compare_ids);
 	for (i = 0; !rc && i < imp->touched_count; i++) {
 		if (i > 0 && strcmp(imp->touched[i], imp->touched[i - 1]) == 0)
 			continue;
@@ -690,6 +716,7 @@ static void bulk_free(struct bulk *b)
 	free(b->qidx);
 	free(b->digest);
 	free(b->record_ids);
+	free(b->events);
 	free(b);
 }
 
@@ -713,12 +740,13 @@ static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_
 	b->pending = calloc(BULK_PENDING_MAX, sizeof(*b->pending));
 	b->pach = calloc(BULK_PENDING_MAX, sizeof(*b->pach));
 	b->ach = calloc(slots / 2, sizeof(*b->ach));
+	b->events = calloc(BULK_EVENTS, sizeof(*b->events));
 	b->idx = calloc(batch_rows, sizeof(*b->idx));
 	b->qidx = calloc(batch_rows, sizeof(*b->qidx));
 	b->digest = calloc(batch_rows, sizeof(*b->digest));
 	b->record_ids = calloc(batch_rows, sizeof(*b->record_ids));
-	if (!b->learners || !b->lmap || !b->amap || !b->pending || !b->pach || !b->ach || !b->idx ||
-	    !b->qidx || !b->digest || !b->record_ids) {
+	if (!b->learners || !b->lmap || !b->amap || !b->pending || !b->pach || !b->ach ||
+	    !b->events || !b->idx || !b->qidx || !b->digest || !b->record_ids) {
 		bulk_free(b);
 		return OK_ENOMEM;
 	}

@@ -38,6 +38,10 @@ struct store_import_ops {
 	                    struct ok_error *err);
 	int (*achievements_add)(struct store *s, const struct store_achievement *a, size_t n,
 	                        struct ok_error *err);
+	/* Appends audit events already linked after the chain head (audit/txn_bulk.h), in one
+	 * bulk load; a taken sequence number fails it with OK_EEXIST. */
+	int (*audit_add)(struct store *s, const struct audit_event *e, size_t n,
+	                 struct ok_error *err);
 };
 
 /* The back end's bulk path, or NULL when it has none. */

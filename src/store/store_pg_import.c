@@ -5,6 +5,7 @@
 #include "store/import.h"
 #include "store/pg_internal.h"
 
+#include "audit/chain.h"
 #include "core/buf.h"
 
 #include <stdlib.h>
@@ -387,10 +388,42 @@ static int achievements_add(struct store *base, const struct store_achievement *
 	return merge(s, merge_sql, n, "add achievements", err);
 }
 
+static int audit_add(struct store *base, const struct audit_event *e, size_t n,
+                     struct ok_error *err)
+{
+	static const char copy_sql[] =
+	        "COPY audit_event (seq, at_ms, actor, action, subject, "
+	        "purpose, detail, prev_hash, hash) FROM STDIN (FORMAT binary)";
+	struct pg_store *s = pgs(base);
+	struct copy c;
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((rc = copy_start(&c, s, copy_sql, "append audit events", err)))
+		return rc;
+	for (i = 0; i < n && !c.rc; i++) {
+		put_be(&c, 9, 2);
+		put_int8(&c, e[i].seq);
+		put_int8(&c, e[i].at_ms);
+		put_text(&c, e[i].actor);
+		put_text(&c, e[i].action);
+		put_text(&c, e[i].subject);
+		put_text(&c, e[i].purpose);
+		put_text(&c, e[i].detail);
+		put_field(&c, e[i].prev_hash, sizeof(e[i].prev_hash));
+		put_field(&c, e[i].hash, sizeof(e[i].hash));
+		copy_send(&c, false);
+	}
+	return copy_end(&c, "append audit events", err);
+}
+
 const struct store_import_ops pg_import_ops = {
         .learners_find = learners_find,
         .achievements_find = achievements_find,
         .slots_taken = slots_taken,
         .learners_add = learners_add,
         .achievements_add = achievements_add,
+        .audit_add = audit_add,
 };
