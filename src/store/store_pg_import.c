@@ -51,8 +51,12 @@ static int array_add_text(struct buf *b, const char *s, size_t n)
 static int learners_find(struct store *base, const unsigned char (*idx)[STORE_HASH_BYTES], size_t n,
                          store_learner_fn fn, void *ctx, struct ok_error *err)
 {
-	static const char sql[] = "SELECT id, nid_index, digest, key_id, created_ms, updated_ms "
-	                          "FROM learner WHERE nid_index IN (SELECT unnest($1::bytea[]))";
+	/* One index lookup per key, whatever the planner would make of a large array (LIMIT
+	 * keeps the lateral subquery a nested loop; the index is unique anyway). */
+	static const char sql[] =
+	        "SELECT l.* FROM unnest($1::bytea[]) AS k(x), LATERAL (SELECT id, nid_index, "
+	        "digest, key_id, created_ms, updated_ms FROM learner WHERE nid_index = k.x "
+	        "LIMIT 1) AS l";
 	static const char hex[] = "0123456789abcdef";
 	struct store_learner l;
 	struct pg_params p;
@@ -131,8 +135,9 @@ static int achievements_find(struct store *base, const char *institution, const 
                              size_t n, store_achievement_fn fn, void *ctx, struct ok_error *err)
 {
 	static const char sql[] =
-	        "SELECT " IMPORT_ACHIEVEMENT_COLS " FROM achievement "
-	        "WHERE institution = $1 AND record_id IN (SELECT unnest($2::text[]))";
+	        "SELECT a.* FROM unnest($2::text[]) AS k(r), LATERAL "
+	        "(SELECT " IMPORT_ACHIEVEMENT_COLS " FROM achievement WHERE institution = "
+	        "$1 AND record_id = k.r LIMIT 1) AS a";
 	struct store_achievement a;
 	struct pg_params p;
 	struct buf list;
