@@ -172,3 +172,32 @@ def test_killed_import_keeps_whole_batches_and_a_rerun_completes_it(binary, tmp_
     for l in (0, n // 10 - 1, n // 10, rows // 10 - 1):
         got = shown(ok, f"KK{l:08d}")
         assert [a["record_id"] for a in got] == sorted(f"K-{l * 10 + k}" for k in range(10))
+
+
+def test_audit_events_and_checkpoints_as_on_sqlite(binary, tmp_path, pg_url):
+    """The bulk path appends a batch's events at once: the chain and its checkpoints (at every
+    multiple of the interval, and after the interval changed) are those of SQLite."""
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(",".join(COLUMNS) + "\n" + "".join(
+        line(f"A-{i}", f"AK{i:08d}", f"Given{i}", f"Fam{i}") for i in range(1_000)),
+        encoding="utf-8")
+    second.write_text(",".join(COLUMNS) + "\n" + "".join(
+        line(f"B-{i}", f"AK{i:08d}", f"Given{i}", f"Fam{i}") for i in range(500, 1_800)),
+        encoding="utf-8")
+    verified = {}
+    for name, ok in (("pg", depository(binary, tmp_path / "pg", pg_url)),
+                     ("lite", depository(binary, tmp_path / "lite"))):
+        said = []
+        for every, path in ((100, first), (37, second)):
+            config = ok.data / "config.json"
+            c = json.loads(config.read_text())
+            c["audit_checkpoint_every"] = every
+            config.write_text(json.dumps(c))
+            assert ok.import_csv(path).returncode == 0
+            proc = ok.run("audit", "verify")
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            said.append(re.search(r"(\d+) events, chain intact, (\d+) checkpoints? verified",
+                                  proc.stdout).groups())
+        verified[name] = said
+    assert verified["pg"] == verified["lite"]
+    assert int(verified["pg"][-1][1]) > 30, verified
