@@ -1,12 +1,15 @@
 /* gen-results: writes a realistic results CSV (the `oorkonde import` format) for benchmarks.
  *
- *   gen-results ROWS [--seed N] [--out FILE]
+ *   gen-results ROWS [--seed N] [--out FILE] [--per-learner N]
  *
  * About 20 rows per learner (10 to 30), each learner's rows together, as an institution's
- * export sorted by student would be. National ids are 9-digit numbers that pass the Dutch BSN
- * eleven-test, unique within a file. Names are UTF-8 with diacritics; some titles hold a comma
- * or a quote and are quoted as RFC 4180 says. Every date lies between 1960 and 2025-08-31, so the
- * file is valid whatever the day it is imported. The same ROWS and seed give the same bytes. */
+ * export sorted by student would be. --per-learner N gives every learner exactly N rows, the
+ * last one a diploma or degree: --per-learner 1 is a year of diploma registrations, one row per
+ * learner. Without it the output is what it always was. National ids are 9-digit numbers that pass
+ * the Dutch BSN eleven-test, unique within a file. Names are UTF-8 with diacritics; some titles
+ * hold a comma or a quote and are quoted as RFC 4180 says. Every date lies between 1960 and
+ * 2025-08-31, so the file is valid whatever the day it is imported. The same ROWS and seed give the
+ * same bytes. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -167,7 +170,9 @@ static void field(FILE *out, const char *s)
 
 static void date(char out[11], int y, int m, int d)
 {
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	/* The remainders change no real date; they let the compiler see that it fits. */
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+	         (unsigned)d % 100u);
 }
 
 /* A date in year y (days capped at 28: always valid). */
@@ -209,7 +214,7 @@ static void national_id(char out[10], uint64_t *counter, uint64_t offset)
 
 static void usage(void)
 {
-	fputs("usage: gen-results ROWS [--seed N] [--out FILE]\n", stderr);
+	fputs("usage: gen-results ROWS [--seed N] [--out FILE] [--per-learner N]\n", stderr);
 	exit(2);
 }
 
@@ -220,6 +225,7 @@ int main(int argc, char **argv)
 	static const char *const ects_grades[] = {"A", "B", "C", "D", "E"};
 	const char *path = NULL;
 	uint64_t rows = 0, seed = 1, row = 0, nid_counter = 0, learner = 0, nid_offset;
+	unsigned per_learner = 0; /* 0: 10 to 30, drawn */
 	char *end;
 	FILE *out = stdout;
 	int i;
@@ -229,6 +235,12 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], &end, 10);
 			if (*end)
 				usage();
+		} else if (strcmp(argv[i], "--per-learner") == 0 && i + 1 < argc) {
+			unsigned long v = strtoul(argv[++i], &end, 10);
+
+			if (*end || v == 0 || v > 1000)
+				usage();
+			per_learner = (unsigned)v;
 		} else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
 			path = argv[++i];
 		} else if (argv[i][0] != '-' && rows == 0) {
@@ -255,7 +267,9 @@ int main(int argc, char **argv)
 	      out);
 	while (row < rows) {
 		char nid[10], birth[11], given_names[64], prefix[200];
-		unsigned n = 10 + below(21), k; /* 10..30 rows, about 20 on average */
+		/* 10..30 rows, about 20 on average (drawn only then: the default output stays the
+		 * same) */
+		unsigned n = per_learner ? per_learner : 10 + below(21), k;
 		int born = 1960 + (int)below(47), first_year;
 		const char *fam = PICK(family);
 		const char *lang = PICK(languages);
@@ -299,7 +313,7 @@ int main(int argc, char **argv)
 
 			if (year > 2025)
 				year = 2025;
-			if (k == n - 1 && r < 60) {
+			if (k == n - 1 && (r < 60 || per_learner)) {
 				const struct award *a;
 				if (hbo || below(3) == 0) {
 					a = &degrees[below(COUNT(degrees))];

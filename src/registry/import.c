@@ -2,6 +2,7 @@
 #include "registry/import.h"
 #include "core/format.h"
 #include "audit/txn.h"
+#include "audit/txn_bulk.h"
 
 #include "io/csv_writer.h"
 
@@ -9,6 +10,7 @@
 #include "registry/learner.h"
 #include "registry/status.h"
 #include "core/clock.h"
+#include "store/import.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -22,6 +24,88 @@
 
 const char *const import_error_columns[IMPORT_ERROR_COLUMNS] = {"error_line", "error_field",
                                                                 "error_reason"};
+
+/* A learner the batch knows: found by the lookup, or new in this batch. */
+struct bulk_learner {
+	unsigned char idx[SEAL_INDEX_BYTES];
+	unsigned char digest[SEAL_DIGEST_BYTES];
+	char id[STORE_ID_MAX + 1];
+};
+
+/* One input row, held: a registration, or a rejection already known. Held compactly (a batch
+ * of them must fit in the few MiB the importer works in): the registration's texts packed in
+ * bulk->text, a rejection's error in bulk->errors. */
+struct held_row {
+	bool rejected;
+	bool has_row; /* a CSV row came with it (for on_reject) */
+	size_t line;  /* for errors found when the batch is written */
+	const char *file;
+	size_t csv_line;
+	char separator;
+	size_t count, field0; /* the row's fields: bulk->fields[field0 .. field0 + count) */
+	size_t data;          /* packed registration: offset in bulk->text; or index of the error */
+	enum achievement_kind kind;
+	int eqf_level;
+	long credits_centi;
+};
+
+/* A record the batch knows: what the decisions about a later row of it need. */
+struct known_record {
+	char id[STORE_ID_MAX + 1];
+	char status[16];
+	unsigned char digest[SEAL_DIGEST_BYTES];
+	int version;
+	int64_t created_ms, status_list, status_index;
+	size_t record_id; /* offset in bulk->record_text */
+};
+
+/* New rows are written once this many are pending (and at the end of the batch). */
+#define BULK_PENDING_MAX 2048
+/* Audit events are appended this many at a time. */
+#define BULK_EVENTS 256
+
+struct held_field {
+	size_t off, len; /* in bulk->text */
+};
+
+struct bulk {
+	const struct store_import_ops *ops;
+	struct held_row *rows;
+	size_t nrows, cap_rows;
+	struct held_field *fields;
+	size_t nfields, cap_fields;
+	struct buf text; /* the held rows' CSV fields and registrations, NUL-terminated each */
+	struct ok_error *errors;
+	size_t nerrors, cap_errors;
+	/* learners known to the batch, by blind index (open addressing, -1 empty) */
+	struct bulk_learner *learners;
+	size_t nlearners;
+	int32_t *lmap;
+	/* records known to the batch (found, then new), by record id */
+	struct known_record *ach;
+	size_t nach;
+	struct buf record_text;
+	int32_t *amap;
+	size_t map_slots; /* of lmap and amap: a power of two, at least twice the batch */
+	/* new learners and records not written yet (up to BULK_PENDING_MAX each) */
+	struct store_learner *pending;
+	size_t npending;
+	struct store_achievement *pach;
+	size_t npach;
+	/* the slots of the newest status list that are taken */
+	unsigned char *bits;
+	int64_t bits_n, bits_used, bits_size;
+	bool bits_valid;
+	/* per batch: each valid row's blind index and digest */
+	unsigned char (*idx)[SEAL_INDEX_BYTES];
+	unsigned char (*digest)[SEAL_DIGEST_BYTES];
+	unsigned char (*qidx)[SEAL_INDEX_BYTES]; /* the learners asked for */
+	const char **record_ids;                 /* into text */
+	struct audit_event *events;              /* BULK_EVENTS */
+};
+
+static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_t batch_rows);
+static void bulk_free(struct bulk *b);
 
 struct learner_cache_slot {
 	unsigned char nid_index[SEAL_INDEX_BYTES];
@@ -58,6 +142,7 @@ struct importer {
 	char last_id[STORE_ID_MAX + 1];
 	bool have_last;
 	size_t random_used;
+	struct bulk *bulk; /* the batch held for the store's bulk path; NULL when it has none */
 };
 
 /* Random bytes from the importer's pool. */
@@ -120,6 +205,12 @@ int importer_begin(struct importer **out, struct depository *d, const struct imp
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
 	}
 	store_learner_init(&imp->scratch);
+	if (store_bulk(d->store) && bulk_new(&imp->bulk, store_bulk(d->store), imp->batch_rows)) {
+		free(imp->touched);
+		free(imp->cache);
+		free(imp);
+		return ok_fail(err, OK_ENOMEM, "import: out of memory");
+	}
 	imp->random_used = sizeof(imp->random);
 	model_today(imp->today);
 	*out = imp;
@@ -143,9 +234,31 @@ static int audit_batch(struct importer *imp, struct ok_error *err)
 	              imp->o.institution, imp->rows_in_batch, imp->batch_added, imp->batch_updated,
 	              imp->batch_unchanged, imp->batch_rejected))
 		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
+	qsort(imp->touched, imp->touched_count, sizeof(*imp->touched), compare_ids);
+	if (imp->bulk) {
+		/* The same events, appended BULK_EVENTS at a time. */
+		struct audit_event *e = imp->bulk->events;
+		size_t n = 0;
+
+		audit_event_init(&e[n++], imp->o.actor, "import.batch", imp->o.institution,
+		                 "registration", detail);
+		for (i = 0, rc = 0; !rc && i <= imp->touched_count; i++) {
+			if (i < imp->touched_count && i > 0 &&
+			    strcmp(imp->touched[i], imp->touched[i - 1]) == 0)
+				continue;
+			if (n == BULK_EVENTS || (i == imp->touched_count && n > 0)) {
+				rc = audit_txn_events(&imp->txn, e, n, err);
+				n = 0;
+			}
+			if (i < imp->touched_count)
+				audit_event_init(&e[n++], imp->o.actor, "learner.write",
+				                 imp->touched[i], "registration",
+				                 imp->o.institution);
+		}
+		return rc;
+	}
 	rc = audit_txn_event(&imp->txn, imp->o.actor, "import.batch", imp->o.institution,
 	                     "registration", detail, err);
-	qsort(imp->touched, imp->touched_count, sizeof(*imp->touched), compare_ids);
 	for (i = 0; !rc && i < imp->touched_count; i++) {
 		if (i > 0 && strcmp(imp->touched[i], imp->touched[i - 1]) == 0)
 			continue;
@@ -168,6 +281,8 @@ static int commit_batch(struct importer *imp, struct ok_error *err)
 	imp->in_transaction = false;
 	if ((rc = audit_txn_end(&imp->txn, rc, err)))
 		return rc;
+	if (imp->bulk)
+		imp->bulk->bits_used = imp->slots.current.used;
 	reset_batch(imp);
 	return 0;
 }
@@ -195,6 +310,11 @@ static int ensure_transaction(struct importer *imp, struct ok_error *err)
 	/* Read inside the transaction: another writer may have opened a list since. */
 	if (!rc)
 		rc = status_alloc_begin(imp->d, &imp->slots, err);
+	/* The taken slots the bulk path knows hold while nobody else took one since. */
+	if (!rc && imp->bulk &&
+	    (imp->slots.current.n != imp->bulk->bits_n ||
+	     imp->slots.current.used != imp->bulk->bits_used))
+		imp->bulk->bits_valid = false;
 	return rc;
 }
 
@@ -204,11 +324,11 @@ static void learner_digest(const struct seal_keys *k, const struct learner_data 
 	registry_learner_digest(k, l, out);
 }
 
-/* Seals the learner's fields into imp->scratch and writes it. */
-static int write_learner(struct importer *imp, const struct learner_data *l, const char *id,
-                         const unsigned char idx[SEAL_INDEX_BYTES],
-                         const unsigned char digest[SEAL_DIGEST_BYTES], bool update,
-                         int64_t created_ms, struct ok_error *err)
+/* Seals the learner's fields into imp->scratch. */
+static int seal_learner(struct importer *imp, const struct learner_data *l, const char *id,
+                        const unsigned char idx[SEAL_INDEX_BYTES],
+                        const unsigned char digest[SEAL_DIGEST_BYTES], bool update,
+                        int64_t created_ms, struct ok_error *err)
 {
 	struct store_learner *s = &imp->scratch;
 	const struct seal_keys *k = &imp->d->keys;
@@ -244,7 +364,18 @@ static int write_learner(struct importer *imp, const struct learner_data *l, con
 	s->key_id = k->key_id;
 	s->updated_ms = ok_now_ms();
 	s->created_ms = update ? created_ms : s->updated_ms;
-	return store_learner_put(imp->d->store, s, update, err);
+	return 0;
+}
+
+/* Seals the learner's fields into imp->scratch and writes it. */
+static int write_learner(struct importer *imp, const struct learner_data *l, const char *id,
+                         const unsigned char idx[SEAL_INDEX_BYTES],
+                         const unsigned char digest[SEAL_DIGEST_BYTES], bool update,
+                         int64_t created_ms, struct ok_error *err)
+{
+	int rc = seal_learner(imp, l, id, idx, digest, update, created_ms, err);
+
+	return rc ? rc : store_learner_put(imp->d->store, &imp->scratch, update, err);
 }
 
 /*
@@ -550,6 +681,639 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 	return 0;
 }
 
+/* ---- the bulk path (store/import.h) ----
+ *
+ * Where the store has one (PostgreSQL), a batch's rows are held until the batch ends, then
+ * written at once: one lookup of the batch's learners and one of its records, new rows loaded
+ * in bulk, and the same decisions as write_row makes row by row, in the rows' order, against
+ * what the lookups found and what earlier rows of the batch did. The rare cases (an identity
+ * conflict, a changed record, a learner under an older key) write what is pending and then go
+ * through the per-row code, so they behave exactly as they do there. */
+
+static void bulk_free(struct bulk *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	free(b->rows);
+	free(b->fields);
+	if (b->text.data)
+		sodium_memzero(b->text.data, b->text.len);
+	buf_release(&b->text);
+	free(b->errors);
+	buf_release(&b->record_text);
+	free(b->pach);
+	free(b->learners);
+	free(b->lmap);
+	free(b->ach);
+	free(b->amap);
+	for (i = 0; b->pending && i < BULK_PENDING_MAX; i++)
+		store_learner_release(&b->pending[i]);
+	free(b->pending);
+	free(b->bits);
+	free(b->idx);
+	free(b->qidx);
+	free(b->digest);
+	free(b->record_ids);
+	free(b->events);
+	free(b);
+}
+
+static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_t batch_rows)
+{
+	struct bulk *b = calloc(1, sizeof(*b));
+	size_t slots = 16, i;
+
+	*out = NULL;
+	if (!b)
+		return OK_ENOMEM;
+	while (slots < 2 * batch_rows)
+		slots *= 2;
+	b->ops = ops;
+	b->map_slots = slots;
+	buf_init(&b->text, (size_t)-1);
+	buf_init(&b->record_text, (size_t)-1);
+	b->learners = calloc(slots / 2, sizeof(*b->learners));
+	b->lmap = malloc(slots * sizeof(*b->lmap));
+	b->amap = malloc(slots * sizeof(*b->amap));
+	b->pending = calloc(BULK_PENDING_MAX, sizeof(*b->pending));
+	b->pach = calloc(BULK_PENDING_MAX, sizeof(*b->pach));
+	b->ach = calloc(slots / 2, sizeof(*b->ach));
+	b->events = calloc(BULK_EVENTS, sizeof(*b->events));
+	b->idx = calloc(batch_rows, sizeof(*b->idx));
+	b->qidx = calloc(batch_rows, sizeof(*b->qidx));
+	b->digest = calloc(batch_rows, sizeof(*b->digest));
+	b->record_ids = calloc(batch_rows, sizeof(*b->record_ids));
+	if (!b->learners || !b->lmap || !b->amap || !b->pending || !b->pach || !b->ach ||
+	    !b->events || !b->idx || !b->qidx || !b->digest || !b->record_ids) {
+		bulk_free(b);
+		return OK_ENOMEM;
+	}
+	for (i = 0; i < BULK_PENDING_MAX; i++)
+		store_learner_init(&b->pending[i]);
+	*out = b;
+	return 0;
+}
+
+/* Makes room for one more held row and its fields. */
+static int bulk_hold(struct bulk *b, size_t fields)
+{
+	if (b->nrows == b->cap_rows) {
+		size_t cap = b->cap_rows ? 2 * b->cap_rows : 64;
+		struct held_row *r = realloc(b->rows, cap * sizeof(*r));
+
+		if (!r)
+			return OK_ENOMEM;
+		b->rows = r;
+		b->cap_rows = cap;
+	}
+	if (b->nfields + fields > b->cap_fields) {
+		size_t cap = b->cap_fields ? 2 * b->cap_fields : 1024;
+		struct held_field *f;
+
+		while (cap < b->nfields + fields)
+			cap *= 2;
+		if (!(f = realloc(b->fields, cap * sizeof(*f))))
+			return OK_ENOMEM;
+		b->fields = f;
+		b->cap_fields = cap;
+	}
+	return 0;
+}
+
+/* Holds a row: copies its CSV fields (the reader reuses them) and where it came from. */
+static int hold_row(struct importer *imp, const struct csv_row *row, struct held_row **out,
+                    struct ok_error *err)
+{
+	struct bulk *b = imp->bulk;
+	size_t count = row ? row->count : 0, i;
+	struct held_row *h;
+
+	if (bulk_hold(b, count))
+		return ok_fail(err, OK_ENOMEM, "import: out of memory");
+	h = &b->rows[b->nrows];
+	memset(h, 0, sizeof(*h));
+	h->line = imp->line;
+	h->file = imp->file;
+	h->has_row = row != NULL;
+	if (row) {
+		h->csv_line = row->line;
+		h->separator = row->separator;
+		h->count = count;
+		h->field0 = b->nfields;
+		for (i = 0; i < count; i++) {
+			struct held_field *f = &b->fields[b->nfields++];
+
+			f->off = b->text.len;
+			f->len = row->fields[i].len;
+			if (buf_add(&b->text, row->fields[i].data, f->len) ||
+			    buf_addch(&b->text, '\0'))
+				return ok_fail(err, OK_ENOMEM, "import: out of memory");
+		}
+	}
+	b->nrows++;
+	*out = h;
+	return 0;
+}
+
+static void count_rejection(struct importer *imp, const struct csv_row *row,
+                            const struct ok_error *e);
+
+/* Reports a held row's rejection, with its CSV row as it was read. */
+static void reject_held(struct importer *imp, const struct held_row *h, const struct ok_error *e)
+{
+	struct csv_field fields[REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS];
+	struct csv_row row = {.line = h->csv_line, .separator = h->separator, .fields = fields};
+	size_t i;
+
+	row.count = h->count < sizeof(fields) / sizeof(fields[0])
+	                    ? h->count
+	                    : sizeof(fields) / sizeof(fields[0]);
+	for (i = 0; i < row.count; i++) {
+		const struct held_field *f = &imp->bulk->fields[h->field0 + i];
+
+		fields[i].data = imp->bulk->text.data + f->off;
+		fields[i].len = f->len;
+	}
+	count_rejection(imp, h->has_row ? &row : NULL, e);
+}
+
+static size_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 1469598103934665603u; /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ s[i]) * 1099511628211u;
+	return (size_t)h;
+}
+
+/* The learner slot of idx in lmap: the one that holds it, or the empty one it would go in. */
+static int32_t *learner_slot(struct bulk *b, const unsigned char idx[SEAL_INDEX_BYTES])
+{
+	size_t mask = b->map_slots - 1, h;
+
+	/* A blind index is a keyed hash already: its first bytes are as good as any. */
+	memcpy(&h, idx, sizeof(h));
+	for (h &= mask;; h = (h + 1) & mask) {
+		int32_t *e = &b->lmap[h];
+
+		if (*e < 0 || memcmp(b->learners[*e].idx, idx, SEAL_INDEX_BYTES) == 0)
+			return e;
+	}
+}
+
+static int32_t *record_slot(struct bulk *b, const char *record_id)
+{
+	size_t mask = b->map_slots - 1, h = hash_bytes(record_id, strlen(record_id));
+
+	for (h &= mask;; h = (h + 1) & mask) {
+		int32_t *e = &b->amap[h];
+
+		if (*e < 0 || strcmp(b->record_text.data + b->ach[*e].record_id, record_id) == 0)
+			return e;
+	}
+}
+
+/* Records a learner the batch knows; the table has room for every row's learner. */
+static int know_learner(struct bulk *b, const unsigned char idx[SEAL_INDEX_BYTES],
+                        const unsigned char digest[SEAL_DIGEST_BYTES], const char *id)
+{
+	int32_t *e = learner_slot(b, idx);
+	struct bulk_learner *l;
+
+	if (*e < 0) {
+		if (b->nlearners >= b->map_slots / 2)
+			return OK_EINTERNAL;
+		*e = (int32_t)b->nlearners++;
+	}
+	l = &b->learners[*e];
+	memcpy(l->idx, idx, SEAL_INDEX_BYTES);
+	memcpy(l->digest, digest, SEAL_DIGEST_BYTES);
+	COPY(l->id, id);
+	return 0;
+}
+
+static int found_learner(void *ctx, const struct store_learner *l)
+{
+	return know_learner(ctx, l->nid_index, l->digest, l->id);
+}
+
+/* Records an achievement the batch knows; NULL when the table is full or memory ran out. */
+static struct known_record *know_record(struct bulk *b, const struct store_achievement *a)
+{
+	int32_t *e = record_slot(b, a->record_id);
+	struct known_record *k;
+
+	if (*e < 0) {
+		size_t at = b->record_text.len;
+
+		if (b->nach >= b->map_slots / 2 || buf_addstr(&b->record_text, a->record_id) ||
+		    buf_addch(&b->record_text, '\0'))
+			return NULL;
+		*e = (int32_t)b->nach++;
+		b->ach[*e].record_id = at;
+	}
+	k = &b->ach[*e];
+	OK_COPY_ARRAY(k->id, a->id);
+	OK_COPY_ARRAY(k->status, a->status);
+	memcpy(k->digest, a->digest, SEAL_DIGEST_BYTES);
+	k->version = a->version;
+	k->created_ms = a->created_ms;
+	k->status_list = a->status_list;
+	k->status_index = a->status_index;
+	return k;
+}
+
+static int found_record(void *ctx, const struct store_achievement *a)
+{
+	return know_record(ctx, a) ? 0 : OK_EINTERNAL;
+}
+
+static int slot_taken(void *ctx, int64_t index)
+{
+	struct bulk *b = ctx;
+
+	if (index >= 0 && index < b->bits_size)
+		b->bits[index / 8] |= (unsigned char)(1u << (index % 8));
+	return 0;
+}
+
+/* Makes the bitmap of taken slots that of the allocator's newest list. A list this transaction
+ * opened is empty; one the previous batch left as it was (the same used count) is as known. */
+static int bulk_bits(struct importer *imp, struct ok_error *err)
+{
+	struct bulk *b = imp->bulk;
+	const struct store_status_list *cur = &imp->slots.current;
+	int rc;
+
+	if (b->bits_valid && b->bits_n == cur->n)
+		return 0;
+	if (b->bits_size != cur->size) {
+		free(b->bits);
+		b->bits_size = 0;
+		if (!(b->bits = calloc((size_t)(cur->size + 7) / 8, 1)))
+			return ok_fail(err, OK_ENOMEM, "import: out of memory");
+		b->bits_size = cur->size;
+	} else {
+		memset(b->bits, 0, (size_t)(b->bits_size + 7) / 8);
+	}
+	rc = b->ops->slots_taken(imp->d->store, cur->n, slot_taken, b, err);
+	b->bits_n = cur->n;
+	b->bits_valid = !rc;
+	return rc;
+}
+
+/* Draws a free slot of the newest list for a. */
+static int bulk_take_slot(struct importer *imp, struct store_achievement *a, struct ok_error *err)
+{
+	struct bulk *b = imp->bulk;
+	int tries, rc;
+
+	for (tries = 0; tries < 64; tries++) {
+		int64_t n = imp->slots.current.n;
+
+		if ((rc = status_alloc_take(imp->d, &imp->slots, a, err)))
+			return rc;
+		if (imp->slots.current.n != n || !b->bits_valid) {
+			/* The allocator opened the next list: nothing in it is taken. */
+			b->bits_valid = false;
+			if ((rc = bulk_bits(imp, err)))
+				return rc;
+		}
+		if (!(b->bits[a->status_index / 8] & (1u << (a->status_index % 8)))) {
+			b->bits[a->status_index / 8] |=
+			        (unsigned char)(1u << (a->status_index % 8));
+			return 0;
+		}
+		status_alloc_untake(&imp->slots);
+	}
+	return ok_fail(err, OK_EINTERNAL, "no free status list slot found");
+}
+
+/* Writes what the batch holds unwritten: learners first, then the records that name them. */
+static int bulk_flush(struct importer *imp, struct ok_error *err)
+{
+	struct bulk *b = imp->bulk;
+	int rc = 0;
+
+	if (b->npending)
+		rc = b->ops->learners_add(imp->d->store, b->pending, b->npending, err);
+	if (!rc && b->npach)
+		rc = b->ops->achievements_add(imp->d->store, b->pach, b->npach, err);
+	if (!rc)
+		b->npending = b->npach = 0;
+	return rc;
+}
+
+/* Seals a new learner into the pending list (as write_learner does for one). */
+static int bulk_new_learner(struct importer *imp, const struct learner_data *l, const char *id,
+                            const unsigned char idx[SEAL_INDEX_BYTES],
+                            const unsigned char digest[SEAL_DIGEST_BYTES], struct ok_error *err)
+{
+	struct bulk *b = imp->bulk;
+	struct store_learner saved;
+	int rc;
+
+	if (b->npending == BULK_PENDING_MAX && (rc = bulk_flush(imp, err)))
+		return rc;
+	/* write_learner seals into imp->scratch: lend it the pending slot's buffers. */
+	saved = imp->scratch;
+	imp->scratch = b->pending[b->npending];
+	rc = seal_learner(imp, l, id, idx, digest, false, 0, err);
+	b->pending[b->npending] = imp->scratch;
+	imp->scratch = saved;
+	if (!rc)
+		b->npending++;
+	return rc;
+}
+
+/* A row's learner on the bulk path: resolve_learner's decisions against what the batch knows. */
+static int bulk_learner(struct importer *imp, size_t k, const struct learner_data *l,
+                        const char *record_id, char id_out[STORE_ID_MAX + 1], bool *changed,
+                        struct ok_error *err)
+{
+	struct bulk *b = imp->bulk;
+	const unsigned char *idx = b->idx[k], *digest = b->digest[k];
+	int32_t *e = learner_slot(b, idx);
+	struct store_learner found;
+	int rc;
+
+	*changed = false;
+	if (*e >= 0) {
+		memcpy(id_out, b->learners[*e].id, STORE_ID_MAX + 1);
+		if (memcmp(b->learners[*e].digest, digest, SEAL_DIGEST_BYTES) == 0)
+			return 0;
+		/* A conflict: told as the per-row path tells it, from the store's own rows. */
+		if ((rc = bulk_flush(imp, err)))
+			return rc;
+		store_learner_init(&found);
+		rc = store_learner_find(imp->d->store, idx, &found, err);
+		if (!rc)
+			rc = identity_conflict(imp, &found, l, err);
+		store_learner_release(&found);
+		return rc;
+	}
+	if (imp->d->data_keys.count > 1) {
+		/* During a rotation: the learner may be under an older key (rare; per row). */
+		if ((rc = bulk_flush(imp, err)))
+			return rc;
+		store_learner_init(&found);
+		rc = find_under_older_key(imp, l, id_out, &found, changed, err);
+		store_learner_release(&found);
+		if (rc == 0)
+			return know_learner(b, idx, digest, id_out)
+			               ? ok_fail(err, OK_EINTERNAL, "import: batch table full")
+			               : 0;
+		if (rc != OK_ENOTFOUND)
+			return rc;
+	}
+	{
+		int32_t *r = record_slot(b, record_id);
+
+		if (*r >= 0 && strcmp(b->ach[*r].status, "revoked") == 0)
+			return ok_fail_field(err, OK_EINPUT, "national_id",
+			                     "the record is revoked, and a revocation is final: "
+			                     "national_id cannot be changed");
+	}
+	new_id(imp, id_out);
+	if ((rc = bulk_new_learner(imp, l, id_out, idx, digest, err)))
+		return rc;
+	if (know_learner(b, idx, digest, id_out))
+		return ok_fail(err, OK_EINTERNAL, "import: batch table full");
+	*changed = true;
+	imp->report.learners_added++;
+	return 0;
+}
+
+/* One valid held row on the bulk path: write_row's decisions. */
+static int bulk_row(struct importer *imp, size_t k, const struct registration *r,
+                    struct ok_error *err)
+{
+	struct bulk *b = imp->bulk;
+	struct store_achievement next;
+	struct known_record *cur;
+	char learner_id[STORE_ID_MAX + 1];
+	bool learner_changed;
+	int32_t *e;
+	int rc;
+
+	rc = bulk_learner(imp, k, &r->learner, r->achievement.record_id, learner_id,
+	                  &learner_changed, err);
+	if (rc)
+		return rc;
+	memset(&next, 0, sizeof(next));
+	fill_achievement(&next, imp, &r->achievement, learner_id);
+	registry_achievement_digest(&imp->d->keys, &next, next.digest);
+	next.updated_ms = ok_now_ms();
+	e = record_slot(b, next.record_id);
+	if (*e < 0) {
+		new_id(imp, next.id);
+		OK_COPY_ARRAY(next.status, "active");
+		next.version = 1;
+		next.created_ms = next.updated_ms;
+		if ((rc = bulk_take_slot(imp, &next, err)))
+			return rc;
+		if (!know_record(b, &next))
+			return ok_fail(err, OK_EINTERNAL, "import: batch table full");
+		if (b->npach == BULK_PENDING_MAX && (rc = bulk_flush(imp, err)))
+			return rc;
+		b->pach[b->npach++] = next;
+		imp->report.added++;
+		imp->batch_added++;
+	} else if (cur = &b->ach[*e], memcmp(cur->digest, next.digest, SEAL_DIGEST_BYTES) != 0) {
+		/* A changed record: told or written as row by row, against the stored row. */
+		if ((rc = bulk_flush(imp, err)))
+			return rc;
+		if (strcmp(cur->status, "revoked") == 0) {
+			struct store_achievement stored;
+			const char *col;
+
+			rc = store_achievement_find(imp->d->store, imp->o.institution,
+			                            next.record_id, &stored, err);
+			if (rc)
+				return rc;
+			col = changed_column(&stored, &next);
+			return ok_fail_field(err, OK_EINPUT, col,
+			                     "the record is revoked, and a revocation is final: "
+			                     "%s cannot be changed",
+			                     col);
+		}
+		memcpy(next.id, cur->id, sizeof(next.id));
+		memcpy(next.status, cur->status, sizeof(next.status));
+		next.status_index = cur->status_index;
+		next.status_list = cur->status_list;
+		next.version = cur->version + 1;
+		next.created_ms = cur->created_ms;
+		rc = store_achievement_put(imp->d->store, &next, true, imp->o.actor,
+		                           "re-registration", err);
+		if (rc)
+			return rc;
+		memcpy(cur->digest, next.digest, SEAL_DIGEST_BYTES);
+		cur->version = next.version;
+		imp->report.updated++;
+		imp->batch_updated++;
+	} else if (learner_changed) {
+		imp->report.updated++;
+		imp->batch_updated++;
+	} else {
+		imp->report.unchanged++;
+		imp->batch_unchanged++;
+		return 0;
+	}
+	memcpy(imp->touched[imp->touched_count++], learner_id, sizeof(learner_id));
+	return 0;
+}
+
+/* Packs a registration's texts into bulk->text (the record id first), its numbers into h. */
+static int pack_registration(struct bulk *b, struct held_row *h, const struct registration *r)
+{
+	const char *texts[] = {r->achievement.record_id,      r->learner.national_id,
+	                       r->learner.given_names,        r->learner.family_name,
+	                       r->learner.birth_date,         r->achievement.title,
+	                       r->achievement.programme_code, r->achievement.grade,
+	                       r->achievement.grading_scheme, r->achievement.awarded_on,
+	                       r->achievement.language};
+	size_t i;
+
+	h->data = b->text.len;
+	h->kind = r->achievement.kind;
+	h->eqf_level = r->achievement.eqf_level;
+	h->credits_centi = r->achievement.credits_centi;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (buf_add(&b->text, texts[i], strlen(texts[i]) + 1))
+			return OK_ENOMEM;
+	return 0;
+}
+
+#define UNPACK(dst)                 \
+	do {                        \
+		COPY(dst, p);       \
+		p += strlen(p) + 1; \
+	} while (0)
+
+static void unpack_registration(const struct bulk *b, const struct held_row *h,
+                                struct registration *r)
+{
+	const char *p = b->text.data + h->data;
+
+	UNPACK(r->achievement.record_id);
+	UNPACK(r->learner.national_id);
+	UNPACK(r->learner.given_names);
+	UNPACK(r->learner.family_name);
+	UNPACK(r->learner.birth_date);
+	UNPACK(r->achievement.title);
+	UNPACK(r->achievement.programme_code);
+	UNPACK(r->achievement.grade);
+	UNPACK(r->achievement.grading_scheme);
+	UNPACK(r->achievement.awarded_on);
+	UNPACK(r->achievement.language);
+	r->achievement.kind = h->kind;
+	r->achievement.eqf_level = h->eqf_level;
+	r->achievement.credits_centi = h->credits_centi;
+}
+
+/* Holds a valid registration, or a rejection, for the batch. */
+static int hold(struct importer *imp, const struct csv_row *row, const struct registration *r,
+                const struct ok_error *rejection, struct ok_error *err)
+{
+	struct bulk *b = imp->bulk;
+	struct held_row *h = NULL;
+	int rc;
+
+	if ((rc = hold_row(imp, row, &h, err)))
+		return rc;
+	h->rejected = rejection != NULL;
+	if (h->rejected) {
+		if (b->nerrors == b->cap_errors) {
+			size_t cap = b->cap_errors ? 2 * b->cap_errors : 16;
+			struct ok_error *e = realloc(b->errors, cap * sizeof(*e));
+
+			if (!e)
+				return ok_fail(err, OK_ENOMEM, "import: out of memory");
+			b->errors = e;
+			b->cap_errors = cap;
+		}
+		h->data = b->nerrors;
+		b->errors[b->nerrors++] = *rejection;
+		return 0;
+	}
+	if (pack_registration(b, h, r))
+		return ok_fail(err, OK_ENOMEM, "import: out of memory");
+	return 0;
+}
+
+/* Writes the held batch: the lookups, the rows in their order, the pending writes. */
+static int bulk_write(struct importer *imp, struct ok_error *err)
+{
+	struct bulk *b = imp->bulk;
+	struct registration reg;
+	size_t i, nidx = 0, nids = 0;
+	int rc;
+
+	if (b->nrows == 0)
+		return 0;
+	memset(b->lmap, 0xff, b->map_slots * sizeof(*b->lmap));
+	memset(b->amap, 0xff, b->map_slots * sizeof(*b->amap));
+	b->nlearners = b->nach = b->npending = b->npach = 0;
+	buf_reset(&b->record_text);
+	for (i = 0; i < b->nrows; i++) {
+		const struct held_row *h = &b->rows[i];
+
+		if (h->rejected)
+			continue;
+		unpack_registration(b, h, &reg);
+		seal_blind_index(&imp->d->keys, reg.learner.national_id, b->idx[i]);
+		learner_digest(&imp->d->keys, &reg.learner, b->digest[i]);
+		/* Rows of one learner usually come together: ask for each once. */
+		if (nidx == 0 || memcmp(b->qidx[nidx - 1], b->idx[i], SEAL_INDEX_BYTES) != 0)
+			memcpy(b->qidx[nidx++], b->idx[i], SEAL_INDEX_BYTES);
+		b->record_ids[nids++] = b->text.data + h->data;
+	}
+	rc = b->ops->learners_find(imp->d->store, (const unsigned char(*)[SEAL_INDEX_BYTES])b->qidx,
+	                           nidx, found_learner, b, err);
+	if (rc == OK_EINTERNAL)
+		rc = ok_fail(err, OK_EINTERNAL, "import: batch table full");
+	if (!rc)
+		rc = b->ops->achievements_find(imp->d->store, imp->o.institution, b->record_ids,
+		                               nids, found_record, b, err);
+	if (rc == OK_EINTERNAL)
+		rc = ok_fail(err, OK_EINTERNAL, "import: batch table full");
+	if (!rc)
+		rc = bulk_bits(imp, err);
+	for (i = 0; i < b->nrows && !rc; i++) {
+		struct held_row *h = &b->rows[i];
+		struct ok_error row_err;
+
+		if (h->rejected) {
+			reject_held(imp, h, &b->errors[h->data]);
+			continue;
+		}
+		unpack_registration(b, h, &reg);
+		ok_error_clear(&row_err);
+		rc = bulk_row(imp, i, &reg, &row_err);
+		if (rc == OK_EINPUT) {
+			ok_error_locate(&row_err, h->file, h->line);
+			reject_held(imp, h, &row_err);
+			rc = 0;
+		} else if (rc) {
+			ok_error_locate(&row_err, h->file, h->line);
+			if (err)
+				*err = row_err;
+		}
+	}
+	if (!rc)
+		rc = bulk_flush(imp, err);
+	sodium_memzero(&reg, sizeof(reg));
+	if (b->text.len)
+		sodium_memzero(b->text.data, b->text.len);
+	b->nrows = b->nfields = b->nerrors = 0;
+	buf_reset(&b->text);
+	return rc;
+}
+
 static int after_row(struct importer *imp, struct ok_error *err)
 {
 	int rc;
@@ -565,6 +1329,8 @@ static int after_row(struct importer *imp, struct ok_error *err)
 		        imp->report.read);
 	if (imp->rows_in_batch < imp->batch_rows)
 		return 0;
+	if (imp->bulk && (rc = bulk_write(imp, err)))
+		return rc;
 	if (!imp->single_transaction)
 		return commit_batch(imp, err);
 	/* One transaction for the whole input: write this batch's audit events now. */
@@ -592,6 +1358,16 @@ int importer_add(struct importer *imp, const struct registration *r, struct ok_e
 		return rc;
 	ok_error_clear(&row_err);
 	rc = model_national_id_check(&r->learner, imp->country, &row_err);
+	if (imp->bulk && (rc == 0 || rc == OK_EINPUT)) {
+		/* Held: written with the rest of its batch (bulk_write). */
+		int held;
+
+		if (rc == OK_EINPUT)
+			ok_error_locate(&row_err, imp->file, imp->line);
+		if ((held = hold(imp, imp->row, r, rc == OK_EINPUT ? &row_err : NULL, err)))
+			return held;
+		return after_row(imp, err);
+	}
 	if (!rc)
 		rc = write_row(imp, r, &row_err);
 	if (rc == OK_EINPUT) {
@@ -613,10 +1389,16 @@ int importer_reject(struct importer *imp, const struct csv_row *row, const struc
 	int rc;
 
 	imp->report.read++;
-	count_rejection(imp, row, e);
 	/* A rejection still counts towards the batch, so audit counts stay per batch. */
 	if ((rc = ensure_transaction(imp, err)))
 		return rc;
+	if (imp->bulk) {
+		/* Held, so that the rejections stay in the order of the input. */
+		if ((rc = hold(imp, row, NULL, e, err)))
+			return rc;
+	} else {
+		count_rejection(imp, row, e);
+	}
 	return after_row(imp, err);
 }
 
@@ -626,14 +1408,21 @@ static void free_importer(struct importer *imp)
 	store_learner_release(&imp->scratch);
 	free(imp->touched);
 	free(imp->cache);
+	bulk_free(imp->bulk);
 	free(imp);
 }
 
 int importer_finish(struct importer *imp, struct import_report *report, struct ok_error *err)
 {
-	bool keep = !imp->o.dry_run && !(imp->o.strict && imp->report.rejected > 0);
+	bool keep;
 	int rc = 0;
 
+	/* The held rows first: whether to keep anything depends on their rejections too. */
+	if (imp->bulk && imp->in_transaction && (rc = bulk_write(imp, err))) {
+		importer_abort(imp, report);
+		return rc;
+	}
+	keep = !imp->o.dry_run && !(imp->o.strict && imp->report.rejected > 0);
 	if (keep) {
 		rc = commit_batch(imp, err);
 	} else if (imp->in_transaction) {

@@ -151,6 +151,7 @@ struct store_keys_ops;     /* store/keys.h: data-key rotation */
 struct store_foreign_ops;  /* store/foreign.h: achievements from other depositories */
 struct store_identity_ops; /* store/identity.h: corrections of a learner's identity */
 struct store_apikey_ops;   /* store/apikeys.h: API keys listed, revoked, last used */
+struct store_import_ops;   /* store/import.h: the bulk path of imports */
 
 /* Called for each record of a listing; a non-zero return stops the listing and is returned. */
 typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a);
@@ -259,6 +260,8 @@ struct store_ops {
 	const struct store_foreign_ops *foreign;
 	const struct store_identity_ops *identity;
 	const struct store_apikey_ops *apikeys;
+	/* Optional, unlike the areas: NULL where imports go row by row (store/import.h). */
+	const struct store_import_ops *bulk;
 };
 
 struct store {

@@ -1280,6 +1280,7 @@ static const struct store_ops pg_ops = {
         .audit = &pg_audit_ops,
         .keys = &pg_keys_ops,
         .foreign = &pg_foreign_ops,
+        .bulk = &pg_import_ops,
         .identity = &pg_identity_ops,
         .apikeys = &pg_apikey_ops,
 };
