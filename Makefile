@@ -65,10 +65,13 @@ unit: test-deps build
 
 # The end-to-end suite on SQLite, then on PostgreSQL: there every depository the tests make is a
 # database of its own on one throw-away cluster for the run (scripts/with-pg;
-# tests/e2e/helpers/store.py). E2E_JOBS pytest-xdist workers share the machine (0: none).
+# tests/e2e/helpers/store.py). E2E_JOBS pytest-xdist workers share the machine (0: none); a
+# test file stays on one worker (--dist loadfile: its module fixtures, and the examples of
+# test_docs.py build on each other).
 E2E_JOBS ?= 2
 E2E_RUN   = OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde \
-	OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde $(PYTEST) -n $(E2E_JOBS) tests/e2e
+	OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde \
+	$(PYTEST) -n $(E2E_JOBS) --dist loadfile tests/e2e
 
 e2e: e2e-sqlite e2e-pg
 
@@ -76,7 +79,7 @@ e2e-sqlite: test-deps build plain
 	$(E2E_RUN)
 
 e2e-pg: test-deps build plain
-	OORKONDE_TEST_STORE=pg scripts/with-pg $(E2E_RUN)
+	OORKONDE_TEST_STORE=pg scripts/with-pg env $(E2E_RUN)
 
 # Independent verifiers (npm, pinned in tests/interop/package-lock.json); installs node and npm
 # from Debian when missing, the npm packages on first use, then runs offline.
@@ -103,7 +106,8 @@ sanitize: test-deps plain $(ASAN)/build.ninja
 		meson test -C $(ASAN) --suite unit --print-errorlogs
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		OORKONDE_BIN=$(CURDIR)/$(ASAN)/src/cli/oorkonde OK_SANITIZED=1 \
-		OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde $(PYTEST) -n $(E2E_JOBS) tests/e2e
+		OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde \
+		$(PYTEST) -n $(E2E_JOBS) --dist loadfile tests/e2e
 
 $(RELEASE)/build.ninja:
 	meson setup $(RELEASE) --buildtype=release -Dtests=false -Dtest_hooks=true

@@ -76,11 +76,12 @@ def init_args(args):
 
 
 def store_of(data):
-    """The PostgreSQL connection string config.json names, or None for SQLite."""
+    """The PostgreSQL connection string config.json names, or None for SQLite ("sqlite:…")."""
     try:
-        return json.loads((pathlib.Path(data) / "config.json").read_text()).get("store")
+        value = json.loads((pathlib.Path(data) / "config.json").read_text()).get("store")
     except (OSError, ValueError):
         return None
+    return None if not value or value.startswith("sqlite:") else value
 
 
 # A look into PostgreSQL shaped as much like sqlite3's as the tests use: execute() with ?
@@ -141,7 +142,9 @@ class _Rows:
 
 # The few SQLite functions the tests' queries use, in PostgreSQL's words.
 _DIALECT = ((re.compile(r"\bgroup_concat\("), "string_agg("),
-            (re.compile(r"\bhex\(([^()]*)\)"), r"upper(encode(\1, 'hex'))"))
+            (re.compile(r"\bhex\(([^()]*)\)"), r"upper(encode(\1, 'hex'))"),
+            (re.compile(r"\bzeroblob\((\d+)\)"), r"decode(repeat('00', \1), 'hex')"),
+            (re.compile(r"\b[xX]'([0-9a-fA-F]*)'"), r"'\\x\1'::bytea"))
 
 
 class PgLook:
@@ -149,9 +152,10 @@ class PgLook:
         self.conninfo = conninfo
 
     def execute(self, sql, params=()):
-        sql = _bind(sql.strip().rstrip(";"), params)
+        sql = sql.strip().rstrip(";")
         for pattern, replacement in _DIALECT:
             sql = pattern.sub(replacement, sql)
+        sql = _bind(sql, params)
         if not re.match(r"(?is)\s*(select|with)\b", sql):
             proc = psql(self.conninfo, sql)
             m = re.search(r"(\d+)\s*$", proc.stdout)
