@@ -41,6 +41,8 @@ SQLITE_ONLY = {
     "test_backup.py": "`oorkonde backup` copies SQLite's database file; PostgreSQL is backed up "
                       "with pg_dump or base backups (docs/operations.md)",
     "test_http.py::test_healthz_503_when_store_unreadable": "overwrites SQLite's database files",
+    "test_reliability_disk.py": "fills or remounts read-only the disk of the data folder, which "
+                                "on PostgreSQL does not hold the records",
     "test_kill_import.py": "kills imports of 200,000 rows, which row by row on PostgreSQL take "
                            "longer than the test allows until bulk import through COPY lands",
 }
