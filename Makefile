@@ -12,7 +12,8 @@ PYTEST   := $(PYTHON) -m pytest -q -p no:cacheprovider
 HOOKS     = meson configure $(1) | grep -Eq '^ *test_hooks +true' || \
 	meson configure $(1) -Dtest_hooks=true
 
-.PHONY: all deps test-deps build plain run check unit e2e interop browser sanitize bench fuzz \
+.PHONY: all deps test-deps build plain run check unit e2e e2e-sqlite e2e-pg interop browser \
+	sanitize bench fuzz \
 	check-valgrind soak clean
 
 all: build
@@ -62,9 +63,23 @@ run: build
 unit: test-deps build
 	scripts/with-pg meson test -C $(BUILD) --suite unit --print-errorlogs
 
-e2e: test-deps build plain
-	OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde \
-		OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde $(PYTEST) tests/e2e
+# The end-to-end suite on SQLite, then on PostgreSQL: there every depository the tests make is a
+# database of its own on one throw-away cluster for the run (scripts/with-pg;
+# tests/e2e/helpers/store.py). E2E_JOBS pytest-xdist workers share the machine (0: none); a
+# test file stays on one worker (--dist loadfile: its module fixtures, and the examples of
+# test_docs.py build on each other).
+E2E_JOBS ?= 2
+E2E_RUN   = OORKONDE_BIN=$(CURDIR)/$(BUILD)/src/cli/oorkonde \
+	OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde \
+	$(PYTEST) -n $(E2E_JOBS) --dist loadfile tests/e2e
+
+e2e: e2e-sqlite e2e-pg
+
+e2e-sqlite: test-deps build plain
+	$(E2E_RUN)
+
+e2e-pg: test-deps build plain
+	OORKONDE_TEST_STORE=pg scripts/with-pg env $(E2E_RUN)
 
 # Independent verifiers (npm, pinned in tests/interop/package-lock.json); installs node and npm
 # from Debian when missing, the npm packages on first use, then runs offline.
@@ -82,6 +97,8 @@ $(ASAN)/build.ninja:
 	CC=clang meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dtest_hooks=true
 
+# The end-to-end suite runs here on SQLite only: the C code the sanitizers watch is the same on
+# both stores but for the store itself, whose unit tests run on both (scripts/with-pg).
 sanitize: test-deps plain $(ASAN)/build.ninja
 	@$(call HOOKS,$(ASAN))
 	ninja -C $(ASAN)
@@ -89,7 +106,8 @@ sanitize: test-deps plain $(ASAN)/build.ninja
 		meson test -C $(ASAN) --suite unit --print-errorlogs
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		OORKONDE_BIN=$(CURDIR)/$(ASAN)/src/cli/oorkonde OK_SANITIZED=1 \
-		OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde $(PYTEST) tests/e2e
+		OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde \
+		$(PYTEST) -n $(E2E_JOBS) --dist loadfile tests/e2e
 
 $(RELEASE)/build.ninja:
 	meson setup $(RELEASE) --buildtype=release -Dtests=false -Dtest_hooks=true

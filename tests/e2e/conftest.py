@@ -1,7 +1,9 @@
 """The end-to-end tests' fixtures: the real oorkonde binary, a fresh data folder per test, the
 shared demo depository and extra servers (test_http.py and most HTTP tests), two depositories
 for foreign imports (world, served), a folder and servers for hostile clients (folder, serve) and
-a verifier facing hostile hosts (verifier). The plain helpers they use are in helpers/."""
+a verifier facing hostile hosts (verifier). The plain helpers they use are in helpers/.
+With OORKONDE_TEST_STORE=pg every depository the tests make is in a database of its own on one
+PostgreSQL cluster per run (helpers/store.py), dropped when the test or module that made it ends."""
 import json
 import os
 import re
@@ -14,6 +16,62 @@ from helpers.foreign import NAME, NID, OTHER_NID, api_key_from, free_port, learn
 from helpers.hostile import ANNA, configure
 from helpers.net import Listener, SilentHost, closed_port
 from helpers.server import HOST, Demo, Server, parse_keys
+from helpers import store
+from pg import pg_cluster  # noqa: F401  (the fixture)
+
+
+# The store switch (helpers/store.py): on PostgreSQL runs, the cluster for the whole session, and
+# the databases a session, module or test made dropped at its end (after its servers stopped:
+# these fixtures are set up first, so torn down last).
+
+@pytest.fixture(scope="session", autouse=True)
+def test_store(request):
+    if store.ON_PG:
+        cluster = request.getfixturevalue("pg_cluster")
+        os.environ["OORKONDE_TEST_PG"] = cluster.conninfo
+    mark = len(store.made)
+    yield store.ON_PG
+    if store.ON_PG:
+        store.drop_since(mark)
+
+
+# The tests about SQLite itself, skipped on PostgreSQL runs: a file or test name, and why. Kept
+# here, in one place, so that the list of what does not run on both stores stays short and seen.
+SQLITE_ONLY = {
+    "test_backup.py": "`oorkonde backup` copies SQLite's database file; PostgreSQL is backed up "
+                      "with pg_dump or base backups (docs/operations.md)",
+    "test_http.py::test_healthz_503_when_store_unreadable": "overwrites SQLite's database files",
+    "test_reliability_disk.py": "fills or remounts read-only the disk of the data folder, which "
+                                "on PostgreSQL does not hold the records",
+    "test_kill_import.py": "kills imports of 200,000 rows, which row by row on PostgreSQL take "
+                           "longer than the test allows until bulk import through COPY lands",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not store.ON_PG:
+        return
+    for item in items:
+        name = item.nodeid.split("/")[-1]
+        for key, why in SQLITE_ONLY.items():
+            if name == key or name.startswith((key + "::", key + "[")):
+                item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_databases(test_store):
+    mark = len(store.made)
+    yield
+    if test_store:
+        store.drop_since(mark)
+
+
+@pytest.fixture(autouse=True)
+def _test_databases(test_store):
+    mark = len(store.made)
+    yield
+    if test_store:
+        store.drop_since(mark)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,10 @@ pg_replica is a streaming replica of it (scripts/pg-cluster replica); start_clus
 start_replica, promote and stop_cluster make others, e.g. a pair to fail over.
 
 The tests are skipped when Debian's PostgreSQL server is not installed, with the reason said, but
-never where OORKONDE_REQUIRE_PG=1 (.ci/run sets it): there a missing server fails them."""
+never where OORKONDE_REQUIRE_PG=1 (.ci/run sets it): there a missing server fails them. Where
+OORKONDE_TEST_PG names a cluster already (scripts/with-pg, which `make e2e-pg` runs the suite
+under, so that parallel workers share one), that one is used and left running. With
+OORKONDE_TEST_STORE=pg the whole suite runs on it (helpers/store.py)."""
 import glob
 import os
 import shutil
@@ -54,6 +57,11 @@ def server_bindir():
 def require_server():
     """The server's bin folder; skips (or fails under OORKONDE_REQUIRE_PG=1) without one."""
     bindir = server_bindir()
+    given = os.environ.get("OORKONDE_TEST_PG")
+    if given and bindir:
+        fields = dict(part.split("=", 1) for part in given.split())
+        yield PgCluster(given, fields["host"], bindir)
+        return
     if bindir is None:
         why = ("no PostgreSQL server under /usr/lib/postgresql/*/bin "
                "(scripts/install-deps test installs Debian's postgresql)")

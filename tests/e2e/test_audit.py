@@ -6,13 +6,13 @@ import datetime
 import hashlib
 import json
 import re
-import sqlite3
 import struct
 
 import pytest
 
 from helpers.base import bulk_csv, db_scalar
 from helpers.server import Server, parse_keys
+from helpers import store
 
 INTACT_RE = re.compile(r"^(\d+) events, chain intact, (\d+) checkpoints? verified")
 
@@ -35,7 +35,7 @@ def seeded(ok, every=None, host=None):
 
 
 def sql(ok, *statements):
-    con = sqlite3.connect(ok.data / "oorkonde.db")
+    con = store.connect(ok.data)
     with con:
         for s in statements:
             con.execute(s)
@@ -68,7 +68,7 @@ def file_checkpoints(ok):
 
 
 def table_checkpoints(ok):
-    con = sqlite3.connect(ok.data / "oorkonde.db")
+    con = store.connect(ok.data)
     try:
         return [r[0] for r in con.execute("SELECT seq FROM audit_checkpoint ORDER BY seq")]
     finally:
@@ -186,7 +186,7 @@ def test_rewritten_chain_is_found_by_checkpoint(ok):
     """Someone with the database (not the issuer key) alters an event and recomputes every hash
     after it: the chain links up again, but no longer reaches the signed heads."""
     seeded(ok, every=4)
-    con = sqlite3.connect(ok.data / "oorkonde.db")
+    con = store.connect(ok.data)
     with con:
         rows = con.execute("SELECT seq, at_ms, actor, action, subject, purpose, detail "
                            "FROM audit_event ORDER BY seq").fetchall()
@@ -209,7 +209,7 @@ def test_recomputed_hash_matches_ours(ok):
     """The test above relies on recomputing the chain as oorkonde does: check that first, so
     that it cannot pass for the wrong reason."""
     seeded(ok)
-    con = sqlite3.connect(ok.data / "oorkonde.db")
+    con = store.connect(ok.data)
     rows = con.execute("SELECT seq, at_ms, actor, action, subject, purpose, detail, prev_hash, "
                        "hash FROM audit_event ORDER BY seq LIMIT 5").fetchall()
     con.close()
@@ -457,7 +457,7 @@ def test_forged_checkpoints_with_a_fake_retired_key(ok):
     sk = ed.Ed25519PrivateKey.generate()
     pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     fake_id = 77
-    con = sqlite3.connect(ok.data / "oorkonde.db")
+    con = store.connect(ok.data)
     with con:
         con.execute("INSERT INTO issuer_key (key_id, public_key, added_ms, superseded_ms, "
                     "retired_ms) VALUES (?, ?, 1, 2, 3)", (fake_id, pk))

@@ -8,14 +8,14 @@ importing the same credential twice is idempotent.
 The foreign depository ("abroad") is a did:key depository whose status lists its own server
 serves on loopback (its config names that server as base_url)."""
 import json
-import sqlite3
 
 import pytest
 
-from helpers.base import INSTITUTION, db_readonly
+from helpers.base import INSTITUTION, db_bytes, db_readonly
 from helpers.foreign import (NAME, NID, credential, foreign_rows, import_cli, post_import,
                              sign_abroad, sign_in)
 from helpers.server import problem
+from helpers import store
 
 
 def import_json(w, path, learner=None):
@@ -137,7 +137,7 @@ def test_refused_suspended_network_member(world):
     with db_readonly(world["here"].data) as conn:
         assert conn.execute("SELECT count(*) FROM trusted_issuer").fetchone()[0] == 1
     # Suspend through a network list would be the usual way; the local list says the same.
-    conn = sqlite3.connect(world["here"].data / "oorkonde.db")
+    conn = store.connect(world["here"].data)
     conn.execute("UPDATE trusted_issuer SET status = 'suspended'")
     conn.commit()
     conn.close()
@@ -201,8 +201,7 @@ def test_credential_sealed_and_imports_audited(world):
     vc["name"] = "altered"
     refused.write_text(json.dumps(vc))
     assert import_cli(world, refused).returncode == 1
-    raw = b"".join((world["here"].data / n).read_bytes()
-                   for n in ("oorkonde.db", "oorkonde.db-wal") if (world["here"].data / n).exists())
+    raw = b"".join(db_bytes(world["here"].data).values())
     assert NAME[1].encode() not in raw and b"identityHash" not in raw
     with db_readonly(world["here"].data) as conn:
         actions = [r[0] for r in conn.execute(

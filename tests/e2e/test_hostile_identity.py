@@ -9,13 +9,13 @@ import base64
 import hashlib
 import json
 import re
-import sqlite3
 
 import pytest
 
 from helpers.base import Oorkonde, csv_text, db_bytes, make_row
 from helpers.portal import BASE, Session, cookie_of, path_of, redeem, token_of
 from helpers.server import HOST, Server, problem
+from helpers import store
 
 # National ids of the test's own range that pass the eleven-test, as a BSN does.
 RANGE = range(100_000_000, 100_012_000)
@@ -362,7 +362,7 @@ def test_registrar_corrects_identity_with_history(world, tmp_path):
     raw = db_bytes(ok.data)
     for value in ("Zwaantje", "Oosterhuis", "1999-04-05", "1999-04-06"):
         assert value.encode() not in raw, value
-    with sqlite3.connect(f"file:{ok.data}/oorkonde.db?mode=ro", uri=True) as c:
+    with store.connect(ok.data, readonly=True) as c:
         assert c.execute("SELECT count(*) FROM identity_change WHERE learner_id = ?",
                          (anna,)).fetchone()[0] == 2
     # A data-key rotation re-seals the history with everything else; it still opens.

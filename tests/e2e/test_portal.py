@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import time
 
@@ -21,6 +20,7 @@ from helpers.base import Oorkonde, csv_text, db_bytes, db_scalar, make_row
 from helpers.portal import (BASE, COOKIE, FORM, RECIPIENT, SECURE_COOKIE, TOKEN_RE, Session,
                             cookie_of, path_of, redeem, token_of)
 from helpers.server import HOST, Server, problem
+from helpers import store
 
 # Two institutions; Anna has results at both (a diploma among them), Bram one course at 21XX.
 ANNA = {"national_id": "111222333", "given_names": "Zwaantje", "family_name": "Oosterhuisplein"}
@@ -53,7 +53,7 @@ class Portal:
         self.bram = learner_of(ok, BRAM["national_id"])
 
     def achievements(self, learner_id):
-        with sqlite3.connect(f"file:{self.ok.data}/oorkonde.db?mode=ro", uri=True) as c:
+        with store.connect(self.ok.data, readonly=True) as c:
             return [r[0] for r in c.execute(
                 "SELECT id FROM achievement WHERE learner_id = ? ORDER BY record_id",
                 (learner_id,))]
@@ -576,7 +576,7 @@ def test_share_expired_410(portal):
     path = path_of(share["url"])
     assert portal.srv.get(path + ".json").status == 200
     # A day later, as far as the share knows.
-    with sqlite3.connect(portal.ok.db_path, timeout=30) as c:
+    with store.connect(portal.ok.data) as c:
         c.execute("UPDATE share SET expires_ms = expires_ms - 86400001 WHERE id = ?",
                   (share["id"],))
     doc = problem(portal.srv.get(path + ".json"), 410, "gone")
@@ -729,7 +729,7 @@ def test_tokens_and_names_not_in_log_or_database(binary, tmp_path):
     stored = b"".join(db_bytes(ok.data).values())
     for secret in secrets:
         assert secret.encode() not in stored, secret
-    audit = "\n".join(r for (r,) in sqlite3.connect(ok.db_path).execute(
+    audit = "\n".join(r for (r,) in store.connect(ok.data).execute(
         "SELECT actor || ' ' || action || ' ' || subject || ' ' || detail FROM audit_event"))
     for secret in secrets + [RECIPIENT]:
         assert secret not in audit

@@ -27,7 +27,6 @@ import pathlib
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import time
 

@@ -16,6 +16,7 @@ import pytest
 
 from helpers.base import csv_text, db_scalar, make_row
 from helpers.server import PURPOSE_HEADER, Server, parse_keys
+from helpers import store
 
 INSTITUTION = "21XX"
 
@@ -115,8 +116,7 @@ def test_json_lists_data_and_accesses_with_purpose(depo):
 
 
 def _rows(ok, sql, *params):
-    import sqlite3
-    con = sqlite3.connect(f"file:{ok.data / 'oorkonde.db'}?mode=ro", uri=True)
+    con = store.connect(ok.data, readonly=True)
     try:
         return con.execute(sql, params).fetchall()
     finally:

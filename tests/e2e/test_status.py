@@ -25,6 +25,7 @@ import pytest
 import signing
 from helpers.base import SANITIZED, Oorkonde, make_row, write_csv
 from helpers.server import Server, problem
+from helpers import store
 
 NID = "123456782"
 ROWS = 24
@@ -285,8 +286,7 @@ def test_history_keeps_who_when_why(dep):
     dep.ok.run("suspend", a, "--reason", "why one", check=True)
     dep.ok.run("reinstate", a, "--reason", "why two", check=True)
     dep.ok.run("revoke", a, "--reason", "why three", check=True)
-    import sqlite3
-    with sqlite3.connect(f"file:{dep.ok.db_path}?mode=ro", uri=True) as conn:
+    with store.connect(dep.ok.data, readonly=True) as conn:
         rows = conn.execute("SELECT version, status, reason, actor, changed_ms FROM "
                             "achievement_history WHERE achievement_id = ? ORDER BY version",
                             (a,)).fetchall()
@@ -334,8 +334,7 @@ def test_http_revoke_suspend_reinstate(dep):
     problem(dep.srv.post(path + "/suspend", {"reason": "x"}, key=dep.key), 409)
     assert dep.srv.get(path, key=dep.key).json()["status"] == "revoked"
     # The actor is the key's institution and key.
-    import sqlite3
-    with sqlite3.connect(f"file:{dep.ok.db_path}?mode=ro", uri=True) as conn:
+    with store.connect(dep.ok.data, readonly=True) as conn:
         actors = conn.execute("SELECT actor, reason FROM achievement_history WHERE "
                               "achievement_id = ? ORDER BY version", (a,)).fetchall()
     assert [why for _, why in actors] == ["check", "cleared", "fraud"]
@@ -404,8 +403,7 @@ def test_status_list_decodes_with_the_right_bits(dep):
     assert len(sbits) * 8 == LIST_BITS
     assert bit(sbits, i_s) and not bit(sbits, ia)
     # Every set bit is a revoked achievement of this depository.
-    import sqlite3
-    with sqlite3.connect(f"file:{dep.ok.db_path}?mode=ro", uri=True) as conn:
+    with store.connect(dep.ok.data, readonly=True) as conn:
         revoked = {i for (i,) in conn.execute(
             "SELECT status_index FROM achievement WHERE status = 'revoked' AND status_list = 1")}
         suspended = {i for (i,) in conn.execute(

@@ -4,11 +4,11 @@ pages in chromium."""
 import html
 import json
 import re
-import sqlite3
 
 import pytest
 
 from helpers.server import Server
+from helpers import store
 
 TOKEN_RE = re.compile(r"/s/([A-Za-z0-9_-]{43})$")
 NASTY = "</script><!--<script>alert(1)</script> & \"Employer\" 'X'"
@@ -181,7 +181,7 @@ def test_share_page_revoked_and_expired_are_410(demo):
     assert r.status == 410 and "ingetrokken" in text
 
     doc, path = share(ok, items)
-    with sqlite3.connect(ok.data / "oorkonde.db") as db:
+    with store.connect(ok.data) as db:
         db.execute("UPDATE share SET expires_ms = 1000 WHERE id = ?", (doc["id"],))
     r, text = page(srv, path)
     assert r.status == 410

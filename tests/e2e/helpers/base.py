@@ -1,5 +1,5 @@
 """The oorkonde binary run against one data folder, CSV builders, import report parsing and
-read-only looks into the SQLite database."""
+read-only looks into the depository's records (SQLite or PostgreSQL: helpers/store.py)."""
 import contextlib
 import csv
 import io
@@ -7,9 +7,10 @@ import json
 import os
 import pathlib
 import re
-import sqlite3
 import subprocess
 import sys
+
+from helpers import store
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 COLUMNS = ["record_id", "national_id", "given_names", "family_name", "birth_date", "kind",
@@ -53,7 +54,8 @@ class Oorkonde:
         return full_env
 
     def argv(self, *args):
-        return [self.binary, "--data", str(self.data), *map(str, args)]
+        # On a PostgreSQL run, an init gets a fresh database of its own (helpers/store.py).
+        return [self.binary, "--data", str(self.data), *map(str, store.init_args(args))]
 
     def run(self, *args, input=None, check=False, env=None, timeout=300):
         proc = subprocess.run(self.argv(*args), input=input, capture_output=True, text=True,
@@ -159,9 +161,9 @@ def parse_report(stdout):
 
 
 def db_readonly(data):
-    """A read-only connection to the data folder's database (safe while oorkonde writes)."""
-    conn = sqlite3.connect(f"file:{pathlib.Path(data) / 'oorkonde.db'}?mode=ro", uri=True,
-                           timeout=30)
+    """A read-only connection to the data folder's database (safe while oorkonde writes); on
+    PostgreSQL, psql on the database config.json names."""
+    conn = store.connect(data, readonly=True)
     try:
         yield conn
     finally:
@@ -174,7 +176,13 @@ def db_scalar(data, sql, *params):
 
 
 def db_bytes(data):
-    """The bytes of every database file that exists: the database, its WAL and shared memory."""
+    """The bytes of every database file that exists: the database, its WAL and shared memory;
+    on PostgreSQL, a plain pg_dump of the depository's database (what it stores, as text)."""
+    conninfo = store.store_of(data)
+    if conninfo:
+        dump = subprocess.run([store.psql_path().replace("/psql", "/pg_dump"), "-d", conninfo],
+                              capture_output=True, timeout=120, check=True)
+        return {"pg_dump": dump.stdout}
     found = {}
     for name in DB_FILES:
         p = pathlib.Path(data) / name

@@ -1,7 +1,8 @@
-"""A data folder checked after a crash or a full disk: SQLite's integrity and foreign keys, no
+"""A data folder checked after a crash or a full disk: the store's integrity and foreign keys, no
 orphan learners, the audit chain recomputed, and what a user can see, without random ids."""
 import hashlib
 
+from helpers import store
 from helpers.base import db_readonly
 
 
@@ -38,9 +39,7 @@ def check_audit_chain(conn, where):
 
 def check_consistent(data, where):
     with db_readonly(data) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)], where
-        conn.execute("PRAGMA foreign_keys = ON")
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == [], where
+        assert store.integrity_problems(conn) == [], where
         orphans = conn.execute("SELECT count(*) FROM learner WHERE id NOT IN "
                                "(SELECT learner_id FROM achievement)").fetchone()[0]
         assert orphans == 0, f"{where}: learners without achievements"
@@ -62,7 +61,7 @@ def state(data, old_ids=()):
             "ORDER BY a.record_id, h.version").fetchall()
         groups = conn.execute(
             "SELECT group_concat(record_id, ' ') FROM (SELECT learner_id, record_id FROM "
-            "achievement ORDER BY learner_id, record_id) GROUP BY learner_id").fetchall()
+            "achievement ORDER BY learner_id, record_id) AS a GROUP BY learner_id").fetchall()
         learners = conn.execute("SELECT count(*) FROM learner").fetchone()[0]
         slots = {}
         for i in old_ids:
