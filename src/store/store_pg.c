@@ -1255,6 +1255,7 @@ static const struct store_ops pg_ops = {
         .foreign = &pg_foreign_ops,
         .identity = &pg_identity_ops,
         .apikeys = &pg_apikey_ops,
+        .ratelimit = &pg_ratelimit_ops,
 };
 
 /* ---- open ---- */
