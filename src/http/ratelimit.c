@@ -26,9 +26,12 @@ void ratelimit_init(struct ratelimit *r, unsigned per_minute)
 	r->burst = per_minute > 10 ? per_minute / 6.0 : per_minute; /* ten seconds' worth */
 }
 
-void ratelimit_share(struct ratelimit *r, const char *scope)
+void ratelimit_share(struct ratelimit *r, const char *name)
 {
-	r->scope = scope;
+	/* A cut name would still be one limit's: a short word and a number of at most 10
+	 * digits fit. */
+	if (r->per_minute > 0)
+		snprintf(r->scope, sizeof(r->scope), "%.16s/%u", name, r->per_minute);
 }
 
 void ratelimit_release(struct ratelimit *r)
@@ -107,14 +110,14 @@ bool ratelimit_check(struct ratelimit *r, const char *client, bool take, unsigne
 	else if (!ok)
 		*retry_after = (unsigned)ceil((1 - r->slot[i].tokens) / r->per_second);
 	/* All servers together: this request would take the client's minute over the limit. */
-	if (ok && r->scope &&
+	if (ok && r->scope[0] &&
 	    r->slot[i].total + (int64_t)r->slot[i].pending + 1 > (int64_t)r->per_minute) {
 		if (take)
 			r->slot[i].tokens += 1;
 		ok = false;
 		current_minute(retry_after);
 	}
-	if (ok && take && r->scope)
+	if (ok && take && r->scope[0])
 		r->slot[i].pending++;
 	pthread_mutex_unlock(&r->lock);
 	return ok;
@@ -131,7 +134,7 @@ void ratelimit_charge(struct ratelimit *r, const char *client)
 	/* Requests let through at once may take it below zero; the wait then grows to match. */
 	if (r->slot[i].tokens > -r->burst)
 		r->slot[i].tokens -= 1;
-	if (r->scope)
+	if (r->scope[0])
 		r->slot[i].pending++;
 	pthread_mutex_unlock(&r->lock);
 }
@@ -142,7 +145,7 @@ bool ratelimit_sync_due(struct ratelimit *r, const char *client)
 	bool due;
 	double now;
 
-	if (!r->scope || r->per_second <= 0)
+	if (!r->scope[0] || r->per_second <= 0)
 		return false;
 	now = monotonic_now();
 	pthread_mutex_lock(&r->lock);
@@ -177,7 +180,7 @@ bool ratelimit_sync(struct ratelimit *r, const char *client, struct store *s,
 	size_t i;
 	int rc;
 
-	if (!r->scope || r->per_second <= 0)
+	if (!r->scope[0] || r->per_second <= 0)
 		return true;
 	/* Take the pending counts; those of requests that come meanwhile wait for the next. */
 	pthread_mutex_lock(&r->lock);

@@ -19,8 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/ratelimit.h"
+
 struct sockaddr;
-struct store;
 struct seal_keys;
 
 #define RATELIMIT_SLOTS 4096
@@ -31,7 +32,7 @@ struct ratelimit {
 	double burst;
 	unsigned per_minute;
 	/* Shared limits only (scope set by ratelimit_share): */
-	const char *scope;     /* the limit's name in the store; NULL: this process alone */
+	char scope[STORE_RATELIMIT_SCOPE_MAX]; /* the limit in the store; "": this process alone */
 	int64_t pruned_minute; /* the last minute whose predecessors this process deleted */
 	double local_until;    /* after a failed addition: own counts only until then */
 	struct {
@@ -48,9 +49,11 @@ struct ratelimit {
 /* per_minute 0 turns limiting off. */
 void ratelimit_init(struct ratelimit *r, unsigned per_minute);
 void ratelimit_release(struct ratelimit *r);
-/* Shares the limit with the other servers on the store (scope: a static name of at most
- * STORE_RATELIMIT_SCOPE_MAX bytes, one per limit). Call before the limiter is used. */
-void ratelimit_share(struct ratelimit *r, const char *scope);
+/* Shares the limit with the other servers on the store (name: a short word, one per limit).
+ * Servers count together only under the same limit: the name in the store carries the limit
+ * per minute, so that while a changed configuration rolls out old and new count apart. Call
+ * after ratelimit_init, before the limiter is used; a limit that is off stays unshared. */
+void ratelimit_share(struct ratelimit *r, const char *name);
 /* True when the client may go on; otherwise *retry_after gets the seconds to wait. */
 bool ratelimit_allow(struct ratelimit *r, const char *client, unsigned *retry_after);
 /* Like ratelimit_allow, but takes nothing unless take is set: for limits that count only the

@@ -3,7 +3,7 @@
  *
  * Invariants:
  * - A row is (scope, client, minute, count): the requests a client made in one fixed minute
- *   (Unix seconds / 60) to a limit named by scope ("address", "session", …), summed over every
+ *   (Unix seconds / 60) to a limit named by scope ("address/1200", …), summed over every
  *   server that added to it.
  * - client is a keyed hash made by the caller (http/ratelimit.c), never an address, a session id
  *   or a link: the store holds nothing that names a client.
@@ -18,7 +18,7 @@
 
 #include "store/store.h"
 
-#define STORE_RATELIMIT_SCOPE_MAX 16
+#define STORE_RATELIMIT_SCOPE_MAX 32 /* with its NUL */
 
 struct store_ratelimit_ops {
 	/* Adds count to the client's minute of scope and reads back its total over all servers

@@ -96,7 +96,7 @@ def test_a_rate_limit_holds_across_two_servers(binary, tmp_path, pg_db, pg_clust
         # The database holds keyed hashes of the client, no address.
         rows = psql_on(pg_cluster, pg_db,
                         "SELECT count(*), sum(count) FROM ratelimit_count "
-                        "WHERE scope = 'address' AND length(client) = 32")
+                        "WHERE scope = 'address/10' AND length(client) = 32")
         n, total = (int(x) for x in rows.split("|"))
         assert n == 1 and total >= 11, rows
         assert psql_on(pg_cluster, pg_db,
