@@ -502,6 +502,31 @@ static bool limited(struct ratelimit *r, const char *key, bool take, struct http
 	return true;
 }
 
+/* A shared limit's counts for key go to the store when due (ratelimit.h), with the request's
+ * depository or one borrowed for the moment; true (and a 429 in res) when the client's total
+ * over all servers is past the limit. */
+static bool shared_limited(struct http_request *req, struct ratelimit *r, const char *key,
+                           struct http_response *res, const char *what)
+{
+	struct depository *dep = req->dep;
+	unsigned retry = 1;
+	bool ok;
+
+	if (!ratelimit_sync_due(r, key))
+		return false;
+	if (!dep)
+		dep = pool_acquire(&req->srv->pool);
+	ok = ratelimit_sync(r, key, dep->store, &dep->keys, &retry);
+	if (!req->dep)
+		pool_release(&req->srv->pool, dep);
+	if (ok || !res)
+		return false;
+	http_problem(res, 429, "rate-limited", "Too many requests",
+	             "too many requests %s; try again in %u s", what, retry);
+	http_header(res, "Retry-After", "%u", retry);
+	return true;
+}
+
 /* The caller's key or session, checked with a depository borrowed for the moment only: a
  * client sending its body slowly must not hold one. */
 static bool admitted(struct http_request *req, const struct http_route *route,
@@ -522,7 +547,8 @@ static bool admitted(struct http_request *req, const struct http_route *route,
 	/* Per session, so that one signed-in learner cannot write audit events by the
 	 * thousand (each read of their records is one). */
 	if (ok && (route->flags & ROUTE_LEARNER) &&
-	    limited(&s->learner_limiter, req->session_id, true, res, "in this session"))
+	    (limited(&s->learner_limiter, req->session_id, true, res, "in this session") ||
+	     shared_limited(req, &s->learner_limiter, req->session_id, res, "in this session")))
 		ok = false;
 	return ok;
 }
@@ -682,7 +708,8 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		return true;
 	}
 	if ((route->flags & ROUTE_PUBLIC) &&
-	    limited(&s->limiter, req->client, true, res, "from this address"))
+	    (limited(&s->limiter, req->client, true, res, "from this address") ||
+	     shared_limited(req, &s->limiter, req->client, res, "from this address")))
 		return true;
 	/* A share link opened from many addresses, or many links from one: each opening is an
 	 * audit event the learner reads back, so neither may run at machine speed. */
@@ -747,6 +774,11 @@ static void dispatch(struct exchange *x, struct http_response *res)
 		ratelimit_charge(&s->share_client_limiter, req->client);
 		ratelimit_charge(&s->share_token_limiter, link);
 		ratelimit_charge(&s->share_pair_limiter, pair);
+		/* Told to the other servers; a total past the limit refuses the next opening. */
+		if (req->dep) {
+			shared_limited(req, &s->share_client_limiter, req->client, NULL, NULL);
+			shared_limited(req, &s->share_token_limiter, link, NULL, NULL);
+		}
 	}
 	if (req->dep) {
 		pool_release(&s->pool, req->dep);
@@ -1255,6 +1287,11 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	               cfg->rate_per_minute && s->limits.share_token_per_minute
 	                       ? SHARE_PAIR_PER_MINUTE
 	                       : 0);
+	/* Limits that hold across the servers on one store (the pair's leniency stays local). */
+	ratelimit_share(&s->limiter, "address");
+	ratelimit_share(&s->learner_limiter, "session");
+	ratelimit_share(&s->share_client_limiter, "share-address");
+	ratelimit_share(&s->share_token_limiter, "share-link");
 	/* Fetches for other issuers block a worker thread: at most half of them (one at least)
 	 * may wait on the network, so /healthz and every request that needs nothing from another
 	 * issuer always find a free one. */

@@ -161,6 +161,8 @@ extern const struct store_foreign_ops pg_foreign_ops;   /* store_pg_foreign.c */
 extern const struct store_identity_ops pg_identity_ops; /* store_pg_identity.c */
 extern const struct store_apikey_ops pg_apikey_ops;     /* store_pg_apikeys.c */
 extern const struct store_import_ops pg_import_ops;     /* store_pg_import.c */
+/* store_pg_ratelimit.c */
+extern const struct store_ratelimit_ops pg_ratelimit_ops;
 
 /* Schema: schema_pg.h holds the migrations (version 1 = the whole schema of today). The areas'
  * tables are in schema_pg_areas.h, which defines PG_SCHEMA_AREAS_V1: one string of CREATE

@@ -63,6 +63,11 @@ static const char *const pg_migrations[] = {
         "  purpose TEXT NOT NULL, n BIGINT NOT NULL, version BIGINT NOT NULL,"
         "  etag TEXT NOT NULL, body BYTEA NOT NULL, signed_ms BIGINT NOT NULL,"
         "  PRIMARY KEY (purpose, n));" PG_SCHEMA_AREAS_V1,
+        /* 2: rate limits shared by servers: requests per limit, keyed client hash and minute */
+        "CREATE TABLE ratelimit_count ("
+        "  scope TEXT NOT NULL, client BYTEA NOT NULL, minute BIGINT NOT NULL,"
+        "  count BIGINT NOT NULL, PRIMARY KEY (scope, client, minute));"
+        "CREATE INDEX ratelimit_count_by_minute ON ratelimit_count (minute);",
 };
 
 #endif

@@ -123,6 +123,11 @@ static const char *const sqlite_migrations[] = {
         "CREATE INDEX identity_change_by_learner ON identity_change (learner_id, at_ms);",
         /* API keys: when each was last used (for `oorkonde apikey list`) */
         "ALTER TABLE api_key ADD COLUMN last_used_ms INTEGER NOT NULL DEFAULT 0;",
+        /* rate limits shared by servers: requests per limit, keyed client hash and minute */
+        "CREATE TABLE ratelimit_count ("
+        "  scope TEXT NOT NULL, client BLOB NOT NULL, minute INTEGER NOT NULL,"
+        "  count INTEGER NOT NULL, PRIMARY KEY (scope, client, minute)) WITHOUT ROWID;"
+        "CREATE INDEX ratelimit_count_by_minute ON ratelimit_count (minute);",
 };
 
 #endif

@@ -129,6 +129,9 @@ enum sqlite_stmt_id {
 	ST_VIEW_LIST,
 	/* store_sqlite_backup.c */
 	ST_SCHEMA_VERSION,
+	/* store_sqlite_ratelimit.c */
+	ST_RATELIMIT_ADD,
+	ST_RATELIMIT_PRUNE,
 	ST_COUNT
 };
 
@@ -215,6 +218,7 @@ extern const struct store_keys_ops sqlite_keys_ops;
 extern const struct store_foreign_ops sqlite_foreign_ops;
 extern const struct store_identity_ops sqlite_identity_ops;
 extern const struct store_apikey_ops sqlite_apikey_ops;
+extern const struct store_ratelimit_ops sqlite_ratelimit_ops;
 
 static inline struct store_sqlite *sq(struct store *s)
 {

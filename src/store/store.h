@@ -5,9 +5,9 @@
  * - struct store_ops below (transactions, metadata, institutions, API keys, learners,
  *   achievements, the audit chain, status lists, the trust list) and every area table it points
  *   to: portal (store/portal.h), leak (leak.h), audit (audit.h), keys (keys.h), foreign
- *   (foreign.h), identity (identity.h), apikeys (apikeys.h). Every pointer is set: no caller
- *   asks whether a back end has an area. Code outside store/ calls only the inline wrappers
- *   (store_<op>(s, …)), never ->ops-> itself.
+ *   (foreign.h), identity (identity.h), apikeys (apikeys.h), ratelimit (ratelimit.h). Every
+ *   pointer is set: no caller asks whether a back end has an area. Code outside store/ calls
+ *   only the inline wrappers (store_<op>(s, …)), never ->ops-> itself.
  * - An open function (store_<backend>_open) returning a struct whose first member is struct
  *   store; store_open() chooses it by URL. One struct store is one connection, used by one
  *   thread at a time; a server opens one per thread.
@@ -152,6 +152,8 @@ struct store_foreign_ops;  /* store/foreign.h: achievements from other depositor
 struct store_identity_ops; /* store/identity.h: corrections of a learner's identity */
 struct store_apikey_ops;   /* store/apikeys.h: API keys listed, revoked, last used */
 struct store_import_ops;   /* store/import.h: the bulk path of imports */
+/* store/ratelimit.h: request counts shared by servers */
+struct store_ratelimit_ops;
 
 /* Called for each record of a listing; a non-zero return stops the listing and is returned. */
 typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a);
@@ -260,6 +262,7 @@ struct store_ops {
 	const struct store_foreign_ops *foreign;
 	const struct store_identity_ops *identity;
 	const struct store_apikey_ops *apikeys;
+	const struct store_ratelimit_ops *ratelimit;
 	/* Optional, unlike the areas: NULL where imports go row by row (store/import.h). */
 	const struct store_import_ops *bulk;
 };

@@ -1283,6 +1283,7 @@ static const struct store_ops pg_ops = {
         .bulk = &pg_import_ops,
         .identity = &pg_identity_ops,
         .apikeys = &pg_apikey_ops,
+        .ratelimit = &pg_ratelimit_ops,
 };
 
 /* ---- open ---- */

@@ -738,6 +738,7 @@ static const struct store_ops sqlite_ops = {
         .backup_to = sqlite_backup_to,
         .leak = &sqlite_leak_ops,
         .apikeys = &sqlite_apikey_ops,
+        .ratelimit = &sqlite_ratelimit_ops,
         .audit = &sqlite_audit_ops,
         .foreign = &sqlite_foreign_ops,
         .identity = &sqlite_identity_ops,
