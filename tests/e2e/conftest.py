@@ -43,9 +43,12 @@ SQLITE_ONLY = {
     "test_http.py::test_healthz_503_when_store_unreadable": "overwrites SQLite's database files",
     "test_reliability_disk.py": "fills or remounts read-only the disk of the data folder, which "
                                 "on PostgreSQL does not hold the records",
-    "test_kill_import.py": "kills imports of 200,000 rows, which row by row on PostgreSQL take "
-                           "longer than the test allows until bulk import through COPY lands",
 }
+
+# The tests of the PostgreSQL store itself make their own databases (or, for `store migrate`,
+# start from SQLite): they run once, in the SQLite pass, and are not repeated on PostgreSQL runs.
+PG_OWN = ("test_pg_cluster.py", "test_pg_store.py", "test_pg_replica.py", "test_pg_import.py",
+          "test_pg_scale.py", "test_store_migrate.py", "test_backup_pg.py")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -56,6 +59,9 @@ def pytest_collection_modifyitems(config, items):
         for key, why in SQLITE_ONLY.items():
             if name == key or name.startswith((key + "::", key + "[")):
                 item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+        if name.split("::")[0] in PG_OWN:
+            item.add_marker(pytest.mark.skip(reason="runs in the SQLite pass: it makes its own "
+                                                    "PostgreSQL databases"))
 
 
 @pytest.fixture(scope="module", autouse=True)
