@@ -63,8 +63,9 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	if (made.store_password)
-		fprintf(stderr, "warning: the --store URL holds a password, now in %s/config.json; "
-		                "a password file (PGPASSFILE, ~/.pgpass) keeps it out of the config\n",
+		fprintf(stderr,
+		        "warning: the --store URL holds a password, now in %s/config.json; "
+		        "a password file (PGPASSFILE, ~/.pgpass) keeps it out of the config\n",
 		        c->data_dir);
 	printf("Created data folder %s\n", c->data_dir);
 	/* Not the URL: it may hold a password. */

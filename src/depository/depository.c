@@ -558,8 +558,9 @@ static int claim_store(struct store *store, const char *dir, struct ok_error *er
 		goto out;
 	rc = check_store_empty(store, err);
 	if (!rc && (rc = store_meta_add(store, name, want, err)) == OK_EEXIST)
-		rc = ok_fail(err, OK_EEXIST,
-		             "the database already holds a depository; init needs an empty database");
+		rc = ok_fail(
+		        err, OK_EEXIST,
+		        "the database already holds a depository; init needs an empty database");
 	if (!rc)
 		rc = store_commit(store, err);
 	if (rc)
@@ -633,7 +634,8 @@ static int check_data_keys(struct depository *d, const struct seal_keyring *ring
 			rc = 1;
 		/* 1: a value is there (in have); compare. */
 		if (rc == 1)
-			rc = have.len == strlen(want) && sodium_memcmp(have.data, want, have.len) == 0
+			rc = have.len == strlen(want) &&
+			                     sodium_memcmp(have.data, want, have.len) == 0
 			             ? 0
 			             : wrong_key(d, k->key_id, err);
 	}

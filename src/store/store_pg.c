@@ -1316,10 +1316,11 @@ static int migrate_once(struct pg_store *s, struct ok_error *err)
 		goto fail;
 	if ((rc = pg_command(s, PG_LOCK_MIGRATE, "lock the schema for migration", err))) {
 		if (rc == OK_EBUSY)
-			rc = ok_fail(err, rc,
-			             "lock the schema for migration: another connection has held "
-			             "the lock on oorkonde_schema for " PG_LOCK_WAIT_TXT
-			             " (a migration still running, or a stalled session); try again");
+			rc = ok_fail(
+			        err, rc,
+			        "lock the schema for migration: another connection has held "
+			        "the lock on oorkonde_schema for " PG_LOCK_WAIT_TXT
+			        " (a migration still running, or a stalled session); try again");
 		goto fail;
 	}
 	rc = pg_exec_one(s, read_version, NULL, &r, "read schema version", err);

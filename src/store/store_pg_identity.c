@@ -131,8 +131,7 @@ static int change_ids_not_under(struct store *base, uint32_t key_id, const char 
 	struct pg_store *s = pgs(base);
 	int rc;
 
-	if (s->in_tx &&
-	    (rc = pg_command(s, SQL_ROTATION_LOCK, "lock the key rotation", err)))
+	if (s->in_tx && (rc = pg_command(s, SQL_ROTATION_LOCK, "lock the key rotation", err)))
 		return rc;
 	return pg_ids_not_under(base, SQL_IDS, "list identity corrections under older keys", key_id,
 	                        after_id, limit, fn, ctx, err);

@@ -162,8 +162,7 @@ static int ids_not_under(struct store *base, const char *sql, const char *what, 
 	struct pg_store *s = pgs(base);
 	int rc;
 
-	if (s->in_tx &&
-	    (rc = pg_command(s, SQL_ROTATION_LOCK, "lock the key rotation", err)))
+	if (s->in_tx && (rc = pg_command(s, SQL_ROTATION_LOCK, "lock the key rotation", err)))
 		return rc;
 	return pg_ids_not_under(base, sql, what, key_id, after_id, limit, fn, ctx, err);
 }

@@ -39,9 +39,8 @@ static const struct sqlite_query META_SET = {
         "INSERT INTO meta (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         "write metadata", NULL, NULL};
-static const struct sqlite_query META_ADD = {ST_META_ADD,
-                                             "INSERT INTO meta (key, value) VALUES (?, ?)",
-                                             "add metadata", NULL, NULL};
+static const struct sqlite_query META_ADD = {
+        ST_META_ADD, "INSERT INTO meta (key, value) VALUES (?, ?)", "add metadata", NULL, NULL};
 
 /* Institutions and keys */
 
