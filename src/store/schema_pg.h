@@ -67,7 +67,10 @@ static const char *const pg_migrations[] = {
          * in place of an advisory lock any role that can connect could take. Its one row is
          * there for SELECT ... FOR UPDATE, should a lock of a row ever be wanted. */
         "CREATE TABLE writer_lock (one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one));"
-        "INSERT INTO writer_lock DEFAULT VALUES;",
+        "INSERT INTO writer_lock DEFAULT VALUES;"
+        /* ... and events by subject read in pages by sequence number */
+        "CREATE INDEX audit_event_by_subject_seq ON audit_event (subject, seq);"
+        "DROP INDEX audit_event_by_subject;",
 };
 
 #endif

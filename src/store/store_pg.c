@@ -333,6 +333,18 @@ int pg_col_buf(const PGresult *r, int row, int col, struct buf *out)
 	return buf_add(out, PQgetvalue(r, row, col), n);
 }
 
+char *pg_col_dup(const PGresult *r, int row, int col)
+{
+	size_t n = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+	char *copy = malloc(n + 1);
+
+	if (copy) {
+		memcpy(copy, PQgetvalue(r, row, col), n);
+		copy[n] = '\0';
+	}
+	return copy;
+}
+
 /* ---- shared by the areas ---- */
 
 int pg_audit_rows(const PGresult *r, store_audit_fn fn, void *ctx)
@@ -858,18 +870,42 @@ static int achievement_rows(const PGresult *r, store_achievement_fn fn, void *ct
 static int pg_achievement_list_by_learner(struct store *base, const char *learner_id,
                                           store_achievement_fn fn, void *ctx, struct ok_error *err)
 {
+	/* In pages, each after the (institution, awarded_on, id) the one before ended at; "" is
+	 * before every key, as no id is empty. */
 	static const char sql[] = "SELECT " ACHIEVEMENT_COLS " FROM achievement "
-	                          "WHERE learner_id = $1 ORDER BY institution, awarded_on, id";
+	                          "WHERE learner_id = $1 AND (institution, awarded_on, id) > "
+	                          "($2, $3, $4) ORDER BY institution, awarded_on, id LIMIT $5";
+	char *last[3] = {NULL, NULL, NULL};
 	struct pg_params p;
 	PGresult *r;
-	int rc;
+	int rc, n, i;
 
-	pg_params_init(&p);
-	pg_param_text(&p, learner_id);
-	if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "list achievements", err)))
-		return rc;
-	rc = achievement_rows(r, fn, ctx);
-	PQclear(r);
+	do {
+		pg_params_init(&p);
+		pg_param_text(&p, learner_id);
+		for (i = 0; i < 3; i++)
+			pg_param_text(&p, last[i] ? last[i] : "");
+		pg_param_int64(&p, PG_PAGE);
+		if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "list achievements", err)))
+			break;
+		n = PQntuples(r);
+		rc = achievement_rows(r, fn, ctx);
+		for (i = 0; i < 3; i++) {
+			free(last[i]);
+			last[i] = NULL;
+		}
+		if (!rc && n == PG_PAGE) {
+			/* Columns 2, 11 and 0 of ACHIEVEMENT_COLS: institution, awarded_on, id. */
+			last[0] = pg_col_dup(r, n - 1, 2);
+			last[1] = pg_col_dup(r, n - 1, 11);
+			last[2] = pg_col_dup(r, n - 1, 0);
+			if (!last[0] || !last[1] || !last[2])
+				rc = ok_fail(err, OK_ENOMEM, "list achievements: out of memory");
+		}
+		PQclear(r);
+	} while (!rc && n == PG_PAGE);
+	for (i = 0; i < 3; i++)
+		free(last[i]);
 	return rc;
 }
 
@@ -1191,18 +1227,33 @@ static int pg_trust_remove_source(struct store *base, const char *source, struct
 
 static int pg_trust_list(struct store *base, store_trust_fn fn, void *ctx, struct ok_error *err)
 {
-	static const char sql[] = "SELECT " TRUST_COLS " FROM trusted_issuer ORDER BY did";
+	/* In pages, each after the DID the one before ended at. */
+	static const char sql[] = "SELECT " TRUST_COLS " FROM trusted_issuer WHERE did > $1 "
+	                          "ORDER BY did LIMIT $2";
 	struct store_trusted_issuer t;
+	char *last = NULL;
+	struct pg_params p;
 	PGresult *r;
-	int row, rc;
+	int row, n, rc;
 
-	if ((rc = pg_exec(pgs(base), sql, NULL, &r, NULL, "list trust list", err)))
-		return rc;
-	for (row = 0; row < PQntuples(r) && !rc; row++) {
-		read_trusted(r, row, &t);
-		rc = fn(ctx, &t);
-	}
-	PQclear(r);
+	do {
+		pg_params_init(&p);
+		pg_param_text(&p, last ? last : "");
+		pg_param_int64(&p, PG_PAGE);
+		if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "list trust list", err)))
+			break;
+		n = PQntuples(r);
+		for (row = 0; row < n && !rc; row++) {
+			read_trusted(r, row, &t);
+			rc = fn(ctx, &t);
+		}
+		free(last);
+		last = NULL;
+		if (!rc && n == PG_PAGE && !(last = pg_col_dup(r, n - 1, 0)))
+			rc = ok_fail(err, OK_ENOMEM, "list trust list: out of memory");
+		PQclear(r);
+	} while (!rc && n == PG_PAGE);
+	free(last);
 	return rc;
 }
 
