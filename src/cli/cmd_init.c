@@ -16,9 +16,11 @@ static const char init_usage[] =
         "                (default \"oorkonde depository\"; later: \"name\" in config.json)\n"
         "  --store URL   keep the records in PostgreSQL instead of the folder's SQLite\n"
         "                database: postgresql://USER@HOST/DB or a libpq connection string\n"
-        "                (\"host=... dbname=...\"); the database must exist and be empty. Give\n"
-        "                passwords through PGPASSFILE or PGPASSWORD, not in the URL: it is\n"
-        "                kept in config.json (\"store\"). The keys stay in the folder.\n"
+        "                (\"host=... dbname=...\", libpq's keywords only); the database\n"
+        "                must exist and be empty, one database per depository. The URL\n"
+        "                is kept in config.json (\"store\"): keep passwords out of it and\n"
+        "                in a password file (PGPASSFILE, ~/.pgpass). The keys stay in the\n"
+        "                folder.\n"
         "  --help        print this help\n";
 
 int cmd_init(struct cli *c, int argc, char **argv)
@@ -60,6 +62,11 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}
+	if (made.store_password)
+		fprintf(stderr,
+		        "warning: the --store URL holds a password, now in %s/config.json; "
+		        "a password file (PGPASSFILE, ~/.pgpass) keeps it out of the config\n",
+		        c->data_dir);
 	printf("Created data folder %s\n", c->data_dir);
 	/* Not the URL: it may hold a password. */
 	if (store)

@@ -133,9 +133,43 @@ static int check_store_empty(struct store *store, struct ok_error *err)
 	return 0;
 }
 
+static int claim_store(struct store *store, const char *dir, struct ok_error *err);
+
+/* After mkdir(dir) failed: 0 when dir is an empty folder (then made 0700 like a new one). */
+static int existing_folder(const char *dir, struct ok_error *err)
+{
+	if (errno != EEXIST)
+		return ok_fail(err, OK_EIO, "cannot create %s: %s", dir, strerror(errno));
+	if (!dir_is_empty(dir))
+		return ok_fail(err, OK_EEXIST,
+		               "%s already exists and is not empty; refusing to overwrite it", dir);
+	/* An existing empty folder gets the same protection as a new one. */
+	if (chmod(dir, 0700) != 0)
+		return ok_fail(err, OK_EIO, "cannot protect %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+/* Takes back what a failed init wrote into dir (made says whether init made dir itself). */
+static void create_undo(const char *dir, bool made)
+{
+	static const char *const files[] = {"config.json", "data.key", "issuer.key"};
+	struct buf path;
+	struct ok_error ignored;
+	size_t i;
+
+	buf_init(&path, OK_PATH_MAX);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (join(&path, dir, files[i], &ignored) == 0)
+			(void)unlink(path.data);
+	buf_release(&path);
+	if (made)
+		(void)rmdir(dir);
+}
+
 int depository_create_in(const char *dir, const char *host, const char *name, const char *store_url,
                          struct ok_error *err)
 {
+	bool made = false;
 	struct buf path;
 	json_t *config = NULL;
 	char *text = NULL;
@@ -151,27 +185,20 @@ int depository_create_in(const char *dir, const char *host, const char *name, co
 		        err, OK_EINPUT, "store",
 		        "--store takes a PostgreSQL URL (postgresql://...) or connection "
 		        "string; without it the store is the folder's SQLite database");
-	/* The database first: a folder is only made for a store that can be used. */
+	/* The database first: a folder is only made for a store that can be used. It is claimed
+	 * (claim_store) once the folder's data key exists; until then it stays open. */
 	if (store_url) {
 		if ((rc = store_open(&store, store_url, true, err)) ||
 		    (rc = check_store_empty(store, err))) {
 			store_close(store);
 			return rc;
 		}
-		store_close(store);
-		store = NULL;
 	}
-	if (mkdir(dir, 0700) != 0) {
-		if (errno != EEXIST)
-			return ok_fail(err, OK_EIO, "cannot create %s: %s", dir, strerror(errno));
-		if (!dir_is_empty(dir))
-			return ok_fail(
-			        err, OK_EEXIST,
-			        "%s already exists and is not empty; refusing to overwrite it",
-			        dir);
-		/* An existing empty folder gets the same protection as a new one. */
-		if (chmod(dir, 0700) != 0)
-			return ok_fail(err, OK_EIO, "cannot protect %s: %s", dir, strerror(errno));
+	if (mkdir(dir, 0700) == 0) {
+		made = true;
+	} else if ((rc = existing_folder(dir, err))) {
+		store_close(store);
+		return rc;
 	}
 	buf_init(&path, OK_PATH_MAX);
 	if ((rc = join(&path, dir, "data.key", err)) || (rc = keyfile_create(path.data, err)) ||
@@ -188,10 +215,16 @@ int depository_create_in(const char *dir, const char *host, const char *name, co
 	if ((rc = join(&path, dir, "config.json", err)) ||
 	    (rc = file_write_atomic(path.data, text, strlen(text), 0600, 1, err)))
 		goto out;
+	/* Last: a claim that fails (another init won the database) takes the folder back. */
+	if (store && (rc = claim_store(store, dir, err)))
+		goto out;
 	if (!store_url && ((rc = join(&path, dir, "oorkonde.db", err)) ||
 	                   (rc = store_sqlite_open(&store, path.data, true, err))))
 		goto out;
 out:
+	/* Nothing half-written: a failed init leaves no folder that looks like a depository. */
+	if (rc)
+		create_undo(dir, made);
 	store_close(store);
 	free(text);
 	json_decref(config);
@@ -491,6 +524,90 @@ static int wrong_key(const struct depository *d, uint32_t key_id, struct ok_erro
 	               d->dir, (unsigned long)key_id);
 }
 
+/* The meta key of key_id's check value. */
+static int key_check_name(uint32_t key_id, char name[64], struct ok_error *err)
+{
+	if (snprintf(name, 64, "data_key_check.%lu", (unsigned long)key_id) >= 64)
+		return ok_fail(err, OK_EINTERNAL, "key check name too long");
+	return 0;
+}
+
+/*
+ * Claims a shared database for the new data folder dir, in one transaction under the store's
+ * writer lock: the database must still be empty, and the check value of the folder's data key
+ * goes in (inserted only, never replaced). Of two inits on one empty database the second waits
+ * for the first's lock, then finds its claim and fails; its key can never replace the first's.
+ */
+static int claim_store(struct store *store, const char *dir, struct ok_error *err)
+{
+	char name[64], want[KEY_CHECK_BYTES * 2 + 1];
+	unsigned char key[32];
+	struct seal_keyring ring;
+	struct buf path;
+	uint32_t id = 0;
+	int rc;
+
+	seal_keyring_init(&ring);
+	buf_init(&path, OK_PATH_MAX);
+	if ((rc = join(&path, dir, "data.key", err)) ||
+	    (rc = keyfile_read(path.data, &id, key, err)) ||
+	    (rc = seal_keyring_add(&ring, key, id, err)) || (rc = key_check_name(id, name, err)))
+		goto out;
+	key_check_value(seal_keyring_current(&ring), want);
+	if ((rc = store_begin(store, err)))
+		goto out;
+	rc = check_store_empty(store, err);
+	if (!rc && (rc = store_meta_add(store, name, want, err)) == OK_EEXIST)
+		rc = ok_fail(
+		        err, OK_EEXIST,
+		        "the database already holds a depository; init needs an empty database");
+	if (!rc)
+		rc = store_commit(store, err);
+	if (rc)
+		store_rollback(store);
+out:
+	sodium_memzero(key, sizeof(key));
+	seal_keyring_release(&ring);
+	buf_release(&path);
+	return rc;
+}
+
+/*
+ * Records key k's check value (want, under name) when the store still has none, looked at
+ * again under the writer lock: of two first opens only one records its value, and the other
+ * then compares with it. 0 when recorded, 1 when found after all (in have), or an error. Joins
+ * the caller's transaction when one is open.
+ */
+static int record_key_check(struct depository *d, const struct seal_keys *k, const char *name,
+                            const char *want, struct buf *have, struct ok_error *err)
+{
+	bool own = false;
+	int rc, done;
+
+	if (!store_in_transaction(d->store)) {
+		if ((rc = store_begin(d->store, err)))
+			return rc;
+		own = true;
+	}
+	rc = store_meta_get(d->store, name, have, err);
+	if (rc == 0) {
+		rc = 1;
+	} else if (rc == OK_ENOTFOUND) {
+		rc = key_opens_store(d, k, err);
+		if (rc == OK_ECRYPTO)
+			rc = wrong_key(d, k->key_id, err);
+		if (!rc)
+			rc = store_meta_add(d->store, name, want, err);
+	}
+	if (own) {
+		if (rc >= 0 && (done = store_commit(d->store, err)))
+			rc = done;
+		if (rc < 0)
+			store_rollback(d->store);
+	}
+	return rc;
+}
+
 /*
  * Compares every key of ring with the check value the store keeps for its id, and records
  * the value of a key the store has none for (a new store, the new key of a rotation, a store
@@ -501,45 +618,26 @@ static int check_data_keys(struct depository *d, const struct seal_keyring *ring
 {
 	char name[64], want[KEY_CHECK_BYTES * 2 + 1];
 	struct buf have;
-	bool own = false;
 	size_t i;
 	int rc = 0;
 
 	buf_init(&have, 256);
 	for (i = 0; !rc && i < ring->count; i++) {
 		const struct seal_keys *k = &ring->keys[i];
-		if (snprintf(name, sizeof(name), "data_key_check.%lu", (unsigned long)k->key_id) >=
-		    (int)sizeof(name)) {
-			rc = ok_fail(err, OK_EINTERNAL, "key check name too long");
+		if ((rc = key_check_name(k->key_id, name, err)))
 			break;
-		}
 		key_check_value(k, want);
 		rc = store_meta_get(d->store, name, &have, err);
-		if (!rc) {
-			if (have.len != strlen(want) ||
-			    sodium_memcmp(have.data, want, have.len) != 0)
-				rc = wrong_key(d, k->key_id, err);
-			continue;
-		}
-		if (rc != OK_ENOTFOUND)
-			break;
-		if (!store_in_transaction(d->store)) {
-			if ((rc = store_begin(d->store, err)))
-				break;
-			own = true;
-		}
-		rc = key_opens_store(d, k, err);
-		if (rc == OK_ECRYPTO)
-			rc = wrong_key(d, k->key_id, err);
-		if (!rc)
-			rc = store_meta_set(d->store, name, want, err);
-		if (own) {
-			if (!rc)
-				rc = store_commit(d->store, err);
-			if (rc)
-				store_rollback(d->store);
-			own = false;
-		}
+		if (rc == OK_ENOTFOUND)
+			rc = record_key_check(d, k, name, want, &have, err);
+		else if (rc == 0)
+			rc = 1;
+		/* 1: a value is there (in have); compare. */
+		if (rc == 1)
+			rc = have.len == strlen(want) &&
+			                     sodium_memcmp(have.data, want, have.len) == 0
+			             ? 0
+			             : wrong_key(d, k->key_id, err);
 	}
 	buf_release(&have);
 	return rc;

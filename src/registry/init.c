@@ -3,6 +3,7 @@
 
 #include "core/format.h"
 #include "registry/credential.h"
+#include "store/store.h"
 
 #include <string.h>
 
@@ -17,10 +18,11 @@ int registry_init(const char *dir, const char *host, const char *name, const cha
 	memset(out, 0, sizeof(*out));
 	if ((rc = depository_create_in(dir, host, name, store_url, err)))
 		return rc;
-	/* The folder is made: reading it back is a courtesy, and its failure no error. */
+	out->store_password = store_url && store_url_has_password(store_url);
+	/* A folder that does not open is no depository, whatever was written: say why. */
+	if ((rc = depository_open(&d, dir, err)))
+		return rc;
 	ok_error_clear(&later);
-	if (depository_open(&d, dir, &later) != 0)
-		return 0;
 	out->opened = true;
 	OK_COPY_ARRAY(out->name, d.name);
 	if (registry_identity(&d, &id, &later) == 0) {

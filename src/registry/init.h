@@ -13,13 +13,15 @@ struct init_result {
 	char name[DEPOSITORY_NAME_MAX + 1];
 	bool has_did; /* its identity could be read: did is set */
 	char did[VC_DID_MAX];
+	bool store_password; /* the store URL carries a password (PGPASSFILE is the better home) */
 };
 
 /*
  * Creates the data folder dir (see depository_create_in; host NULL: a did:key depository;
  * store_url NULL: the embedded SQLite store, else a PostgreSQL URL or connection string)
- * and reads back its name and DID into *out. Fails only when the folder cannot be made; what
- * cannot be read back afterwards is left unset in out.
+ * and reads back its name and DID into *out. Fails when the folder cannot be made or, made,
+ * does not open (its store refused, another init claimed the database first); a DID that
+ * cannot be worked out is left unset in out.
  */
 int registry_init(const char *dir, const char *host, const char *name, const char *store_url,
                   struct init_result *out, struct ok_error *err);

@@ -25,6 +25,10 @@
 
 #define PG_MAX_STMTS  192 /* prepared statements per connection, all areas together */
 #define PG_MAX_PARAMS 32  /* parameters of one statement */
+/* Listings that can grow without bound are read in pages of this many rows (keyset pagination:
+ * each page starts after the last key the one before handed on), as libpq buffers a whole
+ * result where SQLite streams. */
+#define PG_PAGE 1000
 
 struct pg_store {
 	struct store base;
@@ -124,6 +128,9 @@ void pg_col_text(const PGresult *r, int row, int col, char *dst, size_t cap);
 void pg_col_fixed(const PGresult *r, int row, int col, unsigned char *dst, size_t n);
 /* Bytes (or text) replacing the contents of out. */
 int pg_col_buf(const PGresult *r, int row, int col, struct buf *out);
+/* A text column whole (never cut), NUL-terminated and owned by the caller (free); NULL when
+ * out of memory. For the key a page of a listing ends at: the next page starts after it. */
+char *pg_col_dup(const PGresult *r, int row, int col);
 
 /* ---- shared by the areas ---- */
 

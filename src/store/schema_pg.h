@@ -3,7 +3,7 @@
  * (SQLite's migrations 1-11 folded into one): the same tables and columns, times as BIGINT
  * milliseconds, hashes and sealed values as BYTEA. The areas' tables come from
  * schema_pg_areas.h (PG_SCHEMA_AREAS_V1). The version itself is the one row of
- * oorkonde_schema, which store_pg.c creates and reads. */
+ * oorkonde_schema, which store_pg.c creates and reads (and locks while it migrates). */
 #ifndef OK_STORE_SCHEMA_PG_H
 #define OK_STORE_SCHEMA_PG_H
 
@@ -63,7 +63,15 @@ static const char *const pg_migrations[] = {
         "  purpose TEXT NOT NULL, n BIGINT NOT NULL, version BIGINT NOT NULL,"
         "  etag TEXT NOT NULL, body BYTEA NOT NULL, signed_ms BIGINT NOT NULL,"
         "  PRIMARY KEY (purpose, n));" PG_SCHEMA_AREAS_V1,
-        /* 2: rate limits shared by servers: requests per limit, keyed client hash and minute */
+        /* 2: the writers' lock (store_pg.c locks it at begin): a table of the oorkonde role's,
+         * in place of an advisory lock any role that can connect could take. Its one row is
+         * there for SELECT ... FOR UPDATE, should a lock of a row ever be wanted. */
+        "CREATE TABLE writer_lock (one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one));"
+        "INSERT INTO writer_lock DEFAULT VALUES;"
+        /* ... and events by subject read in pages by sequence number */
+        "CREATE INDEX audit_event_by_subject_seq ON audit_event (subject, seq);"
+        "DROP INDEX audit_event_by_subject;",
+        /* 3: rate limits shared by servers: requests per limit, keyed client hash and minute */
         "CREATE TABLE ratelimit_count ("
         "  scope TEXT NOT NULL, client BYTEA NOT NULL, minute BIGINT NOT NULL,"
         "  count BIGINT NOT NULL, PRIMARY KEY (scope, client, minute));"

@@ -25,6 +25,7 @@ enum sqlite_stmt_id {
 	ST_ROLLBACK,
 	ST_META_GET,
 	ST_META_SET,
+	ST_META_ADD,
 	ST_INST_ADD,
 	ST_INST_GET,
 	ST_INST_LIST,

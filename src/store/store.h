@@ -180,6 +180,8 @@ struct store_ops {
 
 	int (*meta_get)(struct store *s, const char *key, struct buf *out, struct ok_error *err);
 	int (*meta_set)(struct store *s, const char *key, const char *value, struct ok_error *err);
+	/* Inserts only: OK_EEXIST when key holds a value already (which stays). */
+	int (*meta_add)(struct store *s, const char *key, const char *value, struct ok_error *err);
 
 	int (*institution_add)(struct store *s, const struct store_institution *i,
 	                       struct ok_error *err);
@@ -321,6 +323,12 @@ static inline int store_meta_set(struct store *s, const char *key, const char *v
                                  struct ok_error *err)
 {
 	return s->ops->meta_set(s, key, value, err);
+}
+
+static inline int store_meta_add(struct store *s, const char *key, const char *value,
+                                 struct ok_error *err)
+{
+	return s->ops->meta_add(s, key, value, err);
 }
 
 static inline int store_institution_add(struct store *s, const struct store_institution *i,
@@ -516,7 +524,11 @@ static inline int store_backup_to(struct store *s, const char *path, struct ok_e
 int store_sqlite_open(struct store **out, const char *path, bool create, struct ok_error *err);
 /* conninfo: a postgresql:// (or postgres://) URI or a libpq keyword string ("host=… dbname=…"). */
 int store_pg_open(struct store **out, const char *conninfo, bool create, struct ok_error *err);
-/* Whether url names a PostgreSQL database (a URI of either scheme or a keyword string). */
+/* Whether url names a PostgreSQL database: a postgresql:// or postgres:// URI, or a keyword
+ * string whose keywords are all libpq's (PQconndefaults); "db=x.sqlite" is a SQLite path. */
 bool store_url_is_pg(const char *url);
+/* Whether url is a PostgreSQL connection string that carries a password (better kept in a
+ * password file, PGPASSFILE). */
+bool store_url_has_password(const char *url);
 
 #endif

@@ -1,8 +1,10 @@
 /* The PostgreSQL store: one libpq connection per struct store, statements prepared on first use,
  * several servers on one database. What the SQLite store makes safe with its single writer is
- * made safe here in the database: every write transaction takes one advisory lock at begin, so
+ * made safe here in the database: every write transaction locks the table writer_lock at begin, so
  * that the audit chain's append (head read, insert), status-list slots and the like are
- * serialised across processes as they are across a process's threads on SQLite. */
+ * serialised across processes as they are across a process's threads on SQLite. The locks are
+ * on tables of the oorkonde role's, never advisory locks: a role that may only connect (CONNECT
+ * goes to PUBLIC by default) can take any advisory lock, but cannot lock these tables. */
 #include "store/apikeys.h"
 #include "store/audit.h"
 #include "store/foreign.h"
@@ -19,14 +21,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Advisory lock keys ("ok" and a number): migrations (session lock, at open) and writers
- * (transaction lock, from begin to commit or rollback). */
-#define PG_LOCK_MIGRATE "7302365474521776129"
-#define PG_LOCK_WRITER  "7302365474521776130"
+/* The writers' lock, from begin to commit or rollback. EXCLUSIVE lets plain reads of the table
+ * through (pg_dump's among them) and keeps every other writer out. */
+#define PG_LOCK_WRITER "LOCK TABLE writer_lock IN EXCLUSIVE MODE"
+/* The migrations' lock, inside the migration transaction. */
+#define PG_LOCK_MIGRATE "LOCK TABLE oorkonde_schema IN EXCLUSIVE MODE"
 
-/* How long a statement waits for a lock before it answers OK_EBUSY, as SQLite's busy handler
- * gives up after about 10 s. */
-#define PG_LOCK_TIMEOUT "SET lock_timeout = '10s'"
+/* Set on every connection (and again after a reconnect): how long a statement waits for a lock
+ * before it answers OK_EBUSY, as SQLite's busy handler gives up after about 10 s; and the one
+ * schema the tables are made and looked up in, public (pg_catalog, not listed, is searched
+ * first and so cannot be shadowed), so that objects another role made in a schema of its own,
+ * or in "$user", never stand in for them. */
+#define PG_SESSION       "SET lock_timeout = '10s'; SET search_path = public"
+#define PG_LOCK_WAIT_TXT "10 s"
 
 /* The schema version this program makes: one per migration. */
 #define PG_SCHEMA_VERSION ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -164,7 +171,7 @@ static int ensure_connected(struct pg_store *s, const char *what, struct ok_erro
 	s->nprepared = 0;
 	if (PQstatus(s->conn) != CONNECTION_OK)
 		return pg_fail(s, NULL, what, err);
-	if ((rc = pg_command(s, PG_LOCK_TIMEOUT, what, err)))
+	if ((rc = pg_command(s, PG_SESSION, what, err)))
 		return rc;
 	return pg_replica_detect(s, what, err);
 }
@@ -338,6 +345,18 @@ int pg_col_buf(const PGresult *r, int row, int col, struct buf *out)
 	return buf_add(out, PQgetvalue(r, row, col), n);
 }
 
+char *pg_col_dup(const PGresult *r, int row, int col)
+{
+	size_t n = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+	char *copy = malloc(n + 1);
+
+	if (copy) {
+		memcpy(copy, PQgetvalue(r, row, col), n);
+		copy[n] = '\0';
+	}
+	return copy;
+}
+
 /* ---- shared by the areas ---- */
 
 int pg_audit_rows(const PGresult *r, store_audit_fn fn, void *ctx)
@@ -403,7 +422,6 @@ static void pg_close(struct store *base)
 
 static int pg_begin(struct store *base, struct ok_error *err)
 {
-	static const char lock[] = "SELECT pg_advisory_xact_lock(" PG_LOCK_WRITER ")";
 	struct pg_store *s = pgs(base);
 	int rc;
 
@@ -429,7 +447,11 @@ static int pg_begin(struct store *base, struct ok_error *err)
 		return rc;
 	s->in_tx = true;
 	/* The writers of all servers take turns, as a process's threads do on SQLite. */
-	rc = pg_exec(s, lock, NULL, NULL, NULL, "begin transaction", err);
+	rc = pg_command(s, PG_LOCK_WRITER, "begin transaction", err);
+	if (rc == OK_EBUSY)
+		rc = ok_fail(err, rc,
+		             "begin transaction: another writer has held the database's writer "
+		             "lock for " PG_LOCK_WAIT_TXT "; try again");
 	if (rc)
 		(void)pg_rollback(base);
 	return rc;
@@ -478,7 +500,7 @@ static bool pg_in_transaction(struct store *base)
 	return s->in_tx && PQtransactionStatus(s->conn) != PQTRANS_IDLE;
 }
 
-/* The advisory lock taken at begin already keeps the writers of all processes apart. */
+/* The table lock taken at begin already keeps the writers of all processes apart. */
 static void pg_set_writer_lock(struct store *base, pthread_mutex_t *lock)
 {
 	(void)base;
@@ -513,6 +535,18 @@ static int pg_meta_set(struct store *base, const char *key, const char *value, s
 	pg_param_text(&p, key);
 	pg_param_text(&p, value);
 	return pg_exec(pgs(base), sql, &p, NULL, NULL, "write metadata", err);
+}
+
+static int pg_meta_add(struct store *base, const char *key, const char *value, struct ok_error *err)
+{
+	static const char sql[] = "INSERT INTO meta (key, value) VALUES ($1, $2) "
+	                          "ON CONFLICT (key) DO NOTHING";
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, key);
+	pg_param_text(&p, value);
+	return pg_insert(base, sql, &p, "add metadata", err);
 }
 
 /* ---- institutions and API keys ---- */
@@ -863,18 +897,42 @@ static int achievement_rows(const PGresult *r, store_achievement_fn fn, void *ct
 static int pg_achievement_list_by_learner(struct store *base, const char *learner_id,
                                           store_achievement_fn fn, void *ctx, struct ok_error *err)
 {
+	/* In pages, each after the (institution, awarded_on, id) the one before ended at; "" is
+	 * before every key, as no id is empty. */
 	static const char sql[] = "SELECT " ACHIEVEMENT_COLS " FROM achievement "
-	                          "WHERE learner_id = $1 ORDER BY institution, awarded_on, id";
+	                          "WHERE learner_id = $1 AND (institution, awarded_on, id) > "
+	                          "($2, $3, $4) ORDER BY institution, awarded_on, id LIMIT $5";
+	char *last[3] = {NULL, NULL, NULL};
 	struct pg_params p;
 	PGresult *r;
-	int rc;
+	int rc, n, i;
 
-	pg_params_init(&p);
-	pg_param_text(&p, learner_id);
-	if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "list achievements", err)))
-		return rc;
-	rc = achievement_rows(r, fn, ctx);
-	PQclear(r);
+	do {
+		pg_params_init(&p);
+		pg_param_text(&p, learner_id);
+		for (i = 0; i < 3; i++)
+			pg_param_text(&p, last[i] ? last[i] : "");
+		pg_param_int64(&p, PG_PAGE);
+		if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "list achievements", err)))
+			break;
+		n = PQntuples(r);
+		rc = achievement_rows(r, fn, ctx);
+		for (i = 0; i < 3; i++) {
+			free(last[i]);
+			last[i] = NULL;
+		}
+		if (!rc && n == PG_PAGE) {
+			/* Columns 2, 11 and 0 of ACHIEVEMENT_COLS: institution, awarded_on, id. */
+			last[0] = pg_col_dup(r, n - 1, 2);
+			last[1] = pg_col_dup(r, n - 1, 11);
+			last[2] = pg_col_dup(r, n - 1, 0);
+			if (!last[0] || !last[1] || !last[2])
+				rc = ok_fail(err, OK_ENOMEM, "list achievements: out of memory");
+		}
+		PQclear(r);
+	} while (!rc && n == PG_PAGE);
+	for (i = 0; i < 3; i++)
+		free(last[i]);
 	return rc;
 }
 
@@ -1196,18 +1254,33 @@ static int pg_trust_remove_source(struct store *base, const char *source, struct
 
 static int pg_trust_list(struct store *base, store_trust_fn fn, void *ctx, struct ok_error *err)
 {
-	static const char sql[] = "SELECT " TRUST_COLS " FROM trusted_issuer ORDER BY did";
+	/* In pages, each after the DID the one before ended at. */
+	static const char sql[] = "SELECT " TRUST_COLS " FROM trusted_issuer WHERE did > $1 "
+	                          "ORDER BY did LIMIT $2";
 	struct store_trusted_issuer t;
+	char *last = NULL;
+	struct pg_params p;
 	PGresult *r;
-	int row, rc;
+	int row, n, rc;
 
-	if ((rc = pg_exec(pgs(base), sql, NULL, &r, NULL, "list trust list", err)))
-		return rc;
-	for (row = 0; row < PQntuples(r) && !rc; row++) {
-		read_trusted(r, row, &t);
-		rc = fn(ctx, &t);
-	}
-	PQclear(r);
+	do {
+		pg_params_init(&p);
+		pg_param_text(&p, last ? last : "");
+		pg_param_int64(&p, PG_PAGE);
+		if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "list trust list", err)))
+			break;
+		n = PQntuples(r);
+		for (row = 0; row < n && !rc; row++) {
+			read_trusted(r, row, &t);
+			rc = fn(ctx, &t);
+		}
+		free(last);
+		last = NULL;
+		if (!rc && n == PG_PAGE && !(last = pg_col_dup(r, n - 1, 0)))
+			rc = ok_fail(err, OK_ENOMEM, "list trust list: out of memory");
+		PQclear(r);
+	} while (!rc && n == PG_PAGE);
+	free(last);
 	return rc;
 }
 
@@ -1244,6 +1317,7 @@ static const struct store_ops pg_ops = {
         .set_writer_lock = pg_set_writer_lock,
         .meta_get = pg_meta_get,
         .meta_set = pg_meta_set,
+        .meta_add = pg_meta_add,
         .institution_add = pg_institution_add,
         .institution_get = pg_institution_get,
         .institution_list = pg_institution_list,
@@ -1297,11 +1371,13 @@ static void ignore_notice(void *arg, const char *message)
 }
 
 /*
- * Applies the migrations the database lacks, in one transaction, under a session advisory
- * lock: when several servers start at once, the first migrates and the others then find the
- * schema current. A database whose schema is newer than this program knows is refused.
+ * Applies the migrations the database lacks, in one transaction that first locks the schema
+ * version's table (after the session's lock_timeout is set, so that a start stalled by a lock
+ * holder fails after the timeout instead of hanging): when several servers start at once, the
+ * first migrates and the others then find the schema current. A database whose schema is newer
+ * than this program knows is refused.
  */
-static int migrate(struct pg_store *s, struct ok_error *err)
+static int migrate_once(struct pg_store *s, struct ok_error *err)
 {
 	static const char read_version[] = "SELECT version FROM oorkonde_schema";
 	static const char set_version[] = "UPDATE oorkonde_schema SET version = $1";
@@ -1312,15 +1388,21 @@ static int migrate(struct pg_store *s, struct ok_error *err)
 	struct pg_params p;
 	PGresult *r;
 
-	if ((rc = pg_command(s, "SELECT pg_advisory_lock(" PG_LOCK_MIGRATE ")",
-	                     "lock the schema for migration", err)))
-		return rc;
 	if ((rc = pg_command(s, "BEGIN", "apply schema migration", err)))
-		goto unlock;
+		return rc;
 	if ((rc = pg_command(
 	             s, "CREATE TABLE IF NOT EXISTS oorkonde_schema (version INTEGER NOT NULL)",
 	             "read schema version", err)))
 		goto fail;
+	if ((rc = pg_command(s, PG_LOCK_MIGRATE, "lock the schema for migration", err))) {
+		if (rc == OK_EBUSY)
+			rc = ok_fail(
+			        err, rc,
+			        "lock the schema for migration: another connection has held "
+			        "the lock on oorkonde_schema for " PG_LOCK_WAIT_TXT
+			        " (a migration still running, or a stalled session); try again");
+		goto fail;
+	}
 	rc = pg_exec_one(s, read_version, NULL, &r, "read schema version", err);
 	if (rc && rc != OK_ENOTFOUND)
 		goto fail;
@@ -1335,10 +1417,8 @@ static int migrate(struct pg_store *s, struct ok_error *err)
 		             have, want);
 		goto fail;
 	}
-	if (have == want) {
-		rc = pg_command(s, "ROLLBACK", "read schema version", err);
-		goto unlock;
-	}
+	if (have == want)
+		return pg_command(s, "ROLLBACK", "read schema version", err);
 	for (; have < want; have++)
 		if ((rc = pg_command(s, pg_migrations[have], "apply schema migration", err)))
 			goto fail;
@@ -1347,26 +1427,83 @@ static int migrate(struct pg_store *s, struct ok_error *err)
 	if ((rc = pg_exec(s, found ? set_version : add_version, &p, NULL, NULL,
 	                  "apply schema migration", err)))
 		goto fail;
-	rc = pg_command(s, "COMMIT", "apply schema migration", err);
-	goto unlock;
+	return pg_command(s, "COMMIT", "apply schema migration", err);
 fail:
 	(void)pg_command(s, "ROLLBACK", "apply schema migration", NULL);
-unlock:
-	(void)pg_command(s, "SELECT pg_advisory_unlock(" PG_LOCK_MIGRATE ")", "unlock the schema",
-	                 NULL);
 	return rc;
+}
+
+static int migrate(struct pg_store *s, struct ok_error *err)
+{
+	/* Two first starts on an empty database can both create oorkonde_schema; the one that
+	 * loses that race fails once (a unique violation in the catalog) and then finds the
+	 * table. */
+	int rc = migrate_once(s, err);
+
+	if (rc == OK_EEXIST)
+		rc = migrate_once(s, err);
+	return rc;
+}
+
+/* Copies src to dst for a message, printable ASCII only and cut to fit; "?" for none. */
+static void printable(char *dst, size_t cap, const char *src)
+{
+	size_t n = 0;
+
+	for (; src && *src && n + 1 < cap; src++)
+		dst[n++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
+	if (n == 0 && cap > 1)
+		dst[n++] = '?';
+	dst[n] = '\0';
+}
+
+/*
+ * Why a connection failed, in words of ours. libpq's own message may quote the connection
+ * string (a parse error quotes the token it failed on, which may be a password), so it is only
+ * looked at for a few known causes, never copied.
+ */
+static const char *connect_failure(PGconn *c)
+{
+	const char *m = PQerrorMessage(c);
+
+	if (PQconnectionNeedsPassword(c))
+		return "the server asks for a password and none was given (a password file, "
+		       "PGPASSFILE, provides it)";
+	if (strstr(m, "password authentication failed") || strstr(m, "authentication failed"))
+		return "the server refused the credentials";
+	if (strstr(m, "no pg_hba.conf entry"))
+		return "the server's pg_hba.conf does not admit this connection";
+	if (strstr(m, "does not exist"))
+		return "the database or role does not exist";
+	if (strstr(m, "Connection refused") || strstr(m, "No such file or directory"))
+		return "no server answers there";
+	if (strstr(m, "timeout expired"))
+		return "the connection timed out";
+	if (strstr(m, "too many") || strstr(m, "remaining connection slots"))
+		return "the server has no connection slots left";
+	if (strstr(m, "starting up") || strstr(m, "shutting down") || strstr(m, "recovery mode"))
+		return "the server is starting up or shutting down";
+	return "the server could not be reached or refused the connection (its log says why)";
 }
 
 int store_pg_open(struct store **out, const char *conninfo, bool create, struct ok_error *err)
 {
 	struct pg_store *s;
-	char msg[160];
-	const char *why;
-	size_t n;
+	PQconninfoOption *parsed;
+	char *why = NULL;
+	char host[96], port[16], user[64], db[64];
 	int rc;
 
 	(void)create; /* the database itself is made by its administrator (createdb) */
 	*out = NULL;
+	/* Parsed first: libpq's parse errors quote the string, so its message is dropped. */
+	parsed = PQconninfoParse(conninfo, &why);
+	PQfreemem(why);
+	if (!parsed)
+		return ok_fail(err, OK_EINPUT,
+		               "the store connection string is malformed (see libpq's connection "
+		               "string syntax); it is not shown here as it may hold a password");
+	PQconninfoFree(parsed);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return ok_fail(err, OK_ENOMEM, "open database: out of memory");
@@ -1377,21 +1514,20 @@ int store_pg_open(struct store **out, const char *conninfo, bool create, struct 
 		goto fail;
 	}
 	if (PQstatus(s->conn) != CONNECTION_OK) {
-		/* libpq's reason names the server and the user, never the password; one line. */
-		why = PQerrorMessage(s->conn);
-		n = strcspn(why, "\n");
-		if (n >= sizeof(msg))
-			n = sizeof(msg) - 1;
-		memcpy(msg, why, n);
-		msg[n] = '\0';
-		rc = ok_fail(err, OK_EIO, "cannot connect to the PostgreSQL database: %s", msg);
+		printable(host, sizeof(host), PQhost(s->conn));
+		printable(port, sizeof(port), PQport(s->conn));
+		printable(user, sizeof(user), PQuser(s->conn));
+		printable(db, sizeof(db), PQdb(s->conn));
+		rc = ok_fail(err, OK_EIO,
+		             "cannot connect to the PostgreSQL database %s on %s port %s as %s: %s",
+		             db, host, port, user, connect_failure(s->conn));
 		goto fail;
 	}
 	PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
 	/* A hot standby cannot be migrated: its schema must already be this program's. */
-	if ((rc = pg_replica_detect(s, "open database", err)) ||
-	    (rc = s->replica ? pg_replica_schema(s, PG_SCHEMA_VERSION, err) : migrate(s, err)) ||
-	    (rc = pg_command(s, PG_LOCK_TIMEOUT, "open database", err)))
+	if ((rc = pg_command(s, PG_SESSION, "open database", err)) ||
+	    (rc = pg_replica_detect(s, "open database", err)) ||
+	    (rc = s->replica ? pg_replica_schema(s, PG_SCHEMA_VERSION, err) : migrate(s, err)))
 		goto fail;
 	*out = &s->base;
 	return 0;

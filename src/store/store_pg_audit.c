@@ -18,9 +18,9 @@ static const char sql_checkpoint_add[] =
 static const char sql_checkpoint_last[] =
         "SELECT " CHECKPOINT_COLS " FROM audit_checkpoint ORDER BY seq DESC LIMIT 1";
 static const char sql_checkpoint_list[] =
-        "SELECT " CHECKPOINT_COLS " FROM audit_checkpoint WHERE seq > $1 ORDER BY seq";
-static const char sql_by_subject[] =
-        "SELECT " EVENT_COLS " FROM audit_event WHERE subject = $1 ORDER BY seq";
+        "SELECT " CHECKPOINT_COLS " FROM audit_checkpoint WHERE seq > $1 ORDER BY seq LIMIT $2";
+static const char sql_by_subject[] = "SELECT " EVENT_COLS " FROM audit_event "
+                                     "WHERE subject = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 static const char sql_history[] =
         "SELECT version, learner_id, kind, title, programme_code, eqf_level, credits_centi, "
         "grade, grading_scheme, awarded_on, language, status, changed_ms, actor, reason "
@@ -83,33 +83,60 @@ static int checkpoint_list(struct store *base, int64_t after, store_checkpoint_f
 	PGresult *r;
 	int i, n, rc;
 
-	pg_params_init(&p);
-	pg_param_int64(&p, after);
-	if ((rc = pg_exec(pgs(base), sql_checkpoint_list, &p, &r, NULL, "list audit checkpoints",
-	                  err)))
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < n && !rc; i++) {
-		read_checkpoint(r, i, &c);
-		rc = fn(ctx, &c);
-	}
-	PQclear(r);
+	do {
+		pg_params_init(&p);
+		pg_param_int64(&p, after);
+		pg_param_int64(&p, PG_PAGE);
+		if ((rc = pg_exec(pgs(base), sql_checkpoint_list, &p, &r, NULL,
+		                  "list audit checkpoints", err)))
+			return rc;
+		n = PQntuples(r);
+		for (i = 0; i < n && !rc; i++) {
+			read_checkpoint(r, i, &c);
+			after = c.seq;
+			rc = fn(ctx, &c);
+		}
+		PQclear(r);
+	} while (!rc && n == PG_PAGE);
 	return rc;
 }
 
+/* Remembers the last sequence number a page handed on, for the next page. */
+struct subject_page {
+	store_audit_fn fn;
+	void *ctx;
+	int64_t last;
+};
+
+static int subject_page_row(void *ctx, const struct audit_event *e)
+{
+	struct subject_page *page = ctx;
+
+	page->last = e->seq;
+	return page->fn(page->ctx, e);
+}
+
+/* Events of one subject grow with public activity (share openings): read in pages. */
 static int by_subject(struct store *base, const char *subject, store_audit_fn fn, void *ctx,
                       struct ok_error *err)
 {
+	struct subject_page page = {fn, ctx, 0};
 	struct pg_params p;
 	PGresult *r;
-	int rc;
+	int n, rc;
 
-	pg_params_init(&p);
-	pg_param_text(&p, subject);
-	if ((rc = pg_exec(pgs(base), sql_by_subject, &p, &r, NULL, "list audit events", err)))
-		return rc;
-	rc = pg_audit_rows(r, fn, ctx);
-	PQclear(r);
+	do {
+		pg_params_init(&p);
+		pg_param_text(&p, subject);
+		pg_param_int64(&p, page.last);
+		pg_param_int64(&p, PG_PAGE);
+		if ((rc = pg_exec(pgs(base), sql_by_subject, &p, &r, NULL, "list audit events",
+		                  err)))
+			return rc;
+		n = PQntuples(r);
+		rc = pg_audit_rows(r, subject_page_row, &page);
+		PQclear(r);
+	} while (!rc && n == PG_PAGE);
 	return rc;
 }
 

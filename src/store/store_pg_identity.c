@@ -17,7 +17,7 @@ static const char SQL_NOT_UNDER[] = "SELECT count(*) FROM identity_change WHERE 
 static const char SQL_IDS[] =
         "SELECT id FROM identity_change WHERE id > $1 AND key_id <> $2 ORDER BY id LIMIT $3";
 /* The lock of a data-key rotation's batches (see store_pg_keys.c): this is its third phase. */
-static const char SQL_ROTATION_LOCK[] = "SELECT pg_advisory_xact_lock(1869283330, 0)";
+static const char SQL_ROTATION_LOCK[] = "LOCK TABLE key_rotation IN EXCLUSIVE MODE";
 
 static int read_row(const PGresult *r, int row, struct store_identity_change *c)
 {
@@ -131,8 +131,7 @@ static int change_ids_not_under(struct store *base, uint32_t key_id, const char 
 	struct pg_store *s = pgs(base);
 	int rc;
 
-	if (s->in_tx &&
-	    (rc = pg_exec(s, SQL_ROTATION_LOCK, NULL, NULL, NULL, "lock the key rotation", err)))
+	if (s->in_tx && (rc = pg_command(s, SQL_ROTATION_LOCK, "lock the key rotation", err)))
 		return rc;
 	return pg_ids_not_under(base, SQL_IDS, "list identity corrections under older keys", key_id,
 	                        after_id, limit, fn, ctx, err);

@@ -1,6 +1,6 @@
 /* The PostgreSQL side of the store's keys area (see keys.h): data-key rotations, the issuer key
  * history, and the work lists of a rotation. Servers on other machines may rotate the same
- * database: a batch's work list is read under one advisory lock held to the end of the batch's
+ * database: a batch's work list is read under one table lock held to the end of the batch's
  * transaction, so that batches take turns and each sees the records the one before re-sealed,
  * and a finished rotation is never marked running again by a batch that started before. */
 #include "store/keys.h"
@@ -9,9 +9,10 @@
 #define ROTATION_COLS   "to_key, from_key, phase, cursor, done, total, started_ms, finished_ms"
 #define ISSUER_KEY_COLS "key_id, public_key, added_ms, superseded_ms, retired_ms"
 
-/* The advisory lock of a rotation's batches: class 0x6f6b0002 ("ok", 2), key 0. The same text
- * is in store_pg_identity.c, whose records are a rotation's third phase. */
-static const char SQL_ROTATION_LOCK[] = "SELECT pg_advisory_xact_lock(1869283330, 0)";
+/* The lock of a rotation's batches, on the table of rotations (only the oorkonde role can take
+ * it, unlike an advisory lock). The same text is in store_pg_identity.c, whose records are a
+ * rotation's third phase. */
+static const char SQL_ROTATION_LOCK[] = "LOCK TABLE key_rotation IN EXCLUSIVE MODE";
 static const char SQL_ROTATION_LAST[] =
         "SELECT " ROTATION_COLS " FROM key_rotation ORDER BY to_key DESC LIMIT 1";
 static const char SQL_ROTATION_PUT[] =
@@ -161,8 +162,7 @@ static int ids_not_under(struct store *base, const char *sql, const char *what, 
 	struct pg_store *s = pgs(base);
 	int rc;
 
-	if (s->in_tx &&
-	    (rc = pg_exec(s, SQL_ROTATION_LOCK, NULL, NULL, NULL, "lock the key rotation", err)))
+	if (s->in_tx && (rc = pg_command(s, SQL_ROTATION_LOCK, "lock the key rotation", err)))
 		return rc;
 	return pg_ids_not_under(base, sql, what, key_id, after_id, limit, fn, ctx, err);
 }

@@ -1,16 +1,15 @@
 /* The PostgreSQL side of the store's leak-detection area (see leak.h): reading windows, blocked
  * keys and per-institution read limits. Several servers count the reads of one key: a
- * transaction that looks at a key's block takes that key's lock (a transaction-level advisory
- * lock, released at commit or rollback), so that the servers' countings of one key take turns
- * and each sees the reads and the block the one before it committed. */
+ * transaction that looks at a key's block first locks the table of reads (released at commit or
+ * rollback), so that the servers' countings take turns and each sees the reads and the block the
+ * one before it committed. A table lock, not an advisory one: only the oorkonde role can take
+ * it. (Every transaction holds the writers' lock already; this one keeps the counting right
+ * on its own.) */
 #include "store/leak.h"
 #include "store/pg_internal.h"
 
-/* The class of this file's two-key advisory locks, 0x6f6b0001 ("ok", 1), apart from the other
- * areas' classes; the other key is the hash of an API key's id. */
-#define LOCK_CLASS "1869283329"
-
-static const char SQL_KEY_LOCK[] = "SELECT pg_advisory_xact_lock(" LOCK_CLASS ", hashtext($1))";
+/* EXCLUSIVE: plain reads go on, every other writer of key_read waits. */
+static const char SQL_KEY_LOCK[] = "LOCK TABLE key_read IN EXCLUSIVE MODE";
 static const char SQL_READ_WINDOW[] =
         "SELECT count(*), coalesce(bool_or(learner_id = $2), false) FROM key_read "
         "WHERE key_id = $1 AND at_ms > $3";
@@ -129,9 +128,9 @@ static int block_get(struct store *base, const char *key_id, struct store_key_bl
 
 	pg_params_init(&p);
 	pg_param_text(&p, key_id);
-	/* In a transaction (leak detection's counting), the key's lock comes first: its own
+	/* In a transaction (leak detection's counting), the lock of the reads comes first: its own
 	 * statement, so that the reads below see what a server that held it before committed. */
-	if (s->in_tx && (rc = pg_exec(s, SQL_KEY_LOCK, &p, NULL, NULL, "lock a key's reads", err)))
+	if (s->in_tx && (rc = pg_command(s, SQL_KEY_LOCK, "lock a key's reads", err)))
 		return rc;
 	if ((rc = pg_exec_one(s, SQL_BLOCK_GET, &p, &r, "read a key block", err)))
 		return rc;

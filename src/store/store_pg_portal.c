@@ -5,6 +5,8 @@
 #include "store/pg_internal.h"
 #include "store/portal.h"
 
+#include <stdlib.h>
+
 static const char SQL_LINK_PUT[] =
         "INSERT INTO login_link (token_hash, learner_id, created_by, created_ms, expires_ms, "
         "used_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
@@ -36,8 +38,10 @@ static const char SQL_SHARE_PUT[] = "INSERT INTO share (" SHARE_COLUMNS ") "
                                     "ON CONFLICT DO NOTHING";
 static const char SQL_SHARE_GET[] = "SELECT " SHARE_COLUMNS " FROM share WHERE id = $1";
 static const char SQL_SHARE_FIND[] = "SELECT " SHARE_COLUMNS " FROM share WHERE token_hash = $1";
+/* In pages, each after the (created_ms, id) the one before ended at. */
 static const char SQL_SHARE_LIST[] = "SELECT " SHARE_COLUMNS " FROM share WHERE learner_id = $1 "
-                                     "ORDER BY created_ms DESC, id DESC";
+                                     "AND (created_ms, id) < ($2, $3) "
+                                     "ORDER BY created_ms DESC, id DESC LIMIT $4";
 static const char SQL_SHARE_REVOKE[] =
         "UPDATE share SET revoked_ms = $2 WHERE id = $1 AND revoked_ms = 0";
 static const char SQL_SHARE_EXISTS[] = "SELECT 1 FROM share WHERE id = $1";
@@ -260,19 +264,36 @@ static int share_list_by_learner(struct store *base, const char *learner_id, sto
 {
 	struct store_share sh;
 	struct pg_params p;
+	int64_t before_ms = INT64_MAX;
+	char *before_id = NULL;
 	PGresult *r;
 	int i, n, rc;
 
-	pg_params_init(&p);
-	pg_param_text(&p, learner_id);
-	if ((rc = pg_exec(pgs(base), SQL_SHARE_LIST, &p, &r, NULL, "list a learner's shares", err)))
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < n && !rc; i++) {
-		read_share(r, i, &sh);
-		rc = fn(ctx, &sh);
-	}
-	PQclear(r);
+	do {
+		pg_params_init(&p);
+		pg_param_text(&p, learner_id);
+		pg_param_int64(&p, before_ms);
+		pg_param_text(&p, before_id ? before_id : "");
+		pg_param_int64(&p, PG_PAGE);
+		if ((rc = pg_exec(pgs(base), SQL_SHARE_LIST, &p, &r, NULL,
+		                  "list a learner's shares", err)))
+			break;
+		n = PQntuples(r);
+		for (i = 0; i < n && !rc; i++) {
+			read_share(r, i, &sh);
+			rc = fn(ctx, &sh);
+		}
+		free(before_id);
+		before_id = NULL;
+		if (!rc && n == PG_PAGE) {
+			before_ms = pg_col_int64(r, n - 1, 5); /* created_ms */
+			if (!(before_id = pg_col_dup(r, n - 1, 0)))
+				rc = ok_fail(err, OK_ENOMEM,
+				             "list a learner's shares: out of memory");
+		}
+		PQclear(r);
+	} while (!rc && n == PG_PAGE);
+	free(before_id);
 	return rc;
 }
 

@@ -39,6 +39,8 @@ static const struct sqlite_query META_SET = {
         "INSERT INTO meta (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         "write metadata", NULL, NULL};
+static const struct sqlite_query META_ADD = {
+        ST_META_ADD, "INSERT INTO meta (key, value) VALUES (?, ?)", "add metadata", NULL, NULL};
 
 /* Institutions and keys */
 
@@ -416,6 +418,13 @@ static int sqlite_meta_set(struct store *base, const char *key, const char *valu
 	                   SQLITE_ARGS(SQ_ARG_TEXT(key), SQ_ARG_TEXT(value)), err);
 }
 
+static int sqlite_meta_add(struct store *base, const char *key, const char *value,
+                           struct ok_error *err)
+{
+	return sqlite_exec(sq(base), &META_ADD, NULL,
+	                   SQLITE_ARGS(SQ_ARG_TEXT(key), SQ_ARG_TEXT(value)), err);
+}
+
 /* Institutions and keys */
 
 static int sqlite_institution_add(struct store *base, const struct store_institution *i,
@@ -705,6 +714,7 @@ static const struct store_ops sqlite_ops = {
         .set_writer_lock = sqlite_set_writer_lock,
         .meta_get = sqlite_meta_get,
         .meta_set = sqlite_meta_set,
+        .meta_add = sqlite_meta_add,
         .institution_add = sqlite_institution_add,
         .institution_get = sqlite_institution_get,
         .institution_list = sqlite_institution_list,

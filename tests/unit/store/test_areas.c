@@ -445,6 +445,73 @@ static void audit(void **state)
 	assert_string_equal(text, "1:learner.read 2:learner.write ");
 }
 
+/* Counts events (or checkpoints) and checks that they come in rising order, with no repeats. */
+struct in_order {
+	int64_t n, last;
+	bool ok;
+};
+
+static int event_in_order(void *ctx, const struct audit_event *e)
+{
+	struct in_order *o = ctx;
+
+	o->ok = o->ok && e->seq > o->last;
+	o->last = e->seq;
+	o->n++;
+	return 0;
+}
+
+static int checkpoint_in_order(void *ctx, const struct audit_checkpoint *c)
+{
+	struct in_order *o = ctx;
+
+	o->ok = o->ok && c->seq > o->last;
+	o->last = c->seq;
+	o->n++;
+	return 0;
+}
+
+/* More events of one subject, and checkpoints, than fit in one page of the PostgreSQL store's
+ * listings (2 500 > 2 pages of 1 000): every one is listed once, in order. */
+static void audit_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct audit_checkpoint c = {0};
+	struct audit_event e = {0};
+	struct in_order o = {0, 0, true};
+	int64_t head;
+
+	OK(store_begin(f->s, &e_));
+	for (int n = 1; n <= 2500; n++) {
+		memset(&e, 0, sizeof(e));
+		e.seq = n;
+		e.at_ms = n;
+		snprintf(e.actor, sizeof(e.actor), "public");
+		snprintf(e.action, sizeof(e.action), "share.open");
+		snprintf(e.subject, sizeof(e.subject), "learner-1");
+		memset(e.hash, n & 0xff, sizeof(e.hash));
+		OK(store_audit_head(f->s, &head, e.prev_hash, &e_));
+		OK(store_audit_insert(f->s, &e, &e_));
+		c.seq = n;
+		c.at_ms = n;
+		c.key_id = 1;
+		c.every = 1;
+		OK(store_checkpoint_add(f->s, &c, &e_));
+	}
+	OK(store_commit(f->s, &e_));
+	OK(store_audit_by_subject(f->s, "learner-1", event_in_order, &o, &e_));
+	assert_true(o.ok);
+	assert_int_equal(o.n, 2500);
+	o = (struct in_order){0, 0, true};
+	OK(store_checkpoint_list(f->s, 0, checkpoint_in_order, &o, &e_));
+	assert_true(o.ok);
+	assert_int_equal(o.n, 2500);
+	o = (struct in_order){0, 1200, true};
+	OK(store_checkpoint_list(f->s, 1200, checkpoint_in_order, &o, &e_));
+	assert_true(o.ok);
+	assert_int_equal(o.n, 1300);
+}
+
 /* Keys */
 
 static int collect_issuer_key(void *ctx, const struct store_issuer_key *k)
@@ -654,6 +721,7 @@ static void apikeys(void **state)
 	        cmocka_unit_test_setup_teardown(shares, setup, teardown),                        \
 	        cmocka_unit_test_setup_teardown(leak, setup, teardown),                          \
 	        cmocka_unit_test_setup_teardown(audit, setup, teardown),                         \
+	        cmocka_unit_test_setup_teardown(audit_pages, setup, teardown),                   \
 	        cmocka_unit_test_setup_teardown(keys, setup, teardown),                          \
 	        cmocka_unit_test_setup_teardown(foreign, setup, teardown),                       \
 	        cmocka_unit_test_setup_teardown(identity, setup, teardown),                      \
