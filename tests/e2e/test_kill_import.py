@@ -114,7 +114,7 @@ def state(ok):
             "FROM achievement ORDER BY institution, record_id").fetchall()
         groups = conn.execute(
             "SELECT group_concat(record_id, ' ') FROM (SELECT learner_id, record_id FROM "
-            "achievement ORDER BY learner_id, record_id) GROUP BY learner_id").fetchall()
+            "achievement ORDER BY learner_id, record_id) AS a GROUP BY learner_id").fetchall()
         learners = conn.execute("SELECT count(*) FROM learner").fetchone()[0]
     return rows, sorted(g[0] for g in groups), learners
 
