@@ -88,6 +88,7 @@ static const struct copy_table tables[] = {
         TABLE_ROWID("share_view", "share_id, at_ms", "ti"),
         TABLE_ROWID("identity_change",
                     "id, learner_id, actor, purpose, fields, at_ms, key_id, sealed", "tttttiib"),
+        TABLE("ratelimit_count", "scope, client, minute, count", "tbii"),
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
@@ -577,7 +578,7 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " audit_event, audit_checkpoint, trusted_issuer, status_list,"
 	        " status_list_credential, key_read, key_block, read_limit, foreign_achievement,"
 	        " key_rotation, issuer_key, login_link, session, share, share_view,"
-	        " identity_change RESTART IDENTITY";
+	        " identity_change, ratelimit_count RESTART IDENTITY";
 	PGresult *r;
 	int rc;
 
