@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,25 +24,9 @@
 #include "store/portal.h"
 #include "store/store.h"
 
-#include "pg_test.h"
+#include "store_fixture.h"
 
-struct fixture {
-	bool pg;
-	char dir[64];    /* SQLite: the mkdtemp folder */
-	char dbname[64]; /* PostgreSQL: the test's database */
-	char url[PG_TEST_CONNINFO_MAX];
-	struct store *s;
-};
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static struct store *open_store(struct fixture *f)
+static struct store *open_store(struct store_fixture *f)
 {
 	struct store *s = NULL;
 	struct ok_error err;
@@ -94,48 +77,30 @@ static void seed(struct store *s)
 		fail_msg("api_key_add: %s", err.message);
 }
 
-static int setup_sqlite(void **state)
+static int setup_on(void **state, bool pg)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct store_fixture *f = store_fixture_new(pg, "areas");
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ok-areas-test-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->url, sizeof(f->url), "sqlite:%s/test.db", f->dir);
-	f->s = open_store(f);
 	seed(f->s);
 	*state = f;
 	return 0;
+}
+
+static int setup_sqlite(void **state)
+{
+	return setup_on(state, false);
 }
 
 static int setup_pg(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	f->pg = true;
-	if (!pg_test_db_create("ok_areas", f->dbname, f->url, sizeof(f->url)))
-		return -1;
-	f->s = open_store(f);
-	seed(f->s);
-	*state = f;
-	return 0;
+	return setup_on(state, true);
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_close(f->s);
-	if (f->pg)
-		pg_test_db_drop(f->dbname);
-	else
-		nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
+	return store_fixture_teardown(state);
 }
 
 /* Runs call (which names its error e_), failing with the message when it fails. */
@@ -175,7 +140,7 @@ static void *use_link_second(void *arg)
 
 static void login_link_used_once_concurrently(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store *other = open_store(f);
 	struct store_login_link l = {0}, got;
 	struct link_use second = {0};
@@ -221,7 +186,7 @@ static void login_link_used_once_concurrently(void **state)
 
 static void sessions(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store_session se = {0}, got;
 	struct ok_error err;
 
@@ -267,7 +232,7 @@ static int collect_view(void *ctx, const struct store_share_view *v)
 
 static void shares(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store_share sh = {0}, got;
 	struct ok_error err;
 	char ids[256] = "";
@@ -320,7 +285,7 @@ static int collect_block(void *ctx, const struct store_key_block *b)
 
 static void leak(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store_key_block b = {0}, got;
 	struct ok_error err;
 	int64_t n, learners, window;
@@ -399,7 +364,7 @@ static int collect_event(void *ctx, const struct audit_event *e)
 
 static void audit(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct audit_checkpoint c = {0}, got;
 	struct audit_event e = {0};
 	struct ok_error err;
@@ -475,7 +440,7 @@ static int checkpoint_in_order(void *ctx, const struct audit_checkpoint *c)
  * listings (2 500 > 2 pages of 1 000): every one is listed once, in order. */
 static void audit_pages(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct audit_checkpoint c = {0};
 	struct audit_event e = {0};
 	struct in_order o = {0, 0, true};
@@ -532,7 +497,7 @@ static int collect_id(void *ctx, const char *id)
 
 static void keys(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store_key_rotation r = {0}, got;
 	struct store_issuer_key k = {0}, kg;
 	struct ok_error err;
@@ -594,7 +559,7 @@ static int collect_foreign(void *ctx, const struct store_foreign *fa)
 
 static void foreign(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store_foreign fa, got;
 	struct ok_error err;
 	char text[128] = "";
@@ -645,7 +610,7 @@ static int collect_change(void *ctx, const struct store_identity_change *c)
 
 static void identity(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store_identity_change c, got;
 	struct ok_error err;
 	const char *order[] = {"change-b", "change-a", "change-c"};
@@ -694,7 +659,7 @@ static int collect_key(void *ctx, const struct store_api_key_info *k)
 
 static void apikeys(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct ok_error err;
 	char text[128] = "";
 

@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,72 +15,21 @@
 #include "store/leak.h"
 #include "store/store.h"
 
-#include "pg_test.h"
-
-struct fixture {
-	bool pg;
-	char dir[64];    /* SQLite: the mkdtemp folder */
-	char dbname[64]; /* PostgreSQL: the test's database */
-	char url[PG_TEST_CONNINFO_MAX];
-	struct store *s;
-};
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup_store(struct fixture *f, void **state)
-{
-	struct ok_error err;
-
-	if (store_open(&f->s, f->url, true, &err) != 0) {
-		fprintf(stderr, "store_open: %s\n", err.message);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
+#include "store_fixture.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ok-privacy-test-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->url, sizeof(f->url), "sqlite:%s/test.db", f->dir);
-	return setup_store(f, state);
+	return (*state = store_fixture_new(false, "leak")) ? 0 : -1;
 }
 
 static int setup_pg(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	f->pg = true;
-	if (!pg_test_db_create("ok_leak", f->dbname, f->url, sizeof(f->url)))
-		return -1;
-	return setup_store(f, state);
+	return (*state = store_fixture_new(true, "leak")) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_close(f->s);
-	if (f->pg)
-		pg_test_db_drop(f->dbname);
-	else
-		nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
+	return store_fixture_teardown(state);
 }
 
 static void put(struct store *s, const char *key, const char *learner, int64_t at_ms)
@@ -109,7 +57,7 @@ static int64_t window(struct store *s, const char *key, const char *learner, int
 
 static void window_counts_distinct_learners_after_a_time(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	bool seen;
 
 	assert_int_equal(window(f->s, "K1", "L1", 0, &seen), 0);
@@ -133,7 +81,7 @@ static void window_counts_distinct_learners_after_a_time(void **state)
 
 static void a_read_keeps_the_latest_time(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 
 	put(f->s, "K1", "L1", 5000);
 	put(f->s, "K1", "L1", 4000); /* arrives late (another thread): 5000 stays */
@@ -142,7 +90,7 @@ static void a_read_keeps_the_latest_time(void **state)
 
 static void windows_are_per_key(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	bool seen;
 
 	put(f->s, "K1", "L1", 1000);
@@ -157,7 +105,7 @@ static void windows_are_per_key(void **state)
 
 static void prune_and_clear_touch_one_key(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct ok_error err;
 
 	put(f->s, "K1", "L1", 1000);
@@ -179,7 +127,7 @@ static void prune_and_clear_touch_one_key(void **state)
 
 static void rolled_back_reads_are_not_counted(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct ok_error err;
 
 	assert_int_equal(store_begin(f->s, &err), 0);
@@ -225,7 +173,7 @@ static int list_one(void *ctx, const struct store_key_block *b)
 
 static void blocks_are_kept_listed_and_removed(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store_key_block b;
 	struct listed l = {0};
 	struct ok_error err;
@@ -266,7 +214,7 @@ static void blocks_are_kept_listed_and_removed(void **state)
 
 static void limits_per_institution(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store_institution i = {.code = "21PB", .name = "Test", .country = "NL"};
 	struct ok_error err;
 	int64_t learners = -1, window_s = -1;
@@ -290,7 +238,7 @@ static void limits_per_institution(void **state)
 
 static void kept_across_reopening_and_seen_by_another_connection(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store *other;
 	struct store_key_block b;
 	struct ok_error err;

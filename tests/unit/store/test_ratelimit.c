@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,72 +15,21 @@
 #include "store/ratelimit.h"
 #include "store/store.h"
 
-#include "pg_test.h"
-
-struct fixture {
-	bool pg;
-	char dir[64];
-	char dbname[64];
-	char url[PG_TEST_CONNINFO_MAX];
-	struct store *s;
-};
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup_store(struct fixture *f, void **state)
-{
-	struct ok_error err;
-
-	if (store_open(&f->s, f->url, true, &err) != 0) {
-		fprintf(stderr, "store_open: %s\n", err.message);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
+#include "store_fixture.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ok-ratelimit-test-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->url, sizeof(f->url), "sqlite:%s/test.db", f->dir);
-	return setup_store(f, state);
+	return (*state = store_fixture_new(false, "ratelimit")) ? 0 : -1;
 }
 
 static int setup_pg(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	f->pg = true;
-	if (!pg_test_db_create("ok_ratelimit", f->dbname, f->url, sizeof(f->url)))
-		return -1;
-	return setup_store(f, state);
+	return (*state = store_fixture_new(true, "ratelimit")) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_close(f->s);
-	if (f->pg)
-		pg_test_db_drop(f->dbname);
-	else
-		nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
+	return store_fixture_teardown(state);
 }
 
 static const unsigned char CLIENT_A[STORE_HASH_BYTES] = {1, 2, 3};
@@ -99,7 +47,7 @@ static int64_t add(struct store *s, const char *scope, const unsigned char *clie
 
 static void two_servers_add_up(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store *other;
 	struct ok_error err;
 
@@ -116,7 +64,7 @@ static void two_servers_add_up(void **state)
 
 static void past_minutes_are_pruned(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct ok_error err;
 
 	add(f->s, "address", CLIENT_A, 100, 5);
@@ -133,7 +81,7 @@ static void past_minutes_are_pruned(void **state)
  * database-wide writer lock until it commits). */
 static void counting_does_not_wait_for_writers(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store *other;
 	struct ok_error err;
 
