@@ -121,6 +121,17 @@ const char *pg_sqlstate(const PGresult *res);
 bool pg_col_null(const PGresult *r, int row, int col);
 /* int2, int4 or int8 (and bool as 0/1); 0 for NULL. */
 int64_t pg_col_int64(const PGresult *r, int row, int col);
+
+/* The columns of a learner and of an achievement, in the order their readers take them. */
+#define PG_LEARNER_COLS                                                                      \
+	"id, nid_index, digest, national_id, given_names, family_name, birth_date, key_id, " \
+	"created_ms, updated_ms"
+#define PG_ACHIEVEMENT_COLS                                                                  \
+	"id, learner_id, institution, record_id, kind, title, programme_code, eqf_level, "   \
+	"credits_centi, grade, grading_scheme, awarded_on, language, status, status_index, " \
+	"digest, version, created_ms, updated_ms, status_list"
+/* One achievement of a result whose columns are PG_ACHIEVEMENT_COLS. */
+void pg_read_achievement(const PGresult *r, int row, struct store_achievement *a);
 bool pg_col_bool(const PGresult *r, int row, int col);
 /* Text truncated to cap - 1 bytes (at a character boundary) and NUL-terminated; "" for NULL. */
 void pg_col_text(const PGresult *r, int row, int col, char *dst, size_t cap);

@@ -42,13 +42,6 @@
  * whole. */
 #define PG_AUDIT_PAGE 2000
 
-#define LEARNER_COLS                                                                         \
-	"id, nid_index, digest, national_id, given_names, family_name, birth_date, key_id, " \
-	"created_ms, updated_ms"
-#define ACHIEVEMENT_COLS                                                                     \
-	"id, learner_id, institution, record_id, kind, title, programme_code, eqf_level, "   \
-	"credits_centi, grade, grading_scheme, awarded_on, language, status, status_index, " \
-	"digest, version, created_ms, updated_ms, status_list"
 #define STATUS_COLS "n, size, used, revocation_version, suspension_version"
 #define TRUST_COLS  "did, name, country, source, status, since_ms"
 
@@ -698,7 +691,7 @@ static int learner_query(struct pg_store *s, const char *sql, const struct pg_pa
 static int pg_learner_find(struct store *base, const unsigned char idx[STORE_HASH_BYTES],
                            struct store_learner *out, struct ok_error *err)
 {
-	static const char sql[] = "SELECT " LEARNER_COLS " FROM learner WHERE nid_index = $1";
+	static const char sql[] = "SELECT " PG_LEARNER_COLS " FROM learner WHERE nid_index = $1";
 	struct pg_params p;
 
 	pg_params_init(&p);
@@ -709,7 +702,7 @@ static int pg_learner_find(struct store *base, const unsigned char idx[STORE_HAS
 static int pg_learner_get(struct store *base, const char *id, struct store_learner *out,
                           struct ok_error *err)
 {
-	static const char sql[] = "SELECT " LEARNER_COLS " FROM learner WHERE id = $1";
+	static const char sql[] = "SELECT " PG_LEARNER_COLS " FROM learner WHERE id = $1";
 	struct pg_params p;
 
 	pg_params_init(&p);
@@ -720,7 +713,7 @@ static int pg_learner_get(struct store *base, const char *id, struct store_learn
 static int pg_learner_put(struct store *base, const struct store_learner *l, bool update,
                           struct ok_error *err)
 {
-	static const char insert[] = "INSERT INTO learner (" LEARNER_COLS ") "
+	static const char insert[] = "INSERT INTO learner (" PG_LEARNER_COLS ") "
 	                             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
 	                             "ON CONFLICT DO NOTHING";
 	static const char change[] =
@@ -749,7 +742,9 @@ static int pg_learner_put(struct store *base, const struct store_learner *l, boo
 
 /* ---- achievements ---- */
 
-static void read_achievement(const PGresult *r, int row, struct store_achievement *a)
+/* One achievement of a result whose columns are PG_ACHIEVEMENT_COLS (store_pg_import.c reads them
+ * too). */
+void pg_read_achievement(const PGresult *r, int row, struct store_achievement *a)
 {
 	pg_col_text(r, row, 0, a->id, sizeof(a->id));
 	pg_col_text(r, row, 1, a->learner_id, sizeof(a->learner_id));
@@ -781,7 +776,7 @@ static int achievement_query(struct pg_store *s, const char *sql, const struct p
 
 	if (rc)
 		return rc;
-	read_achievement(r, 0, out);
+	pg_read_achievement(r, 0, out);
 	PQclear(r);
 	return 0;
 }
@@ -789,7 +784,7 @@ static int achievement_query(struct pg_store *s, const char *sql, const struct p
 static int pg_achievement_find(struct store *base, const char *institution, const char *record_id,
                                struct store_achievement *out, struct ok_error *err)
 {
-	static const char sql[] = "SELECT " ACHIEVEMENT_COLS
+	static const char sql[] = "SELECT " PG_ACHIEVEMENT_COLS
 	                          " FROM achievement WHERE institution = $1 AND record_id = $2";
 	struct pg_params p;
 
@@ -802,7 +797,7 @@ static int pg_achievement_find(struct store *base, const char *institution, cons
 static int pg_achievement_get(struct store *base, const char *id, struct store_achievement *out,
                               struct ok_error *err)
 {
-	static const char sql[] = "SELECT " ACHIEVEMENT_COLS " FROM achievement WHERE id = $1";
+	static const char sql[] = "SELECT " PG_ACHIEVEMENT_COLS " FROM achievement WHERE id = $1";
 	struct pg_params p;
 
 	pg_params_init(&p);
@@ -888,7 +883,7 @@ static int achievement_rows(const PGresult *r, store_achievement_fn fn, void *ct
 	int row, rc = 0;
 
 	for (row = 0; row < PQntuples(r) && !rc; row++) {
-		read_achievement(r, row, &a);
+		pg_read_achievement(r, row, &a);
 		rc = fn(ctx, &a);
 	}
 	return rc;
@@ -899,7 +894,7 @@ static int pg_achievement_list_by_learner(struct store *base, const char *learne
 {
 	/* In pages, each after the (institution, awarded_on, id) the one before ended at; "" is
 	 * before every key, as no id is empty. */
-	static const char sql[] = "SELECT " ACHIEVEMENT_COLS " FROM achievement "
+	static const char sql[] = "SELECT " PG_ACHIEVEMENT_COLS " FROM achievement "
 	                          "WHERE learner_id = $1 AND (institution, awarded_on, id) > "
 	                          "($2, $3, $4) ORDER BY institution, awarded_on, id LIMIT $5";
 	char *last[3] = {NULL, NULL, NULL};
@@ -922,7 +917,7 @@ static int pg_achievement_list_by_learner(struct store *base, const char *learne
 			last[i] = NULL;
 		}
 		if (!rc && n == PG_PAGE) {
-			/* Columns 2, 11 and 0 of ACHIEVEMENT_COLS: institution, awarded_on, id. */
+			/* Columns 2, 11 and 0 of PG_ACHIEVEMENT_COLS: institution, awarded_on, id. */
 			last[0] = pg_col_dup(r, n - 1, 2);
 			last[1] = pg_col_dup(r, n - 1, 11);
 			last[2] = pg_col_dup(r, n - 1, 0);
@@ -1128,7 +1123,7 @@ static int pg_status_list_bits(struct store *base, int64_t n, const char *status
 static int pg_achievement_by_slot(struct store *base, int64_t list, int64_t index,
                                   struct store_achievement *out, struct ok_error *err)
 {
-	static const char sql[] = "SELECT " ACHIEVEMENT_COLS " FROM achievement WHERE "
+	static const char sql[] = "SELECT " PG_ACHIEVEMENT_COLS " FROM achievement WHERE "
 	                          "status_list = $1 AND status_index = $2 AND status_index >= 0";
 	struct pg_params p;
 

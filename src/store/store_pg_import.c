@@ -19,14 +19,6 @@ static const char staging_sql[] =
         "CREATE TEMP TABLE IF NOT EXISTS import_achievement (LIKE achievement) "
         "ON COMMIT DELETE ROWS";
 
-#define IMPORT_LEARNER_COLS                                                                  \
-	"id, nid_index, digest, national_id, given_names, family_name, birth_date, key_id, " \
-	"created_ms, updated_ms"
-#define IMPORT_ACHIEVEMENT_COLS                                                              \
-	"id, learner_id, institution, record_id, kind, title, programme_code, eqf_level, "   \
-	"credits_centi, grade, grading_scheme, awarded_on, language, status, status_index, " \
-	"digest, version, created_ms, updated_ms, status_list"
-
 /* COPY data is sent to the server in pieces of about this size. */
 #define COPY_CHUNK (1u << 20)
 
@@ -107,36 +99,12 @@ static int learners_find(struct store *base, const unsigned char (*idx)[STORE_HA
 	return rc;
 }
 
-static void read_achievement(const PGresult *r, int row, struct store_achievement *a)
-{
-	pg_col_text(r, row, 0, a->id, sizeof(a->id));
-	pg_col_text(r, row, 1, a->learner_id, sizeof(a->learner_id));
-	pg_col_text(r, row, 2, a->institution, sizeof(a->institution));
-	pg_col_text(r, row, 3, a->record_id, sizeof(a->record_id));
-	pg_col_text(r, row, 4, a->kind, sizeof(a->kind));
-	pg_col_text(r, row, 5, a->title, sizeof(a->title));
-	pg_col_text(r, row, 6, a->programme_code, sizeof(a->programme_code));
-	a->eqf_level = (int)pg_col_int64(r, row, 7);
-	a->credits_centi = (long)pg_col_int64(r, row, 8);
-	pg_col_text(r, row, 9, a->grade, sizeof(a->grade));
-	pg_col_text(r, row, 10, a->grading_scheme, sizeof(a->grading_scheme));
-	pg_col_text(r, row, 11, a->awarded_on, sizeof(a->awarded_on));
-	pg_col_text(r, row, 12, a->language, sizeof(a->language));
-	pg_col_text(r, row, 13, a->status, sizeof(a->status));
-	a->status_index = pg_col_int64(r, row, 14);
-	pg_col_fixed(r, row, 15, a->digest, sizeof(a->digest));
-	a->version = (int)pg_col_int64(r, row, 16);
-	a->created_ms = pg_col_int64(r, row, 17);
-	a->updated_ms = pg_col_int64(r, row, 18);
-	a->status_list = pg_col_int64(r, row, 19);
-}
-
 static int achievements_find(struct store *base, const char *institution, const char *const *ids,
                              size_t n, store_achievement_fn fn, void *ctx, struct ok_error *err)
 {
 	static const char sql[] =
 	        "SELECT a.* FROM unnest($2::text[]) AS k(r), LATERAL "
-	        "(SELECT " IMPORT_ACHIEVEMENT_COLS " FROM achievement WHERE institution = "
+	        "(SELECT " PG_ACHIEVEMENT_COLS " FROM achievement WHERE institution = "
 	        "$1 AND record_id = k.r LIMIT 1) AS a";
 	struct store_achievement a;
 	struct pg_params p;
@@ -164,7 +132,7 @@ static int achievements_find(struct store *base, const char *institution, const 
 		return rc;
 	for (row = 0; row < PQntuples(r) && !rc; row++) {
 		memset(&a, 0, sizeof(a));
-		read_achievement(r, row, &a);
+		pg_read_achievement(r, row, &a);
 		rc = fn(ctx, &a);
 	}
 	PQclear(r);
@@ -311,10 +279,10 @@ static int learners_add(struct store *base, const struct store_learner *l, size_
                         struct ok_error *err)
 {
 	static const char copy_sql[] =
-	        "COPY import_learner (" IMPORT_LEARNER_COLS ") FROM STDIN (FORMAT binary)";
+	        "COPY import_learner (" PG_LEARNER_COLS ") FROM STDIN (FORMAT binary)";
 	static const char merge_sql[] =
-	        "WITH moved AS (DELETE FROM import_learner RETURNING " IMPORT_LEARNER_COLS ") "
-	        "INSERT INTO learner (" IMPORT_LEARNER_COLS ") SELECT " IMPORT_LEARNER_COLS
+	        "WITH moved AS (DELETE FROM import_learner RETURNING " PG_LEARNER_COLS ") "
+	        "INSERT INTO learner (" PG_LEARNER_COLS ") SELECT " PG_LEARNER_COLS
 	        " FROM moved ON CONFLICT DO NOTHING";
 	struct pg_store *s = pgs(base);
 	struct copy c;
@@ -349,11 +317,11 @@ static int achievements_add(struct store *base, const struct store_achievement *
                             struct ok_error *err)
 {
 	static const char copy_sql[] =
-	        "COPY import_achievement (" IMPORT_ACHIEVEMENT_COLS ") FROM STDIN (FORMAT binary)";
+	        "COPY import_achievement (" PG_ACHIEVEMENT_COLS ") FROM STDIN (FORMAT binary)";
 	static const char merge_sql[] =
-	        "WITH moved AS (DELETE FROM import_achievement RETURNING " IMPORT_ACHIEVEMENT_COLS
-	        ") INSERT INTO achievement (" IMPORT_ACHIEVEMENT_COLS
-	        ") SELECT " IMPORT_ACHIEVEMENT_COLS " FROM moved ON CONFLICT DO NOTHING";
+	        "WITH moved AS (DELETE FROM import_achievement RETURNING " PG_ACHIEVEMENT_COLS
+	        ") INSERT INTO achievement (" PG_ACHIEVEMENT_COLS
+	        ") SELECT " PG_ACHIEVEMENT_COLS " FROM moved ON CONFLICT DO NOTHING";
 	struct pg_store *s = pgs(base);
 	struct copy c;
 	size_t i;
