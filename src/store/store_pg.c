@@ -1372,6 +1372,55 @@ static void ignore_notice(void *arg, const char *message)
  * first migrates and the others then find the schema current. A database whose schema is newer
  * than this program knows is refused.
  */
+/*
+ * Refuses a database where anything in schema public is not the connecting role's own, or where
+ * a table carries a trigger, rule or row-level policy (oorkonde makes none): a role that could
+ * create objects there before the first start (the default before PostgreSQL 15) could have
+ * made the tables itself, and would then read every row and could undo any write through a
+ * trigger. Runs under the migration lock, before any migration and at every start.
+ */
+static int check_own_objects(struct pg_store *s, struct ok_error *err)
+{
+	static const char foreign_objects[] =
+	        "SELECT what, name FROM ("
+	        " SELECT 'object' AS what, c.relname::text AS name FROM pg_class c"
+	        "  JOIN pg_namespace n ON n.oid = c.relnamespace"
+	        "  WHERE n.nspname = 'public' AND c.relowner <>"
+	        "   (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+	        " UNION ALL SELECT 'trigger', t.tgname::text || ' on ' || c.relname FROM pg_trigger t"
+	        "  JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	        "  WHERE n.nspname = 'public' AND NOT t.tgisinternal"
+	        " UNION ALL SELECT 'rule', r.rulename::text || ' on ' || c.relname FROM pg_rewrite r"
+	        "  JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace"
+	        "  WHERE n.nspname = 'public' AND r.rulename <> '_RETURN'"
+	        " UNION ALL SELECT 'policy', p.polname::text || ' on ' || c.relname FROM pg_policy p"
+	        "  JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	        "  WHERE n.nspname = 'public'"
+	        ") x ORDER BY 1, 2 LIMIT 1";
+	char what[16], name[128];
+	PGresult *r;
+	int rc = pg_exec_one(s, foreign_objects, NULL, &r, "check the schema's owner", err);
+
+	if (rc == OK_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	pg_col_text(r, 0, 0, what, sizeof(what));
+	pg_col_text(r, 0, 1, name, sizeof(name));
+	PQclear(r);
+	if (strcmp(what, "object") == 0)
+		return ok_fail(err, OK_ESTORE,
+		               "the database's %s is not owned by the role oorkonde connects as: "
+		               "oorkonde uses only tables of its own role (docs/operations.md, "
+		               "PostgreSQL roles and privileges)",
+		               name);
+	return ok_fail(err, OK_ESTORE,
+	               "the database has a %s %s, which oorkonde does not make: it refuses a "
+	               "schema that others changed (docs/operations.md, PostgreSQL roles and "
+	               "privileges)",
+	               what, name);
+}
+
 static int migrate_once(struct pg_store *s, struct ok_error *err)
 {
 	static const char read_version[] = "SELECT version FROM oorkonde_schema";
@@ -1398,6 +1447,8 @@ static int migrate_once(struct pg_store *s, struct ok_error *err)
 			        " (a migration still running, or a stalled session); try again");
 		goto fail;
 	}
+	if ((rc = check_own_objects(s, err)))
+		goto fail;
 	rc = pg_exec_one(s, read_version, NULL, &r, "read schema version", err);
 	if (rc && rc != OK_ENOTFOUND)
 		goto fail;

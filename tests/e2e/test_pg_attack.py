@@ -169,3 +169,33 @@ def test_the_tables_live_in_public_whatever_schemas_exist(
                      "SELECT schemaname FROM pg_tables WHERE tablename IN "
                      "('meta', 'institution', 'writer_lock') ORDER BY 1")
     assert tables.split() == ["public", "public", "public"]
+
+
+def test_tables_another_role_made_first_are_refused(binary, tmp_path, pg_db, pg_cluster):  # noqa: F811
+    """A role that may create objects in public (the default before PostgreSQL 15) makes the
+    tables before the first start, to read every row and keep revoked records active with a
+    trigger: oorkonde refuses the database instead of taking its tables over."""
+    squatter = "squatter_" + re.search(r"dbname=(\S+)", pg_db).group(1)
+    pg_psql(pg_cluster, pg_db, f"CREATE ROLE {squatter} LOGIN; "
+                               f"GRANT CREATE ON SCHEMA public TO {squatter}")
+    as_squatter = re.sub(r"user=\S+", f"user={squatter}", pg_db)
+    pg_psql(pg_cluster, as_squatter, "CREATE TABLE oorkonde_schema (version INTEGER NOT NULL)")
+    proc = Oorkonde(binary, tmp_path / "d").run("init", "--store", pg_db)
+    assert proc.returncode != 0
+    assert "oorkonde_schema is not owned by the role oorkonde connects as" in proc.stderr, \
+        proc.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_a_trigger_someone_added_is_refused(binary, tmp_path, pg_db, pg_cluster):  # noqa: F811
+    """A trigger that keeps a revoked record active (the review's reproduction): oorkonde makes
+    no triggers, so the next start refuses the database and names it."""
+    ok = pg_folder(binary, tmp_path / "d", pg_db)
+    pg_psql(pg_cluster, pg_db,
+            "CREATE FUNCTION keep_active() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$BEGIN NEW.status := 'active'; RETURN NEW; END$$;"
+            "CREATE TRIGGER keep_active BEFORE UPDATE ON achievement "
+            "FOR EACH ROW EXECUTE FUNCTION keep_active()")
+    proc = ok.run("identity")
+    assert proc.returncode != 0
+    assert "trigger keep_active on achievement" in proc.stderr, proc.stderr
