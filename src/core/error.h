@@ -43,8 +43,9 @@
 	X(OK_EINTERNAL, -15, "internal error", 500, "internal", "Internal error",                  \
 	  OK_DETAIL_HIDDEN)                                                                        \
 	X(OK_EGONE, -16, "no longer available", 410, "gone", "Gone", OK_DETAIL_OWN)                \
-	X(OK_ELIMIT, -17, "limit reached", 429, "limit-reached", "Too many requests", OK_DETAIL_OWN) \
-	X(OK_EREADONLY, -18, "read-only replica", 503, "read-only-replica", "Read-only replica",  \
+	X(OK_ELIMIT, -17, "limit reached", 429, "limit-reached", "Too many requests",              \
+	  OK_DETAIL_OWN)                                                                           \
+	X(OK_EREADONLY, -18, "read-only replica", 503, "read-only-replica", "Read-only replica",   \
 	  "this server reads from a read-only replica; writes go to the primary's servers")
 
 enum ok_code {

@@ -917,7 +917,8 @@ static int pg_achievement_list_by_learner(struct store *base, const char *learne
 			last[i] = NULL;
 		}
 		if (!rc && n == PG_PAGE) {
-			/* Columns 2, 11 and 0 of PG_ACHIEVEMENT_COLS: institution, awarded_on, id. */
+			/* Columns 2, 11 and 0 of PG_ACHIEVEMENT_COLS: institution, awarded_on, id.
+			 */
 			last[0] = pg_col_dup(r, n - 1, 2);
 			last[1] = pg_col_dup(r, n - 1, 11);
 			last[2] = pg_col_dup(r, n - 1, 0);
@@ -1387,14 +1388,20 @@ static int check_own_objects(struct pg_store *s, struct ok_error *err)
 	        "  JOIN pg_namespace n ON n.oid = c.relnamespace"
 	        "  WHERE n.nspname = 'public' AND c.relowner <>"
 	        "   (SELECT oid FROM pg_roles WHERE rolname = current_user)"
-	        " UNION ALL SELECT 'trigger', t.tgname::text || ' on ' || c.relname FROM pg_trigger t"
-	        "  JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	        " UNION ALL SELECT 'trigger', t.tgname::text || ' on ' || c.relname FROM "
+	        "pg_trigger t"
+	        "  JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = "
+	        "c.relnamespace"
 	        "  WHERE n.nspname = 'public' AND NOT t.tgisinternal"
-	        " UNION ALL SELECT 'rule', r.rulename::text || ' on ' || c.relname FROM pg_rewrite r"
-	        "  JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace"
+	        " UNION ALL SELECT 'rule', r.rulename::text || ' on ' || c.relname FROM pg_rewrite "
+	        "r"
+	        "  JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = "
+	        "c.relnamespace"
 	        "  WHERE n.nspname = 'public' AND r.rulename <> '_RETURN'"
-	        " UNION ALL SELECT 'policy', p.polname::text || ' on ' || c.relname FROM pg_policy p"
-	        "  JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	        " UNION ALL SELECT 'policy', p.polname::text || ' on ' || c.relname FROM pg_policy "
+	        "p"
+	        "  JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = "
+	        "c.relnamespace"
 	        "  WHERE n.nspname = 'public'"
 	        ") x ORDER BY 1, 2 LIMIT 1";
 	char what[16], name[128];

@@ -320,8 +320,8 @@ static int achievements_add(struct store *base, const struct store_achievement *
 	        "COPY import_achievement (" PG_ACHIEVEMENT_COLS ") FROM STDIN (FORMAT binary)";
 	static const char merge_sql[] =
 	        "WITH moved AS (DELETE FROM import_achievement RETURNING " PG_ACHIEVEMENT_COLS
-	        ") INSERT INTO achievement (" PG_ACHIEVEMENT_COLS
-	        ") SELECT " PG_ACHIEVEMENT_COLS " FROM moved ON CONFLICT DO NOTHING";
+	        ") INSERT INTO achievement (" PG_ACHIEVEMENT_COLS ") SELECT " PG_ACHIEVEMENT_COLS
+	        " FROM moved ON CONFLICT DO NOTHING";
 	struct pg_store *s = pgs(base);
 	struct copy c;
 	size_t i;

@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (strnlen(m.info.at, sizeof(m.info.at)) >= sizeof(m.info.at) ||
-	    m.info.schema_version < 1 || m.info.audit_seq < 0 ||
-	    !m.files[BACKUP_FILE_DB].listed || !m.files[BACKUP_FILE_CONFIG].listed)
+	    m.info.schema_version < 1 || m.info.audit_seq < 0 || !m.files[BACKUP_FILE_DB].listed ||
+	    !m.files[BACKUP_FILE_CONFIG].listed)
 		abort();
 	n = backup_manifest_canonical(&m, canon, sizeof(canon));
 	if (n == 0 || n >= sizeof(canon) || strlen(canon) != n)
