@@ -211,6 +211,10 @@ struct store_sqlite {
 	bool writer_held;
 };
 
+/* Whether a statement waits (about 10 s at most) for another connection's write lock, as every
+ * statement does, or answers OK_EBUSY at once: for writes that must never hold up a request. */
+void sqlite_wait_for_lock(struct store_sqlite *s, bool wait);
+
 /* The areas of the SQLite back end, each in its store_sqlite_<area>.c. */
 extern const struct store_portal_ops sqlite_portal_ops;
 extern const struct store_leak_ops sqlite_leak_ops;

@@ -776,6 +776,11 @@ static int wait_for_lock(void *ctx, int count)
 	return 0;
 }
 
+void sqlite_wait_for_lock(struct store_sqlite *s, bool wait)
+{
+	sqlite3_busy_handler(s->db, wait ? wait_for_lock : NULL, NULL);
+}
+
 /* Applies the migrations the database lacks, all in one transaction. */
 static int migrate(struct store_sqlite *s, struct ok_error *err)
 {
@@ -854,7 +859,7 @@ int store_sqlite_open(struct store **out, const char *path, bool create, struct 
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_handler(s->db, wait_for_lock, NULL);
+	sqlite_wait_for_lock(s, true);
 	rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, pragmas, NULL, NULL, NULL);

@@ -20,10 +20,17 @@ static int add(struct store *base, const char *scope, const unsigned char client
                int64_t minute, int64_t count, int64_t *total, struct ok_error *err)
 {
 	struct sqlite_count_row r = {0};
-	int rc = sqlite_get(sq(base), &RATELIMIT_ADD,
-	                    SQLITE_ARGS(SQ_ARG_TEXT(scope), SQ_ARG_BLOB(client, STORE_HASH_BYTES),
-	                                SQ_ARG_INT(minute), SQ_ARG_INT(count)),
-	                    &r, err);
+	int rc;
+
+	/* A count is added from a request's thread: while another connection writes (an import
+	 * holds the lock for a batch at a time) it is not waited for; the caller then counts
+	 * alone for a while (http/ratelimit.c). */
+	sqlite_wait_for_lock(sq(base), false);
+	rc = sqlite_get(sq(base), &RATELIMIT_ADD,
+	                SQLITE_ARGS(SQ_ARG_TEXT(scope), SQ_ARG_BLOB(client, STORE_HASH_BYTES),
+	                            SQ_ARG_INT(minute), SQ_ARG_INT(count)),
+	                &r, err);
+	sqlite_wait_for_lock(sq(base), true);
 
 	/* An upsert always returns its row. */
 	if (rc == OK_ENOTFOUND)
