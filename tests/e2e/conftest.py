@@ -41,6 +41,9 @@ SQLITE_ONLY = {
     "test_backup.py": "`oorkonde backup` copies SQLite's database file; PostgreSQL is backed up "
                       "with pg_dump or base backups (docs/operations.md)",
     "test_http.py::test_healthz_503_when_store_unreadable": "overwrites SQLite's database files",
+    "test_reliability_crash.py::test_kill_serve_during_revocations_and_imports":
+        "copies a data folder as the template of each run, which on PostgreSQL would share one "
+        "database between the runs",
     "test_reliability_disk.py": "fills or remounts read-only the disk of the data folder, which "
                                 "on PostgreSQL does not hold the records",
 }

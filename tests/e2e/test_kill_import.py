@@ -100,8 +100,8 @@ def check_consistent(ok, where):
             "SELECT learner_id, count(*) FROM achievement GROUP BY learner_id "
             "HAVING count(*) != ?", (ROWS_PER_LEARNER,)).fetchall()
         assert partial == [], f"{where}: learners with part of their rows: {partial[:5]}"
-        orphans = conn.execute("SELECT count(*) FROM learner WHERE id NOT IN "
-                               "(SELECT learner_id FROM achievement)").fetchone()[0]
+        orphans = conn.execute("SELECT count(*) FROM learner l WHERE NOT EXISTS "
+                               "(SELECT 1 FROM achievement a WHERE a.learner_id = l.id)").fetchone()[0]
         assert orphans == 0, f"{where}: learners without achievements"
 
 

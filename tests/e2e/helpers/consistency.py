@@ -40,8 +40,8 @@ def check_audit_chain(conn, where):
 def check_consistent(data, where):
     with db_readonly(data) as conn:
         assert store.integrity_problems(conn) == [], where
-        orphans = conn.execute("SELECT count(*) FROM learner WHERE id NOT IN "
-                               "(SELECT learner_id FROM achievement)").fetchone()[0]
+        orphans = conn.execute("SELECT count(*) FROM learner l WHERE NOT EXISTS "
+                               "(SELECT 1 FROM achievement a WHERE a.learner_id = l.id)").fetchone()[0]
         assert orphans == 0, f"{where}: learners without achievements"
         return check_audit_chain(conn, where)
 
