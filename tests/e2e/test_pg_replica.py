@@ -30,7 +30,9 @@ def with_db(conninfo, name):
 
 def caught_up(primary, replica, timeout=30):
     """Waits until the replica has replayed everything the primary has written so far."""
-    lsn = primary.psql("SELECT pg_current_wal_lsn()").strip()
+    # The insert position: with synchronous_commit off (the test cluster) the write position may
+    # still be before the last commit record.
+    lsn = primary.psql("SELECT pg_current_wal_insert_lsn()").strip()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         done = replica.psql(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn").strip()
