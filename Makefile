@@ -97,13 +97,13 @@ $(ASAN)/build.ninja:
 	CC=clang meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dtest_hooks=true
 
-# The end-to-end suite runs here on SQLite only: the C code the sanitizers watch is the same on
-# both stores but for the store itself, whose unit tests run on both (scripts/with-pg).
+# The unit tests run on both stores (scripts/with-pg); the end-to-end suite on SQLite only: the C
+# code the sanitizers watch is the same on both stores but for the store itself.
 sanitize: test-deps plain $(ASAN)/build.ninja
 	@$(call HOOKS,$(ASAN))
 	ninja -C $(ASAN)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-		meson test -C $(ASAN) --suite unit --print-errorlogs
+		scripts/with-pg meson test -C $(ASAN) --suite unit --print-errorlogs
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		OORKONDE_BIN=$(CURDIR)/$(ASAN)/src/cli/oorkonde OK_SANITIZED=1 \
 		OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde \
