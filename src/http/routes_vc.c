@@ -8,6 +8,7 @@
 #include "registry/credential.h"
 #include "registry/verify.h"
 #include "registry/verify_summary.h"
+#include "vc/datamodel.h"
 #include "vc/jcs.h"
 
 #include <stdio.h>
@@ -57,6 +58,22 @@ void route_achievement_credential(struct http_request *req, struct http_response
 	res->content_type = f == CREDENTIAL_JWT ? "application/vc+jwt" : "application/vc";
 }
 
+/* 400 problem+json for a credential that breaks a rule of the VC 2.0 data model: the detail
+ * says what is wrong, "rule" names the rule (vc/datamodel.h) for a program to act on. */
+static void problem_rule(struct http_response *res, const struct ok_error *err)
+{
+	json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "/problems/invalid-input",
+	                        "title", "Invalid input", "status", 400, "detail", err->message,
+	                        "rule", err->field);
+
+	if (!doc) {
+		http_problem(res, 500, "internal", "Internal error", "out of memory");
+		return;
+	}
+	http_json(res, 400, doc);
+	res->content_type = "application/problem+json";
+}
+
 void route_vc_issue(struct http_request *req, struct http_response *res)
 {
 	struct ok_error err;
@@ -84,6 +101,10 @@ void route_vc_issue(struct http_request *req, struct http_response *res)
 	rc = registry_credential_sign(req->dep, json_object_get(body, "credential"), actor,
 	                              &signed_vc, &err);
 	json_decref(body);
+	if (rc == OK_EINPUT && vc_datamodel_rule_known(err.field)) {
+		problem_rule(res, &err);
+		return;
+	}
 	if (rc) {
 		http_problem_from_error(res, &err);
 		return;
