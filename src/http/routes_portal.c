@@ -3,6 +3,7 @@
  * http/session.h), and the verifier's /s/TOKEN.json and /s/TOKEN/credentials. Tokens travel in
  * paths, which the access log never prints (it prints route templates). */
 #include "http/internal.h"
+#include "http/negotiate.h"
 #include "http/qr.h"
 #include "http/session.h"
 #include "http/web.h"
@@ -183,13 +184,11 @@ void route_me_credential(struct http_request *req, struct http_response *res)
 	char name[128];
 	enum credential_format f;
 	struct ok_error err;
+	const char *type;
 	int rc;
 
-	if (credential_format_parse(http_query(req, "format"), &f) != 0) {
-		http_problem(res, 400, "invalid-input", "Invalid input",
-		             "format must be di or jwt");
+	if (http_credential_negotiate(req, res, &f, &type) != 0)
 		return;
-	}
 	ok_error_clear(&err);
 	buf_reset(&res->body);
 	if ((rc = portal_credential(req->dep, req->learner_id, id, f, &res->body, &err))) {
@@ -198,7 +197,7 @@ void route_me_credential(struct http_request *req, struct http_response *res)
 	}
 	http_count_issued(req->srv);
 	res->status = 200;
-	res->content_type = f == CREDENTIAL_JWT ? "application/vc+jwt" : "application/vc";
+	res->content_type = type;
 	/* Named after the result: the learner's own, checked by portal_credential above. */
 	if (store_achievement_get(req->dep->store, id, &a, NULL) != 0)
 		a.title[0] = a.awarded_on[0] = '\0';

@@ -1,6 +1,7 @@
 /* Status over HTTP: a registrar revokes, suspends or reinstates its achievements; anyone reads
  * the signed status lists (cacheable, with ETag and 304). */
 #include "http/internal.h"
+#include "http/negotiate.h"
 
 #include "registry/achievement.h"
 #include "registry/status.h"
@@ -51,13 +52,22 @@ void route_achievement_status(struct http_request *req, struct http_response *re
 	                    "status", a.status, "version", a.version));
 }
 
+/* A status list as JSON unless the client asks for application/vc: many verifiers read only a
+ * body whose type says JSON (http/negotiate.h). */
+static const char *const list_types[] = {"application/json", "application/vc"};
+
 /* GET /status/{purpose}/{n} */
 void route_status_list(struct http_request *req, struct http_response *res)
 {
 	const char *inm = http_request_header(req, "If-None-Match");
+	const char *type = list_types[http_negotiate(http_request_header(req, "Accept"), list_types,
+	                                             2)];
 	char etag[STORE_ETAG_MAX];
 	struct ok_error err;
 	long long n;
+
+	/* Caches keep one answer per Accept, whatever the outcome. */
+	http_header(res, "Vary", "Accept");
 
 	/* One URL per list: "01", "+1" or " 1" are not another name of list 1. */
 	if (!status_list_number(req->params.params[1], &n)) {
@@ -76,9 +86,9 @@ void route_status_list(struct http_request *req, struct http_response *res)
 	if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
 		buf_reset(&res->body);
 		res->status = 304;
-		res->content_type = "application/vc";
+		res->content_type = type;
 		return;
 	}
 	res->status = 200;
-	res->content_type = "application/vc";
+	res->content_type = type;
 }

@@ -1,6 +1,7 @@
 /* Credentials over HTTP: a registrar's signed credential, the W3C VC-API issue and verify
  * endpoints, and the depository's did:web document. */
 #include "http/internal.h"
+#include "http/negotiate.h"
 #include "http/leak_guard.h"
 #include "http/purpose.h"
 
@@ -8,18 +9,47 @@
 #include "registry/credential.h"
 #include "registry/verify.h"
 #include "registry/verify_summary.h"
+#include "vc/datamodel.h"
 #include "vc/jcs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A credential's media types (http/negotiate.h): a DI credential as JSON unless the client asks
+ * for application/vc; without ?format=, asking for application/vc+jwt gets the VC-JOSE token. */
+static const char *const credential_types[] = {"application/json", "application/vc",
+                                               "application/vc+jwt"};
+
+int http_credential_negotiate(struct http_request *req, struct http_response *res,
+                              enum credential_format *f, const char **type)
+{
+	const char *format = http_query(req, "format");
+	size_t i;
+
+	http_header(res, "Vary", "Accept");
+	if (credential_format_parse(format, f) != 0) {
+		http_problem(res, 400, "invalid-input", "Invalid input",
+		             "format must be di or jwt");
+		return -1;
+	}
+	i = http_negotiate(http_request_header(req, "Accept"), credential_types,
+	                   format && *f == CREDENTIAL_DI ? 2 : 3);
+	if (*f == CREDENTIAL_JWT || i == 2) {
+		*f = CREDENTIAL_JWT;
+		*type = credential_types[2];
+	} else {
+		*type = credential_types[i];
+	}
+	return 0;
+}
+
 void route_achievement_credential(struct http_request *req, struct http_response *res)
 {
 	enum credential_format f;
 	struct store_achievement a;
 	struct ok_error err;
-	const char *purpose;
+	const char *purpose, *type;
 	char actor[AUDIT_ACTOR_SIZE];
 	int rc;
 
@@ -31,11 +61,8 @@ void route_achievement_credential(struct http_request *req, struct http_response
 	/* The credential carries the learner's names: a read of personal data. */
 	if (!(purpose = http_purpose_require(req, res)))
 		return;
-	if (credential_format_parse(http_query(req, "format"), &f) != 0) {
-		http_problem(res, 400, "invalid-input", "Invalid input",
-		             "format must be di or jwt");
+	if (http_credential_negotiate(req, res, &f, &type) != 0)
 		return;
-	}
 	ok_error_clear(&err);
 	if (registry_achievement_get(req->dep, req->params.params[0], req->key.institution, &a,
 	                             &err) != 0) {
@@ -54,7 +81,23 @@ void route_achievement_credential(struct http_request *req, struct http_response
 	}
 	http_count_issued(req->srv);
 	res->status = 200;
-	res->content_type = f == CREDENTIAL_JWT ? "application/vc+jwt" : "application/vc";
+	res->content_type = type;
+}
+
+/* 400 problem+json for a credential that breaks a rule of the VC 2.0 data model: the detail
+ * says what is wrong, "rule" names the rule (vc/datamodel.h) for a program to act on. */
+static void problem_rule(struct http_response *res, const struct ok_error *err)
+{
+	json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "/problems/invalid-input",
+	                        "title", "Invalid input", "status", 400, "detail", err->message,
+	                        "rule", err->field);
+
+	if (!doc) {
+		http_problem(res, 500, "internal", "Internal error", "out of memory");
+		return;
+	}
+	http_json(res, 400, doc);
+	res->content_type = "application/problem+json";
 }
 
 void route_vc_issue(struct http_request *req, struct http_response *res)
@@ -81,9 +124,21 @@ void route_vc_issue(struct http_request *req, struct http_response *res)
 		json_decref(body);
 		return;
 	}
+	/* Not given out yet: better refused than a credential without the entries asked for. */
+	if (json_object_get(json_object_get(body, "options"), "credentialStatus")) {
+		http_problem(res, 400, "invalid-input", "Invalid input",
+		             "options.credentialStatus: status entries on request are not supported "
+		             "yet");
+		json_decref(body);
+		return;
+	}
 	rc = registry_credential_sign(req->dep, json_object_get(body, "credential"), actor,
 	                              &signed_vc, &err);
 	json_decref(body);
+	if (rc == OK_EINPUT && vc_datamodel_rule_known(err.field)) {
+		problem_rule(res, &err);
+		return;
+	}
 	if (rc) {
 		http_problem_from_error(res, &err);
 		return;
@@ -173,11 +228,15 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 	verify_result_release(&r);
 }
 
+/* The DID document as JSON unless the client asks for application/did+json. */
+static const char *const did_types[] = {"application/json", "application/did+json"};
+
 void route_did_document(struct http_request *req, struct http_response *res)
 {
 	struct ok_error err;
 	json_t *doc = NULL;
 
+	http_header(res, "Vary", "Accept");
 	if (!req->dep->host[0]) {
 		http_problem(res, 404, "not-found", "Not found",
 		             "this depository's identity is a did:key (no host configured)");
@@ -189,6 +248,7 @@ void route_did_document(struct http_request *req, struct http_response *res)
 		return;
 	}
 	http_json(res, 200, doc);
-	res->content_type = "application/did+json";
+	res->content_type = did_types[http_negotiate(http_request_header(req, "Accept"), did_types,
+	                                             2)];
 	http_header(res, "Cache-Control", "public, max-age=300");
 }

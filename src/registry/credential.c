@@ -6,6 +6,7 @@
 #include "registry/achievement.h"
 #include "registry/learner.h"
 #include "registry/status.h"
+#include "vc/datamodel.h"
 #include "vc/jwt.h"
 #include "vc/proof.h"
 
@@ -532,6 +533,7 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	struct vc_proof_options opt = {0};
 	const json_t *issuer;
 	const char *issuer_id = NULL;
+	struct vc_dm_failure dm;
 	json_t *copy;
 	char created[32], detail[96];
 	int rc;
@@ -542,29 +544,41 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	if (json_object_get(credential, "proof"))
 		return ok_fail_field(err, OK_EINPUT, "credential.proof",
 		                     "the credential already has a proof");
-	if ((rc = check_signable(credential, err)))
+	/* Every rule of the data model, as the verifier applies them, before anything else: what
+	 * is signed here verifies anywhere (validFrom as it will be signed). */
+	if (!(copy = json_deep_copy(credential)))
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	now_timestamp(created);
+	if (!json_object_get(copy, "validFrom") &&
+	    json_object_set_new(copy, "validFrom", json_string(created)) != 0) {
+		json_decref(copy);
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	}
+	if (vc_datamodel_check(copy, NULL, &dm) != 0) {
+		json_decref(copy);
+		return ok_fail_field(err, OK_EINPUT, dm.rule, "%s", dm.message);
+	}
+	if ((rc = check_signable(credential, err))) {
+		json_decref(copy);
 		return rc;
+	}
 	issuer = json_object_get(credential, "issuer");
 	if (json_is_string(issuer))
 		issuer_id = json_string_value(issuer);
 	else if (json_is_object(issuer) && json_is_string(json_object_get(issuer, "id")))
 		issuer_id = json_string_value(json_object_get(issuer, "id"));
-	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err)))
+	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err))) {
+		json_decref(copy);
 		return rc;
+	}
 	if (!issuer_id || strcmp(issuer_id, id.did) != 0) {
 		rc = ok_fail_field(err, OK_EINPUT, "credential.issuer",
 		                   "the issuer must be this depository (%s)", id.did);
 		goto out;
 	}
-	copy = json_deep_copy(credential);
-	now_timestamp(created);
-	if (copy && !json_object_get(copy, "validFrom"))
-		json_object_set_new(copy, "validFrom", json_string(created));
 	opt.verification_method = id.vm;
 	opt.created = created;
-	rc = copy ? vc_proof_create(copy, &opt, id.sk, out, err)
-	          : ok_fail(err, OK_ENOMEM, "out of memory");
-	json_decref(copy);
+	rc = vc_proof_create(copy, &opt, id.sk, out, err);
 	if (!rc &&
 	    ok_format(detail, sizeof(detail), "vc-api key=%lu", (unsigned long)d->issuer_key_id))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
@@ -575,6 +589,7 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 		*out = NULL;
 	}
 out:
+	json_decref(copy);
 	registry_identity_release(&id);
 	return rc;
 }

@@ -91,7 +91,9 @@ int registry_credential_issue_unaudited(struct depository *d, const char *achiev
 /*
  * Signs an arbitrary unsigned credential in the depository's name (the VC-API issue endpoint):
  * its issuer must be the depository's DID (a string or an object with that id); validFrom is
- * added when missing. *out gets the secured credential (new reference).
+ * added when missing. Every rule of the VC 2.0 data model is checked first (vc/datamodel.h): a
+ * credential that breaks one is OK_EINPUT with err->field the rule's name. *out gets the
+ * secured credential (new reference).
  */
 int registry_credential_sign(struct depository *d, const json_t *credential, const char *actor,
                              json_t **out, struct ok_error *err);

@@ -8,6 +8,7 @@
 #include "registry/rotation.h"
 #include "registry/status.h"
 #include "remote/status_cache.h"
+#include "vc/datamodel.h"
 #include "vc/jcs.h"
 #include "vc/jwt.h"
 #include "vc/multibase.h"
@@ -214,39 +215,22 @@ static bool has_type(const json_t *vc, const char *type)
 	return false;
 }
 
-/* Returns true when vc has the shape of a VC 2.0 credential; else explains in r. */
+/* Returns true when vc keeps every rule of the VC 2.0 data model (vc/datamodel.h, the rules the
+ * issuer applies too, so that a credential signed elsewhere fails with the issuer's reason);
+ * else explains in r, naming the rule. */
 static bool check_structure(const json_t *vc, struct verify_result *r)
 {
-	const json_t *ctx = json_object_get(vc, "@context"), *vf, *vu;
-	long long t;
+	struct vc_dm_failure f;
 
 	if (!json_is_object(vc))
 		return not_credential(r, "the input is JSON but not an object"), false;
-	if (!json_is_array(ctx) || !json_is_string(json_array_get(ctx, 0)) ||
-	    strcmp(json_string_value(json_array_get(ctx, 0)), CREDENTIAL_CONTEXT_V2) != 0)
-		return not_credential(r,
-		                      "not a W3C Verifiable Credential 2.0: @context must start "
-		                      "with %s",
-		                      CREDENTIAL_CONTEXT_V2),
+	/* Only OK_EINPUT can come back: no second step is plugged in here (yet). */
+	if (vc_datamodel_check(vc, NULL, &f) != 0) {
+		r->rule = f.rule;
+		return not_credential(r, "not a credential under the VC Data Model 2.0 (rule %s): %s",
+		                      f.rule, f.message),
 		       false;
-	if (!has_type(vc, "VerifiableCredential"))
-		return not_credential(r, "not a credential: type does not include "
-		                         "VerifiableCredential"),
-		       false;
-	if (!issuer_id(vc))
-		return not_credential(r, "not a credential: it names no issuer"), false;
-	if (!json_object_get(vc, "credentialSubject"))
-		return not_credential(r, "not a credential: it has no credentialSubject"), false;
-	vf = json_object_get(vc, "validFrom");
-	vu = json_object_get(vc, "validUntil");
-	if (vf && (!json_is_string(vf) || verify_parse_time(json_string_value(vf), &t)))
-		return not_credential(r, "validFrom is not a date and time (e.g. "
-		                         "2024-07-01T00:00:00Z)"),
-		       false;
-	if (vu && (!json_is_string(vu) || verify_parse_time(json_string_value(vu), &t)))
-		return not_credential(r, "validUntil is not a date and time (e.g. "
-		                         "2030-07-01T00:00:00Z)"),
-		       false;
+	}
 	/* Compared whole or not at all: a cut id would be checked in place of the one stated. */
 	if (strlen(issuer_id(vc)) >= sizeof(r->issuer))
 		return not_credential(r, "the issuer's id is longer than %zu bytes",
@@ -973,6 +957,9 @@ json_t *verify_result_json(const struct verify_result *r)
 		                      json_pack("{s:s, s:s, s:s}", "type",
 		                                "/problems/not-a-credential", "title",
 		                                "Not a credential", "detail", r->not_credential));
+	/* The data-model rule that failed, by its stable name (vc/datamodel.h). */
+	if (!r->is_credential && r->rule)
+		json_object_set_new(json_array_get(errors, 0), "rule", json_string(r->rule));
 	for (i = 0; i < r->count; i++) {
 		const struct verify_item *it = &r->items[i];
 		const char *name = verify_check_name(it->check);

@@ -43,6 +43,7 @@ struct verify_result {
 	char format[8]; /* "di" or "jwt" */
 	char issuer[VC_DID_MAX];
 	char not_credential[VERIFY_MESSAGE_MAX]; /* why, when !is_credential */
+	const char *rule; /* the data-model rule that failed (vc/datamodel.h), or NULL; static */
 	size_t count;
 	struct verify_item items[VERIFY_MAX_ITEMS];
 	json_t *credential; /* the credential (payload, for JWT); owned; may be NULL */

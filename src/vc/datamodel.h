@@ -1,0 +1,64 @@
+/* The MUSTs of the W3C Verifiable Credentials Data Model 2.0 that a credential's JSON shows,
+ * checked in one place for the issuer (before it signs) and the verifier (its structure check).
+ *
+ * Invariants:
+ * - A failure names one rule by a stable name (the table in datamodel.c; docs/api.md lists
+ *   them) and says in plain words what is wrong, naming the property, never quoting a value
+ *   longer than a fixed URL of the specification.
+ * - The rules are checked in a fixed order, and the first that fails is reported: the same
+ *   credential always gets the same reason, from the issuer and from the verifier.
+ * - Pure: no I/O, no allocation that outlives a call, no global state.
+ *
+ * The rule "every type is defined by the contexts" needs JSON-LD expansion, which lives apart
+ * (vc/jsonld). It plugs in as the second step: vc_dm_options.types_defined, called only after
+ * every local rule passed. Without it that rule is not checked.
+ */
+#ifndef OK_VC_DATAMODEL_H
+#define OK_VC_DATAMODEL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/error.h"
+
+#define VC_DM_MESSAGE_MAX 240
+
+/* The one failure reported: rule is a static string (e.g. "context.first"). */
+struct vc_dm_failure {
+	const char *rule;
+	char message[VC_DM_MESSAGE_MAX];
+};
+
+/*
+ * The second step: whether every type the credential names is defined by its contexts (after
+ * JSON-LD expansion, a type that is not an absolute IRI is undefined). Returns 0 when it holds;
+ * else a negative OK_E… code, with f->message filled (the rule is set by the caller:
+ * "type.defined"). OK_ENOMEM and the like are passed on as they are.
+ */
+typedef int (*vc_dm_types_fn)(void *ctx, const json_t *credential, struct vc_dm_failure *f);
+
+struct vc_dm_options {
+	vc_dm_types_fn types_defined; /* NULL: the rule is not checked */
+	void *ctx;
+};
+
+/*
+ * Checks credential (an unsigned or secured credential) against every rule. 0 when all hold;
+ * OK_EINPUT with f filled (rule and message) for the first that fails; another code only from
+ * the second step. o may be NULL.
+ */
+int vc_datamodel_check(const json_t *credential, const struct vc_dm_options *o,
+                       struct vc_dm_failure *f);
+
+/* Whether name is one of the rules' names (for a caller that reads it back from a field). */
+bool vc_datamodel_rule_known(const char *name);
+
+/* Whether s is an XML Schema dateTimeStamp (a date and time with a time zone, e.g.
+ * 2024-07-01T00:00:00Z); *seconds gets it as seconds since 1970 (UTC), when not NULL. */
+bool vc_datamodel_datetime(const char *s, long long *seconds);
+
+/* Whether s is a URL in the data model's sense: an absolute IRI (scheme ":" something), without
+ * spaces or control characters. */
+bool vc_datamodel_url(const char *s);
+
+#endif
