@@ -598,3 +598,34 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 		store_rollback(to);
 	return rc;
 }
+
+int store_migrate_mark(struct store *from, const char *at, struct ok_error *err)
+{
+	int rc;
+
+	if (strcmp(from->ops->name, "sqlite") != 0 || !store_in_transaction(from))
+		return ok_fail(err, OK_EINTERNAL, "store migrate: marks only an SQLite store");
+	if ((rc = store_meta_set(from, "moved_to", "postgresql", err)))
+		return rc;
+	return store_meta_set(from, STORE_MOVED_META, at, err);
+}
+
+int store_migrate_unmark(struct store *from, struct ok_error *err)
+{
+	static const char unmark[] = "BEGIN IMMEDIATE;"
+	                             "DELETE FROM meta WHERE key IN ('moved_to', '" STORE_MOVED_META
+	                             "');"
+	                             "COMMIT";
+	struct store_sqlite *s;
+	int rc;
+
+	if (strcmp(from->ops->name, "sqlite") != 0 || store_in_transaction(from))
+		return ok_fail(err, OK_EINTERNAL, "store migrate: unmarks only an SQLite store");
+	s = sq(from);
+	/* Not through store_begin, which refuses a moved store. */
+	if ((rc = sqlite3_exec(s->db, unmark, NULL, NULL, NULL)) != SQLITE_OK) {
+		rc = sqlite_fail(s, rc, "take the move's marker out of oorkonde.db", err);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}
