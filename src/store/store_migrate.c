@@ -612,10 +612,10 @@ int store_migrate_mark(struct store *from, const char *at, struct ok_error *err)
 
 int store_migrate_unmark(struct store *from, struct ok_error *err)
 {
-	static const char unmark[] = "BEGIN IMMEDIATE;"
-	                             "DELETE FROM meta WHERE key IN ('moved_to', '" STORE_MOVED_META
-	                             "');"
-	                             "COMMIT";
+	static const char unmark[] =
+	        "BEGIN IMMEDIATE;"
+	        "DELETE FROM meta WHERE key IN ('moved_to', '" STORE_MOVED_META "');"
+	        "COMMIT";
 	struct store_sqlite *s;
 	int rc;
 

@@ -379,11 +379,12 @@ static int refuse_if_moved(struct store_sqlite *s, struct ok_error *err)
 		     i++)
 			when[i] = at.data[i];
 		when[i] = '\0';
-		rc = ok_fail(err, OK_EMOVED,
-		             "this depository's records moved to PostgreSQL on %s (oorkonde store "
-		             "migrate); oorkonde.db takes no more writes: restart the server, which "
-		             "then uses the store config.json names (docs/operations.md)",
-		             i == at.len && i ? when : "(time unknown)");
+		rc = ok_fail(
+		        err, OK_EMOVED,
+		        "this depository's records moved to PostgreSQL on %s (oorkonde store "
+		        "migrate); oorkonde.db takes no more writes: restart the server, which "
+		        "then uses the store config.json names (docs/operations.md)",
+		        i == at.len && i ? when : "(time unknown)");
 	}
 	buf_release(&at);
 	return rc;
