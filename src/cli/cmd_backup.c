@@ -89,6 +89,25 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Told before the first byte of the backup is copied: how much, and the folders of restores
+ * that were stopped (each may hold a whole copy; nothing removes them by itself, since a
+ * restore may still be running in one). */
+static void print_plan(void *ctx, const struct restore_plan *plan)
+{
+	(void)ctx;
+	if (plan->stale)
+		fprintf(stderr,
+		        "Note: %zu folder%s of earlier restores that were stopped lie beside the "
+		        "data folder (%s%s);\n"
+		        "remove %s once no restore runs.\n",
+		        plan->stale, plan->stale == 1 ? "" : "s", plan->stale_name,
+		        plan->stale > 1 ? ", ..." : "", plan->stale == 1 ? "it" : "them");
+	printf("Copying %lld bytes (%.1f MiB; %.1f MiB free there)%s...\n", (long long)plan->bytes,
+	       (double)plan->bytes / 1048576.0, (double)plan->free_bytes / 1048576.0,
+	       plan->verified ? "" : " from an UNVERIFIED backup");
+	fflush(stdout);
+}
+
 int cmd_restore(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -130,7 +149,7 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 		                            : "give --keys KEYDIR (the depository's keys, to "
 		                              "check the backup's authenticity) or --unverified");
 	ok_error_clear(&err);
-	if (registry_restore(argv[optind], to, keys, &info, &err) != 0) {
+	if (registry_restore(argv[optind], to, keys, print_plan, NULL, &info, &err) != 0) {
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}

@@ -490,3 +490,68 @@ def test_f10_manifest_strings_are_printed_without_control_characters(small, tmp_
     (backup / "manifest.json").write_text(json.dumps(manifest))
     proc = small.run("restore", backup, "--to", tmp_path / "again", "--unverified")
     assert proc.returncode == 2 and "\x1b" not in proc.stderr, proc.stderr
+
+
+# Review 16b, N4: what `restore --unverified` copies is bounded before the first byte.
+
+def test_n4_a_sparse_file_with_a_fitting_manifest_is_refused(small, tmp_path):
+    """The review's reproduction: the database made a sparse file of many times its size and
+    the manifest's size set to match (no --keys, so nothing shows the change)."""
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    size = 256 << 20
+    with open(backup / "oorkonde.db", "r+b") as f:
+        f.truncate(size)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["files"]["oorkonde.db"]["bytes"] = size
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    target = tmp_path / "restored"
+    start = time.monotonic()
+    proc = small.run("restore", backup, "--to", target, "--unverified", timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "oorkonde.db has 268435456 bytes but only" in proc.stderr, proc.stderr
+    assert "a file with holes" in proc.stderr
+    assert time.monotonic() - start < 20
+    no_leftovers(target)
+
+
+def test_n4_a_backup_larger_than_the_free_space_copies_nothing(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["files"]["oorkonde.db"]["bytes"] = 1 << 50
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target, "--unverified", timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    total = sum(f["bytes"] for f in manifest["files"].values())
+    assert f"the backup's files take {total} bytes" in proc.stderr, proc.stderr
+    assert "are free beside the data folder; nothing was copied" in proc.stderr
+    assert "Copying" not in proc.stdout
+    no_leftovers(target)
+
+
+def test_n4_the_size_is_shown_before_copying_and_stale_staging_folders_named(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    files = json.loads((backup / "manifest.json").read_text())["files"]
+    total = sum(f["bytes"] for f in files.values())
+    # What a restore killed before its rename leaves (test_f2_a_killed_restore_…).
+    stale = tmp_path / "restored.restoring-Ab12Cd"
+    stale.mkdir()
+    (tmp_path / "restored.restoring-file").write_text("not a folder")
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target, "--unverified", check=True)
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith(f"Copying {total} bytes (") and "UNVERIFIED" in first, proc.stdout
+    assert "Restored the backup" in proc.stdout
+    assert "1 folder of earlier restores that were stopped" in proc.stderr, proc.stderr
+    assert str(stale) in proc.stderr and "remove it once no restore runs" in proc.stderr
+    assert stale.exists(), "a folder another restore may still use was removed"
+    # With the keys the size is shown too, and nothing is said of stale folders when none is.
+    stale.rmdir()
+    keys = keys_of(small, tmp_path / "keys")
+    proc = small.run("restore", backup, "--to", tmp_path / "again", "--keys", keys, check=True)
+    assert proc.stdout.startswith(f"Copying {total} bytes (") and "UNVERIFIED" not in \
+        proc.stdout.splitlines()[0]
+    assert "earlier restores" not in proc.stderr
