@@ -1,4 +1,5 @@
 /* oorkonde backup / restore: the data folder's records into a backup folder and back. */
+#include "audit/log.h"
 #include "cli/cli.h"
 #include "registry/backup.h"
 
@@ -87,6 +88,36 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	printf("The keys are not in the backup: keep a copy of data.key, issuer.key and\n"
 	       "issuer.key.retired apart from it.\n");
 	return EXIT_OK;
+}
+
+/* How to tell an older backup (a rollback): its audit head against the newest checkpoint the
+ * depository signed, when the keys folder holds its audit-checkpoints. */
+static void print_newest(const struct backup_info *info, const char *keys)
+{
+	char when[32];
+
+	printf("  made            %s, audit log up to event %lld\n", info->at,
+	       (long long)info->audit_seq);
+	if (!info->verified || info->newest_seq <= 0) {
+		printf("  newest known    (not known here: compare event %lld with the "
+		       "depository's\n"
+		       "                  newest checkpoint, the last line of its "
+		       "audit-checkpoints,\n"
+		       "                  to tell an older backup)\n",
+		       (long long)info->audit_seq);
+		return;
+	}
+	audit_format_time(info->newest_at_ms, when);
+	printf("  newest known    event %lld, checkpoint of %s (%s/audit-checkpoints)\n",
+	       (long long)info->newest_seq, when, keys);
+	if (info->newest_seq > info->audit_seq)
+		printf("WARNING: this backup is older than the depository's newest checkpoint: "
+		       "the\n"
+		       "%lld events after event %lld (revocations and corrections among them, if "
+		       "any)\n"
+		       "are not in it. Restore a newer backup unless going back is what you "
+		       "mean.\n",
+		       (long long)(info->newest_seq - info->audit_seq), (long long)info->audit_seq);
 }
 
 /* Told before the first byte of the backup is copied: how much, and the folders of restores
@@ -179,6 +210,7 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 	printf("  network_did     %s\n", info.network_did[0] ? info.network_did : "(none)");
 	printf("  did_web_http_hosts %s\n",
 	       info.did_web_http_hosts[0] ? info.did_web_http_hosts : "(none)");
+	print_newest(&info, keys);
 	if (info.verified)
 		printf("Run 'oorkonde --data %s audit verify' after the first start as usual.\n",
 		       to);

@@ -845,6 +845,7 @@ static int signature_check(const char *stage, const struct backup_manifest *m, s
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	char canon[CANONICAL_MAX];
 	size_t i, canon_len;
+	int64_t retired_ms = 0, at_ms = 0;
 	bool found = false;
 	struct buf path;
 	int rc;
@@ -880,6 +881,7 @@ static int signature_check(const char *stage, const struct backup_manifest *m, s
 			if (retired->keys[i].id != m->info.key_id)
 				continue;
 			memcpy(pk, retired->keys[i].public_key, sizeof(pk));
+			retired_ms = retired->keys[i].retired_ms;
 			found = true;
 		}
 	}
@@ -899,6 +901,19 @@ static int signature_check(const char *stage, const struct backup_manifest *m, s
 		        "the manifest's signature does not hold for issuer key %lu: the backup "
 		        "was altered since it was made",
 		        (unsigned long)m->info.key_id);
+	/* A retired key signs nothing new: a backup it signed is one made before it was retired.
+	 * (Whoever holds a retired key can still date a forged backup earlier; the newest
+	 * checkpoint shown after the restore is what tells an older backup.) */
+	else if (retired_ms > 0 &&
+	         (audit_parse_time(m->info.at, "at", &at_ms, err) != 0 || at_ms > retired_ms)) {
+		char when[32];
+		audit_format_time(retired_ms, when);
+		rc = ok_fail(
+		        err, OK_EAUTH,
+		        "the manifest is signed by issuer key %lu, retired on %s, but says it was "
+		        "made after that: a retired key signs no backup",
+		        (unsigned long)m->info.key_id, when);
+	}
 out:
 	if (all)
 		keyfile_keys_release(all);
@@ -908,10 +923,54 @@ out:
 	return rc;
 }
 
+/* The newest checkpoint of keys_dir/audit-checkpoints that one of the depository's issuer keys
+ * signed: what the depository had reached when that file was last written. */
+struct newest {
+	struct depository *d;
+	struct audit_checkpoint_keys *keys;
+	struct audit_checkpoint c;
+	bool found;
+};
+
+static int take_newest(void *ctx, size_t line, const struct audit_checkpoint *c)
+{
+	struct newest *n = ctx;
+
+	(void)line;
+	if ((!n->found || c->seq > n->c.seq) && audit_checkpoints_trusted(n->d, n->keys, c)) {
+		n->c = *c;
+		n->found = true;
+	}
+	return 0;
+}
+
+/* Fills out->newest_* from keys_dir's audit-checkpoints, when it has one (keys_dir is then the
+ * data folder the keys came from, or a copy of its checkpoints kept with them). Best effort:
+ * it is a hint against restoring an older backup, not a check of the backup. */
+static void newest_checkpoint(struct depository *d, const char *keys_dir, struct backup_info *out)
+{
+	struct newest n = {d, calloc(1, sizeof(*n.keys)), {0}, false};
+	struct ok_error ignored;
+	char *own = d->dir;
+
+	ok_error_clear(&ignored);
+	if (!n.keys || audit_checkpoints_keys_load(d, n.keys, &ignored) != 0)
+		goto out;
+	/* The file's path is taken from d's folder: keys_dir for this one read. */
+	d->dir = (char *)keys_dir;
+	if (audit_checkpoints_file_read(d, take_newest, &n, &ignored) == 0 && n.found) {
+		out->newest_seq = n.c.seq;
+		out->newest_at_ms = n.c.at_ms;
+	}
+	d->dir = own;
+out:
+	free(n.keys);
+}
+
 /* With keys: opens the restored folder as a depository (its config read as every command reads
  * it, the data key checked against the database) and verifies the audit log (chain and every
  * checkpoint, against the issuer keys) up to the head of the signed manifest. */
-static int restore_verify(const char *stage, const struct backup_manifest *m,
+static int restore_verify(const char *stage, const char *keys_dir, const struct backup_manifest *m,
                           struct backup_info *out, struct ok_error *err)
 {
 	struct audit_check check;
@@ -937,6 +996,7 @@ static int restore_verify(const char *stage, const struct backup_manifest *m,
 	    (rc = head_matches(seq, head, &m->info, err)))
 		goto out;
 	out->checkpoints_verified = check.checkpoints;
+	newest_checkpoint(&d, keys_dir, out);
 out:
 	depository_close(&d);
 	return rc;
@@ -1171,7 +1231,7 @@ int registry_restore(const char *dir, const char *data_dir, const char *keys_dir
 	if ((rc = restore_config(stage.data, out, err)))
 		goto out;
 	if (keys_dir) {
-		if ((rc = restore_verify(stage.data, &m, out, err)))
+		if ((rc = restore_verify(stage.data, keys_dir, &m, out, err)))
 			goto out;
 	} else if ((rc = restore_walk(stage.data, &m.info, err))) {
 		goto out;
@@ -1196,6 +1256,8 @@ int registry_restore(const char *dir, const char *data_dir, const char *keys_dir
 		printable(m.info.at, out->at, sizeof(out->at));
 		out->verified = keys_dir != NULL;
 		out->checkpoints_verified = settings.checkpoints_verified;
+		out->newest_seq = settings.newest_seq;
+		out->newest_at_ms = settings.newest_at_ms;
 		memcpy(out->host, settings.host, sizeof(out->host));
 		memcpy(out->base_url, settings.base_url, sizeof(out->base_url));
 		memcpy(out->network_did, settings.network_did, sizeof(out->network_did));

@@ -32,6 +32,11 @@ struct backup_info {
 	 * and every checkpoint held against the issuer keys given with --keys. */
 	bool verified;
 	int64_t checkpoints_verified;
+	/* Restore with keys only: the newest checkpoint, signed by the depository's issuer keys,
+	 * of KEYDIR/audit-checkpoints (0: none there). Newer than audit_seq means the backup is
+	 * older than the depository was then (a rollback, if not meant). */
+	int64_t newest_seq;
+	int64_t newest_at_ms;
 	/* The restored config.json's settings that decide whom the depository trusts and what
 	 * it claims to be, printable ("" when unset; did_web_http_hosts comma-separated). */
 	char host[256];
