@@ -27,7 +27,9 @@ static const char restore_usage[] =
         "which replaces DATADIR only once every check passed: each file is a regular file of\n"
         "the size and SHA-256 the manifest lists, the database's schema is exactly this\n"
         "program's and SQLite finds it whole, config.json is valid, and the audit log is whole\n"
-        "up to the head the manifest names.\n\n"
+        "up to the head the manifest names. Before copying it checks that the manifest's\n"
+        "sizes fit in the free space, refuses files with holes (sparse), prints the size,\n"
+        "and names DATADIR.restoring-* folders that stopped restores left beside it.\n\n"
         "  --keys KEYDIR  the folder holding the depository's data.key, issuer.key and\n"
         "                 issuer.key.retired (kept apart from the backup): they are copied\n"
         "                 into DATADIR, and the manifest's signature and every audit\n"
@@ -37,7 +39,9 @@ static const char restore_usage[] =
         "  --to DATADIR   the data folder to restore into\n"
         "  --help         print this help\n\n"
         "The summary lists the restored settings that decide what the depository claims to\n"
-        "be and whom it trusts (host, base_url, network_did, did_web_http_hosts): check them.\n";
+        "be and whom it trusts (host, base_url, network_did, did_web_http_hosts): check them.\n"
+        "It shows where the backup's audit log ends beside the newest checkpoint in\n"
+        "KEYDIR/audit-checkpoints, if there is one, and warns when the backup is older.\n";
 
 static void print_head(const struct backup_info *info)
 {
