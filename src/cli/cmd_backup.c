@@ -1,4 +1,5 @@
 /* oorkonde backup / restore: the data folder's records into a backup folder and back. */
+#include "audit/log.h"
 #include "cli/cli.h"
 #include "registry/backup.h"
 
@@ -26,7 +27,9 @@ static const char restore_usage[] =
         "which replaces DATADIR only once every check passed: each file is a regular file of\n"
         "the size and SHA-256 the manifest lists, the database's schema is exactly this\n"
         "program's and SQLite finds it whole, config.json is valid, and the audit log is whole\n"
-        "up to the head the manifest names.\n\n"
+        "up to the head the manifest names. Before copying it checks that the manifest's\n"
+        "sizes fit in the free space, refuses files with holes (sparse), prints the size,\n"
+        "and names DATADIR.restoring-* folders that stopped restores left beside it.\n\n"
         "  --keys KEYDIR  the folder holding the depository's data.key, issuer.key and\n"
         "                 issuer.key.retired (kept apart from the backup): they are copied\n"
         "                 into DATADIR, and the manifest's signature and every audit\n"
@@ -36,7 +39,9 @@ static const char restore_usage[] =
         "  --to DATADIR   the data folder to restore into\n"
         "  --help         print this help\n\n"
         "The summary lists the restored settings that decide what the depository claims to\n"
-        "be and whom it trusts (host, base_url, network_did, did_web_http_hosts): check them.\n";
+        "be and whom it trusts (host, base_url, network_did, did_web_http_hosts): check them.\n"
+        "It shows where the backup's audit log ends beside the newest checkpoint in\n"
+        "KEYDIR/audit-checkpoints, if there is one, and warns when the backup is older.\n";
 
 static void print_head(const struct backup_info *info)
 {
@@ -89,6 +94,55 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* How to tell an older backup (a rollback): its audit head against the newest checkpoint the
+ * depository signed, when the keys folder holds its audit-checkpoints. */
+static void print_newest(const struct backup_info *info, const char *keys)
+{
+	char when[32];
+
+	printf("  made            %s, audit log up to event %lld\n", info->at,
+	       (long long)info->audit_seq);
+	if (!info->verified || info->newest_seq <= 0) {
+		printf("  newest known    (not known here: compare event %lld with the "
+		       "depository's\n"
+		       "                  newest checkpoint, the last line of its "
+		       "audit-checkpoints,\n"
+		       "                  to tell an older backup)\n",
+		       (long long)info->audit_seq);
+		return;
+	}
+	audit_format_time(info->newest_at_ms, when);
+	printf("  newest known    event %lld, checkpoint of %s (%s/audit-checkpoints)\n",
+	       (long long)info->newest_seq, when, keys);
+	if (info->newest_seq > info->audit_seq)
+		printf("WARNING: this backup is older than the depository's newest checkpoint: "
+		       "the\n"
+		       "%lld events after event %lld (revocations and corrections among them, if "
+		       "any)\n"
+		       "are not in it. Restore a newer backup unless going back is what you "
+		       "mean.\n",
+		       (long long)(info->newest_seq - info->audit_seq), (long long)info->audit_seq);
+}
+
+/* Told before the first byte of the backup is copied: how much, and the folders of restores
+ * that were stopped (each may hold a whole copy; nothing removes them by itself, since a
+ * restore may still be running in one). */
+static void print_plan(void *ctx, const struct restore_plan *plan)
+{
+	(void)ctx;
+	if (plan->stale)
+		fprintf(stderr,
+		        "Note: %zu folder%s of earlier restores that were stopped lie beside the "
+		        "data folder (%s%s);\n"
+		        "remove %s once no restore runs.\n",
+		        plan->stale, plan->stale == 1 ? "" : "s", plan->stale_name,
+		        plan->stale > 1 ? ", ..." : "", plan->stale == 1 ? "it" : "them");
+	printf("Copying %lld bytes (%.1f MiB; %.1f MiB free there)%s...\n", (long long)plan->bytes,
+	       (double)plan->bytes / 1048576.0, (double)plan->free_bytes / 1048576.0,
+	       plan->verified ? "" : " from an UNVERIFIED backup");
+	fflush(stdout);
+}
+
 int cmd_restore(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -130,7 +184,7 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 		                            : "give --keys KEYDIR (the depository's keys, to "
 		                              "check the backup's authenticity) or --unverified");
 	ok_error_clear(&err);
-	if (registry_restore(argv[optind], to, keys, &info, &err) != 0) {
+	if (registry_restore(argv[optind], to, keys, print_plan, NULL, &info, &err) != 0) {
 		cli_print_error(c, &err);
 		return EXIT_FAILED;
 	}
@@ -160,6 +214,7 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 	printf("  network_did     %s\n", info.network_did[0] ? info.network_did : "(none)");
 	printf("  did_web_http_hosts %s\n",
 	       info.did_web_http_hosts[0] ? info.did_web_http_hosts : "(none)");
+	print_newest(&info, keys);
 	if (info.verified)
 		printf("Run 'oorkonde --data %s audit verify' after the first start as usual.\n",
 		       to);

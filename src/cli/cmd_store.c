@@ -18,8 +18,10 @@ static const char store_usage[] =
         "only then config.json's \"store\" names URL. It refuses a target that holds any\n"
         "oorkonde records or a newer schema, and after any failure config.json and\n"
         "oorkonde.db are unchanged and the target holds no records. oorkonde.db is left in\n"
-        "place, unused: remove it (with oorkonde.db-wal and oorkonde.db-shm) once the\n"
-        "servers run on PostgreSQL. The keys stay in the data folder.\n\n"
+        "place, unused, marked as moved: a server still running on it gets every write\n"
+        "refused (503 store-moved) until it is restarted. Remove it (with oorkonde.db-wal\n"
+        "and oorkonde.db-shm) once the servers run on PostgreSQL. The keys stay in the data\n"
+        "folder.\n\n"
         "  --to URL   the PostgreSQL database to move to (never printed)\n"
         "  --help     print this help\n";
 
@@ -111,7 +113,8 @@ static int store_migrate(struct cli *c, int argc, char **argv)
 	       result.audit.checkpoints == 1 ? "" : "s");
 	printf("config.json now uses the PostgreSQL store. %s/oorkonde.db is left in place but\n"
 	       "is no longer used: remove it (and oorkonde.db-wal, oorkonde.db-shm) once the\n"
-	       "servers run on PostgreSQL.\n",
+	       "servers run on PostgreSQL. A server still running on it takes no more writes:\n"
+	       "restart it.\n",
 	       c->data_dir);
 	return EXIT_OK;
 }

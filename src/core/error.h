@@ -46,7 +46,10 @@
 	X(OK_ELIMIT, -17, "limit reached", 429, "limit-reached", "Too many requests",              \
 	  OK_DETAIL_OWN)                                                                           \
 	X(OK_EREADONLY, -18, "read-only replica", 503, "read-only-replica", "Read-only replica",   \
-	  "this server reads from a read-only replica; writes go to the primary's servers")
+	  "this server reads from a read-only replica; writes go to the primary's servers")        \
+	X(OK_EMOVED, -19, "store moved", 503, "store-moved", "Store moved",                        \
+	  "this server's records moved to another store; nothing was done: the server must be "    \
+	  "restarted")
 
 enum ok_code {
 	OK_OK = 0,

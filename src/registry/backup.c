@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define MANIFEST_FORMAT  "oorkonde-backup"
@@ -33,6 +34,13 @@
 #define MANIFEST_MAX      65536
 #define CANONICAL_MAX     2048
 #define PG_BACKUP_SECTION "docs/operations.md, \"Backup and restore on PostgreSQL\""
+/* A backup's file counts as sparse (holes) when fewer than 1/SPARSE_RATIO of its bytes have
+ * blocks; small files are left alone, as a file system may keep them inline. */
+#define SPARSE_MIN_BYTES ((int64_t)1 << 20)
+#define SPARSE_RATIO     8
+/* Beyond the files' bytes, room the restore's checks need (SQLite's WAL when it opens the
+ * copy). */
+#define RESTORE_SLACK_BYTES ((int64_t)16 << 20)
 
 /* The files a backup may hold besides its manifest, by enum of backup.h; the database and
  * configuration always. */
@@ -153,6 +161,17 @@ static int copy_file(int src_dir, const char *src_name, int dst_dir, const char 
 		             "%s has %lld bytes, the manifest says %lld: it was altered or cut "
 		             "since the backup was made",
 		             src_name, (long long)st.st_size, (long long)want_bytes);
+		goto out;
+	}
+	/* Holes would be written out whole: a few kilobytes of disk that say they are gigabytes
+	 * would fill the data folder's disk. SQLite's files and ours have none. */
+	if (want_bytes >= SPARSE_MIN_BYTES &&
+	    (int64_t)st.st_blocks * 512 < want_bytes / SPARSE_RATIO) {
+		rc = ok_fail(err, OK_EINVALID,
+		             "%s has %lld bytes but only %lld on disk (a file with holes): it "
+		             "was not written by oorkonde backup, or a compressing file system "
+		             "holds it (copy the backup elsewhere first)",
+		             src_name, (long long)want_bytes, (long long)st.st_blocks * 512);
 		goto out;
 	}
 	out = openat(dst_dir, tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -826,6 +845,7 @@ static int signature_check(const char *stage, const struct backup_manifest *m, s
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	char canon[CANONICAL_MAX];
 	size_t i, canon_len;
+	int64_t retired_ms = 0, at_ms = 0;
 	bool found = false;
 	struct buf path;
 	int rc;
@@ -861,6 +881,7 @@ static int signature_check(const char *stage, const struct backup_manifest *m, s
 			if (retired->keys[i].id != m->info.key_id)
 				continue;
 			memcpy(pk, retired->keys[i].public_key, sizeof(pk));
+			retired_ms = retired->keys[i].retired_ms;
 			found = true;
 		}
 	}
@@ -880,6 +901,19 @@ static int signature_check(const char *stage, const struct backup_manifest *m, s
 		        "the manifest's signature does not hold for issuer key %lu: the backup "
 		        "was altered since it was made",
 		        (unsigned long)m->info.key_id);
+	/* A retired key signs nothing new: a backup it signed is one made before it was retired.
+	 * (Whoever holds a retired key can still date a forged backup earlier; the newest
+	 * checkpoint shown after the restore is what tells an older backup.) */
+	else if (retired_ms > 0 &&
+	         (audit_parse_time(m->info.at, "at", &at_ms, err) != 0 || at_ms > retired_ms)) {
+		char when[32];
+		audit_format_time(retired_ms, when);
+		rc = ok_fail(
+		        err, OK_EAUTH,
+		        "the manifest is signed by issuer key %lu, retired on %s, but says it was "
+		        "made after that: a retired key signs no backup",
+		        (unsigned long)m->info.key_id, when);
+	}
 out:
 	if (all)
 		keyfile_keys_release(all);
@@ -889,10 +923,54 @@ out:
 	return rc;
 }
 
+/* The newest checkpoint of keys_dir/audit-checkpoints that one of the depository's issuer keys
+ * signed: what the depository had reached when that file was last written. */
+struct newest {
+	struct depository *d;
+	struct audit_checkpoint_keys *keys;
+	struct audit_checkpoint c;
+	bool found;
+};
+
+static int take_newest(void *ctx, size_t line, const struct audit_checkpoint *c)
+{
+	struct newest *n = ctx;
+
+	(void)line;
+	if ((!n->found || c->seq > n->c.seq) && audit_checkpoints_trusted(n->d, n->keys, c)) {
+		n->c = *c;
+		n->found = true;
+	}
+	return 0;
+}
+
+/* Fills out->newest_* from keys_dir's audit-checkpoints, when it has one (keys_dir is then the
+ * data folder the keys came from, or a copy of its checkpoints kept with them). Best effort:
+ * it is a hint against restoring an older backup, not a check of the backup. */
+static void newest_checkpoint(struct depository *d, const char *keys_dir, struct backup_info *out)
+{
+	struct newest n = {d, calloc(1, sizeof(*n.keys)), {0}, false};
+	struct ok_error ignored;
+	char *own = d->dir;
+
+	ok_error_clear(&ignored);
+	if (!n.keys || audit_checkpoints_keys_load(d, n.keys, &ignored) != 0)
+		goto out;
+	/* The file's path is taken from d's folder: keys_dir for this one read. */
+	d->dir = (char *)keys_dir;
+	if (audit_checkpoints_file_read(d, take_newest, &n, &ignored) == 0 && n.found) {
+		out->newest_seq = n.c.seq;
+		out->newest_at_ms = n.c.at_ms;
+	}
+	d->dir = own;
+out:
+	free(n.keys);
+}
+
 /* With keys: opens the restored folder as a depository (its config read as every command reads
  * it, the data key checked against the database) and verifies the audit log (chain and every
  * checkpoint, against the issuer keys) up to the head of the signed manifest. */
-static int restore_verify(const char *stage, const struct backup_manifest *m,
+static int restore_verify(const char *stage, const char *keys_dir, const struct backup_manifest *m,
                           struct backup_info *out, struct ok_error *err)
 {
 	struct audit_check check;
@@ -918,6 +996,7 @@ static int restore_verify(const char *stage, const struct backup_manifest *m,
 	    (rc = head_matches(seq, head, &m->info, err)))
 		goto out;
 	out->checkpoints_verified = check.checkpoints;
+	newest_checkpoint(&d, keys_dir, out);
 out:
 	depository_close(&d);
 	return rc;
@@ -1004,9 +1083,89 @@ static void sync_parent(const char *path)
 	buf_release(&parent);
 }
 
-int registry_restore(const char *dir, const char *data_dir, const char *keys_dir,
-                     struct backup_info *out, struct ok_error *err)
+/* Counts the folders DATADIR.restoring-* beside target (folders of restores that were
+ * stopped: each may hold a full copy of a backup) into plan. Best effort: a parent that cannot
+ * be read names none. */
+static void find_stale(const char *target, struct restore_plan *plan)
 {
+	const char *slash = strrchr(target, '/');
+	const char *base = slash ? slash + 1 : target;
+	size_t base_len = strlen(base);
+	struct buf parent, found;
+	struct dirent *e;
+	struct stat st;
+	DIR *d = NULL;
+	int fd, rc;
+
+	buf_init(&parent, PATH_MAX_BYTES);
+	buf_init(&found, PATH_MAX_BYTES);
+	if (!slash)
+		rc = buf_addstr(&parent, ".");
+	else if (slash == target)
+		rc = buf_addstr(&parent, "/");
+	else
+		rc = buf_add(&parent, target, (size_t)(slash - target));
+	fd = rc ? -1 : open(parent.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && !(d = fdopendir(fd)))
+		close(fd);
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, base, base_len) != 0 ||
+		    strncmp(e->d_name + base_len, ".restoring-", 11) != 0 ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		if (plan->stale++ == 0 &&
+		    buf_addf(&found, "%.*s%s", slash ? (int)(base - target) : 0, target,
+		             e->d_name) == 0)
+			printable(found.data, plan->stale_name, sizeof(plan->stale_name));
+	}
+	if (d)
+		closedir(d);
+	buf_release(&parent);
+	buf_release(&found);
+}
+
+/* The manifest's files together must fit in the free space of the staging folder's file
+ * system, with room for the checks; fills plan's sizes. */
+static int check_space(const char *stage, const struct backup_manifest *m,
+                       struct restore_plan *plan, struct ok_error *err)
+{
+	struct statvfs fs;
+	uint64_t avail;
+	int64_t need;
+	int i;
+
+	plan->bytes = 0;
+	for (i = 0; i < BACKUP_FILES; i++) {
+		if (!m->files[i].listed)
+			continue;
+		/* each is at most INT64_MAX / 4 (a bound far above any disk), so the sum fits */
+		if (m->files[i].bytes > INT64_MAX / 4)
+			return ok_fail(err, OK_EINVALID, "the manifest lists %s with %lld bytes",
+			               backup_files[i], (long long)m->files[i].bytes);
+		plan->bytes += m->files[i].bytes;
+	}
+	if (statvfs(stage, &fs) != 0)
+		return ok_fail(err, OK_EIO, "cannot find the free space of %s: %s", stage,
+		               strerror(errno));
+	avail = (uint64_t)fs.f_bavail * (uint64_t)fs.f_frsize;
+	plan->free_bytes = avail > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)avail;
+	need = plan->bytes + plan->bytes / 8 + RESTORE_SLACK_BYTES;
+	if (need > plan->free_bytes)
+		return ok_fail(err, OK_EDISKFULL,
+		               "the backup's files take %lld bytes and the restore needs about "
+		               "%lld, but only %lld are free beside the data folder; nothing was "
+		               "copied",
+		               (long long)plan->bytes, (long long)need,
+		               (long long)plan->free_bytes);
+	return 0;
+}
+
+int registry_restore(const char *dir, const char *data_dir, const char *keys_dir,
+                     restore_plan_fn plan_fn, void *ctx, struct backup_info *out,
+                     struct ok_error *err)
+{
+	struct restore_plan plan;
 	struct backup_manifest m;
 	struct buf target, stage, db;
 	int src_fd = -1, stage_fd = -1, schema = 0, rc = 0;
@@ -1031,6 +1190,8 @@ int registry_restore(const char *dir, const char *data_dir, const char *keys_dir
 	}
 	if ((rc = manifest_load(src_fd, dir, &m, err)) || (rc = target_free(target.data, err)))
 		goto out;
+	memset(&plan, 0, sizeof(plan));
+	find_stale(target.data, &plan);
 	if (buf_addf(&stage, "%s.restoring-XXXXXX", target.data) != 0 ||
 	    buf_addf(&db, "%s.restoring-XXXXXX/%s", target.data, DB_NAME) != 0) {
 		rc = ok_fail(err, OK_EINPUT, "path too long: %s", data_dir);
@@ -1053,6 +1214,11 @@ int registry_restore(const char *dir, const char *data_dir, const char *keys_dir
 	if (keys_dir && ((rc = restore_keys(keys_dir, stage_fd, err)) ||
 	                 (rc = signature_check(stage.data, &m, err))))
 		goto out;
+	if ((rc = check_space(stage.data, &m, &plan, err)))
+		goto out;
+	plan.verified = keys_dir != NULL;
+	if (plan_fn)
+		plan_fn(ctx, &plan);
 	if ((rc = restore_files(src_fd, stage_fd, &m, err)) ||
 	    (rc = store_sqlite_check_copy(db.data, &schema, err)))
 		goto out;
@@ -1065,7 +1231,7 @@ int registry_restore(const char *dir, const char *data_dir, const char *keys_dir
 	if ((rc = restore_config(stage.data, out, err)))
 		goto out;
 	if (keys_dir) {
-		if ((rc = restore_verify(stage.data, &m, out, err)))
+		if ((rc = restore_verify(stage.data, keys_dir, &m, out, err)))
 			goto out;
 	} else if ((rc = restore_walk(stage.data, &m.info, err))) {
 		goto out;
@@ -1090,6 +1256,8 @@ int registry_restore(const char *dir, const char *data_dir, const char *keys_dir
 		printable(m.info.at, out->at, sizeof(out->at));
 		out->verified = keys_dir != NULL;
 		out->checkpoints_verified = settings.checkpoints_verified;
+		out->newest_seq = settings.newest_seq;
+		out->newest_at_ms = settings.newest_at_ms;
 		memcpy(out->host, settings.host, sizeof(out->host));
 		memcpy(out->base_url, settings.base_url, sizeof(out->base_url));
 		memcpy(out->network_did, settings.network_did, sizeof(out->network_did));

@@ -32,6 +32,11 @@ struct backup_info {
 	 * and every checkpoint held against the issuer keys given with --keys. */
 	bool verified;
 	int64_t checkpoints_verified;
+	/* Restore with keys only: the newest checkpoint, signed by the depository's issuer keys,
+	 * of KEYDIR/audit-checkpoints (0: none there). Newer than audit_seq means the backup is
+	 * older than the depository was then (a rollback, if not meant). */
+	int64_t newest_seq;
+	int64_t newest_at_ms;
 	/* The restored config.json's settings that decide whom the depository trusts and what
 	 * it claims to be, printable ("" when unset; did_web_http_hosts comma-separated). */
 	char host[256];
@@ -74,6 +79,17 @@ size_t backup_manifest_canonical(const struct backup_manifest *m, char *out, siz
 int registry_backup(struct depository *d, const char *dir, struct backup_info *out,
                     struct ok_error *err);
 
+/* What a restore is about to copy, told before the first byte of the backup is copied (after
+ * the signature check with keys, and once the free space was found to suffice). */
+struct restore_plan {
+	int64_t bytes;        /* the backup's files together, as the manifest lists them */
+	int64_t free_bytes;   /* free for this user in the file system of the data folder */
+	bool verified;        /* the manifest's signature held (keys given) */
+	size_t stale;         /* DATADIR.restoring-* folders beside it, left by stopped restores */
+	char stale_name[256]; /* the path of one of them, printable ("" when none) */
+};
+typedef void (*restore_plan_fn)(void *ctx, const struct restore_plan *plan);
+
 /*
  * Restores the backup in dir into the new data folder data_dir (OK_EEXIST when it exists and is
  * not empty), all of it first in a fresh sibling folder data_dir.restoring-XXXXXX that is
@@ -83,10 +99,15 @@ int registry_backup(struct depository *d, const char *dir, struct backup_info *o
  * manifest's head (OK_EINVALID otherwise). With keys_dir, its data.key, issuer.key and
  * issuer.key.retired are copied in too, and the manifest's signature and every audit
  * checkpoint must hold against those issuer keys (OK_EAUTH otherwise); without it (NULL) the
- * authenticity of the backup is not checked at all. On failure data_dir is untouched and the
- * staging folder removed; after a crash only the staging folder is left, which nothing opens.
+ * authenticity of the backup is not checked at all. Bounds on what is copied, checked before
+ * the first byte: the manifest's sizes must fit in the free space (OK_EDISKFULL), and a file of
+ * the backup with holes (far fewer blocks than its size) is refused (OK_EINVALID), since it
+ * would be written out whole. plan_fn (may be NULL) is told the size before the copy. On
+ * failure data_dir is untouched and the staging folder removed; after a crash only the staging
+ * folder is left, which nothing opens, and the next restore beside it names it (plan->stale).
  */
 int registry_restore(const char *dir, const char *data_dir, const char *keys_dir,
-                     struct backup_info *out, struct ok_error *err);
+                     restore_plan_fn plan_fn, void *ctx, struct backup_info *out,
+                     struct ok_error *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include "registry/migrate.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/format.h"
 #include "keys/keyfile.h"
 
@@ -68,8 +69,9 @@ int registry_store_migrate(struct depository *d, const char *url, store_migrate_
 	struct ok_error undo;
 	char why[sizeof(err->message)];
 	struct buf path;
-	char *text = NULL;
-	int rc;
+	char *text = NULL, at[32];
+	bool marked = false;
+	int rc, undone;
 
 	memset(out, 0, sizeof(*out));
 	if (strcmp(d->store->ops->name, "sqlite") != 0)
@@ -96,20 +98,34 @@ int registry_store_migrate(struct depository *d, const char *url, store_migrate_
 		        "and imports of this data folder first");
 	if (rc)
 		goto out;
+	/* The order of the last steps decides what a crash between two of them leaves
+	 * (docs/operations.md, "Moving to PostgreSQL"): the target commits first, then
+	 * oorkonde.db's marker (from then on no process writes into it), and config.json is
+	 * switched last. Each state in between loses no acknowledged write: before the marker
+	 * commits, oorkonde.db is still the store; after, it refuses writes until config.json
+	 * names the target. */
+	audit_format_time(ok_now_ms(), at);
 	if ((rc = store_begin(to, err)) ||
 	    (rc = store_migrate_copy(d->store, to, fn, ctx, &out->copied, err)) ||
-	    (rc = verify_target(d, to, &out->audit, err)) || (rc = store_commit(to, err)))
+	    (rc = verify_target(d, to, &out->audit, err)) ||
+	    (rc = store_migrate_mark(d->store, at, err)) || (rc = store_commit(to, err)))
 		goto out;
-	rc = file_write_atomic(path.data, text, strlen(text), 0600, 0, err);
+	if ((rc = store_commit(d->store, err)) == 0) {
+		marked = true;
+		rc = file_write_atomic(path.data, text, strlen(text), 0600, 0, err);
+	}
 	if (rc) {
-		/* config.json still names oorkonde.db: the target must not keep a copy that the
-		 * folder does not use (a later migrate would refuse it, and it would go stale). */
+		/* config.json still names oorkonde.db: it must take writes again, and the target
+		 * must not keep a copy that the folder does not use (a later migrate would refuse
+		 * it, and it would go stale). */
 		ok_error_clear(&undo);
-		if (store_migrate_clear(to, &undo)) {
+		store_rollback(d->store);
+		undone = marked ? store_migrate_unmark(d->store, &undo) : 0;
+		if (store_migrate_clear(to, &undo) || undone) {
 			memcpy(why, err->message, sizeof(why));
 			ok_fail(err, rc,
-			        "%s; and emptying the target failed too (%s): drop and create the "
-			        "target database before trying again",
+			        "%s; and undoing the move failed too (%s): see \"Moving to "
+			        "PostgreSQL\" in docs/operations.md",
 			        why, undo.message);
 		}
 	}

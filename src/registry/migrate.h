@@ -4,8 +4,10 @@
  * oorkonde.db (row counts equal per table), its audit chain verifies from the first event to the
  * head and against the signed checkpoints, and config.json's "store" names the target. On any
  * failure config.json and oorkonde.db are as they were and the target holds no record (at most
- * the empty schema that opening it created, as `init --store` would). oorkonde.db is never
- * changed or removed: it stays in the folder, unused, for the operator to remove.
+ * the empty schema that opening it created, as `init --store` would). oorkonde.db gains only
+ * the marker of the move (store_migrate_mark), committed after the target and before
+ * config.json is switched, which makes every later write transaction on it fail with
+ * OK_EMOVED (a server still running on it); it stays in the folder for the operator to remove.
  */
 #ifndef OK_REGISTRY_MIGRATE_H
 #define OK_REGISTRY_MIGRATE_H

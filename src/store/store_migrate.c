@@ -1,6 +1,7 @@
 /* The copy under `oorkonde store migrate`: every table of the SQLite store streamed into an empty
  * PostgreSQL store with COPY (text format), then counted on both sides (see store_migrate.h). */
 #include "store/store_migrate.h"
+#include "io/utf8.h"
 #include "store/pg_internal.h"
 #include "store/sqlite_internal.h"
 
@@ -215,6 +216,18 @@ out:
 	return rc;
 }
 
+/* src for a message, printable ASCII only and cut to fit (dst of cap > 1 bytes): a column name
+ * comes from the target database, whose owner may not be us, and must carry no terminal escape
+ * into a terminal or log. */
+static void printable(char *dst, size_t cap, const char *src)
+{
+	size_t n = 0;
+
+	for (; src && *src && n + 1 < cap; src++)
+		dst[n++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
+	dst[n] = '\0';
+}
+
 /* Each listed table exists in the target's schema with exactly the listed columns. */
 static int check_pg_schema(struct pg_store *s, struct ok_error *err)
 {
@@ -222,6 +235,7 @@ static int check_pg_schema(struct pg_store *s, struct ok_error *err)
 	        "SELECT column_name FROM information_schema.columns"
 	        " WHERE table_schema = current_schema() AND table_name = $1";
 	PGresult *r;
+	char col[64];
 	size_t i;
 	int row, rc = 0;
 
@@ -236,13 +250,15 @@ static int check_pg_schema(struct pg_store *s, struct ok_error *err)
 			PQclear(r);
 			break;
 		}
-		for (row = 0; !rc && row < PQntuples(r); row++)
-			if (!list_has(t->target_cols, PQgetvalue(r, row, 0)))
-				rc = ok_fail(
-				        err, OK_EUNSUPPORTED,
-				        "the PostgreSQL table %s has a column \"%s\" that store "
-				        "migrate does not know; nothing was copied",
-				        t->name, PQgetvalue(r, row, 0));
+		for (row = 0; !rc && row < PQntuples(r); row++) {
+			if (list_has(t->target_cols, PQgetvalue(r, row, 0)))
+				continue;
+			printable(col, sizeof(col), PQgetvalue(r, row, 0));
+			rc = ok_fail(err, OK_EUNSUPPORTED,
+			             "the PostgreSQL table %s has a column \"%s\" that store migrate "
+			             "does not know; nothing was copied",
+			             t->name, col);
+		}
 		if (!rc && (size_t)PQntuples(r) != list_len(t->target_cols))
 			rc = ok_fail(err, OK_EUNSUPPORTED,
 			             "the PostgreSQL table %s does not have the columns store "
@@ -370,6 +386,14 @@ static int add_text(struct buf *b, const unsigned char *p, size_t n)
 	return rc ? rc : buf_add(b, p + start, n - start);
 }
 
+/* The name of the selected column col (our own list's, so printable). */
+static const char *column_name(sqlite3_stmt *st, int col)
+{
+	const char *name = sqlite3_column_name(st, col);
+
+	return name ? name : "?";
+}
+
 /* One value of column col as COPY text; a value whose SQLite type is not the column's is
  * refused (naming table, column and row number, never the value). */
 static int add_value(struct buf *b, sqlite3_stmt *st, int col, char type,
@@ -394,14 +418,21 @@ static int add_value(struct buf *b, sqlite3_stmt *st, int col, char type,
 		/* PostgreSQL text holds no NUL byte; SQLite's can. */
 		if (p && memchr(p, '\0', n))
 			return ok_fail(err, OK_EINPUT,
-			               "%s row %" PRId64 " column %d: text with a NUL byte cannot "
+			               "%s row %" PRId64 " column %s: text with a NUL byte cannot "
 			               "move to PostgreSQL",
-			               t->name, row, col + 1);
+			               t->name, row, column_name(st, col));
+		/* PostgreSQL refuses it too, but naming neither table nor row; SQLite takes any
+		 * bytes as text (a row written by hand). */
+		if (p && !utf8_valid((const char *)p, n))
+			return ok_fail(err, OK_EINPUT,
+			               "%s row %" PRId64 " column %s: text that is not UTF-8 cannot "
+			               "move to PostgreSQL",
+			               t->name, row, column_name(st, col));
 		return add_text(b, p, n);
 	}
 	return ok_fail(err, OK_EINPUT,
-	               "%s row %" PRId64 " column %d: the value is not of the column's type (%s)",
-	               t->name, row, col + 1,
+	               "%s row %" PRId64 " column %s: the value is not of the column's type (%s)",
+	               t->name, row, column_name(st, col),
 	               type == 'i'   ? "integer"
 	               : type == 'b' ? "bytes"
 	                             : "text");
@@ -596,5 +627,36 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 		rc = store_commit(to, err);
 	if (rc)
 		store_rollback(to);
+	return rc;
+}
+
+int store_migrate_mark(struct store *from, const char *at, struct ok_error *err)
+{
+	int rc;
+
+	if (strcmp(from->ops->name, "sqlite") != 0 || !store_in_transaction(from))
+		return ok_fail(err, OK_EINTERNAL, "store migrate: marks only an SQLite store");
+	if ((rc = store_meta_set(from, "moved_to", "postgresql", err)))
+		return rc;
+	return store_meta_set(from, STORE_MOVED_META, at, err);
+}
+
+int store_migrate_unmark(struct store *from, struct ok_error *err)
+{
+	static const char unmark[] =
+	        "BEGIN IMMEDIATE;"
+	        "DELETE FROM meta WHERE key IN ('moved_to', '" STORE_MOVED_META "');"
+	        "COMMIT";
+	struct store_sqlite *s;
+	int rc;
+
+	if (strcmp(from->ops->name, "sqlite") != 0 || store_in_transaction(from))
+		return ok_fail(err, OK_EINTERNAL, "store migrate: unmarks only an SQLite store");
+	s = sq(from);
+	/* Not through store_begin, which refuses a moved store. */
+	if ((rc = sqlite3_exec(s->db, unmark, NULL, NULL, NULL)) != SQLITE_OK) {
+		rc = sqlite_fail(s, rc, "take the move's marker out of oorkonde.db", err);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
 	return rc;
 }

@@ -23,6 +23,11 @@
 
 #define STORE_MIGRATE_TABLES_MAX 32
 
+/* The meta key of the SQLite store that says its records moved to PostgreSQL, with the time
+ * ("YYYY-MM-DDTHH:MM:SSZ"). While it is there every write transaction of the SQLite store is
+ * refused with OK_EMOVED (store_begin), and so is the count /healthz asks for. */
+#define STORE_MOVED_META "moved_at"
+
 /* What was copied: each table (in copy order) with the rows found in the source, copied and
  * then counted in the target (all three equal, or the copy failed). */
 struct store_migrate_report {
@@ -54,5 +59,17 @@ int store_migrate_copy(struct store *from, struct store *to, store_migrate_progr
  * transaction: the undo of a copy that committed when what had to follow it failed.
  */
 int store_migrate_clear(struct store *to, struct ok_error *err);
+
+/*
+ * Writes the marker STORE_MOVED_META = at (and moved_to = "postgresql") into from, an SQLite
+ * store whose write transaction is open (the copy's): it holds once that transaction commits.
+ */
+int store_migrate_mark(struct store *from, const char *at, struct ok_error *err);
+
+/*
+ * Takes the marker out again, in a transaction of its own (from has none open): the undo of a
+ * move whose last step, switching config.json, failed. The only write store_begin would refuse.
+ */
+int store_migrate_unmark(struct store *from, struct ok_error *err);
 
 #endif

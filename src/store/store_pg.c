@@ -117,10 +117,20 @@ const char *pg_sqlstate(const PGresult *res)
 	return state ? state : "";
 }
 
+static void printable(char *dst, size_t cap, const char *src);
+
 int pg_fail(struct pg_store *s, const PGresult *res, const char *what, struct ok_error *err)
 {
 	const char *state = pg_sqlstate(res);
 	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char clean[OK_ERROR_MESSAGE_MAX];
+
+	/* The server's text may come from a trigger or function someone else wrote: no terminal
+	 * escapes into a terminal or log. */
+	if (msg) {
+		printable(clean, sizeof(clean), msg);
+		msg = clean;
+	}
 
 	if (PQstatus(s->conn) == CONNECTION_BAD || strncmp(state, "08", 2) == 0)
 		return ok_fail(err, OK_ESTORE, "%s: lost the connection to the PostgreSQL server",

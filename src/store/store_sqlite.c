@@ -9,6 +9,7 @@
 #include "store/leak.h"
 #include "store/schema_sqlite.h"
 #include "store/sqlite_internal.h"
+#include "store/store_migrate.h"
 #include "core/clock.h"
 
 #include <sqlite3.h>
@@ -351,6 +352,44 @@ static void writer_release(struct store_sqlite *s)
 	}
 }
 
+/*
+ * OK_EMOVED when `oorkonde store migrate` moved this database's records to PostgreSQL (its
+ * marker, STORE_MOVED_META, is in meta), else 0. A process that opened oorkonde.db before the
+ * move (a server not restarted) would otherwise keep writing records that no one reads any
+ * more. Asked inside the write transaction, under the write lock the move held: a writer that
+ * waited for the move sees its marker.
+ */
+static int refuse_if_moved(struct store_sqlite *s, struct ok_error *err)
+{
+	struct buf at;
+	struct meta_row r = {&at};
+	char when[32] = "";
+	size_t i;
+	int rc;
+
+	buf_init(&at, 64);
+	rc = sqlite_get(s, &META_GET, SQLITE_ARGS(SQ_ARG_TEXT(STORE_MOVED_META)), &r, err);
+	if (rc == OK_ENOTFOUND) {
+		ok_error_clear(err);
+		rc = 0;
+	} else if (!rc) {
+		/* The value is printed: only a time of our own format is. */
+		for (i = 0; i < at.len && i + 1 < sizeof(when) && at.data[i] &&
+		            strchr("0123456789-:TZ", at.data[i]);
+		     i++)
+			when[i] = at.data[i];
+		when[i] = '\0';
+		rc = ok_fail(
+		        err, OK_EMOVED,
+		        "this depository's records moved to PostgreSQL on %s (oorkonde store "
+		        "migrate); oorkonde.db takes no more writes: restart the server, which "
+		        "then uses the store config.json names (docs/operations.md)",
+		        i == at.len && i ? when : "(time unknown)");
+	}
+	buf_release(&at);
+	return rc;
+}
+
 static int sqlite_begin(struct store *base, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
@@ -361,6 +400,8 @@ static int sqlite_begin(struct store *base, struct ok_error *err)
 		s->writer_held = true;
 	}
 	rc = sqlite_exec(s, &BEGIN, NULL, SQLITE_NO_ARGS, err);
+	if (!rc && (rc = refuse_if_moved(s, err)))
+		sqlite_exec(s, &ROLLBACK, NULL, SQLITE_NO_ARGS, NULL);
 	if (rc)
 		writer_release(s);
 	return rc;
@@ -556,6 +597,12 @@ static int sqlite_achievement_list_by_learner(struct store *base, const char *le
 
 static int sqlite_achievement_count(struct store *base, int64_t *out, struct ok_error *err)
 {
+	int rc;
+
+	/* /healthz counts: a server whose records moved reports itself unhealthy, so that a load
+	 * balancer stops sending it requests. */
+	if ((rc = refuse_if_moved(sq(base), err)))
+		return rc;
 	return sqlite_count(sq(base), &ACH_COUNT, SQLITE_NO_ARGS, out, err);
 }
 

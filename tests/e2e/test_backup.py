@@ -490,3 +490,130 @@ def test_f10_manifest_strings_are_printed_without_control_characters(small, tmp_
     (backup / "manifest.json").write_text(json.dumps(manifest))
     proc = small.run("restore", backup, "--to", tmp_path / "again", "--unverified")
     assert proc.returncode == 2 and "\x1b" not in proc.stderr, proc.stderr
+
+
+# Review 16b, N4: what `restore --unverified` copies is bounded before the first byte.
+
+def test_n4_a_sparse_file_with_a_fitting_manifest_is_refused(small, tmp_path):
+    """The review's reproduction: the database made a sparse file of many times its size and
+    the manifest's size set to match (no --keys, so nothing shows the change)."""
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    size = 256 << 20
+    with open(backup / "oorkonde.db", "r+b") as f:
+        f.truncate(size)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["files"]["oorkonde.db"]["bytes"] = size
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    target = tmp_path / "restored"
+    start = time.monotonic()
+    proc = small.run("restore", backup, "--to", target, "--unverified", timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "oorkonde.db has 268435456 bytes but only" in proc.stderr, proc.stderr
+    assert "a file with holes" in proc.stderr
+    assert time.monotonic() - start < 20
+    no_leftovers(target)
+
+
+def test_n4_a_backup_larger_than_the_free_space_copies_nothing(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["files"]["oorkonde.db"]["bytes"] = 1 << 50
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target, "--unverified", timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    total = sum(f["bytes"] for f in manifest["files"].values())
+    assert f"the backup's files take {total} bytes" in proc.stderr, proc.stderr
+    assert "are free beside the data folder; nothing was copied" in proc.stderr
+    assert "Copying" not in proc.stdout
+    no_leftovers(target)
+
+
+def test_n4_the_size_is_shown_before_copying_and_stale_staging_folders_named(small, tmp_path):
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    files = json.loads((backup / "manifest.json").read_text())["files"]
+    total = sum(f["bytes"] for f in files.values())
+    # What a restore killed before its rename leaves (test_f2_a_killed_restore_…).
+    stale = tmp_path / "restored.restoring-Ab12Cd"
+    stale.mkdir()
+    (tmp_path / "restored.restoring-file").write_text("not a folder")
+    target = tmp_path / "restored"
+    proc = small.run("restore", backup, "--to", target, "--unverified", check=True)
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith(f"Copying {total} bytes (") and "UNVERIFIED" in first, proc.stdout
+    assert "Restored the backup" in proc.stdout
+    assert "1 folder of earlier restores that were stopped" in proc.stderr, proc.stderr
+    assert str(stale) in proc.stderr and "remove it once no restore runs" in proc.stderr
+    assert stale.exists(), "a folder another restore may still use was removed"
+    # With the keys the size is shown too, and nothing is said of stale folders when none is.
+    stale.rmdir()
+    keys = keys_of(small, tmp_path / "keys")
+    proc = small.run("restore", backup, "--to", tmp_path / "again", "--keys", keys, check=True)
+    assert proc.stdout.startswith(f"Copying {total} bytes (") and "UNVERIFIED" not in \
+        proc.stdout.splitlines()[0]
+    assert "earlier restores" not in proc.stderr
+
+
+# Review 16b, notes: restoring an older backup (rollback), and backups signed by retired keys.
+
+def test_an_older_backup_is_told_by_the_newest_checkpoint(small, tmp_path):
+    """The backup's audit head is shown with the newest checkpoint the keys folder's
+    audit-checkpoints holds (the data folder itself given as --keys): an older backup, from
+    before a revocation, is named as such."""
+    old = tmp_path / "old"
+    small.run("backup", old, check=True)
+    head = json.loads((old / "manifest.json").read_text())["audit"]["seq"]
+    conn = sqlite3.connect(f"file:{small.db_path}?mode=ro", uri=True)
+    aid = conn.execute("SELECT id FROM achievement LIMIT 1").fetchone()[0]
+    conn.close()
+    small.run("revoke", aid, "--reason", "issued in error", check=True)
+    small.run("audit", "checkpoint", check=True)
+    new = tmp_path / "new"
+    small.run("backup", new, check=True)
+    newest = json.loads((new / "manifest.json").read_text())["audit"]["seq"]
+    assert newest > head
+
+    proc = small.run("restore", old, "--to", tmp_path / "r-old", "--keys", small.data,
+                     check=True)
+    assert f"audit log up to event {head}\n" in proc.stdout, proc.stdout
+    assert f"newest known    event {newest}, checkpoint of 20" in proc.stdout
+    assert "WARNING: this backup is older than the depository's newest checkpoint" in \
+        proc.stdout
+    assert f"{newest - head} events after event {head}" in proc.stdout
+    proc = small.run("restore", new, "--to", tmp_path / "r-new", "--keys", small.data,
+                     check=True)
+    assert f"newest known    event {newest}," in proc.stdout and "WARNING" not in proc.stdout
+    # A keys folder without audit-checkpoints: the operator is told what to compare.
+    keys = keys_of(small, tmp_path / "keys")
+    proc = small.run("restore", old, "--to", tmp_path / "r-keys", "--keys", keys, check=True)
+    assert f"compare event {head} with the depository's" in proc.stdout, proc.stdout
+
+
+def test_a_backup_signed_after_its_keys_retirement_is_refused(small, tmp_path):
+    config = small.data / "config.json"
+    settings = json.loads(config.read_text())
+    settings["host"] = "diploma.example.nl"  # a did:key has one key: rotation needs a did:web
+    config.write_text(json.dumps(settings))
+    backup = tmp_path / "backup"
+    small.run("backup", backup, check=True)
+    assert json.loads((backup / "manifest.json").read_text())["signature"]["issuer_key"] == 1
+    small.run("keys", "rotate-issuer-key", check=True)
+    small.run("keys", "retire-issuer-key", "1", "--force", check=True)
+    keys = keys_of(small, tmp_path / "keys")
+    # Made before key 1 was retired: restores, checked against issuer.key.retired.
+    proc = small.run("restore", backup, "--to", tmp_path / "r1", "--keys", keys)
+    assert proc.returncode == 0, proc.stderr
+    # Had the retirement come first, the same signature is refused: a retired key signs
+    # nothing new (as a stolen retired key would be used to sign a made-up backup).
+    retired = keys / "issuer.key.retired"
+    fields = retired.read_text().split()
+    assert fields[0] == "1", fields
+    retired.write_text(f"{fields[0]} {fields[1]} 86400000\n")
+    proc = small.run("restore", backup, "--to", tmp_path / "r2", "--keys", keys)
+    assert proc.returncode != 0, proc.stdout
+    assert "retired on 1970-01-02T00:00:00Z" in proc.stderr, proc.stderr
+    assert "a retired key signs no backup" in proc.stderr
+    no_leftovers(tmp_path / "r2")

@@ -16,9 +16,10 @@ import subprocess
 
 import pytest
 
-from helpers.base import Oorkonde
+from helpers.base import Oorkonde, make_row
 from helpers.foreign import NID, OTHER_NID, credential, import_cli
-from helpers.server import Server
+from helpers.foreign import register
+from helpers.server import Server, problem
 from pg import pg_cluster  # noqa: F401  (the fixture)
 from test_status import decode_list
 
@@ -51,11 +52,17 @@ def psql(cluster, url, sql):
     return proc.stdout.strip()
 
 
-def sqlite_dump(ok):
-    """oorkonde.db's content (schema and rows), to show that migrate left it as it was."""
+def sqlite_dump(ok, moved=False):
+    """oorkonde.db's content (schema and rows), to show that migrate left it as it was; with
+    moved, apart from the marker of the move, which must be there."""
     con = sqlite3.connect(f"file:{ok.data / 'oorkonde.db'}?mode=ro", uri=True)
     try:
-        return hashlib.sha256("\n".join(con.iterdump()).encode()).hexdigest()
+        marker = [r[0] for r in con.execute(
+            "SELECT key FROM meta WHERE key IN ('moved_to', 'moved_at') ORDER BY key")]
+        assert marker == (["moved_at", "moved_to"] if moved else []), marker
+        lines = [line for line in con.iterdump()
+                 if "'moved_at'" not in line and "'moved_to'" not in line]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
     finally:
         con.close()
 
@@ -158,10 +165,11 @@ def test_migrate_moves_everything_and_the_folder_answers_the_same(here, tmp_path
     assert "Row counts equal in every table" in proc.stdout
     assert f"{events} events, intact, {checkpoints} checkpoints verified" in proc.stdout
     assert "oorkonde.db is left in place but" in proc.stdout
-    # The folder now uses PostgreSQL; oorkonde.db is still there, unchanged, and unused.
+    # The folder now uses PostgreSQL; oorkonde.db is still there, unchanged but for the
+    # marker of the move, and unused.
     assert store_of(ok) == url
     assert (ok.data / "config.json").stat().st_mode & 0o777 == 0o600
-    assert (ok.data / "oorkonde.db").exists() and sqlite_dump(ok) == db
+    assert (ok.data / "oorkonde.db").exists() and sqlite_dump(ok, moved=True) == db
     for t, n in counts.items():
         assert psql(pg_cluster, url, f"SELECT count(*) FROM {t}") == str(n), t
 
@@ -170,7 +178,7 @@ def test_migrate_moves_everything_and_the_folder_answers_the_same(here, tmp_path
     # The answers came from PostgreSQL: the share's second opening is there, not in SQLite.
     assert psql(pg_cluster, url, "SELECT count(*) FROM share_view") == \
         str(counts["share_view"] + 1)
-    assert sqlite_dump(ok) == db
+    assert sqlite_dump(ok, moved=True) == db
     # Writes go on: a correction and a new share (identity counters past the copied rows).
     ok.run("learner", "correct", here["learner"], "--given-names", "Aino Maria", check=True)
     assert psql(pg_cluster, url, "SELECT count(*) FROM identity_change") == \
@@ -272,3 +280,63 @@ def test_a_folder_still_being_written_is_refused_as_busy(here, new_db, pg_cluste
     assert (ok.data / "config.json").read_bytes() == config
     assert psql(pg_cluster, url, "SELECT to_regclass('meta') IS NULL") == "t" or \
         psql(pg_cluster, url, "SELECT count(*) FROM meta") == "0"
+
+
+def test_a_server_left_running_after_the_move_takes_no_writes(binary, tmp_path, new_db,
+                                                              pg_cluster):  # noqa: F811
+    """A server started before `store migrate` (never restarted) still has oorkonde.db open: a
+    revocation through it is refused with 503 store-moved and lands nowhere, its /healthz
+    reports 503, while PostgreSQL holds the truth; once restarted it serves from PostgreSQL."""
+    ok = Oorkonde(binary, tmp_path / "running")
+    ok.init()
+    key = ok.add_institution()
+    register(ok, tmp_path, [make_row(record_id="R-1", national_id=NID),
+                            make_row(record_id="R-2", national_id=NID, title="Optics")],
+             "running")
+    ids = sorted(a["id"] for a in ok.achievements_json(NID))
+    url = new_db()
+    old = Server(ok, "--rate-limit", "0", name="before-move").start()
+    try:
+        assert old.get("/healthz").status == 200
+        r = old.post(f"/v1/achievements/{ids[0]}/revoke", {"reason": "before"}, key=key)
+        assert r.status == 200, r
+        proc = migrate(ok, url)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        r = old.post(f"/v1/achievements/{ids[1]}/revoke", {"reason": "issued in error"},
+                     key=key)
+        doc = problem(r, 503, "store-moved")
+        assert "restart" in doc["detail"], doc
+        problem(old.get("/healthz"), 503)
+    finally:
+        old.stop()
+    status = "SELECT id, status FROM achievement ORDER BY id"
+    assert psql(pg_cluster, url, status) == f"{ids[0]}|revoked\n{ids[1]}|active"
+    con = sqlite3.connect(f"file:{ok.data / 'oorkonde.db'}?mode=ro", uri=True)
+    assert con.execute(status).fetchall() == [(ids[0], "revoked"), (ids[1], "active")]
+    con.close()
+    # The CLI on a copy of the folder that still names oorkonde.db (a crash before config.json
+    # was switched) writes nothing, saying why; an audited read of personal data is a write.
+    stale = Oorkonde(binary, tmp_path / "stale")
+    stale.data.mkdir(mode=0o700)
+    for name in ("oorkonde.db", "data.key", "issuer.key"):
+        (stale.data / name).write_bytes((ok.data / name).read_bytes())
+        (stale.data / name).chmod(0o600)
+    config = json.loads((ok.data / "config.json").read_text())
+    config["store"] = "sqlite:oorkonde.db"
+    (stale.data / "config.json").write_text(json.dumps(config))
+    (stale.data / "config.json").chmod(0o600)
+    for args in (("revoke", ids[1], "--reason", "issued in error"),
+                 ("achievements", "--national-id", NID)):
+        proc = stale.run(*args)
+        assert proc.returncode != 0 and "moved to PostgreSQL on 20" in proc.stderr, proc.stderr
+        assert "restart the server" in proc.stderr and NID not in proc.stdout
+    # Restarted, the server reads config.json again and works on PostgreSQL.
+    new = Server(ok, "--rate-limit", "0", name="after-move").start()
+    try:
+        assert new.get("/healthz").status == 200
+        r = new.post(f"/v1/achievements/{ids[1]}/revoke", {"reason": "issued in error"},
+                     key=key)
+        assert r.status == 200, r
+    finally:
+        new.stop()
+    assert psql(pg_cluster, url, status) == f"{ids[0]}|revoked\n{ids[1]}|revoked"

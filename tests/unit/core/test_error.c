@@ -97,6 +97,7 @@ static void http_columns_are_pinned(void **state)
 	        {OK_EGONE, 410, "gone", "Gone", true},
 	        {OK_ELIMIT, 429, "limit-reached", "Too many requests", true},
 	        {OK_EREADONLY, 503, "read-only-replica", "Read-only replica", false},
+	        {OK_EMOVED, 503, "store-moved", "Store moved", false},
 	        {OK_OK, 500, "internal", "Internal error", false},
 	        {-999, 500, "internal", "Internal error", false},
 	};

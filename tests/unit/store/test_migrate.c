@@ -1,8 +1,9 @@
 /* Unit tests for store_migrate_copy (SQLite into PostgreSQL): text with COPY's special characters
  * and bytes of every value cross unchanged, the identity counters continue after the copied
  * rows, and a target with records, a table or column the copy does not know, or a value of the
- * wrong type are refused with nothing copied. Skipped without a PostgreSQL test cluster
- * (OORKONDE_TEST_PG; scripts/with-pg). */
+ * wrong type or text that is not UTF-8 are refused with nothing copied, naming table, row and
+ * column; the move's marker makes an SQLite store refuse writes. Skipped (but the marker's test)
+ * without a PostgreSQL test cluster (OORKONDE_TEST_PG; scripts/with-pg). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -184,10 +185,80 @@ static void a_value_of_the_wrong_type_rolls_back(void **state)
 		skip();
 	sqlite_run(f->path, "INSERT INTO institution VALUES ('25BE', 'B', 'NL', '', '', 'soon')");
 	assert_int_equal(copy(f, &rep, &err), OK_EINPUT);
-	assert_non_null(strstr(err.message, "institution row 2 column 6"));
+	assert_non_null(strstr(err.message, "institution row 2 column created_ms"));
 	assert_null(strstr(err.message, "soon"));
 	assert_int_equal(on_target(f, "SELECT count(*) FROM meta"), 0);
 	assert_int_equal(on_target(f, "SELECT count(*) FROM institution"), 0);
+}
+
+/* Review 16b: text SQLite holds but PostgreSQL refuses is named by table, row and column (and
+ * not quoted), instead of PostgreSQL's "invalid data" naming nothing. */
+static void text_that_is_not_utf8_is_named(void **state)
+{
+	struct fixture *f = *state;
+	struct store_migrate_report rep;
+	struct ok_error err;
+
+	if (!pg_test_base())
+		skip();
+	sqlite_run(f->path, "INSERT INTO institution VALUES ('25BE', 'SECRET' || x'ff', 'NL', '', "
+	                    "'', 2)");
+	assert_int_equal(copy(f, &rep, &err), OK_EINPUT);
+	assert_non_null(
+	        strstr(err.message, "institution row 2 column name: text that is not UTF-8"));
+	assert_null(strstr(err.message, "SECRET"));
+	assert_int_equal(on_target(f, "SELECT count(*) FROM institution"), 0);
+}
+
+/* A column name made by whoever owns the target reaches the message without control bytes. */
+static void a_hostile_column_name_is_printed_filtered(void **state)
+{
+	struct fixture *f = *state;
+	struct store_migrate_report rep;
+	struct ok_error err;
+
+	if (!pg_test_base())
+		skip();
+	assert_int_equal(
+	        pg_test_exec(f->conninfo, "ALTER TABLE meta ADD COLUMN U&\"x\\001B[2Jy\" TEXT"), 0);
+	assert_int_equal(copy(f, &rep, &err), OK_EUNSUPPORTED);
+	assert_non_null(strstr(err.message, "has a column \"x?[2Jy\""));
+	assert_null(strchr(err.message, 0x1b));
+}
+
+/* After the marker commits, every write transaction of the SQLite store is refused, naming the
+ * time; unmarking takes writes again. No PostgreSQL needed. */
+static void a_marked_store_refuses_writes(void **state)
+{
+	char dir[] = "/tmp/ok-moved-test-XXXXXX", path[64];
+	struct store *s = NULL, *other = NULL;
+	struct ok_error err;
+	int64_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/test.db", dir);
+	ok_error_clear(&err);
+	assert_int_equal(store_sqlite_open(&s, path, true, &err), 0);
+	assert_int_equal(store_sqlite_open(&other, path, false, &err), 0);
+	assert_int_equal(store_migrate_mark(s, "2026-12-06T00:00:00Z", &err), OK_EINTERNAL);
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_migrate_mark(s, "2026-12-06T00:00:00Z", &err), 0);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(store_begin(other, &err), OK_EMOVED);
+	assert_non_null(strstr(err.message, "moved to PostgreSQL on 2026-12-06T00:00:00Z"));
+	assert_false(store_in_transaction(other));
+	assert_int_equal(store_achievement_count(other, &n, &err), OK_EMOVED);
+	assert_int_equal(store_begin(s, &err), OK_EMOVED);
+	assert_int_equal(store_migrate_unmark(s, &err), 0);
+	assert_int_equal(store_begin(other, &err), 0);
+	assert_int_equal(store_commit(other, &err), 0);
+	assert_int_equal(store_achievement_count(other, &n, &err), 0);
+	store_close(other);
+	store_close(s);
+	snprintf(path, sizeof(path), "%s/test.db", dir);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void only_sqlite_into_postgresql(void **state)
@@ -213,6 +284,10 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(a_value_of_the_wrong_type_rolls_back, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(text_that_is_not_utf8_is_named, setup, teardown),
+	        cmocka_unit_test_setup_teardown(a_hostile_column_name_is_printed_filtered, setup,
+	                                        teardown),
+	        cmocka_unit_test(a_marked_store_refuses_writes),
 	        cmocka_unit_test_setup_teardown(only_sqlite_into_postgresql, setup, teardown),
 	};
 
