@@ -46,9 +46,11 @@ struct vc_rdfc_map {
 };
 
 /* Limits sane for a credential: 1 MiB, 10,000 quads, 1,000 blank nodes, 50,000 steps, depth
- * 64, SHA-256. Every case of the W3C rdf-canon suite but its poison graph fits them (the
+ * 128, SHA-256. Every case of the W3C rdf-canon suite but its poison graph fits them (the
  * hardest, the "evil" graphs 044-046, take 6,636 steps and depth 4; the 10-node clique is
- * stopped at the step limit in a fraction of a second). */
+ * stopped at the step limit in a fraction of a second). Symmetric chains cost about n^2 steps
+ * and depth n: an RDF list of 100 identical items needs 48,020 steps and depth 98, so it fits
+ * and one of 130 does not. */
 void vc_rdfc_limits_default(struct vc_rdfc_limits *l);
 
 /*
