@@ -11,9 +11,10 @@
 
 void vc_nq_limits_default(struct vc_nq_limits *l)
 {
-	l->max_bytes = (size_t)1 << 20;
-	l->max_line = (size_t)64 << 10;
-	l->max_term = (size_t)16 << 10;
+	l->max_bytes = (size_t)4 << 20;
+	/* Terms may be long: a badge image as a data: URL is one IRI of hundreds of kilobytes. */
+	l->max_line = (size_t)1 << 20;
+	l->max_term = (size_t)1 << 20;
 	l->max_quads = 10000;
 }
 

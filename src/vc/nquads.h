@@ -63,7 +63,8 @@ struct vc_nq_dataset {
 
 /* Life cycle */
 
-/* Limits for a credential: 1 MiB of text, 64 KiB a line, 16 KiB a term, 10,000 quads. */
+/* Limits for a credential: 4 MiB of text, 1 MiB a line and a term (a badge image as a data:
+ * URL is one long IRI), 10,000 quads. */
 void vc_nq_limits_default(struct vc_nq_limits *l);
 void vc_nq_dataset_init(struct vc_nq_dataset *d);
 void vc_nq_dataset_release(struct vc_nq_dataset *d);

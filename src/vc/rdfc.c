@@ -65,7 +65,7 @@ void vc_rdfc_limits_default(struct vc_rdfc_limits *l)
 	l->max_blank_nodes = 1000;
 	l->max_hash_calls = 50000;
 	l->max_depth = 128;
-	l->max_bytes = (size_t)1 << 20;
+	l->max_bytes = (size_t)4 << 20;
 	l->hash = VC_RDFC_SHA256;
 }
 

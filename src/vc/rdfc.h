@@ -9,7 +9,8 @@
  *   canonicalizing canonical output gives it back unchanged.
  * - Work is bounded: a dataset with more quads or blank nodes than the limits allow fails with
  *   OK_ETOOBIG before any hashing; one whose Hash N-Degree Quads work (its calls, the
- *   permutations it tries, the related blank nodes it hashes) or recursion passes the limits
+ *   permutations it tries and each blank node placed in their paths, the related blank nodes
+ *   it hashes) or recursion passes the limits
  *   fails with OK_ETOOBIG too ("canonicalization exceeds N steps: poison graph?"), not with a
  *   code that invites a retry. Nothing runs unbounded, whatever the input.
  * - On failure out holds nothing new and a map is left empty.
@@ -31,7 +32,7 @@ enum vc_rdfc_hash {
 struct vc_rdfc_limits {
 	size_t max_quads;       /* quads in the input */
 	size_t max_blank_nodes; /* distinct blank nodes in the input */
-	size_t max_hash_calls;  /* steps of Hash N-Degree Quads (calls, permutations, related) */
+	size_t max_hash_calls;  /* steps of Hash N-Degree Quads (calls, permutations, nodes) */
 	size_t max_depth;       /* nesting of Hash N-Degree Quads within itself */
 	size_t max_bytes;       /* N-Quads text in */
 	enum vc_rdfc_hash hash; /* the hash the algorithm uses */
@@ -45,12 +46,12 @@ struct vc_rdfc_map {
 	char **canonical;
 };
 
-/* Limits sane for a credential: 1 MiB, 10,000 quads, 1,000 blank nodes, 50,000 steps, depth
- * 128, SHA-256. Every case of the W3C rdf-canon suite but its poison graph fits them (the
- * hardest, the "evil" graphs 044-046, take 6,636 steps and depth 4; the 10-node clique is
- * stopped at the step limit in a fraction of a second). Symmetric chains cost about n^2 steps
- * and depth n: an RDF list of 100 identical items needs 48,020 steps and depth 98, so it fits
- * and one of 130 does not. */
+/* Limits sane for a credential: 4 MiB of N-Quads, 10,000 quads, 1,000 blank nodes, 50,000
+ * steps, depth 128, SHA-256. Every case of the W3C rdf-canon suite but its poison graph fits
+ * them (the hardest, the "evil" graphs 044-046, take 6,636 steps and depth 4; the 10-node
+ * clique is stopped at the step limit in a fraction of a second). Symmetric chains cost about
+ * n^2 steps and depth n: an RDF list of 100 identical items needs 48,020 steps and depth 98, so
+ * it fits and one of 130 does not. */
 void vc_rdfc_limits_default(struct vc_rdfc_limits *l);
 
 /*

@@ -284,6 +284,26 @@ static void test_nquads_limits(void **state)
 	assert_non_null(strstr(err.message, "literal"));
 	vc_nq_dataset_release(&d);
 
+	/* A badge image as a data: URL is one long IRI; the defaults take one of 300,000 bytes. */
+	{
+		struct buf img;
+		size_t i;
+
+		buf_init(&img, 0);
+		assert_int_equal(buf_addstr(&img,
+		                            "<http://s> <https://schema.org/image> <data:image/"
+		                            "png;base64,"),
+		                 0);
+		for (i = 0; i < 300000 / 4; i++)
+			assert_int_equal(buf_add(&img, "iVBO", 4), 0);
+		assert_int_equal(buf_addstr(&img, "> .\n"), 0);
+		vc_nq_dataset_init(&d);
+		assert_int_equal(vc_nquads_parse(img.data, img.len, NULL, &d, &err), 0);
+		assert_int_equal(d.quads[0].o.value_len, 300000 + strlen("data:image/png;base64,"));
+		vc_nq_dataset_release(&d);
+		buf_release(&img);
+	}
+
 	vc_nq_limits_default(&l);
 	l.max_bytes = 10;
 	assert_int_equal(parse("<http://s> <http://p> <http://o> .\n", &l, &d, &err), OK_ETOOBIG);
