@@ -30,9 +30,8 @@ static void cut_at_char(char *s, size_t cap, int n)
 	s[end] = '\0';
 }
 
-__attribute__((format(printf, 5, 6))) static void add_check(struct vp_result *r, const char *name,
-                                                            bool passed, bool warning,
-                                                            const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void
+add_check(struct vp_result *r, const char *name, bool passed, bool warning, const char *fmt, ...)
 {
 	struct vp_check *c;
 	va_list ap;
@@ -44,7 +43,8 @@ __attribute__((format(printf, 5, 6))) static void add_check(struct vp_result *r,
 	c->passed = passed;
 	c->warning = warning;
 	va_start(ap, fmt);
-	cut_at_char(c->message, sizeof(c->message), vsnprintf(c->message, sizeof(c->message), fmt, ap));
+	cut_at_char(c->message, sizeof(c->message),
+	            vsnprintf(c->message, sizeof(c->message), fmt, ap));
 	va_end(ap);
 }
 
@@ -98,9 +98,9 @@ static int resolve_holder_key(void *ctx, const char *vm, const char *purpose, ui
 	ok_error_clear(&sub);
 	if (!res->d || store_trust_get(res->d->store, did, &t, &sub) != 0 ||
 	    strcmp(t.status, "active") != 0)
-		return ok_fail(err, OK_EINVALID,
-		               "the holder %s is not on the trust list, so its key is not looked up",
-		               did);
+		return ok_fail(
+		        err, OK_EINVALID,
+		        "the holder %s is not on the trust list, so its key is not looked up", did);
 	if (!res->did_cache)
 		return ok_fail(err, OK_EUNSUPPORTED, "DID documents are not fetched here");
 	return remote_did_resolve(res->did_cache, res->d->did_web_http_hosts, vm, pk, err);
@@ -138,8 +138,9 @@ static bool time_problem(const json_t *proof, char *msg, size_t cap)
 	/* Fixed texts and parsed dates (short ASCII): they fit the callers' buffers. */
 	if (expires &&
 	    (!json_is_string(expires) || verify_parse_time(json_string_value(expires), &t) != 0)) {
-		snprintf(msg, cap, "The presentation's proof has an expires that is not a date and "
-		                   "time");
+		snprintf(msg, cap,
+		         "The presentation's proof has an expires that is not a date and "
+		         "time");
 		return true;
 	}
 	if (expires && t <= now) {
@@ -241,8 +242,7 @@ static int check_presentation_proof(struct depository *d, const struct vc_presen
 /* Every credential */
 
 static int verify_credentials(struct depository *d, const struct vc_presentation *p,
-                              const struct vp_options *o, struct vp_result *r,
-                              struct ok_error *err)
+                              const struct vp_options *o, struct vp_result *r, struct ok_error *err)
 {
 	size_t i;
 	int rc;
@@ -343,8 +343,8 @@ int registry_verify_presentation(struct depository *d, const char *data, size_t 
 }
 
 int registry_verify_presentation_once(struct depository *d, const char *data, size_t len,
-                                      const struct vp_options *o, long ttl_s,
-                                      struct vp_result *r, struct ok_error *err)
+                                      const struct vp_options *o, long ttl_s, struct vp_result *r,
+                                      struct ok_error *err)
 {
 	struct vp_options own = *o;
 	struct remote_status_cache statuses;
@@ -389,27 +389,26 @@ static json_t *presentation_json(const struct vp_result *r, json_t *errors)
 		                                        r->not_presentation));
 	for (i = 0; i < r->count; i++) {
 		const struct vp_check *c = &r->checks[i];
-		json_array_append_new(details,
-		                      json_pack("{s:s, s:b, s:s, s:s}", "check", c->name, "passed",
-		                                c->passed, "state",
-		                                !c->passed ? "failed"
-		                                : c->warning ? "warning"
-		                                             : "passed",
-		                                "message", c->message));
+		json_array_append_new(details, json_pack("{s:s, s:b, s:s, s:s}", "check", c->name,
+		                                         "passed", c->passed, "state",
+		                                         !c->passed   ? "failed"
+		                                         : c->warning ? "warning"
+		                                                      : "passed",
+		                                         "message", c->message));
 		if (c->passed)
 			json_array_append_new(checks, json_string(c->name));
 		else
 			verified = false;
 		if (c->warning)
-			json_array_append_new(warnings,
-			                      json_pack("{s:s, s:s, s:s}", "type", "/problems/warning",
-			                                "check", c->name, "detail", c->message));
+			json_array_append_new(warnings, json_pack("{s:s, s:s, s:s}", "type",
+			                                          "/problems/warning", "check",
+			                                          c->name, "detail", c->message));
 		if (!c->passed)
 			json_array_append_new(errors,
 			                      json_pack("{s:s, s:s, s:s, s:s}", "type",
-			                                "/problems/presentation-check-failed", "title",
-			                                "Presentation check failed", "check", c->name,
-			                                "detail", c->message));
+			                                "/problems/presentation-check-failed",
+			                                "title", "Presentation check failed",
+			                                "check", c->name, "detail", c->message));
 	}
 	return json_pack("{s:b, s:s?, s:o, s:o, s:o}", "verified", verified, "holder",
 	                 r->holder[0] ? r->holder : NULL, "checks", checks, "warnings", warnings,
@@ -447,12 +446,13 @@ json_t *vp_result_json(struct depository *d, const struct vp_result *r)
 		}
 		if (!c->r.verified)
 			json_array_append_new(
-			        errors, json_pack("{s:s, s:s, s:I, s:s}", "type",
-			                          "/problems/credential-not-verified", "title",
-			                          "Credential not verified", "credential", (json_int_t)i,
-			                          "detail",
-			                          "a credential of the presentation did not verify: "
-			                          "see credentialResults"));
+			        errors,
+			        json_pack("{s:s, s:s, s:I, s:s}", "type",
+			                  "/problems/credential-not-verified", "title",
+			                  "Credential not verified", "credential", (json_int_t)i,
+			                  "detail",
+			                  "a credential of the presentation did not verify: "
+			                  "see credentialResults"));
 	}
 	return json_pack("{s:b, s:o, s:o, s:o}", "verified", r->verified, "presentationResult",
 	                 pres, "credentialResults", creds, "errors", errors);

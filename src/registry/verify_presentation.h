@@ -25,7 +25,7 @@
 #include "registry/verify.h"
 #include "vc/presentation.h"
 
-#define VP_MAX_CHECKS 4
+#define VP_MAX_CHECKS    4
 #define VP_CHALLENGE_MAX 512 /* bytes of a challenge or domain a verifier may ask for */
 
 struct vp_check {
@@ -77,8 +77,8 @@ int registry_verify_presentation_document(struct depository *d, json_t *vp,
 /* The same for a process that verifies once and ends (the command line): caches live only for
  * the call (kept ttl_s at most); o's own caches are not used. */
 int registry_verify_presentation_once(struct depository *d, const char *data, size_t len,
-                                      const struct vp_options *o, long ttl_s,
-                                      struct vp_result *r, struct ok_error *err);
+                                      const struct vp_options *o, long ttl_s, struct vp_result *r,
+                                      struct ok_error *err);
 void vp_result_release(struct vp_result *r);
 
 /*

@@ -115,9 +115,10 @@ static int parse_item(const json_t *item, size_t i, struct vc_presentation_item 
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(item))
-		return item_fail(err, OK_EINPUT, i, "",
-		                 "an item must be a credential object or an "
-		                 "EnvelopedVerifiableCredential (a string or a link is not accepted)");
+		return item_fail(
+		        err, OK_EINPUT, i, "",
+		        "an item must be a credential object or an "
+		        "EnvelopedVerifiableCredential (a string or a link is not accepted)");
 	if (!type_well_formed(json_object_get(item, "type")))
 		return item_fail(err, OK_EINPUT, i, "type",
 		                 "type must be a string or an array of strings");
@@ -129,14 +130,16 @@ static int parse_item(const json_t *item, size_t i, struct vc_presentation_item 
 			                 "an envelope's @context must start with " CONTEXT_V2);
 		id = json_object_get(item, "id");
 		if (!json_is_string(id))
-			return item_fail(err, OK_EINPUT, i, "id",
-			                 "an EnvelopedVerifiableCredential needs its id: a data: URL "
-			                 "holding the credential");
+			return item_fail(
+			        err, OK_EINPUT, i, "id",
+			        "an EnvelopedVerifiableCredential needs its id: a data: URL "
+			        "holding the credential");
 		ok_error_clear(&sub);
 		rc = vc_presentation_decode_jwt_url(json_string_value(id), json_string_length(id),
 		                                    &out->jwt, &out->jwt_len, &sub);
 		if (rc)
-			return item_fail(err, rc == OK_ENOMEM ? OK_ENOMEM : rc, i, "id", sub.message);
+			return item_fail(err, rc == OK_ENOMEM ? OK_ENOMEM : rc, i, "id",
+			                 sub.message);
 		out->kind = VC_PRESENTATION_ENVELOPED;
 		out->credential = item;
 		return 0;
@@ -166,7 +169,8 @@ int vc_presentation_parse(const json_t *vp, struct vc_presentation *p, struct ok
 		                     "not a W3C Verifiable Presentation 2.0: @context must be an "
 		                     "array starting with " CONTEXT_V2);
 	for (i = 1; i < json_array_size(ctx); i++)
-		if (!json_is_string(json_array_get(ctx, i)) && !json_is_object(json_array_get(ctx, i)))
+		if (!json_is_string(json_array_get(ctx, i)) &&
+		    !json_is_object(json_array_get(ctx, i)))
 			return ok_fail_field(err, OK_EINPUT, "@context",
 			                     "every @context item must be a URL or an object");
 	if (!type_well_formed(json_object_get(vp, "type")) || !has_type(vp, VC_PRESENTATION_TYPE))
@@ -178,7 +182,8 @@ int vc_presentation_parse(const json_t *vp, struct vc_presentation *p, struct ok
 	holder = json_object_get(vp, "holder");
 	if (json_is_object(holder))
 		holder = json_object_get(holder, "id");
-	if (json_object_get(vp, "holder") && (!json_is_string(holder) || !*json_string_value(holder)))
+	if (json_object_get(vp, "holder") &&
+	    (!json_is_string(holder) || !*json_string_value(holder)))
 		return ok_fail_field(err, OK_EINPUT, "holder",
 		                     "holder must be a URL or an object with an id");
 	vcs = json_object_get(vp, "verifiableCredential");
