@@ -1,17 +1,19 @@
-"""Verifiable Presentations end to end: `POST /presentations/verify` and `oorkonde verify` of a
-presentation file. The holder is a did:key made here; its presentations are signed here with
+"""Verifiable Presentations end to end: `POST /presentations/verify`, `oorkonde verify` of a
+presentation file, and `oorkonde present` (the depository as holder, did:key and did:web). The holder is a did:key made here; its presentations are signed here with
 eddsa-jcs-2022 (the `cryptography` package's Ed25519, JCS as tests/e2e/signing.py writes it),
 as a wallet would. The credentials inside are the depository's own, embedded (Data Integrity)
 or enveloped (VC-JOSE in a data: URL)."""
 import hashlib
 import json
+import re
+import socket
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 import signing
-from helpers.base import make_row, write_csv
+from helpers.base import Oorkonde, make_row, write_csv
 from helpers.server import Server
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -238,3 +240,71 @@ def test_a_did_web_holder_off_the_trust_list_is_not_fetched(srv, dep):
     doc = post(srv, vp).json()
     assert doc["verified"] is False
     assert "not on the trust list" in doc["presentationResult"]["errors"][0]["detail"]
+
+
+# The depository as holder: `oorkonde present`.
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_present_round_trip(dep, tmp_path):
+    (tmp_path / "c0.json").write_text(json.dumps(dep.vc[0]))
+    (tmp_path / "c1.jwt").write_text(dep.jwt + "\n")
+    out = tmp_path / "vp.json"
+    proc = dep.run("present", tmp_path / "c0.json", tmp_path / "c1.jwt", "--challenge",
+                   CHALLENGE, "--domain", DOMAIN, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    vp = json.loads(out.read_text())
+    did = dep.run("identity", check=True).stdout.splitlines()[0]
+    assert vp["holder"] == did
+    assert vp["proof"]["proofPurpose"] == "authentication"
+    assert vp["proof"]["challenge"] == CHALLENGE and vp["proof"]["domain"] == DOMAIN
+    assert vp["verifiableCredential"][1]["id"] == "data:application/vc+jwt," + dep.jwt
+    proc = dep.run("verify", out, "--challenge", CHALLENGE, "--domain", DOMAIN)
+    assert proc.returncode == 0, proc.stdout
+    proc = dep.run("verify", out, "--challenge", "another")
+    assert proc.returncode == 1
+    # Signing is audited: the key and the number of credentials, nothing of their content.
+    events = dep.run("audit", "show", check=True).stdout
+    assert re.search(r"presentation\.sign .*credentials=2 key=1", events), events
+    # What is not a credential is refused, naming the file; nothing is written.
+    (tmp_path / "bad.json").write_text('{"type": "Other"}')
+    proc = dep.run("present", tmp_path / "c0.json", tmp_path / "bad.json")
+    assert proc.returncode == 2 and "bad.json" in proc.stderr and not proc.stdout
+    proc = dep.run("present", *[tmp_path / "c0.json"] * 17)
+    assert proc.returncode == 2 and "at most 16" in proc.stderr
+
+
+def test_a_trusted_did_web_depository_as_holder(binary, tmp_path, server_on):
+    """NL (did:web, serving its DID document) presents its credential to FI, which trusts NL
+    and resolves NL's key over HTTP; before FI trusts NL nothing is fetched."""
+    port = free_port()
+    nl = Oorkonde(binary, tmp_path / "nl")
+    nl.run("init", "--host", f"127.0.0.1:{port}", check=True)
+    nl.add_institution()
+    proc = nl.import_csv(write_csv(tmp_path / "nl.csv", [make_row(national_id=NID)]))
+    assert proc.returncode == 0, proc.stderr
+    nl_did = nl.run("identity", check=True).stdout.splitlines()[0]
+    vc = tmp_path / "nl.json"
+    vc.write_text(nl.run("issue", nl.achievements_json(NID)[0]["id"], check=True).stdout)
+    server_on(nl, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0")
+    vp = tmp_path / "vp.json"
+    nl.run("present", vc, "--challenge", CHALLENGE, "-o", vp, check=True)
+    assert json.loads(vp.read_text())["proof"]["verificationMethod"].startswith(nl_did + "#")
+
+    fi = Oorkonde(binary, tmp_path / "fi")
+    fi.init()
+    config = fi.data / "config.json"
+    settings = json.loads(config.read_text())
+    settings["did_web_http_hosts"] = [f"127.0.0.1:{port}"]
+    config.write_text(json.dumps(settings))
+    proc = fi.run("verify", vp, "--challenge", CHALLENGE)
+    assert proc.returncode == 1
+    assert "not on the trust list, so its key is not looked up" in proc.stdout
+    fi.run("trust", "add", nl_did, "--name", "NL depository", "--country", "NL", check=True)
+    proc = fi.run("verify", vp, "--challenge", CHALLENGE)
+    assert proc.returncode == 0, proc.stdout
+    assert "Presentation VALID" in proc.stdout

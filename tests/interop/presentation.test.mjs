@@ -2,7 +2,9 @@
 // signPresentation with the eddsa-jcs-2022 suite, a did:key holder, a challenge and a domain),
 // carrying oorkonde's own credentials, verified by `oorkonde verify`: valid with the challenge and
 // domain they were made for, not valid with another, and a revoked credential inside reported as
-// revoked while the presentation's own proof holds.
+// revoked while the presentation's own proof holds. And the other way: a presentation made by
+// `oorkonde present` (the depository as holder, passing credentials on to another depository)
+// verified by Digital Bazaar's `vc.verify`, which refuses it for another challenge or domain.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +13,9 @@ import {after, before, describe, test} from 'node:test';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {createSignCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 
-import {demoDepository, didKeyIdentity, makeLoader, oorkonde, vc} from './lib.mjs';
+import {
+  demoDepository, didKeyIdentity, makeLoader, oorkonde, oorkondeOk, vc, verifySuite
+} from './lib.mjs';
 
 const CHALLENGE = 'interop-challenge-42';
 const DOMAIN = 'verifier.example.org';
@@ -88,5 +92,45 @@ describe('presentations made by @digitalbazaar/vc, verified by oorkonde', () => 
     assert.equal(r.result.presentationResult.verified, true);
     assert.deepEqual(r.result.credentialResults.map(c => c.headline.state),
       ['verified', 'revoked']);
+  });
+});
+
+describe('presentations made by oorkonde present, verified by @digitalbazaar/vc', () => {
+  let dep, vp;
+
+  before(() => {
+    dep = demoDepository();
+    const files = dep.achievements.slice(0, 2).map((a, i) => {
+      const file = path.join(dep.dir, `c${i}.json`);
+      fs.writeFileSync(file, dep.issue(a.id));
+      return file;
+    });
+    vp = JSON.parse(oorkondeOk(['present', ...files, '--challenge', CHALLENGE, '--domain',
+      DOMAIN], {data: dep.data}));
+  });
+  after(() => dep.cleanup());
+
+  /** Digital Bazaar's full presentation verification (status lists are not fetched here). */
+  function dbVerify(presentation, {challenge = CHALLENGE, domain = DOMAIN} = {}) {
+    return vc.verify({
+      presentation: structuredClone(presentation), challenge, domain, suite: verifySuite(),
+      documentLoader: makeLoader(), checkStatus: async () => ({verified: true})
+    });
+  }
+
+  test('verified, presentation and every credential', async () => {
+    assert.equal(vp.holder, dep.did);
+    const result = await dbVerify(vp);
+    assert.equal(result.verified, true, JSON.stringify(result, null, 1).slice(0, 2000));
+    assert.equal(result.presentationResult.verified, true);
+    assert.deepEqual(result.credentialResults.map(c => c.verified), [true, true]);
+  });
+
+  test('refused for another challenge or domain, or altered', async () => {
+    assert.equal((await dbVerify(vp, {challenge: 'another'})).verified, false);
+    assert.equal((await dbVerify(vp, {domain: 'evil.example'})).verified, false);
+    const altered = structuredClone(vp);
+    altered.verifiableCredential.pop();
+    assert.equal((await dbVerify(altered)).verified, false);
   });
 });
