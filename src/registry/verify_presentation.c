@@ -159,6 +159,13 @@ static bool time_problem(const json_t *proof, char *msg, size_t cap)
 	return false;
 }
 
+/* Whether the JSON string s is want, whole ("\u0000" inside does not end it early). */
+static bool string_is(const json_t *s, const char *want)
+{
+	return json_is_string(s) && json_string_length(s) == strlen(want) &&
+	       memcmp(json_string_value(s), want, json_string_length(s)) == 0;
+}
+
 /* The challenge or domain (name) of the proof against what the verifier asked for (want). */
 static void check_binding(const json_t *proof, const char *name, const char *want,
                           struct vp_result *r)
@@ -175,12 +182,10 @@ static void check_binding(const json_t *proof, const char *name, const char *wan
 			          name);
 		return;
 	}
-	if (json_is_string(got))
-		match = strcmp(json_string_value(got), want) == 0;
+	match = string_is(got, want);
 	/* A domain may be a set of strings (Data Integrity); a challenge is one string. */
 	for (i = 0; strcmp(name, "domain") == 0 && i < json_array_size(got); i++)
-		if (json_is_string(json_array_get(got, i)) &&
-		    strcmp(json_string_value(json_array_get(got, i)), want) == 0)
+		if (string_is(json_array_get(got, i), want))
 			match = true;
 	if (match)
 		add_check(r, name, true, false, "The proof's %s is the one asked for", name);

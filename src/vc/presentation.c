@@ -138,8 +138,7 @@ static int parse_item(const json_t *item, size_t i, struct vc_presentation_item 
 		rc = vc_presentation_decode_jwt_url(json_string_value(id), json_string_length(id),
 		                                    &out->jwt, &out->jwt_len, &sub);
 		if (rc)
-			return item_fail(err, rc == OK_ENOMEM ? OK_ENOMEM : rc, i, "id",
-			                 sub.message);
+			return item_fail(err, rc, i, "id", sub.message);
 		out->kind = VC_PRESENTATION_ENVELOPED;
 		out->credential = item;
 		return 0;

@@ -127,9 +127,9 @@ static int config_bound(const json_t *unsecured, const struct vc_proof_options *
 	if (opt->created)
 		bad |= json_object_set_new(c, "created", json_string(opt->created));
 	bad |= json_object_set_new(c, "verificationMethod", json_string(opt->verification_method));
-	bad |= json_object_set_new(c, "proofPurpose",
-	                           json_string(bind && bind->purpose ? bind->purpose
-	                                                             : VC_PROOF_PURPOSE));
+	bad |= json_object_set_new(
+	        c, "proofPurpose",
+	        json_string(bind && bind->purpose ? bind->purpose : VC_PROOF_PURPOSE));
 	if (bind && bind->challenge)
 		bad |= json_object_set_new(c, "challenge", json_string(bind->challenge));
 	if (bind && bind->domain)
@@ -307,16 +307,22 @@ static bool context_prefix(const json_t *proof_ctx, const json_t *doc_ctx)
 	return true;
 }
 
+/* Whether the JSON string s is want, whole: a "\u0000" inside s does not end it early. */
+static bool string_is(const json_t *s, const char *want)
+{
+	return json_is_string(s) && json_string_length(s) == strlen(want) &&
+	       memcmp(json_string_value(s), want, json_string_length(s)) == 0;
+}
+
 /* Whether the proof's domain (a string, or an array of strings) is or holds want. */
 static bool domain_matches(const json_t *domain, const char *want)
 {
 	size_t i;
 
 	if (json_is_string(domain))
-		return strcmp(json_string_value(domain), want) == 0;
+		return string_is(domain, want);
 	for (i = 0; i < json_array_size(domain); i++)
-		if (json_is_string(json_array_get(domain, i)) &&
-		    strcmp(json_string_value(json_array_get(domain, i)), want) == 0)
+		if (string_is(json_array_get(domain, i), want))
 			return true;
 	return false;
 }
@@ -371,7 +377,7 @@ int vc_proof_verify_expect(const json_t *secured, const struct vc_proof_expect *
 	}
 	/* Compared before any key is looked up: a replayed presentation costs no fetch. */
 	if (expect && expect->challenge &&
-	    (!member(proof, "challenge") || strcmp(member(proof, "challenge"), expect->challenge)))
+	    !string_is(json_object_get(proof, "challenge"), expect->challenge))
 		return reject(failed, VC_PROOF_CHALLENGE_MISMATCH, err,
 		              member(proof, "challenge")
 		                      ? "the proof's challenge is not the one asked for"

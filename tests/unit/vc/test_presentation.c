@@ -281,6 +281,10 @@ static void presentation_proofs(void **state)
 	json_object_set_new(proof, "challenge", json_string("another"));
 	assert_int_equal(verify(vp, "another", NULL, &failed, &err), OK_EINVALID);
 	assert_int_equal(failed, VC_PROOF_BAD_SIGNATURE);
+	/* A challenge with a NUL inside is compared whole, not up to the NUL. */
+	json_object_set_new(proof, "challenge", json_stringn("n-0S6_WzA2Mj\0x", 14));
+	assert_int_equal(verify(vp, "n-0S6_WzA2Mj", NULL, &failed, &err), OK_EINVALID);
+	assert_int_equal(failed, VC_PROOF_CHALLENGE_MISMATCH);
 	/* Taken out, a challenge asked for is missing. */
 	json_object_del(proof, "challenge");
 	assert_int_equal(verify(vp, "n-0S6_WzA2Mj", NULL, &failed, &err), OK_EINVALID);
