@@ -72,6 +72,7 @@ int cmd_serve(struct cli *c, int argc, char **argv);
 int cmd_apikey(struct cli *c, int argc, char **argv);
 int cmd_issue(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
+int cmd_present(struct cli *c, int argc, char **argv);
 int cmd_identity(struct cli *c, int argc, char **argv);
 int cmd_trust(struct cli *c, int argc, char **argv);
 int cmd_import_credential(struct cli *c, int argc, char **argv);

@@ -5,6 +5,7 @@
 #include "core/format.h"
 #include "registry/credential.h"
 #include "registry/verify.h"
+#include "registry/verify_presentation.h"
 #include "registry/verify_summary.h"
 
 #include <errno.h>
@@ -214,15 +215,128 @@ static void print_summary(struct depository *d, const struct verify_result *r)
 }
 
 static const char verify_usage[] =
-        "Usage: oorkonde [--data DIR] verify FILE|- [--checks LIST] [--any-issuer] [--json]\n\n"
+        "Usage: oorkonde [--data DIR] verify FILE|- [--checks LIST] [--any-issuer] [--json]\n"
+        "                [--challenge TEXT] [--domain TEXT]\n\n"
         "Checks a credential (JSON with an eddsa-jcs-2022 proof, or a VC-JOSE token) and explains\n"
-        "each check. Works without a data folder too (then no issuer is trusted).\n\n"
-        "  --checks LIST  which checks to run: proof,validity,status,issuer (default: all)\n"
-        "  --any-issuer   accept an issuer that is not on the trust list (with a warning)\n"
-        "  --json         print the W3C VC-API verification result\n"
-        "  --help         print this help\n\n"
-        "Exit status: 0 valid, 1 not valid (forged, altered, expired, revoked, untrusted issuer),\n"
-        "2 not a credential at all, or the input could not be read.\n";
+        "each check. Works without a data folder too (then no issuer is trusted).\n"
+        "A Verifiable Presentation is recognised by its type: its proof is checked (purpose\n"
+        "authentication, the holder's key), then every credential it carries (embedded, or\n"
+        "enveloped VC-JOSE), each reported on its own.\n\n"
+        "  --checks LIST     which checks to run on credentials: proof,validity,status,issuer\n"
+        "                    (default: all)\n"
+        "  --any-issuer      accept an issuer that is not on the trust list (with a warning)\n"
+        "  --challenge TEXT  the challenge a presentation's proof must carry\n"
+        "  --domain TEXT     the domain a presentation's proof must carry\n"
+        "  --json            print the W3C VC-API verification result\n"
+        "  --help            print this help\n\n"
+        "Exit status: 0 valid, 1 not valid (forged, altered, expired, revoked, untrusted issuer,\n"
+        "a presentation's challenge or domain not the one asked for), 2 not a credential or\n"
+        "presentation at all, or the input could not be read.\n";
+
+/* The checks of one credential's result, one line each, escaped: they quote the file. */
+static void print_checks(const struct verify_result *r, const char *indent)
+{
+	size_t i;
+
+	for (i = 0; i < r->count; i++) {
+		printf("%s%-4s %-9s ", indent,
+		       !verify_item_applicable(r, i) ? "n/a"
+		       : !r->items[i].passed         ? "FAIL"
+		       : r->items[i].warning         ? "WARN"
+		                                     : "ok",
+		       verify_check_name(r->items[i].check));
+		term_put(stdout, verify_item_applicable(r, i)
+		                         ? r->items[i].message
+		                         : "not applicable: the signature does not hold");
+		putchar('\n');
+	}
+}
+
+static void print_json(json_t *doc)
+{
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+	if (text)
+		puts(text);
+	free(text);
+	json_decref(doc);
+}
+
+/* A presentation: its own checks, then each credential as `verify` prints one. */
+static int print_presentation(struct depository *d, const struct vp_result *r, bool json)
+{
+	size_t i;
+
+	if (json) {
+		print_json(vp_result_json(d, r));
+		return r->verified ? EXIT_OK : EXIT_REJECTED;
+	}
+	printf("Presentation from ");
+	term_put(stdout, r->holder[0] ? r->holder : "(no holder named)");
+	putchar('\n');
+	for (i = 0; i < r->count; i++) {
+		printf("  %-4s %-9s ",
+		       !r->checks[i].passed  ? "FAIL"
+		       : r->checks[i].warning ? "WARN"
+		                              : "ok",
+		       r->checks[i].name);
+		term_put(stdout, r->checks[i].message);
+		putchar('\n');
+	}
+	for (i = 0; i < r->n_credentials; i++) {
+		const struct verify_result *c = &r->credentials[i].r;
+		printf("\nCredential %zu of %zu", i + 1, r->n_credentials);
+		if (!c->is_credential) {
+			printf(": NOT A CREDENTIAL: ");
+			term_put(stdout, c->not_credential);
+			putchar('\n');
+			continue;
+		}
+		printf(" (%s%s) from ",
+		       r->credentials[i].kind == VC_PRESENTATION_ENVELOPED ? "enveloped, " : "",
+		       strcmp(c->format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE");
+		term_put(stdout, c->issuer);
+		printf("\n");
+		print_summary(d, c);
+		print_checks(c, "  ");
+		printf("%s\n", c->verified ? "VALID" : "NOT VALID");
+	}
+	if (r->n_credentials == 0)
+		printf("\nThe presentation carries no credentials.\n");
+	printf("\nPresentation %s\n", r->verified ? "VALID" : "NOT VALID");
+	return r->verified ? EXIT_OK : EXIT_REJECTED;
+}
+
+/* `verify` of a presentation file (see verify_usage). */
+static int verify_presentation(struct cli *c, struct depository *d, const struct buf *input,
+                               const struct vp_options *o, bool json)
+{
+	struct vp_result r;
+	struct ok_error err;
+	int rc, exit_code;
+
+	ok_error_clear(&err);
+	rc = registry_verify_presentation_once(d, input->data, input->len, o, 300, &r, &err);
+	if (rc) {
+		vp_result_release(&r);
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	if (!r.is_presentation) {
+		if (json) {
+			print_json(vp_result_json(d, &r));
+		} else {
+			printf("NOT A PRESENTATION: ");
+			term_put(stdout, r.not_presentation);
+			putchar('\n');
+		}
+		exit_code = EXIT_FAILED;
+	} else {
+		exit_code = print_presentation(d, &r, json);
+	}
+	vp_result_release(&r);
+	return exit_code;
+}
 
 int cmd_verify(struct cli *c, int argc, char **argv)
 {
@@ -230,11 +344,14 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	        {"checks", required_argument, NULL, 'c'},
 	        {"any-issuer", no_argument, NULL, 'a'},
 	        {"json", no_argument, NULL, 'j'},
+	        {"challenge", required_argument, NULL, 'C'},
+	        {"domain", required_argument, NULL, 'D'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	/* The operator's own command: a did:key issuer's lists are fetched wherever they are. */
 	struct verify_options o = {.status_any_host = true};
+	struct vp_options vo = {0};
 	struct verify_result r;
 	struct depository d;
 	struct ok_error err;
@@ -243,7 +360,6 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	bool cut;
 	bool json = false, have_d = false;
 	int opt, rc, exit_code;
-	size_t i;
 
 	ok_error_clear(&err);
 	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
@@ -257,6 +373,14 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'C':
+		case 'D':
+			if (!*optarg || strlen(optarg) > VP_CHALLENGE_MAX)
+				return cli_usage_error(c, "--%s must be 1 to %d bytes",
+				                       opt == 'C' ? "challenge" : "domain",
+				                       VP_CHALLENGE_MAX);
+			*(opt == 'C' ? &vo.challenge : &vo.domain) = optarg;
 			break;
 		case 'h':
 			fputs(verify_usage, stdout);
@@ -280,6 +404,11 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		}
 		have_d = true;
 	}
+	if (registry_is_presentation(input.data, input.len)) {
+		vo.verify = o;
+		exit_code = verify_presentation(c, have_d ? &d : NULL, &input, &vo, json);
+		goto out;
+	}
 	/* One run, one credential: what is fetched is kept five minutes at most. */
 	rc = registry_verify_once(have_d ? &d : NULL, input.data, input.len, &o, 300, &r, &err);
 	if (rc) {
@@ -288,12 +417,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		json_t *doc = verify_report_json(have_d ? &d : NULL, &r);
-		char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-		if (text)
-			puts(text);
-		free(text);
-		json_decref(doc);
+		print_json(verify_report_json(have_d ? &d : NULL, &r));
 	} else if (!r.is_credential) {
 		printf("NOT A CREDENTIAL: ");
 		term_put(stdout, r.not_credential);
@@ -305,18 +429,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		       strcmp(r.format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE");
 		term_put(stdout, r.issuer);
 		putchar('\n');
-		for (i = 0; i < r.count; i++) {
-			printf("  %-4s %-9s ",
-			       !verify_item_applicable(&r, i) ? "n/a"
-			       : !r.items[i].passed           ? "FAIL"
-			       : r.items[i].warning           ? "WARN"
-			                                      : "ok",
-			       verify_check_name(r.items[i].check));
-			term_put(stdout, verify_item_applicable(&r, i)
-			                         ? r.items[i].message
-			                         : "not applicable: the signature does not hold");
-			putchar('\n');
-		}
+		print_checks(&r, "  ");
 		printf("%s\n", r.verified ? "VALID" : "NOT VALID");
 	}
 	exit_code = !r.is_credential ? EXIT_FAILED : r.verified ? EXIT_OK : EXIT_REJECTED;

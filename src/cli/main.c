@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
         {"achievements", "show a learner and everything registered for them", cmd_achievements},
         {"issue", "write a signed credential for an achievement", cmd_issue},
         {"verify", "check a credential and explain each check", cmd_verify},
+        {"present", "sign a presentation of credentials for another verifier", cmd_present},
         {"revoke", "revoke an achievement (final)", cmd_status},
         {"suspend", "suspend an achievement", cmd_status},
         {"reinstate", "lift a suspension", cmd_status},

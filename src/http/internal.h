@@ -104,6 +104,9 @@ struct remote_status_cache *http_status_cache(struct http_server *s);
 /* The server's cache of other depositories' DID documents. */
 struct remote_did_cache *http_did_cache(struct http_server *s);
 
+/* Reads a VC-API options.checks (an array of check names) into a mask; answers 400 itself. */
+bool http_read_checks(const json_t *options, unsigned *mask, struct http_response *res);
+
 /* Counters the handlers feed (credentials issued and verified). */
 void http_count_issued(struct http_server *s);
 void http_count_verified(struct http_server *s, bool valid);
@@ -121,6 +124,8 @@ void route_achievement_patch(struct http_request *req, struct http_response *res
 void route_achievement_credential(struct http_request *req, struct http_response *res);
 void route_vc_issue(struct http_request *req, struct http_response *res);
 void route_vc_verify(struct http_request *req, struct http_response *res);
+/* POST /presentations/verify (routes_presentation.c) */
+void route_vp_verify(struct http_request *req, struct http_response *res);
 void route_did_document(struct http_request *req, struct http_response *res);
 void route_achievement_status(struct http_request *req, struct http_response *res);
 void route_status_list(struct http_request *req, struct http_response *res);

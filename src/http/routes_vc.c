@@ -147,8 +147,7 @@ void route_vc_issue(struct http_request *req, struct http_response *res)
 	http_json(res, 201, json_pack("{s:o}", "verifiableCredential", signed_vc));
 }
 
-/* Reads options.checks (an array of check names) into a mask; answers 400 itself. */
-static bool read_checks(const json_t *options, unsigned *mask, struct http_response *res)
+bool http_read_checks(const json_t *options, unsigned *mask, struct http_response *res)
 {
 	const json_t *checks = json_object_get(options, "checks");
 	struct ok_error err;
@@ -209,7 +208,7 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 	}
 	o.status_cache = http_status_cache(req->srv);
 	o.did_cache = http_did_cache(req->srv);
-	if (!read_checks(json_object_get(body, "options"), &o.checks, res)) {
+	if (!http_read_checks(json_object_get(body, "options"), &o.checks, res)) {
 		json_decref(body);
 		return;
 	}

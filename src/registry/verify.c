@@ -356,6 +356,8 @@ static const char *proof_explanation(enum vc_proof_check c)
 		return "The signing key could not be found";
 	case VC_PROOF_BAD_CREATED:
 		return "The proof's creation time is not a valid date and time";
+	case VC_PROOF_CHALLENGE_MISMATCH:
+	case VC_PROOF_DOMAIN_MISMATCH: /* a credential's proof is not checked against them */
 	case VC_PROOF_VALID:
 		break;
 	}

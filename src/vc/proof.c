@@ -36,6 +36,10 @@ const char *vc_proof_check_name(enum vc_proof_check check)
 		return "key-unresolved";
 	case VC_PROOF_BAD_SIGNATURE:
 		return "bad-signature";
+	case VC_PROOF_CHALLENGE_MISMATCH:
+		return "challenge-mismatch";
+	case VC_PROOF_DOMAIN_MISMATCH:
+		return "domain-mismatch";
 	}
 	return "unknown";
 }
@@ -101,8 +105,8 @@ static int nomem(struct ok_error *err)
 	return ok_fail(err, OK_ENOMEM, "out of memory while building a proof");
 }
 
-int vc_proof_config(const json_t *unsecured, const struct vc_proof_options *opt, json_t **config,
-                    struct ok_error *err)
+static int config_bound(const json_t *unsecured, const struct vc_proof_options *opt,
+                        const struct vc_proof_expect *bind, json_t **config, struct ok_error *err)
 {
 	json_t *c, *ctx;
 	int bad = 0;
@@ -123,7 +127,13 @@ int vc_proof_config(const json_t *unsecured, const struct vc_proof_options *opt,
 	if (opt->created)
 		bad |= json_object_set_new(c, "created", json_string(opt->created));
 	bad |= json_object_set_new(c, "verificationMethod", json_string(opt->verification_method));
-	bad |= json_object_set_new(c, "proofPurpose", json_string(VC_PROOF_PURPOSE));
+	bad |= json_object_set_new(
+	        c, "proofPurpose",
+	        json_string(bind && bind->purpose ? bind->purpose : VC_PROOF_PURPOSE));
+	if (bind && bind->challenge)
+		bad |= json_object_set_new(c, "challenge", json_string(bind->challenge));
+	if (bind && bind->domain)
+		bad |= json_object_set_new(c, "domain", json_string(bind->domain));
 	ctx = json_object_get(unsecured, "@context");
 	if (ctx)
 		bad |= json_object_set_new(c, "@context", json_deep_copy(ctx));
@@ -133,6 +143,12 @@ int vc_proof_config(const json_t *unsecured, const struct vc_proof_options *opt,
 	}
 	*config = c;
 	return 0;
+}
+
+int vc_proof_config(const json_t *unsecured, const struct vc_proof_options *opt, json_t **config,
+                    struct ok_error *err)
+{
+	return config_bound(unsecured, opt, NULL, config, err);
 }
 
 int vc_proof_hash(const json_t *unsecured, const json_t *config, uint8_t hash[VC_PROOF_HASH_BYTES],
@@ -173,6 +189,14 @@ int vc_proof_create(const json_t *unsecured, const struct vc_proof_options *opt,
                     const uint8_t sk[crypto_sign_SECRETKEYBYTES], json_t **secured,
                     struct ok_error *err)
 {
+	return vc_proof_create_bound(unsecured, opt, NULL, sk, secured, err);
+}
+
+int vc_proof_create_bound(const json_t *unsecured, const struct vc_proof_options *opt,
+                          const struct vc_proof_expect *bind,
+                          const uint8_t sk[crypto_sign_SECRETKEYBYTES], json_t **secured,
+                          struct ok_error *err)
+{
 	uint8_t hash[VC_PROOF_HASH_BYTES], sig[SIG_BYTES];
 	json_t *config = NULL, *doc = NULL;
 	struct buf value;
@@ -185,7 +209,7 @@ int vc_proof_create(const json_t *unsecured, const struct vc_proof_options *opt,
 		             "the document already holds a proof; proof sets are not supported");
 		goto out;
 	}
-	rc = vc_proof_config(unsecured, opt, &config, err);
+	rc = config_bound(unsecured, opt, bind, &config, err);
 	if (rc)
 		goto out;
 	rc = vc_proof_hash(unsecured, config, hash, NULL, NULL, err);
@@ -236,6 +260,10 @@ static const char *step_field(enum vc_proof_check step)
 		return "proof.@context";
 	case VC_PROOF_KEY_UNRESOLVED:
 		return "proof.verificationMethod";
+	case VC_PROOF_CHALLENGE_MISMATCH:
+		return "proof.challenge";
+	case VC_PROOF_DOMAIN_MISMATCH:
+		return "proof.domain";
 	default:
 		return "proof";
 	}
@@ -279,9 +307,37 @@ static bool context_prefix(const json_t *proof_ctx, const json_t *doc_ctx)
 	return true;
 }
 
+/* Whether the JSON string s is want, whole: a "\u0000" inside s does not end it early. */
+static bool string_is(const json_t *s, const char *want)
+{
+	return json_is_string(s) && json_string_length(s) == strlen(want) &&
+	       memcmp(json_string_value(s), want, json_string_length(s)) == 0;
+}
+
+/* Whether the proof's domain (a string, or an array of strings) is or holds want. */
+static bool domain_matches(const json_t *domain, const char *want)
+{
+	size_t i;
+
+	if (json_is_string(domain))
+		return string_is(domain, want);
+	for (i = 0; i < json_array_size(domain); i++)
+		if (string_is(json_array_get(domain, i), want))
+			return true;
+	return false;
+}
+
 int vc_proof_verify(const json_t *secured, vc_proof_resolve_fn resolve, void *ctx,
                     enum vc_proof_check *failed, struct ok_error *err)
 {
+	return vc_proof_verify_expect(secured, NULL, resolve, ctx, failed, err);
+}
+
+int vc_proof_verify_expect(const json_t *secured, const struct vc_proof_expect *expect,
+                           vc_proof_resolve_fn resolve, void *ctx, enum vc_proof_check *failed,
+                           struct ok_error *err)
+{
+	const char *want_purpose = expect && expect->purpose ? expect->purpose : VC_PROOF_PURPOSE;
 	uint8_t sig[2 * SIG_BYTES], pk[VC_ED25519_PUB_BYTES], hash[VC_PROOF_HASH_BYTES];
 	json_t *proof, *unsecured = NULL, *config = NULL, *proof_ctx, *doc_ctx;
 	const char *type, *suite, *purpose, *vm, *created, *value;
@@ -313,9 +369,25 @@ int vc_proof_verify(const json_t *secured, vc_proof_resolve_fn resolve, void *ct
 		return reject(failed, VC_PROOF_UNKNOWN_CRYPTOSUITE, err,
 		              "unknown cryptosuite: only eddsa-jcs-2022 is supported");
 	purpose = member(proof, "proofPurpose");
-	if (!purpose || strcmp(purpose, VC_PROOF_PURPOSE) != 0)
-		return reject(failed, VC_PROOF_WRONG_PURPOSE, err,
-		              "the proof purpose is not assertionMethod");
+	if (!purpose || strcmp(purpose, want_purpose) != 0) {
+		if (failed)
+			*failed = VC_PROOF_WRONG_PURPOSE;
+		return ok_fail_field(err, OK_EINVALID, "proof.proofPurpose",
+		                     "the proof purpose is not %s", want_purpose);
+	}
+	/* Compared before any key is looked up: a replayed presentation costs no fetch. */
+	if (expect && expect->challenge &&
+	    !string_is(json_object_get(proof, "challenge"), expect->challenge))
+		return reject(failed, VC_PROOF_CHALLENGE_MISMATCH, err,
+		              member(proof, "challenge")
+		                      ? "the proof's challenge is not the one asked for"
+		                      : "the proof has no challenge, and one was asked for");
+	if (expect && expect->domain &&
+	    !domain_matches(json_object_get(proof, "domain"), expect->domain))
+		return reject(failed, VC_PROOF_DOMAIN_MISMATCH, err,
+		              json_object_get(proof, "domain")
+		                      ? "the proof's domain is not the one asked for"
+		                      : "the proof has no domain, and one was asked for");
 	vm = member(proof, "verificationMethod");
 	if (!vm || !*vm)
 		return reject(failed, VC_PROOF_MALFORMED, err,

@@ -10,6 +10,10 @@
  *   (assertionMethod), created, proofValue multibase, signature length, the @context rule (the
  *   document's @context must start with the proof's @context values, in order), key resolution,
  *   signature. The first failing step is reported as an enum vc_proof_check and a message.
+ * - A presentation's proof differs only in what the verifier expects (struct vc_proof_expect):
+ *   the purpose authentication, and the challenge and domain the verifier gave, compared before
+ *   any key is resolved. The hashing and signing are the same; another cryptosuite plugs in at
+ *   the cryptosuite step and in vc_proof_hash.
  * - Keys are resolved through a callback, so that did:web (or a trust list) plugs in later;
  *   vc_proof_resolve_did_key() resolves did:key offline.
  * - Documents are never modified; new ones are returned. libsodium must be initialised
@@ -37,6 +41,16 @@ struct vc_proof_options {
 	const char *created;             /* XML Schema dateTimeStamp, or NULL to leave it out */
 };
 
+#define VC_PROOF_PURPOSE_AUTHENTICATION "authentication"
+
+/* What a verifier expects of a proof besides a valid signature; for a signer, what the proof
+ * states besides its key (vc_proof_create_bound). */
+struct vc_proof_expect {
+	const char *purpose;   /* NULL: assertionMethod */
+	const char *challenge; /* NULL: none was asked, a challenge the proof carries is not compared */
+	const char *domain;    /* NULL: likewise; else the proof's domain (or one of them) must be it */
+};
+
 /* The step at which verification stopped. */
 enum vc_proof_check {
 	VC_PROOF_VALID = 0,
@@ -50,6 +64,8 @@ enum vc_proof_check {
 	VC_PROOF_CONTEXT_MISMATCH, /* the document's @context does not start with the proof's */
 	VC_PROOF_KEY_UNRESOLVED,   /* the resolver refused the verification method */
 	VC_PROOF_BAD_SIGNATURE,
+	VC_PROOF_CHALLENGE_MISMATCH, /* the challenge asked for is missing or another */
+	VC_PROOF_DOMAIN_MISMATCH,    /* the domain asked for is missing or another */
 };
 
 /* A short stable name for a check ("bad-signature"); never NULL. */
@@ -95,12 +111,28 @@ int vc_proof_create(const json_t *unsecured, const struct vc_proof_options *opt,
                     struct ok_error *err);
 
 /*
+ * The same for a proof of another purpose (a presentation's: authentication) that carries the
+ * verifier's challenge and domain when bind gives them (bind may be NULL: vc_proof_create).
+ */
+int vc_proof_create_bound(const json_t *unsecured, const struct vc_proof_options *opt,
+                          const struct vc_proof_expect *bind,
+                          const uint8_t sk[crypto_sign_SECRETKEYBYTES], json_t **secured,
+                          struct ok_error *err);
+
+/*
  * Verifies the proof of secured. Returns 0 if valid. Otherwise returns OK_EINVALID (or
  * OK_ENOMEM / OK_ETOOBIG), sets *failed (may be NULL) to the failing step and err to a message
  * naming it. resolve is called with ctx once the proof is well-formed.
  */
 int vc_proof_verify(const json_t *secured, vc_proof_resolve_fn resolve, void *ctx,
                     enum vc_proof_check *failed, struct ok_error *err);
+/*
+ * The same with a verifier's expectations (expect may be NULL: a credential's). The purpose is
+ * passed on to resolve, which decides whether the key may serve it.
+ */
+int vc_proof_verify_expect(const json_t *secured, const struct vc_proof_expect *expect,
+                           vc_proof_resolve_fn resolve, void *ctx, enum vc_proof_check *failed,
+                           struct ok_error *err);
 
 /* Whether s is an XML Schema dateTimeStamp ("2023-02-24T23:36:38Z", offset or Z required). */
 bool vc_proof_valid_datetime(const char *s);
