@@ -1,5 +1,5 @@
 """Bulk import on PostgreSQL (issue 16): a batch's rows are looked up in one query per table and
-written by COPY and one merge per table, and a user sees what the same file does on SQLite: the
+written by one COPY per table, and a user sees what the same file does on SQLite: the
 same report, the same rejected lines with the same reasons (identity conflicts, a revoked record
 changed, in the same batch or an earlier one), the same achievements; a re-run adds nothing; an
 import killed halfway (the command, or a server importing a POSTed file) keeps whole batches, and
@@ -140,14 +140,19 @@ def achievement_count(pg_cluster, url):  # noqa: F811
     return int(proc.stdout.strip())
 
 
+def big_file(path, rows, prefix):
+    """rows rows, ten per learner."""
+    lines = [",".join(COLUMNS) + "\n"]
+    lines += [line(f"{prefix}-{i}", f"{prefix}K{i // 10:08d}", f"Given{i // 10}",
+                   f"Fam{i // 10}", grade=i % 10 + 1) for i in range(rows)]
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
 def test_killed_import_keeps_whole_batches_and_a_rerun_completes_it(binary, tmp_path, pg_url,
                                                                     pg_cluster):  # noqa: F811
     rows = 5 * BATCH_ROWS
-    path = tmp_path / "big.csv"
-    lines = [",".join(COLUMNS) + "\n"]
-    lines += [line(f"K-{i}", f"KK{i // 10:08d}", f"Given{i // 10}", f"Fam{i // 10}",
-                   grade=i % 10 + 1) for i in range(rows)]
-    path.write_text("".join(lines), encoding="utf-8")
+    path = big_file(tmp_path / "big.csv", rows, "K")
     ok = depository(binary, tmp_path / "pg", pg_url)
     proc = subprocess.Popen(ok.argv("import", path, "--institution", INSTITUTION),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ok.env())
@@ -176,15 +181,6 @@ def test_killed_import_keeps_whole_batches_and_a_rerun_completes_it(binary, tmp_
     for l in (0, n // 10 - 1, n // 10, rows // 10 - 1):
         got = shown(ok, f"KK{l:08d}")
         assert [a["record_id"] for a in got] == sorted(f"K-{l * 10 + k}" for k in range(10))
-
-
-def big_file(path, rows, prefix):
-    """rows rows, ten per learner."""
-    lines = [",".join(COLUMNS) + "\n"]
-    lines += [line(f"{prefix}-{i}", f"{prefix}K{i // 10:08d}", f"Given{i // 10}",
-                   f"Fam{i // 10}", grade=i % 10 + 1) for i in range(rows)]
-    path.write_text("".join(lines), encoding="utf-8")
-    return path
 
 
 def test_server_killed_mid_import_keeps_whole_batches_and_a_repost_completes_it(
