@@ -62,7 +62,7 @@ struct known_record {
 /* New rows are written once this many are pending (and at the end of the batch). */
 #define BULK_PENDING_MAX 2048
 /* Audit events are appended this many at a time. */
-#define BULK_EVENTS 256
+#define BULK_EVENTS 2048
 
 struct held_field {
 	size_t off, len; /* in bulk->text */
@@ -102,6 +102,7 @@ struct bulk {
 	unsigned char (*qidx)[SEAL_INDEX_BYTES]; /* the learners asked for */
 	const char **record_ids;                 /* into text */
 	struct audit_event *events;              /* BULK_EVENTS */
+	unsigned char hash_key[crypto_shorthash_KEYBYTES]; /* amap's, drawn per import */
 };
 
 static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_t batch_rows);
@@ -732,6 +733,7 @@ static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_
 		slots *= 2;
 	b->ops = ops;
 	b->map_slots = slots;
+	crypto_shorthash_keygen(b->hash_key);
 	buf_init(&b->text, (size_t)-1);
 	buf_init(&b->record_text, (size_t)-1);
 	b->learners = calloc(slots / 2, sizeof(*b->learners));
@@ -839,15 +841,18 @@ static void reject_held(struct importer *imp, const struct held_row *h, const st
 	count_rejection(imp, h->has_row ? &row : NULL, e);
 }
 
-static size_t hash_bytes(const void *p, size_t n)
+/* A record id's place in amap: keyed (SipHash, a key drawn per import), so that whoever writes
+ * the input cannot choose record ids that all land on one chain of the probe. */
+static size_t hash_record_id(const struct bulk *b, const char *record_id)
 {
-	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603u; /* FNV-1a */
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t v = 0;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211u;
-	return (size_t)h;
+	crypto_shorthash(h, (const unsigned char *)record_id, strlen(record_id), b->hash_key);
+	for (i = 0; i < sizeof(h); i++)
+		v = v << 8 | h[i];
+	return (size_t)v;
 }
 
 /* The learner slot of idx in lmap: the one that holds it, or the empty one it would go in. */
@@ -867,7 +872,7 @@ static int32_t *learner_slot(struct bulk *b, const unsigned char idx[SEAL_INDEX_
 
 static int32_t *record_slot(struct bulk *b, const char *record_id)
 {
-	size_t mask = b->map_slots - 1, h = hash_bytes(record_id, strlen(record_id));
+	size_t mask = b->map_slots - 1, h = hash_record_id(b, record_id);
 
 	for (h &= mask;; h = (h + 1) & mask) {
 		int32_t *e = &b->amap[h];

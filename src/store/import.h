@@ -33,7 +33,7 @@ struct store_import_ops {
 	int (*slots_taken)(struct store *s, int64_t list, store_index_fn fn, void *ctx,
 	                   struct ok_error *err);
 	/* Adds new learners (all fields set), then new achievements (created_ms, version and
-	 * status set): one bulk load and one merge per table. */
+	 * status set): one bulk load per table. */
 	int (*learners_add)(struct store *s, const struct store_learner *l, size_t n,
 	                    struct ok_error *err);
 	int (*achievements_add)(struct store *s, const struct store_achievement *a, size_t n,

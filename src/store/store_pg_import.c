@@ -1,23 +1,16 @@
 /* The PostgreSQL store's bulk path for imports (store/import.h): a batch's lookups as one query
- * each over an array of keys, and its new rows as one binary COPY into a temporary staging table
- * and one INSERT … SELECT … ON CONFLICT per table. Row by row, every lookup and every write of
- * an import is a round trip to the server; here a batch of ten thousand rows costs a handful. */
+ * each over an array of keys, and its new rows as one binary COPY per table, straight into it.
+ * Row by row, every lookup and every write of an import is a round trip to the server; here a
+ * batch of ten thousand rows costs a handful. */
 #include "store/import.h"
 #include "store/pg_internal.h"
 
 #include "audit/chain.h"
 #include "core/buf.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The staging tables: private to the connection (TEMP), emptied by every commit, made once per
- * session (IF NOT EXISTS; a rolled-back transaction takes them with it, and the next batch makes
- * them again). The columns are the target's, without its keys, so a load never fails halfway. */
-static const char staging_sql[] =
-        "CREATE TEMP TABLE IF NOT EXISTS import_learner (LIKE learner) ON COMMIT DELETE ROWS;"
-        "CREATE TEMP TABLE IF NOT EXISTS import_achievement (LIKE achievement) "
-        "ON COMMIT DELETE ROWS";
 
 /* COPY data is sent to the server in pieces of about this size. */
 #define COPY_CHUNK (1u << 20)
@@ -160,12 +153,117 @@ static int slots_taken(struct store *base, int64_t list, store_index_fn fn, void
 
 /* ---- binary COPY ---- */
 
+/* How a column's value is found in a row struct and sent in COPY's binary format. */
+enum copy_kind {
+	COPY_TEXT,  /* a NUL-terminated char array */
+	COPY_FIXED, /* len bytes */
+	COPY_BUF,   /* a struct buf */
+	COPY_I64,   /* int64_t, as int8 */
+	COPY_U32,   /* uint32_t, as int8 */
+	COPY_LONG,  /* long, as int8 */
+	COPY_INT,   /* int, as int4 */
+};
+
+struct copy_col {
+	enum copy_kind kind;
+	size_t off, len;
+};
+
+/* One target table: its COPY statement (columns in the order of cols) and its row struct. */
+struct copy_table {
+	const char *sql, *what;
+	const struct copy_col *cols;
+	size_t ncols, stride;
+};
+
+#define COL(kind, type, field)                 \
+	{                                      \
+		kind, offsetof(type, field), 0 \
+	}
+#define COL_FIXED(type, field)                                                \
+	{                                                                     \
+		COPY_FIXED, offsetof(type, field), sizeof(((type *)0)->field) \
+	}
+
+static const struct copy_col learner_cols[] = {
+        COL(COPY_TEXT, struct store_learner, id),
+        COL_FIXED(struct store_learner, nid_index),
+        COL_FIXED(struct store_learner, digest),
+        COL(COPY_BUF, struct store_learner, national_id),
+        COL(COPY_BUF, struct store_learner, given_names),
+        COL(COPY_BUF, struct store_learner, family_name),
+        COL(COPY_BUF, struct store_learner, birth_date),
+        COL(COPY_U32, struct store_learner, key_id),
+        COL(COPY_I64, struct store_learner, created_ms),
+        COL(COPY_I64, struct store_learner, updated_ms),
+};
+
+static const struct copy_col achievement_cols[] = {
+        COL(COPY_TEXT, struct store_achievement, id),
+        COL(COPY_TEXT, struct store_achievement, learner_id),
+        COL(COPY_TEXT, struct store_achievement, institution),
+        COL(COPY_TEXT, struct store_achievement, record_id),
+        COL(COPY_TEXT, struct store_achievement, kind),
+        COL(COPY_TEXT, struct store_achievement, title),
+        COL(COPY_TEXT, struct store_achievement, programme_code),
+        COL(COPY_INT, struct store_achievement, eqf_level),
+        COL(COPY_LONG, struct store_achievement, credits_centi),
+        COL(COPY_TEXT, struct store_achievement, grade),
+        COL(COPY_TEXT, struct store_achievement, grading_scheme),
+        COL(COPY_TEXT, struct store_achievement, awarded_on),
+        COL(COPY_TEXT, struct store_achievement, language),
+        COL(COPY_TEXT, struct store_achievement, status),
+        COL(COPY_I64, struct store_achievement, status_index),
+        COL_FIXED(struct store_achievement, digest),
+        COL(COPY_INT, struct store_achievement, version),
+        COL(COPY_I64, struct store_achievement, created_ms),
+        COL(COPY_I64, struct store_achievement, updated_ms),
+        COL(COPY_I64, struct store_achievement, status_list),
+};
+
+static const struct copy_col audit_cols[] = {
+        COL(COPY_I64, struct audit_event, seq),      COL(COPY_I64, struct audit_event, at_ms),
+        COL(COPY_TEXT, struct audit_event, actor),   COL(COPY_TEXT, struct audit_event, action),
+        COL(COPY_TEXT, struct audit_event, subject), COL(COPY_TEXT, struct audit_event, purpose),
+        COL(COPY_TEXT, struct audit_event, detail),  COL_FIXED(struct audit_event, prev_hash),
+        COL_FIXED(struct audit_event, hash),
+};
+
+#define TABLE(sql, what, cols, type)                                          \
+	{                                                                     \
+		sql, what, cols, sizeof(cols) / sizeof(cols[0]), sizeof(type) \
+	}
+
+/*
+ * Rows go straight into the tables, not through a staging table and a merge: the caller holds
+ * the writer lock and its lookups found none of these keys, so a taken key can only be another
+ * writer's that ignored the lock (or a random id drawn twice). COPY then fails with a unique
+ * violation, told as OK_EEXIST, and the caller's rollback takes the whole load back.
+ */
+static const struct copy_table learner_table =
+        TABLE("COPY learner (" PG_LEARNER_COLS ") FROM STDIN (FORMAT binary)", "add learners",
+              learner_cols, struct store_learner);
+static const struct copy_table achievement_table =
+        TABLE("COPY achievement (" PG_ACHIEVEMENT_COLS ") FROM STDIN (FORMAT binary)",
+              "add achievements", achievement_cols, struct store_achievement);
+static const struct copy_table audit_table =
+        TABLE("COPY audit_event (seq, at_ms, actor, action, subject, purpose, detail, "
+              "prev_hash, hash) FROM STDIN (FORMAT binary)",
+              "append audit events", audit_cols, struct audit_event);
+
 /* The rows of one COPY … FROM STDIN (FORMAT binary), built in out and sent in pieces. */
 struct copy {
 	struct pg_store *s;
 	struct buf out;
 	int rc;
 };
+
+/* Appends n bytes; the buffer only grows to about COPY_CHUNK plus one row. */
+static void put(struct copy *c, const void *data, size_t n)
+{
+	if (!c->rc && n && buf_add(&c->out, data, n))
+		c->rc = OK_ENOMEM;
+}
 
 static void put_be(struct copy *c, uint64_t v, size_t bytes)
 {
@@ -174,57 +272,55 @@ static void put_be(struct copy *c, uint64_t v, size_t bytes)
 
 	for (i = 0; i < bytes; i++)
 		b[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
-	if (!c->rc && buf_add(&c->out, b, bytes))
-		c->rc = OK_ENOMEM;
+	put(c, b, bytes);
 }
 
 static void put_field(struct copy *c, const void *data, size_t n)
 {
 	put_be(c, (uint32_t)n, 4);
-	if (!c->rc && n && buf_add(&c->out, data, n))
-		c->rc = OK_ENOMEM;
+	put(c, data, n);
 }
 
-static void put_text(struct copy *c, const char *s)
+static void put_int(struct copy *c, uint64_t v, size_t bytes)
 {
-	put_field(c, s, strlen(s));
+	put_be(c, bytes, 4);
+	put_be(c, v, bytes);
 }
 
-static void put_int8(struct copy *c, int64_t v)
+/* Appends one row of t (the struct at row) in COPY's binary format. */
+static void put_row(struct copy *c, const struct copy_table *t, const unsigned char *row)
 {
-	put_be(c, 8, 4);
-	put_be(c, (uint64_t)v, 8);
-}
+	size_t i;
 
-static void put_int4(struct copy *c, int32_t v)
-{
-	put_be(c, 4, 4);
-	put_be(c, (uint32_t)v, 4);
-}
+	put_be(c, t->ncols, 2);
+	for (i = 0; i < t->ncols; i++) {
+		const struct copy_col *col = &t->cols[i];
+		const void *v = row + col->off;
 
-static int copy_start(struct copy *c, struct pg_store *s, const char *sql, const char *what,
-                      struct ok_error *err)
-{
-	static const char header[] = "PGCOPY\n\377\r\n"; /* and a NUL: 11 bytes */
-	PGresult *r;
-	int rc = 0;
-
-	c->s = s;
-	c->rc = 0;
-	buf_init(&c->out, (size_t)-1);
-	r = PQexec(s->conn, sql);
-	if (!r)
-		return ok_fail(err, OK_ENOMEM, "%s: out of memory", what);
-	if (PQresultStatus(r) != PGRES_COPY_IN)
-		rc = pg_fail(s, r, what, err);
-	PQclear(r);
-	if (rc)
-		return rc;
-	if (buf_add(&c->out, header, 11))
-		c->rc = OK_ENOMEM;
-	put_be(c, 0, 4); /* flags */
-	put_be(c, 0, 4); /* header extension */
-	return 0;
+		switch (col->kind) {
+		case COPY_TEXT:
+			put_field(c, v, strlen(v));
+			break;
+		case COPY_FIXED:
+			put_field(c, v, col->len);
+			break;
+		case COPY_BUF:
+			put_field(c, ((const struct buf *)v)->data, ((const struct buf *)v)->len);
+			break;
+		case COPY_I64:
+			put_int(c, (uint64_t) * (const int64_t *)v, 8);
+			break;
+		case COPY_U32:
+			put_int(c, *(const uint32_t *)v, 8);
+			break;
+		case COPY_LONG:
+			put_int(c, (uint64_t)(int64_t) * (const long *)v, 8);
+			break;
+		case COPY_INT:
+			put_int(c, (uint32_t) * (const int *)v, 4);
+			break;
+		}
+	}
 }
 
 /* Sends what is built once it is big enough (or with force, all of it). */
@@ -237,159 +333,70 @@ static void copy_send(struct copy *c, bool force)
 	buf_reset(&c->out);
 }
 
-/* Ends the COPY: sent whole, or aborted when building it failed. */
-static int copy_end(struct copy *c, const char *what, struct ok_error *err)
+/* Loads rows[0..n) into t's table with one COPY: all of them, or (told) none once the caller
+ * rolls back. */
+static int copy_rows(struct pg_store *s, const struct copy_table *t, const void *rows, size_t n,
+                     struct ok_error *err)
 {
+	static const char header[] = "PGCOPY\n\377\r\n"; /* and a NUL: 11 bytes */
+	struct copy c = {.s = s, .rc = 0};
 	PGresult *r;
+	size_t i;
 	int rc = 0;
 
-	put_be(c, (uint64_t)-1, 2); /* the trailer */
-	copy_send(c, true);
-	buf_release(&c->out);
-	if (PQputCopyEnd(c->s->conn, c->rc ? "the import could not build its rows" : NULL) != 1 &&
-	    !c->rc)
-		c->rc = OK_ESTORE;
-	while ((r = PQgetResult(c->s->conn)) != NULL) {
+	if (n == 0)
+		return 0;
+	r = PQexec(s->conn, t->sql);
+	if (!r)
+		return ok_fail(err, OK_ENOMEM, "%s: out of memory", t->what);
+	if (PQresultStatus(r) != PGRES_COPY_IN)
+		rc = pg_fail(s, r, t->what, err);
+	PQclear(r);
+	if (rc)
+		return rc;
+	buf_init(&c.out, (size_t)-1);
+	put(&c, header, 11);
+	put_be(&c, 0, 4); /* flags */
+	put_be(&c, 0, 4); /* header extension */
+	for (i = 0; i < n && !c.rc; i++) {
+		put_row(&c, t, (const unsigned char *)rows + i * t->stride);
+		copy_send(&c, false);
+	}
+	put_be(&c, (uint64_t)-1, 2); /* the trailer */
+	copy_send(&c, true);
+	buf_release(&c.out);
+	/* Ended whole, or aborted when building it failed. */
+	if (PQputCopyEnd(s->conn, c.rc ? "the import could not build its rows" : NULL) != 1 &&
+	    !c.rc)
+		c.rc = OK_ESTORE;
+	while ((r = PQgetResult(s->conn)) != NULL) {
 		if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
-			rc = pg_fail(c->s, r, what, err);
+			rc = pg_fail(s, r, t->what, err);
 		PQclear(r);
 	}
-	if (c->rc == OK_ENOMEM)
-		return ok_fail(err, OK_ENOMEM, "%s: out of memory", what);
-	if (!rc && c->rc)
-		rc = pg_fail(c->s, NULL, what, err);
-	return rc;
-}
-
-/* Moves the staging table's rows into the target (merge, a static statement): OK_EEXIST when
- * fewer than n went in because a key was taken. */
-static int merge(struct pg_store *s, const char *sql, size_t n, const char *what,
-                 struct ok_error *err)
-{
-	int64_t added = 0;
-	int rc = pg_exec(s, sql, NULL, NULL, &added, what, err);
-
-	if (!rc && added != (int64_t)n)
-		rc = ok_fail(err, OK_EEXIST, "%s: %zu of %zu rows were registered meanwhile", what,
-		             n - (size_t)added, n);
+	if (c.rc == OK_ENOMEM)
+		return ok_fail(err, OK_ENOMEM, "%s: out of memory", t->what);
+	if (!rc && c.rc)
+		rc = pg_fail(s, NULL, t->what, err);
 	return rc;
 }
 
 static int learners_add(struct store *base, const struct store_learner *l, size_t n,
                         struct ok_error *err)
 {
-	static const char copy_sql[] =
-	        "COPY import_learner (" PG_LEARNER_COLS ") FROM STDIN (FORMAT binary)";
-	static const char merge_sql[] =
-	        "WITH moved AS (DELETE FROM import_learner RETURNING " PG_LEARNER_COLS ") "
-	        "INSERT INTO learner (" PG_LEARNER_COLS ") SELECT " PG_LEARNER_COLS
-	        " FROM moved ON CONFLICT DO NOTHING";
-	struct pg_store *s = pgs(base);
-	struct copy c;
-	size_t i;
-	int rc;
-
-	if (n == 0)
-		return 0;
-	if ((rc = pg_command(s, staging_sql, "make staging tables", err)) ||
-	    (rc = copy_start(&c, s, copy_sql, "load learners", err)))
-		return rc;
-	for (i = 0; i < n && !c.rc; i++) {
-		put_be(&c, 10, 2);
-		put_text(&c, l[i].id);
-		put_field(&c, l[i].nid_index, sizeof(l[i].nid_index));
-		put_field(&c, l[i].digest, sizeof(l[i].digest));
-		put_field(&c, l[i].national_id.data, l[i].national_id.len);
-		put_field(&c, l[i].given_names.data, l[i].given_names.len);
-		put_field(&c, l[i].family_name.data, l[i].family_name.len);
-		put_field(&c, l[i].birth_date.data, l[i].birth_date.len);
-		put_int8(&c, l[i].key_id);
-		put_int8(&c, l[i].created_ms);
-		put_int8(&c, l[i].updated_ms);
-		copy_send(&c, false);
-	}
-	if ((rc = copy_end(&c, "load learners", err)))
-		return rc;
-	return merge(s, merge_sql, n, "add learners", err);
+	return copy_rows(pgs(base), &learner_table, l, n, err);
 }
 
 static int achievements_add(struct store *base, const struct store_achievement *a, size_t n,
                             struct ok_error *err)
 {
-	static const char copy_sql[] =
-	        "COPY import_achievement (" PG_ACHIEVEMENT_COLS ") FROM STDIN (FORMAT binary)";
-	static const char merge_sql[] =
-	        "WITH moved AS (DELETE FROM import_achievement RETURNING " PG_ACHIEVEMENT_COLS
-	        ") INSERT INTO achievement (" PG_ACHIEVEMENT_COLS ") SELECT " PG_ACHIEVEMENT_COLS
-	        " FROM moved ON CONFLICT DO NOTHING";
-	struct pg_store *s = pgs(base);
-	struct copy c;
-	size_t i;
-	int rc;
-
-	if (n == 0)
-		return 0;
-	if ((rc = pg_command(s, staging_sql, "make staging tables", err)) ||
-	    (rc = copy_start(&c, s, copy_sql, "load achievements", err)))
-		return rc;
-	for (i = 0; i < n && !c.rc; i++) {
-		put_be(&c, 20, 2);
-		put_text(&c, a[i].id);
-		put_text(&c, a[i].learner_id);
-		put_text(&c, a[i].institution);
-		put_text(&c, a[i].record_id);
-		put_text(&c, a[i].kind);
-		put_text(&c, a[i].title);
-		put_text(&c, a[i].programme_code);
-		put_int4(&c, a[i].eqf_level);
-		put_int8(&c, a[i].credits_centi);
-		put_text(&c, a[i].grade);
-		put_text(&c, a[i].grading_scheme);
-		put_text(&c, a[i].awarded_on);
-		put_text(&c, a[i].language);
-		put_text(&c, a[i].status);
-		put_int8(&c, a[i].status_index);
-		put_field(&c, a[i].digest, sizeof(a[i].digest));
-		put_int4(&c, a[i].version);
-		put_int8(&c, a[i].created_ms);
-		put_int8(&c, a[i].updated_ms);
-		put_int8(&c, a[i].status_list);
-		copy_send(&c, false);
-	}
-	if ((rc = copy_end(&c, "load achievements", err)))
-		return rc;
-	return merge(s, merge_sql, n, "add achievements", err);
+	return copy_rows(pgs(base), &achievement_table, a, n, err);
 }
 
 static int audit_add(struct store *base, const struct audit_event *e, size_t n,
                      struct ok_error *err)
 {
-	static const char copy_sql[] =
-	        "COPY audit_event (seq, at_ms, actor, action, subject, "
-	        "purpose, detail, prev_hash, hash) FROM STDIN (FORMAT binary)";
-	struct pg_store *s = pgs(base);
-	struct copy c;
-	size_t i;
-	int rc;
-
-	if (n == 0)
-		return 0;
-	if ((rc = copy_start(&c, s, copy_sql, "append audit events", err)))
-		return rc;
-	for (i = 0; i < n && !c.rc; i++) {
-		put_be(&c, 9, 2);
-		put_int8(&c, e[i].seq);
-		put_int8(&c, e[i].at_ms);
-		put_text(&c, e[i].actor);
-		put_text(&c, e[i].action);
-		put_text(&c, e[i].subject);
-		put_text(&c, e[i].purpose);
-		put_text(&c, e[i].detail);
-		put_field(&c, e[i].prev_hash, sizeof(e[i].prev_hash));
-		put_field(&c, e[i].hash, sizeof(e[i].hash));
-		copy_send(&c, false);
-	}
-	return copy_end(&c, "append audit events", err);
+	return copy_rows(pgs(base), &audit_table, e, n, err);
 }
 
 const struct store_import_ops pg_import_ops = {

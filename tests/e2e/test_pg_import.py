@@ -1,9 +1,12 @@
 """Bulk import on PostgreSQL (issue 16): a batch's rows are looked up in one query per table and
-written by COPY and one merge per table, and a user sees what the same file does on SQLite: the
+written by one COPY per table, and a user sees what the same file does on SQLite: the
 same report, the same rejected lines with the same reasons (identity conflicts, a revoked record
 changed, in the same batch or an earlier one), the same achievements; a re-run adds nothing; an
-import killed halfway keeps whole batches, and a re-run completes it."""
+import killed halfway (the command, or a server importing a POSTed file) keeps whole batches, and
+a re-run completes it."""
+import concurrent.futures
 import csv
+import http.client
 import json
 import re
 import signal
@@ -12,7 +15,8 @@ import time
 
 import pytest
 
-from helpers.base import COLUMNS, INSTITUTION, Oorkonde, parse_report
+from helpers.base import COLUMNS, INSTITUTION, Oorkonde, api_key_from, parse_report
+from helpers.server import Server
 from pg import pg_cluster  # noqa: F401
 
 BATCH_ROWS = 10_000  # docs/formats.md: rows are written in batches of 10,000
@@ -136,14 +140,19 @@ def achievement_count(pg_cluster, url):  # noqa: F811
     return int(proc.stdout.strip())
 
 
+def big_file(path, rows, prefix):
+    """rows rows, ten per learner."""
+    lines = [",".join(COLUMNS) + "\n"]
+    lines += [line(f"{prefix}-{i}", f"{prefix}K{i // 10:08d}", f"Given{i // 10}",
+                   f"Fam{i // 10}", grade=i % 10 + 1) for i in range(rows)]
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
 def test_killed_import_keeps_whole_batches_and_a_rerun_completes_it(binary, tmp_path, pg_url,
                                                                     pg_cluster):  # noqa: F811
     rows = 5 * BATCH_ROWS
-    path = tmp_path / "big.csv"
-    lines = [",".join(COLUMNS) + "\n"]
-    lines += [line(f"K-{i}", f"KK{i // 10:08d}", f"Given{i // 10}", f"Fam{i // 10}",
-                   grade=i % 10 + 1) for i in range(rows)]
-    path.write_text("".join(lines), encoding="utf-8")
+    path = big_file(tmp_path / "big.csv", rows, "K")
     ok = depository(binary, tmp_path / "pg", pg_url)
     proc = subprocess.Popen(ok.argv("import", path, "--institution", INSTITUTION),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ok.env())
@@ -172,6 +181,63 @@ def test_killed_import_keeps_whole_batches_and_a_rerun_completes_it(binary, tmp_
     for l in (0, n // 10 - 1, n // 10, rows // 10 - 1):
         got = shown(ok, f"KK{l:08d}")
         assert [a["record_id"] for a in got] == sorted(f"K-{l * 10 + k}" for k in range(10))
+
+
+def test_server_killed_mid_import_keeps_whole_batches_and_a_repost_completes_it(
+        binary, tmp_path, pg_url, pg_cluster):  # noqa: F811
+    """`oorkonde serve` on PostgreSQL, SIGKILLed while it imports a CSV an institution POSTed:
+    the database holds whole batches only, the audit chain verifies, and the same file POSTed
+    to a restarted server adds exactly what was missing."""
+    rows = 5 * BATCH_ROWS
+    body = big_file(tmp_path / "posted.csv", rows, "S").read_bytes()
+    ok = Oorkonde(binary, tmp_path / "pg")
+    ok.run("init", "--store", pg_url, check=True)
+    key = api_key_from(ok.run("institution", "add", "--code", INSTITUTION, "--name",
+                              "Universiteit Testdorp", "--country", "NL", check=True).stdout)
+
+    def post(srv):
+        return srv.post("/v1/results", body, key=key, ctype="text/csv")
+
+    srv = Server(ok, "--rate-limit", 0, "--quiet", name="killed").start()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(post, srv)
+        deadline = time.monotonic() + 600
+        try:
+            while achievement_count(pg_cluster, pg_url) < BATCH_ROWS:
+                assert not answer.done(), f"the import ended before the kill: {answer.result()}"
+                assert time.monotonic() < deadline, "import too slow to reach the kill point"
+                time.sleep(0.01)
+        finally:
+            srv.proc.send_signal(signal.SIGKILL)
+            rc = srv.proc.wait(timeout=60)
+            srv.proc.stdout.close()
+            srv.log.close()
+        with pytest.raises((OSError, http.client.HTTPException)):
+            answer.result(timeout=120)  # the client sees the connection go, not an answer
+    assert rc == -signal.SIGKILL, srv.log_text()[-3000:]
+    n = achievement_count(pg_cluster, pg_url)
+    assert n % BATCH_ROWS == 0 and BATCH_ROWS <= n < rows, n
+    proc = ok.run("audit", "verify")
+    assert proc.returncode == 0 and "chain intact" in proc.stdout, proc.stdout + proc.stderr
+
+    srv = Server(ok, "--rate-limit", 0, "--quiet", name="restarted").start()
+    try:
+        r = post(srv)
+        assert r.status == 200, r
+        report = r.json()
+        assert (report["added"], report["unchanged"], report["rejected"]) == (rows - n, n, 0), \
+            report
+        r = post(srv)
+        assert r.status == 200 and r.json()["added"] == 0 and r.json()["unchanged"] == rows, r
+    finally:
+        srv.stop()
+    assert achievement_count(pg_cluster, pg_url) == rows
+    proc = ok.run("audit", "verify")
+    assert proc.returncode == 0 and "chain intact" in proc.stdout, proc.stdout + proc.stderr
+    # Every learner whole, none twice.
+    for l in (0, n // 10 - 1, n // 10, rows // 10 - 1):
+        got = shown(ok, f"SK{l:08d}")
+        assert [a["record_id"] for a in got] == sorted(f"S-{l * 10 + k}" for k in range(10))
 
 
 def test_audit_events_and_checkpoints_as_on_sqlite(binary, tmp_path, pg_url):
