@@ -36,8 +36,9 @@ struct vc_jsonld_limits {
 	size_t max_quads;         /* quads written (after duplicates are removed) */
 	size_t max_context_steps; /* contexts processed plus term definitions made */
 	bool strict;              /* fail on whatever JSON-LD would drop (see above) */
-	/* Also fail on a term or type that only the VC 2.0 context's @vocab (issuer-dependent#)
-	 * gives an IRI, that is, one no context defines: the data model's "every type defined". */
+	/* Also fail on a term or type that only a catch-all @vocab gives an IRI (the
+	 * undefined-terms context's undefined-term#, or issuer-dependent#): one that no context
+	 * really defines, as the data model's "every type defined" needs. */
 	bool defined_terms_only;
 };
 

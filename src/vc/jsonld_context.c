@@ -22,6 +22,8 @@ static const struct {
          &ctx_data_integrity_v2_len},
         {"https://w3id.org/security/multikey/v1", ctx_multikey_v1, &ctx_multikey_v1_len},
         {"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", ctx_ob_303, &ctx_ob_303_len},
+        {"https://www.w3.org/ns/credentials/undefined-terms/v2", ctx_undefined_terms_v2,
+         &ctx_undefined_terms_v2_len},
 };
 
 const char *vc_jsonld_context_document(const char *url, size_t *len)
@@ -195,7 +197,7 @@ static int term_define(struct jl *st, json_t *active, const struct def_args *a, 
 
 /* IRI Expansion (4.3): value against active, defining terms of a->local on the way. */
 static int iri_expand_in(struct jl *st, json_t *active, const char *value, bool doc_relative,
-                         bool vocab, const struct def_args *a, json_t **out)
+                         bool vocab, const struct def_args *a, bool check, json_t **out)
 {
 	const char *colon, *v;
 	json_t *def, *d;
@@ -255,8 +257,9 @@ static int iri_expand_in(struct jl *st, json_t *active, const char *value, bool 
 		}
 	}
 	if (vocab && (v = json_string_value(json_object_get(active, "vocab"))) != NULL) {
-		/* Only the document's own terms are checked: contexts may lean on @vocab. */
-		if (!a && st->l->defined_terms_only && strcmp(v, JL_ISSUER_DEPENDENT) == 0) {
+		/* Only the terms the document uses are checked: contexts may lean on @vocab. */
+		if (check && st->l->defined_terms_only &&
+		    (strcmp(v, JL_UNDEFINED_TERM) == 0 || strcmp(v, JL_ISSUER_DEPENDENT) == 0)) {
 			jl_printable(value, shown, sizeof(shown));
 			return ok_fail(st->err, OK_EINPUT, "term not defined by the contexts: %s",
 			               shown);
@@ -279,7 +282,13 @@ done:
 int jl_iri_expand(struct jl *st, json_t *active, const char *value, bool doc_relative, bool vocab,
                   json_t **out)
 {
-	return iri_expand_in(st, active, value, doc_relative, vocab, NULL, out);
+	return iri_expand_in(st, active, value, doc_relative, vocab, NULL, false, out);
+}
+
+int jl_iri_expand_used(struct jl *st, json_t *active, const char *value, bool doc_relative,
+                       bool vocab, json_t **out)
+{
+	return iri_expand_in(st, active, value, doc_relative, vocab, NULL, true, out);
 }
 
 static const char *const containers[] = {"@graph", "@id",  "@index", "@language",
@@ -403,7 +412,7 @@ static int term_define(struct jl *st, json_t *active, const struct def_args *a, 
 				goto out;
 			}
 			if ((rc = iri_expand_in(st, active, json_string_value(v), false, true, a,
-			                        &t)) != 0)
+			                        false, &t)) != 0)
 				goto out;
 			ts = t ? json_string_value(t) : "";
 			if (strcmp(ts, "@id") && strcmp(ts, "@json") && strcmp(ts, "@none") &&
@@ -434,8 +443,8 @@ static int term_define(struct jl *st, json_t *active, const struct def_args *a, 
 			rc = 0; /* reserved for a future keyword: ignored, as the spec says */
 			goto out;
 		}
-		if ((rc = iri_expand_in(st, active, json_string_value(v), false, true, a, &iri)) !=
-		    0)
+		if ((rc = iri_expand_in(st, active, json_string_value(v), false, true, a, false,
+		                        &iri)) != 0)
 			goto out;
 		is = iri ? json_string_value(iri) : "";
 		if (!jl_is_keyword(is) && !jl_is_absolute_iri(is) && strncmp(is, "_:", 2) != 0) {
@@ -449,7 +458,7 @@ static int term_define(struct jl *st, json_t *active, const struct def_args *a, 
 		if (strchr(term + 1, ':') || strchr(term, '/')) {
 			json_t *again;
 			json_object_set_new(a->defined, term, json_true());
-			rc = iri_expand_in(st, active, term, false, true, a, &again);
+			rc = iri_expand_in(st, active, term, false, true, a, false, &again);
 			if (rc == 0 && !(again && json_equal(again, iri)))
 				rc = def_fail(st, term, "an IRI-like term mapped to another IRI");
 			json_decref(again);
@@ -591,7 +600,7 @@ static int ctx_apply_object(struct jl *st, json_t **result, json_t *ctx, bool ov
 			goto out;
 		} else {
 			if ((rc = iri_expand_in(st, *result, json_string_value(v), true, true, NULL,
-			                        &iri)) != 0)
+			                        false, &iri)) != 0)
 				goto out;
 			if (!iri || (!jl_is_absolute_iri(json_string_value(iri)) &&
 			             strncmp(json_string_value(iri), "_:", 2) != 0)) {

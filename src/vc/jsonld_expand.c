@@ -82,8 +82,8 @@ static int expand_value(struct jl *st, json_t *active, const char *prop, json_t 
 	*out = NULL;
 	if (type && json_is_string(value) &&
 	    (strcmp(type, "@id") == 0 || strcmp(type, "@vocab") == 0)) {
-		if ((rc = jl_iri_expand(st, active, json_string_value(value), true,
-		                        strcmp(type, "@vocab") == 0, &iri)) != 0)
+		if ((rc = jl_iri_expand_used(st, active, json_string_value(value), true,
+		                             strcmp(type, "@vocab") == 0, &iri)) != 0)
 			return rc;
 		if (!iri)
 			return dropped(st, prop, "a value that expands to no IRI");
@@ -196,6 +196,56 @@ static const char **sorted_keys(json_t *obj, size_t *n)
 	return keys;
 }
 
+/* The expanded value of an @type entry (13.4.4): one IRI for a string, an array for an array;
+ * added to what an alias of @type already gave (have). */
+static int expand_type(struct jl *st, json_t *type_scoped, const char *key, json_t *value,
+                       json_t *have, json_t **out)
+{
+	json_t *vals, *t, *e, *arr;
+	size_t j;
+	int rc = 0;
+
+	*out = NULL;
+	if (json_is_string(value) && !have) {
+		if ((rc = jl_iri_expand_used(st, type_scoped, json_string_value(value), true, true,
+		                             out)) != 0)
+			return rc;
+		return *out ? 0 : dropped(st, key, "a type no context defines");
+	}
+	if (!json_is_string(value) && !json_is_array(value))
+		return invalid(st, key, "@type is not a string or an array of strings");
+	vals = as_array(value);
+	arr = json_is_array(have) ? json_copy(have) : have ? json_pack("[O]", have) : json_array();
+	if (!vals || !arr) {
+		json_decref(vals);
+		json_decref(arr);
+		return nomem(st);
+	}
+	json_array_foreach(vals, j, t)
+	{
+		if (!json_is_string(t)) {
+			rc = invalid(st, key, "@type is not a string");
+			break;
+		}
+		if ((rc = jl_iri_expand_used(st, type_scoped, json_string_value(t), true, true,
+		                             &e)) != 0)
+			break;
+		if (!e) {
+			if ((rc = dropped(st, key, "a type no context defines")) != 0)
+				break;
+			continue;
+		}
+		json_array_append_new(arr, e);
+	}
+	json_decref(vals);
+	if (rc != 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return 0;
+}
+
 /* Steps 13 and 14 of the Expansion Algorithm: the entries of element into result. */
 static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, const char *prop,
                           json_t *element, const char *input_type, json_t *result, size_t depth)
@@ -215,7 +265,7 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 
 		if (strcmp(key, "@context") == 0)
 			continue;
-		if ((rc = jl_iri_expand(st, active, key, false, true, &eprop)) != 0)
+		if ((rc = jl_iri_expand_used(st, active, key, false, true, &eprop)) != 0)
 			goto out;
 		ep = eprop ? json_string_value(eprop) : NULL;
 		if (!ep || (!strchr(ep, ':') && !jl_is_keyword(ep))) {
@@ -235,30 +285,8 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 				         !ev)
 					rc = dropped(st, key, "an @id that expands to nothing");
 			} else if (strcmp(ep, "@type") == 0) {
-				json_t *vals = as_array(value), *t, *e;
-				ev = json_incref(json_object_get(result, "@type"));
-				if (!ev)
-					ev = json_array();
-				json_array_foreach(vals, j, t)
-				{
-					if (!json_is_string(t)) {
-						rc = invalid(st, key, "@type is not a string");
-						break;
-					}
-					if ((rc = jl_iri_expand(st, type_scoped,
-					                        json_string_value(t), true, true,
-					                        &e)) != 0)
-						break;
-					if (!e) {
-						if ((rc = dropped(st, key,
-						                  "a type no context defines")) !=
-						    0)
-							break;
-						continue;
-					}
-					json_array_append_new(ev, e);
-				}
-				json_decref(vals);
+				rc = expand_type(st, type_scoped, key, value,
+				                 json_object_get(result, "@type"), &ev);
 			} else if (strcmp(ep, "@graph") == 0) {
 				json_t *g = NULL;
 				if ((rc = expand(st, active, "@graph", value, false, depth + 1,

@@ -18,8 +18,10 @@
 #include "core/error.h"
 #include "vc/jsonld.h"
 
-#define JL_RDF              "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-#define JL_XSD              "http://www.w3.org/2001/XMLSchema#"
+#define JL_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#define JL_XSD "http://www.w3.org/2001/XMLSchema#"
+/* The @vocab of the undefined-terms context, and of drafts of the VC 2.0 context. */
+#define JL_UNDEFINED_TERM   "https://www.w3.org/ns/credentials/undefined-term#"
 #define JL_ISSUER_DEPENDENT "https://www.w3.org/ns/credentials/issuer-dependent#"
 #define JL_MAX_REMOTE_DEPTH 8 /* pinned contexts that load pinned contexts */
 
@@ -61,6 +63,10 @@ json_t *jl_ctx_new(void);
  */
 int jl_iri_expand(struct jl *st, json_t *active, const char *value, bool doc_relative, bool vocab,
                   json_t **out);
+
+/* The same for a term or type the document uses: checks vc_jsonld_limits.defined_terms_only. */
+int jl_iri_expand_used(struct jl *st, json_t *active, const char *value, bool doc_relative,
+                       bool vocab, json_t **out);
 
 /* The Expansion Algorithm from the top: *out is a new array. */
 int jl_expand_doc(struct jl *st, const json_t *doc, json_t **out);
