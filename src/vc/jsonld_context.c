@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/format.h"
 #include "ok_contexts.h"
 
 /* The pinned set: src/vc/contexts/README.md says where each file comes from. */
@@ -51,6 +52,8 @@ bool jl_is_keyword(const char *s)
 {
 	size_t i;
 
+	if (s[0] != '@')
+		return false;
 	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
 		if (strcmp(s, keywords[i]) == 0)
 			return true;
@@ -658,16 +661,48 @@ out:
 }
 
 /* Context Processing (4.1.2). */
+static int ctx_process(struct jl *st, json_t *active, json_t *local, json_t *remote,
+                       bool override_protected, bool propagate, json_t **out);
+
 int jl_ctx_process(struct jl *st, json_t *active, json_t *local, json_t *remote,
                    bool override_protected, bool propagate, json_t **out)
+{
+	int rc;
+
+	*out = NULL;
+	if ((rc = jl_step(st, 1)) != 0)
+		return rc;
+	/* The same scoped context applied to the same context again (the status entries, the
+	 * identity objects of a credential) gives the same result: contexts never change once
+	 * made, and the memo holds a reference to both, so their addresses stay theirs. */
+	if (json_array_size(remote) == 0 && st->memo) {
+		char key[96];
+		json_t *hit;
+
+		if (ok_format(key, sizeof(key), "%p %p %d%d", (void *)active, (void *)local,
+		              override_protected, propagate) == 0) {
+			if ((hit = json_object_get(st->memo, key)) != NULL) {
+				*out = json_incref(json_array_get(hit, 2));
+				return 0;
+			}
+			if ((rc = ctx_process(st, active, local, remote, override_protected,
+			                      propagate, out)) != 0)
+				return rc;
+			json_object_set_new(st->memo, key, json_pack("[OOO]", active, local, *out));
+			return 0;
+		}
+	}
+	return ctx_process(st, active, local, remote, override_protected, propagate, out);
+}
+
+static int ctx_process(struct jl *st, json_t *active, json_t *local, json_t *remote,
+                       bool override_protected, bool propagate, json_t **out)
 {
 	json_t *result = NULL, *list, *ctx, *v;
 	size_t i;
 	int rc;
 
 	*out = NULL;
-	if ((rc = jl_step(st, 1)) != 0)
-		return rc;
 	if (json_is_object(local) && (v = json_object_get(local, "@propagate")) != NULL &&
 	    json_is_boolean(v))
 		propagate = json_is_true(v);

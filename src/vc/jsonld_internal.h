@@ -31,6 +31,7 @@ struct jl {
 	size_t steps;   /* context-processing work so far */
 	size_t nodes;   /* objects expanded so far */
 	json_t *loaded; /* url -> parsed pinned document, for this call only */
+	json_t *memo;   /* contexts already processed in this call (see jl_ctx_process) */
 };
 
 /* Keywords */

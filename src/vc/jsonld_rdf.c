@@ -211,7 +211,12 @@ static int literal(struct rdf *r, json_t *vo, struct buf *t)
 	}
 	if (rc != 0) {
 		buf_release(&lex);
-		return rc == OK_ETOOBIG || rc == OK_ENOMEM ? nomem(r) : rc;
+		if (r->st->err && r->st->err->code == rc)
+			return rc; /* the JCS serializer said why */
+		return rc == OK_ETOOBIG || rc == OK_ENOMEM
+		               ? nomem(r)
+		               : ok_fail(r->st->err, OK_EINTERNAL,
+		                         "a literal could not be written");
 	}
 	if (!iri_ok(dt)) {
 		buf_release(&lex);
@@ -373,6 +378,7 @@ static void state_init(struct jl *st, const struct vc_jsonld_limits *l, struct o
 	st->steps = 0;
 	st->nodes = 0;
 	st->loaded = json_object();
+	st->memo = json_object();
 }
 
 int vc_jsonld_expand(const json_t *doc, const struct vc_jsonld_limits *l, json_t **expanded,
@@ -383,9 +389,10 @@ int vc_jsonld_expand(const json_t *doc, const struct vc_jsonld_limits *l, json_t
 
 	*expanded = NULL;
 	state_init(&st, l, err);
-	rc = st.loaded ? jl_expand_doc(&st, doc, expanded)
-	               : ok_fail(err, OK_ENOMEM, "out of memory in JSON-LD expansion");
+	rc = st.loaded && st.memo ? jl_expand_doc(&st, doc, expanded)
+	                          : ok_fail(err, OK_ENOMEM, "out of memory in JSON-LD expansion");
 	json_decref(st.loaded);
+	json_decref(st.memo);
 	return rc;
 }
 
@@ -401,7 +408,7 @@ int vc_jsonld_to_nquads(const json_t *doc, const struct vc_jsonld_limits *l, str
 
 	state_init(&st, l, err);
 	buf_init(&subject, BUF_DEFAULT_MAX);
-	if (!st.loaded || !(r.labels = json_object())) {
+	if (!st.loaded || !st.memo || !(r.labels = json_object())) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory in JSON-LD to RDF");
 		goto out;
 	}
@@ -434,5 +441,6 @@ out:
 	json_decref(r.labels);
 	json_decref(expanded);
 	json_decref(st.loaded);
+	json_decref(st.memo);
 	return rc;
 }
