@@ -342,7 +342,26 @@ static int def_fail(struct jl *st, const char *term, const char *what)
 }
 
 /* Create Term Definition (4.2.2). */
+static int term_define_at(struct jl *st, json_t *active, const struct def_args *a,
+                          const char *term);
+
+/* A term whose IRI names another term of the same context defines that one first: a chain of
+ * them is bounded, so that a hostile context cannot exhaust the stack. */
 static int term_define(struct jl *st, json_t *active, const struct def_args *a, const char *term)
+{
+	int rc;
+
+	if (st->def_depth >= JL_MAX_DEF_DEPTH)
+		return ok_fail(st->err, OK_ELIMIT,
+		               "JSON-LD term definitions depend on each other more than %d deep",
+		               JL_MAX_DEF_DEPTH);
+	st->def_depth++;
+	rc = term_define_at(st, active, a, term);
+	st->def_depth--;
+	return rc;
+}
+
+static int term_define_at(struct jl *st, json_t *active, const struct def_args *a, const char *term)
 {
 	json_t *state = json_object_get(a->defined, term), *value, *def = NULL, *prev, *v,
 	       *iri = NULL;

@@ -23,15 +23,17 @@
 /* The @vocab of the undefined-terms context, and of drafts of the VC 2.0 context. */
 #define JL_UNDEFINED_TERM   "https://www.w3.org/ns/credentials/undefined-term#"
 #define JL_ISSUER_DEPENDENT "https://www.w3.org/ns/credentials/issuer-dependent#"
-#define JL_MAX_REMOTE_DEPTH 8 /* pinned contexts that load pinned contexts */
+#define JL_MAX_REMOTE_DEPTH 8  /* pinned contexts that load pinned contexts */
+#define JL_MAX_DEF_DEPTH    32 /* term definitions that need one another first */
 
 struct jl {
 	const struct vc_jsonld_limits *l;
 	struct ok_error *err;
-	size_t steps;   /* context-processing work so far */
-	size_t nodes;   /* objects expanded so far */
-	json_t *loaded; /* url -> parsed pinned document, for this call only */
-	json_t *memo;   /* contexts already processed in this call (see jl_ctx_process) */
+	size_t steps;     /* context-processing work so far */
+	size_t nodes;     /* objects expanded so far */
+	json_t *loaded;   /* url -> parsed pinned document, for this call only */
+	size_t def_depth; /* term definitions being made, one inside the other */
+	json_t *memo;     /* contexts already processed in this call (see jl_ctx_process) */
 };
 
 /* Keywords */

@@ -377,6 +377,7 @@ static void state_init(struct jl *st, const struct vc_jsonld_limits *l, struct o
 	st->err = err;
 	st->steps = 0;
 	st->nodes = 0;
+	st->def_depth = 0;
 	st->loaded = json_object();
 	st->memo = json_object();
 }

@@ -521,6 +521,17 @@ static void limits(void **state)
 	assert_int_equal(nquads_fail(deep, NULL, msg, sizeof(msg)), OK_ELIMIT);
 	assert_string_equal(msg, "the document nests deeper than 64 levels");
 	json_decref(deep);
+	/* Poison: a context whose terms each need the next one defined first. */
+	doc = json_pack("{s:{},s:s,s:s}", "@context", "@id", "urn:x:1", "t0", "v");
+	for (i = 0; i < 5000; i++) {
+		char term[16], iri[24];
+		snprintf(term, sizeof(term), "t%d", i);
+		snprintf(iri, sizeof(iri), "t%d:x", i + 1);
+		json_object_set_new(json_object_get(doc, "@context"), term, json_string(iri));
+	}
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_ELIMIT);
+	assert_string_equal(msg, "JSON-LD term definitions depend on each other more than 32 deep");
+	json_decref(doc);
 	/* Poison: many nodes each applying a big type-scoped context pass the step limit. */
 	doc = json_pack("{s:s,s:[]}", "@context", "https://www.w3.org/ns/credentials/v2",
 	                "https://ex.org/list");
