@@ -228,7 +228,7 @@ static int iri_expand_in(struct jl *st, json_t *active, const char *value, bool 
 		*out = json_is_string(d) ? json_incref(d) : NULL;
 		return 0;
 	}
-	colon = strchr(value + 1, ':');
+	colon = value[0] ? strchr(value + 1, ':') : NULL;
 	if (value[0] && colon) {
 		size_t plen = (size_t)(colon - value);
 		char prefix[256];

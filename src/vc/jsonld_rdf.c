@@ -423,7 +423,8 @@ int vc_jsonld_to_nquads(const json_t *doc, const struct vc_jsonld_limits *l, str
 		if ((rc = emit_node(&r, node, NULL, &subject)) != 0)
 			goto out;
 	}
-	qsort(r.lines, r.n, sizeof(*r.lines), cmp_lines);
+	if (r.n > 1)
+		qsort(r.lines, r.n, sizeof(*r.lines), cmp_lines);
 	for (i = 0; i < r.n; i++) {
 		if (i > 0 && strcmp(r.lines[i], r.lines[i - 1]) == 0)
 			continue;

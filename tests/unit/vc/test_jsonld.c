@@ -403,6 +403,10 @@ static void strict_mode_names_dropped_terms(void **state)
 	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
 	assert_non_null(strstr(msg, "secret"));
 	json_decref(doc);
+	/* An empty key (found by the fuzzer reading before the string). */
+	doc = parse("{\"@context\": \"https://www.w3.org/ns/credentials/v2\", \"\": \"x\"}");
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
+	json_decref(doc);
 	/* A type no context defines. */
 	doc = parse("{\"@context\": \"https://www.w3.org/ns/credentials/v2\", "
 	            "\"type\": [\"VerifiableCredential\", \"MadeUp\"]}");
