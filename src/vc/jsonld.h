@@ -9,15 +9,17 @@
  *   @version, @protected, @vocab, @language, @direction, @propagate, compact IRIs, @id/@vocab/
  *   @json and datatype coercion, type-scoped and property-scoped contexts, @container @set,
  *   @list, @graph and @language, @nest. Features outside it (@base, @import, @reverse, @included,
- *   index, id and type maps) fail with OK_EUNSUPPORTED naming the feature: never a guess.
+ *   index, id and type maps) fail with OK_EINPUT naming the feature ("... is not supported"),
+ *   an answer about the document (HTTP 400), never a guess.
  * - There is no base IRI: a relative IRI where an IRI is needed fails with OK_EINPUT.
  * - A protected term redefined by a later context fails with OK_EINPUT ("protected term
  *   redefinition: <term>").
  * - Strict mode (on in vc_jsonld_limits_default) fails with OK_EINPUT on anything that JSON-LD
  *   would drop silently: a key that expands to no IRI, a value that cannot become RDF. A verifier
  *   must never sign or verify a document whose content the quads do not carry.
- * - Every limit below is checked as the work goes; passing one fails with OK_ELIMIT naming the
- *   limit, and out is then left as it was.
+ * - Every limit below is checked as the work goes; passing one fails with OK_ETOOBIG (HTTP 413:
+ *   the document is too large to process, trying again will not help) naming the limit, and
+ *   out is then left as it was.
  * - No state is kept between calls; safe to call from several threads.
  */
 #ifndef OK_VC_JSONLD_H

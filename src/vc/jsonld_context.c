@@ -106,7 +106,7 @@ int jl_step(struct jl *st, size_t n)
 {
 	st->steps += n;
 	if (st->steps > st->l->max_context_steps)
-		return ok_fail(st->err, OK_ELIMIT,
+		return ok_fail(st->err, OK_ETOOBIG,
 		               "JSON-LD context processing passed its limit of %zu steps",
 		               st->l->max_context_steps);
 	return 0;
@@ -352,7 +352,7 @@ static int term_define(struct jl *st, json_t *active, const struct def_args *a, 
 	int rc;
 
 	if (st->def_depth >= JL_MAX_DEF_DEPTH)
-		return ok_fail(st->err, OK_ELIMIT,
+		return ok_fail(st->err, OK_ETOOBIG,
 		               "JSON-LD term definitions depend on each other more than %d deep",
 		               JL_MAX_DEF_DEPTH);
 	st->def_depth++;
@@ -381,7 +381,7 @@ static int term_define_at(struct jl *st, json_t *active, const struct def_args *
 	json_object_set_new(a->defined, term, json_false());
 	value = json_object_get(a->local, term);
 	if (strcmp(term, "@type") == 0)
-		return ok_fail(st->err, OK_EUNSUPPORTED, "a definition of @type is not supported");
+		return ok_fail(st->err, OK_EINPUT, "a definition of @type is not supported");
 	if (jl_is_keyword(term)) {
 		jl_printable(term, shown, sizeof(shown));
 		return ok_fail(st->err, OK_EINPUT, "keyword redefinition: %s", shown);
@@ -417,7 +417,7 @@ static int term_define_at(struct jl *st, json_t *active, const struct def_args *
 			    strcmp(k, "@protected")) {
 				if (strcmp(k, "@reverse") == 0 || strcmp(k, "@index") == 0) {
 					jl_printable(k, shown, sizeof(shown));
-					rc = ok_fail(st->err, OK_EUNSUPPORTED,
+					rc = ok_fail(st->err, OK_EINPUT,
 					             "%s in a term definition is not supported",
 					             shown);
 				} else {
@@ -606,11 +606,11 @@ static int ctx_apply_object(struct jl *st, json_t **result, json_t *ctx, bool ov
 		goto out;
 	}
 	if (json_object_get(ctx, "@import")) {
-		rc = ok_fail(st->err, OK_EUNSUPPORTED, "@import in a context is not supported");
+		rc = ok_fail(st->err, OK_EINPUT, "@import in a context is not supported");
 		goto out;
 	}
 	if ((v = json_object_get(ctx, "@base")) != NULL && !json_is_null(v)) {
-		rc = ok_fail(st->err, OK_EUNSUPPORTED, "@base in a context is not supported");
+		rc = ok_fail(st->err, OK_EINPUT, "@base in a context is not supported");
 		goto out;
 	}
 	if ((v = json_object_get(ctx, "@vocab")) != NULL) {
@@ -766,7 +766,7 @@ static int ctx_process(struct jl *st, json_t *active, json_t *local, json_t *rem
 				goto out;
 			}
 			if (json_array_size(remote) >= JL_MAX_REMOTE_DEPTH) {
-				rc = ok_fail(st->err, OK_ELIMIT, "context overflow");
+				rc = ok_fail(st->err, OK_ETOOBIG, "context overflow");
 				goto out;
 			}
 			if ((rc = load_pinned(st, url, &doc)) != 0)

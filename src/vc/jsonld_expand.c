@@ -349,8 +349,7 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 			} else if (strcmp(ep, "@included") == 0 || strcmp(ep, "@reverse") == 0) {
 				char shown[32];
 				jl_printable(ep, shown, sizeof(shown));
-				rc = ok_fail(st->err, OK_EUNSUPPORTED, "%s is not supported",
-				             shown);
+				rc = ok_fail(st->err, OK_EINPUT, "%s is not supported", shown);
 			} else {
 				rc = invalid(st, key, "a keyword out of place");
 			}
@@ -371,7 +370,7 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 		} else if (json_is_object(value) &&
 		           (jl_has_container(def, "@index") || jl_has_container(def, "@id") ||
 		            jl_has_container(def, "@type"))) {
-			rc = ok_fail(st->err, OK_EUNSUPPORTED,
+			rc = ok_fail(st->err, OK_EINPUT,
 			             "index, id and type maps are not supported");
 		} else {
 			rc = expand(st, active, key, value, false, depth + 1, &ev);
@@ -486,7 +485,7 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 
 	*out = NULL;
 	if (++st->nodes > st->l->max_nodes) {
-		rc = ok_fail(st->err, OK_ELIMIT, "the document has more than %zu JSON-LD nodes",
+		rc = ok_fail(st->err, OK_ETOOBIG, "the document has more than %zu JSON-LD nodes",
 		             st->l->max_nodes);
 		goto out;
 	}
@@ -682,7 +681,7 @@ static int expand(struct jl *st, json_t *active, const char *prop, json_t *eleme
 
 	*out = NULL;
 	if (depth > st->l->max_depth)
-		return ok_fail(st->err, OK_ELIMIT, "the document nests deeper than %zu levels",
+		return ok_fail(st->err, OK_ETOOBIG, "the document nests deeper than %zu levels",
 		               st->l->max_depth);
 	if (json_is_null(element))
 		return 0;

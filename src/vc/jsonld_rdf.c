@@ -77,7 +77,7 @@ static int add_quad(struct rdf *r, const char *s, const char *p, const char *o, 
 	char **grown;
 
 	if (r->n >= r->st->l->max_quads)
-		return ok_fail(r->st->err, OK_ELIMIT, "the document gives more than %zu quads",
+		return ok_fail(r->st->err, OK_ETOOBIG, "the document gives more than %zu quads",
 		               r->st->l->max_quads);
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 64;
