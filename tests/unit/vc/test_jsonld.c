@@ -174,10 +174,11 @@ static void w3c_signed_document(void **state)
 	(void)state;
 	with = nquads(doc, NULL);
 	assert_non_null(strstr(with, "<https://w3id.org/security#proof> _:b0 .\n"));
-	assert_non_null(strstr(with, "<https://w3id.org/security#proofValue> "
-	                             "\"z2YwC8z3ap7yx1nZYCg4L3j3ApHsF8kgPdSb5xoS1VR7vPG3F561B52hYnQF9"
-	                             "iseabecm3ijx4K1FBTQsCZahKZme\"^^<https://w3id.org/security#"
-	                             "multibase> _:b0 .\n"));
+	assert_non_null(strstr(with,
+	                       "<https://w3id.org/security#proofValue> "
+	                       "\"z2YwC8z3ap7yx1nZYCg4L3j3ApHsF8kgPdSb5xoS1VR7vPG3F561B52hYnQF9"
+	                       "iseabecm3ijx4K1FBTQsCZahKZme\"^^<https://w3id.org/security#"
+	                       "multibase> _:b0 .\n"));
 	json_object_del(doc, "proof");
 	got = nquads(doc, NULL);
 	assert_string_equal(got, want);
@@ -234,8 +235,8 @@ static void w3c_employment_vector(void **state)
 	(void)state;
 	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
 	assert_string_equal(msg, "unknown context URL: https://w3id.org/citizenship/v4rc1");
-	assert_int_equal(json_array_set_new(json_object_get(doc, "@context"), 1, parse(citizenship)),
-	                 0);
+	assert_int_equal(
+	        json_array_set_new(json_object_get(doc, "@context"), 1, parse(citizenship)), 0);
 	got = nquads(doc, NULL);
 	want = fixture("w3c-eddsa-rdfc-2022/employ/canonDocDataInt.txt");
 	assert_same_quads(got, want, true);
@@ -307,8 +308,10 @@ static void oorkonde_credential_fully_defined(void **state)
 	(void)state;
 	l.defined_terms_only = true;
 	got = nquads(doc, &l);
-	assert_non_null(strstr(got, "<https://purl.imsglobal.org/spec/vc/ob/vocab.html#identityHash>"));
-	assert_non_null(strstr(got, "<https://purl.imsglobal.org/spec/vc/ob/vocab.html#humanCode>"));
+	assert_non_null(
+	        strstr(got, "<https://purl.imsglobal.org/spec/vc/ob/vocab.html#identityHash>"));
+	assert_non_null(
+	        strstr(got, "<https://purl.imsglobal.org/spec/vc/ob/vocab.html#humanCode>"));
 	assert_non_null(strstr(got, "<https://www.w3.org/ns/credentials/status#statusListIndex>"));
 	assert_null(strstr(got, "undefined-term#"));
 	free(got);
@@ -398,8 +401,9 @@ static void strict_mode_names_dropped_terms(void **state)
 	free(got);
 	json_decref(doc);
 	/* A term mapped to null. */
-	doc = parse("{\"@context\": [\"https://www.w3.org/ns/credentials/v2\", {\"secret\": null}], "
-	            "\"type\": \"VerifiableCredential\", \"secret\": \"x\"}");
+	doc = parse(
+	        "{\"@context\": [\"https://www.w3.org/ns/credentials/v2\", {\"secret\": null}], "
+	        "\"type\": \"VerifiableCredential\", \"secret\": \"x\"}");
 	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
 	assert_non_null(strstr(msg, "secret"));
 	json_decref(doc);
@@ -474,8 +478,9 @@ static void relative_iris_and_unsupported_features(void **state)
  * its JSON has no decimal point (jsonld.js 9.0 writes 1e-7 as the integer "0"). */
 static void numbers_as_specified(void **state)
 {
-	json_t *doc = parse("{\"@context\": {\"@vocab\": \"https://ex.org/\"}, \"@id\": \"urn:x:1\", "
-	                    "\"small\": 1e-7, \"big\": 12e20, \"int\": 42.0, \"neg\": -0.5}");
+	json_t *doc =
+	        parse("{\"@context\": {\"@vocab\": \"https://ex.org/\"}, \"@id\": \"urn:x:1\", "
+	              "\"small\": 1e-7, \"big\": 12e20, \"int\": 42.0, \"neg\": -0.5}");
 	char *got = nquads(doc, NULL);
 
 	(void)state;
@@ -541,8 +546,8 @@ static void limits(void **state)
 	                "https://ex.org/list");
 	for (i = 0; i < 5000; i++)
 		json_array_append_new(json_object_get(doc, "https://ex.org/list"),
-		                      json_pack("{s:s,s:s}", "type", "VerifiableCredential", "issuer",
-		                                "did:example:i"));
+		                      json_pack("{s:s,s:s}", "type", "VerifiableCredential",
+		                                "issuer", "did:example:i"));
 	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_ETOOBIG);
 	json_decref(doc);
 }
