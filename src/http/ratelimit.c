@@ -51,6 +51,9 @@ void ratelimit_share(struct ratelimit *r, const char *name)
 
 void ratelimit_release(struct ratelimit *r)
 {
+	/* The keys are session ids and share links too. */
+	if (r->slot)
+		sodium_memzero(r->slot, RATELIMIT_SLOTS * sizeof(*r->slot));
 	free(r->slot);
 	r->slot = NULL;
 	sodium_memzero(r->hash_key, sizeof(r->hash_key));
