@@ -748,10 +748,10 @@ static void dispatch(struct exchange *x, struct http_response *res)
 		char link[128], pair[192];
 
 		share_keys(req, link, sizeof(link), pair, sizeof(pair));
+		/* The first two are told to the other servers at the next flush; a total past
+		 * the limit refuses the next opening. */
 		ratelimit_charge(&s->share_client_limiter, req->client);
 		ratelimit_charge(&s->share_token_limiter, link);
-		/* Told to the other servers at the next flush; a total past the limit refuses
-		 * the next opening. */
 		ratelimit_charge(&s->share_pair_limiter, pair);
 	}
 	if (req->dep) {
