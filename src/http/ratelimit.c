@@ -1,4 +1,4 @@
-/* Token buckets per client address, and their counts shared through the store (see
+/* Token buckets per client key in a keyed map, and their counts shared through the store (see
  * ratelimit.h). */
 #include "http/ratelimit.h"
 
@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -14,38 +15,49 @@
 #include "privacy/seal.h"
 #include "store/ratelimit.h"
 
-/* How long a shared limit counts on its own after the store failed, in seconds. */
-#define LOCAL_AFTER_FAILURE 10.0
+_Static_assert(sizeof(((struct ratelimit *)0)->hash_key) == crypto_shorthash_KEYBYTES,
+               "the map's hash key is crypto_shorthash's");
 
-void ratelimit_init(struct ratelimit *r, unsigned per_minute)
+/* Slots a flush takes at a time: the lock is held for copying them only. */
+#define FLUSH_CHUNK 32
+
+int ratelimit_init(struct ratelimit *r, unsigned per_minute)
 {
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
 	r->per_second = per_minute / 60.0;
 	r->per_minute = per_minute;
 	r->burst = per_minute > 10 ? per_minute / 6.0 : per_minute; /* ten seconds' worth */
+	r->over.tokens = r->burst;
+	randombytes_buf(r->hash_key, sizeof(r->hash_key));
+	if (per_minute == 0)
+		return 0;
+	r->slot = calloc(RATELIMIT_SLOTS, sizeof(*r->slot));
+	if (!r->slot) {
+		/* Off rather than unbounded: the caller refuses to serve. */
+		r->per_second = 0;
+		return OK_ENOMEM;
+	}
+	return 0;
 }
 
 void ratelimit_share(struct ratelimit *r, const char *name)
 {
 	/* A cut name would still be one limit's: a short word and a number of at most 10
 	 * digits fit. */
-	if (r->per_minute > 0)
+	if (r->per_minute > 0 && r->slot)
 		snprintf(r->scope, sizeof(r->scope), "%.16s/%u", name, r->per_minute);
 }
 
 void ratelimit_release(struct ratelimit *r)
 {
+	/* The keys are session ids and share links too. */
+	if (r->slot)
+		sodium_memzero(r->slot, RATELIMIT_SLOTS * sizeof(*r->slot));
+	free(r->slot);
+	r->slot = NULL;
+	sodium_memzero(r->hash_key, sizeof(r->hash_key));
 	pthread_mutex_destroy(&r->lock);
-}
-
-static unsigned long long hash_client(const char *s)
-{
-	unsigned long long h = 1469598103934665603ull; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h | 1; /* 0 marks an empty slot */
 }
 
 static double monotonic_now(void)
@@ -68,93 +80,145 @@ static int64_t current_minute(unsigned *left)
 	return (int64_t)ts.tv_sec / 60;
 }
 
-/* The client's bucket, refilled to now, and its shared counts moved to this minute; r->lock
- * held. */
-static size_t bucket(struct ratelimit *r, const char *client)
+/* A client near its limit over all servers this minute: its total is worth reading back at
+ * every flush, and its slot is not given away. */
+static bool near_limit(const struct ratelimit *r, const struct ratelimit_slot *sl, int64_t minute)
 {
-	unsigned long long key = hash_client(client);
-	size_t i = (size_t)(key % RATELIMIT_SLOTS);
+	return sl->minute == minute &&
+	       2 * (sl->total + (int64_t)sl->pending) >= (int64_t)r->per_minute;
+}
+
+/* A slot whose client would lose nothing by starting over: a full bucket, nothing pending. */
+static bool idle(const struct ratelimit *r, const struct ratelimit_slot *sl, double now,
+                 int64_t minute)
+{
+	return sl->pending == 0 && sl->tokens + (now - sl->updated) * r->per_second >= r->burst &&
+	       !(ratelimit_shared(r) && near_limit(r, sl, minute));
+}
+
+static bool same_key(const struct ratelimit_slot *sl, const char *key, size_t len)
+{
+	return memcmp(sl->key, key, len) == 0 && sl->key[len] == '\0';
+}
+
+/* The client's slot, taken for it if new (the overflow bucket when the map has no room near its
+ * hash), refilled to now, its shared counts moved to this minute; r->lock held. */
+static struct ratelimit_slot *bucket(struct ratelimit *r, const char *client)
+{
+	unsigned char h[crypto_shorthash_BYTES];
 	double now = monotonic_now();
 	int64_t minute = current_minute(NULL);
+	struct ratelimit_slot *sl = NULL, *empty = NULL, *spare = NULL;
+	size_t len, start, p;
+	uint64_t v = 0;
 
-	if (r->slot[i].minute != minute) {
-		r->slot[i].minute = minute;
-		r->slot[i].pending = 0;
-		r->slot[i].total = 0;
-		r->slot[i].synced = 0;
+	/* No key is the empty word, which marks an empty slot. */
+	if (!client[0])
+		client = "-";
+	len = strnlen(client, RATELIMIT_KEY_MAX - 1);
+	crypto_shorthash(h, (const unsigned char *)client, len, r->hash_key);
+	for (p = 0; p < sizeof(h); p++)
+		v = v << 8 | h[p];
+	start = (size_t)(v % RATELIMIT_SLOTS);
+	for (p = 0; p < RATELIMIT_PROBES && !sl; p++) {
+		struct ratelimit_slot *c = &r->slot[(start + p) % RATELIMIT_SLOTS];
+
+		if (!c->key[0]) {
+			if (!empty)
+				empty = c;
+		} else if (same_key(c, client, len)) {
+			sl = c;
+		} else if (!spare && idle(r, c, now, minute)) {
+			spare = c;
+		}
 	}
-	if (r->slot[i].key == 0) {
-		r->slot[i].key = key;
-		r->slot[i].tokens = r->burst;
-		r->slot[i].updated = now;
+	if (!sl && (empty || spare)) {
+		/* Nothing of the slot's last client carries over. */
+		sl = empty ? empty : spare;
+		memset(sl, 0, sizeof(*sl));
+		memcpy(sl->key, client, len);
+		sl->tokens = r->burst;
+		sl->updated = now;
+		sl->minute = minute;
 	}
-	r->slot[i].tokens += (now - r->slot[i].updated) * r->per_second;
-	if (r->slot[i].tokens > r->burst)
-		r->slot[i].tokens = r->burst;
-	r->slot[i].updated = now;
-	return i;
+	if (!sl)
+		sl = &r->over;
+	if (sl->minute != minute) {
+		sl->minute = minute;
+		sl->pending = 0;
+		sl->total = 0;
+	}
+	sl->tokens += (now - sl->updated) * r->per_second;
+	if (sl->tokens > r->burst)
+		sl->tokens = r->burst;
+	sl->updated = now;
+	return sl;
+}
+
+/* A request counted for the store; r->lock held. The overflow bucket is not told: its clients
+ * have no key in common. */
+static void count_pending(struct ratelimit *r, struct ratelimit_slot *sl)
+{
+	if (!ratelimit_shared(r) || sl == &r->over)
+		return;
+	sl->pending++;
+	if (near_limit(r, sl, sl->minute))
+		r->urgent = true;
 }
 
 bool ratelimit_check(struct ratelimit *r, const char *client, bool take, unsigned *retry_after)
 {
-	size_t i;
+	struct ratelimit_slot *sl;
 	bool ok;
 
 	if (r->per_second <= 0)
 		return true;
 	pthread_mutex_lock(&r->lock);
-	i = bucket(r, client);
-	ok = r->slot[i].tokens >= 1;
+	sl = bucket(r, client);
+	ok = sl->tokens >= 1;
 	if (ok && take)
-		r->slot[i].tokens -= 1;
+		sl->tokens -= 1;
 	else if (!ok)
-		*retry_after = (unsigned)ceil((1 - r->slot[i].tokens) / r->per_second);
+		*retry_after = (unsigned)ceil((1 - sl->tokens) / r->per_second);
 	/* All servers together: this request would take the client's minute over the limit. */
-	if (ok && r->scope[0] &&
-	    r->slot[i].total + (int64_t)r->slot[i].pending + 1 > (int64_t)r->per_minute) {
+	if (ok && ratelimit_shared(r) &&
+	    sl->total + (int64_t)sl->pending + 1 > (int64_t)r->per_minute) {
 		if (take)
-			r->slot[i].tokens += 1;
+			sl->tokens += 1;
 		ok = false;
 		current_minute(retry_after);
 	}
-	if (ok && take && r->scope[0])
-		r->slot[i].pending++;
+	if (ok && take)
+		count_pending(r, sl);
 	pthread_mutex_unlock(&r->lock);
 	return ok;
 }
 
 void ratelimit_charge(struct ratelimit *r, const char *client)
 {
-	size_t i;
+	struct ratelimit_slot *sl;
 
 	if (r->per_second <= 0)
 		return;
 	pthread_mutex_lock(&r->lock);
-	i = bucket(r, client);
+	sl = bucket(r, client);
 	/* Requests let through at once may take it below zero; the wait then grows to match. */
-	if (r->slot[i].tokens > -r->burst)
-		r->slot[i].tokens -= 1;
-	if (r->scope[0])
-		r->slot[i].pending++;
+	if (sl->tokens > -r->burst)
+		sl->tokens -= 1;
+	count_pending(r, sl);
 	pthread_mutex_unlock(&r->lock);
 }
 
-bool ratelimit_sync_due(struct ratelimit *r, const char *client)
+bool ratelimit_flush_urgent(struct ratelimit *r)
 {
-	size_t i;
-	bool due;
-	double now;
+	bool urgent;
 
-	if (!r->scope[0] || r->per_second <= 0)
+	if (!ratelimit_shared(r))
 		return false;
-	now = monotonic_now();
 	pthread_mutex_lock(&r->lock);
-	i = bucket(r, client);
-	due = r->slot[i].pending > 0 && now >= r->local_until &&
-	      (now - r->slot[i].synced >= 1.0 ||
-	       2 * (r->slot[i].total + (int64_t)r->slot[i].pending) >= (int64_t)r->per_minute);
+	urgent = r->urgent;
 	pthread_mutex_unlock(&r->lock);
-	return due;
+	return urgent;
 }
 
 /* The keyed hash that names a client (of one limit) in the store. */
@@ -170,53 +234,96 @@ static void client_hash(const struct seal_keys *keys, const char *scope, const c
 	seal_digest_final(&d, out);
 }
 
-bool ratelimit_sync(struct ratelimit *r, const char *client, struct store *s,
-                    const struct seal_keys *keys, unsigned *retry_after)
-{
-	unsigned char hash[STORE_HASH_BYTES];
-	struct ok_error err;
-	int64_t minute, total = 0, prune = 0;
-	unsigned count, left;
-	size_t i;
-	int rc;
+/* A client's counts taken out of the map for one addition to the store. */
+struct flush_entry {
+	size_t slot;
+	char key[RATELIMIT_KEY_MAX];
+	int64_t minute;
+	unsigned count;
+};
 
-	if (!r->scope[0] || r->per_second <= 0)
-		return true;
-	/* Take the pending counts; those of requests that come meanwhile wait for the next. */
+/* Gives counts that did not reach the store back to their clients, if their slots are still
+ * theirs, in the same minute; r->lock held. */
+static void give_back(struct ratelimit *r, const struct flush_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct ratelimit_slot *sl = &r->slot[e[i].slot];
+
+		if (same_key(sl, e[i].key, strlen(e[i].key)) && sl->minute == e[i].minute)
+			sl->pending += e[i].count;
+	}
+}
+
+int ratelimit_flush(struct ratelimit *r, struct store *s, const struct seal_keys *keys,
+                    struct ok_error *err)
+{
+	struct flush_entry e[FLUSH_CHUNK];
+	unsigned char hash[STORE_HASH_BYTES];
+	int64_t minute = current_minute(NULL), prune = 0, total;
+	size_t next = 0, n, i;
+	int rc = 0;
+
+	if (!ratelimit_shared(r) || r->per_second <= 0)
+		return 0;
 	pthread_mutex_lock(&r->lock);
-	i = bucket(r, client);
-	minute = r->slot[i].minute;
-	count = r->slot[i].pending;
-	r->slot[i].pending = 0;
-	r->slot[i].synced = monotonic_now();
+	r->urgent = false;
 	if (r->pruned_minute < minute)
 		prune = r->pruned_minute = minute;
 	pthread_mutex_unlock(&r->lock);
-	if (count == 0)
-		return true;
-	client_hash(keys, r->scope, client, hash);
-	rc = store_ratelimit_add(s, r->scope, hash, minute, count, &total, &err);
-	/* Once a minute per process and limit: the minutes before the last one are no longer
-	 * needed. A failed pruning is tried again the next minute; the count above stands. */
-	if (!rc && prune)
-		(void)store_ratelimit_prune(s, prune - 1, &err);
-	sodium_memzero(hash, sizeof(hash));
-	pthread_mutex_lock(&r->lock);
-	if (rc) {
-		/* A replica refuses writes, a database may be away: count alone for a while. */
-		r->local_until = monotonic_now() + LOCAL_AFTER_FAILURE;
+	while (next < RATELIMIT_SLOTS && !rc) {
+		/* Take a chunk's counts; requests that come meanwhile count for the next flush. */
+		pthread_mutex_lock(&r->lock);
+		for (n = 0; next < RATELIMIT_SLOTS && n < FLUSH_CHUNK; next++) {
+			struct ratelimit_slot *sl = &r->slot[next];
+
+			if (!sl->key[0] || sl->minute != minute ||
+			    (sl->pending == 0 && !near_limit(r, sl, minute)))
+				continue;
+			e[n].slot = next;
+			memcpy(e[n].key, sl->key, sizeof(e[n].key));
+			e[n].minute = minute;
+			e[n].count = sl->pending;
+			sl->pending = 0;
+			n++;
+		}
 		pthread_mutex_unlock(&r->lock);
-		return true;
+		for (i = 0; i < n; i++) {
+			client_hash(keys, r->scope, e[i].key, hash);
+			rc = store_ratelimit_add(s, r->scope, hash, minute, e[i].count, &total,
+			                         err);
+			pthread_mutex_lock(&r->lock);
+			if (rc) {
+				give_back(r, e + i, n - i);
+				pthread_mutex_unlock(&r->lock);
+				break;
+			}
+			{
+				struct ratelimit_slot *sl = &r->slot[e[i].slot];
+
+				if (same_key(sl, e[i].key, strlen(e[i].key)) &&
+				    sl->minute == minute && total > sl->total)
+					sl->total = total;
+				if (near_limit(r, sl, minute) && sl->pending)
+					r->urgent = true;
+			}
+			pthread_mutex_unlock(&r->lock);
+		}
 	}
-	i = bucket(r, client);
-	if (r->slot[i].minute == minute && total > r->slot[i].total)
-		r->slot[i].total = total;
-	pthread_mutex_unlock(&r->lock);
-	if (minute == current_minute(&left) && total > (int64_t)r->per_minute) {
-		*retry_after = left;
-		return false;
+	sodium_memzero(hash, sizeof(hash));
+	/* Once a minute per process and limit: the minutes before the last one are no longer
+	 * needed. A failed pruning is caught up the next minute. */
+	if (!rc && prune) {
+		struct ok_error ignored;
+
+		(void)store_ratelimit_prune(s, prune - 1, &ignored);
+	} else if (rc && prune) {
+		pthread_mutex_lock(&r->lock);
+		r->pruned_minute = prune - 1;
+		pthread_mutex_unlock(&r->lock);
 	}
-	return true;
+	return rc;
 }
 
 void ratelimit_client_key(const struct sockaddr *sa, char *out, size_t cap)

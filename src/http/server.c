@@ -7,6 +7,7 @@
 #include "http/pool.h"
 #include "http/web.h"
 #include "http/ratelimit.h"
+#include "http/ratelimit_flusher.h"
 #include "http/session.h"
 #include "io/utf8.h"
 #include "registry/institution.h"
@@ -49,6 +50,7 @@ struct http_server {
 	struct ratelimit share_token_limiter;
 	struct ratelimit share_client_limiter;
 	struct ratelimit share_pair_limiter; /* one link from one address */
+	struct ratelimit_flusher flusher;    /* the shared limits' counts to the store */
 	struct http_metrics metrics;
 	struct remote_status_cache status_cache; /* other depositories' status lists */
 	struct remote_did_cache did_cache;       /* other depositories' DID documents */
@@ -502,31 +504,6 @@ static bool limited(struct ratelimit *r, const char *key, bool take, struct http
 	return true;
 }
 
-/* A shared limit's counts for key go to the store when due (ratelimit.h), with the request's
- * depository or one borrowed for the moment; true (and a 429 in res) when the client's total
- * over all servers is past the limit. */
-static bool shared_limited(struct http_request *req, struct ratelimit *r, const char *key,
-                           struct http_response *res, const char *what)
-{
-	struct depository *dep = req->dep;
-	unsigned retry = 1;
-	bool ok;
-
-	if (!ratelimit_sync_due(r, key))
-		return false;
-	if (!dep)
-		dep = pool_acquire(&req->srv->pool);
-	ok = ratelimit_sync(r, key, dep->store, &dep->keys, &retry);
-	if (!req->dep)
-		pool_release(&req->srv->pool, dep);
-	if (ok || !res)
-		return false;
-	http_problem(res, 429, "rate-limited", "Too many requests",
-	             "too many requests %s; try again in %u s", what, retry);
-	http_header(res, "Retry-After", "%u", retry);
-	return true;
-}
-
 /* The caller's key or session, checked with a depository borrowed for the moment only: a
  * client sending its body slowly must not hold one. */
 static bool admitted(struct http_request *req, const struct http_route *route,
@@ -547,8 +524,7 @@ static bool admitted(struct http_request *req, const struct http_route *route,
 	/* Per session, so that one signed-in learner cannot write audit events by the
 	 * thousand (each read of their records is one). */
 	if (ok && (route->flags & ROUTE_LEARNER) &&
-	    (limited(&s->learner_limiter, req->session_id, true, res, "in this session") ||
-	     shared_limited(req, &s->learner_limiter, req->session_id, res, "in this session")))
+	    limited(&s->learner_limiter, req->session_id, true, res, "in this session"))
 		ok = false;
 	return ok;
 }
@@ -707,9 +683,10 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		res->close = true;
 		return true;
 	}
+	/* Counts only: the shared totals come and go on the flusher's thread, so that no
+	 * request waits on the store for them (and a route needing none takes no depository). */
 	if ((route->flags & ROUTE_PUBLIC) &&
-	    (limited(&s->limiter, req->client, true, res, "from this address") ||
-	     shared_limited(req, &s->limiter, req->client, res, "from this address")))
+	    limited(&s->limiter, req->client, true, res, "from this address"))
 		return true;
 	/* A share link opened from many addresses, or many links from one: each opening is an
 	 * audit event the learner reads back, so neither may run at machine speed. */
@@ -771,14 +748,11 @@ static void dispatch(struct exchange *x, struct http_response *res)
 		char link[128], pair[192];
 
 		share_keys(req, link, sizeof(link), pair, sizeof(pair));
+		/* The first two are told to the other servers at the next flush; a total past
+		 * the limit refuses the next opening. */
 		ratelimit_charge(&s->share_client_limiter, req->client);
 		ratelimit_charge(&s->share_token_limiter, link);
 		ratelimit_charge(&s->share_pair_limiter, pair);
-		/* Told to the other servers; a total past the limit refuses the next opening. */
-		if (req->dep) {
-			shared_limited(req, &s->share_client_limiter, req->client, NULL, NULL);
-			shared_limited(req, &s->share_token_limiter, link, NULL, NULL);
-		}
 	}
 	if (req->dep) {
 		pool_release(&s->pool, req->dep);
@@ -1249,6 +1223,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads;
 	int rc, fd = -1;
+	bool nomem = false;
 
 	*out = NULL;
 	/* The route table is copied into arrays of METRICS_ROUTES_MAX entries (one slot is kept
@@ -1275,18 +1250,24 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	}
 	threads = cfg->threads ? cfg->threads : (unsigned)(cores > 0 ? cores : 2);
 	metrics_init(&s->metrics);
-	ratelimit_init(&s->limiter, cfg->rate_per_minute);
-	ratelimit_init(&s->learner_limiter, s->limits.learner_per_minute);
-	ratelimit_init(&s->share_token_limiter, s->limits.share_token_per_minute);
+	/* Each is set up, so that all can be released after a failure. */
+	nomem |= ratelimit_init(&s->limiter, cfg->rate_per_minute) != 0;
+	nomem |= ratelimit_init(&s->learner_limiter, s->limits.learner_per_minute) != 0;
+	nomem |= ratelimit_init(&s->share_token_limiter, s->limits.share_token_per_minute) != 0;
 	/* --rate-limit 0 turns off every limit per client address (a load test from one
 	 * machine, or a proxy in front that limits); those per session and per link stay. */
-	ratelimit_init(&s->share_client_limiter,
-	               cfg->rate_per_minute ? s->limits.share_address_per_minute : 0);
+	nomem |= ratelimit_init(&s->share_client_limiter,
+	                        cfg->rate_per_minute ? s->limits.share_address_per_minute : 0) != 0;
 	/* Off with the link's limit, or with those per address (all clients may be one proxy). */
-	ratelimit_init(&s->share_pair_limiter,
-	               cfg->rate_per_minute && s->limits.share_token_per_minute
-	                       ? SHARE_PAIR_PER_MINUTE
-	                       : 0);
+	nomem |= ratelimit_init(&s->share_pair_limiter,
+	                        cfg->rate_per_minute && s->limits.share_token_per_minute
+	                                ? SHARE_PAIR_PER_MINUTE
+	                                : 0) != 0;
+	if (nomem) {
+		limiters_release(s);
+		free(s);
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	}
 	/* Limits that hold across the servers on one store (the pair's leniency stays local). */
 	ratelimit_share(&s->limiter, "address");
 	ratelimit_share(&s->learner_limiter, "session");
@@ -1311,6 +1292,14 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	}
 	for (size_t i = 0; i < s->pool.size; i++)
 		s->pool.all[i].bench_audit_off = cfg->bench_audit_off;
+	{
+		struct ratelimit *shared[] = {&s->limiter, &s->learner_limiter,
+		                              &s->share_client_limiter, &s->share_token_limiter};
+
+		if ((rc = ratelimit_flusher_start(&s->flusher, cfg->data_dir, shared,
+		                                  sizeof(shared) / sizeof(shared[0]), err)))
+			goto fail;
+	}
 	/* The caches keep other depositories' documents at most as long as config.json says. */
 	s->did_cache.default_ttl_s = s->pool.all[0].did_cache_ttl_s;
 	s->status_cache.default_ttl_s = s->pool.all[0].status_cache_ttl_s;
@@ -1361,6 +1350,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	return 0;
 fail:
 	conn_guard_stop(&s->guard);
+	ratelimit_flusher_stop(&s->flusher);
 	pool_close(&s->pool);
 	limiters_release(s);
 	remote_status_cache_release(&s->status_cache);
@@ -1395,6 +1385,7 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 	atomic_store(&s->stopping, true);
 	MHD_stop_daemon(s->daemon);
 	conn_guard_stop(&s->guard);
+	ratelimit_flusher_stop(&s->flusher);
 	pool_close(&s->pool);
 	limiters_release(s);
 	remote_status_cache_release(&s->status_cache);

@@ -11,6 +11,7 @@
 #include "store/identity.h"
 #include "store/keys.h"
 #include "store/leak.h"
+#include "store/pg_connect.h"
 #include "store/pg_internal.h"
 #include "store/portal.h"
 #include "store/schema_pg.h"
@@ -1571,7 +1572,8 @@ int store_pg_open(struct store **out, const char *conninfo, bool create, struct 
 	if (!s)
 		return ok_fail(err, OK_ENOMEM, "open database: out of memory");
 	s->base.ops = &pg_ops;
-	s->conn = PQconnectdb(conninfo);
+	/* Bounds a server that stops answering (pg_connect.h). */
+	s->conn = pg_connect_bounded(conninfo);
 	if (!s->conn) {
 		rc = ok_fail(err, OK_ENOMEM, "open database: out of memory");
 		goto fail;

@@ -22,9 +22,9 @@ static int add(struct store *base, const char *scope, const unsigned char client
 	struct sqlite_count_row r = {0};
 	int rc;
 
-	/* A count is added from a request's thread: while another connection writes (an import
-	 * holds the lock for a batch at a time) it is not waited for; the caller then counts
-	 * alone for a while (http/ratelimit.c). */
+	/* Counting never waits for another connection's write lock (an import holds it for a
+	 * batch at a time): the flusher gives the counts back and tries again a second later
+	 * (http/ratelimit.c). */
 	sqlite_wait_for_lock(sq(base), false);
 	rc = sqlite_get(sq(base), &RATELIMIT_ADD,
 	                SQLITE_ARGS(SQ_ARG_TEXT(scope), SQ_ARG_BLOB(client, STORE_HASH_BYTES),
@@ -41,7 +41,13 @@ static int add(struct store *base, const char *scope, const unsigned char client
 
 static int prune(struct store *base, int64_t before, struct ok_error *err)
 {
-	return sqlite_exec(sq(base), &RATELIMIT_PRUNE, NULL, SQLITE_ARGS(SQ_ARG_INT(before)), err);
+	int rc;
+
+	/* Nor does pruning: a busy minute's pruning is caught up by the next. */
+	sqlite_wait_for_lock(sq(base), false);
+	rc = sqlite_exec(sq(base), &RATELIMIT_PRUNE, NULL, SQLITE_ARGS(SQ_ARG_INT(before)), err);
+	sqlite_wait_for_lock(sq(base), true);
+	return rc;
 }
 
 const struct store_ratelimit_ops sqlite_ratelimit_ops = {

@@ -1,0 +1,33 @@
+/* Connecting to PostgreSQL with client-side bounds (see pg_connect.h). */
+#include "store/pg_connect.h"
+
+#include <stdlib.h>
+
+PGconn *pg_connect_bounded(const char *conninfo)
+{
+	/* Entries before the expanded connection string are overridden by what it sets (libpq's
+	 * rule for expand_dbname), so these are defaults only. */
+	const char *keys[8], *values[8];
+	int n = 0;
+
+	/* An explicit keyword would also override the environment's. */
+	if (!getenv("PGCONNECT_TIMEOUT")) {
+		keys[n] = "connect_timeout";
+		values[n++] = PG_CONNECT_TIMEOUT_S;
+	}
+	keys[n] = "keepalives";
+	values[n++] = "1";
+	keys[n] = "keepalives_idle";
+	values[n++] = PG_KEEPALIVES_IDLE_S;
+	keys[n] = "keepalives_interval";
+	values[n++] = PG_KEEPALIVES_INTERVAL_S;
+	keys[n] = "keepalives_count";
+	values[n++] = PG_KEEPALIVES_COUNT;
+	keys[n] = "tcp_user_timeout";
+	values[n++] = PG_TCP_USER_TIMEOUT_MS;
+	keys[n] = "dbname";
+	values[n++] = conninfo;
+	keys[n] = NULL;
+	values[n] = NULL;
+	return PQconnectdbParams(keys, values, 1);
+}
