@@ -120,6 +120,7 @@ void route_achievement_get(struct http_request *req, struct http_response *res);
 void route_achievement_patch(struct http_request *req, struct http_response *res);
 void route_achievement_credential(struct http_request *req, struct http_response *res);
 void route_vc_issue(struct http_request *req, struct http_response *res);
+void route_vc_status(struct http_request *req, struct http_response *res);
 void route_vc_verify(struct http_request *req, struct http_response *res);
 void route_did_document(struct http_request *req, struct http_response *res);
 void route_achievement_status(struct http_request *req, struct http_response *res);

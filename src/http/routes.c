@@ -28,6 +28,7 @@ const struct http_route http_routes[] = {
          route_achievement_credential},
         {{"POST", "/credentials/issue"}, "/credentials/issue", ROUTE_REGISTRAR, route_vc_issue},
         {{"POST", "/credentials/verify"}, "/credentials/verify", ROUTE_PUBLIC, route_vc_verify},
+        {{"POST", "/credentials/status"}, "/credentials/status", ROUTE_REGISTRAR, route_vc_status},
         {{"POST", "/v1/achievements/{id}/revoke"},
          "/v1/achievements/{id}/revoke",
          ROUTE_REGISTRAR,
