@@ -86,6 +86,9 @@ def test_issue_with_status_then_revoke_shows_revoked_everywhere(demo):
     assert list_bit(demo, e["revocation"]) == 1
     ok, problems = verified(demo, vc)
     assert ok is False and "revoked" in json.dumps(problems), problems
+    headline = demo.srv.post("/credentials/verify", {"verifiableCredential": vc}).json()
+    assert headline["headline"]["state"] == "revoked", headline["headline"]
+    assert headline["headline"]["since"], "the day of the revocation, as for achievements"
     proc = cli_verify(demo, vc, "revoked.json")
     assert proc.returncode == 1 and "revoked" in proc.stdout, proc
     # Final, as for achievements; and audited with the key's institution.
