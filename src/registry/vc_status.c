@@ -262,10 +262,12 @@ int registry_vc_status_change(struct depository *d, const char *id, const char *
 	rc = store_vc_status_get(d->store, id, out, err);
 	/* Another institution's credential is as unknown as a missing one. */
 	if (rc == OK_ENOTFOUND ||
-	    (!rc && strcmp(out->institution, institution ? institution : "") != 0))
+	    (!rc && institution && strcmp(out->institution, institution) != 0))
 		rc = ok_fail_field(err, OK_ENOTFOUND, "credentialId",
-		                   "no credential with that id was issued with a status by your "
-		                   "institution");
+		                   institution ? "no credential with that id was issued with a "
+		                                 "status by your institution"
+		                               : "no credential with that id was issued with a "
+		                                 "status");
 	if (rc)
 		goto end;
 	was_suspended = strcmp(out->status, "suspended") == 0;

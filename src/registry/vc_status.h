@@ -53,8 +53,9 @@ int registry_vc_issue_with_status(struct depository *d, const json_t *credential
                                   struct ok_error *err);
 
 /*
- * Changes the status of the credential id issued by institution: OK_ENOTFOUND when there is
- * none (or another institution's), OK_ECONFLICT when the rules forbid the change. Bumps the
+ * Changes the status of the credential id issued by institution ("" for keys bound to none;
+ * NULL: any, for the operator): OK_ENOTFOUND when there is none (or another institution's),
+ * OK_ECONFLICT when the rules forbid the change. Bumps the
  * list's versions so that it is signed again, and audits the change. out gets the new record.
  */
 int registry_vc_status_change(struct depository *d, const char *id, const char *institution,

@@ -183,3 +183,23 @@ def test_bad_requests_are_400_and_sign_nothing(demo):
         r = demo.srv.post("/credentials/status", body, key=key)
         assert words in problem(r, 400, "invalid-input")["detail"], (body, r)
     assert problem(change(demo, key, "urn:uuid:nobody", "revoked"), 404)
+
+
+def test_the_operator_changes_it_with_the_cli(demo):
+    key = vc_key(demo, "25BE")
+    vc = issue(demo, key)
+    e = entries(vc)
+    proc = demo.ok.run("suspend", "--credential-id", vc["id"])
+    assert proc.returncode == 0 and f"Credential {vc['id']} is now suspended" in proc.stdout, proc
+    assert list_bit(demo, e["suspension"]) == 1
+    assert demo.ok.run("reinstate", "--credential-id", vc["id"]).returncode == 0
+    assert list_bit(demo, e["suspension"]) == 0
+    assert demo.ok.run("revoke", "--credential-id", vc["id"]).returncode == 0
+    assert list_bit(demo, e["revocation"]) == 1
+    proc = demo.ok.run("reinstate", "--credential-id", vc["id"])
+    assert proc.returncode == 1 and "final" in proc.stdout + proc.stderr, proc
+    assert demo.ok.run("revoke", "--credential-id", "urn:uuid:nobody").returncode == 1
+    proc = demo.ok.run("revoke", "--credential-id", vc["id"], "--reason", "x")
+    assert proc.returncode == 2, proc
+    assert db_scalar(demo.ok.data, "SELECT count(*) FROM audit_event WHERE subject = ? AND "
+                     "actor = 'operator'", vc["id"]) == 3
