@@ -123,6 +123,7 @@ void route_achievement_get(struct http_request *req, struct http_response *res);
 void route_achievement_patch(struct http_request *req, struct http_response *res);
 void route_achievement_credential(struct http_request *req, struct http_response *res);
 void route_vc_issue(struct http_request *req, struct http_response *res);
+void route_vc_status(struct http_request *req, struct http_response *res);
 void route_vc_verify(struct http_request *req, struct http_response *res);
 /* POST /presentations/verify (routes_presentation.c) */
 void route_vp_verify(struct http_request *req, struct http_response *res);

@@ -32,6 +32,7 @@ const struct http_route http_routes[] = {
          "/presentations/verify",
          ROUTE_PUBLIC,
          route_vp_verify},
+        {{"POST", "/credentials/status"}, "/credentials/status", ROUTE_REGISTRAR, route_vc_status},
         {{"POST", "/v1/achievements/{id}/revoke"},
          "/v1/achievements/{id}/revoke",
          ROUTE_REGISTRAR,

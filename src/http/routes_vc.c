@@ -7,6 +7,7 @@
 
 #include "registry/achievement.h"
 #include "registry/credential.h"
+#include "registry/vc_status.h"
 #include "registry/verify.h"
 #include "registry/verify_summary.h"
 #include "vc/datamodel.h"
@@ -104,6 +105,8 @@ void route_vc_issue(struct http_request *req, struct http_response *res)
 {
 	struct ok_error err;
 	json_t *body, *signed_vc = NULL;
+	const json_t *status_option;
+	struct vc_status_request status_req;
 	char actor[AUDIT_ACTOR_SIZE];
 	int rc;
 
@@ -124,16 +127,19 @@ void route_vc_issue(struct http_request *req, struct http_response *res)
 		json_decref(body);
 		return;
 	}
-	/* Not given out yet: better refused than a credential without the entries asked for. */
-	if (json_object_get(json_object_get(body, "options"), "credentialStatus")) {
-		http_problem(res, 400, "invalid-input", "Invalid input",
-		             "options.credentialStatus: status entries on request are not supported "
-		             "yet");
+	/* Status on request: entries in the depository's own lists, changed later through
+	 * POST /credentials/status by a key of the same institution. */
+	status_option = json_object_get(json_object_get(body, "options"), "credentialStatus");
+	if (status_option && vc_status_request_parse(status_option, &status_req, &err) != 0) {
+		http_problem(res, 400, "invalid-input", "Invalid input", "%s", err.message);
 		json_decref(body);
 		return;
 	}
-	rc = registry_credential_sign(req->dep, json_object_get(body, "credential"), actor,
-	                              &signed_vc, &err);
+	rc = status_option ? registry_vc_issue_with_status(
+	                             req->dep, json_object_get(body, "credential"), &status_req,
+	                             req->key.institution, req->key.id, actor, &signed_vc, &err)
+	                   : registry_credential_sign(req->dep, json_object_get(body, "credential"),
+	                                              actor, &signed_vc, &err);
 	json_decref(body);
 	if (rc == OK_EINPUT && vc_datamodel_rule_known(err.field)) {
 		problem_rule(res, &err);
@@ -145,6 +151,44 @@ void route_vc_issue(struct http_request *req, struct http_response *res)
 	}
 	http_count_issued(req->srv);
 	http_json(res, 201, json_pack("{s:o}", "verifiableCredential", signed_vc));
+}
+
+void route_vc_status(struct http_request *req, struct http_response *res)
+{
+	enum status_action action;
+	struct store_vc_status v;
+	struct ok_error err;
+	const char *id;
+	json_t *body;
+	char actor[AUDIT_ACTOR_SIZE];
+	int rc;
+
+	/* The key that may have had it issued: least privilege, and within its institution only
+	 * (registry/vc_status.h). */
+	if (!http_key_permits(&req->key, "vc-issue")) {
+		http_problem(res, 403, "forbidden", "Forbidden",
+		             "only a key created with --permit vc-issue may change the status of "
+		             "credentials its institution had issued");
+		return;
+	}
+	if (!(body = http_body_json(req, res)))
+		return;
+	ok_error_clear(&err);
+	if (vc_status_update_parse(body, &id, &action, &err) != 0) {
+		http_problem(res, 400, "invalid-input", "Invalid input", "%s", err.message);
+		json_decref(body);
+		return;
+	}
+	audit_actor_institution_key(req->key.institution, req->key.id, actor);
+	rc = registry_vc_status_change(req->dep, id, req->key.institution, action, actor, &v, &err);
+	json_decref(body);
+	if (rc) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_json(res, 200,
+	          json_pack("{s:s, s:[{s:s, s:s}]}", "credentialId", v.id, "credentialStatus",
+	                    "type", "BitstringStatusListEntry", "status", v.status));
 }
 
 bool http_read_checks(const json_t *options, unsigned *mask, struct http_response *res)

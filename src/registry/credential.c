@@ -529,6 +529,13 @@ static int check_signable(const json_t *credential, struct ok_error *err)
 int registry_credential_sign(struct depository *d, const json_t *credential, const char *actor,
                              json_t **out, struct ok_error *err)
 {
+	return registry_credential_sign_with(d, credential, NULL, actor, out, err);
+}
+
+int registry_credential_sign_with(struct depository *d, const json_t *credential,
+                                  json_t *status, const char *actor, json_t **out,
+                                  struct ok_error *err)
+{
 	struct depository_identity id;
 	struct vc_proof_options opt = {0};
 	const json_t *issuer;
@@ -549,8 +556,9 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	if (!(copy = json_deep_copy(credential)))
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	now_timestamp(created);
-	if (!json_object_get(copy, "validFrom") &&
-	    json_object_set_new(copy, "validFrom", json_string(created)) != 0) {
+	if ((!json_object_get(copy, "validFrom") &&
+	     json_object_set_new(copy, "validFrom", json_string(created)) != 0) ||
+	    (status && json_object_set(copy, "credentialStatus", status) != 0)) {
 		json_decref(copy);
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	}

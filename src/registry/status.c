@@ -9,6 +9,7 @@
 #include "vc/multibase.h"
 #include "vc/proof.h"
 #include "core/clock.h"
+#include "store/vcstatus.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -17,12 +18,16 @@
 #include <time.h>
 #include <zlib.h>
 
+static int draw(struct depository *d, struct status_allocator *a, struct store_achievement *ach,
+                struct ok_error *err);
+
 int status_alloc_begin(struct depository *d, struct status_allocator *a, struct ok_error *err)
 {
 	int rc = store_status_list_current(d->store, &a->current, err);
 
 	a->given = 0;
 	a->random_used = sizeof(a->random) / sizeof(a->random[0]);
+	a->vc_list = 0; /* counted again: credentials may have been issued since */
 	if (rc == OK_ENOTFOUND) {
 		rc = store_status_list_add(d->store, 1, STATUS_LIST_SIZE, err);
 		if (!rc)
@@ -44,6 +49,35 @@ int status_alloc_end(struct depository *d, struct status_allocator *a, struct ok
 
 int status_alloc_take(struct depository *d, struct status_allocator *a,
                       struct store_achievement *ach, struct ok_error *err)
+{
+	struct store_vc_status held;
+	int tries, rc;
+
+	for (tries = 0; tries < 64; tries++) {
+		if ((rc = draw(d, a, ach, err)))
+			return rc;
+		if (a->vc_list != a->current.n) {
+			if ((rc = store_vc_status_count_in_list(d->store, a->current.n, &a->vc_count,
+			                                        err)))
+				return rc;
+			a->vc_list = a->current.n;
+		}
+		if (a->vc_count == 0)
+			return 0;
+		rc = store_vc_status_by_slot(d->store, ach->status_list, ach->status_index, &held,
+		                             err);
+		if (rc == OK_ENOTFOUND)
+			return 0;
+		if (rc)
+			return rc;
+		status_alloc_untake(a);
+	}
+	return ok_fail(err, OK_EINTERNAL, "no free status list slot found");
+}
+
+/* One slot drawn at random in the newest list (opening the next when it is full enough). */
+static int draw(struct depository *d, struct status_allocator *a, struct store_achievement *ach,
+                struct ok_error *err)
 {
 	int64_t n = a->current.n;
 	int rc;
@@ -444,8 +478,16 @@ int registry_status_local(struct depository *d, const char *url, int64_t index, 
 		return OK_ENOTFOUND;
 	rc = store_achievement_by_slot(d->store, n, index, &a, err);
 	if (rc == OK_ENOTFOUND) {
-		*set = false; /* a slot nobody holds has its bit clear */
-		return 0;
+		/* Not an achievement's: a VC-API credential's, or nobody's (its bit clear). */
+		struct store_vc_status v;
+		rc = store_vc_status_by_slot(d->store, n, index, &v, err);
+		if (rc == OK_ENOTFOUND) {
+			*set = false;
+			return 0;
+		}
+		if (!rc)
+			*set = strcmp(v.status, purpose) == 0;
+		return rc;
 	}
 	if (rc)
 		return rc;

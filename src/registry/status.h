@@ -24,13 +24,17 @@ struct status_allocator {
 	int64_t given;        /* slots given out of current since begin */
 	uint32_t random[256]; /* drawn in bulk, one system call per 256 slots */
 	size_t random_used;
+	/* VC-API credentials (store/vcstatus.h) hold slots of the same lists: counted once per
+	 * list and transaction, and looked up per draw only when the list has any. */
+	int64_t vc_list;
+	int64_t vc_count;
 };
 
 /* Loads (or creates) the newest list; call at the start of each transaction. */
 int status_alloc_begin(struct depository *d, struct status_allocator *a, struct ok_error *err);
-/* Draws a slot for ach (sets status_list and status_index) at random in the newest list. It may
- * be taken: the store's unique index on slots then refuses the write (OK_EEXIST) and the caller
- * draws again. */
+/* Draws a slot for ach (sets status_list and status_index) at random in the newest list, never
+ * one a VC-API credential holds. It may be taken by an achievement: the store's unique index on
+ * slots then refuses the write (OK_EEXIST) and the caller draws again. */
 int status_alloc_take(struct depository *d, struct status_allocator *a,
                       struct store_achievement *ach, struct ok_error *err);
 /* Gives back the slot last drawn, when the store refused it. */

@@ -1,6 +1,7 @@
 /* The one-glance summary of a verification (see verify_summary.h): holder, result, headline. */
 #include "registry/verify_summary.h"
 #include "core/format.h"
+#include "store/vcstatus.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,8 +213,14 @@ static bool own_status(struct depository *d, const json_t *vc, struct verify_ver
 		index = strtoll(index_text, &end, 10);
 		if (*end || end == index_text || index < 0)
 			continue;
-		if (store_achievement_by_slot(d->store, list, index, &a, NULL) != 0)
-			continue;
+		if (store_achievement_by_slot(d->store, list, index, &a, NULL) != 0) {
+			/* A VC-API credential issued with status holds the slot instead. */
+			struct store_vc_status vs;
+			if (store_vc_status_by_slot(d->store, list, index, &vs, NULL) != 0)
+				continue;
+			OK_COPY_ARRAY(a.status, vs.status);
+			a.updated_ms = vs.updated_ms;
+		}
 		if (strcmp(a.status, "revoked") && strcmp(a.status, "suspended"))
 			return false;
 		v->headline = strcmp(a.status, "revoked") == 0 ? VERIFY_HEADLINE_REVOKED

@@ -76,6 +76,15 @@ static const char *const pg_migrations[] = {
         "  scope TEXT NOT NULL, client BYTEA NOT NULL, minute BIGINT NOT NULL,"
         "  count BIGINT NOT NULL, PRIMARY KEY (scope, client, minute));"
         "CREATE INDEX ratelimit_count_by_minute ON ratelimit_count (minute);",
+        /* 4: VC-API credentials issued with status (store/vcstatus.h): a slot of the same lists
+         * as achievements; the slot allocator (registry/status.c) skips slots held here */
+        "CREATE TABLE vc_status ("
+        "  id TEXT PRIMARY KEY, institution TEXT NOT NULL, key_id TEXT NOT NULL,"
+        "  status_list BIGINT NOT NULL, status_index BIGINT NOT NULL, status TEXT NOT NULL,"
+        "  created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL,"
+        "  UNIQUE (status_list, status_index));"
+        "CREATE INDEX vc_status_changed ON vc_status (status_list, status)"
+        "  WHERE status <> 'active';",
 };
 
 #endif

@@ -128,6 +128,15 @@ static const char *const sqlite_migrations[] = {
         "  scope TEXT NOT NULL, client BLOB NOT NULL, minute INTEGER NOT NULL,"
         "  count INTEGER NOT NULL, PRIMARY KEY (scope, client, minute)) WITHOUT ROWID;"
         "CREATE INDEX ratelimit_count_by_minute ON ratelimit_count (minute);",
+        /* VC-API credentials issued with status (store/vcstatus.h): a slot of the same lists
+         * as achievements; the slot allocator (registry/status.c) skips slots held here */
+        "CREATE TABLE vc_status ("
+        "  id TEXT PRIMARY KEY, institution TEXT NOT NULL, key_id TEXT NOT NULL,"
+        "  status_list INTEGER NOT NULL, status_index INTEGER NOT NULL, status TEXT NOT NULL,"
+        "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+        "  UNIQUE (status_list, status_index));"
+        "CREATE INDEX vc_status_changed ON vc_status (status_list, status)"
+        "  WHERE status <> 'active';",
 };
 
 #endif

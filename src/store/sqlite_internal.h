@@ -133,6 +133,12 @@ enum sqlite_stmt_id {
 	/* store_sqlite_ratelimit.c */
 	ST_RATELIMIT_ADD,
 	ST_RATELIMIT_PRUNE,
+	/* store_sqlite_vcstatus.c */
+	ST_VC_STATUS_ADD,
+	ST_VC_STATUS_GET,
+	ST_VC_STATUS_BY_SLOT,
+	ST_VC_STATUS_SET,
+	ST_VC_STATUS_COUNT,
 	ST_COUNT
 };
 
@@ -224,6 +230,7 @@ extern const struct store_foreign_ops sqlite_foreign_ops;
 extern const struct store_identity_ops sqlite_identity_ops;
 extern const struct store_apikey_ops sqlite_apikey_ops;
 extern const struct store_ratelimit_ops sqlite_ratelimit_ops;
+extern const struct store_vcstatus_ops sqlite_vcstatus_ops;
 
 static inline struct store_sqlite *sq(struct store *s)
 {

@@ -90,6 +90,10 @@ static const struct copy_table tables[] = {
         TABLE_ROWID("identity_change",
                     "id, learner_id, actor, purpose, fields, at_ms, key_id, sealed", "tttttiib"),
         TABLE("ratelimit_count", "scope, client, minute, count", "tbii"),
+        TABLE("vc_status",
+              "id, institution, key_id, status_list, status_index, status, created_ms, "
+              "updated_ms",
+              "tttiitii"),
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
@@ -609,7 +613,7 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " audit_event, audit_checkpoint, trusted_issuer, status_list,"
 	        " status_list_credential, key_read, key_block, read_limit, foreign_achievement,"
 	        " key_rotation, issuer_key, login_link, session, share, share_view,"
-	        " identity_change, ratelimit_count RESTART IDENTITY";
+	        " identity_change, ratelimit_count, vc_status RESTART IDENTITY";
 	PGresult *r;
 	int rc;
 

@@ -1116,6 +1116,8 @@ static int pg_status_list_bits(struct store *base, int64_t n, const char *status
                                void *ctx, struct ok_error *err)
 {
 	static const char sql[] = "SELECT status_index FROM achievement WHERE status_list = $1 "
+	                          "AND status = $2 AND status <> 'active' UNION ALL "
+	                          "SELECT status_index FROM vc_status WHERE status_list = $1 "
 	                          "AND status = $2 AND status <> 'active'";
 	struct pg_params p;
 	PGresult *r;
@@ -1365,6 +1367,7 @@ static const struct store_ops pg_ops = {
         .identity = &pg_identity_ops,
         .apikeys = &pg_apikey_ops,
         .ratelimit = &pg_ratelimit_ops,
+        .vcstatus = &pg_vcstatus_ops,
 };
 
 /* ---- open ---- */

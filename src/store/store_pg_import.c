@@ -136,7 +136,8 @@ static int slots_taken(struct store *base, int64_t list, store_index_fn fn, void
                        struct ok_error *err)
 {
 	static const char sql[] = "SELECT status_index FROM achievement "
-	                          "WHERE status_list = $1 AND status_index >= 0";
+	                          "WHERE status_list = $1 AND status_index >= 0 UNION ALL "
+	                          "SELECT status_index FROM vc_status WHERE status_list = $1";
 	struct pg_params p;
 	PGresult *r;
 	int row, rc;

@@ -254,8 +254,9 @@ static const struct sqlite_cols index_cols = SQLITE_COLS(index_col);
 
 static const struct sqlite_query STATUS_BITS = {
         ST_STATUS_BITS,
-        "SELECT status_index FROM achievement WHERE status_list = ? AND status = ? "
-        "AND status <> 'active'",
+        "SELECT status_index FROM achievement WHERE status_list = ?1 AND status = ?2 "
+        "AND status <> 'active' UNION ALL SELECT status_index FROM vc_status "
+        "WHERE status_list = ?1 AND status = ?2 AND status <> 'active'",
         "read status list", NULL, &index_cols};
 static const struct sqlite_query STATUS_SLOT = {ST_STATUS_SLOT,
                                                 "SELECT " ACHIEVEMENT_COLS
@@ -796,6 +797,7 @@ static const struct store_ops sqlite_ops = {
         .leak = &sqlite_leak_ops,
         .apikeys = &sqlite_apikey_ops,
         .ratelimit = &sqlite_ratelimit_ops,
+        .vcstatus = &sqlite_vcstatus_ops,
         .audit = &sqlite_audit_ops,
         .foreign = &sqlite_foreign_ops,
         .identity = &sqlite_identity_ops,

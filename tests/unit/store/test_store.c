@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "audit/chain.h"
 #include "store/store.h"
+#include "store/vcstatus.h"
 #include "pg_test.h"
 
 struct fixture {
@@ -995,6 +996,70 @@ static int count_trusted(void *ctx, const struct store_trusted_issuer *t)
 	return 0;
 }
 
+/* VC-API credentials with status: a slot of the same lists as achievements, never one an
+ * achievement holds nor one held twice; their bits are read with the achievements'. */
+static void vc_status_shares_the_lists(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_achievement a;
+	struct store_vc_status v, got;
+	struct ok_error err;
+	int64_t count = -1;
+	int n = 0;
+
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_status_list_add(s, 1, 131072, &err), 0);
+	add_institution(s, "21PB");
+	put_learner(s, "L1", 1);
+	make_achievement(&a, "A1", "L1", "21PB", "R1", "2024-06-30");
+	a.status_list = 1;
+	a.status_index = 5;
+	snprintf(a.status, sizeof(a.status), "revoked");
+	assert_int_equal(store_achievement_put(s, &a, false, "op", "", &err), 0);
+
+	memset(&v, 0, sizeof(v));
+	snprintf(v.id, sizeof(v.id), "urn:uuid:1");
+	snprintf(v.institution, sizeof(v.institution), "21PB");
+	snprintf(v.key_id, sizeof(v.key_id), "k1");
+	snprintf(v.status, sizeof(v.status), "active");
+	v.status_list = 1;
+	v.status_index = 5; /* the achievement's */
+	v.created_ms = v.updated_ms = 10;
+	assert_int_equal(store_vc_status_add(s, &v, &err), OK_EEXIST);
+	v.status_index = 6;
+	assert_int_equal(store_vc_status_add(s, &v, &err), 0);
+	snprintf(v.id, sizeof(v.id), "urn:uuid:2"); /* the same slot again */
+	assert_int_equal(store_vc_status_add(s, &v, &err), OK_EEXIST);
+	snprintf(v.id, sizeof(v.id), "urn:uuid:1"); /* the same id again */
+	v.status_index = 7;
+	assert_int_equal(store_vc_status_add(s, &v, &err), OK_EEXIST);
+	assert_int_equal(store_commit(s, &err), 0);
+
+	assert_int_equal(store_vc_status_get(s, "urn:uuid:1", &got, &err), 0);
+	assert_int_equal(got.status_index, 6);
+	assert_string_equal(got.institution, "21PB");
+	assert_int_equal(store_vc_status_by_slot(s, 1, 6, &got, &err), 0);
+	assert_string_equal(got.id, "urn:uuid:1");
+	assert_int_equal(store_vc_status_by_slot(s, 1, 5, &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_vc_status_get(s, "urn:uuid:2", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_vc_status_count_in_list(s, 1, &count, &err), 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(store_vc_status_count_in_list(s, 2, &count, &err), 0);
+	assert_int_equal(count, 0);
+
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_vc_status_set(s, "urn:uuid:1", "revoked", 20, &err), 0);
+	assert_int_equal(store_vc_status_set(s, "urn:uuid:9", "revoked", 20, &err), OK_ENOTFOUND);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(store_vc_status_get(s, "urn:uuid:1", &got, &err), 0);
+	assert_string_equal(got.status, "revoked");
+	assert_int_equal(got.updated_ms, 20);
+	/* The list's revoked bits: the achievement's and the credential's. */
+	assert_int_equal(store_status_list_bits(s, 1, "revoked", count_index, &n, &err), 0);
+	assert_int_equal(n, 2);
+}
+
 /* Status lists, their signed credentials, and the trust list. */
 static void status_lists_cache_and_trust(void **state)
 {
@@ -1102,6 +1167,7 @@ static void status_lists_cache_and_trust(void **state)
 	                                        td),                                              \
 	        cmocka_unit_test_setup_teardown(audit_head_insert_list, su, td),                  \
 	        cmocka_unit_test_setup_teardown(status_lists_cache_and_trust, su, td),            \
+	        cmocka_unit_test_setup_teardown(vc_status_shares_the_lists, su, td),              \
 	        cmocka_unit_test_setup_teardown(concurrent_appends_make_one_chain, su, td)
 
 int main(void)

@@ -1,0 +1,205 @@
+"""End-to-end tests of status on request (issue 23 item 2): `POST /credentials/issue` with
+options.credentialStatus gives a credential entries in the depository's own Bitstring Status
+Lists, drawn from the same lists as registered achievements; `POST /credentials/status` revokes,
+suspends and reinstates it by credential id with a vc-issue key of the institution that had it
+issued (another institution's key sees nothing); `POST /credentials/verify` and `oorkonde verify`
+then report the status, and the served list has the bit set. Runs on SQLite and PostgreSQL."""
+import base64
+import gzip
+import json
+import re
+
+from helpers.base import db_scalar
+from helpers.server import DID, problem
+
+V2 = "https://www.w3.org/ns/credentials/v2"
+ENTRY = {"type": "BitstringStatusListEntry"}
+
+
+def cred(**extra):
+    return {"@context": [V2], "type": ["VerifiableCredential"], "issuer": DID,
+            "credentialSubject": {"id": "did:example:ebfeb1f712ebc6f1c276e12ec21"}, **extra}
+
+
+def vc_key(demo, institution):
+    out = demo.ok.run("apikey", "add", "--institution", institution, "--permit", "vc-issue",
+                      check=True).stdout
+    return re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
+
+
+def issue(demo, key, credential=None, status=ENTRY):
+    r = demo.srv.post("/credentials/issue", {"credential": credential or cred(),
+                                             "options": {"credentialStatus": status}}, key=key)
+    assert r.status == 201, r
+    return r.json()["verifiableCredential"]
+
+
+def change(demo, key, cid, status):
+    return demo.srv.post("/credentials/status", {
+        "credentialId": cid,
+        "credentialStatus": [{"type": "BitstringStatusListEntry", "status": status}]}, key=key)
+
+
+def entries(vc):
+    return {e["statusPurpose"]: e for e in vc["credentialStatus"]}
+
+
+def list_bit(demo, entry):
+    path = "/" + entry["statusListCredential"].split("/", 3)[3]
+    r = demo.srv.get(path)
+    assert r.status == 200, r
+    encoded = r.json()["credentialSubject"]["encodedList"]
+    bits = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
+    i = int(entry["statusListIndex"])
+    return (bits[i // 8] >> (7 - i % 8)) & 1
+
+
+def verified(demo, vc):
+    r = demo.srv.post("/credentials/verify", {"verifiableCredential": vc})
+    doc = r.json()
+    return doc["verified"], [e for e in doc.get("errors", []) + doc.get("warnings", [])]
+
+
+def cli_verify(demo, vc, name):
+    path = demo.ok.data.parent / name
+    path.write_text(json.dumps(vc))
+    return demo.ok.run("verify", path)
+
+
+def test_issue_with_status_then_revoke_shows_revoked_everywhere(demo):
+    key = vc_key(demo, "21PB")
+    vc = issue(demo, key)
+    assert vc["id"].startswith("urn:uuid:"), "a credential without id is given one"
+    e = entries(vc)
+    assert set(e) == {"revocation", "suspension"}
+    assert e["revocation"]["statusListIndex"] == e["suspension"]["statusListIndex"]
+    assert e["revocation"]["statusListCredential"].endswith("/status/revocation/1")
+    ok, problems = verified(demo, vc)
+    assert ok is True, problems
+    assert list_bit(demo, e["revocation"]) == 0
+    assert cli_verify(demo, vc, "active.json").returncode == 0
+
+    r = change(demo, key, vc["id"], "revoked")
+    assert r.status == 200, r
+    assert r.json() == {"credentialId": vc["id"], "credentialStatus": [
+        {"type": "BitstringStatusListEntry", "status": "revoked"}]}
+    assert list_bit(demo, e["revocation"]) == 1
+    ok, problems = verified(demo, vc)
+    assert ok is False and "revoked" in json.dumps(problems), problems
+    headline = demo.srv.post("/credentials/verify", {"verifiableCredential": vc}).json()
+    assert headline["headline"]["state"] == "revoked", headline["headline"]
+    assert headline["headline"]["since"], "the day of the revocation, as for achievements"
+    proc = cli_verify(demo, vc, "revoked.json")
+    assert proc.returncode == 1 and "revoked" in proc.stdout, proc
+    # Final, as for achievements; and audited with the key's institution.
+    assert problem(change(demo, key, vc["id"], "active"), 409)
+    assert problem(change(demo, key, vc["id"], "suspended"), 409)
+    assert db_scalar(demo.ok.data, "SELECT count(*) FROM audit_event WHERE action = "
+                     "'credential.revoke' AND subject = ?", vc["id"]) == 1
+
+
+def test_suspend_and_reinstate_with_one_purpose(demo):
+    key = vc_key(demo, "21PB")
+    vc = issue(demo, key, cred(id="https://example.org/credentials/3732"),
+               [{"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}])
+    assert vc["id"] == "https://example.org/credentials/3732"
+    [e] = vc["credentialStatus"]
+    assert e["statusPurpose"] == "suspension"
+    assert change(demo, key, vc["id"], "suspended").status == 200
+    assert list_bit(demo, e) == 1
+    ok, problems = verified(demo, vc)
+    assert ok is False and "suspended" in json.dumps(problems), problems
+    assert change(demo, key, vc["id"], "active").status == 200
+    assert list_bit(demo, e) == 0
+    assert verified(demo, vc)[0] is True
+    # The same id again is refused: a status update must name one credential.
+    r = demo.srv.post("/credentials/issue", {"credential": cred(id=vc["id"]), "options": {
+        "credentialStatus": ENTRY}}, key=key)
+    assert problem(r, 409)
+
+
+def test_only_the_issuing_institutions_key_changes_it(demo):
+    mine, theirs = vc_key(demo, "21PB"), vc_key(demo, "25BE")
+    vc = issue(demo, mine)
+    doc = problem(change(demo, theirs, vc["id"], "revoked"), 404)
+    assert "your institution" in doc["detail"]
+    # A registrar key without vc-issue may not either, nor may nobody.
+    assert problem(change(demo, demo.a, vc["id"], "revoked"), 403)
+    assert demo.srv.post("/credentials/status", {"credentialId": vc["id"]}).status == 401
+    assert verified(demo, vc)[0] is True, "nothing changed"
+
+
+def test_slots_are_shared_with_achievements_and_never_twice(demo):
+    key = vc_key(demo, "21PB")
+    slots = set()
+    for _ in range(5):
+        vc = issue(demo, key)
+        e = entries(vc)["revocation"]
+        slots.add((e["statusListCredential"], e["statusListIndex"]))
+    for _ in range(5):
+        demo.one()
+    assert len(slots) == 5
+    taken = db_scalar(demo.ok.data, "SELECT count(*) FROM achievement a JOIN vc_status v ON "
+                      "v.status_list = a.status_list AND v.status_index = a.status_index")
+    assert taken == 0
+    # Revoking a credential leaves every achievement's bit in the list as it was.
+    before = db_scalar(demo.ok.data, "SELECT count(*) FROM achievement WHERE status = 'revoked'")
+    vc = issue(demo, key)
+    assert change(demo, key, vc["id"], "revoked").status == 200
+    assert db_scalar(demo.ok.data,
+                     "SELECT count(*) FROM achievement WHERE status = 'revoked'") == before
+
+
+BAD = [
+    ({"type": "StatusList2021Entry"}, "BitstringStatusListEntry"),
+    ({"type": "BitstringStatusListEntry", "statusPurpose": "message"}, "statusPurpose"),
+    ([], "one or two"),
+    ([ENTRY, ENTRY, ENTRY], "one or two"),
+    ("revocation", "must be an object"),
+]
+
+
+def test_bad_requests_are_400_and_sign_nothing(demo):
+    key = vc_key(demo, "21PB")
+    n = db_scalar(demo.ok.data, "SELECT count(*) FROM vc_status")
+    for status, words in BAD:
+        r = demo.srv.post("/credentials/issue", {"credential": cred(),
+                                                 "options": {"credentialStatus": status}},
+                          key=key)
+        assert words in problem(r, 400, "invalid-input")["detail"], (status, r)
+    # A credential the data model refuses takes no slot either.
+    r = demo.srv.post("/credentials/issue", {"credential": cred(id="not a url"),
+                                             "options": {"credentialStatus": ENTRY}}, key=key)
+    problem(r, 400)
+    assert db_scalar(demo.ok.data, "SELECT count(*) FROM vc_status") == n
+    for body, words in [({"credentialStatus": [{"type": "BitstringStatusListEntry",
+                                                 "status": "revoked"}]}, "credentialId"),
+                        ({"credentialId": "urn:x", "credentialStatus": []}, "exactly one"),
+                        ({"credentialId": "urn:x", "credentialStatus": [
+                            {"type": "BitstringStatusListEntry", "status": "gone"}]}, "status"),
+                        ({"credentialId": "x" * 513, "credentialStatus": [
+                            {"type": "BitstringStatusListEntry", "status": "revoked"}]},
+                         "credentialId")]:
+        r = demo.srv.post("/credentials/status", body, key=key)
+        assert words in problem(r, 400, "invalid-input")["detail"], (body, r)
+    assert problem(change(demo, key, "urn:uuid:nobody", "revoked"), 404)
+
+
+def test_the_operator_changes_it_with_the_cli(demo):
+    key = vc_key(demo, "25BE")
+    vc = issue(demo, key)
+    e = entries(vc)
+    proc = demo.ok.run("suspend", "--credential-id", vc["id"])
+    assert proc.returncode == 0 and f"Credential {vc['id']} is now suspended" in proc.stdout, proc
+    assert list_bit(demo, e["suspension"]) == 1
+    assert demo.ok.run("reinstate", "--credential-id", vc["id"]).returncode == 0
+    assert list_bit(demo, e["suspension"]) == 0
+    assert demo.ok.run("revoke", "--credential-id", vc["id"]).returncode == 0
+    assert list_bit(demo, e["revocation"]) == 1
+    proc = demo.ok.run("reinstate", "--credential-id", vc["id"])
+    assert proc.returncode == 1 and "final" in proc.stdout + proc.stderr, proc
+    assert demo.ok.run("revoke", "--credential-id", "urn:uuid:nobody").returncode == 1
+    proc = demo.ok.run("revoke", "--credential-id", vc["id"], "--reason", "x")
+    assert proc.returncode == 2, proc
+    assert db_scalar(demo.ok.data, "SELECT count(*) FROM audit_event WHERE subject = ? AND "
+                     "actor = 'operator'", vc["id"]) == 3
