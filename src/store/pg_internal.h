@@ -162,16 +162,22 @@ struct pg_col {
 	size_t size;
 };
 
+/* A record's columns: col[0…n-1], or with pick, col[pick[0]], col[pick[1]], … (n of them): a
+ * statement that binds some of a record's columns in an order of its own uses the record's one
+ * table through a pick. */
 struct pg_cols {
 	const struct pg_col *col;
 	size_t n;
+	const unsigned char *pick;
 };
 
 /* A column of record type T held in member m (m may be nested, e.g. a.version). */
 /* clang-format off */
 #define PG_COL(T, m, kind) {#m, (kind), offsetof(T, m), sizeof(((T *)0)->m)}
 /* The first n columns of an array (all of them: PG_COLS). */
-#define PG_COLS_N(array, count) {(array), (count)}
+#define PG_COLS_N(array, count) {(array), (count), NULL}
+/* The columns of an array that pick (an array of indices) names, in its order. */
+#define PG_COLS_PICK(array, pick) {(array), sizeof(pick) / sizeof((pick)[0]), (pick)}
 /* clang-format on */
 #define PG_COLS(array) PG_COLS_N((array), sizeof(array) / sizeof((array)[0]))
 
@@ -287,6 +293,8 @@ extern const struct pg_cols pg_id_cols;
 	"id, learner_id, institution, record_id, kind, title, programme_code, eqf_level, "   \
 	"credits_centi, grade, grading_scheme, awarded_on, language, status, status_index, " \
 	"digest, version, created_ms, updated_ms, status_list"
+#define PG_ACHIEVEMENT_NCOLS 20
+extern const struct pg_col pg_achievement_col[PG_ACHIEVEMENT_NCOLS];
 extern const struct pg_cols pg_achievement_cols;
 /* One achievement of a result whose columns are PG_ACHIEVEMENT_COLS (store_pg_import.c). */
 void pg_read_achievement(const PGresult *r, int row, struct store_achievement *a);

@@ -570,19 +570,9 @@ static const struct pg_col learner_col[] = {
         PG_COL(struct store_learner, updated_ms, PG_INT),
 };
 static const struct pg_cols learner_cols = PG_COLS(learner_col);
-/* What an update binds: every column but created_ms. */
-static const struct pg_col learner_change_col[] = {
-        PG_COL(struct store_learner, id, PG_TEXT),
-        PG_COL(struct store_learner, nid_index, PG_BLOB),
-        PG_COL(struct store_learner, digest, PG_BLOB),
-        PG_COL(struct store_learner, national_id, PG_BUF),
-        PG_COL(struct store_learner, given_names, PG_BUF),
-        PG_COL(struct store_learner, family_name, PG_BUF),
-        PG_COL(struct store_learner, birth_date, PG_BUF),
-        PG_COL(struct store_learner, key_id, PG_UINT),
-        PG_COL(struct store_learner, updated_ms, PG_INT),
-};
-static const struct pg_cols learner_change_cols = PG_COLS(learner_change_col);
+/* What an update binds: every column but created_ms (8). */
+static const unsigned char learner_change_pick[] = {0, 1, 2, 3, 4, 5, 6, 7, 9};
+static const struct pg_cols learner_change_cols = PG_COLS_PICK(learner_col, learner_change_pick);
 
 static const struct pg_query LEARNER_FIND = {"SELECT " PG_LEARNER_COLS
                                              " FROM learner WHERE nid_index = $1",
@@ -621,27 +611,12 @@ static int pg_learner_put(struct store *base, const struct store_learner *l, boo
 
 /* ---- achievements ---- */
 
-/* What an update binds: the id, then every column it may change. */
-static const struct pg_col achievement_change_col[] = {
-        PG_COL(struct store_achievement, id, PG_TEXT),
-        PG_COL(struct store_achievement, learner_id, PG_TEXT),
-        PG_COL(struct store_achievement, kind, PG_TEXT),
-        PG_COL(struct store_achievement, title, PG_TEXT),
-        PG_COL(struct store_achievement, programme_code, PG_TEXT),
-        PG_COL(struct store_achievement, eqf_level, PG_INT),
-        PG_COL(struct store_achievement, credits_centi, PG_INT),
-        PG_COL(struct store_achievement, grade, PG_TEXT),
-        PG_COL(struct store_achievement, grading_scheme, PG_TEXT),
-        PG_COL(struct store_achievement, awarded_on, PG_TEXT),
-        PG_COL(struct store_achievement, language, PG_TEXT),
-        PG_COL(struct store_achievement, status, PG_TEXT),
-        PG_COL(struct store_achievement, status_index, PG_INT),
-        PG_COL(struct store_achievement, digest, PG_BLOB),
-        PG_COL(struct store_achievement, version, PG_INT),
-        PG_COL(struct store_achievement, updated_ms, PG_INT),
-        PG_COL(struct store_achievement, status_list, PG_INT),
-};
-static const struct pg_cols achievement_change_cols = PG_COLS(achievement_change_col);
+/* What an update binds: the id, then every column it may change (not institution, record_id
+ * and created_ms: 2, 3, 17). */
+static const unsigned char achievement_change_pick[] = {0,  1,  4,  5,  6,  7,  8,  9, 10,
+                                                        11, 12, 13, 14, 15, 16, 18, 19};
+static const struct pg_cols achievement_change_cols =
+        PG_COLS_PICK(pg_achievement_col, achievement_change_pick);
 
 static const struct pg_query ACH_FIND = {
         "SELECT " PG_ACHIEVEMENT_COLS " FROM achievement WHERE institution = $1 AND record_id = $2",

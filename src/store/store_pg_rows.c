@@ -6,6 +6,12 @@
 
 #include <string.h>
 
+/* Column i of a table. */
+static const struct pg_col *col_at(const struct pg_cols *t, size_t i)
+{
+	return &t->col[t->pick ? t->pick[i] : i];
+}
+
 /* The name a column table gives a column: the member's name after its last dot. */
 static const char *col_name(const struct pg_col *c)
 {
@@ -91,7 +97,7 @@ static void bind(struct pg_params *p, const struct pg_query *q, const void *rec,
 	pg_params_init(p);
 	if (q->params && rec)
 		for (i = 0; i < q->params->n; i++)
-			bind_col(p, &q->params->col[i], rec);
+			bind_col(p, col_at(q->params, i), rec);
 	for (i = 0; i < nargs; i++)
 		bind_arg(p, &args[i]);
 }
@@ -110,10 +116,10 @@ static int check_columns(const PGresult *r, const struct pg_query *q, struct ok_
 		               q->what, n, q->row->n);
 	for (i = 0; i < n; i++) {
 		name = PQfname(r, i);
-		if (!name || strcmp(name, col_name(&q->row->col[i])) != 0)
+		if (!name || strcmp(name, col_name(col_at(q->row, (size_t)i))) != 0)
 			return ok_fail(err, OK_EINTERNAL, "%s: column %d is %s, its table says %s",
 			               q->what, i + 1, name ? name : "?",
-			               col_name(&q->row->col[i]));
+			               col_name(col_at(q->row, (size_t)i)));
 	}
 	return 0;
 }
@@ -132,7 +138,7 @@ static int read_row(const PGresult *r, int row, const struct pg_cols *t, void *r
 	int rc, col;
 
 	for (i = 0; i < t->n; i++) {
-		c = &t->col[i];
+		c = col_at(t, i);
 		p = (char *)rec + c->offset;
 		col = (int)i;
 		switch (c->kind) {
@@ -350,7 +356,7 @@ const struct pg_cols pg_count_cols = PG_COLS(count_col);
 static const struct pg_col id_col[] = {PG_COL(struct pg_id_row, id, PG_TEXT)};
 const struct pg_cols pg_id_cols = PG_COLS(id_col);
 
-static const struct pg_col achievement_col[] = {
+const struct pg_col pg_achievement_col[PG_ACHIEVEMENT_NCOLS] = {
         PG_COL(struct store_achievement, id, PG_TEXT),
         PG_COL(struct store_achievement, learner_id, PG_TEXT),
         PG_COL(struct store_achievement, institution, PG_TEXT),
@@ -372,7 +378,7 @@ static const struct pg_col achievement_col[] = {
         PG_COL(struct store_achievement, updated_ms, PG_INT),
         PG_COL(struct store_achievement, status_list, PG_INT),
 };
-const struct pg_cols pg_achievement_cols = PG_COLS(achievement_col);
+const struct pg_cols pg_achievement_cols = PG_COLS(pg_achievement_col);
 
 void pg_read_achievement(const PGresult *r, int row, struct store_achievement *a)
 {
