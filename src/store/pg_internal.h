@@ -1,13 +1,14 @@
 /* What the PostgreSQL store's files share: the store struct, the statement, parameter and result
- * helpers, and the area tables. The core records live in store_pg.c; each other area (portal,
- * leak, audit, keys, foreign, identity, API keys) in its own store_pg_<area>.c. Only store/
- * includes this.
+ * helpers, the query tables that bind and read records (struct pg_query, store_pg_rows.c), and
+ * the area tables. The core records live in store_pg.c; each other area (portal, leak, audit,
+ * keys, foreign, identity, API keys) in its own store_pg_<area>.c. Only store/ includes this.
  *
  * Invariants:
  * - One PGconn per struct pg_store; a statement is prepared on that connection the first time
  *   it is used (found by the address of its SQL text, a string with static storage) and kept.
  * - Parameters go as text, bytea as binary; results come back in binary format, read only
- *   through the pg_col_* helpers (which know the wire formats of int2/4/8, bool, text, bytea).
+ *   through the pg_col_* helpers (which know the wire formats of int2/4/8, bool, text, bytea):
+ *   by the row reader of the query tables, or by hand in the few files outside them.
  * - After a failed statement inside a transaction the transaction is aborted in PostgreSQL: the
  *   caller must roll back, as store.h already asks. pg_exec_guarded() is for the few statements
  *   whose failure a caller may tolerate and go on (it wraps them in a savepoint).
