@@ -1,13 +1,14 @@
 /* What the PostgreSQL store's files share: the store struct, the statement, parameter and result
- * helpers, and the area tables. The core records live in store_pg.c; each other area (portal,
- * leak, audit, keys, foreign, identity, API keys) in its own store_pg_<area>.c. Only store/
- * includes this.
+ * helpers, the query tables that bind and read records (struct pg_query, store_pg_rows.c), and
+ * the area tables. The core records live in store_pg.c; each other area (portal, leak, audit,
+ * keys, foreign, identity, API keys) in its own store_pg_<area>.c. Only store/ includes this.
  *
  * Invariants:
  * - One PGconn per struct pg_store; a statement is prepared on that connection the first time
  *   it is used (found by the address of its SQL text, a string with static storage) and kept.
  * - Parameters go as text, bytea as binary; results come back in binary format, read only
- *   through the pg_col_* helpers (which know the wire formats of int2/4/8, bool, text, bytea).
+ *   through the pg_col_* helpers (which know the wire formats of int2/4/8, bool, text, bytea):
+ *   by the row reader of the query tables, or by hand in the few files outside them.
  * - After a failed statement inside a transaction the transaction is aborted in PostgreSQL: the
  *   caller must roll back, as store.h already asks. pg_exec_guarded() is for the few statements
  *   whose failure a caller may tolerate and go on (it wraps them in a savepoint).
@@ -118,20 +119,11 @@ const char *pg_sqlstate(const PGresult *res);
 
 /* ---- results (binary format) ---- */
 
+/* Reading a result column by hand, for the few statements outside the query tables below
+ * (migrations, replicas, imports, rate limits). */
 bool pg_col_null(const PGresult *r, int row, int col);
 /* int2, int4 or int8 (and bool as 0/1); 0 for NULL. */
 int64_t pg_col_int64(const PGresult *r, int row, int col);
-
-/* The columns of a learner and of an achievement, in the order their readers take them. */
-#define PG_LEARNER_COLS                                                                      \
-	"id, nid_index, digest, national_id, given_names, family_name, birth_date, key_id, " \
-	"created_ms, updated_ms"
-#define PG_ACHIEVEMENT_COLS                                                                  \
-	"id, learner_id, institution, record_id, kind, title, programme_code, eqf_level, "   \
-	"credits_centi, grade, grading_scheme, awarded_on, language, status, status_index, " \
-	"digest, version, created_ms, updated_ms, status_list"
-/* One achievement of a result whose columns are PG_ACHIEVEMENT_COLS. */
-void pg_read_achievement(const PGresult *r, int row, struct store_achievement *a);
 bool pg_col_bool(const PGresult *r, int row, int col);
 /* Text truncated to cap - 1 bytes (at a character boundary) and NUL-terminated; "" for NULL. */
 void pg_col_text(const PGresult *r, int row, int col, char *dst, size_t cap);
@@ -139,35 +131,191 @@ void pg_col_text(const PGresult *r, int row, int col, char *dst, size_t cap);
 void pg_col_fixed(const PGresult *r, int row, int col, unsigned char *dst, size_t n);
 /* Bytes (or text) replacing the contents of out. */
 int pg_col_buf(const PGresult *r, int row, int col, struct buf *out);
-/* A text column whole (never cut), NUL-terminated and owned by the caller (free); NULL when
- * out of memory. For the key a page of a listing ends at: the next page starts after it. */
-char *pg_col_dup(const PGresult *r, int row, int col);
 
-/* ---- shared by the areas ---- */
+/* ---- queries (store_pg_rows.c) ---- */
 
-/* Calls fn for each audit event of a result whose columns are those of the audit_event table
- * (seq, at_ms, actor, action, subject, purpose, detail, prev_hash, hash); a non-zero return of
- * fn stops and is returned. */
-int pg_audit_rows(const PGresult *r, store_audit_fn fn, void *ctx);
+/*
+ * The one way the store's own statements run: each is a static `struct pg_query` (its SQL, what
+ * it does, the column tables of the record it binds and of the rows it reads), prepared on first
+ * use like any statement. Records are bound and read through their column table (name, kind,
+ * offset and size in the struct), never by hand; scalar keys are passed as arguments (PG_ARGS).
+ * A result's column names are checked against the row table whenever a result comes back (a
+ * mismatch is OK_EINTERNAL), so that a query and its table cannot drift apart unnoticed.
+ */
+
+/* How a struct member is bound and read. */
+enum pg_kind {
+	PG_TEXT,    /* NUL-terminated char array: bound as text, read cut to its size - 1 bytes */
+	PG_INT,     /* signed integer of 4 or 8 bytes (int, long, int64_t) */
+	PG_UINT,    /* unsigned integer of 4 bytes (key ids) */
+	PG_BOOL,    /* bool */
+	PG_BLOB,    /* byte array of fixed size: bound as bytea, read cut or zero-padded */
+	PG_BUF,     /* struct buf (sealed values): bound as bytea, read whole up to its cap */
+	PG_BUF_REF, /* struct buf * to the caller's buffer, as PG_BUF */
+};
+
+/* One column of a record: its name in the SQL (the part of the member after its last dot) and
+ * where it lives in the struct. */
+struct pg_col {
+	const char *name;
+	enum pg_kind kind;
+	size_t offset;
+	size_t size;
+};
+
+/* A record's columns: col[0…n-1], or with pick, col[pick[0]], col[pick[1]], … (n of them): a
+ * statement that binds some of a record's columns in an order of its own uses the record's one
+ * table through a pick. */
+struct pg_cols {
+	const struct pg_col *col;
+	size_t n;
+	const unsigned char *pick;
+};
+
+/* A column of record type T held in member m (m may be nested, e.g. a.version). */
+/* clang-format off */
+#define PG_COL(T, m, kind) {#m, (kind), offsetof(T, m), sizeof(((T *)0)->m)}
+/* The first n columns of an array (all of them: PG_COLS). */
+#define PG_COLS_N(array, count) {(array), (count), NULL}
+/* The columns of an array that pick (an array of indices) names, in its order. */
+#define PG_COLS_PICK(array, pick) {(array), sizeof(pick) / sizeof((pick)[0]), (pick)}
+/* clang-format on */
+#define PG_COLS(array) PG_COLS_N((array), sizeof(array) / sizeof((array)[0]))
+
+/* A statement: params is the record bound as $1, $2, … in column order (NULL: none; any
+ * arguments follow it), row the columns each result row is read into (NULL: no rows). */
+struct pg_query {
+	const char *sql;  /* static storage: its address finds the prepared statement */
+	const char *what; /* what it does, for error messages: "add a session" */
+	const struct pg_cols *params;
+	const struct pg_cols *row;
+};
+
+/*
+ * A listing that can grow without bound is read in pages (pg_pages), as libpq holds a whole
+ * result in memory where SQLite streams: its query's last parameter is the page size (rows),
+ * and the nkeys arguments before it the key a page starts after (keyset pagination). The caller
+ * passes the first page's key; each next page's is the values of the row columns key[] of the
+ * page before's last row, sent back as they came (binary, never cut): those parameters must
+ * have the types of those columns.
+ */
+struct pg_page {
+	int rows;
+	int nkeys;
+	int key[3];
+};
+
+/* A scalar argument of a statement. */
+struct pg_arg {
+	enum pg_kind kind; /* PG_TEXT (p NULL: SQL NULL), PG_INT or PG_BLOB */
+	const void *p;
+	int64_t i;
+	size_t n;
+};
+
+/* clang-format off */
+#define PG_ARG_TEXT(v)    {PG_TEXT, (v), 0, 0}
+#define PG_ARG_INT(v)     {PG_INT, NULL, (int64_t)(v), 0}
+#define PG_ARG_BLOB(v, n) {PG_BLOB, (v), 0, (n)}
+/* clang-format on */
+/* The arguments of a call, as the array and count that the functions below take. */
+#define PG_ARGS(...)                          \
+	(const struct pg_arg[]){__VA_ARGS__}, \
+	        sizeof((const struct pg_arg[]){__VA_ARGS__}) / sizeof(struct pg_arg)
+#define PG_NO_ARGS NULL, 0
+
+/*
+ * pg_run: runs q with rec bound (q->params) and then args; *changed (if non-NULL) receives the
+ *   number of rows it changed. 0 or an error.
+ * pg_add: pg_run for an "INSERT … ON CONFLICT DO NOTHING": OK_EEXIST when a unique key held the
+ *   row already, as SQLite answers a duplicate, and the transaction stays usable as on SQLite.
+ * pg_change: pg_run for a statement meant to change a row: OK_ENOTFOUND (no message) when it
+ *   changed none.
+ * pg_get: the first row into out; 0, OK_ENOTFOUND (no message) when there is none, or an error.
+ * pg_count: the one integer of a query whose row is pg_count_cols; 0 when it returns no row.
+ */
+int pg_run(struct pg_store *s, const struct pg_query *q, const void *rec, const struct pg_arg *args,
+           size_t nargs, int64_t *changed, struct ok_error *err);
+int pg_add(struct pg_store *s, const struct pg_query *q, const void *rec, const struct pg_arg *args,
+           size_t nargs, struct ok_error *err);
+int pg_change(struct pg_store *s, const struct pg_query *q, const void *rec,
+              const struct pg_arg *args, size_t nargs, struct ok_error *err);
+int pg_get(struct pg_store *s, const struct pg_query *q, const struct pg_arg *args, size_t nargs,
+           void *out, struct ok_error *err);
+int pg_count(struct pg_store *s, const struct pg_query *q, const struct pg_arg *args, size_t nargs,
+             int64_t *out, struct ok_error *err);
+
+/*
+ * A listing: pg_list runs q (pg_pages: in pages); pg_next reads the next row into out and
+ * returns 1, or 0 at the end (of the last page), or an error; pg_list_end frees what is held and
+ * returns rc. args must stay valid until pg_list_end (a paged listing binds them again for each
+ * page).
+ *
+ *   rc = pg_list(&c, s, &Q, PG_ARGS(...), err);
+ *   while (!rc && (rc = pg_next(&c, &rec, err)) > 0)
+ *           rc = fn(ctx, &rec);
+ *   return pg_list_end(&c, rc);
+ */
+struct pg_cursor {
+	struct pg_store *s;
+	const struct pg_query *q;
+	const struct pg_page *page; /* NULL: one result */
+	const struct pg_arg *args;
+	size_t nargs;
+	PGresult *r;
+	int row, rows;
+};
+int pg_list(struct pg_cursor *c, struct pg_store *s, const struct pg_query *q,
+            const struct pg_arg *args, size_t nargs, struct ok_error *err);
+int pg_pages(struct pg_cursor *c, struct pg_store *s, const struct pg_query *q,
+             const struct pg_page *page, const struct pg_arg *args, size_t nargs,
+             struct ok_error *err);
+int pg_next(struct pg_cursor *c, void *out, struct ok_error *err);
+int pg_list_end(struct pg_cursor *c, int rc);
+
+/* One integer column named n (alias an expression: "count(*) AS n"). */
+struct pg_count_row {
+	int64_t n;
+};
+extern const struct pg_cols pg_count_cols;
+
+/* One id column named id. */
+struct pg_id_row {
+	char id[STORE_ID_MAX + 1];
+};
+extern const struct pg_cols pg_id_cols;
+
+/* The columns of a learner and of an achievement, in the order of their column tables
+ * (store_pg.c) and of store_pg_import.c's COPY. */
+#define PG_LEARNER_COLS                                                                      \
+	"id, nid_index, digest, national_id, given_names, family_name, birth_date, key_id, " \
+	"created_ms, updated_ms"
+#define PG_ACHIEVEMENT_COLS                                                                  \
+	"id, learner_id, institution, record_id, kind, title, programme_code, eqf_level, "   \
+	"credits_centi, grade, grading_scheme, awarded_on, language, status, status_index, " \
+	"digest, version, created_ms, updated_ms, status_list"
+#define PG_ACHIEVEMENT_NCOLS 20
+extern const struct pg_col pg_achievement_col[PG_ACHIEVEMENT_NCOLS];
+extern const struct pg_cols pg_achievement_cols;
+/* One achievement of a result whose columns are PG_ACHIEVEMENT_COLS (store_pg_import.c). */
+void pg_read_achievement(const PGresult *r, int row, struct store_achievement *a);
+
+/* The columns of an audit event, in the order of the audit_event table (seq first). */
+#define PG_EVENT_COLS "seq, at_ms, actor, action, subject, purpose, detail, prev_hash, hash"
+extern const struct pg_cols pg_event_cols;
+
+/* Calls fn for each event a listing whose row is pg_event_cols returns; a non-zero return of fn
+ * stops and is returned. */
+int pg_audit_rows(struct pg_store *s, const struct pg_query *q, const struct pg_page *page,
+                  const struct pg_arg *args, size_t nargs, store_audit_fn fn, void *ctx,
+                  struct ok_error *err);
 /* The work list of a key rotation: calls fn with each id a query like
  * "SELECT id … WHERE id > $1 AND key_id <> $2 ORDER BY id LIMIT $3" returns (bound to after_id,
- * key_id, limit); a non-zero return of fn stops and is returned. */
-int pg_ids_not_under(struct store *base, const char *sql, const char *what, uint32_t key_id,
+ * key_id, limit), read under the rotation's table lock when in a transaction (store_pg_keys.c);
+ * a non-zero return of fn stops and is returned. */
+int pg_ids_not_under(struct store *base, const struct pg_query *q, uint32_t key_id,
                      const char *after_id, size_t limit, int (*fn)(void *ctx, const char *id),
                      void *ctx, struct ok_error *err);
-
-/* Runs an "INSERT … ON CONFLICT DO NOTHING": OK_EEXIST when a unique key held the row already,
- * as SQLite answers a duplicate, and the transaction stays usable as it does on SQLite. */
-static inline int pg_insert(struct store *base, const char *sql, const struct pg_params *params,
-                            const char *what, struct ok_error *err)
-{
-	int64_t added = 0;
-	int rc = pg_exec(pgs(base), sql, params, NULL, &added, what, err);
-
-	if (!rc && added == 0)
-		rc = ok_fail(err, OK_EEXIST, "%s: it exists already", what);
-	return rc;
-}
 
 /* ---- the areas' tables (store_pg_<area>.c) ---- */
 

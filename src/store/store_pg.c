@@ -43,9 +43,6 @@
  * whole. */
 #define PG_AUDIT_PAGE 2000
 
-#define STATUS_COLS "n, size, used, revocation_version, suspension_version"
-#define TRUST_COLS  "did, name, country, source, status, since_ms"
-
 /* ---- parameters ---- */
 
 void pg_params_init(struct pg_params *p)
@@ -349,66 +346,6 @@ int pg_col_buf(const PGresult *r, int row, int col, struct buf *out)
 	return buf_add(out, PQgetvalue(r, row, col), n);
 }
 
-char *pg_col_dup(const PGresult *r, int row, int col)
-{
-	size_t n = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
-	char *copy = malloc(n + 1);
-
-	if (copy) {
-		memcpy(copy, PQgetvalue(r, row, col), n);
-		copy[n] = '\0';
-	}
-	return copy;
-}
-
-/* ---- shared by the areas ---- */
-
-int pg_audit_rows(const PGresult *r, store_audit_fn fn, void *ctx)
-{
-	struct audit_event e;
-	int i, rc;
-
-	for (i = 0; i < PQntuples(r); i++) {
-		memset(&e, 0, sizeof(e));
-		e.seq = pg_col_int64(r, i, 0);
-		e.at_ms = pg_col_int64(r, i, 1);
-		pg_col_text(r, i, 2, e.actor, sizeof(e.actor));
-		pg_col_text(r, i, 3, e.action, sizeof(e.action));
-		pg_col_text(r, i, 4, e.subject, sizeof(e.subject));
-		pg_col_text(r, i, 5, e.purpose, sizeof(e.purpose));
-		pg_col_text(r, i, 6, e.detail, sizeof(e.detail));
-		pg_col_fixed(r, i, 7, e.prev_hash, AUDIT_HASH_BYTES);
-		pg_col_fixed(r, i, 8, e.hash, AUDIT_HASH_BYTES);
-		if ((rc = fn(ctx, &e)))
-			return rc;
-	}
-	return 0;
-}
-
-int pg_ids_not_under(struct store *base, const char *sql, const char *what, uint32_t key_id,
-                     const char *after_id, size_t limit, int (*fn)(void *ctx, const char *id),
-                     void *ctx, struct ok_error *err)
-{
-	struct pg_store *s = pgs(base);
-	char id[STORE_ID_MAX + 1];
-	struct pg_params p;
-	PGresult *r;
-	int i, rc;
-
-	pg_params_init(&p);
-	pg_param_text(&p, after_id);
-	pg_param_int64(&p, key_id);
-	pg_param_int64(&p, (int64_t)limit);
-	if ((rc = pg_exec(s, sql, &p, &r, NULL, what, err)))
-		return rc;
-	for (i = 0; i < PQntuples(r) && !rc; i++) {
-		pg_col_text(r, i, 0, id, sizeof(id));
-		rc = fn(ctx, id);
-	}
-	PQclear(r);
-	return rc;
-}
-
 /* ---- life cycle and transactions ---- */
 
 static int pg_rollback(struct store *base);
@@ -513,799 +450,549 @@ static void pg_set_writer_lock(struct store *base, pthread_mutex_t *lock)
 
 /* ---- metadata ---- */
 
+/* A value of meta read into the caller's buffer. */
+struct meta_row {
+	struct buf *value;
+};
+static const struct pg_col meta_col[] = {PG_COL(struct meta_row, value, PG_BUF_REF)};
+static const struct pg_cols meta_cols = PG_COLS(meta_col);
+
+static const struct pg_query META_GET = {"SELECT value FROM meta WHERE key = $1", "read metadata",
+                                         NULL, &meta_cols};
+/* (key, value) */
+static const struct pg_query META_SET = {"INSERT INTO meta (key, value) VALUES ($1, $2) "
+                                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                         "write metadata", NULL, NULL};
+static const struct pg_query META_ADD = {
+        "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        "add metadata", NULL, NULL};
+
 static int pg_meta_get(struct store *base, const char *key, struct buf *out, struct ok_error *err)
 {
-	static const char sql[] = "SELECT value FROM meta WHERE key = $1";
-	struct pg_params p;
-	PGresult *r;
-	int rc;
+	struct meta_row r = {out};
 
-	pg_params_init(&p);
-	pg_param_text(&p, key);
-	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "read metadata", err)))
-		return rc;
-	rc = pg_col_buf(r, 0, 0, out);
-	PQclear(r);
-	return rc ? ok_fail(err, rc, "read metadata: %s", ok_strerror(rc)) : 0;
+	return pg_get(pgs(base), &META_GET, PG_ARGS(PG_ARG_TEXT(key)), &r, err);
 }
 
 static int pg_meta_set(struct store *base, const char *key, const char *value, struct ok_error *err)
 {
-	static const char sql[] = "INSERT INTO meta (key, value) VALUES ($1, $2) "
-	                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, key);
-	pg_param_text(&p, value);
-	return pg_exec(pgs(base), sql, &p, NULL, NULL, "write metadata", err);
+	return pg_run(pgs(base), &META_SET, NULL, PG_ARGS(PG_ARG_TEXT(key), PG_ARG_TEXT(value)),
+	              NULL, err);
 }
 
 static int pg_meta_add(struct store *base, const char *key, const char *value, struct ok_error *err)
 {
-	static const char sql[] = "INSERT INTO meta (key, value) VALUES ($1, $2) "
-	                          "ON CONFLICT (key) DO NOTHING";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, key);
-	pg_param_text(&p, value);
-	return pg_insert(base, sql, &p, "add metadata", err);
+	return pg_add(pgs(base), &META_ADD, NULL, PG_ARGS(PG_ARG_TEXT(key), PG_ARG_TEXT(value)),
+	              err);
 }
 
 /* ---- institutions and API keys ---- */
 
-static void read_institution(const PGresult *r, int row, struct store_institution *i)
-{
-	pg_col_text(r, row, 0, i->code, sizeof(i->code));
-	pg_col_text(r, row, 1, i->name, sizeof(i->name));
-	pg_col_text(r, row, 2, i->country, sizeof(i->country));
-	pg_col_text(r, row, 3, i->erasmus, sizeof(i->erasmus));
-	pg_col_text(r, row, 4, i->schac, sizeof(i->schac));
-}
+#define INSTITUTION_COLS "code, name, country, erasmus, schac"
+static const struct pg_col institution_col[] = {
+        PG_COL(struct store_institution, code, PG_TEXT),
+        PG_COL(struct store_institution, name, PG_TEXT),
+        PG_COL(struct store_institution, country, PG_TEXT),
+        PG_COL(struct store_institution, erasmus, PG_TEXT),
+        PG_COL(struct store_institution, schac, PG_TEXT),
+};
+static const struct pg_cols institution_cols = PG_COLS(institution_col);
 
-/*
- * Runs an INSERT … ON CONFLICT DO NOTHING: OK_EEXIST when a unique key held the row out. A
- * duplicate then leaves the transaction usable, as it does on SQLite, where callers may go on
- * after OK_EEXIST.
- */
-static int insert_new(struct pg_store *s, const char *sql, const struct pg_params *p,
-                      const char *what, struct ok_error *err)
-{
-	int64_t n = 0;
-	int rc = pg_exec(s, sql, p, NULL, &n, what, err);
+/* (the institution, created_ms) */
+static const struct pg_query INST_ADD = {"INSERT INTO institution (" INSTITUTION_COLS
+                                         ", created_ms) "
+                                         "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                                         "add institution", &institution_cols, NULL};
+static const struct pg_query INST_GET = {"SELECT " INSTITUTION_COLS
+                                         " FROM institution WHERE code = $1",
+                                         "read institution", NULL, &institution_cols};
+static const struct pg_query INST_LIST = {"SELECT " INSTITUTION_COLS
+                                          " FROM institution ORDER BY code",
+                                          "list institutions", NULL, &institution_cols};
 
-	if (rc)
-		return rc;
-	return n ? 0 : ok_fail(err, OK_EEXIST, "%s: the key exists already", what);
-}
+#define API_KEY_COLS "id, institution, key_hash, permissions, created_ms, revoked_ms, last_used_ms"
+static const struct pg_col api_key_col[] = {
+        PG_COL(struct store_api_key, id, PG_TEXT),
+        PG_COL(struct store_api_key, institution, PG_TEXT),
+        PG_COL(struct store_api_key, key_hash, PG_BLOB),
+        PG_COL(struct store_api_key, permissions, PG_TEXT),
+        PG_COL(struct store_api_key, created_ms, PG_INT),
+        PG_COL(struct store_api_key, revoked_ms, PG_INT),
+        PG_COL(struct store_api_key, last_used_ms, PG_INT),
+};
+static const struct pg_cols api_key_cols = PG_COLS(api_key_col);
+/* A new key: the columns up to created_ms. */
+static const struct pg_cols api_key_new_cols = PG_COLS_N(api_key_col, 5);
+
+static const struct pg_query KEY_ADD = {
+        "INSERT INTO api_key (id, institution, key_hash, permissions, created_ms) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        "add API key", &api_key_new_cols, NULL};
+static const struct pg_query KEY_FIND = {"SELECT " API_KEY_COLS " FROM api_key WHERE key_hash = $1",
+                                         "find API key", NULL, &api_key_cols};
 
 static int pg_institution_add(struct store *base, const struct store_institution *i,
                               struct ok_error *err)
 {
-	static const char sql[] =
-	        "INSERT INTO institution (code, name, country, erasmus, schac, created_ms) "
-	        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, i->code);
-	pg_param_text(&p, i->name);
-	pg_param_text(&p, i->country);
-	pg_param_text(&p, i->erasmus);
-	pg_param_text(&p, i->schac);
-	pg_param_int64(&p, ok_now_ms());
-	return insert_new(pgs(base), sql, &p, "add institution", err);
+	return pg_add(pgs(base), &INST_ADD, i, PG_ARGS(PG_ARG_INT(ok_now_ms())), err);
 }
 
 static int pg_institution_get(struct store *base, const char *code, struct store_institution *out,
                               struct ok_error *err)
 {
-	static const char sql[] =
-	        "SELECT code, name, country, erasmus, schac FROM institution WHERE code = $1";
-	struct pg_params p;
-	PGresult *r;
-	int rc;
-
-	pg_params_init(&p);
-	pg_param_text(&p, code);
-	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "read institution", err)))
-		return rc;
-	read_institution(r, 0, out);
-	PQclear(r);
-	return 0;
+	return pg_get(pgs(base), &INST_GET, PG_ARGS(PG_ARG_TEXT(code)), out, err);
 }
 
 static int pg_institution_list(struct store *base, store_institution_fn fn, void *ctx,
                                struct ok_error *err)
 {
-	static const char sql[] =
-	        "SELECT code, name, country, erasmus, schac FROM institution ORDER BY code";
 	struct store_institution i;
-	PGresult *r;
-	int row, rc;
+	struct pg_cursor c;
+	int rc = pg_list(&c, pgs(base), &INST_LIST, PG_NO_ARGS, err);
 
-	if ((rc = pg_exec(pgs(base), sql, NULL, &r, NULL, "list institutions", err)))
-		return rc;
-	for (row = 0; row < PQntuples(r) && !rc; row++) {
-		read_institution(r, row, &i);
+	while (!rc && (rc = pg_next(&c, &i, err)) > 0)
 		rc = fn(ctx, &i);
-	}
-	PQclear(r);
-	return rc;
+	return pg_list_end(&c, rc);
 }
 
 static int pg_api_key_add(struct store *base, const struct store_api_key *k, struct ok_error *err)
 {
-	static const char sql[] =
-	        "INSERT INTO api_key (id, institution, key_hash, permissions, created_ms) "
-	        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, k->id);
-	pg_param_text(&p, k->institution);
-	pg_param_bytea(&p, k->key_hash, sizeof(k->key_hash));
-	pg_param_text(&p, k->permissions);
-	pg_param_int64(&p, k->created_ms);
-	return insert_new(pgs(base), sql, &p, "add API key", err);
+	return pg_add(pgs(base), &KEY_ADD, k, PG_NO_ARGS, err);
 }
 
 static int pg_api_key_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
                            struct store_api_key *out, struct ok_error *err)
 {
-	static const char sql[] =
-	        "SELECT id, institution, key_hash, permissions, created_ms, revoked_ms, "
-	        "last_used_ms FROM api_key WHERE key_hash = $1";
-	struct pg_params p;
-	PGresult *r;
-	int rc;
-
-	pg_params_init(&p);
-	pg_param_bytea(&p, hash, STORE_HASH_BYTES);
-	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "find API key", err)))
-		return rc;
-	pg_col_text(r, 0, 0, out->id, sizeof(out->id));
-	pg_col_text(r, 0, 1, out->institution, sizeof(out->institution));
-	pg_col_fixed(r, 0, 2, out->key_hash, sizeof(out->key_hash));
-	pg_col_text(r, 0, 3, out->permissions, sizeof(out->permissions));
-	out->created_ms = pg_col_int64(r, 0, 4);
-	out->revoked_ms = pg_col_int64(r, 0, 5);
-	out->last_used_ms = pg_col_int64(r, 0, 6);
-	PQclear(r);
-	return 0;
+	return pg_get(pgs(base), &KEY_FIND, PG_ARGS(PG_ARG_BLOB(hash, STORE_HASH_BYTES)), out, err);
 }
 
 /* ---- learners ---- */
 
-static int learner_query(struct pg_store *s, const char *sql, const struct pg_params *p,
-                         struct store_learner *l, struct ok_error *err)
-{
-	PGresult *r;
-	int rc = pg_exec_one(s, sql, p, &r, "read learner", err);
+static const struct pg_col learner_col[] = {
+        PG_COL(struct store_learner, id, PG_TEXT),
+        PG_COL(struct store_learner, nid_index, PG_BLOB),
+        PG_COL(struct store_learner, digest, PG_BLOB),
+        PG_COL(struct store_learner, national_id, PG_BUF),
+        PG_COL(struct store_learner, given_names, PG_BUF),
+        PG_COL(struct store_learner, family_name, PG_BUF),
+        PG_COL(struct store_learner, birth_date, PG_BUF),
+        PG_COL(struct store_learner, key_id, PG_UINT),
+        PG_COL(struct store_learner, created_ms, PG_INT),
+        PG_COL(struct store_learner, updated_ms, PG_INT),
+};
+static const struct pg_cols learner_cols = PG_COLS(learner_col);
+/* What an update binds: every column but created_ms (8). */
+static const unsigned char learner_change_pick[] = {0, 1, 2, 3, 4, 5, 6, 7, 9};
+static const struct pg_cols learner_change_cols = PG_COLS_PICK(learner_col, learner_change_pick);
 
-	if (rc)
-		return rc;
-	pg_col_text(r, 0, 0, l->id, sizeof(l->id));
-	pg_col_fixed(r, 0, 1, l->nid_index, sizeof(l->nid_index));
-	pg_col_fixed(r, 0, 2, l->digest, sizeof(l->digest));
-	if (pg_col_buf(r, 0, 3, &l->national_id) || pg_col_buf(r, 0, 4, &l->given_names) ||
-	    pg_col_buf(r, 0, 5, &l->family_name) || pg_col_buf(r, 0, 6, &l->birth_date))
-		rc = ok_fail(err, OK_ENOMEM, "read learner: %s", ok_strerror(OK_ENOMEM));
-	l->key_id = (uint32_t)pg_col_int64(r, 0, 7);
-	l->created_ms = pg_col_int64(r, 0, 8);
-	l->updated_ms = pg_col_int64(r, 0, 9);
-	PQclear(r);
-	return rc;
-}
+static const struct pg_query LEARNER_FIND = {"SELECT " PG_LEARNER_COLS
+                                             " FROM learner WHERE nid_index = $1",
+                                             "read learner", NULL, &learner_cols};
+static const struct pg_query LEARNER_GET = {"SELECT " PG_LEARNER_COLS " FROM learner WHERE id = $1",
+                                            "read learner", NULL, &learner_cols};
+static const struct pg_query LEARNER_INSERT = {
+        "INSERT INTO learner (" PG_LEARNER_COLS ") "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+        "add learner", &learner_cols, NULL};
+static const struct pg_query LEARNER_UPDATE = {
+        "UPDATE learner SET nid_index = $2, digest = $3, national_id = $4, given_names = $5, "
+        "family_name = $6, birth_date = $7, key_id = $8, updated_ms = $9 WHERE id = $1",
+        "update learner", &learner_change_cols, NULL};
 
 static int pg_learner_find(struct store *base, const unsigned char idx[STORE_HASH_BYTES],
                            struct store_learner *out, struct ok_error *err)
 {
-	static const char sql[] = "SELECT " PG_LEARNER_COLS " FROM learner WHERE nid_index = $1";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_bytea(&p, idx, STORE_HASH_BYTES);
-	return learner_query(pgs(base), sql, &p, out, err);
+	return pg_get(pgs(base), &LEARNER_FIND, PG_ARGS(PG_ARG_BLOB(idx, STORE_HASH_BYTES)), out,
+	              err);
 }
 
 static int pg_learner_get(struct store *base, const char *id, struct store_learner *out,
                           struct ok_error *err)
 {
-	static const char sql[] = "SELECT " PG_LEARNER_COLS " FROM learner WHERE id = $1";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, id);
-	return learner_query(pgs(base), sql, &p, out, err);
+	return pg_get(pgs(base), &LEARNER_GET, PG_ARGS(PG_ARG_TEXT(id)), out, err);
 }
 
 static int pg_learner_put(struct store *base, const struct store_learner *l, bool update,
                           struct ok_error *err)
 {
-	static const char insert[] = "INSERT INTO learner (" PG_LEARNER_COLS ") "
-	                             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-	                             "ON CONFLICT DO NOTHING";
-	static const char change[] =
-	        "UPDATE learner SET nid_index = $2, digest = $3, national_id = $4, "
-	        "given_names = $5, family_name = $6, birth_date = $7, key_id = $8, "
-	        "updated_ms = $9 WHERE id = $1";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, l->id);
-	pg_param_bytea(&p, l->nid_index, sizeof(l->nid_index));
-	pg_param_bytea(&p, l->digest, sizeof(l->digest));
-	pg_param_bytea(&p, l->national_id.data, l->national_id.len);
-	pg_param_bytea(&p, l->given_names.data, l->given_names.len);
-	pg_param_bytea(&p, l->family_name.data, l->family_name.len);
-	pg_param_bytea(&p, l->birth_date.data, l->birth_date.len);
-	pg_param_int64(&p, l->key_id);
-	if (update) {
-		pg_param_int64(&p, l->updated_ms);
-		return pg_exec(pgs(base), change, &p, NULL, NULL, "update learner", err);
-	}
-	pg_param_int64(&p, l->created_ms);
-	pg_param_int64(&p, l->updated_ms);
-	return insert_new(pgs(base), insert, &p, "add learner", err);
+	if (update)
+		return pg_run(pgs(base), &LEARNER_UPDATE, l, PG_NO_ARGS, NULL, err);
+	return pg_add(pgs(base), &LEARNER_INSERT, l, PG_NO_ARGS, err);
 }
 
 /* ---- achievements ---- */
 
-/* One achievement of a result whose columns are PG_ACHIEVEMENT_COLS (store_pg_import.c reads them
- * too). */
-void pg_read_achievement(const PGresult *r, int row, struct store_achievement *a)
-{
-	pg_col_text(r, row, 0, a->id, sizeof(a->id));
-	pg_col_text(r, row, 1, a->learner_id, sizeof(a->learner_id));
-	pg_col_text(r, row, 2, a->institution, sizeof(a->institution));
-	pg_col_text(r, row, 3, a->record_id, sizeof(a->record_id));
-	pg_col_text(r, row, 4, a->kind, sizeof(a->kind));
-	pg_col_text(r, row, 5, a->title, sizeof(a->title));
-	pg_col_text(r, row, 6, a->programme_code, sizeof(a->programme_code));
-	a->eqf_level = (int)pg_col_int64(r, row, 7);
-	a->credits_centi = (long)pg_col_int64(r, row, 8);
-	pg_col_text(r, row, 9, a->grade, sizeof(a->grade));
-	pg_col_text(r, row, 10, a->grading_scheme, sizeof(a->grading_scheme));
-	pg_col_text(r, row, 11, a->awarded_on, sizeof(a->awarded_on));
-	pg_col_text(r, row, 12, a->language, sizeof(a->language));
-	pg_col_text(r, row, 13, a->status, sizeof(a->status));
-	a->status_index = pg_col_int64(r, row, 14);
-	pg_col_fixed(r, row, 15, a->digest, sizeof(a->digest));
-	a->version = (int)pg_col_int64(r, row, 16);
-	a->created_ms = pg_col_int64(r, row, 17);
-	a->updated_ms = pg_col_int64(r, row, 18);
-	a->status_list = pg_col_int64(r, row, 19);
-}
+/* What an update binds: the id, then every column it may change (not institution, record_id
+ * and created_ms: 2, 3, 17). */
+static const unsigned char achievement_change_pick[] = {0,  1,  4,  5,  6,  7,  8,  9, 10,
+                                                        11, 12, 13, 14, 15, 16, 18, 19};
+static const struct pg_cols achievement_change_cols =
+        PG_COLS_PICK(pg_achievement_col, achievement_change_pick);
 
-static int achievement_query(struct pg_store *s, const char *sql, const struct pg_params *p,
-                             struct store_achievement *out, struct ok_error *err)
-{
-	PGresult *r;
-	int rc = pg_exec_one(s, sql, p, &r, "read achievement", err);
-
-	if (rc)
-		return rc;
-	pg_read_achievement(r, 0, out);
-	PQclear(r);
-	return 0;
-}
+static const struct pg_query ACH_FIND = {
+        "SELECT " PG_ACHIEVEMENT_COLS " FROM achievement WHERE institution = $1 AND record_id = $2",
+        "read achievement", NULL, &pg_achievement_cols};
+static const struct pg_query ACH_GET = {"SELECT " PG_ACHIEVEMENT_COLS
+                                        " FROM achievement WHERE id = $1",
+                                        "read achievement", NULL, &pg_achievement_cols};
+/* A new row that collides with a unique key (record id, status slot) is not written. */
+static const struct pg_query ACH_INSERT = {
+        "INSERT INTO achievement (" PG_ACHIEVEMENT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
+        "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) ON CONFLICT DO NOTHING",
+        "add achievement", &pg_achievement_cols, NULL};
+static const struct pg_query ACH_UPDATE = {
+        "UPDATE achievement SET learner_id = $2, kind = $3, title = $4, programme_code = $5, "
+        "eqf_level = $6, credits_centi = $7, grade = $8, grading_scheme = $9, awarded_on = $10, "
+        "language = $11, status = $12, status_index = $13, digest = $14, version = $15, "
+        "updated_ms = $16, status_list = $17 WHERE id = $1",
+        "update achievement", &achievement_change_cols, NULL};
+/* (id, changed_ms, actor, reason) */
+static const struct pg_query ACH_HISTORY = {
+        "INSERT INTO achievement_history SELECT id, version, learner_id, kind, title, "
+        "programme_code, eqf_level, credits_centi, grade, grading_scheme, awarded_on, "
+        "language, status, $2::bigint, $3::text, $4::text FROM achievement WHERE id = $1",
+        "keep achievement history", NULL, NULL};
+/* (learner_id, then the key: institution, awarded_on, id) in pages; "" is before every key,
+ * as no id is empty. */
+static const struct pg_query ACH_BY_LEARNER = {
+        "SELECT " PG_ACHIEVEMENT_COLS " FROM achievement WHERE learner_id = $1 AND "
+        "(institution, awarded_on, id) > ($2, $3, $4) ORDER BY institution, awarded_on, id "
+        "LIMIT $5",
+        "list achievements", NULL, &pg_achievement_cols};
+/* Columns 2, 11 and 0: institution, awarded_on, id. */
+static const struct pg_page ACH_PAGE = {PG_PAGE, 3, {2, 11, 0}};
+static const struct pg_query ACH_COUNT = {"SELECT count(*) AS n FROM achievement",
+                                          "count achievements", NULL, &pg_count_cols};
 
 static int pg_achievement_find(struct store *base, const char *institution, const char *record_id,
                                struct store_achievement *out, struct ok_error *err)
 {
-	static const char sql[] = "SELECT " PG_ACHIEVEMENT_COLS
-	                          " FROM achievement WHERE institution = $1 AND record_id = $2";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, institution);
-	pg_param_text(&p, record_id);
-	return achievement_query(pgs(base), sql, &p, out, err);
+	return pg_get(pgs(base), &ACH_FIND,
+	              PG_ARGS(PG_ARG_TEXT(institution), PG_ARG_TEXT(record_id)), out, err);
 }
 
 static int pg_achievement_get(struct store *base, const char *id, struct store_achievement *out,
                               struct ok_error *err)
 {
-	static const char sql[] = "SELECT " PG_ACHIEVEMENT_COLS " FROM achievement WHERE id = $1";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, id);
-	return achievement_query(pgs(base), sql, &p, out, err);
-}
-
-/* The fields an update may change, in the order of the update's $2…$17 (after the id). */
-static void bind_achievement_fields(struct pg_params *p, const struct store_achievement *a)
-{
-	pg_param_text(p, a->learner_id);
-	pg_param_text(p, a->kind);
-	pg_param_text(p, a->title);
-	pg_param_text(p, a->programme_code);
-	pg_param_int64(p, a->eqf_level);
-	pg_param_int64(p, a->credits_centi);
-	pg_param_text(p, a->grade);
-	pg_param_text(p, a->grading_scheme);
-	pg_param_text(p, a->awarded_on);
-	pg_param_text(p, a->language);
-	pg_param_text(p, a->status);
-	pg_param_int64(p, a->status_index);
-	pg_param_bytea(p, a->digest, sizeof(a->digest));
-	pg_param_int64(p, a->version);
-	pg_param_int64(p, a->updated_ms);
-	pg_param_int64(p, a->status_list);
+	return pg_get(pgs(base), &ACH_GET, PG_ARGS(PG_ARG_TEXT(id)), out, err);
 }
 
 static int pg_achievement_put(struct store *base, const struct store_achievement *a, bool update,
                               const char *actor, const char *reason, struct ok_error *err)
 {
-	static const char history[] =
-	        "INSERT INTO achievement_history SELECT id, version, learner_id, kind, title, "
-	        "programme_code, eqf_level, credits_centi, grade, grading_scheme, awarded_on, "
-	        "language, status, $2::bigint, $3::text, $4::text FROM achievement WHERE id = $1";
-	static const char change[] =
-	        "UPDATE achievement SET learner_id = $2, kind = $3, title = $4, "
-	        "programme_code = $5, eqf_level = $6, credits_centi = $7, grade = $8, "
-	        "grading_scheme = $9, awarded_on = $10, language = $11, status = $12, "
-	        "status_index = $13, digest = $14, version = $15, updated_ms = $16, "
-	        "status_list = $17 WHERE id = $1";
-	static const char insert[] =
-	        "INSERT INTO achievement (id, institution, record_id, created_ms, learner_id, "
-	        "kind, "
-	        "title, programme_code, eqf_level, credits_centi, grade, grading_scheme, "
-	        "awarded_on, language, status, status_index, digest, version, updated_ms, "
-	        "status_list) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-	        "$15, $16, $17, $18, $19, $20) ON CONFLICT DO NOTHING";
 	struct pg_store *s = pgs(base);
-	struct pg_params p;
 	int64_t n = 0;
 	int rc;
 
-	pg_params_init(&p);
-	pg_param_text(&p, a->id);
 	if (update) {
-		pg_param_int64(&p, a->updated_ms);
-		pg_param_text(&p, actor);
-		pg_param_text(&p, reason);
-		rc = pg_exec(s, history, &p, NULL, NULL, "keep achievement history", err);
-		if (rc)
-			return rc;
-		pg_params_init(&p);
-		pg_param_text(&p, a->id);
-		bind_achievement_fields(&p, a);
-		return pg_exec(s, change, &p, NULL, NULL, "update achievement", err);
+		rc = pg_run(s, &ACH_HISTORY, NULL,
+		            PG_ARGS(PG_ARG_TEXT(a->id), PG_ARG_INT(a->updated_ms),
+		                    PG_ARG_TEXT(actor), PG_ARG_TEXT(reason)),
+		            NULL, err);
+		return rc ? rc : pg_run(s, &ACH_UPDATE, a, PG_NO_ARGS, NULL, err);
 	}
-	pg_param_text(&p, a->institution);
-	pg_param_text(&p, a->record_id);
-	pg_param_int64(&p, a->created_ms);
-	bind_achievement_fields(&p, a);
-	rc = pg_exec(s, insert, &p, NULL, &n, "add achievement", err);
-	/* A new row that collides with a unique key (record id, status slot) is not written. */
+	rc = pg_run(s, &ACH_INSERT, a, PG_NO_ARGS, &n, err);
 	if (!rc && n == 0)
 		return ok_fail(err, OK_EEXIST,
 		               "add achievement: its record id or status slot is taken");
 	return rc;
 }
 
-static int achievement_rows(const PGresult *r, store_achievement_fn fn, void *ctx)
-{
-	struct store_achievement a;
-	int row, rc = 0;
-
-	for (row = 0; row < PQntuples(r) && !rc; row++) {
-		pg_read_achievement(r, row, &a);
-		rc = fn(ctx, &a);
-	}
-	return rc;
-}
-
 static int pg_achievement_list_by_learner(struct store *base, const char *learner_id,
                                           store_achievement_fn fn, void *ctx, struct ok_error *err)
 {
-	/* In pages, each after the (institution, awarded_on, id) the one before ended at; "" is
-	 * before every key, as no id is empty. */
-	static const char sql[] = "SELECT " PG_ACHIEVEMENT_COLS " FROM achievement "
-	                          "WHERE learner_id = $1 AND (institution, awarded_on, id) > "
-	                          "($2, $3, $4) ORDER BY institution, awarded_on, id LIMIT $5";
-	char *last[3] = {NULL, NULL, NULL};
-	struct pg_params p;
-	PGresult *r;
-	int rc, n, i;
+	struct store_achievement a;
+	struct pg_cursor c;
+	int rc = pg_pages(
+	        &c, pgs(base), &ACH_BY_LEARNER, &ACH_PAGE,
+	        PG_ARGS(PG_ARG_TEXT(learner_id), PG_ARG_TEXT(""), PG_ARG_TEXT(""), PG_ARG_TEXT("")),
+	        err);
 
-	do {
-		pg_params_init(&p);
-		pg_param_text(&p, learner_id);
-		for (i = 0; i < 3; i++)
-			pg_param_text(&p, last[i] ? last[i] : "");
-		pg_param_int64(&p, PG_PAGE);
-		if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "list achievements", err)))
-			break;
-		n = PQntuples(r);
-		rc = achievement_rows(r, fn, ctx);
-		for (i = 0; i < 3; i++) {
-			free(last[i]);
-			last[i] = NULL;
-		}
-		if (!rc && n == PG_PAGE) {
-			/* Columns 2, 11 and 0 of PG_ACHIEVEMENT_COLS: institution, awarded_on, id.
-			 */
-			last[0] = pg_col_dup(r, n - 1, 2);
-			last[1] = pg_col_dup(r, n - 1, 11);
-			last[2] = pg_col_dup(r, n - 1, 0);
-			if (!last[0] || !last[1] || !last[2])
-				rc = ok_fail(err, OK_ENOMEM, "list achievements: out of memory");
-		}
-		PQclear(r);
-	} while (!rc && n == PG_PAGE);
-	for (i = 0; i < 3; i++)
-		free(last[i]);
-	return rc;
+	while (!rc && (rc = pg_next(&c, &a, err)) > 0)
+		rc = fn(ctx, &a);
+	return pg_list_end(&c, rc);
 }
 
 static int pg_achievement_count(struct store *base, int64_t *out, struct ok_error *err)
 {
-	static const char sql[] = "SELECT count(*) FROM achievement";
-	PGresult *r;
-	int rc = pg_exec_one(pgs(base), sql, NULL, &r, "count achievements", err);
-
-	if (rc)
-		return rc;
-	*out = pg_col_int64(r, 0, 0);
-	PQclear(r);
-	return 0;
+	return pg_count(pgs(base), &ACH_COUNT, PG_NO_ARGS, out, err);
 }
 
 /* ---- audit ---- */
+
+struct head_row {
+	int64_t seq;
+	unsigned char hash[AUDIT_HASH_BYTES];
+};
+static const struct pg_col head_col[] = {
+        PG_COL(struct head_row, seq, PG_INT),
+        PG_COL(struct head_row, hash, PG_BLOB),
+};
+static const struct pg_cols head_cols = PG_COLS(head_col);
+
+static const struct pg_query AUDIT_HEAD = {
+        "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1", "read audit head", NULL,
+        &head_cols};
+static const struct pg_query AUDIT_INSERT = {"INSERT INTO audit_event (" PG_EVENT_COLS
+                                             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                             "append audit event", &pg_event_cols, NULL};
+/* (after_seq) in pages of PG_AUDIT_PAGE: a long chain is never in memory whole. */
+static const struct pg_query AUDIT_LIST = {"SELECT " PG_EVENT_COLS
+                                           " FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2",
+                                           "list audit events", NULL, &pg_event_cols};
+static const struct pg_page AUDIT_PAGE = {PG_AUDIT_PAGE, 1, {0}}; /* after seq */
 
 /* Inside a write transaction the head is read under the writer lock taken at begin, so that
  * no other server appends between this read and the insert that follows it. */
 static int pg_audit_head(struct store *base, int64_t *seq, unsigned char hash[AUDIT_HASH_BYTES],
                          struct ok_error *err)
 {
-	static const char sql[] = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1";
-	PGresult *r;
-	int rc = pg_exec_one(pgs(base), sql, NULL, &r, "read audit head", err);
+	struct head_row r = {0};
+	int rc = pg_get(pgs(base), &AUDIT_HEAD, PG_NO_ARGS, &r, err);
 
-	if (rc == OK_ENOTFOUND) {
-		*seq = 0;
-		memset(hash, 0, AUDIT_HASH_BYTES);
-		return 0;
-	}
-	if (rc)
-		return rc;
-	*seq = pg_col_int64(r, 0, 0);
-	pg_col_fixed(r, 0, 1, hash, AUDIT_HASH_BYTES);
-	PQclear(r);
-	return 0;
+	if (rc == OK_ENOTFOUND)
+		rc = 0; /* no event yet: sequence 0, a zero hash */
+	*seq = r.seq;
+	memcpy(hash, r.hash, AUDIT_HASH_BYTES);
+	return rc;
 }
 
 static int pg_audit_insert(struct store *base, const struct audit_event *e, struct ok_error *err)
 {
-	static const char sql[] =
-	        "INSERT INTO audit_event (seq, at_ms, actor, action, subject, purpose, detail, "
-	        "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_int64(&p, e->seq);
-	pg_param_int64(&p, e->at_ms);
-	pg_param_text(&p, e->actor);
-	pg_param_text(&p, e->action);
-	pg_param_text(&p, e->subject);
-	pg_param_text(&p, e->purpose);
-	pg_param_text(&p, e->detail);
-	pg_param_bytea(&p, e->prev_hash, AUDIT_HASH_BYTES);
-	pg_param_bytea(&p, e->hash, AUDIT_HASH_BYTES);
-	return pg_exec(pgs(base), sql, &p, NULL, NULL, "append audit event", err);
-}
-
-/* Remembers the last sequence number a page handed on, for the next page. */
-struct audit_page {
-	store_audit_fn fn;
-	void *ctx;
-	int64_t last;
-};
-
-static int audit_page_row(void *ctx, const struct audit_event *e)
-{
-	struct audit_page *pg = ctx;
-
-	pg->last = e->seq;
-	return pg->fn(pg->ctx, e);
+	return pg_run(pgs(base), &AUDIT_INSERT, e, PG_NO_ARGS, NULL, err);
 }
 
 static int pg_audit_list(struct store *base, int64_t after_seq, store_audit_fn fn, void *ctx,
                          struct ok_error *err)
 {
-	static const char sql[] = "SELECT seq, at_ms, actor, action, subject, purpose, detail, "
-	                          "prev_hash, hash FROM audit_event WHERE seq > $1 ORDER BY seq "
-	                          "LIMIT $2";
-	struct audit_page page = {fn, ctx, after_seq};
-	struct pg_params p;
-	PGresult *r;
-	int rows, rc;
-
-	do {
-		pg_params_init(&p);
-		pg_param_int64(&p, page.last);
-		pg_param_int64(&p, PG_AUDIT_PAGE);
-		if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "list audit events", err)))
-			return rc;
-		rows = PQntuples(r);
-		rc = pg_audit_rows(r, audit_page_row, &page);
-		PQclear(r);
-	} while (!rc && rows == PG_AUDIT_PAGE);
-	return rc;
+	return pg_audit_rows(pgs(base), &AUDIT_LIST, &AUDIT_PAGE, PG_ARGS(PG_ARG_INT(after_seq)),
+	                     fn, ctx, err);
 }
 
 /* ---- status lists ---- */
 
-static void read_status_list(const PGresult *r, struct store_status_list *l)
-{
-	l->n = pg_col_int64(r, 0, 0);
-	l->size = pg_col_int64(r, 0, 1);
-	l->used = pg_col_int64(r, 0, 2);
-	l->revocation_version = pg_col_int64(r, 0, 3);
-	l->suspension_version = pg_col_int64(r, 0, 4);
-}
+#define STATUS_COLS "n, size, used, revocation_version, suspension_version"
+static const struct pg_col status_list_col[] = {
+        PG_COL(struct store_status_list, n, PG_INT),
+        PG_COL(struct store_status_list, size, PG_INT),
+        PG_COL(struct store_status_list, used, PG_INT),
+        PG_COL(struct store_status_list, revocation_version, PG_INT),
+        PG_COL(struct store_status_list, suspension_version, PG_INT),
+};
+static const struct pg_cols status_list_cols = PG_COLS(status_list_col);
 
-static int status_list_query(struct pg_store *s, const char *sql, const struct pg_params *p,
-                             struct store_status_list *out, struct ok_error *err)
-{
-	PGresult *r;
-	int rc = pg_exec_one(s, sql, p, &r, "read status list", err);
+struct index_row {
+	int64_t status_index;
+};
+static const struct pg_col index_col[] = {PG_COL(struct index_row, status_index, PG_INT)};
+static const struct pg_cols index_cols = PG_COLS(index_col);
 
-	if (rc)
-		return rc;
-	read_status_list(r, out);
-	PQclear(r);
-	return 0;
-}
+/* A signed list credential as kept, its body read into the caller's buffer. */
+struct cache_row {
+	int64_t version;
+	char etag[STORE_ETAG_MAX];
+	struct buf *body;
+};
+static const struct pg_col cache_col[] = {
+        PG_COL(struct cache_row, version, PG_INT),
+        PG_COL(struct cache_row, etag, PG_TEXT),
+        PG_COL(struct cache_row, body, PG_BUF_REF),
+};
+static const struct pg_cols cache_cols = PG_COLS(cache_col);
+
+static const struct pg_query STATUS_CURRENT = {"SELECT " STATUS_COLS
+                                               " FROM status_list ORDER BY n DESC LIMIT 1",
+                                               "read status list", NULL, &status_list_cols};
+static const struct pg_query STATUS_GET = {"SELECT " STATUS_COLS " FROM status_list WHERE n = $1",
+                                           "read status list", NULL, &status_list_cols};
+/* (n, size) */
+static const struct pg_query STATUS_ADD = {"INSERT INTO status_list (" STATUS_COLS
+                                           ") VALUES ($1, $2, 0, 1, 1) ON CONFLICT DO NOTHING",
+                                           "add status list", NULL, NULL};
+/* (n, used, revocation and suspension deltas) */
+static const struct pg_query STATUS_BUMP = {
+        "UPDATE status_list SET used = used + $2, revocation_version = revocation_version + $3, "
+        "suspension_version = suspension_version + $4 WHERE n = $1",
+        "update status list", NULL, NULL};
+/* (list, status) */
+static const struct pg_query STATUS_BITS = {
+        "SELECT status_index FROM achievement WHERE status_list = $1 AND status = $2 "
+        "AND status <> 'active' UNION ALL "
+        "SELECT status_index FROM vc_status WHERE status_list = $1 AND status = $2 "
+        "AND status <> 'active'",
+        "read status list", NULL, &index_cols};
+/* (list, index) */
+static const struct pg_query STATUS_SLOT = {"SELECT " PG_ACHIEVEMENT_COLS
+                                            " FROM achievement WHERE status_list = $1 AND "
+                                            "status_index = $2 AND status_index >= 0",
+                                            "read achievement", NULL, &pg_achievement_cols};
+/* (purpose, n) */
+static const struct pg_query STATUS_CACHE_GET = {
+        "SELECT version, etag, body FROM status_list_credential WHERE purpose = $1 AND n = $2",
+        "read signed status list", NULL, &cache_cols};
+/* (purpose, n, version, etag, body, signed_ms) */
+static const struct pg_query STATUS_CACHE_PUT = {
+        "INSERT INTO status_list_credential (purpose, n, version, etag, body, signed_ms) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (purpose, n) DO UPDATE SET "
+        "version = excluded.version, etag = excluded.etag, body = excluded.body, "
+        "signed_ms = excluded.signed_ms",
+        "store signed status list", NULL, NULL};
 
 static int pg_status_list_current(struct store *base, struct store_status_list *out,
                                   struct ok_error *err)
 {
-	static const char sql[] = "SELECT " STATUS_COLS " FROM status_list ORDER BY n DESC LIMIT 1";
-
-	return status_list_query(pgs(base), sql, NULL, out, err);
+	return pg_get(pgs(base), &STATUS_CURRENT, PG_NO_ARGS, out, err);
 }
 
 static int pg_status_list_get(struct store *base, int64_t n, struct store_status_list *out,
                               struct ok_error *err)
 {
-	static const char sql[] = "SELECT " STATUS_COLS " FROM status_list WHERE n = $1";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_int64(&p, n);
-	return status_list_query(pgs(base), sql, &p, out, err);
+	return pg_get(pgs(base), &STATUS_GET, PG_ARGS(PG_ARG_INT(n)), out, err);
 }
 
 static int pg_status_list_add(struct store *base, int64_t n, int64_t size, struct ok_error *err)
 {
-	static const char sql[] =
-	        "INSERT INTO status_list (n, size, used, revocation_version, suspension_version) "
-	        "VALUES ($1, $2, 0, 1, 1) ON CONFLICT DO NOTHING";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_int64(&p, n);
-	pg_param_int64(&p, size);
-	return insert_new(pgs(base), sql, &p, "add status list", err);
+	return pg_add(pgs(base), &STATUS_ADD, NULL, PG_ARGS(PG_ARG_INT(n), PG_ARG_INT(size)), err);
 }
 
 static int pg_status_list_bump(struct store *base, int64_t n, int64_t used_delta,
                                int64_t revocation_delta, int64_t suspension_delta,
                                struct ok_error *err)
 {
-	static const char sql[] = "UPDATE status_list SET used = used + $2, "
-	                          "revocation_version = revocation_version + $3, "
-	                          "suspension_version = suspension_version + $4 WHERE n = $1";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_int64(&p, n);
-	pg_param_int64(&p, used_delta);
-	pg_param_int64(&p, revocation_delta);
-	pg_param_int64(&p, suspension_delta);
-	return pg_exec(pgs(base), sql, &p, NULL, NULL, "update status list", err);
+	return pg_run(pgs(base), &STATUS_BUMP, NULL,
+	              PG_ARGS(PG_ARG_INT(n), PG_ARG_INT(used_delta), PG_ARG_INT(revocation_delta),
+	                      PG_ARG_INT(suspension_delta)),
+	              NULL, err);
 }
 
 static int pg_status_list_bits(struct store *base, int64_t n, const char *status, store_index_fn fn,
                                void *ctx, struct ok_error *err)
 {
-	static const char sql[] = "SELECT status_index FROM achievement WHERE status_list = $1 "
-	                          "AND status = $2 AND status <> 'active' UNION ALL "
-	                          "SELECT status_index FROM vc_status WHERE status_list = $1 "
-	                          "AND status = $2 AND status <> 'active'";
-	struct pg_params p;
-	PGresult *r;
-	int row, rc;
+	struct index_row r;
+	struct pg_cursor c;
+	int rc = pg_list(&c, pgs(base), &STATUS_BITS, PG_ARGS(PG_ARG_INT(n), PG_ARG_TEXT(status)),
+	                 err);
 
-	pg_params_init(&p);
-	pg_param_int64(&p, n);
-	pg_param_text(&p, status);
-	if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "read status list", err)))
-		return rc;
-	for (row = 0; row < PQntuples(r) && !rc; row++)
-		rc = fn(ctx, pg_col_int64(r, row, 0));
-	PQclear(r);
-	return rc;
+	while (!rc && (rc = pg_next(&c, &r, err)) > 0)
+		rc = fn(ctx, r.status_index);
+	return pg_list_end(&c, rc);
 }
 
 static int pg_achievement_by_slot(struct store *base, int64_t list, int64_t index,
                                   struct store_achievement *out, struct ok_error *err)
 {
-	static const char sql[] = "SELECT " PG_ACHIEVEMENT_COLS " FROM achievement WHERE "
-	                          "status_list = $1 AND status_index = $2 AND status_index >= 0";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_int64(&p, list);
-	pg_param_int64(&p, index);
-	return achievement_query(pgs(base), sql, &p, out, err);
+	return pg_get(pgs(base), &STATUS_SLOT, PG_ARGS(PG_ARG_INT(list), PG_ARG_INT(index)), out,
+	              err);
 }
 
 static int pg_status_cache_get(struct store *base, const char *purpose, int64_t n, int64_t *version,
                                char etag[STORE_ETAG_MAX], struct buf *body, struct ok_error *err)
 {
-	static const char sql[] = "SELECT version, etag, body FROM status_list_credential "
-	                          "WHERE purpose = $1 AND n = $2";
-	struct pg_params p;
-	PGresult *r;
-	int rc;
+	struct cache_row r = {.body = body};
+	int rc = pg_get(pgs(base), &STATUS_CACHE_GET, PG_ARGS(PG_ARG_TEXT(purpose), PG_ARG_INT(n)),
+	                &r, err);
 
-	pg_params_init(&p);
-	pg_param_text(&p, purpose);
-	pg_param_int64(&p, n);
-	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "read signed status list", err)))
+	if (rc)
 		return rc;
-	*version = pg_col_int64(r, 0, 0);
-	pg_col_text(r, 0, 1, etag, STORE_ETAG_MAX);
-	rc = pg_col_buf(r, 0, 2, body);
-	PQclear(r);
-	return rc ? ok_fail(err, rc, "read signed status list: %s", ok_strerror(rc)) : 0;
+	*version = r.version;
+	memcpy(etag, r.etag, STORE_ETAG_MAX);
+	return 0;
 }
 
 static int pg_status_cache_put(struct store *base, const char *purpose, int64_t n, int64_t version,
                                const char *etag, const struct buf *body, struct ok_error *err)
 {
-	static const char sql[] =
-	        "INSERT INTO status_list_credential (purpose, n, version, etag, body, signed_ms) "
-	        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (purpose, n) DO UPDATE SET "
-	        "version = excluded.version, etag = excluded.etag, body = excluded.body, "
-	        "signed_ms = excluded.signed_ms";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, purpose);
-	pg_param_int64(&p, n);
-	pg_param_int64(&p, version);
-	pg_param_text(&p, etag);
-	pg_param_bytea(&p, body->data, body->len);
-	pg_param_int64(&p, ok_now_ms());
-	return pg_exec(pgs(base), sql, &p, NULL, NULL, "store signed status list", err);
+	return pg_run(pgs(base), &STATUS_CACHE_PUT, NULL,
+	              PG_ARGS(PG_ARG_TEXT(purpose), PG_ARG_INT(n), PG_ARG_INT(version),
+	                      PG_ARG_TEXT(etag), PG_ARG_BLOB(body->data, body->len),
+	                      PG_ARG_INT(ok_now_ms())),
+	              NULL, err);
 }
 
 /* ---- trust list ---- */
 
-static void read_trusted(const PGresult *r, int row, struct store_trusted_issuer *t)
-{
-	pg_col_text(r, row, 0, t->did, sizeof(t->did));
-	pg_col_text(r, row, 1, t->name, sizeof(t->name));
-	pg_col_text(r, row, 2, t->country, sizeof(t->country));
-	pg_col_text(r, row, 3, t->source, sizeof(t->source));
-	pg_col_text(r, row, 4, t->status, sizeof(t->status));
-	t->since_ms = pg_col_int64(r, row, 5);
-}
+#define TRUST_COLS "did, name, country, source, status, since_ms"
+static const struct pg_col trusted_col[] = {
+        PG_COL(struct store_trusted_issuer, did, PG_TEXT),
+        PG_COL(struct store_trusted_issuer, name, PG_TEXT),
+        PG_COL(struct store_trusted_issuer, country, PG_TEXT),
+        PG_COL(struct store_trusted_issuer, source, PG_TEXT),
+        PG_COL(struct store_trusted_issuer, status, PG_TEXT),
+        PG_COL(struct store_trusted_issuer, since_ms, PG_INT),
+};
+static const struct pg_cols trusted_cols = PG_COLS(trusted_col);
+
+static const struct pg_query TRUST_PUT = {
+        "INSERT INTO trusted_issuer (" TRUST_COLS ") VALUES ($1, $2, $3, $4, $5, $6) "
+        "ON CONFLICT (did) DO UPDATE SET name = excluded.name, country = excluded.country, "
+        "source = excluded.source, status = excluded.status",
+        "add trusted issuer", &trusted_cols, NULL};
+static const struct pg_query TRUST_GET = {"SELECT " TRUST_COLS
+                                          " FROM trusted_issuer WHERE did = $1",
+                                          "read trust list", NULL, &trusted_cols};
+static const struct pg_query TRUST_REMOVE = {"DELETE FROM trusted_issuer WHERE did = $1",
+                                             "remove trusted issuer", NULL, NULL};
+static const struct pg_query TRUST_REMOVE_SOURCE = {"DELETE FROM trusted_issuer WHERE source = $1",
+                                                    "replace trust list", NULL, NULL};
+/* (the DID the first page starts after) in pages */
+static const struct pg_query TRUST_LIST = {
+        "SELECT " TRUST_COLS " FROM trusted_issuer WHERE did > $1 ORDER BY did LIMIT $2",
+        "list trust list", NULL, &trusted_cols};
+static const struct pg_page TRUST_PAGE = {PG_PAGE, 1, {0}}; /* after did */
 
 static int pg_trust_put(struct store *base, const struct store_trusted_issuer *t,
                         struct ok_error *err)
 {
-	static const char sql[] = "INSERT INTO trusted_issuer (" TRUST_COLS ") "
-	                          "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (did) DO UPDATE SET "
-	                          "name = excluded.name, country = excluded.country, "
-	                          "source = excluded.source, status = excluded.status";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, t->did);
-	pg_param_text(&p, t->name);
-	pg_param_text(&p, t->country);
-	pg_param_text(&p, t->source);
-	pg_param_text(&p, t->status);
-	pg_param_int64(&p, t->since_ms);
-	return pg_exec(pgs(base), sql, &p, NULL, NULL, "add trusted issuer", err);
+	return pg_run(pgs(base), &TRUST_PUT, t, PG_NO_ARGS, NULL, err);
 }
 
 static int pg_trust_get(struct store *base, const char *did, struct store_trusted_issuer *out,
                         struct ok_error *err)
 {
-	static const char sql[] = "SELECT " TRUST_COLS " FROM trusted_issuer WHERE did = $1";
-	struct pg_params p;
-	PGresult *r;
-	int rc;
-
-	pg_params_init(&p);
-	pg_param_text(&p, did);
-	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "read trust list", err)))
-		return rc;
-	read_trusted(r, 0, out);
-	PQclear(r);
-	return 0;
+	return pg_get(pgs(base), &TRUST_GET, PG_ARGS(PG_ARG_TEXT(did)), out, err);
 }
 
 static int pg_trust_remove(struct store *base, const char *did, struct ok_error *err)
 {
-	static const char sql[] = "DELETE FROM trusted_issuer WHERE did = $1";
-	struct pg_params p;
-	int64_t n = 0;
-	int rc;
-
-	pg_params_init(&p);
-	pg_param_text(&p, did);
-	rc = pg_exec(pgs(base), sql, &p, NULL, &n, "remove trusted issuer", err);
-	if (!rc && n == 0)
-		return OK_ENOTFOUND;
-	return rc;
+	return pg_change(pgs(base), &TRUST_REMOVE, NULL, PG_ARGS(PG_ARG_TEXT(did)), err);
 }
 
 static int pg_trust_remove_source(struct store *base, const char *source, struct ok_error *err)
 {
-	static const char sql[] = "DELETE FROM trusted_issuer WHERE source = $1";
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, source);
-	return pg_exec(pgs(base), sql, &p, NULL, NULL, "replace trust list", err);
+	return pg_run(pgs(base), &TRUST_REMOVE_SOURCE, NULL, PG_ARGS(PG_ARG_TEXT(source)), NULL,
+	              err);
 }
 
 static int pg_trust_list(struct store *base, store_trust_fn fn, void *ctx, struct ok_error *err)
 {
-	/* In pages, each after the DID the one before ended at. */
-	static const char sql[] = "SELECT " TRUST_COLS " FROM trusted_issuer WHERE did > $1 "
-	                          "ORDER BY did LIMIT $2";
 	struct store_trusted_issuer t;
-	char *last = NULL;
-	struct pg_params p;
-	PGresult *r;
-	int row, n, rc;
+	struct pg_cursor c;
+	int rc = pg_pages(&c, pgs(base), &TRUST_LIST, &TRUST_PAGE, PG_ARGS(PG_ARG_TEXT("")), err);
 
-	do {
-		pg_params_init(&p);
-		pg_param_text(&p, last ? last : "");
-		pg_param_int64(&p, PG_PAGE);
-		if ((rc = pg_exec(pgs(base), sql, &p, &r, NULL, "list trust list", err)))
-			break;
-		n = PQntuples(r);
-		for (row = 0; row < n && !rc; row++) {
-			read_trusted(r, row, &t);
-			rc = fn(ctx, &t);
-		}
-		free(last);
-		last = NULL;
-		if (!rc && n == PG_PAGE && !(last = pg_col_dup(r, n - 1, 0)))
-			rc = ok_fail(err, OK_ENOMEM, "list trust list: out of memory");
-		PQclear(r);
-	} while (!rc && n == PG_PAGE);
-	free(last);
-	return rc;
+	while (!rc && (rc = pg_next(&c, &t, err)) > 0)
+		rc = fn(ctx, &t);
+	return pg_list_end(&c, rc);
 }
 
 /* ---- schema and backups ---- */
 
+struct version_row {
+	int version;
+};
+static const struct pg_col version_col[] = {PG_COL(struct version_row, version, PG_INT)};
+static const struct pg_cols version_cols = PG_COLS(version_col);
+
+static const struct pg_query SCHEMA_VERSION = {"SELECT version FROM oorkonde_schema",
+                                               "read schema version", NULL, &version_cols};
+
 static int pg_schema_version(struct store *base, int *out, struct ok_error *err)
 {
-	static const char sql[] = "SELECT version FROM oorkonde_schema";
-	PGresult *r;
-	int rc = pg_exec_one(pgs(base), sql, NULL, &r, "read schema version", err);
+	struct version_row r = {0};
+	int rc = pg_get(pgs(base), &SCHEMA_VERSION, PG_NO_ARGS, &r, err);
 
-	if (rc)
-		return rc;
-	*out = (int)pg_col_int64(r, 0, 0);
-	PQclear(r);
-	return 0;
+	if (!rc)
+		*out = r.version;
+	return rc;
 }
 
 static int pg_backup_to(struct store *base, const char *path, struct ok_error *err)

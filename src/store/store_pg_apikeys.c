@@ -3,77 +3,68 @@
 #include "store/apikeys.h"
 #include "store/pg_internal.h"
 
-static const char SQL_LIST[] =
+static const struct pg_col info_col[] = {
+        PG_COL(struct store_api_key_info, id, PG_TEXT),
+        PG_COL(struct store_api_key_info, institution, PG_TEXT),
+        PG_COL(struct store_api_key_info, permissions, PG_TEXT),
+        PG_COL(struct store_api_key_info, created_ms, PG_INT),
+        PG_COL(struct store_api_key_info, last_used_ms, PG_INT),
+        PG_COL(struct store_api_key_info, revoked_ms, PG_INT),
+        PG_COL(struct store_api_key_info, blocked_ms, PG_INT),
+};
+static const struct pg_cols info_cols = PG_COLS(info_col);
+
+/* (institution, or NULL for every key) */
+static const struct pg_query LIST = {
         "SELECT k.id, k.institution, k.permissions, k.created_ms, k.last_used_ms, k.revoked_ms, "
-        "coalesce(b.blocked_ms, 0) FROM api_key k LEFT JOIN key_block b ON b.key_id = k.id "
-        "WHERE $1::text IS NULL OR k.institution = $1::text ORDER BY k.created_ms, k.id";
-static const char SQL_REVOKE[] =
-        "UPDATE api_key SET revoked_ms = $2 WHERE id = $1 AND revoked_ms = 0";
-static const char SQL_REVOKED[] = "SELECT revoked_ms FROM api_key WHERE id = $1";
-static const char SQL_TOUCH[] =
-        "UPDATE api_key SET last_used_ms = $2 WHERE id = $1 AND last_used_ms < $2";
+        "coalesce(b.blocked_ms, 0) AS blocked_ms FROM api_key k "
+        "LEFT JOIN key_block b ON b.key_id = k.id "
+        "WHERE $1::text IS NULL OR k.institution = $1::text ORDER BY k.created_ms, k.id",
+        "list API keys", NULL, &info_cols};
+/* (id, at_ms) */
+static const struct pg_query REVOKE = {
+        "UPDATE api_key SET revoked_ms = $2 WHERE id = $1 AND revoked_ms = 0", "revoke an API key",
+        NULL, NULL};
+static const struct pg_query REVOKED = {"SELECT revoked_ms AS n FROM api_key WHERE id = $1",
+                                        "find an API key", NULL, &pg_count_cols};
+/* (id, at_ms) */
+static const struct pg_query TOUCH = {
+        "UPDATE api_key SET last_used_ms = $2 WHERE id = $1 AND last_used_ms < $2",
+        "record an API key's use", NULL, NULL};
 
 static int list(struct store *base, const char *institution, store_api_key_fn fn, void *ctx,
                 struct ok_error *err)
 {
 	struct store_api_key_info k;
-	struct pg_params p;
-	PGresult *r;
-	int i, n, rc;
+	struct pg_cursor c;
+	int rc = pg_list(&c, pgs(base), &LIST, PG_ARGS(PG_ARG_TEXT(institution)), err);
 
-	pg_params_init(&p);
-	pg_param_text(&p, institution); /* NULL: every key */
-	if ((rc = pg_exec(pgs(base), SQL_LIST, &p, &r, NULL, "list API keys", err)))
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < n && !rc; i++) {
-		pg_col_text(r, i, 0, k.id, sizeof(k.id));
-		pg_col_text(r, i, 1, k.institution, sizeof(k.institution));
-		pg_col_text(r, i, 2, k.permissions, sizeof(k.permissions));
-		k.created_ms = pg_col_int64(r, i, 3);
-		k.last_used_ms = pg_col_int64(r, i, 4);
-		k.revoked_ms = pg_col_int64(r, i, 5);
-		k.blocked_ms = pg_col_int64(r, i, 6);
+	while (!rc && (rc = pg_next(&c, &k, err)) > 0)
 		rc = fn(ctx, &k);
-	}
-	PQclear(r);
-	return rc;
+	return pg_list_end(&c, rc);
 }
 
 static int revoke(struct store *base, const char *id, int64_t at_ms, struct ok_error *err)
 {
-	struct pg_params p;
-	int64_t changed = 0;
-	PGresult *r;
-	int rc;
+	struct pg_count_row r;
+	int rc = pg_change(pgs(base), &REVOKE, NULL, PG_ARGS(PG_ARG_TEXT(id), PG_ARG_INT(at_ms)),
+	                   err);
 
-	pg_params_init(&p);
-	pg_param_text(&p, id);
-	pg_param_int64(&p, at_ms);
-	if ((rc = pg_exec(pgs(base), SQL_REVOKE, &p, NULL, &changed, "revoke an API key", err)))
+	if (rc != OK_ENOTFOUND)
 		return rc;
-	if (changed == 1)
-		return 0;
 	/* Nothing changed: tell an unknown key from one revoked before. */
-	pg_params_init(&p);
-	pg_param_text(&p, id);
-	rc = pg_exec_one(pgs(base), SQL_REVOKED, &p, &r, "find an API key", err);
+	rc = pg_get(pgs(base), &REVOKED, PG_ARGS(PG_ARG_TEXT(id)), &r, err);
 	if (rc == OK_ENOTFOUND)
 		return ok_fail_field(err, rc, "key", "no API key %s", id);
 	if (rc)
 		return rc;
-	PQclear(r);
 	return ok_fail_field(err, OK_ECONFLICT, "key", "API key %s was revoked already", id);
 }
 
 static int touch(struct store *base, const char *id, int64_t at_ms, struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, id);
-	pg_param_int64(&p, at_ms);
-	return pg_exec(pgs(base), SQL_TOUCH, &p, NULL, NULL, "record an API key's use", err);
+	return pg_run(pgs(base), &TOUCH, NULL, PG_ARGS(PG_ARG_TEXT(id), PG_ARG_INT(at_ms)), NULL,
+	              err);
 }
 
 const struct store_apikey_ops pg_apikey_ops = {

@@ -9,207 +9,174 @@
 #include "store/pg_internal.h"
 
 /* EXCLUSIVE: plain reads go on, every other writer of key_read waits. */
-static const char SQL_KEY_LOCK[] = "LOCK TABLE key_read IN EXCLUSIVE MODE";
-static const char SQL_READ_WINDOW[] =
-        "SELECT count(*), coalesce(bool_or(learner_id = $2), false) FROM key_read "
-        "WHERE key_id = $1 AND at_ms > $3";
-static const char SQL_READ_PUT[] =
+#define PG_LOCK_KEY_READ "LOCK TABLE key_read IN EXCLUSIVE MODE"
+
+/* A key's window: how many learners it read after since_ms, and whether one of them. */
+struct window_row {
+	int64_t n;
+	bool seen;
+};
+static const struct pg_col window_col[] = {
+        PG_COL(struct window_row, n, PG_INT),
+        PG_COL(struct window_row, seen, PG_BOOL),
+};
+static const struct pg_cols window_cols = PG_COLS(window_col);
+
+/* (key_id, learner_id, since_ms) */
+static const struct pg_query READ_WINDOW = {
+        "SELECT count(*) AS n, coalesce(bool_or(learner_id = $2), false) AS seen FROM key_read "
+        "WHERE key_id = $1 AND at_ms > $3",
+        "read a key's reading window", NULL, &window_cols};
+/* (key_id, learner_id, at_ms) */
+static const struct pg_query READ_PUT = {
         "INSERT INTO key_read (key_id, learner_id, at_ms) VALUES ($1, $2, $3) "
         "ON CONFLICT (key_id, learner_id) "
-        "DO UPDATE SET at_ms = greatest(key_read.at_ms, excluded.at_ms)";
-static const char SQL_READ_PRUNE[] = "DELETE FROM key_read WHERE key_id = $1 AND at_ms <= $2";
-static const char SQL_READ_CLEAR[] = "DELETE FROM key_read WHERE key_id = $1";
+        "DO UPDATE SET at_ms = greatest(key_read.at_ms, excluded.at_ms)",
+        "record a key's read", NULL, NULL};
+/* (key_id, before_ms) */
+static const struct pg_query READ_PRUNE = {"DELETE FROM key_read WHERE key_id = $1 AND at_ms <= $2",
+                                           "forget a key's old reads", NULL, NULL};
+static const struct pg_query READ_CLEAR = {"DELETE FROM key_read WHERE key_id = $1",
+                                           "forget a key's reads", NULL, NULL};
+
+#define BLOCK_COLS "key_id, institution, blocked_ms, learners, window_s"
+static const struct pg_col block_col[] = {
+        PG_COL(struct store_key_block, key_id, PG_TEXT),
+        PG_COL(struct store_key_block, institution, PG_TEXT),
+        PG_COL(struct store_key_block, blocked_ms, PG_INT),
+        PG_COL(struct store_key_block, learners, PG_INT),
+        PG_COL(struct store_key_block, window_s, PG_INT),
+};
+static const struct pg_cols block_cols = PG_COLS(block_col);
+
 /* A key blocked twice leaves the transaction usable: the caller is told OK_EEXIST. */
-static const char SQL_BLOCK_PUT[] =
-        "INSERT INTO key_block (key_id, institution, blocked_ms, learners, window_s) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_id) DO NOTHING";
-static const char SQL_BLOCK_GET[] = "SELECT key_id, institution, blocked_ms, learners, window_s "
-                                    "FROM key_block WHERE key_id = $1";
-static const char SQL_BLOCK_REMOVE[] = "DELETE FROM key_block WHERE key_id = $1";
-static const char SQL_BLOCK_COUNT[] = "SELECT count(*) FROM key_block";
-static const char SQL_BLOCK_LIST[] = "SELECT key_id, institution, blocked_ms, learners, window_s "
-                                     "FROM key_block ORDER BY blocked_ms, key_id";
-static const char SQL_LIMIT_PUT[] =
+static const struct pg_query BLOCK_PUT = {"INSERT INTO key_block (" BLOCK_COLS ") "
+                                          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_id) "
+                                          "DO NOTHING",
+                                          "block a key", &block_cols, NULL};
+static const struct pg_query BLOCK_GET = {"SELECT " BLOCK_COLS " FROM key_block WHERE key_id = $1",
+                                          "read a key block", NULL, &block_cols};
+static const struct pg_query BLOCK_REMOVE = {"DELETE FROM key_block WHERE key_id = $1",
+                                             "unblock a key", NULL, NULL};
+static const struct pg_query BLOCK_COUNT = {"SELECT count(*) AS n FROM key_block",
+                                            "count blocked keys", NULL, &pg_count_cols};
+static const struct pg_query BLOCK_LIST = {"SELECT " BLOCK_COLS
+                                           " FROM key_block ORDER BY blocked_ms, key_id",
+                                           "list blocked keys", NULL, &block_cols};
+
+/* An institution's read limit. */
+struct limit_row {
+	int64_t learners;
+	int64_t window_s;
+};
+static const struct pg_col limit_col[] = {
+        PG_COL(struct limit_row, learners, PG_INT),
+        PG_COL(struct limit_row, window_s, PG_INT),
+};
+static const struct pg_cols limit_cols = PG_COLS(limit_col);
+
+/* (institution, learners, window_s) */
+static const struct pg_query LIMIT_PUT = {
         "INSERT INTO read_limit (institution, learners, window_s) VALUES ($1, $2, $3) "
         "ON CONFLICT (institution) DO UPDATE SET learners = excluded.learners, "
-        "window_s = excluded.window_s";
-static const char SQL_LIMIT_GET[] =
-        "SELECT learners, window_s FROM read_limit WHERE institution = $1";
+        "window_s = excluded.window_s",
+        "set a read limit", NULL, NULL};
+static const struct pg_query LIMIT_GET = {
+        "SELECT learners, window_s FROM read_limit WHERE institution = $1", "read a read limit",
+        NULL, &limit_cols};
 
 static int read_window(struct store *base, const char *key_id, const char *learner_id,
                        int64_t since_ms, int64_t *count, bool *seen, struct ok_error *err)
 {
-	struct pg_params p;
-	PGresult *r;
-	int rc;
+	struct window_row r = {0, false};
+	int rc = pg_get(pgs(base), &READ_WINDOW,
+	                PG_ARGS(PG_ARG_TEXT(key_id), PG_ARG_TEXT(learner_id), PG_ARG_INT(since_ms)),
+	                &r, err);
 
-	*count = 0;
-	*seen = false;
-	pg_params_init(&p);
-	pg_param_text(&p, key_id);
-	pg_param_text(&p, learner_id);
-	pg_param_int64(&p, since_ms);
-	rc = pg_exec_one(pgs(base), SQL_READ_WINDOW, &p, &r, "read a key's reading window", err);
-	if (rc == OK_ENOTFOUND)
-		return ok_fail(err, OK_ESTORE, "read a key's reading window: no count");
-	if (rc)
-		return rc;
-	*count = pg_col_int64(r, 0, 0);
-	*seen = pg_col_bool(r, 0, 1);
-	PQclear(r);
-	return 0;
+	*count = r.n;
+	*seen = r.seen;
+	return rc == OK_ENOTFOUND ? 0 : rc; /* an aggregate has a row; none would be nothing */
 }
 
 static int read_put(struct store *base, const char *key_id, const char *learner_id, int64_t at_ms,
                     struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, key_id);
-	pg_param_text(&p, learner_id);
-	pg_param_int64(&p, at_ms);
-	return pg_exec(pgs(base), SQL_READ_PUT, &p, NULL, NULL, "record a key's read", err);
+	return pg_run(pgs(base), &READ_PUT, NULL,
+	              PG_ARGS(PG_ARG_TEXT(key_id), PG_ARG_TEXT(learner_id), PG_ARG_INT(at_ms)),
+	              NULL, err);
 }
 
 static int read_prune(struct store *base, const char *key_id, int64_t before_ms,
                       struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, key_id);
-	pg_param_int64(&p, before_ms);
-	return pg_exec(pgs(base), SQL_READ_PRUNE, &p, NULL, NULL, "forget a key's old reads", err);
+	return pg_run(pgs(base), &READ_PRUNE, NULL,
+	              PG_ARGS(PG_ARG_TEXT(key_id), PG_ARG_INT(before_ms)), NULL, err);
 }
 
 static int read_clear(struct store *base, const char *key_id, struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, key_id);
-	return pg_exec(pgs(base), SQL_READ_CLEAR, &p, NULL, NULL, "forget a key's reads", err);
+	return pg_run(pgs(base), &READ_CLEAR, NULL, PG_ARGS(PG_ARG_TEXT(key_id)), NULL, err);
 }
 
 static int block_put(struct store *base, const struct store_key_block *b, struct ok_error *err)
 {
-	struct pg_params p;
-	int64_t added = 0;
-	int rc;
+	int rc = pg_add(pgs(base), &BLOCK_PUT, b, PG_NO_ARGS, err);
 
-	pg_params_init(&p);
-	pg_param_text(&p, b->key_id);
-	pg_param_text(&p, b->institution);
-	pg_param_int64(&p, b->blocked_ms);
-	pg_param_int64(&p, b->learners);
-	pg_param_int64(&p, b->window_s);
-	if ((rc = pg_exec(pgs(base), SQL_BLOCK_PUT, &p, NULL, &added, "block a key", err)))
-		return rc;
-	return added ? 0 : ok_fail(err, OK_EEXIST, "block a key: the key is blocked already");
-}
-
-static void read_block(const PGresult *r, int row, struct store_key_block *b)
-{
-	pg_col_text(r, row, 0, b->key_id, sizeof(b->key_id));
-	pg_col_text(r, row, 1, b->institution, sizeof(b->institution));
-	b->blocked_ms = pg_col_int64(r, row, 2);
-	b->learners = pg_col_int64(r, row, 3);
-	b->window_s = pg_col_int64(r, row, 4);
+	return rc == OK_EEXIST ? ok_fail(err, rc, "block a key: the key is blocked already") : rc;
 }
 
 static int block_get(struct store *base, const char *key_id, struct store_key_block *out,
                      struct ok_error *err)
 {
 	struct pg_store *s = pgs(base);
-	struct pg_params p;
-	PGresult *r;
 	int rc;
 
-	pg_params_init(&p);
-	pg_param_text(&p, key_id);
 	/* In a transaction (leak detection's counting), the lock of the reads comes first: its own
 	 * statement, so that the reads below see what a server that held it before committed. */
-	if (s->in_tx && (rc = pg_command(s, SQL_KEY_LOCK, "lock a key's reads", err)))
+	if (s->in_tx && (rc = pg_command(s, PG_LOCK_KEY_READ, "lock a key's reads", err)))
 		return rc;
-	if ((rc = pg_exec_one(s, SQL_BLOCK_GET, &p, &r, "read a key block", err)))
-		return rc;
-	read_block(r, 0, out);
-	PQclear(r);
-	return 0;
+	return pg_get(s, &BLOCK_GET, PG_ARGS(PG_ARG_TEXT(key_id)), out, err);
 }
 
 static int block_remove(struct store *base, const char *key_id, struct ok_error *err)
 {
-	struct pg_params p;
-	int64_t changed = 0;
-	int rc;
-
-	pg_params_init(&p);
-	pg_param_text(&p, key_id);
-	rc = pg_exec(pgs(base), SQL_BLOCK_REMOVE, &p, NULL, &changed, "unblock a key", err);
-	if (!rc && changed == 0)
-		return OK_ENOTFOUND;
-	return rc;
+	return pg_change(pgs(base), &BLOCK_REMOVE, NULL, PG_ARGS(PG_ARG_TEXT(key_id)), err);
 }
 
 static int block_count(struct store *base, int64_t *out, struct ok_error *err)
 {
-	PGresult *r;
-	int rc;
-
-	*out = 0;
-	rc = pg_exec_one(pgs(base), SQL_BLOCK_COUNT, NULL, &r, "count blocked keys", err);
-	if (rc)
-		return rc == OK_ENOTFOUND ? 0 : rc;
-	*out = pg_col_int64(r, 0, 0);
-	PQclear(r);
-	return 0;
+	return pg_count(pgs(base), &BLOCK_COUNT, PG_NO_ARGS, out, err);
 }
 
 static int block_list(struct store *base, store_key_block_fn fn, void *ctx, struct ok_error *err)
 {
 	struct store_key_block b;
-	PGresult *r;
-	int i, n, rc;
+	struct pg_cursor c;
+	int rc = pg_list(&c, pgs(base), &BLOCK_LIST, PG_NO_ARGS, err);
 
-	if ((rc = pg_exec(pgs(base), SQL_BLOCK_LIST, NULL, &r, NULL, "list blocked keys", err)))
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < n && !rc; i++) {
-		read_block(r, i, &b);
+	while (!rc && (rc = pg_next(&c, &b, err)) > 0)
 		rc = fn(ctx, &b);
-	}
-	PQclear(r);
-	return rc;
+	return pg_list_end(&c, rc);
 }
 
 static int limit_put(struct store *base, const char *institution, int64_t learners,
                      int64_t window_s, struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, institution);
-	pg_param_int64(&p, learners);
-	pg_param_int64(&p, window_s);
-	return pg_exec(pgs(base), SQL_LIMIT_PUT, &p, NULL, NULL, "set a read limit", err);
+	return pg_run(pgs(base), &LIMIT_PUT, NULL,
+	              PG_ARGS(PG_ARG_TEXT(institution), PG_ARG_INT(learners), PG_ARG_INT(window_s)),
+	              NULL, err);
 }
 
 static int limit_get(struct store *base, const char *institution, int64_t *learners,
                      int64_t *window_s, struct ok_error *err)
 {
-	struct pg_params p;
-	PGresult *r;
-	int rc;
+	struct limit_row r;
+	int rc = pg_get(pgs(base), &LIMIT_GET, PG_ARGS(PG_ARG_TEXT(institution)), &r, err);
 
-	pg_params_init(&p);
-	pg_param_text(&p, institution);
-	if ((rc = pg_exec_one(pgs(base), SQL_LIMIT_GET, &p, &r, "read a read limit", err)))
+	if (rc)
 		return rc;
-	*learners = pg_col_int64(r, 0, 0);
-	*window_s = pg_col_int64(r, 0, 1);
-	PQclear(r);
+	*learners = r.learners;
+	*window_s = r.window_s;
 	return 0;
 }
 

@@ -5,346 +5,254 @@
 #include "store/pg_internal.h"
 #include "store/portal.h"
 
-#include <stdlib.h>
+/* Login links */
 
-static const char SQL_LINK_PUT[] =
-        "INSERT INTO login_link (token_hash, learner_id, created_by, created_ms, expires_ms, "
-        "used_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
-static const char SQL_LINK_FIND[] =
-        "SELECT token_hash, learner_id, created_by, created_ms, expires_ms, used_ms "
-        "FROM login_link WHERE token_hash = $1";
-/* A second use waits for the first's row lock, then finds used_ms set and changes nothing. */
-static const char SQL_LINK_USE[] =
-        "UPDATE login_link SET used_ms = $2 WHERE token_hash = $1 AND used_ms = 0";
-static const char SQL_LINK_PRUNE[] = "DELETE FROM login_link WHERE expires_ms < $1";
+#define LINK_COLS "token_hash, learner_id, created_by, created_ms, expires_ms, used_ms"
+static const struct pg_col link_col[] = {
+        PG_COL(struct store_login_link, token_hash, PG_BLOB),
+        PG_COL(struct store_login_link, learner_id, PG_TEXT),
+        PG_COL(struct store_login_link, created_by, PG_TEXT),
+        PG_COL(struct store_login_link, created_ms, PG_INT),
+        PG_COL(struct store_login_link, expires_ms, PG_INT),
+        PG_COL(struct store_login_link, used_ms, PG_INT),
+};
+static const struct pg_cols link_cols = PG_COLS(link_col);
 
-static const char SQL_SESSION_PUT[] =
-        "INSERT INTO session (id, token_hash, learner_id, created_ms, last_seen_ms) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
-static const char SQL_SESSION_FIND[] =
-        "SELECT id, token_hash, learner_id, created_ms, last_seen_ms FROM session "
-        "WHERE token_hash = $1";
-static const char SQL_SESSION_TOUCH[] =
-        "UPDATE session SET last_seen_ms = greatest(last_seen_ms, $2::bigint) WHERE id = $1";
-static const char SQL_SESSION_DELETE[] = "DELETE FROM session WHERE id = $1";
-static const char SQL_SESSION_PRUNE[] =
-        "DELETE FROM session WHERE last_seen_ms < $1 OR created_ms < $2";
+static const struct pg_query LINK_PUT = {"INSERT INTO login_link (" LINK_COLS
+                                         ") VALUES ($1, $2, $3, $4, $5, $6) "
+                                         "ON CONFLICT DO NOTHING",
+                                         "add a login link", &link_cols, NULL};
+static const struct pg_query LINK_FIND = {"SELECT " LINK_COLS
+                                          " FROM login_link WHERE token_hash = $1",
+                                          "find a login link", NULL, &link_cols};
+/* (token_hash, used_ms): a second use waits for the first's row lock, then finds used_ms set
+ * and changes nothing. */
+static const struct pg_query LINK_USE = {
+        "UPDATE login_link SET used_ms = $2 WHERE token_hash = $1 AND used_ms = 0",
+        "use a login link", NULL, NULL};
+static const struct pg_query LINK_PRUNE = {"DELETE FROM login_link WHERE expires_ms < $1",
+                                           "forget expired login links", NULL, NULL};
 
-#define SHARE_COLUMNS                                                                   \
+/* Sessions */
+
+#define SESSION_COLS "id, token_hash, learner_id, created_ms, last_seen_ms"
+static const struct pg_col session_col[] = {
+        PG_COL(struct store_session, id, PG_TEXT),
+        PG_COL(struct store_session, token_hash, PG_BLOB),
+        PG_COL(struct store_session, learner_id, PG_TEXT),
+        PG_COL(struct store_session, created_ms, PG_INT),
+        PG_COL(struct store_session, last_seen_ms, PG_INT),
+};
+static const struct pg_cols session_cols = PG_COLS(session_col);
+
+static const struct pg_query SESSION_PUT = {"INSERT INTO session (" SESSION_COLS
+                                            ") VALUES ($1, $2, $3, $4, $5) "
+                                            "ON CONFLICT DO NOTHING",
+                                            "add a session", &session_cols, NULL};
+static const struct pg_query SESSION_FIND = {"SELECT " SESSION_COLS
+                                             " FROM session WHERE token_hash = $1",
+                                             "find a session", NULL, &session_cols};
+/* (id, at_ms) */
+static const struct pg_query SESSION_TOUCH = {
+        "UPDATE session SET last_seen_ms = greatest(last_seen_ms, $2::bigint) WHERE id = $1",
+        "note a session's activity", NULL, NULL};
+static const struct pg_query SESSION_DELETE = {"DELETE FROM session WHERE id = $1", "end a session",
+                                               NULL, NULL};
+/* (idle_before_ms, started_before_ms) */
+static const struct pg_query SESSION_PRUNE = {
+        "DELETE FROM session WHERE last_seen_ms < $1 OR created_ms < $2", "forget ended sessions",
+        NULL, NULL};
+
+/* Shares */
+
+#define SHARE_COLS                                                                      \
 	"id, token_hash, learner_id, recipient, achievements, created_ms, expires_ms, " \
 	"revoked_ms, uses, last_used_ms"
-static const char SQL_SHARE_PUT[] = "INSERT INTO share (" SHARE_COLUMNS ") "
-                                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-                                    "ON CONFLICT DO NOTHING";
-static const char SQL_SHARE_GET[] = "SELECT " SHARE_COLUMNS " FROM share WHERE id = $1";
-static const char SQL_SHARE_FIND[] = "SELECT " SHARE_COLUMNS " FROM share WHERE token_hash = $1";
-/* In pages, each after the (created_ms, id) the one before ended at. */
-static const char SQL_SHARE_LIST[] = "SELECT " SHARE_COLUMNS " FROM share WHERE learner_id = $1 "
-                                     "AND (created_ms, id) < ($2, $3) "
-                                     "ORDER BY created_ms DESC, id DESC LIMIT $4";
-static const char SQL_SHARE_REVOKE[] =
-        "UPDATE share SET revoked_ms = $2 WHERE id = $1 AND revoked_ms = 0";
-static const char SQL_SHARE_EXISTS[] = "SELECT 1 FROM share WHERE id = $1";
-/* The count and the view row in one statement: the share's state is checked on the row the
- * update locks, so a revocation committed by another server meanwhile is seen here. */
-static const char SQL_SHARE_USE[] =
+static const struct pg_col share_col[] = {
+        PG_COL(struct store_share, id, PG_TEXT),
+        PG_COL(struct store_share, token_hash, PG_BLOB),
+        PG_COL(struct store_share, learner_id, PG_TEXT),
+        PG_COL(struct store_share, recipient, PG_TEXT),
+        PG_COL(struct store_share, achievements, PG_TEXT),
+        PG_COL(struct store_share, created_ms, PG_INT),
+        PG_COL(struct store_share, expires_ms, PG_INT),
+        PG_COL(struct store_share, revoked_ms, PG_INT),
+        PG_COL(struct store_share, uses, PG_INT),
+        PG_COL(struct store_share, last_used_ms, PG_INT),
+};
+static const struct pg_cols share_cols = PG_COLS(share_col);
+
+static const struct pg_query SHARE_PUT = {"INSERT INTO share (" SHARE_COLS
+                                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                                          "ON CONFLICT DO NOTHING",
+                                          "add a share", &share_cols, NULL};
+static const struct pg_query SHARE_GET = {"SELECT " SHARE_COLS " FROM share WHERE id = $1",
+                                          "read a share", NULL, &share_cols};
+static const struct pg_query SHARE_FIND = {"SELECT " SHARE_COLS " FROM share WHERE token_hash = $1",
+                                           "read a share", NULL, &share_cols};
+/* (learner_id, then the key: created_ms, id) in pages, newest first. */
+static const struct pg_query SHARE_LIST = {
+        "SELECT " SHARE_COLS " FROM share WHERE learner_id = $1 AND (created_ms, id) < ($2, $3) "
+        "ORDER BY created_ms DESC, id DESC LIMIT $4",
+        "list a learner's shares", NULL, &share_cols};
+static const struct pg_page SHARE_PAGE = {PG_PAGE, 2, {5, 0}}; /* before created_ms, id */
+/* (id, at_ms) */
+static const struct pg_query SHARE_REVOKE = {
+        "UPDATE share SET revoked_ms = $2 WHERE id = $1 AND revoked_ms = 0", "revoke a share", NULL,
+        NULL};
+static const struct pg_query SHARE_EXISTS = {"SELECT 1 AS n FROM share WHERE id = $1",
+                                             "find a share", NULL, &pg_count_cols};
+/* (id, at_ms): the count and the view row in one statement; the share's state is checked on
+ * the row the update locks, so a revocation committed by another server meanwhile is seen. */
+static const struct pg_query SHARE_USE = {
         "WITH used AS (UPDATE share SET uses = uses + 1, "
         "last_used_ms = greatest(last_used_ms, $2::bigint) "
         "WHERE id = $1 AND revoked_ms = 0 AND expires_ms > $2::bigint RETURNING id) "
-        "INSERT INTO share_view (share_id, at_ms) SELECT id, $2::bigint FROM used";
-static const char SQL_VIEW_LIST[] =
-        "SELECT v.at_ms, s.id, s.recipient FROM share_view v JOIN share s ON s.id = v.share_id "
-        "WHERE s.learner_id = $1 ORDER BY v.at_ms DESC, v.n DESC LIMIT $2";
+        "INSERT INTO share_view (share_id, at_ms) SELECT id, $2::bigint FROM used",
+        "record a share's opening", NULL, NULL};
+
+static const struct pg_col view_col[] = {
+        PG_COL(struct store_share_view, at_ms, PG_INT),
+        PG_COL(struct store_share_view, share_id, PG_TEXT),
+        PG_COL(struct store_share_view, recipient, PG_TEXT),
+};
+static const struct pg_cols view_cols = PG_COLS(view_col);
+
+/* (learner_id, limit) */
+static const struct pg_query VIEW_LIST = {
+        "SELECT v.at_ms, s.id AS share_id, s.recipient FROM share_view v "
+        "JOIN share s ON s.id = v.share_id "
+        "WHERE s.learner_id = $1 ORDER BY v.at_ms DESC, v.n DESC LIMIT $2",
+        "list the openings of shares", NULL, &view_cols};
 
 /* Login links */
 
 static int login_link_put(struct store *base, const struct store_login_link *l,
                           struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_bytea(&p, l->token_hash, STORE_HASH_BYTES);
-	pg_param_text(&p, l->learner_id);
-	pg_param_text(&p, l->created_by);
-	pg_param_int64(&p, l->created_ms);
-	pg_param_int64(&p, l->expires_ms);
-	pg_param_int64(&p, l->used_ms);
-	return pg_insert(base, SQL_LINK_PUT, &p, "add a login link", err);
+	return pg_add(pgs(base), &LINK_PUT, l, PG_NO_ARGS, err);
 }
 
 static int login_link_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
                            struct store_login_link *out, struct ok_error *err)
 {
-	struct pg_params p;
-	PGresult *r;
-	int rc;
-
-	pg_params_init(&p);
-	pg_param_bytea(&p, hash, STORE_HASH_BYTES);
-	if ((rc = pg_exec_one(pgs(base), SQL_LINK_FIND, &p, &r, "find a login link", err)))
-		return rc;
-	pg_col_fixed(r, 0, 0, out->token_hash, STORE_HASH_BYTES);
-	pg_col_text(r, 0, 1, out->learner_id, sizeof(out->learner_id));
-	pg_col_text(r, 0, 2, out->created_by, sizeof(out->created_by));
-	out->created_ms = pg_col_int64(r, 0, 3);
-	out->expires_ms = pg_col_int64(r, 0, 4);
-	out->used_ms = pg_col_int64(r, 0, 5);
-	PQclear(r);
-	return 0;
+	return pg_get(pgs(base), &LINK_FIND, PG_ARGS(PG_ARG_BLOB(hash, STORE_HASH_BYTES)), out,
+	              err);
 }
 
 static int login_link_use(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
                           int64_t used_ms, struct ok_error *err)
 {
-	struct pg_params p;
-	int64_t changed = 0;
-	int rc;
+	int rc = pg_change(pgs(base), &LINK_USE, NULL,
+	                   PG_ARGS(PG_ARG_BLOB(hash, STORE_HASH_BYTES), PG_ARG_INT(used_ms)), err);
 
-	pg_params_init(&p);
-	pg_param_bytea(&p, hash, STORE_HASH_BYTES);
-	pg_param_int64(&p, used_ms);
-	if ((rc = pg_exec(pgs(base), SQL_LINK_USE, &p, NULL, &changed, "use a login link", err)))
-		return rc;
-	if (changed == 0)
+	if (rc == OK_ENOTFOUND)
 		return ok_fail(err, OK_ECONFLICT, "the login link was used already");
-	return 0;
+	return rc;
 }
 
 static int login_link_prune(struct store *base, int64_t before_ms, struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_int64(&p, before_ms);
-	return pg_exec(pgs(base), SQL_LINK_PRUNE, &p, NULL, NULL, "forget expired login links",
-	               err);
+	return pg_run(pgs(base), &LINK_PRUNE, NULL, PG_ARGS(PG_ARG_INT(before_ms)), NULL, err);
 }
 
 /* Sessions */
 
 static int session_put(struct store *base, const struct store_session *se, struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, se->id);
-	pg_param_bytea(&p, se->token_hash, STORE_HASH_BYTES);
-	pg_param_text(&p, se->learner_id);
-	pg_param_int64(&p, se->created_ms);
-	pg_param_int64(&p, se->last_seen_ms);
-	return pg_insert(base, SQL_SESSION_PUT, &p, "add a session", err);
+	return pg_add(pgs(base), &SESSION_PUT, se, PG_NO_ARGS, err);
 }
 
 static int session_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
                         struct store_session *out, struct ok_error *err)
 {
-	struct pg_params p;
-	PGresult *r;
-	int rc;
-
-	pg_params_init(&p);
-	pg_param_bytea(&p, hash, STORE_HASH_BYTES);
-	if ((rc = pg_exec_one(pgs(base), SQL_SESSION_FIND, &p, &r, "find a session", err)))
-		return rc;
-	pg_col_text(r, 0, 0, out->id, sizeof(out->id));
-	pg_col_fixed(r, 0, 1, out->token_hash, STORE_HASH_BYTES);
-	pg_col_text(r, 0, 2, out->learner_id, sizeof(out->learner_id));
-	out->created_ms = pg_col_int64(r, 0, 3);
-	out->last_seen_ms = pg_col_int64(r, 0, 4);
-	PQclear(r);
-	return 0;
+	return pg_get(pgs(base), &SESSION_FIND, PG_ARGS(PG_ARG_BLOB(hash, STORE_HASH_BYTES)), out,
+	              err);
 }
 
 static int session_touch(struct store *base, const char *id, int64_t at_ms, struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, id);
-	pg_param_int64(&p, at_ms);
-	return pg_exec(pgs(base), SQL_SESSION_TOUCH, &p, NULL, NULL, "note a session's activity",
-	               err);
+	return pg_run(pgs(base), &SESSION_TOUCH, NULL, PG_ARGS(PG_ARG_TEXT(id), PG_ARG_INT(at_ms)),
+	              NULL, err);
 }
 
 static int session_delete(struct store *base, const char *id, struct ok_error *err)
 {
-	struct pg_params p;
-	int64_t changed = 0;
-	int rc;
+	int rc = pg_change(pgs(base), &SESSION_DELETE, NULL, PG_ARGS(PG_ARG_TEXT(id)), err);
 
-	pg_params_init(&p);
-	pg_param_text(&p, id);
-	if ((rc = pg_exec(pgs(base), SQL_SESSION_DELETE, &p, NULL, &changed, "end a session", err)))
-		return rc;
-	return changed ? 0 : ok_fail(err, OK_ENOTFOUND, "no such session");
+	return rc == OK_ENOTFOUND ? ok_fail(err, rc, "no such session") : rc;
 }
 
 static int session_prune(struct store *base, int64_t idle_before_ms, int64_t started_before_ms,
                          struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_int64(&p, idle_before_ms);
-	pg_param_int64(&p, started_before_ms);
-	return pg_exec(pgs(base), SQL_SESSION_PRUNE, &p, NULL, NULL, "forget ended sessions", err);
+	return pg_run(pgs(base), &SESSION_PRUNE, NULL,
+	              PG_ARGS(PG_ARG_INT(idle_before_ms), PG_ARG_INT(started_before_ms)), NULL,
+	              err);
 }
 
 /* Shares */
 
 static int share_put(struct store *base, const struct store_share *sh, struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, sh->id);
-	pg_param_bytea(&p, sh->token_hash, STORE_HASH_BYTES);
-	pg_param_text(&p, sh->learner_id);
-	pg_param_text(&p, sh->recipient);
-	pg_param_text(&p, sh->achievements);
-	pg_param_int64(&p, sh->created_ms);
-	pg_param_int64(&p, sh->expires_ms);
-	pg_param_int64(&p, sh->revoked_ms);
-	pg_param_int64(&p, sh->uses);
-	pg_param_int64(&p, sh->last_used_ms);
-	return pg_insert(base, SQL_SHARE_PUT, &p, "add a share", err);
-}
-
-static void read_share(const PGresult *r, int row, struct store_share *sh)
-{
-	pg_col_text(r, row, 0, sh->id, sizeof(sh->id));
-	pg_col_fixed(r, row, 1, sh->token_hash, STORE_HASH_BYTES);
-	pg_col_text(r, row, 2, sh->learner_id, sizeof(sh->learner_id));
-	pg_col_text(r, row, 3, sh->recipient, sizeof(sh->recipient));
-	pg_col_text(r, row, 4, sh->achievements, sizeof(sh->achievements));
-	sh->created_ms = pg_col_int64(r, row, 5);
-	sh->expires_ms = pg_col_int64(r, row, 6);
-	sh->revoked_ms = pg_col_int64(r, row, 7);
-	sh->uses = pg_col_int64(r, row, 8);
-	sh->last_used_ms = pg_col_int64(r, row, 9);
-}
-
-/* Runs a one-row share query whose one parameter is text or a hash. */
-static int share_one(struct store *base, const char *sql, const struct pg_params *p,
-                     struct store_share *out, struct ok_error *err)
-{
-	PGresult *r;
-	int rc;
-
-	if ((rc = pg_exec_one(pgs(base), sql, p, &r, "read a share", err)))
-		return rc;
-	read_share(r, 0, out);
-	PQclear(r);
-	return 0;
+	return pg_add(pgs(base), &SHARE_PUT, sh, PG_NO_ARGS, err);
 }
 
 static int share_get(struct store *base, const char *id, struct store_share *out,
                      struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_text(&p, id);
-	return share_one(base, SQL_SHARE_GET, &p, out, err);
+	return pg_get(pgs(base), &SHARE_GET, PG_ARGS(PG_ARG_TEXT(id)), out, err);
 }
 
 static int share_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
                       struct store_share *out, struct ok_error *err)
 {
-	struct pg_params p;
-
-	pg_params_init(&p);
-	pg_param_bytea(&p, hash, STORE_HASH_BYTES);
-	return share_one(base, SQL_SHARE_FIND, &p, out, err);
+	return pg_get(pgs(base), &SHARE_FIND, PG_ARGS(PG_ARG_BLOB(hash, STORE_HASH_BYTES)), out,
+	              err);
 }
 
 static int share_list_by_learner(struct store *base, const char *learner_id, store_share_fn fn,
                                  void *ctx, struct ok_error *err)
 {
 	struct store_share sh;
-	struct pg_params p;
-	int64_t before_ms = INT64_MAX;
-	char *before_id = NULL;
-	PGresult *r;
-	int i, n, rc;
+	struct pg_cursor c;
+	int rc = pg_pages(&c, pgs(base), &SHARE_LIST, &SHARE_PAGE,
+	                  PG_ARGS(PG_ARG_TEXT(learner_id), PG_ARG_INT(INT64_MAX), PG_ARG_TEXT("")),
+	                  err);
 
-	do {
-		pg_params_init(&p);
-		pg_param_text(&p, learner_id);
-		pg_param_int64(&p, before_ms);
-		pg_param_text(&p, before_id ? before_id : "");
-		pg_param_int64(&p, PG_PAGE);
-		if ((rc = pg_exec(pgs(base), SQL_SHARE_LIST, &p, &r, NULL,
-		                  "list a learner's shares", err)))
-			break;
-		n = PQntuples(r);
-		for (i = 0; i < n && !rc; i++) {
-			read_share(r, i, &sh);
-			rc = fn(ctx, &sh);
-		}
-		free(before_id);
-		before_id = NULL;
-		if (!rc && n == PG_PAGE) {
-			before_ms = pg_col_int64(r, n - 1, 5); /* created_ms */
-			if (!(before_id = pg_col_dup(r, n - 1, 0)))
-				rc = ok_fail(err, OK_ENOMEM,
-				             "list a learner's shares: out of memory");
-		}
-		PQclear(r);
-	} while (!rc && n == PG_PAGE);
-	free(before_id);
-	return rc;
+	while (!rc && (rc = pg_next(&c, &sh, err)) > 0)
+		rc = fn(ctx, &sh);
+	return pg_list_end(&c, rc);
 }
 
+/* After a change that changed nothing: OK_ENOTFOUND when there is no such share, else 0. */
 static int share_exists(struct store *base, const char *id, struct ok_error *err)
 {
-	struct pg_params p;
-	PGresult *r;
-	int rc;
+	struct pg_count_row r;
+	int rc = pg_get(pgs(base), &SHARE_EXISTS, PG_ARGS(PG_ARG_TEXT(id)), &r, err);
 
-	pg_params_init(&p);
-	pg_param_text(&p, id);
-	rc = pg_exec_one(pgs(base), SQL_SHARE_EXISTS, &p, &r, "find a share", err);
-	if (rc == OK_ENOTFOUND)
-		return ok_fail(err, OK_ENOTFOUND, "no such share");
-	if (!rc)
-		PQclear(r);
-	return rc;
+	return rc == OK_ENOTFOUND ? ok_fail(err, rc, "no such share") : rc;
 }
 
 static int share_revoke(struct store *base, const char *id, int64_t at_ms, struct ok_error *err)
 {
-	struct pg_params p;
-	int64_t changed = 0;
-	int rc;
+	int rc = pg_change(pgs(base), &SHARE_REVOKE, NULL,
+	                   PG_ARGS(PG_ARG_TEXT(id), PG_ARG_INT(at_ms)), err);
 
-	pg_params_init(&p);
-	pg_param_text(&p, id);
-	pg_param_int64(&p, at_ms);
-	if ((rc = pg_exec(pgs(base), SQL_SHARE_REVOKE, &p, NULL, &changed, "revoke a share", err)))
+	if (rc != OK_ENOTFOUND)
 		return rc;
-	if (changed)
-		return 0;
-	if ((rc = share_exists(base, id, err)))
-		return rc;
-	return ok_fail(err, OK_ECONFLICT, "the share was revoked already");
+	return (rc = share_exists(base, id, err))
+	               ? rc
+	               : ok_fail(err, OK_ECONFLICT, "the share was revoked already");
 }
 
 static int share_use(struct store *base, const char *id, int64_t at_ms, struct ok_error *err)
 {
-	struct pg_params p;
-	int64_t changed = 0;
-	int rc;
+	int rc = pg_change(pgs(base), &SHARE_USE, NULL, PG_ARGS(PG_ARG_TEXT(id), PG_ARG_INT(at_ms)),
+	                   err);
 
-	pg_params_init(&p);
-	pg_param_text(&p, id);
-	pg_param_int64(&p, at_ms);
-	if ((rc = pg_exec(pgs(base), SQL_SHARE_USE, &p, NULL, &changed, "record a share's opening",
-	                  err)))
+	if (rc != OK_ENOTFOUND)
 		return rc;
-	if (changed)
-		return 0;
 	return (rc = share_exists(base, id, err))
 	               ? rc
 	               : ok_fail(err, OK_EGONE, "the share was revoked or has expired");
@@ -354,25 +262,15 @@ static int view_list_by_learner(struct store *base, const char *learner_id, size
                                 store_share_view_fn fn, void *ctx, struct ok_error *err)
 {
 	struct store_share_view v;
-	struct pg_params p;
-	PGresult *r;
-	int i, n, rc;
+	struct pg_cursor c;
+	int rc = pg_list(
+	        &c, pgs(base), &VIEW_LIST,
+	        PG_ARGS(PG_ARG_TEXT(learner_id), PG_ARG_INT(limit > 1000000 ? 1000000 : limit)),
+	        err);
 
-	pg_params_init(&p);
-	pg_param_text(&p, learner_id);
-	pg_param_int64(&p, (int64_t)(limit > 1000000 ? 1000000 : limit));
-	if ((rc = pg_exec(pgs(base), SQL_VIEW_LIST, &p, &r, NULL, "list the openings of shares",
-	                  err)))
-		return rc;
-	n = PQntuples(r);
-	for (i = 0; i < n && !rc; i++) {
-		v.at_ms = pg_col_int64(r, i, 0);
-		pg_col_text(r, i, 1, v.share_id, sizeof(v.share_id));
-		pg_col_text(r, i, 2, v.recipient, sizeof(v.recipient));
+	while (!rc && (rc = pg_next(&c, &v, err)) > 0)
 		rc = fn(ctx, &v);
-	}
-	PQclear(r);
-	return rc;
+	return pg_list_end(&c, rc);
 }
 
 const struct store_portal_ops pg_portal_ops = {

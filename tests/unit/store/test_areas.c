@@ -477,6 +477,126 @@ static void audit_pages(void **state)
 	assert_int_equal(o.n, 1300);
 }
 
+/* The core listings the PostgreSQL store reads in pages (audit events by 2 000, achievements,
+ * shares and the trust list by 1 000), with more rows than two pages and keys that tie on their
+ * first column: every row is listed once, in the listing's order, on both stores. */
+struct listed {
+	int64_t n;
+	bool ok;
+	char last[2][64];
+};
+
+static int after(struct listed *l, const char *a, const char *b, bool descending)
+{
+	int c = strcmp(a, l->last[0]);
+
+	if (c == 0)
+		c = strcmp(b, l->last[1]);
+	if (l->n > 0 && (descending ? c >= 0 : c <= 0))
+		l->ok = false;
+	snprintf(l->last[0], sizeof(l->last[0]), "%s", a);
+	snprintf(l->last[1], sizeof(l->last[1]), "%s", b);
+	l->n++;
+	return 0;
+}
+
+static int achievement_listed(void *ctx, const struct store_achievement *a)
+{
+	return after(ctx, a->awarded_on, a->id, false);
+}
+
+static int share_listed(void *ctx, const struct store_share *sh)
+{
+	char created[24];
+
+	snprintf(created, sizeof(created), "%020lld", (long long)sh->created_ms);
+	return after(ctx, created, sh->id, true);
+}
+
+static int trusted_listed(void *ctx, const struct store_trusted_issuer *t)
+{
+	return after(ctx, t->did, "", false);
+}
+
+static void core_pages(void **state)
+{
+	struct store_fixture *f = *state;
+	struct in_order o = {0, 0, true};
+	struct store_achievement a;
+	struct store_trusted_issuer t;
+	struct store_share sh;
+	struct audit_event e;
+	struct listed l;
+	int64_t head;
+
+	OK(store_begin(f->s, &e_));
+	for (int n = 1; n <= 4100; n++) {
+		memset(&e, 0, sizeof(e));
+		e.seq = n;
+		e.at_ms = n;
+		snprintf(e.actor, sizeof(e.actor), "operator");
+		snprintf(e.action, sizeof(e.action), "learner.read");
+		snprintf(e.subject, sizeof(e.subject), "learner-%d", n % 3);
+		OK(store_audit_head(f->s, &head, e.prev_hash, &e_));
+		OK(store_audit_insert(f->s, &e, &e_));
+	}
+	for (int n = 0; n < 2100; n++) {
+		memset(&a, 0, sizeof(a));
+		snprintf(a.id, sizeof(a.id), "ach-%05d", (n * 7919) % 2100);
+		snprintf(a.learner_id, sizeof(a.learner_id), "learner-1");
+		snprintf(a.institution, sizeof(a.institution), "21PB");
+		snprintf(a.record_id, sizeof(a.record_id), "rec-%05d", n);
+		snprintf(a.kind, sizeof(a.kind), "diploma");
+		snprintf(a.awarded_on, sizeof(a.awarded_on), "2020-01-%02d", 1 + n % 7);
+		snprintf(a.status, sizeof(a.status), "active");
+		a.status_list = 1;
+		a.status_index = n;
+		a.version = 1;
+		OK(store_achievement_put(f->s, &a, false, NULL, NULL, &e_));
+
+		memset(&sh, 0, sizeof(sh));
+		snprintf(sh.id, sizeof(sh.id), "share-%05d", (n * 7919) % 2100);
+		snprintf((char *)sh.token_hash, sizeof(sh.token_hash), "token-%05d", n);
+		snprintf(sh.learner_id, sizeof(sh.learner_id), "learner-1");
+		sh.created_ms = n % 5;
+		sh.expires_ms = 100000;
+		OK(store_share_put(f->s, &sh, &e_));
+
+		memset(&t, 0, sizeof(t));
+		snprintf(t.did, sizeof(t.did), "did:web:issuer-%05d.example", (n * 7919) % 2100);
+		snprintf(t.source, sizeof(t.source), "local");
+		snprintf(t.status, sizeof(t.status), "active");
+		OK(store_trust_put(f->s, &t, &e_));
+	}
+	OK(store_commit(f->s, &e_));
+
+	OK(store_audit_list(f->s, 0, event_in_order, &o, &e_));
+	assert_true(o.ok);
+	assert_int_equal(o.n, 4100);
+	o = (struct in_order){0, 1500, true};
+	OK(store_audit_list(f->s, 1500, event_in_order, &o, &e_));
+	assert_true(o.ok);
+	assert_int_equal(o.n, 2600);
+
+	memset(&l, 0, sizeof(l));
+	l.ok = true;
+	OK(store_achievement_list_by_learner(f->s, "learner-1", achievement_listed, &l, &e_));
+	assert_true(l.ok);
+	assert_int_equal(l.n, 2100);
+
+	memset(&l, 0, sizeof(l));
+	l.ok = true;
+	OK(store_share_list_by_learner(f->s, "learner-1", share_listed, &l, &e_));
+	assert_true(l.ok);
+	assert_int_equal(l.n, 2100);
+
+	memset(&l, 0, sizeof(l));
+	l.ok = true;
+	OK(store_trust_list(f->s, trusted_listed, &l, &e_));
+	assert_true(l.ok);
+	assert_int_equal(l.n, 2100);
+}
+
 /* Keys */
 
 static int collect_issuer_key(void *ctx, const struct store_issuer_key *k)
@@ -687,6 +807,7 @@ static void apikeys(void **state)
 	        cmocka_unit_test_setup_teardown(leak, setup, teardown),                          \
 	        cmocka_unit_test_setup_teardown(audit, setup, teardown),                         \
 	        cmocka_unit_test_setup_teardown(audit_pages, setup, teardown),                   \
+	        cmocka_unit_test_setup_teardown(core_pages, setup, teardown),                    \
 	        cmocka_unit_test_setup_teardown(keys, setup, teardown),                          \
 	        cmocka_unit_test_setup_teardown(foreign, setup, teardown),                       \
 	        cmocka_unit_test_setup_teardown(identity, setup, teardown),                      \
