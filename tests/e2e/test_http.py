@@ -39,6 +39,8 @@ COVERED = {
     "/status/{purpose}/{n}": "test_status.py::test_status_list_decodes_with_the_right_bits",
     "/credentials/issue": "test_vc_issue",
     "/credentials/verify": "test_verify_tampered_and_checks",
+    "/credentials/status": "test_vc_status.py::test_issue_with_status_then_revoke_shows_revoked_everywhere",
+    "/presentations/verify": "test_presentations.py::test_http_wrong_challenge_and_domain_fail",
     "/v1/learners/{id}/imports": "test_foreign.py::test_http_import_then_duplicate",
     "/v1/me/imports": "test_foreign.py::test_learner_imports_and_lists_their_foreign_achievements",
     "/v1/me/foreign": "test_foreign.py::test_learner_imports_and_lists_their_foreign_achievements",
