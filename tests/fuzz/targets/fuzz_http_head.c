@@ -10,6 +10,7 @@
  *    request cut short), and every 64 inputs, so that no input can leave it unable to serve.
  * AddressSanitizer and UBSan (make fuzz) catch memory errors in the server's own head code. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -75,18 +76,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* A connection to the server. A refused or failed connect is tried again for up to a second
+ * (on a machine busy with other work a loopback connect can fail for a moment: ports in
+ * TIME_WAIT, a full accept queue); a server that stays unreachable is a failure, with errno. */
 static int connect_server(void)
 {
 	struct sockaddr_in sa;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int tries;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		fail("cannot connect to the server");
-	return fd;
+	for (tries = 0; tries < 100; tries++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		fprintf(stderr, "fuzz_http_head: connect: %s; trying again\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		usleep(10000);
+	}
+	fail("cannot connect to the server for a second");
+	return -1;
 }
 
 /* Whether buf holds a whole first answer (head, and as many body bytes as it announces; a
