@@ -276,7 +276,7 @@ static int print_presentation(struct depository *d, const struct vp_result *r, b
 	putchar('\n');
 	for (i = 0; i < r->count; i++) {
 		printf("  %-4s %-9s ",
-		       !r->checks[i].passed  ? "FAIL"
+		       !r->checks[i].passed   ? "FAIL"
 		       : r->checks[i].warning ? "WARN"
 		                              : "ok",
 		       r->checks[i].name);

@@ -60,8 +60,8 @@ static const char *const list_types[] = {"application/json", "application/vc"};
 void route_status_list(struct http_request *req, struct http_response *res)
 {
 	const char *inm = http_request_header(req, "If-None-Match");
-	const char *type = list_types[http_negotiate(http_request_header(req, "Accept"), list_types,
-	                                             2)];
+	const char *type =
+	        list_types[http_negotiate(http_request_header(req, "Accept"), list_types, 2)];
 	char etag[STORE_ETAG_MAX];
 	struct ok_error err;
 	long long n;

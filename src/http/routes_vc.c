@@ -135,11 +135,12 @@ void route_vc_issue(struct http_request *req, struct http_response *res)
 		json_decref(body);
 		return;
 	}
-	rc = status_option ? registry_vc_issue_with_status(
-	                             req->dep, json_object_get(body, "credential"), &status_req,
-	                             req->key.institution, req->key.id, actor, &signed_vc, &err)
-	                   : registry_credential_sign(req->dep, json_object_get(body, "credential"),
-	                                              actor, &signed_vc, &err);
+	rc = status_option
+	             ? registry_vc_issue_with_status(req->dep, json_object_get(body, "credential"),
+	                                             &status_req, req->key.institution, req->key.id,
+	                                             actor, &signed_vc, &err)
+	             : registry_credential_sign(req->dep, json_object_get(body, "credential"),
+	                                        actor, &signed_vc, &err);
 	json_decref(body);
 	if (rc == OK_EINPUT && vc_datamodel_rule_known(err.field)) {
 		problem_rule(res, &err);
@@ -291,7 +292,7 @@ void route_did_document(struct http_request *req, struct http_response *res)
 		return;
 	}
 	http_json(res, 200, doc);
-	res->content_type = did_types[http_negotiate(http_request_header(req, "Accept"), did_types,
-	                                             2)];
+	res->content_type =
+	        did_types[http_negotiate(http_request_header(req, "Accept"), did_types, 2)];
 	http_header(res, "Cache-Control", "public, max-age=300");
 }

@@ -532,9 +532,8 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	return registry_credential_sign_with(d, credential, NULL, actor, out, err);
 }
 
-int registry_credential_sign_with(struct depository *d, const json_t *credential,
-                                  json_t *status, const char *actor, json_t **out,
-                                  struct ok_error *err)
+int registry_credential_sign_with(struct depository *d, const json_t *credential, json_t *status,
+                                  const char *actor, json_t **out, struct ok_error *err)
 {
 	struct depository_identity id;
 	struct vc_proof_options opt = {0};

@@ -99,9 +99,9 @@ struct bulk {
 	/* per batch: each valid row's blind index and digest */
 	unsigned char (*idx)[SEAL_INDEX_BYTES];
 	unsigned char (*digest)[SEAL_DIGEST_BYTES];
-	unsigned char (*qidx)[SEAL_INDEX_BYTES]; /* the learners asked for */
-	const char **record_ids;                 /* into text */
-	struct audit_event *events;              /* BULK_EVENTS */
+	unsigned char (*qidx)[SEAL_INDEX_BYTES];           /* the learners asked for */
+	const char **record_ids;                           /* into text */
+	struct audit_event *events;                        /* BULK_EVENTS */
 	unsigned char hash_key[crypto_shorthash_KEYBYTES]; /* amap's, drawn per import */
 };
 

@@ -57,8 +57,8 @@ int status_alloc_take(struct depository *d, struct status_allocator *a,
 		if ((rc = draw(d, a, ach, err)))
 			return rc;
 		if (a->vc_list != a->current.n) {
-			if ((rc = store_vc_status_count_in_list(d->store, a->current.n, &a->vc_count,
-			                                        err)))
+			if ((rc = store_vc_status_count_in_list(d->store, a->current.n,
+			                                        &a->vc_count, err)))
 				return rc;
 			a->vc_list = a->current.n;
 		}

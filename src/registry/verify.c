@@ -227,7 +227,8 @@ static bool check_structure(const json_t *vc, struct verify_result *r)
 	/* Only OK_EINPUT can come back: no second step is plugged in here (yet). */
 	if (vc_datamodel_check(vc, NULL, &f) != 0) {
 		r->rule = f.rule;
-		return not_credential(r, "not a credential under the VC Data Model 2.0 (rule %s): %s",
+		return not_credential(r,
+		                      "not a credential under the VC Data Model 2.0 (rule %s): %s",
 		                      f.rule, f.message),
 		       false;
 	}

@@ -258,10 +258,11 @@ static int check_pg_schema(struct pg_store *s, struct ok_error *err)
 			if (list_has(t->target_cols, PQgetvalue(r, row, 0)))
 				continue;
 			printable(col, sizeof(col), PQgetvalue(r, row, 0));
-			rc = ok_fail(err, OK_EUNSUPPORTED,
-			             "the PostgreSQL table %s has a column \"%s\" that store migrate "
-			             "does not know; nothing was copied",
-			             t->name, col);
+			rc = ok_fail(
+			        err, OK_EUNSUPPORTED,
+			        "the PostgreSQL table %s has a column \"%s\" that store migrate "
+			        "does not know; nothing was copied",
+			        t->name, col);
 		}
 		if (!rc && (size_t)PQntuples(r) != list_len(t->target_cols))
 			rc = ok_fail(err, OK_EUNSUPPORTED,
@@ -429,7 +430,8 @@ static int add_value(struct buf *b, sqlite3_stmt *st, int col, char type,
 		 * bytes as text (a row written by hand). */
 		if (p && !utf8_valid((const char *)p, n))
 			return ok_fail(err, OK_EINPUT,
-			               "%s row %" PRId64 " column %s: text that is not UTF-8 cannot "
+			               "%s row %" PRId64
+			               " column %s: text that is not UTF-8 cannot "
 			               "move to PostgreSQL",
 			               t->name, row, column_name(st, col));
 		return add_text(b, p, n);

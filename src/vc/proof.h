@@ -46,9 +46,11 @@ struct vc_proof_options {
 /* What a verifier expects of a proof besides a valid signature; for a signer, what the proof
  * states besides its key (vc_proof_create_bound). */
 struct vc_proof_expect {
-	const char *purpose;   /* NULL: assertionMethod */
-	const char *challenge; /* NULL: none was asked, a challenge the proof carries is not compared */
-	const char *domain;    /* NULL: likewise; else the proof's domain (or one of them) must be it */
+	const char *purpose; /* NULL: assertionMethod */
+	const char *
+	        challenge; /* NULL: none was asked, a challenge the proof carries is not compared */
+	const char
+	        *domain; /* NULL: likewise; else the proof's domain (or one of them) must be it */
 };
 
 /* The step at which verification stopped. */

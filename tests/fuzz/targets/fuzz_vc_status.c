@@ -29,9 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	ok_error_clear(&err);
 	rc = vc_status_update_parse(doc, &id, &action, &err);
-	if (rc == 0 && (!id || !id[0] || strlen(id) > STORE_VC_ID_MAX ||
-	                (action != STATUS_REVOKE && action != STATUS_SUSPEND &&
-	                 action != STATUS_REINSTATE)))
+	if (rc == 0 &&
+	    (!id || !id[0] || strlen(id) > STORE_VC_ID_MAX ||
+	     (action != STATUS_REVOKE && action != STATUS_SUSPEND && action != STATUS_REINSTATE)))
 		abort();
 	if (rc != 0 && (rc != OK_EINPUT || !err.message[0]))
 		abort();
