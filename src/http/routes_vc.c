@@ -137,8 +137,8 @@ void route_vc_issue(struct http_request *req, struct http_response *res)
 	}
 	rc = status_option
 	             ? registry_vc_issue_with_status(req->dep, json_object_get(body, "credential"),
-	                                             &status_req, req->key.institution, req->key.id,
-	                                             actor, &signed_vc, &err)
+	                                             req->key.institution, req->key.id, actor,
+	                                             &signed_vc, &err)
 	             : registry_credential_sign(req->dep, json_object_get(body, "credential"),
 	                                        actor, &signed_vc, &err);
 	json_decref(body);

@@ -132,18 +132,18 @@ static json_t *entry(const struct depository *d, int64_t list, int64_t index, co
 	                 purpose, "statusListIndex", n, "statusListCredential", url);
 }
 
-/* The credentialStatus value for the slot: the entries asked for. */
-static json_t *entries(const struct depository *d, const struct store_vc_status *v,
-                       const struct vc_status_request *req)
+/* The credentialStatus value for the slot: a revocation and a suspension entry, whichever
+ * purposes were asked for. One status word holds the slot's state (active, suspended, revoked)
+ * and each list shows its own purpose's bit, so a credential with only one of the entries would
+ * lose a change no verifier could see (a suspension then revoked reads as active). */
+static json_t *entries(const struct depository *d, const struct store_vc_status *v)
 {
 	json_t *a = json_array();
 
 	if (!a)
 		return NULL;
-	if ((req->revocation &&
-	     json_array_append_new(a, entry(d, v->status_list, v->status_index, "revocation"))) ||
-	    (req->suspension &&
-	     json_array_append_new(a, entry(d, v->status_list, v->status_index, "suspension")))) {
+	if (json_array_append_new(a, entry(d, v->status_list, v->status_index, "revocation")) ||
+	    json_array_append_new(a, entry(d, v->status_list, v->status_index, "suspension"))) {
 		json_decref(a);
 		return NULL;
 	}
@@ -175,9 +175,8 @@ static int take_slot(struct depository *d, struct store_vc_status *v, struct ok_
 }
 
 int registry_vc_issue_with_status(struct depository *d, const json_t *credential,
-                                  const struct vc_status_request *req, const char *institution,
-                                  const char *key_id, const char *actor, json_t **out,
-                                  struct ok_error *err)
+                                  const char *institution, const char *key_id, const char *actor,
+                                  json_t **out, struct ok_error *err)
 {
 	struct store_vc_status v;
 	struct audit_txn txn;
@@ -231,7 +230,7 @@ int registry_vc_issue_with_status(struct depository *d, const json_t *credential
 		        "each credential its own id");
 	else if (rc == OK_ENOTFOUND)
 		rc = take_slot(d, &v, err);
-	if (!rc && !(status = entries(d, &v, req)))
+	if (!rc && !(status = entries(d, &v)))
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 	if (!rc)
 		rc = registry_credential_sign_with(d, copy, status, actor, out, err);

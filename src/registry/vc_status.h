@@ -1,5 +1,5 @@
 /* Status on request (issue 23): a credential signed through the VC-API issuer with
- * options.credentialStatus gets a revocation and/or a suspension entry in the depository's own
+ * options.credentialStatus gets a revocation and a suspension entry in the depository's own
  * Bitstring Status Lists, the slot drawn from the same lists as registered achievements
  * (registry/status.h); its status is then changed by credential id (POST /credentials/status).
  *
@@ -20,7 +20,8 @@
 #include "registry/status.h"
 #include "store/vcstatus.h"
 
-/* Which entries an issue request asked for. */
+/* Which entries an issue request asked for. Both are given whatever it asks (one status word
+ * holds the slot's state: a credential with one entry would hide the other purpose's changes). */
 struct vc_status_request {
 	bool revocation;
 	bool suspension;
@@ -43,14 +44,13 @@ int vc_status_update_parse(const json_t *body, const char **id, enum status_acti
                            struct ok_error *err);
 
 /*
- * Signs credential (as registry_credential_sign) with the entries asked for, recording its slot
+ * Signs credential (as registry_credential_sign) with both entries, recording its slot
  * for institution and key_id. The credential's id names it later; one is given (urn:uuid) when
  * it has none. OK_EEXIST when a credential with that id was issued with status before.
  */
 int registry_vc_issue_with_status(struct depository *d, const json_t *credential,
-                                  const struct vc_status_request *req, const char *institution,
-                                  const char *key_id, const char *actor, json_t **out,
-                                  struct ok_error *err);
+                                  const char *institution, const char *key_id, const char *actor,
+                                  json_t **out, struct ok_error *err);
 
 /*
  * Changes the status of the credential id issued by institution ("" for keys bound to none;
