@@ -7,38 +7,6 @@
 
 #include "vc/jsonld.h"
 
-/* Reads path whole; the caller free()s it. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	data = malloc((size_t)n + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-	data[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return data;
-}
-
-static char *fixture(const char *rel)
-{
-	char path[1024];
-
-	assert_non_null(getenv("OK_FIXTURES"));
-	snprintf(path, sizeof(path), "%s/%s", getenv("OK_FIXTURES"), rel);
-	return slurp(path, NULL);
-}
-
 static json_t *parse(const char *text)
 {
 	struct ok_error err;
@@ -52,7 +20,7 @@ static json_t *parse(const char *text)
 
 static json_t *fixture_json(const char *rel)
 {
-	char *text = fixture(rel);
+	char *text = vc_fixture_at(rel, NULL);
 	json_t *v = parse(text);
 
 	free(text);
@@ -152,7 +120,8 @@ static void assert_same_quads(const char *got, const char *want, bool blind)
 static void w3c_document_quads(void **state)
 {
 	json_t *doc = fixture_json("w3c-eddsa-jcs-2022/unsigned.json");
-	char *got = nquads(doc, NULL), *want = fixture("w3c-eddsa-rdfc-2022/canonDocDataInt.txt");
+	char *got = nquads(doc, NULL),
+	     *want = vc_fixture_at("w3c-eddsa-rdfc-2022/canonDocDataInt.txt", NULL);
 
 	(void)state;
 	assert_same_quads(got, want, false);
@@ -168,7 +137,7 @@ static void w3c_document_quads(void **state)
 static void w3c_signed_document(void **state)
 {
 	json_t *doc = fixture_json("w3c-eddsa-rdfc-2022/signedDataInt.json");
-	char *got, *want = fixture("w3c-eddsa-rdfc-2022/canonDocDataInt.txt");
+	char *got, *want = vc_fixture_at("w3c-eddsa-rdfc-2022/canonDocDataInt.txt", NULL);
 	char *with;
 
 	(void)state;
@@ -191,7 +160,8 @@ static void w3c_signed_document(void **state)
 static void w3c_proof_configuration(void **state)
 {
 	json_t *doc = fixture_json("w3c-eddsa-rdfc-2022/proofConfigDataInt.json");
-	char *got = nquads(doc, NULL), *want = fixture("w3c-eddsa-rdfc-2022/proofCanonDataInt.txt");
+	char *got = nquads(doc, NULL),
+	     *want = vc_fixture_at("w3c-eddsa-rdfc-2022/proofCanonDataInt.txt", NULL);
 
 	(void)state;
 	/* One blank node (the proof): up to its label, the same quads. */
@@ -238,7 +208,7 @@ static void w3c_employment_vector(void **state)
 	assert_int_equal(
 	        json_array_set_new(json_object_get(doc, "@context"), 1, parse(citizenship)), 0);
 	got = nquads(doc, NULL);
-	want = fixture("w3c-eddsa-rdfc-2022/employ/canonDocDataInt.txt");
+	want = vc_fixture_at("w3c-eddsa-rdfc-2022/employ/canonDocDataInt.txt", NULL);
 	assert_same_quads(got, want, true);
 	free(got);
 	free(want);
@@ -267,10 +237,10 @@ static void jsonld_cases(void **state)
 		if (n < 8 || strcmp(e->d_name + n - 7, ".jsonld") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		text = slurp(path, NULL);
+		text = vc_read_file(path, NULL);
 		doc = parse(text);
 		snprintf(path, sizeof(path), "%s/%.*s.nq", dir, (int)(n - 7), e->d_name);
-		want = slurp(path, NULL);
+		want = vc_read_file(path, NULL);
 		got = nquads(doc, NULL);
 		print_message("case %s\n", e->d_name);
 		assert_same_quads(got, want, true);
@@ -291,7 +261,7 @@ static json_t *case_json(const char *name)
 	json_t *v;
 
 	snprintf(path, sizeof(path), "%s/tests/unit/vc/jsonld/%s", getenv("OK_SOURCE_ROOT"), name);
-	text = slurp(path, NULL);
+	text = vc_read_file(path, NULL);
 	v = parse(text);
 	free(text);
 	return v;

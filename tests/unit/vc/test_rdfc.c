@@ -8,31 +8,13 @@
 #include "vc/nquads.h"
 #include "vc/rdfc.h"
 
-/* Reads $OK_FIXTURES/dir/name whole, or NULL when it does not exist; the caller free()s it. */
+/* Reads $OK_FIXTURES/dir/name whole; the caller free()s it. */
 static char *read_fixture(const char *dir, const char *name, size_t *len)
 {
-	const char *root = getenv("OK_FIXTURES");
-	char path[1024];
-	FILE *f;
-	char *data;
-	long n;
+	char rel[512];
 
-	assert_non_null(root);
-	snprintf(path, sizeof(path), "%s/%s/%s", root, dir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	data = malloc((size_t)n + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-	data[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return data;
+	assert_true(snprintf(rel, sizeof(rel), "%s/%s", dir, name) < (int)sizeof(rel));
+	return vc_fixture_at(rel, len);
 }
 
 static double now_seconds(void)

@@ -17,18 +17,14 @@
 #include "core/error.h"
 #include "vc/jcs.h"
 
-/* Reads $OK_FIXTURES/w3c-eddsa-jcs-2022/name whole; the caller free()s it. */
-static inline char *vc_fixture(const char *name, size_t *len)
+/* Reads path whole (NUL-terminated; *len its length when len is not NULL); a file that cannot
+ * be read fails the test. The caller free()s it. */
+static inline char *vc_read_file(const char *path, size_t *len)
 {
-	const char *dir = getenv("OK_FIXTURES");
-	char path[1024];
-	FILE *f;
+	FILE *f = fopen(path, "rb");
 	char *data;
 	long n;
 
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/w3c-eddsa-jcs-2022/%s", dir, name);
-	f = fopen(path, "rb");
 	if (!f)
 		fail_msg("cannot open fixture %s", path);
 	assert_int_equal(fseek(f, 0, SEEK_END), 0);
@@ -43,6 +39,26 @@ static inline char *vc_fixture(const char *name, size_t *len)
 	if (len)
 		*len = (size_t)n;
 	return data;
+}
+
+/* Reads $OK_FIXTURES/rel whole; the caller free()s it. */
+static inline char *vc_fixture_at(const char *rel, size_t *len)
+{
+	const char *dir = getenv("OK_FIXTURES");
+	char path[1024];
+
+	assert_non_null(dir);
+	assert_true(snprintf(path, sizeof(path), "%s/%s", dir, rel) < (int)sizeof(path));
+	return vc_read_file(path, len);
+}
+
+/* Reads $OK_FIXTURES/w3c-eddsa-jcs-2022/name whole; the caller free()s it. */
+static inline char *vc_fixture(const char *name, size_t *len)
+{
+	char rel[512];
+
+	assert_true(snprintf(rel, sizeof(rel), "w3c-eddsa-jcs-2022/%s", name) < (int)sizeof(rel));
+	return vc_fixture_at(rel, len);
 }
 
 /* Parses a fixture with the strict JCS parser; the caller json_decref()s it. */
