@@ -1,5 +1,5 @@
 """A fresh clone passes on its own: nothing that builds, tests or benchmarks oorkonde reads a
-path outside the repository (such as ../shared), and tests/fixtures holds exactly the outside
+path outside the repository (a sibling folder of the checkout), and tests/fixtures holds exactly the outside
 files the tests read, each named in its README with source and licence. .ci/run checks the same
 by running the whole suite in a clone with nothing beside it."""
 import pathlib
@@ -9,8 +9,11 @@ import subprocess
 from helpers.base import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures"
-# Paths that leave the repository: a parent's sibling folder, or this machine's work folders.
-OUTSIDE_RE = re.compile(r"\.\./shared|/work/|'\.\.' / 'shared'|\"\.\.\" / \"shared\"")
+# Paths that leave the repository: the checkout's sibling folder of shared data, or this
+# machine's work folders. The names are put together here so that this file does not hold the
+# paths it looks for.
+SIBLING, WORK = "sha" + "red", "wo" + "rk"
+OUTSIDE_RE = re.compile(rf"\.\./{SIBLING}|/{WORK}/|'\.\.' / '{SIBLING}'|\"\.\.\" / \"{SIBLING}\"")
 
 
 def tracked(*where):
@@ -23,7 +26,7 @@ def tracked(*where):
 
 
 def test_nothing_reads_outside_the_repository():
-    # (.ci/run names ../shared only to make sure that its clone has none beside it.)
+    # (.ci/run names the sibling folder only to make sure that its clone has none beside it.)
     files = tracked("tests", "bench", "scripts", "Makefile", "meson.build",
                     "meson_options.txt", "src")
     files = [f for f in files if f.is_file() and "node_modules" not in f.parts
