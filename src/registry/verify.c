@@ -76,18 +76,17 @@ int verify_checks_parse(const char *list, unsigned *mask, struct ok_error *err)
 	return 0;
 }
 
-/* After a vsnprintf into s (cap bytes) that wanted n: a cut is moved back to a UTF-8 character
- * boundary, so that a message holding a credential's text stays valid UTF-8 (JSON). */
-static void cut_at_char(char *s, size_t cap, int n)
+void verify_vformat(char *out, size_t cap, const char *fmt, va_list ap)
 {
+	int n = vsnprintf(out, cap, fmt, ap);
 	size_t end;
 
 	if (n < 0 || (size_t)n < cap)
 		return;
 	end = cap - 1;
-	while (end > 0 && ((unsigned char)s[end] & 0xC0) == 0x80)
+	while (end > 0 && ((unsigned char)out[end] & 0xC0) == 0x80)
 		end--;
-	s[end] = '\0';
+	out[end] = '\0';
 }
 
 __attribute__((format(printf, 4, 5))) static void
@@ -103,8 +102,7 @@ add_item(struct verify_result *r, enum verify_check c, bool passed, const char *
 	it->passed = passed;
 	it->warning = false;
 	va_start(ap, fmt);
-	cut_at_char(it->message, sizeof(it->message),
-	            vsnprintf(it->message, sizeof(it->message), fmt, ap));
+	verify_vformat(it->message, sizeof(it->message), fmt, ap);
 	va_end(ap);
 }
 
@@ -116,8 +114,7 @@ __attribute__((format(printf, 2, 3))) static int not_credential(struct verify_re
 	r->is_credential = false;
 	r->verified = false;
 	va_start(ap, fmt);
-	cut_at_char(r->not_credential, sizeof(r->not_credential),
-	            vsnprintf(r->not_credential, sizeof(r->not_credential), fmt, ap));
+	verify_vformat(r->not_credential, sizeof(r->not_credential), fmt, ap);
 	va_end(ap);
 	return 0;
 }

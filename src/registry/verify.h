@@ -10,6 +10,7 @@
 #define OK_REGISTRY_VERIFY_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 
 #include "depository/depository.h"
@@ -22,6 +23,10 @@ enum verify_check {
 	VERIFY_ISSUER = 8,
 	VERIFY_ALL = 15,
 };
+
+/* vsnprintf into out (cap bytes), a cut moved back to a UTF-8 character boundary, so that a
+ * message holding a credential's text stays valid UTF-8 (JSON); for the result's messages. */
+void verify_vformat(char *out, size_t cap, const char *fmt, va_list ap);
 
 /* Parses "proof,validity,status,issuer" (any subset, any order) into a mask. */
 int verify_checks_parse(const char *list, unsigned *mask, struct ok_error *err);

@@ -17,19 +17,6 @@
 /* How far in the future a proof's created may lie (clocks differ a little), as for credentials. */
 #define PROOF_CLOCK_SKEW_S 300
 
-/* After a vsnprintf that wanted n bytes into cap: a cut moved back to a UTF-8 boundary. */
-static void cut_at_char(char *s, size_t cap, int n)
-{
-	size_t end;
-
-	if (n < 0 || (size_t)n < cap)
-		return;
-	end = cap - 1;
-	while (end > 0 && ((unsigned char)s[end] & 0xC0) == 0x80)
-		end--;
-	s[end] = '\0';
-}
-
 __attribute__((format(printf, 5, 6))) static void
 add_check(struct vp_result *r, const char *name, bool passed, bool warning, const char *fmt, ...)
 {
@@ -43,8 +30,7 @@ add_check(struct vp_result *r, const char *name, bool passed, bool warning, cons
 	c->passed = passed;
 	c->warning = warning;
 	va_start(ap, fmt);
-	cut_at_char(c->message, sizeof(c->message),
-	            vsnprintf(c->message, sizeof(c->message), fmt, ap));
+	verify_vformat(c->message, sizeof(c->message), fmt, ap);
 	va_end(ap);
 }
 
@@ -56,8 +42,7 @@ __attribute__((format(printf, 2, 3))) static int not_presentation(struct vp_resu
 	r->is_presentation = false;
 	r->verified = false;
 	va_start(ap, fmt);
-	cut_at_char(r->not_presentation, sizeof(r->not_presentation),
-	            vsnprintf(r->not_presentation, sizeof(r->not_presentation), fmt, ap));
+	verify_vformat(r->not_presentation, sizeof(r->not_presentation), fmt, ap);
 	va_end(ap);
 	return 0;
 }
