@@ -26,7 +26,8 @@ enum verify_check {
 
 /* vsnprintf into out (cap bytes), a cut moved back to a UTF-8 character boundary, so that a
  * message holding a credential's text stays valid UTF-8 (JSON); for the result's messages. */
-void verify_vformat(char *out, size_t cap, const char *fmt, va_list ap);
+void verify_vformat(char *out, size_t cap, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
 
 /* Parses "proof,validity,status,issuer" (any subset, any order) into a mask. */
 int verify_checks_parse(const char *list, unsigned *mask, struct ok_error *err);
