@@ -58,6 +58,7 @@ enum sqlite_stmt_id {
 	ST_TRUST_REMOVE,
 	ST_TRUST_REMOVE_SOURCE,
 	ST_TRUST_LIST,
+	ST_DATA_VERSION,
 	/* store_sqlite_apikeys.c */
 	ST_APIKEY_LIST,
 	ST_APIKEY_REVOKE,
@@ -215,6 +216,11 @@ struct store_sqlite {
 	} stmt[ST_COUNT];
 	pthread_mutex_t *writer; /* see store_ops.set_writer_lock; NULL: none */
 	bool writer_held;
+	/* store_moved: the data version at which the move's marker was last read, and what was
+	 * found then (the marker is read again only after another connection committed). */
+	bool moved_known;
+	bool moved;
+	int64_t data_version;
 };
 
 /* Whether a statement waits (about 10 s at most) for another connection's write lock, as every
