@@ -137,6 +137,7 @@ enum sqlite_stmt_id {
 	/* store_sqlite_vcstatus.c */
 	ST_VC_STATUS_ADD,
 	ST_VC_STATUS_GET,
+	ST_VC_STATUS_FIND_ID,
 	ST_VC_STATUS_BY_SLOT,
 	ST_VC_STATUS_SET,
 	ST_VC_STATUS_COUNT,

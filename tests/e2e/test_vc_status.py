@@ -210,3 +210,51 @@ def test_the_operator_changes_it_with_the_cli(demo):
     assert proc.returncode == 2, proc
     assert db_scalar(demo.ok.data, "SELECT count(*) FROM audit_event WHERE subject = ? AND "
                      "actor = 'operator'", vc["id"]) == 3
+
+
+def refused_events(demo):
+    return db_scalar(demo.ok.data, "SELECT count(*) FROM audit_event WHERE action = "
+                     "'credential.issue.refused'")
+
+
+def test_credential_ids_are_per_institution(demo):
+    """Review 23a F3: an id one institution used is neither seen (409 against 400) nor taken by
+    another; both may use it, and a status change finds the caller's own credential."""
+    a, b = vc_key(demo, "21PB"), vc_key(demo, "25BE")
+    cid = "https://inst-b.example/credentials/123"
+    theirs = issue(demo, b, cred(id=cid))
+    # A probes with a credential the data model refuses: the same answer for B's id as for
+    # an unused one, and each probe is on record (without the id).
+    before = refused_events(demo)
+    bad = {"type": ["VerifiableCredential"], "issuer": DID, "credentialSubject": {}}
+    for probe in (cid, "https://inst-b.example/credentials/124"):
+        r = demo.srv.post("/credentials/issue", {"credential": dict(bad, id=probe), "options": {
+            "credentialStatus": ENTRY}}, key=a)
+        problem(r, 400, "invalid-input")
+    assert refused_events(demo) == before + 2
+    assert db_scalar(demo.ok.data, "SELECT count(*) FROM audit_event WHERE action = "
+                     "'credential.issue.refused' AND detail LIKE '%inst-b%'") == 0
+    # A may use the same id; each institution only once.
+    mine = issue(demo, a, cred(id=cid))
+    assert entries(mine)["revocation"]["statusListIndex"] != \
+        entries(theirs)["revocation"]["statusListIndex"]
+    for key in (a, b):
+        r = demo.srv.post("/credentials/issue", {"credential": cred(id=cid), "options": {
+            "credentialStatus": ENTRY}}, key=key)
+        assert "your institution" in problem(r, 409)["detail"]
+    assert refused_events(demo) == before + 4
+    # Each key changes its own institution's credential only.
+    assert change(demo, b, cid, "revoked").status == 200
+    assert verified(demo, theirs)[0] is False
+    assert verified(demo, mine)[0] is True
+    assert change(demo, a, cid, "suspended").status == 200
+    ok, problems = verified(demo, mine)
+    assert ok is False and "suspended" in json.dumps(problems), problems
+    assert "revoked" in json.dumps(verified(demo, theirs)[1])
+    # The operator names the institution when two used the id.
+    proc = demo.ok.run("reinstate", "--credential-id", cid)
+    assert proc.returncode == 1 and "--institution" in proc.stdout + proc.stderr, proc
+    proc = demo.ok.run("reinstate", "--credential-id", cid, "--institution", "21PB")
+    assert proc.returncode == 0, proc
+    assert verified(demo, mine)[0] is True
+    assert verified(demo, theirs)[0] is False
