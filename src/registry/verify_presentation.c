@@ -88,7 +88,9 @@ static int resolve_holder_key(void *ctx, const char *vm, const char *purpose, ui
 		        "the holder %s is not on the trust list, so its key is not looked up", did);
 	if (!res->did_cache)
 		return ok_fail(err, OK_EUNSUPPORTED, "DID documents are not fetched here");
-	return remote_did_resolve(res->did_cache, res->d->did_web_http_hosts, vm, pk, err);
+	/* An authentication key: one the depository lists only for issuing signs no
+	 * presentation of it. */
+	return remote_did_resolve(res->did_cache, res->d->did_web_http_hosts, vm, purpose, pk, err);
 }
 
 static const char *proof_explanation(enum vc_proof_check c)

@@ -308,3 +308,47 @@ def test_a_trusted_did_web_depository_as_holder(binary, tmp_path, server_on):
     proc = fi.run("verify", vp, "--challenge", CHALLENGE)
     assert proc.returncode == 0, proc.stdout
     assert "Presentation VALID" in proc.stdout
+
+
+def test_a_did_web_holder_signs_with_an_authentication_key_only(dep, tmp_path):
+    """Review 23a F4: a trusted did:web depository that lists a key under assertionMethod only
+    (an issuing key) has no presentation signed by it accepted; listed under authentication,
+    the same presentation verifies."""
+    from helpers.net import Listener
+
+    host = Listener()
+    try:
+        did = "did:web:" + host.host.replace(":", "%3A")
+        h = Holder()
+        raw = h.key.public_key().public_bytes(serialization.Encoding.Raw,
+                                              serialization.PublicFormat.Raw)
+        h.vm = did + "#key-1"
+        method = {"id": h.vm, "type": "Multikey", "controller": did,
+                  "publicKeyMultibase": "z" + signing.base58btc(b"\xed\x01" + raw)}
+
+        def serve(**relationships):
+            doc = {"@context": [VC_V2], "id": did, "verificationMethod": [method],
+                   **relationships}
+            host.routes["/.well-known/did.json"] = json.dumps(doc).encode()
+
+        config = dep.data / "config.json"
+        settings = json.loads(config.read_text())
+        settings["did_web_http_hosts"] = [host.host]
+        config.write_text(json.dumps(settings))
+        dep.run("trust", "add", did, "--name", "Issuing only", "--country", "NL", check=True)
+        vp = h.present(dep.vc, holder=did)
+        serve(assertionMethod=[h.vm])
+        proc = verify_cli(dep, tmp_path, vp, "--challenge", CHALLENGE, "--domain", DOMAIN)
+        assert proc.returncode == 1, proc.stdout
+        assert "not an authentication key in the holder's DID document" in proc.stdout, \
+            proc.stdout
+        assert host.hits, "the trusted holder's document was fetched"
+        serve(assertionMethod=[h.vm], authentication=[h.vm])
+        proc = verify_cli(dep, tmp_path, vp, "--challenge", CHALLENGE, "--domain", DOMAIN)
+        assert proc.returncode == 0, proc.stdout
+        # Listed under authentication alone, it signs presentations all the same.
+        serve(authentication=[h.vm])
+        proc = verify_cli(dep, tmp_path, vp, "--challenge", CHALLENGE, "--domain", DOMAIN)
+        assert proc.returncode == 0, proc.stdout
+    finally:
+        host.close()
