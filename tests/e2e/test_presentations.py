@@ -352,3 +352,49 @@ def test_a_did_web_holder_signs_with_an_authentication_key_only(dep, tmp_path):
         assert proc.returncode == 0, proc.stdout
     finally:
         host.close()
+
+
+def warnings_of(doc):
+    return {w["check"]: w["detail"] for w in doc["presentationResult"]["warnings"]}
+
+
+def test_warnings_for_replay_and_for_no_holder_binding(srv, dep):
+    """Review 23a F6: a presentation verified without a challenge says that a replay would not
+    be noticed, whether or not its proof carries one; one whose credentials do not name the
+    holder as their subject (oorkonde's name the learner by identity objects) says that the
+    presenter is not shown to be their subject. Both are warnings: it still verifies."""
+    h = Holder()
+    for vp in (h.present(dep.vc), h.present(dep.vc, challenge=None)):
+        r = post(srv, vp, domain=DOMAIN)
+        doc = r.json()
+        assert doc["verified"] is True, doc
+        w = warnings_of(doc)
+        assert "replayed presentation would not be noticed" in w["challenge"], w
+        assert "not shown to be the credentials' subject" in w["holder"], w
+    doc = post(srv, h.present(dep.vc), challenge=CHALLENGE, domain=DOMAIN).json()
+    assert doc["verified"] is True and "challenge" not in warnings_of(doc), doc
+    assert "holder as its subject" in warnings_of(doc)["holder"]
+    # The CLI shows the same.
+    proc = verify_cli(dep, dep.data.parent, h.present(dep.vc, challenge=None))
+    assert proc.returncode == 0, proc.stdout
+    assert "would not be noticed" in proc.stdout and "credentials' subject" in proc.stdout, \
+        proc.stdout
+
+
+def test_a_holder_named_as_every_subject_is_bound(srv, dep):
+    h = Holder()
+    out = dep.run("apikey", "add", "--permit", "vc-issue", check=True).stdout
+    key = re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
+    did = dep.run("identity", check=True).stdout.splitlines()[0]
+    r = srv.post("/credentials/issue", {"credential": {
+        "@context": [VC_V2], "type": ["VerifiableCredential"], "issuer": did,
+        "credentialSubject": {"id": h.did, "name": "Exchange semester"}}}, key=key)
+    assert r.status == 201, r
+    vc = r.json()["verifiableCredential"]
+    doc = post(srv, h.present([vc]), challenge=CHALLENGE, domain=DOMAIN).json()
+    assert doc["verified"] is True, doc
+    assert "holder" not in warnings_of(doc), doc
+    assert "holder" in doc["presentationResult"]["checks"], doc
+    # The same credential presented by another key names no subject of that key's.
+    doc = post(srv, Holder().present([vc]), challenge=CHALLENGE, domain=DOMAIN).json()
+    assert "holder as its subject" in warnings_of(doc)["holder"], doc
