@@ -186,7 +186,7 @@ static int refused(struct depository *d, const char *actor, int rc, struct ok_er
 	const char *field = err->field[0] ? err->field : "-";
 	size_t i;
 
-	if (rc != OK_EINPUT && rc != OK_EEXIST)
+	if (rc != OK_EINPUT && rc != OK_EEXIST && rc != OK_ELIMIT)
 		return rc;
 	/* A rule's name or a field's path: letters, digits and a few marks only. */
 	for (i = 0; field[i]; i++)
@@ -196,6 +196,31 @@ static int refused(struct depository *d, const char *actor, int rc, struct ok_er
 	if (!ok_format(detail, sizeof(detail), "code=%s field=%s", ok_problem_type(rc), field))
 		audit_record(d, actor, "credential.issue.refused", "", "issuance", detail, NULL);
 	return rc;
+}
+
+/*
+ * The institution's hourly cap on issuances with status (config vc_status_issuance_per_hour):
+ * each takes a slot of the public status lists for good, so a leaked or runaway key must not
+ * grow them without bound. Counted in the issuing transaction, under the writer lock.
+ */
+static int within_cap(struct depository *d, const char *institution, int64_t now_ms,
+                      struct ok_error *err)
+{
+	int64_t n = 0;
+	int rc;
+
+	if (d->vc_status_per_hour <= 0)
+		return 0;
+	if ((rc = store_vc_status_count_since(d->store, institution, now_ms - 3600 * 1000LL, &n,
+	                                      err)))
+		return rc;
+	if (n >= d->vc_status_per_hour)
+		return ok_fail(err, OK_ELIMIT,
+		               "your institution has had %lld credentials issued with a status in "
+		               "the last hour, its limit (vc_status_issuance_per_hour); try again "
+		               "later",
+		               (long long)n);
+	return 0;
 }
 
 int registry_vc_issue_with_status(struct depository *d, const json_t *credential,
@@ -272,6 +297,8 @@ int registry_vc_issue_with_status(struct depository *d, const json_t *credential
 		        "your institution issued a credential with this id with a status before: "
 		        "give each credential its own id");
 	else if (rc == OK_ENOTFOUND)
+		rc = within_cap(d, v.institution, v.created_ms, err);
+	if (!rc)
 		rc = take_slot(d, &v, err);
 	if (!rc && !(status = entries(d, &v)))
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
@@ -284,7 +311,7 @@ int registry_vc_issue_with_status(struct depository *d, const json_t *credential
 	}
 	json_decref(status);
 	json_decref(copy);
-	return rc == OK_EEXIST ? refused(d, actor, rc, err) : rc;
+	return rc == OK_EEXIST || rc == OK_ELIMIT ? refused(d, actor, rc, err) : rc;
 }
 
 int registry_vc_status_change(struct depository *d, const char *id, const char *institution,

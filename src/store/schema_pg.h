@@ -88,7 +88,9 @@ static const char *const pg_migrations[] = {
         /* 5: VC-API credential ids per institution: the key (institution, id), so that one
          * institution neither learns nor takes the ids another used */
         "ALTER TABLE vc_status DROP CONSTRAINT vc_status_pkey;"
-        "ALTER TABLE vc_status ADD PRIMARY KEY (institution, id);",
+        "ALTER TABLE vc_status ADD PRIMARY KEY (institution, id);"
+        /* ... and an institution's issuances by time, for its hourly cap */
+        "CREATE INDEX vc_status_by_created ON vc_status (institution, created_ms);",
 };
 
 #endif

@@ -151,7 +151,9 @@ static const char *const sqlite_migrations[] = {
         "DROP TABLE vc_status;"
         "ALTER TABLE vc_status_by_institution RENAME TO vc_status;"
         "CREATE INDEX vc_status_changed ON vc_status (status_list, status)"
-        "  WHERE status <> 'active';",
+        "  WHERE status <> 'active';"
+        /* ... and an institution's issuances by time, for its hourly cap */
+        "CREATE INDEX vc_status_by_created ON vc_status (institution, created_ms);",
 };
 
 #endif

@@ -21,6 +21,8 @@ static const char SQL_BY_SLOT[] =
 static const char SQL_SET[] =
         "UPDATE vc_status SET status = $3, updated_ms = $4 WHERE institution = $1 AND id = $2";
 static const char SQL_COUNT[] = "SELECT count(*) FROM vc_status WHERE status_list = $1";
+static const char SQL_COUNT_SINCE[] =
+        "SELECT count(*) FROM vc_status WHERE institution = $1 AND created_ms >= $2";
 
 static void read_row(const PGresult *r, struct store_vc_status *v)
 {
@@ -147,6 +149,24 @@ static int count_in_list(struct store *base, int64_t list, int64_t *out, struct 
 	return 0;
 }
 
+static int count_since(struct store *base, const char *institution, int64_t since_ms, int64_t *out,
+                       struct ok_error *err)
+{
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, institution);
+	pg_param_int64(&p, since_ms);
+	if ((rc = pg_exec_one(pgs(base), SQL_COUNT_SINCE, &p, &r,
+	                      "count an institution's credentials with status", err)))
+		return rc;
+	*out = pg_col_int64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
 const struct store_vcstatus_ops pg_vcstatus_ops = {
         .add = add,
         .get = get,
@@ -154,4 +174,5 @@ const struct store_vcstatus_ops pg_vcstatus_ops = {
         .by_slot = by_slot,
         .set_status = set_status,
         .count_in_list = count_in_list,
+        .count_since = count_since,
 };

@@ -47,6 +47,11 @@ static const struct sqlite_query COUNT = {
         ST_VC_STATUS_COUNT, "SELECT count(*) AS n FROM vc_status WHERE status_list = ?",
         "count credentials' status slots", NULL, &sqlite_count_cols};
 
+static const struct sqlite_query COUNT_SINCE = {
+        ST_VC_STATUS_COUNT_SINCE,
+        "SELECT count(*) AS n FROM vc_status WHERE institution = ? AND created_ms >= ?",
+        "count an institution's credentials with status", NULL, &sqlite_count_cols};
+
 static int add(struct store *base, const struct store_vc_status *v, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
@@ -111,6 +116,13 @@ static int count_in_list(struct store *base, int64_t list, int64_t *out, struct 
 	return sqlite_count(sq(base), &COUNT, SQLITE_ARGS(SQ_ARG_INT(list)), out, err);
 }
 
+static int count_since(struct store *base, const char *institution, int64_t since_ms, int64_t *out,
+                       struct ok_error *err)
+{
+	return sqlite_count(sq(base), &COUNT_SINCE,
+	                    SQLITE_ARGS(SQ_ARG_TEXT(institution), SQ_ARG_INT(since_ms)), out, err);
+}
+
 const struct store_vcstatus_ops sqlite_vcstatus_ops = {
         .add = add,
         .get = get,
@@ -118,4 +130,5 @@ const struct store_vcstatus_ops sqlite_vcstatus_ops = {
         .by_slot = by_slot,
         .set_status = set_status,
         .count_in_list = count_in_list,
+        .count_since = count_since,
 };

@@ -46,6 +46,9 @@ struct store_vcstatus_ops {
 	 * such record. */
 	int (*set_status)(struct store *s, const char *institution, const char *id,
 	                  const char *status, int64_t at_ms, struct ok_error *err);
+	/* How many records institution added at or after since_ms (its issuances in a window). */
+	int (*count_since)(struct store *s, const char *institution, int64_t since_ms, int64_t *out,
+	                   struct ok_error *err);
 	/* How many records hold a slot of list. */
 	int (*count_in_list)(struct store *s, int64_t list, int64_t *out, struct ok_error *err);
 };
@@ -54,6 +57,12 @@ static inline int store_vc_status_count_in_list(struct store *s, int64_t list, i
                                                 struct ok_error *err)
 {
 	return s->ops->vcstatus->count_in_list(s, list, out, err);
+}
+
+static inline int store_vc_status_count_since(struct store *s, const char *institution,
+                                              int64_t since_ms, int64_t *out, struct ok_error *err)
+{
+	return s->ops->vcstatus->count_since(s, institution, since_ms, out, err);
 }
 
 static inline int store_vc_status_add(struct store *s, const struct store_vc_status *v,
