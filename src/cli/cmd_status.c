@@ -15,13 +15,16 @@ static const char status_usage[] =
         "       oorkonde [--data DIR] reinstate (ACHIEVEMENT_ID | --record-id ID --institution "
         "CODE)\n"
         "                                       --reason TEXT\n"
-        "       oorkonde [--data DIR] revoke|suspend|reinstate --credential-id ID\n\n"
+        "       oorkonde [--data DIR] revoke|suspend|reinstate --credential-id ID\n"
+        "                                    [--institution CODE]\n\n"
         "Revokes (final), suspends, or lifts a suspension of an achievement. Its credentials stop\n"
         "(or start again) verifying everywhere through the depository's Bitstring Status Lists; "
         "the\n"
         "change is kept in the achievement's history with who, when and why.\n\n"
         "  --record-id ID      the achievement by its institution's own record id\n"
-        "  --institution CODE  the institution of --record-id\n"
+        "  --institution CODE  the institution of --record-id, or of --credential-id (needed\n"
+        "                      when two institutions used the same credential id; \"\" for\n"
+        "                      keys bound to none)\n"
         "  --reason TEXT       why (required, kept in the history)\n"
         "  --credential-id ID  instead: a credential issued through POST /credentials/issue with\n"
         "                      options.credentialStatus, by its id (audited; it has no history,\n"
@@ -31,8 +34,8 @@ static const char status_usage[] =
         "or no such achievement, 2 usage or other errors.\n";
 
 /* --credential-id: a VC-API credential issued with status, changed by the operator. */
-static int credential_status(struct cli *c, int argc, const char *id, bool other_options,
-                             enum status_action action)
+static int credential_status(struct cli *c, int argc, const char *id, const char *institution,
+                             bool other_options, enum status_action action)
 {
 	struct store_vc_status v;
 	struct depository d;
@@ -40,14 +43,14 @@ static int credential_status(struct cli *c, int argc, const char *id, bool other
 	int rc;
 
 	if (other_options || optind != argc)
-		return cli_usage_error(c, "--credential-id goes alone (a credential has no history "
-		                          "for a --reason)");
+		return cli_usage_error(c, "--credential-id goes alone or with --institution (a "
+		                          "credential has no history for a --reason)");
 	if (!id[0] || strlen(id) > STORE_VC_ID_MAX)
 		return cli_usage_error(c, "--credential-id: the credential's id (1-512 bytes)");
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = registry_vc_status_change(&d, id, NULL, action, AUDIT_OPERATOR, &v, &err);
+	rc = registry_vc_status_change(&d, id, institution, action, AUDIT_OPERATOR, &v, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);
@@ -98,7 +101,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (credential)
-		return credential_status(c, argc, credential, reason || record || inst, action);
+		return credential_status(c, argc, credential, inst, reason || record, action);
 	if (!record != !inst)
 		return cli_usage_error(c, "--record-id and --institution go together");
 	if (optind + (record ? 0 : 1) != argc)

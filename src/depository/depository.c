@@ -256,7 +256,7 @@ static int config_seconds(const json_t *config, const char *name, long def, long
 static int read_config_upper(struct depository *d, const json_t *config, const char *path,
                              struct ok_error *err)
 {
-	const json_t *every = json_object_get(config, "audit_checkpoint_every");
+	const json_t *every = json_object_get(config, "audit_checkpoint_every"), *cap;
 	int rc;
 
 	d->audit_checkpoint_every = DEPOSITORY_CHECKPOINT_EVERY_DEFAULT;
@@ -275,6 +275,17 @@ static int read_config_upper(struct depository *d, const json_t *config, const c
 	if (!rc)
 		rc = config_seconds(config, "login_link_ttl_s", DEPOSITORY_LOGIN_LINK_TTL_S_DEFAULT,
 		                    &d->login_link_ttl_s, path, err);
+	d->vc_status_per_hour = DEPOSITORY_VC_STATUS_PER_HOUR_DEFAULT;
+	if (!rc && (cap = json_object_get(config, "vc_status_issuance_per_hour"))) {
+		json_int_t n = json_is_integer(cap) ? json_integer_value(cap) : -1;
+		if (n < 0 || n > DEPOSITORY_VC_STATUS_PER_HOUR_MAX)
+			return ok_fail_field(
+			        err, OK_EINPUT, "vc_status_issuance_per_hour",
+			        "%s: vc_status_issuance_per_hour must be a whole number "
+			        "from 0 (no cap) to %d",
+			        path, DEPOSITORY_VC_STATUS_PER_HOUR_MAX);
+		d->vc_status_per_hour = (long)n;
+	}
 	return rc;
 }
 

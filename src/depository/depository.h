@@ -32,6 +32,10 @@
 #define DEPOSITORY_SESSION_IDLE_S_DEFAULT   1800
 #define DEPOSITORY_LOGIN_LINK_TTL_S_DEFAULT 900
 #define DEPOSITORY_CONFIG_S_MAX             86400
+/* config.json "vc_status_issuance_per_hour" (registry/vc_status.h): credentials an institution
+ * may have issued with status through the VC-API in any hour, 0 for no cap. */
+#define DEPOSITORY_VC_STATUS_PER_HOUR_DEFAULT 10000
+#define DEPOSITORY_VC_STATUS_PER_HOUR_MAX     100000000
 
 /* The public half of one signing key of issuer.key. */
 struct depository_issuer_key {
@@ -61,6 +65,9 @@ struct depository {
 	/* The learner portal (portal/portal.h): config session_idle_s, login_link_ttl_s. */
 	long session_idle_s;
 	long login_link_ttl_s;
+	/* VC-API issuances with status per institution and hour (0: no cap): config
+	 * vc_status_issuance_per_hour. */
+	long vc_status_per_hour;
 	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
 	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
 	char did_web_http_hosts[512];

@@ -53,6 +53,12 @@ static void *run(void *arg)
 		if (!due)
 			continue;
 		last = now;
+		/* Clients are named in the store by a hash keyed with the current data key: after
+		 * a rotation (data.key replaced by another process) every server must hash under
+		 * the new one, or those started before and after it keep separate counts. One
+		 * stat(2) when nothing changed; a failed read keeps the keys it had. */
+		if (depository_keys_refresh(&f->dep, &err))
+			atomic_fetch_add(&f->failures, 1);
 		for (i = 0; i < f->count; i++)
 			if (ratelimit_flush(f->limiter[i], f->dep.store, &f->dep.keys, &err))
 				atomic_fetch_add(&f->failures, 1);

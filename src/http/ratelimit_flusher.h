@@ -4,7 +4,9 @@
  *
  * Invariants: the thread has its own depository (its own store connection and keys), used by
  * nothing else; it flushes every limiter once a second, and within a tenth of a second when
- * one of them has a client near its limit; a flush that fails is tried again at the next. */
+ * one of them has a client near its limit; a flush that fails is tried again at the next.
+ * Before each round it reads data.key again if it changed, so that clients are hashed under
+ * the current data key, as every other server on the store hashes them after a rotation. */
 #ifndef OK_HTTP_RATELIMIT_FLUSHER_H
 #define OK_HTTP_RATELIMIT_FLUSHER_H
 

@@ -56,6 +56,9 @@ struct http_server {
 	struct remote_did_cache did_cache;       /* other depositories' DID documents */
 	struct remote_fetch_guard fetch_guard;   /* limits on fetching either */
 	atomic_bool stopping;
+	/* A request's store said its records moved (store migrate): the routes that borrow no
+	 * depository answer 503 too, until a store says otherwise. */
+	atomic_bool store_moved;
 	unsigned port;
 	char *tls_cert;
 	char *tls_key;
@@ -504,6 +507,34 @@ static bool limited(struct ratelimit *r, const char *key, bool take, struct http
 	return true;
 }
 
+/*
+ * Whether the records moved to another store (`oorkonde store migrate` while this server ran):
+ * then every route answers 503 store-moved, reads as well as writes, since everything this
+ * server would read (status lists it signs, API keys, the trust list) is stale. With a
+ * depository its store is asked (cheap: see store_moved); without one, what the last one said.
+ */
+static bool refused_as_moved(struct http_request *req, struct http_response *res)
+{
+	struct http_server *s = req->srv;
+	struct ok_error err;
+	int rc = OK_EMOVED;
+
+	ok_error_clear(&err);
+	if (req->dep) {
+		rc = store_moved(req->dep->store, &err);
+		if (rc && rc != OK_EMOVED)
+			return false; /* the route meets the store's trouble and answers it */
+		atomic_store(&s->store_moved, rc == OK_EMOVED);
+	} else if (!atomic_load(&s->store_moved)) {
+		return false;
+	}
+	if (!rc)
+		return false;
+	err.code = OK_EMOVED;
+	http_problem_from_error(res, &err);
+	return true;
+}
+
 /* The caller's key or session, checked with a depository borrowed for the moment only: a
  * client sending its body slowly must not hold one. */
 static bool admitted(struct http_request *req, const struct http_route *route,
@@ -515,7 +546,9 @@ static bool admitted(struct http_request *req, const struct http_route *route,
 	if (!(route->flags & (ROUTE_REGISTRAR | ROUTE_LEARNER)))
 		return true;
 	req->dep = pool_acquire(&s->pool);
-	if (route->flags & ROUTE_REGISTRAR)
+	if (refused_as_moved(req, res))
+		ok = false;
+	else if (route->flags & ROUTE_REGISTRAR)
 		ok = authenticate(req, res);
 	if (ok && (route->flags & ROUTE_LEARNER))
 		ok = http_session_require(req, res);
@@ -741,7 +774,8 @@ static void dispatch(struct exchange *x, struct http_response *res)
 	}
 	if (!(route->flags & ROUTE_NO_STORE))
 		req->dep = pool_acquire(&s->pool);
-	route->handler(req, res);
+	if (!refused_as_moved(req, res))
+		route->handler(req, res);
 	/* An address and a link are charged for shares opened, not for tokens that matched none
 	 * (the public limit bounds guessing): only openings write audit events. */
 	if (is_share_route(route) && res->status < 300) {

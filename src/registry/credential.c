@@ -532,6 +532,51 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	return registry_credential_sign_with(d, credential, NULL, actor, out, err);
 }
 
+int registry_credential_check(struct depository *d, const json_t *credential, json_t *status,
+                              struct ok_error *err)
+{
+	struct depository_identity id;
+	const json_t *issuer;
+	const char *issuer_id = NULL;
+	struct vc_dm_failure dm;
+	json_t *copy;
+	char created[32];
+	int rc;
+
+	if (!json_is_object(credential))
+		return ok_fail_field(err, OK_EINPUT, "credential", "credential must be an object");
+	if (json_object_get(credential, "proof"))
+		return ok_fail_field(err, OK_EINPUT, "credential.proof",
+		                     "the credential already has a proof");
+	if (!(copy = json_deep_copy(credential)))
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	now_timestamp(created);
+	if ((!json_object_get(copy, "validFrom") &&
+	     json_object_set_new(copy, "validFrom", json_string(created)) != 0) ||
+	    (status && json_object_set(copy, "credentialStatus", status) != 0)) {
+		json_decref(copy);
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	}
+	rc = vc_datamodel_check(copy, NULL, &dm) != 0
+	             ? ok_fail_field(err, OK_EINPUT, dm.rule, "%s", dm.message)
+	             : check_signable(credential, err);
+	json_decref(copy);
+	if (rc)
+		return rc;
+	issuer = json_object_get(credential, "issuer");
+	if (json_is_string(issuer))
+		issuer_id = json_string_value(issuer);
+	else if (json_is_object(issuer) && json_is_string(json_object_get(issuer, "id")))
+		issuer_id = json_string_value(json_object_get(issuer, "id"));
+	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err)))
+		return rc;
+	if (!issuer_id || strcmp(issuer_id, id.did) != 0)
+		rc = ok_fail_field(err, OK_EINPUT, "credential.issuer",
+		                   "the issuer must be this depository (%s)", id.did);
+	registry_identity_release(&id);
+	return rc;
+}
+
 int registry_credential_sign_with(struct depository *d, const json_t *credential, json_t *status,
                                   const char *actor, json_t **out, struct ok_error *err)
 {

@@ -100,6 +100,10 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 /* The same with status entries the depository gave out (registry/vc_status.h) set as the
  * credential's credentialStatus before the checks and the signature; status is borrowed. The
  * credential itself may still carry none. Joins a transaction the caller has open. */
+/* Every check registry_credential_sign_with makes before it signs, and nothing else (no key
+ * used, nothing written): for a caller that must refuse bad input before it looks anything up. */
+int registry_credential_check(struct depository *d, const json_t *credential, json_t *status,
+                              struct ok_error *err);
 int registry_credential_sign_with(struct depository *d, const json_t *credential, json_t *status,
                                   const char *actor, json_t **out, struct ok_error *err);
 

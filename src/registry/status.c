@@ -409,8 +409,12 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 		if (signed_by(body, d->issuer_vm))
 			return 0;
 	}
-	/* No signed list yet, or a bit changed since: sign it again and keep it. */
+	/* No signed list yet, or a bit changed since: sign it again and keep it. Never one read
+	 * from a store whose records moved (a server not restarted after store migrate): the
+	 * issuer key would vouch for stale bits with a fresh date. */
 	buf_reset(body);
+	if ((rc = store_moved(d->store, err)))
+		return rc;
 	if ((rc = sign_list(d, purpose, n, list.size, body, err)))
 		return rc;
 	crypto_generichash(h, sizeof(h), (const unsigned char *)body->data, body->len, NULL, 0);

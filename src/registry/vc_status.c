@@ -174,6 +174,55 @@ static int take_slot(struct depository *d, struct store_vc_status *v, struct ok_
 	return rc ? rc : status_alloc_end(d, &alloc, err);
 }
 
+/*
+ * Puts a refused issuance on record (credential.issue.refused), so that a key probing what it
+ * may sign shows in the audit log: the rule or field that failed and the error code, never a
+ * value of the credential. rc is returned, err left as it is (a failure to record is only a
+ * lost event: the caller's answer stays the refusal).
+ */
+static int refused(struct depository *d, const char *actor, int rc, struct ok_error *err)
+{
+	char detail[128];
+	const char *field = err->field[0] ? err->field : "-";
+	size_t i;
+
+	if (rc != OK_EINPUT && rc != OK_EEXIST && rc != OK_ELIMIT)
+		return rc;
+	/* A rule's name or a field's path: letters, digits and a few marks only. */
+	for (i = 0; field[i]; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-[]",
+		            field[i]))
+			field = "-";
+	if (!ok_format(detail, sizeof(detail), "code=%s field=%s", ok_problem_type(rc), field))
+		audit_record(d, actor, "credential.issue.refused", "", "issuance", detail, NULL);
+	return rc;
+}
+
+/*
+ * The institution's hourly cap on issuances with status (config vc_status_issuance_per_hour):
+ * each takes a slot of the public status lists for good, so a leaked or runaway key must not
+ * grow them without bound. Counted in the issuing transaction, under the writer lock.
+ */
+static int within_cap(struct depository *d, const char *institution, int64_t now_ms,
+                      struct ok_error *err)
+{
+	int64_t n = 0;
+	int rc;
+
+	if (d->vc_status_per_hour <= 0)
+		return 0;
+	if ((rc = store_vc_status_count_since(d->store, institution, now_ms - 3600 * 1000LL, &n,
+	                                      err)))
+		return rc;
+	if (n >= d->vc_status_per_hour)
+		return ok_fail(err, OK_ELIMIT,
+		               "your institution has had %lld credentials issued with a status in "
+		               "the last hour, its limit (vc_status_issuance_per_hour); try again "
+		               "later",
+		               (long long)n);
+	return 0;
+}
+
 int registry_vc_issue_with_status(struct depository *d, const json_t *credential,
                                   const char *institution, const char *key_id, const char *actor,
                                   json_t **out, struct ok_error *err)
@@ -187,15 +236,20 @@ int registry_vc_issue_with_status(struct depository *d, const json_t *credential
 
 	*out = NULL;
 	if (!json_is_object(credential))
-		return ok_fail_field(err, OK_EINPUT, "credential", "credential must be an object");
+		return refused(
+		        d, actor,
+		        ok_fail_field(err, OK_EINPUT, "credential", "credential must be an object"),
+		        err);
 	id = json_object_get(credential, "id");
 	if (id && (!json_is_string(id) || json_string_length(id) == 0 ||
 	           json_string_length(id) > STORE_VC_ID_MAX))
-		return ok_fail_field(
-		        err, OK_EINPUT, "credential.id",
-		        "credential.id must be a URL of at most %d bytes to be given a "
-		        "status",
-		        STORE_VC_ID_MAX);
+		return refused(
+		        d, actor,
+		        ok_fail_field(err, OK_EINPUT, "credential.id",
+		                      "credential.id must be a URL of at most %d bytes to be "
+		                      "given a status",
+		                      STORE_VC_ID_MAX),
+		        err);
 	if (!(copy = json_deep_copy(credential)))
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	if (!id) {
@@ -218,17 +272,33 @@ int registry_vc_issue_with_status(struct depository *d, const json_t *credential
 	}
 	v.created_ms = v.updated_ms = ok_now_ms();
 
+	/* Every rule first, with entries of the shape the credential will get: a credential
+	 * that would be refused anyway is refused before its id is looked up. */
+	if (!(status = entries(d, &v))) {
+		json_decref(copy);
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	}
+	rc = registry_credential_check(d, copy, status, err);
+	json_decref(status);
+	status = NULL;
+	if (rc) {
+		json_decref(copy);
+		return refused(d, actor, rc, err);
+	}
 	if ((rc = audit_txn_begin(d, &txn, err))) {
 		json_decref(copy);
 		return rc;
 	}
-	rc = store_vc_status_get(d->store, v.id, &(struct store_vc_status){0}, err);
+	/* Ids are the institution's own: another's are neither seen nor taken. */
+	rc = store_vc_status_get(d->store, v.institution, v.id, &(struct store_vc_status){0}, err);
 	if (rc == 0)
 		rc = ok_fail_field(
 		        err, OK_EEXIST, "credential.id",
-		        "a credential with this id was issued with a status before: give "
-		        "each credential its own id");
+		        "your institution issued a credential with this id with a status before: "
+		        "give each credential its own id");
 	else if (rc == OK_ENOTFOUND)
+		rc = within_cap(d, v.institution, v.created_ms, err);
+	if (!rc)
 		rc = take_slot(d, &v, err);
 	if (!rc && !(status = entries(d, &v)))
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
@@ -241,7 +311,7 @@ int registry_vc_issue_with_status(struct depository *d, const json_t *credential
 	}
 	json_decref(status);
 	json_decref(copy);
-	return rc;
+	return rc == OK_EEXIST || rc == OK_ELIMIT ? refused(d, actor, rc, err) : rc;
 }
 
 int registry_vc_status_change(struct depository *d, const char *id, const char *institution,
@@ -258,15 +328,21 @@ int registry_vc_status_change(struct depository *d, const char *id, const char *
 
 	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
-	rc = store_vc_status_get(d->store, id, out, err);
-	/* Another institution's credential is as unknown as a missing one. */
-	if (rc == OK_ENOTFOUND ||
-	    (!rc && institution && strcmp(out->institution, institution) != 0))
+	/* Ids are per institution: a key finds its own institution's only (another's credential
+	 * is as unknown as a missing one); the operator names the institution when two used the
+	 * same id. */
+	rc = institution ? store_vc_status_get(d->store, institution, id, out, err)
+	                 : store_vc_status_find_id(d->store, id, out, err);
+	if (rc == OK_ENOTFOUND)
 		rc = ok_fail_field(err, OK_ENOTFOUND, "credentialId",
 		                   institution ? "no credential with that id was issued with a "
 		                                 "status by your institution"
 		                               : "no credential with that id was issued with a "
 		                                 "status");
+	else if (rc == OK_ECONFLICT)
+		rc = ok_fail_field(err, OK_ECONFLICT, "credentialId",
+		                   "more than one institution issued a credential with that id: "
+		                   "name one with --institution");
 	if (rc)
 		goto end;
 	was_suspended = strcmp(out->status, "suspended") == 0;
@@ -290,7 +366,8 @@ int registry_vc_status_change(struct depository *d, const char *id, const char *
 		goto end;
 	}
 	out->updated_ms = ok_now_ms();
-	rc = store_vc_status_set(d->store, out->id, out->status, out->updated_ms, err);
+	rc = store_vc_status_set(d->store, out->institution, out->id, out->status, out->updated_ms,
+	                         err);
 	/* The lists whose bit changes: as for achievements (registry_status_change). */
 	if (!rc)
 		rc = store_status_list_bump(d->store, out->status_list, 0, action == STATUS_REVOKE,

@@ -298,7 +298,6 @@ static int resolve_key(void *ctx, const char *vm, const char *purpose, uint8_t p
 	char did[VC_DID_MAX];
 	int rc;
 
-	(void)purpose;
 	if ((rc = vc_did_of_vm(vm, did, err)))
 		return rc;
 	if (strcmp(did, res->issuer) != 0)
@@ -321,7 +320,8 @@ static int resolve_key(void *ctx, const char *vm, const char *purpose, uint8_t p
 		               res->issuer);
 	if (strncmp(vm, "did:web:", 8) == 0 && res->did_cache)
 		return remote_did_resolve(res->did_cache,
-		                          res->d ? res->d->did_web_http_hosts : NULL, vm, pk, err);
+		                          res->d ? res->d->did_web_http_hosts : NULL, vm, purpose,
+		                          pk, err);
 	return ok_fail(err, OK_EUNSUPPORTED,
 	               "the issuer's key %s could not be resolved (only did:key and this "
 	               "depository's own did:web are resolved here)",

@@ -25,11 +25,11 @@
 #include "registry/verify.h"
 #include "vc/presentation.h"
 
-#define VP_MAX_CHECKS    4
+#define VP_MAX_CHECKS    6
 #define VP_CHALLENGE_MAX 512 /* bytes of a challenge or domain a verifier may ask for */
 
 struct vp_check {
-	const char *name; /* "proof", "challenge", "domain" */
+	const char *name; /* "proof", "challenge", "domain", "holder" */
 	bool passed;
 	bool warning;
 	char message[VERIFY_MESSAGE_MAX];

@@ -13,12 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What the cache keeps of a DID document: its Ed25519 assertion keys. */
+/* The verification relationships a key is kept for (a key listed under neither is not kept). */
+enum {
+	REL_ASSERTION = 1,      /* assertionMethod: it signs credentials */
+	REL_AUTHENTICATION = 2, /* authentication: it signs presentations */
+};
+
+/* What the cache keeps of a DID document: its Ed25519 keys and what each is listed for. */
 struct did_keys {
 	size_t nkeys;
 	struct {
 		char vm[256];
 		uint8_t pk[32];
+		unsigned rel; /* REL_… */
 	} keys[REMOTE_DID_CACHE_KEYS];
 };
 
@@ -37,13 +44,15 @@ void remote_did_cache_release(struct remote_did_cache *c)
 	c->guard = NULL;
 }
 
-/* The key of one verification method. */
+/* The key of one verification method, for one relationship. */
 struct wanted {
 	const char *vm;
+	unsigned rel;
 	uint8_t *pk;
 };
 
-/* Finds the wanted method among a document's keys: 0 found, OK_EINVALID not listed. */
+/* Finds the wanted method among a document's keys: 0 found, OK_EINVALID not listed for the
+ * relationship wanted. */
 static int find_key(void *ctx, const void *value, size_t size)
 {
 	const struct did_keys *doc = value;
@@ -51,7 +60,7 @@ static int find_key(void *ctx, const void *value, size_t size)
 
 	(void)size;
 	for (size_t k = 0; k < doc->nkeys; k++) {
-		if (strcmp(doc->keys[k].vm, w->vm) == 0) {
+		if (strcmp(doc->keys[k].vm, w->vm) == 0 && (doc->keys[k].rel & w->rel)) {
 			memcpy(w->pk, doc->keys[k].pk, 32);
 			return 0;
 		}
@@ -59,10 +68,10 @@ static int find_key(void *ctx, const void *value, size_t size)
 	return OK_EINVALID;
 }
 
-/* Whether the method id is listed under assertionMethod (by id or embedded). */
-static bool asserts(const json_t *doc, const char *vm)
+/* Whether the method id is listed under the relationship name (by id or embedded). */
+static bool listed(const json_t *doc, const char *name, const char *vm)
 {
-	const json_t *am = json_object_get(doc, "assertionMethod");
+	const json_t *am = json_object_get(doc, name);
 	size_t i;
 
 	for (i = 0; i < json_array_size(am); i++) {
@@ -75,7 +84,9 @@ static bool asserts(const json_t *doc, const char *vm)
 	return false;
 }
 
-/* Keeps the Ed25519 Multikey methods of doc (of did) listed under assertionMethod. */
+/* Keeps the Ed25519 Multikey methods of doc (of did) listed under assertionMethod or
+ * authentication, each with the relationships it is listed under: a key a depository lists
+ * only for issuing does not sign its presentations. */
 static void read_keys(const json_t *doc, const char *did, struct did_keys *e)
 {
 	const json_t *methods = json_object_get(doc, "verificationMethod");
@@ -87,14 +98,18 @@ static void read_keys(const json_t *doc, const char *did, struct did_keys *e)
 		const char *type = json_string_value(json_object_get(m, "type"));
 		const char *controller = json_string_value(json_object_get(m, "controller"));
 		const char *mb = json_string_value(json_object_get(m, "publicKeyMultibase"));
+		unsigned rel;
+
 		if (!id || !type || !mb || strcmp(type, "Multikey") != 0 || !controller ||
-		    strcmp(controller, did) != 0 || strlen(id) >= sizeof(e->keys[0].vm) ||
-		    !asserts(doc, id))
+		    strcmp(controller, did) != 0 || strlen(id) >= sizeof(e->keys[0].vm))
 			continue;
-		if (vc_multikey_decode_ed25519_pub(mb, e->keys[e->nkeys].pk, NULL) != 0)
+		rel = (listed(doc, "assertionMethod", id) ? REL_ASSERTION : 0u) |
+		      (listed(doc, "authentication", id) ? REL_AUTHENTICATION : 0u);
+		if (!rel || vc_multikey_decode_ed25519_pub(mb, e->keys[e->nkeys].pk, NULL) != 0)
 			continue;
 		/* Its length is checked above. */
 		snprintf(e->keys[e->nkeys].vm, sizeof(e->keys[0].vm), "%s", id);
+		e->keys[e->nkeys].rel = rel;
 		e->nkeys++;
 	}
 }
@@ -117,11 +132,24 @@ static bool plain_http(const char *url, const char *http_hosts)
 	return false;
 }
 
+/* Why a key listed in the document is refused for the relationship wanted. */
+static int not_listed(const struct wanted *w, struct ok_error *err)
+{
+	return w->rel == REL_AUTHENTICATION
+	               ? ok_fail(err, OK_EINVALID,
+	                         "%s is not an authentication key in the holder's DID document "
+	                         "(a key listed only under assertionMethod signs credentials, not "
+	                         "presentations)",
+	                         w->vm)
+	               : ok_fail(err, OK_EINVALID,
+	                         "%s is not an assertion key in the issuer's DID document", w->vm);
+}
+
 int remote_did_resolve(struct remote_did_cache *c, const char *http_hosts, const char *vm,
-                       uint8_t pk[32], struct ok_error *err)
+                       const char *purpose, uint8_t pk[32], struct ok_error *err)
 {
 	struct remote_http_response res;
-	struct wanted w = {vm, pk};
+	struct wanted w = {vm, REL_ASSERTION, pk};
 	struct did_keys *keys = NULL;
 	struct ok_error ferr;
 	char did[VC_DID_MAX];
@@ -129,14 +157,18 @@ int remote_did_resolve(struct remote_did_cache *c, const char *http_hosts, const
 	json_t *doc = NULL;
 	int rc;
 
+	if (purpose && strcmp(purpose, "authentication") == 0)
+		w.rel = REL_AUTHENTICATION;
+	else if (purpose && strcmp(purpose, "assertionMethod") != 0)
+		return ok_fail(err, OK_EINVALID,
+		               "keys are looked up for assertionMethod or authentication only");
 	if ((rc = vc_did_of_vm(vm, did, err)))
 		return rc;
 	rc = remote_ttl_cache_get(&c->docs, did, find_key, &w);
 	if (rc == 0)
 		return 0;
 	if (rc == OK_EINVALID)
-		return ok_fail(err, OK_EINVALID,
-		               "%s is not an assertion key in the issuer's DID document", vm);
+		return not_listed(&w, err);
 	buf_init(&url, 2048);
 	buf_init(&body, (size_t)256 << 10);
 	ok_error_clear(&ferr);
@@ -173,7 +205,7 @@ int remote_did_resolve(struct remote_did_cache *c, const char *http_hosts, const
 	read_keys(doc, did, keys);
 	rc = find_key(&w, keys, sizeof(*keys));
 	if (rc)
-		ok_fail(err, rc, "%s is not an assertion key in the issuer's DID document", vm);
+		not_listed(&w, err);
 	else
 		ok_error_clear(err);
 	/* The server's max-age when it gives a shorter one, else the cache's own TTL; a max-age

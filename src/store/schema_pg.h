@@ -85,6 +85,12 @@ static const char *const pg_migrations[] = {
         "  UNIQUE (status_list, status_index));"
         "CREATE INDEX vc_status_changed ON vc_status (status_list, status)"
         "  WHERE status <> 'active';",
+        /* 5: VC-API credential ids per institution: the key (institution, id), so that one
+         * institution neither learns nor takes the ids another used */
+        "ALTER TABLE vc_status DROP CONSTRAINT vc_status_pkey;"
+        "ALTER TABLE vc_status ADD PRIMARY KEY (institution, id);"
+        /* ... and an institution's issuances by time, for its hourly cap */
+        "CREATE INDEX vc_status_by_created ON vc_status (institution, created_ms);",
 };
 
 #endif

@@ -137,6 +137,23 @@ static const char *const sqlite_migrations[] = {
         "  UNIQUE (status_list, status_index));"
         "CREATE INDEX vc_status_changed ON vc_status (status_list, status)"
         "  WHERE status <> 'active';",
+        /* VC-API credential ids per institution: the key (institution, id), so that one
+         * institution neither learns nor takes the ids another used (the rows move over) */
+        "CREATE TABLE vc_status_by_institution ("
+        "  id TEXT NOT NULL, institution TEXT NOT NULL, key_id TEXT NOT NULL,"
+        "  status_list INTEGER NOT NULL, status_index INTEGER NOT NULL, status TEXT NOT NULL,"
+        "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+        "  PRIMARY KEY (institution, id), UNIQUE (status_list, status_index));"
+        "INSERT INTO vc_status_by_institution (id, institution, key_id, status_list,"
+        "  status_index, status, created_ms, updated_ms)"
+        "  SELECT id, institution, key_id, status_list, status_index, status, created_ms,"
+        "  updated_ms FROM vc_status;"
+        "DROP TABLE vc_status;"
+        "ALTER TABLE vc_status_by_institution RENAME TO vc_status;"
+        "CREATE INDEX vc_status_changed ON vc_status (status_list, status)"
+        "  WHERE status <> 'active';"
+        /* ... and an institution's issuances by time, for its hourly cap */
+        "CREATE INDEX vc_status_by_created ON vc_status (institution, created_ms);",
 };
 
 #endif

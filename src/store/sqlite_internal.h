@@ -58,6 +58,7 @@ enum sqlite_stmt_id {
 	ST_TRUST_REMOVE,
 	ST_TRUST_REMOVE_SOURCE,
 	ST_TRUST_LIST,
+	ST_DATA_VERSION,
 	/* store_sqlite_apikeys.c */
 	ST_APIKEY_LIST,
 	ST_APIKEY_REVOKE,
@@ -136,9 +137,11 @@ enum sqlite_stmt_id {
 	/* store_sqlite_vcstatus.c */
 	ST_VC_STATUS_ADD,
 	ST_VC_STATUS_GET,
+	ST_VC_STATUS_FIND_ID,
 	ST_VC_STATUS_BY_SLOT,
 	ST_VC_STATUS_SET,
 	ST_VC_STATUS_COUNT,
+	ST_VC_STATUS_COUNT_SINCE,
 	ST_COUNT
 };
 
@@ -215,6 +218,11 @@ struct store_sqlite {
 	} stmt[ST_COUNT];
 	pthread_mutex_t *writer; /* see store_ops.set_writer_lock; NULL: none */
 	bool writer_held;
+	/* store_moved: the data version at which the move's marker was last read, and what was
+	 * found then (the marker is read again only after another connection committed). */
+	bool moved_known;
+	bool moved;
+	int64_t data_version;
 };
 
 /* Whether a statement waits (about 10 s at most) for another connection's write lock, as every

@@ -257,6 +257,10 @@ struct store_ops {
 	 * store written to path (a new file, 0600) while other connections go on writing. */
 	int (*schema_version)(struct store *s, int *out, struct ok_error *err);
 	int (*backup_to)(struct store *s, const char *path, struct ok_error *err);
+	/* OK_EMOVED when this store's records were moved elsewhere (`oorkonde store migrate`:
+	 * SQLite's marker), else 0. Cheap enough for every request: SQLite reads the marker again
+	 * only when another connection has committed since it last looked. */
+	int (*moved)(struct store *s, struct ok_error *err);
 
 	/* The areas: every one is set (see the top of this file). */
 	const struct store_portal_ops *portal;
@@ -521,6 +525,11 @@ static inline int store_schema_version(struct store *s, int *out, struct ok_erro
 static inline int store_backup_to(struct store *s, const char *path, struct ok_error *err)
 {
 	return s->ops->backup_to(s, path, err);
+}
+
+static inline int store_moved(struct store *s, struct ok_error *err)
+{
+	return s->ops->moved(s, err);
 }
 
 /* Back ends. */

@@ -1003,6 +1003,14 @@ static int pg_backup_to(struct store *base, const char *path, struct ok_error *e
 	               "use pg_dump or a base backup with WAL archiving (docs/operations.md)");
 }
 
+/* Records are moved from SQLite to PostgreSQL, never away from PostgreSQL. */
+static int pg_moved(struct store *base, struct ok_error *err)
+{
+	(void)base;
+	(void)err;
+	return 0;
+}
+
 static const struct store_ops pg_ops = {
         .name = "postgresql",
         .close = pg_close,
@@ -1045,6 +1053,7 @@ static const struct store_ops pg_ops = {
         .trust_list = pg_trust_list,
         .schema_version = pg_schema_version,
         .backup_to = pg_backup_to,
+        .moved = pg_moved,
         .portal = &pg_portal_ops,
         .leak = &pg_leak_ops,
         .audit = &pg_audit_ops,

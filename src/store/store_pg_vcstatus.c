@@ -11,11 +11,18 @@ static const char SQL_ADD[] =
         "INSERT INTO vc_status (" VC_STATUS_COLS ") SELECT $1, $2, $3, $4, $5, $6, $7, $8 "
         "WHERE NOT EXISTS (SELECT 1 FROM achievement WHERE status_list = $4 AND "
         "status_index = $5) ON CONFLICT DO NOTHING";
-static const char SQL_GET[] = "SELECT " VC_STATUS_COLS " FROM vc_status WHERE id = $1";
+static const char SQL_GET[] =
+        "SELECT " VC_STATUS_COLS " FROM vc_status WHERE institution = $1 AND id = $2";
+/* Two rows at most: enough to tell one from several. */
+static const char SQL_FIND_ID[] =
+        "SELECT " VC_STATUS_COLS " FROM vc_status WHERE id = $1 ORDER BY institution LIMIT 2";
 static const char SQL_BY_SLOT[] =
         "SELECT " VC_STATUS_COLS " FROM vc_status WHERE status_list = $1 AND status_index = $2";
-static const char SQL_SET[] = "UPDATE vc_status SET status = $2, updated_ms = $3 WHERE id = $1";
+static const char SQL_SET[] =
+        "UPDATE vc_status SET status = $3, updated_ms = $4 WHERE institution = $1 AND id = $2";
 static const char SQL_COUNT[] = "SELECT count(*) FROM vc_status WHERE status_list = $1";
+static const char SQL_COUNT_SINCE[] =
+        "SELECT count(*) FROM vc_status WHERE institution = $1 AND created_ms >= $2";
 
 static void read_row(const PGresult *r, struct store_vc_status *v)
 {
@@ -64,14 +71,38 @@ static int get_one(struct store *base, const char *sql, struct pg_params *p,
 	return 0;
 }
 
-static int get(struct store *base, const char *id, struct store_vc_status *out,
-               struct ok_error *err)
+static int get(struct store *base, const char *institution, const char *id,
+               struct store_vc_status *out, struct ok_error *err)
 {
 	struct pg_params p;
 
 	pg_params_init(&p);
+	pg_param_text(&p, institution);
 	pg_param_text(&p, id);
 	return get_one(base, SQL_GET, &p, out, err);
+}
+
+static int find_id(struct store *base, const char *id, struct store_vc_status *out,
+                   struct ok_error *err)
+{
+	struct pg_params p;
+	PGresult *r;
+	int64_t n = 0;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, id);
+	if ((rc = pg_exec(pgs(base), SQL_FIND_ID, &p, &r, &n, "find a credential's status", err)))
+		return rc;
+	if (n == 1)
+		read_row(r, out);
+	PQclear(r);
+	if (n == 0)
+		return ok_fail(err, OK_ENOTFOUND, "no credential with that id");
+	if (n > 1)
+		return ok_fail(err, OK_ECONFLICT,
+		               "more than one institution issued a credential with that id");
+	return 0;
 }
 
 static int by_slot(struct store *base, int64_t list, int64_t index, struct store_vc_status *out,
@@ -85,14 +116,15 @@ static int by_slot(struct store *base, int64_t list, int64_t index, struct store
 	return get_one(base, SQL_BY_SLOT, &p, out, err);
 }
 
-static int set_status(struct store *base, const char *id, const char *status, int64_t at_ms,
-                      struct ok_error *err)
+static int set_status(struct store *base, const char *institution, const char *id,
+                      const char *status, int64_t at_ms, struct ok_error *err)
 {
 	struct pg_params p;
 	int64_t n = 0;
 	int rc;
 
 	pg_params_init(&p);
+	pg_param_text(&p, institution);
 	pg_param_text(&p, id);
 	pg_param_text(&p, status);
 	pg_param_int64(&p, at_ms);
@@ -117,10 +149,30 @@ static int count_in_list(struct store *base, int64_t list, int64_t *out, struct 
 	return 0;
 }
 
+static int count_since(struct store *base, const char *institution, int64_t since_ms, int64_t *out,
+                       struct ok_error *err)
+{
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, institution);
+	pg_param_int64(&p, since_ms);
+	if ((rc = pg_exec_one(pgs(base), SQL_COUNT_SINCE, &p, &r,
+	                      "count an institution's credentials with status", err)))
+		return rc;
+	*out = pg_col_int64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
 const struct store_vcstatus_ops pg_vcstatus_ops = {
         .add = add,
         .get = get,
+        .find_id = find_id,
         .by_slot = by_slot,
         .set_status = set_status,
         .count_in_list = count_in_list,
+        .count_since = count_since,
 };

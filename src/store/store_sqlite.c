@@ -391,6 +391,35 @@ static int refuse_if_moved(struct store_sqlite *s, struct ok_error *err)
 	return rc;
 }
 
+/* PRAGMA data_version: it changes when another connection (or process) commits. */
+static const struct sqlite_query DATA_VERSION = {
+        ST_DATA_VERSION, "SELECT data_version AS n FROM pragma_data_version",
+        "read the data version", NULL, &sqlite_count_cols};
+
+/*
+ * The move's marker for every request of a server, not only its writes (reads of a moved
+ * database are stale: status lists, API keys, the trust list). The version is read before the
+ * marker, so a move committed in between is seen at the next call.
+ */
+static int sqlite_moved(struct store *base, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int64_t version;
+	int rc = sqlite_count(s, &DATA_VERSION, SQLITE_NO_ARGS, &version, err);
+
+	if (rc)
+		return rc;
+	if (s->moved_known && version == s->data_version && !s->moved)
+		return 0;
+	rc = refuse_if_moved(s, err);
+	if (rc && rc != OK_EMOVED)
+		return rc;
+	s->moved_known = true;
+	s->moved = rc == OK_EMOVED;
+	s->data_version = version;
+	return rc;
+}
+
 static int sqlite_begin(struct store *base, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
@@ -794,6 +823,7 @@ static const struct store_ops sqlite_ops = {
         .trust_list = sqlite_trust_list,
         .schema_version = sqlite_schema_version,
         .backup_to = sqlite_backup_to,
+        .moved = sqlite_moved,
         .leak = &sqlite_leak_ops,
         .apikeys = &sqlite_apikey_ops,
         .ratelimit = &sqlite_ratelimit_ops,

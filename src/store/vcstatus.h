@@ -7,8 +7,9 @@
  *   achievement holds (OK_EEXIST), and the slot allocator skips the slots held here (an
  *   achievement's insert does not look here: no trigger, which the PostgreSQL store refuses).
  * - A row is never removed: its slot stays taken, a revocation stays on the list.
- * - institution is the issuing key's institution ("" for a key bound to none): only a key of
- *   the same institution may change the status.
+ * - institution is the issuing key's institution ("" for a key bound to none): a record's key
+ *   is (institution, id), so two institutions may use the same id, and neither can learn
+ *   which ids the other used; only a key of the same institution may change the status.
  */
 #ifndef OK_STORE_VCSTATUS_H
 #define OK_STORE_VCSTATUS_H
@@ -29,16 +30,25 @@ struct store_vc_status {
 };
 
 struct store_vcstatus_ops {
-	/* Inserts v: OK_EEXIST when its id or its slot is taken (here or by an achievement). */
+	/* Inserts v: OK_EEXIST when its (institution, id) or its slot is taken (here or by an
+	 * achievement). */
 	int (*add)(struct store *s, const struct store_vc_status *v, struct ok_error *err);
-	int (*get)(struct store *s, const char *id, struct store_vc_status *out,
-	           struct ok_error *err);
+	int (*get)(struct store *s, const char *institution, const char *id,
+	           struct store_vc_status *out, struct ok_error *err);
+	/* The one record with id, whatever its institution (the operator's look-up):
+	 * OK_ENOTFOUND when none, OK_ECONFLICT when more than one institution used the id. */
+	int (*find_id)(struct store *s, const char *id, struct store_vc_status *out,
+	               struct ok_error *err);
 	/* The record holding slot (list, index), OK_ENOTFOUND when none does. */
 	int (*by_slot)(struct store *s, int64_t list, int64_t index, struct store_vc_status *out,
 	               struct ok_error *err);
-	/* Sets id's status and updated_ms: OK_ENOTFOUND when there is no such record. */
-	int (*set_status)(struct store *s, const char *id, const char *status, int64_t at_ms,
-	                  struct ok_error *err);
+	/* Sets the status and updated_ms of (institution, id): OK_ENOTFOUND when there is no
+	 * such record. */
+	int (*set_status)(struct store *s, const char *institution, const char *id,
+	                  const char *status, int64_t at_ms, struct ok_error *err);
+	/* How many records institution added at or after since_ms (its issuances in a window). */
+	int (*count_since)(struct store *s, const char *institution, int64_t since_ms, int64_t *out,
+	                   struct ok_error *err);
 	/* How many records hold a slot of list. */
 	int (*count_in_list)(struct store *s, int64_t list, int64_t *out, struct ok_error *err);
 };
@@ -49,16 +59,28 @@ static inline int store_vc_status_count_in_list(struct store *s, int64_t list, i
 	return s->ops->vcstatus->count_in_list(s, list, out, err);
 }
 
+static inline int store_vc_status_count_since(struct store *s, const char *institution,
+                                              int64_t since_ms, int64_t *out, struct ok_error *err)
+{
+	return s->ops->vcstatus->count_since(s, institution, since_ms, out, err);
+}
+
 static inline int store_vc_status_add(struct store *s, const struct store_vc_status *v,
                                       struct ok_error *err)
 {
 	return s->ops->vcstatus->add(s, v, err);
 }
 
-static inline int store_vc_status_get(struct store *s, const char *id, struct store_vc_status *out,
-                                      struct ok_error *err)
+static inline int store_vc_status_get(struct store *s, const char *institution, const char *id,
+                                      struct store_vc_status *out, struct ok_error *err)
 {
-	return s->ops->vcstatus->get(s, id, out, err);
+	return s->ops->vcstatus->get(s, institution, id, out, err);
+}
+
+static inline int store_vc_status_find_id(struct store *s, const char *id,
+                                          struct store_vc_status *out, struct ok_error *err)
+{
+	return s->ops->vcstatus->find_id(s, id, out, err);
 }
 
 static inline int store_vc_status_by_slot(struct store *s, int64_t list, int64_t index,
@@ -67,10 +89,10 @@ static inline int store_vc_status_by_slot(struct store *s, int64_t list, int64_t
 	return s->ops->vcstatus->by_slot(s, list, index, out, err);
 }
 
-static inline int store_vc_status_set(struct store *s, const char *id, const char *status,
-                                      int64_t at_ms, struct ok_error *err)
+static inline int store_vc_status_set(struct store *s, const char *institution, const char *id,
+                                      const char *status, int64_t at_ms, struct ok_error *err)
 {
-	return s->ops->vcstatus->set_status(s, id, status, at_ms, err);
+	return s->ops->vcstatus->set_status(s, institution, id, status, at_ms, err);
 }
 
 #endif

@@ -228,3 +228,45 @@ def test_store_free_routes_answer_while_the_database_hangs(binary, tmp_path, pg_
         assert srv.get("/healthz").status == 200
     finally:
         srv.stop()
+
+
+def test_a_rate_limit_holds_across_a_data_key_rotation(binary, tmp_path, pg_db,
+                                                       pg_cluster):  # noqa: F811
+    """Review 23a F5: the database names a client by a hash keyed with the data key. A server
+    started before `keys rotate-data-key` and one started after it (with the new data.key)
+    still count one client together."""
+    ok = Oorkonde(binary, tmp_path / "a")
+    ok.run("init", "--store", pg_db, check=True)
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    other = Oorkonde(binary, tmp_path / "b")
+    servers = [Server(ok, "--rate-limit", 10, name="rotate-before").start()]
+    try:
+        proc = ok.run("keys", "rotate-data-key")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        # The second machine gets the new data.key, as the operator hands it out.
+        (other.data / "data.key").write_bytes((ok.data / "data.key").read_bytes())
+        servers.append(Server(other, "--rate-limit", 10, name="rotate-after").start())
+        before, after = servers
+        time.sleep(FLUSH)
+        clear_of_a_minute_boundary()
+        for i in range(8):
+            assert before.get("/healthz").status == 200, i
+        time.sleep(FLUSH)
+        for _ in range(2):
+            assert after.get("/healthz").status == 200
+            time.sleep(FLUSH)
+        problem(after.get("/healthz"), 429, "rate-limited")
+        time.sleep(FLUSH)
+        problem(before.get("/healthz"), 429, "rate-limited")
+        rows = psql_on(pg_cluster, pg_db,
+                       "SELECT count(*), sum(count) FROM ratelimit_count "
+                       "WHERE scope = 'address/10'")
+        assert rows == "1|10", rows
+    finally:
+        errors = []
+        for s in servers:
+            try:
+                s.stop()
+            except AssertionError as e:
+                errors.append(str(e))
+        assert not errors, "\n".join(errors)

@@ -308,3 +308,93 @@ def test_a_trusted_did_web_depository_as_holder(binary, tmp_path, server_on):
     proc = fi.run("verify", vp, "--challenge", CHALLENGE)
     assert proc.returncode == 0, proc.stdout
     assert "Presentation VALID" in proc.stdout
+
+
+def test_a_did_web_holder_signs_with_an_authentication_key_only(dep, tmp_path):
+    """Review 23a F4: a trusted did:web depository that lists a key under assertionMethod only
+    (an issuing key) has no presentation signed by it accepted; listed under authentication,
+    the same presentation verifies."""
+    from helpers.net import Listener
+
+    host = Listener()
+    try:
+        did = "did:web:" + host.host.replace(":", "%3A")
+        h = Holder()
+        raw = h.key.public_key().public_bytes(serialization.Encoding.Raw,
+                                              serialization.PublicFormat.Raw)
+        h.vm = did + "#key-1"
+        method = {"id": h.vm, "type": "Multikey", "controller": did,
+                  "publicKeyMultibase": "z" + signing.base58btc(b"\xed\x01" + raw)}
+
+        def serve(**relationships):
+            doc = {"@context": [VC_V2], "id": did, "verificationMethod": [method],
+                   **relationships}
+            host.routes["/.well-known/did.json"] = json.dumps(doc).encode()
+
+        config = dep.data / "config.json"
+        settings = json.loads(config.read_text())
+        settings["did_web_http_hosts"] = [host.host]
+        config.write_text(json.dumps(settings))
+        dep.run("trust", "add", did, "--name", "Issuing only", "--country", "NL", check=True)
+        vp = h.present(dep.vc, holder=did)
+        serve(assertionMethod=[h.vm])
+        proc = verify_cli(dep, tmp_path, vp, "--challenge", CHALLENGE, "--domain", DOMAIN)
+        assert proc.returncode == 1, proc.stdout
+        assert "not an authentication key in the holder's DID document" in proc.stdout, \
+            proc.stdout
+        assert host.hits, "the trusted holder's document was fetched"
+        serve(assertionMethod=[h.vm], authentication=[h.vm])
+        proc = verify_cli(dep, tmp_path, vp, "--challenge", CHALLENGE, "--domain", DOMAIN)
+        assert proc.returncode == 0, proc.stdout
+        # Listed under authentication alone, it signs presentations all the same.
+        serve(authentication=[h.vm])
+        proc = verify_cli(dep, tmp_path, vp, "--challenge", CHALLENGE, "--domain", DOMAIN)
+        assert proc.returncode == 0, proc.stdout
+    finally:
+        host.close()
+
+
+def warnings_of(doc):
+    return {w["check"]: w["detail"] for w in doc["presentationResult"]["warnings"]}
+
+
+def test_warnings_for_replay_and_for_no_holder_binding(srv, dep):
+    """Review 23a F6: a presentation verified without a challenge says that a replay would not
+    be noticed, whether or not its proof carries one; one whose credentials do not name the
+    holder as their subject (oorkonde's name the learner by identity objects) says that the
+    presenter is not shown to be their subject. Both are warnings: it still verifies."""
+    h = Holder()
+    for vp in (h.present(dep.vc), h.present(dep.vc, challenge=None)):
+        r = post(srv, vp, domain=DOMAIN)
+        doc = r.json()
+        assert doc["verified"] is True, doc
+        w = warnings_of(doc)
+        assert "replayed presentation would not be noticed" in w["challenge"], w
+        assert "not shown to be the credentials' subject" in w["holder"], w
+    doc = post(srv, h.present(dep.vc), challenge=CHALLENGE, domain=DOMAIN).json()
+    assert doc["verified"] is True and "challenge" not in warnings_of(doc), doc
+    assert "holder as its subject" in warnings_of(doc)["holder"]
+    # The CLI shows the same.
+    proc = verify_cli(dep, dep.data.parent, h.present(dep.vc, challenge=None))
+    assert proc.returncode == 0, proc.stdout
+    assert "would not be noticed" in proc.stdout and "credentials' subject" in proc.stdout, \
+        proc.stdout
+
+
+def test_a_holder_named_as_every_subject_is_bound(srv, dep):
+    h = Holder()
+    out = dep.run("apikey", "add", "--permit", "vc-issue", check=True).stdout
+    key = re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
+    did = dep.run("identity", check=True).stdout.splitlines()[0]
+    r = srv.post("/credentials/issue", {"credential": {
+        "@context": [VC_V2], "type": ["VerifiableCredential"], "issuer": did,
+        "credentialSubject": {"id": h.did, "name": "Exchange semester"}}}, key=key)
+    assert r.status == 201, r
+    vc = r.json()["verifiableCredential"]
+    doc = post(srv, h.present([vc]), challenge=CHALLENGE, domain=DOMAIN).json()
+    assert doc["verified"] is True, doc
+    assert "holder" not in warnings_of(doc), doc
+    assert "holder" in doc["presentationResult"]["checks"], doc
+    # The same credential presented by another key names no subject of that key's.
+    doc = post(srv, Holder().present([vc]), challenge=CHALLENGE, domain=DOMAIN).json()
+    assert "holder as its subject" in warnings_of(doc)["holder"], doc

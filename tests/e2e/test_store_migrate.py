@@ -340,3 +340,49 @@ def test_a_server_left_running_after_the_move_takes_no_writes(binary, tmp_path, 
     finally:
         new.stop()
     assert psql(pg_cluster, url, status) == f"{ids[0]}|revoked\n{ids[1]}|revoked"
+
+
+def test_a_server_left_running_after_the_move_answers_no_reads(binary, tmp_path, new_db,
+                                                               pg_cluster):  # noqa: F811
+    """Reads of a server not restarted after the move would come from the stale oorkonde.db
+    (status lists signed afresh with the issuer key, verification's status look-ups, API keys,
+    the DID document): every route answers 503 store-moved instead, and a revocation made on
+    PostgreSQL meanwhile is never denied by a list this server signed."""
+    ok = Oorkonde(binary, tmp_path / "reads")
+    ok.run("init", "--host", "reads.example", check=True)
+    key = ok.add_institution()
+    register(ok, tmp_path, [make_row(record_id="R-1", national_id=NID)], "reads")
+    ach = ok.achievements_json(NID)[0]["id"]
+    vc_path = tmp_path / "vc.json"
+    ok.run("issue", ach, "-o", vc_path, check=True)
+    vc = json.loads(vc_path.read_text())
+    url = new_db()
+    srv = Server(ok, "--rate-limit", "0", name="reads-before-move").start()
+    reads = [("GET", "/status/revocation/1", None, None),
+             ("GET", "/status/suspension/1", None, None),
+             ("POST", "/credentials/verify", {"verifiableCredential": vc}, None),
+             ("GET", "/.well-known/did.json", None, None),
+             ("GET", "/v1/achievements/" + ach, None, key),
+             ("GET", "/openapi.yaml", None, None)]
+    try:
+        for method, path, body, k in reads:
+            r = srv.request(method, path, body, key=k)
+            assert r.status == 200, (path, r)
+        assert srv.post("/credentials/verify", {"verifiableCredential": vc}).json()["verified"]
+        proc = migrate(ok, url)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        # The truth moves on without this server: the credential is revoked on PostgreSQL.
+        proc = ok.run("revoke", ach, "--reason", "issued in error")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        for method, path, body, k in reads:
+            r = srv.request(method, path, body, key=k)
+            doc = problem(r, 503, "store-moved")
+            assert "restart" in doc["detail"], (path, doc)
+    finally:
+        srv.stop()
+    new = Server(ok, "--rate-limit", "0", name="reads-after-move").start()
+    try:
+        r = new.post("/credentials/verify", {"verifiableCredential": vc})
+        assert r.status == 400 and not r.json()["verified"], r
+    finally:
+        new.stop()

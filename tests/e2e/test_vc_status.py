@@ -210,3 +210,97 @@ def test_the_operator_changes_it_with_the_cli(demo):
     assert proc.returncode == 2, proc
     assert db_scalar(demo.ok.data, "SELECT count(*) FROM audit_event WHERE subject = ? AND "
                      "actor = 'operator'", vc["id"]) == 3
+
+
+def refused_events(demo):
+    return db_scalar(demo.ok.data, "SELECT count(*) FROM audit_event WHERE action = "
+                     "'credential.issue.refused'")
+
+
+def test_credential_ids_are_per_institution(demo):
+    """Review 23a F3: an id one institution used is neither seen (409 against 400) nor taken by
+    another; both may use it, and a status change finds the caller's own credential."""
+    a, b = vc_key(demo, "21PB"), vc_key(demo, "25BE")
+    cid = "https://inst-b.example/credentials/123"
+    theirs = issue(demo, b, cred(id=cid))
+    # A probes with a credential the data model refuses: the same answer for B's id as for
+    # an unused one, and each probe is on record (without the id).
+    before = refused_events(demo)
+    bad = {"type": ["VerifiableCredential"], "issuer": DID, "credentialSubject": {}}
+    for probe in (cid, "https://inst-b.example/credentials/124"):
+        r = demo.srv.post("/credentials/issue", {"credential": dict(bad, id=probe), "options": {
+            "credentialStatus": ENTRY}}, key=a)
+        problem(r, 400, "invalid-input")
+    assert refused_events(demo) == before + 2
+    assert db_scalar(demo.ok.data, "SELECT count(*) FROM audit_event WHERE action = "
+                     "'credential.issue.refused' AND detail LIKE '%inst-b%'") == 0
+    # A may use the same id; each institution only once.
+    mine = issue(demo, a, cred(id=cid))
+    assert entries(mine)["revocation"]["statusListIndex"] != \
+        entries(theirs)["revocation"]["statusListIndex"]
+    for key in (a, b):
+        r = demo.srv.post("/credentials/issue", {"credential": cred(id=cid), "options": {
+            "credentialStatus": ENTRY}}, key=key)
+        assert "your institution" in problem(r, 409)["detail"]
+    assert refused_events(demo) == before + 4
+    # Each key changes its own institution's credential only.
+    assert change(demo, b, cid, "revoked").status == 200
+    assert verified(demo, theirs)[0] is False
+    assert verified(demo, mine)[0] is True
+    assert change(demo, a, cid, "suspended").status == 200
+    ok, problems = verified(demo, mine)
+    assert ok is False and "suspended" in json.dumps(problems), problems
+    assert "revoked" in json.dumps(verified(demo, theirs)[1])
+    # The operator names the institution when two used the id.
+    proc = demo.ok.run("reinstate", "--credential-id", cid)
+    assert proc.returncode == 1 and "--institution" in proc.stdout + proc.stderr, proc
+    proc = demo.ok.run("reinstate", "--credential-id", cid, "--institution", "21PB")
+    assert proc.returncode == 0, proc
+    assert verified(demo, mine)[0] is True
+    assert verified(demo, theirs)[0] is False
+
+
+def test_an_institution_has_an_hourly_cap_on_issuances_with_status(binary, tmp_path):
+    """Review 23a F7: each issuance with status takes a slot of the public lists for good; past
+    the institution's vc_status_issuance_per_hour a key gets 429, nothing is signed or taken,
+    the refusal is audited, and another institution's keys are not held up."""
+    from helpers.base import Oorkonde
+    from helpers.server import HOST, Server
+
+    ok = Oorkonde(binary, tmp_path / "capped")
+    ok.run("init", "--host", HOST, check=True)
+    config = ok.data / "config.json"
+    settings = json.loads(config.read_text())
+    settings["vc_status_issuance_per_hour"] = 2
+    config.write_text(json.dumps(settings))
+    for code in ("21PB", "25BE"):
+        ok.add_institution(code=code, name=f"Institution {code}")
+    keys = {}
+    for code in ("21PB", "25BE"):
+        out = ok.run("apikey", "add", "--institution", code, "--permit", "vc-issue",
+                     check=True).stdout
+        keys[code] = re.search(r"\(shown once[^)]*\): (ok_\S+)", out).group(1)
+    srv = Server(ok, "--rate-limit", 0, name="capped").start()
+    try:
+        def post(code):
+            return srv.post("/credentials/issue", {"credential": cred(), "options": {
+                "credentialStatus": ENTRY}}, key=keys[code])
+
+        assert post("21PB").status == 201
+        assert post("21PB").status == 201
+        doc = problem(post("21PB"), 429, "limit-reached")
+        assert "vc_status_issuance_per_hour" in doc["detail"], doc
+        assert post("25BE").status == 201
+        # Without status nothing is taken from the lists: not capped.
+        r = srv.post("/credentials/issue", {"credential": cred()}, key=keys["21PB"])
+        assert r.status == 201, r
+    finally:
+        srv.stop()
+    assert db_scalar(ok.data, "SELECT count(*) FROM vc_status") == 3
+    assert db_scalar(ok.data, "SELECT count(*) FROM audit_event WHERE action = "
+                     "'credential.issue.refused' AND detail LIKE '%limit-reached%'") == 1
+    # A cap that is not a whole number from 0 up is refused, naming the key.
+    settings["vc_status_issuance_per_hour"] = -1
+    config.write_text(json.dumps(settings))
+    proc = ok.run("serve", "--listen", "127.0.0.1:0")
+    assert proc.returncode != 0 and "vc_status_issuance_per_hour" in proc.stderr, proc

@@ -115,10 +115,13 @@ static void test_presented_and_verified(void **state)
 	assert_true(r->is_presentation);
 	assert_true(r->verified);
 	assert_string_equal(r->holder, w->f->d.issuer_did);
-	assert_int_equal(r->count, 3);
+	assert_int_equal(r->count, 4);
 	assert_true(check(r, "challenge")->passed);
 	assert_true(check(r, "domain")->passed);
 	assert_true(check(r, "proof")->passed);
+	/* The depository's credentials name the learner, not the presenting depository. */
+	assert_true(check(r, "holder")->passed);
+	assert_true(check(r, "holder")->warning);
 	assert_int_equal(r->n_credentials, 2);
 	assert_int_equal(r->credentials[0].kind, VC_PRESENTATION_EMBEDDED);
 	assert_string_equal(r->credentials[0].r.format, "di");

@@ -1034,27 +1034,43 @@ static void vc_status_shares_the_lists(void **state)
 	snprintf(v.id, sizeof(v.id), "urn:uuid:1"); /* the same id again */
 	v.status_index = 7;
 	assert_int_equal(store_vc_status_add(s, &v, &err), OK_EEXIST);
+	/* Ids are per institution: another may use the same one. */
+	snprintf(v.institution, sizeof(v.institution), "99XX");
+	assert_int_equal(store_vc_status_add(s, &v, &err), 0);
+	assert_int_equal(store_commit(s, &err), 0);
+	assert_int_equal(store_vc_status_find_id(s, "urn:uuid:1", &got, &err), OK_ECONFLICT);
+	assert_int_equal(store_vc_status_get(s, "99XX", "urn:uuid:1", &got, &err), 0);
+	assert_int_equal(got.status_index, 7);
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_vc_status_set(s, "99XX", "urn:uuid:1", "suspended", 15, &err), 0);
 	assert_int_equal(store_commit(s, &err), 0);
 
-	assert_int_equal(store_vc_status_get(s, "urn:uuid:1", &got, &err), 0);
+	assert_int_equal(store_vc_status_get(s, "21PB", "urn:uuid:1", &got, &err), 0);
+	assert_string_equal(got.status, "active");
 	assert_int_equal(got.status_index, 6);
 	assert_string_equal(got.institution, "21PB");
 	assert_int_equal(store_vc_status_by_slot(s, 1, 6, &got, &err), 0);
 	assert_string_equal(got.id, "urn:uuid:1");
 	assert_int_equal(store_vc_status_by_slot(s, 1, 5, &got, &err), OK_ENOTFOUND);
-	assert_int_equal(store_vc_status_get(s, "urn:uuid:2", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_vc_status_get(s, "21PB", "urn:uuid:2", &got, &err), OK_ENOTFOUND);
+	assert_int_equal(store_vc_status_find_id(s, "urn:uuid:2", &got, &err), OK_ENOTFOUND);
 	assert_int_equal(store_vc_status_count_in_list(s, 1, &count, &err), 0);
-	assert_int_equal(count, 1);
+	assert_int_equal(count, 2);
 	assert_int_equal(store_vc_status_count_in_list(s, 2, &count, &err), 0);
 	assert_int_equal(count, 0);
 
 	assert_int_equal(store_begin(s, &err), 0);
-	assert_int_equal(store_vc_status_set(s, "urn:uuid:1", "revoked", 20, &err), 0);
-	assert_int_equal(store_vc_status_set(s, "urn:uuid:9", "revoked", 20, &err), OK_ENOTFOUND);
+	assert_int_equal(store_vc_status_set(s, "21PB", "urn:uuid:1", "revoked", 20, &err), 0);
+	assert_int_equal(store_vc_status_set(s, "21PB", "urn:uuid:9", "revoked", 20, &err),
+	                 OK_ENOTFOUND);
+	assert_int_equal(store_vc_status_set(s, "77YY", "urn:uuid:1", "revoked", 20, &err),
+	                 OK_ENOTFOUND);
 	assert_int_equal(store_commit(s, &err), 0);
-	assert_int_equal(store_vc_status_get(s, "urn:uuid:1", &got, &err), 0);
+	assert_int_equal(store_vc_status_get(s, "21PB", "urn:uuid:1", &got, &err), 0);
 	assert_string_equal(got.status, "revoked");
 	assert_int_equal(got.updated_ms, 20);
+	assert_int_equal(store_vc_status_get(s, "99XX", "urn:uuid:1", &got, &err), 0);
+	assert_string_equal(got.status, "suspended");
 	/* The list's revoked bits: the achievement's and the credential's. */
 	assert_int_equal(store_status_list_bits(s, 1, "revoked", count_index, &n, &err), 0);
 	assert_int_equal(n, 2);
