@@ -338,7 +338,7 @@ static const char *proof_explanation(enum vc_proof_check c)
 		return "The credential has no usable proof";
 	case VC_PROOF_UNKNOWN_CRYPTOSUITE:
 		return "The proof uses a cryptosuite oorkonde does not accept (only "
-		       "eddsa-jcs-2022)";
+		       "eddsa-jcs-2022 and eddsa-rdfc-2022)";
 	case VC_PROOF_WRONG_TYPE:
 		return "The proof is not a DataIntegrityProof";
 	case VC_PROOF_WRONG_PURPOSE:
@@ -354,6 +354,9 @@ static const char *proof_explanation(enum vc_proof_check c)
 		return "The signing key could not be found";
 	case VC_PROOF_BAD_CREATED:
 		return "The proof's creation time is not a valid date and time";
+	case VC_PROOF_NOT_CANONICAL:
+		return "The credential cannot be put in canonical RDF form (eddsa-rdfc-2022): it "
+		       "uses a context or term oorkonde does not know, or is too large";
 	case VC_PROOF_CHALLENGE_MISMATCH:
 	case VC_PROOF_DOMAIN_MISMATCH: /* a credential's proof is not checked against them */
 	case VC_PROOF_VALID:
