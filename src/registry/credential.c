@@ -106,6 +106,31 @@ int credential_format_parse(const char *s, enum credential_format *f)
 	return 0;
 }
 
+int credential_format_with_suite(enum credential_format *f, const char *suite)
+{
+	enum vc_suite v;
+
+	if (*f == CREDENTIAL_JWT || vc_suite_parse(suite, &v) != 0)
+		return OK_EINPUT;
+	*f = v == VC_SUITE_RDFC ? CREDENTIAL_DI_RDFC : CREDENTIAL_DI_JCS;
+	return 0;
+}
+
+bool credential_format_is_di(enum credential_format f)
+{
+	return f != CREDENTIAL_JWT;
+}
+
+/* The cryptosuite a DI format signs with. */
+static enum vc_suite format_suite(const struct depository *d, enum credential_format f)
+{
+	if (f == CREDENTIAL_DI_JCS)
+		return VC_SUITE_JCS;
+	if (f == CREDENTIAL_DI_RDFC)
+		return VC_SUITE_RDFC;
+	return d->cryptosuite;
+}
+
 static void now_timestamp(char out[32])
 {
 	time_t now = time(NULL);
@@ -430,6 +455,7 @@ static int issue(struct depository *d, const char *achievement_id, const char *i
 		now_timestamp(created);
 		opt.verification_method = id.vm;
 		opt.created = created;
+		opt.suite = format_suite(d, f);
 		rc = vc_proof_create(unsigned_vc, &opt, id.sk, &secured, err);
 		text = rc ? NULL : json_dumps(secured, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (!rc && (!text || buf_addstr(out, text) != 0))
@@ -532,13 +558,28 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	return registry_credential_sign_with(d, credential, NULL, actor, out, err);
 }
 
+int registry_credential_sign_suite(struct depository *d, const json_t *credential,
+                                   const enum vc_suite *suite, const char *actor, json_t **out,
+                                   struct ok_error *err)
+{
+	return registry_credential_sign_full(d, credential, NULL, suite, actor, out, err);
+}
+
 int registry_credential_sign_with(struct depository *d, const json_t *credential, json_t *status,
                                   const char *actor, json_t **out, struct ok_error *err)
+{
+	return registry_credential_sign_full(d, credential, status, NULL, actor, out, err);
+}
+
+int registry_credential_sign_full(struct depository *d, const json_t *credential, json_t *status,
+                                  const enum vc_suite *suite, const char *actor, json_t **out,
+                                  struct ok_error *err)
 {
 	struct depository_identity id;
 	struct vc_proof_options opt = {0};
 	const json_t *issuer;
 	const char *issuer_id = NULL;
+	const struct vc_dm_options dm_jsonld = VC_DM_OPTIONS_JSONLD;
 	struct vc_dm_failure dm;
 	json_t *copy;
 	char created[32], detail[96];
@@ -561,7 +602,7 @@ int registry_credential_sign_with(struct depository *d, const json_t *credential
 		json_decref(copy);
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	}
-	if (vc_datamodel_check(copy, NULL, &dm) != 0) {
+	if (vc_datamodel_check(copy, &dm_jsonld, &dm) != 0) {
 		json_decref(copy);
 		return ok_fail_field(err, OK_EINPUT, dm.rule, "%s", dm.message);
 	}
@@ -585,6 +626,7 @@ int registry_credential_sign_with(struct depository *d, const json_t *credential
 	}
 	opt.verification_method = id.vm;
 	opt.created = created;
+	opt.suite = suite ? *suite : d->cryptosuite;
 	rc = vc_proof_create(copy, &opt, id.sk, out, err);
 	if (!rc &&
 	    ok_format(detail, sizeof(detail), "vc-api key=%lu", (unsigned long)d->issuer_key_id))

@@ -217,12 +217,14 @@ static bool has_type(const json_t *vc, const char *type)
  * else explains in r, naming the rule. */
 static bool check_structure(const json_t *vc, struct verify_result *r)
 {
+	const struct vc_dm_options jsonld = VC_DM_OPTIONS_JSONLD;
 	struct vc_dm_failure f;
 
 	if (!json_is_object(vc))
 		return not_credential(r, "the input is JSON but not an object"), false;
-	/* Only OK_EINPUT can come back: no second step is plugged in here (yet). */
-	if (vc_datamodel_check(vc, NULL, &f) != 0) {
+	/* With the second step: every type defined by the contexts (JSON-LD over the pinned ones).
+	 * Whatever the code, f names the rule; the credential is not one we can accept. */
+	if (vc_datamodel_check(vc, &jsonld, &f) != 0) {
 		r->rule = f.rule;
 		return not_credential(r,
 		                      "not a credential under the VC Data Model 2.0 (rule %s): %s",
