@@ -2,6 +2,7 @@
  * (JSON-LD 1.1 Processing Algorithms and API, sections 4.1 to 4.3 and 5.2). */
 #include "vc/jsonld_internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -683,14 +684,104 @@ out:
 static int ctx_process(struct jl *st, json_t *active, json_t *local, json_t *remote,
                        bool override_protected, bool propagate, json_t **out);
 
+/*
+ * The pinned contexts as a document's top-level @context names them ("…/credentials/v2", then
+ * the Open Badges context), processed from the initial context: the same result for every
+ * document, so made once per process and shared (a verifier would otherwise rebuild a few
+ * hundred term definitions per credential). Contexts never change once made; jansson counts
+ * references atomically, so threads may share them. Only successes are kept, at most
+ * PINNED_CACHE_MAX lists of URLs (each list's key is its URLs joined by newlines); they live
+ * as long as the process.
+ */
+#define PINNED_CACHE_MAX 16
+#define PINNED_KEY_MAX   1024
+
+static pthread_mutex_t pinned_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char key[PINNED_KEY_MAX];
+	json_t *ctx;
+} pinned_cache[PINNED_CACHE_MAX];
+static size_t pinned_count;
+
+/* The cache key of local applied to active, or false when the result may not be shared: active
+ * is not the initial context, or local is not a (list of) pinned URL(s). */
+static bool pinned_key(const json_t *active, const json_t *local, bool override_protected,
+                       bool propagate, char key[PINNED_KEY_MAX])
+{
+	size_t i, n, used = 0, len;
+	const json_t *v;
+
+	if (override_protected || !propagate || json_object_size(active) != 1 ||
+	    json_object_size(json_object_get(active, "terms")) != 0)
+		return false;
+	n = json_is_array(local) ? json_array_size(local) : 1;
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		v = json_is_array(local) ? json_array_get(local, i) : local;
+		if (!json_is_string(v) || !vc_jsonld_context_document(json_string_value(v), &len))
+			return false;
+		len = json_string_length(v);
+		if (used + len + 1 >= PINNED_KEY_MAX)
+			return false;
+		memcpy(key + used, json_string_value(v), len);
+		used += len;
+		key[used++] = '\n';
+	}
+	key[used] = '\0';
+	return true;
+}
+
+static json_t *pinned_get(const char *key)
+{
+	json_t *hit = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < pinned_count && !hit; i++)
+		if (strcmp(pinned_cache[i].key, key) == 0)
+			hit = json_incref(pinned_cache[i].ctx);
+	pthread_mutex_unlock(&pinned_lock);
+	return hit;
+}
+
+static void pinned_put(const char *key, json_t *ctx)
+{
+	size_t i;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < pinned_count; i++)
+		if (strcmp(pinned_cache[i].key, key) == 0)
+			break;
+	if (i == pinned_count && pinned_count < PINNED_CACHE_MAX) {
+		memcpy(pinned_cache[i].key, key, strlen(key) + 1);
+		pinned_cache[i].ctx = json_incref(ctx);
+		pinned_count++;
+	}
+	pthread_mutex_unlock(&pinned_lock);
+}
+
 int jl_ctx_process(struct jl *st, json_t *active, json_t *local, json_t *remote,
                    bool override_protected, bool propagate, json_t **out)
 {
+	char pkey[PINNED_KEY_MAX];
+	bool shared;
 	int rc;
 
 	*out = NULL;
 	if ((rc = jl_step(st, 1)) != 0)
 		return rc;
+	shared = json_array_size(remote) == 0 &&
+	         pinned_key(active, local, override_protected, propagate, pkey);
+	if (shared && (*out = pinned_get(pkey)) != NULL)
+		return 0;
+	if (shared) {
+		if ((rc = ctx_process(st, active, local, remote, override_protected, propagate,
+		                      out)) != 0)
+			return rc;
+		pinned_put(pkey, *out);
+		return 0;
+	}
 	/* The same scoped context applied to the same context again (the status entries, the
 	 * identity objects of a credential) gives the same result: contexts never change once
 	 * made, and the memo holds a reference to both, so their addresses stay theirs. */
