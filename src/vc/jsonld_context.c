@@ -901,9 +901,9 @@ int jl_ctx_process(struct jl *st, json_t *active, json_t *local, json_t *remote,
 	}
 	by_url = pinned_key(local, override_protected, propagate, pkey);
 	hit = by_url ? pinned_get(pinned_base(active), pkey, &cost)
-	             : json_is_object(local) ? scoped_get(active, local, override_protected,
-	                                                  propagate, &cost)
-	                                     : NULL;
+	      : json_is_object(local)
+	              ? scoped_get(active, local, override_protected, propagate, &cost)
+	              : NULL;
 	if (hit) {
 		rc = charge(st, hit, cost, out);
 	} else {
