@@ -14,7 +14,9 @@
  * - Verification checks, in this order: proof shape, type, cryptosuite, proofPurpose
  *   (assertionMethod), created, proofValue multibase, signature length, the @context rule (the
  *   document's @context must start with the proof's @context values, in order), key resolution,
- *   signature. The first failing step is reported as an enum vc_proof_check and a message.
+ *   canonicalization (eddsa-rdfc-2022 only can fail here: VC_PROOF_NOT_CANONICAL, with
+ *   OK_ETOOBIG past a limit), signature. The first failing step is reported as an enum
+ *   vc_proof_check and a message.
  * - A presentation's proof differs only in what the verifier expects (struct vc_proof_expect):
  *   the purpose authentication, and the challenge and domain the verifier gave, compared before
  *   any key is resolved. The hashing and signing are the same; another cryptosuite plugs in at
