@@ -4,6 +4,7 @@
  * too many blank nodes. */
 #include "vc_test.h"
 
+#include <pthread.h>
 #include <sodium.h>
 
 #include "vc/did.h"
@@ -343,6 +344,71 @@ static void presentation_round_trip(void **state)
 	json_decref(vp);
 }
 
+/* The shared contexts (jsonld_context.c keeps them per process) from several threads at once:
+ * every thread gets the canonical form one thread alone gets, and the signed vector verifies. */
+struct worker {
+	const json_t *doc;
+	const json_t *signed_vc;
+	const char *want;
+	int bad;
+};
+
+static void *work(void *p)
+{
+	struct worker *w = p;
+	enum vc_proof_check failed;
+	struct ok_error err;
+	struct buf b;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		buf_init(&b, 0);
+		ok_error_clear(&err);
+		if (vc_proof_rdfc_canonicalize(w->doc, &b, &err) != 0 ||
+		    strcmp(b.data, w->want) != 0)
+			w->bad++;
+		buf_release(&b);
+		if (vc_proof_verify(w->signed_vc, vc_proof_resolve_did_key, NULL, &failed, &err) !=
+		    0)
+			w->bad++;
+	}
+	return NULL;
+}
+
+static void shared_contexts_across_threads(void **state)
+{
+	char path[1024];
+	struct worker w[4];
+	pthread_t t[4];
+	struct ok_error err;
+	struct buf want;
+	json_t *doc = NULL, *signed_vc = rdfc_json("signedDataInt.json");
+	char *text;
+	size_t len, i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tests/unit/vc/jsonld/ob-credential.jsonld",
+	         getenv("OK_SOURCE_ROOT"));
+	text = vc_read_file(path, &len);
+	ok_error_clear(&err);
+	assert_int_equal(vc_jcs_parse(text, len, 0, &doc, &err), 0);
+	free(text);
+	buf_init(&want, 0);
+	if (vc_proof_rdfc_canonicalize(doc, &want, &err) != 0)
+		fail_msg("canonicalize: %s", err.message);
+	for (i = 0; i < 4; i++) {
+		w[i] = (struct worker){doc, signed_vc, want.data, 0};
+		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].bad, 0);
+	}
+	buf_release(&want);
+	json_decref(doc);
+	json_decref(signed_vc);
+}
+
 static void suite_names(void **state)
 {
 	enum vc_suite s = VC_SUITE_JCS;
@@ -367,6 +433,7 @@ int main(void)
 	        cmocka_unit_test(refusals_name_the_reason),
 	        cmocka_unit_test(poison_graph_is_refused),
 	        cmocka_unit_test(presentation_round_trip),
+	        cmocka_unit_test(shared_contexts_across_threads),
 	        cmocka_unit_test(suite_names),
 	};
 
