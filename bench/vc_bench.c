@@ -12,8 +12,9 @@
  *   raw-sign       crypto_sign_detached over 64 bytes (the floor)
  *   verify         registry_verify, checks proof,validity,issuer (the depository's own DID)
  *   verify-status  registry_verify, all four checks (status read from the local lists)
- *   proof-create   vc_proof_create on the credential without its proof (JCS, SHA-256, Ed25519,
- *                  base58btc), with the depository's key
+ *   proof-create   vc_proof_create on the credential without its proof, in the credential's
+ *                  cryptosuite (JCS or JSON-LD + RDFC-1.0, SHA-256, Ed25519, base58btc), with the
+ *                  depository's key
  *   issue          registry_credential_issue (read the achievement and learner, unseal, build,
  *                  sign, pretty-print, audit event committed)
  *
@@ -44,6 +45,7 @@ struct ctx {
 	unsigned char raw_pk[crypto_sign_PUBLICKEYBYTES], raw_sk[crypto_sign_SECRETKEYBYTES];
 	unsigned char msg[64], sig[crypto_sign_BYTES];
 	unsigned checks;
+	enum vc_suite suite; /* the credential's, for proof-create */
 };
 
 static int fail(const char *what, const struct ok_error *err)
@@ -97,7 +99,8 @@ static int case_proof_create(void *p)
 {
 	struct ctx *c = p;
 	struct vc_proof_options opt = {.verification_method = c->id.vm,
-	                               .created = "2026-01-01T00:00:00Z"};
+	                               .created = "2026-01-01T00:00:00Z",
+	                               .suite = c->suite};
 	struct ok_error err;
 	json_t *secured = NULL;
 
@@ -217,6 +220,10 @@ int main(int argc, char **argv)
 	if (vc_jcs_parse(c.text, c.len, 0, &vc, &err))
 		return fail("parsing the credential", &err);
 	c.unsigned_vc = json_deep_copy(vc);
+	if (vc_suite_parse(json_string_value(json_object_get(json_object_get(vc, "proof"),
+	                                                     "cryptosuite")),
+	                   &c.suite) != 0)
+		c.suite = VC_SUITE_JCS;
 	json_object_del(c.unsigned_vc, "proof");
 	json_decref(vc);
 	crypto_sign_keypair(c.raw_pk, c.raw_sk);

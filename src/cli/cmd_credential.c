@@ -15,13 +15,17 @@
 #include <unistd.h>
 
 static const char issue_usage[] =
-        "Usage: oorkonde [--data DIR] issue ACHIEVEMENT_ID [--format di|jwt] [-o FILE]\n"
-        "       oorkonde [--data DIR] issue --learner-id ID -o DIR [--format di|jwt]\n\n"
-        "Writes a signed credential: a W3C Verifiable Credential 2.0 (Open Badges 3.0) with an\n"
-        "eddsa-jcs-2022 proof (di, the default) or as VC-JOSE (jwt). With --learner-id, writes "
+        "Usage: oorkonde [--data DIR] issue ACHIEVEMENT_ID [--format di|jwt] [--cryptosuite S]\n"
+        "                [-o FILE]\n"
+        "       oorkonde [--data DIR] issue --learner-id ID -o DIR [--format di|jwt]\n"
+        "                [--cryptosuite S]\n\n"
+        "Writes a signed credential: a W3C Verifiable Credential 2.0 (Open Badges 3.0) with a\n"
+        "Data Integrity proof (di, the default) or as VC-JOSE (jwt). With --learner-id, writes "
         "one\n"
         "file per achievement of the learner into DIR (ID.json or ID.jwt).\n\n"
         "  --format di|jwt   the credential's form\n"
+        "  --cryptosuite S   the proof's cryptosuite, eddsa-rdfc-2022 or eddsa-jcs-2022\n"
+        "                    (default: config cryptosuite, else eddsa-rdfc-2022)\n"
         "  -o, --output PATH the file (or, with --learner-id, the folder); default standard "
         "output\n"
         "  --learner-id ID   all of a learner's achievements\n"
@@ -81,11 +85,12 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 	        {"format", required_argument, NULL, 'f'},
 	        {"output", required_argument, NULL, 'o'},
 	        {"learner-id", required_argument, NULL, 'l'},
+	        {"cryptosuite", required_argument, NULL, 'c'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	enum credential_format format = CREDENTIAL_DI;
-	const char *output = NULL, *learner = NULL;
+	const char *output = NULL, *learner = NULL, *suite = NULL;
 	struct depository d;
 	struct ok_error err;
 	struct buf b;
@@ -103,6 +108,9 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 		case 'l':
 			learner = optarg;
 			break;
+		case 'c':
+			suite = optarg;
+			break;
 		case 'h':
 			fputs(issue_usage, stdout);
 			return EXIT_OK;
@@ -115,6 +123,12 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 		                                  : "expected one ACHIEVEMENT_ID");
 	if (learner && !output)
 		return cli_usage_error(c, "--learner-id needs -o DIR");
+	if (suite && credential_format_with_suite(&format, suite) != 0)
+		return cli_usage_error(c, format == CREDENTIAL_JWT
+		                                  ? "--cryptosuite is for Data Integrity (di) "
+		                                    "credentials, not jwt"
+		                                  : "--cryptosuite must be eddsa-rdfc-2022 or "
+		                                    "eddsa-jcs-2022");
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);

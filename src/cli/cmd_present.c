@@ -12,14 +12,16 @@
 
 static const char present_usage[] =
         "Usage: oorkonde [--data DIR] present FILE... [--challenge TEXT] [--domain TEXT]\n"
-        "                [-o FILE]\n\n"
+        "                [--cryptosuite S] [-o FILE]\n\n"
         "Writes a W3C Verifiable Presentation of the credentials in the files (JSON credentials\n"
         "as they are, VC-JOSE tokens enveloped), held and signed by this depository\n"
-        "(eddsa-jcs-2022, purpose authentication), for another depository or verifier that\n"
+        "(Data Integrity, purpose authentication), for another depository or verifier that\n"
         "asked with a challenge and a domain. The credentials are passed on as they are; the\n"
         "receiver verifies them. At most 16 files. Signing is an audit event.\n\n"
         "  --challenge TEXT  the receiver's challenge, signed into the proof\n"
         "  --domain TEXT     the receiver's domain, signed into the proof\n"
+        "  --cryptosuite S   eddsa-rdfc-2022 or eddsa-jcs-2022 (default: config cryptosuite,\n"
+        "                    else eddsa-rdfc-2022)\n"
         "  -o, --output FILE where to write it (default standard output)\n"
         "  --help            print this help\n";
 
@@ -28,11 +30,12 @@ int cmd_present(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 	        {"challenge", required_argument, NULL, 'C'},
 	        {"domain", required_argument, NULL, 'D'},
+	        {"cryptosuite", required_argument, NULL, 'S'},
 	        {"output", required_argument, NULL, 'o'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	struct present_options po = {NULL, NULL, AUDIT_OPERATOR};
+	struct present_options po = {NULL, NULL, AUDIT_OPERATOR, NULL};
 	struct present_item items[VC_PRESENTATION_MAX_CREDENTIALS];
 	struct buf inputs[VC_PRESENTATION_MAX_CREDENTIALS];
 	const char *output = NULL;
@@ -53,6 +56,13 @@ int cmd_present(struct cli *c, int argc, char **argv)
 				                       opt == 'C' ? "challenge" : "domain",
 				                       VP_CHALLENGE_MAX);
 			*(opt == 'C' ? &po.challenge : &po.domain) = optarg;
+			break;
+		case 'S':
+			if (strcmp(optarg, VC_PROOF_CRYPTOSUITE) != 0 &&
+			    strcmp(optarg, VC_PROOF_CRYPTOSUITE_RDFC) != 0)
+				return cli_usage_error(c, "--cryptosuite must be eddsa-rdfc-2022 or "
+				                          "eddsa-jcs-2022");
+			po.cryptosuite = optarg;
 			break;
 		case 'o':
 			output = optarg;

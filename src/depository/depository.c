@@ -270,6 +270,15 @@ static int read_config_upper(struct depository *d, const json_t *config, const c
 			        path, DEPOSITORY_CHECKPOINT_EVERY_MAX);
 		d->audit_checkpoint_every = (int64_t)n;
 	}
+	/* Open Badges 3.0 names eddsa-rdfc-2022 for Data Integrity proofs: the default. */
+	d->cryptosuite = VC_SUITE_RDFC;
+	if (json_object_get(config, "cryptosuite") &&
+	    vc_suite_parse(json_string_value(json_object_get(config, "cryptosuite")),
+	                   &d->cryptosuite) != 0)
+		return ok_fail_field(err, OK_EINPUT, "cryptosuite",
+		                     "%s: cryptosuite must be \"eddsa-rdfc-2022\" or "
+		                     "\"eddsa-jcs-2022\"",
+		                     path);
 	rc = config_seconds(config, "session_idle_s", DEPOSITORY_SESSION_IDLE_S_DEFAULT,
 	                    &d->session_idle_s, path, err);
 	if (!rc)

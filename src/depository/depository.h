@@ -20,6 +20,7 @@
 #include "privacy/seal.h"
 #include "keys/keyfile.h"
 #include "store/store.h"
+#include "vc/proof.h"
 
 #define DEPOSITORY_HOST_MAX        253
 #define DEPOSITORY_NAME_MAX        200
@@ -72,6 +73,9 @@ struct depository {
 	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
 	char did_web_http_hosts[512];
 	char network_did[256]; /* config network_did: who signs the network's trust list, or "" */
+	/* The cryptosuite of the Data Integrity proofs the depository makes when none is asked for
+	 * (config cryptosuite: "eddsa-rdfc-2022", the default, or "eddsa-jcs-2022"). */
+	enum vc_suite cryptosuite;
 	char name[DEPOSITORY_NAME_MAX + 1];
 	/* Audit checkpoints (audit/checkpoint.h): one every audit_checkpoint_every events
 	 * (config audit_checkpoint_every; 0: only at shutdown and by hand); checkpoint_unfiled

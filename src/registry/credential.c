@@ -106,6 +106,31 @@ int credential_format_parse(const char *s, enum credential_format *f)
 	return 0;
 }
 
+int credential_format_with_suite(enum credential_format *f, const char *suite)
+{
+	enum vc_suite v;
+
+	if (*f == CREDENTIAL_JWT || vc_suite_parse(suite, &v) != 0)
+		return OK_EINPUT;
+	*f = v == VC_SUITE_RDFC ? CREDENTIAL_DI_RDFC : CREDENTIAL_DI_JCS;
+	return 0;
+}
+
+bool credential_format_is_di(enum credential_format f)
+{
+	return f != CREDENTIAL_JWT;
+}
+
+/* The cryptosuite a DI format signs with. */
+static enum vc_suite format_suite(const struct depository *d, enum credential_format f)
+{
+	if (f == CREDENTIAL_DI_JCS)
+		return VC_SUITE_JCS;
+	if (f == CREDENTIAL_DI_RDFC)
+		return VC_SUITE_RDFC;
+	return d->cryptosuite;
+}
+
 static void now_timestamp(char out[32])
 {
 	time_t now = time(NULL);
@@ -430,6 +455,7 @@ static int issue(struct depository *d, const char *achievement_id, const char *i
 		now_timestamp(created);
 		opt.verification_method = id.vm;
 		opt.created = created;
+		opt.suite = format_suite(d, f);
 		rc = vc_proof_create(unsigned_vc, &opt, id.sk, &secured, err);
 		text = rc ? NULL : json_dumps(secured, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (!rc && (!text || buf_addstr(out, text) != 0))
@@ -532,104 +558,102 @@ int registry_credential_sign(struct depository *d, const json_t *credential, con
 	return registry_credential_sign_with(d, credential, NULL, actor, out, err);
 }
 
-int registry_credential_check(struct depository *d, const json_t *credential, json_t *status,
-                              struct ok_error *err)
+/* Every rule a credential must pass before it is signed here: the data model as the verifier
+ * applies it (validFrom and the status as they will be signed), what a VC-API key may sign, and
+ * the issuer. On success *copy is the credential as it will be signed, *created its validFrom
+ * default and *id the depository's identity; the caller releases both. */
+static int check_for_signing(struct depository *d, const json_t *credential, json_t *status,
+                             char created[32], json_t **copy, struct depository_identity *id,
+                             struct ok_error *err)
 {
-	struct depository_identity id;
+	const struct vc_dm_options dm_jsonld = VC_DM_OPTIONS_JSONLD;
+	struct vc_dm_failure dm;
 	const json_t *issuer;
 	const char *issuer_id = NULL;
-	struct vc_dm_failure dm;
-	json_t *copy;
-	char created[32];
 	int rc;
 
+	*copy = NULL;
 	if (!json_is_object(credential))
 		return ok_fail_field(err, OK_EINPUT, "credential", "credential must be an object");
 	if (json_object_get(credential, "proof"))
 		return ok_fail_field(err, OK_EINPUT, "credential.proof",
 		                     "the credential already has a proof");
-	if (!(copy = json_deep_copy(credential)))
+	if (!(*copy = json_deep_copy(credential)))
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	now_timestamp(created);
-	if ((!json_object_get(copy, "validFrom") &&
-	     json_object_set_new(copy, "validFrom", json_string(created)) != 0) ||
-	    (status && json_object_set(copy, "credentialStatus", status) != 0)) {
-		json_decref(copy);
-		return ok_fail(err, OK_ENOMEM, "out of memory");
+	if ((!json_object_get(*copy, "validFrom") &&
+	     json_object_set_new(*copy, "validFrom", json_string(created)) != 0) ||
+	    (status && json_object_set(*copy, "credentialStatus", status) != 0))
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+	else if (vc_datamodel_check(*copy, &dm_jsonld, &dm) != 0)
+		rc = ok_fail_field(err, OK_EINPUT, dm.rule, "%s", dm.message);
+	else
+		rc = check_signable(credential, err);
+	if (!rc) {
+		issuer = json_object_get(credential, "issuer");
+		if (json_is_string(issuer))
+			issuer_id = json_string_value(issuer);
+		else if (json_is_object(issuer) && json_is_string(json_object_get(issuer, "id")))
+			issuer_id = json_string_value(json_object_get(issuer, "id"));
+		if (!(rc = depository_keys_refresh(d, err)) && !(rc = registry_identity(d, id, err)) &&
+		    (!issuer_id || strcmp(issuer_id, id->did) != 0)) {
+			rc = ok_fail_field(err, OK_EINPUT, "credential.issuer",
+			                   "the issuer must be this depository (%s)", id->did);
+			registry_identity_release(id);
+		}
 	}
-	rc = vc_datamodel_check(copy, NULL, &dm) != 0
-	             ? ok_fail_field(err, OK_EINPUT, dm.rule, "%s", dm.message)
-	             : check_signable(credential, err);
-	json_decref(copy);
-	if (rc)
-		return rc;
-	issuer = json_object_get(credential, "issuer");
-	if (json_is_string(issuer))
-		issuer_id = json_string_value(issuer);
-	else if (json_is_object(issuer) && json_is_string(json_object_get(issuer, "id")))
-		issuer_id = json_string_value(json_object_get(issuer, "id"));
-	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err)))
-		return rc;
-	if (!issuer_id || strcmp(issuer_id, id.did) != 0)
-		rc = ok_fail_field(err, OK_EINPUT, "credential.issuer",
-		                   "the issuer must be this depository (%s)", id.did);
-	registry_identity_release(&id);
+	if (rc) {
+		json_decref(*copy);
+		*copy = NULL;
+	}
 	return rc;
+}
+
+int registry_credential_check(struct depository *d, const json_t *credential, json_t *status,
+                              struct ok_error *err)
+{
+	struct depository_identity id;
+	char created[32];
+	json_t *copy;
+	int rc;
+
+	if ((rc = check_for_signing(d, credential, status, created, &copy, &id, err)))
+		return rc;
+	json_decref(copy);
+	registry_identity_release(&id);
+	return 0;
+}
+
+int registry_credential_sign_suite(struct depository *d, const json_t *credential,
+                                   const enum vc_suite *suite, const char *actor, json_t **out,
+                                   struct ok_error *err)
+	return registry_credential_sign_full(d, credential, NULL, suite, actor, out, err);
 }
 
 int registry_credential_sign_with(struct depository *d, const json_t *credential, json_t *status,
                                   const char *actor, json_t **out, struct ok_error *err)
 {
+	return registry_credential_sign_full(d, credential, status, NULL, actor, out, err);
+}
+
+int registry_credential_sign_full(struct depository *d, const json_t *credential, json_t *status,
+                                  const enum vc_suite *suite, const char *actor, json_t **out,
+                                  struct ok_error *err)
+{
 	struct depository_identity id;
 	struct vc_proof_options opt = {0};
-	const json_t *issuer;
-	const char *issuer_id = NULL;
-	struct vc_dm_failure dm;
 	json_t *copy;
 	char created[32], detail[96];
 	int rc;
 
 	*out = NULL;
-	if (!json_is_object(credential))
-		return ok_fail_field(err, OK_EINPUT, "credential", "credential must be an object");
-	if (json_object_get(credential, "proof"))
-		return ok_fail_field(err, OK_EINPUT, "credential.proof",
-		                     "the credential already has a proof");
 	/* Every rule of the data model, as the verifier applies them, before anything else: what
-	 * is signed here verifies anywhere (validFrom as it will be signed). */
-	if (!(copy = json_deep_copy(credential)))
-		return ok_fail(err, OK_ENOMEM, "out of memory");
-	now_timestamp(created);
-	if ((!json_object_get(copy, "validFrom") &&
-	     json_object_set_new(copy, "validFrom", json_string(created)) != 0) ||
-	    (status && json_object_set(copy, "credentialStatus", status) != 0)) {
-		json_decref(copy);
-		return ok_fail(err, OK_ENOMEM, "out of memory");
-	}
-	if (vc_datamodel_check(copy, NULL, &dm) != 0) {
-		json_decref(copy);
-		return ok_fail_field(err, OK_EINPUT, dm.rule, "%s", dm.message);
-	}
-	if ((rc = check_signable(credential, err))) {
-		json_decref(copy);
+	 * is signed here verifies anywhere. */
+	if ((rc = check_for_signing(d, credential, status, created, &copy, &id, err)))
 		return rc;
-	}
-	issuer = json_object_get(credential, "issuer");
-	if (json_is_string(issuer))
-		issuer_id = json_string_value(issuer);
-	else if (json_is_object(issuer) && json_is_string(json_object_get(issuer, "id")))
-		issuer_id = json_string_value(json_object_get(issuer, "id"));
-	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err))) {
-		json_decref(copy);
-		return rc;
-	}
-	if (!issuer_id || strcmp(issuer_id, id.did) != 0) {
-		rc = ok_fail_field(err, OK_EINPUT, "credential.issuer",
-		                   "the issuer must be this depository (%s)", id.did);
-		goto out;
-	}
 	opt.verification_method = id.vm;
 	opt.created = created;
+	opt.suite = suite ? *suite : d->cryptosuite;
 	rc = vc_proof_create(copy, &opt, id.sk, out, err);
 	if (!rc &&
 	    ok_format(detail, sizeof(detail), "vc-api key=%lu", (unsigned long)d->issuer_key_id))
@@ -640,7 +664,6 @@ int registry_credential_sign_with(struct depository *d, const json_t *credential
 		json_decref(*out);
 		*out = NULL;
 	}
-out:
 	json_decref(copy);
 	registry_identity_release(&id);
 	return rc;

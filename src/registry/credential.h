@@ -35,12 +35,19 @@ void registry_identity_release(struct depository_identity *id);
 int registry_did_document(struct depository *d, json_t **out, struct ok_error *err);
 
 enum credential_format {
-	CREDENTIAL_DI,  /* JSON with a Data Integrity proof (eddsa-jcs-2022) */
-	CREDENTIAL_JWT, /* VC-JOSE compact JWS */
+	CREDENTIAL_DI,      /* JSON with a Data Integrity proof, the configured cryptosuite */
+	CREDENTIAL_JWT,     /* VC-JOSE compact JWS */
+	CREDENTIAL_DI_JCS,  /* JSON with an eddsa-jcs-2022 proof, whatever the configuration */
+	CREDENTIAL_DI_RDFC, /* JSON with an eddsa-rdfc-2022 proof, likewise */
 };
 
 /* "di" or "jwt"; OK_EINPUT for anything else. */
 int credential_format_parse(const char *s, enum credential_format *f);
+/* f with a cryptosuite named (eddsa-jcs-2022 or eddsa-rdfc-2022): a DI format becomes the one of
+ * that suite; OK_EINPUT for another name or for a JWT (which has no cryptosuite). */
+int credential_format_with_suite(enum credential_format *f, const char *suite);
+/* Whether f is one of the Data Integrity formats. */
+bool credential_format_is_di(enum credential_format f);
 
 /*
  * Builds the unsigned credential for an achievement (new reference in *out). Reads the
@@ -97,6 +104,10 @@ int registry_credential_issue_unaudited(struct depository *d, const char *achiev
  */
 int registry_credential_sign(struct depository *d, const json_t *credential, const char *actor,
                              json_t **out, struct ok_error *err);
+/* The same with the cryptosuite given (NULL: the configured one, d->cryptosuite). */
+int registry_credential_sign_suite(struct depository *d, const json_t *credential,
+                                   const enum vc_suite *suite, const char *actor, json_t **out,
+                                   struct ok_error *err);
 /* The same with status entries the depository gave out (registry/vc_status.h) set as the
  * credential's credentialStatus before the checks and the signature; status is borrowed. The
  * credential itself may still carry none. Joins a transaction the caller has open. */
@@ -106,5 +117,9 @@ int registry_credential_check(struct depository *d, const json_t *credential, js
                               struct ok_error *err);
 int registry_credential_sign_with(struct depository *d, const json_t *credential, json_t *status,
                                   const char *actor, json_t **out, struct ok_error *err);
+/* Both: status entries and a cryptosuite (NULL: the configured one). */
+int registry_credential_sign_full(struct depository *d, const json_t *credential, json_t *status,
+                                  const enum vc_suite *suite, const char *actor, json_t **out,
+                                  struct ok_error *err);
 
 #endif

@@ -114,6 +114,12 @@ int registry_present(struct depository *d, const struct present_item *items, siz
 	}
 	opt.verification_method = id.vm;
 	opt.created = created;
+	opt.suite = d->cryptosuite;
+	if (o->cryptosuite && vc_suite_parse(o->cryptosuite, &opt.suite) != 0) {
+		rc = ok_fail_field(err, OK_EINPUT, "cryptosuite",
+		                   "the cryptosuite must be eddsa-rdfc-2022 or eddsa-jcs-2022");
+		goto out;
+	}
 	if ((rc = vc_proof_create_bound(vp, &opt, &bind, id.sk, &secured, err)))
 		goto out;
 	text = json_dumps(secured, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

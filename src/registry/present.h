@@ -1,7 +1,8 @@
 /* Presentations the depository makes as a holder: credentials it has (its own, or another
  * depository's kept as a learner's foreign achievement) passed on to another depository or
  * verifier, in a W3C Verifiable Presentation signed with the depository's current key for
- * authentication and bound to the receiver's challenge and domain, so that the receiver knows
+ * authentication (either Data Integrity EdDSA cryptosuite) and bound to the receiver's
+ * challenge and domain, so that the receiver knows
  * the depository handed them over for this request (the Groningen Declaration's
  * depository-to-depository exchange).
  *
@@ -29,6 +30,9 @@ struct present_options {
 	const char *challenge; /* the receiver's, or NULL */
 	const char *domain;    /* the receiver's, or NULL */
 	const char *actor;     /* who asks (audit actor text) */
+	/* eddsa-rdfc-2022 or eddsa-jcs-2022; NULL: the configured one (d->cryptosuite). Another
+	 * name is OK_EINPUT. */
+	const char *cryptosuite;
 };
 
 /* Appends the signed presentation (JSON, indented) of n items to out. */

@@ -225,7 +225,7 @@ static int within_cap(struct depository *d, const char *institution, int64_t now
 
 int registry_vc_issue_with_status(struct depository *d, const json_t *credential,
                                   const char *institution, const char *key_id, const char *actor,
-                                  json_t **out, struct ok_error *err)
+                                  const enum vc_suite *suite, json_t **out, struct ok_error *err)
 {
 	struct store_vc_status v;
 	struct audit_txn txn;
@@ -303,7 +303,7 @@ int registry_vc_issue_with_status(struct depository *d, const json_t *credential
 	if (!rc && !(status = entries(d, &v)))
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 	if (!rc)
-		rc = registry_credential_sign_with(d, copy, status, actor, out, err);
+		rc = registry_credential_sign_full(d, copy, status, suite, actor, out, err);
 	rc = audit_txn_end(&txn, rc, err);
 	if (rc) {
 		json_decref(*out);

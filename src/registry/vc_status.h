@@ -45,12 +45,13 @@ int vc_status_update_parse(const json_t *body, const char **id, enum status_acti
 
 /*
  * Signs credential (as registry_credential_sign) with both entries, recording its slot
- * for institution and key_id. The credential's id names it later; one is given (urn:uuid) when
+ * for institution and key_id, with the cryptosuite suite (NULL: the configured one). The
+ * credential's id names it later; one is given (urn:uuid) when
  * it has none. OK_EEXIST when a credential with that id was issued with status before.
  */
 int registry_vc_issue_with_status(struct depository *d, const json_t *credential,
                                   const char *institution, const char *key_id, const char *actor,
-                                  json_t **out, struct ok_error *err);
+                                  const enum vc_suite *suite, json_t **out, struct ok_error *err);
 
 /*
  * Changes the status of the credential id issued by institution ("" for keys bound to none;

@@ -101,7 +101,7 @@ static const char *proof_explanation(enum vc_proof_check c)
 		       "this key";
 	case VC_PROOF_UNKNOWN_CRYPTOSUITE:
 		return "The presentation's proof uses a cryptosuite oorkonde does not accept (only "
-		       "eddsa-jcs-2022)";
+		       "eddsa-jcs-2022 and eddsa-rdfc-2022)";
 	case VC_PROOF_WRONG_PURPOSE:
 		return "The presentation's proof was not made to authenticate its holder (its "
 		       "purpose is not authentication)";

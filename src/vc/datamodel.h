@@ -43,6 +43,18 @@ struct vc_dm_options {
 };
 
 /*
+ * The second step as JSON-LD tells it (datamodel_jsonld.c; ctx unused): the credential is
+ * expanded over the pinned contexts, strictly and with defined terms only, so that a type (or
+ * any other term) that no context defines, or only a catch-all @vocab gives an IRI, fails, as
+ * does an unknown context URL (never fetched). On failure f->rule is "type.defined" whatever
+ * the code (OK_EINPUT; OK_ETOOBIG past a JSON-LD limit; OK_ENOMEM).
+ */
+int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_dm_failure *f);
+
+/* Options with that second step plugged in. */
+#define VC_DM_OPTIONS_JSONLD {vc_datamodel_types_by_jsonld, NULL}
+
+/*
  * Checks credential (an unsigned or secured credential) against every rule. 0 when all hold;
  * OK_EINPUT with f filled (rule and message) for the first that fails; another code only from
  * the second step. o may be NULL.

@@ -2,6 +2,7 @@
  * (JSON-LD 1.1 Processing Algorithms and API, sections 4.1 to 4.3 and 5.2). */
 #include "vc/jsonld_internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -683,35 +684,240 @@ out:
 static int ctx_process(struct jl *st, json_t *active, json_t *local, json_t *remote,
                        bool override_protected, bool propagate, json_t **out);
 
+/*
+ * The pinned contexts as a document's top-level @context names them ("…/credentials/v2", then
+ * the Open Badges context), processed from the initial context: the same result for every
+ * document, so made once per process and shared (a verifier would otherwise rebuild a few
+ * hundred term definitions per credential). The same holds for pinned URLs applied to a
+ * context that is itself shared (a proof's own @context, inside the credential's). Contexts
+ * never change once made; jansson counts references atomically, so threads may share them.
+ * Only successes are kept, at most PINNED_CACHE_MAX (base, list of URLs) pairs (the list's key
+ * is its URLs joined by newlines; base NULL for the initial context, else a shared context,
+ * held by reference so that no other object takes its address); they live as long as the
+ * process.
+ */
+#define PINNED_CACHE_MAX 32
+#define PINNED_KEY_MAX   1024
+
+static pthread_mutex_t pinned_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char key[PINNED_KEY_MAX];
+	json_t *base; /* NULL: the initial context */
+	json_t *ctx;
+	size_t cost; /* the context-processing steps it took, charged again on each use */
+} pinned_cache[PINNED_CACHE_MAX];
+static size_t pinned_count;
+
+static bool shared_locked(const json_t *ctx);
+
+/* active, or NULL when it is the initial context (nothing defined). */
+static json_t *pinned_base(json_t *active)
+{
+	return json_object_size(active) == 1 &&
+	                       json_object_size(json_object_get(active, "terms")) == 0
+	               ? NULL
+	               : active;
+}
+
+/* The cache key of local, or false when the result may not be shared: local is not a (list of)
+ * pinned URL(s). */
+static bool pinned_key(const json_t *local, bool override_protected, bool propagate,
+                       char key[PINNED_KEY_MAX])
+{
+	size_t i, n, used = 0, len;
+	const json_t *v;
+
+	if (override_protected || !propagate)
+		return false;
+	n = json_is_array(local) ? json_array_size(local) : 1;
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		v = json_is_array(local) ? json_array_get(local, i) : local;
+		if (!json_is_string(v) || !vc_jsonld_context_document(json_string_value(v), &len))
+			return false;
+		len = json_string_length(v);
+		if (used + len + 1 >= PINNED_KEY_MAX)
+			return false;
+		memcpy(key + used, json_string_value(v), len);
+		used += len;
+		key[used++] = '\n';
+	}
+	key[used] = '\0';
+	return true;
+}
+
+static json_t *pinned_get(const json_t *base, const char *key, size_t *cost)
+{
+	json_t *hit = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < pinned_count && !hit; i++)
+		if (pinned_cache[i].base == base && strcmp(pinned_cache[i].key, key) == 0) {
+			hit = json_incref(pinned_cache[i].ctx);
+			*cost = pinned_cache[i].cost;
+		}
+	pthread_mutex_unlock(&pinned_lock);
+	return hit;
+}
+
+static void pinned_put(json_t *base, const char *key, json_t *ctx, size_t cost)
+{
+	size_t i;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < pinned_count; i++)
+		if (pinned_cache[i].base == base && strcmp(pinned_cache[i].key, key) == 0)
+			break;
+	if (i == pinned_count && pinned_count < PINNED_CACHE_MAX &&
+	    (!base || shared_locked(base))) {
+		memcpy(pinned_cache[i].key, key, strlen(key) + 1);
+		pinned_cache[i].base = json_incref(base);
+		pinned_cache[i].ctx = json_incref(ctx);
+		pinned_cache[i].cost = cost;
+		pinned_count++;
+	}
+	pthread_mutex_unlock(&pinned_lock);
+}
+
+/*
+ * The scoped contexts of those shared contexts (an Open Badges type's or property's own
+ * context, a term definition's "context") applied to them: the same result every time too, so
+ * kept per process as well, keyed by the two contexts' addresses. Each entry holds a reference
+ * to both, so no other object can take either address while it is kept; only a local context
+ * that one of the active context's term definitions holds is kept (a document's own inline
+ * contexts never are), which bounds the table by what the pinned contexts define.
+ */
+#define SCOPED_CACHE_MAX 256
+
+static struct {
+	json_t *active, *local, *ctx;
+	bool override_protected, propagate;
+	size_t cost;
+} scoped_cache[SCOPED_CACHE_MAX];
+static size_t scoped_count;
+
+/* Whether ctx is one of the shared contexts (the caller holds pinned_lock). */
+static bool shared_locked(const json_t *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < pinned_count; i++)
+		if (pinned_cache[i].ctx == ctx)
+			return true;
+	for (i = 0; i < scoped_count; i++)
+		if (scoped_cache[i].ctx == ctx)
+			return true;
+	return false;
+}
+
+static json_t *scoped_get(const json_t *active, const json_t *local, bool override_protected,
+                          bool propagate, size_t *cost)
+{
+	json_t *hit = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < scoped_count && !hit; i++)
+		if (scoped_cache[i].active == active && scoped_cache[i].local == local &&
+		    scoped_cache[i].override_protected == override_protected &&
+		    scoped_cache[i].propagate == propagate) {
+			hit = json_incref(scoped_cache[i].ctx);
+			*cost = scoped_cache[i].cost;
+		}
+	pthread_mutex_unlock(&pinned_lock);
+	return hit;
+}
+
+/* Whether one of active's term definitions holds local as its scoped context. */
+static bool scoped_owned(const json_t *active, const json_t *local)
+{
+	const char *k;
+	json_t *def;
+
+	json_object_foreach(json_object_get(active, "terms"), k, def)
+	{
+		if (json_object_get(def, "context") == local)
+			return true;
+	}
+	return false;
+}
+
+static void scoped_put(json_t *active, json_t *local, bool override_protected, bool propagate,
+                       json_t *ctx, size_t cost)
+{
+	pthread_mutex_lock(&pinned_lock);
+	if (scoped_count < SCOPED_CACHE_MAX && shared_locked(active) &&
+	    scoped_owned(active, local)) {
+		scoped_cache[scoped_count].active = json_incref(active);
+		scoped_cache[scoped_count].local = json_incref(local);
+		scoped_cache[scoped_count].ctx = json_incref(ctx);
+		scoped_cache[scoped_count].override_protected = override_protected;
+		scoped_cache[scoped_count].propagate = propagate;
+		scoped_cache[scoped_count].cost = cost;
+		scoped_count++;
+	}
+	pthread_mutex_unlock(&pinned_lock);
+}
+
+/* A shared context taken from a cache: its steps are charged as if it had been made here, so
+ * that the limits answer the same whatever the process did before. */
+static int charge(struct jl *st, json_t *hit, size_t cost, json_t **out)
+{
+	int rc = jl_step(st, cost);
+
+	if (rc) {
+		json_decref(hit);
+		return rc;
+	}
+	*out = hit;
+	return 0;
+}
+
 int jl_ctx_process(struct jl *st, json_t *active, json_t *local, json_t *remote,
                    bool override_protected, bool propagate, json_t **out)
 {
+	char pkey[PINNED_KEY_MAX], key[96];
+	size_t before, cost = 0;
+	json_t *hit;
+	bool by_url;
 	int rc;
 
 	*out = NULL;
 	if ((rc = jl_step(st, 1)) != 0)
 		return rc;
+	if (json_array_size(remote) != 0 || !st->memo ||
+	    ok_format(key, sizeof(key), "%p %p %d%d", (void *)active, (void *)local,
+	              override_protected, propagate) != 0)
+		return ctx_process(st, active, local, remote, override_protected, propagate, out);
 	/* The same scoped context applied to the same context again (the status entries, the
 	 * identity objects of a credential) gives the same result: contexts never change once
-	 * made, and the memo holds a reference to both, so their addresses stay theirs. */
-	if (json_array_size(remote) == 0 && st->memo) {
-		char key[96];
-		json_t *hit;
-
-		if (ok_format(key, sizeof(key), "%p %p %d%d", (void *)active, (void *)local,
-		              override_protected, propagate) == 0) {
-			if ((hit = json_object_get(st->memo, key)) != NULL) {
-				*out = json_incref(json_array_get(hit, 2));
-				return 0;
-			}
-			if ((rc = ctx_process(st, active, local, remote, override_protected,
-			                      propagate, out)) != 0)
-				return rc;
-			json_object_set_new(st->memo, key, json_pack("[OOO]", active, local, *out));
-			return 0;
-		}
+	 * made, and the memo holds a reference to both, so their addresses stay theirs. A second
+	 * use within a call costs nothing. */
+	if ((hit = json_object_get(st->memo, key)) != NULL) {
+		*out = json_incref(json_array_get(hit, 2));
+		return 0;
 	}
-	return ctx_process(st, active, local, remote, override_protected, propagate, out);
+	by_url = pinned_key(local, override_protected, propagate, pkey);
+	hit = by_url ? pinned_get(pinned_base(active), pkey, &cost)
+	      : json_is_object(local)
+	              ? scoped_get(active, local, override_protected, propagate, &cost)
+	              : NULL;
+	if (hit) {
+		rc = charge(st, hit, cost, out);
+	} else {
+		before = st->steps;
+		rc = ctx_process(st, active, local, remote, override_protected, propagate, out);
+		if (!rc && by_url)
+			pinned_put(pinned_base(active), pkey, *out, st->steps - before);
+		else if (!rc && json_is_object(local))
+			scoped_put(active, local, override_protected, propagate, *out,
+			           st->steps - before);
+	}
+	if (!rc)
+		json_object_set_new(st->memo, key, json_pack("[OOO]", active, local, *out));
+	return rc;
 }
 
 static int ctx_process(struct jl *st, json_t *active, json_t *local, json_t *remote,

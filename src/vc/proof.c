@@ -1,4 +1,5 @@
-/* eddsa-jcs-2022 Data Integrity proofs: proof configuration, hashing, signing, verifying. */
+/* eddsa-jcs-2022 and eddsa-rdfc-2022 Data Integrity proofs: proof configuration, hashing,
+ * signing, verifying (the rdfc transformation itself is in proof_rdfc.c). */
 #include "vc/proof.h"
 
 #include <stdlib.h>
@@ -10,6 +11,22 @@
 /* Canonical forms may be longer than their source (1e20 becomes 21 digits). */
 #define CANON_MAX (VC_JCS_MAX_INPUT * 16)
 #define SIG_BYTES crypto_sign_BYTES
+
+const char *vc_suite_name(enum vc_suite suite)
+{
+	return suite == VC_SUITE_RDFC ? VC_PROOF_CRYPTOSUITE_RDFC : VC_PROOF_CRYPTOSUITE;
+}
+
+int vc_suite_parse(const char *s, enum vc_suite *suite)
+{
+	if (s && strcmp(s, VC_PROOF_CRYPTOSUITE) == 0)
+		*suite = VC_SUITE_JCS;
+	else if (s && strcmp(s, VC_PROOF_CRYPTOSUITE_RDFC) == 0)
+		*suite = VC_SUITE_RDFC;
+	else
+		return OK_EINPUT;
+	return 0;
+}
 
 const char *vc_proof_check_name(enum vc_proof_check check)
 {
@@ -40,6 +57,8 @@ const char *vc_proof_check_name(enum vc_proof_check check)
 		return "challenge-mismatch";
 	case VC_PROOF_DOMAIN_MISMATCH:
 		return "domain-mismatch";
+	case VC_PROOF_NOT_CANONICAL:
+		return "not-canonicalizable";
 	}
 	return "unknown";
 }
@@ -123,7 +142,7 @@ static int config_bound(const json_t *unsecured, const struct vc_proof_options *
 	if (!c)
 		return nomem(err);
 	bad |= json_object_set_new(c, "type", json_string(VC_PROOF_TYPE));
-	bad |= json_object_set_new(c, "cryptosuite", json_string(VC_PROOF_CRYPTOSUITE));
+	bad |= json_object_set_new(c, "cryptosuite", json_string(vc_suite_name(opt->suite)));
 	if (opt->created)
 		bad |= json_object_set_new(c, "created", json_string(opt->created));
 	bad |= json_object_set_new(c, "verificationMethod", json_string(opt->verification_method));
@@ -157,6 +176,7 @@ int vc_proof_hash(const json_t *unsecured, const json_t *config, uint8_t hash[VC
 	struct buf own_doc, own_config;
 	struct buf *d = canon_doc ? canon_doc : &own_doc;
 	struct buf *c = canon_config ? canon_config : &own_config;
+	enum vc_suite suite;
 	size_t d_start, c_start;
 	int rc;
 
@@ -170,13 +190,29 @@ int vc_proof_hash(const json_t *unsecured, const json_t *config, uint8_t hash[VC
 		rc = ok_fail(err, OK_EINPUT, "the document to hash still holds a proof");
 		goto out;
 	}
+	if (vc_suite_parse(json_string_value(json_object_get(config, "cryptosuite")), &suite)) {
+		rc = ok_fail_field(err, OK_EINPUT, "proof.cryptosuite",
+		                   "the proof configuration names no cryptosuite oorkonde knows "
+		                   "(eddsa-jcs-2022 or eddsa-rdfc-2022)");
+		goto out;
+	}
 	d_start = d->len;
 	c_start = c->len;
-	rc = vc_jcs_serialize(config, c, err);
-	if (!rc)
-		rc = vc_jcs_serialize(unsecured, d, err);
-	if (rc)
+	if (suite == VC_SUITE_RDFC) {
+		rc = vc_proof_rdfc_canonicalize(config, c, err);
+		if (!rc)
+			rc = vc_proof_rdfc_canonicalize(unsecured, d, err);
+	} else {
+		rc = vc_jcs_serialize(config, c, err);
+		if (!rc)
+			rc = vc_jcs_serialize(unsecured, d, err);
+	}
+	if (rc) {
+		/* Neither buffer keeps half a canonical form. */
+		buf_truncate(c, c_start);
+		buf_truncate(d, d_start);
 		goto out;
+	}
 	crypto_hash_sha256(hash, (const unsigned char *)c->data + c_start, c->len - c_start);
 	crypto_hash_sha256(hash + 32, (const unsigned char *)d->data + d_start, d->len - d_start);
 out:
@@ -222,6 +258,11 @@ int vc_proof_create_bound(const json_t *unsecured, const struct vc_proof_options
 	rc = vc_multibase_encode(VC_MULTIBASE_BASE58BTC, sig, sizeof(sig), &value, err);
 	if (rc)
 		goto out;
+	/* The @context was the configuration's, for hashing. An rdfc proof does not carry it (the
+	 * published eddsa-rdfc-2022 vectors do not, and the verifier takes the document's); a
+	 * jcs proof keeps it, as its vectors do. */
+	if (opt->suite == VC_SUITE_RDFC)
+		json_object_del(config, "@context");
 	doc = json_deep_copy(unsecured);
 	if (!doc || json_object_set_new(config, "proofValue", json_string(value.data)) ||
 	    json_object_set(doc, "proof", config)) {
@@ -262,6 +303,8 @@ static const char *step_field(enum vc_proof_check step)
 		return "proof.verificationMethod";
 	case VC_PROOF_CHALLENGE_MISMATCH:
 		return "proof.challenge";
+	case VC_PROOF_NOT_CANONICAL:
+		return "credential";
 	case VC_PROOF_DOMAIN_MISMATCH:
 		return "proof.domain";
 	default:
@@ -341,6 +384,7 @@ int vc_proof_verify_expect(const json_t *secured, const struct vc_proof_expect *
 	uint8_t sig[2 * SIG_BYTES], pk[VC_ED25519_PUB_BYTES], hash[VC_PROOF_HASH_BYTES];
 	json_t *proof, *unsecured = NULL, *config = NULL, *proof_ctx, *doc_ctx;
 	const char *type, *suite, *purpose, *vm, *created, *value;
+	enum vc_suite suite_id;
 	struct ok_error sub;
 	size_t sig_len = 0;
 	int rc;
@@ -365,9 +409,10 @@ int vc_proof_verify_expect(const json_t *secured, const struct vc_proof_expect *
 		return reject(failed, VC_PROOF_WRONG_TYPE, err,
 		              "the proof type is not DataIntegrityProof");
 	suite = member(proof, "cryptosuite");
-	if (!suite || strcmp(suite, VC_PROOF_CRYPTOSUITE) != 0)
+	if (vc_suite_parse(suite, &suite_id) != 0)
 		return reject(failed, VC_PROOF_UNKNOWN_CRYPTOSUITE, err,
-		              "unknown cryptosuite: only eddsa-jcs-2022 is supported");
+		              "unknown cryptosuite: only eddsa-jcs-2022 and eddsa-rdfc-2022 are "
+		              "supported");
 	purpose = member(proof, "proofPurpose");
 	if (!purpose || strcmp(purpose, want_purpose) != 0) {
 		if (failed)
@@ -455,9 +500,21 @@ int vc_proof_verify_expect(const json_t *secured, const struct vc_proof_expect *
 		                   "cannot resolve the verification method: %s", sub.message);
 		goto out;
 	}
-	rc = vc_proof_hash(unsecured, config, hash, NULL, NULL, err);
-	if (rc)
+	rc = vc_proof_hash(unsecured, config, hash, NULL, NULL, &sub);
+	if (rc == OK_EINPUT || rc == OK_ETOOBIG) {
+		/* Only rdfc fails here on a document the checks above let through: the document
+		 * (or its proof) is no JSON-LD we can canonicalize, which no retry changes. */
+		if (failed)
+			*failed = VC_PROOF_NOT_CANONICAL;
+		rc = ok_fail_field(err, rc == OK_ETOOBIG ? OK_ETOOBIG : OK_EINVALID, "credential",
+		                   "cannot canonicalize the document for %s: %s", suite,
+		                   sub.message);
 		goto out;
+	}
+	if (rc) {
+		rc = ok_fail(err, rc, "%s", sub.message);
+		goto out;
+	}
 	if (crypto_sign_verify_detached(sig, hash, sizeof(hash), pk) != 0) {
 		rc = reject(failed, VC_PROOF_BAD_SIGNATURE, err,
 		            "the signature does not match: the credential was altered or signed "

@@ -1,15 +1,22 @@
-/* Data Integrity proofs with the eddsa-jcs-2022 cryptosuite (W3C Data Integrity EdDSA
- * Cryptosuites v1.0, section 3.3): creating and verifying the "proof" of a JSON document.
+/* Data Integrity proofs with the eddsa-jcs-2022 and eddsa-rdfc-2022 cryptosuites (W3C Data
+ * Integrity EdDSA Cryptosuites v1.0, sections 3.3 and 3.2): creating and verifying the "proof"
+ * of a JSON document.
  *
  * Invariants:
- * - hashData = SHA-256(JCS(proofConfig)) || SHA-256(JCS(document without proof)); the signature
- *   is pure Ed25519 over those 64 bytes; proofValue is its base58btc multibase ("z…").
+ * - hashData = SHA-256(C(proofConfig)) || SHA-256(C(document without proof)), where C is JCS
+ *   for eddsa-jcs-2022 and, for eddsa-rdfc-2022, JSON-LD toRdf over the pinned contexts
+ *   (vc/jsonld.h: an unknown context URL fails, nothing is fetched) followed by RDFC-1.0
+ *   (vc/rdfc.h, with its poison-graph limits); the signature is pure Ed25519 over those 64
+ *   bytes; proofValue is its base58btc multibase ("z…").
  * - The proof configuration is the proof without proofValue, with type DataIntegrityProof,
- *   cryptosuite eddsa-jcs-2022, and the document's @context copied into it.
+ *   the cryptosuite, and the document's @context copied into it. Which canonicalization
+ *   vc_proof_hash applies is read from the configuration's cryptosuite.
  * - Verification checks, in this order: proof shape, type, cryptosuite, proofPurpose
  *   (assertionMethod), created, proofValue multibase, signature length, the @context rule (the
  *   document's @context must start with the proof's @context values, in order), key resolution,
- *   signature. The first failing step is reported as an enum vc_proof_check and a message.
+ *   canonicalization (eddsa-rdfc-2022 only can fail here: VC_PROOF_NOT_CANONICAL, with
+ *   OK_ETOOBIG past a limit), signature. The first failing step is reported as an enum
+ *   vc_proof_check and a message.
  * - A presentation's proof differs only in what the verifier expects (struct vc_proof_expect):
  *   the purpose authentication, and the challenge and domain the verifier gave, compared before
  *   any key is resolved. The hashing and signing are the same; another cryptosuite plugs in at
@@ -33,12 +40,25 @@
 
 #define VC_PROOF_TYPE        "DataIntegrityProof"
 #define VC_PROOF_CRYPTOSUITE "eddsa-jcs-2022"
+#define VC_PROOF_CRYPTOSUITE_RDFC "eddsa-rdfc-2022"
 #define VC_PROOF_PURPOSE     "assertionMethod"
 #define VC_PROOF_HASH_BYTES  64 /* proof config hash || document hash */
+
+/* The cryptosuites: the zero value is eddsa-jcs-2022, so that options left zero keep it. */
+enum vc_suite {
+	VC_SUITE_JCS = 0, /* eddsa-jcs-2022 */
+	VC_SUITE_RDFC,    /* eddsa-rdfc-2022 */
+};
+
+/* "eddsa-jcs-2022" or "eddsa-rdfc-2022". */
+const char *vc_suite_name(enum vc_suite suite);
+/* The suite named s; OK_EINPUT (nothing filled) for any other string or NULL. */
+int vc_suite_parse(const char *s, enum vc_suite *suite);
 
 struct vc_proof_options {
 	const char *verification_method; /* required, e.g. "did:key:z6Mk…#z6Mk…" */
 	const char *created;             /* XML Schema dateTimeStamp, or NULL to leave it out */
+	enum vc_suite suite;             /* the cryptosuite of the proof made */
 };
 
 #define VC_PROOF_PURPOSE_AUTHENTICATION "authentication"
@@ -58,7 +78,7 @@ enum vc_proof_check {
 	VC_PROOF_VALID = 0,
 	VC_PROOF_MALFORMED,           /* no proof, not an object, a required field missing */
 	VC_PROOF_WRONG_TYPE,          /* type is not DataIntegrityProof */
-	VC_PROOF_UNKNOWN_CRYPTOSUITE, /* cryptosuite is not eddsa-jcs-2022 */
+	VC_PROOF_UNKNOWN_CRYPTOSUITE, /* cryptosuite is neither eddsa-jcs-2022 nor -rdfc-2022 */
 	VC_PROOF_WRONG_PURPOSE,       /* proofPurpose is not assertionMethod */
 	VC_PROOF_BAD_CREATED,         /* created is not a dateTimeStamp */
 	VC_PROOF_BAD_MULTIBASE,       /* proofValue is not base58btc multibase */
@@ -68,6 +88,9 @@ enum vc_proof_check {
 	VC_PROOF_BAD_SIGNATURE,
 	VC_PROOF_CHALLENGE_MISMATCH, /* the challenge asked for is missing or another */
 	VC_PROOF_DOMAIN_MISMATCH,    /* the domain asked for is missing or another */
+	/* eddsa-rdfc-2022: the document cannot become canonical RDF (an unknown context URL, an
+	 * undefined term, a poison graph past the limits) */
+	VC_PROOF_NOT_CANONICAL,
 };
 
 /* A short stable name for a check ("bad-signature"); never NULL. */
@@ -96,10 +119,19 @@ int vc_proof_config(const json_t *unsecured, const struct vc_proof_options *opt,
 
 /*
  * Computes hashData for an unsecured document (which must not hold "proof") and a proof
- * configuration. canon_doc and canon_config (each may be NULL) receive the canonical forms.
+ * configuration, canonicalized as the configuration's cryptosuite says (OK_EINPUT for another
+ * one). canon_doc and canon_config (each may be NULL) receive the canonical forms.
  */
 int vc_proof_hash(const json_t *unsecured, const json_t *config, uint8_t hash[VC_PROOF_HASH_BYTES],
                   struct buf *canon_doc, struct buf *canon_config, struct ok_error *err);
+
+/*
+ * The eddsa-rdfc-2022 transformation of doc alone: its canonical N-Quads (JSON-LD toRdf over the
+ * pinned contexts, then RDFC-1.0 with the default limits) appended to out. OK_EINPUT for a
+ * document that is not JSON-LD oorkonde can process (the message names why), OK_ETOOBIG past a
+ * limit; out is then unchanged.
+ */
+int vc_proof_rdfc_canonicalize(const json_t *doc, struct buf *out, struct ok_error *err);
 
 /* Creating and verifying */
 

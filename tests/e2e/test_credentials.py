@@ -102,7 +102,7 @@ def test_issue_to_file_with_o(issuer, tmp_path):
     out = tmp_path / "c.json"
     issuer.run("issue", issuer.records[0]["id"], "-o", out, check=True)
     vc = json.loads(out.read_text(encoding="utf-8"))
-    assert vc["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert vc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert vc["issuer"]["id"] == did_of(issuer)
     assert verify(issuer, out)[0] == 0
 

@@ -390,7 +390,7 @@ def test_credential_di_and_jwt_verify(demo):
     vc = r.json()
     assert "VerifiableCredential" in vc["type"]
     assert vc["issuer"]["id"] == DID
-    assert vc["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert vc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert vc["proof"]["verificationMethod"].startswith(DID + "#")
     default = demo.srv.get(f"/v1/achievements/{a['id']}/credential", key=demo.a)
     assert default.status == 200 and default.ctype == "application/json"
@@ -432,7 +432,7 @@ def test_vc_issue(demo):
     assert r.status == 201, r
     assert r.ctype == "application/json"
     vc = r.json()["verifiableCredential"]
-    assert vc["issuer"] == DID and vc["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert vc["issuer"] == DID and vc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
     assert "validFrom" in vc
     assert issued() == n + 1, "each issuance is recorded with the key that asked for it"
     v = verify(demo.srv, vc)

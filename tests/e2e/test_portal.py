@@ -432,7 +432,7 @@ def test_share_create_open_count_and_views(portal):
             assert a["verification"]["verified"] is True, a["verification"]
             assert a["verification"]["checks"] == ["proof", "validity", "status", "issuer"]
             assert a["institution"]["code"] in ("21XX", "10AA")
-            assert a["credential"]["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+            assert a["credential"]["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
             # What the verifier got verifies on its own, too.
             assert verify(portal.srv, a["credential"]).json()["verified"] is True
     r = portal.srv.get(path + "/credentials")

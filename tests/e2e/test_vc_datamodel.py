@@ -64,6 +64,14 @@ INVALID = [
      changed("relatedResource", [{"id": "https://ex.org/a", "digestSRI": "sha384-abc"},
                                  {"id": "https://ex.org/a", "digestSRI": "sha384-def"}]),
      "relatedResource.unique"),
+    # Every type defined by the contexts (JSON-LD over the pinned contexts, nothing left to a
+    # catch-all @vocab).
+    ("a type no context defines", changed("type", ["VerifiableCredential", "MadeUpCredential"]),
+     "type.defined"),
+    ("a termsOfUse type no context defines",
+     changed("termsOfUse", {"type": "TrustFrameworkPolicy"}), "type.defined"),
+    ("a context that is not pinned",
+     changed("@context", [V2, "https://example.org/not-pinned/v1"]), "type.defined"),
 ]
 
 
@@ -85,14 +93,16 @@ def test_issue_refuses_each_rule_with_400_naming_it(demo):
     assert details["v2 not first"] == f"@context: the first item must be {V2}"
     assert details["type without VerifiableCredential"] == \
         "type must contain VerifiableCredential"
+    assert "MadeUpCredential" in details["a type no context defines"]
+    assert details["a context that is not pinned"] == \
+        "unknown context URL: https://example.org/not-pinned/v1"
     assert issued(demo) == n, "a refused credential is neither signed nor recorded"
     # What keeps every rule is signed, language values and related resources included.
     ok = good()
     ok.update({"id": "urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33",
                "name": [{"@value": "Alumni", "@language": "en"}, "Oud-student"],
                "validUntil": "2099-01-01T00:00:00Z",
-               "relatedResource": [{"id": "https://ex.org/a", "digestSRI": "sha384-abc"}],
-               "termsOfUse": {"type": "TrustFrameworkPolicy"}})
+               "relatedResource": [{"id": "https://ex.org/a", "digestSRI": "sha384-abc"}]})
     r = demo.srv.post("/credentials/issue", {"credential": ok, "options": {}}, key=demo.vc_key)
     assert r.status == 201, r
     assert issued(demo) == n + 1

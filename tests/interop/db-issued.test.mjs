@@ -119,7 +119,8 @@ describe('credentials signed by @digitalbazaar/vc verify with oorkonde', () => {
   test('a key that is not the issuer\'s: both verifiers reject it', async () => {
     const mallory = await didKeyIdentity(Buffer.alloc(32, 0x66));
     const cred = {
-      '@context': [VC_V2], type: ['VerifiableCredential'], issuer: built.identity.did,
+      '@context': [VC_V2, 'https://www.w3.org/ns/credentials/examples/v2'],
+      type: ['VerifiableCredential'], issuer: built.identity.did,
       credentialSubject: {id: 'did:example:x', degree: 'MSc'}
     };
     const signed = {...cred, proof: jcsProof(cred, mallory)};

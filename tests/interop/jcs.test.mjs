@@ -11,6 +11,8 @@ import {before, describe, test} from 'node:test';
 
 import {canonicalize, dbIssue, didKeyIdentity, jcsProof, oorkondeVerify, VC_V2} from './lib.mjs';
 
+const EXAMPLES = 'https://www.w3.org/ns/credentials/examples/v2';
+
 // name -> raw JSON text of the claim, as written in the file oorkonde reads.
 const CORPUS = {
   'number 1e21': '1e21',
@@ -125,7 +127,8 @@ const CREATED = '2024-05-01T12:00:00Z';
 function credentialText(identity, raw, proof) {
   return '{\n  "credentialSubject": {"claim": ' + raw + ', "id": "did:example:learner"},\n' +
     '  "type": ["VerifiableCredential"],\n  "issuer": ' + JSON.stringify(identity.did) + ',\n' +
-    '  "@context": [' + JSON.stringify(VC_V2) + ']' +
+    // The examples context defines "claim" (oorkonde refuses terms no context defines).
+    '  "@context": [' + JSON.stringify(VC_V2) + ', ' + JSON.stringify(EXAMPLES) + ']' +
     (proof ? ',\n  "proof": ' + JSON.stringify(proof, null, 1) : '') + '\n}\n';
 }
 

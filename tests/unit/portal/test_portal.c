@@ -378,7 +378,7 @@ static void learner_view(void **state)
 	                 2);
 	buf_init(&b, 1 << 20);
 	assert_int_equal(portal_credential(d, w->anna, w->ids[0], CREDENTIAL_DI, &b, &err), 0);
-	assert_non_null(strstr(b.data, "eddsa-jcs-2022"));
+	assert_non_null(strstr(b.data, "eddsa-rdfc-2022"));
 	buf_reset(&b);
 	/* Another learner's achievement is as missing as a missing one. */
 	assert_int_equal(portal_credential(d, w->anna, w->brams, CREDENTIAL_DI, &b, &err),

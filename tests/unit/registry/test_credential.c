@@ -165,7 +165,8 @@ static void test_di_form_signed_and_audited(void **state)
 	assert_non_null(vc);
 	proof = json_object_get(vc, "proof");
 	assert_string_equal(str(proof, "type"), "DataIntegrityProof");
-	assert_string_equal(str(proof, "cryptosuite"), "eddsa-jcs-2022");
+	/* Open Badges 3.0's Data Integrity cryptosuite is the default. */
+	assert_string_equal(str(proof, "cryptosuite"), "eddsa-rdfc-2022");
 	assert_string_equal(str(proof, "proofPurpose"), "assertionMethod");
 	vm = str(proof, "verificationMethod");
 	assert_int_equal(strncmp(vm, w->f->d.issuer_did, strlen(w->f->d.issuer_did)), 0);
@@ -181,6 +182,83 @@ static void test_di_form_signed_and_audited(void **state)
 	assert_int_equal(reg_sql_int(w->f, "SELECT count(*) FROM audit_event WHERE action = "
 	                                   "'learner.read' AND purpose = 'issuance'"),
 	                 1);
+}
+
+/* The proof of the credential issued in format f: its cryptosuite, and whether it verifies. */
+static void issue_and_check(struct world *w, enum credential_format f, const char *suite)
+{
+	enum vc_proof_check failed = VC_PROOF_MALFORMED;
+	struct ok_error err;
+	struct buf out;
+	json_t *vc;
+
+	buf_init(&out, 0);
+	if (registry_credential_issue(&w->f->d, w->a.id, NULL, f, "operator", &out, &err))
+		fail_msg("issue: %s", err.message);
+	vc = json_loadb(out.data, out.len, 0, NULL);
+	assert_non_null(vc);
+	assert_string_equal(str(json_object_get(vc, "proof"), "cryptosuite"), suite);
+	if (strncmp(w->f->d.issuer_did, "did:key:", 8) == 0 &&
+	    vc_proof_verify(vc, vc_proof_resolve_did_key, NULL, &failed, &err) != 0)
+		fail_msg("verify: %s", err.message);
+	json_decref(vc);
+	buf_release(&out);
+}
+
+/* Either cryptosuite on request; the configured one (eddsa-rdfc-2022 unless config says
+ * otherwise) for plain DI. */
+static void test_cryptosuite_choice(void **state)
+{
+	struct world *w = *state;
+	enum credential_format f = CREDENTIAL_DI;
+
+	issue_and_check(w, CREDENTIAL_DI_JCS, "eddsa-jcs-2022");
+	issue_and_check(w, CREDENTIAL_DI_RDFC, "eddsa-rdfc-2022");
+	w->f->d.cryptosuite = VC_SUITE_JCS;
+	issue_and_check(w, CREDENTIAL_DI, "eddsa-jcs-2022");
+	assert_int_equal(credential_format_with_suite(&f, "eddsa-rdfc-2022"), 0);
+	assert_int_equal(f, CREDENTIAL_DI_RDFC);
+	assert_int_equal(credential_format_with_suite(&f, "eddsa-2022"), OK_EINPUT);
+	f = CREDENTIAL_JWT;
+	assert_int_equal(credential_format_with_suite(&f, "eddsa-jcs-2022"), OK_EINPUT);
+}
+
+/* The VC-API signer applies "every type defined by the contexts": a type that only the VC 2.0
+ * context's catch-all @vocab would give an IRI is refused with the rule type.defined, in
+ * either cryptosuite; the same credential with the type defined is signed. */
+static void test_undefined_type_refused(void **state)
+{
+	struct world *w = *state;
+	enum vc_suite suites[] = {VC_SUITE_JCS, VC_SUITE_RDFC};
+	struct ok_error err;
+	json_t *vc, *out = NULL;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		vc = json_pack("{s:[s, s], s:[s, s], s:s, s:{s:s, s:[s], s:{s:s, s:[s], s:s}}}",
+		               "@context", CREDENTIAL_CONTEXT_V2, CREDENTIAL_CONTEXT_OB3, "type",
+		               "VerifiableCredential", "MadeUpCredential", "issuer",
+		               w->f->d.issuer_did, "credentialSubject", "id", "did:example:1",
+		               "type", "AchievementSubject", "achievement", "id",
+		               "urn:uuid:7b0e2a3c-0f8e-4a57-9a8c-1f0c0d6e9f11", "type", "Achievement",
+		               "name", "Sauna studies");
+		ok_error_clear(&err);
+		assert_int_equal(
+		        registry_credential_sign_suite(&w->f->d, vc, &suites[i], "t", &out, &err),
+		        OK_EINPUT);
+		assert_null(out);
+		assert_string_equal(err.field, "type.defined");
+		assert_non_null(strstr(err.message, "MadeUpCredential"));
+		json_array_set_new(json_object_get(vc, "type"), 1,
+		                   json_string("OpenBadgeCredential"));
+		if (registry_credential_sign_suite(&w->f->d, vc, &suites[i], "t", &out, &err))
+			fail_msg("sign: %s", err.message);
+		assert_string_equal(str(json_object_get(out, "proof"), "cryptosuite"),
+		                    vc_suite_name(suites[i]));
+		json_decref(out);
+		out = NULL;
+		json_decref(vc);
+	}
 }
 
 /* Decodes one base64url part of a compact JWS as JSON. */
@@ -274,6 +352,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_built_credential_shape, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_di_form_signed_and_audited, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_jwt_form, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cryptosuite_choice, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_undefined_type_refused, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_unknown_or_other_institutions_achievement,
 	                                        setup, teardown),
 	};

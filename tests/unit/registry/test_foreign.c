@@ -246,8 +246,8 @@ static void sign_holder(struct world *w, const char *name, const char *birth, st
 	struct ok_error err;
 	char *text;
 
-	vc = json_pack("{s:[s], s:[s, s], s:s, s:{s:[s], s:{s:[s], s:s, s:s}}}", "@context",
-	               CREDENTIAL_CONTEXT_V2, "type", "VerifiableCredential", "OpenBadgeCredential",
+	vc = json_pack("{s:[s, s], s:[s, s], s:s, s:{s:[s], s:{s:[s], s:s, s:s}}}", "@context",
+	               CREDENTIAL_CONTEXT_V2, CREDENTIAL_CONTEXT_OB3, "type", "VerifiableCredential", "OpenBadgeCredential",
 	               "issuer", w->abroad->d.issuer_did, "credentialSubject", "type",
 	               "AchievementSubject", "achievement", "type", "Achievement", "name",
 	               "Sauna studies", "achievementType", "ext:Workshop");

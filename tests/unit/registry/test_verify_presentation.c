@@ -71,7 +71,7 @@ static void present(struct world *w, const char *challenge, const char *domain)
 {
 	struct present_item items[2] = {{w->di.data, w->di.len, "di.json"},
 	                                {w->jwt.data, w->jwt.len, "vc.jwt"}};
-	struct present_options o = {challenge, domain, "operator"};
+	struct present_options o = {challenge, domain, "operator", NULL};
 	struct ok_error err;
 
 	buf_reset(&w->vp);
@@ -201,7 +201,7 @@ static void test_not_a_presentation(void **state)
 	struct world *w = *state;
 	const struct vp_result *r;
 	struct present_item bad = {"{\"type\":\"Other\"}", 16, "bad.json"};
-	struct present_options o = {NULL, NULL, "operator"};
+	struct present_options o = {NULL, NULL, "operator", NULL};
 	struct ok_error err;
 
 	r = verify(w, w->di.data, w->di.len, NULL, NULL);

@@ -222,7 +222,7 @@ static json_t *signed_vp(const struct holder *h, const struct vc_proof_expect *b
 {
 	json_t *vp = parse("{\"@context\":[\"" V2 "\"],\"type\":\"VerifiablePresentation\","
 	                   "\"verifiableCredential\":[]}");
-	struct vc_proof_options opt = {h->vm, "2025-01-01T00:00:00Z"};
+	struct vc_proof_options opt = {h->vm, "2025-01-01T00:00:00Z", VC_SUITE_JCS};
 	json_t *secured = NULL;
 	struct ok_error err;
 

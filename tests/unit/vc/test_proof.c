@@ -38,7 +38,7 @@ static void load_w3c_key(struct w3c_key *k)
 
 static void w3c_vectors_step_by_step(void **state)
 {
-	struct vc_proof_options opt = {NULL, W3C_CREATED};
+	struct vc_proof_options opt = {NULL, W3C_CREATED, VC_SUITE_JCS};
 	uint8_t hash[VC_PROOF_HASH_BYTES], sig[crypto_sign_BYTES];
 	char hex[2 * VC_PROOF_HASH_BYTES + 1];
 	struct buf canon_doc, canon_config, value;
@@ -267,7 +267,7 @@ static void proof_failures_name_their_step(void **state)
 	EDIT(json_object_set_new(proof, "type", json_string("Ed25519Signature2020")),
 	     VC_PROOF_WRONG_TYPE, "DataIntegrityProof");
 	EDIT(json_object_del(proof, "type"), VC_PROOF_WRONG_TYPE, "DataIntegrityProof");
-	EDIT(json_object_set_new(proof, "cryptosuite", json_string("eddsa-rdfc-2022")),
+	EDIT(json_object_set_new(proof, "cryptosuite", json_string("eddsa-2022")),
 	     VC_PROOF_UNKNOWN_CRYPTOSUITE, "cryptosuite");
 	EDIT(json_object_set_new(proof, "proofPurpose", json_string("authentication")),
 	     VC_PROOF_WRONG_PURPOSE, "assertionMethod");
@@ -371,7 +371,7 @@ static int resolve_fixed(void *ctx, const char *vm, const char *purpose, uint8_t
 static void round_trip_with_did_web_resolver(void **state)
 {
 	struct fixed_key key = {"did:web:registry.example%3A8443#key-1", {0}, 0};
-	struct vc_proof_options opt = {key.vm, "2025-06-30T12:00:00.5+02:00"};
+	struct vc_proof_options opt = {key.vm, "2025-06-30T12:00:00.5+02:00", VC_SUITE_JCS};
 	enum vc_proof_check failed;
 	uint8_t sk[64];
 	struct ok_error err;
@@ -412,7 +412,7 @@ static void round_trip_with_did_web_resolver(void **state)
 
 static void create_refuses_bad_input(void **state)
 {
-	struct vc_proof_options opt = {"did:key:z6Mk#z6Mk", NULL};
+	struct vc_proof_options opt = {"did:key:z6Mk#z6Mk", NULL, VC_SUITE_JCS};
 	uint8_t pk[32], sk[64];
 	struct ok_error err;
 	json_t *doc, *secured = NULL;

@@ -1,0 +1,38 @@
+/* The data model's second step (vc/datamodel.h): "every type is defined by the contexts", told by
+ * JSON-LD expansion over the pinned contexts, with nothing left to a catch-all @vocab. */
+#include "vc/datamodel.h"
+
+#include <string.h>
+
+#include "vc/jsonld.h"
+
+int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_dm_failure *f)
+{
+	struct vc_jsonld_limits l = vc_jsonld_limits_default;
+	struct ok_error err;
+	json_t *expanded = NULL;
+	int rc;
+
+	(void)ctx;
+	/* Strict, and a term that only issuer-dependent# or undefined-term# would give an IRI is
+	 * an error too: such a type is one that no context defines. */
+	l.defined_terms_only = true;
+	ok_error_clear(&err);
+	rc = vc_jsonld_expand(credential, &l, &expanded, &err);
+	json_decref(expanded);
+	if (rc) {
+		/* Set here as well: the caller names the rule only for OK_EINPUT. */
+		f->rule = "type.defined";
+		const char *prefix =
+		        rc == OK_ETOOBIG ? "too large to tell whether every term is defined: " : "";
+		size_t n = strlen(prefix), m = strlen(err.message);
+
+		/* The JSON-LD messages show only printable ASCII of the document: a cut is safe. */
+		if (n + m >= sizeof(f->message))
+			m = sizeof(f->message) - 1 - n;
+		memcpy(f->message, prefix, n);
+		memcpy(f->message + n, err.message, m);
+		f->message[n + m] = '\0';
+	}
+	return rc;
+}
