@@ -73,6 +73,7 @@ static int learners_find(struct store *base, const unsigned char (*idx)[STORE_HA
 	}
 	pg_params_init(&p);
 	pg_param_text(&p, list.data);
+	pgs(base)->long_ops = true; /* a batch's lookups, like its loads, may take a while */
 	rc = pg_exec(pgs(base), sql, &p, &r, NULL, "find learners", err);
 	buf_release(&list);
 	if (rc)
@@ -119,6 +120,7 @@ static int achievements_find(struct store *base, const char *institution, const 
 	pg_params_init(&p);
 	pg_param_text(&p, institution);
 	pg_param_text(&p, list.data);
+	pgs(base)->long_ops = true;
 	rc = pg_exec(pgs(base), sql, &p, &r, NULL, "find achievements", err);
 	buf_release(&list);
 	if (rc)
@@ -257,6 +259,8 @@ struct copy {
 	struct pg_store *s;
 	struct buf out;
 	int rc;
+	const char *what;
+	struct ok_error *err; /* filled when the server stops answering */
 };
 
 /* Appends n bytes; the buffer only grows to about COPY_CHUNK plus one row. */
@@ -324,13 +328,16 @@ static void put_row(struct copy *c, const struct copy_table *t, const unsigned c
 	}
 }
 
-/* Sends what is built once it is big enough (or with force, all of it). */
+/* Sends what is built once it is big enough (or with force, all of it), within the bound. */
 static void copy_send(struct copy *c, bool force)
 {
 	if (c->rc || (!force && c->out.len < COPY_CHUNK) || c->out.len == 0)
 		return;
+	/* Non-blocking: queued whole (libpq's buffer grows), then sent by the deadline. */
 	if (PQputCopyData(c->s->conn, c->out.data, (int)c->out.len) != 1)
 		c->rc = OK_ESTORE;
+	else if (pg_flush(c->s, pg_deadline(c->s, 0), c->what, c->err) == OK_ENOANSWER)
+		c->rc = OK_ENOANSWER;
 	buf_reset(&c->out);
 }
 
@@ -340,17 +347,24 @@ static int copy_rows(struct pg_store *s, const struct copy_table *t, const void 
                      struct ok_error *err)
 {
 	static const char header[] = "PGCOPY\n\377\r\n"; /* and a NUL: 11 bytes */
-	struct copy c = {.s = s, .rc = 0};
+	struct copy c = {.s = s, .rc = 0, .what = t->what, .err = err};
 	PGresult *r;
 	size_t i;
 	int rc = 0;
 
 	if (n == 0)
 		return 0;
-	r = PQexec(s->conn, t->sql);
-	if (!r)
-		return ok_fail(err, OK_ENOMEM, "%s: out of memory", t->what);
-	if (PQresultStatus(r) != PGRES_COPY_IN)
+	if (s->stalled)
+		return pg_stalled(s, t->what, err);
+	/* Inside the import's transaction: this load and what follows it until the end of the
+	 * transaction get the long bound. */
+	s->long_ops = true;
+	(void)PQsetnonblocking(s->conn, 1);
+	if (!PQsendQuery(s->conn, t->sql))
+		return pg_fail(s, NULL, t->what, err);
+	if ((rc = pg_collect(s, pg_deadline(s, 0), &r, t->what, err)))
+		return rc;
+	if (!r || PQresultStatus(r) != PGRES_COPY_IN)
 		rc = pg_fail(s, r, t->what, err);
 	PQclear(r);
 	if (rc)
@@ -366,15 +380,18 @@ static int copy_rows(struct pg_store *s, const struct copy_table *t, const void 
 	put_be(&c, (uint64_t)-1, 2); /* the trailer */
 	copy_send(&c, true);
 	buf_release(&c.out);
+	if (c.rc == OK_ENOANSWER)
+		return c.rc;
 	/* Ended whole, or aborted when building it failed. */
 	if (PQputCopyEnd(s->conn, c.rc ? "the import could not build its rows" : NULL) != 1 &&
 	    !c.rc)
 		c.rc = OK_ESTORE;
-	while ((r = PQgetResult(s->conn)) != NULL) {
-		if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
-			rc = pg_fail(s, r, t->what, err);
-		PQclear(r);
-	}
+	if ((rc = pg_collect(s, pg_deadline(s, 0), &r, t->what, err)))
+		return rc;
+	(void)PQsetnonblocking(s->conn, 0);
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = pg_fail(s, r, t->what, err);
+	PQclear(r);
 	if (c.rc == OK_ENOMEM)
 		return ok_fail(err, OK_ENOMEM, "%s: out of memory", t->what);
 	if (!rc && c.rc)
