@@ -13,6 +13,7 @@
 #define PG_KEEPALIVES_INTERVAL_S "10"    /* …every this often… */
 #define PG_KEEPALIVES_COUNT      "3"     /* …this many unanswered, then the connection is lost */
 #define PG_TCP_USER_TIMEOUT_MS   "60000" /* data sent and not acknowledged for this long */
+#define PG_APPLICATION_NAME      "oorkonde" /* application_name, unless PGAPPNAME sets one */
 
 /* PQconnectdb(conninfo) with the defaults above; the caller PQfinishes the result (NULL only
  * when out of memory). */

@@ -7,7 +7,7 @@ PGconn *pg_connect_bounded(const char *conninfo)
 {
 	/* Entries before the expanded connection string are overridden by what it sets (libpq's
 	 * rule for expand_dbname), so these are defaults only. */
-	const char *keys[8], *values[8];
+	const char *keys[9], *values[9];
 	int n = 0;
 
 	/* An explicit keyword would also override the environment's. */
@@ -25,6 +25,11 @@ PGconn *pg_connect_bounded(const char *conninfo)
 	values[n++] = PG_KEEPALIVES_COUNT;
 	keys[n] = "tcp_user_timeout";
 	values[n++] = PG_TCP_USER_TIMEOUT_MS;
+	/* Names the store's sessions in pg_stat_activity (an operator's view, a test's count). */
+	if (!getenv("PGAPPNAME")) {
+		keys[n] = "application_name";
+		values[n++] = PG_APPLICATION_NAME;
+	}
 	keys[n] = "dbname";
 	values[n++] = conninfo;
 	keys[n] = NULL;
