@@ -19,4 +19,10 @@
  * when out of memory). */
 PGconn *pg_connect_bounded(const char *conninfo);
 
+/* The kernel's send buffer of c's socket (up to this much; the system's maximum caps it): an
+ * import's load is handed to the kernel whole and the server reads it while the importer goes
+ * on with the next rows (store_pg_import.c). */
+#define PG_SEND_BUFFER (4 << 20)
+void pg_socket_buffers(PGconn *c);
+
 #endif

@@ -38,6 +38,9 @@ struct pg_store {
 	bool replica;  /* the server was in recovery (a hot standby) when last asked */
 	bool stalled;  /* a wait ran out of its bound: the connection is given up */
 	bool long_ops; /* statements bounded by PG_LONG_BOUND_MS (migration, an import's batch) */
+	/* An import's COPY sent whole but its result not read yet (store_pg_import.c): what it
+	 * does, for its error; NULL when none. Read by pg_copy_finish before anything else. */
+	const char *copy_pending;
 	/* Prepared on first use; the server-side name is "s" followed by the index. */
 	const char *prepared[PG_MAX_STMTS];
 	size_t nprepared;
@@ -78,6 +81,10 @@ int pg_collect(struct pg_store *s, int64_t deadline, PGresult **out, const char 
                struct ok_error *err);
 /* Opens s's connection again, within the bound. */
 int pg_reconnect(struct pg_store *s, const char *what, struct ok_error *err);
+/* Reads the result of s->copy_pending (0 when none): every statement, commit and rollback
+ * calls it first, so that a failed load fails the next call of its transaction, before any
+ * commit. */
+int pg_copy_finish(struct pg_store *s, struct ok_error *err);
 
 /* ---- a hot standby (store_pg_replica.c) ---- */
 

@@ -241,7 +241,8 @@ int pg_exec(struct pg_store *s, const char *sql, const struct pg_params *params,
 		*res = NULL;
 	if (params && params->overflow)
 		return ok_fail(err, OK_EINTERNAL, "%s: too many parameters", what);
-	if ((rc = ensure_connected(s, what, err)) || (rc = prepared_name(s, sql, name, err)))
+	if ((rc = pg_copy_finish(s, err)) || (rc = ensure_connected(s, what, err)) ||
+	    (rc = prepared_name(s, sql, name, err)))
 		return rc;
 	if ((rc = send_and_collect(
 	             s,
@@ -300,6 +301,8 @@ int pg_command_within(struct pg_store *s, const char *sql, int64_t extra_ms, con
 
 	if (s->stalled)
 		return pg_stalled(s, what, err);
+	if ((rc = pg_copy_finish(s, err)))
+		return rc;
 	if ((rc = send_and_collect(s, PQsendQuery(nonblocking(s), sql), extra_ms, &r, what, err)))
 		return rc;
 	if (!r)
@@ -447,6 +450,9 @@ static int pg_commit(struct store *base, struct ok_error *err)
 	PGresult *r;
 	int rc = 0;
 
+	/* The last load's result first: a failed one leaves nothing to commit. */
+	if ((rc = pg_copy_finish(s, err)))
+		return rc;
 	/* A transaction in which a statement failed cannot commit: the caller rolls it back. */
 	if (PQtransactionStatus(s->conn) != PQTRANS_INTRANS)
 		return ok_fail(err, OK_ESTORE, "commit: %s",
@@ -479,6 +485,7 @@ static int pg_rollback(struct store *base)
 	struct pg_store *s = pgs(base);
 	int rc = 0;
 
+	(void)pg_copy_finish(s, NULL); /* rolled back whatever it answers */
 	/* A stalled connection is dropped at the next statement, and its transaction with it. */
 	if (!s->stalled && PQstatus(s->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(s->conn) != PQTRANS_IDLE)
@@ -1333,6 +1340,7 @@ int store_pg_open(struct store **out, const char *conninfo, bool create, struct 
 		goto fail;
 	}
 	PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+	pg_socket_buffers(s->conn);
 	/* A hot standby cannot be migrated: its schema must already be this program's. */
 	s->long_ops = true;
 	if ((rc = pg_command(s, PG_SESSION, "open database", err)) ||

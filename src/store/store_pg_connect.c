@@ -2,6 +2,7 @@
 #include "store/pg_connect.h"
 
 #include <stdlib.h>
+#include <sys/socket.h>
 
 PGconn *pg_connect_bounded(const char *conninfo)
 {
@@ -35,4 +36,13 @@ PGconn *pg_connect_bounded(const char *conninfo)
 	keys[n] = NULL;
 	values[n] = NULL;
 	return PQconnectdbParams(keys, values, 1);
+}
+
+void pg_socket_buffers(PGconn *c)
+{
+	int fd = PQsocket(c), size = PG_SEND_BUFFER;
+
+	/* Best effort: with the default buffer the load still goes, only less of it at once. */
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }

@@ -259,8 +259,6 @@ struct copy {
 	struct pg_store *s;
 	struct buf out;
 	int rc;
-	const char *what;
-	struct ok_error *err; /* filled when the server stops answering */
 };
 
 /* Appends n bytes; the buffer only grows to about COPY_CHUNK plus one row. */
@@ -328,26 +326,30 @@ static void put_row(struct copy *c, const struct copy_table *t, const unsigned c
 	}
 }
 
-/* Sends what is built once it is big enough (or with force, all of it), within the bound. */
+/* Hands what is built to libpq once it is big enough (or with force, all of it). Non-blocking:
+ * libpq queues it whole and sends what the socket takes now; the rest goes at the next call. */
 static void copy_send(struct copy *c, bool force)
 {
 	if (c->rc || (!force && c->out.len < COPY_CHUNK) || c->out.len == 0)
 		return;
-	/* Non-blocking: queued whole (libpq's buffer grows), then sent by the deadline. */
-	if (PQputCopyData(c->s->conn, c->out.data, (int)c->out.len) != 1)
+	if (PQputCopyData(c->s->conn, c->out.data, (int)c->out.len) != 1 ||
+	    PQflush(c->s->conn) < 0)
 		c->rc = OK_ESTORE;
-	else if (pg_flush(c->s, pg_deadline(c->s, 0), c->what, c->err) == OK_ENOANSWER)
-		c->rc = OK_ENOANSWER;
 	buf_reset(&c->out);
 }
 
-/* Loads rows[0..n) into t's table with one COPY: all of them, or (told) none once the caller
- * rolls back. */
+/*
+ * Loads rows[0..n) into t's table with one COPY: all of them, or (told) none once the caller
+ * rolls back. Returns once the rows are handed over, without waiting for the server to load
+ * them: it loads them while the importer seals the next rows, and its answer is read by the
+ * next call on s (pg_copy_finish: the next load, a statement, the commit), which fails if the
+ * load failed. The previous load's answer is read first, as COPY's protocol is one at a time.
+ */
 static int copy_rows(struct pg_store *s, const struct copy_table *t, const void *rows, size_t n,
                      struct ok_error *err)
 {
 	static const char header[] = "PGCOPY\n\377\r\n"; /* and a NUL: 11 bytes */
-	struct copy c = {.s = s, .rc = 0, .what = t->what, .err = err};
+	struct copy c = {.s = s, .rc = 0};
 	PGresult *r;
 	size_t i;
 	int rc = 0;
@@ -356,6 +358,8 @@ static int copy_rows(struct pg_store *s, const struct copy_table *t, const void 
 		return 0;
 	if (s->stalled)
 		return pg_stalled(s, t->what, err);
+	if ((rc = pg_copy_finish(s, err)))
+		return rc;
 	/* Inside the import's transaction: this load and what follows it until the end of the
 	 * transaction get the long bound. */
 	s->long_ops = true;
@@ -380,18 +384,17 @@ static int copy_rows(struct pg_store *s, const struct copy_table *t, const void 
 	put_be(&c, (uint64_t)-1, 2); /* the trailer */
 	copy_send(&c, true);
 	buf_release(&c.out);
-	if (c.rc == OK_ENOANSWER)
-		return c.rc;
 	/* Ended whole, or aborted when building it failed. */
 	if (PQputCopyEnd(s->conn, c.rc ? "the import could not build its rows" : NULL) != 1 &&
 	    !c.rc)
 		c.rc = OK_ESTORE;
-	if ((rc = pg_collect(s, pg_deadline(s, 0), &r, t->what, err)))
-		return rc;
-	(void)PQsetnonblocking(s->conn, 0);
-	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
-		rc = pg_fail(s, r, t->what, err);
-	PQclear(r);
+	if (!c.rc && PQflush(s->conn) >= 0) {
+		s->copy_pending = t->what;
+		return 0;
+	}
+	/* It failed while being built or sent: its answer now. */
+	s->copy_pending = t->what;
+	rc = pg_copy_finish(s, err);
 	if (c.rc == OK_ENOMEM)
 		return ok_fail(err, OK_ENOMEM, "%s: out of memory", t->what);
 	if (!rc && c.rc)

@@ -3,6 +3,7 @@
  * machine, a partition without resets) is not noticed by statement_timeout (the server's own
  * clock stands still with it), and TCP keepalives and tcp_user_timeout take a minute or more and
  * do not apply to a Unix socket at all: only the client's own clock bounds the wait. */
+#include "store/pg_connect.h"
 #include "store/pg_internal.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@ int pg_stalled(struct pg_store *s, const char *what, struct ok_error *err)
 	 * statement connects again (ensure_connected). A transaction open on it is lost, which
 	 * the caller learns from this error and answers with its rollback. */
 	s->stalled = true;
+	s->copy_pending = NULL;
 	return ok_fail(err, OK_ENOANSWER,
 	               "%s: the PostgreSQL server has not answered within its bound (%s); the "
 	               "store is not answering",
@@ -126,6 +128,24 @@ fail:
 	return rc;
 }
 
+int pg_copy_finish(struct pg_store *s, struct ok_error *err)
+{
+	const char *what = s->copy_pending;
+	PGresult *r;
+	int rc;
+
+	if (!what)
+		return 0;
+	s->copy_pending = NULL;
+	if ((rc = pg_collect(s, pg_deadline(s, 0), &r, what, err)))
+		return rc;
+	(void)PQsetnonblocking(s->conn, 0);
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = pg_fail(s, r, what, err);
+	PQclear(r);
+	return rc;
+}
+
 int pg_reconnect(struct pg_store *s, const char *what, struct ok_error *err)
 {
 	int64_t deadline = pg_deadline(s, 0);
@@ -148,6 +168,8 @@ int pg_reconnect(struct pg_store *s, const char *what, struct ok_error *err)
 		st = PQresetPoll(s->conn);
 	}
 	s->stalled = false;
+	s->copy_pending = NULL;
 	(void)PQsetnonblocking(s->conn, 0);
+	pg_socket_buffers(s->conn);
 	return 0;
 }
