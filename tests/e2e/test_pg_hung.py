@@ -78,6 +78,7 @@ def test_a_stopped_server_gets_503_in_seconds_and_serving_resumes(binary, tmp_pa
                                timeout=60)
                 took = time.monotonic() - t0
                 doc = problem(got, 503, "store-not-answering")
+                assert got.headers.get("retry-after") == "5", got.headers
                 assert "not answering" in doc["detail"]
                 # The bound is 5 s; the rest is slack for a loaded machine.
                 assert took < 15, f"answered after {took:.1f} s"
