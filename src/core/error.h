@@ -49,7 +49,9 @@
 	  "this server reads from a read-only replica; writes go to the primary's servers")        \
 	X(OK_EMOVED, -19, "store moved", 503, "store-moved", "Store moved",                        \
 	  "this server's records moved to another store; nothing was done: the server must be "    \
-	  "restarted")
+	  "restarted")                                                                            \
+	X(OK_ENOANSWER, -20, "store not answering", 503, "store-not-answering",                    \
+	  "Store not answering", "the store is not answering; try again later")
 
 enum ok_code {
 	OK_OK = 0,

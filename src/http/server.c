@@ -200,6 +200,9 @@ void http_problem_from_error(struct http_response *res, const struct ok_error *e
 	/* A replica stays one until it is promoted: a client retries later, or at the primary. */
 	if (err->code == OK_EREADONLY)
 		http_header(res, "Retry-After", "30");
+	/* The store's bound is 5 s: a retry after that many meets a server that answers again. */
+	if (err->code == OK_ENOANSWER)
+		http_header(res, "Retry-After", "5");
 }
 
 /* Request helpers */

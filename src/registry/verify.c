@@ -254,6 +254,10 @@ struct resolver {
 	bool status_any_host; /* verify_options.status_any_host */
 	bool any_issuer;      /* verify_options.any_issuer */
 	int trusted; /* -1: not looked up yet; else whether fetching for the issuer is allowed */
+	/* The store did not answer a status read (OK_ENOANSWER): the request fails with it (503)
+	 * rather than calling the credential's status unknown. */
+	int store_down;
+	struct ok_error down;
 };
 
 /* Whether anything may be fetched for the credential's issuer: only for an issuer on the trust
@@ -685,6 +689,11 @@ static void check_status(struct resolver *res, const json_t *vc, struct remote_s
 			set = rc == 1;
 			rc = rc < 0 ? rc : 0;
 		}
+		if (rc == OK_ENOANSWER) {
+			res->store_down = rc;
+			res->down = why;
+			return;
+		}
 		if (rc) {
 			add_item(r, VERIFY_STATUS, false,
 			         "The credential's status could not be retrieved, so it may have "
@@ -866,6 +875,12 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 		check_validity(vc, r);
 	if (checks & VERIFY_STATUS)
 		check_status(&res, vc, o->status_cache, !proof_ok, r);
+	if (res.store_down) {
+		rc = res.store_down;
+		if (err)
+			*err = res.down;
+		goto out;
+	}
 	if ((checks & VERIFY_ISSUER) && (rc = check_issuer(&res, r, o->any_issuer, err)))
 		goto out;
 	r->verified = true;

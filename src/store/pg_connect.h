@@ -13,9 +13,16 @@
 #define PG_KEEPALIVES_INTERVAL_S "10"    /* …every this often… */
 #define PG_KEEPALIVES_COUNT      "3"     /* …this many unanswered, then the connection is lost */
 #define PG_TCP_USER_TIMEOUT_MS   "60000" /* data sent and not acknowledged for this long */
+#define PG_APPLICATION_NAME      "oorkonde" /* application_name, unless PGAPPNAME sets one */
 
 /* PQconnectdb(conninfo) with the defaults above; the caller PQfinishes the result (NULL only
  * when out of memory). */
 PGconn *pg_connect_bounded(const char *conninfo);
+
+/* The kernel's send buffer of c's socket (up to this much; the system's maximum caps it): an
+ * import's load is handed to the kernel whole and the server reads it while the importer goes
+ * on with the next rows (store_pg_import.c). */
+#define PG_SEND_BUFFER (4 << 20)
+void pg_socket_buffers(PGconn *c);
 
 #endif

@@ -34,8 +34,13 @@
 struct pg_store {
 	struct store base;
 	PGconn *conn;
-	bool in_tx;   /* BEGIN sent, COMMIT or ROLLBACK not yet */
-	bool replica; /* the server was in recovery (a hot standby) when last asked */
+	bool in_tx;    /* BEGIN sent, COMMIT or ROLLBACK not yet */
+	bool replica;  /* the server was in recovery (a hot standby) when last asked */
+	bool stalled;  /* a wait ran out of its bound: the connection is given up */
+	bool long_ops; /* statements bounded by PG_LONG_BOUND_MS (migration, an import's batch) */
+	/* An import's COPY sent whole but its result not read yet (store_pg_import.c): what it
+	 * does, for its error; NULL when none. Read by pg_copy_finish before anything else. */
+	const char *copy_pending;
 	/* Prepared on first use; the server-side name is "s" followed by the index. */
 	const char *prepared[PG_MAX_STMTS];
 	size_t nprepared;
@@ -45,6 +50,41 @@ static inline struct pg_store *pgs(struct store *s)
 {
 	return (struct pg_store *)(void *)s;
 }
+
+/* ---- deadlines (store_pg_wait.c) ----
+ *
+ * Every statement is sent without blocking and its answer awaited with poll() on the socket up
+ * to a bound: PG_BOUND_MS for the statements a request makes (plus the lock wait at begin),
+ * PG_LONG_BOUND_MS while s->long_ops is set (migrations at open, and a transaction into which an
+ * import loads a batch, until it ends). A wait that runs out fails with OK_ENOANSWER and gives
+ * up the connection; the next statement connects again, within the same bound. Nothing is sent
+ * to the stalled server to cancel: PQcancel itself would wait for it.
+ */
+#define PG_BOUND_MS       5000
+#define PG_BOUND_TXT      "5 s"
+#define PG_LONG_BOUND_MS  600000
+#define PG_LONG_BOUND_TXT "10 min"
+
+int64_t pg_now_ms(void);
+/* The moment a statement sent now must have been answered by; extra_ms on top of the bound. */
+int64_t pg_deadline(const struct pg_store *s, int64_t extra_ms);
+/* Marks s stalled and fails with OK_ENOANSWER ("the store is not answering"). */
+int pg_stalled(struct pg_store *s, const char *what, struct ok_error *err);
+/* Waits for events on s's socket until deadline: 1 ready, 0 out of time, -1 no socket. */
+int pg_poll(struct pg_store *s, short events, int64_t deadline);
+/* Sends what libpq holds for the server (non-blocking mode) by the deadline. */
+int pg_flush(struct pg_store *s, int64_t deadline, const char *what, struct ok_error *err);
+/* After a PQsend…: the results, by the deadline, as PQexec gives them (the last one, or the
+ * first error; a COPY's start at once). *out (caller PQclears) may be NULL when the connection
+ * failed: the caller reports pg_fail(s, NULL, …). Fails only when out of time. */
+int pg_collect(struct pg_store *s, int64_t deadline, PGresult **out, const char *what,
+               struct ok_error *err);
+/* Opens s's connection again, within the bound. */
+int pg_reconnect(struct pg_store *s, const char *what, struct ok_error *err);
+/* Reads the result of s->copy_pending (0 when none): every statement, commit and rollback
+ * calls it first, so that a failed load fails the next call of its transaction, before any
+ * commit. */
+int pg_copy_finish(struct pg_store *s, struct ok_error *err);
 
 /* ---- a hot standby (store_pg_replica.c) ---- */
 
@@ -106,6 +146,9 @@ int pg_exec_guarded(struct pg_store *s, const char *sql, const struct pg_params 
                     PGresult **res, int64_t *affected, const char *what, struct ok_error *err);
 /* Runs a fixed command without parameters and without preparing it (BEGIN, SAVEPOINT, …). */
 int pg_command(struct pg_store *s, const char *sql, const char *what, struct ok_error *err);
+/* pg_command with extra_ms on top of the bound (a statement that may wait for a lock). */
+int pg_command_within(struct pg_store *s, const char *sql, int64_t extra_ms, const char *what,
+                      struct ok_error *err);
 
 /*
  * Maps a failed result (or, with res NULL, the connection's state) to an OK_E… code with a

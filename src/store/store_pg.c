@@ -35,6 +35,7 @@
  * or in "$user", never stand in for them. */
 #define PG_SESSION       "SET lock_timeout = '10s'; SET search_path = public"
 #define PG_LOCK_WAIT_TXT "10 s"
+#define PG_LOCK_WAIT_MS  10000
 
 /* The schema version this program makes: one per migration. */
 #define PG_SCHEMA_VERSION ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))
@@ -162,19 +163,45 @@ static int ensure_connected(struct pg_store *s, const char *what, struct ok_erro
 {
 	int rc;
 
-	if (!s->in_tx)
+	if (!s->in_tx && !s->stalled)
 		pg_notice_closed(s);
-	if (PQstatus(s->conn) == CONNECTION_OK)
+	if (PQstatus(s->conn) == CONNECTION_OK && !s->stalled)
 		return 0;
+	/* A stalled connection's transaction is gone with it. */
 	if (s->in_tx)
-		return pg_fail(s, NULL, what, err);
-	PQreset(s->conn);
+		return s->stalled ? pg_stalled(s, what, err) : pg_fail(s, NULL, what, err);
 	s->nprepared = 0;
-	if (PQstatus(s->conn) != CONNECTION_OK)
-		return pg_fail(s, NULL, what, err);
+	if ((rc = pg_reconnect(s, what, err)))
+		return rc;
 	if ((rc = pg_command(s, PG_SESSION, what, err)))
 		return rc;
 	return pg_replica_detect(s, what, err);
+}
+
+/* After a PQsend… that returned sent: the results within the bound (pg_collect), the
+ * connection back in blocking mode (store_migrate.c's COPY relies on it). */
+static int send_and_collect(struct pg_store *s, int sent, int64_t extra_ms, PGresult **res,
+                            const char *what, struct ok_error *err)
+{
+	int rc;
+
+	*res = NULL;
+	if (!sent) {
+		(void)PQsetnonblocking(s->conn, 0);
+		return pg_fail(s, NULL, what, err);
+	}
+	rc = pg_collect(s, pg_deadline(s, extra_ms), res, what, err);
+	if (!rc)
+		(void)PQsetnonblocking(s->conn, 0);
+	return rc;
+}
+
+/* Puts s's connection into non-blocking mode for a PQsend…: its sending then never waits for
+ * the server (pg_flush does, within the bound). Returns s for chaining. */
+static PGconn *nonblocking(struct pg_store *s)
+{
+	(void)PQsetnonblocking(s->conn, 1);
+	return s->conn;
 }
 
 /* The server-side name of sql's prepared statement, preparing it on first use. */
@@ -192,7 +219,9 @@ static int prepared_name(struct pg_store *s, const char *sql, char name[16], str
 	(void)snprintf(name, 16, "s%zu", i);
 	if (i < s->nprepared)
 		return 0;
-	res = PQprepare(s->conn, name, sql, 0, NULL);
+	if ((rc = send_and_collect(s, PQsendPrepare(nonblocking(s), name, sql, 0, NULL), 0, &res,
+	                           "prepare statement", err)))
+		return rc;
 	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = pg_fail(s, res, "prepare statement", err);
 	else
@@ -212,12 +241,17 @@ int pg_exec(struct pg_store *s, const char *sql, const struct pg_params *params,
 		*res = NULL;
 	if (params && params->overflow)
 		return ok_fail(err, OK_EINTERNAL, "%s: too many parameters", what);
-	if ((rc = ensure_connected(s, what, err)) || (rc = prepared_name(s, sql, name, err)))
+	if ((rc = pg_copy_finish(s, err)) || (rc = ensure_connected(s, what, err)) ||
+	    (rc = prepared_name(s, sql, name, err)))
 		return rc;
-	r = PQexecPrepared(s->conn, name, n, n ? params->values : NULL, n ? params->lengths : NULL,
-	                   n ? params->formats : NULL, 1);
+	if ((rc = send_and_collect(
+	             s,
+	             PQsendQueryPrepared(nonblocking(s), name, n, n ? params->values : NULL,
+	                                 n ? params->lengths : NULL, n ? params->formats : NULL, 1),
+	             0, &r, what, err)))
+		return rc;
 	if (!r)
-		return ok_fail(err, OK_ENOMEM, "%s: out of memory", what);
+		return pg_fail(s, NULL, what, err);
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 		if (affected)
@@ -256,11 +290,23 @@ int pg_exec_one(struct pg_store *s, const char *sql, const struct pg_params *par
 
 int pg_command(struct pg_store *s, const char *sql, const char *what, struct ok_error *err)
 {
-	PGresult *r = PQexec(s->conn, sql);
-	int rc = 0;
+	return pg_command_within(s, sql, 0, what, err);
+}
 
+int pg_command_within(struct pg_store *s, const char *sql, int64_t extra_ms, const char *what,
+                      struct ok_error *err)
+{
+	PGresult *r;
+	int rc;
+
+	if (s->stalled)
+		return pg_stalled(s, what, err);
+	if ((rc = pg_copy_finish(s, err)))
+		return rc;
+	if ((rc = send_and_collect(s, PQsendQuery(nonblocking(s), sql), extra_ms, &r, what, err)))
+		return rc;
 	if (!r)
-		return ok_fail(err, OK_ENOMEM, "%s: out of memory", what);
+		return pg_fail(s, NULL, what, err);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
 		rc = pg_fail(s, r, what, err);
 	PQclear(r);
@@ -388,7 +434,7 @@ static int pg_begin(struct store *base, struct ok_error *err)
 		return rc;
 	s->in_tx = true;
 	/* The writers of all servers take turns, as a process's threads do on SQLite. */
-	rc = pg_command(s, PG_LOCK_WRITER, "begin transaction", err);
+	rc = pg_command_within(s, PG_LOCK_WRITER, PG_LOCK_WAIT_MS, "begin transaction", err);
 	if (rc == OK_EBUSY)
 		rc = ok_fail(err, rc,
 		             "begin transaction: another writer has held the database's writer "
@@ -404,22 +450,33 @@ static int pg_commit(struct store *base, struct ok_error *err)
 	PGresult *r;
 	int rc = 0;
 
+	/* The last load's result first: a failed one leaves nothing to commit. */
+	if ((rc = pg_copy_finish(s, err)))
+		return rc;
 	/* A transaction in which a statement failed cannot commit: the caller rolls it back. */
 	if (PQtransactionStatus(s->conn) != PQTRANS_INTRANS)
 		return ok_fail(err, OK_ESTORE, "commit: %s",
 		               PQtransactionStatus(s->conn) == PQTRANS_IDLE
 		                       ? "no transaction is open"
 		                       : "a statement of the transaction failed");
-	r = PQexec(s->conn, "COMMIT");
+	if ((rc = send_and_collect(s, PQsendQuery(nonblocking(s), "COMMIT"), 0, &r, "commit",
+	                           err))) {
+		/* Whether it committed is unknown; the connection is given up either way. */
+		s->in_tx = false;
+		s->long_ops = false;
+		return rc;
+	}
 	if (!r)
-		return ok_fail(err, OK_ENOMEM, "commit: out of memory");
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = pg_fail(s, NULL, "commit", err);
+	else if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		rc = pg_fail(s, r, "commit", err);
 	else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
 		rc = ok_fail(err, OK_ESTORE, "commit: the transaction was rolled back");
 	PQclear(r);
-	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
+	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE) {
 		s->in_tx = false;
+		s->long_ops = false;
+	}
 	return rc;
 }
 
@@ -428,9 +485,13 @@ static int pg_rollback(struct store *base)
 	struct pg_store *s = pgs(base);
 	int rc = 0;
 
-	if (PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+	(void)pg_copy_finish(s, NULL); /* rolled back whatever it answers */
+	/* A stalled connection is dropped at the next statement, and its transaction with it. */
+	if (!s->stalled && PQstatus(s->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		rc = pg_command(s, "ROLLBACK", "rollback", NULL);
 	s->in_tx = false;
+	s->long_ops = false;
 	return rc;
 }
 
@@ -1288,11 +1349,14 @@ int store_pg_open(struct store **out, const char *conninfo, bool create, struct 
 		goto fail;
 	}
 	PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+	pg_socket_buffers(s->conn);
 	/* A hot standby cannot be migrated: its schema must already be this program's. */
+	s->long_ops = true;
 	if ((rc = pg_command(s, PG_SESSION, "open database", err)) ||
 	    (rc = pg_replica_detect(s, "open database", err)) ||
 	    (rc = s->replica ? pg_replica_schema(s, PG_SCHEMA_VERSION, err) : migrate(s, err)))
 		goto fail;
+	s->long_ops = false;
 	*out = &s->base;
 	return 0;
 fail:

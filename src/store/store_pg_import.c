@@ -73,6 +73,7 @@ static int learners_find(struct store *base, const unsigned char (*idx)[STORE_HA
 	}
 	pg_params_init(&p);
 	pg_param_text(&p, list.data);
+	pgs(base)->long_ops = true; /* a batch's lookups, like its loads, may take a while */
 	rc = pg_exec(pgs(base), sql, &p, &r, NULL, "find learners", err);
 	buf_release(&list);
 	if (rc)
@@ -119,6 +120,7 @@ static int achievements_find(struct store *base, const char *institution, const 
 	pg_params_init(&p);
 	pg_param_text(&p, institution);
 	pg_param_text(&p, list.data);
+	pgs(base)->long_ops = true;
 	rc = pg_exec(pgs(base), sql, &p, &r, NULL, "find achievements", err);
 	buf_release(&list);
 	if (rc)
@@ -324,18 +326,25 @@ static void put_row(struct copy *c, const struct copy_table *t, const unsigned c
 	}
 }
 
-/* Sends what is built once it is big enough (or with force, all of it). */
+/* Hands what is built to libpq once it is big enough (or with force, all of it). Non-blocking:
+ * libpq queues it whole and sends what the socket takes now; the rest goes at the next call. */
 static void copy_send(struct copy *c, bool force)
 {
 	if (c->rc || (!force && c->out.len < COPY_CHUNK) || c->out.len == 0)
 		return;
-	if (PQputCopyData(c->s->conn, c->out.data, (int)c->out.len) != 1)
+	if (PQputCopyData(c->s->conn, c->out.data, (int)c->out.len) != 1 ||
+	    PQflush(c->s->conn) < 0)
 		c->rc = OK_ESTORE;
 	buf_reset(&c->out);
 }
 
-/* Loads rows[0..n) into t's table with one COPY: all of them, or (told) none once the caller
- * rolls back. */
+/*
+ * Loads rows[0..n) into t's table with one COPY: all of them, or (told) none once the caller
+ * rolls back. Returns once the rows are handed over, without waiting for the server to load
+ * them: it loads them while the importer seals the next rows, and its answer is read by the
+ * next call on s (pg_copy_finish: the next load, a statement, the commit), which fails if the
+ * load failed. The previous load's answer is read first, as COPY's protocol is one at a time.
+ */
 static int copy_rows(struct pg_store *s, const struct copy_table *t, const void *rows, size_t n,
                      struct ok_error *err)
 {
@@ -347,10 +356,19 @@ static int copy_rows(struct pg_store *s, const struct copy_table *t, const void 
 
 	if (n == 0)
 		return 0;
-	r = PQexec(s->conn, t->sql);
-	if (!r)
-		return ok_fail(err, OK_ENOMEM, "%s: out of memory", t->what);
-	if (PQresultStatus(r) != PGRES_COPY_IN)
+	if (s->stalled)
+		return pg_stalled(s, t->what, err);
+	if ((rc = pg_copy_finish(s, err)))
+		return rc;
+	/* Inside the import's transaction: this load and what follows it until the end of the
+	 * transaction get the long bound. */
+	s->long_ops = true;
+	(void)PQsetnonblocking(s->conn, 1);
+	if (!PQsendQuery(s->conn, t->sql))
+		return pg_fail(s, NULL, t->what, err);
+	if ((rc = pg_collect(s, pg_deadline(s, 0), &r, t->what, err)))
+		return rc;
+	if (!r || PQresultStatus(r) != PGRES_COPY_IN)
 		rc = pg_fail(s, r, t->what, err);
 	PQclear(r);
 	if (rc)
@@ -370,11 +388,13 @@ static int copy_rows(struct pg_store *s, const struct copy_table *t, const void 
 	if (PQputCopyEnd(s->conn, c.rc ? "the import could not build its rows" : NULL) != 1 &&
 	    !c.rc)
 		c.rc = OK_ESTORE;
-	while ((r = PQgetResult(s->conn)) != NULL) {
-		if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
-			rc = pg_fail(s, r, t->what, err);
-		PQclear(r);
+	if (!c.rc && PQflush(s->conn) >= 0) {
+		s->copy_pending = t->what;
+		return 0;
 	}
+	/* It failed while being built or sent: its answer now. */
+	s->copy_pending = t->what;
+	rc = pg_copy_finish(s, err);
 	if (c.rc == OK_ENOMEM)
 		return ok_fail(err, OK_ENOMEM, "%s: out of memory", t->what);
 	if (!rc && c.rc)

@@ -51,7 +51,8 @@ SQLITE_ONLY = {
 # The tests of the PostgreSQL store itself make their own databases (or, for `store migrate`,
 # start from SQLite): they run once, in the SQLite pass, and are not repeated on PostgreSQL runs.
 PG_OWN = ("test_pg_cluster.py", "test_pg_store.py", "test_pg_replica.py", "test_pg_import.py",
-          "test_pg_scale.py", "test_pg_attack.py", "test_store_migrate.py", "test_backup_pg.py")
+          "test_pg_scale.py", "test_pg_attack.py", "test_store_migrate.py", "test_backup_pg.py",
+          "test_pg_hung.py")
 
 
 # The PostgreSQL bulk-import tests import tens of thousands of rows to reach the points they test

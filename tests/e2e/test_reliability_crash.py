@@ -1,7 +1,9 @@
 """Crash consistency (issue 8): SIGKILL at random moments, then prove nothing was lost or
 half-written.
 
-- `oorkonde import` of a large CSV, killed at a random moment of its run (IMPORT_RUNS runs);
+- `oorkonde import` of a large CSV, killed at a random moment of its run (IMPORT_RUNS runs): a
+  random time after a random number of its batches is seen committed, so that it is killed
+  mid-run on either store however fast the import goes;
 - `oorkonde serve` during a burst of revocations (POST /v1/achievements/{id}/revoke, several
   clients at once) and imports (POST /v1/results, text/csv), killed at a random moment
   (SERVE_RUNS runs).
@@ -17,8 +19,8 @@ by design (src/registry/status.c) and are compared only for the rows that existe
 A data-key rotation is not part of this yet: oorkonde has no key rotation (no command, no API).
 
 Replay: the master seed is printed (pytest -s), with each run's kill delay; OK_CRASH_SEED=<seed>
-replays the same choices (the kill lands at the same delay; what was in flight then depends on
-timing). OK_CRASH_IMPORT_RUNS / OK_CRASH_SERVE_RUNS change the number of runs.
+replays the same choices (the kill lands at the same delay, after the same number of committed
+batches for an import; what was in flight then depends on timing). OK_CRASH_IMPORT_RUNS / OK_CRASH_SERVE_RUNS change the number of runs.
 """
 import concurrent.futures
 import http.client
@@ -32,6 +34,7 @@ import time
 
 import pytest
 
+from helpers import store
 from helpers.base import INSTITUTION, SANITIZED, Oorkonde, bulk_csv, db_readonly
 from helpers.consistency import check_consistent, state
 from helpers.server import Server
@@ -72,14 +75,33 @@ def new_folder(binary, folder):
 
 # 1. SIGKILL `oorkonde import`.
 
+BATCH = 10_000  # the importer's default batch
+
+
+def empty_folder(binary, template, folder):
+    """A depository as template is before any import: a copy of its folder on SQLite; on
+    PostgreSQL, where a copy would share template's database (and find every row there already
+    imported), one made the same way on a fresh database."""
+    if store.ON_PG:
+        return new_folder(binary, folder)[0]
+    ok = Oorkonde(binary, folder)
+    shutil.copytree(template.data, ok.data)
+    return ok
+
+
+def committed_rows(data):
+    with db_readonly(data) as conn:
+        return conn.execute("SELECT count(*) FROM achievement").fetchone()[0]
+
+
 def test_kill_import_at_random_moments(binary, tmp_path):
     rnd = seed_for("import")
     print(f"\nOK_CRASH_SEED={MASTER_SEED} import: {IMPORT_RUNS} runs, {IMPORT_ROWS} rows")
     csv_path = bulk_csv(tmp_path / "big.csv", IMPORT_ROWS, prefix="CK")
+    batches = (IMPORT_ROWS + BATCH - 1) // BATCH
     template, _ = new_folder(binary, tmp_path / "template")
 
-    clean = Oorkonde(binary, tmp_path / "clean")
-    shutil.copytree(template.data, clean.data)
+    clean = empty_folder(binary, template, tmp_path / "clean")
     t0 = time.monotonic()
     proc = clean.import_csv(csv_path)
     full = time.monotonic() - t0
@@ -88,17 +110,24 @@ def test_kill_import_at_random_moments(binary, tmp_path):
     check_consistent(clean.data, "clean import")
     print(f"clean import {full * 1000:.0f} ms")
 
+    # The kill lands at a point the test sees: once `wait` batches are committed (watched in the
+    # database), after a random part of the time one batch takes. Waiting at most half a batch
+    # after a commit that leaves at least one batch to go, the import is still running, however
+    # fast the machine or the store: a kill that comes too late is the rare exception.
     run = attempts = 0
-    span = full
+    part = full / batches
     while run < IMPORT_RUNS:
         attempts += 1
         assert attempts <= 3 * IMPORT_RUNS, "the kills keep coming after the import is done"
-        delay = rnd.uniform(0.02, 0.95) * span
-        where = f"OK_CRASH_SEED={MASTER_SEED} import run {run} (kill after {delay * 1000:.0f} ms)"
-        ok = Oorkonde(binary, tmp_path / f"run{attempts}")
-        shutil.copytree(template.data, ok.data)
+        wait = rnd.randrange(batches)
+        delay = rnd.uniform(0.0, 0.5) * part
+        where = (f"OK_CRASH_SEED={MASTER_SEED} import run {run} (kill {delay * 1000:.0f} ms "
+                 f"after {wait} batches)")
+        ok = empty_folder(binary, template, tmp_path / f"run{attempts}")
         p = subprocess.Popen(ok.argv("import", csv_path, "--institution", INSTITUTION),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ok.env())
+        while wait and p.poll() is None and committed_rows(ok.data) < wait * BATCH:
+            time.sleep(0.01)
         time.sleep(delay)
         killed = p.poll() is None
         if killed:
@@ -109,9 +138,9 @@ def test_kill_import_at_random_moments(binary, tmp_path):
         assert rc == (-signal.SIGKILL if killed else 0), f"{where}: exit {rc}: {stderr}"
         with db_readonly(ok.data) as conn:
             committed = conn.execute("SELECT count(*) FROM achievement").fetchone()[0]
-        print(f"run {run}: kill after {delay * 1000:.0f} ms: "
+        print(f"run {run}: kill {delay * 1000:.0f} ms after {wait} batches: "
               f"{'killed' if killed else 'already done'}, {committed} rows committed")
-        assert committed % 10_000 == 0 or committed == IMPORT_ROWS, \
+        assert committed % BATCH == 0 or committed == IMPORT_ROWS, \
             f"{where}: {committed} rows committed: part of a batch"
         check_consistent(ok.data, where + ", after the kill")
         proc = ok.import_csv(csv_path)
@@ -121,8 +150,8 @@ def test_kill_import_at_random_moments(binary, tmp_path):
         shutil.rmtree(ok.data)
         if killed:
             run += 1
-        else:  # too late to interrupt (a slower machine, a faster import): not counted
-            span *= 0.7
+        else:  # too late to interrupt (the last batch went faster than most): not counted
+            part *= 0.7
     print(f"{run} imports killed in {attempts} attempts")
 
 

@@ -98,6 +98,7 @@ static void http_columns_are_pinned(void **state)
 	        {OK_ELIMIT, 429, "limit-reached", "Too many requests", true},
 	        {OK_EREADONLY, 503, "read-only-replica", "Read-only replica", false},
 	        {OK_EMOVED, 503, "store-moved", "Store moved", false},
+	        {OK_ENOANSWER, 503, "store-not-answering", "Store not answering", false},
 	        {OK_OK, 500, "internal", "Internal error", false},
 	        {-999, 500, "internal", "Internal error", false},
 	};
