@@ -627,6 +627,7 @@ int registry_credential_check(struct depository *d, const json_t *credential, js
 int registry_credential_sign_suite(struct depository *d, const json_t *credential,
                                    const enum vc_suite *suite, const char *actor, json_t **out,
                                    struct ok_error *err)
+{
 	return registry_credential_sign_full(d, credential, NULL, suite, actor, out, err);
 }
 
