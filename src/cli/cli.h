@@ -67,6 +67,8 @@ int cmd_init(struct cli *c, int argc, char **argv);
 /* cmd_elmo.c: EMREX (export elmo; the ELMO key of `keys`, sub being its subcommand). */
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_elmo_keys(struct cli *c, const char *sub, int argc, char **argv);
+int cmd_import_elmo(struct cli *c, int argc, char **argv);
+int cmd_emrex(struct cli *c, int argc, char **argv);
 int cmd_demo(struct cli *c, int argc, char **argv);
 int cmd_institution(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);

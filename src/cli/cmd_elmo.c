@@ -6,6 +6,7 @@
 #include "cli/term.h"
 #include "registry/elmo.h"
 
+#include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,4 +221,255 @@ out:
 	buf_release(&key);
 	buf_release(&cert);
 	return rc;
+}
+
+/* import-elmo */
+
+static const char import_elmo_usage[] =
+        "Usage: oorkonde [--data DIR] import-elmo FILE|- --ncp ACRONYM --learner-id ID [--json]\n\n"
+        "Imports an ELMO document (EMREX; XML, or gzipped XML) that the contact point ACRONYM\n"
+        "of the EMREX registry sent: its signature must verify with the certificate the\n"
+        "registry gives for that contact point (and no other), the learner it names must\n"
+        "have the learner's name and birth date, and then every result is kept as a foreign\n"
+        "achievement with its origin (country, contact point, institution). A document signed\n"
+        "with SHA-1 is refused unless the registry import accepted SHA-1 for that contact\n"
+        "point, and is then marked elmo-sha1. Nothing is kept when anything is refused;\n"
+        "importing the same document again adds nothing.\n\n"
+        "  --ncp ACRONYM    the contact point that sent it (see oorkonde emrex registry list)\n"
+        "  --learner-id ID  the learner (oorkonde's id) the results belong to\n"
+        "  --json           print the outcome as JSON\n"
+        "  --help           print this help\n\n"
+        "Exit status: 0 imported (or held already), 1 refused (the reason is named), 2 usage\n"
+        "errors or unreadable input.\n";
+
+int cmd_import_elmo(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"ncp", required_argument, NULL, 'n'},
+	        {"learner-id", required_argument, NULL, 'l'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *ncp = NULL, *learner = NULL;
+	struct elmo_import_result r;
+	struct depository d;
+	struct ok_error err;
+	struct buf input;
+	bool json = false, cut = false;
+	int opt, rc;
+
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+		switch (opt) {
+		case 'n':
+			ncp = optarg;
+			break;
+		case 'l':
+			learner = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(import_elmo_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(c, "expected one FILE (or - for standard input)");
+	if (!ncp || !ncp[0] || strlen(ncp) > 64)
+		return cli_usage_error(c, "--ncp ACRONYM is required");
+	if (!learner || !depository_id_valid(learner))
+		return cli_usage_error(c, "--learner-id ID is required");
+	buf_init(&input, ELMO_INPUT_MAX + 1);
+	if ((rc = cli_read_input(c, argv[optind], &input, &cut)))
+		goto out;
+	if ((rc = cli_open(c, &d)))
+		goto out;
+	ok_error_clear(&err);
+	/* A cut input is passed on as too large: the reader refuses it with its reason. */
+	rc = registry_elmo_import(&d, input.data, cut ? ELMO_INPUT_MAX + 1 : input.len, ncp,
+	                          learner, AUDIT_OPERATOR, &r, &err);
+	depository_close(&d);
+	if (json) {
+		json_t *doc =
+		        rc ? json_pack("{s:b, s:s, s:s}", "imported", 0, "check",
+		                       err.field[0] ? err.field : "elmo", "reason", err.message)
+		           : json_pack("{s:b, s:s, s:s, s:s, s:b, s:I, s:I, s:I}", "imported", 1,
+		                       "ncp", r.ncp, "country", r.country, "signature", r.method,
+		                       "sha1", r.sha1, "results", (json_int_t)r.results, "added",
+		                       (json_int_t)r.added, "duplicates", (json_int_t)r.duplicates);
+		char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+		if (text)
+			puts(text);
+		free(text);
+		json_decref(doc);
+	} else if (rc) {
+		fprintf(stderr, "%s: refused (%s): ", c->prog, err.field[0] ? err.field : "elmo");
+		term_put(stderr, err.message);
+		fputc('\n', stderr);
+	} else {
+		char name[160];
+
+		printf("Imported %zu result%s from EMREX contact point %s (%s): %zu new, %zu held "
+		       "already\n",
+		       r.results, r.results == 1 ? "" : "s", term_safe(r.ncp, name, sizeof(name)),
+		       r.country, r.added, r.duplicates);
+		printf("  signature %s checked against the registered certificate%s\n", r.method,
+		       r.sha1 ? " (SHA-1: accepted for this contact point only; marked elmo-sha1)"
+		              : "");
+		printf("  the document names this learner (name and birth date match)\n");
+	}
+	if (rc)
+		rc = rc == OK_EINVALID || rc == OK_ENOTFOUND || rc == OK_ECONFLICT ||
+		                     rc == OK_EINPUT || rc == OK_ETOOBIG
+		             ? EXIT_REJECTED
+		             : EXIT_FAILED;
+out:
+	sodium_memzero(input.data, input.len);
+	buf_release(&input);
+	return rc;
+}
+
+/* emrex registry import | list */
+
+static const char emrex_usage[] =
+        "Usage: oorkonde [--data DIR] emrex registry import EMREG.json [--accept-sha1 ACRONYM]...\n"
+        "       oorkonde [--data DIR] emrex registry list [--json]\n\n"
+        "registry import loads the EMREX registry (EMREG JSON: \"emps\", each with url,\n"
+        "acronym, countryCode, institutions and pubKey, the certificate the contact point\n"
+        "signs ELMO documents with). Each contact point replaces the one of the same acronym;\n"
+        "a bad entry refuses the whole file, naming it. The certificate is the only key an\n"
+        "ELMO document from that contact point is verified with (import-elmo).\n"
+        "  --accept-sha1 ACRONYM  accept RSA-SHA1 signatures from this contact point (off\n"
+        "                         for every other; results imported so are marked)\n"
+        "registry list shows the registered contact points.\n";
+
+static int registry_import(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"accept-sha1", required_argument, NULL, 's'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *sha1[64];
+	size_t n_sha1 = 0;
+	struct emrex_registry_result r;
+	struct depository d;
+	struct ok_error err;
+	struct buf input;
+	bool cut = false;
+	int opt, rc;
+
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
+		switch (opt) {
+		case 's':
+			if (n_sha1 == sizeof(sha1) / sizeof(sha1[0]))
+				return cli_usage_error(c, "--accept-sha1 at most 64 times");
+			sha1[n_sha1++] = optarg;
+			break;
+		case 'h':
+			fputs(emrex_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(c, "expected one EMREG.json");
+	buf_init(&input, EMREG_INPUT_MAX + 1);
+	if ((rc = cli_read_input(c, argv[optind], &input, &cut)))
+		goto out;
+	if ((rc = cli_open(c, &d)))
+		goto out;
+	ok_error_clear(&err);
+	rc = registry_emrex_registry_import(&d, input.data, cut ? EMREG_INPUT_MAX + 1 : input.len,
+	                                    sha1, n_sha1, &r, &err);
+	depository_close(&d);
+	if (rc) {
+		ok_error_locate(&err, argv[optind], err.line);
+		cli_print_error(c, &err);
+		rc = rc == OK_EINPUT || rc == OK_ETOOBIG ? EXIT_REJECTED : EXIT_FAILED;
+		goto out;
+	}
+	printf("Registered %zu EMREX contact point%s (%zu accepted with SHA-1)\n", r.contact_points,
+	       r.contact_points == 1 ? "" : "s", r.sha1);
+out:
+	buf_release(&input);
+	return rc;
+}
+
+static int print_ncp(void *ctx, const struct store_emrex_ncp *n)
+{
+	json_t *list = ctx;
+	char a[160], u[1100];
+
+	if (list)
+		return json_array_append_new(list,
+		                             json_pack("{s:s, s:s, s:s, s:b}", "acronym",
+		                                       n->acronym, "url", n->url, "country",
+		                                       n->country, "accept_sha1", n->accept_sha1))
+		               ? OK_ENOMEM
+		               : 0;
+	printf("%-16s %s  %s%s\n", term_safe(n->acronym, a, sizeof(a)), n->country,
+	       term_safe(n->url, u, sizeof(u)), n->accept_sha1 ? "  (SHA-1 accepted)" : "");
+	return 0;
+}
+
+static int registry_list(struct cli *c, int argc, char **argv)
+{
+	json_t *list = NULL;
+	struct depository d;
+	struct ok_error err;
+	int rc;
+
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		list = json_array();
+	else if (argc != 1)
+		return cli_usage_error(c, "unexpected argument");
+	if ((rc = cli_open(c, &d))) {
+		json_decref(list);
+		return rc;
+	}
+	ok_error_clear(&err);
+	rc = registry_emrex_list(&d, print_ncp, list, &err);
+	depository_close(&d);
+	if (rc) {
+		cli_print_error(c, &err);
+		json_decref(list);
+		return EXIT_FAILED;
+	}
+	if (list) {
+		char *text = json_dumps(list, JSON_INDENT(2));
+
+		if (text)
+			puts(text);
+		free(text);
+		json_decref(list);
+	}
+	return EXIT_OK;
+}
+
+static int emrex_registry(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_subcommand subs[] = {
+	        {"import", "oorkonde emrex registry import", registry_import},
+	        {"list", "oorkonde emrex registry list", registry_list},
+	};
+
+	return cli_subcommand(c, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), emrex_usage,
+	                      "import or list");
+}
+
+int cmd_emrex(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_subcommand subs[] = {
+	        {"registry", "oorkonde emrex registry", emrex_registry},
+	};
+
+	return cli_subcommand(c, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), emrex_usage,
+	                      "registry");
 }

@@ -16,6 +16,8 @@
 
 #include "depository/depository.h"
 #include "elmo/elmo.h"
+#include "store/emrex.h"
+#include "store/foreign.h"
 
 #define ELMO_KEY_FILE  "elmo.key"
 #define ELMO_CERT_FILE "elmo.crt"
@@ -60,5 +62,59 @@ struct elmo_export_options {
  */
 int registry_elmo_export(struct depository *d, const struct elmo_export_options *o, struct buf *out,
                          size_t *results, struct ok_error *err);
+
+/* Import (registry/elmo_import.c, registry/emrex_registry.c) */
+
+#define EMREG_INPUT_MAX ((size_t)4 << 20)
+#define EMREG_EMPS_MAX  1000
+
+/*
+ * Reads an EMREX registry (EMREG JSON: "emps": [{"url", "acronym", "countryCode",
+ * "institutions", "pubKey"}]) and calls fn for each contact point, checked (an https URL, a
+ * country code, a certificate that loads). OK_EINPUT naming the entry and field
+ * ("emps[2].pubKey") for the first bad one; fn is called only once the whole file is good.
+ */
+int emrex_registry_parse(const char *data, size_t len, store_emrex_fn fn, void *ctx,
+                         struct ok_error *err);
+
+struct emrex_registry_result {
+	size_t contact_points;
+	size_t sha1; /* of them, accepted with SHA-1 */
+};
+
+/* Keeps every contact point of the registry at data (replacing those of the same acronym), in
+ * one transaction with an audit event; accept_sha1 names the acronyms whose RSA-SHA1
+ * signatures are accepted (each must be in the file: OK_EINPUT otherwise). */
+int registry_emrex_registry_import(struct depository *d, const char *data, size_t len,
+                                   const char *const *accept_sha1, size_t n_sha1,
+                                   struct emrex_registry_result *out, struct ok_error *err);
+/* The registered contact points, by acronym. */
+int registry_emrex_list(struct depository *d, store_emrex_fn fn, void *ctx, struct ok_error *err);
+
+struct elmo_import_result {
+	size_t results;    /* results in the document */
+	size_t added;      /* new foreign achievements */
+	size_t duplicates; /* held already for this learner */
+	bool sha1;         /* the document was signed with SHA-1 (accepted for its sender) */
+	char method[64];
+	char ncp[65], country[3];
+};
+
+/*
+ * Imports the ELMO document at data (XML or gzip) sent by contact point ncp for learner_id:
+ * the signature verified against that contact point's registered certificate only, the
+ * learner's name and birth date matched (an audited read), and each result kept as a foreign
+ * achievement (format "elmo", or "elmo-sha1"; origin: the contact point, its country, the
+ * report's institution), all in one transaction. Refused, nothing is kept and the refusal is
+ * audited ("emrex.refuse"):
+ *   OK_ENOTFOUND  no such learner (field "learner_id") or contact point (field "ncp");
+ *   OK_EINVALID   field "signature" (missing, wrong, altered, SHA-1 not accepted) or
+ *                 "identity" (name or birth date not the learner's);
+ *   OK_EINPUT / OK_ETOOBIG  not a readable ELMO document (see elmo_import);
+ *   OK_ECONFLICT  a result is held already for another learner.
+ */
+int registry_elmo_import(struct depository *d, const char *data, size_t len, const char *ncp,
+                         const char *learner_id, const char *actor, struct elmo_import_result *out,
+                         struct ok_error *err);
 
 #endif

@@ -85,6 +85,12 @@ static const char *const pg_migrations[] = {
         "  UNIQUE (status_list, status_index));"
         "CREATE INDEX vc_status_changed ON vc_status (status_list, status)"
         "  WHERE status <> 'active';",
+        /* 5: EMREX: the registry's contact points and the certificate each signs with
+         * (store/emrex.h) */
+        "CREATE TABLE emrex_ncp ("
+        "  acronym TEXT PRIMARY KEY, url TEXT NOT NULL, country TEXT NOT NULL,"
+        "  institutions TEXT NOT NULL, cert TEXT NOT NULL, accept_sha1 INTEGER NOT NULL,"
+        "  imported_ms BIGINT NOT NULL);",
 };
 
 #endif

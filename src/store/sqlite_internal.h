@@ -139,6 +139,10 @@ enum sqlite_stmt_id {
 	ST_VC_STATUS_BY_SLOT,
 	ST_VC_STATUS_SET,
 	ST_VC_STATUS_COUNT,
+	/* store_sqlite_emrex.c */
+	ST_EMREX_PUT,
+	ST_EMREX_GET,
+	ST_EMREX_LIST,
 	ST_COUNT
 };
 
@@ -231,6 +235,7 @@ extern const struct store_identity_ops sqlite_identity_ops;
 extern const struct store_apikey_ops sqlite_apikey_ops;
 extern const struct store_ratelimit_ops sqlite_ratelimit_ops;
 extern const struct store_vcstatus_ops sqlite_vcstatus_ops;
+extern const struct store_emrex_ops sqlite_emrex_ops;
 
 static inline struct store_sqlite *sq(struct store *s)
 {
