@@ -55,6 +55,21 @@ static void fragments_release(struct fragments *f)
 	free(f->items);
 }
 
+/* Copies src into dst (cap bytes), cut at a character boundary when it does not fit: the
+ * document's texts may be longer than a foreign achievement's columns. */
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap) {
+		n = cap - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static const char *kind_of(const char *type)
 {
 	if (strcmp(type, "Degree Programme") == 0)
@@ -145,13 +160,13 @@ static int keep_all(struct depository *d, const char *learner_id, const char *ac
 			result_key(r, &frags->items[k], f.credential_key);
 			snprintf(f.depository, sizeof(f.depository), "EMREX %s", ncp->acronym);
 			OK_COPY_ARRAY(f.country, ncp->country);
-			ok_copy_bounded(f.institution, r->title, sizeof(f.institution));
+			copy_text(f.institution, sizeof(f.institution), r->title);
 			OK_COPY_ARRAY(f.institution_country, r->country);
-			ok_copy_bounded(f.kind, kind_of(x->type), sizeof(f.kind));
+			copy_text(f.kind, sizeof(f.kind), kind_of(x->type));
 			OK_COPY_ARRAY(f.title, x->title);
 			OK_COPY_ARRAY(f.awarded_on, x->date);
 			f.credits_centi = x->credits_centi;
-			ok_copy_bounded(f.grade, x->grade, sizeof(f.grade));
+			copy_text(f.grade, sizeof(f.grade), x->grade);
 			ok_copy_bounded(f.format, sig->sha1 ? "elmo-sha1" : "elmo",
 			                sizeof(f.format));
 			OK_COPY_ARRAY(f.status, "active");
