@@ -37,6 +37,10 @@ int registry_elmo_key_install(struct depository *d, const char *cert_pem, size_t
 int registry_elmo_key_load(struct depository *d, struct buf *key_pem, struct buf *cert_pem,
                            struct ok_error *err);
 
+/* Seals the ELMO key again under data key key_id when it is under another (a data-key
+ * rotation calls it before it drops the older keys); 0 when the folder has no ELMO key. */
+int registry_elmo_key_reseal(struct depository *d, uint32_t key_id, struct ok_error *err);
+
 struct elmo_key_info {
 	char subject[256];
 	char fingerprint[65]; /* SHA-256 of the certificate, hex */

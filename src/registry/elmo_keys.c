@@ -136,6 +136,44 @@ out:
 	return rc;
 }
 
+int registry_elmo_key_reseal(struct depository *d, uint32_t key_id, struct ok_error *err)
+{
+	const struct seal_keys *to = seal_keyring_find(&d->data_keys, key_id);
+	struct buf key, cert, sealed, kpath;
+	int rc;
+
+	buf_init(&key, ELMO_PEM_MAX);
+	buf_init(&cert, ELMO_PEM_MAX);
+	buf_init(&sealed, ELMO_PEM_MAX + SEAL_OVERHEAD);
+	if ((rc = path_of(d, ELMO_KEY_FILE, &kpath, err)))
+		goto out;
+	if ((rc = read_small(kpath.data, "ELMO signing key", &sealed, err))) {
+		if (rc == OK_ENOTFOUND) {
+			ok_error_clear(err);
+			rc = 0;
+		}
+		goto out;
+	}
+	if (seal_key_id_of((const unsigned char *)sealed.data, sealed.len) == key_id)
+		goto out;
+	if (!to) {
+		rc = ok_fail(err, OK_ECRYPTO, "data key %lu is not loaded", (unsigned long)key_id);
+		goto out;
+	}
+	buf_reset(&sealed);
+	if ((rc = registry_elmo_key_load(d, &key, &cert, err)) ||
+	    (rc = seal_field(to, SEAL_FIELD, SEAL_RECORD, key.data, key.len, &sealed, err)))
+		goto out;
+	rc = file_write_atomic(kpath.data, sealed.data, sealed.len, 0600, 0, err);
+out:
+	sodium_memzero(key.data, key.len);
+	buf_release(&key);
+	buf_release(&cert);
+	buf_release(&sealed);
+	buf_release(&kpath);
+	return rc;
+}
+
 int registry_elmo_key_info(struct depository *d, struct elmo_key_info *out, struct ok_error *err)
 {
 	struct buf key, cert;

@@ -243,3 +243,17 @@ def test_installed_ca_certificate_signs_and_a_foreign_key_is_refused(dep, tmp_pa
     assert "rsa-sha256" in out.read_text()
     assert validate(out).returncode == 0
     assert xmlsec_verify(out, tmp_path / "c.pem").returncode == 0
+
+
+@needs_tools
+def test_key_survives_a_data_key_rotation(dep, tmp_path):
+    before = (dep.data / "elmo.key").read_bytes()
+    proc = dep.run("keys", "rotate-data-key")
+    assert proc.returncode == 0, proc.stderr
+    after = (dep.data / "elmo.key").read_bytes()
+    # Sealed again under the new data key (the id in the seal's header), the old one dropped.
+    assert after[1:5] != before[1:5]
+    assert len((dep.data / "data.key").read_text().split("\n")) == 2
+    out = tmp_path / "after.xml"
+    export(dep, out).check_returncode()
+    assert xmlsec_verify(out, dep.data / "elmo.crt").returncode == 0
