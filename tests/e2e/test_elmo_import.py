@@ -238,6 +238,12 @@ def test_sha1_only_where_accepted_and_then_marked(fi, nl, rsa_signer):
     assert {r["origin"]["format"] for r in foreign(fi)} == {"elmo-sha1"}
     text = fi.run("achievements", "--learner-id", fi.anna, check=True).stdout
     assert text.count("ELMO signed with SHA-1") == 3
+    # The access report says so too, in its JSON and on its page.
+    report = json.loads(fi.run("learner", "report", fi.anna, check=True).stdout)
+    assert {f["format"] for f in report["foreign_achievements"]} == {"elmo-sha1"}
+    page = fi.tmp / "report.html"
+    fi.run("learner", "report", fi.anna, "--html", "-o", page, check=True)
+    assert page.read_text().count("SHA-1") == 3
 
 
 def test_someone_else_is_refused(fi, nl, rsa_signer):
