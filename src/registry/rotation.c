@@ -324,7 +324,7 @@ static int drop_older_data_keys(struct depository *d, uint32_t keep, struct ok_e
 	size_t i, n = 0;
 	int rc;
 
-	/* The ELMO signing key (registry/elmo.h) is sealed in a file of its own: under keep first. */
+	/* The ELMO signing key (registry/elmo.h) is sealed in a file of its own: keep seals it. */
 	if ((rc = registry_elmo_key_reseal(d, keep, err)))
 		return rc;
 	buf_init(&path, OK_PATH_MAX);
