@@ -198,7 +198,8 @@
     const items = (doc && doc.foreign) || [];
     replace($("foreign"), items.length
       ? el("ul", { class: "cards" }, items.map((a) => el("li", { class: "card", "data-id": a.id },
-        el("h3", {}, a.title || a.id, " ", a.status && a.status !== "active" ? el("span", { class: "badge " + a.status }, t("status." + a.status)) : null),
+        el("h3", {}, a.title || a.id, " ", a.status && a.status !== "active" ? el("span", { class: "badge " + a.status }, t("status." + a.status)) : null,
+          a.format === "elmo-sha1" ? el("span", { class: "badge suspended" }, t("learner.foreign.sha1")) : null),
         a.institution && a.institution.name ? el("p", { class: "institution" }, a.institution.name + (a.institution.country ? " (" + a.institution.country + ")" : "")) : null,
         el("dl", { class: "facts" },
           el("dt", {}, t("field.awarded")), el("dd", {}, timeEl(a.awarded_on)),

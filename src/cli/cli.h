@@ -64,6 +64,11 @@ void cli_json_string(FILE *f, const char *s);
 void cli_format_credits(long centi, char out[32]);
 
 int cmd_init(struct cli *c, int argc, char **argv);
+/* cmd_elmo.c: EMREX (export elmo; the ELMO key of `keys`, sub being its subcommand). */
+int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_elmo_keys(struct cli *c, const char *sub, int argc, char **argv);
+int cmd_import_elmo(struct cli *c, int argc, char **argv);
+int cmd_emrex(struct cli *c, int argc, char **argv);
 int cmd_demo(struct cli *c, int argc, char **argv);
 int cmd_institution(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);

@@ -139,13 +139,15 @@ static int print_foreign(void *ctx, const struct store_foreign *f)
 		       f->awarded_on[0] ? term_safe(f->awarded_on, awarded, sizeof(awarded)) : "-",
 		       credits, f->grade[0] ? term_safe(f->grade, grade, sizeof(grade)) : "-",
 		       term_safe(f->title, title, sizeof(title)));
-		printf("  %-24s from %s (%s, %s), imported %s by %s%s%s\n", "",
+		printf("  %-24s from %s (%s, %s), imported %s by %s%s%s%s\n", "",
 		       term_safe(f->depository, depo, sizeof(depo)), country,
 		       term_safe(f->issuer_did, did, sizeof(did)), when,
 		       term_safe(f->imported_by, by, sizeof(by)),
 		       strcmp(f->status, "active") ? ", " : "",
 		       strcmp(f->status, "active") ? term_safe(f->status, status, sizeof(status))
-		                                   : "");
+		                                   : "",
+		       /* EMREX: SHA-1 was accepted for its contact point only; say so. */
+		       strcmp(f->format, "elmo-sha1") == 0 ? ", ELMO signed with SHA-1" : "");
 		return 0;
 	}
 	doc = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, "

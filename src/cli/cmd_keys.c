@@ -14,7 +14,9 @@ static const char keys_usage[] =
         "Usage: oorkonde [--data DIR] keys status [--json]\n"
         "       oorkonde [--data DIR] keys rotate-data-key [--batch N] [--max-batches N]\n"
         "       oorkonde [--data DIR] keys rotate-issuer-key\n"
-        "       oorkonde [--data DIR] keys retire-issuer-key KEY [--force]\n\n"
+        "       oorkonde [--data DIR] keys retire-issuer-key KEY [--force]\n"
+        "       oorkonde [--data DIR] keys add-elmo-key | elmo-key\n"
+        "       oorkonde [--data DIR] keys install-elmo-cert CERT.pem KEY.pem\n\n"
         "status lists the data keys (and how many records each seals), where a data-key\n"
         "rotation stands, and the issuer's signing keys.\n"
         "rotate-data-key makes a new data key and re-seals every personal field under it,\n"
@@ -27,7 +29,11 @@ static const char keys_usage[] =
         "retire-issuer-key removes an old signing key (KEY: N, key-N or DID#key-N) from the\n"
         "DID document: credentials signed with it no longer verify. It is refused while\n"
         "credentials of achievements that are not revoked were signed with it, unless:\n"
-        "  --force          retire it anyway\n";
+        "  --force          retire it anyway\n"
+        "add-elmo-key makes the ELMO signing key (EC P-256) and a self-signed certificate for\n"
+        "EMREX, for a folder made before `init` did so; elmo-key shows the certificate.\n"
+        "install-elmo-cert installs a CA-issued certificate and its key (PEM) in their place.\n"
+        "The key is kept sealed under the data key in elmo.key, the certificate in elmo.crt.\n";
 
 /* Test only (builds with -Dtest_hooks=true): OORKONDE_TEST_KILL_AFTER_BATCHES=N makes a rotation
  * kill itself (SIGKILL, no clean-up at all) after N batches, as an operator's kill -9 or a power
@@ -286,6 +292,9 @@ int cmd_keys(struct cli *c, int argc, char **argv)
 		fputs(keys_usage, stdout);
 		return EXIT_OK;
 	}
+	if (!strcmp(sub, "add-elmo-key") || !strcmp(sub, "install-elmo-cert") ||
+	    !strcmp(sub, "elmo-key"))
+		return cmd_elmo_keys(c, sub, argc, argv);
 	if (strcmp(sub, "status") && strcmp(sub, "rotate-data-key") &&
 	    strcmp(sub, "rotate-issuer-key") && strcmp(sub, "retire-issuer-key"))
 		return cli_usage_error(c, "expected a subcommand: status, rotate-data-key, "

@@ -1,5 +1,6 @@
 /* The oorkonde command: global options, then the subcommand's handler. */
 #include "cli/cli.h"
+#include "elmo/elmo.h"
 #include "remote/http_client.h"
 #include "ok_version.h"
 
@@ -30,6 +31,10 @@ static const struct cli_command commands[] = {
         {"learner", "a learner's access report (GDPR art. 15); a login link", cmd_learner},
         {"share", "a learner's shares: create, list, revoke", cmd_share},
         {"keys", "rotate and retire the data and signing keys", cmd_keys},
+        {"export", "a learner's results as a signed ELMO document (EMREX)", cmd_export},
+        {"import-elmo", "keep a signed ELMO document from abroad (EMREX) for a learner",
+         cmd_import_elmo},
+        {"emrex", "the EMREX registry of contact points: import, list", cmd_emrex},
         {"backup", "back up the records while serving (keys apart)", cmd_backup},
         {"restore", "restore a backup into a new data folder and check it", cmd_restore},
         {"store", "move the records from SQLite to PostgreSQL (store migrate)", cmd_store},
@@ -100,6 +105,12 @@ int main(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	atexit(remote_http_global_cleanup);
+	/* libxml2 and xmlsec (ELMO documents) likewise keep process-wide state. */
+	if (elmo_global_init(NULL) != 0) {
+		fprintf(stderr, "oorkonde: cannot initialise the XML signature library\n");
+		return EXIT_FAILED;
+	}
+	atexit(elmo_global_release);
 	env = getenv("OORKONDE_DATA");
 	c.data_dir = env && env[0] ? env : "./oorkonde-data";
 	c.prog = "oorkonde";

@@ -164,11 +164,12 @@ struct foreign_list {
 static int add_foreign(void *ctx, const struct store_foreign *f)
 {
 	struct foreign_list *l = ctx;
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-	                      f->id, "depository", f->depository, "country", f->country,
-	                      "issuer_did", f->issuer_did, "institution", f->institution, "kind",
-	                      f->kind, "title", f->title, "awarded_on", f->awarded_on, "grade",
-	                      f->grade, "status", f->status, "imported_by", f->imported_by);
+	json_t *o =
+	        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+	                  f->id, "depository", f->depository, "country", f->country, "issuer_did",
+	                  f->issuer_did, "institution", f->institution, "kind", f->kind, "title",
+	                  f->title, "awarded_on", f->awarded_on, "grade", f->grade, "status",
+	                  f->status, "imported_by", f->imported_by, "format", f->format);
 
 	if (!o)
 		return OK_ENOMEM;

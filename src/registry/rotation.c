@@ -1,5 +1,6 @@
 /* Data-key and issuer-key rotation (see keys.h). */
 #include "registry/rotation.h"
+#include "registry/elmo.h"
 #include "audit/txn.h"
 
 #include "audit/log.h"
@@ -323,6 +324,9 @@ static int drop_older_data_keys(struct depository *d, uint32_t keep, struct ok_e
 	size_t i, n = 0;
 	int rc;
 
+	/* The ELMO signing key (registry/elmo.h) is sealed in a file of its own: keep seals it. */
+	if ((rc = registry_elmo_key_reseal(d, keep, err)))
+		return rc;
 	buf_init(&path, OK_PATH_MAX);
 	if ((rc = key_path(d, "data.key", &path, err)) ||
 	    (rc = keyfile_read_all(path.data, &k, NULL, err))) {

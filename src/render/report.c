@@ -445,6 +445,10 @@ static void foreign(struct page *p, struct buf *out)
 		render_grade_text(str(f, "grade"), p->lang, t, sizeof(t));
 		pair(p, pairs, "report.grade", t, false);
 		pair(p, pairs, "report.status", word(p, "status.", str(f, "status")), false);
+		/* EMREX: a SHA-1 signature was accepted for its contact point only; say so. */
+		if (strcmp(str(f, "format"), "elmo-sha1") == 0)
+			pair(p, pairs, "report.signature", word(p, "report.format.", "elmo-sha1"),
+			     false);
 		{
 			const struct render_var vars[] = {
 			        {"title", str(f, "title"), false},

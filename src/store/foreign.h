@@ -35,7 +35,7 @@ struct store_foreign {
 	char awarded_on[11]; /* YYYY-MM-DD */
 	long credits_centi;  /* -1 = none */
 	char grade[65];
-	char format[4];        /* "di" or "jwt" */
+	char format[16];       /* "di", "jwt", "elmo", "elmo-sha1" (ELMO signed with SHA-1) */
 	char status[16];       /* active, suspended, revoked (as last verified) */
 	char imported_by[129]; /* the actor: operator, institution:X/key:Y, learner:ID */
 	int64_t imported_ms;

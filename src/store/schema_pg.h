@@ -91,6 +91,12 @@ static const char *const pg_migrations[] = {
         "ALTER TABLE vc_status ADD PRIMARY KEY (institution, id);"
         /* ... and an institution's issuances by time, for its hourly cap */
         "CREATE INDEX vc_status_by_created ON vc_status (institution, created_ms);",
+        /* 6: EMREX: the registry's contact points and the certificate each signs with
+         * (store/emrex.h) */
+        "CREATE TABLE emrex_ncp ("
+        "  acronym TEXT PRIMARY KEY, url TEXT NOT NULL, country TEXT NOT NULL,"
+        "  institutions TEXT NOT NULL, cert TEXT NOT NULL, accept_sha1 INTEGER NOT NULL,"
+        "  imported_ms BIGINT NOT NULL);",
 };
 
 #endif

@@ -154,6 +154,12 @@ static const char *const sqlite_migrations[] = {
         "  WHERE status <> 'active';"
         /* ... and an institution's issuances by time, for its hourly cap */
         "CREATE INDEX vc_status_by_created ON vc_status (institution, created_ms);",
+        /* EMREX: the registry's contact points and the certificate each signs with
+         * (store/emrex.h) */
+        "CREATE TABLE emrex_ncp ("
+        "  acronym TEXT PRIMARY KEY, url TEXT NOT NULL, country TEXT NOT NULL,"
+        "  institutions TEXT NOT NULL, cert TEXT NOT NULL, accept_sha1 INTEGER NOT NULL,"
+        "  imported_ms INTEGER NOT NULL);",
 };
 
 #endif

@@ -142,6 +142,10 @@ enum sqlite_stmt_id {
 	ST_VC_STATUS_SET,
 	ST_VC_STATUS_COUNT,
 	ST_VC_STATUS_COUNT_SINCE,
+	/* store_sqlite_emrex.c */
+	ST_EMREX_PUT,
+	ST_EMREX_GET,
+	ST_EMREX_LIST,
 	ST_COUNT
 };
 
@@ -239,6 +243,7 @@ extern const struct store_identity_ops sqlite_identity_ops;
 extern const struct store_apikey_ops sqlite_apikey_ops;
 extern const struct store_ratelimit_ops sqlite_ratelimit_ops;
 extern const struct store_vcstatus_ops sqlite_vcstatus_ops;
+extern const struct store_emrex_ops sqlite_emrex_ops;
 
 static inline struct store_sqlite *sq(struct store *s)
 {

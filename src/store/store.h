@@ -156,6 +156,7 @@ struct store_import_ops;   /* store/import.h: the bulk path of imports */
 /* store/ratelimit.h: request counts shared by servers */
 struct store_ratelimit_ops;
 struct store_vcstatus_ops; /* store/vcstatus.h: VC-API credentials' status slots */
+struct store_emrex_ops;    /* store/emrex.h: EMREX contact points and their certificates */
 
 /* Called for each record of a listing; a non-zero return stops the listing and is returned. */
 typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a);
@@ -272,6 +273,7 @@ struct store_ops {
 	const struct store_apikey_ops *apikeys;
 	const struct store_ratelimit_ops *ratelimit;
 	const struct store_vcstatus_ops *vcstatus;
+	const struct store_emrex_ops *emrex;
 	/* Optional, unlike the areas: NULL where imports go row by row (store/import.h). */
 	const struct store_import_ops *bulk;
 };

@@ -94,6 +94,8 @@ static const struct copy_table tables[] = {
               "id, institution, key_id, status_list, status_index, status, created_ms, "
               "updated_ms",
               "tttiitii"),
+        TABLE("emrex_ncp", "acronym, url, country, institutions, cert, accept_sha1, imported_ms",
+              "tttttii"),
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))

@@ -1125,6 +1125,7 @@ static const struct store_ops pg_ops = {
         .apikeys = &pg_apikey_ops,
         .ratelimit = &pg_ratelimit_ops,
         .vcstatus = &pg_vcstatus_ops,
+        .emrex = &pg_emrex_ops,
 };
 
 /* ---- open ---- */
