@@ -1055,6 +1055,7 @@ static const struct store_ops pg_ops = {
         .apikeys = &pg_apikey_ops,
         .ratelimit = &pg_ratelimit_ops,
         .vcstatus = &pg_vcstatus_ops,
+        .retention = &pg_retention_ops,
 };
 
 /* ---- open ---- */

@@ -1,0 +1,475 @@
+/* The retention schedule applied: reading it from config.json, the plan of what is due, and the
+ * runs that destroy it in resumable batches (see retention.h). */
+#include "registry/retention.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/txn.h"
+#include "core/clock.h"
+#include "core/format.h"
+#include "store/vcstatus.h"
+
+#define PURPOSE          "retention"
+#define CONFIG_MAX       ((size_t)1 << 20)
+#define TOMBSTONE_PREFIX "urn:oorkonde:retention:"
+
+/* The classes a run destroys, in order: records first, learners left without any after. */
+static const enum retention_class run_order[] = {RETENTION_RESULT, RETENTION_FOREIGN,
+                                                 RETENTION_SHARE, RETENTION_SESSION,
+                                                 RETENTION_LOGIN_LINK};
+#define RUN_CLASSES (sizeof(run_order) / sizeof(run_order[0]))
+
+static bool kept_here(enum retention_class c)
+{
+	for (size_t i = 0; i < RUN_CLASSES; i++)
+		if (run_order[i] == c)
+			return true;
+	return c == RETENTION_DIPLOMA;
+}
+
+int registry_retention_schedule(struct depository *d, struct retention_schedule *out,
+                                struct ok_error *err)
+{
+	struct buf path, text;
+	char chunk[8192];
+	FILE *f = NULL;
+	size_t n;
+	int rc;
+
+	buf_init(&path, OK_PATH_MAX);
+	buf_init(&text, CONFIG_MAX);
+	if ((rc = ok_path_join(&path, d->dir, "config.json"))) {
+		rc = ok_fail(err, rc, "the data folder's path is too long");
+		goto out;
+	}
+	if (!(f = fopen(path.data, "rb"))) {
+		rc = ok_fail(err, OK_EIO, "%s: cannot read (%s)", path.data, strerror(errno));
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_add(&text, chunk, n)) {
+			rc = ok_fail(err, OK_ETOOBIG, "%s: larger than 1 MiB", path.data);
+			goto out;
+		}
+	if (ferror(f)) {
+		rc = ok_fail(err, OK_EIO, "%s: cannot read", path.data);
+		goto out;
+	}
+	rc = retention_schedule_parse(out, text.data, text.len, path.data, err);
+out:
+	if (f)
+		fclose(f);
+	buf_release(&text);
+	buf_release(&path);
+	return rc;
+}
+
+/* The cutoffs of rule r at now_ms. */
+static void cutoffs(const struct retention_rule *r, int64_t now_ms, int64_t *ms, char date[11])
+{
+	*ms = retention_cutoff_ms(&r->period, now_ms);
+	retention_date_of_ms(*ms, date);
+}
+
+int registry_retention_plan(struct depository *d, const struct retention_schedule *s,
+                            int64_t now_ms, struct retention_plan_row rows[RETENTION_CLASS_COUNT],
+                            struct ok_error *err)
+{
+	int64_t cutoff_ms, next_ms;
+	char next_date[11];
+	int c, rc;
+
+	for (c = 0; c < RETENTION_CLASS_COUNT; c++) {
+		struct retention_plan_row *row = &rows[c];
+		memset(row, 0, sizeof(*row));
+		row->rule = s->rule[c];
+		row->kept_here = kept_here((enum retention_class)c);
+		if (row->rule.permanent || !row->kept_here)
+			continue;
+		cutoffs(&row->rule, now_ms, &cutoff_ms, row->cutoff);
+		rc = store_retention_count(d->store, (enum retention_class)c, row->rule.trigger,
+		                           cutoff_ms, row->cutoff, &row->due, &row->held, &next_ms,
+		                           next_date, err);
+		if (rc)
+			return rc;
+		if (next_date[0] && (row->rule.trigger == RETENTION_AWARD))
+			retention_due_date(&row->rule.period, next_date, row->next);
+		else if (next_ms > 0) {
+			retention_date_of_ms(next_ms, next_date);
+			retention_due_date(&row->rule.period, next_date, row->next);
+		}
+	}
+	return 0;
+}
+
+/* ---- the run's record: its schedule and counts as JSON text ---- */
+
+static int schedule_json(const struct retention_schedule *s, char *out, size_t cap,
+                         struct ok_error *err)
+{
+	json_t *doc = json_object(), *inner = json_object();
+	char period[32], *text = NULL;
+	int c, rc = 0;
+
+	if (!doc || !inner || json_object_set_new(doc, "retention", inner)) {
+		json_decref(inner);
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (c = 0; c < RETENTION_CLASS_COUNT; c++) {
+		const struct retention_rule *r = &s->rule[c];
+		if (r->permanent)
+			snprintf(period, sizeof(period), "permanent");
+		else
+			retention_period_format(&r->period, period, sizeof(period));
+		if (json_object_set_new(inner, retention_class_name((enum retention_class)c),
+		                        json_pack("{s:s, s:s, s:s}", "period", period, "trigger",
+		                                  retention_trigger_name(r->trigger), "action",
+		                                  retention_action_name(r->action)))) {
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text || ok_format(out, cap, "%s", text))
+		rc = ok_fail(err, OK_EINTERNAL, "the schedule does not fit the run's record");
+out:
+	free(text);
+	json_decref(doc);
+	return rc;
+}
+
+static void counts_json(const struct retention_progress *p, char *out, size_t cap)
+{
+	size_t n = 0;
+	int c, w;
+
+	w = snprintf(out, cap, "{");
+	n = w > 0 ? (size_t)w : 0;
+	for (c = 0; c < RETENTION_CLASS_COUNT && n < cap; c++) {
+		w = snprintf(out + n, cap - n, "\"%s\":%lld,",
+		             retention_class_name((enum retention_class)c),
+		             (long long)p->destroyed[c]);
+		n += w > 0 ? (size_t)w : 0;
+	}
+	if (n < cap)
+		snprintf(out + n, cap - n, "\"learner\":%lld}", (long long)p->learners);
+}
+
+static int counts_read(const char *text, struct retention_progress *p)
+{
+	json_t *doc = json_loads(text, 0, NULL), *v;
+	int c;
+
+	if (!doc)
+		return OK_EINPUT;
+	for (c = 0; c < RETENTION_CLASS_COUNT; c++)
+		if ((v = json_object_get(doc, retention_class_name((enum retention_class)c))))
+			p->destroyed[c] = json_integer_value(v);
+	p->learners = json_integer_value(json_object_get(doc, "learner"));
+	json_decref(doc);
+	return 0;
+}
+
+/* ---- destruction ---- */
+
+/*
+ * One result gone: the row and its history deleted, and its status slot kept as a revoked
+ * tombstone (store/vcstatus.h), so that a credential issued for it reads as revoked from now on
+ * and the slot is never given out again. The lists whose bit changed get a new version.
+ */
+static int destroy_result(struct depository *d, const char *id, int64_t now_ms,
+                          struct ok_error *err)
+{
+	struct store_achievement a;
+	struct store_vc_status v;
+	int64_t rev, sus;
+	int rc;
+
+	if ((rc = store_achievement_get(d->store, id, &a, err)) ||
+	    (rc = store_retention_result_destroy(d->store, id, err)))
+		return rc;
+	if (a.status_index < 0)
+		return 0;
+	memset(&v, 0, sizeof(v));
+	if (ok_format(v.id, sizeof(v.id), TOMBSTONE_PREFIX "%s", a.id) ||
+	    ok_format(v.institution, sizeof(v.institution), "%s", a.institution))
+		return ok_fail(err, OK_EINTERNAL, "a destroyed result's tombstone does not fit");
+	memcpy(v.key_id, "retention", sizeof("retention"));
+	v.status_list = a.status_list;
+	v.status_index = a.status_index;
+	memcpy(v.status, "revoked", sizeof("revoked"));
+	v.created_ms = v.updated_ms = now_ms;
+	if ((rc = store_vc_status_add(d->store, &v, err)))
+		return rc;
+	rev = strcmp(a.status, "revoked") != 0;
+	sus = strcmp(a.status, "suspended") == 0;
+	if (rev || sus)
+		rc = store_status_list_bump(d->store, a.status_list, 0, rev, sus, err);
+	return rc;
+}
+
+struct id_list {
+	char (*id)[STORE_ID_MAX + 1];
+	size_t n, cap;
+};
+
+static int collect(void *ctx, const char *id)
+{
+	struct id_list *l = ctx;
+
+	if (l->n < l->cap)
+		memcpy(l->id[l->n++], id, STORE_ID_MAX + 1);
+	return 0;
+}
+
+struct run_state {
+	struct depository *d;
+	const struct retention_run_options *o;
+	struct retention_progress *p;
+	struct store_retention_run *run;
+	struct id_list ids;
+	size_t batch;
+};
+
+/* Commits one batch: the run's totals and an event, in the transaction that destroyed it. */
+static int batch_end(struct run_state *st, struct audit_txn *txn, const char *what, int64_t n,
+                     int rc, struct ok_error *err)
+{
+	char detail[64];
+
+	if (!rc) {
+		counts_json(st->p, st->run->counts, sizeof(st->run->counts));
+		rc = store_retention_run_put(st->d->store, st->run, err);
+	}
+	if (!rc) {
+		snprintf(detail, sizeof(detail), "%s=%lld", what, (long long)n);
+		rc = audit_txn_event(txn, st->o->actor, "retention.destroy", st->run->id, PURPOSE,
+		                     detail, err);
+	}
+	if ((rc = audit_txn_end(txn, rc, err)))
+		return rc;
+	st->p->batches++;
+	if (st->o->on_batch)
+		st->o->on_batch(st->o->ctx, st->p);
+	return 0;
+}
+
+/* Destroys what class c has due, a batch per transaction, until a batch comes back short. */
+static int run_class(struct run_state *st, enum retention_class c, const struct retention_rule *r,
+                     struct ok_error *err)
+{
+	struct depository *d = st->d;
+	struct audit_txn txn;
+	int64_t cutoff_ms, n;
+	char cutoff_date[11];
+	size_t i;
+	int rc;
+
+	cutoffs(r, st->run->now_ms, &cutoff_ms, cutoff_date);
+	for (;;) {
+		if ((rc = audit_txn_begin(d, &txn, err)))
+			return rc;
+		n = 0;
+		if (c == RETENTION_RESULT) {
+			st->ids.n = 0;
+			rc = store_retention_results_due(d->store, cutoff_date, st->batch, collect,
+			                                 &st->ids, err);
+			for (i = 0; !rc && i < st->ids.n; i++)
+				rc = destroy_result(d, st->ids.id[i], st->run->now_ms, err);
+			n = (int64_t)st->ids.n;
+		} else {
+			rc = store_retention_sweep(d->store, c, r->trigger, cutoff_ms, cutoff_date,
+			                           st->batch, &n, err);
+		}
+		if (!rc && n == 0) {
+			audit_txn_abort(&txn);
+			return 0;
+		}
+		st->p->destroyed[c] += rc ? 0 : n;
+		if ((rc = batch_end(st, &txn, retention_class_name(c), n, rc, err)))
+			return rc;
+		if ((size_t)n < st->batch)
+			return 0;
+	}
+}
+
+/* Learners left with no achievement of any kind: destroyed with what hangs on them. */
+static int run_learners(struct run_state *st, struct ok_error *err)
+{
+	struct audit_txn txn;
+	size_t i;
+	int rc;
+
+	for (;;) {
+		if ((rc = audit_txn_begin(st->d, &txn, err)))
+			return rc;
+		st->ids.n = 0;
+		rc = store_retention_orphans(st->d->store, st->batch, collect, &st->ids, err);
+		for (i = 0; !rc && i < st->ids.n; i++)
+			rc = store_retention_learner_destroy(st->d->store, st->ids.id[i], err);
+		if (!rc && st->ids.n == 0) {
+			audit_txn_abort(&txn);
+			return 0;
+		}
+		st->p->learners += rc ? 0 : (int64_t)st->ids.n;
+		if ((rc = batch_end(st, &txn, "learner", (int64_t)st->ids.n, rc, err)))
+			return rc;
+		if (st->ids.n < st->batch)
+			return 0;
+	}
+}
+
+/* Refuses a schedule that would transfer records before anything is destroyed. */
+static int check_transfers(struct depository *d, const struct retention_schedule *s, int64_t now_ms,
+                           struct ok_error *err)
+{
+	struct retention_plan_row rows[RETENTION_CLASS_COUNT];
+	int c, rc;
+
+	if ((rc = registry_retention_plan(d, s, now_ms, rows, err)))
+		return rc;
+	for (c = 0; c < RETENTION_CLASS_COUNT; c++)
+		if (rows[c].rule.action == RETENTION_TRANSFER && rows[c].due > 0)
+			return ok_fail_field(err, OK_EUNSUPPORTED, "action",
+			                     "retention.%s: %lld records are due for transfer, and "
+			                     "transfer packages are not made yet; nothing was "
+			                     "destroyed",
+			                     retention_class_name((enum retention_class)c),
+			                     (long long)rows[c].due);
+	return 0;
+}
+
+static int run_begin(struct depository *d, const struct retention_schedule *s, int64_t now_ms,
+                     struct run_state *st, struct retention_schedule *used, struct ok_error *err)
+{
+	struct store_retention_run *run = st->run;
+	unsigned char head[AUDIT_HASH_BYTES];
+	struct audit_txn txn;
+	int64_t seq;
+	int rc = store_retention_run_open(d->store, run, err);
+
+	if (rc == 0) {
+		/* Go on with the moment and schedule the run began with: the same set is due. */
+		st->p->resumed = true;
+		if (retention_schedule_parse(used, run->schedule, strlen(run->schedule),
+		                             "the open retention run", err) ||
+		    counts_read(run->counts, st->p))
+			return ok_fail(err, OK_ESTORE, "the open retention run %s cannot be read",
+			               run->id);
+		return 0;
+	}
+	if (rc != OK_ENOTFOUND)
+		return rc;
+	*used = *s;
+	if ((rc = check_transfers(d, s, now_ms, err)))
+		return rc;
+	memset(run, 0, sizeof(*run));
+	depository_new_id(run->id);
+	if (ok_format(run->actor, sizeof(run->actor), "%s", st->o->actor))
+		return ok_fail(err, OK_EINPUT, "the actor's name is too long");
+	run->started_ms = ok_now_ms();
+	run->now_ms = now_ms;
+	if ((rc = schedule_json(s, run->schedule, sizeof(run->schedule), err)))
+		return rc;
+	counts_json(st->p, run->counts, sizeof(run->counts));
+	if ((rc = audit_txn_begin(d, &txn, err)))
+		return rc;
+	if (!(rc = store_audit_head(d->store, &seq, head, err))) {
+		run->audit_from = seq + 1;
+		rc = store_retention_run_put(d->store, run, err);
+	}
+	if (!rc)
+		rc = audit_txn_event(&txn, st->o->actor, "retention.run.start", run->id, PURPOSE,
+		                     "", err);
+	return audit_txn_end(&txn, rc, err);
+}
+
+static int run_finish(struct run_state *st, struct ok_error *err)
+{
+	unsigned char head[AUDIT_HASH_BYTES];
+	char detail[256];
+	struct audit_txn txn;
+	int64_t total = 0;
+	int rc, c;
+
+	for (c = 0; c < RETENTION_CLASS_COUNT; c++)
+		total += st->p->destroyed[c];
+	snprintf(detail, sizeof(detail), "records=%lld learners=%lld", (long long)total,
+	         (long long)st->p->learners);
+	if ((rc = audit_txn_begin(st->d, &txn, err)))
+		return rc;
+	rc = audit_txn_event(&txn, st->o->actor, "retention.run.finish", st->run->id, PURPOSE,
+	                     detail, err);
+	if (!rc)
+		rc = store_audit_head(st->d->store, &st->run->audit_to, head, err);
+	if (!rc) {
+		st->run->finished_ms = ok_now_ms();
+		counts_json(st->p, st->run->counts, sizeof(st->run->counts));
+		rc = store_retention_run_put(st->d->store, st->run, err);
+	}
+	return audit_txn_end(&txn, rc, err);
+}
+
+int registry_retention_run(struct depository *d, const struct retention_schedule *s, int64_t now_ms,
+                           const struct retention_run_options *o, struct retention_progress *p,
+                           struct ok_error *err)
+{
+	struct retention_schedule used;
+	struct run_state st;
+	size_t i;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	memset(&st, 0, sizeof(st));
+	st.d = d;
+	st.o = o;
+	st.p = p;
+	st.batch = o->batch ? o->batch : RETENTION_BATCH_DEFAULT;
+	if (st.batch > RETENTION_BATCH_MAX)
+		return ok_fail(err, OK_EINPUT, "a batch is at most %d records",
+		               RETENTION_BATCH_MAX);
+	st.run = calloc(1, sizeof(*st.run));
+	st.ids.id = calloc(st.batch, sizeof(*st.ids.id));
+	st.ids.cap = st.batch;
+	if (!st.run || !st.ids.id) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = run_begin(d, s, now_ms, &st, &used, err)))
+		goto out;
+	memcpy(p->run_id, st.run->id, sizeof(p->run_id));
+	/* From here on a deletion overwrites what it deletes. */
+	if ((rc = store_retention_secure_delete(d->store, err)))
+		goto out;
+	for (i = 0; !rc && i < RUN_CLASSES; i++) {
+		const struct retention_rule *r = &used.rule[run_order[i]];
+		if (r->permanent || r->action != RETENTION_DESTROY)
+			continue;
+		rc = run_class(&st, run_order[i], r, err);
+	}
+	if (!rc)
+		rc = run_learners(&st, err);
+	if (!rc)
+		rc = run_finish(&st, err);
+	if (!rc)
+		rc = store_retention_compact(d->store, err);
+	if (!rc) {
+		p->finished = true;
+		p->audit_from = st.run->audit_from;
+		p->audit_to = st.run->audit_to;
+	}
+out:
+	free(st.ids.id);
+	free(st.run);
+	return rc;
+}
+
+int registry_retention_runs(struct depository *d, store_run_fn fn, void *ctx, struct ok_error *err)
+{
+	return store_retention_run_list(d->store, fn, ctx, err);
+}
