@@ -14,7 +14,8 @@
 static const char retention_usage[] =
         "Usage: oorkonde [--data DIR] retention plan [--json]\n"
         "       oorkonde [--data DIR] retention run [--dry-run] [--batch N]\n"
-        "       oorkonde [--data DIR] retention runs [--json]\n\n"
+        "       oorkonde [--data DIR] retention runs [--json]\n"
+        "       oorkonde [--data DIR] retention certificates [RUN_ID [-o FILE]]\n\n"
         "The retention schedule (config.json \"retention\"; defaults in docs/operations.md) says\n"
         "how long each class of record is kept, from which date, and what happens after.\n\n"
         "plan shows per class its rule, how many records are due now, how many of those a\n"
@@ -25,10 +26,15 @@ static const char retention_usage[] =
         "learners left without any record. Deleted bytes are overwritten and the SQLite\n"
         "write-ahead log emptied. A run cut short goes on where it stopped at the next run,\n"
         "with the same totals. --dry-run prints what run would destroy and changes nothing.\n"
-        "runs lists the runs: when, by whom, counts per class, the audit events covered.\n\n"
+        "runs lists the runs: when, by whom, counts per class, the audit events covered.\n"
+        "certificates lists each finished run's destruction certificate, a credential the\n"
+        "depository signed (classes, counts, rules, when, by whom, the audit range; no\n"
+        "personal data), kept for good; with RUN_ID it prints that certificate (or writes\n"
+        "it to -o FILE), which `oorkonde verify` checks.\n\n"
         "  --json       plan, runs: JSON\n"
         "  --dry-run    run: show what is due, destroy nothing\n"
         "  --batch N    run: records per transaction, 1-100000\n"
+        "  -o FILE      certificates RUN_ID: write the certificate to FILE\n"
         "  --help       print this help\n";
 
 /* Test only (builds with -Dtest_hooks=true): OORKONDE_TEST_NOW_MS sets the moment the schedule
@@ -319,14 +325,103 @@ static int cmd_runs(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+struct cert_ctx {
+	const char *run_id; /* NULL: list them all */
+	const char *out;
+	int found;
+	int rc;
+};
+
+static int print_certificate(void *ctx, const struct store_retention_run *r)
+{
+	struct cert_ctx *cc = ctx;
+	char finished[32];
+	FILE *f;
+
+	if (!r->certificate[0])
+		return 0;
+	if (!cc->run_id) {
+		term_time(r->finished_ms, finished);
+		printf("%s  %s  %s  audit %lld-%lld\n", r->id, finished, r->counts,
+		       (long long)r->audit_from, (long long)r->audit_to);
+		cc->found++;
+		return 0;
+	}
+	if (strcmp(r->id, cc->run_id) != 0)
+		return 0;
+	cc->found++;
+	if (!cc->out) {
+		printf("%s\n", r->certificate);
+		return 0;
+	}
+	if (!(f = fopen(cc->out, "w")) || fprintf(f, "%s\n", r->certificate) < 0) {
+		if (f)
+			fclose(f);
+		cc->rc = -1;
+		return 0;
+	}
+	if (fclose(f) != 0)
+		cc->rc = -1;
+	return 0;
+}
+
+static int cmd_certificates(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"output", required_argument, NULL, 'o'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct cert_ctx cc = {0};
+	struct depository d;
+	struct ok_error err;
+	int opt, rc;
+
+	while ((opt = cli_getopt(argc, argv, "ho:", opts)) != -1) {
+		if (opt == 'o') {
+			cc.out = optarg;
+		} else if (opt == 'h') {
+			fputs(retention_usage, stdout);
+			return EXIT_OK;
+		} else {
+			return cli_usage_error(c, "unknown option");
+		}
+	}
+	if (optind + 1 == argc)
+		cc.run_id = argv[optind];
+	else if (optind != argc)
+		return cli_usage_error(c, "retention certificates takes at most one RUN_ID");
+	if (cc.out && !cc.run_id)
+		return cli_usage_error(c, "-o needs a RUN_ID");
+	if ((rc = cli_open(c, &d)))
+		return rc;
+	ok_error_clear(&err);
+	rc = registry_retention_runs(&d, print_certificate, &cc, &err);
+	depository_close(&d);
+	if (rc) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	if (cc.rc) {
+		fprintf(stderr, "%s: cannot write %s\n", c->prog, cc.out);
+		return EXIT_FAILED;
+	}
+	if (cc.run_id && !cc.found) {
+		fprintf(stderr, "%s: no finished retention run with that id\n", c->prog);
+		return EXIT_REJECTED;
+	}
+	return EXIT_OK;
+}
+
 int cmd_retention(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_subcommand subs[] = {
 	        {"plan", "oorkonde retention plan", cmd_plan},
 	        {"run", "oorkonde retention run", cmd_run},
 	        {"runs", "oorkonde retention runs", cmd_runs},
+	        {"certificates", "oorkonde retention certificates", cmd_certificates},
 	};
 
 	return cli_subcommand(c, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), retention_usage,
-	                      "expected a subcommand: plan, run or runs");
+	                      "expected a subcommand: plan, run, runs or certificates");
 }

@@ -32,7 +32,7 @@ static const struct cli_command commands[] = {
         {"keys", "rotate and retire the data and signing keys", cmd_keys},
         {"backup", "back up the records while serving (keys apart)", cmd_backup},
         {"restore", "restore a backup into a new data folder and check it", cmd_restore},
-        {"retention", "the retention schedule: plan, run, runs", cmd_retention},
+        {"retention", "the retention schedule: plan, run, runs, certificates", cmd_retention},
         {"hold", "legal holds that keep records from destruction", cmd_hold},
         {"store", "move the records from SQLite to PostgreSQL (store migrate)", cmd_store},
         {"serve", "serve the web pages and the HTTP API (registrar, VC-API, DID, metrics)",

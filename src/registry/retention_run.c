@@ -11,7 +11,11 @@
 #include "audit/txn.h"
 #include "core/clock.h"
 #include "core/format.h"
+#include "registry/credential.h"
 #include "store/vcstatus.h"
+
+#include <sodium.h>
+#include <time.h>
 
 #define PURPOSE          "retention"
 #define CONFIG_MAX       ((size_t)1 << 20)
@@ -229,6 +233,7 @@ static int collect(void *ctx, const char *id)
 
 struct run_state {
 	struct depository *d;
+	const struct retention_schedule *used; /* the schedule the run applies */
 	const struct retention_run_options *o;
 	struct retention_progress *p;
 	struct store_retention_run *run;
@@ -389,6 +394,94 @@ static int run_begin(struct depository *d, const struct retention_schedule *s, i
 	return audit_txn_end(&txn, rc, err);
 }
 
+static void iso_time(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	if (!strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		out[0] = '\0';
+}
+
+/* What a class's rule says, in words: "P10Y after award, destroy". */
+static void rule_words(const struct retention_rule *r, char *out, size_t cap)
+{
+	char period[32];
+
+	retention_period_format(&r->period, period, sizeof(period));
+	snprintf(out, cap, "%s after %s, %s", period, retention_trigger_name(r->trigger),
+	         retention_action_name(r->action));
+}
+
+/*
+ * The destruction certificate (verklaring van vernietiging) of the run: which classes, how many
+ * records each, under which rule and cutoff, when, by whom, and the audit events it covers with
+ * the chain's hash at its end; signed by the depository as a Verifiable Credential. Counts,
+ * rules and ids only: no personal data.
+ */
+static int certificate(struct run_state *st, const unsigned char head[AUDIT_HASH_BYTES],
+                       struct ok_error *err)
+{
+	struct store_retention_run *run = st->run;
+	struct depository_identity id;
+	json_t *classes = json_array(), *cred = NULL, *signed_cred = NULL;
+	char when[32], started[32], finished[32], rule[96], cutoff[11],
+	        hex[2 * AUDIT_HASH_BYTES + 1];
+	char urn[64], *text = NULL;
+	int64_t cutoff_ms;
+	size_t i;
+	int rc;
+
+	if (!classes)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	for (i = 0; i < RUN_CLASSES; i++) {
+		const struct retention_rule *r = &st->used->rule[run_order[i]];
+		if (r->permanent || r->action != RETENTION_DESTROY)
+			continue;
+		rule_words(r, rule, sizeof(rule));
+		cutoffs(r, run->now_ms, &cutoff_ms, cutoff);
+		json_array_append_new(classes,
+		                      json_pack("{s:s, s:I, s:s, s:s}", "recordClass",
+		                                retention_class_name(run_order[i]), "count",
+		                                (json_int_t)st->p->destroyed[run_order[i]], "rule",
+		                                rule, "dueOnOrBefore", cutoff));
+	}
+	json_array_append_new(classes, json_pack("{s:s, s:I, s:s}", "recordClass", "learner",
+	                                         "count", (json_int_t)st->p->learners, "rule",
+	                                         "destroyed with the last record kept of them"));
+	iso_time(run->now_ms, when);
+	iso_time(run->started_ms, started);
+	iso_time(run->finished_ms, finished);
+	sodium_bin2hex(hex, sizeof(hex), head, AUDIT_HASH_BYTES);
+	snprintf(urn, sizeof(urn), "urn:oorkonde:retention-run:%s", run->id);
+	if ((rc = registry_identity(st->d, &id, err))) {
+		json_decref(classes);
+		return rc;
+	}
+	cred = json_pack("{s:[s], s:s, s:[s, s], s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:o, "
+	                 "s:{s:I, s:I, s:s}}}",
+	                 "@context", CREDENTIAL_CONTEXT_V2, "id", urn, "type",
+	                 "VerifiableCredential", "DestructionCertificate", "issuer", id.did, "name",
+	                 "Destruction certificate (verklaring van vernietiging)",
+	                 "credentialSubject", "retentionRun", run->id, "destroyedBy", run->actor,
+	                 "scheduleAppliedAt", when, "started", started, "finished", finished,
+	                 "destroyed", classes, "auditEvents", "from", (json_int_t)run->audit_from,
+	                 "to", (json_int_t)run->audit_to, "chainHead", hex);
+	registry_identity_release(&id);
+	if (!cred)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	if (!(rc = registry_credential_sign(st->d, cred, st->o->actor, &signed_cred, err))) {
+		text = json_dumps(signed_cred, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (!text || ok_format(run->certificate, sizeof(run->certificate), "%s", text))
+			rc = ok_fail(err, OK_EINTERNAL, "the destruction certificate does not fit");
+	}
+	free(text);
+	json_decref(signed_cred);
+	json_decref(cred);
+	return rc;
+}
+
 static int run_finish(struct run_state *st, struct ok_error *err)
 {
 	unsigned char head[AUDIT_HASH_BYTES];
@@ -410,8 +503,10 @@ static int run_finish(struct run_state *st, struct ok_error *err)
 	if (!rc) {
 		st->run->finished_ms = ok_now_ms();
 		counts_json(st->p, st->run->counts, sizeof(st->run->counts));
-		rc = store_retention_run_put(st->d->store, st->run, err);
+		rc = certificate(st, head, err);
 	}
+	if (!rc)
+		rc = store_retention_run_put(st->d->store, st->run, err);
 	return audit_txn_end(&txn, rc, err);
 }
 
@@ -443,6 +538,7 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	if ((rc = run_begin(d, s, now_ms, &st, &used, err)))
 		goto out;
 	memcpy(p->run_id, st.run->id, sizeof(p->run_id));
+	st.used = &used;
 	/* From here on a deletion overwrites what it deletes. */
 	if ((rc = store_retention_secure_delete(d->store, err)))
 		goto out;

@@ -23,6 +23,7 @@
 
 #define STORE_HOLD_REASON_MAX 800 /* bytes: 200 characters of UTF-8 */
 #define STORE_RUN_TEXT_MAX    4096
+#define STORE_RUN_CERT_MAX    32768
 
 struct store_hold {
 	char id[STORE_ID_MAX + 1];
@@ -47,6 +48,8 @@ struct store_retention_run {
 	char counts[STORE_RUN_TEXT_MAX];   /* JSON: records destroyed per class */
 	int64_t audit_from;                /* the audit events the run covers (sequence numbers) */
 	int64_t audit_to;
+	char certificate[STORE_RUN_CERT_MAX]; /* the signed destruction certificate, "" until done
+	                                       */
 };
 
 typedef int (*store_hold_fn)(void *ctx, const struct store_hold *h);

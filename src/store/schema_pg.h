@@ -95,7 +95,8 @@ static const char *const pg_migrations[] = {
         "CREATE TABLE retention_run ("
         "  id TEXT PRIMARY KEY, actor TEXT NOT NULL, started_ms BIGINT NOT NULL,"
         "  finished_ms BIGINT NOT NULL, now_ms BIGINT NOT NULL, schedule TEXT NOT NULL,"
-        "  counts TEXT NOT NULL, audit_from BIGINT NOT NULL, audit_to BIGINT NOT NULL);",
+        "  counts TEXT NOT NULL, audit_from BIGINT NOT NULL, audit_to BIGINT NOT NULL,"
+        "  certificate TEXT NOT NULL);",
 };
 
 #endif

@@ -138,7 +138,8 @@ static const char *const sqlite_migrations[] = {
         "CREATE INDEX vc_status_changed ON vc_status (status_list, status)"
         "  WHERE status <> 'active';",
         /* retention (store/retention.h): legal holds, and the runs of the retention schedule
-         * (resumable: each batch updates its run's row in the same transaction) */
+         * (resumable: each batch updates its run's row in the same transaction) with their
+         * signed destruction certificates, kept for good */
         "CREATE TABLE legal_hold ("
         "  id TEXT PRIMARY KEY, scope TEXT NOT NULL, target TEXT NOT NULL,"
         "  reason TEXT NOT NULL, created_by TEXT NOT NULL, created_ms INTEGER NOT NULL,"
@@ -147,7 +148,8 @@ static const char *const sqlite_migrations[] = {
         "CREATE TABLE retention_run ("
         "  id TEXT PRIMARY KEY, actor TEXT NOT NULL, started_ms INTEGER NOT NULL,"
         "  finished_ms INTEGER NOT NULL, now_ms INTEGER NOT NULL, schedule TEXT NOT NULL,"
-        "  counts TEXT NOT NULL, audit_from INTEGER NOT NULL, audit_to INTEGER NOT NULL);",
+        "  counts TEXT NOT NULL, audit_from INTEGER NOT NULL, audit_to INTEGER NOT NULL,"
+        "  certificate TEXT NOT NULL);",
 };
 
 #endif

@@ -98,8 +98,9 @@ static const struct copy_table tables[] = {
               "id, scope, target, reason, created_by, created_ms, released_by, released_ms",
               "tttttiti"),
         TABLE("retention_run",
-              "id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to",
-              "ttiiittii"),
+              "id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, "
+              "certificate",
+              "ttiiittiit"),
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))

@@ -8,8 +8,9 @@
 #include <string.h>
 
 #define HOLD_COLS "id, scope, target, reason, created_by, created_ms, released_by, released_ms"
-#define RUN_COLS \
-	"id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to"
+#define RUN_COLS                                                                               \
+	"id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, " \
+	"certificate"
 
 #define HELD_LEARNER(x)                                                                       \
 	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope = 'learner' " \
@@ -109,11 +110,11 @@ static const char *const SQL_LEARNER_DEL[] = {
 static const char SQL_RUN_OPEN[] = "SELECT " RUN_COLS " FROM retention_run WHERE finished_ms = 0 "
                                    "ORDER BY started_ms LIMIT 1";
 static const char SQL_RUN_PUT[] =
-        "INSERT INTO retention_run (" RUN_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+        "INSERT INTO retention_run (" RUN_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
         "ON CONFLICT (id) DO UPDATE SET actor = EXCLUDED.actor, started_ms = EXCLUDED.started_ms, "
         "finished_ms = EXCLUDED.finished_ms, now_ms = EXCLUDED.now_ms, schedule = "
         "EXCLUDED.schedule, counts = EXCLUDED.counts, audit_from = EXCLUDED.audit_from, "
-        "audit_to = EXCLUDED.audit_to";
+        "audit_to = EXCLUDED.audit_to, certificate = EXCLUDED.certificate";
 static const char SQL_RUN_LIST[] = "SELECT " RUN_COLS " FROM retention_run ORDER BY started_ms, id";
 
 static void read_hold(const PGresult *r, int row, struct store_hold *h)
@@ -139,6 +140,7 @@ static void read_run(const PGresult *r, int row, struct store_retention_run *run
 	pg_col_text(r, row, 6, run->counts, sizeof(run->counts));
 	run->audit_from = pg_col_int64(r, row, 7);
 	run->audit_to = pg_col_int64(r, row, 8);
+	pg_col_text(r, row, 9, run->certificate, sizeof(run->certificate));
 }
 
 static int hold_add(struct store *base, const struct store_hold *h, struct ok_error *err)
@@ -391,6 +393,7 @@ static int run_put(struct store *base, const struct store_retention_run *run, st
 	pg_param_text(&p, run->counts);
 	pg_param_int64(&p, run->audit_from);
 	pg_param_int64(&p, run->audit_to);
+	pg_param_text(&p, run->certificate);
 	return pg_exec(pgs(base), SQL_RUN_PUT, &p, NULL, NULL, "record a retention run", err);
 }
 

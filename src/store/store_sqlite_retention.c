@@ -7,8 +7,9 @@
 #include <string.h>
 
 #define HOLD_COLS "id, scope, target, reason, created_by, created_ms, released_by, released_ms"
-#define RUN_COLS \
-	"id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to"
+#define RUN_COLS                                                                               \
+	"id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, " \
+	"certificate"
 
 /* A hold in force on the learner of the row aliased X. */
 #define HELD_LEARNER(x)                                                                       \
@@ -48,6 +49,7 @@ static const struct sqlite_col run_col[] = {
         SQLITE_COL(struct store_retention_run, counts, SQ_TEXT),
         SQLITE_COL(struct store_retention_run, audit_from, SQ_INT),
         SQLITE_COL(struct store_retention_run, audit_to, SQ_INT),
+        SQLITE_COL(struct store_retention_run, certificate, SQ_TEXT),
 };
 static const struct sqlite_cols run_cols = SQLITE_COLS(run_col);
 
@@ -196,7 +198,7 @@ static const struct sqlite_query RUN_OPEN = {
         "read the open retention run", NULL, &run_cols};
 static const struct sqlite_query RUN_PUT = {ST_RET_RUN_PUT,
                                             "INSERT OR REPLACE INTO retention_run (" RUN_COLS
-                                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                                             "record a retention run", &run_cols, NULL};
 static const struct sqlite_query RUN_LIST = {
         ST_RET_RUN_LIST, "SELECT " RUN_COLS " FROM retention_run ORDER BY started_ms, id",

@@ -7,7 +7,7 @@ schedule names the file, line and key."""
 import json
 import pathlib
 
-from helpers.base import INSTITUTION, db_bytes, make_row, write_csv
+from helpers.base import INSTITUTION, db_bytes, db_scalar, make_row, write_csv
 
 KILL_ENV = "OORKONDE_TEST_KILL_AFTER_BATCHES"
 NOW_ENV = "OORKONDE_TEST_NOW_MS"
@@ -124,6 +124,33 @@ def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
     assert len(runs) == 1 and runs[0]["counts"]["result"] == 3
     assert runs[0]["counts"]["learner"] == 1
     assert runs[0]["audit_to"] == finish[0]["seq"]
+
+    # The destruction certificate: signed by the depository, right counts, no personal data,
+    # and verified by `oorkonde verify`; altered, it fails.
+    listed = ok.run("retention", "certificates", check=True).stdout
+    assert runs[0]["id"] in listed
+    cert_file = tmp_path / "certificate.json"
+    ok.run("retention", "certificates", runs[0]["id"], "-o", cert_file, check=True)
+    cert = json.loads(cert_file.read_text())
+    assert "DestructionCertificate" in cert["type"]
+    subject = cert["credentialSubject"]
+    counts = {c["recordClass"]: c["count"] for c in subject["destroyed"]}
+    assert counts["result"] == 3 and counts["learner"] == 1 and counts["share"] == 0
+    result_rule = next(c for c in subject["destroyed"] if c["recordClass"] == "result")
+    assert result_rule["rule"] == "P10Y after award, destroy"
+    assert subject["auditEvents"]["to"] == finish[0]["seq"]
+    head = db_scalar(ok.data, "SELECT hash FROM audit_event WHERE seq = ?", finish[0]["seq"])
+    assert subject["auditEvents"]["chainHead"] == bytes(head).hex()
+    text = cert_file.read_text()
+    for personal in ("Kwakernaak", "Bertus", BERT, "Quantumchemie", "BERT-OLD"):
+        assert personal not in text
+    proc = ok.run("verify", cert_file)
+    assert proc.returncode == 0, proc.stdout
+    counts_altered = text.replace('"count": 3', '"count": 2')
+    assert counts_altered != text
+    cert_file.write_text(counts_altered)
+    assert ok.run("verify", cert_file).returncode == 1
+    assert ok.run("retention", "certificates", "nosuchrun").returncode == 1
 
 
 def test_held_records_survive_until_released(inst, tmp_path):
