@@ -91,6 +91,8 @@ int cmd_learner_report(struct cli *c, int argc, char **argv); /* cmd_report.c */
 int cmd_learner_login_link(struct cli *c, int argc, char **argv);
 /* cmd_correct.c */
 int cmd_learner_correct(struct cli *c, int argc, char **argv);
+/* cmd_erase.c */
+int cmd_learner_erase(struct cli *c, int argc, char **argv);
 /* oorkonde share create / list / revoke (cmd_share.c). */
 int cmd_share(struct cli *c, int argc, char **argv);
 

@@ -75,6 +75,19 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
                            const struct retention_run_options *o, struct retention_progress *p,
                            struct ok_error *err);
 
+/*
+ * A learner's erasure request (GDPR art. 17) for what the law does not require to be kept:
+ * scope is a comma-separated list of shares (with their openings), sessions (sessions and login
+ * links) and foreign (achievements of other depositories, but for one under a hold of its own).
+ * Refused before anything changes: results, diplomas or achievements in scope (OK_ECONFLICT: the
+ * institution must keep them under its selection list until their retention period ends), a
+ * learner under a legal hold (OK_ECONFLICT), an unknown word (OK_EINPUT), no such learner
+ * (OK_ENOTFOUND). Carried out in one transaction, recorded as a run with its own destruction
+ * certificate (p->run_id).
+ */
+int registry_retention_erase(struct depository *d, const char *learner_id, const char *scope,
+                             const char *actor, struct retention_progress *p, struct ok_error *err);
+
 /* The runs, oldest first (their counts as JSON text, store/retention.h). */
 int registry_retention_runs(struct depository *d, store_run_fn fn, void *ctx, struct ok_error *err);
 

@@ -20,6 +20,7 @@
 #define PURPOSE          "retention"
 #define CONFIG_MAX       ((size_t)1 << 20)
 #define TOMBSTONE_PREFIX "urn:oorkonde:retention:"
+#define ERASURE_RULE     "erasure request of the learner (GDPR art. 17)"
 
 /* The classes a run destroys, in order: records first, learners left without any after. */
 static const enum retention_class run_order[] = {RETENTION_RESULT, RETENTION_FOREIGN,
@@ -234,6 +235,8 @@ static int collect(void *ctx, const char *id)
 struct run_state {
 	struct depository *d;
 	const struct retention_schedule *used; /* the schedule the run applies */
+	bool erasure;                          /* a learner's erasure request, of the classes: */
+	bool erase[RETENTION_CLASS_COUNT];
 	const struct retention_run_options *o;
 	struct retention_progress *p;
 	struct store_retention_run *run;
@@ -437,6 +440,16 @@ static int certificate(struct run_state *st, const unsigned char head[AUDIT_HASH
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	for (i = 0; i < RUN_CLASSES; i++) {
 		const struct retention_rule *r = &st->used->rule[run_order[i]];
+		if (st->erasure) {
+			if (st->erase[run_order[i]])
+				json_array_append_new(
+				        classes,
+				        json_pack("{s:s, s:I, s:s}", "recordClass",
+				                  retention_class_name(run_order[i]), "count",
+				                  (json_int_t)st->p->destroyed[run_order[i]],
+				                  "rule", ERASURE_RULE));
+			continue;
+		}
 		if (r->permanent || r->action != RETENTION_DESTROY)
 			continue;
 		rule_words(r, rule, sizeof(rule));
@@ -447,9 +460,11 @@ static int certificate(struct run_state *st, const unsigned char head[AUDIT_HASH
 		                                (json_int_t)st->p->destroyed[run_order[i]], "rule",
 		                                rule, "dueOnOrBefore", cutoff));
 	}
-	json_array_append_new(classes, json_pack("{s:s, s:I, s:s}", "recordClass", "learner",
-	                                         "count", (json_int_t)st->p->learners, "rule",
-	                                         "destroyed with the last record kept of them"));
+	if (!st->erasure)
+		json_array_append_new(classes,
+		                      json_pack("{s:s, s:I, s:s}", "recordClass", "learner",
+		                                "count", (json_int_t)st->p->learners, "rule",
+		                                "destroyed with the last record kept of them"));
 	iso_time(run->now_ms, when);
 	iso_time(run->started_ms, started);
 	iso_time(run->finished_ms, finished);
@@ -561,6 +576,153 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	}
 out:
 	free(st.ids.id);
+	free(st.run);
+	return rc;
+}
+
+/* ---- a learner's erasure request ---- */
+
+/* The classes of scope, or the reason it is refused. */
+static int erasure_scope(const char *scope, bool erase[RETENTION_CLASS_COUNT], struct ok_error *err)
+{
+	char words[128], *save = NULL, *w;
+	bool any = false;
+
+	memset(erase, 0, RETENTION_CLASS_COUNT * sizeof(bool));
+	if (!scope || ok_format(words, sizeof(words), "%s", scope))
+		return ok_fail_field(err, OK_EINPUT, "scope",
+		                     "--scope must list shares, sessions or foreign");
+	for (w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(w, "shares")) {
+			erase[RETENTION_SHARE] = true;
+		} else if (!strcmp(w, "sessions")) {
+			erase[RETENTION_SESSION] = erase[RETENTION_LOGIN_LINK] = true;
+		} else if (!strcmp(w, "foreign")) {
+			erase[RETENTION_FOREIGN] = true;
+		} else if (!strcmp(w, "results") || !strcmp(w, "diplomas") ||
+		           !strcmp(w, "achievements") || !strcmp(w, "identity")) {
+			return ok_fail_field(
+			        err, OK_ECONFLICT, "scope",
+			        "%s cannot be erased on request: the institutions must keep "
+			        "results "
+			        "and diplomas, and the learner's identity with them, under their "
+			        "selection list (a legal obligation, GDPR art. 17(3)(b)); they are "
+			        "destroyed when their retention period ends (oorkonde retention "
+			        "plan)",
+			        strcmp(w, "identity") ? w : "the identity");
+		} else {
+			return ok_fail_field(err, OK_EINPUT, "scope",
+			                     "--scope: unknown word (expected shares, sessions or "
+			                     "foreign)");
+		}
+		any = true;
+	}
+	return any ? 0
+	           : ok_fail_field(err, OK_EINPUT, "scope",
+	                           "--scope must list shares, sessions or foreign");
+}
+
+struct hold_find {
+	const char *learner_id;
+	bool held;
+};
+
+static int find_learner_hold(void *ctx, const struct store_hold *h)
+{
+	struct hold_find *f = ctx;
+
+	if (!h->released_ms && !strcmp(h->scope, "learner") && !strcmp(h->target, f->learner_id))
+		f->held = true;
+	return 0;
+}
+
+int registry_retention_erase(struct depository *d, const char *learner_id, const char *scope,
+                             const char *actor, struct retention_progress *p, struct ok_error *err)
+{
+	struct retention_run_options o = {0};
+	struct retention_schedule none;
+	struct hold_find hf = {learner_id, false};
+	unsigned char head[AUDIT_HASH_BYTES];
+	struct store_learner l;
+	struct audit_txn txn;
+	struct run_state st;
+	char detail[160];
+	int64_t seq, n;
+	size_t i;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	memset(&st, 0, sizeof(st));
+	if ((rc = erasure_scope(scope, st.erase, err)))
+		return rc;
+	if (!depository_id_valid(learner_id))
+		return ok_fail(err, OK_ENOTFOUND, "no learner with that id");
+	retention_schedule_defaults(&none);
+	o.actor = actor;
+	st.d = d;
+	st.o = &o;
+	st.p = p;
+	st.used = &none;
+	st.erasure = true;
+	if (!(st.run = calloc(1, sizeof(*st.run))))
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	if ((rc = audit_txn_begin(d, &txn, err)))
+		goto out;
+	store_learner_init(&l);
+	rc = store_learner_get(d->store, learner_id, &l, err);
+	store_learner_release(&l);
+	if (rc == OK_ENOTFOUND)
+		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that id");
+	if (!rc)
+		rc = store_hold_list(d->store, find_learner_hold, &hf, err);
+	if (!rc && hf.held)
+		rc = ok_fail(err, OK_ECONFLICT,
+		             "the learner's records are under a legal hold: nothing can be erased "
+		             "until it is released (oorkonde hold list)");
+	if (!rc)
+		rc = store_retention_secure_delete(d->store, err);
+	if (!rc)
+		rc = store_audit_head(d->store, &seq, head, err);
+	if (rc)
+		goto end;
+	depository_new_id(st.run->id);
+	memcpy(p->run_id, st.run->id, sizeof(p->run_id));
+	st.run->started_ms = st.run->now_ms = ok_now_ms();
+	st.run->audit_from = seq + 1;
+	if (ok_format(st.run->actor, sizeof(st.run->actor), "%s", actor) ||
+	    ok_format(st.run->schedule, sizeof(st.run->schedule), "{\"erasure\":\"%s\"}", scope)) {
+		rc = ok_fail(err, OK_EINPUT, "the actor's name or the scope is too long");
+		goto end;
+	}
+	for (i = 0; !rc && i < RUN_CLASSES; i++) {
+		if (!st.erase[run_order[i]])
+			continue;
+		rc = store_retention_erase(d->store, learner_id, run_order[i], &n, err);
+		p->destroyed[run_order[i]] = n;
+	}
+	if (!rc && ok_format(detail, sizeof(detail),
+	                     "run=%s shares=%lld sessions=%lld login_links=%lld foreign=%lld",
+	                     st.run->id, (long long)p->destroyed[RETENTION_SHARE],
+	                     (long long)p->destroyed[RETENTION_SESSION],
+	                     (long long)p->destroyed[RETENTION_LOGIN_LINK],
+	                     (long long)p->destroyed[RETENTION_FOREIGN]))
+		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
+	if (!rc)
+		rc = audit_txn_event(&txn, actor, "learner.erase", learner_id, PURPOSE, detail,
+		                     err);
+	/* The run's end and its certificate join this transaction: all or nothing. */
+	if (!rc)
+		rc = run_finish(&st, err);
+end:
+	rc = audit_txn_end(&txn, rc, err);
+	if (!rc)
+		rc = store_retention_compact(d->store, err);
+	if (!rc) {
+		p->finished = true;
+		p->audit_from = st.run->audit_from;
+		p->audit_to = st.run->audit_to;
+	}
+out:
 	free(st.run);
 	return rc;
 }

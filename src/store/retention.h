@@ -88,6 +88,11 @@ struct store_retention_ops {
 	int (*orphans)(struct store *s, size_t limit, store_id_fn fn, void *ctx,
 	               struct ok_error *err);
 	int (*learner_destroy)(struct store *s, const char *id, struct ok_error *err);
+	/* A learner's erasure request: deletes every record of class c (share with its openings,
+	 * session, login_link, foreign) of learner_id, but for a foreign achievement under a hold
+	 * of its own; *n how many. */
+	int (*erase)(struct store *s, const char *learner_id, enum retention_class c, int64_t *n,
+	             struct ok_error *err);
 
 	/* Runs: the one not finished (OK_ENOTFOUND when none), insert or replace by id, all
 	 * listed by start. */
@@ -167,6 +172,12 @@ static inline int store_retention_learner_destroy(struct store *s, const char *i
                                                   struct ok_error *err)
 {
 	return s->ops->retention->learner_destroy(s, id, err);
+}
+
+static inline int store_retention_erase(struct store *s, const char *learner_id,
+                                        enum retention_class c, int64_t *n, struct ok_error *err)
+{
+	return s->ops->retention->erase(s, learner_id, c, n, err);
 }
 
 static inline int store_retention_run_open(struct store *s, struct store_retention_run *out,

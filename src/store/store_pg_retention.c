@@ -107,6 +107,11 @@ static const char *const SQL_LEARNER_DEL[] = {
         "DELETE FROM learner WHERE id = $1",
 };
 
+static const char SQL_ERASE_FOREIGN[] =
+        "DELETE FROM foreign_achievement AS f WHERE f.learner_id = $1 AND NOT EXISTS (SELECT 1 "
+        "FROM legal_hold h WHERE h.released_ms = 0 AND h.scope = 'achievement' AND h.target = "
+        "f.id)";
+
 static const char SQL_RUN_OPEN[] = "SELECT " RUN_COLS " FROM retention_run WHERE finished_ms = 0 "
                                    "ORDER BY started_ms LIMIT 1";
 static const char SQL_RUN_PUT[] =
@@ -367,6 +372,38 @@ static int learner_destroy(struct store *base, const char *id, struct ok_error *
 	return rc;
 }
 
+/* The statements of learner_destroy that delete one class of a learner's records. */
+static int erase(struct store *base, const char *learner_id, enum retention_class c, int64_t *n,
+                 struct ok_error *err)
+{
+	struct pg_params p;
+	int rc;
+
+	*n = 0;
+	pg_params_init(&p);
+	pg_param_text(&p, learner_id);
+	switch (c) {
+	case RETENTION_SHARE:
+		if ((rc = pg_exec(pgs(base), SQL_LEARNER_DEL[0], &p, NULL, NULL,
+		                  "erase a learner's share openings", err)))
+			return rc;
+		return pg_exec(pgs(base), SQL_LEARNER_DEL[1], &p, NULL, n,
+		               "erase a learner's shares", err);
+	case RETENTION_SESSION:
+		return pg_exec(pgs(base), SQL_LEARNER_DEL[2], &p, NULL, n,
+		               "erase a learner's sessions", err);
+	case RETENTION_LOGIN_LINK:
+		return pg_exec(pgs(base), SQL_LEARNER_DEL[3], &p, NULL, n,
+		               "erase a learner's login links", err);
+	case RETENTION_FOREIGN:
+		rc = pg_exec(pgs(base), SQL_ERASE_FOREIGN, &p, NULL, n,
+		             "erase a learner's foreign achievements", err);
+		return rc;
+	default:
+		return 0;
+	}
+}
+
 static int run_open(struct store *base, struct store_retention_run *out, struct ok_error *err)
 {
 	PGresult *r;
@@ -446,6 +483,7 @@ const struct store_retention_ops pg_retention_ops = {
         .sweep = sweep,
         .orphans = orphans,
         .learner_destroy = learner_destroy,
+        .erase = erase,
         .run_open = run_open,
         .run_put = run_put,
         .run_list = run_list,

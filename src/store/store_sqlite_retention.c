@@ -192,6 +192,13 @@ static const struct sqlite_query LEARNER_DEL[] = {
         {ST_RET_LEARNER_DEL, "DELETE FROM learner WHERE id = ?", "destroy a learner", NULL, NULL},
 };
 
+static const struct sqlite_query ERASE_FOREIGN = {
+        ST_RET_ERASE_FOREIGN,
+        "DELETE FROM foreign_achievement AS f WHERE f.learner_id = ?1 AND NOT EXISTS (SELECT 1 "
+        "FROM legal_hold h WHERE h.released_ms = 0 AND h.scope = 'achievement' AND h.target = "
+        "f.id)",
+        "erase a learner's foreign achievements", NULL, NULL};
+
 static const struct sqlite_query RUN_OPEN = {
         ST_RET_RUN_OPEN,
         "SELECT " RUN_COLS " FROM retention_run WHERE finished_ms = 0 ORDER BY started_ms LIMIT 1",
@@ -383,6 +390,44 @@ static int learner_destroy(struct store *base, const char *id, struct ok_error *
 	return rc;
 }
 
+/* The statements of learner_destroy that delete one class of a learner's records. */
+static int erase(struct store *base, const char *learner_id, enum retention_class c, int64_t *n,
+                 struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc;
+
+	*n = 0;
+	switch (c) {
+	case RETENTION_SHARE:
+		if ((rc = sqlite_exec(s, &LEARNER_DEL[0], NULL,
+		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)) ||
+		    (rc = sqlite_exec(s, &LEARNER_DEL[1], NULL,
+		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)))
+			return rc;
+		break;
+	case RETENTION_SESSION:
+		if ((rc = sqlite_exec(s, &LEARNER_DEL[2], NULL,
+		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)))
+			return rc;
+		break;
+	case RETENTION_LOGIN_LINK:
+		if ((rc = sqlite_exec(s, &LEARNER_DEL[3], NULL,
+		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)))
+			return rc;
+		break;
+	case RETENTION_FOREIGN:
+		if ((rc = sqlite_exec(s, &ERASE_FOREIGN, NULL, SQLITE_ARGS(SQ_ARG_TEXT(learner_id)),
+		                      err)))
+			return rc;
+		break;
+	default:
+		return 0;
+	}
+	*n = sqlite_changes(s);
+	return 0;
+}
+
 static int run_open(struct store *base, struct store_retention_run *out, struct ok_error *err)
 {
 	return sqlite_get(sq(base), &RUN_OPEN, SQLITE_NO_ARGS, out, err);
@@ -447,6 +492,7 @@ const struct store_retention_ops sqlite_retention_ops = {
         .sweep = sweep,
         .orphans = orphans,
         .learner_destroy = learner_destroy,
+        .erase = erase,
         .run_open = run_open,
         .run_put = run_put,
         .run_list = run_list,

@@ -263,3 +263,44 @@ def test_bad_schedule_names_file_line_and_key(inst):
     proc = inst.run("retention", "run")
     assert proc.returncode == 2 and "transfer" in proc.stderr
     assert len(records(inst, BERT)) == 2
+
+
+def test_erasure_request(inst, tmp_path):
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    learner = anna["ANNA-NEW"]["learner_id"]
+    for to in ("Werkgever Een", "Werkgever Twee"):
+        ok.run("share", "create", "--learner-id", learner, "--achievements",
+               anna["ANNA-NEW"]["id"], "--to", to, check=True)
+    ok.run("learner", "login-link", learner, check=True)
+
+    # What the law requires to be kept is refused, with the reason, and nothing changes.
+    proc = ok.run("learner", "erase", learner, "--scope", "shares,results")
+    assert proc.returncode == 1
+    assert "results cannot be erased on request" in proc.stderr
+    assert "legal obligation" in proc.stderr
+    assert len(json.loads(ok.run("share", "list", "--learner-id", learner, "--json",
+                                 check=True).stdout)) == 2
+    assert ok.run("learner", "erase", learner, "--scope", "everything").returncode == 2
+    assert ok.run("learner", "erase", "nobody", "--scope", "shares").returncode == 1
+    hold = ok.run("hold", "add", "--learner-id", learner, "--reason", "case 9",
+                  check=True).stdout.strip()
+    proc = ok.run("learner", "erase", learner, "--scope", "shares")
+    assert proc.returncode == 1 and "legal hold" in proc.stderr
+    ok.run("hold", "release", hold, check=True)
+
+    proc = ok.run("learner", "erase", learner, "--scope", "shares,sessions,foreign", check=True)
+    assert "Erased: 2 shares, 0 sessions, 1 login links, 0 foreign achievements." in proc.stdout
+    assert json.loads(ok.run("share", "list", "--learner-id", learner, "--json",
+                             check=True).stdout) == []
+    assert b"Werkgever Een" not in b"".join(db_bytes(ok.data).values())
+    assert set(records(ok, ANNA)) == {"ANNA-OLD", "ANNA-DIP", "ANNA-NEW"}  # kept by law
+    run_id = proc.stdout.split()[-1]
+    cert_file = tmp_path / "erasure.json"
+    ok.run("retention", "certificates", run_id, "-o", cert_file, check=True)
+    subject = json.loads(cert_file.read_text())["credentialSubject"]
+    counts = {c["recordClass"]: c["count"] for c in subject["destroyed"]}
+    assert counts == {"foreign": 0, "share": 2, "session": 0, "login_link": 1}
+    assert all("GDPR art. 17" in c["rule"] for c in subject["destroyed"])
+    assert ok.run("verify", cert_file).returncode == 0
+    assert ok.run("audit", "verify").returncode == 0
