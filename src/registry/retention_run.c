@@ -240,22 +240,47 @@ struct run_state {
 	const struct retention_run_options *o;
 	struct retention_progress *p;
 	struct store_retention_run *run;
+	struct store_retention_run *latest; /* the run's row as last read back */
 	struct id_list ids;
 	size_t batch;
 };
 
+/*
+ * Adds n to the run's total of class cls (-1: learners) as the store has it, inside the batch's
+ * transaction: another server on the same store may be working on the same run (two daily runs
+ * at the same minute), and the totals must count each record once. OK_ECONFLICT when the run
+ * was finished meanwhile (the batch is then rolled back).
+ */
+static int add_to_run(struct run_state *st, int cls, int64_t n, struct ok_error *err)
+{
+	int rc = store_retention_run_open(st->d->store, st->latest, err);
+
+	if (rc == OK_ENOTFOUND || (!rc && strcmp(st->latest->id, st->run->id) != 0))
+		return ok_fail(err, OK_ECONFLICT, "the retention run was finished meanwhile");
+	if (rc)
+		return rc;
+	if (counts_read(st->latest->counts, st->p))
+		return ok_fail(err, OK_ESTORE, "the retention run's totals cannot be read");
+	if (cls < 0)
+		st->p->learners += n;
+	else
+		st->p->destroyed[cls] += n;
+	counts_json(st->p, st->run->counts, sizeof(st->run->counts));
+	return store_retention_run_put(st->d->store, st->run, err);
+}
+
 /* Commits one batch: the run's totals and an event, in the transaction that destroyed it. */
-static int batch_end(struct run_state *st, struct audit_txn *txn, const char *what, int64_t n,
-                     int rc, struct ok_error *err)
+static int batch_end(struct run_state *st, struct audit_txn *txn, int cls, int64_t n, int rc,
+                     struct ok_error *err)
 {
 	char detail[64];
 
+	if (!rc)
+		rc = add_to_run(st, cls, n, err);
 	if (!rc) {
-		counts_json(st->p, st->run->counts, sizeof(st->run->counts));
-		rc = store_retention_run_put(st->d->store, st->run, err);
-	}
-	if (!rc) {
-		snprintf(detail, sizeof(detail), "%s=%lld", what, (long long)n);
+		snprintf(detail, sizeof(detail), "%s=%lld",
+		         cls < 0 ? "learner" : retention_class_name((enum retention_class)cls),
+		         (long long)n);
 		rc = audit_txn_event(txn, st->o->actor, "retention.destroy", st->run->id, PURPOSE,
 		                     detail, err);
 	}
@@ -298,8 +323,7 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 			audit_txn_abort(&txn);
 			return 0;
 		}
-		st->p->destroyed[c] += rc ? 0 : n;
-		if ((rc = batch_end(st, &txn, retention_class_name(c), n, rc, err)))
+		if ((rc = batch_end(st, &txn, (int)c, n, rc, err)))
 			return rc;
 		if ((size_t)n < st->batch)
 			return 0;
@@ -324,8 +348,7 @@ static int run_learners(struct run_state *st, struct ok_error *err)
 			audit_txn_abort(&txn);
 			return 0;
 		}
-		st->p->learners += rc ? 0 : (int64_t)st->ids.n;
-		if ((rc = batch_end(st, &txn, "learner", (int64_t)st->ids.n, rc, err)))
+		if ((rc = batch_end(st, &txn, -1, (int64_t)st->ids.n, rc, err)))
 			return rc;
 		if (st->ids.n < st->batch)
 			return 0;
@@ -511,8 +534,25 @@ static int run_finish(struct run_state *st, struct ok_error *err)
 	         (long long)st->p->learners);
 	if ((rc = audit_txn_begin(st->d, &txn, err)))
 		return rc;
-	rc = audit_txn_event(&txn, st->o->actor, "retention.run.finish", st->run->id, PURPOSE,
-	                     detail, err);
+	if (!st->erasure) {
+		/* The totals as stored (another server may have done batches of this run too);
+		 * nothing to do when another one has finished it. */
+		rc = store_retention_run_open(st->d->store, st->latest, err);
+		if (rc == OK_ENOTFOUND || (!rc && strcmp(st->latest->id, st->run->id) != 0)) {
+			audit_txn_abort(&txn);
+			return 0;
+		}
+		if (!rc && counts_read(st->latest->counts, st->p))
+			rc = ok_fail(err, OK_ESTORE, "the retention run's totals cannot be read");
+		total = 0;
+		for (c = 0; c < RETENTION_CLASS_COUNT; c++)
+			total += st->p->destroyed[c];
+		snprintf(detail, sizeof(detail), "records=%lld learners=%lld", (long long)total,
+		         (long long)st->p->learners);
+	}
+	if (!rc)
+		rc = audit_txn_event(&txn, st->o->actor, "retention.run.finish", st->run->id,
+		                     PURPOSE, detail, err);
 	if (!rc)
 		rc = store_audit_head(st->d->store, &st->run->audit_to, head, err);
 	if (!rc) {
@@ -544,9 +584,10 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 		return ok_fail(err, OK_EINPUT, "a batch is at most %d records",
 		               RETENTION_BATCH_MAX);
 	st.run = calloc(1, sizeof(*st.run));
+	st.latest = calloc(1, sizeof(*st.latest));
 	st.ids.id = calloc(st.batch, sizeof(*st.ids.id));
 	st.ids.cap = st.batch;
-	if (!st.run || !st.ids.id) {
+	if (!st.run || !st.latest || !st.ids.id) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -576,6 +617,7 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	}
 out:
 	free(st.ids.id);
+	free(st.latest);
 	free(st.run);
 	return rc;
 }
