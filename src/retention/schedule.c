@@ -385,3 +385,12 @@ int retention_due_date(const struct retention_period *p, const char *date, char 
 	retention_date_of_ms((int64_t)timegm(&tm) * 1000, out);
 	return 0;
 }
+
+int64_t retention_next_daily(int64_t now_ms, int daily_at_min)
+{
+	const int64_t day = 86400000;
+	int64_t midnight = now_ms - ((now_ms % day) + day) % day;
+	int64_t at = midnight + (int64_t)daily_at_min * 60000;
+
+	return at > now_ms ? at : at + day;
+}

@@ -109,6 +109,9 @@ void retention_period_format(const struct retention_period *p, char *out, size_t
 int64_t retention_cutoff_ms(const struct retention_period *p, int64_t now_ms);
 void retention_cutoff_date(const struct retention_period *p, int64_t now_ms, char out[11]);
 int retention_due_date(const struct retention_period *p, const char *date, char out[11]);
+/* The first moment after now_ms at daily_at_min minutes past midnight UTC (a server's daily
+ * run, config "retention_daily_at"). */
+int64_t retention_next_daily(int64_t now_ms, int daily_at_min);
 /* The day of a Unix time in milliseconds, "YYYY-MM-DD" (UTC). */
 void retention_date_of_ms(int64_t ms, char out[11]);
 

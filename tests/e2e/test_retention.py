@@ -304,3 +304,29 @@ def test_erasure_request(inst, tmp_path):
     assert all("GDPR art. 17" in c["rule"] for c in subject["destroyed"])
     assert ok.run("verify", cert_file).returncode == 0
     assert ok.run("audit", "verify").returncode == 0
+
+
+def test_server_runs_the_schedule_daily(inst, tmp_path, monkeypatch):
+    import time
+    from helpers.server import Server
+
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention_daily_at="25:99")
+    assert ok.run("retention", "plan").returncode == 2  # checked before a server would start
+    set_config(ok, retention_daily_at="04:00")
+    # Test builds only: the first run as the server starts, instead of at 04:00 UTC.
+    monkeypatch.setenv("OORKONDE_TEST_RETENTION_AT_START", "1")
+    server = Server(ok).start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+            if runs and runs[0]["finished"]:
+                break
+            time.sleep(0.2)
+        assert runs and runs[0]["finished"], runs
+        assert runs[0]["actor"] == "depository"
+        assert runs[0]["counts"]["result"] == 3
+    finally:
+        server.stop()
+    assert records(ok, BERT) is None

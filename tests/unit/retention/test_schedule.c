@@ -146,6 +146,16 @@ static void due_dates(void **state)
 	assert_int_equal(retention_cutoff_ms(&days, NOW_MS), NOW_MS - 30LL * 86400000);
 }
 
+static void daily_runs(void **state)
+{
+	(void)state;
+	/* NOW_MS is 12:00 UTC: 03:30 is tomorrow, 12:30 today, 12:00 itself tomorrow. */
+	assert_int_equal(retention_next_daily(NOW_MS, 3 * 60 + 30),
+	                 NOW_MS + (15 * 60 + 30) * 60000LL);
+	assert_int_equal(retention_next_daily(NOW_MS, 12 * 60 + 30), NOW_MS + 30 * 60000LL);
+	assert_int_equal(retention_next_daily(NOW_MS, 12 * 60), NOW_MS + 86400000LL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +165,7 @@ int main(void)
 	        cmocka_unit_test(refusals),
 	        cmocka_unit_test(periods),
 	        cmocka_unit_test(due_dates),
+	        cmocka_unit_test(daily_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
