@@ -13,7 +13,7 @@
 
 static const char retention_usage[] =
         "Usage: oorkonde [--data DIR] retention plan [--json]\n"
-        "       oorkonde [--data DIR] retention run [--dry-run] [--batch N]\n"
+        "       oorkonde [--data DIR] retention run [--dry-run] [--batch N] [--transfer-to DIR]\n"
         "       oorkonde [--data DIR] retention runs [--json]\n"
         "       oorkonde [--data DIR] retention certificates [RUN_ID [-o FILE]]\n\n"
         "The retention schedule (config.json \"retention\"; defaults in docs/operations.md) says\n"
@@ -34,6 +34,9 @@ static const char retention_usage[] =
         "  --json       plan, runs: JSON\n"
         "  --dry-run    run: show what is due, destroy nothing\n"
         "  --batch N    run: records per transaction, 1-100000\n"
+        "  --transfer-to DIR  run: where results due for transfer go: a package DIR/RUN_ID\n"
+        "               (records, their signed credentials, a signed manifest of SHA-256\n"
+        "               checksums) an archive can ingest; they are then removed\n"
         "  -o FILE      certificates RUN_ID: write the certificate to FILE\n"
         "  --help       print this help\n";
 
@@ -184,6 +187,7 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 	        {"dry-run", no_argument, NULL, 'n'},
 	        {"batch", required_argument, NULL, 'b'},
+	        {"transfer-to", required_argument, NULL, 't'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -209,6 +213,8 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 				        c, "--batch must be a whole number from 1 to %d",
 				        RETENTION_BATCH_MAX);
 			o.batch = (size_t)batch;
+		} else if (opt == 't') {
+			o.transfer_dir = optarg;
 		} else if (opt == 'h') {
 			fputs(retention_usage, stdout);
 			return EXIT_OK;

@@ -60,6 +60,9 @@ struct retention_progress {
 
 struct retention_run_options {
 	size_t batch; /* records per transaction (0: RETENTION_BATCH_DEFAULT) */
+	/* Where transfer packages go (a folder of RUN_ID in it); NULL: a schedule that transfers
+	 * due records is refused. */
+	const char *transfer_dir;
 	const char *actor;
 	/* Called after every committed batch (may be NULL). */
 	void (*on_batch)(void *ctx, const struct retention_progress *p);
@@ -68,8 +71,10 @@ struct retention_run_options {
 
 /*
  * Runs the schedule s at now_ms, or goes on with the run left open (its own moment and
- * schedule; p->resumed). A class whose action is transfer and that has due records is refused
- * (OK_EUNSUPPORTED) before anything is destroyed: transfer packages are not made yet.
+ * schedule; p->resumed). Results due for transfer are first written to the run's transfer
+ * package (below) and then removed as destroyed ones are; without o->transfer_dir, or for
+ * another class due for transfer, the run is refused (OK_EINPUT, OK_EUNSUPPORTED) before
+ * anything is destroyed.
  */
 int registry_retention_run(struct depository *d, const struct retention_schedule *s, int64_t now_ms,
                            const struct retention_run_options *o, struct retention_progress *p,
@@ -87,6 +92,23 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
  */
 int registry_retention_erase(struct depository *d, const char *learner_id, const char *scope,
                              const char *actor, struct retention_progress *p, struct ok_error *err);
+
+/*
+ * Transfer packages (retention_transfer.c): DIR/RUN_ID/ holds records/ID.json (each result's
+ * record as the API shows it), credentials/ID.json (its credential, signed by the depository,
+ * naming the holder) and, written last, manifest.json: a credential the depository signs
+ * (type TransferManifest) listing every other file with its size and SHA-256, which
+ * `oorkonde verify` checks. Files are written whole (a new file renamed into place), so a run
+ * killed halfway and resumed writes the same package.
+ */
+int retention_transfer_dir(const char *dir, const char *run_id, struct buf *out,
+                           struct ok_error *err);
+/* Writes the record and credential of achievement a into the package at pkg. */
+int retention_transfer_record(struct depository *d, const char *pkg,
+                              const struct store_achievement *a, struct ok_error *err);
+/* Writes the package's signed manifest.json; *files gets how many files it lists. */
+int retention_transfer_manifest(struct depository *d, const char *pkg, const char *run_id,
+                                const char *actor, int64_t *files, struct ok_error *err);
 
 /* The runs, oldest first (their counts as JSON text, store/retention.h). */
 int registry_retention_runs(struct depository *d, store_run_fn fn, void *ctx, struct ok_error *err);

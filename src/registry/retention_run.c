@@ -243,6 +243,7 @@ struct run_state {
 	struct store_retention_run *latest; /* the run's row as last read back */
 	struct id_list ids;
 	size_t batch;
+	struct buf pkg; /* the transfer package's folder, "" until one is made */
 };
 
 /*
@@ -312,8 +313,18 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 			st->ids.n = 0;
 			rc = store_retention_results_due(d->store, cutoff_date, st->batch, collect,
 			                                 &st->ids, err);
-			for (i = 0; !rc && i < st->ids.n; i++)
-				rc = destroy_result(d, st->ids.id[i], st->run->now_ms, err);
+			for (i = 0; !rc && i < st->ids.n; i++) {
+				if (r->action == RETENTION_TRANSFER) {
+					struct store_achievement a;
+					rc = store_achievement_get(d->store, st->ids.id[i], &a,
+					                           err);
+					if (!rc)
+						rc = retention_transfer_record(d, st->pkg.data, &a,
+						                               err);
+				}
+				if (!rc)
+					rc = destroy_result(d, st->ids.id[i], st->run->now_ms, err);
+			}
 			n = (int64_t)st->ids.n;
 		} else {
 			rc = store_retention_sweep(d->store, c, r->trigger, cutoff_ms, cutoff_date,
@@ -357,21 +368,32 @@ static int run_learners(struct run_state *st, struct ok_error *err)
 
 /* Refuses a schedule that would transfer records before anything is destroyed. */
 static int check_transfers(struct depository *d, const struct retention_schedule *s, int64_t now_ms,
-                           struct ok_error *err)
+                           const char *transfer_dir, struct ok_error *err)
 {
 	struct retention_plan_row rows[RETENTION_CLASS_COUNT];
 	int c, rc;
 
 	if ((rc = registry_retention_plan(d, s, now_ms, rows, err)))
 		return rc;
-	for (c = 0; c < RETENTION_CLASS_COUNT; c++)
-		if (rows[c].rule.action == RETENTION_TRANSFER && rows[c].due > 0)
+	for (c = 0; c < RETENTION_CLASS_COUNT; c++) {
+		if (rows[c].rule.action != RETENTION_TRANSFER || rows[c].due == 0)
+			continue;
+		if (c != RETENTION_RESULT)
 			return ok_fail_field(err, OK_EUNSUPPORTED, "action",
 			                     "retention.%s: %lld records are due for transfer, and "
-			                     "transfer packages are not made yet; nothing was "
+			                     "only results can be transferred yet; nothing was "
 			                     "destroyed",
 			                     retention_class_name((enum retention_class)c),
 			                     (long long)rows[c].due);
+		if (!transfer_dir)
+			return ok_fail_field(
+			        err, OK_EINPUT, "transfer-to",
+			        "retention.%s: %lld records are due for transfer: name "
+			        "the folder of the package with --transfer-to DIR; "
+			        "nothing was destroyed",
+			        retention_class_name((enum retention_class)c),
+			        (long long)rows[c].due);
+	}
 	return 0;
 }
 
@@ -397,7 +419,7 @@ static int run_begin(struct depository *d, const struct retention_schedule *s, i
 	if (rc != OK_ENOTFOUND)
 		return rc;
 	*used = *s;
-	if ((rc = check_transfers(d, s, now_ms, err)))
+	if ((rc = check_transfers(d, s, now_ms, st->o->transfer_dir, err)))
 		return rc;
 	memset(run, 0, sizeof(*run));
 	depository_new_id(run->id);
@@ -473,7 +495,8 @@ static int certificate(struct run_state *st, const unsigned char head[AUDIT_HASH
 				                  "rule", ERASURE_RULE));
 			continue;
 		}
-		if (r->permanent || r->action != RETENTION_DESTROY)
+		if (r->permanent ||
+		    (r->action == RETENTION_TRANSFER && run_order[i] != RETENTION_RESULT))
 			continue;
 		rule_words(r, rule, sizeof(rule));
 		cutoffs(r, run->now_ms, &cutoff_ms, cutoff);
@@ -583,6 +606,7 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	if (st.batch > RETENTION_BATCH_MAX)
 		return ok_fail(err, OK_EINPUT, "a batch is at most %d records",
 		               RETENTION_BATCH_MAX);
+	buf_init(&st.pkg, OK_PATH_MAX);
 	st.run = calloc(1, sizeof(*st.run));
 	st.latest = calloc(1, sizeof(*st.latest));
 	st.ids.id = calloc(st.batch, sizeof(*st.ids.id));
@@ -600,12 +624,30 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 		goto out;
 	for (i = 0; !rc && i < RUN_CLASSES; i++) {
 		const struct retention_rule *r = &used.rule[run_order[i]];
-		if (r->permanent || r->action != RETENTION_DESTROY)
+		if (r->permanent ||
+		    (r->action == RETENTION_TRANSFER && run_order[i] != RETENTION_RESULT))
 			continue;
+		/* A resumed run that transfers needs its package's folder again. */
+		if (r->action == RETENTION_TRANSFER && !st.pkg.len) {
+			if (!o->transfer_dir)
+				rc = ok_fail_field(
+				        err, OK_EINPUT, "transfer-to",
+				        "the open run transfers results: name the folder "
+				        "of its package with --transfer-to DIR");
+			else
+				rc = retention_transfer_dir(o->transfer_dir, st.run->id, &st.pkg,
+				                            err);
+			if (rc)
+				break;
+		}
 		rc = run_class(&st, run_order[i], r, err);
 	}
 	if (!rc)
 		rc = run_learners(&st, err);
+	if (!rc && st.pkg.len) {
+		int64_t files;
+		rc = retention_transfer_manifest(d, st.pkg.data, st.run->id, o->actor, &files, err);
+	}
 	if (!rc)
 		rc = run_finish(&st, err);
 	if (!rc)
@@ -616,6 +658,7 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 		p->audit_to = st.run->audit_to;
 	}
 out:
+	buf_release(&st.pkg);
 	free(st.ids.id);
 	free(st.latest);
 	free(st.run);

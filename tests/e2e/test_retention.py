@@ -255,14 +255,59 @@ def test_bad_schedule_names_file_line_and_key(inst):
     path.write_text(json.dumps(config, indent=2))
     proc = inst.run("retention", "run")
     assert proc.returncode == 2 and "kept permanently" in proc.stderr
-    # Transfer is refused before anything is destroyed while records are due for it.
+    # A transfer without the package's folder is refused before anything is destroyed, and so
+    # is one of a class that cannot be transferred yet.
     config["retention"] = {"result": {"action": "transfer"}}
     path.write_text(json.dumps(config, indent=2))
     proc = inst.import_csv(write_csv(pathlib.Path(inst.data).parent / "t.csv", rows()))
     assert proc.returncode == 0, proc.stderr
     proc = inst.run("retention", "run")
-    assert proc.returncode == 2 and "transfer" in proc.stderr
+    assert proc.returncode == 2 and "--transfer-to DIR" in proc.stderr
     assert len(records(inst, BERT)) == 2
+
+
+def test_transfer_package_manifest_checks_out(inst, tmp_path):
+    import hashlib
+
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention={"result": {"action": "transfer"}})
+    out = tmp_path / "to-archive"
+    text = run(ok, "--transfer-to", out)
+    assert "result         3 destroyed" in text
+    packages = list(out.iterdir())
+    assert len(packages) == 1
+    pkg = packages[0]
+    manifest_path = pkg / "manifest.json"
+    proc = ok.run("verify", manifest_path)
+    assert proc.returncode == 0, proc.stdout  # signed by the depository
+    manifest = json.loads(manifest_path.read_text())
+    assert "TransferManifest" in manifest["type"]
+    files = manifest["credentialSubject"]["files"]
+    assert manifest["credentialSubject"]["fileCount"] == len(files) == 6
+    listed = {f["path"] for f in files}
+    on_disk = {p.relative_to(pkg).as_posix() for p in pkg.rglob("*.json")} - {"manifest.json"}
+    assert listed == on_disk
+    for f in files:
+        data = (pkg / f["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == f["sha256"] and len(data) == f["bytes"]
+    titles = {json.loads((pkg / p).read_text())["title"] for p in listed if p.startswith("records/")}
+    assert titles == {"Thermodynamica Vergeten", "Quantumchemie Verouderd", "Stromingsleer Oud"}
+    # Each credential of the package was signed by the depository (and now reads revoked:
+    # the depository no longer holds the record).
+    cred = next(pkg / p for p in sorted(listed) if p.startswith("credentials/"))
+    proc = ok.run("verify", cred)
+    assert "The signature is valid" in proc.stdout and "revoked" in proc.stdout
+    # The records are gone from the store, and the certificate says they were transferred.
+    assert records(ok, BERT) is None and set(records(ok, ANNA)) == {"ANNA-DIP", "ANNA-NEW"}
+    assert b"Quantumchemie" not in b"".join(db_bytes(ok.data).values())
+    run_id = pkg.name
+    cert = json.loads(ok.run("retention", "certificates", run_id, check=True).stdout)
+    result = next(c for c in cert["credentialSubject"]["destroyed"]
+                  if c["recordClass"] == "result")
+    assert result["rule"] == "P10Y after award, transfer" and result["count"] == 3
+    # Altered, the manifest no longer verifies.
+    manifest_path.write_text(manifest_path.read_text().replace(files[0]["sha256"], "0" * 64))
+    assert ok.run("verify", manifest_path).returncode == 1
 
 
 def test_erasure_request(inst, tmp_path):

@@ -174,7 +174,7 @@ static void destruction_and_orphans(void **state)
 	assert_int_equal(store_achievement_get(f->s, "a3", &a, &err), OK_ENOTFOUND);
 	OK(store_retention_orphans(f->s, 10, collect, ids, &e_));
 	assert_string_equal(ids, ""); /* learner-2 still has a4 */
-	/* A share due 5 ms after its expiry: not at 24, at 25 (with its opening). */
+	/* A share is due once its expiry lies on or before the cutoff (taken with its opening). */
 	OK(store_retention_sweep(f->s, RETENTION_SHARE, RETENTION_EXPIRY, 19, "", 10, &n, &e_));
 	assert_int_equal(n, 0);
 	OK(store_retention_sweep(f->s, RETENTION_SHARE, RETENTION_EXPIRY, 20, "", 10, &n, &e_));
