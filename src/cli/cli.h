@@ -87,6 +87,8 @@ int cmd_keys(struct cli *c, int argc, char **argv);
 int cmd_backup(struct cli *c, int argc, char **argv);  /* cmd_backup.c */
 int cmd_restore(struct cli *c, int argc, char **argv); /* cmd_backup.c */
 int cmd_store(struct cli *c, int argc, char **argv);   /* cmd_store.c */
+int cmd_retention(struct cli *c, int argc, char **argv); /* cmd_retention.c */
+int cmd_hold(struct cli *c, int argc, char **argv);      /* cmd_hold.c */
 /* oorkonde learner SUB: the dispatcher (cmd_learner.c) and its subcommands. */
 int cmd_learner(struct cli *c, int argc, char **argv);
 int cmd_learner_report(struct cli *c, int argc, char **argv); /* cmd_report.c */
@@ -94,6 +96,8 @@ int cmd_learner_report(struct cli *c, int argc, char **argv); /* cmd_report.c */
 int cmd_learner_login_link(struct cli *c, int argc, char **argv);
 /* cmd_correct.c */
 int cmd_learner_correct(struct cli *c, int argc, char **argv);
+/* cmd_erase.c */
+int cmd_learner_erase(struct cli *c, int argc, char **argv);
 /* oorkonde share create / list / revoke (cmd_share.c). */
 int cmd_share(struct cli *c, int argc, char **argv);
 

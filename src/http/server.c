@@ -8,6 +8,7 @@
 #include "http/web.h"
 #include "http/ratelimit.h"
 #include "http/ratelimit_flusher.h"
+#include "http/retention_daily.h"
 #include "http/session.h"
 #include "io/utf8.h"
 #include "registry/institution.h"
@@ -51,6 +52,7 @@ struct http_server {
 	struct ratelimit share_client_limiter;
 	struct ratelimit share_pair_limiter; /* one link from one address */
 	struct ratelimit_flusher flusher;    /* the shared limits' counts to the store */
+	struct retention_daily retention;    /* the daily retention run (retention_daily_at) */
 	struct http_metrics metrics;
 	struct remote_status_cache status_cache; /* other depositories' status lists */
 	struct remote_did_cache did_cache;       /* other depositories' DID documents */
@@ -1337,6 +1339,8 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 		                                  sizeof(shared) / sizeof(shared[0]), err)))
 			goto fail;
 	}
+	if ((rc = retention_daily_start(&s->retention, cfg->data_dir, err)))
+		goto fail;
 	/* The caches keep other depositories' documents at most as long as config.json says. */
 	s->did_cache.default_ttl_s = s->pool.all[0].did_cache_ttl_s;
 	s->status_cache.default_ttl_s = s->pool.all[0].status_cache_ttl_s;
@@ -1387,6 +1391,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	return 0;
 fail:
 	conn_guard_stop(&s->guard);
+	retention_daily_stop(&s->retention);
 	ratelimit_flusher_stop(&s->flusher);
 	pool_close(&s->pool);
 	limiters_release(s);
@@ -1422,6 +1427,7 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 	atomic_store(&s->stopping, true);
 	MHD_stop_daemon(s->daemon);
 	conn_guard_stop(&s->guard);
+	retention_daily_stop(&s->retention);
 	ratelimit_flusher_stop(&s->flusher);
 	pool_close(&s->pool);
 	limiters_release(s);

@@ -97,6 +97,18 @@ static const char *const pg_migrations[] = {
         "  acronym TEXT PRIMARY KEY, url TEXT NOT NULL, country TEXT NOT NULL,"
         "  institutions TEXT NOT NULL, cert TEXT NOT NULL, accept_sha1 INTEGER NOT NULL,"
         "  imported_ms BIGINT NOT NULL);",
+        /* 7: retention (store/retention.h): legal holds, and the runs of the retention
+         * schedule (resumable: each batch updates its run's row in the same transaction) */
+        "CREATE TABLE legal_hold ("
+        "  id TEXT PRIMARY KEY, scope TEXT NOT NULL, target TEXT NOT NULL,"
+        "  reason TEXT NOT NULL, created_by TEXT NOT NULL, created_ms BIGINT NOT NULL,"
+        "  released_by TEXT NOT NULL, released_ms BIGINT NOT NULL);"
+        "CREATE INDEX legal_hold_in_force ON legal_hold (scope, target) WHERE released_ms = 0;"
+        "CREATE TABLE retention_run ("
+        "  id TEXT PRIMARY KEY, actor TEXT NOT NULL, started_ms BIGINT NOT NULL,"
+        "  finished_ms BIGINT NOT NULL, now_ms BIGINT NOT NULL, schedule TEXT NOT NULL,"
+        "  counts TEXT NOT NULL, audit_from BIGINT NOT NULL, audit_to BIGINT NOT NULL,"
+        "  certificate TEXT NOT NULL);",
 };
 
 #endif

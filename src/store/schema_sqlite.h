@@ -160,6 +160,19 @@ static const char *const sqlite_migrations[] = {
         "  acronym TEXT PRIMARY KEY, url TEXT NOT NULL, country TEXT NOT NULL,"
         "  institutions TEXT NOT NULL, cert TEXT NOT NULL, accept_sha1 INTEGER NOT NULL,"
         "  imported_ms INTEGER NOT NULL);",
+        /* retention (store/retention.h): legal holds, and the runs of the retention schedule
+         * (resumable: each batch updates its run's row in the same transaction) with their
+         * signed destruction certificates, kept for good */
+        "CREATE TABLE legal_hold ("
+        "  id TEXT PRIMARY KEY, scope TEXT NOT NULL, target TEXT NOT NULL,"
+        "  reason TEXT NOT NULL, created_by TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+        "  released_by TEXT NOT NULL, released_ms INTEGER NOT NULL);"
+        "CREATE INDEX legal_hold_in_force ON legal_hold (scope, target) WHERE released_ms = 0;"
+        "CREATE TABLE retention_run ("
+        "  id TEXT PRIMARY KEY, actor TEXT NOT NULL, started_ms INTEGER NOT NULL,"
+        "  finished_ms INTEGER NOT NULL, now_ms INTEGER NOT NULL, schedule TEXT NOT NULL,"
+        "  counts TEXT NOT NULL, audit_from INTEGER NOT NULL, audit_to INTEGER NOT NULL,"
+        "  certificate TEXT NOT NULL);",
 };
 
 #endif

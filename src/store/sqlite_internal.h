@@ -146,6 +146,36 @@ enum sqlite_stmt_id {
 	ST_EMREX_PUT,
 	ST_EMREX_GET,
 	ST_EMREX_LIST,
+	/* store_sqlite_retention.c */
+	ST_HOLD_ADD,
+	ST_HOLD_GET,
+	ST_HOLD_LIST,
+	ST_HOLD_RELEASE,
+	ST_RET_COUNT_RESULT,
+	ST_RET_COUNT_FOREIGN,
+	ST_RET_COUNT_SHARE,
+	ST_RET_COUNT_SESSION,
+	ST_RET_COUNT_LINK,
+	ST_RET_RESULTS_DUE,
+	ST_RET_RESULT_HISTORY_DEL,
+	ST_RET_RESULT_DEL,
+	ST_RET_SWEEP_FOREIGN,
+	ST_RET_SWEEP_SHARE_VIEWS,
+	ST_RET_SWEEP_SHARES,
+	ST_RET_SWEEP_SESSIONS,
+	ST_RET_SWEEP_LINKS,
+	ST_RET_ORPHANS,
+	ST_RET_LEARNER_VIEWS_DEL,
+	ST_RET_LEARNER_SHARES_DEL,
+	ST_RET_LEARNER_SESSIONS_DEL,
+	ST_RET_LEARNER_LINKS_DEL,
+	ST_RET_LEARNER_IDENTITY_DEL,
+	ST_RET_LEARNER_READS_DEL,
+	ST_RET_LEARNER_DEL,
+	ST_RET_ERASE_FOREIGN,
+	ST_RET_RUN_OPEN,
+	ST_RET_RUN_PUT,
+	ST_RET_RUN_LIST,
 	ST_COUNT
 };
 
@@ -244,6 +274,7 @@ extern const struct store_apikey_ops sqlite_apikey_ops;
 extern const struct store_ratelimit_ops sqlite_ratelimit_ops;
 extern const struct store_vcstatus_ops sqlite_vcstatus_ops;
 extern const struct store_emrex_ops sqlite_emrex_ops;
+extern const struct store_retention_ops sqlite_retention_ops;
 
 static inline struct store_sqlite *sq(struct store *s)
 {

@@ -6,7 +6,7 @@
  *   achievements, the audit chain, status lists, the trust list) and every area table it points
  *   to: portal (store/portal.h), leak (leak.h), audit (audit.h), keys (keys.h), foreign
  *   (foreign.h), identity (identity.h), apikeys (apikeys.h), ratelimit (ratelimit.h), vcstatus
- *   (vcstatus.h). Every
+ *   (vcstatus.h), retention (retention.h). Every
  *   pointer is set: no caller asks whether a back end has an area. Code outside store/ calls
  *   only the inline wrappers (store_<op>(s, …)), never ->ops-> itself.
  * - An open function (store_<backend>_open) returning a struct whose first member is struct
@@ -157,6 +157,7 @@ struct store_import_ops;   /* store/import.h: the bulk path of imports */
 struct store_ratelimit_ops;
 struct store_vcstatus_ops; /* store/vcstatus.h: VC-API credentials' status slots */
 struct store_emrex_ops;    /* store/emrex.h: EMREX contact points and their certificates */
+struct store_retention_ops; /* store/retention.h: legal holds, due records, destruction */
 
 /* Called for each record of a listing; a non-zero return stops the listing and is returned. */
 typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a);
@@ -274,6 +275,7 @@ struct store_ops {
 	const struct store_ratelimit_ops *ratelimit;
 	const struct store_vcstatus_ops *vcstatus;
 	const struct store_emrex_ops *emrex;
+	const struct store_retention_ops *retention;
 	/* Optional, unlike the areas: NULL where imports go row by row (store/import.h). */
 	const struct store_import_ops *bulk;
 };

@@ -96,6 +96,13 @@ static const struct copy_table tables[] = {
               "tttiitii"),
         TABLE("emrex_ncp", "acronym, url, country, institutions, cert, accept_sha1, imported_ms",
               "tttttii"),
+        TABLE("legal_hold",
+              "id, scope, target, reason, created_by, created_ms, released_by, released_ms",
+              "tttttiti"),
+        TABLE("retention_run",
+              "id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, "
+              "certificate",
+              "ttiiittiit"),
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
@@ -617,7 +624,8 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " audit_event, audit_checkpoint, trusted_issuer, status_list,"
 	        " status_list_credential, key_read, key_block, read_limit, foreign_achievement,"
 	        " key_rotation, issuer_key, login_link, session, share, share_view,"
-	        " identity_change, ratelimit_count, vc_status RESTART IDENTITY";
+	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run"
+	        " RESTART IDENTITY";
 	PGresult *r;
 	int rc;
 

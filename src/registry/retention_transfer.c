@@ -1,0 +1,235 @@
+/* Transfer packages of the retention schedule: records due for transfer written, with their
+ * signed credentials, into a folder an archive can ingest, under a signed manifest of SHA-256
+ * checksums (see retention.h). */
+#include "registry/retention.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/format.h"
+#include "registry/achievement.h"
+#include "registry/credential.h"
+
+#define FILE_MAX ((size_t)1 << 20) /* a record or a credential: far less */
+
+static int make_dir(const char *path, struct ok_error *err)
+{
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return ok_fail(err, OK_EIO, "%s: cannot create the folder (%s)", path,
+		               strerror(errno));
+	return 0;
+}
+
+int retention_transfer_dir(const char *dir, const char *run_id, struct buf *out,
+                           struct ok_error *err)
+{
+	struct buf sub;
+	int rc;
+
+	buf_init(&sub, OK_PATH_MAX);
+	if ((rc = make_dir(dir, err)))
+		goto out;
+	if (ok_path_join(out, dir, run_id)) {
+		rc = ok_fail(err, OK_ETOOBIG, "the transfer folder's path is too long");
+		goto out;
+	}
+	if ((rc = make_dir(out->data, err)))
+		goto out;
+	if (ok_path_join(&sub, out->data, "records") || (rc = make_dir(sub.data, err)) ||
+	    ok_path_join(&sub, out->data, "credentials") || (rc = make_dir(sub.data, err)))
+		rc = rc ? rc : ok_fail(err, OK_ETOOBIG, "the transfer folder's path is too long");
+out:
+	buf_release(&sub);
+	return rc;
+}
+
+/* Writes data whole to pkg/sub/name: a new file, fsync'd, renamed into place. */
+static int write_whole(const char *pkg, const char *sub, const char *name, const char *data,
+                       size_t len, struct ok_error *err)
+{
+	char rel[128];
+	struct buf path, tmp;
+	ssize_t w;
+	size_t done = 0;
+	int fd = -1, rc = 0;
+
+	buf_init(&path, OK_PATH_MAX);
+	buf_init(&tmp, OK_PATH_MAX + 8);
+	if (ok_format(rel, sizeof(rel), "%s%s%s", sub ? sub : "", sub ? "/" : "", name) ||
+	    ok_path_join(&path, pkg, rel) || buf_addstr(&tmp, path.data) ||
+	    buf_addstr(&tmp, ".tmp")) {
+		rc = ok_fail(err, OK_ETOOBIG, "the transfer folder's path is too long");
+		goto out;
+	}
+	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+		rc = ok_fail(err, OK_EIO, "%s: cannot write (%s)", tmp.data, strerror(errno));
+		goto out;
+	}
+	while (done < len) {
+		if ((w = write(fd, data + done, len - done)) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = ok_fail(err, errno == ENOSPC ? OK_EDISKFULL : OK_EIO,
+			             "%s: cannot write (%s)", tmp.data, strerror(errno));
+			goto out;
+		}
+		done += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		rc = ok_fail(err, OK_EIO, "%s: cannot write (%s)", tmp.data, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.data, path.data) != 0)
+		rc = ok_fail(err, OK_EIO, "%s: cannot rename into place (%s)", path.data,
+		             strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc && tmp.len)
+		unlink(tmp.data);
+	buf_release(&tmp);
+	buf_release(&path);
+	return rc;
+}
+
+int retention_transfer_record(struct depository *d, const char *pkg,
+                              const struct store_achievement *a, struct ok_error *err)
+{
+	json_t *record = registry_achievement_json(a);
+	char name[STORE_ID_MAX + 8], *text = NULL;
+	struct buf cred;
+	int rc;
+
+	buf_init(&cred, FILE_MAX);
+	snprintf(name, sizeof(name), "%s.json", a->id);
+	text = record ? json_dumps(record, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	if (!text) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = write_whole(pkg, "records", name, text, strlen(text), err)))
+		goto out;
+	/* Unaudited here: the run records the transfer, batch by batch, in its own events. */
+	if ((rc = registry_credential_issue_unaudited(d, a->id, CREDENTIAL_DI, &cred, err)))
+		goto out;
+	rc = write_whole(pkg, "credentials", name, cred.data, cred.len, err);
+out:
+	free(text);
+	json_decref(record);
+	buf_release(&cred);
+	return rc;
+}
+
+static int only_json(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+	return n > 5 && strcmp(e->d_name + n - 5, ".json") == 0;
+}
+
+/* Appends {path, bytes, sha256} of every .json file of pkg/sub to files, by name. */
+static int list_files(const char *pkg, const char *sub, json_t *files, struct ok_error *err)
+{
+	struct dirent **names = NULL;
+	unsigned char sha[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1], rel[300];
+	struct buf path, data;
+	int n, i, rc = 0;
+	FILE *f;
+
+	buf_init(&path, OK_PATH_MAX);
+	buf_init(&data, FILE_MAX);
+	if (ok_path_join(&path, pkg, sub)) {
+		rc = ok_fail(err, OK_ETOOBIG, "the transfer folder's path is too long");
+		goto out;
+	}
+	if ((n = scandir(path.data, &names, only_json, alphasort)) < 0) {
+		rc = ok_fail(err, OK_EIO, "%s: cannot list (%s)", path.data, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		char chunk[8192];
+		size_t got;
+
+		if (!rc && (ok_format(rel, sizeof(rel), "%s/%s", sub, names[i]->d_name) ||
+		            ok_path_join(&path, pkg, rel)))
+			rc = ok_fail(err, OK_ETOOBIG, "the transfer folder's path is too long");
+		if (!rc && !(f = fopen(path.data, "rb")))
+			rc = ok_fail(err, OK_EIO, "%s: cannot read", path.data);
+		if (!rc) {
+			buf_reset(&data);
+			while (!rc && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+				if (buf_add(&data, chunk, got))
+					rc = ok_fail(err, OK_ETOOBIG, "%s: larger than 1 MiB",
+					             path.data);
+			fclose(f);
+		}
+		if (!rc) {
+			crypto_hash_sha256(sha, (const unsigned char *)data.data, data.len);
+			sodium_bin2hex(hex, sizeof(hex), sha, sizeof(sha));
+			if (json_array_append_new(files,
+			                          json_pack("{s:s, s:I, s:s}", "path", rel, "bytes",
+			                                    (json_int_t)data.len, "sha256", hex)))
+				rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		}
+		free(names[i]);
+	}
+	free(names);
+out:
+	buf_release(&data);
+	buf_release(&path);
+	return rc;
+}
+
+int retention_transfer_manifest(struct depository *d, const char *pkg, const char *run_id,
+                                const char *actor, int64_t *files, struct ok_error *err)
+{
+	struct depository_identity id;
+	json_t *list = json_array(), *manifest = NULL, *signed_manifest = NULL;
+	char urn[64], *text = NULL;
+	int rc;
+
+	*files = 0;
+	if (!list)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	if ((rc = list_files(pkg, "records", list, err)) ||
+	    (rc = list_files(pkg, "credentials", list, err)))
+		goto out;
+	*files = (int64_t)json_array_size(list);
+	if ((rc = registry_identity(d, &id, err)))
+		goto out;
+	snprintf(urn, sizeof(urn), "urn:oorkonde:transfer:%s", run_id);
+	manifest =
+	        json_pack("{s:[s], s:s, s:[s, s], s:s, s:s, s:{s:s, s:I, s:O}}", "@context",
+	                  CREDENTIAL_CONTEXT_V2, "id", urn, "type", "VerifiableCredential",
+	                  "TransferManifest", "issuer", id.did, "name",
+	                  "Transfer to an archive: manifest", "credentialSubject", "retentionRun",
+	                  run_id, "fileCount", (json_int_t)*files, "files", list);
+	registry_identity_release(&id);
+	if (!manifest) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = registry_credential_sign(d, manifest, actor, &signed_manifest, err)))
+		goto out;
+	if (!(text = json_dumps(signed_manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = write_whole(pkg, NULL, "manifest.json", text, strlen(text), err);
+out:
+	free(text);
+	json_decref(signed_manifest);
+	json_decref(manifest);
+	json_decref(list);
+	return rc;
+}

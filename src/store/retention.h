@@ -1,0 +1,211 @@
+/* The store's retention area (issue 21): legal holds, the records a retention schedule finds
+ * due, their destruction, and the runs that destroy them (resumable).
+ *
+ * Invariants:
+ * - A hold (scope learner, institution or achievement, and the target's id or code) that is not
+ *   released keeps every record it covers out of every listing, count of due records and
+ *   destruction below: a held record is only ever counted as held.
+ * - A record is due for class c under trigger t when its trigger moment lies on or before the
+ *   cutoff (cutoff_ms for moments kept in milliseconds; cutoff_date, "YYYY-MM-DD", for award
+ *   dates). Only the classes result, foreign, share, session and login_link have records here;
+ *   any other class counts 0 and sweeps nothing.
+ * - Destroying deletes the rows and every row that hangs on them (a result's history; a
+ *   share's openings; a learner's sessions, links, shares, identity corrections and key reads);
+ *   nothing is kept aside. Writes happen in the caller's transaction.
+ * - A run's row is written in the same transaction as each batch it counts, so that a run
+ *   killed halfway resumes from its row with the totals of what was really destroyed.
+ */
+#ifndef OK_STORE_RETENTION_H
+#define OK_STORE_RETENTION_H
+
+#include "retention/schedule.h"
+#include "store/store.h"
+
+#define STORE_HOLD_REASON_MAX 800 /* bytes: 200 characters of UTF-8 */
+#define STORE_RUN_TEXT_MAX    4096
+#define STORE_RUN_CERT_MAX    32768
+
+struct store_hold {
+	char id[STORE_ID_MAX + 1];
+	char scope[16];  /* learner, institution, achievement */
+	char target[33]; /* the learner or achievement id, or the institution's code */
+	char reason[STORE_HOLD_REASON_MAX + 1];
+	char created_by[129];
+	int64_t created_ms;
+	char released_by[129]; /* "" while in force */
+	int64_t released_ms;   /* 0 while in force */
+};
+
+/* One run of the schedule: what it found due when it began (its cutoffs, so that a resumed run
+ * destroys exactly the same set), and what it has destroyed so far. */
+struct store_retention_run {
+	char id[STORE_ID_MAX + 1];
+	char actor[129];
+	int64_t started_ms;
+	int64_t finished_ms;               /* 0 while it runs or was cut short */
+	int64_t now_ms;                    /* the moment the cutoffs were computed from */
+	char schedule[STORE_RUN_TEXT_MAX]; /* JSON: the rule applied per class */
+	char counts[STORE_RUN_TEXT_MAX];   /* JSON: records destroyed per class */
+	int64_t audit_from;                /* the audit events the run covers (sequence numbers) */
+	int64_t audit_to;
+	char certificate[STORE_RUN_CERT_MAX]; /* the signed destruction certificate, "" until done
+	                                       */
+};
+
+typedef int (*store_hold_fn)(void *ctx, const struct store_hold *h);
+typedef int (*store_run_fn)(void *ctx, const struct store_retention_run *r);
+typedef int (*store_id_fn)(void *ctx, const char *id);
+
+struct store_retention_ops {
+	/* Holds: added (OK_EEXIST for a taken id), read, listed by creation, released (OK_ENOTFOUND
+	 * when there is no such hold, OK_ECONFLICT when it was released already). */
+	int (*hold_add)(struct store *s, const struct store_hold *h, struct ok_error *err);
+	int (*hold_get)(struct store *s, const char *id, struct store_hold *out,
+	                struct ok_error *err);
+	int (*hold_list)(struct store *s, store_hold_fn fn, void *ctx, struct ok_error *err);
+	int (*hold_release)(struct store *s, const char *id, const char *by, int64_t at_ms,
+	                    struct ok_error *err);
+
+	/* Records of class c due under trigger t: *due those not held, *held those held; *next the
+	 * earliest trigger moment of those not due yet (next_ms, or next_date for award dates;
+	 * 0 and "" when none). */
+	int (*count)(struct store *s, enum retention_class c, enum retention_trigger t,
+	             int64_t cutoff_ms, const char *cutoff_date, int64_t *due, int64_t *held,
+	             int64_t *next_ms, char next_date[11], struct ok_error *err);
+	/* The ids of due results (course, module, exam achievements awarded on or before
+	 * cutoff_date), not held, by id, at most limit. */
+	int (*results_due)(struct store *s, const char *cutoff_date, size_t limit, store_id_fn fn,
+	                   void *ctx, struct ok_error *err);
+	/* Deletes the achievement and its history (OK_ENOTFOUND when there is none). */
+	int (*result_destroy)(struct store *s, const char *id, struct ok_error *err);
+	/* Deletes at most limit due records of class c (foreign, share, session, login_link) that
+	 * are not held, lowest ids first; *n how many. */
+	int (*sweep)(struct store *s, enum retention_class c, enum retention_trigger t,
+	             int64_t cutoff_ms, const char *cutoff_date, size_t limit, int64_t *n,
+	             struct ok_error *err);
+	/* Learners with no achievement and no foreign achievement left and no hold, by id, at
+	 * most limit; and the deletion of one with everything that hangs on it. */
+	int (*orphans)(struct store *s, size_t limit, store_id_fn fn, void *ctx,
+	               struct ok_error *err);
+	int (*learner_destroy)(struct store *s, const char *id, struct ok_error *err);
+	/* A learner's erasure request: deletes every record of class c (share with its openings,
+	 * session, login_link, foreign) of learner_id, but for a foreign achievement under a hold
+	 * of its own; *n how many. */
+	int (*erase)(struct store *s, const char *learner_id, enum retention_class c, int64_t *n,
+	             struct ok_error *err);
+
+	/* Runs: the one not finished (OK_ENOTFOUND when none), insert or replace by id, all
+	 * listed by start. */
+	int (*run_open)(struct store *s, struct store_retention_run *out, struct ok_error *err);
+	int (*run_put)(struct store *s, const struct store_retention_run *r, struct ok_error *err);
+	int (*run_list)(struct store *s, store_run_fn fn, void *ctx, struct ok_error *err);
+
+	/* Makes deletions on this connection overwrite what they delete (SQLite: secure_delete);
+	 * a no-op where the back end cannot (PostgreSQL: see docs/operations.md). */
+	int (*secure_delete)(struct store *s, struct ok_error *err);
+	/* After a run, outside a transaction: gives free pages back and empties the write-ahead
+	 * log (SQLite: a checkpoint, VACUUM, the WAL truncated; PostgreSQL: VACUUM of the tables
+	 * that lost rows). */
+	int (*compact)(struct store *s, struct ok_error *err);
+};
+
+static inline int store_hold_add(struct store *s, const struct store_hold *h, struct ok_error *err)
+{
+	return s->ops->retention->hold_add(s, h, err);
+}
+
+static inline int store_hold_get(struct store *s, const char *id, struct store_hold *out,
+                                 struct ok_error *err)
+{
+	return s->ops->retention->hold_get(s, id, out, err);
+}
+
+static inline int store_hold_list(struct store *s, store_hold_fn fn, void *ctx,
+                                  struct ok_error *err)
+{
+	return s->ops->retention->hold_list(s, fn, ctx, err);
+}
+
+static inline int store_hold_release(struct store *s, const char *id, const char *by, int64_t at_ms,
+                                     struct ok_error *err)
+{
+	return s->ops->retention->hold_release(s, id, by, at_ms, err);
+}
+
+static inline int store_retention_count(struct store *s, enum retention_class c,
+                                        enum retention_trigger t, int64_t cutoff_ms,
+                                        const char *cutoff_date, int64_t *due, int64_t *held,
+                                        int64_t *next_ms, char next_date[11], struct ok_error *err)
+{
+	return s->ops->retention->count(s, c, t, cutoff_ms, cutoff_date, due, held, next_ms,
+	                                next_date, err);
+}
+
+static inline int store_retention_results_due(struct store *s, const char *cutoff_date,
+                                              size_t limit, store_id_fn fn, void *ctx,
+                                              struct ok_error *err)
+{
+	return s->ops->retention->results_due(s, cutoff_date, limit, fn, ctx, err);
+}
+
+static inline int store_retention_result_destroy(struct store *s, const char *id,
+                                                 struct ok_error *err)
+{
+	return s->ops->retention->result_destroy(s, id, err);
+}
+
+static inline int store_retention_sweep(struct store *s, enum retention_class c,
+                                        enum retention_trigger t, int64_t cutoff_ms,
+                                        const char *cutoff_date, size_t limit, int64_t *n,
+                                        struct ok_error *err)
+{
+	return s->ops->retention->sweep(s, c, t, cutoff_ms, cutoff_date, limit, n, err);
+}
+
+static inline int store_retention_orphans(struct store *s, size_t limit, store_id_fn fn, void *ctx,
+                                          struct ok_error *err)
+{
+	return s->ops->retention->orphans(s, limit, fn, ctx, err);
+}
+
+static inline int store_retention_learner_destroy(struct store *s, const char *id,
+                                                  struct ok_error *err)
+{
+	return s->ops->retention->learner_destroy(s, id, err);
+}
+
+static inline int store_retention_erase(struct store *s, const char *learner_id,
+                                        enum retention_class c, int64_t *n, struct ok_error *err)
+{
+	return s->ops->retention->erase(s, learner_id, c, n, err);
+}
+
+static inline int store_retention_run_open(struct store *s, struct store_retention_run *out,
+                                           struct ok_error *err)
+{
+	return s->ops->retention->run_open(s, out, err);
+}
+
+static inline int store_retention_run_put(struct store *s, const struct store_retention_run *r,
+                                          struct ok_error *err)
+{
+	return s->ops->retention->run_put(s, r, err);
+}
+
+static inline int store_retention_run_list(struct store *s, store_run_fn fn, void *ctx,
+                                           struct ok_error *err)
+{
+	return s->ops->retention->run_list(s, fn, ctx, err);
+}
+
+static inline int store_retention_secure_delete(struct store *s, struct ok_error *err)
+{
+	return s->ops->retention->secure_delete(s, err);
+}
+
+static inline int store_retention_compact(struct store *s, struct ok_error *err)
+{
+	return s->ops->retention->compact(s, err);
+}
+
+#endif

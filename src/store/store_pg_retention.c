@@ -1,0 +1,492 @@
+/* The PostgreSQL side of the store's retention area (see retention.h). What a deletion leaves
+ * behind on PostgreSQL (dead tuples until VACUUM, the WAL, base backups) is in
+ * docs/operations.md, "Retention". */
+#include "store/pg_internal.h"
+#include "store/retention.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HOLD_COLS "id, scope, target, reason, created_by, created_ms, released_by, released_ms"
+#define RUN_COLS                                                                               \
+	"id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, " \
+	"certificate"
+
+#define HELD_LEARNER(x)                                                                       \
+	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope = 'learner' " \
+	"AND h.target = " x ".learner_id)"
+#define HELD_RESULT                                                        \
+	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
+	"(h.scope = 'learner' AND h.target = a.learner_id) OR "            \
+	"(h.scope = 'institution' AND h.target = a.institution) OR "       \
+	"(h.scope = 'achievement' AND h.target = a.id)))"
+#define HELD_FOREIGN                                                       \
+	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
+	"(h.scope = 'learner' AND h.target = f.learner_id) OR "            \
+	"(h.scope = 'achievement' AND h.target = f.id)))"
+#define RESULT_KINDS "a.kind IN ('course', 'module', 'exam')"
+
+#define COUNT_OVER(sub)                                                                   \
+	"SELECT coalesce(sum(CASE WHEN due AND NOT held THEN 1 ELSE 0 END), 0)::bigint, " \
+	"coalesce(sum(CASE WHEN due AND held THEN 1 ELSE 0 END), 0)::bigint, "            \
+	"coalesce(min(CASE WHEN due THEN NULL ELSE t_ms END), 0)::bigint, "               \
+	"coalesce(min(CASE WHEN due THEN NULL ELSE t_date END), '') FROM (" sub ") AS due_rows"
+
+static const char SQL_HOLD_ADD[] =
+        "INSERT INTO legal_hold (" HOLD_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+static const char SQL_HOLD_GET[] = "SELECT " HOLD_COLS " FROM legal_hold WHERE id = $1";
+static const char SQL_HOLD_LIST[] = "SELECT " HOLD_COLS " FROM legal_hold ORDER BY created_ms, id";
+static const char SQL_HOLD_RELEASE[] = "UPDATE legal_hold SET released_by = $2, released_ms = $3 "
+                                       "WHERE id = $1 AND released_ms = 0";
+
+/* $1 cutoff_ms, $2 cutoff_date, $3 trigger name. */
+static const char SQL_COUNT_RESULT[] = COUNT_OVER(
+        "SELECT CASE WHEN $3::text = 'award' THEN a.awarded_on <= $2::text ELSE a.created_ms <= "
+        "$1::bigint END AS due, " HELD_RESULT " AS held, 0::bigint AS t_ms, a.awarded_on AS "
+        "t_date FROM achievement a WHERE " RESULT_KINDS);
+static const char SQL_COUNT_FOREIGN[] = COUNT_OVER(
+        "SELECT CASE WHEN $3::text = 'award' THEN f.awarded_on <= $2::text ELSE f.imported_ms "
+        "<= $1::bigint END AS due, " HELD_FOREIGN " AS held, f.imported_ms AS t_ms, "
+        "f.awarded_on AS t_date FROM foreign_achievement f");
+/* $1 cutoff_ms, $2 trigger name. */
+static const char SQL_COUNT_SHARE[] = COUNT_OVER(
+        "SELECT (CASE WHEN $2::text = 'created' THEN s.created_ms ELSE s.expires_ms END) <= "
+        "$1::bigint AS due, " HELD_LEARNER(
+                "s") " AS held, CASE WHEN $2::text = 'created' THEN "
+                     "s.created_ms ELSE s.expires_ms END AS t_ms, ''::text AS t_date FROM share s");
+static const char SQL_COUNT_SESSION[] = COUNT_OVER(
+        "SELECT (CASE WHEN $2::text = 'created' THEN s.created_ms ELSE s.last_seen_ms END) <= "
+        "$1::bigint AS due, " HELD_LEARNER("s") " AS held, CASE WHEN $2::text = 'created' THEN "
+                                                "s.created_ms ELSE s.last_seen_ms END AS t_ms, "
+                                                "''::text AS t_date FROM session s");
+static const char SQL_COUNT_LINK[] = COUNT_OVER(
+        "SELECT (CASE WHEN $2::text = 'created' THEN l.created_ms ELSE l.expires_ms END) <= "
+        "$1::bigint AS due, " HELD_LEARNER("l") " AS held, CASE WHEN $2::text = 'created' THEN "
+                                                "l.created_ms ELSE l.expires_ms END AS t_ms, "
+                                                "''::text AS t_date FROM login_link l");
+
+static const char SQL_RESULTS_DUE[] =
+        "SELECT a.id FROM achievement a WHERE " RESULT_KINDS " AND a.awarded_on <= $1::text "
+        "AND NOT " HELD_RESULT " ORDER BY a.id LIMIT $2::bigint";
+static const char SQL_RESULT_HISTORY_DEL[] =
+        "DELETE FROM achievement_history WHERE achievement_id = $1";
+static const char SQL_RESULT_DEL[] = "DELETE FROM achievement WHERE id = $1";
+
+static const char SQL_SWEEP_FOREIGN[] =
+        "DELETE FROM foreign_achievement WHERE id IN (SELECT f.id FROM foreign_achievement f "
+        "WHERE CASE WHEN $3::text = 'award' THEN f.awarded_on <= $2::text ELSE f.imported_ms <= "
+        "$1::bigint END AND NOT " HELD_FOREIGN " ORDER BY f.id LIMIT $4::bigint)";
+#define DUE_SHARES                                                                               \
+	"SELECT s.id FROM share s WHERE (CASE WHEN $2::text = 'created' THEN s.created_ms ELSE " \
+	"s.expires_ms END) <= $1::bigint AND NOT " HELD_LEARNER("s") " ORDER BY s.id LIMIT "     \
+	                                                             "$3::bigint"
+static const char SQL_SWEEP_SHARE_VIEWS[] =
+        "DELETE FROM share_view WHERE share_id IN (" DUE_SHARES ")";
+static const char SQL_SWEEP_SHARES[] = "DELETE FROM share WHERE id IN (" DUE_SHARES ")";
+static const char SQL_SWEEP_SESSIONS[] =
+        "DELETE FROM session WHERE id IN (SELECT s.id FROM session s WHERE (CASE WHEN $2::text = "
+        "'created' THEN s.created_ms ELSE s.last_seen_ms END) <= $1::bigint AND NOT " HELD_LEARNER(
+                "s") " ORDER BY s.id LIMIT $3::bigint)";
+static const char SQL_SWEEP_LINKS[] =
+        "DELETE FROM login_link WHERE token_hash IN (SELECT l.token_hash FROM login_link l WHERE "
+        "(CASE WHEN $2::text = 'created' THEN l.created_ms ELSE l.expires_ms END) <= $1::bigint "
+        "AND NOT " HELD_LEARNER("l") " ORDER BY l.token_hash LIMIT $3::bigint)";
+
+static const char SQL_ORPHANS[] =
+        "SELECT l.id FROM learner l WHERE NOT EXISTS (SELECT 1 FROM achievement a WHERE "
+        "a.learner_id = l.id) AND NOT EXISTS (SELECT 1 FROM foreign_achievement f WHERE "
+        "f.learner_id = l.id) AND NOT EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms "
+        "= 0 AND h.scope = 'learner' AND h.target = l.id) ORDER BY l.id LIMIT $1::bigint";
+static const char *const SQL_LEARNER_DEL[] = {
+        "DELETE FROM share_view WHERE share_id IN (SELECT id FROM share WHERE learner_id = $1)",
+        "DELETE FROM share WHERE learner_id = $1",
+        "DELETE FROM session WHERE learner_id = $1",
+        "DELETE FROM login_link WHERE learner_id = $1",
+        "DELETE FROM identity_change WHERE learner_id = $1",
+        "DELETE FROM key_read WHERE learner_id = $1",
+        "DELETE FROM learner WHERE id = $1",
+};
+
+static const char SQL_ERASE_FOREIGN[] =
+        "DELETE FROM foreign_achievement AS f WHERE f.learner_id = $1 AND NOT EXISTS (SELECT 1 "
+        "FROM legal_hold h WHERE h.released_ms = 0 AND h.scope = 'achievement' AND h.target = "
+        "f.id)";
+
+static const char SQL_RUN_OPEN[] = "SELECT " RUN_COLS " FROM retention_run WHERE finished_ms = 0 "
+                                   "ORDER BY started_ms LIMIT 1";
+static const char SQL_RUN_PUT[] =
+        "INSERT INTO retention_run (" RUN_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+        "ON CONFLICT (id) DO UPDATE SET actor = EXCLUDED.actor, started_ms = EXCLUDED.started_ms, "
+        "finished_ms = EXCLUDED.finished_ms, now_ms = EXCLUDED.now_ms, schedule = "
+        "EXCLUDED.schedule, counts = EXCLUDED.counts, audit_from = EXCLUDED.audit_from, "
+        "audit_to = EXCLUDED.audit_to, certificate = EXCLUDED.certificate";
+static const char SQL_RUN_LIST[] = "SELECT " RUN_COLS " FROM retention_run ORDER BY started_ms, id";
+
+static void read_hold(const PGresult *r, int row, struct store_hold *h)
+{
+	pg_col_text(r, row, 0, h->id, sizeof(h->id));
+	pg_col_text(r, row, 1, h->scope, sizeof(h->scope));
+	pg_col_text(r, row, 2, h->target, sizeof(h->target));
+	pg_col_text(r, row, 3, h->reason, sizeof(h->reason));
+	pg_col_text(r, row, 4, h->created_by, sizeof(h->created_by));
+	h->created_ms = pg_col_int64(r, row, 5);
+	pg_col_text(r, row, 6, h->released_by, sizeof(h->released_by));
+	h->released_ms = pg_col_int64(r, row, 7);
+}
+
+static void read_run(const PGresult *r, int row, struct store_retention_run *run)
+{
+	pg_col_text(r, row, 0, run->id, sizeof(run->id));
+	pg_col_text(r, row, 1, run->actor, sizeof(run->actor));
+	run->started_ms = pg_col_int64(r, row, 2);
+	run->finished_ms = pg_col_int64(r, row, 3);
+	run->now_ms = pg_col_int64(r, row, 4);
+	pg_col_text(r, row, 5, run->schedule, sizeof(run->schedule));
+	pg_col_text(r, row, 6, run->counts, sizeof(run->counts));
+	run->audit_from = pg_col_int64(r, row, 7);
+	run->audit_to = pg_col_int64(r, row, 8);
+	pg_col_text(r, row, 9, run->certificate, sizeof(run->certificate));
+}
+
+static int hold_add(struct store *base, const struct store_hold *h, struct ok_error *err)
+{
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, h->id);
+	pg_param_text(&p, h->scope);
+	pg_param_text(&p, h->target);
+	pg_param_text(&p, h->reason);
+	pg_param_text(&p, h->created_by);
+	pg_param_int64(&p, h->created_ms);
+	pg_param_text(&p, h->released_by);
+	pg_param_int64(&p, h->released_ms);
+	return pg_exec(pgs(base), SQL_HOLD_ADD, &p, NULL, NULL, "add a legal hold", err);
+}
+
+static int hold_get(struct store *base, const char *id, struct store_hold *out,
+                    struct ok_error *err)
+{
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, id);
+	if ((rc = pg_exec_one(pgs(base), SQL_HOLD_GET, &p, &r, "read a legal hold", err)))
+		return rc;
+	read_hold(r, 0, out);
+	PQclear(r);
+	return 0;
+}
+
+static int hold_list(struct store *base, store_hold_fn fn, void *ctx, struct ok_error *err)
+{
+	struct store_hold h;
+	PGresult *r;
+	int rc, i, n;
+
+	if ((rc = pg_exec(pgs(base), SQL_HOLD_LIST, NULL, &r, NULL, "list legal holds", err)))
+		return rc;
+	n = PQntuples(r);
+	for (i = 0; !rc && i < n; i++) {
+		read_hold(r, i, &h);
+		rc = fn(ctx, &h);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int hold_release(struct store *base, const char *id, const char *by, int64_t at_ms,
+                        struct ok_error *err)
+{
+	struct store_hold h;
+	struct pg_params p;
+	int64_t n = 0;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, id);
+	pg_param_text(&p, by);
+	pg_param_int64(&p, at_ms);
+	if ((rc = pg_exec(pgs(base), SQL_HOLD_RELEASE, &p, NULL, &n, "release a legal hold", err)))
+		return rc;
+	if (n == 1)
+		return 0;
+	if ((rc = hold_get(base, id, &h, err)))
+		return rc == OK_ENOTFOUND ? ok_fail(err, OK_ENOTFOUND, "no legal hold with that id")
+		                          : rc;
+	return ok_fail(err, OK_ECONFLICT, "the legal hold was released already");
+}
+
+static int count(struct store *base, enum retention_class c, enum retention_trigger t,
+                 int64_t cutoff_ms, const char *cutoff_date, int64_t *due, int64_t *held,
+                 int64_t *next_ms, char next_date[11], struct ok_error *err)
+{
+	const char *sql = NULL;
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+
+	*due = *held = *next_ms = 0;
+	next_date[0] = '\0';
+	switch (c) {
+	case RETENTION_RESULT:
+		sql = SQL_COUNT_RESULT;
+		break;
+	case RETENTION_FOREIGN:
+		sql = SQL_COUNT_FOREIGN;
+		break;
+	case RETENTION_SHARE:
+		sql = SQL_COUNT_SHARE;
+		break;
+	case RETENTION_SESSION:
+		sql = SQL_COUNT_SESSION;
+		break;
+	case RETENTION_LOGIN_LINK:
+		sql = SQL_COUNT_LINK;
+		break;
+	default:
+		return 0;
+	}
+	pg_params_init(&p);
+	pg_param_int64(&p, cutoff_ms);
+	if (c == RETENTION_RESULT || c == RETENTION_FOREIGN)
+		pg_param_text(&p, cutoff_date);
+	pg_param_text(&p, retention_trigger_name(t));
+	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "count due records", err)))
+		return rc;
+	*due = pg_col_int64(r, 0, 0);
+	*held = pg_col_int64(r, 0, 1);
+	*next_ms = pg_col_int64(r, 0, 2);
+	pg_col_text(r, 0, 3, next_date, 11);
+	PQclear(r);
+	return 0;
+}
+
+static int ids(struct store *base, const char *sql, const struct pg_params *p, store_id_fn fn,
+               void *ctx, const char *what, struct ok_error *err)
+{
+	char id[STORE_ID_MAX + 1];
+	PGresult *r;
+	int rc, i, n;
+
+	if ((rc = pg_exec(pgs(base), sql, p, &r, NULL, what, err)))
+		return rc;
+	n = PQntuples(r);
+	for (i = 0; !rc && i < n; i++) {
+		pg_col_text(r, i, 0, id, sizeof(id));
+		rc = fn(ctx, id);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int results_due(struct store *base, const char *cutoff_date, size_t limit, store_id_fn fn,
+                       void *ctx, struct ok_error *err)
+{
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, cutoff_date);
+	pg_param_int64(&p, (int64_t)limit);
+	return ids(base, SQL_RESULTS_DUE, &p, fn, ctx, "list due results", err);
+}
+
+static int result_destroy(struct store *base, const char *id, struct ok_error *err)
+{
+	struct pg_params p;
+	int64_t n = 0;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_text(&p, id);
+	if ((rc = pg_exec(pgs(base), SQL_RESULT_HISTORY_DEL, &p, NULL, NULL,
+	                  "destroy a result's history", err)) ||
+	    (rc = pg_exec(pgs(base), SQL_RESULT_DEL, &p, NULL, &n, "destroy a result", err)))
+		return rc;
+	return n == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no achievement with that id");
+}
+
+static int sweep(struct store *base, enum retention_class c, enum retention_trigger t,
+                 int64_t cutoff_ms, const char *cutoff_date, size_t limit, int64_t *n,
+                 struct ok_error *err)
+{
+	const char *sql = NULL;
+	struct pg_params p;
+	int rc;
+
+	*n = 0;
+	pg_params_init(&p);
+	pg_param_int64(&p, cutoff_ms);
+	if (c == RETENTION_FOREIGN)
+		pg_param_text(&p, cutoff_date);
+	pg_param_text(&p, retention_trigger_name(t));
+	pg_param_int64(&p, (int64_t)limit);
+	switch (c) {
+	case RETENTION_FOREIGN:
+		sql = SQL_SWEEP_FOREIGN;
+		break;
+	case RETENTION_SHARE:
+		/* The openings first, of the same shares (same order, same limit). */
+		if ((rc = pg_exec(pgs(base), SQL_SWEEP_SHARE_VIEWS, &p, NULL, NULL,
+		                  "destroy share openings", err)))
+			return rc;
+		sql = SQL_SWEEP_SHARES;
+		break;
+	case RETENTION_SESSION:
+		sql = SQL_SWEEP_SESSIONS;
+		break;
+	case RETENTION_LOGIN_LINK:
+		sql = SQL_SWEEP_LINKS;
+		break;
+	default:
+		return 0;
+	}
+	return pg_exec(pgs(base), sql, &p, NULL, n, "destroy due records", err);
+}
+
+static int orphans(struct store *base, size_t limit, store_id_fn fn, void *ctx,
+                   struct ok_error *err)
+{
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_int64(&p, (int64_t)limit);
+	return ids(base, SQL_ORPHANS, &p, fn, ctx, "list learners with no records left", err);
+}
+
+static int learner_destroy(struct store *base, const char *id, struct ok_error *err)
+{
+	size_t i, last = sizeof(SQL_LEARNER_DEL) / sizeof(SQL_LEARNER_DEL[0]) - 1;
+	struct pg_params p;
+	int64_t n = 0;
+	int rc = 0;
+
+	pg_params_init(&p);
+	pg_param_text(&p, id);
+	for (i = 0; !rc && i <= last; i++)
+		rc = pg_exec(pgs(base), SQL_LEARNER_DEL[i], &p, NULL, &n, "destroy a learner", err);
+	if (!rc && n != 1)
+		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that id");
+	return rc;
+}
+
+/* The statements of learner_destroy that delete one class of a learner's records. */
+static int erase(struct store *base, const char *learner_id, enum retention_class c, int64_t *n,
+                 struct ok_error *err)
+{
+	struct pg_params p;
+	int rc;
+
+	*n = 0;
+	pg_params_init(&p);
+	pg_param_text(&p, learner_id);
+	switch (c) {
+	case RETENTION_SHARE:
+		if ((rc = pg_exec(pgs(base), SQL_LEARNER_DEL[0], &p, NULL, NULL,
+		                  "erase a learner's share openings", err)))
+			return rc;
+		return pg_exec(pgs(base), SQL_LEARNER_DEL[1], &p, NULL, n,
+		               "erase a learner's shares", err);
+	case RETENTION_SESSION:
+		return pg_exec(pgs(base), SQL_LEARNER_DEL[2], &p, NULL, n,
+		               "erase a learner's sessions", err);
+	case RETENTION_LOGIN_LINK:
+		return pg_exec(pgs(base), SQL_LEARNER_DEL[3], &p, NULL, n,
+		               "erase a learner's login links", err);
+	case RETENTION_FOREIGN:
+		rc = pg_exec(pgs(base), SQL_ERASE_FOREIGN, &p, NULL, n,
+		             "erase a learner's foreign achievements", err);
+		return rc;
+	default:
+		return 0;
+	}
+}
+
+static int run_open(struct store *base, struct store_retention_run *out, struct ok_error *err)
+{
+	PGresult *r;
+	int rc = pg_exec_one(pgs(base), SQL_RUN_OPEN, NULL, &r, "read the open retention run", err);
+
+	if (rc)
+		return rc;
+	read_run(r, 0, out);
+	PQclear(r);
+	return 0;
+}
+
+static int run_put(struct store *base, const struct store_retention_run *run, struct ok_error *err)
+{
+	struct pg_params p;
+
+	pg_params_init(&p);
+	pg_param_text(&p, run->id);
+	pg_param_text(&p, run->actor);
+	pg_param_int64(&p, run->started_ms);
+	pg_param_int64(&p, run->finished_ms);
+	pg_param_int64(&p, run->now_ms);
+	pg_param_text(&p, run->schedule);
+	pg_param_text(&p, run->counts);
+	pg_param_int64(&p, run->audit_from);
+	pg_param_int64(&p, run->audit_to);
+	pg_param_text(&p, run->certificate);
+	return pg_exec(pgs(base), SQL_RUN_PUT, &p, NULL, NULL, "record a retention run", err);
+}
+
+static int run_list(struct store *base, store_run_fn fn, void *ctx, struct ok_error *err)
+{
+	struct store_retention_run *run = calloc(1, sizeof(*run)); /* 8 KiB: not on the stack */
+	PGresult *r = NULL;
+	int rc, i, n;
+
+	if (!run)
+		return ok_fail(err, OK_ENOMEM, "list retention runs: out of memory");
+	if (!(rc = pg_exec(pgs(base), SQL_RUN_LIST, NULL, &r, NULL, "list retention runs", err))) {
+		n = PQntuples(r);
+		for (i = 0; !rc && i < n; i++) {
+			read_run(r, i, run);
+			rc = fn(ctx, run);
+		}
+		PQclear(r);
+	}
+	free(run);
+	return rc;
+}
+
+/* PostgreSQL has no way to overwrite a deleted row in place: the row stays as a dead tuple until
+ * VACUUM reclaims its space (compact below), and in the WAL and base backups until they age
+ * out (docs/operations.md). */
+static int secure_delete(struct store *base, struct ok_error *err)
+{
+	(void)base;
+	(void)err;
+	return 0;
+}
+
+static int compact(struct store *base, struct ok_error *err)
+{
+	return pg_command(pgs(base),
+	                  "VACUUM achievement, achievement_history, learner, foreign_achievement, "
+	                  "share, share_view, session, login_link, identity_change, key_read",
+	                  "vacuum the tables retention emptied", err);
+}
+
+const struct store_retention_ops pg_retention_ops = {
+        .hold_add = hold_add,
+        .hold_get = hold_get,
+        .hold_list = hold_list,
+        .hold_release = hold_release,
+        .count = count,
+        .results_due = results_due,
+        .result_destroy = result_destroy,
+        .sweep = sweep,
+        .orphans = orphans,
+        .learner_destroy = learner_destroy,
+        .erase = erase,
+        .run_open = run_open,
+        .run_put = run_put,
+        .run_list = run_list,
+        .secure_delete = secure_delete,
+        .compact = compact,
+};

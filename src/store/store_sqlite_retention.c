@@ -1,0 +1,501 @@
+/* The SQLite side of the store's retention area (see retention.h): legal holds, due records,
+ * their destruction, the runs, and overwriting what was deleted. */
+#include "store/retention.h"
+#include "store/sqlite_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define HOLD_COLS "id, scope, target, reason, created_by, created_ms, released_by, released_ms"
+#define RUN_COLS                                                                               \
+	"id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, " \
+	"certificate"
+
+/* A hold in force on the learner of the row aliased X. */
+#define HELD_LEARNER(x)                                                                       \
+	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope = 'learner' " \
+	"AND h.target = " x ".learner_id)"
+/* ... on an achievement, its learner or its institution. */
+#define HELD_RESULT                                                        \
+	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
+	"(h.scope = 'learner' AND h.target = a.learner_id) OR "            \
+	"(h.scope = 'institution' AND h.target = a.institution) OR "       \
+	"(h.scope = 'achievement' AND h.target = a.id)))"
+#define HELD_FOREIGN                                                       \
+	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
+	"(h.scope = 'learner' AND h.target = f.learner_id) OR "            \
+	"(h.scope = 'achievement' AND h.target = f.id)))"
+#define RESULT_KINDS "a.kind IN ('course', 'module', 'exam')"
+
+static const struct sqlite_col hold_col[] = {
+        SQLITE_COL(struct store_hold, id, SQ_TEXT),
+        SQLITE_COL(struct store_hold, scope, SQ_TEXT),
+        SQLITE_COL(struct store_hold, target, SQ_TEXT),
+        SQLITE_COL(struct store_hold, reason, SQ_TEXT),
+        SQLITE_COL(struct store_hold, created_by, SQ_TEXT),
+        SQLITE_COL(struct store_hold, created_ms, SQ_INT),
+        SQLITE_COL(struct store_hold, released_by, SQ_TEXT),
+        SQLITE_COL(struct store_hold, released_ms, SQ_INT),
+};
+static const struct sqlite_cols hold_cols = SQLITE_COLS(hold_col);
+
+static const struct sqlite_col run_col[] = {
+        SQLITE_COL(struct store_retention_run, id, SQ_TEXT),
+        SQLITE_COL(struct store_retention_run, actor, SQ_TEXT),
+        SQLITE_COL(struct store_retention_run, started_ms, SQ_INT),
+        SQLITE_COL(struct store_retention_run, finished_ms, SQ_INT),
+        SQLITE_COL(struct store_retention_run, now_ms, SQ_INT),
+        SQLITE_COL(struct store_retention_run, schedule, SQ_TEXT),
+        SQLITE_COL(struct store_retention_run, counts, SQ_TEXT),
+        SQLITE_COL(struct store_retention_run, audit_from, SQ_INT),
+        SQLITE_COL(struct store_retention_run, audit_to, SQ_INT),
+        SQLITE_COL(struct store_retention_run, certificate, SQ_TEXT),
+};
+static const struct sqlite_cols run_cols = SQLITE_COLS(run_col);
+
+struct count_row {
+	int64_t due, held, next_ms;
+	char next_date[11];
+};
+static const struct sqlite_col count_col[] = {
+        SQLITE_COL(struct count_row, due, SQ_INT),
+        SQLITE_COL(struct count_row, held, SQ_INT),
+        SQLITE_COL(struct count_row, next_ms, SQ_INT),
+        SQLITE_COL(struct count_row, next_date, SQ_TEXT),
+};
+static const struct sqlite_cols count_cols = SQLITE_COLS(count_col);
+
+/* The counts over a subquery of (due, held, t_ms, t_date) rows. */
+#define COUNT_OVER(sub)                                                                        \
+	"SELECT coalesce(sum(due AND NOT held), 0) AS due, coalesce(sum(due AND held), 0) AS " \
+	"held, coalesce(min(CASE WHEN due THEN NULL ELSE t_ms END), 0) AS next_ms, "           \
+	"coalesce(min(CASE WHEN due THEN NULL ELSE t_date END), '') AS next_date FROM (" sub ")"
+
+static const struct sqlite_query HOLD_ADD = {ST_HOLD_ADD,
+                                             "INSERT INTO legal_hold (" HOLD_COLS
+                                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                             "add a legal hold", &hold_cols, NULL};
+static const struct sqlite_query HOLD_GET = {ST_HOLD_GET,
+                                             "SELECT " HOLD_COLS " FROM legal_hold WHERE id = ?",
+                                             "read a legal hold", NULL, &hold_cols};
+static const struct sqlite_query HOLD_LIST = {
+        ST_HOLD_LIST, "SELECT " HOLD_COLS " FROM legal_hold ORDER BY created_ms, id",
+        "list legal holds", NULL, &hold_cols};
+static const struct sqlite_query HOLD_RELEASE = {
+        ST_HOLD_RELEASE,
+        "UPDATE legal_hold SET released_by = ?2, released_ms = ?3 WHERE id = ?1 AND "
+        "released_ms = 0",
+        "release a legal hold", NULL, NULL};
+
+/* Arguments of the counts: ?1 cutoff_ms, ?2 cutoff_date, ?3 trigger name (results and foreign
+ * achievements); ?1 cutoff_ms, ?2 trigger name (the classes kept in milliseconds). */
+static const struct sqlite_query COUNT_RESULT = {
+        ST_RET_COUNT_RESULT,
+        COUNT_OVER("SELECT CASE WHEN ?3 = 'award' THEN a.awarded_on <= ?2 ELSE a.created_ms <= "
+                   "?1 END AS due, " HELD_RESULT " AS held, 0 AS t_ms, a.awarded_on AS t_date "
+                   "FROM achievement a WHERE " RESULT_KINDS),
+        "count due results", NULL, &count_cols};
+static const struct sqlite_query COUNT_FOREIGN = {
+        ST_RET_COUNT_FOREIGN,
+        COUNT_OVER("SELECT CASE WHEN ?3 = 'award' THEN f.awarded_on <= ?2 ELSE f.imported_ms <= "
+                   "?1 END AS due, " HELD_FOREIGN " AS held, f.imported_ms AS t_ms, "
+                   "f.awarded_on AS t_date FROM foreign_achievement f"),
+        "count due foreign achievements", NULL, &count_cols};
+static const struct sqlite_query COUNT_SHARE = {
+        ST_RET_COUNT_SHARE,
+        COUNT_OVER("SELECT (CASE WHEN ?2 = 'created' THEN s.created_ms ELSE s.expires_ms END) <= "
+                   "?1 AS due, " HELD_LEARNER("s") " AS held, CASE WHEN ?2 = "
+                                                   "'created' THEN s.created_ms ELSE s.expires_ms "
+                                                   "END AS t_ms, '' AS t_date "
+                                                   "FROM share s"),
+        "count due shares", NULL, &count_cols};
+static const struct sqlite_query COUNT_SESSION = {
+        ST_RET_COUNT_SESSION,
+        COUNT_OVER("SELECT (CASE WHEN ?2 = 'created' THEN s.created_ms ELSE s.last_seen_ms END) "
+                   "<= ?1 AS due, " HELD_LEARNER("s") " AS held, CASE WHEN "
+                                                      "?2 = 'created' THEN s.created_ms ELSE "
+                                                      "s.last_seen_ms END AS t_ms, '' AS "
+                                                      "t_date FROM session s"),
+        "count due sessions", NULL, &count_cols};
+static const struct sqlite_query COUNT_LINK = {
+        ST_RET_COUNT_LINK,
+        COUNT_OVER("SELECT (CASE WHEN ?2 = 'created' THEN l.created_ms ELSE l.expires_ms END) <= "
+                   "?1 AS due, " HELD_LEARNER("l") " AS held, CASE WHEN ?2 = "
+                                                   "'created' THEN l.created_ms ELSE l.expires_ms "
+                                                   "END AS t_ms, '' AS t_date "
+                                                   "FROM login_link l"),
+        "count due login links", NULL, &count_cols};
+
+static const struct sqlite_query RESULTS_DUE = {
+        ST_RET_RESULTS_DUE,
+        "SELECT a.id AS id FROM achievement a WHERE " RESULT_KINDS " AND a.awarded_on <= ?1 "
+        "AND NOT " HELD_RESULT " ORDER BY a.id LIMIT ?2",
+        "list due results", NULL, &sqlite_id_cols};
+static const struct sqlite_query RESULT_HISTORY_DEL = {
+        ST_RET_RESULT_HISTORY_DEL, "DELETE FROM achievement_history WHERE achievement_id = ?",
+        "destroy a result's history", NULL, NULL};
+static const struct sqlite_query RESULT_DEL = {
+        ST_RET_RESULT_DEL, "DELETE FROM achievement WHERE id = ?", "destroy a result", NULL, NULL};
+
+/* Sweeps: ?1 cutoff_ms, ?2 cutoff_date, ?3 trigger name, ?4 limit; of the classes kept in
+ * milliseconds only: ?1 cutoff_ms, ?2 trigger name, ?3 limit. */
+static const struct sqlite_query SWEEP_FOREIGN = {
+        ST_RET_SWEEP_FOREIGN,
+        "DELETE FROM foreign_achievement WHERE id IN (SELECT f.id FROM foreign_achievement f "
+        "WHERE CASE WHEN ?3 = 'award' THEN f.awarded_on <= ?2 ELSE f.imported_ms <= ?1 END "
+        "AND NOT " HELD_FOREIGN " ORDER BY f.id LIMIT ?4)",
+        "destroy foreign achievements", NULL, NULL};
+#define DUE_SHARES                                                                         \
+	"SELECT s.id FROM share s WHERE (CASE WHEN ?2 = 'created' THEN s.created_ms ELSE " \
+	"s.expires_ms END) <= ?1 AND NOT " HELD_LEARNER("s") " ORDER BY "                  \
+	                                                     "s.id LIMIT ?3"
+static const struct sqlite_query SWEEP_SHARE_VIEWS = {
+        ST_RET_SWEEP_SHARE_VIEWS, "DELETE FROM share_view WHERE share_id IN (" DUE_SHARES ")",
+        "destroy share openings", NULL, NULL};
+static const struct sqlite_query SWEEP_SHARES = {ST_RET_SWEEP_SHARES,
+                                                 "DELETE FROM share WHERE id IN (" DUE_SHARES ")",
+                                                 "destroy shares", NULL, NULL};
+static const struct sqlite_query SWEEP_SESSIONS = {
+        ST_RET_SWEEP_SESSIONS,
+        "DELETE FROM session WHERE id IN (SELECT s.id FROM session s WHERE (CASE WHEN ?2 = "
+        "'created' THEN s.created_ms ELSE s.last_seen_ms END) <= ?1 AND "
+        "NOT " HELD_LEARNER("s") " ORDER BY s.id LIMIT ?3)",
+        "destroy sessions", NULL, NULL};
+static const struct sqlite_query SWEEP_LINKS = {
+        ST_RET_SWEEP_LINKS,
+        "DELETE FROM login_link WHERE token_hash IN (SELECT l.token_hash FROM login_link l "
+        "WHERE (CASE WHEN ?2 = 'created' THEN l.created_ms ELSE l.expires_ms END) <= ?1 AND "
+        "NOT " HELD_LEARNER("l") " ORDER BY l.token_hash LIMIT ?3)",
+        "destroy login links", NULL, NULL};
+
+static const struct sqlite_query ORPHANS = {
+        ST_RET_ORPHANS,
+        "SELECT l.id AS id FROM learner l WHERE NOT EXISTS (SELECT 1 FROM achievement a WHERE "
+        "a.learner_id = l.id) AND NOT EXISTS (SELECT 1 FROM foreign_achievement f WHERE "
+        "f.learner_id = l.id) AND NOT EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms "
+        "= 0 AND h.scope = 'learner' AND h.target = l.id) ORDER BY l.id LIMIT ?1",
+        "list learners with no records left", NULL, &sqlite_id_cols};
+static const struct sqlite_query LEARNER_DEL[] = {
+        {ST_RET_LEARNER_VIEWS_DEL,
+         "DELETE FROM share_view WHERE share_id IN (SELECT id FROM share WHERE learner_id = ?)",
+         "destroy a learner's share openings", NULL, NULL},
+        {ST_RET_LEARNER_SHARES_DEL, "DELETE FROM share WHERE learner_id = ?",
+         "destroy a learner's shares", NULL, NULL},
+        {ST_RET_LEARNER_SESSIONS_DEL, "DELETE FROM session WHERE learner_id = ?",
+         "destroy a learner's sessions", NULL, NULL},
+        {ST_RET_LEARNER_LINKS_DEL, "DELETE FROM login_link WHERE learner_id = ?",
+         "destroy a learner's login links", NULL, NULL},
+        {ST_RET_LEARNER_IDENTITY_DEL, "DELETE FROM identity_change WHERE learner_id = ?",
+         "destroy a learner's identity corrections", NULL, NULL},
+        {ST_RET_LEARNER_READS_DEL, "DELETE FROM key_read WHERE learner_id = ?",
+         "destroy a learner's key reads", NULL, NULL},
+        {ST_RET_LEARNER_DEL, "DELETE FROM learner WHERE id = ?", "destroy a learner", NULL, NULL},
+};
+
+static const struct sqlite_query ERASE_FOREIGN = {
+        ST_RET_ERASE_FOREIGN,
+        "DELETE FROM foreign_achievement AS f WHERE f.learner_id = ?1 AND NOT EXISTS (SELECT 1 "
+        "FROM legal_hold h WHERE h.released_ms = 0 AND h.scope = 'achievement' AND h.target = "
+        "f.id)",
+        "erase a learner's foreign achievements", NULL, NULL};
+
+static const struct sqlite_query RUN_OPEN = {
+        ST_RET_RUN_OPEN,
+        "SELECT " RUN_COLS " FROM retention_run WHERE finished_ms = 0 ORDER BY started_ms LIMIT 1",
+        "read the open retention run", NULL, &run_cols};
+static const struct sqlite_query RUN_PUT = {ST_RET_RUN_PUT,
+                                            "INSERT OR REPLACE INTO retention_run (" RUN_COLS
+                                            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                            "record a retention run", &run_cols, NULL};
+static const struct sqlite_query RUN_LIST = {
+        ST_RET_RUN_LIST, "SELECT " RUN_COLS " FROM retention_run ORDER BY started_ms, id",
+        "list retention runs", NULL, &run_cols};
+
+static int hold_add(struct store *base, const struct store_hold *h, struct ok_error *err)
+{
+	return sqlite_exec(sq(base), &HOLD_ADD, h, SQLITE_NO_ARGS, err);
+}
+
+static int hold_get(struct store *base, const char *id, struct store_hold *out,
+                    struct ok_error *err)
+{
+	return sqlite_get(sq(base), &HOLD_GET, SQLITE_ARGS(SQ_ARG_TEXT(id)), out, err);
+}
+
+static int hold_list(struct store *base, store_hold_fn fn, void *ctx, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	struct store_hold h;
+	int rc = sqlite_query(s, &HOLD_LIST, SQLITE_NO_ARGS, err);
+
+	while (!rc && (rc = sqlite_next(s, &HOLD_LIST, &h, err)) > 0)
+		rc = fn(ctx, &h);
+	return sqlite_end(s, &HOLD_LIST, rc);
+}
+
+static int hold_release(struct store *base, const char *id, const char *by, int64_t at_ms,
+                        struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	struct store_hold h;
+	int rc = sqlite_exec(s, &HOLD_RELEASE, NULL,
+	                     SQLITE_ARGS(SQ_ARG_TEXT(id), SQ_ARG_TEXT(by), SQ_ARG_INT(at_ms)), err);
+
+	if (rc || sqlite_changes(s) == 1)
+		return rc;
+	if ((rc = hold_get(base, id, &h, err)))
+		return rc == OK_ENOTFOUND ? ok_fail(err, OK_ENOTFOUND, "no legal hold with that id")
+		                          : rc;
+	return ok_fail(err, OK_ECONFLICT, "the legal hold was released already");
+}
+
+static int count(struct store *base, enum retention_class c, enum retention_trigger t,
+                 int64_t cutoff_ms, const char *cutoff_date, int64_t *due, int64_t *held,
+                 int64_t *next_ms, char next_date[11], struct ok_error *err)
+{
+	const struct sqlite_query *q = NULL;
+	struct count_row r;
+	int rc;
+
+	*due = *held = *next_ms = 0;
+	next_date[0] = '\0';
+	switch (c) {
+	case RETENTION_RESULT:
+		q = &COUNT_RESULT;
+		break;
+	case RETENTION_FOREIGN:
+		q = &COUNT_FOREIGN;
+		break;
+	case RETENTION_SHARE:
+		q = &COUNT_SHARE;
+		break;
+	case RETENTION_SESSION:
+		q = &COUNT_SESSION;
+		break;
+	case RETENTION_LOGIN_LINK:
+		q = &COUNT_LINK;
+		break;
+	default:
+		return 0;
+	}
+	if (c == RETENTION_RESULT || c == RETENTION_FOREIGN)
+		rc = sqlite_get(sq(base), q,
+		                SQLITE_ARGS(SQ_ARG_INT(cutoff_ms), SQ_ARG_TEXT(cutoff_date),
+		                            SQ_ARG_TEXT(retention_trigger_name(t))),
+		                &r, err);
+	else
+		rc = sqlite_get(
+		        sq(base), q,
+		        SQLITE_ARGS(SQ_ARG_INT(cutoff_ms), SQ_ARG_TEXT(retention_trigger_name(t))),
+		        &r, err);
+	if (rc)
+		return rc;
+	*due = r.due;
+	*held = r.held;
+	*next_ms = r.next_ms;
+	memcpy(next_date, r.next_date, sizeof(r.next_date));
+	return 0;
+}
+
+static int ids(struct store_sqlite *s, const struct sqlite_query *q, const struct sqlite_arg *args,
+               size_t nargs, store_id_fn fn, void *ctx, struct ok_error *err)
+{
+	struct sqlite_id_row r;
+	int rc = sqlite_query(s, q, args, nargs, err);
+
+	while (!rc && (rc = sqlite_next(s, q, &r, err)) > 0)
+		rc = fn(ctx, r.id);
+	return sqlite_end(s, q, rc);
+}
+
+static int results_due(struct store *base, const char *cutoff_date, size_t limit, store_id_fn fn,
+                       void *ctx, struct ok_error *err)
+{
+	return ids(sq(base), &RESULTS_DUE,
+	           SQLITE_ARGS(SQ_ARG_TEXT(cutoff_date), SQ_ARG_INT((int64_t)limit)), fn, ctx, err);
+}
+
+static int result_destroy(struct store *base, const char *id, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc = sqlite_exec(s, &RESULT_HISTORY_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
+
+	if (!rc)
+		rc = sqlite_exec(s, &RESULT_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
+	if (!rc && sqlite_changes(s) != 1)
+		rc = ok_fail(err, OK_ENOTFOUND, "no achievement with that id");
+	return rc;
+}
+
+static int sweep(struct store *base, enum retention_class c, enum retention_trigger t,
+                 int64_t cutoff_ms, const char *cutoff_date, size_t limit, int64_t *n,
+                 struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	const struct sqlite_query *q = NULL;
+	const struct sqlite_arg dated[] = {SQ_ARG_INT(cutoff_ms), SQ_ARG_TEXT(cutoff_date),
+	                                   SQ_ARG_TEXT(retention_trigger_name(t)),
+	                                   SQ_ARG_INT((int64_t)limit)};
+	const struct sqlite_arg timed[] = {SQ_ARG_INT(cutoff_ms),
+	                                   SQ_ARG_TEXT(retention_trigger_name(t)),
+	                                   SQ_ARG_INT((int64_t)limit)};
+	const struct sqlite_arg *args = timed;
+	size_t nargs = 3;
+	int rc;
+
+	*n = 0;
+	switch (c) {
+	case RETENTION_FOREIGN:
+		q = &SWEEP_FOREIGN;
+		args = dated;
+		nargs = 4;
+		break;
+	case RETENTION_SHARE:
+		/* The openings first, of the same shares (same order, same limit). */
+		if ((rc = sqlite_exec(s, &SWEEP_SHARE_VIEWS, NULL, args, nargs, err)))
+			return rc;
+		q = &SWEEP_SHARES;
+		break;
+	case RETENTION_SESSION:
+		q = &SWEEP_SESSIONS;
+		break;
+	case RETENTION_LOGIN_LINK:
+		q = &SWEEP_LINKS;
+		break;
+	default:
+		return 0;
+	}
+	if ((rc = sqlite_exec(s, q, NULL, args, nargs, err)))
+		return rc;
+	*n = sqlite_changes(s);
+	return 0;
+}
+
+static int orphans(struct store *base, size_t limit, store_id_fn fn, void *ctx,
+                   struct ok_error *err)
+{
+	return ids(sq(base), &ORPHANS, SQLITE_ARGS(SQ_ARG_INT((int64_t)limit)), fn, ctx, err);
+}
+
+static int learner_destroy(struct store *base, const char *id, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < sizeof(LEARNER_DEL) / sizeof(LEARNER_DEL[0]); i++)
+		rc = sqlite_exec(s, &LEARNER_DEL[i], NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
+	if (!rc && sqlite_changes(s) != 1)
+		rc = ok_fail(err, OK_ENOTFOUND, "no learner with that id");
+	return rc;
+}
+
+/* The statements of learner_destroy that delete one class of a learner's records. */
+static int erase(struct store *base, const char *learner_id, enum retention_class c, int64_t *n,
+                 struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc;
+
+	*n = 0;
+	switch (c) {
+	case RETENTION_SHARE:
+		if ((rc = sqlite_exec(s, &LEARNER_DEL[0], NULL,
+		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)) ||
+		    (rc = sqlite_exec(s, &LEARNER_DEL[1], NULL,
+		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)))
+			return rc;
+		break;
+	case RETENTION_SESSION:
+		if ((rc = sqlite_exec(s, &LEARNER_DEL[2], NULL,
+		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)))
+			return rc;
+		break;
+	case RETENTION_LOGIN_LINK:
+		if ((rc = sqlite_exec(s, &LEARNER_DEL[3], NULL,
+		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)))
+			return rc;
+		break;
+	case RETENTION_FOREIGN:
+		if ((rc = sqlite_exec(s, &ERASE_FOREIGN, NULL, SQLITE_ARGS(SQ_ARG_TEXT(learner_id)),
+		                      err)))
+			return rc;
+		break;
+	default:
+		return 0;
+	}
+	*n = sqlite_changes(s);
+	return 0;
+}
+
+static int run_open(struct store *base, struct store_retention_run *out, struct ok_error *err)
+{
+	return sqlite_get(sq(base), &RUN_OPEN, SQLITE_NO_ARGS, out, err);
+}
+
+static int run_put(struct store *base, const struct store_retention_run *r, struct ok_error *err)
+{
+	return sqlite_exec(sq(base), &RUN_PUT, r, SQLITE_NO_ARGS, err);
+}
+
+static int run_list(struct store *base, store_run_fn fn, void *ctx, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	struct store_retention_run *r = calloc(1, sizeof(*r)); /* 8 KiB: not on the stack */
+	int rc;
+
+	if (!r)
+		return ok_fail(err, OK_ENOMEM, "list retention runs: out of memory");
+	rc = sqlite_query(s, &RUN_LIST, SQLITE_NO_ARGS, err);
+	while (!rc && (rc = sqlite_next(s, &RUN_LIST, r, err)) > 0)
+		rc = fn(ctx, r);
+	rc = sqlite_end(s, &RUN_LIST, rc);
+	free(r);
+	return rc;
+}
+
+static int secure_delete(struct store *base, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc = sqlite3_exec(s->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : sqlite_fail(s, rc, "turn on secure_delete", err);
+}
+
+/* With secure_delete on, deleted cells and freed pages are zeroed where they are; VACUUM then
+ * rebuilds the file without the free pages, and the checkpoints copy everything back into the
+ * database file and cut the write-ahead log to nothing, so that no old frame remains in it. */
+static int compact(struct store *base, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	static const char *const steps[] = {"PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM",
+	                                    "PRAGMA wal_checkpoint(TRUNCATE)"};
+	size_t i;
+	int rc;
+
+	if (store_in_transaction(base))
+		return ok_fail(err, OK_EINTERNAL, "compact: a transaction is open");
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if ((rc = sqlite3_exec(s->db, steps[i], NULL, NULL, NULL)) != SQLITE_OK)
+			return sqlite_fail(s, rc, "compact the database", err);
+	return 0;
+}
+
+const struct store_retention_ops sqlite_retention_ops = {
+        .hold_add = hold_add,
+        .hold_get = hold_get,
+        .hold_list = hold_list,
+        .hold_release = hold_release,
+        .count = count,
+        .results_due = results_due,
+        .result_destroy = result_destroy,
+        .sweep = sweep,
+        .orphans = orphans,
+        .learner_destroy = learner_destroy,
+        .erase = erase,
+        .run_open = run_open,
+        .run_put = run_put,
+        .run_list = run_list,
+        .secure_delete = secure_delete,
+        .compact = compact,
+};

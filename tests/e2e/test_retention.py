@@ -1,0 +1,377 @@
+"""Retention end to end (issue 21): the schedule of config.json applied by `oorkonde retention
+run`. Records past their period are destroyed and no byte of them (titles, record ids, the
+learner's row) remains in the database files (the WAL included); diplomas stay; legal holds keep
+what they cover; credentials issued for destroyed results read as revoked; the audit chain
+verifies afterwards; a run killed halfway completes at the next run with the same totals; a bad
+schedule names the file, line and key."""
+import json
+import pathlib
+
+from helpers.base import INSTITUTION, db_bytes, db_scalar, make_row, write_csv
+
+KILL_ENV = "OORKONDE_TEST_KILL_AFTER_BATCHES"
+NOW_ENV = "OORKONDE_TEST_NOW_MS"
+DAY_MS = 86400 * 1000
+
+ANNA = "123456782"  # keeps a diploma and a recent result; one old result of hers goes
+BERT = "111222333"  # only old results: destroyed with all his records
+
+
+def bsn(n):
+    """The n-th eight-digit-prefixed number that passes the eleven-test (a valid BSN)."""
+    base = 10000000 + n * 7
+    while True:
+        digits = [int(c) for c in f"{base:08d}"]
+        total = sum(d * w for d, w in zip(digits, range(9, 1, -1)))
+        last = total % 11
+        if last < 10:
+            return f"{base:08d}{last}"
+        base += 1
+
+
+def rows():
+    return [
+        make_row(record_id="ANNA-OLD", national_id=ANNA, title="Thermodynamica Vergeten",
+                 awarded_on="2010-01-15"),
+        make_row(record_id="ANNA-DIP", national_id=ANNA, kind="diploma", eqf_level="6",
+                 title="Bachelor Werktuigbouwkunde", awarded_on="2012-06-30"),
+        make_row(record_id="ANNA-NEW", national_id=ANNA, title="Recente Cursus",
+                 awarded_on="2024-02-01"),
+        make_row(record_id="BERT-OLD-1", national_id=BERT, given_names="Bertus",
+                 family_name="Kwakernaak", title="Quantumchemie Verouderd", kind="exam",
+                 awarded_on="2011-03-01"),
+        make_row(record_id="BERT-OLD-2", national_id=BERT, given_names="Bertus",
+                 family_name="Kwakernaak", title="Stromingsleer Oud", kind="module",
+                 awarded_on="2012-03-01"),
+    ]
+
+
+def registered(inst, tmp_path):
+    proc = inst.import_csv(write_csv(tmp_path / "r.csv", rows()), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    return inst
+
+
+def records(ok, nid):
+    proc = ok.achievements(nid, "--json")
+    if proc.returncode == 1:
+        return None
+    assert proc.returncode == 0, proc.stderr
+    return {a["record_id"]: a for a in json.loads(proc.stdout)}
+
+
+def plan(ok, env=None):
+    proc = ok.run("retention", "plan", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    return {r["class"]: r for r in json.loads(proc.stdout)}
+
+
+def run(ok, *options, env=None):
+    proc = ok.run("retention", "run", *options, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def set_config(ok, **values):
+    path = pathlib.Path(ok.data) / "config.json"
+    config = json.loads(path.read_text())
+    config.update(values)
+    path.write_text(json.dumps(config, indent=2))
+
+
+def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
+    ok = registered(inst, tmp_path)
+    bert_old = records(ok, BERT)["BERT-OLD-1"]["id"]
+    cred = tmp_path / "bert.json"
+    ok.run("issue", bert_old, "-o", cred, check=True)
+    assert ok.run("verify", cred).returncode == 0
+    gone = [b"Thermodynamica Vergeten", b"Quantumchemie Verouderd", b"Stromingsleer Oud",
+            b"ANNA-OLD", b"BERT-OLD-1", b"BERT-OLD-2"]
+    before = b"".join(db_bytes(ok.data).values())
+    assert all(g in before for g in gone)  # the control: they are there to be found
+
+    p = plan(ok)
+    assert p["result"]["due"] == 3 and p["result"]["held"] == 0
+    assert p["diploma"]["rule"] == "permanent" and p["diploma"]["due"] == 0
+    assert p["result"]["next_due"] == "2034-02-01"  # ANNA-NEW, ten years after its award
+    dry = ok.run("retention", "run", "--dry-run", check=True).stdout
+    assert "nothing was destroyed" in dry and plan(ok)["result"]["due"] == 3
+
+    out = run(ok)
+    assert "result         3 destroyed" in out
+    assert "learners       1 destroyed" in out
+
+    files = db_bytes(ok.data)
+    for name, data in files.items():
+        for g in gone:
+            assert g not in data, f"{g!r} is still in {name}"
+    assert records(ok, BERT) is None  # Bertus is gone: no row, no blind index entry
+    anna = records(ok, ANNA)
+    assert set(anna) == {"ANNA-DIP", "ANNA-NEW"}
+    assert plan(ok)["result"]["due"] == 0
+
+    # A credential issued for a destroyed result reads as revoked.
+    proc = ok.run("verify", cred)
+    assert proc.returncode == 1, proc.stdout
+    assert "revoked" in proc.stdout
+    # The audit chain still verifies, and names the run with counts only.
+    assert ok.run("audit", "verify").returncode == 0
+    events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
+    finish = [e for e in events if e["action"] == "retention.run.finish"]
+    assert len(finish) == 1 and "records=3 learners=1" in finish[0]["detail"]
+    assert "retention.destroy" in [e["action"] for e in events]
+    runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+    assert len(runs) == 1 and runs[0]["counts"]["result"] == 3
+    assert runs[0]["counts"]["learner"] == 1
+    assert runs[0]["audit_to"] == finish[0]["seq"]
+
+    # The destruction certificate: signed by the depository, right counts, no personal data,
+    # and verified by `oorkonde verify`; altered, it fails.
+    listed = ok.run("retention", "certificates", check=True).stdout
+    assert runs[0]["id"] in listed
+    cert_file = tmp_path / "certificate.json"
+    ok.run("retention", "certificates", runs[0]["id"], "-o", cert_file, check=True)
+    cert = json.loads(cert_file.read_text())
+    assert "DestructionCertificate" in cert["type"]
+    subject = cert["credentialSubject"]
+    counts = {c["recordClass"]: c["count"] for c in subject["destroyed"]}
+    assert counts["result"] == 3 and counts["learner"] == 1 and counts["share"] == 0
+    result_rule = next(c for c in subject["destroyed"] if c["recordClass"] == "result")
+    assert result_rule["rule"] == "P10Y after award, destroy"
+    assert subject["auditEvents"]["to"] == finish[0]["seq"]
+    head = db_scalar(ok.data, "SELECT hash FROM audit_event WHERE seq = ?", finish[0]["seq"])
+    assert subject["auditEvents"]["chainHead"] == bytes(head).hex()
+    text = cert_file.read_text()
+    for personal in ("Kwakernaak", "Bertus", BERT, "Quantumchemie", "BERT-OLD"):
+        assert personal not in text
+    proc = ok.run("verify", cert_file)
+    assert proc.returncode == 0, proc.stdout
+    counts_altered = text.replace('"count": 3', '"count": 2')
+    assert counts_altered != text
+    cert_file.write_text(counts_altered)
+    assert ok.run("verify", cert_file).returncode == 1
+    assert ok.run("retention", "certificates", "nosuchrun").returncode == 1
+
+
+def test_held_records_survive_until_released(inst, tmp_path):
+    ok = registered(inst, tmp_path)
+    bert = records(ok, BERT)["BERT-OLD-1"]["learner_id"]
+    anna_old = records(ok, ANNA)["ANNA-OLD"]["id"]
+    hold = ok.run("hold", "add", "--learner-id", bert, "--reason", "case 2026-17", check=True)
+    hold_id = hold.stdout.strip()
+    ok.run("hold", "add", "--achievement", anna_old, "--reason", "appeal", check=True)
+    # A hold on nothing known is refused, and so is one without a reason.
+    proc = ok.run("hold", "add", "--learner-id", "nobody", "--reason", "x")
+    assert proc.returncode == 1 and "no learner with that id" in proc.stderr
+    assert ok.run("hold", "add", "--institution", INSTITUTION).returncode == 2
+
+    p = plan(ok)
+    assert p["result"]["due"] == 0 and p["result"]["held"] == 3
+    out = run(ok)
+    assert "0 records destroyed" in out
+    assert set(records(ok, BERT)) == {"BERT-OLD-1", "BERT-OLD-2"}
+    assert "ANNA-OLD" in records(ok, ANNA)
+
+    holds = json.loads(ok.run("hold", "list", "--json", check=True).stdout)
+    assert [h["scope"] for h in holds] == ["learner", "achievement"]
+    assert all(h["released"] is None for h in holds)
+    ok.run("hold", "release", hold_id, check=True)
+    again = ok.run("hold", "release", hold_id)
+    assert again.returncode == 1 and "released already" in again.stderr
+    out = run(ok)
+    assert "result         2 destroyed" in out
+    assert records(ok, BERT) is None
+    assert "ANNA-OLD" in records(ok, ANNA)  # still held
+
+    # An institution's hold covers every record of it.
+    ok.run("hold", "add", "--institution", INSTITUTION, "--reason", "inspection", check=True)
+    for h in json.loads(ok.run("hold", "list", "--json", check=True).stdout):
+        if h["scope"] == "achievement":
+            ok.run("hold", "release", h["id"], check=True)
+    assert plan(ok)["result"]["held"] == 1
+    actions = [e["action"] for e in
+               json.loads(ok.run("audit", "show", "--json", check=True).stdout)]
+    assert actions.count("hold.add") == 3 and actions.count("hold.release") == 2
+    assert ok.run("audit", "verify").returncode == 0
+
+
+def test_killed_run_completes_with_the_same_totals(inst, tmp_path):
+    learners = 24
+    many = [make_row(record_id=f"K-{i}", national_id=bsn(i), given_names=f"Kees{i}",
+                     family_name="Afgebroken", title=f"Oude Titel {i:03d}",
+                     awarded_on="2009-05-05") for i in range(learners)]
+    proc = inst.import_csv(write_csv(tmp_path / "k.csv", many), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    assert plan(inst)["result"]["due"] == learners
+
+    killed = inst.run("retention", "run", "--batch", "5", env={KILL_ENV: "2"})
+    assert killed.returncode == -9
+    runs = json.loads(inst.run("retention", "runs", "--json", check=True).stdout)
+    assert len(runs) == 1 and runs[0]["finished"] is None
+    assert runs[0]["counts"]["result"] == 10  # two batches committed, no more, no less
+    assert plan(inst)["result"]["due"] == learners - 10
+
+    out = run(inst, "--batch", "5")
+    assert "(resumed)" in out
+    assert f"result         {learners} destroyed" in out
+    assert f"learners       {learners} destroyed" in out
+    runs = json.loads(inst.run("retention", "runs", "--json", check=True).stdout)
+    assert len(runs) == 1 and runs[0]["finished"] is not None
+    assert runs[0]["counts"]["result"] == learners and runs[0]["counts"]["learner"] == learners
+    data = b"".join(db_bytes(inst.data).values())
+    assert b"Oude Titel" not in data and b"K-1" not in data
+    assert inst.run("audit", "verify").returncode == 0
+
+
+def test_shares_sessions_and_links_after_their_period(inst, tmp_path):
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    learner = anna["ANNA-NEW"]["learner_id"]
+    ok.run("share", "create", "--learner-id", learner, "--achievements", anna["ANNA-NEW"]["id"],
+           "--to", "Werkgever Verlopen BV", "--days", "1", check=True)
+    ok.run("learner", "login-link", learner, check=True)
+    later = {NOW_ENV: str(int(__import__("time").time() * 1000) + 400 * DAY_MS)}
+    p = plan(ok, env=later)
+    assert p["share"]["due"] == 1 and p["login_link"]["due"] == 1
+    assert plan(ok)["share"]["due"] == 0  # not yet, today
+    out = run(ok, env=later)
+    assert "share          1 destroyed" in out and "login_link     1 destroyed" in out
+    shares = ok.run("share", "list", "--learner-id", learner, "--json", check=True)
+    assert json.loads(shares.stdout) == []
+    assert b"Werkgever Verlopen BV" not in b"".join(db_bytes(ok.data).values())
+    assert set(records(ok, ANNA)) == {"ANNA-DIP", "ANNA-NEW"}
+
+
+def test_bad_schedule_names_file_line_and_key(inst):
+    path = pathlib.Path(inst.data) / "config.json"
+    config = json.loads(path.read_text())
+    config["retention"] = {"share": {"period": "P2Y"}, "result": {"period": "tien jaar"}}
+    path.write_text(json.dumps(config, indent=2))
+    proc = inst.run("retention", "plan")
+    assert proc.returncode == 2
+    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if "tien jaar" in l)
+    assert f"config.json:{line}: retention.result.period" in proc.stderr
+    config["retention"] = {"diploma": {"period": "P50Y"}}
+    path.write_text(json.dumps(config, indent=2))
+    proc = inst.run("retention", "run")
+    assert proc.returncode == 2 and "kept permanently" in proc.stderr
+    # A transfer without the package's folder is refused before anything is destroyed, and so
+    # is one of a class that cannot be transferred yet.
+    config["retention"] = {"result": {"action": "transfer"}}
+    path.write_text(json.dumps(config, indent=2))
+    proc = inst.import_csv(write_csv(pathlib.Path(inst.data).parent / "t.csv", rows()))
+    assert proc.returncode == 0, proc.stderr
+    proc = inst.run("retention", "run")
+    assert proc.returncode == 2 and "--transfer-to DIR" in proc.stderr
+    assert len(records(inst, BERT)) == 2
+
+
+def test_transfer_package_manifest_checks_out(inst, tmp_path):
+    import hashlib
+
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention={"result": {"action": "transfer"}})
+    out = tmp_path / "to-archive"
+    text = run(ok, "--transfer-to", out)
+    assert "result         3 destroyed" in text
+    packages = list(out.iterdir())
+    assert len(packages) == 1
+    pkg = packages[0]
+    manifest_path = pkg / "manifest.json"
+    proc = ok.run("verify", manifest_path)
+    assert proc.returncode == 0, proc.stdout  # signed by the depository
+    manifest = json.loads(manifest_path.read_text())
+    assert "TransferManifest" in manifest["type"]
+    files = manifest["credentialSubject"]["files"]
+    assert manifest["credentialSubject"]["fileCount"] == len(files) == 6
+    listed = {f["path"] for f in files}
+    on_disk = {p.relative_to(pkg).as_posix() for p in pkg.rglob("*.json")} - {"manifest.json"}
+    assert listed == on_disk
+    for f in files:
+        data = (pkg / f["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == f["sha256"] and len(data) == f["bytes"]
+    titles = {json.loads((pkg / p).read_text())["title"] for p in listed if p.startswith("records/")}
+    assert titles == {"Thermodynamica Vergeten", "Quantumchemie Verouderd", "Stromingsleer Oud"}
+    # Each credential of the package was signed by the depository (and now reads revoked:
+    # the depository no longer holds the record).
+    cred = next(pkg / p for p in sorted(listed) if p.startswith("credentials/"))
+    proc = ok.run("verify", cred)
+    assert "The signature is valid" in proc.stdout and "revoked" in proc.stdout
+    # The records are gone from the store, and the certificate says they were transferred.
+    assert records(ok, BERT) is None and set(records(ok, ANNA)) == {"ANNA-DIP", "ANNA-NEW"}
+    assert b"Quantumchemie" not in b"".join(db_bytes(ok.data).values())
+    run_id = pkg.name
+    cert = json.loads(ok.run("retention", "certificates", run_id, check=True).stdout)
+    result = next(c for c in cert["credentialSubject"]["destroyed"]
+                  if c["recordClass"] == "result")
+    assert result["rule"] == "P10Y after award, transfer" and result["count"] == 3
+    # Altered, the manifest no longer verifies.
+    manifest_path.write_text(manifest_path.read_text().replace(files[0]["sha256"], "0" * 64))
+    assert ok.run("verify", manifest_path).returncode == 1
+
+
+def test_erasure_request(inst, tmp_path):
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    learner = anna["ANNA-NEW"]["learner_id"]
+    for to in ("Werkgever Een", "Werkgever Twee"):
+        ok.run("share", "create", "--learner-id", learner, "--achievements",
+               anna["ANNA-NEW"]["id"], "--to", to, check=True)
+    ok.run("learner", "login-link", learner, check=True)
+
+    # What the law requires to be kept is refused, with the reason, and nothing changes.
+    proc = ok.run("learner", "erase", learner, "--scope", "shares,results")
+    assert proc.returncode == 1
+    assert "results cannot be erased on request" in proc.stderr
+    assert "legal obligation" in proc.stderr
+    assert len(json.loads(ok.run("share", "list", "--learner-id", learner, "--json",
+                                 check=True).stdout)) == 2
+    assert ok.run("learner", "erase", learner, "--scope", "everything").returncode == 2
+    assert ok.run("learner", "erase", "nobody", "--scope", "shares").returncode == 1
+    hold = ok.run("hold", "add", "--learner-id", learner, "--reason", "case 9",
+                  check=True).stdout.strip()
+    proc = ok.run("learner", "erase", learner, "--scope", "shares")
+    assert proc.returncode == 1 and "legal hold" in proc.stderr
+    ok.run("hold", "release", hold, check=True)
+
+    proc = ok.run("learner", "erase", learner, "--scope", "shares,sessions,foreign", check=True)
+    assert "Erased: 2 shares, 0 sessions, 1 login links, 0 foreign achievements." in proc.stdout
+    assert json.loads(ok.run("share", "list", "--learner-id", learner, "--json",
+                             check=True).stdout) == []
+    assert b"Werkgever Een" not in b"".join(db_bytes(ok.data).values())
+    assert set(records(ok, ANNA)) == {"ANNA-OLD", "ANNA-DIP", "ANNA-NEW"}  # kept by law
+    run_id = proc.stdout.split()[-1]
+    cert_file = tmp_path / "erasure.json"
+    ok.run("retention", "certificates", run_id, "-o", cert_file, check=True)
+    subject = json.loads(cert_file.read_text())["credentialSubject"]
+    counts = {c["recordClass"]: c["count"] for c in subject["destroyed"]}
+    assert counts == {"foreign": 0, "share": 2, "session": 0, "login_link": 1}
+    assert all("GDPR art. 17" in c["rule"] for c in subject["destroyed"])
+    assert ok.run("verify", cert_file).returncode == 0
+    assert ok.run("audit", "verify").returncode == 0
+
+
+def test_server_runs_the_schedule_daily(inst, tmp_path, monkeypatch):
+    import time
+    from helpers.server import Server
+
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention_daily_at="25:99")
+    assert ok.run("retention", "plan").returncode == 2  # checked before a server would start
+    set_config(ok, retention_daily_at="04:00")
+    # Test builds only: the first run as the server starts, instead of at 04:00 UTC.
+    monkeypatch.setenv("OORKONDE_TEST_RETENTION_AT_START", "1")
+    server = Server(ok).start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+            if runs and runs[0]["finished"]:
+                break
+            time.sleep(0.2)
+        assert runs and runs[0]["finished"], runs
+        assert runs[0]["actor"] == "depository"
+        assert runs[0]["counts"]["result"] == 3
+    finally:
+        server.stop()
+    assert records(ok, BERT) is None
