@@ -275,6 +275,11 @@ static int read_config_upper(struct depository *d, const json_t *config, const c
 	if (!rc)
 		rc = config_seconds(config, "login_link_ttl_s", DEPOSITORY_LOGIN_LINK_TTL_S_DEFAULT,
 		                    &d->login_link_ttl_s, path, err);
+	if (!rc && json_object_get(config, "allow_login_links") &&
+	    !json_is_boolean(json_object_get(config, "allow_login_links")))
+		rc = ok_fail_field(err, OK_EINPUT, "allow_login_links",
+		                   "%s: allow_login_links must be true or false", path);
+	d->allow_login_links = json_is_true(json_object_get(config, "allow_login_links"));
 	return rc;
 }
 

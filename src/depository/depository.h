@@ -61,6 +61,9 @@ struct depository {
 	/* The learner portal (portal/portal.h): config session_idle_s, login_link_ttl_s. */
 	long session_idle_s;
 	long login_link_ttl_s;
+	/* config allow_login_links: whether operators' one-time sign-in links work (a tool for
+	 * support and tests; learners sign in with an OpenID provider). Off by default. */
+	bool allow_login_links;
 	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
 	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
 	char did_web_http_hosts[512];
