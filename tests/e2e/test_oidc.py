@@ -253,3 +253,173 @@ def test_a_provider_that_is_down_gets_a_page_saying_so(binary, world, tmp_path):
         assert time.monotonic() - started < 5
     finally:
         srv.stop()
+
+
+# ID tokens no provider would mint, from a token endpoint of the test's own
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class FakeProvider:
+    """Discovery, JWKS and a token endpoint over TLS, answering with self.id_token; counts the
+    key-set fetches."""
+
+    def __init__(self, cert, key):
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.id_token = None
+        self.jwks_fetches = 0
+        self.port = free_port()
+        self.issuer = f"https://localhost:{self.port}"
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self, doc):
+                body = json.dumps(doc).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                if self.path == "/.well-known/openid-configuration":
+                    self.answer({"issuer": fake.issuer,
+                                 "authorization_endpoint": fake.issuer + "/auth",
+                                 "token_endpoint": fake.issuer + "/token",
+                                 "jwks_uri": fake.issuer + "/jwks",
+                                 "response_types_supported": ["code"],
+                                 "code_challenge_methods_supported": ["S256"],
+                                 "id_token_signing_alg_values_supported": ["RS256"]})
+                elif self.path == "/jwks":
+                    fake.jwks_fetches += 1
+                    self.answer({"keys": [fake.jwk(fake.key, "k1")]})
+                else:
+                    self.send_error(404)
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                self.answer({"access_token": "x", "token_type": "Bearer",
+                             "id_token": fake.id_token})
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def jwk(key, kid):
+        n = key.public_key().public_numbers()
+        return {"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
+                "n": b64u(n.n.to_bytes((n.n.bit_length() + 7) // 8, "big")),
+                "e": b64u(n.e.to_bytes(3, "big"))}
+
+    def sign(self, claims, kid="k1", key=None, alg="RS256"):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        head = b64u(json.dumps({"alg": alg, "kid": kid, "typ": "JWT"}).encode())
+        body = b64u(json.dumps(claims).encode())
+        signing_input = f"{head}.{body}".encode()
+        if alg == "none":
+            return f"{head}.{body}."
+        sig = (key or self.key).sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        return f"{head}.{body}.{b64u(sig)}"
+
+    def claims(self, nonce, **over):
+        now = int(time.time())
+        c = {"iss": self.issuer, "sub": "anna", "aud": CLIENT_ID, "exp": now + 300, "iat": now,
+             "nonce": nonce, "bsn": ANNA["national_id"]}
+        c.update(over)
+        return {k: v for k, v in c.items() if v is not None}
+
+
+@pytest.fixture(scope="module")
+def fake(binary, world, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fake")
+    fp = FakeProvider(world["tmp"] / "cert.pem", world["tmp"] / "key.pem")
+    ok = folder(binary, tmp / "data", fp.issuer, world["ca"])
+    srv = Server(ok, "--rate-limit", 0, name="fake").start()
+    try:
+        yield fp, srv, ok
+    finally:
+        srv.stop()
+        fp.httpd.shutdown()
+
+
+def fake_sign_in(fp, srv, make_token):
+    location, cookie = start(srv)
+    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+    assert q["code_challenge_method"] == "S256" and q["redirect_uri"] == REDIRECT
+    fp.id_token = make_token(q["nonce"])
+    url = f"{REDIRECT}?code=abc&state={q['state']}"
+    return callback(srv, url, cookie)
+
+
+def test_a_token_of_the_test_endpoint_signs_in(fake):
+    fp, srv, _ = fake
+    r = fake_sign_in(fp, srv, lambda nonce: fp.sign(fp.claims(nonce)))
+    assert r.status == 303 and session_cookie(r), r
+
+
+@pytest.mark.parametrize("case", ["audience", "azp", "expired", "future", "stale", "issuer",
+                                  "nonce", "signature", "alg-none", "alg-hs256", "no-claim"])
+def test_bad_id_tokens_are_refused(fake, case):
+    fp, srv, ok = fake
+    now = int(time.time())
+
+    def token(nonce):
+        c = fp.claims
+        if case == "audience":
+            return fp.sign(c(nonce, aud="someone-else"))
+        if case == "azp":
+            return fp.sign(c(nonce, aud=[CLIENT_ID, "other"], azp="other"))
+        if case == "expired":
+            return fp.sign(c(nonce, exp=now - 600, iat=now - 900))
+        if case == "future":
+            return fp.sign(c(nonce, iat=now + 600))
+        if case == "stale":
+            return fp.sign(c(nonce, iat=now - 3600, exp=now + 300))
+        if case == "issuer":
+            return fp.sign(c(nonce, iss="https://evil.example"))
+        if case == "nonce":
+            return fp.sign(c("N" * 43))
+        if case == "signature":
+            return fp.sign(c(nonce), key=fp.other)
+        if case == "alg-none":
+            return fp.sign(c(nonce), alg="none")
+        if case == "alg-hs256":
+            head = b64u(json.dumps({"alg": "HS256", "kid": "k1"}).encode())
+            return f"{head}.{b64u(json.dumps(c(nonce)).encode())}.{b64u(b'x' * 32)}"
+        if case == "no-claim":
+            return fp.sign(c(nonce, bsn=None))
+        raise AssertionError(case)
+
+    r = fake_sign_in(fp, srv, token)
+    assert r.status == 400 and session_cookie(r) is None, r
+    assert b"could not be confirmed" in r.body
+
+
+def test_an_unknown_kid_is_refused_and_the_key_set_not_fetched_more_than_once_a_minute(fake):
+    fp, srv, _ = fake
+    assert fake_sign_in(fp, srv, lambda n: fp.sign(fp.claims(n))).status == 303
+    before = fp.jwks_fetches
+    for _ in range(3):
+        r = fake_sign_in(fp, srv, lambda n: fp.sign(fp.claims(n), kid="rotated", key=fp.other))
+        assert r.status == 400 and session_cookie(r) is None
+    # One fetch at most for the unknown key within the minute, however often it is sent.
+    assert fp.jwks_fetches - before <= 1
+
+
+def test_refusals_are_audited_without_personal_data(fake):
+    fp, srv, ok = fake
+    fake_sign_in(fp, srv, lambda n: fp.sign(fp.claims(n, aud="x")))
+    shown = ok.run("audit", "show", check=True).stdout
+    assert "oidc.refused" in shown and "oidc:nl" in shown
+    assert ANNA["national_id"] not in shown
