@@ -28,6 +28,7 @@ from helpers.server import HOST, Response, Server
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OIDC_DIR = ROOT / "tests" / "oidc"
 CLIENT_ID = "oorkonde-test"
+PKJ_ID = "oorkonde-pkj"
 SECRET = "s3cret-" + "x" * 24
 ANNA = {"national_id": "111222333", "given_names": "Anna", "family_name": "Zwart"}
 REDIRECT = f"http://{HOST}/signin/nl/callback"
@@ -48,19 +49,20 @@ def make_cert(dir):
     return cert, key
 
 
-def folder(binary, path, issuer, cert, extra=None):
+def folder(binary, path, issuer, cert, extra=None, client_id=CLIENT_ID):
     ok = Oorkonde(binary, path)
     ok.run("init", "--host", HOST, check=True)
     cfg_path = path / "config.json"
     cfg = json.loads(cfg_path.read_text())
-    provider = {"id": "nl", "name": "DigiD (test)", "issuer": issuer, "client_id": CLIENT_ID,
+    provider = {"id": "nl", "name": "DigiD (test)", "issuer": issuer, "client_id": client_id,
                 "client_auth": "client_secret_basic", "scopes": [],
                 "national_id_claim": "bsn", "id_scheme": "NL:BSN", "ca_file": str(cert)}
     provider.update(extra or {})
     cfg["oidc"] = {"providers": [provider], "timeout_ms": 1500}
     cfg_path.write_text(json.dumps(cfg))
-    (path / "oidc-nl.secret").write_text(SECRET + "\n")
-    os.chmod(path / "oidc-nl.secret", 0o600)
+    if provider["client_auth"] == "client_secret_basic":
+        (path / "oidc-nl.secret").write_text(SECRET + "\n")
+        os.chmod(path / "oidc-nl.secret", 0o600)
     ok.add_institution(code="21XX", name="Zuiderhogeschool")
     csv = path.parent / "21XX.csv"
     csv.write_text(csv_text([make_row(record_id="A-1", title="Mechanics", **ANNA)]))
@@ -170,11 +172,20 @@ def world(binary, tmp_path_factory):
     cert, key = make_cert(tmp)
     port = free_port()
     issuer = f"https://localhost:{port}"
+    # The private_key_jwt client's key, made by oorkonde and registered at the provider.
+    (tmp / "pkj").mkdir()
+    pkj = folder(binary, tmp / "pkj" / "data", issuer, cert, client_id=PKJ_ID,
+                 extra={"client_auth": "private_key_jwt"})
+    pkj_jwks = json.loads(pkj.run("oidc", "client-key", "nl", check=True).stdout)
     cfg = {"port": port, "cert": str(cert), "key": str(key), "claim": "bsn",
-           "client": {"client_id": CLIENT_ID, "client_secret": SECRET,
-                      "redirect_uris": [REDIRECT], "application_type": "native",
-                      "token_endpoint_auth_method": "client_secret_basic",
-                      "post_logout_redirect_uris": [f"http://{HOST}/"]},
+           "clients": [{"client_id": CLIENT_ID, "client_secret": SECRET,
+                        "redirect_uris": [REDIRECT], "application_type": "native",
+                        "token_endpoint_auth_method": "client_secret_basic",
+                        "post_logout_redirect_uris": [f"http://{HOST}/"]},
+                       {"client_id": PKJ_ID, "redirect_uris": [REDIRECT],
+                        "application_type": "native", "jwks": pkj_jwks,
+                        "token_endpoint_auth_method": "private_key_jwt",
+                        "token_endpoint_auth_signing_alg": "ES256"}],
            "users": {"anna": {"bsn": ANNA["national_id"]}, "nobody": {"bsn": "999999990"},
                      "noclaim": {}}}
     (tmp / "provider.json").write_text(json.dumps(cfg))
@@ -186,7 +197,7 @@ def world(binary, tmp_path_factory):
     ok = folder(binary, tmp / "data", issuer, cert)
     srv = Server(ok, "--rate-limit", 0, name="oidc").start()
     try:
-        yield {"ok": ok, "srv": srv, "ca": cert, "tmp": tmp}
+        yield {"ok": ok, "srv": srv, "ca": cert, "tmp": tmp, "pkj": pkj}
     finally:
         srv.stop()
         node.terminate()
@@ -214,6 +225,24 @@ def test_sign_in_through_the_providers_login_page_lands_on_the_learners_records(
     assert again.status == 400 and session_cookie(again) is None
     log = srv.log_text()
     assert ANNA["national_id"] not in log and token not in log
+
+
+def test_private_key_jwt_client_signs_in(world):
+    """The client authenticates with an assertion signed by the key `oidc client-key` printed."""
+    ok = world["pkj"]
+    again = json.loads(ok.run("oidc", "client-key", "nl", check=True).stdout)
+    key = again["keys"][0]
+    assert key["kty"] == "EC" and "d" not in key and key["use"] == "sig"
+    assert oct(os.stat(ok.data / "oidc-nl.key").st_mode & 0o777) == "0o600"
+    checked = ok.run("oidc", "check", check=True).stdout
+    assert "PAR" in checked and "/request" in checked
+    srv = Server(ok, "--rate-limit", 0, name="pkj").start()
+    try:
+        location, cookie = start(srv)
+        r = callback(srv, Browser(world["ca"]).sign_in(location, "anna"), cookie)
+        assert r.status == 303 and session_cookie(r), r
+    finally:
+        srv.stop()
 
 
 def test_wrong_state_is_refused(world):

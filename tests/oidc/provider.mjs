@@ -1,6 +1,6 @@
 // A real OpenID provider (oidc-provider, OpenID Certified) on loopback for oorkonde's sign-in
 // tests: node provider.mjs CONFIG.json. CONFIG names the port, the TLS certificate and key (made
-// by the test), the client oorkonde signs in as, and the test users with their national ids.
+// by the test), the clients oorkonde signs in as, and the test users with their national ids.
 // Prints "listening https://localhost:PORT" once it serves.
 import fs from 'node:fs';
 import https from 'node:https';
@@ -13,7 +13,7 @@ const signing = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).priva
 const users = cfg.users; // { login: { national id claim: value, ... } }
 
 const provider = new Provider(issuer, {
-  clients: [cfg.client],
+  clients: cfg.clients,
   jwks: { keys: [{ ...signing.export({ format: 'jwk' }), kid: 'test-rs256', use: 'sig', alg: 'RS256' }] },
   claims: { openid: ['sub', cfg.claim] },
   conformIdTokenClaims: false, // the national id goes into the ID token itself
