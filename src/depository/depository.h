@@ -105,6 +105,11 @@ int depository_create_named(const char *dir, const char *host, const char *name,
 int depository_create_in(const char *dir, const char *host, const char *name, const char *store_url,
                          struct ok_error *err);
 
+/* Sets the boolean setting name of config.json in dir (the rest kept), replacing the file in one
+ * rename; a depository open on dir reads it at its next open. */
+int depository_config_set_bool(const char *dir, const char *name, bool value,
+                               struct ok_error *err);
+
 /* Opens an existing data folder, reading config.json whole (the settings of audit/ and
  * portal/ too: OK_EINPUT naming the field when one is out of range). */
 int depository_open(struct depository *d, const char *dir, struct ok_error *err);

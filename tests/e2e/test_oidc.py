@@ -22,7 +22,7 @@ import urllib.parse
 
 import pytest
 
-from helpers.base import Oorkonde, csv_text, make_row
+from helpers.base import Oorkonde, allow_login_links, csv_text, make_row
 from helpers.server import HOST, Response, Server
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -452,3 +452,34 @@ def test_refusals_are_audited_without_personal_data(fake):
     shown = ok.run("audit", "show", check=True).stdout
     assert "oidc.refused" in shown and "oidc:nl" in shown
     assert ANNA["national_id"] not in shown
+
+
+# Sign-in links: an operator's and the tests' tool, off unless config.json allows them
+
+
+def test_login_links_are_off_unless_allowed(binary, world, tmp_path):
+    ok = folder(binary, tmp_path / "data", "https://localhost:1", world["ca"])
+    learner = json.loads(ok.run("achievements", "--national-id", ANNA["national_id"], "--json",
+                                check=True).stdout)[0]["learner_id"]
+    link = ok.run("learner", "login-link", learner, check=True).stdout.strip()
+    allow_login_links(ok.data, False)
+    proc = ok.run("learner", "login-link", learner)
+    assert proc.returncode == 2 and "allow_login_links" in proc.stderr and "/login/" not in proc.stdout
+    srv = Server(ok, "--rate-limit", 0, name="nolinks").start()
+    try:
+        # A link made while they were allowed no longer works either.
+        path = link[link.index("/login/"):]
+        assert srv.post(path, "", ctype="application/x-www-form-urlencoded").status == 403
+        page = srv.get("/signin", headers={"Accept": "text/html"}).body.decode()
+        assert 'href="/signin/nl"' in page and "<p>Open the sign-in link" not in page
+    finally:
+        srv.stop()
+
+
+def test_the_demo_with_a_login_link_allows_them(binary, tmp_path):
+    ok = Oorkonde(binary, tmp_path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    allow_login_links(ok.data, False)
+    out = ok.run("demo", "--learners", "3", "--login-link", check=True).stdout
+    assert re.search(r"/login/[A-Za-z0-9_-]{43}", out)
+    assert json.loads((ok.data / "config.json").read_text())["allow_login_links"] is True
