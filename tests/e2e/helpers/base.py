@@ -79,7 +79,8 @@ class Oorkonde:
         if check and proc.returncode != 0:
             raise AssertionError(f"oorkonde {' '.join(map(str, args))} exited {proc.returncode}:\n"
                                  f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
-        if args and args[0] == "init" and proc.returncode == 0:
+        if (args and args[0] == "init" and proc.returncode == 0 and
+                (pathlib.Path(self.data) / "config.json").exists()):
             allow_login_links(self.data)
         return proc
 
