@@ -106,6 +106,10 @@ struct oidc_rp *http_oidc(struct http_server *s);
 /* The sign-in page (status 200, or 401 where a session was needed): the providers to sign in
  * with, and the login-link text when links are allowed (routes_oidc.c). */
 void http_signin_page(struct http_request *req, struct http_response *res, unsigned status);
+/* When the browser's session came from a provider that offers RP-initiated logout: answers
+ * 200 {"logout_url"} (where the page sends the browser next) and returns true; else false and
+ * answers nothing. */
+bool http_oidc_logout(struct http_request *req, struct http_response *res);
 
 /* The server's cache of other depositories' DID documents. */
 struct remote_did_cache *http_did_cache(struct http_server *s);

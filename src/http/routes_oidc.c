@@ -15,6 +15,8 @@
 #include <string.h>
 
 #define FLOW_COOKIE "oorkonde_oidc"
+/* Which provider signed the browser's session in (its id: no secret), for the logout there. */
+#define IDP_COOKIE "oorkonde_idp"
 
 static bool over_tls(struct http_request *req)
 {
@@ -159,6 +161,8 @@ void route_signin_callback(struct http_request *req, struct http_response *res)
 		http_text(res, 303, "text/plain; charset=utf-8", "", 0);
 		http_header(res, "Location", "/learner");
 		http_session_cookie(req, res, s.token);
+		http_header(res, "Set-Cookie", IDP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
+		            p->id, over_tls(req) ? "; Secure" : "");
 		sodium_memzero(&s, sizeof(s));
 	}
 	/* The flow is over either way: its cookie goes. */
@@ -166,4 +170,31 @@ void route_signin_callback(struct http_request *req, struct http_response *res)
 	            FLOW_COOKIE "=; Path=/signin/%s; HttpOnly; SameSite=Lax; Max-Age=0%s", p->id,
 	            over_tls(req) ? "; Secure" : "");
 	http_header(res, "Cache-Control", "no-store");
+}
+
+bool http_oidc_logout(struct http_request *req, struct http_response *res)
+{
+	const char *id = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, IDP_COOKIE);
+	struct oidc_provider *p = oidc_rp_find(http_oidc(req->srv), id);
+	struct oidc_metadata m;
+	struct buf url;
+	bool done = false;
+
+	if (!p || oidc_provider_metadata(http_oidc(req->srv), p, &m, NULL) != 0 ||
+	    !m.end_session_endpoint[0])
+		return false;
+	/* RP-initiated logout 1.0: the learner's browser goes on to the provider, which ends its
+	 * own session there and sends them back to the home page. */
+	buf_init(&url, 4096);
+	if (!buf_addf(&url, "%s%cclient_id=", m.end_session_endpoint,
+	              strchr(m.end_session_endpoint, '?') ? '&' : '?') &&
+	    !oidc_form_escape(&url, p->client_id) && !buf_addstr(&url, "&post_logout_redirect_uri=") &&
+	    !oidc_form_escape(&url, req->dep->base_url) && !buf_addch(&url, '/')) {
+		http_json(res, 200, json_pack("{s:s}", "logout_url", url.data));
+		http_header(res, "Set-Cookie", IDP_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+		            over_tls(req) ? "; Secure" : "");
+		done = true;
+	}
+	buf_release(&url);
+	return done;
 }

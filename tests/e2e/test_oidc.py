@@ -197,7 +197,7 @@ def world(binary, tmp_path_factory):
     ok = folder(binary, tmp / "data", issuer, cert)
     srv = Server(ok, "--rate-limit", 0, name="oidc").start()
     try:
-        yield {"ok": ok, "srv": srv, "ca": cert, "tmp": tmp, "pkj": pkj}
+        yield {"ok": ok, "srv": srv, "ca": cert, "tmp": tmp, "pkj": pkj, "issuer": issuer}
     finally:
         srv.stop()
         node.terminate()
@@ -243,6 +243,30 @@ def test_private_key_jwt_client_signs_in(world):
         assert r.status == 303 and session_cookie(r), r
     finally:
         srv.stop()
+
+
+def test_logout_goes_on_to_the_provider(world):
+    """RP-initiated logout: the provider offers end_session_endpoint, so signing out of the
+    portal sends the browser on to it, back to the home page after."""
+    srv = world["srv"]
+    location, cookie = start(srv)
+    r = callback(srv, Browser(world["ca"]).sign_in(location, "anna"), cookie)
+    token = session_cookie(r)
+    idp = re.search(r"oorkonde_idp=(nl);", " ".join(r.cookies))
+    assert idp, r.cookies
+    jar = f"oorkonde_session={token}; oorkonde_idp=nl"
+    csrf = srv.get("/v1/me", headers={"Cookie": jar}).json()["csrf"]
+    out = srv.post("/logout", "", ctype="application/json",
+                   headers={"Cookie": jar, "X-CSRF-Token": csrf})
+    assert out.status == 200, out
+    url = urllib.parse.urlsplit(out.json()["logout_url"])
+    q = dict(urllib.parse.parse_qsl(url.query))
+    assert f"{url.scheme}://{url.netloc}" == world["issuer"]
+    assert q == {"client_id": CLIENT_ID, "post_logout_redirect_uri": f"http://{HOST}/"}
+    assert srv.get("/v1/me", headers={"Cookie": jar}).status == 401
+    # The provider knows the client and the return address: it shows its logout page.
+    status, _, page = Browser(world["ca"]).request(out.json()["logout_url"])
+    assert status == 200 and "<form" in page
 
 
 def test_wrong_state_is_refused(world):
