@@ -158,8 +158,10 @@ void route_signin_callback(struct http_request *req, struct http_response *res)
 	} else {
 		/* Signing in again ends the session the browser had: one browser, one session. */
 		http_session_end_current(req);
-		http_text(res, 303, "text/plain; charset=utf-8", "", 0);
-		http_header(res, "Location", "/learner");
+		/* A page of our own that moves on to /learner, not a redirect: this answer ends a
+		 * navigation that began at the provider's site, and a browser sends the SameSite=
+		 * Strict session cookie only on a navigation that starts here. */
+		web_page(req, res, 200, "oidc_done.html", "oidc.done.title", NULL, 0);
 		http_session_cookie(req, res, s.token);
 		http_header(res, "Set-Cookie", IDP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
 		            p->id, over_tls(req) ? "; Secure" : "");

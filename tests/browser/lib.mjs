@@ -23,8 +23,9 @@ function freePort() {
 }
 
 export class Depository {
-  /* Creates a data folder for 127.0.0.1:PORT with the demo data set and serves it. */
-  static async start(learners = 20) {
+  /* Creates a data folder for 127.0.0.1:PORT with the demo data set and serves it; configure
+   * (async, may be absent) runs on the folder just before it is served. */
+  static async start(learners = 20, configure = null) {
     const d = new Depository();
     d.tmp = mkdtempSync(join(tmpdir(), "oorkonde-browser-"));
     // A private copy: a rebuild in the shared tree cannot pull the binary away mid-run.
@@ -41,6 +42,7 @@ export class Depository {
     d.nationalId = demo.match(/--national-id (\S+)/)[1];
     d.achievements = JSON.parse(d.run("achievements", "--national-id", d.nationalId, "--json"));
     d.learnerId = d.achievements[0].learner_id;
+    if (configure) await configure(d);
     await d.serve();
     return d;
   }

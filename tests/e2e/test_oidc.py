@@ -214,7 +214,9 @@ def test_sign_in_through_the_providers_login_page_lands_on_the_learners_records(
     assert "request_uri=" in location and "code_challenge" not in location
     url = Browser(world["ca"]).sign_in(location, "anna")
     r = callback(srv, url, cookie)
-    assert r.status == 303 and r.headers["location"] == "/learner", r
+    # A page that moves on to /learner (a redirect would carry the cross-site navigation on,
+    # and the browser would not send the SameSite=Strict session cookie).
+    assert r.status == 200 and b'http-equiv="refresh" content="0; url=/learner"' in r.body, r
     token = session_cookie(r)
     me = srv.get("/v1/me", headers={"Cookie": f"oorkonde_session={token}"})
     assert me.status == 200 and me.json()["learner"]["family_name"] == ANNA["family_name"]
@@ -240,7 +242,7 @@ def test_private_key_jwt_client_signs_in(world):
     try:
         location, cookie = start(srv)
         r = callback(srv, Browser(world["ca"]).sign_in(location, "anna"), cookie)
-        assert r.status == 303 and session_cookie(r), r
+        assert r.status == 200 and session_cookie(r), r
     finally:
         srv.stop()
 
@@ -418,7 +420,7 @@ def fake_sign_in(fp, srv, make_token):
 def test_a_token_of_the_test_endpoint_signs_in(fake):
     fp, srv, _ = fake
     r = fake_sign_in(fp, srv, lambda nonce: fp.sign(fp.claims(nonce)))
-    assert r.status == 303 and session_cookie(r), r
+    assert r.status == 200 and session_cookie(r), r
 
 
 @pytest.mark.parametrize("case", ["audience", "azp", "expired", "future", "stale", "issuer",
@@ -461,7 +463,7 @@ def test_bad_id_tokens_are_refused(fake, case):
 
 def test_an_unknown_kid_is_refused_and_the_key_set_not_fetched_more_than_once_a_minute(fake):
     fp, srv, _ = fake
-    assert fake_sign_in(fp, srv, lambda n: fp.sign(fp.claims(n))).status == 303
+    assert fake_sign_in(fp, srv, lambda n: fp.sign(fp.claims(n))).status == 200
     before = fp.jwks_fetches
     for _ in range(3):
         r = fake_sign_in(fp, srv, lambda n: fp.sign(fp.claims(n), kid="rotated", key=fp.other))
