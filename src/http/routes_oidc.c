@@ -142,16 +142,13 @@ void route_signin_callback(struct http_request *req, struct http_response *res)
 	}
 	buf_init(&uri, OIDC_URL_MAX);
 	ok_error_clear(&err);
-	if (http_query(req, "error")) {
-		/* The learner cancelled, or the provider would not sign them in. */
-		rc = ok_fail(&err, OK_EAUTH, "the provider did not sign you in");
-	} else {
-		rc = redirect_uri(req, p, &uri) ? ok_fail(&err, OK_ETOOBIG, "base_url too long") : 0;
-		if (!rc)
-			rc = portal_oidc_finish(req->dep, http_oidc(req->srv), p, cookie,
-			                        http_query(req, "state"), http_query(req, "code"),
-			                        uri.data, &s, &err);
-	}
+	/* With "error" (the learner cancelled, or the provider would not sign them in) there is
+	 * no code: refused and audited as such. */
+	rc = redirect_uri(req, p, &uri) ? ok_fail(&err, OK_ETOOBIG, "base_url too long") : 0;
+	if (!rc)
+		rc = portal_oidc_finish(req->dep, http_oidc(req->srv), p, cookie,
+		                        http_query(req, "state"), http_query(req, "code"), uri.data,
+		                        &s, &err);
 	buf_release(&uri);
 	if (rc) {
 		refused(req, res, rc);

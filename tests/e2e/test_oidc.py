@@ -480,6 +480,37 @@ def test_refusals_are_audited_without_personal_data(fake):
     assert ANNA["national_id"] not in shown
 
 
+def test_a_provider_that_does_not_answer_gets_the_same_page_in_time(binary, world, tmp_path):
+    """A provider that accepts the connection and then says nothing: timeout_ms (1.5 s here)
+    bounds the wait."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    ok = folder(binary, tmp_path / "data", f"https://localhost:{silent.getsockname()[1]}",
+                world["ca"])
+    srv = Server(ok, "--rate-limit", 0, name="slow").start()
+    try:
+        started = time.monotonic()
+        r = srv.get("/signin/nl", headers={"Accept": "text/html"})
+        took = time.monotonic() - started
+        assert r.status == 503 and b"cannot be reached" in r.body, r
+        assert 1.0 < took < 5, took
+        # The server goes on answering.
+        assert srv.get("/healthz").status == 200
+    finally:
+        srv.stop()
+        silent.close()
+
+
+def test_a_provider_error_is_refused_and_audited(world):
+    srv, ok = world["srv"], world["ok"]
+    location, cookie = start(srv)
+    state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query)).get("state")
+    r = callback(srv, f"{REDIRECT}?error=access_denied&state={state or 'x'}", cookie)
+    assert r.status == 400 and session_cookie(r) is None
+    assert "oidc.refused" in ok.run("audit", "show", check=True).stdout
+
+
 # Sign-in links: an operator's and the tests' tool, off unless config.json allows them
 
 
