@@ -186,6 +186,11 @@
       res = { status: 0, body: null };
     }
     if (res.status === 401) return failed(res); // signed out already: the sign-in page
+    if (res.status === 200 && res.body && res.body.logout_url) {
+      /* Signed in through an identity provider that ends its own session too. */
+      window.location.assign(res.body.logout_url);
+      return;
+    }
     if (res.status !== 204) {
       /* Not signed out: say so, rather than leave as if it had worked. */
       say(t("learner.logout.failed") + " " + problem(res.body, res.status ? "HTTP " + res.status : ""));

@@ -14,7 +14,8 @@ static const char demo_usage[] =
         "Running it again changes nothing. API keys are printed for institutions it creates.\n\n"
         "  --learners N  how many learners (1-1000000)\n"
         "  --login-link  also print a one-time link that signs the example learner in to the\n"
-        "                learner portal (as `learner login-link` does)\n"
+        "                learner portal (as `learner login-link` does), and allow such links\n"
+        "                in this folder (config.json allow_login_links)\n"
         "  --help        print this help\n";
 
 int cmd_demo(struct cli *c, int argc, char **argv)
@@ -60,6 +61,11 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	ok_error_clear(&err);
 	rc = registry_demo_seed(&d, learners, &res, &err);
 	registry_demo_example(learners, nid);
+	/* The demo's folder allows sign-in links (off elsewhere): a demo has no identity
+	 * provider to sign in with. */
+	if (!rc && login_link && !d.allow_login_links &&
+	    !(rc = depository_config_set_bool(c->data_dir, "allow_login_links", true, &err)))
+		d.allow_login_links = true;
 	if (!rc && login_link)
 		/* For the demo's example learner, so that the portal can be tried at once. */
 		rc = portal_login_link_for_national_id(&d, nid, AUDIT_OPERATOR, url, &expires,

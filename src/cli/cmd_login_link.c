@@ -11,7 +11,9 @@ static const char login_link_usage[] =
         "Prints a one-time link that signs the learner in to the portal (/learner). It works\n"
         "once, for login_link_ttl_s seconds (config.json; 900 by default); the session it\n"
         "starts ends after session_idle_s seconds without activity (1800 by default). Hand it\n"
-        "to the learner only: whoever opens it first is signed in as them.\n\n"
+        "to the learner only: whoever opens it first is signed in as them. Links are a tool\n"
+        "for support and tests, off unless config.json sets \"allow_login_links\": true\n"
+        "(`demo --login-link` sets it); learners sign in with an OpenID provider.\n\n"
         "  --help    print this help\n";
 
 int cmd_learner_login_link(struct cli *c, int argc, char **argv)

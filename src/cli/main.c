@@ -29,6 +29,7 @@ static const struct cli_command commands[] = {
         {"apikey", "API keys: add, list, revoke", cmd_apikey},
         {"audit", "check the audit log's hash chain and checkpoints, or list events", cmd_audit},
         {"learner", "a learner: access report (GDPR art. 15), login link, erasure", cmd_learner},
+        {"oidc", "the OpenID providers learners sign in with: client key, check", cmd_oidc},
         {"share", "a learner's shares: create, list, revoke", cmd_share},
         {"keys", "rotate and retire the data and signing keys", cmd_keys},
         {"export", "a learner's results as a signed ELMO document (EMREX)", cmd_export},

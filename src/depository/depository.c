@@ -295,6 +295,11 @@ static int read_config_upper(struct depository *d, const json_t *config, const c
 			        path, DEPOSITORY_VC_STATUS_PER_HOUR_MAX);
 		d->vc_status_per_hour = (long)n;
 	}
+	if (!rc && json_object_get(config, "allow_login_links") &&
+	    !json_is_boolean(json_object_get(config, "allow_login_links")))
+		rc = ok_fail_field(err, OK_EINPUT, "allow_login_links",
+		                   "%s: allow_login_links must be true or false", path);
+	d->allow_login_links = json_is_true(json_object_get(config, "allow_login_links"));
 	return rc;
 }
 

@@ -69,6 +69,9 @@ struct depository {
 	/* VC-API issuances with status per institution and hour (0: no cap): config
 	 * vc_status_issuance_per_hour. */
 	long vc_status_per_hour;
+	/* config allow_login_links: whether operators' one-time sign-in links work (a tool for
+	 * support and tests; learners sign in with an OpenID provider). Off by default. */
+	bool allow_login_links;
 	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
 	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
 	char did_web_http_hosts[512];
@@ -112,6 +115,11 @@ int depository_create_named(const char *dir, const char *host, const char *name,
  * database must exist and hold no depository yet; the keys stay in the folder either way. */
 int depository_create_in(const char *dir, const char *host, const char *name, const char *store_url,
                          struct ok_error *err);
+
+/* Sets the boolean setting name of config.json in dir (the rest kept), replacing the file in one
+ * rename; a depository open on dir reads it at its next open. */
+int depository_config_set_bool(const char *dir, const char *name, bool value,
+                               struct ok_error *err);
 
 /* Opens an existing data folder, reading config.json whole (the settings of audit/ and
  * portal/ too: OK_EINPUT naming the field when one is out of range). */

@@ -17,7 +17,7 @@
 struct MHD_Connection;
 struct http_server;
 
-#define HTTP_MAX_EXTRA_HEADERS 6
+#define HTTP_MAX_EXTRA_HEADERS 8
 
 struct http_response {
 	unsigned status;
@@ -27,7 +27,7 @@ struct http_response {
 	size_t nheaders;
 	struct {
 		const char *name; /* static string */
-		char value[256];
+		char value[1024]; /* room for an authorization request's Location */
 	} headers[HTTP_MAX_EXTRA_HEADERS];
 };
 
@@ -101,6 +101,16 @@ bool http_server_stopping(void *server);
 
 /* The server's cache of other depositories' status lists. */
 struct remote_status_cache *http_status_cache(struct http_server *s);
+/* The server's OpenID providers (config.json "oidc"; remote/oidc.h). */
+struct oidc_rp *http_oidc(struct http_server *s);
+/* The sign-in page (status 200, or 401 where a session was needed): the providers to sign in
+ * with, and the login-link text when links are allowed (routes_oidc.c). */
+void http_signin_page(struct http_request *req, struct http_response *res, unsigned status);
+/* When the browser's session came from a provider that offers RP-initiated logout: answers
+ * 200 {"logout_url"} (where the page sends the browser next) and returns true; else false and
+ * answers nothing. */
+bool http_oidc_logout(struct http_request *req, struct http_response *res);
+
 /* The server's cache of other depositories' DID documents. */
 struct remote_did_cache *http_did_cache(struct http_server *s);
 
@@ -149,6 +159,10 @@ void route_me_shares(struct http_request *req, struct http_response *res);
 void route_me_share_create(struct http_request *req, struct http_response *res);
 void route_me_share_revoke(struct http_request *req, struct http_response *res);
 void route_me_views(struct http_request *req, struct http_response *res);
+/* Signing in with an OpenID provider (routes_oidc.c) */
+void route_signin_page(struct http_request *req, struct http_response *res);
+void route_signin_start(struct http_request *req, struct http_response *res);
+void route_signin_callback(struct http_request *req, struct http_response *res);
 /* The signed-in learner's access report (routes_report.c) */
 void route_me_report(struct http_request *req, struct http_response *res);
 void route_learner_report_page(struct http_request *req, struct http_response *res);

@@ -60,6 +60,13 @@ const struct http_route http_routes[] = {
         {{"GET", "/login/{token}"}, "/login/{token}", ROUTE_PUBLIC, route_login_page},
         {{"POST", "/login/{token}"}, "/login/{token}", ROUTE_PUBLIC | ROUTE_BODY_FORM, route_login},
         {{"POST", "/logout"}, "/logout", ROUTE_LEARNER, route_logout},
+        /* Signing in with an OpenID provider (routes_oidc.c) */
+        {{"GET", "/signin"}, "/signin", ROUTE_PUBLIC, route_signin_page},
+        {{"GET", "/signin/{provider}"}, "/signin/{provider}", ROUTE_PUBLIC, route_signin_start},
+        {{"GET", "/signin/{provider}/callback"},
+         "/signin/{provider}/callback",
+         ROUTE_PUBLIC,
+         route_signin_callback},
         {{"GET", "/v1/me"}, "/v1/me", ROUTE_LEARNER, route_me},
         {{"GET", "/v1/me/achievements"},
          "/v1/me/achievements",

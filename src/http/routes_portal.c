@@ -133,7 +133,8 @@ void route_logout(struct http_request *req, struct http_response *res)
 		http_problem_from_error(res, &err);
 		return;
 	}
-	http_text(res, 204, "text/plain", "", 0);
+	if (!http_oidc_logout(req, res))
+		http_text(res, 204, "text/plain", "", 0);
 	http_session_cookie(req, res, NULL);
 }
 

@@ -37,7 +37,7 @@ void route_learner_report_page(struct http_request *req, struct http_response *r
 	int rc;
 
 	if (!http_session_learner(req, learner_id)) {
-		web_page(req, res, 401, "signin.html", "signin.title", NULL, 0);
+		http_signin_page(req, res, 401);
 		return;
 	}
 	ok_error_clear(&err);

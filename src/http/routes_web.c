@@ -24,7 +24,7 @@ void route_web_learner(struct http_request *req, struct http_response *res)
 
 	/* The page itself holds no personal data: its script fetches it over the session. */
 	if (!http_session_learner(req, learner_id)) {
-		web_page(req, res, 401, "signin.html", "signin.title", NULL, 0);
+		http_signin_page(req, res, 401);
 		return;
 	}
 	web_page(req, res, 200, "learner.html", "learner.title", NULL, 0);

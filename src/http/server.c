@@ -15,6 +15,7 @@
 #include "registry/leak.h"
 #include "remote/did_resolver.h"
 #include "remote/fetch_guard.h"
+#include "remote/oidc.h"
 #include "remote/status_cache.h"
 
 #include <arpa/inet.h>
@@ -57,6 +58,7 @@ struct http_server {
 	struct remote_status_cache status_cache; /* other depositories' status lists */
 	struct remote_did_cache did_cache;       /* other depositories' DID documents */
 	struct remote_fetch_guard fetch_guard;   /* limits on fetching either */
+	struct oidc_rp oidc;                     /* OpenID providers learners sign in with */
 	atomic_bool stopping;
 	/* A request's store said its records moved (store migrate): the routes that borrow no
 	 * depository answer 503 too, until a store says otherwise. */
@@ -263,6 +265,11 @@ bool http_server_stopping(void *server)
 struct remote_status_cache *http_status_cache(struct http_server *s)
 {
 	return &s->status_cache;
+}
+
+struct oidc_rp *http_oidc(struct http_server *s)
+{
+	return &s->oidc;
 }
 
 struct remote_did_cache *http_did_cache(struct http_server *s)
@@ -1287,6 +1294,11 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 		free(s);
 		return rc;
 	}
+	if ((rc = oidc_rp_load(&s->oidc, cfg->data_dir, err))) {
+		oidc_rp_release(&s->oidc);
+		free(s);
+		return rc;
+	}
 	threads = cfg->threads ? cfg->threads : (unsigned)(cores > 0 ? cores : 2);
 	metrics_init(&s->metrics);
 	/* Each is set up, so that all can be released after a failure. */
@@ -1304,6 +1316,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	                                : 0) != 0;
 	if (nomem) {
 		limiters_release(s);
+		oidc_rp_release(&s->oidc);
 		free(s);
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	}
@@ -1326,6 +1339,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 		remote_status_cache_release(&s->status_cache);
 		remote_did_cache_release(&s->did_cache);
 		remote_fetch_guard_release(&s->fetch_guard);
+		oidc_rp_release(&s->oidc);
 		free(s);
 		return rc;
 	}
@@ -1398,6 +1412,7 @@ fail:
 	remote_status_cache_release(&s->status_cache);
 	remote_did_cache_release(&s->did_cache);
 	remote_fetch_guard_release(&s->fetch_guard);
+	oidc_rp_release(&s->oidc);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);
@@ -1434,6 +1449,7 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 	remote_status_cache_release(&s->status_cache);
 	remote_did_cache_release(&s->did_cache);
 	remote_fetch_guard_release(&s->fetch_guard);
+	oidc_rp_release(&s->oidc);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);

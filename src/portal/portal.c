@@ -86,6 +86,16 @@ void portal_time_iso(int64_t ms, char out[32])
 
 /* Login links */
 
+/* Links are an operator's and the tests' tool: learners sign in with an OpenID provider. */
+static int links_allowed(const struct depository *d, struct ok_error *err)
+{
+	if (d->allow_login_links)
+		return 0;
+	return ok_fail(err, OK_EAUTH,
+	               "sign-in links are off on this depository (set \"allow_login_links\": true "
+	               "in config.json to use them)");
+}
+
 static int learner_exists(struct depository *d, const char *learner_id, struct ok_error *err)
 {
 	struct store_learner l;
@@ -128,6 +138,8 @@ int portal_login_link_create_for(struct depository *d, const char *learner_id, c
 	int rc;
 
 	url[0] = '\0';
+	if ((rc = links_allowed(d, err)))
+		return rc;
 	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	if ((rc = learner_exists(d, learner_id, err)))
@@ -166,6 +178,8 @@ int portal_login_link_check(struct depository *d, const char *token, struct ok_e
 	struct store_login_link l;
 	int rc;
 
+	if ((rc = links_allowed(d, err)))
+		return rc;
 	if (!portal_token_valid(token))
 		return ok_fail(err, OK_ENOTFOUND, "no such login link");
 	portal_token_hash("login", token, l.token_hash);
@@ -191,6 +205,8 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if ((rc = links_allowed(d, err)))
+		return rc;
 	if (!portal_token_valid(token))
 		return ok_fail(err, OK_ENOTFOUND, "no such login link");
 	portal_token_hash("login", token, l.token_hash);

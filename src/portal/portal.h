@@ -59,7 +59,9 @@ void portal_time_iso(int64_t ms, char out[32]);
 /*
  * Makes a one-time login link for learner_id, valid d->login_link_ttl_s seconds: url gets
  * "BASE/login/TOKEN", *expires_ms its end. actor made it (audited as "login.link").
- * OK_ENOTFOUND when there is no such learner.
+ * OK_ENOTFOUND when there is no such learner. Links work only where config.json sets
+ * allow_login_links (d->allow_login_links): else making, checking and using one fail with
+ * OK_EAUTH.
  */
 int portal_login_link_create(struct depository *d, const char *learner_id, const char *actor,
                              char url[PORTAL_URL_MAX], int64_t *expires_ms, struct ok_error *err);

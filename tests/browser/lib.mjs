@@ -1,7 +1,7 @@
 // Helpers of the browser tests: a fresh depository served on loopback (init, demo data, serve),
 // the oorkonde command against it, and chromium through playwright-core.
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -23,8 +23,9 @@ function freePort() {
 }
 
 export class Depository {
-  /* Creates a data folder for 127.0.0.1:PORT with the demo data set and serves it. */
-  static async start(learners = 20) {
+  /* Creates a data folder for 127.0.0.1:PORT with the demo data set and serves it; configure
+   * (async, may be absent) runs on the folder just before it is served. */
+  static async start(learners = 20, configure = null) {
     const d = new Depository();
     d.tmp = mkdtempSync(join(tmpdir(), "oorkonde-browser-"));
     // A private copy: a rebuild in the shared tree cannot pull the binary away mid-run.
@@ -34,10 +35,14 @@ export class Depository {
     d.port = await freePort();
     d.base = `http://127.0.0.1:${d.port}`;
     d.run("init", "--host", `127.0.0.1:${d.port}`);
+    // The tests sign learners in with operators' one-time links, off unless config.json allows.
+    const cfg = JSON.parse(readFileSync(join(d.data, "config.json"), "utf8"));
+    writeFileSync(join(d.data, "config.json"), JSON.stringify({ ...cfg, allow_login_links: true }));
     const demo = d.run("demo", "--learners", String(learners));
     d.nationalId = demo.match(/--national-id (\S+)/)[1];
     d.achievements = JSON.parse(d.run("achievements", "--national-id", d.nationalId, "--json"));
     d.learnerId = d.achievements[0].learner_id;
+    if (configure) await configure(d);
     await d.serve();
     return d;
   }

@@ -39,6 +39,18 @@ sys.exit(code if code >= 0 else 128 - code)
 """
 
 
+def allow_login_links(data, allow=True):
+    """The tests sign learners in with operators' one-time links, a test tool that is off unless
+    config.json allows it: every folder a test makes allows it (test_oidc.py turns it off)."""
+    path = pathlib.Path(data) / "config.json"
+    cfg = json.loads(path.read_text())
+    if allow:
+        cfg["allow_login_links"] = True
+    else:
+        cfg.pop("allow_login_links", None)
+    path.write_text(json.dumps(cfg))
+
+
 class Oorkonde:
     """Runs the binary against one data folder and returns the completed process."""
 
@@ -67,6 +79,9 @@ class Oorkonde:
         if check and proc.returncode != 0:
             raise AssertionError(f"oorkonde {' '.join(map(str, args))} exited {proc.returncode}:\n"
                                  f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
+        if (args and args[0] == "init" and proc.returncode == 0 and
+                (pathlib.Path(self.data) / "config.json").exists()):
+            allow_login_links(self.data)
         return proc
 
     def run_measured(self, *args, timeout=300):

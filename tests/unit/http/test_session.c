@@ -146,6 +146,7 @@ static int setup(void **state)
 	if (!h || reg_setup((void **)&h->f))
 		return -1;
 	*state = h;
+	h->f->d.allow_login_links = true; /* off unless config.json allows them */
 	reg_import_expect(h->f, csv, 1, 0, 0, 0);
 	if (registry_learner_find_id(&h->f->d, NID, h->learner, &err))
 		fail_msg("find: %s", err.message);

@@ -57,6 +57,9 @@ static int setup_on(void **state, bool pg)
 	if (!w || (pg ? reg_setup_pg((void **)&w->f) : reg_setup((void **)&w->f)))
 		return -1;
 	*state = w;
+	/* Links are off unless config.json allows them (configuration checks that); these tests
+	 * use them. */
+	w->f->d.allow_login_links = true;
 	reg_import_expect(w->f, csv, 4, 0, 0, 0);
 	id_of(w->f, NID, w->anna);
 	id_of(w->f, OTHER_NID, w->bram);
@@ -182,6 +185,27 @@ static void configuration(void **state)
 	reg_fixture_reopen(w->f);
 	assert_int_equal(w->f->d.session_idle_s, 5);
 	assert_int_equal(w->f->d.login_link_ttl_s, 60);
+	{
+		/* Sign-in links are off by default: none is made, none is used. */
+		char url[PORTAL_URL_MAX];
+		int64_t until;
+		struct portal_session s;
+		assert_false(w->f->d.allow_login_links);
+		ok_error_clear(&err);
+		assert_int_equal(portal_login_link_create(&w->f->d, w->anna, "operator", url, &until,
+		                                          &err),
+		                 OK_EAUTH);
+		assert_non_null(strstr(err.message, "allow_login_links"));
+		assert_int_equal(portal_login(&w->f->d, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		                              &s, &err),
+		                 OK_EAUTH);
+		write_config(w->f, ", \"allow_login_links\": \"yes\"");
+		assert_int_equal(depository_open(&d, w->f->dir, &err), OK_EINPUT);
+		assert_string_equal(err.field, "allow_login_links");
+		write_config(w->f, ", \"allow_login_links\": true");
+		reg_fixture_reopen(w->f);
+		assert_true(w->f->d.allow_login_links);
+	}
 	static const char *const bad[] = {
 	        ", \"session_idle_s\": 0",      ", \"session_idle_s\": 86401",
 	        ", \"session_idle_s\": \"30\"", ", \"login_link_ttl_s\": -1",
@@ -197,6 +221,7 @@ static void configuration(void **state)
 	}
 	write_config(w->f, "");
 	reg_fixture_reopen(w->f);
+	w->f->d.allow_login_links = true;
 }
 
 static void login_link_once(void **state)
