@@ -83,8 +83,8 @@ int jose_jws_parse(const char *s, size_t n, unsigned allowed, const char *const 
 	dot2 = dot1 ? memchr(dot1 + 1, '.', n - (size_t)(dot1 + 1 - s)) : NULL;
 	if (!dot2 || memchr(dot2 + 1, '.', n - (size_t)(dot2 + 1 - s)))
 		return fail(err, OK_EINPUT, "jws", "a compact JWS has exactly three parts");
-	if (dot1 == s || dot2 == dot1 + 1 || dot2 + 1 == s + n)
-		return fail(err, OK_EINPUT, "jws", "a part of the JWS is empty");
+	if (dot1 == s)
+		return fail(err, OK_EINPUT, "jws", "the JWS header is empty");
 	if ((size_t)(dot1 - s) > JOSE_JWS_HEADER_MAX / 3 * 4)
 		return fail(err, OK_ETOOBIG, "header", "the JWS header is too long");
 
@@ -110,6 +110,9 @@ int jose_jws_parse(const char *s, size_t n, unsigned allowed, const char *const 
 	rc = check_crit(jws->header, crit_ok, err);
 	if (rc)
 		return rc;
+	/* Checked after alg, so that an unsigned token is refused for being unsigned. */
+	if (dot2 == dot1 + 1 || dot2 + 1 == s + n)
+		return fail(err, OK_EINPUT, "jws", "a part of the JWS is empty");
 	rc = jose_b64_decode_buf(dot1 + 1, (size_t)(dot2 - dot1 - 1), &jws->payload, "payload", err);
 	if (rc)
 		return rc;
