@@ -3,6 +3,7 @@
 
 #include "core/format.h"
 #include "registry/credential.h"
+#include "registry/sdjwt_keys.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -22,6 +23,11 @@ int registry_init(const char *dir, const char *host, const char *name, const cha
 	/* A folder that does not open is no depository, whatever was written: say why. */
 	if ((rc = depository_open(&d, dir, err)))
 		return rc;
+	/* The wallet issuer key (SD-JWT VC) and its local chain, made with the folder. */
+	if ((rc = registry_wallet_key_add(&d, err))) {
+		depository_close(&d);
+		return rc;
+	}
 	ok_error_clear(&later);
 	out->opened = true;
 	OK_COPY_ARRAY(out->name, d.name);
