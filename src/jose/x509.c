@@ -103,7 +103,9 @@ int jose_x509_make_chain(const struct jose_signer *leaf, const char *host, const
 		return fail(err, OK_EINPUT, "host", "the host is not a plain DNS name");
 	if (days <= 0 || days > 3650)
 		return fail(err, OK_EINPUT, "days", "a certificate's lifetime is 1 to 3650 days");
-	snprintf(san, sizeof(san), "DNS:%s", host);
+	/* An IPv4 literal (a test host on loopback) is an iPAddress name, anything else a DNS one. */
+	snprintf(san, sizeof(san), "%s:%s",
+	         strspn(host, "0123456789.") == strlen(host) ? "IP" : "DNS", host);
 	snprintf(cn, sizeof(cn), "%.100s", name && *name ? name : host);
 	ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	ca = ca_key ? new_cert(ca_key, "oorkonde local wallet CA", now, days) : NULL;

@@ -59,9 +59,13 @@ int keys_wallet_create(const char *dir, const char *host, const char *name, int6
 {
 	struct jose_signer s;
 	struct buf chain, path;
+	char hostname[256];
 	struct stat st;
 	int rc;
 
+	/* The host without a port; a bracketed IPv6 literal or none: localhost. */
+	snprintf(hostname, sizeof(hostname), "%s", host && *host && *host != '[' ? host : "localhost");
+	hostname[strcspn(hostname, ":")] = '\0';
 	buf_init(&path, OK_PATH_MAX);
 	rc = path_of(dir, KEYS_WALLET_KEY, &path, err);
 	if (!rc && lstat(path.data, &st) == 0)
@@ -72,8 +76,7 @@ int keys_wallet_create(const char *dir, const char *host, const char *name, int6
 	buf_init(&chain, KEYS_WALLET_PEM_MAX);
 	rc = jose_signer_es256_generate(&s, err);
 	if (!rc)
-		rc = jose_x509_make_chain(&s, host && *host ? host : "localhost", name, now,
-		                          KEYS_WALLET_DAYS, &chain, err);
+		rc = jose_x509_make_chain(&s, hostname, name, now, KEYS_WALLET_DAYS, &chain, err);
 	if (!rc)
 		rc = write_both(dir, &s, chain.data, chain.len, 1, err);
 	jose_signer_release(&s);

@@ -23,8 +23,8 @@
 #define KEYS_WALLET_PEM_MAX ((size_t)64 << 10)
 
 /*
- * Makes a new P-256 wallet key and a local chain whose issuer certificate names host (NULL or
- * "": localhost) and name, in folder dir; OK_EEXIST when dir has a wallet key already.
+ * Makes a new P-256 wallet key and a local chain whose issuer certificate names host (without
+ * its port; NULL, "" or an IPv6 literal: localhost) and name, in folder dir; OK_EEXIST when dir has a wallet key already.
  */
 int keys_wallet_create(const char *dir, const char *host, const char *name, int64_t now,
                        struct ok_error *err);
