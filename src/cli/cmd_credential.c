@@ -307,7 +307,9 @@ static void print_summary(struct depository *d, const struct verify_result *r)
 static const char verify_usage[] =
         "Usage: oorkonde [--data DIR] verify FILE|- [--checks LIST] [--any-issuer] [--json]\n"
         "                [--challenge TEXT] [--domain TEXT]\n\n"
-        "Checks a credential (JSON with an eddsa-jcs-2022 proof, or a VC-JOSE token) and explains\n"
+        "Checks a credential (JSON with an eddsa-jcs-2022 proof, a VC-JOSE token, or an SD-JWT VC\n"
+        "with or without a key-binding JWT, its x5c chain against the wallet CA and\n"
+        "wallet-roots.pem of the data folder) and explains\n"
         "each check. Works without a data folder too (then no issuer is trusted).\n"
         "A Verifiable Presentation is recognised by its type: its proof is checked (purpose\n"
         "authentication, the holder's key), then every credential it carries (embedded, or\n"
@@ -315,8 +317,10 @@ static const char verify_usage[] =
         "  --checks LIST     which checks to run on credentials: proof,validity,status,issuer\n"
         "                    (default: all)\n"
         "  --any-issuer      accept an issuer that is not on the trust list (with a warning)\n"
-        "  --challenge TEXT  the challenge a presentation's proof must carry\n"
-        "  --domain TEXT     the domain a presentation's proof must carry\n"
+        "  --challenge TEXT  the challenge a presentation's proof must carry (for an SD-JWT\n"
+        "                    VC: the nonce of its key-binding JWT)\n"
+        "  --domain TEXT     the domain a presentation's proof must carry (for an SD-JWT VC:\n"
+        "                    the aud of its key-binding JWT)\n"
         "  --json            print the W3C VC-API verification result\n"
         "  --help            print this help\n\n"
         "Exit status: 0 valid, 1 not valid (forged, altered, expired, revoked, untrusted issuer,\n"
@@ -499,6 +503,9 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		exit_code = verify_presentation(c, have_d ? &d : NULL, &input, &vo, json);
 		goto out;
 	}
+	/* For an SD-JWT VC, the challenge and domain are its key-binding JWT's nonce and aud. */
+	o.kb_nonce = vo.challenge;
+	o.kb_aud = vo.domain;
 	/* One run, one credential: what is fetched is kept five minutes at most. */
 	rc = registry_verify_once(have_d ? &d : NULL, input.data, input.len, &o, 300, &r, &err);
 	if (rc) {
@@ -516,7 +523,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		print_summary(have_d ? &d : NULL, &r);
 		/* The issuer and what the checks quote come from the file: escaped. */
 		printf("Credential (%s) from ",
-		       strcmp(r.format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE");
+		       !strcmp(r.format, "sd-jwt") ? "SD-JWT VC" : strcmp(r.format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE");
 		term_put(stdout, r.issuer);
 		putchar('\n');
 		print_checks(&r, "  ");

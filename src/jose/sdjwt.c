@@ -8,8 +8,8 @@
 #include "jose/b64.h"
 #include "jose/jws.h"
 
-#define DIGEST_CHARS 43 /* base64url of a SHA-256 digest */
-#define SALT_BYTES   16
+#define DIGEST_CHARS   43 /* base64url of a SHA-256 digest */
+#define SALT_BYTES     16
 #define DISCLOSURE_MAX ((size_t)256 << 10) /* characters of one disclosure */
 
 static int fail(struct ok_error *err, int code, const char *field, const char *msg)
@@ -53,7 +53,8 @@ static int disclose(struct issue *is, const char *name, json_t *value,
 	int rc;
 
 	if (is->count >= JOSE_SDJWT_DISCLOSURES_MAX)
-		return fail(is->err, OK_ETOOBIG, "frame", "too many selectively disclosable claims");
+		return fail(is->err, OK_ETOOBIG, "frame",
+		            "too many selectively disclosable claims");
 	randombytes_buf(salt, sizeof(salt));
 	buf_init(&s, 64);
 	rc = jose_b64_encode(salt, sizeof(salt), &s, is->err);
@@ -102,7 +103,8 @@ static int frame_decoys(const json_t *frame, size_t *n, struct ok_error *err)
 		return 0;
 	if (!json_is_integer(d) || json_integer_value(d) < 0 ||
 	    json_integer_value(d) > JOSE_SDJWT_DECOYS_MAX)
-		return fail(err, OK_EINPUT, "frame._sd_decoy", "_sd_decoy is not a count from 0 to 64");
+		return fail(err, OK_EINPUT, "frame._sd_decoy",
+		            "_sd_decoy is not a count from 0 to 64");
 	*n = (size_t)json_integer_value(d);
 	return 0;
 }
@@ -112,7 +114,7 @@ static int conceal(struct issue *is, json_t *v, const json_t *frame, int depth);
 static int conceal_object(struct issue *is, json_t *obj, const json_t *frame, int depth)
 {
 	const json_t *sd = json_object_get(frame, "_sd"), *sub, *name;
-	char (*digests)[DIGEST_CHARS + 1] = NULL;
+	char(*digests)[DIGEST_CHARS + 1] = NULL;
 	const char **sorted = NULL;
 	size_t n = 0, decoys, i;
 	const char *key;
@@ -121,7 +123,8 @@ static int conceal_object(struct issue *is, json_t *obj, const json_t *frame, in
 
 	if (json_object_get(obj, "_sd") || json_object_get(obj, "_sd_alg"))
 		return fail(is->err, OK_EINPUT, "claims", "the claims already hold _sd or _sd_alg");
-	json_object_foreach((json_t *)frame, key, sub) {
+	json_object_foreach((json_t *)frame, key, sub)
+	{
 		json_t *child = json_object_get(obj, key);
 
 		if (strcmp(key, "_sd") == 0 || strcmp(key, "_sd_decoy") == 0 || !child)
@@ -143,15 +146,18 @@ static int conceal_object(struct issue *is, json_t *obj, const json_t *frame, in
 		rc = fail(is->err, OK_ENOMEM, "frame", "out of memory");
 		goto out;
 	}
-	json_array_foreach(sd, i, name) {
+	json_array_foreach(sd, i, name)
+	{
 		json_t *value;
 
 		if (!json_is_string(name)) {
-			rc = fail(is->err, OK_EINPUT, "frame._sd", "_sd of an object lists claim names");
+			rc = fail(is->err, OK_EINPUT, "frame._sd",
+			          "_sd of an object lists claim names");
 			goto out;
 		}
 		if (is_reserved(json_string_value(name))) {
-			rc = fail(is->err, OK_EINPUT, "frame._sd", "a reserved name cannot be disclosed");
+			rc = fail(is->err, OK_EINPUT, "frame._sd",
+			          "a reserved name cannot be disclosed");
 			goto out;
 		}
 		value = json_object_get(obj, json_string_value(name));
@@ -191,7 +197,8 @@ static int conceal_array(struct issue *is, json_t *arr, const json_t *frame, int
 	const char *key;
 	int rc;
 
-	json_object_foreach((json_t *)frame, key, sub) {
+	json_object_foreach((json_t *)frame, key, sub)
+	{
 		char *end;
 		unsigned long k;
 
@@ -206,11 +213,13 @@ static int conceal_array(struct issue *is, json_t *arr, const json_t *frame, int
 	}
 	if (sd && !json_is_array(sd))
 		return fail(is->err, OK_EINPUT, "frame._sd", "_sd in a frame is not an array");
-	json_array_foreach(sd, i, idx) {
+	json_array_foreach(sd, i, idx)
+	{
 		json_int_t k = json_is_integer(idx) ? json_integer_value(idx) : -1;
 
 		if (k < 0)
-			return fail(is->err, OK_EINPUT, "frame._sd", "_sd of an array lists indices");
+			return fail(is->err, OK_EINPUT, "frame._sd",
+			            "_sd of an array lists indices");
 		if ((size_t)k >= json_array_size(arr))
 			continue;
 		rc = disclose(is, NULL, json_array_get(arr, (size_t)k), digest);
@@ -329,8 +338,9 @@ static int parse_disclosure(struct disc *d, struct ok_error *err)
 	if (!json_is_array(a) || (json_array_size(a) != 2 && json_array_size(a) != 3) ||
 	    !json_is_string(json_array_get(a, 0)) ||
 	    (json_array_size(a) == 3 && !json_is_string(json_array_get(a, 1))))
-		return fail(err, OK_EINPUT, "disclosure",
-		            "a disclosure is not a JSON array [salt, name, value] or [salt, value]");
+		return fail(
+		        err, OK_EINPUT, "disclosure",
+		        "a disclosure is not a JSON array [salt, name, value] or [salt, value]");
 	if (json_array_size(a) == 3 && is_reserved(json_string_value(json_array_get(a, 1))))
 		return fail(err, OK_EINVALID, "disclosure", "a disclosure names a reserved claim");
 	digest_of(d->text, d->len, d->digest);
@@ -383,7 +393,8 @@ static int split(const char *s, size_t n, struct parsed *p, struct ok_error *err
 	qsort(p->d, p->nd, sizeof(*p->d), cmp_disc);
 	for (i = 1; i < p->nd; i++)
 		if (strcmp(p->d[i - 1].digest, p->d[i].digest) == 0)
-			return fail(err, OK_EINVALID, "disclosure", "the same disclosure is given twice");
+			return fail(err, OK_EINVALID, "disclosure",
+			            "the same disclosure is given twice");
 	return 0;
 }
 
@@ -439,7 +450,8 @@ static int walk_object(struct walk *w, const json_t *in, const json_t *frame, in
 
 	if (!o)
 		return fail(w->err, OK_ENOMEM, "sd-jwt", "out of memory");
-	json_object_foreach((json_t *)in, key, v) {
+	json_object_foreach((json_t *)in, key, v)
+	{
 		if (strcmp(key, "_sd") == 0)
 			continue;
 		rc = walk(w, v, sub_frame(frame, key), depth + 1, &child);
@@ -451,7 +463,8 @@ static int walk_object(struct walk *w, const json_t *in, const json_t *frame, in
 		rc = fail(w->err, OK_EINPUT, "_sd", "_sd is not an array");
 		goto out;
 	}
-	json_array_foreach(sd, i, dg) {
+	json_array_foreach(sd, i, dg)
+	{
 		struct disc *d;
 		const char *name;
 		const json_t *f;
@@ -472,7 +485,8 @@ static int walk_object(struct walk *w, const json_t *in, const json_t *frame, in
 		if (w->presenting && !selected(f))
 			continue;
 		if (d->used) {
-			rc = fail(w->err, OK_EINVALID, "disclosure", "a disclosure is referenced twice");
+			rc = fail(w->err, OK_EINVALID, "disclosure",
+			          "a disclosure is referenced twice");
 			goto out;
 		}
 		d->used = 1;
@@ -506,7 +520,8 @@ static int walk_array(struct walk *w, const json_t *in, const json_t *frame, int
 
 	if (!a)
 		return fail(w->err, OK_ENOMEM, "sd-jwt", "out of memory");
-	json_array_foreach(in, i, v) {
+	json_array_foreach(in, i, v)
+	{
 		const json_t *f;
 		struct disc *d;
 
@@ -521,7 +536,8 @@ static int walk_array(struct walk *w, const json_t *in, const json_t *frame, int
 			continue;
 		}
 		if (json_object_size(v) != 1) {
-			rc = fail(w->err, OK_EINPUT, "...", "an array element digest has other members");
+			rc = fail(w->err, OK_EINPUT, "...",
+			          "an array element digest has other members");
 			goto out;
 		}
 		rc = see(w, dg, "...");
@@ -538,7 +554,8 @@ static int walk_array(struct walk *w, const json_t *in, const json_t *frame, int
 		if (w->presenting && !selected(f))
 			continue;
 		if (d->used) {
-			rc = fail(w->err, OK_EINVALID, "disclosure", "a disclosure is referenced twice");
+			rc = fail(w->err, OK_EINVALID, "disclosure",
+			          "a disclosure is referenced twice");
 			goto out;
 		}
 		d->used = 1;
@@ -586,7 +603,8 @@ static int apply(struct parsed *p, const json_t *payload, const json_t *frame, i
 
 	*out = NULL;
 	if (alg && (!json_is_string(alg) || strcmp(json_string_value(alg), "sha-256") != 0))
-		return fail(err, OK_EINVALID, "_sd_alg", "the SD-JWT's hash algorithm is not sha-256");
+		return fail(err, OK_EINVALID, "_sd_alg",
+		            "the SD-JWT's hash algorithm is not sha-256");
 	w.seen = calloc(JOSE_SDJWT_DIGESTS_MAX, sizeof(*w.seen));
 	if (!w.seen)
 		return fail(err, OK_ENOMEM, "sd-jwt", "out of memory");
@@ -663,7 +681,8 @@ int jose_sdjwt_present(const char *sdjwt, size_t n, const json_t *frame,
 			d = find(&w, dg);
 			if (d && d->used &&
 			    (buf_add(out, cur, (size_t)(next - cur)) || buf_addch(out, '~'))) {
-				rc = fail(err, OK_ETOOBIG, "sd-jwt", "the presentation is too long");
+				rc = fail(err, OK_ETOOBIG, "sd-jwt",
+				          "the presentation is too long");
 				goto out;
 			}
 			cur = next + 1;
@@ -675,8 +694,8 @@ int jose_sdjwt_present(const char *sdjwt, size_t n, const json_t *frame,
 		digest_of(out->data + start, out->len - start, sd_hash);
 		kbh = json_pack("{s:s}", "typ", JOSE_SDJWT_KB_TYP);
 		kbp = json_pack("{s:I,s:s,s:s,s:s}", "iat", (json_int_t)kb->iat, "aud",
-		                kb->aud ? kb->aud : "", "nonce", kb->nonce ? kb->nonce : "", "sd_hash",
-		                sd_hash);
+		                kb->aud ? kb->aud : "", "nonce", kb->nonce ? kb->nonce : "",
+		                "sd_hash", sd_hash);
 		if (!kbh || !kbp) {
 			rc = fail(err, OK_EINPUT, "kb-jwt", "aud or nonce is not valid UTF-8");
 			goto out;

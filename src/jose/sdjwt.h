@@ -77,11 +77,11 @@ struct jose_sdjwt_expect {
 	unsigned algs;                /* the issuer's allowed algorithms (enum jose_alg mask) */
 	jose_sdjwt_key_fn issuer_key; /* required */
 	void *ctx;
-	const char *typ;              /* the header's typ must be this (NULL: not checked) */
-	int require_kb;               /* a key-binding JWT must be present */
-	const char *aud, *nonce;      /* the KB-JWT must carry these (NULL: not checked) */
-	int64_t now;                  /* seconds since the epoch */
-	int64_t kb_max_age_s;         /* how old a KB-JWT's iat may be (0: 300 s) */
+	const char *typ;         /* the header's typ must be this (NULL: not checked) */
+	int require_kb;          /* a key-binding JWT must be present */
+	const char *aud, *nonce; /* the KB-JWT must carry these (NULL: not checked) */
+	int64_t now;             /* seconds since the epoch */
+	int64_t kb_max_age_s;    /* how old a KB-JWT's iat may be (0: 300 s) */
 };
 
 struct jose_sdjwt_result {

@@ -103,7 +103,8 @@ int jose_x509_make_chain(const struct jose_signer *leaf, const char *host, const
 		return fail(err, OK_EINPUT, "host", "the host is not a plain DNS name");
 	if (days <= 0 || days > 3650)
 		return fail(err, OK_EINPUT, "days", "a certificate's lifetime is 1 to 3650 days");
-	/* An IPv4 literal (a test host on loopback) is an iPAddress name, anything else a DNS one. */
+	/* An IPv4 literal (a test host on loopback) is an iPAddress name, anything else a DNS one.
+	 */
 	snprintf(san, sizeof(san), "%s:%s",
 	         strspn(host, "0123456789.") == strlen(host) ? "IP" : "DNS", host);
 	snprintf(cn, sizeof(cn), "%.100s", name && *name ? name : host);
@@ -139,8 +140,7 @@ out:
 }
 
 /* Reads up to JOSE_X509_CHAIN_MAX certificates of a PEM chain into certs; *count their number. */
-static int read_chain(const char *pem, size_t n, X509 **certs, size_t *count,
-                      struct ok_error *err)
+static int read_chain(const char *pem, size_t n, X509 **certs, size_t *count, struct ok_error *err)
 {
 	BIO *bio;
 	X509 *c;
@@ -155,7 +155,8 @@ static int read_chain(const char *pem, size_t n, X509 **certs, size_t *count,
 		if (*count == JOSE_X509_CHAIN_MAX) {
 			X509_free(c);
 			BIO_free(bio);
-			return fail(err, OK_ETOOBIG, "chain", "the chain has too many certificates");
+			return fail(err, OK_ETOOBIG, "chain",
+			            "the chain has too many certificates");
 		}
 		certs[(*count)++] = c;
 	}
@@ -186,7 +187,8 @@ int jose_x509_chain_check(const char *pem, size_t n, const struct jose_signer *l
 		return rc;
 	if (leaf->alg != JOSE_ALG_ES256 || !leaf->ec ||
 	    EVP_PKEY_eq(X509_get0_pubkey(certs[0]), leaf->ec) != 1) {
-		rc = fail(err, OK_EINVALID, "key", "the key does not match the chain's first certificate");
+		rc = fail(err, OK_EINVALID, "key",
+		          "the key does not match the chain's first certificate");
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
@@ -203,7 +205,8 @@ int jose_x509_chain_check(const char *pem, size_t n, const struct jose_signer *l
 		if (i + 1 < count && (X509_check_issued(certs[i + 1], certs[i]) != X509_V_OK ||
 		                      X509_verify(certs[i], X509_get0_pubkey(certs[i + 1])) != 1)) {
 			rc = ok_fail_field(err, OK_EINVALID, "chain",
-			                   "certificate %zu is not issued by certificate %zu", i + 1, i + 2);
+			                   "certificate %zu is not issued by certificate %zu",
+			                   i + 1, i + 2);
 			goto out;
 		}
 	}
@@ -236,7 +239,8 @@ int jose_x509_chain_x5c(const char *pem, size_t n, json_t **x5c, struct ok_error
 		b64_len = sodium_base64_ENCODED_LEN((size_t)len, sodium_base64_VARIANT_ORIGINAL);
 		b64 = malloc(b64_len);
 		if (b64) {
-			sodium_bin2base64(b64, b64_len, der, (size_t)len, sodium_base64_VARIANT_ORIGINAL);
+			sodium_bin2base64(b64, b64_len, der, (size_t)len,
+			                  sodium_base64_VARIANT_ORIGINAL);
 			json_array_append_new(*x5c, json_string(b64));
 		}
 		free(b64);
@@ -289,21 +293,24 @@ int jose_x509_verify_x5c(const json_t *x5c, const char *roots_pem, size_t roots_
 	}
 	if (!json_is_array(x5c) || json_array_size(x5c) == 0 ||
 	    json_array_size(x5c) > JOSE_X509_CHAIN_MAX) {
-		rc = fail(err, OK_EINPUT, "header.x5c", "x5c is not an array of 1 to 5 certificates");
+		rc = fail(err, OK_EINPUT, "header.x5c",
+		          "x5c is not an array of 1 to 5 certificates");
 		goto out;
 	}
-	json_array_foreach(x5c, i, v) {
+	json_array_foreach(x5c, i, v)
+	{
 		unsigned char *der = NULL;
 		const unsigned char *p;
 		size_t len = 0, slen = json_string_length(v);
 
 		if (!json_is_string(v) || slen > JOSE_X509_CERT_MAX * 4 / 3 + 4) {
-			rc = fail(err, OK_EINPUT, "header.x5c", "an x5c entry is not a certificate");
+			rc = fail(err, OK_EINPUT, "header.x5c",
+			          "an x5c entry is not a certificate");
 			goto out;
 		}
 		der = malloc(slen);
-		if (!der || sodium_base642bin(der, slen, json_string_value(v), slen, NULL, &len, NULL,
-		                              sodium_base64_VARIANT_ORIGINAL) != 0) {
+		if (!der || sodium_base642bin(der, slen, json_string_value(v), slen, NULL, &len,
+		                              NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
 			free(der);
 			rc = fail(err, OK_EINPUT, "header.x5c", "an x5c entry is not base64 DER");
 			goto out;
@@ -312,7 +319,8 @@ int jose_x509_verify_x5c(const json_t *x5c, const char *roots_pem, size_t roots_
 		certs[count] = d2i_X509(NULL, &p, (long)len);
 		free(der);
 		if (!certs[count]) {
-			rc = fail(err, OK_EINPUT, "header.x5c", "an x5c entry is not a certificate");
+			rc = fail(err, OK_EINPUT, "header.x5c",
+			          "an x5c entry is not a certificate");
 			goto out;
 		}
 		if (count++ > 0 && !sk_X509_push(untrusted, certs[count - 1])) {
@@ -321,7 +329,8 @@ int jose_x509_verify_x5c(const json_t *x5c, const char *roots_pem, size_t roots_
 		}
 	}
 	if (!roots_pem || roots_len == 0) {
-		rc = fail(err, OK_EINVALID, "header.x5c", "no trusted roots are configured for wallets");
+		rc = fail(err, OK_EINVALID, "header.x5c",
+		          "no trusted roots are configured for wallets");
 		goto out;
 	}
 	rc = read_chain(roots_pem, roots_len, roots, &nroots, err);
@@ -335,15 +344,17 @@ int jose_x509_verify_x5c(const json_t *x5c, const char *roots_pem, size_t roots_
 	}
 	X509_STORE_CTX_set_time(ctx, 0, (time_t)now);
 	if (X509_verify_cert(ctx) != 1) {
-		rc = ok_fail_field(err, OK_EINVALID, "header.x5c",
-		                   "the issuer's certificate chain does not lead to a trusted root: %s",
-		                   X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+		rc = ok_fail_field(
+		        err, OK_EINVALID, "header.x5c",
+		        "the issuer's certificate chain does not lead to a trusted root: %s",
+		        X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
 		goto out;
 	}
 	rc = jose_jwk_from_pkey(X509_get0_pubkey(certs[0]), leaf_key, err);
 	if (!rc && leaf_key->kty != JOSE_KTY_EC) {
 		jose_jwk_release(leaf_key);
-		rc = fail(err, OK_EINVALID, "header.x5c", "the issuer's certificate key is not P-256");
+		rc = fail(err, OK_EINVALID, "header.x5c",
+		          "the issuer's certificate key is not P-256");
 	}
 out:
 	X509_STORE_CTX_free(ctx);

@@ -64,7 +64,8 @@ int keys_wallet_create(const char *dir, const char *host, const char *name, int6
 	int rc;
 
 	/* The host without a port; a bracketed IPv6 literal or none: localhost. */
-	snprintf(hostname, sizeof(hostname), "%s", host && *host && *host != '[' ? host : "localhost");
+	snprintf(hostname, sizeof(hostname), "%s",
+	         host && *host && *host != '[' ? host : "localhost");
 	hostname[strcspn(hostname, ":")] = '\0';
 	buf_init(&path, OK_PATH_MAX);
 	rc = path_of(dir, KEYS_WALLET_KEY, &path, err);
@@ -109,9 +110,10 @@ int keys_wallet_install(const char *dir, const char *chain_pem, size_t chain_len
 	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
 	BIO_free(bio);
 	if (!pkey)
-		return ok_fail_field(err, OK_EINPUT, "key",
-		                     "the key file holds no PEM private key (an encrypted one must be "
-		                     "decrypted first)");
+		return ok_fail_field(
+		        err, OK_EINPUT, "key",
+		        "the key file holds no PEM private key (an encrypted one must be "
+		        "decrypted first)");
 	rc = jose_signer_es256_from_pkey(&s, pkey, err); /* s owns pkey, also on failure */
 	if (!rc)
 		rc = jose_x509_chain_check(chain_pem, chain_len, &s, now, err);

@@ -17,14 +17,15 @@
 #include "core/error.h"
 #include "jose/jwk.h"
 
-#define KEYS_WALLET_KEY   "wallet.key"
-#define KEYS_WALLET_CHAIN "wallet-chain.pem"
-#define KEYS_WALLET_DAYS  825 /* a local chain's lifetime */
+#define KEYS_WALLET_KEY     "wallet.key"
+#define KEYS_WALLET_CHAIN   "wallet-chain.pem"
+#define KEYS_WALLET_DAYS    825 /* a local chain's lifetime */
 #define KEYS_WALLET_PEM_MAX ((size_t)64 << 10)
 
 /*
  * Makes a new P-256 wallet key and a local chain whose issuer certificate names host (without
- * its port; NULL, "" or an IPv6 literal: localhost) and name, in folder dir; OK_EEXIST when dir has a wallet key already.
+ * its port; NULL, "" or an IPv6 literal: localhost) and name, in folder dir; OK_EEXIST when dir has
+ * a wallet key already.
  */
 int keys_wallet_create(const char *dir, const char *host, const char *name, int64_t now,
                        struct ok_error *err);

@@ -77,20 +77,21 @@ static int own_claims(const struct store_achievement *a, const struct store_inst
 	set_str(institution, "country", inst->country);
 	set_str(institution, "erasmus_code", inst->erasmus);
 	json_object_set_new(claims, "institution", institution);
-	for (const char *const *n = (const char *const[]){"given_name", "family_name", "birthdate",
-	                                                  "title", "record_id", "programme_code",
-	                                                  "grade", "grading_scheme", "awarded_on",
-	                                                  "language", "credits_ects", "eqf_level",
-	                                                  "institution", NULL};
+	for (const char *const *n =
+	             (const char *const[]){"given_name", "family_name", "birthdate", "title",
+	                                   "record_id", "programme_code", "grade", "grading_scheme",
+	                                   "awarded_on", "language", "credits_ects", "eqf_level",
+	                                   "institution", NULL};
 	     *n; n++)
 		json_array_append_new(sd, json_string(*n));
-	for (const char *const *n = (const char *const[]){"name", "code", "country", "erasmus_code",
-	                                                  NULL};
+	for (const char *const *n =
+	             (const char *const[]){"name", "code", "country", "erasmus_code", NULL};
 	     *n; n++)
 		json_array_append_new(isd, json_string(*n));
 	json_object_set_new(frame, "_sd", sd);
 	json_object_set_new(frame, "_sd_decoy", json_integer(SDJWT_DECOYS));
-	json_object_set_new(frame, "institution", json_pack("{s:o,s:i}", "_sd", isd, "_sd_decoy", 1));
+	json_object_set_new(frame, "institution",
+	                    json_pack("{s:o,s:i}", "_sd", isd, "_sd_decoy", 1));
 	return 0;
 }
 
@@ -118,11 +119,11 @@ static int eu_claims(const struct store_achievement *a, const struct store_insti
 		json_object_set_new(claims, "language_of_classes", json_pack("[s]", a->language));
 	if (a->credits_centi >= 0) {
 		long whole = a->credits_centi / 100, part = a->credits_centi % 100;
-		int bad = part == 0        ? ok_format(study, sizeof(study), "%ld ECTS", whole)
-		          : part % 10 == 0 ? ok_format(study, sizeof(study), "%ld.%ld ECTS", whole,
-		                                       part / 10)
-		                           : ok_format(study, sizeof(study), "%ld.%02ld ECTS", whole,
-		                                       part);
+		int bad =
+		        part == 0 ? ok_format(study, sizeof(study), "%ld ECTS", whole)
+		        : part % 10 == 0
+		                ? ok_format(study, sizeof(study), "%ld.%ld ECTS", whole, part / 10)
+		                : ok_format(study, sizeof(study), "%ld.%02ld ECTS", whole, part);
 		if (!bad)
 			json_object_set_new(claims, "expected_study_time", json_string(study));
 	}
@@ -167,7 +168,8 @@ int registry_sdjwt_issue(struct depository *d, const char *achievement_id, const
 	if (!purpose)
 		purpose = "issuance";
 	if (life < 60 || life > SDJWT_LIFETIME_MAX)
-		return ok_fail_field(err, OK_EINPUT, "lifetime", "a lifetime of 1 minute to 10 years");
+		return ok_fail_field(err, OK_EINPUT, "lifetime",
+		                     "a lifetime of 1 minute to 10 years");
 	if (o->holder_jwk) {
 		/* Only a usable public key is bound; its canonical members, nothing else, go in. */
 		if ((rc = jose_jwk_parse(o->holder_jwk, &holder, err)) ||
@@ -226,9 +228,8 @@ out:
 		const char *k;
 		json_t *v;
 
-		json_object_foreach(claims, k, v)
-			if (json_is_string(v))
-				sodium_memzero((char *)json_string_value(v), json_string_length(v));
+		json_object_foreach(claims, k, v) if (json_is_string(v))
+		        sodium_memzero((char *)json_string_value(v), json_string_length(v));
 	}
 	json_decref(claims);
 	json_decref(frame);

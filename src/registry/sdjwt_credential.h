@@ -16,11 +16,11 @@
 #include "core/error.h"
 #include "depository/depository.h"
 
-#define SDJWT_VC_TYP            "dc+sd-jwt"
+#define SDJWT_VC_TYP              "dc+sd-jwt"
 #define SDJWT_VCT_EU_LEARNING_URN "urn:eu.europa.ec.eudi:learning:credential:1"
-#define SDJWT_LIFETIME_DEFAULT  ((int64_t)365 * 86400)
-#define SDJWT_LIFETIME_MAX      ((int64_t)10 * 366 * 86400)
-#define SDJWT_DECOYS            3 /* decoy digests per object of disclosable claims */
+#define SDJWT_LIFETIME_DEFAULT    ((int64_t)365 * 86400)
+#define SDJWT_LIFETIME_MAX        ((int64_t)10 * 366 * 86400)
+#define SDJWT_DECOYS              3 /* decoy digests per object of disclosable claims */
 
 enum sdjwt_vct {
 	SDJWT_VCT_OWN,         /* BASE/vct/KIND: the depository's own type per kind of result */

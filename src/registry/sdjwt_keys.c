@@ -13,7 +13,8 @@ int registry_wallet_key_add(struct depository *d, struct ok_error *err)
 int registry_wallet_cert_install(struct depository *d, const char *chain, size_t chain_len,
                                  const char *key, size_t key_len, struct ok_error *err)
 {
-	return keys_wallet_install(d->dir, chain, chain_len, key, key_len, (int64_t)time(NULL), err);
+	return keys_wallet_install(d->dir, chain, chain_len, key, key_len, (int64_t)time(NULL),
+	                           err);
 }
 
 int registry_wallet_thumbprint(struct depository *d, char out[JOSE_THUMBPRINT_MAX],

@@ -32,10 +32,10 @@ static int key_from_header(void *ctx, const json_t *header, const json_t *payloa
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct jose_sdjwt_expect x = {
-		.algs = JOSE_ALG_ES256 | JOSE_ALG_EDDSA,
-		.issuer_key = key_from_header,
-		.now = 1767225600,
-		.kb_max_age_s = 1000000000,
+	        .algs = JOSE_ALG_ES256 | JOSE_ALG_EDDSA,
+	        .issuer_key = key_from_header,
+	        .now = 1767225600,
+	        .kb_max_age_s = 1000000000,
 	};
 	json_t *frame = json_pack("{s:b,s:{s:b}}", "a", 1, "b", "0", 1);
 	struct jose_sdjwt_result r;

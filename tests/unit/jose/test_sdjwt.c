@@ -12,12 +12,23 @@
 #include "jose/sdjwt.h"
 
 static const char *const cases[] = {
-	"array_data_types",   "array_full_sd",     "array_in_sd",
-	"array_nested_in_plain", "array_none_disclosed", "array_of_nulls",
-	"array_of_objects",   "array_of_scalars",  "array_recursive_sd",
-	"array_recursive_sd_some_disclosed", "complex", "header_mod",
-	"json_serialization", "key_binding",       "no_sd",
-	"object_data_types",  "recursions",
+        "array_data_types",
+        "array_full_sd",
+        "array_in_sd",
+        "array_nested_in_plain",
+        "array_none_disclosed",
+        "array_of_nulls",
+        "array_of_objects",
+        "array_of_scalars",
+        "array_recursive_sd",
+        "array_recursive_sd_some_disclosed",
+        "complex",
+        "header_mod",
+        "json_serialization",
+        "key_binding",
+        "no_sd",
+        "object_data_types",
+        "recursions",
 };
 
 struct keys {
@@ -68,8 +79,11 @@ static int teardown(void **state)
 static struct jose_sdjwt_expect expect(struct keys *k)
 {
 	struct jose_sdjwt_expect x = {
-		.algs = JOSE_ALG_ES256, .issuer_key = key_of, .ctx = &k->issuer,
-		.typ = "example+sd-jwt", .now = (int64_t)time(NULL),
+	        .algs = JOSE_ALG_ES256,
+	        .issuer_key = key_of,
+	        .ctx = &k->issuer,
+	        .typ = "example+sd-jwt",
+	        .now = (int64_t)time(NULL),
 	};
 	return x;
 }
@@ -88,8 +102,8 @@ static void issue(struct keys *k, const json_t *claims, const json_t *frame, str
 	json_decref(hdr);
 }
 
-static int verify(struct keys *k, const char *s, const struct jose_sdjwt_expect *x,
-                  json_t **claims, struct ok_error *err)
+static int verify(struct keys *k, const char *s, const struct jose_sdjwt_expect *x, json_t **claims,
+                  struct ok_error *err)
 {
 	(void)k;
 	struct jose_sdjwt_result r;
@@ -117,11 +131,11 @@ static void prune_empty(json_t *v)
 	size_t i;
 
 	if (json_is_array(v))
-		json_array_foreach(v, i, m)
-			prune_empty(m);
+		json_array_foreach(v, i, m) prune_empty(m);
 	if (!json_is_object(v))
 		return;
-	json_object_foreach_safe(v, tmp, key, m) {
+	json_object_foreach_safe(v, tmp, key, m)
+	{
 		prune_empty(m);
 		if (json_is_object(m) && json_object_size(m) == 0)
 			json_object_del(v, key);
@@ -132,8 +146,10 @@ static void test_cases(void **state)
 {
 	struct keys *k = *state;
 	struct jose_sdjwt_expect x = expect(k);
-	struct jose_sdjwt_kb kb = {.holder = &k->holder, .aud = "https://verifier.example",
-	                           .nonce = "n-0S6_WzA2Mj", .iat = (int64_t)time(NULL)};
+	struct jose_sdjwt_kb kb = {.holder = &k->holder,
+	                           .aud = "https://verifier.example",
+	                           .nonce = "n-0S6_WzA2Mj",
+	                           .iat = (int64_t)time(NULL)};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -150,7 +166,8 @@ static void test_cases(void **state)
 
 		/* Everything disclosed: the verifier sees the issuer's claims. */
 		if (verify(k, sd.data, &x, &got, &err) != 0)
-			fail_msg("%s: issued SD-JWT refused: %s (%s)", cases[i], err.message, err.field);
+			fail_msg("%s: issued SD-JWT refused: %s (%s)", cases[i], err.message,
+			         err.field);
 		if (!json_equal(got, json_object_get(c, "claims")))
 			fail_msg("%s: verifier's claims differ from the issuer's", cases[i]);
 		json_decref(got);
@@ -161,7 +178,8 @@ static void test_cases(void **state)
 		                                    &pres, &err),
 		                 0);
 		if (verify(k, pres.data, &x, &got, &err) != 0)
-			fail_msg("%s: presentation refused: %s (%s)", cases[i], err.message, err.field);
+			fail_msg("%s: presentation refused: %s (%s)", cases[i], err.message,
+			         err.field);
 		prune_empty(got);
 		if (!json_equal(got, json_object_get(c, "presentedClaims"))) {
 			char *a = json_dumps(got, JSON_SORT_KEYS | JSON_COMPACT);
@@ -176,8 +194,8 @@ static void test_cases(void **state)
 		x.aud = kb.aud;
 		x.nonce = kb.nonce;
 		if (verify(k, pres.data, &x, &got, &err) != 0)
-			fail_msg("%s: key-bound presentation refused: %s (%s)", cases[i], err.message,
-			         err.field);
+			fail_msg("%s: key-bound presentation refused: %s (%s)", cases[i],
+			         err.message, err.field);
 		prune_empty(got);
 		assert_true(json_equal(got, json_object_get(c, "presentedClaims")));
 		json_decref(got);
@@ -194,8 +212,8 @@ static void test_issued_shape(void **state)
 {
 	struct keys *k = *state;
 	json_t *claims = json_pack("{s:s,s:s}", "given_name", "Anna", "family_name", "Jansen");
-	json_t *frame = json_pack("{s:[s,s],s:i}", "_sd", "given_name", "family_name", "_sd_decoy",
-	                          3);
+	json_t *frame =
+	        json_pack("{s:[s,s],s:i}", "_sd", "given_name", "family_name", "_sd_decoy", 3);
 	struct buf a, b;
 	struct jose_jws jws;
 	json_t *payload, *sd;
@@ -260,8 +278,10 @@ static void test_refused(void **state)
 	json_t *claims = json_pack("{s:s,s:s}", "given_name", "Anna", "degree", "MSc");
 	json_t *frame = json_pack("{s:[s,s]}", "_sd", "given_name", "degree");
 	json_t *pf = json_pack("{s:b}", "degree", 1);
-	struct jose_sdjwt_kb kb = {.holder = &k->holder, .aud = "https://verifier.example",
-	                           .nonce = "abc", .iat = (int64_t)time(NULL)};
+	struct jose_sdjwt_kb kb = {.holder = &k->holder,
+	                           .aud = "https://verifier.example",
+	                           .nonce = "abc",
+	                           .iat = (int64_t)time(NULL)};
 	struct buf sd, other, pres, d1, forged;
 	struct ok_error err;
 	char dg[44], *tilde;
@@ -322,7 +342,8 @@ static void test_refused(void **state)
 	assert_int_equal(verify(k, forged.data, &x, NULL, &err), OK_EINVALID);
 	json_decref(payload);
 	/* A disclosed name that the object has already. */
-	payload = json_pack("{s:[s],s:s,s:s}", "_sd", dg, "given_name", "Eve", "_sd_alg", "sha-256");
+	payload =
+	        json_pack("{s:[s],s:s,s:s}", "_sd", dg, "given_name", "Eve", "_sd_alg", "sha-256");
 	{
 		const char *ds[] = {d1.data, NULL};
 		forge(k, payload, ds, &forged);
@@ -416,9 +437,9 @@ static void test_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_issued_shape),
-		cmocka_unit_test(test_refused),
+	        cmocka_unit_test(test_cases),
+	        cmocka_unit_test(test_issued_shape),
+	        cmocka_unit_test(test_refused),
 	};
 
 	if (sodium_init() < 0)

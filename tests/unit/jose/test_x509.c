@@ -27,16 +27,16 @@ static void test_local_chain(void **state)
 	buf_init(&root, 1 << 16);
 	buf_init(&root2, 1 << 16);
 	buf_init(&swapped, 1 << 16);
-	assert_int_equal(jose_x509_make_chain(&key, "diploma.example.nl", "DUO", NOW, 365, &chain,
-	                                      &err),
-	                 0);
+	assert_int_equal(
+	        jose_x509_make_chain(&key, "diploma.example.nl", "DUO", NOW, 365, &chain, &err), 0);
 	assert_int_equal(jose_x509_chain_check(chain.data, chain.len, &key, NOW, &err), 0);
 	/* Another key, a time past the end, a time before the start. */
 	assert_int_equal(jose_x509_chain_check(chain.data, chain.len, &other, NOW, &err),
 	                 OK_EINVALID);
 	assert_string_equal(err.field, "key");
-	assert_int_equal(jose_x509_chain_check(chain.data, chain.len, &key, NOW + 400 * 86400, &err),
-	                 OK_EINVALID);
+	assert_int_equal(
+	        jose_x509_chain_check(chain.data, chain.len, &key, NOW + 400 * 86400, &err),
+	        OK_EINVALID);
 	assert_non_null(strstr(err.message, "expired"));
 	assert_int_equal(jose_x509_chain_check(chain.data, chain.len, &key, NOW - 86400, &err),
 	                 OK_EINVALID);
@@ -48,9 +48,9 @@ static void test_local_chain(void **state)
 	assert_int_equal(jose_x509_chain_check(swapped.data, swapped.len, &key, NOW, &err),
 	                 OK_EINVALID);
 	/* Hosts that are not plain DNS names never reach a certificate. */
-	assert_int_equal(jose_x509_make_chain(&key, "a.nl,DNS:evil.example", NULL, NOW, 365,
-	                                      &chain2, &err),
-	                 OK_EINPUT);
+	assert_int_equal(
+	        jose_x509_make_chain(&key, "a.nl,DNS:evil.example", NULL, NOW, 365, &chain2, &err),
+	        OK_EINPUT);
 
 	/* x5c validated against the chain's own CA: the leaf key comes back. */
 	assert_int_equal(jose_x509_chain_x5c(chain.data, chain.len, &x5c, &err), 0);
@@ -61,17 +61,16 @@ static void test_local_chain(void **state)
 	assert_true(jose_jwk_equal(&pub, &leaf));
 	jose_jwk_release(&leaf);
 	/* Not trusted: another CA as the root, no roots, expired. */
-	assert_int_equal(jose_x509_make_chain(&other, "other.example", NULL, NOW, 365, &chain2,
-	                                      &err),
-	                 0);
+	assert_int_equal(
+	        jose_x509_make_chain(&other, "other.example", NULL, NOW, 365, &chain2, &err), 0);
 	assert_int_equal(jose_x509_chain_root(chain2.data, chain2.len, &root2, &err), 0);
 	assert_int_equal(jose_x509_verify_x5c(x5c, root2.data, root2.len, NOW, &leaf, &err),
 	                 OK_EINVALID);
 	assert_string_equal(err.field, "header.x5c");
 	assert_int_equal(jose_x509_verify_x5c(x5c, NULL, 0, NOW, &leaf, &err), OK_EINVALID);
-	assert_int_equal(jose_x509_verify_x5c(x5c, root.data, root.len, NOW + 400 * 86400, &leaf,
-	                                      &err),
-	                 OK_EINVALID);
+	assert_int_equal(
+	        jose_x509_verify_x5c(x5c, root.data, root.len, NOW + 400 * 86400, &leaf, &err),
+	        OK_EINVALID);
 	/* Garbage in x5c. */
 	{
 		json_t *bad = json_pack("[s]", "bm90IGEgY2VydA==");
@@ -94,7 +93,7 @@ static void test_local_chain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_local_chain),
+	        cmocka_unit_test(test_local_chain),
 	};
 
 	if (sodium_init() < 0)
