@@ -12,6 +12,7 @@
 #include "keys/wallet.h"
 #include "registry/achievement.h"
 #include "registry/learner.h"
+#include "registry/sdjwt_status.h"
 
 int sdjwt_vct_parse(const char *s, enum sdjwt_vct *out)
 {
@@ -208,6 +209,18 @@ int registry_sdjwt_issue(struct depository *d, const char *achievement_id, const
 	json_object_set_new(claims, "vct", json_string(vct));
 	if (cnf)
 		json_object_set_new(claims, "cnf", json_pack("{s:O}", "jwk", cnf));
+	/* The achievement's slot, the same as its Bitstring entries' (sdjwt_status.h). */
+	if (a.status_list > 0 && a.status_index >= 0) {
+		char uri[DEPOSITORY_HOST_MAX + 64];
+
+		if (registry_token_status_url(d, a.status_list, uri, sizeof(uri))) {
+			rc = ok_fail(err, OK_ETOOBIG, "the status list URL is too long");
+			goto out;
+		}
+		json_object_set_new(claims, "status",
+		                    json_pack("{s:{s:I,s:s}}", "status_list", "idx",
+		                              (json_int_t)a.status_index, "uri", uri));
+	}
 	header = json_pack("{s:s,s:O}", "typ", SDJWT_VC_TYP, "x5c", x5c);
 	if (!header) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");

@@ -189,8 +189,12 @@ def test_another_depositorys_chain(issuer, binary, tmp_path):
     chain = (other.data / "wallet-chain.pem").read_text()
     root = chain[chain.index("-----BEGIN CERTIFICATE-----", 10):]
     (issuer.data / "wallet-roots.pem").write_text(root)
-    proc = verify(issuer, tmp_path, sdjwt)
+    proc = verify(issuer, tmp_path, sdjwt, "--checks", "proof,validity,issuer")
     assert proc.returncode == 0, proc.stdout
+    # Its status list is never fetched (an outsider must not make the depository fetch): the
+    # status check cannot be done, and a check that cannot be done fails.
+    proc = verify(issuer, tmp_path, sdjwt)
+    assert proc.returncode == 1 and "does not fetch" in proc.stdout
 
 
 def test_eu_learning_credential(issuer, tmp_path):
@@ -205,3 +209,53 @@ def test_eu_learning_credential(issuer, tmp_path):
     assert named["expected_study_time"] == "180 ECTS"
     assert "learner_identification" not in named and "learner_identification" not in payload
     assert verify(issuer, tmp_path, sdjwt).returncode == 0
+
+
+def token_status(token, idx):
+    """The 2-bit status of idx in a Token Status List JWT's payload."""
+    import zlib
+    h, p, _ = token.split(".")
+    payload = json.loads(unb64u(p))
+    assert payload["status_list"]["bits"] == 2
+    data = zlib.decompress(unb64u(payload["status_list"]["lst"]))
+    return json.loads(unb64u(h)), payload, (data[idx // 4] >> ((idx % 4) * 2)) & 3
+
+
+def test_token_status_list_follows_revocation(issuer, tmp_path):
+    from helpers.server import Server
+    sdjwt = issue(issuer)
+    _, payload = claims_of(parts(sdjwt)[0])
+    entry = payload["status"]["status_list"]
+    path = entry["uri"].replace("https://diploma.example.nl", "")
+    assert path.startswith("/statuslists/")
+    idx = entry["idx"]
+    srv = Server(issuer, "--rate-limit", 0)
+    srv.start()
+    try:
+        r = srv.get(path)
+        assert r.status == 200, r
+        assert r.ctype == "application/statuslist+jwt"
+        header, body, status = token_status(r.body.decode(), idx)
+        assert header["typ"] == "statuslist+jwt" and header["alg"] == "ES256" and header["x5c"]
+        assert body["sub"] == entry["uri"] and status == 0
+        etag = r.headers["etag"]
+        assert srv.get(path, headers={"If-None-Match": etag}).status == 304
+        assert verify(issuer, tmp_path, sdjwt).returncode == 0
+
+        issuer.run("suspend", issuer.achievement, "--reason", "under review", check=True)
+        r = srv.get(path)
+        assert r.headers["etag"] != etag
+        assert token_status(r.body.decode(), idx)[2] == 2
+        proc = verify(issuer, tmp_path, sdjwt)
+        assert proc.returncode == 1 and "suspended" in proc.stdout
+
+        issuer.run("revoke", issuer.achievement, "--reason", "fraud", check=True)
+        assert token_status(srv.get(path).body.decode(), idx)[2] == 1
+        proc = verify(issuer, tmp_path, sdjwt)
+        assert proc.returncode == 1 and "revoked" in proc.stdout
+        # The same slot in the Bitstring list says revoked too.
+        assert srv.get(path.replace("/statuslists/", "/status/revocation/")).status == 200
+        assert srv.get("/statuslists/0").status == 404
+        assert srv.get("/statuslists/99").status == 404
+    finally:
+        srv.stop()
