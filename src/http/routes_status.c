@@ -1,10 +1,12 @@
 /* Status over HTTP: a registrar revokes, suspends or reinstates its achievements; anyone reads
- * the signed status lists (cacheable, with ETag and 304). */
+ * the signed status lists (cacheable, with ETag and 304): Bitstring lists and the Token Status
+ * Lists of SD-JWT VC credentials, and those credentials' type metadata. */
 #include "http/internal.h"
 #include "http/negotiate.h"
 
 #include "registry/achievement.h"
 #include "registry/sdjwt_status.h"
+#include "registry/sdjwt_type.h"
 #include "registry/status.h"
 
 #include <stdio.h>
@@ -122,4 +124,19 @@ void route_token_status_list(struct http_request *req, struct http_response *res
 		return;
 	}
 	res->status = 200;
+}
+
+/* GET /vct/{kind}: SD-JWT VC Type Metadata of the depository's own credential types. */
+void route_vct(struct http_request *req, struct http_response *res)
+{
+	struct ok_error err;
+	json_t *doc;
+
+	ok_error_clear(&err);
+	if (registry_sdjwt_type_metadata(req->dep, req->params.params[0], &doc, &err) != 0) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_header(res, "Cache-Control", "public, max-age=86400");
+	http_json(res, 200, doc);
 }

@@ -256,6 +256,13 @@ def test_token_status_list_follows_revocation(issuer, tmp_path):
         # The same slot in the Bitstring list says revoked too.
         assert srv.get(path.replace("/statuslists/", "/status/revocation/")).status == 200
         assert srv.get("/statuslists/0").status == 404
+        # The type the credential names is served, with labels in Dutch and English.
+        meta = srv.get(payload["vct"].replace("https://diploma.example.nl", "")).json()
+        assert meta["vct"] == payload["vct"]
+        assert {d["lang"] for d in meta["display"]} == {"nl", "en"}
+        labels = {tuple(c["path"]): c["display"] for c in meta["claims"]}
+        assert {"lang": "nl", "label": "Achternaam"} in labels[("family_name",)]
+        assert srv.get("/vct/spaceship").status == 404
         assert srv.get("/statuslists/99").status == 404
     finally:
         srv.stop()
