@@ -38,7 +38,21 @@ struct issue {
 	struct buf disclosures; /* "~d1~d2…" */
 	size_t count;
 	struct ok_error *err;
+	uint8_t pool[512]; /* random bytes drawn in bulk: one system call for many salts */
+	size_t pool_used;
 };
+
+/* Takes n (<= sizeof pool) fresh random bytes. */
+static void take_random(struct issue *is, uint8_t *out, size_t n)
+{
+	if (is->pool_used == 0 || is->pool_used + n > sizeof(is->pool)) {
+		randombytes_buf(is->pool, sizeof(is->pool));
+		is->pool_used = 0;
+	}
+	memcpy(out, is->pool + is->pool_used, n);
+	sodium_memzero(is->pool + is->pool_used, n);
+	is->pool_used += n;
+}
 
 /* Makes the disclosure of [salt, name, value] (name NULL: [salt, value]), appends it to the
  * issue's list and returns its digest in digest. */
@@ -55,7 +69,7 @@ static int disclose(struct issue *is, const char *name, json_t *value,
 	if (is->count >= JOSE_SDJWT_DISCLOSURES_MAX)
 		return fail(is->err, OK_ETOOBIG, "frame",
 		            "too many selectively disclosable claims");
-	randombytes_buf(salt, sizeof(salt));
+	take_random(is, salt, sizeof(salt));
 	buf_init(&s, 64);
 	rc = jose_b64_encode(salt, sizeof(salt), &s, is->err);
 	if (rc) {
@@ -81,11 +95,11 @@ static int disclose(struct issue *is, const char *name, json_t *value,
 	return 0;
 }
 
-static void decoy(char digest[DIGEST_CHARS + 1])
+static void decoy(struct issue *is, char digest[DIGEST_CHARS + 1])
 {
 	uint8_t r[32];
 
-	randombytes_buf(r, sizeof(r));
+	take_random(is, r, sizeof(r));
 	digest_of(r, sizeof(r), digest);
 }
 
@@ -170,7 +184,7 @@ static int conceal_object(struct issue *is, json_t *obj, const json_t *frame, in
 		n++;
 	}
 	for (i = 0; i < decoys; i++)
-		decoy(digests[n++]);
+		decoy(is, digests[n++]);
 	for (i = 0; i < n; i++)
 		sorted[i] = digests[i];
 	qsort(sorted, n, sizeof(*sorted), cmp_str);
@@ -230,7 +244,7 @@ static int conceal_array(struct issue *is, json_t *arr, const json_t *frame, int
 	}
 	rc = frame_decoys(frame, &decoys, is->err);
 	for (i = 0; !rc && i < decoys; i++) {
-		decoy(digest);
+		decoy(is, digest);
 		if (json_array_append_new(arr, json_pack("{s:s}", "...", digest)))
 			rc = fail(is->err, OK_ENOMEM, "frame", "out of memory");
 	}
@@ -267,6 +281,7 @@ int jose_sdjwt_issue(const json_t *claims, const json_t *frame, const json_t *he
 		return fail(err, OK_ENOMEM, "claims", "out of memory");
 	buf_init(&is.disclosures, JOSE_SDJWT_MAX);
 	rc = conceal(&is, payload, frame, 0);
+	sodium_memzero(is.pool, sizeof(is.pool));
 	if (!rc && (json_object_get(payload, "_sd") || is.count) &&
 	    json_object_set_new(payload, "_sd_alg", json_string("sha-256")))
 		rc = fail(err, OK_ENOMEM, "claims", "out of memory");
@@ -401,8 +416,8 @@ static int split(const char *s, size_t n, struct parsed *p, struct ok_error *err
 struct walk {
 	struct parsed *p;
 	int presenting; /* apply only the disclosures the frame selects */
-	char (*seen)[DIGEST_CHARS + 1];
-	size_t nseen;
+	char (*seen)[DIGEST_CHARS + 1]; /* grown as digests are met, up to the bound */
+	size_t nseen, cap;
 	struct ok_error *err;
 };
 
@@ -422,6 +437,15 @@ static int see(struct walk *w, const json_t *digest, const char *field)
 		return fail(w->err, OK_EINPUT, field, "a digest is not a string");
 	if (w->nseen >= JOSE_SDJWT_DIGESTS_MAX)
 		return fail(w->err, OK_ETOOBIG, field, "too many digests");
+	if (w->nseen == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		void *p = realloc(w->seen, cap * sizeof(*w->seen));
+
+		if (!p)
+			return fail(w->err, OK_ENOMEM, field, "out of memory");
+		w->seen = p;
+		w->cap = cap;
+	}
 	if (json_string_length(digest) == DIGEST_CHARS)
 		memcpy(w->seen[w->nseen++], json_string_value(digest), DIGEST_CHARS + 1);
 	return 0;
@@ -605,9 +629,6 @@ static int apply(struct parsed *p, const json_t *payload, const json_t *frame, i
 	if (alg && (!json_is_string(alg) || strcmp(json_string_value(alg), "sha-256") != 0))
 		return fail(err, OK_EINVALID, "_sd_alg",
 		            "the SD-JWT's hash algorithm is not sha-256");
-	w.seen = calloc(JOSE_SDJWT_DIGESTS_MAX, sizeof(*w.seen));
-	if (!w.seen)
-		return fail(err, OK_ENOMEM, "sd-jwt", "out of memory");
 	rc = walk(&w, payload, frame, 0, out);
 	if (!rc) {
 		qsort(w.seen, w.nseen, sizeof(*w.seen), cmp_digest);
