@@ -266,3 +266,26 @@ def test_token_status_list_follows_revocation(issuer, tmp_path):
         assert srv.get("/statuslists/99").status == 404
     finally:
         srv.stop()
+
+
+def test_verify_over_http(issuer):
+    """POST /credentials/verify takes the SD-JWT VC as a string, the KB-JWT's nonce and aud
+    in options."""
+    from helpers.server import Server
+    sdjwt = issue(issuer)
+    shown = present(sdjwt, {"title"}, issuer.holder, nonce="n-9", aud="https://x.nl")
+    srv = Server(issuer, "--rate-limit", 0)
+    srv.start()
+    try:
+        r = srv.post("/credentials/verify", {"verifiableCredential": shown,
+                                             "options": {"nonce": "n-9", "aud": "https://x.nl"}})
+        assert r.status == 200, r
+        assert r.json()["verified"] is True
+        r = srv.post("/credentials/verify", {"verifiableCredential": shown,
+                                             "options": {"nonce": "other"}})
+        assert r.status == 400 and r.json()["verified"] is False
+        r = srv.post("/credentials/verify", {"verifiableCredential": shown,
+                                             "options": {"nonce": 5}})
+        assert r.status == 400
+    finally:
+        srv.stop()
