@@ -62,8 +62,10 @@ static int issue(void *p)
 
 static int verify_with(struct ctx *c, const char *s)
 {
-	struct jose_sdjwt_expect x = {.algs = JOSE_ALG_ES256, .issuer_key = key_of,
-	                              .ctx = &c->issuer_pub, .now = (int64_t)time(NULL)};
+	struct jose_sdjwt_expect x = {.algs = JOSE_ALG_ES256,
+	                              .issuer_key = key_of,
+	                              .ctx = &c->issuer_pub,
+	                              .now = (int64_t)time(NULL)};
 	struct jose_sdjwt_result r;
 	int rc = jose_sdjwt_verify(s, strlen(s), &x, &r, NULL);
 
@@ -103,20 +105,21 @@ int main(int argc, char **argv)
 		return 2;
 	memset(&c, 0, sizeof(c));
 	randombytes_buf(c.msg, sizeof(c.msg));
-	if (jose_signer_es256_generate(&c.issuer, NULL) || jose_signer_es256_generate(&c.holder, NULL) ||
+	if (jose_signer_es256_generate(&c.issuer, NULL) ||
+	    jose_signer_es256_generate(&c.holder, NULL) ||
 	    jose_signer_public(&c.issuer, &c.issuer_pub, NULL) ||
 	    jose_signer_public(&c.holder, &hp, NULL) || jose_jwk_to_json(&hp, &hj, NULL))
 		return 1;
 	/* A result as sdjwt_credential.c issues it: 12 disclosable claims, 3 decoys. */
-	c.claims = json_pack("{s:s,s:i,s:i,s:s,s:{s:O},s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
-	                     "s:i,s:i}",
-	                     "iss", "https://diploma.example.nl", "iat", 1780000000, "exp", 1811536000,
-	                     "vct", "https://diploma.example.nl/vct/degree", "cnf", "jwk", hj,
-	                     "given_name", "Łukasz", "family_name", "Müller-Dağ", "birthdate",
-	                     "1998-03-27", "title", "Bachelor of Science in Computing Science",
-	                     "record_id", "2021-MECH-0871", "programme_code", "56980", "grade", "8",
-	                     "grading_scheme", "1-10", "awarded_on", "2024-07-04", "language", "en",
-	                     "credits_ects", 180, "eqf_level", 6);
+	c.claims = json_pack(
+	        "{s:s,s:i,s:i,s:s,s:{s:O},s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
+	        "s:i,s:i}",
+	        "iss", "https://diploma.example.nl", "iat", 1780000000, "exp", 1811536000, "vct",
+	        "https://diploma.example.nl/vct/degree", "cnf", "jwk", hj, "given_name", "Łukasz",
+	        "family_name", "Müller-Dağ", "birthdate", "1998-03-27", "title",
+	        "Bachelor of Science in Computing Science", "record_id", "2021-MECH-0871",
+	        "programme_code", "56980", "grade", "8", "grading_scheme", "1-10", "awarded_on",
+	        "2024-07-04", "language", "en", "credits_ects", 180, "eqf_level", 6);
 	c.frame = json_pack("{s:[s,s,s,s,s,s,s,s,s,s,s,s],s:i}", "_sd", "given_name", "family_name",
 	                    "birthdate", "title", "record_id", "programme_code", "grade",
 	                    "grading_scheme", "awarded_on", "language", "credits_ects", "eqf_level",
@@ -126,19 +129,21 @@ int main(int argc, char **argv)
 	if (!c.claims || !c.frame || issue(&c) || raw_sign(&c))
 		return 1;
 	c.issued = strdup(c.out.data);
-	for (const char *const *n = (const char *const[]){"given_name", "family_name", "birthdate",
-	                                                  "title", "record_id", "programme_code",
-	                                                  "grade", "grading_scheme", "awarded_on",
-	                                                  "language", "credits_ects", "eqf_level",
-	                                                  NULL};
+	for (const char *const *n =
+	             (const char *const[]){"given_name", "family_name", "birthdate", "title",
+	                                   "record_id", "programme_code", "grade", "grading_scheme",
+	                                   "awarded_on", "language", "credits_ects", "eqf_level",
+	                                   NULL};
 	     *n; n++)
 		json_object_set_new(pf, *n, json_true());
 	buf_reset(&c.out);
 	if (jose_sdjwt_present(c.issued, strlen(c.issued), pf, NULL, &c.out, NULL))
 		return 1;
 	c.presented = strdup(c.out.data);
-	kb = (struct jose_sdjwt_kb){.holder = &c.holder, .aud = "https://verifier.example",
-	                            .nonce = "n", .iat = (int64_t)time(NULL)};
+	kb = (struct jose_sdjwt_kb){.holder = &c.holder,
+	                            .aud = "https://verifier.example",
+	                            .nonce = "n",
+	                            .iat = (int64_t)time(NULL)};
 	buf_reset(&c.out);
 	if (jose_sdjwt_present(c.issued, strlen(c.issued), pf, &kb, &c.out, NULL))
 		return 1;
@@ -154,8 +159,8 @@ int main(int argc, char **argv)
 			if (bench_loop(seconds, fns[i], &c, &run))
 				return 1;
 			rate[i][r] = (double)run.ops / run.wall_s;
-			printf("%s\t%d\t%llu\t%.3f\t%.1f\n", names[i], r + 1, (unsigned long long)run.ops,
-			       run.wall_s, rate[i][r]);
+			printf("%s\t%d\t%llu\t%.3f\t%.1f\n", names[i], r + 1,
+			       (unsigned long long)run.ops, run.wall_s, rate[i][r]);
 		}
 	/* The ratios per round first: the rounds are close in time, so a load that comes and goes
 	 * on a shared machine moves both rates of a round alike. */

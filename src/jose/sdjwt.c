@@ -415,7 +415,7 @@ static int split(const char *s, size_t n, struct parsed *p, struct ok_error *err
 
 struct walk {
 	struct parsed *p;
-	int presenting; /* apply only the disclosures the frame selects */
+	int presenting;                 /* apply only the disclosures the frame selects */
 	char (*seen)[DIGEST_CHARS + 1]; /* grown as digests are met, up to the bound */
 	size_t nseen, cap;
 	struct ok_error *err;

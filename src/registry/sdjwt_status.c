@@ -13,6 +13,7 @@
 #include "jose/b64.h"
 #include "jose/jws.h"
 #include "jose/x509.h"
+#include "keys/keyfile.h"
 #include "keys/wallet.h"
 #include "registry/status.h"
 
@@ -38,7 +39,8 @@ static int set_entry(void *ctx, int64_t index)
 
 	if (cur != SDJWT_STATUS_INVALID) {
 		t->bytes[index / 4] = (unsigned char)(t->bytes[index / 4] & ~(3u << shift));
-		t->bytes[index / 4] = (unsigned char)(t->bytes[index / 4] | ((unsigned)t->value << shift));
+		t->bytes[index / 4] =
+		        (unsigned char)(t->bytes[index / 4] | ((unsigned)t->value << shift));
 	}
 	return 0;
 }
@@ -119,8 +121,26 @@ int registry_token_status_list(struct depository *d, int64_t n, struct buf *body
 		return ok_fail(err, OK_ENOTFOUND, "no such status list");
 	if (rc)
 		return rc;
-	/* Both lists' versions only grow: their sum moves whenever either does. */
+	/* Both lists' versions only grow: their sum moves whenever either does. Its high bits name
+	 * the wallet key file's version, so that a token signed with a key since replaced
+	 * (keys install-wallet-cert) is signed again. */
 	version = list.revocation_version + list.suspension_version;
+	{
+		struct keyfile_stamp st;
+		struct buf path;
+		uint8_t kh[4];
+
+		buf_init(&path, OK_PATH_MAX);
+		if (ok_path_join(&path, d->dir, KEYS_WALLET_KEY) == 0 &&
+		    keyfile_stamp_of(path.data, &st)) {
+			crypto_generichash(kh, sizeof(kh), (const unsigned char *)&st, sizeof(st),
+			                   NULL, 0);
+			version += (int64_t)(((uint32_t)kh[0] << 23 | (uint32_t)kh[1] << 15 |
+			                      (uint32_t)kh[2] << 7 | (uint32_t)(kh[3] >> 1)))
+			           << 32;
+		}
+		buf_release(&path);
+	}
 	buf_reset(body);
 	rc = store_status_cache_get(d->store, CACHE_PURPOSE, n, &cached, etag, body, err);
 	if (rc && rc != OK_ENOTFOUND)
@@ -139,14 +159,15 @@ int registry_token_status_list(struct depository *d, int64_t n, struct buf *body
 		char subject[48], detail[64];
 
 		if (ok_format(subject, sizeof(subject), "statuslists/%lld", (long long)n) ||
-		    ok_format(detail, sizeof(detail), "key=wallet version=%lld", (long long)version))
+		    ok_format(detail, sizeof(detail), "key=wallet version=%lld",
+		              (long long)version))
 			rc = OK_EINTERNAL;
 		else
 			rc = store_status_cache_put(d->store, CACHE_PURPOSE, n, version, etag, body,
 			                            NULL);
 		if (!rc)
-			rc = audit_txn_event(&txn, AUDIT_SYSTEM_STATUS, "status.sign", subject, "status",
-			                     detail, NULL);
+			rc = audit_txn_event(&txn, AUDIT_SYSTEM_STATUS, "status.sign", subject,
+			                     "status", detail, NULL);
 		audit_txn_end(&txn, rc, NULL);
 	}
 	return 0;
@@ -173,7 +194,8 @@ int registry_token_status_local(struct depository *d, const char *uri, int64_t i
 		return ok_fail(err, OK_EINTERNAL, "the status list's URL does not fit");
 	if ((rc = registry_status_local(d, url, idx, &suspended, err)))
 		return rc;
-	*status = revoked ? SDJWT_STATUS_INVALID : suspended ? SDJWT_STATUS_SUSPENDED
-	                                                     : SDJWT_STATUS_VALID;
+	*status = revoked     ? SDJWT_STATUS_INVALID
+	          : suspended ? SDJWT_STATUS_SUSPENDED
+	                      : SDJWT_STATUS_VALID;
 	return 0;
 }

@@ -54,13 +54,14 @@ int registry_sdjwt_type_metadata(const struct depository *d, const char *kind, j
 		return ok_fail(err, OK_ETOOBIG, "the type URL is too long");
 	list = json_array();
 	for (i = 0; list && i < sizeof(claims) / sizeof(claims[0]); i++) {
-		json_t *path = claims[i].path[1] ? json_pack("[s,s]", claims[i].path[0], claims[i].path[1])
-		                                 : json_pack("[s]", claims[i].path[0]);
+		json_t *path = claims[i].path[1]
+		                       ? json_pack("[s,s]", claims[i].path[0], claims[i].path[1])
+		                       : json_pack("[s]", claims[i].path[0]);
 
-		json_array_append_new(
-		        list, json_pack("{s:o,s:[{s:s,s:s},{s:s,s:s}],s:s}", "path", path, "display",
-		                        "lang", "nl", "label", claims[i].nl, "lang", "en", "label",
-		                        claims[i].en, "sd", "always"));
+		json_array_append_new(list, json_pack("{s:o,s:[{s:s,s:s},{s:s,s:s}],s:s}", "path",
+		                                      path, "display", "lang", "nl", "label",
+		                                      claims[i].nl, "lang", "en", "label",
+		                                      claims[i].en, "sd", "always"));
 	}
 	doc = list ? json_pack("{s:s,s:s,s:[{s:s,s:s},{s:s,s:s}],s:o}", "vct", vct, "name",
 	                       kinds[k].en, "display", "lang", "nl", "name", kinds[k].nl, "lang",

@@ -190,20 +190,24 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 			     exp ? "not expired" : "no expiry date");
 	}
 	if (checks & VERIFY_STATUS) {
-		const json_t *sl = json_object_get(json_object_get(sr.claims, "status"), "status_list");
+		const json_t *sl =
+		        json_object_get(json_object_get(sr.claims, "status"), "status_list");
 		const json_t *idx = json_object_get(sl, "idx"), *uri = json_object_get(sl, "uri");
 		int st = 0, src;
 
 		if (!json_object_get(sr.claims, "status"))
 			item(r, VERIFY_STATUS, true, "the credential names no status list");
-		else if (!json_is_integer(idx) || json_integer_value(idx) < 0 || !json_is_string(uri))
+		else if (!json_is_integer(idx) || json_integer_value(idx) < 0 ||
+		         !json_is_string(uri))
 			item(r, VERIFY_STATUS, false, "the status entry is not {idx, uri}");
 		else if (!d || (src = registry_token_status_local(d, json_string_value(uri),
-		                                                   json_integer_value(idx), &st,
-		                                                   &why)) == OK_ENOTFOUND)
-			/* Another issuer's list is never fetched: an outsider must not make us fetch. */
+		                                                  json_integer_value(idx), &st,
+		                                                  &why)) == OK_ENOTFOUND)
+			/* Another issuer's list is never fetched: an outsider must not make us
+			 * fetch. */
 			item(r, VERIFY_STATUS, false,
-			     "the status list is another issuer's, which this depository does not fetch");
+			     "the status list is another issuer's, which this depository does not "
+			     "fetch");
 		else if (src) {
 			rc = ok_fail(err, src, "%s", why.message);
 			goto out;
@@ -212,7 +216,8 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 		else if (st == SDJWT_STATUS_SUSPENDED)
 			item(r, VERIFY_STATUS, false, "suspended (Token Status List)");
 		else
-			item(r, VERIFY_STATUS, true, "not revoked or suspended (Token Status List)");
+			item(r, VERIFY_STATUS, true,
+			     "not revoked or suspended (Token Status List)");
 	}
 	if (checks & VERIFY_ISSUER) {
 		bool own = d && json_is_string(iss) &&

@@ -289,3 +289,23 @@ def test_verify_over_http(issuer):
         assert r.status == 400
     finally:
         srv.stop()
+
+
+def test_status_list_signed_again_after_a_new_wallet_key(issuer, tmp_path):
+    """A token signed with a wallet key since replaced is not served from the cache."""
+    from helpers.server import Server
+    _, payload = claims_of(parts(issue(issuer))[0])
+    path = payload["status"]["status_list"]["uri"].replace("https://diploma.example.nl", "")
+    srv = Server(issuer, "--rate-limit", 0)
+    srv.start()
+    try:
+        before = json.loads(unb64u(srv.get(path).body.decode().split(".")[0]))["x5c"]
+        os.unlink(issuer.data / "wallet.key")
+        issuer.run("keys", "add-wallet-key", check=True)
+        after = json.loads(unb64u(srv.get(path).body.decode().split(".")[0]))["x5c"]
+        assert after != before
+        assert after[0] == "".join((issuer.data / "wallet-chain.pem").read_text()
+                                   .split("-----END CERTIFICATE-----")[0]
+                                   .split("-----BEGIN CERTIFICATE-----")[1].split())
+    finally:
+        srv.stop()
