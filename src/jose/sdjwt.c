@@ -630,7 +630,7 @@ static int apply(struct parsed *p, const json_t *payload, const json_t *frame, i
 		return fail(err, OK_EINVALID, "_sd_alg",
 		            "the SD-JWT's hash algorithm is not sha-256");
 	rc = walk(&w, payload, frame, 0, out);
-	if (!rc) {
+	if (!rc && w.nseen) {
 		qsort(w.seen, w.nseen, sizeof(*w.seen), cmp_digest);
 		for (i = 1; i < w.nseen && !rc; i++)
 			if (memcmp(w.seen[i - 1], w.seen[i], DIGEST_CHARS) == 0)
