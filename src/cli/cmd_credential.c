@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/term.h"
 #include "core/format.h"
+#include "registry/sdjwt_credential.h"
 #include "registry/credential.h"
 #include "registry/verify.h"
 #include "registry/verify_presentation.h"
@@ -17,15 +18,23 @@
 static const char issue_usage[] =
         "Usage: oorkonde [--data DIR] issue ACHIEVEMENT_ID [--format di|jwt] [--cryptosuite S]\n"
         "                [-o FILE]\n"
+        "       oorkonde [--data DIR] issue ACHIEVEMENT_ID --format sd-jwt [--holder-jwk FILE]\n"
+        "                [--vct own|eu-learning] [--lifetime-days N] [-o FILE]\n"
         "       oorkonde [--data DIR] issue --learner-id ID -o DIR [--format di|jwt]\n"
         "                [--cryptosuite S]\n\n"
         "Writes a signed credential: a W3C Verifiable Credential 2.0 (Open Badges 3.0) with a\n"
-        "Data Integrity proof (di, the default) or as VC-JOSE (jwt). With --learner-id, writes "
-        "one\n"
-        "file per achievement of the learner into DIR (ID.json or ID.jwt).\n\n"
+        "Data Integrity proof (di, the default) or as VC-JOSE (jwt), or an SD-JWT VC for\n"
+        "wallets (sd-jwt). With --learner-id, writes one file per achievement of the learner\n"
+        "into DIR (ID.json or ID.jwt).\n\n"
         "  --format di|jwt   the credential's form\n"
         "  --cryptosuite S   the proof's cryptosuite, eddsa-rdfc-2022 or eddsa-jcs-2022\n"
         "                    (default: config cryptosuite, else eddsa-rdfc-2022)\n"
+        "  --format sd-jwt   an SD-JWT VC (dc+sd-jwt) for wallets, signed ES256 with the wallet\n"
+        "                    key (x5c), every personal and result claim selectively disclosable\n"
+        "  --holder-jwk FILE the wallet's public key (a JWK), bound as cnf.jwk (sd-jwt)\n"
+        "  --vct own|eu-learning  the depository's own type (BASE/vct/KIND, the default) or\n"
+        "                    the EU Learning Credential (sd-jwt)\n"
+        "  --lifetime-days N days until exp (sd-jwt; default 365)\n"
         "  -o, --output PATH the file (or, with --learner-id, the folder); default standard "
         "output\n"
         "  --learner-id ID   all of a learner's achievements\n"
@@ -79,6 +88,55 @@ static void write_into_dir(void *ctx, const char *achievement_id, int rc,
 	buf_release(&path);
 }
 
+/* issue ID --format sd-jwt: an SD-JWT VC, bound to the holder's JWK when one is given. */
+static int issue_sdjwt(struct cli *c, const char *id, const char *holder_path,
+                       struct sdjwt_issue_options *so, const char *output)
+{
+	json_t *jwk = NULL;
+	struct depository d;
+	struct ok_error err;
+	struct buf b;
+	int rc, exit_code = EXIT_OK;
+
+	if (holder_path) {
+		struct buf text;
+		bool cut = false;
+
+		buf_init(&text, 64 << 10);
+		rc = cli_read_input(c, holder_path, &text, &cut);
+		if (!rc && (cut || !(jwk = json_loadb(text.data, text.len, JSON_REJECT_DUPLICATES,
+		                                       NULL)))) {
+			fprintf(stderr, "%s: %s is not a JSON Web Key (JSON, 64 KiB at most)\n", c->prog,
+			        holder_path);
+			rc = EXIT_FAILED;
+		}
+		buf_release(&text);
+		if (rc)
+			return rc;
+		so->holder_jwk = jwk;
+	}
+	if ((rc = cli_open(c, &d))) {
+		json_decref(jwk);
+		return rc;
+	}
+	ok_error_clear(&err);
+	buf_init(&b, 0);
+	rc = registry_sdjwt_issue(&d, id, NULL, so, AUDIT_OPERATOR, NULL, &b, &err);
+	depository_close(&d);
+	json_decref(jwk);
+	if (rc) {
+		cli_print_error(c, &err);
+		exit_code = rc == OK_ENOTFOUND ? EXIT_REJECTED : EXIT_FAILED;
+	} else if (output) {
+		exit_code = write_file(c, output, &b);
+	} else {
+		fwrite(b.data, 1, b.len, stdout);
+		fputc('\n', stdout);
+	}
+	buf_release(&b);
+	return exit_code;
+}
+
 int cmd_issue(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -86,11 +144,16 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 	        {"output", required_argument, NULL, 'o'},
 	        {"learner-id", required_argument, NULL, 'l'},
 	        {"cryptosuite", required_argument, NULL, 'c'},
+	        {"holder-jwk", required_argument, NULL, 'k'},
+	        {"vct", required_argument, NULL, 'v'},
+	        {"lifetime-days", required_argument, NULL, 'L'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	enum credential_format format = CREDENTIAL_DI;
-	const char *output = NULL, *learner = NULL, *suite = NULL;
+	const char *output = NULL, *learner = NULL, *suite = NULL, *holder = NULL;
+	struct sdjwt_issue_options so = {0};
+	bool sdjwt = false, sd_opts = false;
 	struct depository d;
 	struct ok_error err;
 	struct buf b;
@@ -99,9 +162,29 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 	while ((opt = cli_getopt(argc, argv, "ho:", opts)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (credential_format_parse(optarg, &format) != 0)
-				return cli_usage_error(c, "--format must be di or jwt");
+			sdjwt = strcmp(optarg, "sd-jwt") == 0;
+			if (!sdjwt && credential_format_parse(optarg, &format) != 0)
+				return cli_usage_error(c, "--format must be di, jwt or sd-jwt");
 			break;
+		case 'k':
+			holder = optarg;
+			sd_opts = true;
+			break;
+		case 'v':
+			if (sdjwt_vct_parse(optarg, &so.vct) != 0)
+				return cli_usage_error(c, "--vct must be own or eu-learning");
+			sd_opts = true;
+			break;
+		case 'L': {
+			char *end;
+			long days = strtol(optarg, &end, 10);
+
+			if (!*optarg || *end || days < 1 || days > 3650)
+				return cli_usage_error(c, "--lifetime-days takes 1-3650");
+			so.lifetime_s = (int64_t)days * 86400;
+			sd_opts = true;
+			break;
+		}
 		case 'o':
 			output = optarg;
 			break;
@@ -123,6 +206,15 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 		                                  : "expected one ACHIEVEMENT_ID");
 	if (learner && !output)
 		return cli_usage_error(c, "--learner-id needs -o DIR");
+	if (sd_opts && !sdjwt)
+		return cli_usage_error(c, "--holder-jwk, --vct and --lifetime-days are for --format "
+		                          "sd-jwt");
+	if (sdjwt && learner)
+		return cli_usage_error(c, "--format sd-jwt issues one achievement at a time");
+	if (sdjwt && suite)
+		return cli_usage_error(c, "--cryptosuite is for Data Integrity (di) credentials");
+	if (sdjwt)
+		return issue_sdjwt(c, argv[optind], holder, &so, output);
 	if (suite && credential_format_with_suite(&format, suite) != 0)
 		return cli_usage_error(c, format == CREDENTIAL_JWT
 		                                  ? "--cryptosuite is for Data Integrity (di) "
@@ -231,7 +323,9 @@ static void print_summary(struct depository *d, const struct verify_result *r)
 static const char verify_usage[] =
         "Usage: oorkonde [--data DIR] verify FILE|- [--checks LIST] [--any-issuer] [--json]\n"
         "                [--challenge TEXT] [--domain TEXT]\n\n"
-        "Checks a credential (JSON with an eddsa-jcs-2022 proof, or a VC-JOSE token) and explains\n"
+        "Checks a credential (JSON with an eddsa-jcs-2022 proof, a VC-JOSE token, or an SD-JWT VC\n"
+        "with or without a key-binding JWT, its x5c chain against the wallet CA and\n"
+        "wallet-roots.pem of the data folder) and explains\n"
         "each check. Works without a data folder too (then no issuer is trusted).\n"
         "A Verifiable Presentation is recognised by its type: its proof is checked (purpose\n"
         "authentication, the holder's key), then every credential it carries (embedded, or\n"
@@ -239,8 +333,10 @@ static const char verify_usage[] =
         "  --checks LIST     which checks to run on credentials: proof,validity,status,issuer\n"
         "                    (default: all)\n"
         "  --any-issuer      accept an issuer that is not on the trust list (with a warning)\n"
-        "  --challenge TEXT  the challenge a presentation's proof must carry\n"
-        "  --domain TEXT     the domain a presentation's proof must carry\n"
+        "  --challenge TEXT  the challenge a presentation's proof must carry (for an SD-JWT\n"
+        "                    VC: the nonce of its key-binding JWT)\n"
+        "  --domain TEXT     the domain a presentation's proof must carry (for an SD-JWT VC:\n"
+        "                    the aud of its key-binding JWT)\n"
         "  --json            print the W3C VC-API verification result\n"
         "  --help            print this help\n\n"
         "Exit status: 0 valid, 1 not valid (forged, altered, expired, revoked, untrusted issuer,\n"
@@ -423,6 +519,9 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		exit_code = verify_presentation(c, have_d ? &d : NULL, &input, &vo, json);
 		goto out;
 	}
+	/* For an SD-JWT VC, the challenge and domain are its key-binding JWT's nonce and aud. */
+	o.kb_nonce = vo.challenge;
+	o.kb_aud = vo.domain;
 	/* One run, one credential: what is fetched is kept five minutes at most. */
 	rc = registry_verify_once(have_d ? &d : NULL, input.data, input.len, &o, 300, &r, &err);
 	if (rc) {
@@ -440,7 +539,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		print_summary(have_d ? &d : NULL, &r);
 		/* The issuer and what the checks quote come from the file: escaped. */
 		printf("Credential (%s) from ",
-		       strcmp(r.format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE");
+		       !strcmp(r.format, "sd-jwt") ? "SD-JWT VC" : strcmp(r.format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE");
 		term_put(stdout, r.issuer);
 		putchar('\n');
 		print_checks(&r, "  ");

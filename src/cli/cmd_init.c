@@ -76,6 +76,9 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	printf("  data key     %s/data.key (keep it secret, back it up apart from the database)\n",
 	       c->data_dir);
 	printf("  issuer key   %s/issuer.key\n", c->data_dir);
+	printf("  wallet key   %s/wallet.key, chain %s/wallet-chain.pem (a local CA's; "
+	       "keys install-wallet-cert installs a CA-issued one)\n",
+	       c->data_dir, c->data_dir);
 	if (made.opened)
 		printf("  name         %s\n", made.name);
 	if (made.has_did)

@@ -1,11 +1,14 @@
-/* oorkonde keys status / rotate-data-key / rotate-issuer-key / retire-issuer-key: the operator's
- * key management (see registry/rotation.h). */
+/* oorkonde keys status / rotate-data-key / rotate-issuer-key / retire-issuer-key /
+ * add-wallet-key / install-wallet-cert: the operator's key management (see registry/rotation.h,
+ * registry/sdjwt_keys.h). */
 #include "cli/cli.h"
 #include "audit/log.h"
 #include "registry/rotation.h"
+#include "registry/sdjwt_keys.h"
 
 #include <jansson.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,7 +19,9 @@ static const char keys_usage[] =
         "       oorkonde [--data DIR] keys rotate-issuer-key\n"
         "       oorkonde [--data DIR] keys retire-issuer-key KEY [--force]\n"
         "       oorkonde [--data DIR] keys add-elmo-key | elmo-key\n"
-        "       oorkonde [--data DIR] keys install-elmo-cert CERT.pem KEY.pem\n\n"
+        "       oorkonde [--data DIR] keys install-elmo-cert CERT.pem KEY.pem\n"
+        "       oorkonde [--data DIR] keys add-wallet-key\n"
+        "       oorkonde [--data DIR] keys install-wallet-cert CHAIN.pem KEY.pem\n\n"
         "status lists the data keys (and how many records each seals), where a data-key\n"
         "rotation stands, and the issuer's signing keys.\n"
         "rotate-data-key makes a new data key and re-seals every personal field under it,\n"
@@ -33,7 +38,13 @@ static const char keys_usage[] =
         "add-elmo-key makes the ELMO signing key (EC P-256) and a self-signed certificate for\n"
         "EMREX, for a folder made before `init` did so; elmo-key shows the certificate.\n"
         "install-elmo-cert installs a CA-issued certificate and its key (PEM) in their place.\n"
-        "The key is kept sealed under the data key in elmo.key, the certificate in elmo.crt.\n";
+        "The key is kept sealed under the data key in elmo.key, the certificate in elmo.crt.\n"
+        "add-wallet-key makes the key that signs wallet credentials (SD-JWT VC, ES256) and an\n"
+        "X.509 chain for it from a local CA, naming the host (for a folder made before\n"
+        "`init` did so; demos and tests).\n"
+        "install-wallet-cert installs a CA-issued chain (PEM, the issuer certificate first)\n"
+        "and its private key (PEM, not encrypted) in place of the wallet key and chain, after\n"
+        "checking that the key matches the first certificate, the chain links and is in date.\n";
 
 /* Test only (builds with -Dtest_hooks=true): OORKONDE_TEST_KILL_AFTER_BATCHES=N makes a rotation
  * kill itself (SIGKILL, no clean-up at all) after N batches, as an operator's kill -9 or a power
@@ -272,6 +283,65 @@ static int status(struct cli *c, struct depository *d, bool json)
 	return EXIT_OK;
 }
 
+static int print_wallet_key(struct cli *c, struct depository *d, const char *what)
+{
+	char tp[JOSE_THUMBPRINT_MAX];
+	struct ok_error err;
+
+	ok_error_clear(&err);
+	if (registry_wallet_thumbprint(d, tp, &err)) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	printf("%s: %s/wallet.key (JWK thumbprint %s), chain %s/wallet-chain.pem\n", what,
+	       c->data_dir, tp, c->data_dir);
+	return EXIT_OK;
+}
+
+static int add_wallet_key(struct cli *c, struct depository *d)
+{
+	struct ok_error err;
+
+	ok_error_clear(&err);
+	if (registry_wallet_key_add(d, &err)) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	return print_wallet_key(c, d, "Wallet key made with a local CA's chain");
+}
+
+static int install_wallet_cert(struct cli *c, struct depository *d, const char *chain_path,
+                               const char *key_path)
+{
+	struct buf chain, key;
+	struct ok_error err;
+	bool cut = false, cut2 = false;
+	int rc;
+
+	buf_init(&chain, (size_t)64 << 10);
+	buf_init(&key, (size_t)64 << 10);
+	if ((rc = cli_read_input(c, chain_path, &chain, &cut)) ||
+	    (rc = cli_read_input(c, key_path, &key, &cut2)))
+		goto out;
+	if (cut || cut2) {
+		rc = cli_usage_error(c, "%s is too long for a PEM file (64 KiB at most)",
+		                     cut ? chain_path : key_path);
+		goto out;
+	}
+	ok_error_clear(&err);
+	if (registry_wallet_cert_install(d, chain.data, chain.len, key.data, key.len, &err)) {
+		cli_print_error(c, &err);
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	rc = print_wallet_key(c, d, "Wallet certificate installed");
+out:
+	sodium_memzero(key.data, key.len);
+	buf_release(&chain);
+	buf_release(&key);
+	return rc;
+}
+
 int cmd_keys(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -296,9 +366,11 @@ int cmd_keys(struct cli *c, int argc, char **argv)
 	    !strcmp(sub, "elmo-key"))
 		return cmd_elmo_keys(c, sub, argc, argv);
 	if (strcmp(sub, "status") && strcmp(sub, "rotate-data-key") &&
-	    strcmp(sub, "rotate-issuer-key") && strcmp(sub, "retire-issuer-key"))
+	    strcmp(sub, "rotate-issuer-key") && strcmp(sub, "retire-issuer-key") &&
+	    strcmp(sub, "add-wallet-key") && strcmp(sub, "install-wallet-cert"))
 		return cli_usage_error(c, "expected a subcommand: status, rotate-data-key, "
-		                          "rotate-issuer-key or retire-issuer-key");
+		                          "rotate-issuer-key, retire-issuer-key, add-wallet-key or "
+		                          "install-wallet-cert");
 	argc--;
 	argv++;
 	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
@@ -333,6 +405,15 @@ int cmd_keys(struct cli *c, int argc, char **argv)
 			return cli_usage_error(c, "unknown option");
 		}
 	}
+	if (!strcmp(sub, "install-wallet-cert")) {
+		if (optind != argc - 2)
+			return cli_usage_error(c, "install-wallet-cert takes CHAIN.pem and KEY.pem");
+		if ((rc = cli_open(c, &d)))
+			return rc;
+		rc = install_wallet_cert(c, &d, argv[optind], argv[optind + 1]);
+		depository_close(&d);
+		return rc;
+	}
 	if (!strcmp(sub, "retire-issuer-key") ? optind != argc - 1 : optind != argc)
 		return cli_usage_error(c, !strcmp(sub, "retire-issuer-key")
 		                                  ? "retire-issuer-key takes one KEY (N or key-N)"
@@ -345,6 +426,8 @@ int cmd_keys(struct cli *c, int argc, char **argv)
 		rc = rotate_data(c, &d, batch, max_batches);
 	else if (!strcmp(sub, "rotate-issuer-key"))
 		rc = rotate_issuer(c, &d);
+	else if (!strcmp(sub, "add-wallet-key"))
+		rc = add_wallet_key(c, &d);
 	else
 		rc = retire_issuer(c, &d, argv[optind], force);
 	depository_close(&d);

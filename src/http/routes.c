@@ -46,6 +46,8 @@ const struct http_route http_routes[] = {
          "/status/{purpose}/{n}",
          ROUTE_PUBLIC,
          route_status_list},
+        {{"GET", "/statuslists/{n}"}, "/statuslists/{n}", ROUTE_PUBLIC, route_token_status_list},
+        {{"GET", "/vct/{kind}"}, "/vct/{kind}", ROUTE_PUBLIC, route_vct},
         {{"GET", "/.well-known/did.json"},
          "/.well-known/did.json",
          ROUTE_PUBLIC,

@@ -1,9 +1,12 @@
 /* Status over HTTP: a registrar revokes, suspends or reinstates its achievements; anyone reads
- * the signed status lists (cacheable, with ETag and 304). */
+ * the signed status lists (cacheable, with ETag and 304): Bitstring lists and the Token Status
+ * Lists of SD-JWT VC credentials, and those credentials' type metadata. */
 #include "http/internal.h"
 #include "http/negotiate.h"
 
 #include "registry/achievement.h"
+#include "registry/sdjwt_status.h"
+#include "registry/sdjwt_type.h"
 #include "registry/status.h"
 
 #include <stdio.h>
@@ -91,4 +94,49 @@ void route_status_list(struct http_request *req, struct http_response *res)
 	}
 	res->status = 200;
 	res->content_type = type;
+}
+
+/* GET /statuslists/{n}: the IETF Token Status List of SD-JWT VC credentials (sdjwt_status.h),
+ * a signed application/statuslist+jwt, cacheable as the Bitstring lists are. */
+void route_token_status_list(struct http_request *req, struct http_response *res)
+{
+	const char *inm = http_request_header(req, "If-None-Match");
+	char etag[STORE_ETAG_MAX];
+	struct ok_error err;
+	long long n;
+
+	if (!status_list_number(req->params.params[0], &n)) {
+		http_problem(res, 404, "not-found", "Not found", "no such status list");
+		return;
+	}
+	ok_error_clear(&err);
+	buf_reset(&res->body);
+	if (registry_token_status_list(req->dep, n, &res->body, etag, &err) != 0) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_header(res, "ETag", "%s", etag);
+	http_header(res, "Cache-Control", "public, max-age=%ld", req->dep->status_ttl_s);
+	res->content_type = "application/statuslist+jwt";
+	if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
+		buf_reset(&res->body);
+		res->status = 304;
+		return;
+	}
+	res->status = 200;
+}
+
+/* GET /vct/{kind}: SD-JWT VC Type Metadata of the depository's own credential types. */
+void route_vct(struct http_request *req, struct http_response *res)
+{
+	struct ok_error err;
+	json_t *doc;
+
+	ok_error_clear(&err);
+	if (registry_sdjwt_type_metadata(req->dep, req->params.params[0], &doc, &err) != 0) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	http_header(res, "Cache-Control", "public, max-age=86400");
+	http_json(res, 200, doc);
 }

@@ -297,6 +297,20 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 		json_decref(body);
 		return;
 	}
+	/* An SD-JWT VC's key-binding JWT: the nonce and audience the verifier asked for. */
+	{
+		const json_t *opts = json_object_get(body, "options");
+		const json_t *nonce = json_object_get(opts, "nonce"), *aud = json_object_get(opts, "aud");
+
+		if ((nonce && !json_is_string(nonce)) || (aud && !json_is_string(aud))) {
+			http_problem(res, 400, "invalid-input", "Invalid input",
+			             "options.nonce and options.aud must be strings");
+			json_decref(body);
+			return;
+		}
+		o.kb_nonce = json_string_value(nonce);
+		o.kb_aud = json_string_value(aud);
+	}
 	ok_error_clear(&err);
 	rc = json_is_string(vc) ? registry_verify(req->dep, json_string_value(vc),
 	                                          json_string_length(vc), &o, &r, &err)

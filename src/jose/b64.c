@@ -28,7 +28,8 @@ int jose_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *
 
 	*out_len = 0;
 	if (n % 4 == 1)
-		return ok_fail_field(err, OK_EINPUT, field ? field : "", "base64url of impossible length");
+		return ok_fail_field(err, OK_EINPUT, field ? field : "",
+		                     "base64url of impossible length");
 	if (JOSE_B64_DECODED_LEN(n) > cap)
 		return ok_fail_field(err, OK_EINPUT, field ? field : "", "value too long");
 	if (sodium_base642bin(out, cap, in, n, NULL, &len, NULL,
@@ -46,7 +47,8 @@ int jose_b64_decode_buf(const char *in, size_t n, struct buf *out, const char *f
 	int rc;
 
 	if (n % 4 == 1)
-		return ok_fail_field(err, OK_EINPUT, field ? field : "", "base64url of impossible length");
+		return ok_fail_field(err, OK_EINPUT, field ? field : "",
+		                     "base64url of impossible length");
 	rc = buf_grow(out, room);
 	if (rc)
 		return ok_fail_field(err, rc, field ? field : "", "value too long");

@@ -34,13 +34,14 @@ enum jose_kty {
 
 struct jose_jwk {
 	enum jose_kty kty;
-	EVP_PKEY *pkey;                     /* EC and RSA: the public key */
+	EVP_PKEY *pkey;                      /* EC and RSA: the public key */
 	uint8_t ed25519[JOSE_ED25519_BYTES]; /* OKP: the public key */
 };
 
 /* Reads a public JWK from the JSON object obj into key (which the caller releases). */
 int jose_jwk_parse(const json_t *obj, struct jose_jwk *key, struct ok_error *err);
-/* Takes the public part of an OpenSSL EC P-256, RSA or Ed25519 key (for example a certificate's). */
+/* Takes the public part of an OpenSSL EC P-256, RSA or Ed25519 key (for example a certificate's).
+ */
 int jose_jwk_from_pkey(EVP_PKEY *pkey, struct jose_jwk *key, struct ok_error *err);
 /* *out gets a new JSON object with the key's public members (the caller json_decref()s it). */
 int jose_jwk_to_json(const struct jose_jwk *key, json_t **out, struct ok_error *err);
@@ -62,9 +63,9 @@ enum jose_alg {
 };
 
 struct jose_signer {
-	enum jose_alg alg;                                /* ES256 or EdDSA */
-	EVP_PKEY *ec;                                     /* ES256: the P-256 private key */
-	uint8_t ed25519_sk[crypto_sign_SECRETKEYBYTES];   /* EdDSA: libsodium's secret key */
+	enum jose_alg alg;                              /* ES256 or EdDSA */
+	EVP_PKEY *ec;                                   /* ES256: the P-256 private key */
+	uint8_t ed25519_sk[crypto_sign_SECRETKEYBYTES]; /* EdDSA: libsodium's secret key */
 };
 
 /* A new random P-256 key. */

@@ -44,12 +44,14 @@ static int check_crit(const json_t *header, const char *const *crit_ok, struct o
 	size_t i, k;
 
 	if (json_object_get(header, "b64"))
-		return fail(err, OK_EINPUT, "header.b64", "unencoded payloads (b64) are not accepted");
+		return fail(err, OK_EINPUT, "header.b64",
+		            "unencoded payloads (b64) are not accepted");
 	if (!crit)
 		return 0;
 	if (!json_is_array(crit) || json_array_size(crit) == 0)
 		return fail(err, OK_EINPUT, "header.crit", "crit is not a non-empty array");
-	json_array_foreach(crit, i, v) {
+	json_array_foreach(crit, i, v)
+	{
 		int known = 0;
 
 		if (!json_is_string(v))
@@ -59,7 +61,8 @@ static int check_crit(const json_t *header, const char *const *crit_ok, struct o
 				known = 1;
 		if (!known)
 			return fail(err, OK_EINPUT, "header.crit",
-			            "the header names a critical extension this verifier does not know");
+			            "the header names a critical extension this verifier does not "
+			            "know");
 		if (!json_object_get(header, json_string_value(v)))
 			return fail(err, OK_EINPUT, "header.crit",
 			            "a critical extension is named but not present");
@@ -83,8 +86,8 @@ int jose_jws_parse(const char *s, size_t n, unsigned allowed, const char *const 
 	dot2 = dot1 ? memchr(dot1 + 1, '.', n - (size_t)(dot1 + 1 - s)) : NULL;
 	if (!dot2 || memchr(dot2 + 1, '.', n - (size_t)(dot2 + 1 - s)))
 		return fail(err, OK_EINPUT, "jws", "a compact JWS has exactly three parts");
-	if (dot1 == s || dot2 == dot1 + 1 || dot2 + 1 == s + n)
-		return fail(err, OK_EINPUT, "jws", "a part of the JWS is empty");
+	if (dot1 == s)
+		return fail(err, OK_EINPUT, "jws", "the JWS header is empty");
 	if ((size_t)(dot1 - s) > JOSE_JWS_HEADER_MAX / 3 * 4)
 		return fail(err, OK_ETOOBIG, "header", "the JWS header is too long");
 
@@ -110,7 +113,11 @@ int jose_jws_parse(const char *s, size_t n, unsigned allowed, const char *const 
 	rc = check_crit(jws->header, crit_ok, err);
 	if (rc)
 		return rc;
-	rc = jose_b64_decode_buf(dot1 + 1, (size_t)(dot2 - dot1 - 1), &jws->payload, "payload", err);
+	/* Checked after alg, so that an unsigned token is refused for being unsigned. */
+	if (dot2 == dot1 + 1 || dot2 + 1 == s + n)
+		return fail(err, OK_EINPUT, "jws", "a part of the JWS is empty");
+	rc = jose_b64_decode_buf(dot1 + 1, (size_t)(dot2 - dot1 - 1), &jws->payload, "payload",
+	                         err);
 	if (rc)
 		return rc;
 	rc = jose_b64_decode(dot2 + 1, n - (size_t)(dot2 + 1 - s), jws->sig, sizeof(jws->sig),
@@ -169,8 +176,7 @@ out:
 	return ok ? 0 : fail(err, OK_EINVALID, "signature", "the ES256 signature does not verify");
 }
 
-int jose_es256_sign(EVP_PKEY *key, const void *msg, size_t n, uint8_t sig[64],
-                    struct ok_error *err)
+int jose_es256_sign(EVP_PKEY *key, const void *msg, size_t n, uint8_t sig[64], struct ok_error *err)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char der[80];
@@ -197,7 +203,8 @@ static int rsa_verify(const struct jose_jws *jws, EVP_PKEY *key, int pss, struct
 
 	if ((size_t)EVP_PKEY_get_size(key) != jws->sig_len) {
 		EVP_MD_CTX_free(md);
-		return fail(err, OK_EINVALID, "signature", "the RSA signature has the wrong length");
+		return fail(err, OK_EINVALID, "signature",
+		            "the RSA signature has the wrong length");
 	}
 	if (md && EVP_DigestVerifyInit(md, &pctx, EVP_sha256(), NULL, key) == 1 &&
 	    (!pss || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
@@ -217,14 +224,16 @@ int jose_jws_verify(const struct jose_jws *jws, const struct jose_jwk *key, stru
 		if (key->kty != JOSE_KTY_EC)
 			return fail(err, OK_EINVALID, "header.alg", "ES256 needs an EC P-256 key");
 		if (jws->sig_len != 64)
-			return fail(err, OK_EINVALID, "signature", "an ES256 signature is 64 bytes");
+			return fail(err, OK_EINVALID, "signature",
+			            "an ES256 signature is 64 bytes");
 		return jose_es256_verify(key->pkey, jws->signing_input, jws->signing_input_len,
 		                         jws->sig, err);
 	case JOSE_ALG_EDDSA:
 		if (key->kty != JOSE_KTY_OKP)
 			return fail(err, OK_EINVALID, "header.alg", "EdDSA needs an Ed25519 key");
 		if (jws->sig_len != crypto_sign_BYTES)
-			return fail(err, OK_EINVALID, "signature", "an Ed25519 signature is 64 bytes");
+			return fail(err, OK_EINVALID, "signature",
+			            "an Ed25519 signature is 64 bytes");
 		if (crypto_sign_verify_detached(jws->sig, (const unsigned char *)jws->signing_input,
 		                                jws->signing_input_len, key->ed25519) != 0)
 			return fail(err, OK_EINVALID, "signature",
@@ -233,7 +242,8 @@ int jose_jws_verify(const struct jose_jws *jws, const struct jose_jwk *key, stru
 	case JOSE_ALG_RS256:
 	case JOSE_ALG_PS256:
 		if (key->kty != JOSE_KTY_RSA)
-			return fail(err, OK_EINVALID, "header.alg", "RS256 and PS256 need an RSA key");
+			return fail(err, OK_EINVALID, "header.alg",
+			            "RS256 and PS256 need an RSA key");
 		return rsa_verify(jws, key->pkey, jws->alg == JOSE_ALG_PS256, err);
 	default:
 		return fail(err, OK_EINVALID, "header.alg", "no accepted algorithm");
@@ -256,9 +266,8 @@ int jose_jws_sign(const json_t *header, const void *payload, size_t n,
 	if (!h)
 		return ok_fail(err, OK_ENOMEM, "out of memory signing");
 	if (header)
-		json_object_foreach((json_t *)header, k, v)
-			if (strcmp(k, "alg") != 0)
-				json_object_set(h, k, v);
+		json_object_foreach((json_t *)header, k, v) if (strcmp(k, "alg") != 0)
+		        json_object_set(h, k, v);
 	text = json_dumps(h, JSON_COMPACT);
 	json_decref(h);
 	if (!text)

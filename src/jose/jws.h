@@ -31,9 +31,9 @@
 #define JOSE_JWS_SIG_MAX    1024               /* an RSA-8192 signature */
 
 struct jose_jws {
-	json_t *header;           /* the protected header */
-	enum jose_alg alg;        /* its alg, one of the allowed */
-	struct buf payload;       /* the decoded payload */
+	json_t *header;     /* the protected header */
+	enum jose_alg alg;  /* its alg, one of the allowed */
+	struct buf payload; /* the decoded payload */
 	uint8_t sig[JOSE_JWS_SIG_MAX];
 	size_t sig_len;
 	const char *signing_input; /* "header.payload" inside the caller's token */
@@ -48,8 +48,7 @@ struct jose_jws {
 int jose_jws_parse(const char *s, size_t n, unsigned allowed, const char *const *crit_ok,
                    struct jose_jws *jws, struct ok_error *err);
 /* Verifies the signature of a parsed JWS with key. */
-int jose_jws_verify(const struct jose_jws *jws, const struct jose_jwk *key,
-                    struct ok_error *err);
+int jose_jws_verify(const struct jose_jws *jws, const struct jose_jwk *key, struct ok_error *err);
 /* Parses the payload as a JSON object (no duplicate names); *out is a new reference. */
 int jose_jws_payload_json(const struct jose_jws *jws, json_t **out, struct ok_error *err);
 void jose_jws_release(struct jose_jws *jws);

@@ -4,6 +4,7 @@
 #include "core/format.h"
 #include "registry/credential.h"
 #include "registry/elmo.h"
+#include "registry/sdjwt_keys.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -24,8 +25,9 @@ int registry_init(const char *dir, const char *host, const char *name, const cha
 	if ((rc = depository_open(&d, dir, err)))
 		return rc;
 	/* The EMREX signing key and its self-signed certificate (keys install-elmo-cert puts a
-	 * CA-issued one in their place). */
-	if ((rc = registry_elmo_key_create(&d, err))) {
+	 * CA-issued one in their place), and the wallet issuer key (SD-JWT VC) and its local
+	 * chain, made with the folder. */
+	if ((rc = registry_elmo_key_create(&d, err)) || (rc = registry_wallet_key_add(&d, err))) {
 		depository_close(&d);
 		return rc;
 	}

@@ -6,6 +6,7 @@
 #include "registry/credential.h"
 #include "remote/did_resolver.h"
 #include "registry/rotation.h"
+#include "registry/sdjwt_verify.h"
 #include "registry/status.h"
 #include "remote/status_cache.h"
 #include "vc/datamodel.h"
@@ -917,6 +918,9 @@ int registry_verify(struct depository *d, const char *data, size_t len,
 		end--;
 	if (start == end)
 		return not_credential(r, "the input is empty");
+	/* An SD-JWT VC (a JWS, '~', disclosures): a pipeline of its own, same checks. */
+	if (registry_is_sdjwt(data + start, end - start))
+		return registry_verify_sdjwt(d, data + start, end - start, o, r, err);
 	jwt = data[start] != '{' && looks_like_jws(data + start, end - start);
 	if (jwt)
 		OK_COPY_ARRAY(r->format, "jwt");

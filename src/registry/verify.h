@@ -46,7 +46,7 @@ struct verify_item {
 struct verify_result {
 	bool is_credential;
 	bool verified;
-	char format[8]; /* "di" or "jwt" */
+	char format[8]; /* "di", "jwt" or "sd-jwt" */
 	char issuer[VC_DID_MAX];
 	char not_credential[VERIFY_MESSAGE_MAX]; /* why, when !is_credential */
 	const char *rule; /* the data-model rule that failed (vc/datamodel.h), or NULL; static */
@@ -70,6 +70,10 @@ struct verify_options {
 	 * (did:key) are fetched wherever they say. The server leaves it false: it fetches a list
 	 * only from the issuer's did:web host (https; http for config did_web_http_hosts). */
 	bool status_any_host;
+	/* An SD-JWT VC's key-binding JWT must carry these nonce and aud (NULL: not checked; set,
+	 * a presentation without key binding fails). */
+	const char *kb_nonce;
+	const char *kb_aud;
 };
 
 /*

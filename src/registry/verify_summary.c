@@ -85,12 +85,55 @@ static const char *identity(const json_t *subject, const char *type)
 	return NULL;
 }
 
+static json_t *credits_json(const json_t *c);
+
+/* An SD-JWT VC's disclosed claims (registry/sdjwt_credential.h): told apart by their vct. */
+static bool is_sdjwt_vc(const json_t *vc)
+{
+	return json_is_string(json_object_get(vc, "vct"));
+}
+
+static json_t *sdjwt_holder(const json_t *vc)
+{
+	const char *given = str(vc, "given_name"), *family = str(vc, "family_name");
+	char name[1024];
+
+	if (given && family)
+		snprintf(name, sizeof(name), "%s %s", given, family);
+	else
+		snprintf(name, sizeof(name), "%s", given ? given : family ? family : "");
+	return json_pack("{s:o, s:o}", "name", str_or_null(name[0] ? name : NULL), "birth_date",
+	                 str_or_null(str(vc, "birthdate")));
+}
+
+/* The claims of our own type, or of the EU Learning Credential, as the summary's facts. */
+static json_t *sdjwt_achievement(const json_t *vc)
+{
+	const json_t *inst = json_object_get(vc, "institution");
+	const char *vct = str(vc, "vct"), *kind = vct ? strstr(vct, "/vct/") : NULL;
+	const json_t *credits = json_object_get(vc, "credits_ects");
+
+	return json_pack(
+	        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title",
+	        str_or_null(str(vc, "title") ? str(vc, "title") : str(vc, "achievement_title")),
+	        "kind", str_or_null(kind ? kind + 5 : NULL), "achievement_type", json_null(),
+	        "institution",
+	        str_or_null(str(inst, "name") ? str(inst, "name") : str(vc, "issuing_authority")),
+	        "country",
+	        str_or_null(str(inst, "country") ? str(inst, "country") : str(vc, "issuing_country")),
+	        "awarded_on", str_or_null(str(vc, "awarded_on")), "credits", credits_json(credits),
+	        "grade",
+	        str_or_null(str(vc, "grade") ? str(vc, "grade") : str(vc, "assessment_grade")));
+}
+
 json_t *verify_holder_json(const json_t *vc)
 {
 	const json_t *s;
 
 	if (!vc)
 		return NULL;
+	if (is_sdjwt_vc(vc))
+		return sdjwt_holder(vc);
 	s = subject_of(vc);
 	return json_pack("{s:o, s:o}", "name", str_or_null(identity(s, "name")), "birth_date",
 	                 str_or_null(identity(s, "ext:birthDate")));
@@ -147,6 +190,8 @@ json_t *verify_achievement_json(const json_t *vc)
 
 	if (!vc)
 		return NULL;
+	if (is_sdjwt_vc(vc))
+		return sdjwt_achievement(vc);
 	s = subject_of(vc);
 	a = json_object_get(s, "achievement");
 	creator = json_object_get(a, "creator");

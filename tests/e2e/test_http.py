@@ -37,6 +37,8 @@ COVERED = {
     "/v1/achievements/{id}/suspend": "test_status.py::test_http_revoke_suspend_reinstate",
     "/v1/achievements/{id}/reinstate": "test_status.py::test_http_revoke_suspend_reinstate",
     "/status/{purpose}/{n}": "test_status.py::test_status_list_decodes_with_the_right_bits",
+    "/statuslists/{n}": "test_sdjwt_vc.py::test_token_status_list_follows_revocation",
+    "/vct/{kind}": "test_sdjwt_vc.py::test_token_status_list_follows_revocation",
     "/credentials/issue": "test_vc_issue",
     "/credentials/verify": "test_verify_tampered_and_checks",
     "/credentials/status": "test_vc_status.py::test_issue_with_status_then_revoke_shows_revoked_everywhere",

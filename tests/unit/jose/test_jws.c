@@ -153,7 +153,8 @@ static void test_rfc7515_es256(void **state)
 	assert_int_equal(jose_signer_es256_d(&signer, db, &err), 0);
 	{
 		uint8_t again[32];
-		assert_int_equal(jose_b64_decode(d, strlen(d), again, sizeof(again), &n, "d", NULL), 0);
+		assert_int_equal(jose_b64_decode(d, strlen(d), again, sizeof(again), &n, "d", NULL),
+		                 0);
 		assert_memory_equal(db, again, 32);
 	}
 	jose_signer_release(&signer);
@@ -213,7 +214,8 @@ static void test_es256_sign_verify(void **state)
 		EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
 		BIGNUM *s = BN_bin2bn(NULL, 0, NULL);
 
-		assert_int_equal(jose_b64_decode(dot + 1, strlen(dot + 1), sig, 64, &n, NULL, NULL), 0);
+		assert_int_equal(jose_b64_decode(dot + 1, strlen(dot + 1), sig, 64, &n, NULL, NULL),
+		                 0);
 		assert_non_null(BN_bin2bn(sig + 32, 32, s));
 		assert_int_equal(BN_sub(s, EC_GROUP_get0_order(g), s), 1);
 		assert_int_equal(BN_bn2binpad(s, sig + 32, 32), 32);
@@ -424,8 +426,8 @@ static void rsa_token(EVP_PKEY *k, int pss, const char *alg, struct buf *out)
 		assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING), 1);
 		assert_int_equal(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST), 1);
 	}
-	assert_int_equal(EVP_DigestSign(md, sig, &sig_len, (const uint8_t *)out->data, out->len - 1),
-	                 1);
+	assert_int_equal(
+	        EVP_DigestSign(md, sig, &sig_len, (const uint8_t *)out->data, out->len - 1), 1);
 	assert_int_equal(jose_b64_encode(sig, sig_len, out, NULL), 0);
 	EVP_MD_CTX_free(md);
 }
@@ -471,11 +473,15 @@ static void test_rsa(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_b64_strict),       cmocka_unit_test(test_rfc8037_ed25519),
-		cmocka_unit_test(test_rfc7515_es256),    cmocka_unit_test(test_rfc7638_thumbprint),
-		cmocka_unit_test(test_es256_sign_verify), cmocka_unit_test(test_alg_attacks),
-		cmocka_unit_test(test_structure),        cmocka_unit_test(test_jwk_refused),
-		cmocka_unit_test(test_rsa),
+	        cmocka_unit_test(test_b64_strict),
+	        cmocka_unit_test(test_rfc8037_ed25519),
+	        cmocka_unit_test(test_rfc7515_es256),
+	        cmocka_unit_test(test_rfc7638_thumbprint),
+	        cmocka_unit_test(test_es256_sign_verify),
+	        cmocka_unit_test(test_alg_attacks),
+	        cmocka_unit_test(test_structure),
+	        cmocka_unit_test(test_jwk_refused),
+	        cmocka_unit_test(test_rsa),
 	};
 
 	if (sodium_init() < 0)

@@ -1,0 +1,884 @@
+/* SD-JWT (RFC 9901): issuing from a disclosure frame, presenting, verifying. */
+#include "jose/sdjwt.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jose/b64.h"
+#include "jose/jws.h"
+
+#define DIGEST_CHARS   43 /* base64url of a SHA-256 digest */
+#define SALT_BYTES     16
+#define DISCLOSURE_MAX ((size_t)256 << 10) /* characters of one disclosure */
+
+static int fail(struct ok_error *err, int code, const char *field, const char *msg)
+{
+	return ok_fail_field(err, code, field, "%s", msg);
+}
+
+static int is_reserved(const char *name)
+{
+	return strcmp(name, "_sd") == 0 || strcmp(name, "...") == 0 || strcmp(name, "_sd_alg") == 0;
+}
+
+/* Writes the base64url SHA-256 of n bytes at s into out (DIGEST_CHARS + NUL). */
+static void digest_of(const void *s, size_t n, char out[DIGEST_CHARS + 1])
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, s, n);
+	sodium_bin2base64(out, DIGEST_CHARS + 1, h, sizeof(h),
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* Issuing */
+
+struct issue {
+	struct buf disclosures; /* "~d1~d2…" */
+	size_t count;
+	struct ok_error *err;
+	uint8_t pool[512]; /* random bytes drawn in bulk: one system call for many salts */
+	size_t pool_used;
+};
+
+/* Takes n (<= sizeof pool) fresh random bytes. */
+static void take_random(struct issue *is, uint8_t *out, size_t n)
+{
+	if (is->pool_used == 0 || is->pool_used + n > sizeof(is->pool)) {
+		randombytes_buf(is->pool, sizeof(is->pool));
+		is->pool_used = 0;
+	}
+	memcpy(out, is->pool + is->pool_used, n);
+	sodium_memzero(is->pool + is->pool_used, n);
+	is->pool_used += n;
+}
+
+/* Makes the disclosure of [salt, name, value] (name NULL: [salt, value]), appends it to the
+ * issue's list and returns its digest in digest. */
+static int disclose(struct issue *is, const char *name, json_t *value,
+                    char digest[DIGEST_CHARS + 1])
+{
+	uint8_t salt[SALT_BYTES];
+	struct buf s;
+	json_t *arr;
+	char *text;
+	size_t start;
+	int rc;
+
+	if (is->count >= JOSE_SDJWT_DISCLOSURES_MAX)
+		return fail(is->err, OK_ETOOBIG, "frame",
+		            "too many selectively disclosable claims");
+	take_random(is, salt, sizeof(salt));
+	buf_init(&s, 64);
+	rc = jose_b64_encode(salt, sizeof(salt), &s, is->err);
+	if (rc) {
+		buf_release(&s);
+		return rc;
+	}
+	arr = name ? json_pack("[s,s,O]", s.data, name, value) : json_pack("[s,O]", s.data, value);
+	buf_release(&s);
+	text = arr ? json_dumps(arr, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(arr);
+	if (!text)
+		return fail(is->err, OK_EINPUT, "claims", "a claim cannot be written as JSON");
+	start = is->disclosures.len;
+	rc = buf_addch(&is->disclosures, '~');
+	if (!rc)
+		rc = jose_b64_encode(text, strlen(text), &is->disclosures, is->err);
+	free(text);
+	if (rc)
+		return rc < 0 && is->err && !is->err->code ? fail(is->err, rc, "sd-jwt", "too long")
+		                                           : rc;
+	digest_of(is->disclosures.data + start + 1, is->disclosures.len - start - 1, digest);
+	is->count++;
+	return 0;
+}
+
+static void decoy(struct issue *is, char digest[DIGEST_CHARS + 1])
+{
+	uint8_t r[32];
+
+	take_random(is, r, sizeof(r));
+	digest_of(r, sizeof(r), digest);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int frame_decoys(const json_t *frame, size_t *n, struct ok_error *err)
+{
+	const json_t *d = json_object_get(frame, "_sd_decoy");
+
+	*n = 0;
+	if (!d)
+		return 0;
+	if (!json_is_integer(d) || json_integer_value(d) < 0 ||
+	    json_integer_value(d) > JOSE_SDJWT_DECOYS_MAX)
+		return fail(err, OK_EINPUT, "frame._sd_decoy",
+		            "_sd_decoy is not a count from 0 to 64");
+	*n = (size_t)json_integer_value(d);
+	return 0;
+}
+
+static int conceal(struct issue *is, json_t *v, const json_t *frame, int depth);
+
+static int conceal_object(struct issue *is, json_t *obj, const json_t *frame, int depth)
+{
+	const json_t *sd = json_object_get(frame, "_sd"), *sub, *name;
+	char(*digests)[DIGEST_CHARS + 1] = NULL;
+	const char **sorted = NULL;
+	size_t n = 0, decoys, i;
+	const char *key;
+	json_t *list = NULL;
+	int rc;
+
+	if (json_object_get(obj, "_sd") || json_object_get(obj, "_sd_alg"))
+		return fail(is->err, OK_EINPUT, "claims", "the claims already hold _sd or _sd_alg");
+	json_object_foreach((json_t *)frame, key, sub)
+	{
+		json_t *child = json_object_get(obj, key);
+
+		if (strcmp(key, "_sd") == 0 || strcmp(key, "_sd_decoy") == 0 || !child)
+			continue;
+		rc = conceal(is, child, sub, depth + 1);
+		if (rc)
+			return rc;
+	}
+	if (sd && !json_is_array(sd))
+		return fail(is->err, OK_EINPUT, "frame._sd", "_sd in a frame is not an array");
+	rc = frame_decoys(frame, &decoys, is->err);
+	if (rc)
+		return rc;
+	if (json_array_size(sd) + decoys == 0)
+		return 0;
+	digests = calloc(json_array_size(sd) + decoys, sizeof(*digests));
+	sorted = calloc(json_array_size(sd) + decoys, sizeof(*sorted));
+	if (!digests || !sorted) {
+		rc = fail(is->err, OK_ENOMEM, "frame", "out of memory");
+		goto out;
+	}
+	json_array_foreach(sd, i, name)
+	{
+		json_t *value;
+
+		if (!json_is_string(name)) {
+			rc = fail(is->err, OK_EINPUT, "frame._sd",
+			          "_sd of an object lists claim names");
+			goto out;
+		}
+		if (is_reserved(json_string_value(name))) {
+			rc = fail(is->err, OK_EINPUT, "frame._sd",
+			          "a reserved name cannot be disclosed");
+			goto out;
+		}
+		value = json_object_get(obj, json_string_value(name));
+		if (!value) /* an optional claim this credential does not have */
+			continue;
+		rc = disclose(is, json_string_value(name), value, digests[n]);
+		if (rc)
+			goto out;
+		json_object_del(obj, json_string_value(name));
+		n++;
+	}
+	for (i = 0; i < decoys; i++)
+		decoy(is, digests[n++]);
+	for (i = 0; i < n; i++)
+		sorted[i] = digests[i];
+	qsort(sorted, n, sizeof(*sorted), cmp_str);
+	list = json_array();
+	for (i = 0; list && i < n; i++)
+		if (json_array_append_new(list, json_string(sorted[i])))
+			break;
+	if (!list || i < n || json_object_set_new(obj, "_sd", list)) {
+		rc = fail(is->err, OK_ENOMEM, "frame", "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(digests);
+	free(sorted);
+	return rc;
+}
+
+static int conceal_array(struct issue *is, json_t *arr, const json_t *frame, int depth)
+{
+	const json_t *sd = json_object_get(frame, "_sd"), *sub, *idx;
+	char digest[DIGEST_CHARS + 1];
+	size_t decoys, i;
+	const char *key;
+	int rc;
+
+	json_object_foreach((json_t *)frame, key, sub)
+	{
+		char *end;
+		unsigned long k;
+
+		if (strcmp(key, "_sd") == 0 || strcmp(key, "_sd_decoy") == 0)
+			continue;
+		k = strtoul(key, &end, 10);
+		if (*end || end == key || k >= json_array_size(arr))
+			continue;
+		rc = conceal(is, json_array_get(arr, k), sub, depth + 1);
+		if (rc)
+			return rc;
+	}
+	if (sd && !json_is_array(sd))
+		return fail(is->err, OK_EINPUT, "frame._sd", "_sd in a frame is not an array");
+	json_array_foreach(sd, i, idx)
+	{
+		json_int_t k = json_is_integer(idx) ? json_integer_value(idx) : -1;
+
+		if (k < 0)
+			return fail(is->err, OK_EINPUT, "frame._sd",
+			            "_sd of an array lists indices");
+		if ((size_t)k >= json_array_size(arr))
+			continue;
+		rc = disclose(is, NULL, json_array_get(arr, (size_t)k), digest);
+		if (rc)
+			return rc;
+		if (json_array_set_new(arr, (size_t)k, json_pack("{s:s}", "...", digest)))
+			return fail(is->err, OK_ENOMEM, "frame", "out of memory");
+	}
+	rc = frame_decoys(frame, &decoys, is->err);
+	for (i = 0; !rc && i < decoys; i++) {
+		decoy(is, digest);
+		if (json_array_append_new(arr, json_pack("{s:s}", "...", digest)))
+			rc = fail(is->err, OK_ENOMEM, "frame", "out of memory");
+	}
+	return rc;
+}
+
+static int conceal(struct issue *is, json_t *v, const json_t *frame, int depth)
+{
+	if (depth > JOSE_SDJWT_DEPTH_MAX)
+		return fail(is->err, OK_ETOOBIG, "frame", "the frame is nested too deeply");
+	if (!json_is_object(frame))
+		return 0;
+	if (json_is_object(v))
+		return conceal_object(is, v, frame, depth);
+	if (json_is_array(v))
+		return conceal_array(is, v, frame, depth);
+	return 0;
+}
+
+int jose_sdjwt_issue(const json_t *claims, const json_t *frame, const json_t *header,
+                     const struct jose_signer *signer, struct buf *out, struct ok_error *err)
+{
+	struct issue is = {.err = err};
+	size_t start = out->len;
+	json_t *payload;
+	int rc;
+
+	if (!json_is_object(claims))
+		return fail(err, OK_EINPUT, "claims", "the claims are not a JSON object");
+	if (frame && !json_is_object(frame))
+		return fail(err, OK_EINPUT, "frame", "the disclosure frame is not a JSON object");
+	payload = json_deep_copy(claims);
+	if (!payload)
+		return fail(err, OK_ENOMEM, "claims", "out of memory");
+	buf_init(&is.disclosures, JOSE_SDJWT_MAX);
+	rc = conceal(&is, payload, frame, 0);
+	sodium_memzero(is.pool, sizeof(is.pool));
+	if (!rc && (json_object_get(payload, "_sd") || is.count) &&
+	    json_object_set_new(payload, "_sd_alg", json_string("sha-256")))
+		rc = fail(err, OK_ENOMEM, "claims", "out of memory");
+	if (!rc)
+		rc = jose_jws_sign_json(header, payload, signer, out, err);
+	if (!rc && buf_add(out, is.disclosures.data, is.disclosures.len))
+		rc = fail(err, OK_ETOOBIG, "sd-jwt", "the SD-JWT is too long");
+	if (!rc && buf_addch(out, '~'))
+		rc = fail(err, OK_ETOOBIG, "sd-jwt", "the SD-JWT is too long");
+	if (rc)
+		buf_truncate(out, start);
+	buf_release(&is.disclosures);
+	json_decref(payload);
+	return rc;
+}
+
+/* Reading */
+
+struct disc {
+	const char *text; /* the base64url disclosure inside the caller's input */
+	size_t len;
+	char digest[DIGEST_CHARS + 1];
+	json_t *arr; /* [salt, name, value] or [salt, value] */
+	int used;
+};
+
+struct parsed {
+	const char *jws;
+	size_t jws_len;
+	struct disc *d;
+	size_t nd;
+	const char *kb; /* the KB-JWT, or NULL */
+	size_t kb_len;
+	size_t presented_len; /* bytes up to and including the '~' before the KB-JWT */
+};
+
+static void parsed_release(struct parsed *p)
+{
+	size_t i;
+
+	for (i = 0; p->d && i < p->nd; i++)
+		json_decref(p->d[i].arr);
+	free(p->d);
+	memset(p, 0, sizeof(*p));
+}
+
+static int cmp_disc(const void *a, const void *b)
+{
+	return strcmp(((const struct disc *)a)->digest, ((const struct disc *)b)->digest);
+}
+
+static int parse_disclosure(struct disc *d, struct ok_error *err)
+{
+	struct buf raw;
+	json_t *a;
+	int rc;
+
+	if (d->len > DISCLOSURE_MAX)
+		return fail(err, OK_ETOOBIG, "disclosure", "a disclosure is too long");
+	buf_init(&raw, DISCLOSURE_MAX);
+	rc = jose_b64_decode_buf(d->text, d->len, &raw, "disclosure", err);
+	if (rc) {
+		buf_release(&raw);
+		return rc;
+	}
+	a = json_loadb(raw.data, raw.len, JSON_REJECT_DUPLICATES, NULL);
+	buf_release(&raw);
+	d->arr = a;
+	if (!json_is_array(a) || (json_array_size(a) != 2 && json_array_size(a) != 3) ||
+	    !json_is_string(json_array_get(a, 0)) ||
+	    (json_array_size(a) == 3 && !json_is_string(json_array_get(a, 1))))
+		return fail(
+		        err, OK_EINPUT, "disclosure",
+		        "a disclosure is not a JSON array [salt, name, value] or [salt, value]");
+	if (json_array_size(a) == 3 && is_reserved(json_string_value(json_array_get(a, 1))))
+		return fail(err, OK_EINVALID, "disclosure", "a disclosure names a reserved claim");
+	digest_of(d->text, d->len, d->digest);
+	return 0;
+}
+
+/* Splits "<jws>~<d>~…~[<kb-jwt>]" and parses each disclosure; refuses the same one twice. */
+static int split(const char *s, size_t n, struct parsed *p, struct ok_error *err)
+{
+	const char *end = s + n, *cur, *tilde;
+	size_t i, count = 0;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (n > JOSE_SDJWT_MAX)
+		return fail(err, OK_ETOOBIG, "sd-jwt", "the SD-JWT is too long");
+	tilde = memchr(s, '~', n);
+	if (!tilde || tilde == s)
+		return fail(err, OK_EINPUT, "sd-jwt", "not an SD-JWT (a JWS followed by '~')");
+	p->jws = s;
+	p->jws_len = (size_t)(tilde - s);
+	for (cur = tilde; cur < end; cur++)
+		if (*cur == '~')
+			count++;
+	if (count - 1 > JOSE_SDJWT_DISCLOSURES_MAX)
+		return fail(err, OK_ETOOBIG, "sd-jwt", "too many disclosures");
+	p->d = calloc(count ? count : 1, sizeof(*p->d));
+	if (!p->d)
+		return fail(err, OK_ENOMEM, "sd-jwt", "out of memory");
+	cur = tilde + 1;
+	while (cur < end) {
+		const char *next = memchr(cur, '~', (size_t)(end - cur));
+
+		if (!next) { /* the last part: a key-binding JWT */
+			p->kb = cur;
+			p->kb_len = (size_t)(end - cur);
+			break;
+		}
+		if (next == cur)
+			return fail(err, OK_EINPUT, "disclosure", "an empty disclosure ('~~')");
+		p->d[p->nd].text = cur;
+		p->d[p->nd].len = (size_t)(next - cur);
+		rc = parse_disclosure(&p->d[p->nd], err);
+		p->nd++;
+		if (rc)
+			return rc;
+		cur = next + 1;
+	}
+	p->presented_len = p->kb ? (size_t)(p->kb - s) : n;
+	qsort(p->d, p->nd, sizeof(*p->d), cmp_disc);
+	for (i = 1; i < p->nd; i++)
+		if (strcmp(p->d[i - 1].digest, p->d[i].digest) == 0)
+			return fail(err, OK_EINVALID, "disclosure",
+			            "the same disclosure is given twice");
+	return 0;
+}
+
+struct walk {
+	struct parsed *p;
+	int presenting;                 /* apply only the disclosures the frame selects */
+	char (*seen)[DIGEST_CHARS + 1]; /* grown as digests are met, up to the bound */
+	size_t nseen, cap;
+	struct ok_error *err;
+};
+
+static struct disc *find(struct walk *w, const char *digest)
+{
+	struct disc key;
+
+	if (strlen(digest) != DIGEST_CHARS)
+		return NULL;
+	memcpy(key.digest, digest, DIGEST_CHARS + 1);
+	return bsearch(&key, w->p->d, w->p->nd, sizeof(key), cmp_disc);
+}
+
+static int see(struct walk *w, const json_t *digest, const char *field)
+{
+	if (!json_is_string(digest))
+		return fail(w->err, OK_EINPUT, field, "a digest is not a string");
+	if (w->nseen >= JOSE_SDJWT_DIGESTS_MAX)
+		return fail(w->err, OK_ETOOBIG, field, "too many digests");
+	if (w->nseen == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		void *p = realloc(w->seen, cap * sizeof(*w->seen));
+
+		if (!p)
+			return fail(w->err, OK_ENOMEM, field, "out of memory");
+		w->seen = p;
+		w->cap = cap;
+	}
+	if (json_string_length(digest) == DIGEST_CHARS)
+		memcpy(w->seen[w->nseen++], json_string_value(digest), DIGEST_CHARS + 1);
+	return 0;
+}
+
+static const json_t *sub_frame(const json_t *frame, const char *key)
+{
+	return json_is_object(frame) ? json_object_get(frame, key) : NULL;
+}
+
+static int selected(const json_t *f)
+{
+	return json_is_true(f) || json_is_object(f);
+}
+
+static int walk(struct walk *w, const json_t *in, const json_t *frame, int depth, json_t **out);
+
+static int walk_object(struct walk *w, const json_t *in, const json_t *frame, int depth,
+                       json_t **out)
+{
+	const json_t *sd = json_object_get(in, "_sd"), *v, *dg;
+	json_t *o = json_object(), *child;
+	const char *key;
+	size_t i;
+	int rc = 0;
+
+	if (!o)
+		return fail(w->err, OK_ENOMEM, "sd-jwt", "out of memory");
+	json_object_foreach((json_t *)in, key, v)
+	{
+		if (strcmp(key, "_sd") == 0)
+			continue;
+		rc = walk(w, v, sub_frame(frame, key), depth + 1, &child);
+		if (rc)
+			goto out;
+		json_object_set_new(o, key, child);
+	}
+	if (sd && !json_is_array(sd)) {
+		rc = fail(w->err, OK_EINPUT, "_sd", "_sd is not an array");
+		goto out;
+	}
+	json_array_foreach(sd, i, dg)
+	{
+		struct disc *d;
+		const char *name;
+		const json_t *f;
+
+		rc = see(w, dg, "_sd");
+		if (rc)
+			goto out;
+		d = find(w, json_string_value(dg));
+		if (!d)
+			continue; /* a decoy or a claim not disclosed */
+		if (json_array_size(d->arr) != 3) {
+			rc = fail(w->err, OK_EINVALID, "disclosure",
+			          "an array element's disclosure is referenced from an object");
+			goto out;
+		}
+		name = json_string_value(json_array_get(d->arr, 1));
+		f = sub_frame(frame, name);
+		if (w->presenting && !selected(f))
+			continue;
+		if (d->used) {
+			rc = fail(w->err, OK_EINVALID, "disclosure",
+			          "a disclosure is referenced twice");
+			goto out;
+		}
+		d->used = 1;
+		if (json_object_get(o, name)) {
+			rc = fail(w->err, OK_EINVALID, "disclosure",
+			          "a disclosed claim name exists already in its object");
+			goto out;
+		}
+		rc = walk(w, json_array_get(d->arr, 2), json_is_object(f) ? f : NULL, depth + 1,
+		          &child);
+		if (rc)
+			goto out;
+		json_object_set_new(o, name, child);
+	}
+out:
+	if (rc)
+		json_decref(o);
+	else
+		*out = o;
+	return rc;
+}
+
+static int walk_array(struct walk *w, const json_t *in, const json_t *frame, int depth,
+                      json_t **out)
+{
+	json_t *a = json_array(), *child;
+	const json_t *v, *dg;
+	char idx[24];
+	size_t i;
+	int rc = 0;
+
+	if (!a)
+		return fail(w->err, OK_ENOMEM, "sd-jwt", "out of memory");
+	json_array_foreach(in, i, v)
+	{
+		const json_t *f;
+		struct disc *d;
+
+		snprintf(idx, sizeof(idx), "%zu", i);
+		f = sub_frame(frame, idx);
+		dg = json_is_object(v) ? json_object_get(v, "...") : NULL;
+		if (!dg) {
+			rc = walk(w, v, f, depth + 1, &child);
+			if (rc)
+				goto out;
+			json_array_append_new(a, child);
+			continue;
+		}
+		if (json_object_size(v) != 1) {
+			rc = fail(w->err, OK_EINPUT, "...",
+			          "an array element digest has other members");
+			goto out;
+		}
+		rc = see(w, dg, "...");
+		if (rc)
+			goto out;
+		d = find(w, json_string_value(dg));
+		if (!d)
+			continue;
+		if (json_array_size(d->arr) != 2) {
+			rc = fail(w->err, OK_EINVALID, "disclosure",
+			          "a claim's disclosure is referenced from an array");
+			goto out;
+		}
+		if (w->presenting && !selected(f))
+			continue;
+		if (d->used) {
+			rc = fail(w->err, OK_EINVALID, "disclosure",
+			          "a disclosure is referenced twice");
+			goto out;
+		}
+		d->used = 1;
+		rc = walk(w, json_array_get(d->arr, 1), json_is_object(f) ? f : NULL, depth + 1,
+		          &child);
+		if (rc)
+			goto out;
+		json_array_append_new(a, child);
+	}
+out:
+	if (rc)
+		json_decref(a);
+	else
+		*out = a;
+	return rc;
+}
+
+static int walk(struct walk *w, const json_t *in, const json_t *frame, int depth, json_t **out)
+{
+	*out = NULL;
+	if (depth > JOSE_SDJWT_DEPTH_MAX)
+		return fail(w->err, OK_ETOOBIG, "sd-jwt", "the SD-JWT is nested too deeply");
+	if (json_is_object(in))
+		return walk_object(w, in, frame, depth, out);
+	if (json_is_array(in))
+		return walk_array(w, in, frame, depth, out);
+	*out = json_incref((json_t *)in);
+	return 0;
+}
+
+static int cmp_digest(const void *a, const void *b)
+{
+	return memcmp(a, b, DIGEST_CHARS);
+}
+
+/* Applies the disclosures to payload; *out gets the claims. In verifying, every disclosure
+ * must be used and no digest may appear twice. */
+static int apply(struct parsed *p, const json_t *payload, const json_t *frame, int presenting,
+                 json_t **out, struct ok_error *err)
+{
+	struct walk w = {.p = p, .presenting = presenting, .err = err};
+	const json_t *alg = json_object_get(payload, "_sd_alg");
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (alg && (!json_is_string(alg) || strcmp(json_string_value(alg), "sha-256") != 0))
+		return fail(err, OK_EINVALID, "_sd_alg",
+		            "the SD-JWT's hash algorithm is not sha-256");
+	rc = walk(&w, payload, frame, 0, out);
+	if (!rc && w.nseen) {
+		qsort(w.seen, w.nseen, sizeof(*w.seen), cmp_digest);
+		for (i = 1; i < w.nseen && !rc; i++)
+			if (memcmp(w.seen[i - 1], w.seen[i], DIGEST_CHARS) == 0)
+				rc = fail(err, OK_EINVALID, "_sd", "the same digest appears twice");
+	}
+	for (i = 0; !rc && !presenting && i < p->nd; i++)
+		if (!p->d[i].used)
+			rc = fail(err, OK_EINVALID, "disclosure",
+			          "a disclosure is not referenced by the SD-JWT");
+	free(w.seen);
+	if (!rc)
+		json_object_del(*out, "_sd_alg");
+	if (rc) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int read_payload(const struct parsed *p, unsigned algs, struct jose_jws *jws,
+                        json_t **payload, struct ok_error *err)
+{
+	int rc = jose_jws_parse(p->jws, p->jws_len, algs, NULL, jws, err);
+
+	if (!rc)
+		rc = jose_jws_payload_json(jws, payload, err);
+	return rc;
+}
+
+/* Presenting */
+
+int jose_sdjwt_present(const char *sdjwt, size_t n, const json_t *frame,
+                       const struct jose_sdjwt_kb *kb, struct buf *out, struct ok_error *err)
+{
+	const unsigned any = JOSE_ALG_ES256 | JOSE_ALG_EDDSA | JOSE_ALG_RS256 | JOSE_ALG_PS256;
+	size_t start = out->len;
+	json_t *payload = NULL, *claims = NULL, *kbp = NULL, *kbh = NULL;
+	struct jose_jws jws;
+	struct parsed p;
+	int rc;
+
+	memset(&jws, 0, sizeof(jws));
+	rc = split(sdjwt, n, &p, err);
+	if (!rc && p.kb)
+		rc = fail(err, OK_EINPUT, "sd-jwt", "the SD-JWT is already a presentation");
+	if (!rc)
+		rc = read_payload(&p, any, &jws, &payload, err);
+	if (!rc)
+		rc = apply(&p, payload, frame, 1, &claims, err);
+	if (rc)
+		goto out;
+	if (buf_add(out, p.jws, p.jws_len) || buf_addch(out, '~')) {
+		rc = fail(err, OK_ETOOBIG, "sd-jwt", "the presentation is too long");
+		goto out;
+	}
+	/* In the order of the issued SD-JWT. */
+	{
+		const char *cur = sdjwt + p.jws_len + 1;
+
+		while (cur < sdjwt + n) {
+			const char *next = memchr(cur, '~', (size_t)(sdjwt + n - cur));
+			char dg[DIGEST_CHARS + 1];
+			struct walk w = {.p = &p};
+			struct disc *d;
+
+			if (!next)
+				break;
+			digest_of(cur, (size_t)(next - cur), dg);
+			d = find(&w, dg);
+			if (d && d->used &&
+			    (buf_add(out, cur, (size_t)(next - cur)) || buf_addch(out, '~'))) {
+				rc = fail(err, OK_ETOOBIG, "sd-jwt",
+				          "the presentation is too long");
+				goto out;
+			}
+			cur = next + 1;
+		}
+	}
+	if (kb) {
+		char sd_hash[DIGEST_CHARS + 1];
+
+		digest_of(out->data + start, out->len - start, sd_hash);
+		kbh = json_pack("{s:s}", "typ", JOSE_SDJWT_KB_TYP);
+		kbp = json_pack("{s:I,s:s,s:s,s:s}", "iat", (json_int_t)kb->iat, "aud",
+		                kb->aud ? kb->aud : "", "nonce", kb->nonce ? kb->nonce : "",
+		                "sd_hash", sd_hash);
+		if (!kbh || !kbp) {
+			rc = fail(err, OK_EINPUT, "kb-jwt", "aud or nonce is not valid UTF-8");
+			goto out;
+		}
+		rc = jose_jws_sign_json(kbh, kbp, kb->holder, out, err);
+	}
+out:
+	if (rc)
+		buf_truncate(out, start);
+	json_decref(kbh);
+	json_decref(kbp);
+	json_decref(claims);
+	json_decref(payload);
+	jose_jws_release(&jws);
+	parsed_release(&p);
+	return rc;
+}
+
+/* Verifying */
+
+static int check_kb(const struct parsed *p, const char *s, const json_t *payload,
+                    const struct jose_sdjwt_expect *x, json_t **kb_payload, struct ok_error *err)
+{
+	const json_t *cnf = json_object_get(payload, "cnf"), *typ, *v;
+	int64_t max_age = x->kb_max_age_s > 0 ? x->kb_max_age_s : 300, iat;
+	char sd_hash[DIGEST_CHARS + 1];
+	struct jose_jwk holder = {0};
+	struct jose_jws jws;
+	json_t *kp = NULL;
+	int rc;
+
+	*kb_payload = NULL;
+	if (!json_is_object(json_object_get(cnf, "jwk")))
+		return fail(err, OK_EINVALID, "cnf", "the SD-JWT names no holder key (cnf.jwk)");
+	rc = jose_jwk_parse(json_object_get(cnf, "jwk"), &holder, err);
+	if (rc) {
+		char why[OK_ERROR_MESSAGE_MAX];
+
+		snprintf(why, sizeof(why), "%s", err ? err->message : "");
+		return ok_fail_field(err, OK_EINVALID, "cnf",
+		                     "the holder key (cnf.jwk) is not usable: %s", why);
+	}
+	rc = jose_jws_parse(p->kb, p->kb_len, JOSE_ALG_ES256 | JOSE_ALG_EDDSA, NULL, &jws, err);
+	if (rc) {
+		if (err)
+			snprintf(err->field, sizeof(err->field), "kb-jwt");
+		goto out;
+	}
+	typ = json_object_get(jws.header, "typ");
+	if (!json_is_string(typ) || strcmp(json_string_value(typ), JOSE_SDJWT_KB_TYP) != 0) {
+		rc = fail(err, OK_EINVALID, "kb-jwt", "the key-binding JWT's typ is not kb+jwt");
+		goto out;
+	}
+	rc = jose_jws_verify(&jws, &holder, err);
+	if (rc) {
+		rc = fail(err, OK_EINVALID, "kb-jwt",
+		          "the key-binding JWT is not signed by the holder's key (cnf.jwk)");
+		goto out;
+	}
+	rc = jose_jws_payload_json(&jws, &kp, err);
+	if (rc)
+		goto out;
+	digest_of(s, p->presented_len, sd_hash);
+	v = json_object_get(kp, "sd_hash");
+	if (!json_is_string(v) || strcmp(json_string_value(v), sd_hash) != 0) {
+		rc = fail(err, OK_EINVALID, "kb-jwt.sd_hash",
+		          "the key-binding JWT's sd_hash does not match the presentation");
+		goto out;
+	}
+	v = json_object_get(kp, "iat");
+	if (!json_is_integer(v)) {
+		rc = fail(err, OK_EINVALID, "kb-jwt.iat", "the key-binding JWT has no iat");
+		goto out;
+	}
+	iat = json_integer_value(v);
+	if (iat > x->now + JOSE_SDJWT_KB_SKEW_S || iat < x->now - max_age) {
+		rc = fail(err, OK_EINVALID, "kb-jwt.iat",
+		          "the key-binding JWT was not made recently (iat)");
+		goto out;
+	}
+	v = json_object_get(kp, "aud");
+	if (!json_is_string(v) || (x->aud && strcmp(json_string_value(v), x->aud) != 0)) {
+		rc = fail(err, OK_EINVALID, "kb-jwt.aud",
+		          "the key-binding JWT is meant for another verifier (aud)");
+		goto out;
+	}
+	v = json_object_get(kp, "nonce");
+	if (!json_is_string(v) || (x->nonce && strcmp(json_string_value(v), x->nonce) != 0)) {
+		rc = fail(err, OK_EINVALID, "kb-jwt.nonce",
+		          "the key-binding JWT's nonce is not the one asked for");
+		goto out;
+	}
+	*kb_payload = kp;
+	kp = NULL;
+out:
+	json_decref(kp);
+	jose_jws_release(&jws);
+	jose_jwk_release(&holder);
+	return rc;
+}
+
+int jose_sdjwt_verify(const char *s, size_t n, const struct jose_sdjwt_expect *x,
+                      struct jose_sdjwt_result *r, struct ok_error *err)
+{
+	struct jose_jwk key = {0};
+	struct jose_jws jws;
+	json_t *payload = NULL;
+	const json_t *typ;
+	struct parsed p;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&jws, 0, sizeof(jws));
+	rc = split(s, n, &p, err);
+	if (!rc)
+		rc = read_payload(&p, x->algs, &jws, &payload, err);
+	if (rc)
+		goto out;
+	typ = json_object_get(jws.header, "typ");
+	if (x->typ && (!json_is_string(typ) || strcmp(json_string_value(typ), x->typ) != 0)) {
+		rc = ok_fail_field(err, OK_EINVALID, "header.typ", "the SD-JWT's typ is not %s",
+		                   x->typ);
+		goto out;
+	}
+	if (!x->issuer_key) {
+		rc = fail(err, OK_EINTERNAL, "sd-jwt", "no issuer key resolver");
+		goto out;
+	}
+	rc = x->issuer_key(x->ctx, jws.header, payload, &key, err);
+	if (!rc)
+		rc = jose_jws_verify(&jws, &key, err);
+	if (rc)
+		goto out;
+	rc = apply(&p, payload, NULL, 0, &r->claims, err);
+	if (rc)
+		goto out;
+	if (p.kb) {
+		rc = check_kb(&p, s, payload, x, &r->kb_payload, err);
+		if (rc)
+			goto out;
+	} else if (x->require_kb || x->aud || x->nonce) {
+		rc = fail(err, OK_EINVALID, "kb-jwt", "the presentation has no key-binding JWT");
+		goto out;
+	}
+	r->header = json_incref(jws.header);
+	r->disclosures = p.nd;
+out:
+	if (rc)
+		jose_sdjwt_result_release(r);
+	jose_jwk_release(&key);
+	json_decref(payload);
+	jose_jws_release(&jws);
+	parsed_release(&p);
+	return rc;
+}
+
+void jose_sdjwt_result_release(struct jose_sdjwt_result *r)
+{
+	if (!r)
+		return;
+	json_decref(r->header);
+	json_decref(r->claims);
+	json_decref(r->kb_payload);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,53 @@
+/* X.509 certificate chains for SD-JWT VC issuers (the "x5c" header): a local CA and an issuer
+ * certificate made for demos and tests, checks of an installed chain, and the verifier's path
+ * validation against trusted roots. OpenSSL's libcrypto does the X.509 work.
+ *
+ * Invariants:
+ * - A chain is PEM text, the issuer (leaf) certificate first, each next one its issuer; at most
+ *   JOSE_X509_CHAIN_MAX certificates of at most JOSE_X509_CERT_MAX bytes (DER) each.
+ * - The leaf's key is EC P-256 (ES256). Host names put into a certificate are plain DNS names.
+ * - Times are seconds since the epoch, given by the caller (no hidden clock).
+ */
+#ifndef OK_JOSE_X509_H
+#define OK_JOSE_X509_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "jose/jwk.h"
+
+#define JOSE_X509_CHAIN_MAX 5
+#define JOSE_X509_CERT_MAX  (16 << 10)
+
+/*
+ * Makes a new local CA (its key is used once and forgotten) and an issuer certificate for the
+ * public key of leaf naming host in subjectAltName dNSName, both valid from now for days days,
+ * and appends the chain (issuer certificate, then the CA's) as PEM to out.
+ */
+int jose_x509_make_chain(const struct jose_signer *leaf, const char *host, const char *name,
+                         int64_t now, int days, struct buf *out, struct ok_error *err);
+
+/*
+ * Checks an installed chain: it parses, its leaf's key is leaf's, each certificate is signed by
+ * the next (and names it as issuer), and each is valid at now.
+ */
+int jose_x509_chain_check(const char *pem, size_t n, const struct jose_signer *leaf, int64_t now,
+                          struct ok_error *err);
+
+/* *x5c gets a new JSON array of the chain's certificates, base64 (not url) DER, leaf first. */
+int jose_x509_chain_x5c(const char *pem, size_t n, json_t **x5c, struct ok_error *err);
+
+/* The last certificate of a chain as PEM, appended to out (a local chain's CA, to trust). */
+int jose_x509_chain_root(const char *pem, size_t n, struct buf *out, struct ok_error *err);
+
+/*
+ * Validates an x5c header (array of base64 DER, leaf first) against the trusted roots (PEM
+ * text of one or more certificates) at time now, and gives the leaf's public key. A chain that
+ * does not lead to one of the roots, or a certificate out of its dates, fails with OK_EINVALID.
+ */
+int jose_x509_verify_x5c(const json_t *x5c, const char *roots_pem, size_t roots_len, int64_t now,
+                         struct jose_jwk *leaf_key, struct ok_error *err);
+
+#endif

@@ -1,0 +1,198 @@
+/* wallet.key and wallet-chain.pem: the SD-JWT VC signing key and its certificate chain. */
+#include "keys/wallet.h"
+
+#include <errno.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/format.h"
+#include "jose/x509.h"
+#include "keys/keyfile.h"
+
+static int path_of(const char *dir, const char *name, struct buf *path, struct ok_error *err)
+{
+	int rc = ok_path_join(path, dir, name);
+
+	return rc ? ok_fail(err, rc, "the data folder's path is too long") : 0;
+}
+
+/* Writes the key (as keyfile id 1) and the chain, the chain first: a key never sits beside a
+ * chain that is not its own once both writes are done. */
+static int write_both(const char *dir, const struct jose_signer *s, const char *chain,
+                      size_t chain_len, int exclusive, struct ok_error *err)
+{
+	struct keyfile_keys k;
+	struct buf path;
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	k.count = 1;
+	k.keys[0].id = 1;
+	buf_init(&path, OK_PATH_MAX);
+	rc = jose_signer_es256_d(s, k.keys[0].key, err);
+	if (!rc)
+		rc = path_of(dir, KEYS_WALLET_CHAIN, &path, err);
+	if (!rc)
+		rc = file_write_atomic(path.data, chain, chain_len, 0600, 0, err);
+	if (!rc)
+		rc = path_of(dir, KEYS_WALLET_KEY, &path, err);
+	if (!rc && exclusive) {
+		struct stat st;
+
+		if (lstat(path.data, &st) == 0)
+			rc = ok_fail(err, OK_EEXIST, "the data folder has a wallet key already");
+	}
+	if (!rc)
+		rc = keyfile_write_all(path.data, &k, err);
+	keyfile_keys_release(&k);
+	buf_release(&path);
+	return rc;
+}
+
+int keys_wallet_create(const char *dir, const char *host, const char *name, int64_t now,
+                       struct ok_error *err)
+{
+	struct jose_signer s;
+	struct buf chain, path;
+	char hostname[256];
+	struct stat st;
+	int rc;
+
+	/* The host without a port; a bracketed IPv6 literal or none: localhost. */
+	snprintf(hostname, sizeof(hostname), "%s",
+	         host && *host && *host != '[' ? host : "localhost");
+	hostname[strcspn(hostname, ":")] = '\0';
+	buf_init(&path, OK_PATH_MAX);
+	rc = path_of(dir, KEYS_WALLET_KEY, &path, err);
+	if (!rc && lstat(path.data, &st) == 0)
+		rc = ok_fail(err, OK_EEXIST, "the data folder has a wallet key already");
+	buf_release(&path);
+	if (rc)
+		return rc;
+	buf_init(&chain, KEYS_WALLET_PEM_MAX);
+	rc = jose_signer_es256_generate(&s, err);
+	if (!rc)
+		rc = jose_x509_make_chain(&s, hostname, name, now, KEYS_WALLET_DAYS, &chain, err);
+	if (!rc)
+		rc = write_both(dir, &s, chain.data, chain.len, 1, err);
+	jose_signer_release(&s);
+	buf_release(&chain);
+	return rc;
+}
+
+/* A PEM pass phrase callback that gives none: an encrypted key is refused, never prompted for. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+int keys_wallet_install(const char *dir, const char *chain_pem, size_t chain_len,
+                        const char *key_pem, size_t key_len, int64_t now, struct ok_error *err)
+{
+	struct jose_signer s;
+	EVP_PKEY *pkey;
+	BIO *bio;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	if (chain_len > KEYS_WALLET_PEM_MAX || key_len > KEYS_WALLET_PEM_MAX)
+		return ok_fail(err, OK_ETOOBIG, "the chain or key file is too long");
+	bio = BIO_new_mem_buf(key_pem, (int)key_len);
+	pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
+	BIO_free(bio);
+	if (!pkey)
+		return ok_fail_field(
+		        err, OK_EINPUT, "key",
+		        "the key file holds no PEM private key (an encrypted one must be "
+		        "decrypted first)");
+	rc = jose_signer_es256_from_pkey(&s, pkey, err); /* s owns pkey, also on failure */
+	if (!rc)
+		rc = jose_x509_chain_check(chain_pem, chain_len, &s, now, err);
+	if (!rc)
+		rc = write_both(dir, &s, chain_pem, chain_len, 0, err);
+	jose_signer_release(&s);
+	return rc;
+}
+
+int keys_wallet_load(const char *dir, struct jose_signer *s, struct buf *chain,
+                     struct ok_error *err)
+{
+	struct keyfile_keys k;
+	struct buf path, pem;
+	struct stat st;
+	uint32_t id;
+	FILE *f = NULL;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	memset(&k, 0, sizeof(k));
+	buf_init(&path, OK_PATH_MAX);
+	buf_init(&pem, KEYS_WALLET_PEM_MAX);
+	rc = path_of(dir, KEYS_WALLET_KEY, &path, err);
+	if (!rc && lstat(path.data, &st) != 0) {
+		rc = ok_fail(err, OK_ENOTFOUND,
+		             "the data folder has no wallet key (oorkonde keys add-wallet-key)");
+		goto out;
+	}
+	if (!rc)
+		rc = keyfile_read(path.data, &id, k.keys[0].key, err);
+	if (!rc)
+		rc = jose_signer_es256_from_d(s, k.keys[0].key, err);
+	if (!rc)
+		rc = path_of(dir, KEYS_WALLET_CHAIN, &path, err);
+	if (rc)
+		goto out;
+	f = fopen(path.data, "rb");
+	if (!f) {
+		rc = ok_fail(err, OK_EIO, "cannot read %s: %s", KEYS_WALLET_CHAIN, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		char chunk[4096];
+		size_t n = fread(chunk, 1, sizeof(chunk), f);
+
+		if (n && buf_add(&pem, chunk, n)) {
+			rc = ok_fail(err, OK_ETOOBIG, "%s is too long", KEYS_WALLET_CHAIN);
+			goto out;
+		}
+		if (n < sizeof(chunk))
+			break;
+	}
+	/* The dates are the verifier's business: an expired chain still loads, to say so. */
+	rc = jose_x509_chain_check(pem.data, pem.len, s, 0, NULL);
+	if (rc == OK_EINVALID) {
+		struct ok_error why;
+
+		ok_error_clear(&why);
+		rc = jose_x509_chain_check(pem.data, pem.len, s, (int64_t)time(NULL), &why);
+		if (rc && strcmp(why.field, "key") == 0) {
+			rc = ok_fail(err, OK_EINVALID, "%s does not match %s", KEYS_WALLET_CHAIN,
+			             KEYS_WALLET_KEY);
+			goto out;
+		}
+		rc = 0;
+	} else if (rc) {
+		rc = ok_fail(err, rc, "%s holds no certificate chain", KEYS_WALLET_CHAIN);
+		goto out;
+	}
+	if (chain && buf_add(chain, pem.data, pem.len))
+		rc = ok_fail(err, OK_ETOOBIG, "the chain is too long");
+out:
+	if (f)
+		fclose(f);
+	if (rc)
+		jose_signer_release(s);
+	keyfile_keys_release(&k);
+	buf_release(&path);
+	buf_release(&pem);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* The depository's key for wallet credentials (SD-JWT VC, ES256) and its X.509 chain, in the
+ * data folder: wallet.key (the P-256 private scalar as one "ID HEX" line, the key files' format
+ * of keyfile.h: mode 0600, written atomically) and wallet-chain.pem (the issuer certificate
+ * first, then its CA's; 0600 too).
+ *
+ * Invariants: the chain's first certificate is the key's (checked when either is written and
+ * when they are loaded); a chain made here is a local CA's, for demos and tests, and an
+ * installed one a CA's, checked to link and to be in date.
+ */
+#ifndef OK_KEYS_WALLET_H
+#define OK_KEYS_WALLET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "jose/jwk.h"
+
+#define KEYS_WALLET_KEY     "wallet.key"
+#define KEYS_WALLET_CHAIN   "wallet-chain.pem"
+#define KEYS_WALLET_DAYS    825 /* a local chain's lifetime */
+#define KEYS_WALLET_PEM_MAX ((size_t)64 << 10)
+
+/*
+ * Makes a new P-256 wallet key and a local chain whose issuer certificate names host (without
+ * its port; NULL, "" or an IPv6 literal: localhost) and name, in folder dir; OK_EEXIST when dir has
+ * a wallet key already.
+ */
+int keys_wallet_create(const char *dir, const char *host, const char *name, int64_t now,
+                       struct ok_error *err);
+
+/*
+ * Installs a CA-issued chain (PEM, issuer certificate first) and its private key (PEM: PKCS#8
+ * or SEC1, not encrypted) in dir, replacing the wallet key and chain there: only after the key
+ * is P-256, matches the first certificate, and the chain links and is in date at now.
+ */
+int keys_wallet_install(const char *dir, const char *chain_pem, size_t chain_len,
+                        const char *key_pem, size_t key_len, int64_t now, struct ok_error *err);
+
+/* Loads the wallet key into s (released by the caller) and, when chain is not NULL, appends the
+ * chain's PEM to it. OK_ENOTFOUND when dir has no wallet key. */
+int keys_wallet_load(const char *dir, struct jose_signer *s, struct buf *chain,
+                     struct ok_error *err);
+
+#endif

@@ -1,0 +1,245 @@
+/* SD-JWT VC verification in the pipeline of verify.h (see sdjwt_verify.h). */
+#include "registry/sdjwt_verify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/format.h"
+#include "jose/sdjwt.h"
+#include "jose/x509.h"
+#include "keys/wallet.h"
+#include "registry/sdjwt_credential.h"
+#include "registry/sdjwt_status.h"
+
+#define ROOTS_FILE   "wallet-roots.pem"
+#define CLOCK_SKEW_S 300 /* how far in the future iat may lie */
+
+__attribute__((format(printf, 4, 5))) static void item(struct verify_result *r, enum verify_check c,
+                                                       bool passed, const char *fmt, ...)
+{
+	struct verify_item *it;
+	va_list ap;
+
+	if (r->count == VERIFY_MAX_ITEMS)
+		return;
+	it = &r->items[r->count++];
+	it->check = c;
+	it->passed = passed;
+	it->warning = false;
+	va_start(ap, fmt);
+	verify_vformat(it->message, sizeof(it->message), fmt, ap);
+	va_end(ap);
+}
+
+bool registry_is_sdjwt(const char *s, size_t len)
+{
+	const char *tilde = memchr(s, '~', len);
+	size_t i, dots = 0;
+
+	if (!tilde || tilde == s)
+		return false;
+	for (i = 0; s + i < tilde; i++) {
+		char ch = s[i];
+
+		if (ch == '.')
+			dots++;
+		else if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		           (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+			return false;
+	}
+	return dots == 2;
+}
+
+/* Appends the file dir/name to out when it exists (a missing file adds nothing). */
+static int add_file(const char *dir, const char *name, struct buf *out, struct ok_error *err)
+{
+	struct buf path;
+	FILE *f;
+	int rc;
+
+	buf_init(&path, OK_PATH_MAX);
+	if (ok_path_join(&path, dir, name)) {
+		buf_release(&path);
+		return ok_fail(err, OK_ETOOBIG, "the data folder's path is too long");
+	}
+	f = fopen(path.data, "rb");
+	buf_release(&path);
+	if (!f)
+		return 0;
+	rc = 0;
+	for (;;) {
+		char chunk[4096];
+		size_t n = fread(chunk, 1, sizeof(chunk), f);
+
+		if (n && buf_add(out, chunk, n)) {
+			rc = ok_fail(err, OK_ETOOBIG, "%s is too long", name);
+			break;
+		}
+		if (n < sizeof(chunk))
+			break;
+	}
+	fclose(f);
+	return rc;
+}
+
+struct issuer_ctx {
+	const char *roots;
+	size_t roots_len;
+	int64_t now;
+};
+
+/* The issuer's key: the leaf of x5c, whose chain must lead to a trusted root. */
+static int issuer_key(void *ctx, const json_t *header, const json_t *payload, struct jose_jwk *key,
+                      struct ok_error *err)
+{
+	const struct issuer_ctx *ic = ctx;
+	const json_t *x5c = json_object_get(header, "x5c");
+
+	(void)payload;
+	if (!x5c)
+		return ok_fail_field(err, OK_EINVALID, "header.x5c",
+		                     "the credential carries no certificate chain (x5c)");
+	return jose_x509_verify_x5c(x5c, ic->roots, ic->roots_len, ic->now, key, err);
+}
+
+int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
+                          const struct verify_options *o, struct verify_result *r,
+                          struct ok_error *err)
+{
+	unsigned checks = o->checks ? o->checks : VERIFY_ALL;
+	struct jose_sdjwt_result sr;
+	struct issuer_ctx ic = {.now = (int64_t)time(NULL)};
+	struct jose_sdjwt_expect x = {
+	        .algs = JOSE_ALG_ES256,
+	        .issuer_key = issuer_key,
+	        .ctx = &ic,
+	        .typ = SDJWT_VC_TYP,
+	        .aud = o->kb_aud,
+	        .nonce = o->kb_nonce,
+	        .now = ic.now,
+	};
+	struct buf roots, chain;
+	struct ok_error why;
+	const json_t *iss, *exp, *iat;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&sr, 0, sizeof(sr));
+	r->is_credential = true;
+	OK_COPY_ARRAY(r->format, "sd-jwt");
+	/* Trusted roots: the depository's own wallet CA (its chain's last certificate), and the
+	 * operator's wallet-roots.pem. Nothing is fetched. */
+	buf_init(&roots, (size_t)256 << 10);
+	buf_init(&chain, KEYS_WALLET_PEM_MAX);
+	if (d) {
+		struct jose_signer own;
+
+		if (keys_wallet_load(d->dir, &own, &chain, NULL) == 0) {
+			(void)jose_x509_chain_root(chain.data, chain.len, &roots, NULL);
+			jose_signer_release(&own);
+		}
+		if ((rc = add_file(d->dir, ROOTS_FILE, &roots, err)))
+			goto out;
+	}
+	ic.roots = roots.data;
+	ic.roots_len = roots.len;
+	ok_error_clear(&why);
+	rc = jose_sdjwt_verify(s, len, &x, &sr, &why);
+	if (rc == OK_EINPUT || rc == OK_ETOOBIG) {
+		/* The form is wrong: no SD-JWT at all, or one that cannot be read. */
+		r->is_credential = false;
+		snprintf(r->not_credential, sizeof(r->not_credential),
+		         "the input is not a usable SD-JWT: %s", why.message);
+		rc = 0;
+		goto out;
+	}
+	if (rc == OK_ENOMEM || rc == OK_EINTERNAL) {
+		rc = ok_fail(err, rc, "%s", why.message);
+		goto out;
+	}
+	if (rc) {
+		/* Nothing that follows means anything without the signature. */
+		item(r, VERIFY_PROOF, false, "%s", why.message);
+		rc = 0;
+		goto out;
+	}
+	r->credential = json_incref(sr.claims);
+	iss = json_object_get(sr.claims, "iss");
+	if (json_is_string(iss))
+		snprintf(r->issuer, sizeof(r->issuer), "%s", json_string_value(iss));
+	if (checks & VERIFY_PROOF)
+		item(r, VERIFY_PROOF, true,
+		     "signed (ES256) by the key of a certificate chain that leads to a trusted "
+		     "root; "
+		     "%zu disclosure(s), each one referenced by the signed claims%s",
+		     sr.disclosures,
+		     sr.kb_payload ? "; bound to the holder's key (key-binding JWT)" : "");
+	if (checks & VERIFY_VALIDITY) {
+		exp = json_object_get(sr.claims, "exp");
+		iat = json_object_get(sr.claims, "iat");
+		if (json_is_integer(iat) && json_integer_value(iat) > ic.now + CLOCK_SKEW_S)
+			item(r, VERIFY_VALIDITY, false, "issued in the future (iat)");
+		else if (exp && !json_is_integer(exp))
+			item(r, VERIFY_VALIDITY, false, "exp is not a number of seconds");
+		else if (json_is_integer(exp) && json_integer_value(exp) <= ic.now)
+			item(r, VERIFY_VALIDITY, false, "expired (exp has passed)");
+		else
+			item(r, VERIFY_VALIDITY, true, "%s",
+			     exp ? "not expired" : "no expiry date");
+	}
+	if (checks & VERIFY_STATUS) {
+		const json_t *sl =
+		        json_object_get(json_object_get(sr.claims, "status"), "status_list");
+		const json_t *idx = json_object_get(sl, "idx"), *uri = json_object_get(sl, "uri");
+		int st = 0, src;
+
+		if (!json_object_get(sr.claims, "status"))
+			item(r, VERIFY_STATUS, true, "the credential names no status list");
+		else if (!json_is_integer(idx) || json_integer_value(idx) < 0 ||
+		         !json_is_string(uri))
+			item(r, VERIFY_STATUS, false, "the status entry is not {idx, uri}");
+		else if (!d || (src = registry_token_status_local(d, json_string_value(uri),
+		                                                  json_integer_value(idx), &st,
+		                                                  &why)) == OK_ENOTFOUND)
+			/* Another issuer's list is never fetched: an outsider must not make us
+			 * fetch. */
+			item(r, VERIFY_STATUS, false,
+			     "the status list is another issuer's, which this depository does not "
+			     "fetch");
+		else if (src) {
+			rc = ok_fail(err, src, "%s", why.message);
+			goto out;
+		} else if (st == SDJWT_STATUS_INVALID)
+			item(r, VERIFY_STATUS, false, "revoked (Token Status List)");
+		else if (st == SDJWT_STATUS_SUSPENDED)
+			item(r, VERIFY_STATUS, false, "suspended (Token Status List)");
+		else
+			item(r, VERIFY_STATUS, true,
+			     "not revoked or suspended (Token Status List)");
+	}
+	if (checks & VERIFY_ISSUER) {
+		bool own = d && json_is_string(iss) &&
+		           strcmp(json_string_value(iss), d->base_url) == 0;
+
+		if (own)
+			item(r, VERIFY_ISSUER, true, "issued by this depository");
+		else if (o->any_issuer) {
+			item(r, VERIFY_ISSUER, true,
+			     "the issuer's certificate chains to a trusted root");
+			r->items[r->count - 1].warning = true;
+		} else
+			item(r, VERIFY_ISSUER, true,
+			     "the issuer's certificate chains to a root trusted for wallets");
+	}
+	r->verified = true;
+	for (size_t i = 0; i < r->count; i++)
+		if (!r->items[i].passed)
+			r->verified = false;
+out:
+	jose_sdjwt_result_release(&sr);
+	buf_release(&roots);
+	buf_release(&chain);
+	return rc;
+}
