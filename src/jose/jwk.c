@@ -39,8 +39,8 @@ static int get_member(const json_t *obj, const char *name, const char **val, siz
 static int get_bytes(const json_t *obj, const char *name, uint8_t *out, size_t cap, size_t want,
                      size_t *got, struct ok_error *err)
 {
-	const char *s;
-	size_t n, len;
+	const char *s = NULL;
+	size_t n = 0, len;
 	int rc;
 
 	rc = get_member(obj, name, &s, &n, err);
@@ -149,8 +149,8 @@ out:
 
 int jose_jwk_parse(const json_t *obj, struct jose_jwk *key, struct ok_error *err)
 {
-	const char *kty, *crv;
-	size_t n, i;
+	const char *kty = NULL, *crv = NULL;
+	size_t n = 0, i;
 	int rc;
 
 	memset(key, 0, sizeof(*key));

@@ -28,7 +28,7 @@ static size_t authority(const char *url, const char **start)
 /* Whether url is an https URL on p's issuer host or one of its endpoint_hosts. */
 static bool host_allowed(const struct oidc_provider *p, const char *url)
 {
-	const char *a, *b, *h = p->endpoint_hosts;
+	const char *a = NULL, *b = NULL, *h = p->endpoint_hosts;
 	size_t n = authority(url, &a), m = authority(p->issuer, &b);
 
 	if (!n || strchr(url, ' ') || strchr(url, '#'))
