@@ -117,6 +117,14 @@ int registry_credential_check(struct depository *d, const json_t *credential, js
                               struct ok_error *err);
 int registry_credential_sign_with(struct depository *d, const json_t *credential, json_t *status,
                                   const char *actor, json_t **out, struct ok_error *err);
+/*
+ * Signs one of the depository's own record formats (a destruction certificate, a transfer
+ * manifest: reserved types no VC-API key may sign) with eddsa-jcs-2022, after the data model's
+ * JSON rules only: their terms are oorkonde's and no pinned JSON-LD context defines them yet, so
+ * they are read as JSON, like trust lists, never as JSON-LD.
+ */
+int registry_credential_sign_own(struct depository *d, const json_t *credential,
+                                 const char *actor, json_t **out, struct ok_error *err);
 /* Both: status entries and a cryptosuite (NULL: the configured one). */
 int registry_credential_sign_full(struct depository *d, const json_t *credential, json_t *status,
                                   const enum vc_suite *suite, const char *actor, json_t **out,

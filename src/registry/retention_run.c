@@ -532,7 +532,7 @@ static int certificate(struct run_state *st, const unsigned char head[AUDIT_HASH
 	registry_identity_release(&id);
 	if (!cred)
 		return ok_fail(err, OK_ENOMEM, "out of memory");
-	if (!(rc = registry_credential_sign(st->d, cred, st->o->actor, &signed_cred, err))) {
+	if (!(rc = registry_credential_sign_own(st->d, cred, st->o->actor, &signed_cred, err))) {
 		text = json_dumps(signed_cred, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (!text || ok_format(run->certificate, sizeof(run->certificate), "%s", text))
 			rc = ok_fail(err, OK_EINTERNAL, "the destruction certificate does not fit");

@@ -219,7 +219,7 @@ int retention_transfer_manifest(struct depository *d, const char *pkg, const cha
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = registry_credential_sign(d, manifest, actor, &signed_manifest, err)))
+	if ((rc = registry_credential_sign_own(d, manifest, actor, &signed_manifest, err)))
 		goto out;
 	if (!(text = json_dumps(signed_manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");

@@ -213,6 +213,19 @@ static bool has_type(const json_t *vc, const char *type)
 	return false;
 }
 
+/* Whether vc is one of oorkonde's own record formats read as JSON (a trust list, a destruction
+ * certificate, a transfer manifest) under an eddsa-jcs-2022 proof, which signs the JSON itself:
+ * only then may the JSON-LD type rule be left out. */
+static bool own_format(const json_t *vc)
+{
+	const json_t *proof = json_object_get(vc, "proof");
+	const char *suite = json_string_value(json_object_get(proof, "cryptosuite"));
+
+	return (has_type(vc, "TrustListCredential") || has_type(vc, "DestructionCertificate") ||
+	        has_type(vc, "TransferManifest")) &&
+	       suite && strcmp(suite, "eddsa-jcs-2022") == 0;
+}
+
 /* Returns true when vc keeps every rule of the VC 2.0 data model (vc/datamodel.h, the rules the
  * issuer applies too, so that a credential signed elsewhere fails with the issuer's reason);
  * else explains in r, naming the rule. */
@@ -225,10 +238,11 @@ static bool check_structure(const json_t *vc, struct verify_result *r)
 		return not_credential(r, "the input is JSON but not an object"), false;
 	/* With the second step: every type defined by the contexts (JSON-LD over the pinned ones).
 	 * Whatever the code, f names the rule; the credential is not one we can accept. A network's
-	 * trust list (TrustListCredential, registry/trust.h) is the exception: oorkonde's own
-	 * format, signed with eddsa-jcs-2022 and read as JSON by its own parser, never as JSON-LD;
-	 * no pinned context defines its terms (yet). */
-	if (vc_datamodel_check(vc, has_type(vc, "TrustListCredential") ? NULL : &jsonld, &f) != 0) {
+	 * trust list (TrustListCredential, registry/trust.h) and the retention records
+	 * (DestructionCertificate, TransferManifest: registry_credential_sign_own) are the
+	 * exception: oorkonde's own formats, signed with eddsa-jcs-2022 and read as JSON, never as
+	 * JSON-LD; no pinned context defines their terms (yet). */
+	if (vc_datamodel_check(vc, own_format(vc) ? NULL : &jsonld, &f) != 0) {
 		r->rule = f.rule;
 		return not_credential(r,
 		                      "not a credential under the VC Data Model 2.0 (rule %s): %s",

@@ -42,9 +42,12 @@ def test_refused_credential_cannot_break_the_learners_access_report(served):
     The learner's access report could then not be written as JSON: one hostile credential
     handed in by a registrar with a record for the learner (or by the learner) made the report
     unavailable for good, as the audit log keeps every event."""
-    vc = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+    vc = {"@context": ["https://www.w3.org/ns/credentials/v2",
+                       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+          "type": ["VerifiableCredential"],
           "issuer": "did:key:z" + "é" * 120,
-          "credentialSubject": {"achievement": {"name": "x"}}}
+          "credentialSubject": {"type": ["AchievementSubject"],
+                                "achievement": {"type": ["Achievement"], "name": "x"}}}
     r = post_import(served, json.dumps(vc, ensure_ascii=False))
     problem(r, 422, "credential-refused")
     session = sign_in(served, served["learner"])

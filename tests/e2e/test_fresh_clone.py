@@ -60,7 +60,7 @@ def test_every_fixture_is_used_and_named_in_the_readme():
     # Licence texts are kept beside the data they cover, not read.
     files = [p for p in FIXTURES.rglob("*")
              if p.is_file() and p.name not in ("README.md", "LICENCE.md", "LICENSE.txt",
-                                               "EWP-LICENSE")]
+                                               "EWP-LICENSE", "LICENSE")]
     assert files
     # A file a test suite's manifest lists is read through that manifest (rdf-canon).
     def read(p):  # the file's name ends a string of a unit test ("name" or ".../name")
@@ -76,5 +76,6 @@ def test_every_fixture_is_used_and_named_in_the_readme():
     for folder in re.findall(r"^\| `([\w.-]+)/` \|", readme, re.M):
         assert (FIXTURES / folder).is_dir(), f"README names {folder}/, which is not there"
         row = next(line for line in readme.splitlines() if line.startswith(f"| `{folder}/`"))
-        assert re.search(r"commit `[0-9a-f]{7,}`", row) and "icen" in row, \
-            f"{folder}: the README must name its commit and licence"
+        # A repository's files name their commit; values printed in an RFC name the RFC.
+        assert re.search(r"commit `[0-9a-f]{7,}`|RFC \d{4}", row) and "icen" in row, \
+            f"{folder}: the README must name its commit (or RFC) and licence"

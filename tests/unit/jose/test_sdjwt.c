@@ -12,23 +12,23 @@
 #include "jose/sdjwt.h"
 
 static const char *const cases[] = {
-        "array_data_types",
-        "array_full_sd",
-        "array_in_sd",
-        "array_nested_in_plain",
-        "array_none_disclosed",
-        "array_of_nulls",
-        "array_of_objects",
-        "array_of_scalars",
-        "array_recursive_sd",
-        "array_recursive_sd_some_disclosed",
-        "complex",
-        "header_mod",
-        "json_serialization",
-        "key_binding",
-        "no_sd",
-        "object_data_types",
-        "recursions",
+        "array_data_types.json",
+        "array_full_sd.json",
+        "array_in_sd.json",
+        "array_nested_in_plain.json",
+        "array_none_disclosed.json",
+        "array_of_nulls.json",
+        "array_of_objects.json",
+        "array_of_scalars.json",
+        "array_recursive_sd.json",
+        "array_recursive_sd_some_disclosed.json",
+        "complex.json",
+        "header_mod.json",
+        "json_serialization.json",
+        "key_binding.json",
+        "no_sd.json",
+        "object_data_types.json",
+        "recursions.json",
 };
 
 struct keys {
@@ -158,7 +158,7 @@ static void test_cases(void **state)
 		struct buf sd, pres;
 		struct ok_error err;
 
-		snprintf(rel, sizeof(rel), "sd-jwt/%s.json", cases[i]);
+		snprintf(rel, sizeof(rel), "sd-jwt/%s", cases[i]);
 		c = jt_fixture_json(rel);
 		buf_init(&sd, JOSE_SDJWT_MAX);
 		buf_init(&pres, JOSE_SDJWT_MAX);
