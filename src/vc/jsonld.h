@@ -17,6 +17,9 @@
  * - Strict mode (on in vc_jsonld_limits_default) fails with OK_EINPUT on anything that JSON-LD
  *   would drop silently: a key that expands to no IRI, a value that cannot become RDF. A verifier
  *   must never sign or verify a document whose content the quads do not carry.
+ * - Before any work the document's shape is bounded: more than 1,000 members in one object,
+ *   10,000 items in one array or 100 values of one "type"/"@type" fail with OK_EINPUT naming
+ *   the limit.
  * - Every limit below is checked as the work goes; passing one fails with OK_ETOOBIG (HTTP 413:
  *   the document is too large to process, trying again will not help) naming the limit, and
  *   out is then left as it was.

@@ -174,26 +174,74 @@ fail:
 	return rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* The keys of obj in lexicographic (code point) order; the caller free()s the array. */
 static const char **sorted_keys(json_t *obj, size_t *n)
 {
 	const char **keys = malloc((json_object_size(obj) + 1) * sizeof(*keys));
 	const char *k;
 	json_t *v;
-	size_t i = 0, j;
+	size_t i = 0;
 
 	if (!keys)
 		return NULL;
 	json_object_foreach(obj, k, v)
 	{
 		(void)v;
-		for (j = i; j > 0 && strcmp(keys[j - 1], k) > 0; j--)
-			keys[j] = keys[j - 1];
-		keys[j] = k;
-		i++;
+		keys[i++] = k;
 	}
+	qsort(keys, i, sizeof(*keys), cmp_str);
 	*n = i;
 	return keys;
+}
+
+/* Refuses, before any expansion work, an object with more than JL_MAX_KEYS members, an array
+ * with more than JL_MAX_ITEMS items or a "type"/"@type" array with more than JL_MAX_TYPES:
+ * the work per object and per array then stays bounded whatever the order of the input. */
+static int check_sizes(struct jl *st, const json_t *v, size_t depth)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	int rc;
+
+	if (depth > st->l->max_depth)
+		return ok_fail(st->err, OK_ETOOBIG, "the document nests deeper than %zu levels",
+		               st->l->max_depth);
+	if (json_is_object(v)) {
+		if (json_object_size(v) > JL_MAX_KEYS)
+			return ok_fail(st->err, OK_EINPUT,
+			               "an object has %zu members, more than the limit of %d",
+			               json_object_size(v), JL_MAX_KEYS);
+		json_object_foreach((json_t *)v, k, x)
+		{
+			if ((strcmp(k, "type") == 0 || strcmp(k, "@type") == 0) &&
+			    json_array_size(x) > JL_MAX_TYPES) {
+				char shown[128];
+				jl_printable(k, shown, sizeof(shown));
+				return ok_fail(st->err, OK_EINPUT,
+				               "%s has %zu values, more than the limit of %d types",
+				               shown, json_array_size(x), JL_MAX_TYPES);
+			}
+			if ((rc = check_sizes(st, x, depth + 1)) != 0)
+				return rc;
+		}
+	} else if (json_is_array(v)) {
+		if (json_array_size(v) > JL_MAX_ITEMS)
+			return ok_fail(st->err, OK_EINPUT,
+			               "an array has %zu items, more than the limit of %d",
+			               json_array_size(v), JL_MAX_ITEMS);
+		json_array_foreach(v, i, x)
+		{
+			if ((rc = check_sizes(st, x, depth + 1)) != 0)
+				return rc;
+		}
+	}
+	return 0;
 }
 
 /* The expanded value of an @type entry (13.4.4): one IRI for a string, an array for an array;
@@ -248,19 +296,21 @@ static int expand_type(struct jl *st, json_t *type_scoped, const char *key, json
 
 /* Steps 13 and 14 of the Expansion Algorithm: the entries of element into result. */
 static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, const char *prop,
-                          json_t *element, const char *input_type, json_t *result, size_t depth)
+                          json_t *element, const char *input_type, json_t *result, size_t depth,
+                          const char **sorted, size_t sorted_n)
 {
-	const char **keys;
-	size_t n = 0, i, j;
+	const char **keys = NULL;
+	size_t n = sorted_n, i, j;
 	json_t *nests = json_array();
 	int rc = 0;
 
-	if (!nests || !(keys = sorted_keys(element, &n))) {
+	/* The caller's sorted keys of element when it has them: each object is sorted once. */
+	if (!nests || (!sorted && !(keys = sorted_keys(element, &n)))) {
 		json_decref(nests);
 		return nomem(st);
 	}
 	for (i = 0; i < n; i++) {
-		const char *key = keys[i], *ep;
+		const char *key = sorted ? sorted[i] : keys[i], *ep;
 		json_t *value = json_object_get(element, key), *eprop = NULL, *ev = NULL, *def;
 
 		if (strcmp(key, "@context") == 0)
@@ -434,7 +484,7 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 				}
 				if (rc == 0)
 					rc = expand_entries(st, active, type_scoped, prop, nv,
-					                    input_type, result, depth + 1);
+					                    input_type, result, depth + 1, NULL, 0);
 			}
 			json_decref(e);
 			if (rc)
@@ -545,16 +595,20 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 			rc = nomem(st);
 			goto out;
 		}
+		if (json_array_size(vals) > JL_MAX_TYPES) {
+			json_decref(vals);
+			free(types);
+			rc = ok_fail(st->err, OK_EINPUT,
+			             "a node has %zu types, more than the limit of %d",
+			             json_array_size(vals), JL_MAX_TYPES);
+			goto out;
+		}
 		json_array_foreach(vals, j, t)
 		{
-			size_t k;
-			if (!json_is_string(t))
-				continue;
-			for (k = tn; k > 0 && strcmp(types[k - 1], json_string_value(t)) > 0; k--)
-				types[k] = types[k - 1];
-			types[k] = json_string_value(t);
-			tn++;
+			if (json_is_string(t))
+				types[tn++] = json_string_value(t);
 		}
+		qsort(types, tn, sizeof(*types), cmp_str);
 		for (j = 0; j < tn && rc == 0; j++) {
 			json_t *tdef = jl_term(type_scoped, types[j]), *remote;
 			if (!tdef || !json_object_get(tdef, "context"))
@@ -591,8 +645,8 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 		rc = nomem(st);
 		goto out;
 	}
-	if ((rc = expand_entries(st, ctx, type_scoped, prop, element, input_type, result, depth)) !=
-	    0)
+	if ((rc = expand_entries(st, ctx, type_scoped, prop, element, input_type, result, depth,
+	                         keys, n)) != 0)
 		goto out;
 	/* Steps 15 to 19: value, list and set objects; free-floating values dropped. */
 	if ((v = json_object_get(result, "@value")) != NULL) {
@@ -752,7 +806,9 @@ int jl_expand_doc(struct jl *st, const json_t *doc, json_t **out)
 		json_decref(active);
 		return ok_fail(st->err, OK_EINPUT, "a JSON-LD document is an object or an array");
 	}
-	rc = expand(st, active, NULL, (json_t *)doc, false, 0, &r);
+	rc = check_sizes(st, doc, 0);
+	if (rc == 0)
+		rc = expand(st, active, NULL, (json_t *)doc, false, 0, &r);
 	json_decref(active);
 	if (rc != 0)
 		return rc;

@@ -4,7 +4,9 @@
 #include "vc_test.h"
 
 #include <dirent.h>
+#include <time.h>
 
+#include "vc/datamodel.h"
 #include "vc/jsonld.h"
 
 static json_t *parse(const char *text)
@@ -502,7 +504,7 @@ static void limits(void **state)
 	json_decref(deep);
 	/* Poison: a context whose terms each need the next one defined first. */
 	doc = json_pack("{s:{},s:s,s:s}", "@context", "@id", "urn:x:1", "t0", "v");
-	for (i = 0; i < 5000; i++) {
+	for (i = 0; i < 900; i++) {
 		char term[16], iri[24];
 		snprintf(term, sizeof(term), "t%d", i);
 		snprintf(iri, sizeof(iri), "t%d:x", i + 1);
@@ -519,6 +521,89 @@ static void limits(void **state)
 		                      json_pack("{s:s,s:s}", "type", "VerifiableCredential",
 		                                "issuer", "did:example:i"));
 	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_ETOOBIG);
+	json_decref(doc);
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* A credential of the Open Badges case with credentialSubject replaced or type extended. */
+static json_t *ob_case(void)
+{
+	return case_json("ob-credential.jsonld");
+}
+
+/* The review's shapes (R2): keys in descending order and long type arrays once cost minutes of
+ * CPU in insertion sorts; now they are refused, naming the limit, before any work. */
+static void big_objects_refused_fast(void **state)
+{
+	char msg[OK_ERROR_MESSAGE_MAX], key[16];
+	struct vc_dm_options o = VC_DM_OPTIONS_JSONLD;
+	struct vc_dm_failure f;
+	json_t *doc = ob_case(), *subj = json_object(), *types;
+	double t0;
+	int i;
+
+	(void)state;
+	for (i = 80000; i > 0; i--) {
+		snprintf(key, sizeof(key), "k%06d", i);
+		json_object_set_new(subj, key, json_string("v"));
+	}
+	json_object_set_new(doc, "credentialSubject", subj);
+	t0 = now_ms();
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
+	assert_string_equal(msg, "an object has 80000 members, more than the limit of 1000");
+	assert_int_equal(vc_datamodel_check(doc, &o, &f), OK_EINPUT);
+	assert_true(now_ms() - t0 < 200);
+	json_decref(doc);
+
+	doc = ob_case();
+	types = json_array();
+	json_array_append_new(types, json_string("VerifiableCredential"));
+	for (i = 40000; i > 0; i--) {
+		snprintf(key, sizeof(key), "T%06d", i);
+		json_array_append_new(types, json_string(key));
+	}
+	json_object_set_new(doc, "type", types);
+	t0 = now_ms();
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
+	assert_string_equal(msg, "type has 40001 values, more than the limit of 100 types");
+	assert_int_equal(vc_datamodel_check(doc, &o, &f), OK_EINPUT);
+	assert_true(now_ms() - t0 < 200);
+	/* 500 types: within the array limit, past the limit on types of one node. */
+	json_array_clear(types);
+	for (i = 500; i > 0; i--) {
+		snprintf(key, sizeof(key), "T%06d", i);
+		json_array_append_new(types, json_string(key));
+	}
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
+	assert_string_equal(msg, "type has 500 values, more than the limit of 100 types");
+	json_decref(doc);
+	/* An array of any other key: past its own limit. */
+	doc = ob_case();
+	types = json_array();
+	for (i = 0; i < 20000; i++)
+		json_array_append_new(types, json_string("x"));
+	json_object_set_new(json_object_get(doc, "credentialSubject"), "name", types);
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
+	assert_string_equal(msg, "an array has 20000 items, more than the limit of 10000");
+	json_decref(doc);
+
+	/* At the limits, in descending order, the work stays small (qsort). */
+	doc = ob_case();
+	subj = json_object_get(doc, "credentialSubject");
+	for (i = 990; i > 0; i--) {
+		snprintf(key, sizeof(key), "k%06d", i);
+		json_object_set_new(subj, key, json_string("v"));
+	}
+	t0 = now_ms();
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT); /* undefined terms */
+	assert_true(now_ms() - t0 < 200);
 	json_decref(doc);
 }
 
@@ -551,6 +636,7 @@ int main(void)
 	        cmocka_unit_test(relative_iris_and_unsupported_features),
 	        cmocka_unit_test(numbers_as_specified),
 	        cmocka_unit_test(limits),
+	        cmocka_unit_test(big_objects_refused_fast),
 	        cmocka_unit_test(pinned_documents_served),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
