@@ -45,9 +45,15 @@ struct vc_jsonld_limits {
 	 * undefined-terms context's undefined-term#, or issuer-dependent#): one that no context
 	 * really defines, as the data model's "every type defined" needs. */
 	bool defined_terms_only;
+	/* Only the plain compacted form the verifier reads (docs/formats.md, "Plain form"): no
+	 * keyword keys but id/type and a value object's @value/@language, no IRI keys, no other
+	 * name for a property the verifier reads, no inline contexts, no @index/@direction, no
+	 * null, no blank-node ids, no node described twice, language tags in lower case. */
+	bool plain_form;
 };
 
-/* depth 64, 10,000 nodes, 10,000 quads, 100,000 context steps, strict, vocab fallback allowed. */
+/* depth 64, 10,000 nodes, 10,000 quads, 100,000 context steps, strict, plain form, vocab
+ * fallback allowed. */
 extern const struct vc_jsonld_limits vc_jsonld_limits_default;
 
 /* The pinned context document for url (its bytes, not NUL-terminated), or NULL if there is none. */

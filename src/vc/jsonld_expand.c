@@ -71,6 +71,14 @@ static char *lower(const char *s)
 	return r;
 }
 
+static bool has_upper(const char *s)
+{
+	for (; *s; s++)
+		if (isupper((unsigned char)*s))
+			return true;
+	return false;
+}
+
 /* Value Expansion (5.3.2). */
 static int expand_value(struct jl *st, json_t *active, const char *prop, json_t *value,
                         json_t **out)
@@ -151,6 +159,11 @@ static int expand_language_map(struct jl *st, json_t *active, json_t *def, json_
 				rc = invalid(st, lang, "a language map value that is not a string");
 				goto fail;
 			}
+			if (st->l->plain_form && has_upper(lang)) {
+				json_decref(vals);
+				rc = invalid(st, lang, "a language tag not in lower case");
+				goto fail;
+			}
 			o = json_pack("{s:O}", "@value", item);
 			if (o && !none) {
 				char *l = lower(lang);
@@ -199,6 +212,83 @@ static const char **sorted_keys(json_t *obj, size_t *n)
 	return keys;
 }
 
+/* The plain form (vc_jsonld_limits.plain_form): what one member of an object may be, whatever
+ * the context says. Content the quads would not carry, or an inline context that could give a
+ * property the verifier reads another name, is refused before any work. */
+static int plain_member(struct jl *st, const char *k, json_t *x)
+{
+	char shown[128];
+	json_t *c;
+	size_t i;
+
+	jl_printable(k, shown, sizeof(shown));
+	if (json_is_null(x))
+		return ok_fail(st->err, OK_EINPUT, "%s is null: the signature would not cover it",
+		               shown);
+	if (strcmp(k, "@index") == 0 || strcmp(k, "@direction") == 0)
+		return ok_fail(st->err, OK_EINPUT,
+		               "%s is not allowed: the signature would not cover it", shown);
+	if (strcmp(k, "@context") == 0) {
+		if (json_is_string(x))
+			return 0;
+		json_array_foreach(x, i, c) if (!json_is_string(c)) break;
+		if (!json_is_array(x) || i < json_array_size(x))
+			return ok_fail(st->err, OK_EINPUT,
+			               "@context: only context URLs are allowed, not inline contexts");
+	}
+	return 0;
+}
+
+/* The properties the verifier reads by their JSON key, with the one key each may have in the
+ * plain form: any other key expanding to the same IRI would hide it from the verifier. */
+static const struct {
+	const char *iri, *key;
+} read_props[] = {
+        {"https://www.w3.org/2018/credentials#credentialStatus", "credentialStatus"},
+        {"https://www.w3.org/2018/credentials#credentialSubject", "credentialSubject"},
+        {"https://www.w3.org/2018/credentials#issuer", "issuer"},
+        {"https://www.w3.org/2018/credentials#validFrom", "validFrom"},
+        {"https://www.w3.org/2018/credentials#validUntil", "validUntil"},
+        {"https://www.w3.org/2018/credentials#verifiableCredential", "verifiableCredential"},
+        {"https://w3id.org/security#proof", "proof"},
+        {"http://purl.org/dc/terms/created", "created"},
+        {"https://w3id.org/security#expiration", "expires"},
+        {"https://w3id.org/security#verificationMethod", "verificationMethod"},
+        {"https://w3id.org/security#proofPurpose", "proofPurpose"},
+        {"https://w3id.org/security#challenge", "challenge"},
+        {"https://w3id.org/security#domain", "domain"},
+};
+
+/* The plain form for one key of a node or value object expanding to ep. */
+static int plain_key(struct jl *st, json_t *active, const char *key, const char *ep)
+{
+	char shown[128];
+	size_t i;
+
+	jl_printable(key, shown, sizeof(shown));
+	if (jl_is_keyword(ep)) {
+		if ((strcmp(ep, "@id") == 0 && strcmp(key, "id") == 0) ||
+		    (strcmp(ep, "@type") == 0 && strcmp(key, "type") == 0) ||
+		    (strcmp(key, ep) == 0 &&
+		     (strcmp(ep, "@value") == 0 || strcmp(ep, "@language") == 0)))
+			return 0;
+		return ok_fail(st->err, OK_EINPUT,
+		               "%s: this keyword or keyword alias is not allowed in a credential's "
+		               "plain form",
+		               shown);
+	}
+	if (!jl_term(active, key) && (strchr(key, ':') || key[0] == '@'))
+		return ok_fail(st->err, OK_EINPUT,
+		               "%s: an IRI or keyword as a key is not allowed; use the context's term",
+		               shown);
+	for (i = 0; i < sizeof(read_props) / sizeof(read_props[0]); i++)
+		if (strcmp(ep, read_props[i].iri) == 0 && strcmp(key, read_props[i].key) != 0)
+			return ok_fail(st->err, OK_EINPUT,
+			               "%s: another name for %s is not allowed; write %s", shown,
+			               read_props[i].key, read_props[i].key);
+	return 0;
+}
+
 /* Refuses, before any expansion work, an object with more than JL_MAX_KEYS members, an array
  * with more than JL_MAX_ITEMS items or a "type"/"@type" array with more than JL_MAX_TYPES:
  * the work per object and per array then stays bounded whatever the order of the input. */
@@ -219,6 +309,8 @@ static int check_sizes(struct jl *st, const json_t *v, size_t depth)
 			               json_object_size(v), JL_MAX_KEYS);
 		json_object_foreach((json_t *)v, k, x)
 		{
+			if (st->l->plain_form && (rc = plain_member(st, k, x)) != 0)
+				return rc;
 			if ((strcmp(k, "type") == 0 || strcmp(k, "@type") == 0) &&
 			    json_array_size(x) > JL_MAX_TYPES) {
 				char shown[128];
@@ -237,6 +329,9 @@ static int check_sizes(struct jl *st, const json_t *v, size_t depth)
 			               json_array_size(v), JL_MAX_ITEMS);
 		json_array_foreach(v, i, x)
 		{
+			if (st->l->plain_form && json_is_null(x))
+				return ok_fail(st->err, OK_EINPUT,
+				               "null in an array: the signature would not cover it");
 			if ((rc = check_sizes(st, x, depth + 1)) != 0)
 				return rc;
 		}
@@ -324,12 +419,19 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 				goto out;
 			continue;
 		}
+		if (st->l->plain_form && (rc = plain_key(st, active, key, ep)) != 0) {
+			json_decref(eprop);
+			goto out;
+		}
 		if (jl_is_keyword(ep)) {
 			if (json_object_get(result, ep) && strcmp(ep, "@type") != 0) {
 				rc = invalid(st, key, "colliding keywords");
 			} else if (strcmp(ep, "@id") == 0) {
 				if (!json_is_string(value))
 					rc = invalid(st, key, "@id is not a string");
+				else if (st->l->plain_form &&
+				         strncmp(json_string_value(value), "_:", 2) == 0)
+					rc = invalid(st, key, "a blank-node id written in the JSON");
 				else if ((rc = jl_iri_expand(st, active, json_string_value(value),
 				                             true, false, &ev)) == 0 &&
 				         !ev)
@@ -360,6 +462,8 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 				char *l;
 				if (!json_is_string(value)) {
 					rc = invalid(st, key, "@language is not a string");
+				} else if (st->l->plain_form && has_upper(json_string_value(value))) {
+					rc = invalid(st, key, "a language tag not in lower case");
 				} else if (!(l = lower(json_string_value(value)))) {
 					rc = nomem(st);
 				} else {
@@ -698,6 +802,10 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 	}
 	if (json_is_object(result) && json_object_size(result) == 1 &&
 	    json_object_get(result, "@language")) {
+		if (st->l->plain_form) {
+			rc = invalid(st, "@language", "an object with @language and no @value");
+			goto out;
+		}
 		json_decref(result);
 		result = NULL;
 	}
@@ -713,6 +821,20 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 		} else if (json_object_size(result) == 1 && json_object_get(result, "@id")) {
 			json_decref(result);
 			result = NULL;
+		}
+	}
+	/* The plain form: one node, one place. Two objects with the same id would merge into one
+	 * node, so what the verifier reads at one place could be said at another. */
+	if (st->l->plain_form && json_is_object(result) && json_object_size(result) > 1 &&
+	    json_is_string(json_object_get(result, "@id")) && !json_object_get(result, "@value")) {
+		const char *id = json_string_value(json_object_get(result, "@id"));
+		if (json_object_get(st->ids, id)) {
+			rc = invalid(st, "id", "the same node is described in two places");
+			goto out;
+		}
+		if (json_object_set_new(st->ids, id, json_true()) != 0) {
+			rc = nomem(st);
+			goto out;
 		}
 	}
 	*out = result;

@@ -40,6 +40,7 @@ struct jl {
 	json_t *loaded;   /* url -> parsed pinned document, for this call only */
 	size_t def_depth; /* term definitions being made, one inside the other */
 	json_t *memo;     /* contexts already processed in this call (see jl_ctx_process) */
+	json_t *ids;      /* plain form: ids of the node objects with properties met so far */
 };
 
 /* Keywords */

@@ -20,6 +20,19 @@ static json_t *parse(const char *text)
 	return v;
 }
 
+/* The converter's general JSON-LD, the plain-form rules off: the cases below test JSON-LD
+ * itself (inline contexts, aliases, @nest…); the plain form has its own test. */
+static const struct vc_jsonld_limits *general(const struct vc_jsonld_limits *l)
+{
+	static struct vc_jsonld_limits g;
+
+	if (l)
+		return l;
+	g = vc_jsonld_limits_default;
+	g.plain_form = false;
+	return &g;
+}
+
 static json_t *fixture_json(const char *rel)
 {
 	char *text = vc_fixture_at(rel, NULL);
@@ -37,7 +50,7 @@ static char *nquads(const json_t *doc, const struct vc_jsonld_limits *l)
 
 	buf_init(&out, 0);
 	ok_error_clear(&err);
-	if (vc_jsonld_to_nquads(doc, l, &out, &err) != 0)
+	if (vc_jsonld_to_nquads(doc, general(l), &out, &err) != 0)
 		fail_msg("to_nquads: %s", err.message);
 	return buf_detach(&out, NULL);
 }
@@ -52,7 +65,7 @@ static int nquads_fail(const json_t *doc, const struct vc_jsonld_limits *l, char
 	buf_init(&out, 0);
 	assert_int_equal(buf_addstr(&out, "kept"), 0);
 	ok_error_clear(&err);
-	rc = vc_jsonld_to_nquads(doc, l, &out, &err);
+	rc = vc_jsonld_to_nquads(doc, general(l), &out, &err);
 	if (rc != 0) {
 		/* Nothing half-written. */
 		assert_string_equal(out.data, "kept");
@@ -607,6 +620,71 @@ static void big_objects_refused_fast(void **state)
 	json_decref(doc);
 }
 
+/* The plain form (review R1, R3): the shapes that keep the quads but move a property away from
+ * the key the verifier reads are refused; the plain credential and presentation convert. */
+static void plain_form_only(void **state)
+{
+	static const struct {
+		const char *patch, *want;
+	} cases[] = {
+	        {"{\"@nest\":{\"validUntil\":\"2021-01-01T00:00:00Z\"}}",
+	         "@nest: this keyword or keyword alias is not allowed in a credential's plain form"},
+	        {"{\"https://www.w3.org/2018/credentials#validUntil\":{\"@value\":\"2021-01-01T00:"
+	         "00:00Z\",\"@type\":\"http://www.w3.org/2001/XMLSchema#dateTime\"}}",
+	         "https://www.w3.org/2018/credentials#validUntil: an IRI or keyword as a key is not "
+	         "allowed; use the context's term"},
+	        {"{\"@context\":[\"https://www.w3.org/ns/credentials/v2\",{\"cs\":\"https://www.w3.org/"
+	         "2018/credentials#credentialStatus\"}],\"cs\":{\"id\":\"urn:x:s\"}}",
+	         "@context: only context URLs are allowed, not inline contexts"},
+	        {"{\"@type\":\"OpenBadgeCredential\"}",
+	         "@type: this keyword or keyword alias is not allowed in a credential's plain form"},
+	        {"{\"@id\":\"urn:x:other\"}",
+	         "@id: this keyword or keyword alias is not allowed in a credential's plain form"},
+	        {"{\"@included\":[]}",
+	         "@included: this keyword or keyword alias is not allowed in a credential's plain "
+	         "form"},
+	        {"{\"name\":{\"@value\":\"x\",\"@index\":\"zzz\"}}",
+	         "@index is not allowed: the signature would not cover it"},
+	        {"{\"name\":{\"@value\":\"x\",\"@direction\":\"rtl\"}}",
+	         "@direction is not allowed: the signature would not cover it"},
+	        {"{\"name\":{\"@value\":\"x\",\"@language\":\"EN\"}}",
+	         "invalid JSON-LD at @language: a language tag not in lower case"},
+	        {"{\"name\":{\"@language\":\"en\"}}",
+	         "invalid JSON-LD at @language: an object with @language and no @value"},
+	        {"{\"description\":null}", "description is null: the signature would not cover it"},
+	        {"{\"credentialSubject\":{\"id\":\"_:b0\",\"type\":\"AchievementSubject\"}}",
+	         "invalid JSON-LD at id: a blank-node id written in the JSON"},
+	        /* credentialStatus moved into another node carrying the credential's own id */
+	        {"{\"credentialSubject\":{\"type\":\"AchievementSubject\",\"achievement\":{\"id\":"
+	         "\"urn:uuid:9d17b61c-bce4-4625-a900-0151eae20a64\",\"type\":\"Achievement\","
+	         "\"name\":\"x\"}}}",
+	         "invalid JSON-LD at id: the same node is described in two places"},
+	};
+	char msg[OK_ERROR_MESSAGE_MAX];
+	const char *k;
+	json_t *doc, *patch, *v;
+	size_t i;
+
+	(void)state;
+	doc = case_json("ob-credential.jsonld");
+	free(nquads(doc, &vc_jsonld_limits_default));
+	json_decref(doc);
+	doc = case_json("presentation.jsonld");
+	free(nquads(doc, &vc_jsonld_limits_default));
+	json_decref(doc);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		doc = case_json("ob-credential.jsonld");
+		patch = parse(cases[i].patch);
+		json_object_foreach(patch, k, v) json_object_set(doc, k, v);
+		print_message("case %zu\n", i);
+		assert_int_equal(nquads_fail(doc, &vc_jsonld_limits_default, msg, sizeof(msg)),
+		                 OK_EINPUT);
+		assert_string_equal(msg, cases[i].want);
+		json_decref(patch);
+		json_decref(doc);
+	}
+}
+
 static void pinned_documents_served(void **state)
 {
 	size_t len = 0;
@@ -637,6 +715,7 @@ int main(void)
 	        cmocka_unit_test(numbers_as_specified),
 	        cmocka_unit_test(limits),
 	        cmocka_unit_test(big_objects_refused_fast),
+	        cmocka_unit_test(plain_form_only),
 	        cmocka_unit_test(pinned_documents_served),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
