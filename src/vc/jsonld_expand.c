@@ -233,8 +233,9 @@ static int plain_member(struct jl *st, const char *k, json_t *x)
 			return 0;
 		json_array_foreach(x, i, c) if (!json_is_string(c)) break;
 		if (!json_is_array(x) || i < json_array_size(x))
-			return ok_fail(st->err, OK_EINPUT,
-			               "@context: only context URLs are allowed, not inline contexts");
+			return ok_fail(
+			        st->err, OK_EINPUT,
+			        "@context: only context URLs are allowed, not inline contexts");
 	}
 	return 0;
 }
@@ -278,9 +279,10 @@ static int plain_key(struct jl *st, json_t *active, const char *key, const char 
 		               shown);
 	}
 	if (!jl_term(active, key) && (strchr(key, ':') || key[0] == '@'))
-		return ok_fail(st->err, OK_EINPUT,
-		               "%s: an IRI or keyword as a key is not allowed; use the context's term",
-		               shown);
+		return ok_fail(
+		        st->err, OK_EINPUT,
+		        "%s: an IRI or keyword as a key is not allowed; use the context's term",
+		        shown);
 	for (i = 0; i < sizeof(read_props) / sizeof(read_props[0]); i++)
 		if (strcmp(ep, read_props[i].iri) == 0 && strcmp(key, read_props[i].key) != 0)
 			return ok_fail(st->err, OK_EINPUT,
@@ -330,8 +332,9 @@ static int check_sizes(struct jl *st, const json_t *v, size_t depth)
 		json_array_foreach(v, i, x)
 		{
 			if (st->l->plain_form && json_is_null(x))
-				return ok_fail(st->err, OK_EINPUT,
-				               "null in an array: the signature would not cover it");
+				return ok_fail(
+				        st->err, OK_EINPUT,
+				        "null in an array: the signature would not cover it");
 			if ((rc = check_sizes(st, x, depth + 1)) != 0)
 				return rc;
 		}
@@ -431,7 +434,8 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 					rc = invalid(st, key, "@id is not a string");
 				else if (st->l->plain_form &&
 				         strncmp(json_string_value(value), "_:", 2) == 0)
-					rc = invalid(st, key, "a blank-node id written in the JSON");
+					rc = invalid(st, key,
+					             "a blank-node id written in the JSON");
 				else if ((rc = jl_iri_expand(st, active, json_string_value(value),
 				                             true, false, &ev)) == 0 &&
 				         !ev)
@@ -462,7 +466,8 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 				char *l;
 				if (!json_is_string(value)) {
 					rc = invalid(st, key, "@language is not a string");
-				} else if (st->l->plain_form && has_upper(json_string_value(value))) {
+				} else if (st->l->plain_form &&
+				           has_upper(json_string_value(value))) {
 					rc = invalid(st, key, "a language tag not in lower case");
 				} else if (!(l = lower(json_string_value(value)))) {
 					rc = nomem(st);

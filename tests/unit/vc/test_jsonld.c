@@ -628,16 +628,19 @@ static void plain_form_only(void **state)
 		const char *patch, *want;
 	} cases[] = {
 	        {"{\"@nest\":{\"validUntil\":\"2021-01-01T00:00:00Z\"}}",
-	         "@nest: this keyword or keyword alias is not allowed in a credential's plain form"},
+	         "@nest: this keyword or keyword alias is not allowed in a credential's plain "
+	         "form"},
 	        {"{\"https://www.w3.org/2018/credentials#validUntil\":{\"@value\":\"2021-01-01T00:"
 	         "00:00Z\",\"@type\":\"http://www.w3.org/2001/XMLSchema#dateTime\"}}",
-	         "https://www.w3.org/2018/credentials#validUntil: an IRI or keyword as a key is not "
+	         "https://www.w3.org/2018/credentials#validUntil: an IRI or keyword as a key is "
+	         "not "
 	         "allowed; use the context's term"},
-	        {"{\"@context\":[\"https://www.w3.org/ns/credentials/v2\",{\"cs\":\"https://www.w3.org/"
+	        {"{\"@context\":[\"https://www.w3.org/ns/credentials/v2\",{\"cs\":\"https://"
+	         "www.w3.org/"
 	         "2018/credentials#credentialStatus\"}],\"cs\":{\"id\":\"urn:x:s\"}}",
 	         "@context: only context URLs are allowed, not inline contexts"},
-	        {"{\"@type\":\"OpenBadgeCredential\"}",
-	         "@type: this keyword or keyword alias is not allowed in a credential's plain form"},
+	        {"{\"@type\":\"OpenBadgeCredential\"}", "@type: this keyword or keyword alias is "
+	                                                "not allowed in a credential's plain form"},
 	        {"{\"@id\":\"urn:x:other\"}",
 	         "@id: this keyword or keyword alias is not allowed in a credential's plain form"},
 	        {"{\"@included\":[]}",
