@@ -342,6 +342,35 @@ static int check_sizes(struct jl *st, const json_t *v, size_t depth)
 	return 0;
 }
 
+/* The plain form: a type written as an IRI (or compact IRI) that a term of the context names
+ * is refused, so that a type the verifier compares by its term cannot be given in another
+ * spelling. The scan of the terms counts as context work, so it stays within the step limit. */
+static int plain_type(struct jl *st, json_t *ctx, const char *value, json_t *iri)
+{
+	json_t *terms = json_object_get(ctx, "terms"), *def;
+	const char *term, *want = json_string_value(iri);
+	char shown[128];
+	int rc;
+
+	if (!st->l->plain_form || !want || !strchr(value, ':') || jl_term(ctx, value))
+		return 0;
+	if ((rc = jl_step(st, json_object_size(terms))) != 0)
+		return rc;
+	json_object_foreach(terms, term, def)
+	{
+		const char *id = json_string_value(json_object_get(def, "id"));
+		if (id && strcmp(id, want) == 0) {
+			jl_printable(value, shown, sizeof(shown));
+			return ok_fail(
+			        st->err, OK_EINPUT,
+			        "type %s: a type the context names as a term is written as an "
+			        "IRI; use the term",
+			        shown);
+		}
+	}
+	return 0;
+}
+
 /* The expanded value of an @type entry (13.4.4): one IRI for a string, an array for an array;
  * added to what an alias of @type already gave (have). */
 static int expand_type(struct jl *st, json_t *type_scoped, const char *key, json_t *value,
@@ -356,6 +385,12 @@ static int expand_type(struct jl *st, json_t *type_scoped, const char *key, json
 		if ((rc = jl_iri_expand_used(st, type_scoped, json_string_value(value), true, true,
 		                             out)) != 0)
 			return rc;
+		if (*out &&
+		    (rc = plain_type(st, type_scoped, json_string_value(value), *out)) != 0) {
+			json_decref(*out);
+			*out = NULL;
+			return rc;
+		}
 		return *out ? 0 : dropped(st, key, "a type no context defines");
 	}
 	if (!json_is_string(value) && !json_is_array(value))
@@ -376,6 +411,10 @@ static int expand_type(struct jl *st, json_t *type_scoped, const char *key, json
 		if ((rc = jl_iri_expand_used(st, type_scoped, json_string_value(t), true, true,
 		                             &e)) != 0)
 			break;
+		if (e && (rc = plain_type(st, type_scoped, json_string_value(t), e)) != 0) {
+			json_decref(e);
+			break;
+		}
 		if (!e) {
 			if ((rc = dropped(st, key, "a type no context defines")) != 0)
 				break;

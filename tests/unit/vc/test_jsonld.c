@@ -655,6 +655,10 @@ static void plain_form_only(void **state)
 	        {"{\"name\":{\"@language\":\"en\"}}",
 	         "invalid JSON-LD at @language: an object with @language and no @value"},
 	        {"{\"description\":null}", "description is null: the signature would not cover it"},
+	        {"{\"type\":[\"VerifiableCredential\",\"https://www.w3.org/ns/credentials/"
+	         "status#BitstringStatusListCredential\"]}",
+	         "type https://www.w3.org/ns/credentials/status#BitstringStatusListCredential: a "
+	         "type the context names as a term is written as an IRI; use the term"},
 	        {"{\"credentialSubject\":{\"id\":\"_:b0\",\"type\":\"AchievementSubject\"}}",
 	         "invalid JSON-LD at id: a blank-node id written in the JSON"},
 	        /* credentialStatus moved into another node carrying the credential's own id */
