@@ -212,6 +212,19 @@ static bool has_type(const json_t *vc, const char *type)
 	return false;
 }
 
+/* A network trust list as registry/trust.c makes it: type exactly VerifiableCredential and
+ * TrustListCredential, an eddsa-jcs-2022 proof or none yet (the issuer's check, which then
+ * refuses the reserved type by name). */
+static bool trust_list_shape(const json_t *vc)
+{
+	const json_t *t = json_object_get(vc, "type"), *proof = json_object_get(vc, "proof");
+	const char *suite = json_string_value(json_object_get(proof, "cryptosuite"));
+
+	return json_array_size(t) == 2 && has_type(vc, "VerifiableCredential") &&
+	       has_type(vc, "TrustListCredential") &&
+	       (!proof || (suite && strcmp(suite, "eddsa-jcs-2022") == 0));
+}
+
 /* Returns true when vc keeps every rule of the VC 2.0 data model (vc/datamodel.h, the rules the
  * issuer applies too, so that a credential signed elsewhere fails with the issuer's reason);
  * else explains in r, naming the rule. */
@@ -226,8 +239,10 @@ static bool check_structure(const json_t *vc, struct verify_result *r)
 	 * Whatever the code, f names the rule; the credential is not one we can accept. A network's
 	 * trust list (TrustListCredential, registry/trust.h) is the exception: oorkonde's own
 	 * format, signed with eddsa-jcs-2022 and read as JSON by its own parser, never as JSON-LD;
-	 * no pinned context defines its terms (yet). */
-	if (vc_datamodel_check(vc, has_type(vc, "TrustListCredential") ? NULL : &jsonld, &f) != 0) {
+	 * no pinned context defines its terms (yet). Only that shape is exempt: exactly the two
+	 * types and a JCS proof, so no other credential (and no rdfc one, whose signature covers
+	 * the JSON-LD) can skip the step by adding the type (review R5). */
+	if (vc_datamodel_check(vc, trust_list_shape(vc) ? NULL : &jsonld, &f) != 0) {
 		r->rule = f.rule;
 		return not_credential(r,
 		                      "not a credential under the VC Data Model 2.0 (rule %s): %s",
