@@ -602,13 +602,14 @@ int registry_credential_sign_full(struct depository *d, const json_t *credential
 		json_decref(copy);
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	}
-	if (vc_datamodel_check(copy, &dm_jsonld, &dm) != 0) {
-		json_decref(copy);
-		return ok_fail_field(err, OK_EINPUT, dm.rule, "%s", dm.message);
-	}
+	/* What a vc-issue key may never sign is named first, before the data model's reasons. */
 	if ((rc = check_signable(credential, err))) {
 		json_decref(copy);
 		return rc;
+	}
+	if (vc_datamodel_check(copy, &dm_jsonld, &dm) != 0) {
+		json_decref(copy);
+		return ok_fail_field(err, OK_EINPUT, dm.rule, "%s", dm.message);
 	}
 	issuer = json_object_get(credential, "issuer");
 	if (json_is_string(issuer))
