@@ -692,6 +692,81 @@ static void plain_form_only(void **state)
 	}
 }
 
+/* The names the verifier reads, and their IRIs. */
+static const char *const read_terms[][2] = {
+        {"credentialStatus", "https://www.w3.org/2018/credentials#credentialStatus"},
+        {"credentialSubject", "https://www.w3.org/2018/credentials#credentialSubject"},
+        {"issuer", "https://www.w3.org/2018/credentials#issuer"},
+        {"validFrom", "https://www.w3.org/2018/credentials#validFrom"},
+        {"validUntil", "https://www.w3.org/2018/credentials#validUntil"},
+        {"proof", "https://w3id.org/security#proof"},
+        {"created", "http://purl.org/dc/terms/created"},
+        {"expires", "https://w3id.org/security#expiration"},
+};
+
+/* Every term definition in a context document, scoped contexts included: a term mapping to an
+ * IRI the verifier reads has the verifier's name, and no term is a @nest or an alias of a
+ * keyword other than id and type. */
+static void check_terms(const char *url, json_t *v)
+{
+	const char *k, *iri;
+	json_t *x;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) check_terms(url, x);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	json_object_foreach(v, k, x)
+	{
+		iri = json_is_string(x) ? json_string_value(x)
+		                        : json_string_value(json_object_get(x, "@id"));
+		if (iri && k[0] != '@') {
+			for (i = 0; i < sizeof(read_terms) / sizeof(read_terms[0]); i++)
+				if (strcmp(iri, read_terms[i][1]) == 0 &&
+				    strcmp(k, read_terms[i][0]) != 0)
+					fail_msg("%s: %s is another name for %s", url, k,
+					         read_terms[i][0]);
+			if (iri[0] == '@' && strcmp(iri, "@id") && strcmp(iri, "@type"))
+				fail_msg("%s: %s is an alias of %s", url, k, iri);
+			if ((strcmp(iri, "@id") == 0 && strcmp(k, "id")) ||
+			    (strcmp(iri, "@type") == 0 && strcmp(k, "type")))
+				fail_msg("%s: %s is an alias of %s", url, k, iri);
+		}
+		check_terms(url, x);
+	}
+}
+
+static void pinned_contexts_one_name_per_read_property(void **state)
+{
+	static const char *const urls[] = {
+	        "https://www.w3.org/ns/credentials/v2",
+	        "https://www.w3.org/ns/credentials/examples/v2",
+	        "https://w3id.org/security/data-integrity/v1",
+	        "https://w3id.org/security/data-integrity/v2",
+	        "https://w3id.org/security/multikey/v1",
+	        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+	        "https://www.w3.org/ns/credentials/undefined-terms/v2",
+	};
+	struct ok_error err;
+	const char *text;
+	json_t *doc;
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		text = vc_jsonld_context_document(urls[i], &len);
+		assert_non_null(text);
+		ok_error_clear(&err);
+		doc = json_loadb(text, len, 0, NULL);
+		assert_non_null(doc);
+		check_terms(urls[i], json_object_get(doc, "@context"));
+		json_decref(doc);
+	}
+}
+
 static void pinned_documents_served(void **state)
 {
 	size_t len = 0;
@@ -723,6 +798,7 @@ int main(void)
 	        cmocka_unit_test(limits),
 	        cmocka_unit_test(big_objects_refused_fast),
 	        cmocka_unit_test(plain_form_only),
+	        cmocka_unit_test(pinned_contexts_one_name_per_read_property),
 	        cmocka_unit_test(pinned_documents_served),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
