@@ -675,6 +675,7 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 {
 	json_t *def = prop ? jl_term(active, prop) : NULL, *psc = json_object_get(def, "context");
 	json_t *ctx = json_incref(active), *next, *type_scoped = NULL, *result = NULL, *v;
+	json_t *outer_ids = NULL;
 	const char **keys = NULL;
 	char *input_type = NULL;
 	size_t n, i, j;
@@ -682,6 +683,16 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 	int rc;
 
 	*out = NULL;
+	/* A graph of its own (each of a presentation's credentials, a proof): its nodes are
+	 * described apart from the enclosing graph's, so their ids are counted apart. */
+	if (jl_has_container(def, "@graph")) {
+		outer_ids = st->ids;
+		if (!(st->ids = json_object())) {
+			st->ids = outer_ids;
+			outer_ids = NULL;
+			return nomem(st);
+		}
+	}
 	if (++st->nodes > st->l->max_nodes) {
 		rc = ok_fail(st->err, OK_ETOOBIG, "the document has more than %zu JSON-LD nodes",
 		             st->l->max_nodes);
@@ -885,6 +896,10 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 	result = NULL;
 	rc = 0;
 out:
+	if (outer_ids) {
+		json_decref(st->ids);
+		st->ids = outer_ids;
+	}
 	free(keys);
 	free(input_type);
 	json_decref(result);
