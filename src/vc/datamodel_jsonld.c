@@ -6,6 +6,21 @@
 
 #include "vc/jsonld.h"
 
+static bool rdfc_proof(const json_t *proof)
+{
+	const json_t *p;
+	size_t i, n = json_is_array(proof) ? json_array_size(proof) : proof ? 1 : 0;
+
+	for (i = 0; i < n; i++) {
+		p = json_is_array(proof) ? json_array_get(proof, i) : proof;
+		if (json_is_string(json_object_get(p, "cryptosuite")) &&
+		    strcmp(json_string_value(json_object_get(p, "cryptosuite")),
+		           "eddsa-rdfc-2022") == 0)
+			return true;
+	}
+	return false;
+}
+
 int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_dm_failure *f)
 {
 	struct vc_jsonld_limits l = vc_jsonld_limits_default;
@@ -17,6 +32,10 @@ int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_
 	/* Strict, and a term that only issuer-dependent# or undefined-term# would give an IRI is
 	 * an error too: such a type is one that no context defines. */
 	l.defined_terms_only = true;
+	/* The plain form (vc/jsonld.h) where an eddsa-rdfc-2022 proof signs the RDF and not the
+	 * JSON; a JCS proof signs the JSON as it is, so its shape needs no such rule, and an
+	 * unsigned credential meets the rule when it is signed with eddsa-rdfc-2022. */
+	l.plain_form = rdfc_proof(json_object_get(credential, "proof"));
 	ok_error_clear(&err);
 	rc = vc_jsonld_expand(credential, &l, &expanded, &err);
 	json_decref(expanded);

@@ -17,6 +17,9 @@
  * - Strict mode (on in vc_jsonld_limits_default) fails with OK_EINPUT on anything that JSON-LD
  *   would drop silently: a key that expands to no IRI, a value that cannot become RDF. A verifier
  *   must never sign or verify a document whose content the quads do not carry.
+ * - Before any work the document's shape is bounded: more than 1,000 members in one object,
+ *   10,000 items in one array or 100 values of one "type"/"@type" fail with OK_EINPUT naming
+ *   the limit.
  * - Every limit below is checked as the work goes; passing one fails with OK_ETOOBIG (HTTP 413:
  *   the document is too large to process, trying again will not help) naming the limit, and
  *   out is then left as it was.
@@ -42,9 +45,15 @@ struct vc_jsonld_limits {
 	 * undefined-terms context's undefined-term#, or issuer-dependent#): one that no context
 	 * really defines, as the data model's "every type defined" needs. */
 	bool defined_terms_only;
+	/* Only the plain compacted form the verifier reads (docs/formats.md, "Plain form"): no
+	 * keyword keys but id/type and a value object's @value/@language, no IRI keys, no other
+	 * name for a property the verifier reads, no inline contexts, no @index/@direction, no
+	 * null, no blank-node ids, no node described twice, language tags in lower case. */
+	bool plain_form;
 };
 
-/* depth 64, 10,000 nodes, 10,000 quads, 100,000 context steps, strict, vocab fallback allowed. */
+/* depth 64, 10,000 nodes, 10,000 quads, 100,000 context steps, strict, plain form, vocab
+ * fallback allowed. */
 extern const struct vc_jsonld_limits vc_jsonld_limits_default;
 
 /* The pinned context document for url (its bytes, not NUL-terminated), or NULL if there is none. */

@@ -730,12 +730,17 @@ static bool pinned_key(const json_t *local, bool override_protected, bool propag
 	if (override_protected || !propagate)
 		return false;
 	n = json_is_array(local) ? json_array_size(local) : 1;
-	if (n == 0)
+	/* Real credentials name at most three contexts, each once: other lists are not kept, so
+	 * junk lists cannot take the table's slots as easily (review R4). */
+	if (n == 0 || n > 3)
 		return false;
 	for (i = 0; i < n; i++) {
 		v = json_is_array(local) ? json_array_get(local, i) : local;
 		if (!json_is_string(v) || !vc_jsonld_context_document(json_string_value(v), &len))
 			return false;
+		for (size_t j = 0; j < i; j++)
+			if (json_equal(json_array_get(local, j), (json_t *)v))
+				return false;
 		len = json_string_length(v);
 		if (used + len + 1 >= PINNED_KEY_MAX)
 			return false;
@@ -847,8 +852,16 @@ static bool scoped_owned(const json_t *active, const json_t *local)
 static void scoped_put(json_t *active, json_t *local, bool override_protected, bool propagate,
                        json_t *ctx, size_t cost)
 {
+	size_t i;
+
 	pthread_mutex_lock(&pinned_lock);
-	if (scoped_count < SCOPED_CACHE_MAX && shared_locked(active) &&
+	/* Two threads may have made the same entry: keep one. */
+	for (i = 0; i < scoped_count; i++)
+		if (scoped_cache[i].active == active && scoped_cache[i].local == local &&
+		    scoped_cache[i].override_protected == override_protected &&
+		    scoped_cache[i].propagate == propagate)
+			break;
+	if (i == scoped_count && scoped_count < SCOPED_CACHE_MAX && shared_locked(active) &&
 	    scoped_owned(active, local)) {
 		scoped_cache[scoped_count].active = json_incref(active);
 		scoped_cache[scoped_count].local = json_incref(local);

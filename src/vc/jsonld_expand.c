@@ -71,6 +71,14 @@ static char *lower(const char *s)
 	return r;
 }
 
+static bool has_upper(const char *s)
+{
+	for (; *s; s++)
+		if (isupper((unsigned char)*s))
+			return true;
+	return false;
+}
+
 /* Value Expansion (5.3.2). */
 static int expand_value(struct jl *st, json_t *active, const char *prop, json_t *value,
                         json_t **out)
@@ -151,6 +159,11 @@ static int expand_language_map(struct jl *st, json_t *active, json_t *def, json_
 				rc = invalid(st, lang, "a language map value that is not a string");
 				goto fail;
 			}
+			if (st->l->plain_form && has_upper(lang)) {
+				json_decref(vals);
+				rc = invalid(st, lang, "a language tag not in lower case");
+				goto fail;
+			}
 			o = json_pack("{s:O}", "@value", item);
 			if (o && !none) {
 				char *l = lower(lang);
@@ -174,26 +187,188 @@ fail:
 	return rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* The keys of obj in lexicographic (code point) order; the caller free()s the array. */
 static const char **sorted_keys(json_t *obj, size_t *n)
 {
 	const char **keys = malloc((json_object_size(obj) + 1) * sizeof(*keys));
 	const char *k;
 	json_t *v;
-	size_t i = 0, j;
+	size_t i = 0;
 
 	if (!keys)
 		return NULL;
 	json_object_foreach(obj, k, v)
 	{
 		(void)v;
-		for (j = i; j > 0 && strcmp(keys[j - 1], k) > 0; j--)
-			keys[j] = keys[j - 1];
-		keys[j] = k;
-		i++;
+		keys[i++] = k;
 	}
+	qsort(keys, i, sizeof(*keys), cmp_str);
 	*n = i;
 	return keys;
+}
+
+/* The plain form (vc_jsonld_limits.plain_form): what one member of an object may be, whatever
+ * the context says. Content the quads would not carry, or an inline context that could give a
+ * property the verifier reads another name, is refused before any work. */
+static int plain_member(struct jl *st, const char *k, json_t *x)
+{
+	char shown[128];
+	json_t *c;
+	size_t i;
+
+	jl_printable(k, shown, sizeof(shown));
+	if (json_is_null(x))
+		return ok_fail(st->err, OK_EINPUT, "%s is null: the signature would not cover it",
+		               shown);
+	if (strcmp(k, "@index") == 0 || strcmp(k, "@direction") == 0)
+		return ok_fail(st->err, OK_EINPUT,
+		               "%s is not allowed: the signature would not cover it", shown);
+	if (strcmp(k, "@context") == 0) {
+		if (json_is_string(x))
+			return 0;
+		json_array_foreach(x, i, c) if (!json_is_string(c)) break;
+		if (!json_is_array(x) || i < json_array_size(x))
+			return ok_fail(
+			        st->err, OK_EINPUT,
+			        "@context: only context URLs are allowed, not inline contexts");
+	}
+	return 0;
+}
+
+/* The properties the verifier reads by their JSON key, with the one key each may have in the
+ * plain form: any other key expanding to the same IRI would hide it from the verifier. */
+static const struct {
+	const char *iri, *key;
+} read_props[] = {
+        {"https://www.w3.org/2018/credentials#credentialStatus", "credentialStatus"},
+        {"https://www.w3.org/2018/credentials#credentialSubject", "credentialSubject"},
+        {"https://www.w3.org/2018/credentials#issuer", "issuer"},
+        {"https://www.w3.org/2018/credentials#validFrom", "validFrom"},
+        {"https://www.w3.org/2018/credentials#validUntil", "validUntil"},
+        {"https://www.w3.org/2018/credentials#verifiableCredential", "verifiableCredential"},
+        {"https://w3id.org/security#proof", "proof"},
+        {"http://purl.org/dc/terms/created", "created"},
+        {"https://w3id.org/security#expiration", "expires"},
+        {"https://w3id.org/security#verificationMethod", "verificationMethod"},
+        {"https://w3id.org/security#proofPurpose", "proofPurpose"},
+        {"https://w3id.org/security#challenge", "challenge"},
+        {"https://w3id.org/security#domain", "domain"},
+};
+
+/* The plain form for one key of a node or value object expanding to ep. */
+static int plain_key(struct jl *st, json_t *active, const char *key, const char *ep)
+{
+	char shown[128];
+	size_t i;
+
+	jl_printable(key, shown, sizeof(shown));
+	if (jl_is_keyword(ep)) {
+		if ((strcmp(ep, "@id") == 0 && strcmp(key, "id") == 0) ||
+		    (strcmp(ep, "@type") == 0 && strcmp(key, "type") == 0) ||
+		    (strcmp(key, ep) == 0 &&
+		     (strcmp(ep, "@value") == 0 || strcmp(ep, "@language") == 0)))
+			return 0;
+		return ok_fail(st->err, OK_EINPUT,
+		               "%s: this keyword or keyword alias is not allowed in a credential's "
+		               "plain form",
+		               shown);
+	}
+	if (!jl_term(active, key) && (strchr(key, ':') || key[0] == '@'))
+		return ok_fail(
+		        st->err, OK_EINPUT,
+		        "%s: an IRI or keyword as a key is not allowed; use the context's term",
+		        shown);
+	for (i = 0; i < sizeof(read_props) / sizeof(read_props[0]); i++)
+		if (strcmp(ep, read_props[i].iri) == 0 && strcmp(key, read_props[i].key) != 0)
+			return ok_fail(st->err, OK_EINPUT,
+			               "%s: another name for %s is not allowed; write %s", shown,
+			               read_props[i].key, read_props[i].key);
+	return 0;
+}
+
+/* Refuses, before any expansion work, an object with more than JL_MAX_KEYS members, an array
+ * with more than JL_MAX_ITEMS items or a "type"/"@type" array with more than JL_MAX_TYPES:
+ * the work per object and per array then stays bounded whatever the order of the input. */
+static int check_sizes(struct jl *st, const json_t *v, size_t depth)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	int rc;
+
+	if (depth > st->l->max_depth)
+		return ok_fail(st->err, OK_ETOOBIG, "the document nests deeper than %zu levels",
+		               st->l->max_depth);
+	if (json_is_object(v)) {
+		if (json_object_size(v) > JL_MAX_KEYS)
+			return ok_fail(st->err, OK_EINPUT,
+			               "an object has %zu members, more than the limit of %d",
+			               json_object_size(v), JL_MAX_KEYS);
+		json_object_foreach((json_t *)v, k, x)
+		{
+			if (st->l->plain_form && (rc = plain_member(st, k, x)) != 0)
+				return rc;
+			if ((strcmp(k, "type") == 0 || strcmp(k, "@type") == 0) &&
+			    json_array_size(x) > JL_MAX_TYPES) {
+				char shown[128];
+				jl_printable(k, shown, sizeof(shown));
+				return ok_fail(st->err, OK_EINPUT,
+				               "%s has %zu values, more than the limit of %d types",
+				               shown, json_array_size(x), JL_MAX_TYPES);
+			}
+			if ((rc = check_sizes(st, x, depth + 1)) != 0)
+				return rc;
+		}
+	} else if (json_is_array(v)) {
+		if (json_array_size(v) > JL_MAX_ITEMS)
+			return ok_fail(st->err, OK_EINPUT,
+			               "an array has %zu items, more than the limit of %d",
+			               json_array_size(v), JL_MAX_ITEMS);
+		json_array_foreach(v, i, x)
+		{
+			if (st->l->plain_form && json_is_null(x))
+				return ok_fail(
+				        st->err, OK_EINPUT,
+				        "null in an array: the signature would not cover it");
+			if ((rc = check_sizes(st, x, depth + 1)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* The plain form: a type written as an IRI (or compact IRI) that a term of the context names
+ * is refused, so that a type the verifier compares by its term cannot be given in another
+ * spelling. The scan of the terms counts as context work, so it stays within the step limit. */
+static int plain_type(struct jl *st, json_t *ctx, const char *value, json_t *iri)
+{
+	json_t *terms = json_object_get(ctx, "terms"), *def;
+	const char *term, *want = json_string_value(iri);
+	char shown[128];
+	int rc;
+
+	if (!st->l->plain_form || !want || !strchr(value, ':') || jl_term(ctx, value))
+		return 0;
+	if ((rc = jl_step(st, json_object_size(terms))) != 0)
+		return rc;
+	json_object_foreach(terms, term, def)
+	{
+		const char *id = json_string_value(json_object_get(def, "id"));
+		if (id && strcmp(id, want) == 0) {
+			jl_printable(value, shown, sizeof(shown));
+			return ok_fail(
+			        st->err, OK_EINPUT,
+			        "type %s: a type the context names as a term is written as an "
+			        "IRI; use the term",
+			        shown);
+		}
+	}
+	return 0;
 }
 
 /* The expanded value of an @type entry (13.4.4): one IRI for a string, an array for an array;
@@ -210,6 +385,12 @@ static int expand_type(struct jl *st, json_t *type_scoped, const char *key, json
 		if ((rc = jl_iri_expand_used(st, type_scoped, json_string_value(value), true, true,
 		                             out)) != 0)
 			return rc;
+		if (*out &&
+		    (rc = plain_type(st, type_scoped, json_string_value(value), *out)) != 0) {
+			json_decref(*out);
+			*out = NULL;
+			return rc;
+		}
 		return *out ? 0 : dropped(st, key, "a type no context defines");
 	}
 	if (!json_is_string(value) && !json_is_array(value))
@@ -230,6 +411,10 @@ static int expand_type(struct jl *st, json_t *type_scoped, const char *key, json
 		if ((rc = jl_iri_expand_used(st, type_scoped, json_string_value(t), true, true,
 		                             &e)) != 0)
 			break;
+		if (e && (rc = plain_type(st, type_scoped, json_string_value(t), e)) != 0) {
+			json_decref(e);
+			break;
+		}
 		if (!e) {
 			if ((rc = dropped(st, key, "a type no context defines")) != 0)
 				break;
@@ -248,19 +433,21 @@ static int expand_type(struct jl *st, json_t *type_scoped, const char *key, json
 
 /* Steps 13 and 14 of the Expansion Algorithm: the entries of element into result. */
 static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, const char *prop,
-                          json_t *element, const char *input_type, json_t *result, size_t depth)
+                          json_t *element, const char *input_type, json_t *result, size_t depth,
+                          const char **sorted, size_t sorted_n)
 {
-	const char **keys;
-	size_t n = 0, i, j;
+	const char **keys = NULL;
+	size_t n = sorted_n, i, j;
 	json_t *nests = json_array();
 	int rc = 0;
 
-	if (!nests || !(keys = sorted_keys(element, &n))) {
+	/* The caller's sorted keys of element when it has them: each object is sorted once. */
+	if (!nests || (!sorted && !(keys = sorted_keys(element, &n)))) {
 		json_decref(nests);
 		return nomem(st);
 	}
 	for (i = 0; i < n; i++) {
-		const char *key = keys[i], *ep;
+		const char *key = sorted ? sorted[i] : keys[i], *ep;
 		json_t *value = json_object_get(element, key), *eprop = NULL, *ev = NULL, *def;
 
 		if (strcmp(key, "@context") == 0)
@@ -274,12 +461,20 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 				goto out;
 			continue;
 		}
+		if (st->l->plain_form && (rc = plain_key(st, active, key, ep)) != 0) {
+			json_decref(eprop);
+			goto out;
+		}
 		if (jl_is_keyword(ep)) {
 			if (json_object_get(result, ep) && strcmp(ep, "@type") != 0) {
 				rc = invalid(st, key, "colliding keywords");
 			} else if (strcmp(ep, "@id") == 0) {
 				if (!json_is_string(value))
 					rc = invalid(st, key, "@id is not a string");
+				else if (st->l->plain_form &&
+				         strncmp(json_string_value(value), "_:", 2) == 0)
+					rc = invalid(st, key,
+					             "a blank-node id written in the JSON");
 				else if ((rc = jl_iri_expand(st, active, json_string_value(value),
 				                             true, false, &ev)) == 0 &&
 				         !ev)
@@ -310,6 +505,9 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 				char *l;
 				if (!json_is_string(value)) {
 					rc = invalid(st, key, "@language is not a string");
+				} else if (st->l->plain_form &&
+				           has_upper(json_string_value(value))) {
+					rc = invalid(st, key, "a language tag not in lower case");
 				} else if (!(l = lower(json_string_value(value)))) {
 					rc = nomem(st);
 				} else {
@@ -434,7 +632,7 @@ static int expand_entries(struct jl *st, json_t *active, json_t *type_scoped, co
 				}
 				if (rc == 0)
 					rc = expand_entries(st, active, type_scoped, prop, nv,
-					                    input_type, result, depth + 1);
+					                    input_type, result, depth + 1, NULL, 0);
 			}
 			json_decref(e);
 			if (rc)
@@ -477,6 +675,7 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 {
 	json_t *def = prop ? jl_term(active, prop) : NULL, *psc = json_object_get(def, "context");
 	json_t *ctx = json_incref(active), *next, *type_scoped = NULL, *result = NULL, *v;
+	json_t *outer_ids = NULL;
 	const char **keys = NULL;
 	char *input_type = NULL;
 	size_t n, i, j;
@@ -484,6 +683,16 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 	int rc;
 
 	*out = NULL;
+	/* A graph of its own (each of a presentation's credentials, a proof): its nodes are
+	 * described apart from the enclosing graph's, so their ids are counted apart. */
+	if (jl_has_container(def, "@graph")) {
+		outer_ids = st->ids;
+		if (!(st->ids = json_object())) {
+			st->ids = outer_ids;
+			outer_ids = NULL;
+			return nomem(st);
+		}
+	}
 	if (++st->nodes > st->l->max_nodes) {
 		rc = ok_fail(st->err, OK_ETOOBIG, "the document has more than %zu JSON-LD nodes",
 		             st->l->max_nodes);
@@ -545,16 +754,20 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 			rc = nomem(st);
 			goto out;
 		}
+		if (json_array_size(vals) > JL_MAX_TYPES) {
+			json_decref(vals);
+			free(types);
+			rc = ok_fail(st->err, OK_EINPUT,
+			             "a node has %zu types, more than the limit of %d",
+			             json_array_size(vals), JL_MAX_TYPES);
+			goto out;
+		}
 		json_array_foreach(vals, j, t)
 		{
-			size_t k;
-			if (!json_is_string(t))
-				continue;
-			for (k = tn; k > 0 && strcmp(types[k - 1], json_string_value(t)) > 0; k--)
-				types[k] = types[k - 1];
-			types[k] = json_string_value(t);
-			tn++;
+			if (json_is_string(t))
+				types[tn++] = json_string_value(t);
 		}
+		qsort(types, tn, sizeof(*types), cmp_str);
 		for (j = 0; j < tn && rc == 0; j++) {
 			json_t *tdef = jl_term(type_scoped, types[j]), *remote;
 			if (!tdef || !json_object_get(tdef, "context"))
@@ -591,8 +804,8 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 		rc = nomem(st);
 		goto out;
 	}
-	if ((rc = expand_entries(st, ctx, type_scoped, prop, element, input_type, result, depth)) !=
-	    0)
+	if ((rc = expand_entries(st, ctx, type_scoped, prop, element, input_type, result, depth,
+	                         keys, n)) != 0)
 		goto out;
 	/* Steps 15 to 19: value, list and set objects; free-floating values dropped. */
 	if ((v = json_object_get(result, "@value")) != NULL) {
@@ -644,6 +857,10 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 	}
 	if (json_is_object(result) && json_object_size(result) == 1 &&
 	    json_object_get(result, "@language")) {
+		if (st->l->plain_form) {
+			rc = invalid(st, "@language", "an object with @language and no @value");
+			goto out;
+		}
 		json_decref(result);
 		result = NULL;
 	}
@@ -661,10 +878,28 @@ static int expand_map(struct jl *st, json_t *active, const char *prop, json_t *e
 			result = NULL;
 		}
 	}
+	/* The plain form: one node, one place. Two objects with the same id would merge into one
+	 * node, so what the verifier reads at one place could be said at another. */
+	if (st->l->plain_form && json_is_object(result) && json_object_size(result) > 1 &&
+	    json_is_string(json_object_get(result, "@id")) && !json_object_get(result, "@value")) {
+		const char *id = json_string_value(json_object_get(result, "@id"));
+		if (json_object_get(st->ids, id)) {
+			rc = invalid(st, "id", "the same node is described in two places");
+			goto out;
+		}
+		if (json_object_set_new(st->ids, id, json_true()) != 0) {
+			rc = nomem(st);
+			goto out;
+		}
+	}
 	*out = result;
 	result = NULL;
 	rc = 0;
 out:
+	if (outer_ids) {
+		json_decref(st->ids);
+		st->ids = outer_ids;
+	}
 	free(keys);
 	free(input_type);
 	json_decref(result);
@@ -752,7 +987,9 @@ int jl_expand_doc(struct jl *st, const json_t *doc, json_t **out)
 		json_decref(active);
 		return ok_fail(st->err, OK_EINPUT, "a JSON-LD document is an object or an array");
 	}
-	rc = expand(st, active, NULL, (json_t *)doc, false, 0, &r);
+	rc = check_sizes(st, doc, 0);
+	if (rc == 0)
+		rc = expand(st, active, NULL, (json_t *)doc, false, 0, &r);
 	json_decref(active);
 	if (rc != 0)
 		return rc;

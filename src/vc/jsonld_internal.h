@@ -25,6 +25,12 @@
 #define JL_ISSUER_DEPENDENT "https://www.w3.org/ns/credentials/issuer-dependent#"
 #define JL_MAX_REMOTE_DEPTH 8  /* pinned contexts that load pinned contexts */
 #define JL_MAX_DEF_DEPTH    32 /* term definitions that need one another first */
+/* Members of one JSON object, items of one JSON array, types of one node: checked over the
+ * whole document before any expansion work, so no per-object or per-array step (sorting,
+ * context lookups) can be made to cost more than these bounds allow. */
+#define JL_MAX_KEYS  1000
+#define JL_MAX_ITEMS 10000
+#define JL_MAX_TYPES 100
 
 struct jl {
 	const struct vc_jsonld_limits *l;
@@ -34,6 +40,7 @@ struct jl {
 	json_t *loaded;   /* url -> parsed pinned document, for this call only */
 	size_t def_depth; /* term definitions being made, one inside the other */
 	json_t *memo;     /* contexts already processed in this call (see jl_ctx_process) */
+	json_t *ids;      /* plain form: ids of the node objects with properties met so far */
 };
 
 /* Keywords */

@@ -17,6 +17,7 @@ const struct vc_jsonld_limits vc_jsonld_limits_default = {
         .max_context_steps = 100000,
         .strict = true,
         .defined_terms_only = false,
+        .plain_form = true,
 };
 
 struct rdf {
@@ -380,6 +381,7 @@ static void state_init(struct jl *st, const struct vc_jsonld_limits *l, struct o
 	st->def_depth = 0;
 	st->loaded = json_object();
 	st->memo = json_object();
+	st->ids = json_object();
 }
 
 int vc_jsonld_expand(const json_t *doc, const struct vc_jsonld_limits *l, json_t **expanded,
@@ -390,10 +392,11 @@ int vc_jsonld_expand(const json_t *doc, const struct vc_jsonld_limits *l, json_t
 
 	*expanded = NULL;
 	state_init(&st, l, err);
-	rc = st.loaded && st.memo ? jl_expand_doc(&st, doc, expanded)
+	rc = st.loaded && st.memo && st.ids ? jl_expand_doc(&st, doc, expanded)
 	                          : ok_fail(err, OK_ENOMEM, "out of memory in JSON-LD expansion");
 	json_decref(st.loaded);
 	json_decref(st.memo);
+	json_decref(st.ids);
 	return rc;
 }
 
@@ -409,7 +412,7 @@ int vc_jsonld_to_nquads(const json_t *doc, const struct vc_jsonld_limits *l, str
 
 	state_init(&st, l, err);
 	buf_init(&subject, BUF_DEFAULT_MAX);
-	if (!st.loaded || !st.memo || !(r.labels = json_object())) {
+	if (!st.loaded || !st.memo || !st.ids || !(r.labels = json_object())) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory in JSON-LD to RDF");
 		goto out;
 	}
@@ -444,5 +447,6 @@ out:
 	json_decref(expanded);
 	json_decref(st.loaded);
 	json_decref(st.memo);
+	json_decref(st.ids);
 	return rc;
 }

@@ -51,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l.max_quads = 2000;
 	l.max_context_steps = 20000;
 	l.strict = size % 2 == 0;
+	l.plain_form = l.strict && size % 3 != 0; /* both the plain form and general JSON-LD */
 	buf_init(&one, (size_t)4 << 20);
 	buf_init(&two, (size_t)4 << 20);
 	rc = vc_jsonld_to_nquads(doc, &l, &one, &err);

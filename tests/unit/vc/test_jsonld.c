@@ -4,7 +4,9 @@
 #include "vc_test.h"
 
 #include <dirent.h>
+#include <time.h>
 
+#include "vc/datamodel.h"
 #include "vc/jsonld.h"
 
 static json_t *parse(const char *text)
@@ -16,6 +18,19 @@ static json_t *parse(const char *text)
 	if (vc_jcs_parse(text, strlen(text), 0, &v, &err) != 0)
 		fail_msg("parse: %s", err.message);
 	return v;
+}
+
+/* The converter's general JSON-LD, the plain-form rules off: the cases below test JSON-LD
+ * itself (inline contexts, aliases, @nest…); the plain form has its own test. */
+static const struct vc_jsonld_limits *general(const struct vc_jsonld_limits *l)
+{
+	static struct vc_jsonld_limits g;
+
+	if (l)
+		return l;
+	g = vc_jsonld_limits_default;
+	g.plain_form = false;
+	return &g;
 }
 
 static json_t *fixture_json(const char *rel)
@@ -35,7 +50,7 @@ static char *nquads(const json_t *doc, const struct vc_jsonld_limits *l)
 
 	buf_init(&out, 0);
 	ok_error_clear(&err);
-	if (vc_jsonld_to_nquads(doc, l, &out, &err) != 0)
+	if (vc_jsonld_to_nquads(doc, general(l), &out, &err) != 0)
 		fail_msg("to_nquads: %s", err.message);
 	return buf_detach(&out, NULL);
 }
@@ -50,7 +65,7 @@ static int nquads_fail(const json_t *doc, const struct vc_jsonld_limits *l, char
 	buf_init(&out, 0);
 	assert_int_equal(buf_addstr(&out, "kept"), 0);
 	ok_error_clear(&err);
-	rc = vc_jsonld_to_nquads(doc, l, &out, &err);
+	rc = vc_jsonld_to_nquads(doc, general(l), &out, &err);
 	if (rc != 0) {
 		/* Nothing half-written. */
 		assert_string_equal(out.data, "kept");
@@ -502,7 +517,7 @@ static void limits(void **state)
 	json_decref(deep);
 	/* Poison: a context whose terms each need the next one defined first. */
 	doc = json_pack("{s:{},s:s,s:s}", "@context", "@id", "urn:x:1", "t0", "v");
-	for (i = 0; i < 5000; i++) {
+	for (i = 0; i < 900; i++) {
 		char term[16], iri[24];
 		snprintf(term, sizeof(term), "t%d", i);
 		snprintf(iri, sizeof(iri), "t%d:x", i + 1);
@@ -520,6 +535,245 @@ static void limits(void **state)
 		                                "issuer", "did:example:i"));
 	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_ETOOBIG);
 	json_decref(doc);
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* A credential of the Open Badges case with credentialSubject replaced or type extended. */
+static json_t *ob_case(void)
+{
+	return case_json("ob-credential.jsonld");
+}
+
+/* The review's shapes (R2): keys in descending order and long type arrays once cost minutes of
+ * CPU in insertion sorts; now they are refused, naming the limit, before any work. */
+static void big_objects_refused_fast(void **state)
+{
+	char msg[OK_ERROR_MESSAGE_MAX], key[16];
+	struct vc_dm_options o = VC_DM_OPTIONS_JSONLD;
+	struct vc_dm_failure f;
+	json_t *doc = ob_case(), *subj = json_object(), *types;
+	double t0;
+	int i;
+
+	(void)state;
+	for (i = 80000; i > 0; i--) {
+		snprintf(key, sizeof(key), "k%06d", i);
+		json_object_set_new(subj, key, json_string("v"));
+	}
+	json_object_set_new(doc, "credentialSubject", subj);
+	t0 = now_ms();
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
+	assert_string_equal(msg, "an object has 80000 members, more than the limit of 1000");
+	assert_int_equal(vc_datamodel_check(doc, &o, &f), OK_EINPUT);
+	assert_true(now_ms() - t0 < 200);
+	json_decref(doc);
+
+	doc = ob_case();
+	types = json_array();
+	json_array_append_new(types, json_string("VerifiableCredential"));
+	for (i = 40000; i > 0; i--) {
+		snprintf(key, sizeof(key), "T%06d", i);
+		json_array_append_new(types, json_string(key));
+	}
+	json_object_set_new(doc, "type", types);
+	t0 = now_ms();
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
+	assert_string_equal(msg, "type has 40001 values, more than the limit of 100 types");
+	assert_int_equal(vc_datamodel_check(doc, &o, &f), OK_EINPUT);
+	assert_true(now_ms() - t0 < 200);
+	/* 500 types: within the array limit, past the limit on types of one node. */
+	json_array_clear(types);
+	for (i = 500; i > 0; i--) {
+		snprintf(key, sizeof(key), "T%06d", i);
+		json_array_append_new(types, json_string(key));
+	}
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
+	assert_string_equal(msg, "type has 500 values, more than the limit of 100 types");
+	json_decref(doc);
+	/* An array of any other key: past its own limit. */
+	doc = ob_case();
+	types = json_array();
+	for (i = 0; i < 20000; i++)
+		json_array_append_new(types, json_string("x"));
+	json_object_set_new(json_object_get(doc, "credentialSubject"), "name", types);
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT);
+	assert_string_equal(msg, "an array has 20000 items, more than the limit of 10000");
+	json_decref(doc);
+
+	/* At the limits, in descending order, the work stays small (qsort). */
+	doc = ob_case();
+	subj = json_object_get(doc, "credentialSubject");
+	for (i = 990; i > 0; i--) {
+		snprintf(key, sizeof(key), "k%06d", i);
+		json_object_set_new(subj, key, json_string("v"));
+	}
+	t0 = now_ms();
+	assert_int_equal(nquads_fail(doc, NULL, msg, sizeof(msg)), OK_EINPUT); /* undefined terms */
+	assert_true(now_ms() - t0 < 200);
+	json_decref(doc);
+}
+
+/* The plain form (review R1, R3): the shapes that keep the quads but move a property away from
+ * the key the verifier reads are refused; the plain credential and presentation convert. */
+static void plain_form_only(void **state)
+{
+	static const struct {
+		const char *patch, *want;
+	} cases[] = {
+	        {"{\"@nest\":{\"validUntil\":\"2021-01-01T00:00:00Z\"}}",
+	         "@nest: this keyword or keyword alias is not allowed in a credential's plain "
+	         "form"},
+	        {"{\"https://www.w3.org/2018/credentials#validUntil\":{\"@value\":\"2021-01-01T00:"
+	         "00:00Z\",\"@type\":\"http://www.w3.org/2001/XMLSchema#dateTime\"}}",
+	         "https://www.w3.org/2018/credentials#validUntil: an IRI or keyword as a key is "
+	         "not "
+	         "allowed; use the context's term"},
+	        {"{\"@context\":[\"https://www.w3.org/ns/credentials/v2\",{\"cs\":\"https://"
+	         "www.w3.org/"
+	         "2018/credentials#credentialStatus\"}],\"cs\":{\"id\":\"urn:x:s\"}}",
+	         "@context: only context URLs are allowed, not inline contexts"},
+	        {"{\"@type\":\"OpenBadgeCredential\"}", "@type: this keyword or keyword alias is "
+	                                                "not allowed in a credential's plain form"},
+	        {"{\"@id\":\"urn:x:other\"}",
+	         "@id: this keyword or keyword alias is not allowed in a credential's plain form"},
+	        {"{\"@included\":[]}",
+	         "@included: this keyword or keyword alias is not allowed in a credential's plain "
+	         "form"},
+	        {"{\"name\":{\"@value\":\"x\",\"@index\":\"zzz\"}}",
+	         "@index is not allowed: the signature would not cover it"},
+	        {"{\"name\":{\"@value\":\"x\",\"@direction\":\"rtl\"}}",
+	         "@direction is not allowed: the signature would not cover it"},
+	        {"{\"name\":{\"@value\":\"x\",\"@language\":\"EN\"}}",
+	         "invalid JSON-LD at @language: a language tag not in lower case"},
+	        {"{\"name\":{\"@language\":\"en\"}}",
+	         "invalid JSON-LD at @language: an object with @language and no @value"},
+	        {"{\"description\":null}", "description is null: the signature would not cover it"},
+	        {"{\"type\":[\"VerifiableCredential\",\"https://www.w3.org/ns/credentials/"
+	         "status#BitstringStatusListCredential\"]}",
+	         "type https://www.w3.org/ns/credentials/status#BitstringStatusListCredential: a "
+	         "type the context names as a term is written as an IRI; use the term"},
+	        {"{\"credentialSubject\":{\"id\":\"_:b0\",\"type\":\"AchievementSubject\"}}",
+	         "invalid JSON-LD at id: a blank-node id written in the JSON"},
+	        /* credentialStatus moved into another node carrying the credential's own id */
+	        {"{\"credentialSubject\":{\"type\":\"AchievementSubject\",\"achievement\":{\"id\":"
+	         "\"urn:uuid:9d17b61c-bce4-4625-a900-0151eae20a64\",\"type\":\"Achievement\","
+	         "\"name\":\"x\"}}}",
+	         "invalid JSON-LD at id: the same node is described in two places"},
+	};
+	char msg[OK_ERROR_MESSAGE_MAX];
+	const char *k;
+	json_t *doc, *patch, *v;
+	size_t i;
+
+	(void)state;
+	doc = case_json("ob-credential.jsonld");
+	free(nquads(doc, &vc_jsonld_limits_default));
+	json_decref(doc);
+	doc = case_json("presentation.jsonld");
+	free(nquads(doc, &vc_jsonld_limits_default));
+	json_decref(doc);
+	/* Two credentials in a presentation are two graphs: the same issuer described in each
+	 * (even the same credential twice) is no node described twice. */
+	patch = case_json("ob-credential.jsonld");
+	json_object_del(patch, "proof");
+	doc = json_pack("{s:[s],s:s,s:[O,O]}", "@context", "https://www.w3.org/ns/credentials/v2",
+	                "type", "VerifiablePresentation", "verifiableCredential", patch, patch);
+	free(nquads(doc, &vc_jsonld_limits_default));
+	json_decref(doc);
+	json_decref(patch);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		doc = case_json("ob-credential.jsonld");
+		patch = parse(cases[i].patch);
+		json_object_foreach(patch, k, v) json_object_set(doc, k, v);
+		print_message("case %zu\n", i);
+		assert_int_equal(nquads_fail(doc, &vc_jsonld_limits_default, msg, sizeof(msg)),
+		                 OK_EINPUT);
+		assert_string_equal(msg, cases[i].want);
+		json_decref(patch);
+		json_decref(doc);
+	}
+}
+
+/* The names the verifier reads, and their IRIs. */
+static const char *const read_terms[][2] = {
+        {"credentialStatus", "https://www.w3.org/2018/credentials#credentialStatus"},
+        {"credentialSubject", "https://www.w3.org/2018/credentials#credentialSubject"},
+        {"issuer", "https://www.w3.org/2018/credentials#issuer"},
+        {"validFrom", "https://www.w3.org/2018/credentials#validFrom"},
+        {"validUntil", "https://www.w3.org/2018/credentials#validUntil"},
+        {"proof", "https://w3id.org/security#proof"},
+        {"created", "http://purl.org/dc/terms/created"},
+        {"expires", "https://w3id.org/security#expiration"},
+};
+
+/* Every term definition in a context document, scoped contexts included: a term mapping to an
+ * IRI the verifier reads has the verifier's name, and no term is a @nest or an alias of a
+ * keyword other than id and type. */
+static void check_terms(const char *url, json_t *v)
+{
+	const char *k, *iri;
+	json_t *x;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) check_terms(url, x);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	json_object_foreach(v, k, x)
+	{
+		iri = json_is_string(x) ? json_string_value(x)
+		                        : json_string_value(json_object_get(x, "@id"));
+		if (iri && k[0] != '@') {
+			for (i = 0; i < sizeof(read_terms) / sizeof(read_terms[0]); i++)
+				if (strcmp(iri, read_terms[i][1]) == 0 &&
+				    strcmp(k, read_terms[i][0]) != 0)
+					fail_msg("%s: %s is another name for %s", url, k,
+					         read_terms[i][0]);
+			if (iri[0] == '@' && strcmp(iri, "@id") && strcmp(iri, "@type"))
+				fail_msg("%s: %s is an alias of %s", url, k, iri);
+			if ((strcmp(iri, "@id") == 0 && strcmp(k, "id")) ||
+			    (strcmp(iri, "@type") == 0 && strcmp(k, "type")))
+				fail_msg("%s: %s is an alias of %s", url, k, iri);
+		}
+		check_terms(url, x);
+	}
+}
+
+static void pinned_contexts_one_name_per_read_property(void **state)
+{
+	static const char *const urls[] = {
+	        "https://www.w3.org/ns/credentials/v2",
+	        "https://www.w3.org/ns/credentials/examples/v2",
+	        "https://w3id.org/security/data-integrity/v1",
+	        "https://w3id.org/security/data-integrity/v2",
+	        "https://w3id.org/security/multikey/v1",
+	        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+	        "https://www.w3.org/ns/credentials/undefined-terms/v2",
+	};
+	struct ok_error err;
+	const char *text;
+	json_t *doc;
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		text = vc_jsonld_context_document(urls[i], &len);
+		assert_non_null(text);
+		ok_error_clear(&err);
+		doc = json_loadb(text, len, 0, NULL);
+		assert_non_null(doc);
+		check_terms(urls[i], json_object_get(doc, "@context"));
+		json_decref(doc);
+	}
 }
 
 static void pinned_documents_served(void **state)
@@ -551,6 +805,9 @@ int main(void)
 	        cmocka_unit_test(relative_iris_and_unsupported_features),
 	        cmocka_unit_test(numbers_as_specified),
 	        cmocka_unit_test(limits),
+	        cmocka_unit_test(big_objects_refused_fast),
+	        cmocka_unit_test(plain_form_only),
+	        cmocka_unit_test(pinned_contexts_one_name_per_read_property),
 	        cmocka_unit_test(pinned_documents_served),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

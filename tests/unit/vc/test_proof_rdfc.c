@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "vc/did.h"
+#include "vc/jsonld.h"
 #include "vc/multibase.h"
 #include "vc/proof.h"
 
@@ -262,6 +263,120 @@ static void refusals_name_the_reason(void **state)
 
 /* A credential whose graph has more blank nodes than RDFC-1.0 may hash fails with OK_ETOOBIG
  * before any hashing, when signing and when verifying. */
+/* The quads of doc in general JSON-LD (plain form off): what the signature covers. */
+static char *general_quads(const json_t *doc)
+{
+	struct vc_jsonld_limits l = vc_jsonld_limits_default;
+	struct ok_error err;
+	struct buf out;
+
+	l.plain_form = false;
+	buf_init(&out, 0);
+	ok_error_clear(&err);
+	if (vc_jsonld_to_nquads(doc, &l, &out, &err) != 0)
+		fail_msg("to_nquads: %s", err.message);
+	return buf_detach(&out, NULL);
+}
+
+/* Review R1: a revoked or expired rdfc credential whose credentialStatus, validUntil or
+ * proof.created is moved away from the key the verifier reads, in a shape that keeps the
+ * signed quads. Each reshaped credential carries the same quads (so the signature alone would
+ * hold), and each is refused at canonicalization, naming the reason; signing one is refused. */
+static void reshaped_credentials_do_not_verify(void **state)
+{
+	static const char vc_text[] =
+	        "{\"@context\":[\"https://www.w3.org/ns/credentials/v2\"],\"id\":\"urn:uuid:1\","
+	        "\"type\":[\"VerifiableCredential\"],\"issuer\":\"did:example:1\","
+	        "\"validUntil\":\"2021-01-01T00:00:00Z\",\"credentialStatus\":{\"id\":\"urn:x:s#"
+	        "5\","
+	        "\"type\":\"BitstringStatusListEntry\",\"statusPurpose\":\"revocation\","
+	        "\"statusListIndex\":\"5\",\"statusListCredential\":\"urn:x:s\"},"
+	        "\"credentialSubject\":{\"id\":\"did:ex:2\"}}";
+	static const char *const moved[] = {"credentialStatus", "validUntil"};
+	struct vc_proof_options opt = {NULL, W3C_CREATED, VC_SUITE_RDFC};
+	enum vc_proof_check failed;
+	char msg[OK_ERROR_MESSAGE_MAX], *want, *got;
+	struct ok_error err;
+	json_t *doc = parse(vc_text), *secured = NULL, *bad, *nest, *proof;
+	struct key k;
+	size_t i;
+
+	(void)state;
+	load_key(&k);
+	opt.verification_method = k.vm;
+	ok_error_clear(&err);
+	assert_int_equal(vc_proof_create(doc, &opt, k.sk, &secured, &err), 0);
+	assert_int_equal(verify(secured, &failed, msg, sizeof(msg)), 0);
+	json_t *unsigned_doc = json_deep_copy(secured);
+	json_object_del(unsigned_doc, "proof");
+	want = general_quads(unsigned_doc);
+	json_decref(unsigned_doc);
+
+	for (i = 0; i < 2; i++) {
+		/* (a) under @nest */
+		bad = json_deep_copy(secured);
+		nest = json_object();
+		json_object_set(nest, moved[i], json_object_get(bad, moved[i]));
+		json_object_del(bad, moved[i]);
+		json_object_set_new(bad, "@nest", nest);
+		unsigned_doc = json_deep_copy(bad);
+		json_object_del(unsigned_doc, "proof");
+		got = general_quads(unsigned_doc);
+		assert_string_equal(got, want);
+		free(got);
+		json_decref(unsigned_doc);
+		assert_int_equal(verify(bad, &failed, msg, sizeof(msg)), OK_EINVALID);
+		assert_int_equal(failed, VC_PROOF_NOT_CANONICAL);
+		assert_non_null(strstr(msg, "@nest"));
+		json_object_del(bad, "proof");
+		assert_int_equal(vc_proof_create(bad, &opt, k.sk, &proof, &err), OK_EINPUT);
+		json_decref(bad);
+	}
+	/* (b) credentialStatus under its IRI; validUntil as a typed value under its IRI */
+	bad = json_deep_copy(secured);
+	json_object_set(bad, "https://www.w3.org/2018/credentials#credentialStatus",
+	                json_object_get(bad, "credentialStatus"));
+	json_object_del(bad, "credentialStatus");
+	json_object_set_new(bad, "https://www.w3.org/2018/credentials#validUntil",
+	                    json_pack("{s:s,s:s}", "@value", "2021-01-01T00:00:00Z", "@type",
+	                              "http://www.w3.org/2001/XMLSchema#dateTime"));
+	json_object_del(bad, "validUntil");
+	unsigned_doc = json_deep_copy(bad);
+	json_object_del(unsigned_doc, "proof");
+	got = general_quads(unsigned_doc);
+	assert_string_equal(got, want);
+	free(got);
+	json_decref(unsigned_doc);
+	assert_int_equal(verify(bad, &failed, msg, sizeof(msg)), OK_EINVALID);
+	assert_int_equal(failed, VC_PROOF_NOT_CANONICAL);
+	assert_non_null(strstr(msg, "an IRI or keyword as a key is not allowed"));
+	json_decref(bad);
+	/* (c) an inline alias of credentialStatus */
+	bad = json_deep_copy(secured);
+	json_array_append_new(
+	        json_object_get(bad, "@context"),
+	        json_pack("{s:s}", "cs", "https://www.w3.org/2018/credentials#credentialStatus"));
+	json_object_set(bad, "cs", json_object_get(bad, "credentialStatus"));
+	json_object_del(bad, "credentialStatus");
+	assert_int_equal(verify(bad, &failed, msg, sizeof(msg)), OK_EINVALID);
+	assert_int_equal(failed, VC_PROOF_NOT_CANONICAL);
+	assert_non_null(strstr(msg, "inline contexts"));
+	json_decref(bad);
+	/* (d) the proof's created under @nest in the proof */
+	bad = json_deep_copy(secured);
+	proof = json_object_get(bad, "proof");
+	json_object_set_new(proof, "@nest",
+	                    json_pack("{s:O}", "created", json_object_get(proof, "created")));
+	json_object_del(proof, "created");
+	assert_int_equal(verify(bad, &failed, msg, sizeof(msg)), OK_EINVALID);
+	assert_true(failed == VC_PROOF_NOT_CANONICAL || failed == VC_PROOF_MALFORMED);
+	json_decref(bad);
+
+	free(want);
+	json_decref(secured);
+	json_decref(doc);
+}
+
 static void poison_graph_is_refused(void **state)
 {
 	struct vc_proof_options opt = {NULL, W3C_CREATED, VC_SUITE_RDFC};
@@ -431,6 +546,7 @@ int main(void)
 	        cmocka_unit_test(verification_picks_the_suite),
 	        cmocka_unit_test(rdf_equivalent_documents_verify),
 	        cmocka_unit_test(refusals_name_the_reason),
+	        cmocka_unit_test(reshaped_credentials_do_not_verify),
 	        cmocka_unit_test(poison_graph_is_refused),
 	        cmocka_unit_test(presentation_round_trip),
 	        cmocka_unit_test(shared_contexts_across_threads),

@@ -1,0 +1,109 @@
+"""The plain form of eddsa-rdfc-2022 credentials (review R1, R3): a revoked diploma whose
+credentialStatus is moved where the verifier does not look, in a shape that keeps the signed
+quads (under @nest, under its full IRI, behind an inline alias), must not verify; the VC-API
+issuer refuses such shapes with a 400 naming the key; R2's oversized shapes are refused fast."""
+import copy
+import json
+import re
+import time
+
+import pytest
+
+from helpers.server import HOST, DID, Server, problem
+from helpers.base import Oorkonde
+
+CS_IRI = "https://www.w3.org/2018/credentials#credentialStatus"
+
+
+@pytest.fixture(scope="module")
+def dep(binary, tmp_path_factory):
+    base = tmp_path_factory.mktemp("shapes")
+    ok = Oorkonde(binary, base / "data")
+    ok.run("init", "--host", HOST, check=True)
+    out = ok.run("demo", "--learners", "4", check=True).stdout
+    items = []
+    for nid in sorted(set(re.findall(r"--national-id (\S+)", out))):
+        items += json.loads(ok.run("achievements", "--national-id", nid, "--json",
+                                   check=True).stdout)
+    items = [i for i in items if i["status"] == "active"]
+    out = ok.run("apikey", "add", "--permit", "vc-issue", check=True).stdout
+    key = re.search(r"API key .*\(shown once[^)]*\): (ok_\S+)", out).group(1)
+    srv = Server(ok, "--rate-limit", 0, name="shapes").start()
+    try:
+        yield ok, srv, items, key
+    finally:
+        srv.stop()
+
+
+def reshaped(vc):
+    """The review's shapes, each with the same quads as vc."""
+    nest = copy.deepcopy(vc)
+    nest["@nest"] = {"credentialStatus": nest.pop("credentialStatus")}
+    iri = copy.deepcopy(vc)
+    iri[CS_IRI] = iri.pop("credentialStatus")
+    alias = copy.deepcopy(vc)
+    alias["@context"] = list(alias["@context"]) + [{"cs": CS_IRI}]
+    alias["cs"] = alias.pop("credentialStatus")
+    return {"@nest": nest, "IRI key": iri, "inline": alias}
+
+
+def test_revoked_diploma_reshaped_does_not_verify(dep):
+    ok, srv, items, _ = dep
+    a = items[0]
+    vc = json.loads(ok.run("issue", a["id"], "--cryptosuite", "eddsa-rdfc-2022",
+                           check=True).stdout)
+    assert "credentialStatus" in vc
+    ok.run("revoke", a["id"], "--reason", "obtained by fraud", check=True)
+    r = srv.post("/credentials/verify", {"verifiableCredential": vc})
+    assert r.json()["verified"] is False
+    for name, bad in reshaped(vc).items():
+        r = srv.post("/credentials/verify", {"verifiableCredential": bad})
+        assert r.status in (200, 400), (name, r)
+        body = r.json()
+        assert body["verified"] is False, (name, body)
+        text = json.dumps(body)
+        assert ("@nest" in text or "IRI" in text or "inline" in text), (name, text)
+
+
+def test_vc_api_refuses_reshaped_credentials(dep):
+    _, srv, _, key = dep
+    plain = {"@context": ["https://www.w3.org/ns/credentials/v2",
+                          "https://www.w3.org/ns/credentials/examples/v2"],
+             "type": ["VerifiableCredential", "ExampleAlumniCredential"], "issuer": DID,
+             "credentialSubject": {"id": "did:example:ebfeb1f712ebc6f1c276e12ec21",
+                                   "alumniOf": "The School of Examples"}}
+    r = srv.post("/credentials/issue?cryptosuite=eddsa-rdfc-2022",
+                 {"credential": plain, "options": {}}, key=key)
+    assert r.status == 201, r
+    entry = {"id": "https://example.org/status/1#5", "type": "BitstringStatusListEntry",
+             "statusPurpose": "revocation", "statusListIndex": "5",
+             "statusListCredential": "https://example.org/status/1"}
+    shapes = {
+        "@nest": dict(plain, **{"@nest": {"credentialStatus": entry}}),
+        "IRI": dict(plain, **{CS_IRI: entry}),
+        "inline": dict(plain, **{"@context": plain["@context"] + [{"cs": CS_IRI}],
+                                 "cs": entry}),
+        "reserved type as IRI": dict(plain, type=[
+            "VerifiableCredential",
+            "https://www.w3.org/ns/credentials/status#BitstringStatusListCredential"]),
+    }
+    for name, cred in shapes.items():
+        r = srv.post("/credentials/issue?cryptosuite=eddsa-rdfc-2022",
+                     {"credential": cred, "options": {}}, key=key)
+        doc = problem(r, 400)
+        assert doc.get("detail"), (name, doc)
+
+
+def test_many_keys_refused_fast(dep):
+    _, srv, _, _ = dep
+    # Keys in descending order, the insertion sort's worst case, within the 1 MiB body limit.
+    subject = {"%x" % i: "v" for i in range(60000, 0, -1)}
+    vc = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+          "type": ["VerifiableCredential"], "issuer": DID, "credentialSubject": subject}
+    t0 = time.monotonic()
+    r = srv.post("/credentials/verify", {"verifiableCredential": vc})
+    took = time.monotonic() - t0
+    assert r.status in (200, 400, 413), r
+    assert r.json()["verified"] is False
+    assert "more than the limit of 1000" in json.dumps(r.json()), r
+    assert took < 5, took
