@@ -59,7 +59,7 @@ describe('presentations made by @digitalbazaar/vc, verified by oorkonde', () => 
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.equal(r.result.verified, true);
     assert.equal(r.result.presentationResult.holder, holder.did);
-    assert.deepEqual(r.result.presentationResult.checks.sort(), ['challenge', 'domain', 'proof']);
+    assert.deepEqual(r.result.presentationResult.checks.sort(), ['challenge', 'domain', 'holder', 'proof']);
     assert.deepEqual(r.result.credentialResults.map(c => c.verified), [true, true]);
   });
 
