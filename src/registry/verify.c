@@ -907,7 +907,8 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 		if (!r->items[i].passed)
 			r->verified = false;
 out:
-	if (!r->is_credential) {
+	/* On failure the result owns nothing: callers that give up on an error free nothing. */
+	if (!r->is_credential || rc) {
 		json_decref(vc);
 		vc = NULL;
 	}
