@@ -102,7 +102,7 @@ static int read_emp(const json_t *e, size_t i, struct store_emrex_ncp *n, struct
 		return BAD("pubKey", "not an X.509 certificate (PEM or base64)");
 	if (inst && !json_is_array(inst))
 		return BAD("institutions", "not a list");
-	text = json_dumps(inst ? inst : json_array(), JSON_COMPACT | JSON_ENCODE_ANY);
+	text = inst ? json_dumps(inst, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("[]");
 	if (!text || ok_format(n->institutions, sizeof(n->institutions), "%s", text)) {
 		free(text);
 		return BAD("institutions", "longer than %zu bytes", sizeof(n->institutions) - 1);
