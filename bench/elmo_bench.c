@@ -66,7 +66,8 @@ static void fill(struct elmo_document *doc, int n)
 		snprintf(x->title, sizeof(x->title), "%s %d", titles[i % 10], i / 10 + 1);
 		snprintf(x->grade, sizeof(x->grade), "%d.%d", 6 + i % 4, i % 10);
 		strcpy(x->grading_scheme, "NL 1-10");
-		snprintf(x->date, sizeof(x->date), "20%02d-%02d-15", (19 + i / 20) % 100, 1 + i % 12);
+		snprintf(x->date, sizeof(x->date), "20%02d-%02d-15", (19 + i / 20) % 100,
+		         1 + i % 12);
 		x->credits_centi = i % 20 == 19 ? 18000 : 500 + 250 * (i % 3);
 		x->eqf_level = i % 20 == 19 ? 6 : 0;
 		strcpy(x->language, i % 2 ? "nl" : "en");

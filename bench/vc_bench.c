@@ -220,9 +220,9 @@ int main(int argc, char **argv)
 	if (vc_jcs_parse(c.text, c.len, 0, &vc, &err))
 		return fail("parsing the credential", &err);
 	c.unsigned_vc = json_deep_copy(vc);
-	if (vc_suite_parse(json_string_value(json_object_get(json_object_get(vc, "proof"),
-	                                                     "cryptosuite")),
-	                   &c.suite) != 0)
+	if (vc_suite_parse(
+	            json_string_value(json_object_get(json_object_get(vc, "proof"), "cryptosuite")),
+	            &c.suite) != 0)
 		c.suite = VC_SUITE_JCS;
 	json_object_del(c.unsigned_vc, "proof");
 	json_decref(vc);

@@ -84,12 +84,12 @@ int cmd_import_credential(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_keys(struct cli *c, int argc, char **argv);
-int cmd_backup(struct cli *c, int argc, char **argv);  /* cmd_backup.c */
-int cmd_restore(struct cli *c, int argc, char **argv); /* cmd_backup.c */
-int cmd_store(struct cli *c, int argc, char **argv);   /* cmd_store.c */
+int cmd_backup(struct cli *c, int argc, char **argv);    /* cmd_backup.c */
+int cmd_restore(struct cli *c, int argc, char **argv);   /* cmd_backup.c */
+int cmd_store(struct cli *c, int argc, char **argv);     /* cmd_store.c */
 int cmd_retention(struct cli *c, int argc, char **argv); /* cmd_retention.c */
 int cmd_hold(struct cli *c, int argc, char **argv);      /* cmd_hold.c */
-int cmd_oidc(struct cli *c, int argc, char **argv);    /* cmd_oidc.c */
+int cmd_oidc(struct cli *c, int argc, char **argv);      /* cmd_oidc.c */
 /* oorkonde learner SUB: the dispatcher (cmd_learner.c) and its subcommands. */
 int cmd_learner(struct cli *c, int argc, char **argv);
 int cmd_learner_report(struct cli *c, int argc, char **argv); /* cmd_report.c */

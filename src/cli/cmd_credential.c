@@ -105,9 +105,9 @@ static int issue_sdjwt(struct cli *c, const char *id, const char *holder_path,
 		buf_init(&text, 64 << 10);
 		rc = cli_read_input(c, holder_path, &text, &cut);
 		if (!rc && (cut || !(jwk = json_loadb(text.data, text.len, JSON_REJECT_DUPLICATES,
-		                                       NULL)))) {
-			fprintf(stderr, "%s: %s is not a JSON Web Key (JSON, 64 KiB at most)\n", c->prog,
-			        holder_path);
+		                                      NULL)))) {
+			fprintf(stderr, "%s: %s is not a JSON Web Key (JSON, 64 KiB at most)\n",
+			        c->prog, holder_path);
 			rc = EXIT_FAILED;
 		}
 		buf_release(&text);
@@ -207,8 +207,9 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 	if (learner && !output)
 		return cli_usage_error(c, "--learner-id needs -o DIR");
 	if (sd_opts && !sdjwt)
-		return cli_usage_error(c, "--holder-jwk, --vct and --lifetime-days are for --format "
-		                          "sd-jwt");
+		return cli_usage_error(c,
+		                       "--holder-jwk, --vct and --lifetime-days are for --format "
+		                       "sd-jwt");
 	if (sdjwt && learner)
 		return cli_usage_error(c, "--format sd-jwt issues one achievement at a time");
 	if (sdjwt && suite)
@@ -538,8 +539,9 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	} else {
 		print_summary(have_d ? &d : NULL, &r);
 		/* The issuer and what the checks quote come from the file: escaped. */
-		printf("Credential (%s) from ",
-		       !strcmp(r.format, "sd-jwt") ? "SD-JWT VC" : strcmp(r.format, "jwt") ? "JSON, Data Integrity" : "VC-JOSE");
+		printf("Credential (%s) from ", !strcmp(r.format, "sd-jwt") ? "SD-JWT VC"
+		                                : strcmp(r.format, "jwt")   ? "JSON, Data Integrity"
+		                                                            : "VC-JOSE");
 		term_put(stdout, r.issuer);
 		putchar('\n');
 		print_checks(&r, "  ");

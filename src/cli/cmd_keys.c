@@ -407,7 +407,8 @@ int cmd_keys(struct cli *c, int argc, char **argv)
 	}
 	if (!strcmp(sub, "install-wallet-cert")) {
 		if (optind != argc - 2)
-			return cli_usage_error(c, "install-wallet-cert takes CHAIN.pem and KEY.pem");
+			return cli_usage_error(c,
+			                       "install-wallet-cert takes CHAIN.pem and KEY.pem");
 		if ((rc = cli_open(c, &d)))
 			return rc;
 		rc = install_wallet_cert(c, &d, argv[optind], argv[optind + 1]);
