@@ -3,7 +3,7 @@
  *   http-floor PORT [THREADS]
  *
  * A minimal libmicrohttpd server with the daemon settings of src/http/server.c (an internal
- * epoll thread pool of THREADS threads, default one per core; ITC; the same connection memory
+ * poll() thread pool of THREADS threads, default one per core; ITC; the same connection memory
  * limit, connection limit and timeout) that, for any request with a body, reads the body,
  * parses it with jansson and does one Ed25519 verification over 64 bytes, then answers 200 with
  * {"verified":true}; a body that is not JSON gets 400. A request without a body (GET) gets 200
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	daemon = MHD_start_daemon(
-	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	        MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	        on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 	        NULL, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,

@@ -1265,7 +1265,12 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 {
 	struct http_server *s;
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	/* poll(), not epoll: libmicrohttpd 0.9.75 can abort in MHD_quiesce_daemon() with a thread
+	 * pool on epoll (a worker and the quiescing thread race to remove the listening socket from
+	 * the epoll set, and the loser panics), and quiescing is how a stopping server lets another
+	 * one on the same port (--reuse-port) take the new connections. poll() has no such race and
+	 * costs nothing measurable at our connection limits. */
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads;
 	int rc, fd = -1;

@@ -1,4 +1,4 @@
-/* The HTTP server (`oorkonde serve`): libmicrohttpd with a thread pool on epoll, JSON in and
+/* The HTTP server (`oorkonde serve`): libmicrohttpd with a thread pool on poll(), JSON in and
  * out, RFC 9457 problem+json for every error. */
 #ifndef OK_HTTP_SERVER_H
 #define OK_HTTP_SERVER_H
