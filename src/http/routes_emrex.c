@@ -129,9 +129,8 @@ static bool read_form(struct http_request *req, struct http_response *res, struc
 static void message_page(struct http_request *req, struct http_response *res, unsigned status,
                          const char *heading, const char *text, const char *id)
 {
-	const struct render_var vars[] = {{"heading", heading, false},
-	                                  {"text", text, false},
-	                                  {"id", id, false}};
+	const struct render_var vars[] = {
+	        {"heading", heading, false}, {"text", text, false}, {"id", id, false}};
 
 	web_page(req, res, status, "emrex_message.html", "emrex.title", vars, 3);
 }
@@ -171,9 +170,8 @@ static void post_page(struct http_request *req, struct http_response *res, const
 	size_t i;
 
 	{
-		const struct render_var vars[] = {{"action", url, false},
-		                                  {"fields", fields, true},
-		                                  {"text", text, false}};
+		const struct render_var vars[] = {
+		        {"action", url, false}, {"fields", fields, true}, {"text", text, false}};
 		web_page(req, res, 200, "emrex_post.html", "emrex.title", vars, 3);
 	}
 	if (res->status != 200)
@@ -186,7 +184,8 @@ static void post_page(struct http_request *req, struct http_response *res, const
 		             "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
 		             "base-uri 'none'; form-action %s; frame-ancestors 'none'",
 		             origin) >= (int)sizeof(res->headers[i].value))
-			http_problem(res, 500, "internal", "Internal error", "the page could not be made");
+			http_problem(res, 500, "internal", "Internal error",
+			             "the page could not be made");
 	http_header(res, "Cache-Control", "no-store");
 	http_header(res, "Referrer-Policy", "no-referrer");
 }
@@ -205,13 +204,13 @@ static const char *emrex_cookie(struct http_request *req)
 
 /* Lax, not Strict: the browser arrives from the client's site, and must bring it along on the
  * redirect that follows; a cross-site POST does not carry it. */
-static void set_emrex_cookie(struct http_request *req, struct http_response *res,
-                             const char *token)
+static void set_emrex_cookie(struct http_request *req, struct http_response *res, const char *token)
 {
 	const char *secure = http_session_secure(req) ? "; Secure" : "";
 
 	if (token)
-		http_header(res, "Set-Cookie", "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s",
+		http_header(res, "Set-Cookie",
+		            "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s",
 		            emrex_cookie_name(req), token, PORTAL_EMREX_TTL_S, secure);
 	else
 		http_header(res, "Set-Cookie", "%s=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0%s",
@@ -269,7 +268,8 @@ static int result_groups(const json_t *doc, const char *lang, struct buf *b)
 			rc = buf_addstr(b, "<label class=\"emrex-item\"><input type=\"checkbox\" "
 			                   "name=\"a\" checked value=\"") ||
 			     render_html_escape(b, id) || buf_addstr(b, "\"> <span>") ||
-			     render_html_escape(b, json_string_value(json_object_get(a, "title"))) ||
+			     render_html_escape(b,
+			                        json_string_value(json_object_get(a, "title"))) ||
 			     buf_addstr(b, "</span> <small>") || render_html_escape(b, when) ||
 			     buf_addstr(b, "</small></label>");
 		}
@@ -303,7 +303,9 @@ void route_emrex_page(struct http_request *req, struct http_response *res)
 		bool checked = http_query(req, "checked") != NULL;
 		const struct render_var vars[] = {
 		        {"refresh",
-		         checked ? "" : "<meta http-equiv=\"refresh\" content=\"0; url=/emrex?checked=1\">",
+		         checked ? ""
+		                 : "<meta http-equiv=\"refresh\" content=\"0; "
+		                   "url=/emrex?checked=1\">",
 		         true},
 		        {"client", client, false},
 		};
@@ -358,10 +360,9 @@ void route_emrex_answer(struct http_request *req, struct http_response *res)
 		learner_id[0] = '\0';
 	portal_emrex_answer_init(&a);
 	ok_error_clear(&err);
-	if (!token ||
-	    portal_emrex_answer(req->dep, token, learner_id[0] ? learner_id : "emrex",
-	                        (const char *const *)f.chosen, cancel ? 0 : f.n_chosen, cancel, &a,
-	                        &err)) {
+	if (!token || portal_emrex_answer(req->dep, token, learner_id[0] ? learner_id : "emrex",
+	                                  (const char *const *)f.chosen, cancel ? 0 : f.n_chosen,
+	                                  cancel, &a, &err)) {
 		message_page(req, res, token ? ok_http_status(err.code) : 404,
 		             render_text(lang, "emrex.none.title"), render_text(lang, "emrex.none"),
 		             "emrex-none");
@@ -374,7 +375,7 @@ void route_emrex_answer(struct http_request *req, struct http_response *res)
 	else
 		post_page(req, res, a.return_url, fields.data,
 		          render_text(lang, strcmp(a.code, "NCP_OK") == 0 ? "emrex.sending"
-		                                                         : "emrex.returning"));
+		                                                          : "emrex.returning"));
 	set_emrex_cookie(req, res, NULL);
 	buf_release(&fields);
 out:
@@ -429,7 +430,8 @@ void route_learner_emrex_page(struct http_request *req, struct http_response *re
 	} else {
 		const struct render_var vars[] = {
 		        {"list", list.len > 30 ? list.data : "", true},
-		        {"empty", list.len > 30 ? "" : render_text(lang, "emrex.fetch.none"), false},
+		        {"empty", list.len > 30 ? "" : render_text(lang, "emrex.fetch.none"),
+		         false},
 		};
 		web_page(req, res, 200, "learner_emrex.html", "emrex.fetch.title", vars, 2);
 		http_header(res, "Cache-Control", "no-store");
@@ -507,9 +509,10 @@ void route_learner_emrex_return(struct http_request *req, struct http_response *
 		             "emrex-imported");
 	} else {
 		snprintf(text, sizeof(text), "%s (%s) %s",
-		         render_text(lang, strcmp(out.code, "NCP_CANCEL") == 0       ? "emrex.cancelled"
-		                           : strcmp(out.code, "NCP_NO_RESULTS") == 0 ? "emrex.noresults"
-		                                                                     : "emrex.ncperror"),
+		         render_text(lang, strcmp(out.code, "NCP_CANCEL") == 0 ? "emrex.cancelled"
+		                           : strcmp(out.code, "NCP_NO_RESULTS") == 0
+		                                   ? "emrex.noresults"
+		                                   : "emrex.ncperror"),
 		         out.code, out.message);
 		message_page(req, res, 200, render_text(lang, "emrex.done.title"), text,
 		             "emrex-nothing");

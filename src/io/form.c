@@ -64,8 +64,8 @@ int io_form_parse(const char *body, size_t len, io_form_fn fn, void *ctx, struct
 		if (n == 0)
 			continue; /* "a=1&&b=2": an empty field is no field */
 		if (++fields > IO_FORM_FIELDS_MAX) {
-			rc = ok_fail_field(err, OK_EINPUT, "form", "the form has more than %d fields",
-			                   IO_FORM_FIELDS_MAX);
+			rc = ok_fail_field(err, OK_EINPUT, "form",
+			                   "the form has more than %d fields", IO_FORM_FIELDS_MAX);
 			break;
 		}
 		eq = memchr(start, '=', n);
@@ -81,10 +81,11 @@ int io_form_parse(const char *body, size_t len, io_form_fn fn, void *ctx, struct
 			value[0] = '\0';
 		if (nl < 0 || vl < 0 || !utf8_valid(name, (size_t)nl) ||
 		    !utf8_valid(value, (size_t)vl)) {
-			rc = ok_fail_field(err, OK_EINPUT, "form",
-			                   "field %zu of the form is not well encoded (a bad %%-escape, "
-			                   "a NUL byte or invalid UTF-8)",
-			                   fields);
+			rc = ok_fail_field(
+			        err, OK_EINPUT, "form",
+			        "field %zu of the form is not well encoded (a bad %%-escape, "
+			        "a NUL byte or invalid UTF-8)",
+			        fields);
 			break;
 		}
 		rc = fn(ctx, name, value, (size_t)vl);

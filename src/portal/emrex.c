@@ -53,7 +53,8 @@ static int keep_session(struct depository *d, const struct store_emrex_session *
 	if (!rc)
 		rc = store_emrex_session_put(d->store, e, err);
 	if (!rc)
-		rc = audit_txn_event(&txn, actor, action, subject, PORTAL_EMREX_PURPOSE, detail, err);
+		rc = audit_txn_event(&txn, actor, action, subject, PORTAL_EMREX_PURPOSE, detail,
+		                     err);
 	return audit_txn_end(&txn, rc, err);
 }
 
@@ -71,7 +72,8 @@ static int use_session(struct depository *d, const unsigned char hash[STORE_HASH
 	if (rc == OK_ECONFLICT)
 		rc = ok_fail(err, OK_EGONE, "this EMREX request was answered already");
 	if (!rc)
-		rc = audit_txn_event(&txn, actor, action, subject, PORTAL_EMREX_PURPOSE, detail, err);
+		rc = audit_txn_event(&txn, actor, action, subject, PORTAL_EMREX_PURPOSE, detail,
+		                     err);
 	return audit_txn_end(&txn, rc, err);
 }
 
@@ -110,9 +112,9 @@ int portal_emrex_open(struct depository *d, const char *session_id, const char *
 	return rc;
 }
 
-static int find_session(struct depository *d, const char *kind, const char *token,
-                        const char *role, unsigned char hash[STORE_HASH_BYTES],
-                        struct store_emrex_session *out, struct ok_error *err)
+static int find_session(struct depository *d, const char *kind, const char *token, const char *role,
+                        unsigned char hash[STORE_HASH_BYTES], struct store_emrex_session *out,
+                        struct ok_error *err)
 {
 	int rc;
 
@@ -237,7 +239,8 @@ int portal_emrex_answer(struct depository *d, const char *token, const char *lea
 		OK_COPY_ARRAY(out->message, "The contact point could not make the document.");
 		snprintf(detail, sizeof(detail), "request %s: NCP_ERROR (%.200s)", e.id,
 		         sub.field[0] ? sub.field : "export");
-		audit_record(d, actor, "emrex.error", learner_id, PORTAL_EMREX_PURPOSE, detail, NULL);
+		audit_record(d, actor, "emrex.error", learner_id, PORTAL_EMREX_PURPOSE, detail,
+		             NULL);
 	} else {
 		out->code = "NCP_OK";
 		snprintf(out->message, sizeof(out->message), "%zu results sent.", out->results);
@@ -322,8 +325,8 @@ static int unbase64(const char *in, size_t len, struct buf *out, struct ok_error
 		                     PORTAL_EMREX_B64_MAX >> 20);
 	if (buf_grow(out, len / 4 * 3 + 3))
 		return ok_fail(err, OK_ENOMEM, "out of memory");
-	if (sodium_base642bin((unsigned char *)out->data, len / 4 * 3 + 3, in, len, " \t\r\n",
-	                      &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+	if (sodium_base642bin((unsigned char *)out->data, len / 4 * 3 + 3, in, len, " \t\r\n", &got,
+	                      NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
 		return ok_fail_field(err, OK_EINPUT, "elmo", "elmo is not base64");
 	out->len = got;
 	out->data[got] = '\0';

@@ -24,7 +24,7 @@
 
 #define PORTAL_EMREX_TTL_S   1800
 #define PORTAL_EMREX_PURPOSE "emrex"
-#define PORTAL_EMREX_MSG_MAX 512             /* bytes of a returnMessage kept */
+#define PORTAL_EMREX_MSG_MAX 512               /* bytes of a returnMessage kept */
 #define PORTAL_EMREX_B64_MAX ((size_t)8 << 20) /* base64 of a gzipped ELMO document */
 
 /* The contact point's side */
@@ -66,7 +66,7 @@ int portal_emrex_answer(struct depository *d, const char *token, const char *lea
 /* The client's side */
 
 struct portal_emrex_start {
-	char url[STORE_EMREX_URL_MAX + 1];   /* the contact point's URL, where the browser posts */
+	char url[STORE_EMREX_URL_MAX + 1];  /* the contact point's URL, where the browser posts */
 	char session_id[PORTAL_TOKEN_SIZE]; /* the fresh sessionId */
 	char ncp[65];
 };
@@ -78,8 +78,9 @@ int portal_emrex_client_start(struct depository *d, const char *learner_id,
                               struct portal_emrex_start *out, struct ok_error *err);
 
 struct portal_emrex_return {
-	const char *session_id, *code, *message; /* the form's sessionId, returnCode, returnMessage */
-	const char *elmo;                         /* base64 of the (gzipped) document, or NULL */
+	const char *session_id, *code,
+	        *message; /* the form's sessionId, returnCode, returnMessage */
+	const char *elmo; /* base64 of the (gzipped) document, or NULL */
 	size_t elmo_len;
 };
 
