@@ -294,6 +294,9 @@ void route_emrex_page(struct http_request *req, struct http_response *res)
 		message_page(req, res, token ? ok_http_status(err.code) : 404,
 		             render_text(lang, "emrex.none.title"), render_text(lang, "emrex.none"),
 		             "emrex-none");
+		/* A cookie of a request that is gone leads nowhere (a login would come back here). */
+		if (token)
+			set_emrex_cookie(req, res, NULL);
 		return;
 	}
 	host_of(e.url, client, sizeof(client));
@@ -360,12 +363,14 @@ void route_emrex_answer(struct http_request *req, struct http_response *res)
 		learner_id[0] = '\0';
 	portal_emrex_answer_init(&a);
 	ok_error_clear(&err);
-	if (!token || portal_emrex_answer(req->dep, token, learner_id[0] ? learner_id : "emrex",
+	if (!token || portal_emrex_answer(req->dep, token, learner_id,
 	                                  (const char *const *)f.chosen, cancel ? 0 : f.n_chosen,
 	                                  cancel, &a, &err)) {
 		message_page(req, res, token ? ok_http_status(err.code) : 404,
 		             render_text(lang, "emrex.none.title"), render_text(lang, "emrex.none"),
 		             "emrex-none");
+		if (token)
+			set_emrex_cookie(req, res, NULL);
 		goto out;
 	}
 	buf_init(&fields, PORTAL_EMREX_B64_MAX + 4096);

@@ -13,7 +13,8 @@
 #include "core/clock.h"
 #include "core/format.h"
 
-#define EMREX_ACTOR_CLIENT "emrex-client" /* a client asking us, before anyone signed in */
+#define EMREX_ACTOR_CLIENT  "emrex-client"  /* a client asking us, before anyone signed in */
+#define EMREX_ACTOR_BROWSER "emrex-browser" /* a request cancelled before anyone signed in */
 
 static bool printable_ascii(const char *s, size_t max)
 {
@@ -204,7 +205,13 @@ int portal_emrex_answer(struct depository *d, const char *token, const char *lea
 		return rc;
 	OK_COPY_ARRAY(out->return_url, e.url);
 	OK_COPY_ARRAY(out->session_id, e.peer_session);
-	audit_actor_learner(learner_id, actor);
+	/* A cancel needs no sign-in: then the browser is all we know of who answered. */
+	if (learner_id && learner_id[0])
+		audit_actor_learner(learner_id, actor);
+	else if (cancel)
+		ok_copy_bounded(actor, EMREX_ACTOR_BROWSER, sizeof(actor));
+	else
+		return ok_fail(err, OK_EAUTH, "only a signed-in learner sends results");
 	url_host(e.url, host, sizeof(host));
 	if (cancel || n == 0) {
 		out->code = cancel ? "NCP_CANCEL" : "NCP_NO_RESULTS";
@@ -213,7 +220,8 @@ int portal_emrex_answer(struct depository *d, const char *token, const char *lea
 		                       : "The learner chose no results to send.",
 		                sizeof(out->message));
 		snprintf(detail, sizeof(detail), "request %s: %s to %s", e.id, out->code, host);
-		return use_session(d, hash, actor, "emrex.answer", learner_id, detail, err);
+		return use_session(d, hash, actor, "emrex.answer",
+		                   learner_id && learner_id[0] ? learner_id : "emrex", detail, err);
 	}
 	/* Used up before the document is made: two answers to one request never leave. */
 	snprintf(detail, sizeof(detail), "request %s: results to %s", e.id, host);

@@ -57,7 +57,8 @@ void portal_emrex_answer_release(struct portal_emrex_answer *a);
  * Answers token's request for learner_id: with the achievements ids (n of them) as a signed
  * ELMO document, or NCP_CANCEL when cancel is set, NCP_NO_RESULTS when none are chosen, and
  * NCP_ERROR (the reason in message) when the document cannot be made. Uses the request up;
- * fails (and answers nothing) only when the request is unknown, used or expired.
+ * fails (and answers nothing) only when the request is unknown, used or expired, or (OK_EAUTH)
+ * when learner_id is NULL or "" (no one signed in), which only a cancel may be.
  */
 int portal_emrex_answer(struct depository *d, const char *token, const char *learner_id,
                         const char *const *ids, size_t n, bool cancel,

@@ -237,6 +237,25 @@ def test_cancel_at_the_contact_point_keeps_nothing(net):
     assert len(foreign(net)) == before
 
 
+def test_cancel_before_signing_in(net):
+    """The sign-in page's Cancel answers NCP_CANCEL with no one signed in at nl; the request is
+    then gone, and its cookie with it."""
+    b, _, url, fields = fetch_start(net)
+    post_to(b, net, url, fields)
+    r = b.send(net["nl_srv"], "GET", "/emrex")
+    assert b'id="emrex-signin"' in r.body, r
+    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"action": "cancel"})
+    back, answer = page_form(r, "emrex-post")
+    assert answer["returnCode"] == "NCP_CANCEL" and answer["elmo"] == ""
+    r = b.send(net["nl_srv"], "GET", "/emrex")
+    assert r.status == 404 and b'id="emrex-none"' in r.body, r
+    r = post_to(b, net, back, answer)
+    assert r.status == 200 and b'id="emrex-nothing"' in r.body, r
+    events = json.loads(net["nl"].run("audit", "show", "--json", check=True).stdout)
+    assert any(e["action"] == "emrex.answer" and e["actor"] == "emrex-browser"
+               for e in events)
+
+
 def test_sending_needs_the_session_and_its_csrf_token(net):
     b, _, url, fields = fetch_start(net)
     post_to(b, net, url, fields)
