@@ -270,6 +270,31 @@ def test_sending_needs_the_session_and_its_csrf_token(net):
     assert r.status == 200 and page_form(r, "emrex-post")[1]["returnCode"] == "NCP_NO_RESULTS"
 
 
+def test_a_document_that_cannot_be_made_answers_ncp_error(net):
+    """Without its ELMO key nl cannot sign: the client hears NCP_ERROR (no internals), the
+    learner's request is used up, and fi keeps nothing."""
+    before = len(foreign(net))
+    b, _, url, fields = fetch_start(net)
+    post_to(b, net, url, fields)
+    b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
+    r = b.send(net["nl_srv"], "GET", "/emrex")
+    _, hidden = page_form(r, "emrex-choose")
+    ids = re.findall(r'name="a" checked value="([^"]+)"', r.body.decode())
+    key = net["nl"].data / "elmo.key"
+    key.rename(key.with_suffix(".away"))
+    try:
+        r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": hidden["csrf"],
+                                                            "action": "send", "a": ids})
+    finally:
+        key.with_suffix(".away").rename(key)
+    back, answer = page_form(r, "emrex-post")
+    assert answer["returnCode"] == "NCP_ERROR" and answer["elmo"] == "", answer
+    assert "elmo.key" not in answer["returnMessage"]
+    r = post_to(b, net, back, answer)
+    assert r.status == 200 and b"NCP_ERROR" in r.body, r
+    assert len(foreign(net)) == before
+
+
 @pytest.mark.parametrize("form, field", [
     ({"sessionId": "s1", "returnUrl": "http://client.example.fi/return"}, b"returnUrl"),
     ({"sessionId": "s1", "returnUrl": "javascript:alert(1)"}, b"returnUrl"),
