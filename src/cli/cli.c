@@ -3,6 +3,7 @@
 #include "cli/term.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -19,6 +20,23 @@ void cli_print_error(const struct cli *c, const struct ok_error *err)
 	 * the terminal. */
 	term_put(stderr, err->message[0] ? err->message : ok_strerror(err->code));
 	fputc('\n', stderr);
+}
+
+void cli_print_refusal(const struct cli *c, const char *what, const struct ok_error *err)
+{
+	fprintf(stderr, "%s: refused (%s): ", c->prog, what);
+	term_put(stderr, err->message);
+	fputc('\n', stderr);
+}
+
+void cli_print_json(json_t *doc)
+{
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+	if (text)
+		puts(text);
+	free(text);
+	json_decref(doc);
 }
 
 int cli_usage_error(const struct cli *c, const char *fmt, ...)

@@ -4,6 +4,7 @@
 #define OK_CLI_CLI_H
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -39,6 +40,11 @@ struct cli_subcommand {
 
 /* Prints "oorkonde: FILE:LINE: field: message" (the parts that are known) to stderr. */
 void cli_print_error(const struct cli *c, const struct ok_error *err);
+/* "PROG: refused (WHAT): MESSAGE" on standard error, the message made safe for a terminal: an
+ * import that checked its input and said no. */
+void cli_print_refusal(const struct cli *c, const char *what, const struct ok_error *err);
+/* Prints doc as indented JSON in its own key order, then releases it (NULL prints nothing). */
+void cli_print_json(json_t *doc);
 /* Prints a usage problem and the hint to use --help; returns EXIT_FAILED. */
 int cli_usage_error(const struct cli *c, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));

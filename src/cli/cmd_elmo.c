@@ -301,16 +301,10 @@ int cmd_import_elmo(struct cli *c, int argc, char **argv)
 		                       "ncp", r.ncp, "country", r.country, "signature", r.method,
 		                       "sha1", r.sha1, "results", (json_int_t)r.results, "added",
 		                       (json_int_t)r.added, "duplicates", (json_int_t)r.duplicates);
-		char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 
-		if (text)
-			puts(text);
-		free(text);
-		json_decref(doc);
+		cli_print_json(doc);
 	} else if (rc) {
-		fprintf(stderr, "%s: refused (%s): ", c->prog, err.field[0] ? err.field : "elmo");
-		term_put(stderr, err.message);
-		fputc('\n', stderr);
+		cli_print_refusal(c, err.field[0] ? err.field : "elmo", &err);
 	} else {
 		char name[160];
 

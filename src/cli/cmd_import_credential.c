@@ -26,7 +26,6 @@ static const char import_credential_usage[] =
 static void print_json(const struct foreign_import *imp, int rc, const struct ok_error *err)
 {
 	json_t *doc, *warnings = json_array();
-	char *text;
 
 	if (imp->warning[0])
 		json_array_append_new(warnings, json_string(imp->warning));
@@ -42,11 +41,7 @@ static void print_json(const struct foreign_import *imp, int rc, const struct ok
 		                err->field[0] ? err->field : "credential", "reason", err->message,
 		                "warnings", warnings, "verification",
 		                verify_result_json(&imp->verification));
-	text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	if (text)
-		puts(text);
-	free(text);
-	json_decref(doc);
+	cli_print_json(doc);
 }
 
 static void print_text(const struct cli *c, const struct foreign_import *imp, int rc,
@@ -57,10 +52,10 @@ static void print_text(const struct cli *c, const struct foreign_import *imp, in
 	        did[300], by[128];
 
 	if (rc == OK_EINVALID || rc == OK_ECONFLICT) {
-		fprintf(stderr, "%s: refused (%s check): ", c->prog,
-		        err->field[0] ? err->field : "credential");
-		term_put(stderr, err->message);
-		fputc('\n', stderr);
+		char what[OK_ERROR_FIELD_MAX + 8];
+
+		snprintf(what, sizeof(what), "%s check", err->field[0] ? err->field : "credential");
+		cli_print_refusal(c, what, err);
 		return;
 	}
 	if (rc) {

@@ -251,6 +251,35 @@ static int config_seconds(const json_t *config, const char *name, long def, long
 	return 0;
 }
 
+/* config emrex_test_hosts: a short list of "host[:port]" strings, kept comma-separated. */
+static int config_emrex_test_hosts(struct depository *d, const json_t *list, const char *path,
+                                   struct ok_error *err)
+{
+	size_t i, used = 0;
+
+	d->emrex_test_hosts[0] = '\0';
+	if (!list)
+		return 0;
+	if (!json_is_array(list))
+		return ok_fail_field(err, OK_EINPUT, "emrex_test_hosts",
+		                     "%s: emrex_test_hosts must be a list", path);
+	for (i = 0; i < json_array_size(list); i++) {
+		const char *h = json_string_value(json_array_get(list, i));
+		size_t n = h ? strlen(h) : 0;
+
+		if (!n || strpbrk(h, ",/ @") || used + n + 2 > sizeof(d->emrex_test_hosts))
+			return ok_fail_field(err, OK_EINPUT, "emrex_test_hosts",
+			                     "%s: emrex_test_hosts must be a short list of "
+			                     "\"host[:port]\" strings",
+			                     path);
+		if (used)
+			d->emrex_test_hosts[used++] = ',';
+		memcpy(d->emrex_test_hosts + used, h, n + 1);
+		used += n;
+	}
+	return 0;
+}
+
 /* The settings of the layers above (audit checkpoints, the learner portal), kept on d as plain
  * values so that the depository needs none of their headers. */
 static int read_config_upper(struct depository *d, const json_t *config, const char *path,
@@ -300,6 +329,9 @@ static int read_config_upper(struct depository *d, const json_t *config, const c
 		rc = ok_fail_field(err, OK_EINPUT, "allow_login_links",
 		                   "%s: allow_login_links must be true or false", path);
 	d->allow_login_links = json_is_true(json_object_get(config, "allow_login_links"));
+	if (!rc)
+		rc = config_emrex_test_hosts(d, json_object_get(config, "emrex_test_hosts"), path,
+		                             err);
 	return rc;
 }
 

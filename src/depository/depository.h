@@ -72,6 +72,10 @@ struct depository {
 	/* config allow_login_links: whether operators' one-time sign-in links work (a tool for
 	 * support and tests; learners sign in with an OpenID provider). Off by default. */
 	bool allow_login_links;
+	/* Hosts whose plain http:// URLs EMREX accepts as if they were https:// (contact points'
+	 * URLs in the registry, clients' returnUrl): config emrex_test_hosts, a list of
+	 * "host[:port]", for test servers on loopback. Comma-separated here. */
+	char emrex_test_hosts[512];
 	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
 	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
 	char did_web_http_hosts[512];

@@ -208,25 +208,31 @@ static xmlNodePtr pick_lang(xmlNodePtr n, const char *name)
 	return first;
 }
 
-/* The value of child identifier type="type" of n, into out. */
-static int identifier(xmlNodePtr n, const char *type, char *out, size_t cap, struct ok_error *err)
+/* The first child of n called name whose attribute attr is value, or NULL. */
+static xmlNodePtr child_with(xmlNodePtr n, const char *name, const char *attr, const char *value)
 {
 	xmlNodePtr c;
 
-	out[0] = '\0';
 	for (c = n ? n->children : NULL; c; c = c->next) {
 		xmlChar *t;
 		bool match;
 
-		if (!is(c, "identifier"))
+		if (!is(c, name))
 			continue;
-		t = xmlGetProp(c, BAD_CAST "type");
-		match = t && strcmp((const char *)t, type) == 0;
+		t = xmlGetProp(c, BAD_CAST attr);
+		match = t && strcmp((const char *)t, value) == 0;
 		xmlFree(t);
 		if (match)
-			return text_of(c, "identifier", out, cap, err);
+			return c;
 	}
-	return 0;
+	return NULL;
+}
+
+/* The value of child identifier type="type" of n, into out ("" when there is none). */
+static int identifier(xmlNodePtr n, const char *type, char *out, size_t cap, struct ok_error *err)
+{
+	out[0] = '\0';
+	return text_of(child_with(n, "identifier", "type", type), "identifier", out, cap, err);
 }
 
 /* "7.5" → 750; -1 for a value that is not a decimal of 0-1000 with two decimals at most. */
@@ -267,34 +273,21 @@ static bool is_date_prefix(const char *s)
 static int read_grading(xmlNodePtr report, const char *local_id, struct elmo_result *x,
                         struct ok_error *err)
 {
-	xmlNodePtr g;
+	xmlNodePtr g = child_with(report, "gradingScheme", "localId", local_id);
+	char text[ELMO_TEXT_MAX + 1];
+	int rc;
 
-	for (g = report->children; g; g = g->next) {
-		xmlChar *id;
-		bool match;
-
-		if (!is(g, "gradingScheme"))
-			continue;
-		id = xmlGetProp(g, BAD_CAST "localId");
-		match = id && strcmp((const char *)id, local_id) == 0;
-		xmlFree(id);
-		if (match) {
-			char text[ELMO_TEXT_MAX + 1];
-			int rc = text_of(pick_lang(g, "description"), "gradingScheme", text,
-			                 sizeof(text), err);
-
-			/* A long description is kept as far as it fits, cut at a whole character.
-			 */
-			if (rc == OK_EINPUT) {
-				ok_error_clear(err);
-				return 0;
-			}
-			if (!rc)
-				ok_copy_bounded(x->grading_scheme, text, sizeof(x->grading_scheme));
-			return rc;
-		}
+	if (!g)
+		return 0;
+	rc = text_of(pick_lang(g, "description"), "gradingScheme", text, sizeof(text), err);
+	/* A description too long for us is left out: the scheme is only a help to the reader. */
+	if (rc == OK_EINPUT) {
+		ok_error_clear(err);
+		return 0;
 	}
-	return 0;
+	if (!rc)
+		ok_copy_bounded(x->grading_scheme, text, sizeof(x->grading_scheme));
+	return rc;
 }
 
 static int read_result(xmlNodePtr report, xmlNodePtr los, struct elmo_result *x,

@@ -56,7 +56,7 @@ enum route_flags {
 	ROUTE_NO_STORE = 4,  /* needs no depository from the pool */
 	ROUTE_BODY_CSV = 8,  /* accepts text/csv bodies up to csv_max */
 	ROUTE_LEARNER = 16,  /* a learner's session is required (and X-CSRF-Token to change) */
-	/* also takes application/x-www-form-urlencoded (a page's own form; body ignored) */
+	/* also takes application/x-www-form-urlencoded (a page's own form, or an EMREX one) */
 	ROUTE_BODY_FORM = 32,
 };
 
@@ -174,5 +174,12 @@ void route_share_credentials(struct http_request *req, struct http_response *res
 void route_learner_import(struct http_request *req, struct http_response *res);
 void route_me_import(struct http_request *req, struct http_response *res);
 void route_me_foreign(struct http_request *req, struct http_response *res);
+/* EMREX, as contact point and as client (routes_emrex.c) */
+void route_emrex_request(struct http_request *req, struct http_response *res);
+void route_emrex_page(struct http_request *req, struct http_response *res);
+void route_emrex_answer(struct http_request *req, struct http_response *res);
+void route_learner_emrex_page(struct http_request *req, struct http_response *res);
+void route_learner_emrex_fetch(struct http_request *req, struct http_response *res);
+void route_learner_emrex_return(struct http_request *req, struct http_response *res);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "portal/portal.h"
 
+#include <microhttpd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,7 +120,13 @@ void route_login(struct http_request *req, struct http_response *res)
 	/* Signing in again ends the session the browser had: one browser, one session. */
 	http_session_end_current(req);
 	http_text(res, 303, "text/plain; charset=utf-8", "", 0);
-	http_header(res, "Location", "/learner");
+	/* A learner who came to send results to an EMREX client goes back to choosing them. */
+	http_header(res, "Location", "%s",
+	            MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND,
+	                                        http_session_secure(req) ? "__Host-oorkonde_emrex"
+	                                                                 : "oorkonde_emrex")
+	                    ? "/emrex"
+	                    : "/learner");
 	http_session_cookie(req, res, s.token);
 	sodium_memzero(&s, sizeof(s));
 }

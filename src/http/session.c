@@ -111,3 +111,31 @@ bool http_session_learner(struct http_request *req, char learner_id[STORE_ID_MAX
 	memcpy(learner_id, s.learner_id, STORE_ID_MAX + 1);
 	return true;
 }
+
+bool http_session_page(struct http_request *req, char learner_id[STORE_ID_MAX + 1],
+                       char csrf[PORTAL_TOKEN_SIZE])
+{
+	const char *token = cookie_token(req);
+
+	if (!http_session_learner(req, learner_id))
+		return false;
+	portal_csrf_token(token, csrf);
+	return true;
+}
+
+bool http_session_form(struct http_request *req, const char *csrf,
+                       char learner_id[STORE_ID_MAX + 1], const char **token)
+{
+	const char *t = cookie_token(req);
+
+	*token = NULL;
+	if (!t || !csrf || !portal_csrf_valid(t, csrf) || !http_session_learner(req, learner_id))
+		return false;
+	*token = t;
+	return true;
+}
+
+bool http_session_secure(struct http_request *req)
+{
+	return secure(req);
+}

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "http/internal.h"
+#include "portal/portal.h"
 
 /* The cookie's name; when the cookie is Secure, the __Host- name, which a browser keeps only
  * from a secure origin with Path=/ and no Domain (no other host can plant or shadow it). */
@@ -24,6 +25,21 @@ bool http_session_require(struct http_request *req, struct http_response *res);
 /* For pages: the signed-in learner of the request (the session's activity noted); false when
  * there is no live session. */
 bool http_session_learner(struct http_request *req, char learner_id[STORE_ID_MAX + 1]);
+
+/* For pages whose HTML forms post back (which cannot send X-CSRF-Token): the signed-in
+ * learner and the CSRF token the page's forms carry in a "csrf" field; false with no live
+ * session. */
+bool http_session_page(struct http_request *req, char learner_id[STORE_ID_MAX + 1],
+                       char csrf[PORTAL_TOKEN_SIZE]);
+
+/* For such a form's POST: the live session whose CSRF token the form sent (csrf); fills
+ * learner_id and *token (the session token, borrowed from the request). False when there is
+ * no live session or the token is not the session's. */
+bool http_session_form(struct http_request *req, const char *csrf,
+                       char learner_id[STORE_ID_MAX + 1], const char **token);
+
+/* Whether cookies of this request must be Secure (TLS, or an https:// base_url). */
+bool http_session_secure(struct http_request *req);
 
 /* Sets the session cookie to token (HttpOnly, SameSite=Strict, Path=/, and Secure over TLS or
  * when the depository's base_url is https://, then named HTTP_SESSION_COOKIE_SECURE), or clears

@@ -72,14 +72,21 @@ int registry_elmo_export(struct depository *d, const struct elmo_export_options 
 #define EMREG_INPUT_MAX ((size_t)4 << 20)
 #define EMREG_EMPS_MAX  1000
 
+/* Whether url may be an EMREX endpoint (a contact point's URL, a client's returnUrl): https://
+ * with a host (letters, digits, ".-:[]"), at most max bytes of printable ASCII; or http:// to
+ * a host named in test_hosts (comma-separated "host[:port]", config emrex_test_hosts; may be
+ * NULL). */
+bool emrex_url_ok(const char *url, size_t max, const char *test_hosts);
+
 /*
  * Reads an EMREX registry (EMREG JSON: "emps": [{"url", "acronym", "countryCode",
- * "institutions", "pubKey"}]) and calls fn for each contact point, checked (an https URL, a
- * country code, a certificate that loads). OK_EINPUT naming the entry and field
- * ("emps[2].pubKey") for the first bad one; fn is called only once the whole file is good.
+ * "institutions", "pubKey"}]) and calls fn for each contact point, checked (an https URL, or
+ * http:// on one of test_hosts (see emrex_url_ok), a country code, a certificate that loads).
+ * OK_EINPUT naming the entry and field ("emps[2].pubKey") for the first bad one; fn is called
+ * only once the whole file is good.
  */
-int emrex_registry_parse(const char *data, size_t len, store_emrex_fn fn, void *ctx,
-                         struct ok_error *err);
+int emrex_registry_parse(const char *data, size_t len, const char *test_hosts, store_emrex_fn fn,
+                         void *ctx, struct ok_error *err);
 
 struct emrex_registry_result {
 	size_t contact_points;

@@ -23,16 +23,47 @@ static bool acronym_ok(const char *s)
 	return true;
 }
 
-static bool url_ok(const char *s)
+/* Whether the authority of an http:// URL (after the scheme, up to the path) is one of the
+ * comma-separated "host[:port]" entries of hosts, or its host is. */
+static bool test_host(const char *authority, size_t n, const char *hosts)
 {
-	size_t i, n = strlen(s);
+	const char *colon = memchr(authority, ':', n);
+	size_t host_len = colon ? (size_t)(colon - authority) : n;
 
-	if (n > 512 || strncmp(s, "https://", 8) != 0 || n == 8)
+	while (hosts && *hosts) {
+		size_t m = strcspn(hosts, ",");
+
+		if ((m == n && strncmp(hosts, authority, n) == 0) ||
+		    (m == host_len && strncmp(hosts, authority, host_len) == 0))
+			return true;
+		hosts += m + (hosts[m] == ',');
+	}
+	return false;
+}
+
+bool emrex_url_ok(const char *url, size_t max, const char *test_hosts)
+{
+	size_t i, n = strlen(url), skip, authority;
+
+	if (n > max)
 		return false;
 	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F)
+		if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7F)
 			return false;
-	return true;
+	if (strncmp(url, "https://", 8) == 0)
+		skip = 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		skip = 7;
+	else
+		return false;
+	authority = strcspn(url + skip, "/?#");
+	/* A host name or address and a port: nothing else may reach a header (CSP form-action)
+	 * or a page. */
+	if (authority == 0 || strspn(url + skip, "abcdefghijklmnopqrstuvwxyz"
+	                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") <
+	                              authority)
+		return false;
+	return skip == 8 || test_host(url + skip, authority, test_hosts);
 }
 
 /* The certificate as PEM: given as PEM, or (as registries often carry it) as bare base64 DER,
@@ -72,7 +103,8 @@ static int cert_pem(const char *given, char *out, size_t cap)
 	return rc;
 }
 
-static int read_emp(const json_t *e, size_t i, struct store_emrex_ncp *n, struct ok_error *err)
+static int read_emp(const json_t *e, size_t i, const char *test_hosts, struct store_emrex_ncp *n,
+                    struct ok_error *err)
 {
 	const char *url = json_string_value(json_object_get(e, "url"));
 	const char *acronym = json_string_value(json_object_get(e, "acronym"));
@@ -91,8 +123,9 @@ static int read_emp(const json_t *e, size_t i, struct store_emrex_ncp *n, struct
 		return BAD("", "not an object");
 	if (!acronym || !acronym_ok(acronym))
 		return BAD("acronym", "1-64 letters, digits, '-', '_' or '.'");
-	if (!url || !url_ok(url))
-		return BAD("url", "an https URL of at most 512 characters");
+	if (!url || !emrex_url_ok(url, sizeof(n->url) - 1, test_hosts))
+		return BAD("url", "an https URL of at most 512 characters (or http:// on one of "
+		                  "config.json's emrex_test_hosts)");
 	if (!country || strlen(country) != 2 || !isupper((unsigned char)country[0]) ||
 	    !isupper((unsigned char)country[1]))
 		return BAD("countryCode", "two capital letters (ISO 3166)");
@@ -116,8 +149,8 @@ static int read_emp(const json_t *e, size_t i, struct store_emrex_ncp *n, struct
 	return 0;
 }
 
-int emrex_registry_parse(const char *data, size_t len, store_emrex_fn fn, void *ctx,
-                         struct ok_error *err)
+int emrex_registry_parse(const char *data, size_t len, const char *test_hosts, store_emrex_fn fn,
+                         void *ctx, struct ok_error *err)
 {
 	struct store_emrex_ncp *all = NULL;
 	json_error_t jerr;
@@ -149,7 +182,7 @@ int emrex_registry_parse(const char *data, size_t len, store_emrex_fn fn, void *
 		goto out;
 	}
 	for (i = 0; !rc && i < count; i++) {
-		rc = read_emp(json_array_get(emps, i), i, &all[i], err);
+		rc = read_emp(json_array_get(emps, i), i, test_hosts, &all[i], err);
 		for (j = 0; !rc && j < i; j++)
 			if (strcmp(all[j].acronym, all[i].acronym) == 0)
 				rc = ok_fail_field(err, OK_EINPUT, "acronym",
@@ -207,7 +240,7 @@ int registry_emrex_registry_import(struct depository *d, const char *data, size_
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	if ((rc = audit_txn_begin(d, &txn, err)))
 		goto out;
-	rc = emrex_registry_parse(data, len, keep_one, &k, err);
+	rc = emrex_registry_parse(data, len, d->emrex_test_hosts, keep_one, &k, err);
 	for (i = 0; !rc && i < n_sha1; i++)
 		if (!k.sha1_seen[i])
 			rc = ok_fail_field(

@@ -109,6 +109,14 @@ static const char *const pg_migrations[] = {
         "  finished_ms BIGINT NOT NULL, now_ms BIGINT NOT NULL, schedule TEXT NOT NULL,"
         "  counts TEXT NOT NULL, audit_from BIGINT NOT NULL, audit_to BIGINT NOT NULL,"
         "  certificate TEXT NOT NULL);",
+        /* 8: EMREX sessions (store/emrex.h): one learner's exchange with a client or a contact
+         * point, found by the hash of its token, used once */
+        "CREATE TABLE emrex_session ("
+        "  id TEXT PRIMARY KEY, token_hash BYTEA NOT NULL UNIQUE, role TEXT NOT NULL,"
+        "  learner_id TEXT NOT NULL, binding BYTEA NOT NULL, peer_session TEXT NOT NULL,"
+        "  url TEXT NOT NULL, ncp TEXT NOT NULL, created_ms BIGINT NOT NULL,"
+        "  expires_ms BIGINT NOT NULL, used_ms BIGINT NOT NULL);"
+        "CREATE INDEX emrex_session_expiry ON emrex_session (expires_ms);",
 };
 
 #endif

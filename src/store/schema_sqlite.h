@@ -173,6 +173,14 @@ static const char *const sqlite_migrations[] = {
         "  finished_ms INTEGER NOT NULL, now_ms INTEGER NOT NULL, schedule TEXT NOT NULL,"
         "  counts TEXT NOT NULL, audit_from INTEGER NOT NULL, audit_to INTEGER NOT NULL,"
         "  certificate TEXT NOT NULL);",
+        /* EMREX sessions (store/emrex.h): one learner's exchange with a client or a contact
+         * point, found by the hash of its token, used once */
+        "CREATE TABLE emrex_session ("
+        "  id TEXT PRIMARY KEY, token_hash BLOB NOT NULL UNIQUE, role TEXT NOT NULL,"
+        "  learner_id TEXT NOT NULL, binding BLOB NOT NULL, peer_session TEXT NOT NULL,"
+        "  url TEXT NOT NULL, ncp TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+        "  expires_ms INTEGER NOT NULL, used_ms INTEGER NOT NULL);"
+        "CREATE INDEX emrex_session_expiry ON emrex_session (expires_ms);",
 };
 
 #endif

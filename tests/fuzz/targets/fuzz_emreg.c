@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	ok_error_clear(&err);
-	rc = emrex_registry_parse((const char *)data, size, seen, &count, &err);
+	rc = emrex_registry_parse((const char *)data, size, NULL, seen, &count, &err);
 	/* All or nothing: a refused file hands on no contact point. */
 	if ((rc != 0 && count != 0) || (rc == 0 && (count == 0 || count > EMREG_EMPS_MAX)))
 		abort();

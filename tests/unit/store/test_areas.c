@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "store/apikeys.h"
 #include "store/audit.h"
+#include "store/emrex.h"
 #include "store/foreign.h"
 #include "store/identity.h"
 #include "store/keys.h"
@@ -182,6 +183,37 @@ static void login_link_used_once_concurrently(void **state)
 	assert_int_equal(store_login_link_find(f->s, l.token_hash, &got, &err), 0);
 	assert_int_equal(got.used_ms, 4000);
 	assert_int_equal(store_login_link_use(f->s, l.token_hash, 6000, &err), OK_ECONFLICT);
+}
+
+/* An EMREX session comes back whole, is used once only, and goes when it has expired. */
+static void emrex_sessions(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_emrex_session in, out;
+	struct ok_error err;
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	snprintf(in.id, sizeof(in.id), "emrex-1");
+	memset(in.token_hash, 0x43, sizeof(in.token_hash));
+	snprintf(in.role, sizeof(in.role), "client");
+	snprintf(in.learner_id, sizeof(in.learner_id), "learner-1");
+	memset(in.binding, 0x44, sizeof(in.binding));
+	snprintf(in.url, sizeof(in.url), "https://ncp.example.se/emrex");
+	snprintf(in.ncp, sizeof(in.ncp), "SE-NCP");
+	in.created_ms = 1000;
+	in.expires_ms = 2000;
+	OK(store_emrex_session_put(f->s, &in, &e_));
+	OK(store_emrex_session_find(f->s, in.token_hash, &out, &e_));
+	assert_memory_equal(&in, &out, sizeof(in));
+	OK(store_emrex_session_use(f->s, in.token_hash, 1500, &e_));
+	assert_int_equal(store_emrex_session_use(f->s, in.token_hash, 1600, &err), OK_ECONFLICT);
+	OK(store_emrex_session_find(f->s, in.token_hash, &out, &e_));
+	assert_int_equal(out.used_ms, 1500);
+	OK(store_emrex_session_prune(f->s, 1999, &e_));
+	OK(store_emrex_session_find(f->s, in.token_hash, &out, &e_));
+	OK(store_emrex_session_prune(f->s, 2001, &e_));
+	assert_int_equal(store_emrex_session_find(f->s, in.token_hash, &out, &err), OK_ENOTFOUND);
 }
 
 static void sessions(void **state)
@@ -803,6 +835,7 @@ static void apikeys(void **state)
 	        cmocka_unit_test_setup_teardown(login_link_used_once_concurrently, setup,        \
 	                                        teardown),                                       \
 	        cmocka_unit_test_setup_teardown(sessions, setup, teardown),                      \
+	        cmocka_unit_test_setup_teardown(emrex_sessions, setup, teardown),                \
 	        cmocka_unit_test_setup_teardown(shares, setup, teardown),                        \
 	        cmocka_unit_test_setup_teardown(leak, setup, teardown),                          \
 	        cmocka_unit_test_setup_teardown(audit, setup, teardown),                         \

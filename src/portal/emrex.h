@@ -1,0 +1,108 @@
+/* EMREX between browsers and servers (issue 19): this depository as a contact point (an EMREX
+ * client's request, the signed-in learner's choice, the answer posted back to the client) and
+ * as a client (a learner sent to another country's contact point, and its answer taken in).
+ *
+ * Invariants:
+ * - Every exchange is one row of the store's EMREX sessions (store/emrex.h), found by the hash
+ *   of a random token, used once, dead after PORTAL_EMREX_TTL_S. The contact point's token is
+ *   the browser's (a cookie); the client's is the sessionId it sends the contact point, so only
+ *   that contact point's answer in that browser can use it.
+ * - Opening, answering, cancelling and every refusal are audit events; the results sent are a
+ *   read of the learner's personal data (registry_elmo_export, purpose PORTAL_EMREX_PURPOSE).
+ * - A refused answer stores nothing (registry_elmo_import is all or nothing).
+ */
+#ifndef OK_PORTAL_EMREX_H
+#define OK_PORTAL_EMREX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "portal/portal.h"
+#include "registry/elmo.h"
+#include "store/emrex.h"
+
+#define PORTAL_EMREX_TTL_S   1800
+#define PORTAL_EMREX_PURPOSE "emrex"
+#define PORTAL_EMREX_MSG_MAX 512               /* bytes of a returnMessage kept */
+#define PORTAL_EMREX_B64_MAX ((size_t)8 << 20) /* base64 of a gzipped ELMO document */
+
+/* The contact point's side */
+
+/*
+ * A client's request (the form's sessionId and returnUrl): kept as a new EMREX session whose
+ * token (for the browser's cookie) goes to token. OK_EINPUT naming "sessionId" (1-256
+ * printable ASCII characters) or "returnUrl" (https://, or http:// on a configured test host).
+ */
+int portal_emrex_open(struct depository *d, const char *session_id, const char *return_url,
+                      char token[PORTAL_TOKEN_SIZE], struct ok_error *err);
+
+/* The open request of token: OK_ENOTFOUND for none, OK_EGONE when answered or expired. */
+int portal_emrex_pending(struct depository *d, const char *token, struct store_emrex_session *out,
+                         struct ok_error *err);
+
+struct portal_emrex_answer {
+	char return_url[STORE_EMREX_URL_MAX + 1];
+	char session_id[STORE_EMREX_PEER_MAX + 1];
+	const char *code; /* NCP_OK, NCP_NO_RESULTS, NCP_CANCEL, NCP_ERROR */
+	char message[160];
+	struct buf elmo; /* base64 of the gzipped signed document; empty but for NCP_OK */
+	size_t results;
+};
+
+void portal_emrex_answer_init(struct portal_emrex_answer *a);
+void portal_emrex_answer_release(struct portal_emrex_answer *a);
+
+/*
+ * Answers token's request for learner_id: with the achievements ids (n of them) as a signed
+ * ELMO document, or NCP_CANCEL when cancel is set, NCP_NO_RESULTS when none are chosen, and
+ * NCP_ERROR (the reason in message) when the document cannot be made. Uses the request up;
+ * fails (and answers nothing) only when the request is unknown, used or expired, or (OK_EAUTH)
+ * when learner_id is NULL or "" (no one signed in), which only a cancel may be.
+ */
+int portal_emrex_answer(struct depository *d, const char *token, const char *learner_id,
+                        const char *const *ids, size_t n, bool cancel,
+                        struct portal_emrex_answer *out, struct ok_error *err);
+
+/* The client's side */
+
+struct portal_emrex_start {
+	char url[STORE_EMREX_URL_MAX + 1];  /* the contact point's URL, where the browser posts */
+	char session_id[PORTAL_TOKEN_SIZE]; /* the fresh sessionId */
+	char ncp[65];
+};
+
+/* A new request of learner_id (signed in with session_token) to contact point ncp.
+ * OK_ENOTFOUND (field "ncp") for a contact point the registry lacks. */
+int portal_emrex_client_start(struct depository *d, const char *learner_id,
+                              const char *session_token, const char *ncp,
+                              struct portal_emrex_start *out, struct ok_error *err);
+
+struct portal_emrex_return {
+	const char *session_id, *code,
+	        *message; /* the form's sessionId, returnCode, returnMessage */
+	const char *elmo; /* base64 of the (gzipped) document, or NULL */
+	size_t elmo_len;
+};
+
+struct portal_emrex_outcome {
+	char ncp[65];
+	char code[16];                          /* the contact point's returnCode */
+	char message[PORTAL_EMREX_MSG_MAX + 1]; /* its returnMessage, made printable */
+	struct elmo_import_result imported;     /* for NCP_OK */
+};
+
+/*
+ * A contact point's answer to one of our requests: the session checked (known, unused, not
+ * expired, its learner's portal session still live), then for NCP_OK the document imported as
+ * registry_elmo_import does (gunzip within its cap, signature against the contact point's
+ * registered certificate, the learner's name and birth date). 0 for an answer taken (for
+ * NCP_OK: imported; for the other codes nothing is stored); else nothing is stored and err says
+ * why: OK_ENOTFOUND (sessionId unknown), OK_EGONE (answered already, or expired), OK_EAUTH
+ * (the learner has signed out), OK_EINPUT (returnCode or elmo malformed), or what
+ * registry_elmo_import refused with. out->ncp is set whenever the session was found.
+ */
+int portal_emrex_client_return(struct depository *d, const struct portal_emrex_return *in,
+                               struct portal_emrex_outcome *out, struct ok_error *err);
+
+#endif

@@ -1,0 +1,390 @@
+"""EMREX between two oorkonde servers on loopback (issue 19): "nl" is the contact point, "fi"
+the client, whose registry lists nl with its ELMO certificate. The learner, signed in at fi,
+picks nl on /learner/emrex; fi's answer page posts a fresh sessionId and fi's returnUrl to nl's
+/emrex; nl has her sign in, tick results and send; nl's answer page posts NCP_OK and the signed
+document (base64 of gzip) back to fi, which imports exactly the ticked results. The browser is
+played here with real HTTP: cookies kept per server, forms read from the pages and posted as
+a browser posts them. The bad answers that reach fi's return URL are each refused with their
+reason and nothing kept: a replayed session, a document signed with another key, an altered
+one, a gzip bomb, someone else's name, an unknown session, a malformed code."""
+import base64
+import gzip
+import html
+import json
+import re
+import urllib.parse
+
+import pytest
+
+from helpers.base import Oorkonde, make_row, write_csv
+from helpers.foreign import free_port, learner_id
+from helpers.server import Server
+
+FORM = "application/x-www-form-urlencoded"
+NID = "123456782"
+ANNA = dict(national_id=NID, given_names="Anna", family_name="de Vries",
+            birth_date="2000-01-02")
+
+
+def configure(ok, port):
+    path = ok.data / "config.json"
+    cfg = json.loads(path.read_text())
+    cfg.update(base_url=f"http://127.0.0.1:{port}", allow_login_links=True,
+               emrex_test_hosts=["127.0.0.1"])
+    path.write_text(json.dumps(cfg))
+
+
+class Browser:
+    """Cookies per server (every cookie goes along: SameSite is the browser test's), and forms
+    posted as a browser posts them."""
+
+    def __init__(self):
+        self.jar = {}
+
+    def send(self, srv, method, path, form=None):
+        cookies = self.jar.setdefault(srv.port, {})
+        headers = {"Accept": "text/html"}
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        body = urllib.parse.urlencode(form, doseq=True) if form is not None else None
+        r = srv.request(method, path, body, ctype=FORM if form is not None else None,
+                        headers=headers)
+        set_cookie = r.headers.get("set-cookie")
+        if set_cookie:
+            name, value = set_cookie.split(";", 1)[0].split("=", 1)
+            if "Max-Age=0" in set_cookie:
+                cookies.pop(name, None)
+            else:
+                cookies[name] = value
+        return r
+
+    def sign_in(self, srv, ok, learner):
+        url = ok.run("learner", "login-link", learner, check=True).stdout.strip()
+        r = self.send(srv, "POST", urllib.parse.urlparse(url).path, {})
+        assert r.status == 303, r
+        return r
+
+
+def page_form(r, form_id):
+    """The action and hidden fields of the page's form form_id."""
+    text = r.body.decode()
+    m = re.search(rf'<form method="post" action="([^"]*)"[^>]*id="{form_id}">(.*?)</form>',
+                  text, re.S)
+    assert m, text
+    fields = {html.unescape(n): html.unescape(v) for n, v in
+              re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', m.group(2))}
+    return html.unescape(m.group(1)), fields
+
+
+def servers_of(net):
+    return {srv.port: srv for srv in (net["nl_srv"], net["fi_srv"])}
+
+
+def post_to(browser, net, url, fields):
+    u = urllib.parse.urlparse(url)
+    return browser.send(servers_of(net)[u.port], "POST", u.path, fields)
+
+
+@pytest.fixture(scope="module")
+def net(binary, tmp_path_factory):
+    base = tmp_path_factory.mktemp("emrex-net")
+    nl = Oorkonde(binary, base / "nl")
+    nl.init()
+    nl.add_institution()
+    rows = [make_row(record_id="C-1", title="Mechanics", credits="5", grade="7.5", **ANNA),
+            make_row(record_id="C-2", title="Optica", kind="module", credits="7.5",
+                     awarded_on="2021-06-30", **ANNA),
+            make_row(record_id="D-1", title="Bachelor Physics", kind="degree", credits="180",
+                     eqf_level="6", awarded_on="2022-07-01", **ANNA)]
+    nl.import_csv(write_csv(base / "nl.csv", rows), "--strict").check_returncode()
+    nl_port = free_port()
+    configure(nl, nl_port)
+    nl_srv = Server(nl, "--listen", f"127.0.0.1:{nl_port}", "--rate-limit", "0",
+                    name="nl").start()
+
+    fi = Oorkonde(binary, base / "fi")
+    fi.init()
+    fi.add_institution(code="99FI", name="Helsingin yliopisto", country="FI")
+    rows = [make_row(record_id="H-1", title="Tilastotiede", **dict(ANNA, national_id="111222333")),
+            make_row(record_id="H-2", national_id="444555666", given_names="Bram",
+                     family_name="Smit", birth_date="2000-01-02")]
+    fi.import_csv(write_csv(base / "fi.csv", rows), "--strict",
+                  institution="99FI").check_returncode()
+    fi_port = free_port()
+    configure(fi, fi_port)
+    registry = base / "emreg.json"
+    registry.write_text(json.dumps({"emps": [
+        {"url": f"http://127.0.0.1:{nl_port}/emrex", "acronym": "NL-OOR", "countryCode": "NL",
+         "institutions": ["testdorp.nl"], "pubKey": (nl.data / "elmo.crt").read_text()}]}))
+    fi.run("emrex", "registry", "import", registry, check=True)
+    fi_srv = Server(fi, "--listen", f"127.0.0.1:{fi_port}", "--rate-limit", "0",
+                    name="fi").start()
+    yield {"nl": nl, "fi": fi, "nl_srv": nl_srv, "fi_srv": fi_srv, "base": base,
+           "nl_anna": learner_id(nl, NID), "anna": learner_id(fi, "111222333"),
+           "bram": learner_id(fi, "444555666")}
+    nl_srv.stop()
+    fi_srv.stop()
+
+
+def foreign(net, learner=None):
+    fi = net["fi"]
+    records = json.loads(fi.run("achievements", "--learner-id", learner or net["anna"],
+                                "--json", check=True).stdout)
+    return [r for r in records if r.get("origin", {}).get("format", "").startswith("elmo")]
+
+
+def fetch_start(net, learner=None):
+    """A learner signed in at fi sends her browser to nl: the fields fi's page posts there."""
+    b = Browser()
+    b.sign_in(net["fi_srv"], net["fi"], learner or net["anna"])
+    r = b.send(net["fi_srv"], "GET", "/learner/emrex")
+    assert r.status == 200 and b'id="emrex-ncp-NL-OOR"' in r.body, r
+    action, fields = page_form_ncp(r)
+    r = b.send(net["fi_srv"], "POST", action, fields)
+    assert r.status == 200, r
+    url, fields = page_form(r, "emrex-post")
+    return b, r, url, fields
+
+
+def page_form_ncp(r):
+    text = r.body.decode()
+    m = re.search(r'<form method="post" action="(/learner/emrex/fetch)" class="emrex-ncp">(.*?)'
+                  r'</form>', text, re.S)
+    assert m, text
+    fields = {n: html.unescape(v) for n, v in
+              re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', m.group(2))}
+    return m.group(1), fields
+
+
+def test_round_trip_keeps_only_the_ticked_results(net):
+    b, r, url, fields = fetch_start(net)
+    nl_port = net["nl_srv"].port
+    assert url == f"http://127.0.0.1:{nl_port}/emrex"
+    assert set(fields) == {"sessionId", "returnUrl"}
+    assert fields["returnUrl"] == f"http://127.0.0.1:{net['fi_srv'].port}/learner/emrex/return"
+    csp = r.headers["content-security-policy"]
+    assert f"form-action http://127.0.0.1:{nl_port};" in csp and "script-src 'self'" in csp
+    assert b'<script src="/assets/emrex.js"></script>' in r.body
+    assert b'id="emrex-submit"' in r.body  # for a browser without scripts
+
+    # At nl: the request, the sign-in, the choice.
+    r = post_to(b, net, url, fields)
+    assert r.status == 303 and r.headers["location"] == "/emrex", r
+    assert "SameSite=Lax" in r.headers["set-cookie"]
+    r = b.send(net["nl_srv"], "GET", "/emrex")
+    assert r.status == 200 and b'id="emrex-signin"' in r.body, r
+    assert f"127.0.0.1:{net['fi_srv'].port}".encode() in r.body
+    r = b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
+    assert r.headers["location"] == "/emrex"  # back to the choice after signing in
+    r = b.send(net["nl_srv"], "GET", "/emrex")
+    assert r.status == 200 and b'id="emrex-choose"' in r.body, r
+    text = r.body.decode()
+    assert "<legend>Universiteit Testdorp</legend>" in text
+    ids = dict((t, i) for i, t in re.findall(
+        r'name="a" checked value="([^"]+)"> <span>([^<]+)</span>', text))
+    assert set(ids) == {"Mechanics", "Optica", "Bachelor Physics"}
+    _, hidden = page_form(r, "emrex-choose")
+    r = b.send(net["nl_srv"], "POST", "/emrex/answer",
+               {"csrf": hidden["csrf"], "action": "send",
+                "a": [ids["Optica"], ids["Bachelor Physics"]]})
+    assert r.status == 200, r
+    back, answer = page_form(r, "emrex-post")
+    assert back == fields["returnUrl"]
+    assert answer["sessionId"] == fields["sessionId"] and answer["returnCode"] == "NCP_OK"
+    xml = gzip.decompress(base64.b64decode(answer["elmo"])).decode()
+    assert "<Signature" in xml and "Optica" in xml and "Bachelor Physics" in xml
+    assert "Mechanics" not in xml
+    # The answer is made once: the request is used up, and the cookie cleared.
+    assert "oorkonde_emrex" not in b.jar[nl_port]
+
+    # Back at fi: imported, with their origin.
+    r = post_to(b, net, back, answer)
+    assert r.status == 200 and b'id="emrex-imported"' in r.body, r
+    held = {x["title"]: x for x in foreign(net)}
+    assert set(held) == {"Optica", "Bachelor Physics"}
+    assert held["Optica"]["origin"]["issuer"] == "emrex:NL-OOR"
+    assert held["Optica"]["origin"]["country"] == "NL"
+
+    # Replayed: refused, nothing more.
+    r = post_to(b, net, back, answer)
+    assert r.status == 410 and b'id="emrex-refused"' in r.body, r
+    assert b"answered already" in r.body
+    assert len(foreign(net)) == 2
+
+    # Both sides have it on record: the read of the results at nl, the import at fi.
+    events = json.loads(net["nl"].run("audit", "show", "--learner-id", net["nl_anna"],
+                                      "--json", check=True).stdout)
+    assert any(e["action"] == "emrex.answer" for e in events)
+    assert any(e["action"] == "learner.read" and e["purpose"] == "emrex" for e in events)
+    events = json.loads(net["fi"].run("audit", "show", "--learner-id", net["anna"], "--json",
+                                      check=True).stdout)
+    assert {"emrex.fetch", "emrex.answered", "emrex.import"} <= {e["action"] for e in events}
+
+
+def test_cancel_at_the_contact_point_keeps_nothing(net):
+    before = len(foreign(net))
+    b, _, url, fields = fetch_start(net)
+    post_to(b, net, url, fields)
+    b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
+    r = b.send(net["nl_srv"], "GET", "/emrex")
+    _, hidden = page_form(r, "emrex-choose")
+    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": hidden["csrf"],
+                                                        "action": "cancel"})
+    back, answer = page_form(r, "emrex-post")
+    assert answer["returnCode"] == "NCP_CANCEL" and answer["elmo"] == ""
+    r = post_to(b, net, back, answer)
+    assert r.status == 200 and b'id="emrex-nothing"' in r.body, r
+    assert len(foreign(net)) == before
+
+
+def test_cancel_before_signing_in(net):
+    """The sign-in page's Cancel answers NCP_CANCEL with no one signed in at nl; the request is
+    then gone, and its cookie with it."""
+    b, _, url, fields = fetch_start(net)
+    post_to(b, net, url, fields)
+    r = b.send(net["nl_srv"], "GET", "/emrex")
+    assert b'id="emrex-signin"' in r.body, r
+    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"action": "cancel"})
+    back, answer = page_form(r, "emrex-post")
+    assert answer["returnCode"] == "NCP_CANCEL" and answer["elmo"] == ""
+    r = b.send(net["nl_srv"], "GET", "/emrex")
+    assert r.status == 404 and b'id="emrex-none"' in r.body, r
+    r = post_to(b, net, back, answer)
+    assert r.status == 200 and b'id="emrex-nothing"' in r.body, r
+    events = json.loads(net["nl"].run("audit", "show", "--json", check=True).stdout)
+    assert any(e["action"] == "emrex.answer" and e["actor"] == "emrex-browser"
+               for e in events)
+
+
+def test_sending_needs_the_session_and_its_csrf_token(net):
+    b, _, url, fields = fetch_start(net)
+    post_to(b, net, url, fields)
+    b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
+    r = b.send(net["nl_srv"], "GET", "/emrex")
+    _, hidden = page_form(r, "emrex-choose")
+    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": "x" * 43, "action": "send"})
+    assert r.status == 401, r
+    # The request is still open: the right token sends.
+    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": hidden["csrf"],
+                                                        "action": "send"})
+    assert r.status == 200 and page_form(r, "emrex-post")[1]["returnCode"] == "NCP_NO_RESULTS"
+
+
+def test_a_document_that_cannot_be_made_answers_ncp_error(net):
+    """Without its ELMO key nl cannot sign: the client hears NCP_ERROR (no internals), the
+    learner's request is used up, and fi keeps nothing."""
+    before = len(foreign(net))
+    b, _, url, fields = fetch_start(net)
+    post_to(b, net, url, fields)
+    b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
+    r = b.send(net["nl_srv"], "GET", "/emrex")
+    _, hidden = page_form(r, "emrex-choose")
+    ids = re.findall(r'name="a" checked value="([^"]+)"', r.body.decode())
+    key = net["nl"].data / "elmo.key"
+    key.rename(key.with_suffix(".away"))
+    try:
+        r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": hidden["csrf"],
+                                                            "action": "send", "a": ids})
+    finally:
+        key.with_suffix(".away").rename(key)
+    back, answer = page_form(r, "emrex-post")
+    assert answer["returnCode"] == "NCP_ERROR" and answer["elmo"] == "", answer
+    assert "elmo.key" not in answer["returnMessage"]
+    r = post_to(b, net, back, answer)
+    assert r.status == 200 and b"NCP_ERROR" in r.body, r
+    assert len(foreign(net)) == before
+
+
+@pytest.mark.parametrize("form, field", [
+    ({"sessionId": "s1", "returnUrl": "http://client.example.fi/return"}, b"returnUrl"),
+    ({"sessionId": "s1", "returnUrl": "javascript:alert(1)"}, b"returnUrl"),
+    ({"sessionId": "s1", "returnUrl": "https://a.example\"; script-src *"}, b"returnUrl"),
+    ({"sessionId": "x" * 300, "returnUrl": "https://client.example.fi/r"}, b"sessionId"),
+    ({"returnUrl": "https://client.example.fi/r"}, b"sessionId"),
+])
+def test_contact_point_refuses_bad_requests(net, form, field):
+    r = Browser().send(net["nl_srv"], "POST", "/emrex", form)
+    assert r.status == 400 and field in r.body, r
+    assert "set-cookie" not in r.headers
+
+
+def test_contact_point_refuses_a_body_that_is_no_form(net):
+    srv = net["nl_srv"]
+    r = srv.request("POST", "/emrex", "sessionId=%zz&returnUrl=x", ctype=FORM)
+    assert r.status == 400, r
+    r = srv.request("POST", "/emrex", {"sessionId": "a"})
+    assert r.status == 415, r
+
+
+def genuine(net, learner=None):
+    path = net["base"] / "anna.xml"
+    net["nl"].run("export", "elmo", "--learner-id", learner or net["nl_anna"], "-o", path,
+                  check=True)
+    return path.read_bytes()
+
+
+def answer_with(net, doc, learner=None, code="NCP_OK", packed=None):
+    b, _, _, fields = fetch_start(net, learner)
+    elmo = base64.b64encode(packed if packed is not None else gzip.compress(doc)).decode()
+    return b.send(net["fi_srv"], "POST", "/learner/emrex/return",
+                  {"sessionId": fields["sessionId"], "returnCode": code,
+                   "returnMessage": "", "elmo": elmo})
+
+
+def refused(net, r, status, reason):
+    assert r.status == status and b'id="emrex-refused"' in r.body, r
+    assert reason.encode() in r.body, r.body
+    assert len(foreign(net, net["bram"])) == 0
+
+
+def test_bad_answers_are_refused_and_keep_nothing(net, binary):
+    before = len(foreign(net))
+    doc = genuine(net)
+    # Altered after signing.
+    refused(net, answer_with(net, doc.replace(b"Mechanics", b"Mechanica")), 422, "signature")
+    # Signed by a key the registry does not name for that contact point.
+    other = Oorkonde(binary, net["base"] / "other")
+    other.init()
+    other.add_institution()
+    other.import_csv(write_csv(net["base"] / "other.csv", [make_row(**ANNA)]),
+                     "--strict").check_returncode()
+    path = net["base"] / "other.xml"
+    other.run("export", "elmo", "--learner-id", learner_id(other, NID), "-o", path, check=True)
+    refused(net, answer_with(net, path.read_bytes()), 422, "signature")
+    # A gzip bomb: 17 MiB of white space in 17 KiB.
+    refused(net, answer_with(net, b"", packed=gzip.compress(b"<elmo>" + b" " * (17 << 20))),
+            413, "")
+    # Someone else's results: Bram asked, Anna's document came back.
+    refused(net, answer_with(net, doc, learner=net["bram"]), 422, "someone else")
+    # Not base64, and a code EMREX does not have.
+    refused(net, answer_with(net, doc, packed=b"", code="NCP_MAYBE"), 400, "returnCode")
+    b, _, _, fields = fetch_start(net)
+    r = b.send(net["fi_srv"], "POST", "/learner/emrex/return",
+               {"sessionId": fields["sessionId"], "returnCode": "NCP_OK", "elmo": "!!!"})
+    refused(net, r, 400, "base64")
+    # A sessionId fi never gave out.
+    r = Browser().send(net["fi_srv"], "POST", "/learner/emrex/return",
+                       {"sessionId": "A" * 43, "returnCode": "NCP_OK",
+                        "elmo": base64.b64encode(gzip.compress(doc)).decode()})
+    refused(net, r, 404, "sessionId")
+    assert len(foreign(net)) == before
+
+
+def test_the_answer_counts_only_while_the_learner_is_signed_in(net):
+    b, _, _, fields = fetch_start(net)
+    cookie = b.jar[net["fi_srv"].port]["oorkonde_session"]
+    csrf = b.send(net["fi_srv"], "GET", "/v1/me").json()["csrf"]
+    r = net["fi_srv"].request("POST", "/logout", "", ctype="application/json", headers={
+        "Cookie": f"oorkonde_session={cookie}", "X-CSRF-Token": csrf})
+    assert r.status in (200, 204), r
+    r = b.send(net["fi_srv"], "POST", "/learner/emrex/return",
+               {"sessionId": fields["sessionId"], "returnCode": "NCP_OK",
+                "elmo": base64.b64encode(gzip.compress(genuine(net))).decode()})
+    refused(net, r, 403, "signed out")
+
+
+def test_learner_page_needs_a_session(net):
+    r = Browser().send(net["fi_srv"], "GET", "/learner/emrex")
+    assert r.status == 401, r
+    r = Browser().send(net["fi_srv"], "POST", "/learner/emrex/fetch", {"ncp": "NL-OOR"})
+    assert r.status == 401, r
