@@ -72,6 +72,10 @@ struct depository {
 	/* config allow_login_links: whether operators' one-time sign-in links work (a tool for
 	 * support and tests; learners sign in with an OpenID provider). Off by default. */
 	bool allow_login_links;
+	/* Wallet issuance (oid4vci/oid4vci.h): config wallet_dpop_required (access tokens only
+	 * for DPoP proofs) and wallet_pin (the portal's offers carry a transaction code). */
+	bool wallet_dpop_required;
+	bool wallet_pin;
 	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
 	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
 	char did_web_http_hosts[512];

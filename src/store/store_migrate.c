@@ -103,6 +103,12 @@ static const struct copy_table tables[] = {
               "id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, "
               "certificate",
               "ttiiittiit"),
+        TABLE("vci_offer",
+              "id, offer_hash, code_hash, pin_hash, learner_id, achievements, vct, created_by, "
+              "pin_tries, created_ms, expires_ms, redeemed_ms",
+              "tbbbttttiiii"),
+        TABLE("vci_token", "token_hash, offer_id, jkt, created_ms, expires_ms", "bttii"),
+        TABLE("vci_once", "hash, expires_ms", "bi"),
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
@@ -624,7 +630,8 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " audit_event, audit_checkpoint, trusted_issuer, status_list,"
 	        " status_list_credential, key_read, key_block, read_limit, foreign_achievement,"
 	        " key_rotation, issuer_key, login_link, session, share, share_view,"
-	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run"
+	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run,"
+	        " vci_offer, vci_token, vci_once"
 	        " RESTART IDENTITY";
 	PGresult *r;
 	int rc;
