@@ -20,6 +20,8 @@ static void oauth_error(struct http_response *res, const char *oauth, const stru
 		http_problem_from_error(res, err);
 		return;
 	}
+	if (err->code == OK_ECONFLICT)
+		status = 403; /* credential_request_denied */
 	if (strcmp(oauth, "invalid_token") == 0 ||
 	    (resource && strcmp(oauth, "invalid_dpop_proof") == 0))
 		status = 401;

@@ -412,6 +412,15 @@ def test_credential_request_errors(issuer):
     assert len(issued_events(issuer)) == before + 1
 
 
+def test_revoked_after_the_offer(issuer):
+    tok = redeemed(issuer, "Optics")["access_token"]
+    issuer.run("revoke", issuer.ids["Optics"], "--reason", "fraud", check=True)
+    r = credential(issuer, tok, {"credential_configuration_id": "course",
+                                 "proofs": {"jwt": [proof(Key(), nonce(issuer))]}})
+    error_of(r, 403, "credential_request_denied")
+    assert issued_events(issuer) == []
+
+
 def test_offer_checks(issuer):
     r = issuer.run("wallet", "offer", "--learner-id", issuer.learner, "--achievements",
                    issuer.other_id)
