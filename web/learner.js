@@ -165,6 +165,41 @@
     await refreshShares();
   }
 
+  /* "Add to wallet": an OpenID4VCI offer of the chosen results, as a QR code the wallet scans
+   * (or the link, on the phone that holds the wallet), one use, for 10 minutes. */
+  async function addToWallet() {
+    const error = $("share-error");
+    const picked = [...document.querySelectorAll("#share-choices input:checked")].map((i) => i.value);
+    error.textContent = "";
+    if (!picked.length) { error.textContent = t("learner.share.pick"); return; }
+    const res = await request("POST", "/v1/me/wallet-offers", { achievements: picked }, csrf);
+    if (res.status !== 201) {
+      error.textContent = problem(res.body, "HTTP " + res.status);
+      return;
+    }
+    const svg = res.body.qr_svg ? new DOMParser().parseFromString(res.body.qr_svg, "image/svg+xml").documentElement : null;
+    replace($("wallet-qr"), svg && svg.nodeName === "svg" ? document.importNode(svg, true) : null);
+    $("wallet-link").href = res.body.link;
+    $("wallet-pin").textContent = res.body.pin || "";
+    $("wallet-pin-row").hidden = !res.body.pin;
+    replace($("wallet-expires"), timeEl(res.body.expires));
+    $("wallet-result").hidden = false;
+    $("wallet-result").focus();
+  }
+
+  function renderWallet(doc) {
+    const issued = (doc && doc.issued) || [];
+    replace($("wallet"), issued.length
+      ? el("table", {}, el("thead", {}, el("tr", {},
+        el("th", { scope: "col" }, t("learner.wallet.when")),
+        el("th", { scope: "col" }, t("learner.wallet.what")),
+        el("th", { scope: "col" }, t("learner.wallet.key")))),
+      el("tbody", {}, issued.map((i) => el("tr", { "data-key": i.key },
+        el("td", {}, timeEl(i.at)), el("td", {}, titles[i.achievement] || i.achievement),
+        el("td", {}, el("code", { title: i.key }, "…" + String(i.key).slice(-8)))))))
+      : el("p", {}, t("learner.wallet.none")));
+  }
+
   async function copyLink() {
     const input = $("share-url");
     try {
@@ -251,11 +286,14 @@
     if (achievements.status !== 200) return failed(achievements);
     renderAchievements(achievements.body);
     await refreshShares();
+    const wallet = await request("GET", "/v1/me/wallet");
+    if (wallet.status === 200) renderWallet(wallet.body);
     optional().catch(() => {});
   }
 
   $("share-form").addEventListener("submit", createShare);
   $("share-copy").addEventListener("click", copyLink);
+  $("wallet-add").addEventListener("click", () => addToWallet().catch((e) => say(t("learner.error") + ": " + e)));
   $("logout-form").addEventListener("submit", logout);
   $("foreign-form").addEventListener("submit", (ev) => addForeign(ev).catch((e) => { $("foreign-result").textContent = t("learner.error") + ": " + e.message; }));
   start().catch((e) => say(t("learner.error") + ": " + e));

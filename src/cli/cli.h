@@ -105,6 +105,8 @@ int cmd_learner_login_link(struct cli *c, int argc, char **argv);
 int cmd_learner_correct(struct cli *c, int argc, char **argv);
 /* cmd_erase.c */
 int cmd_learner_erase(struct cli *c, int argc, char **argv);
+/* oorkonde wallet offer (cmd_wallet.c). */
+int cmd_wallet(struct cli *c, int argc, char **argv);
 /* oorkonde share create / list / revoke (cmd_share.c). */
 int cmd_share(struct cli *c, int argc, char **argv);
 

@@ -31,6 +31,7 @@ static const struct cli_command commands[] = {
         {"learner", "a learner: access report (GDPR art. 15), login link, erasure", cmd_learner},
         {"oidc", "the OpenID providers learners sign in with: client key, check", cmd_oidc},
         {"share", "a learner's shares: create, list, revoke", cmd_share},
+        {"wallet", "offer a learner's results to their wallet (OpenID4VCI)", cmd_wallet},
         {"keys", "rotate and retire the data and signing keys", cmd_keys},
         {"export", "a learner's results as a signed ELMO document (EMREX)", cmd_export},
         {"import-elmo", "keep a signed ELMO document from abroad (EMREX) for a learner",

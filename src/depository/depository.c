@@ -332,6 +332,14 @@ static int read_config_upper(struct depository *d, const json_t *config, const c
 	if (!rc)
 		rc = config_emrex_test_hosts(d, json_object_get(config, "emrex_test_hosts"), path,
 		                             err);
+	/* Wallet issuance (oid4vci/): DPoP required at the token endpoint; a PIN with offers. */
+	for (const char *const *k = (const char *const[]){"wallet_dpop_required", "wallet_pin", NULL};
+	     !rc && *k; k++)
+		if (json_object_get(config, *k) && !json_is_boolean(json_object_get(config, *k)))
+			rc = ok_fail_field(err, OK_EINPUT, *k, "%s: %s must be true or false", path,
+			                   *k);
+	d->wallet_dpop_required = json_is_true(json_object_get(config, "wallet_dpop_required"));
+	d->wallet_pin = json_is_true(json_object_get(config, "wallet_pin"));
 	return rc;
 }
 

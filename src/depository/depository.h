@@ -76,6 +76,10 @@ struct depository {
 	 * URLs in the registry, clients' returnUrl): config emrex_test_hosts, a list of
 	 * "host[:port]", for test servers on loopback. Comma-separated here. */
 	char emrex_test_hosts[512];
+	/* Wallet issuance (oid4vci/oid4vci.h): config wallet_dpop_required (access tokens only
+	 * for DPoP proofs) and wallet_pin (the portal's offers carry a transaction code). */
+	bool wallet_dpop_required;
+	bool wallet_pin;
 	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
 	 * config did_web_http_hosts, a list of "host[:port]". Comma-separated here. */
 	char did_web_http_hosts[512];

@@ -58,6 +58,8 @@ enum route_flags {
 	ROUTE_LEARNER = 16,  /* a learner's session is required (and X-CSRF-Token to change) */
 	/* also takes application/x-www-form-urlencoded (a page's own form, or an EMREX one) */
 	ROUTE_BODY_FORM = 32,
+	/* takes no body: an empty POST needs no media type (OpenID4VCI's nonce endpoint) */
+	ROUTE_BODY_NONE = 64,
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -135,6 +137,15 @@ void route_achievement_credential(struct http_request *req, struct http_response
 void route_vc_issue(struct http_request *req, struct http_response *res);
 void route_vc_status(struct http_request *req, struct http_response *res);
 void route_vc_verify(struct http_request *req, struct http_response *res);
+/* OpenID4VCI (routes_oid4vci.c) */
+void route_vci_issuer_metadata(struct http_request *req, struct http_response *res);
+void route_vci_as_metadata(struct http_request *req, struct http_response *res);
+void route_vci_offer(struct http_request *req, struct http_response *res);
+void route_vci_token(struct http_request *req, struct http_response *res);
+void route_vci_nonce(struct http_request *req, struct http_response *res);
+void route_vci_credential(struct http_request *req, struct http_response *res);
+void route_me_wallet_offer(struct http_request *req, struct http_response *res);
+void route_me_wallet(struct http_request *req, struct http_response *res);
 /* POST /presentations/verify (routes_presentation.c) */
 void route_vp_verify(struct http_request *req, struct http_response *res);
 void route_did_document(struct http_request *req, struct http_response *res);

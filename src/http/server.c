@@ -711,11 +711,13 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		return true;
 	}
 	ct = http_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (takes_body && !media_type_ok(route, ct)) {
+	if (takes_body && !media_type_ok(route, ct) &&
+	    !((route->flags & ROUTE_BODY_NONE) && !announced && !facts.transfer_encoding)) {
 		http_problem(res, 415, "unsupported-media-type", "Unsupported media type",
 		             "send %s",
-		             (route->flags & ROUTE_BODY_CSV) ? "application/json or text/csv"
-		                                             : "application/json");
+		             (route->flags & ROUTE_BODY_CSV)    ? "application/json or text/csv"
+		             : (route->flags & ROUTE_BODY_NONE) ? "no body"
+		                                                : "application/json");
 		return true;
 	}
 	/* The CSV cap belongs to the import route alone; every other body is small. */

@@ -54,15 +54,41 @@ static void take_random(struct issue *is, uint8_t *out, size_t n)
 	is->pool_used += n;
 }
 
+/* Appends s as a JSON string: '"', '\\' and control characters escaped, UTF-8 as it is. */
+static int json_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+	int rc = buf_addch(b, '"');
+
+	for (i = 0; i < n && !rc; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc = buf_add(b, s + run, i - run);
+		if (!rc)
+			rc = c == '"' || c == '\\' ? buf_add(b, (const char[]){'\\', (char)c}, 2)
+			                           : buf_add(b, esc, sizeof(esc));
+		run = i + 1;
+	}
+	if (!rc)
+		rc = buf_add(b, s + run, n - run);
+	return rc ? rc : buf_addch(b, '"');
+}
+
 /* Makes the disclosure of [salt, name, value] (name NULL: [salt, value]), appends it to the
- * issue's list and returns its digest in digest. */
+ * issue's list and returns its digest in digest. The array is written straight into text (a
+ * string value too; any other through jansson): no JSON objects are built for it. */
 static int disclose(struct issue *is, const char *name, json_t *value,
                     char digest[DIGEST_CHARS + 1])
 {
 	uint8_t salt[SALT_BYTES];
-	struct buf s;
-	json_t *arr;
-	char *text;
+	char salt64[sodium_base64_ENCODED_LEN(SALT_BYTES,
+	                                      sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	struct buf text;
+	char *dumped = NULL;
 	size_t start;
 	int rc;
 
@@ -70,23 +96,35 @@ static int disclose(struct issue *is, const char *name, json_t *value,
 		return fail(is->err, OK_ETOOBIG, "frame",
 		            "too many selectively disclosable claims");
 	take_random(is, salt, sizeof(salt));
-	buf_init(&s, 64);
-	rc = jose_b64_encode(salt, sizeof(salt), &s, is->err);
-	if (rc) {
-		buf_release(&s);
-		return rc;
-	}
-	arr = name ? json_pack("[s,s,O]", s.data, name, value) : json_pack("[s,O]", s.data, value);
-	buf_release(&s);
-	text = arr ? json_dumps(arr, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	json_decref(arr);
-	if (!text)
+	sodium_bin2base64(salt64, sizeof(salt64), salt, sizeof(salt),
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (!json_is_string(value) && !(dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY)))
 		return fail(is->err, OK_EINPUT, "claims", "a claim cannot be written as JSON");
-	start = is->disclosures.len;
-	rc = buf_addch(&is->disclosures, '~');
+	buf_init(&text, JOSE_SDJWT_MAX);
+	rc = buf_addch(&text, '[');
 	if (!rc)
-		rc = jose_b64_encode(text, strlen(text), &is->disclosures, is->err);
-	free(text);
+		rc = json_str(&text, salt64, strlen(salt64));
+	if (!rc && name)
+		rc = buf_addch(&text, ',') ? OK_ETOOBIG : json_str(&text, name, strlen(name));
+	if (!rc)
+		rc = buf_addch(&text, ',');
+	if (!rc)
+		rc = dumped ? buf_addstr(&text, dumped)
+		            : json_str(&text, json_string_value(value), json_string_length(value));
+	if (!rc)
+		rc = buf_addch(&text, ']');
+	if (dumped) {
+		sodium_memzero(dumped, strlen(dumped));
+		free(dumped);
+	}
+	start = is->disclosures.len;
+	if (!rc)
+		rc = buf_addch(&is->disclosures, '~');
+	if (!rc)
+		rc = jose_b64_encode(text.data, text.len, &is->disclosures, is->err);
+	if (text.data)
+		sodium_memzero(text.data, text.len);
+	buf_release(&text);
 	if (rc)
 		return rc < 0 && is->err && !is->err->code ? fail(is->err, rc, "sd-jwt", "too long")
 		                                           : rc;

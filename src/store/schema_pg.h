@@ -117,6 +117,20 @@ static const char *const pg_migrations[] = {
         "  url TEXT NOT NULL, ncp TEXT NOT NULL, created_ms BIGINT NOT NULL,"
         "  expires_ms BIGINT NOT NULL, used_ms BIGINT NOT NULL);"
         "CREATE INDEX emrex_session_expiry ON emrex_session (expires_ms);",
+        /* 9: wallet issuance, OpenID4VCI (store/vci.h): credential offers with their
+         * pre-authorized codes, the access tokens they gave, single-use nonces and DPoP ids */
+        "CREATE TABLE vci_offer ("
+        "  id TEXT PRIMARY KEY, offer_hash BYTEA NOT NULL UNIQUE, code_hash BYTEA NOT NULL UNIQUE,"
+        "  pin_hash BYTEA NOT NULL, learner_id TEXT NOT NULL, achievements TEXT NOT NULL,"
+        "  vct TEXT NOT NULL, created_by TEXT NOT NULL, pin_tries BIGINT NOT NULL,"
+        "  created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL, redeemed_ms BIGINT NOT NULL);"
+        "CREATE INDEX vci_offer_expiry ON vci_offer (expires_ms);"
+        "CREATE TABLE vci_token ("
+        "  token_hash BYTEA PRIMARY KEY, offer_id TEXT NOT NULL, jkt TEXT NOT NULL,"
+        "  created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL);"
+        "CREATE INDEX vci_token_expiry ON vci_token (expires_ms);"
+        "CREATE TABLE vci_once (hash BYTEA PRIMARY KEY, expires_ms BIGINT NOT NULL);"
+        "CREATE INDEX vci_once_expiry ON vci_once (expires_ms);",
 };
 
 #endif

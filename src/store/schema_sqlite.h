@@ -181,6 +181,20 @@ static const char *const sqlite_migrations[] = {
         "  url TEXT NOT NULL, ncp TEXT NOT NULL, created_ms INTEGER NOT NULL,"
         "  expires_ms INTEGER NOT NULL, used_ms INTEGER NOT NULL);"
         "CREATE INDEX emrex_session_expiry ON emrex_session (expires_ms);",
+        /* wallet issuance, OpenID4VCI (store/vci.h): credential offers with their
+         * pre-authorized codes, the access tokens they gave, single-use nonces and DPoP ids */
+        "CREATE TABLE vci_offer ("
+        "  id TEXT PRIMARY KEY, offer_hash BLOB NOT NULL UNIQUE, code_hash BLOB NOT NULL UNIQUE,"
+        "  pin_hash BLOB NOT NULL, learner_id TEXT NOT NULL, achievements TEXT NOT NULL,"
+        "  vct TEXT NOT NULL, created_by TEXT NOT NULL, pin_tries INTEGER NOT NULL,"
+        "  created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, redeemed_ms INTEGER NOT NULL);"
+        "CREATE INDEX vci_offer_expiry ON vci_offer (expires_ms);"
+        "CREATE TABLE vci_token ("
+        "  token_hash BLOB PRIMARY KEY, offer_id TEXT NOT NULL, jkt TEXT NOT NULL,"
+        "  created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+        "CREATE INDEX vci_token_expiry ON vci_token (expires_ms);"
+        "CREATE TABLE vci_once (hash BLOB PRIMARY KEY, expires_ms INTEGER NOT NULL);"
+        "CREATE INDEX vci_once_expiry ON vci_once (expires_ms);",
 };
 
 #endif

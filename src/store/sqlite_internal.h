@@ -180,6 +180,20 @@ enum sqlite_stmt_id {
 	ST_RET_RUN_OPEN,
 	ST_RET_RUN_PUT,
 	ST_RET_RUN_LIST,
+	/* store_sqlite_vci.c */
+	ST_VCI_OFFER_PUT,
+	ST_VCI_OFFER_GET,
+	ST_VCI_OFFER_BY_TOKEN,
+	ST_VCI_OFFER_BY_CODE,
+	ST_VCI_OFFER_REDEEM,
+	ST_VCI_OFFER_WRONG_PIN,
+	ST_VCI_TOKEN_PUT,
+	ST_VCI_TOKEN_FIND,
+	ST_VCI_ONCE_PUT,
+	ST_VCI_ONCE_TAKE,
+	ST_VCI_PRUNE_OFFERS,
+	ST_VCI_PRUNE_TOKENS,
+	ST_VCI_PRUNE_ONCE,
 	ST_COUNT
 };
 
@@ -278,6 +292,7 @@ extern const struct store_apikey_ops sqlite_apikey_ops;
 extern const struct store_ratelimit_ops sqlite_ratelimit_ops;
 extern const struct store_vcstatus_ops sqlite_vcstatus_ops;
 extern const struct store_emrex_ops sqlite_emrex_ops;
+extern const struct store_vci_ops sqlite_vci_ops;
 extern const struct store_retention_ops sqlite_retention_ops;
 
 static inline struct store_sqlite *sq(struct store *s)

@@ -158,6 +158,7 @@ struct store_ratelimit_ops;
 struct store_vcstatus_ops; /* store/vcstatus.h: VC-API credentials' status slots */
 struct store_emrex_ops;    /* store/emrex.h: EMREX contact points and their certificates */
 struct store_retention_ops; /* store/retention.h: legal holds, due records, destruction */
+struct store_vci_ops;       /* store/vci.h: wallet-issuance offers, tokens, nonces */
 
 /* Called for each record of a listing; a non-zero return stops the listing and is returned. */
 typedef int (*store_achievement_fn)(void *ctx, const struct store_achievement *a);
@@ -276,6 +277,7 @@ struct store_ops {
 	const struct store_vcstatus_ops *vcstatus;
 	const struct store_emrex_ops *emrex;
 	const struct store_retention_ops *retention;
+	const struct store_vci_ops *vci;
 	/* Optional, unlike the areas: NULL where imports go row by row (store/import.h). */
 	const struct store_import_ops *bulk;
 };

@@ -107,6 +107,12 @@ static const struct copy_table tables[] = {
               "id, token_hash, role, learner_id, binding, peer_session, url, ncp, created_ms, "
               "expires_ms, used_ms",
               "tbttbtttiii"),
+        TABLE("vci_offer",
+              "id, offer_hash, code_hash, pin_hash, learner_id, achievements, vct, created_by, "
+              "pin_tries, created_ms, expires_ms, redeemed_ms",
+              "tbbbttttiiii"),
+        TABLE("vci_token", "token_hash, offer_id, jkt, created_ms, expires_ms", "bttii"),
+        TABLE("vci_once", "hash, expires_ms", "bi"),
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
@@ -629,7 +635,8 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " status_list_credential, key_read, key_block, read_limit, foreign_achievement,"
 	        " key_rotation, issuer_key, login_link, session, share, share_view,"
 	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run,"
-	        " emrex_session"
+	        " emrex_session,"
+	        " vci_offer, vci_token, vci_once"
 	        " RESTART IDENTITY";
 	PGresult *r;
 	int rc;

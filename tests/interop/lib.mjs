@@ -1,9 +1,10 @@
 // Shared helpers for the interop tests: an offline JSON-LD document loader, Digital Bazaar's
 // verifier (eddsa-jcs-2022 and eddsa-rdfc-2022) and signer, a hand-made eddsa-jcs-2022 signer over `canonicalize`, and a runner for the
 // oorkonde binary with a throwaway data folder.
-import {execFileSync, spawnSync} from 'node:child_process';
+import {execFileSync, spawn, spawnSync} from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -299,4 +300,37 @@ export function trickyDepository({host} = {}) {
 export function identityDocument(data) {
   const out = oorkondeOk(['identity'], {data});
   return JSON.parse(out.slice(out.indexOf('\n') + 1));
+}
+
+/** A free TCP port on loopback. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const {port} = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `oorkonde serve` on data at 127.0.0.1:port; resolves once it listens, with stop(). */
+export function serve(data, port) {
+  const child = spawn(BIN, ['--data', data, 'serve', '--listen', `127.0.0.1:${port}`,
+    '--rate-limit', '0'], {stdio: ['ignore', 'pipe', 'pipe']});
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('oorkonde serve did not start')), 30000);
+    child.stdout.on('data', d => {
+      out += d;
+      if(/oorkonde listening on/.test(out)) {
+        clearTimeout(timer);
+        resolve({stop: () => new Promise(done => {
+          child.once('exit', () => done());
+          child.kill('SIGTERM');
+        })});
+      }
+    });
+    child.once('exit', code => reject(new Error(`oorkonde serve exited ${code}`)));
+  });
 }

@@ -4,10 +4,8 @@
 // status in the Token Status List that `oorkonde serve` signs (`jose` verifies that token too),
 // and presents a subset of the claims with a key-binding JWT that oorkonde then verifies.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import zlib from 'node:zlib';
@@ -16,40 +14,9 @@ import {SDJwtVcInstance} from '@sd-jwt/sd-jwt-vc';
 import {digest, generateSalt} from '@sd-jwt/crypto-nodejs';
 import * as jose from 'jose';
 
-import {BIN, demoDepository, oorkonde, oorkondeOk} from './lib.mjs';
+import {demoDepository, freePort, oorkonde, oorkondeOk, serve} from './lib.mjs';
 
 const HOST = 'wallet.example.nl';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function serve(data, port) {
-  const child = spawn(BIN, ['--data', data, 'serve', '--listen', `127.0.0.1:${port}`,
-    '--rate-limit', '0'], {stdio: ['ignore', 'pipe', 'pipe']});
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('oorkonde serve did not start')), 30000);
-    child.stdout.on('data', d => {
-      out += d;
-      if(/oorkonde listening on/.test(out)) {
-        clearTimeout(timer);
-        resolve({stop: () => new Promise(done => {
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        })});
-      }
-    });
-    child.once('exit', code => reject(new Error(`oorkonde serve exited ${code}`)));
-  });
-}
 
 /** The issuer's key from x5c, after checking each certificate against the next and the last
  * against the trusted root (the depository's own wallet CA). */

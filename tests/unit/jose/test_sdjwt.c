@@ -245,6 +245,35 @@ static void test_issued_shape(void **state)
 	json_decref(frame);
 }
 
+/* Disclosures are written as JSON text directly: names and values that JSON must escape
+ * (quotes, backslashes, control characters) and UTF-8 come back as they
+ * were, whatever their type. */
+static void test_escaped_claims(void **state)
+{
+	struct keys *k = *state;
+	json_t *claims = json_pack("{s:s,s:s,s:s,s:[i,s],s:{s:b},s:n,s:f}", "q\"uote\\d",
+	                           "a \"b\" \\ c\n\t\x01\x1f", "ctl", "\x7f\x1b[0m", "utf8",
+	                           "Łukasz Müller-Dağ ✓", "list", 1, "\"", "obj", "k", 1, "null",
+	                           "real", 2.5);
+	json_t *frame = json_pack("{s:[s,s,s,s,s,s,s]}", "_sd", "q\"uote\\d", "ctl", "utf8", "list",
+	                          "obj", "null", "real");
+	struct jose_sdjwt_expect x = expect(k);
+	json_t *got = NULL;
+	struct ok_error err;
+	struct buf a;
+
+	buf_init(&a, JOSE_SDJWT_MAX);
+	issue(k, claims, frame, &a);
+	if (verify(k, a.data, &x, &got, &err))
+		fail_msg("verify: %s", err.message);
+	json_object_del(got, "_sd_alg");
+	assert_true(json_equal(got, claims));
+	json_decref(got);
+	buf_release(&a);
+	json_decref(claims);
+	json_decref(frame);
+}
+
 /* Signs payload as the issuer and appends the disclosures given (each followed by '~'). */
 static void forge(struct keys *k, json_t *payload, const char *const *disclosures, struct buf *out)
 {
@@ -439,6 +468,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_cases),
 	        cmocka_unit_test(test_issued_shape),
+	        cmocka_unit_test(test_escaped_claims),
 	        cmocka_unit_test(test_refused),
 	};
 

@@ -1,0 +1,170 @@
+/* The PostgreSQL side of the store's wallet-issuance area (see vci.h). */
+#include "store/pg_internal.h"
+#include "store/vci.h"
+
+#define OFFER_COLS                                                                         \
+	"id, offer_hash, code_hash, pin_hash, learner_id, achievements, vct, created_by, " \
+	"pin_tries, created_ms, expires_ms, redeemed_ms"
+static const struct pg_col offer_col[] = {
+        PG_COL(struct store_vci_offer, id, PG_TEXT),
+        PG_COL(struct store_vci_offer, offer_hash, PG_BLOB),
+        PG_COL(struct store_vci_offer, code_hash, PG_BLOB),
+        PG_COL(struct store_vci_offer, pin_hash, PG_BLOB),
+        PG_COL(struct store_vci_offer, learner_id, PG_TEXT),
+        PG_COL(struct store_vci_offer, achievements, PG_TEXT),
+        PG_COL(struct store_vci_offer, vct, PG_TEXT),
+        PG_COL(struct store_vci_offer, created_by, PG_TEXT),
+        PG_COL(struct store_vci_offer, pin_tries, PG_INT),
+        PG_COL(struct store_vci_offer, created_ms, PG_INT),
+        PG_COL(struct store_vci_offer, expires_ms, PG_INT),
+        PG_COL(struct store_vci_offer, redeemed_ms, PG_INT),
+};
+static const struct pg_cols offer_cols = PG_COLS(offer_col);
+
+#define TOKEN_COLS "token_hash, offer_id, jkt, created_ms, expires_ms"
+static const struct pg_col token_col[] = {
+        PG_COL(struct store_vci_token, token_hash, PG_BLOB),
+        PG_COL(struct store_vci_token, offer_id, PG_TEXT),
+        PG_COL(struct store_vci_token, jkt, PG_TEXT),
+        PG_COL(struct store_vci_token, created_ms, PG_INT),
+        PG_COL(struct store_vci_token, expires_ms, PG_INT),
+};
+static const struct pg_cols token_cols = PG_COLS(token_col);
+
+static const struct pg_query OFFER_PUT = {
+        "INSERT INTO vci_offer (" OFFER_COLS
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        "keep a credential offer", &offer_cols, NULL};
+static const struct pg_query OFFER_GET = {"SELECT " OFFER_COLS " FROM vci_offer WHERE id = $1",
+                                          "read a credential offer", NULL, &offer_cols};
+static const struct pg_query OFFER_BY_TOKEN = {"SELECT " OFFER_COLS
+                                               " FROM vci_offer WHERE offer_hash = $1",
+                                               "read a credential offer", NULL, &offer_cols};
+static const struct pg_query OFFER_BY_CODE = {"SELECT " OFFER_COLS
+                                              " FROM vci_offer WHERE code_hash = $1",
+                                              "read a credential offer", NULL, &offer_cols};
+static const struct pg_query OFFER_REDEEM = {
+        "UPDATE vci_offer SET redeemed_ms = $2 WHERE id = $1 AND redeemed_ms = 0",
+        "redeem a credential offer", NULL, NULL};
+static const struct pg_query OFFER_WRONG_PIN = {
+        "UPDATE vci_offer SET pin_tries = pin_tries + 1 WHERE id = $1",
+        "count a wrong transaction code", NULL, NULL};
+static const struct pg_query TOKEN_PUT = {"INSERT INTO vci_token (" TOKEN_COLS
+                                          ") VALUES ($1, $2, $3, $4, $5)",
+                                          "keep an access token", &token_cols, NULL};
+static const struct pg_query TOKEN_FIND = {"SELECT " TOKEN_COLS
+                                           " FROM vci_token WHERE token_hash = $1",
+                                           "read an access token", NULL, &token_cols};
+static const struct pg_query ONCE_PUT = {
+        "INSERT INTO vci_once (hash, expires_ms) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        "keep a single-use value", NULL, NULL};
+static const struct pg_query ONCE_TAKE = {
+        "DELETE FROM vci_once WHERE hash = $1 AND expires_ms > $2", "take a single-use value", NULL,
+        NULL};
+static const struct pg_query PRUNE_OFFERS = {"DELETE FROM vci_offer WHERE expires_ms < $1",
+                                             "forget expired credential offers", NULL, NULL};
+static const struct pg_query PRUNE_TOKENS = {"DELETE FROM vci_token WHERE expires_ms < $1",
+                                             "forget expired access tokens", NULL, NULL};
+static const struct pg_query PRUNE_ONCE = {"DELETE FROM vci_once WHERE expires_ms < $1",
+                                           "forget expired single-use values", NULL, NULL};
+
+static int offer_put(struct store *base, const struct store_vci_offer *o, struct ok_error *err)
+{
+	return pg_run(pgs(base), &OFFER_PUT, o, PG_NO_ARGS, NULL, err);
+}
+
+static int offer_get(struct store *base, const char *id, struct store_vci_offer *out,
+                     struct ok_error *err)
+{
+	return pg_get(pgs(base), &OFFER_GET, PG_ARGS(PG_ARG_TEXT(id)), out, err);
+}
+
+static int offer_by_token(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
+                          struct store_vci_offer *out, struct ok_error *err)
+{
+	return pg_get(pgs(base), &OFFER_BY_TOKEN, PG_ARGS(PG_ARG_BLOB(hash, STORE_HASH_BYTES)), out,
+	              err);
+}
+
+static int offer_by_code(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
+                         struct store_vci_offer *out, struct ok_error *err)
+{
+	return pg_get(pgs(base), &OFFER_BY_CODE, PG_ARGS(PG_ARG_BLOB(hash, STORE_HASH_BYTES)), out,
+	              err);
+}
+
+static int offer_redeem(struct store *base, const char *id, int64_t at_ms, struct ok_error *err)
+{
+	int rc = pg_change(pgs(base), &OFFER_REDEEM, NULL,
+	                   PG_ARGS(PG_ARG_TEXT(id), PG_ARG_INT(at_ms)), err);
+
+	if (rc == OK_ENOTFOUND)
+		return ok_fail(err, OK_ECONFLICT, "the credential offer was redeemed already");
+	return rc;
+}
+
+static int offer_wrong_pin(struct store *base, const char *id, struct ok_error *err)
+{
+	return pg_run(pgs(base), &OFFER_WRONG_PIN, NULL, PG_ARGS(PG_ARG_TEXT(id)), NULL, err);
+}
+
+static int token_put(struct store *base, const struct store_vci_token *t, struct ok_error *err)
+{
+	return pg_run(pgs(base), &TOKEN_PUT, t, PG_NO_ARGS, NULL, err);
+}
+
+static int token_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
+                      struct store_vci_token *out, struct ok_error *err)
+{
+	return pg_get(pgs(base), &TOKEN_FIND, PG_ARGS(PG_ARG_BLOB(hash, STORE_HASH_BYTES)), out,
+	              err);
+}
+
+static int once_put(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
+                    int64_t expires_ms, struct ok_error *err)
+{
+	int rc = pg_change(pgs(base), &ONCE_PUT, NULL,
+	                   PG_ARGS(PG_ARG_BLOB(hash, STORE_HASH_BYTES), PG_ARG_INT(expires_ms)),
+	                   err);
+
+	if (rc == OK_ENOTFOUND)
+		return ok_fail(err, OK_ECONFLICT, "the single-use value was seen already");
+	return rc;
+}
+
+static int once_take(struct store *base, const unsigned char hash[STORE_HASH_BYTES], int64_t now_ms,
+                     struct ok_error *err)
+{
+	int rc = pg_change(pgs(base), &ONCE_TAKE, NULL,
+	                   PG_ARGS(PG_ARG_BLOB(hash, STORE_HASH_BYTES), PG_ARG_INT(now_ms)), err);
+
+	if (rc == OK_ENOTFOUND)
+		return ok_fail(err, OK_ENOTFOUND, "no such single-use value");
+	return rc;
+}
+
+static int prune(struct store *base, int64_t before_ms, struct ok_error *err)
+{
+	struct pg_store *s = pgs(base);
+	int rc = pg_run(s, &PRUNE_OFFERS, NULL, PG_ARGS(PG_ARG_INT(before_ms)), NULL, err);
+
+	if (!rc)
+		rc = pg_run(s, &PRUNE_TOKENS, NULL, PG_ARGS(PG_ARG_INT(before_ms)), NULL, err);
+	if (!rc)
+		rc = pg_run(s, &PRUNE_ONCE, NULL, PG_ARGS(PG_ARG_INT(before_ms)), NULL, err);
+	return rc;
+}
+
+const struct store_vci_ops pg_vci_ops = {
+        .offer_put = offer_put,
+        .offer_get = offer_get,
+        .offer_by_token = offer_by_token,
+        .offer_by_code = offer_by_code,
+        .offer_redeem = offer_redeem,
+        .offer_wrong_pin = offer_wrong_pin,
+        .token_put = token_put,
+        .token_find = token_find,
+        .once_put = once_put,
+        .once_take = once_take,
+        .prune = prune,
+};

@@ -1,0 +1,185 @@
+/* The SQLite side of the store's wallet-issuance area (see vci.h). */
+#include "store/sqlite_internal.h"
+#include "store/vci.h"
+
+#define OFFER_COLS                                                                         \
+	"id, offer_hash, code_hash, pin_hash, learner_id, achievements, vct, created_by, " \
+	"pin_tries, created_ms, expires_ms, redeemed_ms"
+static const struct sqlite_col offer_col[] = {
+        SQLITE_COL(struct store_vci_offer, id, SQ_TEXT),
+        SQLITE_COL(struct store_vci_offer, offer_hash, SQ_BLOB),
+        SQLITE_COL(struct store_vci_offer, code_hash, SQ_BLOB),
+        SQLITE_COL(struct store_vci_offer, pin_hash, SQ_BLOB),
+        SQLITE_COL(struct store_vci_offer, learner_id, SQ_TEXT),
+        SQLITE_COL(struct store_vci_offer, achievements, SQ_TEXT),
+        SQLITE_COL(struct store_vci_offer, vct, SQ_TEXT),
+        SQLITE_COL(struct store_vci_offer, created_by, SQ_TEXT),
+        SQLITE_COL(struct store_vci_offer, pin_tries, SQ_INT),
+        SQLITE_COL(struct store_vci_offer, created_ms, SQ_INT),
+        SQLITE_COL(struct store_vci_offer, expires_ms, SQ_INT),
+        SQLITE_COL(struct store_vci_offer, redeemed_ms, SQ_INT),
+};
+static const struct sqlite_cols offer_cols = SQLITE_COLS(offer_col);
+
+#define TOKEN_COLS "token_hash, offer_id, jkt, created_ms, expires_ms"
+static const struct sqlite_col token_col[] = {
+        SQLITE_COL(struct store_vci_token, token_hash, SQ_BLOB),
+        SQLITE_COL(struct store_vci_token, offer_id, SQ_TEXT),
+        SQLITE_COL(struct store_vci_token, jkt, SQ_TEXT),
+        SQLITE_COL(struct store_vci_token, created_ms, SQ_INT),
+        SQLITE_COL(struct store_vci_token, expires_ms, SQ_INT),
+};
+static const struct sqlite_cols token_cols = SQLITE_COLS(token_col);
+
+static const struct sqlite_query OFFER_PUT = {ST_VCI_OFFER_PUT,
+                                              "INSERT INTO vci_offer (" OFFER_COLS
+                                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                              "keep a credential offer", &offer_cols, NULL};
+static const struct sqlite_query OFFER_GET = {ST_VCI_OFFER_GET,
+                                              "SELECT " OFFER_COLS " FROM vci_offer WHERE id = ?",
+                                              "read a credential offer", NULL, &offer_cols};
+static const struct sqlite_query OFFER_BY_TOKEN = {
+        ST_VCI_OFFER_BY_TOKEN, "SELECT " OFFER_COLS " FROM vci_offer WHERE offer_hash = ?",
+        "read a credential offer", NULL, &offer_cols};
+static const struct sqlite_query OFFER_BY_CODE = {
+        ST_VCI_OFFER_BY_CODE, "SELECT " OFFER_COLS " FROM vci_offer WHERE code_hash = ?",
+        "read a credential offer", NULL, &offer_cols};
+static const struct sqlite_query OFFER_REDEEM = {
+        ST_VCI_OFFER_REDEEM,
+        "UPDATE vci_offer SET redeemed_ms = ?2 WHERE id = ?1 AND redeemed_ms = 0",
+        "redeem a credential offer", NULL, NULL};
+static const struct sqlite_query OFFER_WRONG_PIN = {
+        ST_VCI_OFFER_WRONG_PIN, "UPDATE vci_offer SET pin_tries = pin_tries + 1 WHERE id = ?",
+        "count a wrong transaction code", NULL, NULL};
+static const struct sqlite_query TOKEN_PUT = {
+        ST_VCI_TOKEN_PUT, "INSERT INTO vci_token (" TOKEN_COLS ") VALUES (?, ?, ?, ?, ?)",
+        "keep an access token", &token_cols, NULL};
+static const struct sqlite_query TOKEN_FIND = {
+        ST_VCI_TOKEN_FIND, "SELECT " TOKEN_COLS " FROM vci_token WHERE token_hash = ?",
+        "read an access token", NULL, &token_cols};
+static const struct sqlite_query ONCE_PUT = {
+        ST_VCI_ONCE_PUT, "INSERT OR IGNORE INTO vci_once (hash, expires_ms) VALUES (?, ?)",
+        "keep a single-use value", NULL, NULL};
+static const struct sqlite_query ONCE_TAKE = {
+        ST_VCI_ONCE_TAKE, "DELETE FROM vci_once WHERE hash = ? AND expires_ms > ?",
+        "take a single-use value", NULL, NULL};
+static const struct sqlite_query PRUNE_OFFERS = {ST_VCI_PRUNE_OFFERS,
+                                                 "DELETE FROM vci_offer WHERE expires_ms < ?",
+                                                 "forget expired credential offers", NULL, NULL};
+static const struct sqlite_query PRUNE_TOKENS = {ST_VCI_PRUNE_TOKENS,
+                                                 "DELETE FROM vci_token WHERE expires_ms < ?",
+                                                 "forget expired access tokens", NULL, NULL};
+static const struct sqlite_query PRUNE_ONCE = {ST_VCI_PRUNE_ONCE,
+                                               "DELETE FROM vci_once WHERE expires_ms < ?",
+                                               "forget expired single-use values", NULL, NULL};
+
+static int offer_put(struct store *base, const struct store_vci_offer *o, struct ok_error *err)
+{
+	return sqlite_exec(sq(base), &OFFER_PUT, o, SQLITE_NO_ARGS, err);
+}
+
+static int offer_get(struct store *base, const char *id, struct store_vci_offer *out,
+                     struct ok_error *err)
+{
+	return sqlite_get(sq(base), &OFFER_GET, SQLITE_ARGS(SQ_ARG_TEXT(id)), out, err);
+}
+
+static int offer_by_token(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
+                          struct store_vci_offer *out, struct ok_error *err)
+{
+	return sqlite_get(sq(base), &OFFER_BY_TOKEN,
+	                  SQLITE_ARGS(SQ_ARG_BLOB(hash, STORE_HASH_BYTES)), out, err);
+}
+
+static int offer_by_code(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
+                         struct store_vci_offer *out, struct ok_error *err)
+{
+	return sqlite_get(sq(base), &OFFER_BY_CODE,
+	                  SQLITE_ARGS(SQ_ARG_BLOB(hash, STORE_HASH_BYTES)), out, err);
+}
+
+static int offer_redeem(struct store *base, const char *id, int64_t at_ms, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc = sqlite_exec(s, &OFFER_REDEEM, NULL,
+	                     SQLITE_ARGS(SQ_ARG_TEXT(id), SQ_ARG_INT(at_ms)), err);
+
+	if (rc)
+		return rc;
+	if (sqlite_changes(s) == 0)
+		return ok_fail(err, OK_ECONFLICT, "the credential offer was redeemed already");
+	return 0;
+}
+
+static int offer_wrong_pin(struct store *base, const char *id, struct ok_error *err)
+{
+	return sqlite_exec(sq(base), &OFFER_WRONG_PIN, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
+}
+
+static int token_put(struct store *base, const struct store_vci_token *t, struct ok_error *err)
+{
+	return sqlite_exec(sq(base), &TOKEN_PUT, t, SQLITE_NO_ARGS, err);
+}
+
+static int token_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
+                      struct store_vci_token *out, struct ok_error *err)
+{
+	return sqlite_get(sq(base), &TOKEN_FIND, SQLITE_ARGS(SQ_ARG_BLOB(hash, STORE_HASH_BYTES)),
+	                  out, err);
+}
+
+static int once_put(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
+                    int64_t expires_ms, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc = sqlite_exec(
+	        s, &ONCE_PUT, NULL,
+	        SQLITE_ARGS(SQ_ARG_BLOB(hash, STORE_HASH_BYTES), SQ_ARG_INT(expires_ms)), err);
+
+	if (rc)
+		return rc;
+	if (sqlite_changes(s) == 0)
+		return ok_fail(err, OK_ECONFLICT, "the single-use value was seen already");
+	return 0;
+}
+
+static int once_take(struct store *base, const unsigned char hash[STORE_HASH_BYTES], int64_t now_ms,
+                     struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc = sqlite_exec(s, &ONCE_TAKE, NULL,
+	                     SQLITE_ARGS(SQ_ARG_BLOB(hash, STORE_HASH_BYTES), SQ_ARG_INT(now_ms)),
+	                     err);
+
+	if (rc)
+		return rc;
+	if (sqlite_changes(s) == 0)
+		return ok_fail(err, OK_ENOTFOUND, "no such single-use value");
+	return 0;
+}
+
+static int prune(struct store *base, int64_t before_ms, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc = sqlite_exec(s, &PRUNE_OFFERS, NULL, SQLITE_ARGS(SQ_ARG_INT(before_ms)), err);
+
+	if (!rc)
+		rc = sqlite_exec(s, &PRUNE_TOKENS, NULL, SQLITE_ARGS(SQ_ARG_INT(before_ms)), err);
+	if (!rc)
+		rc = sqlite_exec(s, &PRUNE_ONCE, NULL, SQLITE_ARGS(SQ_ARG_INT(before_ms)), err);
+	return rc;
+}
+
+const struct store_vci_ops sqlite_vci_ops = {
+        .offer_put = offer_put,
+        .offer_get = offer_get,
+        .offer_by_token = offer_by_token,
+        .offer_by_code = offer_by_code,
+        .offer_redeem = offer_redeem,
+        .offer_wrong_pin = offer_wrong_pin,
+        .token_put = token_put,
+        .token_find = token_find,
+        .once_put = once_put,
+        .once_take = once_take,
+        .prune = prune,
+};
