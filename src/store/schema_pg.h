@@ -109,6 +109,15 @@ static const char *const pg_migrations[] = {
         "  finished_ms BIGINT NOT NULL, now_ms BIGINT NOT NULL, schedule TEXT NOT NULL,"
         "  counts TEXT NOT NULL, audit_from BIGINT NOT NULL, audit_to BIGINT NOT NULL,"
         "  certificate TEXT NOT NULL);",
+        /* 8: OpenID4VP verifier requests (store/verifier.h): each answered once, its sealed
+         * result kept until keep_until_ms */
+        "CREATE TABLE vp_request ("
+        "  id TEXT PRIMARY KEY, view_hash BYTEA NOT NULL UNIQUE, nonce TEXT NOT NULL,"
+        "  state TEXT NOT NULL, spec TEXT NOT NULL, created_ms BIGINT NOT NULL,"
+        "  expires_ms BIGINT NOT NULL, answered_ms BIGINT NOT NULL,"
+        "  keep_until_ms BIGINT NOT NULL, verified BIGINT NOT NULL, key_id BIGINT NOT NULL,"
+        "  enc_key BYTEA NOT NULL, result BYTEA NOT NULL);"
+        "CREATE INDEX vp_request_keep ON vp_request (keep_until_ms);",
 };
 
 #endif

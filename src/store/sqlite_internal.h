@@ -176,6 +176,12 @@ enum sqlite_stmt_id {
 	ST_RET_RUN_OPEN,
 	ST_RET_RUN_PUT,
 	ST_RET_RUN_LIST,
+	/* store_sqlite_verifier.c */
+	ST_VP_PUT,
+	ST_VP_GET,
+	ST_VP_FIND_VIEW,
+	ST_VP_ANSWER,
+	ST_VP_PRUNE,
 	ST_COUNT
 };
 
@@ -274,6 +280,7 @@ extern const struct store_apikey_ops sqlite_apikey_ops;
 extern const struct store_ratelimit_ops sqlite_ratelimit_ops;
 extern const struct store_vcstatus_ops sqlite_vcstatus_ops;
 extern const struct store_emrex_ops sqlite_emrex_ops;
+extern const struct store_vp_ops sqlite_vp_ops;
 extern const struct store_retention_ops sqlite_retention_ops;
 
 static inline struct store_sqlite *sq(struct store *s)

@@ -103,6 +103,10 @@ static const struct copy_table tables[] = {
               "id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, "
               "certificate",
               "ttiiittiit"),
+        TABLE("vp_request",
+              "id, view_hash, nonce, state, spec, created_ms, expires_ms, answered_ms, "
+              "keep_until_ms, verified, key_id, enc_key, result",
+              "tbtttiiiiiibb"),
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
@@ -624,7 +628,8 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " audit_event, audit_checkpoint, trusted_issuer, status_list,"
 	        " status_list_credential, key_read, key_block, read_limit, foreign_achievement,"
 	        " key_rotation, issuer_key, login_link, session, share, share_view,"
-	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run"
+	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run,"
+	        " vp_request"
 	        " RESTART IDENTITY";
 	PGresult *r;
 	int rc;

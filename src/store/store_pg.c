@@ -1126,6 +1126,7 @@ static const struct store_ops pg_ops = {
         .ratelimit = &pg_ratelimit_ops,
         .vcstatus = &pg_vcstatus_ops,
         .emrex = &pg_emrex_ops,
+        .verifier = &pg_vp_ops,
         .retention = &pg_retention_ops,
 };
 
