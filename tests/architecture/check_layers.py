@@ -23,7 +23,7 @@ def read_layers():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) < 2 or not cells[0].isdigit():
             continue
-        for name in re.findall(r"`([a-z/_]+)/?`", cells[1]):
+        for name in re.findall(r"`([a-z0-9/_]+)/?`", cells[1]):
             layers[name.rstrip("/")] = int(cells[0])
     return layers
 
