@@ -64,15 +64,18 @@ static char *actor_of(const char *id, char out[AUDIT_ACTOR_SIZE])
 	return out;
 }
 
-/* The first DNS name of the chain's first certificate: the x509_san_dns client id's host. */
-static int client_host(const char *pem, size_t n, char *out, size_t cap, struct ok_error *err)
+/* The client id of the wallet chain's first certificate: "x509_san_dns:" and its first DNS
+ * name, or, for a certificate that names none (a host given as an IP address, in tests),
+ * "x509_hash:" and the base64url SHA-256 of its DER (OpenID4VP 1.0 §5.9.3). */
+static int client_id_of(const char *pem, size_t n, char *out, size_t cap, struct ok_error *err)
 {
 	BIO *bio = n <= (size_t)INT32_MAX ? BIO_new_mem_buf(pem, (int)n) : NULL;
 	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
 	GENERAL_NAMES *names = x ? X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL) : NULL;
-	bool found = false;
+	unsigned char *der = NULL;
+	int der_len, rc = 1;
 
-	for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && !found; i++) {
+	for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && rc > 0; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
 		const unsigned char *s;
 		int len;
@@ -81,18 +84,31 @@ static int client_host(const char *pem, size_t n, char *out, size_t cap, struct 
 			continue;
 		s = ASN1_STRING_get0_data(g->d.dNSName);
 		len = ASN1_STRING_length(g->d.dNSName);
-		if (len > 0 && (size_t)len < cap && !memchr(s, 0, (size_t)len)) {
-			memcpy(out, s, (size_t)len);
-			out[len] = '\0';
-			found = true;
-		}
+		if (len > 0 && !memchr(s, 0, (size_t)len))
+			rc = ok_format(out, cap, "x509_san_dns:%.*s", len, (const char *)s)
+			             ? ok_fail(err, OK_ETOOBIG,
+			                       "the wallet certificate's name is too long")
+			             : 0;
 	}
+	if (rc > 0 && x && (der_len = i2d_X509(x, &der)) > 0) {
+		uint8_t h[crypto_hash_sha256_BYTES];
+		struct buf b;
+
+		crypto_hash_sha256(h, der, (unsigned long long)der_len);
+		buf_init(&b, cap);
+		rc = buf_addstr(&b, "x509_hash:") || jose_b64_encode(h, sizeof(h), &b, err) ||
+		                     buf_addch(&b, '\0')
+		             ? ok_fail(err, OK_ETOOBIG, "the client id is too long")
+		             : 0;
+		if (!rc)
+			memcpy(out, b.data, b.len);
+		buf_release(&b);
+	}
+	OPENSSL_free(der);
 	GENERAL_NAMES_free(names);
 	X509_free(x);
 	BIO_free(bio);
-	return found ? 0
-	             : ok_fail(err, OK_EINVALID,
-	                       "the wallet certificate names no DNS host (subjectAltName)");
+	return rc > 0 ? ok_fail(err, OK_EINVALID, "the wallet certificate cannot be read") : rc;
 }
 
 /* Appends s percent-encoded (everything but RFC 3986's unreserved characters). */
@@ -187,7 +203,7 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp
 	struct jose_signer wallet = {0}, eph = {0};
 	struct buf chain, view_sealed, view_b64;
 	json_t *dcql = NULL, *spec = NULL;
-	char host[256], actor[AUDIT_ACTOR_SIZE];
+	char actor[AUDIT_ACTOR_SIZE];
 	bool jwt = false;
 	int64_t now = ok_now_ms();
 	struct audit_txn t;
@@ -225,12 +241,8 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp
 			        "the depository has no wallet key (oorkonde keys add-wallet-key)");
 		goto out;
 	}
-	if ((rc = client_host(chain.data, chain.len, host, sizeof(host), err)))
+	if ((rc = client_id_of(chain.data, chain.len, out->client_id, sizeof(out->client_id), err)))
 		goto out;
-	if (ok_format(out->client_id, sizeof(out->client_id), "x509_san_dns:%s", host)) {
-		rc = ok_fail(err, OK_ETOOBIG, "the wallet certificate's host name is too long");
-		goto out;
-	}
 	if (!(row = row_new())) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;

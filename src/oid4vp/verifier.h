@@ -8,7 +8,8 @@
  *   verifier_request_ttl_s, default 10 minutes); its result is kept for config
  *   verifier_result_ttl_s (default 1 hour) and then deleted with the request.
  * - The request object is signed ES256 with the wallet key (x5c: its chain); client_id is
- *   "x509_san_dns:" and the first DNS name of the wallet certificate; the key-binding JWT of
+ *   "x509_san_dns:" and the first DNS name of the wallet certificate ("x509_hash:" and its
+ *   SHA-256 when it names none, as for a host given as an IP address); the key-binding JWT of
  *   every presentation must carry the request's nonce and that client_id as aud.
  * - Nothing an answer holds makes the depository fetch anything: only its own status lists and
  *   trusted roots are used (registry/sdjwt_verify.h).
