@@ -205,7 +205,7 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp
 	json_t *dcql = NULL, *spec = NULL;
 	char actor[AUDIT_ACTOR_SIZE];
 	bool jwt = false;
-	int64_t now = ok_now_ms();
+	int64_t now = ok_now_ms(), open = 0;
 	struct audit_txn t;
 	char *text = NULL;
 	int rc;
@@ -310,6 +310,13 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp
 	if ((rc = audit_txn_begin(d, &t, err)))
 		goto out;
 	rc = store_vp_prune(d->store, now, err);
+	if (!rc)
+		rc = store_vp_count(d->store, &open, err);
+	/* Anyone may ask: the requests kept at once are bounded, whatever the rate limit lets in.
+	 */
+	if (!rc && open >= OID4VP_REQUESTS_MAX)
+		rc = ok_fail(err, OK_ELIMIT,
+		             "too many verifier requests are open; try again in a few minutes");
 	if (!rc)
 		rc = store_vp_put(d->store, row, err);
 	if (!rc)

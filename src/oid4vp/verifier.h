@@ -33,6 +33,8 @@
 #define OID4VP_TOKEN_MAX 64
 #define OID4VP_URL_MAX   1024
 #define OID4VP_LABEL_MAX 100
+/* Requests kept at once (answered ones until their results go): more are refused (429). */
+#define OID4VP_REQUESTS_MAX 10000
 
 #define OID4VP_REQUEST_TYP "oauth-authz-req+jwt"
 

@@ -182,6 +182,7 @@ enum sqlite_stmt_id {
 	ST_VP_FIND_VIEW,
 	ST_VP_ANSWER,
 	ST_VP_PRUNE,
+	ST_VP_COUNT,
 	ST_COUNT
 };
 

@@ -49,6 +49,14 @@ static const struct pg_query ANSWER = {
 static const struct pg_query PRUNE = {"DELETE FROM vp_request WHERE keep_until_ms <= $1",
                                       "forget old verifier requests", NULL, NULL};
 
+static const struct pg_query COUNT = {"SELECT count(*) AS n FROM vp_request",
+                                      "count verifier requests", NULL, &pg_count_cols};
+
+static int count(struct store *base, int64_t *out, struct ok_error *err)
+{
+	return pg_count(pgs(base), &COUNT, PG_NO_ARGS, out, err);
+}
+
 static int put(struct store *base, const struct store_vp_request *r, struct ok_error *err)
 {
 	return pg_run(pgs(base), &PUT, r, PG_NO_ARGS, NULL, err);
@@ -84,5 +92,6 @@ const struct store_vp_ops pg_vp_ops = {
         .get = get,
         .find_view = find_view,
         .answer = answer,
+        .count = count,
         .prune = prune,
 };

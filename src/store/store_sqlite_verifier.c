@@ -52,6 +52,14 @@ static const struct sqlite_query PRUNE = {ST_VP_PRUNE,
                                           "DELETE FROM vp_request WHERE keep_until_ms <= ?",
                                           "forget old verifier requests", NULL, NULL};
 
+static const struct sqlite_query COUNT = {ST_VP_COUNT, "SELECT count(*) AS n FROM vp_request",
+                                          "count verifier requests", NULL, &sqlite_count_cols};
+
+static int count(struct store *base, int64_t *out, struct ok_error *err)
+{
+	return sqlite_count(sq(base), &COUNT, SQLITE_NO_ARGS, out, err);
+}
+
 static int put(struct store *base, const struct store_vp_request *r, struct ok_error *err)
 {
 	return sqlite_exec(sq(base), &PUT, r, SQLITE_NO_ARGS, err);
@@ -92,5 +100,6 @@ const struct store_vp_ops sqlite_vp_ops = {
         .get = get,
         .find_view = find_view,
         .answer = answer,
+        .count = count,
         .prune = prune,
 };

@@ -49,6 +49,8 @@ struct store_vp_ops {
 	 * when it is unanswered and expires after now_ms; OK_ENOTFOUND (no message) otherwise. */
 	int (*answer)(struct store *s, const struct store_vp_request *r, int64_t now_ms,
 	              struct ok_error *err);
+	/* How many requests the store holds (every one not yet pruned). */
+	int (*count)(struct store *s, int64_t *out, struct ok_error *err);
 	/* Deletes every request whose keep_until_ms is at or before now_ms. */
 	int (*prune)(struct store *s, int64_t now_ms, struct ok_error *err);
 };
@@ -75,6 +77,11 @@ static inline int store_vp_answer(struct store *s, const struct store_vp_request
                                   struct ok_error *err)
 {
 	return s->ops->verifier->answer(s, r, now_ms, err);
+}
+
+static inline int store_vp_count(struct store *s, int64_t *out, struct ok_error *err)
+{
+	return s->ops->verifier->count(s, out, err);
 }
 
 static inline int store_vp_prune(struct store *s, int64_t now_ms, struct ok_error *err)

@@ -66,7 +66,11 @@ static void answered_once(void **state)
 	r->keep_until_ms = 5000;
 	r->key_id = 7;
 	assert_int_equal(buf_add(&r->enc_key, "\x01\x00\x02", 3), 0);
+	int64_t n = -1;
+
 	assert_int_equal(store_vp_put(f->s, r, &err), 0);
+	assert_int_equal(store_vp_count(f->s, &n, &err), 0);
+	assert_int_equal(n, 1);
 	assert_int_equal(store_vp_get(f->s, "req-1", back, &err), 0);
 	assert_string_equal(back->nonce, "nonce-1");
 	assert_string_equal(back->spec, "{\"dcql_query\":{}}");
@@ -106,6 +110,8 @@ static void answered_once(void **state)
 	assert_int_equal(store_vp_get(f->s, "req-1", back, &err), 0);
 	assert_int_equal(store_vp_prune(f->s, 9000, &err), 0);
 	assert_int_equal(store_vp_get(f->s, "req-1", back, &err), OK_ENOTFOUND);
+	assert_int_equal(store_vp_count(f->s, &n, &err), 0);
+	assert_int_equal(n, 0);
 	row_free(r);
 	row_free(back);
 }
