@@ -1,4 +1,5 @@
-// oorkonde as an OpenID4VP 1.0 verifier, with the wallet played by independent code: `jose`
+// oorkonde as an OpenID4VP 1.0 verifier, with the wallet played by independent code: the
+// OpenWallet Foundation's `@openid4vc/openid4vp` resolves the request as a wallet does; `jose`
 // checks the signed request object (x5c up to the depository's wallet CA, node's
 // X509Certificate for the chain and the host, the x509_san_dns client id), the OpenWallet
 // Foundation's `@sd-jwt/sd-jwt-vc` presents what the DCQL query asks for with a key-binding JWT,
@@ -12,6 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
+import {Openid4vpClient} from '@openid4vc/openid4vp';
 import {SDJwtVcInstance} from '@sd-jwt/sd-jwt-vc';
 import {digest, generateSalt} from '@sd-jwt/crypto-nodejs';
 import * as jose from 'jose';
@@ -212,6 +214,42 @@ describe('OpenID4VP: a wallet made of jose and @sd-jwt/sd-jwt-vc answers oorkond
       const again = await answer(req, await present(req));
       assert.equal(again.status, 400);
       assert.equal(again.body.error, 'invalid_request');
+      assert.equal((await outcome(made)).status, 'verified');
+    });
+
+  test('@openid4vc/openid4vp resolves the request as a wallet does, and its answer verifies',
+    async () => {
+      const made = await ask();
+      const client = new Openid4vpClient({callbacks: {
+        // The depository's URLs name its host; the test reaches it on loopback.
+        fetch: (url, init) => fetch(local(String(url)), init),
+        hash: (data, alg) => new Uint8Array(crypto.createHash(alg.replace('-', '').toLowerCase())
+          .update(data).digest()),
+        verifyJwt: async (signer, jwt) => {
+          assert.equal(signer.method, 'x5c');
+          const key = x5cKey(signer.x5c, root, HOST);
+          await jose.compactVerify(jwt.compact, key);
+          return {verified: true, signerJwk: key.export({format: 'jwk'})};
+        },
+        getX509CertificateMetadata: cert => {
+          const c = new crypto.X509Certificate(Buffer.from(cert, 'base64'));
+          const names = (c.subjectAltName || '').split(', ');
+          return {sanDnsNames: names.filter(n => n.startsWith('DNS:')).map(n => n.slice(4)),
+            sanUriNames: names.filter(n => n.startsWith('URI:')).map(n => n.slice(4))};
+        },
+      }});
+      const parsed = client.parseOpenid4vpAuthorizationRequest({
+        authorizationRequest: made.authorization_request});
+      assert.equal(parsed.type, 'jar');
+      const resolved = await client.resolveOpenId4vpAuthorizationRequest({
+        authorizationRequestPayload: parsed.params});
+      assert.equal(resolved.client.prefix, 'x509_san_dns');
+      assert.equal(resolved.client.effective, `x509_san_dns:${HOST}`);
+      assert.equal(resolved.version, 100);
+      const req = resolved.authorizationRequestPayload;
+      assert.deepEqual(resolved.dcql.query, req.dcql_query);
+      const r = await answer(req, await present(req, {aud: resolved.client.effective}));
+      assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal((await outcome(made)).status, 'verified');
     });
 
