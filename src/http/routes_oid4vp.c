@@ -7,6 +7,7 @@
 #include "http/web.h"
 
 #include "audit/log.h"
+#include "core/format.h"
 #include "oid4vp/verifier.h"
 
 #include <string.h>
@@ -45,8 +46,11 @@ void route_verifier_request_create(struct http_request *req, struct http_respons
 	}
 	json_decref(body);
 	audit_format_time(c.expires_ms, expires);
-	snprintf(status_url, sizeof(status_url), "%s/v1/verifier/results/%s", req->dep->base_url,
-	         c.view);
+	if (ok_format(status_url, sizeof(status_url), "%s/v1/verifier/results/%s",
+	              req->dep->base_url, c.view)) {
+		http_problem(res, 500, "internal", "Internal error", "the base URL is too long");
+		return;
+	}
 	buf_init(&qr, (size_t)256 << 10);
 	(void)web_qr_svg(c.link, &qr, &err);
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s%}", "id", c.id, "client_id",

@@ -271,8 +271,11 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp
 	spec = json_pack("{s:O, s:s, s:b, s:s}", "dcql_query", dcql, "response_mode",
 	                 jwt ? MODE_POST_JWT : MODE_POST, "same_device", json_is_true(same),
 	                 "client_id", out->client_id);
-	if (spec && json_is_string(json_object_get(ask, "label")))
-		json_object_set(spec, "label", json_object_get(ask, "label"));
+	if (spec && json_is_string(json_object_get(ask, "label")) &&
+	    json_object_set(spec, "label", json_object_get(ask, "label"))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
 	/* Same device: the wallet sends the browser back to the result page, whose token is kept
 	 * sealed for that (the row keeps only its hash to find it by). */
 	if (spec && json_is_true(same)) {
@@ -284,7 +287,10 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp
 			rc = buf_addch(&view_b64, '\0') ? OK_ETOOBIG : 0;
 		if (rc)
 			goto out;
-		json_object_set_new(spec, "view", json_string(view_b64.data));
+		if (json_object_set_new(spec, "view", json_string(view_b64.data))) {
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+			goto out;
+		}
 	}
 	if (!spec || !(text = json_dumps(spec, JSON_COMPACT))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
