@@ -313,6 +313,14 @@ static int read_config_upper(struct depository *d, const json_t *config, const c
 	if (!rc)
 		rc = config_seconds(config, "login_link_ttl_s", DEPOSITORY_LOGIN_LINK_TTL_S_DEFAULT,
 		                    &d->login_link_ttl_s, path, err);
+	if (!rc)
+		rc = config_seconds(config, "verifier_request_ttl_s",
+		                    DEPOSITORY_VERIFIER_REQUEST_TTL_S_DEFAULT,
+		                    &d->verifier_request_ttl_s, path, err);
+	if (!rc)
+		rc = config_seconds(config, "verifier_result_ttl_s",
+		                    DEPOSITORY_VERIFIER_RESULT_TTL_S_DEFAULT,
+		                    &d->verifier_result_ttl_s, path, err);
 	d->vc_status_per_hour = DEPOSITORY_VC_STATUS_PER_HOUR_DEFAULT;
 	if (!rc && (cap = json_object_get(config, "vc_status_issuance_per_hour"))) {
 		json_int_t n = json_is_integer(cap) ? json_integer_value(cap) : -1;

@@ -32,6 +32,10 @@
 /* config.json "session_idle_s" and "login_link_ttl_s" (portal/portal.h): seconds, 1..86400. */
 #define DEPOSITORY_SESSION_IDLE_S_DEFAULT   1800
 #define DEPOSITORY_LOGIN_LINK_TTL_S_DEFAULT 900
+/* OpenID4VP verifier requests (oid4vp/verifier.h): how long a wallet may answer, how long
+ * the result is kept. */
+#define DEPOSITORY_VERIFIER_REQUEST_TTL_S_DEFAULT 600
+#define DEPOSITORY_VERIFIER_RESULT_TTL_S_DEFAULT  3600
 #define DEPOSITORY_CONFIG_S_MAX             86400
 /* config.json "vc_status_issuance_per_hour" (registry/vc_status.h): credentials an institution
  * may have issued with status through the VC-API in any hour, 0 for no cap. */
@@ -66,6 +70,9 @@ struct depository {
 	/* The learner portal (portal/portal.h): config session_idle_s, login_link_ttl_s. */
 	long session_idle_s;
 	long login_link_ttl_s;
+	/* The verifier (oid4vp/): config verifier_request_ttl_s, verifier_result_ttl_s. */
+	long verifier_request_ttl_s;
+	long verifier_result_ttl_s;
 	/* VC-API issuances with status per institution and hour (0: no cap): config
 	 * vc_status_issuance_per_hour. */
 	long vc_status_per_hour;

@@ -181,6 +181,13 @@ void route_me_report(struct http_request *req, struct http_response *res);
 void route_learner_report_page(struct http_request *req, struct http_response *res);
 void route_share(struct http_request *req, struct http_response *res);
 void route_share_credentials(struct http_request *req, struct http_response *res);
+/* The OpenID4VP verifier (routes_oid4vp.c) */
+void route_verifier_request_create(struct http_request *req, struct http_response *res);
+void route_verifier_request_object(struct http_request *req, struct http_response *res);
+void route_verifier_response(struct http_request *req, struct http_response *res);
+void route_verifier_result(struct http_request *req, struct http_response *res);
+void route_web_request(struct http_request *req, struct http_response *res);
+void route_web_request_view(struct http_request *req, struct http_response *res);
 /* Foreign achievements (routes_foreign.c) */
 void route_learner_import(struct http_request *req, struct http_response *res);
 void route_me_import(struct http_request *req, struct http_response *res);

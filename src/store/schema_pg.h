@@ -131,6 +131,15 @@ static const char *const pg_migrations[] = {
         "CREATE INDEX vci_token_expiry ON vci_token (expires_ms);"
         "CREATE TABLE vci_once (hash BYTEA PRIMARY KEY, expires_ms BIGINT NOT NULL);"
         "CREATE INDEX vci_once_expiry ON vci_once (expires_ms);",
+        /* 10: OpenID4VP verifier requests (store/verifier.h): each answered once, its sealed
+         * result kept until keep_until_ms */
+        "CREATE TABLE vp_request ("
+        "  id TEXT PRIMARY KEY, view_hash BYTEA NOT NULL UNIQUE, nonce TEXT NOT NULL,"
+        "  state TEXT NOT NULL, spec TEXT NOT NULL, created_ms BIGINT NOT NULL,"
+        "  expires_ms BIGINT NOT NULL, answered_ms BIGINT NOT NULL,"
+        "  keep_until_ms BIGINT NOT NULL, verified BIGINT NOT NULL, key_id BIGINT NOT NULL,"
+        "  enc_key BYTEA NOT NULL, result BYTEA NOT NULL);"
+        "CREATE INDEX vp_request_keep ON vp_request (keep_until_ms);",
 };
 
 #endif

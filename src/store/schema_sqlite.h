@@ -195,6 +195,15 @@ static const char *const sqlite_migrations[] = {
         "CREATE INDEX vci_token_expiry ON vci_token (expires_ms);"
         "CREATE TABLE vci_once (hash BLOB PRIMARY KEY, expires_ms INTEGER NOT NULL);"
         "CREATE INDEX vci_once_expiry ON vci_once (expires_ms);",
+        /* OpenID4VP verifier requests (store/verifier.h): each answered once, its sealed
+         * result kept until keep_until_ms */
+        "CREATE TABLE vp_request ("
+        "  id TEXT PRIMARY KEY, view_hash BLOB NOT NULL UNIQUE, nonce TEXT NOT NULL,"
+        "  state TEXT NOT NULL, spec TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+        "  expires_ms INTEGER NOT NULL, answered_ms INTEGER NOT NULL,"
+        "  keep_until_ms INTEGER NOT NULL, verified INTEGER NOT NULL, key_id INTEGER NOT NULL,"
+        "  enc_key BLOB NOT NULL, result BLOB NOT NULL);"
+        "CREATE INDEX vp_request_keep ON vp_request (keep_until_ms);",
 };
 
 #endif

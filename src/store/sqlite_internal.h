@@ -194,6 +194,13 @@ enum sqlite_stmt_id {
 	ST_VCI_PRUNE_OFFERS,
 	ST_VCI_PRUNE_TOKENS,
 	ST_VCI_PRUNE_ONCE,
+	/* store_sqlite_verifier.c */
+	ST_VP_PUT,
+	ST_VP_GET,
+	ST_VP_FIND_VIEW,
+	ST_VP_ANSWER,
+	ST_VP_PRUNE,
+	ST_VP_COUNT,
 	ST_COUNT
 };
 
@@ -293,6 +300,7 @@ extern const struct store_ratelimit_ops sqlite_ratelimit_ops;
 extern const struct store_vcstatus_ops sqlite_vcstatus_ops;
 extern const struct store_emrex_ops sqlite_emrex_ops;
 extern const struct store_vci_ops sqlite_vci_ops;
+extern const struct store_vp_ops sqlite_vp_ops;
 extern const struct store_retention_ops sqlite_retention_ops;
 
 static inline struct store_sqlite *sq(struct store *s)

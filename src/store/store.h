@@ -157,6 +157,7 @@ struct store_import_ops;   /* store/import.h: the bulk path of imports */
 struct store_ratelimit_ops;
 struct store_vcstatus_ops; /* store/vcstatus.h: VC-API credentials' status slots */
 struct store_emrex_ops;    /* store/emrex.h: EMREX contact points and their certificates */
+struct store_vp_ops;       /* store/verifier.h: OpenID4VP verifier requests and results */
 struct store_retention_ops; /* store/retention.h: legal holds, due records, destruction */
 struct store_vci_ops;       /* store/vci.h: wallet-issuance offers, tokens, nonces */
 
@@ -278,6 +279,7 @@ struct store_ops {
 	const struct store_emrex_ops *emrex;
 	const struct store_retention_ops *retention;
 	const struct store_vci_ops *vci;
+	const struct store_vp_ops *verifier;
 	/* Optional, unlike the areas: NULL where imports go row by row (store/import.h). */
 	const struct store_import_ops *bulk;
 };

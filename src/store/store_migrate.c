@@ -113,6 +113,10 @@ static const struct copy_table tables[] = {
               "tbbbttttiiii"),
         TABLE("vci_token", "token_hash, offer_id, jkt, created_ms, expires_ms", "bttii"),
         TABLE("vci_once", "hash, expires_ms", "bi"),
+        TABLE("vp_request",
+              "id, view_hash, nonce, state, spec, created_ms, expires_ms, answered_ms, "
+              "keep_until_ms, verified, key_id, enc_key, result",
+              "tbtttiiiiiibb"),
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
@@ -636,7 +640,8 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " key_rotation, issuer_key, login_link, session, share, share_view,"
 	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run,"
 	        " emrex_session,"
-	        " vci_offer, vci_token, vci_once"
+	        " vci_offer, vci_token, vci_once,"
+	        " vp_request"
 	        " RESTART IDENTITY";
 	PGresult *r;
 	int rc;

@@ -1127,6 +1127,7 @@ static const struct store_ops pg_ops = {
         .vcstatus = &pg_vcstatus_ops,
         .emrex = &pg_emrex_ops,
         .vci = &pg_vci_ops,
+        .verifier = &pg_vp_ops,
         .retention = &pg_retention_ops,
 };
 

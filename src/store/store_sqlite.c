@@ -830,6 +830,7 @@ static const struct store_ops sqlite_ops = {
         .vcstatus = &sqlite_vcstatus_ops,
         .emrex = &sqlite_emrex_ops,
         .vci = &sqlite_vci_ops,
+        .verifier = &sqlite_vp_ops,
         .retention = &sqlite_retention_ops,
         .audit = &sqlite_audit_ops,
         .foreign = &sqlite_foreign_ops,

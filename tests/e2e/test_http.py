@@ -70,6 +70,10 @@ COVERED = {
     "/healthz": "test_healthz_503_when_store_unreadable",
     "/metrics": "test_metrics",
     "/openapi.yaml": "test_openapi_paths_are_covered",
+    "/v1/verifier/requests": "test_oid4vp.py::test_verified_answer_shows_who_and_what",
+    "/v1/verifier/results/{view}": "test_oid4vp.py::test_verified_answer_shows_who_and_what",
+    "/oid4vp/requests/{id}": "test_oid4vp.py::test_expired_request",
+    "/oid4vp/requests/{id}/response": "test_oid4vp.py::test_malformed_answers_leave_the_request_open",
 }
 
 

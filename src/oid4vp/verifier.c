@@ -1,0 +1,828 @@
+/* The OpenID4VP verifier's use cases (see verifier.h). */
+#include "oid4vp/verifier.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/log.h"
+#include "audit/txn.h"
+#include "core/clock.h"
+#include "core/format.h"
+#include "io/utf8.h"
+#include "jose/b64.h"
+#include "jose/jws.h"
+#include "jose/x509.h"
+#include "keys/wallet.h"
+#include "oid4vp/dcql.h"
+#include "oid4vp/form.h"
+#include "oid4vp/jwe.h"
+#include "privacy/seal.h"
+#include "registry/sdjwt_verify.h"
+#include "registry/verify_summary.h"
+#include "store/verifier.h"
+
+#define SEAL_RESULT   "vp_result"
+#define SEAL_ENC_KEY  "vp_enc_key"
+#define SEAL_VIEW     "vp_view"
+#define PURPOSE       "verification"
+#define MODE_POST     "direct_post"
+#define MODE_POST_JWT "direct_post.jwt"
+#define WALLET_AUD    "https://self-issued.me/v2"
+
+/* Writes n random bytes as base64url into out (cap bytes). */
+static int random_b64(size_t n, char *out, size_t cap, struct ok_error *err)
+{
+	uint8_t raw[32];
+	struct buf b;
+	int rc;
+
+	randombytes_buf(raw, n);
+	buf_init(&b, cap);
+	rc = jose_b64_encode(raw, n, &b, err);
+	if (!rc && b.len >= cap)
+		rc = ok_fail(err, OK_EINTERNAL, "a random token does not fit");
+	if (!rc) {
+		memcpy(out, b.data, b.len);
+		out[b.len] = '\0';
+	}
+	buf_release(&b);
+	return rc;
+}
+
+static void hash_view(const char *view, uint8_t out[STORE_VP_HASH_BYTES])
+{
+	crypto_hash_sha256(out, (const unsigned char *)view, strlen(view));
+}
+
+static char *actor_of(const char *id, char out[AUDIT_ACTOR_SIZE])
+{
+	snprintf(out, AUDIT_ACTOR_SIZE, "verifier-request:%s", id);
+	return out;
+}
+
+/* The client id of the wallet chain's first certificate: "x509_san_dns:" and its first DNS
+ * name, or, for a certificate that names none (a host given as an IP address, in tests),
+ * "x509_hash:" and the base64url SHA-256 of its DER (OpenID4VP 1.0 §5.9.3). */
+static int client_id_of(const char *pem, size_t n, char *out, size_t cap, struct ok_error *err)
+{
+	BIO *bio = n <= (size_t)INT32_MAX ? BIO_new_mem_buf(pem, (int)n) : NULL;
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	GENERAL_NAMES *names = x ? X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL) : NULL;
+	unsigned char *der = NULL;
+	int der_len, rc = 1;
+
+	for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && rc > 0; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+		const unsigned char *s;
+		int len;
+
+		if (g->type != GEN_DNS)
+			continue;
+		s = ASN1_STRING_get0_data(g->d.dNSName);
+		len = ASN1_STRING_length(g->d.dNSName);
+		if (len > 0 && !memchr(s, 0, (size_t)len))
+			rc = ok_format(out, cap, "x509_san_dns:%.*s", len, (const char *)s)
+			             ? ok_fail(err, OK_ETOOBIG,
+			                       "the wallet certificate's name is too long")
+			             : 0;
+	}
+	if (rc > 0 && x && (der_len = i2d_X509(x, &der)) > 0) {
+		uint8_t h[crypto_hash_sha256_BYTES];
+		struct buf b;
+
+		crypto_hash_sha256(h, der, (unsigned long long)der_len);
+		buf_init(&b, cap);
+		rc = buf_addstr(&b, "x509_hash:") || jose_b64_encode(h, sizeof(h), &b, err) ||
+		                     buf_addch(&b, '\0')
+		             ? ok_fail(err, OK_ETOOBIG, "the client id is too long")
+		             : 0;
+		if (!rc)
+			memcpy(out, b.data, b.len);
+		buf_release(&b);
+	}
+	OPENSSL_free(der);
+	GENERAL_NAMES_free(names);
+	X509_free(x);
+	BIO_free(bio);
+	return rc > 0 ? ok_fail(err, OK_EINVALID, "the wallet certificate cannot be read") : rc;
+}
+
+/* Appends s percent-encoded (everything but RFC 3986's unreserved characters). */
+static int url_encode(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			if (buf_addch(out, (char)c))
+				return OK_ETOOBIG;
+		} else if (buf_addch(out, '%') || buf_addch(out, hex[c >> 4]) ||
+		           buf_addch(out, hex[c & 15])) {
+			return OK_ETOOBIG;
+		}
+	}
+	return 0;
+}
+
+/* The URLs of a request: its request object, the response URI, and the wallet link. */
+static int request_urls(const struct depository *d, const char *id, const char *client_id,
+                        char request_uri[OID4VP_URL_MAX], char *link, size_t link_cap,
+                        struct ok_error *err)
+{
+	struct buf b;
+	int rc;
+
+	if (ok_format(request_uri, OID4VP_URL_MAX, "%s/oid4vp/requests/%s", d->base_url, id))
+		return ok_fail(err, OK_ETOOBIG, "the depository's base URL is too long");
+	buf_init(&b, link_cap);
+	rc = buf_addstr(&b, "openid4vp://?client_id=") || url_encode(&b, client_id) ||
+	     buf_addstr(&b, "&request_uri=") || url_encode(&b, request_uri) || buf_addch(&b, '\0');
+	if (rc)
+		rc = ok_fail(err, OK_ETOOBIG, "the wallet link is too long");
+	else
+		memcpy(link, b.data, b.len);
+	buf_release(&b);
+	return rc;
+}
+
+/* A label for the request: what the verifier calls itself; shown to it, never to others. */
+static int label_check(const json_t *v, struct ok_error *err)
+{
+	const char *s = json_string_value(v);
+	size_t n = s ? json_string_length(v) : 0;
+	uint32_t c;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!s || n == 0 || n > OID4VP_LABEL_MAX || strlen(s) != n || !utf8_valid(s, n))
+		return ok_fail_field(err, OK_EINPUT, "label",
+		                     "label must be a text of 1 to %d bytes", OID4VP_LABEL_MAX);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return ok_fail_field(err, OK_EINPUT, "label",
+			                     "label must not hold control characters");
+	if (utf8_find_hidden(s, n, &c) != n)
+		return ok_fail_field(err, OK_EINPUT, "label",
+		                     "label holds a character that hides or reorders text");
+	return 0;
+}
+
+static struct store_vp_request *row_new(void)
+{
+	struct store_vp_request *r = calloc(1, sizeof(*r));
+
+	if (r) {
+		buf_init(&r->enc_key, STORE_VP_KEY_MAX);
+		buf_init(&r->result, STORE_VP_RESULT_MAX);
+	}
+	return r;
+}
+
+static void row_free(struct store_vp_request *r)
+{
+	if (!r)
+		return;
+	buf_release(&r->enc_key);
+	buf_release(&r->result);
+	free(r);
+}
+
+int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp_created *out,
+                          struct ok_error *err)
+{
+	const json_t *mode = json_object_get(ask, "response_mode");
+	const json_t *same = json_object_get(ask, "same_device");
+	struct store_vp_request *row = NULL;
+	struct jose_signer wallet = {0}, eph = {0};
+	struct buf chain, view_sealed, view_b64;
+	json_t *dcql = NULL, *spec = NULL;
+	char actor[AUDIT_ACTOR_SIZE];
+	bool jwt = false;
+	int64_t now = ok_now_ms(), open = 0;
+	struct audit_txn t;
+	char *text = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&chain, KEYS_WALLET_PEM_MAX);
+	buf_init(&view_sealed, 256);
+	buf_init(&view_b64, 512);
+	if ((rc = oid4vp_dcql_from_ask(ask, d->base_url, &dcql, err)))
+		goto out;
+	if (mode && !json_is_null(mode)) {
+		const char *m = json_string_value(mode);
+
+		if (!m || (strcmp(m, MODE_POST) && strcmp(m, MODE_POST_JWT))) {
+			rc = ok_fail_field(err, OK_EINPUT, "response_mode",
+			                   "response_mode must be \"direct_post\" or "
+			                   "\"direct_post.jwt\"");
+			goto out;
+		}
+		jwt = strcmp(m, MODE_POST_JWT) == 0;
+	}
+	if (same && !json_is_boolean(same)) {
+		rc = ok_fail_field(err, OK_EINPUT, "same_device",
+		                   "same_device must be true or false");
+		goto out;
+	}
+	if ((rc = label_check(json_object_get(ask, "label"), err)))
+		goto out;
+	if ((rc = keys_wallet_load(d->dir, &wallet, &chain, err))) {
+		if (rc == OK_ENOTFOUND)
+			rc = ok_fail(
+			        err, OK_ENOTFOUND,
+			        "the depository has no wallet key (oorkonde keys add-wallet-key)");
+		goto out;
+	}
+	if ((rc = client_id_of(chain.data, chain.len, out->client_id, sizeof(out->client_id), err)))
+		goto out;
+	if (!(row = row_new())) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = random_b64(16, out->id, sizeof(out->id), err)) ||
+	    (rc = random_b64(32, out->view, sizeof(out->view), err)) ||
+	    (rc = random_b64(32, row->nonce, sizeof(row->nonce), err)) ||
+	    (rc = random_b64(16, row->state, sizeof(row->state), err)))
+		goto out;
+	OK_COPY_ARRAY(row->id, out->id);
+	hash_view(out->view, row->view_hash);
+	row->key_id = d->keys.key_id;
+	if (jwt) {
+		uint8_t dd[JOSE_P256_BYTES];
+
+		rc = jose_signer_es256_generate(&eph, err);
+		if (!rc)
+			rc = jose_signer_es256_d(&eph, dd, err);
+		if (!rc)
+			rc = seal_field(&d->keys, SEAL_ENC_KEY, row->id, dd, sizeof(dd),
+			                &row->enc_key, err);
+		sodium_memzero(dd, sizeof(dd));
+		if (rc)
+			goto out;
+	}
+	spec = json_pack("{s:O, s:s, s:b, s:s}", "dcql_query", dcql, "response_mode",
+	                 jwt ? MODE_POST_JWT : MODE_POST, "same_device", json_is_true(same),
+	                 "client_id", out->client_id);
+	if (spec && json_is_string(json_object_get(ask, "label")) &&
+	    json_object_set(spec, "label", json_object_get(ask, "label"))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Same device: the wallet sends the browser back to the result page, whose token is kept
+	 * sealed for that (the row keeps only its hash to find it by). */
+	if (spec && json_is_true(same)) {
+		rc = seal_field(&d->keys, SEAL_VIEW, row->id, out->view, strlen(out->view),
+		                &view_sealed, err);
+		if (!rc)
+			rc = jose_b64_encode(view_sealed.data, view_sealed.len, &view_b64, err);
+		if (!rc)
+			rc = buf_addch(&view_b64, '\0') ? OK_ETOOBIG : 0;
+		if (rc)
+			goto out;
+		if (json_object_set_new(spec, "view", json_string(view_b64.data))) {
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (!spec || !(text = json_dumps(spec, JSON_COMPACT))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (strlen(text) > STORE_VP_SPEC_MAX) {
+		rc = ok_fail(err, OK_ETOOBIG, "the request is too large");
+		goto out;
+	}
+	memcpy(row->spec, text, strlen(text) + 1);
+	row->created_ms = now;
+	row->expires_ms = now + (int64_t)d->verifier_request_ttl_s * 1000;
+	row->keep_until_ms = row->expires_ms + (int64_t)d->verifier_result_ttl_s * 1000;
+	out->expires_ms = row->expires_ms;
+	if ((rc = request_urls(d, out->id, out->client_id, out->request_uri, out->link,
+	                       sizeof(out->link), err)))
+		goto out;
+	if (ok_format(out->result_url, sizeof(out->result_url), "%s/request/%s", d->base_url,
+	              out->view)) {
+		rc = ok_fail(err, OK_ETOOBIG, "the depository's base URL is too long");
+		goto out;
+	}
+	if ((rc = audit_txn_begin(d, &t, err)))
+		goto out;
+	rc = store_vp_prune(d->store, now, err);
+	if (!rc)
+		rc = store_vp_count(d->store, &open, err);
+	/* Anyone may ask: the requests kept at once are bounded, whatever the rate limit lets in.
+	 */
+	if (!rc && open >= OID4VP_REQUESTS_MAX)
+		rc = ok_fail(err, OK_ELIMIT,
+		             "too many verifier requests are open; try again in a few minutes");
+	if (!rc)
+		rc = store_vp_put(d->store, row, err);
+	if (!rc)
+		rc = audit_txn_event(&t, actor_of(out->id, actor), "verifier.request", out->id,
+		                     PURPOSE, jwt ? MODE_POST_JWT : MODE_POST, err);
+	rc = audit_txn_end(&t, rc, err);
+out:
+	if (rc)
+		memset(out, 0, sizeof(*out));
+	free(text);
+	json_decref(spec);
+	json_decref(dcql);
+	row_free(row);
+	jose_signer_release(&wallet);
+	jose_signer_release(&eph);
+	buf_release(&chain);
+	buf_release(&view_sealed);
+	buf_release(&view_b64);
+	return rc;
+}
+
+/* Reads request id and its spec; OK_ENOTFOUND when unknown. */
+static int load(struct depository *d, const char *id, struct store_vp_request **row, json_t **spec,
+                struct ok_error *err)
+{
+	json_error_t jerr;
+	int rc;
+
+	*row = NULL;
+	*spec = NULL;
+	if (strlen(id) > STORE_ID_MAX)
+		return ok_fail(err, OK_ENOTFOUND, "no such request");
+	if (!(*row = row_new()))
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	rc = store_vp_get(d->store, id, *row, err);
+	if (rc == OK_ENOTFOUND)
+		rc = ok_fail(err, OK_ENOTFOUND,
+		             "no such request (or it was deleted after its time)");
+	if (!rc && !(*spec = json_loads((*row)->spec, JSON_REJECT_DUPLICATES, &jerr)))
+		rc = ok_fail(err, OK_EINTERNAL, "a stored request does not read back");
+	if (rc) {
+		row_free(*row);
+		*row = NULL;
+	}
+	return rc;
+}
+
+/* The ephemeral key of a direct_post.jwt request. */
+static int enc_key(struct depository *d, const struct store_vp_request *row,
+                   struct jose_signer *key, struct ok_error *err)
+{
+	struct buf plain;
+	int rc;
+
+	if (row->key_id != d->keys.key_id)
+		return ok_fail(err, OK_EGONE,
+		               "the request was made under a data key rotated away since");
+	buf_init(&plain, JOSE_P256_BYTES);
+	rc = seal_open(&d->keys, SEAL_ENC_KEY, row->id, (const unsigned char *)row->enc_key.data,
+	               row->enc_key.len, &plain, err);
+	if (!rc && plain.len != JOSE_P256_BYTES)
+		rc = ok_fail(err, OK_ECRYPTO, "the request's key is not a P-256 key");
+	if (!rc)
+		rc = jose_signer_es256_from_d(key, (const uint8_t *)plain.data, err);
+	sodium_memzero(plain.data, plain.len);
+	buf_release(&plain);
+	return rc;
+}
+
+int oid4vp_request_object(struct depository *d, const char *id, struct buf *out,
+                          struct ok_error *err)
+{
+	struct store_vp_request *row = NULL;
+	struct jose_signer wallet = {0}, eph = {0};
+	struct jose_jwk pub = {0};
+	json_t *spec = NULL, *x5c = NULL, *header = NULL, *payload = NULL, *jwk = NULL;
+	char response_uri[OID4VP_URL_MAX];
+	int64_t now = ok_now_ms();
+	struct buf chain;
+	bool jwt;
+	int rc;
+
+	buf_init(&chain, KEYS_WALLET_PEM_MAX);
+	if ((rc = load(d, id, &row, &spec, err)))
+		goto out;
+	if (row->answered_ms || now >= row->expires_ms) {
+		rc = ok_fail(err, OK_EGONE, "the request was answered already or has expired");
+		goto out;
+	}
+	jwt = strcmp(json_string_value(json_object_get(spec, "response_mode")), MODE_POST_JWT) == 0;
+	if ((rc = keys_wallet_load(d->dir, &wallet, &chain, err)) ||
+	    (rc = jose_x509_chain_x5c(chain.data, chain.len, &x5c, err)))
+		goto out;
+	if (ok_format(response_uri, sizeof(response_uri), "%s/oid4vp/requests/%s/response",
+	              d->base_url, row->id)) {
+		rc = ok_fail(err, OK_ETOOBIG, "the depository's base URL is too long");
+		goto out;
+	}
+	header = json_pack("{s:s, s:O}", "typ", OID4VP_REQUEST_TYP, "x5c", x5c);
+	payload = json_pack(
+	        "{s:O, s:s, s:O, s:s, s:s, s:s, s:O, s:s, s:I, s:I, s:{s:{s:{s:[s], s:[s,s]}}}}",
+	        "client_id", json_object_get(spec, "client_id"), "response_type", "vp_token",
+	        "response_mode", json_object_get(spec, "response_mode"), "response_uri",
+	        response_uri, "nonce", row->nonce, "state", row->state, "dcql_query",
+	        json_object_get(spec, "dcql_query"), "aud", WALLET_AUD, "iat",
+	        (json_int_t)(now / 1000), "exp", (json_int_t)(row->expires_ms / 1000),
+	        "client_metadata", "vp_formats_supported", "dc+sd-jwt", "sd-jwt_alg_values",
+	        "ES256", "kb-jwt_alg_values", "ES256", "EdDSA");
+	if (!header || !payload) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (jwt) {
+		json_t *meta = json_object_get(payload, "client_metadata");
+
+		if ((rc = enc_key(d, row, &eph, err)) ||
+		    (rc = jose_signer_public(&eph, &pub, err)) ||
+		    (rc = jose_jwk_to_json(&pub, &jwk, err)))
+			goto out;
+		if (json_object_set_new(jwk, "use", json_string("enc")) ||
+		    json_object_set_new(jwk, "alg", json_string("ECDH-ES")) ||
+		    json_object_set_new(jwk, "kid", json_string(row->id)) ||
+		    json_object_set_new(meta, "jwks", json_pack("{s:[O]}", "keys", jwk)) ||
+		    json_object_set_new(meta, "encrypted_response_enc_values_supported",
+		                        json_pack("[s,s]", "A128GCM", "A256GCM"))) {
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	rc = jose_jws_sign_json(header, payload, &wallet, out, err);
+out:
+	json_decref(jwk);
+	jose_jwk_release(&pub);
+	jose_signer_release(&eph);
+	jose_signer_release(&wallet);
+	json_decref(header);
+	json_decref(payload);
+	json_decref(x5c);
+	json_decref(spec);
+	row_free(row);
+	buf_release(&chain);
+	return rc;
+}
+
+/* The first reason a verification result fails. */
+static const char *first_failure(const struct verify_result *r)
+{
+	if (!r->is_credential)
+		return r->not_credential;
+	for (size_t i = 0; i < r->count; i++)
+		if (!r->items[i].passed)
+			return r->items[i].message;
+	return "not verified";
+}
+
+/* Verifies the presentations of one credential query into entries (appended). */
+static int verify_query(struct depository *d, const json_t *cq, const json_t *list,
+                        const struct store_vp_request *row, const char *client_id, json_t *entries,
+                        bool *all_ok, char *why, size_t why_cap, struct ok_error *err)
+{
+	const char *qid = json_string_value(json_object_get(cq, "id"));
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(list, i, p)
+	{
+		const char *s = json_string_value(p);
+		size_t n = json_string_length(p);
+		struct verify_options o = {.kb_nonce = row->nonce, .kb_aud = client_id};
+		struct verify_result r;
+		struct ok_error e;
+		json_t *entry, *report = NULL;
+		const char *reason = NULL;
+		bool ok = false;
+		int rc;
+
+		memset(&r, 0, sizeof(r));
+		ok_error_clear(&e);
+		if (!registry_is_sdjwt(s, n)) {
+			reason = "the presentation is not an SD-JWT VC (dc+sd-jwt), the format the "
+			         "request asked for";
+		} else {
+			if ((rc = registry_verify_sdjwt(d, s, n, &o, &r, err))) {
+				verify_result_release(&r);
+				return rc;
+			}
+			report = verify_report_json(d, &r);
+			if (!report) {
+				verify_result_release(&r);
+				return ok_fail(err, OK_ENOMEM, "out of memory");
+			}
+			if (!r.is_credential || !r.verified)
+				reason = first_failure(&r);
+			else if (oid4vp_dcql_match(cq, r.credential, &e))
+				reason = e.message;
+			else
+				ok = true;
+		}
+		if (!ok) {
+			*all_ok = false;
+			if (!why[0])
+				snprintf(why, why_cap, "%s", reason);
+		}
+		entry = json_pack("{s:s, s:b, s:s?, s:o*}", "query", qid, "verified", ok, "reason",
+		                  reason, "report", report);
+		verify_result_release(&r);
+		if (!entry || json_array_append_new(entries, entry))
+			return ok_fail(err, OK_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* An error code a wallet sends back: [a-z_]{1,64}. */
+static bool error_code_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+enum { F_VP_TOKEN, F_STATE, F_RESPONSE, F_ERROR, F_ERROR_DESCRIPTION, F_COUNT };
+
+int oid4vp_response(struct depository *d, const char *id, const char *form, size_t n,
+                    json_t **reply, struct ok_error *err)
+{
+	static const char *const names[] = {"vp_token",          "state", "response", "error",
+	                                    "error_description", NULL};
+	struct buf fields[F_COUNT], plain, vp_text;
+	bool set[F_COUNT];
+	struct store_vp_request *row = NULL;
+	json_t *spec = NULL, *tok = NULL, *entries = NULL, *result = NULL, *decrypted = NULL;
+	const char *state = NULL, *client_id, *token_text = NULL;
+	char why[VERIFY_MESSAGE_MAX] = "", actor[AUDIT_ACTOR_SIZE], at[32];
+	int64_t now = ok_now_ms();
+	struct audit_txn t;
+	bool verified = true, jwt;
+	char *text = NULL;
+	size_t i;
+	int rc;
+
+	*reply = NULL;
+	for (i = 0; i < F_COUNT; i++)
+		buf_init(&fields[i], n + 1);
+	buf_init(&plain, n + 1);
+	buf_init(&vp_text, n + 1);
+	if ((rc = oid4vp_form_read(form, n, names, fields, set, err)))
+		goto out;
+	if ((rc = load(d, id, &row, &spec, err)))
+		goto out;
+	if (row->answered_ms) {
+		rc = ok_fail(err, OK_EGONE, "the request was answered already");
+		goto out;
+	}
+	if (now >= row->expires_ms) {
+		rc = ok_fail(err, OK_EGONE, "the request has expired");
+		goto out;
+	}
+	client_id = json_string_value(json_object_get(spec, "client_id"));
+	jwt = strcmp(json_string_value(json_object_get(spec, "response_mode")), MODE_POST_JWT) == 0;
+	if (set[F_RESPONSE]) {
+		struct jose_signer key = {0};
+		json_error_t jerr;
+		const json_t *v;
+
+		if (!jwt) {
+			rc = ok_fail_field(err, OK_EINPUT, "response",
+			                   "this request asked for an unencrypted response "
+			                   "(direct_post)");
+			goto out;
+		}
+		rc = enc_key(d, row, &key, err);
+		if (!rc)
+			rc = oid4vp_jwe_decrypt(fields[F_RESPONSE].data, fields[F_RESPONSE].len,
+			                        &key, &plain, err);
+		jose_signer_release(&key);
+		if (rc)
+			goto out;
+		decrypted = json_loadb(plain.data, plain.len, JSON_REJECT_DUPLICATES, &jerr);
+		if (!json_is_object(decrypted)) {
+			rc = ok_fail_field(err, OK_EINPUT, "response",
+			                   "the decrypted response is not a JSON object");
+			goto out;
+		}
+		state = json_string_value(json_object_get(decrypted, "state"));
+		v = json_object_get(decrypted, "vp_token");
+		if (json_is_object(v)) {
+			char *dumped = json_dumps(v, JSON_COMPACT);
+
+			if (!dumped || buf_addstr(&vp_text, dumped)) {
+				free(dumped);
+				rc = ok_fail(err, OK_ETOOBIG, "vp_token is too long");
+				goto out;
+			}
+			free(dumped);
+			token_text = vp_text.data;
+		} else if (v) {
+			rc = ok_fail_field(
+			        err, OK_EINPUT, "vp_token",
+			        "vp_token must be a JSON object keyed by credential query "
+			        "id");
+			goto out;
+		} else if (json_is_string(json_object_get(decrypted, "error"))) {
+			set[F_ERROR] = true;
+			buf_reset(&fields[F_ERROR]);
+			if (buf_addstr(&fields[F_ERROR],
+			               json_string_value(json_object_get(decrypted, "error")))) {
+				rc = ok_fail_field(err, OK_EINPUT, "error", "error is too long");
+				goto out;
+			}
+			buf_addch(&fields[F_ERROR], '\0');
+		}
+	} else {
+		if (jwt && !set[F_ERROR]) {
+			rc = ok_fail_field(err, OK_EINPUT, "response",
+			                   "this request asked for an encrypted response "
+			                   "(direct_post.jwt): post it as response");
+			goto out;
+		}
+		state = set[F_STATE] ? fields[F_STATE].data : NULL;
+		token_text = set[F_VP_TOKEN] ? fields[F_VP_TOKEN].data : NULL;
+	}
+	if (!state || strcmp(state, row->state) != 0) {
+		rc = ok_fail_field(err, OK_EINPUT, "state",
+		                   "state is missing or is not the request's");
+		goto out;
+	}
+	if (!(entries = json_array())) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!token_text) {
+		if (!set[F_ERROR] || !error_code_ok(fields[F_ERROR].data)) {
+			rc = ok_fail_field(err, OK_EINPUT, "vp_token",
+			                   "the response has neither a vp_token nor a valid error");
+			goto out;
+		}
+		verified = false;
+		snprintf(why, sizeof(why), "the wallet did not share the credential (%s)",
+		         fields[F_ERROR].data);
+	} else {
+		const json_t *dcql = json_object_get(spec, "dcql_query"), *cq;
+
+		if ((rc = oid4vp_vp_token_parse(token_text, strlen(token_text), dcql, &tok, err)))
+			goto out;
+		json_array_foreach(json_object_get(dcql, "credentials"), i, cq)
+		{
+			const char *qid = json_string_value(json_object_get(cq, "id"));
+			const json_t *list = json_object_get(tok, qid);
+
+			if (!list) {
+				verified = false;
+				if (!why[0])
+					snprintf(why, sizeof(why),
+					         "the wallet sent no credential for what the "
+					         "request "
+					         "asked (%s)",
+					         qid);
+				continue;
+			}
+			if ((rc = verify_query(d, cq, list, row, client_id, entries, &verified, why,
+			                       sizeof(why), err)))
+				goto out;
+		}
+	}
+	audit_format_time(now, at);
+	result = json_pack("{s:b, s:s?, s:s, s:O}", "verified", verified, "reason",
+	                   verified ? NULL : why, "answered_at", at, "credentials", entries);
+	if (!result || !(text = json_dumps(result, JSON_COMPACT))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	buf_reset(&row->result);
+	row->key_id = d->keys.key_id;
+	if ((rc = seal_field(&d->keys, SEAL_RESULT, row->id, text, strlen(text), &row->result,
+	                     err)))
+		goto out;
+	row->answered_ms = now;
+	row->keep_until_ms = now + (int64_t)d->verifier_result_ttl_s * 1000;
+	row->verified = verified ? 1 : 0;
+	if ((rc = audit_txn_begin(d, &t, err)))
+		goto out;
+	rc = store_vp_answer(d->store, row, now, err);
+	if (rc == OK_ENOTFOUND)
+		rc = ok_fail(err, OK_EGONE, "the request was answered already or has expired");
+	if (!rc)
+		rc = audit_txn_event(&t, actor_of(row->id, actor), "verifier.answer", row->id,
+		                     PURPOSE, verified ? "verified" : "not verified", err);
+	if ((rc = audit_txn_end(&t, rc, err)))
+		goto out;
+	*reply = json_object();
+	if (*reply && json_is_string(json_object_get(spec, "view"))) {
+		/* Same device: the wallet sends the browser back to the result page. */
+		const char *b64 = json_string_value(json_object_get(spec, "view"));
+		struct buf sealed, view;
+		char url[OID4VP_URL_MAX];
+
+		buf_init(&sealed, 512);
+		buf_init(&view, OID4VP_TOKEN_MAX);
+		if (jose_b64_decode_buf(b64, strlen(b64), &sealed, "view", err) == 0 &&
+		    seal_open(&d->keys, SEAL_VIEW, row->id, (const unsigned char *)sealed.data,
+		              sealed.len, &view, err) == 0 &&
+		    buf_addch(&view, '\0') == 0 &&
+		    ok_format(url, sizeof(url), "%s/request/%s", d->base_url, view.data) == 0)
+			json_object_set_new(*reply, "redirect_uri", json_string(url));
+		buf_release(&sealed);
+		buf_release(&view);
+	}
+	if (!*reply)
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+out:
+	for (i = 0; i < F_COUNT; i++)
+		buf_release(&fields[i]);
+	buf_release(&plain);
+	buf_release(&vp_text);
+	free(text);
+	json_decref(result);
+	json_decref(entries);
+	json_decref(tok);
+	json_decref(decrypted);
+	json_decref(spec);
+	row_free(row);
+	return rc;
+}
+
+int oid4vp_result(struct depository *d, const char *view, json_t **out, struct ok_error *err)
+{
+	uint8_t hash[STORE_VP_HASH_BYTES];
+	struct store_vp_request *row = NULL;
+	json_t *spec = NULL, *result = NULL, *doc = NULL;
+	char request_uri[OID4VP_URL_MAX], link[2 * OID4VP_URL_MAX], at[32], actor[AUDIT_ACTOR_SIZE];
+	const char *status;
+	int64_t now = ok_now_ms();
+	json_error_t jerr;
+	struct buf plain;
+	int rc;
+
+	*out = NULL;
+	buf_init(&plain, STORE_VP_RESULT_MAX);
+	if (strlen(view) >= OID4VP_TOKEN_MAX) {
+		rc = ok_fail(err, OK_ENOTFOUND, "no such request");
+		goto out;
+	}
+	hash_view(view, hash);
+	if (!(row = row_new())) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = store_vp_find_view(d->store, hash, row, err);
+	if (rc == OK_ENOTFOUND)
+		rc = ok_fail(err, OK_ENOTFOUND,
+		             "no such request (or it was deleted after its time)");
+	if (rc)
+		goto out;
+	if (!(spec = json_loads(row->spec, JSON_REJECT_DUPLICATES, &jerr))) {
+		rc = ok_fail(err, OK_EINTERNAL, "a stored request does not read back");
+		goto out;
+	}
+	if (row->answered_ms) {
+		if (row->key_id != d->keys.key_id) {
+			rc = ok_fail(err, OK_EGONE,
+			             "the result was sealed under a data key rotated away since");
+			goto out;
+		}
+		if ((rc = seal_open(&d->keys, SEAL_RESULT, row->id,
+		                    (const unsigned char *)row->result.data, row->result.len,
+		                    &plain, err)))
+			goto out;
+		if (!(result = json_loadb(plain.data, plain.len, JSON_REJECT_DUPLICATES, &jerr))) {
+			rc = ok_fail(err, OK_EINTERNAL, "a stored result does not read back");
+			goto out;
+		}
+		if ((rc = audit_record(d, actor_of(row->id, actor), "verifier.result.read", row->id,
+		                       PURPOSE, "", err)))
+			goto out;
+		status = row->verified ? "verified" : "not_verified";
+	} else {
+		status = now >= row->expires_ms ? "expired" : "pending";
+	}
+	if ((rc = request_urls(d, row->id, json_string_value(json_object_get(spec, "client_id")),
+	                       request_uri, link, sizeof(link), err)))
+		goto out;
+	audit_format_time(row->expires_ms, at);
+	doc = json_pack("{s:s, s:s, s:O?, s:O, s:s, s:o?}", "status", status, "expires_at", at,
+	                "label", json_object_get(spec, "label"), "asked",
+	                json_object_get(spec, "dcql_query"), "link", link, "result", result);
+	result = NULL;
+	if (!doc) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	*out = doc;
+out:
+	json_decref(result);
+	json_decref(spec);
+	row_free(row);
+	buf_release(&plain);
+	return rc;
+}

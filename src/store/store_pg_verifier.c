@@ -1,0 +1,97 @@
+/* The PostgreSQL side of the store's verifier area (see verifier.h). */
+#include "store/pg_internal.h"
+#include "store/verifier.h"
+
+#define VP_COLS                                                                                   \
+	"id, view_hash, nonce, state, spec, created_ms, expires_ms, answered_ms, keep_until_ms, " \
+	"verified, key_id, enc_key, result"
+
+static const struct pg_col vp_col[] = {
+        PG_COL(struct store_vp_request, id, PG_TEXT),
+        PG_COL(struct store_vp_request, view_hash, PG_BLOB),
+        PG_COL(struct store_vp_request, nonce, PG_TEXT),
+        PG_COL(struct store_vp_request, state, PG_TEXT),
+        PG_COL(struct store_vp_request, spec, PG_TEXT),
+        PG_COL(struct store_vp_request, created_ms, PG_INT),
+        PG_COL(struct store_vp_request, expires_ms, PG_INT),
+        PG_COL(struct store_vp_request, answered_ms, PG_INT),
+        PG_COL(struct store_vp_request, keep_until_ms, PG_INT),
+        PG_COL(struct store_vp_request, verified, PG_INT),
+        PG_COL(struct store_vp_request, key_id, PG_UINT),
+        PG_COL(struct store_vp_request, enc_key, PG_BUF),
+        PG_COL(struct store_vp_request, result, PG_BUF),
+};
+static const struct pg_cols vp_cols = PG_COLS(vp_col);
+
+/* What an answer writes: $1 to $5. */
+static const struct pg_col answer_col[] = {
+        PG_COL(struct store_vp_request, answered_ms, PG_INT),
+        PG_COL(struct store_vp_request, keep_until_ms, PG_INT),
+        PG_COL(struct store_vp_request, verified, PG_INT),
+        PG_COL(struct store_vp_request, key_id, PG_UINT),
+        PG_COL(struct store_vp_request, result, PG_BUF),
+};
+static const struct pg_cols answer_cols = PG_COLS(answer_col);
+
+static const struct pg_query PUT = {"INSERT INTO vp_request (" VP_COLS
+                                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+                                    "$12, $13)",
+                                    "keep a verifier request", &vp_cols, NULL};
+static const struct pg_query GET = {"SELECT " VP_COLS " FROM vp_request WHERE id = $1",
+                                    "read a verifier request", NULL, &vp_cols};
+static const struct pg_query FIND_VIEW = {"SELECT " VP_COLS " FROM vp_request WHERE view_hash = $1",
+                                          "find a verifier request by its result link", NULL,
+                                          &vp_cols};
+static const struct pg_query ANSWER = {
+        "UPDATE vp_request SET answered_ms = $1, keep_until_ms = $2, verified = $3, "
+        "key_id = $4, result = $5 WHERE id = $6 AND answered_ms = 0 AND expires_ms > $7",
+        "record a verifier request's answer", &answer_cols, NULL};
+static const struct pg_query PRUNE = {"DELETE FROM vp_request WHERE keep_until_ms <= $1",
+                                      "forget old verifier requests", NULL, NULL};
+
+static const struct pg_query COUNT = {"SELECT count(*) AS n FROM vp_request",
+                                      "count verifier requests", NULL, &pg_count_cols};
+
+static int count(struct store *base, int64_t *out, struct ok_error *err)
+{
+	return pg_count(pgs(base), &COUNT, PG_NO_ARGS, out, err);
+}
+
+static int put(struct store *base, const struct store_vp_request *r, struct ok_error *err)
+{
+	return pg_run(pgs(base), &PUT, r, PG_NO_ARGS, NULL, err);
+}
+
+static int get(struct store *base, const char *id, struct store_vp_request *out,
+               struct ok_error *err)
+{
+	return pg_get(pgs(base), &GET, PG_ARGS(PG_ARG_TEXT(id)), out, err);
+}
+
+static int find_view(struct store *base, const uint8_t hash[STORE_VP_HASH_BYTES],
+                     struct store_vp_request *out, struct ok_error *err)
+{
+	return pg_get(pgs(base), &FIND_VIEW, PG_ARGS(PG_ARG_BLOB(hash, STORE_VP_HASH_BYTES)), out,
+	              err);
+}
+
+static int answer(struct store *base, const struct store_vp_request *r, int64_t now_ms,
+                  struct ok_error *err)
+{
+	return pg_change(pgs(base), &ANSWER, r, PG_ARGS(PG_ARG_TEXT(r->id), PG_ARG_INT(now_ms)),
+	                 err);
+}
+
+static int prune(struct store *base, int64_t now_ms, struct ok_error *err)
+{
+	return pg_run(pgs(base), &PRUNE, NULL, PG_ARGS(PG_ARG_INT(now_ms)), NULL, err);
+}
+
+const struct store_vp_ops pg_vp_ops = {
+        .put = put,
+        .get = get,
+        .find_view = find_view,
+        .answer = answer,
+        .count = count,
+        .prune = prune,
+};

@@ -1,0 +1,97 @@
+// The verifier's pages in a real browser (issue 18): an employer makes a request on /request
+// from plain choices, lands on its page with a QR code and the openid4vp:// link, and the page
+// turns green by itself (polling) once a wallet answers from elsewhere; a wallet that leaves out
+// a claim asked for turns it red, with the reason. The wallet is played here with node:crypto:
+// it reads the request object and answers with an SD-JWT VC presentation and a key-binding JWT.
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { Depository, launch, newPage, shot } from "./lib.mjs";
+
+let dep, browser, holder, credential, degree;
+
+before(async () => {
+  dep = await Depository.start(3);
+  browser = await launch();
+  holder = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const jwk = join(dep.data, "..", "holder.jwk");
+  writeFileSync(jwk, JSON.stringify(holder.publicKey.export({ format: "jwk" })));
+  degree = dep.achievements.find((a) => a.kind === "degree") || dep.achievements[0];
+  credential = dep.run("issue", degree.id, "--format", "sd-jwt", "--holder-jwk", jwk).trim();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (dep) await dep.stop();
+});
+
+const b64 = (s) => Buffer.from(s).toString("base64url");
+
+/* The wallet: the request object from the link, then a presentation of the claims named. */
+async function wallet(link, leaveOut = []) {
+  const uri = new URL(new URL(link).searchParams.get("request_uri"));
+  const jwt = await (await fetch(dep.base + uri.pathname)).text();
+  const req = JSON.parse(Buffer.from(jwt.split(".")[1], "base64url"));
+  const asked = new Set(req.dcql_query.credentials[0].claims.flatMap((c) => c.path)
+    .filter((n) => !leaveOut.includes(n)));
+  const [jws, ...rest] = credential.split("~");
+  const chosen = rest.filter((d) => d && asked.has(JSON.parse(Buffer.from(d, "base64url")).at(-2)));
+  const presented = jws + "~" + chosen.map((d) => d + "~").join("");
+  const header = b64(JSON.stringify({ alg: "ES256", typ: "kb+jwt" }));
+  const payload = b64(JSON.stringify({ iat: Math.floor(Date.now() / 1000), aud: req.client_id,
+    nonce: req.nonce, sd_hash: crypto.createHash("sha256").update(presented).digest("base64url") }));
+  const sig = crypto.sign("sha256", Buffer.from(`${header}.${payload}`),
+    { key: holder.privateKey, dsaEncoding: "ieee-p1363" }).toString("base64url");
+  const r = await fetch(dep.base + new URL(req.response_uri).pathname, { method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ vp_token: JSON.stringify({ result: [`${presented}${header}.${payload}.${sig}`] }),
+      state: req.state }).toString() });
+  assert.equal(r.status, 200, await r.text());
+}
+
+async function ask(page, lang) {
+  assert.equal((await page.goto(`${dep.base}/request?lang=${lang}`)).status(), 200);
+  await page.uncheck("input[name=kind][value=diploma]");
+  await page.check("input[name=kind][value=degree]");
+  await page.check("input[name=claim][value=birthdate]");
+  await page.fill("#label", "Werkgever BV");
+  await Promise.all([page.waitForURL(/\/request\/[A-Za-z0-9_-]{43}$/), page.click("#request-button")]);
+  assert.ok(await page.locator("#request-qr svg").isVisible(), "the QR code is shown");
+  const link = await page.getAttribute("#request-link", "href");
+  // The depository's host is an IP address here: its certificate names no DNS host, so the
+  // client id is the certificate's hash.
+  assert.match(link, /^openid4vp:\/\/\?client_id=x509_hash%3A[A-Za-z0-9_-]{43}&request_uri=/);
+  return link;
+}
+
+test("the verifier's page turns green when the wallet answers", async () => {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 800 } });
+  const page = await newPage(context);
+  const link = await ask(page, "en");
+  await shot(page, "verifier-request");
+  await wallet(link);
+  const result = page.locator("#request-result.ok");
+  await result.waitFor({ timeout: 15000 });
+  assert.equal(await result.getAttribute("data-state"), "verified");
+  assert.equal((await page.textContent("#request-verdict")).trim(), "Verified");
+  const card = page.locator("#request-credentials .achievement.ok");
+  assert.match(await card.textContent(), new RegExp(degree.title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  assert.ok(await page.locator("#request-wait").isHidden());
+  await shot(page, "verifier-verified");
+  await context.close();
+});
+
+test("a wallet that leaves out a claim asked for turns it red, in Dutch, with the reason", async () => {
+  const context = await browser.newContext({ locale: "nl-NL", viewport: { width: 360, height: 740 } });
+  const page = await newPage(context);
+  const link = await ask(page, "nl");
+  await wallet(link, ["birthdate"]);
+  const result = page.locator("#request-result.bad");
+  await result.waitFor({ timeout: 15000 });
+  assert.equal((await page.textContent("#request-verdict")).trim(), "Niet geverifieerd");
+  assert.match(await page.textContent("#request-reason"), /Omdat:.*birthdate/);
+  await shot(page, "verifier-not-verified-360");
+  await context.close();
+});

@@ -1,0 +1,286 @@
+"""oorkonde as an OpenID4VP verifier (issue 18), end to end against the real server, with the
+wallet played here (Python's cryptography, not oorkonde's code): the signed request object
+checked against the wallet certificate, an SD-JWT VC presented with a key-binding JWT to the
+request's nonce and client id, the answer posted as a form; the verifier's choices refused
+with problem+json, malformed answers with OpenID4VP's error JSON, expired requests, results
+deleted after their time, sealed at rest, audited without personal data; the pages."""
+import base64
+import hashlib
+import json
+import time
+import urllib.parse
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,
+                                                             encode_dss_signature)
+
+from helpers.base import Oorkonde, db_bytes, make_row, write_csv
+from helpers.server import Server, problem
+
+HOST = "verifier.example.nl"
+NATIONAL_ID = "123456782"
+GIVEN, FAMILY = "Wilhelmina", "Zonnebloem-Kraai"
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64u(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jwk_of(key):
+    n = key.public_key().public_numbers()
+    return {"kty": "EC", "crv": "P-256", "x": b64u(n.x.to_bytes(32, "big")),
+            "y": b64u(n.y.to_bytes(32, "big"))}
+
+
+def es256(key, data):
+    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def present(sdjwt, names, holder, nonce, aud):
+    """What a wallet sends: the disclosures named (institution's members too), and a KB-JWT."""
+    jws, *rest = sdjwt.strip().split("~")
+    chosen = [d for d in rest[:-1] if json.loads(unb64u(d))[-2] in names]
+    presented = jws + "~" + "".join(d + "~" for d in chosen)
+    header = b64u(json.dumps({"alg": "ES256", "typ": "kb+jwt"}).encode())
+    payload = b64u(json.dumps({
+        "iat": int(time.time()), "aud": aud, "nonce": nonce,
+        "sd_hash": b64u(hashlib.sha256(presented.encode()).digest())}).encode())
+    return presented + f"{header}.{payload}." + b64u(es256(holder, f"{header}.{payload}".encode()))
+
+
+ASKED = {"given_name", "family_name", "title", "institution", "name", "eqf_level", "birthdate"}
+
+
+def folder(binary, path, **config):
+    ok = Oorkonde(binary, path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    if config:
+        cfg_path = path / "data" / "config.json"
+        cfg = json.loads(cfg_path.read_text())
+        cfg.update(config)
+        cfg_path.write_text(json.dumps(cfg))
+    ok.add_institution()
+    row = make_row(record_id="R-1", national_id=NATIONAL_ID, given_names=GIVEN,
+                   family_name=FAMILY, kind="degree", title="MSc Hydrology", eqf_level="7",
+                   credits="120", grade="8", grading_scheme="1-10")
+    assert ok.import_csv(write_csv(path / "rows.csv", [row])).returncode == 0
+    ok.achievement = ok.achievements_json(NATIONAL_ID)[0]["id"]
+    ok.holder = ec.generate_private_key(ec.SECP256R1())
+    (path / "holder.jwk").write_text(json.dumps(jwk_of(ok.holder)))
+    ok.credential = ok.run("issue", ok.achievement, "--format", "sd-jwt", "--holder-jwk",
+                           path / "holder.jwk", check=True).stdout.strip()
+    return ok
+
+
+@pytest.fixture
+def dep(binary, tmp_path, server_on):
+    ok = folder(binary, tmp_path)
+    ok.srv = server_on(ok, "--rate-limit", 0)
+    return ok
+
+
+def path_of(url):
+    return urllib.parse.urlsplit(url).path
+
+
+def ask(srv, **choices):
+    body = {"kinds": ["degree"], "min_eqf_level": 6, "claims": ["birthdate"], **choices}
+    r = srv.post("/v1/verifier/requests", body)
+    assert r.status == 201, r
+    return r.json()
+
+
+def resolve(srv, made):
+    """The wallet's side: the link's request_uri fetched, its signature and client id checked."""
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(made["authorization_request"]).query)
+    client_id, request_uri = q["client_id"][0], q["request_uri"][0]
+    r = srv.get(path_of(request_uri))
+    assert r.status == 200 and r.ctype == "application/oauth-authz-req+jwt", r
+    h, p, s = r.body.decode().split(".")
+    header, payload = json.loads(unb64u(h)), json.loads(unb64u(p))
+    assert header["typ"] == "oauth-authz-req+jwt" and header["alg"] == "ES256"
+    leaf, ca = (x509.load_der_x509_certificate(base64.b64decode(c)) for c in header["x5c"])
+    ca.public_key().verify(leaf.signature, leaf.tbs_certificate_bytes,
+                           ec.ECDSA(leaf.signature_hash_algorithm))
+    sig = unb64u(s)
+    leaf.public_key().verify(encode_dss_signature(int.from_bytes(sig[:32], "big"),
+                                                  int.from_bytes(sig[32:], "big")),
+                             f"{h}.{p}".encode(), ec.ECDSA(hashes.SHA256()))
+    san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert client_id == payload["client_id"] == f"x509_san_dns:{san.get_values_for_type(x509.DNSName)[0]}"
+    assert client_id == f"x509_san_dns:{HOST}"
+    return payload
+
+
+def answer(srv, req, vp_token, state=None):
+    body = urllib.parse.urlencode({"vp_token": json.dumps(vp_token),
+                                   "state": req["state"] if state is None else state})
+    return srv.post(path_of(req["response_uri"]), body,
+                    ctype="application/x-www-form-urlencoded")
+
+
+def outcome(srv, made):
+    r = srv.get(path_of(made["status_url"]))
+    assert r.status == 200, r
+    return r.json()
+
+
+def test_verified_answer_shows_who_and_what(dep):
+    made = ask(dep.srv, label="Werkgever BV")
+    req = resolve(dep.srv, made)
+    assert req["response_mode"] == "direct_post" and req["response_type"] == "vp_token"
+    assert outcome(dep.srv, made)["status"] == "pending"
+    p = present(dep.credential, ASKED, dep.holder, req["nonce"], req["client_id"])
+    r = answer(dep.srv, req, {"result": [p]})
+    assert r.status == 200 and r.json() == {}, r
+    o = outcome(dep.srv, made)
+    assert o["status"] == "verified" and o["label"] == "Werkgever BV", o
+    report = o["result"]["credentials"][0]["report"]
+    assert report["holder"]["name"] == f"{GIVEN} {FAMILY}"
+    assert report["achievement"]["title"] == "MSc Hydrology"
+    # Answered once: a replay is refused and changes nothing.
+    again = answer(dep.srv, req, {"result": [p]})
+    assert again.status == 400 and again.json()["error"] == "invalid_request", again
+    assert "answered" in again.json()["error_description"]
+    assert outcome(dep.srv, made)["status"] == "verified"
+    # The request, its answer and the reads of the result are audit events without the
+    # holder's name; the result is sealed in the store.
+    shown = dep.run("audit", "show", check=True).stdout
+    for action in ("verifier.request", "verifier.answer", "verifier.result.read"):
+        assert action in shown
+    assert GIVEN not in shown and FAMILY not in shown
+    for name, data in db_bytes(dep.data).items():
+        assert GIVEN.encode() not in data and FAMILY.encode() not in data, name
+
+
+def test_not_verified_because(dep):
+    cases = [
+        ({"nonce": "other"}, "nonce"),
+        ({"aud": "x509_san_dns:evil.example"}, "aud"),
+        ({"key": ec.generate_private_key(ec.SECP256R1())}, "holder's key"),
+        ({"names": ASKED - {"birthdate"}}, "does not disclose birthdate"),
+    ]
+    for how, why in cases:
+        made = ask(dep.srv)
+        req = resolve(dep.srv, made)
+        p = present(dep.credential, how.get("names", ASKED), how.get("key", dep.holder),
+                    how.get("nonce", req["nonce"]), how.get("aud", req["client_id"]))
+        assert answer(dep.srv, req, {"result": [p]}).status == 200
+        o = outcome(dep.srv, made)
+        assert o["status"] == "not_verified" and why in o["result"]["reason"], (how, o)
+    # A level below the minimum asked for.
+    made = ask(dep.srv, min_eqf_level=8)
+    req = resolve(dep.srv, made)
+    answer(dep.srv, req, {"result": [present(dep.credential, ASKED, dep.holder, req["nonce"],
+                                             req["client_id"])]})
+    o = outcome(dep.srv, made)
+    assert o["status"] == "not_verified" and "eqf_level" in o["result"]["reason"], o
+    # Revoked.
+    dep.run("revoke", dep.achievement, "--reason", "test", check=True)
+    made = ask(dep.srv)
+    req = resolve(dep.srv, made)
+    answer(dep.srv, req, {"result": [present(dep.credential, ASKED, dep.holder, req["nonce"],
+                                             req["client_id"])]})
+    o = outcome(dep.srv, made)
+    assert o["status"] == "not_verified" and "revoked" in o["result"]["reason"], o
+    # The wallet declines.
+    made = ask(dep.srv)
+    req = resolve(dep.srv, made)
+    r = dep.srv.post(path_of(req["response_uri"]),
+                     urllib.parse.urlencode({"error": "access_denied", "state": req["state"]}),
+                     ctype="application/x-www-form-urlencoded")
+    assert r.status == 200, r
+    o = outcome(dep.srv, made)
+    assert o["status"] == "not_verified" and "access_denied" in o["result"]["reason"]
+
+
+@pytest.mark.parametrize("choices,field", [
+    ({"kinds": []}, "kinds"),
+    ({"kinds": ["phd"]}, "kinds"),
+    ({"min_eqf_level": 9}, "min_eqf_level"),
+    ({"countries": ["nl"]}, "countries"),
+    ({"claims": ["national_id"]}, "claims"),
+    ({"label": "a\u202eb"}, "label"),
+    ({"label": "x" * 101}, "label"),
+    ({"response_mode": "fragment"}, "response_mode"),
+    ({"something": 1}, "something"),
+])
+def test_bad_choices(dep, choices, field):
+    body = {"kinds": ["degree"], **choices}
+    doc = problem(dep.srv.post("/v1/verifier/requests", body), 400)
+    assert field in doc["detail"], doc
+
+
+def test_malformed_answers_leave_the_request_open(dep):
+    made = ask(dep.srv)
+    req = resolve(dep.srv, made)
+    url = path_of(req["response_uri"])
+    form = "application/x-www-form-urlencoded"
+    for body in ["vp_token=%7B&state=" + req["state"],                 # not JSON
+                 "vp_token=%ZZ&state=" + req["state"],                 # bad escape
+                 "vp_token=%00&state=" + req["state"],                 # NUL
+                 "state=a&state=b&vp_token=%7B%7D",                    # a field twice
+                 "vp_token=" + urllib.parse.quote('{"other":["x~"]}') + "&state=" + req["state"],
+                 "vp_token=" + urllib.parse.quote('{"result":[]}') + "&state=" + req["state"],
+                 "vp_token=" + urllib.parse.quote('{"result":["x~"]}') + "&state=nope",
+                 "state=" + req["state"],                              # nothing to verify
+                 "response=a.b.c.d.e&state=" + req["state"]]:          # not a JWE request
+        r = dep.srv.post(url, body, ctype=form)
+        assert r.status == 400, (body, r)
+        doc = r.json()
+        assert doc["error"] == "invalid_request" and doc["error_description"], doc
+    assert outcome(dep.srv, made)["status"] == "pending"
+    # Unknown requests.
+    r = dep.srv.post("/oid4vp/requests/nosuchrequest/response", "vp_token=%7B%7D&state=x",
+                     ctype=form)
+    assert r.status == 400 and r.json()["error"] == "invalid_request"
+    r = dep.srv.get("/oid4vp/requests/nosuchrequest")
+    assert r.status == 404 and r.json()["error"] == "invalid_request_uri"
+    problem(dep.srv.get("/v1/verifier/results/nosuchview"), 404)
+
+
+def test_expired_request(binary, tmp_path, server_on):
+    ok = folder(binary, tmp_path, verifier_request_ttl_s=1)
+    srv = server_on(ok, "--rate-limit", 0)
+    made = ask(srv)
+    req = resolve(srv, made)
+    p = present(ok.credential, ASKED, ok.holder, req["nonce"], req["client_id"])
+    time.sleep(1.5)
+    r = answer(srv, req, {"result": [p]})
+    assert r.status == 400 and "expired" in r.json()["error_description"], r
+    assert outcome(srv, made)["status"] == "expired"
+    assert srv.get(path_of(made["request_uri"])).status == 410
+
+
+def test_result_deleted_after_its_time(binary, tmp_path, server_on):
+    ok = folder(binary, tmp_path, verifier_result_ttl_s=1)
+    srv = server_on(ok, "--rate-limit", 0)
+    made = ask(srv)
+    req = resolve(srv, made)
+    answer(srv, req, {"result": [present(ok.credential, ASKED, ok.holder, req["nonce"],
+                                          req["client_id"])]})
+    assert outcome(srv, made)["status"] == "verified"
+    time.sleep(1.5)
+    ask(srv)  # each new request deletes what has had its time
+    problem(srv.get(path_of(made["status_url"])), 404)
+
+
+def test_pages(dep):
+    r = dep.srv.get("/request?lang=nl")
+    assert r.status == 200 and "Een wallet om een diploma vragen" in r.body.decode()
+    r = dep.srv.get("/request?lang=en")
+    assert r.status == 200 and "Ask a wallet for a diploma" in r.body.decode()
+    made = ask(dep.srv)
+    r = dep.srv.get(path_of(made["result_url"]))
+    page = r.body.decode()
+    assert r.status == 200 and "<svg" in page and "openid4vp://?client_id=" in page
+    assert r.headers["cache-control"] == "no-store"
+    assert dep.srv.get("/request/nosuchview").status == 404
