@@ -126,6 +126,27 @@ static const struct sqlite_query COUNT_LINK = {
                                                    "FROM login_link l"),
         "count due login links", NULL, &count_cols};
 
+/* ?1 cutoff_ms. An event's subject under a hold: the target of one on a learner or an
+ * achievement. */
+#define HELD_EVENT                                                                               \
+	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope IN ('learner', " \
+	"'achievement') AND h.target = e.subject)"
+static const struct sqlite_query COUNT_AUDIT = {
+        ST_RET_COUNT_AUDIT,
+        COUNT_OVER("SELECT e.at_ms <= ?1 AS due, " HELD_EVENT " AS held, e.at_ms AS t_ms, '' AS "
+                   "t_date FROM audit_event e WHERE e.actor <> ''"),
+        "count due audit details", NULL, &count_cols};
+static const struct sqlite_query AUDIT_DUE = {
+        ST_RET_AUDIT_DUE,
+        "SELECT " SQLITE_EVENT_COLS " FROM audit_event e WHERE e.seq > ?2 AND e.at_ms <= ?1 AND "
+        "e.actor <> '' AND NOT " HELD_EVENT " ORDER BY e.seq LIMIT ?3",
+        "list due audit details", NULL, &sqlite_event_cols};
+static const struct sqlite_query AUDIT_TOMBSTONE = {
+        ST_RET_AUDIT_TOMBSTONE,
+        "UPDATE audit_event SET actor = ?2, subject = ?3, purpose = ?4, detail = ?5 WHERE seq = "
+        "?1",
+        "make an audit event a tombstone", NULL, NULL};
+
 static const struct sqlite_query RESULTS_DUE = {
         ST_RET_RESULTS_DUE,
         "SELECT a.id AS id FROM achievement a WHERE " RESULT_KINDS " AND a.awarded_on <= ?1 "
@@ -275,10 +296,15 @@ static int count(struct store *base, enum retention_class c, enum retention_trig
 	case RETENTION_LOGIN_LINK:
 		q = &COUNT_LINK;
 		break;
+	case RETENTION_AUDIT_DETAIL:
+		q = &COUNT_AUDIT;
+		break;
 	default:
 		return 0;
 	}
-	if (c == RETENTION_RESULT || c == RETENTION_FOREIGN)
+	if (c == RETENTION_AUDIT_DETAIL)
+		rc = sqlite_get(sq(base), q, SQLITE_ARGS(SQ_ARG_INT(cutoff_ms)), &r, err);
+	else if (c == RETENTION_RESULT || c == RETENTION_FOREIGN)
 		rc = sqlite_get(sq(base), q,
 		                SQLITE_ARGS(SQ_ARG_INT(cutoff_ms), SQ_ARG_TEXT(cutoff_date),
 		                            SQ_ARG_TEXT(retention_trigger_name(t))),
@@ -428,6 +454,29 @@ static int erase(struct store *base, const char *learner_id, enum retention_clas
 	return 0;
 }
 
+static int audit_due(struct store *base, int64_t cutoff_ms, int64_t after_seq, size_t limit,
+                     store_audit_fn fn, void *ctx, struct ok_error *err)
+{
+	return sqlite_audit_rows(sq(base), &AUDIT_DUE,
+	                         SQLITE_ARGS(SQ_ARG_INT(cutoff_ms), SQ_ARG_INT(after_seq),
+	                                     SQ_ARG_INT((int64_t)limit)),
+	                         fn, ctx, err);
+}
+
+static int audit_tombstone(struct store *base, const struct audit_event *e, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc = sqlite_exec(s, &AUDIT_TOMBSTONE, NULL,
+	                     SQLITE_ARGS(SQ_ARG_INT(e->seq), SQ_ARG_TEXT(e->actor),
+	                                 SQ_ARG_TEXT(e->subject), SQ_ARG_TEXT(e->purpose),
+	                                 SQ_ARG_TEXT(e->detail)),
+	                     err);
+
+	if (!rc && sqlite_changes(s) != 1)
+		rc = ok_fail(err, OK_ENOTFOUND, "no audit event with that sequence number");
+	return rc;
+}
+
 static int run_open(struct store *base, struct store_retention_run *out, struct ok_error *err)
 {
 	return sqlite_get(sq(base), &RUN_OPEN, SQLITE_NO_ARGS, out, err);
@@ -493,6 +542,8 @@ const struct store_retention_ops sqlite_retention_ops = {
         .orphans = orphans,
         .learner_destroy = learner_destroy,
         .erase = erase,
+        .audit_due = audit_due,
+        .audit_tombstone = audit_tombstone,
         .run_open = run_open,
         .run_put = run_put,
         .run_list = run_list,
