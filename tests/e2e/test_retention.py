@@ -110,10 +110,16 @@ def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
     assert set(anna) == {"ANNA-DIP", "ANNA-NEW"}
     assert plan(ok)["result"]["due"] == 0
 
-    # A credential issued for a destroyed result reads as revoked.
+    # A credential issued for a destroyed result reads as revoked, and says why and when.
     proc = ok.run("verify", cred)
     assert proc.returncode == 1, proc.stdout
     assert "revoked" in proc.stdout
+    today = __import__("time").strftime("%Y-%m-%d", __import__("time").gmtime())
+    assert "Revoked: the record was destroyed under the retention schedule on" in proc.stdout
+    summary = json.loads(ok.run("verify", cred, "--json").stdout)
+    assert summary["headline"]["state"] == "revoked"
+    assert summary["headline"]["reason"] == "destroyed"
+    assert summary["headline"]["since"] == today
     # The audit chain still verifies, and names the run with counts only.
     assert ok.run("audit", "verify").returncode == 0
     events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
@@ -444,3 +450,26 @@ def test_audit_details_become_tombstones_and_the_chain_verifies(inst, tmp_path):
     assert second["counts"]["audit_detail"] == due["due"]
     verified = ok.run("audit", "verify")
     assert verified.returncode == 0, verified.stdout
+
+
+def test_share_of_a_destroyed_result_says_so(inst, tmp_path):
+    from helpers.server import Server
+
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    learner = anna["ANNA-NEW"]["learner_id"]
+    share = json.loads(ok.run("share", "create", "--learner-id", learner, "--achievements",
+                              f'{anna["ANNA-OLD"]["id"]},{anna["ANNA-NEW"]["id"]}', "--to",
+                              "Werkgever", "--json", check=True).stdout)
+    token = share["url"].rsplit("/", 1)[1]
+    run(ok)
+    server = Server(ok).start()
+    try:
+        doc = server.get(f"/s/{token}.json").json()
+        states = {a["id"]: a.get("state") for a in doc["achievements"]}
+        assert states[anna["ANNA-OLD"]["id"]] == "destroyed"
+        page = server.get(f"/s/{token}", headers={"Accept-Language": "en"}).body.decode()
+        assert "destroyed under the retention schedule" in page
+        assert '<p class="verdict">This result was destroyed' in page
+    finally:
+        server.stop()
