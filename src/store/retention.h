@@ -116,8 +116,9 @@ struct store_retention_ops {
 	 * a no-op where the back end cannot (PostgreSQL: see docs/operations.md). */
 	int (*secure_delete)(struct store *s, struct ok_error *err);
 	/* After a run, outside a transaction: gives free pages back and empties the write-ahead
-	 * log (SQLite: a checkpoint, VACUUM, the WAL truncated; PostgreSQL: VACUUM of the tables
-	 * that lost rows). */
+	 * log, in steps short enough for a serving server's writes (SQLite: incremental vacuum
+	 * steps where auto_vacuum is incremental, a checkpoint, the WAL truncated; PostgreSQL:
+	 * VACUUM of the tables that lost rows). */
 	int (*compact)(struct store *s, struct ok_error *err);
 };
 

@@ -511,22 +511,66 @@ static int secure_delete(struct store *base, struct ok_error *err)
 	return rc == SQLITE_OK ? 0 : sqlite_fail(s, rc, "turn on secure_delete", err);
 }
 
-/* With secure_delete on, deleted cells and freed pages are zeroed where they are; VACUUM then
- * rebuilds the file without the free pages, and the checkpoints copy everything back into the
- * database file and cut the write-ahead log to nothing, so that no old frame remains in it. */
+/* Pages an incremental vacuum step gives back: one short write transaction each, so that a
+ * serving server's writes wait milliseconds for the lock, never its busy timeout. */
+#define VACUUM_STEP "PRAGMA incremental_vacuum(256)"
+
+static int pragma_int(struct store_sqlite *s, const char *sql, int64_t *out, struct ok_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK || rc == SQLITE_DONE
+	               ? 0
+	               : sqlite_fail(s, rc, "compact the database", err);
+}
+
+/*
+ * Deleted cells and freed pages are zeroed where they are (secure_delete, on for every
+ * connection), so nothing of a destroyed record is left in the file's free space. Then, on a
+ * database made with auto_vacuum = INCREMENTAL (every one made since; store_sqlite.c), the free
+ * pages are given back to the file system in small steps, each its own short transaction,
+ * instead of a VACUUM that rebuilds the whole file under the write lock; an older database keeps
+ * its zeroed free pages for reuse. Last, a checkpoint copies everything into the database file
+ * and cuts the write-ahead log to nothing, so that no old frame remains in it.
+ */
 static int compact(struct store *base, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
-	static const char *const steps[] = {"PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM",
-	                                    "PRAGMA wal_checkpoint(TRUNCATE)"};
-	size_t i;
+	int64_t mode = 0, free_pages = 0, before;
 	int rc;
 
 	if (store_in_transaction(base))
 		return ok_fail(err, OK_EINTERNAL, "compact: a transaction is open");
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if ((rc = sqlite3_exec(s->db, steps[i], NULL, NULL, NULL)) != SQLITE_OK)
+	if ((rc = pragma_int(s, "PRAGMA auto_vacuum", &mode, err)))
+		return rc;
+	while (mode == 2) {
+		if ((rc = pragma_int(s, "PRAGMA freelist_count", &free_pages, err)))
+			return rc;
+		if (free_pages == 0)
+			break;
+		before = free_pages;
+		/* incremental_vacuum returns no row; each call is its own write transaction. */
+		if ((rc = sqlite3_exec(s->db, VACUUM_STEP, NULL, NULL, NULL)) != SQLITE_OK)
 			return sqlite_fail(s, rc, "compact the database", err);
+		if ((rc = pragma_int(s, "PRAGMA freelist_count", &free_pages, err)))
+			return rc;
+		if (free_pages >= before)
+			break; /* another writer took them: nothing left to give back */
+	}
+	/* A passive checkpoint first copies the frames without blocking writers, so that the
+	 * truncating one, which does, has little left to copy. */
+	if ((rc = sqlite3_exec(s->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL)) !=
+	    SQLITE_OK)
+		return sqlite_fail(s, rc, "compact the database", err);
+	if ((rc = sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL)) !=
+	    SQLITE_OK)
+		return sqlite_fail(s, rc, "compact the database", err);
 	return 0;
 }
 
