@@ -3,28 +3,10 @@
  * docs/operations.md, "Retention". */
 #include "store/pg_internal.h"
 #include "store/retention.h"
+#include "store/retention_sql.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define HOLD_COLS "id, scope, target, reason, created_by, created_ms, released_by, released_ms"
-#define RUN_COLS                                                                               \
-	"id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, " \
-	"certificate"
-
-#define HELD_LEARNER(x)                                                                       \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope = 'learner' " \
-	"AND h.target = " x ".learner_id)"
-#define HELD_RESULT                                                        \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
-	"(h.scope = 'learner' AND h.target = a.learner_id) OR "            \
-	"(h.scope = 'institution' AND h.target = a.institution) OR "       \
-	"(h.scope = 'achievement' AND h.target = a.id)))"
-#define HELD_FOREIGN                                                       \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
-	"(h.scope = 'learner' AND h.target = f.learner_id) OR "            \
-	"(h.scope = 'achievement' AND h.target = f.id)))"
-#define RESULT_KINDS "a.kind IN ('course', 'module', 'exam')"
 
 #define COUNT_OVER(sub)                                                                   \
 	"SELECT coalesce(sum(CASE WHEN due AND NOT held THEN 1 ELSE 0 END), 0)::bigint, " \
@@ -65,11 +47,6 @@ static const char SQL_COUNT_LINK[] = COUNT_OVER(
                                                 "l.created_ms ELSE l.expires_ms END AS t_ms, "
                                                 "''::text AS t_date FROM login_link l");
 
-/* $1 cutoff_ms. An event's subject under a hold: the target of one on a learner or an
- * achievement. */
-#define HELD_EVENT                                                                               \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope IN ('learner', " \
-	"'achievement') AND h.target = e.subject)"
 static const char SQL_COUNT_AUDIT[] =
         COUNT_OVER("SELECT e.at_ms <= $1::bigint AS due, " HELD_EVENT " AS held, e.at_ms AS "
                    "t_ms, ''::text AS t_date FROM audit_event e WHERE e.actor <> ''");

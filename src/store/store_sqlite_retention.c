@@ -2,30 +2,10 @@
  * their destruction, the runs, and overwriting what was deleted. */
 #include "store/retention.h"
 #include "store/sqlite_internal.h"
+#include "store/retention_sql.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define HOLD_COLS "id, scope, target, reason, created_by, created_ms, released_by, released_ms"
-#define RUN_COLS                                                                               \
-	"id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, " \
-	"certificate"
-
-/* A hold in force on the learner of the row aliased X. */
-#define HELD_LEARNER(x)                                                                       \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope = 'learner' " \
-	"AND h.target = " x ".learner_id)"
-/* ... on an achievement, its learner or its institution. */
-#define HELD_RESULT                                                        \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
-	"(h.scope = 'learner' AND h.target = a.learner_id) OR "            \
-	"(h.scope = 'institution' AND h.target = a.institution) OR "       \
-	"(h.scope = 'achievement' AND h.target = a.id)))"
-#define HELD_FOREIGN                                                       \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
-	"(h.scope = 'learner' AND h.target = f.learner_id) OR "            \
-	"(h.scope = 'achievement' AND h.target = f.id)))"
-#define RESULT_KINDS "a.kind IN ('course', 'module', 'exam')"
 
 static const struct sqlite_col hold_col[] = {
         SQLITE_COL(struct store_hold, id, SQ_TEXT),
@@ -126,11 +106,6 @@ static const struct sqlite_query COUNT_LINK = {
                                                    "FROM login_link l"),
         "count due login links", NULL, &count_cols};
 
-/* ?1 cutoff_ms. An event's subject under a hold: the target of one on a learner or an
- * achievement. */
-#define HELD_EVENT                                                                               \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope IN ('learner', " \
-	"'achievement') AND h.target = e.subject)"
 static const struct sqlite_query COUNT_AUDIT = {
         ST_RET_COUNT_AUDIT,
         COUNT_OVER("SELECT e.at_ms <= ?1 AS due, " HELD_EVENT " AS held, e.at_ms AS t_ms, '' AS "
