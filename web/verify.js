@@ -51,7 +51,8 @@
   /* The headline in the page's language: "Ingetrokken door de instelling op 4 juli 2024". */
   function headline(body) {
     const h = body.headline || {};
-    const key = "headline." + (h.state || "not_verified");
+    /* "headline.revoked_destroyed": destroyed under the retention schedule. */
+    const key = "headline." + (h.state || "not_verified") + (h.reason ? "_" + h.reason : "");
     let text = t(key) === key ? t("headline.not_verified") : t(key);
     if (h.since && (h.state === "revoked" || h.state === "suspended"))
       text += " " + t(h.state === "revoked" ? "headline.on" : "headline.since") + " " + date(h.since);

@@ -53,7 +53,7 @@ static void add_text(crypto_generichash_state *st, const char *s)
 	crypto_generichash_update(st, (const unsigned char *)s, n);
 }
 
-void audit_event_hash(const struct audit_event *e, unsigned char out[AUDIT_HASH_BYTES])
+void audit_event_hash_v1(const struct audit_event *e, unsigned char out[AUDIT_HASH_BYTES])
 {
 	static const char domain[] = "oorkonde audit v1";
 	crypto_generichash_state st;
@@ -69,6 +69,130 @@ void audit_event_hash(const struct audit_event *e, unsigned char out[AUDIT_HASH_
 	add_text(&st, e->purpose);
 	add_text(&st, e->detail);
 	crypto_generichash_final(&st, out, AUDIT_HASH_BYTES);
+}
+
+void audit_event_digest(const struct audit_event *e, unsigned char out[AUDIT_HASH_BYTES])
+{
+	static const char domain[] = "oorkonde audit details v2";
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, AUDIT_HASH_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)domain, sizeof(domain) - 1);
+	add_text(&st, e->actor);
+	add_text(&st, e->subject);
+	add_text(&st, e->purpose);
+	add_text(&st, e->detail);
+	crypto_generichash_final(&st, out, AUDIT_HASH_BYTES);
+}
+
+static void hash_v2(const struct audit_event *e, const unsigned char digest[AUDIT_HASH_BYTES],
+                    unsigned char out[AUDIT_HASH_BYTES])
+{
+	static const char domain[] = "oorkonde audit v2";
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, AUDIT_HASH_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)domain, sizeof(domain) - 1);
+	crypto_generichash_update(&st, e->prev_hash, AUDIT_HASH_BYTES);
+	add_u64(&st, (uint64_t)e->seq);
+	add_u64(&st, (uint64_t)e->at_ms);
+	add_text(&st, e->action);
+	crypto_generichash_update(&st, digest, AUDIT_HASH_BYTES);
+	crypto_generichash_final(&st, out, AUDIT_HASH_BYTES);
+}
+
+#define TOMBSTONE_V1     "tombstone v1 "
+#define TOMBSTONE_V2     "tombstone v2 "
+#define TOMBSTONE_HEX_AT (sizeof(TOMBSTONE_V2) - 1)
+
+bool audit_event_is_tombstone(const struct audit_event *e)
+{
+	return !e->actor[0] && !e->subject[0] && !e->purpose[0] &&
+	       strncmp(e->detail, "tombstone v", sizeof("tombstone v") - 1) == 0;
+}
+
+/* The digest a v2 tombstone keeps; -1 when its detail is not one. */
+static int tombstone_digest(const struct audit_event *e, unsigned char out[AUDIT_HASH_BYTES])
+{
+	size_t len;
+
+	if (strncmp(e->detail, TOMBSTONE_V2, TOMBSTONE_HEX_AT) != 0)
+		return -1;
+	if (sodium_hex2bin(out, AUDIT_HASH_BYTES, e->detail + TOMBSTONE_HEX_AT,
+	                   2 * AUDIT_HASH_BYTES, NULL, &len, NULL) != 0 ||
+	    len != AUDIT_HASH_BYTES)
+		return -1;
+	return e->detail[TOMBSTONE_HEX_AT + 2 * AUDIT_HASH_BYTES] == ' ' ? 0 : -1;
+}
+
+void audit_event_hash(const struct audit_event *e, unsigned char out[AUDIT_HASH_BYTES])
+{
+	unsigned char digest[AUDIT_HASH_BYTES];
+
+	if (!audit_event_is_tombstone(e) || tombstone_digest(e, digest) != 0)
+		audit_event_digest(e, digest);
+	hash_v2(e, digest, out);
+}
+
+enum audit_form audit_event_form(const struct audit_event *e)
+{
+	unsigned char h[AUDIT_HASH_BYTES], digest[AUDIT_HASH_BYTES];
+
+	if (audit_event_is_tombstone(e)) {
+		if (strncmp(e->detail, TOMBSTONE_V1, sizeof(TOMBSTONE_V1) - 1) == 0)
+			return AUDIT_FORM_TOMBSTONE_V1;
+		if (tombstone_digest(e, digest) != 0)
+			return AUDIT_FORM_BROKEN;
+		hash_v2(e, digest, h);
+		return sodium_memcmp(h, e->hash, AUDIT_HASH_BYTES) == 0 ? AUDIT_FORM_TOMBSTONE_V2
+		                                                        : AUDIT_FORM_BROKEN;
+	}
+	audit_event_digest(e, digest);
+	hash_v2(e, digest, h);
+	if (sodium_memcmp(h, e->hash, AUDIT_HASH_BYTES) == 0)
+		return AUDIT_FORM_V2;
+	audit_event_hash_v1(e, h);
+	return sodium_memcmp(h, e->hash, AUDIT_HASH_BYTES) == 0 ? AUDIT_FORM_V1 : AUDIT_FORM_BROKEN;
+}
+
+bool audit_event_holds(const struct audit_event *e, bool *seen_v2)
+{
+	switch (audit_event_form(e)) {
+	case AUDIT_FORM_V2:
+	case AUDIT_FORM_TOMBSTONE_V2:
+		*seen_v2 = true;
+		return true;
+	case AUDIT_FORM_V1:
+	case AUDIT_FORM_TOMBSTONE_V1:
+		return !*seen_v2;
+	case AUDIT_FORM_BROKEN:
+	default:
+		return false;
+	}
+}
+
+int audit_event_tombstone(struct audit_event *e, const char *note)
+{
+	unsigned char digest[AUDIT_HASH_BYTES];
+	char hex[2 * AUDIT_HASH_BYTES + 1];
+	enum audit_form form = audit_event_form(e);
+	int n;
+
+	if (form == AUDIT_FORM_TOMBSTONE_V1 || form == AUDIT_FORM_TOMBSTONE_V2)
+		return 1;
+	if (form == AUDIT_FORM_BROKEN || strlen(note) > AUDIT_TOMBSTONE_NOTE_MAX)
+		return -1;
+	if (form == AUDIT_FORM_V2) {
+		audit_event_digest(e, digest);
+		sodium_bin2hex(hex, sizeof(hex), digest, AUDIT_HASH_BYTES);
+		n = snprintf(e->detail, sizeof(e->detail), TOMBSTONE_V2 "%s %s", hex, note);
+	} else {
+		n = snprintf(e->detail, sizeof(e->detail), TOMBSTONE_V1 "%s", note);
+	}
+	if (n < 0 || (size_t)n >= sizeof(e->detail))
+		return -1;
+	e->actor[0] = e->subject[0] = e->purpose[0] = '\0';
+	return 0;
 }
 
 void audit_event_link(struct audit_event *e, int64_t prev_seq,

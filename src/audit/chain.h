@@ -32,8 +32,49 @@ struct audit_event {
 void audit_event_init(struct audit_event *e, const char *actor, const char *action,
                       const char *subject, const char *purpose, const char *detail);
 
-/* Computes e->hash from e's fields and e->prev_hash. */
+/*
+ * Hashes. Since chain form v2 an event's hash covers its sequence number, time and action and a
+ * digest of its details (actor, subject, purpose, detail), so that the details can be destroyed
+ * under the retention schedule while the chain stays verifiable: the event then becomes a
+ * tombstone that keeps the digest. Events appended before v2 (form v1) hash every field
+ * directly; a v1 event turned into a tombstone keeps only its stored hash, whose link to the
+ * next event (and the signed checkpoints) still holds. Every new event is v2.
+ *
+ * audit_event_hash: e->hash as audit_event_link computes it (v2; for a tombstone, from the
+ * digest it keeps). audit_event_hash_v1: the v1 form. audit_event_digest: the digest of e's
+ * details.
+ */
 void audit_event_hash(const struct audit_event *e, unsigned char out[AUDIT_HASH_BYTES]);
+void audit_event_hash_v1(const struct audit_event *e, unsigned char out[AUDIT_HASH_BYTES]);
+void audit_event_digest(const struct audit_event *e, unsigned char out[AUDIT_HASH_BYTES]);
+
+/*
+ * Tombstones. A tombstone has actor, subject and purpose "" and the detail
+ * "tombstone v2 DIGEST NOTE" (DIGEST: 64 hex digits) or, for a v1 event, "tombstone v1 NOTE";
+ * NOTE says why (a retention run and the day; ids only). Its seq, time, action, prev_hash and
+ * hash stay as they were.
+ */
+#define AUDIT_TOMBSTONE_NOTE_MAX 100
+bool audit_event_is_tombstone(const struct audit_event *e);
+/* Makes e a tombstone with note (at most AUDIT_TOMBSTONE_NOTE_MAX bytes). 0, 1 when e is one
+ * already (unchanged), or -1 when e's hash fits neither form: an altered event is left as it
+ * is, for `audit verify` to find. */
+int audit_event_tombstone(struct audit_event *e, const char *note);
+
+/* How an event's stored hash holds. */
+enum audit_form {
+	AUDIT_FORM_BROKEN,       /* it fits no form: altered */
+	AUDIT_FORM_V1,           /* every field hashed (before v2) */
+	AUDIT_FORM_V2,           /* the digest of its details hashed */
+	AUDIT_FORM_TOMBSTONE_V1, /* a v1 event's tombstone: its hash kept, not recomputable */
+	AUDIT_FORM_TOMBSTONE_V2, /* a v2 event's tombstone: hash recomputed from the digest */
+};
+enum audit_form audit_event_form(const struct audit_event *e);
+
+/* Whether e's hash holds at its place in a chain walked in order: *seen_v2 (false before the
+ * first event) tells whether a v2 event came before; a v1 form after one does not hold (the
+ * chain only ever moved from v1 to v2). */
+bool audit_event_holds(const struct audit_event *e, bool *seen_v2);
 
 /* Links e after the event with sequence prev_seq and hash prev_hash (all zero for the first). */
 void audit_event_link(struct audit_event *e, int64_t prev_seq,

@@ -17,6 +17,7 @@ struct audit_check {
 	char why[400];               /* what is wrong, for people */
 	int64_t checkpoints;         /* checkpoints verified (signature and head) */
 	int64_t checkpoints_unfiled; /* of which in the store only, not yet in the file */
+	int64_t tombstones;          /* events whose details the retention schedule destroyed */
 };
 
 /* Walks the whole chain and checks every checkpoint of the store and of the file. Returns 0

@@ -133,6 +133,10 @@ static int verify(struct cli *c, struct depository *d)
 		printf(" (%lld not yet in %s)", (long long)check.checkpoints_unfiled,
 		       CHECKPOINT_FILE);
 	printf("\n");
+	if (check.tombstones)
+		printf("%lld event%s kept as tombstones: their details were destroyed under the "
+		       "retention schedule, their hashes still link the chain\n",
+		       (long long)check.tombstones, check.tombstones == 1 ? "" : "s");
 	fflush(stdout);
 	warn_unsigned(d, &check);
 	return EXIT_OK;

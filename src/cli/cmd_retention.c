@@ -23,7 +23,8 @@ static const char retention_usage[] =
         "run destroys what is due, in batches of --batch records (500 by default) a\n"
         "transaction each: results (their credentials revoked on the status lists first),\n"
         "foreign achievements, shares with their openings, sessions and login links, then\n"
-        "learners left without any record. Deleted bytes are overwritten and the SQLite\n"
+        "learners left without any record; the audit events about them keep their place\n"
+        "and hash as tombstones. Deleted bytes are overwritten and the SQLite\n"
         "write-ahead log emptied. A run cut short goes on where it stopped at the next run,\n"
         "with the same totals. --dry-run prints what run would destroy and changes nothing.\n"
         "runs lists the runs: when, by whom, counts per class, the audit events covered.\n"
@@ -292,6 +293,31 @@ static int print_run(void *ctx, const struct store_retention_run *r)
 	return 0;
 }
 
+/* Opens the depository, calls fn for each retention run and closes it again; prints the
+ * error. With json_n (the count fn keeps), the runs are a JSON array. cmd_runs and
+ * cmd_certificates share it. */
+static int each_run(struct cli *c, store_run_fn fn, void *ctx, const int *json_n)
+{
+	struct depository d;
+	struct ok_error err;
+	int rc;
+
+	if ((rc = cli_open(c, &d)))
+		return rc;
+	ok_error_clear(&err);
+	if (json_n)
+		printf("[");
+	rc = registry_retention_runs(&d, fn, ctx, &err);
+	if (json_n)
+		printf("%s]\n", *json_n ? "\n" : "");
+	depository_close(&d);
+	if (rc) {
+		cli_print_error(c, &err);
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
 static int cmd_runs(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -300,9 +326,7 @@ static int cmd_runs(struct cli *c, int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	struct runs_ctx ctx = {0};
-	struct depository d;
-	struct ok_error err;
-	int opt, rc;
+	int opt;
 
 	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
 		if (opt == 'j')
@@ -315,20 +339,7 @@ static int cmd_runs(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error(c, "retention runs takes no arguments");
-	if ((rc = cli_open(c, &d)))
-		return rc;
-	ok_error_clear(&err);
-	if (ctx.json)
-		printf("[");
-	rc = registry_retention_runs(&d, print_run, &ctx, &err);
-	if (ctx.json)
-		printf("%s]\n", ctx.n ? "\n" : "");
-	depository_close(&d);
-	if (rc) {
-		cli_print_error(c, &err);
-		return EXIT_FAILED;
-	}
-	return EXIT_OK;
+	return each_run(c, print_run, &ctx, ctx.json ? &ctx.n : NULL);
 }
 
 struct cert_ctx {
@@ -379,8 +390,6 @@ static int cmd_certificates(struct cli *c, int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	struct cert_ctx cc = {0};
-	struct depository d;
-	struct ok_error err;
 	int opt, rc;
 
 	while ((opt = cli_getopt(argc, argv, "ho:", opts)) != -1) {
@@ -399,15 +408,8 @@ static int cmd_certificates(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, "retention certificates takes at most one RUN_ID");
 	if (cc.out && !cc.run_id)
 		return cli_usage_error(c, "-o needs a RUN_ID");
-	if ((rc = cli_open(c, &d)))
+	if ((rc = each_run(c, print_certificate, &cc, NULL)))
 		return rc;
-	ok_error_clear(&err);
-	rc = registry_retention_runs(&d, print_certificate, &cc, &err);
-	depository_close(&d);
-	if (rc) {
-		cli_print_error(c, &err);
-		return EXIT_FAILED;
-	}
 	if (cc.rc) {
 		fprintf(stderr, "%s: cannot write %s\n", c->prog, cc.out);
 		return EXIT_FAILED;

@@ -111,11 +111,14 @@ static void headline(const json_t *verification, const char *lang, char *out, si
 {
 	const json_t *h = json_object_get(verification, "headline");
 	const char *state = str(h, "state"), *since = str(h, "since");
+	const char *reason = str(h, "reason");
 	char key[RENDER_HOLE_MAX + 1], date[RENDER_DATE_TEXT_MAX];
 	const char *text;
 
 	*verified = strcmp(state, "verified") == 0;
-	if (snprintf(key, sizeof(key), "headline.%s", state) >= (int)sizeof(key) ||
+	/* "headline.revoked_destroyed": destroyed under the retention schedule. */
+	if (snprintf(key, sizeof(key), "headline.%s%s%s", state, reason[0] ? "_" : "", reason) >=
+	            (int)sizeof(key) ||
 	    !(text = render_text(lang, key)))
 		text = render_text(lang, "headline.not_verified");
 	/* A headline for people, of words from the strings table and a date: a cut only
@@ -251,6 +254,8 @@ void web_share_page(struct http_request *req, struct http_response *res, const c
 		/* Withdrawn (no longer the learner's): only that it is no longer shared. */
 		if (strcmp(str(a, "state"), "withdrawn") == 0)
 			rc = render_fragment("share_withdrawn.html", lang, NULL, 0, &items, &err);
+		else if (strcmp(str(a, "state"), "destroyed") == 0)
+			rc = render_fragment("share_destroyed.html", lang, NULL, 0, &items, &err);
 		else
 			rc = render_item(a, lang, &items, &ok, &err);
 		if (rc)

@@ -417,7 +417,8 @@ struct opening {
  * One shared achievement: what it is, its credential issued now (no audit event: the opening
  * records it) and verified in full. An achievement that is no longer the share's learner's
  * (re-registered to another learner, or gone) is never issued: *out gets {"id", "state":
- * "withdrawn"} and nothing about it. Issued ones are noted in o.
+ * "withdrawn"} ("destroyed" when the retention schedule destroyed it) and nothing about it. Issued
+ * ones are noted in o.
  */
 static int shared_item(struct depository *d, const char *id, const char *learner_id,
                        struct opening *o, json_t **out, struct ok_error *err)
@@ -434,7 +435,9 @@ static int shared_item(struct depository *d, const char *id, const char *learner
 	rc = store_achievement_get(d->store, id, &a, err);
 	if (rc == OK_ENOTFOUND || (!rc && strcmp(a.learner_id, learner_id) != 0)) {
 		o->withdrawn++;
-		*out = json_pack("{s:s, s:s}", "id", id, "state", "withdrawn");
+		/* An achievement is only ever deleted by the retention schedule. */
+		*out = json_pack("{s:s, s:s}", "id", id, "state",
+		                 rc == OK_ENOTFOUND ? "destroyed" : "withdrawn");
 		return *out ? 0 : ok_fail(err, OK_ENOMEM, "out of memory");
 	}
 	if (rc || (rc = store_institution_get(d->store, a.institution, &inst, err)))

@@ -768,6 +768,7 @@ out:
 struct chain_walk {
 	int64_t seq;
 	unsigned char hash[AUDIT_HASH_BYTES];
+	bool seen_v2; /* a v2 event came before (audit_event_holds) */
 	char why[160];
 };
 
@@ -776,7 +777,6 @@ struct chain_walk {
 static int walk_event(void *ctx, const struct audit_event *e)
 {
 	struct chain_walk *w = ctx;
-	unsigned char h[AUDIT_HASH_BYTES];
 
 	/* w->why is a message for people, of numbers: a cut only shortens it. */
 	if (e->seq != w->seq + 1) {
@@ -784,9 +784,8 @@ static int walk_event(void *ctx, const struct audit_event *e)
 		         (long long)w->seq);
 		return WALK_BROKEN;
 	}
-	audit_event_hash(e, h);
 	if (sodium_memcmp(e->prev_hash, w->hash, AUDIT_HASH_BYTES) != 0 ||
-	    sodium_memcmp(h, e->hash, AUDIT_HASH_BYTES) != 0) {
+	    !audit_event_holds(e, &w->seen_v2)) {
 		snprintf(w->why, sizeof(w->why), "event %lld does not fit the chain",
 		         (long long)e->seq);
 		return WALK_BROKEN;

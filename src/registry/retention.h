@@ -52,7 +52,10 @@ struct retention_progress {
 	char run_id[STORE_ID_MAX + 1];
 	int64_t destroyed[RETENTION_CLASS_COUNT]; /* totals of the run, resumed parts included */
 	int64_t learners;                         /* learners destroyed with their last record */
-	size_t batches;                           /* committed by this process */
+	/* audit events made tombstones with the records they were about (a destroyed result or
+	 * learner, an erased share); those of class audit_detail count in destroyed[] */
+	int64_t tombstones;
+	size_t batches; /* committed by this process */
 	bool resumed;
 	bool finished;
 	int64_t audit_from, audit_to;

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/log.h"
 #include "audit/txn.h"
 #include "core/clock.h"
 #include "core/format.h"
 #include "registry/credential.h"
+#include "store/audit.h"
 #include "store/vcstatus.h"
 
 #include <sodium.h>
@@ -23,9 +25,9 @@
 #define ERASURE_RULE     "erasure request of the learner (GDPR art. 17)"
 
 /* The classes a run destroys, in order: records first, learners left without any after. */
-static const enum retention_class run_order[] = {RETENTION_RESULT, RETENTION_FOREIGN,
-                                                 RETENTION_SHARE, RETENTION_SESSION,
-                                                 RETENTION_LOGIN_LINK};
+static const enum retention_class run_order[] = {RETENTION_RESULT,     RETENTION_FOREIGN,
+                                                 RETENTION_SHARE,      RETENTION_SESSION,
+                                                 RETENTION_LOGIN_LINK, RETENTION_AUDIT_DETAIL};
 #define RUN_CLASSES (sizeof(run_order) / sizeof(run_order[0]))
 
 static bool kept_here(enum retention_class c)
@@ -162,7 +164,8 @@ static void counts_json(const struct retention_progress *p, char *out, size_t ca
 		n += w > 0 ? (size_t)w : 0;
 	}
 	if (n < cap)
-		snprintf(out + n, cap - n, "\"learner\":%lld}", (long long)p->learners);
+		snprintf(out + n, cap - n, "\"learner\":%lld,\"tombstones\":%lld}",
+		         (long long)p->learners, (long long)p->tombstones);
 }
 
 static int counts_read(const char *text, struct retention_progress *p)
@@ -176,39 +179,116 @@ static int counts_read(const char *text, struct retention_progress *p)
 		if ((v = json_object_get(doc, retention_class_name((enum retention_class)c))))
 			p->destroyed[c] = json_integer_value(v);
 	p->learners = json_integer_value(json_object_get(doc, "learner"));
+	p->tombstones = json_integer_value(json_object_get(doc, "tombstones"));
 	json_decref(doc);
 	return 0;
 }
 
 /* ---- destruction ---- */
 
+struct event_list {
+	struct audit_event *v;
+	size_t n, cap;
+};
+
+/* Events made tombstones at once: those about one record, or one batch of the class. */
+#define EVENTS_MAX 200000
+
+static int event_add(void *ctx, const struct audit_event *e)
+{
+	struct event_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		void *v;
+		if (cap > EVENTS_MAX)
+			cap = EVENTS_MAX;
+		if (l->n == cap)
+			return OK_ETOOBIG;
+		if (!(v = reallocarray(l->v, cap, sizeof(*l->v))))
+			return OK_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *e;
+	return 0;
+}
+
 /*
- * One result gone: the row and its history deleted, and its status slot kept as a revoked
- * tombstone (store/vcstatus.h), so that a credential issued for it reads as revoked from now on
- * and the slot is never given out again. The lists whose bit changed get a new version.
+ * Makes every event of l a tombstone (audit/chain.h) whose note names the run and its day; *n
+ * gets how many were not tombstones already. An event whose hash does not hold is not touched
+ * and stops the batch: destroying its details would hide that it was altered.
  */
-static int destroy_result(struct depository *d, const char *id, int64_t now_ms,
+static int tombstone_events(struct depository *d, const struct store_retention_run *run,
+                            struct event_list *l, int64_t *n, struct ok_error *err)
+{
+	char note[AUDIT_TOMBSTONE_NOTE_MAX + 1], day[11];
+	size_t i;
+	int rc = 0, r;
+
+	retention_date_of_ms(run->now_ms, day);
+	if (ok_format(note, sizeof(note), "retention run %s on %s", run->id, day))
+		return ok_fail(err, OK_EINTERNAL, "a tombstone's note does not fit");
+	for (i = 0; !rc && i < l->n; i++) {
+		if ((r = audit_event_tombstone(&l->v[i], note)) < 0)
+			return ok_fail(
+			        err, OK_ECONFLICT,
+			        "audit event %lld does not fit the chain, so its details are "
+			        "not destroyed: run `oorkonde audit verify`",
+			        (long long)l->v[i].seq);
+		if (r == 0 && !(rc = store_retention_audit_tombstone(d->store, &l->v[i], err)))
+			(*n)++;
+	}
+	return rc;
+}
+
+/* The events whose subject is id made tombstones; *n as above. */
+static int tombstone_subject(struct depository *d, const struct store_retention_run *run,
+                             const char *id, struct event_list *l, int64_t *n, struct ok_error *err)
+{
+	int rc;
+
+	l->n = 0;
+	rc = store_audit_by_subject(d->store, id, event_add, l, err);
+	if (rc == OK_ETOOBIG || rc == OK_ENOMEM)
+		return ok_fail(err, rc, "too many audit events about one record (over %d)",
+		               EVENTS_MAX);
+	return rc ? rc : tombstone_events(d, run, l, n, err);
+}
+
+/*
+ * One result gone: the row and its history deleted, the audit events about it made tombstones
+ * (*tombstones counts them), and its status slot kept as a revoked tombstone
+ * (store/vcstatus.h), so that a credential issued for it reads as revoked from now on and the
+ * slot is never given out again. The lists whose bit changed get a new version.
+ */
+static int destroy_result(struct depository *d, const struct store_retention_run *run,
+                          const char *id, struct event_list *events, int64_t *tombstones,
                           struct ok_error *err)
 {
 	struct store_achievement a;
 	struct store_vc_status v;
+	char slot_id[STORE_ID_MAX + 1];
 	int64_t rev, sus;
 	int rc;
 
 	if ((rc = store_achievement_get(d->store, id, &a, err)) ||
-	    (rc = store_retention_result_destroy(d->store, id, err)))
+	    (rc = store_retention_result_destroy(d->store, id, err)) ||
+	    (rc = tombstone_subject(d, run, id, events, tombstones, err)))
 		return rc;
 	if (a.status_index < 0)
 		return 0;
 	memset(&v, 0, sizeof(v));
-	if (ok_format(v.id, sizeof(v.id), TOMBSTONE_PREFIX "%s", a.id) ||
+	/* A fresh id: the slot's row must not keep the destroyed result's id. */
+	depository_new_id(slot_id);
+	if (ok_format(v.id, sizeof(v.id), TOMBSTONE_PREFIX "%s", slot_id) ||
 	    ok_format(v.institution, sizeof(v.institution), "%s", a.institution))
 		return ok_fail(err, OK_EINTERNAL, "a destroyed result's tombstone does not fit");
 	memcpy(v.key_id, "retention", sizeof("retention"));
 	v.status_list = a.status_list;
 	v.status_index = a.status_index;
 	memcpy(v.status, "revoked", sizeof("revoked"));
-	v.created_ms = v.updated_ms = now_ms;
+	v.created_ms = v.updated_ms = run->now_ms;
 	if ((rc = store_vc_status_add(d->store, &v, err)))
 		return rc;
 	rev = strcmp(a.status, "revoked") != 0;
@@ -242,6 +322,8 @@ struct run_state {
 	struct store_retention_run *run;
 	struct store_retention_run *latest; /* the run's row as last read back */
 	struct id_list ids;
+	struct event_list events; /* scratch: the audit events a step makes tombstones */
+	int64_t tombstones;       /* made with the records of the batch in progress */
 	size_t batch;
 	struct buf pkg; /* the transfer package's folder, "" until one is made */
 };
@@ -266,6 +348,7 @@ static int add_to_run(struct run_state *st, int cls, int64_t n, struct ok_error 
 		st->p->learners += n;
 	else
 		st->p->destroyed[cls] += n;
+	st->p->tombstones += st->tombstones;
 	counts_json(st->p, st->run->counts, sizeof(st->run->counts));
 	return store_retention_run_put(st->d->store, st->run, err);
 }
@@ -285,6 +368,7 @@ static int batch_end(struct run_state *st, struct audit_txn *txn, int cls, int64
 		rc = audit_txn_event(txn, st->o->actor, "retention.destroy", st->run->id, PURPOSE,
 		                     detail, err);
 	}
+	st->tombstones = 0;
 	if ((rc = audit_txn_end(txn, rc, err)))
 		return rc;
 	st->p->batches++;
@@ -299,7 +383,7 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 {
 	struct depository *d = st->d;
 	struct audit_txn txn;
-	int64_t cutoff_ms, n;
+	int64_t cutoff_ms, n, after_seq = 0;
 	char cutoff_date[11];
 	size_t i;
 	int rc;
@@ -309,7 +393,28 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 		if ((rc = audit_txn_begin(d, &txn, err)))
 			return rc;
 		n = 0;
-		if (c == RETENTION_RESULT) {
+		st->tombstones = 0;
+		if (c == RETENTION_AUDIT_DETAIL) {
+			/* Events are never deleted: their details give way to tombstones. */
+			st->events.n = 0;
+			rc = store_retention_audit_due(d->store, cutoff_ms, after_seq, st->batch,
+			                               event_add, &st->events, err);
+			if (!rc && st->events.n)
+				after_seq = st->events.v[st->events.n - 1].seq;
+			/* Not the run's own events: they are newer than the run. */
+			while (st->events.n &&
+			       st->events.v[st->events.n - 1].seq >= st->run->audit_from) {
+				st->events.n--;
+				after_seq = INT64_MAX;
+			}
+			if (!rc)
+				rc = tombstone_events(d, st->run, &st->events, &n, err);
+			if (!rc && !n && st->events.n) {
+				/* All were tombstones already (another server's batch). */
+				audit_txn_abort(&txn);
+				continue;
+			}
+		} else if (c == RETENTION_RESULT) {
 			st->ids.n = 0;
 			rc = store_retention_results_due(d->store, cutoff_date, st->batch, collect,
 			                                 &st->ids, err);
@@ -323,7 +428,8 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 						                               err);
 				}
 				if (!rc)
-					rc = destroy_result(d, st->ids.id[i], st->run->now_ms, err);
+					rc = destroy_result(d, st->run, st->ids.id[i], &st->events,
+					                    &st->tombstones, err);
 			}
 			n = (int64_t)st->ids.n;
 		} else {
@@ -336,7 +442,10 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 		}
 		if ((rc = batch_end(st, &txn, (int)c, n, rc, err)))
 			return rc;
-		if ((size_t)n < st->batch)
+		if ((size_t)n < st->batch && c != RETENTION_AUDIT_DETAIL)
+			return 0;
+		if (c == RETENTION_AUDIT_DETAIL &&
+		    (st->events.n < st->batch || after_seq == INT64_MAX))
 			return 0;
 	}
 }
@@ -352,9 +461,21 @@ static int run_learners(struct run_state *st, struct ok_error *err)
 		if ((rc = audit_txn_begin(st->d, &txn, err)))
 			return rc;
 		st->ids.n = 0;
+		st->tombstones = 0;
 		rc = store_retention_orphans(st->d->store, st->batch, collect, &st->ids, err);
-		for (i = 0; !rc && i < st->ids.n; i++)
-			rc = store_retention_learner_destroy(st->d->store, st->ids.id[i], err);
+		for (i = 0; !rc && i < st->ids.n; i++) {
+			/* What is about them (them, their shares) first, while their shares are
+			 * still there to be found; their results went before them. */
+			st->events.n = 0;
+			rc = audit_log_about_learner(st->d, st->ids.id[i], event_add, &st->events,
+			                             err);
+			if (!rc)
+				rc = tombstone_events(st->d, st->run, &st->events, &st->tombstones,
+				                      err);
+			if (!rc)
+				rc = store_retention_learner_destroy(st->d->store, st->ids.id[i],
+				                                     err);
+		}
 		if (!rc && st->ids.n == 0) {
 			audit_txn_abort(&txn);
 			return 0;
@@ -511,6 +632,14 @@ static int certificate(struct run_state *st, const unsigned char head[AUDIT_HASH
 		                      json_pack("{s:s, s:I, s:s}", "recordClass", "learner",
 		                                "count", (json_int_t)st->p->learners, "rule",
 		                                "destroyed with the last record kept of them"));
+	json_array_append_new(
+	        classes,
+	        json_pack("{s:s, s:I, s:s}", "recordClass", "audit_detail_with_records", "count",
+	                  (json_int_t)st->p->tombstones, "rule",
+	                  st->erasure ? "details of the audit events about the records erased, "
+	                                "each kept as a tombstone with its hash; " ERASURE_RULE
+	                              : "details of the audit events about the records destroyed "
+	                                "above, each kept as a tombstone with its hash"));
 	iso_time(run->now_ms, when);
 	iso_time(run->started_ms, started);
 	iso_time(run->finished_ms, finished);
@@ -659,6 +788,7 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	}
 out:
 	buf_release(&st.pkg);
+	free(st.events.v);
 	free(st.ids.id);
 	free(st.latest);
 	free(st.run);
@@ -705,6 +835,39 @@ static int erasure_scope(const char *scope, bool erase[RETENTION_CLASS_COUNT], s
 	return any ? 0
 	           : ok_fail_field(err, OK_EINPUT, "scope",
 	                           "--scope must list shares, sessions or foreign");
+}
+
+/* Whether event e records what the erased classes held: a share's making, revoking and
+ * openings; sign-ins and login links; a foreign credential's import. */
+static bool erased_event(const bool erase[RETENTION_CLASS_COUNT], const struct audit_event *e)
+{
+	if (erase[RETENTION_SHARE] && !strncmp(e->action, "share.", 6))
+		return true;
+	if (erase[RETENTION_SESSION] &&
+	    (!strcmp(e->action, "learner.login") || !strcmp(e->action, "login.link")))
+		return true;
+	return erase[RETENTION_FOREIGN] &&
+	       (!strcmp(e->action, "foreign.import") || !strcmp(e->action, "emrex.import"));
+}
+
+/* The learner's events of the erased classes made tombstones. */
+static int erase_events(struct run_state *st, const char *learner_id, struct ok_error *err)
+{
+	size_t i, kept = 0;
+	int rc;
+
+	st->events.n = 0;
+	rc = store_audit_by_subject(st->d->store, learner_id, event_add, &st->events, err);
+	if (rc == OK_ETOOBIG || rc == OK_ENOMEM)
+		return ok_fail(err, rc, "too many audit events about the learner (over %d)",
+		               EVENTS_MAX);
+	if (rc)
+		return rc;
+	for (i = 0; i < st->events.n; i++)
+		if (erased_event(st->erase, &st->events.v[i]))
+			st->events.v[kept++] = st->events.v[i];
+	st->events.n = kept;
+	return tombstone_events(st->d, st->run, &st->events, &st->p->tombstones, err);
 }
 
 struct hold_find {
@@ -785,6 +948,8 @@ int registry_retention_erase(struct depository *d, const char *learner_id, const
 		rc = store_retention_erase(d->store, learner_id, run_order[i], &n, err);
 		p->destroyed[run_order[i]] = n;
 	}
+	if (!rc)
+		rc = erase_events(&st, learner_id, err);
 	if (!rc && ok_format(detail, sizeof(detail),
 	                     "run=%s shares=%lld sessions=%lld login_links=%lld foreign=%lld",
 	                     st.run->id, (long long)p->destroyed[RETENTION_SHARE],
@@ -808,6 +973,7 @@ end:
 		p->audit_to = st.run->audit_to;
 	}
 out:
+	free(st.events.v);
 	free(st.run);
 	return rc;
 }

@@ -120,7 +120,8 @@ static json_t *sdjwt_achievement(const json_t *vc)
 	        "institution",
 	        str_or_null(str(inst, "name") ? str(inst, "name") : str(vc, "issuing_authority")),
 	        "country",
-	        str_or_null(str(inst, "country") ? str(inst, "country") : str(vc, "issuing_country")),
+	        str_or_null(str(inst, "country") ? str(inst, "country")
+	                                         : str(vc, "issuing_country")),
 	        "awarded_on", str_or_null(str(vc, "awarded_on")), "credits", credits_json(credits),
 	        "grade",
 	        str_or_null(str(vc, "grade") ? str(vc, "grade") : str(vc, "assessment_grade")));
@@ -265,6 +266,9 @@ static bool own_status(struct depository *d, const json_t *vc, struct verify_ver
 				continue;
 			OK_COPY_ARRAY(a.status, vs.status);
 			a.updated_ms = vs.updated_ms;
+			/* The slot of a result the retention schedule destroyed (retention.h). */
+			v->destroyed = strcmp(vs.key_id, "retention") == 0 &&
+			               strncmp(vs.id, "urn:oorkonde:retention:", 23) == 0;
 		}
 		if (strcmp(a.status, "revoked") && strcmp(a.status, "suspended"))
 			return false;
@@ -332,8 +336,14 @@ void verify_headline_text(const struct verify_verdict *v, char *out, size_t cap)
 		snprintf(out, cap, "Verified: genuine and valid");
 		break;
 	case VERIFY_HEADLINE_REVOKED:
-		snprintf(out, cap, "Revoked by the institution%s%s", v->since[0] ? " on " : "",
-		         v->since[0] ? date : "");
+		if (v->destroyed)
+			snprintf(out, cap,
+			         "Revoked: the record was destroyed under the retention "
+			         "schedule%s%s",
+			         v->since[0] ? " on " : "", v->since[0] ? date : "");
+		else
+			snprintf(out, cap, "Revoked by the institution%s%s",
+			         v->since[0] ? " on " : "", v->since[0] ? date : "");
 		break;
 	case VERIFY_HEADLINE_SUSPENDED:
 		snprintf(out, cap, "Suspended by the institution%s%s", v->since[0] ? " since " : "",
@@ -420,6 +430,10 @@ json_t *verify_report_json(struct depository *d, const struct verify_result *r)
 	            doc, "headline",
 	            json_pack("{s:s, s:o, s:s}", "state", verify_headline_name(v.headline), "since",
 	                      v.since[0] ? json_string(v.since) : json_null(), "text", text)))
+		goto fail_doc;
+	/* Only for a result destroyed under the retention schedule: "reason": "destroyed". */
+	if (v.destroyed && json_object_set_new(json_object_get(doc, "headline"), "reason",
+	                                       json_string("destroyed")))
 		goto fail_doc;
 	return doc;
 fail:

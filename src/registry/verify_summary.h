@@ -30,6 +30,9 @@ enum verify_headline {
 struct verify_verdict {
 	enum verify_headline headline;
 	char since[11]; /* YYYY-MM-DD of the revocation or suspension when known, else "" */
+	/* Revoked because the depository destroyed the record under its retention schedule (its
+	 * status slot is kept as a revoked tombstone; since: the day of the destruction). */
+	bool destroyed;
 };
 
 /* Reading */

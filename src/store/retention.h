@@ -7,8 +7,11 @@
  *   destruction below: a held record is only ever counted as held.
  * - A record is due for class c under trigger t when its trigger moment lies on or before the
  *   cutoff (cutoff_ms for moments kept in milliseconds; cutoff_date, "YYYY-MM-DD", for award
- *   dates). Only the classes result, foreign, share, session and login_link have records here;
- *   any other class counts 0 and sweeps nothing.
+ *   dates). Only the classes result, foreign, share, session, login_link and audit_detail
+ *   (audit events not yet tombstones, by the moment they were appended) have records here; any
+ *   other class counts 0 and sweeps nothing.
+ * - An audit event is never deleted: its details are overwritten by a tombstone
+ *   (audit/chain.h) that keeps its place and hash in the chain.
  * - Destroying deletes the rows and every row that hangs on them (a result's history; a
  *   share's openings; a learner's sessions, links, shares, identity corrections and key reads);
  *   nothing is kept aside. Writes happen in the caller's transaction.
@@ -94,6 +97,15 @@ struct store_retention_ops {
 	int (*erase)(struct store *s, const char *learner_id, enum retention_class c, int64_t *n,
 	             struct ok_error *err);
 
+	/* Audit events of class audit_detail due: appended at or before cutoff_ms, with seq >
+	 * after_seq, not tombstones yet (actor not ""), and whose subject is not the target of a
+	 * hold in force on a learner or an achievement; in sequence order, at most limit. */
+	int (*audit_due)(struct store *s, int64_t cutoff_ms, int64_t after_seq, size_t limit,
+	                 store_audit_fn fn, void *ctx, struct ok_error *err);
+	/* Overwrites the actor, subject, purpose and detail of the event with e's seq by e's (a
+	 * tombstone made by audit_event_tombstone); OK_ENOTFOUND when there is no such event. */
+	int (*audit_tombstone)(struct store *s, const struct audit_event *e, struct ok_error *err);
+
 	/* Runs: the one not finished (OK_ENOTFOUND when none), insert or replace by id, all
 	 * listed by start. */
 	int (*run_open)(struct store *s, struct store_retention_run *out, struct ok_error *err);
@@ -104,8 +116,9 @@ struct store_retention_ops {
 	 * a no-op where the back end cannot (PostgreSQL: see docs/operations.md). */
 	int (*secure_delete)(struct store *s, struct ok_error *err);
 	/* After a run, outside a transaction: gives free pages back and empties the write-ahead
-	 * log (SQLite: a checkpoint, VACUUM, the WAL truncated; PostgreSQL: VACUUM of the tables
-	 * that lost rows). */
+	 * log, in steps short enough for a serving server's writes (SQLite: incremental vacuum
+	 * steps where auto_vacuum is incremental, a checkpoint, the WAL truncated; PostgreSQL:
+	 * VACUUM of the tables that lost rows). */
 	int (*compact)(struct store *s, struct ok_error *err);
 };
 
@@ -178,6 +191,19 @@ static inline int store_retention_erase(struct store *s, const char *learner_id,
                                         enum retention_class c, int64_t *n, struct ok_error *err)
 {
 	return s->ops->retention->erase(s, learner_id, c, n, err);
+}
+
+static inline int store_retention_audit_due(struct store *s, int64_t cutoff_ms, int64_t after_seq,
+                                            size_t limit, store_audit_fn fn, void *ctx,
+                                            struct ok_error *err)
+{
+	return s->ops->retention->audit_due(s, cutoff_ms, after_seq, limit, fn, ctx, err);
+}
+
+static inline int store_retention_audit_tombstone(struct store *s, const struct audit_event *e,
+                                                  struct ok_error *err)
+{
+	return s->ops->retention->audit_tombstone(s, e, err);
 }
 
 static inline int store_retention_run_open(struct store *s, struct store_retention_run *out,

@@ -3,28 +3,10 @@
  * docs/operations.md, "Retention". */
 #include "store/pg_internal.h"
 #include "store/retention.h"
+#include "store/retention_sql.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define HOLD_COLS "id, scope, target, reason, created_by, created_ms, released_by, released_ms"
-#define RUN_COLS                                                                               \
-	"id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, " \
-	"certificate"
-
-#define HELD_LEARNER(x)                                                                       \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope = 'learner' " \
-	"AND h.target = " x ".learner_id)"
-#define HELD_RESULT                                                        \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
-	"(h.scope = 'learner' AND h.target = a.learner_id) OR "            \
-	"(h.scope = 'institution' AND h.target = a.institution) OR "       \
-	"(h.scope = 'achievement' AND h.target = a.id)))"
-#define HELD_FOREIGN                                                       \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
-	"(h.scope = 'learner' AND h.target = f.learner_id) OR "            \
-	"(h.scope = 'achievement' AND h.target = f.id)))"
-#define RESULT_KINDS "a.kind IN ('course', 'module', 'exam')"
 
 #define COUNT_OVER(sub)                                                                   \
 	"SELECT coalesce(sum(CASE WHEN due AND NOT held THEN 1 ELSE 0 END), 0)::bigint, " \
@@ -64,6 +46,17 @@ static const char SQL_COUNT_LINK[] = COUNT_OVER(
         "$1::bigint AS due, " HELD_LEARNER("l") " AS held, CASE WHEN $2::text = 'created' THEN "
                                                 "l.created_ms ELSE l.expires_ms END AS t_ms, "
                                                 "''::text AS t_date FROM login_link l");
+
+static const char SQL_COUNT_AUDIT[] =
+        COUNT_OVER("SELECT e.at_ms <= $1::bigint AS due, " HELD_EVENT " AS held, e.at_ms AS "
+                   "t_ms, ''::text AS t_date FROM audit_event e WHERE e.actor <> ''");
+static const struct pg_query AUDIT_DUE = {
+        "SELECT " PG_EVENT_COLS " FROM audit_event e WHERE e.seq > $2 AND e.at_ms <= $1 AND "
+        "e.actor <> '' AND NOT " HELD_EVENT " ORDER BY e.seq LIMIT $3",
+        "list due audit details", NULL, &pg_event_cols};
+static const char SQL_AUDIT_TOMBSTONE[] =
+        "UPDATE audit_event SET actor = $2, subject = $3, purpose = $4, detail = $5 WHERE seq = "
+        "$1";
 
 static const char SQL_RESULTS_DUE[] =
         "SELECT a.id FROM achievement a WHERE " RESULT_KINDS " AND a.awarded_on <= $1::text "
@@ -246,6 +239,9 @@ static int count(struct store *base, enum retention_class c, enum retention_trig
 	case RETENTION_LOGIN_LINK:
 		sql = SQL_COUNT_LINK;
 		break;
+	case RETENTION_AUDIT_DETAIL:
+		sql = SQL_COUNT_AUDIT;
+		break;
 	default:
 		return 0;
 	}
@@ -253,7 +249,8 @@ static int count(struct store *base, enum retention_class c, enum retention_trig
 	pg_param_int64(&p, cutoff_ms);
 	if (c == RETENTION_RESULT || c == RETENTION_FOREIGN)
 		pg_param_text(&p, cutoff_date);
-	pg_param_text(&p, retention_trigger_name(t));
+	if (c != RETENTION_AUDIT_DETAIL)
+		pg_param_text(&p, retention_trigger_name(t));
 	if ((rc = pg_exec_one(pgs(base), sql, &p, &r, "count due records", err)))
 		return rc;
 	*due = pg_col_int64(r, 0, 0);
@@ -404,6 +401,44 @@ static int erase(struct store *base, const char *learner_id, enum retention_clas
 	}
 }
 
+static int audit_due(struct store *base, int64_t cutoff_ms, int64_t after_seq, size_t limit,
+                     store_audit_fn fn, void *ctx, struct ok_error *err)
+{
+	struct pg_store *s = pgs(base);
+	struct pg_cursor c;
+	struct audit_event e;
+	int rc = pg_list(
+	        &c, s, &AUDIT_DUE,
+	        PG_ARGS(PG_ARG_INT(cutoff_ms), PG_ARG_INT(after_seq), PG_ARG_INT((int64_t)limit)),
+	        err);
+
+	while (!rc) {
+		memset(&e, 0, sizeof(e));
+		if ((rc = pg_next(&c, &e, err)) <= 0)
+			break;
+		rc = fn(ctx, &e);
+	}
+	return pg_list_end(&c, rc);
+}
+
+static int audit_tombstone(struct store *base, const struct audit_event *e, struct ok_error *err)
+{
+	struct pg_params p;
+	int64_t n = 0;
+	int rc;
+
+	pg_params_init(&p);
+	pg_param_int64(&p, e->seq);
+	pg_param_text(&p, e->actor);
+	pg_param_text(&p, e->subject);
+	pg_param_text(&p, e->purpose);
+	pg_param_text(&p, e->detail);
+	if ((rc = pg_exec(pgs(base), SQL_AUDIT_TOMBSTONE, &p, NULL, &n,
+	                  "make an audit event a tombstone", err)))
+		return rc;
+	return n == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no audit event with that sequence number");
+}
+
 static int run_open(struct store *base, struct store_retention_run *out, struct ok_error *err)
 {
 	PGresult *r;
@@ -468,7 +503,8 @@ static int compact(struct store *base, struct ok_error *err)
 {
 	return pg_command(pgs(base),
 	                  "VACUUM achievement, achievement_history, learner, foreign_achievement, "
-	                  "share, share_view, session, login_link, identity_change, key_read",
+	                  "share, share_view, session, login_link, identity_change, key_read, "
+	                  "audit_event",
 	                  "vacuum the tables retention emptied", err);
 }
 
@@ -484,6 +520,8 @@ const struct store_retention_ops pg_retention_ops = {
         .orphans = orphans,
         .learner_destroy = learner_destroy,
         .erase = erase,
+        .audit_due = audit_due,
+        .audit_tombstone = audit_tombstone,
         .run_open = run_open,
         .run_put = run_put,
         .run_list = run_list,

@@ -916,7 +916,10 @@ fail:
 
 int store_sqlite_open(struct store **out, const char *path, bool create, struct ok_error *err)
 {
-	static const char pragmas[] = "PRAGMA journal_mode = WAL;"
+	/* auto_vacuum takes effect only on a database without tables yet (a new one): retention
+	 * gives freed pages back in small steps (store_sqlite_retention.c). */
+	static const char pragmas[] = "PRAGMA auto_vacuum = INCREMENTAL;"
+	                              "PRAGMA journal_mode = WAL;"
 	                              "PRAGMA synchronous = NORMAL;"
 	                              "PRAGMA foreign_keys = ON;"
 	                              /* 16 MiB of pages: a batch's index pages stay in memory. */

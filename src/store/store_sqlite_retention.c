@@ -2,30 +2,10 @@
  * their destruction, the runs, and overwriting what was deleted. */
 #include "store/retention.h"
 #include "store/sqlite_internal.h"
+#include "store/retention_sql.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define HOLD_COLS "id, scope, target, reason, created_by, created_ms, released_by, released_ms"
-#define RUN_COLS                                                                               \
-	"id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, " \
-	"certificate"
-
-/* A hold in force on the learner of the row aliased X. */
-#define HELD_LEARNER(x)                                                                       \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope = 'learner' " \
-	"AND h.target = " x ".learner_id)"
-/* ... on an achievement, its learner or its institution. */
-#define HELD_RESULT                                                        \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
-	"(h.scope = 'learner' AND h.target = a.learner_id) OR "            \
-	"(h.scope = 'institution' AND h.target = a.institution) OR "       \
-	"(h.scope = 'achievement' AND h.target = a.id)))"
-#define HELD_FOREIGN                                                       \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND (" \
-	"(h.scope = 'learner' AND h.target = f.learner_id) OR "            \
-	"(h.scope = 'achievement' AND h.target = f.id)))"
-#define RESULT_KINDS "a.kind IN ('course', 'module', 'exam')"
 
 static const struct sqlite_col hold_col[] = {
         SQLITE_COL(struct store_hold, id, SQ_TEXT),
@@ -125,6 +105,22 @@ static const struct sqlite_query COUNT_LINK = {
                                                    "END AS t_ms, '' AS t_date "
                                                    "FROM login_link l"),
         "count due login links", NULL, &count_cols};
+
+static const struct sqlite_query COUNT_AUDIT = {
+        ST_RET_COUNT_AUDIT,
+        COUNT_OVER("SELECT e.at_ms <= ?1 AS due, " HELD_EVENT " AS held, e.at_ms AS t_ms, '' AS "
+                   "t_date FROM audit_event e WHERE e.actor <> ''"),
+        "count due audit details", NULL, &count_cols};
+static const struct sqlite_query AUDIT_DUE = {
+        ST_RET_AUDIT_DUE,
+        "SELECT " SQLITE_EVENT_COLS " FROM audit_event e WHERE e.seq > ?2 AND e.at_ms <= ?1 AND "
+        "e.actor <> '' AND NOT " HELD_EVENT " ORDER BY e.seq LIMIT ?3",
+        "list due audit details", NULL, &sqlite_event_cols};
+static const struct sqlite_query AUDIT_TOMBSTONE = {
+        ST_RET_AUDIT_TOMBSTONE,
+        "UPDATE audit_event SET actor = ?2, subject = ?3, purpose = ?4, detail = ?5 WHERE seq = "
+        "?1",
+        "make an audit event a tombstone", NULL, NULL};
 
 static const struct sqlite_query RESULTS_DUE = {
         ST_RET_RESULTS_DUE,
@@ -275,10 +271,15 @@ static int count(struct store *base, enum retention_class c, enum retention_trig
 	case RETENTION_LOGIN_LINK:
 		q = &COUNT_LINK;
 		break;
+	case RETENTION_AUDIT_DETAIL:
+		q = &COUNT_AUDIT;
+		break;
 	default:
 		return 0;
 	}
-	if (c == RETENTION_RESULT || c == RETENTION_FOREIGN)
+	if (c == RETENTION_AUDIT_DETAIL)
+		rc = sqlite_get(sq(base), q, SQLITE_ARGS(SQ_ARG_INT(cutoff_ms)), &r, err);
+	else if (c == RETENTION_RESULT || c == RETENTION_FOREIGN)
 		rc = sqlite_get(sq(base), q,
 		                SQLITE_ARGS(SQ_ARG_INT(cutoff_ms), SQ_ARG_TEXT(cutoff_date),
 		                            SQ_ARG_TEXT(retention_trigger_name(t))),
@@ -428,6 +429,29 @@ static int erase(struct store *base, const char *learner_id, enum retention_clas
 	return 0;
 }
 
+static int audit_due(struct store *base, int64_t cutoff_ms, int64_t after_seq, size_t limit,
+                     store_audit_fn fn, void *ctx, struct ok_error *err)
+{
+	return sqlite_audit_rows(sq(base), &AUDIT_DUE,
+	                         SQLITE_ARGS(SQ_ARG_INT(cutoff_ms), SQ_ARG_INT(after_seq),
+	                                     SQ_ARG_INT((int64_t)limit)),
+	                         fn, ctx, err);
+}
+
+static int audit_tombstone(struct store *base, const struct audit_event *e, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc = sqlite_exec(s, &AUDIT_TOMBSTONE, NULL,
+	                     SQLITE_ARGS(SQ_ARG_INT(e->seq), SQ_ARG_TEXT(e->actor),
+	                                 SQ_ARG_TEXT(e->subject), SQ_ARG_TEXT(e->purpose),
+	                                 SQ_ARG_TEXT(e->detail)),
+	                     err);
+
+	if (!rc && sqlite_changes(s) != 1)
+		rc = ok_fail(err, OK_ENOTFOUND, "no audit event with that sequence number");
+	return rc;
+}
+
 static int run_open(struct store *base, struct store_retention_run *out, struct ok_error *err)
 {
 	return sqlite_get(sq(base), &RUN_OPEN, SQLITE_NO_ARGS, out, err);
@@ -462,22 +486,66 @@ static int secure_delete(struct store *base, struct ok_error *err)
 	return rc == SQLITE_OK ? 0 : sqlite_fail(s, rc, "turn on secure_delete", err);
 }
 
-/* With secure_delete on, deleted cells and freed pages are zeroed where they are; VACUUM then
- * rebuilds the file without the free pages, and the checkpoints copy everything back into the
- * database file and cut the write-ahead log to nothing, so that no old frame remains in it. */
+/* Pages an incremental vacuum step gives back: one short write transaction each, so that a
+ * serving server's writes wait milliseconds for the lock, never its busy timeout. */
+#define VACUUM_STEP "PRAGMA incremental_vacuum(256)"
+
+static int pragma_int(struct store_sqlite *s, const char *sql, int64_t *out, struct ok_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK || rc == SQLITE_DONE
+	               ? 0
+	               : sqlite_fail(s, rc, "compact the database", err);
+}
+
+/*
+ * Deleted cells and freed pages are zeroed where they are (secure_delete, on for every
+ * connection), so nothing of a destroyed record is left in the file's free space. Then, on a
+ * database made with auto_vacuum = INCREMENTAL (every one made since; store_sqlite.c), the free
+ * pages are given back to the file system in small steps, each its own short transaction,
+ * instead of a VACUUM that rebuilds the whole file under the write lock; an older database keeps
+ * its zeroed free pages for reuse. Last, a checkpoint copies everything into the database file
+ * and cuts the write-ahead log to nothing, so that no old frame remains in it.
+ */
 static int compact(struct store *base, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
-	static const char *const steps[] = {"PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM",
-	                                    "PRAGMA wal_checkpoint(TRUNCATE)"};
-	size_t i;
+	int64_t mode = 0, free_pages = 0, before;
 	int rc;
 
 	if (store_in_transaction(base))
 		return ok_fail(err, OK_EINTERNAL, "compact: a transaction is open");
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if ((rc = sqlite3_exec(s->db, steps[i], NULL, NULL, NULL)) != SQLITE_OK)
+	if ((rc = pragma_int(s, "PRAGMA auto_vacuum", &mode, err)))
+		return rc;
+	while (mode == 2) {
+		if ((rc = pragma_int(s, "PRAGMA freelist_count", &free_pages, err)))
+			return rc;
+		if (free_pages == 0)
+			break;
+		before = free_pages;
+		/* incremental_vacuum returns no row; each call is its own write transaction. */
+		if ((rc = sqlite3_exec(s->db, VACUUM_STEP, NULL, NULL, NULL)) != SQLITE_OK)
 			return sqlite_fail(s, rc, "compact the database", err);
+		if ((rc = pragma_int(s, "PRAGMA freelist_count", &free_pages, err)))
+			return rc;
+		if (free_pages >= before)
+			break; /* another writer took them: nothing left to give back */
+	}
+	/* A passive checkpoint first copies the frames without blocking writers, so that the
+	 * truncating one, which does, has little left to copy. */
+	if ((rc = sqlite3_exec(s->db, "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL)) !=
+	    SQLITE_OK)
+		return sqlite_fail(s, rc, "compact the database", err);
+	if ((rc = sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL)) !=
+	    SQLITE_OK)
+		return sqlite_fail(s, rc, "compact the database", err);
 	return 0;
 }
 
@@ -493,6 +561,8 @@ const struct store_retention_ops sqlite_retention_ops = {
         .orphans = orphans,
         .learner_destroy = learner_destroy,
         .erase = erase,
+        .audit_due = audit_due,
+        .audit_tombstone = audit_tombstone,
         .run_open = run_open,
         .run_put = run_put,
         .run_list = run_list,

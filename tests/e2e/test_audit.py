@@ -171,14 +171,23 @@ def test_tail_cut_without_checkpoint_needs_one(ok):
 
 
 def blake2b_event(prev, seq, at_ms, actor, action, subject, purpose, detail):
+    """An event's hash as docs/architecture.md states it (chain form v2): the time, action and
+    a digest of the details, so that a tombstone keeping the digest still verifies."""
+    def texts(h, *values):
+        for text in values:
+            b = text.encode()
+            h.update(struct.pack(">Q", len(b)))
+            h.update(b)
+
+    details = hashlib.blake2b(digest_size=32)
+    details.update(b"oorkonde audit details v2")
+    texts(details, actor, subject, purpose, detail)
     h = hashlib.blake2b(digest_size=32)
-    h.update(b"oorkonde audit v1")
+    h.update(b"oorkonde audit v2")
     h.update(prev)
     h.update(struct.pack(">QQ", seq, at_ms))
-    for text in (actor, action, subject, purpose, detail):
-        b = text.encode()
-        h.update(struct.pack(">Q", len(b)))
-        h.update(b)
+    texts(h, action)
+    h.update(details.digest())
     return h.digest()
 
 

@@ -110,10 +110,16 @@ def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
     assert set(anna) == {"ANNA-DIP", "ANNA-NEW"}
     assert plan(ok)["result"]["due"] == 0
 
-    # A credential issued for a destroyed result reads as revoked.
+    # A credential issued for a destroyed result reads as revoked, and says why and when.
     proc = ok.run("verify", cred)
     assert proc.returncode == 1, proc.stdout
     assert "revoked" in proc.stdout
+    today = __import__("time").strftime("%Y-%m-%d", __import__("time").gmtime())
+    assert "Revoked: the record was destroyed under the retention schedule on" in proc.stdout
+    summary = json.loads(ok.run("verify", cred, "--json").stdout)
+    assert summary["headline"]["state"] == "revoked"
+    assert summary["headline"]["reason"] == "destroyed"
+    assert summary["headline"]["since"] == today
     # The audit chain still verifies, and names the run with counts only.
     assert ok.run("audit", "verify").returncode == 0
     events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
@@ -345,7 +351,16 @@ def test_erasure_request(inst, tmp_path):
     ok.run("retention", "certificates", run_id, "-o", cert_file, check=True)
     subject = json.loads(cert_file.read_text())["credentialSubject"]
     counts = {c["recordClass"]: c["count"] for c in subject["destroyed"]}
+    tombs = counts.pop("audit_detail_with_records")
     assert counts == {"foreign": 0, "share": 2, "session": 0, "login_link": 1}
+    # The events of what was erased lost their details; the chain still verifies.
+    events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
+    erased = [e["action"] for e in events if e["detail"].startswith("tombstone v2 ")]
+    assert sorted(erased) == sorted(["share.create", "share.create", "login.link"] +
+                                    erased[3:]) and len(erased) == tombs, erased
+    erase_seq = next(e["seq"] for e in events if e["action"] == "learner.erase")
+    assert not any(e["action"] in ("share.create", "share.open", "login.link") and
+                   e["subject"] == learner and e["seq"] < erase_seq for e in events)
     assert all("GDPR art. 17" in c["rule"] for c in subject["destroyed"])
     assert ok.run("verify", cert_file).returncode == 0
     assert ok.run("audit", "verify").returncode == 0
@@ -375,3 +390,86 @@ def test_server_runs_the_schedule_daily(inst, tmp_path, monkeypatch):
     finally:
         server.stop()
     assert records(ok, BERT) is None
+
+
+def test_audit_details_become_tombstones_and_the_chain_verifies(inst, tmp_path):
+    """A destroyed learner's audit events, and every event past the audit_detail period, keep
+    their place and hash but lose their details: no id of the learner or of their results is
+    left in the database files, and `audit verify` still passes."""
+    ok = registered(inst, tmp_path)
+    bert = records(ok, BERT)  # an audited read: an event about Bertus
+    bert_learner = bert["BERT-OLD-1"]["learner_id"]
+    bert_results = [a["id"] for a in bert.values()]
+    ok.run("issue", bert_results[0], "-o", tmp_path / "b.json", check=True)
+    anna = records(ok, ANNA)
+    anna_learner = anna["ANNA-NEW"]["learner_id"]
+    before = b"".join(db_bytes(ok.data).values())
+    gone = [bert_learner.encode()] + [i.encode() for i in bert_results]
+    assert all(g in before for g in gone)  # the control
+
+    out = run(ok)
+    assert "learners       1 destroyed" in out
+    for name, data in db_bytes(ok.data).items():
+        for g in gone:
+            assert g not in data, f"{g!r} is still in {name}"
+    verified = ok.run("audit", "verify")
+    assert verified.returncode == 0, verified.stdout
+    assert "kept as tombstones" in verified.stdout
+    events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
+    tombs = [e for e in events if e["detail"].startswith("tombstone v2 ")]
+    assert tombs and all(e["actor"] == "" and e["subject"] == "" for e in tombs)
+    assert {"learner.read", "credential.issue"} & {e["action"] for e in tombs}
+    runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+    assert runs[0]["counts"]["tombstones"] == len(tombs)
+    cert = json.loads(ok.run("retention", "certificates", runs[0]["id"], check=True).stdout)
+    counts = {c["recordClass"]: c["count"] for c in cert["credentialSubject"]["destroyed"]}
+    assert counts["audit_detail_with_records"] == len(tombs) and counts["audit_detail"] == 0
+
+    # Eight years on, the class audit_detail (seven years after the event) takes the details
+    # of every event before the run but those about a learner under a legal hold, and the
+    # chain still verifies.
+    later = {NOW_ENV: str(int(__import__("time").time() * 1000) + 8 * 366 * DAY_MS)}
+    due = plan(ok, env=later)["audit_detail"]
+    assert due["kept_here"] and due["due"] > 0
+    ok.run("hold", "add", "--learner-id", anna_learner, "--reason", "case 12", check=True)
+    due = plan(ok, env=later)["audit_detail"]
+    held = due["held"]
+    assert held > 0
+    out = run(ok, "--batch", "7", env=later)
+    assert "audit_detail" in out
+    second = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)[-1]
+    left = plan(ok, env=later)["audit_detail"]
+    # Only the run's own events are left due, and the held learner's events stay.
+    events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
+    assert left["due"] == len([e for e in events if e["seq"] >= second["audit_from"]])
+    assert left["held"] == held
+    older = [e for e in events if e["seq"] < second["audit_from"]]
+    assert any(e["subject"] == anna_learner for e in older)
+    assert all(e["detail"].startswith("tombstone v2 ") or e["subject"] == anna_learner
+               for e in older)
+    assert second["counts"]["audit_detail"] == due["due"]
+    verified = ok.run("audit", "verify")
+    assert verified.returncode == 0, verified.stdout
+
+
+def test_share_of_a_destroyed_result_says_so(inst, tmp_path):
+    from helpers.server import Server
+
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    learner = anna["ANNA-NEW"]["learner_id"]
+    share = json.loads(ok.run("share", "create", "--learner-id", learner, "--achievements",
+                              f'{anna["ANNA-OLD"]["id"]},{anna["ANNA-NEW"]["id"]}', "--to",
+                              "Werkgever", "--json", check=True).stdout)
+    token = share["url"].rsplit("/", 1)[1]
+    run(ok)
+    server = Server(ok).start()
+    try:
+        doc = server.get(f"/s/{token}.json").json()
+        states = {a["id"]: a.get("state") for a in doc["achievements"]}
+        assert states[anna["ANNA-OLD"]["id"]] == "destroyed"
+        page = server.get(f"/s/{token}", headers={"Accept-Language": "en"}).body.decode()
+        assert "destroyed under the retention schedule" in page
+        assert '<p class="verdict">This result was destroyed' in page
+    finally:
+        server.stop()

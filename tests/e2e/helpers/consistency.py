@@ -9,16 +9,26 @@ from helpers.base import db_readonly
 # The audit chain, recomputed (src/audit/chain.c).
 
 
-def audit_hash(prev_hash, seq, at_ms, actor, action, subject, purpose, detail):
-    h = hashlib.blake2b(digest_size=32)
-    h.update(b"oorkonde audit v1")
-    h.update(prev_hash)
-    h.update(seq.to_bytes(8, "big"))
-    h.update(at_ms.to_bytes(8, "big", signed=False))
-    for text in (actor, action, subject, purpose, detail):
+def _texts(h, *values):
+    for text in values:
         b = text.encode("utf-8")
         h.update(len(b).to_bytes(8, "big"))
         h.update(b)
+
+
+def audit_hash(prev_hash, seq, at_ms, actor, action, subject, purpose, detail):
+    """Chain form v2: the time and action, and a digest of the details (which a tombstone
+    keeps when the retention schedule destroys them)."""
+    details = hashlib.blake2b(digest_size=32)
+    details.update(b"oorkonde audit details v2")
+    _texts(details, actor, subject, purpose, detail)
+    h = hashlib.blake2b(digest_size=32)
+    h.update(b"oorkonde audit v2")
+    h.update(prev_hash)
+    h.update(seq.to_bytes(8, "big"))
+    h.update(at_ms.to_bytes(8, "big", signed=False))
+    _texts(h, action)
+    h.update(details.digest())
     return h.digest()
 
 

@@ -182,6 +182,84 @@ static void text_fields_are_length_prefixed(void **state)
 	assert_memory_not_equal(a.hash, b.hash, AUDIT_HASH_BYTES);
 }
 
+/* An event's details destroyed: the tombstone keeps the digest, so the hash still holds and the
+ * next event still links; what survives (time, action, the digest) cannot be changed. */
+static void tombstone_keeps_the_chain(void **state)
+{
+	static const unsigned char zero[AUDIT_HASH_BYTES];
+	struct audit_event e[2], t, bad;
+	unsigned char h[AUDIT_HASH_BYTES];
+	bool seen_v2 = false;
+
+	(void)state;
+	make(&e[0]);
+	audit_event_link(&e[0], 0, zero);
+	make(&e[1]);
+	audit_event_link(&e[1], 1, e[0].hash);
+	assert_int_equal(audit_event_form(&e[0]), AUDIT_FORM_V2);
+	t = e[0];
+	assert_int_equal(audit_event_tombstone(&t, "retention run abc on 2033-01-01"), 0);
+	assert_true(audit_event_is_tombstone(&t));
+	assert_string_equal(t.actor, "");
+	assert_string_equal(t.subject, "");
+	assert_string_equal(t.purpose, "");
+	assert_null(strstr(t.detail, "rows=10"));
+	assert_non_null(strstr(t.detail, "retention run abc on 2033-01-01"));
+	assert_memory_equal(t.hash, e[0].hash, AUDIT_HASH_BYTES);
+	assert_int_equal(audit_event_form(&t), AUDIT_FORM_TOMBSTONE_V2);
+	audit_event_hash(&t, h);
+	assert_memory_equal(h, e[1].prev_hash, AUDIT_HASH_BYTES);
+	assert_true(audit_event_holds(&t, &seen_v2));
+	assert_true(seen_v2);
+	/* A tombstone again is left as it is. */
+	bad = t;
+	assert_int_equal(audit_event_tombstone(&bad, "again"), 1);
+	assert_string_equal(bad.detail, t.detail);
+
+	/* Its time, action or digest changed: it no longer holds. */
+	bad = t;
+	bad.at_ms++;
+	assert_int_equal(audit_event_form(&bad), AUDIT_FORM_BROKEN);
+	bad = t;
+	bad.action[0] = 'X';
+	assert_int_equal(audit_event_form(&bad), AUDIT_FORM_BROKEN);
+	bad = t;
+	bad.detail[sizeof("tombstone v2 ") - 1] ^= 1;
+	assert_int_equal(audit_event_form(&bad), AUDIT_FORM_BROKEN);
+	/* An altered event is not laundered into a tombstone. */
+	bad = e[1];
+	bad.detail[0] = 'X';
+	assert_int_equal(audit_event_tombstone(&bad, "note"), -1);
+	assert_string_equal(bad.actor, e[1].actor);
+}
+
+/* A chain begun before v2: its v1 events verify, and become tombstones that keep their hash;
+ * a v1 form after a v2 event does not hold. */
+static void v1_events_before_v2_only(void **state)
+{
+	static const unsigned char zero[AUDIT_HASH_BYTES];
+	struct audit_event v1, t;
+	bool seen_v2 = false;
+
+	(void)state;
+	make(&v1);
+	v1.seq = 1;
+	memcpy(v1.prev_hash, zero, AUDIT_HASH_BYTES);
+	audit_event_hash_v1(&v1, v1.hash);
+	assert_int_equal(audit_event_form(&v1), AUDIT_FORM_V1);
+	assert_true(audit_event_holds(&v1, &seen_v2));
+	assert_false(seen_v2);
+	t = v1;
+	assert_int_equal(audit_event_tombstone(&t, "retention run abc on 2033-01-01"), 0);
+	assert_int_equal(audit_event_form(&t), AUDIT_FORM_TOMBSTONE_V1);
+	assert_memory_equal(t.hash, v1.hash, AUDIT_HASH_BYTES);
+	assert_null(strstr(t.detail, "rows=10"));
+	assert_true(audit_event_holds(&t, &seen_v2));
+	seen_v2 = true;
+	assert_false(audit_event_holds(&v1, &seen_v2));
+	assert_false(audit_event_holds(&t, &seen_v2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +268,8 @@ int main(void)
 	        cmocka_unit_test(events_chain),
 	        cmocka_unit_test(hash_covers_every_field),
 	        cmocka_unit_test(text_fields_are_length_prefixed),
+	        cmocka_unit_test(tombstone_keeps_the_chain),
+	        cmocka_unit_test(v1_events_before_v2_only),
 	};
 	return cmocka_run_group_tests_name("audit/chain", tests, setup, NULL);
 }
