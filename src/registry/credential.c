@@ -567,7 +567,9 @@ static int check_for_signing(struct depository *d, const json_t *credential, jso
                              char created[32], json_t **copy, struct depository_identity *id,
                              struct ok_error *err)
 {
-	const struct vc_dm_options dm_jsonld = VC_DM_OPTIONS_JSONLD;
+	/* The plain form whatever the suite (review P1): JSON-LD readers of a JCS credential read
+	 * its quads, which must say what its keys say. */
+	const struct vc_dm_options dm_jsonld = VC_DM_OPTIONS_JSONLD_PLAIN;
 	struct vc_dm_failure dm;
 	const json_t *issuer;
 	const char *issuer_id = NULL;

@@ -87,11 +87,25 @@ def test_vc_api_refuses_reshaped_credentials(dep):
             "VerifiableCredential",
             "https://www.w3.org/ns/credentials/status#BitstringStatusListCredential"]),
     }
+    shapes["reserved type as @type"] = dict(plain, **{
+        "@type": "https://www.w3.org/ns/credentials/status#BitstringStatusListCredential"})
     for name, cred in shapes.items():
         r = srv.post("/credentials/issue?cryptosuite=eddsa-rdfc-2022",
                      {"credential": cred, "options": {}}, key=key)
         doc = problem(r, 400)
         assert doc.get("detail"), (name, doc)
+        # Review P1: the same with eddsa-jcs-2022, whose signature covers the JSON; JSON-LD
+        # readers read the quads, so the issuer applies the plain form whatever the suite.
+        r = srv.post("/credentials/issue?cryptosuite=eddsa-jcs-2022",
+                     {"credential": cred, "options": {}}, key=key)
+        doc = problem(r, 400)
+        assert doc.get("detail"), (name, doc)
+        r = srv.post("/credentials/issue",
+                     {"credential": cred, "options": {"cryptosuite": "eddsa-jcs-2022"}}, key=key)
+        problem(r, 400)
+    r = srv.post("/credentials/issue?cryptosuite=eddsa-jcs-2022",
+                 {"credential": plain, "options": {}}, key=key)
+    assert r.status == 201, r
 
 
 def test_many_keys_refused_fast(dep):
