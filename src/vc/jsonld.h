@@ -56,6 +56,16 @@ struct vc_jsonld_limits {
  * fallback allowed. */
 extern const struct vc_jsonld_limits vc_jsonld_limits_default;
 
+/* The properties a verifier of oorkonde reads by their JSON key (registry/verify*.c, the status
+ * list reader, vc/ob_facts.h), with the one key each may have in the plain form: any other key
+ * expanding to the same IRI would hide it from the verifier. The unit tests check that no pinned
+ * context gives any of these IRIs another name. */
+struct vc_jsonld_read_prop {
+	const char *key, *iri;
+};
+extern const struct vc_jsonld_read_prop vc_jsonld_read_props[];
+extern const size_t vc_jsonld_read_props_count;
+
 /* The pinned context document for url (its bytes, not NUL-terminated), or NULL if there is none. */
 const char *vc_jsonld_context_document(const char *url, size_t *len);
 
