@@ -655,6 +655,9 @@ static void plain_form_only(void **state)
 	        {"{\"name\":{\"@language\":\"en\"}}",
 	         "invalid JSON-LD at @language: an object with @language and no @value"},
 	        {"{\"description\":null}", "description is null: the signature would not cover it"},
+	        /* review P3: an empty array under a defined term of a nested node adds no quad */
+	        {"{\"credentialSubject\":{\"type\":\"AchievementSubject\",\"name\":[]}}",
+	         "name is an empty array: the signature would not cover it"},
 	        {"{\"type\":[\"VerifiableCredential\",\"https://www.w3.org/ns/credentials/"
 	         "status#BitstringStatusListCredential\"]}",
 	         "type https://www.w3.org/ns/credentials/status#BitstringStatusListCredential: a "
