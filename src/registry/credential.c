@@ -7,6 +7,7 @@
 #include "registry/learner.h"
 #include "registry/status.h"
 #include "vc/datamodel.h"
+#include "vc/jsonld.h"
 #include "vc/jwt.h"
 #include "vc/proof.h"
 
@@ -673,6 +674,32 @@ int registry_credential_sign_full(struct depository *d, const json_t *credential
 	return rc;
 }
 
+/* A copy of credential whose @context lists oorkonde's own context (appended when missing). */
+static int with_own_context(const json_t *credential, json_t **out, struct ok_error *err)
+{
+	json_t *ctx, *c;
+	size_t i;
+
+	*out = NULL;
+	ctx = json_object_get(credential, "@context");
+	if (!json_is_array(ctx))
+		return ok_fail_field(err, OK_EINPUT, "@context", "@context must be an array");
+	json_array_foreach(ctx, i, c) if (json_is_string(c) &&
+	                                  strcmp(json_string_value(c), VC_CONTEXT_OORKONDE_V1) == 0)
+	{
+		*out = json_deep_copy(credential);
+		return *out ? 0 : ok_fail(err, OK_ENOMEM, "out of memory");
+	}
+	if (!(*out = json_deep_copy(credential)) ||
+	    json_array_append_new(json_object_get(*out, "@context"),
+	                          json_string(VC_CONTEXT_OORKONDE_V1))) {
+		json_decref(*out);
+		*out = NULL;
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int registry_credential_sign_own(struct depository *d, const json_t *credential,
                                  const char *actor, json_t **out, struct ok_error *err)
 {
@@ -682,16 +709,28 @@ int registry_credential_sign_own(struct depository *d, const json_t *credential,
 	char created[32];
 	int rc;
 
+	const struct vc_dm_options dm_jsonld = VC_DM_OPTIONS_JSONLD;
+	json_t *own;
+
 	*out = NULL;
-	if (vc_datamodel_check(credential, NULL, &dm) != 0)
-		return ok_fail_field(err, OK_EINPUT, dm.rule, "%s", dm.message);
-	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err)))
+	/* oorkonde's own context defines these formats' types and terms: with it they meet every
+	 * rule, "every type defined" included, as any other credential must. */
+	if ((rc = with_own_context(credential, &own, err)))
 		return rc;
+	if (vc_datamodel_check(own, &dm_jsonld, &dm) != 0) {
+		json_decref(own);
+		return ok_fail_field(err, OK_EINPUT, dm.rule, "%s", dm.message);
+	}
+	if ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &id, err))) {
+		json_decref(own);
+		return rc;
+	}
 	now_timestamp(created);
 	opt.verification_method = id.vm;
 	opt.created = created;
 	opt.suite = VC_SUITE_JCS;
-	rc = vc_proof_create(credential, &opt, id.sk, out, err);
+	rc = vc_proof_create(own, &opt, id.sk, out, err);
+	json_decref(own);
 	if (!rc)
 		rc = audit_record(d, actor, "credential.issue", "", "issuance", "own format", err);
 	if (rc) {

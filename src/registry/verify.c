@@ -213,21 +213,6 @@ static bool has_type(const json_t *vc, const char *type)
 	return false;
 }
 
-/* One of oorkonde's own record formats, read as JSON, as the depository makes them: type exactly
- * VerifiableCredential and TrustListCredential (registry/trust.c), DestructionCertificate or
- * TransferManifest (registry_credential_sign_own), and an eddsa-jcs-2022 proof, which signs the
- * JSON itself, or none yet (the issuer's check, which then refuses the reserved type by name). */
-static bool own_format(const json_t *vc)
-{
-	const json_t *t = json_object_get(vc, "type"), *proof = json_object_get(vc, "proof");
-	const char *suite = json_string_value(json_object_get(proof, "cryptosuite"));
-
-	return json_array_size(t) == 2 && has_type(vc, "VerifiableCredential") &&
-	       (has_type(vc, "TrustListCredential") || has_type(vc, "DestructionCertificate") ||
-	        has_type(vc, "TransferManifest")) &&
-	       (!proof || (suite && strcmp(suite, "eddsa-jcs-2022") == 0));
-}
-
 /* Returns true when vc keeps every rule of the VC 2.0 data model (vc/datamodel.h, the rules the
  * issuer applies too, so that a credential signed elsewhere fails with the issuer's reason);
  * else explains in r, naming the rule. */
@@ -238,15 +223,12 @@ static bool check_structure(const json_t *vc, struct verify_result *r)
 
 	if (!json_is_object(vc))
 		return not_credential(r, "the input is JSON but not an object"), false;
-	/* With the second step: every type defined by the contexts (JSON-LD over the pinned ones).
-	 * Whatever the code, f names the rule; the credential is not one we can accept. A network's
-	 * trust list (TrustListCredential, registry/trust.h) and the retention records
-	 * (DestructionCertificate, TransferManifest) are the exception: oorkonde's own formats,
-	 * signed with eddsa-jcs-2022 and read as JSON, never as JSON-LD; no pinned context defines
-	 * their terms (yet). Only that shape is exempt: exactly the two types and a JCS proof, so
-	 * no other credential (and no rdfc one, whose signature covers the JSON-LD) can skip the
-	 * step by adding the type (review R5). */
-	if (vc_datamodel_check(vc, own_format(vc) ? NULL : &jsonld, &f) != 0) {
+	/* With the second step: every type defined by the contexts (JSON-LD over the pinned ones),
+	 * for every credential: oorkonde's own formats (trust lists, destruction certificates,
+	 * transfer manifests) have their context too (vc/jsonld.h), so no document can skip the
+	 * step by choosing a type (reviews R5, P5). Whatever the code, f names the rule; the
+	 * credential is not one we can accept. */
+	if (vc_datamodel_check(vc, &jsonld, &f) != 0) {
 		r->rule = f.rule;
 		return not_credential(r,
 		                      "not a credential under the VC Data Model 2.0 (rule %s): %s",

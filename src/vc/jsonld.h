@@ -56,6 +56,12 @@ struct vc_jsonld_limits {
  * fallback allowed. */
 extern const struct vc_jsonld_limits vc_jsonld_limits_default;
 
+/* oorkonde's own context (src/vc/contexts/oorkonde-v1.jsonld): the types TrustListCredential,
+ * DestructionCertificate and TransferManifest and their properties. A fixed URL, the same for
+ * every depository, pinned like the others (never fetched); each server also serves the document
+ * at /contexts/oorkonde/v1 for other verifiers' document loaders. */
+#define VC_CONTEXT_OORKONDE_V1 "https://w3id.org/oorkonde/v1"
+
 /* The properties a verifier of oorkonde reads by their JSON key (registry/verify*.c, the status
  * list reader, vc/ob_facts.h), with the one key each may have in the plain form: any other key
  * expanding to the same IRI would hide it from the verifier. The unit tests check that no pinned

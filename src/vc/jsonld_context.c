@@ -26,6 +26,9 @@ static const struct {
         {"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", ctx_ob_303, &ctx_ob_303_len},
         {"https://www.w3.org/ns/credentials/undefined-terms/v2", ctx_undefined_terms_v2,
          &ctx_undefined_terms_v2_len},
+        /* oorkonde's own: the terms of its trust lists, destruction certificates and transfer
+         * manifests (contexts/README.md) */
+        {VC_CONTEXT_OORKONDE_V1, ctx_oorkonde_v1, &ctx_oorkonde_v1_len},
 };
 
 const char *vc_jsonld_context_document(const char *url, size_t *len)

@@ -308,6 +308,39 @@ static void oorkonde_credential_fully_defined(void **state)
 	json_decref(doc);
 }
 
+/* oorkonde's own record formats: every type and term defined by its own context, none left to a
+ * catch-all @vocab (review P5: no exemption from "every type defined" is needed). */
+static void own_formats_fully_defined(void **state)
+{
+	static const char *const cases[][2] = {
+	        {"own-trustlist.jsonld", "<https://w3id.org/oorkonde/vocab#TrustListCredential>"},
+	        {"own-destruction.jsonld",
+	         "<https://w3id.org/oorkonde/vocab#DestructionCertificate>"},
+	        {"own-manifest.jsonld", "<https://w3id.org/oorkonde/vocab#TransferManifest>"},
+	};
+	struct vc_jsonld_limits l = vc_jsonld_limits_default;
+	char msg[OK_ERROR_MESSAGE_MAX];
+	json_t *doc;
+	char *got;
+	size_t i;
+
+	(void)state;
+	l.defined_terms_only = true;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		doc = case_json(cases[i][0]);
+		got = nquads(doc, &l);
+		assert_non_null(strstr(got, cases[i][1]));
+		assert_null(strstr(got, "undefined-term#"));
+		free(got);
+		/* A term the context does not define is refused, as in any credential. */
+		json_object_set_new(json_object_get(doc, "credentialSubject"), "note",
+		                    json_string("x"));
+		assert_int_equal(nquads_fail(doc, &l, msg, sizeof(msg)), OK_EINPUT);
+		assert_non_null(strstr(msg, "note"));
+		json_decref(doc);
+	}
+}
+
 static void unknown_context_refused(void **state)
 {
 	char msg[OK_ERROR_MESSAGE_MAX], url[400];
@@ -750,6 +783,7 @@ static void pinned_contexts_one_name_per_read_property(void **state)
 	        "https://w3id.org/security/multikey/v1",
 	        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 	        "https://www.w3.org/ns/credentials/undefined-terms/v2",
+	        VC_CONTEXT_OORKONDE_V1,
 	};
 	struct ok_error err;
 	const char *text;
@@ -777,6 +811,7 @@ static void pinned_documents_served(void **state)
 	assert_true(len > 1000);
 	assert_non_null(vc_jsonld_context_document(
 	        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", &len));
+	assert_non_null(vc_jsonld_context_document("https://w3id.org/oorkonde/v1", &len));
 	assert_null(vc_jsonld_context_document("https://www.w3.org/ns/credentials/v2/", &len));
 	assert_null(vc_jsonld_context_document("http://www.w3.org/ns/credentials/v2", &len));
 }
@@ -790,6 +825,7 @@ int main(void)
 	        cmocka_unit_test(w3c_employment_vector),
 	        cmocka_unit_test(jsonld_cases),
 	        cmocka_unit_test(oorkonde_credential_fully_defined),
+	        cmocka_unit_test(own_formats_fully_defined),
 	        cmocka_unit_test(unknown_context_refused),
 	        cmocka_unit_test(protected_redefinition_refused),
 	        cmocka_unit_test(strict_mode_names_dropped_terms),
