@@ -627,6 +627,41 @@ static int other_issuer_bit(struct resolver *res, struct remote_status_cache *ca
 /* Reads the entries of credentialStatus; each must be a BitstringStatusListEntry. Another
  * issuer's lists are fetched only when the proof held (proof_failed false): the URLs of a
  * credential nobody signed must not make this depository fetch anything. */
+/* For the depository's own credential whose signature holds: the status of the achievement it
+ * was issued for, found by the credential's id (an index look-up, store.h
+ * achievement_by_credential), whatever its JSON's status entries say. 1 when revoked or
+ * suspended (an item added), 0 when active or not recorded, OK_ENOANSWER when the store does
+ * not answer. */
+static int own_record_status(struct resolver *res, const json_t *vc, bool proof_failed,
+                             struct verify_result *r)
+{
+	const char *id = json_string_value(json_object_get(vc, "id"));
+	struct store_achievement a;
+	struct ok_error why;
+	int rc;
+
+	if (proof_failed || !id || strlen(id) > STORE_CREDENTIAL_ID_MAX || !res->d ||
+	    !res->have_own || strcmp(res->issuer, res->own.did) != 0)
+		return 0;
+	ok_error_clear(&why);
+	rc = store_achievement_by_credential(res->d->store, id, &a, &why);
+	if (rc == OK_ENOANSWER) {
+		res->store_down = rc;
+		res->down = why;
+		return rc;
+	}
+	if (rc)
+		return 0;
+	if (strcmp(a.status, "revoked") == 0)
+		add_item(r, VERIFY_STATUS, false, "The credential has been revoked by its issuer");
+	else if (strcmp(a.status, "suspended") == 0)
+		add_item(r, VERIFY_STATUS, false,
+		         "The credential is suspended by its issuer (a suspension can be lifted)");
+	else
+		return 0;
+	return 1;
+}
+
 static void check_status(struct resolver *res, const json_t *vc, struct remote_status_cache *cache,
                          bool proof_failed, struct verify_result *r)
 {
@@ -634,6 +669,9 @@ static void check_status(struct resolver *res, const json_t *vc, struct remote_s
 	const char *found[2] = {NULL, NULL};
 	size_t i, n, checked = 0;
 
+	/* Our own record first: a revocation holds whatever shape the JSON takes. */
+	if (own_record_status(res, vc, proof_failed, r) != 0)
+		return;
 	if (!status) {
 		add_item(r, VERIFY_STATUS, true,
 		         "The credential has no status entry, so it cannot have been revoked");

@@ -203,8 +203,21 @@ static void day_of(int64_t ms, char out[11])
 static bool own_status(struct depository *d, const json_t *vc, struct verify_verdict *v)
 {
 	const json_t *status = json_object_get(vc, "credentialStatus"), *e;
+	const char *cid = json_string_value(json_object_get(vc, "id"));
 	size_t base = strlen(d->base_url), i, n;
+	struct store_achievement by_id;
 
+	/* The record the credential was issued for, by its id (an index look-up), else by the
+	 * slot its status entries name. */
+	if (cid && strlen(cid) <= STORE_CREDENTIAL_ID_MAX &&
+	    store_achievement_by_credential(d->store, cid, &by_id, NULL) == 0) {
+		if (strcmp(by_id.status, "revoked") && strcmp(by_id.status, "suspended"))
+			return false;
+		v->headline = strcmp(by_id.status, "revoked") == 0 ? VERIFY_HEADLINE_REVOKED
+		                                                   : VERIFY_HEADLINE_SUSPENDED;
+		day_of(by_id.updated_ms, v->since);
+		return true;
+	}
 	n = json_is_array(status) ? json_array_size(status) : status ? 1 : 0;
 	for (i = 0; i < n; i++) {
 		struct store_achievement a;

@@ -109,6 +109,14 @@ static const char *const pg_migrations[] = {
         "  finished_ms BIGINT NOT NULL, now_ms BIGINT NOT NULL, schedule TEXT NOT NULL,"
         "  counts TEXT NOT NULL, audit_from BIGINT NOT NULL, audit_to BIGINT NOT NULL,"
         "  certificate TEXT NOT NULL);",
+        /* 8: the depository's own credentials by their id (store.h credential_issued_add): a
+         * verification finds the achievement, and so its status, whatever the credential's
+         * JSON says; gone with the achievement */
+        "CREATE TABLE issued_credential ("
+        "  credential_id TEXT PRIMARY KEY,"
+        "  achievement_id TEXT NOT NULL REFERENCES achievement(id) ON DELETE CASCADE,"
+        "  issued_ms BIGINT NOT NULL);"
+        "CREATE INDEX issued_credential_by_achievement ON issued_credential (achievement_id);",
 };
 
 #endif

@@ -173,6 +173,14 @@ static const char *const sqlite_migrations[] = {
         "  finished_ms INTEGER NOT NULL, now_ms INTEGER NOT NULL, schedule TEXT NOT NULL,"
         "  counts TEXT NOT NULL, audit_from INTEGER NOT NULL, audit_to INTEGER NOT NULL,"
         "  certificate TEXT NOT NULL);",
+        /* The depository's own credentials by their id (store.h credential_issued_add): a
+         * verification finds the achievement, and so its status, whatever the credential's
+         * JSON says; gone with the achievement */
+        "CREATE TABLE issued_credential ("
+        "  credential_id TEXT PRIMARY KEY,"
+        "  achievement_id TEXT NOT NULL REFERENCES achievement(id) ON DELETE CASCADE,"
+        "  issued_ms INTEGER NOT NULL);"
+        "CREATE INDEX issued_credential_by_achievement ON issued_credential (achievement_id);",
 };
 
 #endif

@@ -103,6 +103,7 @@ static const struct copy_table tables[] = {
               "id, actor, started_ms, finished_ms, now_ms, schedule, counts, audit_from, audit_to, "
               "certificate",
               "ttiiittiit"),
+        TABLE("issued_credential", "credential_id, achievement_id, issued_ms", "tti"),
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
@@ -624,8 +625,8 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " audit_event, audit_checkpoint, trusted_issuer, status_list,"
 	        " status_list_credential, key_read, key_block, read_limit, foreign_achievement,"
 	        " key_rotation, issuer_key, login_link, session, share, share_view,"
-	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run"
-	        " RESTART IDENTITY";
+	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run,"
+	        " issued_credential RESTART IDENTITY";
 	PGresult *r;
 	int rc;
 
