@@ -228,6 +228,16 @@ static int plain_member(struct jl *st, const char *k, json_t *x)
 	if (strcmp(k, "@index") == 0 || strcmp(k, "@direction") == 0)
 		return ok_fail(st->err, OK_EINPUT,
 		               "%s is not allowed: the signature would not cover it", shown);
+	/* What the verifier reads as a string is a string (review P2): a value object or an array
+	 * there means the same quads, but the verifier would then refuse the credential later
+	 * with a message blaming its status entry or dates. */
+	if (!json_is_string(x) &&
+	    (strcmp(k, "validFrom") == 0 || strcmp(k, "validUntil") == 0 ||
+	     strcmp(k, "statusPurpose") == 0 || strcmp(k, "statusListIndex") == 0 ||
+	     strcmp(k, "statusListCredential") == 0))
+		return ok_fail(st->err, OK_EINPUT,
+		               "%s: the verifier reads it as a string; write it as one (plain form)",
+		               shown);
 	/* An empty array adds no quad: JSON the signature does not cover, like null. */
 	if (json_is_array(x) && json_array_size(x) == 0 && k[0] != '@')
 		return ok_fail(st->err, OK_EINPUT,

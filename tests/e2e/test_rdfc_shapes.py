@@ -65,6 +65,24 @@ def test_revoked_diploma_reshaped_does_not_verify(dep):
         assert ("@nest" in text or "IRI" in text or "inline" in text), (name, text)
 
 
+def test_status_entry_value_shapes_are_named(dep):
+    # Review P2: statusPurpose as a value object (the same quads): refused with a message that
+    # names the plain form, not one that blames the issuer's status entry.
+    ok, srv, items, _ = dep
+    vc = json.loads(ok.run("issue", items[1]["id"], "--cryptosuite", "eddsa-rdfc-2022",
+                           check=True).stdout)
+    bad = copy.deepcopy(vc)
+    entry = bad["credentialStatus"][0] if isinstance(bad["credentialStatus"], list) \
+        else bad["credentialStatus"]
+    entry["statusPurpose"] = {"@value": entry["statusPurpose"]}
+    r = srv.post("/credentials/verify", {"verifiableCredential": bad})
+    body = r.json()
+    assert body["verified"] is False, body
+    text = json.dumps(body)
+    assert "statusPurpose: the verifier reads it as a string" in text, text
+    assert "not a complete BitstringStatusListEntry" not in text, text
+
+
 def test_vc_api_refuses_reshaped_credentials(dep):
     _, srv, _, key = dep
     plain = {"@context": ["https://www.w3.org/ns/credentials/v2",

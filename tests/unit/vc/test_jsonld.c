@@ -688,6 +688,10 @@ static void plain_form_only(void **state)
 	        {"{\"name\":{\"@language\":\"en\"}}",
 	         "invalid JSON-LD at @language: an object with @language and no @value"},
 	        {"{\"description\":null}", "description is null: the signature would not cover it"},
+	        /* review P2: a property the verifier reads as a string, in another shape */
+	        {"{\"validUntil\":{\"@value\":\"2031-01-01T00:00:00Z\",\"type\":\"http://www.w3.org/"
+	         "2001/XMLSchema#dateTime\"}}",
+	         "validUntil: the verifier reads it as a string; write it as one (plain form)"},
 	        /* review P3: an empty array under a defined term of a nested node adds no quad */
 	        {"{\"credentialSubject\":{\"type\":\"AchievementSubject\",\"name\":[]}}",
 	         "name is an empty array: the signature would not cover it"},
