@@ -153,6 +153,7 @@ void route_achievement_status(struct http_request *req, struct http_response *re
 void route_status_list(struct http_request *req, struct http_response *res);
 void route_token_status_list(struct http_request *req, struct http_response *res);
 void route_vct(struct http_request *req, struct http_response *res);
+void route_context(struct http_request *req, struct http_response *res);
 /* A learner's identity (routes_learner.c) */
 void route_learner_patch(struct http_request *req, struct http_response *res);
 /*

@@ -119,9 +119,9 @@ int registry_credential_sign_with(struct depository *d, const json_t *credential
                                   const char *actor, json_t **out, struct ok_error *err);
 /*
  * Signs one of the depository's own record formats (a destruction certificate, a transfer
- * manifest: reserved types no VC-API key may sign) with eddsa-jcs-2022, after the data model's
- * JSON rules only: their terms are oorkonde's and no pinned JSON-LD context defines them yet, so
- * they are read as JSON, like trust lists, never as JSON-LD.
+ * manifest: reserved types no VC-API key may sign) with eddsa-jcs-2022. oorkonde's own context
+ * (VC_CONTEXT_OORKONDE_V1, vc/jsonld.h) is added to its @context when missing; then every rule
+ * of the data model applies, "every type defined" included, as to any other credential.
  */
 int registry_credential_sign_own(struct depository *d, const json_t *credential,
                                  const char *actor, json_t **out, struct ok_error *err);

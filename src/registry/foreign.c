@@ -9,6 +9,7 @@
 #include "registry/verify_summary.h"
 #include "remote/did_resolver.h"
 #include "remote/status_cache.h"
+#include "vc/ob_facts.h"
 #include "core/clock.h"
 
 #include <math.h>
@@ -46,12 +47,6 @@ static void copy_text(char *dst, size_t cap, const char *src)
 static const char *str_at(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
-}
-
-/* The first element of an array, or the value itself. */
-static const json_t *first(const json_t *v)
-{
-	return json_is_array(v) ? json_array_get(v, 0) : v;
 }
 
 /* What the credential says about the achievement */
@@ -101,47 +96,35 @@ static bool date_of(const char *s, char out[11])
 	return true;
 }
 
-static long credits_of(const json_t *v)
+/* Credits in hundredths, or -1 when the credential states none a person could mean. */
+static long credits_centi(const struct vc_ob_facts *facts)
 {
-	double x;
+	double x = facts->credits;
 
-	if (!json_is_number(v))
-		return -1;
-	x = json_number_value(v);
-	if (!(x >= 0 && x <= 1000))
+	if (!facts->has_credits || !(x >= 0 && x <= 1000))
 		return -1;
 	return (long)llround(x * 100);
 }
 
 int foreign_read_achievement(const json_t *vc, struct store_foreign *f, struct ok_error *err)
 {
-	const json_t *subject = first(json_object_get(vc, "credentialSubject"));
-	const json_t *ach = first(json_object_get(subject, "achievement"));
-	const json_t *creator = json_object_get(ach, "creator");
-	const json_t *result = first(json_object_get(subject, "result"));
-	const char *title = str_at(ach, "name");
+	struct vc_ob_facts facts;
+	int rc;
 
-	if (!title || !title[0])
-		title = str_at(vc, "name");
-	if (!json_is_object(subject) || !title || !title[0])
-		return ok_fail_field(err, OK_EINPUT, "credential",
-		                     "the credential is not about an achievement: it names none "
-		                     "(credentialSubject.achievement.name)");
-	copy_text(f->title, sizeof(f->title), title);
-	kind_of(str_at(ach, "achievementType"), f->kind);
+	/* Read shape-independently: an eddsa-rdfc-2022 signature fixes the quads, not whether
+	 * credits are a number or a string, nor the order of several results. */
+	if ((rc = vc_ob_facts_read(vc, &facts, err)))
+		return rc;
+	copy_text(f->title, sizeof(f->title), facts.title);
+	kind_of(facts.achievement_type, f->kind);
 	/* Only the award date counts: validFrom says when the credential was issued. */
-	if (!date_of(str_at(vc, "awardedDate"), f->awarded_on))
+	if (!date_of(facts.awarded, f->awarded_on))
 		f->awarded_on[0] = '\0';
-	f->credits_centi = credits_of(json_object_get(subject, "creditsEarned"));
-	if (f->credits_centi < 0)
-		f->credits_centi = credits_of(json_object_get(ach, "creditsAvailable"));
-	copy_text(f->grade, sizeof(f->grade), str_at(result, "value"));
-	if (json_is_object(creator)) {
-		const char *cc = str_at(json_object_get(creator, "address"), "addressCountryCode");
-		copy_text(f->institution, sizeof(f->institution), str_at(creator, "name"));
-		if (cc && strlen(cc) == 2)
-			copy_text(f->institution_country, sizeof(f->institution_country), cc);
-	}
+	f->credits_centi = credits_centi(&facts);
+	copy_text(f->grade, sizeof(f->grade), facts.grade);
+	copy_text(f->institution, sizeof(f->institution), facts.institution);
+	if (facts.country && strlen(facts.country) == 2)
+		copy_text(f->institution_country, sizeof(f->institution_country), facts.country);
 	return 0;
 }
 
@@ -162,28 +145,21 @@ void foreign_credential_key(const json_t *vc, const char *data, size_t len,
 
 /* Binding to the learner */
 
-/* The value of the credential subject's IdentityObject of identityType type given in clear
- * ("hashed" false or absent), or NULL when it has none. */
-static const char *identity_value(const json_t *vc, const char *type)
+/* The credential's one subject (an object, or a set of exactly one), else NULL. */
+static const json_t *subject_of(const json_t *vc)
 {
-	const json_t *ids =
-	        json_object_get(first(json_object_get(vc, "credentialSubject")), "identifier");
-	size_t i, n = json_is_array(ids) ? json_array_size(ids) : (ids ? 1 : 0);
+	const json_t *s = json_object_get(vc, "credentialSubject");
 
-	for (i = 0; i < n; i++) {
-		const json_t *o = json_is_array(ids) ? json_array_get(ids, i) : ids;
-		const char *t = str_at(o, "identityType");
-		if (json_is_object(o) && t && strcmp(t, type) == 0 &&
-		    !json_is_true(json_object_get(o, "hashed")) && str_at(o, "identityHash"))
-			return str_at(o, "identityHash");
-	}
-	return NULL;
+	if (json_is_array(s))
+		s = json_array_size(s) == 1 ? json_array_get(s, 0) : NULL;
+	return json_is_object(s) ? s : NULL;
 }
 
 void foreign_holder_of(const json_t *vc, struct foreign_holder *h)
 {
-	h->name = identity_value(vc, "name");
-	h->birth_date = identity_value(vc, "ext:birthDate");
+	/* Values given in clear ("hashed" false or absent), in any shape of the same quads. */
+	h->name = vc_ob_identity(subject_of(vc), "name");
+	h->birth_date = vc_ob_identity(subject_of(vc), "ext:birthDate");
 }
 
 /* Whether the folded forms of a and b (fold.h) are the same; false when either does not fold. */

@@ -10,6 +10,7 @@
 #include "registry/verify.h"
 #include "remote/http_client.h"
 #include "vc/did.h"
+#include "vc/jsonld.h"
 #include "vc/proof.h"
 #include "core/clock.h"
 
@@ -127,6 +128,30 @@ static int read_member(const json_t *m, size_t i, struct store_trusted_issuer *t
 	return 0;
 }
 
+/* The members as the list states them: the four members read_member checked, nothing else, so
+ * that every term of the list is one its context defines. New reference, NULL when out of
+ * memory. */
+static json_t *listed_members(const json_t *members)
+{
+	json_t *list = json_array(), *m;
+	size_t i;
+
+	json_array_foreach(members, i, m)
+	{
+		json_t *s = json_object_get(m, "status");
+		if (json_array_append_new(list, json_pack("{s:O, s:O, s:O, s:s}", "id",
+		                                          json_object_get(m, "id"), "name",
+		                                          json_object_get(m, "name"), "country",
+		                                          json_object_get(m, "country"), "status",
+		                                          json_is_string(s) ? json_string_value(s)
+		                                                            : "active"))) {
+			json_decref(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
 int registry_trust_publish(const unsigned char seed[32], const json_t *members, json_t **out,
                            struct ok_error *err)
 {
@@ -155,10 +180,12 @@ int registry_trust_publish(const unsigned char seed[32], const json_t *members, 
 	randombytes_buf(uuid, sizeof(uuid));
 	memcpy(id, "urn:uuid:", 10);
 	sodium_bin2hex(id + 9, sizeof(id) - 9, uuid, sizeof(uuid));
-	vc = json_pack("{s:[s], s:s, s:[s, s], s:s, s:s, s:{s:s, s:O}}", "@context",
-	               CREDENTIAL_CONTEXT_V2, "id", id, "type", "VerifiableCredential",
-	               "TrustListCredential", "issuer", did, "validFrom", now, "credentialSubject",
-	               "type", "TrustList", "members", members);
+	/* oorkonde's own context defines the list's types and terms (vc/jsonld.h). */
+	vc = json_pack("{s:[s, s], s:s, s:[s, s], s:s, s:s, s:{s:s, s:o}}", "@context",
+	               CREDENTIAL_CONTEXT_V2, VC_CONTEXT_OORKONDE_V1, "id", id, "type",
+	               "VerifiableCredential", "TrustListCredential", "issuer", did, "validFrom",
+	               now, "credentialSubject", "type", "TrustList", "members",
+	               listed_members(members));
 	if (!vc) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;

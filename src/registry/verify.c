@@ -213,21 +213,6 @@ static bool has_type(const json_t *vc, const char *type)
 	return false;
 }
 
-/* One of oorkonde's own record formats, read as JSON, as the depository makes them: type exactly
- * VerifiableCredential and TrustListCredential (registry/trust.c), DestructionCertificate or
- * TransferManifest (registry_credential_sign_own), and an eddsa-jcs-2022 proof, which signs the
- * JSON itself, or none yet (the issuer's check, which then refuses the reserved type by name). */
-static bool own_format(const json_t *vc)
-{
-	const json_t *t = json_object_get(vc, "type"), *proof = json_object_get(vc, "proof");
-	const char *suite = json_string_value(json_object_get(proof, "cryptosuite"));
-
-	return json_array_size(t) == 2 && has_type(vc, "VerifiableCredential") &&
-	       (has_type(vc, "TrustListCredential") || has_type(vc, "DestructionCertificate") ||
-	        has_type(vc, "TransferManifest")) &&
-	       (!proof || (suite && strcmp(suite, "eddsa-jcs-2022") == 0));
-}
-
 /* Returns true when vc keeps every rule of the VC 2.0 data model (vc/datamodel.h, the rules the
  * issuer applies too, so that a credential signed elsewhere fails with the issuer's reason);
  * else explains in r, naming the rule. */
@@ -238,15 +223,12 @@ static bool check_structure(const json_t *vc, struct verify_result *r)
 
 	if (!json_is_object(vc))
 		return not_credential(r, "the input is JSON but not an object"), false;
-	/* With the second step: every type defined by the contexts (JSON-LD over the pinned ones).
-	 * Whatever the code, f names the rule; the credential is not one we can accept. A network's
-	 * trust list (TrustListCredential, registry/trust.h) and the retention records
-	 * (DestructionCertificate, TransferManifest) are the exception: oorkonde's own formats,
-	 * signed with eddsa-jcs-2022 and read as JSON, never as JSON-LD; no pinned context defines
-	 * their terms (yet). Only that shape is exempt: exactly the two types and a JCS proof, so
-	 * no other credential (and no rdfc one, whose signature covers the JSON-LD) can skip the
-	 * step by adding the type (review R5). */
-	if (vc_datamodel_check(vc, own_format(vc) ? NULL : &jsonld, &f) != 0) {
+	/* With the second step: every type defined by the contexts (JSON-LD over the pinned ones),
+	 * for every credential: oorkonde's own formats (trust lists, destruction certificates,
+	 * transfer manifests) have their context too (vc/jsonld.h), so no document can skip the
+	 * step by choosing a type (reviews R5, P5). Whatever the code, f names the rule; the
+	 * credential is not one we can accept. */
+	if (vc_datamodel_check(vc, &jsonld, &f) != 0) {
 		r->rule = f.rule;
 		return not_credential(r,
 		                      "not a credential under the VC Data Model 2.0 (rule %s): %s",
@@ -645,6 +627,41 @@ static int other_issuer_bit(struct resolver *res, struct remote_status_cache *ca
 /* Reads the entries of credentialStatus; each must be a BitstringStatusListEntry. Another
  * issuer's lists are fetched only when the proof held (proof_failed false): the URLs of a
  * credential nobody signed must not make this depository fetch anything. */
+/* For the depository's own credential whose signature holds: the status of the achievement it
+ * was issued for, found by the credential's id (an index look-up, store.h
+ * achievement_by_credential), whatever its JSON's status entries say. 1 when revoked or
+ * suspended (an item added), 0 when active or not recorded, OK_ENOANSWER when the store does
+ * not answer. */
+static int own_record_status(struct resolver *res, const json_t *vc, bool proof_failed,
+                             struct verify_result *r)
+{
+	const char *id = json_string_value(json_object_get(vc, "id"));
+	struct store_achievement a;
+	struct ok_error why;
+	int rc;
+
+	if (proof_failed || !id || strlen(id) > STORE_CREDENTIAL_ID_MAX || !res->d ||
+	    !res->have_own || strcmp(res->issuer, res->own.did) != 0)
+		return 0;
+	ok_error_clear(&why);
+	rc = store_achievement_by_credential(res->d->store, id, &a, &why);
+	if (rc == OK_ENOANSWER) {
+		res->store_down = rc;
+		res->down = why;
+		return rc;
+	}
+	if (rc)
+		return 0;
+	if (strcmp(a.status, "revoked") == 0)
+		add_item(r, VERIFY_STATUS, false, "The credential has been revoked by its issuer");
+	else if (strcmp(a.status, "suspended") == 0)
+		add_item(r, VERIFY_STATUS, false,
+		         "The credential is suspended by its issuer (a suspension can be lifted)");
+	else
+		return 0;
+	return 1;
+}
+
 static void check_status(struct resolver *res, const json_t *vc, struct remote_status_cache *cache,
                          bool proof_failed, struct verify_result *r)
 {
@@ -652,6 +669,9 @@ static void check_status(struct resolver *res, const json_t *vc, struct remote_s
 	const char *found[2] = {NULL, NULL};
 	size_t i, n, checked = 0;
 
+	/* Our own record first: a revocation holds whatever shape the JSON takes. */
+	if (own_record_status(res, vc, proof_failed, r) != 0)
+		return;
 	if (!status) {
 		add_item(r, VERIFY_STATUS, true,
 		         "The credential has no status entry, so it cannot have been revoked");

@@ -2,6 +2,7 @@
 #include "registry/verify_summary.h"
 #include "core/format.h"
 #include "store/vcstatus.h"
+#include "vc/ob_facts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,35 +57,6 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static const json_t *subject_of(const json_t *vc)
-{
-	const json_t *s = json_object_get(vc, "credentialSubject");
-
-	return json_is_array(s) ? json_array_get(s, 0) : s;
-}
-
-/* The unhashed identity value of type, or NULL. */
-static const char *identity(const json_t *subject, const char *type)
-{
-	const json_t *ids = json_object_get(subject, "identifier"), *o;
-	size_t i;
-
-	if (json_is_object(ids))
-		return json_is_false(json_object_get(ids, "hashed")) && str(ids, "identityType") &&
-		                       strcmp(str(ids, "identityType"), type) == 0
-		               ? str(ids, "identityHash")
-		               : NULL;
-	json_array_foreach(ids, i, o)
-	{
-		const char *t = str(o, "identityType");
-		/* A hashed value is a digest, not something a person can read or compare. */
-		if (t && strcmp(t, type) == 0 && json_is_false(json_object_get(o, "hashed")) &&
-		    str(o, "identityHash"))
-			return str(o, "identityHash");
-	}
-	return NULL;
-}
-
 static json_t *credits_json(const json_t *c);
 
 /* An SD-JWT VC's disclosed claims (registry/sdjwt_credential.h): told apart by their vct. */
@@ -135,9 +107,12 @@ json_t *verify_holder_json(const json_t *vc)
 		return NULL;
 	if (is_sdjwt_vc(vc))
 		return sdjwt_holder(vc);
-	s = subject_of(vc);
-	return json_pack("{s:o, s:o}", "name", str_or_null(identity(s, "name")), "birth_date",
-	                 str_or_null(identity(s, "ext:birthDate")));
+	/* The one subject's: with several, whose result this is is not stated. */
+	s = json_object_get(vc, "credentialSubject");
+	if (json_is_array(s))
+		s = json_array_size(s) == 1 ? json_array_get(s, 0) : NULL;
+	return json_pack("{s:o, s:o}", "name", str_or_null(vc_ob_identity(s, "name")),
+	                 "birth_date", str_or_null(vc_ob_identity(s, "ext:birthDate")));
 }
 
 /* Shared with foreign.c, which files another issuer's credentials under the same kinds. */
@@ -170,52 +145,46 @@ static const char *kind_of(const char *type)
 }
 
 /* Credits as a person wrote them: 180, not 180.0 (credentials are parsed as doubles). */
-static json_t *credits_json(const json_t *c)
+static json_t *credits_number(double v)
 {
-	double v = json_number_value(c);
-
-	if (!json_is_number(c))
-		return json_null();
 	/* Only a value an integer holds is converted (a hostile 1e300 is undefined behaviour). */
 	if (v > -9e15 && v < 9e15 && v == (double)(json_int_t)v)
 		return json_integer((json_int_t)v);
 	return json_real(v);
 }
 
+static json_t *credits_json(const json_t *c)
+{
+	return json_is_number(c) ? credits_number(json_number_value(c)) : json_null();
+}
+
 json_t *verify_achievement_json(const json_t *vc)
 {
-	const json_t *s, *a, *creator, *credits, *result;
+	struct vc_ob_facts f;
+	struct ok_error err;
 	const char *awarded;
 	char date[11] = "";
-	json_t *o;
 
 	if (!vc)
 		return NULL;
 	if (is_sdjwt_vc(vc))
 		return sdjwt_achievement(vc);
-	s = subject_of(vc);
-	a = json_object_get(s, "achievement");
-	creator = json_object_get(a, "creator");
-	credits = json_object_get(s, "creditsEarned");
-	if (!json_is_number(credits))
-		credits = json_object_get(a, "creditsAvailable");
-	result = json_object_get(s, "result");
-	if (json_is_array(result))
-		result = json_array_get(result, 0);
-	awarded = str(vc, "awardedDate");
-	if (!awarded)
-		awarded = str(vc, "validFrom");
+	/* The same reader as foreign imports: what an rdfc signature fixes, whatever the JSON
+	 * shape; a credential whose result is not one stated achievement has no summary. */
+	ok_error_clear(&err);
+	if (vc_ob_facts_read(vc, &f, &err) != 0)
+		return json_null();
+	/* validFrom stands in only when no award date is stated at all. */
+	awarded = f.awarded_stated ? f.awarded : str(vc, "validFrom");
 	if (awarded && strlen(awarded) >= 10)
 		snprintf(date, sizeof(date), "%.10s", awarded); /* ten characters: fits */
-	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title",
-	              str_or_null(str(a, "name") ? str(a, "name") : str(vc, "name")), "kind",
-	              str_or_null(kind_of(str(a, "achievementType"))), "achievement_type",
-	              str_or_null(str(a, "achievementType")), "institution",
-	              str_or_null(str(creator, "name")), "country",
-	              str_or_null(str(json_object_get(creator, "address"), "addressCountryCode")),
-	              "awarded_on", str_or_null(date[0] ? date : NULL), "credits",
-	              credits_json(credits), "grade", str_or_null(str(result, "value")));
-	return o;
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title",
+	                 str_or_null(f.title), "kind", str_or_null(kind_of(f.achievement_type)),
+	                 "achievement_type", str_or_null(f.achievement_type), "institution",
+	                 str_or_null(f.institution), "country", str_or_null(f.country),
+	                 "awarded_on", str_or_null(date[0] ? date : NULL), "credits",
+	                 f.has_credits ? credits_number(f.credits) : json_null(), "grade",
+	                 str_or_null(f.grade));
 }
 
 /* The verdict */
@@ -235,8 +204,21 @@ static void day_of(int64_t ms, char out[11])
 static bool own_status(struct depository *d, const json_t *vc, struct verify_verdict *v)
 {
 	const json_t *status = json_object_get(vc, "credentialStatus"), *e;
+	const char *cid = json_string_value(json_object_get(vc, "id"));
 	size_t base = strlen(d->base_url), i, n;
+	struct store_achievement by_id;
 
+	/* The record the credential was issued for, by its id (an index look-up), else by the
+	 * slot its status entries name. */
+	if (cid && strlen(cid) <= STORE_CREDENTIAL_ID_MAX &&
+	    store_achievement_by_credential(d->store, cid, &by_id, NULL) == 0) {
+		if (strcmp(by_id.status, "revoked") && strcmp(by_id.status, "suspended"))
+			return false;
+		v->headline = strcmp(by_id.status, "revoked") == 0 ? VERIFY_HEADLINE_REVOKED
+		                                                   : VERIFY_HEADLINE_SUSPENDED;
+		day_of(by_id.updated_ms, v->since);
+		return true;
+	}
 	n = json_is_array(status) ? json_array_size(status) : status ? 1 : 0;
 	for (i = 0; i < n; i++) {
 		struct store_achievement a;

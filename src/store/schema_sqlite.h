@@ -204,6 +204,14 @@ static const char *const sqlite_migrations[] = {
         "  keep_until_ms INTEGER NOT NULL, verified INTEGER NOT NULL, key_id INTEGER NOT NULL,"
         "  enc_key BLOB NOT NULL, result BLOB NOT NULL);"
         "CREATE INDEX vp_request_keep ON vp_request (keep_until_ms);",
+        /* The depository's own credentials by their id (store.h credential_issued_add): a
+         * verification finds the achievement, and so its status, whatever the credential's
+         * JSON says; gone with the achievement */
+        "CREATE TABLE issued_credential ("
+        "  credential_id TEXT PRIMARY KEY,"
+        "  achievement_id TEXT NOT NULL REFERENCES achievement(id) ON DELETE CASCADE,"
+        "  issued_ms INTEGER NOT NULL);"
+        "CREATE INDEX issued_credential_by_achievement ON issued_credential (achievement_id);",
 };
 
 #endif

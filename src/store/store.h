@@ -241,6 +241,16 @@ struct store_ops {
 	                        void *ctx, struct ok_error *err);
 	int (*achievement_by_slot)(struct store *s, int64_t list, int64_t index,
 	                           struct store_achievement *out, struct ok_error *err);
+	/* Records that the credential with id credential_id (at most STORE_CREDENTIAL_ID_MAX
+	 * bytes) was issued for achievement_id; the same id again changes nothing. The row goes
+	 * when the achievement does. */
+	int (*credential_issued_add)(struct store *s, const char *credential_id,
+	                             const char *achievement_id, int64_t at_ms,
+	                             struct ok_error *err);
+	/* The achievement a credential of the depository's with this id was issued for
+	 * (an index look-up): OK_ENOTFOUND when none was recorded. */
+	int (*achievement_by_credential)(struct store *s, const char *credential_id,
+	                                 struct store_achievement *out, struct ok_error *err);
 	/* The signed list credential last made for (purpose, n), kept until a bit changes. */
 	int (*status_cache_get)(struct store *s, const char *purpose, int64_t n, int64_t *version,
 	                        char etag[STORE_ETAG_MAX], struct buf *body, struct ok_error *err);
@@ -480,6 +490,22 @@ static inline int store_achievement_by_slot(struct store *s, int64_t list, int64
                                             struct store_achievement *out, struct ok_error *err)
 {
 	return s->ops->achievement_by_slot(s, list, index, out, err);
+}
+
+#define STORE_CREDENTIAL_ID_MAX 512
+
+static inline int store_credential_issued_add(struct store *s, const char *credential_id,
+                                              const char *achievement_id, int64_t at_ms,
+                                              struct ok_error *err)
+{
+	return s->ops->credential_issued_add(s, credential_id, achievement_id, at_ms, err);
+}
+
+static inline int store_achievement_by_credential(struct store *s, const char *credential_id,
+                                                  struct store_achievement *out,
+                                                  struct ok_error *err)
+{
+	return s->ops->achievement_by_credential(s, credential_id, out, err);
 }
 
 static inline int store_status_cache_get(struct store *s, const char *purpose, int64_t n,

@@ -117,6 +117,7 @@ static const struct copy_table tables[] = {
               "id, view_hash, nonce, state, spec, created_ms, expires_ms, answered_ms, "
               "keep_until_ms, verified, key_id, enc_key, result",
               "tbtttiiiiiibb"),
+        TABLE("issued_credential", "credential_id, achievement_id, issued_ms", "tti"),
 };
 
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
@@ -641,7 +642,7 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run,"
 	        " emrex_session,"
 	        " vci_offer, vci_token, vci_once,"
-	        " vp_request"
+	        " vp_request, issued_credential"
 	        " RESTART IDENTITY";
 	PGresult *r;
 	int rc;

@@ -887,6 +887,14 @@ static const struct pg_query STATUS_SLOT = {"SELECT " PG_ACHIEVEMENT_COLS
                                             " FROM achievement WHERE status_list = $1 AND "
                                             "status_index = $2 AND status_index >= 0",
                                             "read achievement", NULL, &pg_achievement_cols};
+static const struct pg_query CREDENTIAL_ISSUED_ADD = {
+        "INSERT INTO issued_credential (credential_id, achievement_id, issued_ms) "
+        "VALUES ($1, $2, $3) ON CONFLICT (credential_id) DO NOTHING",
+        "record an issued credential", NULL, NULL};
+static const struct pg_query ACHIEVEMENT_BY_CREDENTIAL = {
+        "SELECT " PG_ACHIEVEMENT_COLS " FROM achievement WHERE id = (SELECT achievement_id "
+        "FROM issued_credential WHERE credential_id = $1)",
+        "read achievement", NULL, &pg_achievement_cols};
 /* (purpose, n) */
 static const struct pg_query STATUS_CACHE_GET = {
         "SELECT version, etag, body FROM status_list_credential WHERE purpose = $1 AND n = $2",
@@ -944,6 +952,23 @@ static int pg_achievement_by_slot(struct store *base, int64_t list, int64_t inde
 {
 	return pg_get(pgs(base), &STATUS_SLOT, PG_ARGS(PG_ARG_INT(list), PG_ARG_INT(index)), out,
 	              err);
+}
+
+static int pg_credential_issued_add(struct store *base, const char *credential_id,
+                                    const char *achievement_id, int64_t at_ms,
+                                    struct ok_error *err)
+{
+	return pg_run(pgs(base), &CREDENTIAL_ISSUED_ADD, NULL,
+	              PG_ARGS(PG_ARG_TEXT(credential_id), PG_ARG_TEXT(achievement_id),
+	                      PG_ARG_INT(at_ms)),
+	              NULL, err);
+}
+
+static int pg_achievement_by_credential(struct store *base, const char *credential_id,
+                                        struct store_achievement *out, struct ok_error *err)
+{
+	return pg_get(pgs(base), &ACHIEVEMENT_BY_CREDENTIAL, PG_ARGS(PG_ARG_TEXT(credential_id)),
+	              out, err);
 }
 
 static int pg_status_cache_get(struct store *base, const char *purpose, int64_t n, int64_t *version,
@@ -1105,6 +1130,8 @@ static const struct store_ops pg_ops = {
         .status_list_bump = pg_status_list_bump,
         .status_list_bits = pg_status_list_bits,
         .achievement_by_slot = pg_achievement_by_slot,
+        .credential_issued_add = pg_credential_issued_add,
+        .achievement_by_credential = pg_achievement_by_credential,
         .status_cache_get = pg_status_cache_get,
         .status_cache_put = pg_status_cache_put,
         .trust_put = pg_trust_put,

@@ -264,6 +264,17 @@ static const struct sqlite_query STATUS_SLOT = {ST_STATUS_SLOT,
                                                 "status_index = ? AND status_index >= 0",
                                                 "read achievement", NULL, &achievement_cols};
 
+static const struct sqlite_query CREDENTIAL_ISSUED_ADD = {
+        ST_CREDENTIAL_ISSUED_ADD,
+        "INSERT OR IGNORE INTO issued_credential (credential_id, achievement_id, issued_ms) "
+        "VALUES (?, ?, ?)",
+        "record an issued credential", NULL, NULL};
+static const struct sqlite_query ACHIEVEMENT_BY_CREDENTIAL = {
+        ST_ACHIEVEMENT_BY_CREDENTIAL,
+        "SELECT " ACHIEVEMENT_COLS " FROM achievement WHERE id = (SELECT achievement_id FROM "
+        "issued_credential WHERE credential_id = ?)",
+        "read achievement", NULL, &achievement_cols};
+
 /* A signed list credential as kept, its body read into the caller's buffer. */
 struct cache_row {
 	int64_t version;
@@ -714,6 +725,23 @@ static int sqlite_achievement_by_slot(struct store *base, int64_t list, int64_t 
 	                  out, err);
 }
 
+static int sqlite_credential_issued_add(struct store *base, const char *credential_id,
+                                        const char *achievement_id, int64_t at_ms,
+                                        struct ok_error *err)
+{
+	return sqlite_exec(sq(base), &CREDENTIAL_ISSUED_ADD, NULL,
+	                   SQLITE_ARGS(SQ_ARG_TEXT(credential_id), SQ_ARG_TEXT(achievement_id),
+	                               SQ_ARG_INT(at_ms)),
+	                   err);
+}
+
+static int sqlite_achievement_by_credential(struct store *base, const char *credential_id,
+                                            struct store_achievement *out, struct ok_error *err)
+{
+	return sqlite_get(sq(base), &ACHIEVEMENT_BY_CREDENTIAL,
+	                  SQLITE_ARGS(SQ_ARG_TEXT(credential_id)), out, err);
+}
+
 static int sqlite_status_cache_get(struct store *base, const char *purpose, int64_t n,
                                    int64_t *version, char etag[STORE_ETAG_MAX], struct buf *body,
                                    struct ok_error *err)
@@ -814,6 +842,8 @@ static const struct store_ops sqlite_ops = {
         .status_list_bump = sqlite_status_list_bump,
         .status_list_bits = sqlite_status_list_bits,
         .achievement_by_slot = sqlite_achievement_by_slot,
+        .credential_issued_add = sqlite_credential_issued_add,
+        .achievement_by_credential = sqlite_achievement_by_credential,
         .status_cache_get = sqlite_status_cache_get,
         .status_cache_put = sqlite_status_cache_put,
         .trust_put = sqlite_trust_put,

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CONTEXT_V2 "https://www.w3.org/ns/credentials/v2"
@@ -582,9 +583,27 @@ static bool multibase_value(const json_t *v)
 	return s && strlen(s) >= 2 && strchr("zumfFbB", s[0]);
 }
 
+/* A bound on the related resources of one credential: beyond it the list is refused outright. */
+#define MAX_RELATED 1024
+
+struct related_id {
+	const char *id;
+	size_t at; /* its place in the list */
+};
+
+static int cmp_related(const void *a, const void *b)
+{
+	const struct related_id *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* Called with at most MAX_RELATED items. */
 static int check_related(const json_t *vc, struct vc_dm_failure *f)
 {
-	const json_t *v = json_object_get(vc, "relatedResource"), *one, *other;
+	const json_t *v = json_object_get(vc, "relatedResource"), *one;
+	struct related_id ids[MAX_RELATED];
 	size_t i, k, n;
 
 	if (!v)
@@ -593,6 +612,9 @@ static int check_related(const json_t *vc, struct vc_dm_failure *f)
 		return fail(f, "relatedResource",
 		            "relatedResource must be an object or a non-empty array of objects");
 	n = json_is_array(v) ? json_array_size(v) : 1;
+	if (n > MAX_RELATED)
+		return fail(f, "relatedResource", "relatedResource has more than %d items",
+		            MAX_RELATED);
 	for (i = 0; i < n; i++) {
 		one = json_is_array(v) ? json_array_get(v, i) : v;
 		if (!json_is_object(one) || !is_url(json_object_get(one, "id")))
@@ -614,22 +636,19 @@ static int check_related(const json_t *vc, struct vc_dm_failure *f)
 			return fail(f, "relatedResource",
 			            "relatedResource: each item must have a digestSRI or a "
 			            "digestMultibase");
-		/* Quadratic, over a list a 1 MiB credential bounds; the ids are few in practice. */
-		for (k = 0; k < i; k++) {
-			other = json_array_get(v, k);
-			if (strcmp(json_string_value(json_object_get(other, "id")),
-			           json_string_value(json_object_get(one, "id"))) == 0)
-				return fail(f, "relatedResource.unique",
-				            "relatedResource: items %zu and %zu have the same id",
-				            k, i);
-		}
+		ids[i].id = json_string_value(json_object_get(one, "id"));
+		ids[i].at = i;
 	}
+	/* Unique ids: sorted, then neighbours compared (n log n, review P6); equal ids sort by
+	 * their place, so the pair named is the first two items with that id. */
+	qsort(ids, n, sizeof(ids[0]), cmp_related);
+	for (k = 1; k < n; k++)
+		if (strcmp(ids[k - 1].id, ids[k].id) == 0)
+			return fail(f, "relatedResource.unique",
+			            "relatedResource: items %zu and %zu have the same id",
+			            ids[k - 1].at, ids[k].at);
 	return 0;
 }
-
-/* A bound on the quadratic id comparison above that no credential of 1 MiB can reach usefully:
- * beyond it the list is refused outright. */
-#define MAX_RELATED 1024
 
 int vc_datamodel_check(const json_t *vc, const struct vc_dm_options *o, struct vc_dm_failure *f)
 {

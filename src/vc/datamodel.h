@@ -55,6 +55,16 @@ int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_
 #define VC_DM_OPTIONS_JSONLD {vc_datamodel_types_by_jsonld, NULL}
 
 /*
+ * The same with the plain form (vc/jsonld.h) always on, whatever the proof: for a credential
+ * about to be signed. A JSON-LD reader of a JCS-signed credential reads its quads too, so the
+ * issuer signs only JSON whose keys mean what they say (no @nest, no IRI keys or types, no
+ * inline contexts), and its by-name rules (no credentialStatus, no reserved type) are complete.
+ */
+int vc_datamodel_types_plain_by_jsonld(void *ctx, const json_t *credential,
+                                       struct vc_dm_failure *f);
+#define VC_DM_OPTIONS_JSONLD_PLAIN {vc_datamodel_types_plain_by_jsonld, NULL}
+
+/*
  * Checks credential (an unsigned or secured credential) against every rule. 0 when all hold;
  * OK_EINPUT with f filled (rule and message) for the first that fails; another code only from
  * the second step. o may be NULL.

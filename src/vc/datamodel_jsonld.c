@@ -21,21 +21,17 @@ static bool rdfc_proof(const json_t *proof)
 	return false;
 }
 
-int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_dm_failure *f)
+static int types_by_jsonld(const json_t *credential, bool plain, struct vc_dm_failure *f)
 {
 	struct vc_jsonld_limits l = vc_jsonld_limits_default;
 	struct ok_error err;
 	json_t *expanded = NULL;
 	int rc;
 
-	(void)ctx;
 	/* Strict, and a term that only issuer-dependent# or undefined-term# would give an IRI is
 	 * an error too: such a type is one that no context defines. */
 	l.defined_terms_only = true;
-	/* The plain form (vc/jsonld.h) where an eddsa-rdfc-2022 proof signs the RDF and not the
-	 * JSON; a JCS proof signs the JSON as it is, so its shape needs no such rule, and an
-	 * unsigned credential meets the rule when it is signed with eddsa-rdfc-2022. */
-	l.plain_form = rdfc_proof(json_object_get(credential, "proof"));
+	l.plain_form = plain;
 	ok_error_clear(&err);
 	rc = vc_jsonld_expand(credential, &l, &expanded, &err);
 	json_decref(expanded);
@@ -54,4 +50,20 @@ int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_
 		f->message[n + m] = '\0';
 	}
 	return rc;
+}
+
+int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_dm_failure *f)
+{
+	(void)ctx;
+	/* The plain form (vc/jsonld.h) where an eddsa-rdfc-2022 proof signs the RDF and not the
+	 * JSON; a JCS proof signs the JSON as it is, so its shape needs no such rule for our own
+	 * verifier (the issuer applies it to everything it signs). */
+	return types_by_jsonld(credential, rdfc_proof(json_object_get(credential, "proof")), f);
+}
+
+int vc_datamodel_types_plain_by_jsonld(void *ctx, const json_t *credential,
+                                       struct vc_dm_failure *f)
+{
+	(void)ctx;
+	return types_by_jsonld(credential, true, f);
 }

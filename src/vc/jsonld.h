@@ -56,6 +56,22 @@ struct vc_jsonld_limits {
  * fallback allowed. */
 extern const struct vc_jsonld_limits vc_jsonld_limits_default;
 
+/* oorkonde's own context (src/vc/contexts/oorkonde-v1.jsonld): the types TrustListCredential,
+ * DestructionCertificate and TransferManifest and their properties. A fixed URL, the same for
+ * every depository, pinned like the others (never fetched); each server also serves the document
+ * at /contexts/oorkonde/v1 for other verifiers' document loaders. */
+#define VC_CONTEXT_OORKONDE_V1 "https://w3id.org/oorkonde/v1"
+
+/* The properties a verifier of oorkonde reads by their JSON key (registry/verify*.c, the status
+ * list reader, vc/ob_facts.h), with the one key each may have in the plain form: any other key
+ * expanding to the same IRI would hide it from the verifier. The unit tests check that no pinned
+ * context gives any of these IRIs another name. */
+struct vc_jsonld_read_prop {
+	const char *key, *iri;
+};
+extern const struct vc_jsonld_read_prop vc_jsonld_read_props[];
+extern const size_t vc_jsonld_read_props_count;
+
 /* The pinned context document for url (its bytes, not NUL-terminated), or NULL if there is none. */
 const char *vc_jsonld_context_document(const char *url, size_t *len);
 

@@ -26,6 +26,9 @@ static const struct {
         {"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", ctx_ob_303, &ctx_ob_303_len},
         {"https://www.w3.org/ns/credentials/undefined-terms/v2", ctx_undefined_terms_v2,
          &ctx_undefined_terms_v2_len},
+        /* oorkonde's own: the terms of its trust lists, destruction certificates and transfer
+         * manifests (contexts/README.md) */
+        {VC_CONTEXT_OORKONDE_V1, ctx_oorkonde_v1, &ctx_oorkonde_v1_len},
 };
 
 const char *vc_jsonld_context_document(const char *url, size_t *len)
@@ -699,6 +702,12 @@ static int ctx_process(struct jl *st, json_t *active, json_t *local, json_t *rem
 #define PINNED_CACHE_MAX 32
 #define PINNED_KEY_MAX   1024
 
+/* Threads share the cached contexts' references: jansson must count them atomically (older
+ * builds without these count with a plain ++). */
+#if !JSON_HAVE_ATOMIC_BUILTINS && !JSON_HAVE_SYNC_BUILTINS
+#error "the shared JSON-LD context cache needs a jansson with atomic reference counts"
+#endif
+
 static pthread_mutex_t pinned_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	char key[PINNED_KEY_MAX];
@@ -765,6 +774,18 @@ static json_t *pinned_get(const json_t *base, const char *key, size_t *cost)
 		}
 	pthread_mutex_unlock(&pinned_lock);
 	return hit;
+}
+
+bool jl_pinned_cached(const char *key)
+{
+	bool found = false;
+	size_t i;
+
+	pthread_mutex_lock(&pinned_lock);
+	for (i = 0; i < pinned_count && !found; i++)
+		found = !pinned_cache[i].base && strcmp(pinned_cache[i].key, key) == 0;
+	pthread_mutex_unlock(&pinned_lock);
+	return found;
 }
 
 static void pinned_put(json_t *base, const char *key, json_t *ctx, size_t cost)

@@ -228,6 +228,20 @@ static int plain_member(struct jl *st, const char *k, json_t *x)
 	if (strcmp(k, "@index") == 0 || strcmp(k, "@direction") == 0)
 		return ok_fail(st->err, OK_EINPUT,
 		               "%s is not allowed: the signature would not cover it", shown);
+	/* What the verifier reads as a string is a string (review P2): a value object or an array
+	 * there means the same quads, but the verifier would then refuse the credential later
+	 * with a message blaming its status entry or dates. */
+	if (!json_is_string(x) &&
+	    (strcmp(k, "validFrom") == 0 || strcmp(k, "validUntil") == 0 ||
+	     strcmp(k, "statusPurpose") == 0 || strcmp(k, "statusListIndex") == 0 ||
+	     strcmp(k, "statusListCredential") == 0))
+		return ok_fail(st->err, OK_EINPUT,
+		               "%s: the verifier reads it as a string; write it as one (plain form)",
+		               shown);
+	/* An empty array adds no quad: JSON the signature does not cover, like null. */
+	if (json_is_array(x) && json_array_size(x) == 0 && k[0] != '@')
+		return ok_fail(st->err, OK_EINPUT,
+		               "%s is an empty array: the signature would not cover it", shown);
 	if (strcmp(k, "@context") == 0) {
 		if (json_is_string(x))
 			return 0;
@@ -240,25 +254,52 @@ static int plain_member(struct jl *st, const char *k, json_t *x)
 	return 0;
 }
 
-/* The properties the verifier reads by their JSON key, with the one key each may have in the
- * plain form: any other key expanding to the same IRI would hide it from the verifier. */
-static const struct {
-	const char *iri, *key;
-} read_props[] = {
-        {"https://www.w3.org/2018/credentials#credentialStatus", "credentialStatus"},
-        {"https://www.w3.org/2018/credentials#credentialSubject", "credentialSubject"},
-        {"https://www.w3.org/2018/credentials#issuer", "issuer"},
-        {"https://www.w3.org/2018/credentials#validFrom", "validFrom"},
-        {"https://www.w3.org/2018/credentials#validUntil", "validUntil"},
-        {"https://www.w3.org/2018/credentials#verifiableCredential", "verifiableCredential"},
-        {"https://w3id.org/security#proof", "proof"},
-        {"http://purl.org/dc/terms/created", "created"},
-        {"https://w3id.org/security#expiration", "expires"},
-        {"https://w3id.org/security#verificationMethod", "verificationMethod"},
-        {"https://w3id.org/security#proofPurpose", "proofPurpose"},
-        {"https://w3id.org/security#challenge", "challenge"},
-        {"https://w3id.org/security#domain", "domain"},
+#define OB "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
+#define VC "https://www.w3.org/2018/credentials#"
+#define SEC "https://w3id.org/security#"
+#define STATUS "https://www.w3.org/ns/credentials/status#"
+const struct vc_jsonld_read_prop vc_jsonld_read_props[] = {
+        {"credentialStatus", VC "credentialStatus"},
+        {"credentialSubject", VC "credentialSubject"},
+        {"issuer", VC "issuer"},
+        {"validFrom", VC "validFrom"},
+        {"validUntil", VC "validUntil"},
+        {"verifiableCredential", VC "verifiableCredential"},
+        {"holder", VC "holder"},
+        {"proof", SEC "proof"},
+        {"created", "http://purl.org/dc/terms/created"},
+        {"expires", SEC "expiration"},
+        {"verificationMethod", SEC "verificationMethod"},
+        {"proofPurpose", SEC "proofPurpose"},
+        {"challenge", SEC "challenge"},
+        {"domain", SEC "domain"},
+        {"statusPurpose", STATUS "statusPurpose"},
+        {"statusListIndex", STATUS "statusListIndex"},
+        {"statusListCredential", STATUS "statusListCredential"},
+        {"encodedList", STATUS "encodedList"},
+        /* What the summary and foreign imports read of an Open Badges credential. */
+        {"name", "https://schema.org/name"},
+        {"achievement", OB "achievement"},
+        {"achievementType", OB "achievementType"},
+        {"awardedDate", OB "awardedDate"},
+        {"creditsEarned", OB "creditsEarned"},
+        {"creditsAvailable", OB "creditsAvailable"},
+        {"result", OB "result"},
+        {"value", "https://schema.org/value"},
+        {"creator", OB "creator"},
+        {"address", OB "address"},
+        {"addressCountryCode", OB "CountryCode"},
+        {"identifier", OB "identifier"},
+        {"identityType", OB "identityType"},
+        {"identityHash", OB "identityHash"},
+        {"hashed", OB "hashed"},
 };
+const size_t vc_jsonld_read_props_count =
+        sizeof(vc_jsonld_read_props) / sizeof(vc_jsonld_read_props[0]);
+#undef OB
+#undef VC
+#undef SEC
+#undef STATUS
 
 /* The plain form for one key of a node or value object expanding to ep. */
 static int plain_key(struct jl *st, json_t *active, const char *key, const char *ep)
@@ -283,11 +324,12 @@ static int plain_key(struct jl *st, json_t *active, const char *key, const char 
 		        st->err, OK_EINPUT,
 		        "%s: an IRI or keyword as a key is not allowed; use the context's term",
 		        shown);
-	for (i = 0; i < sizeof(read_props) / sizeof(read_props[0]); i++)
-		if (strcmp(ep, read_props[i].iri) == 0 && strcmp(key, read_props[i].key) != 0)
+	for (i = 0; i < vc_jsonld_read_props_count; i++)
+		if (strcmp(ep, vc_jsonld_read_props[i].iri) == 0 &&
+		    strcmp(key, vc_jsonld_read_props[i].key) != 0)
 			return ok_fail(st->err, OK_EINPUT,
 			               "%s: another name for %s is not allowed; write %s", shown,
-			               read_props[i].key, read_props[i].key);
+			               vc_jsonld_read_props[i].key, vc_jsonld_read_props[i].key);
 	return 0;
 }
 

@@ -81,4 +81,13 @@ int jl_iri_expand_used(struct jl *st, json_t *active, const char *value, bool do
 /* The Expansion Algorithm from the top: *out is a new array. */
 int jl_expand_doc(struct jl *st, const json_t *doc, json_t **out);
 
+/* Whether the per-process cache holds the initial context with the pinned URLs of key (each
+ * followed by a newline) applied: for the tests of its prefill. */
+bool jl_pinned_cached(const char *key);
+
+/* Processes, once per process and before any document's own lists, the context lists the
+ * depository's documents name, so that they are in the per-process cache whatever lists other
+ * documents bring first (review R4). Called by every entry point. */
+void jl_prefill(void);
+
 #endif

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 const struct vc_jsonld_limits vc_jsonld_limits_default = {
@@ -384,12 +385,56 @@ static void state_init(struct jl *st, const struct vc_jsonld_limits *l, struct o
 	st->ids = json_object();
 }
 
+/* The lists of the depository's own documents and of the credentials it verifies most. */
+static void prefill_lists(void)
+{
+	static const char *const lists[][3] = {
+	        {"https://www.w3.org/ns/credentials/v2", NULL, NULL},
+	        {"https://www.w3.org/ns/credentials/v2",
+	         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", NULL},
+	        {"https://www.w3.org/ns/credentials/v2", VC_CONTEXT_OORKONDE_V1, NULL},
+	        {"https://www.w3.org/ns/credentials/v2",
+	         "https://www.w3.org/ns/credentials/examples/v2", NULL},
+	};
+	struct ok_error err;
+	json_t *doc, *ctx, *expanded;
+	struct jl st;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		ctx = json_array();
+		for (k = 0; k < 3 && lists[i][k]; k++)
+			json_array_append_new(ctx, json_string(lists[i][k]));
+		doc = json_pack("{s:o, s:s, s:s}", "@context", ctx, "id", "urn:oorkonde:prefill",
+		                "type", "VerifiableCredential");
+		ok_error_clear(&err);
+		state_init(&st, NULL, &err);
+		expanded = NULL;
+		/* A failure only leaves the cache as it was: nothing to report. */
+		if (doc && st.loaded && st.memo && st.ids)
+			(void)jl_expand_doc(&st, doc, &expanded);
+		json_decref(expanded);
+		json_decref(st.loaded);
+		json_decref(st.memo);
+		json_decref(st.ids);
+		json_decref(doc);
+	}
+}
+
+static pthread_once_t prefill_once = PTHREAD_ONCE_INIT;
+
+void jl_prefill(void)
+{
+	pthread_once(&prefill_once, prefill_lists);
+}
+
 int vc_jsonld_expand(const json_t *doc, const struct vc_jsonld_limits *l, json_t **expanded,
                      struct ok_error *err)
 {
 	struct jl st;
 	int rc;
 
+	jl_prefill();
 	*expanded = NULL;
 	state_init(&st, l, err);
 	rc = st.loaded && st.memo && st.ids ? jl_expand_doc(&st, doc, expanded)
@@ -410,6 +455,7 @@ int vc_jsonld_to_nquads(const json_t *doc, const struct vc_jsonld_limits *l, str
 	size_t i, keep = out->len;
 	int rc;
 
+	jl_prefill();
 	state_init(&st, l, err);
 	buf_init(&subject, BUF_DEFAULT_MAX);
 	if (!st.loaded || !st.memo || !st.ids || !(r.labels = json_object())) {

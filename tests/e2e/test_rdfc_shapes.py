@@ -65,6 +65,24 @@ def test_revoked_diploma_reshaped_does_not_verify(dep):
         assert ("@nest" in text or "IRI" in text or "inline" in text), (name, text)
 
 
+def test_status_entry_value_shapes_are_named(dep):
+    # Review P2: statusPurpose as a value object (the same quads): refused with a message that
+    # names the plain form, not one that blames the issuer's status entry.
+    ok, srv, items, _ = dep
+    vc = json.loads(ok.run("issue", items[1]["id"], "--cryptosuite", "eddsa-rdfc-2022",
+                           check=True).stdout)
+    bad = copy.deepcopy(vc)
+    entry = bad["credentialStatus"][0] if isinstance(bad["credentialStatus"], list) \
+        else bad["credentialStatus"]
+    entry["statusPurpose"] = {"@value": entry["statusPurpose"]}
+    r = srv.post("/credentials/verify", {"verifiableCredential": bad})
+    body = r.json()
+    assert body["verified"] is False, body
+    text = json.dumps(body)
+    assert "statusPurpose: the verifier reads it as a string" in text, text
+    assert "not a complete BitstringStatusListEntry" not in text, text
+
+
 def test_vc_api_refuses_reshaped_credentials(dep):
     _, srv, _, key = dep
     plain = {"@context": ["https://www.w3.org/ns/credentials/v2",
@@ -87,11 +105,25 @@ def test_vc_api_refuses_reshaped_credentials(dep):
             "VerifiableCredential",
             "https://www.w3.org/ns/credentials/status#BitstringStatusListCredential"]),
     }
+    shapes["reserved type as @type"] = dict(plain, **{
+        "@type": "https://www.w3.org/ns/credentials/status#BitstringStatusListCredential"})
     for name, cred in shapes.items():
         r = srv.post("/credentials/issue?cryptosuite=eddsa-rdfc-2022",
                      {"credential": cred, "options": {}}, key=key)
         doc = problem(r, 400)
         assert doc.get("detail"), (name, doc)
+        # Review P1: the same with eddsa-jcs-2022, whose signature covers the JSON; JSON-LD
+        # readers read the quads, so the issuer applies the plain form whatever the suite.
+        r = srv.post("/credentials/issue?cryptosuite=eddsa-jcs-2022",
+                     {"credential": cred, "options": {}}, key=key)
+        doc = problem(r, 400)
+        assert doc.get("detail"), (name, doc)
+        r = srv.post("/credentials/issue",
+                     {"credential": cred, "options": {"cryptosuite": "eddsa-jcs-2022"}}, key=key)
+        problem(r, 400)
+    r = srv.post("/credentials/issue?cryptosuite=eddsa-jcs-2022",
+                 {"credential": plain, "options": {}}, key=key)
+    assert r.status == 201, r
 
 
 def test_many_keys_refused_fast(dep):

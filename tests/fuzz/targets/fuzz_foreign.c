@@ -3,7 +3,8 @@
  * through registry_verify as the import's first step does (issuer check only, no data folder),
  * then the achievement's columns and the credential key are read from the
  * credential, and its holder (name, birth date) is folded and matched against a fixed learner.
- * Every column read is NUL-terminated valid UTF-8 within its size. */
+ * Every column read is NUL-terminated valid UTF-8 within its size. The verifier's summary of the
+ * same credential (verify_summary.h, the same reader, vc/ob_facts.h) is made too. */
 #include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include "io/utf8.h"
 #include "registry/foreign_internal.h"
 #include "registry/verify.h"
+#include "registry/verify_summary.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -59,6 +61,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int m = foreign_holder_match(&h, &learner);
 		if (m != 0 && m != OK_EINVALID)
 			abort();
+	}
+	{
+		json_t *a = verify_achievement_json(r.credential),
+		       *holder = verify_holder_json(r.credential);
+		/* NULL only when out of memory; never a half-made object. */
+		if (!a || !holder || (!json_is_null(a) && !json_is_object(a)))
+			abort();
+		json_decref(a);
+		json_decref(holder);
 	}
 	store_foreign_release(&f);
 	verify_result_release(&r);

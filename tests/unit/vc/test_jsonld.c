@@ -308,6 +308,39 @@ static void oorkonde_credential_fully_defined(void **state)
 	json_decref(doc);
 }
 
+/* oorkonde's own record formats: every type and term defined by its own context, none left to a
+ * catch-all @vocab (review P5: no exemption from "every type defined" is needed). */
+static void own_formats_fully_defined(void **state)
+{
+	static const char *const cases[][2] = {
+	        {"own-trustlist.jsonld", "<https://w3id.org/oorkonde/vocab#TrustListCredential>"},
+	        {"own-destruction.jsonld",
+	         "<https://w3id.org/oorkonde/vocab#DestructionCertificate>"},
+	        {"own-manifest.jsonld", "<https://w3id.org/oorkonde/vocab#TransferManifest>"},
+	};
+	struct vc_jsonld_limits l = vc_jsonld_limits_default;
+	char msg[OK_ERROR_MESSAGE_MAX];
+	json_t *doc;
+	char *got;
+	size_t i;
+
+	(void)state;
+	l.defined_terms_only = true;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		doc = case_json(cases[i][0]);
+		got = nquads(doc, &l);
+		assert_non_null(strstr(got, cases[i][1]));
+		assert_null(strstr(got, "undefined-term#"));
+		free(got);
+		/* A term the context does not define is refused, as in any credential. */
+		json_object_set_new(json_object_get(doc, "credentialSubject"), "note",
+		                    json_string("x"));
+		assert_int_equal(nquads_fail(doc, &l, msg, sizeof(msg)), OK_EINPUT);
+		assert_non_null(strstr(msg, "note"));
+		json_decref(doc);
+	}
+}
+
 static void unknown_context_refused(void **state)
 {
 	char msg[OK_ERROR_MESSAGE_MAX], url[400];
@@ -655,6 +688,13 @@ static void plain_form_only(void **state)
 	        {"{\"name\":{\"@language\":\"en\"}}",
 	         "invalid JSON-LD at @language: an object with @language and no @value"},
 	        {"{\"description\":null}", "description is null: the signature would not cover it"},
+	        /* review P2: a property the verifier reads as a string, in another shape */
+	        {"{\"validUntil\":{\"@value\":\"2031-01-01T00:00:00Z\",\"type\":\"http://www.w3.org/"
+	         "2001/XMLSchema#dateTime\"}}",
+	         "validUntil: the verifier reads it as a string; write it as one (plain form)"},
+	        /* review P3: an empty array under a defined term of a nested node adds no quad */
+	        {"{\"credentialSubject\":{\"type\":\"AchievementSubject\",\"name\":[]}}",
+	         "name is an empty array: the signature would not cover it"},
 	        {"{\"type\":[\"VerifiableCredential\",\"https://www.w3.org/ns/credentials/"
 	         "status#BitstringStatusListCredential\"]}",
 	         "type https://www.w3.org/ns/credentials/status#BitstringStatusListCredential: a "
@@ -701,18 +741,6 @@ static void plain_form_only(void **state)
 	}
 }
 
-/* The names the verifier reads, and their IRIs. */
-static const char *const read_terms[][2] = {
-        {"credentialStatus", "https://www.w3.org/2018/credentials#credentialStatus"},
-        {"credentialSubject", "https://www.w3.org/2018/credentials#credentialSubject"},
-        {"issuer", "https://www.w3.org/2018/credentials#issuer"},
-        {"validFrom", "https://www.w3.org/2018/credentials#validFrom"},
-        {"validUntil", "https://www.w3.org/2018/credentials#validUntil"},
-        {"proof", "https://w3id.org/security#proof"},
-        {"created", "http://purl.org/dc/terms/created"},
-        {"expires", "https://w3id.org/security#expiration"},
-};
-
 /* Every term definition in a context document, scoped contexts included: a term mapping to an
  * IRI the verifier reads has the verifier's name, and no term is a @nest or an alias of a
  * keyword other than id and type. */
@@ -733,11 +761,12 @@ static void check_terms(const char *url, json_t *v)
 		iri = json_is_string(x) ? json_string_value(x)
 		                        : json_string_value(json_object_get(x, "@id"));
 		if (iri && k[0] != '@') {
-			for (i = 0; i < sizeof(read_terms) / sizeof(read_terms[0]); i++)
-				if (strcmp(iri, read_terms[i][1]) == 0 &&
-				    strcmp(k, read_terms[i][0]) != 0)
+			/* The runtime's own table of what the verifier reads (review P4). */
+			for (i = 0; i < vc_jsonld_read_props_count; i++)
+				if (strcmp(iri, vc_jsonld_read_props[i].iri) == 0 &&
+				    strcmp(k, vc_jsonld_read_props[i].key) != 0)
 					fail_msg("%s: %s is another name for %s", url, k,
-					         read_terms[i][0]);
+					         vc_jsonld_read_props[i].key);
 			if (iri[0] == '@' && strcmp(iri, "@id") && strcmp(iri, "@type"))
 				fail_msg("%s: %s is an alias of %s", url, k, iri);
 			if ((strcmp(iri, "@id") == 0 && strcmp(k, "id")) ||
@@ -758,6 +787,7 @@ static void pinned_contexts_one_name_per_read_property(void **state)
 	        "https://w3id.org/security/multikey/v1",
 	        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 	        "https://www.w3.org/ns/credentials/undefined-terms/v2",
+	        VC_CONTEXT_OORKONDE_V1,
 	};
 	struct ok_error err;
 	const char *text;
@@ -785,6 +815,7 @@ static void pinned_documents_served(void **state)
 	assert_true(len > 1000);
 	assert_non_null(vc_jsonld_context_document(
 	        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", &len));
+	assert_non_null(vc_jsonld_context_document("https://w3id.org/oorkonde/v1", &len));
 	assert_null(vc_jsonld_context_document("https://www.w3.org/ns/credentials/v2/", &len));
 	assert_null(vc_jsonld_context_document("http://www.w3.org/ns/credentials/v2", &len));
 }
@@ -798,6 +829,7 @@ int main(void)
 	        cmocka_unit_test(w3c_employment_vector),
 	        cmocka_unit_test(jsonld_cases),
 	        cmocka_unit_test(oorkonde_credential_fully_defined),
+	        cmocka_unit_test(own_formats_fully_defined),
 	        cmocka_unit_test(unknown_context_refused),
 	        cmocka_unit_test(protected_redefinition_refused),
 	        cmocka_unit_test(strict_mode_names_dropped_terms),

@@ -1,0 +1,249 @@
+/* Unit tests for the achievement facts of Open Badges credentials (review P0 of the plain form):
+ * a credential signed with eddsa-rdfc-2022, then reshaped so that its quads, and so its
+ * signature, stay the same (credits as a string, results in another order, texts as value
+ * objects); every shape must give the same facts, and no fact is taken from "the first" of
+ * several values. */
+#include "vc_test.h"
+
+#include <sodium.h>
+
+#include "vc/did.h"
+#include "vc/ob_facts.h"
+#include "vc/proof.h"
+
+static const char ob_text[] =
+        "{\"@context\":[\"https://www.w3.org/ns/credentials/v2\","
+        "\"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json\"],"
+        "\"id\":\"urn:uuid:4c2b8a52-1e0b-4d7e-9a4e-3f1f0e3b7a10\","
+        "\"type\":[\"VerifiableCredential\",\"OpenBadgeCredential\"],"
+        "\"issuer\":{\"id\":\"did:example:abroad\",\"type\":[\"Profile\"],\"name\":\"Abroad\"},"
+        "\"name\":\"Credential\",\"validFrom\":\"2024-01-01T00:00:00Z\","
+        "\"awardedDate\":\"2023-06-01T00:00:00Z\","
+        "\"credentialSubject\":{\"type\":[\"AchievementSubject\"],\"creditsEarned\":3,"
+        "\"identifier\":[{\"type\":\"IdentityObject\",\"identityType\":\"name\","
+        "\"hashed\":false,\"identityHash\":\"Zoe Example\"}],"
+        "\"result\":[{\"type\":[\"Result\"],\"value\":\"C\"},{\"type\":[\"Result\"],"
+        "\"value\":\"A\"}],"
+        "\"achievement\":{\"id\":\"urn:example:a:1\",\"type\":[\"Achievement\"],"
+        "\"name\":\"Sauna studies\",\"achievementType\":\"Course\",\"creditsAvailable\":30,"
+        "\"criteria\":{\"narrative\":\"Sat.\"},"
+        "\"creator\":{\"id\":\"urn:example:inst\",\"type\":[\"Profile\"],\"name\":\"Uni\","
+        "\"address\":{\"type\":[\"Address\"],\"addressCountryCode\":\"FI\"}}}}}";
+
+static json_t *parse(const char *text)
+{
+	json_error_t e;
+	json_t *v = json_loads(text, 0, &e);
+
+	if (!v)
+		fail_msg("bad JSON at %d: %s", e.position, e.text);
+	return v;
+}
+
+static json_t *signed_credential(void)
+{
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	char vm[VC_DID_MAX];
+	struct vc_proof_options opt = {vm, "2024-01-01T00:00:00Z", VC_SUITE_RDFC};
+	struct ok_error err;
+	json_t *doc = parse(ob_text), *secured = NULL;
+
+	ok_error_clear(&err);
+	crypto_sign_keypair(pk, sk);
+	assert_int_equal(vc_did_key_vm(pk, vm, &err), 0);
+	if (vc_proof_create(doc, &opt, sk, &secured, &err) != 0)
+		fail_msg("signing: %s", err.message);
+	json_decref(doc);
+	return secured;
+}
+
+static void assert_proof_holds_(const json_t *doc, const char *what)
+{
+	enum vc_proof_check failed;
+	struct ok_error err;
+
+	ok_error_clear(&err);
+	if (vc_proof_verify(doc, vc_proof_resolve_did_key, NULL, &failed, &err) != 0)
+		fail_msg("%s: the proof does not hold: %s", what, err.message);
+}
+#define assert_proof_holds(doc) assert_proof_holds_(doc, #doc " at line " OK_STR(__LINE__))
+#define OK_STR(x)               OK_STR2(x)
+#define OK_STR2(x)              #x
+
+static json_t *subject(json_t *vc)
+{
+	return json_object_get(vc, "credentialSubject");
+}
+
+static json_t *achievement(json_t *vc)
+{
+	return json_object_get(subject(vc), "achievement");
+}
+
+/* The facts every shape of this credential must give: 3 credits earned (not the 30
+ * available), no grade (two results with different values, neither the first), its title. */
+static void assert_facts(const json_t *vc)
+{
+	struct vc_ob_facts f;
+	struct ok_error err;
+
+	ok_error_clear(&err);
+	if (vc_ob_facts_read(vc, &f, &err) != 0)
+		fail_msg("facts: %s", err.message);
+	assert_true(f.has_credits);
+	assert_true(f.credits == 3.0);
+	assert_null(f.grade);
+	assert_string_equal(f.title, "Sauna studies");
+	assert_string_equal(f.achievement_type, "Course");
+	assert_string_equal(f.institution, "Uni");
+	assert_string_equal(f.country, "FI");
+	assert_string_equal(f.awarded, "2023-06-01T00:00:00Z");
+	assert_string_equal(vc_ob_identity(f.subject, "name"), "Zoe Example");
+}
+
+static void same_quads_same_facts(void **state)
+{
+	json_t *vc = signed_credential(), *bad, *results, *v;
+
+	(void)state;
+	assert_proof_holds(vc);
+	assert_facts(vc);
+
+	/* creditsEarned as its lexical form: "3" is the same xsd:float literal. */
+	bad = json_deep_copy(vc);
+	json_object_set_new(subject(bad), "creditsEarned", json_string("3"));
+	assert_proof_holds(bad);
+	assert_facts(bad);
+	json_decref(bad);
+
+	/* ... or as a value object typed as the context types it (https: the OB context's IRI), or
+	 * a one-item set. */
+	bad = json_deep_copy(vc);
+	json_object_set_new(subject(bad), "creditsEarned",
+	                    json_pack("[{s:s, s:s}]", "@value", "3", "type",
+	                              "https://www.w3.org/2001/XMLSchema#float"));
+	assert_proof_holds(bad);
+	assert_facts(bad);
+	json_decref(bad);
+
+	/* Results in the other order: a set has none. */
+	bad = json_deep_copy(vc);
+	results = json_object_get(subject(bad), "result");
+	v = json_incref(json_array_get(results, 0));
+	json_array_remove(results, 0);
+	json_array_append_new(results, v);
+	assert_proof_holds(bad);
+	assert_facts(bad);
+	json_decref(bad);
+
+	/* Texts as value objects; the award date as a typed value object (OB 3.0.3 types it
+	 * "xsd:dateTime" without defining the prefix: that string is the datatype IRI). */
+	bad = json_deep_copy(vc);
+	json_object_set_new(achievement(bad), "name",
+	                    json_pack("{s:s}", "@value", "Sauna studies"));
+	json_object_set_new(
+	        bad, "awardedDate",
+	        json_pack("{s:s, s:s}", "@value", "2023-06-01T00:00:00Z", "type", "xsd:dateTime"));
+	json_object_set_new(json_array_get(json_object_get(subject(bad), "identifier"), 0),
+	                    "identityHash", json_pack("{s:s}", "@value", "Zoe Example"));
+	assert_proof_holds(bad);
+	assert_facts(bad);
+	json_decref(bad);
+	json_decref(vc);
+}
+
+static void one_grade_and_fallbacks(void **state)
+{
+	json_t *vc = parse(ob_text);
+	struct vc_ob_facts f;
+	struct ok_error err;
+
+	(void)state;
+	ok_error_clear(&err);
+	/* Two results stating the same value: that is the grade. */
+	json_object_set_new(subject(vc), "result",
+	                    json_pack("[{s:s}, {s:{s:s}}]", "value", "B", "value", "@value", "B"));
+	assert_int_equal(vc_ob_facts_read(vc, &f, &err), 0);
+	assert_string_equal(f.grade, "B");
+	/* A result value that is no text makes the grade unknown. */
+	json_object_set_new(subject(vc), "result",
+	                    json_pack("[{s:s}, {s:[s, s]}]", "value", "B", "value", "B", "C"));
+	assert_int_equal(vc_ob_facts_read(vc, &f, &err), 0);
+	assert_null(f.grade);
+	/* An unreadable creditsEarned is no credits, never the credits available. */
+	json_object_set_new(subject(vc), "creditsEarned", json_string("three"));
+	assert_int_equal(vc_ob_facts_read(vc, &f, &err), 0);
+	assert_false(f.has_credits);
+	json_object_set_new(subject(vc), "creditsEarned", json_pack("[i, i]", 3, 30));
+	assert_int_equal(vc_ob_facts_read(vc, &f, &err), 0);
+	assert_false(f.has_credits);
+	json_object_set_new(subject(vc), "creditsEarned", json_pack("[i, s]", 3, "3.0E0"));
+	assert_int_equal(vc_ob_facts_read(vc, &f, &err), 0);
+	assert_true(f.has_credits && f.credits == 3.0);
+	/* Without creditsEarned, the credits available. */
+	json_object_del(subject(vc), "creditsEarned");
+	assert_int_equal(vc_ob_facts_read(vc, &f, &err), 0);
+	assert_true(f.has_credits && f.credits == 30.0);
+	/* An award date stated in a shape that is no text is unknown, and stated. */
+	json_object_set_new(vc, "awardedDate", json_pack("[s, s]", "2023-06-01", "2020-01-01"));
+	assert_int_equal(vc_ob_facts_read(vc, &f, &err), 0);
+	assert_true(f.awarded_stated);
+	assert_null(f.awarded);
+	/* Two clear names of the holder that differ: none. */
+	json_array_append_new(json_object_get(subject(vc), "identifier"),
+	                      json_pack("{s:s, s:s, s:b, s:s}", "type", "IdentityObject",
+	                                "identityType", "name", "hashed", 0, "identityHash",
+	                                "Someone Else"));
+	assert_null(vc_ob_identity(subject(vc), "name"));
+	json_decref(vc);
+}
+
+static void several_refused(void **state)
+{
+	json_t *vc = parse(ob_text), *two;
+	struct vc_ob_facts f;
+	struct ok_error err;
+
+	(void)state;
+	ok_error_clear(&err);
+	two = json_deep_copy(vc);
+	json_object_set_new(two, "credentialSubject",
+	                    json_pack("[O, O]", subject(vc), subject(vc)));
+	assert_int_equal(vc_ob_facts_read(two, &f, &err), OK_EINPUT);
+	assert_string_equal(err.field, "credentialSubject");
+	assert_non_null(strstr(err.message, "several subjects"));
+	json_decref(two);
+
+	two = json_deep_copy(vc);
+	json_object_set_new(subject(two), "achievement",
+	                    json_pack("[O, O]", achievement(vc), achievement(vc)));
+	assert_int_equal(vc_ob_facts_read(two, &f, &err), OK_EINPUT);
+	assert_non_null(strstr(err.message, "several achievements"));
+	json_decref(two);
+
+	two = json_deep_copy(vc);
+	json_object_set_new(achievement(two), "name", json_pack("[s, s]", "BSc", "MSc"));
+	assert_int_equal(vc_ob_facts_read(two, &f, &err), OK_EINPUT);
+	assert_string_equal(err.field, "credentialSubject.achievement.name");
+	json_decref(two);
+
+	/* A one-item set of subjects is the subject. */
+	two = json_deep_copy(vc);
+	json_object_set_new(two, "credentialSubject", json_pack("[O]", subject(vc)));
+	assert_int_equal(vc_ob_facts_read(two, &f, &err), 0);
+	json_decref(two);
+	json_decref(vc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(same_quads_same_facts),
+	        cmocka_unit_test(one_grade_and_fallbacks),
+	        cmocka_unit_test(several_refused),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
