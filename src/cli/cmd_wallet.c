@@ -10,13 +10,16 @@
 
 static const char wallet_usage[] =
         "Usage: oorkonde [--data DIR] wallet offer --learner-id ID --achievements ID,ID,...\n"
-        "                                          [--vct own|eu-learning] [--pin] [--json]\n\n"
+        "                                          [--vct own|eu-learning] [--pin|--no-pin]\n"
+        "                                          [--json]\n\n"
         "Makes a credential offer (OpenID4VCI, pre-authorized code flow) of the learner's\n"
         "results for their wallet, and prints its openid-credential-offer:// link (show it to\n"
         "the learner as a QR code; --json prints the link, the offer URI, the PIN and the\n"
-        "expiry). The offer works once, for 10 minutes. --pin adds a 6-digit transaction\n"
+        "expiry). The offer works once, for 10 minutes. It carries a 6-digit transaction\n"
         "code, printed beside the link, that the wallet asks for (3 wrong tries withdraw the\n"
-        "offer). --vct chooses the credential type: the depository's own per kind of result\n"
+        "offer), unless config.json sets \"wallet_pin\": false; --pin and --no-pin decide\n"
+        "for this offer (without one, whoever sees the link can take the credential). --vct "
+        "chooses the credential type: the depository's own per kind of result\n"
         "(default) or the EU Learning Credential. Needs `serve` for the wallet to redeem it.\n";
 
 static int wallet_offer(struct cli *c, int argc, char **argv)
@@ -26,6 +29,7 @@ static int wallet_offer(struct cli *c, int argc, char **argv)
 	        {"achievements", required_argument, NULL, 'a'},
 	        {"vct", required_argument, NULL, 'v'},
 	        {"pin", no_argument, NULL, 'p'},
+	        {"no-pin", no_argument, NULL, 'n'},
 	        {"json", no_argument, NULL, 'j'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
@@ -36,7 +40,8 @@ static int wallet_offer(struct cli *c, int argc, char **argv)
 	char *list = NULL, *save = NULL, *id, until[32];
 	struct depository d;
 	struct ok_error err;
-	bool pin = false, json = false;
+	int pin = -1; /* -1: as config wallet_pin says */
+	bool json = false;
 	size_t n = 0;
 	int opt, rc;
 
@@ -53,7 +58,10 @@ static int wallet_offer(struct cli *c, int argc, char **argv)
 				return cli_usage_error(c, "--vct must be own or eu-learning");
 			break;
 		case 'p':
-			pin = true;
+			pin = 1;
+			break;
+		case 'n':
+			pin = 0;
 			break;
 		case 'j':
 			json = true;
@@ -79,7 +87,10 @@ static int wallet_offer(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, &d)))
 		return rc;
 	ok_error_clear(&err);
-	rc = oid4vci_offer_create(&d, learner, ids, n, vct, pin, AUDIT_OPERATOR, 0, &made, &err);
+	if (pin < 0)
+		pin = d.wallet_pin;
+	rc = oid4vci_offer_create(&d, learner, ids, n, vct, pin == 1, AUDIT_OPERATOR, 0, &made,
+	                          &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

@@ -341,13 +341,17 @@ static int read_config_upper(struct depository *d, const json_t *config, const c
 		rc = config_emrex_test_hosts(d, json_object_get(config, "emrex_test_hosts"), path,
 		                             err);
 	/* Wallet issuance (oid4vci/): DPoP required at the token endpoint; a PIN with offers. */
-	for (const char *const *k = (const char *const[]){"wallet_dpop_required", "wallet_pin", NULL};
+	for (const char *const *k =
+	             (const char *const[]){"wallet_dpop_required", "wallet_pin", NULL};
 	     !rc && *k; k++)
 		if (json_object_get(config, *k) && !json_is_boolean(json_object_get(config, *k)))
 			rc = ok_fail_field(err, OK_EINPUT, *k, "%s: %s must be true or false", path,
 			                   *k);
 	d->wallet_dpop_required = json_is_true(json_object_get(config, "wallet_dpop_required"));
-	d->wallet_pin = json_is_true(json_object_get(config, "wallet_pin"));
+	/* On unless turned off: without a PIN the offer's link or QR code alone (seen over a
+	 * shoulder, in a screen share, a forwarded link) is worth the learner's credential, bound
+	 * to whoever redeems it first. */
+	d->wallet_pin = !json_is_false(json_object_get(config, "wallet_pin"));
 	return rc;
 }
 

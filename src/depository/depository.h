@@ -84,7 +84,8 @@ struct depository {
 	 * "host[:port]", for test servers on loopback. Comma-separated here. */
 	char emrex_test_hosts[512];
 	/* Wallet issuance (oid4vci/oid4vci.h): config wallet_dpop_required (access tokens only
-	 * for DPoP proofs) and wallet_pin (the portal's offers carry a transaction code). */
+	 * for DPoP proofs) and wallet_pin (offers carry a transaction code: on unless config
+	 * sets false; the CLI's --pin/--no-pin choose per offer). */
 	bool wallet_dpop_required;
 	bool wallet_pin;
 	/* Hosts whose did:web documents are fetched over plain HTTP (test hosts on loopback):
@@ -133,8 +134,7 @@ int depository_create_in(const char *dir, const char *host, const char *name, co
 
 /* Sets the boolean setting name of config.json in dir (the rest kept), replacing the file in one
  * rename; a depository open on dir reads it at its next open. */
-int depository_config_set_bool(const char *dir, const char *name, bool value,
-                               struct ok_error *err);
+int depository_config_set_bool(const char *dir, const char *name, bool value, struct ok_error *err);
 
 /* Opens an existing data folder, reading config.json whole (the settings of audit/ and
  * portal/ too: OK_EINPUT naming the field when one is out of range). */

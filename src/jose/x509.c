@@ -364,3 +364,37 @@ out:
 	free_chain(roots, nroots);
 	return rc;
 }
+
+int jose_x509_x5c_leaf_has_dns(const json_t *x5c, const char *host, bool *match,
+                               struct ok_error *err)
+{
+	const json_t *v = json_array_get(x5c, 0);
+	size_t slen = json_string_length(v), len = 0;
+	unsigned char *der;
+	const unsigned char *p;
+	X509 *cert;
+
+	*match = false;
+	if (!json_is_string(v) || slen > JOSE_X509_CERT_MAX * 4 / 3 + 4 || !dns_name_ok(host))
+		return 0;
+	der = malloc(slen + 1);
+	if (!der)
+		return fail(err, OK_ENOMEM, "x5c", "out of memory");
+	if (sodium_base642bin(der, slen + 1, json_string_value(v), slen, NULL, &len, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0) {
+		free(der);
+		return 0;
+	}
+	p = der;
+	cert = d2i_X509(NULL, &p, (long)len);
+	free(der);
+	if (!cert)
+		return 0;
+	/* Only dNSName entries: a CN is no statement about a host, and a wildcard would let one
+	 * certificate speak for every issuer under a domain. */
+	*match = X509_check_host(cert, host, strlen(host),
+	                         X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_WILDCARDS,
+	                         NULL) == 1;
+	X509_free(cert);
+	return 0;
+}

@@ -12,6 +12,7 @@
 #define OK_JOSE_X509_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -49,5 +50,14 @@ int jose_x509_chain_root(const char *pem, size_t n, struct buf *out, struct ok_e
  */
 int jose_x509_verify_x5c(const json_t *x5c, const char *roots_pem, size_t roots_len, int64_t now,
                          struct jose_jwk *leaf_key, struct ok_error *err);
+
+/*
+ * Whether the leaf certificate of an x5c header (base64 DER, leaf first) names host as a
+ * subjectAltName dNSName: exactly, case aside, no wildcards and never the subject's CN (the
+ * SD-JWT VC rule binding an https `iss` to its x5c). *match false when it does not or when the
+ * entry is no certificate; an error only when memory runs out.
+ */
+int jose_x509_x5c_leaf_has_dns(const json_t *x5c, const char *host, bool *match,
+                               struct ok_error *err);
 
 #endif

@@ -127,12 +127,21 @@ int oid4vci_token(struct depository *d, const struct oid4vci_token_req *r, json_
 		if (r->tx_code)
 			oid4vci_hash("pin", r->code, r->tx_code, pin);
 		if (!r->tx_code || sodium_memcmp(pin, o.pin_hash, sizeof(pin)) != 0) {
-			/* The wrong try is kept (committed) while the request is refused. */
-			rc = store_vci_offer_wrong_pin(d->store, o.id, err);
-			if (!rc && o.pin_tries + 1 >= OID4VCI_PIN_TRIES) {
-				rc = store_vci_offer_redeem(d->store, o.id, now, err);
-				burnt = true;
+			int64_t tries = 0;
+
+			/* The wrong try is kept (committed) while the request is refused. Count
+			 * and burn are one statement deciding on the row's own count, not on
+			 * o.pin_tries read above: correct without relying on the writer lock
+			 * that BEGIN takes today. */
+			rc = store_vci_offer_wrong_pin(d->store, o.id, OID4VCI_PIN_TRIES, now,
+			                               &tries, err);
+			if (rc == OK_ECONFLICT) {
+				rc = OID4VCI_REFUSE(oauth, "invalid_grant", err, OK_EINVALID,
+				                    "the pre-authorized code was used or has "
+				                    "expired");
+				goto out;
 			}
+			burnt = !rc && tries >= OID4VCI_PIN_TRIES;
 			if (!rc)
 				rc = audit_txn_event(&txn, "wallet", "wallet.pin_wrong",
 				                     o.learner_id, "wallet",

@@ -84,24 +84,69 @@ static int add_file(const char *dir, const char *name, struct buf *out, struct o
 	return rc;
 }
 
+#define ISS_HOST_MAX 253
+
 struct issuer_ctx {
 	const char *roots;
 	size_t roots_len;
 	int64_t now;
+	const struct jose_jwk *own_key; /* this depository's wallet key, NULL when it has none */
+	bool own;                       /* the leaf's key is own_key: we signed it */
+	bool host_ok;                   /* iss is https://host with host a dNSName of the leaf */
+	char host[ISS_HOST_MAX + 1];    /* that host, shown as the issuer */
 };
 
-/* The issuer's key: the leaf of x5c, whose chain must lead to a trusted root. */
+/* The host of an https URL (no user part, no IPv6 literal) into out; false when url is not one.
+ */
+static bool https_host(const char *url, char *out, size_t cap)
+{
+	static const char scheme[] = "https://";
+	size_t n;
+
+	if (strncmp(url, scheme, sizeof(scheme) - 1) != 0)
+		return false;
+	url += sizeof(scheme) - 1;
+	n = strcspn(url, ":/?#@[");
+	if (n == 0 || n >= cap || url[n] == '@' || url[n] == '[')
+		return false;
+	memcpy(out, url, n);
+	out[n] = '\0';
+	return true;
+}
+
+/*
+ * The issuer's key: the leaf of x5c, whose chain must lead to a trusted root. Also decides who
+ * the issuer is, from the certificate and never from the claims alone: ours only when the leaf
+ * carries our own wallet key (so we made the signature), anybody else only as far as the host
+ * in `iss` is a dNSName of the leaf (any CA in wallet-roots.pem could otherwise sign in our name
+ * or another's).
+ */
 static int issuer_key(void *ctx, const json_t *header, const json_t *payload, struct jose_jwk *key,
                       struct ok_error *err)
 {
-	const struct issuer_ctx *ic = ctx;
+	struct issuer_ctx *ic = ctx;
 	const json_t *x5c = json_object_get(header, "x5c");
+	const json_t *iss = json_object_get(payload, "iss");
+	int rc;
 
-	(void)payload;
 	if (!x5c)
 		return ok_fail_field(err, OK_EINVALID, "header.x5c",
 		                     "the credential carries no certificate chain (x5c)");
-	return jose_x509_verify_x5c(x5c, ic->roots, ic->roots_len, ic->now, key, err);
+	rc = jose_x509_verify_x5c(x5c, ic->roots, ic->roots_len, ic->now, key, err);
+	if (rc)
+		return rc;
+	ic->own = ic->own_key && jose_jwk_equal(key, ic->own_key);
+	if (!ic->own && json_is_string(iss) &&
+	    https_host(json_string_value(iss), ic->host, sizeof(ic->host))) {
+		bool match;
+
+		if ((rc = jose_x509_x5c_leaf_has_dns(x5c, ic->host, &match, err))) {
+			jose_jwk_release(key);
+			return rc;
+		}
+		ic->host_ok = match;
+	}
+	return 0;
 }
 
 int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
@@ -121,6 +166,7 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 	        .now = ic.now,
 	};
 	struct buf roots, chain;
+	struct jose_jwk own_key = {0};
 	struct ok_error why;
 	const json_t *iss, *exp, *iat;
 	int rc;
@@ -138,6 +184,8 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 
 		if (keys_wallet_load(d->dir, &own, &chain, NULL) == 0) {
 			(void)jose_x509_chain_root(chain.data, chain.len, &roots, NULL);
+			if (jose_signer_public(&own, &own_key, NULL) == 0)
+				ic.own_key = &own_key;
 			jose_signer_release(&own);
 		}
 		if ((rc = add_file(d->dir, ROOTS_FILE, &roots, err)))
@@ -195,19 +243,24 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 		const json_t *idx = json_object_get(sl, "idx"), *uri = json_object_get(sl, "uri");
 		int st = 0, src;
 
+		/* A check that cannot be done fails ("not checked"), never passes: otherwise
+		 * leaving out `status` would make any credential look unrevoked. */
 		if (!json_object_get(sr.claims, "status"))
-			item(r, VERIFY_STATUS, true, "the credential names no status list");
+			item(r, VERIFY_STATUS, false,
+			     "status not checked: the credential names no status list");
 		else if (!json_is_integer(idx) || json_integer_value(idx) < 0 ||
 		         !json_is_string(uri))
 			item(r, VERIFY_STATUS, false, "the status entry is not {idx, uri}");
-		else if (!d || (src = registry_token_status_local(d, json_string_value(uri),
-		                                                  json_integer_value(idx), &st,
-		                                                  &why)) == OK_ENOTFOUND)
-			/* Another issuer's list is never fetched: an outsider must not make us
-			 * fetch. */
+		else if (!ic.own || (src = registry_token_status_local(d, json_string_value(uri),
+		                                                       json_integer_value(idx), &st,
+		                                                       &why)) == OK_ENOTFOUND)
+			/* Our lists speak only for what we signed: a foreign credential naming one
+			 * of them would borrow an unused slot's "valid". Another issuer's list is
+			 * never fetched: an outsider must not make us fetch. */
 			item(r, VERIFY_STATUS, false,
-			     "the status list is another issuer's, which this depository does not "
-			     "fetch");
+			     "status not checked: the status list is not this depository's own for "
+			     "its own credentials, and this depository does not fetch another "
+			     "issuer's");
 		else if (src) {
 			rc = ok_fail(err, src, "%s", why.message);
 			goto out;
@@ -220,18 +273,18 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 			     "not revoked or suspended (Token Status List)");
 	}
 	if (checks & VERIFY_ISSUER) {
-		bool own = d && json_is_string(iss) &&
-		           strcmp(json_string_value(iss), d->base_url) == 0;
-
-		if (own)
+		if (ic.own)
 			item(r, VERIFY_ISSUER, true, "issued by this depository");
-		else if (o->any_issuer) {
+		else if (!ic.host_ok)
+			item(r, VERIFY_ISSUER, false,
+			     "the issuer (iss) is not an https URL whose host is a dNSName of its "
+			     "certificate");
+		else {
 			item(r, VERIFY_ISSUER, true,
-			     "the issuer's certificate chains to a trusted root");
-			r->items[r->count - 1].warning = true;
-		} else
-			item(r, VERIFY_ISSUER, true,
-			     "the issuer's certificate chains to a root trusted for wallets");
+			     "issued by %s, whose certificate chains to a %s", ic.host,
+			     o->any_issuer ? "trusted root" : "root trusted for wallets");
+			r->items[r->count - 1].warning = o->any_issuer;
+		}
 	}
 	r->verified = true;
 	for (size_t i = 0; i < r->count; i++)
@@ -239,6 +292,7 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 			r->verified = false;
 out:
 	jose_sdjwt_result_release(&sr);
+	jose_jwk_release(&own_key);
 	buf_release(&roots);
 	buf_release(&chain);
 	return rc;

@@ -49,8 +49,12 @@ static const struct sqlite_query OFFER_REDEEM = {
         "UPDATE vci_offer SET redeemed_ms = ?2 WHERE id = ?1 AND redeemed_ms = 0",
         "redeem a credential offer", NULL, NULL};
 static const struct sqlite_query OFFER_WRONG_PIN = {
-        ST_VCI_OFFER_WRONG_PIN, "UPDATE vci_offer SET pin_tries = pin_tries + 1 WHERE id = ?",
-        "count a wrong transaction code", NULL, NULL};
+        ST_VCI_OFFER_WRONG_PIN,
+        /* SET's right-hand sides read the row as it was: the burn follows this very count. */
+        "UPDATE vci_offer SET pin_tries = pin_tries + 1, redeemed_ms = CASE WHEN pin_tries + 1 "
+        ">= ?2 THEN ?3 ELSE redeemed_ms END WHERE id = ?1 AND redeemed_ms = 0 "
+        "RETURNING pin_tries AS n",
+        "count a wrong transaction code", NULL, &sqlite_count_cols};
 static const struct sqlite_query TOKEN_PUT = {
         ST_VCI_TOKEN_PUT, "INSERT INTO vci_token (" TOKEN_COLS ") VALUES (?, ?, ?, ?, ?)",
         "keep an access token", &token_cols, NULL};
@@ -111,9 +115,18 @@ static int offer_redeem(struct store *base, const char *id, int64_t at_ms, struc
 	return 0;
 }
 
-static int offer_wrong_pin(struct store *base, const char *id, struct ok_error *err)
+static int offer_wrong_pin(struct store *base, const char *id, int64_t max_tries, int64_t at_ms,
+                           int64_t *tries, struct ok_error *err)
 {
-	return sqlite_exec(sq(base), &OFFER_WRONG_PIN, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
+	struct sqlite_count_row r = {0};
+	int rc = sqlite_get(sq(base), &OFFER_WRONG_PIN,
+	                    SQLITE_ARGS(SQ_ARG_TEXT(id), SQ_ARG_INT(max_tries), SQ_ARG_INT(at_ms)),
+	                    &r, err);
+
+	*tries = r.n;
+	if (rc == OK_ENOTFOUND)
+		return ok_fail(err, OK_ECONFLICT, "the credential offer was redeemed already");
+	return rc;
 }
 
 static int token_put(struct store *base, const struct store_vci_token *t, struct ok_error *err)

@@ -53,8 +53,11 @@ struct store_vci_ops {
 	                     struct store_vci_offer *out, struct ok_error *err);
 	/* Marks it redeemed; OK_ECONFLICT when it was already. */
 	int (*offer_redeem)(struct store *s, const char *id, int64_t at_ms, struct ok_error *err);
-	/* Counts one wrong transaction code. */
-	int (*offer_wrong_pin)(struct store *s, const char *id, struct ok_error *err);
+	/* Counts one wrong transaction code of an offer not redeemed yet and, when that makes
+	 * max_tries, marks it redeemed at at_ms (burnt), in one statement; *tries the count
+	 * after it. OK_ECONFLICT when the offer was redeemed (or burnt) already. */
+	int (*offer_wrong_pin)(struct store *s, const char *id, int64_t max_tries, int64_t at_ms,
+	                       int64_t *tries, struct ok_error *err);
 	int (*token_put)(struct store *s, const struct store_vci_token *t, struct ok_error *err);
 	int (*token_find)(struct store *s, const unsigned char hash[STORE_HASH_BYTES],
 	                  struct store_vci_token *out, struct ok_error *err);
@@ -100,9 +103,10 @@ static inline int store_vci_offer_redeem(struct store *s, const char *id, int64_
 	return s->ops->vci->offer_redeem(s, id, at_ms, err);
 }
 
-static inline int store_vci_offer_wrong_pin(struct store *s, const char *id, struct ok_error *err)
+static inline int store_vci_offer_wrong_pin(struct store *s, const char *id, int64_t max_tries,
+                                            int64_t at_ms, int64_t *tries, struct ok_error *err)
 {
-	return s->ops->vci->offer_wrong_pin(s, id, err);
+	return s->ops->vci->offer_wrong_pin(s, id, max_tries, at_ms, tries, err);
 }
 
 static inline int store_vci_token_put(struct store *s, const struct store_vci_token *t,

@@ -104,10 +104,11 @@ def issuer(binary, tmp_path):
 
 
 def offer(ok, *titles, pin=False, vct=None):
+    """pin None: as config.json says (a PIN unless wallet_pin is false)."""
     args = ["wallet", "offer", "--learner-id", ok.learner, "--achievements",
             ",".join(ok.ids[t] for t in titles)]
-    if pin:
-        args.append("--pin")
+    if pin is not None:
+        args.append("--pin" if pin else "--no-pin")
     if vct:
         args += ["--vct", vct]
     out = ok.run(*args, "--json", check=True).stdout
@@ -197,7 +198,7 @@ def test_metadata(issuer):
 
 def test_whole_flow_with_dpop_and_two_wallet_keys(issuer):
     made = offer(issuer, "BSc Physics")
-    assert "pin" not in made
+    assert "pin" not in made  # --no-pin
     r = resolve(issuer, made["link"])
     assert r.status == 200, r
     doc = r.json()
@@ -453,3 +454,32 @@ def test_portal_add_to_wallet(issuer):
     assert r.status == 403, r
     assert issuer.srv.post("/v1/me/wallet-offers",
                            {"achievements": [issuer.ids["Optics"]]}).status == 401
+
+
+def test_pin_by_default(issuer):
+    """Review W5: the link alone is not enough, for the portal's offers and the CLI's, unless
+    config.json turns the PIN off."""
+    link = issuer.run("learner", "login-link", issuer.learner, check=True).stdout.strip()
+    session = Session(issuer.srv, cookie_of(redeem(issuer.srv, link[len(BASE):])))
+    doc = session.post("/v1/me/wallet-offers", {"achievements": [issuer.ids["Optics"]]}).json()
+    cli = offer(issuer, "Optics", pin=None)
+    for made in (doc, cli):
+        assert len(made["pin"]) == 6 and made["pin"].isdigit()
+        grant = resolve(issuer, made["link"]).json()["grants"][PRE_AUTH]
+        assert grant["tx_code"]["length"] == 6
+        error_of(token(issuer, grant["pre-authorized_code"]), 400, "invalid_grant")
+        assert token(issuer, grant["pre-authorized_code"], tx_code=made["pin"]).status == 200
+    # Turned off: neither has one (the CLI's --pin still adds one).
+    cfg = json.loads((issuer.data / "config.json").read_text())
+    cfg["wallet_pin"] = False
+    (issuer.data / "config.json").write_text(json.dumps(cfg))
+    issuer.srv.stop()
+    issuer.srv = Server(issuer, "--rate-limit", "0", name="vci-nopin").start()
+    link = issuer.run("learner", "login-link", issuer.learner, check=True).stdout.strip()
+    session = Session(issuer.srv, cookie_of(redeem(issuer.srv, link[len(BASE):])))
+    doc = session.post("/v1/me/wallet-offers", {"achievements": [issuer.ids["Optics"]]}).json()
+    assert "pin" not in doc and "pin" not in offer(issuer, "Optics", pin=None)
+    assert "pin" in offer(issuer, "Optics", pin=True)
+    grant = resolve(issuer, doc["link"]).json()["grants"][PRE_AUTH]
+    assert "tx_code" not in grant
+    assert token(issuer, grant["pre-authorized_code"]).status == 200

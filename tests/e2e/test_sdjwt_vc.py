@@ -195,6 +195,66 @@ def test_another_depositorys_chain(issuer, binary, tmp_path):
     # status check cannot be done, and a check that cannot be done fails.
     proc = verify(issuer, tmp_path, sdjwt)
     assert proc.returncode == 1 and "does not fetch" in proc.stdout
+    assert "issued by other.example.no" in proc.stdout
+
+
+def test_a_trusted_ca_cannot_speak_for_this_depository(issuer, binary, tmp_path):
+    """Review W1: a second data folder with the same host name (so the same iss, vct and status
+    list URLs) issues a degree; its CA is trusted for wallets. It is not ours: its status is not
+    looked up in our lists, and it is not reported as issued by this depository."""
+    evil = Oorkonde(binary, tmp_path / "evil")
+    evil.run("init", "--host", "diploma.example.nl", check=True)
+    evil.add_institution()
+    row = make_row(record_id="X-1", national_id="123456782", given_names="Eve",
+                   family_name="Forger", kind="degree", title="MSc Everything", eqf_level="7")
+    assert evil.import_csv(write_csv(tmp_path / "e.csv", [row])).returncode == 0
+    evil.achievement = evil.achievements_json("123456782")[0]["id"]
+    evil.holder_jwk = issuer.holder_jwk
+    forged = issue(evil)
+    _, payload = claims_of(parts(forged)[0])
+    assert payload["iss"] == "https://diploma.example.nl"
+    assert payload["status"]["status_list"]["uri"].startswith("https://diploma.example.nl/")
+    chain = (evil.data / "wallet-chain.pem").read_text()
+    root = chain[chain.index("-----BEGIN CERTIFICATE-----", 10):]
+    (issuer.data / "wallet-roots.pem").write_text(root)
+
+    report = json.loads(verify(issuer, tmp_path, forged, "--json").stdout)
+    assert report["verified"] is False
+    text = json.dumps(report)
+    assert "issued by this depository" not in text
+    assert "not revoked" not in text and "status not checked" in text
+    # Its certificate does name the host, so as a foreign issuer it is shown by that host.
+    proc = verify(issuer, tmp_path, forged, "--checks", "proof,validity,issuer")
+    assert proc.returncode == 0, proc.stdout
+    assert "issued by diploma.example.nl" in proc.stdout
+    assert "issued by this depository" not in proc.stdout
+    # The same over HTTP (the verifier's and POST /credentials/verify's verdict).
+    from helpers.server import Server
+    srv = Server(issuer, "--rate-limit", 0)
+    srv.start()
+    try:
+        r = srv.post("/credentials/verify", {"verifiableCredential": forged})
+        assert r.json()["verified"] is False, r.json()
+        assert "issued by this depository" not in json.dumps(r.json())
+    finally:
+        srv.stop()
+    # Ours still is ours, and its status is looked up.
+    proc = verify(issuer, tmp_path, issue(issuer))
+    assert proc.returncode == 0 and "issued by this depository" in proc.stdout, proc.stdout
+    assert "not revoked" in proc.stdout
+
+    # A CA's certificate for another host cannot name us (or anyone else) as iss.
+    other = Oorkonde(binary, tmp_path / "other")
+    other.run("init", "--host", "other.example.no", check=True)
+    other_chain = (other.data / "wallet-chain.pem").read_text()
+    (issuer.data / "wallet-roots.pem").write_text(
+        other_chain[other_chain.index("-----BEGIN CERTIFICATE-----", 10):])
+    for name in ("wallet.key", "wallet-chain.pem"):
+        (evil.data / name).write_text((other.data / name).read_text())
+    renamed = issue(evil)
+    assert claims_of(parts(renamed)[0])[1]["iss"] == "https://diploma.example.nl"
+    proc = verify(issuer, tmp_path, renamed, "--checks", "proof,validity,issuer")
+    assert proc.returncode == 1 and "dNSName" in proc.stdout, proc.stdout
 
 
 def test_eu_learning_credential(issuer, tmp_path):

@@ -89,7 +89,7 @@ describe('OpenID4VCI with @openid4vc/openid4vci as the wallet', () => {
     const issuerMetadata = await client.resolveIssuerMetadata(offer.credential_issuer);
     const dpopSigner = walletKey();
     const {accessTokenResponse, dpop} = await client.retrievePreAuthorizedCodeAccessTokenFromOffer(
-      {credentialOffer: offer, issuerMetadata, dpop: {signer: dpopSigner}});
+      {credentialOffer: offer, issuerMetadata, txCode: made.pin, dpop: {signer: dpopSigner}});
     assert.equal(accessTokenResponse.token_type, 'DPoP');
     const {c_nonce: nonce} = await client.requestNonce({issuerMetadata});
     const holders = [walletKey(), walletKey()];

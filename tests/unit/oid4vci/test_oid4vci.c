@@ -174,6 +174,34 @@ static void nonce_once_and_expires(void **state)
 	assert_int_equal(store_commit(s, &err), 0);
 }
 
+/* Wrong PINs are counted and the offer burnt by one statement on the row's own count (review
+ * note: not on a count read earlier in the transaction), so it holds without the writer lock. */
+static void pin_tries_burn_in_one_statement(void **state)
+{
+	struct world *w = *state;
+	struct store *s = w->f->d.store;
+	const char *ids[] = {w->id};
+	struct oid4vci_offer_made m;
+	struct store_vci_offer o;
+	struct ok_error err;
+	int64_t tries = 0;
+
+	if (oid4vci_offer_create(&w->f->d, w->anna, ids, 1, SDJWT_VCT_OWN, true, "operator", T0, &m,
+	                         &err))
+		fail_msg("offer: %s", err.message);
+	for (int64_t i = 1; i <= 3; i++) {
+		assert_int_equal(store_vci_offer_wrong_pin(s, m.id, 3, T0 + i, &tries, &err), 0);
+		assert_int_equal(tries, i);
+		assert_int_equal(store_vci_offer_get(s, m.id, &o, &err), 0);
+		assert_int_equal(o.redeemed_ms, i == 3 ? T0 + 3 : 0);
+	}
+	/* Burnt: no fourth try is counted, and the right PIN cannot redeem it any more. */
+	assert_int_equal(store_vci_offer_wrong_pin(s, m.id, 3, T0 + 4, &tries, &err), OK_ECONFLICT);
+	assert_int_equal(store_vci_offer_redeem(s, m.id, T0 + 4, &err), OK_ECONFLICT);
+	assert_int_equal(store_vci_offer_get(s, m.id, &o, &err), 0);
+	assert_int_equal(o.pin_tries, 3);
+}
+
 static void form_parser(void **state)
 {
 	struct oid4vci_form f;
@@ -205,6 +233,8 @@ static void form_parser(void **state)
 	        cmocka_unit_test_setup_teardown(token_expires, setup, teardown),  \
 	        cmocka_unit_test_setup_teardown(nonce_once_and_expires, setup,    \
 	                                        teardown),                        \
+	        cmocka_unit_test_setup_teardown(pin_tries_burn_in_one_statement,  \
+	                                        setup, teardown),                 \
 	}
 /* clang-format on */
 
