@@ -5,9 +5,11 @@
 
 #include "core/clock.h"
 #include "core/format.h"
+#include "store/store.h"
 #include "registry/learner.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SEED_BYTES 32
@@ -223,6 +225,87 @@ static int session_start(struct depository *d, const struct oidc_provider *p,
 	return 0;
 }
 
+/* The institutions of a learner's records, each once (at most INSTITUTIONS_MAX). */
+#define INSTITUTIONS_MAX 64
+struct institutions {
+	char code[INSTITUTIONS_MAX][33];
+	size_t n;
+};
+
+static int collect_institution(void *ctx, const struct store_achievement *a)
+{
+	struct institutions *in = ctx;
+	size_t i;
+
+	for (i = 0; i < in->n; i++)
+		if (strcmp(in->code[i], a->institution) == 0)
+			return 0;
+	if (in->n < INSTITUTIONS_MAX)
+		memcpy(in->code[in->n++], a->institution, sizeof(in->code[0]));
+	return 0;
+}
+
+/*
+ * Whether the learner's national id was registered under country's scheme: by an institution of
+ * that country (the importer checks an id by its institution's country, so that is the namespace
+ * the id was given in). OK_ENOTFOUND when not: a provider for one country's ids cannot sign in a
+ * learner whose matching number only another country's institution registered.
+ */
+static int registered_in(struct depository *d, const char *learner_id, const char *country,
+                         struct ok_error *err)
+{
+	struct institutions *in = calloc(1, sizeof(*in));
+	struct store_institution inst;
+	size_t i;
+	int rc;
+
+	if (!in)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	rc = registry_learner_achievements(d, learner_id, collect_institution, in, err);
+	for (i = 0; !rc && i < in->n; i++) {
+		rc = store_institution_get(d->store, in->code[i], &inst, err);
+		if (rc == OK_ENOTFOUND)
+			rc = 0;
+		else if (!rc && strcmp(inst.country, country) == 0)
+			break;
+	}
+	if (!rc && i == in->n)
+		rc = ok_fail(err, OK_ENOTFOUND, "not registered under this scheme");
+	free(in);
+	return rc;
+}
+
+/*
+ * The learner of an identifier of country cc (oidc_scheme_read), in the importer's two spellings
+ * (formats.md, "National ids"): with the country's code in front ("BE 85.07.30-033.28", which
+ * says the country itself: any institution may have registered it), or bare, which is the
+ * registering institution's country's number, so a learner found so counts only with a record of
+ * an institution of cc. A Dutch BSN is always stored bare. OK_ENOTFOUND when none.
+ */
+static int find_in_scheme(struct depository *d, const char *national_id, const char *cc,
+                          char learner_id[STORE_ID_MAX + 1], struct ok_error *err)
+{
+	char spelled[OIDC_NATIONAL_ID_MAX + 3];
+	const char *bare = national_id;
+	bool prefixed = (national_id[0] & ~0x20) == cc[0] && (national_id[1] & ~0x20) == cc[1];
+	int rc;
+
+	if (strcmp(cc, "NL") != 0) {
+		if (ok_format(spelled, sizeof(spelled), "%s%s", prefixed ? "" : cc, national_id))
+			return ok_fail(err, OK_ENOTFOUND, "no learner with that national id");
+		rc = registry_learner_find_id(d, spelled, learner_id, err);
+		sodium_memzero(spelled, sizeof(spelled));
+		if (rc != OK_ENOTFOUND && rc != OK_EINPUT)
+			return rc;
+		if (prefixed && national_id[2] >= '0' && national_id[2] <= '9')
+			bare = national_id + 2;
+	}
+	rc = registry_learner_find_id(d, bare, learner_id, err);
+	if (!rc)
+		rc = registered_in(d, learner_id, cc, err);
+	return rc;
+}
+
 int portal_oidc_finish(struct depository *d, const struct oidc_rp *rp, struct oidc_provider *p,
                        const char *cookie, const char *state, const char *code,
                        const char *redirect_uri, struct portal_session *out,
@@ -265,7 +348,7 @@ int portal_oidc_finish(struct depository *d, const struct oidc_rp *rp, struct oi
 	}
 	/* A national id of a form the importer refuses has no record either. */
 	ok_error_clear(&lookup);
-	rc = registry_learner_find_id(d, who.national_id, learner_id, &lookup);
+	rc = find_in_scheme(d, who.national_id, who.country, learner_id, &lookup);
 	if (rc == OK_ENOTFOUND || rc == OK_EINPUT) {
 		audit_flow(d, p, "oidc.unknown", "national_id");
 		rc = ok_fail(err, OK_ENOTFOUND, "no records are registered for you");

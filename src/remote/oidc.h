@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,14 @@
 #define OIDC_CONNECT_MS      2000
 #define OIDC_TIMEOUT_MS      5000
 #define OIDC_NATIONAL_ID_MAX 64
+#define OIDC_PATTERN_MAX     128
+
+/* What a provider's national ids are (config "id_scheme", see oidc_scheme_parse). */
+enum oidc_scheme {
+	OIDC_SCHEME_NL_BSN = 1, /* "NL:BSN": the Dutch citizen service number */
+	OIDC_SCHEME_EIDAS,      /* "eIDAS": a PersonIdentifier "CC/DD/value" of the eIDAS node */
+	OIDC_SCHEME_COUNTRY,    /* "CC:NAME": one country's identifier (id_pattern, or a default) */
+};
 
 enum oidc_client_auth {
 	OIDC_AUTH_SECRET_BASIC = 1,
@@ -66,6 +75,12 @@ struct oidc_provider {
 	char claim[64];             /* the claim carrying the national identifier */
 	char acr_values[128];       /* "" for none */
 	char id_scheme[32];         /* e.g. "NL:BSN" */
+	enum oidc_scheme scheme;    /* id_scheme read */
+	char scheme_country[3];     /* "NL" for NL:BSN, CC for CC:NAME; "" for eIDAS */
+	char id_pattern[OIDC_PATTERN_MAX]; /* CC:NAME: the POSIX ERE an id must match whole */
+	char id_countries[64];      /* eIDAS: the countries it may speak for, "BE,DE"; "" any */
+	bool has_pattern;
+	regex_t pattern;            /* id_pattern compiled */
 	char ca_file[512];          /* "" for the system's CAs */
 	char endpoint_hosts[256];   /* other hosts its endpoints may be on, comma-separated */
 	unsigned algs_allowed;      /* enum jose_alg mask: config "algs", default all four */
@@ -92,8 +107,9 @@ struct oidc_rp {
 
 /* What a checked ID token says about who signed in. */
 struct oidc_identity {
-	char national_id[OIDC_NATIONAL_ID_MAX + 1];
-	char acr[64];
+	char national_id[OIDC_NATIONAL_ID_MAX + 1]; /* the value within the scheme */
+	char country[3]; /* whose institutions' registrations it belongs to (ISO 3166-1) */
+	char acr[64];    /* one of acr_values, or "" */
 };
 
 /* Configuration */
@@ -119,6 +135,26 @@ struct oidc_provider *oidc_rp_find(struct oidc_rp *rp, const char *id);
  * registration at the provider.
  */
 int oidc_client_key_jwk(const char *dir, const char *id, json_t **jwk, struct ok_error *err);
+
+/* National id schemes (pure: fuzzed) */
+
+/*
+ * Reads config's "id_scheme" (and "id_pattern", "id_countries") into p: "NL:BSN", "eIDAS" or
+ * "CC:NAME" (CC an ISO 3166-1 country in capitals, NAME 1-16 of A-Z, 0-9, '-'). OK_EINPUT naming
+ * the field when one is wrong.
+ */
+int oidc_scheme_parse(struct oidc_provider *p, const char *scheme, const char *pattern,
+                      const char *countries, struct ok_error *err);
+/*
+ * Reads the national id claim's value of provider p (text; value_len bytes) by p's scheme: the
+ * country whose registrations it belongs to into out->country and the identifier into
+ * out->national_id. NL:BSN: exactly 9 digits passing the eleven-test. eIDAS: "CC/DD/value" (CC
+ * among id_countries when set; an NL value a BSN). CC:NAME: the id_pattern, else 4-32 of
+ * letters, digits, ' ', '.', '-' not starting with another country's code before a digit.
+ * OK_EINVALID (field national_id_claim) when it does not fit.
+ */
+int oidc_scheme_read(const struct oidc_provider *p, const char *value, size_t value_len,
+                     struct oidc_identity *out, struct ok_error *err);
 
 /* Documents (pure: fuzzed) */
 

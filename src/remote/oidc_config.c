@@ -114,10 +114,11 @@ static int read_provider(const json_t *o, struct oidc_provider *p, struct ok_err
 	const char *auth = json_string_value(json_object_get(o, "client_auth"));
 	const char *known[] = {"id",         "name",       "issuer",         "client_id",
 	                       "client_auth", "scopes",    "national_id_claim", "acr_values",
-	                       "id_scheme",  "ca_file",    "endpoint_hosts", "algs"};
+	                       "id_scheme",  "ca_file",    "endpoint_hosts", "algs",
+	                       "id_pattern", "id_countries"};
 	const char *key;
 	const json_t *v;
-	char scopes[sizeof(p->scope)];
+	char scopes[sizeof(p->scope)], pattern[OIDC_PATTERN_MAX], countries[64];
 	int rc;
 
 	if (!json_is_object(o))
@@ -155,7 +156,13 @@ static int read_provider(const json_t *o, struct oidc_provider *p, struct ok_err
 	                    json_object_get(o, "endpoint_hosts"), ',', "endpoint_hosts", err)) ||
 	    (rc = copy_list(scopes, sizeof(scopes), json_object_get(o, "scopes"), ' ', "scopes",
 	                    err)) ||
-	    (rc = read_algs(json_object_get(o, "algs"), &p->algs_allowed, err)))
+	    (rc = read_algs(json_object_get(o, "algs"), &p->algs_allowed, err)) ||
+	    (rc = copy_field(pattern, sizeof(pattern), json_object_get(o, "id_pattern"),
+	                     "id_pattern", false, err)) ||
+	    (rc = copy_list(countries, sizeof(countries), json_object_get(o, "id_countries"), ',',
+	                    "id_countries", err)) ||
+	    (rc = oidc_scheme_parse(p, p->id_scheme, pattern[0] ? pattern : NULL,
+	                            json_object_get(o, "id_countries") ? countries : NULL, err)))
 		return rc;
 	/* https only: the discovery document is the root of trust of every key it names. */
 	if (strncmp(p->issuer, "https://", 8) || strchr(p->issuer, '?') || strchr(p->issuer, '#') ||
@@ -330,6 +337,8 @@ void oidc_rp_release(struct oidc_rp *rp)
 		struct oidc_provider *p = &rp->providers[i];
 		jose_signer_release(&p->key);
 		json_decref(p->jwks);
+		if (p->has_pattern)
+			regfree(&p->pattern);
 		sodium_memzero(p->secret, sizeof(p->secret));
 		pthread_mutex_destroy(&p->lock);
 	}

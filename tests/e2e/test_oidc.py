@@ -540,3 +540,144 @@ def test_the_demo_with_a_login_link_allows_them(binary, tmp_path):
     out = ok.run("demo", "--learners", "3", "--login-link", check=True).stdout
     assert re.search(r"/login/[A-Za-z0-9_-]{43}", out)
     assert json.loads((ok.data / "config.json").read_text())["allow_login_links"] is True
+
+
+# National id schemes: a provider finds only learners registered under its own scheme
+
+
+BERT = {"national_id": "85073003328", "given_names": "Bert", "family_name": "Peeters"}
+ZERO = {"national_id": "012345672", "given_names": "Nul", "family_name": "Voorop"}
+# A Belgian studying in the Netherlands: her number registered with its country code in front.
+CARLA = {"national_id": "BE 90.01.01-123.45", "given_names": "Carla", "family_name": "Maes"}
+
+
+@pytest.fixture(scope="module")
+def schemes(binary, world, tmp_path_factory):
+    """One fake provider behind three configured ones: nl (NL:BSN), be (BE:RRN) and eu (eIDAS,
+    for Belgium only). Anna's BSN is registered by a Dutch institution, Bert's Belgian number by
+    a Belgian one."""
+    tmp = tmp_path_factory.mktemp("schemes")
+    fp = FakeProvider(world["tmp"] / "cert.pem", world["tmp"] / "key.pem")
+    ok = folder(binary, tmp / "data", fp.issuer, world["ca"])
+    cfg_path = ok.data / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    base = cfg["oidc"]["providers"][0]
+    cfg["oidc"]["providers"] += [
+        dict(base, id="be", name="itsme (test)", id_scheme="BE:RRN",
+             id_pattern="[0-9]{11}"),
+        dict(base, id="eu", name="eIDAS (test)", id_scheme="eIDAS", id_countries=["BE"])]
+    cfg_path.write_text(json.dumps(cfg))
+    for p in ("be", "eu"):
+        (ok.data / f"oidc-{p}.secret").write_text(SECRET + "\n")
+        os.chmod(ok.data / f"oidc-{p}.secret", 0o600)
+    ok.add_institution(code="BEUL", name="Université de Liège", country="BE")
+    csv = tmp / "be.csv"
+    csv.write_text(csv_text([make_row(record_id="B-1", title="Chimie", **BERT)]))
+    ok.run("import", csv, "--institution", "BEUL", check=True)
+    csv = tmp / "zero.csv"
+    csv.write_text(csv_text([make_row(record_id="Z-1", title="Optics", **ZERO),
+                             make_row(record_id="C-1", title="Statics", **CARLA)]))
+    ok.run("import", csv, "--institution", "21XX", check=True)
+    srv = Server(ok, "--rate-limit", 0, name="schemes").start()
+    try:
+        yield fp, srv, ok
+    finally:
+        srv.stop()
+        fp.httpd.shutdown()
+
+
+def scheme_sign_in(fp, srv, provider, national_id):
+    r = srv.get(f"/signin/{provider}")
+    assert r.status == 303, r
+    cookie = re.match(r"[^=]+=([^;]+)", r.headers["set-cookie"]).group(1)
+    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(r.headers["location"]).query))
+    fp.id_token = fp.sign(fp.claims(q["nonce"], bsn=national_id))
+    u = urllib.parse.urlsplit(q["redirect_uri"])
+    name = r.headers["set-cookie"].split("=", 1)[0]
+    conn = srv.connection(30)
+    try:
+        conn.request("GET", f"{u.path}?code=abc&state={q['state']}",
+                     headers={"Accept": "text/html", "Cookie": f"{name}={cookie}"})
+        raw = conn.getresponse()
+        out = Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, raw.read())
+        out.cookies = [v for k, v in raw.getheaders() if k.lower() == "set-cookie"]
+        return out
+    finally:
+        conn.close()
+
+
+def signed_in_as(srv, r):
+    token = session_cookie(r)
+    if r.status != 200 or not token:
+        return None
+    return srv.get("/v1/me", headers={"Cookie": f"oorkonde_session={token}"}).json()[
+        "learner"]["family_name"]
+
+
+def test_each_provider_signs_in_the_learners_of_its_own_scheme(schemes):
+    fp, srv, _ = schemes
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "nl", ANNA["national_id"])) == "Zwart"
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "be", BERT["national_id"])) == "Peeters"
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "eu", "BE/NL/" + BERT["national_id"])) \
+        == "Peeters"
+    # A number registered with its country's code in front, by an institution elsewhere.
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "be", "90010112345")) == "Maes"
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "eu", "BE/NL/BE90010112345")) == "Maes"
+    # A BSN sent as a JSON number lost its leading zero: it is put back.
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "nl", 12345672)) == "Voorop"
+
+
+@pytest.mark.parametrize("provider,national_id,status", [
+    # The Belgian provider asserting a Dutch learner's BSN: bare (no records under BE), with
+    # the NL prefix (not a Belgian number), or in the Belgian pattern's shape.
+    ("be", ANNA["national_id"], 400),
+    ("be", "NL" + ANNA["national_id"], 400),
+    ("eu", "NL/NL/" + ANNA["national_id"], 400),  # eu may speak for Belgium only
+    ("eu", "DE/NL/" + ANNA["national_id"], 400),
+    # The Dutch provider asserting the Belgian number, or the BSN with a prefix or spaces.
+    ("nl", BERT["national_id"], 400),
+    ("nl", "NL" + ANNA["national_id"], 400),
+    ("nl", "111 222 333", 400),
+    ("nl", 123456789, 400),  # fails the eleven-test
+])
+def test_a_provider_cannot_sign_in_a_learner_of_another_scheme(schemes, provider, national_id,
+                                                               status):
+    fp, srv, ok = schemes
+    r = scheme_sign_in(fp, srv, provider, national_id)
+    assert r.status == status and session_cookie(r) is None, r
+
+
+def test_a_number_registered_only_under_another_scheme_finds_no_records(schemes):
+    """Bert's number made Belgian-shaped for the Dutch scheme is impossible (11 digits), but a
+    Belgian provider whose pattern also allowed 9 digits would reach Anna's BSN: the country of
+    the registering institution keeps it out."""
+    fp, srv, ok = schemes
+    cfg_path = ok.data / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    for p in cfg["oidc"]["providers"]:
+        if p["id"] == "be":
+            p["id_pattern"] = "[0-9]{9}|[0-9]{11}"
+    cfg_path.write_text(json.dumps(cfg))
+    wide = Server(ok, "--rate-limit", 0, name="wide").start()
+    try:
+        r = scheme_sign_in(fp, wide, "be", ANNA["national_id"])
+        assert r.status == 403 and session_cookie(r) is None
+        assert b"No records are registered for you" in r.body
+        shown = ok.run("audit", "show", check=True).stdout
+        assert "oidc.unknown" in shown and ANNA["national_id"] not in shown
+    finally:
+        wide.stop()
+
+
+@pytest.mark.parametrize("extra,field", [
+    ({"id_scheme": "BSN"}, "id_scheme"),
+    ({"id_scheme": "NL:ONDERWIJSNUMMER"}, "id_scheme"),
+    ({"id_scheme": "nl:bsn"}, "id_scheme"),
+    ({"id_pattern": "[0-9]+"}, "id_pattern"),  # NL:BSN has its own shape
+    ({"id_scheme": "BE:RRN", "id_pattern": "([0-9]"}, "id_pattern"),
+    ({"id_countries": ["BE"]}, "id_countries"),
+])
+def test_a_wrong_scheme_in_config_is_named(binary, world, tmp_path, extra, field):
+    ok = folder(binary, tmp_path / "data", "https://localhost:1", world["ca"], extra=extra)
+    proc = ok.run("oidc", "check")
+    assert proc.returncode != 0 and field in proc.stderr, proc.stderr
