@@ -119,7 +119,7 @@ static int param(struct buf *b, bool first, const char *name, const char *value)
 	return buf_addf(b, "%s%s=", first ? "" : "&", name) || oidc_form_escape(b, value);
 }
 
-int portal_oidc_start(struct depository *d, const struct oidc_rp *rp, struct oidc_provider *p,
+int portal_oidc_start(struct depository *d, struct oidc_rp *rp, struct oidc_provider *p,
                       const char *redirect_uri, struct buf *location,
                       char cookie[PORTAL_OIDC_COOKIE_SIZE], struct ok_error *err)
 {
@@ -306,7 +306,7 @@ static int find_in_scheme(struct depository *d, const char *national_id, const c
 	return rc;
 }
 
-int portal_oidc_finish(struct depository *d, const struct oidc_rp *rp, struct oidc_provider *p,
+int portal_oidc_finish(struct depository *d, struct oidc_rp *rp, struct oidc_provider *p,
                        const char *cookie, const char *state, const char *code,
                        const char *redirect_uri, struct portal_session *out,
                        struct ok_error *err)

@@ -28,7 +28,7 @@
  * authorization request when the provider offers PAR), cookie the sealed flow. redirect_uri is
  * this depository's callback for p. OK_EBUSY when the provider is unavailable.
  */
-int portal_oidc_start(struct depository *d, const struct oidc_rp *rp, struct oidc_provider *p,
+int portal_oidc_start(struct depository *d, struct oidc_rp *rp, struct oidc_provider *p,
                       const char *redirect_uri, struct buf *location,
                       char cookie[PORTAL_OIDC_COOKIE_SIZE], struct ok_error *err);
 
@@ -40,7 +40,7 @@ int portal_oidc_start(struct depository *d, const struct oidc_rp *rp, struct oid
  * when the provider is unavailable; OK_ENOTFOUND when no learner has that national id. Each is
  * audited.
  */
-int portal_oidc_finish(struct depository *d, const struct oidc_rp *rp, struct oidc_provider *p,
+int portal_oidc_finish(struct depository *d, struct oidc_rp *rp, struct oidc_provider *p,
                        const char *cookie, const char *state, const char *code,
                        const char *redirect_uri, struct portal_session *out,
                        struct ok_error *err);

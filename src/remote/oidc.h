@@ -27,6 +27,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "jose/jwk.h"
+#include "remote/fetch_guard.h"
 
 #define OIDC_PROVIDERS_MAX   8
 #define OIDC_ID_MAX          32  /* a provider's id: [a-z0-9-], in URLs and audit events */
@@ -37,8 +38,12 @@
 #define OIDC_JWKS_REFETCH_MS 60000              /* at most one refetch a minute per provider */
 #define OIDC_CACHE_MAX_S     86400
 #define OIDC_CACHE_DEFAULT_S 3600 /* when the provider sends no max-age */
+#define OIDC_CACHE_MIN_S     60   /* a shorter max-age (no-store) counts as this */
+#define OIDC_JWKS_STALE_MAX_MS 3600000 /* an expired key set serves at most this long more */
 #define OIDC_CONNECT_MS      2000
 #define OIDC_TIMEOUT_MS      5000
+#define OIDC_IN_FLIGHT       2  /* exchanges at once per provider, by default */
+#define OIDC_RETRY_AFTER_S   30 /* a failed provider is left alone this long, by default */
 #define OIDC_NATIONAL_ID_MAX 64
 #define OIDC_PATTERN_MAX     128
 
@@ -94,6 +99,7 @@ struct oidc_provider {
 	int64_t meta_until_ms; /* 0: none held */
 	json_t *jwks;
 	int64_t jwks_until_ms;
+	int64_t jwks_ttl_ms;
 	int64_t jwks_fetched_ms;
 	int64_t (*now_ms)(void); /* ok_now_ms; a test may set its own clock */
 };
@@ -102,7 +108,12 @@ struct oidc_rp {
 	struct oidc_provider *providers; /* n of them, owned */
 	size_t n;
 	long connect_ms;
-	long timeout_ms;
+	long timeout_ms; /* for all the exchanges of one sign-in leg together */
+	/* Every exchange with a provider goes through it: at most max_in_flight per provider
+	 * (config, default 2) and guard.max_total in all (the server: half its threads); a
+	 * provider that failed is not asked again for retry_after_s (default 30). */
+	struct remote_fetch_guard guard;
+	bool guard_ready;
 };
 
 /* What a checked ID token says about who signed in. */
@@ -118,7 +129,8 @@ struct oidc_identity {
  * Reads config.json's "oidc" object of the data folder dir: {"providers": [{"id", "name",
  * "issuer", "client_id", "client_auth": "client_secret_basic"|"private_key_jwt", "scopes":
  * [..], "national_id_claim", "acr_values"?, "id_scheme", "ca_file"?, "endpoint_hosts"?: [..],
- * "algs"?: [..]}], "timeout_ms"?}; and each provider's secret (dir/oidc-ID.secret) or key
+ * "algs"?: [..], "id_pattern"?, "id_countries"?: [..]}], "timeout_ms"?, "max_in_flight"?,
+ * "retry_after_s"?}; and each provider's secret (dir/oidc-ID.secret) or key
  * (dir/oidc-ID.key). No "oidc": no provider. OK_EINPUT naming the field when one is wrong.
  * The caller releases rp, also on failure.
  */
@@ -185,17 +197,17 @@ int oidc_id_token_check(const struct oidc_provider *p, unsigned algs, const json
 /* Exchanges with the provider (bounded; OK_EBUSY when it cannot be reached in time) */
 
 /* p's metadata, fetched when none is held or it expired. */
-int oidc_provider_metadata(const struct oidc_rp *rp, struct oidc_provider *p,
+int oidc_provider_metadata(struct oidc_rp *rp, struct oidc_provider *p,
                            struct oidc_metadata *m, struct ok_error *err);
 /* A pushed authorization request (RFC 9126) of the form params: request_uri gets its answer. */
-int oidc_par(const struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_metadata *m,
+int oidc_par(struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_metadata *m,
              const char *params, char request_uri[OIDC_URL_MAX], struct ok_error *err);
 /*
  * The token request of an authorization code (with its PKCE verifier) and the check of the ID
  * token of its answer (nonce), refetching the JWKS once on an unknown kid when the last fetch
  * is more than a minute old. The provider's refusal (a replayed code) is OK_EAUTH.
  */
-int oidc_redeem(const struct oidc_rp *rp, struct oidc_provider *p, const char *code,
+int oidc_redeem(struct oidc_rp *rp, struct oidc_provider *p, const char *code,
                 const char *verifier, const char *redirect_uri, const char *nonce,
                 struct oidc_identity *out, struct ok_error *err);
 

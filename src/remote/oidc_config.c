@@ -192,8 +192,41 @@ int oidc_config_parse(const json_t *oidc, struct oidc_rp *rp, struct ok_error *e
 	memset(rp, 0, sizeof(*rp));
 	rp->connect_ms = OIDC_CONNECT_MS;
 	rp->timeout_ms = OIDC_TIMEOUT_MS;
+	remote_fetch_guard_init(&rp->guard);
+	rp->guard_ready = true;
+	rp->guard.max_per_key = OIDC_IN_FLIGHT;
+	rp->guard.max_total = OIDC_IN_FLIGHT * OIDC_PROVIDERS_MAX;
+	rp->guard.fail_ttl_s = OIDC_RETRY_AFTER_S;
 	if (!oidc)
 		return 0;
+	{
+		const char *known[] = {"providers", "timeout_ms", "max_in_flight", "retry_after_s"};
+		const char *key;
+		const json_t *v;
+		json_int_t n;
+		json_object_foreach((json_t *)oidc, key, v) {
+			size_t k;
+			for (k = 0; k < sizeof(known) / sizeof(known[0]) && strcmp(known[k], key); k++)
+				;
+			if (k == sizeof(known) / sizeof(known[0]))
+				return ok_fail_field(err, OK_EINPUT, "oidc",
+				                     "config.json: oidc has an unknown member");
+		}
+		if ((v = json_object_get(oidc, "max_in_flight"))) {
+			n = json_is_integer(v) ? json_integer_value(v) : 0;
+			if (n < 1 || n > 64)
+				return ok_fail_field(err, OK_EINPUT, "max_in_flight",
+				                     "config.json: oidc max_in_flight must be 1 to 64");
+			rp->guard.max_per_key = (unsigned)n;
+		}
+		if ((v = json_object_get(oidc, "retry_after_s"))) {
+			n = json_is_integer(v) ? json_integer_value(v) : -1;
+			if (n < 0 || n > 3600)
+				return ok_fail_field(err, OK_EINPUT, "retry_after_s",
+				                     "config.json: oidc retry_after_s must be 0 to 3600");
+			rp->guard.fail_ttl_s = (long)n;
+		}
+	}
 	if (!json_is_object(oidc) || !json_is_array(list) || json_array_size(list) > OIDC_PROVIDERS_MAX)
 		return ok_fail_field(err, OK_EINPUT, "oidc",
 		                     "config.json: oidc must be {\"providers\": [...]} with at most "
@@ -343,6 +376,8 @@ void oidc_rp_release(struct oidc_rp *rp)
 		pthread_mutex_destroy(&p->lock);
 	}
 	free(rp->providers);
+	if (rp->guard_ready)
+		remote_fetch_guard_release(&rp->guard);
 	memset(rp, 0, sizeof(*rp));
 }
 

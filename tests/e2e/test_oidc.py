@@ -681,3 +681,116 @@ def test_a_wrong_scheme_in_config_is_named(binary, world, tmp_path, extra, field
     ok = folder(binary, tmp_path / "data", "https://localhost:1", world["ca"], extra=extra)
     proc = ok.run("oidc", "check")
     assert proc.returncode != 0 and field in proc.stderr, proc.stderr
+
+
+# A slow or failing provider holds up nothing but its own sign-ins
+
+
+class SlowProvider:
+    """A discovery document over TLS that takes `delay` seconds to come; counts the requests."""
+
+    def __init__(self, cert, key, delay):
+        self.hits = 0
+        self.port = free_port()
+        self.issuer = f"https://localhost:{self.port}"
+        slow = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                slow.hits += 1
+                time.sleep(delay)
+                body = json.dumps({
+                    "issuer": slow.issuer, "authorization_endpoint": slow.issuer + "/auth",
+                    "token_endpoint": slow.issuer + "/token", "jwks_uri": slow.issuer + "/jwks",
+                    "response_types_supported": ["code"],
+                    "id_token_signing_alg_values_supported": ["RS256"]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_a_slow_provider_holds_up_only_its_own_sign_ins(binary, world, tmp_path):
+    """max_in_flight 1: one sign-in waits on the slow provider, the others get the
+    "unavailable" page at once, and every other route answers meanwhile."""
+    slow = SlowProvider(world["tmp"] / "cert.pem", world["tmp"] / "key.pem", 3)
+    ok = folder(binary, tmp_path / "data", slow.issuer, world["ca"])
+    cfg = json.loads((ok.data / "config.json").read_text())
+    cfg["oidc"].update(timeout_ms=6000, max_in_flight=1)
+    (ok.data / "config.json").write_text(json.dumps(cfg))
+    srv = Server(ok, "--rate-limit", 0, "--threads", 4, name="slowdoc").start()
+    results = {}
+
+    def sign_in(i):
+        started = time.monotonic()
+        r = srv.get("/signin/nl", headers={"Accept": "text/html"})
+        results[i] = (r.status, time.monotonic() - started)
+
+    try:
+        first = threading.Thread(target=sign_in, args=(0,))
+        first.start()
+        time.sleep(0.5)  # the first is waiting on the provider now
+        others = [threading.Thread(target=sign_in, args=(i,)) for i in (1, 2)]
+        for t in others:
+            t.start()
+        for path in ("/healthz", "/signin", "/.well-known/did.json", "/verify"):
+            started = time.monotonic()
+            r = srv.get(path, headers={"Accept": "text/html"})
+            assert r.status == 200 and time.monotonic() - started < 1, (path, r)
+        for t in others:
+            t.join(10)
+        assert first.is_alive(), results  # still waiting on the provider
+        first.join(10)
+        assert results[0][0] == 303 and results[0][1] > 2.5, results
+        for i in (1, 2):
+            assert results[i][0] == 503 and results[i][1] < 1, results
+        assert slow.hits == 1
+    finally:
+        srv.stop()
+        slow.httpd.shutdown()
+
+
+def test_a_provider_that_failed_is_not_asked_again_for_a_while(binary, world, tmp_path):
+    """retry_after_s: after one timeout the provider is left alone; the next sign-ins get the
+    "unavailable" page without a connection."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    accepted = []
+
+    def accept():
+        while True:
+            try:
+                accepted.append(silent.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    ok = folder(binary, tmp_path / "data", f"https://localhost:{silent.getsockname()[1]}",
+                world["ca"])
+    srv = Server(ok, "--rate-limit", 0, name="remembered").start()
+    try:
+        r = srv.get("/signin/nl", headers={"Accept": "text/html"})
+        assert r.status == 503 and len(accepted) == 1
+        for _ in range(3):
+            started = time.monotonic()
+            r = srv.get("/signin/nl", headers={"Accept": "text/html"})
+            assert r.status == 503 and b"cannot be reached" in r.body
+            assert time.monotonic() - started < 0.5
+        assert len(accepted) == 1
+        assert "oidc:nl" in srv.log_text()
+    finally:
+        srv.stop()
+        silent.close()
+        for c in accepted:
+            c.close()
