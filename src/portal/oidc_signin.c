@@ -113,6 +113,61 @@ static bool flow_open(const struct depository *d, const char *provider, const ch
 	return ok;
 }
 
+/* The flow's row (hashes of its state, nonce and verifier, the provider, its end) as the store
+ * keeps it, from its seed. */
+static void flow_row(const struct oidc_provider *p, const unsigned char seed[SEED_BYTES],
+                     int64_t now, struct store_oidc_flow *f)
+{
+	char v[PORTAL_TOKEN_SIZE];
+
+	memset(f, 0, sizeof(*f));
+	derive(seed, "state", v);
+	portal_token_hash("oidc-state", v, f->state_hash);
+	derive(seed, "nonce", v);
+	portal_token_hash("oidc-nonce", v, f->nonce_hash);
+	derive(seed, "pkce", v);
+	portal_token_hash("oidc-pkce", v, f->verifier_hash);
+	sodium_memzero(v, sizeof(v));
+	memcpy(f->provider, p->id, strlen(p->id) + 1);
+	f->created_ms = now;
+	f->expires_ms = now + PORTAL_OIDC_FLOW_S * 1000LL;
+}
+
+/* Records a started flow, sweeping those that ended. */
+static int flow_record(struct depository *d, const struct store_oidc_flow *f, struct ok_error *err)
+{
+	int rc;
+
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = store_oidc_flow_prune(d->store, f->created_ms, err);
+	if (!rc)
+		rc = store_oidc_flow_put(d->store, f, err);
+	if (!rc && !(rc = store_commit(d->store, err)))
+		return 0;
+	store_rollback(d->store);
+	return rc;
+}
+
+/* Takes the flow of seed: it exists, is p's and has not ended; after this it is gone, so a
+ * callback is honoured once whatever the provider does with a second use of its code. */
+static int flow_take(struct depository *d, const struct oidc_provider *p,
+                     const unsigned char seed[SEED_BYTES], struct ok_error *err)
+{
+	struct store_oidc_flow f;
+	int64_t now = ok_now_ms();
+	int rc;
+
+	flow_row(p, seed, now, &f);
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = store_oidc_flow_take(d->store, &f, now, err);
+	if (!rc && !(rc = store_commit(d->store, err)))
+		return 0;
+	store_rollback(d->store);
+	return rc;
+}
+
 /* Appends "&name=value" (value escaped); "?" in place of "&" when first. */
 static int param(struct buf *b, bool first, const char *name, const char *value)
 {
@@ -166,7 +221,13 @@ int portal_oidc_start(struct depository *d, struct oidc_rp *rp, struct oidc_prov
 		rc = ok_fail(err, OK_ETOOBIG, "the authorization URL is too long");
 		goto out;
 	}
-	flow_seal(d, p->id, seed, ok_now_ms() + PORTAL_OIDC_FLOW_S * 1000LL, cookie);
+	{
+		struct store_oidc_flow f;
+		flow_row(p, seed, ok_now_ms(), &f);
+		if ((rc = flow_record(d, &f, err)))
+			goto out;
+		flow_seal(d, p->id, seed, f.expires_ms, cookie);
+	}
 out:
 	sodium_memzero(seed, sizeof(seed));
 	sodium_memzero(verifier, sizeof(verifier));
@@ -198,6 +259,7 @@ static int session_start(struct depository *d, const struct oidc_provider *p,
 	int rc;
 
 	memset(&se, 0, sizeof(se));
+	memcpy(se.provider, p->id, strlen(p->id) + 1);
 	depository_new_id(se.id);
 	portal_token_new(out->token);
 	portal_token_hash("session", out->token, se.token_hash);
@@ -320,21 +382,29 @@ int portal_oidc_finish(struct depository *d, struct oidc_rp *rp, struct oidc_pro
 
 	memset(out, 0, sizeof(*out));
 	memset(&who, 0, sizeof(who));
-	if (!flow_open(d, p->id, cookie, seed)) {
-		audit_flow(d, p, "oidc.refused", "flow");
+	/* No audit event before the flow is known to be a real one of ours, still open: an
+	 * anonymous request without (or with a stale or replayed) flow must not be able to write
+	 * to the audit log at will. */
+	if (!flow_open(d, p->id, cookie, seed))
 		return ok_fail(err, OK_EAUTH,
 		               "this sign-in was not started here, or took too long: start again");
-	}
 	derive(seed, "state", want);
 	derive(seed, "nonce", nonce);
 	derive(seed, "pkce", verifier);
-	sodium_memzero(seed, sizeof(seed));
 	if (!state || strlen(state) != PORTAL_TOKEN_LEN ||
 	    sodium_memcmp(state, want, PORTAL_TOKEN_LEN) != 0) {
-		audit_flow(d, p, "oidc.refused", "state");
+		sodium_memzero(seed, sizeof(seed));
 		rc = ok_fail(err, OK_EAUTH, "the sign-in's state does not match: start again");
 		goto out;
 	}
+	rc = flow_take(d, p, seed, err);
+	sodium_memzero(seed, sizeof(seed));
+	if (rc == OK_ENOTFOUND) {
+		rc = ok_fail(err, OK_EAUTH, "this sign-in was finished already: start again");
+		goto out;
+	}
+	if (rc)
+		goto out;
 	if (!code || !*code || strlen(code) > 2048) {
 		audit_flow(d, p, "oidc.refused", "code");
 		rc = ok_fail(err, OK_EAUTH, "the provider sent no code: start again");

@@ -109,6 +109,14 @@ static const char *const pg_migrations[] = {
         "  finished_ms BIGINT NOT NULL, now_ms BIGINT NOT NULL, schedule TEXT NOT NULL,"
         "  counts TEXT NOT NULL, audit_from BIGINT NOT NULL, audit_to BIGINT NOT NULL,"
         "  certificate TEXT NOT NULL);",
+        /* 8: OpenID sign-in (issue 20): each started flow, single use (hashes only), and which
+         * provider signed a session in */
+        "CREATE TABLE oidc_flow ("
+        "  state_hash BYTEA PRIMARY KEY, provider TEXT NOT NULL, nonce_hash BYTEA NOT NULL,"
+        "  verifier_hash BYTEA NOT NULL, created_ms BIGINT NOT NULL,"
+        "  expires_ms BIGINT NOT NULL);"
+        "CREATE INDEX oidc_flow_by_expiry ON oidc_flow (expires_ms);"
+        "ALTER TABLE session ADD COLUMN provider TEXT NOT NULL DEFAULT '';",
 };
 
 #endif

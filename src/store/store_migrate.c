@@ -81,7 +81,11 @@ static const struct copy_table tables[] = {
         TABLE("issuer_key", "key_id, public_key, added_ms, superseded_ms, retired_ms", "ibiii"),
         TABLE("login_link", "token_hash, learner_id, created_by, created_ms, expires_ms, used_ms",
               "bttiii"),
-        TABLE("session", "id, token_hash, learner_id, created_ms, last_seen_ms", "tbtii"),
+        TABLE("session", "id, token_hash, learner_id, created_ms, last_seen_ms, provider",
+              "tbtiit"),
+        TABLE("oidc_flow",
+              "state_hash, provider, nonce_hash, verifier_hash, created_ms, expires_ms",
+              "btbbii"),
         TABLE("share",
               "id, token_hash, learner_id, recipient, achievements, created_ms, expires_ms, "
               "revoked_ms, uses, last_used_ms",
@@ -624,8 +628,8 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " audit_event, audit_checkpoint, trusted_issuer, status_list,"
 	        " status_list_credential, key_read, key_block, read_limit, foreign_achievement,"
 	        " key_rotation, issuer_key, login_link, session, share, share_view,"
-	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run"
-	        " RESTART IDENTITY";
+	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run,"
+	        " oidc_flow RESTART IDENTITY";
 	PGresult *r;
 	int rc;
 

@@ -794,3 +794,33 @@ def test_a_provider_that_failed_is_not_asked_again_for_a_while(binary, world, tm
         silent.close()
         for c in accepted:
             c.close()
+
+
+def test_a_flow_is_completed_once_even_where_the_provider_takes_a_code_twice(fake):
+    """The test's token endpoint answers any code any number of times: single use is
+    oorkonde's own (the flow's row is taken by the first callback)."""
+    fp, srv, _ = fake
+    location, cookie = start(srv)
+    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+    fp.id_token = fp.sign(fp.claims(q["nonce"]))
+    url = f"{REDIRECT}?code=abc&state={q['state']}"
+    first = callback(srv, url, cookie)
+    assert first.status == 200 and session_cookie(first)
+    again = callback(srv, url, cookie)
+    assert again.status == 400 and session_cookie(again) is None
+
+
+def test_callbacks_without_a_flow_write_no_audit_events(fake):
+    fp, srv, ok = fake
+
+    def refusals():
+        return ok.run("audit", "show", check=True).stdout.count("oidc.refused")
+
+    before = refusals()
+    for cookie in (None, "garbage", "A" * 120):
+        r = callback(srv, f"{REDIRECT}?code=abc&state={'S' * 43}", cookie)
+        assert r.status == 400 and session_cookie(r) is None
+    # A real flow's cookie with a wrong state: not one of ours either.
+    _, cookie = start(srv)
+    assert callback(srv, f"{REDIRECT}?code=abc&state={'S' * 43}", cookie).status == 400
+    assert refusals() == before
