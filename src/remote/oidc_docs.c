@@ -25,13 +25,22 @@ static size_t authority(const char *url, const char **start)
 	return n;
 }
 
+/* Whether s is printable ASCII without spaces: what may go into a Location header or a form. */
+static bool url_chars(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
 /* Whether url is an https URL on p's issuer host or one of its endpoint_hosts. */
 static bool host_allowed(const struct oidc_provider *p, const char *url)
 {
 	const char *a = NULL, *b = NULL, *h = p->endpoint_hosts;
 	size_t n = authority(url, &a), m = authority(p->issuer, &b);
 
-	if (!n || strchr(url, ' ') || strchr(url, '#'))
+	if (!n || !url_chars(url) || strchr(url, '#'))
 		return false;
 	if (n == m && strncmp(a, b, n) == 0)
 		return true;

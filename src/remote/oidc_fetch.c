@@ -344,7 +344,10 @@ int oidc_par(struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_meta
 	if (!rc)
 		o = json_loadb(body.data, body.len, JSON_REJECT_DUPLICATES, &jerr);
 	uri = json_string_value(json_object_get(o, "request_uri"));
-	if (!rc && (!uri || ok_format(request_uri, OIDC_URL_MAX, "%s", uri)))
+	/* It goes into the Location header: printable ASCII only. */
+	if (!rc && (!uri || strspn(uri, "!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~") != strlen(uri) ||
+	            ok_format(request_uri, OIDC_URL_MAX, "%s", uri)))
 		rc = ok_fail(err, OK_EINPUT, "provider %s: its PAR answer holds no request_uri",
 		             p->id);
 	json_decref(o);

@@ -824,3 +824,38 @@ def test_callbacks_without_a_flow_write_no_audit_events(fake):
     _, cookie = start(srv)
     assert callback(srv, f"{REDIRECT}?code=abc&state={'S' * 43}", cookie).status == 400
     assert refusals() == before
+
+
+def test_over_tls_the_flow_cookie_cannot_be_planted(binary, world, fake, tmp_path):
+    """Behind TLS (base_url https://) the flow is in "__Host-oorkonde_oidc_nl" (Path=/, Secure),
+    which no other host and no plain-HTTP answer can set; a cookie of the plain name (as one
+    planted over HTTP would be) is not taken, and HSTS is sent."""
+    fp = fake[0]
+    ok = folder(binary, tmp_path / "data", fp.issuer, world["ca"])
+    cfg = json.loads((ok.data / "config.json").read_text())
+    cfg["base_url"] = "https://diploma.example.nl"
+    (ok.data / "config.json").write_text(json.dumps(cfg))
+    srv = Server(ok, "--rate-limit", 0, name="tlsflow").start()
+    try:
+        r = srv.get("/signin/nl")
+        assert r.status == 303, r
+        set_cookie = r.headers["set-cookie"]
+        assert set_cookie.startswith("__Host-oorkonde_oidc_nl=") and "Path=/;" in set_cookie
+        assert "Secure" in set_cookie and "max-age" in r.headers["strict-transport-security"]
+        cookie = re.match(r"[^=]+=([^;]+)", set_cookie).group(1)
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(r.headers["location"]).query))
+        fp.id_token = fp.sign(fp.claims(q["nonce"]))
+        path = f"/signin/nl/callback?code=abc&state={q['state']}"
+        planted = callback(srv, "http://x" + path, cookie)  # sent as "oorkonde_oidc"
+        assert planted.status == 400 and session_cookie(planted) is None
+        conn = srv.connection(30)
+        conn.request("GET", path, headers={"Accept": "text/html",
+                                           "Cookie": f"__Host-oorkonde_oidc_nl={cookie}"})
+        raw = conn.getresponse()
+        raw.read()
+        cookies = " ".join(v for k, v in raw.getheaders() if k.lower() == "set-cookie")
+        conn.close()
+        assert raw.status == 200 and "__Host-oorkonde_session=" in cookies, cookies
+        assert "__Host-oorkonde_idp=nl" in cookies
+    finally:
+        srv.stop()

@@ -82,6 +82,13 @@ static void test_discovery_refusals(void **state)
 	        {"pushed_authorization_request_endpoint", "\"https://10.0.0.1/par\"",
 	         "pushed_authorization_request_endpoint"},
 	        {"jwks_uri", NULL, "jwks_uri"},
+	        /* Control characters would end up in a Location header. */
+	        {"authorization_endpoint", "\"https://id.example.nl/auth\\r\\nX: y\"",
+	         "authorization_endpoint"},
+	        {"authorization_endpoint", "\"https://id.example.nl/a\\tb\"",
+	         "authorization_endpoint"},
+	        {"authorization_endpoint", "\"https://id.example.nl/\\u00e9\"",
+	         "authorization_endpoint"},
 	        {"code_challenge_methods_supported", "[\"plain\"]", "code_challenge_methods_supported"},
 	        {"response_types_supported", "[\"id_token\"]", "response_types_supported"},
 	        {"id_token_signing_alg_values_supported", "[\"none\", \"HS256\"]",
