@@ -57,7 +57,7 @@ void http_session_end_current(struct http_request *req)
 	struct portal_session s;
 
 	if (token && req->dep && portal_session_check(req->dep, token, &s, NULL) == 0)
-		portal_session_end(req->dep, s.id, NULL);
+		portal_session_end(req->dep, &s, NULL);
 }
 
 bool http_session_require(struct http_request *req, struct http_response *res)

@@ -252,39 +252,17 @@ static int session_start(struct depository *d, const struct oidc_provider *p,
                          const char *learner_id, const char *acr, struct portal_session *out,
                          struct ok_error *err)
 {
-	struct store_session se;
 	struct audit_txn txn;
-	char actor[AUDIT_ACTOR_SIZE], detail[STORE_ID_MAX + OIDC_ID_MAX + 96];
-	int64_t now = ok_now_ms();
+	char via[OIDC_ID_MAX + 64];
 	int rc;
 
-	memset(&se, 0, sizeof(se));
-	memcpy(se.provider, p->id, strlen(p->id) + 1);
-	depository_new_id(se.id);
-	portal_token_new(out->token);
-	portal_token_hash("session", out->token, se.token_hash);
-	if (ok_format(se.learner_id, sizeof(se.learner_id), "%s", learner_id))
-		return ok_fail(err, OK_EINTERNAL, "learner id too long");
-	se.created_ms = se.last_seen_ms = now;
-	audit_actor_learner(se.learner_id, actor);
-	/* acr is the provider's assurance level (a URI or a short word): no personal data. */
-	if (ok_format(detail, sizeof(detail), "session=%s via=oidc:%s%s%.40s", se.id, p->id,
-	              acr[0] ? " acr=" : "", acr))
+	/* acr is one of acr_values or a short safe token (oidc_docs.c): no personal data. */
+	if (ok_format(via, sizeof(via), "oidc:%s%s%.40s", p->id, acr[0] ? " acr=" : "", acr))
 		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
-	rc = store_session_prune(d->store, now - (int64_t)d->session_idle_s * 1000,
-	                         now - PORTAL_SESSION_MAX_S * 1000LL, err);
-	if (!rc)
-		rc = store_session_put(d->store, &se, err);
-	if (!rc)
-		rc = audit_txn_event(&txn, actor, "learner.login", se.learner_id,
-		                     PORTAL_PURPOSE_SELF, detail, err);
-	if ((rc = audit_txn_end(&txn, rc, err)))
-		return rc;
-	memcpy(out->id, se.id, sizeof(out->id));
-	memcpy(out->learner_id, se.learner_id, sizeof(out->learner_id));
-	return 0;
+	rc = portal_session_open(d, &txn, learner_id, p->id, via, out, err);
+	return audit_txn_end(&txn, rc, err);
 }
 
 /* The institutions of a learner's records, each once (at most INSTITUTIONS_MAX). */

@@ -257,6 +257,11 @@ def test_logout_goes_on_to_the_provider(world):
     idp = re.search(r"oorkonde_idp=(nl);", " ".join(r.cookies))
     assert idp, r.cookies
     jar = f"oorkonde_session={token}; oorkonde_idp=nl"
+    # The session records which provider signed it in.
+    import sqlite3
+    db = sqlite3.connect(world["ok"].data / "oorkonde.db")
+    assert ("nl",) in db.execute("SELECT provider FROM session").fetchall()
+    db.close()
     csrf = srv.get("/v1/me", headers={"Cookie": jar}).json()["csrf"]
     out = srv.post("/logout", "", ctype="application/json",
                    headers={"Cookie": jar, "X-CSRF-Token": csrf})
@@ -266,6 +271,8 @@ def test_logout_goes_on_to_the_provider(world):
     assert f"{url.scheme}://{url.netloc}" == world["issuer"]
     assert q == {"client_id": CLIENT_ID, "post_logout_redirect_uri": f"http://{HOST}/"}
     assert srv.get("/v1/me", headers={"Cookie": jar}).status == 401
+    # The logout is an event of the learner's, as the sign-in is.
+    assert "learner.logout" in world["ok"].run("audit", "show", check=True).stdout
     # The provider knows the client and the return address: it shows its logout page.
     status, _, page = Browser(world["ca"]).request(out.json()["logout_url"])
     assert status == 200 and "<form" in page
