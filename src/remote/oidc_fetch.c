@@ -333,7 +333,7 @@ int oidc_par(struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_meta
 	rc = buf_addstr(&form, params) ? ok_fail(err, OK_ETOOBIG, "request too long") : 0;
 	/* params carry client_id already. */
 	if (!rc)
-		rc = client_auth(p, m->token_endpoint, &form, &user, &pass, err);
+		rc = client_auth(p, p->issuer, &form, &user, &pass, err);
 	if (!rc)
 		rc = exchange(rp, p, m->par_endpoint, form.data, user, pass,
 		              p->now_ms() + rp->timeout_ms, &body, &status, NULL, err);
@@ -383,7 +383,7 @@ int oidc_redeem(struct oidc_rp *rp, struct oidc_provider *p, const char *code,
 		rc = ok_fail(err, OK_ETOOBIG, "the token request is too long");
 		goto out;
 	}
-	if ((rc = client_auth(p, m.token_endpoint, &form, &user, &pass, err)))
+	if ((rc = client_auth(p, p->issuer, &form, &user, &pass, err)))
 		goto out;
 	if ((rc = exchange(rp, p, m.token_endpoint, form.data, user, pass, deadline_ms, &body,
 	                   &status, NULL, err)))
