@@ -284,6 +284,17 @@ static int read_small(const char *dir, const char *name, char *out, size_t cap,
 		buf_release(&path);
 		return rc;
 	}
+	/* A secret others can read is no secret: refused, as ssh refuses such a key. */
+	{
+		struct stat st;
+		if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077)) {
+			fclose(f);
+			rc = ok_fail(err, OK_EINPUT, "%s: others can read it; make it mode 0600",
+			             path.data);
+			buf_release(&path);
+			return rc;
+		}
+	}
 	n = fread(out, 1, cap, f);
 	if (n == cap || ferror(f))
 		rc = ok_fail(err, OK_EINPUT, "%s: too long or unreadable", path.data);

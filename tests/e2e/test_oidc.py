@@ -546,6 +546,7 @@ def test_the_demo_with_a_login_link_allows_them(binary, tmp_path):
     allow_login_links(ok.data, False)
     out = ok.run("demo", "--learners", "3", "--login-link", check=True).stdout
     assert re.search(r"/login/[A-Za-z0-9_-]{43}", out)
+    assert "Sign-in links are now allowed" in out
     assert json.loads((ok.data / "config.json").read_text())["allow_login_links"] is True
 
 
