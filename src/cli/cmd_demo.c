@@ -63,9 +63,10 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	registry_demo_example(learners, nid);
 	/* The demo's folder allows sign-in links (off elsewhere): a demo has no identity
 	 * provider to sign in with. */
+	bool flipped = false;
 	if (!rc && login_link && !d.allow_login_links &&
 	    !(rc = depository_config_set_bool(c->data_dir, "allow_login_links", true, &err)))
-		d.allow_login_links = true;
+		d.allow_login_links = flipped = true;
 	if (!rc && login_link)
 		/* For the demo's example learner, so that the portal can be tried at once. */
 		rc = portal_login_link_for_national_id(&d, nid, AUDIT_OPERATOR, url, &expires,
@@ -86,6 +87,12 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	       res.report.read, res.report.added, res.report.updated, res.report.unchanged,
 	       res.report.learners_added);
 	printf("Try: oorkonde --data %s achievements --national-id %s\n", c->data_dir, nid);
+	/* A setting of the folder changed for good: said, so that nobody finds it on by chance
+	 * in a real depository. */
+	if (flipped)
+		printf("Sign-in links are now allowed in %s (config.json \"allow_login_links\": true; "
+		       "remove it to turn them off)\n",
+		       c->data_dir);
 	if (login_link) {
 		portal_time_iso(expires, until);
 		printf("Sign in as this learner (one use, until %s): %s\n", until, url);

@@ -17,7 +17,7 @@
 struct MHD_Connection;
 struct http_server;
 
-#define HTTP_MAX_EXTRA_HEADERS 8
+#define HTTP_MAX_EXTRA_HEADERS 16
 
 struct http_response {
 	unsigned status;

@@ -14,13 +14,31 @@
 #include <sodium.h>
 #include <string.h>
 
-#define FLOW_COOKIE "oorkonde_oidc"
+/* The flow's cookie. Over TLS "__Host-oorkonde_oidc_ID" with Path=/ and Secure: no other host,
+ * no sibling domain and no plain-HTTP answer can set it, so nobody can plant a flow of their own
+ * in a learner's browser (login CSRF); the provider's id in the name keeps two flows apart.
+ * Without TLS (a test, a demo on loopback) "oorkonde_oidc" on Path=/signin/ID. */
+#define FLOW_COOKIE        "oorkonde_oidc"
+#define FLOW_COOKIE_SECURE "__Host-oorkonde_oidc_"
 /* Which provider signed the browser's session in (its id: no secret), for the logout there. */
-#define IDP_COOKIE "oorkonde_idp"
+#define IDP_COOKIE        "oorkonde_idp"
+#define IDP_COOKIE_SECURE "__Host-oorkonde_idp"
+#define HSTS              "max-age=31536000"
 
 static bool over_tls(struct http_request *req)
 {
-	return req->dep && strncmp(req->dep->base_url, "https://", 8) == 0;
+	return http_secure(req);
+}
+
+/* "NAME=" and the attributes' path of p's flow cookie. */
+static void flow_cookie(struct http_request *req, const struct oidc_provider *p, char name[64],
+                        char path[64])
+{
+	bool tls = over_tls(req);
+
+	if (ok_format(name, 64, "%s%s", tls ? FLOW_COOKIE_SECURE : FLOW_COOKIE, tls ? p->id : "") ||
+	    ok_format(path, 64, "%s%s", tls ? "/" : "/signin/", tls ? "" : p->id))
+		name[0] = path[0] = '\0';
 }
 
 void http_signin_page(struct http_request *req, struct http_response *res, unsigned status)
@@ -117,10 +135,13 @@ void route_signin_start(struct http_request *req, struct http_response *res)
 		http_text(res, 303, "text/plain; charset=utf-8", "", 0);
 		http_header(res, "Location", "%s", location.data);
 		/* Lax: the provider sends the browser back with a top-level GET from its site. */
-		http_header(res, "Set-Cookie",
-		            FLOW_COOKIE "=%s; Path=/signin/%s; HttpOnly; SameSite=Lax; Max-Age=%d%s",
-		            cookie, p->id, PORTAL_OIDC_FLOW_S, over_tls(req) ? "; Secure" : "");
+		char name[64], path[64];
+		flow_cookie(req, p, name, path);
+		http_header(res, "Set-Cookie", "%s=%s; Path=%s; HttpOnly; SameSite=Lax; Max-Age=%d%s",
+		            name, cookie, path, PORTAL_OIDC_FLOW_S, over_tls(req) ? "; Secure" : "");
 	}
+	if (over_tls(req))
+		http_header(res, "Strict-Transport-Security", HSTS);
 	http_header(res, "Cache-Control", "no-store");
 	sodium_memzero(cookie, sizeof(cookie));
 	buf_release(&uri);
@@ -130,7 +151,8 @@ void route_signin_start(struct http_request *req, struct http_response *res)
 void route_signin_callback(struct http_request *req, struct http_response *res)
 {
 	struct oidc_provider *p = oidc_rp_find(http_oidc(req->srv), req->params.params[0]);
-	const char *cookie = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, FLOW_COOKIE);
+	const char *cookie;
+	char name[64], path[64];
 	struct portal_session s;
 	struct ok_error err;
 	struct buf uri;
@@ -140,6 +162,9 @@ void route_signin_callback(struct http_request *req, struct http_response *res)
 		http_problem(res, 404, "not-found", "Not found", "no such identity provider");
 		return;
 	}
+	flow_cookie(req, p, name, path);
+	/* Over TLS only the __Host- name is taken: another could have been planted. */
+	cookie = name[0] ? MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name) : NULL;
 	buf_init(&uri, OIDC_URL_MAX);
 	ok_error_clear(&err);
 	/* With "error" (the learner cancelled, or the provider would not sign them in) there is
@@ -153,27 +178,32 @@ void route_signin_callback(struct http_request *req, struct http_response *res)
 	if (rc) {
 		refused(req, res, rc);
 	} else {
-		/* Signing in again ends the session the browser had: one browser, one session. */
+		/* The browser's earlier session is ended where its cookie comes along (a callback
+		 * is a cross-site navigation, which does not carry the SameSite=Strict cookie: then
+		 * the earlier session is only replaced in the browser and ends by its timeouts). */
 		http_session_end_current(req);
 		/* A page of our own that moves on to /learner, not a redirect: this answer ends a
 		 * navigation that began at the provider's site, and a browser sends the SameSite=
 		 * Strict session cookie only on a navigation that starts here. */
 		web_page(req, res, 200, "oidc_done.html", "oidc.done.title", NULL, 0);
 		http_session_cookie(req, res, s.token);
-		http_header(res, "Set-Cookie", IDP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
-		            p->id, over_tls(req) ? "; Secure" : "");
+		http_header(res, "Set-Cookie", "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+		            over_tls(req) ? IDP_COOKIE_SECURE : IDP_COOKIE, p->id,
+		            over_tls(req) ? "; Secure" : "");
 		sodium_memzero(&s, sizeof(s));
 	}
 	/* The flow is over either way: its cookie goes. */
-	http_header(res, "Set-Cookie",
-	            FLOW_COOKIE "=; Path=/signin/%s; HttpOnly; SameSite=Lax; Max-Age=0%s", p->id,
-	            over_tls(req) ? "; Secure" : "");
+	http_header(res, "Set-Cookie", "%s=; Path=%s; HttpOnly; SameSite=Lax; Max-Age=0%s", name,
+	            path, over_tls(req) ? "; Secure" : "");
+	if (over_tls(req))
+		http_header(res, "Strict-Transport-Security", HSTS);
 	http_header(res, "Cache-Control", "no-store");
 }
 
 bool http_oidc_logout(struct http_request *req, struct http_response *res)
 {
-	const char *id = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, IDP_COOKIE);
+	const char *id = MHD_lookup_connection_value(
+	        req->conn, MHD_COOKIE_KIND, over_tls(req) ? IDP_COOKIE_SECURE : IDP_COOKIE);
 	struct oidc_provider *p = oidc_rp_find(http_oidc(req->srv), id);
 	struct oidc_metadata m;
 	struct buf url;
@@ -190,7 +220,8 @@ bool http_oidc_logout(struct http_request *req, struct http_response *res)
 	    !oidc_form_escape(&url, p->client_id) && !buf_addstr(&url, "&post_logout_redirect_uri=") &&
 	    !oidc_form_escape(&url, req->dep->base_url) && !buf_addch(&url, '/')) {
 		http_json(res, 200, json_pack("{s:s}", "logout_url", url.data));
-		http_header(res, "Set-Cookie", IDP_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+		http_header(res, "Set-Cookie", "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+		            over_tls(req) ? IDP_COOKIE_SECURE : IDP_COOKIE,
 		            over_tls(req) ? "; Secure" : "");
 		done = true;
 	}

@@ -8,6 +8,7 @@
 #include "http/session.h"
 #include "http/web.h"
 
+#include "core/format.h"
 #include "portal/portal.h"
 
 #include <microhttpd.h>
@@ -133,10 +134,14 @@ void route_login(struct http_request *req, struct http_response *res)
 
 void route_logout(struct http_request *req, struct http_response *res)
 {
+	struct portal_session s;
 	struct ok_error err;
 
 	ok_error_clear(&err);
-	if (portal_session_end(req->dep, req->session_id, &err) != 0 && err.code != OK_ENOTFOUND) {
+	memset(&s, 0, sizeof(s));
+	OK_COPY_ARRAY(s.id, req->session_id);
+	OK_COPY_ARRAY(s.learner_id, req->learner_id);
+	if (portal_session_end(req->dep, &s, &err) != 0 && err.code != OK_ENOTFOUND) {
 		http_problem_from_error(res, &err);
 		return;
 	}

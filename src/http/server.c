@@ -1340,6 +1340,9 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	s->fetch_guard.log = fetch_log;
 	remote_status_cache_init(&s->status_cache, 300, &s->fetch_guard);
 	remote_did_cache_init(&s->did_cache, 300, &s->fetch_guard);
+	/* Sign-ins wait on their providers within the same bound (remote/oidc.h). */
+	s->oidc.guard.max_total = s->fetch_guard.max_total;
+	s->oidc.guard.log = fetch_log;
 	/* One depository per thread, so that no request ever waits for a connection. */
 	if ((rc = pool_open(&s->pool, cfg->data_dir, threads, err))) {
 		limiters_release(s);

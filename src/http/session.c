@@ -15,7 +15,7 @@ static bool changes_state(const char *method)
 
 /* Served over TLS, or reached through https:// (a TLS proxy in front): the cookie must never
  * travel in clear. */
-static bool secure(struct http_request *req)
+bool http_secure(struct http_request *req)
 {
 	const union MHD_ConnectionInfo *c =
 	        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_DAEMON);
@@ -28,7 +28,7 @@ static bool secure(struct http_request *req)
 
 static const char *cookie_name(struct http_request *req)
 {
-	return secure(req) ? HTTP_SESSION_COOKIE_SECURE : HTTP_SESSION_COOKIE;
+	return http_secure(req) ? HTTP_SESSION_COOKIE_SECURE : HTTP_SESSION_COOKIE;
 }
 
 /* Only the name that applies: over TLS a cookie without the __Host- prefix may have been set
@@ -40,7 +40,7 @@ static const char *cookie_token(struct http_request *req)
 
 void http_session_cookie(struct http_request *req, struct http_response *res, const char *token)
 {
-	const char *flag = secure(req) ? "; Secure" : "";
+	const char *flag = http_secure(req) ? "; Secure" : "";
 
 	if (token)
 		http_header(res, "Set-Cookie", "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
@@ -57,7 +57,7 @@ void http_session_end_current(struct http_request *req)
 	struct portal_session s;
 
 	if (token && req->dep && portal_session_check(req->dep, token, &s, NULL) == 0)
-		portal_session_end(req->dep, s.id, NULL);
+		portal_session_end(req->dep, &s, NULL);
 }
 
 bool http_session_require(struct http_request *req, struct http_response *res)

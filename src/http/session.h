@@ -20,6 +20,10 @@
  * DELETE, carry the session's CSRF token in X-CSRF-Token (else 403). Fills req->learner_id,
  * req->session_id and req->session_token; answers res itself and returns false on failure.
  */
+/* Whether req came over TLS, or base_url is https:// (a TLS proxy in front): cookies then carry
+ * the __Host- prefix and Secure. */
+bool http_secure(struct http_request *req);
+
 bool http_session_require(struct http_request *req, struct http_response *res);
 
 /* For pages: the signed-in learner of the request (the session's activity noted); false when

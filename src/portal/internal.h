@@ -22,4 +22,13 @@ int portal_share_request(const json_t *body, const char *learner_id, const char 
                          const char *ids[PORTAL_SHARE_ACHIEVEMENTS], struct portal_share_input *out,
                          struct ok_error *err);
 
+/*
+ * Starts a session for learner_id in the caller's audit transaction: ended sessions pruned, the
+ * new one stored (provider: the OpenID provider that signed it in, "" for a link) and a
+ * "learner.login" event "session=ID via=VIA". out gets the token and ids.
+ */
+int portal_session_open(struct depository *d, struct audit_txn *txn, const char *learner_id,
+                        const char *provider, const char *via, struct portal_session *out,
+                        struct ok_error *err);
+
 #endif

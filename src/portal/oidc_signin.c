@@ -5,9 +5,11 @@
 
 #include "core/clock.h"
 #include "core/format.h"
+#include "store/store.h"
 #include "registry/learner.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SEED_BYTES 32
@@ -111,13 +113,68 @@ static bool flow_open(const struct depository *d, const char *provider, const ch
 	return ok;
 }
 
+/* The flow's row (hashes of its state, nonce and verifier, the provider, its end) as the store
+ * keeps it, from its seed. */
+static void flow_row(const struct oidc_provider *p, const unsigned char seed[SEED_BYTES],
+                     int64_t now, struct store_oidc_flow *f)
+{
+	char v[PORTAL_TOKEN_SIZE];
+
+	memset(f, 0, sizeof(*f));
+	derive(seed, "state", v);
+	portal_token_hash("oidc-state", v, f->state_hash);
+	derive(seed, "nonce", v);
+	portal_token_hash("oidc-nonce", v, f->nonce_hash);
+	derive(seed, "pkce", v);
+	portal_token_hash("oidc-pkce", v, f->verifier_hash);
+	sodium_memzero(v, sizeof(v));
+	memcpy(f->provider, p->id, strlen(p->id) + 1);
+	f->created_ms = now;
+	f->expires_ms = now + PORTAL_OIDC_FLOW_S * 1000LL;
+}
+
+/* Records a started flow, sweeping those that ended. */
+static int flow_record(struct depository *d, const struct store_oidc_flow *f, struct ok_error *err)
+{
+	int rc;
+
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = store_oidc_flow_prune(d->store, f->created_ms, err);
+	if (!rc)
+		rc = store_oidc_flow_put(d->store, f, err);
+	if (!rc && !(rc = store_commit(d->store, err)))
+		return 0;
+	store_rollback(d->store);
+	return rc;
+}
+
+/* Takes the flow of seed: it exists, is p's and has not ended; after this it is gone, so a
+ * callback is honoured once whatever the provider does with a second use of its code. */
+static int flow_take(struct depository *d, const struct oidc_provider *p,
+                     const unsigned char seed[SEED_BYTES], struct ok_error *err)
+{
+	struct store_oidc_flow f;
+	int64_t now = ok_now_ms();
+	int rc;
+
+	flow_row(p, seed, now, &f);
+	if ((rc = store_begin(d->store, err)))
+		return rc;
+	rc = store_oidc_flow_take(d->store, &f, now, err);
+	if (!rc && !(rc = store_commit(d->store, err)))
+		return 0;
+	store_rollback(d->store);
+	return rc;
+}
+
 /* Appends "&name=value" (value escaped); "?" in place of "&" when first. */
 static int param(struct buf *b, bool first, const char *name, const char *value)
 {
 	return buf_addf(b, "%s%s=", first ? "" : "&", name) || oidc_form_escape(b, value);
 }
 
-int portal_oidc_start(struct depository *d, const struct oidc_rp *rp, struct oidc_provider *p,
+int portal_oidc_start(struct depository *d, struct oidc_rp *rp, struct oidc_provider *p,
                       const char *redirect_uri, struct buf *location,
                       char cookie[PORTAL_OIDC_COOKIE_SIZE], struct ok_error *err)
 {
@@ -164,7 +221,13 @@ int portal_oidc_start(struct depository *d, const struct oidc_rp *rp, struct oid
 		rc = ok_fail(err, OK_ETOOBIG, "the authorization URL is too long");
 		goto out;
 	}
-	flow_seal(d, p->id, seed, ok_now_ms() + PORTAL_OIDC_FLOW_S * 1000LL, cookie);
+	{
+		struct store_oidc_flow f;
+		flow_row(p, seed, ok_now_ms(), &f);
+		if ((rc = flow_record(d, &f, err)))
+			goto out;
+		flow_seal(d, p->id, seed, f.expires_ms, cookie);
+	}
 out:
 	sodium_memzero(seed, sizeof(seed));
 	sodium_memzero(verifier, sizeof(verifier));
@@ -189,41 +252,101 @@ static int session_start(struct depository *d, const struct oidc_provider *p,
                          const char *learner_id, const char *acr, struct portal_session *out,
                          struct ok_error *err)
 {
-	struct store_session se;
 	struct audit_txn txn;
-	char actor[AUDIT_ACTOR_SIZE], detail[STORE_ID_MAX + OIDC_ID_MAX + 96];
-	int64_t now = ok_now_ms();
+	char via[OIDC_ID_MAX + 64];
 	int rc;
 
-	memset(&se, 0, sizeof(se));
-	depository_new_id(se.id);
-	portal_token_new(out->token);
-	portal_token_hash("session", out->token, se.token_hash);
-	if (ok_format(se.learner_id, sizeof(se.learner_id), "%s", learner_id))
-		return ok_fail(err, OK_EINTERNAL, "learner id too long");
-	se.created_ms = se.last_seen_ms = now;
-	audit_actor_learner(se.learner_id, actor);
-	/* acr is the provider's assurance level (a URI or a short word): no personal data. */
-	if (ok_format(detail, sizeof(detail), "session=%s via=oidc:%s%s%.40s", se.id, p->id,
-	              acr[0] ? " acr=" : "", acr))
+	/* acr is one of acr_values or a short safe token (oidc_docs.c): no personal data. */
+	if (ok_format(via, sizeof(via), "oidc:%s%s%.40s", p->id, acr[0] ? " acr=" : "", acr))
 		return ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
-	rc = store_session_prune(d->store, now - (int64_t)d->session_idle_s * 1000,
-	                         now - PORTAL_SESSION_MAX_S * 1000LL, err);
-	if (!rc)
-		rc = store_session_put(d->store, &se, err);
-	if (!rc)
-		rc = audit_txn_event(&txn, actor, "learner.login", se.learner_id,
-		                     PORTAL_PURPOSE_SELF, detail, err);
-	if ((rc = audit_txn_end(&txn, rc, err)))
-		return rc;
-	memcpy(out->id, se.id, sizeof(out->id));
-	memcpy(out->learner_id, se.learner_id, sizeof(out->learner_id));
+	rc = portal_session_open(d, &txn, learner_id, p->id, via, out, err);
+	return audit_txn_end(&txn, rc, err);
+}
+
+/* The institutions of a learner's records, each once (at most INSTITUTIONS_MAX). */
+#define INSTITUTIONS_MAX 64
+struct institutions {
+	char code[INSTITUTIONS_MAX][33];
+	size_t n;
+};
+
+static int collect_institution(void *ctx, const struct store_achievement *a)
+{
+	struct institutions *in = ctx;
+	size_t i;
+
+	for (i = 0; i < in->n; i++)
+		if (strcmp(in->code[i], a->institution) == 0)
+			return 0;
+	if (in->n < INSTITUTIONS_MAX)
+		memcpy(in->code[in->n++], a->institution, sizeof(in->code[0]));
 	return 0;
 }
 
-int portal_oidc_finish(struct depository *d, const struct oidc_rp *rp, struct oidc_provider *p,
+/*
+ * Whether the learner's national id was registered under country's scheme: by an institution of
+ * that country (the importer checks an id by its institution's country, so that is the namespace
+ * the id was given in). OK_ENOTFOUND when not: a provider for one country's ids cannot sign in a
+ * learner whose matching number only another country's institution registered.
+ */
+static int registered_in(struct depository *d, const char *learner_id, const char *country,
+                         struct ok_error *err)
+{
+	struct institutions *in = calloc(1, sizeof(*in));
+	struct store_institution inst;
+	size_t i;
+	int rc;
+
+	if (!in)
+		return ok_fail(err, OK_ENOMEM, "out of memory");
+	rc = registry_learner_achievements(d, learner_id, collect_institution, in, err);
+	for (i = 0; !rc && i < in->n; i++) {
+		rc = store_institution_get(d->store, in->code[i], &inst, err);
+		if (rc == OK_ENOTFOUND)
+			rc = 0;
+		else if (!rc && strcmp(inst.country, country) == 0)
+			break;
+	}
+	if (!rc && i == in->n)
+		rc = ok_fail(err, OK_ENOTFOUND, "not registered under this scheme");
+	free(in);
+	return rc;
+}
+
+/*
+ * The learner of an identifier of country cc (oidc_scheme_read), in the importer's two spellings
+ * (formats.md, "National ids"): with the country's code in front ("BE 85.07.30-033.28", which
+ * says the country itself: any institution may have registered it), or bare, which is the
+ * registering institution's country's number, so a learner found so counts only with a record of
+ * an institution of cc. A Dutch BSN is always stored bare. OK_ENOTFOUND when none.
+ */
+static int find_in_scheme(struct depository *d, const char *national_id, const char *cc,
+                          char learner_id[STORE_ID_MAX + 1], struct ok_error *err)
+{
+	char spelled[OIDC_NATIONAL_ID_MAX + 3];
+	const char *bare = national_id;
+	bool prefixed = (national_id[0] & ~0x20) == cc[0] && (national_id[1] & ~0x20) == cc[1];
+	int rc;
+
+	if (strcmp(cc, "NL") != 0) {
+		if (ok_format(spelled, sizeof(spelled), "%s%s", prefixed ? "" : cc, national_id))
+			return ok_fail(err, OK_ENOTFOUND, "no learner with that national id");
+		rc = registry_learner_find_id(d, spelled, learner_id, err);
+		sodium_memzero(spelled, sizeof(spelled));
+		if (rc != OK_ENOTFOUND && rc != OK_EINPUT)
+			return rc;
+		if (prefixed && national_id[2] >= '0' && national_id[2] <= '9')
+			bare = national_id + 2;
+	}
+	rc = registry_learner_find_id(d, bare, learner_id, err);
+	if (!rc)
+		rc = registered_in(d, learner_id, cc, err);
+	return rc;
+}
+
+int portal_oidc_finish(struct depository *d, struct oidc_rp *rp, struct oidc_provider *p,
                        const char *cookie, const char *state, const char *code,
                        const char *redirect_uri, struct portal_session *out,
                        struct ok_error *err)
@@ -237,21 +360,29 @@ int portal_oidc_finish(struct depository *d, const struct oidc_rp *rp, struct oi
 
 	memset(out, 0, sizeof(*out));
 	memset(&who, 0, sizeof(who));
-	if (!flow_open(d, p->id, cookie, seed)) {
-		audit_flow(d, p, "oidc.refused", "flow");
+	/* No audit event before the flow is known to be a real one of ours, still open: an
+	 * anonymous request without (or with a stale or replayed) flow must not be able to write
+	 * to the audit log at will. */
+	if (!flow_open(d, p->id, cookie, seed))
 		return ok_fail(err, OK_EAUTH,
 		               "this sign-in was not started here, or took too long: start again");
-	}
 	derive(seed, "state", want);
 	derive(seed, "nonce", nonce);
 	derive(seed, "pkce", verifier);
-	sodium_memzero(seed, sizeof(seed));
 	if (!state || strlen(state) != PORTAL_TOKEN_LEN ||
 	    sodium_memcmp(state, want, PORTAL_TOKEN_LEN) != 0) {
-		audit_flow(d, p, "oidc.refused", "state");
+		sodium_memzero(seed, sizeof(seed));
 		rc = ok_fail(err, OK_EAUTH, "the sign-in's state does not match: start again");
 		goto out;
 	}
+	rc = flow_take(d, p, seed, err);
+	sodium_memzero(seed, sizeof(seed));
+	if (rc == OK_ENOTFOUND) {
+		rc = ok_fail(err, OK_EAUTH, "this sign-in was finished already: start again");
+		goto out;
+	}
+	if (rc)
+		goto out;
 	if (!code || !*code || strlen(code) > 2048) {
 		audit_flow(d, p, "oidc.refused", "code");
 		rc = ok_fail(err, OK_EAUTH, "the provider sent no code: start again");
@@ -265,7 +396,7 @@ int portal_oidc_finish(struct depository *d, const struct oidc_rp *rp, struct oi
 	}
 	/* A national id of a form the importer refuses has no record either. */
 	ok_error_clear(&lookup);
-	rc = registry_learner_find_id(d, who.national_id, learner_id, &lookup);
+	rc = find_in_scheme(d, who.national_id, who.country, learner_id, &lookup);
 	if (rc == OK_ENOTFOUND || rc == OK_EINPUT) {
 		audit_flow(d, p, "oidc.unknown", "national_id");
 		rc = ok_fail(err, OK_ENOTFOUND, "no records are registered for you");

@@ -6,12 +6,15 @@
  *   nonce and PKCE verifier are derived, its end and the provider) travels only in a cookie
  *   sealed with XChaCha20-Poly1305 under a key derived from the data key, bound to the provider
  *   id, valid PORTAL_OIDC_FLOW_S seconds; the browser never sees the verifier or the nonce in
- *   clear. The HTTP layer clears the cookie on the callback, and the provider honours a code
- *   once, so a leg is never completed twice.
+ *   clear. The store keeps the flow's row (hashes of state, nonce and verifier, the provider,
+ *   its end), which the callback takes in one conditional statement before anything else: a
+ *   flow is completed once, whatever the provider does with a second use of its code. Expired
+ *   rows are swept at each start.
  * - A learner is found by the national id of the ID token through the blind index; an unknown
- *   id starts no session. Every sign-in ("learner.login" via=oidc:ID), refusal ("oidc.refused"
- *   with the reason's field) and unknown id ("oidc.unknown") is an audit event without personal
- *   data.
+ *   id starts no session. Every sign-in ("learner.login" via=oidc:ID), refusal of an open flow
+ *   ("oidc.refused" with the reason's field) and unknown id ("oidc.unknown") is an audit event
+ *   without personal data; a callback without a flow of ours (no, stale or replayed cookie,
+ *   wrong state) writes none, so that nobody can fill the audit log from outside.
  */
 #ifndef OK_PORTAL_OIDC_SIGNIN_H
 #define OK_PORTAL_OIDC_SIGNIN_H
@@ -28,7 +31,7 @@
  * authorization request when the provider offers PAR), cookie the sealed flow. redirect_uri is
  * this depository's callback for p. OK_EBUSY when the provider is unavailable.
  */
-int portal_oidc_start(struct depository *d, const struct oidc_rp *rp, struct oidc_provider *p,
+int portal_oidc_start(struct depository *d, struct oidc_rp *rp, struct oidc_provider *p,
                       const char *redirect_uri, struct buf *location,
                       char cookie[PORTAL_OIDC_COOKIE_SIZE], struct ok_error *err);
 
@@ -40,7 +43,7 @@ int portal_oidc_start(struct depository *d, const struct oidc_rp *rp, struct oid
  * when the provider is unavailable; OK_ENOTFOUND when no learner has that national id. Each is
  * audited.
  */
-int portal_oidc_finish(struct depository *d, const struct oidc_rp *rp, struct oidc_provider *p,
+int portal_oidc_finish(struct depository *d, struct oidc_rp *rp, struct oidc_provider *p,
                        const char *cookie, const char *state, const char *code,
                        const char *redirect_uri, struct portal_session *out,
                        struct ok_error *err);

@@ -198,9 +198,7 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
                  struct ok_error *err)
 {
 	struct store_login_link l;
-	struct store_session se;
 	struct audit_txn txn;
-	char actor[AUDIT_ACTOR_SIZE], detail[STORE_ID_MAX + STORE_ACTOR_MAX + 32];
 	int64_t now = ok_now_ms();
 	int rc;
 
@@ -223,29 +221,44 @@ int portal_login(struct depository *d, const char *token, struct portal_session 
 		rc = ok_fail(err, OK_EGONE, "this login link was used already; ask for a new one");
 	if (rc)
 		return audit_txn_end(&txn, rc, err);
+	/* Who made the link: a session a registrar's key started is told apart from the
+	 * learner's own in the audit log (and in the learner's access report). */
+	rc = portal_session_open(d, &txn, l.learner_id, "", l.created_by, out, err);
+	if ((rc = audit_txn_end(&txn, rc, err))) {
+		sodium_memzero(out, sizeof(*out));
+		return rc;
+	}
+	return 0;
+}
+
+int portal_session_open(struct depository *d, struct audit_txn *txn, const char *learner_id,
+                        const char *provider, const char *via, struct portal_session *out,
+                        struct ok_error *err)
+{
+	struct store_session se;
+	char actor[AUDIT_ACTOR_SIZE], detail[STORE_ID_MAX + STORE_ACTOR_MAX + 96];
+	int64_t now = ok_now_ms();
+	int rc;
+
 	memset(&se, 0, sizeof(se));
 	depository_new_id(se.id);
 	portal_token_new(out->token);
 	portal_token_hash("session", out->token, se.token_hash);
-	OK_COPY_ARRAY(se.learner_id, l.learner_id);
+	if (ok_format(se.learner_id, sizeof(se.learner_id), "%s", learner_id) ||
+	    ok_format(se.provider, sizeof(se.provider), "%s", provider) ||
+	    ok_format(detail, sizeof(detail), "session=%s via=%s", se.id, via))
+		return ok_fail(err, OK_EINTERNAL, "learner id, provider or audit detail too long");
 	se.created_ms = se.last_seen_ms = now;
 	audit_actor_learner(se.learner_id, actor);
-	/* Who made the link: a session a registrar's key started is told apart from the
-	 * learner's own in the audit log (and in the learner's access report). */
-	if (ok_format(detail, sizeof(detail), "session=%s via=%s", se.id, l.created_by))
-		return audit_txn_end(&txn, ok_fail(err, OK_EINTERNAL, "audit detail too long"),
-		                     err);
 	rc = store_session_prune(d->store, now - (int64_t)d->session_idle_s * 1000,
 	                         now - PORTAL_SESSION_MAX_S * 1000LL, err);
 	if (!rc)
 		rc = store_session_put(d->store, &se, err);
 	if (!rc)
-		rc = audit_txn_event(&txn, actor, "learner.login", se.learner_id,
+		rc = audit_txn_event(txn, actor, "learner.login", se.learner_id,
 		                     PORTAL_PURPOSE_SELF, detail, err);
-	if ((rc = audit_txn_end(&txn, rc, err))) {
-		sodium_memzero(out, sizeof(*out));
+	if (rc)
 		return rc;
-	}
 	memcpy(out->id, se.id, sizeof(out->id));
 	memcpy(out->learner_id, se.learner_id, sizeof(out->learner_id));
 	return 0;
@@ -295,13 +308,20 @@ int portal_session_check(struct depository *d, const char *token, struct portal_
 	return 0;
 }
 
-int portal_session_end(struct depository *d, const char *session_id, struct ok_error *err)
+int portal_session_end(struct depository *d, const struct portal_session *s,
+                       struct ok_error *err)
 {
 	struct audit_txn txn;
+	char actor[AUDIT_ACTOR_SIZE], detail[STORE_ID_MAX + 16];
 	int rc;
 
 	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
-	rc = store_session_delete(d->store, session_id, err);
+	rc = store_session_delete(d->store, s->id, err);
+	/* The learner's own logout, in their access report as the sign-in is. */
+	audit_actor_learner(s->learner_id, actor);
+	if (!rc && !ok_format(detail, sizeof(detail), "session=%s", s->id))
+		rc = audit_txn_event(&txn, actor, "learner.logout", s->learner_id,
+		                     PORTAL_PURPOSE_SELF, detail, err);
 	return audit_txn_end(&txn, rc, err);
 }

@@ -105,7 +105,8 @@ int portal_session_check(struct depository *d, const char *token, struct portal_
                          struct ok_error *err);
 
 /* Ends a session (logout). */
-int portal_session_end(struct depository *d, const char *session_id, struct ok_error *err);
+int portal_session_end(struct depository *d, const struct portal_session *s,
+                       struct ok_error *err);
 
 /* The learner's own view (actor "learner:ID", purpose self-service) */
 

@@ -205,3 +205,34 @@ int remote_fetch_guard_get(struct remote_fetch_guard *g, const char *url, const 
 	}
 	return 0;
 }
+
+int remote_fetch_guard_enter(struct remote_fetch_guard *g, const char *url, const char *who,
+                             struct ok_error *err)
+{
+	char host[REMOTE_FETCH_GUARD_KEY_MAX], key[REMOTE_FETCH_GUARD_KEY_MAX];
+	bool failed;
+
+	if (strlen(url) >= REMOTE_FETCH_GUARD_KEY_MAX || !url_host(url, host, sizeof(host)) ||
+	    snprintf(key, sizeof(key), "i:%s", who) >= (int)sizeof(key))
+		return ok_fail(err, OK_EINPUT, "not an http(s) URL that can be fetched");
+	pthread_mutex_lock(&g->lock);
+	failed = failed_recently(g, who, ok_now_ms());
+	pthread_mutex_unlock(&g->lock);
+	if (failed)
+		return ok_fail(err, OK_EIO, "%.200s: not reachable (it failed a moment ago)", who);
+	if (!enter(g, host, key)) {
+		say(g, who, "not asked: the exchanges in flight with it are at their limit");
+		return ok_fail(err, OK_EBUSY, "%.200s: not reachable now (too many exchanges)", who);
+	}
+	return 0;
+}
+
+void remote_fetch_guard_leave(struct remote_fetch_guard *g, const char *url, const char *who)
+{
+	char host[REMOTE_FETCH_GUARD_KEY_MAX], key[REMOTE_FETCH_GUARD_KEY_MAX];
+
+	/* Both were built the same way when the place was taken. */
+	if (url_host(url, host, sizeof(host)) &&
+	    snprintf(key, sizeof(key), "i:%s", who) < (int)sizeof(key))
+		leave(g, host, key);
+}

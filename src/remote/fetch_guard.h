@@ -58,6 +58,17 @@ int remote_fetch_guard_get(struct remote_fetch_guard *g, const char *url, const 
                            const char *accept, struct buf *body, struct remote_http_response *res,
                            struct ok_error *err);
 
+/*
+ * For exchanges other than a GET (an OpenID provider's token request): takes a place for one
+ * exchange with url's host on behalf of who (e.g. "oidc:ID"), as remote_fetch_guard_get does.
+ * OK_EIO while a failure of who is remembered (remote_fetch_guard_fail(g, who, …)), OK_EBUSY
+ * while the caps are reached; 0 when the place is taken, which remote_fetch_guard_leave gives
+ * back.
+ */
+int remote_fetch_guard_enter(struct remote_fetch_guard *g, const char *url, const char *who,
+                             struct ok_error *err);
+void remote_fetch_guard_leave(struct remote_fetch_guard *g, const char *url, const char *who);
+
 /* Remembers a failure found after the fetch (e.g. the answer was not a DID document), with a
  * detail for the operator. */
 void remote_fetch_guard_fail(struct remote_fetch_guard *g, const char *url, const char *detail);

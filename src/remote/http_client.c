@@ -2,6 +2,7 @@
 #include "remote/http_client.h"
 
 #include <curl/curl.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -82,34 +83,55 @@ int remote_http_get_limited(const char *url, const char *accept, long connect_ms
                             struct buf *body, struct remote_http_response *res,
                             struct ok_error *err)
 {
+	struct remote_http_call call = {.url = url,
+	                                .accept = accept,
+	                                .connect_ms = connect_ms,
+	                                .total_ms = total_ms};
+
+	return remote_http_call(&call, body, res, err);
+}
+
+int remote_http_call(const struct remote_http_call *call, struct buf *body,
+                     struct remote_http_response *res, struct ok_error *err)
+{
 	struct sink sink = {body, false};
-	struct curl_slist *headers = NULL;
+	struct curl_slist *headers = NULL, *more;
 	char accept_header[128];
+	const char *url = call->url;
 	CURL *c;
 	CURLcode rc;
 	int ret = 0;
 
 	res->status = 0;
 	res->max_age = -1;
-	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
-		return ok_fail(err, OK_EINPUT, "only http and https URLs can be fetched");
+	if (strncmp(url, "https://", 8) != 0 && (call->https_only || strncmp(url, "http://", 7) != 0))
+		return ok_fail(err, OK_EINPUT, "only %s URLs can be fetched",
+		               call->https_only ? "https" : "http and https");
+	if (snprintf(accept_header, sizeof(accept_header), "Accept: %s",
+	             call->accept ? call->accept : "*/*") >= (int)sizeof(accept_header))
+		return ok_fail(err, OK_EINPUT, "the Accept header is too long");
 	c = curl_easy_init();
 	if (!c)
 		return ok_fail(err, OK_ENOMEM, "cannot start an HTTP client");
-	if (snprintf(accept_header, sizeof(accept_header), "Accept: %s", accept ? accept : "*/*") >=
-	    (int)sizeof(accept_header)) {
-		curl_easy_cleanup(c);
-		return ok_fail(err, OK_EINPUT, "the Accept header is too long");
-	}
 	headers = curl_slist_append(headers, accept_header);
+	if (headers && call->auth_header) {
+		more = curl_slist_append(headers, call->auth_header);
+		headers = more ? more : headers;
+		if (!more)
+			ret = ok_fail(err, OK_ENOMEM, "out of memory");
+	}
+	if (!headers && !ret)
+		ret = ok_fail(err, OK_ENOMEM, "out of memory");
+	if (ret)
+		goto out;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, call->https_only ? "https" : "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, call->total_ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-	                 connect_ms < total_ms ? connect_ms : total_ms);
+	                 call->connect_ms < call->total_ms ? call->connect_ms : call->total_ms);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body->max);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
@@ -120,6 +142,12 @@ int remote_http_get_limited(const char *url, const char *accept, long connect_ms
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, res);
+	if (call->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, call->ca_file);
+	if (call->form) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, call->form);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(call->form));
+	}
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
 	if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED)
@@ -127,8 +155,13 @@ int remote_http_get_limited(const char *url, const char *accept, long connect_ms
 		              body->max);
 	else if (rc != CURLE_OK)
 		ret = ok_fail(err, OK_EIO, "%s: %s", url, curl_easy_strerror(rc));
-	else if (res->status != 200)
+	else if (res->status != 200 && !call->any_status)
 		ret = ok_fail(err, OK_EIO, "%s: answered HTTP %ld", url, res->status);
+out:
+	/* libcurl's copy of the Authorization line holds a secret. */
+	for (more = headers; more; more = more->next)
+		if (call->auth_header && more->data && strcmp(more->data, call->auth_header) == 0)
+			sodium_memzero(more->data, strlen(more->data));
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(c);
 	return ret;

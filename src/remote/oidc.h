@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "jose/jwk.h"
+#include "remote/fetch_guard.h"
 
 #define OIDC_PROVIDERS_MAX   8
 #define OIDC_ID_MAX          32  /* a provider's id: [a-z0-9-], in URLs and audit events */
@@ -36,9 +38,21 @@
 #define OIDC_JWKS_REFETCH_MS 60000              /* at most one refetch a minute per provider */
 #define OIDC_CACHE_MAX_S     86400
 #define OIDC_CACHE_DEFAULT_S 3600 /* when the provider sends no max-age */
+#define OIDC_CACHE_MIN_S     60   /* a shorter max-age (no-store) counts as this */
+#define OIDC_JWKS_STALE_MAX_MS 3600000 /* an expired key set serves at most this long more */
 #define OIDC_CONNECT_MS      2000
 #define OIDC_TIMEOUT_MS      5000
+#define OIDC_IN_FLIGHT       2  /* exchanges at once per provider, by default */
+#define OIDC_RETRY_AFTER_S   30 /* a failed provider is left alone this long, by default */
 #define OIDC_NATIONAL_ID_MAX 64
+#define OIDC_PATTERN_MAX     128
+
+/* What a provider's national ids are (config "id_scheme", see oidc_scheme_parse). */
+enum oidc_scheme {
+	OIDC_SCHEME_NL_BSN = 1, /* "NL:BSN": the Dutch citizen service number */
+	OIDC_SCHEME_EIDAS,      /* "eIDAS": a PersonIdentifier "CC/DD/value" of the eIDAS node */
+	OIDC_SCHEME_COUNTRY,    /* "CC:NAME": one country's identifier (id_pattern, or a default) */
+};
 
 enum oidc_client_auth {
 	OIDC_AUTH_SECRET_BASIC = 1,
@@ -66,6 +80,12 @@ struct oidc_provider {
 	char claim[64];             /* the claim carrying the national identifier */
 	char acr_values[128];       /* "" for none */
 	char id_scheme[32];         /* e.g. "NL:BSN" */
+	enum oidc_scheme scheme;    /* id_scheme read */
+	char scheme_country[3];     /* "NL" for NL:BSN, CC for CC:NAME; "" for eIDAS */
+	char id_pattern[OIDC_PATTERN_MAX]; /* CC:NAME: the POSIX ERE an id must match whole */
+	char id_countries[64];      /* eIDAS: the countries it may speak for, "BE,DE"; "" any */
+	bool has_pattern;
+	regex_t pattern;            /* id_pattern compiled */
 	char ca_file[512];          /* "" for the system's CAs */
 	char endpoint_hosts[256];   /* other hosts its endpoints may be on, comma-separated */
 	unsigned algs_allowed;      /* enum jose_alg mask: config "algs", default all four */
@@ -79,6 +99,7 @@ struct oidc_provider {
 	int64_t meta_until_ms; /* 0: none held */
 	json_t *jwks;
 	int64_t jwks_until_ms;
+	int64_t jwks_ttl_ms;
 	int64_t jwks_fetched_ms;
 	int64_t (*now_ms)(void); /* ok_now_ms; a test may set its own clock */
 };
@@ -87,13 +108,19 @@ struct oidc_rp {
 	struct oidc_provider *providers; /* n of them, owned */
 	size_t n;
 	long connect_ms;
-	long timeout_ms;
+	long timeout_ms; /* for all the exchanges of one sign-in leg together */
+	/* Every exchange with a provider goes through it: at most max_in_flight per provider
+	 * (config, default 2) and guard.max_total in all (the server: half its threads); a
+	 * provider that failed is not asked again for retry_after_s (default 30). */
+	struct remote_fetch_guard guard;
+	bool guard_ready;
 };
 
 /* What a checked ID token says about who signed in. */
 struct oidc_identity {
-	char national_id[OIDC_NATIONAL_ID_MAX + 1];
-	char acr[64];
+	char national_id[OIDC_NATIONAL_ID_MAX + 1]; /* the value within the scheme */
+	char country[3]; /* whose institutions' registrations it belongs to (ISO 3166-1) */
+	char acr[64];    /* one of acr_values, or "" */
 };
 
 /* Configuration */
@@ -102,7 +129,8 @@ struct oidc_identity {
  * Reads config.json's "oidc" object of the data folder dir: {"providers": [{"id", "name",
  * "issuer", "client_id", "client_auth": "client_secret_basic"|"private_key_jwt", "scopes":
  * [..], "national_id_claim", "acr_values"?, "id_scheme", "ca_file"?, "endpoint_hosts"?: [..],
- * "algs"?: [..]}], "timeout_ms"?}; and each provider's secret (dir/oidc-ID.secret) or key
+ * "algs"?: [..], "id_pattern"?, "id_countries"?: [..]}], "timeout_ms"?, "max_in_flight"?,
+ * "retry_after_s"?}; and each provider's secret (dir/oidc-ID.secret) or key
  * (dir/oidc-ID.key). No "oidc": no provider. OK_EINPUT naming the field when one is wrong.
  * The caller releases rp, also on failure.
  */
@@ -119,6 +147,26 @@ struct oidc_provider *oidc_rp_find(struct oidc_rp *rp, const char *id);
  * registration at the provider.
  */
 int oidc_client_key_jwk(const char *dir, const char *id, json_t **jwk, struct ok_error *err);
+
+/* National id schemes (pure: fuzzed) */
+
+/*
+ * Reads config's "id_scheme" (and "id_pattern", "id_countries") into p: "NL:BSN", "eIDAS" or
+ * "CC:NAME" (CC an ISO 3166-1 country in capitals, NAME 1-16 of A-Z, 0-9, '-'). OK_EINPUT naming
+ * the field when one is wrong.
+ */
+int oidc_scheme_parse(struct oidc_provider *p, const char *scheme, const char *pattern,
+                      const char *countries, struct ok_error *err);
+/*
+ * Reads the national id claim's value of provider p (text; value_len bytes) by p's scheme: the
+ * country whose registrations it belongs to into out->country and the identifier into
+ * out->national_id. NL:BSN: exactly 9 digits passing the eleven-test. eIDAS: "CC/DD/value" (CC
+ * among id_countries when set; an NL value a BSN). CC:NAME: the id_pattern, else 4-32 of
+ * letters, digits, ' ', '.', '-' not starting with another country's code before a digit.
+ * OK_EINVALID (field national_id_claim) when it does not fit.
+ */
+int oidc_scheme_read(const struct oidc_provider *p, const char *value, size_t value_len,
+                     struct oidc_identity *out, struct ok_error *err);
 
 /* Documents (pure: fuzzed) */
 
@@ -149,17 +197,17 @@ int oidc_id_token_check(const struct oidc_provider *p, unsigned algs, const json
 /* Exchanges with the provider (bounded; OK_EBUSY when it cannot be reached in time) */
 
 /* p's metadata, fetched when none is held or it expired. */
-int oidc_provider_metadata(const struct oidc_rp *rp, struct oidc_provider *p,
+int oidc_provider_metadata(struct oidc_rp *rp, struct oidc_provider *p,
                            struct oidc_metadata *m, struct ok_error *err);
 /* A pushed authorization request (RFC 9126) of the form params: request_uri gets its answer. */
-int oidc_par(const struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_metadata *m,
+int oidc_par(struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_metadata *m,
              const char *params, char request_uri[OIDC_URL_MAX], struct ok_error *err);
 /*
  * The token request of an authorization code (with its PKCE verifier) and the check of the ID
  * token of its answer (nonce), refetching the JWKS once on an unknown kid when the last fetch
  * is more than a minute old. The provider's refusal (a replayed code) is OK_EAUTH.
  */
-int oidc_redeem(const struct oidc_rp *rp, struct oidc_provider *p, const char *code,
+int oidc_redeem(struct oidc_rp *rp, struct oidc_provider *p, const char *code,
                 const char *verifier, const char *redirect_uri, const char *nonce,
                 struct oidc_identity *out, struct ok_error *err);
 

@@ -114,10 +114,11 @@ static int read_provider(const json_t *o, struct oidc_provider *p, struct ok_err
 	const char *auth = json_string_value(json_object_get(o, "client_auth"));
 	const char *known[] = {"id",         "name",       "issuer",         "client_id",
 	                       "client_auth", "scopes",    "national_id_claim", "acr_values",
-	                       "id_scheme",  "ca_file",    "endpoint_hosts", "algs"};
+	                       "id_scheme",  "ca_file",    "endpoint_hosts", "algs",
+	                       "id_pattern", "id_countries"};
 	const char *key;
 	const json_t *v;
-	char scopes[sizeof(p->scope)];
+	char scopes[sizeof(p->scope)], pattern[OIDC_PATTERN_MAX], countries[64];
 	int rc;
 
 	if (!json_is_object(o))
@@ -155,7 +156,13 @@ static int read_provider(const json_t *o, struct oidc_provider *p, struct ok_err
 	                    json_object_get(o, "endpoint_hosts"), ',', "endpoint_hosts", err)) ||
 	    (rc = copy_list(scopes, sizeof(scopes), json_object_get(o, "scopes"), ' ', "scopes",
 	                    err)) ||
-	    (rc = read_algs(json_object_get(o, "algs"), &p->algs_allowed, err)))
+	    (rc = read_algs(json_object_get(o, "algs"), &p->algs_allowed, err)) ||
+	    (rc = copy_field(pattern, sizeof(pattern), json_object_get(o, "id_pattern"),
+	                     "id_pattern", false, err)) ||
+	    (rc = copy_list(countries, sizeof(countries), json_object_get(o, "id_countries"), ',',
+	                    "id_countries", err)) ||
+	    (rc = oidc_scheme_parse(p, p->id_scheme, pattern[0] ? pattern : NULL,
+	                            json_object_get(o, "id_countries") ? countries : NULL, err)))
 		return rc;
 	/* https only: the discovery document is the root of trust of every key it names. */
 	if (strncmp(p->issuer, "https://", 8) || strchr(p->issuer, '?') || strchr(p->issuer, '#') ||
@@ -185,8 +192,41 @@ int oidc_config_parse(const json_t *oidc, struct oidc_rp *rp, struct ok_error *e
 	memset(rp, 0, sizeof(*rp));
 	rp->connect_ms = OIDC_CONNECT_MS;
 	rp->timeout_ms = OIDC_TIMEOUT_MS;
+	remote_fetch_guard_init(&rp->guard);
+	rp->guard_ready = true;
+	rp->guard.max_per_key = OIDC_IN_FLIGHT;
+	rp->guard.max_total = OIDC_IN_FLIGHT * OIDC_PROVIDERS_MAX;
+	rp->guard.fail_ttl_s = OIDC_RETRY_AFTER_S;
 	if (!oidc)
 		return 0;
+	{
+		const char *known[] = {"providers", "timeout_ms", "max_in_flight", "retry_after_s"};
+		const char *key;
+		const json_t *v;
+		json_int_t n;
+		json_object_foreach((json_t *)oidc, key, v) {
+			size_t k;
+			for (k = 0; k < sizeof(known) / sizeof(known[0]) && strcmp(known[k], key); k++)
+				;
+			if (k == sizeof(known) / sizeof(known[0]))
+				return ok_fail_field(err, OK_EINPUT, "oidc",
+				                     "config.json: oidc has an unknown member");
+		}
+		if ((v = json_object_get(oidc, "max_in_flight"))) {
+			n = json_is_integer(v) ? json_integer_value(v) : 0;
+			if (n < 1 || n > 64)
+				return ok_fail_field(err, OK_EINPUT, "max_in_flight",
+				                     "config.json: oidc max_in_flight must be 1 to 64");
+			rp->guard.max_per_key = (unsigned)n;
+		}
+		if ((v = json_object_get(oidc, "retry_after_s"))) {
+			n = json_is_integer(v) ? json_integer_value(v) : -1;
+			if (n < 0 || n > 3600)
+				return ok_fail_field(err, OK_EINPUT, "retry_after_s",
+				                     "config.json: oidc retry_after_s must be 0 to 3600");
+			rp->guard.fail_ttl_s = (long)n;
+		}
+	}
 	if (!json_is_object(oidc) || !json_is_array(list) || json_array_size(list) > OIDC_PROVIDERS_MAX)
 		return ok_fail_field(err, OK_EINPUT, "oidc",
 		                     "config.json: oidc must be {\"providers\": [...]} with at most "
@@ -243,6 +283,17 @@ static int read_small(const char *dir, const char *name, char *out, size_t cap,
 		                     : ok_fail(err, OK_EIO, "cannot read %s", path.data);
 		buf_release(&path);
 		return rc;
+	}
+	/* A secret others can read is no secret: refused, as ssh refuses such a key. */
+	{
+		struct stat st;
+		if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077)) {
+			fclose(f);
+			rc = ok_fail(err, OK_EINPUT, "%s: others can read it; make it mode 0600",
+			             path.data);
+			buf_release(&path);
+			return rc;
+		}
 	}
 	n = fread(out, 1, cap, f);
 	if (n == cap || ferror(f))
@@ -330,10 +381,14 @@ void oidc_rp_release(struct oidc_rp *rp)
 		struct oidc_provider *p = &rp->providers[i];
 		jose_signer_release(&p->key);
 		json_decref(p->jwks);
+		if (p->has_pattern)
+			regfree(&p->pattern);
 		sodium_memzero(p->secret, sizeof(p->secret));
 		pthread_mutex_destroy(&p->lock);
 	}
 	free(rp->providers);
+	if (rp->guard_ready)
+		remote_fetch_guard_release(&rp->guard);
 	memset(rp, 0, sizeof(*rp));
 }
 

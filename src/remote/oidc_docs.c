@@ -25,13 +25,22 @@ static size_t authority(const char *url, const char **start)
 	return n;
 }
 
+/* Whether s is printable ASCII without spaces: what may go into a Location header or a form. */
+static bool url_chars(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
 /* Whether url is an https URL on p's issuer host or one of its endpoint_hosts. */
 static bool host_allowed(const struct oidc_provider *p, const char *url)
 {
 	const char *a = NULL, *b = NULL, *h = p->endpoint_hosts;
 	size_t n = authority(url, &a), m = authority(p->issuer, &b);
 
-	if (!n || strchr(url, ' ') || strchr(url, '#'))
+	if (!n || !url_chars(url) || strchr(url, '#'))
 		return false;
 	if (n == m && strncmp(a, b, n) == 0)
 		return true;
@@ -254,10 +263,22 @@ static bool words_have(const char *list, const char *word)
 	return false;
 }
 
+/* Whether acr may go into an audit detail: one of acr_values, or 1-40 of [A-Za-z0-9:._/-]. */
+static bool acr_recordable(const struct oidc_provider *p, const char *acr)
+{
+	size_t n = strlen(acr);
+
+	if (p->acr_values[0])
+		return n < 64 && words_have(p->acr_values, acr);
+	return n >= 1 && n <= 40 &&
+	       strspn(acr, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:._/-") == n;
+}
+
 static int claims_check(const struct oidc_provider *p, const json_t *c, const char *nonce,
                         int64_t now_ms, struct oidc_identity *out, struct ok_error *err)
 {
 	const json_t *exp = json_object_get(c, "exp"), *iat = json_object_get(c, "iat");
+	const json_t *nbf = json_object_get(c, "nbf");
 	const char *iss = json_string_value(json_object_get(c, "iss"));
 	const char *azp = json_string_value(json_object_get(c, "azp"));
 	const char *tnonce = json_string_value(json_object_get(c, "nonce"));
@@ -274,8 +295,12 @@ static int claims_check(const struct oidc_provider *p, const json_t *c, const ch
 	if ((auds > 1 && !azp) || (azp && strcmp(azp, p->client_id) != 0))
 		return ok_fail_field(err, OK_EINVALID, "azp",
 		                     "the ID token was issued to another party (azp)");
-	if (!json_is_integer(exp) || json_integer_value(exp) + OIDC_SKEW_S <= now)
+	/* now - skew, not exp + skew: exp is the sender's and may be near INT64_MAX. */
+	if (!json_is_integer(exp) || json_integer_value(exp) <= now - OIDC_SKEW_S)
 		return ok_fail_field(err, OK_EINVALID, "exp", "the ID token has expired");
+	/* RFC 7519 §4.1.5: not before nbf, when it is there. */
+	if (nbf && (!json_is_integer(nbf) || json_integer_value(nbf) > now + OIDC_SKEW_S))
+		return ok_fail_field(err, OK_EINVALID, "nbf", "the ID token is not valid yet (nbf)");
 	if (!json_is_integer(iat) || json_integer_value(iat) > now + OIDC_SKEW_S ||
 	    json_integer_value(iat) < now - OIDC_IAT_MAX_AGE_S)
 		return ok_fail_field(err, OK_EINVALID, "iat",
@@ -287,20 +312,24 @@ static int claims_check(const struct oidc_provider *p, const json_t *c, const ch
 	if (p->acr_values[0] && (!acr || !words_have(p->acr_values, acr)))
 		return ok_fail_field(err, OK_EINVALID, "acr",
 		                     "the ID token lacks the required assurance level (acr)");
-	if (acr && strlen(acr) < sizeof(out->acr))
+	/* Recorded in the audit log: only a level asked for, or a short token of safe
+	 * characters, so that a provider cannot write fields or personal data there. */
+	if (acr && acr_recordable(p, acr))
 		memcpy(out->acr, acr, strlen(acr) + 1);
-	/* The national id is text; a provider may send digits as a number. */
-	if (json_is_integer(nid) && json_integer_value(nid) >= 0)
-		snprintf(out->national_id, sizeof(out->national_id), "%lld",
-		         (long long)json_integer_value(nid));
-	else if (json_is_string(nid) && json_string_length(nid) > 0 &&
-	         json_string_length(nid) <= OIDC_NATIONAL_ID_MAX &&
-	         strlen(json_string_value(nid)) == json_string_length(nid))
-		memcpy(out->national_id, json_string_value(nid), json_string_length(nid) + 1);
-	else
+	else if (acr)
+		memcpy(out->acr, "other", 6);
+	/* The national id is text; a BSN may come as a number, whose leading zeros JSON lost. */
+	if (json_is_integer(nid) && p->scheme == OIDC_SCHEME_NL_BSN &&
+	    json_integer_value(nid) >= 0 && json_integer_value(nid) <= 999999999) {
+		char digits[16];
+		snprintf(digits, sizeof(digits), "%09lld", (long long)json_integer_value(nid));
+		return oidc_scheme_read(p, digits, strlen(digits), out, err);
+	}
+	if (!json_is_string(nid))
 		return ok_fail_field(err, OK_EINVALID, "national_id_claim",
-		                     "the ID token carries no national identifier (claim %s)",
+		                     "the ID token carries no national identifier (claim %s) as text",
 		                     p->claim);
+	return oidc_scheme_read(p, json_string_value(nid), json_string_length(nid), out, err);
 	return 0;
 }
 
@@ -334,7 +363,16 @@ out:
 		err->code = rc = OK_EINVALID;
 	if (rc)
 		sodium_memzero(out, sizeof(*out));
+	/* The claims hold the national id: wiped before the memory goes back to the heap (the
+	 * string in place, jansson's copy of it; the decoded payload). */
+	{
+		json_t *nid = json_object_get(claims, p->claim);
+		if (json_is_string(nid) && json_string_length(nid))
+			sodium_memzero((char *)json_string_value(nid), json_string_length(nid));
+	}
 	json_decref(claims);
+	if (jws.payload.len)
+		sodium_memzero(jws.payload.data, jws.payload.len);
 	jose_jwk_release(&key);
 	jose_jws_release(&jws);
 	return rc;

@@ -5,48 +5,13 @@
 
 #include "core/format.h"
 #include "jose/jws.h"
+#include "remote/http_client.h"
 
-#include <curl/curl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-struct sink {
-	struct buf *body;
-	long max_age;
-	bool too_big;
-};
-
-static size_t on_body(char *data, size_t size, size_t n, void *ctx)
-{
-	struct sink *s = ctx;
-
-	if (buf_add(s->body, data, size * n) != 0) {
-		s->too_big = true;
-		return 0;
-	}
-	return size * n;
-}
-
-static size_t on_header(char *data, size_t size, size_t n, void *ctx)
-{
-	struct sink *s = ctx;
-	size_t len = size * n;
-	char line[256];
-	const char *p;
-
-	if (len >= sizeof(line) || len < 14 || strncasecmp(data, "cache-control:", 14) != 0)
-		return len;
-	memcpy(line, data, len);
-	line[len] = '\0';
-	if ((p = strstr(line, "max-age=")) != NULL)
-		s->max_age = strtol(p + 8, NULL, 10);
-	if (strstr(line, "no-store") || strstr(line, "no-cache"))
-		s->max_age = 0;
-	return len;
-}
 
 int oidc_form_escape(struct buf *out, const char *s)
 {
@@ -66,31 +31,47 @@ int oidc_form_escape(struct buf *out, const char *s)
 	return 0;
 }
 
-/*
- * GET url (form NULL) or POST the form to it, authenticated with HTTP Basic when user is set;
- * body gets the answer (any status: *status tells). Fails with OK_EBUSY when the provider
- * cannot be reached in time, OK_ETOOBIG past body's cap. The detail stays out of the message:
- * it would go to a learner's page.
- */
-static int exchange(const struct oidc_rp *rp, const struct oidc_provider *p, const char *url,
-                    const char *form, const char *user, const char *pass, struct buf *body,
-                    long *status, long *max_age, struct ok_error *err)
+/* The guard's name for provider p: its failures are remembered under it. */
+static void who(const struct oidc_provider *p, char out[OIDC_ID_MAX + 8])
 {
-	struct sink sink = {body, -1, false};
-	struct curl_slist *headers = NULL;
+	snprintf(out, OIDC_ID_MAX + 8, "oidc:%s", p->id);
+}
+
+/*
+ * GET url (form NULL) or POST the form to it, authenticated with HTTP Basic when user is set,
+ * through the rp's guard and before deadline_ms; body gets the answer (any status: *status
+ * tells). Fails with OK_EBUSY when the provider cannot be reached in time, is at its cap of
+ * exchanges in flight or failed a moment ago (each failure to reach it, and each 5xx answer,
+ * is remembered for the guard's fail_ttl_s), OK_ETOOBIG past body's cap. The detail goes to the
+ * guard's log only: the message would go to a learner's page.
+ */
+static int exchange(struct oidc_rp *rp, const struct oidc_provider *p, const char *url,
+                    const char *form, const char *user, const char *pass, int64_t deadline_ms,
+                    struct buf *body, long *status, long *max_age, struct ok_error *err)
+{
+	struct remote_http_call call = {.url = url,
+	                                .accept = "application/json",
+	                                .form = form,
+	                                .ca_file = p->ca_file[0] ? p->ca_file : NULL,
+	                                .https_only = true,
+	                                .any_status = true,
+	                                .connect_ms = rp->connect_ms};
+	struct remote_http_response res;
+	struct ok_error ferr;
 	struct buf auth;
-	CURL *c;
-	CURLcode rc;
+	char name[OIDC_ID_MAX + 8];
+	int64_t left = deadline_ms - p->now_ms();
 	int ret = 0;
 
 	*status = 0;
-	buf_init(&auth, 1024);
+	if (max_age)
+		*max_age = -1;
 	if (strncmp(url, "https://", 8) != 0)
 		return ok_fail(err, OK_EINPUT, "provider %s: only https URLs are used", p->id);
-	c = curl_easy_init();
-	if (!c)
-		return ok_fail(err, OK_ENOMEM, "cannot start an HTTP client");
-	headers = curl_slist_append(headers, "Accept: application/json");
+	if (left < 50)
+		return ok_fail(err, OK_EBUSY, "the identity provider %s is unavailable", p->id);
+	call.total_ms = left < rp->timeout_ms ? (long)left : rp->timeout_ms;
+	buf_init(&auth, 1024);
 	if (user) {
 		/* RFC 6749 §2.3.1: both halves form-encoded before Basic's base64. */
 		struct buf raw;
@@ -116,59 +97,56 @@ static int exchange(const struct oidc_rp *rp, const struct oidc_provider *p, con
 			              p->id);
 			goto out;
 		}
-		headers = curl_slist_append(headers, auth.data);
+		call.auth_header = auth.data;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, rp->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, rp->connect_ms);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)body->max);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "oorkonde");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
-	if (p->ca_file[0])
-		curl_easy_setopt(c, CURLOPT_CAINFO, p->ca_file);
-	if (form) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+	who(p, name);
+	ok_error_clear(&ferr);
+	if ((ret = remote_fetch_guard_enter(&rp->guard, url, name, &ferr))) {
+		ret = ok_fail(err, ret == OK_EINPUT ? OK_EINPUT : OK_EBUSY,
+		              "the identity provider %s is unavailable", p->id);
+		goto out;
 	}
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED)
-		ret = ok_fail(err, OK_ETOOBIG, "provider %s: its answer is too large", p->id);
-	else if (rc != CURLE_OK)
-		ret = ok_fail(err, OK_EBUSY, "the identity provider %s is unavailable", p->id);
+	ret = remote_http_call(&call, body, &res, &ferr);
+	remote_fetch_guard_leave(&rp->guard, url, name);
+	*status = res.status;
 	if (max_age)
-		*max_age = sink.max_age;
+		*max_age = res.max_age;
+	if (ret == OK_ETOOBIG) {
+		remote_fetch_guard_fail(&rp->guard, name, "its answer is too large");
+		ret = ok_fail(err, OK_ETOOBIG, "provider %s: its answer is too large", p->id);
+	} else if (ret) {
+		remote_fetch_guard_fail(&rp->guard, name, ferr.message);
+		ret = ok_fail(err, OK_EBUSY, "the identity provider %s is unavailable", p->id);
+	} else if (res.status >= 500) {
+		remote_fetch_guard_fail(&rp->guard, name, "it answered with a server error");
+	}
 out:
 	if (auth.len)
 		sodium_memzero(auth.data, auth.len);
 	buf_release(&auth);
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(c);
 	return ret;
 }
 
+/* How long to keep a document of max-age seconds (-1: none given): at least a minute, so that
+ * a provider answering no-store is not asked on every sign-in. */
 static int64_t ttl_ms(long max_age)
 {
 	if (max_age < 0)
 		max_age = OIDC_CACHE_DEFAULT_S;
+	if (max_age < OIDC_CACHE_MIN_S)
+		max_age = OIDC_CACHE_MIN_S;
 	if (max_age > OIDC_CACHE_MAX_S)
 		max_age = OIDC_CACHE_MAX_S;
 	return (int64_t)max_age * 1000;
 }
 
-static int fetch_metadata(const struct oidc_rp *rp, struct oidc_provider *p,
+static int fetch_metadata(struct oidc_rp *rp, struct oidc_provider *p, int64_t deadline_ms,
                           struct ok_error *err)
 {
 	struct buf url, body;
 	struct oidc_metadata m;
 	long status, max_age = -1;
+	char name[OIDC_ID_MAX + 8];
 	int rc;
 
 	buf_init(&url, OIDC_URL_MAX + 64);
@@ -182,15 +160,19 @@ static int fetch_metadata(const struct oidc_rp *rp, struct oidc_provider *p,
 	if (rc)
 		rc = ok_fail(err, OK_EINPUT, "provider %s: issuer too long", p->id);
 	if (!rc)
-		rc = exchange(rp, p, url.data, NULL, NULL, NULL, &body, &status, &max_age, err);
+		rc = exchange(rp, p, url.data, NULL, NULL, NULL, deadline_ms, &body, &status,
+		              &max_age, err);
 	if (!rc && status != 200)
 		rc = ok_fail(err, OK_EBUSY, "the identity provider %s is unavailable", p->id);
-	if (!rc)
-		rc = oidc_metadata_parse(body.data, body.len, p, &m, err);
+	if (!rc && (rc = oidc_metadata_parse(body.data, body.len, p, &m, err))) {
+		/* A provider whose document is unusable is as good as down: left alone a while. */
+		who(p, name);
+		remote_fetch_guard_fail(&rp->guard, name, "its discovery document is unusable");
+	}
 	if (!rc) {
 		pthread_mutex_lock(&p->lock);
 		p->meta = m;
-		p->meta_until_ms = p->now_ms() + (ttl_ms(max_age) ? ttl_ms(max_age) : 1);
+		p->meta_until_ms = p->now_ms() + ttl_ms(max_age);
 		pthread_mutex_unlock(&p->lock);
 	}
 	buf_release(&url);
@@ -198,8 +180,8 @@ static int fetch_metadata(const struct oidc_rp *rp, struct oidc_provider *p,
 	return rc;
 }
 
-int oidc_provider_metadata(const struct oidc_rp *rp, struct oidc_provider *p,
-                           struct oidc_metadata *m, struct ok_error *err)
+static int metadata_by(struct oidc_rp *rp, struct oidc_provider *p, int64_t deadline_ms,
+                       struct oidc_metadata *m, struct ok_error *err)
 {
 	int rc = 0;
 	bool fresh;
@@ -211,7 +193,7 @@ int oidc_provider_metadata(const struct oidc_rp *rp, struct oidc_provider *p,
 	pthread_mutex_unlock(&p->lock);
 	if (fresh)
 		return 0;
-	if ((rc = fetch_metadata(rp, p, err)))
+	if ((rc = fetch_metadata(rp, p, deadline_ms, err)))
 		return rc;
 	pthread_mutex_lock(&p->lock);
 	*m = p->meta;
@@ -219,9 +201,15 @@ int oidc_provider_metadata(const struct oidc_rp *rp, struct oidc_provider *p,
 	return 0;
 }
 
-/* Fetches the key set now (the caller decided it may). */
-static int fetch_jwks(const struct oidc_rp *rp, struct oidc_provider *p,
-                      const struct oidc_metadata *m, struct ok_error *err)
+int oidc_provider_metadata(struct oidc_rp *rp, struct oidc_provider *p, struct oidc_metadata *m,
+                           struct ok_error *err)
+{
+	return metadata_by(rp, p, p->now_ms() + rp->timeout_ms, m, err);
+}
+
+/* Fetches the key set now (the caller decided it may, and stamped jwks_fetched_ms). */
+static int fetch_jwks(struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_metadata *m,
+                      int64_t deadline_ms, struct ok_error *err)
 {
 	struct buf body;
 	json_t *jwks = NULL;
@@ -229,10 +217,8 @@ static int fetch_jwks(const struct oidc_rp *rp, struct oidc_provider *p,
 	int rc;
 
 	buf_init(&body, OIDC_DOC_MAX);
-	pthread_mutex_lock(&p->lock);
-	p->jwks_fetched_ms = p->now_ms();
-	pthread_mutex_unlock(&p->lock);
-	rc = exchange(rp, p, m->jwks_uri, NULL, NULL, NULL, &body, &status, &max_age, err);
+	rc = exchange(rp, p, m->jwks_uri, NULL, NULL, NULL, deadline_ms, &body, &status, &max_age,
+	              err);
 	if (!rc && status != 200)
 		rc = ok_fail(err, OK_EBUSY, "the identity provider %s is unavailable", p->id);
 	if (!rc)
@@ -241,34 +227,44 @@ static int fetch_jwks(const struct oidc_rp *rp, struct oidc_provider *p,
 		pthread_mutex_lock(&p->lock);
 		json_decref(p->jwks);
 		p->jwks = jwks;
-		p->jwks_until_ms = p->now_ms() + ttl_ms(max_age);
+		p->jwks_ttl_ms = ttl_ms(max_age);
+		p->jwks_until_ms = p->now_ms() + p->jwks_ttl_ms;
 		pthread_mutex_unlock(&p->lock);
 	}
 	buf_release(&body);
 	return rc;
 }
 
-/* The key set held (new reference), fetched first when none is fresh, or when refetch is set
- * and the last fetch is more than OIDC_JWKS_REFETCH_MS old. *out stays NULL when none can be
- * had. */
-static int jwks_get(const struct oidc_rp *rp, struct oidc_provider *p,
-                    const struct oidc_metadata *m, bool refetch, json_t **out,
-                    struct ok_error *err)
+/*
+ * The key set held (new reference), fetched first when none is fresh, or when refetch is set
+ * and the last fetch is more than OIDC_JWKS_REFETCH_MS old; one thread fetches, the others use
+ * the set held meanwhile. An expired set still serves while the provider cannot be reached, for
+ * at most its own lifetime and OIDC_JWKS_STALE_MAX_MS: a key the provider withdrew must not stay
+ * good because its key set cannot be fetched. *out stays NULL when none can be had.
+ */
+static int jwks_get(struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_metadata *m,
+                    bool refetch, int64_t deadline_ms, json_t **out, struct ok_error *err)
 {
-	int64_t now = p->now_ms();
+	int64_t now = p->now_ms(), grace;
 	bool fetch;
 	int rc = 0;
 
+	/* Decided and stamped together, so that concurrent sign-ins fetch it once. */
 	pthread_mutex_lock(&p->lock);
-	fetch = !p->jwks || p->jwks_until_ms <= now ||
-	        (refetch && now - p->jwks_fetched_ms >= OIDC_JWKS_REFETCH_MS);
+	fetch = !p->jwks || ((p->jwks_until_ms <= now ||
+	                      (refetch && now - p->jwks_fetched_ms >= OIDC_JWKS_REFETCH_MS)) &&
+	                     now - p->jwks_fetched_ms >= 1000);
+	if (fetch)
+		p->jwks_fetched_ms = now;
 	pthread_mutex_unlock(&p->lock);
 	if (fetch)
-		rc = fetch_jwks(rp, p, m, err);
+		rc = fetch_jwks(rp, p, m, deadline_ms, err);
 	pthread_mutex_lock(&p->lock);
-	*out = p->jwks ? json_incref(p->jwks) : NULL;
+	grace = p->jwks_ttl_ms < OIDC_JWKS_STALE_MAX_MS ? p->jwks_ttl_ms : OIDC_JWKS_STALE_MAX_MS;
+	*out = p->jwks && now < p->jwks_until_ms + grace ? json_incref(p->jwks) : NULL;
 	pthread_mutex_unlock(&p->lock);
-	/* A stale key set still serves while the provider is briefly away. */
+	if (!*out && !rc)
+		rc = ok_fail(err, OK_EBUSY, "the identity provider %s is unavailable", p->id);
 	return *out ? 0 : rc;
 }
 
@@ -320,7 +316,7 @@ static int add_client_id(const struct oidc_provider *p, struct buf *form)
 	return buf_addstr(form, "&client_id=") || oidc_form_escape(form, p->client_id);
 }
 
-int oidc_par(const struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_metadata *m,
+int oidc_par(struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_metadata *m,
              const char *params, char request_uri[OIDC_URL_MAX], struct ok_error *err)
 {
 	struct buf form, body;
@@ -337,10 +333,10 @@ int oidc_par(const struct oidc_rp *rp, struct oidc_provider *p, const struct oid
 	rc = buf_addstr(&form, params) ? ok_fail(err, OK_ETOOBIG, "request too long") : 0;
 	/* params carry client_id already. */
 	if (!rc)
-		rc = client_auth(p, m->token_endpoint, &form, &user, &pass, err);
+		rc = client_auth(p, p->issuer, &form, &user, &pass, err);
 	if (!rc)
-		rc = exchange(rp, p, m->par_endpoint, form.data, user, pass, &body, &status, NULL,
-		              err);
+		rc = exchange(rp, p, m->par_endpoint, form.data, user, pass,
+		              p->now_ms() + rp->timeout_ms, &body, &status, NULL, err);
 	if (!rc && status != 201 && status != 200)
 		rc = ok_fail(err, status >= 500 ? OK_EBUSY : OK_EAUTH,
 		             "the identity provider %s refused the sign-in request (HTTP %ld)", p->id,
@@ -348,7 +344,10 @@ int oidc_par(const struct oidc_rp *rp, struct oidc_provider *p, const struct oid
 	if (!rc)
 		o = json_loadb(body.data, body.len, JSON_REJECT_DUPLICATES, &jerr);
 	uri = json_string_value(json_object_get(o, "request_uri"));
-	if (!rc && (!uri || ok_format(request_uri, OIDC_URL_MAX, "%s", uri)))
+	/* It goes into the Location header: printable ASCII only. */
+	if (!rc && (!uri || strspn(uri, "!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~") != strlen(uri) ||
+	            ok_format(request_uri, OIDC_URL_MAX, "%s", uri)))
 		rc = ok_fail(err, OK_EINPUT, "provider %s: its PAR answer holds no request_uri",
 		             p->id);
 	json_decref(o);
@@ -358,7 +357,7 @@ int oidc_par(const struct oidc_rp *rp, struct oidc_provider *p, const struct oid
 	return rc;
 }
 
-int oidc_redeem(const struct oidc_rp *rp, struct oidc_provider *p, const char *code,
+int oidc_redeem(struct oidc_rp *rp, struct oidc_provider *p, const char *code,
                 const char *verifier, const char *redirect_uri, const char *nonce,
                 struct oidc_identity *out, struct ok_error *err)
 {
@@ -368,12 +367,14 @@ int oidc_redeem(const struct oidc_rp *rp, struct oidc_provider *p, const char *c
 	json_t *o = NULL, *jwks = NULL;
 	json_error_t jerr;
 	long status;
+	int64_t deadline_ms = p->now_ms() + rp->timeout_ms;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	buf_init(&form, 16384);
 	buf_init(&body, OIDC_DOC_MAX);
-	if ((rc = oidc_provider_metadata(rp, p, &m, err)))
+	/* One deadline for every exchange of the callback, not one each. */
+	if ((rc = metadata_by(rp, p, deadline_ms, &m, err)))
 		goto out;
 	if (buf_addstr(&form, "grant_type=authorization_code&code=") ||
 	    oidc_form_escape(&form, code) || buf_addstr(&form, "&redirect_uri=") ||
@@ -382,10 +383,10 @@ int oidc_redeem(const struct oidc_rp *rp, struct oidc_provider *p, const char *c
 		rc = ok_fail(err, OK_ETOOBIG, "the token request is too long");
 		goto out;
 	}
-	if ((rc = client_auth(p, m.token_endpoint, &form, &user, &pass, err)))
+	if ((rc = client_auth(p, p->issuer, &form, &user, &pass, err)))
 		goto out;
-	if ((rc = exchange(rp, p, m.token_endpoint, form.data, user, pass, &body, &status, NULL,
-	                   err)))
+	if ((rc = exchange(rp, p, m.token_endpoint, form.data, user, pass, deadline_ms, &body,
+	                   &status, NULL, err)))
 		goto out;
 	if (status != 200) {
 		/* 400 invalid_grant: a code used already, expired or not ours. */
@@ -402,14 +403,14 @@ int oidc_redeem(const struct oidc_rp *rp, struct oidc_provider *p, const char *c
 		                   "the identity provider %s sent no ID token", p->id);
 		goto out;
 	}
-	if ((rc = jwks_get(rp, p, &m, false, &jwks, err)))
+	if ((rc = jwks_get(rp, p, &m, false, deadline_ms, &jwks, err)))
 		goto out;
 	rc = oidc_id_token_check(p, m.algs, jwks, token, nonce, p->now_ms(), out, err);
 	if (rc == OK_ENOTFOUND) {
 		/* A key rotated at the provider: its new set, at most once a minute. */
 		json_decref(jwks);
 		jwks = NULL;
-		if ((rc = jwks_get(rp, p, &m, true, &jwks, err)) == 0)
+		if ((rc = jwks_get(rp, p, &m, true, deadline_ms, &jwks, err)) == 0)
 			rc = oidc_id_token_check(p, m.algs, jwks, token, nonce, p->now_ms(), out,
 			                         err);
 		if (rc == OK_ENOTFOUND)

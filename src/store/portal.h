@@ -22,6 +22,7 @@
 #define STORE_SHARE_ACHIEVEMENTS_MAX 100
 #define STORE_SHARE_IDS_MAX          (STORE_SHARE_ACHIEVEMENTS_MAX * (STORE_ID_MAX + 1))
 #define STORE_ACTOR_MAX              128
+#define STORE_PROVIDER_MAX           32 /* an OpenID provider's id (remote/oidc.h) */
 
 struct store_login_link {
 	unsigned char token_hash[STORE_HASH_BYTES];
@@ -38,6 +39,17 @@ struct store_session {
 	char learner_id[STORE_ID_MAX + 1];
 	int64_t created_ms;
 	int64_t last_seen_ms;
+	char provider[STORE_PROVIDER_MAX + 1]; /* the OpenID provider that signed it in; "" */
+};
+
+/* A started OpenID sign-in (portal/oidc_signin.h): hashes only, single use. */
+struct store_oidc_flow {
+	unsigned char state_hash[STORE_HASH_BYTES];
+	char provider[STORE_PROVIDER_MAX + 1];
+	unsigned char nonce_hash[STORE_HASH_BYTES];
+	unsigned char verifier_hash[STORE_HASH_BYTES];
+	int64_t created_ms;
+	int64_t expires_ms;
 };
 
 struct store_share {
@@ -101,7 +113,34 @@ struct store_portal_ops {
 	/* The openings of a learner's shares, newest first, at most limit. */
 	int (*view_list_by_learner)(struct store *s, const char *learner_id, size_t limit,
 	                            store_share_view_fn fn, void *ctx, struct ok_error *err);
+
+	/* OpenID sign-in flows: add one; take one, deleting it, when every hash and the
+	 * provider match and it has not expired at now_ms (OK_ENOTFOUND otherwise, also for the
+	 * second of two takes: one conditional statement); forget those expired before
+	 * before_ms. */
+	int (*oidc_flow_put)(struct store *s, const struct store_oidc_flow *f,
+	                     struct ok_error *err);
+	int (*oidc_flow_take)(struct store *s, const struct store_oidc_flow *f, int64_t now_ms,
+	                      struct ok_error *err);
+	int (*oidc_flow_prune)(struct store *s, int64_t before_ms, struct ok_error *err);
 };
+
+static inline int store_oidc_flow_put(struct store *s, const struct store_oidc_flow *f,
+                                      struct ok_error *err)
+{
+	return s->ops->portal->oidc_flow_put(s, f, err);
+}
+
+static inline int store_oidc_flow_take(struct store *s, const struct store_oidc_flow *f,
+                                       int64_t now_ms, struct ok_error *err)
+{
+	return s->ops->portal->oidc_flow_take(s, f, now_ms, err);
+}
+
+static inline int store_oidc_flow_prune(struct store *s, int64_t before_ms, struct ok_error *err)
+{
+	return s->ops->portal->oidc_flow_prune(s, before_ms, err);
+}
 
 static inline int store_login_link_put(struct store *s, const struct store_login_link *l,
                                        struct ok_error *err)

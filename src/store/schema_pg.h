@@ -148,6 +148,14 @@ static const char *const pg_migrations[] = {
         "  achievement_id TEXT NOT NULL REFERENCES achievement(id) ON DELETE CASCADE,"
         "  issued_ms BIGINT NOT NULL);"
         "CREATE INDEX issued_credential_by_achievement ON issued_credential (achievement_id);",
+        /* 12: OpenID sign-in (issue 20): each started flow, single use (hashes only), and which
+         * provider signed a session in */
+        "CREATE TABLE oidc_flow ("
+        "  state_hash BYTEA PRIMARY KEY, provider TEXT NOT NULL, nonce_hash BYTEA NOT NULL,"
+        "  verifier_hash BYTEA NOT NULL, created_ms BIGINT NOT NULL,"
+        "  expires_ms BIGINT NOT NULL);"
+        "CREATE INDEX oidc_flow_by_expiry ON oidc_flow (expires_ms);"
+        "ALTER TABLE session ADD COLUMN provider TEXT NOT NULL DEFAULT '';",
 };
 
 #endif

@@ -212,6 +212,15 @@ static const char *const sqlite_migrations[] = {
         "  achievement_id TEXT NOT NULL REFERENCES achievement(id) ON DELETE CASCADE,"
         "  issued_ms INTEGER NOT NULL);"
         "CREATE INDEX issued_credential_by_achievement ON issued_credential (achievement_id);",
+        /* OpenID sign-in (issue 20): each started flow, single use (hashes only: the state is
+         * the key; nonce and PKCE verifier must match when it is taken), and which provider
+         * signed a session in */
+        "CREATE TABLE oidc_flow ("
+        "  state_hash BLOB PRIMARY KEY, provider TEXT NOT NULL, nonce_hash BLOB NOT NULL,"
+        "  verifier_hash BLOB NOT NULL, created_ms INTEGER NOT NULL,"
+        "  expires_ms INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE INDEX oidc_flow_by_expiry ON oidc_flow (expires_ms);"
+        "ALTER TABLE session ADD COLUMN provider TEXT NOT NULL DEFAULT '';",
 };
 
 #endif

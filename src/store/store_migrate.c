@@ -81,7 +81,11 @@ static const struct copy_table tables[] = {
         TABLE("issuer_key", "key_id, public_key, added_ms, superseded_ms, retired_ms", "ibiii"),
         TABLE("login_link", "token_hash, learner_id, created_by, created_ms, expires_ms, used_ms",
               "bttiii"),
-        TABLE("session", "id, token_hash, learner_id, created_ms, last_seen_ms", "tbtii"),
+        TABLE("session", "id, token_hash, learner_id, created_ms, last_seen_ms, provider",
+              "tbtiit"),
+        TABLE("oidc_flow",
+              "state_hash, provider, nonce_hash, verifier_hash, created_ms, expires_ms",
+              "btbbii"),
         TABLE("share",
               "id, token_hash, learner_id, recipient, achievements, created_ms, expires_ms, "
               "revoked_ms, uses, last_used_ms",
@@ -642,7 +646,7 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run,"
 	        " emrex_session,"
 	        " vci_offer, vci_token, vci_once,"
-	        " vp_request, issued_credential"
+	        " vp_request, issued_credential, oidc_flow"
 	        " RESTART IDENTITY";
 	PGresult *r;
 	int rc;

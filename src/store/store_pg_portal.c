@@ -35,18 +35,19 @@ static const struct pg_query LINK_PRUNE = {"DELETE FROM login_link WHERE expires
 
 /* Sessions */
 
-#define SESSION_COLS "id, token_hash, learner_id, created_ms, last_seen_ms"
+#define SESSION_COLS "id, token_hash, learner_id, created_ms, last_seen_ms, provider"
 static const struct pg_col session_col[] = {
         PG_COL(struct store_session, id, PG_TEXT),
         PG_COL(struct store_session, token_hash, PG_BLOB),
         PG_COL(struct store_session, learner_id, PG_TEXT),
         PG_COL(struct store_session, created_ms, PG_INT),
         PG_COL(struct store_session, last_seen_ms, PG_INT),
+        PG_COL(struct store_session, provider, PG_TEXT),
 };
 static const struct pg_cols session_cols = PG_COLS(session_col);
 
 static const struct pg_query SESSION_PUT = {"INSERT INTO session (" SESSION_COLS
-                                            ") VALUES ($1, $2, $3, $4, $5) "
+                                            ") VALUES ($1, $2, $3, $4, $5, $6) "
                                             "ON CONFLICT DO NOTHING",
                                             "add a session", &session_cols, NULL};
 static const struct pg_query SESSION_FIND = {"SELECT " SESSION_COLS
@@ -124,6 +125,58 @@ static const struct pg_query VIEW_LIST = {
         "JOIN share s ON s.id = v.share_id "
         "WHERE s.learner_id = $1 ORDER BY v.at_ms DESC, v.n DESC LIMIT $2",
         "list the openings of shares", NULL, &view_cols};
+
+/* OpenID sign-in flows */
+
+#define FLOW_COLS "state_hash, provider, nonce_hash, verifier_hash, created_ms, expires_ms"
+static const struct pg_col flow_col[] = {
+        PG_COL(struct store_oidc_flow, state_hash, PG_BLOB),
+        PG_COL(struct store_oidc_flow, provider, PG_TEXT),
+        PG_COL(struct store_oidc_flow, nonce_hash, PG_BLOB),
+        PG_COL(struct store_oidc_flow, verifier_hash, PG_BLOB),
+        PG_COL(struct store_oidc_flow, created_ms, PG_INT),
+        PG_COL(struct store_oidc_flow, expires_ms, PG_INT),
+};
+static const struct pg_cols flow_cols = PG_COLS(flow_col);
+
+static const struct pg_query FLOW_PUT = {"INSERT INTO oidc_flow (" FLOW_COLS
+                                         ") VALUES ($1, $2, $3, $4, $5, $6)",
+                                         "start a sign-in", &flow_cols, NULL};
+/* (state_hash, provider, nonce_hash, verifier_hash, now_ms): a second take waits for the
+ * first's row lock, then finds no row. */
+static const struct pg_query FLOW_TAKE = {
+        "DELETE FROM oidc_flow WHERE state_hash = $1 AND provider = $2 AND nonce_hash = $3 "
+        "AND verifier_hash = $4 AND expires_ms > $5",
+        "finish a sign-in", NULL, NULL};
+static const struct pg_query FLOW_PRUNE = {"DELETE FROM oidc_flow WHERE expires_ms < $1",
+                                           "forget expired sign-ins", NULL, NULL};
+
+static int oidc_flow_put(struct store *base, const struct store_oidc_flow *f,
+                         struct ok_error *err)
+{
+	return pg_add(pgs(base), &FLOW_PUT, f, PG_NO_ARGS, err);
+}
+
+static int oidc_flow_take(struct store *base, const struct store_oidc_flow *f, int64_t now_ms,
+                          struct ok_error *err)
+{
+	int rc = pg_change(pgs(base), &FLOW_TAKE, NULL,
+	                   PG_ARGS(PG_ARG_BLOB(f->state_hash, STORE_HASH_BYTES),
+	                           PG_ARG_TEXT(f->provider),
+	                           PG_ARG_BLOB(f->nonce_hash, STORE_HASH_BYTES),
+	                           PG_ARG_BLOB(f->verifier_hash, STORE_HASH_BYTES),
+	                           PG_ARG_INT(now_ms)),
+	                   err);
+
+	if (rc == OK_ENOTFOUND)
+		return ok_fail(err, OK_ENOTFOUND, "no such sign-in, or it was finished already");
+	return rc;
+}
+
+static int oidc_flow_prune(struct store *base, int64_t before_ms, struct ok_error *err)
+{
+	return pg_run(pgs(base), &FLOW_PRUNE, NULL, PG_ARGS(PG_ARG_INT(before_ms)), NULL, err);
+}
 
 /* Login links */
 
@@ -290,4 +343,7 @@ const struct store_portal_ops pg_portal_ops = {
         .share_revoke = share_revoke,
         .share_use = share_use,
         .view_list_by_learner = view_list_by_learner,
+        .oidc_flow_put = oidc_flow_put,
+        .oidc_flow_take = oidc_flow_take,
+        .oidc_flow_prune = oidc_flow_prune,
 };

@@ -32,18 +32,19 @@ static const struct sqlite_query LINK_PRUNE = {ST_LINK_PRUNE,
 
 /* Sessions */
 
-#define SESSION_COLS "id, token_hash, learner_id, created_ms, last_seen_ms"
+#define SESSION_COLS "id, token_hash, learner_id, created_ms, last_seen_ms, provider"
 static const struct sqlite_col session_col[] = {
         SQLITE_COL(struct store_session, id, SQ_TEXT),
         SQLITE_COL(struct store_session, token_hash, SQ_BLOB),
         SQLITE_COL(struct store_session, learner_id, SQ_TEXT),
         SQLITE_COL(struct store_session, created_ms, SQ_INT),
         SQLITE_COL(struct store_session, last_seen_ms, SQ_INT),
+        SQLITE_COL(struct store_session, provider, SQ_TEXT),
 };
 static const struct sqlite_cols session_cols = SQLITE_COLS(session_col);
 
 static const struct sqlite_query SESSION_PUT = {
-        ST_SESSION_PUT, "INSERT INTO session (" SESSION_COLS ") VALUES (?, ?, ?, ?, ?)",
+        ST_SESSION_PUT, "INSERT INTO session (" SESSION_COLS ") VALUES (?, ?, ?, ?, ?, ?)",
         "add a session", &session_cols, NULL};
 static const struct sqlite_query SESSION_FIND = {
         ST_SESSION_FIND, "SELECT " SESSION_COLS " FROM session WHERE token_hash = ?",
@@ -123,6 +124,62 @@ static const struct sqlite_query VIEW_LIST = {
         "JOIN share s ON s.id = v.share_id "
         "WHERE s.learner_id = ? ORDER BY v.at_ms DESC, v.rowid DESC LIMIT ?",
         "list the openings of shares", NULL, &view_cols};
+
+/* OpenID sign-in flows */
+
+#define FLOW_COLS "state_hash, provider, nonce_hash, verifier_hash, created_ms, expires_ms"
+static const struct sqlite_col flow_col[] = {
+        SQLITE_COL(struct store_oidc_flow, state_hash, SQ_BLOB),
+        SQLITE_COL(struct store_oidc_flow, provider, SQ_TEXT),
+        SQLITE_COL(struct store_oidc_flow, nonce_hash, SQ_BLOB),
+        SQLITE_COL(struct store_oidc_flow, verifier_hash, SQ_BLOB),
+        SQLITE_COL(struct store_oidc_flow, created_ms, SQ_INT),
+        SQLITE_COL(struct store_oidc_flow, expires_ms, SQ_INT),
+};
+static const struct sqlite_cols flow_cols = SQLITE_COLS(flow_col);
+
+static const struct sqlite_query FLOW_PUT = {
+        ST_OIDC_FLOW_PUT, "INSERT INTO oidc_flow (" FLOW_COLS ") VALUES (?, ?, ?, ?, ?, ?)",
+        "start a sign-in", &flow_cols, NULL};
+/* (state_hash, provider, nonce_hash, verifier_hash, now_ms) */
+static const struct sqlite_query FLOW_TAKE = {
+        ST_OIDC_FLOW_TAKE,
+        "DELETE FROM oidc_flow WHERE state_hash = ?1 AND provider = ?2 AND nonce_hash = ?3 "
+        "AND verifier_hash = ?4 AND expires_ms > ?5",
+        "finish a sign-in", NULL, NULL};
+static const struct sqlite_query FLOW_PRUNE = {ST_OIDC_FLOW_PRUNE,
+                                               "DELETE FROM oidc_flow WHERE expires_ms < ?",
+                                               "forget expired sign-ins", NULL, NULL};
+
+static int oidc_flow_put(struct store *base, const struct store_oidc_flow *f,
+                         struct ok_error *err)
+{
+	return sqlite_exec(sq(base), &FLOW_PUT, f, SQLITE_NO_ARGS, err);
+}
+
+static int oidc_flow_take(struct store *base, const struct store_oidc_flow *f, int64_t now_ms,
+                          struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc = sqlite_exec(s, &FLOW_TAKE, NULL,
+	                     SQLITE_ARGS(SQ_ARG_BLOB(f->state_hash, STORE_HASH_BYTES),
+	                                 SQ_ARG_TEXT(f->provider),
+	                                 SQ_ARG_BLOB(f->nonce_hash, STORE_HASH_BYTES),
+	                                 SQ_ARG_BLOB(f->verifier_hash, STORE_HASH_BYTES),
+	                                 SQ_ARG_INT(now_ms)),
+	                     err);
+
+	if (rc)
+		return rc;
+	if (sqlite_changes(s) == 0)
+		return ok_fail(err, OK_ENOTFOUND, "no such sign-in, or it was finished already");
+	return 0;
+}
+
+static int oidc_flow_prune(struct store *base, int64_t before_ms, struct ok_error *err)
+{
+	return sqlite_exec(sq(base), &FLOW_PRUNE, NULL, SQLITE_ARGS(SQ_ARG_INT(before_ms)), err);
+}
 
 /* Login links */
 
@@ -304,4 +361,7 @@ const struct store_portal_ops sqlite_portal_ops = {
         .share_revoke = share_revoke,
         .share_use = share_use,
         .view_list_by_learner = view_list_by_learner,
+        .oidc_flow_put = oidc_flow_put,
+        .oidc_flow_take = oidc_flow_take,
+        .oidc_flow_prune = oidc_flow_prune,
 };

@@ -257,6 +257,12 @@ def test_logout_goes_on_to_the_provider(world):
     idp = re.search(r"oorkonde_idp=(nl);", " ".join(r.cookies))
     assert idp, r.cookies
     jar = f"oorkonde_session={token}; oorkonde_idp=nl"
+    # The session records which provider signed it in (looked at in SQLite's file).
+    if (world["ok"].data / "oorkonde.db").exists():
+        import sqlite3
+        db = sqlite3.connect(world["ok"].data / "oorkonde.db")
+        assert ("nl",) in db.execute("SELECT provider FROM session").fetchall()
+        db.close()
     csrf = srv.get("/v1/me", headers={"Cookie": jar}).json()["csrf"]
     out = srv.post("/logout", "", ctype="application/json",
                    headers={"Cookie": jar, "X-CSRF-Token": csrf})
@@ -266,6 +272,8 @@ def test_logout_goes_on_to_the_provider(world):
     assert f"{url.scheme}://{url.netloc}" == world["issuer"]
     assert q == {"client_id": CLIENT_ID, "post_logout_redirect_uri": f"http://{HOST}/"}
     assert srv.get("/v1/me", headers={"Cookie": jar}).status == 401
+    # The logout is an event of the learner's, as the sign-in is.
+    assert "learner.logout" in world["ok"].run("audit", "show", check=True).stdout
     # The provider knows the client and the return address: it shows its logout page.
     status, _, page = Browser(world["ca"]).request(out.json()["logout_url"])
     assert status == 200 and "<form" in page
@@ -539,4 +547,324 @@ def test_the_demo_with_a_login_link_allows_them(binary, tmp_path):
     allow_login_links(ok.data, False)
     out = ok.run("demo", "--learners", "3", "--login-link", check=True).stdout
     assert re.search(r"/login/[A-Za-z0-9_-]{43}", out)
+    assert "Sign-in links are now allowed" in out
     assert json.loads((ok.data / "config.json").read_text())["allow_login_links"] is True
+
+
+# National id schemes: a provider finds only learners registered under its own scheme
+
+
+BERT = {"national_id": "85073003328", "given_names": "Bert", "family_name": "Peeters"}
+ZERO = {"national_id": "012345672", "given_names": "Nul", "family_name": "Voorop"}
+# A Belgian studying in the Netherlands: her number registered with its country code in front.
+CARLA = {"national_id": "BE 90.01.01-123.45", "given_names": "Carla", "family_name": "Maes"}
+
+
+@pytest.fixture(scope="module")
+def schemes(binary, world, tmp_path_factory):
+    """One fake provider behind three configured ones: nl (NL:BSN), be (BE:RRN) and eu (eIDAS,
+    for Belgium only). Anna's BSN is registered by a Dutch institution, Bert's Belgian number by
+    a Belgian one."""
+    tmp = tmp_path_factory.mktemp("schemes")
+    fp = FakeProvider(world["tmp"] / "cert.pem", world["tmp"] / "key.pem")
+    ok = folder(binary, tmp / "data", fp.issuer, world["ca"])
+    cfg_path = ok.data / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    base = cfg["oidc"]["providers"][0]
+    cfg["oidc"]["providers"] += [
+        dict(base, id="be", name="itsme (test)", id_scheme="BE:RRN",
+             id_pattern="[0-9]{11}"),
+        dict(base, id="eu", name="eIDAS (test)", id_scheme="eIDAS", id_countries=["BE"])]
+    cfg_path.write_text(json.dumps(cfg))
+    for p in ("be", "eu"):
+        (ok.data / f"oidc-{p}.secret").write_text(SECRET + "\n")
+        os.chmod(ok.data / f"oidc-{p}.secret", 0o600)
+    ok.add_institution(code="BEUL", name="Université de Liège", country="BE")
+    csv = tmp / "be.csv"
+    csv.write_text(csv_text([make_row(record_id="B-1", title="Chimie", **BERT)]))
+    ok.run("import", csv, "--institution", "BEUL", check=True)
+    csv = tmp / "zero.csv"
+    csv.write_text(csv_text([make_row(record_id="Z-1", title="Optics", **ZERO),
+                             make_row(record_id="C-1", title="Statics", **CARLA)]))
+    ok.run("import", csv, "--institution", "21XX", check=True)
+    srv = Server(ok, "--rate-limit", 0, name="schemes").start()
+    try:
+        yield fp, srv, ok
+    finally:
+        srv.stop()
+        fp.httpd.shutdown()
+
+
+def scheme_sign_in(fp, srv, provider, national_id):
+    r = srv.get(f"/signin/{provider}")
+    assert r.status == 303, r
+    cookie = re.match(r"[^=]+=([^;]+)", r.headers["set-cookie"]).group(1)
+    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(r.headers["location"]).query))
+    fp.id_token = fp.sign(fp.claims(q["nonce"], bsn=national_id))
+    u = urllib.parse.urlsplit(q["redirect_uri"])
+    name = r.headers["set-cookie"].split("=", 1)[0]
+    conn = srv.connection(30)
+    try:
+        conn.request("GET", f"{u.path}?code=abc&state={q['state']}",
+                     headers={"Accept": "text/html", "Cookie": f"{name}={cookie}"})
+        raw = conn.getresponse()
+        out = Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, raw.read())
+        out.cookies = [v for k, v in raw.getheaders() if k.lower() == "set-cookie"]
+        return out
+    finally:
+        conn.close()
+
+
+def signed_in_as(srv, r):
+    token = session_cookie(r)
+    if r.status != 200 or not token:
+        return None
+    return srv.get("/v1/me", headers={"Cookie": f"oorkonde_session={token}"}).json()[
+        "learner"]["family_name"]
+
+
+def test_each_provider_signs_in_the_learners_of_its_own_scheme(schemes):
+    fp, srv, _ = schemes
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "nl", ANNA["national_id"])) == "Zwart"
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "be", BERT["national_id"])) == "Peeters"
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "eu", "BE/NL/" + BERT["national_id"])) \
+        == "Peeters"
+    # A number registered with its country's code in front, by an institution elsewhere.
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "be", "90010112345")) == "Maes"
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "eu", "BE/NL/BE90010112345")) == "Maes"
+    # A BSN sent as a JSON number lost its leading zero: it is put back.
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "nl", 12345672)) == "Voorop"
+
+
+@pytest.mark.parametrize("provider,national_id,status", [
+    # The Belgian provider asserting a Dutch learner's BSN: bare (no records under BE), with
+    # the NL prefix (not a Belgian number), or in the Belgian pattern's shape.
+    ("be", ANNA["national_id"], 400),
+    ("be", "NL" + ANNA["national_id"], 400),
+    ("eu", "NL/NL/" + ANNA["national_id"], 400),  # eu may speak for Belgium only
+    ("eu", "DE/NL/" + ANNA["national_id"], 400),
+    # The Dutch provider asserting the Belgian number, or the BSN with a prefix or spaces.
+    ("nl", BERT["national_id"], 400),
+    ("nl", "NL" + ANNA["national_id"], 400),
+    ("nl", "111 222 333", 400),
+    ("nl", 123456789, 400),  # fails the eleven-test
+])
+def test_a_provider_cannot_sign_in_a_learner_of_another_scheme(schemes, provider, national_id,
+                                                               status):
+    fp, srv, ok = schemes
+    r = scheme_sign_in(fp, srv, provider, national_id)
+    assert r.status == status and session_cookie(r) is None, r
+
+
+def test_a_number_registered_only_under_another_scheme_finds_no_records(schemes):
+    """Bert's number made Belgian-shaped for the Dutch scheme is impossible (11 digits), but a
+    Belgian provider whose pattern also allowed 9 digits would reach Anna's BSN: the country of
+    the registering institution keeps it out."""
+    fp, srv, ok = schemes
+    cfg_path = ok.data / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    for p in cfg["oidc"]["providers"]:
+        if p["id"] == "be":
+            p["id_pattern"] = "[0-9]{9}|[0-9]{11}"
+    cfg_path.write_text(json.dumps(cfg))
+    wide = Server(ok, "--rate-limit", 0, name="wide").start()
+    try:
+        r = scheme_sign_in(fp, wide, "be", ANNA["national_id"])
+        assert r.status == 403 and session_cookie(r) is None
+        assert b"No records are registered for you" in r.body
+        shown = ok.run("audit", "show", check=True).stdout
+        assert "oidc.unknown" in shown and ANNA["national_id"] not in shown
+    finally:
+        wide.stop()
+
+
+@pytest.mark.parametrize("extra,field", [
+    ({"id_scheme": "BSN"}, "id_scheme"),
+    ({"id_scheme": "NL:ONDERWIJSNUMMER"}, "id_scheme"),
+    ({"id_scheme": "nl:bsn"}, "id_scheme"),
+    ({"id_pattern": "[0-9]+"}, "id_pattern"),  # NL:BSN has its own shape
+    ({"id_scheme": "BE:RRN", "id_pattern": "([0-9]"}, "id_pattern"),
+    ({"id_countries": ["BE"]}, "id_countries"),
+])
+def test_a_wrong_scheme_in_config_is_named(binary, world, tmp_path, extra, field):
+    ok = folder(binary, tmp_path / "data", "https://localhost:1", world["ca"], extra=extra)
+    proc = ok.run("oidc", "check")
+    assert proc.returncode != 0 and field in proc.stderr, proc.stderr
+
+
+# A slow or failing provider holds up nothing but its own sign-ins
+
+
+class SlowProvider:
+    """A discovery document over TLS that takes `delay` seconds to come; counts the requests."""
+
+    def __init__(self, cert, key, delay):
+        self.hits = 0
+        self.port = free_port()
+        self.issuer = f"https://localhost:{self.port}"
+        slow = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                slow.hits += 1
+                time.sleep(delay)
+                body = json.dumps({
+                    "issuer": slow.issuer, "authorization_endpoint": slow.issuer + "/auth",
+                    "token_endpoint": slow.issuer + "/token", "jwks_uri": slow.issuer + "/jwks",
+                    "response_types_supported": ["code"],
+                    "id_token_signing_alg_values_supported": ["RS256"]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_a_slow_provider_holds_up_only_its_own_sign_ins(binary, world, tmp_path):
+    """max_in_flight 1: one sign-in waits on the slow provider, the others get the
+    "unavailable" page at once, and every other route answers meanwhile."""
+    slow = SlowProvider(world["tmp"] / "cert.pem", world["tmp"] / "key.pem", 3)
+    ok = folder(binary, tmp_path / "data", slow.issuer, world["ca"])
+    cfg = json.loads((ok.data / "config.json").read_text())
+    cfg["oidc"].update(timeout_ms=6000, max_in_flight=1)
+    (ok.data / "config.json").write_text(json.dumps(cfg))
+    srv = Server(ok, "--rate-limit", 0, "--threads", 4, name="slowdoc").start()
+    results = {}
+
+    def sign_in(i):
+        started = time.monotonic()
+        r = srv.get("/signin/nl", headers={"Accept": "text/html"})
+        results[i] = (r.status, time.monotonic() - started)
+
+    try:
+        first = threading.Thread(target=sign_in, args=(0,))
+        first.start()
+        time.sleep(0.5)  # the first is waiting on the provider now
+        others = [threading.Thread(target=sign_in, args=(i,)) for i in (1, 2)]
+        for t in others:
+            t.start()
+        for path in ("/healthz", "/signin", "/.well-known/did.json", "/verify"):
+            started = time.monotonic()
+            r = srv.get(path, headers={"Accept": "text/html"})
+            assert r.status == 200 and time.monotonic() - started < 1, (path, r)
+        for t in others:
+            t.join(10)
+        assert first.is_alive(), results  # still waiting on the provider
+        first.join(10)
+        assert results[0][0] == 303 and results[0][1] > 2.5, results
+        for i in (1, 2):
+            assert results[i][0] == 503 and results[i][1] < 1, results
+        assert slow.hits == 1
+    finally:
+        srv.stop()
+        slow.httpd.shutdown()
+
+
+def test_a_provider_that_failed_is_not_asked_again_for_a_while(binary, world, tmp_path):
+    """retry_after_s: after one timeout the provider is left alone; the next sign-ins get the
+    "unavailable" page without a connection."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    accepted = []
+
+    def accept():
+        while True:
+            try:
+                accepted.append(silent.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    ok = folder(binary, tmp_path / "data", f"https://localhost:{silent.getsockname()[1]}",
+                world["ca"])
+    srv = Server(ok, "--rate-limit", 0, name="remembered").start()
+    try:
+        r = srv.get("/signin/nl", headers={"Accept": "text/html"})
+        assert r.status == 503 and len(accepted) == 1
+        for _ in range(3):
+            started = time.monotonic()
+            r = srv.get("/signin/nl", headers={"Accept": "text/html"})
+            assert r.status == 503 and b"cannot be reached" in r.body
+            assert time.monotonic() - started < 0.5
+        assert len(accepted) == 1
+        assert "oidc:nl" in srv.log_text()
+    finally:
+        srv.stop()
+        silent.close()
+        for c in accepted:
+            c.close()
+
+
+def test_a_flow_is_completed_once_even_where_the_provider_takes_a_code_twice(fake):
+    """The test's token endpoint answers any code any number of times: single use is
+    oorkonde's own (the flow's row is taken by the first callback)."""
+    fp, srv, _ = fake
+    location, cookie = start(srv)
+    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+    fp.id_token = fp.sign(fp.claims(q["nonce"]))
+    url = f"{REDIRECT}?code=abc&state={q['state']}"
+    first = callback(srv, url, cookie)
+    assert first.status == 200 and session_cookie(first)
+    again = callback(srv, url, cookie)
+    assert again.status == 400 and session_cookie(again) is None
+
+
+def test_callbacks_without_a_flow_write_no_audit_events(fake):
+    fp, srv, ok = fake
+
+    def refusals():
+        return ok.run("audit", "show", check=True).stdout.count("oidc.refused")
+
+    before = refusals()
+    for cookie in (None, "garbage", "A" * 120):
+        r = callback(srv, f"{REDIRECT}?code=abc&state={'S' * 43}", cookie)
+        assert r.status == 400 and session_cookie(r) is None
+    # A real flow's cookie with a wrong state: not one of ours either.
+    _, cookie = start(srv)
+    assert callback(srv, f"{REDIRECT}?code=abc&state={'S' * 43}", cookie).status == 400
+    assert refusals() == before
+
+
+def test_over_tls_the_flow_cookie_cannot_be_planted(binary, world, fake, tmp_path):
+    """Behind TLS (base_url https://) the flow is in "__Host-oorkonde_oidc_nl" (Path=/, Secure),
+    which no other host and no plain-HTTP answer can set; a cookie of the plain name (as one
+    planted over HTTP would be) is not taken, and HSTS is sent."""
+    fp = fake[0]
+    ok = folder(binary, tmp_path / "data", fp.issuer, world["ca"])
+    cfg = json.loads((ok.data / "config.json").read_text())
+    cfg["base_url"] = "https://diploma.example.nl"
+    (ok.data / "config.json").write_text(json.dumps(cfg))
+    srv = Server(ok, "--rate-limit", 0, name="tlsflow").start()
+    try:
+        r = srv.get("/signin/nl")
+        assert r.status == 303, r
+        set_cookie = r.headers["set-cookie"]
+        assert set_cookie.startswith("__Host-oorkonde_oidc_nl=") and "Path=/;" in set_cookie
+        assert "Secure" in set_cookie and "max-age" in r.headers["strict-transport-security"]
+        cookie = re.match(r"[^=]+=([^;]+)", set_cookie).group(1)
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(r.headers["location"]).query))
+        fp.id_token = fp.sign(fp.claims(q["nonce"]))
+        path = f"/signin/nl/callback?code=abc&state={q['state']}"
+        planted = callback(srv, "http://x" + path, cookie)  # sent as "oorkonde_oidc"
+        assert planted.status == 400 and session_cookie(planted) is None
+        conn = srv.connection(30)
+        conn.request("GET", path, headers={"Accept": "text/html",
+                                           "Cookie": f"__Host-oorkonde_oidc_nl={cookie}"})
+        raw = conn.getresponse()
+        raw.read()
+        cookies = " ".join(v for k, v in raw.getheaders() if k.lower() == "set-cookie")
+        conn.close()
+        assert raw.status == 200 and "__Host-oorkonde_session=" in cookies, cookies
+        assert "__Host-oorkonde_idp=nl" in cookies
+    finally:
+        srv.stop()

@@ -1,7 +1,8 @@
 /* libFuzzer target for what an OpenID provider and the operator send oorkonde: the discovery
  * document (oidc_metadata_parse), the key set and a key chosen from it (oidc_jwks_parse,
  * oidc_jwks_key), an ID token checked against a fixed key set (oidc_id_token_check) and the
- * config.json "oidc" object (oidc_config_parse). The first byte picks the parser. Each fails
+ * config.json "oidc" object (oidc_config_parse), and a national id claim read by each scheme
+ * (oidc_scheme_read). The first byte picks the parser. Each fails
  * cleanly with a message or accepts; none reads past its input (ASan). */
 #include <jansson.h>
 #include <sodium.h>
@@ -27,6 +28,8 @@ static void provider(struct oidc_provider *p)
 	strcpy(p->claim, "bsn");
 	strcpy(p->acr_values, "urn:digid:substantial urn:digid:high");
 	strcpy(p->endpoint_hosts, "keys.example.nl");
+	p->scheme = OIDC_SCHEME_NL_BSN;
+	strcpy(p->scheme_country, "NL");
 	p->algs_allowed = JOSE_ALG_ES256 | JOSE_ALG_EDDSA | JOSE_ALG_RS256 | JOSE_ALG_PS256;
 }
 
@@ -44,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
 	provider(&p);
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0: {
 		struct oidc_metadata m;
 		oidc_metadata_parse(text, size - 1, &p, &m, &err);
@@ -70,6 +73,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		oidc_id_token_check(&p, JOSE_ALG_ES256 | JOSE_ALG_RS256, jwks, text, "nonce",
 		                    1700000000000, &who, &err);
 		json_decref(jwks);
+		break;
+	}
+	case 4: {
+		struct oidc_identity who;
+		struct oidc_provider q;
+		oidc_scheme_read(&p, text, strlen(text), &who, &err);
+		provider(&q);
+		if (oidc_scheme_parse(&q, "eIDAS", NULL, "BE,DE", &err) == 0)
+			oidc_scheme_read(&q, text, strlen(text), &who, &err);
+		provider(&q);
+		if (oidc_scheme_parse(&q, "BE:RRN", NULL, NULL, &err) == 0)
+			oidc_scheme_read(&q, text, strlen(text), &who, &err);
+		provider(&q);
+		if (oidc_scheme_parse(&q, "NO:FNR", "[0-9]{11}", NULL, &err) == 0) {
+			oidc_scheme_read(&q, text, strlen(text), &who, &err);
+			regfree(&q.pattern);
+		}
 		break;
 	}
 	default: {

@@ -363,9 +363,9 @@ static void sessions_end_when_idle(void **state)
 	/* Logout. */
 	assert_int_equal(portal_login_link_create(d, w->anna, "operator", url, &expires, &err), 0);
 	assert_int_equal(portal_login(d, token_of(url), &s, &err), 0);
-	assert_int_equal(portal_session_end(d, s.id, &err), 0);
+	assert_int_equal(portal_session_end(d, &s, &err), 0);
 	assert_int_equal(portal_session_check(d, s.token, &checked, &err), OK_ENOTFOUND);
-	assert_int_equal(portal_session_end(d, s.id, &err), OK_ENOTFOUND);
+	assert_int_equal(portal_session_end(d, &s, &err), OK_ENOTFOUND);
 	assert_int_equal(portal_session_check(d, "nope", &checked, &err), OK_ENOTFOUND);
 }
 

@@ -23,6 +23,8 @@ static void provider(struct oidc_provider *p)
 	strcpy(p->client_id, "oorkonde");
 	strcpy(p->claim, "bsn");
 	strcpy(p->endpoint_hosts, "keys.example.nl");
+	p->scheme = OIDC_SCHEME_NL_BSN;
+	strcpy(p->scheme_country, "NL");
 	p->algs_allowed = JOSE_ALG_ES256 | JOSE_ALG_EDDSA | JOSE_ALG_RS256 | JOSE_ALG_PS256;
 }
 
@@ -80,6 +82,13 @@ static void test_discovery_refusals(void **state)
 	        {"pushed_authorization_request_endpoint", "\"https://10.0.0.1/par\"",
 	         "pushed_authorization_request_endpoint"},
 	        {"jwks_uri", NULL, "jwks_uri"},
+	        /* Control characters would end up in a Location header. */
+	        {"authorization_endpoint", "\"https://id.example.nl/auth\\r\\nX: y\"",
+	         "authorization_endpoint"},
+	        {"authorization_endpoint", "\"https://id.example.nl/a\\tb\"",
+	         "authorization_endpoint"},
+	        {"authorization_endpoint", "\"https://id.example.nl/\\u00e9\"",
+	         "authorization_endpoint"},
 	        {"code_challenge_methods_supported", "[\"plain\"]", "code_challenge_methods_supported"},
 	        {"response_types_supported", "[\"id_token\"]", "response_types_supported"},
 	        {"id_token_signing_alg_values_supported", "[\"none\", \"HS256\"]",
@@ -167,6 +176,59 @@ static void test_config_refusals(void **state)
 	}
 }
 
+/* Reads value by the scheme (pattern, countries as config gives them): 0 and who filled, or the
+ * refusal. */
+static int scheme_read(const char *scheme, const char *pattern, const char *countries,
+                       const char *value, struct oidc_identity *who)
+{
+	struct oidc_provider p;
+	struct ok_error err;
+	int rc;
+
+	provider(&p);
+	assert_int_equal(oidc_scheme_parse(&p, scheme, pattern, countries, &err), 0);
+	ok_error_clear(&err);
+	rc = oidc_scheme_read(&p, value, strlen(value), who, &err);
+	if (rc)
+		assert_string_equal(err.field, "national_id_claim");
+	if (p.has_pattern)
+		regfree(&p.pattern);
+	return rc;
+}
+
+static void test_national_id_by_scheme(void **state)
+{
+	struct oidc_identity who;
+
+	(void)state;
+	/* NL:BSN: nine digits passing the eleven-test, nothing else. */
+	assert_int_equal(scheme_read("NL:BSN", NULL, NULL, "111222333", &who), 0);
+	assert_string_equal(who.national_id, "111222333");
+	assert_string_equal(who.country, "NL");
+	assert_int_equal(scheme_read("NL:BSN", NULL, NULL, "123456789", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("NL:BSN", NULL, NULL, "NL111222333", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("NL:BSN", NULL, NULL, "111 222 333", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("NL:BSN", NULL, NULL, "11122233", &who), OK_EINVALID);
+	/* eIDAS: CC/DD/value; the country is the first; NL values are BSNs. */
+	assert_int_equal(scheme_read("eIDAS", NULL, NULL, "BE/NL/85073003328", &who), 0);
+	assert_string_equal(who.national_id, "85073003328");
+	assert_string_equal(who.country, "BE");
+	assert_int_equal(scheme_read("eIDAS", NULL, NULL, "NL/NL/111222333", &who), 0);
+	assert_int_equal(scheme_read("eIDAS", NULL, NULL, "NL/NL/123456789", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("eIDAS", NULL, "BE", "DE/NL/12345678", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("eIDAS", NULL, NULL, "BE-NL-85073003328", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("eIDAS", NULL, NULL, "be/NL/85073003328", &who), OK_EINVALID);
+	/* CC:NAME: the pattern whole, else letters and digits, never another country's prefix. */
+	assert_int_equal(scheme_read("BE:RRN", "[0-9]{11}", NULL, "85073003328", &who), 0);
+	assert_string_equal(who.country, "BE");
+	assert_int_equal(scheme_read("BE:RRN", "[0-9]{11}", NULL, "x85073003328", &who),
+	                 OK_EINVALID);
+	assert_int_equal(scheme_read("BE:RRN", NULL, NULL, "85.07.30-033.28", &who), 0);
+	assert_int_equal(scheme_read("BE:RRN", NULL, NULL, "NL111222333", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("BE:RRN", NULL, NULL, "BE85073003328", &who), 0);
+	assert_int_equal(scheme_read("BE:RRN", NULL, NULL, "85/07", &who), OK_EINVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +236,7 @@ int main(void)
 	        cmocka_unit_test(test_discovery_refusals),
 	        cmocka_unit_test(test_key_chosen_by_kid_and_alg),
 	        cmocka_unit_test(test_config_refusals),
+	        cmocka_unit_test(test_national_id_by_scheme),
 	};
 
 	if (sodium_init() < 0)
