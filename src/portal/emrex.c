@@ -405,8 +405,8 @@ int portal_emrex_client_return(struct depository *d, const struct portal_emrex_r
 	if ((rc = unbase64(in->elmo, in->elmo_len, &doc, err)))
 		goto refused;
 	/* registry_elmo_import audits its own refusals. */
-	rc = registry_elmo_import(d, doc.data, doc.len, e.ncp, e.learner_id, actor, &out->imported,
-	                          err);
+	rc = registry_elmo_import(d, doc.data, doc.len, PORTAL_EMREX_XML_MAX, e.ncp, e.learner_id,
+	                          actor, &out->imported, err);
 	goto out;
 refused:
 	refuse(d, e.learner_id, e.ncp, rc, err);

@@ -26,6 +26,9 @@
 #define PORTAL_EMREX_PURPOSE "emrex"
 #define PORTAL_EMREX_MSG_MAX 512               /* bytes of a returnMessage kept */
 #define PORTAL_EMREX_B64_MAX ((size_t)8 << 20) /* base64 of a gzipped ELMO document */
+/* XML of an answer once unpacked: a learner's results, even with the PDF, need far less; the
+ * CLI's import-elmo keeps ELMO_INPUT_MAX for an operator's files. */
+#define PORTAL_EMREX_XML_MAX ((size_t)4 << 20)
 
 /* The contact point's side */
 

@@ -370,6 +370,35 @@ def test_bad_answers_are_refused_and_keep_nothing(net, binary):
     assert len(foreign(net)) == before
 
 
+def vm_hwm_mib(srv):
+    with open(f"/proc/{srv.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_element_bombs_are_refused_fast_and_small(net):
+    """E1 of the s7 review: 22 KB of gzip (<a/> four million times) took 18 s and 575 MB when
+    the tree was built before it was counted. Now the gzip ratio refuses it before any parse,
+    and a document that unpacks within the ratio (a million elements, a or b at random) is
+    stopped by the count while parsing."""
+    import random
+    import time
+    fi = net["fi_srv"]
+    rnd = random.Random(7)
+    bombs = [gzip.compress(b"<elmo>" + b"<a/>" * ((16 << 20) // 4 - 4) + b"</elmo>", 9),
+             gzip.compress(b"<elmo>" + b"".join(rnd.choice((b"<a/>", b"<b/>"))
+                                                for _ in range((1 << 20) - 8)) + b"</elmo>", 9)]
+    assert len(bombs[0]) < 22000 and len(base64.b64encode(bombs[1])) < 1 << 20
+    for packed, reason in zip(bombs, ("64 times its gzip size", "200000 elements")):
+        t = time.monotonic()
+        r = answer_with(net, b"", packed=packed)
+        assert time.monotonic() - t < 5, "took %.1f s" % (time.monotonic() - t)
+        refused(net, r, 413, reason)
+    assert vm_hwm_mib(fi) < 100, vm_hwm_mib(fi)
+
+
 def test_the_answer_counts_only_while_the_learner_is_signed_in(net):
     b, _, _, fields = fetch_start(net)
     cookie = b.jar[net["fi_srv"].port]["oorkonde_session"]
