@@ -181,5 +181,8 @@ void route_emrex_answer(struct http_request *req, struct http_response *res);
 void route_learner_emrex_page(struct http_request *req, struct http_response *res);
 void route_learner_emrex_fetch(struct http_request *req, struct http_response *res);
 void route_learner_emrex_return(struct http_request *req, struct http_response *res);
+/* Where a learner who signs in goes back to an EMREX request of this browser (the path, in
+ * out); false when there is none. */
+bool http_emrex_return_path(struct http_request *req, char *out, size_t cap);
 
 #endif

@@ -169,23 +169,28 @@ def test_round_trip_keeps_only_the_ticked_results(net):
 
     # At nl: the request, the sign-in, the choice.
     r = post_to(b, net, url, fields)
-    assert r.status == 303 and r.headers["location"] == "/emrex", r
+    assert r.status == 303 and re.fullmatch(r"/emrex\?r=[0-9a-f]{16}", r.headers["location"]), r
+    loc = r.headers["location"]
     assert "SameSite=Lax" in r.headers["set-cookie"]
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    r = b.send(net["nl_srv"], "GET", loc)
     assert r.status == 200 and b'id="emrex-signin"' in r.body, r
     assert f"127.0.0.1:{net['fi_srv'].port}".encode() in r.body
     r = b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
-    assert r.headers["location"] == "/emrex"  # back to the choice after signing in
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    assert r.headers["location"] == loc  # back to the choice after signing in
+    r = b.send(net["nl_srv"], "GET", loc)
     assert r.status == 200 and b'id="emrex-choose"' in r.body, r
     text = r.body.decode()
     assert "<legend>Universiteit Testdorp</legend>" in text
+    # Nothing is ticked for her: she chooses.
+    form = re.search(r'<form[^>]*id="emrex-choose">.*?</form>', text, re.S).group(0)
+    assert " checked" not in form
     ids = dict((t, i) for i, t in re.findall(
-        r'name="a" checked value="([^"]+)"> <span>([^<]+)</span>', text))
+        r'name="a" value="([^"]+)"> <span>([^<]+)</span>', text))
     assert set(ids) == {"Mechanics", "Optica", "Bachelor Physics"}
     _, hidden = page_form(r, "emrex-choose")
+    assert hidden["r"] == loc.split("=")[1]
     r = b.send(net["nl_srv"], "POST", "/emrex/answer",
-               {"csrf": hidden["csrf"], "action": "send",
+               {"csrf": hidden["csrf"], "r": hidden["r"], "action": "send",
                 "a": [ids["Optica"], ids["Bachelor Physics"]]})
     assert r.status == 200, r
     back, answer = page_form(r, "emrex-post")
@@ -195,7 +200,7 @@ def test_round_trip_keeps_only_the_ticked_results(net):
     assert "<Signature" in xml and "Optica" in xml and "Bachelor Physics" in xml
     assert "Mechanics" not in xml
     # The answer is made once: the request is used up, and the cookie cleared.
-    assert "oorkonde_emrex" not in b.jar[nl_port]
+    assert not any(k.startswith("oorkonde_emrex") for k in b.jar[nl_port])
 
     # Back at fi: imported, with their origin.
     r = post_to(b, net, back, answer)
@@ -224,12 +229,12 @@ def test_round_trip_keeps_only_the_ticked_results(net):
 def test_cancel_at_the_contact_point_keeps_nothing(net):
     before = len(foreign(net))
     b, _, url, fields = fetch_start(net)
-    post_to(b, net, url, fields)
+    loc = post_to(b, net, url, fields).headers["location"]
     b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    r = b.send(net["nl_srv"], "GET", loc)
     _, hidden = page_form(r, "emrex-choose")
     r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": hidden["csrf"],
-                                                        "action": "cancel"})
+                                                        "r": hidden["r"], "action": "cancel"})
     back, answer = page_form(r, "emrex-post")
     assert answer["returnCode"] == "NCP_CANCEL" and answer["elmo"] == ""
     r = post_to(b, net, back, answer)
@@ -241,13 +246,14 @@ def test_cancel_before_signing_in(net):
     """The sign-in page's Cancel answers NCP_CANCEL with no one signed in at nl; the request is
     then gone, and its cookie with it."""
     b, _, url, fields = fetch_start(net)
-    post_to(b, net, url, fields)
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    loc = post_to(b, net, url, fields).headers["location"]
+    r = b.send(net["nl_srv"], "GET", loc)
     assert b'id="emrex-signin"' in r.body, r
-    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"action": "cancel"})
+    tag = re.search(r'name="r" value="([0-9a-f]{16})"', r.body.decode()).group(1)
+    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"action": "cancel", "r": tag})
     back, answer = page_form(r, "emrex-post")
     assert answer["returnCode"] == "NCP_CANCEL" and answer["elmo"] == ""
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    r = b.send(net["nl_srv"], "GET", loc)
     assert r.status == 404 and b'id="emrex-none"' in r.body, r
     r = post_to(b, net, back, answer)
     assert r.status == 200 and b'id="emrex-nothing"' in r.body, r
@@ -258,15 +264,16 @@ def test_cancel_before_signing_in(net):
 
 def test_sending_needs_the_session_and_its_csrf_token(net):
     b, _, url, fields = fetch_start(net)
-    post_to(b, net, url, fields)
+    loc = post_to(b, net, url, fields).headers["location"]
     b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    r = b.send(net["nl_srv"], "GET", loc)
     _, hidden = page_form(r, "emrex-choose")
-    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": "x" * 43, "action": "send"})
+    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": "x" * 43, "r": hidden["r"],
+                                                        "action": "send"})
     assert r.status == 401, r
     # The request is still open: the right token sends.
     r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": hidden["csrf"],
-                                                        "action": "send"})
+                                                        "r": hidden["r"], "action": "send"})
     assert r.status == 200 and page_form(r, "emrex-post")[1]["returnCode"] == "NCP_NO_RESULTS"
 
 
@@ -275,16 +282,17 @@ def test_a_document_that_cannot_be_made_answers_ncp_error(net):
     learner's request is used up, and fi keeps nothing."""
     before = len(foreign(net))
     b, _, url, fields = fetch_start(net)
-    post_to(b, net, url, fields)
+    loc = post_to(b, net, url, fields).headers["location"]
     b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    r = b.send(net["nl_srv"], "GET", loc)
     _, hidden = page_form(r, "emrex-choose")
-    ids = re.findall(r'name="a" checked value="([^"]+)"', r.body.decode())
+    ids = re.findall(r'name="a" value="([^"]+)"', r.body.decode())
     key = net["nl"].data / "elmo.key"
     key.rename(key.with_suffix(".away"))
     try:
         r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": hidden["csrf"],
-                                                            "action": "send", "a": ids})
+                                                            "r": hidden["r"], "action": "send",
+                                                            "a": ids})
     finally:
         key.with_suffix(".away").rename(key)
     back, answer = page_form(r, "emrex-post")
@@ -293,6 +301,33 @@ def test_a_document_that_cannot_be_made_answers_ncp_error(net):
     r = post_to(b, net, back, answer)
     assert r.status == 200 and b"NCP_ERROR" in r.body, r
     assert len(foreign(net)) == before
+
+
+def test_another_sites_request_cannot_take_over_the_consent_page(net):
+    """E2 of the s7 review: while the learner has fi's consent page open, another site's
+    top-level POST /emrex (another tab) adds a request of its own. Her Send still answers the
+    request the page showed, to fi; evil's request stays unanswered."""
+    b, _, url, fields = fetch_start(net)
+    nl = net["nl_srv"]
+    loc = post_to(b, net, url, fields).headers["location"]
+    b.sign_in(nl, net["nl"], net["nl_anna"])
+    r = b.send(nl, "GET", loc)
+    assert f"127.0.0.1:{net['fi_srv'].port}".encode() in r.body
+    _, hidden = page_form(r, "emrex-choose")
+    ids = re.findall(r'name="a" value="([^"]+)"', r.body.decode())
+    r = b.send(nl, "POST", "/emrex", {"sessionId": "evil",
+                                      "returnUrl": "https://evil.example/steal"})
+    assert r.status == 303 and r.headers["location"] != loc, r
+    r = b.send(nl, "POST", "/emrex/answer", {"csrf": hidden["csrf"], "r": hidden["r"],
+                                             "action": "send", "a": ids})
+    back, answer = page_form(r, "emrex-post")
+    assert back == fields["returnUrl"] and answer["sessionId"] == fields["sessionId"], back
+    assert "evil.example" not in r.headers["content-security-policy"]
+    # Without the page's r, or with a tag the browser has no cookie of, nothing is answered.
+    for form in ({"csrf": hidden["csrf"], "action": "send", "a": ids},
+                 {"csrf": hidden["csrf"], "r": "0" * 16, "action": "send", "a": ids}):
+        r = b.send(nl, "POST", "/emrex/answer", form)
+        assert r.status == 404 and b'id="emrex-none"' in r.body, r
 
 
 @pytest.mark.parametrize("form, field", [
