@@ -291,7 +291,7 @@ int cmd_import_elmo(struct cli *c, int argc, char **argv)
 	ok_error_clear(&err);
 	/* A cut input is passed on as too large: the reader refuses it with its reason. */
 	rc = registry_elmo_import(&d, input.data, cut ? ELMO_INPUT_MAX + 1 : input.len, 0, ncp,
-	                          learner, AUDIT_OPERATOR, &r, &err);
+	                          learner, AUDIT_OPERATOR, NULL, NULL, &r, &err);
 	depository_close(&d);
 	if (json) {
 		json_t *doc =

@@ -208,7 +208,8 @@ out:
 
 int registry_elmo_import(struct depository *d, const char *data, size_t len, size_t xml_max,
                          const char *ncp_name, const char *learner_id, const char *actor,
-                         struct elmo_import_result *out, struct ok_error *err)
+                         registry_elmo_gate_fn gate, void *gate_ctx, struct elmo_import_result *out,
+                         struct ok_error *err)
 {
 	struct store_emrex_ncp *ncp = calloc(1, sizeof(*ncp));
 	struct elmo_import_options o = {0};
@@ -262,6 +263,8 @@ int registry_elmo_import(struct depository *d, const char *data, size_t len, siz
 	}
 	if ((rc = check_identity(d, learner_id, actor, &doc, err)))
 		goto refuse;
+	if (gate && (rc = gate(gate_ctx, err)))
+		goto out;
 	rc = keep_all(d, learner_id, actor, ncp, &doc, &frags, &sig, out, err);
 	if (!rc || rc != OK_ECONFLICT)
 		goto out;

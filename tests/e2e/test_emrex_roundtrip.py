@@ -447,6 +447,57 @@ def test_the_answer_counts_only_while_the_learner_is_signed_in(net):
     refused(net, r, 403, "signed out")
 
 
+def test_a_refused_document_leaves_the_request_open(net):
+    """E4 of the s7 review: the session is used up only once the document checked out. An
+    altered document is refused and the learner's request stays open: the genuine answer is
+    still taken, and a replay of it is not."""
+    b, _, _, fields = fetch_start(net)
+    doc = genuine(net)
+
+    def send(d):
+        return b.send(net["fi_srv"], "POST", "/learner/emrex/return",
+                      {"sessionId": fields["sessionId"], "returnCode": "NCP_OK",
+                       "returnMessage": "", "elmo": base64.b64encode(gzip.compress(d)).decode()})
+
+    refused(net, send(doc.replace(b"Mechanics", b"Mechanica")), 422, "signature")
+    r = send(doc)
+    assert r.status == 200 and b'id="emrex-imported"' in r.body, r
+    refused(net, send(doc), 410, "answered already")
+
+
+def test_an_idle_sign_in_no_longer_counts(net, binary):
+    """E4: a learner session idle past session_idle_s counts as ended for the answer, even
+    before anyone deleted it."""
+    import time
+    ok = Oorkonde(binary, net["base"] / "idle")
+    ok.init()
+    ok.add_institution(code="98FI", name="Turun yliopisto", country="FI")
+    ok.import_csv(write_csv(net["base"] / "idle.csv",
+                            [make_row(record_id="T-1", **dict(ANNA, national_id="111222333"))]),
+                  "--strict", institution="98FI").check_returncode()
+    port = free_port()
+    configure(ok, port)
+    path = ok.data / "config.json"
+    path.write_text(json.dumps(dict(json.loads(path.read_text()), session_idle_s=2)))
+    registry = net["base"] / "emreg.json"
+    ok.run("emrex", "registry", "import", registry, check=True)
+    srv = Server(ok, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0", name="idle").start()
+    try:
+        b = Browser()
+        b.sign_in(srv, ok, learner_id(ok, "111222333"))
+        r = b.send(srv, "GET", "/learner/emrex")
+        action, form = page_form_ncp(r)
+        r = b.send(srv, "POST", action, form)
+        _, fields = page_form(r, "emrex-post")
+        time.sleep(3.5)
+        # Cross-site, as the contact point's page posts it: no session cookie comes along.
+        r = Browser().send(srv, "POST", "/learner/emrex/return",
+                   {"sessionId": fields["sessionId"], "returnCode": "NCP_CANCEL"})
+        assert r.status == 403 and b"signed out" in r.body, r
+    finally:
+        srv.stop()
+
+
 def test_learner_page_needs_a_session(net):
     r = Browser().send(net["fi_srv"], "GET", "/learner/emrex")
     assert r.status == 401, r
