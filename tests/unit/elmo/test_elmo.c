@@ -390,6 +390,27 @@ static void callers_cap_holds(void **state)
 	keys_release(&k);
 }
 
+/* E10 of the s7 review: a registered certificate that expired is trusted no more. */
+static void expired_certificate_is_refused(void **state)
+{
+	struct elmo_document doc;
+	struct ok_error err;
+	struct keys k;
+	struct buf xml;
+
+	(void)state;
+	buf_init(&k.key, 1 << 16);
+	buf_init(&k.cert, 1 << 16);
+	assert_int_equal(elmo_keygen("NCP", -1, &k.key, &k.cert, NULL), 0);
+	export_sample(&k, &xml);
+	assert_int_equal(import(&k, xml.data, xml.len, false, &doc, &err), OK_EINVALID);
+	assert_string_equal(err.field, "signature");
+	assert_non_null(strstr(err.message, "expired on 20"));
+	elmo_document_release(&doc);
+	buf_release(&xml);
+	keys_release(&k);
+}
+
 static void pdf_cross_references_hold(void **state)
 {
 	struct elmo_document doc;
@@ -447,6 +468,7 @@ int main(void)
 	        cmocka_unit_test(elements_are_counted_while_parsing),
 	        cmocka_unit_test(attributes_of_one_element_are_capped),
 	        cmocka_unit_test(callers_cap_holds),
+	        cmocka_unit_test(expired_certificate_is_refused),
 	        cmocka_unit_test(pdf_cross_references_hold),
 	        cmocka_unit_test(key_must_be_the_certificates),
 	};
