@@ -58,6 +58,8 @@ enum route_flags {
 	ROUTE_LEARNER = 16,  /* a learner's session is required (and X-CSRF-Token to change) */
 	/* also takes application/x-www-form-urlencoded (a page's own form, or an EMREX one) */
 	ROUTE_BODY_FORM = 32,
+	/* an EMREX answer: a form body up to PORTAL_EMREX_B64_MAX + 64 KiB, not json_max */
+	ROUTE_BODY_EMREX = 64,
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);

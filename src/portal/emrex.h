@@ -27,8 +27,10 @@
 
 #define PORTAL_EMREX_TTL_S   1800
 #define PORTAL_EMREX_PURPOSE "emrex"
-#define PORTAL_EMREX_MSG_MAX 512               /* bytes of a returnMessage kept */
-#define PORTAL_EMREX_B64_MAX ((size_t)8 << 20) /* base64 of a gzipped ELMO document */
+#define PORTAL_EMREX_MSG_MAX 512 /* bytes of a returnMessage kept */
+/* base64 of a gzipped ELMO document: PORTAL_EMREX_XML_MAX of XML that gzip cannot shrink
+ * still fits; the answer route takes bodies this large (ROUTE_BODY_EMREX). */
+#define PORTAL_EMREX_B64_MAX ((size_t)6 << 20)
 /* XML of an answer once unpacked: a learner's results, even with the PDF, need far less; the
  * CLI's import-elmo keeps ELMO_INPUT_MAX for an operator's files. */
 #define PORTAL_EMREX_XML_MAX ((size_t)4 << 20)

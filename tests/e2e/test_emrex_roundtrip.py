@@ -498,6 +498,23 @@ def test_an_idle_sign_in_no_longer_counts(net, binary):
         srv.stop()
 
 
+def test_a_large_answer_reaches_the_learners_page(net):
+    """E9 of the s7 review: an answer above the 1 MiB form cap (a document with its PDF) is
+    read by the route and answered on the learner's page, not with a bare 413; a body past
+    the answer's own cap gets a 413 that says what the cap is."""
+    import os
+    b, _, _, fields = fetch_start(net)
+    elmo = base64.b64encode(b"\x1f\x8b" + os.urandom(2 << 20)).decode()
+    r = b.send(net["fi_srv"], "POST", "/learner/emrex/return",
+               {"sessionId": fields["sessionId"], "returnCode": "NCP_OK", "elmo": elmo})
+    refused(net, r, 400, "gzip data is damaged")
+    srv = net["fi_srv"]
+    r = srv.raw(b"POST /learner/emrex/return HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                b"Content-Type: %s\r\nContent-Length: %d\r\n\r\n"
+                % (srv.port, FORM.encode(), 7 << 20))
+    assert r.status == 413 and "an EMREX answer is at most 6 MiB" in r.json()["detail"], r
+
+
 def test_learner_page_needs_a_session(net):
     r = Browser().send(net["fi_srv"], "GET", "/learner/emrex")
     assert r.status == 401, r
