@@ -40,7 +40,7 @@ static int gunzip(const char *data, size_t len, size_t max, struct buf *out, str
 		}
 		if (out->len + (sizeof(chunk) - z.avail_out) > max) {
 			rc = ok_fail_field(err, OK_ETOOBIG, "elmo",
-			                   "the document unpacks to more than %zu KiB", max >> 10);
+			                   "the document unpacks to more than %zu MiB", max >> 20);
 			break;
 		}
 		if (out->len + (sizeof(chunk) - z.avail_out) > ratio_cap) {
@@ -584,8 +584,8 @@ static int load(const char *data, size_t len, size_t max, struct buf *xml, xmlDo
 	if (max == 0 || max > ELMO_INPUT_MAX)
 		max = ELMO_INPUT_MAX;
 	if (len > max)
-		return ok_fail_field(err, OK_ETOOBIG, "elmo", "the document is larger than %zu KiB",
-		                     max >> 10);
+		return ok_fail_field(err, OK_ETOOBIG, "elmo", "the document is larger than %zu MiB",
+		                     max >> 20);
 	if (len >= 2 && (unsigned char)data[0] == 0x1f && (unsigned char)data[1] == 0x8b)
 		rc = gunzip(data, len, max, xml, err);
 	else

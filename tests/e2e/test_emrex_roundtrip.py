@@ -181,6 +181,8 @@ def test_round_trip_keeps_only_the_ticked_results(net):
     assert r.status == 200 and b'id="emrex-choose"' in r.body, r
     text = r.body.decode()
     assert "<legend>Universiteit Testdorp</legend>" in text
+    # Who gets the results is said again next to Send.
+    assert f'id="emrex-to">127.0.0.1:{net["fi_srv"].port}</strong>' in text
     # Nothing is ticked for her: she chooses.
     form = re.search(r'<form[^>]*id="emrex-choose">.*?</form>', text, re.S).group(0)
     assert " checked" not in form

@@ -384,7 +384,7 @@ static void callers_cap_holds(void **state)
 	elmo_document_init(&doc);
 	ok_error_clear(&err);
 	assert_int_equal(elmo_import(x.data, x.len, &o, &doc, &sig, NULL, NULL, &err), OK_ETOOBIG);
-	assert_non_null(strstr(err.message, "4096 KiB"));
+	assert_non_null(strstr(err.message, "4 MiB"));
 	elmo_document_release(&doc);
 	buf_release(&x);
 	keys_release(&k);
