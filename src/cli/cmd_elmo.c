@@ -290,8 +290,8 @@ int cmd_import_elmo(struct cli *c, int argc, char **argv)
 		goto out;
 	ok_error_clear(&err);
 	/* A cut input is passed on as too large: the reader refuses it with its reason. */
-	rc = registry_elmo_import(&d, input.data, cut ? ELMO_INPUT_MAX + 1 : input.len, ncp,
-	                          learner, AUDIT_OPERATOR, &r, &err);
+	rc = registry_elmo_import(&d, input.data, cut ? ELMO_INPUT_MAX + 1 : input.len, 0, ncp,
+	                          learner, AUDIT_OPERATOR, NULL, NULL, &r, &err);
 	depository_close(&d);
 	if (json) {
 		json_t *doc =

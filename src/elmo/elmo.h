@@ -8,7 +8,9 @@
  *   learner's fields). Strings are UTF-8, NUL-terminated, cut never: a longer value is an error.
  * - What elmo_export writes is valid against the ELMO 1.7.0 schema.
  * - elmo_import parses with DTDs, entities and the network off, within ELMO_INPUT_MAX bytes
- *   (after gunzip), ELMO_DEPTH_MAX levels and ELMO_NODES_MAX elements, and reads nothing before
+ *   (after gunzip, which may unpack at most ELMO_GZIP_RATIO times its input past
+ *   ELMO_GZIP_FREE), ELMO_DEPTH_MAX levels, ELMO_ATTRS_MAX attributes an element and
+ *   ELMO_NODES_MAX elements and attributes, all counted while parsing, and reads nothing before
  *   the signature has been verified against the one certificate the caller gives.
  * - elmo_global_init runs once in main, before any other function here (libxml2 and xmlsec keep
  *   process-wide state).
@@ -25,7 +27,10 @@
 
 #define ELMO_INPUT_MAX   ((size_t)16 << 20) /* bytes of XML, after gunzip */
 #define ELMO_DEPTH_MAX   64
-#define ELMO_NODES_MAX   200000
+#define ELMO_NODES_MAX   200000 /* elements and attributes, counted while parsing */
+#define ELMO_ATTRS_MAX   32     /* attributes (and namespace declarations) of one element */
+#define ELMO_GZIP_RATIO  64     /* gzip may unpack to this many times its size ... */
+#define ELMO_GZIP_FREE   ((size_t)1 << 20) /* ... once past this many bytes */
 #define ELMO_RESULTS_MAX 5000
 #define ELMO_REPORTS_MAX 200
 #define ELMO_TEXT_MAX    1200 /* bytes of one title, name or label */
@@ -103,6 +108,7 @@ struct elmo_import_options {
 	const char *cert_pem; /* the only certificate a signature may be made with */
 	size_t cert_len;
 	bool accept_sha1; /* RSA-SHA1 / SHA-1 digests accepted (for this sender only) */
+	size_t xml_max;   /* bytes of XML after gunzip; 0 (or more) = ELMO_INPUT_MAX */
 };
 
 struct elmo_signature_info {

@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <string.h>
+#include <time.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
 #include <xmlsec/xmldsig.h>
@@ -16,6 +17,7 @@
 #include <xmlsec/xmltree.h>
 #include <xmlsec/templates.h>
 
+#include "core/clock.h"
 #include "core/format.h"
 
 /* xmlsec and libxml2 would print their errors; library code never prints, and our callers
@@ -202,6 +204,25 @@ static bool signed_with_sha1(xmlNodePtr sig)
 	return sha1;
 }
 
+/* A contact point's certificate that has expired (perhaps replaced because its key leaked) is
+ * trusted no more: the registry has to be imported again with its successor (E10 of the s7
+ * review). A certificate that cannot be read is left to the key load, which refuses it. */
+static int check_not_expired(const char *pem, size_t len, struct ok_error *err)
+{
+	char subject[256], fp[65], day[16];
+	int64_t until;
+	time_t t;
+	struct tm tm;
+
+	if (elmo_cert_describe(pem, len, subject, fp, &until, NULL) != 0 || until >= ok_now_ms())
+		return 0;
+	t = (time_t)(until / 1000);
+	if (!gmtime_r(&t, &tm) || !strftime(day, sizeof(day), "%Y-%m-%d", &tm))
+		OK_COPY_ARRAY(day, "?");
+	return ok_fail_field(err, OK_EINVALID, "signature",
+	                     "the contact point's registered certificate expired on %s", day);
+}
+
 int elmo_verify_doc(xmlDocPtr doc, const struct elmo_import_options *o,
                     struct elmo_signature_info *info, struct ok_error *err)
 {
@@ -225,6 +246,8 @@ int elmo_verify_doc(xmlDocPtr doc, const struct elmo_import_options *o,
 	if (!o->cert_pem || o->cert_len == 0 || o->cert_len > UINT32_MAX)
 		return ok_fail_field(err, OK_EINVALID, "signature",
 		                     "no certificate is registered for this contact point");
+	if ((rc = check_not_expired(o->cert_pem, o->cert_len, err)))
+		return rc;
 	if (!(ctx = xmlSecDSigCtxCreate(NULL)))
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	/* The registered certificate's key and no other: KeyInfo is not read at all. */

@@ -60,6 +60,8 @@ enum route_flags {
 	ROUTE_BODY_FORM = 32,
 	/* takes no body: an empty POST needs no media type (OpenID4VCI's nonce endpoint) */
 	ROUTE_BODY_NONE = 64,
+	/* an EMREX answer: a form body up to PORTAL_EMREX_B64_MAX + 64 KiB, not json_max */
+	ROUTE_BODY_EMREX = 128,
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -200,5 +202,8 @@ void route_emrex_answer(struct http_request *req, struct http_response *res);
 void route_learner_emrex_page(struct http_request *req, struct http_response *res);
 void route_learner_emrex_fetch(struct http_request *req, struct http_response *res);
 void route_learner_emrex_return(struct http_request *req, struct http_response *res);
+/* Where a learner who signs in goes back to an EMREX request of this browser (the path, in
+ * out); false when there is none. */
+bool http_emrex_return_path(struct http_request *req, char *out, size_t cap);
 
 #endif

@@ -130,7 +130,7 @@ const struct http_route http_routes[] = {
          route_learner_emrex_fetch},
         {{"POST", "/learner/emrex/return"},
          "/learner/emrex/return",
-         ROUTE_PUBLIC | ROUTE_BODY_FORM,
+         ROUTE_PUBLIC | ROUTE_BODY_FORM | ROUTE_BODY_EMREX,
          route_learner_emrex_return},
         {{"GET", "/s/{token}"}, "/s/{token}", ROUTE_PUBLIC, route_share},
         {{"GET", "/s/{token}/credentials"},

@@ -8,6 +8,7 @@
 #include "http/session.h"
 #include "http/web.h"
 
+#include "core/format.h"
 #include "io/form.h"
 #include "render/text.h"
 #include "portal/emrex.h"
@@ -20,13 +21,18 @@
 
 #include <microhttpd.h>
 
-#define EMREX_COOKIE        "oorkonde_emrex"
-#define EMREX_COOKIE_SECURE "__Host-oorkonde_emrex"
+/* One cookie per request, named with the request's tag (EMREX_TAG_LEN hex digits of a hash
+ * of its token): another site's POST /emrex in another tab adds a cookie of its own and
+ * cannot replace the one a consent page shows (E2 of the s7 review). */
+#define EMREX_COOKIE        "oorkonde_emrex_"
+#define EMREX_COOKIE_SECURE "__Host-oorkonde_emrex_"
+#define EMREX_TAG_LEN       16
 #define CHOSEN_MAX          ELMO_RESULTS_MAX
 
 /* The fields of a form the routes here read; values owned. */
 struct form {
 	char *session_id, *return_url, *csrf, *action, *ncp, *code, *message, *elmo;
+	char *request; /* "r": the tag of the request the consent page showed */
 	size_t elmo_len;
 	char **chosen; /* "a" fields: achievement ids */
 	size_t n_chosen;
@@ -54,6 +60,8 @@ static int form_field(void *ctx, const char *name, const char *value, size_t len
 		return take(&f->csrf, value, f);
 	if (strcmp(name, "action") == 0)
 		return take(&f->action, value, f);
+	if (strcmp(name, "r") == 0)
+		return take(&f->request, value, f);
 	if (strcmp(name, "ncp") == 0)
 		return take(&f->ncp, value, f);
 	if (strcmp(name, "returnCode") == 0)
@@ -88,6 +96,7 @@ static void form_release(struct form *f)
 	free(f->return_url);
 	free(f->csrf);
 	free(f->action);
+	free(f->request);
 	free(f->ncp);
 	free(f->code);
 	free(f->message);
@@ -192,34 +201,102 @@ static void post_page(struct http_request *req, struct http_response *res, const
 
 /* The contact point's side */
 
-static const char *emrex_cookie_name(struct http_request *req)
+/* The tag of a request's token: names its cookie and goes in its pages' URL and forms. It
+ * need not be secret; it only tells one open request of a browser from another. */
+static void emrex_tag(const char *token, char tag[EMREX_TAG_LEN + 1])
+{
+	static const char domain[] = "oorkonde emrex cookie";
+	unsigned char h[EMREX_TAG_LEN / 2];
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)domain, sizeof(domain));
+	crypto_generichash_update(&st, (const unsigned char *)token, strlen(token));
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(tag, EMREX_TAG_LEN + 1, h, sizeof(h));
+}
+
+static bool tag_ok(const char *tag)
+{
+	return tag && strlen(tag) == EMREX_TAG_LEN &&
+	       strspn(tag, "0123456789abcdef") == EMREX_TAG_LEN;
+}
+
+static const char *emrex_cookie_prefix(struct http_request *req)
 {
 	return http_session_secure(req) ? EMREX_COOKIE_SECURE : EMREX_COOKIE;
 }
 
-static const char *emrex_cookie(struct http_request *req)
+/* The token of request tag in this browser, or NULL: the cookie named with tag, whose value
+ * must hash to tag. */
+static const char *emrex_cookie(struct http_request *req, const char *tag)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, emrex_cookie_name(req));
+	char name[sizeof(EMREX_COOKIE_SECURE) + EMREX_TAG_LEN], check[EMREX_TAG_LEN + 1];
+	const char *token;
+
+	if (!tag_ok(tag))
+		return NULL;
+	snprintf(name, sizeof(name), "%s%s", emrex_cookie_prefix(req), tag);
+	token = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+	if (!token || strlen(token) >= PORTAL_TOKEN_SIZE)
+		return NULL;
+	emrex_tag(token, check);
+	return strcmp(check, tag) == 0 ? token : NULL;
 }
 
 /* Lax, not Strict: the browser arrives from the client's site, and must bring it along on the
- * redirect that follows; a cross-site POST does not carry it. */
-static void set_emrex_cookie(struct http_request *req, struct http_response *res, const char *token)
+ * redirect that follows; a cross-site POST does not carry it. token NULL clears it. */
+static void set_emrex_cookie(struct http_request *req, struct http_response *res, const char *tag,
+                             const char *token)
 {
 	const char *secure = http_session_secure(req) ? "; Secure" : "";
 
 	if (token)
 		http_header(res, "Set-Cookie",
-		            "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s",
-		            emrex_cookie_name(req), token, PORTAL_EMREX_TTL_S, secure);
+		            "%s%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s",
+		            emrex_cookie_prefix(req), tag, token, PORTAL_EMREX_TTL_S, secure);
 	else
-		http_header(res, "Set-Cookie", "%s=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0%s",
-		            emrex_cookie_name(req), secure);
+		http_header(res, "Set-Cookie", "%s%s=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0%s",
+		            emrex_cookie_prefix(req), tag, secure);
+}
+
+struct tag_scan {
+	const char *prefix;
+	char tag[EMREX_TAG_LEN + 1];
+	int n;
+};
+
+static enum MHD_Result scan_cookie(void *ctx, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+	struct tag_scan *t = ctx;
+	size_t n = strlen(t->prefix);
+
+	(void)kind;
+	(void)value;
+	if (strncmp(key, t->prefix, n) == 0 && tag_ok(key + n)) {
+		ok_copy_bounded(t->tag, key + n, sizeof(t->tag));
+		t->n++;
+	}
+	return MHD_YES;
+}
+
+bool http_emrex_return_path(struct http_request *req, char *out, size_t cap)
+{
+	struct tag_scan t = {emrex_cookie_prefix(req), "", 0};
+
+	MHD_get_connection_values(req->conn, MHD_COOKIE_KIND, scan_cookie, &t);
+	if (t.n == 0)
+		return false;
+	/* With two open requests it is not ours to pick one: the none page says to start again
+	 * from the client's site. */
+	snprintf(out, cap, t.n == 1 ? "/emrex?r=%s" : "/emrex", t.tag);
+	return true;
 }
 
 void route_emrex_request(struct http_request *req, struct http_response *res)
 {
-	char token[PORTAL_TOKEN_SIZE];
+	char token[PORTAL_TOKEN_SIZE], tag[EMREX_TAG_LEN + 1];
 	struct ok_error err;
 	struct form f;
 
@@ -236,9 +313,10 @@ void route_emrex_request(struct http_request *req, struct http_response *res)
 	}
 	form_release(&f);
 	http_text(res, 303, "text/plain; charset=utf-8", "", 0);
-	http_header(res, "Location", "/emrex");
+	emrex_tag(token, tag);
+	http_header(res, "Location", "/emrex?r=%s", tag);
 	http_header(res, "Cache-Control", "no-store");
-	set_emrex_cookie(req, res, token);
+	set_emrex_cookie(req, res, tag, token);
 	sodium_memzero(token, sizeof(token));
 }
 
@@ -265,8 +343,9 @@ static int result_groups(const json_t *doc, const char *lang, struct buf *b)
 			if (rc || !id || !status || strcmp(status, "active") != 0)
 				continue;
 			render_date_text(date ? date : "", lang, when, sizeof(when));
+			/* Unticked: the learner chooses what leaves (E3 of the s7 review). */
 			rc = buf_addstr(b, "<label class=\"emrex-item\"><input type=\"checkbox\" "
-			                   "name=\"a\" checked value=\"") ||
+			                   "name=\"a\" value=\"") ||
 			     render_html_escape(b, id) || buf_addstr(b, "\"> <span>") ||
 			     render_html_escape(b,
 			                        json_string_value(json_object_get(a, "title"))) ||
@@ -282,8 +361,9 @@ static int result_groups(const json_t *doc, const char *lang, struct buf *b)
 
 void route_emrex_page(struct http_request *req, struct http_response *res)
 {
-	const char *lang = http_lang(req), *token = emrex_cookie(req);
-	char learner_id[STORE_ID_MAX + 1], csrf[PORTAL_TOKEN_SIZE], client[256];
+	const char *lang = http_lang(req), *tag = http_query(req, "r");
+	const char *token = emrex_cookie(req, tag);
+	char learner_id[STORE_ID_MAX + 1], csrf[PORTAL_TOKEN_SIZE], client[256], refresh[128];
 	struct store_emrex_session e;
 	struct ok_error err;
 	json_t *doc = NULL;
@@ -294,9 +374,10 @@ void route_emrex_page(struct http_request *req, struct http_response *res)
 		message_page(req, res, token ? ok_http_status(err.code) : 404,
 		             render_text(lang, "emrex.none.title"), render_text(lang, "emrex.none"),
 		             "emrex-none");
-		/* A cookie of a request that is gone leads nowhere (a login would come back here). */
+		/* A cookie of a request that is gone leads nowhere (a login would come back here).
+		 */
 		if (token)
-			set_emrex_cookie(req, res, NULL);
+			set_emrex_cookie(req, res, tag, NULL);
 		return;
 	}
 	host_of(e.url, client, sizeof(client));
@@ -305,14 +386,16 @@ void route_emrex_page(struct http_request *req, struct http_response *res)
 		 * stayed behind: one same-site step (the refresh) brings it, if there is one. */
 		bool checked = http_query(req, "checked") != NULL;
 		const struct render_var vars[] = {
-		        {"refresh",
-		         checked ? ""
-		                 : "<meta http-equiv=\"refresh\" content=\"0; "
-		                   "url=/emrex?checked=1\">",
-		         true},
+		        {"refresh", checked ? "" : refresh, true},
 		        {"client", client, false},
+		        {"r", tag, false},
 		};
-		web_page(req, res, 200, "emrex_signin.html", "emrex.title", vars, 2);
+		/* tag is EMREX_TAG_LEN hex digits (emrex_cookie checked it). */
+		snprintf(refresh, sizeof(refresh),
+		         "<meta http-equiv=\"refresh\" content=\"0; "
+		         "url=/emrex?r=%s&amp;checked=1\">",
+		         tag);
+		web_page(req, res, 200, "emrex_signin.html", "emrex.title", vars, 3);
 		http_header(res, "Cache-Control", "no-store");
 		return;
 	}
@@ -327,10 +410,11 @@ void route_emrex_page(struct http_request *req, struct http_response *res)
 		const struct render_var vars[] = {
 		        {"client", client, false},
 		        {"csrf", csrf, false},
+		        {"r", tag, false},
 		        {"groups", groups.data, true},
 		        {"empty", groups.len ? "" : render_text(lang, "emrex.empty"), false},
 		};
-		web_page(req, res, 200, "emrex_choose.html", "emrex.title", vars, 4);
+		web_page(req, res, 200, "emrex_choose.html", "emrex.title", vars, 5);
 		http_header(res, "Cache-Control", "no-store");
 	}
 	buf_release(&groups);
@@ -340,7 +424,7 @@ void route_emrex_page(struct http_request *req, struct http_response *res)
 
 void route_emrex_answer(struct http_request *req, struct http_response *res)
 {
-	const char *lang = http_lang(req), *token = emrex_cookie(req), *session = NULL;
+	const char *lang = http_lang(req), *token, *session = NULL;
 	char learner_id[STORE_ID_MAX + 1];
 	struct portal_emrex_answer a;
 	struct ok_error err;
@@ -350,6 +434,9 @@ void route_emrex_answer(struct http_request *req, struct http_response *res)
 
 	if (!read_form(req, res, &f))
 		return;
+	/* The answer goes to the request the page showed (its r field), whatever other requests
+	 * this browser has open. */
+	token = emrex_cookie(req, f.request);
 	cancel = f.action && strcmp(f.action, "cancel") == 0;
 	/* Sending reads the learner's records: their session and the page's CSRF token. A
 	 * cancel sends nothing, and the emrex cookie (SameSite=Lax: no other site's POST brings
@@ -363,14 +450,14 @@ void route_emrex_answer(struct http_request *req, struct http_response *res)
 		learner_id[0] = '\0';
 	portal_emrex_answer_init(&a);
 	ok_error_clear(&err);
-	if (!token || portal_emrex_answer(req->dep, token, learner_id,
-	                                  (const char *const *)f.chosen, cancel ? 0 : f.n_chosen,
-	                                  cancel, &a, &err)) {
+	if (!token ||
+	    portal_emrex_answer(req->dep, token, learner_id, (const char *const *)f.chosen,
+	                        cancel ? 0 : f.n_chosen, cancel, &a, &err)) {
 		message_page(req, res, token ? ok_http_status(err.code) : 404,
 		             render_text(lang, "emrex.none.title"), render_text(lang, "emrex.none"),
 		             "emrex-none");
 		if (token)
-			set_emrex_cookie(req, res, NULL);
+			set_emrex_cookie(req, res, f.request, NULL);
 		goto out;
 	}
 	buf_init(&fields, PORTAL_EMREX_B64_MAX + 4096);
@@ -381,7 +468,7 @@ void route_emrex_answer(struct http_request *req, struct http_response *res)
 		post_page(req, res, a.return_url, fields.data,
 		          render_text(lang, strcmp(a.code, "NCP_OK") == 0 ? "emrex.sending"
 		                                                          : "emrex.returning"));
-	set_emrex_cookie(req, res, NULL);
+	set_emrex_cookie(req, res, f.request, NULL);
 	buf_release(&fields);
 out:
 	portal_emrex_answer_release(&a);

@@ -99,6 +99,7 @@ static bool own_origin(struct http_request *req)
 
 void route_login(struct http_request *req, struct http_response *res)
 {
+	char back[64];
 	struct portal_session s;
 	struct ok_error err;
 	int rc;
@@ -122,12 +123,9 @@ void route_login(struct http_request *req, struct http_response *res)
 	http_session_end_current(req);
 	http_text(res, 303, "text/plain; charset=utf-8", "", 0);
 	/* A learner who came to send results to an EMREX client goes back to choosing them. */
-	http_header(res, "Location", "%s",
-	            MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND,
-	                                        http_session_secure(req) ? "__Host-oorkonde_emrex"
-	                                                                 : "oorkonde_emrex")
-	                    ? "/emrex"
-	                    : "/learner");
+	if (!http_emrex_return_path(req, back, sizeof(back)))
+		snprintf(back, sizeof(back), "/learner");
+	http_header(res, "Location", "%s", back);
 	http_session_cookie(req, res, s.token);
 	sodium_memzero(&s, sizeof(s));
 }

@@ -11,6 +11,7 @@
 #include "http/retention_daily.h"
 #include "http/session.h"
 #include "io/utf8.h"
+#include "portal/emrex.h"
 #include "registry/institution.h"
 #include "registry/leak.h"
 #include "remote/did_resolver.h"
@@ -723,10 +724,22 @@ static bool route_request(struct exchange *x, struct http_response *res)
 	/* The CSV cap belongs to the import route alone; every other body is small. */
 	max = (route->flags & ROUTE_BODY_CSV) && content_type_is(ct, "text/csv") ? s->cfg.csv_max
 	                                                                         : s->cfg.json_max;
+	/* A contact point's answer carries a whole signed document, often with its PDF: it may
+	 * reach what portal_emrex_client_return takes (review s7 E9), still counted against the
+	 * connection guard below. */
+	if ((route->flags & ROUTE_BODY_EMREX) && max < PORTAL_EMREX_B64_MAX + ((size_t)64 << 10))
+		max = PORTAL_EMREX_B64_MAX + ((size_t)64 << 10);
 	buf_init(&req->body, takes_body ? max : 1);
 	if (announced > max) {
-		http_problem(res, 413, "too-large", "Content too large",
-		             "the body is larger than this server accepts (%zu bytes)", max);
+		if (route->flags & ROUTE_BODY_EMREX)
+			http_problem(res, 413, "too-large", "Content too large",
+			             "an EMREX answer is at most %zu MiB (its elmo field, base64); "
+			             "nothing was kept",
+			             PORTAL_EMREX_B64_MAX >> 20);
+		else
+			http_problem(res, 413, "too-large", "Content too large",
+			             "the body is larger than this server accepts (%zu bytes)",
+			             max);
 		res->close = true;
 		return true;
 	}

@@ -353,6 +353,25 @@ static int refuse(struct depository *d, const char *subject, const char *ncp, in
 	return rc;
 }
 
+/* Uses the client's session up once the answer's document checked out (registry_elmo_import's
+ * gate): a refused or junk document leaves the learner's request open until it expires. */
+struct use_later {
+	struct depository *d;
+	const unsigned char *hash;
+	const char *actor, *learner_id, *detail;
+	bool failed;
+};
+
+static int use_now(void *ctx, struct ok_error *err)
+{
+	struct use_later *u = ctx;
+	int rc = use_session(u->d, u->hash, u->actor, "emrex.answered", u->learner_id, u->detail,
+	                     err);
+
+	u->failed = rc != 0;
+	return rc;
+}
+
 int portal_emrex_client_return(struct depository *d, const struct portal_emrex_return *in,
                                struct portal_emrex_outcome *out, struct ok_error *err)
 {
@@ -360,6 +379,8 @@ int portal_emrex_client_return(struct depository *d, const struct portal_emrex_r
 	struct store_emrex_session e;
 	struct store_session live;
 	char actor[AUDIT_ACTOR_SIZE], detail[200];
+	struct use_later later = {0};
+	int64_t now = ok_now_ms();
 	struct buf doc;
 	int rc;
 
@@ -385,7 +406,12 @@ int portal_emrex_client_return(struct depository *d, const struct portal_emrex_r
 	ok_copy_bounded(out->code, in->code, sizeof(out->code));
 	/* Bound to the learner's sign-in: once they signed out, the answer is no one's. */
 	rc = store_session_find(d->store, e.binding, &live, err);
-	if (rc == OK_ENOTFOUND || (!rc && strcmp(live.learner_id, e.learner_id) != 0)) {
+	/* A session past its idle or absolute limit counts as ended even before anyone deleted
+	 * it (the limits portal_session_check applies). */
+	if (rc == OK_ENOTFOUND ||
+	    (!rc && (strcmp(live.learner_id, e.learner_id) != 0 ||
+	             now - live.last_seen_ms > (int64_t)d->session_idle_s * 1000 ||
+	             now - live.created_ms > PORTAL_SESSION_MAX_S * 1000LL))) {
 		rc = ok_fail_field(err, OK_EAUTH, "session",
 		                   "the learner who asked has signed out since");
 		goto refused;
@@ -394,19 +420,25 @@ int portal_emrex_client_return(struct depository *d, const struct portal_emrex_r
 		goto out;
 	audit_actor_learner(e.learner_id, actor);
 	snprintf(detail, sizeof(detail), "request %s: %s from %s", e.id, out->code, e.ncp);
-	if ((rc = use_session(d, hash, actor, "emrex.answered", e.learner_id, detail, err)))
-		goto refused;
-	if (strcmp(in->code, "NCP_OK") != 0)
+	if (strcmp(in->code, "NCP_OK") != 0) {
+		if ((rc = use_session(d, hash, actor, "emrex.answered", e.learner_id, detail, err)))
+			goto refused;
 		goto out;
+	}
 	if (!in->elmo || in->elmo_len == 0) {
 		rc = ok_fail_field(err, OK_EINPUT, "elmo", "NCP_OK came without a document (elmo)");
 		goto refused;
 	}
 	if ((rc = unbase64(in->elmo, in->elmo_len, &doc, err)))
 		goto refused;
-	/* registry_elmo_import audits its own refusals. */
-	rc = registry_elmo_import(d, doc.data, doc.len, e.ncp, e.learner_id, actor, &out->imported,
-	                          err);
+	/* registry_elmo_import audits its own refusals; the session is used up only once the
+	 * document checked out (use_now), so a replay is refused but a junk answer burns nothing.
+	 */
+	later = (struct use_later){d, hash, actor, e.learner_id, detail, false};
+	rc = registry_elmo_import(d, doc.data, doc.len, PORTAL_EMREX_XML_MAX, e.ncp, e.learner_id,
+	                          actor, use_now, &later, &out->imported, err);
+	if (rc && later.failed)
+		goto refused;
 	goto out;
 refused:
 	refuse(d, e.learner_id, e.ncp, rc, err);

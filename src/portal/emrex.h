@@ -5,8 +5,11 @@
  * Invariants:
  * - Every exchange is one row of the store's EMREX sessions (store/emrex.h), found by the hash
  *   of a random token, used once, dead after PORTAL_EMREX_TTL_S. The contact point's token is
- *   the browser's (a cookie); the client's is the sessionId it sends the contact point, so only
- *   that contact point's answer in that browser can use it.
+ *   the browser's (a cookie per request). The client's is the sessionId it sends the contact
+ *   point: a bearer token, not bound to the browser (the answer is a cross-site POST that
+ *   brings no cookie of ours), only to the learner's sign-in still being live. Whoever holds it
+ *   can answer, but an NCP_OK document must still verify and name the learner, and is used up
+ *   only then.
  * - Opening, answering, cancelling and every refusal are audit events; the results sent are a
  *   read of the learner's personal data (registry_elmo_export, purpose PORTAL_EMREX_PURPOSE).
  * - A refused answer stores nothing (registry_elmo_import is all or nothing).
@@ -24,8 +27,13 @@
 
 #define PORTAL_EMREX_TTL_S   1800
 #define PORTAL_EMREX_PURPOSE "emrex"
-#define PORTAL_EMREX_MSG_MAX 512               /* bytes of a returnMessage kept */
-#define PORTAL_EMREX_B64_MAX ((size_t)8 << 20) /* base64 of a gzipped ELMO document */
+#define PORTAL_EMREX_MSG_MAX 512 /* bytes of a returnMessage kept */
+/* base64 of a gzipped ELMO document: PORTAL_EMREX_XML_MAX of XML that gzip cannot shrink
+ * still fits; the answer route takes bodies this large (ROUTE_BODY_EMREX). */
+#define PORTAL_EMREX_B64_MAX ((size_t)6 << 20)
+/* XML of an answer once unpacked: a learner's results, even with the PDF, need far less; the
+ * CLI's import-elmo keeps ELMO_INPUT_MAX for an operator's files. */
+#define PORTAL_EMREX_XML_MAX ((size_t)4 << 20)
 
 /* The contact point's side */
 
@@ -94,9 +102,11 @@ struct portal_emrex_outcome {
 
 /*
  * A contact point's answer to one of our requests: the session checked (known, unused, not
- * expired, its learner's portal session still live), then for NCP_OK the document imported as
+ * expired, its learner's portal session still live: not ended, idle or past its maximum age),
+ * then used up for the other codes; for NCP_OK the document imported as
  * registry_elmo_import does (gunzip within its cap, signature against the contact point's
- * registered certificate, the learner's name and birth date). 0 for an answer taken (for
+ * registered certificate, the learner's name and birth date), the session used up only once
+ * the document checked out, so a refused one leaves the request open. 0 for an answer taken (for
  * NCP_OK: imported; for the other codes nothing is stored); else nothing is stored and err says
  * why: OK_ENOTFOUND (sessionId unknown), OK_EGONE (answered already, or expired), OK_EAUTH
  * (the learner has signed out), OK_EINPUT (returnCode or elmo malformed), or what

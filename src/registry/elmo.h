@@ -112,7 +112,8 @@ struct elmo_import_result {
 };
 
 /*
- * Imports the ELMO document at data (XML or gzip) sent by contact point ncp for learner_id:
+ * Imports the ELMO document at data (XML or gzip, at most xml_max bytes of XML once unpacked;
+ * 0 = ELMO_INPUT_MAX) sent by contact point ncp for learner_id:
  * the signature verified against that contact point's registered certificate only, the
  * learner's name and birth date matched (an audited read), and each result kept as a foreign
  * achievement (format "elmo", or "elmo-sha1"; origin: the contact point, its country, the
@@ -123,9 +124,14 @@ struct elmo_import_result {
  *                 "identity" (name or birth date not the learner's);
  *   OK_EINPUT / OK_ETOOBIG  not a readable ELMO document (see elmo_import);
  *   OK_ECONFLICT  a result is held already for another learner.
+ * gate (may be NULL) runs once the document verified and names the learner, just before
+ * anything is kept; its error is returned as it is, nothing kept (the portal uses up the
+ * client's session there, so a refused document does not use it up).
  */
-int registry_elmo_import(struct depository *d, const char *data, size_t len, const char *ncp,
-                         const char *learner_id, const char *actor, struct elmo_import_result *out,
+typedef int (*registry_elmo_gate_fn)(void *ctx, struct ok_error *err);
+int registry_elmo_import(struct depository *d, const char *data, size_t len, size_t xml_max,
+                         const char *ncp, const char *learner_id, const char *actor,
+                         registry_elmo_gate_fn gate, void *gate_ctx, struct elmo_import_result *out,
                          struct ok_error *err);
 
 #endif

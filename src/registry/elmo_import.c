@@ -206,8 +206,9 @@ out:
 	return rc;
 }
 
-int registry_elmo_import(struct depository *d, const char *data, size_t len, const char *ncp_name,
-                         const char *learner_id, const char *actor, struct elmo_import_result *out,
+int registry_elmo_import(struct depository *d, const char *data, size_t len, size_t xml_max,
+                         const char *ncp_name, const char *learner_id, const char *actor,
+                         registry_elmo_gate_fn gate, void *gate_ctx, struct elmo_import_result *out,
                          struct ok_error *err)
 {
 	struct store_emrex_ncp *ncp = calloc(1, sizeof(*ncp));
@@ -244,6 +245,7 @@ int registry_elmo_import(struct depository *d, const char *data, size_t len, con
 	o.cert_pem = ncp->cert;
 	o.cert_len = strlen(ncp->cert);
 	o.accept_sha1 = ncp->accept_sha1 != 0;
+	o.xml_max = xml_max;
 	rc = elmo_import(data, len, &o, &doc, &sig, keep_fragment, &frags, err);
 	if (rc == OK_ENOMEM || rc == OK_ETOOBIG) {
 		if (!err->message[0])
@@ -261,6 +263,8 @@ int registry_elmo_import(struct depository *d, const char *data, size_t len, con
 	}
 	if ((rc = check_identity(d, learner_id, actor, &doc, err)))
 		goto refuse;
+	if (gate && (rc = gate(gate_ctx, err)))
+		goto out;
 	rc = keep_all(d, learner_id, actor, ncp, &doc, &frags, &sig, out, err);
 	if (!rc || rc != OK_ECONFLICT)
 		goto out;

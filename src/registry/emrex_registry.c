@@ -59,9 +59,9 @@ bool emrex_url_ok(const char *url, size_t max, const char *test_hosts)
 	authority = strcspn(url + skip, "/?#");
 	/* A host name or address and a port: nothing else may reach a header (CSP form-action)
 	 * or a page. */
-	if (authority == 0 || strspn(url + skip, "abcdefghijklmnopqrstuvwxyz"
-	                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") <
-	                              authority)
+	if (authority == 0 ||
+	    strspn(url + skip, "abcdefghijklmnopqrstuvwxyz"
+	                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < authority)
 		return false;
 	return skip == 8 || test_host(url + skip, authority, test_hosts);
 }
@@ -133,6 +133,9 @@ static int read_emp(const json_t *e, size_t i, const char *test_hosts, struct st
 	    cert_pem(pub, n->cert, sizeof(n->cert)) ||
 	    elmo_cert_describe(n->cert, strlen(n->cert), subject, fp, &until, NULL))
 		return BAD("pubKey", "not an X.509 certificate (PEM or base64)");
+	/* An expired certificate would refuse every answer (elmo_verify_doc): say so now. */
+	if (until < ok_now_ms())
+		return BAD("pubKey", "the certificate has expired");
 	if (inst && !json_is_array(inst))
 		return BAD("institutions", "not a list");
 	text = inst ? json_dumps(inst, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("[]");

@@ -317,10 +317,10 @@ def test_hostile_documents_are_refused(fi):
         if check is None:
             rc, out, _ = import_elmo(fi, path)
             assert rc == 1 and out["check"] in ("xml", "elmo"), out
-    # A gzip bomb: 64 MiB of zeros in some 64 KiB, stopped at the cap.
+    # A gzip bomb: 64 MiB of zeros in some 64 KiB, stopped at 64 times its size.
     bomb = fi.tmp / "bomb.gz"
     bomb.write_bytes(gzip.compress(b"\0" * (64 << 20), compresslevel=9))
-    out = refused(fi, bomb, "elmo", "MiB")
+    out = refused(fi, bomb, "elmo", "64 times its gzip size")
     # And a plain file past the cap.
     big = fi.tmp / "big.xml"
     big.write_bytes(b"<elmo>" + b" " * (17 << 20) + b"</elmo>")
@@ -330,9 +330,28 @@ def test_hostile_documents_are_refused(fi):
     assert sum(e["action"] == "emrex.refuse" for e in events) >= 6
 
 
+def expired_certificate():
+    """A self-signed P-256 certificate whose validity ended yesterday."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "old NCP")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=30))
+            .not_valid_after(now - datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
 def test_registry_refuses_bad_entries_whole(fi, tmp_path):
     good = json.loads(fi.registry.read_text())
-    for change, field in [({"url": "http://plain.example/"}, "emps[0].url"),
+    for change, field in [({"pubKey": expired_certificate()},
+                           "emps[0].pubKey: the certificate has expired"),
+                          ({"url": "http://plain.example/"}, "emps[0].url"),
                           ({"countryCode": "nl"}, "emps[0].countryCode"),
                           ({"pubKey": "not a certificate"}, "emps[0].pubKey"),
                           ({"acronym": "bad acronym!"}, "emps[0].acronym")]:

@@ -169,23 +169,30 @@ def test_round_trip_keeps_only_the_ticked_results(net):
 
     # At nl: the request, the sign-in, the choice.
     r = post_to(b, net, url, fields)
-    assert r.status == 303 and r.headers["location"] == "/emrex", r
+    assert r.status == 303 and re.fullmatch(r"/emrex\?r=[0-9a-f]{16}", r.headers["location"]), r
+    loc = r.headers["location"]
     assert "SameSite=Lax" in r.headers["set-cookie"]
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    r = b.send(net["nl_srv"], "GET", loc)
     assert r.status == 200 and b'id="emrex-signin"' in r.body, r
     assert f"127.0.0.1:{net['fi_srv'].port}".encode() in r.body
     r = b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
-    assert r.headers["location"] == "/emrex"  # back to the choice after signing in
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    assert r.headers["location"] == loc  # back to the choice after signing in
+    r = b.send(net["nl_srv"], "GET", loc)
     assert r.status == 200 and b'id="emrex-choose"' in r.body, r
     text = r.body.decode()
     assert "<legend>Universiteit Testdorp</legend>" in text
+    # Who gets the results is said again next to Send.
+    assert f'id="emrex-to">127.0.0.1:{net["fi_srv"].port}</strong>' in text
+    # Nothing is ticked for her: she chooses.
+    form = re.search(r'<form[^>]*id="emrex-choose">.*?</form>', text, re.S).group(0)
+    assert " checked" not in form
     ids = dict((t, i) for i, t in re.findall(
-        r'name="a" checked value="([^"]+)"> <span>([^<]+)</span>', text))
+        r'name="a" value="([^"]+)"> <span>([^<]+)</span>', text))
     assert set(ids) == {"Mechanics", "Optica", "Bachelor Physics"}
     _, hidden = page_form(r, "emrex-choose")
+    assert hidden["r"] == loc.split("=")[1]
     r = b.send(net["nl_srv"], "POST", "/emrex/answer",
-               {"csrf": hidden["csrf"], "action": "send",
+               {"csrf": hidden["csrf"], "r": hidden["r"], "action": "send",
                 "a": [ids["Optica"], ids["Bachelor Physics"]]})
     assert r.status == 200, r
     back, answer = page_form(r, "emrex-post")
@@ -195,7 +202,7 @@ def test_round_trip_keeps_only_the_ticked_results(net):
     assert "<Signature" in xml and "Optica" in xml and "Bachelor Physics" in xml
     assert "Mechanics" not in xml
     # The answer is made once: the request is used up, and the cookie cleared.
-    assert "oorkonde_emrex" not in b.jar[nl_port]
+    assert not any(k.startswith("oorkonde_emrex") for k in b.jar[nl_port])
 
     # Back at fi: imported, with their origin.
     r = post_to(b, net, back, answer)
@@ -224,12 +231,12 @@ def test_round_trip_keeps_only_the_ticked_results(net):
 def test_cancel_at_the_contact_point_keeps_nothing(net):
     before = len(foreign(net))
     b, _, url, fields = fetch_start(net)
-    post_to(b, net, url, fields)
+    loc = post_to(b, net, url, fields).headers["location"]
     b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    r = b.send(net["nl_srv"], "GET", loc)
     _, hidden = page_form(r, "emrex-choose")
     r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": hidden["csrf"],
-                                                        "action": "cancel"})
+                                                        "r": hidden["r"], "action": "cancel"})
     back, answer = page_form(r, "emrex-post")
     assert answer["returnCode"] == "NCP_CANCEL" and answer["elmo"] == ""
     r = post_to(b, net, back, answer)
@@ -241,13 +248,14 @@ def test_cancel_before_signing_in(net):
     """The sign-in page's Cancel answers NCP_CANCEL with no one signed in at nl; the request is
     then gone, and its cookie with it."""
     b, _, url, fields = fetch_start(net)
-    post_to(b, net, url, fields)
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    loc = post_to(b, net, url, fields).headers["location"]
+    r = b.send(net["nl_srv"], "GET", loc)
     assert b'id="emrex-signin"' in r.body, r
-    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"action": "cancel"})
+    tag = re.search(r'name="r" value="([0-9a-f]{16})"', r.body.decode()).group(1)
+    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"action": "cancel", "r": tag})
     back, answer = page_form(r, "emrex-post")
     assert answer["returnCode"] == "NCP_CANCEL" and answer["elmo"] == ""
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    r = b.send(net["nl_srv"], "GET", loc)
     assert r.status == 404 and b'id="emrex-none"' in r.body, r
     r = post_to(b, net, back, answer)
     assert r.status == 200 and b'id="emrex-nothing"' in r.body, r
@@ -258,15 +266,16 @@ def test_cancel_before_signing_in(net):
 
 def test_sending_needs_the_session_and_its_csrf_token(net):
     b, _, url, fields = fetch_start(net)
-    post_to(b, net, url, fields)
+    loc = post_to(b, net, url, fields).headers["location"]
     b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    r = b.send(net["nl_srv"], "GET", loc)
     _, hidden = page_form(r, "emrex-choose")
-    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": "x" * 43, "action": "send"})
+    r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": "x" * 43, "r": hidden["r"],
+                                                        "action": "send"})
     assert r.status == 401, r
     # The request is still open: the right token sends.
     r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": hidden["csrf"],
-                                                        "action": "send"})
+                                                        "r": hidden["r"], "action": "send"})
     assert r.status == 200 and page_form(r, "emrex-post")[1]["returnCode"] == "NCP_NO_RESULTS"
 
 
@@ -275,16 +284,17 @@ def test_a_document_that_cannot_be_made_answers_ncp_error(net):
     learner's request is used up, and fi keeps nothing."""
     before = len(foreign(net))
     b, _, url, fields = fetch_start(net)
-    post_to(b, net, url, fields)
+    loc = post_to(b, net, url, fields).headers["location"]
     b.sign_in(net["nl_srv"], net["nl"], net["nl_anna"])
-    r = b.send(net["nl_srv"], "GET", "/emrex")
+    r = b.send(net["nl_srv"], "GET", loc)
     _, hidden = page_form(r, "emrex-choose")
-    ids = re.findall(r'name="a" checked value="([^"]+)"', r.body.decode())
+    ids = re.findall(r'name="a" value="([^"]+)"', r.body.decode())
     key = net["nl"].data / "elmo.key"
     key.rename(key.with_suffix(".away"))
     try:
         r = b.send(net["nl_srv"], "POST", "/emrex/answer", {"csrf": hidden["csrf"],
-                                                            "action": "send", "a": ids})
+                                                            "r": hidden["r"], "action": "send",
+                                                            "a": ids})
     finally:
         key.with_suffix(".away").rename(key)
     back, answer = page_form(r, "emrex-post")
@@ -293,6 +303,33 @@ def test_a_document_that_cannot_be_made_answers_ncp_error(net):
     r = post_to(b, net, back, answer)
     assert r.status == 200 and b"NCP_ERROR" in r.body, r
     assert len(foreign(net)) == before
+
+
+def test_another_sites_request_cannot_take_over_the_consent_page(net):
+    """E2 of the s7 review: while the learner has fi's consent page open, another site's
+    top-level POST /emrex (another tab) adds a request of its own. Her Send still answers the
+    request the page showed, to fi; evil's request stays unanswered."""
+    b, _, url, fields = fetch_start(net)
+    nl = net["nl_srv"]
+    loc = post_to(b, net, url, fields).headers["location"]
+    b.sign_in(nl, net["nl"], net["nl_anna"])
+    r = b.send(nl, "GET", loc)
+    assert f"127.0.0.1:{net['fi_srv'].port}".encode() in r.body
+    _, hidden = page_form(r, "emrex-choose")
+    ids = re.findall(r'name="a" value="([^"]+)"', r.body.decode())
+    r = b.send(nl, "POST", "/emrex", {"sessionId": "evil",
+                                      "returnUrl": "https://evil.example/steal"})
+    assert r.status == 303 and r.headers["location"] != loc, r
+    r = b.send(nl, "POST", "/emrex/answer", {"csrf": hidden["csrf"], "r": hidden["r"],
+                                             "action": "send", "a": ids})
+    back, answer = page_form(r, "emrex-post")
+    assert back == fields["returnUrl"] and answer["sessionId"] == fields["sessionId"], back
+    assert "evil.example" not in r.headers["content-security-policy"]
+    # Without the page's r, or with a tag the browser has no cookie of, nothing is answered.
+    for form in ({"csrf": hidden["csrf"], "action": "send", "a": ids},
+                 {"csrf": hidden["csrf"], "r": "0" * 16, "action": "send", "a": ids}):
+        r = b.send(nl, "POST", "/emrex/answer", form)
+        assert r.status == 404 and b'id="emrex-none"' in r.body, r
 
 
 @pytest.mark.parametrize("form, field", [
@@ -370,6 +407,35 @@ def test_bad_answers_are_refused_and_keep_nothing(net, binary):
     assert len(foreign(net)) == before
 
 
+def vm_hwm_mib(srv):
+    with open(f"/proc/{srv.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_element_bombs_are_refused_fast_and_small(net):
+    """E1 of the s7 review: 22 KB of gzip (<a/> four million times) took 18 s and 575 MB when
+    the tree was built before it was counted. Now the gzip ratio refuses it before any parse,
+    and a document that unpacks within the ratio (a million elements, a or b at random) is
+    stopped by the count while parsing."""
+    import random
+    import time
+    fi = net["fi_srv"]
+    rnd = random.Random(7)
+    bombs = [gzip.compress(b"<elmo>" + b"<a/>" * ((16 << 20) // 4 - 4) + b"</elmo>", 9),
+             gzip.compress(b"<elmo>" + b"".join(rnd.choice((b"<a/>", b"<b/>"))
+                                                for _ in range((1 << 20) - 8)) + b"</elmo>", 9)]
+    assert len(bombs[0]) < 22000 and len(base64.b64encode(bombs[1])) < 1 << 20
+    for packed, reason in zip(bombs, ("64 times its gzip size", "200000 elements")):
+        t = time.monotonic()
+        r = answer_with(net, b"", packed=packed)
+        assert time.monotonic() - t < 5, "took %.1f s" % (time.monotonic() - t)
+        refused(net, r, 413, reason)
+    assert vm_hwm_mib(fi) < 100, vm_hwm_mib(fi)
+
+
 def test_the_answer_counts_only_while_the_learner_is_signed_in(net):
     b, _, _, fields = fetch_start(net)
     cookie = b.jar[net["fi_srv"].port]["oorkonde_session"]
@@ -381,6 +447,74 @@ def test_the_answer_counts_only_while_the_learner_is_signed_in(net):
                {"sessionId": fields["sessionId"], "returnCode": "NCP_OK",
                 "elmo": base64.b64encode(gzip.compress(genuine(net))).decode()})
     refused(net, r, 403, "signed out")
+
+
+def test_a_refused_document_leaves_the_request_open(net):
+    """E4 of the s7 review: the session is used up only once the document checked out. An
+    altered document is refused and the learner's request stays open: the genuine answer is
+    still taken, and a replay of it is not."""
+    b, _, _, fields = fetch_start(net)
+    doc = genuine(net)
+
+    def send(d):
+        return b.send(net["fi_srv"], "POST", "/learner/emrex/return",
+                      {"sessionId": fields["sessionId"], "returnCode": "NCP_OK",
+                       "returnMessage": "", "elmo": base64.b64encode(gzip.compress(d)).decode()})
+
+    refused(net, send(doc.replace(b"Mechanics", b"Mechanica")), 422, "signature")
+    r = send(doc)
+    assert r.status == 200 and b'id="emrex-imported"' in r.body, r
+    refused(net, send(doc), 410, "answered already")
+
+
+def test_an_idle_sign_in_no_longer_counts(net, binary):
+    """E4: a learner session idle past session_idle_s counts as ended for the answer, even
+    before anyone deleted it."""
+    import time
+    ok = Oorkonde(binary, net["base"] / "idle")
+    ok.init()
+    ok.add_institution(code="98FI", name="Turun yliopisto", country="FI")
+    ok.import_csv(write_csv(net["base"] / "idle.csv",
+                            [make_row(record_id="T-1", **dict(ANNA, national_id="111222333"))]),
+                  "--strict", institution="98FI").check_returncode()
+    port = free_port()
+    configure(ok, port)
+    path = ok.data / "config.json"
+    path.write_text(json.dumps(dict(json.loads(path.read_text()), session_idle_s=2)))
+    registry = net["base"] / "emreg.json"
+    ok.run("emrex", "registry", "import", registry, check=True)
+    srv = Server(ok, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0", name="idle").start()
+    try:
+        b = Browser()
+        b.sign_in(srv, ok, learner_id(ok, "111222333"))
+        r = b.send(srv, "GET", "/learner/emrex")
+        action, form = page_form_ncp(r)
+        r = b.send(srv, "POST", action, form)
+        _, fields = page_form(r, "emrex-post")
+        time.sleep(3.5)
+        # Cross-site, as the contact point's page posts it: no session cookie comes along.
+        r = Browser().send(srv, "POST", "/learner/emrex/return",
+                   {"sessionId": fields["sessionId"], "returnCode": "NCP_CANCEL"})
+        assert r.status == 403 and b"signed out" in r.body, r
+    finally:
+        srv.stop()
+
+
+def test_a_large_answer_reaches_the_learners_page(net):
+    """E9 of the s7 review: an answer above the 1 MiB form cap (a document with its PDF) is
+    read by the route and answered on the learner's page, not with a bare 413; a body past
+    the answer's own cap gets a 413 that says what the cap is."""
+    import os
+    b, _, _, fields = fetch_start(net)
+    elmo = base64.b64encode(b"\x1f\x8b" + os.urandom(2 << 20)).decode()
+    r = b.send(net["fi_srv"], "POST", "/learner/emrex/return",
+               {"sessionId": fields["sessionId"], "returnCode": "NCP_OK", "elmo": elmo})
+    refused(net, r, 400, "gzip data is damaged")
+    srv = net["fi_srv"]
+    r = srv.raw(b"POST /learner/emrex/return HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                b"Content-Type: %s\r\nContent-Length: %d\r\n\r\n"
+                % (srv.port, FORM.encode(), 7 << 20))
+    assert r.status == 413 and "an EMREX answer is at most 6 MiB" in r.json()["detail"], r
 
 
 def test_learner_page_needs_a_session(net):

@@ -59,7 +59,7 @@ static void check(const struct elmo_document *doc)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct elmo_import_options o = {cert.data, cert.len, false};
+	struct elmo_import_options o = {cert.data, cert.len, false, 0};
 	struct elmo_signature_info sig;
 	struct elmo_document doc;
 	struct ok_error err;

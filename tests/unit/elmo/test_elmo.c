@@ -100,7 +100,7 @@ static int count_fragments(void *ctx, size_t report, size_t result, const char *
 static int import(const struct keys *k, const char *data, size_t len, bool sha1,
                   struct elmo_document *doc, struct ok_error *err)
 {
-	struct elmo_import_options o = {k->cert.data, k->cert.len, sha1};
+	struct elmo_import_options o = {k->cert.data, k->cert.len, sha1, 0};
 	struct elmo_signature_info sig;
 
 	elmo_document_init(doc);
@@ -121,7 +121,7 @@ static void round_trip_reads_back_what_was_written(void **state)
 	(void)state;
 	keys_make(&k, "NCP");
 	export_sample(&k, &xml);
-	o = (struct elmo_import_options){k.cert.data, k.cert.len, false};
+	o = (struct elmo_import_options){k.cert.data, k.cert.len, false, 0};
 	elmo_document_init(&doc);
 	ok_error_clear(&err);
 	assert_int_equal(
@@ -290,11 +290,124 @@ static void gzip_bomb_stops_at_the_cap(void **state)
 	assert_true(z.total_out < ((size_t)1 << 20));
 	assert_int_equal(import(&k, (const char *)packed, z.total_out, false, &doc, &err),
 	                 OK_ETOOBIG);
-	assert_non_null(strstr(err.message, "MiB"));
+	/* 32 KB of gzip stop at 64 times their size, long before the 16 MiB cap. */
+	assert_non_null(strstr(err.message, "64 times"));
 	deflateEnd(&z);
 	elmo_document_release(&doc);
 	free(zeros);
 	free(packed);
+	keys_release(&k);
+}
+
+/* E1 of the s7 review: the limits hold while parsing. ELMO_NODES_MAX + 1 elements and then
+ * a mismatched end tag: refused for the count, which shows the parser stopped at the limit and
+ * never reached the end (counted afterwards, it would be refused as not well-formed). */
+static void elements_are_counted_while_parsing(void **state)
+{
+	struct elmo_document doc;
+	struct ok_error err;
+	struct keys k;
+	struct buf x;
+	int i;
+
+	(void)state;
+	keys_make(&k, "NCP");
+	buf_init(&x, (size_t)4 << 20);
+	buf_addstr(&x, "<elmo>");
+	for (i = 0; i <= ELMO_NODES_MAX; i++)
+		buf_addstr(&x, "<a/>");
+	buf_addstr(&x, "</b>");
+	assert_int_equal(import(&k, x.data, x.len, false, &doc, &err), OK_ETOOBIG);
+	assert_string_equal(err.field, "elmo");
+	assert_non_null(strstr(err.message, "elements"));
+	elmo_document_release(&doc);
+	buf_release(&x);
+	keys_release(&k);
+}
+
+/* libxml2 2.9 checks an element's attributes pairwise before any callback: 100,000 of them
+ * took minutes. They are refused before the parse. */
+static void attributes_of_one_element_are_capped(void **state)
+{
+	struct elmo_document doc;
+	struct ok_error err;
+	struct keys k;
+	struct buf x;
+	char a[32];
+	int i;
+
+	(void)state;
+	keys_make(&k, "NCP");
+	buf_init(&x, (size_t)4 << 20);
+	buf_addstr(&x, "<elmo");
+	for (i = 0; i < 100000; i++) {
+		snprintf(a, sizeof(a), " b%d=\"=\"", i);
+		buf_addstr(&x, a);
+	}
+	buf_addstr(&x, "/>");
+	assert_int_equal(import(&k, x.data, x.len, false, &doc, &err), OK_ETOOBIG);
+	assert_non_null(strstr(err.message, "attributes"));
+	elmo_document_release(&doc);
+	/* ELMO_ATTRS_MAX of them, '=' in quoted values not counted, pass the scan. */
+	x.len = 0;
+	buf_addstr(&x, "<elmo");
+	for (i = 0; i < ELMO_ATTRS_MAX; i++) {
+		snprintf(a, sizeof(a), " b%d='a=b'", i);
+		buf_addstr(&x, a);
+	}
+	buf_addstr(&x, "><!-- a=b c=d --></elmo>");
+	assert_int_equal(import(&k, x.data, x.len, false, &doc, &err), OK_EINVALID);
+	assert_string_equal(err.field, "signature");
+	elmo_document_release(&doc);
+	buf_release(&x);
+	keys_release(&k);
+}
+
+/* The caller's cap (the HTTP path's 4 MiB) holds for plain XML and for gzip. */
+static void callers_cap_holds(void **state)
+{
+	struct elmo_import_options o;
+	struct elmo_signature_info sig;
+	struct elmo_document doc;
+	struct ok_error err;
+	struct keys k;
+	struct buf x;
+
+	(void)state;
+	keys_make(&k, "NCP");
+	buf_init(&x, (size_t)8 << 20);
+	buf_addstr(&x, "<elmo>");
+	while (x.len < ((size_t)5 << 20))
+		buf_addstr(&x, "<!-- padding padding padding padding padding padding -->");
+	buf_addstr(&x, "</elmo>");
+	o = (struct elmo_import_options){k.cert.data, k.cert.len, false, (size_t)4 << 20};
+	elmo_document_init(&doc);
+	ok_error_clear(&err);
+	assert_int_equal(elmo_import(x.data, x.len, &o, &doc, &sig, NULL, NULL, &err), OK_ETOOBIG);
+	assert_non_null(strstr(err.message, "4 MiB"));
+	elmo_document_release(&doc);
+	buf_release(&x);
+	keys_release(&k);
+}
+
+/* E10 of the s7 review: a registered certificate that expired is trusted no more. */
+static void expired_certificate_is_refused(void **state)
+{
+	struct elmo_document doc;
+	struct ok_error err;
+	struct keys k;
+	struct buf xml;
+
+	(void)state;
+	buf_init(&k.key, 1 << 16);
+	buf_init(&k.cert, 1 << 16);
+	assert_int_equal(elmo_keygen("NCP", -1, &k.key, &k.cert, NULL), 0);
+	export_sample(&k, &xml);
+	assert_int_equal(import(&k, xml.data, xml.len, false, &doc, &err), OK_EINVALID);
+	assert_string_equal(err.field, "signature");
+	assert_non_null(strstr(err.message, "expired on 20"));
+	elmo_document_release(&doc);
+	buf_release(&xml);
 	keys_release(&k);
 }
 
@@ -352,6 +465,10 @@ int main(void)
 	        cmocka_unit_test(any_change_or_other_key_is_refused),
 	        cmocka_unit_test(hostile_xml_is_refused),
 	        cmocka_unit_test(gzip_bomb_stops_at_the_cap),
+	        cmocka_unit_test(elements_are_counted_while_parsing),
+	        cmocka_unit_test(attributes_of_one_element_are_capped),
+	        cmocka_unit_test(callers_cap_holds),
+	        cmocka_unit_test(expired_certificate_is_refused),
 	        cmocka_unit_test(pdf_cross_references_hold),
 	        cmocka_unit_test(key_must_be_the_certificates),
 	};
