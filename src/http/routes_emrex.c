@@ -224,7 +224,7 @@ static bool tag_ok(const char *tag)
 
 static const char *emrex_cookie_prefix(struct http_request *req)
 {
-	return http_session_secure(req) ? EMREX_COOKIE_SECURE : EMREX_COOKIE;
+	return http_secure(req) ? EMREX_COOKIE_SECURE : EMREX_COOKIE;
 }
 
 /* The token of request tag in this browser, or NULL: the cookie named with tag, whose value
@@ -249,7 +249,7 @@ static const char *emrex_cookie(struct http_request *req, const char *tag)
 static void set_emrex_cookie(struct http_request *req, struct http_response *res, const char *tag,
                              const char *token)
 {
-	const char *secure = http_session_secure(req) ? "; Secure" : "";
+	const char *secure = http_secure(req) ? "; Secure" : "";
 
 	if (token)
 		http_header(res, "Set-Cookie",

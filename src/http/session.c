@@ -134,8 +134,3 @@ bool http_session_form(struct http_request *req, const char *csrf,
 	*token = t;
 	return true;
 }
-
-bool http_session_secure(struct http_request *req)
-{
-	return secure(req);
-}

@@ -42,9 +42,6 @@ bool http_session_page(struct http_request *req, char learner_id[STORE_ID_MAX + 
 bool http_session_form(struct http_request *req, const char *csrf,
                        char learner_id[STORE_ID_MAX + 1], const char **token);
 
-/* Whether cookies of this request must be Secure (TLS, or an https:// base_url). */
-bool http_session_secure(struct http_request *req);
-
 /* Sets the session cookie to token (HttpOnly, SameSite=Strict, Path=/, and Secure over TLS or
  * when the depository's base_url is https://, then named HTTP_SESSION_COOKIE_SECURE), or clears
  * it when token is NULL. */
