@@ -58,6 +58,10 @@ enum route_flags {
 	ROUTE_LEARNER = 16,  /* a learner's session is required (and X-CSRF-Token to change) */
 	/* also takes application/x-www-form-urlencoded (a page's own form; body ignored) */
 	ROUTE_BODY_FORM = 32,
+	/* an anonymous request the depository speaks for to a wallet (the verifier's page): its
+	 * own, much lower limit per client address (http.verifier_requests_per_minute_per_address)
+	 */
+	ROUTE_ANON_VERIFIER = 64,
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -95,6 +99,9 @@ json_t *http_body_json(struct http_request *req, struct http_response *res);
 
 /* Whether the caller's key has a permission ("register", "read", "vc-issue", "export"). */
 bool http_key_permits(const struct store_api_key *k, const char *perm);
+/* Checks the request's API key (Authorization: Bearer) as a ROUTE_REGISTRAR route does, for a
+ * route that takes a key only sometimes; false when res already holds the answer (401/403). */
+bool http_authenticate(struct http_request *req, struct http_response *res);
 
 /* Whether the server is shutting down (for import_options.should_stop; takes the server). */
 bool http_server_stopping(void *server);
@@ -172,6 +179,7 @@ void route_share(struct http_request *req, struct http_response *res);
 void route_share_credentials(struct http_request *req, struct http_response *res);
 /* The OpenID4VP verifier (routes_oid4vp.c) */
 void route_verifier_request_create(struct http_request *req, struct http_response *res);
+void route_web_request_create(struct http_request *req, struct http_response *res);
 void route_verifier_request_object(struct http_request *req, struct http_response *res);
 void route_verifier_response(struct http_request *req, struct http_response *res);
 void route_verifier_result(struct http_request *req, struct http_response *res);
