@@ -600,7 +600,7 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 	char why[VERIFY_MESSAGE_MAX] = "", actor[AUDIT_ACTOR_SIZE], at[32];
 	int64_t now = ok_now_ms();
 	struct audit_txn t;
-	bool verified = true, jwt;
+	bool verified = true, jwt, same_device;
 	char *text = NULL;
 	size_t i;
 	int rc;
@@ -623,6 +623,7 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 		goto out;
 	}
 	client_id = json_string_value(json_object_get(spec, "client_id"));
+	same_device = json_is_string(json_object_get(spec, "view"));
 	jwt = strcmp(json_string_value(json_object_get(spec, "response_mode")), MODE_POST_JWT) == 0;
 	if (set[F_RESPONSE]) {
 		struct jose_signer key = {0};
@@ -633,6 +634,13 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 			rc = ok_fail_field(err, OK_EINPUT, "response",
 			                   "this request asked for an unencrypted response "
 			                   "(direct_post)");
+			goto out;
+		}
+		if (set[F_VP_TOKEN] || set[F_ERROR] || set[F_ERROR_DESCRIPTION]) {
+			rc = ok_fail_field(
+			        err, OK_EINPUT, "response",
+			        "an encrypted response carries vp_token and error inside "
+			        "the JWE, not beside it");
 			goto out;
 		}
 		rc = enc_key(d, row, &key, err);
@@ -677,10 +685,12 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 			buf_addch(&fields[F_ERROR], '\0');
 		}
 	} else {
-		if (jwt && !set[F_ERROR]) {
+		/* An encrypted request reads only its JWE: no answer, not even an error, is
+		 * taken in the clear (review W6). */
+		if (jwt) {
 			rc = ok_fail_field(err, OK_EINPUT, "response",
 			                   "this request asked for an encrypted response "
-			                   "(direct_post.jwt): post it as response");
+			                   "(direct_post.jwt): post it, or the error, as response");
 			goto out;
 		}
 		state = set[F_STATE] ? fields[F_STATE].data : NULL;
@@ -704,6 +714,15 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 		verified = false;
 		snprintf(why, sizeof(why), "the wallet did not share the credential (%s)",
 		         fields[F_ERROR].data);
+		/* Same device (review W4): the request object (state and all) is public to
+		 * whoever saw the link, so an error anyone can post must not close the request
+		 * before the wallet's real answer; it is taken, and nothing changes. The
+		 * verifier sees the request expire. */
+		if (same_device) {
+			if (!(*reply = json_object()))
+				rc = ok_fail(err, OK_ENOMEM, "out of memory");
+			goto out;
+		}
 	} else {
 		const json_t *dcql = json_object_get(spec, "dcql_query"), *cq;
 
@@ -755,8 +774,11 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 	if ((rc = audit_txn_end(&t, rc, err)))
 		goto out;
 	*reply = json_object();
-	if (*reply && json_is_string(json_object_get(spec, "view"))) {
-		/* Same device: the wallet sends the browser back to the result page. */
+	/* Same device: the wallet sends the browser back to the result page, which holds the
+	 * verifier's own token. Anyone who saw the link can post an answer, so only one whose
+	 * presentations verified against this request's nonce and client id (made by the holder's
+	 * key, hence by the holder's wallet) is given it (review W4). */
+	if (*reply && same_device && verified) {
 		const char *b64 = json_string_value(json_object_get(spec, "view"));
 		struct buf sealed, view;
 		char url[OID4VP_URL_MAX];

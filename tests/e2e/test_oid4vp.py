@@ -370,3 +370,51 @@ def test_page_requests_anonymous_named_and_limited(binary, tmp_path, server_on):
     # The API with a key is not held to it.
     srv.vkey = ok.vkey
     ask(srv)
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def test_same_device_view_only_for_a_verified_answer(dep):
+    """Review W4: the request object (state and all) is public to whoever saw the link; the
+    verifier's result page goes only to an answer whose presentations verify against this
+    request, and an error posted by anyone does not close it."""
+    made = ask(dep.srv, same_device=True, label="Hiring: J. Jansen, salary scale 11")
+    req = resolve(dep.srv, made)
+    url = path_of(req["response_uri"])
+    r = dep.srv.post(url, urllib.parse.urlencode({"error": "access_denied",
+                                                  "state": req["state"]}), ctype=FORM)
+    assert r.status == 200 and r.json() == {}, r
+    assert outcome(dep.srv, made)["status"] == "pending"
+    # The holder's wallet answers after it: verified, and sent back to the result page.
+    p = present(dep.credential, ASKED, dep.holder, req["nonce"], req["client_id"])
+    r = answer(dep.srv, req, {"result": [p]})
+    assert r.status == 200 and r.json() == {"redirect_uri": made["result_url"]}, r
+    assert outcome(dep.srv, made)["status"] == "verified"
+    # A presentation that does not verify (another key than the credential's) is recorded,
+    # but its poster is not given the verifier's page.
+    made = ask(dep.srv, same_device=True)
+    req = resolve(dep.srv, made)
+    p = present(dep.credential, ASKED, ec.generate_private_key(ec.SECP256R1()), req["nonce"],
+                req["client_id"])
+    r = answer(dep.srv, req, {"result": [p]})
+    assert r.status == 200 and r.json() == {}, r
+    assert outcome(dep.srv, made)["status"] == "not_verified"
+
+
+def test_jwt_request_takes_nothing_in_the_clear(dep):
+    """Review W6: a direct_post.jwt request reads only the JWE (`response`)."""
+    made = ask(dep.srv, response_mode="direct_post.jwt")
+    req = resolve(dep.srv, made)
+    assert req["response_mode"] == "direct_post.jwt"
+    url = path_of(req["response_uri"])
+    p = present(dep.credential, ASKED, dep.holder, req["nonce"], req["client_id"])
+    token = json.dumps({"result": [p]})
+    for fields in [{"vp_token": token, "state": req["state"], "error": "x"},
+                   {"vp_token": token, "state": req["state"]},
+                   {"error": "access_denied", "state": req["state"]},
+                   {"response": "a.b.c.d.e", "vp_token": token, "state": req["state"]},
+                   {"response": "a.b.c.d.e", "error": "access_denied"}]:
+        r = dep.srv.post(url, urllib.parse.urlencode(fields), ctype=FORM)
+        assert r.status == 400 and r.json()["error"] == "invalid_request", (fields, r)
+    assert outcome(dep.srv, made)["status"] == "pending"
