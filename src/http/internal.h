@@ -102,6 +102,9 @@ bool http_key_permits(const struct store_api_key *k, const char *perm);
 /* Checks the request's API key (Authorization: Bearer) as a ROUTE_REGISTRAR route does, for a
  * route that takes a key only sometimes; false when res already holds the answer (401/403). */
 bool http_authenticate(struct http_request *req, struct http_response *res);
+/* Takes one from the client address's anonymous verifier requests (ROUTE_ANON_VERIFIER's
+ * limit), for a route that is anonymous only sometimes; true when res holds the 429. */
+bool http_anon_verifier_limited(struct http_request *req, struct http_response *res);
 
 /* Whether the server is shutting down (for import_options.should_stop; takes the server). */
 bool http_server_stopping(void *server);

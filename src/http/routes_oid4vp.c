@@ -90,6 +90,9 @@ void route_verifier_request_create(struct http_request *req, struct http_respons
 		request_create(req, res, by);
 		return;
 	}
+	/* Anonymous under verifier_open: the page's limit per address holds here too. */
+	if (http_anon_verifier_limited(req, res))
+		return;
 	request_create(req, res, NULL);
 }
 

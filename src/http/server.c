@@ -433,9 +433,17 @@ static bool authenticate(struct http_request *req, struct http_response *res)
 	return true;
 }
 
+static bool limited(struct ratelimit *r, const char *key, bool take, struct http_response *res,
+                    const char *what);
+
 bool http_authenticate(struct http_request *req, struct http_response *res)
 {
 	return authenticate(req, res);
+}
+
+bool http_anon_verifier_limited(struct http_request *req, struct http_response *res)
+{
+	return limited(&req->srv->verifier_limiter, req->client, true, res, "from this address");
 }
 
 /* The first route whose template matches path, whatever the method (for logs and metrics). */

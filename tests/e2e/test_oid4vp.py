@@ -343,6 +343,17 @@ def test_open_route_names_the_stated_requester_not_verified(binary, tmp_path, se
                      key="nosuchkey"), 401)
 
 
+def test_open_route_anonymous_requests_are_limited(binary, tmp_path, server_on):
+    ok = folder(binary, tmp_path, verifier_open=True)
+    srv = server_on(ok)  # the default limits: 5 anonymous requests a minute per address
+    for i in range(5):
+        r = srv.post("/v1/verifier/requests", {"kinds": ["degree"], "requester": f"X{i}"})
+        assert r.status == 201, r
+    problem(srv.post("/v1/verifier/requests", {"kinds": ["degree"], "requester": "X"}), 429)
+    srv.vkey = ok.vkey
+    ask(srv)  # with a key: not held to it
+
+
 def test_bad_config_verifier_open(binary, tmp_path):
     ok = folder(binary, tmp_path)
     cfg_path = tmp_path / "data" / "config.json"
