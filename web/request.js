@@ -24,12 +24,14 @@
     if (institutions.length) ask.institutions = institutions;
     const countries = list(form.querySelector("#countries").value.toUpperCase());
     if (countries.length) ask.countries = countries;
+    const requester = form.querySelector("#requester").value.trim();
+    if (requester) ask.requester = requester;
     const label = form.querySelector("#label").value.trim();
     if (label) ask.label = label;
     error.hidden = true;
     button.disabled = true;
     try {
-      const { status, body } = await request("POST", "/v1/verifier/requests", ask);
+      const { status, body } = await request("POST", "/request", ask);
       if (status === 201 && body && body.result_url) {
         window.location.assign(new URL(body.result_url).pathname);
         return;

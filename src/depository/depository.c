@@ -321,6 +321,12 @@ static int read_config_upper(struct depository *d, const json_t *config, const c
 		rc = config_seconds(config, "verifier_result_ttl_s",
 		                    DEPOSITORY_VERIFIER_RESULT_TTL_S_DEFAULT,
 		                    &d->verifier_result_ttl_s, path, err);
+	if (!rc && (cap = json_object_get(config, "verifier_open"))) {
+		if (!json_is_boolean(cap))
+			return ok_fail_field(err, OK_EINPUT, "verifier_open",
+			                     "%s: verifier_open must be true or false", path);
+		d->verifier_open = json_is_true(cap);
+	}
 	d->vc_status_per_hour = DEPOSITORY_VC_STATUS_PER_HOUR_DEFAULT;
 	if (!rc && (cap = json_object_get(config, "vc_status_issuance_per_hour"))) {
 		json_int_t n = json_is_integer(cap) ? json_integer_value(cap) : -1;

@@ -36,7 +36,7 @@
  * the result is kept. */
 #define DEPOSITORY_VERIFIER_REQUEST_TTL_S_DEFAULT 600
 #define DEPOSITORY_VERIFIER_RESULT_TTL_S_DEFAULT  3600
-#define DEPOSITORY_CONFIG_S_MAX             86400
+#define DEPOSITORY_CONFIG_S_MAX                   86400
 /* config.json "vc_status_issuance_per_hour" (registry/vc_status.h): credentials an institution
  * may have issued with status through the VC-API in any hour, 0 for no cap. */
 #define DEPOSITORY_VC_STATUS_PER_HOUR_DEFAULT 10000
@@ -73,6 +73,9 @@ struct depository {
 	/* The verifier (oid4vp/): config verifier_request_ttl_s, verifier_result_ttl_s. */
 	long verifier_request_ttl_s;
 	long verifier_result_ttl_s;
+	/* config verifier_open: POST /v1/verifier/requests also without an API key (the requester
+	 * named as stated, not verified); false by default (review W2). */
+	bool verifier_open;
 	/* VC-API issuances with status per institution and hour (0: no cap): config
 	 * vc_status_issuance_per_hour. */
 	long vc_status_per_hour;

@@ -30,6 +30,7 @@ void http_limits_defaults(struct http_limits *l)
 	l->learner_per_minute = 600;
 	l->share_token_per_minute = 60;
 	l->share_address_per_minute = 120;
+	l->verifier_page_per_minute = 5;
 }
 
 /* One setting: a whole number within [lo, hi] when present. */
@@ -58,6 +59,7 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 	        "learner_requests_per_minute",
 	        "share_opens_per_minute_per_link",
 	        "share_opens_per_minute_per_address",
+	        "verifier_requests_per_minute_per_address",
 	};
 	struct buf config_path;
 	const char *path;
@@ -128,6 +130,11 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 		goto out;
 	if (rc)
 		l->share_address_per_minute = (unsigned)n;
+	if ((rc = limit_field(http, "verifier_requests_per_minute_per_address", 0, 1000000, &n,
+	                      path, err)) < 0)
+		goto out;
+	if (rc)
+		l->verifier_page_per_minute = (unsigned)n;
 	rc = 0;
 out:
 	json_decref(config);

@@ -27,6 +27,7 @@ struct http_limits {
 	unsigned learner_per_minute;       /* a learner's session, learner routes (600) */
 	unsigned share_token_per_minute;   /* one share link, across all clients (60) */
 	unsigned share_address_per_minute; /* share openings from one client address (120) */
+	unsigned verifier_page_per_minute; /* anonymous verifier requests, one address (5) */
 };
 
 void http_limits_defaults(struct http_limits *l);

@@ -62,6 +62,10 @@ enum route_flags {
 	ROUTE_BODY_NONE = 64,
 	/* an EMREX answer: a form body up to PORTAL_EMREX_B64_MAX + 64 KiB, not json_max */
 	ROUTE_BODY_EMREX = 128,
+	/* an anonymous request the depository speaks for to a wallet (the verifier's page): its
+	 * own, much lower limit per client address (http.verifier_requests_per_minute_per_address)
+	 */
+	ROUTE_ANON_VERIFIER = 256,
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);
@@ -99,6 +103,12 @@ json_t *http_body_json(struct http_request *req, struct http_response *res);
 
 /* Whether the caller's key has a permission ("register", "read", "vc-issue", "export"). */
 bool http_key_permits(const struct store_api_key *k, const char *perm);
+/* Checks the request's API key (Authorization: Bearer) as a ROUTE_REGISTRAR route does, for a
+ * route that takes a key only sometimes; false when res already holds the answer (401/403). */
+bool http_authenticate(struct http_request *req, struct http_response *res);
+/* Takes one from the client address's anonymous verifier requests (ROUTE_ANON_VERIFIER's
+ * limit), for a route that is anonymous only sometimes; true when res holds the 429. */
+bool http_anon_verifier_limited(struct http_request *req, struct http_response *res);
 
 /* Whether the server is shutting down (for import_options.should_stop; takes the server). */
 bool http_server_stopping(void *server);
@@ -186,6 +196,7 @@ void route_share(struct http_request *req, struct http_response *res);
 void route_share_credentials(struct http_request *req, struct http_response *res);
 /* The OpenID4VP verifier (routes_oid4vp.c) */
 void route_verifier_request_create(struct http_request *req, struct http_response *res);
+void route_web_request_create(struct http_request *req, struct http_response *res);
 void route_verifier_request_object(struct http_request *req, struct http_response *res);
 void route_verifier_response(struct http_request *req, struct http_response *res);
 void route_verifier_result(struct http_request *req, struct http_response *res);

@@ -155,6 +155,10 @@ const struct http_route http_routes[] = {
          ROUTE_PUBLIC | ROUTE_BODY_FORM,
          route_verifier_response},
         {{"GET", "/request"}, "/request", ROUTE_PUBLIC, route_web_request},
+        {{"POST", "/request"},
+         "/request",
+         ROUTE_PUBLIC | ROUTE_ANON_VERIFIER,
+         route_web_request_create},
         {{"GET", "/request/{view}"}, "/request/{view}", ROUTE_PUBLIC, route_web_request_view},
         /* Pages (web.h) */
         {{"GET", "/"}, "/", ROUTE_PUBLIC, route_web_home},

@@ -27,8 +27,8 @@ static void vp_error(struct http_response *res, unsigned status, const char *cod
 	http_header(res, "Cache-Control", "no-store");
 }
 
-/* POST /v1/verifier/requests */
-void route_verifier_request_create(struct http_request *req, struct http_response *res)
+/* Makes the request; by: the API key's holder, NULL for an anonymous request. */
+static void request_create(struct http_request *req, struct http_response *res, const char *by)
 {
 	struct oid4vp_created c;
 	struct ok_error err;
@@ -39,7 +39,7 @@ void route_verifier_request_create(struct http_request *req, struct http_respons
 	if (!(body = http_body_json(req, res)))
 		return;
 	ok_error_clear(&err);
-	if (oid4vp_request_create(req->dep, body, &c, &err)) {
+	if (oid4vp_request_create(req->dep, body, by, &c, &err)) {
 		json_decref(body);
 		http_problem_from_error(res, &err);
 		return;
@@ -64,6 +64,43 @@ void route_verifier_request_create(struct http_request *req, struct http_respons
 	}
 	http_json(res, 201, doc);
 	http_header(res, "Cache-Control", "no-store");
+}
+
+/*
+ * POST /v1/verifier/requests: software's requests, with an API key permitted "verify" (the
+ * wallet is told the key's holder), or without one only where the operator opened the route
+ * (config verifier_open): the request then goes out under the requester's stated name,
+ * marked not verified. (Review W2: otherwise anyone could have the depository ask a learner's
+ * wallet for their data in its own name.)
+ */
+void route_verifier_request_create(struct http_request *req, struct http_response *res)
+{
+	const char *by;
+
+	if (http_request_header(req, "Authorization") || !req->dep->verifier_open) {
+		if (!http_authenticate(req, res))
+			return;
+		if (!http_key_permits(&req->key, "verify")) {
+			http_problem(res, 403, "forbidden", "Forbidden",
+			             "only a key created with --permit verify may make verifier "
+			             "requests");
+			return;
+		}
+		by = req->key.institution[0] ? req->key.institution : req->key.id;
+		request_create(req, res, by);
+		return;
+	}
+	/* Anonymous under verifier_open: the page's limit per address holds here too. */
+	if (http_anon_verifier_limited(req, res))
+		return;
+	request_create(req, res, NULL);
+}
+
+/* POST /request: the verifier's page's own requests, anonymous, under the requester's stated
+ * name (marked not verified) and limited per address (ROUTE_ANON_VERIFIER). */
+void route_web_request_create(struct http_request *req, struct http_response *res)
+{
+	request_create(req, res, NULL);
 }
 
 /* GET /oid4vp/requests/{id}: the signed request object. */
@@ -138,7 +175,7 @@ void route_web_request_view(struct http_request *req, struct http_response *res)
 	struct ok_error err;
 	json_t *doc = NULL;
 	struct buf qr;
-	const char *link;
+	const char *link, *requester;
 
 	ok_error_clear(&err);
 	if (oid4vp_result(req->dep, req->params.params[0], &doc, &err)) {
@@ -146,15 +183,17 @@ void route_web_request_view(struct http_request *req, struct http_response *res)
 		return;
 	}
 	link = json_string_value(json_object_get(doc, "link"));
+	requester = json_string_value(json_object_get(doc, "requester"));
 	buf_init(&qr, (size_t)256 << 10);
 	(void)web_qr_svg(link ? link : "", &qr, &err);
 	{
 		const struct render_var vars[] = {
 		        {"link", link ? link : "", false},
 		        {"qr", qr.data ? qr.data : "", true},
+		        {"requester", requester ? requester : "", false},
 		};
 
-		web_page(req, res, 200, "request_view.html", "request.title", vars, 2);
+		web_page(req, res, 200, "request_view.html", "request.title", vars, 3);
 	}
 	http_header(res, "Cache-Control", "no-store");
 	buf_release(&qr);

@@ -53,6 +53,7 @@ struct http_server {
 	struct ratelimit share_token_limiter;
 	struct ratelimit share_client_limiter;
 	struct ratelimit share_pair_limiter; /* one link from one address */
+	struct ratelimit verifier_limiter;   /* anonymous verifier requests from one address */
 	struct ratelimit_flusher flusher;    /* the shared limits' counts to the store */
 	struct retention_daily retention;    /* the daily retention run (retention_daily_at) */
 	struct http_metrics metrics;
@@ -433,6 +434,19 @@ static bool authenticate(struct http_request *req, struct http_response *res)
 	return true;
 }
 
+static bool limited(struct ratelimit *r, const char *key, bool take, struct http_response *res,
+                    const char *what);
+
+bool http_authenticate(struct http_request *req, struct http_response *res)
+{
+	return authenticate(req, res);
+}
+
+bool http_anon_verifier_limited(struct http_request *req, struct http_response *res)
+{
+	return limited(&req->srv->verifier_limiter, req->client, true, res, "from this address");
+}
+
 /* The first route whose template matches path, whatever the method (for logs and metrics). */
 static size_t index_of_path(const struct router_entry *entries, const char *path)
 {
@@ -747,6 +761,12 @@ static bool route_request(struct exchange *x, struct http_response *res)
 	 * request waits on the store for them (and a route needing none takes no depository). */
 	if ((route->flags & ROUTE_PUBLIC) &&
 	    limited(&s->limiter, req->client, true, res, "from this address"))
+		return true;
+	/* Each such request has the depository ask a wallet for personal data on a stranger's
+	 * word (review W2, W7): few per address, also to bound the open requests one address
+	 * keeps (this limit times verifier_request_ttl_s). */
+	if ((route->flags & ROUTE_ANON_VERIFIER) &&
+	    limited(&s->verifier_limiter, req->client, true, res, "from this address"))
 		return true;
 	/* A share link opened from many addresses, or many links from one: each opening is an
 	 * audit event the learner reads back, so neither may run at machine speed. */
@@ -1274,6 +1294,7 @@ static void limiters_release(struct http_server *s)
 	ratelimit_release(&s->share_token_limiter);
 	ratelimit_release(&s->share_client_limiter);
 	ratelimit_release(&s->share_pair_limiter);
+	ratelimit_release(&s->verifier_limiter);
 }
 
 int http_server_start(struct http_server **out, const struct http_config *cfg, struct ok_error *err)
@@ -1334,6 +1355,8 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	                        cfg->rate_per_minute && s->limits.share_token_per_minute
 	                                ? SHARE_PAIR_PER_MINUTE
 	                                : 0) != 0;
+	nomem |= ratelimit_init(&s->verifier_limiter,
+	                        cfg->rate_per_minute ? s->limits.verifier_page_per_minute : 0) != 0;
 	if (nomem) {
 		limiters_release(s);
 		oidc_rp_release(&s->oidc);
@@ -1345,6 +1368,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	ratelimit_share(&s->learner_limiter, "session");
 	ratelimit_share(&s->share_client_limiter, "share-address");
 	ratelimit_share(&s->share_token_limiter, "share-link");
+	ratelimit_share(&s->verifier_limiter, "verifier-address");
 	/* Fetches for other issuers block a worker thread: at most half of them (one at least)
 	 * may wait on the network, so /healthz and every request that needs nothing from another
 	 * issuer always find a free one. */
@@ -1370,7 +1394,8 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 		s->pool.all[i].bench_audit_off = cfg->bench_audit_off;
 	{
 		struct ratelimit *shared[] = {&s->limiter, &s->learner_limiter,
-		                              &s->share_client_limiter, &s->share_token_limiter};
+		                              &s->share_client_limiter, &s->share_token_limiter,
+		                              &s->verifier_limiter};
 
 		if ((rc = ratelimit_flusher_start(&s->flusher, cfg->data_dir, shared,
 		                                  sizeof(shared) / sizeof(shared[0]), err)))

@@ -138,8 +138,8 @@ int oid4vp_dcql_from_ask(const json_t *ask, const char *base_url, json_t **dcql,
 	json_t *kinds_v = NULL, *insts = NULL, *countries = NULL, *extra = NULL;
 	json_t *vct = NULL, *claims = NULL, *levels = NULL, *item;
 	const json_t *min = json_object_get(ask, "min_eqf_level");
-	const char *known[] = {"kinds", "min_eqf_level", "institutions", "countries", "claims",
-	                       "label", "response_mode", "same_device",  NULL};
+	const char *known[] = {"kinds", "min_eqf_level", "institutions",  "countries",   "claims",
+	                       "label", "requester",     "response_mode", "same_device", NULL};
 	const char *key;
 	json_t *value;
 	size_t i;

@@ -152,8 +152,9 @@ static int request_urls(const struct depository *d, const char *id, const char *
 	return rc;
 }
 
-/* A label for the request: what the verifier calls itself; shown to it, never to others. */
-static int label_check(const json_t *v, struct ok_error *err)
+/* A short text the verifier gives (member name): its "label", shown to it only, or the
+ * "requester" it says it is, shown to the wallet. */
+static int text_check(const json_t *v, const char *name, struct ok_error *err)
 {
 	const char *s = json_string_value(v);
 	size_t n = s ? json_string_length(v) : 0;
@@ -162,16 +163,45 @@ static int label_check(const json_t *v, struct ok_error *err)
 	if (!v || json_is_null(v))
 		return 0;
 	if (!s || n == 0 || n > OID4VP_LABEL_MAX || strlen(s) != n || !utf8_valid(s, n))
-		return ok_fail_field(err, OK_EINPUT, "label",
-		                     "label must be a text of 1 to %d bytes", OID4VP_LABEL_MAX);
+		return ok_fail_field(err, OK_EINPUT, name, "%s must be a text of 1 to %d bytes",
+		                     name, OID4VP_LABEL_MAX);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return ok_fail_field(err, OK_EINPUT, "label",
-			                     "label must not hold control characters");
+			return ok_fail_field(err, OK_EINPUT, name,
+			                     "%s must not hold control characters", name);
 	if (utf8_find_hidden(s, n, &c) != n)
-		return ok_fail_field(err, OK_EINPUT, "label",
-		                     "label holds a character that hides or reorders text");
+		return ok_fail_field(err, OK_EINPUT, name,
+		                     "%s holds a character that hides or reorders text", name);
 	return 0;
+}
+
+/*
+ * The name the wallet shows as the party asking (client_metadata.client_name). The request
+ * object is signed with the depository's own certificate, so without this the wallet would
+ * show the depository as the one who asks, whoever really does (review W2). What the
+ * depository knows of the requester is said in the name itself: an API key's holder
+ * (institution code or key id) it registered, or nothing at all for an anonymous request.
+ */
+static int client_name_of(const struct depository *d, const json_t *ask, const char *by, char *out,
+                          size_t cap, struct ok_error *err)
+{
+	const char *stated = json_string_value(json_object_get(ask, "requester"));
+	const char *at = d->host[0] ? d->host : "the depository";
+	int rc;
+
+	if ((rc = text_check(json_object_get(ask, "requester"), "requester", err)))
+		return rc;
+	if (!stated && !by)
+		return ok_fail_field(err, OK_EINPUT, "requester",
+		                     "requester is required: the name the wallet shows as the "
+		                     "party asking");
+	if (by && !stated)
+		rc = ok_format(out, cap, "%s (API key holder at %s)", by, at);
+	else if (by)
+		rc = ok_format(out, cap, "%s (API key holder %s at %s)", stated, by, at);
+	else
+		rc = ok_format(out, cap, "%s (not verified by %s)", stated, at);
+	return rc ? ok_fail(err, OK_ETOOBIG, "the requester's name is too long") : 0;
 }
 
 static struct store_vp_request *row_new(void)
@@ -194,8 +224,8 @@ static void row_free(struct store_vp_request *r)
 	free(r);
 }
 
-int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp_created *out,
-                          struct ok_error *err)
+int oid4vp_request_create(struct depository *d, const json_t *ask, const char *by,
+                          struct oid4vp_created *out, struct ok_error *err)
 {
 	const json_t *mode = json_object_get(ask, "response_mode");
 	const json_t *same = json_object_get(ask, "same_device");
@@ -203,7 +233,7 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp
 	struct jose_signer wallet = {0}, eph = {0};
 	struct buf chain, view_sealed, view_b64;
 	json_t *dcql = NULL, *spec = NULL;
-	char actor[AUDIT_ACTOR_SIZE];
+	char actor[AUDIT_ACTOR_SIZE], client_name[OID4VP_CLIENT_NAME_MAX];
 	bool jwt = false;
 	int64_t now = ok_now_ms(), open = 0;
 	struct audit_txn t;
@@ -232,7 +262,8 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp
 		                   "same_device must be true or false");
 		goto out;
 	}
-	if ((rc = label_check(json_object_get(ask, "label"), err)))
+	if ((rc = text_check(json_object_get(ask, "label"), "label", err)) ||
+	    (rc = client_name_of(d, ask, by, client_name, sizeof(client_name), err)))
 		goto out;
 	if ((rc = keys_wallet_load(d->dir, &wallet, &chain, err))) {
 		if (rc == OK_ENOTFOUND)
@@ -268,9 +299,9 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp
 		if (rc)
 			goto out;
 	}
-	spec = json_pack("{s:O, s:s, s:b, s:s}", "dcql_query", dcql, "response_mode",
+	spec = json_pack("{s:O, s:s, s:b, s:s, s:s}", "dcql_query", dcql, "response_mode",
 	                 jwt ? MODE_POST_JWT : MODE_POST, "same_device", json_is_true(same),
-	                 "client_id", out->client_id);
+	                 "client_id", out->client_id, "client_name", client_name);
 	if (spec && json_is_string(json_object_get(ask, "label")) &&
 	    json_object_set(spec, "label", json_object_get(ask, "label"))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
@@ -431,6 +462,12 @@ int oid4vp_request_object(struct depository *d, const char *id, struct buf *out,
 	        (json_int_t)(now / 1000), "exp", (json_int_t)(row->expires_ms / 1000),
 	        "client_metadata", "vp_formats_supported", "dc+sd-jwt", "sd-jwt_alg_values",
 	        "ES256", "kb-jwt_alg_values", "ES256", "EdDSA");
+	if (header && payload && json_is_string(json_object_get(spec, "client_name")) &&
+	    json_object_set(json_object_get(payload, "client_metadata"), "client_name",
+	                    json_object_get(spec, "client_name"))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (!header || !payload) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
@@ -563,7 +600,7 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 	char why[VERIFY_MESSAGE_MAX] = "", actor[AUDIT_ACTOR_SIZE], at[32];
 	int64_t now = ok_now_ms();
 	struct audit_txn t;
-	bool verified = true, jwt;
+	bool verified = true, jwt, same_device;
 	char *text = NULL;
 	size_t i;
 	int rc;
@@ -586,6 +623,7 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 		goto out;
 	}
 	client_id = json_string_value(json_object_get(spec, "client_id"));
+	same_device = json_is_string(json_object_get(spec, "view"));
 	jwt = strcmp(json_string_value(json_object_get(spec, "response_mode")), MODE_POST_JWT) == 0;
 	if (set[F_RESPONSE]) {
 		struct jose_signer key = {0};
@@ -596,6 +634,13 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 			rc = ok_fail_field(err, OK_EINPUT, "response",
 			                   "this request asked for an unencrypted response "
 			                   "(direct_post)");
+			goto out;
+		}
+		if (set[F_VP_TOKEN] || set[F_ERROR] || set[F_ERROR_DESCRIPTION]) {
+			rc = ok_fail_field(
+			        err, OK_EINPUT, "response",
+			        "an encrypted response carries vp_token and error inside "
+			        "the JWE, not beside it");
 			goto out;
 		}
 		rc = enc_key(d, row, &key, err);
@@ -640,10 +685,12 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 			buf_addch(&fields[F_ERROR], '\0');
 		}
 	} else {
-		if (jwt && !set[F_ERROR]) {
+		/* An encrypted request reads only its JWE: no answer, not even an error, is
+		 * taken in the clear (review W6). */
+		if (jwt) {
 			rc = ok_fail_field(err, OK_EINPUT, "response",
 			                   "this request asked for an encrypted response "
-			                   "(direct_post.jwt): post it as response");
+			                   "(direct_post.jwt): post it, or the error, as response");
 			goto out;
 		}
 		state = set[F_STATE] ? fields[F_STATE].data : NULL;
@@ -667,6 +714,15 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 		verified = false;
 		snprintf(why, sizeof(why), "the wallet did not share the credential (%s)",
 		         fields[F_ERROR].data);
+		/* Same device (review W4): the request object (state and all) is public to
+		 * whoever saw the link, so an error anyone can post must not close the request
+		 * before the wallet's real answer; it is taken, and nothing changes. The
+		 * verifier sees the request expire. */
+		if (same_device) {
+			if (!(*reply = json_object()))
+				rc = ok_fail(err, OK_ENOMEM, "out of memory");
+			goto out;
+		}
 	} else {
 		const json_t *dcql = json_object_get(spec, "dcql_query"), *cq;
 
@@ -718,8 +774,11 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 	if ((rc = audit_txn_end(&t, rc, err)))
 		goto out;
 	*reply = json_object();
-	if (*reply && json_is_string(json_object_get(spec, "view"))) {
-		/* Same device: the wallet sends the browser back to the result page. */
+	/* Same device: the wallet sends the browser back to the result page, which holds the
+	 * verifier's own token. Anyone who saw the link can post an answer, so only one whose
+	 * presentations verified against this request's nonce and client id (made by the holder's
+	 * key, hence by the holder's wallet) is given it (review W4). */
+	if (*reply && same_device && verified) {
 		const char *b64 = json_string_value(json_object_get(spec, "view"));
 		struct buf sealed, view;
 		char url[OID4VP_URL_MAX];
@@ -810,8 +869,9 @@ int oid4vp_result(struct depository *d, const char *view, json_t **out, struct o
 	                       request_uri, link, sizeof(link), err)))
 		goto out;
 	audit_format_time(row->expires_ms, at);
-	doc = json_pack("{s:s, s:s, s:O?, s:O, s:s, s:o?}", "status", status, "expires_at", at,
-	                "label", json_object_get(spec, "label"), "asked",
+	doc = json_pack("{s:s, s:s, s:O?, s:O?, s:O, s:s, s:o?}", "status", status, "expires_at",
+	                at, "label", json_object_get(spec, "label"), "requester",
+	                json_object_get(spec, "client_name"), "asked",
 	                json_object_get(spec, "dcql_query"), "link", link, "result", result);
 	result = NULL;
 	if (!doc) {

@@ -33,6 +33,8 @@
 #define OID4VP_TOKEN_MAX 64
 #define OID4VP_URL_MAX   1024
 #define OID4VP_LABEL_MAX 100
+/* The requester's name as the wallet is shown it: stated name, key holder and host. */
+#define OID4VP_CLIENT_NAME_MAX 512
 /* Requests kept at once (answered ones until their results go): more are refused (429). */
 #define OID4VP_REQUESTS_MAX 10000
 
@@ -49,13 +51,16 @@ struct oid4vp_created {
 };
 
 /*
- * Makes a request from a verifier's choices (dcql.h's ask, plus "label", "response_mode":
- * "direct_post" or "direct_post.jwt", "same_device": true to send the wallet back to the
- * result page). OK_EINPUT naming the member for a bad choice; OK_ENOTFOUND when the depository
- * has no wallet key.
+ * Makes a request from a verifier's choices (dcql.h's ask, plus "label", "requester": the name
+ * the wallet shows as the party asking, "response_mode": "direct_post" or "direct_post.jwt",
+ * "same_device": true to send the wallet back to the result page). by: the holder of the API
+ * key the request came with (institution code or key id), or NULL for an anonymous request,
+ * which must state a requester; the wallet is told which of the two it is
+ * (client_metadata.client_name). OK_EINPUT naming the member for a bad choice; OK_ENOTFOUND
+ * when the depository has no wallet key.
  */
-int oid4vp_request_create(struct depository *d, const json_t *ask, struct oid4vp_created *out,
-                          struct ok_error *err);
+int oid4vp_request_create(struct depository *d, const json_t *ask, const char *by,
+                          struct oid4vp_created *out, struct ok_error *err);
 
 /* Appends the signed request object of request id to out. OK_ENOTFOUND for an unknown id,
  * OK_EGONE for one answered or expired. */

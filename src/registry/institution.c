@@ -83,7 +83,8 @@ static int check_permissions(const char *p, struct ok_error *err)
 {
 	/* No permission mints login links: a link opens all of a learner's records, also those at
 	 * other institutions, so only the operator's CLI makes them. */
-	static const char *const known[] = {"register", "read", "vc-issue", "export"};
+	/* verify: the OpenID4VP verifier's requests (POST /v1/verifier/requests). */
+	static const char *const known[] = {"register", "read", "vc-issue", "export", "verify"};
 	char copy[128];
 	char *tok, *save = NULL;
 	size_t i;
@@ -97,7 +98,7 @@ static int check_permissions(const char *p, struct ok_error *err)
 		if (i == sizeof(known) / sizeof(known[0]))
 			return ok_fail_field(err, OK_EINPUT, "permit",
 			                     "unknown permission '%s' (known: register, read, "
-			                     "vc-issue, export)",
+			                     "vc-issue, export, verify)",
 			                     tok);
 	}
 	return 0;

@@ -56,8 +56,11 @@ async function ask(page, lang) {
   await page.uncheck("input[name=kind][value=diploma]");
   await page.check("input[name=kind][value=degree]");
   await page.check("input[name=claim][value=birthdate]");
-  await page.fill("#label", "Werkgever BV");
+  await page.fill("#requester", "Werkgever BV");
+  await page.fill("#label", "Vacature 14");
   await Promise.all([page.waitForURL(/\/request\/[A-Za-z0-9_-]{43}$/), page.click("#request-button")]);
+  // The page says what the wallet is shown as the party asking: the stated name, unverified.
+  assert.match(await page.textContent("#request-requester"), /^Werkgever BV \(not verified by /);
   assert.ok(await page.locator("#request-qr svg").isVisible(), "the QR code is shown");
   const link = await page.getAttribute("#request-link", "href");
   // The depository's host is an IP address here: its certificate names no DNS host, so the

@@ -17,7 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,
                                                              encode_dss_signature)
 
-from helpers.base import Oorkonde, db_bytes, make_row, write_csv
+import re
+
+from helpers.base import INSTITUTION, Oorkonde, db_bytes, make_row, write_csv
 from helpers.server import Server, problem
 
 HOST = "verifier.example.nl"
@@ -59,6 +61,11 @@ def present(sdjwt, names, holder, nonce, aud):
 ASKED = {"given_name", "family_name", "title", "institution", "name", "eqf_level", "birthdate"}
 
 
+def key_of(stdout):
+    """The key `apikey add` prints once."""
+    return re.search(r"\(shown once[^)]*\): (\S+)", stdout).group(1)
+
+
 def folder(binary, path, **config):
     ok = Oorkonde(binary, path / "data")
     ok.run("init", "--host", HOST, check=True)
@@ -68,6 +75,8 @@ def folder(binary, path, **config):
         cfg.update(config)
         cfg_path.write_text(json.dumps(cfg))
     ok.add_institution()
+    ok.vkey = key_of(ok.run("apikey", "add", "--institution", INSTITUTION, "--permit",
+                                  "verify", check=True).stdout)
     row = make_row(record_id="R-1", national_id=NATIONAL_ID, given_names=GIVEN,
                    family_name=FAMILY, kind="degree", title="MSc Hydrology", eqf_level="7",
                    credits="120", grade="8", grading_scheme="1-10")
@@ -84,6 +93,7 @@ def folder(binary, path, **config):
 def dep(binary, tmp_path, server_on):
     ok = folder(binary, tmp_path)
     ok.srv = server_on(ok, "--rate-limit", 0)
+    ok.srv.vkey = ok.vkey
     return ok
 
 
@@ -92,8 +102,9 @@ def path_of(url):
 
 
 def ask(srv, **choices):
+    """A request made by software with the verifier's API key (permission verify)."""
     body = {"kinds": ["degree"], "min_eqf_level": 6, "claims": ["birthdate"], **choices}
-    r = srv.post("/v1/verifier/requests", body)
+    r = srv.post("/v1/verifier/requests", body, key=srv.vkey)
     assert r.status == 201, r
     return r.json()
 
@@ -215,7 +226,7 @@ def test_not_verified_because(dep):
 ])
 def test_bad_choices(dep, choices, field):
     body = {"kinds": ["degree"], **choices}
-    doc = problem(dep.srv.post("/v1/verifier/requests", body), 400)
+    doc = problem(dep.srv.post("/v1/verifier/requests", body, key=dep.vkey), 400)
     assert field in doc["detail"], doc
 
 
@@ -250,6 +261,7 @@ def test_malformed_answers_leave_the_request_open(dep):
 def test_expired_request(binary, tmp_path, server_on):
     ok = folder(binary, tmp_path, verifier_request_ttl_s=1)
     srv = server_on(ok, "--rate-limit", 0)
+    srv.vkey = ok.vkey
     made = ask(srv)
     req = resolve(srv, made)
     p = present(ok.credential, ASKED, ok.holder, req["nonce"], req["client_id"])
@@ -263,6 +275,7 @@ def test_expired_request(binary, tmp_path, server_on):
 def test_result_deleted_after_its_time(binary, tmp_path, server_on):
     ok = folder(binary, tmp_path, verifier_result_ttl_s=1)
     srv = server_on(ok, "--rate-limit", 0)
+    srv.vkey = ok.vkey
     made = ask(srv)
     req = resolve(srv, made)
     answer(srv, req, {"result": [present(ok.credential, ASKED, ok.holder, req["nonce"],
@@ -284,3 +297,135 @@ def test_pages(dep):
     assert r.status == 200 and "<svg" in page and "openid4vp://?client_id=" in page
     assert r.headers["cache-control"] == "no-store"
     assert dep.srv.get("/request/nosuchview").status == 404
+
+
+# Review W2: who asks is told to the wallet, and only a registered verifier (an API key
+# permitted "verify") may have the depository ask, unless the operator opens the route.
+
+
+def signed_payload(srv, made):
+    r = srv.get(path_of(made["request_uri"]))
+    assert r.status == 200, r
+    return json.loads(unb64u(r.body.decode().split(".")[1]))
+
+
+def test_api_requests_need_a_verifier_key(dep):
+    body = {"kinds": ["degree"], "requester": "Anyone"}
+    r = dep.srv.post("/v1/verifier/requests", body)
+    assert problem(r, 401) and r.headers["www-authenticate"].startswith("Bearer"), r
+    register_key = dep.run("apikey", "add", "--institution", INSTITUTION, check=True).stdout
+    problem(dep.srv.post("/v1/verifier/requests", body, key=key_of(register_key)), 403)
+    problem(dep.srv.post("/v1/verifier/requests", body, key="nosuchkey"), 401)
+    # With the key: the wallet is shown the stated name and the key's holder.
+    made = ask(dep.srv, requester="Werkgever BV")
+    name = resolve(dep.srv, made)["client_metadata"]["client_name"]
+    assert name == f"Werkgever BV (API key holder {INSTITUTION} at {HOST})", name
+    assert outcome(dep.srv, made)["requester"] == name
+    # Without a stated name, the key's holder alone.
+    name = signed_payload(dep.srv, ask(dep.srv))["client_metadata"]["client_name"]
+    assert name == f"{INSTITUTION} (API key holder at {HOST})", name
+
+
+def test_open_route_names_the_stated_requester_not_verified(binary, tmp_path, server_on):
+    ok = folder(binary, tmp_path, verifier_open=True)
+    srv = server_on(ok, "--rate-limit", 0)
+    doc = problem(srv.post("/v1/verifier/requests", {"kinds": ["degree"]}), 400)
+    assert "requester" in doc["detail"], doc
+    r = srv.post("/v1/verifier/requests", {"kinds": ["degree"], "requester": "Universiteit X",
+                                           "label": "private note"})
+    assert r.status == 201, r
+    payload = signed_payload(srv, r.json())
+    assert payload["client_metadata"]["client_name"] == \
+        f"Universiteit X (not verified by {HOST})", payload
+    assert "private note" not in json.dumps(payload)
+    # A key, when sent, is still checked.
+    problem(srv.post("/v1/verifier/requests", {"kinds": ["degree"], "requester": "X"},
+                     key="nosuchkey"), 401)
+
+
+def test_open_route_anonymous_requests_are_limited(binary, tmp_path, server_on):
+    ok = folder(binary, tmp_path, verifier_open=True)
+    srv = server_on(ok)  # the default limits: 5 anonymous requests a minute per address
+    for i in range(5):
+        r = srv.post("/v1/verifier/requests", {"kinds": ["degree"], "requester": f"X{i}"})
+        assert r.status == 201, r
+    problem(srv.post("/v1/verifier/requests", {"kinds": ["degree"], "requester": "X"}), 429)
+    srv.vkey = ok.vkey
+    ask(srv)  # with a key: not held to it
+
+
+def test_bad_config_verifier_open(binary, tmp_path):
+    ok = folder(binary, tmp_path)
+    cfg_path = tmp_path / "data" / "config.json"
+    cfg_path.write_text(json.dumps({**json.loads(cfg_path.read_text()), "verifier_open": "yes"}))
+    r = ok.run("audit", "show")
+    assert r.returncode != 0 and "verifier_open" in r.stderr, r
+
+
+def test_page_requests_anonymous_named_and_limited(binary, tmp_path, server_on):
+    ok = folder(binary, tmp_path)
+    srv = server_on(ok)  # the default limits
+    problem(srv.post("/request", {"kinds": ["degree"]}), 400)
+    made = None
+    for i in range(4):
+        r = srv.post("/request", {"kinds": ["degree"], "requester": f"Bureau {i}"})
+        assert r.status == 201, r
+        made = r.json()
+    payload = signed_payload(srv, made)
+    assert payload["client_metadata"]["client_name"] == f"Bureau 3 (not verified by {HOST})"
+    page = srv.get(path_of(made["result_url"])).body.decode()
+    assert f"Bureau 3 (not verified by {HOST})" in page
+    # Five a minute from one address (http.verifier_requests_per_minute_per_address).
+    r = srv.post("/request", {"kinds": ["degree"], "requester": "Bureau 5"})
+    assert r.status == 429 and r.headers.get("retry-after"), r
+    # The API with a key is not held to it.
+    srv.vkey = ok.vkey
+    ask(srv)
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def test_same_device_view_only_for_a_verified_answer(dep):
+    """Review W4: the request object (state and all) is public to whoever saw the link; the
+    verifier's result page goes only to an answer whose presentations verify against this
+    request, and an error posted by anyone does not close it."""
+    made = ask(dep.srv, same_device=True, label="Hiring: J. Jansen, salary scale 11")
+    req = resolve(dep.srv, made)
+    url = path_of(req["response_uri"])
+    r = dep.srv.post(url, urllib.parse.urlencode({"error": "access_denied",
+                                                  "state": req["state"]}), ctype=FORM)
+    assert r.status == 200 and r.json() == {}, r
+    assert outcome(dep.srv, made)["status"] == "pending"
+    # The holder's wallet answers after it: verified, and sent back to the result page.
+    p = present(dep.credential, ASKED, dep.holder, req["nonce"], req["client_id"])
+    r = answer(dep.srv, req, {"result": [p]})
+    assert r.status == 200 and r.json() == {"redirect_uri": made["result_url"]}, r
+    assert outcome(dep.srv, made)["status"] == "verified"
+    # A presentation that does not verify (another key than the credential's) is recorded,
+    # but its poster is not given the verifier's page.
+    made = ask(dep.srv, same_device=True)
+    req = resolve(dep.srv, made)
+    p = present(dep.credential, ASKED, ec.generate_private_key(ec.SECP256R1()), req["nonce"],
+                req["client_id"])
+    r = answer(dep.srv, req, {"result": [p]})
+    assert r.status == 200 and r.json() == {}, r
+    assert outcome(dep.srv, made)["status"] == "not_verified"
+
+
+def test_jwt_request_takes_nothing_in_the_clear(dep):
+    """Review W6: a direct_post.jwt request reads only the JWE (`response`)."""
+    made = ask(dep.srv, response_mode="direct_post.jwt")
+    req = resolve(dep.srv, made)
+    assert req["response_mode"] == "direct_post.jwt"
+    url = path_of(req["response_uri"])
+    p = present(dep.credential, ASKED, dep.holder, req["nonce"], req["client_id"])
+    token = json.dumps({"result": [p]})
+    for fields in [{"vp_token": token, "state": req["state"], "error": "x"},
+                   {"vp_token": token, "state": req["state"]},
+                   {"error": "access_denied", "state": req["state"]},
+                   {"response": "a.b.c.d.e", "vp_token": token, "state": req["state"]},
+                   {"response": "a.b.c.d.e", "error": "access_denied"}]:
+        r = dep.srv.post(url, urllib.parse.urlencode(fields), ctype=FORM)
+        assert r.status == 400 and r.json()["error"] == "invalid_request", (fields, r)
+    assert outcome(dep.srv, made)["status"] == "pending"

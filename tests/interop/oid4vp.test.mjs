@@ -111,8 +111,9 @@ describe('OpenID4VP: a wallet made of jose and @sd-jwt/sd-jwt-vc answers oorkond
 
   async function ask(extra = {}) {
     const body = {kinds: [achievement.kind], claims: ['birthdate'], label: 'Interop employer',
+      requester: 'Interop employer',
       ...extra};
-    const r = await fetch(base + '/v1/verifier/requests', {method: 'POST',
+    const r = await fetch(base + '/request', {method: 'POST',
       headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
     assert.equal(r.status, 201, await r.clone().text());
     return r.json();
