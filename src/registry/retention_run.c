@@ -25,6 +25,12 @@
 #define ERASURE_RULE     "erasure request of the learner (GDPR art. 17)"
 
 /* The classes a run destroys, in order: records first, learners left without any after. */
+/* The classes whose records a run can transfer to an archive. */
+static bool transferable(enum retention_class c)
+{
+	return c == RETENTION_RESULT || c == RETENTION_SHARE;
+}
+
 static const enum retention_class run_order[] = {RETENTION_RESULT,     RETENTION_FOREIGN,
                                                  RETENTION_SHARE,      RETENTION_SESSION,
                                                  RETENTION_LOGIN_LINK, RETENTION_AUDIT_DETAIL};
@@ -432,6 +438,22 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 					                    &st->tombstones, err);
 			}
 			n = (int64_t)st->ids.n;
+		} else if (r->action == RETENTION_TRANSFER) {
+			/* Written into the package, then deleted one by one: only what the package
+			 * holds is removed. */
+			st->ids.n = 0;
+			rc = store_retention_due_ids(d->store, c, r->trigger, cutoff_ms, st->batch,
+			                             collect, &st->ids, err);
+			for (i = 0; !rc && i < st->ids.n; i++) {
+				struct store_share sh;
+				rc = store_share_get(d->store, st->ids.id[i], &sh, err);
+				if (!rc)
+					rc = retention_transfer_share(st->pkg.data, &sh, err);
+				if (!rc)
+					rc = store_retention_record_destroy(d->store, c,
+					                                    st->ids.id[i], err);
+			}
+			n = (int64_t)st->ids.n;
 		} else {
 			rc = store_retention_sweep(d->store, c, r->trigger, cutoff_ms, cutoff_date,
 			                           st->batch, &n, err);
@@ -499,11 +521,11 @@ static int check_transfers(struct depository *d, const struct retention_schedule
 	for (c = 0; c < RETENTION_CLASS_COUNT; c++) {
 		if (rows[c].rule.action != RETENTION_TRANSFER || rows[c].due == 0)
 			continue;
-		if (c != RETENTION_RESULT)
+		if (!transferable((enum retention_class)c))
 			return ok_fail_field(err, OK_EUNSUPPORTED, "action",
 			                     "retention.%s: %lld records are due for transfer, and "
-			                     "only results can be transferred yet; nothing was "
-			                     "destroyed",
+			                     "only results and shares can be transferred yet; "
+			                     "nothing was destroyed",
 			                     retention_class_name((enum retention_class)c),
 			                     (long long)rows[c].due);
 		if (!transfer_dir)
@@ -617,7 +639,7 @@ static int certificate(struct run_state *st, const unsigned char head[AUDIT_HASH
 			continue;
 		}
 		if (r->permanent ||
-		    (r->action == RETENTION_TRANSFER && run_order[i] != RETENTION_RESULT))
+		    (r->action == RETENTION_TRANSFER && !transferable(run_order[i])))
 			continue;
 		rule_words(r, rule, sizeof(rule));
 		cutoffs(r, run->now_ms, &cutoff_ms, cutoff);
@@ -754,14 +776,14 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	for (i = 0; !rc && i < RUN_CLASSES; i++) {
 		const struct retention_rule *r = &used.rule[run_order[i]];
 		if (r->permanent ||
-		    (r->action == RETENTION_TRANSFER && run_order[i] != RETENTION_RESULT))
+		    (r->action == RETENTION_TRANSFER && !transferable(run_order[i])))
 			continue;
 		/* A resumed run that transfers needs its package's folder again. */
 		if (r->action == RETENTION_TRANSFER && !st.pkg.len) {
 			if (!o->transfer_dir)
 				rc = ok_fail_field(
 				        err, OK_EINPUT, "transfer-to",
-				        "the open run transfers results: name the folder "
+				        "the open run transfers records: name the folder "
 				        "of its package with --transfer-to DIR");
 			else
 				rc = retention_transfer_dir(o->transfer_dir, st.run->id, &st.pkg,

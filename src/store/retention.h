@@ -86,6 +86,17 @@ struct store_retention_ops {
 	int (*sweep)(struct store *s, enum retention_class c, enum retention_trigger t,
 	             int64_t cutoff_ms, const char *cutoff_date, size_t limit, int64_t *n,
 	             struct ok_error *err);
+	/* For a transfer: the ids of the records of class c a sweep with the same arguments would
+	 * delete (same order, same limit), and the deletion of one of them with what hangs on it
+	 * (OK_ENOTFOUND when it is gone). Deleting by id, not by the sweep's condition again,
+	 * means that only records written into the package are removed, even when another
+	 * server's run deletes some of them meanwhile. Class share only (OK_EUNSUPPORTED for the
+	 * others). */
+	int (*due_ids)(struct store *s, enum retention_class c, enum retention_trigger t,
+	               int64_t cutoff_ms, size_t limit, store_id_fn fn, void *ctx,
+	               struct ok_error *err);
+	int (*record_destroy)(struct store *s, enum retention_class c, const char *id,
+	                      struct ok_error *err);
 	/* Learners with no achievement and no foreign achievement left and no hold, by id, at
 	 * most limit; and the deletion of one with everything that hangs on it. */
 	int (*orphans)(struct store *s, size_t limit, store_id_fn fn, void *ctx,
@@ -173,6 +184,19 @@ static inline int store_retention_sweep(struct store *s, enum retention_class c,
                                         struct ok_error *err)
 {
 	return s->ops->retention->sweep(s, c, t, cutoff_ms, cutoff_date, limit, n, err);
+}
+
+static inline int store_retention_due_ids(struct store *s, enum retention_class c,
+                                          enum retention_trigger t, int64_t cutoff_ms, size_t limit,
+                                          store_id_fn fn, void *ctx, struct ok_error *err)
+{
+	return s->ops->retention->due_ids(s, c, t, cutoff_ms, limit, fn, ctx, err);
+}
+
+static inline int store_retention_record_destroy(struct store *s, enum retention_class c,
+                                                 const char *id, struct ok_error *err)
+{
+	return s->ops->retention->record_destroy(s, c, id, err);
 }
 
 static inline int store_retention_orphans(struct store *s, size_t limit, store_id_fn fn, void *ctx,

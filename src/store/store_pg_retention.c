@@ -76,6 +76,11 @@ static const char SQL_SWEEP_FOREIGN[] =
 static const char SQL_SWEEP_SHARE_VIEWS[] =
         "DELETE FROM share_view WHERE share_id IN (" DUE_SHARES ")";
 static const char SQL_SWEEP_SHARES[] = "DELETE FROM share WHERE id IN (" DUE_SHARES ")";
+/* The shares a sweep would take, listed for a transfer, and one share deleted with its
+ * openings. */
+static const char SQL_SHARES_DUE[] = DUE_SHARES;
+static const char SQL_SHARE_VIEWS_DEL[] = "DELETE FROM share_view WHERE share_id = $1";
+static const char SQL_SHARE_DEL[] = "DELETE FROM share WHERE id = $1";
 static const char SQL_SWEEP_SESSIONS[] =
         "DELETE FROM session WHERE id IN (SELECT s.id FROM session s WHERE (CASE WHEN $2::text = "
         "'created' THEN s.created_ms ELSE s.last_seen_ms END) <= $1::bigint AND NOT " HELD_LEARNER(
@@ -305,6 +310,40 @@ static int result_destroy(struct store *base, const char *id, struct ok_error *e
 	return n == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no achievement with that id");
 }
 
+static int due_ids(struct store *base, enum retention_class c, enum retention_trigger t,
+                   int64_t cutoff_ms, size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
+{
+	struct pg_params p;
+
+	if (c != RETENTION_SHARE)
+		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be listed for a transfer",
+		               retention_class_name(c));
+	pg_params_init(&p);
+	pg_param_int64(&p, cutoff_ms);
+	pg_param_text(&p, retention_trigger_name(t));
+	pg_param_int64(&p, (int64_t)limit);
+	return ids(base, SQL_SHARES_DUE, &p, fn, ctx, "list due shares", err);
+}
+
+static int record_destroy(struct store *base, enum retention_class c, const char *id,
+                          struct ok_error *err)
+{
+	struct pg_params p;
+	int64_t n = 0;
+	int rc;
+
+	if (c != RETENTION_SHARE)
+		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be destroyed one by one",
+		               retention_class_name(c));
+	pg_params_init(&p);
+	pg_param_text(&p, id);
+	if ((rc = pg_exec(pgs(base), SQL_SHARE_VIEWS_DEL, &p, NULL, NULL,
+	                  "destroy a share's openings", err)) ||
+	    (rc = pg_exec(pgs(base), SQL_SHARE_DEL, &p, NULL, &n, "destroy a share", err)))
+		return rc;
+	return n == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no share with that id");
+}
+
 static int sweep(struct store *base, enum retention_class c, enum retention_trigger t,
                  int64_t cutoff_ms, const char *cutoff_date, size_t limit, int64_t *n,
                  struct ok_error *err)
@@ -517,6 +556,8 @@ const struct store_retention_ops pg_retention_ops = {
         .results_due = results_due,
         .result_destroy = result_destroy,
         .sweep = sweep,
+        .due_ids = due_ids,
+        .record_destroy = record_destroy,
         .orphans = orphans,
         .learner_destroy = learner_destroy,
         .erase = erase,

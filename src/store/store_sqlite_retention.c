@@ -151,6 +151,15 @@ static const struct sqlite_query SWEEP_SHARE_VIEWS = {
 static const struct sqlite_query SWEEP_SHARES = {ST_RET_SWEEP_SHARES,
                                                  "DELETE FROM share WHERE id IN (" DUE_SHARES ")",
                                                  "destroy shares", NULL, NULL};
+/* The shares a sweep would take (?1 cutoff_ms, ?2 trigger name, ?3 limit), listed for a
+ * transfer, and one share deleted with its openings. */
+static const struct sqlite_query SHARES_DUE = {ST_RET_SHARES_DUE, DUE_SHARES, "list due shares",
+                                               NULL, &sqlite_id_cols};
+static const struct sqlite_query SHARE_VIEWS_DEL = {ST_RET_SHARE_VIEWS_DEL,
+                                                    "DELETE FROM share_view WHERE share_id = ?",
+                                                    "destroy a share's openings", NULL, NULL};
+static const struct sqlite_query SHARE_DEL = {ST_RET_SHARE_DEL, "DELETE FROM share WHERE id = ?",
+                                              "destroy a share", NULL, NULL};
 static const struct sqlite_query SWEEP_SESSIONS = {
         ST_RET_SWEEP_SESSIONS,
         "DELETE FROM session WHERE id IN (SELECT s.id FROM session s WHERE (CASE WHEN ?2 = "
@@ -372,6 +381,33 @@ static int sweep(struct store *base, enum retention_class c, enum retention_trig
 	return 0;
 }
 
+static int due_ids(struct store *base, enum retention_class c, enum retention_trigger t,
+                   int64_t cutoff_ms, size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
+{
+	if (c != RETENTION_SHARE)
+		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be listed for a transfer",
+		               retention_class_name(c));
+	return ids(sq(base), &SHARES_DUE,
+	           SQLITE_ARGS(SQ_ARG_INT(cutoff_ms), SQ_ARG_TEXT(retention_trigger_name(t)),
+	                       SQ_ARG_INT((int64_t)limit)),
+	           fn, ctx, err);
+}
+
+static int record_destroy(struct store *base, enum retention_class c, const char *id,
+                          struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc;
+
+	if (c != RETENTION_SHARE)
+		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be destroyed one by one",
+		               retention_class_name(c));
+	if ((rc = sqlite_exec(s, &SHARE_VIEWS_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err)) ||
+	    (rc = sqlite_exec(s, &SHARE_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err)))
+		return rc;
+	return sqlite_changes(s) == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no share with that id");
+}
+
 static int orphans(struct store *base, size_t limit, store_id_fn fn, void *ctx,
                    struct ok_error *err)
 {
@@ -558,6 +594,8 @@ const struct store_retention_ops sqlite_retention_ops = {
         .results_due = results_due,
         .result_destroy = result_destroy,
         .sweep = sweep,
+        .due_ids = due_ids,
+        .record_destroy = record_destroy,
         .orphans = orphans,
         .learner_destroy = learner_destroy,
         .erase = erase,
