@@ -109,7 +109,8 @@ int registry_retention_plan(struct depository *d, const struct retention_schedul
 		                           next_date, err);
 		if (rc)
 			return rc;
-		if (next_date[0] && (row->rule.trigger == RETENTION_AWARD))
+		if (next_date[0] && (row->rule.trigger == RETENTION_AWARD ||
+		                     row->rule.trigger == RETENTION_END_OF_RELATIONSHIP))
 			retention_due_date(&row->rule.period, next_date, row->next);
 		else if (next_ms > 0) {
 			retention_date_of_ms(next_ms, next_date);
@@ -422,8 +423,8 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 			}
 		} else if (c == RETENTION_RESULT) {
 			st->ids.n = 0;
-			rc = store_retention_results_due(d->store, cutoff_date, st->batch, collect,
-			                                 &st->ids, err);
+			rc = store_retention_results_due(d->store, r->trigger, cutoff_date,
+			                                 st->batch, collect, &st->ids, err);
 			for (i = 0; !rc && i < st->ids.n; i++) {
 				if (r->action == RETENTION_TRANSFER) {
 					struct store_achievement a;

@@ -75,10 +75,11 @@ struct store_retention_ops {
 	int (*count)(struct store *s, enum retention_class c, enum retention_trigger t,
 	             int64_t cutoff_ms, const char *cutoff_date, int64_t *due, int64_t *held,
 	             int64_t *next_ms, char next_date[11], struct ok_error *err);
-	/* The ids of due results (course, module, exam achievements awarded on or before
-	 * cutoff_date), not held, by id, at most limit. */
-	int (*results_due)(struct store *s, const char *cutoff_date, size_t limit, store_id_fn fn,
-	                   void *ctx, struct ok_error *err);
+	/* The ids of due results (course, module, exam achievements whose trigger date under t,
+	 * award or end_of_relationship (the learner's last award date of any kind), is on or
+	 * before cutoff_date), not held, by id, at most limit. */
+	int (*results_due)(struct store *s, enum retention_trigger t, const char *cutoff_date,
+	                   size_t limit, store_id_fn fn, void *ctx, struct ok_error *err);
 	/* Deletes the achievement and its history (OK_ENOTFOUND when there is none). */
 	int (*result_destroy)(struct store *s, const char *id, struct ok_error *err);
 	/* Deletes at most limit due records of class c (foreign, share, session, login_link) that
@@ -165,11 +166,11 @@ static inline int store_retention_count(struct store *s, enum retention_class c,
 	                                next_date, err);
 }
 
-static inline int store_retention_results_due(struct store *s, const char *cutoff_date,
-                                              size_t limit, store_id_fn fn, void *ctx,
-                                              struct ok_error *err)
+static inline int store_retention_results_due(struct store *s, enum retention_trigger t,
+                                              const char *cutoff_date, size_t limit, store_id_fn fn,
+                                              void *ctx, struct ok_error *err)
 {
-	return s->ops->retention->results_due(s, cutoff_date, limit, fn, ctx, err);
+	return s->ops->retention->results_due(s, t, cutoff_date, limit, fn, ctx, err);
 }
 
 static inline int store_retention_result_destroy(struct store *s, const char *id,

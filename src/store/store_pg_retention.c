@@ -23,9 +23,11 @@ static const char SQL_HOLD_RELEASE[] = "UPDATE legal_hold SET released_by = $2, 
 
 /* $1 cutoff_ms, $2 cutoff_date, $3 trigger name. */
 static const char SQL_COUNT_RESULT[] = COUNT_OVER(
-        "SELECT CASE WHEN $3::text = 'award' THEN a.awarded_on <= $2::text ELSE a.created_ms <= "
-        "$1::bigint END AS due, " HELD_RESULT " AS held, 0::bigint AS t_ms, a.awarded_on AS "
-        "t_date FROM achievement a WHERE " RESULT_KINDS);
+        "SELECT CASE WHEN $3::text = 'created' THEN a.created_ms <= $1::bigint ELSE " RESULT_DATE(
+                "$3::text") " <= $2::text END AS due, " HELD_RESULT
+                            " AS held, 0::bigint AS t_ms, " RESULT_DATE(
+                                    "$3::text") " AS t_date FROM achievement a "
+                                                "WHERE " RESULT_KINDS);
 static const char SQL_COUNT_FOREIGN[] = COUNT_OVER(
         "SELECT CASE WHEN $3::text = 'award' THEN f.awarded_on <= $2::text ELSE f.imported_ms "
         "<= $1::bigint END AS due, " HELD_FOREIGN " AS held, f.imported_ms AS t_ms, "
@@ -59,8 +61,9 @@ static const char SQL_AUDIT_TOMBSTONE[] =
         "$1";
 
 static const char SQL_RESULTS_DUE[] =
-        "SELECT a.id FROM achievement a WHERE " RESULT_KINDS " AND a.awarded_on <= $1::text "
-        "AND NOT " HELD_RESULT " ORDER BY a.id LIMIT $2::bigint";
+        "SELECT a.id FROM achievement a WHERE " RESULT_KINDS
+        " AND " RESULT_DATE("$3::text") " <= $1::text "
+                                        "AND NOT " HELD_RESULT " ORDER BY a.id LIMIT $2::bigint";
 static const char SQL_RESULT_HISTORY_DEL[] =
         "DELETE FROM achievement_history WHERE achievement_id = $1";
 static const char SQL_RESULT_DEL[] = "DELETE FROM achievement WHERE id = $1";
@@ -284,14 +287,15 @@ static int ids(struct store *base, const char *sql, const struct pg_params *p, s
 	return rc;
 }
 
-static int results_due(struct store *base, const char *cutoff_date, size_t limit, store_id_fn fn,
-                       void *ctx, struct ok_error *err)
+static int results_due(struct store *base, enum retention_trigger t, const char *cutoff_date,
+                       size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
 {
 	struct pg_params p;
 
 	pg_params_init(&p);
 	pg_param_text(&p, cutoff_date);
 	pg_param_int64(&p, (int64_t)limit);
+	pg_param_text(&p, retention_trigger_name(t));
 	return ids(base, SQL_RESULTS_DUE, &p, fn, ctx, "list due results", err);
 }
 

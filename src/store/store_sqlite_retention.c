@@ -71,9 +71,11 @@ static const struct sqlite_query HOLD_RELEASE = {
  * achievements); ?1 cutoff_ms, ?2 trigger name (the classes kept in milliseconds). */
 static const struct sqlite_query COUNT_RESULT = {
         ST_RET_COUNT_RESULT,
-        COUNT_OVER("SELECT CASE WHEN ?3 = 'award' THEN a.awarded_on <= ?2 ELSE a.created_ms <= "
-                   "?1 END AS due, " HELD_RESULT " AS held, 0 AS t_ms, a.awarded_on AS t_date "
-                   "FROM achievement a WHERE " RESULT_KINDS),
+        COUNT_OVER("SELECT CASE WHEN ?3 = 'created' THEN a.created_ms <= ?1 ELSE " RESULT_DATE(
+                "?3") " <= ?2 END AS due, " HELD_RESULT
+                      " AS held, 0 AS t_ms, " RESULT_DATE(
+                              "?3") " "
+                                    "AS t_date FROM achievement a WHERE " RESULT_KINDS),
         "count due results", NULL, &count_cols};
 static const struct sqlite_query COUNT_FOREIGN = {
         ST_RET_COUNT_FOREIGN,
@@ -124,8 +126,9 @@ static const struct sqlite_query AUDIT_TOMBSTONE = {
 
 static const struct sqlite_query RESULTS_DUE = {
         ST_RET_RESULTS_DUE,
-        "SELECT a.id AS id FROM achievement a WHERE " RESULT_KINDS " AND a.awarded_on <= ?1 "
-        "AND NOT " HELD_RESULT " ORDER BY a.id LIMIT ?2",
+        "SELECT a.id AS id FROM achievement a WHERE " RESULT_KINDS
+        " AND " RESULT_DATE("?3") " <= ?1 "
+                                  "AND NOT " HELD_RESULT " ORDER BY a.id LIMIT ?2",
         "list due results", NULL, &sqlite_id_cols};
 static const struct sqlite_query RESULT_HISTORY_DEL = {
         ST_RET_RESULT_HISTORY_DEL, "DELETE FROM achievement_history WHERE achievement_id = ?",
@@ -318,11 +321,13 @@ static int ids(struct store_sqlite *s, const struct sqlite_query *q, const struc
 	return sqlite_end(s, q, rc);
 }
 
-static int results_due(struct store *base, const char *cutoff_date, size_t limit, store_id_fn fn,
-                       void *ctx, struct ok_error *err)
+static int results_due(struct store *base, enum retention_trigger t, const char *cutoff_date,
+                       size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
 {
 	return ids(sq(base), &RESULTS_DUE,
-	           SQLITE_ARGS(SQ_ARG_TEXT(cutoff_date), SQ_ARG_INT((int64_t)limit)), fn, ctx, err);
+	           SQLITE_ARGS(SQ_ARG_TEXT(cutoff_date), SQ_ARG_INT((int64_t)limit),
+	                       SQ_ARG_TEXT(retention_trigger_name(t))),
+	           fn, ctx, err);
 }
 
 static int result_destroy(struct store *base, const char *id, struct ok_error *err)

@@ -358,6 +358,19 @@ def test_transfer_of_shares_package_checks_out_and_shares_are_gone(inst, tmp_pat
     assert share["rule"] == "P1Y after expiry, transfer" and share["count"] == 1
 
 
+def test_end_of_relationship_keeps_results_while_the_learner_has_recent_ones(inst, tmp_path):
+    # Anna's last award is of 2024: none of her results is due ten years after the end of the
+    # relationship, not even the one of 2010 (due under "award"); Bert's last is of 2012.
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention={"result": {"period": "P10Y", "trigger": "end_of_relationship"}})
+    p = plan(ok)
+    assert p["result"]["due"] == 2 and p["result"]["next_due"] == "2034-02-01"
+    text = run(ok)
+    assert "result         2 destroyed" in text
+    assert records(ok, BERT) is None
+    assert set(records(ok, ANNA)) == {"ANNA-OLD", "ANNA-DIP", "ANNA-NEW"}
+
+
 def test_erasure_request(inst, tmp_path):
     ok = registered(inst, tmp_path)
     anna = records(ok, ANNA)
