@@ -35,9 +35,9 @@ static const char retention_usage[] =
         "  --json       plan, runs: JSON\n"
         "  --dry-run    run: show what is due, destroy nothing\n"
         "  --batch N    run: records per transaction, 1-100000\n"
-        "  --transfer-to DIR  run: where results due for transfer go: a package DIR/RUN_ID\n"
-        "               (records, their signed credentials, a signed manifest of SHA-256\n"
-        "               checksums) an archive can ingest; they are then removed\n"
+        "  --transfer-to DIR  run: where results and shares due for transfer go: a package\n"
+        "               DIR/RUN_ID (records, a result's signed credential, a signed manifest\n"
+        "               of SHA-256 checksums) an archive can ingest; they are then removed\n"
         "  -o FILE      certificates RUN_ID: write the certificate to FILE\n"
         "  --help       print this help\n";
 

@@ -24,6 +24,7 @@
 
 #include "depository/depository.h"
 #include "retention/schedule.h"
+#include "store/portal.h"
 #include "store/retention.h"
 
 #define RETENTION_BATCH_DEFAULT 500
@@ -74,9 +75,9 @@ struct retention_run_options {
 
 /*
  * Runs the schedule s at now_ms, or goes on with the run left open (its own moment and
- * schedule; p->resumed). Results due for transfer are first written to the run's transfer
- * package (below) and then removed as destroyed ones are; without o->transfer_dir, or for
- * another class due for transfer, the run is refused (OK_EINPUT, OK_EUNSUPPORTED) before
+ * schedule; p->resumed). Results and shares due for transfer are first written to the run's
+ * transfer package (below) and then removed as destroyed ones are; without o->transfer_dir, or
+ * for another class due for transfer, the run is refused (OK_EINPUT, OK_EUNSUPPORTED) before
  * anything is destroyed.
  */
 int registry_retention_run(struct depository *d, const struct retention_schedule *s, int64_t now_ms,
@@ -98,17 +99,19 @@ int registry_retention_erase(struct depository *d, const char *learner_id, const
 
 /*
  * Transfer packages (retention_transfer.c): DIR/RUN_ID/ holds records/ID.json (each result's
- * record as the API shows it), credentials/ID.json (its credential, signed by the depository,
- * naming the holder) and, written last, manifest.json: a credential the depository signs
- * (type TransferManifest) listing every other file with its size and SHA-256, which
- * `oorkonde verify` checks. Files are written whole (a new file renamed into place), so a run
- * killed halfway and resumed writes the same package.
+ * record as the API shows it; each share's record), credentials/ID.json (its credential, signed by
+ * the depository, naming the holder) and, written last, manifest.json: a credential the depository
+ * signs (type TransferManifest) listing every other file with its size and SHA-256, which `oorkonde
+ * verify` checks. Files are written whole (a new file renamed into place), so a run killed halfway
+ * and resumed writes the same package.
  */
 int retention_transfer_dir(const char *dir, const char *run_id, struct buf *out,
                            struct ok_error *err);
 /* Writes the record and credential of achievement a into the package at pkg. */
 int retention_transfer_record(struct depository *d, const char *pkg,
                               const struct store_achievement *a, struct ok_error *err);
+/* Writes the record of share sh into the package at pkg (a share has no credential). */
+int retention_transfer_share(const char *pkg, const struct store_share *sh, struct ok_error *err);
 /* Writes the package's signed manifest.json; *files gets how many files it lists. */
 int retention_transfer_manifest(struct depository *d, const char *pkg, const char *run_id,
                                 const char *actor, int64_t *files, struct ok_error *err);

@@ -25,6 +25,12 @@
 #define ERASURE_RULE     "erasure request of the learner (GDPR art. 17)"
 
 /* The classes a run destroys, in order: records first, learners left without any after. */
+/* The classes whose records a run can transfer to an archive. */
+static bool transferable(enum retention_class c)
+{
+	return c == RETENTION_RESULT || c == RETENTION_SHARE;
+}
+
 static const enum retention_class run_order[] = {RETENTION_RESULT,     RETENTION_FOREIGN,
                                                  RETENTION_SHARE,      RETENTION_SESSION,
                                                  RETENTION_LOGIN_LINK, RETENTION_AUDIT_DETAIL};
@@ -103,7 +109,8 @@ int registry_retention_plan(struct depository *d, const struct retention_schedul
 		                           next_date, err);
 		if (rc)
 			return rc;
-		if (next_date[0] && (row->rule.trigger == RETENTION_AWARD))
+		if (next_date[0] && (row->rule.trigger == RETENTION_AWARD ||
+		                     row->rule.trigger == RETENTION_END_OF_RELATIONSHIP))
 			retention_due_date(&row->rule.period, next_date, row->next);
 		else if (next_ms > 0) {
 			retention_date_of_ms(next_ms, next_date);
@@ -416,8 +423,8 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 			}
 		} else if (c == RETENTION_RESULT) {
 			st->ids.n = 0;
-			rc = store_retention_results_due(d->store, cutoff_date, st->batch, collect,
-			                                 &st->ids, err);
+			rc = store_retention_results_due(d->store, r->trigger, cutoff_date,
+			                                 st->batch, collect, &st->ids, err);
 			for (i = 0; !rc && i < st->ids.n; i++) {
 				if (r->action == RETENTION_TRANSFER) {
 					struct store_achievement a;
@@ -430,6 +437,22 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 				if (!rc)
 					rc = destroy_result(d, st->run, st->ids.id[i], &st->events,
 					                    &st->tombstones, err);
+			}
+			n = (int64_t)st->ids.n;
+		} else if (r->action == RETENTION_TRANSFER) {
+			/* Written into the package, then deleted one by one: only what the package
+			 * holds is removed. */
+			st->ids.n = 0;
+			rc = store_retention_due_ids(d->store, c, r->trigger, cutoff_ms, st->batch,
+			                             collect, &st->ids, err);
+			for (i = 0; !rc && i < st->ids.n; i++) {
+				struct store_share sh;
+				rc = store_share_get(d->store, st->ids.id[i], &sh, err);
+				if (!rc)
+					rc = retention_transfer_share(st->pkg.data, &sh, err);
+				if (!rc)
+					rc = store_retention_record_destroy(d->store, c,
+					                                    st->ids.id[i], err);
 			}
 			n = (int64_t)st->ids.n;
 		} else {
@@ -499,11 +522,11 @@ static int check_transfers(struct depository *d, const struct retention_schedule
 	for (c = 0; c < RETENTION_CLASS_COUNT; c++) {
 		if (rows[c].rule.action != RETENTION_TRANSFER || rows[c].due == 0)
 			continue;
-		if (c != RETENTION_RESULT)
+		if (!transferable((enum retention_class)c))
 			return ok_fail_field(err, OK_EUNSUPPORTED, "action",
 			                     "retention.%s: %lld records are due for transfer, and "
-			                     "only results can be transferred yet; nothing was "
-			                     "destroyed",
+			                     "only results and shares can be transferred yet; "
+			                     "nothing was destroyed",
 			                     retention_class_name((enum retention_class)c),
 			                     (long long)rows[c].due);
 		if (!transfer_dir)
@@ -617,7 +640,7 @@ static int certificate(struct run_state *st, const unsigned char head[AUDIT_HASH
 			continue;
 		}
 		if (r->permanent ||
-		    (r->action == RETENTION_TRANSFER && run_order[i] != RETENTION_RESULT))
+		    (r->action == RETENTION_TRANSFER && !transferable(run_order[i])))
 			continue;
 		rule_words(r, rule, sizeof(rule));
 		cutoffs(r, run->now_ms, &cutoff_ms, cutoff);
@@ -754,14 +777,14 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	for (i = 0; !rc && i < RUN_CLASSES; i++) {
 		const struct retention_rule *r = &used.rule[run_order[i]];
 		if (r->permanent ||
-		    (r->action == RETENTION_TRANSFER && run_order[i] != RETENTION_RESULT))
+		    (r->action == RETENTION_TRANSFER && !transferable(run_order[i])))
 			continue;
 		/* A resumed run that transfers needs its package's folder again. */
 		if (r->action == RETENTION_TRANSFER && !st.pkg.len) {
 			if (!o->transfer_dir)
 				rc = ok_fail_field(
 				        err, OK_EINPUT, "transfer-to",
-				        "the open run transfers results: name the folder "
+				        "the open run transfers records: name the folder "
 				        "of its package with --transfer-to DIR");
 			else
 				rc = retention_transfer_dir(o->transfer_dir, st.run->id, &st.pkg,

@@ -130,6 +130,37 @@ out:
 	return rc;
 }
 
+/* A share's record: what it lets its recipient open, and when; its token is not kept (only its
+ * hash is, which opens nothing) and so not written. */
+int retention_transfer_share(const char *pkg, const struct store_share *sh, struct ok_error *err)
+{
+	json_t *ids = json_array(), *record = NULL;
+	char name[STORE_ID_MAX + 8], list[STORE_SHARE_IDS_MAX], *save = NULL, *id, *text = NULL;
+	int rc = 0;
+
+	snprintf(name, sizeof(name), "%s.json", sh->id);
+	snprintf(list, sizeof(list), "%s", sh->achievements);
+	for (id = strtok_r(list, ",", &save); ids && id; id = strtok_r(NULL, ",", &save))
+		if (json_array_append_new(ids, json_string(id)))
+			rc = OK_ENOMEM;
+	if (ids && !rc)
+		record = json_pack(
+		        "{s:s, s:s, s:s, s:s, s:O, s:I, s:I, s:I, s:I, s:I}", "type", "share", "id",
+		        sh->id, "learnerId", sh->learner_id, "recipient", sh->recipient,
+		        "achievements", ids, "createdMs", (json_int_t)sh->created_ms, "expiresMs",
+		        (json_int_t)sh->expires_ms, "revokedMs", (json_int_t)sh->revoked_ms, "uses",
+		        (json_int_t)sh->uses, "lastUsedMs", (json_int_t)sh->last_used_ms);
+	text = record ? json_dumps(record, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	if (!text)
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+	else
+		rc = write_whole(pkg, "records", name, text, strlen(text), err);
+	free(text);
+	json_decref(record);
+	json_decref(ids);
+	return rc;
+}
+
 static int only_json(const struct dirent *e)
 {
 	size_t n = strlen(e->d_name);

@@ -40,7 +40,7 @@ enum retention_trigger {
 	RETENTION_AWARD,   /* the award date of the achievement */
 	RETENTION_EXPIRY,  /* when the record stopped being usable (share, link, session) */
 	RETENTION_CREATED, /* when the record was made (imported, appended) */
-	RETENTION_END_OF_RELATIONSHIP, /* the learner's last registration */
+	RETENTION_END_OF_RELATIONSHIP, /* results: the learner's last award date of any kind */
 	RETENTION_LEARNER_AGE,         /* the learner's birth date (the period is the age) */
 	RETENTION_TRIGGER_COUNT
 };

@@ -75,10 +75,11 @@ struct store_retention_ops {
 	int (*count)(struct store *s, enum retention_class c, enum retention_trigger t,
 	             int64_t cutoff_ms, const char *cutoff_date, int64_t *due, int64_t *held,
 	             int64_t *next_ms, char next_date[11], struct ok_error *err);
-	/* The ids of due results (course, module, exam achievements awarded on or before
-	 * cutoff_date), not held, by id, at most limit. */
-	int (*results_due)(struct store *s, const char *cutoff_date, size_t limit, store_id_fn fn,
-	                   void *ctx, struct ok_error *err);
+	/* The ids of due results (course, module, exam achievements whose trigger date under t,
+	 * award or end_of_relationship (the learner's last award date of any kind), is on or
+	 * before cutoff_date), not held, by id, at most limit. */
+	int (*results_due)(struct store *s, enum retention_trigger t, const char *cutoff_date,
+	                   size_t limit, store_id_fn fn, void *ctx, struct ok_error *err);
 	/* Deletes the achievement and its history (OK_ENOTFOUND when there is none). */
 	int (*result_destroy)(struct store *s, const char *id, struct ok_error *err);
 	/* Deletes at most limit due records of class c (foreign, share, session, login_link) that
@@ -86,6 +87,17 @@ struct store_retention_ops {
 	int (*sweep)(struct store *s, enum retention_class c, enum retention_trigger t,
 	             int64_t cutoff_ms, const char *cutoff_date, size_t limit, int64_t *n,
 	             struct ok_error *err);
+	/* For a transfer: the ids of the records of class c a sweep with the same arguments would
+	 * delete (same order, same limit), and the deletion of one of them with what hangs on it
+	 * (OK_ENOTFOUND when it is gone). Deleting by id, not by the sweep's condition again,
+	 * means that only records written into the package are removed, even when another
+	 * server's run deletes some of them meanwhile. Class share only (OK_EUNSUPPORTED for the
+	 * others). */
+	int (*due_ids)(struct store *s, enum retention_class c, enum retention_trigger t,
+	               int64_t cutoff_ms, size_t limit, store_id_fn fn, void *ctx,
+	               struct ok_error *err);
+	int (*record_destroy)(struct store *s, enum retention_class c, const char *id,
+	                      struct ok_error *err);
 	/* Learners with no achievement and no foreign achievement left and no hold, by id, at
 	 * most limit; and the deletion of one with everything that hangs on it. */
 	int (*orphans)(struct store *s, size_t limit, store_id_fn fn, void *ctx,
@@ -154,11 +166,11 @@ static inline int store_retention_count(struct store *s, enum retention_class c,
 	                                next_date, err);
 }
 
-static inline int store_retention_results_due(struct store *s, const char *cutoff_date,
-                                              size_t limit, store_id_fn fn, void *ctx,
-                                              struct ok_error *err)
+static inline int store_retention_results_due(struct store *s, enum retention_trigger t,
+                                              const char *cutoff_date, size_t limit, store_id_fn fn,
+                                              void *ctx, struct ok_error *err)
 {
-	return s->ops->retention->results_due(s, cutoff_date, limit, fn, ctx, err);
+	return s->ops->retention->results_due(s, t, cutoff_date, limit, fn, ctx, err);
 }
 
 static inline int store_retention_result_destroy(struct store *s, const char *id,
@@ -173,6 +185,19 @@ static inline int store_retention_sweep(struct store *s, enum retention_class c,
                                         struct ok_error *err)
 {
 	return s->ops->retention->sweep(s, c, t, cutoff_ms, cutoff_date, limit, n, err);
+}
+
+static inline int store_retention_due_ids(struct store *s, enum retention_class c,
+                                          enum retention_trigger t, int64_t cutoff_ms, size_t limit,
+                                          store_id_fn fn, void *ctx, struct ok_error *err)
+{
+	return s->ops->retention->due_ids(s, c, t, cutoff_ms, limit, fn, ctx, err);
+}
+
+static inline int store_retention_record_destroy(struct store *s, enum retention_class c,
+                                                 const char *id, struct ok_error *err)
+{
+	return s->ops->retention->record_destroy(s, c, id, err);
 }
 
 static inline int store_retention_orphans(struct store *s, size_t limit, store_id_fn fn, void *ctx,

@@ -30,5 +30,11 @@
 	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope IN ('learner', " \
 	"'achievement') AND h.target = e.subject)"
 #define RESULT_KINDS "a.kind IN ('course', 'module', 'exam')"
+/* The trigger date of a result (alias a) under the trigger named by parameter T: its award date,
+ * or for end_of_relationship the learner's last award date of any kind (a diploma included),
+ * so that every result of a learner falls due together, a period after their last one. */
+#define RESULT_DATE(T)                                                                  \
+	"(CASE WHEN " T " = 'end_of_relationship' THEN (SELECT max(b.awarded_on) FROM " \
+	"achievement b WHERE b.learner_id = a.learner_id) ELSE a.awarded_on END)"
 
 #endif

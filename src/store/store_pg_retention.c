@@ -23,9 +23,11 @@ static const char SQL_HOLD_RELEASE[] = "UPDATE legal_hold SET released_by = $2, 
 
 /* $1 cutoff_ms, $2 cutoff_date, $3 trigger name. */
 static const char SQL_COUNT_RESULT[] = COUNT_OVER(
-        "SELECT CASE WHEN $3::text = 'award' THEN a.awarded_on <= $2::text ELSE a.created_ms <= "
-        "$1::bigint END AS due, " HELD_RESULT " AS held, 0::bigint AS t_ms, a.awarded_on AS "
-        "t_date FROM achievement a WHERE " RESULT_KINDS);
+        "SELECT CASE WHEN $3::text = 'created' THEN a.created_ms <= $1::bigint ELSE " RESULT_DATE(
+                "$3::text") " <= $2::text END AS due, " HELD_RESULT
+                            " AS held, 0::bigint AS t_ms, " RESULT_DATE(
+                                    "$3::text") " AS t_date FROM achievement a "
+                                                "WHERE " RESULT_KINDS);
 static const char SQL_COUNT_FOREIGN[] = COUNT_OVER(
         "SELECT CASE WHEN $3::text = 'award' THEN f.awarded_on <= $2::text ELSE f.imported_ms "
         "<= $1::bigint END AS due, " HELD_FOREIGN " AS held, f.imported_ms AS t_ms, "
@@ -59,8 +61,9 @@ static const char SQL_AUDIT_TOMBSTONE[] =
         "$1";
 
 static const char SQL_RESULTS_DUE[] =
-        "SELECT a.id FROM achievement a WHERE " RESULT_KINDS " AND a.awarded_on <= $1::text "
-        "AND NOT " HELD_RESULT " ORDER BY a.id LIMIT $2::bigint";
+        "SELECT a.id FROM achievement a WHERE " RESULT_KINDS
+        " AND " RESULT_DATE("$3::text") " <= $1::text "
+                                        "AND NOT " HELD_RESULT " ORDER BY a.id LIMIT $2::bigint";
 static const char SQL_RESULT_HISTORY_DEL[] =
         "DELETE FROM achievement_history WHERE achievement_id = $1";
 static const char SQL_RESULT_DEL[] = "DELETE FROM achievement WHERE id = $1";
@@ -76,6 +79,11 @@ static const char SQL_SWEEP_FOREIGN[] =
 static const char SQL_SWEEP_SHARE_VIEWS[] =
         "DELETE FROM share_view WHERE share_id IN (" DUE_SHARES ")";
 static const char SQL_SWEEP_SHARES[] = "DELETE FROM share WHERE id IN (" DUE_SHARES ")";
+/* The shares a sweep would take, listed for a transfer, and one share deleted with its
+ * openings. */
+static const char SQL_SHARES_DUE[] = DUE_SHARES;
+static const char SQL_SHARE_VIEWS_DEL[] = "DELETE FROM share_view WHERE share_id = $1";
+static const char SQL_SHARE_DEL[] = "DELETE FROM share WHERE id = $1";
 static const char SQL_SWEEP_SESSIONS[] =
         "DELETE FROM session WHERE id IN (SELECT s.id FROM session s WHERE (CASE WHEN $2::text = "
         "'created' THEN s.created_ms ELSE s.last_seen_ms END) <= $1::bigint AND NOT " HELD_LEARNER(
@@ -279,14 +287,15 @@ static int ids(struct store *base, const char *sql, const struct pg_params *p, s
 	return rc;
 }
 
-static int results_due(struct store *base, const char *cutoff_date, size_t limit, store_id_fn fn,
-                       void *ctx, struct ok_error *err)
+static int results_due(struct store *base, enum retention_trigger t, const char *cutoff_date,
+                       size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
 {
 	struct pg_params p;
 
 	pg_params_init(&p);
 	pg_param_text(&p, cutoff_date);
 	pg_param_int64(&p, (int64_t)limit);
+	pg_param_text(&p, retention_trigger_name(t));
 	return ids(base, SQL_RESULTS_DUE, &p, fn, ctx, "list due results", err);
 }
 
@@ -303,6 +312,40 @@ static int result_destroy(struct store *base, const char *id, struct ok_error *e
 	    (rc = pg_exec(pgs(base), SQL_RESULT_DEL, &p, NULL, &n, "destroy a result", err)))
 		return rc;
 	return n == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no achievement with that id");
+}
+
+static int due_ids(struct store *base, enum retention_class c, enum retention_trigger t,
+                   int64_t cutoff_ms, size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
+{
+	struct pg_params p;
+
+	if (c != RETENTION_SHARE)
+		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be listed for a transfer",
+		               retention_class_name(c));
+	pg_params_init(&p);
+	pg_param_int64(&p, cutoff_ms);
+	pg_param_text(&p, retention_trigger_name(t));
+	pg_param_int64(&p, (int64_t)limit);
+	return ids(base, SQL_SHARES_DUE, &p, fn, ctx, "list due shares", err);
+}
+
+static int record_destroy(struct store *base, enum retention_class c, const char *id,
+                          struct ok_error *err)
+{
+	struct pg_params p;
+	int64_t n = 0;
+	int rc;
+
+	if (c != RETENTION_SHARE)
+		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be destroyed one by one",
+		               retention_class_name(c));
+	pg_params_init(&p);
+	pg_param_text(&p, id);
+	if ((rc = pg_exec(pgs(base), SQL_SHARE_VIEWS_DEL, &p, NULL, NULL,
+	                  "destroy a share's openings", err)) ||
+	    (rc = pg_exec(pgs(base), SQL_SHARE_DEL, &p, NULL, &n, "destroy a share", err)))
+		return rc;
+	return n == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no share with that id");
 }
 
 static int sweep(struct store *base, enum retention_class c, enum retention_trigger t,
@@ -517,6 +560,8 @@ const struct store_retention_ops pg_retention_ops = {
         .results_due = results_due,
         .result_destroy = result_destroy,
         .sweep = sweep,
+        .due_ids = due_ids,
+        .record_destroy = record_destroy,
         .orphans = orphans,
         .learner_destroy = learner_destroy,
         .erase = erase,

@@ -71,9 +71,11 @@ static const struct sqlite_query HOLD_RELEASE = {
  * achievements); ?1 cutoff_ms, ?2 trigger name (the classes kept in milliseconds). */
 static const struct sqlite_query COUNT_RESULT = {
         ST_RET_COUNT_RESULT,
-        COUNT_OVER("SELECT CASE WHEN ?3 = 'award' THEN a.awarded_on <= ?2 ELSE a.created_ms <= "
-                   "?1 END AS due, " HELD_RESULT " AS held, 0 AS t_ms, a.awarded_on AS t_date "
-                   "FROM achievement a WHERE " RESULT_KINDS),
+        COUNT_OVER("SELECT CASE WHEN ?3 = 'created' THEN a.created_ms <= ?1 ELSE " RESULT_DATE(
+                "?3") " <= ?2 END AS due, " HELD_RESULT
+                      " AS held, 0 AS t_ms, " RESULT_DATE(
+                              "?3") " "
+                                    "AS t_date FROM achievement a WHERE " RESULT_KINDS),
         "count due results", NULL, &count_cols};
 static const struct sqlite_query COUNT_FOREIGN = {
         ST_RET_COUNT_FOREIGN,
@@ -124,8 +126,9 @@ static const struct sqlite_query AUDIT_TOMBSTONE = {
 
 static const struct sqlite_query RESULTS_DUE = {
         ST_RET_RESULTS_DUE,
-        "SELECT a.id AS id FROM achievement a WHERE " RESULT_KINDS " AND a.awarded_on <= ?1 "
-        "AND NOT " HELD_RESULT " ORDER BY a.id LIMIT ?2",
+        "SELECT a.id AS id FROM achievement a WHERE " RESULT_KINDS
+        " AND " RESULT_DATE("?3") " <= ?1 "
+                                  "AND NOT " HELD_RESULT " ORDER BY a.id LIMIT ?2",
         "list due results", NULL, &sqlite_id_cols};
 static const struct sqlite_query RESULT_HISTORY_DEL = {
         ST_RET_RESULT_HISTORY_DEL, "DELETE FROM achievement_history WHERE achievement_id = ?",
@@ -151,6 +154,15 @@ static const struct sqlite_query SWEEP_SHARE_VIEWS = {
 static const struct sqlite_query SWEEP_SHARES = {ST_RET_SWEEP_SHARES,
                                                  "DELETE FROM share WHERE id IN (" DUE_SHARES ")",
                                                  "destroy shares", NULL, NULL};
+/* The shares a sweep would take (?1 cutoff_ms, ?2 trigger name, ?3 limit), listed for a
+ * transfer, and one share deleted with its openings. */
+static const struct sqlite_query SHARES_DUE = {ST_RET_SHARES_DUE, DUE_SHARES, "list due shares",
+                                               NULL, &sqlite_id_cols};
+static const struct sqlite_query SHARE_VIEWS_DEL = {ST_RET_SHARE_VIEWS_DEL,
+                                                    "DELETE FROM share_view WHERE share_id = ?",
+                                                    "destroy a share's openings", NULL, NULL};
+static const struct sqlite_query SHARE_DEL = {ST_RET_SHARE_DEL, "DELETE FROM share WHERE id = ?",
+                                              "destroy a share", NULL, NULL};
 static const struct sqlite_query SWEEP_SESSIONS = {
         ST_RET_SWEEP_SESSIONS,
         "DELETE FROM session WHERE id IN (SELECT s.id FROM session s WHERE (CASE WHEN ?2 = "
@@ -309,11 +321,13 @@ static int ids(struct store_sqlite *s, const struct sqlite_query *q, const struc
 	return sqlite_end(s, q, rc);
 }
 
-static int results_due(struct store *base, const char *cutoff_date, size_t limit, store_id_fn fn,
-                       void *ctx, struct ok_error *err)
+static int results_due(struct store *base, enum retention_trigger t, const char *cutoff_date,
+                       size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
 {
 	return ids(sq(base), &RESULTS_DUE,
-	           SQLITE_ARGS(SQ_ARG_TEXT(cutoff_date), SQ_ARG_INT((int64_t)limit)), fn, ctx, err);
+	           SQLITE_ARGS(SQ_ARG_TEXT(cutoff_date), SQ_ARG_INT((int64_t)limit),
+	                       SQ_ARG_TEXT(retention_trigger_name(t))),
+	           fn, ctx, err);
 }
 
 static int result_destroy(struct store *base, const char *id, struct ok_error *err)
@@ -370,6 +384,33 @@ static int sweep(struct store *base, enum retention_class c, enum retention_trig
 		return rc;
 	*n = sqlite_changes(s);
 	return 0;
+}
+
+static int due_ids(struct store *base, enum retention_class c, enum retention_trigger t,
+                   int64_t cutoff_ms, size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
+{
+	if (c != RETENTION_SHARE)
+		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be listed for a transfer",
+		               retention_class_name(c));
+	return ids(sq(base), &SHARES_DUE,
+	           SQLITE_ARGS(SQ_ARG_INT(cutoff_ms), SQ_ARG_TEXT(retention_trigger_name(t)),
+	                       SQ_ARG_INT((int64_t)limit)),
+	           fn, ctx, err);
+}
+
+static int record_destroy(struct store *base, enum retention_class c, const char *id,
+                          struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc;
+
+	if (c != RETENTION_SHARE)
+		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be destroyed one by one",
+		               retention_class_name(c));
+	if ((rc = sqlite_exec(s, &SHARE_VIEWS_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err)) ||
+	    (rc = sqlite_exec(s, &SHARE_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err)))
+		return rc;
+	return sqlite_changes(s) == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no share with that id");
 }
 
 static int orphans(struct store *base, size_t limit, store_id_fn fn, void *ctx,
@@ -558,6 +599,8 @@ const struct store_retention_ops sqlite_retention_ops = {
         .results_due = results_due,
         .result_destroy = result_destroy,
         .sweep = sweep,
+        .due_ids = due_ids,
+        .record_destroy = record_destroy,
         .orphans = orphans,
         .learner_destroy = learner_destroy,
         .erase = erase,

@@ -316,6 +316,61 @@ def test_transfer_package_manifest_checks_out(inst, tmp_path):
     assert ok.run("verify", manifest_path).returncode == 1
 
 
+def test_transfer_of_shares_package_checks_out_and_shares_are_gone(inst, tmp_path):
+    import hashlib
+    import time
+
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    learner = anna["ANNA-NEW"]["learner_id"]
+    made = ok.run("share", "create", "--learner-id", learner, "--achievements",
+                  anna["ANNA-NEW"]["id"], "--to", "Archiefwaardige Werkgever BV", "--days", "1",
+                  "--json", check=True)
+    share_id = json.loads(made.stdout)["id"]
+    set_config(ok, retention={"share": {"period": "P1Y", "trigger": "expiry",
+                                        "action": "transfer"}})
+    later = {NOW_ENV: str(int(time.time() * 1000) + 400 * DAY_MS)}
+    # Without the package's folder: refused, nothing destroyed.
+    proc = ok.run("retention", "run", env=later)
+    assert proc.returncode == 2 and "--transfer-to DIR" in proc.stderr
+    assert len(records(ok, BERT)) == 2
+    out = tmp_path / "to-archive"
+    text = run(ok, "--transfer-to", out, env=later)
+    assert "share          1 destroyed" in text
+    (pkg,) = list(out.iterdir())
+    manifest_path = pkg / "manifest.json"
+    proc = ok.run("verify", manifest_path)
+    assert proc.returncode == 0, proc.stdout
+    files = json.loads(manifest_path.read_text())["credentialSubject"]["files"]
+    assert {f["path"] for f in files} == {f"records/{share_id}.json"}
+    for f in files:
+        data = (pkg / f["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == f["sha256"] and len(data) == f["bytes"]
+    record = json.loads((pkg / "records" / f"{share_id}.json").read_text())
+    assert record["recipient"] == "Archiefwaardige Werkgever BV"
+    assert record["achievements"] == [anna["ANNA-NEW"]["id"]]
+    # Gone from the store, not a byte left, and the certificate counts it under its rule.
+    shares = ok.run("share", "list", "--learner-id", learner, "--json", check=True)
+    assert json.loads(shares.stdout) == []
+    assert b"Archiefwaardige" not in b"".join(db_bytes(ok.data).values())
+    cert = json.loads(ok.run("retention", "certificates", pkg.name, check=True).stdout)
+    share = next(c for c in cert["credentialSubject"]["destroyed"] if c["recordClass"] == "share")
+    assert share["rule"] == "P1Y after expiry, transfer" and share["count"] == 1
+
+
+def test_end_of_relationship_keeps_results_while_the_learner_has_recent_ones(inst, tmp_path):
+    # Anna's last award is of 2024: none of her results is due ten years after the end of the
+    # relationship, not even the one of 2010 (due under "award"); Bert's last is of 2012.
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention={"result": {"period": "P10Y", "trigger": "end_of_relationship"}})
+    p = plan(ok)
+    assert p["result"]["due"] == 2 and p["result"]["next_due"] == "2034-02-01"
+    text = run(ok)
+    assert "result         2 destroyed" in text
+    assert records(ok, BERT) is None
+    assert set(records(ok, ANNA)) == {"ANNA-OLD", "ANNA-DIP", "ANNA-NEW"}
+
+
 def test_erasure_request(inst, tmp_path):
     ok = registered(inst, tmp_path)
     anna = records(ok, ANNA)

@@ -132,7 +132,7 @@ static void holds_keep_results_out(void **state)
 	h.created_ms = 5;
 	OK(store_hold_add(f->s, &h, &e_));
 	counts(f->s, 1, 1);
-	OK(store_retention_results_due(f->s, "2016-12-06", 10, collect, ids, &e_));
+	OK(store_retention_results_due(f->s, RETENTION_AWARD, "2016-12-06", 10, collect, ids, &e_));
 	assert_string_equal(ids, "a3 ");
 
 	OK(store_hold_release(f->s, "hold-1", "operator", 6, &e_));
