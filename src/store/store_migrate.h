@@ -21,7 +21,7 @@
 #include "core/error.h"
 #include "store/store.h"
 
-#define STORE_MIGRATE_TABLES_MAX 32
+#define STORE_MIGRATE_TABLES_MAX 48
 
 /* The meta key of the SQLite store that says its records moved to PostgreSQL, with the time
  * ("YYYY-MM-DDTHH:MM:SSZ"). While it is there every write transaction of the SQLite store is

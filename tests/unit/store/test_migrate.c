@@ -98,6 +98,8 @@ static int copy(struct fixture *f, struct store_migrate_report *rep, struct ok_e
 	assert_int_equal(store_begin(f->from, err), 0);
 	assert_int_equal(store_begin(f->to, err), 0);
 	rc = store_migrate_copy(f->from, f->to, NULL, NULL, rep, err);
+	if (rc)
+		fprintf(stderr, "store_migrate_copy: %s\n", err->message);
 	if (!rc)
 		assert_int_equal(store_commit(f->to, err), 0);
 	store_rollback(f->to);
