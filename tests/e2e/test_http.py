@@ -42,6 +42,7 @@ COVERED = {
     "/.well-known/openid-credential-issuer": "test_oid4vci.py::test_metadata",
     "/.well-known/oauth-authorization-server": "test_oid4vci.py::test_metadata",
     "/oid4vci/offers/{token}": "test_oid4vci.py::test_whole_flow_with_dpop_and_two_wallet_keys",
+    "/contexts/oorkonde/v1": "test_own_context.py::test_context_served_as_pinned",
     "/token": "test_oid4vci.py::test_whole_flow_with_dpop_and_two_wallet_keys",
     "/nonce": "test_oid4vci.py::test_whole_flow_with_dpop_and_two_wallet_keys",
     "/credential": "test_oid4vci.py::test_whole_flow_with_dpop_and_two_wallet_keys",
