@@ -895,6 +895,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchang
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	for (i = 0; i < res->nheaders; i++)
 		MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+	/* Served over TLS itself: every answer tells the browser to stay on https, not only the
+	 * sign-in pages (a first plain-HTTP visit could otherwise be led elsewhere). Behind a proxy
+	 * that ends TLS the proxy sends it (operations.md). */
+	if (x->req.srv->tls_cert && !MHD_get_response_header(r, "Strict-Transport-Security"))
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 	/* Answers hold personal data unless a handler says otherwise. */
 	if (!MHD_get_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL))
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");

@@ -29,23 +29,23 @@
 #include "jose/jwk.h"
 #include "remote/fetch_guard.h"
 
-#define OIDC_PROVIDERS_MAX   8
-#define OIDC_ID_MAX          32  /* a provider's id: [a-z0-9-], in URLs and audit events */
-#define OIDC_URL_MAX         512
-#define OIDC_DOC_MAX         ((size_t)64 << 10) /* discovery, JWKS and token answers */
-#define OIDC_SKEW_S          60                 /* clock difference allowed on exp and iat */
-#define OIDC_IAT_MAX_AGE_S   600                /* an ID token older than this is refused */
-#define OIDC_JWKS_REFETCH_MS 60000              /* at most one refetch a minute per provider */
-#define OIDC_CACHE_MAX_S     86400
-#define OIDC_CACHE_DEFAULT_S 3600 /* when the provider sends no max-age */
-#define OIDC_CACHE_MIN_S     60   /* a shorter max-age (no-store) counts as this */
+#define OIDC_PROVIDERS_MAX     8
+#define OIDC_ID_MAX            32 /* a provider's id: [a-z0-9-], in URLs and audit events */
+#define OIDC_URL_MAX           512
+#define OIDC_DOC_MAX           ((size_t)64 << 10) /* discovery, JWKS and token answers */
+#define OIDC_SKEW_S            60                 /* clock difference allowed on exp and iat */
+#define OIDC_IAT_MAX_AGE_S     600                /* an ID token older than this is refused */
+#define OIDC_JWKS_REFETCH_MS   60000              /* at most one refetch a minute per provider */
+#define OIDC_CACHE_MAX_S       86400
+#define OIDC_CACHE_DEFAULT_S   3600    /* when the provider sends no max-age */
+#define OIDC_CACHE_MIN_S       60      /* a shorter max-age (no-store) counts as this */
 #define OIDC_JWKS_STALE_MAX_MS 3600000 /* an expired key set serves at most this long more */
-#define OIDC_CONNECT_MS      2000
-#define OIDC_TIMEOUT_MS      5000
-#define OIDC_IN_FLIGHT       2  /* exchanges at once per provider, by default */
-#define OIDC_RETRY_AFTER_S   30 /* a failed provider is left alone this long, by default */
-#define OIDC_NATIONAL_ID_MAX 64
-#define OIDC_PATTERN_MAX     128
+#define OIDC_CONNECT_MS        2000
+#define OIDC_TIMEOUT_MS        5000
+#define OIDC_IN_FLIGHT         2  /* exchanges at once per provider, by default */
+#define OIDC_RETRY_AFTER_S     30 /* a failed provider is left alone this long, by default */
+#define OIDC_NATIONAL_ID_MAX   64
+#define OIDC_PATTERN_MAX       128
 
 /* What a provider's national ids are (config "id_scheme", see oidc_scheme_parse). */
 enum oidc_scheme {
@@ -76,19 +76,19 @@ struct oidc_provider {
 	char issuer[OIDC_URL_MAX];
 	char client_id[256];
 	enum oidc_client_auth auth;
-	char scope[256];            /* space-separated, always with "openid" */
-	char claim[64];             /* the claim carrying the national identifier */
-	char acr_values[128];       /* "" for none */
-	char id_scheme[32];         /* e.g. "NL:BSN" */
-	enum oidc_scheme scheme;    /* id_scheme read */
-	char scheme_country[3];     /* "NL" for NL:BSN, CC for CC:NAME; "" for eIDAS */
+	char scope[256];                   /* space-separated, always with "openid" */
+	char claim[64];                    /* the claim carrying the national identifier */
+	char acr_values[128];              /* "" for none */
+	char id_scheme[32];                /* e.g. "NL:BSN" */
+	enum oidc_scheme scheme;           /* id_scheme read */
+	char scheme_country[3];            /* "NL" for NL:BSN, CC for CC:NAME; "" for eIDAS */
 	char id_pattern[OIDC_PATTERN_MAX]; /* CC:NAME: the POSIX ERE an id must match whole */
-	char id_countries[64];      /* eIDAS: the countries it may speak for, "BE,DE"; "" any */
+	char id_countries[64]; /* eIDAS: the countries it may speak for, "BE,DE" (required) */
 	bool has_pattern;
-	regex_t pattern;            /* id_pattern compiled */
-	char ca_file[512];          /* "" for the system's CAs */
-	char endpoint_hosts[256];   /* other hosts its endpoints may be on, comma-separated */
-	unsigned algs_allowed;      /* enum jose_alg mask: config "algs", default all four */
+	regex_t pattern;          /* id_pattern compiled */
+	char ca_file[512];        /* "" for the system's CAs */
+	char endpoint_hosts[256]; /* other hosts its endpoints may be on, comma-separated */
+	unsigned algs_allowed;    /* enum jose_alg mask: config "algs", default all four */
 	/* From the data folder: oidc-ID.secret, or oidc-ID.key (private_key_jwt) */
 	char secret[256];
 	struct jose_signer key;
@@ -161,8 +161,9 @@ int oidc_scheme_parse(struct oidc_provider *p, const char *scheme, const char *p
  * Reads the national id claim's value of provider p (text; value_len bytes) by p's scheme: the
  * country whose registrations it belongs to into out->country and the identifier into
  * out->national_id. NL:BSN: exactly 9 digits passing the eleven-test. eIDAS: "CC/DD/value" (CC
- * among id_countries when set; an NL value a BSN). CC:NAME: the id_pattern, else 4-32 of
- * letters, digits, ' ', '.', '-' not starting with another country's code before a digit.
+ * among id_countries; an NL value a BSN). CC:NAME: the id_pattern, else 4-32 of letters, digits,
+ * ' ', '.', '-'; for other countries than NL never another country's id in the importer's normal
+ * form (another code before a digit; a bare BSN unless id_pattern allows nine digits).
  * OK_EINVALID (field national_id_claim) when it does not fit.
  */
 int oidc_scheme_read(const struct oidc_provider *p, const char *value, size_t value_len,
@@ -197,8 +198,8 @@ int oidc_id_token_check(const struct oidc_provider *p, unsigned algs, const json
 /* Exchanges with the provider (bounded; OK_EBUSY when it cannot be reached in time) */
 
 /* p's metadata, fetched when none is held or it expired. */
-int oidc_provider_metadata(struct oidc_rp *rp, struct oidc_provider *p,
-                           struct oidc_metadata *m, struct ok_error *err);
+int oidc_provider_metadata(struct oidc_rp *rp, struct oidc_provider *p, struct oidc_metadata *m,
+                           struct ok_error *err);
 /* A pushed authorization request (RFC 9126) of the form params: request_uri gets its answer. */
 int oidc_par(struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_metadata *m,
              const char *params, char request_uri[OIDC_URL_MAX], struct ok_error *err);
@@ -207,9 +208,9 @@ int oidc_par(struct oidc_rp *rp, struct oidc_provider *p, const struct oidc_meta
  * token of its answer (nonce), refetching the JWKS once on an unknown kid when the last fetch
  * is more than a minute old. The provider's refusal (a replayed code) is OK_EAUTH.
  */
-int oidc_redeem(struct oidc_rp *rp, struct oidc_provider *p, const char *code,
-                const char *verifier, const char *redirect_uri, const char *nonce,
-                struct oidc_identity *out, struct ok_error *err);
+int oidc_redeem(struct oidc_rp *rp, struct oidc_provider *p, const char *code, const char *verifier,
+                const char *redirect_uri, const char *nonce, struct oidc_identity *out,
+                struct ok_error *err);
 
 /* Helpers the portal shares */
 

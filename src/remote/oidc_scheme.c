@@ -76,6 +76,12 @@ int oidc_scheme_parse(struct oidc_provider *p, const char *scheme, const char *p
 	if (pattern && p->scheme != OIDC_SCHEME_COUNTRY)
 		return ok_fail_field(err, OK_EINPUT, "id_pattern",
 		                     "config.json: oidc id_pattern is for CC:NAME schemes only");
+	/* Required for eIDAS: a node asserts identifiers of many countries, and one left to speak
+	 * for "any" would reach every learner (NL/NL/<BSN> would be as strong as DigiD). */
+	if (p->scheme == OIDC_SCHEME_EIDAS && (!countries || !*countries))
+		return ok_fail_field(err, OK_EINPUT, "id_countries",
+		                     "config.json: an eIDAS oidc provider needs id_countries, the "
+		                     "countries whose person identifiers it may assert");
 	if (countries && (p->scheme != OIDC_SCHEME_EIDAS || !countries_valid(countries)))
 		return ok_fail_field(
 		        err, OK_EINPUT, "id_countries",
@@ -110,10 +116,35 @@ static int refuse(const struct oidc_provider *p, struct ok_error *err, const cha
 	                     why);
 }
 
+/*
+ * Whether a value given for country cc (not NL) is, in the importer's normal form
+ * (registration.c set_national_id: ' ', '.', '-' dropped, letters in capitals), another country's
+ * id: another country's code before a digit ("nl 123456782", "N-L123456782" become
+ * "NL123456782", which the importer stores as the bare BSN), or, unless the operator's id_pattern
+ * allowed it, a bare nine digits passing the eleven-test, which the importer stores exactly as it
+ * stores a Dutch BSN. Decided on the normal form because that is what the lookup compares.
+ */
+static bool foreign(const char *v, size_t n, const char *cc, bool pattern)
+{
+	char norm[OIDC_NATIONAL_ID_MAX + 1];
+	size_t i, k = 0;
+
+	for (i = 0; i < n && k < sizeof(norm) - 1; i++) {
+		char c = v[i];
+		if (c == ' ' || c == '.' || c == '-')
+			continue;
+		norm[k++] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+	}
+	norm[k] = '\0';
+	if (k > 2 && upper(norm[0]) && upper(norm[1]) && digit(norm[2]) &&
+	    (norm[0] != cc[0] || norm[1] != cc[1]))
+		return true;
+	return !pattern && k == 9 && strspn(norm, "0123456789") == 9 && model_bsn_valid(norm);
+}
+
 /* The default shape of a country's identifier: 4-32 letters and digits, with ' ', '.', '-' as
- * the importer allows them; and not written as another country's ("NL123456782" to a Belgian
- * scheme would become a BSN in the importer's normal form). */
-static bool default_shape(const char *v, size_t n, const char *cc)
+ * the importer allows them (not another country's: foreign()). */
+static bool default_shape(const char *v, size_t n)
 {
 	size_t i, alnum = 0;
 
@@ -125,13 +156,7 @@ static bool default_shape(const char *v, size_t n, const char *cc)
 			return false;
 		alnum++;
 	}
-	if (alnum < 4 || alnum > 32)
-		return false;
-	if (n > 2 && (upper(v[0]) || (v[0] >= 'a' && v[0] <= 'z')) &&
-	    (upper(v[1]) || (v[1] >= 'a' && v[1] <= 'z')) && digit(v[2]) &&
-	    ((v[0] & ~0x20) != cc[0] || (v[1] & ~0x20) != cc[1]))
-		return false;
-	return true;
+	return alnum >= 4 && alnum <= 32;
 }
 
 int oidc_scheme_read(const struct oidc_provider *p, const char *value, size_t n,
@@ -161,13 +186,16 @@ int oidc_scheme_read(const struct oidc_provider *p, const char *value, size_t n,
 		cc[0] = value[0];
 		cc[1] = value[1];
 		cc[2] = '\0';
-		if (p->id_countries[0] && !countries_have(p->id_countries, cc))
+		if (!countries_have(p->id_countries, cc))
 			return refuse(p, err, "of a country this provider may speak for");
 		id = value + 6;
 		idn = n - 6;
 		if (strcmp(cc, "NL") == 0 ? idn != 9 || strspn(id, "0123456789") != 9
-		                          : !default_shape(id, idn, cc))
+		                          : !default_shape(id, idn))
 			return refuse(p, err, "an eIDAS person identifier of its country's shape");
+		if (strcmp(cc, "NL") != 0 && foreign(id, idn, cc, false))
+			return refuse(p, err,
+			              "its country's number (it reads as another country's)");
 		break;
 	case OIDC_SCHEME_COUNTRY:
 		memcpy(cc, p->scheme_country, 3);
@@ -177,9 +205,13 @@ int oidc_scheme_read(const struct oidc_provider *p, const char *value, size_t n,
 			copy[n] = '\0';
 			if (regexec(&p->pattern, copy, 0, NULL, 0) != 0)
 				return refuse(p, err, "of the shape id_pattern gives");
-		} else if (!default_shape(value, n, cc)) {
+		} else if (!default_shape(value, n)) {
 			return refuse(p, err, "4 to 32 letters and digits");
 		}
+		/* With a pattern too: an operator's pattern says the shape, not the country. */
+		if (foreign(value, n, cc, p->has_pattern))
+			return refuse(p, err,
+			              "its country's number (it reads as another country's)");
 		break;
 	default:
 		return refuse(p, err, "of a known scheme");

@@ -883,6 +883,9 @@ def test_tls(binary, demo, tmp_path, server_on):
     assert srv.scheme == "https"
     r = srv.get("/healthz")
     assert r.status == 200 and r.json() == {"status": "ok"}, r
+    # HSTS on every answer over TLS, not only the sign-in pages'.
+    assert r.headers.get("strict-transport-security") == "max-age=31536000", r.headers
+    assert srv.get("/nowhere").headers.get("strict-transport-security") == "max-age=31536000"
     a = demo.one()
     r = srv.get(f"/v1/achievements/{a['id']}/credential", key=demo.a)
     assert r.status == 200, r

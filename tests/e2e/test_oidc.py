@@ -558,6 +558,9 @@ BERT = {"national_id": "85073003328", "given_names": "Bert", "family_name": "Pee
 ZERO = {"national_id": "012345672", "given_names": "Nul", "family_name": "Voorop"}
 # A Belgian studying in the Netherlands: her number registered with its country code in front.
 CARLA = {"national_id": "BE 90.01.01-123.45", "given_names": "Carla", "family_name": "Maes"}
+# An exchange student: a Dutch BSN, with records from a Dutch and (as "NL…") a Belgian
+# institution, so the importer stores it bare with records of both countries.
+DIRK = {"national_id": "123456782", "given_names": "Dirk", "family_name": "Uitwissel"}
 
 
 @pytest.fixture(scope="module")
@@ -574,18 +577,22 @@ def schemes(binary, world, tmp_path_factory):
     cfg["oidc"]["providers"] += [
         dict(base, id="be", name="itsme (test)", id_scheme="BE:RRN",
              id_pattern="[0-9]{11}"),
-        dict(base, id="eu", name="eIDAS (test)", id_scheme="eIDAS", id_countries=["BE"])]
+        dict(base, id="eu", name="eIDAS (test)", id_scheme="eIDAS", id_countries=["BE"]),
+        dict(base, id="bx", name="Belgian ids, default shape (test)", id_scheme="BE:RRN")]
     cfg_path.write_text(json.dumps(cfg))
-    for p in ("be", "eu"):
+    for p in ("be", "eu", "bx"):
         (ok.data / f"oidc-{p}.secret").write_text(SECRET + "\n")
         os.chmod(ok.data / f"oidc-{p}.secret", 0o600)
     ok.add_institution(code="BEUL", name="Université de Liège", country="BE")
     csv = tmp / "be.csv"
-    csv.write_text(csv_text([make_row(record_id="B-1", title="Chimie", **BERT)]))
+    csv.write_text(csv_text([make_row(record_id="B-1", title="Chimie", **BERT),
+                             make_row(record_id="D-2", title="Physique",
+                                      **dict(DIRK, national_id="NL" + DIRK["national_id"]))]))
     ok.run("import", csv, "--institution", "BEUL", check=True)
     csv = tmp / "zero.csv"
     csv.write_text(csv_text([make_row(record_id="Z-1", title="Optics", **ZERO),
-                             make_row(record_id="C-1", title="Statics", **CARLA)]))
+                             make_row(record_id="C-1", title="Statics", **CARLA),
+                             make_row(record_id="D-1", title="Mechanics", **DIRK)]))
     ok.run("import", csv, "--institution", "21XX", check=True)
     srv = Server(ok, "--rate-limit", 0, name="schemes").start()
     try:
@@ -656,6 +663,28 @@ def test_a_provider_cannot_sign_in_a_learner_of_another_scheme(schemes, provider
     assert r.status == status and session_cookie(r) is None, r
 
 
+@pytest.mark.parametrize("provider,national_id", [
+    ("bx", DIRK["national_id"]),
+    ("bx", "nl " + DIRK["national_id"]),
+    ("bx", "NL." + DIRK["national_id"]),
+    ("bx", "N-L" + DIRK["national_id"]),
+    ("bx", "nl-" + DIRK["national_id"]),
+    ("bx", "123 456 782"),
+    ("eu", "BE/NL/" + DIRK["national_id"]),
+    ("eu", "BE/NL/nl " + DIRK["national_id"]),
+])
+def test_a_bsn_in_any_spelling_does_not_sign_in_through_another_countrys_provider(
+        schemes, provider, national_id):
+    """Review R1: Dirk has a Belgian record, so a bare-id lookup for BE finds him; the claim
+    must be refused as another country's number before that, however it is spelled."""
+    fp, srv, ok = schemes
+    assert signed_in_as(srv, scheme_sign_in(fp, srv, "nl", DIRK["national_id"])) == "Uitwissel"
+    r = scheme_sign_in(fp, srv, provider, national_id)
+    assert r.status == 400 and session_cookie(r) is None, r
+    shown = ok.run("audit", "show", check=True).stdout
+    assert "national_id_claim" in shown and DIRK["national_id"] not in shown
+
+
 def test_a_number_registered_only_under_another_scheme_finds_no_records(schemes):
     """Bert's number made Belgian-shaped for the Dutch scheme is impossible (11 digits), but a
     Belgian provider whose pattern also allowed 9 digits would reach Anna's BSN: the country of
@@ -685,6 +714,8 @@ def test_a_number_registered_only_under_another_scheme_finds_no_records(schemes)
     ({"id_pattern": "[0-9]+"}, "id_pattern"),  # NL:BSN has its own shape
     ({"id_scheme": "BE:RRN", "id_pattern": "([0-9]"}, "id_pattern"),
     ({"id_countries": ["BE"]}, "id_countries"),
+    ({"id_scheme": "eIDAS"}, "id_countries"),  # required: no node speaks for "any"
+    ({"id_scheme": "eIDAS", "id_countries": []}, "id_countries"),
 ])
 def test_a_wrong_scheme_in_config_is_named(binary, world, tmp_path, extra, field):
     ok = folder(binary, tmp_path / "data", "https://localhost:1", world["ca"], extra=extra)

@@ -77,7 +77,8 @@ static void test_discovery_refusals(void **state)
 	        {"issuer", "\"https://evil.example\"", "issuer"},
 	        {"token_endpoint", "\"http://id.example.nl/token\"", "token_endpoint"},
 	        {"token_endpoint", "\"https://evil.example/token\"", "token_endpoint"},
-	        {"token_endpoint", "\"https://id.example.nl@evil.example/token\"", "token_endpoint"},
+	        {"token_endpoint", "\"https://id.example.nl@evil.example/token\"",
+	         "token_endpoint"},
 	        {"jwks_uri", "\"https://id.example.nl.evil.example/jwks\"", "jwks_uri"},
 	        {"pushed_authorization_request_endpoint", "\"https://10.0.0.1/par\"",
 	         "pushed_authorization_request_endpoint"},
@@ -89,7 +90,8 @@ static void test_discovery_refusals(void **state)
 	         "authorization_endpoint"},
 	        {"authorization_endpoint", "\"https://id.example.nl/\\u00e9\"",
 	         "authorization_endpoint"},
-	        {"code_challenge_methods_supported", "[\"plain\"]", "code_challenge_methods_supported"},
+	        {"code_challenge_methods_supported", "[\"plain\"]",
+	         "code_challenge_methods_supported"},
 	        {"response_types_supported", "[\"id_token\"]", "response_types_supported"},
 	        {"id_token_signing_alg_values_supported", "[\"none\", \"HS256\"]",
 	         "id_token_signing_alg_values_supported"},
@@ -108,16 +110,15 @@ static void test_discovery_refusals(void **state)
 
 static void test_key_chosen_by_kid_and_alg(void **state)
 {
-	static const char doc[] =
-	        "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"a\","
-	        "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
-	        "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"},"
-	        "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"b\",\"use\":\"enc\","
-	        "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
-	        "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"},"
-	        "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"c\","
-	        "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
-	        "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}]}";
+	static const char doc[] = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"a\","
+	                          "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+	                          "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"},"
+	                          "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"b\",\"use\":\"enc\","
+	                          "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+	                          "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"},"
+	                          "{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"c\","
+	                          "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+	                          "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}]}";
 	struct ok_error err;
 	struct jose_jwk key;
 	json_t *jwks;
@@ -210,14 +211,16 @@ static void test_national_id_by_scheme(void **state)
 	assert_int_equal(scheme_read("NL:BSN", NULL, NULL, "111 222 333", &who), OK_EINVALID);
 	assert_int_equal(scheme_read("NL:BSN", NULL, NULL, "11122233", &who), OK_EINVALID);
 	/* eIDAS: CC/DD/value; the country is the first; NL values are BSNs. */
-	assert_int_equal(scheme_read("eIDAS", NULL, NULL, "BE/NL/85073003328", &who), 0);
+	assert_int_equal(scheme_read("eIDAS", NULL, "BE", "BE/NL/85073003328", &who), 0);
 	assert_string_equal(who.national_id, "85073003328");
 	assert_string_equal(who.country, "BE");
-	assert_int_equal(scheme_read("eIDAS", NULL, NULL, "NL/NL/111222333", &who), 0);
-	assert_int_equal(scheme_read("eIDAS", NULL, NULL, "NL/NL/123456789", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("eIDAS", NULL, "BE,NL", "NL/NL/111222333", &who), 0);
+	assert_int_equal(scheme_read("eIDAS", NULL, "NL", "NL/NL/123456789", &who), OK_EINVALID);
 	assert_int_equal(scheme_read("eIDAS", NULL, "BE", "DE/NL/12345678", &who), OK_EINVALID);
-	assert_int_equal(scheme_read("eIDAS", NULL, NULL, "BE-NL-85073003328", &who), OK_EINVALID);
-	assert_int_equal(scheme_read("eIDAS", NULL, NULL, "be/NL/85073003328", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("eIDAS", NULL, "BE", "BE-NL-85073003328", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("eIDAS", NULL, "BE", "be/NL/85073003328", &who), OK_EINVALID);
+	/* R2: a Dutch BSN only from a node the operator lets speak for NL. */
+	assert_int_equal(scheme_read("eIDAS", NULL, "BE", "NL/NL/111222333", &who), OK_EINVALID);
 	/* CC:NAME: the pattern whole, else letters and digits, never another country's prefix. */
 	assert_int_equal(scheme_read("BE:RRN", "[0-9]{11}", NULL, "85073003328", &who), 0);
 	assert_string_equal(who.country, "BE");
@@ -229,6 +232,59 @@ static void test_national_id_by_scheme(void **state)
 	assert_int_equal(scheme_read("BE:RRN", NULL, NULL, "85/07", &who), OK_EINVALID);
 }
 
+/* R1: another country's id, however spelled, is refused before any lookup: the importer's normal
+ * form drops separators and capitalises, so the guard looks at that form. */
+static void test_other_countries_ids_refused_in_any_spelling(void **state)
+{
+	static const char *bsn[] = {"111222333",    "nl 111222333",  "NL.111222333", "N-L111222333",
+	                            "nl-111222333", "n.l.111222333", "111 222 333",  "111.222.333",
+	                            "DE12345678",   "d e 12345678"};
+	struct oidc_identity who;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bsn) / sizeof(*bsn); i++) {
+		assert_int_equal(scheme_read("BE:RRN", NULL, NULL, bsn[i], &who), OK_EINVALID);
+		char eidas[80];
+		snprintf(eidas, sizeof(eidas), "BE/NL/%s", bsn[i]);
+		assert_int_equal(scheme_read("eIDAS", NULL, "BE", eidas, &who), OK_EINVALID);
+	}
+	/* With id_pattern: the pattern gives the shape, the prefix guard still applies. */
+	assert_int_equal(scheme_read("BE:RRN", "[A-Za-z0-9 .-]{4,32}", NULL, "nl 111222333", &who),
+	                 OK_EINVALID);
+	assert_int_equal(scheme_read("BE:RRN", "[A-Za-z0-9 .-]{4,32}", NULL, "DE12345678", &who),
+	                 OK_EINVALID);
+	assert_int_equal(scheme_read("BE:RRN", "[A-Za-z0-9 .-]{4,32}", NULL, "be85073003328", &who),
+	                 0);
+	/* A bare BSN-like number only where the operator's pattern allows nine digits. */
+	assert_int_equal(scheme_read("BE:RRN", "[0-9]{9}|[0-9]{11}", NULL, "111222333", &who), 0);
+	/* eIDAS values the same way. */
+	assert_int_equal(scheme_read("eIDAS", NULL, "BE", "BE/NL/nl 111222333", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("eIDAS", NULL, "BE", "BE/NL/111222333", &who), OK_EINVALID);
+	assert_int_equal(scheme_read("eIDAS", NULL, "BE", "BE/NL/be.85073003328", &who), 0);
+	/* Belgian numbers of eleven digits and other countries' nine that fail the test pass. */
+	assert_int_equal(scheme_read("BE:RRN", NULL, NULL, "85.07.30-033.28", &who), 0);
+	assert_int_equal(scheme_read("BE:RRN", NULL, NULL, "123456789", &who), 0);
+}
+
+/* R2: an eIDAS provider names the countries it may speak for. */
+static void test_eidas_needs_id_countries(void **state)
+{
+	struct oidc_provider p;
+	struct ok_error err;
+
+	(void)state;
+	provider(&p);
+	ok_error_clear(&err);
+	assert_int_equal(oidc_scheme_parse(&p, "eIDAS", NULL, NULL, &err), OK_EINPUT);
+	assert_string_equal(err.field, "id_countries");
+	ok_error_clear(&err);
+	assert_int_equal(oidc_scheme_parse(&p, "eIDAS", NULL, "", &err), OK_EINPUT);
+	assert_string_equal(err.field, "id_countries");
+	ok_error_clear(&err);
+	assert_int_equal(oidc_scheme_parse(&p, "eIDAS", NULL, "BE,DE", &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +293,8 @@ int main(void)
 	        cmocka_unit_test(test_key_chosen_by_kid_and_alg),
 	        cmocka_unit_test(test_config_refusals),
 	        cmocka_unit_test(test_national_id_by_scheme),
+	        cmocka_unit_test(test_other_countries_ids_refused_in_any_spelling),
+	        cmocka_unit_test(test_eidas_needs_id_countries),
 	};
 
 	if (sodium_init() < 0)
