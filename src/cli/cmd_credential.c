@@ -463,6 +463,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	/* The operator's own command: a did:key issuer's lists are fetched wherever they are. */
 	struct verify_options o = {.status_any_host = true};
 	struct vp_options vo = {0};
+	struct depository_identity id = {0};
 	struct verify_result r;
 	struct depository d;
 	struct ok_error err;
@@ -514,6 +515,14 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 		have_d = true;
+		/* The operator checks the depository's own records here (`oorkonde retention
+		 * certificates RUN -o f.json && oorkonde verify f.json`): those it signed before
+		 * its own context existed verify as they did (verify_options.legacy_own_issuer). */
+		if ((rc = registry_identity(&d, &id, &err))) {
+			cli_print_error(c, &err);
+			exit_code = EXIT_FAILED;
+			goto out;
+		}
 	}
 	if (registry_is_presentation(input.data, input.len)) {
 		vo.verify = o;
@@ -523,6 +532,8 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	/* For an SD-JWT VC, the challenge and domain are its key-binding JWT's nonce and aud. */
 	o.kb_nonce = vo.challenge;
 	o.kb_aud = vo.domain;
+	/* A single credential only, not a presentation's (set after vo.verify was copied). */
+	o.legacy_own_issuer = have_d ? id.did : NULL;
 	/* One run, one credential: what is fetched is kept five minutes at most. */
 	rc = registry_verify_once(have_d ? &d : NULL, input.data, input.len, &o, 300, &r, &err);
 	if (rc) {
@@ -550,6 +561,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	exit_code = !r.is_credential ? EXIT_FAILED : r.verified ? EXIT_OK : EXIT_REJECTED;
 	verify_result_release(&r);
 out:
+	registry_identity_release(&id);
 	if (have_d)
 		depository_close(&d);
 	buf_release(&input);

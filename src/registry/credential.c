@@ -521,11 +521,68 @@ int registry_credential_issue_unaudited(struct depository *d, const char *achiev
 /* Types only the depository itself signs: its status lists, and trust lists. A key that may sign
  * claims in the depository's name must not be able to forge one of these. */
 static const char *const reserved_types[] = {
-        "BitstringStatusListCredential", "BitstringStatusList",
-        "StatusList2021Credential",      "StatusList2021",
-        "TrustListCredential",           "DestructionCertificate",
+        "BitstringStatusListCredential",
+        "BitstringStatusList",
+        "StatusList2021Credential",
+        "StatusList2021",
+        "TrustListCredential",
+        "DestructionCertificate",
         "TransferManifest",
+        "TrustList",
 };
+
+/* The same types as JSON-LD readers see them, expanded (review Q2): a type given as an absolute
+ * IRI, with no context naming it, passes a check of names but is read as the reserved type. All
+ * of oorkonde's vocabulary is reserved; of the status vocabularies only the list types (an
+ * entry's type, BitstringStatusListEntry, is not). */
+#define OWN_VOCAB "https://w3id.org/oorkonde/vocab#"
+static const char *const reserved_iris[] = {
+        "https://www.w3.org/ns/credentials/status#BitstringStatusListCredential",
+        "https://www.w3.org/ns/credentials/status#BitstringStatusList",
+        "https://w3id.org/vc/status-list#StatusList2021Credential",
+        "https://w3id.org/vc/status-list#StatusList2021",
+};
+
+static bool reserved_iri(const char *iri)
+{
+	size_t k;
+
+	if (strncmp(iri, OWN_VOCAB, strlen(OWN_VOCAB)) == 0)
+		return true;
+	for (k = 0; k < sizeof(reserved_iris) / sizeof(reserved_iris[0]); k++)
+		if (strcmp(iri, reserved_iris[k]) == 0)
+			return true;
+	return false;
+}
+
+/* The first reserved IRI among the @type values anywhere in the expanded form x, or NULL. The
+ * walk is linear in x, which the JSON-LD limits bound; depth is bounded by the same limits. */
+static const char *reserved_expanded(const json_t *x)
+{
+	const char *key, *found;
+	const json_t *v, *t;
+	size_t i;
+
+	if (json_is_array(x)) {
+		json_array_foreach(x, i, v) if ((found = reserved_expanded(v))) return found;
+		return NULL;
+	}
+	if (!json_is_object(x))
+		return NULL;
+	json_object_foreach((json_t *)x, key, v)
+	{
+		if (strcmp(key, "@type") == 0) {
+			if (json_is_string(v) && reserved_iri(json_string_value(v)))
+				return json_string_value(v);
+			json_array_foreach(v, i, t) if (json_is_string(t) &&
+			                                reserved_iri(json_string_value(
+			                                        t))) return json_string_value(t);
+		} else if ((found = reserved_expanded(v))) {
+			return found;
+		}
+	}
+	return NULL;
+}
 
 /* The reserved type that t (a type string or array) names, or NULL; bad is set when t is
  * neither a string nor an array of strings. */
@@ -599,7 +656,8 @@ static int check_for_signing(struct depository *d, const json_t *credential, jso
 	const struct vc_dm_options dm_jsonld = VC_DM_OPTIONS_JSONLD_PLAIN;
 	struct vc_dm_failure dm;
 	const json_t *issuer;
-	const char *issuer_id = NULL;
+	const char *issuer_id = NULL, *reserved;
+	json_t *expanded = NULL;
 	int rc;
 
 	*copy = NULL;
@@ -619,13 +677,24 @@ static int check_for_signing(struct depository *d, const json_t *credential, jso
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 	if (!rc && vc_datamodel_check(*copy, &dm_jsonld, &dm) != 0)
 		rc = ok_fail_field(err, OK_EINPUT, dm.rule, "%s", dm.message);
+	/* The reserved types once more, as IRIs: the JSON-LD step above passed, so the document
+	 * expands (the depository's own status entry included, whose type is not reserved). */
+	if (!rc && (rc = vc_jsonld_expand(*copy, NULL, &expanded, err)) == 0) {
+		if ((reserved = reserved_expanded(expanded)))
+			rc = ok_fail_field(err, OK_EINPUT, "credential.type",
+			                   "%s is reserved to the depository and cannot be signed "
+			                   "here",
+			                   reserved);
+		json_decref(expanded);
+	}
 	if (!rc) {
 		issuer = json_object_get(credential, "issuer");
 		if (json_is_string(issuer))
 			issuer_id = json_string_value(issuer);
 		else if (json_is_object(issuer) && json_is_string(json_object_get(issuer, "id")))
 			issuer_id = json_string_value(json_object_get(issuer, "id"));
-		if (!(rc = depository_keys_refresh(d, err)) && !(rc = registry_identity(d, id, err)) &&
+		if (!(rc = depository_keys_refresh(d, err)) &&
+		    !(rc = registry_identity(d, id, err)) &&
 		    (!issuer_id || strcmp(issuer_id, id->did) != 0)) {
 			rc = ok_fail_field(err, OK_EINPUT, "credential.issuer",
 			                   "the issuer must be this depository (%s)", id->did);
@@ -726,8 +795,8 @@ static int with_own_context(const json_t *credential, json_t **out, struct ok_er
 	return 0;
 }
 
-int registry_credential_sign_own(struct depository *d, const json_t *credential,
-                                 const char *actor, json_t **out, struct ok_error *err)
+int registry_credential_sign_own(struct depository *d, const json_t *credential, const char *actor,
+                                 json_t **out, struct ok_error *err)
 {
 	struct depository_identity id;
 	struct vc_proof_options opt = {0};

@@ -158,8 +158,11 @@ static const json_t *subject_of(const json_t *vc)
 void foreign_holder_of(const json_t *vc, struct foreign_holder *h)
 {
 	/* Values given in clear ("hashed" false or absent), in any shape of the same quads. */
-	h->name = vc_ob_identity(subject_of(vc), "name");
-	h->birth_date = vc_ob_identity(subject_of(vc), "ext:birthDate");
+	bool name_conflict, date_conflict;
+
+	h->name = vc_ob_identity(subject_of(vc), "name", &name_conflict);
+	h->birth_date = vc_ob_identity(subject_of(vc), "ext:birthDate", &date_conflict);
+	h->conflicting = name_conflict ? "name" : date_conflict ? "birth date" : NULL;
 }
 
 /* Whether the folded forms of a and b (fold.h) are the same; false when either does not fold. */
@@ -215,6 +218,13 @@ static int check_identity(struct depository *d, const char *learner_id, const js
 
 	out->identity = FOREIGN_IDENTITY_NOT_CHECKED;
 	foreign_holder_of(vc, &h);
+	/* Two different names or birth dates are not "none": matching on what is left would
+	 * accept any learner of the other value (review Q4). */
+	if (h.conflicting)
+		return ok_fail_field(err, OK_EINVALID, "identity",
+		                     "the credential names its holder inconsistently: it gives "
+		                     "several different values for the %s",
+		                     h.conflicting);
 	if (!h.name && o->holder_required)
 		return ok_fail_field(err, OK_EINVALID, "identity",
 		                     "the credential does not name its holder, so it cannot be "

@@ -23,6 +23,9 @@ void foreign_credential_key(const json_t *vc, const char *data, size_t len,
 struct foreign_holder {
 	const char *name;       /* identityType "name" */
 	const char *birth_date; /* identityType "ext:birthDate" */
+	/* The subject gives several different names or birth dates: "name" or "birth date" (the
+	 * field named in the refusal), else NULL. */
+	const char *conflicting;
 };
 
 void foreign_holder_of(const json_t *vc, struct foreign_holder *h);

@@ -139,12 +139,11 @@ static json_t *listed_members(const json_t *members)
 	json_array_foreach(members, i, m)
 	{
 		json_t *s = json_object_get(m, "status");
-		if (json_array_append_new(list, json_pack("{s:O, s:O, s:O, s:s}", "id",
-		                                          json_object_get(m, "id"), "name",
-		                                          json_object_get(m, "name"), "country",
-		                                          json_object_get(m, "country"), "status",
-		                                          json_is_string(s) ? json_string_value(s)
-		                                                            : "active"))) {
+		if (json_array_append_new(
+		            list, json_pack("{s:O, s:O, s:O, s:s}", "id", json_object_get(m, "id"),
+		                            "name", json_object_get(m, "name"), "country",
+		                            json_object_get(m, "country"), "status",
+		                            json_is_string(s) ? json_string_value(s) : "active"))) {
 			json_decref(list);
 			return NULL;
 		}
@@ -260,7 +259,10 @@ int registry_trust_import(struct depository *d, const char *data, size_t len,
 		return ok_fail_field(err, OK_EINPUT, "network",
 		                     "no network key is configured: give --network DID or set "
 		                     "network_did in config.json");
-	/* Verified on its own, as a document of the network, not of this depository. */
+	/* Verified on its own, as a document of the network, not of this depository. A list
+	 * published by a network operator not yet on the version with oorkonde's context is
+	 * expected from the network's DID (legacy_own_issuer; the signer is checked below too). */
+	o.legacy_own_issuer = network_did;
 	if ((rc = registry_verify(NULL, data, len, &o, &r, err)))
 		goto out;
 	if (!r.is_credential) {

@@ -213,10 +213,32 @@ static bool has_type(const json_t *vc, const char *type)
 	return false;
 }
 
+/* One of oorkonde's own formats exactly as the depository made them before its own context
+ * (verify_options.legacy_own_issuer): @context exactly [credentials/v2], type exactly
+ * VerifiableCredential and one own type, an eddsa-jcs-2022 proof (it signs the JSON, so the
+ * verifier reads what was signed), issued by legacy_issuer. The caller chose legacy_issuer;
+ * the document only matches it or not. */
+static bool legacy_own_format(const json_t *vc, const char *legacy_issuer)
+{
+	const json_t *t = json_object_get(vc, "type"), *ctx = json_object_get(vc, "@context");
+	const char *suite =
+	        json_string_value(json_object_get(json_object_get(vc, "proof"), "cryptosuite"));
+
+	return legacy_issuer && json_is_object(json_object_get(vc, "proof")) && suite &&
+	       strcmp(suite, "eddsa-jcs-2022") == 0 && json_array_size(ctx) == 1 &&
+	       json_is_string(json_array_get(ctx, 0)) &&
+	       strcmp(json_string_value(json_array_get(ctx, 0)),
+	              "https://www.w3.org/ns/credentials/v2") == 0 &&
+	       json_array_size(t) == 2 && has_type(vc, "VerifiableCredential") &&
+	       (has_type(vc, "TrustListCredential") || has_type(vc, "DestructionCertificate") ||
+	        has_type(vc, "TransferManifest")) &&
+	       strcmp(issuer_id(vc), legacy_issuer) == 0;
+}
+
 /* Returns true when vc keeps every rule of the VC 2.0 data model (vc/datamodel.h, the rules the
  * issuer applies too, so that a credential signed elsewhere fails with the issuer's reason);
- * else explains in r, naming the rule. */
-static bool check_structure(const json_t *vc, struct verify_result *r)
+ * else explains in r, naming the rule. legacy_issuer: verify_options.legacy_own_issuer. */
+static bool check_structure(const json_t *vc, const char *legacy_issuer, struct verify_result *r)
 {
 	const struct vc_dm_options jsonld = VC_DM_OPTIONS_JSONLD;
 	struct vc_dm_failure f;
@@ -228,7 +250,10 @@ static bool check_structure(const json_t *vc, struct verify_result *r)
 	 * transfer manifests) have their context too (vc/jsonld.h), so no document can skip the
 	 * step by choosing a type (reviews R5, P5). Whatever the code, f names the rule; the
 	 * credential is not one we can accept. */
-	if (vc_datamodel_check(vc, &jsonld, &f) != 0) {
+	/* The one exception: an old own document its caller expects (legacy_own_format): the
+	 * JSON rules still apply, only the JSON-LD step is skipped. */
+	if (vc_datamodel_check(vc, legacy_own_format(vc, legacy_issuer) ? NULL : &jsonld, &f) !=
+	    0) {
 		r->rule = f.rule;
 		return not_credential(r,
 		                      "not a credential under the VC Data Model 2.0 (rule %s): %s",
@@ -861,7 +886,7 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	    ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &res.own, err))))
 		goto out;
 	res.have_own = d != NULL;
-	if (!check_structure(vc, r))
+	if (!check_structure(vc, o->legacy_own_issuer, r))
 		goto out;
 	if (!(checks & VERIFY_PROOF) && (checks & VERIFY_STATUS) &&
 	    !(quiet = calloc(1, sizeof(*quiet)))) {

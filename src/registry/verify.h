@@ -74,6 +74,14 @@ struct verify_options {
 	 * a presentation without key binding fails). */
 	const char *kb_nonce;
 	const char *kb_aud;
+	/* Documents of oorkonde's own formats (trust list, destruction certificate, transfer
+	 * manifest) signed before they had a context (@context exactly [credentials/v2], the two
+	 * types, an eddsa-jcs-2022 proof) define none of their types; their proof signs the JSON,
+	 * so no context can be added afterwards. Such a document issued by this DID is exempt from
+	 * "every type defined" (review Q1). Set only by a caller that expects that document from
+	 * that issuer (the trust import: the network's DID; the CLI's verify: the depository's
+	 * own), never from the document itself; NULL (the server): no exemption. */
+	const char *legacy_own_issuer;
 };
 
 /*

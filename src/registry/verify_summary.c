@@ -111,8 +111,8 @@ json_t *verify_holder_json(const json_t *vc)
 	s = json_object_get(vc, "credentialSubject");
 	if (json_is_array(s))
 		s = json_array_size(s) == 1 ? json_array_get(s, 0) : NULL;
-	return json_pack("{s:o, s:o}", "name", str_or_null(vc_ob_identity(s, "name")),
-	                 "birth_date", str_or_null(vc_ob_identity(s, "ext:birthDate")));
+	return json_pack("{s:o, s:o}", "name", str_or_null(vc_ob_identity(s, "name", NULL)),
+	                 "birth_date", str_or_null(vc_ob_identity(s, "ext:birthDate", NULL)));
 }
 
 /* Shared with foreign.c, which files another issuer's credentials under the same kinds. */
@@ -178,11 +178,11 @@ json_t *verify_achievement_json(const json_t *vc)
 	awarded = f.awarded_stated ? f.awarded : str(vc, "validFrom");
 	if (awarded && strlen(awarded) >= 10)
 		snprintf(date, sizeof(date), "%.10s", awarded); /* ten characters: fits */
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title",
-	                 str_or_null(f.title), "kind", str_or_null(kind_of(f.achievement_type)),
-	                 "achievement_type", str_or_null(f.achievement_type), "institution",
-	                 str_or_null(f.institution), "country", str_or_null(f.country),
-	                 "awarded_on", str_or_null(date[0] ? date : NULL), "credits",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title", str_or_null(f.title),
+	                 "kind", str_or_null(kind_of(f.achievement_type)), "achievement_type",
+	                 str_or_null(f.achievement_type), "institution", str_or_null(f.institution),
+	                 "country", str_or_null(f.country), "awarded_on",
+	                 str_or_null(date[0] ? date : NULL), "credits",
 	                 f.has_credits ? credits_number(f.credits) : json_null(), "grade",
 	                 str_or_null(f.grade));
 }

@@ -143,14 +143,30 @@ static const json_t *one_node(const json_t *v, bool *several)
 	return json_is_object(v) ? v : NULL;
 }
 
-const char *vc_ob_identity(const json_t *subject, const char *type)
+/* Whether two identity values of type say the same: equal, or for a birth date the same day
+ * (YYYY-MM-DD, alone or followed by a time). */
+static bool same_identity(const char *type, const char *a, const char *b)
+{
+	if (strcmp(a, b) == 0)
+		return true;
+	return strcmp(type, "ext:birthDate") == 0 && strlen(a) >= 10 && strlen(b) >= 10 &&
+	       (a[10] == '\0' || a[10] == 'T') && (b[10] == '\0' || b[10] == 'T') &&
+	       strncmp(a, b, 10) == 0;
+}
+
+const char *vc_ob_identity(const json_t *subject, const char *type, bool *conflicting)
 {
 	const json_t *ids = json_object_get(subject, "identifier"), *o;
 	const char *found = NULL, *t, *value;
 	size_t i, n = json_is_array(ids) ? json_array_size(ids) : (ids ? 1 : 0);
 
-	if (n > MAX_SET)
+	if (conflicting)
+		*conflicting = false;
+	if (n > MAX_SET) {
+		if (conflicting)
+			*conflicting = true; /* not read: never taken for "none" */
 		return NULL;
+	}
 	for (i = 0; i < n; i++) {
 		o = json_is_array(ids) ? json_array_get(ids, i) : ids;
 		t = json_is_object(o) ? vc_ob_text(json_object_get(o, "identityType")) : NULL;
@@ -161,8 +177,11 @@ const char *vc_ob_identity(const json_t *subject, const char *type)
 		value = vc_ob_text(json_object_get(o, "identityHash"));
 		if (!value)
 			continue;
-		if (found && strcmp(found, value) != 0)
+		if (found && !same_identity(type, found, value)) {
+			if (conflicting)
+				*conflicting = true;
 			return NULL;
+		}
 		found = value;
 	}
 	return found;

@@ -50,7 +50,9 @@ const char *vc_ob_text(const json_t *v);
 bool vc_ob_number(const json_t *v, double *out);
 
 /* The clear value (identityHash, "hashed" false or absent) of the subject's IdentityObjects of
- * identityType type, or NULL when it has none, or several different ones. */
-const char *vc_ob_identity(const json_t *subject, const char *type);
+ * identityType type, or NULL when it has none, or several different ones. *conflicting (may
+ * be NULL) tells the two NULLs apart (review Q4): true when several different values are
+ * given. For ext:birthDate a date and a dateTime of the same day are not different. */
+const char *vc_ob_identity(const json_t *subject, const char *type, bool *conflicting);
 
 #endif

@@ -139,3 +139,31 @@ def test_many_keys_refused_fast(dep):
     assert r.json()["verified"] is False
     assert "more than the limit of 1000" in json.dumps(r.json()), r
     assert took < 5, took
+
+
+def test_vc_api_refuses_reserved_types_as_expanded_iris(dep):
+    """Review Q2: a reserved type is refused as JSON-LD readers see it, not only by its JSON
+    name: an absolute IRI of oorkonde's vocabulary or of StatusList2021 that no listed context
+    names, and a TrustList subject under oorkonde's context."""
+    _, srv, _, key = dep
+    base = {"@context": ["https://www.w3.org/ns/credentials/v2"], "issuer": DID,
+            "credentialSubject": {"id": "did:example:x"}}
+    shapes = {
+        "own vocabulary IRI": dict(base, type=[
+            "VerifiableCredential", "https://w3id.org/oorkonde/vocab#DestructionCertificate"]),
+        "StatusList2021 IRI": dict(base, type=[
+            "VerifiableCredential", "https://w3id.org/vc/status-list#StatusList2021Credential"]),
+        "subject IRI": dict(base, type=["VerifiableCredential"], credentialSubject={
+            "id": "did:example:x", "type": "https://w3id.org/oorkonde/vocab#TrustList"}),
+        "TrustList subject": {
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/oorkonde/v1"],
+            "type": ["VerifiableCredential"], "issuer": DID,
+            "credentialSubject": {"type": "TrustList", "members": [
+                {"id": "did:key:evil", "name": "Evil", "country": "NL", "status": "active"}]}},
+    }
+    for name, cred in shapes.items():
+        for suite in ("eddsa-jcs-2022", "eddsa-rdfc-2022"):
+            r = srv.post("/credentials/issue?cryptosuite=" + suite,
+                         {"credential": cred, "options": {}}, key=key)
+            doc = problem(r, 400)
+            assert "reserved" in doc.get("detail", ""), (name, suite, doc)

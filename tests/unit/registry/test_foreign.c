@@ -247,10 +247,11 @@ static void sign_holder(struct world *w, const char *name, const char *birth, st
 	char *text;
 
 	vc = json_pack("{s:[s, s], s:[s, s], s:s, s:{s:[s], s:{s:[s], s:s, s:s}}}", "@context",
-	               CREDENTIAL_CONTEXT_V2, CREDENTIAL_CONTEXT_OB3, "type", "VerifiableCredential", "OpenBadgeCredential",
-	               "issuer", w->abroad->d.issuer_did, "credentialSubject", "type",
-	               "AchievementSubject", "achievement", "type", "Achievement", "name",
-	               "Sauna studies", "achievementType", "ext:Workshop");
+	               CREDENTIAL_CONTEXT_V2, CREDENTIAL_CONTEXT_OB3, "type",
+	               "VerifiableCredential", "OpenBadgeCredential", "issuer",
+	               w->abroad->d.issuer_did, "credentialSubject", "type", "AchievementSubject",
+	               "achievement", "type", "Achievement", "name", "Sauna studies",
+	               "achievementType", "ext:Workshop");
 	if (name)
 		json_array_append_new(ids, json_pack("{s:s, s:s, s:b, s:s}", "type",
 		                                     "IdentityObject", "identityType", "name",
@@ -359,7 +360,7 @@ static void holder_match_rules(void **state)
 	        .given_names = "Anna Maria", .family_name = "de Vries", .birth_date = "2000-01-02"};
 	static const struct learner_data mono = {.family_name = "Suharto",
 	                                         .birth_date = "1990-05-06"};
-	struct foreign_holder h = {"anna maria DE VRIES", "2000-01-02"};
+	struct foreign_holder h = {"anna maria DE VRIES", "2000-01-02", NULL};
 
 	(void)state;
 	assert_int_equal(foreign_holder_match(&h, &anna), 0);

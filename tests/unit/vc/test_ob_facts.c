@@ -98,7 +98,7 @@ static void assert_facts(const json_t *vc)
 	assert_string_equal(f.institution, "Uni");
 	assert_string_equal(f.country, "FI");
 	assert_string_equal(f.awarded, "2023-06-01T00:00:00Z");
-	assert_string_equal(vc_ob_identity(f.subject, "name"), "Zoe Example");
+	assert_string_equal(vc_ob_identity(f.subject, "name", NULL), "Zoe Example");
 }
 
 static void same_quads_same_facts(void **state)
@@ -194,8 +194,34 @@ static void one_grade_and_fallbacks(void **state)
 	                      json_pack("{s:s, s:s, s:b, s:s}", "type", "IdentityObject",
 	                                "identityType", "name", "hashed", 0, "identityHash",
 	                                "Someone Else"));
-	assert_null(vc_ob_identity(subject(vc), "name"));
+	assert_null(vc_ob_identity(subject(vc), "name", NULL));
 	json_decref(vc);
+}
+
+/* Review Q4: none, one and conflicting told apart; a birth date as a date and as a dateTime of
+ * the same day is one. */
+static void identity_tri_state(void **state)
+{
+	json_t *s = json_pack("{s:[{s:s, s:s, s:s}]}", "identifier", "identityType",
+	                      "ext:birthDate", "hashed", "false", "identityHash", "1990-01-01");
+	bool conflicting = true;
+
+	(void)state;
+	assert_null(vc_ob_identity(s, "name", &conflicting));
+	assert_false(conflicting);
+	assert_string_equal(vc_ob_identity(s, "ext:birthDate", &conflicting), "1990-01-01");
+	assert_false(conflicting);
+	json_array_append_new(json_object_get(s, "identifier"),
+	                      json_pack("{s:s, s:s}", "identityType", "ext:birthDate",
+	                                "identityHash", "1990-01-01T00:00:00Z"));
+	assert_non_null(vc_ob_identity(s, "ext:birthDate", &conflicting));
+	assert_false(conflicting);
+	json_array_append_new(json_object_get(s, "identifier"),
+	                      json_pack("{s:s, s:s}", "identityType", "ext:birthDate",
+	                                "identityHash", "1991-02-03"));
+	assert_null(vc_ob_identity(s, "ext:birthDate", &conflicting));
+	assert_true(conflicting);
+	json_decref(s);
 }
 
 static void several_refused(void **state)
@@ -241,6 +267,7 @@ int main(void)
 	        cmocka_unit_test(same_quads_same_facts),
 	        cmocka_unit_test(one_grade_and_fallbacks),
 	        cmocka_unit_test(several_refused),
+	        cmocka_unit_test(identity_tri_state),
 	};
 
 	if (sodium_init() < 0)
