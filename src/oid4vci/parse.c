@@ -1,98 +1,56 @@
 /* The OpenID4VCI parsers of outside input, free of any store (oid4vci.h): a token request's
  * form body, a credential request's JSON, proof JWTs and DPoP proofs. */
-#include <ctype.h>
 #include <openssl/sha.h>
 #include <string.h>
 
 #include "core/format.h"
+#include "io/form.h"
 #include "jose/b64.h"
 #include "jose/jws.h"
 #include "oid4vci/oid4vci.h"
 
-#define FORM_VALUE_MAX 512
+struct form_ctx {
+	struct oid4vci_form *f;
+	struct ok_error *err;
+};
 
-static int hexval(int c)
+static int form_field(void *arg, const char *name, const char *value, size_t value_len)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
+	struct form_ctx *c = arg;
+	struct oid4vci_form *f = c->f;
+	char *dst;
+	size_t cap;
+	bool *seen;
 
-/* Percent-decodes the n bytes at in ('+' is a space) into out (cap bytes with the NUL). */
-static int form_decode(const char *in, size_t n, char *out, size_t cap, const char *field,
-                       struct ok_error *err)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)in[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			if (i + 2 >= n)
-				return ok_fail_field(err, OK_EINPUT, field, "%s: a cut %%-escape",
-				                     field);
-			if (hexval(in[i + 1]) < 0 || hexval(in[i + 2]) < 0)
-				return ok_fail_field(err, OK_EINPUT, field, "%s: a bad %%-escape",
-				                     field);
-			c = hexval(in[i + 1]) * 16 + hexval(in[i + 2]);
-			i += 2;
-		}
-		if (c == 0)
-			return ok_fail_field(err, OK_EINPUT, field, "%s holds a NUL byte", field);
-		if (o + 1 >= cap)
-			return ok_fail_field(err, OK_EINPUT, field, "%s is too long", field);
-		out[o++] = (char)c;
+	if (strcmp(name, "grant_type") == 0) {
+		dst = f->grant_type, cap = sizeof(f->grant_type), seen = &f->has_grant_type;
+	} else if (strcmp(name, "pre-authorized_code") == 0) {
+		dst = f->code, cap = sizeof(f->code), seen = &f->has_code;
+	} else if (strcmp(name, "tx_code") == 0) {
+		dst = f->tx_code, cap = sizeof(f->tx_code), seen = &f->has_tx_code;
+	} else {
+		return 0; /* client_id and the like: not used in this flow */
 	}
-	out[o] = '\0';
+	if (*seen)
+		return ok_fail_field(c->err, OK_EINPUT, name, "%s is given twice", name);
+	*seen = true;
+	if (!value_len)
+		return ok_fail_field(c->err, OK_EINPUT, name, "%s has no value", name);
+	if (value_len >= cap)
+		return ok_fail_field(c->err, OK_EINPUT, name, "%s is too long", name);
+	memcpy(dst, value, value_len + 1);
 	return 0;
 }
 
 int oid4vci_form_parse(const char *body, size_t n, struct oid4vci_form *f, struct ok_error *err)
 {
-	size_t pos = 0;
+	struct form_ctx c = {f, err};
 
 	memset(f, 0, sizeof(*f));
 	if (n > OID4VCI_FORM_MAX)
 		return ok_fail(err, OK_ETOOBIG, "the form is larger than %d bytes",
 		               OID4VCI_FORM_MAX);
-	while (pos < n) {
-		const char *pair = body + pos, *amp = memchr(pair, '&', n - pos), *eq;
-		size_t len = amp ? (size_t)(amp - pair) : n - pos, nlen;
-		char name[32], *dst = NULL;
-		size_t cap = 0;
-		bool *seen = NULL;
-		int rc;
-
-		pos += len + 1;
-		if (len == 0)
-			continue;
-		if (len > FORM_VALUE_MAX + 64)
-			return ok_fail(err, OK_EINPUT, "a form field is too long");
-		eq = memchr(pair, '=', len);
-		nlen = eq ? (size_t)(eq - pair) : len;
-		if ((rc = form_decode(pair, nlen, name, sizeof(name), "name", err)))
-			return ok_fail(err, OK_EINPUT, "a form field's name is malformed");
-		if (strcmp(name, "grant_type") == 0) {
-			dst = f->grant_type, cap = sizeof(f->grant_type), seen = &f->has_grant_type;
-		} else if (strcmp(name, "pre-authorized_code") == 0) {
-			dst = f->code, cap = sizeof(f->code), seen = &f->has_code;
-		} else if (strcmp(name, "tx_code") == 0) {
-			dst = f->tx_code, cap = sizeof(f->tx_code), seen = &f->has_tx_code;
-		} else {
-			continue; /* client_id and the like: not used in this flow */
-		}
-		if (*seen)
-			return ok_fail_field(err, OK_EINPUT, name, "%s is given twice", name);
-		*seen = true;
-		if (!eq)
-			return ok_fail_field(err, OK_EINPUT, name, "%s has no value", name);
-		if ((rc = form_decode(eq + 1, len - nlen - 1, dst, cap, name, err)))
-			return rc;
-	}
-	return 0;
+	return io_form_parse(body, n, form_field, &c, err);
 }
 
 int oid4vci_cred_body_parse(const json_t *body, struct oid4vci_cred_body *b, const char **oauth,

@@ -1,8 +1,9 @@
 /* application/x-www-form-urlencoded bodies, as a wallet posts its answer to the response URI
  * (direct_post): the value of one field, decoded strictly.
  *
- * Invariants: '+' is a space and %XX a byte; a bad escape, %00, a field named twice, or a value
- * that is not UTF-8 fails with OK_EINPUT naming the field; nothing is skipped silently.
+ * Invariants: read by io/form.h ('+' is a space and %XX a byte; a bad escape, %00 or a value
+ * that is not UTF-8 refuses the whole form); a field of ours named twice or empty fails with
+ * OK_EINPUT naming the field; nothing is skipped silently.
  */
 #ifndef OK_OID4VP_FORM_H
 #define OK_OID4VP_FORM_H

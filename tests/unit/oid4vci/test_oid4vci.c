@@ -220,6 +220,7 @@ static void form_parser(void **state)
 	assert_int_equal(oid4vci_form_parse("tx_code=%0", 10, &f, &err), OK_EINPUT);
 	assert_int_equal(oid4vci_form_parse("tx_code=%00", 11, &f, &err), OK_EINPUT);
 	assert_int_equal(oid4vci_form_parse("tx_code", 7, &f, &err), OK_EINPUT);
+	assert_int_equal(oid4vci_form_parse("tx_code=", 8, &f, &err), OK_EINPUT);
 	assert_int_equal(
 	        oid4vci_form_parse("tx_code=1234567890123456789012345678901234", 42, &f, &err),
 	        OK_EINPUT);

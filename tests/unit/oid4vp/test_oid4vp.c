@@ -128,8 +128,8 @@ static void vp_tokens(void **state)
 static void forms(void **state)
 {
 	static const char *const names[] = {"vp_token", "state", NULL};
-	const char *bad[] = {"state=a&state=b", "state=%4", "state=%zz", "state=%00", "=x",
-	                     "state",           "state=%FF"};
+	const char *bad[] = {"state=a&state=b", "state=%4",  "state=%zz", "state=%00",       "=x",
+	                     "state",           "state=%FF", "state=",    "vp_token=x&x=%FF"};
 	struct buf out[2];
 	bool set[2];
 	struct ok_error err;
