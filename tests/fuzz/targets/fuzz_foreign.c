@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct verify_options opt = {.checks = VERIFY_ISSUER};
 	static const struct learner_data learner = {
 	        .given_names = "Anna", .family_name = "de Vries", .birth_date = "2000-01-02"};
-	struct foreign_holder h = {(const char *)1, (const char *)1};
+	struct foreign_holder h = {.name = (const char *)1, .birth_date = (const char *)1};
 	char key[STORE_FOREIGN_KEY_MAX + 1];
 	struct verify_result r;
 	struct store_foreign f;
