@@ -78,7 +78,8 @@ static int cycle(void *p)
 		        .iat = (int64_t)time(NULL)};
 
 		buf_reset(&pres);
-		if (jose_sdjwt_present(c->cred[i], strlen(c->cred[i]), c->frame, &kb, &pres, &err) ||
+		if (jose_sdjwt_present(c->cred[i], strlen(c->cred[i]), c->frame, &kb, &pres,
+		                       &err) ||
 		    json_array_append_new(json_object_get(tok, "result"), json_string(pres.data)))
 			goto out;
 	}
@@ -90,7 +91,8 @@ static int cycle(void *p)
 		goto out;
 	if (strcmp(json_string_value(json_object_get(doc, "status")), "verified") != 0) {
 		fprintf(stderr, "not verified: %s\n",
-		        json_string_value(json_object_get(json_object_get(doc, "result"), "reason")));
+		        json_string_value(
+		                json_object_get(json_object_get(doc, "result"), "reason")));
 		goto out;
 	}
 	rc = 0;

@@ -90,7 +90,8 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	/* A setting of the folder changed for good: said, so that nobody finds it on by chance
 	 * in a real depository. */
 	if (flipped)
-		printf("Sign-in links are now allowed in %s (config.json \"allow_login_links\": true; "
+		printf("Sign-in links are now allowed in %s (config.json \"allow_login_links\": "
+		       "true; "
 		       "remove it to turn them off)\n",
 		       c->data_dir);
 	if (login_link) {

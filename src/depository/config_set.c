@@ -13,8 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int depository_config_set_bool(const char *dir, const char *name, bool value,
-                               struct ok_error *err)
+int depository_config_set_bool(const char *dir, const char *name, bool value, struct ok_error *err)
 {
 	struct buf path, tmp;
 	json_error_t jerr;

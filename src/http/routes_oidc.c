@@ -54,7 +54,9 @@ void http_signin_page(struct http_request *req, struct http_response *res, unsig
 		rc = buf_addf(&list, "<p>%s</p><ul class=\"providers\">",
 		              render_text(lang, "signin.choose"));
 		for (i = 0; !rc && i < rp->n; i++)
-			rc = buf_addf(&list, "<li><a class=\"button\" id=\"signin-%s\" href=\"/signin/%s\">",
+			rc = buf_addf(&list,
+			              "<li><a class=\"button\" id=\"signin-%s\" "
+			              "href=\"/signin/%s\">",
 			              rp->providers[i].id, rp->providers[i].id) ||
 			     render_html_escape(&list, rp->providers[i].name) ||
 			     buf_addstr(&list, "</a></li>");
@@ -63,8 +65,9 @@ void http_signin_page(struct http_request *req, struct http_response *res, unsig
 	{
 		const struct render_var vars[] = {
 		        {"providers", rc ? "" : list.data, true},
-		        {"how", req->dep && req->dep->allow_login_links ? render_text(lang, "signin.how")
-		                                                       : "",
+		        {"how",
+		         req->dep && req->dep->allow_login_links ? render_text(lang, "signin.how")
+		                                                 : "",
 		         false},
 		};
 		web_page(req, res, status, "signin.html", "signin.title", vars, 2);
@@ -88,7 +91,7 @@ void route_signin_page(struct http_request *req, struct http_response *res)
 static void refused(struct http_request *req, struct http_response *res, int rc)
 {
 	const char *lang = http_lang(req);
-	const char *key = rc == OK_EBUSY        ? "oidc.unavailable"
+	const char *key = rc == OK_EBUSY       ? "oidc.unavailable"
 	                  : rc == OK_ENOTFOUND ? "oidc.unknown"
 	                                       : "oidc.failed";
 	char title[64];
@@ -127,18 +130,20 @@ void route_signin_start(struct http_request *req, struct http_response *res)
 	ok_error_clear(&err);
 	rc = redirect_uri(req, p, &uri) ? ok_fail(&err, OK_ETOOBIG, "base_url too long") : 0;
 	if (!rc)
-		rc = portal_oidc_start(req->dep, http_oidc(req->srv), p, uri.data, &location, cookie,
-		                       &err);
+		rc = portal_oidc_start(req->dep, http_oidc(req->srv), p, uri.data, &location,
+		                       cookie, &err);
 	if (rc) {
-		refused(req, res, rc == OK_EBUSY || rc == OK_EINPUT || rc == OK_EAUTH ? OK_EBUSY : rc);
+		refused(req, res,
+		        rc == OK_EBUSY || rc == OK_EINPUT || rc == OK_EAUTH ? OK_EBUSY : rc);
 	} else {
 		http_text(res, 303, "text/plain; charset=utf-8", "", 0);
 		http_header(res, "Location", "%s", location.data);
 		/* Lax: the provider sends the browser back with a top-level GET from its site. */
 		char name[64], path[64];
 		flow_cookie(req, p, name, path);
-		http_header(res, "Set-Cookie", "%s=%s; Path=%s; HttpOnly; SameSite=Lax; Max-Age=%d%s",
-		            name, cookie, path, PORTAL_OIDC_FLOW_S, over_tls(req) ? "; Secure" : "");
+		http_header(res, "Set-Cookie",
+		            "%s=%s; Path=%s; HttpOnly; SameSite=Lax; Max-Age=%d%s", name, cookie,
+		            path, PORTAL_OIDC_FLOW_S, over_tls(req) ? "; Secure" : "");
 	}
 	if (over_tls(req))
 		http_header(res, "Strict-Transport-Security", HSTS);
@@ -217,10 +222,12 @@ bool http_oidc_logout(struct http_request *req, struct http_response *res)
 	buf_init(&url, 4096);
 	if (!buf_addf(&url, "%s%cclient_id=", m.end_session_endpoint,
 	              strchr(m.end_session_endpoint, '?') ? '&' : '?') &&
-	    !oidc_form_escape(&url, p->client_id) && !buf_addstr(&url, "&post_logout_redirect_uri=") &&
+	    !oidc_form_escape(&url, p->client_id) &&
+	    !buf_addstr(&url, "&post_logout_redirect_uri=") &&
 	    !oidc_form_escape(&url, req->dep->base_url) && !buf_addch(&url, '/')) {
 		http_json(res, 200, json_pack("{s:s}", "logout_url", url.data));
-		http_header(res, "Set-Cookie", "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+		http_header(res, "Set-Cookie",
+		            "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
 		            over_tls(req) ? IDP_COOKIE_SECURE : IDP_COOKIE,
 		            over_tls(req) ? "; Secure" : "");
 		done = true;

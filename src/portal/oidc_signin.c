@@ -14,8 +14,8 @@
 
 #define SEED_BYTES 32
 #define FLOW_PLAIN (SEED_BYTES + 8)
-#define FLOW_BYTES                                                                                 \
-	(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + FLOW_PLAIN +                               \
+#define FLOW_BYTES                                                   \
+	(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + FLOW_PLAIN + \
 	 crypto_aead_xchacha20poly1305_ietf_ABYTES)
 #define PURPOSE "sign-in"
 
@@ -195,7 +195,8 @@ int portal_oidc_start(struct depository *d, struct oidc_rp *rp, struct oidc_prov
 	derive(seed, "pkce", verifier);
 	pkce_challenge(verifier, challenge);
 	buf_init(&q, 8192);
-	if (param(&q, true, "response_type", "code") || param(&q, false, "client_id", p->client_id) ||
+	if (param(&q, true, "response_type", "code") ||
+	    param(&q, false, "client_id", p->client_id) ||
 	    param(&q, false, "redirect_uri", redirect_uri) || param(&q, false, "scope", p->scope) ||
 	    param(&q, false, "state", state) || param(&q, false, "nonce", nonce) ||
 	    param(&q, false, "code_challenge", challenge) ||
@@ -348,8 +349,7 @@ static int find_in_scheme(struct depository *d, const char *national_id, const c
 
 int portal_oidc_finish(struct depository *d, struct oidc_rp *rp, struct oidc_provider *p,
                        const char *cookie, const char *state, const char *code,
-                       const char *redirect_uri, struct portal_session *out,
-                       struct ok_error *err)
+                       const char *redirect_uri, struct portal_session *out, struct ok_error *err)
 {
 	unsigned char seed[SEED_BYTES];
 	char want[PORTAL_TOKEN_SIZE], nonce[PORTAL_TOKEN_SIZE], verifier[PORTAL_TOKEN_SIZE];
@@ -391,7 +391,9 @@ int portal_oidc_finish(struct depository *d, struct oidc_rp *rp, struct oidc_pro
 	rc = oidc_redeem(rp, p, code, verifier, redirect_uri, nonce, &who, err);
 	if (rc) {
 		audit_flow(d, p, rc == OK_EBUSY ? "oidc.unavailable" : "oidc.refused",
-		           rc == OK_EAUTH ? "code" : err && err->field[0] ? err->field : "token");
+		           rc == OK_EAUTH         ? "code"
+		           : err && err->field[0] ? err->field
+		                                  : "token");
 		goto out;
 	}
 	/* A national id of a form the importer refuses has no record either. */
