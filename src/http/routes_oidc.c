@@ -157,7 +157,8 @@ void route_signin_callback(struct http_request *req, struct http_response *res)
 {
 	struct oidc_provider *p = oidc_rp_find(http_oidc(req->srv), req->params.params[0]);
 	const char *cookie;
-	char name[64], path[64];
+	char name[64], path[64], next[64];
+	struct render_var vars[1];
 	struct portal_session s;
 	struct ok_error err;
 	struct buf uri;
@@ -187,10 +188,14 @@ void route_signin_callback(struct http_request *req, struct http_response *res)
 		 * is a cross-site navigation, which does not carry the SameSite=Strict cookie: then
 		 * the earlier session is only replaced in the browser and ends by its timeouts). */
 		http_session_end_current(req);
-		/* A page of our own that moves on to /learner, not a redirect: this answer ends a
-		 * navigation that began at the provider's site, and a browser sends the SameSite=
-		 * Strict session cookie only on a navigation that starts here. */
-		web_page(req, res, 200, "oidc_done.html", "oidc.done.title", NULL, 0);
+		/* A page of our own that moves on to /learner (or, for a learner who came to send
+		 * results to an EMREX client, back to choosing them), not a redirect: this answer
+		 * ends a navigation that began at the provider's site, and a browser sends the
+		 * SameSite=Strict session cookie only on a navigation that starts here. */
+		if (!http_emrex_return_path(req, next, sizeof(next)))
+			snprintf(next, sizeof(next), "/learner");
+		vars[0] = (struct render_var){"next", next, false};
+		web_page(req, res, 200, "oidc_done.html", "oidc.done.title", vars, 1);
 		http_session_cookie(req, res, s.token);
 		http_header(res, "Set-Cookie", "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
 		            over_tls(req) ? IDP_COOKIE_SECURE : IDP_COOKIE, p->id,

@@ -139,12 +139,12 @@ def start(srv):
     return r.headers["location"], flow_cookie(r)
 
 
-def callback(srv, url, cookie):
+def callback(srv, url, cookie, more_cookies=""):
     """The callback as the browser sends it; r.cookies holds every Set-Cookie."""
     u = urllib.parse.urlsplit(url)
     headers = {"Accept": "text/html"}
     if cookie:
-        headers["Cookie"] = f"oorkonde_oidc={cookie}"
+        headers["Cookie"] = f"oorkonde_oidc={cookie}" + more_cookies
     conn = srv.connection(30)
     try:
         conn.request("GET", f"{u.path}?{u.query}", headers=headers)
@@ -303,6 +303,33 @@ def test_a_token_without_the_national_id_claim_is_refused(world):
     location, cookie = start(srv)
     r = callback(srv, Browser(world["ca"]).sign_in(location, "noclaim"), cookie)
     assert r.status == 400 and session_cookie(r) is None
+
+
+def test_a_learner_sent_by_an_emrex_client_goes_back_to_choosing_results(binary, world,
+                                                                            tmp_path):
+    ok = folder(binary, tmp_path / "data", world["issuer"], world["ca"])
+    cfg_path = ok.data / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["emrex_test_hosts"] = ["127.0.0.1"]
+    cfg_path.write_text(json.dumps(cfg))
+    srv = Server(ok, "--rate-limit", 0, name="oidc-emrex").start()
+    try:
+        # An EMREX client sends the learner here; the browser keeps the request's cookie.
+        r = srv.request("POST", "/emrex", urllib.parse.urlencode(
+            {"sessionId": "client-session-1",
+             "returnUrl": "http://127.0.0.1:9/emrex/return"}),
+            ctype="application/x-www-form-urlencoded", headers={"Accept": "text/html"})
+        assert r.status == 303, r
+        back = r.headers["location"]
+        assert re.fullmatch(r"/emrex\?r=[0-9a-f]{16}", back), back
+        emrex = r.headers["set-cookie"].split(";", 1)[0]
+        location, cookie = start(srv)
+        r = callback(srv, Browser(world["ca"]).sign_in(location, "anna"), cookie, "; " + emrex)
+        assert r.status == 200 and session_cookie(r), r
+        assert f'http-equiv="refresh" content="0; url={back}"'.encode() in r.body, r.body
+        assert f'href="{back}" id="signin-continue"'.encode() in r.body
+    finally:
+        srv.stop()
 
 
 def test_a_provider_that_is_down_gets_a_page_saying_so(binary, world, tmp_path):
