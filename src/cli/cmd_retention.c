@@ -154,7 +154,7 @@ static int retention_plan(struct cli *c, int argc, char **argv, bool dry_run_hea
 	if ((rc = open_with_schedule(c, &d, &s)))
 		return rc;
 	ok_error_clear(&err);
-	rc = registry_retention_plan(&d, &s, now_ms(), rows, &err);
+	rc = registry_retention_plan(&d, &s, now_ms(), AUDIT_OPERATOR, rows, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);
