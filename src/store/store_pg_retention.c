@@ -73,6 +73,10 @@ static const char SQL_RESULTS_DUE[] =
 static const char SQL_RESULT_HISTORY_DEL[] =
         "DELETE FROM achievement_history WHERE achievement_id = $1";
 static const char SQL_RESULT_DEL[] = "DELETE FROM achievement WHERE id = $1";
+/* A released hold on a record that is destroyed would keep its id: it goes with it (one in
+ * force keeps the record from being destroyed at all). */
+static const char SQL_RECORD_HOLDS_DEL[] =
+        "DELETE FROM legal_hold WHERE scope = 'achievement' AND target = $1 AND released_ms <> 0";
 
 static const char SQL_SWEEP_FOREIGN[] =
         "DELETE FROM foreign_achievement WHERE id IN (SELECT f.id FROM foreign_achievement f "
@@ -146,6 +150,7 @@ static const char *const SQL_LEARNER_DEL[] = {
         "DELETE FROM vci_token WHERE offer_id IN (SELECT id FROM vci_offer WHERE learner_id = $1)",
         "DELETE FROM vci_offer WHERE learner_id = $1",
         "DELETE FROM emrex_session WHERE learner_id = $1",
+        "DELETE FROM legal_hold WHERE scope = 'learner' AND target = $1 AND released_ms <> 0",
         "DELETE FROM learner WHERE id = $1",
 };
 
@@ -353,6 +358,8 @@ static int result_destroy(struct store *base, const char *id, struct ok_error *e
 	pg_param_text(&p, id);
 	if ((rc = pg_exec(pgs(base), SQL_RESULT_HISTORY_DEL, &p, NULL, NULL,
 	                  "destroy a result's history", err)) ||
+	    (rc = pg_exec(pgs(base), SQL_RECORD_HOLDS_DEL, &p, NULL, NULL,
+	                  "destroy the released holds on a result", err)) ||
 	    (rc = pg_exec(pgs(base), SQL_RESULT_DEL, &p, NULL, &n, "destroy a result", err)))
 		return rc;
 	return n == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no achievement with that id");
@@ -392,7 +399,9 @@ static int record_destroy(struct store *base, enum retention_class c, const char
 	pg_params_init(&p);
 	pg_param_text(&p, id);
 	if (c == RETENTION_FOREIGN) {
-		if ((rc = pg_exec(pgs(base), SQL_FOREIGN_DEL, &p, NULL, &n,
+		if ((rc = pg_exec(pgs(base), SQL_RECORD_HOLDS_DEL, &p, NULL, NULL,
+		                  "destroy the released holds on a foreign achievement", err)) ||
+		    (rc = pg_exec(pgs(base), SQL_FOREIGN_DEL, &p, NULL, &n,
 		                  "destroy a foreign achievement", err)))
 			return rc;
 		return n == 1 ? 0
@@ -660,7 +669,8 @@ static int compact(struct store *base, struct ok_error *err)
 	return pg_command(pgs(base),
 	                  "VACUUM achievement, achievement_history, learner, foreign_achievement, "
 	                  "share, share_view, session, login_link, identity_change, key_read, "
-	                  "vci_offer, vci_token, emrex_session, issued_credential, audit_event",
+	                  "vci_offer, vci_token, emrex_session, issued_credential, legal_hold, "
+	                  "audit_event",
 	                  "vacuum the tables retention emptied", err);
 }
 

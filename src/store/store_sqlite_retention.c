@@ -141,6 +141,12 @@ static const struct sqlite_query RESULTS_DUE = {
 static const struct sqlite_query RESULT_HISTORY_DEL = {
         ST_RET_RESULT_HISTORY_DEL, "DELETE FROM achievement_history WHERE achievement_id = ?",
         "destroy a result's history", NULL, NULL};
+/* A released hold on a record that is destroyed would keep its id: it goes with it (one in
+ * force keeps the record from being destroyed at all). */
+static const struct sqlite_query RECORD_HOLDS_DEL = {
+        ST_RET_RECORD_HOLDS_DEL,
+        "DELETE FROM legal_hold WHERE scope = 'achievement' AND target = ? AND released_ms <> 0",
+        "destroy the released holds on a record", NULL, NULL};
 static const struct sqlite_query RESULT_DEL = {
         ST_RET_RESULT_DEL, "DELETE FROM achievement WHERE id = ?", "destroy a result", NULL, NULL};
 
@@ -260,6 +266,9 @@ static const struct sqlite_query LEARNER_DEL[] = {
          "destroy a learner's wallet offers", NULL, NULL},
         {ST_RET_LEARNER_EMREX_DEL, "DELETE FROM emrex_session WHERE learner_id = ?",
          "destroy a learner's EMREX sessions", NULL, NULL},
+        {ST_RET_LEARNER_HOLDS_DEL,
+         "DELETE FROM legal_hold WHERE scope = 'learner' AND target = ? AND released_ms <> 0",
+         "destroy the released holds on a learner", NULL, NULL},
         {ST_RET_LEARNER_DEL, "DELETE FROM learner WHERE id = ?", "destroy a learner", NULL, NULL},
 };
 
@@ -402,6 +411,8 @@ static int result_destroy(struct store *base, const char *id, struct ok_error *e
 	int rc = sqlite_exec(s, &RESULT_HISTORY_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
 
 	if (!rc)
+		rc = sqlite_exec(s, &RECORD_HOLDS_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
+	if (!rc)
 		rc = sqlite_exec(s, &RESULT_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
 	if (!rc && sqlite_changes(s) != 1)
 		rc = ok_fail(err, OK_ENOTFOUND, "no achievement with that id");
@@ -483,7 +494,9 @@ static int record_destroy(struct store *base, enum retention_class c, const char
 	int rc;
 
 	if (c == RETENTION_FOREIGN) {
-		if ((rc = sqlite_exec(s, &FOREIGN_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err)))
+		if ((rc = sqlite_exec(s, &RECORD_HOLDS_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)),
+		                      err)) ||
+		    (rc = sqlite_exec(s, &FOREIGN_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err)))
 			return rc;
 		return sqlite_changes(s) == 1
 		               ? 0
