@@ -14,7 +14,9 @@
 #include "core/format.h"
 #include "registry/credential.h"
 #include "store/audit.h"
+#include "store/emrex.h"
 #include "store/vcstatus.h"
+#include "store/verifier.h"
 
 #include <sodium.h>
 #include <time.h>
@@ -590,6 +592,29 @@ static int run_learners(struct run_state *st, struct ok_error *err)
 	}
 }
 
+/* Day-old EMREX sessions: as portal/emrex.c prunes them when the next exchange begins. */
+#define EMREX_SESSION_KEEP_MS 86400000LL
+
+/*
+ * What expires by itself and is otherwise pruned only when its feature is next used: the
+ * OpenID4VP verifier's sealed results past their keep time and EMREX sessions a day old, so
+ * that they go even on a depository where no one uses the feature any more. Not counted: they
+ * are no class of the schedule.
+ */
+static int run_expired(struct run_state *st, struct ok_error *err)
+{
+	struct audit_txn txn;
+	int rc;
+
+	if ((rc = audit_txn_begin(st->d, &txn, err)))
+		return rc;
+	rc = store_vp_prune(st->d->store, st->run->now_ms, err);
+	if (!rc)
+		rc = store_emrex_session_prune(st->d->store, st->run->now_ms - EMREX_SESSION_KEEP_MS,
+		                               err);
+	return audit_txn_end(&txn, rc, err);
+}
+
 /* Refuses a schedule that would transfer records before anything is destroyed. */
 static int check_transfers(struct depository *d, const struct retention_schedule *s, int64_t now_ms,
                            const char *transfer_dir, const char *actor, struct ok_error *err)
@@ -881,6 +906,8 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	}
 	if (!rc)
 		rc = run_learners(&st, err);
+	if (!rc)
+		rc = run_expired(&st, err);
 	if (!rc && st.pkg.len) {
 		int64_t files;
 		rc = retention_transfer_manifest(d, st.pkg.data, st.run->id, o->actor, &files, err);
