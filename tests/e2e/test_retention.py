@@ -708,3 +708,25 @@ def test_foreign_achievements_transferred_as_they_came(world, tmp_path):
     reads = [e for e in events if e["action"] == "foreign.read" and e["purpose"] == "retention"]
     assert len(reads) == 2
     assert here.run("audit", "verify").returncode == 0
+
+
+def test_institution_hold_keeps_the_audit_details_of_its_records(inst, tmp_path):
+    import time
+
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    new_id = anna["ANNA-NEW"]["id"]
+    ok.run("issue", new_id, "-o", tmp_path / "c.json", check=True)  # an event about it
+    ok.run("hold", "add", "--institution", INSTITUTION, "--reason", "inspection", check=True)
+    later = {NOW_ENV: str(int(time.time() * 1000) + 8 * 366 * DAY_MS)}
+    due = plan(ok, env=later)["audit_detail"]
+    events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
+    ours = [e for e in events if e["subject"] == new_id or e["subject"] == INSTITUTION]
+    assert ours and due["held"] >= len(ours)
+    run(ok, env=later)
+    events = {e["seq"]: e for e in
+              json.loads(ok.run("audit", "show", "--json", check=True).stdout)}
+    for e in ours:
+        assert events[e["seq"]]["subject"] == e["subject"], e  # not a tombstone
+    assert any(e["detail"].startswith("tombstone v2 ") for e in events.values())
+    assert ok.run("audit", "verify").returncode == 0
