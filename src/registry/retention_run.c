@@ -532,8 +532,9 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 			/* Written into the package, then deleted one by one: only what the package
 			 * holds is removed. */
 			st->ids.n = 0;
-			rc = store_retention_due_ids(d->store, c, r->trigger, cutoff_ms, cutoff_date,
-			                             st->batch, collect, &st->ids, err);
+			rc = store_retention_due_ids(d->store, c, r->trigger, cutoff_ms,
+			                             cutoff_date, st->batch, collect, &st->ids,
+			                             err);
 			for (i = 0; !rc && i < st->ids.n; i++)
 				rc = destroy_one(st, c, r, st->ids.id[i], err);
 			n = (int64_t)st->ids.n;
@@ -610,8 +611,8 @@ static int run_expired(struct run_state *st, struct ok_error *err)
 		return rc;
 	rc = store_vp_prune(st->d->store, st->run->now_ms, err);
 	if (!rc)
-		rc = store_emrex_session_prune(st->d->store, st->run->now_ms - EMREX_SESSION_KEEP_MS,
-		                               err);
+		rc = store_emrex_session_prune(st->d->store,
+		                               st->run->now_ms - EMREX_SESSION_KEEP_MS, err);
 	return audit_txn_end(&txn, rc, err);
 }
 

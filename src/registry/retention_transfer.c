@@ -217,9 +217,9 @@ out:
 static int only_json(const struct dirent *e)
 {
 	size_t n = strlen(e->d_name);
-	return n > 5 && (strcmp(e->d_name + n - 5, ".json") == 0 ||
-	                 strcmp(e->d_name + n - 4, ".jwt") == 0 ||
-	                 strcmp(e->d_name + n - 4, ".xml") == 0);
+	return n > 5 &&
+	       (strcmp(e->d_name + n - 5, ".json") == 0 || strcmp(e->d_name + n - 4, ".jwt") == 0 ||
+	        strcmp(e->d_name + n - 4, ".xml") == 0);
 }
 
 /* Appends {path, bytes, sha256} of every .json, .jwt and .xml file of pkg/sub to files, by

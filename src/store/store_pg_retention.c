@@ -105,9 +105,10 @@ static const char SQL_SWEEP_LINKS[] =
 
 /* Wallet offers ($1 cutoff_ms, $2 trigger name, $3 limit): the access tokens they gave first,
  * of the same offers (same order, same limit). */
-#define DUE_OFFERS                                                                               \
-	"SELECT o.id FROM vci_offer o WHERE (CASE WHEN $2::text = 'created' THEN o.created_ms ELSE " \
-	"o.expires_ms END) <= $1::bigint AND NOT " HELD_LEARNER("o") " ORDER BY o.id LIMIT "         \
+#define DUE_OFFERS                                                                              \
+	"SELECT o.id FROM vci_offer o WHERE (CASE WHEN $2::text = 'created' THEN o.created_ms " \
+	"ELSE "                                                                                 \
+	"o.expires_ms END) <= $1::bigint AND NOT " HELD_LEARNER("o") " ORDER BY o.id LIMIT "    \
 	                                                             "$3::bigint"
 static const char SQL_SWEEP_OFFER_TOKENS[] =
         "DELETE FROM vci_token WHERE offer_id IN (" DUE_OFFERS ")";
@@ -377,7 +378,8 @@ static int due_ids(struct store *base, enum retention_class c, enum retention_tr
 		pg_param_text(&p, cutoff_date);
 		pg_param_text(&p, retention_trigger_name(t));
 		pg_param_int64(&p, (int64_t)limit);
-		return ids(base, SQL_FOREIGN_DUE, &p, fn, ctx, "list due foreign achievements", err);
+		return ids(base, SQL_FOREIGN_DUE, &p, fn, ctx, "list due foreign achievements",
+		           err);
 	}
 	if (c != RETENTION_SHARE)
 		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be listed for a transfer",

@@ -192,16 +192,15 @@ static const struct sqlite_query SWEEP_LINKS = {
 
 /* Wallet offers (?1 cutoff_ms, ?2 trigger name, ?3 limit): the access tokens they gave first,
  * of the same offers (same order, same limit). */
-#define DUE_OFFERS                                                                         \
+#define DUE_OFFERS                                                                             \
 	"SELECT o.id FROM vci_offer o WHERE (CASE WHEN ?2 = 'created' THEN o.created_ms ELSE " \
 	"o.expires_ms END) <= ?1 AND NOT " HELD_LEARNER("o") " ORDER BY o.id LIMIT ?3"
 static const struct sqlite_query SWEEP_OFFER_TOKENS = {
         ST_RET_SWEEP_OFFER_TOKENS, "DELETE FROM vci_token WHERE offer_id IN (" DUE_OFFERS ")",
         "destroy wallet offers' access tokens", NULL, NULL};
-static const struct sqlite_query SWEEP_OFFERS = {ST_RET_SWEEP_OFFERS,
-                                                 "DELETE FROM vci_offer WHERE id IN (" DUE_OFFERS
-                                                 ")",
-                                                 "destroy wallet offers", NULL, NULL};
+static const struct sqlite_query SWEEP_OFFERS = {
+        ST_RET_SWEEP_OFFERS, "DELETE FROM vci_offer WHERE id IN (" DUE_OFFERS ")",
+        "destroy wallet offers", NULL, NULL};
 
 /* Foreign achievements due (?1 cutoff_ms, ?2 cutoff_date, ?3 trigger name, ?4 limit), listed
  * for a transfer, and one deleted. */

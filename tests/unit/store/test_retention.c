@@ -226,8 +226,8 @@ static void records_of_one_learner(void **state)
 	int64_t due, held;
 	struct ok_error err;
 
-	OK(store_retention_of_learner(f->s, RETENTION_RESULT, "learner-2", 10, &due, &held,
-	                              collect, ids, &e_));
+	OK(store_retention_of_learner(f->s, RETENTION_RESULT, "learner-2", 10, &due, &held, collect,
+	                              ids, &e_));
 	assert_int_equal(due, 2);
 	assert_int_equal(held, 0);
 	assert_string_equal(ids, "a3 a4 ");
@@ -243,8 +243,8 @@ static void records_of_one_learner(void **state)
 	snprintf(h.created_by, sizeof(h.created_by), "operator");
 	OK(store_hold_add(f->s, &h, &e_));
 	ids[0] = '\0';
-	OK(store_retention_of_learner(f->s, RETENTION_RESULT, "learner-2", 10, &due, &held,
-	                              collect, ids, &e_));
+	OK(store_retention_of_learner(f->s, RETENTION_RESULT, "learner-2", 10, &due, &held, collect,
+	                              ids, &e_));
 	assert_int_equal(due, 1);
 	assert_int_equal(held, 1);
 	assert_string_equal(ids, "a4 ");
@@ -290,8 +290,8 @@ static void wallet_offers(void **state)
 		t.expires_ms = 12;
 		OK(store_vci_token_put(f->s, &t, &e_));
 	}
-	OK(store_retention_count(f->s, RETENTION_WALLET_OFFER, RETENTION_EXPIRY, 20, "", &due, &held,
-	                         &next_ms, next, &e_));
+	OK(store_retention_count(f->s, RETENTION_WALLET_OFFER, RETENTION_EXPIRY, 20, "", &due,
+	                         &held, &next_ms, next, &e_));
 	assert_int_equal(due, 1);
 	assert_int_equal(next_ms, 21);
 	OK(store_begin(f->s, &e_));
