@@ -121,7 +121,8 @@ int retention_aged_scan(struct depository *d, enum retention_class c,
 		memcpy(after, pg.id[pg.n - 1], sizeof(after));
 	}
 	/* The next due date: the first learner to reach the age who has records of the class. */
-	qsort(pend, npend, sizeof(*pend), pending_cmp);
+	if (npend)
+		qsort(pend, npend, sizeof(*pend), pending_cmp);
 	for (i = 0; !out->next[0] && i < npend; i++) {
 		int64_t due, held;
 		if ((rc = store_retention_of_learner(d->store, c, pend[i].id, 0, &due, &held, NULL,
