@@ -85,6 +85,8 @@ def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
     cred = tmp_path / "bert.json"
     ok.run("issue", bert_old, "-o", cred, check=True)
     assert ok.run("verify", cred).returncode == 0
+    assert db_scalar(ok.data, "SELECT count(*) FROM issued_credential WHERE achievement_id = ?",
+                     bert_old) == 1
     gone = [b"Thermodynamica Vergeten", b"Quantumchemie Verouderd", b"Stromingsleer Oud",
             b"ANNA-OLD", b"BERT-OLD-1", b"BERT-OLD-2"]
     before = b"".join(db_bytes(ok.data).values())
@@ -106,6 +108,10 @@ def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
         for g in gone:
             assert g not in data, f"{g!r} is still in {name}"
     assert records(ok, BERT) is None  # Bertus is gone: no row, no blind index entry
+    # The index of issued credentials went with the result (the credential reads revoked by its
+    # status entries, below).
+    assert db_scalar(ok.data, "SELECT count(*) FROM issued_credential WHERE achievement_id = ?",
+                     bert_old) == 0
     anna = records(ok, ANNA)
     assert set(anna) == {"ANNA-DIP", "ANNA-NEW"}
     assert plan(ok)["result"]["due"] == 0
