@@ -10,8 +10,9 @@ static const char erase_usage[] =
         "Usage: oorkonde [--data DIR] learner erase LEARNER_ID --scope shares,sessions,foreign\n\n"
         "Carries out a learner's request to erase their data (GDPR art. 17) for what the law\n"
         "does not require to be kept, at once and for good: their shares with the record of\n"
-        "each opening (shares), their portal sessions and sign-in links (sessions), and the\n"
-        "credentials of other depositories kept for them (foreign). Results, diplomas and the\n"
+        "each opening (shares), their portal and EMREX sessions, sign-in links and wallet\n"
+        "offers (sessions), and the credentials of other depositories kept for them\n"
+        "(foreign). Results, diplomas and the\n"
         "identity registered with them are refused, with the reason: the institutions must\n"
         "keep them until their retention period ends. A learner under a legal hold is\n"
         "refused too. Like a retention run, it gets a signed destruction certificate\n"
@@ -54,9 +55,11 @@ int cmd_learner_erase(struct cli *c, int argc, char **argv)
 		cli_print_error(c, &err);
 		return rc == OK_EINPUT && !strcmp(err.field, "scope") ? EXIT_FAILED : EXIT_REJECTED;
 	}
-	printf("Erased: %lld shares, %lld sessions, %lld login links, %lld foreign achievements.\n",
+	printf("Erased: %lld shares, %lld sessions, %lld login links, %lld wallet offers, %lld "
+	       "foreign achievements.\n",
 	       (long long)p.destroyed[RETENTION_SHARE], (long long)p.destroyed[RETENTION_SESSION],
 	       (long long)p.destroyed[RETENTION_LOGIN_LINK],
+	       (long long)p.destroyed[RETENTION_WALLET_OFFER],
 	       (long long)p.destroyed[RETENTION_FOREIGN]);
 	printf("Destruction certificate: oorkonde retention certificates %s\n", p.run_id);
 	return EXIT_OK;

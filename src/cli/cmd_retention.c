@@ -19,12 +19,13 @@ static const char retention_usage[] =
         "The retention schedule (config.json \"retention\"; defaults in docs/operations.md) says\n"
         "how long each class of record is kept, from which date, and what happens after.\n\n"
         "plan shows per class its rule, how many records are due now, how many of those a\n"
-        "legal hold keeps (`oorkonde hold`), and the day the next one falls due.\n"
+        "legal hold keeps (`oorkonde hold`), and the day the next one falls due. A rule with\n"
+        "trigger learner_age opens every learner's sealed birth date: one audited read.\n"
         "run destroys what is due, in batches of --batch records (500 by default) a\n"
         "transaction each: results (their credentials revoked on the status lists first),\n"
-        "foreign achievements, shares with their openings, sessions and login links, then\n"
-        "learners left without any record; the audit events about them keep their place\n"
-        "and hash as tombstones. Deleted bytes are overwritten and the SQLite\n"
+        "foreign achievements, shares with their openings, sessions, login links and\n"
+        "wallet offers, then learners left without any record; the audit events about them\n"
+        "keep their place and hash as tombstones. Deleted bytes are overwritten and the SQLite\n"
         "write-ahead log emptied. A run cut short goes on where it stopped at the next run,\n"
         "with the same totals. --dry-run prints what run would destroy and changes nothing.\n"
         "runs lists the runs: when, by whom, counts per class, the audit events covered.\n"
@@ -35,9 +36,10 @@ static const char retention_usage[] =
         "  --json       plan, runs: JSON\n"
         "  --dry-run    run: show what is due, destroy nothing\n"
         "  --batch N    run: records per transaction, 1-100000\n"
-        "  --transfer-to DIR  run: where results and shares due for transfer go: a package\n"
-        "               DIR/RUN_ID (records, a result's signed credential, a signed manifest\n"
-        "               of SHA-256 checksums) an archive can ingest; they are then removed\n"
+        "  --transfer-to DIR  run: where results, foreign achievements and shares due for\n"
+        "               transfer go: a package DIR/RUN_ID (records, their credentials, a\n"
+        "               signed manifest of SHA-256 checksums) an archive can ingest; they\n"
+        "               are then removed\n"
         "  -o FILE      certificates RUN_ID: write the certificate to FILE\n"
         "  --help       print this help\n";
 
@@ -154,7 +156,7 @@ static int retention_plan(struct cli *c, int argc, char **argv, bool dry_run_hea
 	if ((rc = open_with_schedule(c, &d, &s)))
 		return rc;
 	ok_error_clear(&err);
-	rc = registry_retention_plan(&d, &s, now_ms(), rows, &err);
+	rc = registry_retention_plan(&d, &s, now_ms(), AUDIT_OPERATOR, rows, &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

@@ -51,6 +51,12 @@ int registry_learner_open(struct depository *d, const struct store_learner *l,
 	return rc;
 }
 
+int registry_learner_open_birth_date(struct depository *d, const struct store_learner *l,
+                                     char out[11], struct ok_error *err)
+{
+	return open_field(d, "birth_date", l->id, &l->birth_date, out, 11, err);
+}
+
 void registry_learner_digest(const struct seal_keys *k, const struct learner_data *l,
                              unsigned char out[SEAL_DIGEST_BYTES])
 {

@@ -43,6 +43,11 @@ int registry_learner_lookup(struct depository *d, const char *national_id,
 int registry_learner_open(struct depository *d, const struct store_learner *l,
                           struct learner_data *out, struct ok_error *err);
 
+/* Opens only the birth date of l ("YYYY-MM-DD") into out; as registry_learner_open (no audit:
+ * the caller records the read). */
+int registry_learner_open_birth_date(struct depository *d, const struct store_learner *l,
+                                     char out[11], struct ok_error *err);
+
 /* The keyed digest of a learner's fields that tells the importer whether they changed; under
  * the data key the learner is sealed under. */
 void registry_learner_digest(const struct seal_keys *k, const struct learner_data *l,

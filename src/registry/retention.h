@@ -44,9 +44,35 @@ struct retention_plan_row {
 	char cutoff[11]; /* records whose trigger lies on or before this day are due */
 };
 
+/* A rule with trigger learner_age opens every learner's birth date: one audited read by actor
+ * (retention_aged_scan). */
 int registry_retention_plan(struct depository *d, const struct retention_schedule *s,
-                            int64_t now_ms, struct retention_plan_row rows[RETENTION_CLASS_COUNT],
+                            int64_t now_ms, const char *actor,
+                            struct retention_plan_row rows[RETENTION_CLASS_COUNT],
                             struct ok_error *err);
+
+/* The learners at or past the age of rule r (trigger learner_age) at now_ms, by id. */
+struct retention_aged {
+	char (*id)[STORE_ID_MAX + 1];
+	size_t n, cap;
+	int64_t read;  /* birth dates opened */
+	char next[11]; /* with want_next: the day the next learner with records of the class
+	                * reaches the age, "" when none */
+};
+
+/*
+ * retention_age.c: opens the birth date of every learner (sealed, so the store cannot compare
+ * it) and lists those born on or before now less the period. One audit event
+ * "retention.learner_age" by actor about subject (the run's id, or "plan"), purpose
+ * "retention", records the read: how many birth dates were opened and how many learners are at
+ * or past the age; the learners themselves are not named (their records' destruction is).
+ * out is released with retention_aged_release (also on failure).
+ */
+int retention_aged_scan(struct depository *d, enum retention_class c,
+                        const struct retention_rule *r, int64_t now_ms, const char *actor,
+                        const char *subject, bool want_next, struct retention_aged *out,
+                        struct ok_error *err);
+void retention_aged_release(struct retention_aged *a);
 
 /* Where a run stands. */
 struct retention_progress {
@@ -112,6 +138,11 @@ int retention_transfer_record(struct depository *d, const char *pkg,
                               const struct store_achievement *a, struct ok_error *err);
 /* Writes the record of share sh into the package at pkg (a share has no credential). */
 int retention_transfer_share(const char *pkg, const struct store_share *sh, struct ok_error *err);
+/* Writes the record of foreign achievement id and its credential as the other depository
+ * signed it (records/ID.json, credentials/ID.json, .jwt or .xml), opened from its seal as an
+ * audited read by actor. */
+int retention_transfer_foreign(struct depository *d, const char *pkg, const char *id,
+                               const char *actor, struct ok_error *err);
 /* Writes the package's signed manifest.json; *files gets how many files it lists. */
 int retention_transfer_manifest(struct depository *d, const char *pkg, const char *run_id,
                                 const char *actor, int64_t *files, struct ok_error *err);

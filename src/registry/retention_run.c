@@ -14,7 +14,9 @@
 #include "core/format.h"
 #include "registry/credential.h"
 #include "store/audit.h"
+#include "store/emrex.h"
 #include "store/vcstatus.h"
+#include "store/verifier.h"
 
 #include <sodium.h>
 #include <time.h>
@@ -25,15 +27,9 @@
 #define ERASURE_RULE     "erasure request of the learner (GDPR art. 17)"
 
 /* The classes a run destroys, in order: records first, learners left without any after. */
-/* The classes whose records a run can transfer to an archive. */
-static bool transferable(enum retention_class c)
-{
-	return c == RETENTION_RESULT || c == RETENTION_SHARE;
-}
-
-static const enum retention_class run_order[] = {RETENTION_RESULT,     RETENTION_FOREIGN,
-                                                 RETENTION_SHARE,      RETENTION_SESSION,
-                                                 RETENTION_LOGIN_LINK, RETENTION_AUDIT_DETAIL};
+static const enum retention_class run_order[] = {
+        RETENTION_RESULT,     RETENTION_FOREIGN,      RETENTION_SHARE,       RETENTION_SESSION,
+        RETENTION_LOGIN_LINK, RETENTION_WALLET_OFFER, RETENTION_AUDIT_DETAIL};
 #define RUN_CLASSES (sizeof(run_order) / sizeof(run_order[0]))
 
 static bool kept_here(enum retention_class c)
@@ -88,8 +84,32 @@ static void cutoffs(const struct retention_rule *r, int64_t now_ms, int64_t *ms,
 	retention_date_of_ms(*ms, date);
 }
 
+/* The plan's row of a class under learner_age: the records of the learners at or past the
+ * age. */
+static int plan_aged(struct depository *d, enum retention_class c, int64_t now_ms,
+                     const char *actor, struct retention_plan_row *row, struct ok_error *err)
+{
+	struct retention_aged aged;
+	int64_t due, held;
+	size_t i;
+	int rc;
+
+	if ((rc = retention_aged_scan(d, c, &row->rule, now_ms, actor, "plan", true, &aged, err)))
+		return rc;
+	for (i = 0; !rc && i < aged.n; i++) {
+		rc = store_retention_of_learner(d->store, c, aged.id[i], 0, &due, &held, NULL, NULL,
+		                                err);
+		row->due += due;
+		row->held += held;
+	}
+	memcpy(row->next, aged.next, sizeof(row->next));
+	retention_aged_release(&aged);
+	return rc;
+}
+
 int registry_retention_plan(struct depository *d, const struct retention_schedule *s,
-                            int64_t now_ms, struct retention_plan_row rows[RETENTION_CLASS_COUNT],
+                            int64_t now_ms, const char *actor,
+                            struct retention_plan_row rows[RETENTION_CLASS_COUNT],
                             struct ok_error *err)
 {
 	int64_t cutoff_ms, next_ms;
@@ -104,6 +124,11 @@ int registry_retention_plan(struct depository *d, const struct retention_schedul
 		if (row->rule.permanent || !row->kept_here)
 			continue;
 		cutoffs(&row->rule, now_ms, &cutoff_ms, row->cutoff);
+		if (row->rule.trigger == RETENTION_LEARNER_AGE) {
+			if ((rc = plan_aged(d, (enum retention_class)c, now_ms, actor, row, err)))
+				return rc;
+			continue;
+		}
 		rc = store_retention_count(d->store, (enum retention_class)c, row->rule.trigger,
 		                           cutoff_ms, row->cutoff, &row->due, &row->held, &next_ms,
 		                           next_date, err);
@@ -384,6 +409,79 @@ static int batch_end(struct run_state *st, struct audit_txn *txn, int cls, int64
 	return 0;
 }
 
+/*
+ * One record of class c (result, foreign or share) destroyed by id, written first into the
+ * run's package when the rule transfers it.
+ */
+static int destroy_one(struct run_state *st, enum retention_class c, const struct retention_rule *r,
+                       const char *id, struct ok_error *err)
+{
+	struct depository *d = st->d;
+	bool transfer = r->action == RETENTION_TRANSFER;
+	int rc = 0;
+
+	if (c == RETENTION_RESULT) {
+		if (transfer) {
+			struct store_achievement a;
+			rc = store_achievement_get(d->store, id, &a, err);
+			if (!rc)
+				rc = retention_transfer_record(d, st->pkg.data, &a, err);
+		}
+		return rc ? rc : destroy_result(d, st->run, id, &st->events, &st->tombstones, err);
+	}
+	if (transfer && c == RETENTION_SHARE) {
+		struct store_share sh;
+		rc = store_share_get(d->store, id, &sh, err);
+		if (!rc)
+			rc = retention_transfer_share(st->pkg.data, &sh, err);
+	} else if (transfer && c == RETENTION_FOREIGN) {
+		rc = retention_transfer_foreign(d, st->pkg.data, id, st->o->actor, err);
+	}
+	return rc ? rc : store_retention_record_destroy(d->store, c, id, err);
+}
+
+/* A class under learner_age: the records of the learners at or past the age, learner after
+ * learner, a batch per transaction. */
+static int run_class_aged(struct run_state *st, enum retention_class c,
+                          const struct retention_rule *r, struct ok_error *err)
+{
+	struct retention_aged aged;
+	struct audit_txn txn;
+	int64_t due, held;
+	size_t next = 0, i;
+	int rc;
+
+	if ((rc = retention_aged_scan(st->d, c, r, st->run->now_ms, st->o->actor, st->run->id,
+	                              false, &aged, err)))
+		return rc;
+	while (next < aged.n) {
+		if ((rc = audit_txn_begin(st->d, &txn, err)))
+			break;
+		st->ids.n = 0;
+		st->tombstones = 0;
+		/* Fill the batch from learner after learner; a learner with more than fits is
+		 * listed again in the next batch (what was destroyed is gone by then). */
+		while (!rc && next < aged.n && st->ids.n < st->batch) {
+			struct id_list part = {st->ids.id + st->ids.n, 0, st->batch - st->ids.n};
+			rc = store_retention_of_learner(st->d->store, c, aged.id[next], part.cap,
+			                                &due, &held, collect, &part, err);
+			st->ids.n += part.n;
+			if (!rc && due <= (int64_t)part.n)
+				next++;
+		}
+		for (i = 0; !rc && i < st->ids.n; i++)
+			rc = destroy_one(st, c, r, st->ids.id[i], err);
+		if (!rc && st->ids.n == 0) {
+			audit_txn_abort(&txn);
+			break;
+		}
+		if ((rc = batch_end(st, &txn, (int)c, (int64_t)st->ids.n, rc, err)))
+			break;
+	}
+	retention_aged_release(&aged);
+	return rc;
+}
+
 /* Destroys what class c has due, a batch per transaction, until a batch comes back short. */
 static int run_class(struct run_state *st, enum retention_class c, const struct retention_rule *r,
                      struct ok_error *err)
@@ -395,6 +493,8 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 	size_t i;
 	int rc;
 
+	if (r->trigger == RETENTION_LEARNER_AGE)
+		return run_class_aged(st, c, r, err);
 	cutoffs(r, st->run->now_ms, &cutoff_ms, cutoff_date);
 	for (;;) {
 		if ((rc = audit_txn_begin(d, &txn, err)))
@@ -425,35 +525,18 @@ static int run_class(struct run_state *st, enum retention_class c, const struct 
 			st->ids.n = 0;
 			rc = store_retention_results_due(d->store, r->trigger, cutoff_date,
 			                                 st->batch, collect, &st->ids, err);
-			for (i = 0; !rc && i < st->ids.n; i++) {
-				if (r->action == RETENTION_TRANSFER) {
-					struct store_achievement a;
-					rc = store_achievement_get(d->store, st->ids.id[i], &a,
-					                           err);
-					if (!rc)
-						rc = retention_transfer_record(d, st->pkg.data, &a,
-						                               err);
-				}
-				if (!rc)
-					rc = destroy_result(d, st->run, st->ids.id[i], &st->events,
-					                    &st->tombstones, err);
-			}
+			for (i = 0; !rc && i < st->ids.n; i++)
+				rc = destroy_one(st, c, r, st->ids.id[i], err);
 			n = (int64_t)st->ids.n;
 		} else if (r->action == RETENTION_TRANSFER) {
 			/* Written into the package, then deleted one by one: only what the package
 			 * holds is removed. */
 			st->ids.n = 0;
-			rc = store_retention_due_ids(d->store, c, r->trigger, cutoff_ms, st->batch,
-			                             collect, &st->ids, err);
-			for (i = 0; !rc && i < st->ids.n; i++) {
-				struct store_share sh;
-				rc = store_share_get(d->store, st->ids.id[i], &sh, err);
-				if (!rc)
-					rc = retention_transfer_share(st->pkg.data, &sh, err);
-				if (!rc)
-					rc = store_retention_record_destroy(d->store, c,
-					                                    st->ids.id[i], err);
-			}
+			rc = store_retention_due_ids(d->store, c, r->trigger, cutoff_ms,
+			                             cutoff_date, st->batch, collect, &st->ids,
+			                             err);
+			for (i = 0; !rc && i < st->ids.n; i++)
+				rc = destroy_one(st, c, r, st->ids.id[i], err);
 			n = (int64_t)st->ids.n;
 		} else {
 			rc = store_retention_sweep(d->store, c, r->trigger, cutoff_ms, cutoff_date,
@@ -510,23 +593,51 @@ static int run_learners(struct run_state *st, struct ok_error *err)
 	}
 }
 
+/* Day-old EMREX sessions: as portal/emrex.c prunes them when the next exchange begins. */
+#define EMREX_SESSION_KEEP_MS 86400000LL
+
+/*
+ * What expires by itself and is otherwise pruned only when its feature is next used: the
+ * OpenID4VP verifier's sealed results past their keep time and EMREX sessions a day old, so
+ * that they go even on a depository where no one uses the feature any more. Not counted: they
+ * are no class of the schedule.
+ */
+static int run_expired(struct run_state *st, struct ok_error *err)
+{
+	struct audit_txn txn;
+	int rc;
+
+	if ((rc = audit_txn_begin(st->d, &txn, err)))
+		return rc;
+	rc = store_vp_prune(st->d->store, st->run->now_ms, err);
+	if (!rc)
+		rc = store_emrex_session_prune(st->d->store,
+		                               st->run->now_ms - EMREX_SESSION_KEEP_MS, err);
+	return audit_txn_end(&txn, rc, err);
+}
+
 /* Refuses a schedule that would transfer records before anything is destroyed. */
 static int check_transfers(struct depository *d, const struct retention_schedule *s, int64_t now_ms,
-                           const char *transfer_dir, struct ok_error *err)
+                           const char *transfer_dir, const char *actor, struct ok_error *err)
 {
 	struct retention_plan_row rows[RETENTION_CLASS_COUNT];
+	bool any = false;
 	int c, rc;
 
-	if ((rc = registry_retention_plan(d, s, now_ms, rows, err)))
+	for (c = 0; c < RETENTION_CLASS_COUNT; c++)
+		any |= !s->rule[c].permanent && s->rule[c].action == RETENTION_TRANSFER;
+	if (!any)
+		return 0;
+	if ((rc = registry_retention_plan(d, s, now_ms, actor, rows, err)))
 		return rc;
 	for (c = 0; c < RETENTION_CLASS_COUNT; c++) {
 		if (rows[c].rule.action != RETENTION_TRANSFER || rows[c].due == 0)
 			continue;
-		if (!transferable((enum retention_class)c))
+		if (!retention_transferable((enum retention_class)c))
 			return ok_fail_field(err, OK_EUNSUPPORTED, "action",
 			                     "retention.%s: %lld records are due for transfer, and "
-			                     "only results and shares can be transferred yet; "
-			                     "nothing was destroyed",
+			                     "only results, foreign achievements and shares can "
+			                     "be transferred; nothing was destroyed",
 			                     retention_class_name((enum retention_class)c),
 			                     (long long)rows[c].due);
 		if (!transfer_dir)
@@ -563,7 +674,7 @@ static int run_begin(struct depository *d, const struct retention_schedule *s, i
 	if (rc != OK_ENOTFOUND)
 		return rc;
 	*used = *s;
-	if ((rc = check_transfers(d, s, now_ms, st->o->transfer_dir, err)))
+	if ((rc = check_transfers(d, s, now_ms, st->o->transfer_dir, st->o->actor, err)))
 		return rc;
 	memset(run, 0, sizeof(*run));
 	depository_new_id(run->id);
@@ -640,7 +751,7 @@ static int certificate(struct run_state *st, const unsigned char head[AUDIT_HASH
 			continue;
 		}
 		if (r->permanent ||
-		    (r->action == RETENTION_TRANSFER && !transferable(run_order[i])))
+		    (r->action == RETENTION_TRANSFER && !retention_transferable(run_order[i])))
 			continue;
 		rule_words(r, rule, sizeof(rule));
 		cutoffs(r, run->now_ms, &cutoff_ms, cutoff);
@@ -777,7 +888,7 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	for (i = 0; !rc && i < RUN_CLASSES; i++) {
 		const struct retention_rule *r = &used.rule[run_order[i]];
 		if (r->permanent ||
-		    (r->action == RETENTION_TRANSFER && !transferable(run_order[i])))
+		    (r->action == RETENTION_TRANSFER && !retention_transferable(run_order[i])))
 			continue;
 		/* A resumed run that transfers needs its package's folder again. */
 		if (r->action == RETENTION_TRANSFER && !st.pkg.len) {
@@ -796,6 +907,8 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	}
 	if (!rc)
 		rc = run_learners(&st, err);
+	if (!rc)
+		rc = run_expired(&st, err);
 	if (!rc && st.pkg.len) {
 		int64_t files;
 		rc = retention_transfer_manifest(d, st.pkg.data, st.run->id, o->actor, &files, err);
@@ -834,7 +947,10 @@ static int erasure_scope(const char *scope, bool erase[RETENTION_CLASS_COUNT], s
 		if (!strcmp(w, "shares")) {
 			erase[RETENTION_SHARE] = true;
 		} else if (!strcmp(w, "sessions")) {
+			/* Every means of access: sessions (the portal's and EMREX's), sign-in
+			 * links and wallet offers. */
 			erase[RETENTION_SESSION] = erase[RETENTION_LOGIN_LINK] = true;
+			erase[RETENTION_WALLET_OFFER] = true;
 		} else if (!strcmp(w, "foreign")) {
 			erase[RETENTION_FOREIGN] = true;
 		} else if (!strcmp(w, "results") || !strcmp(w, "diplomas") ||
@@ -868,6 +984,12 @@ static bool erased_event(const bool erase[RETENTION_CLASS_COUNT], const struct a
 		return true;
 	if (erase[RETENTION_SESSION] &&
 	    (!strcmp(e->action, "learner.login") || !strcmp(e->action, "login.link")))
+		return true;
+	/* A wallet offer's making and redeeming; what was issued on it (wallet.issue) is kept, as
+	 * every issuance is. */
+	if (erase[RETENTION_WALLET_OFFER] &&
+	    (!strcmp(e->action, "wallet.offer") || !strcmp(e->action, "wallet.redeem") ||
+	     !strcmp(e->action, "wallet.pin_wrong")))
 		return true;
 	return erase[RETENTION_FOREIGN] &&
 	       (!strcmp(e->action, "foreign.import") || !strcmp(e->action, "emrex.import"));
@@ -917,7 +1039,7 @@ int registry_retention_erase(struct depository *d, const char *learner_id, const
 	struct store_learner l;
 	struct audit_txn txn;
 	struct run_state st;
-	char detail[160];
+	char detail[200];
 	int64_t seq, n;
 	size_t i;
 	int rc;
@@ -974,10 +1096,12 @@ int registry_retention_erase(struct depository *d, const char *learner_id, const
 	if (!rc)
 		rc = erase_events(&st, learner_id, err);
 	if (!rc && ok_format(detail, sizeof(detail),
-	                     "run=%s shares=%lld sessions=%lld login_links=%lld foreign=%lld",
+	                     "run=%s shares=%lld sessions=%lld login_links=%lld wallet_offers=%lld "
+	                     "foreign=%lld",
 	                     st.run->id, (long long)p->destroyed[RETENTION_SHARE],
 	                     (long long)p->destroyed[RETENTION_SESSION],
 	                     (long long)p->destroyed[RETENTION_LOGIN_LINK],
+	                     (long long)p->destroyed[RETENTION_WALLET_OFFER],
 	                     (long long)p->destroyed[RETENTION_FOREIGN]))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)

@@ -17,6 +17,7 @@
 #include "core/format.h"
 #include "registry/achievement.h"
 #include "registry/credential.h"
+#include "registry/foreign.h"
 
 #define FILE_MAX ((size_t)1 << 20) /* a record or a credential: far less */
 
@@ -161,13 +162,68 @@ int retention_transfer_share(const char *pkg, const struct store_share *sh, stru
 	return rc;
 }
 
+/* The file name of a foreign credential as it came: JSON (a Data Integrity credential), a
+ * compact JWS, or a signed ELMO document. */
+static const char *foreign_ext(const char *format)
+{
+	if (!strcmp(format, "jwt"))
+		return ".jwt";
+	if (!strncmp(format, "elmo", 4))
+		return ".xml";
+	return ".json";
+}
+
+int retention_transfer_foreign(struct depository *d, const char *pkg, const char *id,
+                               const char *actor, struct ok_error *err)
+{
+	struct store_foreign f;
+	json_t *record = NULL;
+	char name[STORE_ID_MAX + 8], *text = NULL;
+	struct buf cred;
+	int rc;
+
+	store_foreign_init(&f);
+	buf_init(&cred, FILE_MAX);
+	if ((rc = store_foreign_get(d->store, id, &f, err)))
+		goto out;
+	snprintf(name, sizeof(name), "%s.json", f.id);
+	record = foreign_record_json(&f);
+	if (record && json_object_set_new(record, "learnerId", json_string(f.learner_id)))
+		json_decref(record), record = NULL;
+	text = record ? json_dumps(record, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	if (!text) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = write_whole(pkg, "records", name, text, strlen(text), err)))
+		goto out;
+	/* The credential as the other depository signed it, opened from its seal: an audited
+	 * read (purpose "retention"), in the batch's transaction. */
+	if ((rc = registry_foreign_credential(d, f.learner_id, f.id, actor, "retention", &cred,
+	                                      err)))
+		goto out;
+	snprintf(name, sizeof(name), "%s%s", f.id, foreign_ext(f.format));
+	rc = write_whole(pkg, "credentials", name, cred.data, cred.len, err);
+out:
+	free(text);
+	json_decref(record);
+	if (cred.data)
+		sodium_memzero(cred.data, cred.len);
+	buf_release(&cred);
+	store_foreign_release(&f);
+	return rc;
+}
+
 static int only_json(const struct dirent *e)
 {
 	size_t n = strlen(e->d_name);
-	return n > 5 && strcmp(e->d_name + n - 5, ".json") == 0;
+	return n > 5 &&
+	       (strcmp(e->d_name + n - 5, ".json") == 0 || strcmp(e->d_name + n - 4, ".jwt") == 0 ||
+	        strcmp(e->d_name + n - 4, ".xml") == 0);
 }
 
-/* Appends {path, bytes, sha256} of every .json file of pkg/sub to files, by name. */
+/* Appends {path, bytes, sha256} of every .json, .jwt and .xml file of pkg/sub to files, by
+ * name. */
 static int list_files(const char *pkg, const char *sub, json_t *files, struct ok_error *err)
 {
 	struct dirent **names = NULL;

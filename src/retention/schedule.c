@@ -23,16 +23,40 @@ static const char *const action_names[RETENTION_ACTION_COUNT] = {"destroy", "tra
 #define T(t) (1u << (t))
 static const unsigned class_triggers[RETENTION_CLASS_COUNT] = {
         [RETENTION_DIPLOMA] = T(RETENTION_AWARD),
-        [RETENTION_RESULT] = T(RETENTION_AWARD) | T(RETENTION_END_OF_RELATIONSHIP),
-        [RETENTION_FOREIGN] = T(RETENTION_AWARD) | T(RETENTION_CREATED),
+        [RETENTION_RESULT] =
+                T(RETENTION_AWARD) | T(RETENTION_END_OF_RELATIONSHIP) | T(RETENTION_LEARNER_AGE),
+        [RETENTION_FOREIGN] = T(RETENTION_AWARD) | T(RETENTION_CREATED) | T(RETENTION_LEARNER_AGE),
         [RETENTION_SHARE] = T(RETENTION_EXPIRY) | T(RETENTION_CREATED),
         [RETENTION_SESSION] = T(RETENTION_EXPIRY) | T(RETENTION_CREATED),
         [RETENTION_LOGIN_LINK] = T(RETENTION_EXPIRY) | T(RETENTION_CREATED),
-        [RETENTION_WALLET_OFFER] = T(RETENTION_EXPIRY),
+        [RETENTION_WALLET_OFFER] = T(RETENTION_EXPIRY) | T(RETENTION_CREATED),
         [RETENTION_AUDIT_DETAIL] = T(RETENTION_CREATED),
         [RETENTION_IMPORT_ERRORS] = T(RETENTION_CREATED),
 };
 #undef T
+
+/* Why a class cannot be transferred to an archive (docs/operations.md, "Retention"); NULL for
+ * the classes that can (results, foreign achievements, shares). */
+static const char *const no_transfer[RETENTION_CLASS_COUNT] = {
+        [RETENTION_SESSION] = "a session is a technical record of a sign-in, with no content "
+                              "an archive could keep (the sign-ins themselves are in the "
+                              "audit log)",
+        [RETENTION_LOGIN_LINK] = "a sign-in link is a used or expired credential of access, "
+                                 "with no content an archive could keep",
+        [RETENTION_WALLET_OFFER] = "a wallet offer is a used or expired credential of access; "
+                                   "the credentials it gave are in the learner's wallet and "
+                                   "can be issued again",
+        [RETENTION_AUDIT_DETAIL] = "the audit log is kept in the chain itself: export it with "
+                                   "`oorkonde audit show --json` before its details are "
+                                   "destroyed",
+        [RETENTION_IMPORT_ERRORS] = "import error reports are written to the operator's file "
+                                    "and never kept here",
+};
+
+bool retention_transferable(enum retention_class c)
+{
+	return (unsigned)c < RETENTION_CLASS_COUNT && c != RETENTION_DIPLOMA && !no_transfer[c];
+}
 
 const char *retention_class_name(enum retention_class c)
 {
@@ -249,6 +273,10 @@ static int parse_rule(struct retention_schedule *s, enum retention_class c, json
 	if (c == RETENTION_DIPLOMA && !r.permanent)
 		return bad(err, text, len, path, cls, "period",
 		           "diplomas and degrees are kept permanently");
+	if (r.action == RETENTION_TRANSFER && no_transfer[c])
+		return bad(err, text, len, path, cls, "action",
+		           "%s records cannot be transferred: %s; use \"destroy\"", cls,
+		           no_transfer[c]);
 	if (!retention_trigger_allowed(c, r.trigger))
 		return bad(err, text, len, path, cls, "trigger", "%s records have no %s date", cls,
 		           trigger_names[r.trigger]);

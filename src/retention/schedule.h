@@ -6,7 +6,9 @@
  *   documented default (retention_schedule_defaults, docs/operations.md).
  * - Diplomas and degrees are permanent: a schedule that gives them a period is refused.
  * - A rule's trigger is one the class has (retention_trigger_allowed); a record is due once its
- *   trigger date plus the period lies on or before the day of the run.
+ *   trigger date plus the period lies on or before the day of the run. Under learner_age the
+ *   trigger date is the learner's birth date, so the period is the age.
+ * - A rule transfers only a class that can be transferred (retention_transferable).
  *
  * The schedule is read from config.json's "retention" object:
  *     "retention": {"result": {"period": "P10Y", "trigger": "award", "action": "destroy"}},
@@ -29,7 +31,7 @@ enum retention_class {
 	RETENTION_SHARE,         /* a learner's shares and the record of their openings */
 	RETENTION_SESSION,       /* portal sessions */
 	RETENTION_LOGIN_LINK,    /* one-time sign-in links */
-	RETENTION_WALLET_OFFER,  /* reserved for wallet credential offers: nothing kept yet */
+	RETENTION_WALLET_OFFER,  /* OpenID4VCI credential offers and their access tokens */
 	RETENTION_AUDIT_DETAIL,  /* the detail text of audit events */
 	RETENTION_IMPORT_ERRORS, /* import error reports: written to the operator's file, not kept
 	                          */
@@ -77,8 +79,12 @@ struct retention_schedule {
 const char *retention_class_name(enum retention_class c);
 const char *retention_trigger_name(enum retention_trigger t);
 const char *retention_action_name(enum retention_action a);
-/* Whether the class has a date for trigger t (its records carry it). */
+/* Whether the class has a date for trigger t (its records carry it; for learner_age: the
+ * records belong to a learner, whose birth date is sealed). */
 bool retention_trigger_allowed(enum retention_class c, enum retention_trigger t);
+/* Whether records of class c can be transferred to an archive (result, foreign, share); the
+ * schedule refuses action "transfer" for the others, naming the class and why. */
+bool retention_transferable(enum retention_class c);
 
 /* The documented defaults (docs/operations.md, "Retention"). */
 void retention_schedule_defaults(struct retention_schedule *s);

@@ -7,14 +7,17 @@
  *   destruction below: a held record is only ever counted as held.
  * - A record is due for class c under trigger t when its trigger moment lies on or before the
  *   cutoff (cutoff_ms for moments kept in milliseconds; cutoff_date, "YYYY-MM-DD", for award
- *   dates). Only the classes result, foreign, share, session, login_link and audit_detail
- *   (audit events not yet tombstones, by the moment they were appended) have records here; any
- *   other class counts 0 and sweeps nothing.
+ *   dates). Only the classes result, foreign, share, session, login_link, wallet_offer
+ *   (OpenID4VCI offers with the access tokens they gave) and audit_detail (audit events not
+ *   yet tombstones, by the moment they were appended) have records here; any other class
+ *   counts 0 and sweeps nothing. The trigger learner_age is not decided here: the birth date
+ *   is sealed, so the registry opens it and asks for one learner's records (of_learner).
  * - An audit event is never deleted: its details are overwritten by a tombstone
  *   (audit/chain.h) that keeps its place and hash in the chain.
- * - Destroying deletes the rows and every row that hangs on them (a result's history; a
- *   share's openings; a learner's sessions, links, shares, identity corrections and key reads);
- *   nothing is kept aside. Writes happen in the caller's transaction.
+ * - Destroying deletes the rows and every row that hangs on them (a result's history and the
+ *   index of its issued credentials; a share's openings; a wallet offer's access tokens; a
+ *   learner's sessions, links, shares, wallet offers, EMREX sessions, identity corrections and
+ *   key reads); nothing is kept aside. Writes happen in the caller's transaction.
  * - A run's row is written in the same transaction as each batch it counts, so that a run
  *   killed halfway resumes from its row with the totals of what was really destroyed.
  */
@@ -91,11 +94,11 @@ struct store_retention_ops {
 	 * delete (same order, same limit), and the deletion of one of them with what hangs on it
 	 * (OK_ENOTFOUND when it is gone). Deleting by id, not by the sweep's condition again,
 	 * means that only records written into the package are removed, even when another
-	 * server's run deletes some of them meanwhile. Class share only (OK_EUNSUPPORTED for the
-	 * others). */
+	 * server's run deletes some of them meanwhile. Classes share and foreign only
+	 * (OK_EUNSUPPORTED for the others). */
 	int (*due_ids)(struct store *s, enum retention_class c, enum retention_trigger t,
-	               int64_t cutoff_ms, size_t limit, store_id_fn fn, void *ctx,
-	               struct ok_error *err);
+	               int64_t cutoff_ms, const char *cutoff_date, size_t limit, store_id_fn fn,
+	               void *ctx, struct ok_error *err);
 	int (*record_destroy)(struct store *s, enum retention_class c, const char *id,
 	                      struct ok_error *err);
 	/* Learners with no achievement and no foreign achievement left and no hold, by id, at
@@ -103,9 +106,17 @@ struct store_retention_ops {
 	int (*orphans)(struct store *s, size_t limit, store_id_fn fn, void *ctx,
 	               struct ok_error *err);
 	int (*learner_destroy)(struct store *s, const char *id, struct ok_error *err);
+	/* The records of class c (result: course, module and exam achievements; foreign) of one
+	 * learner, for the trigger learner_age: *due how many no hold in force covers, *held how
+	 * many one does, and the ids of those not held, by id, at most limit (none for 0).
+	 * OK_EUNSUPPORTED for another class. */
+	int (*of_learner)(struct store *s, enum retention_class c, const char *learner_id,
+	                  size_t limit, int64_t *due, int64_t *held, store_id_fn fn, void *ctx,
+	                  struct ok_error *err);
 	/* A learner's erasure request: deletes every record of class c (share with its openings,
-	 * session, login_link, foreign) of learner_id, but for a foreign achievement under a hold
-	 * of its own; *n how many. */
+	 * session with the learner's EMREX sessions, login_link, wallet_offer with its tokens,
+	 * foreign) of learner_id, but for a foreign achievement under a hold of its own; *n how
+	 * many. */
 	int (*erase)(struct store *s, const char *learner_id, enum retention_class c, int64_t *n,
 	             struct ok_error *err);
 
@@ -188,10 +199,19 @@ static inline int store_retention_sweep(struct store *s, enum retention_class c,
 }
 
 static inline int store_retention_due_ids(struct store *s, enum retention_class c,
-                                          enum retention_trigger t, int64_t cutoff_ms, size_t limit,
-                                          store_id_fn fn, void *ctx, struct ok_error *err)
+                                          enum retention_trigger t, int64_t cutoff_ms,
+                                          const char *cutoff_date, size_t limit, store_id_fn fn,
+                                          void *ctx, struct ok_error *err)
 {
-	return s->ops->retention->due_ids(s, c, t, cutoff_ms, limit, fn, ctx, err);
+	return s->ops->retention->due_ids(s, c, t, cutoff_ms, cutoff_date, limit, fn, ctx, err);
+}
+
+static inline int store_retention_of_learner(struct store *s, enum retention_class c,
+                                             const char *learner_id, size_t limit, int64_t *due,
+                                             int64_t *held, store_id_fn fn, void *ctx,
+                                             struct ok_error *err)
+{
+	return s->ops->retention->of_learner(s, c, learner_id, limit, due, held, fn, ctx, err);
 }
 
 static inline int store_retention_record_destroy(struct store *s, enum retention_class c,

@@ -25,10 +25,13 @@
 	"(h.scope = 'learner' AND h.target = f.learner_id) OR "            \
 	"(h.scope = 'achievement' AND h.target = f.id)))"
 /* ... on the subject of an audit event (alias e): the target of one on a learner or an
- * achievement. */
-#define HELD_EVENT                                                                               \
-	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND h.scope IN ('learner', " \
-	"'achievement') AND h.target = e.subject)"
+ * achievement; for one on an institution, the institution itself or one of its achievements
+ * (the events about its records: issuances, corrections, revocations). */
+#define HELD_EVENT                                                                                 \
+	"EXISTS (SELECT 1 FROM legal_hold h WHERE h.released_ms = 0 AND ((h.scope IN ('learner', " \
+	"'achievement') AND h.target = e.subject) OR (h.scope = 'institution' AND (h.target = "    \
+	"e.subject OR EXISTS (SELECT 1 FROM achievement ia WHERE ia.id = e.subject AND "           \
+	"ia.institution = h.target)))))"
 #define RESULT_KINDS "a.kind IN ('course', 'module', 'exam')"
 /* The trigger date of a result (alias a) under the trigger named by parameter T: its award date,
  * or for end_of_relationship the learner's last award date of any kind (a diploma included),

@@ -49,6 +49,12 @@ static const char SQL_COUNT_LINK[] = COUNT_OVER(
                                                 "l.created_ms ELSE l.expires_ms END AS t_ms, "
                                                 "''::text AS t_date FROM login_link l");
 
+static const char SQL_COUNT_OFFER[] = COUNT_OVER(
+        "SELECT (CASE WHEN $2::text = 'created' THEN o.created_ms ELSE o.expires_ms END) <= "
+        "$1::bigint AS due, " HELD_LEARNER("o") " AS held, CASE WHEN $2::text = 'created' THEN "
+                                                "o.created_ms ELSE o.expires_ms END AS t_ms, "
+                                                "''::text AS t_date FROM vci_offer o");
+
 static const char SQL_COUNT_AUDIT[] =
         COUNT_OVER("SELECT e.at_ms <= $1::bigint AS due, " HELD_EVENT " AS held, e.at_ms AS "
                    "t_ms, ''::text AS t_date FROM audit_event e WHERE e.actor <> ''");
@@ -67,6 +73,10 @@ static const char SQL_RESULTS_DUE[] =
 static const char SQL_RESULT_HISTORY_DEL[] =
         "DELETE FROM achievement_history WHERE achievement_id = $1";
 static const char SQL_RESULT_DEL[] = "DELETE FROM achievement WHERE id = $1";
+/* A released hold on a record that is destroyed would keep its id: it goes with it (one in
+ * force keeps the record from being destroyed at all). */
+static const char SQL_RECORD_HOLDS_DEL[] =
+        "DELETE FROM legal_hold WHERE scope = 'achievement' AND target = $1 AND released_ms <> 0";
 
 static const char SQL_SWEEP_FOREIGN[] =
         "DELETE FROM foreign_achievement WHERE id IN (SELECT f.id FROM foreign_achievement f "
@@ -93,6 +103,39 @@ static const char SQL_SWEEP_LINKS[] =
         "(CASE WHEN $2::text = 'created' THEN l.created_ms ELSE l.expires_ms END) <= $1::bigint "
         "AND NOT " HELD_LEARNER("l") " ORDER BY l.token_hash LIMIT $3::bigint)";
 
+/* Wallet offers ($1 cutoff_ms, $2 trigger name, $3 limit): the access tokens they gave first,
+ * of the same offers (same order, same limit). */
+#define DUE_OFFERS                                                                              \
+	"SELECT o.id FROM vci_offer o WHERE (CASE WHEN $2::text = 'created' THEN o.created_ms " \
+	"ELSE "                                                                                 \
+	"o.expires_ms END) <= $1::bigint AND NOT " HELD_LEARNER("o") " ORDER BY o.id LIMIT "    \
+	                                                             "$3::bigint"
+static const char SQL_SWEEP_OFFER_TOKENS[] =
+        "DELETE FROM vci_token WHERE offer_id IN (" DUE_OFFERS ")";
+static const char SQL_SWEEP_OFFERS[] = "DELETE FROM vci_offer WHERE id IN (" DUE_OFFERS ")";
+
+/* Foreign achievements due ($1 cutoff_ms, $2 cutoff_date, $3 trigger name, $4 limit), listed
+ * for a transfer, and one deleted. */
+static const char SQL_FOREIGN_DUE[] =
+        "SELECT f.id FROM foreign_achievement f WHERE CASE WHEN $3::text = 'award' THEN "
+        "f.awarded_on <= $2::text ELSE f.imported_ms <= $1::bigint END AND NOT " HELD_FOREIGN
+        " ORDER BY f.id LIMIT $4::bigint";
+static const char SQL_FOREIGN_DEL[] = "DELETE FROM foreign_achievement WHERE id = $1";
+
+/* One learner's results and foreign achievements ($1 learner id, $2 limit), for learner_age. */
+static const char SQL_OF_LEARNER_RESULTS[] =
+        "SELECT a.id FROM achievement a WHERE a.learner_id = $1 AND " RESULT_KINDS
+        " AND NOT " HELD_RESULT " ORDER BY a.id LIMIT $2::bigint";
+static const char SQL_OF_LEARNER_RESULTS_COUNT[] =
+        COUNT_OVER("SELECT true AS due, " HELD_RESULT " AS held, 0::bigint AS t_ms, ''::text AS "
+                   "t_date FROM achievement a WHERE a.learner_id = $1 AND " RESULT_KINDS);
+static const char SQL_OF_LEARNER_FOREIGN[] =
+        "SELECT f.id FROM foreign_achievement f WHERE f.learner_id = $1 AND NOT " HELD_FOREIGN
+        " ORDER BY f.id LIMIT $2::bigint";
+static const char SQL_OF_LEARNER_FOREIGN_COUNT[] =
+        COUNT_OVER("SELECT true AS due, " HELD_FOREIGN " AS held, 0::bigint AS t_ms, ''::text AS "
+                   "t_date FROM foreign_achievement f WHERE f.learner_id = $1");
+
 static const char SQL_ORPHANS[] =
         "SELECT l.id FROM learner l WHERE NOT EXISTS (SELECT 1 FROM achievement a WHERE "
         "a.learner_id = l.id) AND NOT EXISTS (SELECT 1 FROM foreign_achievement f WHERE "
@@ -105,6 +148,10 @@ static const char *const SQL_LEARNER_DEL[] = {
         "DELETE FROM login_link WHERE learner_id = $1",
         "DELETE FROM identity_change WHERE learner_id = $1",
         "DELETE FROM key_read WHERE learner_id = $1",
+        "DELETE FROM vci_token WHERE offer_id IN (SELECT id FROM vci_offer WHERE learner_id = $1)",
+        "DELETE FROM vci_offer WHERE learner_id = $1",
+        "DELETE FROM emrex_session WHERE learner_id = $1",
+        "DELETE FROM legal_hold WHERE scope = 'learner' AND target = $1 AND released_ms <> 0",
         "DELETE FROM learner WHERE id = $1",
 };
 
@@ -247,6 +294,9 @@ static int count(struct store *base, enum retention_class c, enum retention_trig
 	case RETENTION_LOGIN_LINK:
 		sql = SQL_COUNT_LINK;
 		break;
+	case RETENTION_WALLET_OFFER:
+		sql = SQL_COUNT_OFFER;
+		break;
 	case RETENTION_AUDIT_DETAIL:
 		sql = SQL_COUNT_AUDIT;
 		break;
@@ -309,16 +359,28 @@ static int result_destroy(struct store *base, const char *id, struct ok_error *e
 	pg_param_text(&p, id);
 	if ((rc = pg_exec(pgs(base), SQL_RESULT_HISTORY_DEL, &p, NULL, NULL,
 	                  "destroy a result's history", err)) ||
+	    (rc = pg_exec(pgs(base), SQL_RECORD_HOLDS_DEL, &p, NULL, NULL,
+	                  "destroy the released holds on a result", err)) ||
 	    (rc = pg_exec(pgs(base), SQL_RESULT_DEL, &p, NULL, &n, "destroy a result", err)))
 		return rc;
 	return n == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no achievement with that id");
 }
 
 static int due_ids(struct store *base, enum retention_class c, enum retention_trigger t,
-                   int64_t cutoff_ms, size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
+                   int64_t cutoff_ms, const char *cutoff_date, size_t limit, store_id_fn fn,
+                   void *ctx, struct ok_error *err)
 {
 	struct pg_params p;
 
+	if (c == RETENTION_FOREIGN) {
+		pg_params_init(&p);
+		pg_param_int64(&p, cutoff_ms);
+		pg_param_text(&p, cutoff_date);
+		pg_param_text(&p, retention_trigger_name(t));
+		pg_param_int64(&p, (int64_t)limit);
+		return ids(base, SQL_FOREIGN_DUE, &p, fn, ctx, "list due foreign achievements",
+		           err);
+	}
 	if (c != RETENTION_SHARE)
 		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be listed for a transfer",
 		               retention_class_name(c));
@@ -336,11 +398,20 @@ static int record_destroy(struct store *base, enum retention_class c, const char
 	int64_t n = 0;
 	int rc;
 
+	pg_params_init(&p);
+	pg_param_text(&p, id);
+	if (c == RETENTION_FOREIGN) {
+		if ((rc = pg_exec(pgs(base), SQL_RECORD_HOLDS_DEL, &p, NULL, NULL,
+		                  "destroy the released holds on a foreign achievement", err)) ||
+		    (rc = pg_exec(pgs(base), SQL_FOREIGN_DEL, &p, NULL, &n,
+		                  "destroy a foreign achievement", err)))
+			return rc;
+		return n == 1 ? 0
+		              : ok_fail(err, OK_ENOTFOUND, "no foreign achievement with that id");
+	}
 	if (c != RETENTION_SHARE)
 		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be destroyed one by one",
 		               retention_class_name(c));
-	pg_params_init(&p);
-	pg_param_text(&p, id);
 	if ((rc = pg_exec(pgs(base), SQL_SHARE_VIEWS_DEL, &p, NULL, NULL,
 	                  "destroy a share's openings", err)) ||
 	    (rc = pg_exec(pgs(base), SQL_SHARE_DEL, &p, NULL, &n, "destroy a share", err)))
@@ -380,6 +451,12 @@ static int sweep(struct store *base, enum retention_class c, enum retention_trig
 	case RETENTION_LOGIN_LINK:
 		sql = SQL_SWEEP_LINKS;
 		break;
+	case RETENTION_WALLET_OFFER:
+		if ((rc = pg_exec(pgs(base), SQL_SWEEP_OFFER_TOKENS, &p, NULL, NULL,
+		                  "destroy wallet offers' access tokens", err)))
+			return rc;
+		sql = SQL_SWEEP_OFFERS;
+		break;
 	default:
 		return 0;
 	}
@@ -412,6 +489,39 @@ static int learner_destroy(struct store *base, const char *id, struct ok_error *
 	return rc;
 }
 
+static int of_learner(struct store *base, enum retention_class c, const char *learner_id,
+                      size_t limit, int64_t *due, int64_t *held, store_id_fn fn, void *ctx,
+                      struct ok_error *err)
+{
+	const char *list, *cnt;
+	struct pg_params p;
+	PGresult *r;
+	int rc;
+
+	*due = *held = 0;
+	if (c == RETENTION_RESULT) {
+		list = SQL_OF_LEARNER_RESULTS;
+		cnt = SQL_OF_LEARNER_RESULTS_COUNT;
+	} else if (c == RETENTION_FOREIGN) {
+		list = SQL_OF_LEARNER_FOREIGN;
+		cnt = SQL_OF_LEARNER_FOREIGN_COUNT;
+	} else {
+		return ok_fail(err, OK_EUNSUPPORTED, "%s records have no learner's age",
+		               retention_class_name(c));
+	}
+	pg_params_init(&p);
+	pg_param_text(&p, learner_id);
+	if ((rc = pg_exec_one(pgs(base), cnt, &p, &r, "count a learner's records", err)))
+		return rc;
+	*due = pg_col_int64(r, 0, 0);
+	*held = pg_col_int64(r, 0, 1);
+	PQclear(r);
+	if (!limit || !*due)
+		return 0;
+	pg_param_int64(&p, (int64_t)limit);
+	return ids(base, list, &p, fn, ctx, "list a learner's records", err);
+}
+
 /* The statements of learner_destroy that delete one class of a learner's records. */
 static int erase(struct store *base, const char *learner_id, enum retention_class c, int64_t *n,
                  struct ok_error *err)
@@ -429,9 +539,23 @@ static int erase(struct store *base, const char *learner_id, enum retention_clas
 			return rc;
 		return pg_exec(pgs(base), SQL_LEARNER_DEL[1], &p, NULL, n,
 		               "erase a learner's shares", err);
-	case RETENTION_SESSION:
-		return pg_exec(pgs(base), SQL_LEARNER_DEL[2], &p, NULL, n,
-		               "erase a learner's sessions", err);
+	case RETENTION_SESSION: {
+		/* The EMREX sessions too: a learner's exchanges with a contact point. */
+		int64_t emrex = 0;
+		if ((rc = pg_exec(pgs(base), SQL_LEARNER_DEL[8], &p, NULL, &emrex,
+		                  "erase a learner's EMREX sessions", err)) ||
+		    (rc = pg_exec(pgs(base), SQL_LEARNER_DEL[2], &p, NULL, n,
+		                  "erase a learner's sessions", err)))
+			return rc;
+		*n += emrex;
+		return 0;
+	}
+	case RETENTION_WALLET_OFFER:
+		if ((rc = pg_exec(pgs(base), SQL_LEARNER_DEL[6], &p, NULL, NULL,
+		                  "erase the access tokens of a learner's wallet offers", err)))
+			return rc;
+		return pg_exec(pgs(base), SQL_LEARNER_DEL[7], &p, NULL, n,
+		               "erase a learner's wallet offers", err);
 	case RETENTION_LOGIN_LINK:
 		return pg_exec(pgs(base), SQL_LEARNER_DEL[3], &p, NULL, n,
 		               "erase a learner's login links", err);
@@ -547,6 +671,7 @@ static int compact(struct store *base, struct ok_error *err)
 	return pg_command(pgs(base),
 	                  "VACUUM achievement, achievement_history, learner, foreign_achievement, "
 	                  "share, share_view, session, login_link, identity_change, key_read, "
+	                  "vci_offer, vci_token, emrex_session, issued_credential, legal_hold, "
 	                  "audit_event",
 	                  "vacuum the tables retention emptied", err);
 }
@@ -564,6 +689,7 @@ const struct store_retention_ops pg_retention_ops = {
         .record_destroy = record_destroy,
         .orphans = orphans,
         .learner_destroy = learner_destroy,
+        .of_learner = of_learner,
         .erase = erase,
         .audit_due = audit_due,
         .audit_tombstone = audit_tombstone,

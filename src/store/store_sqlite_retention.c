@@ -108,6 +108,14 @@ static const struct sqlite_query COUNT_LINK = {
                                                    "FROM login_link l"),
         "count due login links", NULL, &count_cols};
 
+static const struct sqlite_query COUNT_OFFER = {
+        ST_RET_COUNT_OFFER,
+        COUNT_OVER("SELECT (CASE WHEN ?2 = 'created' THEN o.created_ms ELSE o.expires_ms END) <= "
+                   "?1 AS due, " HELD_LEARNER("o") " AS held, CASE WHEN ?2 = 'created' THEN "
+                                                   "o.created_ms ELSE o.expires_ms END AS t_ms, "
+                                                   "'' AS t_date FROM vci_offer o"),
+        "count due wallet offers", NULL, &count_cols};
+
 static const struct sqlite_query COUNT_AUDIT = {
         ST_RET_COUNT_AUDIT,
         COUNT_OVER("SELECT e.at_ms <= ?1 AS due, " HELD_EVENT " AS held, e.at_ms AS t_ms, '' AS "
@@ -133,6 +141,12 @@ static const struct sqlite_query RESULTS_DUE = {
 static const struct sqlite_query RESULT_HISTORY_DEL = {
         ST_RET_RESULT_HISTORY_DEL, "DELETE FROM achievement_history WHERE achievement_id = ?",
         "destroy a result's history", NULL, NULL};
+/* A released hold on a record that is destroyed would keep its id: it goes with it (one in
+ * force keeps the record from being destroyed at all). */
+static const struct sqlite_query RECORD_HOLDS_DEL = {
+        ST_RET_RECORD_HOLDS_DEL,
+        "DELETE FROM legal_hold WHERE scope = 'achievement' AND target = ? AND released_ms <> 0",
+        "destroy the released holds on a record", NULL, NULL};
 static const struct sqlite_query RESULT_DEL = {
         ST_RET_RESULT_DEL, "DELETE FROM achievement WHERE id = ?", "destroy a result", NULL, NULL};
 
@@ -176,6 +190,52 @@ static const struct sqlite_query SWEEP_LINKS = {
         "NOT " HELD_LEARNER("l") " ORDER BY l.token_hash LIMIT ?3)",
         "destroy login links", NULL, NULL};
 
+/* Wallet offers (?1 cutoff_ms, ?2 trigger name, ?3 limit): the access tokens they gave first,
+ * of the same offers (same order, same limit). */
+#define DUE_OFFERS                                                                             \
+	"SELECT o.id FROM vci_offer o WHERE (CASE WHEN ?2 = 'created' THEN o.created_ms ELSE " \
+	"o.expires_ms END) <= ?1 AND NOT " HELD_LEARNER("o") " ORDER BY o.id LIMIT ?3"
+static const struct sqlite_query SWEEP_OFFER_TOKENS = {
+        ST_RET_SWEEP_OFFER_TOKENS, "DELETE FROM vci_token WHERE offer_id IN (" DUE_OFFERS ")",
+        "destroy wallet offers' access tokens", NULL, NULL};
+static const struct sqlite_query SWEEP_OFFERS = {
+        ST_RET_SWEEP_OFFERS, "DELETE FROM vci_offer WHERE id IN (" DUE_OFFERS ")",
+        "destroy wallet offers", NULL, NULL};
+
+/* Foreign achievements due (?1 cutoff_ms, ?2 cutoff_date, ?3 trigger name, ?4 limit), listed
+ * for a transfer, and one deleted. */
+static const struct sqlite_query FOREIGN_DUE = {
+        ST_RET_FOREIGN_DUE,
+        "SELECT f.id AS id FROM foreign_achievement f WHERE CASE WHEN ?3 = 'award' THEN "
+        "f.awarded_on <= ?2 ELSE f.imported_ms <= ?1 END AND NOT " HELD_FOREIGN
+        " ORDER BY f.id LIMIT ?4",
+        "list due foreign achievements", NULL, &sqlite_id_cols};
+static const struct sqlite_query FOREIGN_DEL = {ST_RET_FOREIGN_DEL,
+                                                "DELETE FROM foreign_achievement WHERE id = ?",
+                                                "destroy a foreign achievement", NULL, NULL};
+
+/* One learner's results and foreign achievements (?1 learner id, ?2 limit), for learner_age. */
+static const struct sqlite_query OF_LEARNER_RESULTS = {
+        ST_RET_OF_LEARNER_RESULTS,
+        "SELECT a.id AS id FROM achievement a WHERE a.learner_id = ?1 AND " RESULT_KINDS
+        " AND NOT " HELD_RESULT " ORDER BY a.id LIMIT ?2",
+        "list a learner's results", NULL, &sqlite_id_cols};
+static const struct sqlite_query OF_LEARNER_RESULTS_COUNT = {
+        ST_RET_OF_LEARNER_RESULTS_COUNT,
+        COUNT_OVER("SELECT 1 AS due, " HELD_RESULT " AS held, 0 AS t_ms, '' AS t_date FROM "
+                   "achievement a WHERE a.learner_id = ?1 AND " RESULT_KINDS),
+        "count a learner's results", NULL, &count_cols};
+static const struct sqlite_query OF_LEARNER_FOREIGN = {
+        ST_RET_OF_LEARNER_FOREIGN,
+        "SELECT f.id AS id FROM foreign_achievement f WHERE f.learner_id = ?1 AND NOT " HELD_FOREIGN
+        " ORDER BY f.id LIMIT ?2",
+        "list a learner's foreign achievements", NULL, &sqlite_id_cols};
+static const struct sqlite_query OF_LEARNER_FOREIGN_COUNT = {
+        ST_RET_OF_LEARNER_FOREIGN_COUNT,
+        COUNT_OVER("SELECT 1 AS due, " HELD_FOREIGN " AS held, 0 AS t_ms, '' AS t_date FROM "
+                   "foreign_achievement f WHERE f.learner_id = ?1"),
+        "count a learner's foreign achievements", NULL, &count_cols};
+
 static const struct sqlite_query ORPHANS = {
         ST_RET_ORPHANS,
         "SELECT l.id AS id FROM learner l WHERE NOT EXISTS (SELECT 1 FROM achievement a WHERE "
@@ -197,6 +257,17 @@ static const struct sqlite_query LEARNER_DEL[] = {
          "destroy a learner's identity corrections", NULL, NULL},
         {ST_RET_LEARNER_READS_DEL, "DELETE FROM key_read WHERE learner_id = ?",
          "destroy a learner's key reads", NULL, NULL},
+        {ST_RET_LEARNER_OFFER_TOKENS_DEL,
+         "DELETE FROM vci_token WHERE offer_id IN (SELECT id FROM vci_offer WHERE learner_id = "
+         "?)",
+         "destroy the access tokens of a learner's wallet offers", NULL, NULL},
+        {ST_RET_LEARNER_OFFERS_DEL, "DELETE FROM vci_offer WHERE learner_id = ?",
+         "destroy a learner's wallet offers", NULL, NULL},
+        {ST_RET_LEARNER_EMREX_DEL, "DELETE FROM emrex_session WHERE learner_id = ?",
+         "destroy a learner's EMREX sessions", NULL, NULL},
+        {ST_RET_LEARNER_HOLDS_DEL,
+         "DELETE FROM legal_hold WHERE scope = 'learner' AND target = ? AND released_ms <> 0",
+         "destroy the released holds on a learner", NULL, NULL},
         {ST_RET_LEARNER_DEL, "DELETE FROM learner WHERE id = ?", "destroy a learner", NULL, NULL},
 };
 
@@ -283,6 +354,9 @@ static int count(struct store *base, enum retention_class c, enum retention_trig
 	case RETENTION_LOGIN_LINK:
 		q = &COUNT_LINK;
 		break;
+	case RETENTION_WALLET_OFFER:
+		q = &COUNT_OFFER;
+		break;
 	case RETENTION_AUDIT_DETAIL:
 		q = &COUNT_AUDIT;
 		break;
@@ -336,6 +410,8 @@ static int result_destroy(struct store *base, const char *id, struct ok_error *e
 	int rc = sqlite_exec(s, &RESULT_HISTORY_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
 
 	if (!rc)
+		rc = sqlite_exec(s, &RECORD_HOLDS_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
+	if (!rc)
 		rc = sqlite_exec(s, &RESULT_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
 	if (!rc && sqlite_changes(s) != 1)
 		rc = ok_fail(err, OK_ENOTFOUND, "no achievement with that id");
@@ -377,6 +453,11 @@ static int sweep(struct store *base, enum retention_class c, enum retention_trig
 	case RETENTION_LOGIN_LINK:
 		q = &SWEEP_LINKS;
 		break;
+	case RETENTION_WALLET_OFFER:
+		if ((rc = sqlite_exec(s, &SWEEP_OFFER_TOKENS, NULL, args, nargs, err)))
+			return rc;
+		q = &SWEEP_OFFERS;
+		break;
 	default:
 		return 0;
 	}
@@ -387,8 +468,15 @@ static int sweep(struct store *base, enum retention_class c, enum retention_trig
 }
 
 static int due_ids(struct store *base, enum retention_class c, enum retention_trigger t,
-                   int64_t cutoff_ms, size_t limit, store_id_fn fn, void *ctx, struct ok_error *err)
+                   int64_t cutoff_ms, const char *cutoff_date, size_t limit, store_id_fn fn,
+                   void *ctx, struct ok_error *err)
 {
+	if (c == RETENTION_FOREIGN)
+		return ids(sq(base), &FOREIGN_DUE,
+		           SQLITE_ARGS(SQ_ARG_INT(cutoff_ms), SQ_ARG_TEXT(cutoff_date),
+		                       SQ_ARG_TEXT(retention_trigger_name(t)),
+		                       SQ_ARG_INT((int64_t)limit)),
+		           fn, ctx, err);
 	if (c != RETENTION_SHARE)
 		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be listed for a transfer",
 		               retention_class_name(c));
@@ -404,6 +492,15 @@ static int record_destroy(struct store *base, enum retention_class c, const char
 	struct store_sqlite *s = sq(base);
 	int rc;
 
+	if (c == RETENTION_FOREIGN) {
+		if ((rc = sqlite_exec(s, &RECORD_HOLDS_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)),
+		                      err)) ||
+		    (rc = sqlite_exec(s, &FOREIGN_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err)))
+			return rc;
+		return sqlite_changes(s) == 1
+		               ? 0
+		               : ok_fail(err, OK_ENOTFOUND, "no foreign achievement with that id");
+	}
 	if (c != RETENTION_SHARE)
 		return ok_fail(err, OK_EUNSUPPORTED, "%s records cannot be destroyed one by one",
 		               retention_class_name(c));
@@ -432,6 +529,36 @@ static int learner_destroy(struct store *base, const char *id, struct ok_error *
 	return rc;
 }
 
+static int of_learner(struct store *base, enum retention_class c, const char *learner_id,
+                      size_t limit, int64_t *due, int64_t *held, store_id_fn fn, void *ctx,
+                      struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	const struct sqlite_query *list, *cnt;
+	struct count_row r;
+	int rc;
+
+	*due = *held = 0;
+	if (c == RETENTION_RESULT) {
+		list = &OF_LEARNER_RESULTS;
+		cnt = &OF_LEARNER_RESULTS_COUNT;
+	} else if (c == RETENTION_FOREIGN) {
+		list = &OF_LEARNER_FOREIGN;
+		cnt = &OF_LEARNER_FOREIGN_COUNT;
+	} else {
+		return ok_fail(err, OK_EUNSUPPORTED, "%s records have no learner's age",
+		               retention_class_name(c));
+	}
+	if ((rc = sqlite_get(s, cnt, SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), &r, err)))
+		return rc;
+	*due = r.due;
+	*held = r.held;
+	if (!limit || !r.due)
+		return 0;
+	return ids(s, list, SQLITE_ARGS(SQ_ARG_TEXT(learner_id), SQ_ARG_INT((int64_t)limit)), fn,
+	           ctx, err);
+}
+
 /* The statements of learner_destroy that delete one class of a learner's records. */
 static int erase(struct store *base, const char *learner_id, enum retention_class c, int64_t *n,
                  struct ok_error *err)
@@ -449,7 +576,20 @@ static int erase(struct store *base, const char *learner_id, enum retention_clas
 			return rc;
 		break;
 	case RETENTION_SESSION:
+		/* The EMREX sessions too: a learner's exchanges with a contact point. */
+		if ((rc = sqlite_exec(s, &LEARNER_DEL[8], NULL,
+		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)))
+			return rc;
+		*n = sqlite_changes(s);
 		if ((rc = sqlite_exec(s, &LEARNER_DEL[2], NULL,
+		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)))
+			return rc;
+		*n += sqlite_changes(s);
+		return 0;
+	case RETENTION_WALLET_OFFER:
+		if ((rc = sqlite_exec(s, &LEARNER_DEL[6], NULL,
+		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)) ||
+		    (rc = sqlite_exec(s, &LEARNER_DEL[7], NULL,
 		                      SQLITE_ARGS(SQ_ARG_TEXT(learner_id)), err)))
 			return rc;
 		break;
@@ -603,6 +743,7 @@ const struct store_retention_ops sqlite_retention_ops = {
         .record_destroy = record_destroy,
         .orphans = orphans,
         .learner_destroy = learner_destroy,
+        .of_learner = of_learner,
         .erase = erase,
         .audit_due = audit_due,
         .audit_tombstone = audit_tombstone,

@@ -85,6 +85,8 @@ def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
     cred = tmp_path / "bert.json"
     ok.run("issue", bert_old, "-o", cred, check=True)
     assert ok.run("verify", cred).returncode == 0
+    assert db_scalar(ok.data, "SELECT count(*) FROM issued_credential WHERE achievement_id = ?",
+                     bert_old) == 1
     gone = [b"Thermodynamica Vergeten", b"Quantumchemie Verouderd", b"Stromingsleer Oud",
             b"ANNA-OLD", b"BERT-OLD-1", b"BERT-OLD-2"]
     before = b"".join(db_bytes(ok.data).values())
@@ -106,6 +108,10 @@ def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
         for g in gone:
             assert g not in data, f"{g!r} is still in {name}"
     assert records(ok, BERT) is None  # Bertus is gone: no row, no blind index entry
+    # The index of issued credentials went with the result (the credential reads revoked by its
+    # status entries, below).
+    assert db_scalar(ok.data, "SELECT count(*) FROM issued_credential WHERE achievement_id = ?",
+                     bert_old) == 0
     anna = records(ok, ANNA)
     assert set(anna) == {"ANNA-DIP", "ANNA-NEW"}
     assert plan(ok)["result"]["due"] == 0
@@ -396,7 +402,8 @@ def test_erasure_request(inst, tmp_path):
     ok.run("hold", "release", hold, check=True)
 
     proc = ok.run("learner", "erase", learner, "--scope", "shares,sessions,foreign", check=True)
-    assert "Erased: 2 shares, 0 sessions, 1 login links, 0 foreign achievements." in proc.stdout
+    assert ("Erased: 2 shares, 0 sessions, 1 login links, 0 wallet offers, "
+            "0 foreign achievements.") in proc.stdout
     assert json.loads(ok.run("share", "list", "--learner-id", learner, "--json",
                              check=True).stdout) == []
     assert b"Werkgever Een" not in b"".join(db_bytes(ok.data).values())
@@ -407,7 +414,8 @@ def test_erasure_request(inst, tmp_path):
     subject = json.loads(cert_file.read_text())["credentialSubject"]
     counts = {c["recordClass"]: c["count"] for c in subject["destroyed"]}
     tombs = counts.pop("audit_detail_with_records")
-    assert counts == {"foreign": 0, "share": 2, "session": 0, "login_link": 1}
+    assert counts == {"foreign": 0, "share": 2, "session": 0, "login_link": 1,
+                      "wallet_offer": 0}
     # The events of what was erased lost their details; the chain still verifies.
     events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
     erased = [e["action"] for e in events if e["detail"].startswith("tombstone v2 ")]
@@ -528,3 +536,203 @@ def test_share_of_a_destroyed_result_says_so(inst, tmp_path):
         assert '<p class="verdict">This result was destroyed' in page
     finally:
         server.stop()
+
+
+BERT_BORN = "1950-03-04"  # past seventy; Anna (2000-01-02) is not
+
+
+def aged_rows():
+    return [dict(r, birth_date=BERT_BORN) if r["national_id"] == BERT else r for r in rows()]
+
+
+def test_learner_age_destroys_the_results_of_learners_past_the_age(inst, tmp_path):
+    proc = inst.import_csv(write_csv(tmp_path / "r.csv", aged_rows()), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    ok = inst
+    set_config(ok, retention={"result": {"period": "P70Y", "trigger": "learner_age"}})
+    p = plan(ok)
+    # Bertus's two results; none of Anna's, whatever their award dates (2010 included).
+    assert p["result"]["due"] == 2 and p["result"]["held"] == 0
+    assert p["result"]["next_due"] == "2070-01-02"  # Anna turns seventy
+    bert = records(ok, BERT)["BERT-OLD-1"]["learner_id"]
+    hold = ok.run("hold", "add", "--learner-id", bert, "--reason", "case 70", check=True)
+    p = plan(ok)
+    assert p["result"]["due"] == 0 and p["result"]["held"] == 2
+    ok.run("hold", "release", hold.stdout.strip(), check=True)
+
+    out = run(ok, "--batch", "1")  # one result a batch: a learner's records span batches
+    assert "result         2 destroyed" in out and "learners       1 destroyed" in out
+    assert records(ok, BERT) is None
+    assert set(records(ok, ANNA)) == {"ANNA-OLD", "ANNA-DIP", "ANNA-NEW"}
+    data = b"".join(db_bytes(ok.data).values())
+    for gone in (b"Quantumchemie Verouderd", b"Stromingsleer Oud", b"BERT-OLD", bert.encode()):
+        assert gone not in data, gone
+
+    # Each opening of the birth dates is one audited read, purpose retention, with counts and
+    # no learner named: two by the plans, one by the run (about the run).
+    events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
+    reads = [e for e in events if e["action"] == "retention.learner_age"]
+    runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+    assert [e["subject"] for e in reads] == ["plan", "plan", runs[0]["id"]]
+    assert all(e["purpose"] == "retention" for e in reads)
+    assert reads[-1]["detail"] == ("birth_date of 2 learners read for the learner_age rule of "
+                                   "result; 1 at or past the age")
+    cert = json.loads(ok.run("retention", "certificates", runs[0]["id"], check=True).stdout)
+    result = next(c for c in cert["credentialSubject"]["destroyed"]
+                  if c["recordClass"] == "result")
+    assert result["rule"] == "P70Y after learner_age, destroy" and result["count"] == 2
+    assert ok.run("audit", "verify").returncode == 0
+
+
+def test_learner_age_only_for_records_of_a_learner(inst):
+    set_config(inst, retention={"share": {"period": "P18Y", "trigger": "learner_age"}})
+    proc = inst.run("retention", "plan")
+    assert proc.returncode == 2 and "retention.share.trigger" in proc.stderr
+    assert "share records have no learner_age date" in proc.stderr
+
+
+def test_transfer_refused_for_classes_an_archive_cannot_keep(inst):
+    for cls in ("session", "login_link", "wallet_offer", "audit_detail", "import_errors"):
+        set_config(inst, retention={cls: {"action": "transfer"}})
+        proc = inst.run("retention", "run", "--transfer-to", "archive")
+        assert proc.returncode == 2, (cls, proc.stderr)
+        assert f"retention.{cls}.action" in proc.stderr
+        assert f"{cls} records cannot be transferred" in proc.stderr
+    assert not (pathlib.Path(inst.data).parent / "archive").exists()
+
+
+def test_wallet_offers_after_their_period_and_with_their_learner(inst, tmp_path):
+    """Wallet offers (with their access tokens) are destroyed 30 days after they expire, and
+    with the learner: after Bertus is destroyed no byte of his ids, results, shares, offers or
+    links is left in the database files."""
+    import time
+
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    anna_learner = anna["ANNA-NEW"]["learner_id"]
+    ok.run("wallet", "offer", "--learner-id", anna_learner, "--achievements",
+           anna["ANNA-NEW"]["id"], check=True)
+    bert = records(ok, BERT)
+    bert_learner = bert["BERT-OLD-1"]["learner_id"]
+    offer = ok.run("wallet", "offer", "--learner-id", bert_learner, "--achievements",
+                   bert["BERT-OLD-1"]["id"], check=True).stderr  # "Offer ID: one use, …"
+    offer_id = offer.split("Offer ")[1].split(":")[0]
+    ok.run("share", "create", "--learner-id", bert_learner, "--achievements",
+           bert["BERT-OLD-2"]["id"], "--to", "Werkgever Bertus BV", check=True)
+    ok.run("learner", "login-link", bert_learner, check=True)
+    ok.run("learner", "correct", bert_learner, "--family-name", "Kwakernaak-Oud", check=True)
+    assert db_scalar(ok.data, "SELECT count(*) FROM vci_offer") == 2
+    before = b"".join(db_bytes(ok.data).values())
+    gone = [bert_learner.encode(), offer_id.encode(), b"Werkgever Bertus BV"] + \
+        [a["id"].encode() for a in bert.values()]
+    assert all(g in before for g in gone)  # the control
+
+    out = run(ok)
+    assert "learners       1 destroyed" in out
+    for name, data in db_bytes(ok.data).items():
+        for g in gone:
+            assert g not in data, f"{g!r} is still in {name}"
+    assert db_scalar(ok.data, "SELECT count(*) FROM vci_offer") == 1  # Anna's, not due yet
+
+    p = plan(ok)
+    assert p["wallet_offer"]["kept_here"] and p["wallet_offer"]["due"] == 0
+    later = {NOW_ENV: str(int(time.time() * 1000) + 40 * DAY_MS)}
+    assert plan(ok, env=later)["wallet_offer"]["due"] == 1
+    out = run(ok, env=later)
+    assert "wallet_offer   1 destroyed" in out
+    assert db_scalar(ok.data, "SELECT count(*) FROM vci_offer") == 0
+    assert ok.run("audit", "verify").returncode == 0
+
+
+def test_erasure_of_sessions_takes_wallet_offers(inst, tmp_path):
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    learner = anna["ANNA-NEW"]["learner_id"]
+    offer = ok.run("wallet", "offer", "--learner-id", learner, "--achievements",
+                   anna["ANNA-NEW"]["id"], check=True).stderr
+    offer_id = offer.split("Offer ")[1].split(":")[0]
+    proc = ok.run("learner", "erase", learner, "--scope", "sessions", check=True)
+    assert "1 wallet offers" in proc.stdout
+    assert offer_id.encode() not in b"".join(db_bytes(ok.data).values())
+    events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
+    assert not any(e["action"] == "wallet.offer" and e["subject"] == learner for e in events)
+    assert ok.run("audit", "verify").returncode == 0
+
+
+def test_foreign_achievements_transferred_as_they_came(world, tmp_path):
+    """Foreign achievements due for transfer go into the package with their record and the
+    credential exactly as the other depository signed it (JSON, or a compact JWS as .jwt),
+    listed in the signed manifest, and are then gone from the store."""
+    import hashlib
+    import time
+
+    from helpers.foreign import credential, foreign_rows, import_cli
+
+    here = world["here"]
+    di = credential(world)
+    jwt = credential(world, title="Quantum optics", fmt="jwt")
+    for path in (di, jwt):
+        proc = import_cli(world, path)
+        assert proc.returncode == 0, proc.stderr
+    assert foreign_rows(world) == 2
+    set_config(here, retention={"foreign": {"period": "P1D", "trigger": "created",
+                                            "action": "transfer"}})
+    later = {NOW_ENV: str(int(time.time() * 1000) + 2 * DAY_MS)}
+    assert plan(here, env=later)["foreign"]["due"] == 2
+    out = tmp_path / "to-archive"
+    text = run(here, "--transfer-to", out, env=later)
+    assert "foreign        2 destroyed" in text
+    assert foreign_rows(world) == 0
+    (pkg,) = list(out.iterdir())
+    proc = here.run("verify", pkg / "manifest.json")
+    assert proc.returncode == 0, proc.stdout
+    files = json.loads((pkg / "manifest.json").read_text())["credentialSubject"]["files"]
+    for f in files:
+        data = (pkg / f["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == f["sha256"] and len(data) == f["bytes"]
+    paths = sorted(f["path"] for f in files)
+    assert len(paths) == 4
+    creds = [p for p in paths if p.startswith("credentials/")]
+    assert sorted(p.rsplit(".", 1)[1] for p in creds) == ["json", "jwt"]
+    sent = {(pkg / p).read_bytes() for p in creds}
+    assert sent == {di.read_bytes().strip(), jwt.read_bytes().strip()} or \
+        sent == {di.read_bytes(), jwt.read_bytes()}
+    titles = {json.loads((pkg / p).read_text())["title"] for p in paths
+              if p.startswith("records/")}
+    assert titles == {"Master of Science (Physics)", "Quantum optics"}
+    # The other depository's credential still verifies from the package.
+    proc = here.run("verify", pkg / next(p for p in creds if p.endswith(".json")))
+    assert "The signature is valid" in proc.stdout
+    data = b"".join(db_bytes(here.data).values())
+    assert b"Quantum optics" not in data and b"Master of Science (Physics)" not in data
+    cert = json.loads(here.run("retention", "certificates", pkg.name, check=True).stdout)
+    foreign = next(c for c in cert["credentialSubject"]["destroyed"]
+                   if c["recordClass"] == "foreign")
+    assert foreign["rule"] == "P1D after created, transfer" and foreign["count"] == 2
+    # Opening the sealed credentials for the package was an audited read.
+    events = json.loads(here.run("audit", "show", "--json", check=True).stdout)
+    reads = [e for e in events if e["action"] == "foreign.read" and e["purpose"] == "retention"]
+    assert len(reads) == 2
+    assert here.run("audit", "verify").returncode == 0
+
+
+def test_institution_hold_keeps_the_audit_details_of_its_records(inst, tmp_path):
+    import time
+
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    new_id = anna["ANNA-NEW"]["id"]
+    ok.run("issue", new_id, "-o", tmp_path / "c.json", check=True)  # an event about it
+    ok.run("hold", "add", "--institution", INSTITUTION, "--reason", "inspection", check=True)
+    later = {NOW_ENV: str(int(time.time() * 1000) + 8 * 366 * DAY_MS)}
+    due = plan(ok, env=later)["audit_detail"]
+    events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
+    ours = [e for e in events if e["subject"] == new_id or e["subject"] == INSTITUTION]
+    assert ours and due["held"] >= len(ours)
+    run(ok, env=later)
+    events = {e["seq"]: e for e in
+              json.loads(ok.run("audit", "show", "--json", check=True).stdout)}
+    for e in ours:
+        assert events[e["seq"]]["subject"] == e["subject"], e  # not a tombstone
+    assert any(e["detail"].startswith("tombstone v2 ") for e in events.values())
+    assert ok.run("audit", "verify").returncode == 0

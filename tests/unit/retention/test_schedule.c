@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "retention/schedule.h"
@@ -104,6 +105,46 @@ static void refusals(void **state)
 	assert_int_equal(parse(&s, "{\"retention\": {", &err), OK_EINPUT);
 }
 
+/* learner_age: for the classes whose records belong to a learner; transfer: for the classes an
+ * archive can keep, else refused naming the class and why. */
+static void learner_age_and_transfer(void **state)
+{
+	static const char *const no_transfer[] = {"session", "login_link", "wallet_offer",
+	                                          "audit_detail", "import_errors"};
+	struct retention_schedule s;
+	struct ok_error err;
+	char text[160], field[64];
+
+	(void)state;
+	assert_int_equal(parse(&s,
+	                       "{\"retention\": {\"result\": {\"period\": \"P70Y\", "
+	                       "\"trigger\": \"learner_age\"}, \"foreign\": {\"trigger\": "
+	                       "\"learner_age\", \"action\": \"transfer\"}}}",
+	                       &err),
+	                 0);
+	assert_int_equal(s.rule[RETENTION_RESULT].trigger, RETENTION_LEARNER_AGE);
+	assert_int_equal(s.rule[RETENTION_FOREIGN].action, RETENTION_TRANSFER);
+	assert_int_equal(
+	        parse(&s, "{\"retention\": {\"session\": {\"trigger\": \"learner_age\"}}}", &err),
+	        OK_EINPUT);
+	assert_string_equal(err.field, "retention.session.trigger");
+	assert_int_equal(
+	        parse(&s, "{\"retention\": {\"share\": {\"action\": \"transfer\"}}}", &err), 0);
+	for (size_t i = 0; i < sizeof(no_transfer) / sizeof(no_transfer[0]); i++) {
+		snprintf(text, sizeof(text),
+		         "{\"retention\": {\"%s\": {\"action\": \"transfer\"}}}", no_transfer[i]);
+		snprintf(field, sizeof(field), "retention.%s.action", no_transfer[i]);
+		assert_int_equal(parse(&s, text, &err), OK_EINPUT);
+		assert_string_equal(err.field, field);
+		assert_non_null(strstr(err.message, "cannot be transferred"));
+	}
+	assert_true(retention_transferable(RETENTION_RESULT));
+	assert_true(retention_transferable(RETENTION_FOREIGN));
+	assert_true(retention_transferable(RETENTION_SHARE));
+	assert_false(retention_transferable(RETENTION_DIPLOMA));
+	assert_false(retention_transferable(RETENTION_WALLET_OFFER));
+}
+
 static void periods(void **state)
 {
 	struct retention_period p;
@@ -163,6 +204,7 @@ int main(void)
 	        cmocka_unit_test(config_overrides_one_class),
 	        cmocka_unit_test(bad_value_names_file_line_and_key),
 	        cmocka_unit_test(refusals),
+	        cmocka_unit_test(learner_age_and_transfer),
 	        cmocka_unit_test(periods),
 	        cmocka_unit_test(due_dates),
 	        cmocka_unit_test(daily_runs),

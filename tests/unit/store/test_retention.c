@@ -15,6 +15,7 @@
 #include "store/portal.h"
 #include "store/retention.h"
 #include "store/store.h"
+#include "store/vci.h"
 #include "store_fixture.h"
 
 #define OK(call)                                                       \
@@ -216,11 +217,109 @@ static void open_run(void **state)
 	free(back);
 }
 
+/* learner_age: one learner's results (not the diploma), the held ones counted apart. */
+static void records_of_one_learner(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_hold h = {0};
+	char ids[256] = "";
+	int64_t due, held;
+	struct ok_error err;
+
+	OK(store_retention_of_learner(f->s, RETENTION_RESULT, "learner-2", 10, &due, &held, collect,
+	                              ids, &e_));
+	assert_int_equal(due, 2);
+	assert_int_equal(held, 0);
+	assert_string_equal(ids, "a3 a4 ");
+	ids[0] = '\0';
+	OK(store_retention_of_learner(f->s, RETENTION_RESULT, "learner-1", 1, &due, &held, collect,
+	                              ids, &e_));
+	assert_int_equal(due, 1);
+	assert_string_equal(ids, "a1 ");
+	snprintf(h.id, sizeof(h.id), "hold-a3");
+	snprintf(h.scope, sizeof(h.scope), "achievement");
+	snprintf(h.target, sizeof(h.target), "a3");
+	snprintf(h.reason, sizeof(h.reason), "appeal");
+	snprintf(h.created_by, sizeof(h.created_by), "operator");
+	OK(store_hold_add(f->s, &h, &e_));
+	ids[0] = '\0';
+	OK(store_retention_of_learner(f->s, RETENTION_RESULT, "learner-2", 10, &due, &held, collect,
+	                              ids, &e_));
+	assert_int_equal(due, 1);
+	assert_int_equal(held, 1);
+	assert_string_equal(ids, "a4 ");
+	OK(store_retention_of_learner(f->s, RETENTION_FOREIGN, "learner-2", 0, &due, &held, NULL,
+	                              NULL, &e_));
+	assert_int_equal(due + held, 0);
+	assert_int_equal(store_retention_of_learner(f->s, RETENTION_SHARE, "learner-2", 0, &due,
+	                                            &held, NULL, NULL, &err),
+	                 OK_EUNSUPPORTED);
+	/* A released hold goes with the record it named. */
+	OK(store_hold_release(f->s, "hold-a3", "operator", 9, &e_));
+	OK(store_retention_result_destroy(f->s, "a3", &e_));
+	assert_int_equal(store_hold_get(f->s, "hold-a3", &h, &err), OK_ENOTFOUND);
+}
+
+/* Wallet offers: due after their expiry, taken with their access tokens, and with the learner.
+ */
+static void wallet_offers(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_vci_offer o;
+	struct store_vci_token t;
+	int64_t due, held, next_ms, n;
+	char next[11];
+	struct ok_error err;
+
+	for (int i = 0; i < 2; i++) {
+		memset(&o, 0, sizeof(o));
+		snprintf(o.id, sizeof(o.id), "offer-%d", i);
+		memset(o.offer_hash, 0x40 + i, sizeof(o.offer_hash));
+		memset(o.code_hash, 0x50 + i, sizeof(o.code_hash));
+		snprintf(o.learner_id, sizeof(o.learner_id), "learner-%d", i + 1);
+		snprintf(o.achievements, sizeof(o.achievements), "a1");
+		snprintf(o.vct, sizeof(o.vct), "own");
+		snprintf(o.created_by, sizeof(o.created_by), "operator");
+		o.created_ms = 10;
+		o.expires_ms = 20 + i;
+		OK(store_vci_offer_put(f->s, &o, &e_));
+		memset(&t, 0, sizeof(t));
+		memset(t.token_hash, 0x60 + i, sizeof(t.token_hash));
+		snprintf(t.offer_id, sizeof(t.offer_id), "offer-%d", i);
+		t.created_ms = 11;
+		t.expires_ms = 12;
+		OK(store_vci_token_put(f->s, &t, &e_));
+	}
+	OK(store_retention_count(f->s, RETENTION_WALLET_OFFER, RETENTION_EXPIRY, 20, "", &due,
+	                         &held, &next_ms, next, &e_));
+	assert_int_equal(due, 1);
+	assert_int_equal(next_ms, 21);
+	OK(store_begin(f->s, &e_));
+	OK(store_retention_sweep(f->s, RETENTION_WALLET_OFFER, RETENTION_EXPIRY, 20, "", 10, &n,
+	                         &e_));
+	assert_int_equal(n, 1);
+	OK(store_commit(f->s, &e_));
+	assert_int_equal(store_vci_offer_get(f->s, "offer-0", &o, &err), OK_ENOTFOUND);
+	memset(t.token_hash, 0x60, sizeof(t.token_hash));
+	assert_int_equal(store_vci_token_find(f->s, t.token_hash, &t, &err), OK_ENOTFOUND);
+	/* learner-2's offer goes with learner-2. */
+	OK(store_begin(f->s, &e_));
+	OK(store_retention_result_destroy(f->s, "a3", &e_));
+	OK(store_retention_result_destroy(f->s, "a4", &e_));
+	OK(store_retention_learner_destroy(f->s, "learner-2", &e_));
+	OK(store_commit(f->s, &e_));
+	assert_int_equal(store_vci_offer_get(f->s, "offer-1", &o, &err), OK_ENOTFOUND);
+	memset(t.token_hash, 0x61, sizeof(t.token_hash));
+	assert_int_equal(store_vci_token_find(f->s, t.token_hash, &t, &err), OK_ENOTFOUND);
+}
+
 #define RETENTION_TESTS(setup)                                                                     \
 	{                                                                                          \
 		cmocka_unit_test_setup_teardown(holds_keep_results_out, setup, teardown),          \
 		        cmocka_unit_test_setup_teardown(destruction_and_orphans, setup, teardown), \
 		        cmocka_unit_test_setup_teardown(open_run, setup, teardown),                \
+		        cmocka_unit_test_setup_teardown(records_of_one_learner, setup, teardown),  \
+		        cmocka_unit_test_setup_teardown(wallet_offers, setup, teardown),           \
 	}
 
 int main(void)
