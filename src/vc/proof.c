@@ -7,6 +7,7 @@
 
 #include "vc/did.h"
 #include "vc/jcs.h"
+#include "vc/sha256.h"
 
 /* Canonical forms may be longer than their source (1e20 becomes 21 digits). */
 #define CANON_MAX (VC_JCS_MAX_INPUT * 16)
@@ -213,8 +214,9 @@ int vc_proof_hash(const json_t *unsecured, const json_t *config, uint8_t hash[VC
 		buf_truncate(d, d_start);
 		goto out;
 	}
-	crypto_hash_sha256(hash, (const unsigned char *)c->data + c_start, c->len - c_start);
-	crypto_hash_sha256(hash + 32, (const unsigned char *)d->data + d_start, d->len - d_start);
+	rc = vc_sha256(c->data + c_start, c->len - c_start, hash, err);
+	if (!rc)
+		rc = vc_sha256(d->data + d_start, d->len - d_start, hash + 32, err);
 out:
 	buf_release(&own_doc);
 	buf_release(&own_config);
