@@ -51,12 +51,20 @@ static int add(struct buf *out, const void *data, size_t n, struct ok_error *err
 	return 0;
 }
 
+/* Base58 encoding works on limbs of five base-58 digits (58^5 < 2^32) and takes the input four
+ * bytes at a time: about 20 times fewer divisions than digit by digit, byte by byte (a 64-byte
+ * signature is part of every proof that is made). */
+#define B58_LIMB      656356768u /* 58^5 */
+#define B58_LIMB_WORK (B58_WORK / 5 + 2)
+
 int vc_base58_encode(const uint8_t *in, size_t n, struct buf *out, struct ok_error *err)
 {
-	uint8_t digits[B58_WORK];
+	uint32_t limbs[B58_LIMB_WORK]; /* least significant first */
 	char text[B58_WORK];
-	size_t zeros = 0, size, len = 0, i, j, k, t = 0;
-	unsigned carry;
+	size_t zeros = 0, nl = 0, i, j, t = 0, take, d;
+	uint64_t carry, mul, v;
+	uint32_t top;
+	char tmp[5];
 	int rc;
 
 	if (n > VC_BASE58_MAX_BYTES)
@@ -65,24 +73,41 @@ int vc_base58_encode(const uint8_t *in, size_t n, struct buf *out, struct ok_err
 		               VC_BASE58_MAX_BYTES);
 	while (zeros < n && in[zeros] == 0)
 		zeros++;
-	size = (n - zeros) * 138 / 100 + 1;
-	memset(digits, 0, size);
-	/* digits[size - len .. size) holds the value so far, most significant first. */
-	for (i = zeros; i < n; i++) {
-		carry = in[i];
-		for (j = size, k = 0; j > 0 && (carry || k < len); j--, k++) {
-			carry += 256u * digits[j - 1];
-			digits[j - 1] = (uint8_t)(carry % 58);
-			carry /= 58;
+	for (i = zeros; i < n; i += take) {
+		take = n - i < 4 ? n - i : 4;
+		carry = 0;
+		for (j = 0; j < take; j++)
+			carry = (carry << 8) | in[i + j];
+		mul = (uint64_t)1 << (8 * take);
+		/* limb * 2^32 + carry < 58^5 * 2^32 < 2^62, and the new carry < 2^32. */
+		for (j = 0; j < nl; j++) {
+			v = (uint64_t)limbs[j] * mul + carry;
+			limbs[j] = (uint32_t)(v % B58_LIMB);
+			carry = v / B58_LIMB;
 		}
-		len = k;
+		while (carry) {
+			limbs[nl++] = (uint32_t)(carry % B58_LIMB);
+			carry /= B58_LIMB;
+		}
 	}
 	for (i = 0; i < zeros; i++)
 		text[t++] = '1';
-	for (i = size - len; i < size; i++)
-		text[t++] = b58_alphabet[digits[i]];
+	/* The top limb without its leading zero digits, then five digits per limb. */
+	if (nl) {
+		top = limbs[nl - 1];
+		for (d = 0; top; top /= 58)
+			tmp[d++] = b58_alphabet[top % 58];
+		while (d)
+			text[t++] = tmp[--d];
+		for (i = nl - 1; i-- > 0;) {
+			top = limbs[i];
+			for (d = 5; d-- > 0; top /= 58)
+				text[t + d] = b58_alphabet[top % 58];
+			t += 5;
+		}
+	}
 	rc = add(out, text, t, err);
-	sodium_memzero(digits, sizeof(digits));
+	sodium_memzero(limbs, sizeof(limbs));
 	sodium_memzero(text, sizeof(text));
 	return rc;
 }
