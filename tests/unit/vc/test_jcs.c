@@ -174,6 +174,21 @@ static void keys_sort_by_utf16_code_units(void **state)
 	                 "\"\xee\x80\x80\":5,\"\xee\x80\x80x\":1,\"\xef\xbf\xbf\":6}");
 }
 
+/* Escapes and non-ASCII anywhere in a long string: the writer skips plain ASCII eight bytes at a
+ * time and must still stop at each of these, wherever it falls in a word. */
+static void long_strings_escaped(void **state)
+{
+	(void)state;
+	str_expect_canon(
+	        "\"abcdefghijklm\\\"nopqrstu\\\\vwxyzABCD\\u001fEFGHIJKLM\\u00e9NOPQRSTUVW\\tX\"",
+	        0,
+	        "\"abcdefghijklm\\\"nopqrstu\\\\vwxyzABCD\\u001fEFGHIJKLM\xc3\xa9NOPQRSTUVW\\tX\"");
+	str_expect_canon("\"0123456\\u007f89abcdef\\u0080\"", 0,
+	                 "\"0123456\x7f"
+	                 "89abcdef\xc2\x80\"");
+	str_expect_canon("\"01234567\\b\"", 0, "\"01234567\\b\"");
+}
+
 /* An object larger than the writer's on-stack table is sorted the same way (on the heap). */
 static void large_object_sorted(void **state)
 {
@@ -402,6 +417,7 @@ int main(void)
 	        cmocka_unit_test(strings_escape_only_what_json_requires),
 	        cmocka_unit_test(keys_sort_by_utf16_code_units),
 	        cmocka_unit_test(large_object_sorted),
+	        cmocka_unit_test(long_strings_escaped),
 	        cmocka_unit_test(whitespace_and_literals),
 	        cmocka_unit_test(duplicate_keys_rejected),
 	        cmocka_unit_test(depth_limit),
