@@ -248,7 +248,7 @@ int vc_jcs_parse(const char *data, size_t len, unsigned flags, json_t **out, str
 
 /* Writing */
 
-static int put(struct buf *out, const void *data, size_t n, struct ok_error *err)
+static int put_slow(struct buf *out, const void *data, size_t n, struct ok_error *err)
 {
 	int rc = buf_add(out, data, n);
 
@@ -258,6 +258,19 @@ static int put(struct buf *out, const void *data, size_t n, struct ok_error *err
 	if (rc)
 		return ok_fail(err, rc, "out of memory while writing canonical JSON");
 	return 0;
+}
+
+/* Appends n bytes: straight into the buffer while it has room (a canonical form is made of
+ * many short pieces), else through buf_add, which grows it and keeps its cap. */
+static inline int put(struct buf *out, const void *data, size_t n, struct ok_error *err)
+{
+	if (out->alloc && n < out->alloc - out->len && n <= out->max - out->len) {
+		memcpy(out->data + out->len, data, n);
+		out->len += n;
+		out->data[out->len] = '\0';
+		return 0;
+	}
+	return put_slow(out, data, n, err);
 }
 
 /*
@@ -400,6 +413,21 @@ static int write_number(double d, struct buf *out, struct ok_error *err)
 	return put(out, num, strlen(num), err);
 }
 
+/* Whether the 8 bytes at p are all printable ASCII other than '"' and '\\' (nothing to escape,
+ * nothing to decode): the classic "has a zero byte" tests on one 64-bit word. */
+static bool plain_ascii8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t x, quote, slash;
+
+	memcpy(&x, p, 8);
+	quote = x ^ (ones * '"');
+	slash = x ^ (ones * '\\');
+	/* A byte >= 0x80; a byte < 0x20; a byte equal to '"' or '\\'. */
+	return !((x & highs) | ((x - ones * 0x20) & ~x & highs) |
+	         ((quote - ones) & ~quote & highs) | ((slash - ones) & ~slash & highs));
+}
+
 static int write_string(const char *s, size_t n, struct buf *out, struct ok_error *err)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -414,6 +442,9 @@ static int write_string(const char *s, size_t n, struct buf *out, struct ok_erro
 	while (!rc && i < n) {
 		/* Copy a run of bytes that need no escape. */
 		run = i;
+		/* Eight plain ASCII bytes at a time (most of a credential's text). */
+		while (n - run >= 8 && plain_ascii8(p + run))
+			run += 8;
 		while (run < n && p[run] >= 0x20 && p[run] != '"' && p[run] != '\\') {
 			if (p[run] >= 0x80) {
 				k = utf8_decode(p + run, n - run, &cp);
@@ -474,6 +505,7 @@ struct member {
 	const char *key;
 	size_t len;
 	json_t *value;
+	bool high; /* holds a byte >= 0xEE: a code point where UTF-8 and UTF-16 orders differ */
 };
 
 /* The next UTF-16 code unit of a valid UTF-8 string, or -1 at its end. */
@@ -511,9 +543,8 @@ static long utf16_next(struct utf16_iter *it)
 	return (long)(0xd800 + (cp >> 10));
 }
 
-static int member_cmp(const void *a, const void *b)
+static int member_cmp_utf16(const struct member *ma, const struct member *mb)
 {
-	const struct member *ma = a, *mb = b;
 	struct utf16_iter ia = {(const unsigned char *)ma->key, ma->len, -1};
 	struct utf16_iter ib = {(const unsigned char *)mb->key, mb->len, -1};
 	long ua, ub;
@@ -528,13 +559,39 @@ static int member_cmp(const void *a, const void *b)
 	}
 }
 
-static bool utf8_valid_string(const char *s, size_t n)
+/*
+ * RFC 8785's order: by UTF-16 code units. Bytewise UTF-8 order is code point order, which is the
+ * same except between U+E000..U+FFFF (lead bytes 0xEE, 0xEF) and code points past U+FFFF (lead
+ * bytes 0xF0..0xF4, surrogate pairs in UTF-16): keys with such bytes take the slow way.
+ */
+static int member_cmp(const struct member *ma, const struct member *mb)
+{
+	size_t n = ma->len < mb->len ? ma->len : mb->len;
+	int c;
+
+	if (ma->high && mb->high)
+		return member_cmp_utf16(ma, mb);
+	c = memcmp(ma->key, mb->key, n);
+	if (c)
+		return c;
+	return ma->len < mb->len ? -1 : ma->len > mb->len;
+}
+
+/* Whether s[0..n) is valid UTF-8; *high tells whether it holds a byte >= 0xEE. */
+static bool utf8_valid_string(const char *s, size_t n, bool *high)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
 	uint32_t cp;
 
+	*high = false;
 	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xee)
+			*high = true;
 		k = utf8_decode(p + i, n - i, &cp);
 		if (!k)
 			return false;
@@ -543,12 +600,45 @@ static bool utf8_valid_string(const char *s, size_t n)
 	return true;
 }
 
+/* Sorts m[0..n) by member_cmp: insertion sort, binary search for the place (objects of a
+ * credential are small; n is bounded by the parser's and JSON-LD's key limits). */
+static void sort_members(struct member *m, size_t n)
+{
+	struct member t;
+	size_t i, lo, hi, mid;
+
+	for (i = 1; i < n; i++) {
+		if (member_cmp(&m[i - 1], &m[i]) <= 0)
+			continue;
+		t = m[i];
+		lo = 0;
+		hi = i - 1;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (member_cmp(&m[mid], &t) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memmove(m + lo + 1, m + lo, (i - lo) * sizeof(*m));
+		m[lo] = t;
+	}
+}
+
 static int write_value(const json_t *v, struct buf *out, int depth, struct ok_error *err);
+
+static int member_qsort_cmp(const void *a, const void *b)
+{
+	return member_cmp(a, b);
+}
+
+/* Objects up to this many members are sorted on the stack, without an allocation. */
+#define JCS_SMALL_OBJECT 32
 
 static int write_object(const json_t *v, struct buf *out, int depth, struct ok_error *err)
 {
 	size_t n = json_object_size(v), i = 0;
-	struct member *m = NULL;
+	struct member small[JCS_SMALL_OBJECT], *m = small;
 	const char *key;
 	size_t key_len;
 	json_t *value;
@@ -557,15 +647,14 @@ static int write_object(const json_t *v, struct buf *out, int depth, struct ok_e
 
 	if (n == 0)
 		return put(out, "{}", 2, err);
-	m = calloc(n, sizeof(*m));
-	if (!m)
+	if (n > JCS_SMALL_OBJECT && !(m = calloc(n, sizeof(*m))))
 		return ok_fail(err, OK_ENOMEM, "out of memory while writing canonical JSON");
 	for (iter = json_object_iter((json_t *)v); iter && i < n;
 	     iter = json_object_iter_next((json_t *)v, iter)) {
 		key = json_object_iter_key(iter);
 		key_len = json_object_iter_key_len(iter);
 		value = json_object_iter_value(iter);
-		if (!utf8_valid_string(key, key_len)) {
+		if (!utf8_valid_string(key, key_len, &m[i].high)) {
 			rc = ok_fail(err, OK_EINPUT, "invalid UTF-8 in an object key");
 			goto out;
 		}
@@ -574,7 +663,11 @@ static int write_object(const json_t *v, struct buf *out, int depth, struct ok_e
 		m[i].value = value;
 		i++;
 	}
-	qsort(m, i, sizeof(*m), member_cmp);
+	/* Insertion sort where it is cheap; a large object (an outsider's) gets O(n log n). */
+	if (i <= JCS_SMALL_OBJECT)
+		sort_members(m, i);
+	else
+		qsort(m, i, sizeof(*m), member_qsort_cmp);
 	rc = put(out, "{", 1, err);
 	for (n = 0; !rc && n < i; n++) {
 		if (n)
@@ -589,7 +682,8 @@ static int write_object(const json_t *v, struct buf *out, int depth, struct ok_e
 	if (!rc)
 		rc = put(out, "}", 1, err);
 out:
-	free(m);
+	if (m != small)
+		free(m);
 	return rc;
 }
 

@@ -137,7 +137,9 @@ int vc_proof_rdfc_canonicalize(const json_t *doc, struct buf *out, struct ok_err
 
 /*
  * Signs unsecured with the libsodium secret key sk (seed || public key). *secured gets a new
- * document (caller json_decref()s): a copy of unsecured with "proof" added. Fails with
+ * document (caller json_decref()s): a copy of unsecured with "proof" added. The copy is shallow
+ * (its members are unsecured's own values, shared by reference, as is the proof's @context):
+ * change neither document's nested values while the other is still in use. Fails with
  * OK_EUNSUPPORTED if unsecured already holds a proof (proof sets are not supported).
  */
 int vc_proof_create(const json_t *unsecured, const struct vc_proof_options *opt,

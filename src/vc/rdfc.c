@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vc/nquads.h"
+#include "vc/sha256.h"
 
 #define HEX_MAX   97 /* a SHA-384 digest in hex, with its NUL */
 #define LABEL_MAX 32 /* "_:c14n" or "_:b" and a number, with its NUL */
@@ -96,7 +97,9 @@ static int hash_hex(struct state *st, const void *data, size_t len, char out[HEX
 		if (EVP_Digest(data, len, md, &n, EVP_sha384(), NULL) != 1 || n != 48)
 			return ok_fail(st->err, OK_ECRYPTO, "SHA-384 failed");
 	} else {
-		crypto_hash_sha256(md, data, len);
+		int rc = vc_sha256(data, len, md, st->err);
+		if (rc)
+			return rc;
 	}
 	for (i = 0; i < n; i++) {
 		out[2 * i] = hex[md[i] >> 4];

@@ -165,6 +165,51 @@ static void keys_sort_by_utf16_code_units(void **state)
 	str_expect_canon("{\"b\":1,\"a\":{\"d\":[3,{\"z\":0,\"y\":1}],\"c\":null},\"\":true}", 0,
 	                 "{\"\":true,\"a\":{\"c\":null,\"d\":[3,{\"y\":1,\"z\":0}]},\"b\":1}");
 	str_expect_canon("{\"ab\":1,\"a\":2,\"aa\":3}", 0, "{\"a\":2,\"aa\":3,\"ab\":1}");
+	/* Keys with and without bytes >= 0xEE side by side (the bytewise shortcut and the UTF-16
+	 * comparison must agree on one order), and a key that is a prefix of another. */
+	str_expect_canon("{\"\\ue000x\":1,\"z\":2,\"\\ud83d\\ude00\":3,\"\\u00e9\":4,\"\\ue000\":5,"
+	                 "\"\\uffff\":6,\"\\u0800\":7}",
+	                 0,
+	                 "{\"z\":2,\"\xc3\xa9\":4,\"\xe0\xa0\x80\":7,\"\xf0\x9f\x98\x80\":3,"
+	                 "\"\xee\x80\x80\":5,\"\xee\x80\x80x\":1,\"\xef\xbf\xbf\":6}");
+}
+
+/* Escapes and non-ASCII anywhere in a long string: the writer skips plain ASCII eight bytes at a
+ * time and must still stop at each of these, wherever it falls in a word. */
+static void long_strings_escaped(void **state)
+{
+	(void)state;
+	str_expect_canon(
+	        "\"abcdefghijklm\\\"nopqrstu\\\\vwxyzABCD\\u001fEFGHIJKLM\\u00e9NOPQRSTUVW\\tX\"",
+	        0,
+	        "\"abcdefghijklm\\\"nopqrstu\\\\vwxyzABCD\\u001fEFGHIJKLM\xc3\xa9NOPQRSTUVW\\tX\"");
+	str_expect_canon("\"0123456\\u007f89abcdef\\u0080\"", 0,
+	                 "\"0123456\x7f"
+	                 "89abcdef\xc2\x80\"");
+	str_expect_canon("\"01234567\\b\"", 0, "\"01234567\\b\"");
+}
+
+/* An object larger than the writer's on-stack table is sorted the same way (on the heap). */
+static void large_object_sorted(void **state)
+{
+	char in[2048], want[2048];
+	size_t a = 0, b = 0;
+	int i;
+
+	(void)state;
+	in[a++] = '{';
+	want[b++] = '{';
+	for (i = 99; i >= 0; i--)
+		a += (size_t)snprintf(in + a, sizeof(in) - a, "%s\"k%02d\":%d", i == 99 ? "" : ",",
+		                      i, i);
+	for (i = 0; i < 100; i++)
+		b += (size_t)snprintf(want + b, sizeof(want) - b, "%s\"k%02d\":%d", i ? "," : "", i,
+		                      i);
+	in[a++] = '}';
+	in[a] = '\0';
+	want[b++] = '}';
+	want[b] = '\0';
+	expect_canon(in, a, 0, want);
 }
 
 static void whitespace_and_literals(void **state)
@@ -371,6 +416,8 @@ int main(void)
 	        cmocka_unit_test(rfc8785_sample),
 	        cmocka_unit_test(strings_escape_only_what_json_requires),
 	        cmocka_unit_test(keys_sort_by_utf16_code_units),
+	        cmocka_unit_test(large_object_sorted),
+	        cmocka_unit_test(long_strings_escaped),
 	        cmocka_unit_test(whitespace_and_literals),
 	        cmocka_unit_test(duplicate_keys_rejected),
 	        cmocka_unit_test(depth_limit),

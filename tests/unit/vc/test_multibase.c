@@ -39,6 +39,95 @@ static void base58_known_values(void **state)
 	expect_b58("ff", "5Q");
 }
 
+/* Digit by digit, byte by byte: the textbook base58, to hold the limb-wise encoder to. */
+static size_t b58_reference(const uint8_t *in, size_t n, char *text)
+{
+	static const char alpha[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+	uint8_t digits[1500] = {0};
+	size_t zeros = 0, len = 0, i, j, t = 0;
+	unsigned carry;
+
+	while (zeros < n && in[zeros] == 0)
+		zeros++;
+	for (i = zeros; i < n; i++) {
+		carry = in[i];
+		for (j = 0; j < len || carry; j++) {
+			carry += 256u * digits[j];
+			digits[j] = (uint8_t)(carry % 58);
+			carry /= 58;
+		}
+		len = j;
+	}
+	for (i = 0; i < zeros; i++)
+		text[t++] = '1';
+	while (len)
+		text[t++] = alpha[digits[--len]];
+	text[t] = '\0';
+	return t;
+}
+
+static void base58_matches_reference(void **state)
+{
+	uint8_t bin[300], back[300];
+	char want[512];
+	struct ok_error err;
+	size_t n, m, round;
+	struct buf b;
+
+	(void)state;
+	for (round = 0; round < 2000; round++) {
+		n = round % 300;
+		randombytes_buf(bin, n);
+		/* Leading zeros, and runs of 0x00 and 0xff inside. */
+		if (round % 7 == 0 && n > 3)
+			memset(bin, 0, round % 3 + 1);
+		if (round % 11 == 0 && n > 20)
+			memset(bin + 8, 0xff, 9);
+		b58_reference(bin, n, want);
+		buf_init(&b, 0);
+		assert_int_equal(vc_base58_encode(bin, n, &b, &err), 0);
+		assert_string_equal(b.data, want);
+		if (n) {
+			assert_int_equal(
+			        vc_base58_decode(b.data, b.len, back, sizeof(back), &m, &err), 0);
+			assert_int_equal(m, n);
+			assert_memory_equal(back, bin, n);
+		}
+		buf_release(&b);
+	}
+	/* Any base58 text decodes to the bytes that encode back to it (base58 has one spelling
+	 * per value), across lengths where the limbs fill up unevenly. */
+	for (round = 0; round < 2000; round++) {
+		static const char alpha[] =
+		        "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+		char text[200];
+		size_t len = 1 + round % 150, k;
+
+		randombytes_buf(text, len);
+		for (k = 0; k < len; k++)
+			text[k] = alpha[(unsigned char)text[k] % 58];
+		text[len] = '\0';
+		if (vc_base58_decode(text, len, back, sizeof(back), &m, &err) != 0)
+			fail_msg("%s does not decode: %s", text, err.message);
+		buf_init(&b, 0);
+		assert_int_equal(vc_base58_encode(back, m, &b, &err), 0);
+		assert_string_equal(b.data, text);
+		buf_release(&b);
+	}
+	/* The longest value accepted, all ones: the most limbs and digits there can be. */
+	{
+		static uint8_t big[VC_BASE58_MAX_BYTES];
+		static char big_want[1500];
+
+		memset(big, 0xff, sizeof(big));
+		b58_reference(big, sizeof(big), big_want);
+		buf_init(&b, 0);
+		assert_int_equal(vc_base58_encode(big, sizeof(big), &b, &err), 0);
+		assert_string_equal(b.data, big_want);
+		buf_release(&b);
+	}
+}
+
 static void base58_rejects(void **state)
 {
 	uint8_t out[8];
@@ -206,6 +295,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(base58_known_values),
+	        cmocka_unit_test(base58_matches_reference),
 	        cmocka_unit_test(base58_rejects),
 	        cmocka_unit_test(base64url_round_trips_and_rejects),
 	        cmocka_unit_test(multibase_prefixes),
