@@ -188,6 +188,22 @@ static int own_copy(struct issue *is, json_t *child, const json_t *frame, json_t
 	return *copy ? 0 : fail(is->err, OK_ENOMEM, "frame", "out of memory");
 }
 
+/* Applies the frame sub to the member key of the object parent (key NULL: to its element k, an
+ * array) through a copy of its own. */
+static int conceal_child(struct issue *is, json_t *parent, const char *key, size_t k,
+                         const json_t *sub, int depth)
+{
+	json_t *copy;
+	int rc = own_copy(is, key ? json_object_get(parent, key) : json_array_get(parent, k), sub,
+	                  &copy);
+
+	if (rc || !copy)
+		return rc;
+	if (key ? json_object_set_new(parent, key, copy) : json_array_set_new(parent, k, copy))
+		return fail(is->err, OK_ENOMEM, "frame", "out of memory");
+	return conceal(is, copy, sub, depth + 1);
+}
+
 static int conceal_object(struct issue *is, json_t *obj, const json_t *frame, int depth)
 {
 	const json_t *sd = json_object_get(frame, "_sd"), *sub, *name;
@@ -202,18 +218,9 @@ static int conceal_object(struct issue *is, json_t *obj, const json_t *frame, in
 		return fail(is->err, OK_EINPUT, "claims", "the claims already hold _sd or _sd_alg");
 	json_object_foreach((json_t *)frame, key, sub)
 	{
-		json_t *child = json_object_get(obj, key), *copy;
-
-		if (strcmp(key, "_sd") == 0 || strcmp(key, "_sd_decoy") == 0 || !child)
+		if (strcmp(key, "_sd") == 0 || strcmp(key, "_sd_decoy") == 0)
 			continue;
-		if ((rc = own_copy(is, child, sub, &copy)))
-			return rc;
-		if (!copy)
-			continue;
-		if (json_object_set_new(obj, key, copy))
-			return fail(is->err, OK_ENOMEM, "frame", "out of memory");
-		rc = conceal(is, copy, sub, depth + 1);
-		if (rc)
+		if ((rc = conceal_child(is, obj, key, 0, sub, depth)))
 			return rc;
 	}
 	if (sd && !json_is_array(sd))
@@ -285,21 +292,13 @@ static int conceal_array(struct issue *is, json_t *arr, const json_t *frame, int
 	{
 		char *end;
 		unsigned long k;
-		json_t *copy;
 
 		if (strcmp(key, "_sd") == 0 || strcmp(key, "_sd_decoy") == 0)
 			continue;
 		k = strtoul(key, &end, 10);
 		if (*end || end == key || k >= json_array_size(arr))
 			continue;
-		if ((rc = own_copy(is, json_array_get(arr, k), sub, &copy)))
-			return rc;
-		if (!copy)
-			continue;
-		if (json_array_set_new(arr, k, copy))
-			return fail(is->err, OK_ENOMEM, "frame", "out of memory");
-		rc = conceal(is, copy, sub, depth + 1);
-		if (rc)
+		if ((rc = conceal_child(is, arr, NULL, k, sub, depth)))
 			return rc;
 	}
 	if (sd && !json_is_array(sd))
@@ -548,6 +547,26 @@ static int selected(const json_t *f)
 
 static int walk(struct walk *w, const json_t *in, const json_t *frame, int depth, json_t **out);
 
+/* Counts the digest dg (of "_sd" or an array element's "...") as seen; *d gets its disclosure,
+ * or NULL for a decoy or a claim not presented. */
+static int lookup(struct walk *w, const json_t *dg, const char *field, struct disc **d)
+{
+	int rc = see(w, dg, field);
+
+	*d = rc ? NULL : find(w, json_string_value(dg));
+	return rc;
+}
+
+/* Uses the disclosure d, once only: its value, walked with the frame f, into *child. */
+static int use(struct walk *w, struct disc *d, const json_t *value, const json_t *f, int depth,
+               json_t **child)
+{
+	if (d->used)
+		return fail(w->err, OK_EINVALID, "disclosure", "a disclosure is referenced twice");
+	d->used = 1;
+	return walk(w, value, json_is_object(f) ? f : NULL, depth + 1, child);
+}
+
 static int walk_object(struct walk *w, const json_t *in, const json_t *frame, int depth,
                        json_t **out)
 {
@@ -578,10 +597,8 @@ static int walk_object(struct walk *w, const json_t *in, const json_t *frame, in
 		const char *name;
 		const json_t *f;
 
-		rc = see(w, dg, "_sd");
-		if (rc)
+		if ((rc = lookup(w, dg, "_sd", &d)))
 			goto out;
-		d = find(w, json_string_value(dg));
 		if (!d)
 			continue; /* a decoy or a claim not disclosed */
 		if (json_array_size(d->arr) != 3) {
@@ -593,20 +610,12 @@ static int walk_object(struct walk *w, const json_t *in, const json_t *frame, in
 		f = sub_frame(frame, name);
 		if (w->presenting && !selected(f))
 			continue;
-		if (d->used) {
-			rc = fail(w->err, OK_EINVALID, "disclosure",
-			          "a disclosure is referenced twice");
-			goto out;
-		}
-		d->used = 1;
-		if (json_object_get(o, name)) {
+		if (!d->used && json_object_get(o, name)) {
 			rc = fail(w->err, OK_EINVALID, "disclosure",
 			          "a disclosed claim name exists already in its object");
 			goto out;
 		}
-		rc = walk(w, json_array_get(d->arr, 2), json_is_object(f) ? f : NULL, depth + 1,
-		          &child);
-		if (rc)
+		if ((rc = use(w, d, json_array_get(d->arr, 2), f, depth, &child)))
 			goto out;
 		json_object_set_new(o, name, child);
 	}
@@ -649,10 +658,8 @@ static int walk_array(struct walk *w, const json_t *in, const json_t *frame, int
 			          "an array element digest has other members");
 			goto out;
 		}
-		rc = see(w, dg, "...");
-		if (rc)
+		if ((rc = lookup(w, dg, "...", &d)))
 			goto out;
-		d = find(w, json_string_value(dg));
 		if (!d)
 			continue;
 		if (json_array_size(d->arr) != 2) {
@@ -662,15 +669,7 @@ static int walk_array(struct walk *w, const json_t *in, const json_t *frame, int
 		}
 		if (w->presenting && !selected(f))
 			continue;
-		if (d->used) {
-			rc = fail(w->err, OK_EINVALID, "disclosure",
-			          "a disclosure is referenced twice");
-			goto out;
-		}
-		d->used = 1;
-		rc = walk(w, json_array_get(d->arr, 1), json_is_object(f) ? f : NULL, depth + 1,
-		          &child);
-		if (rc)
+		if ((rc = use(w, d, json_array_get(d->arr, 1), f, depth, &child)))
 			goto out;
 		json_array_append_new(a, child);
 	}
