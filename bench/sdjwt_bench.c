@@ -4,6 +4,7 @@
  * of SECONDS each, medians of the per-round rates, all in one process on one core.
  *
  *   sdjwt_bench [SECONDS] [ROUNDS]        prints a TSV line per measure and round, then medians
+ *   sdjwt_bench SECONDS ROUNDS MEASURE    runs that measure alone (under a profiler)
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -151,6 +152,22 @@ int main(int argc, char **argv)
 	if (verify_plain(&c) || verify_bound(&c))
 		return 1;
 
+	if (argc > 3) {
+		for (i = 0; i < 5 && strcmp(argv[3], names[i]) != 0; i++)
+			;
+		if (i == 5)
+			return 2;
+		for (r = 0; r < rounds; r++) {
+			struct bench_run run;
+
+			if (bench_loop(seconds, fns[i], &c, &run))
+				return 1;
+			printf("%s\t%d\t%llu\t%.3f\t%.1f\n", names[i], r + 1,
+			       (unsigned long long)run.ops, run.wall_s,
+			       (double)run.ops / run.wall_s);
+		}
+		return 0;
+	}
 	printf("measure\tround\tops\twall_s\tops_per_s\n");
 	for (r = 0; r < rounds; r++)
 		for (i = 0; i < 5; i++) {

@@ -1,6 +1,7 @@
 /* Base64url without padding (RFC 4648 §5), as JOSE and SD-JWT write every binary part.
  *
  * Invariants:
+ * - Encoding runs in time that depends on the length only, never on the bytes (no table).
  * - Decoding is strict: a character outside the alphabet, padding, a length of 4k+1 or non-zero
  *   unused bits fail with OK_EINPUT; nothing is skipped. libsodium does the work, so it must be
  *   initialised (sodium_init()) by the caller.
@@ -18,8 +19,14 @@
 /* The number of bytes n base64url characters (n % 4 != 1) decode to. */
 #define JOSE_B64_DECODED_LEN(n) (((n) / 4) * 3 + ((n) % 4 ? (n) % 4 - 1 : 0))
 
+/* The number of characters the base64url form of n bytes has (no padding). */
+#define JOSE_B64_ENCODED_LEN(n) (((n) / 3) * 4 + ((n) % 3 ? (n) % 3 + 1 : 0))
+
 /* Appends the base64url form of the n bytes at in to out. */
 int jose_b64_encode(const void *in, size_t n, struct buf *out, struct ok_error *err);
+/* Writes the base64url form of the n bytes at in to out, which has room for
+ * JOSE_B64_ENCODED_LEN(n) characters and a NUL. */
+void jose_b64_encode_to(const void *in, size_t n, char *out);
 /* Decodes the n characters at in into out (cap bytes); *out_len gets the decoded length. A
  * result longer than cap fails with OK_EINPUT. err->field is set to field (may be NULL). */
 int jose_b64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *out_len,

@@ -147,9 +147,22 @@ out:
 	return rc;
 }
 
+/* The JWK's crv must be want, the one curve of key type kty this reads. */
+static int want_crv(const json_t *obj, const char *kty, const char *want, struct ok_error *err)
+{
+	const char *crv = NULL;
+	size_t n = 0;
+	int rc = get_member(obj, "crv", &crv, &n, err);
+
+	if (rc || strcmp(crv, want) == 0)
+		return rc;
+	return ok_fail_field(err, OK_EINPUT, "crv", "%s curve %s is not supported (%s only)", kty,
+	                     n <= 16 ? crv : "(long name)", want);
+}
+
 int jose_jwk_parse(const json_t *obj, struct jose_jwk *key, struct ok_error *err)
 {
-	const char *kty = NULL, *crv = NULL;
+	const char *kty = NULL;
 	size_t n = 0, i;
 	int rc;
 
@@ -167,14 +180,9 @@ int jose_jwk_parse(const json_t *obj, struct jose_jwk *key, struct ok_error *err
 	if (strcmp(kty, "EC") == 0) {
 		uint8_t x[JOSE_P256_BYTES], y[JOSE_P256_BYTES];
 
-		rc = get_member(obj, "crv", &crv, &n, err);
-		if (rc)
-			return rc;
-		if (strcmp(crv, "P-256") != 0)
-			return ok_fail_field(err, OK_EINPUT, "crv",
-			                     "EC curve %s is not supported (P-256 only)",
-			                     n <= 16 ? crv : "(long name)");
-		rc = get_bytes(obj, "x", x, sizeof(x), sizeof(x), NULL, err);
+		rc = want_crv(obj, "EC", "P-256", err);
+		if (!rc)
+			rc = get_bytes(obj, "x", x, sizeof(x), sizeof(x), NULL, err);
 		if (!rc)
 			rc = get_bytes(obj, "y", y, sizeof(y), sizeof(y), NULL, err);
 		if (!rc)
@@ -184,15 +192,10 @@ int jose_jwk_parse(const json_t *obj, struct jose_jwk *key, struct ok_error *err
 		return rc;
 	}
 	if (strcmp(kty, "OKP") == 0) {
-		rc = get_member(obj, "crv", &crv, &n, err);
-		if (rc)
-			return rc;
-		if (strcmp(crv, "Ed25519") != 0)
-			return ok_fail_field(err, OK_EINPUT, "crv",
-			                     "OKP curve %s is not supported (Ed25519 only)",
-			                     n <= 16 ? crv : "(long name)");
-		rc = get_bytes(obj, "x", key->ed25519, sizeof(key->ed25519), sizeof(key->ed25519),
-		               NULL, err);
+		rc = want_crv(obj, "OKP", "Ed25519", err);
+		if (!rc)
+			rc = get_bytes(obj, "x", key->ed25519, sizeof(key->ed25519),
+			               sizeof(key->ed25519), NULL, err);
 		if (!rc)
 			key->kty = JOSE_KTY_OKP;
 		return rc;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jose/b64.h"
+#include "jose/jsonw.h"
 
 static int fail(struct ok_error *err, int code, const char *field, const char *msg)
 {
@@ -256,24 +257,40 @@ int jose_jws_sign(const json_t *header, const void *payload, size_t n,
 	const char *alg = jose_alg_name(signer->alg), *k;
 	uint8_t sig[64];
 	size_t start = out->len;
-	json_t *h, *v;
-	char *text;
+	struct buf text;
+	json_t *v;
 	int rc;
 
 	if (!alg || (signer->alg != JOSE_ALG_ES256 && signer->alg != JOSE_ALG_EDDSA))
 		return ok_fail(err, OK_EINPUT, "no signing key");
-	h = json_pack("{s:s}", "alg", alg);
-	if (!h)
-		return ok_fail(err, OK_ENOMEM, "out of memory signing");
+	if (header && !json_is_object(header))
+		return ok_fail(err, OK_EINPUT, "the JWS header is not a JSON object");
+	/* {"alg":…,members of header but alg} written straight, with no object built for it. */
+	buf_init(&text, JOSE_JWS_HEADER_MAX);
+	rc = buf_addstr(&text, "{\"alg\":");
+	if (!rc)
+		rc = jose_jsonw_str(&text, alg, strlen(alg));
 	if (header)
-		json_object_foreach((json_t *)header, k, v) if (strcmp(k, "alg") != 0)
-		        json_object_set(h, k, v);
-	text = json_dumps(h, JSON_COMPACT);
-	json_decref(h);
-	if (!text)
-		return ok_fail(err, OK_ENOMEM, "out of memory signing");
-	rc = jose_b64_encode(text, strlen(text), out, err);
-	free(text);
+		json_object_foreach((json_t *)header, k, v)
+		{
+			if (rc || strcmp(k, "alg") == 0)
+				continue;
+			rc = buf_addch(&text, ',');
+			if (!rc)
+				rc = jose_jsonw_str(&text, k, strlen(k));
+			if (!rc)
+				rc = buf_addch(&text, ':');
+			if (!rc)
+				rc = jose_jsonw(&text, v);
+		}
+	if (!rc)
+		rc = buf_addch(&text, '}');
+	if (rc) {
+		buf_release(&text);
+		return ok_fail(err, rc, "the JWS header is too long");
+	}
+	rc = jose_b64_encode(text.data, text.len, out, err);
+	buf_release(&text);
 	if (!rc)
 		rc = buf_addch(out, '.') ? ok_fail(err, OK_ETOOBIG, "JWS too long") : 0;
 	if (!rc)
@@ -299,12 +316,16 @@ out:
 int jose_jws_sign_json(const json_t *header, const json_t *payload,
                        const struct jose_signer *signer, struct buf *out, struct ok_error *err)
 {
-	char *text = json_dumps(payload, JSON_COMPACT);
+	struct buf text;
 	int rc;
 
-	if (!text)
-		return ok_fail(err, OK_EINPUT, "the payload cannot be written as JSON");
-	rc = jose_jws_sign(header, text, strlen(text), signer, out, err);
-	free(text);
+	buf_init(&text, JOSE_JWS_MAX);
+	rc = json_is_object(payload) || json_is_array(payload) ? jose_jsonw(&text, payload)
+	                                                       : OK_EINPUT;
+	if (rc)
+		rc = ok_fail(err, rc, "the payload cannot be written as JSON");
+	else
+		rc = jose_jws_sign(header, text.data, text.len, signer, out, err);
+	buf_release(&text);
 	return rc;
 }

@@ -1,11 +1,15 @@
 /* SD-JWT (RFC 9901): issuing from a disclosure frame, presenting, verifying. */
 #include "jose/sdjwt.h"
 
+#include <inttypes.h>
 #include <limits.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jose/b64.h"
+#include "jose/jsonw.h"
 #include "jose/jws.h"
 
 #define DIGEST_CHARS   43 /* base64url of a SHA-256 digest */
@@ -22,123 +26,131 @@ static int is_reserved(const char *name)
 	return strcmp(name, "_sd") == 0 || strcmp(name, "...") == 0 || strcmp(name, "_sd_alg") == 0;
 }
 
-/* Writes the base64url SHA-256 of n bytes at s into out (DIGEST_CHARS + NUL). */
-static void digest_of(const void *s, size_t n, char out[DIGEST_CHARS + 1])
-{
-	uint8_t h[crypto_hash_sha256_BYTES];
+/* SHA-256 through libcrypto (its hardware paths), the algorithm fetched and the context made
+ * once per call of the API, not once per digest: an SD-JWT needs one digest per disclosure. */
+struct sha {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
 
-	crypto_hash_sha256(h, s, n);
-	sodium_bin2base64(out, DIGEST_CHARS + 1, h, sizeof(h),
-	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+static int sha_init(struct sha *h, struct ok_error *err)
+{
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->md || !h->ctx)
+		return fail(err, OK_ECRYPTO, "sd-jwt", "SHA-256 is not available");
+	return 0;
+}
+
+static void sha_release(struct sha *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Writes the base64url SHA-256 of n bytes at s into out (DIGEST_CHARS + NUL). */
+static int digest_of(struct sha *h, const void *s, size_t n, char out[DIGEST_CHARS + 1],
+                     struct ok_error *err)
+{
+	uint8_t d[32];
+	unsigned len = 0;
+
+	if (EVP_DigestInit_ex2(h->ctx, h->md, NULL) != 1 || EVP_DigestUpdate(h->ctx, s, n) != 1 ||
+	    EVP_DigestFinal_ex(h->ctx, d, &len) != 1 || len != sizeof(d))
+		return fail(err, OK_ECRYPTO, "sd-jwt", "SHA-256 failed");
+	jose_b64_encode_to(d, sizeof(d), out);
+	return 0;
 }
 
 /* Issuing */
 
 struct issue {
 	struct buf disclosures; /* "~d1~d2…" */
+	struct buf text;        /* one disclosure's JSON, reused for each */
 	size_t count;
+	struct sha sha;
 	struct ok_error *err;
-	uint8_t pool[512]; /* random bytes drawn in bulk: one system call for many salts */
+	uint8_t pool[512]; /* random bytes drawn in bulk for many salts */
 	size_t pool_used;
 };
 
-/* Takes n (<= sizeof pool) fresh random bytes. */
-static void take_random(struct issue *is, uint8_t *out, size_t n)
+/* Takes n (<= sizeof pool) fresh random bytes from libcrypto's DRBG (NIST SP 800-90A, seeded
+ * from the kernel and reseeded by libcrypto): no system call per issuance, as the kernel's
+ * generator would cost in a VM, and the same generator ES256 signing draws its nonces from. */
+static int take_random(struct issue *is, uint8_t *out, size_t n)
 {
 	if (is->pool_used == 0 || is->pool_used + n > sizeof(is->pool)) {
-		randombytes_buf(is->pool, sizeof(is->pool));
+		if (RAND_bytes(is->pool, (int)sizeof(is->pool)) != 1)
+			return fail(is->err, OK_ECRYPTO, "sd-jwt", "no random bytes");
 		is->pool_used = 0;
 	}
 	memcpy(out, is->pool + is->pool_used, n);
 	sodium_memzero(is->pool + is->pool_used, n);
 	is->pool_used += n;
-}
-
-/* Appends s as a JSON string: '"', '\\' and control characters escaped, UTF-8 as it is. */
-static int json_str(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
-	int rc = buf_addch(b, '"');
-
-	for (i = 0; i < n && !rc; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		rc = buf_add(b, s + run, i - run);
-		if (!rc)
-			rc = c == '"' || c == '\\' ? buf_add(b, (const char[]){'\\', (char)c}, 2)
-			                           : buf_add(b, esc, sizeof(esc));
-		run = i + 1;
-	}
-	if (!rc)
-		rc = buf_add(b, s + run, n - run);
-	return rc ? rc : buf_addch(b, '"');
+	return 0;
 }
 
 /* Makes the disclosure of [salt, name, value] (name NULL: [salt, value]), appends it to the
  * issue's list and returns its digest in digest. The array is written straight into text (a
- * string value too; any other through jansson): no JSON objects are built for it. */
+ * value too, jsonw.h): no JSON objects are built. */
 static int disclose(struct issue *is, const char *name, json_t *value,
                     char digest[DIGEST_CHARS + 1])
 {
 	uint8_t salt[SALT_BYTES];
-	char salt64[sodium_base64_ENCODED_LEN(SALT_BYTES,
-	                                      sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-	struct buf text;
-	char *dumped = NULL;
+	char salt64[JOSE_B64_ENCODED_LEN(SALT_BYTES) + 1];
+	struct buf *text = &is->text;
 	size_t start;
 	int rc;
 
 	if (is->count >= JOSE_SDJWT_DISCLOSURES_MAX)
 		return fail(is->err, OK_ETOOBIG, "frame",
 		            "too many selectively disclosable claims");
-	take_random(is, salt, sizeof(salt));
-	sodium_bin2base64(salt64, sizeof(salt64), salt, sizeof(salt),
-	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	if (!json_is_string(value) && !(dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY)))
-		return fail(is->err, OK_EINPUT, "claims", "a claim cannot be written as JSON");
-	buf_init(&text, JOSE_SDJWT_MAX);
-	rc = buf_addch(&text, '[');
+	if ((rc = take_random(is, salt, sizeof(salt))))
+		return rc;
+	jose_b64_encode_to(salt, sizeof(salt), salt64);
+	sodium_memzero(salt, sizeof(salt));
+	buf_reset(text);
+	rc = buf_addch(text, '[');
 	if (!rc)
-		rc = json_str(&text, salt64, strlen(salt64));
+		rc = jose_jsonw_str(text, salt64, strlen(salt64));
 	if (!rc && name)
-		rc = buf_addch(&text, ',') ? OK_ETOOBIG : json_str(&text, name, strlen(name));
+		rc = buf_addch(text, ',') ? OK_ETOOBIG : jose_jsonw_str(text, name, strlen(name));
 	if (!rc)
-		rc = buf_addch(&text, ',');
+		rc = buf_addch(text, ',');
 	if (!rc)
-		rc = dumped ? buf_addstr(&text, dumped)
-		            : json_str(&text, json_string_value(value), json_string_length(value));
+		rc = jose_jsonw(text, value);
 	if (!rc)
-		rc = buf_addch(&text, ']');
-	if (dumped) {
-		sodium_memzero(dumped, strlen(dumped));
-		free(dumped);
-	}
+		rc = buf_addch(text, ']');
 	start = is->disclosures.len;
 	if (!rc)
 		rc = buf_addch(&is->disclosures, '~');
 	if (!rc)
-		rc = jose_b64_encode(text.data, text.len, &is->disclosures, is->err);
-	if (text.data)
-		sodium_memzero(text.data, text.len);
-	buf_release(&text);
+		rc = jose_b64_encode(text->data, text->len, &is->disclosures, is->err);
+	sodium_memzero(text->data, text->len);
 	if (rc)
 		return rc < 0 && is->err && !is->err->code ? fail(is->err, rc, "sd-jwt", "too long")
 		                                           : rc;
-	digest_of(is->disclosures.data + start + 1, is->disclosures.len - start - 1, digest);
+	rc = digest_of(&is->sha, is->disclosures.data + start + 1, is->disclosures.len - start - 1,
+	               digest, is->err);
+	if (rc)
+		return rc;
 	is->count++;
 	return 0;
 }
 
-static void decoy(struct issue *is, char digest[DIGEST_CHARS + 1])
+/* A decoy digest: 32 random bytes in base64url. A SHA-256 digest of random bytes (RFC 9901
+ * §4.2.5) is itself uniformly random, so hashing them again would add nothing a reader could
+ * tell apart. */
+static int decoy(struct issue *is, char digest[DIGEST_CHARS + 1])
 {
 	uint8_t r[32];
+	int rc = take_random(is, r, sizeof(r));
 
-	take_random(is, r, sizeof(r));
-	digest_of(r, sizeof(r), digest);
+	if (!rc)
+		jose_b64_encode_to(r, sizeof(r), digest);
+	sodium_memzero(r, sizeof(r));
+	return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -163,6 +175,35 @@ static int frame_decoys(const json_t *frame, size_t *n, struct ok_error *err)
 
 static int conceal(struct issue *is, json_t *v, const json_t *frame, int depth);
 
+/* The payload shares the caller's claims wherever the frame does not reach (they are not
+ * changed): an object or array the frame goes into is copied one level (json_copy) before it is
+ * changed, instead of the whole payload deeply. *copy is a new reference, or NULL when the
+ * frame cannot change child. */
+static int own_copy(struct issue *is, json_t *child, const json_t *frame, json_t **copy)
+{
+	*copy = NULL;
+	if (!json_is_object(frame) || !(json_is_object(child) || json_is_array(child)))
+		return 0;
+	*copy = json_copy(child);
+	return *copy ? 0 : fail(is->err, OK_ENOMEM, "frame", "out of memory");
+}
+
+/* Applies the frame sub to the member key of the object parent (key NULL: to its element k, an
+ * array) through a copy of its own. */
+static int conceal_child(struct issue *is, json_t *parent, const char *key, size_t k,
+                         const json_t *sub, int depth)
+{
+	json_t *copy;
+	int rc = own_copy(is, key ? json_object_get(parent, key) : json_array_get(parent, k), sub,
+	                  &copy);
+
+	if (rc || !copy)
+		return rc;
+	if (key ? json_object_set_new(parent, key, copy) : json_array_set_new(parent, k, copy))
+		return fail(is->err, OK_ENOMEM, "frame", "out of memory");
+	return conceal(is, copy, sub, depth + 1);
+}
+
 static int conceal_object(struct issue *is, json_t *obj, const json_t *frame, int depth)
 {
 	const json_t *sd = json_object_get(frame, "_sd"), *sub, *name;
@@ -177,12 +218,9 @@ static int conceal_object(struct issue *is, json_t *obj, const json_t *frame, in
 		return fail(is->err, OK_EINPUT, "claims", "the claims already hold _sd or _sd_alg");
 	json_object_foreach((json_t *)frame, key, sub)
 	{
-		json_t *child = json_object_get(obj, key);
-
-		if (strcmp(key, "_sd") == 0 || strcmp(key, "_sd_decoy") == 0 || !child)
+		if (strcmp(key, "_sd") == 0 || strcmp(key, "_sd_decoy") == 0)
 			continue;
-		rc = conceal(is, child, sub, depth + 1);
-		if (rc)
+		if ((rc = conceal_child(is, obj, key, 0, sub, depth)))
 			return rc;
 	}
 	if (sd && !json_is_array(sd))
@@ -222,7 +260,8 @@ static int conceal_object(struct issue *is, json_t *obj, const json_t *frame, in
 		n++;
 	}
 	for (i = 0; i < decoys; i++)
-		decoy(is, digests[n++]);
+		if ((rc = decoy(is, digests[n++])))
+			goto out;
 	for (i = 0; i < n; i++)
 		sorted[i] = digests[i];
 	qsort(sorted, n, sizeof(*sorted), cmp_str);
@@ -259,8 +298,7 @@ static int conceal_array(struct issue *is, json_t *arr, const json_t *frame, int
 		k = strtoul(key, &end, 10);
 		if (*end || end == key || k >= json_array_size(arr))
 			continue;
-		rc = conceal(is, json_array_get(arr, k), sub, depth + 1);
-		if (rc)
+		if ((rc = conceal_child(is, arr, NULL, k, sub, depth)))
 			return rc;
 	}
 	if (sd && !json_is_array(sd))
@@ -282,8 +320,8 @@ static int conceal_array(struct issue *is, json_t *arr, const json_t *frame, int
 	}
 	rc = frame_decoys(frame, &decoys, is->err);
 	for (i = 0; !rc && i < decoys; i++) {
-		decoy(is, digest);
-		if (json_array_append_new(arr, json_pack("{s:s}", "...", digest)))
+		rc = decoy(is, digest);
+		if (!rc && json_array_append_new(arr, json_pack("{s:s}", "...", digest)))
 			rc = fail(is->err, OK_ENOMEM, "frame", "out of memory");
 	}
 	return rc;
@@ -314,11 +352,14 @@ int jose_sdjwt_issue(const json_t *claims, const json_t *frame, const json_t *he
 		return fail(err, OK_EINPUT, "claims", "the claims are not a JSON object");
 	if (frame && !json_is_object(frame))
 		return fail(err, OK_EINPUT, "frame", "the disclosure frame is not a JSON object");
-	payload = json_deep_copy(claims);
+	payload = json_copy((json_t *)claims);
 	if (!payload)
 		return fail(err, OK_ENOMEM, "claims", "out of memory");
 	buf_init(&is.disclosures, JOSE_SDJWT_MAX);
-	rc = conceal(&is, payload, frame, 0);
+	buf_init(&is.text, DISCLOSURE_MAX);
+	rc = sha_init(&is.sha, err);
+	if (!rc)
+		rc = conceal(&is, payload, frame, 0);
 	sodium_memzero(is.pool, sizeof(is.pool));
 	if (!rc && (json_object_get(payload, "_sd") || is.count) &&
 	    json_object_set_new(payload, "_sd_alg", json_string("sha-256")))
@@ -332,6 +373,8 @@ int jose_sdjwt_issue(const json_t *claims, const json_t *frame, const json_t *he
 	if (rc)
 		buf_truncate(out, start);
 	buf_release(&is.disclosures);
+	buf_release(&is.text);
+	sha_release(&is.sha);
 	json_decref(payload);
 	return rc;
 }
@@ -354,6 +397,7 @@ struct parsed {
 	const char *kb; /* the KB-JWT, or NULL */
 	size_t kb_len;
 	size_t presented_len; /* bytes up to and including the '~' before the KB-JWT */
+	struct sha sha;
 };
 
 static void parsed_release(struct parsed *p)
@@ -363,6 +407,7 @@ static void parsed_release(struct parsed *p)
 	for (i = 0; p->d && i < p->nd; i++)
 		json_decref(p->d[i].arr);
 	free(p->d);
+	sha_release(&p->sha);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -371,7 +416,7 @@ static int cmp_disc(const void *a, const void *b)
 	return strcmp(((const struct disc *)a)->digest, ((const struct disc *)b)->digest);
 }
 
-static int parse_disclosure(struct disc *d, struct ok_error *err)
+static int parse_disclosure(struct sha *sha, struct disc *d, struct ok_error *err)
 {
 	struct buf raw;
 	json_t *a;
@@ -396,8 +441,7 @@ static int parse_disclosure(struct disc *d, struct ok_error *err)
 		        "a disclosure is not a JSON array [salt, name, value] or [salt, value]");
 	if (json_array_size(a) == 3 && is_reserved(json_string_value(json_array_get(a, 1))))
 		return fail(err, OK_EINVALID, "disclosure", "a disclosure names a reserved claim");
-	digest_of(d->text, d->len, d->digest);
-	return 0;
+	return digest_of(sha, d->text, d->len, d->digest, err);
 }
 
 /* Splits "<jws>~<d>~…~[<kb-jwt>]" and parses each disclosure; refuses the same one twice. */
@@ -420,6 +464,8 @@ static int split(const char *s, size_t n, struct parsed *p, struct ok_error *err
 			count++;
 	if (count - 1 > JOSE_SDJWT_DISCLOSURES_MAX)
 		return fail(err, OK_ETOOBIG, "sd-jwt", "too many disclosures");
+	if ((rc = sha_init(&p->sha, err)))
+		return rc;
 	p->d = calloc(count ? count : 1, sizeof(*p->d));
 	if (!p->d)
 		return fail(err, OK_ENOMEM, "sd-jwt", "out of memory");
@@ -436,7 +482,7 @@ static int split(const char *s, size_t n, struct parsed *p, struct ok_error *err
 			return fail(err, OK_EINPUT, "disclosure", "an empty disclosure ('~~')");
 		p->d[p->nd].text = cur;
 		p->d[p->nd].len = (size_t)(next - cur);
-		rc = parse_disclosure(&p->d[p->nd], err);
+		rc = parse_disclosure(&p->sha, &p->d[p->nd], err);
 		p->nd++;
 		if (rc)
 			return rc;
@@ -501,6 +547,26 @@ static int selected(const json_t *f)
 
 static int walk(struct walk *w, const json_t *in, const json_t *frame, int depth, json_t **out);
 
+/* Counts the digest dg (of "_sd" or an array element's "...") as seen; *d gets its disclosure,
+ * or NULL for a decoy or a claim not presented. */
+static int lookup(struct walk *w, const json_t *dg, const char *field, struct disc **d)
+{
+	int rc = see(w, dg, field);
+
+	*d = rc ? NULL : find(w, json_string_value(dg));
+	return rc;
+}
+
+/* Uses the disclosure d, once only: its value, walked with the frame f, into *child. */
+static int use(struct walk *w, struct disc *d, const json_t *value, const json_t *f, int depth,
+               json_t **child)
+{
+	if (d->used)
+		return fail(w->err, OK_EINVALID, "disclosure", "a disclosure is referenced twice");
+	d->used = 1;
+	return walk(w, value, json_is_object(f) ? f : NULL, depth + 1, child);
+}
+
 static int walk_object(struct walk *w, const json_t *in, const json_t *frame, int depth,
                        json_t **out)
 {
@@ -531,10 +597,8 @@ static int walk_object(struct walk *w, const json_t *in, const json_t *frame, in
 		const char *name;
 		const json_t *f;
 
-		rc = see(w, dg, "_sd");
-		if (rc)
+		if ((rc = lookup(w, dg, "_sd", &d)))
 			goto out;
-		d = find(w, json_string_value(dg));
 		if (!d)
 			continue; /* a decoy or a claim not disclosed */
 		if (json_array_size(d->arr) != 3) {
@@ -546,20 +610,12 @@ static int walk_object(struct walk *w, const json_t *in, const json_t *frame, in
 		f = sub_frame(frame, name);
 		if (w->presenting && !selected(f))
 			continue;
-		if (d->used) {
-			rc = fail(w->err, OK_EINVALID, "disclosure",
-			          "a disclosure is referenced twice");
-			goto out;
-		}
-		d->used = 1;
-		if (json_object_get(o, name)) {
+		if (!d->used && json_object_get(o, name)) {
 			rc = fail(w->err, OK_EINVALID, "disclosure",
 			          "a disclosed claim name exists already in its object");
 			goto out;
 		}
-		rc = walk(w, json_array_get(d->arr, 2), json_is_object(f) ? f : NULL, depth + 1,
-		          &child);
-		if (rc)
+		if ((rc = use(w, d, json_array_get(d->arr, 2), f, depth, &child)))
 			goto out;
 		json_object_set_new(o, name, child);
 	}
@@ -602,10 +658,8 @@ static int walk_array(struct walk *w, const json_t *in, const json_t *frame, int
 			          "an array element digest has other members");
 			goto out;
 		}
-		rc = see(w, dg, "...");
-		if (rc)
+		if ((rc = lookup(w, dg, "...", &d)))
 			goto out;
-		d = find(w, json_string_value(dg));
 		if (!d)
 			continue;
 		if (json_array_size(d->arr) != 2) {
@@ -615,15 +669,7 @@ static int walk_array(struct walk *w, const json_t *in, const json_t *frame, int
 		}
 		if (w->presenting && !selected(f))
 			continue;
-		if (d->used) {
-			rc = fail(w->err, OK_EINVALID, "disclosure",
-			          "a disclosure is referenced twice");
-			goto out;
-		}
-		d->used = 1;
-		rc = walk(w, json_array_get(d->arr, 1), json_is_object(f) ? f : NULL, depth + 1,
-		          &child);
-		if (rc)
+		if ((rc = use(w, d, json_array_get(d->arr, 1), f, depth, &child)))
 			goto out;
 		json_array_append_new(a, child);
 	}
@@ -736,7 +782,8 @@ int jose_sdjwt_present(const char *sdjwt, size_t n, const json_t *frame,
 
 			if (!next)
 				break;
-			digest_of(cur, (size_t)(next - cur), dg);
+			if ((rc = digest_of(&p.sha, cur, (size_t)(next - cur), dg, err)))
+				goto out;
 			d = find(&w, dg);
 			if (d && d->used &&
 			    (buf_add(out, cur, (size_t)(next - cur)) || buf_addch(out, '~'))) {
@@ -750,7 +797,8 @@ int jose_sdjwt_present(const char *sdjwt, size_t n, const json_t *frame,
 	if (kb) {
 		char sd_hash[DIGEST_CHARS + 1];
 
-		digest_of(out->data + start, out->len - start, sd_hash);
+		if ((rc = digest_of(&p.sha, out->data + start, out->len - start, sd_hash, err)))
+			goto out;
 		kbh = json_pack("{s:s}", "typ", JOSE_SDJWT_KB_TYP);
 		kbp = json_pack("{s:I,s:s,s:s,s:s}", "iat", (json_int_t)kb->iat, "aud",
 		                kb->aud ? kb->aud : "", "nonce", kb->nonce ? kb->nonce : "",
@@ -775,7 +823,7 @@ out:
 
 /* Verifying */
 
-static int check_kb(const struct parsed *p, const char *s, const json_t *payload,
+static int check_kb(struct parsed *p, const char *s, const json_t *payload,
                     const struct jose_sdjwt_expect *x, json_t **kb_payload, struct ok_error *err)
 {
 	const json_t *cnf = json_object_get(payload, "cnf"), *typ, *v;
@@ -817,7 +865,8 @@ static int check_kb(const struct parsed *p, const char *s, const json_t *payload
 	rc = jose_jws_payload_json(&jws, &kp, err);
 	if (rc)
 		goto out;
-	digest_of(s, p->presented_len, sd_hash);
+	if ((rc = digest_of(&p->sha, s, p->presented_len, sd_hash, err)))
+		goto out;
 	v = json_object_get(kp, "sd_hash");
 	if (!json_is_string(v) || strcmp(json_string_value(v), sd_hash) != 0) {
 		rc = fail(err, OK_EINVALID, "kb-jwt.sd_hash",

@@ -4,7 +4,8 @@
  * Invariants:
  * - Issuing: every disclosure has a fresh 128-bit random salt; digests are SHA-256 of the
  *   disclosure's base64url text ("_sd_alg": "sha-256"); each "_sd" array is sorted; decoy digests
- *   are SHA-256 of random bytes and cannot be told from real ones. Disclosures of nested claims
+ *   are 32 random bytes, as uniform as a SHA-256 digest, and cannot be told from real ones. The
+ *   salts and decoys come from libcrypto's DRBG. Disclosures of nested claims
  *   are made first, so a disclosed value may hold digests of its own (recursive disclosure).
  *   "_sd", "..." and "_sd_alg" can never be disclosed claim names.
  * - A disclosure frame is a JSON object: "_sd" lists the names (in an object) or indices (in an

@@ -114,6 +114,7 @@ int oid4vci_credential(struct depository *d, const struct oid4vci_credential_req
 	struct store_vci_token t;
 	struct store_vci_offer o;
 	struct audit_txn txn;
+	struct sdjwt_issuer issuer;
 	char id[STORE_ID_MAX + 1], cid[64], actor[STORE_ID_MAX + 16];
 	const char *token = NULL;
 	json_t *creds = NULL;
@@ -124,6 +125,7 @@ int oid4vci_credential(struct depository *d, const struct oid4vci_credential_req
 	*oauth = NULL;
 	*out = NULL;
 	memset(keys, 0, sizeof(keys));
+	memset(&issuer, 0, sizeof(issuer));
 	if ((rc = access_token(d, r, now, &t, &token, &dpop, oauth, err)))
 		return rc;
 	if ((rc = store_vci_offer_get(d->store, t.offer_id, &o, err)))
@@ -195,12 +197,16 @@ int oid4vci_credential(struct depository *d, const struct oid4vci_credential_req
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* The wallet key and chain once for the whole batch. */
+	if ((rc = registry_sdjwt_issuer_load(d, &issuer, err)))
+		goto out;
 	for (i = 0; i < nkeys && !rc; i++) {
 		struct sdjwt_issue_options opt = {
 		        .vct = strcmp(o.vct, "eu-learning") == 0 ? SDJWT_VCT_EU_LEARNING
 		                                                 : SDJWT_VCT_OWN,
 		        .holder_jwk = keys[i].jwk,
 		        .now = now / 1000,
+		        .issuer = &issuer,
 		};
 		char detail[200];
 		struct buf sd;
@@ -220,6 +226,7 @@ int oid4vci_credential(struct depository *d, const struct oid4vci_credential_req
 		buf_release(&sd);
 	}
 out:
+	registry_sdjwt_issuer_release(&issuer);
 	if (in_txn)
 		rc = audit_txn_end(&txn, rc, err);
 	for (i = 0; i < OID4VCI_BATCH_MAX; i++) {

@@ -147,6 +147,31 @@ static int eu_claims(const struct store_achievement *a, const struct store_insti
 	return 0;
 }
 
+int registry_sdjwt_issuer_load(struct depository *d, struct sdjwt_issuer *is, struct ok_error *err)
+{
+	struct buf chain;
+	int rc;
+
+	memset(is, 0, sizeof(*is));
+	buf_init(&chain, KEYS_WALLET_PEM_MAX);
+	rc = keys_wallet_load(d->dir, &is->signer, &chain, err);
+	if (!rc)
+		rc = jose_x509_chain_x5c(chain.data, chain.len, &is->x5c, err);
+	buf_release(&chain);
+	if (rc)
+		registry_sdjwt_issuer_release(is);
+	return rc;
+}
+
+void registry_sdjwt_issuer_release(struct sdjwt_issuer *is)
+{
+	if (!is)
+		return;
+	jose_signer_release(&is->signer);
+	json_decref(is->x5c);
+	memset(is, 0, sizeof(*is));
+}
+
 int registry_sdjwt_issue(struct depository *d, const char *achievement_id, const char *institution,
                          const struct sdjwt_issue_options *o, const char *actor,
                          const char *purpose, struct buf *out, struct ok_error *err)
@@ -156,16 +181,15 @@ int registry_sdjwt_issue(struct depository *d, const char *achievement_id, const
 	struct store_achievement a;
 	struct store_institution inst;
 	struct learner_view learner;
-	struct jose_signer signer;
+	struct sdjwt_issuer own;
+	const struct sdjwt_issuer *issuer = o->issuer ? o->issuer : &own;
 	struct jose_jwk holder = {0};
-	struct buf chain;
-	json_t *claims = NULL, *frame = NULL, *header = NULL, *x5c = NULL, *cnf = NULL;
+	json_t *claims = NULL, *frame = NULL, *header = NULL, *cnf = NULL;
 	char vct[DEPOSITORY_HOST_MAX + 64], detail[64];
 	bool read = false;
 	int rc;
 
-	memset(&signer, 0, sizeof(signer));
-	buf_init(&chain, KEYS_WALLET_PEM_MAX);
+	memset(&own, 0, sizeof(own));
 	if (!purpose)
 		purpose = "issuance";
 	if (life < 60 || life > SDJWT_LIFETIME_MAX)
@@ -179,8 +203,7 @@ int registry_sdjwt_issue(struct depository *d, const char *achievement_id, const
 	}
 	if ((rc = registry_achievement_get(d, achievement_id, institution, &a, err)) ||
 	    (rc = store_institution_get(d->store, a.institution, &inst, err)) ||
-	    (rc = keys_wallet_load(d->dir, &signer, &chain, err)) ||
-	    (rc = jose_x509_chain_x5c(chain.data, chain.len, &x5c, err)))
+	    (!o->issuer && (rc = registry_sdjwt_issuer_load(d, &own, err))))
 		goto out;
 	if ((rc = registry_learner_read(d, NULL, a.learner_id, actor, purpose, &learner, err)))
 		goto out;
@@ -221,12 +244,12 @@ int registry_sdjwt_issue(struct depository *d, const char *achievement_id, const
 		                    json_pack("{s:{s:I,s:s}}", "status_list", "idx",
 		                              (json_int_t)a.status_index, "uri", uri));
 	}
-	header = json_pack("{s:s,s:O}", "typ", SDJWT_VC_TYP, "x5c", x5c);
+	header = json_pack("{s:s,s:O}", "typ", SDJWT_VC_TYP, "x5c", issuer->x5c);
 	if (!header) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = jose_sdjwt_issue(claims, frame, header, &signer, out, err)))
+	if ((rc = jose_sdjwt_issue(claims, frame, header, &issuer->signer, out, err)))
 		goto out;
 	if (ok_format(detail, sizeof(detail), "format=sd-jwt vct=%s",
 	              o->vct == SDJWT_VCT_EU_LEARNING ? "eu-learning" : "own"))
@@ -247,10 +270,8 @@ out:
 	json_decref(claims);
 	json_decref(frame);
 	json_decref(header);
-	json_decref(x5c);
 	json_decref(cnf);
 	jose_jwk_release(&holder);
-	jose_signer_release(&signer);
-	buf_release(&chain);
+	registry_sdjwt_issuer_release(&own);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "depository/depository.h"
+#include "jose/jwk.h"
 
 #define SDJWT_VC_TYP              "dc+sd-jwt"
 #define SDJWT_VCT_EU_LEARNING_URN "urn:eu.europa.ec.eudi:learning:credential:1"
@@ -27,11 +28,22 @@ enum sdjwt_vct {
 	SDJWT_VCT_EU_LEARNING, /* the EU Learning Credential's claims */
 };
 
+/* The wallet key and its chain (as x5c), read and parsed once for the credentials of one request
+ * (a batch), not once per credential. */
+struct sdjwt_issuer {
+	struct jose_signer signer;
+	json_t *x5c;
+};
+
+int registry_sdjwt_issuer_load(struct depository *d, struct sdjwt_issuer *is, struct ok_error *err);
+void registry_sdjwt_issuer_release(struct sdjwt_issuer *is);
+
 struct sdjwt_issue_options {
 	enum sdjwt_vct vct;
 	const json_t *holder_jwk; /* the wallet's public key, becomes cnf.jwk (NULL: none) */
 	int64_t lifetime_s;       /* exp - iat (0: SDJWT_LIFETIME_DEFAULT) */
 	int64_t now;              /* iat, seconds since the epoch (0: the clock) */
+	const struct sdjwt_issuer *issuer; /* loaded by the caller (NULL: loaded for this one) */
 };
 
 /* "own" or "eu-learning". */

@@ -110,10 +110,8 @@ int registry_token_status_list(struct depository *d, int64_t n, struct buf *body
                                char etag[STORE_ETAG_MAX], struct ok_error *err)
 {
 	struct store_status_list list;
-	struct audit_txn txn;
+	char subject[48], detail[64];
 	int64_t cached = -1, version;
-	unsigned char h[16];
-	char hex[33];
 	int rc;
 
 	rc = store_status_list_get(d->store, n, &list, err);
@@ -148,29 +146,15 @@ int registry_token_status_list(struct depository *d, int64_t n, struct buf *body
 	if (!rc && cached == version)
 		return 0;
 	buf_reset(body);
+	/* As for the Bitstring lists: never bits read from a store whose records moved. */
+	if ((rc = store_moved(d->store, err)))
+		return rc;
 	if ((rc = sign_token_list(d, n, list.size, body, err)))
 		return rc;
-	crypto_generichash(h, sizeof(h), (const unsigned char *)body->data, body->len, NULL, 0);
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	if (ok_format(etag, STORE_ETAG_MAX, "\"%s\"", hex))
-		return ok_fail(err, OK_EINTERNAL, "STORE_ETAG_MAX is too small for an ETag");
-	/* Kept as the Bitstring lists are; a failure to keep it does not fail the answer. */
-	if (audit_txn_begin(d, &txn, NULL) == 0) {
-		char subject[48], detail[64];
-
-		if (ok_format(subject, sizeof(subject), "statuslists/%lld", (long long)n) ||
-		    ok_format(detail, sizeof(detail), "key=wallet version=%lld",
-		              (long long)version))
-			rc = OK_EINTERNAL;
-		else
-			rc = store_status_cache_put(d->store, CACHE_PURPOSE, n, version, etag, body,
-			                            NULL);
-		if (!rc)
-			rc = audit_txn_event(&txn, AUDIT_SYSTEM_STATUS, "status.sign", subject,
-			                     "status", detail, NULL);
-		audit_txn_end(&txn, rc, NULL);
-	}
-	return 0;
+	if (ok_format(subject, sizeof(subject), "statuslists/%lld", (long long)n) ||
+	    ok_format(detail, sizeof(detail), "key=wallet version=%lld", (long long)version))
+		return ok_fail(err, OK_EINTERNAL, "a status list's name does not fit");
+	return registry_status_keep(d, CACHE_PURPOSE, n, version, subject, detail, body, etag, err);
 }
 
 int registry_token_status_local(struct depository *d, const char *uri, int64_t idx, int *status,

@@ -381,9 +381,7 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
                                     struct ok_error *err)
 {
 	struct store_status_list list;
-	struct audit_txn txn;
-	unsigned char h[16];
-	char hex[33];
+	char subject[48], detail[64];
 	int64_t cached_version = -1, version;
 	int rc;
 
@@ -417,21 +415,30 @@ int registry_status_list_credential(struct depository *d, const char *purpose, i
 		return rc;
 	if ((rc = sign_list(d, purpose, n, list.size, body, err)))
 		return rc;
+	if (ok_format(subject, sizeof(subject), "status/%s/%lld", purpose, (long long)n) ||
+	    ok_format(detail, sizeof(detail), "key=%lu version=%lld",
+	              (unsigned long)d->issuer_key_id, (long long)version))
+		return ok_fail(err, OK_EINTERNAL, "a status list's name does not fit");
+	return registry_status_keep(d, purpose, n, version, subject, detail, body, etag, err);
+}
+
+int registry_status_keep(struct depository *d, const char *purpose, int64_t n, int64_t version,
+                         const char *subject, const char *detail, const struct buf *body,
+                         char etag[STORE_ETAG_MAX], struct ok_error *err)
+{
+	struct audit_txn txn;
+	unsigned char h[16];
+	char hex[33];
+	int rc;
+
 	crypto_generichash(h, sizeof(h), (const unsigned char *)body->data, body->len, NULL, 0);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	if (ok_format(etag, STORE_ETAG_MAX, "\"%s\"", hex))
 		return ok_fail(err, OK_EINTERNAL, "STORE_ETAG_MAX is too small for an ETag");
-	/* Keeping it is an optimisation: a failure (read-only store) does not fail the answer. */
+	/* Keeping it is an optimisation: a failure (read-only store) does not fail the answer. A
+	 * use of a signing key: on record with the list it signed. */
 	if (audit_txn_begin(d, &txn, NULL) == 0) {
-		char subject[48], detail[64];
-		/* A use of the issuer key: on record with the list it signed. */
-		if (ok_format(subject, sizeof(subject), "status/%s/%lld", purpose, (long long)n) ||
-		    ok_format(detail, sizeof(detail), "key=%lu version=%lld",
-		              (unsigned long)d->issuer_key_id, (long long)version))
-			rc = OK_EINTERNAL;
-		else
-			rc = store_status_cache_put(d->store, purpose, n, version, etag, body,
-			                            NULL);
+		rc = store_status_cache_put(d->store, purpose, n, version, etag, body, NULL);
 		if (!rc)
 			rc = audit_txn_event(&txn, AUDIT_SYSTEM_STATUS, "status.sign", subject,
 			                     "status", detail, NULL);

@@ -66,6 +66,15 @@ int registry_status_change_by_record(struct depository *d, const char *instituti
                                      struct store_achievement *out, struct ok_error *err);
 
 /*
+ * Keeps a status list just signed (body) in the list cache under purpose with its version, and
+ * fills etag (a quoted hash of body); the signing goes on record as a status.sign event of
+ * subject with detail. Failing to keep it (a read-only store) does not fail: it is a cache.
+ */
+int registry_status_keep(struct depository *d, const char *purpose, int64_t n, int64_t version,
+                         const char *subject, const char *detail, const struct buf *body,
+                         char etag[STORE_ETAG_MAX], struct ok_error *err);
+
+/*
  * The signed BitstringStatusListCredential of list n for purpose ("revocation" or
  * "suspension"), as JSON text appended to body, with its ETag (a quoted string).
  */

@@ -1,75 +1,44 @@
 /* The PostgreSQL side of the store's wallet-issuance area (see vci.h). */
 #include "store/pg_internal.h"
 #include "store/vci.h"
+#include "store/vci_sql.h"
 
-#define OFFER_COLS                                                                         \
-	"id, offer_hash, code_hash, pin_hash, learner_id, achievements, vct, created_by, " \
-	"pin_tries, created_ms, expires_ms, redeemed_ms"
-static const struct pg_col offer_col[] = {
-        PG_COL(struct store_vci_offer, id, PG_TEXT),
-        PG_COL(struct store_vci_offer, offer_hash, PG_BLOB),
-        PG_COL(struct store_vci_offer, code_hash, PG_BLOB),
-        PG_COL(struct store_vci_offer, pin_hash, PG_BLOB),
-        PG_COL(struct store_vci_offer, learner_id, PG_TEXT),
-        PG_COL(struct store_vci_offer, achievements, PG_TEXT),
-        PG_COL(struct store_vci_offer, vct, PG_TEXT),
-        PG_COL(struct store_vci_offer, created_by, PG_TEXT),
-        PG_COL(struct store_vci_offer, pin_tries, PG_INT),
-        PG_COL(struct store_vci_offer, created_ms, PG_INT),
-        PG_COL(struct store_vci_offer, expires_ms, PG_INT),
-        PG_COL(struct store_vci_offer, redeemed_ms, PG_INT),
-};
+/* The back end's spelling of parameter n and of a column of a row (vci_sql.h). */
+#define P(n)            "$" #n
+#define OFFER_COL(f, t) PG_COL(struct store_vci_offer, f, t),
+#define TOKEN_COL(f, t) PG_COL(struct store_vci_token, f, t),
+
+static const struct pg_col offer_col[] = {VCI_OFFER_COLUMNS(OFFER_COL, PG_TEXT, PG_BLOB, PG_INT)};
 static const struct pg_cols offer_cols = PG_COLS(offer_col);
-
-#define TOKEN_COLS "token_hash, offer_id, jkt, created_ms, expires_ms"
-static const struct pg_col token_col[] = {
-        PG_COL(struct store_vci_token, token_hash, PG_BLOB),
-        PG_COL(struct store_vci_token, offer_id, PG_TEXT),
-        PG_COL(struct store_vci_token, jkt, PG_TEXT),
-        PG_COL(struct store_vci_token, created_ms, PG_INT),
-        PG_COL(struct store_vci_token, expires_ms, PG_INT),
-};
+static const struct pg_col token_col[] = {VCI_TOKEN_COLUMNS(TOKEN_COL, PG_TEXT, PG_BLOB, PG_INT)};
 static const struct pg_cols token_cols = PG_COLS(token_col);
 
-static const struct pg_query OFFER_PUT = {
-        "INSERT INTO vci_offer (" OFFER_COLS
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        "keep a credential offer", &offer_cols, NULL};
-static const struct pg_query OFFER_GET = {"SELECT " OFFER_COLS " FROM vci_offer WHERE id = $1",
-                                          "read a credential offer", NULL, &offer_cols};
-static const struct pg_query OFFER_BY_TOKEN = {"SELECT " OFFER_COLS
-                                               " FROM vci_offer WHERE offer_hash = $1",
+static const struct pg_query OFFER_PUT = {VCI_OFFER_PUT(P), "keep a credential offer", &offer_cols,
+                                          NULL};
+static const struct pg_query OFFER_GET = {VCI_OFFER_WHERE("id", P), "read a credential offer", NULL,
+                                          &offer_cols};
+static const struct pg_query OFFER_BY_TOKEN = {VCI_OFFER_WHERE("offer_hash", P),
                                                "read a credential offer", NULL, &offer_cols};
-static const struct pg_query OFFER_BY_CODE = {"SELECT " OFFER_COLS
-                                              " FROM vci_offer WHERE code_hash = $1",
+static const struct pg_query OFFER_BY_CODE = {VCI_OFFER_WHERE("code_hash", P),
                                               "read a credential offer", NULL, &offer_cols};
-static const struct pg_query OFFER_REDEEM = {
-        "UPDATE vci_offer SET redeemed_ms = $2 WHERE id = $1 AND redeemed_ms = 0",
-        "redeem a credential offer", NULL, NULL};
+static const struct pg_query OFFER_REDEEM = {VCI_OFFER_REDEEM(P), "redeem a credential offer", NULL,
+                                             NULL};
 static const struct pg_query OFFER_WRONG_PIN = {
-        /* SET's right-hand sides read the row as it was: the burn follows this very count,
-         * whatever another server does with the offer at the same time. */
-        "UPDATE vci_offer SET pin_tries = pin_tries + 1, redeemed_ms = CASE WHEN pin_tries + 1 "
-        ">= $2 THEN $3 ELSE redeemed_ms END WHERE id = $1 AND redeemed_ms = 0 "
-        "RETURNING pin_tries AS n",
-        "count a wrong transaction code", NULL, &pg_count_cols};
-static const struct pg_query TOKEN_PUT = {"INSERT INTO vci_token (" TOKEN_COLS
-                                          ") VALUES ($1, $2, $3, $4, $5)",
-                                          "keep an access token", &token_cols, NULL};
-static const struct pg_query TOKEN_FIND = {"SELECT " TOKEN_COLS
-                                           " FROM vci_token WHERE token_hash = $1",
-                                           "read an access token", NULL, &token_cols};
+        VCI_OFFER_WRONG_PIN(P), "count a wrong transaction code", NULL, &pg_count_cols};
+static const struct pg_query TOKEN_PUT = {VCI_TOKEN_PUT(P), "keep an access token", &token_cols,
+                                          NULL};
+static const struct pg_query TOKEN_FIND = {VCI_TOKEN_FIND(P), "read an access token", NULL,
+                                           &token_cols};
+/* The one statement the dialects spell apart. */
 static const struct pg_query ONCE_PUT = {
         "INSERT INTO vci_once (hash, expires_ms) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         "keep a single-use value", NULL, NULL};
-static const struct pg_query ONCE_TAKE = {
-        "DELETE FROM vci_once WHERE hash = $1 AND expires_ms > $2", "take a single-use value", NULL,
-        NULL};
-static const struct pg_query PRUNE_OFFERS = {"DELETE FROM vci_offer WHERE expires_ms < $1",
+static const struct pg_query ONCE_TAKE = {VCI_ONCE_TAKE(P), "take a single-use value", NULL, NULL};
+static const struct pg_query PRUNE_OFFERS = {VCI_PRUNE("vci_offer", P),
                                              "forget expired credential offers", NULL, NULL};
-static const struct pg_query PRUNE_TOKENS = {"DELETE FROM vci_token WHERE expires_ms < $1",
+static const struct pg_query PRUNE_TOKENS = {VCI_PRUNE("vci_token", P),
                                              "forget expired access tokens", NULL, NULL};
-static const struct pg_query PRUNE_ONCE = {"DELETE FROM vci_once WHERE expires_ms < $1",
+static const struct pg_query PRUNE_ONCE = {VCI_PRUNE("vci_once", P),
                                            "forget expired single-use values", NULL, NULL};
 
 static int offer_put(struct store *base, const struct store_vci_offer *o, struct ok_error *err)

@@ -1,80 +1,50 @@
 /* The SQLite side of the store's wallet-issuance area (see vci.h). */
 #include "store/sqlite_internal.h"
 #include "store/vci.h"
+#include "store/vci_sql.h"
 
-#define OFFER_COLS                                                                         \
-	"id, offer_hash, code_hash, pin_hash, learner_id, achievements, vct, created_by, " \
-	"pin_tries, created_ms, expires_ms, redeemed_ms"
+/* The back end's spelling of parameter n and of a column of a row (vci_sql.h). */
+#define P(n)            "?" #n
+#define OFFER_COL(f, t) SQLITE_COL(struct store_vci_offer, f, t),
+#define TOKEN_COL(f, t) SQLITE_COL(struct store_vci_token, f, t),
+
 static const struct sqlite_col offer_col[] = {
-        SQLITE_COL(struct store_vci_offer, id, SQ_TEXT),
-        SQLITE_COL(struct store_vci_offer, offer_hash, SQ_BLOB),
-        SQLITE_COL(struct store_vci_offer, code_hash, SQ_BLOB),
-        SQLITE_COL(struct store_vci_offer, pin_hash, SQ_BLOB),
-        SQLITE_COL(struct store_vci_offer, learner_id, SQ_TEXT),
-        SQLITE_COL(struct store_vci_offer, achievements, SQ_TEXT),
-        SQLITE_COL(struct store_vci_offer, vct, SQ_TEXT),
-        SQLITE_COL(struct store_vci_offer, created_by, SQ_TEXT),
-        SQLITE_COL(struct store_vci_offer, pin_tries, SQ_INT),
-        SQLITE_COL(struct store_vci_offer, created_ms, SQ_INT),
-        SQLITE_COL(struct store_vci_offer, expires_ms, SQ_INT),
-        SQLITE_COL(struct store_vci_offer, redeemed_ms, SQ_INT),
-};
+        VCI_OFFER_COLUMNS(OFFER_COL, SQ_TEXT, SQ_BLOB, SQ_INT)};
 static const struct sqlite_cols offer_cols = SQLITE_COLS(offer_col);
-
-#define TOKEN_COLS "token_hash, offer_id, jkt, created_ms, expires_ms"
 static const struct sqlite_col token_col[] = {
-        SQLITE_COL(struct store_vci_token, token_hash, SQ_BLOB),
-        SQLITE_COL(struct store_vci_token, offer_id, SQ_TEXT),
-        SQLITE_COL(struct store_vci_token, jkt, SQ_TEXT),
-        SQLITE_COL(struct store_vci_token, created_ms, SQ_INT),
-        SQLITE_COL(struct store_vci_token, expires_ms, SQ_INT),
-};
+        VCI_TOKEN_COLUMNS(TOKEN_COL, SQ_TEXT, SQ_BLOB, SQ_INT)};
 static const struct sqlite_cols token_cols = SQLITE_COLS(token_col);
 
-static const struct sqlite_query OFFER_PUT = {ST_VCI_OFFER_PUT,
-                                              "INSERT INTO vci_offer (" OFFER_COLS
-                                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+static const struct sqlite_query OFFER_PUT = {ST_VCI_OFFER_PUT, VCI_OFFER_PUT(P),
                                               "keep a credential offer", &offer_cols, NULL};
-static const struct sqlite_query OFFER_GET = {ST_VCI_OFFER_GET,
-                                              "SELECT " OFFER_COLS " FROM vci_offer WHERE id = ?",
+static const struct sqlite_query OFFER_GET = {ST_VCI_OFFER_GET, VCI_OFFER_WHERE("id", P),
                                               "read a credential offer", NULL, &offer_cols};
-static const struct sqlite_query OFFER_BY_TOKEN = {
-        ST_VCI_OFFER_BY_TOKEN, "SELECT " OFFER_COLS " FROM vci_offer WHERE offer_hash = ?",
-        "read a credential offer", NULL, &offer_cols};
-static const struct sqlite_query OFFER_BY_CODE = {
-        ST_VCI_OFFER_BY_CODE, "SELECT " OFFER_COLS " FROM vci_offer WHERE code_hash = ?",
-        "read a credential offer", NULL, &offer_cols};
-static const struct sqlite_query OFFER_REDEEM = {
-        ST_VCI_OFFER_REDEEM,
-        "UPDATE vci_offer SET redeemed_ms = ?2 WHERE id = ?1 AND redeemed_ms = 0",
-        "redeem a credential offer", NULL, NULL};
-static const struct sqlite_query OFFER_WRONG_PIN = {
-        ST_VCI_OFFER_WRONG_PIN,
-        /* SET's right-hand sides read the row as it was: the burn follows this very count. */
-        "UPDATE vci_offer SET pin_tries = pin_tries + 1, redeemed_ms = CASE WHEN pin_tries + 1 "
-        ">= ?2 THEN ?3 ELSE redeemed_ms END WHERE id = ?1 AND redeemed_ms = 0 "
-        "RETURNING pin_tries AS n",
-        "count a wrong transaction code", NULL, &sqlite_count_cols};
-static const struct sqlite_query TOKEN_PUT = {
-        ST_VCI_TOKEN_PUT, "INSERT INTO vci_token (" TOKEN_COLS ") VALUES (?, ?, ?, ?, ?)",
-        "keep an access token", &token_cols, NULL};
-static const struct sqlite_query TOKEN_FIND = {
-        ST_VCI_TOKEN_FIND, "SELECT " TOKEN_COLS " FROM vci_token WHERE token_hash = ?",
-        "read an access token", NULL, &token_cols};
+static const struct sqlite_query OFFER_BY_TOKEN = {ST_VCI_OFFER_BY_TOKEN,
+                                                   VCI_OFFER_WHERE("offer_hash", P),
+                                                   "read a credential offer", NULL, &offer_cols};
+static const struct sqlite_query OFFER_BY_CODE = {ST_VCI_OFFER_BY_CODE,
+                                                  VCI_OFFER_WHERE("code_hash", P),
+                                                  "read a credential offer", NULL, &offer_cols};
+static const struct sqlite_query OFFER_REDEEM = {ST_VCI_OFFER_REDEEM, VCI_OFFER_REDEEM(P),
+                                                 "redeem a credential offer", NULL, NULL};
+static const struct sqlite_query OFFER_WRONG_PIN = {ST_VCI_OFFER_WRONG_PIN, VCI_OFFER_WRONG_PIN(P),
+                                                    "count a wrong transaction code", NULL,
+                                                    &sqlite_count_cols};
+static const struct sqlite_query TOKEN_PUT = {ST_VCI_TOKEN_PUT, VCI_TOKEN_PUT(P),
+                                              "keep an access token", &token_cols, NULL};
+static const struct sqlite_query TOKEN_FIND = {ST_VCI_TOKEN_FIND, VCI_TOKEN_FIND(P),
+                                               "read an access token", NULL, &token_cols};
+/* The one statement the dialects spell apart. */
 static const struct sqlite_query ONCE_PUT = {
         ST_VCI_ONCE_PUT, "INSERT OR IGNORE INTO vci_once (hash, expires_ms) VALUES (?, ?)",
         "keep a single-use value", NULL, NULL};
-static const struct sqlite_query ONCE_TAKE = {
-        ST_VCI_ONCE_TAKE, "DELETE FROM vci_once WHERE hash = ? AND expires_ms > ?",
-        "take a single-use value", NULL, NULL};
-static const struct sqlite_query PRUNE_OFFERS = {ST_VCI_PRUNE_OFFERS,
-                                                 "DELETE FROM vci_offer WHERE expires_ms < ?",
+static const struct sqlite_query ONCE_TAKE = {ST_VCI_ONCE_TAKE, VCI_ONCE_TAKE(P),
+                                              "take a single-use value", NULL, NULL};
+static const struct sqlite_query PRUNE_OFFERS = {ST_VCI_PRUNE_OFFERS, VCI_PRUNE("vci_offer", P),
                                                  "forget expired credential offers", NULL, NULL};
-static const struct sqlite_query PRUNE_TOKENS = {ST_VCI_PRUNE_TOKENS,
-                                                 "DELETE FROM vci_token WHERE expires_ms < ?",
+static const struct sqlite_query PRUNE_TOKENS = {ST_VCI_PRUNE_TOKENS, VCI_PRUNE("vci_token", P),
                                                  "forget expired access tokens", NULL, NULL};
-static const struct sqlite_query PRUNE_ONCE = {ST_VCI_PRUNE_ONCE,
-                                               "DELETE FROM vci_once WHERE expires_ms < ?",
+static const struct sqlite_query PRUNE_ONCE = {ST_VCI_PRUNE_ONCE, VCI_PRUNE("vci_once", P),
                                                "forget expired single-use values", NULL, NULL};
 
 static int offer_put(struct store *base, const struct store_vci_offer *o, struct ok_error *err)

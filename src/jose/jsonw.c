@@ -1,0 +1,107 @@
+/* Compact JSON writing into a struct buf (see jsonw.h). */
+#include "jose/jsonw.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+int jose_jsonw_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+	int rc = buf_addch(b, '"');
+
+	for (i = 0; i < n && !rc; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc = buf_add(b, s + run, i - run);
+		if (!rc)
+			rc = c == '"' || c == '\\' ? buf_add(b, (const char[]){'\\', (char)c}, 2)
+			                           : buf_add(b, esc, sizeof(esc));
+		run = i + 1;
+	}
+	if (!rc)
+		rc = buf_add(b, s + run, n - run);
+	return rc ? rc : buf_addch(b, '"');
+}
+
+static int write_value(struct buf *b, const json_t *v, int depth)
+{
+	char num[32];
+	const char *key;
+	json_t *m;
+	size_t i;
+	int rc = 0;
+
+	if (depth > JOSE_JSONW_DEPTH_MAX)
+		return OK_ETOOBIG;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		rc = buf_addch(b, '{');
+		i = 0;
+		json_object_foreach((json_t *)v, key, m)
+		{
+			if (!rc && i++)
+				rc = buf_addch(b, ',');
+			if (!rc)
+				rc = jose_jsonw_str(b, key, strlen(key));
+			if (!rc)
+				rc = buf_addch(b, ':');
+			if (!rc)
+				rc = write_value(b, m, depth + 1);
+			if (rc)
+				break;
+		}
+		return rc ? rc : buf_addch(b, '}');
+	case JSON_ARRAY:
+		rc = buf_addch(b, '[');
+		json_array_foreach(v, i, m)
+		{
+			if (!rc && i)
+				rc = buf_addch(b, ',');
+			if (!rc)
+				rc = write_value(b, m, depth + 1);
+			if (rc)
+				break;
+		}
+		return rc ? rc : buf_addch(b, ']');
+	case JSON_STRING:
+		return jose_jsonw_str(b, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf_addstr(b, num);
+	case JSON_REAL: {
+		/* Rare in claims: jansson's own writing keeps its choice of digits. */
+		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		if (!text)
+			return OK_ENOMEM;
+		rc = buf_addstr(b, text);
+		free(text);
+		return rc;
+	}
+	case JSON_TRUE:
+		return buf_addstr(b, "true");
+	case JSON_FALSE:
+		return buf_addstr(b, "false");
+	case JSON_NULL:
+		return buf_addstr(b, "null");
+	}
+	return OK_EINPUT;
+}
+
+int jose_jsonw(struct buf *out, const json_t *v)
+{
+	size_t start = out->len;
+	int rc = v ? write_value(out, v, 0) : OK_EINPUT;
+
+	if (rc)
+		buf_truncate(out, start);
+	return rc;
+}
