@@ -502,8 +502,17 @@ struct walk {
 	int presenting;                 /* apply only the disclosures the frame selects */
 	char (*seen)[DIGEST_CHARS + 1]; /* grown as digests are met, up to the bound */
 	size_t nseen, cap;
+	const char *const *plain_only; /* top-level claims no disclosure may give (NULL: none) */
 	struct ok_error *err;
 };
+
+static int named_in(const char *const *names, const char *name)
+{
+	for (; names && *names; names++)
+		if (strcmp(*names, name) == 0)
+			return 1;
+	return 0;
+}
 
 static struct disc *find(struct walk *w, const char *digest)
 {
@@ -607,6 +616,11 @@ static int walk_object(struct walk *w, const json_t *in, const json_t *frame, in
 			goto out;
 		}
 		name = json_string_value(json_array_get(d->arr, 1));
+		if (depth == 0 && named_in(w->plain_only, name)) {
+			rc = fail(w->err, OK_EINVALID, "disclosure",
+			          "a claim that must be in the clear came as a disclosure");
+			goto out;
+		}
 		f = sub_frame(frame, name);
 		if (w->presenting && !selected(f))
 			continue;
@@ -702,9 +716,9 @@ static int cmp_digest(const void *a, const void *b)
 /* Applies the disclosures to payload; *out gets the claims. In verifying, every disclosure
  * must be used and no digest may appear twice. */
 static int apply(struct parsed *p, const json_t *payload, const json_t *frame, int presenting,
-                 json_t **out, struct ok_error *err)
+                 const char *const *plain_only, json_t **out, struct ok_error *err)
 {
-	struct walk w = {.p = p, .presenting = presenting, .err = err};
+	struct walk w = {.p = p, .presenting = presenting, .plain_only = plain_only, .err = err};
 	const json_t *alg = json_object_get(payload, "_sd_alg");
 	size_t i;
 	int rc;
@@ -763,7 +777,7 @@ int jose_sdjwt_present(const char *sdjwt, size_t n, const json_t *frame,
 	if (!rc)
 		rc = read_payload(&p, any, &jws, &payload, err);
 	if (!rc)
-		rc = apply(&p, payload, frame, 1, &claims, err);
+		rc = apply(&p, payload, frame, 1, NULL, &claims, err);
 	if (rc)
 		goto out;
 	if (buf_add(out, p.jws, p.jws_len) || buf_addch(out, '~')) {
@@ -937,7 +951,7 @@ int jose_sdjwt_verify(const char *s, size_t n, const struct jose_sdjwt_expect *x
 		rc = jose_jws_verify(&jws, &key, err);
 	if (rc)
 		goto out;
-	rc = apply(&p, payload, NULL, 0, &r->claims, err);
+	rc = apply(&p, payload, NULL, 0, x->plain_only, &r->claims, err);
 	if (rc)
 		goto out;
 	if (p.kb) {

@@ -83,6 +83,9 @@ struct jose_sdjwt_expect {
 	const char *aud, *nonce; /* the KB-JWT must carry these (NULL: not checked) */
 	int64_t now;             /* seconds since the epoch */
 	int64_t kb_max_age_s;    /* how old a KB-JWT's iat may be (0: 300 s) */
+	/* Top-level claims that must be in the clear: a disclosure of one of these names fails
+	 * the verification (NULL-terminated; NULL: none). */
+	const char *const *plain_only;
 };
 
 struct jose_sdjwt_result {

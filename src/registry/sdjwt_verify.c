@@ -156,8 +156,13 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 	unsigned checks = o->checks ? o->checks : VERIFY_ALL;
 	struct jose_sdjwt_result sr;
 	struct issuer_ctx ic = {.now = (int64_t)time(NULL)};
+	/* SD-JWT VC: these are never selectively disclosable, so that a holder cannot leave out
+	 * the status, the expiry or the key binding. */
+	static const char *const plain_only[] = {"iss", "nbf",           "exp",    "cnf",
+	                                         "vct", "vct#integrity", "status", NULL};
 	struct jose_sdjwt_expect x = {
 	        .algs = JOSE_ALG_ES256,
+	        .plain_only = plain_only,
 	        .issuer_key = issuer_key,
 	        .ctx = &ic,
 	        .typ = SDJWT_VC_TYP,

@@ -300,6 +300,45 @@ static void disclosure_of(const char *json, struct buf *b64, char digest[44])
 	sodium_bin2base64(digest, 44, h, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+/* Claims the caller names as plain-only (SD-JWT VC: status, exp, cnf, ...) refuse the
+ * SD-JWT when they came as a disclosure, at the top level only; in the clear they pass. */
+static void test_plain_only(void **state)
+{
+	static const char *const plain_only[] = {"exp", "status", NULL};
+	struct keys *k = *state;
+	struct jose_sdjwt_expect x = expect(k);
+	json_t *claims = json_pack("{s:s,s:I,s:{s:s}}", "given_name", "Anna", "exp",
+	                           (json_int_t)time(NULL) + 3600, "status", "uri", "https://x/1");
+	json_t *hidden = json_pack("{s:[s,s]}", "_sd", "given_name", "status");
+	json_t *clear = json_pack("{s:[s]}", "_sd", "given_name");
+	json_t *nested = json_pack("{s:{s:[s]}}", "status", "_sd", "uri");
+	struct buf sd;
+	struct ok_error err;
+
+	x.plain_only = plain_only;
+	buf_init(&sd, JOSE_SDJWT_MAX);
+	issue(k, claims, hidden, &sd);
+	assert_int_equal(verify(k, sd.data, &x, NULL, &err), OK_EINVALID);
+	assert_string_equal(err.field, "disclosure");
+	assert_non_null(strstr(err.message, "in the clear"));
+	/* Without the list the same SD-JWT verifies (plain SD-JWT allows it). */
+	x.plain_only = NULL;
+	assert_int_equal(verify(k, sd.data, &x, NULL, &err), 0);
+	x.plain_only = plain_only;
+	buf_reset(&sd);
+	issue(k, claims, clear, &sd);
+	assert_int_equal(verify(k, sd.data, &x, NULL, &err), 0);
+	/* A member inside status may be disclosed: the rule is about the claim itself. */
+	buf_reset(&sd);
+	issue(k, claims, nested, &sd);
+	assert_int_equal(verify(k, sd.data, &x, NULL, &err), 0);
+	buf_release(&sd);
+	json_decref(claims);
+	json_decref(hidden);
+	json_decref(clear);
+	json_decref(nested);
+}
+
 static void test_refused(void **state)
 {
 	struct keys *k = *state;
@@ -466,10 +505,9 @@ static void test_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_cases),
-	        cmocka_unit_test(test_issued_shape),
-	        cmocka_unit_test(test_escaped_claims),
-	        cmocka_unit_test(test_refused),
+	        cmocka_unit_test(test_cases),          cmocka_unit_test(test_issued_shape),
+	        cmocka_unit_test(test_escaped_claims), cmocka_unit_test(test_refused),
+	        cmocka_unit_test(test_plain_only),
 	};
 
 	if (sodium_init() < 0)
