@@ -86,7 +86,7 @@ static int cycle(void *p)
 	if (!(text = json_dumps(tok, JSON_COMPACT)) || buf_addstr(&form, "vp_token=") ||
 	    url_add(&form, text) || buf_addstr(&form, "&state=") ||
 	    url_add(&form, json_string_value(json_object_get(payload, "state"))) ||
-	    oid4vp_response(&c->d, made.id, form.data, form.len, &reply, &err) ||
+	    oid4vp_response(&c->d, NULL, made.id, form.data, form.len, &reply, &err) ||
 	    oid4vp_result(&c->d, made.view, &doc, &err))
 		goto out;
 	if (strcmp(json_string_value(json_object_get(doc, "status")), "verified") != 0) {
