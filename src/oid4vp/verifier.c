@@ -290,7 +290,7 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	buf_init(&chain, KEYS_WALLET_PEM_MAX);
 	buf_init(&view_sealed, 256);
 	buf_init(&view_b64, 512);
-	if ((rc = keys_wallet_load(d->dir, &wallet, &chain, err))) {
+	if ((rc = keys_wallet_load_memo(d->dir, &d->wallet_memo, &wallet, &chain, NULL, err))) {
 		if (rc == OK_ENOTFOUND)
 			rc = ok_fail(
 			        err, OK_ENOTFOUND,
@@ -477,7 +477,7 @@ int oid4vp_request_object(struct depository *d, const char *id, struct buf *out,
 		goto out;
 	}
 	jwt = strcmp(json_string_value(json_object_get(spec, "response_mode")), MODE_POST_JWT) == 0;
-	if ((rc = keys_wallet_load(d->dir, &wallet, &chain, err)) ||
+	if ((rc = keys_wallet_load_memo(d->dir, &d->wallet_memo, &wallet, &chain, NULL, err)) ||
 	    (rc = jose_x509_chain_x5c(chain.data, chain.len, &x5c, err)))
 		goto out;
 	if (ok_format(response_uri, sizeof(response_uri), "%s/oid4vp/requests/%s/response",
