@@ -855,6 +855,9 @@ out:
 		buf_release(&fields[i]);
 	buf_release(&plain);
 	buf_release(&vp_text);
+	/* A sign-in's result holds the national identifier in the clear until sealed. */
+	if (text)
+		sodium_memzero(text, strlen(text));
 	free(text);
 	json_decref(result);
 	json_decref(entries);
