@@ -70,12 +70,18 @@ void http_signin_page(struct http_request *req, struct http_response *res, unsig
 		              "<form method=\"post\" action=\"/signin/wallet\">"
 		              "<input type=\"hidden\" name=\"device\" value=\"same\">"
 		              "<button class=\"button\" id=\"signin-wallet-same\">%s</button></form>"
-		              "<form method=\"post\" action=\"/signin/wallet\">"
-		              "<input type=\"hidden\" name=\"device\" value=\"cross\">"
-		              "<button class=\"button\" id=\"signin-wallet-cross\">%s</button></form>"
-		              "</section>",
+		              "%s%s%s</section>",
 		              render_text(lang, "wallet.intro"), render_text(lang, "wallet.same"),
-		              render_text(lang, "wallet.cross"));
+		              /* Another device only where the operator accepts its relay risk. */
+		              http_wallet_signin(req->srv)->cross_device
+		                      ? "<form method=\"post\" action=\"/signin/wallet\">"
+		                        "<input type=\"hidden\" name=\"device\" value=\"cross\">"
+		                        "<button class=\"button\" id=\"signin-wallet-cross\">"
+		                      : "",
+		              http_wallet_signin(req->srv)->cross_device
+		                      ? render_text(lang, "wallet.cross")
+		                      : "",
+		              http_wallet_signin(req->srv)->cross_device ? "</button></form>" : "");
 	{
 		const struct render_var vars[] = {
 		        {"providers", rc ? "" : list.data, true},

@@ -52,6 +52,21 @@ static struct oid4vp_signin *config_of(struct http_request *req, struct http_res
 	return c;
 }
 
+/* Whether the request comes from our own pages: where the browser sends Sec-Fetch-Site, it
+ * decides (same-origin, or none: typed in); otherwise Origin, where sent, must be the base URL's
+ * ("null", which our no-referrer pages make a browser send, only with Sec-Fetch-Site). */
+static bool own_origin(struct http_request *req)
+{
+	const char *site = http_request_header(req, "Sec-Fetch-Site");
+	const char *origin = http_request_header(req, "Origin");
+	const char *base = req->dep->base_url, *host = strstr(base, "://");
+	size_t n = host ? (size_t)(strcspn(host + 3, "/") + (size_t)(host + 3 - base)) : 0;
+
+	if (site)
+		return strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0;
+	return !origin || (n && strlen(origin) == n && strncmp(origin, base, n) == 0);
+}
+
 struct device_form {
 	bool same;
 	bool bad;
@@ -108,6 +123,13 @@ void route_wallet_signin_start(struct http_request *req, struct http_response *r
 	if (!c)
 		return;
 	ok_error_clear(&err);
+	/* Same origin only (review VP-6): another site's form must not start or replace a
+	 * browser's sign-in. */
+	if (!own_origin(req)) {
+		http_problem(res, 403, "forbidden", "Forbidden",
+		             "a wallet sign-in starts from this site's own sign-in page");
+		return;
+	}
 	if (io_form_parse(req->body.data ? req->body.data : "", req->body.len, device_field, &f,
 	                  &err) ||
 	    f.bad) {
@@ -122,7 +144,10 @@ void route_wallet_signin_start(struct http_request *req, struct http_response *r
 	http_text(res, 303, "text/plain; charset=utf-8", "", 0);
 	http_header(res, "Location", "/signin/wallet/wait");
 	http_header(res, "Cache-Control", "no-store");
-	set_cookie(req, res, made.view, (long)req->dep->verifier_request_ttl_s);
+	set_cookie(req, res, made.view,
+	           req->dep->verifier_request_ttl_s < OID4VP_SIGNIN_TTL_S
+	                   ? (long)req->dep->verifier_request_ttl_s
+	                   : OID4VP_SIGNIN_TTL_S);
 	sodium_memzero(&made, sizeof(made));
 }
 
@@ -131,13 +156,15 @@ void route_wallet_signin_wait(struct http_request *req, struct http_response *re
 {
 	char link[2 * OID4VP_URL_MAX];
 	const char *status;
+	bool same;
 	struct ok_error err;
 	struct buf qr;
 
 	if (!config_of(req, res))
 		return;
 	ok_error_clear(&err);
-	if (oid4vp_signin_state(req->dep, cookie_of(req), &status, link, sizeof(link), &err)) {
+	if (oid4vp_signin_state(req->dep, cookie_of(req), &status, &same, link, sizeof(link),
+	                        &err)) {
 		refused(req, res, OK_EGONE, &err);
 		return;
 	}
@@ -146,10 +173,15 @@ void route_wallet_signin_wait(struct http_request *req, struct http_response *re
 	{
 		const struct render_var vars[] = {
 		        {"link", link, false},
-		        {"qr", qr.data ? qr.data : "", true},
+		        {"qr",
+		         same      ? ""
+		         : qr.data ? qr.data
+		                   : "",
+		         true},
+		        {"device", same ? "same" : "cross", false},
 		};
 
-		web_page(req, res, 200, "wallet_signin.html", "wallet.title", vars, 2);
+		web_page(req, res, 200, "wallet_signin.html", "wallet.title", vars, 3);
 	}
 	http_header(res, "Cache-Control", "no-store");
 	buf_release(&qr);
@@ -161,16 +193,18 @@ void route_wallet_signin_status(struct http_request *req, struct http_response *
 {
 	char link[2 * OID4VP_URL_MAX];
 	const char *status;
+	bool same;
 	struct ok_error err;
 
 	if (!config_of(req, res))
 		return;
 	ok_error_clear(&err);
-	if (oid4vp_signin_state(req->dep, cookie_of(req), &status, link, sizeof(link), &err)) {
+	if (oid4vp_signin_state(req->dep, cookie_of(req), &status, &same, link, sizeof(link),
+	                        &err)) {
 		http_problem_from_error(res, &err);
 		return;
 	}
-	http_json(res, 200, json_pack("{s:s}", "status", status));
+	http_json(res, 200, json_pack("{s:s, s:b}", "status", status, "same_device", same));
 	http_header(res, "Cache-Control", "no-store");
 }
 
@@ -184,11 +218,19 @@ void route_wallet_signin_done(struct http_request *req, struct http_response *re
 	if (!config_of(req, res))
 		return;
 	ok_error_clear(&err);
-	rc = portal_wallet_finish(req->dep, cookie_of(req), &s, &err);
+	rc = portal_wallet_finish(req->dep, cookie_of(req), http_query(req, "response_code"), &s,
+	                          &err);
 	if (rc == OK_ECONFLICT) {
 		/* Not answered yet: back to the waiting page, the cookie kept. */
 		http_text(res, 303, "text/plain; charset=utf-8", "", 0);
 		http_header(res, "Location", "/signin/wallet/wait");
+		http_header(res, "Cache-Control", "no-store");
+		return;
+	}
+	if (rc == OK_EAUTH) {
+		/* A same-device sign-in without its code: nothing was taken, the cookie stays
+		 * for the browser the wallet sends back with it. */
+		refused(req, res, rc, &err);
 		http_header(res, "Cache-Control", "no-store");
 		return;
 	}
@@ -200,6 +242,12 @@ void route_wallet_signin_done(struct http_request *req, struct http_response *re
 		 * does not carry the SameSite=Strict session cookie (routes_oidc.c). */
 		web_page(req, res, 200, "oidc_done.html", "oidc.done.title", NULL, 0);
 		http_session_cookie(req, res, s.token);
+		/* No OpenID provider signed this session in: its logout is not the provider's
+		 * (review VP-12). */
+		http_header(res, "Set-Cookie",
+		            "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+		            http_secure(req) ? "__Host-oorkonde_idp" : "oorkonde_idp",
+		            http_secure(req) ? "; Secure" : "");
 		sodium_memzero(&s, sizeof(s));
 	}
 	/* The sign-in is over either way. */

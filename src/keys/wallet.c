@@ -222,7 +222,7 @@ done:
 	if (!rc && root) {
 		if (memo && memo->root_len)
 			rc = buf_add(root, memo->root, memo->root_len) ? OK_ETOOBIG : 0;
-		else if (!memo)
+		else /* no memo, or a root too large for it */
 			(void)jose_x509_chain_root(pem.data, pem.len, root, NULL);
 		if (rc)
 			rc = ok_fail(err, OK_ETOOBIG, "the chain's root is too long");

@@ -4,7 +4,9 @@
 #include "oid4vp/signin.h"
 
 #include <openssl/pem.h>
+#include <limits.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,9 +103,11 @@ int oid4vp_signin_parse(struct oid4vp_signin *c, const json_t *cfg, const char *
                         struct ok_error *err)
 {
 	static const char *const known[] = {
-	        "pid_issuers", "id_claim",     "id_scheme",
-	        "id_pattern",  "id_countries", "accept_unchecked_status",
+	        "pid_issuers", "pid_iss",      "id_claim",     "id_scheme",
+	        "id_pattern",  "id_countries", "cross_device", "accept_unchecked_status",
 	        NULL};
+	const json_t *iss = json_object_get(cfg, "pid_iss");
+	const json_t *cross = json_object_get(cfg, "cross_device");
 	const json_t *issuers = json_object_get(cfg, "pid_issuers");
 	const json_t *claim = json_object_get(cfg, "id_claim");
 	const json_t *scheme = json_object_get(cfg, "id_scheme");
@@ -146,6 +150,31 @@ int oid4vp_signin_parse(struct oid4vp_signin *c, const json_t *cfg, const char *
 		if (dir && (rc = add_issuer(c, dir, json_string_value(v), err)))
 			return rc;
 	}
+	if (!json_is_array(iss) || json_array_size(iss) == 0 ||
+	    json_array_size(iss) > OID4VP_PID_ISSUERS_MAX)
+		return ok_fail_field(
+		        err, OK_EINPUT, "pid_iss",
+		        "config.json: wallet_signin pid_iss must list 1 to %d PID "
+		        "providers' iss (https URLs, exactly as their PIDs state them)",
+		        OID4VP_PID_ISSUERS_MAX);
+	json_array_foreach(iss, i, v)
+	{
+		const char *u = json_string_value(v);
+
+		if (!u || strncmp(u, "https://", 8) != 0 || strlen(u) <= 8 ||
+		    strlen(u) >= OID4VP_PID_ISS_MAX || strlen(u) != json_string_length(v))
+			return ok_fail_field(
+			        err, OK_EINPUT, "pid_iss",
+			        "config.json: wallet_signin pid_iss must be https URLs "
+			        "of under %d bytes",
+			        OID4VP_PID_ISS_MAX);
+		memcpy(c->iss[c->n_iss++], u, strlen(u) + 1);
+	}
+	if (cross && !json_is_boolean(cross))
+		return ok_fail_field(
+		        err, OK_EINPUT, "cross_device",
+		        "config.json: wallet_signin cross_device must be true or false");
+	c->cross_device = json_is_true(cross);
 	if (!json_is_string(claim) || !claim_name_ok(json_string_value(claim)))
 		return ok_fail_field(err, OK_EINPUT, "id_claim",
 		                     "config.json: wallet_signin id_claim must name the PID's "
@@ -242,11 +271,15 @@ int oid4vp_signin_start(struct depository *d, const struct oid4vp_signin *c, boo
 	memset(out, 0, sizeof(*out));
 	if (!c || !c->on)
 		return ok_fail(err, OK_ENOTFOUND, "signing in with a wallet is off");
-	/* Only the identifier is asked for: nothing else of the PID is needed to find the
-	 * learner's records. */
-	dcql = json_pack("{s:[{s:s, s:s, s:{s:[s]}, s:[{s:[s]}]}]}", "credentials", "id",
+	/* Only the identifier and the country that issued the PID are asked for: nothing else
+	 * of the PID is needed to find the learner's records. */
+	if (!same_device && !c->cross_device)
+		return ok_fail(err, OK_ENOTFOUND,
+		               "signing in with a wallet on another device is off");
+	dcql = json_pack("{s:[{s:s, s:s, s:{s:[s]}, s:[{s:[s]}, {s:[s]}]}]}", "credentials", "id",
 	                 OID4VP_PID_QUERY, "format", "dc+sd-jwt", "meta", "vct_values",
-	                 OID4VP_PID_VCT, "claims", "path", c->scheme.claim);
+	                 OID4VP_PID_VCT, "claims", "path", c->scheme.claim, "path",
+	                 "issuing_country");
 	if (!dcql)
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	if (ok_format(name, sizeof(name), "%s (sign in to your records)",
@@ -281,6 +314,67 @@ static const char *first_failure(const struct verify_result *r)
 		if (!r->items[i].passed)
 			return r->items[i].message;
 	return "not verified";
+}
+
+static bool iss_listed(const struct oid4vp_signin *c, const char *iss)
+{
+	for (size_t i = 0; iss && i < c->n_iss; i++)
+		if (strcmp(c->iss[i], iss) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The PID's signing certificate (x5c[0] of the SD-JWT's header, whose chain the verification
+ * accepted) must be one for signing attestations: no CA, digitalSignature among its key usages
+ * when it states them, and no TLS certificate (extended key usage serverAuth or clientAuth).
+ */
+static int leaf_check(const char *s, size_t n, bool *ok, char *why, size_t why_cap,
+                      struct ok_error *err)
+{
+	const char *dot = memchr(s, '.', n);
+	unsigned char *hdr = NULL, *der = NULL;
+	size_t hdr_len = 0, der_len = 0, cap;
+	const unsigned char *p;
+	json_t *header = NULL;
+	json_error_t jerr;
+	const char *b64;
+	X509 *x = NULL;
+	uint32_t eku;
+	int rc = 0;
+
+	cap = dot ? (size_t)(dot - s) : 0;
+	if (!dot || !(hdr = malloc(cap + 1)) ||
+	    sodium_base642bin(hdr, cap, s, cap, NULL, &hdr_len, NULL,
+	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    !(header = json_loadb((const char *)hdr, hdr_len, JSON_REJECT_DUPLICATES, &jerr)) ||
+	    !(b64 = json_string_value(json_array_get(json_object_get(header, "x5c"), 0))) ||
+	    !(der = malloc(strlen(b64) + 1)) ||
+	    sodium_base642bin(der, strlen(b64), b64, strlen(b64), NULL, &der_len, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    der_len > LONG_MAX || !(p = der, x = d2i_X509(NULL, &p, (long)der_len))) {
+		refuse(ok, why, why_cap, "the PID's signing certificate cannot be read");
+		goto out;
+	}
+	eku = X509_get_extended_key_usage(x);
+	if (X509_check_ca(x) != 0)
+		refuse(ok, why, why_cap,
+		       "the PID is signed by a CA certificate, not a PID provider's");
+	else if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) &&
+	         !(X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE))
+		refuse(ok, why, why_cap,
+		       "the PID's signing certificate does not allow digital signatures");
+	else if ((X509_get_extension_flags(x) & EXFLAG_XKUSAGE) &&
+	         (eku & (XKU_SSL_SERVER | XKU_SSL_CLIENT)))
+		refuse(ok, why, why_cap,
+		       "the PID's signing certificate is a TLS certificate (extended key usage)");
+out:
+	X509_free(x);
+	json_decref(header);
+	free(hdr);
+	free(der);
+	(void)err;
+	return rc;
 }
 
 int oid4vp_signin_answer(struct depository *d, const struct oid4vp_signin *c, const json_t *cq,
@@ -323,6 +417,14 @@ int oid4vp_signin_answer(struct depository *d, const struct oid4vp_signin *c, co
 		refuse(ok, why, why_cap, "%s", e.message);
 		goto out;
 	}
+	if (!iss_listed(c, json_string_value(json_object_get(r.credential, "iss")))) {
+		refuse(ok, why, why_cap,
+		       "the PID's issuer (iss) is not one of the configured PID providers "
+		       "(wallet_signin pid_iss)");
+		goto out;
+	}
+	if ((rc = leaf_check(s, n, ok, why, why_cap, err)) || !*ok)
+		goto out;
 	/* Another issuer's status list is never fetched (nothing an answer holds makes us
 	 * fetch): a PID that has one is refused, unless the operator accepts that. */
 	if (json_object_get(r.credential, "status") && !c->accept_unchecked_status) {
@@ -336,6 +438,14 @@ int oid4vp_signin_answer(struct depository *d, const struct oid4vp_signin *c, co
 	                                               json_string_length(value), &ident, &e)) {
 		refuse(ok, why, why_cap, "the PID's identifier (claim %s) is not of the scheme %s",
 		       c->scheme.claim, c->scheme.id_scheme);
+		goto out;
+	}
+	/* The provider of one country speaks for that country's identifiers only. */
+	value = json_object_get(r.credential, "issuing_country");
+	if (!json_is_string(value) || strcmp(json_string_value(value), ident.country) != 0) {
+		refuse(ok, why, why_cap,
+		       "the PID's issuing_country is not the country of its identifier (claim %s)",
+		       c->scheme.claim);
 		goto out;
 	}
 	json_decref(*who);
@@ -380,8 +490,8 @@ static int find(struct depository *d, const char *view, struct store_vp_request 
 	return rc;
 }
 
-int oid4vp_signin_state(struct depository *d, const char *view, const char **status, char *link,
-                        size_t link_cap, struct ok_error *err)
+int oid4vp_signin_state(struct depository *d, const char *view, const char **status,
+                        bool *same_device, char *link, size_t link_cap, struct ok_error *err)
 {
 	struct store_vp_request *row;
 	json_t *spec;
@@ -389,6 +499,7 @@ int oid4vp_signin_state(struct depository *d, const char *view, const char **sta
 
 	if ((rc = find(d, view, &row, &spec, err)))
 		return rc;
+	*same_device = json_is_true(json_object_get(spec, "same_device"));
 	*status = row->answered_ms                 ? "answered"
 	          : ok_now_ms() >= row->expires_ms ? "expired"
 	                                           : "pending";
@@ -399,8 +510,8 @@ int oid4vp_signin_state(struct depository *d, const char *view, const char **sta
 	return rc;
 }
 
-int oid4vp_signin_take(struct depository *d, const char *view, struct oidc_identity *who,
-                       struct ok_error *err)
+int oid4vp_signin_take(struct depository *d, const char *view, const char *code,
+                       struct oidc_identity *who, struct ok_error *err)
 {
 	struct store_vp_request *row;
 	json_t *spec, *result = NULL;
@@ -433,6 +544,28 @@ int oid4vp_signin_take(struct depository *d, const char *view, struct oidc_ident
 		rc = ok_fail(err, OK_EINTERNAL, "a stored result does not read back");
 		goto out;
 	}
+	si = json_object_get(result, "signin");
+	/* Same device: the response code the wallet handed to the browser it sent back; without
+	 * it nothing is taken (the right browser may still come with it). */
+	if (json_is_true(json_object_get(spec, "same_device")) && json_is_object(si)) {
+		const char *want = json_string_value(json_object_get(si, "code_hash"));
+		uint8_t h[crypto_hash_sha256_BYTES];
+		char hex[2 * crypto_hash_sha256_BYTES + 1];
+
+		if (code && strlen(code) < OID4VP_TOKEN_MAX) {
+			crypto_hash_sha256(h, (const unsigned char *)code, strlen(code));
+			sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+		} else {
+			hex[0] = '\0';
+		}
+		if (!want || strlen(want) != sizeof(hex) - 1 || strlen(hex) != sizeof(hex) - 1 ||
+		    sodium_memcmp(want, hex, sizeof(hex) - 1) != 0) {
+			rc = ok_fail(err, OK_EAUTH,
+			             "continue in the browser your wallet opened: this sign-in "
+			             "needs the code the wallet gave it");
+			goto out;
+		}
+	}
 	/* Used once: the row goes in the statement that finds it still there. */
 	if ((rc = audit_txn_begin(d, &t, err)))
 		goto out;
@@ -448,7 +581,6 @@ int oid4vp_signin_take(struct depository *d, const char *view, struct oidc_ident
 	}
 	if ((rc = audit_txn_end(&t, rc, err)))
 		goto out;
-	si = json_object_get(result, "signin");
 	if (!json_is_true(json_object_get(result, "verified")) || !json_is_object(si)) {
 		const char *why = json_string_value(json_object_get(result, "reason"));
 

@@ -359,6 +359,13 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	row->created_ms = now;
 	row->expires_ms = now + (int64_t)d->verifier_request_ttl_s * 1000;
 	row->keep_until_ms = row->expires_ms + (int64_t)d->verifier_result_ttl_s * 1000;
+	/* A sign-in is short and its row goes when it expires unanswered (review VP-4): a flood
+	 * of starts holds no rows for an hour against the cap every request shares. */
+	if (signin) {
+		if (d->verifier_request_ttl_s > OID4VP_SIGNIN_TTL_S)
+			row->expires_ms = now + OID4VP_SIGNIN_TTL_S * 1000LL;
+		row->keep_until_ms = row->expires_ms;
+	}
 	out->expires_ms = row->expires_ms;
 	if ((rc = request_urls(d, out->id, out->client_id, out->request_uri, out->link,
 	                       sizeof(out->link), err)))
@@ -635,6 +642,7 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 	int64_t now = ok_now_ms();
 	struct audit_txn t;
 	bool verified = true, jwt, same_device, signin;
+	char code[OID4VP_TOKEN_MAX] = "";
 	char *text = NULL;
 	size_t i;
 	int rc;
@@ -795,6 +803,23 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 		}
 	}
 	audit_format_time(now, at);
+	/* Same device (review VP-1): whoever started the sign-in must also hold the code the
+	 * wallet hands to the browser it sends back, so that a sign-in started in another browser
+	 * (an attacker's, who passed on its link) cannot be finished there. Only its hash is kept,
+	 * sealed with the result. */
+	if (signin && same_device && verified && json_is_object(who)) {
+		uint8_t h[crypto_hash_sha256_BYTES];
+		char hex[2 * crypto_hash_sha256_BYTES + 1];
+
+		if ((rc = random_b64(32, code, sizeof(code), err)))
+			goto out;
+		crypto_hash_sha256(h, (const unsigned char *)code, strlen(code));
+		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+		if (json_object_set_new(who, "code_hash", json_string(hex))) {
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
 	/* A sign-in's result is the identifier it found (sealed, taken once by the browser that
 	 * started it), not the PID's claims. */
 	result = json_pack("{s:b, s:s?, s:s, s:O, s:O?}", "verified", verified, "reason",
@@ -810,7 +835,9 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 	                     err)))
 		goto out;
 	row->answered_ms = now;
-	row->keep_until_ms = now + (int64_t)d->verifier_result_ttl_s * 1000;
+	/* A sign-in's result is a login: taken within seconds, or not at all (review VP-5). */
+	row->keep_until_ms = now + (signin ? OID4VP_SIGNIN_TAKE_S * 1000LL
+	                                   : (int64_t)d->verifier_result_ttl_s * 1000);
 	row->verified = verified ? 1 : 0;
 	if ((rc = audit_txn_begin(d, &t, err)))
 		goto out;
@@ -830,7 +857,8 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 	if (*reply && same_device && verified && signin) {
 		char url[OID4VP_URL_MAX];
 
-		if (ok_format(url, sizeof(url), "%s/signin/wallet/done", d->base_url) == 0)
+		if (ok_format(url, sizeof(url), "%s/signin/wallet/done?response_code=%s",
+		              d->base_url, code) == 0)
 			json_object_set_new(*reply, "redirect_uri", json_string(url));
 	} else if (*reply && same_device && verified) {
 		const char *b64 = json_string_value(json_object_get(spec, "view"));

@@ -9,8 +9,8 @@
 #include <sodium.h>
 #include <string.h>
 
-int portal_wallet_finish(struct depository *d, const char *view, struct portal_session *out,
-                         struct ok_error *err)
+int portal_wallet_finish(struct depository *d, const char *view, const char *code,
+                         struct portal_session *out, struct ok_error *err)
 {
 	char learner_id[STORE_ID_MAX + 1];
 	struct oidc_identity who;
@@ -22,7 +22,7 @@ int portal_wallet_finish(struct depository *d, const char *view, struct portal_s
 	if (!view)
 		return ok_fail(err, OK_ENOTFOUND,
 		               "no sign-in was started in this browser: start again");
-	if ((rc = oid4vp_signin_take(d, view, &who, err)))
+	if ((rc = oid4vp_signin_take(d, view, code, &who, err)))
 		return rc;
 	ok_error_clear(&lookup);
 	rc = portal_find_in_scheme(d, who.national_id, who.country, learner_id, &lookup);

@@ -16,12 +16,14 @@
 #define PORTAL_WALLET_PROVIDER "wallet"
 
 /*
- * Finishes the wallet sign-in of view (the cookie's value; NULL when the browser sent none):
+ * Finishes the wallet sign-in of view (the cookie's value; NULL when the browser sent none) and,
+ * for a same-device one, code (the response code of the wallet's redirect; NULL: none):
  * out gets the new session. OK_ENOTFOUND with "no records are registered for you" for an unknown
  * identifier; otherwise oid4vp_signin_take's codes (OK_ENOTFOUND no such or a used sign-in,
- * OK_ECONFLICT not answered yet, OK_EGONE expired, OK_EINVALID not verified).
+ * OK_ECONFLICT not answered yet, OK_EGONE expired, OK_EAUTH no or a wrong response code,
+ * OK_EINVALID not verified).
  */
-int portal_wallet_finish(struct depository *d, const char *view, struct portal_session *out,
-                         struct ok_error *err);
+int portal_wallet_finish(struct depository *d, const char *view, const char *code,
+                         struct portal_session *out, struct ok_error *err);
 
 #endif

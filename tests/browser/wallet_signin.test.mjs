@@ -36,7 +36,8 @@ before(async () => {
   dep = await Depository.start(3, async (d) => {
     issuer = pidProvider(d.data);
     const cfg = JSON.parse(readFileSync(join(d.data, "config.json"), "utf8"));
-    cfg.wallet_signin = { pid_issuers: ["pid-ca.pem"], id_claim: CLAIM, id_scheme: "NL:BSN" };
+    cfg.wallet_signin = { pid_issuers: ["pid-ca.pem"], pid_iss: [`https://${PID_HOST}`], id_claim: CLAIM,
+      id_scheme: "NL:BSN", cross_device: true };
     writeFileSync(join(d.data, "config.json"), JSON.stringify(cfg));
     // The depository's wallet key signs its request objects.
     const jwk = join(d.data, "..", "h.jwk");
@@ -63,12 +64,13 @@ async function wallet(link, nid) {
   const jwt = await (await fetch(dep.base + uri.pathname)).text();
   const req = JSON.parse(Buffer.from(jwt.split(".")[1], "base64url"));
   const disclosure = b64(JSON.stringify([b64(crypto.randomBytes(16)), CLAIM, nid]));
+  const country = b64(JSON.stringify([b64(crypto.randomBytes(16)), "issuing_country", "NL"]));
   const now = Math.floor(Date.now() / 1000);
   const h = b64(JSON.stringify({ alg: "ES256", typ: "dc+sd-jwt", x5c: issuer.x5c }));
   const p = b64(JSON.stringify({ iss: `https://${PID_HOST}`, vct: "urn:eudi:pid:1", iat: now, exp: now + 3600,
     cnf: { jwk: holder.publicKey.export({ format: "jwk" }) }, _sd_alg: "sha-256",
-    _sd: [crypto.createHash("sha256").update(disclosure).digest("base64url")] }));
-  const presented = `${h}.${p}.${sign(issuer.key, `${h}.${p}`)}~${disclosure}~`;
+    _sd: [disclosure, country].map((d) => crypto.createHash("sha256").update(d).digest("base64url")).sort() }));
+  const presented = `${h}.${p}.${sign(issuer.key, `${h}.${p}`)}~${disclosure}~${country}~`;
   const kh = b64(JSON.stringify({ alg: "ES256", typ: "kb+jwt" }));
   const kp = b64(JSON.stringify({ iat: now, aud: req.client_id, nonce: req.nonce,
     sd_hash: crypto.createHash("sha256").update(presented).digest("base64url") }));

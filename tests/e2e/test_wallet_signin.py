@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import time
 import urllib.parse
 
@@ -20,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from helpers.base import INSTITUTION, Oorkonde, make_row, write_csv
 from helpers.server import Response
@@ -32,6 +33,7 @@ PID_HOST = "pid.example.eu"
 PID_CLAIM = "personal_administrative_number"
 # The depository's base URL is https (its host): the cookies get their __Host- names.
 WALLET = "__Host-oorkonde_wallet"
+ISS = [f"https://{PID_HOST}"]
 SESSION = "__Host-oorkonde_session"
 
 
@@ -63,11 +65,11 @@ def jws(key, header, payload):
 class PidIssuer:
     """A PID provider of our own: a CA and an issuer certificate naming PID_HOST."""
 
-    def __init__(self, host=PID_HOST):
+    def __init__(self, host=PID_HOST, ca=None, tls=False):
         now = datetime.datetime.now(datetime.timezone.utc)
-        self.ca_key = ec.generate_private_key(ec.SECP256R1())
+        self.ca_key = ca.ca_key if ca else ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test PID CA")])
-        self.ca = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        self.ca = ca.ca if ca else (x509.CertificateBuilder().subject_name(name).issuer_name(name)
                    .public_key(self.ca_key.public_key()).serial_number(x509.random_serial_number())
                    .not_valid_before(now - datetime.timedelta(days=1))
                    .not_valid_after(now + datetime.timedelta(days=30))
@@ -77,17 +79,21 @@ class PidIssuer:
                    .sign(self.ca_key, hashes.SHA256()))
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.host = host
-        self.cert = (x509.CertificateBuilder()
-                     .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
-                     .issuer_name(name).public_key(self.key.public_key())
-                     .serial_number(x509.random_serial_number())
-                     .not_valid_before(now - datetime.timedelta(days=1))
-                     .not_valid_after(now + datetime.timedelta(days=30))
-                     .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]),
-                                    critical=False)
-                     .add_extension(x509.BasicConstraints(ca=False, path_length=None),
-                                    critical=True)
-                     .sign(self.ca_key, hashes.SHA256()))
+        leaf = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+                .issuer_name(name).public_key(self.key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=30))
+                .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True))
+        if tls:
+            # A TLS server's certificate under the same root (review VP-2).
+            leaf = (leaf.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                                       critical=False)
+                    .add_extension(x509.KeyUsage(True, False, True, False, False, False, False,
+                                                 False, False), critical=True))
+        self.cert = leaf.sign(self.ca_key, hashes.SHA256())
 
     def ca_pem(self):
         return self.ca.public_bytes(serialization.Encoding.PEM)
@@ -204,8 +210,8 @@ def world(binary, tmp_path_factory):
     (tmp / "data" / "pid-ca.pem").write_bytes(issuer.ca_pem())
     cfg_path = tmp / "data" / "config.json"
     cfg = json.loads(cfg_path.read_text())
-    cfg["wallet_signin"] = {"pid_issuers": ["pid-ca.pem"], "id_claim": PID_CLAIM,
-                            "id_scheme": "NL:BSN"}
+    cfg["wallet_signin"] = {"pid_issuers": ["pid-ca.pem"], "pid_iss": [f"https://{PID_HOST}"],
+                            "id_claim": PID_CLAIM, "id_scheme": "NL:BSN", "cross_device": True}
     cfg_path.write_text(json.dumps(cfg))
     srv = Server(ok, "--rate-limit", 0).start()
     try:
@@ -215,10 +221,10 @@ def world(binary, tmp_path_factory):
         srv.stop()
 
 
-def pid_for(world, bsn=BSN, **kw):
+def pid_for(world, bsn=BSN, country="NL", issuer=None, **kw):
     claims = {PID_CLAIM: bsn, "family_name": "Zeldenrust", "given_name": "Juliana",
-              "birthdate": "2000-01-02"}
-    return world["issuer"].pid(world["holder"], claims, **kw)
+              "birthdate": "2000-01-02", "issuing_country": country}
+    return (issuer or world["issuer"]).pid(world["holder"], claims, **kw)
 
 
 def test_the_sign_in_page_offers_the_wallet(world):
@@ -235,7 +241,7 @@ def test_cross_device_sign_in_opens_a_session(world):
     req = wallet_fetch(srv, link)
     asked = req["dcql_query"]["credentials"][0]
     assert asked["meta"]["vct_values"] == ["urn:eudi:pid:1"]
-    assert asked["claims"] == [{"path": [PID_CLAIM]}]
+    assert asked["claims"] == [{"path": [PID_CLAIM]}, {"path": ["issuing_country"]}]
     assert b.status() == "pending"
     # Not answered yet: the end sends the browser back to wait, and changes nothing.
     r = b.done()
@@ -244,8 +250,11 @@ def test_cross_device_sign_in_opens_a_session(world):
     r = wallet_answer(srv, req, vp)
     assert r.status == 200 and r.json() == {}, r  # cross device: no redirect
     assert b.status() == "answered"
+    b.jar["__Host-oorkonde_idp"] = "digid"
     r = b.done()
     assert r.status == 200 and b"url=/learner" in r.body, r
+    # No OpenID provider signed this in: its logout cookie goes (review VP-12).
+    assert "__Host-oorkonde_idp" not in b.jar
     token = session_of(b)
     assert token and WALLET not in b.jar
     me = srv.get("/v1/me", headers={"Cookie": f"{SESSION}={token}"})
@@ -255,17 +264,33 @@ def test_cross_device_sign_in_opens_a_session(world):
     assert BSN not in shown and BSN not in srv.log_text()
 
 
-def test_same_device_sign_in_redirects_the_browser(world):
+def test_same_device_sign_in_needs_the_wallets_response_code(world):
+    """Review VP-1: the browser that started a same-device sign-in gets no session by its
+    cookie alone (an attacker who passed its link on to a victim); only the browser the wallet
+    sends back, with the response code, does."""
     srv = world["srv"]
     b = Browser(srv)
     req = wallet_fetch(srv, b.start("same"))
     vp = present(pid_for(world), world["holder"], req["nonce"], req["client_id"])
     r = wallet_answer(srv, req, vp)
     assert r.status == 200, r
-    redirect = r.json()["redirect_uri"]
-    assert urllib.parse.urlsplit(redirect).path == "/signin/wallet/done"
-    r = b.done()
+    redirect = urllib.parse.urlsplit(r.json()["redirect_uri"])
+    assert redirect.path == "/signin/wallet/done"
+    code = urllib.parse.parse_qs(redirect.query)["response_code"][0]
+    assert b.status() == "answered"
+    # The cookie alone, or with another code: nothing, and nothing taken.
+    for path in ("/signin/wallet/done", "/signin/wallet/done?response_code=" + "A" * 43):
+        r = b.request("GET", path)
+        assert r.status == 400 and session_of(b) is None, r
+        assert b"continue in the browser your wallet opened" in r.body
+    # The code without the cookie (another browser): nothing.
+    other = Browser(srv)
+    assert other.request("GET", f"/signin/wallet/done?{redirect.query}").status == 400
+    assert session_of(other) is None
+    # The browser the wallet sends back (cookie and code): signed in.
+    r = b.request("GET", f"/signin/wallet/done?{redirect.query}")
     assert r.status == 200 and session_of(b), r
+    assert code not in srv.log_text()
 
 
 def refused_without_session(world, b, expect_status=400):
@@ -305,7 +330,9 @@ def test_replay_and_another_browser_get_no_session(world):
 WHY = {"untrusted_issuer": "trusted root", "wrong_nonce": "nonce", "wrong_aud": "aud",
        "other_key": "holder", "other_country": "not of the scheme NL:BSN",
        "no_id_claim": PID_CLAIM, "not_a_pid": "vct", "expired": "expired",
-       "status_list": "status list", "own_diploma": "trusted root"}
+       "status_list": "status list", "own_diploma": "trusted root",
+       "tls_certificate": "TLS certificate", "other_iss": "pid_iss",
+       "issuing_country": "issuing_country"}
 
 
 @pytest.mark.parametrize("case", sorted(WHY))
@@ -316,15 +343,24 @@ def test_bad_answers_get_no_session(world, case):
     holder, nonce, aud = world["holder"], req["nonce"], req["client_id"]
     if case == "untrusted_issuer":
         # The same host name, another CA, not configured.
-        sdjwt = PidIssuer().pid(holder, {PID_CLAIM: BSN})
+        sdjwt = PidIssuer().pid(holder, {PID_CLAIM: BSN, "issuing_country": "NL"})
     elif case == "other_country":
         sdjwt = pid_for(world, bsn="BE85073003328")
     elif case == "no_id_claim":
-        sdjwt = world["issuer"].pid(holder, {"family_name": "Zeldenrust"})
+        sdjwt = world["issuer"].pid(holder, {"family_name": "Zeldenrust",
+                                             "issuing_country": "NL"})
     elif case == "not_a_pid":
         sdjwt = pid_for(world, vct="https://example.org/diploma")
     elif case == "expired":
         sdjwt = pid_for(world, exp=int(time.time()) - 10)
+    elif case == "tls_certificate":
+        # Review VP-2: another certificate holder under the configured root.
+        sdjwt = pid_for(world, issuer=PidIssuer(host=PID_HOST, ca=world["issuer"], tls=True))
+    elif case == "other_iss":
+        sdjwt = pid_for(world, issuer=PidIssuer(host="eaa.example.eu", ca=world["issuer"]))
+    elif case == "issuing_country":
+        # Review VP-3: a German provider's PID with a Dutch BSN.
+        sdjwt = pid_for(world, country="DE")
     elif case == "own_diploma":
         # The depository's own credential: its CA is no PID issuer.
         sdjwt = world["diploma"]
@@ -378,6 +414,61 @@ def test_off_unless_configured(binary, tmp_path, server_on):
     assert r.status == 404, r
 
 
+def test_another_device_is_off_unless_configured(binary, tmp_path, server_on):
+    """Review VP-1: a cross-device sign-in cannot be bound to the browser that finishes it, so
+    it is the operator's choice (cross_device), off by default."""
+    ok = Oorkonde(binary, tmp_path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    (tmp_path / "data" / "pid-ca.pem").write_bytes(PidIssuer().ca_pem())
+    cfg_path = tmp_path / "data" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["wallet_signin"] = {"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
+                            "id_scheme": "NL:BSN"}
+    cfg_path.write_text(json.dumps(cfg))
+    srv = server_on(ok, "--rate-limit", 0)
+    page = srv.get("/signin", headers={"Accept": "text/html"})
+    assert b'id="signin-wallet-same"' in page.body and b"signin-wallet-cross" not in page.body
+    r = srv.post("/signin/wallet", "device=cross", ctype="application/x-www-form-urlencoded")
+    assert r.status == 404 and "set-cookie" not in r.headers, r
+
+
+def test_another_sites_form_cannot_start_a_sign_in(world):
+    """Review VP-6: a cross-site POST neither starts nor replaces a browser's sign-in."""
+    srv = world["srv"]
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                    {"Origin": "https://depot.example.nl.evil.example"}, {"Origin": "null"},
+                    {"Origin": f"https://{HOST}", "Sec-Fetch-Site": "same-site"}):
+        r = srv.post("/signin/wallet", "device=same", ctype="application/x-www-form-urlencoded",
+                     headers=headers)
+        assert r.status == 403 and "set-cookie" not in r.headers, (headers, r)
+    r = srv.post("/signin/wallet", "device=same", ctype="application/x-www-form-urlencoded",
+                 headers={"Origin": f"https://{HOST}", "Sec-Fetch-Site": "same-origin"})
+    assert r.status == 303, r
+
+
+def test_sign_in_rows_are_short_lived(world):
+    """Review VP-4/VP-5: an unanswered sign-in's row goes when it expires (at most 5 minutes),
+    an answered one's result must be taken within 2 minutes."""
+    db = world["tmp"] / "data" / "oorkonde.db"
+    if not db.exists():
+        pytest.skip("the records are in PostgreSQL")
+    srv = world["srv"]
+    b = Browser(srv)
+    req = wallet_fetch(srv, b.start("cross"))
+
+    def row():
+        with sqlite3.connect(db) as con:
+            return con.execute("SELECT created_ms, expires_ms, answered_ms, keep_until_ms FROM "
+                               "vp_request WHERE id = ?",
+                               (req["response_uri"].split("/")[-2],)).fetchone()
+    created, expires, _, keep = row()
+    assert expires - created <= 300_000 and keep == expires
+    vp = present(pid_for(world), world["holder"], req["nonce"], req["client_id"])
+    assert wallet_answer(srv, req, vp).status == 200
+    _, _, answered, keep = row()
+    assert keep - answered == 120_000
+
+
 def test_bad_configuration_is_refused_at_start(binary, tmp_path):
     ok = Oorkonde(binary, tmp_path / "data")
     ok.run("init", "--host", HOST, check=True)
@@ -391,10 +482,14 @@ def test_bad_configuration_is_refused_at_start(binary, tmp_path):
                        ({"pid_issuers": ["config.json"], "id_claim": PID_CLAIM,
                          "id_scheme": "NL:BSN"}, "no PEM certificate"),
                        ({"pid_issuers": ["pid-ca.pem"], "id_claim": PID_CLAIM,
+                         "id_scheme": "NL:BSN"}, "pid_iss"),
+                       ({"pid_issuers": ["pid-ca.pem"], "pid_iss": ["http://pid.example.eu"],
+                         "id_claim": PID_CLAIM, "id_scheme": "NL:BSN"}, "pid_iss"),
+                       ({"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
                          "id_scheme": "XX"}, "id_scheme"),
-                       ({"pid_issuers": ["pid-ca.pem"], "id_claim": "a.b",
+                       ({"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": "a.b",
                          "id_scheme": "NL:BSN"}, "id_claim"),
-                       ({"pid_issuers": ["pid-ca.pem"], "id_claim": PID_CLAIM,
+                       ({"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
                          "id_scheme": "NL:BSN", "extra": 1}, "unknown member")]:
         cfg["wallet_signin"] = bad
         cfg_path.write_text(json.dumps(cfg))

@@ -104,7 +104,8 @@ describe('wallet sign-in: a PID from @sd-jwt/sd-jwt-vc, presented to oorkonde', 
     fs.writeFileSync(path.join(data, 'pid-ca.pem'), trusted.caPem);
     const cfgPath = path.join(data, 'config.json');
     const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8'));
-    cfg.wallet_signin = {pid_issuers: ['pid-ca.pem'], id_claim: CLAIM, id_scheme: 'NL:BSN'};
+    cfg.wallet_signin = {pid_issuers: ['pid-ca.pem'], pid_iss: [`https://${PID_HOST}`],
+      id_claim: CLAIM, id_scheme: 'NL:BSN', cross_device: true};
     fs.writeFileSync(cfgPath, JSON.stringify(cfg));
     const port = await freePort();
     srv = await serve(data, port);
@@ -128,8 +129,9 @@ describe('wallet sign-in: a PID from @sd-jwt/sd-jwt-vc, presented to oorkonde', 
     const now = Math.floor(Date.now() / 1000);
     return lib.issue({iss: `https://${PID_HOST}`, vct: 'urn:eudi:pid:1', iat: now,
       exp: now + 3600, cnf: {jwk: holder.publicKey.export({format: 'jwk'})},
-      [CLAIM]: BSN, family_name: 'Interop', given_name: 'Beatrix', birthdate: '2001-02-03'},
-    {_sd: [CLAIM, 'family_name', 'given_name', 'birthdate']},
+      [CLAIM]: BSN, issuing_country: 'NL', family_name: 'Interop', given_name: 'Beatrix',
+      birthdate: '2001-02-03'},
+    {_sd: [CLAIM, 'issuing_country', 'family_name', 'given_name', 'birthdate']},
     {header: {x5c: provider.x5c}});
   }
 
@@ -169,10 +171,11 @@ describe('wallet sign-in: a PID from @sd-jwt/sd-jwt-vc, presented to oorkonde', 
     const req = resolved.authorizationRequestPayload;
     const q = req.dcql_query.credentials[0];
     assert.deepEqual(q.meta.vct_values, ['urn:eudi:pid:1']);
-    assert.deepEqual(q.claims, [{path: [CLAIM]}]);
+    assert.deepEqual(q.claims, [{path: [CLAIM]}, {path: ['issuing_country']}]);
     const lib = new SDJwtVcInstance({hasher: digest, saltGenerator: generateSalt,
       kbSigner: es256(holder.privateKey), kbSignAlg: 'ES256', loadTypeMetadataFormat: false});
-    const presented = await lib.present(await pid(provider), {[CLAIM]: true}, {kb: {payload: {
+    const presented = await lib.present(await pid(provider), {[CLAIM]: true,
+      issuing_country: true}, {kb: {payload: {
       iat: Math.floor(Date.now() / 1000), aud: resolved.client.effective, nonce: req.nonce}}});
     const r = await fetch(local(req.response_uri), {method: 'POST',
       headers: {'content-type': 'application/x-www-form-urlencoded'},
