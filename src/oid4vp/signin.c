@@ -17,6 +17,7 @@
 #include "audit/txn.h"
 #include "core/clock.h"
 #include "core/format.h"
+#include "jose/x509.h"
 #include "oid4vp/dcql.h"
 #include "oid4vp/internal.h"
 #include "privacy/seal.h"
@@ -91,6 +92,14 @@ static int add_issuer(struct oid4vp_signin *c, const char *dir, const char *name
 		X509_free(x);
 	}
 	BIO_free(bio);
+	c->n_roots += certs;
+	/* The chain check reads at most JOSE_X509_CHAIN_MAX trusted certificates: more would make
+	 * every sign-in fail later, so the server refuses to start (review VP-8). */
+	if (c->n_roots > JOSE_X509_CHAIN_MAX)
+		return ok_fail_field(err, OK_EINPUT, "pid_issuers",
+		                     "config.json: wallet_signin pid_issuers hold more than %d "
+		                     "certificates together",
+		                     JOSE_X509_CHAIN_MAX);
 	if (!certs)
 		return ok_fail_field(err, OK_EINPUT, "pid_issuers",
 		                     "config.json: wallet_signin pid_issuers: %s holds no PEM "
@@ -425,6 +434,11 @@ int oid4vp_signin_answer(struct depository *d, const struct oid4vp_signin *c, co
 	}
 	if ((rc = leaf_check(s, n, ok, why, why_cap, err)) || !*ok)
 		goto out;
+	/* A PID without an end (or one a holder could leave out, review VP-7) is no login. */
+	if (!json_is_integer(json_object_get(r.credential, "exp"))) {
+		refuse(ok, why, why_cap, "the PID has no expiry date (exp)");
+		goto out;
+	}
 	/* Another issuer's status list is never fetched (nothing an answer holds makes us
 	 * fetch): a PID that has one is refused, unless the operator accepts that. */
 	if (json_object_get(r.credential, "status") && !c->accept_unchecked_status) {

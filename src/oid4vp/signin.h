@@ -49,6 +49,7 @@ struct oid4vp_signin {
 	char iss[OID4VP_PID_ISSUERS_MAX][OID4VP_PID_ISS_MAX]; /* config pid_iss: exact iss */
 	size_t n_iss;
 	struct buf roots;            /* the PID issuers' certificates (PEM), read at load */
+	size_t n_roots;              /* how many */
 	struct oidc_provider scheme; /* claim, id_scheme, id_pattern, id_countries: its scheme */
 	bool accept_unchecked_status;
 };

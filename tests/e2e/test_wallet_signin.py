@@ -109,6 +109,7 @@ class PidIssuer:
         payload = {"iss": f"https://{self.host}", "vct": vct, "iat": now - 60,
                    "exp": now + 86400, "cnf": {"jwk": jwk_of(holder)}, "_sd": sorted(digests),
                    "_sd_alg": "sha-256", **extra}
+        payload = {k: v for k, v in payload.items() if v is not None}
         header = {"alg": "ES256", "typ": "dc+sd-jwt",
                   "x5c": [base64.b64encode(self.cert.public_bytes(serialization.Encoding.DER))
                           .decode()]}
@@ -332,7 +333,7 @@ WHY = {"untrusted_issuer": "trusted root", "wrong_nonce": "nonce", "wrong_aud": 
        "no_id_claim": PID_CLAIM, "not_a_pid": "vct", "expired": "expired",
        "status_list": "status list", "own_diploma": "trusted root",
        "tls_certificate": "TLS certificate", "other_iss": "pid_iss",
-       "issuing_country": "issuing_country"}
+       "issuing_country": "issuing_country", "no_exp": "no expiry date"}
 
 
 @pytest.mark.parametrize("case", sorted(WHY))
@@ -361,6 +362,8 @@ def test_bad_answers_get_no_session(world, case):
     elif case == "issuing_country":
         # Review VP-3: a German provider's PID with a Dutch BSN.
         sdjwt = pid_for(world, country="DE")
+    elif case == "no_exp":
+        sdjwt = pid_for(world, exp=None)
     elif case == "own_diploma":
         # The depository's own credential: its CA is no PID issuer.
         sdjwt = world["diploma"]
@@ -475,6 +478,8 @@ def test_bad_configuration_is_refused_at_start(binary, tmp_path):
     cfg_path = tmp_path / "data" / "config.json"
     cfg = json.loads(cfg_path.read_text())
     (tmp_path / "data" / "pid-ca.pem").write_bytes(PidIssuer().ca_pem())
+    for i in range(6):
+        (tmp_path / "data" / f"ca{i}.pem").write_bytes(PidIssuer().ca_pem())
     for bad, field in [({"pid_issuers": [], "id_claim": PID_CLAIM, "id_scheme": "NL:BSN"},
                         "pid_issuers"),
                        ({"pid_issuers": ["missing.pem"], "id_claim": PID_CLAIM,
@@ -483,6 +488,8 @@ def test_bad_configuration_is_refused_at_start(binary, tmp_path):
                          "id_scheme": "NL:BSN"}, "no PEM certificate"),
                        ({"pid_issuers": ["pid-ca.pem"], "id_claim": PID_CLAIM,
                          "id_scheme": "NL:BSN"}, "pid_iss"),
+                       ({"pid_issuers": [f"ca{i}.pem" for i in range(6)], "pid_iss": ISS,
+                         "id_claim": PID_CLAIM, "id_scheme": "NL:BSN"}, "more than 5"),
                        ({"pid_issuers": ["pid-ca.pem"], "pid_iss": ["http://pid.example.eu"],
                          "id_claim": PID_CLAIM, "id_scheme": "NL:BSN"}, "pid_iss"),
                        ({"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
