@@ -64,7 +64,7 @@ static int cycle(void *p)
 	buf_init(&jwt, (size_t)256 << 10);
 	buf_init(&pres, (size_t)1 << 20);
 	buf_init(&form, (size_t)1 << 20);
-	if (oid4vp_request_create(&c->d, c->ask, &made, &err) ||
+	if (oid4vp_request_create(&c->d, c->ask, "bench", &made, &err) ||
 	    oid4vp_request_object(&c->d, made.id, &jwt, &err) ||
 	    jose_jws_parse(jwt.data, jwt.len, JOSE_ALG_ES256, NULL, &jws, &err) ||
 	    jose_jws_payload_json(&jws, &payload, &err))
@@ -86,7 +86,7 @@ static int cycle(void *p)
 	if (!(text = json_dumps(tok, JSON_COMPACT)) || buf_addstr(&form, "vp_token=") ||
 	    url_add(&form, text) || buf_addstr(&form, "&state=") ||
 	    url_add(&form, json_string_value(json_object_get(payload, "state"))) ||
-	    oid4vp_response(&c->d, made.id, form.data, form.len, &reply, &err) ||
+	    oid4vp_response(&c->d, NULL, made.id, form.data, form.len, &reply, &err) ||
 	    oid4vp_result(&c->d, made.view, &doc, &err))
 		goto out;
 	if (strcmp(json_string_value(json_object_get(doc, "status")), "verified") != 0) {

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "privacy/seal.h"
 #include "keys/keyfile.h"
+#include "keys/wallet.h"
 #include "store/store.h"
 #include "vc/proof.h"
 
@@ -57,6 +58,9 @@ struct depository {
 	char issuer_did[256];          /* the depository's DID and verification method, */
 	char issuer_vm[256];           /* worked out at open (see registry_identity) */
 	uint32_t issuer_key_id;
+	/* The wallet key's last checked chain (keys/wallet.h), so that loading it again per request
+	 * does not check the same chain again. */
+	struct keys_wallet_memo wallet_memo;
 	char host[DEPOSITORY_HOST_MAX + 1]; /* "" when the identity is did:key */
 	/* Where the depository is reached, for URLs in credentials (status lists): config
 	 * "base_url", else https://HOST (http:// for loopback hosts), else http://127.0.0.1:8080.

@@ -117,6 +117,8 @@ bool http_server_stopping(void *server);
 struct remote_status_cache *http_status_cache(struct http_server *s);
 /* The server's OpenID providers (config.json "oidc"; remote/oidc.h). */
 struct oidc_rp *http_oidc(struct http_server *s);
+/* The wallet sign-in's configuration (oid4vp/signin.h), read at start. */
+struct oid4vp_signin *http_wallet_signin(struct http_server *s);
 /* The sign-in page (status 200, or 401 where a session was needed): the providers to sign in
  * with, and the login-link text when links are allowed (routes_oidc.c). */
 void http_signin_page(struct http_request *req, struct http_response *res, unsigned status);
@@ -189,6 +191,10 @@ void route_me_views(struct http_request *req, struct http_response *res);
 void route_signin_page(struct http_request *req, struct http_response *res);
 void route_signin_start(struct http_request *req, struct http_response *res);
 void route_signin_callback(struct http_request *req, struct http_response *res);
+void route_wallet_signin_start(struct http_request *req, struct http_response *res);
+void route_wallet_signin_wait(struct http_request *req, struct http_response *res);
+void route_wallet_signin_status(struct http_request *req, struct http_response *res);
+void route_wallet_signin_done(struct http_request *req, struct http_response *res);
 /* The signed-in learner's access report (routes_report.c) */
 void route_me_report(struct http_request *req, struct http_response *res);
 void route_learner_report_page(struct http_request *req, struct http_response *res);

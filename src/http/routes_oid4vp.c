@@ -133,8 +133,8 @@ void route_verifier_response(struct http_request *req, struct http_response *res
 	int rc;
 
 	ok_error_clear(&err);
-	rc = oid4vp_response(req->dep, req->params.params[0], req->body.data ? req->body.data : "",
-	                     req->body.len, &reply, &err);
+	rc = oid4vp_response(req->dep, http_wallet_signin(req->srv), req->params.params[0],
+	                     req->body.data ? req->body.data : "", req->body.len, &reply, &err);
 	if (rc == OK_EINPUT || rc == OK_ETOOBIG || rc == OK_ENOTFOUND || rc == OK_EGONE ||
 	    rc == OK_EINVALID) {
 		vp_error(res, 400, "invalid_request", err.message);

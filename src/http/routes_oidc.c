@@ -7,6 +7,7 @@
 #include "http/web.h"
 
 #include "core/format.h"
+#include "oid4vp/signin.h"
 #include "portal/oidc_signin.h"
 #include "render/template.h"
 
@@ -62,6 +63,25 @@ void http_signin_page(struct http_request *req, struct http_response *res, unsig
 			     buf_addstr(&list, "</a></li>");
 		rc = rc || buf_addstr(&list, "</ul>");
 	}
+	/* Signing in with a wallet's PID (routes_wallet_signin.c), where configured. */
+	if (!rc && http_wallet_signin(req->srv)->on)
+		rc = buf_addf(&list,
+		              "<section class=\"stack\" id=\"signin-wallet\"><p>%s</p>"
+		              "<form method=\"post\" action=\"/signin/wallet\">"
+		              "<input type=\"hidden\" name=\"device\" value=\"same\">"
+		              "<button class=\"button\" id=\"signin-wallet-same\">%s</button></form>"
+		              "%s%s%s</section>",
+		              render_text(lang, "wallet.intro"), render_text(lang, "wallet.same"),
+		              /* Another device only where the operator accepts its relay risk. */
+		              http_wallet_signin(req->srv)->cross_device
+		                      ? "<form method=\"post\" action=\"/signin/wallet\">"
+		                        "<input type=\"hidden\" name=\"device\" value=\"cross\">"
+		                        "<button class=\"button\" id=\"signin-wallet-cross\">"
+		                      : "",
+		              http_wallet_signin(req->srv)->cross_device
+		                      ? render_text(lang, "wallet.cross")
+		                      : "",
+		              http_wallet_signin(req->srv)->cross_device ? "</button></form>" : "");
 	{
 		const struct render_var vars[] = {
 		        {"providers", rc ? "" : list.data, true},

@@ -11,6 +11,7 @@
 #include "http/retention_daily.h"
 #include "http/session.h"
 #include "io/utf8.h"
+#include "oid4vp/signin.h"
 #include "portal/emrex.h"
 #include "registry/institution.h"
 #include "registry/leak.h"
@@ -61,6 +62,7 @@ struct http_server {
 	struct remote_did_cache did_cache;       /* other depositories' DID documents */
 	struct remote_fetch_guard fetch_guard;   /* limits on fetching either */
 	struct oidc_rp oidc;                     /* OpenID providers learners sign in with */
+	struct oid4vp_signin wallet_signin;      /* wallet sign-in: trusted PID issuers, scheme */
 	atomic_bool stopping;
 	/* A request's store said its records moved (store migrate): the routes that borrow no
 	 * depository answer 503 too, until a store says otherwise. */
@@ -267,6 +269,11 @@ bool http_server_stopping(void *server)
 struct remote_status_cache *http_status_cache(struct http_server *s)
 {
 	return &s->status_cache;
+}
+
+struct oid4vp_signin *http_wallet_signin(struct http_server *s)
+{
+	return &s->wallet_signin;
 }
 
 struct oidc_rp *http_oidc(struct http_server *s)
@@ -1340,8 +1347,10 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 		free(s);
 		return rc;
 	}
-	if ((rc = oidc_rp_load(&s->oidc, cfg->data_dir, err))) {
+	if ((rc = oidc_rp_load(&s->oidc, cfg->data_dir, err)) ||
+	    (rc = oid4vp_signin_load(&s->wallet_signin, cfg->data_dir, err))) {
 		oidc_rp_release(&s->oidc);
+		oid4vp_signin_release(&s->wallet_signin);
 		free(s);
 		return rc;
 	}
@@ -1365,6 +1374,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	if (nomem) {
 		limiters_release(s);
 		oidc_rp_release(&s->oidc);
+		oid4vp_signin_release(&s->wallet_signin);
 		free(s);
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	}
@@ -1392,6 +1402,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 		remote_did_cache_release(&s->did_cache);
 		remote_fetch_guard_release(&s->fetch_guard);
 		oidc_rp_release(&s->oidc);
+		oid4vp_signin_release(&s->wallet_signin);
 		free(s);
 		return rc;
 	}
@@ -1466,6 +1477,7 @@ fail:
 	remote_did_cache_release(&s->did_cache);
 	remote_fetch_guard_release(&s->fetch_guard);
 	oidc_rp_release(&s->oidc);
+	oid4vp_signin_release(&s->wallet_signin);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);
@@ -1503,6 +1515,7 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 	remote_did_cache_release(&s->did_cache);
 	remote_fetch_guard_release(&s->fetch_guard);
 	oidc_rp_release(&s->oidc);
+	oid4vp_signin_release(&s->wallet_signin);
 	free(s->tls_cert);
 	free(s->tls_key);
 	free(s);

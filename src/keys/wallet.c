@@ -126,6 +126,14 @@ int keys_wallet_install(const char *dir, const char *chain_pem, size_t chain_len
 int keys_wallet_load(const char *dir, struct jose_signer *s, struct buf *chain,
                      struct ok_error *err)
 {
+	return keys_wallet_load_memo(dir, NULL, s, chain, NULL, err);
+}
+
+int keys_wallet_load_memo(const char *dir, struct keys_wallet_memo *memo, struct jose_signer *s,
+                          struct buf *chain, struct buf *root, struct ok_error *err)
+{
+	crypto_hash_sha256_state hs;
+	uint8_t digest[32];
 	struct keyfile_keys k;
 	struct buf path, pem;
 	struct stat st;
@@ -167,6 +175,17 @@ int keys_wallet_load(const char *dir, struct jose_signer *s, struct buf *chain,
 		if (n < sizeof(chunk))
 			break;
 	}
+	/* The same key and chain as the memo's last check: nothing to check again. */
+	crypto_hash_sha256_init(&hs);
+	crypto_hash_sha256_update(&hs, k.keys[0].key, sizeof(k.keys[0].key));
+	crypto_hash_sha256_update(&hs, (const unsigned char *)pem.data, pem.len);
+	crypto_hash_sha256_final(&hs, digest);
+	if (memo && memo->valid && sodium_memcmp(memo->checked, digest, sizeof(digest)) == 0) {
+		rc = 0;
+		goto done;
+	}
+	if (memo)
+		memo->valid = false;
 	/* The dates are the verifier's business: an expired chain still loads, to say so. */
 	rc = jose_x509_chain_check(pem.data, pem.len, s, 0, NULL);
 	if (rc == OK_EINVALID) {
@@ -184,14 +203,37 @@ int keys_wallet_load(const char *dir, struct jose_signer *s, struct buf *chain,
 		rc = ok_fail(err, rc, "%s holds no certificate chain", KEYS_WALLET_CHAIN);
 		goto out;
 	}
+	if (memo) {
+		struct buf r;
+
+		buf_init(&r, sizeof(memo->root) - 1);
+		memo->root_len = 0;
+		if (jose_x509_chain_root(pem.data, pem.len, &r, NULL) == 0 && r.len) {
+			memcpy(memo->root, r.data, r.len);
+			memo->root_len = r.len;
+		}
+		buf_release(&r);
+		memcpy(memo->checked, digest, sizeof(digest));
+		memo->valid = true;
+	}
+done:
 	if (chain && buf_add(chain, pem.data, pem.len))
 		rc = ok_fail(err, OK_ETOOBIG, "the chain is too long");
+	if (!rc && root) {
+		if (memo && memo->root_len)
+			rc = buf_add(root, memo->root, memo->root_len) ? OK_ETOOBIG : 0;
+		else /* no memo, or a root too large for it */
+			(void)jose_x509_chain_root(pem.data, pem.len, root, NULL);
+		if (rc)
+			rc = ok_fail(err, OK_ETOOBIG, "the chain's root is too long");
+	}
 out:
 	if (f)
 		fclose(f);
 	if (rc)
 		jose_signer_release(s);
 	keyfile_keys_release(&k);
+	sodium_memzero(digest, sizeof(digest));
 	buf_release(&path);
 	buf_release(&pem);
 	return rc;

@@ -10,6 +10,7 @@
 #ifndef OK_KEYS_WALLET_H
 #define OK_KEYS_WALLET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,5 +43,25 @@ int keys_wallet_install(const char *dir, const char *chain_pem, size_t chain_len
  * chain's PEM to it. OK_ENOTFOUND when dir has no wallet key. */
 int keys_wallet_load(const char *dir, struct jose_signer *s, struct buf *chain,
                      struct ok_error *err);
+
+/*
+ * What one loader remembers between loads (zeroed: nothing): the SHA-256 of the key and chain
+ * it last checked, so that the same files read again skip the chain's check (most of a load's
+ * work: every certificate parsed and verified), and the chain's root as PEM. Compared by
+ * content, never by time or name: a key or chain replaced is checked again. Not shared between
+ * threads (one per depository, and a depository per thread).
+ */
+#define KEYS_WALLET_ROOT_MAX 8192
+struct keys_wallet_memo {
+	uint8_t checked[32];
+	bool valid;
+	char root[KEYS_WALLET_ROOT_MAX]; /* the chain's last certificate, PEM ("" when none) */
+	size_t root_len;
+};
+
+/* keys_wallet_load with memo (NULL: none); root, when not NULL, gets the chain's root (PEM)
+ * appended. */
+int keys_wallet_load_memo(const char *dir, struct keys_wallet_memo *memo, struct jose_signer *s,
+                          struct buf *chain, struct buf *root, struct ok_error *err);
 
 #endif

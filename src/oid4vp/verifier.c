@@ -19,13 +19,14 @@
 #include "keys/wallet.h"
 #include "oid4vp/dcql.h"
 #include "oid4vp/form.h"
+#include "oid4vp/internal.h"
 #include "oid4vp/jwe.h"
 #include "privacy/seal.h"
 #include "registry/sdjwt_verify.h"
 #include "registry/verify_summary.h"
 #include "store/verifier.h"
 
-#define SEAL_RESULT   "vp_result"
+#define SEAL_RESULT   OID4VP_SEAL_RESULT
 #define SEAL_ENC_KEY  "vp_enc_key"
 #define SEAL_VIEW     "vp_view"
 #define PURPOSE       "verification"
@@ -204,6 +205,14 @@ static int client_name_of(const struct depository *d, const json_t *ask, const c
 	return rc ? ok_fail(err, OK_ETOOBIG, "the requester's name is too long") : 0;
 }
 
+int oid4vp_link(const struct depository *d, const char *id, const char *client_id, char *link,
+                size_t cap, struct ok_error *err)
+{
+	char request_uri[OID4VP_URL_MAX];
+
+	return request_urls(d, id, client_id ? client_id : "", request_uri, link, cap, err);
+}
+
 static struct store_vp_request *row_new(void)
 {
 	struct store_vp_request *r = calloc(1, sizeof(*r));
@@ -229,21 +238,12 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, const char *b
 {
 	const json_t *mode = json_object_get(ask, "response_mode");
 	const json_t *same = json_object_get(ask, "same_device");
-	struct store_vp_request *row = NULL;
-	struct jose_signer wallet = {0}, eph = {0};
-	struct buf chain, view_sealed, view_b64;
-	json_t *dcql = NULL, *spec = NULL;
-	char actor[AUDIT_ACTOR_SIZE], client_name[OID4VP_CLIENT_NAME_MAX];
+	json_t *dcql = NULL;
+	char client_name[OID4VP_CLIENT_NAME_MAX];
 	bool jwt = false;
-	int64_t now = ok_now_ms(), open = 0;
-	struct audit_txn t;
-	char *text = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	buf_init(&chain, KEYS_WALLET_PEM_MAX);
-	buf_init(&view_sealed, 256);
-	buf_init(&view_b64, 512);
 	if ((rc = oid4vp_dcql_from_ask(ask, d->base_url, &dcql, err)))
 		goto out;
 	if (mode && !json_is_null(mode)) {
@@ -265,7 +265,32 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, const char *b
 	if ((rc = text_check(json_object_get(ask, "label"), "label", err)) ||
 	    (rc = client_name_of(d, ask, by, client_name, sizeof(client_name), err)))
 		goto out;
-	if ((rc = keys_wallet_load(d->dir, &wallet, &chain, err))) {
+	rc = oid4vp_request_make(d, dcql, client_name, json_object_get(ask, "label"), jwt,
+	                         json_is_true(same), false, out, err);
+out:
+	json_decref(dcql);
+	return rc;
+}
+
+int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *client_name,
+                        const json_t *label, bool jwt, bool same_device, bool signin,
+                        struct oid4vp_created *out, struct ok_error *err)
+{
+	struct store_vp_request *row = NULL;
+	struct jose_signer wallet = {0}, eph = {0};
+	struct buf chain, view_sealed, view_b64;
+	json_t *spec = NULL;
+	char actor[AUDIT_ACTOR_SIZE];
+	int64_t now = ok_now_ms(), open = 0;
+	struct audit_txn t;
+	char *text = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&chain, KEYS_WALLET_PEM_MAX);
+	buf_init(&view_sealed, 256);
+	buf_init(&view_b64, 512);
+	if ((rc = keys_wallet_load_memo(d->dir, &d->wallet_memo, &wallet, &chain, NULL, err))) {
 		if (rc == OK_ENOTFOUND)
 			rc = ok_fail(
 			        err, OK_ENOTFOUND,
@@ -299,17 +324,16 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, const char *b
 		if (rc)
 			goto out;
 	}
-	spec = json_pack("{s:O, s:s, s:b, s:s, s:s}", "dcql_query", dcql, "response_mode",
-	                 jwt ? MODE_POST_JWT : MODE_POST, "same_device", json_is_true(same),
-	                 "client_id", out->client_id, "client_name", client_name);
-	if (spec && json_is_string(json_object_get(ask, "label")) &&
-	    json_object_set(spec, "label", json_object_get(ask, "label"))) {
+	spec = json_pack("{s:O, s:s, s:b, s:s, s:s, s:b}", "dcql_query", dcql, "response_mode",
+	                 jwt ? MODE_POST_JWT : MODE_POST, "same_device", same_device, "client_id",
+	                 out->client_id, "client_name", client_name, "signin", signin);
+	if (spec && json_is_string(label) && json_object_set(spec, "label", (json_t *)label)) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
 	/* Same device: the wallet sends the browser back to the result page, whose token is kept
 	 * sealed for that (the row keeps only its hash to find it by). */
-	if (spec && json_is_true(same)) {
+	if (spec && same_device && !signin) {
 		rc = seal_field(&d->keys, SEAL_VIEW, row->id, out->view, strlen(out->view),
 		                &view_sealed, err);
 		if (!rc)
@@ -335,6 +359,13 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, const char *b
 	row->created_ms = now;
 	row->expires_ms = now + (int64_t)d->verifier_request_ttl_s * 1000;
 	row->keep_until_ms = row->expires_ms + (int64_t)d->verifier_result_ttl_s * 1000;
+	/* A sign-in is short and its row goes when it expires unanswered (review VP-4): a flood
+	 * of starts holds no rows for an hour against the cap every request shares. */
+	if (signin) {
+		if (d->verifier_request_ttl_s > OID4VP_SIGNIN_TTL_S)
+			row->expires_ms = now + OID4VP_SIGNIN_TTL_S * 1000LL;
+		row->keep_until_ms = row->expires_ms;
+	}
 	out->expires_ms = row->expires_ms;
 	if ((rc = request_urls(d, out->id, out->client_id, out->request_uri, out->link,
 	                       sizeof(out->link), err)))
@@ -365,7 +396,6 @@ out:
 		memset(out, 0, sizeof(*out));
 	free(text);
 	json_decref(spec);
-	json_decref(dcql);
 	row_free(row);
 	jose_signer_release(&wallet);
 	jose_signer_release(&eph);
@@ -373,6 +403,16 @@ out:
 	buf_release(&view_sealed);
 	buf_release(&view_b64);
 	return rc;
+}
+
+struct store_vp_request *oid4vp_row_new(void)
+{
+	return row_new();
+}
+
+void oid4vp_row_free(struct store_vp_request *r)
+{
+	row_free(r);
 }
 
 /* Reads request id and its spec; OK_ENOTFOUND when unknown. */
@@ -444,7 +484,7 @@ int oid4vp_request_object(struct depository *d, const char *id, struct buf *out,
 		goto out;
 	}
 	jwt = strcmp(json_string_value(json_object_get(spec, "response_mode")), MODE_POST_JWT) == 0;
-	if ((rc = keys_wallet_load(d->dir, &wallet, &chain, err)) ||
+	if ((rc = keys_wallet_load_memo(d->dir, &d->wallet_memo, &wallet, &chain, NULL, err)) ||
 	    (rc = jose_x509_chain_x5c(chain.data, chain.len, &x5c, err)))
 		goto out;
 	if (ok_format(response_uri, sizeof(response_uri), "%s/oid4vp/requests/%s/response",
@@ -587,8 +627,8 @@ static bool error_code_ok(const char *s)
 
 enum { F_VP_TOKEN, F_STATE, F_RESPONSE, F_ERROR, F_ERROR_DESCRIPTION, F_COUNT };
 
-int oid4vp_response(struct depository *d, const char *id, const char *form, size_t n,
-                    json_t **reply, struct ok_error *err)
+int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg, const char *id,
+                    const char *form, size_t n, json_t **reply, struct ok_error *err)
 {
 	static const char *const names[] = {"vp_token",          "state", "response", "error",
 	                                    "error_description", NULL};
@@ -596,11 +636,13 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 	bool set[F_COUNT];
 	struct store_vp_request *row = NULL;
 	json_t *spec = NULL, *tok = NULL, *entries = NULL, *result = NULL, *decrypted = NULL;
+	json_t *who = NULL;
 	const char *state = NULL, *client_id, *token_text = NULL;
 	char why[VERIFY_MESSAGE_MAX] = "", actor[AUDIT_ACTOR_SIZE], at[32];
 	int64_t now = ok_now_ms();
 	struct audit_txn t;
-	bool verified = true, jwt, same_device;
+	bool verified = true, jwt, same_device, signin;
+	char code[OID4VP_TOKEN_MAX] = "";
 	char *text = NULL;
 	size_t i;
 	int rc;
@@ -623,7 +665,13 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 		goto out;
 	}
 	client_id = json_string_value(json_object_get(spec, "client_id"));
-	same_device = json_is_string(json_object_get(spec, "view"));
+	signin = json_is_true(json_object_get(spec, "signin"));
+	same_device = json_is_string(json_object_get(spec, "view")) ||
+	              (signin && json_is_true(json_object_get(spec, "same_device")));
+	if (signin && (!signin_cfg || !signin_cfg->on)) {
+		rc = ok_fail(err, OK_EGONE, "signing in with a wallet is off");
+		goto out;
+	}
 	jwt = strcmp(json_string_value(json_object_get(spec, "response_mode")), MODE_POST_JWT) == 0;
 	if (set[F_RESPONSE]) {
 		struct jose_signer key = {0};
@@ -743,14 +791,40 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 					         qid);
 				continue;
 			}
-			if ((rc = verify_query(d, cq, list, row, client_id, entries, &verified, why,
-			                       sizeof(why), err)))
+			if (signin)
+				rc = oid4vp_signin_answer(d, signin_cfg, cq, list, row->nonce,
+				                          client_id, &who, &verified, why,
+				                          sizeof(why), err);
+			else
+				rc = verify_query(d, cq, list, row, client_id, entries, &verified,
+				                  why, sizeof(why), err);
+			if (rc)
 				goto out;
 		}
 	}
 	audit_format_time(now, at);
-	result = json_pack("{s:b, s:s?, s:s, s:O}", "verified", verified, "reason",
-	                   verified ? NULL : why, "answered_at", at, "credentials", entries);
+	/* Same device (review VP-1): whoever started the sign-in must also hold the code the
+	 * wallet hands to the browser it sends back, so that a sign-in started in another browser
+	 * (an attacker's, who passed on its link) cannot be finished there. Only its hash is kept,
+	 * sealed with the result. */
+	if (signin && same_device && verified && json_is_object(who)) {
+		uint8_t h[crypto_hash_sha256_BYTES];
+		char hex[2 * crypto_hash_sha256_BYTES + 1];
+
+		if ((rc = random_b64(32, code, sizeof(code), err)))
+			goto out;
+		crypto_hash_sha256(h, (const unsigned char *)code, strlen(code));
+		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+		if (json_object_set_new(who, "code_hash", json_string(hex))) {
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	/* A sign-in's result is the identifier it found (sealed, taken once by the browser that
+	 * started it), not the PID's claims. */
+	result = json_pack("{s:b, s:s?, s:s, s:O, s:O?}", "verified", verified, "reason",
+	                   verified ? NULL : why, "answered_at", at, "credentials", entries,
+	                   "signin", verified ? who : NULL);
 	if (!result || !(text = json_dumps(result, JSON_COMPACT))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
@@ -761,7 +835,9 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 	                     err)))
 		goto out;
 	row->answered_ms = now;
-	row->keep_until_ms = now + (int64_t)d->verifier_result_ttl_s * 1000;
+	/* A sign-in's result is a login: taken within seconds, or not at all (review VP-5). */
+	row->keep_until_ms = now + (signin ? OID4VP_SIGNIN_TAKE_S * 1000LL
+	                                   : (int64_t)d->verifier_result_ttl_s * 1000);
 	row->verified = verified ? 1 : 0;
 	if ((rc = audit_txn_begin(d, &t, err)))
 		goto out;
@@ -778,7 +854,13 @@ int oid4vp_response(struct depository *d, const char *id, const char *form, size
 	 * verifier's own token. Anyone who saw the link can post an answer, so only one whose
 	 * presentations verified against this request's nonce and client id (made by the holder's
 	 * key, hence by the holder's wallet) is given it (review W4). */
-	if (*reply && same_device && verified) {
+	if (*reply && same_device && verified && signin) {
+		char url[OID4VP_URL_MAX];
+
+		if (ok_format(url, sizeof(url), "%s/signin/wallet/done?response_code=%s",
+		              d->base_url, code) == 0)
+			json_object_set_new(*reply, "redirect_uri", json_string(url));
+	} else if (*reply && same_device && verified) {
 		const char *b64 = json_string_value(json_object_get(spec, "view"));
 		struct buf sealed, view;
 		char url[OID4VP_URL_MAX];
@@ -801,11 +883,15 @@ out:
 		buf_release(&fields[i]);
 	buf_release(&plain);
 	buf_release(&vp_text);
+	/* A sign-in's result holds the national identifier in the clear until sealed. */
+	if (text)
+		sodium_memzero(text, strlen(text));
 	free(text);
 	json_decref(result);
 	json_decref(entries);
 	json_decref(tok);
 	json_decref(decrypted);
+	json_decref(who);
 	json_decref(spec);
 	row_free(row);
 	return rc;
@@ -842,6 +928,11 @@ int oid4vp_result(struct depository *d, const char *view, json_t **out, struct o
 		goto out;
 	if (!(spec = json_loads(row->spec, JSON_REJECT_DUPLICATES, &jerr))) {
 		rc = ok_fail(err, OK_EINTERNAL, "a stored request does not read back");
+		goto out;
+	}
+	/* A wallet sign-in's result is the browser's that started it, through the portal only. */
+	if (json_is_true(json_object_get(spec, "signin"))) {
+		rc = ok_fail(err, OK_ENOTFOUND, "no such request");
 		goto out;
 	}
 	if (row->answered_ms) {

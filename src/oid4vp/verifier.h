@@ -72,8 +72,11 @@ int oid4vp_request_object(struct depository *d, const char *id, struct buf *out,
  * response: a JWE, or error). Verifies every presentation and records the result, verified or
  * not, with why. *reply gets the JSON to answer the wallet with ({} or {"redirect_uri"}).
  */
-int oid4vp_response(struct depository *d, const char *id, const char *form, size_t n,
-                    json_t **reply, struct ok_error *err);
+struct oid4vp_signin;
+/* signin_cfg: the wallet sign-in's configuration (oid4vp/signin.h), which answers to a sign-in
+ * request are verified against; NULL where there is none (such an answer is then refused). */
+int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg, const char *id,
+                    const char *form, size_t n, json_t **reply, struct ok_error *err);
 
 /*
  * The request's state for whoever holds its view token: {"status": "pending" | "verified" |

@@ -31,4 +31,12 @@ int portal_session_open(struct depository *d, struct audit_txn *txn, const char 
                         const char *provider, const char *via, struct portal_session *out,
                         struct ok_error *err);
 
+/*
+ * The learner of a national identifier of country cc as a national sign-in reads it
+ * (remote/oidc.h's schemes; oidc_signin.c): with cc's code in front, or bare with a record of an
+ * institution of cc. OK_ENOTFOUND (or OK_EINPUT for a form the importer refuses) when none.
+ */
+int portal_find_in_scheme(struct depository *d, const char *national_id, const char *cc,
+                          char learner_id[STORE_ID_MAX + 1], struct ok_error *err);
+
 #endif

@@ -323,7 +323,7 @@ static int registered_in(struct depository *d, const char *learner_id, const cha
  * registering institution's country's number, so a learner found so counts only with a record of
  * an institution of cc. A Dutch BSN is always stored bare. OK_ENOTFOUND when none.
  */
-static int find_in_scheme(struct depository *d, const char *national_id, const char *cc,
+int portal_find_in_scheme(struct depository *d, const char *national_id, const char *cc,
                           char learner_id[STORE_ID_MAX + 1], struct ok_error *err)
 {
 	char spelled[OIDC_NATIONAL_ID_MAX + 3];
@@ -398,7 +398,7 @@ int portal_oidc_finish(struct depository *d, struct oidc_rp *rp, struct oidc_pro
 	}
 	/* A national id of a form the importer refuses has no record either. */
 	ok_error_clear(&lookup);
-	rc = find_in_scheme(d, who.national_id, who.country, learner_id, &lookup);
+	rc = portal_find_in_scheme(d, who.national_id, who.country, learner_id, &lookup);
 	if (rc == OK_ENOTFOUND || rc == OK_EINPUT) {
 		audit_flow(d, p, "oidc.unknown", "national_id");
 		rc = ok_fail(err, OK_ENOTFOUND, "no records are registered for you");

@@ -184,11 +184,16 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 	 * operator's wallet-roots.pem. Nothing is fetched. */
 	buf_init(&roots, (size_t)256 << 10);
 	buf_init(&chain, KEYS_WALLET_PEM_MAX);
-	if (d) {
+	if (o->sdjwt_roots) {
+		if (buf_add(&roots, o->sdjwt_roots, o->sdjwt_roots_len)) {
+			rc = ok_fail(err, OK_ETOOBIG, "the trusted roots are too long");
+			goto out;
+		}
+	} else if (d) {
 		struct jose_signer own;
 
-		if (keys_wallet_load(d->dir, &own, &chain, NULL) == 0) {
-			(void)jose_x509_chain_root(chain.data, chain.len, &roots, NULL);
+		if (keys_wallet_load_memo(d->dir, &d->wallet_memo, &own, &chain, &roots, NULL) ==
+		    0) {
 			if (jose_signer_public(&own, &own_key, NULL) == 0)
 				ic.own_key = &own_key;
 			jose_signer_release(&own);

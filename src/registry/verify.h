@@ -74,6 +74,11 @@ struct verify_options {
 	 * a presentation without key binding fails). */
 	const char *kb_nonce;
 	const char *kb_aud;
+	/* An SD-JWT VC's chain must lead to one of these PEM certificates, and to nothing else
+	 * (a wallet sign-in's PID issuers); NULL: the depository's own wallet CA and its
+	 * wallet-roots.pem. Nothing is then taken to be the depository's own. */
+	const char *sdjwt_roots;
+	size_t sdjwt_roots_len;
 	/* Documents of oorkonde's own formats (trust list, destruction certificate, transfer
 	 * manifest) signed before they had a context (@context exactly [credentials/v2], the two
 	 * types, an eddsa-jcs-2022 proof) define none of their types; their proof signs the JSON,

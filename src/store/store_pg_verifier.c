@@ -52,6 +52,16 @@ static const struct pg_query PRUNE = {"DELETE FROM vp_request WHERE keep_until_m
 static const struct pg_query COUNT = {"SELECT count(*) AS n FROM vp_request",
                                       "count verifier requests", NULL, &pg_count_cols};
 
+/* A wallet sign-in's result is taken once: the row goes in the statement that finds it. */
+static const struct pg_query TAKE = {
+        "DELETE FROM vp_request WHERE id = $1 AND answered_ms > 0 AND keep_until_ms > $2",
+        "take an answered verifier request", NULL, NULL};
+
+static int take(struct store *base, const char *id, int64_t now_ms, struct ok_error *err)
+{
+	return pg_change(pgs(base), &TAKE, NULL, PG_ARGS(PG_ARG_TEXT(id), PG_ARG_INT(now_ms)), err);
+}
+
 static int count(struct store *base, int64_t *out, struct ok_error *err)
 {
 	return pg_count(pgs(base), &COUNT, PG_NO_ARGS, out, err);
@@ -94,4 +104,5 @@ const struct store_vp_ops pg_vp_ops = {
         .answer = answer,
         .count = count,
         .prune = prune,
+        .take = take,
 };

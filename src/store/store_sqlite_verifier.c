@@ -55,6 +55,22 @@ static const struct sqlite_query PRUNE = {ST_VP_PRUNE,
 static const struct sqlite_query COUNT = {ST_VP_COUNT, "SELECT count(*) AS n FROM vp_request",
                                           "count verifier requests", NULL, &sqlite_count_cols};
 
+/* A wallet sign-in's result is taken once: the row goes in the statement that finds it. */
+static const struct sqlite_query TAKE = {
+        ST_VP_TAKE,
+        "DELETE FROM vp_request WHERE id = ? AND answered_ms > 0 AND keep_until_ms > ?",
+        "take an answered verifier request", NULL, NULL};
+
+static int take(struct store *base, const char *id, int64_t now_ms, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc = sqlite_exec(s, &TAKE, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id), SQ_ARG_INT(now_ms)), err);
+
+	if (rc)
+		return rc;
+	return sqlite_changes(s) == 0 ? OK_ENOTFOUND : 0;
+}
+
 static int count(struct store *base, int64_t *out, struct ok_error *err)
 {
 	return sqlite_count(sq(base), &COUNT, SQLITE_NO_ARGS, out, err);
@@ -102,4 +118,5 @@ const struct store_vp_ops sqlite_vp_ops = {
         .answer = answer,
         .count = count,
         .prune = prune,
+        .take = take,
 };

@@ -53,6 +53,10 @@ struct store_vp_ops {
 	int (*count)(struct store *s, int64_t *out, struct ok_error *err);
 	/* Deletes every request whose keep_until_ms is at or before now_ms. */
 	int (*prune)(struct store *s, int64_t now_ms, struct ok_error *err);
+	/* Deletes request id when it is answered and its result still kept at now_ms, in one
+	 * statement (a wallet sign-in's result is used once); OK_ENOTFOUND (no message) when
+	 * there is no such row. */
+	int (*take)(struct store *s, const char *id, int64_t now_ms, struct ok_error *err);
 };
 
 static inline int store_vp_put(struct store *s, const struct store_vp_request *r,
@@ -89,4 +93,9 @@ static inline int store_vp_prune(struct store *s, int64_t now_ms, struct ok_erro
 	return s->ops->verifier->prune(s, now_ms, err);
 }
 
+static inline int store_vp_take(struct store *s, const char *id, int64_t now_ms,
+                                struct ok_error *err)
+{
+	return s->ops->verifier->take(s, id, now_ms, err);
+}
 #endif

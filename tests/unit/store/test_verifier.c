@@ -116,13 +116,41 @@ static void answered_once(void **state)
 	row_free(back);
 }
 
+/* A wallet sign-in's result is taken once: only answered, only while kept, and never twice. */
+static void taken_once(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_vp_request *r = row_new();
+	struct ok_error err;
+
+	snprintf(r->id, sizeof(r->id), "req-t");
+	memset(r->view_hash, 0x11, sizeof(r->view_hash));
+	snprintf(r->spec, sizeof(r->spec), "{}");
+	r->created_ms = 1000;
+	r->expires_ms = 2000;
+	r->keep_until_ms = 5000;
+	assert_int_equal(store_vp_put(f->s, r, &err), 0);
+	assert_int_equal(store_vp_take(f->s, "req-t", 1500, &err), OK_ENOTFOUND); /* unanswered */
+	r->answered_ms = 1600;
+	r->keep_until_ms = 4000;
+	assert_int_equal(store_vp_answer(f->s, r, 1600, &err), 0);
+	assert_int_equal(store_vp_take(f->s, "req-t", 4000, &err), OK_ENOTFOUND); /* past its time */
+	assert_int_equal(store_vp_take(f->s, "req-other", 1700, &err), OK_ENOTFOUND);
+	assert_int_equal(store_vp_take(f->s, "req-t", 1700, &err), 0);
+	assert_int_equal(store_vp_take(f->s, "req-t", 1700, &err), OK_ENOTFOUND);
+	assert_int_equal(store_vp_get(f->s, "req-t", r, &err), OK_ENOTFOUND);
+	row_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest on_sqlite[] = {
 	        cmocka_unit_test_setup_teardown(answered_once, setup_sqlite, teardown),
+	        cmocka_unit_test_setup_teardown(taken_once, setup_sqlite, teardown),
 	};
 	const struct CMUnitTest on_pg[] = {
 	        cmocka_unit_test_setup_teardown(answered_once, setup_pg, teardown),
+	        cmocka_unit_test_setup_teardown(taken_once, setup_pg, teardown),
 	};
 	int failed = cmocka_run_group_tests_name("verifier on SQLite", on_sqlite, NULL, NULL);
 

@@ -1,0 +1,37 @@
+/* What the verifier's files share (verifier.c, signin.c); only they include this. */
+#ifndef OK_OID4VP_INTERNAL_H
+#define OK_OID4VP_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "oid4vp/signin.h"
+#include "oid4vp/verifier.h"
+
+#include "store/verifier.h"
+
+#define OID4VP_SEAL_RESULT "vp_result"
+
+/* A request row with its buffers ready (NULL when out of memory); freed by oid4vp_row_free. */
+struct store_vp_request *oid4vp_row_new(void);
+void oid4vp_row_free(struct store_vp_request *r);
+
+/* The wallet link (openid4vp://…) of request id into link (cap bytes). */
+int oid4vp_link(const struct depository *d, const char *id, const char *client_id, char *link,
+                size_t cap, struct ok_error *err);
+
+/* Stores a request for the DCQL query dcql and returns its links (as oid4vp_request_create,
+ * after the verifier's choices were checked). signin: a wallet sign-in's request. */
+int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *client_name,
+                        const json_t *label, bool jwt, bool same_device, bool signin,
+                        struct oid4vp_created *out, struct ok_error *err);
+
+/* Verifies the presentations list of the PID query cq of a sign-in request (nonce, client_id):
+ * on success *who gets {"national_id", "country"} (new reference); otherwise *ok becomes false
+ * and why says why (the first reason only). A negative code only when verification could not
+ * run. */
+int oid4vp_signin_answer(struct depository *d, const struct oid4vp_signin *c, const json_t *cq,
+                         const json_t *list, const char *nonce, const char *client_id, json_t **who,
+                         bool *ok, char *why, size_t why_cap, struct ok_error *err);
+
+#endif

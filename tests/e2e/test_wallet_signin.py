@@ -1,0 +1,504 @@
+"""Learners signing in with their wallet (issue 18, item 4), end to end over real HTTP: a test
+PID issuer (a CA and an issuer key made here, the CA configured as trusted in config.json's
+wallet_signin) issues an EU PID SD-JWT VC (vct urn:eudi:pid:1) with the learner's BSN; the
+wallet (this test, with Python's cryptography) fetches the signed request object, presents the
+PID with a key-binding JWT to the request's nonce and client id, and the browser that started
+the sign-in gets a portal session. Refused, without a session: an untrusted PID issuer, a wrong
+nonce, a key-binding JWT by another key, an unknown BSN, another country's identifier, a
+replay, another browser, and a configuration that has no wallet sign-in."""
+import base64
+import datetime
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import time
+import urllib.parse
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from helpers.base import INSTITUTION, Oorkonde, make_row, write_csv
+from helpers.server import Response
+
+HOST = "depot.example.nl"
+BSN = "123456782"
+UNKNOWN_BSN = "111222333"
+PID_HOST = "pid.example.eu"
+PID_CLAIM = "personal_administrative_number"
+# The depository's base URL is https (its host): the cookies get their __Host- names.
+WALLET = "__Host-oorkonde_wallet"
+ISS = [f"https://{PID_HOST}"]
+SESSION = "__Host-oorkonde_session"
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64u(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jwk_of(key):
+    n = key.public_key().public_numbers()
+    return {"kty": "EC", "crv": "P-256", "x": b64u(n.x.to_bytes(32, "big")),
+            "y": b64u(n.y.to_bytes(32, "big"))}
+
+
+def es256(key, data):
+    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def jws(key, header, payload):
+    h = b64u(json.dumps(header).encode())
+    p = b64u(json.dumps(payload).encode())
+    return f"{h}.{p}." + b64u(es256(key, f"{h}.{p}".encode()))
+
+
+class PidIssuer:
+    """A PID provider of our own: a CA and an issuer certificate naming PID_HOST."""
+
+    def __init__(self, host=PID_HOST, ca=None, tls=False):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.ca_key = ca.ca_key if ca else ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test PID CA")])
+        self.ca = ca.ca if ca else (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(self.ca_key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=30))
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                   .add_extension(x509.KeyUsage(False, False, False, False, False, True, True,
+                                                False, False), critical=True)
+                   .sign(self.ca_key, hashes.SHA256()))
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.host = host
+        leaf = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+                .issuer_name(name).public_key(self.key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=30))
+                .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True))
+        if tls:
+            # A TLS server's certificate under the same root (review VP-2).
+            leaf = (leaf.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                                       critical=False)
+                    .add_extension(x509.KeyUsage(True, False, True, False, False, False, False,
+                                                 False, False), critical=True))
+        self.cert = leaf.sign(self.ca_key, hashes.SHA256())
+
+    def ca_pem(self):
+        return self.ca.public_bytes(serialization.Encoding.PEM)
+
+    def pid(self, holder, claims, vct="urn:eudi:pid:1", **extra):
+        """An SD-JWT VC PID, every claim selectively disclosable; '~' ended, no KB-JWT."""
+        disclosures, digests = [], []
+        for name, value in claims.items():
+            d = b64u(json.dumps([b64u(os.urandom(16)), name, value]).encode())
+            disclosures.append(d)
+            digests.append(b64u(hashlib.sha256(d.encode()).digest()))
+        now = int(time.time())
+        payload = {"iss": f"https://{self.host}", "vct": vct, "iat": now - 60,
+                   "exp": now + 86400, "cnf": {"jwk": jwk_of(holder)}, "_sd": sorted(digests),
+                   "_sd_alg": "sha-256", **extra}
+        payload = {k: v for k, v in payload.items() if v is not None}
+        header = {"alg": "ES256", "typ": "dc+sd-jwt",
+                  "x5c": [base64.b64encode(self.cert.public_bytes(serialization.Encoding.DER))
+                          .decode()]}
+        return jws(self.key, header, payload) + "~" + "".join(d + "~" for d in disclosures)
+
+
+def present(sdjwt, holder, nonce, aud):
+    header = {"alg": "ES256", "typ": "kb+jwt"}
+    payload = {"iat": int(time.time()), "aud": aud, "nonce": nonce,
+               "sd_hash": b64u(hashlib.sha256(sdjwt.encode()).digest())}
+    return sdjwt + jws(holder, header, payload)
+
+
+class Browser:
+    """One browser: its cookies, sent back on every request."""
+
+    def __init__(self, srv):
+        self.srv = srv
+        self.jar = {}
+
+    def request(self, method, path, body=None):
+        headers = {"Accept": "text/html"}
+        if self.jar:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = self.srv.connection(30)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            raw = conn.getresponse()
+            r = Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, raw.read())
+            for k, v in raw.getheaders():
+                if k.lower() == "set-cookie":
+                    name, value = v.split(";")[0].split("=", 1)
+                    if "Max-Age=0" in v:
+                        self.jar.pop(name, None)
+                    else:
+                        self.jar[name] = value
+            return r
+        finally:
+            conn.close()
+
+    def start(self, device="cross"):
+        r = self.request("POST", "/signin/wallet", f"device={device}")
+        assert r.status == 303 and r.headers["location"] == "/signin/wallet/wait", r
+        assert WALLET in self.jar
+        page = self.request("GET", "/signin/wallet/wait")
+        assert page.status == 200, page
+        link = re.search(rb'id="wallet-link" href="([^"]+)"', page.body).group(1).decode()
+        return link.replace("&amp;", "&")
+
+    def status(self):
+        return self.request("GET", "/signin/wallet/status").json()["status"]
+
+    def done(self):
+        return self.request("GET", "/signin/wallet/done")
+
+
+def wallet_fetch(srv, link):
+    """The wallet reads the link and fetches the signed request object."""
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    path = urllib.parse.urlsplit(q["request_uri"][0]).path
+    r = srv.get(path)
+    assert r.status == 200, r
+    payload = json.loads(unb64u(r.body.decode().split(".")[1]))
+    assert payload["client_id"] == q["client_id"][0]
+    return payload
+
+
+def wallet_answer(srv, req, vp):
+    body = urllib.parse.urlencode({"vp_token": json.dumps({"pid": [vp]}),
+                                   "state": req["state"]})
+    return srv.post(urllib.parse.urlsplit(req["response_uri"]).path, body,
+                    ctype="application/x-www-form-urlencoded")
+
+
+def session_of(browser):
+    return browser.jar.get(SESSION)
+
+
+@pytest.fixture(scope="module")
+def world(binary, tmp_path_factory):
+    from helpers.server import Server
+
+    tmp = tmp_path_factory.mktemp("wallet")
+    ok = Oorkonde(binary, tmp / "data")
+    ok.run("init", "--host", HOST, check=True)
+    ok.add_institution()
+    row = make_row(record_id="W-1", national_id=BSN, given_names="Juliana",
+                   family_name="Zeldenrust", kind="degree", title="MSc Geology", eqf_level="7")
+    assert ok.import_csv(write_csv(tmp / "rows.csv", [row])).returncode == 0
+    achievement = ok.achievements_json(BSN)[0]["id"]
+    holder = ec.generate_private_key(ec.SECP256R1())
+    (tmp / "holder.jwk").write_text(json.dumps(jwk_of(holder)))
+    # Makes the depository's wallet key, which signs its request objects.
+    diploma = ok.run("issue", achievement, "--format", "sd-jwt", "--holder-jwk",
+                     tmp / "holder.jwk", check=True).stdout.strip()
+    issuer = PidIssuer()
+    (tmp / "data" / "pid-ca.pem").write_bytes(issuer.ca_pem())
+    cfg_path = tmp / "data" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["wallet_signin"] = {"pid_issuers": ["pid-ca.pem"], "pid_iss": [f"https://{PID_HOST}"],
+                            "id_claim": PID_CLAIM, "id_scheme": "NL:BSN", "cross_device": True}
+    cfg_path.write_text(json.dumps(cfg))
+    srv = Server(ok, "--rate-limit", 0).start()
+    try:
+        yield {"ok": ok, "srv": srv, "issuer": issuer, "holder": holder, "tmp": tmp,
+               "diploma": diploma}
+    finally:
+        srv.stop()
+
+
+def pid_for(world, bsn=BSN, country="NL", issuer=None, **kw):
+    claims = {PID_CLAIM: bsn, "family_name": "Zeldenrust", "given_name": "Juliana",
+              "birthdate": "2000-01-02", "issuing_country": country}
+    return (issuer or world["issuer"]).pid(world["holder"], claims, **kw)
+
+
+def test_the_sign_in_page_offers_the_wallet(world):
+    page = world["srv"].get("/signin", headers={"Accept": "text/html"})
+    assert page.status == 200 and b'id="signin-wallet-cross"' in page.body
+    assert b'id="signin-wallet-same"' in page.body
+
+
+def test_cross_device_sign_in_opens_a_session(world):
+    srv = world["srv"]
+    b = Browser(srv)
+    link = b.start("cross")
+    assert link.startswith("openid4vp://?client_id=")
+    req = wallet_fetch(srv, link)
+    asked = req["dcql_query"]["credentials"][0]
+    assert asked["meta"]["vct_values"] == ["urn:eudi:pid:1"]
+    assert asked["claims"] == [{"path": [PID_CLAIM]}, {"path": ["issuing_country"]}]
+    assert b.status() == "pending"
+    # Not answered yet: the end sends the browser back to wait, and changes nothing.
+    r = b.done()
+    assert r.status == 303 and r.headers["location"] == "/signin/wallet/wait"
+    vp = present(pid_for(world), world["holder"], req["nonce"], req["client_id"])
+    r = wallet_answer(srv, req, vp)
+    assert r.status == 200 and r.json() == {}, r  # cross device: no redirect
+    assert b.status() == "answered"
+    b.jar["__Host-oorkonde_idp"] = "digid"
+    r = b.done()
+    assert r.status == 200 and b"url=/learner" in r.body, r
+    # No OpenID provider signed this in: its logout cookie goes (review VP-12).
+    assert "__Host-oorkonde_idp" not in b.jar
+    token = session_of(b)
+    assert token and WALLET not in b.jar
+    me = srv.get("/v1/me", headers={"Cookie": f"{SESSION}={token}"})
+    assert me.status == 200 and me.json()["learner"]["family_name"] == "Zeldenrust", me
+    shown = world["ok"].run("audit", "show", check=True).stdout
+    assert "learner.login" in shown and "via=wallet" in shown
+    assert BSN not in shown and BSN not in srv.log_text()
+
+
+def test_same_device_sign_in_needs_the_wallets_response_code(world):
+    """Review VP-1: the browser that started a same-device sign-in gets no session by its
+    cookie alone (an attacker who passed its link on to a victim); only the browser the wallet
+    sends back, with the response code, does."""
+    srv = world["srv"]
+    b = Browser(srv)
+    req = wallet_fetch(srv, b.start("same"))
+    vp = present(pid_for(world), world["holder"], req["nonce"], req["client_id"])
+    r = wallet_answer(srv, req, vp)
+    assert r.status == 200, r
+    redirect = urllib.parse.urlsplit(r.json()["redirect_uri"])
+    assert redirect.path == "/signin/wallet/done"
+    code = urllib.parse.parse_qs(redirect.query)["response_code"][0]
+    assert b.status() == "answered"
+    # The cookie alone, or with another code: nothing, and nothing taken.
+    for path in ("/signin/wallet/done", "/signin/wallet/done?response_code=" + "A" * 43):
+        r = b.request("GET", path)
+        assert r.status == 400 and session_of(b) is None, r
+        assert b"continue in the browser your wallet opened" in r.body
+    # The code without the cookie (another browser): nothing.
+    other = Browser(srv)
+    assert other.request("GET", f"/signin/wallet/done?{redirect.query}").status == 400
+    assert session_of(other) is None
+    # The browser the wallet sends back (cookie and code): signed in.
+    r = b.request("GET", f"/signin/wallet/done?{redirect.query}")
+    assert r.status == 200 and session_of(b), r
+    assert code not in srv.log_text()
+
+
+def refused_without_session(world, b, expect_status=400):
+    r = b.done()
+    assert r.status == expect_status, r
+    assert session_of(b) is None, b.jar
+    return r
+
+
+def test_replay_and_another_browser_get_no_session(world):
+    srv = world["srv"]
+    b = Browser(srv)
+    req = wallet_fetch(srv, b.start())
+    vp = present(pid_for(world), world["holder"], req["nonce"], req["client_id"])
+    assert wallet_answer(srv, req, vp).status == 200
+    # Another browser (no cookie of this sign-in, or a made-up one) gets nothing.
+    other = Browser(srv)
+    refused_without_session(world, other)
+    other.jar[WALLET] = b.jar[WALLET][::-1]
+    refused_without_session(world, other)
+    # The wallet's answer replayed: the request was answered once.
+    again = wallet_answer(srv, req, vp)
+    assert again.status == 400 and again.json()["error"] == "invalid_request", again
+    cookie = b.jar[WALLET]
+    assert b.done().status == 200 and session_of(b)
+    # The sign-in used once: its cookie again gets no second session.
+    c = Browser(srv)
+    c.jar[WALLET] = cookie
+    refused_without_session(world, c)
+    # The PID presented to one request, replayed to another: its nonce is the first's.
+    d = Browser(srv)
+    req2 = wallet_fetch(srv, d.start())
+    assert wallet_answer(srv, req2, vp).status == 200
+    refused_without_session(world, d)
+
+
+WHY = {"untrusted_issuer": "trusted root", "wrong_nonce": "nonce", "wrong_aud": "aud",
+       "other_key": "holder", "other_country": "not of the scheme NL:BSN",
+       "no_id_claim": PID_CLAIM, "not_a_pid": "vct", "expired": "expired",
+       "status_list": "status list", "own_diploma": "trusted root",
+       "tls_certificate": "TLS certificate", "other_iss": "pid_iss",
+       "issuing_country": "issuing_country", "no_exp": "no expiry date"}
+
+
+@pytest.mark.parametrize("case", sorted(WHY))
+def test_bad_answers_get_no_session(world, case):
+    srv = world["srv"]
+    b = Browser(srv)
+    req = wallet_fetch(srv, b.start())
+    holder, nonce, aud = world["holder"], req["nonce"], req["client_id"]
+    if case == "untrusted_issuer":
+        # The same host name, another CA, not configured.
+        sdjwt = PidIssuer().pid(holder, {PID_CLAIM: BSN, "issuing_country": "NL"})
+    elif case == "other_country":
+        sdjwt = pid_for(world, bsn="BE85073003328")
+    elif case == "no_id_claim":
+        sdjwt = world["issuer"].pid(holder, {"family_name": "Zeldenrust",
+                                             "issuing_country": "NL"})
+    elif case == "not_a_pid":
+        sdjwt = pid_for(world, vct="https://example.org/diploma")
+    elif case == "expired":
+        sdjwt = pid_for(world, exp=int(time.time()) - 10)
+    elif case == "tls_certificate":
+        # Review VP-2: another certificate holder under the configured root.
+        sdjwt = pid_for(world, issuer=PidIssuer(host=PID_HOST, ca=world["issuer"], tls=True))
+    elif case == "other_iss":
+        sdjwt = pid_for(world, issuer=PidIssuer(host="eaa.example.eu", ca=world["issuer"]))
+    elif case == "issuing_country":
+        # Review VP-3: a German provider's PID with a Dutch BSN.
+        sdjwt = pid_for(world, country="DE")
+    elif case == "no_exp":
+        sdjwt = pid_for(world, exp=None)
+    elif case == "own_diploma":
+        # The depository's own credential: its CA is no PID issuer.
+        sdjwt = world["diploma"]
+    elif case == "status_list":
+        sdjwt = pid_for(world, status={"status_list": {"idx": 3,
+                                                       "uri": f"https://{PID_HOST}/sl/1"}})
+    else:
+        sdjwt = pid_for(world)
+    if case == "wrong_nonce":
+        nonce = "another-nonce"
+    if case == "wrong_aud":
+        aud = "x509_san_dns:evil.example"
+    if case == "other_key":
+        holder = ec.generate_private_key(ec.SECP256R1())
+    r = wallet_answer(srv, req, present(sdjwt, holder, nonce, aud))
+    assert r.status == 200 and "redirect_uri" not in r.json(), r
+    assert b.status() == "answered"
+    page = refused_without_session(world, b)
+    assert b'id="signin-refused"' in page.body
+    assert WHY[case].encode() in page.body, (case, page.body)
+
+
+def test_unknown_bsn_is_told_no_records(world):
+    srv = world["srv"]
+    b = Browser(srv)
+    req = wallet_fetch(srv, b.start())
+    vp = present(pid_for(world, bsn=UNKNOWN_BSN), world["holder"], req["nonce"],
+                 req["client_id"])
+    assert wallet_answer(srv, req, vp).status == 200
+    r = refused_without_session(world, b, expect_status=403)
+    assert b"No records are registered for you" in r.body or b"Er zijn geen gegevens" in r.body
+    assert "wallet.unknown" in world["ok"].run("audit", "show", check=True).stdout
+
+
+def test_sign_in_results_are_not_shown_by_the_verifier_routes(world):
+    srv = world["srv"]
+    b = Browser(srv)
+    b.start()
+    view = b.jar[WALLET]
+    assert srv.get(f"/v1/verifier/results/{view}").status == 404
+    assert srv.get(f"/request/{view}").status == 404
+
+
+def test_off_unless_configured(binary, tmp_path, server_on):
+    ok = Oorkonde(binary, tmp_path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    srv = server_on(ok, "--rate-limit", 0)
+    page = srv.get("/signin", headers={"Accept": "text/html"})
+    assert b"signin-wallet" not in page.body
+    r = srv.post("/signin/wallet", "device=cross", ctype="application/x-www-form-urlencoded")
+    assert r.status == 404, r
+
+
+def test_another_device_is_off_unless_configured(binary, tmp_path, server_on):
+    """Review VP-1: a cross-device sign-in cannot be bound to the browser that finishes it, so
+    it is the operator's choice (cross_device), off by default."""
+    ok = Oorkonde(binary, tmp_path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    (tmp_path / "data" / "pid-ca.pem").write_bytes(PidIssuer().ca_pem())
+    cfg_path = tmp_path / "data" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["wallet_signin"] = {"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
+                            "id_scheme": "NL:BSN"}
+    cfg_path.write_text(json.dumps(cfg))
+    srv = server_on(ok, "--rate-limit", 0)
+    page = srv.get("/signin", headers={"Accept": "text/html"})
+    assert b'id="signin-wallet-same"' in page.body and b"signin-wallet-cross" not in page.body
+    r = srv.post("/signin/wallet", "device=cross", ctype="application/x-www-form-urlencoded")
+    assert r.status == 404 and "set-cookie" not in r.headers, r
+
+
+def test_another_sites_form_cannot_start_a_sign_in(world):
+    """Review VP-6: a cross-site POST neither starts nor replaces a browser's sign-in."""
+    srv = world["srv"]
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                    {"Origin": "https://depot.example.nl.evil.example"}, {"Origin": "null"},
+                    {"Origin": f"https://{HOST}", "Sec-Fetch-Site": "same-site"}):
+        r = srv.post("/signin/wallet", "device=same", ctype="application/x-www-form-urlencoded",
+                     headers=headers)
+        assert r.status == 403 and "set-cookie" not in r.headers, (headers, r)
+    r = srv.post("/signin/wallet", "device=same", ctype="application/x-www-form-urlencoded",
+                 headers={"Origin": f"https://{HOST}", "Sec-Fetch-Site": "same-origin"})
+    assert r.status == 303, r
+
+
+def test_sign_in_rows_are_short_lived(world):
+    """Review VP-4/VP-5: an unanswered sign-in's row goes when it expires (at most 5 minutes),
+    an answered one's result must be taken within 2 minutes."""
+    db = world["tmp"] / "data" / "oorkonde.db"
+    if not db.exists():
+        pytest.skip("the records are in PostgreSQL")
+    srv = world["srv"]
+    b = Browser(srv)
+    req = wallet_fetch(srv, b.start("cross"))
+
+    def row():
+        with sqlite3.connect(db) as con:
+            return con.execute("SELECT created_ms, expires_ms, answered_ms, keep_until_ms FROM "
+                               "vp_request WHERE id = ?",
+                               (req["response_uri"].split("/")[-2],)).fetchone()
+    created, expires, _, keep = row()
+    assert expires - created <= 300_000 and keep == expires
+    vp = present(pid_for(world), world["holder"], req["nonce"], req["client_id"])
+    assert wallet_answer(srv, req, vp).status == 200
+    _, _, answered, keep = row()
+    assert keep - answered == 120_000
+
+
+def test_bad_configuration_is_refused_at_start(binary, tmp_path):
+    ok = Oorkonde(binary, tmp_path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    cfg_path = tmp_path / "data" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    (tmp_path / "data" / "pid-ca.pem").write_bytes(PidIssuer().ca_pem())
+    for i in range(6):
+        (tmp_path / "data" / f"ca{i}.pem").write_bytes(PidIssuer().ca_pem())
+    for bad, field in [({"pid_issuers": [], "id_claim": PID_CLAIM, "id_scheme": "NL:BSN"},
+                        "pid_issuers"),
+                       ({"pid_issuers": ["missing.pem"], "id_claim": PID_CLAIM,
+                         "id_scheme": "NL:BSN"}, "missing.pem"),
+                       ({"pid_issuers": ["config.json"], "id_claim": PID_CLAIM,
+                         "id_scheme": "NL:BSN"}, "no PEM certificate"),
+                       ({"pid_issuers": ["pid-ca.pem"], "id_claim": PID_CLAIM,
+                         "id_scheme": "NL:BSN"}, "pid_iss"),
+                       ({"pid_issuers": [f"ca{i}.pem" for i in range(6)], "pid_iss": ISS,
+                         "id_claim": PID_CLAIM, "id_scheme": "NL:BSN"}, "more than 5"),
+                       ({"pid_issuers": ["pid-ca.pem"], "pid_iss": ["http://pid.example.eu"],
+                         "id_claim": PID_CLAIM, "id_scheme": "NL:BSN"}, "pid_iss"),
+                       ({"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
+                         "id_scheme": "XX"}, "id_scheme"),
+                       ({"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": "a.b",
+                         "id_scheme": "NL:BSN"}, "id_claim"),
+                       ({"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
+                         "id_scheme": "NL:BSN", "extra": 1}, "unknown member")]:
+        cfg["wallet_signin"] = bad
+        cfg_path.write_text(json.dumps(cfg))
+        r = ok.run("serve", "--listen", "127.0.0.1:0", check=False, timeout=20)
+        assert r.returncode != 0 and field in r.stderr, (bad, r.stderr)
