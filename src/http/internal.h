@@ -222,5 +222,8 @@ void route_learner_emrex_return(struct http_request *req, struct http_response *
 /* Where a learner who signs in goes back to an EMREX request of this browser (the path, in
  * out); false when there is none. */
 bool http_emrex_return_path(struct http_request *req, char *out, size_t cap);
+/* The page that ends a sign-in at an OpenID provider or with a wallet (200): it moves on to
+ * /learner, or back to an EMREX client's open request (http_emrex_return_path). */
+void http_signin_done_page(struct http_request *req, struct http_response *res);
 
 #endif

@@ -65,23 +65,24 @@ void http_signin_page(struct http_request *req, struct http_response *res, unsig
 	}
 	/* Signing in with a wallet's PID (routes_wallet_signin.c), where configured. */
 	if (!rc && http_wallet_signin(req->srv)->on)
-		rc = buf_addf(&list,
-		              "<section class=\"stack\" id=\"signin-wallet\"><p>%s</p>"
-		              "<form method=\"post\" action=\"/signin/wallet\">"
-		              "<input type=\"hidden\" name=\"device\" value=\"same\">"
-		              "<button class=\"button\" id=\"signin-wallet-same\">%s</button></form>"
-		              "%s%s%s</section>",
-		              render_text(lang, "wallet.intro"), render_text(lang, "wallet.same"),
-		              /* Another device only where the operator accepts its relay risk. */
-		              http_wallet_signin(req->srv)->cross_device
-		                      ? "<form method=\"post\" action=\"/signin/wallet\">"
-		                        "<input type=\"hidden\" name=\"device\" value=\"cross\">"
-		                        "<button class=\"button\" id=\"signin-wallet-cross\">"
-		                      : "",
-		              http_wallet_signin(req->srv)->cross_device
-		                      ? render_text(lang, "wallet.cross")
-		                      : "",
-		              http_wallet_signin(req->srv)->cross_device ? "</button></form>" : "");
+		rc = buf_addf(
+		        &list,
+		        "<section class=\"stack\" id=\"signin-wallet\"><p>%s</p>"
+		        "<form method=\"post\" action=\"/signin/wallet\">"
+		        "<input type=\"hidden\" name=\"device\" value=\"same\">"
+		        "<button class=\"button\" id=\"signin-wallet-same\">%s</button></form>"
+		        "%s%s%s</section>",
+		        render_text(lang, "wallet.intro"), render_text(lang, "wallet.same"),
+		        /* Another device only where the operator accepts its relay risk. */
+		        http_wallet_signin(req->srv)->cross_device
+		                ? "<form method=\"post\" action=\"/signin/wallet\">"
+		                  "<input type=\"hidden\" name=\"device\" value=\"cross\">"
+		                  "<button class=\"button\" id=\"signin-wallet-cross\">"
+		                : "",
+		        http_wallet_signin(req->srv)->cross_device
+		                ? render_text(lang, "wallet.cross")
+		                : "",
+		        http_wallet_signin(req->srv)->cross_device ? "</button></form>" : "");
 	{
 		const struct render_var vars[] = {
 		        {"providers", rc ? "" : list.data, true},
@@ -173,12 +174,26 @@ void route_signin_start(struct http_request *req, struct http_response *res)
 	buf_release(&location);
 }
 
+void http_signin_done_page(struct http_request *req, struct http_response *res)
+{
+	char next[64];
+	struct render_var vars[1];
+
+	/* A page of our own, not a redirect: the answer ends a navigation that began at the
+	 * provider's site or in the wallet, and a browser sends the SameSite=Strict session
+	 * cookie only on a navigation that starts here. A learner who came to send results to an
+	 * EMREX client goes back to choosing them. */
+	if (!http_emrex_return_path(req, next, sizeof(next)))
+		snprintf(next, sizeof(next), "/learner");
+	vars[0] = (struct render_var){"next", next, false};
+	web_page(req, res, 200, "oidc_done.html", "oidc.done.title", vars, 1);
+}
+
 void route_signin_callback(struct http_request *req, struct http_response *res)
 {
 	struct oidc_provider *p = oidc_rp_find(http_oidc(req->srv), req->params.params[0]);
 	const char *cookie;
-	char name[64], path[64], next[64];
-	struct render_var vars[1];
+	char name[64], path[64];
 	struct portal_session s;
 	struct ok_error err;
 	struct buf uri;
@@ -208,14 +223,7 @@ void route_signin_callback(struct http_request *req, struct http_response *res)
 		 * is a cross-site navigation, which does not carry the SameSite=Strict cookie: then
 		 * the earlier session is only replaced in the browser and ends by its timeouts). */
 		http_session_end_current(req);
-		/* A page of our own that moves on to /learner (or, for a learner who came to send
-		 * results to an EMREX client, back to choosing them), not a redirect: this answer
-		 * ends a navigation that began at the provider's site, and a browser sends the
-		 * SameSite=Strict session cookie only on a navigation that starts here. */
-		if (!http_emrex_return_path(req, next, sizeof(next)))
-			snprintf(next, sizeof(next), "/learner");
-		vars[0] = (struct render_var){"next", next, false};
-		web_page(req, res, 200, "oidc_done.html", "oidc.done.title", vars, 1);
+		http_signin_done_page(req, res);
 		http_session_cookie(req, res, s.token);
 		http_header(res, "Set-Cookie", "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
 		            over_tls(req) ? IDP_COOKIE_SECURE : IDP_COOKIE, p->id,

@@ -238,9 +238,7 @@ void route_wallet_signin_done(struct http_request *req, struct http_response *re
 		refused(req, res, rc, &err);
 	} else {
 		http_session_end_current(req);
-		/* A page of ours that moves on to /learner: a navigation that began in the wallet
-		 * does not carry the SameSite=Strict session cookie (routes_oidc.c). */
-		web_page(req, res, 200, "oidc_done.html", "oidc.done.title", NULL, 0);
+		http_signin_done_page(req, res);
 		http_session_cookie(req, res, s.token);
 		/* No OpenID provider signed this session in: its logout is not the provider's
 		 * (review VP-12). */
