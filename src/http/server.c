@@ -1,6 +1,7 @@
 /* The server: libmicrohttpd glue, the life of a request (body, limits, routing, auth, rate
  * limit, pool), the access log and the shared response helpers. */
 #include "http/internal.h"
+#include "audit/group.h"
 #include "core/format.h"
 #include "http/guard.h"
 #include "http/metrics.h"
@@ -55,6 +56,7 @@ struct http_server {
 	struct ratelimit share_pair_limiter; /* one link from one address */
 	struct ratelimit verifier_limiter;   /* anonymous verifier requests from one address */
 	struct ratelimit_flusher flusher;    /* the shared limits' counts to the store */
+	struct audit_group *audit_group;     /* share views' events, committed in groups */
 	struct retention_daily retention;    /* the daily retention run (retention_daily_at) */
 	struct http_metrics metrics;
 	struct remote_status_cache status_cache; /* other depositories' status lists */
@@ -356,6 +358,22 @@ static int render_guard(struct http_request *req, struct buf *out)
 	                            "oorkonde_audit_events %lld\n",
 	                            events))
 		return OK_ETOOBIG;
+	if (s->audit_group) {
+		unsigned long long commits, grouped;
+
+		audit_group_counts(s->audit_group, &commits, &grouped);
+		if (buf_addf(out,
+		             "# HELP oorkonde_audit_group_commits_total Transactions the audit "
+		             "writer committed for share views.\n"
+		             "# TYPE oorkonde_audit_group_commits_total counter\n"
+		             "oorkonde_audit_group_commits_total %llu\n"
+		             "# HELP oorkonde_audit_group_events_total Share views' events the audit "
+		             "writer appended in those transactions.\n"
+		             "# TYPE oorkonde_audit_group_events_total counter\n"
+		             "oorkonde_audit_group_events_total %llu\n",
+		             commits, grouped))
+			return OK_ETOOBIG;
+	}
 	return 0;
 }
 
@@ -1397,6 +1415,12 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	}
 	for (size_t i = 0; i < s->pool.size; i++)
 		s->pool.all[i].bench_audit_off = cfg->bench_audit_off;
+	/* One writer appends the share views' events of every thread in group commits, taking the
+	 * pool's writer lock like any write transaction of the threads. */
+	if ((rc = audit_group_start(&s->audit_group, cfg->data_dir, &s->pool.writer, err)))
+		goto fail;
+	for (size_t i = 0; i < s->pool.size; i++)
+		s->pool.all[i].audit_group = s->audit_group;
 	{
 		struct ratelimit *shared[] = {&s->limiter, &s->learner_limiter,
 		                              &s->share_client_limiter, &s->share_token_limiter,
@@ -1460,6 +1484,7 @@ fail:
 	conn_guard_stop(&s->guard);
 	retention_daily_stop(&s->retention);
 	ratelimit_flusher_stop(&s->flusher);
+	audit_group_stop(s->audit_group);
 	pool_close(&s->pool);
 	limiters_release(s);
 	remote_status_cache_release(&s->status_cache);
@@ -1497,6 +1522,7 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 	conn_guard_stop(&s->guard);
 	retention_daily_stop(&s->retention);
 	ratelimit_flusher_stop(&s->flusher);
+	audit_group_stop(s->audit_group);
 	pool_close(&s->pool);
 	limiters_release(s);
 	remote_status_cache_release(&s->status_cache);
