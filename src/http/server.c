@@ -135,17 +135,27 @@ void http_text(struct http_response *res, unsigned status, const char *content_t
 		http_problem(res, 500, "internal", "Internal error", "the answer is too large");
 }
 
+static int dump_into(const char *chunk, size_t n, void *data)
+{
+	return buf_add(data, chunk, n) ? -1 : 0;
+}
+
+/* Written straight into the answer's buffer: no text of its own to copy and free. */
 void http_json(struct http_response *res, unsigned status, json_t *doc)
 {
-	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	bool made = doc != NULL;
+	int rc;
 
+	buf_reset(&res->body);
+	rc = made ? json_dump_callback(doc, dump_into, &res->body, JSON_COMPACT) : -1;
 	json_decref(doc);
-	if (!text) {
-		http_problem(res, 500, "internal", "Internal error", "out of memory");
+	if (rc) {
+		http_problem(res, 500, "internal", "Internal error",
+		             made ? "the answer is too large" : "out of memory");
 		return;
 	}
-	http_text(res, status, "application/json", text, strlen(text));
-	free(text);
+	res->status = status;
+	res->content_type = "application/json";
 }
 
 /* Makes s valid UTF-8 in place: a byte that does not start a well-formed character becomes '?'.
