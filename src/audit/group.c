@@ -15,6 +15,7 @@ struct job {
 	audit_group_change_fn change;
 	const void *arg;
 	const char *actor, *action, *subject, *purpose, *detail;
+	bool no_event; /* the benchmark's "auditing off" (OK_TEST_HOOKS): the change alone */
 	int rc;
 	struct ok_error err;
 	bool done;
@@ -63,6 +64,8 @@ static int commit_jobs(struct depository *d, struct job *first, size_t n, size_t
 			}
 			continue;
 		}
+		if (j->no_event)
+			continue;
 		rc = audit_txn_event(&t, j->actor, j->action, j->subject, j->purpose, j->detail,
 		                     err);
 		if (!rc)
@@ -223,9 +226,9 @@ int audit_group_append(struct depository *d, audit_group_change_fn change, const
 	bool alone = !g || store_in_transaction(d->store);
 
 #ifdef OK_TEST_HOOKS
-	/* The benchmark's "auditing off" measures the server as it would be without auditing:
-	 * the change alone, in a transaction of its own. */
-	alone = alone || d->bench_audit_off;
+	/* The benchmark's "auditing off" measures the same server without events: the changes
+	 * still go through the writer, so that the difference is what the events cost. */
+	j.no_event = d->bench_audit_off;
 #endif
 	if (alone)
 		return append_alone(d, change, arg, actor, action, subject, purpose, detail, err);
