@@ -1,6 +1,7 @@
 /* Group commit of audit events through one writer thread (see group.h). */
 #include "audit/group.h"
 
+#include "audit/checkpoint.h"
 #include "audit/txn.h"
 
 #include <stdbool.h>
@@ -41,19 +42,28 @@ static bool refusal(int rc)
 
 /*
  * The n jobs from first in one transaction on d. Returns 0 when it committed (each job's rc set:
- * 0, or its change's refusal), else the failure (no job's rc set). *appended: the events.
+ * 0, or its change's refusal), else the failure (no job's rc set), with *a_job_failed when a
+ * job's own change or event failed (the others may commit without it), else the store's
+ * trouble (begin or commit: every job would meet it again). *appended: the events.
  */
 static int commit_jobs(struct depository *d, struct job *first, size_t n, size_t *appended,
-                       struct ok_error *err)
+                       bool *a_job_failed, struct ok_error *err)
 {
 	struct audit_txn t;
+	struct ok_error kerr;
 	struct job *j;
 	size_t i;
 	int rc;
 
 	*appended = 0;
+	*a_job_failed = false;
 	if ((rc = audit_txn_begin(d, &t, err)))
 		return rc;
+	/* After begin, before anything is signed: a checkpoint falling on these events is signed
+	 * with the current issuer key, also after a rotation by another process (one stat(2) of
+	 * each key file when nothing changed; a failed read keeps the keys it had). */
+	ok_error_clear(&kerr);
+	(void)depository_keys_refresh(d, &kerr);
 	for (i = 0, j = first; i < n && !rc; i++, j = j->next) {
 		ok_error_clear(&j->err);
 		j->rc = j->change ? j->change(d, j->arg, &j->err) : 0;
@@ -61,6 +71,7 @@ static int commit_jobs(struct depository *d, struct job *first, size_t n, size_t
 			if (!refusal(j->rc)) {
 				*err = j->err;
 				rc = j->rc;
+				*a_job_failed = true;
 			}
 			continue;
 		}
@@ -68,38 +79,59 @@ static int commit_jobs(struct depository *d, struct job *first, size_t n, size_t
 			continue;
 		rc = audit_txn_event(&t, j->actor, j->action, j->subject, j->purpose, j->detail,
 		                     err);
-		if (!rc)
+		if (rc)
+			*a_job_failed = true;
+		else
 			(*appended)++;
 	}
-	rc = audit_txn_end(&t, rc, err);
-	if (rc)
+	/* Committed here, the checkpoints filed by the writer once the views are answered. */
+	if (!rc)
+		rc = store_commit(d->store, err);
+	if (rc) {
+		store_rollback(d->store);
 		*appended = 0;
+	}
 	return rc;
 }
 
-/* The batch, else (when it fails) each of its jobs alone, so that a failure is its own. */
+/* Sets every job's answer to the group's failure. */
+static void fail_all(struct job *first, size_t n, int rc, const struct ok_error *err)
+{
+	struct job *j;
+	size_t i;
+
+	for (i = 0, j = first; i < n; i++, j = j->next) {
+		j->rc = rc;
+		j->err = *err;
+	}
+}
+
+/*
+ * The batch; when a job of it failed, each of its jobs alone, so that a failure is its own; when
+ * the store failed (begin, commit), every job gets that failure at once.
+ */
 static size_t run_batch(struct audit_group *g, struct job *first, size_t n, size_t *commits)
 {
 	struct ok_error err;
 	size_t appended = 0, one, i;
+	bool a_job_failed;
 	struct job *j;
 	int rc;
 
 	*commits = 0;
 	ok_error_clear(&err);
-	rc = commit_jobs(&g->dep, first, n, &appended, &err);
+	rc = commit_jobs(&g->dep, first, n, &appended, &a_job_failed, &err);
 	if (!rc) {
 		*commits = 1;
 		return appended;
 	}
-	if (n == 1) {
-		first->rc = rc;
-		first->err = err;
+	if (n == 1 || !a_job_failed) {
+		fail_all(first, n, rc, &err);
 		return 0;
 	}
 	for (i = 0, j = first; i < n; i++, j = j->next) {
 		ok_error_clear(&err);
-		if ((rc = commit_jobs(&g->dep, j, 1, &one, &err))) {
+		if ((rc = commit_jobs(&g->dep, j, 1, &one, &a_job_failed, &err))) {
 			j->rc = rc;
 			j->err = err;
 		} else {
@@ -143,6 +175,13 @@ static void *writer(void *arg)
 			j->done = true;
 		}
 		pthread_cond_broadcast(&g->done);
+		/* The checkpoints these events made are in the store already; the file (a lock
+		 * and an fsync) is written after the views are answered, not while they wait. */
+		if (g->dep.checkpoint_unfiled) {
+			pthread_mutex_unlock(&g->lock);
+			audit_checkpoints_flush(&g->dep, NULL);
+			pthread_mutex_lock(&g->lock);
+		}
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;

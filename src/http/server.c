@@ -151,7 +151,7 @@ void http_json(struct http_response *res, unsigned status, json_t *doc)
 	json_decref(doc);
 	if (rc) {
 		http_problem(res, 500, "internal", "Internal error",
-		             made ? "the answer is too large" : "out of memory");
+		             made ? "cannot write the answer" : "out of memory");
 		return;
 	}
 	res->status = status;

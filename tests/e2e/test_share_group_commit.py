@@ -13,18 +13,19 @@ import threading
 import pytest
 
 from helpers.base import Oorkonde, csv_text, db_scalar, make_row
-from helpers.server import Server
+from helpers.server import HOST, Server
 
 VIEWS = 240
 CLIENTS = 16
 
 
-def folder(binary, path):
+def folder(binary, path, *init_args, **config):
     ok = Oorkonde(binary, path)
-    ok.run("init", check=True)
+    ok.run("init", *init_args, check=True)
     cfg = json.loads((path / "config.json").read_text())
     # Thousands of openings of one link a minute: only a load test does that.
     cfg["http"] = {"share_opens_per_minute_per_link": 0}
+    cfg.update(config)
     (path / "config.json").write_text(json.dumps(cfg))
     ok.add_institution(code="21XX", name="Zuiderhogeschool")
     rows = [make_row(record_id=f"GC-{i}", national_id="123456782", title=f"Course {i}")
@@ -126,5 +127,28 @@ def test_views_racing_a_revocation_only_answered_ones_are_on_record(binary, tmp_
         srv.stop()
     assert events(ok, share_id) == answered
     assert uses(ok, learner, share_id) == answered
+    proc = ok.run("audit", "verify", check=True)
+    assert "chain intact" in proc.stdout, proc.stdout
+
+
+def test_checkpoints_of_share_views_signed_with_the_rotated_issuer_key(binary, tmp_path):
+    """The writer's own depository follows a key rotation made by another process: the
+    checkpoints falling on share views' events are signed with the current key."""
+    ok, learner, ids = folder(binary, tmp_path / "data", "--host", HOST,
+                              audit_checkpoint_every=20)
+    token, share_id = share(ok, learner, ids)
+    srv = Server(ok, "--rate-limit", 0, "--threads", 2, name="rotate").start()
+    try:
+        assert open_many(srv, f"/s/{token}.json", 30, 4) == [200] * 30
+        ok.run("keys", "rotate-issuer-key", check=True)
+        mark = db_scalar(ok.data, "SELECT max(seq) FROM audit_event")
+        assert open_many(srv, f"/s/{token}.json", 50, 4) == [200] * 50
+        newest = db_scalar(ok.data, "SELECT max(key_id) FROM audit_checkpoint")
+        after = db_scalar(ok.data, "SELECT count(*) FROM audit_checkpoint WHERE seq > ?", mark)
+        stale = db_scalar(ok.data, "SELECT count(*) FROM audit_checkpoint WHERE seq > ? AND "
+                          "key_id <> ?", mark, newest)
+        assert newest >= 2 and after >= 2 and stale == 0
+    finally:
+        srv.stop()
     proc = ok.run("audit", "verify", check=True)
     assert "chain intact" in proc.stdout, proc.stdout
