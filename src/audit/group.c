@@ -4,6 +4,7 @@
 #include "audit/checkpoint.h"
 #include "audit/txn.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct audit_group {
 	struct job *head, **tail;
 	bool stop;
 	unsigned long long commits, events;
+	atomic_ullong key_failures; /* key files that could not be read again (kept the old) */
 };
 
 /* What a change may answer without spoiling the transaction: the job is refused, alone. */
@@ -46,9 +48,10 @@ static bool refusal(int rc)
  * job's own change or event failed (the others may commit without it), else the store's
  * trouble (begin or commit: every job would meet it again). *appended: the events.
  */
-static int commit_jobs(struct depository *d, struct job *first, size_t n, size_t *appended,
+static int commit_jobs(struct audit_group *g, struct job *first, size_t n, size_t *appended,
                        bool *a_job_failed, struct ok_error *err)
 {
+	struct depository *d = &g->dep;
 	struct audit_txn t;
 	struct ok_error kerr;
 	struct job *j;
@@ -63,7 +66,8 @@ static int commit_jobs(struct depository *d, struct job *first, size_t n, size_t
 	 * with the current issuer key, also after a rotation by another process (one stat(2) of
 	 * each key file when nothing changed; a failed read keeps the keys it had). */
 	ok_error_clear(&kerr);
-	(void)depository_keys_refresh(d, &kerr);
+	if (depository_keys_refresh(d, &kerr))
+		atomic_fetch_add(&g->key_failures, 1);
 	for (i = 0, j = first; i < n && !rc; i++, j = j->next) {
 		ok_error_clear(&j->err);
 		j->rc = j->change ? j->change(d, j->arg, &j->err) : 0;
@@ -120,7 +124,7 @@ static size_t run_batch(struct audit_group *g, struct job *first, size_t n, size
 
 	*commits = 0;
 	ok_error_clear(&err);
-	rc = commit_jobs(&g->dep, first, n, &appended, &a_job_failed, &err);
+	rc = commit_jobs(g, first, n, &appended, &a_job_failed, &err);
 	if (!rc) {
 		*commits = 1;
 		return appended;
@@ -131,7 +135,7 @@ static size_t run_batch(struct audit_group *g, struct job *first, size_t n, size
 	}
 	for (i = 0, j = first; i < n; i++, j = j->next) {
 		ok_error_clear(&err);
-		if ((rc = commit_jobs(&g->dep, j, 1, &one, &a_job_failed, &err))) {
+		if ((rc = commit_jobs(g, j, 1, &one, &a_job_failed, &err))) {
 			j->rc = rc;
 			j->err = err;
 		} else {
@@ -288,8 +292,9 @@ int audit_group_append(struct depository *d, audit_group_change_fn change, const
 }
 
 void audit_group_counts(struct audit_group *g, unsigned long long *commits,
-                        unsigned long long *events)
+                        unsigned long long *events, unsigned long long *key_failures)
 {
+	*key_failures = atomic_load(&g->key_failures);
 	pthread_mutex_lock(&g->lock);
 	*commits = g->commits;
 	*events = g->events;

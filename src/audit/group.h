@@ -47,8 +47,9 @@ int audit_group_append(struct depository *d, audit_group_change_fn change, const
                        const char *actor, const char *action, const char *subject,
                        const char *purpose, const char *detail, struct ok_error *err);
 
-/* Transactions committed and events appended by the writer so far (metrics, tests). */
+/* Transactions committed and events appended by the writer so far, and the times it could not
+ * read the key files again (it kept the keys it had) (metrics, tests). */
 void audit_group_counts(struct audit_group *g, unsigned long long *commits,
-                        unsigned long long *events);
+                        unsigned long long *events, unsigned long long *key_failures);
 
 #endif

@@ -369,19 +369,23 @@ static int render_guard(struct http_request *req, struct buf *out)
 	                            events))
 		return OK_ETOOBIG;
 	if (s->audit_group) {
-		unsigned long long commits, grouped;
+		unsigned long long commits, grouped, key_failures;
 
-		audit_group_counts(s->audit_group, &commits, &grouped);
+		audit_group_counts(s->audit_group, &commits, &grouped, &key_failures);
 		if (buf_addf(out,
 		             "# HELP oorkonde_audit_group_commits_total Transactions the audit "
 		             "writer committed for share views.\n"
 		             "# TYPE oorkonde_audit_group_commits_total counter\n"
 		             "oorkonde_audit_group_commits_total %llu\n"
-		             "# HELP oorkonde_audit_group_events_total Share views' events the audit "
-		             "writer appended in those transactions.\n"
+		             "# HELP oorkonde_audit_group_events_total Share views' events "
+		             "the audit writer appended in those transactions.\n"
 		             "# TYPE oorkonde_audit_group_events_total counter\n"
-		             "oorkonde_audit_group_events_total %llu\n",
-		             commits, grouped))
+		             "oorkonde_audit_group_events_total %llu\n"
+		             "# HELP oorkonde_audit_group_key_read_failures_total Times the audit "
+		             "writer could not read the key files again (kept the old keys).\n"
+		             "# TYPE oorkonde_audit_group_key_read_failures_total counter\n"
+		             "oorkonde_audit_group_key_read_failures_total %llu\n",
+		             commits, grouped, key_failures))
 			return OK_ETOOBIG;
 	}
 	return 0;
