@@ -115,6 +115,9 @@ struct depository {
 	 * opening): no audit events at all, to measure what auditing costs. Honoured only by a
 	 * build with -Dtest_hooks=true: in any other every event is written. */
 	bool bench_audit_off;
+	/* Set by a server (audit/group.h): the one writer thread that appends the events of
+	 * frequent public reads (share views) in group commits. NULL: each in its own transaction. */
+	struct audit_group *audit_group;
 	/*
 	 * Key rotation (registry/rotation.h). data_keys holds every key of data.key (keys above is
 	 * a copy of its current one); issuer_keys the public half of every key of issuer.key, in

@@ -1,6 +1,7 @@
 /* The server: libmicrohttpd glue, the life of a request (body, limits, routing, auth, rate
  * limit, pool), the access log and the shared response helpers. */
 #include "http/internal.h"
+#include "audit/group.h"
 #include "core/format.h"
 #include "http/guard.h"
 #include "http/metrics.h"
@@ -56,6 +57,7 @@ struct http_server {
 	struct ratelimit share_pair_limiter; /* one link from one address */
 	struct ratelimit verifier_limiter;   /* anonymous verifier requests from one address */
 	struct ratelimit_flusher flusher;    /* the shared limits' counts to the store */
+	struct audit_group *audit_group;     /* share views' events, committed in groups */
 	struct retention_daily retention;    /* the daily retention run (retention_daily_at) */
 	struct http_metrics metrics;
 	struct remote_status_cache status_cache; /* other depositories' status lists */
@@ -135,17 +137,27 @@ void http_text(struct http_response *res, unsigned status, const char *content_t
 		http_problem(res, 500, "internal", "Internal error", "the answer is too large");
 }
 
+static int dump_into(const char *chunk, size_t n, void *data)
+{
+	return buf_add(data, chunk, n) ? -1 : 0;
+}
+
+/* Written straight into the answer's buffer: no text of its own to copy and free. */
 void http_json(struct http_response *res, unsigned status, json_t *doc)
 {
-	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	bool made = doc != NULL;
+	int rc;
 
+	buf_reset(&res->body);
+	rc = made ? json_dump_callback(doc, dump_into, &res->body, JSON_COMPACT) : -1;
 	json_decref(doc);
-	if (!text) {
-		http_problem(res, 500, "internal", "Internal error", "out of memory");
+	if (rc) {
+		http_problem(res, 500, "internal", "Internal error",
+		             made ? "cannot write the answer" : "out of memory");
 		return;
 	}
-	http_text(res, status, "application/json", text, strlen(text));
-	free(text);
+	res->status = status;
+	res->content_type = "application/json";
 }
 
 /* Makes s valid UTF-8 in place: a byte that does not start a well-formed character becomes '?'.
@@ -363,6 +375,26 @@ static int render_guard(struct http_request *req, struct buf *out)
 	                            "oorkonde_audit_events %lld\n",
 	                            events))
 		return OK_ETOOBIG;
+	if (s->audit_group) {
+		unsigned long long commits, grouped, key_failures;
+
+		audit_group_counts(s->audit_group, &commits, &grouped, &key_failures);
+		if (buf_addf(out,
+		             "# HELP oorkonde_audit_group_commits_total Transactions the audit "
+		             "writer committed for share views.\n"
+		             "# TYPE oorkonde_audit_group_commits_total counter\n"
+		             "oorkonde_audit_group_commits_total %llu\n"
+		             "# HELP oorkonde_audit_group_events_total Share views' events "
+		             "the audit writer appended in those transactions.\n"
+		             "# TYPE oorkonde_audit_group_events_total counter\n"
+		             "oorkonde_audit_group_events_total %llu\n"
+		             "# HELP oorkonde_audit_group_key_read_failures_total Times the audit "
+		             "writer could not read the key files again (kept the old keys).\n"
+		             "# TYPE oorkonde_audit_group_key_read_failures_total counter\n"
+		             "oorkonde_audit_group_key_read_failures_total %llu\n",
+		             commits, grouped, key_failures))
+			return OK_ETOOBIG;
+	}
 	return 0;
 }
 
@@ -1408,6 +1440,12 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	}
 	for (size_t i = 0; i < s->pool.size; i++)
 		s->pool.all[i].bench_audit_off = cfg->bench_audit_off;
+	/* One writer appends the share views' events of every thread in group commits, taking the
+	 * pool's writer lock like any write transaction of the threads. */
+	if ((rc = audit_group_start(&s->audit_group, cfg->data_dir, &s->pool.writer, err)))
+		goto fail;
+	for (size_t i = 0; i < s->pool.size; i++)
+		s->pool.all[i].audit_group = s->audit_group;
 	{
 		struct ratelimit *shared[] = {&s->limiter, &s->learner_limiter,
 		                              &s->share_client_limiter, &s->share_token_limiter,
@@ -1471,6 +1509,7 @@ fail:
 	conn_guard_stop(&s->guard);
 	retention_daily_stop(&s->retention);
 	ratelimit_flusher_stop(&s->flusher);
+	audit_group_stop(s->audit_group);
 	pool_close(&s->pool);
 	limiters_release(s);
 	remote_status_cache_release(&s->status_cache);
@@ -1509,6 +1548,7 @@ void http_server_stop(struct http_server *s, unsigned grace_seconds)
 	conn_guard_stop(&s->guard);
 	retention_daily_stop(&s->retention);
 	ratelimit_flusher_stop(&s->flusher);
+	audit_group_stop(s->audit_group);
 	pool_close(&s->pool);
 	limiters_release(s);
 	remote_status_cache_release(&s->status_cache);
