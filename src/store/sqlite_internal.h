@@ -214,6 +214,7 @@ enum sqlite_stmt_id {
 	ST_OIDC_FLOW_PRUNE,
 	/* store_sqlite_import.c */
 	ST_IMPORT_LEARNER_FIND,
+	ST_IMPORT_NEXT_RECORD,
 	ST_IMPORT_SLOTS,
 	ST_COUNT
 };

@@ -30,6 +30,21 @@ static const struct sqlite_query IMPORT_LEARNER_FIND = {
         "WHERE nid_index = ?",
         "find learners", NULL, &found_learner_cols};
 
+struct record_row {
+	char record_id[sizeof(((struct store_achievement *)0)->record_id)];
+};
+static const struct sqlite_col record_col[] = {
+        SQLITE_COL(struct record_row, record_id, SQ_TEXT),
+};
+static const struct sqlite_cols record_cols = SQLITE_COLS(record_col);
+
+/* The institution's first record id at or after ?2 (BINARY collation: the order of strcmp). */
+static const struct sqlite_query IMPORT_NEXT_RECORD = {
+        ST_IMPORT_NEXT_RECORD,
+        "SELECT record_id FROM achievement WHERE institution = ?1 AND record_id >= ?2 "
+        "ORDER BY record_id LIMIT 1",
+        "find achievements", NULL, &record_cols};
+
 struct slot_row {
 	int64_t status_index;
 };
@@ -99,12 +114,20 @@ static int learners_find(struct store *base, const unsigned char (*idx)[STORE_HA
 	return rc;
 }
 
+/*
+ * The batch's record ids in order, merged with the institution's stored ones: each step asks
+ * for the first stored id at or after the next id of the batch, which passes over every id of
+ * the batch before it (none of them is stored). New records after all stored ones (an import of
+ * new results) cost one step for the whole batch; a stored one found is read whole.
+ */
 static int achievements_find(struct store *base, const char *institution, const char *const *ids,
                              size_t n, store_achievement_fn fn, void *ctx, struct ok_error *err)
 {
+	struct store_sqlite *s = sq(base);
 	struct store_achievement a;
+	struct record_row next;
 	const char **order;
-	size_t i;
+	size_t i = 0, asked;
 	int rc = 0;
 
 	if (n == 0)
@@ -113,14 +136,36 @@ static int achievements_find(struct store *base, const char *institution, const 
 		return ok_fail(err, OK_ENOMEM, "find achievements: out of memory");
 	memcpy(order, ids, n * sizeof(*order));
 	qsort(order, n, sizeof(*order), compare_text);
-	for (i = 0; i < n && !rc; i++) {
-		if (i > 0 && strcmp(order[i], order[i - 1]) == 0)
-			continue;
-		rc = base->ops->achievement_find(base, institution, order[i], &a, err);
-		if (rc == OK_ENOTFOUND)
+	while (i < n && !rc) {
+		rc = sqlite_get(s, &IMPORT_NEXT_RECORD,
+		                SQLITE_ARGS(SQ_ARG_TEXT(institution), SQ_ARG_TEXT(order[i])), &next,
+		                err);
+		if (rc == OK_ENOTFOUND) {
 			rc = 0;
-		else if (!rc)
-			rc = fn(ctx, &a);
+			break; /* nothing stored at or after this id: the rest are new */
+		}
+		if (rc)
+			break;
+		asked = i;
+		while (i < n && strcmp(order[i], next.record_id) < 0)
+			i++;
+		if (i < n && i == asked && strcmp(order[i], next.record_id) > 0) {
+			/* Only a stored id cut short by the read lands here: ask for this one by
+			 * itself, so that every step moves on. */
+			rc = base->ops->achievement_find(base, institution, order[i], &a, err);
+			if (rc == OK_ENOTFOUND)
+				rc = 0;
+			else if (!rc)
+				rc = fn(ctx, &a);
+			i++;
+		} else if (i < n && strcmp(order[i], next.record_id) == 0) {
+			rc = base->ops->achievement_find(base, institution, order[i], &a, err);
+			if (!rc)
+				rc = fn(ctx, &a);
+			i++;
+		}
+		while (i < n && i > 0 && strcmp(order[i], order[i - 1]) == 0)
+			i++;
 	}
 	free(order);
 	return rc;
