@@ -1255,11 +1255,14 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 {
 	struct bulk *b = imp->bulk;
 	struct registration reg;
-	size_t i, nidx = 0, nids = 0;
+	struct learner_data prev;
+	bool have_prev = false;
+	size_t i, nidx = 0, nids = 0, prev_row = 0;
 	int rc;
 
 	if (b->nrows == 0)
 		return 0;
+	memset(&reg, 0, sizeof(reg));
 	memset(b->lmap, 0xff, b->map_slots * sizeof(*b->lmap));
 	memset(b->amap, 0xff, b->map_slots * sizeof(*b->amap));
 	b->nlearners = b->nach = b->npending = b->npach = 0;
@@ -1270,8 +1273,17 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 		if (h->rejected)
 			continue;
 		unpack_registration(b, h, &reg);
-		seal_blind_index(&imp->d->keys, reg.learner.national_id, b->idx[i]);
-		learner_digest(&imp->d->keys, &reg.learner, b->digest[i]);
+		/* A learner's rows usually come together: hash their fields once. */
+		if (have_prev && memcmp(&reg.learner, &prev, sizeof(prev)) == 0) {
+			memcpy(b->idx[i], b->idx[prev_row], SEAL_INDEX_BYTES);
+			memcpy(b->digest[i], b->digest[prev_row], SEAL_DIGEST_BYTES);
+		} else {
+			seal_blind_index(&imp->d->keys, reg.learner.national_id, b->idx[i]);
+			learner_digest(&imp->d->keys, &reg.learner, b->digest[i]);
+			prev = reg.learner;
+			have_prev = true;
+		}
+		prev_row = i;
 		/* Rows of one learner usually come together: ask for each once. */
 		if (nidx == 0 || memcmp(b->qidx[nidx - 1], b->idx[i], SEAL_INDEX_BYTES) != 0)
 			memcpy(b->qidx[nidx++], b->idx[i], SEAL_INDEX_BYTES);
@@ -1312,6 +1324,7 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 	if (!rc)
 		rc = bulk_flush(imp, err);
 	sodium_memzero(&reg, sizeof(reg));
+	sodium_memzero(&prev, sizeof(prev));
 	if (b->text.len)
 		sodium_memzero(b->text.data, b->text.len);
 	b->nrows = b->nfields = b->nerrors = 0;

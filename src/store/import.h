@@ -1,7 +1,8 @@
 /* The store's bulk path for imports (issue 16): what a batch of an import needs from the store
- * in a few round trips instead of several per row. A back end without one (SQLite, where a
- * statement costs no round trip) leaves store_ops.bulk NULL and the importer uses the per-row
- * operations of store.h.
+ * in a few round trips instead of several per row. Both back ends have one (PostgreSQL: a query
+ * per lookup and a COPY per table; SQLite: the batch's keys sorted, so that its lookups and
+ * inserts walk the indexes in order); a back end without one leaves store_ops.bulk NULL and the
+ * importer uses the per-row operations of store.h.
  *
  * Invariants:
  * - Everything runs in the caller's write transaction (store_begin … store_commit): the lookups

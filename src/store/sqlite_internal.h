@@ -227,6 +227,10 @@ enum sqlite_stmt_id {
 	ST_OIDC_FLOW_PUT,
 	ST_OIDC_FLOW_TAKE,
 	ST_OIDC_FLOW_PRUNE,
+	/* store_sqlite_import.c */
+	ST_IMPORT_LEARNER_FIND,
+	ST_IMPORT_NEXT_RECORD,
+	ST_IMPORT_SLOTS,
 	ST_COUNT
 };
 
@@ -328,6 +332,7 @@ extern const struct store_emrex_ops sqlite_emrex_ops;
 extern const struct store_vci_ops sqlite_vci_ops;
 extern const struct store_vp_ops sqlite_vp_ops;
 extern const struct store_retention_ops sqlite_retention_ops;
+extern const struct store_import_ops sqlite_import_ops;
 
 static inline struct store_sqlite *sq(struct store *s)
 {

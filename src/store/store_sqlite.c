@@ -862,6 +862,7 @@ static const struct store_ops sqlite_ops = {
         .vci = &sqlite_vci_ops,
         .verifier = &sqlite_vp_ops,
         .retention = &sqlite_retention_ops,
+        .bulk = &sqlite_import_ops,
         .audit = &sqlite_audit_ops,
         .foreign = &sqlite_foreign_ops,
         .identity = &sqlite_identity_ops,
