@@ -11,7 +11,9 @@
 #include "oid4vp/internal.h"
 #include "registry/verify_presentation.h"
 #include "registry/verify_summary.h"
+#include "vc/jcs.h"
 #include "vc/jsonld.h"
+#include "vc/presentation.h"
 
 /* The first reason a presentation fails: its own checks, then its credential's. */
 static const char *reason_of(const struct vp_result *r)
@@ -63,22 +65,39 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 	struct vp_options o = {.challenge = nonce, .domain = client_id};
 	struct vp_result r;
 	struct ok_error e;
-	json_t *report = NULL, *types = NULL;
+	json_t *report = NULL, *types = NULL, *doc = NULL;
 	const char *reason = NULL;
 	bool bound = false;
 	int rc;
 
 	*entry = NULL;
 	ok_error_clear(&e);
-	if ((rc = registry_verify_presentation(d, s, n, &o, &r, err)))
+	memset(&r, 0, sizeof(r));
+	/* One credential a query: a presentation carrying more is refused before any of them is
+	 * verified, so that an answer costs at most one credential's work per presentation. */
+	if (vc_jcs_parse(s, n, 0, &doc, &e) == 0 && vc_presentation_is(doc)) {
+		struct vc_presentation p;
+
+		ok_error_clear(&e);
+		rc = vc_presentation_parse(doc, &p, &e);
+		if (rc == OK_ENOMEM) {
+			rc = ok_fail(err, rc, "out of memory");
+			goto out;
+		}
+		if (rc == 0 && p.count != 1)
+			reason = "the presentation must hold exactly one credential for the query";
+		if (rc == 0)
+			vc_presentation_release(&p);
+		rc = 0;
+	}
+	if (!reason && (rc = registry_verify_presentation(d, s, n, &o, &r, err)))
 		goto out;
-	if (r.is_presentation && r.n_credentials != 1) {
+	if (!reason && r.is_presentation && r.n_credentials != 1)
 		reason = "the presentation must hold exactly one credential for the query";
-	} else if (r.is_presentation && r.credentials[0].kind != VC_PRESENTATION_EMBEDDED) {
+	else if (!reason && r.is_presentation && r.credentials[0].kind != VC_PRESENTATION_EMBEDDED)
 		reason = "the presentation's credential is not a Data Integrity credential "
 		         "(ldp_vc), "
 		         "the format the query asked for";
-	}
 	if (r.is_presentation && r.n_credentials == 1 &&
 	    !(report = verify_report_json(d, &r.credentials[0].r))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
@@ -114,6 +133,7 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 out:
 	json_decref(report);
 	json_decref(types);
+	json_decref(doc);
 	vp_result_release(&r);
 	return rc;
 }

@@ -217,6 +217,14 @@ def test_bad_choices_and_bounds(dep):
     vp = dep.holder.present([dep.vc, dep.vc], req["nonce"], req["client_id"])
     assert answer(dep, req, {"result": [vp]}).status == 200
     assert "exactly one credential" in outcome(dep, made)["result"]["reason"]
+    # A VC-JOSE credential (enveloped) is not the ldp_vc asked for.
+    token = dep.run("issue", dep.achievement, "--format", "jwt", check=True).stdout.strip()
+    made, req = ask(dep)
+    vp = dep.holder.present([{"@context": [VC_V2], "type": "EnvelopedVerifiableCredential",
+                              "id": "data:application/vc+jwt," + token}],
+                            req["nonce"], req["client_id"])
+    assert answer(dep, req, {"result": [vp]}).status == 200
+    assert "not a Data Integrity credential" in outcome(dep, made)["result"]["reason"]
     # A presentation past the size bound is refused before any work.
     made, req = ask(dep)
     big = dep.holder.present([dep.vc], req["nonce"], req["client_id"])
