@@ -5,15 +5,18 @@ eddsa-jcs-2022 with Python's cryptography, challenge = the request's nonce, doma
 client_id) and posted to the response URI; verified, or not verified and why: another request's
 nonce (a replay), another verifier's domain, a tampered or revoked credential, a presentation
 signed by someone other than the holder it names, a type or level not asked for, and a W3C answer
-to a query that asked only for an SD-JWT VC."""
+to a query that asked only for an SD-JWT VC; the same answer encrypted (direct_post.jwt)."""
+import base64
 import copy
 import hashlib
 import json
+import os
 import urllib.parse
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import signing
 from helpers.base import INSTITUTION, Oorkonde, make_row, write_csv
@@ -232,3 +235,44 @@ def test_bad_choices_and_bounds(dep):
     r = answer(dep, req, {"result": [big]})
     assert r.status in (400, 413), r
     assert outcome(dep, made)["status"] == "pending"
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwe_to(jwk, plaintext):
+    """A compact JWE as a wallet makes it: ECDH-ES to the request's key, Concat KDF, A128GCM."""
+    def num(v):
+        return int.from_bytes(signing_unb64(v), "big")
+    recipient = ec.EllipticCurvePublicNumbers(num(jwk["x"]), num(jwk["y"]),
+                                              ec.SECP256R1()).public_key()
+    eph = ec.generate_private_key(ec.SECP256R1())
+    z = eph.exchange(ec.ECDH(), recipient)
+    n = eph.public_key().public_numbers()
+    header = {"alg": "ECDH-ES", "enc": "A128GCM", "kid": jwk["kid"],
+              "epk": {"kty": "EC", "crv": "P-256", "x": b64u(n.x.to_bytes(32, "big")),
+                      "y": b64u(n.y.to_bytes(32, "big"))}}
+    enc = b"A128GCM"
+    other = (len(enc).to_bytes(4, "big") + enc + (0).to_bytes(4, "big") +
+             (0).to_bytes(4, "big") + (128).to_bytes(4, "big"))
+    key = hashlib.sha256((1).to_bytes(4, "big") + z + other).digest()[:16]
+    protected = b64u(json.dumps(header).encode())
+    iv = os.urandom(12)
+    sealed = AESGCM(key).encrypt(iv, plaintext, protected.encode())
+    return f"{protected}..{b64u(iv)}.{b64u(sealed[:-16])}.{b64u(sealed[-16:])}"
+
+
+def test_encrypted_answer_direct_post_jwt(dep):
+    made, req = ask(dep, response_mode="direct_post.jwt")
+    assert req["response_mode"] == "direct_post.jwt"
+    (jwk,) = req["client_metadata"]["jwks"]["keys"]
+    vp = dep.holder.present([dep.vc], req["nonce"], req["client_id"])
+    body = json.dumps({"vp_token": {"result": [vp]}, "state": req["state"]}).encode()
+    r = dep.srv.post(path_of(req["response_uri"]),
+                     urllib.parse.urlencode({"response": jwe_to(jwk, body)}),
+                     ctype="application/x-www-form-urlencoded")
+    assert r.status == 200, r
+    o = outcome(dep, made)
+    assert o["status"] == "verified", o
+    assert o["result"]["credentials"][0]["format"] == "ldp_vc"
