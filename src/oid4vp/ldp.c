@@ -41,6 +41,18 @@ static const char *reason_of(const struct vp_result *r)
 	return "not verified";
 }
 
+/* Whether a credential names an id for a subject (of any, when several). */
+static bool names_subject(const json_t *vc)
+{
+	const json_t *s = json_object_get(vc, "credentialSubject");
+	size_t n = json_is_array(s) ? json_array_size(s) : 1;
+
+	for (size_t i = 0; s && i < n; i++)
+		if (json_object_get(json_is_array(s) ? json_array_get(s, i) : s, "id"))
+			return true;
+	return false;
+}
+
 /* The credential node's expanded types (a new array), for meta.type_values. */
 static int expanded_types(const json_t *credential, json_t **out, struct ok_error *err)
 {
@@ -108,6 +120,12 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 			bound = r.checks[i].passed && !r.checks[i].warning;
 	if (!reason && !r.verified)
 		reason = reason_of(&r);
+	/* A credential issued to a holder (its subject's id, issue --holder-did) counts only when
+	 * that holder presents it: its proof made with the subject's key. */
+	if (!reason && names_subject(r.credentials[0].r.credential) && !bound)
+		reason =
+		        "the credential was issued to another holder than the one who presented it "
+		        "(its subject's id is not the presentation's holder)";
 	if (!reason) {
 		const json_t *vc = r.credentials[0].r.credential;
 
@@ -121,8 +139,8 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 		if (!types || oid4vp_dcql_match_ldp(cq, vc, types, &e))
 			reason = e.message[0] ? e.message : "the credential's types cannot be read";
 	}
-	/* A W3C credential of this depository names its learner by name and birth date, not by
-	 * a key: whoever holds a copy can present it, and the result says so (holder_bound). */
+	/* A W3C credential issued without a holder names its learner by name and birth date, not
+	 * by a key: whoever holds a copy can present it, and the result says so (holder_bound). */
 	*entry = json_pack("{s:s, s:b, s:s?, s:o*, s:s, s:s?, s:b}", "query", qid, "verified",
 	                   reason == NULL, "reason", reason, "report", report, "format",
 	                   OID4VP_FORMAT_LDP, "holder", r.holder[0] ? r.holder : NULL,

@@ -276,3 +276,23 @@ def test_encrypted_answer_direct_post_jwt(dep):
     o = outcome(dep, made)
     assert o["status"] == "verified", o
     assert o["result"]["credentials"][0]["format"] == "ldp_vc"
+
+
+def test_credential_issued_to_a_holder(dep):
+    """Issued with --holder-did, the credential is the holder's: verified and bound when its
+    key presents it, not verified when another key does (a copy in someone else's hands)."""
+    bound = json.loads(dep.run("issue", dep.achievement, "--holder-did", dep.holder.did,
+                               check=True).stdout)
+    assert bound["credentialSubject"]["id"] == dep.holder.did
+    made, req = ask(dep)
+    assert answer(dep, req, {"result": [dep.holder.present([bound], req["nonce"],
+                                                           req["client_id"])]}).status == 200
+    o = outcome(dep, made)
+    assert o["status"] == "verified", o
+    assert o["result"]["credentials"][0]["holder_bound"] is True
+    thief = Holder()
+    refused(dep, "issued to another holder",
+            lambda req: thief.present([bound], req["nonce"], req["client_id"]))
+    # Only an Ed25519 did:key is taken.
+    proc = dep.run("issue", dep.achievement, "--holder-did", "did:web:example.org")
+    assert proc.returncode != 0 and "did:key" in proc.stderr
