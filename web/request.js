@@ -17,6 +17,7 @@
     const ask = {
       kinds: [...form.querySelectorAll("input[name=kind]:checked")].map((i) => i.value),
       claims: [...form.querySelectorAll("input[name=claim]:checked")].map((i) => i.value),
+      formats: [...form.querySelectorAll("input[name=format]:checked")].map((i) => i.value),
     };
     const level = form.querySelector("#min-level").value;
     if (level) ask.min_eqf_level = Number(level);
@@ -62,7 +63,8 @@
         a.awarded_on ? [el("dt", {}, t("field.awarded")), el("dd", {}, date(a.awarded_on))] : null,
         a.credits !== null && a.credits !== undefined ? [el("dt", {}, t("field.credits")), el("dd", {}, number(a.credits))] : null,
         a.grade ? [el("dt", {}, t("field.grade")), el("dd", {}, grade(a.grade))] : null),
-      c.reason ? el("p", { class: "reason" }, t("request.because") + " " + c.reason) : null);
+      c.reason ? el("p", { class: "reason" }, t("request.because") + " " + c.reason) : null,
+      c.verified && c.format === "ldp_vc" && !c.holder_bound ? el("p", { class: "hint unbound" }, t("request.unbound")) : null);
   }
 
   function show(doc) {

@@ -17,7 +17,7 @@
 
 static const char issue_usage[] =
         "Usage: oorkonde [--data DIR] issue ACHIEVEMENT_ID [--format di|jwt] [--cryptosuite S]\n"
-        "                [-o FILE]\n"
+        "                [--holder-did DID] [-o FILE]\n"
         "       oorkonde [--data DIR] issue ACHIEVEMENT_ID --format sd-jwt [--holder-jwk FILE]\n"
         "                [--vct own|eu-learning] [--lifetime-days N] [-o FILE]\n"
         "       oorkonde [--data DIR] issue --learner-id ID -o DIR [--format di|jwt]\n"
@@ -29,6 +29,8 @@ static const char issue_usage[] =
         "  --format di|jwt   the credential's form\n"
         "  --cryptosuite S   the proof's cryptosuite, eddsa-rdfc-2022 or eddsa-jcs-2022\n"
         "                    (default: config cryptosuite, else eddsa-rdfc-2022)\n"
+        "  --holder-did DID  the learner wallet's did:key, named as the subject's id, so that\n"
+        "                    only a presentation signed by that key binds it (di, jwt)\n"
         "  --format sd-jwt   an SD-JWT VC (dc+sd-jwt) for wallets, signed ES256 with the wallet\n"
         "                    key (x5c), every personal and result claim selectively disclosable\n"
         "  --holder-jwk FILE the wallet's public key (a JWK), bound as cnf.jwk (sd-jwt)\n"
@@ -145,13 +147,14 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 	        {"learner-id", required_argument, NULL, 'l'},
 	        {"cryptosuite", required_argument, NULL, 'c'},
 	        {"holder-jwk", required_argument, NULL, 'k'},
+	        {"holder-did", required_argument, NULL, 'H'},
 	        {"vct", required_argument, NULL, 'v'},
 	        {"lifetime-days", required_argument, NULL, 'L'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	enum credential_format format = CREDENTIAL_DI;
-	const char *output = NULL, *learner = NULL, *suite = NULL, *holder = NULL;
+	const char *output = NULL, *learner = NULL, *suite = NULL, *holder = NULL, *did = NULL;
 	struct sdjwt_issue_options so = {0};
 	bool sdjwt = false, sd_opts = false;
 	struct depository d;
@@ -169,6 +172,9 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 		case 'k':
 			holder = optarg;
 			sd_opts = true;
+			break;
+		case 'H':
+			did = optarg;
 			break;
 		case 'v':
 			if (sdjwt_vct_parse(optarg, &so.vct) != 0)
@@ -214,6 +220,9 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, "--format sd-jwt issues one achievement at a time");
 	if (sdjwt && suite)
 		return cli_usage_error(c, "--cryptosuite is for Data Integrity (di) credentials");
+	if (did && (sdjwt || learner))
+		return cli_usage_error(c, "--holder-did is for one di or jwt credential (sd-jwt: "
+		                          "--holder-jwk)");
 	if (sdjwt)
 		return issue_sdjwt(c, argv[optind], holder, &so, output);
 	if (suite && credential_format_with_suite(&format, suite) != 0)
@@ -246,7 +255,10 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 		return exit_code;
 	}
 	buf_init(&b, 0);
-	rc = registry_credential_issue(&d, argv[optind], NULL, format, AUDIT_OPERATOR, &b, &err);
+	rc = did ? registry_credential_issue_bound(&d, argv[optind], format, did, AUDIT_OPERATOR, &b,
+	                                           &err)
+	         : registry_credential_issue(&d, argv[optind], NULL, format, AUDIT_OPERATOR, &b,
+	                                     &err);
 	depository_close(&d);
 	if (rc) {
 		cli_print_error(c, &err);

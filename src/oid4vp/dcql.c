@@ -2,6 +2,7 @@
 #include "oid4vp/dcql.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -101,6 +102,162 @@ static bool claim_ok(const char *s)
 	return in_list(s, optional_claims);
 }
 
+static bool format_ok(const char *s)
+{
+	return strcmp(s, OID4VP_FORMAT_SDJWT) == 0 || strcmp(s, OID4VP_FORMAT_LDP) == 0;
+}
+
+/* Whether the verifier's formats (NULL: the default, dc+sd-jwt only) include f. */
+static bool wants(const json_t *formats, const char *f)
+{
+	const json_t *v;
+	size_t i;
+
+	if (!formats)
+		return strcmp(f, OID4VP_FORMAT_SDJWT) == 0;
+	json_array_foreach(formats, i, v)
+	{
+		if (strcmp(json_string_value(v), f) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The Open Badges 3.0 achievementType values of this depository's credentials per kind (as
+ * registry/credential.c writes them). */
+static int kind_types(const char *kind, json_t *out)
+{
+	static const char *const degree[] = {"Degree", "AssociateDegree", "BachelorDegree",
+	                                     "MasterDegree", "DoctoralDegree", NULL};
+	const char *one = strcmp(kind, "diploma") == 0  ? "Diploma"
+	                  : strcmp(kind, "exam") == 0   ? "Assessment"
+	                  : strcmp(kind, "module") == 0 ? "ext:Module"
+	                  : strcmp(kind, "course") == 0 ? "Course"
+	                                                : NULL;
+
+	if (one)
+		return json_array_append_new(out, json_string(one)) ? OK_ENOMEM : 0;
+	for (size_t i = 0; degree[i]; i++)
+		if (json_array_append_new(out, json_string(degree[i])))
+			return OK_ENOMEM;
+	return 0;
+}
+
+/* Appends {"path": [...path]} to claims, with values when not NULL (borrowed). */
+static int add_path(json_t *claims, const char *const *path, const json_t *values)
+{
+	json_t *c = json_pack("{s:[]}", "path"), *p = json_object_get(c, "path");
+
+	for (size_t i = 0; c && path[i]; i++)
+		if (json_array_append_new(p, strcmp(path[i], "*") == 0 ? json_null()
+		                                                         : json_string(path[i])))
+			goto fail;
+	if (!c || (values && json_object_set(c, "values", (json_t *)values)) ||
+	    json_array_append_new(claims, c))
+		return OK_ENOMEM;
+	return 0;
+fail:
+	json_decref(c);
+	return OK_ENOMEM;
+}
+
+/*
+ * The ldp_vc credential query (OpenID4VP 1.0 Appendix B.1) for the same choices: an Open Badges
+ * credential (type_values as expanded IRIs), its claims as paths into the credential's JSON.
+ * A W3C credential is presented whole, so the paths say what the verifier relies on; those with
+ * values are the choices' restrictions. record_id is not in a W3C credential of this depository.
+ */
+static int ldp_query(const json_t *ask, const json_t *kinds_v, const json_t *extra, const char *id,
+                     json_t **out, struct ok_error *err)
+{
+	static const char *const p_name[] = {"credentialSubject", "identifier", NULL};
+	static const char *const p_title[] = {"credentialSubject", "achievement", "name", NULL};
+	static const char *const p_inst[] = {"credentialSubject", "achievement", "creator", "name",
+	                                     NULL};
+	static const char *const p_type[] = {"credentialSubject", "achievement", "achievementType",
+	                                     NULL};
+	static const char *const p_eqf[] = {"credentialSubject", "achievement", "tag", "*", NULL};
+	static const char *const p_code[] = {"credentialSubject", "achievement",
+	                                     "creator",           "otherIdentifier",
+	                                     "*",                 "identifier",
+	                                     NULL};
+	static const char *const p_country[] = {"credentialSubject", "achievement", "creator",
+	                                        "address",           "addressCountryCode", NULL};
+	static const struct {
+		const char *claim;
+		const char *path[5];
+	} extras[] = {
+	        {"birthdate", {"credentialSubject", "identifier", NULL}},
+	        {"grade", {"credentialSubject", "result", NULL}},
+	        {"credits_ects", {"credentialSubject", "creditsEarned", NULL}},
+	        {"awarded_on", {"awardedDate", NULL}},
+	        {"programme_code", {"credentialSubject", "achievement", "humanCode", NULL}},
+	        {"language", {"credentialSubject", "achievement", "inLanguage", NULL}},
+	};
+	const json_t *min = json_object_get(ask, "min_eqf_level"), *item;
+	const json_t *insts = json_object_get(ask, "institutions");
+	const json_t *countries = json_object_get(ask, "countries");
+	json_t *claims = json_array(), *types = json_array(), *levels = json_array();
+	size_t i;
+	int rc = OK_ENOMEM;
+
+	*out = NULL;
+	if (!claims || !types || !levels)
+		goto out;
+	json_array_foreach(kinds_v, i, item)
+	{
+		if (kind_types(json_string_value(item), types))
+			goto out;
+	}
+	if (add_path(claims, p_name, NULL) || add_path(claims, p_title, NULL) ||
+	    add_path(claims, p_inst, NULL) || add_path(claims, p_type, types))
+		goto out;
+	if (min && json_is_integer(min)) {
+		for (json_int_t l = json_integer_value(min); l <= 8; l++) {
+			char tag[16];
+
+			snprintf(tag, sizeof(tag), "EQF %d", (int)l);
+			if (json_array_append_new(levels, json_string(tag)))
+				goto out;
+		}
+		if (add_path(claims, p_eqf, levels))
+			goto out;
+	}
+	if (json_array_size(insts) && add_path(claims, p_code, insts))
+		goto out;
+	if (json_array_size(countries) && add_path(claims, p_country, countries))
+		goto out;
+	json_array_foreach(extra, i, item)
+	{
+		const char *c = json_string_value(item);
+		size_t k;
+
+		if (strcmp(c, "birthdate") == 0)
+			continue; /* the identifier objects are asked for already */
+		for (k = 0; k < sizeof(extras) / sizeof(extras[0]); k++)
+			if (strcmp(extras[k].claim, c) == 0)
+				break;
+		if (k == sizeof(extras) / sizeof(extras[0])) {
+			rc = ok_fail_field(err, OK_EINPUT, "claims",
+			                   "%s is not in a W3C credential (ldp_vc) of this depository",
+			                   c);
+			goto out;
+		}
+		if (add_path(claims, extras[k].path, NULL))
+			goto out;
+	}
+	*out = json_pack("{s:s, s:s, s:{s:[[s]]}, s:O}", "id", id, "format", OID4VP_FORMAT_LDP,
+	                 "meta", "type_values", OID4VP_OB_TYPE_IRI, "claims", claims);
+	rc = *out ? 0 : OK_ENOMEM;
+out:
+	if (rc == OK_ENOMEM)
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+	json_decref(claims);
+	json_decref(types);
+	json_decref(levels);
+	return rc;
+}
+
 static bool institution_ok(const char *s)
 {
 	return code_ok(s, 32);
@@ -136,10 +293,12 @@ int oid4vp_dcql_from_ask(const json_t *ask, const char *base_url, json_t **dcql,
                          struct ok_error *err)
 {
 	json_t *kinds_v = NULL, *insts = NULL, *countries = NULL, *extra = NULL;
-	json_t *vct = NULL, *claims = NULL, *levels = NULL, *item;
+	json_t *vct = NULL, *claims = NULL, *levels = NULL, *item, *formats = NULL, *creds = NULL;
+	json_t *ldp = NULL;
 	const json_t *min = json_object_get(ask, "min_eqf_level");
-	const char *known[] = {"kinds", "min_eqf_level", "institutions",  "countries",   "claims",
-	                       "label", "requester",     "response_mode", "same_device", NULL};
+	const char *known[] = {"kinds",       "min_eqf_level", "institutions", "countries",
+	                       "claims",      "label",         "requester",    "response_mode",
+	                       "same_device", "formats",       NULL};
 	const char *key;
 	json_t *value;
 	size_t i;
@@ -156,8 +315,14 @@ int oid4vp_dcql_from_ask(const json_t *ask, const char *base_url, json_t **dcql,
 	if ((rc = ask_list(ask, "kinds", kind_ok, &kinds_v, err)) ||
 	    (rc = ask_list(ask, "institutions", institution_ok, &insts, err)) ||
 	    (rc = ask_list(ask, "countries", country_ok, &countries, err)) ||
-	    (rc = ask_list(ask, "claims", claim_ok, &extra, err)))
+	    (rc = ask_list(ask, "claims", claim_ok, &extra, err)) ||
+	    (rc = ask_list(ask, "formats", format_ok, &formats, err)))
 		goto out;
+	if (formats && json_array_size(formats) == 0) {
+		rc = ok_fail_field(err, OK_EINPUT, "formats",
+		                   "formats must name dc+sd-jwt, ldp_vc or both");
+		goto out;
+	}
 	if (!kinds_v || json_array_size(kinds_v) == 0) {
 		rc = ok_fail_field(
 		        err, OK_EINPUT, "kinds",
@@ -219,10 +384,30 @@ int oid4vp_dcql_from_ask(const json_t *ask, const char *base_url, json_t **dcql,
 		if (add_claim(claims, json_string_value(item), NULL, NULL))
 			goto nomem;
 	}
-	*dcql = json_pack("{s:[{s:s,s:s,s:{s:O},s:O}]}", "credentials", "id",
-	                  OID4VP_CREDENTIAL_QUERY, "format", "dc+sd-jwt", "meta", "vct_values", vct,
-	                  "claims", claims);
-	rc = *dcql ? 0 : OK_ENOMEM;
+	if (!(creds = json_array()))
+		goto nomem;
+	if (wants(formats, OID4VP_FORMAT_SDJWT) &&
+	    json_array_append_new(creds, json_pack("{s:s,s:s,s:{s:O},s:O}", "id",
+	                                           OID4VP_CREDENTIAL_QUERY, "format",
+	                                           OID4VP_FORMAT_SDJWT, "meta", "vct_values",
+	                                           vct, "claims", claims)))
+		goto nomem;
+	if (wants(formats, OID4VP_FORMAT_LDP)) {
+		if ((rc = ldp_query(ask, kinds_v, extra, json_array_size(creds) ? OID4VP_LDP_QUERY
+		                                                                : OID4VP_CREDENTIAL_QUERY,
+		                    &ldp, err)))
+			goto out;
+		if (json_array_append(creds, ldp))
+			goto nomem;
+	}
+	/* Both formats: one of the two answers the request (DCQL credential_sets). */
+	if (json_array_size(creds) == 2)
+		*dcql = json_pack("{s:O, s:[{s:[[s],[s]]}]}", "credentials", creds,
+		                  "credential_sets", "options", OID4VP_CREDENTIAL_QUERY,
+		                  OID4VP_LDP_QUERY);
+	else
+		*dcql = json_pack("{s:O}", "credentials", creds);
+	rc = *dcql && json_array_size(creds) ? 0 : OK_ENOMEM;
 	if (rc)
 		goto nomem;
 	goto out;
@@ -236,6 +421,9 @@ out:
 	json_decref(vct);
 	json_decref(claims);
 	json_decref(levels);
+	json_decref(formats);
+	json_decref(creds);
+	json_decref(ldp);
 	return rc;
 }
 
@@ -298,6 +486,127 @@ static int check_claim(const json_t *c, size_t ci, size_t k, struct ok_error *er
 	return 0;
 }
 
+/* meta.type_values of credential query i: absent, or 1 to OID4VP_DCQL_VALUES_MAX arrays of 1
+ * to OID4VP_DCQL_VALUES_MAX strings. */
+static int check_type_values(const json_t *tv, size_t i, struct ok_error *err)
+{
+	const json_t *set, *v;
+	size_t j, k;
+
+	if (!tv)
+		return 0;
+	if (!json_is_array(tv) || json_array_size(tv) == 0 ||
+	    json_array_size(tv) > OID4VP_DCQL_VALUES_MAX)
+		goto bad;
+	json_array_foreach(tv, j, set)
+	{
+		if (!json_is_array(set) || json_array_size(set) == 0 ||
+		    json_array_size(set) > OID4VP_DCQL_VALUES_MAX)
+			goto bad;
+		json_array_foreach(set, k, v)
+		{
+			if (!json_is_string(v) || json_string_length(v) == 0 ||
+			    json_string_length(v) > 256)
+				goto bad;
+		}
+	}
+	return 0;
+bad:
+	return ok_fail_field(err, OK_EINPUT, "meta",
+	                     "credentials[%zu].meta.type_values must have 1 to %d arrays of 1 to "
+	                     "%d type IRIs",
+	                     i, OID4VP_DCQL_VALUES_MAX, OID4VP_DCQL_VALUES_MAX);
+}
+
+/* credential_sets: absent, or 1 to OID4VP_SETS_MAX objects with options (1 to
+ * OID4VP_DCQL_CREDS_MAX arrays of 1 to OID4VP_DCQL_CREDS_MAX ids of credential queries) and an
+ * optional boolean required. */
+static int check_sets(const json_t *dcql, struct ok_error *err)
+{
+	const json_t *sets = json_object_get(dcql, "credential_sets"), *set, *opt, *id;
+	size_t i, j, k;
+
+	if (!sets)
+		return 0;
+	if (!json_is_array(sets) || json_array_size(sets) == 0 ||
+	    json_array_size(sets) > OID4VP_SETS_MAX)
+		goto bad;
+	json_array_foreach(sets, i, set)
+	{
+		const json_t *options = json_object_get(set, "options");
+		const json_t *req = json_object_get(set, "required");
+		const char *key;
+		json_t *value;
+
+		if (!json_is_object(set) || !json_is_array(options) ||
+		    json_array_size(options) == 0 ||
+		    json_array_size(options) > OID4VP_DCQL_CREDS_MAX || (req && !json_is_boolean(req)))
+			goto bad;
+		json_object_foreach((json_t *)set, key, value)
+		{
+			if (strcmp(key, "options") && strcmp(key, "required"))
+				goto bad;
+		}
+		json_array_foreach(options, j, opt)
+		{
+			if (!json_is_array(opt) || json_array_size(opt) == 0 ||
+			    json_array_size(opt) > OID4VP_DCQL_CREDS_MAX)
+				goto bad;
+			json_array_foreach(opt, k, id)
+			{
+				if (!json_is_string(id) ||
+				    !oid4vp_dcql_credential(dcql, json_string_value(id)))
+					goto bad;
+			}
+		}
+	}
+	return 0;
+bad:
+	return ok_fail_field(err, OK_EINPUT, "credential_sets",
+	                     "credential_sets must have 1 to %d sets, each with 1 to %d options "
+	                     "naming credential queries of the query",
+	                     OID4VP_SETS_MAX, OID4VP_DCQL_CREDS_MAX);
+}
+
+bool oid4vp_dcql_answered(const json_t *dcql, const json_t *tok)
+{
+	const json_t *sets = json_object_get(dcql, "credential_sets"), *set, *cq;
+	size_t i;
+
+	if (!sets) {
+		json_array_foreach(json_object_get(dcql, "credentials"), i, cq)
+		{
+			if (!json_object_get(tok, json_string_value(json_object_get(cq, "id"))))
+				return false;
+		}
+		return true;
+	}
+	json_array_foreach(sets, i, set)
+	{
+		const json_t *opt, *id;
+		bool one = false;
+		size_t j, k;
+
+		if (json_is_false(json_object_get(set, "required")))
+			continue;
+		json_array_foreach(json_object_get(set, "options"), j, opt)
+		{
+			bool all = true;
+
+			json_array_foreach(opt, k, id)
+			{
+				if (!json_object_get(tok, json_string_value(id)))
+					all = false;
+			}
+			if (all)
+				one = true;
+		}
+		if (!one)
+			return false;
+	}
+	return true;
+}
+
 int oid4vp_dcql_check(const json_t *dcql, struct ok_error *err)
 {
 	const json_t *creds = json_object_get(dcql, "credentials"), *cq;
@@ -311,10 +620,10 @@ int oid4vp_dcql_check(const json_t *dcql, struct ok_error *err)
 		                     "the DCQL query is not an object");
 	json_object_foreach((json_t *)dcql, key, value)
 	{
-		if (strcmp(key, "credentials") != 0)
+		if (strcmp(key, "credentials") != 0 && strcmp(key, "credential_sets") != 0)
 			return ok_fail_field(err, OK_EINPUT, "dcql_query",
 			                     "the DCQL query has a member this verifier does not "
-			                     "support (only credentials)");
+			                     "support (only credentials and credential_sets)");
 	}
 	if (!json_is_array(creds) || json_array_size(creds) == 0 ||
 	    json_array_size(creds) > OID4VP_DCQL_CREDS_MAX)
@@ -350,6 +659,8 @@ int oid4vp_dcql_check(const json_t *dcql, struct ok_error *err)
 			return ok_fail_field(err, OK_EINPUT, "format",
 			                     "credentials[%zu].format must be a string", i);
 		meta = json_object_get(cq, "meta");
+		if (meta && (rc = check_type_values(json_object_get(meta, "type_values"), i, err)))
+			return rc;
 		if (meta) {
 			const json_t *vv = json_object_get(meta, "vct_values"), *v;
 
@@ -384,7 +695,7 @@ int oid4vp_dcql_check(const json_t *dcql, struct ok_error *err)
 				return rc;
 		}
 	}
-	return 0;
+	return check_sets(dcql, err);
 }
 
 const json_t *oid4vp_dcql_credential(const json_t *dcql, const char *id)
@@ -400,6 +711,40 @@ const json_t *oid4vp_dcql_credential(const json_t *dcql, const char *id)
 			return cq;
 	}
 	return NULL;
+}
+
+static bool is_ldp(const json_t *cq)
+{
+	const char *f = json_string_value(json_object_get(cq, "format"));
+
+	return f && strcmp(f, OID4VP_FORMAT_LDP) == 0;
+}
+
+/* The presentations of an ldp_vc query are JSON objects: each replaced by its compact text,
+ * bounded as a string presentation is (a list of one object came as the object itself). */
+static int ldp_texts(json_t *list, struct ok_error *err)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(list, i, p)
+	{
+		char *text;
+
+		if (!json_is_object(p))
+			continue;
+		if (!(text = json_dumps(p, JSON_COMPACT)))
+			return ok_fail(err, OK_ENOMEM, "out of memory");
+		if (strlen(text) > OID4VP_PRESENTATION_MAX ||
+		    json_array_set_new(list, i, json_string(text))) {
+			free(text);
+			return ok_fail_field(err, OK_ETOOBIG, "vp_token",
+			                     "a presentation in vp_token is longer than %zu bytes",
+			                     OID4VP_PRESENTATION_MAX);
+		}
+		free(text);
+	}
+	return 0;
 }
 
 int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **out,
@@ -442,7 +787,8 @@ int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **
 			                   "have");
 			goto out;
 		}
-		if (json_is_string(value)) {
+		if (json_is_string(value) || (json_is_object(value) && is_ldp(oid4vp_dcql_credential(
+		                                                                  dcql, key)))) {
 			if (!(list = json_pack("[O]", value))) {
 				rc = ok_fail(err, OK_ENOMEM, "out of memory");
 				goto out;
@@ -457,6 +803,10 @@ int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **
 			                   "each member of vp_token must be an array of 1 to %d "
 			                   "presentations",
 			                   OID4VP_PRESENTATIONS_MAX);
+			goto out;
+		}
+		if (is_ldp(oid4vp_dcql_credential(dcql, key)) && (rc = ldp_texts(list, err))) {
+			json_decref(list);
 			goto out;
 		}
 		json_array_foreach(list, i, p)
@@ -514,7 +864,7 @@ static void path_text(const json_t *path, char *out, size_t cap)
 /* Whether a value at path (from element i on) exists under v and, when values is set, one of
  * them; null in a path means every element of an array (all must match). */
 static bool path_holds(const json_t *v, const json_t *path, size_t i, const json_t *values,
-                       bool *present)
+                       bool *present, bool any)
 {
 	const json_t *p = json_array_get(path, i);
 
@@ -535,28 +885,34 @@ static bool path_holds(const json_t *v, const json_t *path, size_t i, const json
 	if (json_is_string(p))
 		return json_is_object(v) && json_object_get(v, json_string_value(p)) &&
 		       path_holds(json_object_get(v, json_string_value(p)), path, i + 1, values,
-		                  present);
+		                  present, any);
 	if (json_is_integer(p))
 		return json_is_array(v) && json_array_get(v, (size_t)json_integer_value(p)) &&
 		       path_holds(json_array_get(v, (size_t)json_integer_value(p)), path, i + 1,
-		                  values, present);
+		                  values, present, any);
 	if (json_is_array(v) && json_array_size(v) > 0) {
 		const json_t *e;
 		size_t k;
 
 		json_array_foreach(v, k, e)
 		{
-			if (!path_holds(e, path, i + 1, values, present))
+			bool held = path_holds(e, path, i + 1, values, present, any);
+
+			if (any && held)
+				return true;
+			if (!any && !held)
 				return false;
 		}
-		return true;
+		return !any;
 	}
 	return false;
 }
 
+static int match_claims(const json_t *cq, const json_t *claims, bool any, struct ok_error *err);
+
 int oid4vp_dcql_match(const json_t *cq, const json_t *claims, struct ok_error *err)
 {
-	const json_t *vv = json_object_get(json_object_get(cq, "meta"), "vct_values"), *c;
+	const json_t *vv = json_object_get(json_object_get(cq, "meta"), "vct_values");
 	const char *vct = json_string_value(json_object_get(claims, "vct"));
 	size_t i;
 
@@ -573,13 +929,55 @@ int oid4vp_dcql_match(const json_t *cq, const json_t *claims, struct ok_error *e
 			return ok_fail_field(err, OK_EINVALID, "vct",
 			                     "the credential is not of a type asked for (vct)");
 	}
+	return match_claims(cq, claims, false, err);
+}
+
+int oid4vp_dcql_match_ldp(const json_t *cq, const json_t *credential, const json_t *types,
+                          struct ok_error *err)
+{
+	const json_t *tv = json_object_get(json_object_get(cq, "meta"), "type_values"), *set;
+	bool found = !tv;
+	size_t i;
+
+	json_array_foreach(tv, i, set)
+	{
+		const json_t *want, *have;
+		bool all = true;
+		size_t j, k;
+
+		json_array_foreach(set, j, want)
+		{
+			bool one = false;
+
+			json_array_foreach(types, k, have)
+			{
+				if (json_equal((json_t *)want, (json_t *)have))
+					one = true;
+			}
+			all = all && one;
+		}
+		found = found || all;
+	}
+	if (!found)
+		return ok_fail_field(err, OK_EINVALID, "type",
+		                     "the credential is not of a type asked for (type_values)");
+	return match_claims(cq, credential, true, err);
+}
+
+/* Every claims query of cq holds on claims; any: null in a path is some element, else every
+ * element. */
+static int match_claims(const json_t *cq, const json_t *claims, bool any, struct ok_error *err)
+{
+	const json_t *c;
+	size_t i;
+
 	json_array_foreach(json_object_get(cq, "claims"), i, c)
 	{
 		const json_t *path = json_object_get(c, "path");
 		bool present = false;
 		char name[256];
 
-		if (path_holds(claims, path, 0, json_object_get(c, "values"), &present))
+		if (path_holds(claims, path, 0, json_object_get(c, "values"), &present, any))
 			continue;
 		path_text(path, name, sizeof(name));
 		if (!present)

@@ -8,17 +8,22 @@
  *   ids of [A-Za-z0-9_-]{1,64}, each with a format string, an optional meta object and 0 to
  *   OID4VP_DCQL_CLAIMS_MAX claims queries whose path has 1 to OID4VP_DCQL_PATH_MAX elements
  *   (names, indices >= 0, or null) and whose values (at most OID4VP_DCQL_VALUES_MAX) are
- *   strings, integers or booleans. credential_sets and claim_sets are refused: every credential
- *   query and every claim is required.
+ *   strings, integers or booleans. An ldp_vc query's meta has type_values (1 to
+ *   OID4VP_DCQL_VALUES_MAX arrays of 1 to OID4VP_DCQL_VALUES_MAX strings). claim_sets are
+ *   refused; credential_sets (1 to OID4VP_SETS_MAX, each with 1 to OID4VP_DCQL_CREDS_MAX options
+ *   naming credential queries of the query) say which queries together answer it; without them
+ *   every credential query is required.
  * - A vp_token is a JSON object whose every member is a credential query id of the query, with
- *   an array of 1 to OID4VP_PRESENTATIONS_MAX presentations (strings), each at most
- *   OID4VP_PRESENTATION_MAX bytes.
+ *   an array of 1 to OID4VP_PRESENTATIONS_MAX presentations (strings; for an ldp_vc query JSON
+ *   objects, the Verifiable Presentations, which the parsed token holds as their compact JSON
+ *   text), each at most OID4VP_PRESENTATION_MAX bytes.
  * - Malformed input fails with OK_EINPUT (OK_ETOOBIG past a bound), naming the member.
  */
 #ifndef OK_OID4VP_DCQL_H
 #define OK_OID4VP_DCQL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/error.h"
@@ -31,6 +36,11 @@
 #define OID4VP_PRESENTATIONS_MAX 4
 #define OID4VP_PRESENTATION_MAX  ((size_t)256 << 10)
 #define OID4VP_CREDENTIAL_QUERY  "result" /* the id of the query built from choices */
+#define OID4VP_LDP_QUERY         "result_ldp" /* the ldp_vc query beside a dc+sd-jwt one */
+#define OID4VP_FORMAT_SDJWT      "dc+sd-jwt"
+#define OID4VP_FORMAT_LDP        "ldp_vc"
+#define OID4VP_OB_TYPE_IRI       "https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredential"
+#define OID4VP_SETS_MAX          4
 
 /*
  * Builds the DCQL query (a new object in *dcql) for a verifier's choices, ask:
@@ -39,6 +49,9 @@
  * kinds is required (diploma, degree, course, module, exam); the others are optional. The
  * holder's names, the result's title and its institution's name are always asked for. The
  * credential types are this depository's own (base_url/vct/KIND), format dc+sd-jwt.
+ * "formats" (optional): ["dc+sd-jwt"] (the default), ["ldp_vc"] (a W3C credential with Data
+ * Integrity, query id "result") or both (two queries, "result" and "result_ldp", either of
+ * which answers the request: credential_sets).
  */
 int oid4vp_dcql_from_ask(const json_t *ask, const char *base_url, json_t **dcql,
                          struct ok_error *err);
@@ -64,5 +77,18 @@ const json_t *oid4vp_dcql_credential(const json_t *dcql, const char *id);
  * claim is missing or not accepted (claim names only, never their values).
  */
 int oid4vp_dcql_match(const json_t *cq, const json_t *claims, struct ok_error *err);
+
+/*
+ * The same for an ldp_vc query cq and a verified W3C credential: its expanded types (the
+ * JSON-LD expansion's @type IRIs of the credential node, types) hold every IRI of one of
+ * meta.type_values, and every claims query holds on the credential's JSON (null in a path:
+ * some element of the array, as DCQL says).
+ */
+int oid4vp_dcql_match_ldp(const json_t *cq, const json_t *credential, const json_t *types,
+                          struct ok_error *err);
+
+/* Whether the queries answered (the members of the parsed vp_token tok) answer dcql: every
+ * query when it has no credential_sets, else an option of every required set. */
+bool oid4vp_dcql_answered(const json_t *dcql, const json_t *tok);
 
 #endif

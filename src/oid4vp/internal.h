@@ -34,4 +34,12 @@ int oid4vp_signin_answer(struct depository *d, const struct oid4vp_signin *c, co
                          const json_t *list, const char *nonce, const char *client_id, json_t **who,
                          bool *ok, char *why, size_t why_cap, struct ok_error *err);
 
+/* Verifies one presentation (n bytes at s, a W3C Verifiable Presentation) of the ldp_vc query
+ * cq against the request's nonce (challenge) and client_id (domain): *entry gets the result's
+ * entry {"query", "verified", "reason", "report", "format", "holder", "holder_bound"}. A
+ * negative code only when verification could not run. (ldp.c) */
+int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, size_t n,
+                      const char *nonce, const char *client_id, json_t **entry,
+                      struct ok_error *err);
+
 #endif

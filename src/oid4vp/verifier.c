@@ -502,6 +502,17 @@ int oid4vp_request_object(struct depository *d, const char *id, struct buf *out,
 	        (json_int_t)(now / 1000), "exp", (json_int_t)(row->expires_ms / 1000),
 	        "client_metadata", "vp_formats_supported", "dc+sd-jwt", "sd-jwt_alg_values",
 	        "ES256", "kb-jwt_alg_values", "ES256", "EdDSA");
+	/* Appendix B.1.3.2: W3C presentations with Data Integrity proofs this verifier checks. */
+	if (header && payload &&
+	    json_object_set_new(json_object_get(json_object_get(payload, "client_metadata"),
+	                                        "vp_formats_supported"),
+	                        OID4VP_FORMAT_LDP,
+	                        json_pack("{s:[s], s:[s,s]}", "proof_type_values",
+	                                  "DataIntegrityProof", "cryptosuite_values",
+	                                  "eddsa-rdfc-2022", "eddsa-jcs-2022"))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (header && payload && json_is_string(json_object_get(spec, "client_name")) &&
 	    json_object_set(json_object_get(payload, "client_metadata"), "client_name",
 	                    json_object_get(spec, "client_name"))) {
@@ -561,6 +572,8 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
                         bool *all_ok, char *why, size_t why_cap, struct ok_error *err)
 {
 	const char *qid = json_string_value(json_object_get(cq, "id"));
+	const char *format = json_string_value(json_object_get(cq, "format"));
+	bool ldp = format && strcmp(format, OID4VP_FORMAT_LDP) == 0;
 	const json_t *p;
 	size_t i;
 
@@ -578,6 +591,19 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 
 		memset(&r, 0, sizeof(r));
 		ok_error_clear(&e);
+		if (ldp) {
+			if ((rc = oid4vp_ldp_verify(d, cq, s, n, row->nonce, client_id, &entry, err)))
+				return rc;
+			if (!json_is_true(json_object_get(entry, "verified"))) {
+				*all_ok = false;
+				if (!why[0])
+					snprintf(why, why_cap, "%s",
+					         json_string_value(json_object_get(entry, "reason")));
+			}
+			if (json_array_append_new(entries, entry))
+				return ok_fail(err, OK_ENOMEM, "out of memory");
+			continue;
+		}
 		if (!registry_is_sdjwt(s, n)) {
 			reason = "the presentation is not an SD-JWT VC (dc+sd-jwt), the format the "
 			         "request asked for";
@@ -776,11 +802,21 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 
 		if ((rc = oid4vp_vp_token_parse(token_text, strlen(token_text), dcql, &tok, err)))
 			goto out;
+		bool sets = json_object_get(dcql, "credential_sets") != NULL;
+
+		if (sets && !oid4vp_dcql_answered(dcql, tok)) {
+			verified = false;
+			snprintf(why, sizeof(why),
+			         "the wallet sent no credential for what the request asked");
+		}
 		json_array_foreach(json_object_get(dcql, "credentials"), i, cq)
 		{
 			const char *qid = json_string_value(json_object_get(cq, "id"));
 			const json_t *list = json_object_get(tok, qid);
 
+			/* With credential_sets, a query left out is one the wallet did not choose. */
+			if (!list && sets)
+				continue;
 			if (!list) {
 				verified = false;
 				if (!why[0])

@@ -8,6 +8,7 @@
 #include "registry/learner.h"
 #include "registry/status.h"
 #include "vc/datamodel.h"
+#include "vc/did.h"
 #include "vc/jsonld.h"
 #include "vc/jwt.h"
 #include "vc/proof.h"
@@ -456,10 +457,11 @@ static int record_issue(struct depository *d, const char *actor, const struct st
 	return audit_txn_end(&t, rc, err);
 }
 
-/* Issues; purpose NULL: no audit event at all (registry_credential_issue_unaudited). */
+/* Issues; purpose NULL: no audit event at all (registry_credential_issue_unaudited); subject:
+ * the holder's did:key named as the subject's id, or NULL. */
 static int issue(struct depository *d, const char *achievement_id, const char *institution,
-                 enum credential_format f, const char *actor, const char *purpose, struct buf *out,
-                 struct ok_error *err)
+                 enum credential_format f, const char *actor, const char *purpose,
+                 const char *subject, struct buf *out, struct ok_error *err)
 {
 	struct depository_identity id;
 	struct store_achievement a;
@@ -476,6 +478,11 @@ static int issue(struct depository *d, const char *achievement_id, const char *i
 		return rc;
 	if ((rc = build_for(d, &id, &a, actor, purpose, &unsigned_vc, err)))
 		goto out;
+	if (subject && json_object_set_new(json_object_get(unsigned_vc, "credentialSubject"), "id",
+	                                   json_string(subject))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (f == CREDENTIAL_JWT) {
 		rc = vc_jwt_sign(unsigned_vc, id.vm, id.sk, out, err);
 	} else {
@@ -507,15 +514,32 @@ int registry_credential_issue_for(struct depository *d, const char *achievement_
                                   const char *actor, const char *purpose, struct buf *out,
                                   struct ok_error *err)
 {
-	return issue(d, achievement_id, institution, f, actor, purpose ? purpose : "issuance", out,
-	             err);
+	return issue(d, achievement_id, institution, f, actor, purpose ? purpose : "issuance", NULL,
+	             out, err);
+}
+
+int registry_credential_issue_bound(struct depository *d, const char *achievement_id,
+                                    enum credential_format f, const char *holder_did,
+                                    const char *actor, struct buf *out, struct ok_error *err)
+{
+	uint8_t pk[VC_ED25519_PUB_BYTES];
+	char vm[VC_DID_MAX];
+
+	/* A did:key only: its key is in the DID itself, so a presentation's holder proof can be
+	 * checked against it without fetching anything. */
+	if (strncmp(holder_did, "did:key:", 8) != 0 || strlen(holder_did) >= VC_DID_MAX / 2 ||
+	    ok_format(vm, sizeof(vm), "%s#%s", holder_did, holder_did + 8) ||
+	    vc_did_key_vm_to_pub(vm, pk, err) != 0)
+		return ok_fail_field(err, OK_EINPUT, "holder",
+		                     "the holder must be an Ed25519 did:key (did:key:z6Mk…)");
+	return issue(d, achievement_id, NULL, f, actor, "issuance", holder_did, out, err);
 }
 
 int registry_credential_issue_unaudited(struct depository *d, const char *achievement_id,
                                         enum credential_format f, struct buf *out,
                                         struct ok_error *err)
 {
-	return issue(d, achievement_id, NULL, f, NULL, NULL, out, err);
+	return issue(d, achievement_id, NULL, f, NULL, NULL, NULL, out, err);
 }
 
 /* Types only the depository itself signs: its status lists, and trust lists. A key that may sign

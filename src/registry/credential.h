@@ -64,6 +64,15 @@ int registry_credential_build(struct depository *d, const struct depository_iden
 int registry_credential_issue(struct depository *d, const char *achievement_id,
                               const char *institution, enum credential_format f, const char *actor,
                               struct buf *out, struct ok_error *err);
+/*
+ * The same (of any institution), the credential bound to a holder: holder_did (an Ed25519
+ * did:key, else OK_EINPUT) is the credentialSubject's id, so that a presentation of it shows its
+ * holder as the subject only when that key signed it (OpenID4VP ldp_vc answers require this of
+ * a credential that names a subject id).
+ */
+int registry_credential_issue_bound(struct depository *d, const char *achievement_id,
+                                    enum credential_format f, const char *holder_did,
+                                    const char *actor, struct buf *out, struct ok_error *err);
 /* What registry_credential_issue_learner made of one achievement: the credential (rc 0), or
  * why not (rc, err). The achievements that follow are issued whatever one's outcome. */
 typedef void (*credential_issued_fn)(void *ctx, const char *achievement_id, int rc,

@@ -2,7 +2,8 @@
 // from plain choices, lands on its page with a QR code and the openid4vp:// link, and the page
 // turns green by itself (polling) once a wallet answers from elsewhere; a wallet that leaves out
 // a claim asked for turns it red, with the reason. The wallet is played here with node:crypto:
-// it reads the request object and answers with an SD-JWT VC presentation and a key-binding JWT.
+// it reads the request object and answers with an SD-JWT VC presentation and a key-binding JWT,
+// or, asked for a W3C credential (ldp_vc), with a Verifiable Presentation signed eddsa-jcs-2022.
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -96,5 +97,67 @@ test("a wallet that leaves out a claim asked for turns it red, in Dutch, with th
   assert.equal((await page.textContent("#request-verdict")).trim(), "Niet geverifieerd");
   assert.match(await page.textContent("#request-reason"), /Omdat:.*birthdate/);
   await shot(page, "verifier-not-verified-360");
+  await context.close();
+});
+
+/* JCS (RFC 8785) of plain JSON: members sorted, numbers as JavaScript writes them. */
+function jcs(v) {
+  if (Array.isArray(v)) return "[" + v.map(jcs).join(",") + "]";
+  if (v && typeof v === "object")
+    return "{" + Object.keys(v).sort().map((k) => JSON.stringify(k) + ":" + jcs(v[k])).join(",") + "}";
+  return JSON.stringify(v);
+}
+
+const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+function base58(bytes) {
+  let n = BigInt("0x" + (Buffer.from(bytes).toString("hex") || "0")), out = "";
+  while (n > 0n) { out = B58[Number(n % 58n)] + out; n /= 58n; }
+  for (const b of bytes) { if (b !== 0) break; out = "1" + out; }
+  return out;
+}
+
+/* The wallet for an ldp_vc query: the W3C credential in a Verifiable Presentation signed by a
+ * did:key holder (eddsa-jcs-2022), challenge = nonce, domain = client_id. */
+async function w3cWallet(link) {
+  const uri = new URL(new URL(link).searchParams.get("request_uri"));
+  const jwt = await (await fetch(dep.base + uri.pathname)).text();
+  const req = JSON.parse(Buffer.from(jwt.split(".")[1], "base64url"));
+  assert.equal(req.dcql_query.credentials[0].format, "ldp_vc");
+  const key = crypto.generateKeyPairSync("ed25519");
+  const raw = Buffer.from(key.publicKey.export({ format: "jwk" }).x, "base64url");
+  const mk = "z" + base58(Buffer.concat([Buffer.from([0xed, 0x01]), raw]));
+  const did = "did:key:" + mk;
+  const vc = JSON.parse(dep.run("issue", degree.id));
+  const vp = { "@context": ["https://www.w3.org/ns/credentials/v2"], type: ["VerifiablePresentation"],
+    holder: did, verifiableCredential: [vc] };
+  const proof = { type: "DataIntegrityProof", cryptosuite: "eddsa-jcs-2022", created: "2025-01-01T00:00:00Z",
+    verificationMethod: `${did}#${mk}`, proofPurpose: "authentication", challenge: req.nonce,
+    domain: req.client_id, "@context": vp["@context"] };
+  const hash = (o) => crypto.createHash("sha256").update(jcs(o)).digest();
+  const sig = crypto.sign(null, Buffer.concat([hash(proof), hash(vp)]), key.privateKey);
+  const r = await fetch(dep.base + new URL(req.response_uri).pathname, { method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ vp_token: JSON.stringify({ result: [{ ...vp, proof: { ...proof, proofValue: "z" + base58(sig) } }] }),
+      state: req.state }).toString() });
+  assert.equal(r.status, 200, await r.text());
+}
+
+test("asked for a W3C credential (ldp_vc), the page turns green and says whom it names", async () => {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 800 } });
+  const page = await newPage(context);
+  assert.equal((await page.goto(`${dep.base}/request?lang=en`)).status(), 200);
+  await page.uncheck("input[name=kind][value=diploma]");
+  await page.check("input[name=kind][value=degree]");
+  await page.uncheck("input[name=format][value='dc+sd-jwt']");
+  await page.check("input[name=format][value=ldp_vc]");
+  await page.fill("#requester", "Werkgever BV");
+  await Promise.all([page.waitForURL(/\/request\/[A-Za-z0-9_-]{43}$/), page.click("#request-button")]);
+  await w3cWallet(await page.getAttribute("#request-link", "href"));
+  const result = page.locator("#request-result.ok");
+  await result.waitFor({ timeout: 15000 });
+  const card = page.locator("#request-credentials .achievement.ok");
+  assert.match(await card.textContent(), new RegExp(degree.title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  assert.match(await card.locator(".unbound").textContent(), /names the learner by name, not by a key/);
+  await shot(page, "verifier-ldp-verified");
   await context.close();
 });

@@ -4,7 +4,9 @@
 // X509Certificate for the chain and the host, the x509_san_dns client id), the OpenWallet
 // Foundation's `@sd-jwt/sd-jwt-vc` presents what the DCQL query asks for with a key-binding JWT,
 // and the answer is posted to the response URI as a form (direct_post) or as a JWE that `jose`
-// encrypts to the request's key (direct_post.jwt). Then each bad answer of issue 18.
+// encrypts to the request's key (direct_post.jwt). Then each bad answer of issue 18. Asked for a
+// W3C credential (ldp_vc), Digital Bazaar's `@digitalbazaar/vc` signs the presentation with the
+// request's nonce as challenge and client id as domain, as the learner's did:key holder.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import crypto from 'node:crypto';
@@ -16,9 +18,11 @@ import {after, before, describe, test} from 'node:test';
 import {Openid4vpClient} from '@openid4vc/openid4vp';
 import {SDJwtVcInstance} from '@sd-jwt/sd-jwt-vc';
 import {digest, generateSalt} from '@sd-jwt/crypto-nodejs';
+import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {createSignCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import * as jose from 'jose';
 
-import {BIN, demoDepository, oorkondeOk} from './lib.mjs';
+import {BIN, demoDepository, didKeyIdentity, makeLoader, oorkondeOk, vc} from './lib.mjs';
 
 const HOST = 'verifier.example.nl';
 const OTHER_HOST = 'elsewhere.example.org';
@@ -321,6 +325,37 @@ describe('OpenID4VP: a wallet made of jose and @sd-jwt/sd-jwt-vc answers oorkond
     assert.equal(r.status, 200);
     assert.equal((await outcome(made)).status, 'verified');
   });
+
+  test('ldp_vc: a presentation by @digitalbazaar/vc of a credential issued to its holder',
+    async () => {
+      const learner = await didKeyIdentity();
+      const w3c = JSON.parse(oorkondeOk(['issue', achievement.id, '--holder-did', learner.did],
+        {data: dep.data}));
+      const dbPresent = async (req, who) => vc.signPresentation({
+        presentation: vc.createPresentation({verifiableCredential: [structuredClone(w3c)],
+          holder: who.did}),
+        suite: new DataIntegrityProof({signer: who.keyPair.signer(),
+          cryptosuite: createSignCryptosuite()}),
+        challenge: req.nonce, domain: req.client_id, documentLoader: makeLoader()});
+      let made = await ask({formats: ['ldp_vc']});
+      let req = await resolve(made.authorization_request);
+      assert.equal(req.dcql_query.credentials[0].format, 'ldp_vc');
+      assert.ok(req.client_metadata.vp_formats_supported.ldp_vc);
+      let r = await post(req, {vp_token: JSON.stringify({result: [await dbPresent(req, learner)]}),
+        state: req.state});
+      assert.equal(r.status, 200);
+      let o = await outcome(made);
+      assert.equal(o.status, 'verified', JSON.stringify(o.result));
+      assert.equal(o.result.credentials[0].holder_bound, true);
+      // The same credential presented by someone else's key.
+      made = await ask({formats: ['ldp_vc']});
+      req = await resolve(made.authorization_request);
+      r = await post(req, {vp_token: JSON.stringify({result: [await dbPresent(req,
+        await didKeyIdentity())]}), state: req.state});
+      o = await outcome(made);
+      assert.equal(o.status, 'not_verified');
+      assert.match(o.result.reason, /issued to another holder/);
+    });
 
   test('after oorkonde revoke, the answer is not verified: revoked', async () => {
     oorkondeOk(['revoke', achievement.id, '--reason', 'interop'], {data: dep.data});

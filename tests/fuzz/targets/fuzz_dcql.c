@@ -1,7 +1,8 @@
 /* libFuzzer target for the verifier's DCQL code (oid4vp/dcql.h): the bytes as JSON, taken as a
  * verifier's choices (a query built from them must pass the query check), as a DCQL query
  * (checked; a query that passes is matched against a presented credential's claims), and as a
- * vp_token against a fixed query. */
+ * vp_token against a fixed query asking for both formats (dc+sd-jwt and ldp_vc, credential_sets);
+ * an ldp_vc query that passes is matched against a W3C credential's JSON. */
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,7 +12,8 @@
 
 static const char fixed_ask[] =
         "{\"kinds\":[\"degree\",\"diploma\"],\"min_eqf_level\":6,\"institutions\":[\"21PB\"],"
-        "\"countries\":[\"NL\"],\"claims\":[\"birthdate\",\"grade\"]}";
+        "\"countries\":[\"NL\"],\"claims\":[\"birthdate\",\"grade\"],"
+        "\"formats\":[\"dc+sd-jwt\",\"ldp_vc\"]}";
 static const char claims_text[] =
         "{\"vct\":\"https://d.example/vct/degree\",\"given_name\":\"A\",\"family_name\":\"B\","
         "\"title\":\"T\",\"eqf_level\":7,\"birthdate\":\"2000-01-01\",\"grade\":\"8\","
@@ -43,11 +45,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_array_foreach(json_object_get(in, "credentials"), i, cq)
 		{
 			(void)oid4vp_dcql_match(cq, claims, &err);
+			(void)oid4vp_dcql_match_ldp(cq, claims, json_object_get(claims, "list"),
+			                            &err);
 		}
 	}
 	if (oid4vp_vp_token_parse((const char *)data, size, fixed, &tok, &err) == 0) {
-		if (!json_is_array(json_object_get(tok, OID4VP_CREDENTIAL_QUERY)))
-			abort();
+		const char *key;
+		json_t *list;
+
+		json_object_foreach(tok, key, list)
+		{
+			if (!json_is_array(list) || !json_is_string(json_array_get(list, 0)))
+				abort(); /* every presentation read is a string */
+		}
+		(void)oid4vp_dcql_answered(fixed, tok);
 		json_decref(tok);
 	}
 	json_decref(fixed);

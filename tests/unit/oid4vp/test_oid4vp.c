@@ -198,12 +198,90 @@ static void jwe(void **state)
 	jose_signer_release(&key);
 }
 
+
+/* ldp_vc: the query for W3C credentials (type_values, claim paths with the restrictions as
+ * values, null as "some element"), both formats as credential_sets, and a vp_token holding a
+ * presentation object read as its text. */
+static void ldp_queries(void **state)
+{
+	json_t *ask = parse("{\"kinds\":[\"degree\"],\"min_eqf_level\":7,\"institutions\":[\"21PB\"],"
+	                    "\"formats\":[\"dc+sd-jwt\",\"ldp_vc\"]}");
+	json_t *dcql = NULL, *vc, *types, *tok = NULL, *bad, *empty = parse("[]");
+	const json_t *cq;
+	struct ok_error err;
+	const char *both_missing = "{\"other\":[\"x\"]}";
+	const char *answer = "{\"result_ldp\":{\"type\":\"VerifiablePresentation\"}}";
+
+	(void)state;
+	assert_int_equal(oid4vp_dcql_from_ask(ask, "https://d.example", &dcql, &err), 0);
+	assert_int_equal(oid4vp_dcql_check(dcql, &err), 0);
+	assert_non_null(json_object_get(dcql, "credential_sets"));
+	cq = oid4vp_dcql_credential(dcql, OID4VP_LDP_QUERY);
+	assert_non_null(cq);
+	assert_string_equal(json_string_value(json_object_get(cq, "format")), "ldp_vc");
+	vc = parse("{\"type\":[\"VerifiableCredential\",\"OpenBadgeCredential\"],"
+	           "\"credentialSubject\":{\"identifier\":[{}],\"achievement\":{\"name\":\"T\","
+	           "\"achievementType\":\"MasterDegree\",\"tag\":[\"EQF 7\"],"
+	           "\"creator\":{\"name\":\"U\",\"otherIdentifier\":[{\"identifier\":\"ERA\"},"
+	           "{\"identifier\":\"21PB\"}]}}}}");
+	types = parse("[\"https://www.w3.org/2018/credentials#VerifiableCredential\","
+	              "\"" OID4VP_OB_TYPE_IRI "\"]");
+	assert_int_equal(oid4vp_dcql_match_ldp(cq, vc, types, &err), 0);
+	/* Another type, a lower level, a kind not asked for: refused, naming what. */
+	assert_int_equal(oid4vp_dcql_match_ldp(cq, vc, empty,
+	                                       &err),
+	                 OK_EINVALID);
+	assert_non_null(strstr(err.message, "type_values"));
+	bad = json_deep_copy(vc);
+	json_array_set_new(json_object_get(json_object_get(json_object_get(bad, "credentialSubject"),
+	                                                   "achievement"),
+	                                   "tag"),
+	                   0, json_string("EQF 6"));
+	assert_int_equal(oid4vp_dcql_match_ldp(cq, bad, types, &err), OK_EINVALID);
+	assert_non_null(strstr(err.message, "tag"));
+	json_decref(bad);
+	bad = json_deep_copy(vc);
+	json_object_set_new(json_object_get(json_object_get(bad, "credentialSubject"), "achievement"),
+	                    "achievementType", json_string("Course"));
+	assert_int_equal(oid4vp_dcql_match_ldp(cq, bad, types, &err), OK_EINVALID);
+	json_decref(bad);
+	/* Either query answers; none does not. */
+	assert_int_equal(oid4vp_vp_token_parse(answer, strlen(answer), dcql, &tok, &err), 0);
+	assert_true(json_is_string(json_array_get(json_object_get(tok, OID4VP_LDP_QUERY), 0)));
+	assert_true(oid4vp_dcql_answered(dcql, tok));
+	json_decref(tok);
+	assert_int_equal(oid4vp_vp_token_parse(both_missing, strlen(both_missing), dcql, &tok, &err),
+	                 OK_EINPUT);
+	/* An object is a presentation only for an ldp_vc query. */
+	answer = "{\"result\":{\"type\":\"VerifiablePresentation\"}}";
+	assert_int_equal(oid4vp_vp_token_parse(answer, strlen(answer), dcql, &tok, &err),
+	                 OK_EINPUT);
+	json_decref(vc);
+	json_decref(types);
+	json_decref(empty);
+	json_decref(dcql);
+	json_decref(ask);
+	/* record_id is not in a W3C credential; an unknown format is refused. */
+	ask = parse("{\"kinds\":[\"degree\"],\"formats\":[\"ldp_vc\"],\"claims\":[\"record_id\"]}");
+	assert_int_equal(oid4vp_dcql_from_ask(ask, "https://d.example", &dcql, &err), OK_EINPUT);
+	json_decref(ask);
+	ask = parse("{\"kinds\":[\"degree\"],\"formats\":[\"jwt_vc_json\"]}");
+	assert_int_equal(oid4vp_dcql_from_ask(ask, "https://d.example", &dcql, &err), OK_EINPUT);
+	json_decref(ask);
+	/* credential_sets naming a query the query does not have. */
+	bad = parse("{\"credentials\":[{\"id\":\"a\",\"format\":\"ldp_vc\"}],"
+	            "\"credential_sets\":[{\"options\":[[\"b\"]]}]}");
+	assert_int_equal(oid4vp_dcql_check(bad, &err), OK_EINPUT);
+	json_decref(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(dcql_from_choices),
 	        cmocka_unit_test(bad_choices),
 	        cmocka_unit_test(vp_tokens),
+	        cmocka_unit_test(ldp_queries),
 	        cmocka_unit_test(forms),
 	        cmocka_unit_test(jwe),
 	};

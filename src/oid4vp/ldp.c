@@ -1,0 +1,157 @@
+/* A wallet's answer to an ldp_vc credential query (OpenID4VP 1.0 Appendix B.1): a W3C Verifiable
+ * Presentation whose Data Integrity proof (purpose authentication) carries the request's nonce as
+ * challenge and its client_id as domain, holding one Data Integrity credential, verified through
+ * registry/verify_presentation.h and matched to the query. No cache is given to the verifier, so
+ * nothing in the answer makes the depository fetch anything: a holder resolves as did:key only,
+ * and only the depository's own status lists are read (verifier.h's invariant). */
+#include <stdio.h>
+#include <string.h>
+
+#include "oid4vp/dcql.h"
+#include "oid4vp/internal.h"
+#include "registry/verify_presentation.h"
+#include "registry/verify_summary.h"
+#include "vc/jcs.h"
+#include "vc/jsonld.h"
+#include "vc/presentation.h"
+
+/* The first reason a presentation fails: its own checks, then its credential's. */
+static const char *reason_of(const struct vp_result *r)
+{
+	bool unsigned_vp = !json_object_get(r->presentation, "proof");
+
+	if (!r->is_presentation)
+		return r->not_presentation;
+	/* Without a proof, that is the reason (its challenge and domain are missing with it). */
+	for (size_t i = 0; unsigned_vp && i < r->count; i++)
+		if (!r->checks[i].passed && strcmp(r->checks[i].name, "proof") == 0)
+			return r->checks[i].message;
+	for (size_t i = 0; i < r->count; i++)
+		if (!r->checks[i].passed)
+			return r->checks[i].message;
+	for (size_t i = 0; i < r->n_credentials; i++) {
+		const struct verify_result *c = &r->credentials[i].r;
+
+		if (!c->is_credential)
+			return c->not_credential;
+		for (size_t k = 0; k < c->count; k++)
+			if (!c->items[k].passed)
+				return c->items[k].message;
+	}
+	return "not verified";
+}
+
+/* Whether a credential names an id for a subject (of any, when several). */
+static bool names_subject(const json_t *vc)
+{
+	const json_t *s = json_object_get(vc, "credentialSubject");
+	size_t n = json_is_array(s) ? json_array_size(s) : 1;
+
+	for (size_t i = 0; s && i < n; i++)
+		if (json_object_get(json_is_array(s) ? json_array_get(s, i) : s, "id"))
+			return true;
+	return false;
+}
+
+/* The credential node's expanded types (a new array), for meta.type_values. */
+static int expanded_types(const json_t *credential, json_t **out, struct ok_error *err)
+{
+	json_t *expanded = NULL;
+	const json_t *t;
+	int rc;
+
+	*out = NULL;
+	if ((rc = vc_jsonld_expand(credential, NULL, &expanded, err)))
+		return rc;
+	t = json_object_get(json_array_get(expanded, 0), "@type");
+	*out = json_is_array(t) ? json_incref((json_t *)t) : json_array();
+	json_decref(expanded);
+	return *out ? 0 : ok_fail(err, OK_ENOMEM, "out of memory");
+}
+
+int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, size_t n,
+                      const char *nonce, const char *client_id, json_t **entry,
+                      struct ok_error *err)
+{
+	const char *qid = json_string_value(json_object_get(cq, "id"));
+	struct vp_options o = {.challenge = nonce, .domain = client_id};
+	struct vp_result r;
+	struct ok_error e;
+	json_t *report = NULL, *types = NULL, *doc = NULL;
+	const char *reason = NULL;
+	bool bound = false;
+	int rc;
+
+	*entry = NULL;
+	ok_error_clear(&e);
+	memset(&r, 0, sizeof(r));
+	/* One credential a query: a presentation carrying more is refused before any of them is
+	 * verified, so that an answer costs at most one credential's work per presentation. */
+	if (vc_jcs_parse(s, n, 0, &doc, &e) == 0 && vc_presentation_is(doc)) {
+		struct vc_presentation p;
+
+		ok_error_clear(&e);
+		rc = vc_presentation_parse(doc, &p, &e);
+		if (rc == OK_ENOMEM) {
+			rc = ok_fail(err, rc, "out of memory");
+			goto out;
+		}
+		if (rc == 0 && p.count != 1)
+			reason = "the presentation must hold exactly one credential for the query";
+		if (rc == 0)
+			vc_presentation_release(&p);
+		rc = 0;
+	}
+	if (!reason && (rc = registry_verify_presentation(d, s, n, &o, &r, err)))
+		goto out;
+	if (!reason && r.is_presentation && r.n_credentials != 1)
+		reason = "the presentation must hold exactly one credential for the query";
+	else if (!reason && r.is_presentation && r.credentials[0].kind != VC_PRESENTATION_EMBEDDED)
+		reason = "the presentation's credential is not a Data Integrity credential "
+		         "(ldp_vc), "
+		         "the format the query asked for";
+	if (r.is_presentation && r.n_credentials == 1 &&
+	    !(report = verify_report_json(d, &r.credentials[0].r))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < r.count; i++)
+		if (strcmp(r.checks[i].name, "holder") == 0)
+			bound = r.checks[i].passed && !r.checks[i].warning;
+	if (!reason && !r.verified)
+		reason = reason_of(&r);
+	/* A credential issued to a holder (its subject's id, issue --holder-did) counts only when
+	 * that holder presents it: its proof made with the subject's key. */
+	if (!reason && names_subject(r.credentials[0].r.credential) && !bound)
+		reason =
+		        "the credential was issued to another holder than the one who presented it "
+		        "(its subject's id is not the presentation's holder)";
+	if (!reason) {
+		const json_t *vc = r.credentials[0].r.credential;
+
+		ok_error_clear(&e);
+		rc = expanded_types(vc, &types, &e);
+		if (rc == OK_ENOMEM) {
+			rc = ok_fail(err, rc, "out of memory");
+			goto out;
+		}
+		rc = 0;
+		if (!types || oid4vp_dcql_match_ldp(cq, vc, types, &e))
+			reason = e.message[0] ? e.message : "the credential's types cannot be read";
+	}
+	/* A W3C credential issued without a holder names its learner by name and birth date, not
+	 * by a key: whoever holds a copy can present it, and the result says so (holder_bound). */
+	*entry = json_pack("{s:s, s:b, s:s?, s:o*, s:s, s:s?, s:b}", "query", qid, "verified",
+	                   reason == NULL, "reason", reason, "report", report, "format",
+	                   OID4VP_FORMAT_LDP, "holder", r.holder[0] ? r.holder : NULL,
+	                   "holder_bound", bound);
+	report = NULL;
+	if (!*entry)
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+out:
+	json_decref(report);
+	json_decref(types);
+	json_decref(doc);
+	vp_result_release(&r);
+	return rc;
+}

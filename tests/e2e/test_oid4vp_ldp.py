@@ -1,0 +1,298 @@
+"""The OpenID4VP verifier asking for W3C credentials (ldp_vc, OpenID4VP 1.0 Appendix B.1), end to
+end over HTTP: a learner's Open Badges credential issued by oorkonde (`oorkonde issue`, Data
+Integrity), put in a Verifiable Presentation by the wallet played here (a did:key holder signing
+eddsa-jcs-2022 with Python's cryptography, challenge = the request's nonce, domain = its
+client_id) and posted to the response URI; verified, or not verified and why: another request's
+nonce (a replay), another verifier's domain, a tampered or revoked credential, a presentation
+signed by someone other than the holder it names, a type or level not asked for, and a W3C answer
+to a query that asked only for an SD-JWT VC; the same answer encrypted (direct_post.jwt)."""
+import base64
+import copy
+import hashlib
+import json
+import os
+import urllib.parse
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+import signing
+from helpers.base import INSTITUTION, Oorkonde, make_row, write_csv
+from helpers.server import problem
+
+HOST = "verifier.example.nl"
+NATIONAL_ID = "123456782"
+GIVEN, FAMILY = "Wilhelmina", "Zonnebloem-Kraai"
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+OB_TYPE = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredential"
+
+
+class Holder:
+    """A wallet's did:key and its Ed25519 key."""
+
+    def __init__(self):
+        self.key = ed25519.Ed25519PrivateKey.generate()
+        raw = self.key.public_key().public_bytes(serialization.Encoding.Raw,
+                                                 serialization.PublicFormat.Raw)
+        multikey = "z" + signing.base58btc(b"\xed\x01" + raw)
+        self.did = "did:key:" + multikey
+        self.vm = f"{self.did}#{multikey}"
+
+    def present(self, credentials, challenge, domain, holder=None):
+        vp = {"@context": [VC_V2], "type": ["VerifiablePresentation"],
+              "holder": holder or self.did, "verifiableCredential": credentials}
+        proof = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022",
+                 "created": "2025-01-01T00:00:00Z", "verificationMethod": self.vm,
+                 "proofPurpose": "authentication", "challenge": challenge, "domain": domain,
+                 "@context": vp["@context"]}
+        digest = (hashlib.sha256(signing.jcs(proof)).digest() +
+                  hashlib.sha256(signing.jcs(vp)).digest())
+        return {**vp, "proof": {**proof, "proofValue": "z" +
+                                signing.base58btc(self.key.sign(digest))}}
+
+
+@pytest.fixture
+def dep(binary, tmp_path, server_on):
+    ok = Oorkonde(binary, tmp_path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    ok.add_institution()
+    out = ok.run("apikey", "add", "--institution", INSTITUTION, "--permit", "verify",
+                 check=True).stdout
+    ok.vkey = out.split("): ", 1)[1].split()[0]
+    row = make_row(record_id="R-1", national_id=NATIONAL_ID, given_names=GIVEN,
+                   family_name=FAMILY, kind="degree", title="MSc Hydrology", eqf_level="7",
+                   credits="120", grade="8", grading_scheme="1-10")
+    assert ok.import_csv(write_csv(tmp_path / "rows.csv", [row])).returncode == 0
+    ok.achievement = ok.achievements_json(NATIONAL_ID)[0]["id"]
+    ok.vc = json.loads(ok.run("issue", ok.achievement, check=True).stdout)
+    ok.srv = server_on(ok, "--rate-limit", 0)
+    ok.holder = Holder()
+    return ok
+
+
+def path_of(url):
+    return urllib.parse.urlsplit(url).path
+
+
+def ask(dep, **choices):
+    body = {"kinds": ["degree"], "min_eqf_level": 6, "formats": ["ldp_vc"], **choices}
+    r = dep.srv.post("/v1/verifier/requests", body, key=dep.vkey)
+    assert r.status == 201, r
+    made = r.json()
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(made["authorization_request"]).query)
+    r = dep.srv.get(path_of(q["request_uri"][0]))
+    assert r.status == 200, r
+    payload = json.loads(signing_unb64(r.body.decode().split(".")[1]))
+    assert payload["client_id"] == f"x509_san_dns:{HOST}"
+    return made, payload
+
+
+def signing_unb64(text):
+    import base64
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def answer(dep, req, vp_token):
+    body = urllib.parse.urlencode({"vp_token": json.dumps(vp_token), "state": req["state"]})
+    return dep.srv.post(path_of(req["response_uri"]), body,
+                        ctype="application/x-www-form-urlencoded")
+
+
+def outcome(dep, made):
+    r = dep.srv.get(path_of(made["status_url"]))
+    assert r.status == 200, r
+    return r.json()
+
+
+def test_request_object_asks_for_ldp_vc(dep):
+    _, req = ask(dep)
+    (cq,) = req["dcql_query"]["credentials"]
+    assert cq["format"] == "ldp_vc" and cq["id"] == "result"
+    assert cq["meta"] == {"type_values": [[OB_TYPE]]}
+    paths = [c["path"] for c in cq["claims"]]
+    assert ["credentialSubject", "achievement", "tag", None] in paths
+    assert "ldp_vc" in req["client_metadata"]["vp_formats_supported"]
+    # Both formats: either answers (credential_sets).
+    _, req = ask(dep, formats=["dc+sd-jwt", "ldp_vc"])
+    assert [c["format"] for c in req["dcql_query"]["credentials"]] == ["dc+sd-jwt", "ldp_vc"]
+    assert req["dcql_query"]["credential_sets"] == [{"options": [["result"], ["result_ldp"]]}]
+    # The default stays dc+sd-jwt only.
+    r = dep.srv.post("/v1/verifier/requests", {"kinds": ["degree"]}, key=dep.vkey)
+    assert r.status == 201
+
+
+def test_verified_presentation_shows_who_and_what(dep):
+    made, req = ask(dep, label="Werkgever BV")
+    vp = dep.holder.present([dep.vc], req["nonce"], req["client_id"])
+    r = answer(dep, req, {"result": [vp]})
+    assert r.status == 200 and r.json() == {}, r
+    o = outcome(dep, made)
+    assert o["status"] == "verified", o
+    entry = o["result"]["credentials"][0]
+    assert entry["verified"] is True and entry["format"] == "ldp_vc"
+    assert entry["holder"] == dep.holder.did
+    # oorkonde's W3C credentials name the learner, not a key: the result says so.
+    assert entry["holder_bound"] is False
+    assert entry["report"]["holder"]["name"] == f"{GIVEN} {FAMILY}"
+    assert entry["report"]["achievement"]["title"] == "MSc Hydrology"
+    # Answered once.
+    again = answer(dep, req, {"result": [vp]})
+    assert again.status == 400 and "answered" in again.json()["error_description"]
+    # Both formats asked, the W3C one chosen: verified too.
+    made, req = ask(dep, formats=["dc+sd-jwt", "ldp_vc"])
+    vp = dep.holder.present([dep.vc], req["nonce"], req["client_id"])
+    assert answer(dep, req, {"result_ldp": vp}).status == 200
+    assert outcome(dep, made)["status"] == "verified"
+
+
+def refused(dep, why, vp_of, **choices):
+    made, req = ask(dep, **choices)
+    r = answer(dep, req, {"result": [vp_of(req)]})
+    assert r.status == 200, r
+    o = outcome(dep, made)
+    assert o["status"] == "not_verified", o
+    assert why in o["result"]["reason"], o["result"]["reason"]
+    return o
+
+
+def test_not_verified_because(dep):
+    h, vc = dep.holder, dep.vc
+    # A presentation made for another request (replayed): its challenge is that one's nonce.
+    _, other = ask(dep)
+    replayed = h.present([vc], other["nonce"], other["client_id"])
+    refused(dep, "challenge is not the one asked for", lambda req: replayed)
+    # Made for another verifier.
+    refused(dep, "domain is not the one asked for",
+            lambda req: h.present([vc], req["nonce"], "x509_san_dns:evil.example"))
+    # A credential changed after it was issued (the holder's proof signs the change).
+    tampered = copy.deepcopy(vc)
+    tampered["credentialSubject"]["achievement"]["name"] = "PhD Hydrology"
+    refused(dep, "changed after it was signed", lambda req: h.present([tampered], req["nonce"], req["client_id"]))
+    # A presentation naming a holder whose key did not sign it.
+    refused(dep, "does not belong to the holder",
+            lambda req: h.present([vc], req["nonce"], req["client_id"],
+                                  holder=Holder().did))
+    # A level above the credential's.
+    refused(dep, "tag", lambda req: h.present([vc], req["nonce"], req["client_id"]),
+            min_eqf_level=8)
+    # Another kind than the credential's.
+    refused(dep, "achievementType",
+            lambda req: h.present([vc], req["nonce"], req["client_id"]), kinds=["course"])
+    # No presentation proof at all.
+    def unsigned(req):
+        vp = h.present([vc], req["nonce"], req["client_id"])
+        del vp["proof"]
+        return vp
+    refused(dep, "no proof", unsigned)
+    # Revoked after it was presented once.
+    dep.run("revoke", dep.achievement, "--reason", "obtained by fraud", check=True)
+    refused(dep, "revoked", lambda req: h.present([vc], req["nonce"], req["client_id"]))
+
+
+def test_ldp_answer_to_an_sd_jwt_query(dep):
+    made, req = ask(dep, formats=["dc+sd-jwt"])
+    vp = dep.holder.present([dep.vc], req["nonce"], req["client_id"])
+    # As a JSON object: not a presentation of that format, refused as malformed.
+    r = answer(dep, req, {"result": [vp]})
+    assert r.status == 400 and r.json()["error"] == "invalid_request", r
+    assert outcome(dep, made)["status"] == "pending"
+    # As a string: read, and not verified.
+    assert answer(dep, req, {"result": [json.dumps(vp)]}).status == 200
+    o = outcome(dep, made)
+    assert o["status"] == "not_verified" and "dc+sd-jwt" in o["result"]["reason"], o
+    # And an SD-JWT-only answer to a W3C-only query.
+    made, req = ask(dep)
+    assert answer(dep, req, {"result": ["eyJhbGciOiJFUzI1NiJ9.e30.c2ln~"]}).status == 200
+    assert outcome(dep, made)["status"] == "not_verified"
+
+
+def test_bad_choices_and_bounds(dep):
+    for body, field in [({"formats": ["jwt_vc_json"]}, "formats"),
+                        ({"formats": []}, "formats"),
+                        ({"formats": ["ldp_vc"], "claims": ["record_id"]}, "record_id")]:
+        doc = problem(dep.srv.post("/v1/verifier/requests", {"kinds": ["degree"], **body},
+                                   key=dep.vkey), 400)
+        assert field in doc["detail"], doc
+    made, req = ask(dep)
+    # More credentials than the query asks for in one presentation.
+    vp = dep.holder.present([dep.vc, dep.vc], req["nonce"], req["client_id"])
+    assert answer(dep, req, {"result": [vp]}).status == 200
+    assert "exactly one credential" in outcome(dep, made)["result"]["reason"]
+    # A VC-JOSE credential (enveloped) is not the ldp_vc asked for.
+    token = dep.run("issue", dep.achievement, "--format", "jwt", check=True).stdout.strip()
+    made, req = ask(dep)
+    vp = dep.holder.present([{"@context": [VC_V2], "type": "EnvelopedVerifiableCredential",
+                              "id": "data:application/vc+jwt," + token}],
+                            req["nonce"], req["client_id"])
+    assert answer(dep, req, {"result": [vp]}).status == 200
+    assert "not a Data Integrity credential" in outcome(dep, made)["result"]["reason"]
+    # A presentation past the size bound is refused before any work.
+    made, req = ask(dep)
+    big = dep.holder.present([dep.vc], req["nonce"], req["client_id"])
+    big["padding"] = "x" * (300 << 10)
+    r = answer(dep, req, {"result": [big]})
+    assert r.status in (400, 413), r
+    assert outcome(dep, made)["status"] == "pending"
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwe_to(jwk, plaintext):
+    """A compact JWE as a wallet makes it: ECDH-ES to the request's key, Concat KDF, A128GCM."""
+    def num(v):
+        return int.from_bytes(signing_unb64(v), "big")
+    recipient = ec.EllipticCurvePublicNumbers(num(jwk["x"]), num(jwk["y"]),
+                                              ec.SECP256R1()).public_key()
+    eph = ec.generate_private_key(ec.SECP256R1())
+    z = eph.exchange(ec.ECDH(), recipient)
+    n = eph.public_key().public_numbers()
+    header = {"alg": "ECDH-ES", "enc": "A128GCM", "kid": jwk["kid"],
+              "epk": {"kty": "EC", "crv": "P-256", "x": b64u(n.x.to_bytes(32, "big")),
+                      "y": b64u(n.y.to_bytes(32, "big"))}}
+    enc = b"A128GCM"
+    other = (len(enc).to_bytes(4, "big") + enc + (0).to_bytes(4, "big") +
+             (0).to_bytes(4, "big") + (128).to_bytes(4, "big"))
+    key = hashlib.sha256((1).to_bytes(4, "big") + z + other).digest()[:16]
+    protected = b64u(json.dumps(header).encode())
+    iv = os.urandom(12)
+    sealed = AESGCM(key).encrypt(iv, plaintext, protected.encode())
+    return f"{protected}..{b64u(iv)}.{b64u(sealed[:-16])}.{b64u(sealed[-16:])}"
+
+
+def test_encrypted_answer_direct_post_jwt(dep):
+    made, req = ask(dep, response_mode="direct_post.jwt")
+    assert req["response_mode"] == "direct_post.jwt"
+    (jwk,) = req["client_metadata"]["jwks"]["keys"]
+    vp = dep.holder.present([dep.vc], req["nonce"], req["client_id"])
+    body = json.dumps({"vp_token": {"result": [vp]}, "state": req["state"]}).encode()
+    r = dep.srv.post(path_of(req["response_uri"]),
+                     urllib.parse.urlencode({"response": jwe_to(jwk, body)}),
+                     ctype="application/x-www-form-urlencoded")
+    assert r.status == 200, r
+    o = outcome(dep, made)
+    assert o["status"] == "verified", o
+    assert o["result"]["credentials"][0]["format"] == "ldp_vc"
+
+
+def test_credential_issued_to_a_holder(dep):
+    """Issued with --holder-did, the credential is the holder's: verified and bound when its
+    key presents it, not verified when another key does (a copy in someone else's hands)."""
+    bound = json.loads(dep.run("issue", dep.achievement, "--holder-did", dep.holder.did,
+                               check=True).stdout)
+    assert bound["credentialSubject"]["id"] == dep.holder.did
+    made, req = ask(dep)
+    assert answer(dep, req, {"result": [dep.holder.present([bound], req["nonce"],
+                                                           req["client_id"])]}).status == 200
+    o = outcome(dep, made)
+    assert o["status"] == "verified", o
+    assert o["result"]["credentials"][0]["holder_bound"] is True
+    thief = Holder()
+    refused(dep, "issued to another holder",
+            lambda req: thief.present([bound], req["nonce"], req["client_id"]))
+    # Only an Ed25519 did:key is taken.
+    proc = dep.run("issue", dep.achievement, "--holder-did", "did:web:example.org")
+    assert proc.returncode != 0 and "did:key" in proc.stderr
