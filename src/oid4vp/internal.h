@@ -7,6 +7,7 @@
 
 #include "oid4vp/signin.h"
 #include "oid4vp/verifier.h"
+#include "registry/verify.h"
 
 #include "store/verifier.h"
 
@@ -41,5 +42,8 @@ int oid4vp_signin_answer(struct depository *d, const struct oid4vp_signin *c, co
 int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, size_t n,
                       const char *nonce, const char *client_id, json_t **entry,
                       struct ok_error *err);
+
+/* The first reason a credential's verification result fails ("not verified" if none says). */
+const char *oid4vp_first_failure(const struct verify_result *r);
 
 #endif

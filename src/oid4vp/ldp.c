@@ -29,16 +29,8 @@ static const char *reason_of(const struct vp_result *r)
 	for (size_t i = 0; i < r->count; i++)
 		if (!r->checks[i].passed)
 			return r->checks[i].message;
-	for (size_t i = 0; i < r->n_credentials; i++) {
-		const struct verify_result *c = &r->credentials[i].r;
-
-		if (!c->is_credential)
-			return c->not_credential;
-		for (size_t k = 0; k < c->count; k++)
-			if (!c->items[k].passed)
-				return c->items[k].message;
-	}
-	return "not verified";
+	/* One credential per presentation (checked before any is verified). */
+	return r->n_credentials ? oid4vp_first_failure(&r->credentials[0].r) : "not verified";
 }
 
 /* Whether a credential names an id for a subject (of any, when several). */

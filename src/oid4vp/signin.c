@@ -315,16 +315,6 @@ __attribute__((format(printf, 4, 5))) static void refuse(bool *ok, char *why, si
 	va_end(ap);
 }
 
-static const char *first_failure(const struct verify_result *r)
-{
-	if (!r->is_credential)
-		return r->not_credential;
-	for (size_t i = 0; i < r->count; i++)
-		if (!r->items[i].passed)
-			return r->items[i].message;
-	return "not verified";
-}
-
 static bool iss_listed(const struct oid4vp_signin *c, const char *iss)
 {
 	for (size_t i = 0; iss && i < c->n_iss; i++)
@@ -419,7 +409,7 @@ int oid4vp_signin_answer(struct depository *d, const struct oid4vp_signin *c, co
 	if ((rc = registry_verify_sdjwt(d, s, n, &o, &r, err)))
 		goto out;
 	if (!r.is_credential || !r.verified) {
-		refuse(ok, why, why_cap, "the PID is not valid: %s", first_failure(&r));
+		refuse(ok, why, why_cap, "the PID is not valid: %s", oid4vp_first_failure(&r));
 		goto out;
 	}
 	if (oid4vp_dcql_match(cq, r.credential, &e)) {

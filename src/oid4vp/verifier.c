@@ -555,8 +555,7 @@ out:
 	return rc;
 }
 
-/* The first reason a verification result fails. */
-static const char *first_failure(const struct verify_result *r)
+const char *oid4vp_first_failure(const struct verify_result *r)
 {
 	if (!r->is_credential)
 		return r->not_credential;
@@ -592,13 +591,15 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 		memset(&r, 0, sizeof(r));
 		ok_error_clear(&e);
 		if (ldp) {
-			if ((rc = oid4vp_ldp_verify(d, cq, s, n, row->nonce, client_id, &entry, err)))
+			if ((rc = oid4vp_ldp_verify(d, cq, s, n, row->nonce, client_id, &entry,
+			                            err)))
 				return rc;
 			if (!json_is_true(json_object_get(entry, "verified"))) {
 				*all_ok = false;
 				if (!why[0])
 					snprintf(why, why_cap, "%s",
-					         json_string_value(json_object_get(entry, "reason")));
+					         json_string_value(
+					                 json_object_get(entry, "reason")));
 			}
 			if (json_array_append_new(entries, entry))
 				return ok_fail(err, OK_ENOMEM, "out of memory");
@@ -618,7 +619,7 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 				return ok_fail(err, OK_ENOMEM, "out of memory");
 			}
 			if (!r.is_credential || !r.verified)
-				reason = first_failure(&r);
+				reason = oid4vp_first_failure(&r);
 			else if (oid4vp_dcql_match(cq, r.credential, &e))
 				reason = e.message;
 			else
@@ -814,7 +815,8 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 			const char *qid = json_string_value(json_object_get(cq, "id"));
 			const json_t *list = json_object_get(tok, qid);
 
-			/* With credential_sets, a query left out is one the wallet did not choose. */
+			/* With credential_sets, a query left out is one the wallet did not choose.
+			 */
 			if (!list && sets)
 				continue;
 			if (!list) {
