@@ -54,8 +54,9 @@ int buf_grow(struct buf *b, size_t extra)
 	want = b->alloc ? b->alloc : 64;
 	while (want < need)
 		want = want > SIZE_MAX / 2 ? need : want * 2;
-	/* Never allocate far past the cap: the cap is the point. */
-	if (want > b->max + 1)
+	/* Never allocate far past the cap: the cap is the point. (No cap, SIZE_MAX: max + 1 would
+	 * wrap to 0 and make every append a realloc of exactly what it needs.) */
+	if (b->max < SIZE_MAX && want > b->max + 1)
 		want = b->max + 1;
 	if (want < need)
 		want = need;

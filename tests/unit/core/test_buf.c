@@ -71,6 +71,26 @@ static void grows_over_many_appends(void **state)
 	buf_release(&b);
 }
 
+/* Without a cap (SIZE_MAX) the buffer still grows by doubling, not by what each append needs:
+ * appending byte by byte must not reallocate every time. */
+static void grows_by_doubling_without_a_cap(void **state)
+{
+	struct buf b;
+	size_t i, grew = 0, alloc = 0;
+
+	(void)state;
+	buf_init(&b, SIZE_MAX);
+	for (i = 0; i < 100000; i++) {
+		assert_int_equal(buf_addch(&b, 'x'), 0);
+		if (b.alloc != alloc)
+			grew++;
+		alloc = b.alloc;
+	}
+	assert_int_equal(b.len, 100000);
+	assert_true(grew < 40);
+	buf_release(&b);
+}
+
 static void detach_hands_over_ownership(void **state)
 {
 	struct buf b;
@@ -99,6 +119,7 @@ int main(void)
 	        cmocka_unit_test(adds_and_formats),
 	        cmocka_unit_test(refuses_to_pass_the_cap_and_keeps_content),
 	        cmocka_unit_test(grows_over_many_appends),
+	        cmocka_unit_test(grows_by_doubling_without_a_cap),
 	        cmocka_unit_test(detach_hands_over_ownership),
 	};
 	return cmocka_run_group_tests_name("core/buf", tests, NULL, NULL);
