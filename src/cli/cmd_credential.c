@@ -255,8 +255,8 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 		return exit_code;
 	}
 	buf_init(&b, 0);
-	rc = did ? registry_credential_issue_bound(&d, argv[optind], format, did, AUDIT_OPERATOR, &b,
-	                                           &err)
+	rc = did ? registry_credential_issue_bound(&d, argv[optind], format, did, AUDIT_OPERATOR,
+	                                           &b, &err)
 	         : registry_credential_issue(&d, argv[optind], NULL, format, AUDIT_OPERATOR, &b,
 	                                     &err);
 	depository_close(&d);

@@ -116,7 +116,8 @@ struct depository {
 	 * build with -Dtest_hooks=true: in any other every event is written. */
 	bool bench_audit_off;
 	/* Set by a server (audit/group.h): the one writer thread that appends the events of
-	 * frequent public reads (share views) in group commits. NULL: each in its own transaction. */
+	 * frequent public reads (share views) in group commits. NULL: each in its own transaction.
+	 */
 	struct audit_group *audit_group;
 	/*
 	 * Key rotation (registry/rotation.h). data_keys holds every key of data.key (keys above is

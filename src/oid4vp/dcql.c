@@ -127,8 +127,8 @@ static bool wants(const json_t *formats, const char *f)
  * registry/credential.c writes them). */
 static int kind_types(const char *kind, json_t *out)
 {
-	static const char *const degree[] = {"Degree", "AssociateDegree", "BachelorDegree",
-	                                     "MasterDegree", "DoctoralDegree", NULL};
+	static const char *const degree[] = {"Degree",       "AssociateDegree", "BachelorDegree",
+	                                     "MasterDegree", "DoctoralDegree",  NULL};
 	const char *one = strcmp(kind, "diploma") == 0  ? "Diploma"
 	                  : strcmp(kind, "exam") == 0   ? "Assessment"
 	                  : strcmp(kind, "module") == 0 ? "ext:Module"
@@ -150,7 +150,7 @@ static int add_path(json_t *claims, const char *const *path, const json_t *value
 
 	for (size_t i = 0; c && path[i]; i++)
 		if (json_array_append_new(p, strcmp(path[i], "*") == 0 ? json_null()
-		                                                         : json_string(path[i])))
+		                                                       : json_string(path[i])))
 			goto fail;
 	if (!c || (values && json_object_set(c, "values", (json_t *)values)) ||
 	    json_array_append_new(claims, c))
@@ -177,12 +177,12 @@ static int ldp_query(const json_t *ask, const json_t *kinds_v, const json_t *ext
 	static const char *const p_type[] = {"credentialSubject", "achievement", "achievementType",
 	                                     NULL};
 	static const char *const p_eqf[] = {"credentialSubject", "achievement", "tag", "*", NULL};
-	static const char *const p_code[] = {"credentialSubject", "achievement",
-	                                     "creator",           "otherIdentifier",
-	                                     "*",                 "identifier",
-	                                     NULL};
-	static const char *const p_country[] = {"credentialSubject", "achievement", "creator",
-	                                        "address",           "addressCountryCode", NULL};
+	static const char *const p_code[] = {
+	        "credentialSubject", "achievement", "creator", "otherIdentifier", "*",
+	        "identifier",        NULL};
+	static const char *const p_country[] = {
+	        "credentialSubject", "achievement",        "creator",
+	        "address",           "addressCountryCode", NULL};
 	static const struct {
 		const char *claim;
 		const char *path[5];
@@ -238,9 +238,9 @@ static int ldp_query(const json_t *ask, const json_t *kinds_v, const json_t *ext
 			if (strcmp(extras[k].claim, c) == 0)
 				break;
 		if (k == sizeof(extras) / sizeof(extras[0])) {
-			rc = ok_fail_field(err, OK_EINPUT, "claims",
-			                   "%s is not in a W3C credential (ldp_vc) of this depository",
-			                   c);
+			rc = ok_fail_field(
+			        err, OK_EINPUT, "claims",
+			        "%s is not in a W3C credential (ldp_vc) of this depository", c);
 			goto out;
 		}
 		if (add_path(claims, extras[k].path, NULL))
@@ -296,9 +296,9 @@ int oid4vp_dcql_from_ask(const json_t *ask, const char *base_url, json_t **dcql,
 	json_t *vct = NULL, *claims = NULL, *levels = NULL, *item, *formats = NULL, *creds = NULL;
 	json_t *ldp = NULL;
 	const json_t *min = json_object_get(ask, "min_eqf_level");
-	const char *known[] = {"kinds",       "min_eqf_level", "institutions", "countries",
-	                       "claims",      "label",         "requester",    "response_mode",
-	                       "same_device", "formats",       NULL};
+	const char *known[] = {"kinds", "min_eqf_level", "institutions",  "countries",   "claims",
+	                       "label", "requester",     "response_mode", "same_device", "formats",
+	                       NULL};
 	const char *key;
 	json_t *value;
 	size_t i;
@@ -387,14 +387,15 @@ int oid4vp_dcql_from_ask(const json_t *ask, const char *base_url, json_t **dcql,
 	if (!(creds = json_array()))
 		goto nomem;
 	if (wants(formats, OID4VP_FORMAT_SDJWT) &&
-	    json_array_append_new(creds, json_pack("{s:s,s:s,s:{s:O},s:O}", "id",
-	                                           OID4VP_CREDENTIAL_QUERY, "format",
-	                                           OID4VP_FORMAT_SDJWT, "meta", "vct_values",
-	                                           vct, "claims", claims)))
+	    json_array_append_new(creds,
+	                          json_pack("{s:s,s:s,s:{s:O},s:O}", "id", OID4VP_CREDENTIAL_QUERY,
+	                                    "format", OID4VP_FORMAT_SDJWT, "meta", "vct_values",
+	                                    vct, "claims", claims)))
 		goto nomem;
 	if (wants(formats, OID4VP_FORMAT_LDP)) {
-		if ((rc = ldp_query(ask, kinds_v, extra, json_array_size(creds) ? OID4VP_LDP_QUERY
-		                                                                : OID4VP_CREDENTIAL_QUERY,
+		if ((rc = ldp_query(ask, kinds_v, extra,
+		                    json_array_size(creds) ? OID4VP_LDP_QUERY
+		                                           : OID4VP_CREDENTIAL_QUERY,
 		                    &ldp, err)))
 			goto out;
 		if (json_array_append(creds, ldp))
@@ -540,7 +541,8 @@ static int check_sets(const json_t *dcql, struct ok_error *err)
 
 		if (!json_is_object(set) || !json_is_array(options) ||
 		    json_array_size(options) == 0 ||
-		    json_array_size(options) > OID4VP_DCQL_CREDS_MAX || (req && !json_is_boolean(req)))
+		    json_array_size(options) > OID4VP_DCQL_CREDS_MAX ||
+		    (req && !json_is_boolean(req)))
 			goto bad;
 		json_object_foreach((json_t *)set, key, value)
 		{
@@ -787,8 +789,8 @@ int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **
 			                   "have");
 			goto out;
 		}
-		if (json_is_string(value) || (json_is_object(value) && is_ldp(oid4vp_dcql_credential(
-		                                                                  dcql, key)))) {
+		if (json_is_string(value) ||
+		    (json_is_object(value) && is_ldp(oid4vp_dcql_credential(dcql, key)))) {
 			if (!(list = json_pack("[O]", value))) {
 				rc = ok_fail(err, OK_ENOMEM, "out of memory");
 				goto out;

@@ -35,7 +35,7 @@
 #define OID4VP_ASK_LIST_MAX      16
 #define OID4VP_PRESENTATIONS_MAX 4
 #define OID4VP_PRESENTATION_MAX  ((size_t)256 << 10)
-#define OID4VP_CREDENTIAL_QUERY  "result" /* the id of the query built from choices */
+#define OID4VP_CREDENTIAL_QUERY  "result"     /* the id of the query built from choices */
 #define OID4VP_LDP_QUERY         "result_ldp" /* the ldp_vc query beside a dc+sd-jwt one */
 #define OID4VP_FORMAT_SDJWT      "dc+sd-jwt"
 #define OID4VP_FORMAT_LDP        "ldp_vc"
