@@ -581,8 +581,22 @@ static int walk_map(struct fcall *c, struct fctx *active, const char *prop, cons
 				goto out;
 			break;
 		case FID_AT_TYPE:
-			if (strcmp(k, "type") != 0)
+			/* The types read above, unless "type" names @type only in the final
+			 * context (a type-scoped context made it so): then they applied none. */
+			if (strcmp(k, "type") != 0 ||
+			    (v != tv && !json_is_string(v) && !json_is_array(v)))
 				goto out;
+			if (v != tv) {
+				ntypes = 0;
+				if (json_is_string(v))
+					types[ntypes++] = json_string_value(v);
+				for (i = 0; json_is_array(v) && i < json_array_size(v); i++) {
+					if (!json_is_string(json_array_get(v, i)) ||
+					    ntypes == JL_MAX_TYPES)
+						goto out;
+					types[ntypes++] = json_string_value(json_array_get(v, i));
+				}
+			}
 			for (i = 0; i < ntypes; i++) {
 				if (!iri_ok(c, ts, types[i], true, true, true))
 					goto out;
