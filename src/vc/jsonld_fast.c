@@ -478,15 +478,67 @@ static bool key_whole(void *it, const char **k)
 	return strlen(*k) == json_object_iter_key_len(it);
 }
 
+/* Step 11 of expand_map: the type-scoped contexts of the types in tv (a string or an array of
+ * strings: anything else is not told), in their sorted order, applied to ctx; NULL: not told.
+ * Apart from walk_map, so that its array is not on the stack of every nested level. */
+static __attribute__((noinline)) struct fctx *apply_types(struct fcall *c, struct fctx *ctx,
+                                                          const struct fctx *ts, const json_t *tv)
+{
+	const char *sorted[JL_MAX_TYPES];
+	const struct fterm *d;
+	size_t i, n = 0;
+
+	if (json_is_string(tv)) {
+		sorted[n++] = json_string_value(tv);
+	} else if (json_is_array(tv) && json_array_size(tv) <= JL_MAX_TYPES) {
+		for (i = 0; i < json_array_size(tv); i++) {
+			if (!json_is_string(json_array_get(tv, i)))
+				return NULL;
+			sorted[n++] = json_string_value(json_array_get(tv, i));
+		}
+	} else {
+		return NULL;
+	}
+	qsort(sorted, n, sizeof(*sorted), cmp_str);
+	for (i = 0; i < n && ctx; i++) {
+		d = term_str(ts, sorted[i]);
+		if (d && d->scoped)
+			ctx = apply(c, ctx, d->scoped, true, false, false);
+	}
+	return ctx;
+}
+
+/* One type value as expand_type reads it over ts. */
+static bool type_ok(const struct fcall *c, const struct fctx *ts, const json_t *t)
+{
+	const char *s = json_string_value(t);
+
+	/* plain_type: an IRI for a type the context may name as a term is left to expansion */
+	return s && iri_ok(c, ts, s, true, true, true) &&
+	       !(c->l->plain_form && strchr(s, ':') && !term_str(ts, s));
+}
+
+static bool types_ok(const struct fcall *c, const struct fctx *ts, const json_t *v)
+{
+	size_t i;
+
+	if (!json_is_array(v))
+		return type_ok(c, ts, v);
+	for (i = 0; i < json_array_size(v); i++)
+		if (!type_ok(c, ts, json_array_get(v, i)))
+			return false;
+	return true;
+}
+
 /* expand_map */
 static int walk_map(struct fcall *c, struct fctx *active, const char *prop, const json_t *el)
 {
 	const struct fterm *pdef = prop ? term_str(active, prop) : NULL, *d;
 	struct fctx *ctx = active, *ts;
-	const char *k, *types[JL_MAX_TYPES], *id = NULL;
+	const char *k, *id = NULL;
 	const json_t *v, *tv = NULL;
 	unsigned scope = c->scope;
-	size_t i, ntypes = 0, entries = 0;
+	size_t i, entries = 0;
 	void *it;
 	int ok = 0;
 
@@ -531,29 +583,8 @@ static int walk_map(struct fcall *c, struct fctx *active, const char *prop, cons
 			goto out; /* another alias of @type */
 		tv = json_object_iter_value(it);
 	}
-	if (tv) {
-		if (json_is_string(tv)) {
-			types[ntypes++] = json_string_value(tv);
-		} else if (json_is_array(tv) && json_array_size(tv) <= JL_MAX_TYPES) {
-			json_array_foreach(tv, i, v)
-			{
-				if (!json_is_string(v))
-					goto out;
-				types[ntypes++] = json_string_value(v);
-			}
-		} else {
-			goto out;
-		}
-		/* The type values are needed in their own order below: sort a copy. */
-		const char *sorted[JL_MAX_TYPES];
-		memcpy(sorted, types, ntypes * sizeof(*types));
-		qsort(sorted, ntypes, sizeof(*sorted), cmp_str);
-		for (i = 0; i < ntypes; i++) {
-			d = term_str(ts, sorted[i]);
-			if (d && d->scoped && !(ctx = apply(c, ctx, d->scoped, true, false, false)))
-				goto out;
-		}
-	}
+	if (tv && !(ctx = apply_types(c, ctx, ts, tv)))
+		goto out;
 	/* Steps 13 and 14 (expand_entries), with the final context. */
 	for (it = json_object_iter((json_t *)el); it;
 	     it = json_object_iter_next((json_t *)el, it)) {
@@ -581,30 +612,10 @@ static int walk_map(struct fcall *c, struct fctx *active, const char *prop, cons
 				goto out;
 			break;
 		case FID_AT_TYPE:
-			/* The types read above, unless "type" names @type only in the final
-			 * context (a type-scoped context made it so): then they applied none. */
-			if (strcmp(k, "type") != 0 ||
-			    (v != tv && !json_is_string(v) && !json_is_array(v)))
+			/* expand_type, over ts; v may differ from tv when "type" names @type only
+			 * in the final context (a type-scoped context made it so). */
+			if (strcmp(k, "type") != 0 || !types_ok(c, ts, v))
 				goto out;
-			if (v != tv) {
-				ntypes = 0;
-				if (json_is_string(v))
-					types[ntypes++] = json_string_value(v);
-				for (i = 0; json_is_array(v) && i < json_array_size(v); i++) {
-					if (!json_is_string(json_array_get(v, i)) ||
-					    ntypes == JL_MAX_TYPES)
-						goto out;
-					types[ntypes++] = json_string_value(json_array_get(v, i));
-				}
-			}
-			for (i = 0; i < ntypes; i++) {
-				if (!iri_ok(c, ts, types[i], true, true, true))
-					goto out;
-				/* plain_type: an IRI for a type the context names as a term */
-				if (c->l->plain_form && strchr(types[i], ':') &&
-				    !term_str(ts, types[i]))
-					goto out;
-			}
 			break;
 		case FID_IRI:
 			if (c->l->plain_form && d->renames_read)
