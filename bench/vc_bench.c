@@ -12,6 +12,8 @@
  *   raw-sign       crypto_sign_detached over 64 bytes (the floor)
  *   verify         registry_verify, checks proof,validity,issuer (the depository's own DID)
  *   verify-status  registry_verify, all four checks (status read from the local lists)
+ *   verify-expand  verify with the data model's JSON-LD check by full expansion instead of the
+ *                  depository's table of the pinned contexts' terms (the cost before it)
  *   proof-create   vc_proof_create on the credential without its proof, in the credential's
  *                  cryptosuite (JCS or JSON-LD + RDFC-1.0, SHA-256, Ed25519, base58btc), with the
  *                  depository's key
@@ -95,6 +97,20 @@ static int case_verify(void *p)
 	return 0;
 }
 
+/* The same verification with the data model's JSON-LD check told by the full expansion (no
+ * table of the pinned contexts' terms): what that check cost before vc/jsonld_fast.h. */
+static int case_verify_expand(void *p)
+{
+	struct ctx *c = p;
+	struct vc_jsonld_terms *t = c->d.jsonld_terms;
+	int rc;
+
+	c->d.jsonld_terms = NULL;
+	rc = case_verify(p);
+	c->d.jsonld_terms = t;
+	return rc;
+}
+
 static int case_proof_create(void *p)
 {
 	struct ctx *c = p;
@@ -155,6 +171,7 @@ static const struct {
         {"raw-sign", case_raw_sign, 0},
         {"verify", case_verify, VERIFY_PROOF | VERIFY_VALIDITY | VERIFY_ISSUER},
         {"verify-status", case_verify, VERIFY_ALL},
+        {"verify-expand", case_verify_expand, VERIFY_PROOF | VERIFY_VALIDITY | VERIFY_ISSUER},
         {"proof-create", case_proof_create, 0},
         {"issue", case_issue, 0},
 };

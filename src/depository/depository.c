@@ -862,6 +862,7 @@ int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 	if ((rc = store_open(&d->store, store_url.data, false, err)) ||
 	    (rc = check_data_keys(d, &d->data_keys, err)))
 		goto fail;
+	d->jsonld_terms = vc_jsonld_terms_new();
 	buf_release(&store_url);
 	return 0;
 fail:
@@ -913,6 +914,7 @@ void depository_close(struct depository *d)
 	free(d->dir);
 	seal_keys_release(&d->keys);
 	seal_keyring_release(&d->data_keys);
+	vc_jsonld_terms_free(d->jsonld_terms);
 	sodium_memzero(d, sizeof(*d));
 }
 

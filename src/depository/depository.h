@@ -21,6 +21,7 @@
 #include "keys/keyfile.h"
 #include "keys/wallet.h"
 #include "store/store.h"
+#include "vc/jsonld_fast.h"
 #include "vc/proof.h"
 
 #define DEPOSITORY_HOST_MAX        253
@@ -129,6 +130,10 @@ struct depository {
 	struct depository_issuer_key issuer_keys[DEPOSITORY_ISSUER_KEYS_MAX];
 	size_t issuer_key_count;
 	struct keyfile_stamp data_key_stamp, issuer_key_stamp;
+	/* The pinned JSON-LD contexts' terms (vc/jsonld_fast.h), made as verifications need them
+	 * and shared by the server's threads, so that the data model's "every term defined" check
+	 * is a lookup per key. NULL (out of memory at open) only makes that check slower. */
+	struct vc_jsonld_terms *jsonld_terms;
 };
 
 /* Creates a new data folder; refuses (OK_EEXIST) when dir exists and is not empty. */

@@ -238,9 +238,12 @@ static bool legacy_own_format(const json_t *vc, const char *legacy_issuer)
 /* Returns true when vc keeps every rule of the VC 2.0 data model (vc/datamodel.h, the rules the
  * issuer applies too, so that a credential signed elsewhere fails with the issuer's reason);
  * else explains in r, naming the rule. legacy_issuer: verify_options.legacy_own_issuer. */
-static bool check_structure(const json_t *vc, const char *legacy_issuer, struct verify_result *r)
+static bool check_structure(const json_t *vc, const char *legacy_issuer,
+                            struct vc_jsonld_terms *terms, struct verify_result *r)
 {
-	const struct vc_dm_options jsonld = VC_DM_OPTIONS_JSONLD;
+	/* The depository's table of the pinned contexts' terms, when there is one: the same
+	 * verdict by lookup (vc/jsonld_fast.h). */
+	const struct vc_dm_options jsonld = {vc_datamodel_types_by_jsonld, terms};
 	struct vc_dm_failure f;
 
 	if (!json_is_object(vc))
@@ -886,7 +889,7 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	    ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &res.own, err))))
 		goto out;
 	res.have_own = d != NULL;
-	if (!check_structure(vc, o->legacy_own_issuer, r))
+	if (!check_structure(vc, o->legacy_own_issuer, d ? d->jsonld_terms : NULL, r))
 		goto out;
 	if (!(checks & VERIFY_PROOF) && (checks & VERIFY_STATUS) &&
 	    !(quiet = calloc(1, sizeof(*quiet)))) {

@@ -43,7 +43,8 @@ struct vc_dm_options {
 };
 
 /*
- * The second step as JSON-LD tells it (datamodel_jsonld.c; ctx unused): the credential is
+ * The second step as JSON-LD tells it (datamodel_jsonld.c; ctx: a struct vc_jsonld_terms of
+ * vc/jsonld_fast.h, or NULL, which tells the same, only slower): the credential is
  * expanded over the pinned contexts, strictly and with defined terms only, so that a type (or
  * any other term) that no context defines, or only a catch-all @vocab gives an IRI, fails, as
  * does an unknown context URL (never fetched). On failure f->rule is "type.defined" whatever

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vc/jsonld.h"
+#include "vc/jsonld_fast.h"
 
 static bool rdfc_proof(const json_t *proof)
 {
@@ -21,7 +22,8 @@ static bool rdfc_proof(const json_t *proof)
 	return false;
 }
 
-static int types_by_jsonld(const json_t *credential, bool plain, struct vc_dm_failure *f)
+static int types_by_jsonld(struct vc_jsonld_terms *terms, const json_t *credential, bool plain,
+                           struct vc_dm_failure *f)
 {
 	struct vc_jsonld_limits l = vc_jsonld_limits_default;
 	struct ok_error err;
@@ -32,6 +34,10 @@ static int types_by_jsonld(const json_t *credential, bool plain, struct vc_dm_fa
 	 * an error too: such a type is one that no context defines. */
 	l.defined_terms_only = true;
 	l.plain_form = plain;
+	/* Told by lookup when it can be (the same verdict, jsonld_fast.h); else, and for every
+	 * failure and its message, the full expansion. */
+	if (vc_jsonld_fast_check(terms, credential, &l, NULL) == 1)
+		return 0;
 	ok_error_clear(&err);
 	rc = vc_jsonld_expand(credential, &l, &expanded, &err);
 	json_decref(expanded);
@@ -54,16 +60,15 @@ static int types_by_jsonld(const json_t *credential, bool plain, struct vc_dm_fa
 
 int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_dm_failure *f)
 {
-	(void)ctx;
 	/* The plain form (vc/jsonld.h) where an eddsa-rdfc-2022 proof signs the RDF and not the
 	 * JSON; a JCS proof signs the JSON as it is, so its shape needs no such rule for our own
 	 * verifier (the issuer applies it to everything it signs). */
-	return types_by_jsonld(credential, rdfc_proof(json_object_get(credential, "proof")), f);
+	return types_by_jsonld(ctx, credential, rdfc_proof(json_object_get(credential, "proof")),
+	                       f);
 }
 
 int vc_datamodel_types_plain_by_jsonld(void *ctx, const json_t *credential,
                                        struct vc_dm_failure *f)
 {
-	(void)ctx;
-	return types_by_jsonld(credential, true, f);
+	return types_by_jsonld(ctx, credential, true, f);
 }

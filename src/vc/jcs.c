@@ -340,6 +340,22 @@ int vc_jcs_format_number(double d, char *out, size_t cap, struct ok_error *err)
 		out[o++] = '-';
 		d = -d;
 	}
+	/* An integer below 2^53 (credits, counts, indexes): exactly its decimal digits, which are
+	 * its shortest form too; the search below would take a dozen snprintf calls for it. */
+	if (d < 9007199254740992.0 && d == (double)(uint64_t)d) {
+		uint64_t v = (uint64_t)d;
+		char rev[20];
+		int r = 0;
+
+		while (v) {
+			rev[r++] = (char)('0' + v % 10);
+			v /= 10;
+		}
+		while (r)
+			out[o++] = rev[--r];
+		out[o] = '\0';
+		return 0;
+	}
 	/*
 	 * The fewest significant digits that read back as the same double: the correctly
 	 * rounded p digits, or, just above a power of two where the gap below is half the gap

@@ -1017,6 +1017,11 @@ static int expand(struct jl *st, json_t *active, const char *prop, json_t *eleme
 	return rc;
 }
 
+int jl_check_sizes(struct jl *st, const json_t *doc)
+{
+	return check_sizes(st, doc, 0);
+}
+
 int jl_expand_doc(struct jl *st, const json_t *doc, json_t **out)
 {
 	json_t *active = jl_ctx_new(), *r = NULL, *g;

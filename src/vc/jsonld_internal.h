@@ -81,6 +81,15 @@ int jl_iri_expand_used(struct jl *st, json_t *active, const char *value, bool do
 /* The Expansion Algorithm from the top: *out is a new array. */
 int jl_expand_doc(struct jl *st, const json_t *doc, json_t **out);
 
+/* The shape bounds checked before any expansion work (the plain form's member rules, depth,
+ * members, items, types): the first step of jl_expand_doc, for the fast check too. */
+int jl_check_sizes(struct jl *st, const json_t *doc);
+
+/* vc_jsonld_expand, also giving the context-processing steps and nodes it counted: for the
+ * tests that compare the fast check (jsonld_fast.h) with it. */
+int jl_expand_counted(const json_t *doc, const struct vc_jsonld_limits *l, size_t *steps,
+                      size_t *nodes, struct ok_error *err);
+
 /* Whether the per-process cache holds the initial context with the pinned URLs of key (each
  * followed by a newline) applied: for the tests of its prefill. */
 bool jl_pinned_cached(const char *key);

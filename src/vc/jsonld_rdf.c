@@ -445,6 +445,26 @@ int vc_jsonld_expand(const json_t *doc, const struct vc_jsonld_limits *l, json_t
 	return rc;
 }
 
+int jl_expand_counted(const json_t *doc, const struct vc_jsonld_limits *l, size_t *steps,
+                      size_t *nodes, struct ok_error *err)
+{
+	json_t *expanded = NULL;
+	struct jl st;
+	int rc;
+
+	jl_prefill();
+	state_init(&st, l, err);
+	rc = st.loaded && st.memo && st.ids ? jl_expand_doc(&st, doc, &expanded)
+	                          : ok_fail(err, OK_ENOMEM, "out of memory in JSON-LD expansion");
+	*steps = st.steps;
+	*nodes = st.nodes;
+	json_decref(expanded);
+	json_decref(st.loaded);
+	json_decref(st.memo);
+	json_decref(st.ids);
+	return rc;
+}
+
 int vc_jsonld_to_nquads(const json_t *doc, const struct vc_jsonld_limits *l, struct buf *out,
                         struct ok_error *err)
 {

@@ -114,6 +114,31 @@ static void format_number_directly(void **state)
 	assert_int_equal(vc_jcs_format_number(1, out, 4, &err), OK_ETOOBIG);
 }
 
+/* Integers below 2^53 are written by their own path: the same digits as the exact decimal, and
+ * 2^53 and above still by the shortest-digits search. */
+static void format_integers(void **state)
+{
+	char out[VC_JCS_NUMBER_MAX], want[48];
+	double d;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2000; i++) {
+		d = i < 1000 ? (double)i * 37 : ldexp(1, 53) - (double)(i - 999);
+		if (i % 2)
+			d = -d;
+		assert_int_equal(vc_jcs_format_number(d, out, sizeof(out), NULL), 0);
+		snprintf(want, sizeof(want), "%.0f", d == 0 ? 0.0 : d);
+		assert_string_equal(out, want);
+	}
+	assert_int_equal(vc_jcs_format_number(ldexp(1, 53), out, sizeof(out), NULL), 0);
+	assert_string_equal(out, "9007199254740992");
+	assert_int_equal(vc_jcs_format_number(1e20, out, sizeof(out), NULL), 0);
+	assert_string_equal(out, "100000000000000000000");
+	assert_int_equal(vc_jcs_format_number(240.5, out, sizeof(out), NULL), 0);
+	assert_string_equal(out, "240.5");
+}
+
 static void rfc8785_sample(void **state)
 {
 	static const char in[] = "{\n  \"numbers\": [333333333.33333329, 1E30, 4.50, 2e-3, "
@@ -413,6 +438,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(numbers_follow_ecmascript),
 	        cmocka_unit_test(format_number_directly),
+	        cmocka_unit_test(format_integers),
 	        cmocka_unit_test(rfc8785_sample),
 	        cmocka_unit_test(strings_escape_only_what_json_requires),
 	        cmocka_unit_test(keys_sort_by_utf16_code_units),

@@ -1,0 +1,713 @@
+/* The "every term is defined" check by lookup (jsonld_fast.h): the walk of jsonld_expand.c's
+ * Expansion Algorithm with the output left out, over term tables made once from the contexts the
+ * processor made. Each function below mirrors the one of jsonld_expand.c it names; where that
+ * one could fail, or where this one does not model what it does, this one answers "not told". */
+#include "vc/jsonld_fast.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vc/jsonld_internal.h"
+
+/* What a term's IRI mapping is, for the walk. */
+enum fid {
+	FID_NONE,    /* null, or no IRI: expansion drops the key (an error when strict) */
+	FID_AT_ID,   /* @id */
+	FID_AT_TYPE, /* @type */
+	FID_AT_VAL,  /* @value */
+	FID_KEYWORD, /* another keyword */
+	FID_IRI,     /* not a keyword and with a ':' (an IRI, compact IRI or blank node) */
+	FID_OTHER,   /* anything else: dropped */
+};
+
+/* Its type mapping. */
+enum ftype { FTYPE_OTHER, FTYPE_ID, FTYPE_VOCAB, FTYPE_JSON };
+
+#define FC_LIST     0x01u
+#define FC_GRAPH    0x02u
+#define FC_LANGUAGE 0x04u
+#define FC_MAPS     0x08u /* @index, @id or @type: maps that are not supported */
+
+struct fterm {
+	const char *name; /* the context's key (borrowed: the context is held and never changes) */
+	const char *id;   /* its IRI mapping, or NULL */
+	const json_t *scoped; /* its scoped context, or NULL (borrowed) */
+	size_t len;
+	uint32_t hash;
+	unsigned char idk, type, containers;
+	bool prefix;
+	bool renames_read; /* plain form: its IRI is one the verifier reads under another key */
+};
+
+struct fctx;
+
+/* A context reached from another: by a list of pinned URLs (urls) or a scoped context that a
+ * term definition of the source holds (local). */
+struct fedge {
+	struct fedge *next;
+	const json_t *local;
+	char *urls;
+	bool override_protected, propagate;
+	struct fctx *to; /* NULL: processing it fails (not kept) */
+	size_t cost;     /* the steps jl_ctx_process counts for it without a memo hit */
+};
+
+struct fctx {
+	json_t *ctx;           /* a reference */
+	struct fctx *previous; /* the context a type-scoped one falls back to, or NULL */
+	const char *vocab;     /* its @vocab (borrowed), or NULL */
+	bool vocab_undefined;
+	struct fterm *slots; /* open addressing, mask + 1 slots, name NULL when free */
+	size_t mask;
+	struct fedge *edges;
+};
+
+struct vc_jsonld_terms {
+	pthread_mutex_t lock;
+	struct fctx *all[VC_JSONLD_TERMS_MAX_CONTEXTS];
+	size_t n;
+	struct fctx *initial;
+};
+
+/* Per call: the memo of contexts applied (as jl's memo: a second application is one step), the
+ * counts expansion keeps, and the plain form's node ids per graph. */
+#define CALL_MEMO 64
+#define CALL_IDS  128
+
+struct fcall {
+	struct vc_jsonld_terms *t;
+	const struct vc_jsonld_limits *l;
+	size_t steps, nodes;
+	struct {
+		const struct fctx *from;
+		const json_t *local;
+		bool override_protected, propagate;
+		struct fctx *to;
+	} memo[CALL_MEMO];
+	size_t nmemo;
+	struct {
+		const char *id;
+		unsigned scope;
+	} ids[CALL_IDS];
+	size_t nids;
+	unsigned scope, scopes;
+};
+
+static uint32_t hash_of(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static const struct fterm *term_of(const struct fctx *c, const char *name, size_t len)
+{
+	uint32_t h = hash_of(name, len);
+	size_t i = h & c->mask;
+
+	for (;; i = (i + 1) & c->mask) {
+		const struct fterm *t = &c->slots[i];
+		if (!t->name)
+			return NULL;
+		if (t->hash == h && t->len == len && memcmp(t->name, name, len) == 0)
+			return t;
+	}
+}
+
+static const struct fterm *term_str(const struct fctx *c, const char *name)
+{
+	return term_of(c, name, strlen(name));
+}
+
+static bool has_container(const json_t *def, const char *want)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(def, "container"), i, v)
+	{
+		if (json_is_string(v) && strcmp(json_string_value(v), want) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void term_fill(struct fterm *f, const char *name, const json_t *def)
+{
+	const char *id = json_string_value(json_object_get(def, "id"));
+	const char *type = json_string_value(json_object_get(def, "type"));
+	size_t i;
+
+	f->name = name;
+	f->len = strlen(name);
+	f->hash = hash_of(name, f->len);
+	f->id = id;
+	f->scoped = json_object_get(def, "context");
+	f->prefix = json_is_true(json_object_get(def, "prefix"));
+	if (!id)
+		f->idk = FID_NONE;
+	else if (jl_is_keyword(id))
+		f->idk = strcmp(id, "@id") == 0      ? FID_AT_ID
+		         : strcmp(id, "@type") == 0  ? FID_AT_TYPE
+		         : strcmp(id, "@value") == 0 ? FID_AT_VAL
+		                                     : FID_KEYWORD;
+	else
+		f->idk = strchr(id, ':') ? FID_IRI : FID_OTHER;
+	f->type = !type                         ? FTYPE_OTHER
+	          : strcmp(type, "@id") == 0    ? FTYPE_ID
+	          : strcmp(type, "@vocab") == 0 ? FTYPE_VOCAB
+	          : strcmp(type, "@json") == 0  ? FTYPE_JSON
+	                                        : FTYPE_OTHER;
+	f->containers = (has_container(def, "@list") ? FC_LIST : 0u) |
+	                (has_container(def, "@graph") ? FC_GRAPH : 0u) |
+	                (has_container(def, "@language") ? FC_LANGUAGE : 0u) |
+	                (has_container(def, "@index") || has_container(def, "@id") ||
+	                                 has_container(def, "@type")
+	                         ? FC_MAPS
+	                         : 0u);
+	f->renames_read = false;
+	for (i = 0; id && i < vc_jsonld_read_props_count; i++)
+		if (strcmp(id, vc_jsonld_read_props[i].iri) == 0 &&
+		    strcmp(name, vc_jsonld_read_props[i].key) != 0)
+			f->renames_read = true;
+}
+
+static void fctx_free(struct fctx *c)
+{
+	struct fedge *e, *next;
+
+	if (!c)
+		return;
+	for (e = c->edges; e; e = next) {
+		next = e->next;
+		free(e->urls);
+		free(e);
+	}
+	free(c->slots);
+	json_decref(c->ctx);
+	free(c);
+}
+
+/* The table's entry for ctx, made when new (the caller holds t->lock); NULL when full or out of
+ * memory. */
+static struct fctx *fctx_get(struct vc_jsonld_terms *t, json_t *ctx)
+{
+	json_t *terms = json_object_get(ctx, "terms"), *def, *prev;
+	const char *k, *vocab;
+	struct fctx *c, *prev_c = NULL;
+	size_t i, cap = 16;
+
+	for (i = 0; i < t->n; i++)
+		if (t->all[i]->ctx == ctx)
+			return t->all[i];
+	if (t->n >= VC_JSONLD_TERMS_MAX_CONTEXTS || !json_is_object(terms))
+		return NULL;
+	/* Its fallback first: without it the context cannot be walked. */
+	if ((prev = json_object_get(ctx, "previous")) != NULL && !(prev_c = fctx_get(t, prev)))
+		return NULL;
+	if (t->n >= VC_JSONLD_TERMS_MAX_CONTEXTS)
+		return NULL;
+	while (cap < 2 * json_object_size(terms) + 2)
+		cap *= 2;
+	if (!(c = calloc(1, sizeof(*c))) || !(c->slots = calloc(cap, sizeof(*c->slots)))) {
+		free(c);
+		return NULL;
+	}
+	c->mask = cap - 1;
+	c->ctx = json_incref(ctx);
+	vocab = json_string_value(json_object_get(ctx, "vocab"));
+	c->vocab = vocab;
+	c->vocab_undefined = vocab && (strcmp(vocab, JL_UNDEFINED_TERM) == 0 ||
+	                               strcmp(vocab, JL_ISSUER_DEPENDENT) == 0);
+	json_object_foreach(terms, k, def)
+	{
+		struct fterm f;
+		term_fill(&f, k, def);
+		for (i = f.hash & c->mask; c->slots[i].name; i = (i + 1) & c->mask)
+			;
+		c->slots[i] = f;
+	}
+	c->previous = prev_c;
+	t->all[t->n++] = c;
+	return c;
+}
+
+struct vc_jsonld_terms *vc_jsonld_terms_new(void)
+{
+	struct vc_jsonld_terms *t = calloc(1, sizeof(*t));
+	json_t *initial;
+
+	if (!t)
+		return NULL;
+	if (pthread_mutex_init(&t->lock, NULL) != 0) {
+		free(t);
+		return NULL;
+	}
+	initial = jl_ctx_new();
+	t->initial = initial ? fctx_get(t, initial) : NULL;
+	json_decref(initial);
+	if (!t->initial) {
+		vc_jsonld_terms_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void vc_jsonld_terms_free(struct vc_jsonld_terms *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n; i++)
+		fctx_free(t->all[i]);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+/* The key of a @context value that is a list of one to three distinct pinned URLs (what the
+ * processor's own cache keeps), into key; false for anything else. */
+static bool urls_key(const json_t *local, char *key, size_t cap)
+{
+	size_t i, j, n = json_is_array(local) ? json_array_size(local) : 1, used = 0, len;
+	const json_t *v;
+
+	if (n == 0 || n > 3)
+		return false;
+	for (i = 0; i < n; i++) {
+		v = json_is_array(local) ? json_array_get(local, i) : local;
+		if (!json_is_string(v) || !vc_jsonld_context_document(json_string_value(v), NULL))
+			return false;
+		for (j = 0; j < i; j++)
+			if (json_equal(json_array_get(local, j), (json_t *)v))
+				return false;
+		len = json_string_length(v);
+		if (used + len + 1 >= cap)
+			return false;
+		memcpy(key + used, json_string_value(v), len);
+		used += len;
+		key[used++] = '\n';
+	}
+	key[used] = '\0';
+	return true;
+}
+
+/* The context from applies local to, made by the processor the first time (the caller holds
+ * t->lock); NULL when that fails or the table is full. */
+static struct fedge *edge_get(struct vc_jsonld_terms *t, struct fctx *from, const json_t *local,
+                              const char *urls, bool override_protected, bool propagate)
+{
+	struct vc_jsonld_limits l = vc_jsonld_limits_default;
+	json_t *remote = NULL, *out = NULL;
+	struct ok_error err;
+	struct fedge *e;
+	struct jl st;
+	int rc;
+
+	for (e = from->edges; e; e = e->next)
+		if (e->override_protected == override_protected && e->propagate == propagate &&
+		    (urls ? e->urls && strcmp(e->urls, urls) == 0 : e->local == local))
+			return e;
+	/* Made without a step limit: the walk charges the steps it took against the caller's. */
+	l.max_context_steps = SIZE_MAX;
+	memset(&st, 0, sizeof(st));
+	st.l = &l;
+	st.err = &err;
+	ok_error_clear(&err);
+	st.loaded = json_object();
+	st.memo = json_object();
+	st.ids = json_object();
+	remote = json_array();
+	e = calloc(1, sizeof(*e));
+	rc = st.loaded && st.memo && st.ids && remote && e
+	             ? jl_ctx_process(&st, from->ctx, (json_t *)local, remote, override_protected,
+	                              propagate, &out)
+	             : OK_ENOMEM;
+	if (rc == 0 && (!urls || (e->urls = strdup(urls)) != NULL) &&
+	    (e->to = fctx_get(t, out)) != NULL) {
+		e->local = urls ? NULL : local;
+		e->override_protected = override_protected;
+		e->propagate = propagate;
+		e->cost = st.steps;
+		e->next = from->edges;
+		from->edges = e;
+	} else if (e) {
+		free(e->urls);
+		free(e);
+		e = NULL;
+	}
+	json_decref(out);
+	json_decref(remote);
+	json_decref(st.loaded);
+	json_decref(st.memo);
+	json_decref(st.ids);
+	return e;
+}
+
+/* jl_ctx_process as the walk sees it: one step per call, the context's own steps the first time
+ * within the call (jl's memo). NULL: not told. */
+static struct fctx *apply(struct fcall *c, struct fctx *from, const json_t *local, bool scoped,
+                          bool override_protected, bool propagate)
+{
+	char key[1024];
+	const char *urls = NULL;
+	struct fedge *e;
+	size_t i;
+
+	c->steps++;
+	for (i = 0; i < c->nmemo; i++)
+		if (c->memo[i].from == from && c->memo[i].local == local &&
+		    c->memo[i].override_protected == override_protected &&
+		    c->memo[i].propagate == propagate)
+			return c->steps > c->l->max_context_steps ? NULL : c->memo[i].to;
+	if (c->nmemo == CALL_MEMO)
+		return NULL;
+	/* A term definition's scoped context object is kept by its address (the source context
+	 * holds it); a document's own inline context is not modelled. */
+	if (json_is_object(local) ? !scoped : !urls_key(local, key, sizeof(key)))
+		return NULL;
+	if (!json_is_object(local))
+		urls = key;
+	pthread_mutex_lock(&c->t->lock);
+	e = edge_get(c->t, from, local, urls, override_protected, propagate);
+	pthread_mutex_unlock(&c->t->lock);
+	if (!e)
+		return NULL;
+	/* e->cost counts the call's own step too. */
+	c->steps += e->cost - 1;
+	if (c->steps > c->l->max_context_steps)
+		return NULL;
+	c->memo[c->nmemo].from = from;
+	c->memo[c->nmemo].local = local;
+	c->memo[c->nmemo].override_protected = override_protected;
+	c->memo[c->nmemo].propagate = propagate;
+	c->memo[c->nmemo].to = e->to;
+	c->nmemo++;
+	return e->to;
+}
+
+/* Whether IRI Expansion (iri_expand_in) of value gives an IRI or keyword without failing. */
+static bool iri_ok(const struct fcall *c, const struct fctx *x, const char *value,
+                   bool doc_relative, bool vocab, bool check)
+{
+	const struct fterm *d, *p;
+	const char *colon;
+
+	if (jl_is_keyword(value))
+		return true;
+	if (jl_looks_like_keyword(value))
+		return false;
+	d = term_str(x, value);
+	if (d && (d->idk == FID_AT_ID || d->idk == FID_AT_TYPE || d->idk == FID_AT_VAL ||
+	          d->idk == FID_KEYWORD))
+		return true;
+	if (vocab && d)
+		return d->id != NULL;
+	colon = value[0] ? strchr(value + 1, ':') : NULL;
+	if (colon) {
+		size_t plen = (size_t)(colon - value);
+		if ((plen == 1 && value[0] == '_') || strncmp(colon + 1, "//", 2) == 0)
+			return true;
+		if (plen < 256 && (p = term_of(x, value, plen)) != NULL && p->id && p->prefix)
+			return true;
+		if (jl_is_absolute_iri(value))
+			return true;
+	}
+	if (vocab && x->vocab)
+		return !(check && c->l->defined_terms_only && x->vocab_undefined);
+	return !doc_relative;
+}
+
+/* The plain form's node id: the @id value when its expansion is that value itself. */
+static bool id_as_is(const struct fctx *x, const char *value)
+{
+	const struct fterm *d = term_str(x, value), *p;
+	const char *colon = value[0] ? strchr(value + 1, ':') : NULL;
+	size_t plen;
+
+	if (value[0] == '@' ||
+	    (d && d->idk != FID_IRI && d->idk != FID_OTHER && d->idk != FID_NONE))
+		return false;
+	if (!colon)
+		return false;
+	if (strncmp(colon + 1, "//", 2) == 0)
+		return true;
+	plen = (size_t)(colon - value);
+	if (plen < 256 && (p = term_of(x, value, plen)) != NULL && p->id && p->prefix)
+		return false;
+	return jl_is_absolute_iri(value);
+}
+
+static int walk(struct fcall *c, struct fctx *active, const char *prop, const json_t *el);
+
+/* Whether key, which is no term of x, expands by x's @vocab to a property the expansion keeps:
+ * no ':' (a compact or absolute IRI is left to the full expansion), a vocabulary that is not a
+ * catch-all when only defined terms count, and in the plain form not an IRI the verifier reads
+ * under another key. */
+static bool vocab_key(const struct fcall *c, const struct fctx *x, const char *key)
+{
+	size_t i, n;
+
+	if (!x->vocab || !strchr(x->vocab, ':') || strchr(key, ':') || key[0] == '@' ||
+	    jl_looks_like_keyword(key) || (c->l->defined_terms_only && x->vocab_undefined))
+		return false;
+	n = strlen(x->vocab);
+	for (i = 0; c->l->plain_form && i < vc_jsonld_read_props_count; i++)
+		if (strncmp(vc_jsonld_read_props[i].iri, x->vocab, n) == 0 &&
+		    strcmp(vc_jsonld_read_props[i].iri + n, key) == 0 &&
+		    strcmp(key, vc_jsonld_read_props[i].key) != 0)
+			return false;
+	return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* An object's key, whole: a key with a NUL inside is left to the full expansion. */
+static bool key_whole(void *it, const char **k)
+{
+	*k = json_object_iter_key(it);
+	return strlen(*k) == json_object_iter_key_len(it);
+}
+
+/* Step 11 of expand_map: the type-scoped contexts of the types in tv (a string or an array of
+ * strings: anything else is not told), in their sorted order, applied to ctx; NULL: not told.
+ * Apart from walk_map, so that its array is not on the stack of every nested level. */
+static __attribute__((noinline)) struct fctx *apply_types(struct fcall *c, struct fctx *ctx,
+                                                          const struct fctx *ts, const json_t *tv)
+{
+	const char *sorted[JL_MAX_TYPES];
+	const struct fterm *d;
+	size_t i, n = 0;
+
+	if (json_is_string(tv)) {
+		sorted[n++] = json_string_value(tv);
+	} else if (json_is_array(tv) && json_array_size(tv) <= JL_MAX_TYPES) {
+		for (i = 0; i < json_array_size(tv); i++) {
+			if (!json_is_string(json_array_get(tv, i)))
+				return NULL;
+			sorted[n++] = json_string_value(json_array_get(tv, i));
+		}
+	} else {
+		return NULL;
+	}
+	qsort(sorted, n, sizeof(*sorted), cmp_str);
+	for (i = 0; i < n && ctx; i++) {
+		d = term_str(ts, sorted[i]);
+		if (d && d->scoped)
+			ctx = apply(c, ctx, d->scoped, true, false, false);
+	}
+	return ctx;
+}
+
+/* One type value as expand_type reads it over ts. */
+static bool type_ok(const struct fcall *c, const struct fctx *ts, const json_t *t)
+{
+	const char *s = json_string_value(t);
+
+	/* plain_type: an IRI for a type the context may name as a term is left to expansion */
+	return s && iri_ok(c, ts, s, true, true, true) &&
+	       !(c->l->plain_form && strchr(s, ':') && !term_str(ts, s));
+}
+
+static bool types_ok(const struct fcall *c, const struct fctx *ts, const json_t *v)
+{
+	size_t i;
+
+	if (!json_is_array(v))
+		return type_ok(c, ts, v);
+	for (i = 0; i < json_array_size(v); i++)
+		if (!type_ok(c, ts, json_array_get(v, i)))
+			return false;
+	return true;
+}
+
+/* expand_map */
+static int walk_map(struct fcall *c, struct fctx *active, const char *prop, const json_t *el)
+{
+	const struct fterm *pdef = prop ? term_str(active, prop) : NULL, *d;
+	struct fctx *ctx = active, *ts;
+	const char *k, *id = NULL;
+	const json_t *v, *tv = NULL;
+	unsigned scope = c->scope;
+	size_t i, entries = 0;
+	void *it;
+	int ok = 0;
+
+	if (pdef && (pdef->containers & FC_GRAPH))
+		c->scope = ++c->scopes;
+	if (++c->nodes > c->l->max_nodes)
+		goto out;
+	/* Step 7: a type-scoped context does not reach into nested nodes. */
+	if (ctx->previous) {
+		bool only_id = false;
+		for (it = json_object_iter((json_t *)el); it;
+		     it = json_object_iter_next((json_t *)el, it)) {
+			if (!key_whole(it, &k))
+				goto out;
+			d = term_str(ctx, k);
+			if (strcmp(k, "@value") == 0 || (d && d->idk == FID_AT_VAL))
+				goto out; /* a value object */
+			if (json_object_size(el) == 1 &&
+			    (strcmp(k, "@id") == 0 || (d && d->idk == FID_AT_ID)))
+				only_id = true;
+		}
+		if (!only_id)
+			ctx = ctx->previous;
+	}
+	if (pdef && pdef->scoped && !(ctx = apply(c, ctx, pdef->scoped, true, true, true)))
+		goto out;
+	if ((v = json_object_get(el, "@context")) != NULL &&
+	    !(ctx = apply(c, ctx, v, false, false, true)))
+		goto out;
+	ts = ctx;
+	/* Step 11: type-scoped contexts, in order of the types. */
+	for (it = json_object_iter((json_t *)el); it;
+	     it = json_object_iter_next((json_t *)el, it)) {
+		if (!key_whole(it, &k))
+			goto out;
+		if (k[0] == '@' && strcmp(k, "@context") != 0)
+			goto out;
+		d = term_str(ctx, k);
+		if (!d || d->idk != FID_AT_TYPE)
+			continue;
+		if (tv || strcmp(k, "type") != 0)
+			goto out; /* another alias of @type */
+		tv = json_object_iter_value(it);
+	}
+	if (tv && !(ctx = apply_types(c, ctx, ts, tv)))
+		goto out;
+	/* Steps 13 and 14 (expand_entries), with the final context. */
+	for (it = json_object_iter((json_t *)el); it;
+	     it = json_object_iter_next((json_t *)el, it)) {
+		k = json_object_iter_key(it);
+		v = json_object_iter_value(it);
+		if (strcmp(k, "@context") == 0)
+			continue;
+		entries++;
+		if (!(d = term_str(ctx, k))) {
+			/* A key only @vocab gives an IRI (the examples context's). */
+			if (!vocab_key(c, ctx, k))
+				goto out;
+			if (!walk(c, ctx, k, v))
+				goto out;
+			continue;
+		}
+		switch (d->idk) {
+		case FID_AT_ID:
+			if (strcmp(k, "id") != 0 || !json_is_string(v))
+				goto out;
+			id = json_string_value(v);
+			if (c->l->plain_form && strncmp(id, "_:", 2) == 0)
+				goto out;
+			if (!iri_ok(c, ctx, id, true, false, false))
+				goto out;
+			break;
+		case FID_AT_TYPE:
+			/* expand_type, over ts; v may differ from tv when "type" names @type only
+			 * in the final context (a type-scoped context made it so). */
+			if (strcmp(k, "type") != 0 || !types_ok(c, ts, v))
+				goto out;
+			break;
+		case FID_IRI:
+			if (c->l->plain_form && d->renames_read)
+				goto out;
+			if (d->type == FTYPE_JSON)
+				break;
+			if (json_is_object(v) && (d->containers & (FC_LANGUAGE | FC_MAPS)))
+				goto out;
+			if (!walk(c, ctx, k, v))
+				goto out;
+			break;
+		default:
+			goto out;
+		}
+	}
+	/* The plain form: one node, one place. */
+	if (c->l->plain_form && id && entries > 1) {
+		if (!id_as_is(ctx, id) || c->nids == CALL_IDS)
+			goto out;
+		for (i = 0; i < c->nids; i++)
+			if (c->ids[i].scope == c->scope && strcmp(c->ids[i].id, id) == 0)
+				goto out;
+		c->ids[c->nids].id = id;
+		c->ids[c->nids].scope = c->scope;
+		c->nids++;
+	}
+	ok = 1;
+out:
+	c->scope = scope;
+	return ok;
+}
+
+/* expand */
+static int walk(struct fcall *c, struct fctx *active, const char *prop, const json_t *el)
+{
+	const struct fterm *d;
+	struct fctx *ctx = active;
+	const json_t *item;
+	size_t i;
+
+	if (json_is_null(el))
+		return 1;
+	if (json_is_array(el)) {
+		json_array_foreach(el, i, item)
+		{
+			if (!walk(c, active, prop, item))
+				return 0;
+		}
+		return 1;
+	}
+	if (json_is_object(el))
+		return walk_map(c, active, prop, el);
+	/* A scalar: Value Expansion, after the property's scoped context. */
+	if (!prop)
+		return 0;
+	d = term_str(active, prop);
+	if (d && d->scoped && !(ctx = apply(c, active, d->scoped, true, true, true)))
+		return 0;
+	d = term_str(ctx, prop);
+	if (d && (d->type == FTYPE_ID || d->type == FTYPE_VOCAB) && json_is_string(el))
+		return iri_ok(c, ctx, json_string_value(el), true, d->type == FTYPE_VOCAB, true);
+	return 1;
+}
+
+int vc_jsonld_fast_check(struct vc_jsonld_terms *t, const json_t *doc,
+                         const struct vc_jsonld_limits *l, size_t *steps)
+{
+	struct fcall c;
+	struct ok_error err;
+	struct jl st;
+	int ok;
+
+	if (!t || !json_is_object(doc))
+		return 0;
+	if (!l)
+		l = &vc_jsonld_limits_default;
+	if (!l->strict)
+		return 0;
+	/* The processor's own per-process contexts first, as vc_jsonld_expand does. */
+	jl_prefill();
+	memset(&st, 0, sizeof(st));
+	st.l = l;
+	st.err = &err;
+	ok_error_clear(&err);
+	if (jl_check_sizes(&st, doc) != 0)
+		return 0;
+	c.t = t;
+	c.l = l;
+	c.steps = c.nodes = c.nmemo = c.nids = 0;
+	c.scope = c.scopes = 0;
+	ok = walk_map(&c, t->initial, NULL, doc);
+	if (ok && steps)
+		*steps = c.steps;
+	return ok;
+}

@@ -1,0 +1,47 @@
+/* The data model's "every term is defined" check told by lookup: a table of the pinned contexts'
+ * processed term definitions, owned by its caller, against which a document's keys and types
+ * are looked up instead of expanding the document.
+ *
+ * Invariants:
+ * - The fast check answers "holds" only when vc_jsonld_expand with the same limits would
+ *   succeed: every key and type a term that expands to an IRI, the type-, property- and
+ *   inline-scoped contexts applied exactly as expansion applies them, the plain form's rules,
+ *   and the limits on depth, nodes and context-processing steps counted as expansion counts
+ *   them. Anything it does not model (inline context objects, keyword keys other than the
+ *   id/type aliases, value objects, language maps, lists written as @list, compact IRIs as
+ *   keys) gets "not told", and the caller runs the full expansion, which gives the verdict and
+ *   the message. So a document is refused exactly when the full expansion refuses it.
+ * - The table holds the contexts as the JSON-LD processor made them (by reference, never
+ *   changed) and, per context, its terms in an open hash table; contexts reached from others
+ *   (a list of pinned URLs, a type's or property's scoped context) are made once, on first
+ *   use, by the processor itself, and kept with the context-processing steps they took.
+ * - Bounded: at most VC_JSONLD_TERMS_MAX_CONTEXTS contexts; once full, documents that need
+ *   another get "not told". Safe to share between threads (one mutex, held only while a
+ *   context is looked up or made).
+ */
+#ifndef OK_VC_JSONLD_FAST_H
+#define OK_VC_JSONLD_FAST_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "vc/jsonld.h"
+
+#define VC_JSONLD_TERMS_MAX_CONTEXTS 512
+
+struct vc_jsonld_terms;
+
+/* A new, empty table (NULL when out of memory); free with vc_jsonld_terms_free. */
+struct vc_jsonld_terms *vc_jsonld_terms_new(void);
+void vc_jsonld_terms_free(struct vc_jsonld_terms *t);
+
+/*
+ * 1 when vc_jsonld_expand(doc, l) would succeed (told by lookup, nothing allocated per value);
+ * 0 when not told: the caller expands. l may be NULL for vc_jsonld_limits_default. When steps
+ * is not NULL and 1 is returned, *steps is the number of context-processing steps the full
+ * expansion takes (for the tests that compare the two).
+ */
+int vc_jsonld_fast_check(struct vc_jsonld_terms *t, const json_t *doc,
+                         const struct vc_jsonld_limits *l, size_t *steps);
+
+#endif
