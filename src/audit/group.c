@@ -218,6 +218,9 @@ int audit_group_start(struct audit_group **out, const char *dir, pthread_mutex_t
 		free(g);
 		return ok_fail(err, OK_ENOMEM, "cannot start the audit writer's thread");
 	}
+	/* A name that top, perf and bench/audit find it by (its CPU time per view); a failure
+	 * costs nothing but the name. */
+	(void)pthread_setname_np(g->thread, "oorkonde-audit");
 	*out = g;
 	return 0;
 }
