@@ -911,6 +911,7 @@ void depository_close(struct depository *d)
 		d->before_close(d);
 	store_close(d->store);
 	free(d->dir);
+	keys_wallet_trust_release(&d->wallet_trust);
 	seal_keys_release(&d->keys);
 	seal_keyring_release(&d->data_keys);
 	sodium_memzero(d, sizeof(*d));
