@@ -1,43 +1,49 @@
 /* The SD-JWT VC benchmark (issue 17): issuing an SD-JWT with 12 disclosures (and 3 decoys)
- * against one raw ES256 signature with the same libcrypto, and verifying a presentation (all
- * disclosures, with and without a key-binding JWT) against one raw ES256 verification; rounds
- * of SECONDS each, medians of the per-round rates, all in one process on one core.
+ * against one raw ES256 signature with the same libcrypto, and verifying a presentation of 12
+ * disclosures, as `oorkonde verify` and POST /credentials/verify do it (registry_verify: the
+ * issuer's x5c chain against the trusted roots, the disclosures, exp, the Token Status List,
+ * the issuer), against one raw ES256 verification; rounds of SECONDS each, rates per CPU second
+ * of the thread, medians of the rounds, all in one process on one core.
  *
- *   sdjwt_bench [SECONDS] [ROUNDS]        prints a TSV line per measure and round, then medians
- *   sdjwt_bench SECONDS ROUNDS MEASURE    runs that measure alone (under a profiler)
+ *   sdjwt_bench DIR ACHIEVEMENT_ID [SECONDS] [ROUNDS]           a TSV line per measure and
+ *                                                                round, then the medians
+ *   sdjwt_bench DIR ACHIEVEMENT_ID SECONDS ROUNDS MEASURE       that measure alone (a profiler)
+ *
+ * DIR is a data folder with a wallet key (init --host) holding the achievement (a course result
+ * with credits, as the demo's); the credential
+ * verified is the one registry_sdjwt_issue makes of it, for a holder key made here. Every
+ * verification must say verified, every call succeed: otherwise exit 1.
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench_clock.h"
 #include "jose/jws.h"
 #include "jose/sdjwt.h"
+#include "registry/sdjwt_credential.h"
+#include "registry/verify.h"
+
+#define NAMES 12
+
+/* The 12 claims presented: what a course result's credential discloses at the top level (a
+ * course has no EQF level), the institution's object without its own disclosures. */
+static const char *const presented_names[NAMES] = {
+        "given_name", "family_name",    "birthdate",  "title",    "record_id",    "programme_code",
+        "grade",      "grading_scheme", "awarded_on", "language", "credits_ects", "institution"};
 
 struct ctx {
+	struct depository d;
 	struct jose_signer issuer, holder;
 	struct jose_jwk issuer_pub;
 	json_t *claims, *frame, *header;
 	struct buf out;
-	char *issued, *presented, *bound;
+	char *presented, *bound;
 	char msg[640];
 	uint8_t sig[64];
 };
-
-/* The issuer's key, resolved once (as a verifier's cache of a validated chain would give it):
- * the measure is the SD-JWT work around the signature, not the key's resolution. */
-static int key_of(void *c, const json_t *h, const json_t *p, struct jose_jwk *key,
-                  struct ok_error *err)
-{
-	const struct jose_jwk *pub = c;
-
-	(void)h;
-	(void)p;
-	(void)err;
-	*key = *pub;
-	return EVP_PKEY_up_ref(pub->pkey) == 1 ? 0 : OK_ECRYPTO;
-}
 
 static int raw_sign(void *p)
 {
@@ -61,16 +67,32 @@ static int issue(void *p)
 	return jose_sdjwt_issue(c->claims, c->frame, c->header, &c->issuer, &c->out, NULL);
 }
 
-static int verify_with(struct ctx *c, const char *s)
+/* registry_verify with every check, as the CLI and the endpoint call it; not verified fails. */
+static int verify_with(struct ctx *c, const char *s, bool kb)
 {
-	struct jose_sdjwt_expect x = {.algs = JOSE_ALG_ES256,
-	                              .issuer_key = key_of,
-	                              .ctx = &c->issuer_pub,
-	                              .now = (int64_t)time(NULL)};
-	struct jose_sdjwt_result r;
-	int rc = jose_sdjwt_verify(s, strlen(s), &x, &r, NULL);
+	struct verify_options o = {.checks = VERIFY_ALL};
+	struct verify_result r;
+	struct ok_error err;
+	int rc;
 
-	jose_sdjwt_result_release(&r);
+	if (kb) {
+		o.kb_nonce = "n-0123456789";
+		o.kb_aud = "https://verifier.example";
+	}
+	ok_error_clear(&err);
+	rc = registry_verify(&c->d, s, strlen(s), &o, &r, &err);
+	if (!rc && (!r.verified || r.count < 4)) {
+		for (size_t i = 0; i < r.count; i++)
+			if (!r.items[i].passed)
+				fprintf(stderr, "sdjwt_bench: %s: %s\n",
+				        verify_check_name(r.items[i].check), r.items[i].message);
+		if (!r.is_credential)
+			fprintf(stderr, "sdjwt_bench: %s\n", r.not_credential);
+		rc = 1;
+	} else if (rc) {
+		fprintf(stderr, "sdjwt_bench: %s\n", err.message);
+	}
+	verify_result_release(&r);
 	return rc;
 }
 
@@ -78,42 +100,28 @@ static int verify_plain(void *p)
 {
 	struct ctx *c = p;
 
-	return verify_with(c, c->presented);
+	return verify_with(c, c->presented, false);
 }
 
 static int verify_bound(void *p)
 {
 	struct ctx *c = p;
 
-	return verify_with(c, c->bound);
+	return verify_with(c, c->bound, true);
 }
 
-int main(int argc, char **argv)
+/* The synthetic claims and frame of the issuance measure: a result as sdjwt_credential.c makes
+ * it, 12 disclosable claims and 3 decoys. */
+static int make_claims(struct ctx *c)
 {
-	double seconds = argc > 1 ? atof(argv[1]) : 2.0;
-	int rounds = argc > 2 ? atoi(argv[2]) : 5;
-	static const char *const names[] = {"raw_es256_sign", "sdjwt_issue_12", "raw_es256_verify",
-	                                    "sdjwt_verify_12", "sdjwt_verify_12_kb"};
-	bench_fn fns[] = {raw_sign, issue, raw_verify, verify_plain, verify_bound};
-	double rate[5][32], ratio[3][32];
-	struct ctx c;
+	json_t *hj;
 	struct jose_jwk hp;
-	json_t *hj, *pf = json_object();
-	struct jose_sdjwt_kb kb;
-	int i, r;
 
-	if (sodium_init() < 0 || rounds < 1 || rounds > 32 || seconds <= 0)
-		return 2;
-	memset(&c, 0, sizeof(c));
-	randombytes_buf(c.msg, sizeof(c.msg));
-	if (jose_signer_es256_generate(&c.issuer, NULL) ||
-	    jose_signer_es256_generate(&c.holder, NULL) ||
-	    jose_signer_public(&c.issuer, &c.issuer_pub, NULL) ||
-	    jose_signer_public(&c.holder, &hp, NULL) || jose_jwk_to_json(&hp, &hj, NULL))
+	if (jose_signer_public(&c->holder, &hp, NULL) || jose_jwk_to_json(&hp, &hj, NULL))
 		return 1;
-	/* A result as sdjwt_credential.c issues it: 12 disclosable claims, 3 decoys. */
-	c.claims = json_pack(
-	        "{s:s,s:i,s:i,s:s,s:{s:O},s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
+	jose_jwk_release(&hp);
+	c->claims = json_pack(
+	        "{s:s,s:i,s:i,s:s,s:{s:o},s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
 	        "s:i,s:i}",
 	        "iss", "https://diploma.example.nl", "iat", 1780000000, "exp", 1811536000, "vct",
 	        "https://diploma.example.nl/vct/degree", "cnf", "jwk", hj, "given_name", "Łukasz",
@@ -121,39 +129,106 @@ int main(int argc, char **argv)
 	        "Bachelor of Science in Computing Science", "record_id", "2021-MECH-0871",
 	        "programme_code", "56980", "grade", "8", "grading_scheme", "1-10", "awarded_on",
 	        "2024-07-04", "language", "en", "credits_ects", 180, "eqf_level", 6);
-	c.frame = json_pack("{s:[s,s,s,s,s,s,s,s,s,s,s,s],s:i}", "_sd", "given_name", "family_name",
-	                    "birthdate", "title", "record_id", "programme_code", "grade",
-	                    "grading_scheme", "awarded_on", "language", "credits_ects", "eqf_level",
-	                    "_sd_decoy", 3);
-	c.header = json_pack("{s:s}", "typ", "dc+sd-jwt");
-	buf_init(&c.out, JOSE_SDJWT_MAX);
-	if (!c.claims || !c.frame || issue(&c) || raw_sign(&c))
-		return 1;
-	c.issued = strdup(c.out.data);
-	for (const char *const *n =
-	             (const char *const[]){"given_name", "family_name", "birthdate", "title",
-	                                   "record_id", "programme_code", "grade", "grading_scheme",
-	                                   "awarded_on", "language", "credits_ects", "eqf_level",
-	                                   NULL};
-	     *n; n++)
-		json_object_set_new(pf, *n, json_true());
-	buf_reset(&c.out);
-	if (jose_sdjwt_present(c.issued, strlen(c.issued), pf, NULL, &c.out, NULL))
-		return 1;
-	c.presented = strdup(c.out.data);
-	kb = (struct jose_sdjwt_kb){.holder = &c.holder,
-	                            .aud = "https://verifier.example",
-	                            .nonce = "n",
-	                            .iat = (int64_t)time(NULL)};
-	buf_reset(&c.out);
-	if (jose_sdjwt_present(c.issued, strlen(c.issued), pf, &kb, &c.out, NULL))
-		return 1;
-	c.bound = strdup(c.out.data);
-	if (verify_plain(&c) || verify_bound(&c))
-		return 1;
+	c->frame = json_pack("{s:[s,s,s,s,s,s,s,s,s,s,s,s],s:i}", "_sd", "given_name",
+	                     "family_name", "birthdate", "title", "record_id", "programme_code",
+	                     "grade", "grading_scheme", "awarded_on", "language", "credits_ects",
+	                     "eqf_level", "_sd_decoy", 3);
+	c->header = json_pack("{s:s}", "typ", "dc+sd-jwt");
+	return !c->claims || !c->frame || !c->header;
+}
 
-	if (argc > 3) {
-		for (i = 0; i < 5 && strcmp(argv[3], names[i]) != 0; i++)
+/* The depository's credential for the achievement, presented with the 12 claims, without and
+ * with a key-binding JWT. */
+static int make_presentations(struct ctx *c, const char *achievement)
+{
+	struct sdjwt_issue_options o = {.vct = SDJWT_VCT_OWN};
+	struct jose_sdjwt_kb kb = {.holder = &c->holder,
+	                           .aud = "https://verifier.example",
+	                           .nonce = "n-0123456789",
+	                           .iat = (int64_t)time(NULL)};
+	struct jose_jwk hp;
+	struct ok_error err;
+	json_t *hj = NULL, *pf = json_object();
+	char *issued = NULL;
+	int rc = 1;
+
+	ok_error_clear(&err);
+	for (size_t i = 0; i < NAMES; i++)
+		json_object_set_new(pf, presented_names[i], json_true());
+	if (jose_signer_public(&c->holder, &hp, &err) || jose_jwk_to_json(&hp, &hj, &err))
+		goto out;
+	o.holder_jwk = hj;
+	buf_reset(&c->out);
+	if (registry_sdjwt_issue(&c->d, achievement, NULL, &o, "operator", "benchmark", &c->out,
+	                         &err))
+		goto out;
+	issued = strdup(c->out.data);
+	buf_reset(&c->out);
+	if (!issued || jose_sdjwt_present(issued, strlen(issued), pf, NULL, &c->out, &err))
+		goto out;
+	c->presented = strdup(c->out.data);
+	buf_reset(&c->out);
+	if (jose_sdjwt_present(issued, strlen(issued), pf, &kb, &c->out, &err))
+		goto out;
+	c->bound = strdup(c->out.data);
+	rc = !c->presented || !c->bound;
+out:
+	if (err.code)
+		fprintf(stderr, "sdjwt_bench: %s\n", err.message);
+	jose_jwk_release(&hp);
+	json_decref(hj);
+	json_decref(pf);
+	free(issued);
+	return rc;
+}
+
+/* Disclosures in a presentation: the '~'s after the JWS, less the one before a KB-JWT. */
+static size_t disclosures_in(const char *s)
+{
+	size_t n = 0;
+
+	for (s = strchr(s, '~'); s && s[1]; s = strchr(s + 1, '~'))
+		n++;
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = argc > 3 ? atof(argv[3]) : 2.0;
+	int rounds = argc > 4 ? atoi(argv[4]) : 3;
+	static const char *const names[] = {"raw_es256_sign", "sdjwt_issue_12", "raw_es256_verify",
+	                                    "sdjwt_verify_12", "sdjwt_verify_12_kb"};
+	bench_fn fns[] = {raw_sign, issue, raw_verify, verify_plain, verify_bound};
+	double rate[5][32], ratio[3][32];
+	static struct ctx c;
+	struct ok_error err;
+	int i, r;
+
+	if (argc < 3 || sodium_init() < 0 || rounds < 1 || rounds > 32 || seconds <= 0) {
+		fprintf(stderr, "usage: sdjwt_bench DIR ACHIEVEMENT_ID [SECONDS] [ROUNDS] "
+		                "[MEASURE]\n");
+		return 2;
+	}
+	randombytes_buf(c.msg, sizeof(c.msg));
+	buf_init(&c.out, JOSE_SDJWT_MAX);
+	ok_error_clear(&err);
+	if (depository_open(&c.d, argv[1], &err) || jose_signer_es256_generate(&c.issuer, &err) ||
+	    jose_signer_es256_generate(&c.holder, &err) ||
+	    jose_signer_public(&c.issuer, &c.issuer_pub, &err)) {
+		fprintf(stderr, "sdjwt_bench: %s\n", err.message);
+		return 1;
+	}
+	if (make_claims(&c) || issue(&c) || raw_sign(&c) || make_presentations(&c, argv[2]) ||
+	    verify_plain(&c) || verify_bound(&c))
+		return 1;
+	if (disclosures_in(c.presented) != NAMES) {
+		fprintf(stderr, "sdjwt_bench: the presentation holds %zu disclosures, not %d\n",
+		        disclosures_in(c.presented), NAMES);
+		return 1;
+	}
+
+	if (argc > 5) {
+		for (i = 0; i < 5 && strcmp(argv[5], names[i]) != 0; i++)
 			;
 		if (i == 5)
 			return 2;
@@ -163,24 +238,23 @@ int main(int argc, char **argv)
 			if (bench_loop(seconds, fns[i], &c, &run))
 				return 1;
 			printf("%s\t%d\t%llu\t%.3f\t%.1f\n", names[i], r + 1,
-			       (unsigned long long)run.ops, run.wall_s,
-			       (double)run.ops / run.wall_s);
+			       (unsigned long long)run.ops, run.cpu_s, (double)run.ops / run.cpu_s);
 		}
 		return 0;
 	}
-	printf("measure\tround\tops\twall_s\tops_per_s\n");
+	printf("measure\tround\tops\tcpu_s\tops_per_cpu_s\n");
 	for (r = 0; r < rounds; r++)
 		for (i = 0; i < 5; i++) {
 			struct bench_run run;
 
 			if (bench_loop(seconds, fns[i], &c, &run))
 				return 1;
-			rate[i][r] = (double)run.ops / run.wall_s;
+			rate[i][r] = (double)run.ops / run.cpu_s;
 			printf("%s\t%d\t%llu\t%.3f\t%.1f\n", names[i], r + 1,
-			       (unsigned long long)run.ops, run.wall_s, rate[i][r]);
+			       (unsigned long long)run.ops, run.cpu_s, rate[i][r]);
 		}
-	/* The ratios per round first: the rounds are close in time, so a load that comes and goes
-	 * on a shared machine moves both rates of a round alike. */
+	/* The ratios per round first: the rounds are close in time, so whatever else the machine
+	 * does (its caches, its clock) moves both rates of a round alike. */
 	for (r = 0; r < rounds; r++) {
 		ratio[0][r] = rate[1][r] / rate[0][r];
 		ratio[1][r] = rate[3][r] / rate[2][r];
@@ -197,5 +271,15 @@ int main(int argc, char **argv)
 	printf("median\t%s\t%.1f/s\t%.2fx of raw verify\n", names[3], rate[3][0], ratio[1][0]);
 	printf("median\t%s\t%.1f/s\t%.2fx of raw verify (two signatures)\n", names[4], rate[4][0],
 	       ratio[2][0]);
+	jose_signer_release(&c.issuer);
+	jose_signer_release(&c.holder);
+	jose_jwk_release(&c.issuer_pub);
+	json_decref(c.claims);
+	json_decref(c.frame);
+	json_decref(c.header);
+	free(c.presented);
+	free(c.bound);
+	buf_release(&c.out);
+	depository_close(&c.d);
 	return 0;
 }

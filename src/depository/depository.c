@@ -912,6 +912,7 @@ void depository_close(struct depository *d)
 		d->before_close(d);
 	store_close(d->store);
 	free(d->dir);
+	keys_wallet_trust_release(&d->wallet_trust);
 	seal_keys_release(&d->keys);
 	seal_keyring_release(&d->data_keys);
 	vc_jsonld_terms_free(d->jsonld_terms);

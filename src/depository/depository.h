@@ -62,6 +62,8 @@ struct depository {
 	/* The wallet key's last checked chain (keys/wallet.h), so that loading it again per request
 	 * does not check the same chain again. */
 	struct keys_wallet_memo wallet_memo;
+	/* SD-JWT VC verification's trusted roots, own key and validated chains (keys/wallet.h). */
+	struct keys_wallet_trust wallet_trust;
 	char host[DEPOSITORY_HOST_MAX + 1]; /* "" when the identity is did:key */
 	/* Where the depository is reached, for URLs in credentials (status lists): config
 	 * "base_url", else https://HOST (http:// for loopback hosts), else http://127.0.0.1:8080.

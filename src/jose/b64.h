@@ -1,10 +1,10 @@
 /* Base64url without padding (RFC 4648 §5), as JOSE and SD-JWT write every binary part.
  *
  * Invariants:
- * - Encoding runs in time that depends on the length only, never on the bytes (no table).
+ * - Encoding runs in time that depends on the length only, never on the bytes (no table), and so
+ *   does decoding of valid input (an invalid character ends it early).
  * - Decoding is strict: a character outside the alphabet, padding, a length of 4k+1 or non-zero
- *   unused bits fail with OK_EINPUT; nothing is skipped. libsodium does the work, so it must be
- *   initialised (sodium_init()) by the caller.
+ *   unused bits fail with OK_EINPUT; nothing is skipped.
  * - Encoders append to a capped struct buf (OK_ETOOBIG when it would pass its cap).
  */
 #ifndef OK_JOSE_B64_H

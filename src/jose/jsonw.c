@@ -16,14 +16,17 @@ int jose_jsonw_str(struct buf *b, const char *s, size_t n)
 
 	for (i = 0; i < n && !rc; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
 		rc = buf_add(b, s + run, i - run);
 		if (!rc)
-			rc = c == '"' || c == '\\' ? buf_add(b, (const char[]){'\\', (char)c}, 2)
-			                           : buf_add(b, esc, sizeof(esc));
+			rc = c == '"' || c == '\\'
+			             ? buf_add(b, (const char[]){'\\', (char)c}, 2)
+			             : buf_add(b,
+			                       (const char[]){'\\', 'u', '0', '0', hex[c >> 4],
+			                                      hex[c & 15]},
+			                       6);
 		run = i + 1;
 	}
 	if (!rc)

@@ -71,12 +71,74 @@ static int check_crit(const json_t *header, const char *const *crit_ok, struct o
 	return 0;
 }
 
+/* The header of hlen base64url characters at h, from memo when it holds them (a new reference
+ * in *out either way); a header parsed anew goes into memo. */
+static int read_header(const char *h, size_t hlen, struct jose_jws_header_memo *memo, json_t **out,
+                       struct ok_error *err)
+{
+	struct buf hdr;
+	json_error_t jerr;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	for (i = 0; memo && i < JOSE_JWS_HEADER_MEMO_ENTRIES; i++)
+		if (memo->e[i].text && memo->e[i].len == hlen &&
+		    memcmp(memo->e[i].text, h, hlen) == 0) {
+			*out = json_incref(memo->e[i].header);
+			return 0;
+		}
+	buf_init(&hdr, JOSE_JWS_HEADER_MAX);
+	rc = jose_b64_decode_buf(h, hlen, &hdr, "header", err);
+	if (rc) {
+		buf_release(&hdr);
+		return rc;
+	}
+	*out = json_loadb(hdr.data, hdr.len, JSON_REJECT_DUPLICATES, &jerr);
+	buf_release(&hdr);
+	if (!json_is_object(*out))
+		return fail(err, OK_EINPUT, "header", "the JWS header is not a JSON object");
+	if (memo) {
+		char *text = malloc(hlen);
+
+		if (text) {
+			i = memo->next;
+			memo->next = (memo->next + 1) % JOSE_JWS_HEADER_MEMO_ENTRIES;
+			free(memo->e[i].text);
+			json_decref(memo->e[i].header);
+			memcpy(text, h, hlen);
+			memo->e[i].text = text;
+			memo->e[i].len = hlen;
+			memo->e[i].header = json_incref(*out);
+		}
+	}
+	return 0;
+}
+
+void jose_jws_header_memo_release(struct jose_jws_header_memo *memo)
+{
+	size_t i;
+
+	if (!memo)
+		return;
+	for (i = 0; i < JOSE_JWS_HEADER_MEMO_ENTRIES; i++) {
+		free(memo->e[i].text);
+		json_decref(memo->e[i].header);
+	}
+	memset(memo, 0, sizeof(*memo));
+}
+
 int jose_jws_parse(const char *s, size_t n, unsigned allowed, const char *const *crit_ok,
                    struct jose_jws *jws, struct ok_error *err)
 {
+	return jose_jws_parse_memo(s, n, allowed, crit_ok, NULL, jws, err);
+}
+
+int jose_jws_parse_memo(const char *s, size_t n, unsigned allowed, const char *const *crit_ok,
+                        struct jose_jws_header_memo *memo, struct jose_jws *jws,
+                        struct ok_error *err)
+{
 	const char *dot1, *dot2, *alg_name;
-	struct buf hdr;
-	json_error_t jerr;
 	int rc;
 
 	memset(jws, 0, sizeof(*jws));
@@ -92,16 +154,9 @@ int jose_jws_parse(const char *s, size_t n, unsigned allowed, const char *const 
 	if ((size_t)(dot1 - s) > JOSE_JWS_HEADER_MAX / 3 * 4)
 		return fail(err, OK_ETOOBIG, "header", "the JWS header is too long");
 
-	buf_init(&hdr, JOSE_JWS_HEADER_MAX);
-	rc = jose_b64_decode_buf(s, (size_t)(dot1 - s), &hdr, "header", err);
-	if (rc) {
-		buf_release(&hdr);
+	rc = read_header(s, (size_t)(dot1 - s), memo, &jws->header, err);
+	if (rc)
 		return rc;
-	}
-	jws->header = json_loadb(hdr.data, hdr.len, JSON_REJECT_DUPLICATES, &jerr);
-	buf_release(&hdr);
-	if (!json_is_object(jws->header))
-		return fail(err, OK_EINPUT, "header", "the JWS header is not a JSON object");
 	if (!json_is_string(json_object_get(jws->header, "alg")))
 		return fail(err, OK_EINPUT, "header.alg", "the JWS header has no alg");
 	alg_name = json_string_value(json_object_get(jws->header, "alg"));

@@ -47,6 +47,30 @@ struct jose_jws {
  */
 int jose_jws_parse(const char *s, size_t n, unsigned allowed, const char *const *crit_ok,
                    struct jose_jws *jws, struct ok_error *err);
+/*
+ * What a verifier remembers of the protected headers it parsed (zeroed: nothing; released with
+ * jose_jws_header_memo_release; not shared between threads): each header's base64url text and
+ * its JSON, so that the same header again (an issuer's: alg, typ and its x5c chain, the same in
+ * every credential it signs) is not decoded and parsed again. Only the parsing is skipped: the
+ * header's checks and the signature over its bytes are made every time. The JSON is shared:
+ * whoever gets it from jose_jws_parse_memo must not change it.
+ */
+#define JOSE_JWS_HEADER_MEMO_ENTRIES 4
+struct jose_jws_header_memo {
+	struct {
+		char *text; /* owned; NULL: an empty entry */
+		size_t len;
+		json_t *header;
+	} e[JOSE_JWS_HEADER_MEMO_ENTRIES];
+	size_t next; /* the entry replaced next */
+};
+
+/* jose_jws_parse through memo (NULL: none). */
+int jose_jws_parse_memo(const char *s, size_t n, unsigned allowed, const char *const *crit_ok,
+                        struct jose_jws_header_memo *memo, struct jose_jws *jws,
+                        struct ok_error *err);
+void jose_jws_header_memo_release(struct jose_jws_header_memo *memo);
+
 /* Verifies the signature of a parsed JWS with key. */
 int jose_jws_verify(const struct jose_jws *jws, const struct jose_jwk *key, struct ok_error *err);
 /* Parses the payload as a JSON object (no duplicate names); *out is a new reference. */

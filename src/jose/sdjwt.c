@@ -748,10 +748,10 @@ static int apply(struct parsed *p, const json_t *payload, const json_t *frame, i
 	return rc;
 }
 
-static int read_payload(const struct parsed *p, unsigned algs, struct jose_jws *jws,
-                        json_t **payload, struct ok_error *err)
+static int read_payload(const struct parsed *p, unsigned algs, struct jose_jws_header_memo *memo,
+                        struct jose_jws *jws, json_t **payload, struct ok_error *err)
 {
-	int rc = jose_jws_parse(p->jws, p->jws_len, algs, NULL, jws, err);
+	int rc = jose_jws_parse_memo(p->jws, p->jws_len, algs, NULL, memo, jws, err);
 
 	if (!rc)
 		rc = jose_jws_payload_json(jws, payload, err);
@@ -775,7 +775,7 @@ int jose_sdjwt_present(const char *sdjwt, size_t n, const json_t *frame,
 	if (!rc && p.kb)
 		rc = fail(err, OK_EINPUT, "sd-jwt", "the SD-JWT is already a presentation");
 	if (!rc)
-		rc = read_payload(&p, any, &jws, &payload, err);
+		rc = read_payload(&p, any, NULL, &jws, &payload, err);
 	if (!rc)
 		rc = apply(&p, payload, frame, 1, NULL, &claims, err);
 	if (rc)
@@ -933,7 +933,7 @@ int jose_sdjwt_verify(const char *s, size_t n, const struct jose_sdjwt_expect *x
 	memset(&jws, 0, sizeof(jws));
 	rc = split(s, n, &p, err);
 	if (!rc)
-		rc = read_payload(&p, x->algs, &jws, &payload, err);
+		rc = read_payload(&p, x->algs, x->headers, &jws, &payload, err);
 	if (rc)
 		goto out;
 	typ = json_object_get(jws.header, "typ");

@@ -34,6 +34,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "jose/jwk.h"
+#include "jose/jws.h"
 
 #define JOSE_SDJWT_MAX             ((size_t)1 << 20)
 #define JOSE_SDJWT_DISCLOSURES_MAX 512
@@ -86,6 +87,9 @@ struct jose_sdjwt_expect {
 	/* Top-level claims that must be in the clear: a disclosure of one of these names fails
 	 * the verification (NULL-terminated; NULL: none). */
 	const char *const *plain_only;
+	/* The verifier's memo of issuer headers (jws.h; NULL: none): r->header may then be shared
+	 * with it, and is not to be changed. */
+	struct jose_jws_header_memo *headers;
 };
 
 struct jose_sdjwt_result {

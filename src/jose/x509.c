@@ -3,6 +3,8 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -11,6 +13,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define HOST_MAX 253
 
@@ -275,8 +278,28 @@ int jose_x509_chain_root(const char *pem, size_t n, struct buf *out, struct ok_e
 	return rc;
 }
 
-int jose_x509_verify_x5c(const json_t *x5c, const char *roots_pem, size_t roots_len, int64_t now,
-                         struct jose_jwk *leaf_key, struct ok_error *err)
+/* Seconds since the epoch of an ASN.1 time; false when it cannot be read. */
+static bool time_of(const ASN1_TIME *t, int64_t *out)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+		return false;
+	*out = (int64_t)timegm(&tm);
+	return true;
+}
+
+/* What one successful validation found: the leaf's key and the times between which every
+ * certificate of the path that was built (root included) is valid. */
+struct validated {
+	struct jose_jwk key;
+	uint8_t point[JOSE_X509_POINT_BYTES];
+	int64_t not_before, not_after;
+};
+
+static int validate(const json_t *x5c, const char *roots_pem, size_t roots_len, int64_t now,
+                    struct validated *out, struct ok_error *err)
 {
 	X509 *certs[JOSE_X509_CHAIN_MAX], *roots[JOSE_X509_CHAIN_MAX];
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
@@ -286,7 +309,7 @@ int jose_x509_verify_x5c(const json_t *x5c, const char *roots_pem, size_t roots_
 	const json_t *v;
 	int rc = 0;
 
-	memset(leaf_key, 0, sizeof(*leaf_key));
+	memset(out, 0, sizeof(*out));
 	if (!untrusted || !store || !ctx) {
 		rc = fail(err, OK_ENOMEM, "x5c", "out of memory");
 		goto out;
@@ -350,11 +373,44 @@ int jose_x509_verify_x5c(const json_t *x5c, const char *roots_pem, size_t roots_
 		        X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
 		goto out;
 	}
-	rc = jose_jwk_from_pkey(X509_get0_pubkey(certs[0]), leaf_key, err);
-	if (!rc && leaf_key->kty != JOSE_KTY_EC) {
-		jose_jwk_release(leaf_key);
+	/* The path's validity: from its latest notBefore to its earliest notAfter. */
+	{
+		STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
+		int k;
+
+		out->not_before = INT64_MIN;
+		out->not_after = INT64_MAX;
+		for (k = 0; path && k < sk_X509_num(path); k++) {
+			X509 *c = sk_X509_value(path, k);
+			int64_t nb, na;
+
+			if (!time_of(X509_get0_notBefore(c), &nb) ||
+			    !time_of(X509_get0_notAfter(c), &na)) {
+				rc = fail(err, OK_EINVALID, "header.x5c",
+				          "a certificate's validity cannot be read");
+				goto out;
+			}
+			if (nb > out->not_before)
+				out->not_before = nb;
+			if (na < out->not_after)
+				out->not_after = na;
+		}
+		if (!path || sk_X509_num(path) == 0) {
+			rc = fail(err, OK_ECRYPTO, "x5c", "no validated path");
+			goto out;
+		}
+	}
+	rc = jose_jwk_from_pkey(X509_get0_pubkey(certs[0]), &out->key, err);
+	if (!rc && out->key.kty != JOSE_KTY_EC) {
+		jose_jwk_release(&out->key);
 		rc = fail(err, OK_EINVALID, "header.x5c",
 		          "the issuer's certificate key is not P-256");
+	}
+	if (!rc &&
+	    EVP_PKEY_get_octet_string_param(out->key.pkey, OSSL_PKEY_PARAM_PUB_KEY, out->point,
+	                                    sizeof(out->point), &(size_t){0}) != 1) {
+		jose_jwk_release(&out->key);
+		rc = fail(err, OK_ECRYPTO, "x5c", "cannot read the issuer's key");
 	}
 out:
 	X509_STORE_CTX_free(ctx);
@@ -363,6 +419,100 @@ out:
 	free_chain(certs, count);
 	free_chain(roots, nroots);
 	return rc;
+}
+
+int jose_x509_verify_x5c(const json_t *x5c, const char *roots_pem, size_t roots_len, int64_t now,
+                         struct jose_jwk *leaf_key, struct ok_error *err)
+{
+	struct validated v;
+	int rc = validate(x5c, roots_pem, roots_len, now, &v, err);
+
+	*leaf_key = v.key;
+	return rc;
+}
+
+/* The memo's key: SHA-256 of the roots and of every x5c entry exactly as sent (each entry's
+ * text fixes its DER bytes), each with its length. */
+static int memo_id(const json_t *x5c, const char *roots_pem, size_t roots_len, uint8_t id[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned len = 0;
+	const json_t *v;
+	uint64_t n;
+	size_t i;
+	int ok = md && EVP_DigestInit_ex2(md, EVP_sha256(), NULL) == 1;
+
+	n = roots_len;
+	ok = ok && EVP_DigestUpdate(md, &n, sizeof(n)) == 1 &&
+	     EVP_DigestUpdate(md, roots_pem, roots_len) == 1;
+	json_array_foreach(x5c, i, v)
+	{
+		if (!json_is_string(v)) {
+			ok = 0;
+			break;
+		}
+		n = json_string_length(v);
+		ok = ok && EVP_DigestUpdate(md, &n, sizeof(n)) == 1 &&
+		     EVP_DigestUpdate(md, json_string_value(v), n) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(md, id, &len) == 1 && len == 32;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : OK_ECRYPTO;
+}
+
+int jose_x509_verify_x5c_memo(struct jose_x509_memo *m, const json_t *x5c, const char *roots_pem,
+                              size_t roots_len, int64_t now, struct jose_jwk *leaf_key,
+                              uint8_t point[JOSE_X509_POINT_BYTES], struct ok_error *err)
+{
+	struct jose_x509_memo_entry *e;
+	struct validated v;
+	uint8_t id[32];
+	size_t i;
+	int rc;
+
+	memset(leaf_key, 0, sizeof(*leaf_key));
+	if (!json_is_array(x5c) || json_array_size(x5c) == 0 ||
+	    json_array_size(x5c) > JOSE_X509_CHAIN_MAX || !roots_pem ||
+	    memo_id(x5c, roots_pem, roots_len, id) != 0)
+		m = NULL; /* validate() says what is wrong */
+	for (i = 0; m && i < JOSE_X509_MEMO_ENTRIES; i++) {
+		e = &m->e[i];
+		if (e->key.kty == JOSE_KTY_EC && memcmp(e->id, id, sizeof(id)) == 0 &&
+		    now >= e->not_before && now <= e->not_after) {
+			if (EVP_PKEY_up_ref(e->key.pkey) != 1)
+				return fail(err, OK_ENOMEM, "x5c", "out of memory");
+			*leaf_key = e->key;
+			memcpy(point, e->point, JOSE_X509_POINT_BYTES);
+			return 0;
+		}
+	}
+	rc = validate(x5c, roots_pem, roots_len, now, &v, err);
+	if (rc)
+		return rc;
+	memcpy(point, v.point, JOSE_X509_POINT_BYTES);
+	*leaf_key = v.key;
+	if (!m || EVP_PKEY_up_ref(v.key.pkey) != 1)
+		return 0;
+	e = &m->e[m->next];
+	m->next = (m->next + 1) % JOSE_X509_MEMO_ENTRIES;
+	jose_jwk_release(&e->key);
+	memcpy(e->id, id, sizeof(id));
+	memcpy(e->point, v.point, sizeof(e->point));
+	e->not_before = v.not_before;
+	e->not_after = v.not_after;
+	e->key = v.key;
+	return 0;
+}
+
+void jose_x509_memo_release(struct jose_x509_memo *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < JOSE_X509_MEMO_ENTRIES; i++)
+		jose_jwk_release(&m->e[i].key);
+	memset(m, 0, sizeof(*m));
 }
 
 int jose_x509_x5c_leaf_has_dns(const json_t *x5c, const char *host, bool *match,

@@ -52,6 +52,34 @@ int jose_x509_verify_x5c(const json_t *x5c, const char *roots_pem, size_t roots_
                          struct jose_jwk *leaf_key, struct ok_error *err);
 
 /*
+ * What a verifier remembers of the chains it validated (zeroed: nothing; released with
+ * jose_x509_memo_release): the leaf's key per chain, keyed by SHA-256 of the trusted roots and
+ * of the x5c entries exactly as they came, and kept only for the times in which every
+ * certificate of the validated path is valid. A chain not seen, other roots, or a time outside
+ * that window validate the chain again; a failed validation is not remembered. An issuer-key
+ * cache: nothing of a credential but its certificates is in it. Not shared between threads.
+ */
+#define JOSE_X509_MEMO_ENTRIES 8
+#define JOSE_X509_POINT_BYTES  65 /* an uncompressed P-256 point */
+struct jose_x509_memo_entry {
+	uint8_t id[32];
+	int64_t not_before, not_after;
+	struct jose_jwk key; /* kty NONE: an empty entry */
+	uint8_t point[JOSE_X509_POINT_BYTES];
+};
+struct jose_x509_memo {
+	struct jose_x509_memo_entry e[JOSE_X509_MEMO_ENTRIES];
+	size_t next; /* the entry replaced next */
+};
+
+/* jose_x509_verify_x5c through memo (NULL: none); point gets the leaf key's uncompressed point
+ * (0x04 || x || y). */
+int jose_x509_verify_x5c_memo(struct jose_x509_memo *memo, const json_t *x5c, const char *roots_pem,
+                              size_t roots_len, int64_t now, struct jose_jwk *leaf_key,
+                              uint8_t point[JOSE_X509_POINT_BYTES], struct ok_error *err);
+void jose_x509_memo_release(struct jose_x509_memo *memo);
+
+/*
  * Whether the leaf certificate of an x5c header (base64 DER, leaf first) names host as a
  * subjectAltName dNSName: exactly, case aside, no wildcards and never the subject's CN (the
  * SD-JWT VC rule binding an https `iss` to its x5c). *match false when it does not or when the

@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/pem.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -237,4 +239,109 @@ out:
 	buf_release(&path);
 	buf_release(&pem);
 	return rc;
+}
+
+/* Appends the file at path to out (a missing file adds nothing). */
+static int add_file(const char *path, const char *name, struct buf *out, struct ok_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	int rc = 0;
+
+	if (!f)
+		return errno == ENOENT
+		               ? 0
+		               : ok_fail(err, OK_EIO, "cannot read %s: %s", name, strerror(errno));
+	for (;;) {
+		char chunk[4096];
+		size_t n = fread(chunk, 1, sizeof(chunk), f);
+
+		if (n && buf_add(out, chunk, n)) {
+			rc = ok_fail(err, OK_ETOOBIG, "%s is too long", name);
+			break;
+		}
+		if (n < sizeof(chunk))
+			break;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* Reads the own key's point and the roots again. */
+static int trust_load(const char *dir, struct keys_wallet_trust *t, struct ok_error *err)
+{
+	struct jose_signer own;
+	struct buf roots, path;
+	size_t len = 0;
+	int rc;
+
+	free(t->roots);
+	t->roots = NULL;
+	t->roots_len = 0;
+	t->has_own = false;
+	buf_init(&roots, KEYS_WALLET_ROOTS_MAX);
+	buf_init(&path, OK_PATH_MAX);
+	if (keys_wallet_load_memo(dir, NULL, &own, NULL, &roots, NULL) == 0) {
+		t->has_own = EVP_PKEY_get_octet_string_param(own.ec, OSSL_PKEY_PARAM_PUB_KEY,
+		                                             t->own_point, sizeof(t->own_point),
+		                                             &len) == 1 &&
+		             len == sizeof(t->own_point);
+		jose_signer_release(&own);
+	}
+	rc = path_of(dir, KEYS_WALLET_ROOTS, &path, err);
+	if (!rc)
+		rc = add_file(path.data, KEYS_WALLET_ROOTS, &roots, err);
+	if (!rc && roots.len) {
+		t->roots = malloc(roots.len + 1);
+		if (!t->roots)
+			rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		else {
+			memcpy(t->roots, roots.data, roots.len + 1);
+			t->roots_len = roots.len;
+		}
+	}
+	buf_release(&roots);
+	buf_release(&path);
+	return rc;
+}
+
+int keys_wallet_trust_refresh(const char *dir, struct keys_wallet_trust *t, struct ok_error *err)
+{
+	static const char *const names[3] = {KEYS_WALLET_KEY, KEYS_WALLET_CHAIN, KEYS_WALLET_ROOTS};
+	struct keyfile_stamp now[3];
+	bool present[3], same = t->loaded;
+	struct buf path;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&path, OK_PATH_MAX);
+	/* The stamps before the reads: a file changed in between is read again next time. */
+	for (i = 0; i < 3 && !rc; i++) {
+		rc = path_of(dir, names[i], &path, err);
+		present[i] = !rc && keyfile_stamp_of(path.data, &now[i]);
+		if (!present[i])
+			memset(&now[i], 0, sizeof(now[i]));
+		same = same && present[i] == t->present[i] &&
+		       (!present[i] || keyfile_stamp_equal(&now[i], &t->stamps[i]));
+	}
+	buf_release(&path);
+	if (rc || same)
+		return rc;
+	t->loaded = false;
+	jose_x509_memo_release(&t->chains);
+	if ((rc = trust_load(dir, t, err)))
+		return rc;
+	memcpy(t->present, present, sizeof(present));
+	memcpy(t->stamps, now, sizeof(now));
+	t->loaded = true;
+	return 0;
+}
+
+void keys_wallet_trust_release(struct keys_wallet_trust *t)
+{
+	if (!t)
+		return;
+	jose_x509_memo_release(&t->chains);
+	jose_jws_header_memo_release(&t->headers);
+	free(t->roots);
+	memset(t, 0, sizeof(*t));
 }

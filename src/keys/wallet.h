@@ -17,6 +17,9 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "jose/jwk.h"
+#include "jose/jws.h"
+#include "jose/x509.h"
+#include "keys/keyfile.h"
 
 #define KEYS_WALLET_KEY     "wallet.key"
 #define KEYS_WALLET_CHAIN   "wallet-chain.pem"
@@ -63,5 +66,34 @@ struct keys_wallet_memo {
  * appended. */
 int keys_wallet_load_memo(const char *dir, struct keys_wallet_memo *memo, struct jose_signer *s,
                           struct buf *chain, struct buf *root, struct ok_error *err);
+
+/*
+ * What SD-JWT VC verification keeps between calls (zeroed: nothing; released with
+ * keys_wallet_trust_release; one per depository, not shared between threads): the trusted
+ * roots (the wallet chain's root, then the file KEYS_WALLET_ROOTS), the wallet key's public
+ * point, the x5c chains validated against those roots (jose/x509.h) and the issuers' headers
+ * parsed (jose/jws.h). The files are read
+ * again when any of wallet.key, wallet-chain.pem and KEYS_WALLET_ROOTS is added, removed or
+ * changes on disk (device, inode, size, modification time: a file replaced or rewritten), and
+ * the chains are validated again when the roots change.
+ */
+#define KEYS_WALLET_ROOTS     "wallet-roots.pem"
+#define KEYS_WALLET_ROOTS_MAX ((size_t)256 << 10)
+struct keys_wallet_trust {
+	bool loaded;
+	bool present[3]; /* wallet.key, wallet-chain.pem, wallet-roots.pem */
+	struct keyfile_stamp stamps[3];
+	bool has_own; /* the folder has a wallet key (and a chain that is its own) */
+	uint8_t own_point[JOSE_X509_POINT_BYTES];
+	char *roots; /* PEM, owned; NULL when there are none */
+	size_t roots_len;
+	struct jose_x509_memo chains;
+	struct jose_jws_header_memo headers; /* the issuers' protected headers, parsed */
+};
+
+/* Brings t up to date with the files of dir (a no-op while none changed). A wallet key that
+ * cannot be loaded counts as none; a roots file that cannot be read is an error. */
+int keys_wallet_trust_refresh(const char *dir, struct keys_wallet_trust *t, struct ok_error *err);
+void keys_wallet_trust_release(struct keys_wallet_trust *t);
 
 #endif

@@ -16,6 +16,7 @@
 #include "keys/keyfile.h"
 #include "keys/wallet.h"
 #include "registry/status.h"
+#include "store/vcstatus.h"
 
 #define CACHE_PURPOSE "token" /* beside "revocation" and "suspension" in the list cache */
 
@@ -160,9 +161,11 @@ int registry_token_status_list(struct depository *d, int64_t n, struct buf *body
 int registry_token_status_local(struct depository *d, const char *uri, int64_t idx, int *status,
                                 struct ok_error *err)
 {
-	char prefix[DEPOSITORY_HOST_MAX + 32], url[DEPOSITORY_HOST_MAX + 64];
+	char prefix[DEPOSITORY_HOST_MAX + 32];
+	struct store_achievement a;
+	struct store_vc_status v;
+	const char *st;
 	long long n;
-	bool revoked = false, suspended = false;
 	int rc;
 
 	*status = SDJWT_STATUS_VALID;
@@ -170,16 +173,21 @@ int registry_token_status_local(struct depository *d, const char *uri, int64_t i
 	    strncmp(uri, prefix, strlen(prefix)) != 0 ||
 	    !status_list_number(uri + strlen(prefix), &n))
 		return OK_ENOTFOUND;
-	if (registry_status_list_url(d, "revocation", n, url, sizeof(url)))
-		return ok_fail(err, OK_EINTERNAL, "the status list's URL does not fit");
-	if ((rc = registry_status_local(d, url, idx, &revoked, err)))
+	/* The revocation and the suspension list of number n have the same slots, the states of
+	 * one record (as registry_status_local reads them, once per list): read it once. */
+	rc = store_achievement_by_slot(d->store, n, idx, &a, err);
+	st = a.status;
+	if (rc == OK_ENOTFOUND) {
+		/* Not an achievement's: a VC-API credential's, or nobody's (its bits clear). */
+		rc = store_vc_status_by_slot(d->store, n, idx, &v, err);
+		if (rc == OK_ENOTFOUND)
+			return 0;
+		st = v.status;
+	}
+	if (rc)
 		return rc;
-	if (registry_status_list_url(d, "suspension", n, url, sizeof(url)))
-		return ok_fail(err, OK_EINTERNAL, "the status list's URL does not fit");
-	if ((rc = registry_status_local(d, url, idx, &suspended, err)))
-		return rc;
-	*status = revoked     ? SDJWT_STATUS_INVALID
-	          : suspended ? SDJWT_STATUS_SUSPENDED
-	                      : SDJWT_STATUS_VALID;
+	*status = strcmp(st, "revoked") == 0     ? SDJWT_STATUS_INVALID
+	          : strcmp(st, "suspended") == 0 ? SDJWT_STATUS_SUSPENDED
+	                                         : SDJWT_STATUS_VALID;
 	return 0;
 }

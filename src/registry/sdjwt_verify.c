@@ -13,7 +13,6 @@
 #include "registry/sdjwt_credential.h"
 #include "registry/sdjwt_status.h"
 
-#define ROOTS_FILE   "wallet-roots.pem"
 #define CLOCK_SKEW_S 300 /* how far in the future iat may lie */
 
 __attribute__((format(printf, 4, 5))) static void item(struct verify_result *r, enum verify_check c,
@@ -52,48 +51,17 @@ bool registry_is_sdjwt(const char *s, size_t len)
 	return dots == 2;
 }
 
-/* Appends the file dir/name to out when it exists (a missing file adds nothing). */
-static int add_file(const char *dir, const char *name, struct buf *out, struct ok_error *err)
-{
-	struct buf path;
-	FILE *f;
-	int rc;
-
-	buf_init(&path, OK_PATH_MAX);
-	if (ok_path_join(&path, dir, name)) {
-		buf_release(&path);
-		return ok_fail(err, OK_ETOOBIG, "the data folder's path is too long");
-	}
-	f = fopen(path.data, "rb");
-	buf_release(&path);
-	if (!f)
-		return 0;
-	rc = 0;
-	for (;;) {
-		char chunk[4096];
-		size_t n = fread(chunk, 1, sizeof(chunk), f);
-
-		if (n && buf_add(out, chunk, n)) {
-			rc = ok_fail(err, OK_ETOOBIG, "%s is too long", name);
-			break;
-		}
-		if (n < sizeof(chunk))
-			break;
-	}
-	fclose(f);
-	return rc;
-}
-
 #define ISS_HOST_MAX 253
 
 struct issuer_ctx {
 	const char *roots;
 	size_t roots_len;
 	int64_t now;
-	const struct jose_jwk *own_key; /* this depository's wallet key, NULL when it has none */
-	bool own;                       /* the leaf's key is own_key: we signed it */
-	bool host_ok;                   /* iss is https://host with host a dNSName of the leaf */
-	char host[ISS_HOST_MAX + 1];    /* that host, shown as the issuer */
+	struct jose_x509_memo *chains; /* the depository's validated chains (NULL: none) */
+	const uint8_t *own_point;      /* this depository's wallet key, NULL when it has none */
+	bool own;                      /* the leaf's key is own_key: we signed it */
+	bool host_ok;                  /* iss is https://host with host a dNSName of the leaf */
+	char host[ISS_HOST_MAX + 1];   /* that host, shown as the issuer */
 };
 
 /* The host of an https URL (no user part, no IPv6 literal) into out; false when url is not one.
@@ -127,15 +95,17 @@ static int issuer_key(void *ctx, const json_t *header, const json_t *payload, st
 	struct issuer_ctx *ic = ctx;
 	const json_t *x5c = json_object_get(header, "x5c");
 	const json_t *iss = json_object_get(payload, "iss");
+	uint8_t point[JOSE_X509_POINT_BYTES];
 	int rc;
 
 	if (!x5c)
 		return ok_fail_field(err, OK_EINVALID, "header.x5c",
 		                     "the credential carries no certificate chain (x5c)");
-	rc = jose_x509_verify_x5c(x5c, ic->roots, ic->roots_len, ic->now, key, err);
+	rc = jose_x509_verify_x5c_memo(ic->chains, x5c, ic->roots, ic->roots_len, ic->now, key,
+	                               point, err);
 	if (rc)
 		return rc;
-	ic->own = ic->own_key && jose_jwk_equal(key, ic->own_key);
+	ic->own = ic->own_point && memcmp(point, ic->own_point, sizeof(point)) == 0;
 	if (!ic->own && json_is_string(iss) &&
 	    https_host(json_string_value(iss), ic->host, sizeof(ic->host))) {
 		bool match;
@@ -170,8 +140,6 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 	        .nonce = o->kb_nonce,
 	        .now = ic.now,
 	};
-	struct buf roots, chain;
-	struct jose_jwk own_key = {0};
 	struct ok_error why;
 	const json_t *iss, *exp, *iat;
 	int rc;
@@ -181,28 +149,26 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 	r->is_credential = true;
 	OK_COPY_ARRAY(r->format, "sd-jwt");
 	/* Trusted roots: the depository's own wallet CA (its chain's last certificate), and the
-	 * operator's wallet-roots.pem. Nothing is fetched. */
-	buf_init(&roots, (size_t)256 << 10);
-	buf_init(&chain, KEYS_WALLET_PEM_MAX);
+	 * operator's wallet-roots.pem, as of the files now (keys/wallet.h). Nothing is fetched. */
+	if (d) {
+		ic.chains = &d->wallet_trust.chains;
+		x.headers = &d->wallet_trust.headers;
+	}
 	if (o->sdjwt_roots) {
-		if (buf_add(&roots, o->sdjwt_roots, o->sdjwt_roots_len)) {
+		if (o->sdjwt_roots_len > KEYS_WALLET_ROOTS_MAX) {
 			rc = ok_fail(err, OK_ETOOBIG, "the trusted roots are too long");
 			goto out;
 		}
+		ic.roots = o->sdjwt_roots;
+		ic.roots_len = o->sdjwt_roots_len;
 	} else if (d) {
-		struct jose_signer own;
-
-		if (keys_wallet_load_memo(d->dir, &d->wallet_memo, &own, &chain, &roots, NULL) ==
-		    0) {
-			if (jose_signer_public(&own, &own_key, NULL) == 0)
-				ic.own_key = &own_key;
-			jose_signer_release(&own);
-		}
-		if ((rc = add_file(d->dir, ROOTS_FILE, &roots, err)))
+		if ((rc = keys_wallet_trust_refresh(d->dir, &d->wallet_trust, err)))
 			goto out;
+		ic.roots = d->wallet_trust.roots;
+		ic.roots_len = d->wallet_trust.roots_len;
+		if (d->wallet_trust.has_own)
+			ic.own_point = d->wallet_trust.own_point;
 	}
-	ic.roots = roots.data;
-	ic.roots_len = roots.len;
 	ok_error_clear(&why);
 	rc = jose_sdjwt_verify(s, len, &x, &sr, &why);
 	if (rc == OK_EINPUT || rc == OK_ETOOBIG) {
@@ -302,8 +268,5 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 			r->verified = false;
 out:
 	jose_sdjwt_result_release(&sr);
-	jose_jwk_release(&own_key);
-	buf_release(&roots);
-	buf_release(&chain);
 	return rc;
 }

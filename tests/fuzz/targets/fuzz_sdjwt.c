@@ -1,7 +1,8 @@
 /* libFuzzer target for the SD-JWT reader (jose_sdjwt_verify): any bytes, with the issuer's key
  * taken from the header's "jwk" member when there is one (so that inputs past the signature can
  * be reached from the seeds), and as a presentation input (jose_sdjwt_present). On success the
- * claims are an object without _sd or _sd_alg; on failure nothing is returned. */
+ * claims are an object without _sd or _sd_alg; on failure nothing is returned. The same input
+ * through a memo of parsed headers (jose/jws.h) gives the same answer, parsed and remembered. */
 #include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	jose_sdjwt_result_release(&r);
+	/* Through a verifier's memo of headers, twice (parsed, then remembered): the same answer. */
+	{
+		struct jose_jws_header_memo memo;
+		int again;
+
+		memset(&memo, 0, sizeof(memo));
+		x.headers = &memo;
+		for (int i = 0; i < 2; i++) {
+			again = jose_sdjwt_verify((const char *)data, size, &x, &r, NULL);
+			jose_sdjwt_result_release(&r);
+			if (again != rc)
+				abort();
+		}
+		jose_jws_header_memo_release(&memo);
+	}
 	buf_init(&out, JOSE_SDJWT_MAX);
 	(void)jose_sdjwt_present((const char *)data, size, frame, NULL, &out, NULL);
 	buf_release(&out);

@@ -76,6 +76,37 @@ static void test_b64_strict(void **state)
 	assert_int_equal(jose_b64_decode("AQABA", 5, out, sizeof(out), &n, "e", NULL), OK_EINPUT);
 	assert_int_equal(jose_b64_decode("AR", 2, out, sizeof(out), &n, "e", NULL), OK_EINPUT);
 	assert_int_equal(jose_b64_decode("AQABAQAB", 8, out, 5, &n, "e", NULL), OK_EINPUT);
+	/* Bytes outside ASCII, in a full group of eight and in the tail: refused (libsodium's
+	 * codec took them for letters). */
+	assert_int_equal(jose_b64_decode("AQAB\xc1QAB", 8, out, sizeof(out), &n, "e", NULL),
+	                 OK_EINPUT);
+	assert_int_equal(jose_b64_decode("AQABAQ\x80"
+	                                 "B",
+	                                 8, out, sizeof(out), &n, "e", NULL),
+	                 OK_EINPUT);
+	assert_int_equal(jose_b64_decode("AQABAQAB\xff", 9, out, sizeof(out), &n, "e", NULL),
+	                 OK_EINPUT);
+	assert_int_equal(jose_b64_decode("AQ\xc1", 3, out, sizeof(out), &n, "e", NULL), OK_EINPUT);
+	/* Every character of the alphabet, in every lane. */
+	{
+		static const char abc[] =
+		        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		uint8_t want[48];
+
+		assert_int_equal(sodium_base642bin(want, sizeof(want), abc, 64, NULL, &n, NULL,
+		                                   sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+		                 0);
+		assert_int_equal(jose_b64_decode(abc, 64, out, sizeof(out), &n, "e", NULL),
+		                 OK_EINPUT); /* 48 bytes do not fit in 16 */
+		{
+			uint8_t all[48];
+
+			assert_int_equal(jose_b64_decode(abc, 64, all, sizeof(all), &n, "e", NULL),
+			                 0);
+			assert_int_equal(n, 48);
+			assert_memory_equal(all, want, 48);
+		}
+	}
 }
 
 /* The encoder against libsodium's over every length up to 200 and every byte value (all 64
@@ -330,6 +361,65 @@ static void test_es256_sign_verify(void **state)
 	jose_signer_release(&other);
 }
 
+/* A header remembered by a verifier's memo: the same header again comes from it (the same JSON),
+ * its checks and the signature are made every time, and another header is parsed anew. */
+static void test_header_memo(void **state)
+{
+	struct jose_jws_header_memo memo;
+	struct jose_signer signer;
+	struct jose_jwk pub;
+	struct jose_jws a, b;
+	struct ok_error err;
+	struct buf tok, tok2;
+	json_t *hdr = json_pack("{s:s}", "typ", "dc+sd-jwt");
+	const char *payload = "{\"iss\":\"https://example.nl\"}";
+	char *dot;
+
+	(void)state;
+	memset(&memo, 0, sizeof(memo));
+	assert_int_equal(jose_signer_es256_generate(&signer, &err), 0);
+	assert_int_equal(jose_signer_public(&signer, &pub, &err), 0);
+	buf_init(&tok, 4096);
+	buf_init(&tok2, 4096);
+	assert_int_equal(jose_jws_sign(hdr, payload, strlen(payload), &signer, &tok, &err), 0);
+	assert_int_equal(jose_jws_parse_memo(tok.data, tok.len, ALL, NULL, &memo, &a, &err), 0);
+	assert_int_equal(jose_jws_verify(&a, &pub, &err), 0);
+	assert_int_equal(jose_jws_parse_memo(tok.data, tok.len, ALL, NULL, &memo, &b, &err), 0);
+	assert_ptr_equal(a.header, b.header);
+	assert_string_equal(json_string_value(json_object_get(b.header, "typ")), "dc+sd-jwt");
+	jose_jws_release(&b);
+	/* The same header over a signature changed: still refused. */
+	assert_int_equal(buf_add(&tok2, tok.data, tok.len), 0);
+	dot = strrchr(tok2.data, '.');
+	dot[5] = dot[5] == 'A' ? 'B' : 'A';
+	assert_int_equal(jose_jws_parse_memo(tok2.data, tok2.len, ALL, NULL, &memo, &b, &err), 0);
+	assert_ptr_equal(a.header, b.header);
+	assert_int_equal(jose_jws_verify(&b, &pub, &err), OK_EINVALID);
+	jose_jws_release(&b);
+	/* The remembered header's alg, when not allowed here, is refused as before. */
+	assert_int_equal(
+	        jose_jws_parse_memo(tok.data, tok.len, JOSE_ALG_EDDSA, NULL, &memo, &b, &err),
+	        OK_EINPUT);
+	assert_string_equal(err.field, "header.alg");
+	jose_jws_release(&b);
+	jose_jws_release(&a);
+	/* Another header: parsed anew. */
+	buf_reset(&tok2);
+	json_object_set_new(hdr, "typ", json_string("JWT"));
+	assert_int_equal(jose_jws_sign(hdr, payload, strlen(payload), &signer, &tok2, &err), 0);
+	assert_int_equal(jose_jws_parse_memo(tok2.data, tok2.len, ALL, NULL, &memo, &b, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(b.header, "typ")), "JWT");
+	assert_int_equal(jose_jws_verify(&b, &pub, &err), 0);
+	jose_jws_release(&b);
+
+	jose_jws_header_memo_release(&memo);
+	buf_release(&tok);
+	buf_release(&tok2);
+	json_decref(hdr);
+	jose_jwk_release(&pub);
+	jose_signer_release(&signer);
+}
+
 /* alg none, HMAC with the public key as secret, and a key of the wrong type for the alg. */
 static void test_alg_attacks(void **state)
 {
@@ -558,6 +648,7 @@ int main(void)
 	        cmocka_unit_test(test_rfc7515_es256),
 	        cmocka_unit_test(test_rfc7638_thumbprint),
 	        cmocka_unit_test(test_es256_sign_verify),
+	        cmocka_unit_test(test_header_memo),
 	        cmocka_unit_test(test_alg_attacks),
 	        cmocka_unit_test(test_structure),
 	        cmocka_unit_test(test_jwk_refused),

@@ -90,10 +90,90 @@ static void test_local_chain(void **state)
 	jose_signer_release(&other);
 }
 
+/* The verifier's memo of validated chains: a chain it validated comes back from it, but only
+ * against the same roots and inside every certificate's dates; anything else is validated
+ * again (and fails as it would without the memo). */
+static void test_memo(void **state)
+{
+	struct jose_signer key, other;
+	struct jose_x509_memo memo;
+	struct jose_jwk leaf, pub;
+	struct buf chain, root, chain2, root2;
+	uint8_t point[JOSE_X509_POINT_BYTES], again[JOSE_X509_POINT_BYTES];
+	struct ok_error err;
+	json_t *x5c, *x5c2;
+	size_t i, used = 0;
+
+	(void)state;
+	memset(&memo, 0, sizeof(memo));
+	buf_init(&chain, 1 << 16);
+	buf_init(&chain2, 1 << 16);
+	buf_init(&root, 1 << 16);
+	buf_init(&root2, 1 << 16);
+	assert_int_equal(jose_signer_es256_generate(&key, &err), 0);
+	assert_int_equal(jose_signer_es256_generate(&other, &err), 0);
+	assert_int_equal(jose_x509_make_chain(&key, "a.example", NULL, NOW, 365, &chain, &err), 0);
+	assert_int_equal(jose_x509_make_chain(&other, "b.example", NULL, NOW, 365, &chain2, &err),
+	                 0);
+	assert_int_equal(jose_x509_chain_x5c(chain.data, chain.len, &x5c, &err), 0);
+	assert_int_equal(jose_x509_chain_x5c(chain2.data, chain2.len, &x5c2, &err), 0);
+	assert_int_equal(jose_x509_chain_root(chain.data, chain.len, &root, &err), 0);
+	assert_int_equal(jose_x509_chain_root(chain2.data, chain2.len, &root2, &err), 0);
+
+	assert_int_equal(
+	        jose_x509_verify_x5c_memo(&memo, x5c, root.data, root.len, NOW, &leaf, point, &err),
+	        0);
+	assert_int_equal(jose_signer_public(&key, &pub, &err), 0);
+	assert_true(jose_jwk_equal(&pub, &leaf));
+	assert_int_equal(point[0], 4);
+	jose_jwk_release(&leaf);
+	for (i = 0; i < JOSE_X509_MEMO_ENTRIES; i++)
+		used += memo.e[i].key.kty == JOSE_KTY_EC;
+	assert_int_equal(used, 1);
+	/* Again, a day later: from the memo, the same key. */
+	assert_int_equal(jose_x509_verify_x5c_memo(&memo, x5c, root.data, root.len, NOW + 86400,
+	                                           &leaf, again, &err),
+	                 0);
+	assert_true(jose_jwk_equal(&pub, &leaf));
+	assert_memory_equal(point, again, sizeof(point));
+	jose_jwk_release(&leaf);
+	/* Other roots, a time past the end or before the start, another chain: not from the memo.
+	 */
+	assert_int_equal(jose_x509_verify_x5c_memo(&memo, x5c, root2.data, root2.len, NOW, &leaf,
+	                                           point, &err),
+	                 OK_EINVALID);
+	assert_int_equal(jose_x509_verify_x5c_memo(&memo, x5c, root.data, root.len,
+	                                           NOW + 400 * 86400, &leaf, point, &err),
+	                 OK_EINVALID);
+	assert_non_null(strstr(err.message, "expired"));
+	assert_int_equal(jose_x509_verify_x5c_memo(&memo, x5c, root.data, root.len, NOW - 86400,
+	                                           &leaf, point, &err),
+	                 OK_EINVALID);
+	assert_int_equal(jose_x509_verify_x5c_memo(&memo, x5c2, root.data, root.len, NOW, &leaf,
+	                                           point, &err),
+	                 OK_EINVALID);
+	/* Failures are not remembered. */
+	for (used = 0, i = 0; i < JOSE_X509_MEMO_ENTRIES; i++)
+		used += memo.e[i].key.kty == JOSE_KTY_EC;
+	assert_int_equal(used, 1);
+
+	jose_x509_memo_release(&memo);
+	json_decref(x5c);
+	json_decref(x5c2);
+	jose_jwk_release(&pub);
+	buf_release(&chain);
+	buf_release(&chain2);
+	buf_release(&root);
+	buf_release(&root2);
+	jose_signer_release(&key);
+	jose_signer_release(&other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_local_chain),
+	        cmocka_unit_test(test_memo),
 	};
 
 	if (sodium_init() < 0)

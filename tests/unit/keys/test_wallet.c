@@ -107,10 +107,83 @@ static void memo_by_content(void **state)
 	free(memo);
 }
 
+/* Appends text to dir/name. */
+static void append_file(const char *dir, const char *name, const char *text)
+{
+	char path[128];
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	out = fopen(path, "ab");
+	assert_non_null(out);
+	assert_int_equal(fwrite(text, 1, strlen(text), out), strlen(text));
+	fclose(out);
+}
+
+/* The verifier's trust (keys_wallet_trust): the own root and key, then wallet-roots.pem added,
+ * changed and removed, and another wallet key put in place: each seen at the next refresh. */
+static void trust_follows_files(void **state)
+{
+	struct fixture *f = *state;
+	struct keys_wallet_trust *t = calloc(1, sizeof(*t));
+	struct jose_signer s;
+	struct buf root_a, root_b;
+	struct ok_error err;
+	uint8_t first[JOSE_X509_POINT_BYTES];
+	int64_t now = (int64_t)time(NULL);
+	char path[128];
+
+	assert_non_null(t);
+	buf_init(&root_a, KEYS_WALLET_PEM_MAX);
+	buf_init(&root_b, KEYS_WALLET_PEM_MAX);
+	/* No wallet key, no roots: nothing trusted. */
+	assert_int_equal(keys_wallet_trust_refresh(f->a, t, &err), 0);
+	assert_false(t->has_own);
+	assert_null(t->roots);
+	assert_int_equal(keys_wallet_create(f->a, "a.example", "A", now, &err), 0);
+	assert_int_equal(keys_wallet_create(f->b, "b.example", "B", now, &err), 0);
+	assert_int_equal(keys_wallet_load_memo(f->a, NULL, &s, NULL, &root_a, &err), 0);
+	jose_signer_release(&s);
+	assert_int_equal(keys_wallet_load_memo(f->b, NULL, &s, NULL, &root_b, &err), 0);
+	jose_signer_release(&s);
+	assert_int_equal(keys_wallet_trust_refresh(f->a, t, &err), 0);
+	assert_true(t->has_own);
+	assert_int_equal(t->roots_len, root_a.len);
+	assert_memory_equal(t->roots, root_a.data, root_a.len);
+	memcpy(first, t->own_point, sizeof(first));
+	/* wallet-roots.pem added: its roots after the own one. */
+	append_file(f->a, KEYS_WALLET_ROOTS, root_b.data);
+	assert_int_equal(keys_wallet_trust_refresh(f->a, t, &err), 0);
+	assert_int_equal(t->roots_len, root_a.len + root_b.len);
+	assert_memory_equal(t->roots + root_a.len, root_b.data, root_b.len);
+	/* Emptied, then removed: only the own root again. */
+	snprintf(path, sizeof(path), "%s/%s", f->a, KEYS_WALLET_ROOTS);
+	assert_int_equal(truncate(path, 0), 0);
+	assert_int_equal(keys_wallet_trust_refresh(f->a, t, &err), 0);
+	assert_int_equal(t->roots_len, root_a.len);
+	append_file(f->a, KEYS_WALLET_ROOTS, root_b.data);
+	assert_int_equal(keys_wallet_trust_refresh(f->a, t, &err), 0);
+	assert_int_equal(remove(path), 0);
+	assert_int_equal(keys_wallet_trust_refresh(f->a, t, &err), 0);
+	assert_int_equal(t->roots_len, root_a.len);
+	/* Another key and chain in place: the new key is the own one. */
+	copy_file(f->b, f->a, KEYS_WALLET_CHAIN);
+	copy_file(f->b, f->a, KEYS_WALLET_KEY);
+	assert_int_equal(keys_wallet_trust_refresh(f->a, t, &err), 0);
+	assert_true(t->has_own);
+	assert_true(memcmp(first, t->own_point, sizeof(first)) != 0);
+	assert_int_equal(t->roots_len, root_b.len);
+	keys_wallet_trust_release(t);
+	buf_release(&root_a);
+	buf_release(&root_b);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(memo_by_content, setup, teardown),
+	        cmocka_unit_test_setup_teardown(trust_follows_files, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
