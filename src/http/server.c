@@ -860,8 +860,13 @@ static void dispatch(struct exchange *x, struct http_response *res)
 	}
 	if (!(route->flags & ROUTE_NO_STORE))
 		req->dep = pool_acquire(&s->pool);
+	/* A snapshot that fails to open only costs the reads their own locks. */
+	if (req->dep && (route->flags & ROUTE_READ_SNAPSHOT))
+		store_read_begin(req->dep->store, NULL);
 	if (!refused_as_moved(req, res))
 		route->handler(req, res);
+	if (req->dep)
+		store_read_end(req->dep->store);
 	/* An address and a link are charged for shares opened, not for tokens that matched none
 	 * (the public limit bounds guessing): only openings write audit events. */
 	if (is_share_route(route) && res->status < 300) {

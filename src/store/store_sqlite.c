@@ -24,6 +24,9 @@ static const struct sqlite_query BEGIN = {ST_BEGIN, "BEGIN IMMEDIATE", "begin tr
                                           NULL};
 static const struct sqlite_query COMMIT = {ST_COMMIT, "COMMIT", "commit", NULL, NULL};
 static const struct sqlite_query ROLLBACK = {ST_ROLLBACK, "ROLLBACK", "rollback", NULL, NULL};
+/* Deferred: the read lock is taken by the first read, and held until read_end. */
+static const struct sqlite_query READ_BEGIN = {ST_READ_BEGIN, "BEGIN DEFERRED",
+                                               "begin a read snapshot", NULL, NULL};
 
 /* Metadata */
 
@@ -431,11 +434,36 @@ static int sqlite_moved(struct store *base, struct ok_error *err)
 	return rc;
 }
 
+static void sqlite_read_end(struct store *base)
+{
+	struct store_sqlite *s = sq(base);
+
+	/* A read-only transaction: its COMMIT only lets go of the read lock. */
+	if (s->reading && !sqlite3_get_autocommit(s->db))
+		sqlite_exec(s, &COMMIT, NULL, SQLITE_NO_ARGS, NULL);
+	s->reading = false;
+}
+
+static int sqlite_read_begin(struct store *base, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc;
+
+	if (s->reading || !sqlite3_get_autocommit(s->db))
+		return 0;
+	rc = sqlite_exec(s, &READ_BEGIN, NULL, SQLITE_NO_ARGS, err);
+	s->reading = rc == 0;
+	return rc;
+}
+
 static int sqlite_begin(struct store *base, struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
 	int rc;
 
+	/* A write starts from the newest state, not from the snapshot a request read in. */
+	if (s->reading)
+		sqlite_read_end(base);
 	if (s->writer && !s->writer_held) {
 		pthread_mutex_lock(s->writer);
 		s->writer_held = true;
@@ -454,8 +482,10 @@ static int sqlite_commit(struct store *base, struct ok_error *err)
 	int rc = sqlite_exec(s, &COMMIT, NULL, SQLITE_NO_ARGS, err);
 
 	/* A commit that failed leaves the transaction open for the caller to roll back. */
-	if (sqlite3_get_autocommit(s->db))
+	if (sqlite3_get_autocommit(s->db)) {
+		s->reading = false;
 		writer_release(s);
+	}
 	return rc;
 }
 
@@ -466,6 +496,7 @@ static int sqlite_rollback(struct store *base)
 
 	if (!sqlite3_get_autocommit(s->db))
 		rc = sqlite_exec(s, &ROLLBACK, NULL, SQLITE_NO_ARGS, NULL);
+	s->reading = false;
 	writer_release(s);
 	return rc;
 }
@@ -478,9 +509,10 @@ static void sqlite_set_writer_lock(struct store *base, pthread_mutex_t *lock)
 	s->writer = lock;
 }
 
+/* A read snapshot is no transaction: nothing written in it is waiting for a commit. */
 static bool sqlite_in_transaction(struct store *base)
 {
-	return !sqlite3_get_autocommit(sq(base)->db);
+	return !sqlite3_get_autocommit(sq(base)->db) && !sq(base)->reading;
 }
 
 /* Metadata */
@@ -854,6 +886,8 @@ static const struct store_ops sqlite_ops = {
         .schema_version = sqlite_schema_version,
         .backup_to = sqlite_backup_to,
         .moved = sqlite_moved,
+        .read_begin = sqlite_read_begin,
+        .read_end = sqlite_read_end,
         .leak = &sqlite_leak_ops,
         .apikeys = &sqlite_apikey_ops,
         .ratelimit = &sqlite_ratelimit_ops,
