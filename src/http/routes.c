@@ -3,7 +3,7 @@
 #include "http/web.h"
 
 const struct http_route http_routes[] = {
-        {{"GET", "/healthz"}, "/healthz", ROUTE_PUBLIC, route_healthz},
+        {{"GET", "/healthz"}, "/healthz", ROUTE_PUBLIC | ROUTE_READ_SNAPSHOT, route_healthz},
         {{"GET", "/metrics"}, "/metrics", ROUTE_NO_STORE, route_metrics},
         {{"GET", "/openapi.yaml"}, "/openapi.yaml", ROUTE_PUBLIC | ROUTE_NO_STORE, route_openapi},
         {{"POST", "/v1/results"},
