@@ -770,9 +770,19 @@ static int load_issuer_keys(struct depository *d, bool force, struct ok_error *e
 
 int depository_keys_refresh(struct depository *d, struct ok_error *err)
 {
-	int rc = load_data_keys(d, false, err);
+	uint64_t seen = d->key_watch ? depository_key_watch_poll(d->key_watch) : 0;
+	int rc;
 
-	return rc ? rc : load_issuer_keys(d, false, err);
+	/* The count is taken before the files are looked at: a change in between moves it on,
+	 * and the next call looks again. */
+	if (d->key_watch && seen == d->key_watch_seen)
+		return 0;
+	rc = load_data_keys(d, false, err);
+	if (!rc)
+		rc = load_issuer_keys(d, false, err);
+	if (!rc)
+		d->key_watch_seen = seen;
+	return rc;
 }
 
 const struct seal_keys *depository_data_key(struct depository *d, uint32_t key_id,

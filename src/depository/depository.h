@@ -20,6 +20,7 @@
 #include "privacy/seal.h"
 #include "keys/keyfile.h"
 #include "keys/wallet.h"
+#include "depository/key_watch.h"
 #include "store/store.h"
 #include "vc/jsonld_fast.h"
 #include "vc/proof.h"
@@ -136,6 +137,12 @@ struct depository {
 	 * and shared by the server's threads, so that the data model's "every term defined" check
 	 * is a lookup per key. NULL (out of memory at open) only makes that check slower. */
 	struct vc_jsonld_terms *jsonld_terms;
+	/* Set by a server (depository/key_watch.h, shared by its depositories, not owned): tells
+	 * when a key file changed, so that depository_keys_refresh looks at the files only then.
+	 * NULL: it looks (one stat of each) at every call. key_watch_seen: the watch's count when
+	 * this depository last looked. */
+	struct depository_key_watch *key_watch;
+	uint64_t key_watch_seen;
 };
 
 /* Creates a new data folder; refuses (OK_EEXIST) when dir exists and is not empty. */
@@ -170,7 +177,8 @@ int depository_check_private(const char *dir, struct ok_error *err);
 
 /*
  * Reads data.key and issuer.key again when either was replaced since it was read (a rotation
- * by another process): one stat(2) of each when nothing changed. A writer calls it after
+ * by another process): one stat(2) of each when nothing changed, or with a key watch none
+ * unless the watch saw a key file change. A writer calls it after
  * store_begin and before it seals or signs, so that it never seals under a data key that a
  * finished rotation has removed, and signs with the current issuer key.
  */

@@ -66,6 +66,9 @@ enum route_flags {
 	 * own, much lower limit per client address (http.verifier_requests_per_minute_per_address)
 	 */
 	ROUTE_ANON_VERIFIER = 256,
+	/* reads only: the request's reads share one snapshot of the store (store_read_begin),
+	 * one read lock for all of them */
+	ROUTE_READ_SNAPSHOT = 512,
 };
 
 typedef void (*http_handler)(struct http_request *req, struct http_response *res);

@@ -33,6 +33,11 @@ int pool_open(struct depository_pool *p, const char *dir, size_t size, struct ok
 		p->free[i] = &p->all[i];
 	}
 	p->size = p->free_count = size;
+	/* Without a watch (see key_watch.h for where none opens) each refresh looks at the files,
+	 * as it always did. */
+	p->watching = depository_key_watch_open(&p->key_watch, dir, NULL) == 0;
+	for (i = 0; p->watching && i < size; i++)
+		p->all[i].key_watch = &p->key_watch;
 	return 0;
 }
 
@@ -42,6 +47,8 @@ void pool_close(struct depository_pool *p)
 
 	for (i = 0; i < p->size; i++)
 		depository_close(&p->all[i]);
+	if (p->watching)
+		depository_key_watch_close(&p->key_watch);
 	free(p->all);
 	free(p->free);
 	pthread_mutex_destroy(&p->lock);

@@ -16,6 +16,10 @@ struct depository_pool {
 	size_t free_count;
 	struct depository *all;   /* size entries, owned */
 	struct depository **free; /* stack of free entries */
+	/* The key files' watch the depositories share (when the folder allows one): a request
+	 * then costs no stat(2) of them unless they changed. */
+	struct depository_key_watch key_watch;
+	bool watching;
 };
 
 int pool_open(struct depository_pool *p, const char *dir, size_t size, struct ok_error *err);

@@ -3,7 +3,7 @@
 #include "http/web.h"
 
 const struct http_route http_routes[] = {
-        {{"GET", "/healthz"}, "/healthz", ROUTE_PUBLIC, route_healthz},
+        {{"GET", "/healthz"}, "/healthz", ROUTE_PUBLIC | ROUTE_READ_SNAPSHOT, route_healthz},
         {{"GET", "/metrics"}, "/metrics", ROUTE_NO_STORE, route_metrics},
         {{"GET", "/openapi.yaml"}, "/openapi.yaml", ROUTE_PUBLIC | ROUTE_NO_STORE, route_openapi},
         {{"POST", "/v1/results"},
@@ -27,8 +27,14 @@ const struct http_route http_routes[] = {
          ROUTE_REGISTRAR,
          route_achievement_credential},
         {{"POST", "/credentials/issue"}, "/credentials/issue", ROUTE_REGISTRAR, route_vc_issue},
-        {{"POST", "/credentials/verify"}, "/credentials/verify", ROUTE_PUBLIC, route_vc_verify},
-        {{"POST", "/presentations/verify"}, "/presentations/verify", ROUTE_PUBLIC, route_vp_verify},
+        {{"POST", "/credentials/verify"},
+         "/credentials/verify",
+         ROUTE_PUBLIC | ROUTE_READ_SNAPSHOT,
+         route_vc_verify},
+        {{"POST", "/presentations/verify"},
+         "/presentations/verify",
+         ROUTE_PUBLIC | ROUTE_READ_SNAPSHOT,
+         route_vp_verify},
         {{"POST", "/credentials/status"}, "/credentials/status", ROUTE_REGISTRAR, route_vc_status},
         {{"POST", "/v1/achievements/{id}/revoke"},
          "/v1/achievements/{id}/revoke",

@@ -102,9 +102,11 @@ static double monotonic_now(void)
 
 /* Response helpers */
 
+/* Field by field: the header slots (16 KiB) are written only as headers are added. */
 static void response_init(struct http_response *res)
 {
-	memset(res, 0, sizeof(*res));
+	res->close = false;
+	res->nheaders = 0;
 	buf_init(&res->body, (size_t)256 << 20);
 	res->status = 500;
 	res->content_type = "text/plain";
@@ -137,21 +139,45 @@ void http_text(struct http_response *res, unsigned status, const char *content_t
 		http_problem(res, 500, "internal", "Internal error", "the answer is too large");
 }
 
-static int dump_into(const char *chunk, size_t n, void *data)
+/* A first try at the answer's size: most answers (a verification's report, a record) fit. */
+#define JSON_FIRST_TRY ((size_t)8 << 10)
+
+/*
+ * Written straight into the answer's buffer by json_dumpb, at most twice: into what the buffer
+ * has, then, when jansson says the text needs more, into that much (no text of its own to copy
+ * and free, no call per token). 0, or OK_ETOOBIG / OK_ENOMEM / OK_EINTERNAL.
+ */
+static int dump_json(struct buf *b, const json_t *doc)
 {
-	return buf_add(data, chunk, n) ? -1 : 0;
+	size_t room, need;
+	int rc;
+
+	buf_reset(b);
+	if ((rc = buf_grow(b, JSON_FIRST_TRY < b->max ? JSON_FIRST_TRY : b->max)))
+		return rc;
+	room = b->alloc - 1;
+	need = json_dumpb(doc, b->data, room, JSON_COMPACT);
+	if (need == 0)
+		return OK_EINTERNAL;
+	if (need > room) {
+		if ((rc = buf_grow(b, need)))
+			return rc;
+		if (json_dumpb(doc, b->data, need, JSON_COMPACT) != need)
+			return OK_EINTERNAL;
+	}
+	b->len = need;
+	b->data[need] = '\0';
+	return 0;
 }
 
-/* Written straight into the answer's buffer: no text of its own to copy and free. */
 void http_json(struct http_response *res, unsigned status, json_t *doc)
 {
 	bool made = doc != NULL;
-	int rc;
+	int rc = made ? dump_json(&res->body, doc) : -1;
 
-	buf_reset(&res->body);
-	rc = made ? json_dump_callback(doc, dump_into, &res->body, JSON_COMPACT) : -1;
 	json_decref(doc);
 	if (rc) {
+		buf_reset(&res->body);
 		http_problem(res, 500, "internal", "Internal error",
 		             made ? "cannot write the answer" : "out of memory");
 		return;
@@ -860,8 +886,13 @@ static void dispatch(struct exchange *x, struct http_response *res)
 	}
 	if (!(route->flags & ROUTE_NO_STORE))
 		req->dep = pool_acquire(&s->pool);
+	/* A snapshot that fails to open only costs the reads their own locks. */
+	if (req->dep && (route->flags & ROUTE_READ_SNAPSHOT))
+		store_read_begin(req->dep->store, NULL);
 	if (!refused_as_moved(req, res))
 		route->handler(req, res);
+	if (req->dep)
+		store_read_end(req->dep->store);
 	/* An address and a link are charged for shares opened, not for tokens that matched none
 	 * (the public limit bounds guessing): only openings write audit events. */
 	if (is_share_route(route) && res->status < 300) {

@@ -23,6 +23,7 @@ enum sqlite_stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_READ_BEGIN,
 	ST_META_GET,
 	ST_META_SET,
 	ST_META_ADD,
@@ -307,6 +308,8 @@ struct store_sqlite {
 	} stmt[ST_COUNT];
 	pthread_mutex_t *writer; /* see store_ops.set_writer_lock; NULL: none */
 	bool writer_held;
+	/* A read snapshot is open (store_read_begin): a deferred transaction that only reads. */
+	bool reading;
 	/* store_moved: the data version at which the move's marker was last read, and what was
 	 * found then (the marker is read again only after another connection committed). */
 	bool moved_known;

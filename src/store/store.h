@@ -275,6 +275,16 @@ struct store_ops {
 	 * SQLite's marker), else 0. Cheap enough for every request: SQLite reads the marker again
 	 * only when another connection has committed since it last looked. */
 	int (*moved)(struct store *s, struct ok_error *err);
+	/*
+	 * A read snapshot for the reads of one request (SQLite: a deferred BEGIN): they see one
+	 * state of the store and share one read lock, instead of taking and dropping one each (two
+	 * fcntl(2) a statement). Inside a transaction it does nothing; store_begin ends it first, so
+	 * a write always starts from the newest state. read_end ends it (nothing when none is
+	 * open). PostgreSQL: nothing (each statement is its own snapshot, and a BEGIN would cost a
+	 * round trip).
+	 */
+	int (*read_begin)(struct store *s, struct ok_error *err);
+	void (*read_end)(struct store *s);
 
 	/* The areas: every one is set (see the top of this file). */
 	const struct store_portal_ops *portal;
@@ -564,6 +574,16 @@ static inline int store_backup_to(struct store *s, const char *path, struct ok_e
 static inline int store_moved(struct store *s, struct ok_error *err)
 {
 	return s->ops->moved(s, err);
+}
+
+static inline int store_read_begin(struct store *s, struct ok_error *err)
+{
+	return s->ops->read_begin(s, err);
+}
+
+static inline void store_read_end(struct store *s)
+{
+	s->ops->read_end(s);
 }
 
 /* Back ends. */

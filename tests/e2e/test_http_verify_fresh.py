@@ -1,0 +1,105 @@
+"""POST /credentials/verify keeps nothing stale between requests (issue 22): the server reads the
+key files only when they change (a watch on the data folder) and reads the store in one snapshot
+per request; a change made by another process (the CLI) is seen by the very next verification on
+every connection and server thread: an issuer key rotated (a credential signed with the new key
+verifies), an achievement revoked (its credential fails, revoked), an old key retired (its
+credentials fail, retired), each checked right after the command returned, with no pause."""
+import json
+
+import pytest
+
+from helpers.base import make_row, write_csv
+
+HOST = "diploma.example.nl"
+CONNECTIONS = 8
+
+
+@pytest.fixture
+def served(ok, server_on, tmp_path):
+    ok.run("init", "--host", HOST, check=True)
+    ok.add_institution()
+    rows = [make_row(record_id=f"F-{i}", title=f"Course {i}") for i in range(3)]
+    assert ok.import_csv(write_csv(tmp_path / "r.csv", rows), "--strict").returncode == 0
+    ids = [a["id"] for a in ok.achievements_json("123456782")]
+    srv = server_on(ok, "--rate-limit", "0", "--threads", "2")
+    # Kept open across the changes, so that the requests after each one reach the server's
+    # threads through connections (and depositories) that served requests before it.
+    conns = [srv.connection() for _ in range(CONNECTIONS)]
+    yield ok, srv, conns, ids
+    for c in conns:
+        c.close()
+
+
+def issue(ok, aid):
+    proc = ok.run("issue", aid, "--cryptosuite", "eddsa-jcs-2022", check=True)
+    return json.loads(proc.stdout)
+
+
+def verify_on_each(conns, vc):
+    """The verification's answer on every connection; all must agree."""
+    body = json.dumps({"verifiableCredential": vc})
+    docs = []
+    for c in conns:
+        c.request("POST", "/credentials/verify", body=body,
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        doc = json.loads(r.read())
+        assert r.status == (200 if doc["verified"] else 400), (r.status, doc)
+        docs.append(doc)
+    assert all(d["verified"] == docs[0]["verified"] for d in docs), docs
+    return docs
+
+
+def test_changes_by_another_process_are_seen_by_the_next_verification(served):
+    ok, srv, conns, ids = served
+    old = issue(ok, ids[0])
+    assert old["proof"]["verificationMethod"] == f"did:web:{HOST}#key-1"
+    for doc in verify_on_each(conns, old):
+        assert doc["verified"] is True, doc
+
+    # A new issuer key: a credential signed with it verifies at once.
+    proc = ok.run("keys", "rotate-issuer-key")
+    assert proc.returncode == 0, proc.stderr
+    new = issue(ok, ids[1])
+    assert new["proof"]["verificationMethod"] == f"did:web:{HOST}#key-2"
+    for doc in verify_on_each(conns, new):
+        assert doc["verified"] is True, doc
+    assert all(d["verified"] for d in verify_on_each(conns, old))
+
+    # A revocation: the next verification says revoked.
+    ok.run("revoke", ids[1], "--reason", "test", check=True)
+    for doc in verify_on_each(conns, new):
+        assert doc["verified"] is False and doc["headline"]["state"] == "revoked", doc
+
+    # The old key retired: its credential fails saying so, at once.
+    proc = ok.run("keys", "retire-issuer-key", "key-1", "--force")
+    assert proc.returncode == 0, proc.stderr
+    for doc in verify_on_each(conns, old):
+        assert doc["verified"] is False and "retired" in json.dumps(doc), doc
+
+    # Several rotations in a row, each checked by the request right after it.
+    for n in (3, 4, 5):
+        assert ok.run("keys", "rotate-issuer-key").returncode == 0
+        vc = issue(ok, ids[2])
+        assert vc["proof"]["verificationMethod"] == f"did:web:{HOST}#key-{n}"
+        assert all(d["verified"] for d in verify_on_each(conns, vc))
+
+
+def test_a_key_file_replaced_by_hand_is_read_again(served):
+    """An operator who puts a key file back from a backup (no command, only a copy and a
+    rename) is seen too: the watch reports any replacement, not only the CLI's."""
+    ok, srv, conns, ids = served
+    path = ok.data / "issuer.key"
+    before = path.read_bytes()
+    vc1 = issue(ok, ids[0])
+    assert ok.run("keys", "rotate-issuer-key").returncode == 0
+    vc2 = issue(ok, ids[1])
+    assert all(d["verified"] for d in verify_on_each(conns, vc2))
+    # Back to the file with key 1 only: key 2's credential no longer verifies.
+    tmp = ok.data / "issuer.key.restore"
+    tmp.write_bytes(before)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    for doc in verify_on_each(conns, vc2):
+        assert doc["verified"] is False, doc
+    assert all(d["verified"] for d in verify_on_each(conns, vc1))
