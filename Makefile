@@ -13,7 +13,7 @@ HOOKS     = meson configure $(1) | grep -Eq '^ *test_hooks +true' || \
 	meson configure $(1) -Dtest_hooks=true
 
 .PHONY: all deps test-deps build plain run check unit e2e e2e-sqlite e2e-pg interop browser \
-	sanitize bench fuzz \
+	sanitize sanitize-build bench fuzz fuzz-build \
 	check-valgrind soak clean
 
 all: build
@@ -78,7 +78,7 @@ e2e: e2e-sqlite e2e-pg
 e2e-sqlite: test-deps build plain
 	$(E2E_RUN)
 
-e2e-pg: test-deps build plain
+e2e-pg: test-deps build
 	OORKONDE_TEST_STORE=pg scripts/with-pg env $(E2E_RUN)
 
 # Independent verifiers (npm, pinned in tests/interop/package-lock.json); installs node and npm
@@ -101,11 +101,14 @@ $(ASAN)/build.ninja:
 		-Db_lundef=false \
 		-Dtest_hooks=true
 
-# The unit tests run on both stores (scripts/with-pg); the end-to-end suite on SQLite only: the C
-# code the sanitizers watch is the same on both stores but for the store itself.
-sanitize: test-deps plain $(ASAN)/build.ninja
+# The sanitizer build alone (.ci/run makes it while the PostgreSQL pass runs).
+sanitize-build: test-deps $(ASAN)/build.ninja
 	@$(call HOOKS,$(ASAN))
 	ninja -C $(ASAN)
+
+# The unit tests run on both stores (scripts/with-pg); the end-to-end suite on SQLite only: the C
+# code the sanitizers watch is the same on both stores but for the store itself.
+sanitize: plain sanitize-build
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		scripts/with-pg meson test -C $(ASAN) --suite unit --print-errorlogs
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
@@ -135,6 +138,10 @@ FUZZ_SECONDS ?= 60
 
 fuzz: test-deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz
+
+# Only the fuzz build (.ci/run makes it while other tests run).
+fuzz-build: test-deps
+	FUZZ_BUILD_ONLY=1 scripts/fuzz
 
 # The unit tests and a few end-to-end CLI flows under valgrind memcheck: any error or definite
 # leak fails. Not in CI: it takes about 9 minutes on 2 cores (docs/reliability.md).

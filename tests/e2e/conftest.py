@@ -61,7 +61,40 @@ PG_OWN = ("test_pg_cluster.py", "test_pg_store.py", "test_pg_replica.py", "test_
 PG_PASS_OWN = ("test_pg_import.py", "test_backup_pg.py")
 
 
+# The files that do the same whatever the store holds: they read the repository, the binary's
+# help, an installed copy, or test switches the binary reads before it opens a store. They run
+# once, in the SQLite pass (under the sanitizers in `make check`), and are skipped on PostgreSQL.
+# A file that checks anything a store answers does not belong here.
+STORE_FREE = {
+    "test_cli_basics.py": "--version and an unknown command",
+    "test_man.py": "the man page against the binary's command table",
+    "test_fresh_clone.py": "the repository's files (git ls-files)",
+    "test_install.py": "what `meson install` puts in place",
+    "test_hooks.py": "the test switches a plain build ignores, read before any store is opened",
+}
+
+# The files that take longest (the `slowest files` summary at the end of a run), first: with
+# --dist loadfile a file stays on one worker, and a long one started last runs on alone while
+# the other worker has nothing left. The rest keep their order.
+SLOW_FIRST = (
+    # The PostgreSQL pass of 2026-12-06 13:22-13:59 (per-file time, slowest first).
+    "test_reliability_crash.py", "test_foreign.py", "test_kill_import.py", "test_credentials.py",
+    "test_audit.py", "test_import.py", "test_keys.py", "test_network.py", "test_oidc.py",
+    "test_pg_import.py", "test_elmo_import.py", "test_retention.py", "test_leak.py",
+    "test_attack_http.py", "test_attack_import.py", "test_employer_view.py",
+    "test_presentations.py", "test_retention_serving.py", "test_elmo.py", "test_portal.py",
+    # Only in the SQLite pass, with its slowest tests in the run of 11:31-12:08.
+    "test_pg_hung.py", "test_store_migrate.py", "test_pg_attack.py", "test_pg_scale.py",
+    "test_share_group_commit.py", "test_backup.py")
+
+
+def _file_of(item):
+    return item.nodeid.split("::")[0].split("/")[-1]
+
+
 def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(_file_of(item), len(rank)))  # stable: order kept
     for item in items:
         name = item.nodeid.split("/")[-1]
         if not store.ON_PG:
@@ -75,6 +108,25 @@ def pytest_collection_modifyitems(config, items):
         if name.split("::")[0] in PG_OWN:
             item.add_marker(pytest.mark.skip(reason="runs in the SQLite pass: it makes its own "
                                                     "PostgreSQL databases"))
+        if name.split("::")[0] in STORE_FREE:
+            item.add_marker(pytest.mark.skip(reason="runs in the SQLite pass: the same on every "
+                                                    "store (" + STORE_FREE[_file_of(item)] + ")"))
+
+
+# Per-file wall time (setup, call and teardown of its tests, on whichever worker ran it), the
+# slowest first: what SLOW_FIRST is ordered by, and where the time of a run goes.
+def pytest_terminal_summary(terminalreporter):
+    totals = {}
+    for reports in terminalreporter.stats.values():
+        for rep in reports:
+            if getattr(rep, "when", None) and hasattr(rep, "duration"):
+                f = rep.nodeid.split("::")[0].split("/")[-1]
+                totals[f] = totals.get(f, 0.0) + rep.duration
+    if not totals:
+        return
+    terminalreporter.write_sep("=", "slowest files")
+    for f, t in sorted(totals.items(), key=lambda kv: -kv[1])[:20]:
+        terminalreporter.write_line(f"{t:8.2f}s {f}")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -15,6 +15,11 @@ import sqlite3
 import subprocess
 import uuid
 
+try:  # scripts/install-deps test installs it (python3-psycopg2)
+    import psycopg2
+except ImportError:  # without it every statement is a psql process of its own
+    psycopg2 = None
+
 ON_PG = os.environ.get("OORKONDE_TEST_STORE", "sqlite") == "pg"
 
 # The databases made by init(), in order; conftest.py drops the tail a scope made.
@@ -38,6 +43,57 @@ def psql(conninfo, *commands, check=True):
     return proc
 
 
+class _Session:
+    """One libpq connection kept open (autocommit: each statement commits on its own, as a
+    `psql -c` does). A psql process and a server backend per statement cost tens of
+    milliseconds of CPU each; the suite's polls and looks make thousands of them."""
+
+    def __init__(self, conninfo):
+        self.conninfo = conninfo
+        self.conn = None
+
+    def run(self, sql):
+        """sql's rows (tuples) and its row count; an AssertionError, as from psql, when the
+        server refuses it or cannot be reached."""
+        for attempt in (0, 1):
+            try:
+                if self.conn is None or self.conn.closed:
+                    self.conn = None
+                    self.conn = psycopg2.connect(self.conninfo)
+                    self.conn.autocommit = True
+                with self.conn.cursor() as cur:
+                    cur.execute(sql)
+                    return (cur.fetchall() if cur.description else []), cur.rowcount
+            except psycopg2.OperationalError as e:
+                # The server ended the connection (a database dropped WITH (FORCE), a restart):
+                # once more on a new one, as the next psql would have.
+                if attempt == 0 and self.conn is not None and self.conn.closed:
+                    continue
+                raise AssertionError(f"psql exited 2: {e}") from e
+            except psycopg2.Error as e:
+                raise AssertionError(f"psql exited 1: {e}") from e
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+# The session's connection to the cluster's own database (CREATE and DROP DATABASE).
+_admin = {}
+
+
+def _cluster_run(conninfo, sql, check=True):
+    if psycopg2 is None:
+        return psql(conninfo, sql, check=check)
+    session = _admin.setdefault(conninfo, _Session(conninfo))
+    try:
+        session.run(sql)
+    except AssertionError:
+        if check:
+            raise
+
+
 def cluster():
     conninfo = os.environ.get("OORKONDE_TEST_PG")
     assert conninfo, "OORKONDE_TEST_STORE=pg without a cluster (conftest.py starts one)"
@@ -51,7 +107,7 @@ def with_dbname(conninfo, name):
 def new_database():
     """A fresh, empty database on the session's cluster; its connection string."""
     name = f"ok_e2e_{uuid.uuid4().hex[:16]}"
-    psql(cluster(), f"CREATE DATABASE {name}")
+    _cluster_run(cluster(), f"CREATE DATABASE {name}")
     made.append(name)
     return with_dbname(cluster(), name)
 
@@ -61,8 +117,8 @@ def drop_since(mark):
     names = made[mark:]
     del made[mark:]
     if names:
-        psql(cluster(), *(f"DROP DATABASE IF EXISTS {n} WITH (FORCE)" for n in names),
-             check=False)
+        for n in names:
+            _cluster_run(cluster(), f"DROP DATABASE IF EXISTS {n} WITH (FORCE)", check=False)
 
 
 def init_args(args):
@@ -150,6 +206,7 @@ _DIALECT = ((re.compile(r"\bgroup_concat\("), "string_agg("),
 class PgLook:
     def __init__(self, conninfo):
         self.conninfo = conninfo
+        self._session = _Session(conninfo) if psycopg2 is not None else None
 
     def execute(self, sql, params=()):
         sql = sql.strip().rstrip(";")
@@ -157,25 +214,36 @@ class PgLook:
             sql = pattern.sub(replacement, sql)
         sql = _bind(sql, params)
         if not re.match(r"(?is)\s*(select|with)\b", sql):
+            r = _Rows([])
+            if self._session is not None:
+                r.rowcount = self._session.run(sql)[1]
+                return r
             proc = psql(self.conninfo, sql)
             m = re.search(r"(\d+)\s*$", proc.stdout)
-            r = _Rows([])
             r.rowcount = int(m.group(1)) if m else 0
             return r
         # Each row as JSON keeps the types (numbers, NULL) that plain text output would lose.
-        out = psql(self.conninfo, f"SELECT row_to_json(q)::text FROM ({sql}) q").stdout
+        query = f"SELECT row_to_json(q)::text FROM ({sql}) q"
+        if self._session is not None:
+            lines = [row[0] for row in self._session.run(query)[0]]
+        else:
+            lines = psql(self.conninfo, query).stdout.splitlines()
         rows = [tuple(_value(v) for _, v in json.loads(line, object_pairs_hook=list))
-                for line in out.splitlines() if line]
+                for line in lines if line]
         return _Rows(rows)
 
     def executescript(self, script):
-        psql(self.conninfo, script)
+        if self._session is not None:
+            self._session.run(script)
+        else:
+            psql(self.conninfo, script)
 
     def commit(self):
         pass
 
     def close(self):
-        pass
+        if self._session is not None:
+            self._session.close()
 
     def __enter__(self):
         return self
