@@ -94,7 +94,10 @@ browser: test-deps build
 # Every test. The end-to-end suite runs on PostgreSQL with the plain build and on SQLite under
 # ASan + UBSan (make sanitize): one SQLite pass, watched by the sanitizers, instead of two.
 # `make e2e` (or e2e-sqlite) still runs the plain build on SQLite.
-check: unit e2e-pg interop browser sanitize
+# What `make unit e2e-pg interop browser sanitize` runs, with the builds beside the tests
+# (scripts/check); CHECK_FUZZ_SECONDS=N adds every fuzz target for N s beside the sanitizer pass.
+check: test-deps
+	CHECK_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) scripts/check
 
 $(ASAN)/build.ninja:
 	CC=clang meson setup $(ASAN) --buildtype=debugoptimized -Db_sanitize=address,undefined \
