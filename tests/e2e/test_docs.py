@@ -328,16 +328,17 @@ def setup_read_limit(srv):
     return {"KEY": key}, [third[0]["id"]], None
 
 
-def setup_rate_limit_30(srv):
-    """A second server on the same data folder with --rate-limit 30 (a burst of 5)."""
+def setup_rate_limit_12(srv):
+    """A second server on the same data folder with --rate-limit 12: a burst of 2, then one
+    request every 5 s (time enough for the example's second command on a loaded machine)."""
     port = free_port()
-    log = open(srv.base / "serve-30.log", "w")
+    log = open(srv.base / "serve-12.log", "w")
     proc = subprocess.Popen(srv.ok.argv("serve", "--listen", f"127.0.0.1:{port}",
-                                        "--rate-limit", "30"),
+                                        "--rate-limit", "12"),
                             stdout=log, stderr=log, env=srv.ok.env())
     srv.extra.append(proc)
     deadline = time.monotonic() + 30
-    while "listening on" not in (srv.base / "serve-30.log").read_text():
+    while "listening on" not in (srv.base / "serve-12.log").read_text():
         assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
     return {}, [], port
@@ -372,7 +373,7 @@ def setup_correction(srv):
     return {}, [found[0]["learner_id"]], None
 
 
-SETUPS = {"read-limit": setup_read_limit, "rate-limit-30": setup_rate_limit_30,
+SETUPS = {"read-limit": setup_read_limit, "rate-limit-12": setup_rate_limit_12,
           "login-link": setup_login_link, "correction": setup_correction}
 
 
