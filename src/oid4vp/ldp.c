@@ -61,8 +61,33 @@ static int expanded_types(const json_t *credential, json_t **out, struct ok_erro
 	return *out ? 0 : ok_fail(err, OK_ENOMEM, "out of memory");
 }
 
+/* Sets member name of object o (when o is an object) to null. */
+static int drop(json_t *o, const char *name)
+{
+	return json_is_object(o) && json_object_get(o, name) &&
+	                       json_object_set_new(o, name, json_null())
+	               ? OK_ENOMEM
+	               : 0;
+}
+
+/* A W3C credential is presented whole to the depository, but the verifier is shown (and the
+ * sealed result keeps) only what its request asked for, as with an SD-JWT VC's disclosures
+ * (review LDP-2): the birth date, grade, credits and award date only when chosen. */
+static int trim_report(const json_t *cq, json_t *report)
+{
+	json_t *holder = json_object_get(report, "holder");
+	json_t *a = json_object_get(report, "achievement");
+
+	if ((!oid4vp_dcql_ldp_asks(cq, "birthdate") && drop(holder, "birth_date")) ||
+	    (!oid4vp_dcql_ldp_asks(cq, "grade") && drop(a, "grade")) ||
+	    (!oid4vp_dcql_ldp_asks(cq, "credits_ects") && drop(a, "credits")) ||
+	    (!oid4vp_dcql_ldp_asks(cq, "awarded_on") && drop(a, "awarded_on")))
+		return OK_ENOMEM;
+	return 0;
+}
+
 int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, size_t n,
-                      const char *nonce, const char *client_id, json_t **entry,
+                      const char *nonce, const char *client_id, bool accept_unbound, json_t **entry,
                       struct ok_error *err)
 {
 	const char *qid = json_string_value(json_object_get(cq, "id"));
@@ -71,7 +96,7 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 	struct ok_error e;
 	json_t *report = NULL, *types = NULL, *doc = NULL;
 	const char *reason = NULL;
-	bool bound = false;
+	bool bound = false, unbound_ok = false;
 	int rc;
 
 	*entry = NULL;
@@ -103,7 +128,7 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 		         "(ldp_vc), "
 		         "the format the query asked for";
 	if (r.is_presentation && r.n_credentials == 1 &&
-	    !(report = verify_report_json(d, &r.credentials[0].r))) {
+	    (!(report = verify_report_json(d, &r.credentials[0].r)) || trim_report(cq, report))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -132,11 +157,18 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 			reason = e.message[0] ? e.message : "the credential's types cannot be read";
 	}
 	/* A W3C credential issued without a holder names its learner by name and birth date, not
-	 * by a key: whoever holds a copy can present it, and the result says so (holder_bound). */
-	*entry = json_pack("{s:s, s:b, s:s?, s:o*, s:s, s:s?, s:b}", "query", qid, "verified",
-	                   reason == NULL, "reason", reason, "report", report, "format",
-	                   OID4VP_FORMAT_LDP, "holder", r.holder[0] ? r.holder : NULL,
-	                   "holder_bound", bound);
+	 * by a key: whoever holds a copy (every share link hands one out) can present it, so the
+	 * presentation proves nothing about who presents it (review LDP-1). It is not verified;
+	 * where the request accepted such credentials it is "verified_unbound", never "verified".
+	 */
+	if (!reason && !names_subject(r.credentials[0].r.credential)) {
+		unbound_ok = accept_unbound;
+		reason = OID4VP_UNBOUND_REASON;
+	}
+	*entry = json_pack("{s:s, s:b, s:b, s:s?, s:o*, s:s, s:s?, s:b}", "query", qid, "verified",
+	                   reason == NULL, "verified_unbound", unbound_ok, "reason", reason,
+	                   "report", report, "format", OID4VP_FORMAT_LDP, "holder",
+	                   r.holder[0] ? r.holder : NULL, "holder_bound", bound);
 	report = NULL;
 	if (!*entry)
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");

@@ -295,7 +295,8 @@ int oid4vp_signin_start(struct depository *d, const struct oid4vp_signin *c, boo
 	              d->host[0] ? d->host : "the depository"))
 		rc = ok_fail(err, OK_ETOOBIG, "the host name is too long");
 	else
-		rc = oid4vp_request_make(d, dcql, name, NULL, false, same_device, true, out, err);
+		rc = oid4vp_request_make(d, dcql, name, NULL, false, same_device, true, false, out,
+		                         err);
 	json_decref(dcql);
 	return rc;
 }

@@ -495,9 +495,11 @@ static int issue(struct depository *d, const char *achievement_id, const char *i
 		if (!rc && (!text || buf_addstr(out, text) != 0))
 			rc = ok_fail(err, OK_ENOMEM, "out of memory");
 	}
-	/* Which key signed is in the event: key use is audited. */
-	if (!rc && ok_format(detail, sizeof(detail), "format=%s key=%lu",
-	                     f == CREDENTIAL_JWT ? "jwt" : "di", (unsigned long)d->issuer_key_id))
+	/* Which key signed is in the event: key use is audited; and whether the credential was
+	 * bound to a holder's key (not which: a DID follows its owner). */
+	if (!rc && ok_format(detail, sizeof(detail), "format=%s key=%lu%s",
+	                     f == CREDENTIAL_JWT ? "jwt" : "di", (unsigned long)d->issuer_key_id,
+	                     subject ? " bound=1" : ""))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc && purpose)
 		rc = record_issue(d, actor, &a, unsigned_vc, purpose, detail, err);

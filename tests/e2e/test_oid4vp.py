@@ -172,6 +172,29 @@ def test_verified_answer_shows_who_and_what(dep):
         assert GIVEN.encode() not in data and FAMILY.encode() not in data, name
 
 
+def test_one_presentation_per_query(dep):
+    """DCQL's default is one credential a query: two presentations for it are not an answer
+    (invalid_request, nothing recorded); a verifier that asked for several ("multiple") takes
+    them, each verified."""
+    made = ask(dep.srv)
+    req = resolve(dep.srv, made)
+    assert "multiple" not in req["dcql_query"]["credentials"][0]
+    p = present(dep.credential, ASKED, dep.holder, req["nonce"], req["client_id"])
+    r = answer(dep.srv, req, {"result": [p, p]})
+    assert r.status == 400 and r.json()["error"] == "invalid_request", r
+    assert "more than one presentation" in r.json()["error_description"]
+    assert outcome(dep.srv, made)["status"] == "pending"
+    assert answer(dep.srv, req, {"result": [p]}).status == 200
+    assert outcome(dep.srv, made)["status"] == "verified"
+    made = ask(dep.srv, multiple=True)
+    req = resolve(dep.srv, made)
+    assert req["dcql_query"]["credentials"][0]["multiple"] is True
+    p = present(dep.credential, ASKED, dep.holder, req["nonce"], req["client_id"])
+    assert answer(dep.srv, req, {"result": [p, p]}).status == 200
+    o = outcome(dep.srv, made)
+    assert o["status"] == "verified" and len(o["result"]["credentials"]) == 2, o
+
+
 def test_not_verified_because(dep):
     cases = [
         ({"nonce": "other"}, "nonce"),

@@ -253,7 +253,10 @@ def test_cross_device_sign_in_opens_a_session(world):
     assert b.status() == "answered"
     b.jar["__Host-oorkonde_idp"] = "digid"
     r = b.done()
-    assert r.status == 200 and b"url=/learner" in r.body, r
+    # The page names whom the wallet signed in, with "not you? sign out" (review VP-10).
+    assert r.status == 200 and b'href="/learner"' in r.body, r
+    assert b'id="wallet-who">Juliana Zeldenrust<' in r.body, r.body
+    assert b'id="wallet-sign-out"' in r.body
     # No OpenID provider signed this in: its logout cookie goes (review VP-12).
     assert "__Host-oorkonde_idp" not in b.jar
     token = session_of(b)
@@ -324,8 +327,9 @@ def test_replay_and_another_browser_get_no_session(world):
     # The PID presented to one request, replayed to another: its nonce is the first's.
     d = Browser(srv)
     req2 = wallet_fetch(srv, d.start())
-    assert wallet_answer(srv, req2, vp).status == 200
-    refused_without_session(world, d)
+    r = wallet_answer(srv, req2, vp)
+    assert r.status == 400 and "nonce" in r.json()["error_description"], r
+    assert d.done().status == 303 and session_of(d) is None
 
 
 WHY = {"untrusted_issuer": "trusted root", "wrong_nonce": "nonce", "wrong_aud": "aud",
@@ -379,11 +383,61 @@ def test_bad_answers_get_no_session(world, case):
     if case == "other_key":
         holder = ec.generate_private_key(ec.SECP256R1())
     r = wallet_answer(srv, req, present(sdjwt, holder, nonce, aud))
-    assert r.status == 200 and "redirect_uri" not in r.json(), r
-    assert b.status() == "answered"
-    page = refused_without_session(world, b)
-    assert b'id="signin-refused"' in page.body
-    assert WHY[case].encode() in page.body, (case, page.body)
+    # Only a PID that verifies closes a sign-in (review VP-10): the wallet is told why, and the
+    # browser's sign-in stays open (no session) until it expires.
+    assert r.status == 400 and r.json()["error"] == "invalid_request", r
+    assert WHY[case] in r.json()["error_description"], (case, r.json())
+    assert "stays open" in r.json()["error_description"]
+    assert b.status() == "pending"
+    r = b.done()
+    assert r.status == 303 and session_of(b) is None, r
+
+
+def test_a_stranger_cannot_close_a_cross_device_sign_in(world):
+    """Review VP-10: whoever sees the QR code of a cross-device sign-in can post to it; an
+    error, or a PID that does not verify, leaves it open for the learner's own answer."""
+    srv = world["srv"]
+    b = Browser(srv)
+    req = wallet_fetch(srv, b.start("cross"))
+    path = urllib.parse.urlsplit(req["response_uri"]).path
+    r = srv.post(path, urllib.parse.urlencode({"error": "access_denied", "state": req["state"]}),
+                 ctype="application/x-www-form-urlencoded")
+    assert r.status == 200 and r.json() == {}, r
+    assert b.status() == "pending"
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    r = wallet_answer(srv, req, present(pid_for(world), stranger, req["nonce"], req["client_id"]))
+    assert r.status == 400 and "stays open" in r.json()["error_description"], r
+    assert b.status() == "pending"
+    vp = present(pid_for(world), world["holder"], req["nonce"], req["client_id"])
+    assert wallet_answer(srv, req, vp).status == 200
+    r = b.done()
+    assert r.status == 200 and session_of(b), r
+    assert b"Juliana Zeldenrust" in r.body
+
+
+def test_sign_in_starts_have_their_own_limit(world):
+    """Review VP-11: learners behind one address (a campus) are not held to the anonymous
+    verifier's 5 a minute, nor use it up; sign-ins have 30 a minute per address of their own."""
+    from helpers.server import Server
+
+    srv = Server(world["ok"]).start()  # the default limits
+    start = lambda: srv.post("/signin/wallet", "device=cross",
+                             ctype="application/x-www-form-urlencoded").status
+    try:
+        # The anonymous verifier's whole budget (5) in sign-ins: the employer's page from the
+        # same address is still served.
+        for i in range(5):
+            assert start() == 303, i
+        r = srv.post("/request", {"kinds": ["degree"], "requester": "Werkgever BV"})
+        assert r.status == 201, r
+        # Sign-ins are limited too: a burst of ten seconds' worth, then one every 2 s (30 a
+        # minute; the verifier's 5 would take 12 s for the next).
+        statuses = [start() for _ in range(10)]
+        assert 429 in statuses, statuses
+        time.sleep(2.5)
+        assert start() == 303
+    finally:
+        srv.stop()
 
 
 def test_unknown_bsn_is_told_no_records(world):

@@ -355,6 +355,28 @@ describe('OpenID4VP: a wallet made of jose and @sd-jwt/sd-jwt-vc answers oorkond
       o = await outcome(made);
       assert.equal(o.status, 'not_verified');
       assert.match(o.result.reason, /issued to another holder/);
+      // A credential that names no holder (as a share link hands out), presented by
+      // whoever holds it: not verified; where the request accepts such, verified_unbound.
+      const unbound = JSON.parse(oorkondeOk(['issue', achievement.id], {data: dep.data}));
+      const dbPresentCopy = async (req, who) => vc.signPresentation({
+        presentation: vc.createPresentation({verifiableCredential: [structuredClone(unbound)],
+          holder: who.did}),
+        suite: new DataIntegrityProof({signer: who.keyPair.signer(),
+          cryptosuite: createSignCryptosuite()}),
+        challenge: req.nonce, domain: req.client_id, documentLoader: makeLoader()});
+      for (const accept of [false, true]) {
+        made = await ask({formats: ['ldp_vc'], accept_unbound: accept});
+        req = await resolve(made.authorization_request);
+        r = await post(req, {vp_token: JSON.stringify({result: [await dbPresentCopy(req,
+          await didKeyIdentity())]}), state: req.state});
+        assert.equal(r.status, 200);
+        o = await outcome(made);
+        assert.equal(o.status, accept ? 'verified_unbound' : 'not_verified',
+          JSON.stringify(o.result));
+        assert.equal(o.result.credentials[0].verified, false);
+        assert.equal(o.result.credentials[0].verified_unbound, accept);
+        assert.match(o.result.reason, /names no holder/);
+      }
     });
 
   test('after oorkonde revoke, the answer is not verified: revoked', async () => {

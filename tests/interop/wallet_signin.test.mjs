@@ -146,7 +146,7 @@ describe('wallet sign-in: a PID from @sd-jwt/sd-jwt-vc, presented to oorkonde', 
     return {cookie, link};
   }
 
-  async function walletAnswers(link, provider) {
+  async function walletAnswers(link, provider, expect = 200) {
     const client = new Openid4vpClient({callbacks: {
       fetch: (url, init) => fetch(local(String(url)), init),
       hash: (data, alg) => new Uint8Array(crypto.createHash(alg.replace('-', '').toLowerCase())
@@ -181,7 +181,8 @@ describe('wallet sign-in: a PID from @sd-jwt/sd-jwt-vc, presented to oorkonde', 
       headers: {'content-type': 'application/x-www-form-urlencoded'},
       body: new URLSearchParams({vp_token: JSON.stringify({[q.id]: [presented]}),
         state: req.state}).toString()});
-    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal(r.status, expect, await r.clone().text());
+    return r;
   }
 
   async function done(cookie) {
@@ -205,9 +206,14 @@ describe('wallet sign-in: a PID from @sd-jwt/sd-jwt-vc, presented to oorkonde', 
 
   test('a PID of a provider that is not configured gets no session', async () => {
     const {cookie, link} = await start();
-    await walletAnswers(link, untrusted);
+    // Only a PID that verifies closes a sign-in: the wallet is told why, and the browser's
+    // sign-in stays open (no session) until it expires.
+    const r = await walletAnswers(link, untrusted, 400);
+    const body = await r.json();
+    assert.equal(body.error, 'invalid_request');
+    assert.match(body.error_description, /not verified.*stays open/);
     const {status, session} = await done(cookie);
-    assert.equal(status, 400);
+    assert.equal(status, 303);
     assert.equal(session, undefined);
   });
 });
