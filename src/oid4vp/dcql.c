@@ -790,6 +790,19 @@ static bool is_ldp(const json_t *cq)
 	return f && strcmp(f, OID4VP_FORMAT_LDP) == 0;
 }
 
+bool oid4vp_dcql_has_ldp(const json_t *dcql)
+{
+	const json_t *cq;
+	size_t i;
+
+	json_array_foreach(json_object_get(dcql, "credentials"), i, cq)
+	{
+		if (is_ldp(cq))
+			return true;
+	}
+	return false;
+}
+
 /* The presentations of an ldp_vc query are JSON objects: each replaced by its compact text,
  * bounded as a string presentation is (a list of one object came as the object itself). */
 static int ldp_texts(json_t *list, struct ok_error *err)
@@ -849,7 +862,7 @@ int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **
 	json_object_foreach(tok, key, value)
 	{
 		json_t *list = value, *p;
-		size_t i;
+		size_t i, max;
 
 		if (!oid4vp_dcql_credential(dcql, key)) {
 			rc = ok_fail_field(err, OK_EINPUT, "vp_token",
@@ -866,25 +879,22 @@ int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **
 		} else {
 			json_incref(list);
 		}
-		if (!json_is_array(list) || json_array_size(list) == 0 ||
-		    json_array_size(list) > OID4VP_PRESENTATIONS_MAX) {
-			json_decref(list);
-			rc = ok_fail_field(err, OK_EINPUT, "vp_token",
-			                   "each member of vp_token must be an array of 1 to %d "
-			                   "presentations",
-			                   OID4VP_PRESENTATIONS_MAX);
-			goto out;
-		}
 		/* DCQL: without "multiple": true a credential query asks for one credential, so
 		 * an answer with more (other learners' credentials, or the same one again) is not
 		 * an answer to it (review LDP-3). */
-		if (json_array_size(list) > 1 &&
-		    !json_is_true(json_object_get(oid4vp_dcql_credential(dcql, key), "multiple"))) {
+		max = json_is_true(json_object_get(oid4vp_dcql_credential(dcql, key), "multiple"))
+		              ? OID4VP_PRESENTATIONS_MAX
+		              : 1;
+		if (!json_is_array(list) || json_array_size(list) == 0 ||
+		    json_array_size(list) > max) {
 			json_decref(list);
-			rc = ok_fail_field(err, OK_EINPUT, "vp_token",
-			                   "vp_token has more than one presentation for %s, which "
-			                   "asks for one credential (multiple is not true)",
-			                   key);
+			rc = ok_fail_field(
+			        err, OK_EINPUT, "vp_token",
+			        "vp_token's %s must be an array of 1 to %zu presentations%s", key,
+			        max,
+			        max == 1 ? " (its query asks for one credential: more than "
+			                   "one presentation is no answer to it)"
+			                 : "");
 			goto out;
 		}
 		if (is_ldp(oid4vp_dcql_credential(dcql, key)) && (rc = ldp_texts(list, err))) {

@@ -96,6 +96,9 @@ int oid4vp_dcql_match_ldp(const json_t *cq, const json_t *credential, const json
  */
 bool oid4vp_dcql_ldp_asks(const json_t *cq, const char *claim);
 
+/* Whether dcql has an ldp_vc credential query. */
+bool oid4vp_dcql_has_ldp(const json_t *dcql);
+
 /* Whether the queries answered (the members of the parsed vp_token tok) answer dcql: every
  * query when it has no credential_sets, else an option of every required set. */
 bool oid4vp_dcql_answered(const json_t *dcql, const json_t *tok);

@@ -471,22 +471,6 @@ static int enc_key(struct depository *d, const struct store_vp_request *row,
 	return rc;
 }
 
-/* Whether the DCQL query has an ldp_vc credential query. */
-static bool has_ldp_query(const json_t *dcql)
-{
-	const json_t *cq;
-	size_t i;
-
-	json_array_foreach(json_object_get(dcql, "credentials"), i, cq)
-	{
-		const char *f = json_string_value(json_object_get(cq, "format"));
-
-		if (f && strcmp(f, OID4VP_FORMAT_LDP) == 0)
-			return true;
-	}
-	return false;
-}
-
 int oid4vp_request_object(struct depository *d, const char *id, struct buf *out,
                           struct ok_error *err)
 {
@@ -529,7 +513,7 @@ int oid4vp_request_object(struct depository *d, const char *id, struct buf *out,
 	/* Appendix B.1.3.2: W3C presentations with Data Integrity proofs this verifier checks;
 	 * offered only to a query that asks for them (review LDP-4), so that a wallet does not
 	 * answer an SD-JWT query or a sign-in with one. */
-	if (header && payload && has_ldp_query(json_object_get(spec, "dcql_query")) &&
+	if (header && payload && oid4vp_dcql_has_ldp(json_object_get(spec, "dcql_query")) &&
 	    json_object_set_new(json_object_get(json_object_get(payload, "client_metadata"),
 	                                        "vp_formats_supported"),
 	                        OID4VP_FORMAT_LDP,
