@@ -5,10 +5,9 @@
 // key-binding JWT, `@openid4vc/openid4vp` resolves the request as a wallet does; the browser
 // (fetch with its cookie) gets a portal session. A PID from a CA that is not configured gets none.
 import assert from 'node:assert/strict';
-import {execFileSync, spawn} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -18,43 +17,12 @@ import {SDJwtVcInstance} from '@sd-jwt/sd-jwt-vc';
 import {digest, generateSalt} from '@sd-jwt/crypto-nodejs';
 import * as jose from 'jose';
 
-import {BIN, oorkondeOk} from './lib.mjs';
+import {es256, freePort, oorkondeOk, serve} from './lib.mjs';
 
 const HOST = 'portal.example.nl';
 const PID_HOST = 'pid.example.eu';
 const BSN = '123456782';
 const CLAIM = 'personal_administrative_number';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function serve(data, port) {
-  const child = spawn(BIN, ['--data', data, 'serve', '--listen', `127.0.0.1:${port}`,
-    '--rate-limit', '0'], {stdio: ['ignore', 'pipe', 'pipe']});
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('oorkonde serve did not start')), 30000);
-    child.stdout.on('data', d => {
-      out += d;
-      if(/oorkonde listening on/.test(out)) {
-        clearTimeout(timer);
-        resolve({stop: () => new Promise(done => {
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        })});
-      }
-    });
-    child.once('exit', code => reject(new Error(`oorkonde serve exited ${code}`)));
-  });
-}
 
 /** A PID provider made with openssl: a CA, and an issuer certificate naming PID_HOST. */
 function pidProvider(dir) {
@@ -74,9 +42,6 @@ function pidProvider(dir) {
   return {caPem: fs.readFileSync(f('ca.pem'), 'utf8'), x5c: [cert.raw.toString('base64')],
     key: crypto.createPrivateKey(fs.readFileSync(f('issuer.key')))};
 }
-
-const es256 = key => async data => crypto.sign('sha256', Buffer.from(data),
-  {key, dsaEncoding: 'ieee-p1363'}).toString('base64url');
 
 describe('wallet sign-in: a PID from @sd-jwt/sd-jwt-vc, presented to oorkonde', () => {
   let dir; let srv; let base; let trusted; let untrusted; let holder;
