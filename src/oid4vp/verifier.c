@@ -393,6 +393,12 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	if (!rc && open >= OID4VP_REQUESTS_MAX)
 		rc = ok_fail(err, OK_ELIMIT,
 		             "too many verifier requests are open; try again in a few minutes");
+	/* Sign-ins have a larger budget per address than the verifier's requests (review
+	 * VP-11): they may fill only half of the table, so that a flood of sign-in starts from
+	 * many addresses leaves employers' requests room. */
+	else if (!rc && signin && open >= OID4VP_REQUESTS_MAX / 2)
+		rc = ok_fail(err, OK_ELIMIT,
+		             "too many sign-ins are open; try again in a few minutes");
 	if (!rc)
 		rc = store_vp_put(d->store, row, err);
 	if (!rc)

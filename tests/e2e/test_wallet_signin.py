@@ -526,6 +526,40 @@ def test_sign_in_rows_are_short_lived(world):
     assert keep - answered == 120_000
 
 
+def test_sign_ins_fill_at_most_half_of_the_open_requests(binary, tmp_path, server_on):
+    """Sign-ins may start 30 a minute per address (review VP-11), six times the verifier's
+    anonymous budget: they may fill only half of the 10,000 open requests, so that a flood of
+    them leaves employers' requests room."""
+    ok = Oorkonde(binary, tmp_path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    ok.add_institution()
+    row = make_row(record_id="W-1", national_id=BSN, kind="degree", title="MSc", eqf_level="7")
+    assert ok.import_csv(write_csv(tmp_path / "rows.csv", [row])).returncode == 0
+    holder = ec.generate_private_key(ec.SECP256R1())
+    (tmp_path / "holder.jwk").write_text(json.dumps(jwk_of(holder)))
+    ok.run("issue", ok.achievements_json(BSN)[0]["id"], "--format", "sd-jwt", "--holder-jwk",
+           tmp_path / "holder.jwk", check=True)  # makes the wallet key
+    (tmp_path / "data" / "pid-ca.pem").write_bytes(PidIssuer().ca_pem())
+    cfg_path = tmp_path / "data" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["wallet_signin"] = {"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
+                            "id_scheme": "NL:BSN", "cross_device": True}
+    cfg_path.write_text(json.dumps(cfg))
+    db = tmp_path / "data" / "oorkonde.db"
+    if not db.exists():
+        pytest.skip("the records are in PostgreSQL")
+    far = int(time.time() * 1000) + 3_600_000
+    with sqlite3.connect(db) as con:
+        con.executemany("INSERT INTO vp_request VALUES (?, ?, 'n', 's', '{}', 0, ?, 0, ?, 0, 0, "
+                        "x'', x'')", ((f"filler{i}", os.urandom(32), far, far)
+                                      for i in range(5000)))
+    srv = server_on(ok, "--rate-limit", 0)
+    r = srv.post("/signin/wallet", "device=cross", ctype="application/x-www-form-urlencoded")
+    assert r.status == 429 and "sign-ins" in r.json()["detail"], r
+    r = srv.post("/request", {"kinds": ["degree"], "requester": "Werkgever BV"})
+    assert r.status == 201, r
+
+
 def test_bad_configuration_is_refused_at_start(binary, tmp_path):
     ok = Oorkonde(binary, tmp_path / "data")
     ok.run("init", "--host", HOST, check=True)
