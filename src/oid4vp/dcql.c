@@ -196,11 +196,23 @@ static bool path_is(const json_t *path, const char *const *p)
 	return json_array_size(path) == i;
 }
 
-bool oid4vp_dcql_ldp_asks(const json_t *cq, const char *claim)
+static bool is_ldp(const json_t *cq);
+
+bool oid4vp_dcql_asks(const json_t *cq, const char *claim)
 {
+	const char *const top[] = {claim, NULL};
 	const json_t *c;
 	size_t i, k;
 
+	/* dc+sd-jwt: the claim by its own name at the top (as oid4vp_dcql_from_ask asks). */
+	if (!is_ldp(cq)) {
+		json_array_foreach(json_object_get(cq, "claims"), i, c)
+		{
+			if (path_is(json_object_get(c, "path"), top))
+				return true;
+		}
+		return false;
+	}
 	for (k = 0; k < LDP_EXTRAS; k++)
 		if (strcmp(ldp_extras[k].claim, claim) == 0)
 			break;

@@ -90,11 +90,11 @@ int oid4vp_dcql_match(const json_t *cq, const json_t *claims, struct ok_error *e
 int oid4vp_dcql_match_ldp(const json_t *cq, const json_t *credential, const json_t *types,
                           struct ok_error *err);
 
-/* Whether the ldp_vc query cq (as oid4vp_dcql_from_ask builds it) asks for the optional claim
- * named as in the verifier's choices ("birthdate", "grade", "credits_ects", "awarded_on", …):
- * a W3C credential is presented whole, and what the verifier did not ask for is not shown to it.
- */
-bool oid4vp_dcql_ldp_asks(const json_t *cq, const char *claim);
+/* Whether the credential query cq (as oid4vp_dcql_from_ask builds it, either format) asks for
+ * the optional claim named as in the verifier's choices ("birthdate", "grade", "credits_ects",
+ * "awarded_on", …): what the verifier did not ask for is not shown to it, whatever a wallet
+ * sends (a W3C credential is presented whole; a wallet may disclose more than asked). */
+bool oid4vp_dcql_asks(const json_t *cq, const char *claim);
 
 /* Whether dcql has an ldp_vc credential query. */
 bool oid4vp_dcql_has_ldp(const json_t *dcql);

@@ -52,6 +52,12 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
                       const char *nonce, const char *client_id, bool accept_unbound, json_t **entry,
                       struct ok_error *err);
 
+/* Sets the report's holder.birth_date, achievement.grade, credits and awarded_on to null unless
+ * the credential query cq asks for them (review LDP-2): a W3C credential is presented whole and
+ * a wallet may disclose more than asked, but the verifier is shown, and the sealed result
+ * keeps, only what it asked for. OK_ENOMEM only. */
+int oid4vp_report_trim(const json_t *cq, json_t *report);
+
 /* The first reason a credential's verification result fails ("not verified" if none says). */
 const char *oid4vp_first_failure(const struct verify_result *r);
 

@@ -61,31 +61,6 @@ static int expanded_types(const json_t *credential, json_t **out, struct ok_erro
 	return *out ? 0 : ok_fail(err, OK_ENOMEM, "out of memory");
 }
 
-/* Sets member name of object o (when o is an object) to null. */
-static int drop(json_t *o, const char *name)
-{
-	return json_is_object(o) && json_object_get(o, name) &&
-	                       json_object_set_new(o, name, json_null())
-	               ? OK_ENOMEM
-	               : 0;
-}
-
-/* A W3C credential is presented whole to the depository, but the verifier is shown (and the
- * sealed result keeps) only what its request asked for, as with an SD-JWT VC's disclosures
- * (review LDP-2): the birth date, grade, credits and award date only when chosen. */
-static int trim_report(const json_t *cq, json_t *report)
-{
-	json_t *holder = json_object_get(report, "holder");
-	json_t *a = json_object_get(report, "achievement");
-
-	if ((!oid4vp_dcql_ldp_asks(cq, "birthdate") && drop(holder, "birth_date")) ||
-	    (!oid4vp_dcql_ldp_asks(cq, "grade") && drop(a, "grade")) ||
-	    (!oid4vp_dcql_ldp_asks(cq, "credits_ects") && drop(a, "credits")) ||
-	    (!oid4vp_dcql_ldp_asks(cq, "awarded_on") && drop(a, "awarded_on")))
-		return OK_ENOMEM;
-	return 0;
-}
-
 int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, size_t n,
                       const char *nonce, const char *client_id, bool accept_unbound, json_t **entry,
                       struct ok_error *err)
@@ -128,7 +103,8 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 		         "(ldp_vc), "
 		         "the format the query asked for";
 	if (r.is_presentation && r.n_credentials == 1 &&
-	    (!(report = verify_report_json(d, &r.credentials[0].r)) || trim_report(cq, report))) {
+	    (!(report = verify_report_json(d, &r.credentials[0].r)) ||
+	     oid4vp_report_trim(cq, report))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}

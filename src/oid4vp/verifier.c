@@ -571,6 +571,28 @@ out:
 	return rc;
 }
 
+/* Sets member name of object o (when o is an object) to null. */
+static int drop(json_t *o, const char *name)
+{
+	return json_is_object(o) && json_object_get(o, name) &&
+	                       json_object_set_new(o, name, json_null())
+	               ? OK_ENOMEM
+	               : 0;
+}
+
+int oid4vp_report_trim(const json_t *cq, json_t *report)
+{
+	json_t *holder = json_object_get(report, "holder");
+	json_t *a = json_object_get(report, "achievement");
+
+	if ((!oid4vp_dcql_asks(cq, "birthdate") && drop(holder, "birth_date")) ||
+	    (!oid4vp_dcql_asks(cq, "grade") && drop(a, "grade")) ||
+	    (!oid4vp_dcql_asks(cq, "credits_ects") && drop(a, "credits")) ||
+	    (!oid4vp_dcql_asks(cq, "awarded_on") && drop(a, "awarded_on")))
+		return OK_ENOMEM;
+	return 0;
+}
+
 const char *oid4vp_first_failure(const struct verify_result *r)
 {
 	if (!r->is_credential)
@@ -635,7 +657,8 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 				return rc;
 			}
 			report = verify_report_json(d, &r);
-			if (!report) {
+			if (!report || oid4vp_report_trim(cq, report)) {
+				json_decref(report);
 				verify_result_release(&r);
 				return ok_fail(err, OK_ENOMEM, "out of memory");
 			}

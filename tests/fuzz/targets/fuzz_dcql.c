@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)oid4vp_dcql_match(cq, claims, &err);
 			(void)oid4vp_dcql_match_ldp(cq, claims, json_object_get(claims, "list"),
 			                            &err);
-			(void)oid4vp_dcql_ldp_asks(cq, "birthdate");
+			(void)oid4vp_dcql_asks(cq, "birthdate");
 		}
 	}
 	if (oid4vp_vp_token_parse((const char *)data, size, fixed, &tok, &err) == 0) {
