@@ -10,6 +10,7 @@
 #include "oid4vp/dcql.h"
 #include "oid4vp/internal.h"
 #include "registry/verify_presentation.h"
+#include "store/store.h"
 #include "registry/verify_summary.h"
 #include "vc/jcs.h"
 #include "vc/jsonld.h"
@@ -43,6 +44,51 @@ static bool names_subject(const json_t *vc)
 		if (json_object_get(json_is_array(s) ? json_array_get(s, i) : s, "id"))
 			return true;
 	return false;
+}
+
+#define OWN_ACHIEVEMENT "urn:oorkonde:achievement:"
+
+/*
+ * Whether the credential states a result of this depository's records (review LDP9-1): only the
+ * registry names an achievement urn:oorkonde:achievement:… (a VC-API key may not sign one:
+ * registry/credential.c), and a credential issued to a holder's key is recorded by its id with
+ * the achievement it was issued for (issue --holder-did), whose title it must state. Else
+ * *why says why not. A negative code only when the store does not answer.
+ */
+static int own_result(struct depository *d, const json_t *vc, bool bound_to_key, const char **why,
+                      struct ok_error *err)
+{
+	const json_t *subject = json_object_get(vc, "credentialSubject");
+	const json_t *a = json_object_get(subject, "achievement");
+	const char *aid = json_string_value(json_object_get(a, "id"));
+	const char *title = json_string_value(json_object_get(a, "name"));
+	const char *cid = json_string_value(json_object_get(vc, "id"));
+	struct store_achievement rec;
+	struct ok_error e;
+	int rc;
+
+	*why = NULL;
+	if (!json_is_object(subject) || !aid ||
+	    strncmp(aid, OWN_ACHIEVEMENT, strlen(OWN_ACHIEVEMENT))) {
+		*why = "the credential does not state a result of this depository's records";
+		return 0;
+	}
+	if (!bound_to_key)
+		return 0;
+	ok_error_clear(&e);
+	rc = cid && strlen(cid) <= STORE_CREDENTIAL_ID_MAX
+	             ? store_achievement_by_credential(d->store, cid, &rec, &e)
+	             : OK_ENOTFOUND;
+	if (rc == OK_ENOTFOUND || (!rc && (!title || strcmp(rec.title, title) != 0))) {
+		*why = "the credential was not issued by this depository to a holder from its "
+		       "records";
+		return 0;
+	}
+	if (rc) {
+		*err = e;
+		return rc;
+	}
+	return 0;
 }
 
 /* The credential node's expanded types (a new array), for meta.type_values. */
@@ -119,6 +165,10 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 		reason =
 		        "the credential was issued to another holder than the one who presented it "
 		        "(its subject's id is not the presentation's holder)";
+	if (!reason &&
+	    (rc = own_result(d, r.credentials[0].r.credential,
+	                     names_subject(r.credentials[0].r.credential), &reason, err)))
+		goto out;
 	if (!reason) {
 		const json_t *vc = r.credentials[0].r.credential;
 

@@ -209,6 +209,37 @@ def test_verified_presentation_shows_who_and_what(dep):
     assert "bound=1" in shown and dep.holder.did not in shown
 
 
+def test_a_vc_api_key_cannot_mint_a_verified_answer(dep):
+    """Review LDP9-1: a key permitted vc-issue signs Open Badges in the depository's name, but
+    not one of the depository's own results (urn:oorkonde: achievements), and the verifier takes
+    only those: a degree minted through the VC-API, bound to the minter's key, is not verified."""
+    dep.add_institution(code="99XX", name="Andere Hogeschool")
+    out = dep.run("apikey", "add", "--institution", "99XX", "--permit", "vc-issue",
+                  check=True).stdout
+    key = out.split("): ", 1)[1].split()[0]
+    mallory = Holder()
+    vc = copy.deepcopy(dep.vc)
+    del vc["proof"]
+    vc.pop("credentialStatus", None)
+    vc["id"] = dep.bound["id"]  # a bound credential's recorded id, too
+    vc["credentialSubject"]["id"] = mallory.did
+    vc["credentialSubject"]["achievement"]["name"] = "PhD Hydrology"
+    r = dep.srv.post("/credentials/issue", {"credential": vc}, key=key)
+    doc = problem(r, 400)
+    assert "achievement.id" in doc["detail"] or "urn:oorkonde:" in doc["detail"], doc
+    # Another achievement id: signed, but no result of this depository's records.
+    vc["credentialSubject"]["achievement"]["id"] = "urn:example:achievement:phd"
+    r = dep.srv.post("/credentials/issue", {"credential": vc}, key=key)
+    assert r.status == 201, r
+    minted = r.json()["verifiableCredential"]
+    made, req = ask(dep)
+    assert answer(dep, req, {"result": [mallory.present([minted], req["nonce"],
+                                                        req["client_id"])]}).status == 200
+    o = outcome(dep, made)
+    assert o["status"] == "not_verified", o
+    assert "not state a result of this depository's records" in o["result"]["reason"], o
+
+
 def test_result_shows_only_what_was_asked(dep):
     """A W3C credential is presented whole, but the verifier is shown only what it ticked."""
     made, req = ask(dep)
