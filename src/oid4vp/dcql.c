@@ -842,6 +842,40 @@ static int ldp_texts(json_t *list, struct ok_error *err)
 	return 0;
 }
 
+/* Whether the answered queries (members of tok) meet at most one option of each credential
+ * set, unless every query of the set says "multiple": either option answers the request, and
+ * both at once would be two credentials (of two people, possibly) for a request about one. */
+static bool one_option_each(const json_t *dcql, const json_t *tok)
+{
+	const json_t *set, *opt, *id;
+	size_t i, j, k;
+
+	json_array_foreach(json_object_get(dcql, "credential_sets"), i, set)
+	{
+		size_t answered = 0;
+		bool multiple = true;
+
+		json_array_foreach(json_object_get(set, "options"), j, opt)
+		{
+			bool any = false;
+
+			json_array_foreach(opt, k, id)
+			{
+				const char *qid = json_string_value(id);
+
+				any = any || json_object_get(tok, qid);
+				multiple = multiple &&
+				           json_is_true(json_object_get(
+				                   oid4vp_dcql_credential(dcql, qid), "multiple"));
+			}
+			answered += any;
+		}
+		if (answered > 1 && !multiple)
+			return false;
+	}
+	return true;
+}
+
 int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **out,
                           struct ok_error *err)
 {
@@ -931,6 +965,12 @@ int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **
 			rc = ok_fail(err, OK_ENOMEM, "out of memory");
 			goto out;
 		}
+	}
+	if (!one_option_each(dcql, res)) {
+		rc = ok_fail_field(err, OK_EINPUT, "vp_token",
+		                   "vp_token answers more than one option of the request's "
+		                   "credential sets: answer one");
+		goto out;
 	}
 	*out = res;
 	res = NULL;

@@ -58,6 +58,13 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
  * keeps, only what it asked for. OK_ENOMEM only. */
 int oid4vp_report_trim(const json_t *cq, json_t *report);
 
+/* An answer's entry whose credential verified but is not accepted (not bound to the holder:
+ * unbound; or not what the query asks for) says so in its report too (review LDP9-3): the
+ * report's "verified" becomes false and its headline {"state": "unbound" | "not_accepted",
+ * "text"}, so that no reader of the report takes it for verified. accepted: the entry's own
+ * verdict (nothing changes then). OK_ENOMEM only. */
+int oid4vp_report_verdict(json_t *report, bool accepted, bool unbound);
+
 /* The first reason a credential's verification result fails ("not verified" if none says). */
 const char *oid4vp_first_failure(const struct verify_result *r);
 

@@ -117,7 +117,7 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 	struct ok_error e;
 	json_t *report = NULL, *types = NULL, *doc = NULL;
 	const char *reason = NULL;
-	bool bound = false, unbound_ok = false;
+	bool bound = false, unbound = false, unbound_ok = false;
 	int rc;
 
 	*entry = NULL;
@@ -189,7 +189,12 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 	 */
 	if (!reason && !names_subject(r.credentials[0].r.credential)) {
 		unbound_ok = accept_unbound;
+		unbound = true;
 		reason = OID4VP_UNBOUND_REASON;
+	}
+	if (report && oid4vp_report_verdict(report, reason == NULL, unbound)) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
 	}
 	*entry = json_pack("{s:s, s:b, s:b, s:s?, s:o*, s:s, s:s?, s:b}", "query", qid, "verified",
 	                   reason == NULL, "verified_unbound", unbound_ok, "reason", reason,

@@ -593,6 +593,22 @@ int oid4vp_report_trim(const json_t *cq, json_t *report)
 	return 0;
 }
 
+int oid4vp_report_verdict(json_t *report, bool accepted, bool unbound)
+{
+	json_t *headline;
+
+	if (accepted || !json_is_true(json_object_get(report, "verified")))
+		return 0;
+	headline = json_pack("{s:s, s:n, s:s}", "state", unbound ? "unbound" : "not_accepted",
+	                     "since", "text",
+	                     unbound ? "Genuine, but not bound to the holder: not verified"
+	                             : "Genuine, but not what the request accepts: not verified");
+	if (!headline || json_object_set_new(report, "headline", headline) ||
+	    json_object_set_new(report, "verified", json_false()))
+		return OK_ENOMEM;
+	return 0;
+}
+
 const char *oid4vp_first_failure(const struct verify_result *r)
 {
 	if (!r->is_credential)
@@ -673,6 +689,11 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 			*all_ok = false;
 			if (!why[0])
 				snprintf(why, why_cap, "%s", reason);
+		}
+		if (report && oid4vp_report_verdict(report, ok, false)) {
+			json_decref(report);
+			verify_result_release(&r);
+			return ok_fail(err, OK_ENOMEM, "out of memory");
 		}
 		entry = json_pack("{s:s, s:b, s:s?, s:o*}", "query", qid, "verified", ok, "reason",
 		                  reason, "report", report);

@@ -187,6 +187,9 @@ def test_verified_presentation_shows_who_and_what(dep):
     assert o["result"]["reason"] == UNBOUND
     entry = o["result"]["credentials"][0]
     assert entry["verified"] is False and entry["verified_unbound"] is True
+    # Nor does its report say "verified" (review LDP9-3).
+    assert entry["report"]["verified"] is False
+    assert entry["report"]["headline"]["state"] == "unbound"
     assert entry["report"]["holder"]["name"] == f"{GIVEN} {FAMILY}"
     # Accepting unbound ones changes nothing for a bound one, nor for a failing one.
     made, req = ask(dep, accept_unbound=True)
@@ -278,6 +281,15 @@ def test_one_presentation_per_query(dep):
     assert "more than one presentation" in r.json()["error_description"]
     assert outcome(dep, made)["status"] == "pending"
     assert answer(dep, req, {"result": [vp]}).status == 200
+    assert outcome(dep, made)["status"] == "verified"
+    # Both formats asked, either answers: both at once are two credentials for a request
+    # about one (review LDP9-2).
+    made, req = ask(dep, formats=["dc+sd-jwt", "ldp_vc"])
+    vp = dep.holder.present([dep.bound], req["nonce"], req["client_id"])
+    r = answer(dep, req, {"result": ["eyJhbGciOiJFUzI1NiJ9.e30.c2ln~"], "result_ldp": [vp]})
+    assert r.status == 400 and "more than one option" in r.json()["error_description"], r
+    assert outcome(dep, made)["status"] == "pending"
+    assert answer(dep, req, {"result_ldp": [vp]}).status == 200
     assert outcome(dep, made)["status"] == "verified"
 
 
