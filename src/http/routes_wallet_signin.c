@@ -10,6 +10,7 @@
 
 #include "core/format.h"
 #include "io/form.h"
+#include "model/registration.h"
 #include "oid4vp/signin.h"
 #include "portal/portal.h"
 #include "portal/wallet_signin.h"
@@ -217,7 +218,7 @@ void route_wallet_signin_status(struct http_request *req, struct http_response *
 static void done_page(struct http_request *req, struct http_response *res,
                       const struct portal_session *s)
 {
-	char next[64], csrf[PORTAL_TOKEN_SIZE], who[256];
+	char next[64], csrf[PORTAL_TOKEN_SIZE], who[2 * REG_BYTES(REG_NAME_MAX) + 2];
 	struct ok_error err;
 	json_t *me = NULL;
 

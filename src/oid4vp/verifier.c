@@ -268,6 +268,12 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, const char *b
 		                   "accept_unbound must be true or false");
 		goto out;
 	}
+	if (json_is_true(unbound) && !oid4vp_dcql_has_ldp(dcql)) {
+		rc = ok_fail_field(err, OK_EINPUT, "accept_unbound",
+		                   "accept_unbound applies to W3C credentials only: formats must "
+		                   "include ldp_vc");
+		goto out;
+	}
 	if ((rc = text_check(json_object_get(ask, "label"), "label", err)) ||
 	    (rc = client_name_of(d, ask, by, client_name, sizeof(client_name), err)))
 		goto out;
@@ -914,6 +920,9 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 	 * told why (reasons name checks and claims, never values). The sign-in expires unanswered
 	 * otherwise. */
 	if (signin && !verified) {
+		/* Refused tries leave a trace for the operator, without personal data (LDP9-6). */
+		(void)audit_record(d, actor_of(row->id, actor), "verifier.answer.refused", row->id,
+		                   PURPOSE, "signin", NULL);
 		rc = ok_fail_field(err, OK_EINPUT, "vp_token",
 		                   "the PID was not verified (%s); the sign-in stays open until it "
 		                   "expires",

@@ -205,6 +205,10 @@ def test_verified_presentation_shows_who_and_what(dep):
                                {"kinds": ["degree"], "formats": ["ldp_vc"],
                                 "accept_unbound": "yes"}, key=dep.vkey), 400)
     assert "accept_unbound" in doc["detail"]
+    # It changes nothing for SD-JWT VCs: asking it there is an error, not a silent no-op.
+    doc = problem(dep.srv.post("/v1/verifier/requests",
+                               {"kinds": ["degree"], "accept_unbound": True}, key=dep.vkey), 400)
+    assert "ldp_vc" in doc["detail"]
     # The answer's audit event says which state, without the holder.
     shown = dep.run("audit", "show", check=True).stdout
     assert "verified unbound" in shown

@@ -408,6 +408,8 @@ def test_a_stranger_cannot_close_a_cross_device_sign_in(world):
     r = wallet_answer(srv, req, present(pid_for(world), stranger, req["nonce"], req["client_id"]))
     assert r.status == 400 and "stays open" in r.json()["error_description"], r
     assert b.status() == "pending"
+    # The refused try leaves an audit event (without personal data) for the operator.
+    assert "verifier.answer.refused" in world["ok"].run("audit", "show", check=True).stdout
     vp = present(pid_for(world), world["holder"], req["nonce"], req["client_id"])
     assert wallet_answer(srv, req, vp).status == 200
     r = b.done()
