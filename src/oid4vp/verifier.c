@@ -399,12 +399,20 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	if (!rc && open >= OID4VP_REQUESTS_MAX)
 		rc = ok_fail(err, OK_ELIMIT,
 		             "too many verifier requests are open; try again in a few minutes");
-	/* Sign-ins have a larger budget per address than the verifier's requests (review
-	 * VP-11): they may fill only half of the table, so that a flood of sign-in starts from
-	 * many addresses leaves employers' requests room. */
-	else if (!rc && signin && open >= OID4VP_REQUESTS_MAX / 2)
-		rc = ok_fail(err, OK_ELIMIT,
-		             "too many sign-ins are open; try again in a few minutes");
+	/* Each kind has half of the table (reviews VP-11, LDP9-4): a flood of sign-in starts
+	 * leaves employers' requests room, and a flood of verifier requests leaves sign-ins
+	 * theirs. */
+	if (!rc && open < OID4VP_REQUESTS_MAX) {
+		int64_t signins = 0;
+
+		rc = store_vp_count_signin(d->store, &signins, err);
+		if (!rc && (signin ? signins : open - signins) >= OID4VP_REQUESTS_MAX / 2)
+			rc = ok_fail(
+			        err, OK_ELIMIT,
+			        signin ? "too many sign-ins are open; try again in a few minutes"
+			               : "too many verifier requests are open; try again in a "
+			                 "few minutes");
+	}
 	if (!rc)
 		rc = store_vp_put(d->store, row, err);
 	if (!rc)

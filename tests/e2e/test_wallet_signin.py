@@ -529,9 +529,9 @@ def test_sign_in_rows_are_short_lived(world):
 
 
 def test_sign_ins_fill_at_most_half_of_the_open_requests(binary, tmp_path, server_on):
-    """Sign-ins may start 30 a minute per address (review VP-11), six times the verifier's
-    anonymous budget: they may fill only half of the 10,000 open requests, so that a flood of
-    them leaves employers' requests room."""
+    """Each kind has half of the 10,000 open requests (reviews VP-11, LDP9-4): sign-ins, which
+    may start 30 a minute per address, cannot crowd out employers' requests, nor those the
+    sign-ins."""
     ok = Oorkonde(binary, tmp_path / "data")
     ok.run("init", "--host", HOST, check=True)
     ok.add_institution()
@@ -551,15 +551,27 @@ def test_sign_ins_fill_at_most_half_of_the_open_requests(binary, tmp_path, serve
     if not db.exists():
         pytest.skip("the records are in PostgreSQL")
     far = int(time.time() * 1000) + 3_600_000
-    with sqlite3.connect(db) as con:
-        con.executemany("INSERT INTO vp_request VALUES (?, ?, 'n', 's', '{}', 0, ?, 0, ?, 0, 0, "
-                        "x'', x'')", ((f"filler{i}", os.urandom(32), far, far)
-                                      for i in range(5000)))
+
+    def fill(spec):
+        with sqlite3.connect(db) as con:
+            con.execute("DELETE FROM vp_request")
+            con.executemany("INSERT INTO vp_request VALUES (?, ?, 'n', 's', ?, 0, ?, 0, ?, 0, 0, "
+                            "x'', x'')", ((f"filler{i}", os.urandom(32), spec, far, far)
+                                          for i in range(5000)))
     srv = server_on(ok, "--rate-limit", 0)
-    r = srv.post("/signin/wallet", "device=cross", ctype="application/x-www-form-urlencoded")
+    start = lambda: srv.post("/signin/wallet", "device=cross",
+                             ctype="application/x-www-form-urlencoded")
+    ask = lambda: srv.post("/request", {"kinds": ["degree"], "requester": "Werkgever BV"})
+    # Half the table in sign-ins: no more sign-ins, employers still served (VP-11).
+    fill('{"signin":true}')
+    r = start()
     assert r.status == 429 and "sign-ins" in r.json()["detail"], r
-    r = srv.post("/request", {"kinds": ["degree"], "requester": "Werkgever BV"})
-    assert r.status == 201, r
+    assert ask().status == 201
+    # Half in verifier requests: no more of those, sign-ins still served (LDP9-4).
+    fill('{"label":"x\\"signin\\":true"}')
+    r = ask()
+    assert r.status == 429 and "verifier requests" in r.json()["detail"], r
+    assert start().status == 303
 
 
 def test_bad_configuration_is_refused_at_start(binary, tmp_path):
