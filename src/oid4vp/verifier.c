@@ -1110,10 +1110,12 @@ int oid4vp_result(struct depository *d, const char *view, json_t **out, struct o
 	                       request_uri, link, sizeof(link), err)))
 		goto out;
 	audit_format_time(row->expires_ms, at);
-	doc = json_pack("{s:s, s:s, s:O?, s:O?, s:O, s:s, s:o?}", "status", status, "expires_at",
-	                at, "label", json_object_get(spec, "label"), "requester",
+	doc = json_pack("{s:s, s:s, s:O?, s:O?, s:O, s:b, s:s, s:o?}", "status", status,
+	                "expires_at", at, "label", json_object_get(spec, "label"), "requester",
 	                json_object_get(spec, "client_name"), "asked",
-	                json_object_get(spec, "dcql_query"), "link", link, "result", result);
+	                json_object_get(spec, "dcql_query"), "accept_unbound",
+	                json_is_true(json_object_get(spec, "accept_unbound")), "link", link,
+	                "result", result);
 	result = NULL;
 	if (!doc) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");

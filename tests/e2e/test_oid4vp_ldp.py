@@ -183,6 +183,7 @@ def test_verified_presentation_shows_who_and_what(dep):
                                                          req["client_id"])]}).status == 200
     o = outcome(dep, made)
     assert o["status"] == "verified_unbound", o
+    assert o["accept_unbound"] is True
     assert o["result"]["verified"] is False and o["result"]["verified_unbound"] is True
     assert o["result"]["reason"] == UNBOUND
     entry = o["result"]["credentials"][0]
