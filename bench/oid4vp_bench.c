@@ -158,8 +158,10 @@ int main(int argc, char **argv)
 		}
 		c.cred[i] = strdup(out.data);
 	}
-	c.ask = json_pack("{s:[s,s,s,s,s],s:[s]}", "kinds", "diploma", "degree", "course", "module",
-	                  "exam", "claims", "birthdate");
+	/* Two credentials for one query: the verifier's choice "multiple" (DCQL's default is one).
+	 */
+	c.ask = json_pack("{s:[s,s,s,s,s],s:[s],s:b}", "kinds", "diploma", "degree", "course",
+	                  "module", "exam", "claims", "birthdate", "multiple", 1);
 	c.frame = json_pack("{s:b,s:b,s:b,s:b,s:{s:b}}", "given_name", 1, "family_name", 1,
 	                    "birthdate", 1, "title", 1, "institution", "name", 1);
 	if (cycle(&c) || raw_sign(&c))

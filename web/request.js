@@ -6,6 +6,8 @@
 (() => {
   const { t, el, replace, request, problem, date, number, grade } = oorkonde;
   const form = document.getElementById("request-form");
+  /* The server's reason for a W3C credential that names no holder, shown in the page's language. */
+  const UNBOUND = "the credential names no holder: anyone with a copy (a share link hands one out) can present it";
 
   function list(value) {
     return value.split(/[\s,;]+/).map((s) => s.trim()).filter((s) => s);
@@ -19,6 +21,7 @@
       claims: [...form.querySelectorAll("input[name=claim]:checked")].map((i) => i.value),
       formats: [...form.querySelectorAll("input[name=format]:checked")].map((i) => i.value),
     };
+    if (ask.formats.includes("ldp_vc") && form.querySelector("#accept-unbound").checked) ask.accept_unbound = true;
     const level = form.querySelector("#min-level").value;
     if (level) ask.min_eqf_level = Number(level);
     const institutions = list(form.querySelector("#institutions").value);
@@ -52,9 +55,12 @@
     const a = r.achievement || {};
     const h = r.holder || {};
     const kind = a.kind ? t("kind." + a.kind) : null;
-    return el("li", { class: "card achievement " + (c.verified ? "ok" : "bad"), "data-state": c.verified ? "verified" : "not_verified" },
-      el("p", { class: "verdict" }, el("span", { class: "mark", "aria-hidden": "true" }, c.verified ? "✓" : "✗"), " ",
-        el("strong", { class: "headline" }, c.verified ? t("request.verified") : t("request.not_verified"))),
+    /* Verified but for naming no holder (the verifier accepted that): amber, never green. */
+    const state = c.verified ? "verified" : c.verified_unbound ? "verified_unbound" : "not_verified";
+    const look = { verified: "ok", verified_unbound: "warn", not_verified: "bad" }[state];
+    return el("li", { class: "card achievement " + look, "data-state": state },
+      el("p", { class: "verdict" }, el("span", { class: "mark", "aria-hidden": "true" }, c.verified ? "✓" : c.verified_unbound ? "!" : "✗"), " ",
+        el("strong", { class: "headline" }, t("request." + state))),
       h.name ? el("p", { class: "holder" }, h.name, h.birth_date ? " (" + date(h.birth_date) + ")" : "") : null,
       a.title ? el("h3", {}, a.title) : null,
       a.institution ? el("p", { class: "institution" }, a.institution) : null,
@@ -63,8 +69,8 @@
         a.awarded_on ? [el("dt", {}, t("field.awarded")), el("dd", {}, date(a.awarded_on))] : null,
         a.credits !== null && a.credits !== undefined ? [el("dt", {}, t("field.credits")), el("dd", {}, number(a.credits))] : null,
         a.grade ? [el("dt", {}, t("field.grade")), el("dd", {}, grade(a.grade))] : null),
-      c.reason ? el("p", { class: "reason" }, t("request.because") + " " + c.reason) : null,
-      c.verified && c.format === "ldp_vc" && !c.holder_bound ? el("p", { class: "hint unbound" }, t("request.unbound")) : null);
+      c.verified_unbound ? el("p", { class: "reason unbound" }, t("request.unbound"))
+        : c.reason ? el("p", { class: "reason" }, t("request.because") + " " + (c.reason === UNBOUND ? t("request.unbound") : c.reason)) : null);
   }
 
   function show(doc) {
@@ -80,17 +86,20 @@
     wait.hidden = true;
     result.hidden = false;
     const ok = doc.status === "verified";
+    const unbound = doc.status === "verified_unbound";
     result.classList.toggle("ok", ok);
-    result.classList.toggle("bad", !ok);
+    result.classList.toggle("warn", unbound);
+    result.classList.toggle("bad", !ok && !unbound);
     result.dataset.state = doc.status;
     if (doc.status === "expired") {
       verdict.textContent = t("request.not_verified");
       reason.textContent = t("request.because") + " " + t("request.expired");
       return true;
     }
-    verdict.textContent = ok ? t("request.verified") : t("request.not_verified");
+    verdict.textContent = t("request." + (ok || unbound ? doc.status : "not_verified"));
     const r = doc.result || {};
-    reason.textContent = ok ? "" : t("request.because") + " " + (r.reason || "");
+    reason.textContent = ok ? "" : unbound ? t("request.unbound")
+      : t("request.because") + " " + (r.reason === UNBOUND ? t("request.unbound") : r.reason || "");
     replace(document.getElementById("request-credentials"), (r.credentials || []).map(card));
     result.focus();
     return true;

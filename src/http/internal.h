@@ -112,6 +112,9 @@ bool http_authenticate(struct http_request *req, struct http_response *res);
 /* Takes one from the client address's anonymous verifier requests (ROUTE_ANON_VERIFIER's
  * limit), for a route that is anonymous only sometimes; true when res holds the 429. */
 bool http_anon_verifier_limited(struct http_request *req, struct http_response *res);
+/* Takes one from the client address's wallet sign-in starts (http.
+ * wallet_signins_per_minute_per_address); true when res holds the 429. */
+bool http_wallet_signin_limited(struct http_request *req, struct http_response *res);
 
 /* Whether the server is shutting down (for import_options.should_stop; takes the server). */
 bool http_server_stopping(void *server);

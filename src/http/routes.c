@@ -103,7 +103,7 @@ const struct http_route http_routes[] = {
         /* Signing in with a wallet's PID (routes_wallet_signin.c) */
         {{"POST", "/signin/wallet"},
          "/signin/wallet",
-         ROUTE_PUBLIC | ROUTE_BODY_FORM | ROUTE_ANON_VERIFIER,
+         ROUTE_PUBLIC | ROUTE_BODY_FORM,
          route_wallet_signin_start},
         {{"GET", "/signin/wallet/wait"},
          "/signin/wallet/wait",

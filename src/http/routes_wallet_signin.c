@@ -10,7 +10,9 @@
 
 #include "core/format.h"
 #include "io/form.h"
+#include "model/registration.h"
 #include "oid4vp/signin.h"
+#include "portal/portal.h"
 #include "portal/wallet_signin.h"
 
 #include <microhttpd.h>
@@ -130,6 +132,8 @@ void route_wallet_signin_start(struct http_request *req, struct http_response *r
 		             "a wallet sign-in starts from this site's own sign-in page");
 		return;
 	}
+	if (http_wallet_signin_limited(req, res))
+		return;
 	if (io_form_parse(req->body.data ? req->body.data : "", req->body.len, device_field, &f,
 	                  &err) ||
 	    f.bad) {
@@ -208,6 +212,43 @@ void route_wallet_signin_status(struct http_request *req, struct http_response *
 	http_header(res, "Cache-Control", "no-store");
 }
 
+/* The page that ends a wallet sign-in: whom the wallet signed in (review VP-10: on another
+ * device, whoever answers the QR code first decides that), a link on, and "not you? sign out".
+ * A page, not a redirect, for the same reason as http_signin_done_page. */
+static void done_page(struct http_request *req, struct http_response *res,
+                      const struct portal_session *s)
+{
+	char next[64], csrf[PORTAL_TOKEN_SIZE], who[2 * REG_BYTES(REG_NAME_MAX) + 2];
+	struct ok_error err;
+	json_t *me = NULL;
+
+	ok_error_clear(&err);
+	if (!http_emrex_return_path(req, next, sizeof(next)))
+		snprintf(next, sizeof(next), "/learner");
+	/* The learner's own name, read as the portal reads it (audited). */
+	if (portal_me(req->dep, s->learner_id, &me, &err) != 0 ||
+	    ok_format(who, sizeof(who), "%s %s",
+	              json_string_value(json_object_get(me, "given_names")),
+	              json_string_value(json_object_get(me, "family_name")))) {
+		json_decref(me);
+		http_signin_done_page(req, res);
+		return;
+	}
+	json_decref(me);
+	portal_csrf_token(s->token, csrf);
+	{
+		const struct render_var vars[] = {
+		        {"next", next, false},
+		        {"who", who, false},
+		        {"csrf", csrf, false},
+		};
+
+		web_page(req, res, 200, "wallet_done.html", "oidc.done.title", vars, 3);
+	}
+	sodium_memzero(who, sizeof(who));
+	sodium_memzero(csrf, sizeof(csrf));
+}
+
 /* GET /signin/wallet/done: the session, for the browser that started the sign-in. */
 void route_wallet_signin_done(struct http_request *req, struct http_response *res)
 {
@@ -238,7 +279,7 @@ void route_wallet_signin_done(struct http_request *req, struct http_response *re
 		refused(req, res, rc, &err);
 	} else {
 		http_session_end_current(req);
-		http_signin_done_page(req, res);
+		done_page(req, res, &s);
 		http_session_cookie(req, res, s.token);
 		/* No OpenID provider signed this session in: its logout is not the provider's
 		 * (review VP-12). */

@@ -56,6 +56,7 @@ struct http_server {
 	struct ratelimit share_client_limiter;
 	struct ratelimit share_pair_limiter; /* one link from one address */
 	struct ratelimit verifier_limiter;   /* anonymous verifier requests from one address */
+	struct ratelimit signin_limiter;     /* wallet sign-ins started from one address */
 	struct ratelimit_flusher flusher;    /* the shared limits' counts to the store */
 	struct audit_group *audit_group;     /* share views' events, committed in groups */
 	struct retention_daily retention;    /* the daily retention run (retention_daily_at) */
@@ -510,6 +511,11 @@ bool http_authenticate(struct http_request *req, struct http_response *res)
 bool http_anon_verifier_limited(struct http_request *req, struct http_response *res)
 {
 	return limited(&req->srv->verifier_limiter, req->client, true, res, "from this address");
+}
+
+bool http_wallet_signin_limited(struct http_request *req, struct http_response *res)
+{
+	return limited(&req->srv->signin_limiter, req->client, true, res, "from this address");
 }
 
 /* The first route whose template matches path, whatever the method (for logs and metrics). */
@@ -1370,6 +1376,7 @@ static void limiters_release(struct http_server *s)
 	ratelimit_release(&s->share_client_limiter);
 	ratelimit_release(&s->share_pair_limiter);
 	ratelimit_release(&s->verifier_limiter);
+	ratelimit_release(&s->signin_limiter);
 }
 
 int http_server_start(struct http_server **out, const struct http_config *cfg, struct ok_error *err)
@@ -1434,6 +1441,10 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	                                : 0) != 0;
 	nomem |= ratelimit_init(&s->verifier_limiter,
 	                        cfg->rate_per_minute ? s->limits.verifier_page_per_minute : 0) != 0;
+	/* Wallet sign-ins have a budget of their own (review VP-11): learners behind one address
+	 * (a campus) are not held to the anonymous verifier's, nor use it up. */
+	nomem |= ratelimit_init(&s->signin_limiter,
+	                        cfg->rate_per_minute ? s->limits.wallet_signin_per_minute : 0) != 0;
 	if (nomem) {
 		limiters_release(s);
 		oidc_rp_release(&s->oidc);
@@ -1447,6 +1458,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	ratelimit_share(&s->share_client_limiter, "share-address");
 	ratelimit_share(&s->share_token_limiter, "share-link");
 	ratelimit_share(&s->verifier_limiter, "verifier-address");
+	ratelimit_share(&s->signin_limiter, "wallet-signin-address");
 	/* Fetches for other issuers block a worker thread: at most half of them (one at least)
 	 * may wait on the network, so /healthz and every request that needs nothing from another
 	 * issuer always find a free one. */
@@ -1480,7 +1492,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	{
 		struct ratelimit *shared[] = {&s->limiter, &s->learner_limiter,
 		                              &s->share_client_limiter, &s->share_token_limiter,
-		                              &s->verifier_limiter};
+		                              &s->verifier_limiter, &s->signin_limiter};
 
 		if ((rc = ratelimit_flusher_start(&s->flusher, cfg->data_dir, shared,
 		                                  sizeof(shared) / sizeof(shared[0]), err)))

@@ -161,6 +161,71 @@ fail:
 	return OK_ENOMEM;
 }
 
+/* The optional claims as paths into a W3C credential of this depository (as
+ * registry/credential.c writes it); value: the one value the path's end must have, if any. The
+ * birth date is the holder's identity object of type ext:birthDate. */
+static const struct {
+	const char *claim;
+	const char *path[6];
+	const char *value;
+} ldp_extras[] = {
+        {"birthdate",
+         {"credentialSubject", "identifier", "*", "identityType", NULL},
+         "ext:birthDate"},
+        {"grade", {"credentialSubject", "result", NULL}, NULL},
+        {"credits_ects", {"credentialSubject", "creditsEarned", NULL}, NULL},
+        {"awarded_on", {"awardedDate", NULL}, NULL},
+        {"programme_code", {"credentialSubject", "achievement", "humanCode", NULL}, NULL},
+        {"language", {"credentialSubject", "achievement", "inLanguage", NULL}, NULL},
+};
+#define LDP_EXTRAS (sizeof(ldp_extras) / sizeof(ldp_extras[0]))
+
+/* Whether path (a DCQL claims path) is the table's path p. */
+static bool path_is(const json_t *path, const char *const *p)
+{
+	size_t i;
+
+	for (i = 0; p[i]; i++) {
+		const json_t *e = json_array_get(path, i);
+
+		if (strcmp(p[i], "*") == 0
+		            ? !json_is_null(e)
+		            : !json_is_string(e) || strcmp(json_string_value(e), p[i]))
+			return false;
+	}
+	return json_array_size(path) == i;
+}
+
+static bool is_ldp(const json_t *cq);
+
+bool oid4vp_dcql_asks(const json_t *cq, const char *claim)
+{
+	const char *const top[] = {claim, NULL};
+	const json_t *c;
+	size_t i, k;
+
+	/* dc+sd-jwt: the claim by its own name at the top (as oid4vp_dcql_from_ask asks). */
+	if (!is_ldp(cq)) {
+		json_array_foreach(json_object_get(cq, "claims"), i, c)
+		{
+			if (path_is(json_object_get(c, "path"), top))
+				return true;
+		}
+		return false;
+	}
+	for (k = 0; k < LDP_EXTRAS; k++)
+		if (strcmp(ldp_extras[k].claim, claim) == 0)
+			break;
+	if (k == LDP_EXTRAS)
+		return false;
+	json_array_foreach(json_object_get(cq, "claims"), i, c)
+	{
+		if (path_is(json_object_get(c, "path"), ldp_extras[k].path))
+			return true;
+	}
+	return false;
+}
+
 /*
  * The ldp_vc credential query (OpenID4VP 1.0 Appendix B.1) for the same choices: an Open Badges
  * credential (type_values as expanded IRIs), its claims as paths into the credential's JSON.
@@ -183,17 +248,6 @@ static int ldp_query(const json_t *ask, const json_t *kinds_v, const json_t *ext
 	static const char *const p_country[] = {
 	        "credentialSubject", "achievement",        "creator",
 	        "address",           "addressCountryCode", NULL};
-	static const struct {
-		const char *claim;
-		const char *path[5];
-	} extras[] = {
-	        {"birthdate", {"credentialSubject", "identifier", NULL}},
-	        {"grade", {"credentialSubject", "result", NULL}},
-	        {"credits_ects", {"credentialSubject", "creditsEarned", NULL}},
-	        {"awarded_on", {"awardedDate", NULL}},
-	        {"programme_code", {"credentialSubject", "achievement", "humanCode", NULL}},
-	        {"language", {"credentialSubject", "achievement", "inLanguage", NULL}},
-	};
 	const json_t *min = json_object_get(ask, "min_eqf_level"), *item;
 	const json_t *insts = json_object_get(ask, "institutions");
 	const json_t *countries = json_object_get(ask, "countries");
@@ -232,19 +286,24 @@ static int ldp_query(const json_t *ask, const json_t *kinds_v, const json_t *ext
 		const char *c = json_string_value(item);
 		size_t k;
 
-		if (strcmp(c, "birthdate") == 0)
-			continue; /* the identifier objects are asked for already */
-		for (k = 0; k < sizeof(extras) / sizeof(extras[0]); k++)
-			if (strcmp(extras[k].claim, c) == 0)
+		json_t *values = NULL;
+
+		for (k = 0; k < LDP_EXTRAS; k++)
+			if (strcmp(ldp_extras[k].claim, c) == 0)
 				break;
-		if (k == sizeof(extras) / sizeof(extras[0])) {
+		if (k == LDP_EXTRAS) {
 			rc = ok_fail_field(
 			        err, OK_EINPUT, "claims",
 			        "%s is not in a W3C credential (ldp_vc) of this depository", c);
 			goto out;
 		}
-		if (add_path(claims, extras[k].path, NULL))
+		if (ldp_extras[k].value && !(values = json_pack("[s]", ldp_extras[k].value)))
 			goto out;
+		rc = add_path(claims, ldp_extras[k].path, values);
+		json_decref(values);
+		if (rc)
+			goto out;
+		rc = OK_ENOMEM;
 	}
 	*out = json_pack("{s:s, s:s, s:{s:[[s]]}, s:O}", "id", id, "format", OID4VP_FORMAT_LDP,
 	                 "meta", "type_values", OID4VP_OB_TYPE_IRI, "claims", claims);
@@ -296,8 +355,9 @@ int oid4vp_dcql_from_ask(const json_t *ask, const char *base_url, json_t **dcql,
 	json_t *vct = NULL, *claims = NULL, *levels = NULL, *item, *formats = NULL, *creds = NULL;
 	json_t *ldp = NULL;
 	const json_t *min = json_object_get(ask, "min_eqf_level");
-	const char *known[] = {"kinds", "min_eqf_level", "institutions",  "countries",   "claims",
-	                       "label", "requester",     "response_mode", "same_device", "formats",
+	const char *known[] = {"kinds",       "min_eqf_level", "institutions",   "countries",
+	                       "claims",      "label",         "requester",      "response_mode",
+	                       "same_device", "formats",       "accept_unbound", "multiple",
 	                       NULL};
 	const char *key;
 	json_t *value;
@@ -321,6 +381,11 @@ int oid4vp_dcql_from_ask(const json_t *ask, const char *base_url, json_t **dcql,
 	if (formats && json_array_size(formats) == 0) {
 		rc = ok_fail_field(err, OK_EINPUT, "formats",
 		                   "formats must name dc+sd-jwt, ldp_vc or both");
+		goto out;
+	}
+	if (json_object_get(ask, "multiple") &&
+	    !json_is_boolean(json_object_get(ask, "multiple"))) {
+		rc = ok_fail_field(err, OK_EINPUT, "multiple", "multiple must be true or false");
 		goto out;
 	}
 	if (!kinds_v || json_array_size(kinds_v) == 0) {
@@ -402,6 +467,17 @@ int oid4vp_dcql_from_ask(const json_t *ask, const char *base_url, json_t **dcql,
 			goto nomem;
 	}
 	/* Both formats: one of the two answers the request (DCQL credential_sets). */
+	/* Several credentials a query only when the verifier asked for that (DCQL's default is
+	 * one: review LDP-3). */
+	if (json_is_true(json_object_get(ask, "multiple"))) {
+		const json_t *cq;
+
+		json_array_foreach(creds, i, cq)
+		{
+			if (json_object_set_new((json_t *)cq, "multiple", json_true()))
+				goto nomem;
+		}
+	}
 	if (json_array_size(creds) == 2)
 		*dcql = json_pack("{s:O, s:[{s:[[s],[s]]}]}", "credentials", creds,
 		                  "credential_sets", "options", OID4VP_CREDENTIAL_QUERY,
@@ -650,13 +726,17 @@ int oid4vp_dcql_check(const json_t *dcql, struct ok_error *err)
 		json_object_foreach((json_t *)cq, key, value)
 		{
 			if (strcmp(key, "id") && strcmp(key, "format") && strcmp(key, "meta") &&
-			    strcmp(key, "claims"))
+			    strcmp(key, "claims") && strcmp(key, "multiple"))
 				return ok_fail_field(
 				        err, OK_EINPUT, "credentials",
 				        "credentials[%zu] has a member this verifier does "
 				        "not support",
 				        i);
 		}
+		if (json_object_get(cq, "multiple") &&
+		    !json_is_boolean(json_object_get(cq, "multiple")))
+			return ok_fail_field(err, OK_EINPUT, "multiple",
+			                     "credentials[%zu].multiple must be true or false", i);
 		if (!json_is_string(json_object_get(cq, "format")))
 			return ok_fail_field(err, OK_EINPUT, "format",
 			                     "credentials[%zu].format must be a string", i);
@@ -722,6 +802,19 @@ static bool is_ldp(const json_t *cq)
 	return f && strcmp(f, OID4VP_FORMAT_LDP) == 0;
 }
 
+bool oid4vp_dcql_has_ldp(const json_t *dcql)
+{
+	const json_t *cq;
+	size_t i;
+
+	json_array_foreach(json_object_get(dcql, "credentials"), i, cq)
+	{
+		if (is_ldp(cq))
+			return true;
+	}
+	return false;
+}
+
 /* The presentations of an ldp_vc query are JSON objects: each replaced by its compact text,
  * bounded as a string presentation is (a list of one object came as the object itself). */
 static int ldp_texts(json_t *list, struct ok_error *err)
@@ -747,6 +840,40 @@ static int ldp_texts(json_t *list, struct ok_error *err)
 		free(text);
 	}
 	return 0;
+}
+
+/* Whether the answered queries (members of tok) meet at most one option of each credential
+ * set, unless every query of the set says "multiple": either option answers the request, and
+ * both at once would be two credentials (of two people, possibly) for a request about one. */
+static bool one_option_each(const json_t *dcql, const json_t *tok)
+{
+	const json_t *set, *opt, *id;
+	size_t i, j, k;
+
+	json_array_foreach(json_object_get(dcql, "credential_sets"), i, set)
+	{
+		size_t answered = 0;
+		bool multiple = true;
+
+		json_array_foreach(json_object_get(set, "options"), j, opt)
+		{
+			bool any = false;
+
+			json_array_foreach(opt, k, id)
+			{
+				const char *qid = json_string_value(id);
+
+				any = any || json_object_get(tok, qid);
+				multiple = multiple &&
+				           json_is_true(json_object_get(
+				                   oid4vp_dcql_credential(dcql, qid), "multiple"));
+			}
+			answered += any;
+		}
+		if (answered > 1 && !multiple)
+			return false;
+	}
+	return true;
 }
 
 int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **out,
@@ -781,7 +908,7 @@ int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **
 	json_object_foreach(tok, key, value)
 	{
 		json_t *list = value, *p;
-		size_t i;
+		size_t i, max;
 
 		if (!oid4vp_dcql_credential(dcql, key)) {
 			rc = ok_fail_field(err, OK_EINPUT, "vp_token",
@@ -798,13 +925,22 @@ int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **
 		} else {
 			json_incref(list);
 		}
+		/* DCQL: without "multiple": true a credential query asks for one credential, so
+		 * an answer with more (other learners' credentials, or the same one again) is not
+		 * an answer to it (review LDP-3). */
+		max = json_is_true(json_object_get(oid4vp_dcql_credential(dcql, key), "multiple"))
+		              ? OID4VP_PRESENTATIONS_MAX
+		              : 1;
 		if (!json_is_array(list) || json_array_size(list) == 0 ||
-		    json_array_size(list) > OID4VP_PRESENTATIONS_MAX) {
+		    json_array_size(list) > max) {
 			json_decref(list);
-			rc = ok_fail_field(err, OK_EINPUT, "vp_token",
-			                   "each member of vp_token must be an array of 1 to %d "
-			                   "presentations",
-			                   OID4VP_PRESENTATIONS_MAX);
+			rc = ok_fail_field(
+			        err, OK_EINPUT, "vp_token",
+			        "vp_token's %s must be an array of 1 to %zu presentations%s", key,
+			        max,
+			        max == 1 ? " (its query asks for one credential: more than "
+			                   "one presentation is no answer to it)"
+			                 : "");
 			goto out;
 		}
 		if (is_ldp(oid4vp_dcql_credential(dcql, key)) && (rc = ldp_texts(list, err))) {
@@ -829,6 +965,12 @@ int oid4vp_vp_token_parse(const char *s, size_t n, const json_t *dcql, json_t **
 			rc = ok_fail(err, OK_ENOMEM, "out of memory");
 			goto out;
 		}
+	}
+	if (!one_option_each(dcql, res)) {
+		rc = ok_fail_field(err, OK_EINPUT, "vp_token",
+		                   "vp_token answers more than one option of the request's "
+		                   "credential sets: answer one");
+		goto out;
 	}
 	*out = res;
 	res = NULL;

@@ -5,7 +5,8 @@
  *
  * Invariants:
  * - A query this module accepts has 1 to OID4VP_DCQL_CREDS_MAX credential queries with unique
- *   ids of [A-Za-z0-9_-]{1,64}, each with a format string, an optional meta object and 0 to
+ *   ids of [A-Za-z0-9_-]{1,64}, each with a format string, an optional boolean multiple, an
+ *   optional meta object and 0 to
  *   OID4VP_DCQL_CLAIMS_MAX claims queries whose path has 1 to OID4VP_DCQL_PATH_MAX elements
  *   (names, indices >= 0, or null) and whose values (at most OID4VP_DCQL_VALUES_MAX) are
  *   strings, integers or booleans. An ldp_vc query's meta has type_values (1 to
@@ -14,7 +15,8 @@
  *   naming credential queries of the query) say which queries together answer it; without them
  *   every credential query is required.
  * - A vp_token is a JSON object whose every member is a credential query id of the query, with
- *   an array of 1 to OID4VP_PRESENTATIONS_MAX presentations (strings; for an ldp_vc query JSON
+ *   an array of presentations: exactly one unless the credential query says "multiple": true
+ *   (DCQL's default is one), then 1 to OID4VP_PRESENTATIONS_MAX (strings; for an ldp_vc query JSON
  *   objects, the Verifiable Presentations, which the parsed token holds as their compact JSON
  *   text), each at most OID4VP_PRESENTATION_MAX bytes.
  * - Malformed input fails with OK_EINPUT (OK_ETOOBIG past a bound), naming the member.
@@ -51,7 +53,8 @@
  * credential types are this depository's own (base_url/vct/KIND), format dc+sd-jwt.
  * "formats" (optional): ["dc+sd-jwt"] (the default), ["ldp_vc"] (a W3C credential with Data
  * Integrity, query id "result") or both (two queries, "result" and "result_ldp", either of
- * which answers the request: credential_sets).
+ * which answers the request: credential_sets). "multiple": true lets each query be answered
+ * with up to OID4VP_PRESENTATIONS_MAX credentials (without it: exactly one).
  */
 int oid4vp_dcql_from_ask(const json_t *ask, const char *base_url, json_t **dcql,
                          struct ok_error *err);
@@ -86,6 +89,15 @@ int oid4vp_dcql_match(const json_t *cq, const json_t *claims, struct ok_error *e
  */
 int oid4vp_dcql_match_ldp(const json_t *cq, const json_t *credential, const json_t *types,
                           struct ok_error *err);
+
+/* Whether the credential query cq (as oid4vp_dcql_from_ask builds it, either format) asks for
+ * the optional claim named as in the verifier's choices ("birthdate", "grade", "credits_ects",
+ * "awarded_on", …): what the verifier did not ask for is not shown to it, whatever a wallet
+ * sends (a W3C credential is presented whole; a wallet may disclose more than asked). */
+bool oid4vp_dcql_asks(const json_t *cq, const char *claim);
+
+/* Whether dcql has an ldp_vc credential query. */
+bool oid4vp_dcql_has_ldp(const json_t *dcql);
 
 /* Whether the queries answered (the members of the parsed vp_token tok) answer dcql: every
  * query when it has no credential_sets, else an option of every required set. */

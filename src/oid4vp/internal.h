@@ -22,10 +22,11 @@ int oid4vp_link(const struct depository *d, const char *id, const char *client_i
                 size_t cap, struct ok_error *err);
 
 /* Stores a request for the DCQL query dcql and returns its links (as oid4vp_request_create,
- * after the verifier's choices were checked). signin: a wallet sign-in's request. */
+ * after the verifier's choices were checked). signin: a wallet sign-in's request;
+ * accept_unbound: W3C credentials that name no holder are taken as "verified_unbound". */
 int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *client_name,
                         const json_t *label, bool jwt, bool same_device, bool signin,
-                        struct oid4vp_created *out, struct ok_error *err);
+                        bool accept_unbound, struct oid4vp_created *out, struct ok_error *err);
 
 /* Verifies the presentations list of the PID query cq of a sign-in request (nonce, client_id):
  * on success *who gets {"national_id", "country"} (new reference); otherwise *ok becomes false
@@ -35,13 +36,34 @@ int oid4vp_signin_answer(struct depository *d, const struct oid4vp_signin *c, co
                          const json_t *list, const char *nonce, const char *client_id, json_t **who,
                          bool *ok, char *why, size_t why_cap, struct ok_error *err);
 
+/* Why a W3C credential that names no holder (no credentialSubject.id) is not verified. */
+#define OID4VP_UNBOUND_REASON                                                                  \
+	"the credential names no holder: anyone with a copy (a share link hands one out) can " \
+	"present it"
+
 /* Verifies one presentation (n bytes at s, a W3C Verifiable Presentation) of the ldp_vc query
  * cq against the request's nonce (challenge) and client_id (domain): *entry gets the result's
- * entry {"query", "verified", "reason", "report", "format", "holder", "holder_bound"}. A
- * negative code only when verification could not run. (ldp.c) */
+ * entry {"query", "verified", "verified_unbound", "reason", "report", "format", "holder",
+ * "holder_bound"}, its report trimmed to what cq asks for. A credential naming no holder is
+ * never "verified"; with accept_unbound (the request's choice) it is "verified_unbound" when
+ * all else holds, its reason OID4VP_UNBOUND_REASON. A negative code only when verification
+ * could not run. (ldp.c) */
 int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, size_t n,
-                      const char *nonce, const char *client_id, json_t **entry,
+                      const char *nonce, const char *client_id, bool accept_unbound, json_t **entry,
                       struct ok_error *err);
+
+/* Sets the report's holder.birth_date, achievement.grade, credits and awarded_on to null unless
+ * the credential query cq asks for them (review LDP-2): a W3C credential is presented whole and
+ * a wallet may disclose more than asked, but the verifier is shown, and the sealed result
+ * keeps, only what it asked for. OK_ENOMEM only. */
+int oid4vp_report_trim(const json_t *cq, json_t *report);
+
+/* An answer's entry whose credential verified but is not accepted (not bound to the holder:
+ * unbound; or not what the query asks for) says so in its report too (review LDP9-3): the
+ * report's "verified" becomes false and its headline {"state": "unbound" | "not_accepted",
+ * "text"}, so that no reader of the report takes it for verified. accepted: the entry's own
+ * verdict (nothing changes then). OK_ENOMEM only. */
+int oid4vp_report_verdict(json_t *report, bool accepted, bool unbound);
 
 /* The first reason a credential's verification result fails ("not verified" if none says). */
 const char *oid4vp_first_failure(const struct verify_result *r);

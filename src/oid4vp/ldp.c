@@ -10,6 +10,7 @@
 #include "oid4vp/dcql.h"
 #include "oid4vp/internal.h"
 #include "registry/verify_presentation.h"
+#include "store/store.h"
 #include "registry/verify_summary.h"
 #include "vc/jcs.h"
 #include "vc/jsonld.h"
@@ -45,6 +46,51 @@ static bool names_subject(const json_t *vc)
 	return false;
 }
 
+#define OWN_ACHIEVEMENT "urn:oorkonde:achievement:"
+
+/*
+ * Whether the credential states a result of this depository's records (review LDP9-1): only the
+ * registry names an achievement urn:oorkonde:achievement:… (a VC-API key may not sign one:
+ * registry/credential.c), and a credential issued to a holder's key is recorded by its id with
+ * the achievement it was issued for (issue --holder-did), whose title it must state. Else
+ * *why says why not. A negative code only when the store does not answer.
+ */
+static int own_result(struct depository *d, const json_t *vc, bool bound_to_key, const char **why,
+                      struct ok_error *err)
+{
+	const json_t *subject = json_object_get(vc, "credentialSubject");
+	const json_t *a = json_object_get(subject, "achievement");
+	const char *aid = json_string_value(json_object_get(a, "id"));
+	const char *title = json_string_value(json_object_get(a, "name"));
+	const char *cid = json_string_value(json_object_get(vc, "id"));
+	struct store_achievement rec;
+	struct ok_error e;
+	int rc;
+
+	*why = NULL;
+	if (!json_is_object(subject) || !aid ||
+	    strncmp(aid, OWN_ACHIEVEMENT, strlen(OWN_ACHIEVEMENT))) {
+		*why = "the credential does not state a result of this depository's records";
+		return 0;
+	}
+	if (!bound_to_key)
+		return 0;
+	ok_error_clear(&e);
+	rc = cid && strlen(cid) <= STORE_CREDENTIAL_ID_MAX
+	             ? store_achievement_by_credential(d->store, cid, &rec, &e)
+	             : OK_ENOTFOUND;
+	if (rc == OK_ENOTFOUND || (!rc && (!title || strcmp(rec.title, title) != 0))) {
+		*why = "the credential was not issued by this depository to a holder from its "
+		       "records";
+		return 0;
+	}
+	if (rc) {
+		*err = e;
+		return rc;
+	}
+	return 0;
+}
+
 /* The credential node's expanded types (a new array), for meta.type_values. */
 static int expanded_types(const json_t *credential, json_t **out, struct ok_error *err)
 {
@@ -62,7 +108,7 @@ static int expanded_types(const json_t *credential, json_t **out, struct ok_erro
 }
 
 int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, size_t n,
-                      const char *nonce, const char *client_id, json_t **entry,
+                      const char *nonce, const char *client_id, bool accept_unbound, json_t **entry,
                       struct ok_error *err)
 {
 	const char *qid = json_string_value(json_object_get(cq, "id"));
@@ -71,7 +117,7 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 	struct ok_error e;
 	json_t *report = NULL, *types = NULL, *doc = NULL;
 	const char *reason = NULL;
-	bool bound = false;
+	bool bound = false, unbound = false, unbound_ok = false;
 	int rc;
 
 	*entry = NULL;
@@ -103,7 +149,8 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 		         "(ldp_vc), "
 		         "the format the query asked for";
 	if (r.is_presentation && r.n_credentials == 1 &&
-	    !(report = verify_report_json(d, &r.credentials[0].r))) {
+	    (!(report = verify_report_json(d, &r.credentials[0].r)) ||
+	     oid4vp_report_trim(cq, report))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -118,6 +165,10 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 		reason =
 		        "the credential was issued to another holder than the one who presented it "
 		        "(its subject's id is not the presentation's holder)";
+	if (!reason &&
+	    (rc = own_result(d, r.credentials[0].r.credential,
+	                     names_subject(r.credentials[0].r.credential), &reason, err)))
+		goto out;
 	if (!reason) {
 		const json_t *vc = r.credentials[0].r.credential;
 
@@ -132,11 +183,23 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 			reason = e.message[0] ? e.message : "the credential's types cannot be read";
 	}
 	/* A W3C credential issued without a holder names its learner by name and birth date, not
-	 * by a key: whoever holds a copy can present it, and the result says so (holder_bound). */
-	*entry = json_pack("{s:s, s:b, s:s?, s:o*, s:s, s:s?, s:b}", "query", qid, "verified",
-	                   reason == NULL, "reason", reason, "report", report, "format",
-	                   OID4VP_FORMAT_LDP, "holder", r.holder[0] ? r.holder : NULL,
-	                   "holder_bound", bound);
+	 * by a key: whoever holds a copy (every share link hands one out) can present it, so the
+	 * presentation proves nothing about who presents it (review LDP-1). It is not verified;
+	 * where the request accepted such credentials it is "verified_unbound", never "verified".
+	 */
+	if (!reason && !names_subject(r.credentials[0].r.credential)) {
+		unbound_ok = accept_unbound;
+		unbound = true;
+		reason = OID4VP_UNBOUND_REASON;
+	}
+	if (report && oid4vp_report_verdict(report, reason == NULL, unbound)) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	*entry = json_pack("{s:s, s:b, s:b, s:s?, s:o*, s:s, s:s?, s:b}", "query", qid, "verified",
+	                   reason == NULL, "verified_unbound", unbound_ok, "reason", reason,
+	                   "report", report, "format", OID4VP_FORMAT_LDP, "holder",
+	                   r.holder[0] ? r.holder : NULL, "holder_bound", bound);
 	report = NULL;
 	if (!*entry)
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");

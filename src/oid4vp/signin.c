@@ -17,6 +17,7 @@
 #include "audit/txn.h"
 #include "core/clock.h"
 #include "core/format.h"
+#include "io/config_file.h"
 #include "jose/x509.h"
 #include "oid4vp/dcql.h"
 #include "oid4vp/internal.h"
@@ -239,22 +240,13 @@ int oid4vp_signin_parse(struct oid4vp_signin *c, const json_t *cfg, const char *
 
 int oid4vp_signin_load(struct oid4vp_signin *c, const char *dir, struct ok_error *err)
 {
-	struct buf path;
-	json_error_t jerr;
 	json_t *config;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
 	buf_init(&c->roots, OID4VP_PID_ROOTS_MAX);
-	buf_init(&path, OK_PATH_MAX);
-	if (ok_path_join(&path, dir, "config.json")) {
-		buf_release(&path);
-		return ok_fail(err, OK_EINPUT, "the data folder's path is too long");
-	}
-	config = json_load_file(path.data, JSON_REJECT_DUPLICATES, &jerr);
-	buf_release(&path);
-	if (!config)
-		return ok_fail(err, OK_EINPUT, "config.json: %s (line %d)", jerr.text, jerr.line);
+	if ((rc = io_config_load(dir, &config, err)))
+		return rc;
 	rc = oid4vp_signin_parse(c, json_object_get(config, "wallet_signin"), dir, err);
 	json_decref(config);
 	return rc;
@@ -295,7 +287,8 @@ int oid4vp_signin_start(struct depository *d, const struct oid4vp_signin *c, boo
 	              d->host[0] ? d->host : "the depository"))
 		rc = ok_fail(err, OK_ETOOBIG, "the host name is too long");
 	else
-		rc = oid4vp_request_make(d, dcql, name, NULL, false, same_device, true, out, err);
+		rc = oid4vp_request_make(d, dcql, name, NULL, false, same_device, true, false, out,
+		                         err);
 	json_decref(dcql);
 	return rc;
 }

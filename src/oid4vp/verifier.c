@@ -238,6 +238,7 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, const char *b
 {
 	const json_t *mode = json_object_get(ask, "response_mode");
 	const json_t *same = json_object_get(ask, "same_device");
+	const json_t *unbound = json_object_get(ask, "accept_unbound");
 	json_t *dcql = NULL;
 	char client_name[OID4VP_CLIENT_NAME_MAX];
 	bool jwt = false;
@@ -262,11 +263,22 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, const char *b
 		                   "same_device must be true or false");
 		goto out;
 	}
+	if (unbound && !json_is_boolean(unbound)) {
+		rc = ok_fail_field(err, OK_EINPUT, "accept_unbound",
+		                   "accept_unbound must be true or false");
+		goto out;
+	}
+	if (json_is_true(unbound) && !oid4vp_dcql_has_ldp(dcql)) {
+		rc = ok_fail_field(err, OK_EINPUT, "accept_unbound",
+		                   "accept_unbound applies to W3C credentials only: formats must "
+		                   "include ldp_vc");
+		goto out;
+	}
 	if ((rc = text_check(json_object_get(ask, "label"), "label", err)) ||
 	    (rc = client_name_of(d, ask, by, client_name, sizeof(client_name), err)))
 		goto out;
 	rc = oid4vp_request_make(d, dcql, client_name, json_object_get(ask, "label"), jwt,
-	                         json_is_true(same), false, out, err);
+	                         json_is_true(same), false, json_is_true(unbound), out, err);
 out:
 	json_decref(dcql);
 	return rc;
@@ -274,7 +286,7 @@ out:
 
 int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *client_name,
                         const json_t *label, bool jwt, bool same_device, bool signin,
-                        struct oid4vp_created *out, struct ok_error *err)
+                        bool accept_unbound, struct oid4vp_created *out, struct ok_error *err)
 {
 	struct store_vp_request *row = NULL;
 	struct jose_signer wallet = {0}, eph = {0};
@@ -327,7 +339,9 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	spec = json_pack("{s:O, s:s, s:b, s:s, s:s, s:b}", "dcql_query", dcql, "response_mode",
 	                 jwt ? MODE_POST_JWT : MODE_POST, "same_device", same_device, "client_id",
 	                 out->client_id, "client_name", client_name, "signin", signin);
-	if (spec && json_is_string(label) && json_object_set(spec, "label", (json_t *)label)) {
+	if (spec &&
+	    ((json_is_string(label) && json_object_set(spec, "label", (json_t *)label)) ||
+	     (accept_unbound && json_object_set_new(spec, "accept_unbound", json_true())))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -385,6 +399,20 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	if (!rc && open >= OID4VP_REQUESTS_MAX)
 		rc = ok_fail(err, OK_ELIMIT,
 		             "too many verifier requests are open; try again in a few minutes");
+	/* Each kind has half of the table (reviews VP-11, LDP9-4): a flood of sign-in starts
+	 * leaves employers' requests room, and a flood of verifier requests leaves sign-ins
+	 * theirs. */
+	if (!rc && open < OID4VP_REQUESTS_MAX) {
+		int64_t signins = 0;
+
+		rc = store_vp_count_signin(d->store, &signins, err);
+		if (!rc && (signin ? signins : open - signins) >= OID4VP_REQUESTS_MAX / 2)
+			rc = ok_fail(
+			        err, OK_ELIMIT,
+			        signin ? "too many sign-ins are open; try again in a few minutes"
+			               : "too many verifier requests are open; try again in a "
+			                 "few minutes");
+	}
 	if (!rc)
 		rc = store_vp_put(d->store, row, err);
 	if (!rc)
@@ -502,8 +530,10 @@ int oid4vp_request_object(struct depository *d, const char *id, struct buf *out,
 	        (json_int_t)(now / 1000), "exp", (json_int_t)(row->expires_ms / 1000),
 	        "client_metadata", "vp_formats_supported", "dc+sd-jwt", "sd-jwt_alg_values",
 	        "ES256", "kb-jwt_alg_values", "ES256", "EdDSA");
-	/* Appendix B.1.3.2: W3C presentations with Data Integrity proofs this verifier checks. */
-	if (header && payload &&
+	/* Appendix B.1.3.2: W3C presentations with Data Integrity proofs this verifier checks;
+	 * offered only to a query that asks for them (review LDP-4), so that a wallet does not
+	 * answer an SD-JWT query or a sign-in with one. */
+	if (header && payload && oid4vp_dcql_has_ldp(json_object_get(spec, "dcql_query")) &&
 	    json_object_set_new(json_object_get(json_object_get(payload, "client_metadata"),
 	                                        "vp_formats_supported"),
 	                        OID4VP_FORMAT_LDP,
@@ -555,6 +585,44 @@ out:
 	return rc;
 }
 
+/* Sets member name of object o (when o is an object) to null. */
+static int drop(json_t *o, const char *name)
+{
+	return json_is_object(o) && json_object_get(o, name) &&
+	                       json_object_set_new(o, name, json_null())
+	               ? OK_ENOMEM
+	               : 0;
+}
+
+int oid4vp_report_trim(const json_t *cq, json_t *report)
+{
+	json_t *holder = json_object_get(report, "holder");
+	json_t *a = json_object_get(report, "achievement");
+
+	if ((!oid4vp_dcql_asks(cq, "birthdate") && drop(holder, "birth_date")) ||
+	    (!oid4vp_dcql_asks(cq, "grade") && drop(a, "grade")) ||
+	    (!oid4vp_dcql_asks(cq, "credits_ects") && drop(a, "credits")) ||
+	    (!oid4vp_dcql_asks(cq, "awarded_on") && drop(a, "awarded_on")))
+		return OK_ENOMEM;
+	return 0;
+}
+
+int oid4vp_report_verdict(json_t *report, bool accepted, bool unbound)
+{
+	json_t *headline;
+
+	if (accepted || !json_is_true(json_object_get(report, "verified")))
+		return 0;
+	headline = json_pack("{s:s, s:n, s:s}", "state", unbound ? "unbound" : "not_accepted",
+	                     "since", "text",
+	                     unbound ? "Genuine, but not bound to the holder: not verified"
+	                             : "Genuine, but not what the request accepts: not verified");
+	if (!headline || json_object_set_new(report, "headline", headline) ||
+	    json_object_set_new(report, "verified", json_false()))
+		return OK_ENOMEM;
+	return 0;
+}
+
 const char *oid4vp_first_failure(const struct verify_result *r)
 {
 	if (!r->is_credential)
@@ -567,8 +635,9 @@ const char *oid4vp_first_failure(const struct verify_result *r)
 
 /* Verifies the presentations of one credential query into entries (appended). */
 static int verify_query(struct depository *d, const json_t *cq, const json_t *list,
-                        const struct store_vp_request *row, const char *client_id, json_t *entries,
-                        bool *all_ok, char *why, size_t why_cap, struct ok_error *err)
+                        const struct store_vp_request *row, const char *client_id,
+                        bool accept_unbound, json_t *entries, bool *all_ok, bool *any_unbound,
+                        char *why, size_t why_cap, struct ok_error *err)
 {
 	const char *qid = json_string_value(json_object_get(cq, "id"));
 	const char *format = json_string_value(json_object_get(cq, "format"));
@@ -591,10 +660,14 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 		memset(&r, 0, sizeof(r));
 		ok_error_clear(&e);
 		if (ldp) {
-			if ((rc = oid4vp_ldp_verify(d, cq, s, n, row->nonce, client_id, &entry,
-			                            err)))
+			if ((rc = oid4vp_ldp_verify(d, cq, s, n, row->nonce, client_id,
+			                            accept_unbound, &entry, err)))
 				return rc;
-			if (!json_is_true(json_object_get(entry, "verified"))) {
+			/* Verified but for naming no holder, which the request accepted: the
+			 * answer's state is verified_unbound, decided once all are seen. */
+			if (json_is_true(json_object_get(entry, "verified_unbound")))
+				*any_unbound = true;
+			else if (!json_is_true(json_object_get(entry, "verified"))) {
 				*all_ok = false;
 				if (!why[0])
 					snprintf(why, why_cap, "%s",
@@ -614,7 +687,8 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 				return rc;
 			}
 			report = verify_report_json(d, &r);
-			if (!report) {
+			if (!report || oid4vp_report_trim(cq, report)) {
+				json_decref(report);
 				verify_result_release(&r);
 				return ok_fail(err, OK_ENOMEM, "out of memory");
 			}
@@ -629,6 +703,11 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 			*all_ok = false;
 			if (!why[0])
 				snprintf(why, why_cap, "%s", reason);
+		}
+		if (report && oid4vp_report_verdict(report, ok, false)) {
+			json_decref(report);
+			verify_result_release(&r);
+			return ok_fail(err, OK_ENOMEM, "out of memory");
 		}
 		entry = json_pack("{s:s, s:b, s:s?, s:o*}", "query", qid, "verified", ok, "reason",
 		                  reason, "report", report);
@@ -668,7 +747,7 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 	char why[VERIFY_MESSAGE_MAX] = "", actor[AUDIT_ACTOR_SIZE], at[32];
 	int64_t now = ok_now_ms();
 	struct audit_txn t;
-	bool verified = true, jwt, same_device, signin;
+	bool verified = true, unbound = false, jwt, same_device, signin;
 	char code[OID4VP_TOKEN_MAX] = "";
 	char *text = NULL;
 	size_t i;
@@ -792,8 +871,10 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 		/* Same device (review W4): the request object (state and all) is public to
 		 * whoever saw the link, so an error anyone can post must not close the request
 		 * before the wallet's real answer; it is taken, and nothing changes. The
-		 * verifier sees the request expire. */
-		if (same_device) {
+		 * verifier sees the request expire. A sign-in likewise on either device: whoever
+		 * sees a cross-device QR code could otherwise end the learner's sign-in (review
+		 * VP-10). */
+		if (same_device || signin) {
 			if (!(*reply = json_object()))
 				rc = ok_fail(err, OK_ENOMEM, "out of memory");
 			goto out;
@@ -834,11 +915,34 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 				                          client_id, &who, &verified, why,
 				                          sizeof(why), err);
 			else
-				rc = verify_query(d, cq, list, row, client_id, entries, &verified,
-				                  why, sizeof(why), err);
+				rc = verify_query(
+				        d, cq, list, row, client_id,
+				        json_is_true(json_object_get(spec, "accept_unbound")),
+				        entries, &verified, &unbound, why, sizeof(why), err);
 			if (rc)
 				goto out;
 		}
+	}
+	/* A sign-in is closed only by a PID that verified (review VP-10): an answer that does not
+	 * (a bystander's who saw the QR code, or a wrong PID) changes nothing, and the wallet is
+	 * told why (reasons name checks and claims, never values). The sign-in expires unanswered
+	 * otherwise. */
+	if (signin && !verified) {
+		/* Refused tries leave a trace for the operator, without personal data (LDP9-6). */
+		(void)audit_record(d, actor_of(row->id, actor), "verifier.answer.refused", row->id,
+		                   PURPOSE, "signin", NULL);
+		rc = ok_fail_field(err, OK_EINPUT, "vp_token",
+		                   "the PID was not verified (%s); the sign-in stays open until it "
+		                   "expires",
+		                   why[0] ? why : "no reason given");
+		goto out;
+	}
+	/* Every presentation verified, some naming no holder (accepted by the request): the
+	 * answer is verified_unbound, never verified (review LDP-1). */
+	unbound = unbound && verified;
+	if (unbound) {
+		verified = false;
+		snprintf(why, sizeof(why), "%s", OID4VP_UNBOUND_REASON);
 	}
 	audit_format_time(now, at);
 	/* Same device (review VP-1): whoever started the sign-in must also hold the code the
@@ -860,9 +964,10 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 	}
 	/* A sign-in's result is the identifier it found (sealed, taken once by the browser that
 	 * started it), not the PID's claims. */
-	result = json_pack("{s:b, s:s?, s:s, s:O, s:O?}", "verified", verified, "reason",
-	                   verified ? NULL : why, "answered_at", at, "credentials", entries,
-	                   "signin", verified ? who : NULL);
+	result = json_pack("{s:b, s:b, s:s?, s:s, s:O, s:O?}", "verified", verified,
+	                   "verified_unbound", unbound, "reason", verified ? NULL : why,
+	                   "answered_at", at, "credentials", entries, "signin",
+	                   verified ? who : NULL);
 	if (!result || !(text = json_dumps(result, JSON_COMPACT))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
@@ -884,7 +989,11 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 		rc = ok_fail(err, OK_EGONE, "the request was answered already or has expired");
 	if (!rc)
 		rc = audit_txn_event(&t, actor_of(row->id, actor), "verifier.answer", row->id,
-		                     PURPOSE, verified ? "verified" : "not verified", err);
+		                     PURPOSE,
+		                     verified  ? "verified"
+		                     : unbound ? "verified unbound"
+		                               : "not verified",
+		                     err);
 	if ((rc = audit_txn_end(&t, rc, err)))
 		goto out;
 	*reply = json_object();
@@ -990,7 +1099,10 @@ int oid4vp_result(struct depository *d, const char *view, json_t **out, struct o
 		if ((rc = audit_record(d, actor_of(row->id, actor), "verifier.result.read", row->id,
 		                       PURPOSE, "", err)))
 			goto out;
-		status = row->verified ? "verified" : "not_verified";
+		status = row->verified ? "verified"
+		         : json_is_true(json_object_get(result, "verified_unbound"))
+		                 ? "verified_unbound"
+		                 : "not_verified";
 	} else {
 		status = now >= row->expires_ms ? "expired" : "pending";
 	}
@@ -998,10 +1110,12 @@ int oid4vp_result(struct depository *d, const char *view, json_t **out, struct o
 	                       request_uri, link, sizeof(link), err)))
 		goto out;
 	audit_format_time(row->expires_ms, at);
-	doc = json_pack("{s:s, s:s, s:O?, s:O?, s:O, s:s, s:o?}", "status", status, "expires_at",
-	                at, "label", json_object_get(spec, "label"), "requester",
+	doc = json_pack("{s:s, s:s, s:O?, s:O?, s:O, s:b, s:s, s:o?}", "status", status,
+	                "expires_at", at, "label", json_object_get(spec, "label"), "requester",
 	                json_object_get(spec, "client_name"), "asked",
-	                json_object_get(spec, "dcql_query"), "link", link, "result", result);
+	                json_object_get(spec, "dcql_query"), "accept_unbound",
+	                json_is_true(json_object_get(spec, "accept_unbound")), "link", link,
+	                "result", result);
 	result = NULL;
 	if (!doc) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");

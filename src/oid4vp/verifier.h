@@ -53,7 +53,8 @@ struct oid4vp_created {
 /*
  * Makes a request from a verifier's choices (dcql.h's ask, plus "label", "requester": the name
  * the wallet shows as the party asking, "response_mode": "direct_post" or "direct_post.jwt",
- * "same_device": true to send the wallet back to the result page). by: the holder of the API
+ * "same_device": true to send the wallet back to the result page, "accept_unbound": true to take
+ * W3C credentials that name no holder, as "verified_unbound"). by: the holder of the API
  * key the request came with (institution code or key id), or NULL for an anonymous request,
  * which must state a requester; the wallet is told which of the two it is
  * (client_metadata.client_name). OK_EINPUT naming the member for a bad choice; OK_ENOTFOUND
@@ -80,9 +81,11 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 
 /*
  * The request's state for whoever holds its view token: {"status": "pending" | "verified" |
- * "not_verified" | "expired", "expires_at", "label", "asked", "result"}; result (with the
- * holder's data) only once answered, and its read audited. OK_ENOTFOUND for an unknown token
- * (or a request deleted since).
+ * "verified_unbound" | "not_verified" | "expired", "expires_at", "label", "asked", "result"};
+ * result (with the holder's data) only once answered, and its read audited. verified_unbound:
+ * every presentation verified, but a W3C credential in it names no holder, which the request
+ * accepted ("accept_unbound": true); it is never reported as verified. OK_ENOTFOUND for an unknown
+ * token (or a request deleted since).
  */
 int oid4vp_result(struct depository *d, const char *view, json_t **out, struct ok_error *err);
 

@@ -495,9 +495,11 @@ static int issue(struct depository *d, const char *achievement_id, const char *i
 		if (!rc && (!text || buf_addstr(out, text) != 0))
 			rc = ok_fail(err, OK_ENOMEM, "out of memory");
 	}
-	/* Which key signed is in the event: key use is audited. */
-	if (!rc && ok_format(detail, sizeof(detail), "format=%s key=%lu",
-	                     f == CREDENTIAL_JWT ? "jwt" : "di", (unsigned long)d->issuer_key_id))
+	/* Which key signed is in the event: key use is audited; and whether the credential was
+	 * bound to a holder's key (not which: a DID follows its owner). */
+	if (!rc && ok_format(detail, sizeof(detail), "format=%s key=%lu%s",
+	                     f == CREDENTIAL_JWT ? "jwt" : "di", (unsigned long)d->issuer_key_id,
+	                     subject ? " bound=1" : ""))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc && purpose)
 		rc = record_issue(d, actor, &a, unsigned_vc, purpose, detail, err);
@@ -650,6 +652,23 @@ static int check_signable(const json_t *credential, struct ok_error *err)
 	n = json_is_array(subject) ? json_array_size(subject) : 1;
 	for (i = 0; subject && i < n; i++) {
 		const json_t *one = json_is_array(subject) ? json_array_get(subject, i) : subject;
+		const json_t *a = json_object_get(one, "achievement");
+		size_t k, m = json_is_array(a) ? json_array_size(a) : 1;
+
+		/* The depository's own achievements are stated by its registry only, from its
+		 * records: a credential naming one is taken as a result of those records (the
+		 * OpenID4VP verifier's ldp_vc answers: review LDP9-1). */
+		for (k = 0; a && k < m; k++) {
+			const json_t *one_a = json_is_array(a) ? json_array_get(a, k) : a;
+			const char *aid = json_string_value(json_object_get(one_a, "id"));
+
+			if (aid && strncmp(aid, "urn:oorkonde:", 13) == 0)
+				return ok_fail_field(
+				        err, OK_EINPUT,
+				        "credential.credentialSubject.achievement.id",
+				        "urn:oorkonde: achievements are the depository's "
+				        "own records and cannot be signed here");
+		}
 		if ((reserved = reserved_type(json_object_get(one, "type"), &bad)) || bad)
 			return ok_fail_field(err, OK_EINPUT, "credential.credentialSubject.type",
 			                     "%s",

@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/format.h"
+#include "io/config_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -330,23 +331,14 @@ static int key_from_hex(struct oidc_provider *p, const char *hex, struct ok_erro
 
 int oidc_rp_load(struct oidc_rp *rp, const char *dir, struct ok_error *err)
 {
-	struct buf path;
-	json_error_t jerr;
 	json_t *config;
 	char name[OIDC_ID_MAX + 16], hex[2 * JOSE_P256_BYTES + 2];
 	size_t i;
 	int rc;
 
 	memset(rp, 0, sizeof(*rp));
-	buf_init(&path, 4096);
-	if (ok_path_join(&path, dir, "config.json")) {
-		buf_release(&path);
-		return ok_fail(err, OK_EINPUT, "the data folder's path is too long");
-	}
-	config = json_load_file(path.data, JSON_REJECT_DUPLICATES, &jerr);
-	buf_release(&path);
-	if (!config)
-		return ok_fail(err, OK_EINPUT, "config.json: %s (line %d)", jerr.text, jerr.line);
+	if ((rc = io_config_load(dir, &config, err)))
+		return rc;
 	rc = oidc_config_parse(json_object_get(config, "oidc"), rp, err);
 	json_decref(config);
 	for (i = 0; !rc && i < rp->n; i++) {

@@ -51,6 +51,10 @@ static const struct pg_query PRUNE = {"DELETE FROM vp_request WHERE keep_until_m
 
 static const struct pg_query COUNT = {"SELECT count(*) AS n FROM vp_request",
                                       "count verifier requests", NULL, &pg_count_cols};
+/* The spec is compact JSON: a string value holding the same characters is escaped (\"). */
+static const struct pg_query COUNT_SIGNIN = {
+        "SELECT count(*) AS n FROM vp_request WHERE strpos(spec, '\"signin\":true') > 0",
+        "count wallet sign-ins", NULL, &pg_count_cols};
 
 /* A wallet sign-in's result is taken once: the row goes in the statement that finds it. */
 static const struct pg_query TAKE = {
@@ -65,6 +69,11 @@ static int take(struct store *base, const char *id, int64_t now_ms, struct ok_er
 static int count(struct store *base, int64_t *out, struct ok_error *err)
 {
 	return pg_count(pgs(base), &COUNT, PG_NO_ARGS, out, err);
+}
+
+static int count_signin(struct store *base, int64_t *out, struct ok_error *err)
+{
+	return pg_count(pgs(base), &COUNT_SIGNIN, PG_NO_ARGS, out, err);
 }
 
 static int put(struct store *base, const struct store_vp_request *r, struct ok_error *err)
@@ -103,6 +112,7 @@ const struct store_vp_ops pg_vp_ops = {
         .find_view = find_view,
         .answer = answer,
         .count = count,
+        .count_signin = count_signin,
         .prune = prune,
         .take = take,
 };

@@ -54,6 +54,11 @@ static const struct sqlite_query PRUNE = {ST_VP_PRUNE,
 
 static const struct sqlite_query COUNT = {ST_VP_COUNT, "SELECT count(*) AS n FROM vp_request",
                                           "count verifier requests", NULL, &sqlite_count_cols};
+/* The spec is compact JSON: a string value holding the same characters is escaped (\"). */
+static const struct sqlite_query COUNT_SIGNIN = {
+        ST_VP_COUNT_SIGNIN,
+        "SELECT count(*) AS n FROM vp_request WHERE instr(spec, '\"signin\":true') > 0",
+        "count wallet sign-ins", NULL, &sqlite_count_cols};
 
 /* A wallet sign-in's result is taken once: the row goes in the statement that finds it. */
 static const struct sqlite_query TAKE = {
@@ -74,6 +79,11 @@ static int take(struct store *base, const char *id, int64_t now_ms, struct ok_er
 static int count(struct store *base, int64_t *out, struct ok_error *err)
 {
 	return sqlite_count(sq(base), &COUNT, SQLITE_NO_ARGS, out, err);
+}
+
+static int count_signin(struct store *base, int64_t *out, struct ok_error *err)
+{
+	return sqlite_count(sq(base), &COUNT_SIGNIN, SQLITE_NO_ARGS, out, err);
 }
 
 static int put(struct store *base, const struct store_vp_request *r, struct ok_error *err)
@@ -117,6 +127,7 @@ const struct store_vp_ops sqlite_vp_ops = {
         .find_view = find_view,
         .answer = answer,
         .count = count,
+        .count_signin = count_signin,
         .prune = prune,
         .take = take,
 };

@@ -51,6 +51,9 @@ struct store_vp_ops {
 	              struct ok_error *err);
 	/* How many requests the store holds (every one not yet pruned). */
 	int (*count)(struct store *s, int64_t *out, struct ok_error *err);
+	/* How many of them are wallet sign-ins (a spec with "signin":true, as oid4vp writes
+	 * it), so that each kind has its own share of the cap. */
+	int (*count_signin)(struct store *s, int64_t *out, struct ok_error *err);
 	/* Deletes every request whose keep_until_ms is at or before now_ms. */
 	int (*prune)(struct store *s, int64_t now_ms, struct ok_error *err);
 	/* Deletes request id when it is answered and its result still kept at now_ms, in one
@@ -86,6 +89,11 @@ static inline int store_vp_answer(struct store *s, const struct store_vp_request
 static inline int store_vp_count(struct store *s, int64_t *out, struct ok_error *err)
 {
 	return s->ops->verifier->count(s, out, err);
+}
+
+static inline int store_vp_count_signin(struct store *s, int64_t *out, struct ok_error *err)
+{
+	return s->ops->verifier->count_signin(s, out, err);
 }
 
 static inline int store_vp_prune(struct store *s, int64_t now_ms, struct ok_error *err)

@@ -117,8 +117,9 @@ function base58(bytes) {
 }
 
 /* The wallet for an ldp_vc query: the W3C credential in a Verifiable Presentation signed by a
- * did:key holder (eddsa-jcs-2022), challenge = nonce, domain = client_id. */
-async function w3cWallet(link) {
+ * did:key holder (eddsa-jcs-2022), challenge = nonce, domain = client_id; bound: the credential
+ * issued to that key (issue --holder-did), else one that names no holder. */
+async function w3cWallet(link, bound) {
   const uri = new URL(new URL(link).searchParams.get("request_uri"));
   const jwt = await (await fetch(dep.base + uri.pathname)).text();
   const req = JSON.parse(Buffer.from(jwt.split(".")[1], "base64url"));
@@ -127,7 +128,7 @@ async function w3cWallet(link) {
   const raw = Buffer.from(key.publicKey.export({ format: "jwk" }).x, "base64url");
   const mk = "z" + base58(Buffer.concat([Buffer.from([0xed, 0x01]), raw]));
   const did = "did:key:" + mk;
-  const vc = JSON.parse(dep.run("issue", degree.id));
+  const vc = JSON.parse(bound ? dep.run("issue", degree.id, "--holder-did", did) : dep.run("issue", degree.id));
   const vp = { "@context": ["https://www.w3.org/ns/credentials/v2"], type: ["VerifiablePresentation"],
     holder: did, verifiableCredential: [vc] };
   const proof = { type: "DataIntegrityProof", cryptosuite: "eddsa-jcs-2022", created: "2025-01-01T00:00:00Z",
@@ -142,22 +143,52 @@ async function w3cWallet(link) {
   assert.equal(r.status, 200, await r.text());
 }
 
-test("asked for a W3C credential (ldp_vc), the page turns green and says whom it names", async () => {
-  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 800 } });
-  const page = await newPage(context);
-  assert.equal((await page.goto(`${dep.base}/request?lang=en`)).status(), 200);
+async function askW3C(page, lang, acceptUnbound) {
+  assert.equal((await page.goto(`${dep.base}/request?lang=${lang}`)).status(), 200);
   await page.uncheck("input[name=kind][value=diploma]");
   await page.check("input[name=kind][value=degree]");
   await page.uncheck("input[name=format][value='dc+sd-jwt']");
   await page.check("input[name=format][value=ldp_vc]");
+  // Next to the W3C choice: the depository sees the whole credential, the verifier what it ticks.
+  assert.match(await page.textContent("#ldp-hint"), lang === "en" ? /you see only what you tick/ : /u ziet alleen wat u hier aanvinkt/);
+  if (acceptUnbound) await page.check("#accept-unbound");
   await page.fill("#requester", "Werkgever BV");
   await Promise.all([page.waitForURL(/\/request\/[A-Za-z0-9_-]{43}$/), page.click("#request-button")]);
-  await w3cWallet(await page.getAttribute("#request-link", "href"));
+  return page.getAttribute("#request-link", "href");
+}
+
+test("asked for a W3C credential (ldp_vc), one issued to the wallet's key turns the page green", async () => {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 800 } });
+  const page = await newPage(context);
+  await w3cWallet(await askW3C(page, "en", false), true);
   const result = page.locator("#request-result.ok");
   await result.waitFor({ timeout: 15000 });
+  assert.equal(await result.getAttribute("data-state"), "verified");
   const card = page.locator("#request-credentials .achievement.ok");
   assert.match(await card.textContent(), new RegExp(degree.title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
-  assert.match(await card.locator(".unbound").textContent(), /names the learner by name, not by a key/);
   await shot(page, "verifier-ldp-verified");
   await context.close();
+});
+
+test("a W3C credential that names no holder is not verified; accepted, it is amber, never green", async () => {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 800 } });
+  const page = await newPage(context);
+  await w3cWallet(await askW3C(page, "en", false), false);
+  const refused = page.locator("#request-result.bad");
+  await refused.waitFor({ timeout: 15000 });
+  assert.match(await page.textContent("#request-reason"), /names no holder: anyone with a copy \(a share link hands one out\) can present it/);
+  // The verifier ticked "also accept": amber, with the same sentence, in Dutch too.
+  await context.close();
+  const nl = await browser.newContext({ locale: "nl-NL", viewport: { width: 360, height: 740 } });
+  const p2 = await newPage(nl);
+  await w3cWallet(await askW3C(p2, "nl", true), false);
+  const result = p2.locator("#request-result.warn");
+  await result.waitFor({ timeout: 15000 });
+  assert.equal(await result.getAttribute("data-state"), "verified_unbound");
+  assert.equal((await p2.textContent("#request-verdict")).trim(), "Echt, maar niet aan de houder gebonden");
+  assert.equal(await p2.locator("#request-result.ok").count(), 0);
+  const card = p2.locator("#request-credentials .achievement.warn");
+  assert.match(await card.locator(".unbound").textContent(), /noemt geen houder: iedereen met een kopie \(een deellink geeft er een\) kan het tonen/);
+  await shot(p2, "verifier-ldp-unbound-360");
+  await nl.close();
 });

@@ -2,8 +2,9 @@
 // another device" on /signin, the waiting page shows the QR code and the openid4vp:// link, the
 // wallet (played here with node:crypto, its PID from a test PID provider whose CA openssl made
 // and config.json's wallet_signin trusts) answers from elsewhere, and the page moves on by itself
-// (polling) to the learner's records. A PID with another BSN ends on "no records are registered
-// for you", without a session.
+// (polling) to a page naming whom the wallet signed in, and on to the learner's records (or
+// signs out: "not you?"). A PID with another BSN ends on "no records are registered for you",
+// without a session.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -96,11 +97,29 @@ test("the learner signs in with the wallet on another device and lands on their 
   const link = await startOnOtherDevice(page, "en");
   await shot(page, "wallet-signin-wait");
   await wallet(link, dep.nationalId);
-  await page.waitForURL(/\/learner$/, { timeout: 15000 });
-  await page.locator(".achievement, #learner-records, main").first().waitFor();
-  const me = await page.evaluate(async () => (await fetch("/v1/me")).status);
-  assert.equal(me, 200);
+  // The end page names whom the wallet signed in (whoever answered the QR code first decides
+  // that), with "not you? sign out".
+  await page.waitForURL(/\/signin\/wallet\/done$/, { timeout: 15000 });
+  const who = (await page.textContent("#wallet-who")).trim();
+  const me = await page.evaluate(async () => (await fetch("/v1/me")).json());
+  assert.equal(who, `${me.learner.given_names} ${me.learner.family_name}`);
+  assert.match(await page.textContent("#wallet-not-me"), /Not you\?/);
   await shot(page, "wallet-signin-done");
+  await Promise.all([page.waitForURL(/\/learner$/), page.click("#signin-continue")]);
+  await page.locator(".achievement, #learner-records, main").first().waitFor();
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test("not the learner at this browser: 'sign out' on the end page ends the session", async () => {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 360, height: 740 } });
+  const page = await newPage(context);
+  const link = await startOnOtherDevice(page, "en");
+  await wallet(link, dep.nationalId);
+  await page.waitForURL(/\/signin\/wallet\/done$/, { timeout: 15000 });
+  await Promise.all([page.waitForURL(/\/signin$/), page.click("#wallet-sign-out")]);
+  const status = await page.evaluate(async () => (await fetch("/v1/me")).status);
+  assert.equal(status, 401);
   assert.deepEqual(page.problems, []);
   await context.close();
 });

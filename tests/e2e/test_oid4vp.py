@@ -172,6 +172,53 @@ def test_verified_answer_shows_who_and_what(dep):
         assert GIVEN.encode() not in data and FAMILY.encode() not in data, name
 
 
+def test_what_was_not_asked_is_not_shown(dep):
+    """A wallet may disclose more than the query asks for: the verifier is shown (and the
+    sealed result keeps) only what it asked for (review LDP-2, SD-JWT VC alike)."""
+    made = ask(dep.srv, claims=[])
+    req = resolve(dep.srv, made)
+    p = present(dep.credential, ASKED | {"grade", "credits_ects", "birthdate"}, dep.holder,
+                req["nonce"], req["client_id"])
+    assert answer(dep.srv, req, {"result": [p]}).status == 200
+    o = outcome(dep.srv, made)
+    assert o["status"] == "verified", o
+    report = o["result"]["credentials"][0]["report"]
+    assert report["holder"]["name"] == f"{GIVEN} {FAMILY}"
+    assert report["holder"]["birth_date"] is None
+    assert report["achievement"]["grade"] is None and report["achievement"]["credits"] is None
+    made = ask(dep.srv, claims=["birthdate", "grade", "credits_ects"])
+    req = resolve(dep.srv, made)
+    p = present(dep.credential, ASKED | {"grade", "credits_ects"}, dep.holder, req["nonce"],
+                req["client_id"])
+    assert answer(dep.srv, req, {"result": [p]}).status == 200
+    report = outcome(dep.srv, made)["result"]["credentials"][0]["report"]
+    assert report["holder"]["birth_date"] and report["achievement"]["grade"] == "8"
+    assert report["achievement"]["credits"] == 120
+
+
+def test_one_presentation_per_query(dep):
+    """DCQL's default is one credential a query: two presentations for it are not an answer
+    (invalid_request, nothing recorded); a verifier that asked for several ("multiple") takes
+    them, each verified."""
+    made = ask(dep.srv)
+    req = resolve(dep.srv, made)
+    assert "multiple" not in req["dcql_query"]["credentials"][0]
+    p = present(dep.credential, ASKED, dep.holder, req["nonce"], req["client_id"])
+    r = answer(dep.srv, req, {"result": [p, p]})
+    assert r.status == 400 and r.json()["error"] == "invalid_request", r
+    assert "more than one presentation" in r.json()["error_description"]
+    assert outcome(dep.srv, made)["status"] == "pending"
+    assert answer(dep.srv, req, {"result": [p]}).status == 200
+    assert outcome(dep.srv, made)["status"] == "verified"
+    made = ask(dep.srv, multiple=True)
+    req = resolve(dep.srv, made)
+    assert req["dcql_query"]["credentials"][0]["multiple"] is True
+    p = present(dep.credential, ASKED, dep.holder, req["nonce"], req["client_id"])
+    assert answer(dep.srv, req, {"result": [p, p]}).status == 200
+    o = outcome(dep.srv, made)
+    assert o["status"] == "verified" and len(o["result"]["credentials"]) == 2, o
+
+
 def test_not_verified_because(dep):
     cases = [
         ({"nonce": "other"}, "nonce"),

@@ -69,6 +69,9 @@ def dep(binary, tmp_path, server_on):
     ok.vc = json.loads(ok.run("issue", ok.achievement, check=True).stdout)
     ok.srv = server_on(ok, "--rate-limit", 0)
     ok.holder = Holder()
+    # The same result issued to the wallet's key: the credential a wallet should present.
+    ok.bound = json.loads(ok.run("issue", ok.achievement, "--holder-did", ok.holder.did,
+                                 check=True).stdout)
     return ok
 
 
@@ -107,6 +110,10 @@ def outcome(dep, made):
 
 
 def test_request_object_asks_for_ldp_vc(dep):
+    # Only a request with an ldp_vc query offers the format to the wallet.
+    _, req = ask(dep, formats=["dc+sd-jwt"])
+    assert "ldp_vc" not in req["client_metadata"]["vp_formats_supported"]
+    assert "dc+sd-jwt" in req["client_metadata"]["vp_formats_supported"]
     _, req = ask(dep)
     (cq,) = req["dcql_query"]["credentials"]
     assert cq["format"] == "ldp_vc" and cq["id"] == "result"
@@ -123,18 +130,23 @@ def test_request_object_asks_for_ldp_vc(dep):
     assert r.status == 201
 
 
+UNBOUND = "the credential names no holder: anyone with a copy (a share link hands one out) can present it"
+
+
 def test_verified_presentation_shows_who_and_what(dep):
+    """A credential issued to the wallet's key, presented by that key: verified. One that names
+    no holder (every share link hands such a copy out) is not verified, whoever presents it,
+    unless the request accepted such credentials; even then its state is its own."""
     made, req = ask(dep, label="Werkgever BV")
-    vp = dep.holder.present([dep.vc], req["nonce"], req["client_id"])
+    vp = dep.holder.present([dep.bound], req["nonce"], req["client_id"])
     r = answer(dep, req, {"result": [vp]})
     assert r.status == 200 and r.json() == {}, r
     o = outcome(dep, made)
     assert o["status"] == "verified", o
     entry = o["result"]["credentials"][0]
     assert entry["verified"] is True and entry["format"] == "ldp_vc"
-    assert entry["holder"] == dep.holder.did
-    # oorkonde's W3C credentials name the learner, not a key: the result says so.
-    assert entry["holder_bound"] is False
+    assert entry["verified_unbound"] is False
+    assert entry["holder"] == dep.holder.did and entry["holder_bound"] is True
     assert entry["report"]["holder"]["name"] == f"{GIVEN} {FAMILY}"
     assert entry["report"]["achievement"]["title"] == "MSc Hydrology"
     # Answered once.
@@ -142,8 +154,147 @@ def test_verified_presentation_shows_who_and_what(dep):
     assert again.status == 400 and "answered" in again.json()["error_description"]
     # Both formats asked, the W3C one chosen: verified too.
     made, req = ask(dep, formats=["dc+sd-jwt", "ldp_vc"])
-    vp = dep.holder.present([dep.vc], req["nonce"], req["client_id"])
+    vp = dep.holder.present([dep.bound], req["nonce"], req["client_id"])
     assert answer(dep, req, {"result_ldp": vp}).status == 200
+    assert outcome(dep, made)["status"] == "verified"
+
+    # The copy a share link hands out, presented by whoever has it: not verified.
+    learner = dep.achievements_json(NATIONAL_ID)[0]["learner_id"]
+    proc = dep.run("share", "create", "--learner-id", learner, "--achievements",
+                   dep.achievement, "--to", "Employer X", "--json", check=True)
+    share = json.loads(proc.stdout)["url"].rsplit("/s/", 1)[1]
+    r = dep.srv.get(f"/s/{share}/credentials")
+    assert r.status == 200, r
+    [copied] = r.json()["credentials"]
+    assert "id" not in copied["credentialSubject"]
+    stranger = Holder()
+    made, req = ask(dep)
+    assert answer(dep, req, {"result": [stranger.present([copied], req["nonce"],
+                                                         req["client_id"])]}).status == 200
+    o = outcome(dep, made)
+    assert o["status"] == "not_verified", o
+    assert o["result"]["reason"] == UNBOUND
+    entry = o["result"]["credentials"][0]
+    assert entry["verified"] is False and entry["verified_unbound"] is False
+    assert entry["holder_bound"] is False
+    # The verifier accepted such credentials: verified_unbound, never verified.
+    made, req = ask(dep, accept_unbound=True)
+    assert answer(dep, req, {"result": [stranger.present([copied], req["nonce"],
+                                                         req["client_id"])]}).status == 200
+    o = outcome(dep, made)
+    assert o["status"] == "verified_unbound", o
+    assert o["accept_unbound"] is True
+    assert o["result"]["verified"] is False and o["result"]["verified_unbound"] is True
+    assert o["result"]["reason"] == UNBOUND
+    entry = o["result"]["credentials"][0]
+    assert entry["verified"] is False and entry["verified_unbound"] is True
+    # Nor does its report say "verified" (review LDP9-3).
+    assert entry["report"]["verified"] is False
+    assert entry["report"]["headline"]["state"] == "unbound"
+    assert entry["report"]["holder"]["name"] == f"{GIVEN} {FAMILY}"
+    # Accepting unbound ones changes nothing for a bound one, nor for a failing one.
+    made, req = ask(dep, accept_unbound=True)
+    answer(dep, req, {"result": [dep.holder.present([dep.bound], req["nonce"],
+                                                    req["client_id"])]})
+    assert outcome(dep, made)["status"] == "verified"
+    made, req = ask(dep, accept_unbound=True)
+    answer(dep, req, {"result": [stranger.present([copied], req["nonce"],
+                                                  "x509_san_dns:evil.example")]})
+    o = outcome(dep, made)
+    assert o["status"] == "not_verified" and "domain" in o["result"]["reason"], o
+    doc = problem(dep.srv.post("/v1/verifier/requests",
+                               {"kinds": ["degree"], "formats": ["ldp_vc"],
+                                "accept_unbound": "yes"}, key=dep.vkey), 400)
+    assert "accept_unbound" in doc["detail"]
+    # It changes nothing for SD-JWT VCs: asking it there is an error, not a silent no-op.
+    doc = problem(dep.srv.post("/v1/verifier/requests",
+                               {"kinds": ["degree"], "accept_unbound": True}, key=dep.vkey), 400)
+    assert "ldp_vc" in doc["detail"]
+    # The answer's audit event says which state, without the holder.
+    shown = dep.run("audit", "show", check=True).stdout
+    assert "verified unbound" in shown
+    # A bound issuance says so in its audit event, without the DID.
+    assert "bound=1" in shown and dep.holder.did not in shown
+
+
+def test_a_vc_api_key_cannot_mint_a_verified_answer(dep):
+    """Review LDP9-1: a key permitted vc-issue signs Open Badges in the depository's name, but
+    not one of the depository's own results (urn:oorkonde: achievements), and the verifier takes
+    only those: a degree minted through the VC-API, bound to the minter's key, is not verified."""
+    dep.add_institution(code="99XX", name="Andere Hogeschool")
+    out = dep.run("apikey", "add", "--institution", "99XX", "--permit", "vc-issue",
+                  check=True).stdout
+    key = out.split("): ", 1)[1].split()[0]
+    mallory = Holder()
+    vc = copy.deepcopy(dep.vc)
+    del vc["proof"]
+    vc.pop("credentialStatus", None)
+    vc["id"] = dep.bound["id"]  # a bound credential's recorded id, too
+    vc["credentialSubject"]["id"] = mallory.did
+    vc["credentialSubject"]["achievement"]["name"] = "PhD Hydrology"
+    r = dep.srv.post("/credentials/issue", {"credential": vc}, key=key)
+    doc = problem(r, 400)
+    assert "achievement.id" in doc["detail"] or "urn:oorkonde:" in doc["detail"], doc
+    # Another achievement id: signed, but no result of this depository's records.
+    vc["credentialSubject"]["achievement"]["id"] = "urn:example:achievement:phd"
+    r = dep.srv.post("/credentials/issue", {"credential": vc}, key=key)
+    assert r.status == 201, r
+    minted = r.json()["verifiableCredential"]
+    made, req = ask(dep)
+    assert answer(dep, req, {"result": [mallory.present([minted], req["nonce"],
+                                                        req["client_id"])]}).status == 200
+    o = outcome(dep, made)
+    assert o["status"] == "not_verified", o
+    assert "not state a result of this depository's records" in o["result"]["reason"], o
+
+
+def test_result_shows_only_what_was_asked(dep):
+    """A W3C credential is presented whole, but the verifier is shown only what it ticked."""
+    made, req = ask(dep)
+    answer(dep, req, {"result": [dep.holder.present([dep.bound], req["nonce"],
+                                                    req["client_id"])]})
+    o = outcome(dep, made)
+    assert o["status"] == "verified", o
+    report = o["result"]["credentials"][0]["report"]
+    assert report["holder"]["name"] == f"{GIVEN} {FAMILY}"
+    assert report["holder"]["birth_date"] is None
+    a = report["achievement"]
+    assert a["grade"] is None and a["credits"] is None and a["awarded_on"] is None, a
+    assert a["title"] == "MSc Hydrology"
+    # Asked for: shown.
+    made, req = ask(dep, claims=["birthdate", "grade", "credits_ects", "awarded_on"])
+    paths = [c["path"] for c in req["dcql_query"]["credentials"][0]["claims"]]
+    assert ["credentialSubject", "identifier", None, "identityType"] in paths
+    answer(dep, req, {"result": [dep.holder.present([dep.bound], req["nonce"],
+                                                    req["client_id"])]})
+    o = outcome(dep, made)
+    assert o["status"] == "verified", o
+    report = o["result"]["credentials"][0]["report"]
+    assert report["holder"]["birth_date"]
+    a = report["achievement"]
+    assert a["grade"] == "8" and a["credits"] == 120 and a["awarded_on"], a
+
+
+def test_one_presentation_per_query(dep):
+    """A query without "multiple": true asks for one credential: two presentations for it are
+    not an answer (invalid_request), and the request stays open for the real one."""
+    made, req = ask(dep)
+    vp = dep.holder.present([dep.bound], req["nonce"], req["client_id"])
+    other = Holder().present([dep.vc], req["nonce"], req["client_id"])
+    r = answer(dep, req, {"result": [vp, other]})
+    assert r.status == 400 and r.json()["error"] == "invalid_request", r
+    assert "more than one presentation" in r.json()["error_description"]
+    assert outcome(dep, made)["status"] == "pending"
+    assert answer(dep, req, {"result": [vp]}).status == 200
+    assert outcome(dep, made)["status"] == "verified"
+    # Both formats asked, either answers: both at once are two credentials for a request
+    # about one (review LDP9-2).
+    made, req = ask(dep, formats=["dc+sd-jwt", "ldp_vc"])
+    vp = dep.holder.present([dep.bound], req["nonce"], req["client_id"])
+    r = answer(dep, req, {"result": ["eyJhbGciOiJFUzI1NiJ9.e30.c2ln~"], "result_ldp": [vp]})
+    assert r.status == 400 and "more than one option" in r.json()["error_description"], r
+    assert outcome(dep, made)["status"] == "pending"
+    assert answer(dep, req, {"result_ldp": [vp]}).status == 200
     assert outcome(dep, made)["status"] == "verified"
 
 
@@ -267,7 +418,7 @@ def test_encrypted_answer_direct_post_jwt(dep):
     made, req = ask(dep, response_mode="direct_post.jwt")
     assert req["response_mode"] == "direct_post.jwt"
     (jwk,) = req["client_metadata"]["jwks"]["keys"]
-    vp = dep.holder.present([dep.vc], req["nonce"], req["client_id"])
+    vp = dep.holder.present([dep.bound], req["nonce"], req["client_id"])
     body = json.dumps({"vp_token": {"result": [vp]}, "state": req["state"]}).encode()
     r = dep.srv.post(path_of(req["response_uri"]),
                      urllib.parse.urlencode({"response": jwe_to(jwk, body)}),
@@ -281,8 +432,7 @@ def test_encrypted_answer_direct_post_jwt(dep):
 def test_credential_issued_to_a_holder(dep):
     """Issued with --holder-did, the credential is the holder's: verified and bound when its
     key presents it, not verified when another key does (a copy in someone else's hands)."""
-    bound = json.loads(dep.run("issue", dep.achievement, "--holder-did", dep.holder.did,
-                               check=True).stdout)
+    bound = dep.bound
     assert bound["credentialSubject"]["id"] == dep.holder.did
     made, req = ask(dep)
     assert answer(dep, req, {"result": [dep.holder.present([bound], req["nonce"],

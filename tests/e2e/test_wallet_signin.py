@@ -253,7 +253,10 @@ def test_cross_device_sign_in_opens_a_session(world):
     assert b.status() == "answered"
     b.jar["__Host-oorkonde_idp"] = "digid"
     r = b.done()
-    assert r.status == 200 and b"url=/learner" in r.body, r
+    # The page names whom the wallet signed in, with "not you? sign out" (review VP-10).
+    assert r.status == 200 and b'href="/learner"' in r.body, r
+    assert b'id="wallet-who">Juliana Zeldenrust<' in r.body, r.body
+    assert b'id="wallet-sign-out"' in r.body
     # No OpenID provider signed this in: its logout cookie goes (review VP-12).
     assert "__Host-oorkonde_idp" not in b.jar
     token = session_of(b)
@@ -324,8 +327,9 @@ def test_replay_and_another_browser_get_no_session(world):
     # The PID presented to one request, replayed to another: its nonce is the first's.
     d = Browser(srv)
     req2 = wallet_fetch(srv, d.start())
-    assert wallet_answer(srv, req2, vp).status == 200
-    refused_without_session(world, d)
+    r = wallet_answer(srv, req2, vp)
+    assert r.status == 400 and "nonce" in r.json()["error_description"], r
+    assert d.done().status == 303 and session_of(d) is None
 
 
 WHY = {"untrusted_issuer": "trusted root", "wrong_nonce": "nonce", "wrong_aud": "aud",
@@ -379,11 +383,63 @@ def test_bad_answers_get_no_session(world, case):
     if case == "other_key":
         holder = ec.generate_private_key(ec.SECP256R1())
     r = wallet_answer(srv, req, present(sdjwt, holder, nonce, aud))
-    assert r.status == 200 and "redirect_uri" not in r.json(), r
-    assert b.status() == "answered"
-    page = refused_without_session(world, b)
-    assert b'id="signin-refused"' in page.body
-    assert WHY[case].encode() in page.body, (case, page.body)
+    # Only a PID that verifies closes a sign-in (review VP-10): the wallet is told why, and the
+    # browser's sign-in stays open (no session) until it expires.
+    assert r.status == 400 and r.json()["error"] == "invalid_request", r
+    assert WHY[case] in r.json()["error_description"], (case, r.json())
+    assert "stays open" in r.json()["error_description"]
+    assert b.status() == "pending"
+    r = b.done()
+    assert r.status == 303 and session_of(b) is None, r
+
+
+def test_a_stranger_cannot_close_a_cross_device_sign_in(world):
+    """Review VP-10: whoever sees the QR code of a cross-device sign-in can post to it; an
+    error, or a PID that does not verify, leaves it open for the learner's own answer."""
+    srv = world["srv"]
+    b = Browser(srv)
+    req = wallet_fetch(srv, b.start("cross"))
+    path = urllib.parse.urlsplit(req["response_uri"]).path
+    r = srv.post(path, urllib.parse.urlencode({"error": "access_denied", "state": req["state"]}),
+                 ctype="application/x-www-form-urlencoded")
+    assert r.status == 200 and r.json() == {}, r
+    assert b.status() == "pending"
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    r = wallet_answer(srv, req, present(pid_for(world), stranger, req["nonce"], req["client_id"]))
+    assert r.status == 400 and "stays open" in r.json()["error_description"], r
+    assert b.status() == "pending"
+    # The refused try leaves an audit event (without personal data) for the operator.
+    assert "verifier.answer.refused" in world["ok"].run("audit", "show", check=True).stdout
+    vp = present(pid_for(world), world["holder"], req["nonce"], req["client_id"])
+    assert wallet_answer(srv, req, vp).status == 200
+    r = b.done()
+    assert r.status == 200 and session_of(b), r
+    assert b"Juliana Zeldenrust" in r.body
+
+
+def test_sign_in_starts_have_their_own_limit(world):
+    """Review VP-11: learners behind one address (a campus) are not held to the anonymous
+    verifier's 5 a minute, nor use it up; sign-ins have 30 a minute per address of their own."""
+    from helpers.server import Server
+
+    srv = Server(world["ok"]).start()  # the default limits
+    start = lambda: srv.post("/signin/wallet", "device=cross",
+                             ctype="application/x-www-form-urlencoded").status
+    try:
+        # The anonymous verifier's whole budget (5) in sign-ins: the employer's page from the
+        # same address is still served.
+        for i in range(5):
+            assert start() == 303, i
+        r = srv.post("/request", {"kinds": ["degree"], "requester": "Werkgever BV"})
+        assert r.status == 201, r
+        # Sign-ins are limited too: a burst of ten seconds' worth, then one every 2 s (30 a
+        # minute; the verifier's 5 would take 12 s for the next).
+        statuses = [start() for _ in range(10)]
+        assert 429 in statuses, statuses
+        time.sleep(2.5)
+        assert start() == 303
+    finally:
+        srv.stop()
 
 
 def test_unknown_bsn_is_told_no_records(world):
@@ -470,6 +526,52 @@ def test_sign_in_rows_are_short_lived(world):
     assert wallet_answer(srv, req, vp).status == 200
     _, _, answered, keep = row()
     assert keep - answered == 120_000
+
+
+def test_sign_ins_fill_at_most_half_of_the_open_requests(binary, tmp_path, server_on):
+    """Each kind has half of the 10,000 open requests (reviews VP-11, LDP9-4): sign-ins, which
+    may start 30 a minute per address, cannot crowd out employers' requests, nor those the
+    sign-ins."""
+    ok = Oorkonde(binary, tmp_path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    ok.add_institution()
+    row = make_row(record_id="W-1", national_id=BSN, kind="degree", title="MSc", eqf_level="7")
+    assert ok.import_csv(write_csv(tmp_path / "rows.csv", [row])).returncode == 0
+    holder = ec.generate_private_key(ec.SECP256R1())
+    (tmp_path / "holder.jwk").write_text(json.dumps(jwk_of(holder)))
+    ok.run("issue", ok.achievements_json(BSN)[0]["id"], "--format", "sd-jwt", "--holder-jwk",
+           tmp_path / "holder.jwk", check=True)  # makes the wallet key
+    (tmp_path / "data" / "pid-ca.pem").write_bytes(PidIssuer().ca_pem())
+    cfg_path = tmp_path / "data" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["wallet_signin"] = {"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
+                            "id_scheme": "NL:BSN", "cross_device": True}
+    cfg_path.write_text(json.dumps(cfg))
+    db = tmp_path / "data" / "oorkonde.db"
+    if not db.exists():
+        pytest.skip("the records are in PostgreSQL")
+    far = int(time.time() * 1000) + 3_600_000
+
+    def fill(spec):
+        with sqlite3.connect(db) as con:
+            con.execute("DELETE FROM vp_request")
+            con.executemany("INSERT INTO vp_request VALUES (?, ?, 'n', 's', ?, 0, ?, 0, ?, 0, 0, "
+                            "x'', x'')", ((f"filler{i}", os.urandom(32), spec, far, far)
+                                          for i in range(5000)))
+    srv = server_on(ok, "--rate-limit", 0)
+    start = lambda: srv.post("/signin/wallet", "device=cross",
+                             ctype="application/x-www-form-urlencoded")
+    ask = lambda: srv.post("/request", {"kinds": ["degree"], "requester": "Werkgever BV"})
+    # Half the table in sign-ins: no more sign-ins, employers still served (VP-11).
+    fill('{"signin":true}')
+    r = start()
+    assert r.status == 429 and "sign-ins" in r.json()["detail"], r
+    assert ask().status == 201
+    # Half in verifier requests: no more of those, sign-ins still served (LDP9-4).
+    fill('{"label":"x\\"signin\\":true"}')
+    r = ask()
+    assert r.status == 429 and "verifier requests" in r.json()["detail"], r
+    assert start().status == 303
 
 
 def test_bad_configuration_is_refused_at_start(binary, tmp_path):

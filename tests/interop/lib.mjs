@@ -334,3 +334,7 @@ export function serve(data, port) {
     child.once('exit', code => reject(new Error(`oorkonde serve exited ${code}`)));
   });
 }
+
+/** An ES256 signer (JWS's raw r||s, base64url) with a P-256 private key, as @sd-jwt wants it. */
+export const es256 = key => async data => crypto.sign('sha256', Buffer.from(data),
+  {key, dsaEncoding: 'ieee-p1363'}).toString('base64url');

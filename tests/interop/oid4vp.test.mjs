@@ -8,10 +8,8 @@
 // W3C credential (ldp_vc), Digital Bazaar's `@digitalbazaar/vc` signs the presentation with the
 // request's nonce as challenge and client id as domain, as the learner's did:key holder.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
@@ -22,41 +20,11 @@ import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {createSignCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import * as jose from 'jose';
 
-import {BIN, demoDepository, didKeyIdentity, makeLoader, oorkondeOk, vc} from './lib.mjs';
+import {demoDepository, didKeyIdentity, es256, freePort, makeLoader, oorkondeOk, serve, vc}
+  from './lib.mjs';
 
 const HOST = 'verifier.example.nl';
 const OTHER_HOST = 'elsewhere.example.org';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function serve(data, port) {
-  const child = spawn(BIN, ['--data', data, 'serve', '--listen', `127.0.0.1:${port}`,
-    '--rate-limit', '0'], {stdio: ['ignore', 'pipe', 'pipe']});
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('oorkonde serve did not start')), 30000);
-    child.stdout.on('data', d => {
-      out += d;
-      if(/oorkonde listening on/.test(out)) {
-        clearTimeout(timer);
-        resolve({stop: () => new Promise(done => {
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        })});
-      }
-    });
-    child.once('exit', code => reject(new Error(`oorkonde serve exited ${code}`)));
-  });
-}
 
 function rootOf(data) {
   const chain = fs.readFileSync(path.join(data, 'wallet-chain.pem'), 'utf8');
@@ -74,9 +42,6 @@ function x5cKey(x5c, root, host) {
   assert.ok(certs[0].checkHost(host), 'the certificate does not name the host');
   return certs[0].publicKey;
 }
-
-const es256 = key => async data => crypto.sign('sha256', Buffer.from(data),
-  {key, dsaEncoding: 'ieee-p1363'}).toString('base64url');
 
 describe('OpenID4VP: a wallet made of jose and @sd-jwt/sd-jwt-vc answers oorkonde', () => {
   let dep; let other; let srv; let base; let root; let holder; let stranger; let achievement;
@@ -331,8 +296,8 @@ describe('OpenID4VP: a wallet made of jose and @sd-jwt/sd-jwt-vc answers oorkond
       const learner = await didKeyIdentity();
       const w3c = JSON.parse(oorkondeOk(['issue', achievement.id, '--holder-did', learner.did],
         {data: dep.data}));
-      const dbPresent = async (req, who) => vc.signPresentation({
-        presentation: vc.createPresentation({verifiableCredential: [structuredClone(w3c)],
+      const dbPresent = async (req, who, credential = w3c) => vc.signPresentation({
+        presentation: vc.createPresentation({verifiableCredential: [structuredClone(credential)],
           holder: who.did}),
         suite: new DataIntegrityProof({signer: who.keyPair.signer(),
           cryptosuite: createSignCryptosuite()}),
@@ -355,6 +320,22 @@ describe('OpenID4VP: a wallet made of jose and @sd-jwt/sd-jwt-vc answers oorkond
       o = await outcome(made);
       assert.equal(o.status, 'not_verified');
       assert.match(o.result.reason, /issued to another holder/);
+      // A credential that names no holder (as a share link hands out), presented by
+      // whoever holds it: not verified; where the request accepts such, verified_unbound.
+      const unbound = JSON.parse(oorkondeOk(['issue', achievement.id], {data: dep.data}));
+      for (const accept of [false, true]) {
+        made = await ask({formats: ['ldp_vc'], accept_unbound: accept});
+        req = await resolve(made.authorization_request);
+        r = await post(req, {vp_token: JSON.stringify({result: [await dbPresent(req,
+          await didKeyIdentity(), unbound)]}), state: req.state});
+        assert.equal(r.status, 200);
+        o = await outcome(made);
+        assert.equal(o.status, accept ? 'verified_unbound' : 'not_verified',
+          JSON.stringify(o.result));
+        assert.equal(o.result.credentials[0].verified, false);
+        assert.equal(o.result.credentials[0].verified_unbound, accept);
+        assert.match(o.result.reason, /names no holder/);
+      }
     });
 
   test('after oorkonde revoke, the answer is not verified: revoked', async () => {

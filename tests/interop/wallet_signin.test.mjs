@@ -5,10 +5,9 @@
 // key-binding JWT, `@openid4vc/openid4vp` resolves the request as a wallet does; the browser
 // (fetch with its cookie) gets a portal session. A PID from a CA that is not configured gets none.
 import assert from 'node:assert/strict';
-import {execFileSync, spawn} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -18,43 +17,12 @@ import {SDJwtVcInstance} from '@sd-jwt/sd-jwt-vc';
 import {digest, generateSalt} from '@sd-jwt/crypto-nodejs';
 import * as jose from 'jose';
 
-import {BIN, oorkondeOk} from './lib.mjs';
+import {es256, freePort, oorkondeOk, serve} from './lib.mjs';
 
 const HOST = 'portal.example.nl';
 const PID_HOST = 'pid.example.eu';
 const BSN = '123456782';
 const CLAIM = 'personal_administrative_number';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function serve(data, port) {
-  const child = spawn(BIN, ['--data', data, 'serve', '--listen', `127.0.0.1:${port}`,
-    '--rate-limit', '0'], {stdio: ['ignore', 'pipe', 'pipe']});
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('oorkonde serve did not start')), 30000);
-    child.stdout.on('data', d => {
-      out += d;
-      if(/oorkonde listening on/.test(out)) {
-        clearTimeout(timer);
-        resolve({stop: () => new Promise(done => {
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        })});
-      }
-    });
-    child.once('exit', code => reject(new Error(`oorkonde serve exited ${code}`)));
-  });
-}
 
 /** A PID provider made with openssl: a CA, and an issuer certificate naming PID_HOST. */
 function pidProvider(dir) {
@@ -74,9 +42,6 @@ function pidProvider(dir) {
   return {caPem: fs.readFileSync(f('ca.pem'), 'utf8'), x5c: [cert.raw.toString('base64')],
     key: crypto.createPrivateKey(fs.readFileSync(f('issuer.key')))};
 }
-
-const es256 = key => async data => crypto.sign('sha256', Buffer.from(data),
-  {key, dsaEncoding: 'ieee-p1363'}).toString('base64url');
 
 describe('wallet sign-in: a PID from @sd-jwt/sd-jwt-vc, presented to oorkonde', () => {
   let dir; let srv; let base; let trusted; let untrusted; let holder;
@@ -146,7 +111,7 @@ describe('wallet sign-in: a PID from @sd-jwt/sd-jwt-vc, presented to oorkonde', 
     return {cookie, link};
   }
 
-  async function walletAnswers(link, provider) {
+  async function walletAnswers(link, provider, expect = 200) {
     const client = new Openid4vpClient({callbacks: {
       fetch: (url, init) => fetch(local(String(url)), init),
       hash: (data, alg) => new Uint8Array(crypto.createHash(alg.replace('-', '').toLowerCase())
@@ -181,7 +146,8 @@ describe('wallet sign-in: a PID from @sd-jwt/sd-jwt-vc, presented to oorkonde', 
       headers: {'content-type': 'application/x-www-form-urlencoded'},
       body: new URLSearchParams({vp_token: JSON.stringify({[q.id]: [presented]}),
         state: req.state}).toString()});
-    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal(r.status, expect, await r.clone().text());
+    return r;
   }
 
   async function done(cookie) {
@@ -205,9 +171,14 @@ describe('wallet sign-in: a PID from @sd-jwt/sd-jwt-vc, presented to oorkonde', 
 
   test('a PID of a provider that is not configured gets no session', async () => {
     const {cookie, link} = await start();
-    await walletAnswers(link, untrusted);
+    // Only a PID that verifies closes a sign-in: the wallet is told why, and the browser's
+    // sign-in stays open (no session) until it expires.
+    const r = await walletAnswers(link, untrusted, 400);
+    const body = await r.json();
+    assert.equal(body.error, 'invalid_request');
+    assert.match(body.error_description, /not verified.*stays open/);
     const {status, session} = await done(cookie);
-    assert.equal(status, 400);
+    assert.equal(status, 303);
     assert.equal(session, undefined);
   });
 });

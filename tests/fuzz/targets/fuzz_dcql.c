@@ -47,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)oid4vp_dcql_match(cq, claims, &err);
 			(void)oid4vp_dcql_match_ldp(cq, claims, json_object_get(claims, "list"),
 			                            &err);
+			(void)oid4vp_dcql_asks(cq, "birthdate");
 		}
 	}
 	if (oid4vp_vp_token_parse((const char *)data, size, fixed, &tok, &err) == 0) {
@@ -59,6 +60,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort(); /* every presentation read is a string */
 		}
 		(void)oid4vp_dcql_answered(fixed, tok);
+		/* The fixed query does not say multiple: one presentation a query. */
+		json_object_foreach(tok, key, list)
+		{
+			if (json_array_size(list) != 1)
+				abort();
+		}
 		json_decref(tok);
 	}
 	json_decref(fixed);

@@ -102,15 +102,15 @@ static void vp_tokens(void **state)
 	json_t *dcql = parse("{\"credentials\":[{\"id\":\"a\",\"format\":\"dc+sd-jwt\"}]}");
 	json_t *tok = NULL;
 	struct ok_error err;
-	const char *bad[] = {"",
-	                     "[]",
-	                     "{}",
-	                     "{\"b\":[\"x\"]}",
-	                     "{\"a\":[]}",
-	                     "{\"a\":[1]}",
-	                     "{\"a\":[\"x\"],\"a\":[\"y\"]}",
-	                     "{\"a\":[\"\"]}",
-	                     "{\"a\":[\"1\",\"2\",\"3\",\"4\",\"5\"]}"};
+	const char *bad[] = {"", "[]", "{}", "{\"b\":[\"x\"]}", "{\"a\":[]}", "{\"a\":[1]}",
+	                     "{\"a\":[\"x\"],\"a\":[\"y\"]}", "{\"a\":[\"\"]}",
+	                     "{\"a\":[\"1\",\"2\",\"3\",\"4\",\"5\"]}",
+	                     /* two for a query that asks for one (no "multiple": true) */
+	                     "{\"a\":[\"1\",\"2\"]}"};
+	json_t *many = parse("{\"credentials\":[{\"id\":\"a\",\"format\":\"dc+sd-jwt\","
+	                     "\"multiple\":true}]}");
+	json_t *wrong = parse("{\"credentials\":[{\"id\":\"a\",\"format\":\"dc+sd-jwt\","
+	                      "\"multiple\":1}]}");
 
 	(void)state;
 	assert_int_equal(oid4vp_dcql_check(dcql, &err), 0);
@@ -122,6 +122,14 @@ static void vp_tokens(void **state)
 		                 OK_EINPUT);
 		assert_null(tok);
 	}
+	/* "multiple": true takes up to OID4VP_PRESENTATIONS_MAX; it must be a boolean. */
+	assert_int_equal(oid4vp_dcql_check(many, &err), 0);
+	assert_int_equal(oid4vp_vp_token_parse("{\"a\":[\"1\",\"2\"]}", 15, many, &tok, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(tok, "a")), 2);
+	json_decref(tok);
+	assert_int_equal(oid4vp_dcql_check(wrong, &err), OK_EINPUT);
+	json_decref(many);
+	json_decref(wrong);
 	json_decref(dcql);
 }
 
