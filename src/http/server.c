@@ -1490,9 +1490,12 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	for (size_t i = 0; i < s->pool.size; i++)
 		s->pool.all[i].audit_group = s->audit_group;
 	{
-		struct ratelimit *shared[] = {&s->limiter, &s->learner_limiter,
-		                              &s->share_client_limiter, &s->share_token_limiter,
-		                              &s->verifier_limiter, &s->signin_limiter};
+		struct ratelimit *shared[] = {&s->limiter,
+		                              &s->learner_limiter,
+		                              &s->share_client_limiter,
+		                              &s->share_token_limiter,
+		                              &s->verifier_limiter,
+		                              &s->signin_limiter};
 
 		if ((rc = ratelimit_flusher_start(&s->flusher, cfg->data_dir, shared,
 		                                  sizeof(shared) / sizeof(shared[0]), err)))

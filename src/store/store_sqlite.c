@@ -415,8 +415,7 @@ static const struct sqlite_col data_version_col[] = {
         SQLITE_COL(struct data_version_row, data_version, SQ_INT)};
 static const struct sqlite_cols data_version_cols = SQLITE_COLS(data_version_col);
 static const struct sqlite_query DATA_VERSION = {ST_DATA_VERSION, "PRAGMA data_version",
-                                                 "read the data version", NULL,
-                                                 &data_version_cols};
+                                                 "read the data version", NULL, &data_version_cols};
 
 /*
  * The move's marker for every request of a server, not only its writes (reads of a moved

@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	jose_sdjwt_result_release(&r);
-	/* Through a verifier's memo of headers, twice (parsed, then remembered): the same answer. */
+	/* Through a verifier's memo of headers, twice (parsed, then remembered): the same answer.
+	 */
 	{
 		struct jose_jws_header_memo memo;
 		int again;
