@@ -43,9 +43,9 @@ static int copy_field(char *out, size_t cap, const json_t *v, const char *field,
 		                     field, cap - 1);
 	for (i = 0; s[i]; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return ok_fail_field(err, OK_EINPUT, field,
-			                     "config.json: oidc provider %s holds a control character",
-			                     field);
+			return ok_fail_field(
+			        err, OK_EINPUT, field,
+			        "config.json: oidc provider %s holds a control character", field);
 	memcpy(out, s, strlen(s) + 1);
 	return 0;
 }
@@ -92,16 +92,17 @@ static int read_algs(const json_t *v, unsigned *out, struct ok_error *err)
 	*out = 0;
 	for (i = 0; json_is_array(v) && i < json_array_size(v); i++) {
 		const char *s = json_string_value(json_array_get(v, i));
-		unsigned a = !s                       ? 0
+		unsigned a = !s                        ? 0
 		             : strcmp(s, "ES256") == 0 ? JOSE_ALG_ES256
 		             : strcmp(s, "EdDSA") == 0 ? JOSE_ALG_EDDSA
 		             : strcmp(s, "RS256") == 0 ? JOSE_ALG_RS256
 		             : strcmp(s, "PS256") == 0 ? JOSE_ALG_PS256
 		                                       : 0;
 		if (!a)
-			return ok_fail_field(err, OK_EINPUT, "algs",
-			                     "config.json: oidc provider algs may name ES256, EdDSA, "
-			                     "RS256 and PS256 only");
+			return ok_fail_field(
+			        err, OK_EINPUT, "algs",
+			        "config.json: oidc provider algs may name ES256, EdDSA, "
+			        "RS256 and PS256 only");
 		*out |= a;
 	}
 	if (!*out)
@@ -113,10 +114,20 @@ static int read_algs(const json_t *v, unsigned *out, struct ok_error *err)
 static int read_provider(const json_t *o, struct oidc_provider *p, struct ok_error *err)
 {
 	const char *auth = json_string_value(json_object_get(o, "client_auth"));
-	const char *known[] = {"id",         "name",       "issuer",         "client_id",
-	                       "client_auth", "scopes",    "national_id_claim", "acr_values",
-	                       "id_scheme",  "ca_file",    "endpoint_hosts", "algs",
-	                       "id_pattern", "id_countries"};
+	const char *known[] = {"id",
+	                       "name",
+	                       "issuer",
+	                       "client_id",
+	                       "client_auth",
+	                       "scopes",
+	                       "national_id_claim",
+	                       "acr_values",
+	                       "id_scheme",
+	                       "ca_file",
+	                       "endpoint_hosts",
+	                       "algs",
+	                       "id_pattern",
+	                       "id_countries"};
 	const char *key;
 	const json_t *v;
 	char scopes[sizeof(p->scope)], pattern[OIDC_PATTERN_MAX], countries[64];
@@ -125,7 +136,8 @@ static int read_provider(const json_t *o, struct oidc_provider *p, struct ok_err
 	if (!json_is_object(o))
 		return ok_fail_field(err, OK_EINPUT, "providers",
 		                     "config.json: each oidc provider must be an object");
-	json_object_foreach((json_t *)o, key, v) {
+	json_object_foreach((json_t *)o, key, v)
+	{
 		size_t i;
 		for (i = 0; i < sizeof(known) / sizeof(known[0]) && strcmp(known[i], key); i++)
 			;
@@ -168,9 +180,10 @@ static int read_provider(const json_t *o, struct oidc_provider *p, struct ok_err
 	/* https only: the discovery document is the root of trust of every key it names. */
 	if (strncmp(p->issuer, "https://", 8) || strchr(p->issuer, '?') || strchr(p->issuer, '#') ||
 	    strchr(p->issuer, ' '))
-		return ok_fail_field(err, OK_EINPUT, "issuer",
-		                     "config.json: an oidc issuer must be an https URL without query "
-		                     "or fragment");
+		return ok_fail_field(
+		        err, OK_EINPUT, "issuer",
+		        "config.json: an oidc issuer must be an https URL without query "
+		        "or fragment");
 	if (!auth || (strcmp(auth, "client_secret_basic") && strcmp(auth, "private_key_jwt")))
 		return ok_fail_field(err, OK_EINPUT, "client_auth",
 		                     "config.json: oidc client_auth must be client_secret_basic or "
@@ -205,9 +218,11 @@ int oidc_config_parse(const json_t *oidc, struct oidc_rp *rp, struct ok_error *e
 		const char *key;
 		const json_t *v;
 		json_int_t n;
-		json_object_foreach((json_t *)oidc, key, v) {
+		json_object_foreach((json_t *)oidc, key, v)
+		{
 			size_t k;
-			for (k = 0; k < sizeof(known) / sizeof(known[0]) && strcmp(known[k], key); k++)
+			for (k = 0; k < sizeof(known) / sizeof(known[0]) && strcmp(known[k], key);
+			     k++)
 				;
 			if (k == sizeof(known) / sizeof(known[0]))
 				return ok_fail_field(err, OK_EINPUT, "oidc",
@@ -216,23 +231,27 @@ int oidc_config_parse(const json_t *oidc, struct oidc_rp *rp, struct ok_error *e
 		if ((v = json_object_get(oidc, "max_in_flight"))) {
 			n = json_is_integer(v) ? json_integer_value(v) : 0;
 			if (n < 1 || n > 64)
-				return ok_fail_field(err, OK_EINPUT, "max_in_flight",
-				                     "config.json: oidc max_in_flight must be 1 to 64");
+				return ok_fail_field(
+				        err, OK_EINPUT, "max_in_flight",
+				        "config.json: oidc max_in_flight must be 1 to 64");
 			rp->guard.max_per_key = (unsigned)n;
 		}
 		if ((v = json_object_get(oidc, "retry_after_s"))) {
 			n = json_is_integer(v) ? json_integer_value(v) : -1;
 			if (n < 0 || n > 3600)
-				return ok_fail_field(err, OK_EINPUT, "retry_after_s",
-				                     "config.json: oidc retry_after_s must be 0 to 3600");
+				return ok_fail_field(
+				        err, OK_EINPUT, "retry_after_s",
+				        "config.json: oidc retry_after_s must be 0 to 3600");
 			rp->guard.fail_ttl_s = (long)n;
 		}
 	}
-	if (!json_is_object(oidc) || !json_is_array(list) || json_array_size(list) > OIDC_PROVIDERS_MAX)
-		return ok_fail_field(err, OK_EINPUT, "oidc",
-		                     "config.json: oidc must be {\"providers\": [...]} with at most "
-		                     "%d providers",
-		                     OIDC_PROVIDERS_MAX);
+	if (!json_is_object(oidc) || !json_is_array(list) ||
+	    json_array_size(list) > OIDC_PROVIDERS_MAX)
+		return ok_fail_field(
+		        err, OK_EINPUT, "oidc",
+		        "config.json: oidc must be {\"providers\": [...]} with at most "
+		        "%d providers",
+		        OIDC_PROVIDERS_MAX);
 	if (timeout) {
 		json_int_t t = json_is_integer(timeout) ? json_integer_value(timeout) : 0;
 		if (t < 100 || t > 30000)
@@ -256,9 +275,9 @@ int oidc_config_parse(const json_t *oidc, struct oidc_rp *rp, struct ok_error *e
 			return rc;
 		for (j = 0; j < i; j++)
 			if (strcmp(rp->providers[j].id, p->id) == 0)
-				return ok_fail_field(err, OK_EINPUT, "id",
-				                     "config.json: two oidc providers have the id %s",
-				                     p->id);
+				return ok_fail_field(
+				        err, OK_EINPUT, "id",
+				        "config.json: two oidc providers have the id %s", p->id);
 	}
 	return 0;
 }
@@ -344,7 +363,8 @@ int oidc_rp_load(struct oidc_rp *rp, const char *dir, struct ok_error *err)
 	for (i = 0; !rc && i < rp->n; i++) {
 		struct oidc_provider *p = &rp->providers[i];
 		if (p->auth == OIDC_AUTH_SECRET_BASIC) {
-			/* Kept beside the keys, never in config.json, which operators paste around. */
+			/* Kept beside the keys, never in config.json, which operators paste around.
+			 */
 			if (ok_format(name, sizeof(name), "oidc-%s.secret", p->id))
 				rc = ok_fail(err, OK_EINTERNAL, "provider id too long");
 			else

@@ -155,9 +155,9 @@ struct store_apikey_ops;   /* store/apikeys.h: API keys listed, revoked, last us
 struct store_import_ops;   /* store/import.h: the bulk path of imports */
 /* store/ratelimit.h: request counts shared by servers */
 struct store_ratelimit_ops;
-struct store_vcstatus_ops; /* store/vcstatus.h: VC-API credentials' status slots */
-struct store_emrex_ops;    /* store/emrex.h: EMREX contact points and their certificates */
-struct store_vp_ops;       /* store/verifier.h: OpenID4VP verifier requests and results */
+struct store_vcstatus_ops;  /* store/vcstatus.h: VC-API credentials' status slots */
+struct store_emrex_ops;     /* store/emrex.h: EMREX contact points and their certificates */
+struct store_vp_ops;        /* store/verifier.h: OpenID4VP verifier requests and results */
 struct store_retention_ops; /* store/retention.h: legal holds, due records, destruction */
 struct store_vci_ops;       /* store/vci.h: wallet-issuance offers, tokens, nonces */
 
@@ -278,8 +278,8 @@ struct store_ops {
 	/*
 	 * A read snapshot for the reads of one request (SQLite: a deferred BEGIN): they see one
 	 * state of the store and share one read lock, instead of taking and dropping one each (two
-	 * fcntl(2) a statement). Inside a transaction it does nothing; store_begin ends it first, so
-	 * a write always starts from the newest state. read_end ends it (nothing when none is
+	 * fcntl(2) a statement). Inside a transaction it does nothing; store_begin ends it first,
+	 * so a write always starts from the newest state. read_end ends it (nothing when none is
 	 * open). PostgreSQL: nothing (each statement is its own snapshot, and a BEGIN would cost a
 	 * round trip).
 	 */

@@ -955,13 +955,12 @@ static int pg_achievement_by_slot(struct store *base, int64_t list, int64_t inde
 }
 
 static int pg_credential_issued_add(struct store *base, const char *credential_id,
-                                    const char *achievement_id, int64_t at_ms,
-                                    struct ok_error *err)
+                                    const char *achievement_id, int64_t at_ms, struct ok_error *err)
 {
-	return pg_run(pgs(base), &CREDENTIAL_ISSUED_ADD, NULL,
-	              PG_ARGS(PG_ARG_TEXT(credential_id), PG_ARG_TEXT(achievement_id),
-	                      PG_ARG_INT(at_ms)),
-	              NULL, err);
+	return pg_run(
+	        pgs(base), &CREDENTIAL_ISSUED_ADD, NULL,
+	        PG_ARGS(PG_ARG_TEXT(credential_id), PG_ARG_TEXT(achievement_id), PG_ARG_INT(at_ms)),
+	        NULL, err);
 }
 
 static int pg_achievement_by_credential(struct store *base, const char *credential_id,

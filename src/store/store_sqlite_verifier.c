@@ -62,8 +62,7 @@ static const struct sqlite_query COUNT_SIGNIN = {
 
 /* A wallet sign-in's result is taken once: the row goes in the statement that finds it. */
 static const struct sqlite_query TAKE = {
-        ST_VP_TAKE,
-        "DELETE FROM vp_request WHERE id = ? AND answered_ms > 0 AND keep_until_ms > ?",
+        ST_VP_TAKE, "DELETE FROM vp_request WHERE id = ? AND answered_ms > 0 AND keep_until_ms > ?",
         "take an answered verifier request", NULL, NULL};
 
 static int take(struct store *base, const char *id, int64_t now_ms, struct ok_error *err)

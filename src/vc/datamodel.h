@@ -53,7 +53,10 @@ struct vc_dm_options {
 int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_dm_failure *f);
 
 /* Options with that second step plugged in. */
-#define VC_DM_OPTIONS_JSONLD {vc_datamodel_types_by_jsonld, NULL}
+#define VC_DM_OPTIONS_JSONLD                       \
+	{                                          \
+		vc_datamodel_types_by_jsonld, NULL \
+	}
 
 /*
  * The same with the plain form (vc/jsonld.h) always on, whatever the proof: for a credential
@@ -63,7 +66,10 @@ int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_
  */
 int vc_datamodel_types_plain_by_jsonld(void *ctx, const json_t *credential,
                                        struct vc_dm_failure *f);
-#define VC_DM_OPTIONS_JSONLD_PLAIN {vc_datamodel_types_plain_by_jsonld, NULL}
+#define VC_DM_OPTIONS_JSONLD_PLAIN                       \
+	{                                                \
+		vc_datamodel_types_plain_by_jsonld, NULL \
+	}
 
 /*
  * Checks credential (an unsigned or secured credential) against every rule. 0 when all hold;

@@ -728,30 +728,24 @@ static json_t *pinned_base(json_t *active)
 	               : active;
 }
 
-/* The cache key of local, or false when the result may not be shared: local is not a (list of)
- * pinned URL(s). */
-static bool pinned_key(const json_t *local, bool override_protected, bool propagate,
-                       char key[PINNED_KEY_MAX])
+bool jl_pinned_urls_key(const json_t *local, char *key, size_t cap)
 {
-	size_t i, n, used = 0, len;
+	size_t i, n = json_is_array(local) ? json_array_size(local) : 1, used = 0, len;
 	const json_t *v;
 
-	if (override_protected || !propagate)
-		return false;
-	n = json_is_array(local) ? json_array_size(local) : 1;
 	/* Real credentials name at most three contexts, each once: other lists are not kept, so
 	 * junk lists cannot take the table's slots as easily (review R4). */
 	if (n == 0 || n > 3)
 		return false;
 	for (i = 0; i < n; i++) {
 		v = json_is_array(local) ? json_array_get(local, i) : local;
-		if (!json_is_string(v) || !vc_jsonld_context_document(json_string_value(v), &len))
+		if (!json_is_string(v) || !vc_jsonld_context_document(json_string_value(v), NULL))
 			return false;
 		for (size_t j = 0; j < i; j++)
 			if (json_equal(json_array_get(local, j), (json_t *)v))
 				return false;
 		len = json_string_length(v);
-		if (used + len + 1 >= PINNED_KEY_MAX)
+		if (used + len + 1 >= cap)
 			return false;
 		memcpy(key + used, json_string_value(v), len);
 		used += len;
@@ -759,6 +753,14 @@ static bool pinned_key(const json_t *local, bool override_protected, bool propag
 	}
 	key[used] = '\0';
 	return true;
+}
+
+/* The cache key of local, or false when the result may not be shared: local is not a (list of)
+ * pinned URL(s). */
+static bool pinned_key(const json_t *local, bool override_protected, bool propagate,
+                       char key[PINNED_KEY_MAX])
+{
+	return !override_protected && propagate && jl_pinned_urls_key(local, key, PINNED_KEY_MAX);
 }
 
 static json_t *pinned_get(const json_t *base, const char *key, size_t *cost)

@@ -271,33 +271,6 @@ void vc_jsonld_terms_free(struct vc_jsonld_terms *t)
 	free(t);
 }
 
-/* The key of a @context value that is a list of one to three distinct pinned URLs (what the
- * processor's own cache keeps), into key; false for anything else. */
-static bool urls_key(const json_t *local, char *key, size_t cap)
-{
-	size_t i, j, n = json_is_array(local) ? json_array_size(local) : 1, used = 0, len;
-	const json_t *v;
-
-	if (n == 0 || n > 3)
-		return false;
-	for (i = 0; i < n; i++) {
-		v = json_is_array(local) ? json_array_get(local, i) : local;
-		if (!json_is_string(v) || !vc_jsonld_context_document(json_string_value(v), NULL))
-			return false;
-		for (j = 0; j < i; j++)
-			if (json_equal(json_array_get(local, j), (json_t *)v))
-				return false;
-		len = json_string_length(v);
-		if (used + len + 1 >= cap)
-			return false;
-		memcpy(key + used, json_string_value(v), len);
-		used += len;
-		key[used++] = '\n';
-	}
-	key[used] = '\0';
-	return true;
-}
-
 /* The context from applies local to, made by the processor the first time (the caller holds
  * t->lock); NULL when that fails or the table is full. */
 static struct fedge *edge_get(struct vc_jsonld_terms *t, struct fctx *from, const json_t *local,
@@ -370,7 +343,7 @@ static struct fctx *apply(struct fcall *c, struct fctx *from, const json_t *loca
 		return NULL;
 	/* A term definition's scoped context object is kept by its address (the source context
 	 * holds it); a document's own inline context is not modelled. */
-	if (json_is_object(local) ? !scoped : !urls_key(local, key, sizeof(key)))
+	if (json_is_object(local) ? !scoped : !jl_pinned_urls_key(local, key, sizeof(key)))
 		return NULL;
 	if (!json_is_object(local))
 		urls = key;

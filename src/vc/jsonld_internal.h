@@ -84,6 +84,10 @@ int jl_expand_doc(struct jl *st, const json_t *doc, json_t **out);
 /* The shape bounds checked before any expansion work (the plain form's member rules, depth,
  * members, items, types): the first step of jl_expand_doc, for the fast check too. */
 int jl_check_sizes(struct jl *st, const json_t *doc);
+/* The key under which a @context value that is a list of one to three distinct pinned context
+ * URLs is processed once and shared (the URLs, each followed by a newline), into key of cap
+ * bytes; false for any other value, or when it does not fit. */
+bool jl_pinned_urls_key(const json_t *local, char *key, size_t cap);
 
 /* vc_jsonld_expand, also giving the context-processing steps and nodes it counted: for the
  * tests that compare the fast check (jsonld_fast.h) with it. */
