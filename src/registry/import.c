@@ -47,10 +47,6 @@ struct held_row {
 	enum achievement_kind kind;
 	int eqf_level;
 	long credits_centi;
-	/* set by bulk_write's first pass: the row's learner (in bulk->learners), and whether
-	 * the row wrote them */
-	int32_t learner;
-	bool learner_changed;
 };
 
 /* A record the batch knows: what the decisions about a later row of it need. */
@@ -63,18 +59,10 @@ struct known_record {
 	size_t record_id; /* offset in bulk->record_text */
 };
 
-/* New records are written once this many are pending (and at the end of the batch); new
- * learners once the batch's learners are all decided, in one sorted run (bulk_write). */
+/* New rows are written once this many are pending (and at the end of the batch). */
 #define BULK_PENDING_MAX 2048
 /* Audit events are appended this many at a time. */
 #define BULK_EVENTS 2048
-
-/* A new learner of the batch, written when the batch's learners are decided: the row that
- * holds their fields, and their entry in bulk->learners (blind index, digest, id). */
-struct new_learner {
-	uint32_t row;
-	int32_t learner;
-};
 
 struct held_field {
 	size_t off, len; /* in bulk->text */
@@ -99,12 +87,9 @@ struct bulk {
 	struct buf record_text;
 	int32_t *amap;
 	size_t map_slots; /* of lmap and amap: a power of two, at least twice the batch */
-	/* new learners not written yet: listed (row and learner, up to the batch's rows), then
-	 * sealed BULK_PENDING_MAX at a time into pending when written */
-	struct new_learner *newl;
-	size_t nnew, cap_new;
+	/* new learners and records not written yet (up to BULK_PENDING_MAX each) */
 	struct store_learner *pending;
-	/* new records not written yet (up to BULK_PENDING_MAX) */
+	size_t npending;
 	struct store_achievement *pach;
 	size_t npach;
 	/* the slots of the newest status list that are taken */
@@ -726,7 +711,6 @@ static void bulk_free(struct bulk *b)
 	free(b->amap);
 	for (i = 0; b->pending && i < BULK_PENDING_MAX; i++)
 		store_learner_release(&b->pending[i]);
-	free(b->newl);
 	free(b->pending);
 	free(b->bits);
 	free(b->idx);
@@ -756,8 +740,6 @@ static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_
 	b->lmap = malloc(slots * sizeof(*b->lmap));
 	b->amap = malloc(slots * sizeof(*b->amap));
 	b->pending = calloc(BULK_PENDING_MAX, sizeof(*b->pending));
-	b->newl = calloc(batch_rows, sizeof(*b->newl));
-	b->cap_new = batch_rows;
 	b->pach = calloc(BULK_PENDING_MAX, sizeof(*b->pach));
 	b->ach = calloc(slots / 2, sizeof(*b->ach));
 	b->events = calloc(BULK_EVENTS, sizeof(*b->events));
@@ -765,8 +747,8 @@ static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_
 	b->qidx = calloc(batch_rows, sizeof(*b->qidx));
 	b->digest = calloc(batch_rows, sizeof(*b->digest));
 	b->record_ids = calloc(batch_rows, sizeof(*b->record_ids));
-	if (!b->learners || !b->lmap || !b->amap || !b->pending || !b->newl || !b->pach ||
-	    !b->ach || !b->events || !b->idx || !b->qidx || !b->digest || !b->record_ids) {
+	if (!b->learners || !b->lmap || !b->amap || !b->pending || !b->pach || !b->ach ||
+	    !b->events || !b->idx || !b->qidx || !b->digest || !b->record_ids) {
 		bulk_free(b);
 		return OK_ENOMEM;
 	}
@@ -1016,69 +998,40 @@ static int bulk_take_slot(struct importer *imp, struct store_achievement *a, str
 	return ok_fail(err, OK_EINTERNAL, "no free status list slot found");
 }
 
-static void unpack_registration(const struct bulk *b, const struct held_row *h,
-                                struct registration *r);
-
-/* Descending by blind index: the order in which the SQLite store writes them best
- * (store_sqlite_import.c), so that its sort of each group finds the groups in order. */
-static int compare_new_learner(const void *x, const void *y, void *ctx)
-{
-	const struct bulk *b = ctx;
-	const struct new_learner *p = x, *q = y;
-
-	return memcmp(b->learners[q->learner].idx, b->learners[p->learner].idx, SEAL_INDEX_BYTES);
-}
-
-/*
- * Writes the batch's new learners: in the order of their blind index (a keyed hash, so in the
- * input's order each insert lands anywhere in its index; sorted, the batch sweeps the index
- * once), sealed from the held rows BULK_PENDING_MAX at a time, so that no more than that many
- * sealed learners are ever held.
- */
-static int bulk_write_learners(struct importer *imp, struct ok_error *err)
-{
-	struct bulk *b = imp->bulk;
-	struct registration reg;
-	size_t i = 0, n;
-	int rc = 0;
-
-	if (b->nnew == 0)
-		return 0;
-	qsort_r(b->newl, b->nnew, sizeof(*b->newl), compare_new_learner, b);
-	memset(&reg, 0, sizeof(reg));
-	while (i < b->nnew && !rc) {
-		for (n = 0; i < b->nnew && n < BULK_PENDING_MAX && !rc; i++, n++) {
-			const struct bulk_learner *l = &b->learners[b->newl[i].learner];
-			struct store_learner saved = imp->scratch;
-
-			unpack_registration(b, &b->rows[b->newl[i].row], &reg);
-			/* seal_learner seals into imp->scratch: lend it the pending slot's buffers.
-			 */
-			imp->scratch = b->pending[n];
-			rc = seal_learner(imp, &reg.learner, l->id, l->idx, l->digest, false, 0,
-			                  err);
-			b->pending[n] = imp->scratch;
-			imp->scratch = saved;
-		}
-		if (!rc)
-			rc = b->ops->learners_add(imp->d->store, b->pending, n, err);
-	}
-	sodium_memzero(&reg, sizeof(reg));
-	if (!rc)
-		b->nnew = 0;
-	return rc;
-}
-
 /* Writes what the batch holds unwritten: learners first, then the records that name them. */
 static int bulk_flush(struct importer *imp, struct ok_error *err)
 {
 	struct bulk *b = imp->bulk;
-	int rc = bulk_write_learners(imp, err);
+	int rc = 0;
 
+	if (b->npending)
+		rc = b->ops->learners_add(imp->d->store, b->pending, b->npending, err);
 	if (!rc && b->npach)
 		rc = b->ops->achievements_add(imp->d->store, b->pach, b->npach, err);
 	if (!rc)
-		b->npach = 0;
+		b->npending = b->npach = 0;
+	return rc;
+}
+
+/* Seals a new learner into the pending list (as write_learner does for one). */
+static int bulk_new_learner(struct importer *imp, const struct learner_data *l, const char *id,
+                            const unsigned char idx[SEAL_INDEX_BYTES],
+                            const unsigned char digest[SEAL_DIGEST_BYTES], struct ok_error *err)
+{
+	struct bulk *b = imp->bulk;
+	struct store_learner saved;
+	int rc;
+
+	if (b->npending == BULK_PENDING_MAX && (rc = bulk_flush(imp, err)))
+		return rc;
+	/* write_learner seals into imp->scratch: lend it the pending slot's buffers. */
+	saved = imp->scratch;
+	imp->scratch = b->pending[b->npending];
+	rc = seal_learner(imp, l, id, idx, digest, false, 0, err);
+	b->pending[b->npending] = imp->scratch;
+	imp->scratch = saved;
+	if (!rc)
+		b->npending++;
 	return rc;
 }
 
@@ -1131,29 +1084,31 @@ static int bulk_learner(struct importer *imp, size_t k, const struct learner_dat
 			                     "national_id cannot be changed");
 	}
 	new_id(imp, id_out);
-	if (know_learner(b, idx, digest, id_out) || b->nnew >= b->cap_new)
+	if ((rc = bulk_new_learner(imp, l, id_out, idx, digest, err)))
+		return rc;
+	if (know_learner(b, idx, digest, id_out))
 		return ok_fail(err, OK_EINTERNAL, "import: batch table full");
-	b->newl[b->nnew].row = (uint32_t)k;
-	b->newl[b->nnew].learner = *learner_slot(b, idx);
-	b->nnew++;
 	*changed = true;
 	imp->report.learners_added++;
 	return 0;
 }
 
-/* One valid held row on the bulk path, its learner decided (h->learner): write_row's decisions
- * about its record. */
-static int bulk_row(struct importer *imp, const struct held_row *h, const struct registration *r,
+/* One valid held row on the bulk path: write_row's decisions. */
+static int bulk_row(struct importer *imp, size_t k, const struct registration *r,
                     struct ok_error *err)
 {
 	struct bulk *b = imp->bulk;
 	struct store_achievement next;
 	struct known_record *cur;
-	const char *learner_id = b->learners[h->learner].id;
-	bool learner_changed = h->learner_changed;
+	char learner_id[STORE_ID_MAX + 1];
+	bool learner_changed;
 	int32_t *e;
 	int rc;
 
+	rc = bulk_learner(imp, k, &r->learner, r->achievement.record_id, learner_id,
+	                  &learner_changed, err);
+	if (rc)
+		return rc;
 	memset(&next, 0, sizeof(next));
 	fill_achievement(&next, imp, &r->achievement, learner_id);
 	registry_achievement_digest(&imp->d->keys, &next, next.digest);
@@ -1213,25 +1168,7 @@ static int bulk_row(struct importer *imp, const struct held_row *h, const struct
 		imp->batch_unchanged++;
 		return 0;
 	}
-	memcpy(imp->touched[imp->touched_count++], learner_id, STORE_ID_MAX + 1);
-	return 0;
-}
-
-/* Turns a held row into a rejection found when the batch is written (its text stays held). */
-static int bulk_reject_later(struct bulk *b, struct held_row *h, const struct ok_error *e)
-{
-	if (b->nerrors == b->cap_errors) {
-		size_t cap = b->cap_errors ? 2 * b->cap_errors : 16;
-		struct ok_error *n = realloc(b->errors, cap * sizeof(*n));
-
-		if (!n)
-			return OK_ENOMEM;
-		b->errors = n;
-		b->cap_errors = cap;
-	}
-	h->rejected = true;
-	h->data = b->nerrors;
-	b->errors[b->nerrors++] = *e;
+	memcpy(imp->touched[imp->touched_count++], learner_id, sizeof(learner_id));
 	return 0;
 }
 
@@ -1328,7 +1265,7 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 	memset(&reg, 0, sizeof(reg));
 	memset(b->lmap, 0xff, b->map_slots * sizeof(*b->lmap));
 	memset(b->amap, 0xff, b->map_slots * sizeof(*b->amap));
-	b->nlearners = b->nach = b->nnew = b->npach = 0;
+	b->nlearners = b->nach = b->npending = b->npach = 0;
 	buf_reset(&b->record_text);
 	for (i = 0; i < b->nrows; i++) {
 		const struct held_row *h = &b->rows[i];
@@ -1363,46 +1300,6 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 		rc = ok_fail(err, OK_EINTERNAL, "import: batch table full");
 	if (!rc)
 		rc = bulk_bits(imp, err);
-	/* First pass: every row's learner, in the rows' order. The batch's new learners are then
-	 * written in one run, sorted by blind index (the store's learners_add), so that the
-	 * random-keyed index is swept once per batch rather than once per group of records; the
-	 * records, which name them, follow. A row rejected here is reported in its place in the
-	 * second pass. A row whose identity differs from its learner's is left to the second
-	 * pass: the message names the column only once the learner's earlier records are
-	 * written, as row by row. */
-	for (i = 0; i < b->nrows && !rc; i++) {
-		struct held_row *h = &b->rows[i];
-		char learner_id[STORE_ID_MAX + 1];
-		struct ok_error row_err;
-		int32_t *known;
-
-		if (h->rejected)
-			continue;
-		known = learner_slot(b, b->idx[i]);
-		if (*known >= 0 &&
-		    memcmp(b->learners[*known].digest, b->digest[i], SEAL_DIGEST_BYTES) != 0) {
-			h->learner = -1;
-			continue;
-		}
-		unpack_registration(b, h, &reg);
-		ok_error_clear(&row_err);
-		rc = bulk_learner(imp, i, &reg.learner, reg.achievement.record_id, learner_id,
-		                  &h->learner_changed, &row_err);
-		if (rc == OK_EINPUT) {
-			ok_error_locate(&row_err, h->file, h->line);
-			rc = bulk_reject_later(b, h, &row_err)
-			             ? ok_fail(err, OK_ENOMEM, "import: out of memory")
-			             : 0;
-		} else if (rc) {
-			ok_error_locate(&row_err, h->file, h->line);
-			if (err)
-				*err = row_err;
-		} else {
-			h->learner = *learner_slot(b, b->idx[i]);
-		}
-	}
-	if (!rc)
-		rc = bulk_flush(imp, err);
 	for (i = 0; i < b->nrows && !rc; i++) {
 		struct held_row *h = &b->rows[i];
 		struct ok_error row_err;
@@ -1413,16 +1310,7 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 		}
 		unpack_registration(b, h, &reg);
 		ok_error_clear(&row_err);
-		if (h->learner < 0) {
-			char learner_id[STORE_ID_MAX + 1];
-
-			rc = bulk_learner(imp, i, &reg.learner, reg.achievement.record_id,
-			                  learner_id, &h->learner_changed, &row_err);
-			if (!rc)
-				h->learner = *learner_slot(b, b->idx[i]);
-		}
-		if (!rc)
-			rc = bulk_row(imp, h, &reg, &row_err);
+		rc = bulk_row(imp, i, &reg, &row_err);
 		if (rc == OK_EINPUT) {
 			ok_error_locate(&row_err, h->file, h->line);
 			reject_held(imp, h, &row_err);

@@ -192,11 +192,10 @@ static void learner_names_that_differ_are_an_identity_conflict(void **state)
 	}
 }
 
-/* The bulk path decides a batch's learners first and writes the new ones in one sorted run,
- * then the records: the outcome, the rejections (in the input's order, with the column named
- * as row by row) and the audit trail are those of the row-by-row decisions, within one batch
- * and across batches. */
-static void learners_first(void **state, size_t batch_rows)
+/* The bulk path holds a batch and writes its new learners apart from its records: the outcome,
+ * the rejections (in the input's order, with the column named as row by row) and the audit
+ * trail are those of the row-by-row decisions, within one batch and across batches. */
+static void rows_decided_in_batches(void **state, size_t batch_rows)
 {
 	struct reg_fixture *f = *state;
 	const char *csv = REG_CSV_HEADER                                           /* line 1 */
@@ -245,19 +244,19 @@ static void learners_first(void **state, size_t batch_rows)
 	}
 }
 
-static void a_batch_learners_first_keeps_the_rows_decisions(void **state)
+static void a_batch_keeps_the_rows_decisions(void **state)
 {
-	learners_first(state, 0);
+	rows_decided_in_batches(state, 0);
 }
 
-static void a_batch_of_one_row_learners_first(void **state)
+static void batches_of_one_row_keep_the_rows_decisions(void **state)
 {
-	learners_first(state, 1);
+	rows_decided_in_batches(state, 1);
 }
 
-static void batches_of_three_rows_learners_first(void **state)
+static void batches_of_three_rows_keep_the_rows_decisions(void **state)
 {
-	learners_first(state, 3);
+	rows_decided_in_batches(state, 3);
 }
 
 static void a_dry_run_stores_nothing(void **state)
@@ -551,9 +550,9 @@ int main(void)
 	        T(add_then_unchanged_then_updated),
 	        T(every_column_takes_part_in_change_detection),
 	        T(learner_names_that_differ_are_an_identity_conflict),
-	        T(a_batch_learners_first_keeps_the_rows_decisions),
-	        T(a_batch_of_one_row_learners_first),
-	        T(batches_of_three_rows_learners_first),
+	        T(a_batch_keeps_the_rows_decisions),
+	        T(batches_of_one_row_keep_the_rows_decisions),
+	        T(batches_of_three_rows_keep_the_rows_decisions),
 	        T(a_dry_run_stores_nothing),
 	        T(strict_with_a_rejection_stores_nothing),
 	        T(mixed_rows_are_counted_and_rejections_located),
