@@ -192,6 +192,73 @@ static void learner_names_that_differ_are_an_identity_conflict(void **state)
 	}
 }
 
+/* The bulk path holds a batch and writes its new learners apart from its records: the outcome,
+ * the rejections (in the input's order, with the column named as row by row) and the audit
+ * trail are those of the row-by-row decisions, within one batch and across batches. */
+static void rows_decided_in_batches(void **state, size_t batch_rows)
+{
+	struct reg_fixture *f = *state;
+	const char *csv = REG_CSV_HEADER                                           /* line 1 */
+	        "N1,111222333,Otto,Anders,1990-01-01,exam,A,,,,,,2020-05-05,\n"    /* 2: new */
+	        "N2,123456782,Anna,de Vries,2000-01-02,exam,B,,,,,,2020-05-05,\n"  /* 3: new */
+	        "N3,111222333,Otto,Andersen,1990-01-01,exam,C,,,,,,2020-05-05,\n"  /* 4 */
+	        "N4,987654329,Jan,Bos,2000-02-30,exam,D,,,,,,2020-05-05,\n"        /* 5 */
+	        "N5,987654329,Jan,Bos,2000-02-03,exam,E,,,,,,2020-05-05,\n"        /* 6: new */
+	        "N6,123456782,Anna,de Vries,2000-01-02,exam,F,,,,,,2020-05-05,\n"  /* 7 */
+	        "N7,123456782,Anna,de Vries,1999-01-02,exam,G,,,,,,2020-05-05,\n"; /* 8 */
+	static const struct {
+		size_t line;
+		const char *field;
+	} want[] = {{4, "family_name"}, {5, "birth_date"}, {8, "birth_date"}};
+	struct import_report r;
+	struct reg_rejects rej;
+	struct ok_error err;
+	size_t i;
+
+	memset(&rej, 0, sizeof(rej));
+	{
+		assert_int_equal(
+		        reg_import(f, "21PB", csv, false, false, batch_rows, &rej, &r, &err), 0);
+		assert_int_equal(r.added, 4);
+		assert_int_equal(r.learners_added, 3);
+		assert_int_equal(r.rejected, 3);
+		assert_int_equal(rej.n, 3);
+		for (i = 0; i < 3; i++) {
+			if (rej.lines[i] != want[i].line || strcmp(rej.fields[i], want[i].field))
+				fail_msg("batch %zu, rejection %zu: line %zu \"%s\", expected %zu "
+				         "\"%s\" (%s)",
+				         batch_rows, i, rej.lines[i], rej.fields[i], want[i].line,
+				         want[i].field, rej.messages[i]);
+		}
+		assert_int_equal(count(f, "learner"), 3);
+		assert_int_equal(count(f, "achievement"), 4);
+		/* Every record names a learner that was written, and every learner written is in
+		 * the audit trail. */
+		assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM achievement WHERE learner_id "
+		                                "NOT IN (SELECT id FROM learner)"),
+		                 0);
+		assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM learner WHERE id NOT IN "
+		                                "(SELECT subject FROM audit_event WHERE action = "
+		                                "'learner.write')"),
+		                 0);
+	}
+}
+
+static void a_batch_keeps_the_rows_decisions(void **state)
+{
+	rows_decided_in_batches(state, 0);
+}
+
+static void batches_of_one_row_keep_the_rows_decisions(void **state)
+{
+	rows_decided_in_batches(state, 1);
+}
+
+static void batches_of_three_rows_keep_the_rows_decisions(void **state)
+{
+	rows_decided_in_batches(state, 3);
+}
+
 static void a_dry_run_stores_nothing(void **state)
 {
 	struct reg_fixture *f = *state;
@@ -483,6 +550,9 @@ int main(void)
 	        T(add_then_unchanged_then_updated),
 	        T(every_column_takes_part_in_change_detection),
 	        T(learner_names_that_differ_are_an_identity_conflict),
+	        T(a_batch_keeps_the_rows_decisions),
+	        T(batches_of_one_row_keep_the_rows_decisions),
+	        T(batches_of_three_rows_keep_the_rows_decisions),
 	        T(a_dry_run_stores_nothing),
 	        T(strict_with_a_rejection_stores_nothing),
 	        T(mixed_rows_are_counted_and_rejections_located),
