@@ -292,7 +292,9 @@ static int tombstone_subject(struct depository *d, const struct store_retention_
  * One result gone: the row and its history deleted, the audit events about it made tombstones
  * (*tombstones counts them), and its status slot kept as a revoked tombstone
  * (store/vcstatus.h), so that a credential issued for it reads as revoked from now on and the
- * slot is never given out again. The lists whose bit changed get a new version.
+ * slot is never given out again. The lists whose bit changed get a new version. A share of
+ * the learner that lists it gets a fresh id of no record in its place: the share's page says a
+ * record was destroyed, and keeps no id of it.
  */
 static int destroy_result(struct depository *d, const struct store_retention_run *run,
                           const char *id, struct event_list *events, int64_t *tombstones,
@@ -300,12 +302,15 @@ static int destroy_result(struct depository *d, const struct store_retention_run
 {
 	struct store_achievement a;
 	struct store_vc_status v;
-	char slot_id[STORE_ID_MAX + 1];
-	int64_t rev, sus;
+	char slot_id[STORE_ID_MAX + 1], stand_in[STORE_ID_MAX + 1];
+	int64_t rev, sus, shares;
 	int rc;
 
+	depository_new_id(stand_in);
 	if ((rc = store_achievement_get(d->store, id, &a, err)) ||
 	    (rc = store_retention_result_destroy(d->store, id, err)) ||
+	    (rc = store_retention_share_stand_in(d->store, a.learner_id, id, stand_in, &shares,
+	                                         err)) ||
 	    (rc = tombstone_subject(d, run, id, events, tombstones, err)))
 		return rc;
 	if (a.status_index < 0)

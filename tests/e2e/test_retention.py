@@ -91,6 +91,16 @@ def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
             b"ANNA-OLD", b"BERT-OLD-1", b"BERT-OLD-2"]
     before = b"".join(db_bytes(ok.data).values())
     assert all(g in before for g in gone)  # the control: they are there to be found
+    # Bertus's name, national id and birth date are sealed, never in clear; their sealed bytes
+    # and his blind-index entry are there to be found (raw in SQLite's files, in hex in a
+    # pg_dump), and must go with him.
+    bert_learner = records(ok, BERT)["BERT-OLD-1"]["learner_id"]
+    sealed = [bytes(db_scalar(ok.data, f"SELECT {c} FROM learner WHERE id = ?", bert_learner))
+              for c in ("national_id", "given_names", "family_name", "birth_date", "nid_index")]
+    before = b"".join(db_bytes(ok.data).values())
+    for clear in (b"Kwakernaak", b"Bertus", BERT.encode()):
+        assert clear not in before, clear
+    assert all(b in before or b.hex().encode() in before for b in sealed)
 
     p = plan(ok)
     assert p["result"]["due"] == 3 and p["result"]["held"] == 0
@@ -107,6 +117,8 @@ def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
     for name, data in files.items():
         for g in gone:
             assert g not in data, f"{g!r} is still in {name}"
+        for b in sealed:
+            assert b not in data and b.hex().encode() not in data, f"sealed bytes in {name}"
     assert records(ok, BERT) is None  # Bertus is gone: no row, no blind index entry
     # The index of issued credentials went with the result (the credential reads revoked by its
     # status entries, below).
@@ -525,12 +537,19 @@ def test_share_of_a_destroyed_result_says_so(inst, tmp_path):
                               f'{anna["ANNA-OLD"]["id"]},{anna["ANNA-NEW"]["id"]}', "--to",
                               "Werkgever", "--json", check=True).stdout)
     token = share["url"].rsplit("/", 1)[1]
+    old_id = anna["ANNA-OLD"]["id"].encode()
+    assert old_id in b"".join(db_bytes(ok.data).values())  # the control
     run(ok)
+    # Anna stays (her diploma), and so does her share: it keeps no id of the destroyed result
+    # (a fresh id of no record stands in for it), in no database file.
+    for name, data in db_bytes(ok.data).items():
+        assert old_id not in data, f"the destroyed result's id is still in {name}"
     server = Server(ok).start()
     try:
         doc = server.get(f"/s/{token}.json").json()
-        states = {a["id"]: a.get("state") for a in doc["achievements"]}
-        assert states[anna["ANNA-OLD"]["id"]] == "destroyed"
+        states = [a.get("state") for a in doc["achievements"]]
+        assert states.count("destroyed") == 1 and len(states) == 2, doc["achievements"]
+        assert {a["id"] for a in doc["achievements"]} >= {anna["ANNA-NEW"]["id"]}
         page = server.get(f"/s/{token}", headers={"Accept-Language": "en"}).body.decode()
         assert "destroyed under the retention schedule" in page
         assert '<p class="verdict">This result was destroyed' in page
