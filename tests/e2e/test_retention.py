@@ -334,6 +334,45 @@ def test_transfer_package_manifest_checks_out(inst, tmp_path):
     assert ok.run("verify", manifest_path).returncode == 1
 
 
+def test_killed_transfer_completes_the_same_package(inst, tmp_path):
+    """A transfer run killed after its first batch (one result written to the package and
+    removed): run again with the same --transfer-to, it completes the same package, whose
+    manifest lists every record and credential once, with the same totals."""
+    import hashlib
+
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention={"result": {"action": "transfer"}})
+    out = tmp_path / "to-archive"
+    killed = ok.run("retention", "run", "--batch", "1", "--transfer-to", out,
+                    env={KILL_ENV: "1"})
+    assert killed.returncode == -9
+    runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+    assert len(runs) == 1 and runs[0]["finished"] is None and runs[0]["counts"]["result"] == 1
+    (pkg,) = list(out.iterdir())
+    assert not (pkg / "manifest.json").exists()
+    # Resumed without the package's folder: refused, nothing more is destroyed.
+    proc = ok.run("retention", "run", "--batch", "1")
+    assert proc.returncode == 2 and "--transfer-to DIR" in proc.stderr
+    assert plan(ok)["result"]["due"] == 2
+    text = run(ok, "--batch", "1", "--transfer-to", out)
+    assert "(resumed)" in text and "result         3 destroyed" in text
+    assert [p.name for p in out.iterdir()] == [pkg.name]
+    manifest = json.loads((pkg / "manifest.json").read_text())
+    assert ok.run("verify", pkg / "manifest.json").returncode == 0
+    files = manifest["credentialSubject"]["files"]
+    on_disk = {p.relative_to(pkg).as_posix() for p in pkg.rglob("*") if p.is_file()}
+    assert {f["path"] for f in files} == on_disk - {"manifest.json"} and len(files) == 6
+    for f in files:
+        data = (pkg / f["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == f["sha256"] and len(data) == f["bytes"]
+    titles = {json.loads((pkg / f["path"]).read_text())["title"] for f in files
+              if f["path"].startswith("records/")}
+    assert titles == {"Thermodynamica Vergeten", "Quantumchemie Verouderd", "Stromingsleer Oud"}
+    runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+    assert len(runs) == 1 and runs[0]["finished"] and runs[0]["counts"]["result"] == 3
+    assert records(ok, BERT) is None and set(records(ok, ANNA)) == {"ANNA-DIP", "ANNA-NEW"}
+
+
 def test_transfer_of_shares_package_checks_out_and_shares_are_gone(inst, tmp_path):
     import hashlib
     import time
