@@ -794,3 +794,28 @@ def test_institution_hold_keeps_the_audit_details_of_its_records(inst, tmp_path)
         assert events[e["seq"]]["subject"] == e["subject"], e  # not a tombstone
     assert any(e["detail"].startswith("tombstone v2 ") for e in events.values())
     assert ok.run("audit", "verify").returncode == 0
+
+
+def test_plan_names_altered_events_a_run_would_stop_at(inst, tmp_path):
+    """An event altered since it was appended is never made a tombstone (that would hide the
+    alteration): the plan says so before a run, naming the first one, and the run stops there
+    with the same event named, its details left as they are."""
+    from helpers import store
+
+    ok = registered(inst, tmp_path)
+    later = {NOW_ENV: str(int(__import__("time").time() * 1000) + 8 * 366 * DAY_MS)}
+    due = plan(ok, env=later)["audit_detail"]
+    assert due["due"] > 2 and due["altered"] == 0 and due["first_altered"] == 0
+    events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
+    seq = events[1]["seq"]
+    con = store.connect(ok.data)
+    with con:
+        con.execute(f"UPDATE audit_event SET purpose = 'curiosity' WHERE seq = {seq}")
+    con.close()
+    due = plan(ok, env=later)["audit_detail"]
+    assert due["altered"] == 1 and due["first_altered"] == seq, due
+    text = ok.run("retention", "plan", env=later, check=True).stdout
+    assert f"1 of the events due do not fit the audit chain (the first: event {seq})" in text
+    proc = ok.run("retention", "run", env=later)
+    assert proc.returncode != 0 and f"audit event {seq} does not fit the chain" in proc.stderr
+    assert db_scalar(ok.data, "SELECT purpose FROM audit_event WHERE seq = ?", seq) == "curiosity"
