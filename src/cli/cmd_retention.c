@@ -128,11 +128,9 @@ static void print_plan(const struct retention_plan_row *rows, bool json)
 			       (long long)r->due, (long long)r->held, r->next[0] ? r->next : "-");
 	}
 	if (rows[RETENTION_AUDIT_DETAIL].altered)
-		printf("audit_detail: %lld of the events due do not fit the audit chain (the "
-		       "first: "
-		       "event %lld); a run stops there and destroys no details of them: run "
-		       "`oorkonde "
-		       "audit verify`\n",
+		printf("audit_detail: %lld of the events due do not fit the audit chain "
+		       "(the first: event %lld); a run stops there and destroys no details "
+		       "of them: run `oorkonde audit verify`\n",
 		       (long long)rows[RETENTION_AUDIT_DETAIL].altered,
 		       (long long)rows[RETENTION_AUDIT_DETAIL].first_altered);
 }
