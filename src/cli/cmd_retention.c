@@ -19,7 +19,8 @@ static const char retention_usage[] =
         "The retention schedule (config.json \"retention\"; defaults in docs/operations.md) says\n"
         "how long each class of record is kept, from which date, and what happens after.\n\n"
         "plan shows per class its rule, how many records are due now, how many of those a\n"
-        "legal hold keeps (`oorkonde hold`), and the day the next one falls due. A rule with\n"
+        "legal hold keeps (`oorkonde hold`), and the day the next one falls due, and names\n"
+        "audit events due that no longer fit the chain (a run stops at them). A rule with\n"
         "trigger learner_age opens every learner's sealed birth date: one audited read.\n"
         "run destroys what is due, in batches of --batch records (500 by default) a\n"
         "transaction each: results (their credentials revoked on the status lists first),\n"
@@ -105,6 +106,9 @@ static void print_plan(const struct retention_plan_row *rows, bool json)
 			cli_json_string(stdout, r->cutoff);
 			printf(", \"next_due\": ");
 			cli_json_string(stdout, r->next);
+			if (c == RETENTION_AUDIT_DETAIL)
+				printf(", \"altered\": %lld, \"first_altered\": %lld",
+				       (long long)r->altered, (long long)r->first_altered);
 			printf("}");
 		}
 		printf("\n]\n");
@@ -123,6 +127,12 @@ static void print_plan(const struct retention_plan_row *rows, bool json)
 			       retention_class_name((enum retention_class)c), rule,
 			       (long long)r->due, (long long)r->held, r->next[0] ? r->next : "-");
 	}
+	if (rows[RETENTION_AUDIT_DETAIL].altered)
+		printf("audit_detail: %lld of the events due do not fit the audit chain "
+		       "(the first: event %lld); a run stops there and destroys no details "
+		       "of them: run `oorkonde audit verify`\n",
+		       (long long)rows[RETENTION_AUDIT_DETAIL].altered,
+		       (long long)rows[RETENTION_AUDIT_DETAIL].first_altered);
 }
 
 static int retention_plan(struct cli *c, int argc, char **argv, bool dry_run_header)

@@ -32,6 +32,7 @@ void http_limits_defaults(struct http_limits *l)
 	l->share_address_per_minute = 120;
 	l->verifier_page_per_minute = 5;
 	l->wallet_signin_per_minute = 30;
+	l->wallet_signin_open = 50;
 }
 
 /* One setting: a whole number within [lo, hi] when present. */
@@ -62,6 +63,7 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 	        "share_opens_per_minute_per_address",
 	        "verifier_requests_per_minute_per_address",
 	        "wallet_signins_per_minute_per_address",
+	        "wallet_signins_open_per_address",
 	};
 	struct buf config_path;
 	const char *path;
@@ -142,6 +144,10 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 		goto out;
 	if (rc)
 		l->wallet_signin_per_minute = (unsigned)n;
+	if ((rc = limit_field(http, "wallet_signins_open_per_address", 0, 5000, &n, path, err)) < 0)
+		goto out;
+	if (rc)
+		l->wallet_signin_open = (unsigned)n;
 	rc = 0;
 out:
 	json_decref(config);

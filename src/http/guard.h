@@ -29,6 +29,7 @@ struct http_limits {
 	unsigned share_address_per_minute; /* share openings from one client address (120) */
 	unsigned verifier_page_per_minute; /* anonymous verifier requests, one address (5) */
 	unsigned wallet_signin_per_minute; /* wallet sign-ins started, one address (30) */
+	unsigned wallet_signin_open;       /* wallet sign-ins open at once, one address (50) */
 };
 
 void http_limits_defaults(struct http_limits *l);

@@ -115,6 +115,9 @@ bool http_anon_verifier_limited(struct http_request *req, struct http_response *
 /* Takes one from the client address's wallet sign-in starts (http.
  * wallet_signins_per_minute_per_address); true when res holds the 429. */
 bool http_wallet_signin_limited(struct http_request *req, struct http_response *res);
+/* How many wallet sign-ins one address may have open at once (http.
+ * wallet_signins_open_per_address); 0: no bound (also under --rate-limit 0). */
+unsigned http_wallet_signin_open_max(struct http_server *s);
 
 /* Whether the server is shutting down (for import_options.should_stop; takes the server). */
 bool http_server_stopping(void *server);

@@ -141,7 +141,8 @@ void route_wallet_signin_start(struct http_request *req, struct http_response *r
 		             "device must be \"same\" or \"cross\"");
 		return;
 	}
-	if (oid4vp_signin_start(req->dep, c, f.same, &made, &err)) {
+	if (oid4vp_signin_start(req->dep, c, f.same, req->client,
+	                        http_wallet_signin_open_max(req->srv), &made, &err)) {
 		http_problem_from_error(res, &err);
 		return;
 	}

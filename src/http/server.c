@@ -57,6 +57,7 @@ struct http_server {
 	struct ratelimit share_pair_limiter; /* one link from one address */
 	struct ratelimit verifier_limiter;   /* anonymous verifier requests from one address */
 	struct ratelimit signin_limiter;     /* wallet sign-ins started from one address */
+	unsigned signin_open_max;            /* and open at once from one (0: no bound) */
 	struct ratelimit_flusher flusher;    /* the shared limits' counts to the store */
 	struct audit_group *audit_group;     /* share views' events, committed in groups */
 	struct retention_daily retention;    /* the daily retention run (retention_daily_at) */
@@ -516,6 +517,11 @@ bool http_anon_verifier_limited(struct http_request *req, struct http_response *
 bool http_wallet_signin_limited(struct http_request *req, struct http_response *res)
 {
 	return limited(&req->srv->signin_limiter, req->client, true, res, "from this address");
+}
+
+unsigned http_wallet_signin_open_max(struct http_server *s)
+{
+	return s->signin_open_max;
 }
 
 /* The first route whose template matches path, whatever the method (for logs and metrics). */
@@ -1445,6 +1451,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	 * (a campus) are not held to the anonymous verifier's, nor use it up. */
 	nomem |= ratelimit_init(&s->signin_limiter,
 	                        cfg->rate_per_minute ? s->limits.wallet_signin_per_minute : 0) != 0;
+	s->signin_open_max = cfg->rate_per_minute ? s->limits.wallet_signin_open : 0;
 	if (nomem) {
 		limiters_release(s);
 		oidc_rp_release(&s->oidc);

@@ -45,7 +45,7 @@
 
 struct oid4vp_signin {
 	bool on;
-	bool cross_device;           /* config cross_device: the QR code for another device */
+	bool cross_device; /* config cross_device: the QR code for another device */
 	char iss[OID4VP_PID_ISSUERS_MAX][OID4VP_PID_ISS_MAX]; /* config pid_iss: exact iss */
 	size_t n_iss;
 	struct buf roots;            /* the PID issuers' certificates (PEM), read at load */
@@ -64,9 +64,13 @@ void oid4vp_signin_release(struct oid4vp_signin *c);
 
 /* Makes a sign-in request for a PID: out as oid4vp_request_create's; out->view is the secret
  * the browser that starts it keeps (its cookie). same_device: the wallet sends the browser back
- * to /signin/wallet/done once verified. OK_ENOTFOUND when sign-in is off. */
+ * to /signin/wallet/done once verified. client: the key of the client's address (the rate
+ * limits'); the request keeps only a keyed hash of it, and OK_ELIMIT refuses a start when
+ * open_max sign-ins of that address are open already (open_max 0: no bound). OK_ENOTFOUND
+ * when sign-in is off. */
 int oid4vp_signin_start(struct depository *d, const struct oid4vp_signin *c, bool same_device,
-                        struct oid4vp_created *out, struct ok_error *err);
+                        const char *client, unsigned open_max, struct oid4vp_created *out,
+                        struct ok_error *err);
 
 /* The state of the sign-in request of view: "pending", "answered" or "expired", whether it is
  * a same-device one, and its wallet link (link_cap bytes). OK_ENOTFOUND for no such sign-in

@@ -278,7 +278,8 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, const char *b
 	    (rc = client_name_of(d, ask, by, client_name, sizeof(client_name), err)))
 		goto out;
 	rc = oid4vp_request_make(d, dcql, client_name, json_object_get(ask, "label"), jwt,
-	                         json_is_true(same), false, json_is_true(unbound), out, err);
+	                         json_is_true(same), false, json_is_true(unbound), NULL, 0, out,
+	                         err);
 out:
 	json_decref(dcql);
 	return rc;
@@ -286,7 +287,8 @@ out:
 
 int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *client_name,
                         const json_t *label, bool jwt, bool same_device, bool signin,
-                        bool accept_unbound, struct oid4vp_created *out, struct ok_error *err)
+                        bool accept_unbound, const char *from, unsigned open_max,
+                        struct oid4vp_created *out, struct ok_error *err)
 {
 	struct store_vp_request *row = NULL;
 	struct jose_signer wallet = {0}, eph = {0};
@@ -339,9 +341,9 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	spec = json_pack("{s:O, s:s, s:b, s:s, s:s, s:b}", "dcql_query", dcql, "response_mode",
 	                 jwt ? MODE_POST_JWT : MODE_POST, "same_device", same_device, "client_id",
 	                 out->client_id, "client_name", client_name, "signin", signin);
-	if (spec &&
-	    ((json_is_string(label) && json_object_set(spec, "label", (json_t *)label)) ||
-	     (accept_unbound && json_object_set_new(spec, "accept_unbound", json_true())))) {
+	if (spec && ((json_is_string(label) && json_object_set(spec, "label", (json_t *)label)) ||
+	             (accept_unbound && json_object_set_new(spec, "accept_unbound", json_true())) ||
+	             (from && json_object_set_new(spec, "signin_from", json_string(from))))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -412,6 +414,18 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 			        signin ? "too many sign-ins are open; try again in a few minutes"
 			               : "too many verifier requests are open; try again in a "
 			                 "few minutes");
+	}
+	/* And one address holds at most open_max sign-ins at once (its rate limit alone would
+	 * let it hold what it may start in the requests' lifetime). */
+	if (!rc && from && open_max) {
+		int64_t mine = 0;
+
+		rc = store_vp_count_from(d->store, from, &mine, err);
+		if (!rc && mine >= (int64_t)open_max)
+			rc = ok_fail(
+			        err, OK_ELIMIT,
+			        "too many sign-ins are open from this address; finish one or try "
+			        "again in a few minutes");
 	}
 	if (!rc)
 		rc = store_vp_put(d->store, row, err);

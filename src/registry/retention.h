@@ -42,10 +42,15 @@ struct retention_plan_row {
 	int64_t held;    /* due but under a legal hold */
 	char next[11];   /* the day the next record not yet due falls due, "" when none */
 	char cutoff[11]; /* records whose trigger lies on or before this day are due */
+	/* audit_detail only: due events whose hash does not hold (altered since they were
+	 * appended), which a run refuses to make tombstones and stops at; the first one's seq. */
+	int64_t altered;
+	int64_t first_altered;
 };
 
 /* A rule with trigger learner_age opens every learner's birth date: one audited read by actor
- * (retention_aged_scan). */
+ * (retention_aged_scan). The audit events due under audit_detail are each checked against
+ * their hash, as a run would before making them tombstones (row altered). */
 int registry_retention_plan(struct depository *d, const struct retention_schedule *s,
                             int64_t now_ms, const char *actor,
                             struct retention_plan_row rows[RETENTION_CLASS_COUNT],

@@ -107,6 +107,48 @@ static int plan_aged(struct depository *d, enum retention_class c, int64_t now_m
 	return rc;
 }
 
+/* The plan's check of the events due under audit_detail, each on a scratch copy. */
+struct altered_scan {
+	struct audit_event *scratch;
+	struct retention_plan_row *row;
+	int64_t last_seq;
+	size_t seen;
+};
+
+static int check_event(void *ctx, const struct audit_event *e)
+{
+	struct altered_scan *a = ctx;
+
+	*a->scratch = *e;
+	a->last_seq = e->seq;
+	a->seen++;
+	if (audit_event_tombstone(a->scratch, "plan") < 0) {
+		if (!a->row->altered)
+			a->row->first_altered = e->seq;
+		a->row->altered++;
+	}
+	return 0;
+}
+
+#define PLAN_SCAN_PAGE 1000
+
+static int plan_altered(struct depository *d, int64_t cutoff_ms, struct retention_plan_row *row,
+                        struct ok_error *err)
+{
+	struct altered_scan a = {calloc(1, sizeof(struct audit_event)), row, 0, 0};
+	int rc = a.scratch ? 0 : ok_fail(err, OK_ENOMEM, "out of memory");
+
+	while (!rc) {
+		a.seen = 0;
+		rc = store_retention_audit_due(d->store, cutoff_ms, a.last_seq, PLAN_SCAN_PAGE,
+		                               check_event, &a, err);
+		if (a.seen < PLAN_SCAN_PAGE)
+			break;
+	}
+	free(a.scratch);
+	return rc;
+}
+
 int registry_retention_plan(struct depository *d, const struct retention_schedule *s,
                             int64_t now_ms, const char *actor,
                             struct retention_plan_row rows[RETENTION_CLASS_COUNT],
@@ -132,6 +174,8 @@ int registry_retention_plan(struct depository *d, const struct retention_schedul
 		rc = store_retention_count(d->store, (enum retention_class)c, row->rule.trigger,
 		                           cutoff_ms, row->cutoff, &row->due, &row->held, &next_ms,
 		                           next_date, err);
+		if (!rc && c == RETENTION_AUDIT_DETAIL && row->due)
+			rc = plan_altered(d, cutoff_ms, row, err);
 		if (rc)
 			return rc;
 		if (next_date[0] && (row->rule.trigger == RETENTION_AWARD ||
@@ -292,7 +336,9 @@ static int tombstone_subject(struct depository *d, const struct store_retention_
  * One result gone: the row and its history deleted, the audit events about it made tombstones
  * (*tombstones counts them), and its status slot kept as a revoked tombstone
  * (store/vcstatus.h), so that a credential issued for it reads as revoked from now on and the
- * slot is never given out again. The lists whose bit changed get a new version.
+ * slot is never given out again. The lists whose bit changed get a new version. A share of
+ * the learner that lists it gets a fresh id of no record in its place: the share's page says a
+ * record was destroyed, and keeps no id of it.
  */
 static int destroy_result(struct depository *d, const struct store_retention_run *run,
                           const char *id, struct event_list *events, int64_t *tombstones,
@@ -300,12 +346,15 @@ static int destroy_result(struct depository *d, const struct store_retention_run
 {
 	struct store_achievement a;
 	struct store_vc_status v;
-	char slot_id[STORE_ID_MAX + 1];
-	int64_t rev, sus;
+	char slot_id[STORE_ID_MAX + 1], stand_in[STORE_ID_MAX + 1];
+	int64_t rev, sus, shares;
 	int rc;
 
+	depository_new_id(stand_in);
 	if ((rc = store_achievement_get(d->store, id, &a, err)) ||
 	    (rc = store_retention_result_destroy(d->store, id, err)) ||
+	    (rc = store_retention_share_stand_in(d->store, a.learner_id, id, stand_in, &shares,
+	                                         err)) ||
 	    (rc = tombstone_subject(d, run, id, events, tombstones, err)))
 		return rc;
 	if (a.status_index < 0)

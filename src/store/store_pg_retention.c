@@ -73,6 +73,12 @@ static const char SQL_RESULTS_DUE[] =
 static const char SQL_RESULT_HISTORY_DEL[] =
         "DELETE FROM achievement_history WHERE achievement_id = $1";
 static const char SQL_RESULT_DEL[] = "DELETE FROM achievement WHERE id = $1";
+/* $1 learner, $2 the destroyed record's id, $3 its stand-in. The list is "id,id,…" with no
+ * empty entry and ids hold no comma, so ",LIST," holds ",ID," exactly where ID is listed. */
+static const char SQL_SHARE_STAND_IN[] =
+        "UPDATE share SET achievements = btrim(replace(',' || achievements || ',', ',' || $2 || "
+        "',', ',' || $3 || ','), ',') WHERE learner_id = $1 AND strpos(',' || achievements || "
+        "',', ',' || $2 || ',') > 0";
 /* A released hold on a record that is destroyed would keep its id: it goes with it (one in
  * force keeps the record from being destroyed at all). */
 static const char SQL_RECORD_HOLDS_DEL[] =
@@ -364,6 +370,20 @@ static int result_destroy(struct store *base, const char *id, struct ok_error *e
 	    (rc = pg_exec(pgs(base), SQL_RESULT_DEL, &p, NULL, &n, "destroy a result", err)))
 		return rc;
 	return n == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no achievement with that id");
+}
+
+static int share_stand_in(struct store *base, const char *learner_id, const char *id,
+                          const char *stand_in, int64_t *n, struct ok_error *err)
+{
+	struct pg_params p;
+
+	*n = 0;
+	pg_params_init(&p);
+	pg_param_text(&p, learner_id);
+	pg_param_text(&p, id);
+	pg_param_text(&p, stand_in);
+	return pg_exec(pgs(base), SQL_SHARE_STAND_IN, &p, NULL, n,
+	               "put a stand-in for a destroyed record in its shares", err);
 }
 
 static int due_ids(struct store *base, enum retention_class c, enum retention_trigger t,
@@ -684,6 +704,7 @@ const struct store_retention_ops pg_retention_ops = {
         .count = count,
         .results_due = results_due,
         .result_destroy = result_destroy,
+        .share_stand_in = share_stand_in,
         .sweep = sweep,
         .due_ids = due_ids,
         .record_destroy = record_destroy,

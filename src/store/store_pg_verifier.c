@@ -55,6 +55,10 @@ static const struct pg_query COUNT = {"SELECT count(*) AS n FROM vp_request",
 static const struct pg_query COUNT_SIGNIN = {
         "SELECT count(*) AS n FROM vp_request WHERE strpos(spec, '\"signin\":true') > 0",
         "count wallet sign-ins", NULL, &pg_count_cols};
+static const struct pg_query COUNT_FROM = {
+        "SELECT count(*) AS n FROM vp_request "
+        "WHERE strpos(spec, '\"signin_from\":\"' || $1 || '\"') > 0",
+        "count the wallet sign-ins of one address", NULL, &pg_count_cols};
 
 /* A wallet sign-in's result is taken once: the row goes in the statement that finds it. */
 static const struct pg_query TAKE = {
@@ -74,6 +78,11 @@ static int count(struct store *base, int64_t *out, struct ok_error *err)
 static int count_signin(struct store *base, int64_t *out, struct ok_error *err)
 {
 	return pg_count(pgs(base), &COUNT_SIGNIN, PG_NO_ARGS, out, err);
+}
+
+static int count_from(struct store *base, const char *tag, int64_t *out, struct ok_error *err)
+{
+	return pg_count(pgs(base), &COUNT_FROM, PG_ARGS(PG_ARG_TEXT(tag)), out, err);
 }
 
 static int put(struct store *base, const struct store_vp_request *r, struct ok_error *err)
@@ -113,6 +122,7 @@ const struct store_vp_ops pg_vp_ops = {
         .answer = answer,
         .count = count,
         .count_signin = count_signin,
+        .count_from = count_from,
         .prune = prune,
         .take = take,
 };

@@ -149,6 +149,14 @@ static const struct sqlite_query RECORD_HOLDS_DEL = {
         "destroy the released holds on a record", NULL, NULL};
 static const struct sqlite_query RESULT_DEL = {
         ST_RET_RESULT_DEL, "DELETE FROM achievement WHERE id = ?", "destroy a result", NULL, NULL};
+/* ?1 learner, ?2 the destroyed record's id, ?3 its stand-in. The list is "id,id,…" with no
+ * empty entry and ids hold no comma, so ",LIST," holds ",ID," exactly where ID is listed. */
+static const struct sqlite_query SHARE_STAND_IN = {
+        ST_RET_SHARE_STAND_IN,
+        "UPDATE share SET achievements = trim(replace(',' || achievements || ',', ',' || ?2 || "
+        "',', ',' || ?3 || ','), ',') WHERE learner_id = ?1 AND instr(',' || achievements || "
+        "',', ',' || ?2 || ',') > 0",
+        "put a stand-in for a destroyed record in its shares", NULL, NULL};
 
 /* Sweeps: ?1 cutoff_ms, ?2 cutoff_date, ?3 trigger name, ?4 limit; of the classes kept in
  * milliseconds only: ?1 cutoff_ms, ?2 trigger name, ?3 limit. */
@@ -415,6 +423,18 @@ static int result_destroy(struct store *base, const char *id, struct ok_error *e
 		rc = sqlite_exec(s, &RESULT_DEL, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
 	if (!rc && sqlite_changes(s) != 1)
 		rc = ok_fail(err, OK_ENOTFOUND, "no achievement with that id");
+	return rc;
+}
+
+static int share_stand_in(struct store *base, const char *learner_id, const char *id,
+                          const char *stand_in, int64_t *n, struct ok_error *err)
+{
+	struct store_sqlite *s = sq(base);
+	int rc = sqlite_exec(
+	        s, &SHARE_STAND_IN, NULL,
+	        SQLITE_ARGS(SQ_ARG_TEXT(learner_id), SQ_ARG_TEXT(id), SQ_ARG_TEXT(stand_in)), err);
+
+	*n = rc ? 0 : (int64_t)sqlite_changes(s);
 	return rc;
 }
 
@@ -738,6 +758,7 @@ const struct store_retention_ops sqlite_retention_ops = {
         .count = count,
         .results_due = results_due,
         .result_destroy = result_destroy,
+        .share_stand_in = share_stand_in,
         .sweep = sweep,
         .due_ids = due_ids,
         .record_destroy = record_destroy,

@@ -59,6 +59,11 @@ static const struct sqlite_query COUNT_SIGNIN = {
         ST_VP_COUNT_SIGNIN,
         "SELECT count(*) AS n FROM vp_request WHERE instr(spec, '\"signin\":true') > 0",
         "count wallet sign-ins", NULL, &sqlite_count_cols};
+static const struct sqlite_query COUNT_FROM = {ST_VP_COUNT_FROM,
+                                               "SELECT count(*) AS n FROM vp_request WHERE "
+                                               "instr(spec, '\"signin_from\":\"' || ? || '\"') > 0",
+                                               "count the wallet sign-ins of one address", NULL,
+                                               &sqlite_count_cols};
 
 /* A wallet sign-in's result is taken once: the row goes in the statement that finds it. */
 static const struct sqlite_query TAKE = {
@@ -83,6 +88,11 @@ static int count(struct store *base, int64_t *out, struct ok_error *err)
 static int count_signin(struct store *base, int64_t *out, struct ok_error *err)
 {
 	return sqlite_count(sq(base), &COUNT_SIGNIN, SQLITE_NO_ARGS, out, err);
+}
+
+static int count_from(struct store *base, const char *tag, int64_t *out, struct ok_error *err)
+{
+	return sqlite_count(sq(base), &COUNT_FROM, SQLITE_ARGS(SQ_ARG_TEXT(tag)), out, err);
 }
 
 static int put(struct store *base, const struct store_vp_request *r, struct ok_error *err)
@@ -127,6 +137,7 @@ const struct store_vp_ops sqlite_vp_ops = {
         .answer = answer,
         .count = count,
         .count_signin = count_signin,
+        .count_from = count_from,
         .prune = prune,
         .take = take,
 };

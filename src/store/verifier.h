@@ -54,6 +54,10 @@ struct store_vp_ops {
 	/* How many of them are wallet sign-ins (a spec with "signin":true, as oid4vp writes
 	 * it), so that each kind has its own share of the cap. */
 	int (*count_signin)(struct store *s, int64_t *out, struct ok_error *err);
+	/* How many wallet sign-ins were started from one client: a spec holding
+	 * "signin_from":"TAG", TAG being hex digits (the keyed hash of the address oid4vp writes).
+	 */
+	int (*count_from)(struct store *s, const char *tag, int64_t *out, struct ok_error *err);
 	/* Deletes every request whose keep_until_ms is at or before now_ms. */
 	int (*prune)(struct store *s, int64_t now_ms, struct ok_error *err);
 	/* Deletes request id when it is answered and its result still kept at now_ms, in one
@@ -94,6 +98,12 @@ static inline int store_vp_count(struct store *s, int64_t *out, struct ok_error 
 static inline int store_vp_count_signin(struct store *s, int64_t *out, struct ok_error *err)
 {
 	return s->ops->verifier->count_signin(s, out, err);
+}
+
+static inline int store_vp_count_from(struct store *s, const char *tag, int64_t *out,
+                                      struct ok_error *err)
+{
+	return s->ops->verifier->count_from(s, tag, out, err);
 }
 
 static inline int store_vp_prune(struct store *s, int64_t now_ms, struct ok_error *err)

@@ -1,7 +1,7 @@
 // A learner signs in with their identity provider, through its own login page: oidc-provider
 // (tests/oidc) on loopback over TLS with a certificate made here, a user carrying the demo
 // learner's national id. The browser goes from /signin to the provider's page and lands on the
-// learner's records.
+// learner's records; sent by an EMREX client, it goes on to choosing the results to send.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -47,6 +47,7 @@ async function startProvider(d) {
   cfg.oidc = { providers: [{ id: "nl", name: "DigiD (test)", issuer: `https://localhost:${port}`,
     client_id: "oorkonde-browser", client_auth: "client_secret_basic", scopes: [],
     national_id_claim: "bsn", id_scheme: "NL:BSN", ca_file: cert }] };
+  cfg.emrex_test_hosts = ["127.0.0.1", "localhost"]; // an EMREX client on loopback, below
   writeFileSync(cfgPath, JSON.stringify(cfg));
   writeFileSync(join(d.data, "oidc-nl.secret"), secret + "\n");
   chmodSync(join(d.data, "oidc-nl.secret"), 0o600);
@@ -85,6 +86,37 @@ test("a learner signs in through the identity provider's own page and lands on t
   await page.locator("#achievements .achievement").first().waitFor();
   assert.equal(await page.locator("#achievements .achievement").count(), dep.achievements.length);
   await shot(page, "signed-in-with-provider");
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test("a learner an EMREX client sent here signs in at the provider and goes on to choosing results", async () => {
+  const context = await browser.newContext({ locale: "en-GB", ignoreHTTPSErrors: true });
+  const page = await newPage(context);
+  // The client's page (another site: a page of no origin) posts the request here.
+  await page.setContent(`<form method="post" action="${dep.base}/emrex">
+    <input type="hidden" name="sessionId" value="browser-client-session">
+    <input type="hidden" name="returnUrl" value="http://localhost:9/emrex/return">
+    <button id="to-emrex">Fetch</button></form>`);
+  await page.click("#to-emrex");
+  await page.locator("#emrex-signin").waitFor();
+  const request = new URL(page.url()).searchParams.get("r");
+  assert.match(request, /^[0-9a-f]{16}$/);
+  await page.locator("#emrex-signin-link").click();
+  await page.getByRole("link", { name: "DigiD (test)" }).click();
+  await page.locator('input[name="login"]').waitFor();
+  await page.fill('input[name="login"]', "anna");
+  await page.fill('input[name="password"]', "any");
+  await page.getByRole("button", { name: "Sign-in" }).click();
+  const next = page.locator('button:has-text("Continue"), #emrex-choose').first();
+  await next.waitFor();
+  if (page.url().startsWith("https://localhost:")) await page.getByRole("button", { name: "Continue" }).click();
+  // Back here, signed in: the consent page of the same request, her results unticked.
+  await page.locator("#emrex-choose").waitFor();
+  assert.equal(new URL(page.url()).pathname, "/emrex");
+  assert.equal(new URL(page.url()).searchParams.get("r"), request);
+  assert.equal(await page.locator('#emrex-choose input[name="a"]').count(), dep.achievements.length);
+  await shot(page, "emrex-after-provider");
   assert.deepEqual(page.problems, []);
   await context.close();
 });

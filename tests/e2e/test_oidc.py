@@ -328,6 +328,36 @@ def test_a_learner_sent_by_an_emrex_client_goes_back_to_choosing_results(binary,
         assert r.status == 200 and session_cookie(r), r
         assert f'http-equiv="refresh" content="0; url={back}"'.encode() in r.body, r.body
         assert f'href="{back}" id="signin-continue"'.encode() in r.body
+        # The page it continues to, in the same browser (its new session and the request's
+        # cookie): the consent page with her results.
+        session = f"oorkonde_session={session_cookie(r)}"
+        r = srv.get(back, headers={"Accept": "text/html", "Cookie": f"{session}; {emrex}"})
+        assert r.status == 200 and b'id="emrex-choose"' in r.body, r
+        text = r.body.decode()
+        ids = dict((t, i) for i, t in re.findall(
+            r'name="a" value="([^"]+)"> <span>([^<]+)</span>', text))
+        assert set(ids) == {"Mechanics"}
+        csrf = re.search(r'name="csrf" value="([^"]+)"', text).group(1)
+        tag = back.split("=", 1)[1]
+        # Another browser signed in as her, without the request's cookie, gets no request.
+        location, cookie = start(srv)
+        other = callback(srv, Browser(world["ca"]).sign_in(location, "anna"), cookie)
+        other_session = f"oorkonde_session={session_cookie(other)}"
+        assert b"/emrex" not in other.body
+        r = srv.get(back, headers={"Accept": "text/html", "Cookie": other_session})
+        assert r.status == 404 and b'id="emrex-none"' in r.body, r
+        # The answer goes back to the client once.
+        answer = urllib.parse.urlencode({"csrf": csrf, "r": tag, "action": "send",
+                                         "a": ids["Mechanics"]})
+        r = srv.request("POST", "/emrex/answer", answer, ctype="application/x-www-form-urlencoded",
+                        headers={"Accept": "text/html", "Cookie": f"{session}; {emrex}"})
+        assert r.status == 200 and b'id="emrex-post"' in r.body, r
+        assert b'value="client-session-1"' in r.body and b'value="NCP_OK"' in r.body
+        r = srv.get(back, headers={"Accept": "text/html", "Cookie": f"{session}; {emrex}"})
+        assert r.status == 410 and b'id="emrex-none"' in r.body, r  # used: gone
+        r = srv.request("POST", "/emrex/answer", answer, ctype="application/x-www-form-urlencoded",
+                        headers={"Accept": "text/html", "Cookie": f"{session}; {emrex}"})
+        assert b'id="emrex-post"' not in r.body, r
     finally:
         srv.stop()
 

@@ -91,6 +91,16 @@ def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
             b"ANNA-OLD", b"BERT-OLD-1", b"BERT-OLD-2"]
     before = b"".join(db_bytes(ok.data).values())
     assert all(g in before for g in gone)  # the control: they are there to be found
+    # Bertus's name, national id and birth date are sealed, never in clear; their sealed bytes
+    # and his blind-index entry are there to be found (raw in SQLite's files, in hex in a
+    # pg_dump), and must go with him.
+    bert_learner = records(ok, BERT)["BERT-OLD-1"]["learner_id"]
+    sealed = [bytes(db_scalar(ok.data, f"SELECT {c} FROM learner WHERE id = ?", bert_learner))
+              for c in ("national_id", "given_names", "family_name", "birth_date", "nid_index")]
+    before = b"".join(db_bytes(ok.data).values())
+    for clear in (b"Kwakernaak", b"Bertus", BERT.encode()):
+        assert clear not in before, clear
+    assert all(b in before or b.hex().encode() in before for b in sealed)
 
     p = plan(ok)
     assert p["result"]["due"] == 3 and p["result"]["held"] == 0
@@ -107,6 +117,8 @@ def test_past_results_destroyed_and_no_byte_left(inst, tmp_path):
     for name, data in files.items():
         for g in gone:
             assert g not in data, f"{g!r} is still in {name}"
+        for b in sealed:
+            assert b not in data and b.hex().encode() not in data, f"sealed bytes in {name}"
     assert records(ok, BERT) is None  # Bertus is gone: no row, no blind index entry
     # The index of issued credentials went with the result (the credential reads revoked by its
     # status entries, below).
@@ -322,6 +334,45 @@ def test_transfer_package_manifest_checks_out(inst, tmp_path):
     assert ok.run("verify", manifest_path).returncode == 1
 
 
+def test_killed_transfer_completes_the_same_package(inst, tmp_path):
+    """A transfer run killed after its first batch (one result written to the package and
+    removed): run again with the same --transfer-to, it completes the same package, whose
+    manifest lists every record and credential once, with the same totals."""
+    import hashlib
+
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention={"result": {"action": "transfer"}})
+    out = tmp_path / "to-archive"
+    killed = ok.run("retention", "run", "--batch", "1", "--transfer-to", out,
+                    env={KILL_ENV: "1"})
+    assert killed.returncode == -9
+    runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+    assert len(runs) == 1 and runs[0]["finished"] is None and runs[0]["counts"]["result"] == 1
+    (pkg,) = list(out.iterdir())
+    assert not (pkg / "manifest.json").exists()
+    # Resumed without the package's folder: refused, nothing more is destroyed.
+    proc = ok.run("retention", "run", "--batch", "1")
+    assert proc.returncode == 2 and "--transfer-to DIR" in proc.stderr
+    assert plan(ok)["result"]["due"] == 2
+    text = run(ok, "--batch", "1", "--transfer-to", out)
+    assert "(resumed)" in text and "result         3 destroyed" in text
+    assert [p.name for p in out.iterdir()] == [pkg.name]
+    manifest = json.loads((pkg / "manifest.json").read_text())
+    assert ok.run("verify", pkg / "manifest.json").returncode == 0
+    files = manifest["credentialSubject"]["files"]
+    on_disk = {p.relative_to(pkg).as_posix() for p in pkg.rglob("*") if p.is_file()}
+    assert {f["path"] for f in files} == on_disk - {"manifest.json"} and len(files) == 6
+    for f in files:
+        data = (pkg / f["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == f["sha256"] and len(data) == f["bytes"]
+    titles = {json.loads((pkg / f["path"]).read_text())["title"] for f in files
+              if f["path"].startswith("records/")}
+    assert titles == {"Thermodynamica Vergeten", "Quantumchemie Verouderd", "Stromingsleer Oud"}
+    runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+    assert len(runs) == 1 and runs[0]["finished"] and runs[0]["counts"]["result"] == 3
+    assert records(ok, BERT) is None and set(records(ok, ANNA)) == {"ANNA-DIP", "ANNA-NEW"}
+
+
 def test_transfer_of_shares_package_checks_out_and_shares_are_gone(inst, tmp_path):
     import hashlib
     import time
@@ -525,12 +576,19 @@ def test_share_of_a_destroyed_result_says_so(inst, tmp_path):
                               f'{anna["ANNA-OLD"]["id"]},{anna["ANNA-NEW"]["id"]}', "--to",
                               "Werkgever", "--json", check=True).stdout)
     token = share["url"].rsplit("/", 1)[1]
+    old_id = anna["ANNA-OLD"]["id"].encode()
+    assert old_id in b"".join(db_bytes(ok.data).values())  # the control
     run(ok)
+    # Anna stays (her diploma), and so does her share: it keeps no id of the destroyed result
+    # (a fresh id of no record stands in for it), in no database file.
+    for name, data in db_bytes(ok.data).items():
+        assert old_id not in data, f"the destroyed result's id is still in {name}"
     server = Server(ok).start()
     try:
         doc = server.get(f"/s/{token}.json").json()
-        states = {a["id"]: a.get("state") for a in doc["achievements"]}
-        assert states[anna["ANNA-OLD"]["id"]] == "destroyed"
+        states = [a.get("state") for a in doc["achievements"]]
+        assert states.count("destroyed") == 1 and len(states) == 2, doc["achievements"]
+        assert {a["id"] for a in doc["achievements"]} >= {anna["ANNA-NEW"]["id"]}
         page = server.get(f"/s/{token}", headers={"Accept-Language": "en"}).body.decode()
         assert "destroyed under the retention schedule" in page
         assert '<p class="verdict">This result was destroyed' in page
@@ -736,3 +794,28 @@ def test_institution_hold_keeps_the_audit_details_of_its_records(inst, tmp_path)
         assert events[e["seq"]]["subject"] == e["subject"], e  # not a tombstone
     assert any(e["detail"].startswith("tombstone v2 ") for e in events.values())
     assert ok.run("audit", "verify").returncode == 0
+
+
+def test_plan_names_altered_events_a_run_would_stop_at(inst, tmp_path):
+    """An event altered since it was appended is never made a tombstone (that would hide the
+    alteration): the plan says so before a run, naming the first one, and the run stops there
+    with the same event named, its details left as they are."""
+    from helpers import store
+
+    ok = registered(inst, tmp_path)
+    later = {NOW_ENV: str(int(__import__("time").time() * 1000) + 8 * 366 * DAY_MS)}
+    due = plan(ok, env=later)["audit_detail"]
+    assert due["due"] > 2 and due["altered"] == 0 and due["first_altered"] == 0
+    events = json.loads(ok.run("audit", "show", "--json", check=True).stdout)
+    seq = events[1]["seq"]
+    con = store.connect(ok.data)
+    with con:
+        con.execute(f"UPDATE audit_event SET purpose = 'curiosity' WHERE seq = {seq}")
+    con.close()
+    due = plan(ok, env=later)["audit_detail"]
+    assert due["altered"] == 1 and due["first_altered"] == seq, due
+    text = ok.run("retention", "plan", env=later, check=True).stdout
+    assert f"1 of the events due do not fit the audit chain (the first: event {seq})" in text
+    proc = ok.run("retention", "run", env=later)
+    assert proc.returncode != 0 and f"audit event {seq} does not fit the chain" in proc.stderr
+    assert db_scalar(ok.data, "SELECT purpose FROM audit_event WHERE seq = ?", seq) == "curiosity"

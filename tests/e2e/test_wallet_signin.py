@@ -604,3 +604,48 @@ def test_bad_configuration_is_refused_at_start(binary, tmp_path):
         cfg_path.write_text(json.dumps(cfg))
         r = ok.run("serve", "--listen", "127.0.0.1:0", check=False, timeout=20)
         assert r.returncode != 0 and field in r.stderr, (bad, r.stderr)
+
+
+def test_one_address_holds_a_bounded_number_of_open_sign_ins(binary, tmp_path, server_on):
+    """The Low finding after review VP-11: the rate limit (30 a minute) let one address hold
+    what it could start in a request's five minutes (150 open sign-ins). Now at most
+    http.wallet_signins_open_per_address (50) are open at once per address; the request keeps
+    a keyed hash of the address, not the address."""
+    ok = Oorkonde(binary, tmp_path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    ok.add_institution()
+    row = make_row(record_id="W-1", national_id=BSN, kind="degree", title="MSc", eqf_level="7")
+    assert ok.import_csv(write_csv(tmp_path / "rows.csv", [row])).returncode == 0
+    holder = ec.generate_private_key(ec.SECP256R1())
+    (tmp_path / "holder.jwk").write_text(json.dumps(jwk_of(holder)))
+    ok.run("issue", ok.achievements_json(BSN)[0]["id"], "--format", "sd-jwt", "--holder-jwk",
+           tmp_path / "holder.jwk", check=True)  # makes the wallet key
+    (tmp_path / "data" / "pid-ca.pem").write_bytes(PidIssuer().ca_pem())
+    cfg_path = tmp_path / "data" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["wallet_signin"] = {"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
+                            "id_scheme": "NL:BSN", "cross_device": True}
+    cfg["http"] = {"wallet_signins_open_per_address": 3}
+    cfg_path.write_text(json.dumps(cfg))
+    srv = server_on(ok)  # the rate limits on: 3 starts are well within 30 a minute
+    start = lambda: srv.post("/signin/wallet", "device=cross",
+                             ctype="application/x-www-form-urlencoded")
+    for i in range(3):
+        assert start().status == 303, i
+    r = start()
+    assert r.status == 429, r
+    assert "open from this address" in r.json()["detail"], r
+    # An employer's request from the same address is not a sign-in: still served.
+    assert srv.post("/request", {"kinds": ["degree"], "requester": "Werkgever BV"}).status == 201
+    db = tmp_path / "data" / "oorkonde.db"
+    if db.exists():
+        with sqlite3.connect(db) as con:
+            specs = [s for (s,) in con.execute("SELECT spec FROM vp_request")]
+        tags = {json.loads(s).get("signin_from") for s in specs if '"signin":true' in s}
+        assert len(tags) == 1 and re.fullmatch(r"[0-9a-f]{64}", tags.pop())
+        assert not any("127.0.0.1" in s for s in specs)
+    # Out of range, the setting stops the server from starting, naming it.
+    cfg["http"] = {"wallet_signins_open_per_address": -1}
+    cfg_path.write_text(json.dumps(cfg))
+    r = ok.run("serve", "--listen", "127.0.0.1:0", check=False, timeout=20)
+    assert r.returncode != 0 and "wallet_signins_open_per_address" in r.stderr, r.stderr

@@ -313,6 +313,47 @@ static void wallet_offers(void **state)
 	assert_int_equal(store_vci_token_find(f->s, t.token_hash, &t, &err), OK_ENOTFOUND);
 }
 
+/* A destroyed result's id leaves the shares of its learner: a stand-in takes its place, in
+ * any position of the list, and an id that merely contains it ("a1" in "a10") stays. */
+static void share_stand_in(void **state)
+{
+	static const struct {
+		const char *id, *learner, *list, *after;
+	} cases[] = {
+	        {"share-a", "learner-1", "a1", "x1"},
+	        {"share-b", "learner-1", "a2,a1", "a2,x1"},
+	        {"share-c", "learner-1", "a1,a2", "x1,a2"},
+	        {"share-d", "learner-1", "a2,a1,a10", "a2,x1,a10"},
+	        {"share-e", "learner-1", "a10,a2", "a10,a2"},
+	        {"share-f", "learner-2", "a1", "a1"}, /* another learner's (cannot be, but) */
+	};
+	struct store_fixture *f = *state;
+	struct store_share sh;
+	size_t i;
+	int64_t n = -1;
+
+	OK(store_begin(f->s, &e_));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&sh, 0, sizeof(sh));
+		snprintf(sh.id, sizeof(sh.id), "%s", cases[i].id);
+		memset(sh.token_hash, 0x40 + (int)i, sizeof(sh.token_hash));
+		snprintf(sh.learner_id, sizeof(sh.learner_id), "%s", cases[i].learner);
+		snprintf(sh.achievements, sizeof(sh.achievements), "%s", cases[i].list);
+		sh.created_ms = 10;
+		sh.expires_ms = 20;
+		OK(store_share_put(f->s, &sh, &e_));
+	}
+	OK(store_retention_share_stand_in(f->s, "learner-1", "a1", "x1", &n, &e_));
+	assert_int_equal(n, 4);
+	OK(store_retention_share_stand_in(f->s, "learner-1", "a1", "x2", &n, &e_));
+	assert_int_equal(n, 0);
+	OK(store_commit(f->s, &e_));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		OK(store_share_get(f->s, cases[i].id, &sh, &e_));
+		assert_string_equal(sh.achievements, cases[i].after);
+	}
+}
+
 #define RETENTION_TESTS(setup)                                                                     \
 	{                                                                                          \
 		cmocka_unit_test_setup_teardown(holds_keep_results_out, setup, teardown),          \
@@ -320,6 +361,7 @@ static void wallet_offers(void **state)
 		        cmocka_unit_test_setup_teardown(open_run, setup, teardown),                \
 		        cmocka_unit_test_setup_teardown(records_of_one_learner, setup, teardown),  \
 		        cmocka_unit_test_setup_teardown(wallet_offers, setup, teardown),           \
+		        cmocka_unit_test_setup_teardown(share_stand_in, setup, teardown),          \
 	}
 
 int main(void)
