@@ -13,7 +13,7 @@ HOOKS     = meson configure $(1) | grep -Eq '^ *test_hooks +true' || \
 	meson configure $(1) -Dtest_hooks=true
 
 .PHONY: all deps test-deps build plain run check unit e2e e2e-sqlite e2e-pg interop browser \
-	sanitize sanitize-build bench fuzz fuzz-build \
+	sanitize sanitize-build sanitize-unit sanitize-e2e bench fuzz fuzz-build \
 	check-valgrind soak clean
 
 all: build
@@ -110,10 +110,15 @@ sanitize-build: test-deps $(ASAN)/build.ninja
 	ninja -C $(ASAN)
 
 # The unit tests run on both stores (scripts/with-pg); the end-to-end suite on SQLite only: the C
-# code the sanitizers watch is the same on both stores but for the store itself.
-sanitize: plain sanitize-build
+# code the sanitizers watch is the same on both stores but for the store itself. `make check`
+# runs the two halves side by side (scripts/check).
+sanitize: sanitize-unit sanitize-e2e
+
+sanitize-unit: sanitize-build
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		scripts/with-pg meson test -C $(ASAN) --suite unit --print-errorlogs
+
+sanitize-e2e: plain sanitize-build
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		OORKONDE_BIN=$(CURDIR)/$(ASAN)/src/cli/oorkonde OK_SANITIZED=1 \
 		OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde \
