@@ -77,24 +77,27 @@ def test_a_plain_build_is_not_killed_by_the_rotation_switch(plain_binary, binary
 
 def test_a_plain_build_waits_for_a_lock_as_long_as_ever_with_the_lock_switch_set(
         plain_binary, binary, tmp_path):
-    """Another connection holds the database's write lock for 1.5 s: a write with
-    OORKONDE_TEST_LOCK_WAIT_MS=100 waits it out in a plain build (up to about 10 s), and gives
-    up with "busy" in the test build."""
-    held = 1.5
+    """Another connection holds the database's write lock: a write with
+    OORKONDE_TEST_LOCK_WAIT_MS=100 waits out 1.5 s of it in a plain build (it would wait about
+    10 s), and gives up with "busy" in the test build, where the lock would be let go only
+    after 5 s (the test's process cannot start that late)."""
     env = {"OORKONDE_TEST_LOCK_WAIT_MS": "100"}
-    for build, path in (("plain", plain_binary), ("hooks", binary)):
+    for build, path, held in (("plain", plain_binary, 1.5), ("hooks", binary, 5.0)):
         ok = Oorkonde(path, tmp_path / build)
         ok.run("init", check=True)
         writer = sqlite3.connect(ok.data / "oorkonde.db", isolation_level=None,
                                  check_same_thread=False)
         writer.execute("BEGIN IMMEDIATE")
-        release = threading.Timer(held, lambda: writer.execute("ROLLBACK"))
+        release = threading.Timer(held, writer.execute, ("ROLLBACK",))
         release.start()
         try:
             proc = ok.run("institution", "add", "--code", "21XX", "--name", "Universiteit "
                           "Testdorp", "--country", "NL", env=env)
         finally:
+            release.cancel()  # the test build's answer came first: no need to wait on
             release.join()
+            if writer.in_transaction:
+                writer.execute("ROLLBACK")
             writer.close()
         if build == "plain":
             assert proc.returncode == 0, proc.stderr
