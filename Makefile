@@ -12,8 +12,8 @@ PYTEST   := $(PYTHON) -m pytest -q -p no:cacheprovider --durations=15
 HOOKS     = meson configure $(1) | grep -Eq '^ *test_hooks +true' || \
 	meson configure $(1) -Dtest_hooks=true
 
-.PHONY: all deps test-deps build plain run check unit e2e e2e-sqlite e2e-pg interop browser \
-	sanitize sanitize-build bench fuzz fuzz-build \
+.PHONY: all deps test-deps build binary plain run check unit e2e e2e-sqlite e2e-pg interop browser \
+	sanitize sanitize-build sanitize-unit sanitize-e2e bench fuzz fuzz-build \
 	check-valgrind soak clean
 
 all: build
@@ -31,6 +31,16 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	@$(call HOOKS,$(BUILD))
 	ninja -C $(BUILD)
+
+# The command alone, without the unit tests: scripts/check starts the PostgreSQL pass on it while
+# the unit tests build beside.
+binary: deps $(BUILD)/build.ninja
+	@$(call HOOKS,$(BUILD))
+	ninja -C $(BUILD) src/cli/oorkonde
+
+# PREBUILT=1 (scripts/check, which makes the builds first and runs tests side by side): the test
+# targets below do not build, so that no two ninja runs share a build folder at once.
+NEEDS = $(if $(PREBUILT),,$(1))
 
 # A build as a user makes it (release, no test switches), only the binary: the end-to-end tests
 # show that it ignores the test switches (tests/e2e/test_hooks.py).
@@ -78,7 +88,7 @@ e2e: e2e-sqlite e2e-pg
 e2e-sqlite: test-deps build plain
 	$(E2E_RUN)
 
-e2e-pg: test-deps build
+e2e-pg: test-deps $(call NEEDS,build)
 	OORKONDE_TEST_STORE=pg scripts/with-pg env $(E2E_RUN)
 
 # Independent verifiers (npm, pinned in tests/interop/package-lock.json); installs node and npm
@@ -110,10 +120,15 @@ sanitize-build: test-deps $(ASAN)/build.ninja
 	ninja -C $(ASAN)
 
 # The unit tests run on both stores (scripts/with-pg); the end-to-end suite on SQLite only: the C
-# code the sanitizers watch is the same on both stores but for the store itself.
-sanitize: plain sanitize-build
+# code the sanitizers watch is the same on both stores but for the store itself. `make check`
+# runs the two halves side by side (scripts/check).
+sanitize: sanitize-unit sanitize-e2e
+
+sanitize-unit: $(call NEEDS,sanitize-build)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		scripts/with-pg meson test -C $(ASAN) --suite unit --print-errorlogs
+
+sanitize-e2e: $(call NEEDS,plain sanitize-build)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		OORKONDE_BIN=$(CURDIR)/$(ASAN)/src/cli/oorkonde OK_SANITIZED=1 \
 		OORKONDE_PLAIN_BIN=$(CURDIR)/$(PLAIN)/src/cli/oorkonde \

@@ -45,7 +45,7 @@ static void *run(void *arg)
 
 	while (tick(f)) {
 		long long now = monotonic_ns();
-		bool due = now - last >= ROUND_NS;
+		bool due = now - last >= f->round_ns;
 		struct ok_error err;
 
 		for (i = 0; i < f->count && !due; i++)
@@ -75,6 +75,11 @@ int ratelimit_flusher_start(struct ratelimit_flusher *f, const char *dir,
 	int rc;
 
 	memset(f, 0, sizeof(*f));
+	f->round_ns = ROUND_NS;
+#ifdef OK_TEST_HOOKS
+	f->round_ns = store_test_wait_ms("OORKONDE_TEST_RATELIMIT_ROUND_MS", ROUND_NS / 1000000) *
+	              1000000LL;
+#endif
 	for (i = 0; i < n && f->count < RATELIMIT_FLUSHER_MAX; i++)
 		if (ratelimit_shared(limiters[i]))
 			f->limiter[f->count++] = limiters[i];

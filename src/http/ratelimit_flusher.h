@@ -30,6 +30,9 @@ struct ratelimit_flusher {
 	size_t count;
 	atomic_ullong flushes;  /* rounds done */
 	atomic_ullong failures; /* limiters' flushes the store refused or failed */
+	/* A round every this many ns: a second, or shorter in a test (store_test_wait_ms,
+	 * OORKONDE_TEST_RATELIMIT_ROUND_MS). */
+	long long round_ns;
 };
 
 /* Opens a depository on dir for the thread and starts it for the shared ones of limiters (n at

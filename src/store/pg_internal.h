@@ -38,6 +38,10 @@ struct pg_store {
 	bool replica;  /* the server was in recovery (a hot standby) when last asked */
 	bool stalled;  /* a wait ran out of its bound: the connection is given up */
 	bool long_ops; /* statements bounded by PG_LONG_BOUND_MS (migration, an import's batch) */
+	/* The waits for a lock (lock_timeout, the writers' lock) and for an answer: 10 s and
+	 * PG_BOUND_MS, or shorter in a test (store_test_wait_ms). */
+	int64_t lock_wait_ms;
+	int64_t bound_ms;
 	/* An import's COPY sent whole but its result not read yet (store_pg_import.c): what it
 	 * does, for its error; NULL when none. Read by pg_copy_finish before anything else. */
 	const char *copy_pending;

@@ -318,7 +318,12 @@ struct store_sqlite {
 	bool moved_known;
 	bool moved;
 	int64_t data_version;
+	/* How long a statement waits for another connection's write lock: SQLITE_LOCK_WAIT_MS, or
+	 * shorter in a test (store_test_wait_ms). */
+	int64_t lock_wait_ms;
 };
+
+#define SQLITE_LOCK_WAIT_MS 10000
 
 /* Whether a statement waits (about 10 s at most) for another connection's write lock, as every
  * statement does, or answers OK_EBUSY at once: for writes that must never hold up a request. */

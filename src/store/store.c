@@ -4,6 +4,7 @@
 #include "store/store.h"
 
 #include <libpq-fe.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SPACES " \t\n\r\f\v"
@@ -95,3 +96,17 @@ int store_open(struct store **out, const char *url, bool create, struct ok_error
 		return store_pg_open(out, url, create, err);
 	return store_sqlite_open(out, url, create, err);
 }
+
+#ifdef OK_TEST_HOOKS
+int64_t store_test_wait_ms(const char *name, int64_t def)
+{
+	const char *v = getenv(name);
+	char *end;
+	long long ms;
+
+	if (!v || !v[0])
+		return def;
+	ms = strtoll(v, &end, 10);
+	return (*end || ms < 1 || ms > def) ? def : (int64_t)ms;
+}
+#endif

@@ -59,6 +59,16 @@
 #include "core/error.h"
 #include "audit/chain.h"
 
+#ifdef OK_TEST_HOOKS
+/* Test only (builds with -Dtest_hooks=true): the whole milliseconds in environment variable name,
+ * from 1 to def, or def when it is unset or anything else. Shortens the store's waits for a
+ * lock (OORKONDE_TEST_LOCK_WAIT_MS) and for a PostgreSQL server's answer
+ * (OORKONDE_TEST_PG_BOUND_MS), and the shared rate limits' flush round
+ * (OORKONDE_TEST_RATELIMIT_ROUND_MS, http/ratelimit_flusher.c), so that a test waits
+ * milliseconds where a user's server waits seconds. */
+int64_t store_test_wait_ms(const char *name, int64_t def);
+#endif
+
 #define STORE_ID_MAX     32 /* record ids are short ASCII identifiers */
 #define STORE_HASH_BYTES 32
 

@@ -156,6 +156,24 @@ int pg_fail(struct pg_store *s, const PGresult *res, const char *what, struct ok
 
 /* ---- statements ---- */
 
+/* PG_SESSION on a new connection; a test's shorter lock wait after it (store_test_wait_ms). */
+static int set_session(struct pg_store *s, const char *what, struct ok_error *err)
+{
+	int rc = pg_command(s, PG_SESSION, what, err);
+
+#ifdef OK_TEST_HOOKS
+	char sql[64];
+
+	if (!rc && s->lock_wait_ms != PG_LOCK_WAIT_MS) {
+		/* A number the program made, not outside input. */
+		(void)snprintf(sql, sizeof(sql), "SET lock_timeout = '%lldms'",
+		               (long long)s->lock_wait_ms);
+		rc = pg_command(s, sql, what, err);
+	}
+#endif
+	return rc;
+}
+
 /* A connection lost between transactions is opened again (its prepared statements with it),
  * to whichever server a multi-host connection string now finds, which may be a replica or no
  * longer one; inside a transaction the loss is the caller's error to roll back. */
@@ -173,7 +191,7 @@ static int ensure_connected(struct pg_store *s, const char *what, struct ok_erro
 	s->nprepared = 0;
 	if ((rc = pg_reconnect(s, what, err)))
 		return rc;
-	if ((rc = pg_command(s, PG_SESSION, what, err)))
+	if ((rc = set_session(s, what, err)))
 		return rc;
 	return pg_replica_detect(s, what, err);
 }
@@ -434,7 +452,7 @@ static int pg_begin(struct store *base, struct ok_error *err)
 		return rc;
 	s->in_tx = true;
 	/* The writers of all servers take turns, as a process's threads do on SQLite. */
-	rc = pg_command_within(s, PG_LOCK_WRITER, PG_LOCK_WAIT_MS, "begin transaction", err);
+	rc = pg_command_within(s, PG_LOCK_WRITER, s->lock_wait_ms, "begin transaction", err);
 	if (rc == OK_EBUSY)
 		rc = ok_fail(err, rc,
 		             "begin transaction: another writer has held the database's writer "
@@ -1377,6 +1395,12 @@ int store_pg_open(struct store **out, const char *conninfo, bool create, struct 
 	if (!s)
 		return ok_fail(err, OK_ENOMEM, "open database: out of memory");
 	s->base.ops = &pg_ops;
+	s->lock_wait_ms = PG_LOCK_WAIT_MS;
+	s->bound_ms = PG_BOUND_MS;
+#ifdef OK_TEST_HOOKS
+	s->lock_wait_ms = store_test_wait_ms("OORKONDE_TEST_LOCK_WAIT_MS", PG_LOCK_WAIT_MS);
+	s->bound_ms = store_test_wait_ms("OORKONDE_TEST_PG_BOUND_MS", PG_BOUND_MS);
+#endif
 	/* Bounds a server that stops answering (pg_connect.h). */
 	s->conn = pg_connect_bounded(conninfo);
 	if (!s->conn) {
@@ -1397,7 +1421,7 @@ int store_pg_open(struct store **out, const char *conninfo, bool create, struct 
 	pg_socket_buffers(s->conn);
 	/* A hot standby cannot be migrated: its schema must already be this program's. */
 	s->long_ops = true;
-	if ((rc = pg_command(s, PG_SESSION, "open database", err)) ||
+	if ((rc = set_session(s, "open database", err)) ||
 	    (rc = pg_replica_detect(s, "open database", err)) ||
 	    (rc = s->replica ? pg_replica_schema(s, PG_SCHEMA_VERSION, err) : migrate(s, err)))
 		goto fail;

@@ -20,7 +20,7 @@ int64_t pg_now_ms(void)
 
 int64_t pg_deadline(const struct pg_store *s, int64_t extra_ms)
 {
-	return pg_now_ms() + (s->long_ops ? PG_LONG_BOUND_MS : PG_BOUND_MS) + extra_ms;
+	return pg_now_ms() + (s->long_ops ? PG_LONG_BOUND_MS : s->bound_ms) + extra_ms;
 }
 
 int pg_stalled(struct pg_store *s, const char *what, struct ok_error *err)

@@ -921,13 +921,14 @@ static const struct store_ops sqlite_ops = {
  */
 static int wait_for_lock(void *ctx, int count)
 {
-	(void)ctx;
+	const struct store_sqlite *s = ctx;
+
 	if (count < 200) {
 		usleep(50); /* the first 10 ms */
 		return 1;
 	}
-	if (count < 200 + 1000) {
-		usleep(10000); /* then up to 10 s more */
+	if (count < 200 + s->lock_wait_ms / 10) {
+		usleep(10000); /* then up to s->lock_wait_ms (10 s) more */
 		return 1;
 	}
 	return 0;
@@ -935,7 +936,7 @@ static int wait_for_lock(void *ctx, int count)
 
 void sqlite_wait_for_lock(struct store_sqlite *s, bool wait)
 {
-	sqlite3_busy_handler(s->db, wait ? wait_for_lock : NULL, NULL);
+	sqlite3_busy_handler(s->db, wait ? wait_for_lock : NULL, s);
 }
 
 /* Applies the migrations the database lacks, all in one transaction. */
@@ -1012,6 +1013,10 @@ int store_sqlite_open(struct store **out, const char *path, bool create, struct 
 	if (!s)
 		return ok_fail(err, OK_ENOMEM, "open database: out of memory");
 	s->base.ops = &sqlite_ops;
+	s->lock_wait_ms = SQLITE_LOCK_WAIT_MS;
+#ifdef OK_TEST_HOOKS
+	s->lock_wait_ms = store_test_wait_ms("OORKONDE_TEST_LOCK_WAIT_MS", SQLITE_LOCK_WAIT_MS);
+#endif
 	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		rc = (rc == SQLITE_CANTOPEN) ? ok_fail(err, OK_EIO, "cannot open database %s", path)

@@ -70,7 +70,8 @@ STORE_FREE = {
     "test_man.py": "the man page against the binary's command table",
     "test_fresh_clone.py": "the repository's files (git ls-files)",
     "test_install.py": "what `meson install` puts in place",
-    "test_hooks.py": "the test switches a plain build ignores, read before any store is opened",
+    "test_hooks.py": "the test switches a plain build ignores, read before any store is opened "
+                     "or, for the lock wait, by both stores alike (shown on SQLite's lock)",
 }
 
 # The files that take longest (the `slowest files` summary at the end of a run), first: with

@@ -1,9 +1,12 @@
 """The test and benchmark switches exist only in builds made for tests: a build as a user makes
-it (`-Dtest_hooks=false`, the default; `make plain` builds one) ignores OORKONDE_BENCH_AUDIT_OFF
-and OORKONDE_TEST_KILL_AFTER_BATCHES, so a server's environment cannot turn its audit log off.
-The same steps with the test build show that the switches are real there."""
+it (`-Dtest_hooks=false`, the default; `make plain` builds one) ignores OORKONDE_BENCH_AUDIT_OFF,
+OORKONDE_TEST_KILL_AFTER_BATCHES and OORKONDE_TEST_LOCK_WAIT_MS, so a server's environment cannot
+turn its audit log off or make it give up on a lock sooner. The same steps with the test build
+show that the switches are real there."""
 import os
 import shutil
+import sqlite3
+import threading
 
 import pytest
 
@@ -70,3 +73,33 @@ def test_a_plain_build_is_not_killed_by_the_rotation_switch(plain_binary, binary
     hooks = Oorkonde(binary, tmp_path / "hooks")
     registered(hooks, tmp_path)
     assert hooks.run("keys", "rotate-data-key", "--batch", "2", env=KILL).returncode == -9
+
+
+def test_a_plain_build_waits_for_a_lock_as_long_as_ever_with_the_lock_switch_set(
+        plain_binary, binary, tmp_path):
+    """Another connection holds the database's write lock: a write with
+    OORKONDE_TEST_LOCK_WAIT_MS=100 waits out 1.5 s of it in a plain build (it would wait about
+    10 s), and gives up with "busy" in the test build, where the lock would be let go only
+    after 5 s (the test's process cannot start that late)."""
+    env = {"OORKONDE_TEST_LOCK_WAIT_MS": "100"}
+    for build, path, held in (("plain", plain_binary, 1.5), ("hooks", binary, 5.0)):
+        ok = Oorkonde(path, tmp_path / build)
+        ok.run("init", check=True)
+        writer = sqlite3.connect(ok.data / "oorkonde.db", isolation_level=None,
+                                 check_same_thread=False)
+        writer.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(held, writer.execute, ("ROLLBACK",))
+        release.start()
+        try:
+            proc = ok.run("institution", "add", "--code", "21XX", "--name", "Universiteit "
+                          "Testdorp", "--country", "NL", env=env)
+        finally:
+            release.cancel()  # the test build's answer came first: no need to wait on
+            release.join()
+            if writer.in_transaction:
+                writer.execute("ROLLBACK")
+            writer.close()
+        if build == "plain":
+            assert proc.returncode == 0, proc.stderr
+        else:
+            assert proc.returncode != 0 and "busy" in proc.stderr, proc

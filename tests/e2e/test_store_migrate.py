@@ -67,8 +67,8 @@ def sqlite_dump(ok, moved=False):
         con.close()
 
 
-def migrate(ok, url):
-    proc = ok.run("store", "migrate", "--to", url)
+def migrate(ok, url, env=None):
+    proc = ok.run("store", "migrate", "--to", url, env=env)
     assert url not in proc.stdout + proc.stderr, "the connection string was printed"
     return proc
 
@@ -263,14 +263,15 @@ def test_a_copy_that_fails_halfway_changes_nothing(here, new_db, pg_cluster,  # 
 
 def test_a_folder_still_being_written_is_refused_as_busy(here, new_db, pg_cluster):  # noqa: F811
     """Another process holds oorkonde.db's write lock (a server or import still running): the
-    move waits for it (about 10 s), then gives up with "busy" and changes nothing."""
+    move waits for it (about 10 s; here the test build's OORKONDE_TEST_LOCK_WAIT_MS, which a
+    user's build ignores: test_hooks.py), then gives up with "busy" and changes nothing."""
     ok = here["here"]
     url = new_db()
     config = (ok.data / "config.json").read_bytes()
     writer = sqlite3.connect(ok.data / "oorkonde.db", isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")
-        proc = migrate(ok, url)
+        proc = migrate(ok, url, env={"OORKONDE_TEST_LOCK_WAIT_MS": "500"})
     finally:
         writer.execute("ROLLBACK")
         writer.close()

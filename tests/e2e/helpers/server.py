@@ -52,9 +52,10 @@ class Server:
     """`oorkonde serve --listen 127.0.0.1:0 ARGS` on a data folder; the access log (stderr) goes
     to a file."""
 
-    def __init__(self, ok, *args, name="serve", tls_ca=None):
+    def __init__(self, ok, *args, name="serve", tls_ca=None, env=None):
         self.ok = ok
         self.args = [str(a) for a in args]
+        self.extra_env = env  # on top of the test's (the test switches, e.g. OORKONDE_TEST_*)
         self.log_path = pathlib.Path(ok.data).parent / f"{name}-{next(_unique)}.stderr"
         self.tls_ca = tls_ca
         self.proc = None
@@ -65,7 +66,7 @@ class Server:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             self.ok.argv("serve", "--listen", "127.0.0.1:0", *self.args),
-            stdout=subprocess.PIPE, stderr=self.log, env=self.ok.env())
+            stdout=subprocess.PIPE, stderr=self.log, env=self.ok.env(self.extra_env))
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         line = self.proc.stdout.readline().decode() if ready else ""
         m = re.match(r"oorkonde listening on (https?)://127\.0\.0\.1:(\d+)$", line.strip())

@@ -76,6 +76,21 @@ fail:
 	return NULL;
 }
 
+/* Registers institution code ("Institution <code>", NL) in the caller's transaction, or on its
+ * own where the store commits each statement; fails the test when the store refuses. */
+static inline void store_fixture_add_institution(struct store *s, const char *code)
+{
+	struct store_institution i;
+	struct ok_error err;
+
+	memset(&i, 0, sizeof(i));
+	snprintf(i.code, sizeof(i.code), "%s", code);
+	snprintf(i.name, sizeof(i.name), "Institution %s", code);
+	snprintf(i.country, sizeof(i.country), "NL");
+	if (store_institution_add(s, &i, &err) != 0)
+		fail_msg("institution %s: %s", code, err.message);
+}
+
 static inline int store_fixture_teardown(void **state)
 {
 	store_fixture_free(*state);

@@ -17,32 +17,14 @@
 #include "core/error.h"
 #include "store/store.h"
 
+#include "store_fixture.h"
+
 struct fixture {
 	char dir[64];
 	char path[128];
 	char copy[128];
 	struct store *s;
 };
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void add_institution(struct store *s, const char *code)
-{
-	struct store_institution i;
-	struct ok_error err;
-
-	memset(&i, 0, sizeof(i));
-	snprintf(i.code, sizeof(i.code), "%s", code);
-	snprintf(i.name, sizeof(i.name), "Institution %s", code);
-	snprintf(i.country, sizeof(i.country), "NL");
-	assert_int_equal(store_institution_add(s, &i, &err), 0);
-}
 
 static void append_event(struct store *s)
 {
@@ -72,7 +54,7 @@ static int setup(void **state)
 	snprintf(f->copy, sizeof(f->copy), "%s/copy.db", f->dir);
 	if (store_sqlite_open(&f->s, f->path, true, &err) != 0)
 		return -1;
-	add_institution(f->s, "21PB");
+	store_fixture_add_institution(f->s, "21PB");
 	for (i = 0; i < 5; i++)
 		append_event(f->s);
 	*state = f;
@@ -84,7 +66,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	store_close(f->s);
-	nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	nftw(f->dir, store_fixture_remove, 8, FTW_DEPTH | FTW_PHYS);
 	free(f);
 	return 0;
 }
@@ -103,7 +85,7 @@ static void the_copy_is_the_committed_state(void **state)
 	/* Another connection is in the middle of a write transaction. */
 	assert_int_equal(store_sqlite_open(&other, f->path, false, &err), 0);
 	assert_int_equal(store_begin(other, &err), 0);
-	add_institution(other, "99ZZ");
+	store_fixture_add_institution(other, "99ZZ");
 	append_event(other);
 
 	assert_int_equal(store_backup_to(f->s, f->copy, &err), 0);

@@ -32,17 +32,13 @@ static int teardown(void **state)
 	return store_fixture_teardown(state);
 }
 
+/* An institution in a transaction of its own (store_fixture.h). */
 static void add_institution(struct store *s, const char *code)
 {
-	struct store_institution i;
 	struct ok_error err;
 
-	memset(&i, 0, sizeof(i));
-	snprintf(i.code, sizeof(i.code), "%s", code);
-	snprintf(i.name, sizeof(i.name), "Institution %s", code);
-	snprintf(i.country, sizeof(i.country), "NL");
 	assert_int_equal(store_begin(s, &err), 0);
-	assert_int_equal(store_institution_add(s, &i, &err), 0);
+	store_fixture_add_institution(s, code);
 	assert_int_equal(store_commit(s, &err), 0);
 }
 

@@ -301,6 +301,41 @@ static void missing_file_without_create_is_an_error(void **state)
 	assert_null(s);
 }
 
+#ifdef OK_TEST_HOOKS
+/* The test switches of the store's waits: whole milliseconds from 1 to the default, anything
+ * else the default (so that no environment can make a wait longer than a user's server's). */
+static void test_waits_are_whole_milliseconds_up_to_the_default(void **state)
+{
+	static const struct {
+		const char *value;
+		int64_t want;
+	} cases[] = {
+	        {"250", 250},
+	        {"1", 1},
+	        {"10000", 10000},
+	        {"10001", 10000},
+	        {"0", 10000},
+	        {"-5", 10000},
+	        {"", 10000},
+	        {"12ms", 10000},
+	        {"abc", 10000},
+	        {" 7", 7},
+	        {"99999999999999999999", 10000},
+	};
+	size_t i;
+
+	(void)state;
+	assert_int_equal(unsetenv("OORKONDE_TEST_LOCK_WAIT_MS"), 0);
+	assert_int_equal(store_test_wait_ms("OORKONDE_TEST_LOCK_WAIT_MS", 10000), 10000);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(setenv("OORKONDE_TEST_LOCK_WAIT_MS", cases[i].value, 1), 0);
+		assert_int_equal(store_test_wait_ms("OORKONDE_TEST_LOCK_WAIT_MS", 10000),
+		                 cases[i].want);
+	}
+	assert_int_equal(unsetenv("OORKONDE_TEST_LOCK_WAIT_MS"), 0);
+}
+#endif
+
 static void postgres_urls_go_to_the_postgresql_store(void **state)
 {
 	struct store *s = NULL;
@@ -1195,6 +1230,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(missing_file_without_create_is_an_error, setup,
 	                                        teardown),
 	        cmocka_unit_test(postgres_urls_go_to_the_postgresql_store),
+#ifdef OK_TEST_HOOKS
+	        cmocka_unit_test(test_waits_are_whole_milliseconds_up_to_the_default),
+#endif
 	        cmocka_unit_test_setup_teardown(a_file_that_is_not_a_database_is_refused_clearly,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
