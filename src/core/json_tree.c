@@ -85,6 +85,13 @@ static int reserve(struct json_tree *t, size_t nodes, size_t text, struct ok_err
 	return 0;
 }
 
+int json_tree_reserve(struct json_tree *t, size_t bytes, size_t docs, struct ok_error *err)
+{
+	if (bytes > INPUT_MAX || docs > INPUT_MAX)
+		return ok_fail_field(err, OK_ETOOBIG, "json", "the JSON is too large");
+	return reserve(t, bytes / 2 + 2 * docs, bytes + docs, err, "json");
+}
+
 /* Errors */
 
 static int bad(struct reader *r, size_t at, const char *expected)

@@ -92,6 +92,9 @@ struct json_tree {
 void json_tree_init(struct json_tree *t);
 /* Frees what the tree holds; it is empty again (init state). */
 void json_tree_release(struct json_tree *t);
+/* Makes room ahead for docs documents of bytes bytes in all, so that parsing them allocates
+ * nothing more. */
+int json_tree_reserve(struct json_tree *t, size_t bytes, size_t docs, struct ok_error *err);
 /* Forgets every document but keeps the memory, for the next parse. */
 void json_tree_clear(struct json_tree *t);
 

@@ -89,12 +89,12 @@ static bool https_host(const char *url, char *out, size_t cap)
  * in `iss` is a dNSName of the leaf (any CA in wallet-roots.pem could otherwise sign in our name
  * or another's).
  */
-static int issuer_key(void *ctx, const json_t *header, const json_t *payload, struct jose_jwk *key,
+static int issuer_key(void *ctx, const json_t *header, const json_t *claims, struct jose_jwk *key,
                       struct ok_error *err)
 {
 	struct issuer_ctx *ic = ctx;
 	const json_t *x5c = json_object_get(header, "x5c");
-	const json_t *iss = json_object_get(payload, "iss");
+	const json_t *iss = json_object_get(claims, "iss");
 	uint8_t point[JOSE_X509_POINT_BYTES];
 	int rc;
 
