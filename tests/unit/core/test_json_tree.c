@@ -266,6 +266,26 @@ static void limits(void **state)
 	lim.max_nodes = 4;
 	assert_int_equal(json_tree_parse(&t, "[1,2,3]", 7, &lim, &root, &err), 0);
 	assert_int_equal(json_tree_parse(&t, "[1,2,3,4]", 9, &lim, &root, &err), OK_ETOOBIG);
+	/* At the most, the depth is jansson's: 2048 empty arrays, or 2047 around a value. */
+	for (size_t d = 2046; d <= 2050; d++) {
+		char *doc = malloc(d * 2 + 1);
+		json_t *j;
+
+		assert_non_null(doc);
+		for (int with_value = 0; with_value < 2; with_value++) {
+			size_t n = d * 2 + (size_t)with_value;
+
+			memset(doc, '[', d);
+			if (with_value)
+				doc[d] = '1';
+			memset(doc + d + (size_t)with_value, ']', d);
+			j = json_loadb(doc, n, JSON_DECODE_ANY, NULL);
+			assert_int_equal(json_tree_parse(&t, doc, n, &deep, &root, &err) == 0,
+			                 j != NULL);
+			json_decref(j);
+		}
+		free(doc);
+	}
 	json_tree_release(&t);
 }
 
