@@ -24,9 +24,20 @@ struct reader {
 
 /* Life cycle */
 
-void json_tree_init(struct json_tree *t)
+/* The none node of a tree that holds no block yet (or no more): every accessor reads nodes[0],
+ * so it is always there. Never written: the reader writes only into a block of its own. */
+static const struct json_tree_node none_node;
+
+static void set_empty(struct json_tree *t)
 {
 	memset(t, 0, sizeof(*t));
+	t->nodes = (struct json_tree_node *)&none_node;
+	t->count = 1;
+}
+
+void json_tree_init(struct json_tree *t)
+{
+	set_empty(t);
 }
 
 void json_tree_release(struct json_tree *t)
@@ -35,7 +46,7 @@ void json_tree_release(struct json_tree *t)
 		return;
 	free(t->block);
 	free(t->scratch);
-	memset(t, 0, sizeof(*t));
+	set_empty(t);
 }
 
 void json_tree_clear(struct json_tree *t)
@@ -46,22 +57,51 @@ void json_tree_clear(struct json_tree *t)
 	}
 }
 
-/* Room for nodes more nodes and text more bytes of text, in one block. */
-static int reserve(struct json_tree *t, size_t nodes, size_t text, struct ok_error *err,
-                   const char *field)
+/* What reserve() replaced when it grew the block (grew false: nothing replaced). */
+struct old_block {
+	void *block;
+	struct json_tree_node *nodes;
+	size_t cap;
+	char *text;
+	size_t text_cap;
+	bool grew;
+};
+
+/* The capacity for need when cap is too small: at least half as much again, so that documents
+ * parsed one after the other into one tree are copied O(log n) times, not once per parse. */
+static size_t grow(size_t cap, size_t need, size_t max)
+{
+	size_t g = cap + cap / 2;
+
+	if (need <= cap)
+		return cap;
+	if (g > max)
+		g = max;
+	return need > g ? need : g;
+}
+
+/*
+ * Room for nodes more nodes and text more bytes of text, in one block. When the block must grow,
+ * the new one is made and filled, and the old one is kept in *old (not freed): the caller frees
+ * it (drop_old) or puts it back (put_back), so that a parse that fails leaves the tree, and every
+ * pointer into it, as before.
+ */
+static int reserve(struct json_tree *t, size_t nodes, size_t text, struct old_block *old,
+                   struct ok_error *err, const char *field)
 {
 	size_t used = t->block ? t->count : 1;
 	size_t ncap = used + nodes, tcap = t->text_len + text, size;
 	struct json_tree_node *nn;
 	void *block;
 
+	memset(old, 0, sizeof(*old));
 	if (t->block && ncap <= t->cap && tcap <= t->text_cap)
 		return 0;
-	if (ncap < t->cap)
-		ncap = t->cap;
-	if (tcap < t->text_cap)
-		tcap = t->text_cap;
 	if (ncap > UINT32_MAX / 2 || ncap > (SIZE_MAX - tcap) / sizeof(*nn))
+		return ok_fail_field(err, OK_ETOOBIG, field, "the JSON is too large");
+	ncap = grow(t->cap, ncap, UINT32_MAX / 2);
+	tcap = grow(t->text_cap, tcap, INPUT_MAX * 2);
+	if (ncap > (SIZE_MAX - tcap) / sizeof(*nn))
 		return ok_fail_field(err, OK_ETOOBIG, field, "the JSON is too large");
 	size = ncap * sizeof(*nn) + tcap;
 	block = malloc(size);
@@ -71,12 +111,12 @@ static int reserve(struct json_tree *t, size_t nodes, size_t text, struct ok_err
 	if (t->block) {
 		memcpy(nn, t->nodes, t->count * sizeof(*nn));
 		memcpy((char *)block + ncap * sizeof(*nn), t->text, t->text_len);
-		free(t->block);
 	} else {
 		memset(&nn[0], 0, sizeof(nn[0])); /* the none node */
 		t->count = 1;
 		t->text_len = 0;
 	}
+	*old = (struct old_block){t->block, t->nodes, t->cap, t->text, t->text_cap, true};
 	t->block = block;
 	t->nodes = nn;
 	t->cap = ncap;
@@ -85,11 +125,36 @@ static int reserve(struct json_tree *t, size_t nodes, size_t text, struct ok_err
 	return 0;
 }
 
+static void drop_old(struct old_block *old)
+{
+	if (old->grew)
+		free(old->block);
+}
+
+/* The tree's block as before reserve() (its count and text_len are the caller's to restore). */
+static void put_back(struct json_tree *t, struct old_block *old)
+{
+	if (!old->grew)
+		return;
+	free(t->block);
+	t->block = old->block;
+	t->nodes = old->nodes;
+	t->cap = old->cap;
+	t->text = old->text;
+	t->text_cap = old->text_cap;
+}
+
 int json_tree_reserve(struct json_tree *t, size_t bytes, size_t docs, struct ok_error *err)
 {
+	struct old_block old;
+	int rc;
+
 	if (bytes > INPUT_MAX || docs > INPUT_MAX)
 		return ok_fail_field(err, OK_ETOOBIG, "json", "the JSON is too large");
-	return reserve(t, bytes / 2 + 2 * docs, bytes + docs, err, "json");
+	rc = reserve(t, bytes / 2 + 2 * docs, bytes + docs, &old, err, "json");
+	if (rc == 0)
+		drop_old(&old);
+	return rc;
 }
 
 /* Errors */
@@ -664,7 +729,8 @@ int json_tree_parse(struct json_tree *t, const char *s, size_t n,
                     const struct json_tree_limits *lim, uint32_t *root, struct ok_error *err)
 {
 	struct reader r = {.t = t, .s = (const unsigned char *)s, .n = n, .err = err};
-	size_t nodes = n / 2 + 2, count0, text0;
+	size_t nodes = n / 2 + 2, count0 = t->count, text0 = t->text_len, first;
+	struct old_block old;
 	int rc;
 
 	r.field = lim && lim->field ? lim->field : "json";
@@ -676,18 +742,19 @@ int json_tree_parse(struct json_tree *t, const char *s, size_t n,
 		return too_big(&r, "is too long");
 	if (lim && lim->max_nodes && lim->max_nodes < nodes)
 		nodes = lim->max_nodes;
-	if ((rc = reserve(t, nodes, n + 1, err, r.field)))
+	if ((rc = reserve(t, nodes, n + 1, &old, err, r.field)))
 		return rc;
-	count0 = t->count;
-	text0 = t->text_len;
-	r.max_nodes = count0 + nodes;
+	first = t->count;
+	r.max_nodes = first + nodes;
 	rc = parse_doc(&r);
 	if (rc) {
+		put_back(t, &old);
 		t->count = count0;
 		t->text_len = text0;
 		return rc;
 	}
-	*root = (uint32_t)count0;
+	drop_old(&old);
+	*root = (uint32_t)first;
 	return 0;
 }
 

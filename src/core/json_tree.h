@@ -1,6 +1,7 @@
-/* A strict JSON reader (RFC 8259, I-JSON) that reads a document in one pass into a compact tree
- * held in one allocation, for the hot verification paths (SD-JWT payloads and disclosures now;
- * W3C credentials next).
+/* A strict JSON reader (RFC 8259; I-JSON's UTF-8 rules except noncharacters, and its rule
+ * against duplicate names) that reads a document in one pass into a compact tree held in one
+ * allocation, for the hot verification paths (SD-JWT payloads and disclosures now; W3C
+ * credentials next).
  *
  * Invariants:
  * - Strict: UTF-8 validated (no overlong forms, no surrogates, nothing past U+10FFFF); `\u`
@@ -10,6 +11,10 @@
  *   white space after the value; integers outside int64 and reals outside a double's range
  *   refused (as jansson does, so that a subtree always converts to json_t). Any value may be at
  *   the top (as jansson's JSON_DECODE_ANY): the caller checks the kind it wants.
+ *   Noncharacters (U+FFFE, U+FDD0…, raw or escaped) are accepted, as jansson accepts them.
+ * - Stricter than jansson in one point: jansson skips one NUL byte right after a number, true,
+ *   false or null (`[1\0]` reads as `[1]`); json_tree refuses every NUL byte outside a string as
+ *   RFC 8259 does. So an SD-JWT that carries such a byte, which main accepted, is now refused.
  * - Bounded by the caller: input bytes, nodes and depth (struct json_tree_limits). A value's
  *   depth counts as jansson counts it: the top value is at depth 1, every value inside a
  *   container one deeper.
@@ -18,10 +23,17 @@
  *   values, and its unescaped strings take at most n bytes), so nothing is allocated per value.
  *   One scratch array, also owned by the tree, serves the duplicate check of objects with more
  *   than 16 members. Several documents may be parsed into the same tree one after the other;
- *   each parse returns its root's index.
+ *   each parse returns its root's index. When the block must grow, it grows by half at least
+ *   (so n documents cost O(n) in all); json_tree_reserve() sizes it once ahead.
+ * - Pointers that the accessors return (json_tree_str, json_tree_key, json_tree_number_text)
+ *   are valid until the next json_tree_parse, json_tree_clear or json_tree_release on that tree:
+ *   a parse may move the block, and with it every unescaped string. Only a parse that fails
+ *   leaves them valid (the tree is then as before the call). Keep indexes, not pointers, across
+ *   parses.
  * - Strings without escapes are referenced in the input, which must outlive the tree; strings
  *   with escapes are unescaped into the tree's block. Numbers keep their text.
- * - Nodes are named by index (uint32_t). Index 0 is a "none" node: every lookup that finds
+ * - Nodes are named by index (uint32_t). Index 0 is a "none" node, there from json_tree_init on
+ *   (before any parse, after a failed one, after clear and release): every lookup that finds
  *   nothing returns it, and every accessor takes it (as jansson takes NULL), so lookups chain.
  *   Nodes are in document order; a container's children follow it.
  * - Errors: OK_EINPUT for JSON that is not valid (the message names line, column and byte
@@ -77,7 +89,7 @@ struct json_tree_node {
 #define JSON_TREE_F_INTEGER   4u /* a number without fraction or exponent */
 
 struct json_tree {
-	struct json_tree_node *nodes; /* nodes[0] is the none node */
+	struct json_tree_node *nodes; /* nodes[0] is the none node (a static one while no block) */
 	size_t count, cap;            /* nodes in use, room */
 	char *text;                   /* unescaped strings, each followed by a NUL */
 	size_t text_len, text_cap;
@@ -88,9 +100,10 @@ struct json_tree {
 
 /* Life cycle */
 
-/* An empty tree (no allocation yet). */
+/* An empty tree (no allocation yet; node 0 is there). Every tree starts here: a zeroed struct
+ * is not an empty tree. */
 void json_tree_init(struct json_tree *t);
-/* Frees what the tree holds; it is empty again (init state). */
+/* Frees what the tree holds; it is empty again (init state, node 0 there). */
 void json_tree_release(struct json_tree *t);
 /* Makes room ahead for docs documents of bytes bytes in all, so that parsing them allocates
  * nothing more. */
@@ -100,7 +113,8 @@ void json_tree_clear(struct json_tree *t);
 
 /*
  * Reads the JSON document of n bytes at s (which must outlive the tree) into t, after the
- * documents already there; *root gets its index. On failure the tree is as before the call.
+ * documents already there; *root gets its index. On failure *root is 0 and the tree is as
+ * before the call: same block, same documents, every pointer from it still valid.
  */
 int json_tree_parse(struct json_tree *t, const char *s, size_t n,
                     const struct json_tree_limits *lim, uint32_t *root, struct ok_error *err);

@@ -558,6 +558,136 @@ static void to_jansson(void **state)
 	json_tree_release(&t);
 }
 
+/* Every accessor on a tree that holds no document reads the none node (F4 of the review: a
+ * first parse refused before any allocation left no node 0). */
+static void check_none(const struct json_tree *t, uint32_t i)
+{
+	size_t len = 1, k = 0;
+	uint32_t c;
+	int64_t v;
+	double d;
+	json_t *j = NULL;
+
+	assert_int_equal(json_tree_type(t, i), JSON_TREE_NONE);
+	assert_false(json_tree_is(t, i, JSON_TREE_NULL));
+	assert_int_equal(json_tree_size(t, i), 0);
+	assert_null(json_tree_str(t, i, &len));
+	assert_int_equal(len, 0);
+	assert_false(json_tree_str_is(t, i, ""));
+	assert_null(json_tree_key(t, i, &len));
+	assert_null(json_tree_number_text(t, i, &len));
+	assert_false(json_tree_is_integer(t, i));
+	assert_int_equal(json_tree_int64(t, i, &v), OK_EINPUT);
+	assert_int_equal(json_tree_double(t, i, &d), OK_EINPUT);
+	assert_int_equal(json_tree_get(t, json_tree_get(t, i, "a"), "b"), 0);
+	assert_int_equal(json_tree_at(t, i, 0), 0);
+	json_tree_foreach(t, i, c) k++;
+	assert_int_equal(k, 0);
+	assert_int_equal(json_tree_to_jansson(t, i, &j, NULL), OK_EINPUT);
+	assert_null(j);
+}
+
+static void a_tree_without_documents_reads_as_none(void **state)
+{
+	const struct json_tree_limits small = {.max_bytes = 2};
+	struct json_tree t;
+	struct ok_error err;
+	uint32_t root = 7;
+
+	(void)state;
+	json_tree_init(&t);
+	check_none(&t, 0);
+	/* Refused before anything was allocated. */
+	assert_int_equal(json_tree_parse(&t, "[1]", 3, &small, &root, &err), OK_ETOOBIG);
+	assert_int_equal(root, 0);
+	check_none(&t, root);
+	/* Refused after the first allocation. */
+	assert_int_equal(json_tree_parse(&t, "[1,", 3, NULL, &root, &err), OK_EINPUT);
+	check_none(&t, root);
+	json_tree_clear(&t);
+	check_none(&t, 0);
+	assert_int_equal(json_tree_parse(&t, "[1]", 3, NULL, &root, &err), 0);
+	assert_int_equal(json_tree_size(&t, root), 1);
+	json_tree_release(&t);
+	check_none(&t, 0);
+	json_tree_release(&t);
+}
+
+/* Documents appended one after the other: the block grows by half at least each time, so the
+ * copies are O(log n) in all, not one per document (F1 of the review: quadratic time). */
+static void many_documents_grow_the_block_geometrically(void **state)
+{
+	enum { DOCS = 512, ZEROS = 250 };
+	static char doc[32 + 2 * ZEROS];
+	uint32_t roots[DOCS];
+	struct json_tree t;
+	struct ok_error err;
+	size_t n, moves = 0;
+	void *block = NULL;
+
+	(void)state;
+	/* Escaped strings, so that the text grows as well as the nodes. */
+	n = (size_t)snprintf(doc, sizeof(doc), "{\"k\\u0061\":[\"a\\nb\"");
+	for (int i = 0; i < ZEROS; i++)
+		doc[n++] = ',', doc[n++] = '0';
+	doc[n++] = ']', doc[n++] = '}';
+	json_tree_init(&t);
+	for (size_t d = 0; d < DOCS; d++) {
+		if (json_tree_parse(&t, doc, n, NULL, &roots[d], &err))
+			fail_msg("document %zu: %s", d, err.message);
+		if (t.block != block)
+			moves++;
+		block = t.block;
+	}
+	/* 512 documents of 250 values and 4 bytes of text: about 128,000 nodes, 2,048 bytes of text
+	 * beyond the room one parse asks for; growing by half, about 20 moves (one per document
+	 * before). */
+	if (moves > 32)
+		fail_msg("the block moved %zu times for %d documents", moves, DOCS);
+	for (size_t d = 0; d < DOCS; d++) {
+		uint32_t v = json_tree_get(&t, roots[d], "ka");
+
+		assert_int_equal(json_tree_size(&t, v), ZEROS + 1);
+		assert_true(json_tree_str_is(&t, json_tree_at(&t, v, 0), "a\nb"));
+	}
+	json_tree_release(&t);
+}
+
+/* What json_tree.h promises of pointers into the tree: a parse that fails, even one that had to
+ * grow the block, leaves them valid (F3 of the review; the sanitizer build reads them). */
+static void a_failed_parse_keeps_the_strings(void **state)
+{
+	static char big[1 << 16];
+	const char *doc = "{\"k\\t\":\"a\\nb\"}";
+	struct json_tree t;
+	struct ok_error err;
+	uint32_t root, bad;
+	const char *s, *key;
+	size_t len, klen;
+	void *block;
+
+	(void)state;
+	json_tree_init(&t);
+	assert_int_equal(json_tree_parse(&t, doc, strlen(doc), NULL, &root, &err), 0);
+	s = json_tree_str(&t, json_tree_first(&t, root), &len);
+	key = json_tree_key(&t, json_tree_first(&t, root), &klen);
+	assert_non_null(s);
+	assert_non_null(key);
+	block = t.block;
+	/* Far larger than the block: it must grow before the error is found at the end. */
+	big[0] = '[';
+	for (size_t i = 1; i + 1 < sizeof(big); i += 2)
+		big[i] = '0', big[i + 1] = ',';
+	assert_int_equal(json_tree_parse(&t, big, sizeof(big), NULL, &bad, &err), OK_EINPUT);
+	assert_int_equal(bad, 0);
+	assert_ptr_equal(t.block, block);
+	assert_int_equal(len, 3);
+	assert_memory_equal(s, "a\nb", 4);
+	assert_int_equal(klen, 2);
+	assert_memory_equal(key, "k\t", 3);
+	json_tree_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +700,9 @@ int main(void)
 	        cmocka_unit_test(lookups_and_documents),
 	        cmocka_unit_test(errors_name_the_place),
 	        cmocka_unit_test(to_jansson),
+	        cmocka_unit_test(a_tree_without_documents_reads_as_none),
+	        cmocka_unit_test(many_documents_grow_the_block_geometrically),
+	        cmocka_unit_test(a_failed_parse_keeps_the_strings),
 	        cmocka_unit_test(differential_against_jansson),
 	};
 
