@@ -1,7 +1,9 @@
 /* Unit tests of SD-JWT verification over core/json_tree: names and values with escapes and
  * characters past ASCII come through unchanged, and JSON that jansson with
- * JSON_REJECT_DUPLICATES refused (duplicate names, a NUL byte, a payload that is not an object)
- * is refused with the same messages as before. */
+ * JSON_REJECT_DUPLICATES refused (duplicate names, a lone surrogate, trailing bytes, a payload
+ * that is not an object) is refused with the same messages as before. The one difference from
+ * before: a NUL byte right after a number or literal, which jansson skipped (so main accepted
+ * the SD-JWT), is refused now (RFC 8259; see core/json_tree.h). */
 #include "jose_test.h"
 
 #include <sodium.h>
@@ -70,16 +72,17 @@ static void disclosure(const char *json, size_t n, struct buf *b64, char digest[
 	jose_b64_encode_to(d, sizeof(d), digest);
 }
 
-/* An SD-JWT signed by s: the payload text (where every "@D" stands for the disclosure's
- * digest), then the one disclosure. */
-static char *make(struct jose_signer *s, const char *payload_fmt, const char *disc, size_t disc_n)
+/* An SD-JWT signed by s: the payload text of payload_n bytes (where every "@D" stands for the
+ * disclosure's digest), then the one disclosure. */
+static char *make_n(struct jose_signer *s, const char *payload_fmt, size_t payload_n,
+                    const char *disc, size_t disc_n)
 {
 	struct buf d64, out;
 	char digest[44], payload[1024];
 	size_t n = 0;
 
 	disclosure(disc, disc_n, &d64, digest);
-	for (const char *p = payload_fmt; *p; p++) {
+	for (const char *p = payload_fmt; p < payload_fmt + payload_n; p++) {
 		assert_true(n + 44 < sizeof(payload));
 		if (p[0] == '@' && p[1] == 'D') {
 			memcpy(payload + n, digest, 43);
@@ -97,6 +100,11 @@ static char *make(struct jose_signer *s, const char *payload_fmt, const char *di
 	assert_int_equal(buf_addch(&out, '\0'), 0);
 	buf_release(&d64);
 	return buf_detach(&out, NULL);
+}
+
+static char *make(struct jose_signer *s, const char *payload_fmt, const char *disc, size_t disc_n)
+{
+	return make_n(s, payload_fmt, strlen(payload_fmt), disc, disc_n);
 }
 
 #define PAYLOAD_SD "{\"iss\":\"https://i.example\",\"_sd\":[\"@D\"],\"_sd_alg\":\"sha-256\"}"
@@ -146,8 +154,6 @@ static void refused_as_jansson_refused(void **state)
 	         "a disclosure is not a JSON array [salt, name, value] or [salt, value]"},
 	        {PAYLOAD_SD, "[\"c2FsdA\", \"a\", {\"k\": 1, \"\\u006b\": 2}]", 0,
 	         "a disclosure is not a JSON array [salt, name, value] or [salt, value]"},
-	        {PAYLOAD_SD, "[\"c2FsdA\", \"a\", 1\0]", 19,
-	         "a disclosure is not a JSON array [salt, name, value] or [salt, value]"},
 	        {PAYLOAD_SD, "[\"c2FsdA\", \"a\", \"\\ud800\"]", 0,
 	         "a disclosure is not a JSON array [salt, name, value] or [salt, value]"},
 	        {PAYLOAD_SD, "[\"c2FsdA\", \"a\", 1] x", 0,
@@ -165,6 +171,41 @@ static void refused_as_jansson_refused(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t n = cases[i].disc_n ? cases[i].disc_n : strlen(cases[i].disc);
 		char *sd = make(s, cases[i].payload, cases[i].disc, n);
+		struct ok_error err;
+		int rc = verify(s, sd, NULL, NULL, &err);
+
+		if (rc != OK_EINPUT || strcmp(err.message, cases[i].message) != 0)
+			fail_msg("case %zu: %d %s", i, rc, err.message);
+		free(sd);
+	}
+}
+
+/* The one difference from before: jansson skipped one NUL byte after a number or literal, so
+ * main accepted these (signed) disclosures and payloads as if the NUL were not there; json_tree
+ * refuses them, as RFC 8259 does. */
+static void a_nul_after_a_scalar_was_accepted_and_is_refused_now(void **state)
+{
+#define LIT(s) s, sizeof(s) - 1 /* a literal and its length, a NUL inside included */
+	static const struct {
+		const char *payload;
+		size_t payload_n;
+		const char *disc;
+		size_t disc_n;
+		const char *message;
+	} cases[] = {
+	        {LIT(PAYLOAD_SD), LIT("[\"c2FsdA\", \"a\", 1\0]"),
+	         "a disclosure is not a JSON array [salt, name, value] or [salt, value]"},
+	        {LIT(PAYLOAD_SD), LIT("[\"c2FsdA\", \"a\", true\0]"),
+	         "a disclosure is not a JSON array [salt, name, value] or [salt, value]"},
+	        {LIT("{\"_sd\":[\"@D\"],\"n\":null\0}"), LIT("[\"c2FsdA\", \"a\", 1]"),
+	         "the JWS payload is not a JSON object"},
+	};
+#undef LIT
+	struct jose_signer *s = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *sd = make_n(s, cases[i].payload, cases[i].payload_n, cases[i].disc,
+		                  cases[i].disc_n);
 		struct ok_error err;
 		int rc = verify(s, sd, NULL, NULL, &err);
 
@@ -206,6 +247,7 @@ int main(void)
 	        cmocka_unit_test(escaped_names_and_values_come_through),
 	        cmocka_unit_test(an_escaped_name_is_still_plain_only),
 	        cmocka_unit_test(refused_as_jansson_refused),
+	        cmocka_unit_test(a_nul_after_a_scalar_was_accepted_and_is_refused_now),
 	        cmocka_unit_test(the_same_disclosure_value_read_once),
 	};
 
