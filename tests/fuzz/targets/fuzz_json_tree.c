@@ -1,7 +1,9 @@
 /* libFuzzer target for the strict JSON reader (core/json_tree.h), differential against jansson
  * (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY): the same documents accepted, with the same values;
  * a refusal keeps nothing and says why; lookups of every member and item find what iteration
- * finds; a second document parsed into the same tree leaves the first as it was. */
+ * finds; a second document parsed into the same tree leaves the first as it was. The one known
+ * difference (json_tree.h): jansson skips a NUL byte right after a number or literal, json_tree
+ * refuses it; such an input must then read, without its NUL bytes, as jansson read it. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +11,40 @@
 
 #include "core/error.h"
 #include "core/json_tree.h"
+
+/* jansson accepted s, json_tree refused it: only the known difference may explain it. jansson
+ * accepts a NUL byte nowhere else, so s without its NUL bytes is what jansson read. */
+static void known_difference(const char *s, size_t size, const json_t *j)
+{
+	const struct json_tree_limits lim = {.depth = JSON_TREE_DEPTH_MAX};
+	struct json_tree t;
+	json_t *mine = NULL;
+	uint32_t root;
+	size_t n = 0;
+	char *c;
+
+	if (!memchr(s, '\0', size))
+		abort(); /* refused by json_tree, accepted by jansson, no NUL: a real difference */
+	c = malloc(size ? size : 1);
+	if (!c)
+		abort();
+	for (size_t i = 0; i < size; i++) {
+		if (s[i] == '\0') {
+			/* After a number's last character or a literal's, nothing else. */
+			if (i == 0 || s[i - 1] == '\0' || !strchr("0123456789el", s[i - 1]))
+				abort();
+		} else {
+			c[n++] = s[i];
+		}
+	}
+	json_tree_init(&t);
+	if (json_tree_parse(&t, c, n, &lim, &root, NULL) ||
+	    json_tree_to_jansson(&t, root, &mine, NULL) || !json_equal(j, mine))
+		abort();
+	json_decref(mine);
+	json_tree_release(&t);
+	free(c);
+}
 
 /* Every member found again by name and every item by index. */
 static void check_lookups(const struct json_tree *t, uint32_t i, unsigned depth)
@@ -52,11 +88,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc) {
 		if (err.code != rc || !err.message[0] || t.count > 1)
 			abort();
-		if (!memchr(s, '\0', size)) { /* jansson drops a NUL after a token: not asked */
-			j = json_loadb(s, size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
-			if (j)
-				abort();
-		}
+		j = json_loadb(s, size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+		if (j)
+			known_difference(s, size, j);
+		json_decref(j);
 		json_tree_release(&t);
 		return 0;
 	}
