@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_tree.h"
 #include "jose/b64.h"
 #include "jose/jsonw.h"
 #include "jose/jws.h"
@@ -379,13 +380,16 @@ int jose_sdjwt_issue(const json_t *claims, const json_t *frame, const json_t *he
 	return rc;
 }
 
-/* Reading */
+/* Reading: the payload and the disclosures are read by the strict one-pass reader of
+ * core/json_tree.h into one tree (one allocation, sized from the SD-JWT's length), with the
+ * same acceptance as jansson's JSON_REJECT_DUPLICATES; only the claims handed back are built as
+ * jansson values. */
 
 struct disc {
 	const char *text; /* the base64url disclosure inside the caller's input */
 	size_t len;
 	char digest[DIGEST_CHARS + 1];
-	json_t *arr; /* [salt, name, value] or [salt, value] */
+	uint32_t arr; /* [salt, name, value] or [salt, value], in the tree */
 	int used;
 };
 
@@ -398,15 +402,24 @@ struct parsed {
 	size_t kb_len;
 	size_t presented_len; /* bytes up to and including the '~' before the KB-JWT */
 	struct sha sha;
+	struct json_tree tree; /* the disclosures, then the payload */
+	uint8_t *raw;          /* the decoded disclosures, which the tree's strings point into */
+	size_t raw_len, raw_cap;
+	uint32_t payload; /* the payload's root in the tree (0: not read yet) */
 };
+
+/* The reader's bounds: jansson's depth (the walk below has its own, lower, bound with its own
+ * message). */
+static const struct json_tree_limits disclosure_limits = {.depth = JSON_TREE_DEPTH_MAX,
+                                                          .field = "disclosure"};
+static const struct json_tree_limits payload_limits = {.depth = JSON_TREE_DEPTH_MAX,
+                                                       .field = "payload"};
 
 static void parsed_release(struct parsed *p)
 {
-	size_t i;
-
-	for (i = 0; p->d && i < p->nd; i++)
-		json_decref(p->d[i].arr);
 	free(p->d);
+	free(p->raw);
+	json_tree_release(&p->tree);
 	sha_release(&p->sha);
 	memset(p, 0, sizeof(*p));
 }
@@ -416,42 +429,55 @@ static int cmp_disc(const void *a, const void *b)
 	return strcmp(((const struct disc *)a)->digest, ((const struct disc *)b)->digest);
 }
 
-static int parse_disclosure(struct sha *sha, struct disc *d, struct ok_error *err)
+static int is_reserved_n(const char *name, size_t n)
 {
-	struct buf raw;
-	json_t *a;
+	return (n == 3 && memcmp(name, "_sd", 3) == 0) || (n == 3 && memcmp(name, "...", 3) == 0) ||
+	       (n == 7 && memcmp(name, "_sd_alg", 7) == 0);
+}
+
+static int parse_disclosure(struct parsed *p, struct disc *d, struct ok_error *err)
+{
+	const struct json_tree *t = &p->tree;
+	size_t raw_n, name_n;
+	const char *name;
+	uint32_t a;
 	int rc;
 
 	if (d->len > DISCLOSURE_MAX)
 		return fail(err, OK_ETOOBIG, "disclosure", "a disclosure is too long");
-	buf_init(&raw, DISCLOSURE_MAX);
-	rc = jose_b64_decode_buf(d->text, d->len, &raw, "disclosure", err);
-	if (rc) {
-		buf_release(&raw);
+	rc = jose_b64_decode(d->text, d->len, p->raw + p->raw_len, p->raw_cap - p->raw_len, &raw_n,
+	                     "disclosure", err);
+	if (rc)
 		return rc;
-	}
-	a = json_loadb(raw.data, raw.len, JSON_REJECT_DUPLICATES, NULL);
-	buf_release(&raw);
+	rc = json_tree_parse(&p->tree, (const char *)p->raw + p->raw_len, raw_n, &disclosure_limits,
+	                     &a, NULL);
+	p->raw_len += raw_n;
+	if (rc == OK_ENOMEM)
+		return fail(err, OK_ENOMEM, "disclosure", "out of memory");
 	d->arr = a;
-	if (!json_is_array(a) || (json_array_size(a) != 2 && json_array_size(a) != 3) ||
-	    !json_is_string(json_array_get(a, 0)) ||
-	    (json_array_size(a) == 3 && !json_is_string(json_array_get(a, 1))))
+	if (rc || !json_tree_is(t, a, JSON_TREE_ARRAY) ||
+	    (json_tree_size(t, a) != 2 && json_tree_size(t, a) != 3) ||
+	    !json_tree_is(t, json_tree_at(t, a, 0), JSON_TREE_STRING) ||
+	    (json_tree_size(t, a) == 3 &&
+	     !json_tree_is(t, json_tree_at(t, a, 1), JSON_TREE_STRING)))
 		return fail(
 		        err, OK_EINPUT, "disclosure",
 		        "a disclosure is not a JSON array [salt, name, value] or [salt, value]");
-	if (json_array_size(a) == 3 && is_reserved(json_string_value(json_array_get(a, 1))))
+	name = json_tree_str(t, json_tree_at(t, a, 1), &name_n);
+	if (json_tree_size(t, a) == 3 && is_reserved_n(name, name_n))
 		return fail(err, OK_EINVALID, "disclosure", "a disclosure names a reserved claim");
-	return digest_of(sha, d->text, d->len, d->digest, err);
+	return digest_of(&p->sha, d->text, d->len, d->digest, err);
 }
 
 /* Splits "<jws>~<d>~…~[<kb-jwt>]" and parses each disclosure; refuses the same one twice. */
 static int split(const char *s, size_t n, struct parsed *p, struct ok_error *err)
 {
-	const char *end = s + n, *cur, *tilde;
-	size_t i, count = 0;
+	const char *end = s + n, *cur, *tilde, *dot;
+	size_t i, count = 0, payload_chars = 0;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
+	json_tree_init(&p->tree);
 	if (n > JOSE_SDJWT_MAX)
 		return fail(err, OK_ETOOBIG, "sd-jwt", "the SD-JWT is too long");
 	tilde = memchr(s, '~', n);
@@ -467,8 +493,24 @@ static int split(const char *s, size_t n, struct parsed *p, struct ok_error *err
 	if ((rc = sha_init(&p->sha, err)))
 		return rc;
 	p->d = calloc(count ? count : 1, sizeof(*p->d));
-	if (!p->d)
+	/* Every disclosure decoded, one after the other, and the tree made once for them and the
+	 * payload (the JWS's middle part). */
+	p->raw_cap = JOSE_B64_DECODED_LEN(n) + 1;
+	p->raw = malloc(p->raw_cap);
+	dot = memchr(s, '.', p->jws_len);
+	if (dot) {
+		const char *dot2 = memchr(dot + 1, '.', (size_t)(tilde - dot - 1));
+
+		payload_chars = (size_t)((dot2 ? dot2 : tilde) - dot - 1);
+	}
+	if (!p->d || !p->raw)
 		return fail(err, OK_ENOMEM, "sd-jwt", "out of memory");
+	rc = json_tree_reserve(&p->tree,
+	                       JOSE_B64_DECODED_LEN(n - p->jws_len) +
+	                               JOSE_B64_DECODED_LEN(payload_chars),
+	                       count + 1, err);
+	if (rc)
+		return rc;
 	cur = tilde + 1;
 	while (cur < end) {
 		const char *next = memchr(cur, '~', (size_t)(end - cur));
@@ -482,7 +524,7 @@ static int split(const char *s, size_t n, struct parsed *p, struct ok_error *err
 			return fail(err, OK_EINPUT, "disclosure", "an empty disclosure ('~~')");
 		p->d[p->nd].text = cur;
 		p->d[p->nd].len = (size_t)(next - cur);
-		rc = parse_disclosure(&p->sha, &p->d[p->nd], err);
+		rc = parse_disclosure(p, &p->d[p->nd], err);
 		p->nd++;
 		if (rc)
 			return rc;
@@ -499,6 +541,7 @@ static int split(const char *s, size_t n, struct parsed *p, struct ok_error *err
 
 struct walk {
 	struct parsed *p;
+	const struct json_tree *t;
 	int presenting;                 /* apply only the disclosures the frame selects */
 	char (*seen)[DIGEST_CHARS + 1]; /* grown as digests are met, up to the bound */
 	size_t nseen, cap;
@@ -506,47 +549,57 @@ struct walk {
 	struct ok_error *err;
 };
 
-static int named_in(const char *const *names, const char *name)
+static int named_in(const char *const *names, const char *name, size_t n)
 {
 	for (; names && *names; names++)
-		if (strcmp(*names, name) == 0)
+		if (strlen(*names) == n && memcmp(*names, name, n) == 0)
 			return 1;
 	return 0;
 }
 
-static struct disc *find(struct walk *w, const char *digest)
+static struct disc *find(struct parsed *p, const char *digest, size_t n)
 {
 	struct disc key;
 
-	if (strlen(digest) != DIGEST_CHARS)
+	if (n != DIGEST_CHARS)
 		return NULL;
-	memcpy(key.digest, digest, DIGEST_CHARS + 1);
-	return bsearch(&key, w->p->d, w->p->nd, sizeof(key), cmp_disc);
+	memcpy(key.digest, digest, DIGEST_CHARS);
+	key.digest[DIGEST_CHARS] = '\0';
+	return bsearch(&key, p->d, p->nd, sizeof(key), cmp_disc);
 }
 
-static int see(struct walk *w, const json_t *digest, const char *field)
+/* Counts the digest dg (of "_sd" or an array element's "...") as seen; *d gets its disclosure,
+ * or NULL for a decoy or a claim not presented. */
+static int lookup(struct walk *w, uint32_t dg, const char *field, struct disc **d)
 {
-	if (!json_is_string(digest))
+	size_t n;
+	const char *digest = json_tree_str(w->t, dg, &n);
+
+	*d = NULL;
+	if (!digest)
 		return fail(w->err, OK_EINPUT, field, "a digest is not a string");
 	if (w->nseen >= JOSE_SDJWT_DIGESTS_MAX)
 		return fail(w->err, OK_ETOOBIG, field, "too many digests");
 	if (w->nseen == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 64;
-		void *p = realloc(w->seen, cap * sizeof(*w->seen));
+		void *np = realloc(w->seen, cap * sizeof(*w->seen));
 
-		if (!p)
+		if (!np)
 			return fail(w->err, OK_ENOMEM, field, "out of memory");
-		w->seen = p;
+		w->seen = np;
 		w->cap = cap;
 	}
-	if (json_string_length(digest) == DIGEST_CHARS)
-		memcpy(w->seen[w->nseen++], json_string_value(digest), DIGEST_CHARS + 1);
+	if (n == DIGEST_CHARS) {
+		memcpy(w->seen[w->nseen], digest, DIGEST_CHARS);
+		w->seen[w->nseen++][DIGEST_CHARS] = '\0';
+	}
+	*d = find(w->p, digest, n);
 	return 0;
 }
 
-static const json_t *sub_frame(const json_t *frame, const char *key)
+static const json_t *sub_frame(const json_t *frame, const char *key, size_t n)
 {
-	return json_is_object(frame) ? json_object_get(frame, key) : NULL;
+	return json_is_object(frame) ? json_object_getn(frame, key, n) : NULL;
 }
 
 static int selected(const json_t *f)
@@ -554,20 +607,10 @@ static int selected(const json_t *f)
 	return json_is_true(f) || json_is_object(f);
 }
 
-static int walk(struct walk *w, const json_t *in, const json_t *frame, int depth, json_t **out);
-
-/* Counts the digest dg (of "_sd" or an array element's "...") as seen; *d gets its disclosure,
- * or NULL for a decoy or a claim not presented. */
-static int lookup(struct walk *w, const json_t *dg, const char *field, struct disc **d)
-{
-	int rc = see(w, dg, field);
-
-	*d = rc ? NULL : find(w, json_string_value(dg));
-	return rc;
-}
+static int walk(struct walk *w, uint32_t in, const json_t *frame, int depth, json_t **out);
 
 /* Uses the disclosure d, once only: its value, walked with the frame f, into *child. */
-static int use(struct walk *w, struct disc *d, const json_t *value, const json_t *f, int depth,
+static int use(struct walk *w, struct disc *d, uint32_t value, const json_t *f, int depth,
                json_t **child)
 {
 	if (d->used)
@@ -576,62 +619,70 @@ static int use(struct walk *w, struct disc *d, const json_t *value, const json_t
 	return walk(w, value, json_is_object(f) ? f : NULL, depth + 1, child);
 }
 
-static int walk_object(struct walk *w, const json_t *in, const json_t *frame, int depth,
-                       json_t **out)
+static int walk_object(struct walk *w, uint32_t in, const json_t *frame, int depth, json_t **out)
 {
-	const json_t *sd = json_object_get(in, "_sd"), *v, *dg;
+	const struct json_tree *t = w->t;
+	uint32_t sd = json_tree_get(t, in, "_sd"), v, dg;
 	json_t *o = json_object(), *child;
-	const char *key;
-	size_t i;
 	int rc = 0;
 
 	if (!o)
 		return fail(w->err, OK_ENOMEM, "sd-jwt", "out of memory");
-	json_object_foreach((json_t *)in, key, v)
+	json_tree_foreach(t, in, v)
 	{
-		if (strcmp(key, "_sd") == 0)
+		size_t kn;
+		const char *key = json_tree_key(t, v, &kn);
+
+		if (kn == 3 && memcmp(key, "_sd", 3) == 0)
 			continue;
-		rc = walk(w, v, sub_frame(frame, key), depth + 1, &child);
+		rc = walk(w, v, sub_frame(frame, key, kn), depth + 1, &child);
 		if (rc)
 			goto out;
-		json_object_set_new(o, key, child);
+		if (json_object_setn_new_nocheck(o, key, kn, child)) {
+			rc = fail(w->err, OK_ENOMEM, "sd-jwt", "out of memory");
+			goto out;
+		}
 	}
-	if (sd && !json_is_array(sd)) {
+	if (sd && !json_tree_is(t, sd, JSON_TREE_ARRAY)) {
 		rc = fail(w->err, OK_EINPUT, "_sd", "_sd is not an array");
 		goto out;
 	}
-	json_array_foreach(sd, i, dg)
+	json_tree_foreach(t, sd, dg)
 	{
 		struct disc *d;
 		const char *name;
+		size_t nn;
 		const json_t *f;
 
 		if ((rc = lookup(w, dg, "_sd", &d)))
 			goto out;
 		if (!d)
 			continue; /* a decoy or a claim not disclosed */
-		if (json_array_size(d->arr) != 3) {
+		if (json_tree_size(t, d->arr) != 3) {
 			rc = fail(w->err, OK_EINVALID, "disclosure",
 			          "an array element's disclosure is referenced from an object");
 			goto out;
 		}
-		name = json_string_value(json_array_get(d->arr, 1));
-		if (depth == 0 && named_in(w->plain_only, name)) {
+		name = json_tree_str(t, json_tree_at(t, d->arr, 1), &nn);
+		if (depth == 0 && named_in(w->plain_only, name, nn)) {
 			rc = fail(w->err, OK_EINVALID, "disclosure",
 			          "a claim that must be in the clear came as a disclosure");
 			goto out;
 		}
-		f = sub_frame(frame, name);
+		f = sub_frame(frame, name, nn);
 		if (w->presenting && !selected(f))
 			continue;
-		if (!d->used && json_object_get(o, name)) {
+		if (!d->used && json_object_getn(o, name, nn)) {
 			rc = fail(w->err, OK_EINVALID, "disclosure",
 			          "a disclosed claim name exists already in its object");
 			goto out;
 		}
-		if ((rc = use(w, d, json_array_get(d->arr, 2), f, depth, &child)))
+		if ((rc = use(w, d, json_tree_at(t, d->arr, 2), f, depth, &child)))
 			goto out;
-		json_object_set_new(o, name, child);
+		if (json_object_setn_new_nocheck(o, name, nn, child)) {
+			rc = fail(w->err, OK_ENOMEM, "sd-jwt", "out of memory");
+			goto out;
+		}
 	}
 out:
 	if (rc)
@@ -641,33 +692,38 @@ out:
 	return rc;
 }
 
-static int walk_array(struct walk *w, const json_t *in, const json_t *frame, int depth,
-                      json_t **out)
+static int walk_array(struct walk *w, uint32_t in, const json_t *frame, int depth, json_t **out)
 {
+	const struct json_tree *t = w->t;
 	json_t *a = json_array(), *child;
-	const json_t *v, *dg;
+	uint32_t v, dg;
 	char idx[24];
-	size_t i;
+	size_t i = 0;
 	int rc = 0;
 
 	if (!a)
 		return fail(w->err, OK_ENOMEM, "sd-jwt", "out of memory");
-	json_array_foreach(in, i, v)
-	{
-		const json_t *f;
+	for (v = json_tree_first(t, in); v; v = json_tree_next(t, in, v), i++) {
+		const json_t *f = NULL;
 		struct disc *d;
 
-		snprintf(idx, sizeof(idx), "%zu", i);
-		f = sub_frame(frame, idx);
-		dg = json_is_object(v) ? json_object_get(v, "...") : NULL;
+		if (frame) {
+			int k = snprintf(idx, sizeof(idx), "%zu", i);
+
+			f = sub_frame(frame, idx, (size_t)k);
+		}
+		dg = json_tree_getn(t, v, "...", 3);
 		if (!dg) {
 			rc = walk(w, v, f, depth + 1, &child);
 			if (rc)
 				goto out;
-			json_array_append_new(a, child);
+			if (json_array_append_new(a, child)) {
+				rc = fail(w->err, OK_ENOMEM, "sd-jwt", "out of memory");
+				goto out;
+			}
 			continue;
 		}
-		if (json_object_size(v) != 1) {
+		if (json_tree_size(t, v) != 1) {
 			rc = fail(w->err, OK_EINPUT, "...",
 			          "an array element digest has other members");
 			goto out;
@@ -676,16 +732,19 @@ static int walk_array(struct walk *w, const json_t *in, const json_t *frame, int
 			goto out;
 		if (!d)
 			continue;
-		if (json_array_size(d->arr) != 2) {
+		if (json_tree_size(t, d->arr) != 2) {
 			rc = fail(w->err, OK_EINVALID, "disclosure",
 			          "a claim's disclosure is referenced from an array");
 			goto out;
 		}
 		if (w->presenting && !selected(f))
 			continue;
-		if ((rc = use(w, d, json_array_get(d->arr, 1), f, depth, &child)))
+		if ((rc = use(w, d, json_tree_at(t, d->arr, 1), f, depth, &child)))
 			goto out;
-		json_array_append_new(a, child);
+		if (json_array_append_new(a, child)) {
+			rc = fail(w->err, OK_ENOMEM, "sd-jwt", "out of memory");
+			goto out;
+		}
 	}
 out:
 	if (rc)
@@ -695,17 +754,16 @@ out:
 	return rc;
 }
 
-static int walk(struct walk *w, const json_t *in, const json_t *frame, int depth, json_t **out)
+static int walk(struct walk *w, uint32_t in, const json_t *frame, int depth, json_t **out)
 {
 	*out = NULL;
 	if (depth > JOSE_SDJWT_DEPTH_MAX)
 		return fail(w->err, OK_ETOOBIG, "sd-jwt", "the SD-JWT is nested too deeply");
-	if (json_is_object(in))
+	if (json_tree_is(w->t, in, JSON_TREE_OBJECT))
 		return walk_object(w, in, frame, depth, out);
-	if (json_is_array(in))
+	if (json_tree_is(w->t, in, JSON_TREE_ARRAY))
 		return walk_array(w, in, frame, depth, out);
-	*out = json_incref((json_t *)in);
-	return 0;
+	return json_tree_to_jansson(w->t, in, out, w->err);
 }
 
 static int cmp_digest(const void *a, const void *b)
@@ -713,21 +771,25 @@ static int cmp_digest(const void *a, const void *b)
 	return memcmp(a, b, DIGEST_CHARS);
 }
 
-/* Applies the disclosures to payload; *out gets the claims. In verifying, every disclosure
+/* Applies the disclosures to the payload; *out gets the claims. In verifying, every disclosure
  * must be used and no digest may appear twice. */
-static int apply(struct parsed *p, const json_t *payload, const json_t *frame, int presenting,
+static int apply(struct parsed *p, const json_t *frame, int presenting,
                  const char *const *plain_only, json_t **out, struct ok_error *err)
 {
-	struct walk w = {.p = p, .presenting = presenting, .plain_only = plain_only, .err = err};
-	const json_t *alg = json_object_get(payload, "_sd_alg");
+	struct walk w = {.p = p,
+	                 .t = &p->tree,
+	                 .presenting = presenting,
+	                 .plain_only = plain_only,
+	                 .err = err};
+	uint32_t alg = json_tree_get(&p->tree, p->payload, "_sd_alg");
 	size_t i;
 	int rc;
 
 	*out = NULL;
-	if (alg && (!json_is_string(alg) || strcmp(json_string_value(alg), "sha-256") != 0))
+	if (alg && !json_tree_str_is(&p->tree, alg, "sha-256"))
 		return fail(err, OK_EINVALID, "_sd_alg",
 		            "the SD-JWT's hash algorithm is not sha-256");
-	rc = walk(&w, payload, frame, 0, out);
+	rc = walk(&w, p->payload, frame, 0, out);
 	if (!rc && w.nseen) {
 		qsort(w.seen, w.nseen, sizeof(*w.seen), cmp_digest);
 		for (i = 1; i < w.nseen && !rc; i++)
@@ -748,14 +810,21 @@ static int apply(struct parsed *p, const json_t *payload, const json_t *frame, i
 	return rc;
 }
 
-static int read_payload(const struct parsed *p, unsigned algs, struct jose_jws_header_memo *memo,
-                        struct jose_jws *jws, json_t **payload, struct ok_error *err)
+/* Parses the issuer's JWS and reads its payload, a JSON object, into p's tree. */
+static int read_payload(struct parsed *p, unsigned algs, struct jose_jws_header_memo *memo,
+                        struct jose_jws *jws, struct ok_error *err)
 {
 	int rc = jose_jws_parse_memo(p->jws, p->jws_len, algs, NULL, memo, jws, err);
 
-	if (!rc)
-		rc = jose_jws_payload_json(jws, payload, err);
-	return rc;
+	if (rc)
+		return rc;
+	rc = json_tree_parse(&p->tree, jws->payload.data, jws->payload.len, &payload_limits,
+	                     &p->payload, NULL);
+	if (rc == OK_ENOMEM)
+		return fail(err, OK_ENOMEM, "payload", "out of memory");
+	if (rc || !json_tree_is(&p->tree, p->payload, JSON_TREE_OBJECT))
+		return fail(err, OK_EINPUT, "payload", "the JWS payload is not a JSON object");
+	return 0;
 }
 
 /* Presenting */
@@ -765,7 +834,7 @@ int jose_sdjwt_present(const char *sdjwt, size_t n, const json_t *frame,
 {
 	const unsigned any = JOSE_ALG_ES256 | JOSE_ALG_EDDSA | JOSE_ALG_RS256 | JOSE_ALG_PS256;
 	size_t start = out->len;
-	json_t *payload = NULL, *claims = NULL, *kbp = NULL, *kbh = NULL;
+	json_t *claims = NULL, *kbp = NULL, *kbh = NULL;
 	struct jose_jws jws;
 	struct parsed p;
 	int rc;
@@ -775,9 +844,9 @@ int jose_sdjwt_present(const char *sdjwt, size_t n, const json_t *frame,
 	if (!rc && p.kb)
 		rc = fail(err, OK_EINPUT, "sd-jwt", "the SD-JWT is already a presentation");
 	if (!rc)
-		rc = read_payload(&p, any, NULL, &jws, &payload, err);
+		rc = read_payload(&p, any, NULL, &jws, err);
 	if (!rc)
-		rc = apply(&p, payload, frame, 1, NULL, &claims, err);
+		rc = apply(&p, frame, 1, NULL, &claims, err);
 	if (rc)
 		goto out;
 	if (buf_add(out, p.jws, p.jws_len) || buf_addch(out, '~')) {
@@ -791,14 +860,13 @@ int jose_sdjwt_present(const char *sdjwt, size_t n, const json_t *frame,
 		while (cur < sdjwt + n) {
 			const char *next = memchr(cur, '~', (size_t)(sdjwt + n - cur));
 			char dg[DIGEST_CHARS + 1];
-			struct walk w = {.p = &p};
 			struct disc *d;
 
 			if (!next)
 				break;
 			if ((rc = digest_of(&p.sha, cur, (size_t)(next - cur), dg, err)))
 				goto out;
-			d = find(&w, dg);
+			d = find(&p, dg, DIGEST_CHARS);
 			if (d && d->used &&
 			    (buf_add(out, cur, (size_t)(next - cur)) || buf_addch(out, '~'))) {
 				rc = fail(err, OK_ETOOBIG, "sd-jwt",
@@ -829,7 +897,6 @@ out:
 	json_decref(kbh);
 	json_decref(kbp);
 	json_decref(claims);
-	json_decref(payload);
 	jose_jws_release(&jws);
 	parsed_release(&p);
 	return rc;
@@ -837,10 +904,33 @@ out:
 
 /* Verifying */
 
-static int check_kb(struct parsed *p, const char *s, const json_t *payload,
-                    const struct jose_sdjwt_expect *x, json_t **kb_payload, struct ok_error *err)
+/* The holder's key: the payload's cnf.jwk as it is signed (never from a disclosure). */
+static int holder_key(struct parsed *p, struct jose_jwk *holder, struct ok_error *err)
 {
-	const json_t *cnf = json_object_get(payload, "cnf"), *typ, *v;
+	uint32_t jwk = json_tree_get(&p->tree, json_tree_get(&p->tree, p->payload, "cnf"), "jwk");
+	json_t *j = NULL;
+	int rc;
+
+	if (!json_tree_is(&p->tree, jwk, JSON_TREE_OBJECT))
+		return fail(err, OK_EINVALID, "cnf", "the SD-JWT names no holder key (cnf.jwk)");
+	if ((rc = json_tree_to_jansson(&p->tree, jwk, &j, err)))
+		return rc;
+	rc = jose_jwk_parse(j, holder, err);
+	json_decref(j);
+	if (rc) {
+		char why[OK_ERROR_MESSAGE_MAX];
+
+		snprintf(why, sizeof(why), "%s", err ? err->message : "");
+		return ok_fail_field(err, OK_EINVALID, "cnf",
+		                     "the holder key (cnf.jwk) is not usable: %s", why);
+	}
+	return 0;
+}
+
+static int check_kb(struct parsed *p, const char *s, const struct jose_sdjwt_expect *x,
+                    json_t **kb_payload, struct ok_error *err)
+{
+	const json_t *typ, *v;
 	int64_t max_age = x->kb_max_age_s > 0 ? x->kb_max_age_s : 300, iat;
 	char sd_hash[DIGEST_CHARS + 1];
 	struct jose_jwk holder = {0};
@@ -849,16 +939,8 @@ static int check_kb(struct parsed *p, const char *s, const json_t *payload,
 	int rc;
 
 	*kb_payload = NULL;
-	if (!json_is_object(json_object_get(cnf, "jwk")))
-		return fail(err, OK_EINVALID, "cnf", "the SD-JWT names no holder key (cnf.jwk)");
-	rc = jose_jwk_parse(json_object_get(cnf, "jwk"), &holder, err);
-	if (rc) {
-		char why[OK_ERROR_MESSAGE_MAX];
-
-		snprintf(why, sizeof(why), "%s", err ? err->message : "");
-		return ok_fail_field(err, OK_EINVALID, "cnf",
-		                     "the holder key (cnf.jwk) is not usable: %s", why);
-	}
+	if ((rc = holder_key(p, &holder, err)))
+		return rc;
 	rc = jose_jws_parse(p->kb, p->kb_len, JOSE_ALG_ES256 | JOSE_ALG_EDDSA, NULL, &jws, err);
 	if (rc) {
 		if (err)
@@ -923,17 +1005,17 @@ int jose_sdjwt_verify(const char *s, size_t n, const struct jose_sdjwt_expect *x
                       struct jose_sdjwt_result *r, struct ok_error *err)
 {
 	struct jose_jwk key = {0};
+	struct ok_error applied;
 	struct jose_jws jws;
-	json_t *payload = NULL;
 	const json_t *typ;
 	struct parsed p;
-	int rc;
+	int rc, arc;
 
 	memset(r, 0, sizeof(*r));
 	memset(&jws, 0, sizeof(jws));
 	rc = split(s, n, &p, err);
 	if (!rc)
-		rc = read_payload(&p, x->algs, x->headers, &jws, &payload, err);
+		rc = read_payload(&p, x->algs, x->headers, &jws, err);
 	if (rc)
 		goto out;
 	typ = json_object_get(jws.header, "typ");
@@ -946,16 +1028,24 @@ int jose_sdjwt_verify(const char *s, size_t n, const struct jose_sdjwt_expect *x
 		rc = fail(err, OK_EINTERNAL, "sd-jwt", "no issuer key resolver");
 		goto out;
 	}
-	rc = x->issuer_key(x->ctx, jws.header, payload, &key, err);
+	/* The claims are made first, for the key resolver to read (the payload is no jansson
+	 * value any more); a failure to apply the disclosures is reported after the signature's,
+	 * as before. */
+	ok_error_clear(&applied);
+	arc = apply(&p, NULL, 0, x->plain_only, &r->claims, &applied);
+	rc = x->issuer_key(x->ctx, jws.header, r->claims, &key, err);
 	if (!rc)
 		rc = jose_jws_verify(&jws, &key, err);
 	if (rc)
 		goto out;
-	rc = apply(&p, payload, NULL, 0, x->plain_only, &r->claims, err);
-	if (rc)
+	if (arc) {
+		rc = arc;
+		if (err)
+			*err = applied;
 		goto out;
+	}
 	if (p.kb) {
-		rc = check_kb(&p, s, payload, x, &r->kb_payload, err);
+		rc = check_kb(&p, s, x, &r->kb_payload, err);
 		if (rc)
 			goto out;
 	} else if (x->require_kb || x->aud || x->nonce) {
@@ -968,7 +1058,6 @@ out:
 	if (rc)
 		jose_sdjwt_result_release(r);
 	jose_jwk_release(&key);
-	json_decref(payload);
 	jose_jws_release(&jws);
 	parsed_release(&p);
 	return rc;

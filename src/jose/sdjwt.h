@@ -69,8 +69,13 @@ int jose_sdjwt_present(const char *sdjwt, size_t n, const json_t *frame,
                        const struct jose_sdjwt_kb *kb, struct buf *out, struct ok_error *err);
 
 /*
- * Chooses the issuer's key from the JWS header and (not yet verified) payload, filling key. It
- * returns 0, or a code with err filled (the verification fails with it).
+ * Chooses the issuer's key from the JWS header and the (not yet verified) claims, filling key:
+ * claims is the payload with the disclosures applied, as jose_sdjwt_result gives it, or NULL
+ * when the disclosures could not be applied (the verification then fails all the same, with
+ * the signature's error first if there is one). It returns 0, or a code with err filled (the
+ * verification fails with it). Since claims include the holder's disclosed values, a resolver
+ * must choose the key only from claims kept in the clear (name them in plain_only, as the
+ * registry does with iss).
  */
 typedef int (*jose_sdjwt_key_fn)(void *ctx, const json_t *header, const json_t *payload,
                                  struct jose_jwk *key, struct ok_error *err);

@@ -32,21 +32,31 @@ __attribute__((format(printf, 4, 5))) static void item(struct verify_result *r, 
 	va_end(ap);
 }
 
+/* The characters of a compact JWS: 1 for the base64url alphabet, 2 for the dot. A table, as a
+ * credential's JWS part (its x5c chain in the header) is a few kilobytes scanned per call. */
+#define B64_2(c)  [(c)] = 1, [(c) + 1] = 1
+#define B64_4(c)  B64_2(c), B64_2((c) + 2)
+#define B64_8(c)  B64_4(c), B64_4((c) + 4)
+#define B64_16(c) B64_8(c), B64_8((c) + 8)
+#define B64_26(c) B64_16(c), B64_8((c) + 16), B64_2((c) + 24)
+static const unsigned char jws_char[256] = {
+        B64_26('A'), B64_26('a'), B64_8('0'), B64_2('8'), ['-'] = 1, ['_'] = 1, ['.'] = 2,
+};
+
 bool registry_is_sdjwt(const char *s, size_t len)
 {
 	const char *tilde = memchr(s, '~', len);
-	size_t i, dots = 0;
+	size_t i, n, dots = 0;
 
 	if (!tilde || tilde == s)
 		return false;
-	for (i = 0; s + i < tilde; i++) {
-		char ch = s[i];
+	n = (size_t)(tilde - s);
+	for (i = 0; i < n; i++) {
+		unsigned k = jws_char[(unsigned char)s[i]];
 
-		if (ch == '.')
-			dots++;
-		else if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		           (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+		if (!k)
 			return false;
+		dots += k >> 1;
 	}
 	return dots == 2;
 }
@@ -89,12 +99,12 @@ static bool https_host(const char *url, char *out, size_t cap)
  * in `iss` is a dNSName of the leaf (any CA in wallet-roots.pem could otherwise sign in our name
  * or another's).
  */
-static int issuer_key(void *ctx, const json_t *header, const json_t *payload, struct jose_jwk *key,
+static int issuer_key(void *ctx, const json_t *header, const json_t *claims, struct jose_jwk *key,
                       struct ok_error *err)
 {
 	struct issuer_ctx *ic = ctx;
 	const json_t *x5c = json_object_get(header, "x5c");
-	const json_t *iss = json_object_get(payload, "iss");
+	const json_t *iss = json_object_get(claims, "iss");
 	uint8_t point[JOSE_X509_POINT_BYTES];
 	int rc;
 
