@@ -12,7 +12,10 @@
  * DIR is a data folder with a wallet key (init --host) holding the achievement (a course result
  * with credits, as the demo's); the credential
  * verified is the one registry_sdjwt_issue makes of it, for a holder key made here. Every
- * verification must say verified, every call succeed: otherwise exit 1.
+ * verification must say verified, every call succeed: otherwise exit 1. The depository follows
+ * its key files with the watch a server's depositories share (depository/key_watch.h), as
+ * POST /credentials/verify does; where none opens (a folder on NFS), it says so and goes on
+ * without, as the server does.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -201,7 +204,9 @@ int main(int argc, char **argv)
 	bench_fn fns[] = {raw_sign, issue, raw_verify, verify_plain, verify_bound};
 	double rate[5][32], ratio[3][32];
 	static struct ctx c;
+	static struct depository_key_watch watch;
 	struct ok_error err;
+	bool watching;
 	int i, r;
 
 	if (argc < 3 || sodium_init() < 0 || rounds < 1 || rounds > 32 || seconds <= 0) {
@@ -218,6 +223,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sdjwt_bench: %s\n", err.message);
 		return 1;
 	}
+	if (depository_key_watch_open(&watch, argv[1], &err) == 0)
+		c.d.key_watch = &watch;
+	else
+		fprintf(stderr, "sdjwt_bench: no key watch: %s\n", err.message);
+	ok_error_clear(&err);
 	if (make_claims(&c) || issue(&c) || raw_sign(&c) || make_presentations(&c, argv[2]) ||
 	    verify_plain(&c) || verify_bound(&c))
 		return 1;
@@ -280,6 +290,9 @@ int main(int argc, char **argv)
 	free(c.presented);
 	free(c.bound);
 	buf_release(&c.out);
+	watching = c.d.key_watch != NULL;
 	depository_close(&c.d);
+	if (watching)
+		depository_key_watch_close(&watch);
 	return 0;
 }

@@ -3,6 +3,8 @@
 
 #include "core/buf.h"
 #include "core/format.h"
+#include "depository/depository.h"
+#include "keys/wallet.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -12,8 +14,12 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-/* The files depository_keys_refresh looks at. */
-static const char *const watched[] = {"data.key", "issuer.key"};
+/* The files depository_keys_refresh looks at, which must be plain files for a watch to open,
+ * then the wallet files SD-JWT VC verification reads (keys/wallet.h), which keys_wallet_trust
+ * checks itself at each look (a link among them: stat(2) at every verification). */
+static const char *const watched[] = {"data.key", "issuer.key", KEYS_WALLET_KEY, KEYS_WALLET_CHAIN,
+                                      KEYS_WALLET_ROOTS};
+#define KEY_FILES 2 /* the first of watched: data.key and issuer.key */
 
 /* Everything that can give a name another file or change a file's bytes or mode; IN_MODIFY
  * too, so that a writer that has not closed yet counts as a stat(2) would see it. */
@@ -82,7 +88,7 @@ int depository_key_watch_open(struct depository_key_watch *w, const char *dir, s
 		return ok_fail(err, OK_EUNSUPPORTED,
 		               "the data folder is not on a local file system: the key files are "
 		               "looked at with stat(2) at each use");
-	for (i = 0; i < sizeof(watched) / sizeof(watched[0]); i++)
+	for (i = 0; i < KEY_FILES; i++)
 		if ((rc = plain_file(dir, watched[i], err)))
 			return rc;
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -161,4 +167,13 @@ uint64_t depository_key_watch_poll(struct depository_key_watch *w)
 	now = w->changes;
 	pthread_mutex_unlock(&w->lock);
 	return now;
+}
+
+int depository_wallet_trust_refresh(struct depository *d, struct ok_error *err)
+{
+	if (!d->key_watch)
+		return keys_wallet_trust_refresh(d->dir, &d->wallet_trust, err);
+	/* The count before the files: a change in between is looked at by the next call. */
+	return keys_wallet_trust_refresh_watched(d->dir, &d->wallet_trust,
+	                                         depository_key_watch_poll(d->key_watch), err);
 }

@@ -1,6 +1,8 @@
 /* Tells a server's depositories when data.key or issuer.key of their folder changed, so that
  * depository_keys_refresh looks at the files (two stat(2)) only after a change instead of on
- * every verification and signature.
+ * every verification and signature; and when one of the wallet files did (wallet.key,
+ * wallet-chain.pem, wallet-roots.pem), so that SD-JWT VC verification looks at those (three
+ * stat(2)) only then (depository_wallet_trust_refresh).
  *
  * Invariants: the count only grows; it moves past any value a caller saw once an event about
  * either key file (a rename over it, a write closed, a removal, a chmod) was queued before the
@@ -10,6 +12,8 @@
  * moves the count on every poll, so every refresh looks at the files again, as without one.
  * Where the kernel cannot tell (a network file system, whose changes made on another machine
  * raise no event here; a key file that is a symbolic link or has other names) no watch opens.
+ * A wallet file that is a link or has other names does not stop the watch: keys_wallet_trust
+ * finds it when it reads the files, and then looks at them at every verification.
  */
 #ifndef OK_DEPOSITORY_KEY_WATCH_H
 #define OK_DEPOSITORY_KEY_WATCH_H
@@ -37,5 +41,13 @@ void depository_key_watch_close(struct depository_key_watch *w);
 /* The count of changes so far, after taking in the events queued until now. Thread-safe; only
  * for a watch that opened. */
 uint64_t depository_key_watch_poll(struct depository_key_watch *w);
+
+struct depository;
+/*
+ * Brings d->wallet_trust up to date with the wallet files (keys_wallet_trust_refresh): with
+ * d->key_watch set, one poll of the watch, and the files looked at only after it saw a change
+ * (or where keys_wallet_trust found a link among them); without a watch, three stat(2).
+ */
+int depository_wallet_trust_refresh(struct depository *d, struct ok_error *err);
 
 #endif

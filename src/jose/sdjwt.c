@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #define DIGEST_CHARS   43 /* base64url of a SHA-256 digest */
 #define SALT_BYTES     16
 #define DISCLOSURE_MAX ((size_t)256 << 10) /* characters of one disclosure */
+#define ISSUE_ROOM     ((size_t)4 << 10)   /* a credential's payload or disclosures, usually */
 
 static int fail(struct ok_error *err, int code, const char *field, const char *msg)
 {
@@ -92,10 +94,122 @@ static int take_random(struct issue *is, uint8_t *out, size_t n)
 	return 0;
 }
 
+/* Appends the JSON string of the n bytes at s to b, written straight into room reserved once
+ * (an escape takes at most 6 characters): no call per character or per run, as the salts, names
+ * and most values of a disclosure have nothing to escape. */
+static int put_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p;
+	size_t i;
+
+	if (n > (SIZE_MAX - 2) / 6 || buf_grow(b, 6 * n + 2))
+		return OK_ETOOBIG;
+	p = b->data + b->len;
+	*p++ = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*p++ = (char)c;
+		} else if (c == '"' || c == '\\') {
+			*p++ = '\\';
+			*p++ = (char)c;
+		} else {
+			memcpy(p, "\\u00", 4);
+			p[4] = hex[c >> 4];
+			p[5] = hex[c & 15];
+			p += 6;
+		}
+	}
+	*p++ = '"';
+	*p = '\0';
+	b->len = (size_t)(p - b->data);
+	return 0;
+}
+
+static int put_json(struct buf *b, const json_t *v, int depth);
+
+/* Appends the JSON of v to b, the same text as jose_jsonw's: strings, integers, literals,
+ * objects and arrays written here, reals by jose_jsonw. */
+static int put_value(struct buf *b, const json_t *v, int depth)
+{
+	char num[24], *p = num + sizeof(num);
+	json_int_t i;
+	uint64_t u;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return put_str(b, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		i = json_integer_value(v);
+		u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+		do {
+			*--p = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (i < 0)
+			*--p = '-';
+		return buf_add(b, p, (size_t)(num + sizeof(num) - p));
+	case JSON_TRUE:
+		return buf_add(b, "true", 4);
+	case JSON_FALSE:
+		return buf_add(b, "false", 5);
+	case JSON_NULL:
+		return buf_add(b, "null", 4);
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		return put_json(b, v, depth);
+	default:
+		return jose_jsonw(b, v);
+	}
+}
+
+static int put_json(struct buf *b, const json_t *v, int depth)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+	int rc;
+
+	if (depth > JOSE_JSONW_DEPTH_MAX)
+		return OK_ETOOBIG;
+	if (json_is_array(v)) {
+		rc = buf_addch(b, '[');
+		json_array_foreach(v, i, m)
+		{
+			if (!rc && i)
+				rc = buf_addch(b, ',');
+			if (!rc)
+				rc = put_value(b, m, depth + 1);
+		}
+		return rc ? rc : buf_addch(b, ']');
+	}
+	if (!json_is_object(v))
+		return put_value(b, v, depth);
+	rc = buf_addch(b, '{');
+	i = 0;
+	json_object_foreach((json_t *)v, key, m)
+	{
+		if (!rc && i++)
+			rc = buf_addch(b, ',');
+		if (!rc)
+			rc = put_str(b, key, strlen(key));
+		if (!rc)
+			rc = buf_addch(b, ':');
+		if (!rc)
+			rc = put_value(b, m, depth + 1);
+		if (rc)
+			break;
+	}
+	return rc ? rc : buf_addch(b, '}');
+}
+
 /* Makes the disclosure of [salt, name, value] (name NULL: [salt, value]), appends it to the
- * issue's list and returns its digest in digest. The array is written straight into text (a
- * value too, jsonw.h): no JSON objects are built. */
-static int disclose(struct issue *is, const char *name, json_t *value,
+ * issue's list and returns its digest in digest. The value is raw, JSON text already written
+ * (a concealed object or array), or else value. The array is written straight into text (no
+ * JSON objects are built), then its base64url straight into the list. */
+static int disclose(struct issue *is, const char *name, const json_t *value, const struct buf *raw,
                     char digest[DIGEST_CHARS + 1])
 {
 	uint8_t salt[SALT_BYTES];
@@ -114,13 +228,14 @@ static int disclose(struct issue *is, const char *name, json_t *value,
 	buf_reset(text);
 	rc = buf_addch(text, '[');
 	if (!rc)
-		rc = jose_jsonw_str(text, salt64, strlen(salt64));
+		rc = put_str(text, salt64, sizeof(salt64) - 1);
+	sodium_memzero(salt64, sizeof(salt64));
 	if (!rc && name)
-		rc = buf_addch(text, ',') ? OK_ETOOBIG : jose_jsonw_str(text, name, strlen(name));
+		rc = buf_addch(text, ',') ? OK_ETOOBIG : put_str(text, name, strlen(name));
 	if (!rc)
 		rc = buf_addch(text, ',');
 	if (!rc)
-		rc = jose_jsonw(text, value);
+		rc = raw ? buf_add(text, raw->data, raw->len) : put_value(text, value, 1);
 	if (!rc)
 		rc = buf_addch(text, ']');
 	start = is->disclosures.len;
@@ -154,9 +269,22 @@ static int decoy(struct issue *is, char digest[DIGEST_CHARS + 1])
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* The digests of one object, sorted (RFC 9901 §4.2.4.1 leaves the order open; sorted, the
+ * order tells nothing of the claims'): an insertion sort, as an object holds a few. */
+static void sort_digests(char (*d)[DIGEST_CHARS + 1], size_t n)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	char t[DIGEST_CHARS + 1];
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		for (j = i; j > 0 && memcmp(d[j - 1], d[i], DIGEST_CHARS) > 0; j--)
+			;
+		if (j == i)
+			continue;
+		memcpy(t, d[i], sizeof(t));
+		memmove(d[j + 1], d[j], (i - j) * sizeof(t));
+		memcpy(d[j], t, sizeof(t));
+	}
 }
 
 static int frame_decoys(const json_t *frame, size_t *n, struct ok_error *err)
@@ -174,171 +302,344 @@ static int frame_decoys(const json_t *frame, size_t *n, struct ok_error *err)
 	return 0;
 }
 
-static int conceal(struct issue *is, json_t *v, const json_t *frame, int depth);
+/*
+ * The payload is written straight from the caller's claims (not changed, not copied) with the
+ * frame applied on the way: for an object or array the frame reaches, first its members that
+ * have frames of their own are written apart (their disclosures made first, so that a
+ * disclosed value may hold digests of its own), then its disclosures and decoys are made, and
+ * then it is written with the digests in place of what they conceal.
+ */
+struct part {
+	const char *key; /* the member's name, or NULL: an array's element */
+	size_t index;
+	struct buf text; /* its JSON with its frame applied; len 0: written as it is */
+	bool disclosed;  /* replaced by a digest ("_sd" of an object) */
+};
 
-/* The payload shares the caller's claims wherever the frame does not reach (they are not
- * changed): an object or array the frame goes into is copied one level (json_copy) before it is
- * changed, instead of the whole payload deeply. *copy is a new reference, or NULL when the
- * frame cannot change child. */
-static int own_copy(struct issue *is, json_t *child, const json_t *frame, json_t **copy)
+static int emit(struct issue *is, struct buf *b, const json_t *v, const json_t *frame, int depth,
+                bool top);
+
+static void parts_release(struct part *p, size_t n)
 {
-	*copy = NULL;
-	if (!json_is_object(frame) || !(json_is_object(child) || json_is_array(child)))
-		return 0;
-	*copy = json_copy(child);
-	return *copy ? 0 : fail(is->err, OK_ENOMEM, "frame", "out of memory");
+	size_t i;
+
+	for (i = 0; p && i < n; i++) {
+		sodium_memzero(p[i].text.data, p[i].text.len);
+		buf_release(&p[i].text);
+	}
+	free(p);
 }
 
-/* Applies the frame sub to the member key of the object parent (key NULL: to its element k, an
- * array) through a copy of its own. */
-static int conceal_child(struct issue *is, json_t *parent, const char *key, size_t k,
-                         const json_t *sub, int depth)
+/* The parts of v (an object or array) that frame names and goes into: written apart with
+ * their frames applied. *np gets their count; p holds one slot per member of frame. */
+static int frame_parts(struct issue *is, const json_t *v, const json_t *frame, int depth,
+                       struct part *p, size_t *np)
 {
-	json_t *copy;
-	int rc = own_copy(is, key ? json_object_get(parent, key) : json_array_get(parent, k), sub,
-	                  &copy);
-
-	if (rc || !copy)
-		return rc;
-	if (key ? json_object_set_new(parent, key, copy) : json_array_set_new(parent, k, copy))
-		return fail(is->err, OK_ENOMEM, "frame", "out of memory");
-	return conceal(is, copy, sub, depth + 1);
-}
-
-static int conceal_object(struct issue *is, json_t *obj, const json_t *frame, int depth)
-{
-	const json_t *sd = json_object_get(frame, "_sd"), *sub, *name;
-	char(*digests)[DIGEST_CHARS + 1] = NULL;
-	const char **sorted = NULL;
-	size_t n = 0, decoys, i;
 	const char *key;
-	json_t *list = NULL;
+	json_t *sub;
+	int rc;
+
+	*np = 0;
+	json_object_foreach((json_t *)frame, key, sub)
+	{
+		const json_t *child;
+		size_t k = 0;
+
+		if (strcmp(key, "_sd") == 0 || strcmp(key, "_sd_decoy") == 0)
+			continue;
+		if (json_is_array(v)) {
+			char *end;
+			unsigned long n = strtoul(key, &end, 10);
+
+			if (*end || end == key || n >= json_array_size(v))
+				continue;
+			k = n;
+			child = json_array_get(v, k);
+		} else {
+			child = json_object_get(v, key);
+		}
+		/* Only an object or array that a frame object goes into changes. */
+		if (!json_is_object(sub) || !(json_is_object(child) || json_is_array(child)))
+			continue;
+		p[*np].key = json_is_array(v) ? NULL : key;
+		p[*np].index = k;
+		buf_init(&p[*np].text, JOSE_SDJWT_MAX);
+		(*np)++;
+		if ((rc = emit(is, &p[*np - 1].text, child, sub, depth + 1, false)))
+			return rc;
+	}
+	return 0;
+}
+
+static struct part *part_of(struct part *p, size_t n, const char *key, size_t index)
+{
+	size_t i;
+
+	/* The last of a name or index, as setting a member twice keeps the last value. */
+	for (i = n; i-- > 0;)
+		if (key ? p[i].key && strcmp(p[i].key, key) == 0 : !p[i].key && p[i].index == index)
+			return &p[i];
+	return NULL;
+}
+
+static int write_digest_object(struct buf *b, const char *digest)
+{
+	int rc = buf_add(b, "{\"...\":\"", 8);
+
+	if (!rc)
+		rc = buf_add(b, digest, DIGEST_CHARS);
+	return rc ? rc : buf_add(b, "\"}", 2);
+}
+
+static int emit_object(struct issue *is, struct buf *b, const json_t *obj, const json_t *frame,
+                       int depth, bool top)
+{
+	const json_t *sd = json_object_get(frame, "_sd"), *name, *m;
+	char(*digests)[DIGEST_CHARS + 1] = NULL;
+	struct part *parts, *pt;
+	size_t np = 0, n = 0, decoys, i, written = 0;
+	const char *key;
+	bool alg;
 	int rc;
 
 	if (json_object_get(obj, "_sd") || json_object_get(obj, "_sd_alg"))
 		return fail(is->err, OK_EINPUT, "claims", "the claims already hold _sd or _sd_alg");
-	json_object_foreach((json_t *)frame, key, sub)
-	{
-		if (strcmp(key, "_sd") == 0 || strcmp(key, "_sd_decoy") == 0)
-			continue;
-		if ((rc = conceal_child(is, obj, key, 0, sub, depth)))
-			return rc;
-	}
-	if (sd && !json_is_array(sd))
-		return fail(is->err, OK_EINPUT, "frame._sd", "_sd in a frame is not an array");
-	rc = frame_decoys(frame, &decoys, is->err);
-	if (rc)
-		return rc;
-	if (json_array_size(sd) + decoys == 0)
-		return 0;
-	digests = calloc(json_array_size(sd) + decoys, sizeof(*digests));
-	sorted = calloc(json_array_size(sd) + decoys, sizeof(*sorted));
-	if (!digests || !sorted) {
-		rc = fail(is->err, OK_ENOMEM, "frame", "out of memory");
+	/* A slot per frame member for the parts, and per _sd entry for the names disclosed. */
+	parts = calloc(json_object_size(frame) + json_array_size(sd) + 1, sizeof(*parts));
+	if (!parts)
+		return fail(is->err, OK_ENOMEM, "frame", "out of memory");
+	if ((rc = frame_parts(is, obj, frame, depth, parts, &np)))
+		goto out;
+	if (sd && !json_is_array(sd)) {
+		rc = fail(is->err, OK_EINPUT, "frame._sd", "_sd in a frame is not an array");
 		goto out;
 	}
+	if ((rc = frame_decoys(frame, &decoys, is->err)))
+		goto out;
+	if (json_array_size(sd) + decoys) {
+		digests = calloc(json_array_size(sd) + decoys, sizeof(*digests));
+		if (!digests) {
+			rc = fail(is->err, OK_ENOMEM, "frame", "out of memory");
+			goto out;
+		}
+	}
+	/* A disclosed name is marked in its part, or in a slot of its own. */
 	json_array_foreach(sd, i, name)
 	{
-		json_t *value;
+		const char *nm;
 
 		if (!json_is_string(name)) {
 			rc = fail(is->err, OK_EINPUT, "frame._sd",
 			          "_sd of an object lists claim names");
 			goto out;
 		}
-		if (is_reserved(json_string_value(name))) {
+		nm = json_string_value(name);
+		if (is_reserved(nm)) {
 			rc = fail(is->err, OK_EINPUT, "frame._sd",
 			          "a reserved name cannot be disclosed");
 			goto out;
 		}
-		value = json_object_get(obj, json_string_value(name));
-		if (!value) /* an optional claim this credential does not have */
+		m = json_object_get(obj, nm);
+		pt = part_of(parts, np, nm, 0);
+		if (!m || (pt && pt->disclosed)) /* an optional claim it lacks; named twice */
 			continue;
-		rc = disclose(is, json_string_value(name), value, digests[n]);
+		rc = disclose(is, nm, m, pt && pt->text.len ? &pt->text : NULL, digests[n]);
 		if (rc)
 			goto out;
-		json_object_del(obj, json_string_value(name));
 		n++;
+		if (!pt) {
+			pt = &parts[np++];
+			pt->key = nm;
+			buf_init(&pt->text, JOSE_SDJWT_MAX);
+		}
+		pt->disclosed = true;
 	}
 	for (i = 0; i < decoys; i++)
 		if ((rc = decoy(is, digests[n++])))
 			goto out;
-	for (i = 0; i < n; i++)
-		sorted[i] = digests[i];
-	qsort(sorted, n, sizeof(*sorted), cmp_str);
-	list = json_array();
-	for (i = 0; list && i < n; i++)
-		if (json_array_append_new(list, json_string(sorted[i])))
-			break;
-	if (!list || i < n || json_object_set_new(obj, "_sd", list)) {
-		rc = fail(is->err, OK_ENOMEM, "frame", "out of memory");
-		goto out;
+	sort_digests(digests, n);
+	/* The object: its members in their order but the disclosed, then "_sd". At the top,
+	 * "_sd_alg" when anything was disclosed. */
+	alg = top && (n || is->count);
+	rc = buf_addch(b, '{');
+	json_object_foreach((json_t *)obj, key, m)
+	{
+		pt = part_of(parts, np, key, 0);
+		if (rc || (pt && pt->disclosed))
+			continue;
+		if (written++)
+			rc = buf_addch(b, ',');
+		if (!rc)
+			rc = put_str(b, key, strlen(key));
+		if (!rc)
+			rc = buf_addch(b, ':');
+		if (!rc)
+			rc = pt && pt->text.len ? buf_add(b, pt->text.data, pt->text.len)
+			                        : put_value(b, m, depth + 1);
 	}
-	rc = 0;
+	if (!rc && n) {
+		rc = written ? buf_add(b, ",\"_sd\":[", 8) : buf_add(b, "\"_sd\":[", 7);
+		written++;
+		for (i = 0; !rc && i < n; i++) {
+			rc = buf_add(b, i ? ",\"" : "\"", i ? 2 : 1);
+			if (!rc)
+				rc = buf_add(b, digests[i], DIGEST_CHARS);
+			if (!rc)
+				rc = buf_addch(b, '"');
+		}
+		if (!rc)
+			rc = buf_addch(b, ']');
+	}
+	if (!rc && alg)
+		rc = buf_addstr(b,
+		                written ? ",\"_sd_alg\":\"sha-256\"" : "\"_sd_alg\":\"sha-256\"");
+	if (!rc)
+		rc = buf_addch(b, '}');
+	if (rc) /* from writing only: every step before went to out with err filled */
+		rc = fail(is->err, rc, "claims",
+		          rc == OK_ENOMEM ? "out of memory" : "the payload is too long");
 out:
 	free(digests);
-	free(sorted);
+	parts_release(parts, np);
 	return rc;
 }
 
-static int conceal_array(struct issue *is, json_t *arr, const json_t *frame, int depth)
+static int emit_array(struct issue *is, struct buf *b, const json_t *arr, const json_t *frame,
+                      int depth)
 {
-	const json_t *sd = json_object_get(frame, "_sd"), *sub, *idx;
+	const json_t *sd = json_object_get(frame, "_sd"), *idx, *m;
 	char digest[DIGEST_CHARS + 1];
-	size_t decoys, i;
-	const char *key;
+	struct part *parts, *pt;
+	size_t np = 0, decoys, i;
 	int rc;
 
-	json_object_foreach((json_t *)frame, key, sub)
-	{
-		char *end;
-		unsigned long k;
-
-		if (strcmp(key, "_sd") == 0 || strcmp(key, "_sd_decoy") == 0)
-			continue;
-		k = strtoul(key, &end, 10);
-		if (*end || end == key || k >= json_array_size(arr))
-			continue;
-		if ((rc = conceal_child(is, arr, NULL, k, sub, depth)))
-			return rc;
+	/* A slot per frame member for the parts, and per _sd entry for what it replaces. */
+	parts = calloc(json_object_size(frame) + json_array_size(sd) + 1, sizeof(*parts));
+	if (!parts)
+		return fail(is->err, OK_ENOMEM, "frame", "out of memory");
+	if ((rc = frame_parts(is, arr, frame, depth, parts, &np)))
+		goto out;
+	if (sd && !json_is_array(sd)) {
+		rc = fail(is->err, OK_EINPUT, "frame._sd", "_sd in a frame is not an array");
+		goto out;
 	}
-	if (sd && !json_is_array(sd))
-		return fail(is->err, OK_EINPUT, "frame._sd", "_sd in a frame is not an array");
 	json_array_foreach(sd, i, idx)
 	{
 		json_int_t k = json_is_integer(idx) ? json_integer_value(idx) : -1;
+		struct buf was;
 
-		if (k < 0)
-			return fail(is->err, OK_EINPUT, "frame._sd",
-			            "_sd of an array lists indices");
+		if (k < 0) {
+			rc = fail(is->err, OK_EINPUT, "frame._sd", "_sd of an array lists indices");
+			goto out;
+		}
 		if ((size_t)k >= json_array_size(arr))
 			continue;
-		rc = disclose(is, NULL, json_array_get(arr, (size_t)k), digest);
+		pt = part_of(parts, np, NULL, (size_t)k);
+		rc = disclose(is, NULL, json_array_get(arr, (size_t)k),
+		              pt && pt->text.len ? &pt->text : NULL, digest);
 		if (rc)
-			return rc;
-		if (json_array_set_new(arr, (size_t)k, json_pack("{s:s}", "...", digest)))
-			return fail(is->err, OK_ENOMEM, "frame", "out of memory");
-	}
-	rc = frame_decoys(frame, &decoys, is->err);
-	for (i = 0; !rc && i < decoys; i++) {
-		rc = decoy(is, digest);
-		if (!rc && json_array_append_new(arr, json_pack("{s:s}", "...", digest)))
+			goto out;
+		/* The element is now {"...": digest}: named again, that object is disclosed. */
+		if (!pt) {
+			pt = &parts[np++];
+			pt->index = (size_t)k;
+			buf_init(&pt->text, JOSE_SDJWT_MAX);
+		}
+		was = pt->text;
+		buf_init(&pt->text, JOSE_SDJWT_MAX);
+		sodium_memzero(was.data, was.len);
+		buf_release(&was);
+		if (write_digest_object(&pt->text, digest)) {
 			rc = fail(is->err, OK_ENOMEM, "frame", "out of memory");
+			goto out;
+		}
 	}
+	if ((rc = frame_decoys(frame, &decoys, is->err)))
+		goto out;
+	rc = buf_addch(b, '[');
+	json_array_foreach(arr, i, m)
+	{
+		pt = part_of(parts, np, NULL, i);
+		if (!rc && i)
+			rc = buf_addch(b, ',');
+		if (!rc)
+			rc = pt && pt->text.len ? buf_add(b, pt->text.data, pt->text.len)
+			                        : put_value(b, m, depth + 1);
+		if (rc)
+			break;
+	}
+	for (i = 0; !rc && i < decoys; i++) {
+		if ((rc = decoy(is, digest)))
+			goto out;
+		if (json_array_size(arr) || i)
+			rc = buf_addch(b, ',');
+		if (!rc)
+			rc = write_digest_object(b, digest);
+	}
+	if (!rc)
+		rc = buf_addch(b, ']');
+	if (rc) /* from writing only: a decoy's failure went to out with err filled */
+		rc = fail(is->err, rc, "claims",
+		          rc == OK_ENOMEM ? "out of memory" : "the payload is too long");
+out:
+	parts_release(parts, np);
 	return rc;
 }
 
-static int conceal(struct issue *is, json_t *v, const json_t *frame, int depth)
+/* Writes v to b with frame applied (see struct part); top: v is the payload. */
+static int emit(struct issue *is, struct buf *b, const json_t *v, const json_t *frame, int depth,
+                bool top)
 {
+	int rc;
+
 	if (depth > JOSE_SDJWT_DEPTH_MAX)
 		return fail(is->err, OK_ETOOBIG, "frame", "the frame is nested too deeply");
-	if (!json_is_object(frame))
-		return 0;
-	if (json_is_object(v))
-		return conceal_object(is, v, frame, depth);
-	if (json_is_array(v))
-		return conceal_array(is, v, frame, depth);
-	return 0;
+	if (json_is_object(frame) && json_is_object(v))
+		return emit_object(is, b, v, frame, depth, top);
+	if (json_is_object(frame) && json_is_array(v))
+		return emit_array(is, b, v, frame, depth);
+	rc = put_json(b, v, depth);
+	return rc ? fail(is->err, rc == OK_ENOMEM ? rc : OK_ETOOBIG, "claims",
+	                 "the payload cannot be written as JSON")
+	          : 0;
+}
+
+/* The claims without a frame: as they are, but an "_sd" among them (digests the caller made)
+ * gets "_sd_alg" beside it. */
+static int plain_payload(struct issue *is, struct buf *b, const json_t *claims)
+{
+	bool has_alg = json_object_get(claims, "_sd_alg") != NULL;
+	const char *key;
+	json_t *m;
+	size_t i = 0;
+	int rc;
+
+	if (!json_object_get(claims, "_sd")) {
+		rc = put_json(b, claims, 0);
+	} else {
+		rc = buf_addch(b, '{');
+		json_object_foreach((json_t *)claims, key, m)
+		{
+			if (!rc && i++)
+				rc = buf_addch(b, ',');
+			if (!rc)
+				rc = put_str(b, key, strlen(key));
+			if (!rc)
+				rc = buf_addch(b, ':');
+			if (!rc)
+				rc = strcmp(key, "_sd_alg") == 0 ? buf_addstr(b, "\"sha-256\"")
+				                                 : put_value(b, m, 1);
+			if (rc)
+				break;
+		}
+		if (!rc && !has_alg)
+			rc = buf_addstr(b, ",\"_sd_alg\":\"sha-256\"");
+		if (!rc)
+			rc = buf_addch(b, '}');
+	}
+	return rc ? fail(is->err, rc, "claims",
+	                 rc == OK_ENOMEM ? "out of memory" : "the payload is too long")
+	          : 0;
 }
 
 int jose_sdjwt_issue(const json_t *claims, const json_t *frame, const json_t *header,
@@ -346,37 +647,51 @@ int jose_sdjwt_issue(const json_t *claims, const json_t *frame, const json_t *he
 {
 	struct issue is = {.err = err};
 	size_t start = out->len;
-	json_t *payload;
+	struct buf text;
+	struct ok_error none;
 	int rc;
 
+	if (!err) {
+		ok_error_clear(&none);
+		is.err = err = &none;
+	}
 	if (!json_is_object(claims))
 		return fail(err, OK_EINPUT, "claims", "the claims are not a JSON object");
 	if (frame && !json_is_object(frame))
 		return fail(err, OK_EINPUT, "frame", "the disclosure frame is not a JSON object");
-	payload = json_copy((json_t *)claims);
-	if (!payload)
-		return fail(err, OK_ENOMEM, "claims", "out of memory");
+	/* Room for a credential's usual size at once, instead of growing by doubling. */
 	buf_init(&is.disclosures, JOSE_SDJWT_MAX);
 	buf_init(&is.text, DISCLOSURE_MAX);
-	rc = sha_init(&is.sha, err);
+	buf_init(&text, JOSE_JWS_MAX);
+	rc = buf_grow(&is.disclosures, ISSUE_ROOM) || buf_grow(&is.text, ISSUE_ROOM / 4) ||
+	                     buf_grow(&text, ISSUE_ROOM)
+	             ? fail(err, OK_ENOMEM, "sd-jwt", "out of memory")
+	             : 0;
 	if (!rc)
-		rc = conceal(&is, payload, frame, 0);
+		rc = sha_init(&is.sha, err);
+	/* The payload: the claims with the frame applied, written into room of its own. */
+	if (!rc && json_is_object(frame))
+		rc = emit(&is, &text, claims, frame, 0, true);
+	else if (!rc)
+		rc = plain_payload(&is, &text, claims);
 	sodium_memzero(is.pool, sizeof(is.pool));
-	if (!rc && (json_object_get(payload, "_sd") || is.count) &&
-	    json_object_set_new(payload, "_sd_alg", json_string("sha-256")))
-		rc = fail(err, OK_ENOMEM, "claims", "out of memory");
+	/* Signed, then the JWS and the disclosures into out, grown once. */
+	if (!rc &&
+	    buf_grow(out, JOSE_B64_ENCODED_LEN(text.len) + is.disclosures.len + 1 + ISSUE_ROOM / 2))
+		rc = fail(err, OK_ETOOBIG, "sd-jwt", "the SD-JWT is too long");
 	if (!rc)
-		rc = jose_jws_sign_json(header, payload, signer, out, err);
+		rc = jose_jws_sign(header, text.data, text.len, signer, out, err);
 	if (!rc && buf_add(out, is.disclosures.data, is.disclosures.len))
 		rc = fail(err, OK_ETOOBIG, "sd-jwt", "the SD-JWT is too long");
 	if (!rc && buf_addch(out, '~'))
 		rc = fail(err, OK_ETOOBIG, "sd-jwt", "the SD-JWT is too long");
 	if (rc)
 		buf_truncate(out, start);
+	sodium_memzero(text.data, text.len);
+	buf_release(&text);
 	buf_release(&is.disclosures);
 	buf_release(&is.text);
 	sha_release(&is.sha);
-	json_decref(payload);
 	return rc;
 }
 

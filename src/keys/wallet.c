@@ -336,6 +336,49 @@ int keys_wallet_trust_refresh(const char *dir, struct keys_wallet_trust *t, stru
 	return 0;
 }
 
+/* Whether each wallet file is absent or a regular file with one name: then every change to it
+ * is a change in dir, which a watch of dir sees (a symbolic link's target, or a file with
+ * another name elsewhere, changes without an event there). */
+static bool all_plain(const char *dir)
+{
+	static const char *const names[3] = {KEYS_WALLET_KEY, KEYS_WALLET_CHAIN, KEYS_WALLET_ROOTS};
+	struct buf path;
+	struct stat st;
+	bool plain = true;
+	size_t i;
+
+	buf_init(&path, OK_PATH_MAX);
+	for (i = 0; i < 3 && plain; i++) {
+		if (ok_path_join(&path, dir, names[i]))
+			plain = false;
+		else if (lstat(path.data, &st) != 0)
+			plain = errno == ENOENT;
+		else
+			plain = S_ISREG(st.st_mode) && st.st_nlink == 1;
+	}
+	buf_release(&path);
+	return plain;
+}
+
+int keys_wallet_trust_refresh_watched(const char *dir, struct keys_wallet_trust *t,
+                                      uint64_t changes, struct ok_error *err)
+{
+	bool plain;
+	int rc;
+
+	if (t->loaded && t->plain && changes == t->watch_seen)
+		return 0;
+	/* Before the files are read: a link put in place meanwhile raises an event, so the next
+	 * call looks again. */
+	plain = all_plain(dir);
+	rc = keys_wallet_trust_refresh(dir, t, err);
+	if (rc)
+		return rc;
+	t->plain = plain;
+	t->watch_seen = changes;
+	return 0;
+}
+
 void keys_wallet_trust_release(struct keys_wallet_trust *t)
 {
 	if (!t)

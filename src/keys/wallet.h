@@ -89,11 +89,24 @@ struct keys_wallet_trust {
 	size_t roots_len;
 	struct jose_x509_memo chains;
 	struct jose_jws_header_memo headers; /* the issuers' protected headers, parsed */
+	/* For keys_wallet_trust_refresh_watched: the watch's count at the last look, and whether
+	 * each file was then absent or a plain file of one name (whose every change raises an
+	 * event in the folder). */
+	uint64_t watch_seen;
+	bool plain;
 };
 
 /* Brings t up to date with the files of dir (a no-op while none changed). A wallet key that
  * cannot be loaded counts as none; a roots file that cannot be read is an error. */
 int keys_wallet_trust_refresh(const char *dir, struct keys_wallet_trust *t, struct ok_error *err);
+/*
+ * The same for a caller that follows dir's changes (depository/key_watch.h): changes is the
+ * watch's count, taken before this call. While it is the count of the last look, and the three
+ * files were then absent or plain files of one name, nothing is looked at; otherwise as
+ * keys_wallet_trust_refresh.
+ */
+int keys_wallet_trust_refresh_watched(const char *dir, struct keys_wallet_trust *t,
+                                      uint64_t changes, struct ok_error *err);
 void keys_wallet_trust_release(struct keys_wallet_trust *t);
 
 #endif

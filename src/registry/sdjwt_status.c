@@ -16,7 +16,6 @@
 #include "keys/keyfile.h"
 #include "keys/wallet.h"
 #include "registry/status.h"
-#include "store/vcstatus.h"
 
 #define CACHE_PURPOSE "token" /* beside "revocation" and "suspension" in the list cache */
 
@@ -161,10 +160,7 @@ int registry_token_status_list(struct depository *d, int64_t n, struct buf *body
 int registry_token_status_local(struct depository *d, const char *uri, int64_t idx, int *status,
                                 struct ok_error *err)
 {
-	char prefix[DEPOSITORY_HOST_MAX + 32];
-	struct store_achievement a;
-	struct store_vc_status v;
-	const char *st;
+	char prefix[DEPOSITORY_HOST_MAX + 32], st[STORE_STATUS_MAX];
 	long long n;
 	int rc;
 
@@ -174,16 +170,11 @@ int registry_token_status_local(struct depository *d, const char *uri, int64_t i
 	    !status_list_number(uri + strlen(prefix), &n))
 		return OK_ENOTFOUND;
 	/* The revocation and the suspension list of number n have the same slots, the states of
-	 * one record (as registry_status_local reads them, once per list): read it once. */
-	rc = store_achievement_by_slot(d->store, n, idx, &a, err);
-	st = a.status;
-	if (rc == OK_ENOTFOUND) {
-		/* Not an achievement's: a VC-API credential's, or nobody's (its bits clear). */
-		rc = store_vc_status_by_slot(d->store, n, idx, &v, err);
-		if (rc == OK_ENOTFOUND)
-			return 0;
-		st = v.status;
-	}
+	 * one record (as registry_status_local reads them, once per list): its status alone, an
+	 * achievement's or a VC-API credential's, in one statement. Nobody's: its bits clear. */
+	rc = store_slot_status(d->store, n, idx, st, err);
+	if (rc == OK_ENOTFOUND)
+		return 0;
 	if (rc)
 		return rc;
 	*status = strcmp(st, "revoked") == 0     ? SDJWT_STATUS_INVALID

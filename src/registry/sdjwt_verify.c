@@ -172,7 +172,7 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 		ic.roots = o->sdjwt_roots;
 		ic.roots_len = o->sdjwt_roots_len;
 	} else if (d) {
-		if ((rc = keys_wallet_trust_refresh(d->dir, &d->wallet_trust, err)))
+		if ((rc = depository_wallet_trust_refresh(d, err)))
 			goto out;
 		ic.roots = d->wallet_trust.roots;
 		ic.roots_len = d->wallet_trust.roots_len;

@@ -107,6 +107,8 @@ struct store_learner {
 void store_learner_init(struct store_learner *l);
 void store_learner_release(struct store_learner *l);
 
+#define STORE_STATUS_MAX 16 /* an achievement's status text and its NUL */
+
 struct store_achievement {
 	char id[STORE_ID_MAX + 1];
 	char learner_id[STORE_ID_MAX + 1];
@@ -121,9 +123,9 @@ struct store_achievement {
 	char grading_scheme[257];
 	char awarded_on[11];
 	char language[3];
-	char status[16];      /* active, suspended, revoked */
-	int64_t status_list;  /* the status list the slot is in (0 until assigned) */
-	int64_t status_index; /* the slot in that list, -1 until assigned */
+	char status[STORE_STATUS_MAX]; /* active, suspended, revoked */
+	int64_t status_list;           /* the status list the slot is in (0 until assigned) */
+	int64_t status_index;          /* the slot in that list, -1 until assigned */
 	unsigned char digest[STORE_HASH_BYTES];
 	int version;
 	int64_t created_ms;
@@ -251,6 +253,11 @@ struct store_ops {
 	                        void *ctx, struct ok_error *err);
 	int (*achievement_by_slot)(struct store *s, int64_t list, int64_t index,
 	                           struct store_achievement *out, struct ok_error *err);
+	/* The status (active, suspended, revoked) of slot index of list n: its achievement's, or
+	 * else its VC-API credential's (vcstatus.h), read in one statement; OK_ENOTFOUND when
+	 * neither holds the slot. For a verification's status entry: nothing else is read. */
+	int (*slot_status)(struct store *s, int64_t list, int64_t index,
+	                   char status[STORE_STATUS_MAX], struct ok_error *err);
 	/* Records that the credential with id credential_id (at most STORE_CREDENTIAL_ID_MAX
 	 * bytes) was issued for achievement_id; the same id again changes nothing. The row goes
 	 * when the achievement does. */
@@ -510,6 +517,12 @@ static inline int store_achievement_by_slot(struct store *s, int64_t list, int64
                                             struct store_achievement *out, struct ok_error *err)
 {
 	return s->ops->achievement_by_slot(s, list, index, out, err);
+}
+
+static inline int store_slot_status(struct store *s, int64_t list, int64_t index,
+                                    char status[STORE_STATUS_MAX], struct ok_error *err)
+{
+	return s->ops->slot_status(s, list, index, status, err);
 }
 
 #define STORE_CREDENTIAL_ID_MAX 512

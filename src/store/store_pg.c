@@ -905,6 +905,12 @@ static const struct pg_query STATUS_SLOT = {"SELECT " PG_ACHIEVEMENT_COLS
                                             " FROM achievement WHERE status_list = $1 AND "
                                             "status_index = $2 AND status_index >= 0",
                                             "read achievement", NULL, &pg_achievement_cols};
+/* (list, index): a slot's status alone, an achievement's, else a VC-API credential's. */
+static const struct pg_query SLOT_STATUS = {
+        "SELECT status AS id FROM achievement WHERE status_list = $1 AND status_index = $2 "
+        "AND status_index >= 0 UNION ALL SELECT status AS id FROM vc_status WHERE "
+        "status_list = $1 AND status_index = $2 LIMIT 1",
+        "read a status entry", NULL, &pg_id_cols};
 static const struct pg_query CREDENTIAL_ISSUED_ADD = {
         "INSERT INTO issued_credential (credential_id, achievement_id, issued_ms) "
         "VALUES ($1, $2, $3) ON CONFLICT (credential_id) DO NOTHING",
@@ -970,6 +976,24 @@ static int pg_achievement_by_slot(struct store *base, int64_t list, int64_t inde
 {
 	return pg_get(pgs(base), &STATUS_SLOT, PG_ARGS(PG_ARG_INT(list), PG_ARG_INT(index)), out,
 	              err);
+}
+
+static int pg_slot_status(struct store *base, int64_t list, int64_t index,
+                          char status[STORE_STATUS_MAX], struct ok_error *err)
+{
+	struct pg_id_row r;
+	int rc = pg_get(pgs(base), &SLOT_STATUS, PG_ARGS(PG_ARG_INT(list), PG_ARG_INT(index)), &r,
+	                err);
+
+	size_t n;
+
+	if (rc)
+		return rc;
+	/* The statuses are short words: one longer is cut, and then none of them. */
+	n = strnlen(r.id, STORE_STATUS_MAX - 1);
+	memcpy(status, r.id, n);
+	status[n] = '\0';
+	return 0;
 }
 
 static int pg_credential_issued_add(struct store *base, const char *credential_id,
@@ -1160,6 +1184,7 @@ static const struct store_ops pg_ops = {
         .status_list_bump = pg_status_list_bump,
         .status_list_bits = pg_status_list_bits,
         .achievement_by_slot = pg_achievement_by_slot,
+        .slot_status = pg_slot_status,
         .credential_issued_add = pg_credential_issued_add,
         .achievement_by_credential = pg_achievement_by_credential,
         .status_cache_get = pg_status_cache_get,

@@ -267,6 +267,14 @@ static const struct sqlite_query STATUS_SLOT = {ST_STATUS_SLOT,
                                                 "status_index = ? AND status_index >= 0",
                                                 "read achievement", NULL, &achievement_cols};
 
+/* A slot's status alone: an achievement's, else a VC-API credential's (a slot is never both). */
+static const struct sqlite_query SLOT_STATUS = {
+        ST_SLOT_STATUS,
+        "SELECT status AS id FROM achievement WHERE status_list = ?1 AND status_index = ?2 "
+        "AND status_index >= 0 UNION ALL SELECT status AS id FROM vc_status WHERE "
+        "status_list = ?1 AND status_index = ?2 LIMIT 1",
+        "read a status entry", NULL, &sqlite_id_cols};
+
 static const struct sqlite_query CREDENTIAL_ISSUED_ADD = {
         ST_CREDENTIAL_ISSUED_ADD,
         "INSERT OR IGNORE INTO issued_credential (credential_id, achievement_id, issued_ms) "
@@ -766,6 +774,24 @@ static int sqlite_achievement_by_slot(struct store *base, int64_t list, int64_t 
 	                  out, err);
 }
 
+static int sqlite_slot_status(struct store *base, int64_t list, int64_t index,
+                              char status[STORE_STATUS_MAX], struct ok_error *err)
+{
+	struct sqlite_id_row r;
+	int rc = sqlite_get(sq(base), &SLOT_STATUS,
+	                    SQLITE_ARGS(SQ_ARG_INT(list), SQ_ARG_INT(index)), &r, err);
+
+	size_t n;
+
+	if (rc)
+		return rc;
+	/* The statuses are short words: one longer is cut, and then none of them. */
+	n = strnlen(r.id, STORE_STATUS_MAX - 1);
+	memcpy(status, r.id, n);
+	status[n] = '\0';
+	return 0;
+}
+
 static int sqlite_credential_issued_add(struct store *base, const char *credential_id,
                                         const char *achievement_id, int64_t at_ms,
                                         struct ok_error *err)
@@ -883,6 +909,7 @@ static const struct store_ops sqlite_ops = {
         .status_list_bump = sqlite_status_list_bump,
         .status_list_bits = sqlite_status_list_bits,
         .achievement_by_slot = sqlite_achievement_by_slot,
+        .slot_status = sqlite_slot_status,
         .credential_issued_add = sqlite_credential_issued_add,
         .achievement_by_credential = sqlite_achievement_by_credential,
         .status_cache_get = sqlite_status_cache_get,

@@ -3,12 +3,15 @@ key files only when they change (a watch on the data folder) and reads the store
 per request; a change made by another process (the CLI) is seen by the very next verification on
 every connection and server thread: an issuer key rotated (a credential signed with the new key
 verifies), an achievement revoked (its credential fails, revoked), an old key retired (its
-credentials fail, retired), each checked right after the command returned, with no pause."""
+credentials fail, retired), each checked right after the command returned, with no pause. The
+same for SD-JWT VC verification and the wallet files it trusts (issue 17): a root added to or
+removed from wallet-roots.pem, a new wallet key and chain, a roots file that is a symbolic link."""
 import json
+import os
 
 import pytest
 
-from helpers.base import make_row, write_csv
+from helpers.base import Oorkonde, make_row, write_csv
 
 HOST = "diploma.example.nl"
 CONNECTIONS = 8
@@ -103,3 +106,90 @@ def test_a_key_file_replaced_by_hand_is_read_again(served):
     for doc in verify_on_each(conns, vc2):
         assert doc["verified"] is False, doc
     assert all(d["verified"] for d in verify_on_each(conns, vc1))
+
+
+def issue_sdjwt(ok, aid):
+    return ok.run("issue", aid, "--format", "sd-jwt", check=True).stdout.strip()
+
+
+def root_of(ok):
+    """The local CA certificate of a data folder's wallet chain (its last certificate)."""
+    chain = (ok.data / "wallet-chain.pem").read_text()
+    return chain[chain.index("-----BEGIN CERTIFICATE-----", 10):]
+
+
+def sdjwt_verified(conns, sdjwt, checks=("proof", "validity", "issuer")):
+    """Whether every connection says verified (they must agree)."""
+    body = json.dumps({"verifiableCredential": sdjwt, "options": {"checks": list(checks)}})
+    seen = []
+    for c in conns:
+        c.request("POST", "/credentials/verify", body=body,
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        doc = json.loads(r.read())
+        assert r.status == (200 if doc["verified"] else 400), (r.status, doc)
+        seen.append(doc["verified"])
+    assert all(v == seen[0] for v in seen), seen
+    return seen[0]
+
+
+def test_wallet_files_changed_are_seen_by_the_next_verification(served, binary, tmp_path):
+    """The wallet files are followed by the same watch as the key files: a root trusted or no
+    longer trusted, and a new wallet key and chain, count from the very next request."""
+    ok, srv, conns, ids = served
+    other = Oorkonde(binary, tmp_path / "other")
+    other.run("init", "--host", "other.example.no", check=True)
+    other.add_institution()
+    assert other.import_csv(write_csv(tmp_path / "o.csv", [make_row()])).returncode == 0
+    foreign = issue_sdjwt(other, other.achievements_json("123456782")[0]["id"])
+    own = issue_sdjwt(ok, ids[0])
+    roots = ok.data / "wallet-roots.pem"
+    assert sdjwt_verified(conns, own) and not sdjwt_verified(conns, foreign)
+
+    # Written in place, as an editor or `cat >` would: trusted at once.
+    roots.write_text(root_of(other))
+    assert sdjwt_verified(conns, foreign)
+    # Removed: no longer.
+    roots.unlink()
+    assert not sdjwt_verified(conns, foreign)
+    # Put back by a rename (an atomic replacement): trusted again.
+    tmp = ok.data / "wallet-roots.pem.new"
+    tmp.write_text(root_of(other))
+    tmp.replace(roots)
+    assert sdjwt_verified(conns, foreign)
+    # Replaced by a file without the other root: not trusted.
+    tmp.write_text(root_of(ok))
+    tmp.replace(roots)
+    assert not sdjwt_verified(conns, foreign)
+
+    # A new wallet key and local chain: what it signs verifies at once, and the old chain's
+    # root (no longer in wallet-roots.pem either) is no longer trusted.
+    roots.unlink()
+    assert sdjwt_verified(conns, own)
+    (ok.data / "wallet.key").unlink()
+    ok.run("keys", "add-wallet-key", check=True)
+    assert sdjwt_verified(conns, issue_sdjwt(ok, ids[1]))
+    assert not sdjwt_verified(conns, own)
+
+
+def test_a_wallet_roots_file_that_is_a_link_is_followed(served, binary, tmp_path):
+    """A roots file that is a symbolic link (its target changes with no event in the data
+    folder) is looked at on every verification, as without a watch."""
+    ok, srv, conns, ids = served
+    other = Oorkonde(binary, tmp_path / "other")
+    other.run("init", "--host", "other.example.no", check=True)
+    other.add_institution()
+    assert other.import_csv(write_csv(tmp_path / "o.csv", [make_row()])).returncode == 0
+    foreign = issue_sdjwt(other, other.achievements_json("123456782")[0]["id"])
+    target = tmp_path / "elsewhere" / "roots.pem"
+    target.parent.mkdir()
+    target.write_text(root_of(ok))
+    os.symlink(target, ok.data / "wallet-roots.pem")
+    assert not sdjwt_verified(conns, foreign)
+    # The target changed where the watch does not look: seen all the same.
+    new = target.with_name("roots.pem.new")
+    new.write_text(root_of(ok) + root_of(other))
+    new.replace(target)
+    assert sdjwt_verified(conns, foreign)
+    target.write_text(root_of(ok))
+    assert not sdjwt_verified(conns, foreign)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "jose/b64.h"
+#include "jose/jsonw.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"
 #include "jose/sdjwt.h"
@@ -274,6 +275,53 @@ static void test_escaped_claims(void **state)
 	json_decref(frame);
 }
 
+/* The payload is written straight from the claims (no copy of them is made): its bytes are what
+ * jose_jsonw writes of the claims with the disclosed members left out and "_sd" and "_sd_alg"
+ * added at the end, whatever the values (escapes, negative and extreme integers, reals,
+ * nested arrays and objects), so verifiers that hash or compare text see what they did. */
+static void test_payload_text(void **state)
+{
+	struct keys *k = *state;
+	json_t *claims =
+	        json_pack("{s:s,s:I,s:I,s:i,s:f,s:[i,s,{s:[n,b]}],s:{s:{}},s:s,s:s,s:[]}",
+	                  "a\"b\\c\x01", "line\n\ttab \x1f end", "min", (json_int_t)INT64_MIN,
+	                  "max", (json_int_t)INT64_MAX, "neg", -1, "real", 0.1, "list", 7, "x", "k",
+	                  0, "obj", "inner", "given_name", "Łukasz", "hidden", "secret", "empty");
+	json_t *frame = json_pack("{s:[s,s,s]}", "_sd", "given_name", "hidden", "missing");
+	json_t *hdr = json_pack("{s:s}", "typ", "example+sd-jwt"), *payload, *want;
+	struct jose_jws jws;
+	struct buf a, text;
+
+	(void)state;
+	buf_init(&a, JOSE_SDJWT_MAX);
+	buf_init(&text, JOSE_SDJWT_MAX);
+	assert_int_equal(jose_sdjwt_issue(claims, frame, hdr, &k->issuer, &a, NULL), 0);
+	assert_int_equal(jose_jws_parse(a.data, (size_t)(strchr(a.data, '~') - a.data),
+	                                JOSE_ALG_ES256, NULL, &jws, NULL),
+	                 0);
+	assert_int_equal(jose_jws_payload_json(&jws, &payload, NULL), 0);
+	assert_int_equal(json_array_size(json_object_get(payload, "_sd")), 2);
+	want = json_deep_copy(claims);
+	json_object_del(want, "given_name");
+	json_object_del(want, "hidden");
+	json_object_set(want, "_sd", json_object_get(payload, "_sd"));
+	json_object_set_new(want, "_sd_alg", json_string("sha-256"));
+	assert_int_equal(jose_jsonw(&text, want), 0);
+	assert_int_equal(jws.payload.len, text.len);
+	assert_memory_equal(jws.payload.data, text.data, text.len);
+	/* The claims given are not changed. */
+	assert_non_null(json_object_get(claims, "given_name"));
+	assert_null(json_object_get(claims, "_sd"));
+	json_decref(want);
+	json_decref(payload);
+	jose_jws_release(&jws);
+	buf_release(&a);
+	buf_release(&text);
+	json_decref(claims);
+	json_decref(frame);
+	json_decref(hdr);
+}
+
 /* Signs payload as the issuer and appends the disclosures given (each followed by '~'). */
 static void forge(struct keys *k, json_t *payload, const char *const *disclosures, struct buf *out)
 {
@@ -507,7 +555,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_cases),          cmocka_unit_test(test_issued_shape),
 	        cmocka_unit_test(test_escaped_claims), cmocka_unit_test(test_refused),
-	        cmocka_unit_test(test_plain_only),
+	        cmocka_unit_test(test_plain_only),     cmocka_unit_test(test_payload_text),
 	};
 
 	if (sodium_init() < 0)

@@ -179,11 +179,59 @@ static void trust_follows_files(void **state)
 	free(t);
 }
 
+/* keys_wallet_trust_refresh_watched: while the watch's count stays, the files are not looked
+ * at (a change goes unseen until the count moves: the watch's job); a new count looks. A roots
+ * file that is a symbolic link is looked at every time, whatever the count. */
+static void trust_watched(void **state)
+{
+	struct fixture *f = *state;
+	struct keys_wallet_trust *t = calloc(1, sizeof(*t));
+	struct jose_signer s;
+	struct buf root_a, root_b;
+	struct ok_error err;
+	int64_t now = (int64_t)time(NULL);
+	char path[128], target[128];
+
+	assert_non_null(t);
+	buf_init(&root_a, KEYS_WALLET_PEM_MAX);
+	buf_init(&root_b, KEYS_WALLET_PEM_MAX);
+	assert_int_equal(keys_wallet_create(f->a, "a.example", "A", now, &err), 0);
+	assert_int_equal(keys_wallet_create(f->b, "b.example", "B", now, &err), 0);
+	assert_int_equal(keys_wallet_load_memo(f->a, NULL, &s, NULL, &root_a, &err), 0);
+	jose_signer_release(&s);
+	assert_int_equal(keys_wallet_load_memo(f->b, NULL, &s, NULL, &root_b, &err), 0);
+	jose_signer_release(&s);
+	assert_int_equal(keys_wallet_trust_refresh_watched(f->a, t, 1, &err), 0);
+	assert_int_equal(t->roots_len, root_a.len);
+	append_file(f->a, KEYS_WALLET_ROOTS, root_b.data);
+	assert_int_equal(keys_wallet_trust_refresh_watched(f->a, t, 1, &err), 0);
+	assert_int_equal(t->roots_len, root_a.len); /* not looked at */
+	assert_int_equal(keys_wallet_trust_refresh_watched(f->a, t, 2, &err), 0);
+	assert_int_equal(t->roots_len, root_a.len + root_b.len);
+	/* The roots file a link to a file elsewhere: looked at each time from the next look. */
+	snprintf(path, sizeof(path), "%s/%s", f->a, KEYS_WALLET_ROOTS);
+	snprintf(target, sizeof(target), "%s/elsewhere.pem", f->b);
+	assert_int_equal(remove(path), 0);
+	append_file(f->b, "elsewhere.pem", root_b.data);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(keys_wallet_trust_refresh_watched(f->a, t, 3, &err), 0);
+	assert_false(t->plain);
+	assert_int_equal(t->roots_len, root_a.len + root_b.len);
+	assert_int_equal(truncate(target, 0), 0);
+	assert_int_equal(keys_wallet_trust_refresh_watched(f->a, t, 3, &err), 0);
+	assert_int_equal(t->roots_len, root_a.len);
+	keys_wallet_trust_release(t);
+	buf_release(&root_a);
+	buf_release(&root_b);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(memo_by_content, setup, teardown),
 	        cmocka_unit_test_setup_teardown(trust_follows_files, setup, teardown),
+	        cmocka_unit_test_setup_teardown(trust_watched, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1087,6 +1087,14 @@ static void vc_status_shares_the_lists(void **state)
 	assert_int_equal(store_vc_status_by_slot(s, 1, 6, &got, &err), 0);
 	assert_string_equal(got.id, "urn:uuid:1");
 	assert_int_equal(store_vc_status_by_slot(s, 1, 5, &got, &err), OK_ENOTFOUND);
+	/* A slot's status alone (a verification's status entry): a VC-API credential's here. */
+	{
+		char st[STORE_STATUS_MAX];
+
+		assert_int_equal(store_slot_status(s, 1, 6, st, &err), 0);
+		assert_string_equal(st, "active");
+		assert_int_equal(store_slot_status(s, 1, 9999, st, &err), OK_ENOTFOUND);
+	}
 	assert_int_equal(store_vc_status_get(s, "21PB", "urn:uuid:2", &got, &err), OK_ENOTFOUND);
 	assert_int_equal(store_vc_status_find_id(s, "urn:uuid:2", &got, &err), OK_ENOTFOUND);
 	assert_int_equal(store_vc_status_count_in_list(s, 1, &count, &err), 0);
@@ -1149,6 +1157,13 @@ static void status_lists_cache_and_trust(void **state)
 	assert_string_equal(got.id, "A1");
 	assert_int_equal(got.status_list, 1);
 	assert_int_equal(store_achievement_by_slot(s, 1, 78, &got, &err), OK_ENOTFOUND);
+	{
+		char st[STORE_STATUS_MAX];
+
+		assert_int_equal(store_slot_status(s, 1, 77, st, &err), 0);
+		assert_string_equal(st, "revoked");
+		assert_int_equal(store_slot_status(s, 1, 78, st, &err), OK_ENOTFOUND);
+	}
 	/* The slot is taken: another achievement cannot have it. */
 	make_achievement(&a, "A2", "L1", "21PB", "R2", "2024-06-30");
 	a.status_list = 1;
