@@ -8,12 +8,48 @@
 
 #include "core/error.h"
 
+/* Writes the n bytes at s as a JSON string into room reserved once (an escape takes at most six
+ * characters): no call per character or per run, as most names and values have nothing to
+ * escape. */
+static void put_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = b->data + b->len;
+	size_t i;
+
+	*p++ = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*p++ = (char)c;
+		} else if (c == '"' || c == '\\') {
+			*p++ = '\\';
+			*p++ = (char)c;
+		} else {
+			memcpy(p, "\\u00", 4);
+			p[4] = hex[c >> 4];
+			p[5] = hex[c & 15];
+			p += 6;
+		}
+	}
+	*p++ = '"';
+	*p = '\0';
+	b->len = (size_t)(p - b->data);
+}
+
 int jose_jsonw_str(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
-	int rc = buf_addch(b, '"');
+	size_t i, run = 0, start = b->len;
+	int rc;
 
+	if (n <= (SIZE_MAX - 2) / 6 && !buf_grow(b, 6 * n + 2)) {
+		put_str(b, s, n);
+		return 0;
+	}
+	/* Near the buffer's cap the worst case may not fit where the string does: run by run. */
+	rc = buf_addch(b, '"');
 	for (i = 0; i < n && !rc; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -31,7 +67,11 @@ int jose_jsonw_str(struct buf *b, const char *s, size_t n)
 	}
 	if (!rc)
 		rc = buf_add(b, s + run, n - run);
-	return rc ? rc : buf_addch(b, '"');
+	if (!rc)
+		rc = buf_addch(b, '"');
+	if (rc)
+		buf_truncate(b, start);
+	return rc;
 }
 
 static int write_value(struct buf *b, const json_t *v, int depth)
@@ -76,9 +116,19 @@ static int write_value(struct buf *b, const json_t *v, int depth)
 		return rc ? rc : buf_addch(b, ']');
 	case JSON_STRING:
 		return jose_jsonw_str(b, json_string_value(v), json_string_length(v));
-	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return buf_addstr(b, num);
+	case JSON_INTEGER: {
+		json_int_t n = json_integer_value(v);
+		uint64_t u = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
+		char *p = num + sizeof(num);
+
+		do {
+			*--p = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (n < 0)
+			*--p = '-';
+		return buf_add(b, p, (size_t)(num + sizeof(num) - p));
+	}
 	case JSON_REAL: {
 		/* Rare in claims: jansson's own writing keeps its choice of digits. */
 		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -101,8 +151,13 @@ static int write_value(struct buf *b, const json_t *v, int depth)
 
 int jose_jsonw(struct buf *out, const json_t *v)
 {
+	return jose_jsonw_at(out, v, 0);
+}
+
+int jose_jsonw_at(struct buf *out, const json_t *v, int depth)
+{
 	size_t start = out->len;
-	int rc = v ? write_value(out, v, 0) : OK_EINPUT;
+	int rc = v ? write_value(out, v, depth) : OK_EINPUT;
 
 	if (rc)
 		buf_truncate(out, start);

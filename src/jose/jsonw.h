@@ -22,5 +22,8 @@
 int jose_jsonw_str(struct buf *out, const char *s, size_t n);
 /* Appends the compact JSON text of v. */
 int jose_jsonw(struct buf *out, const json_t *v);
+/* The same for a v written inside depth levels of nesting already (they count toward
+ * JOSE_JSONW_DEPTH_MAX). */
+int jose_jsonw_at(struct buf *out, const json_t *v, int depth);
 
 #endif

@@ -94,117 +94,6 @@ static int take_random(struct issue *is, uint8_t *out, size_t n)
 	return 0;
 }
 
-/* Appends the JSON string of the n bytes at s to b, written straight into room reserved once
- * (an escape takes at most 6 characters): no call per character or per run, as the salts, names
- * and most values of a disclosure have nothing to escape. */
-static int put_str(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *p;
-	size_t i;
-
-	if (n > (SIZE_MAX - 2) / 6 || buf_grow(b, 6 * n + 2))
-		return OK_ETOOBIG;
-	p = b->data + b->len;
-	*p++ = '"';
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*p++ = (char)c;
-		} else if (c == '"' || c == '\\') {
-			*p++ = '\\';
-			*p++ = (char)c;
-		} else {
-			memcpy(p, "\\u00", 4);
-			p[4] = hex[c >> 4];
-			p[5] = hex[c & 15];
-			p += 6;
-		}
-	}
-	*p++ = '"';
-	*p = '\0';
-	b->len = (size_t)(p - b->data);
-	return 0;
-}
-
-static int put_json(struct buf *b, const json_t *v, int depth);
-
-/* Appends the JSON of v to b, the same text as jose_jsonw's: strings, integers, literals,
- * objects and arrays written here, reals by jose_jsonw. */
-static int put_value(struct buf *b, const json_t *v, int depth)
-{
-	char num[24], *p = num + sizeof(num);
-	json_int_t i;
-	uint64_t u;
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		return put_str(b, json_string_value(v), json_string_length(v));
-	case JSON_INTEGER:
-		i = json_integer_value(v);
-		u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-		do {
-			*--p = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
-		if (i < 0)
-			*--p = '-';
-		return buf_add(b, p, (size_t)(num + sizeof(num) - p));
-	case JSON_TRUE:
-		return buf_add(b, "true", 4);
-	case JSON_FALSE:
-		return buf_add(b, "false", 5);
-	case JSON_NULL:
-		return buf_add(b, "null", 4);
-	case JSON_OBJECT:
-	case JSON_ARRAY:
-		return put_json(b, v, depth);
-	default:
-		return jose_jsonw(b, v);
-	}
-}
-
-static int put_json(struct buf *b, const json_t *v, int depth)
-{
-	const char *key;
-	json_t *m;
-	size_t i;
-	int rc;
-
-	if (depth > JOSE_JSONW_DEPTH_MAX)
-		return OK_ETOOBIG;
-	if (json_is_array(v)) {
-		rc = buf_addch(b, '[');
-		json_array_foreach(v, i, m)
-		{
-			if (!rc && i)
-				rc = buf_addch(b, ',');
-			if (!rc)
-				rc = put_value(b, m, depth + 1);
-		}
-		return rc ? rc : buf_addch(b, ']');
-	}
-	if (!json_is_object(v))
-		return put_value(b, v, depth);
-	rc = buf_addch(b, '{');
-	i = 0;
-	json_object_foreach((json_t *)v, key, m)
-	{
-		if (!rc && i++)
-			rc = buf_addch(b, ',');
-		if (!rc)
-			rc = put_str(b, key, strlen(key));
-		if (!rc)
-			rc = buf_addch(b, ':');
-		if (!rc)
-			rc = put_value(b, m, depth + 1);
-		if (rc)
-			break;
-	}
-	return rc ? rc : buf_addch(b, '}');
-}
-
 /* Makes the disclosure of [salt, name, value] (name NULL: [salt, value]), appends it to the
  * issue's list and returns its digest in digest. The value is raw, JSON text already written
  * (a concealed object or array), or else value. The array is written straight into text (no
@@ -228,14 +117,14 @@ static int disclose(struct issue *is, const char *name, const json_t *value, con
 	buf_reset(text);
 	rc = buf_addch(text, '[');
 	if (!rc)
-		rc = put_str(text, salt64, sizeof(salt64) - 1);
+		rc = jose_jsonw_str(text, salt64, sizeof(salt64) - 1);
 	sodium_memzero(salt64, sizeof(salt64));
 	if (!rc && name)
-		rc = buf_addch(text, ',') ? OK_ETOOBIG : put_str(text, name, strlen(name));
+		rc = buf_addch(text, ',') ? OK_ETOOBIG : jose_jsonw_str(text, name, strlen(name));
 	if (!rc)
 		rc = buf_addch(text, ',');
 	if (!rc)
-		rc = raw ? buf_add(text, raw->data, raw->len) : put_value(text, value, 1);
+		rc = raw ? buf_add(text, raw->data, raw->len) : jose_jsonw_at(text, value, 1);
 	if (!rc)
 		rc = buf_addch(text, ']');
 	start = is->disclosures.len;
@@ -470,12 +359,12 @@ static int emit_object(struct issue *is, struct buf *b, const json_t *obj, const
 		if (written++)
 			rc = buf_addch(b, ',');
 		if (!rc)
-			rc = put_str(b, key, strlen(key));
+			rc = jose_jsonw_str(b, key, strlen(key));
 		if (!rc)
 			rc = buf_addch(b, ':');
 		if (!rc)
 			rc = pt && pt->text.len ? buf_add(b, pt->text.data, pt->text.len)
-			                        : put_value(b, m, depth + 1);
+			                        : jose_jsonw_at(b, m, depth + 1);
 	}
 	if (!rc && n) {
 		rc = written ? buf_add(b, ",\"_sd\":[", 8) : buf_add(b, "\"_sd\":[", 7);
@@ -564,7 +453,7 @@ static int emit_array(struct issue *is, struct buf *b, const json_t *arr, const 
 			rc = buf_addch(b, ',');
 		if (!rc)
 			rc = pt && pt->text.len ? buf_add(b, pt->text.data, pt->text.len)
-			                        : put_value(b, m, depth + 1);
+			                        : jose_jsonw_at(b, m, depth + 1);
 		if (rc)
 			break;
 	}
@@ -598,7 +487,7 @@ static int emit(struct issue *is, struct buf *b, const json_t *v, const json_t *
 		return emit_object(is, b, v, frame, depth, top);
 	if (json_is_object(frame) && json_is_array(v))
 		return emit_array(is, b, v, frame, depth);
-	rc = put_json(b, v, depth);
+	rc = jose_jsonw_at(b, v, depth);
 	return rc ? fail(is->err, rc == OK_ENOMEM ? rc : OK_ETOOBIG, "claims",
 	                 "the payload cannot be written as JSON")
 	          : 0;
@@ -615,7 +504,7 @@ static int plain_payload(struct issue *is, struct buf *b, const json_t *claims)
 	int rc;
 
 	if (!json_object_get(claims, "_sd")) {
-		rc = put_json(b, claims, 0);
+		rc = jose_jsonw_at(b, claims, 0);
 	} else {
 		rc = buf_addch(b, '{');
 		json_object_foreach((json_t *)claims, key, m)
@@ -623,12 +512,12 @@ static int plain_payload(struct issue *is, struct buf *b, const json_t *claims)
 			if (!rc && i++)
 				rc = buf_addch(b, ',');
 			if (!rc)
-				rc = put_str(b, key, strlen(key));
+				rc = jose_jsonw_str(b, key, strlen(key));
 			if (!rc)
 				rc = buf_addch(b, ':');
 			if (!rc)
 				rc = strcmp(key, "_sd_alg") == 0 ? buf_addstr(b, "\"sha-256\"")
-				                                 : put_value(b, m, 1);
+				                                 : jose_jsonw_at(b, m, 1);
 			if (rc)
 				break;
 		}
