@@ -737,3 +737,22 @@ def test_a_few_hundred_addresses_do_not_lock_everyone_out_of_wallet_sign_in(bina
     status, body = start_from(srv, "127.0.9.9")
     assert status == 303, (status, body, counts)
     assert counts == {303: 250, 429: len(codes) - 250}, counts
+
+
+def test_one_network_never_takes_the_last_places(binary, tmp_path, server_on):
+    """The fair share: a start is refused while its network holds as many sign-ins as are left
+    of the sign-ins' 5,000 places. With the per-network bound at its highest (5,000), one network
+    alone then stops at half of them, and a learner of another network still signs in."""
+    from concurrent.futures import ThreadPoolExecutor
+    ok, _, _ = signin_depository(binary, tmp_path, {"wallet_signins_open_per_network": 5000})
+    srv = server_on(ok)
+    addrs = [f"127.0.7.{2 + i}" for i in range(105)]
+    results = []
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(25):  # within each address's 30 a minute and 50 open
+            results += list(pool.map(lambda a: start_from(srv, a), addrs))
+    codes = [s for s, _ in results]
+    assert codes.count(303) == 2500, {c: codes.count(c) for c in set(codes)}
+    assert all(b"open from this network" in b for s, b in results if s != 303)
+    assert start_from(srv, "127.0.8.1")[0] == 303
+    assert start_from(srv, "127.0.7.200")[0] == 429
