@@ -33,6 +33,7 @@ void http_limits_defaults(struct http_limits *l)
 	l->verifier_page_per_minute = 5;
 	l->wallet_signin_per_minute = 30;
 	l->wallet_signin_open = 50;
+	l->wallet_signin_open_net = 250;
 }
 
 /* One setting: a whole number within [lo, hi] when present. */
@@ -64,6 +65,7 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 	        "verifier_requests_per_minute_per_address",
 	        "wallet_signins_per_minute_per_address",
 	        "wallet_signins_open_per_address",
+	        "wallet_signins_open_per_network",
 	};
 	struct buf config_path;
 	const char *path;
@@ -148,6 +150,10 @@ int http_limits_read(struct http_limits *l, const char *data_dir, struct ok_erro
 		goto out;
 	if (rc)
 		l->wallet_signin_open = (unsigned)n;
+	if ((rc = limit_field(http, "wallet_signins_open_per_network", 0, 5000, &n, path, err)) < 0)
+		goto out;
+	if (rc)
+		l->wallet_signin_open_net = (unsigned)n;
 	rc = 0;
 out:
 	json_decref(config);

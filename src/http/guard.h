@@ -30,6 +30,7 @@ struct http_limits {
 	unsigned verifier_page_per_minute; /* anonymous verifier requests, one address (5) */
 	unsigned wallet_signin_per_minute; /* wallet sign-ins started, one address (30) */
 	unsigned wallet_signin_open;       /* wallet sign-ins open at once, one address (50) */
+	unsigned wallet_signin_open_net;   /* and from one IPv4 /24 or IPv6 /48 (250) */
 };
 
 void http_limits_defaults(struct http_limits *l);

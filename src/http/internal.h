@@ -118,6 +118,9 @@ bool http_wallet_signin_limited(struct http_request *req, struct http_response *
 /* How many wallet sign-ins one address may have open at once (http.
  * wallet_signins_open_per_address); 0: no bound (also under --rate-limit 0). */
 unsigned http_wallet_signin_open_max(struct http_server *s);
+/* And from one network, an IPv4 /24 or IPv6 /48 (http.wallet_signins_open_per_network); 0: no
+ * bound (also under --rate-limit 0). */
+unsigned http_wallet_signin_open_network_max(struct http_server *s);
 
 /* Whether the server is shutting down (for import_options.should_stop; takes the server). */
 bool http_server_stopping(void *server);

@@ -348,6 +348,35 @@ void ratelimit_client_key(const struct sockaddr *sa, char *out, size_t cap)
 	}
 }
 
+void ratelimit_network_key(const char *client, char *out, size_t cap)
+{
+	char addr[INET6_ADDRSTRLEN + 4];
+	unsigned char a[16];
+	size_t n = client ? strlen(client) : 0;
+
+	snprintf(out, cap, "unknown");
+	if (!n || n >= sizeof(addr))
+		return;
+	memcpy(addr, client, n + 1);
+	if (inet_pton(AF_INET, addr, a) == 1) {
+		a[3] = 0;
+		if (inet_ntop(AF_INET, a, out, (socklen_t)cap) && strlen(out) + 4 < cap)
+			strcat(out, "/24");
+		else
+			snprintf(out, cap, "unknown");
+		return;
+	}
+	if (n > 3 && !strcmp(addr + n - 3, "/64"))
+		addr[n - 3] = '\0';
+	if (inet_pton(AF_INET6, addr, a) == 1) {
+		memset(a + 6, 0, sizeof(a) - 6);
+		if (inet_ntop(AF_INET6, a, out, (socklen_t)cap) && strlen(out) + 4 < cap)
+			strcat(out, "/48");
+		else
+			snprintf(out, cap, "unknown");
+	}
+}
+
 bool ratelimit_allow(struct ratelimit *r, const char *client, unsigned *retry_after)
 {
 	return ratelimit_check(r, client, true, retry_after);

@@ -5,6 +5,7 @@
  * answer goes to the verifier's response URI (routes_oid4vp.c). */
 #include "http/internal.h"
 #include "http/qr.h"
+#include "http/ratelimit.h"
 #include "http/session.h"
 #include "http/web.h"
 
@@ -119,8 +120,10 @@ void route_wallet_signin_start(struct http_request *req, struct http_response *r
 {
 	struct oid4vp_signin *c = config_of(req, res);
 	struct device_form f = {0};
+	struct oid4vp_signin_bound bound = {0};
 	struct oid4vp_created made;
 	struct ok_error err;
+	char network[64];
 
 	if (!c)
 		return;
@@ -141,8 +144,12 @@ void route_wallet_signin_start(struct http_request *req, struct http_response *r
 		             "device must be \"same\" or \"cross\"");
 		return;
 	}
-	if (oid4vp_signin_start(req->dep, c, f.same, req->client,
-	                        http_wallet_signin_open_max(req->srv), &made, &err)) {
+	ratelimit_network_key(req->client, network, sizeof(network));
+	bound.address = req->client;
+	bound.network = network;
+	bound.address_max = http_wallet_signin_open_max(req->srv);
+	bound.network_max = http_wallet_signin_open_network_max(req->srv);
+	if (oid4vp_signin_start(req->dep, c, f.same, &bound, &made, &err)) {
 		http_problem_from_error(res, &err);
 		return;
 	}

@@ -58,6 +58,7 @@ struct http_server {
 	struct ratelimit verifier_limiter;   /* anonymous verifier requests from one address */
 	struct ratelimit signin_limiter;     /* wallet sign-ins started from one address */
 	unsigned signin_open_max;            /* and open at once from one (0: no bound) */
+	unsigned signin_open_network_max;    /* and from one /24 or /48 (0: no bound) */
 	struct ratelimit_flusher flusher;    /* the shared limits' counts to the store */
 	struct audit_group *audit_group;     /* share views' events, committed in groups */
 	struct retention_daily retention;    /* the daily retention run (retention_daily_at) */
@@ -522,6 +523,11 @@ bool http_wallet_signin_limited(struct http_request *req, struct http_response *
 unsigned http_wallet_signin_open_max(struct http_server *s)
 {
 	return s->signin_open_max;
+}
+
+unsigned http_wallet_signin_open_network_max(struct http_server *s)
+{
+	return s->signin_open_network_max;
 }
 
 /* The first route whose template matches path, whatever the method (for logs and metrics). */
@@ -1452,6 +1458,7 @@ int http_server_start(struct http_server **out, const struct http_config *cfg, s
 	nomem |= ratelimit_init(&s->signin_limiter,
 	                        cfg->rate_per_minute ? s->limits.wallet_signin_per_minute : 0) != 0;
 	s->signin_open_max = cfg->rate_per_minute ? s->limits.wallet_signin_open : 0;
+	s->signin_open_network_max = cfg->rate_per_minute ? s->limits.wallet_signin_open_net : 0;
 	if (nomem) {
 		limiters_release(s);
 		oidc_rp_release(&s->oidc);

@@ -24,12 +24,19 @@ int oid4vp_link(const struct depository *d, const char *id, const char *client_i
 /* Stores a request for the DCQL query dcql and returns its links (as oid4vp_request_create,
  * after the verifier's choices were checked). signin: a wallet sign-in's request;
  * accept_unbound: W3C credentials that name no holder are taken as "verified_unbound";
- * from (a sign-in's only; NULL: none): hex digits naming the client's address, kept in the
- * request, which is refused (OK_ELIMIT) when open_max requests of that address are open
- * already (open_max 0: no bound). */
+ * from (a sign-in's only; NULL: none): hex digits naming the client's address and network,
+ * kept in the request, which is refused (OK_ELIMIT) when address_max requests of that address
+ * or network_max of that network are open already (0: no bound), or when the network holds as
+ * many as are left of the sign-ins' share of the cap. */
+struct oid4vp_open_tags {
+	const char *address; /* hex digits */
+	const char *network; /* hex digits */
+	unsigned address_max;
+	unsigned network_max;
+};
 int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *client_name,
                         const json_t *label, bool jwt, bool same_device, bool signin,
-                        bool accept_unbound, const char *from, unsigned open_max,
+                        bool accept_unbound, const struct oid4vp_open_tags *from,
                         struct oid4vp_created *out, struct ok_error *err);
 
 /* Verifies the presentations list of the PID query cq of a sign-in request (nonce, client_id):

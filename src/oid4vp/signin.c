@@ -262,13 +262,27 @@ void oid4vp_signin_release(struct oid4vp_signin *c)
 
 /* The request */
 
-int oid4vp_signin_start(struct depository *d, const struct oid4vp_signin *c, bool same_device,
-                        const char *client, unsigned open_max, struct oid4vp_created *out,
-                        struct ok_error *err)
+/* The keyed hash (hex) of one key of where sign-ins come from (what: address or network). */
+static void tag_of(const struct depository *d, const char *what, const char *key,
+                   char out[2 * SEAL_DIGEST_BYTES + 1])
 {
-	char name[OID4VP_CLIENT_NAME_MAX], from[2 * SEAL_DIGEST_BYTES + 1];
 	unsigned char tag[SEAL_DIGEST_BYTES];
 	struct seal_digest h;
+
+	seal_digest_init(&h, &d->keys);
+	seal_digest_add_str(&h, what);
+	seal_digest_add_str(&h, key ? key : "unknown");
+	seal_digest_final(&h, tag);
+	sodium_bin2hex(out, 2 * SEAL_DIGEST_BYTES + 1, tag, sizeof(tag));
+}
+
+int oid4vp_signin_start(struct depository *d, const struct oid4vp_signin *c, bool same_device,
+                        const struct oid4vp_signin_bound *from, struct oid4vp_created *out,
+                        struct ok_error *err)
+{
+	char name[OID4VP_CLIENT_NAME_MAX], address[2 * SEAL_DIGEST_BYTES + 1],
+	        network[2 * SEAL_DIGEST_BYTES + 1];
+	struct oid4vp_open_tags tags = {address, network, 0, 0};
 	json_t *dcql;
 	int rc;
 
@@ -286,20 +300,21 @@ int oid4vp_signin_start(struct depository *d, const struct oid4vp_signin *c, boo
 	                 "issuing_country");
 	if (!dcql)
 		return ok_fail(err, OK_ENOMEM, "out of memory");
-	/* The address, keyed under the depository's data key as the shared rate limits' are: the
-	 * servers on one store count one address's open sign-ins together, and the row names no
-	 * address. */
-	seal_digest_init(&h, &d->keys);
-	seal_digest_add_str(&h, "oorkonde wallet sign-in from");
-	seal_digest_add_str(&h, client ? client : "unknown");
-	seal_digest_final(&h, tag);
-	sodium_bin2hex(from, sizeof(from), tag, sizeof(tag));
+	/* The address and its network, keyed under the depository's data key as the shared rate
+	 * limits' are: the servers on one store count their open sign-ins together, and the row
+	 * names neither. */
+	tag_of(d, "oorkonde wallet sign-in from", from ? from->address : NULL, address);
+	tag_of(d, "oorkonde wallet sign-in from network", from ? from->network : NULL, network);
+	if (from) {
+		tags.address_max = from->address_max;
+		tags.network_max = from->network_max;
+	}
 	if (ok_format(name, sizeof(name), "%s (sign in to your records)",
 	              d->host[0] ? d->host : "the depository"))
 		rc = ok_fail(err, OK_ETOOBIG, "the host name is too long");
 	else
-		rc = oid4vp_request_make(d, dcql, name, NULL, false, same_device, true, false, from,
-		                         open_max, out, err);
+		rc = oid4vp_request_make(d, dcql, name, NULL, false, same_device, true, false,
+		                         &tags, out, err);
 	json_decref(dcql);
 	return rc;
 }

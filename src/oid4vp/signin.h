@@ -62,14 +62,23 @@ int oid4vp_signin_parse(struct oid4vp_signin *c, const json_t *cfg, const char *
                         struct ok_error *err);
 void oid4vp_signin_release(struct oid4vp_signin *c);
 
+/* Where a sign-in comes from, and how many may be open at once from there. */
+struct oid4vp_signin_bound {
+	const char *address; /* the key of the client's address (the rate limits'); NULL: unknown */
+	const char *network; /* the key of its network (an IPv4 /24, an IPv6 /48); NULL: unknown */
+	unsigned address_max; /* open at once from the address (0: no bound) */
+	unsigned network_max; /* and from the network (0: no bound) */
+};
+
 /* Makes a sign-in request for a PID: out as oid4vp_request_create's; out->view is the secret
  * the browser that starts it keeps (its cookie). same_device: the wallet sends the browser back
- * to /signin/wallet/done once verified. client: the key of the client's address (the rate
- * limits'); the request keeps only a keyed hash of it, and OK_ELIMIT refuses a start when
- * open_max sign-ins of that address are open already (open_max 0: no bound). OK_ENOTFOUND
- * when sign-in is off. */
+ * to /signin/wallet/done once verified. from: the request keeps only keyed hashes of its
+ * address and network, and OK_ELIMIT refuses a start when address_max sign-ins of that address,
+ * or network_max of that network, are open already; also when the network holds as many as
+ * are left of the sign-ins' share of the cap (its fair share). OK_ENOTFOUND when sign-in is
+ * off. */
 int oid4vp_signin_start(struct depository *d, const struct oid4vp_signin *c, bool same_device,
-                        const char *client, unsigned open_max, struct oid4vp_created *out,
+                        const struct oid4vp_signin_bound *from, struct oid4vp_created *out,
                         struct ok_error *err);
 
 /* The state of the sign-in request of view: "pending", "answered" or "expired", whether it is

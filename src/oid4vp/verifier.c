@@ -278,8 +278,7 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, const char *b
 	    (rc = client_name_of(d, ask, by, client_name, sizeof(client_name), err)))
 		goto out;
 	rc = oid4vp_request_make(d, dcql, client_name, json_object_get(ask, "label"), jwt,
-	                         json_is_true(same), false, json_is_true(unbound), NULL, 0, out,
-	                         err);
+	                         json_is_true(same), false, json_is_true(unbound), NULL, out, err);
 out:
 	json_decref(dcql);
 	return rc;
@@ -287,7 +286,7 @@ out:
 
 int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *client_name,
                         const json_t *label, bool jwt, bool same_device, bool signin,
-                        bool accept_unbound, const char *from, unsigned open_max,
+                        bool accept_unbound, const struct oid4vp_open_tags *from,
                         struct oid4vp_created *out, struct ok_error *err)
 {
 	struct store_vp_request *row = NULL;
@@ -295,7 +294,7 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	struct buf chain, view_sealed, view_b64;
 	json_t *spec = NULL;
 	char actor[AUDIT_ACTOR_SIZE];
-	int64_t now = ok_now_ms(), open = 0;
+	int64_t now = ok_now_ms(), open = 0, signins = 0;
 	struct audit_txn t;
 	char *text = NULL;
 	int rc;
@@ -341,9 +340,11 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	spec = json_pack("{s:O, s:s, s:b, s:s, s:s, s:b}", "dcql_query", dcql, "response_mode",
 	                 jwt ? MODE_POST_JWT : MODE_POST, "same_device", same_device, "client_id",
 	                 out->client_id, "client_name", client_name, "signin", signin);
-	if (spec && ((json_is_string(label) && json_object_set(spec, "label", (json_t *)label)) ||
-	             (accept_unbound && json_object_set_new(spec, "accept_unbound", json_true())) ||
-	             (from && json_object_set_new(spec, "signin_from", json_string(from))))) {
+	if (spec &&
+	    ((json_is_string(label) && json_object_set(spec, "label", (json_t *)label)) ||
+	     (accept_unbound && json_object_set_new(spec, "accept_unbound", json_true())) ||
+	     (from && (json_object_set_new(spec, "signin_from", json_string(from->address)) ||
+	               json_object_set_new(spec, "signin_net", json_string(from->network)))))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -405,8 +406,6 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	 * leaves employers' requests room, and a flood of verifier requests leaves sign-ins
 	 * theirs. */
 	if (!rc && open < OID4VP_REQUESTS_MAX) {
-		int64_t signins = 0;
-
 		rc = store_vp_count_signin(d->store, &signins, err);
 		if (!rc && (signin ? signins : open - signins) >= OID4VP_REQUESTS_MAX / 2)
 			rc = ok_fail(
@@ -415,16 +414,31 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 			               : "too many verifier requests are open; try again in a "
 			                 "few minutes");
 	}
-	/* And one address holds at most open_max sign-ins at once (its rate limit alone would
+	/* And one address holds at most address_max sign-ins at once (its rate limit alone would
 	 * let it hold what it may start in the requests' lifetime). */
-	if (!rc && from && open_max) {
+	if (!rc && from && from->address_max) {
 		int64_t mine = 0;
 
-		rc = store_vp_count_from(d->store, from, &mine, err);
-		if (!rc && mine >= (int64_t)open_max)
+		rc = store_vp_count_from(d->store, from->address, &mine, err);
+		if (!rc && mine >= (int64_t)from->address_max)
 			rc = ok_fail(
 			        err, OK_ELIMIT,
 			        "too many sign-ins are open from this address; finish one or try "
+			        "again in a few minutes");
+	}
+	/* One network (an IPv4 /24, an IPv6 /48) at most network_max (review of s10/remainders:
+	 * one customer's /56 held enough /64s to fill the share), and never as many as are left of
+	 * the share: the last places go to networks that hold fewer, so filling the share takes
+	 * many networks. */
+	if (!rc && from && from->network_max) {
+		int64_t ours = 0;
+
+		rc = store_vp_count_net(d->store, from->network, &ours, err);
+		if (!rc && (ours >= (int64_t)from->network_max ||
+		            ours >= OID4VP_REQUESTS_MAX / 2 - signins))
+			rc = ok_fail(
+			        err, OK_ELIMIT,
+			        "too many sign-ins are open from this network; finish one or try "
 			        "again in a few minutes");
 	}
 	if (!rc)

@@ -59,6 +59,10 @@ static const struct pg_query COUNT_FROM = {
         "SELECT count(*) AS n FROM vp_request "
         "WHERE strpos(spec, '\"signin_from\":\"' || $1 || '\"') > 0",
         "count the wallet sign-ins of one address", NULL, &pg_count_cols};
+static const struct pg_query COUNT_NET = {
+        "SELECT count(*) AS n FROM vp_request "
+        "WHERE strpos(spec, '\"signin_net\":\"' || $1 || '\"') > 0",
+        "count the wallet sign-ins of one network", NULL, &pg_count_cols};
 
 /* A wallet sign-in's result is taken once: the row goes in the statement that finds it. */
 static const struct pg_query TAKE = {
@@ -83,6 +87,11 @@ static int count_signin(struct store *base, int64_t *out, struct ok_error *err)
 static int count_from(struct store *base, const char *tag, int64_t *out, struct ok_error *err)
 {
 	return pg_count(pgs(base), &COUNT_FROM, PG_ARGS(PG_ARG_TEXT(tag)), out, err);
+}
+
+static int count_net(struct store *base, const char *tag, int64_t *out, struct ok_error *err)
+{
+	return pg_count(pgs(base), &COUNT_NET, PG_ARGS(PG_ARG_TEXT(tag)), out, err);
 }
 
 static int put(struct store *base, const struct store_vp_request *r, struct ok_error *err)
@@ -123,6 +132,7 @@ const struct store_vp_ops pg_vp_ops = {
         .count = count,
         .count_signin = count_signin,
         .count_from = count_from,
+        .count_net = count_net,
         .prune = prune,
         .take = take,
 };

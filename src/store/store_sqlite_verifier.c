@@ -64,6 +64,11 @@ static const struct sqlite_query COUNT_FROM = {ST_VP_COUNT_FROM,
                                                "instr(spec, '\"signin_from\":\"' || ? || '\"') > 0",
                                                "count the wallet sign-ins of one address", NULL,
                                                &sqlite_count_cols};
+static const struct sqlite_query COUNT_NET = {ST_VP_COUNT_NET,
+                                              "SELECT count(*) AS n FROM vp_request WHERE "
+                                              "instr(spec, '\"signin_net\":\"' || ? || '\"') > 0",
+                                              "count the wallet sign-ins of one network", NULL,
+                                              &sqlite_count_cols};
 
 /* A wallet sign-in's result is taken once: the row goes in the statement that finds it. */
 static const struct sqlite_query TAKE = {
@@ -93,6 +98,11 @@ static int count_signin(struct store *base, int64_t *out, struct ok_error *err)
 static int count_from(struct store *base, const char *tag, int64_t *out, struct ok_error *err)
 {
 	return sqlite_count(sq(base), &COUNT_FROM, SQLITE_ARGS(SQ_ARG_TEXT(tag)), out, err);
+}
+
+static int count_net(struct store *base, const char *tag, int64_t *out, struct ok_error *err)
+{
+	return sqlite_count(sq(base), &COUNT_NET, SQLITE_ARGS(SQ_ARG_TEXT(tag)), out, err);
 }
 
 static int put(struct store *base, const struct store_vp_request *r, struct ok_error *err)
@@ -138,6 +148,7 @@ const struct store_vp_ops sqlite_vp_ops = {
         .count = count,
         .count_signin = count_signin,
         .count_from = count_from,
+        .count_net = count_net,
         .prune = prune,
         .take = take,
 };

@@ -58,6 +58,8 @@ struct store_vp_ops {
 	 * "signin_from":"TAG", TAG being hex digits (the keyed hash of the address oid4vp writes).
 	 */
 	int (*count_from)(struct store *s, const char *tag, int64_t *out, struct ok_error *err);
+	/* And from one network: a spec holding "signin_net":"TAG" (hex digits, as above). */
+	int (*count_net)(struct store *s, const char *tag, int64_t *out, struct ok_error *err);
 	/* Deletes every request whose keep_until_ms is at or before now_ms. */
 	int (*prune)(struct store *s, int64_t now_ms, struct ok_error *err);
 	/* Deletes request id when it is answered and its result still kept at now_ms, in one
@@ -104,6 +106,12 @@ static inline int store_vp_count_from(struct store *s, const char *tag, int64_t 
                                       struct ok_error *err)
 {
 	return s->ops->verifier->count_from(s, tag, out, err);
+}
+
+static inline int store_vp_count_net(struct store *s, const char *tag, int64_t *out,
+                                     struct ok_error *err)
+{
+	return s->ops->verifier->count_net(s, tag, out, err);
 }
 
 static inline int store_vp_prune(struct store *s, int64_t now_ms, struct ok_error *err)

@@ -649,3 +649,110 @@ def test_one_address_holds_a_bounded_number_of_open_sign_ins(binary, tmp_path, s
     cfg_path.write_text(json.dumps(cfg))
     r = ok.run("serve", "--listen", "127.0.0.1:0", check=False, timeout=20)
     assert r.returncode != 0 and "wallet_signins_open_per_address" in r.stderr, r.stderr
+
+
+def signin_depository(binary, tmp_path, http=None):
+    """A depository with wallet sign-in on (cross-device too) and one learner; http: config.json's
+    "http" settings (None: every limit at its default)."""
+    ok = Oorkonde(binary, tmp_path / "data")
+    ok.run("init", "--host", HOST, check=True)
+    ok.add_institution()
+    row = make_row(record_id="W-1", national_id=BSN, kind="degree", title="MSc", eqf_level="7")
+    assert ok.import_csv(write_csv(tmp_path / "rows.csv", [row])).returncode == 0
+    holder = ec.generate_private_key(ec.SECP256R1())
+    (tmp_path / "holder.jwk").write_text(json.dumps(jwk_of(holder)))
+    ok.run("issue", ok.achievements_json(BSN)[0]["id"], "--format", "sd-jwt", "--holder-jwk",
+           tmp_path / "holder.jwk", check=True)  # makes the wallet key
+    (tmp_path / "data" / "pid-ca.pem").write_bytes(PidIssuer().ca_pem())
+    cfg_path = tmp_path / "data" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["wallet_signin"] = {"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
+                            "id_scheme": "NL:BSN", "cross_device": True}
+    if http is not None:
+        cfg["http"] = http
+    cfg_path.write_text(json.dumps(cfg))
+    return ok, cfg_path, cfg
+
+
+def start_from(srv, addr):
+    """POST /signin/wallet from the source address addr (127.0.0.0/8 is all loopback): the
+    status and the body."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60, source_address=(addr, 0))
+    try:
+        c.request("POST", "/signin/wallet", body=b"device=cross",
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def test_one_network_holds_a_bounded_number_of_open_sign_ins(binary, tmp_path, server_on):
+    """Review of s10/remainders, finding 1: besides the bound per address, one network (an
+    IPv4 /24, an IPv6 /48) holds at most http.wallet_signins_open_per_network sign-ins open at
+    once; another network is still served. The request keeps keyed hashes only."""
+    ok, cfg_path, cfg = signin_depository(
+        binary, tmp_path,
+        {"wallet_signins_open_per_address": 3, "wallet_signins_open_per_network": 4})
+    srv = server_on(ok)
+    assert [start_from(srv, "127.0.5.1")[0] for _ in range(3)] == [303] * 3
+    status, body = start_from(srv, "127.0.5.1")
+    assert status == 429 and b"open from this address" in body, (status, body)
+    assert start_from(srv, "127.0.5.2")[0] == 303  # the network's fourth
+    status, body = start_from(srv, "127.0.5.3")
+    assert status == 429 and b"open from this network" in body, (status, body)
+    assert start_from(srv, "127.0.6.1")[0] == 303  # another /24
+    db = tmp_path / "data" / "oorkonde.db"
+    if db.exists():
+        with sqlite3.connect(db) as con:
+            specs = [json.loads(s) for (s,) in con.execute("SELECT spec FROM vp_request")]
+        nets = [s.get("signin_net") for s in specs if s.get("signin")]
+        assert len(nets) == 5 and len(set(nets)) == 2
+        assert all(re.fullmatch(r"[0-9a-f]{64}", n) for n in nets)
+        assert not any("127.0." in json.dumps(s) for s in specs)
+    for bad in (-1, 5001, "many"):
+        cfg["http"] = {"wallet_signins_open_per_network": bad}
+        cfg_path.write_text(json.dumps(cfg))
+        r = ok.run("serve", "--listen", "127.0.0.1:0", check=False, timeout=20)
+        assert r.returncode != 0 and "wallet_signins_open_per_network" in r.stderr, r.stderr
+
+
+def test_a_few_hundred_addresses_do_not_lock_everyone_out_of_wallet_sign_in(binary, tmp_path,
+                                                                            server_on):
+    """The reviewer's reproducer (review of s10/remainders, finding 1), every limit at its
+    default: 167 addresses of one network starting 30 sign-ins each (within their rate) used to
+    fill the sign-ins' share of the cap (5,000) and lock every other learner out for five
+    minutes. Now their /24 holds at most 250 open, and a learner elsewhere signs in."""
+    from concurrent.futures import ThreadPoolExecutor
+    ok, _, _ = signin_depository(binary, tmp_path)
+    srv = server_on(ok)
+    addrs = [f"127.0.0.{2 + i}" for i in range(167)]
+    # Round after round, one start per address each (never the general limit's burst).
+    codes = []
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(30):
+            codes += [s for s, _ in pool.map(lambda a: start_from(srv, a), addrs)]
+    counts = {c: codes.count(c) for c in set(codes)}  # before the fix: {303: 5000, 429: 10}
+    status, body = start_from(srv, "127.0.9.9")
+    assert status == 303, (status, body, counts)
+    assert counts == {303: 250, 429: len(codes) - 250}, counts
+
+
+def test_one_network_never_takes_the_last_places(binary, tmp_path, server_on):
+    """The fair share: a start is refused while its network holds as many sign-ins as are left
+    of the sign-ins' 5,000 places. With the per-network bound at its highest (5,000), one network
+    alone then stops at half of them, and a learner of another network still signs in."""
+    from concurrent.futures import ThreadPoolExecutor
+    ok, _, _ = signin_depository(binary, tmp_path, {"wallet_signins_open_per_network": 5000})
+    srv = server_on(ok)
+    addrs = [f"127.0.7.{2 + i}" for i in range(105)]
+    results = []
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(25):  # within each address's 30 a minute and 50 open
+            results += list(pool.map(lambda a: start_from(srv, a), addrs))
+    codes = [s for s, _ in results]
+    assert codes.count(303) == 2500, {c: codes.count(c) for c in set(codes)}
+    assert all(b"open from this network" in b for s, b in results if s != 303)
+    assert start_from(srv, "127.0.8.1")[0] == 303
+    assert start_from(srv, "127.0.7.200")[0] == 429

@@ -74,6 +74,32 @@ static void test_no_address_is_unknown(void **state)
 	assert_string_equal(a, "unknown");
 }
 
+static void test_networks_are_a_24_and_a_48(void **state)
+{
+	char a[64], b[64], n[64];
+
+	(void)state;
+	ratelimit_network_key("192.0.2.7", n, sizeof(n));
+	assert_string_equal(n, "192.0.2.0/24");
+	ratelimit_network_key("192.0.3.7", a, sizeof(a));
+	assert_string_not_equal(a, n);
+	key_of6("2001:db8:1:2::1", a, sizeof(a));
+	ratelimit_network_key(a, n, sizeof(n));
+	assert_string_equal(n, "2001:db8:1::/48");
+	key_of6("2001:db8:1:ff00::1", b, sizeof(b));
+	ratelimit_network_key(b, a, sizeof(a));
+	assert_string_equal(a, n);
+	key_of6("2001:db8:2:2::1", b, sizeof(b));
+	ratelimit_network_key(b, a, sizeof(a));
+	assert_string_not_equal(a, n);
+	ratelimit_network_key("unknown", n, sizeof(n));
+	assert_string_equal(n, "unknown");
+	ratelimit_network_key(NULL, n, sizeof(n));
+	assert_string_equal(n, "unknown");
+	ratelimit_network_key("192.0.2.7", n, 4); /* too small: no partial prefix */
+	assert_string_equal(n, "unk");
+}
+
 /* Two servers' limiters on one SQLite store, the data key's derived keys, and the store's path. */
 struct shared {
 	char dir[64];
@@ -385,6 +411,7 @@ int main(void)
 	        cmocka_unit_test(test_ipv6_addresses_of_one_64_share_a_key),
 	        cmocka_unit_test(test_ipv4_keeps_its_address),
 	        cmocka_unit_test(test_no_address_is_unknown),
+	        cmocka_unit_test(test_networks_are_a_24_and_a_48),
 	        cmocka_unit_test(test_a_shared_limit_holds_across_two_servers),
 	        cmocka_unit_test(test_the_store_keeps_no_address),
 	        cmocka_unit_test(test_a_failing_store_leaves_the_local_limit),
