@@ -138,6 +138,12 @@ int registry_retention_erase(struct depository *d, const char *learner_id, const
  */
 int retention_transfer_dir(const char *dir, const char *run_id, struct buf *out,
                            struct ok_error *err);
+/* The real path of the folder dir into out (cap bytes), made first when make is set (a new
+ * run); OK_ENOTFOUND when it does not exist, OK_ETOOBIG past RETENTION_ROOT_MAX. A run keeps
+ * it with its schedule and resumes only with the same folder. */
+#define RETENTION_ROOT_MAX 1024
+int retention_transfer_root(const char *dir, bool make, char *out, size_t cap,
+                            struct ok_error *err);
 /* Writes the record and credential of achievement a into the package at pkg. */
 int retention_transfer_record(struct depository *d, const char *pkg,
                               const struct store_achievement *a, struct ok_error *err);

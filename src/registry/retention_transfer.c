@@ -29,6 +29,26 @@ static int make_dir(const char *path, struct ok_error *err)
 	return 0;
 }
 
+int retention_transfer_root(const char *dir, bool make, char *out, size_t cap, struct ok_error *err)
+{
+	char *real;
+	int rc;
+
+	if (make && (rc = make_dir(dir, err)))
+		return rc;
+	if (!(real = realpath(dir, NULL)))
+		return ok_fail(err, errno == ENOENT ? OK_ENOTFOUND : OK_EIO,
+		               "%s: cannot find the transfer folder (%s)", dir, strerror(errno));
+	rc = strlen(real) >= cap || strlen(real) > RETENTION_ROOT_MAX
+	             ? ok_fail(err, OK_ETOOBIG,
+	                       "%s: the transfer folder's real path is too long (at most %d "
+	                       "bytes)",
+	                       dir, RETENTION_ROOT_MAX)
+	             : ok_format(out, cap, "%s", real);
+	free(real);
+	return rc;
+}
+
 int retention_transfer_dir(const char *dir, const char *run_id, struct buf *out,
                            struct ok_error *err)
 {

@@ -153,9 +153,9 @@ static const struct sqlite_query RESULT_DEL = {
  * empty entry and ids hold no comma, so ",LIST," holds ",ID," exactly where ID is listed. */
 static const struct sqlite_query SHARE_STAND_IN = {
         ST_RET_SHARE_STAND_IN,
-        "UPDATE share SET achievements = trim(replace(',' || achievements || ',', ',' || ?2 || "
-        "',', ',' || ?3 || ','), ',') WHERE learner_id = ?1 AND instr(',' || achievements || "
-        "',', ',' || ?2 || ',') > 0",
+        "UPDATE share SET achievements = trim(replace(',' || achievements || ',', ',' || ?1 || "
+        "',', ',' || ?2 || ','), ',') WHERE instr(',' || achievements || ',', ',' || ?1 || "
+        "',') > 0",
         "put a stand-in for a destroyed record in its shares", NULL, NULL};
 
 /* Sweeps: ?1 cutoff_ms, ?2 cutoff_date, ?3 trigger name, ?4 limit; of the classes kept in
@@ -426,13 +426,12 @@ static int result_destroy(struct store *base, const char *id, struct ok_error *e
 	return rc;
 }
 
-static int share_stand_in(struct store *base, const char *learner_id, const char *id,
-                          const char *stand_in, int64_t *n, struct ok_error *err)
+static int share_stand_in(struct store *base, const char *id, const char *stand_in, int64_t *n,
+                          struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
-	int rc = sqlite_exec(
-	        s, &SHARE_STAND_IN, NULL,
-	        SQLITE_ARGS(SQ_ARG_TEXT(learner_id), SQ_ARG_TEXT(id), SQ_ARG_TEXT(stand_in)), err);
+	int rc = sqlite_exec(s, &SHARE_STAND_IN, NULL,
+	                     SQLITE_ARGS(SQ_ARG_TEXT(id), SQ_ARG_TEXT(stand_in)), err);
 
 	*n = rc ? 0 : (int64_t)sqlite_changes(s);
 	return rc;
