@@ -154,9 +154,12 @@ int retention_transfer_share(const char *pkg, const struct store_share *sh, stru
  * audited read by actor. */
 int retention_transfer_foreign(struct depository *d, const char *pkg, const char *id,
                                const char *actor, struct ok_error *err);
-/* Writes the package's signed manifest.json; *files gets how many files it lists. */
+/* Writes the package's signed manifest.json; *files gets how many files it lists. Refused
+ * (OK_ECONFLICT, nothing signed) when the package holds anything but the records and
+ * credentials the run wrote (records, credentials: how many), a link or not a regular file. */
 int retention_transfer_manifest(struct depository *d, const char *pkg, const char *run_id,
-                                const char *actor, int64_t *files, struct ok_error *err);
+                                int64_t records, int64_t credentials, const char *actor,
+                                int64_t *files, struct ok_error *err);
 
 /* The runs, oldest first (their counts as JSON text, store/retention.h). */
 int registry_retention_runs(struct depository *d, store_run_fn fn, void *ctx, struct ok_error *err);

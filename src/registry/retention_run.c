@@ -1058,8 +1058,14 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	if (!rc)
 		rc = run_expired(&st, err);
 	if (!rc && st.pkg.len) {
-		int64_t files;
-		rc = retention_transfer_manifest(d, st.pkg.data, st.run->id, o->actor, &files, err);
+		int64_t files, moved[RETENTION_CLASS_COUNT] = {0};
+		for (i = 0; i < RETENTION_CLASS_COUNT; i++)
+			if (used.rule[i].action == RETENTION_TRANSFER && !used.rule[i].permanent)
+				moved[i] = p->destroyed[i];
+		rc = retention_transfer_manifest(
+		        d, st.pkg.data, st.run->id,
+		        moved[RETENTION_RESULT] + moved[RETENTION_FOREIGN] + moved[RETENTION_SHARE],
+		        moved[RETENTION_RESULT] + moved[RETENTION_FOREIGN], o->actor, &files, err);
 	}
 	/* Compacted before the end is committed, so that a run whose certificate says its records
 	 * are destroyed has them in no file; and after, for what the end itself wrote. */

@@ -917,3 +917,58 @@ def test_moved_record_id_leaves_its_first_learners_share(inst, tmp_path):
     assert dip in ids and moved not in ids and len(ids) == 2
     leaks = [name for name, data in db_bytes(inst.data).items() if moved.encode() in data]
     assert not leaks, f"destroyed result id {moved} still in {leaks}"
+
+
+def test_manifest_signs_only_what_the_run_wrote(inst, tmp_path):
+    """Between a kill and the resume, a file planted in the package (any name, or one shaped
+    like a record's), a symlink, or a folder: the manifest is refused, naming it, and nothing
+    is signed; moved out, the run completes and lists only its six files."""
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention={"result": {"action": "transfer"}})
+    out = tmp_path / "archive"
+    killed = ok.run("retention", "run", "--batch", "1", "--transfer-to", out, env={KILL_ENV: "1"})
+    assert killed.returncode == -9
+    (pkg,) = list(out.iterdir())
+    (written,) = list((pkg / "records").iterdir())
+    fake_id = written.name[:-5][:-1] + ("0" if written.name[-6] != "0" else "1")
+    planted = [
+        (pkg / "records" / "forged.json", lambda p: p.write_text('{"title": "Cum laude"}')),
+        (pkg / "records" / "Forged.txt", lambda p: p.write_text("{}")),
+        (pkg / "credentials" / "config.json",
+         lambda p: p.symlink_to(pathlib.Path(ok.data) / "config.json")),
+        (pkg / "credentials" / f"{fake_id}.json", lambda p: p.symlink_to(written)),
+        (pkg / "records" / f"{fake_id}.json", lambda p: p.write_text("{}")),
+        (pkg / "records" / "sub.json", lambda p: p.mkdir()),
+    ]
+    for path, make in planted:
+        make(path)
+        proc = ok.run("retention", "run", "--batch", "1", "--transfer-to", out)
+        assert proc.returncode != 0, proc.stderr
+        assert any(w in proc.stderr for w in ("nothing was signed", "link is refused",
+                                              "not a regular file")), proc.stderr
+        assert not (pkg / "manifest.json").exists()
+        runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+        assert runs[0]["finished"] is None
+        path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
+    text = run(ok, "--batch", "1", "--transfer-to", out)
+    assert "(resumed)" in text
+    manifest = json.loads((pkg / "manifest.json").read_text())
+    listed = {f["path"] for f in manifest["credentialSubject"]["files"]}
+    assert len(listed) == 6 and not any("forged" in p or "config" in p for p in listed)
+    assert ok.run("verify", pkg / "manifest.json").returncode == 0
+
+
+def test_transfer_folder_that_is_a_link_is_refused(inst, tmp_path):
+    """DIR/RUN_ID or its records/ replaced by a link to another folder: refused, nothing
+    more destroyed."""
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention={"result": {"action": "transfer"}})
+    out = tmp_path / "archive"
+    killed = ok.run("retention", "run", "--batch", "1", "--transfer-to", out, env={KILL_ENV: "1"})
+    assert killed.returncode == -9
+    (pkg,) = list(out.iterdir())
+    (pkg / "records").rename(tmp_path / "elsewhere")
+    (pkg / "records").symlink_to(tmp_path / "elsewhere")
+    proc = ok.run("retention", "run", "--batch", "1", "--transfer-to", out)
+    assert proc.returncode != 0 and "not a folder" in proc.stderr, proc.stderr
+    assert plan(ok)["result"]["due"] == 2
