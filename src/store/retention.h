@@ -87,7 +87,9 @@ struct store_retention_ops {
 	int (*result_destroy)(struct store *s, const char *id, struct ok_error *err);
 	/* In every share that lists achievement id (any learner's: a record moved to another
 	 * learner stays in the first one's shares), puts stand_in (a fresh id of no record) in
-	 * its place, so that no share keeps a destroyed record's id; *n how many shares. */
+	 * its place, so that no share keeps a destroyed record's id; *n how many shares. Also
+	 * takes id out of every wallet offer; an offer left with none is withdrawn with its access
+	 * tokens. */
 	int (*share_stand_in)(struct store *s, const char *id, const char *stand_in, int64_t *n,
 	                      struct ok_error *err);
 	/* Deletes at most limit due records of class c (foreign, share, session, login_link) that

@@ -972,3 +972,23 @@ def test_transfer_folder_that_is_a_link_is_refused(inst, tmp_path):
     proc = ok.run("retention", "run", "--batch", "1", "--transfer-to", out)
     assert proc.returncode != 0 and "not a folder" in proc.stderr, proc.stderr
     assert plan(ok)["result"]["due"] == 2
+
+
+def test_wallet_offers_lose_a_destroyed_results_id(inst, tmp_path):
+    """A wallet offer of a destroyed result and a kept one keeps only the kept one's id; an
+    offer of the destroyed result alone is withdrawn (with its row gone, it opens nothing). No
+    byte of the destroyed id is left."""
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    old, new = anna["ANNA-OLD"]["id"], anna["ANNA-NEW"]["id"]
+    learner = anna["ANNA-OLD"]["learner_id"]
+    for ids in (f"{old},{new}", old):
+        ok.run("wallet", "offer", "--learner-id", learner, "--achievements", ids, "--no-pin",
+               "--json", check=True)
+    assert db_scalar(ok.data, "SELECT count(*) FROM vci_offer") == 2
+    run(ok)
+    assert "ANNA-OLD" not in records(ok, ANNA)
+    assert db_scalar(ok.data, "SELECT count(*) FROM vci_offer") == 1
+    assert db_scalar(ok.data, "SELECT achievements FROM vci_offer") == new
+    leaks = [name for name, data in db_bytes(ok.data).items() if old.encode() in data]
+    assert not leaks, f"destroyed result id {old} still in {leaks}"
