@@ -138,6 +138,12 @@ int registry_retention_erase(struct depository *d, const char *learner_id, const
  */
 int retention_transfer_dir(const char *dir, const char *run_id, struct buf *out,
                            struct ok_error *err);
+/* The real path of the folder dir into out (cap bytes), made first when make is set (a new
+ * run); OK_ENOTFOUND when it does not exist, OK_ETOOBIG past RETENTION_ROOT_MAX. A run keeps
+ * it with its schedule and resumes only with the same folder. */
+#define RETENTION_ROOT_MAX 1024
+int retention_transfer_root(const char *dir, bool make, char *out, size_t cap,
+                            struct ok_error *err);
 /* Writes the record and credential of achievement a into the package at pkg. */
 int retention_transfer_record(struct depository *d, const char *pkg,
                               const struct store_achievement *a, struct ok_error *err);
@@ -148,9 +154,12 @@ int retention_transfer_share(const char *pkg, const struct store_share *sh, stru
  * audited read by actor. */
 int retention_transfer_foreign(struct depository *d, const char *pkg, const char *id,
                                const char *actor, struct ok_error *err);
-/* Writes the package's signed manifest.json; *files gets how many files it lists. */
+/* Writes the package's signed manifest.json; *files gets how many files it lists. Refused
+ * (OK_ECONFLICT, nothing signed) when the package holds anything but the records and
+ * credentials the run wrote (records, credentials: how many), a link or not a regular file. */
 int retention_transfer_manifest(struct depository *d, const char *pkg, const char *run_id,
-                                const char *actor, int64_t *files, struct ok_error *err);
+                                int64_t records, int64_t credentials, const char *actor,
+                                int64_t *files, struct ok_error *err);
 
 /* The runs, oldest first (their counts as JSON text, store/retention.h). */
 int registry_retention_runs(struct depository *d, store_run_fn fn, void *ctx, struct ok_error *err);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "audit/log.h"
 #include "audit/txn.h"
@@ -191,8 +192,9 @@ int registry_retention_plan(struct depository *d, const struct retention_schedul
 
 /* ---- the run's record: its schedule and counts as JSON text ---- */
 
-static int schedule_json(const struct retention_schedule *s, char *out, size_t cap,
-                         struct ok_error *err)
+/* The schedule, and the real path of the run's transfer folder as "transfer_to" (root: "" none). */
+static int schedule_json(const struct retention_schedule *s, const char *root, char *out,
+                         size_t cap, struct ok_error *err)
 {
 	json_t *doc = json_object(), *inner = json_object();
 	char period[32], *text = NULL;
@@ -216,6 +218,10 @@ static int schedule_json(const struct retention_schedule *s, char *out, size_t c
 			rc = ok_fail(err, OK_ENOMEM, "out of memory");
 			goto out;
 		}
+	}
+	if (root[0] && json_object_set_new(doc, "transfer_to", json_string(root))) {
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
 	}
 	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text || ok_format(out, cap, "%s", text))
@@ -336,8 +342,9 @@ static int tombstone_subject(struct depository *d, const struct store_retention_
  * One result gone: the row and its history deleted, the audit events about it made tombstones
  * (*tombstones counts them), and its status slot kept as a revoked tombstone
  * (store/vcstatus.h), so that a credential issued for it reads as revoked from now on and the
- * slot is never given out again. The lists whose bit changed get a new version. A share of
- * the learner that lists it gets a fresh id of no record in its place: the share's page says a
+ * slot is never given out again. The lists whose bit changed get a new version. A share (of
+ * any learner: a re-registration may have moved the record) that lists it gets a fresh id of
+ * no record in its place: the share's page says a
  * record was destroyed, and keeps no id of it.
  */
 static int destroy_result(struct depository *d, const struct store_retention_run *run,
@@ -353,8 +360,7 @@ static int destroy_result(struct depository *d, const struct store_retention_run
 	depository_new_id(stand_in);
 	if ((rc = store_achievement_get(d->store, id, &a, err)) ||
 	    (rc = store_retention_result_destroy(d->store, id, err)) ||
-	    (rc = store_retention_share_stand_in(d->store, a.learner_id, id, stand_in, &shares,
-	                                         err)) ||
+	    (rc = store_retention_share_stand_in(d->store, id, stand_in, &shares, err)) ||
 	    (rc = tombstone_subject(d, run, id, events, tombstones, err)))
 		return rc;
 	if (a.status_index < 0)
@@ -407,6 +413,8 @@ struct run_state {
 	int64_t tombstones;       /* made with the records of the batch in progress */
 	size_t batch;
 	struct buf pkg; /* the transfer package's folder, "" until one is made */
+	/* The real path of the folder the package goes in, kept with the run ("" none). */
+	char root[RETENTION_ROOT_MAX + 1];
 };
 
 /*
@@ -701,6 +709,89 @@ static int check_transfers(struct depository *d, const struct retention_schedule
 	return 0;
 }
 
+static bool schedule_transfers(const struct retention_schedule *s)
+{
+	int c;
+
+	for (c = 0; c < RETENTION_CLASS_COUNT; c++)
+		if (!s->rule[c].permanent && s->rule[c].action == RETENTION_TRANSFER &&
+		    retention_transferable((enum retention_class)c))
+			return true;
+	return false;
+}
+
+/* The transfer folder a run keeps in its schedule text ("" when it kept none); -1 unreadable. */
+static int stored_root(const char *schedule, char root[RETENTION_ROOT_MAX + 1])
+{
+	json_t *doc = json_loads(schedule, 0, NULL), *v;
+	int rc = 0;
+
+	root[0] = '\0';
+	if (!doc)
+		return -1;
+	if ((v = json_object_get(doc, "transfer_to")) &&
+	    (!json_is_string(v) ||
+	     ok_format(root, RETENTION_ROOT_MAX + 1, "%s", json_string_value(v))))
+		rc = -1;
+	json_decref(doc);
+	return rc;
+}
+
+/*
+ * A resumed run that transfers goes on in the folder it began with: --transfer-to must name that
+ * folder, and once records were transferred, its DIR/RUN_ID must still be there.
+ */
+static int resume_root(struct run_state *st, const struct retention_schedule *used,
+                       struct ok_error *err)
+{
+	char given[RETENTION_ROOT_MAX + 1];
+	struct buf pkg;
+	struct stat sb;
+	int64_t moved = 0;
+	int c, rc = 0;
+
+	if (!schedule_transfers(used))
+		return 0;
+	if (!st->o->transfer_dir) {
+		if (st->root[0])
+			return ok_fail_field(err, OK_EINPUT, "transfer-to",
+			                     "nothing more was destroyed: resume the open run with "
+			                     "its package's folder, --transfer-to %s",
+			                     st->root);
+		return 0; /* refused where the first class that transfers comes */
+	}
+	rc = retention_transfer_root(st->o->transfer_dir, false, given, sizeof(given), err);
+	if (rc && rc != OK_ENOTFOUND)
+		return rc;
+	if (st->root[0] && (rc || strcmp(given, st->root)))
+		return ok_fail_field(err, OK_EINPUT, "transfer-to",
+		                     "nothing more was destroyed: the open run's package is in "
+		                     "another folder; resume it with --transfer-to %s",
+		                     st->root);
+	if (!st->root[0]) {
+		/* a run begun before runs kept their folder */
+		if (rc)
+			given[0] = '\0';
+		memcpy(st->root, given, sizeof(given));
+	}
+	for (c = 0; c < RETENTION_CLASS_COUNT; c++)
+		if (used->rule[c].action == RETENTION_TRANSFER && !used->rule[c].permanent &&
+		    retention_transferable((enum retention_class)c))
+			moved += st->p->destroyed[c];
+	if (!moved)
+		return 0;
+	buf_init(&pkg, OK_PATH_MAX);
+	if (!st->root[0] || ok_path_join(&pkg, st->root, st->run->id) ||
+	    lstat(pkg.data, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		rc = ok_fail_field(err, OK_ENOTFOUND, "transfer-to",
+		                   "nothing more was destroyed: the package of the open run, "
+		                   "with %lld records transferred, is missing: put back %s/%s",
+		                   (long long)moved, st->root[0] ? st->root : st->o->transfer_dir,
+		                   st->run->id);
+	buf_release(&pkg);
+	return rc;
+}
+
 static int run_begin(struct depository *d, const struct retention_schedule *s, int64_t now_ms,
                      struct run_state *st, struct retention_schedule *used, struct ok_error *err)
 {
@@ -715,15 +806,19 @@ static int run_begin(struct depository *d, const struct retention_schedule *s, i
 		st->p->resumed = true;
 		if (retention_schedule_parse(used, run->schedule, strlen(run->schedule),
 		                             "the open retention run", err) ||
-		    counts_read(run->counts, st->p))
+		    counts_read(run->counts, st->p) || stored_root(run->schedule, st->root))
 			return ok_fail(err, OK_ESTORE, "the open retention run %s cannot be read",
 			               run->id);
-		return 0;
+		return resume_root(st, used, err);
 	}
 	if (rc != OK_ENOTFOUND)
 		return rc;
 	*used = *s;
 	if ((rc = check_transfers(d, s, now_ms, st->o->transfer_dir, st->o->actor, err)))
+		return rc;
+	if (st->o->transfer_dir && schedule_transfers(s) &&
+	    (rc = retention_transfer_root(st->o->transfer_dir, true, st->root, sizeof(st->root),
+	                                  err)))
 		return rc;
 	memset(run, 0, sizeof(*run));
 	depository_new_id(run->id);
@@ -731,7 +826,7 @@ static int run_begin(struct depository *d, const struct retention_schedule *s, i
 		return ok_fail(err, OK_EINPUT, "the actor's name is too long");
 	run->started_ms = ok_now_ms();
 	run->now_ms = now_ms;
-	if ((rc = schedule_json(s, run->schedule, sizeof(run->schedule), err)))
+	if ((rc = schedule_json(s, st->root, run->schedule, sizeof(run->schedule), err)))
 		return rc;
 	counts_json(st->p, run->counts, sizeof(run->counts));
 	if ((rc = audit_txn_begin(d, &txn, err)))
@@ -931,8 +1026,10 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 		goto out;
 	memcpy(p->run_id, st.run->id, sizeof(p->run_id));
 	st.used = &used;
-	/* From here on a deletion overwrites what it deletes. */
-	if ((rc = store_retention_secure_delete(d->store, err)))
+	/* From here on a deletion overwrites what it deletes. Then the compaction an earlier
+	 * run or erasure may not have reached (killed after its end was committed). */
+	if ((rc = store_retention_secure_delete(d->store, err)) ||
+	    (rc = store_retention_compact(d->store, err)))
 		goto out;
 	for (i = 0; !rc && i < RUN_CLASSES; i++) {
 		const struct retention_rule *r = &used.rule[run_order[i]];
@@ -946,9 +1043,11 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 				        err, OK_EINPUT, "transfer-to",
 				        "the open run transfers records: name the folder "
 				        "of its package with --transfer-to DIR");
-			else
-				rc = retention_transfer_dir(o->transfer_dir, st.run->id, &st.pkg,
-				                            err);
+			else if (!st.root[0])
+				rc = retention_transfer_root(o->transfer_dir, true, st.root,
+				                             sizeof(st.root), err);
+			if (!rc)
+				rc = retention_transfer_dir(st.root, st.run->id, &st.pkg, err);
 			if (rc)
 				break;
 		}
@@ -959,9 +1058,19 @@ int registry_retention_run(struct depository *d, const struct retention_schedule
 	if (!rc)
 		rc = run_expired(&st, err);
 	if (!rc && st.pkg.len) {
-		int64_t files;
-		rc = retention_transfer_manifest(d, st.pkg.data, st.run->id, o->actor, &files, err);
+		int64_t files, moved[RETENTION_CLASS_COUNT] = {0};
+		for (i = 0; i < RETENTION_CLASS_COUNT; i++)
+			if (used.rule[i].action == RETENTION_TRANSFER && !used.rule[i].permanent)
+				moved[i] = p->destroyed[i];
+		rc = retention_transfer_manifest(
+		        d, st.pkg.data, st.run->id,
+		        moved[RETENTION_RESULT] + moved[RETENTION_FOREIGN] + moved[RETENTION_SHARE],
+		        moved[RETENTION_RESULT] + moved[RETENTION_FOREIGN], o->actor, &files, err);
 	}
+	/* Compacted before the end is committed, so that a run whose certificate says its records
+	 * are destroyed has them in no file; and after, for what the end itself wrote. */
+	if (!rc)
+		rc = store_retention_compact(d->store, err);
 	if (!rc)
 		rc = run_finish(&st, err);
 	if (!rc)
@@ -1108,6 +1217,10 @@ int registry_retention_erase(struct depository *d, const char *learner_id, const
 	st.erasure = true;
 	if (!(st.run = calloc(1, sizeof(*st.run))))
 		return ok_fail(err, OK_ENOMEM, "out of memory");
+	/* The erasure ends in one transaction with its certificate, so it compacts after; one
+	 * killed in between is compacted here by the next erasure (or run). */
+	if ((rc = store_retention_compact(d->store, err)))
+		goto out;
 	if ((rc = audit_txn_begin(d, &txn, err)))
 		goto out;
 	store_learner_init(&l);

@@ -23,10 +23,35 @@
 
 static int make_dir(const char *path, struct ok_error *err)
 {
+	struct stat sb;
+
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
 		return ok_fail(err, OK_EIO, "%s: cannot create the folder (%s)", path,
 		               strerror(errno));
+	/* One that was there already must be a folder, not a link to one. */
+	if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return ok_fail(err, OK_EIO, "%s: not a folder (a link or a file is refused)", path);
 	return 0;
+}
+
+int retention_transfer_root(const char *dir, bool make, char *out, size_t cap, struct ok_error *err)
+{
+	char *real;
+	int rc;
+
+	if (make && (rc = make_dir(dir, err)))
+		return rc;
+	if (!(real = realpath(dir, NULL)))
+		return ok_fail(err, errno == ENOENT ? OK_ENOTFOUND : OK_EIO,
+		               "%s: cannot find the transfer folder (%s)", dir, strerror(errno));
+	rc = strlen(real) >= cap || strlen(real) > RETENTION_ROOT_MAX
+	             ? ok_fail(err, OK_ETOOBIG,
+	                       "%s: the transfer folder's real path is too long (at most %d "
+	                       "bytes)",
+	                       dir, RETENTION_ROOT_MAX)
+	             : ok_format(out, cap, "%s", real);
+	free(real);
+	return rc;
 }
 
 int retention_transfer_dir(const char *dir, const char *run_id, struct buf *out,
@@ -70,7 +95,12 @@ static int write_whole(const char *pkg, const char *sub, const char *name, const
 		rc = ok_fail(err, OK_ETOOBIG, "the transfer folder's path is too long");
 		goto out;
 	}
-	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+	/* What a killed run left (or anyone put there) goes; the file is then made anew. */
+	if (unlink(tmp.data) != 0 && errno != ENOENT) {
+		rc = ok_fail(err, OK_EIO, "%s: cannot remove (%s)", tmp.data, strerror(errno));
+		goto out;
+	}
+	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
 		rc = ok_fail(err, OK_EIO, "%s: cannot write (%s)", tmp.data, strerror(errno));
 		goto out;
 	}
@@ -214,53 +244,93 @@ out:
 	return rc;
 }
 
-static int only_json(const struct dirent *e)
+static int not_dots(const struct dirent *e)
 {
-	size_t n = strlen(e->d_name);
-	return n > 5 &&
-	       (strcmp(e->d_name + n - 5, ".json") == 0 || strcmp(e->d_name + n - 4, ".jwt") == 0 ||
-	        strcmp(e->d_name + n - 4, ".xml") == 0);
+	return strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
 }
 
-/* Appends {path, bytes, sha256} of every .json, .jwt and .xml file of pkg/sub to files, by
- * name. */
-static int list_files(const char *pkg, const char *sub, json_t *files, struct ok_error *err)
+/* Whether name is one a run writes: ID.json, or in credentials/ also ID.jwt or ID.xml. */
+static bool run_wrote(const char *sub, const char *name)
+{
+	char id[STORE_ID_MAX + 1];
+	const char *dot = strrchr(name, '.');
+	size_t n = dot ? (size_t)(dot - name) : 0;
+
+	if (!dot || n == 0 || n > STORE_ID_MAX)
+		return false;
+	memcpy(id, name, n);
+	id[n] = '\0';
+	if (!depository_id_valid(id))
+		return false;
+	if (!strcmp(dot, ".json"))
+		return true;
+	return !strcmp(sub, "credentials") && (!strcmp(dot, ".jwt") || !strcmp(dot, ".xml"));
+}
+
+/* Reads the regular file path whole into data: a link, a folder or anything else is refused. */
+static int read_regular(const char *path, struct buf *data, struct ok_error *err)
+{
+	char chunk[8192];
+	struct stat sb;
+	ssize_t got;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return ok_fail(err, OK_EIO, "%s: cannot read (%s; a link is refused)", path,
+		               strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		rc = ok_fail(err, OK_EIO,
+		             "%s: not a regular file: move it out of the package "
+		             "and run again",
+		             path);
+	buf_reset(data);
+	while (!rc && (got = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			rc = ok_fail(err, OK_EIO, "%s: cannot read (%s)", path, strerror(errno));
+		else if (buf_add(data, chunk, (size_t)got))
+			rc = ok_fail(err, OK_ETOOBIG, "%s: larger than 1 MiB", path);
+	}
+	close(fd);
+	return rc;
+}
+
+/* Appends {path, bytes, sha256} of every file of pkg/sub to files, by name, and counts them in
+ * *n; anything the run cannot have written is refused. */
+static int list_files(const char *pkg, const char *sub, json_t *files, int64_t *count,
+                      struct ok_error *err)
 {
 	struct dirent **names = NULL;
 	unsigned char sha[crypto_hash_sha256_BYTES];
 	char hex[2 * crypto_hash_sha256_BYTES + 1], rel[300];
 	struct buf path, data;
 	int n, i, rc = 0;
-	FILE *f;
 
+	*count = 0;
 	buf_init(&path, OK_PATH_MAX);
 	buf_init(&data, FILE_MAX);
 	if (ok_path_join(&path, pkg, sub)) {
 		rc = ok_fail(err, OK_ETOOBIG, "the transfer folder's path is too long");
 		goto out;
 	}
-	if ((n = scandir(path.data, &names, only_json, alphasort)) < 0) {
+	if ((n = scandir(path.data, &names, not_dots, alphasort)) < 0) {
 		rc = ok_fail(err, OK_EIO, "%s: cannot list (%s)", path.data, strerror(errno));
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		char chunk[8192];
-		size_t got;
-
 		if (!rc && (ok_format(rel, sizeof(rel), "%s/%s", sub, names[i]->d_name) ||
 		            ok_path_join(&path, pkg, rel)))
 			rc = ok_fail(err, OK_ETOOBIG, "the transfer folder's path is too long");
-		if (!rc && !(f = fopen(path.data, "rb")))
-			rc = ok_fail(err, OK_EIO, "%s: cannot read", path.data);
+		if (!rc && !run_wrote(sub, names[i]->d_name))
+			rc = ok_fail(err, OK_ECONFLICT,
+			             "%s: not a file this run wrote: move it out of the package "
+			             "and run again (nothing was signed)",
+			             path.data);
+		if (!rc)
+			rc = read_regular(path.data, &data, err);
 		if (!rc) {
-			buf_reset(&data);
-			while (!rc && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-				if (buf_add(&data, chunk, got))
-					rc = ok_fail(err, OK_ETOOBIG, "%s: larger than 1 MiB",
-					             path.data);
-			fclose(f);
-		}
-		if (!rc) {
+			(*count)++;
 			crypto_hash_sha256(sha, (const unsigned char *)data.data, data.len);
 			sodium_bin2hex(hex, sizeof(hex), sha, sizeof(sha));
 			if (json_array_append_new(files,
@@ -278,8 +348,10 @@ out:
 }
 
 int retention_transfer_manifest(struct depository *d, const char *pkg, const char *run_id,
-                                const char *actor, int64_t *files, struct ok_error *err)
+                                int64_t records, int64_t credentials, const char *actor,
+                                int64_t *files, struct ok_error *err)
 {
+	int64_t in_records = 0, in_credentials = 0;
 	struct depository_identity id;
 	json_t *list = json_array(), *manifest = NULL, *signed_manifest = NULL;
 	char urn[64], *text = NULL;
@@ -288,9 +360,19 @@ int retention_transfer_manifest(struct depository *d, const char *pkg, const cha
 	*files = 0;
 	if (!list)
 		return ok_fail(err, OK_ENOMEM, "out of memory");
-	if ((rc = list_files(pkg, "records", list, err)) ||
-	    (rc = list_files(pkg, "credentials", list, err)))
+	if ((rc = list_files(pkg, "records", list, &in_records, err)) ||
+	    (rc = list_files(pkg, "credentials", list, &in_credentials, err)))
 		goto out;
+	/* As many as the run wrote: a file put there by anyone else is not signed. */
+	if (in_records != records || in_credentials != credentials) {
+		rc = ok_fail(err, OK_ECONFLICT,
+		             "%s holds %lld records and %lld credentials, and the run transferred "
+		             "%lld and %lld: move out what it did not write and run again (nothing "
+		             "was signed)",
+		             pkg, (long long)in_records, (long long)in_credentials,
+		             (long long)records, (long long)credentials);
+		goto out;
+	}
 	*files = (int64_t)json_array_size(list);
 	if ((rc = registry_identity(d, &id, err)))
 		goto out;

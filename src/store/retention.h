@@ -85,11 +85,13 @@ struct store_retention_ops {
 	                   size_t limit, store_id_fn fn, void *ctx, struct ok_error *err);
 	/* Deletes the achievement and its history (OK_ENOTFOUND when there is none). */
 	int (*result_destroy)(struct store *s, const char *id, struct ok_error *err);
-	/* In every share of learner_id that lists achievement id, puts stand_in (a fresh id of
-	 * no record) in its place, so that no share keeps a destroyed record's id; *n how many
-	 * shares. */
-	int (*share_stand_in)(struct store *s, const char *learner_id, const char *id,
-	                      const char *stand_in, int64_t *n, struct ok_error *err);
+	/* In every share that lists achievement id (any learner's: a record moved to another
+	 * learner stays in the first one's shares), puts stand_in (a fresh id of no record) in
+	 * its place, so that no share keeps a destroyed record's id; *n how many shares. Also
+	 * takes id out of every wallet offer; an offer left with none is withdrawn with its access
+	 * tokens. */
+	int (*share_stand_in)(struct store *s, const char *id, const char *stand_in, int64_t *n,
+	                      struct ok_error *err);
 	/* Deletes at most limit due records of class c (foreign, share, session, login_link) that
 	 * are not held, lowest ids first; *n how many. */
 	int (*sweep)(struct store *s, enum retention_class c, enum retention_trigger t,
@@ -189,11 +191,11 @@ static inline int store_retention_results_due(struct store *s, enum retention_tr
 	return s->ops->retention->results_due(s, t, cutoff_date, limit, fn, ctx, err);
 }
 
-static inline int store_retention_share_stand_in(struct store *s, const char *learner_id,
-                                                 const char *id, const char *stand_in, int64_t *n,
+static inline int store_retention_share_stand_in(struct store *s, const char *id,
+                                                 const char *stand_in, int64_t *n,
                                                  struct ok_error *err)
 {
-	return s->ops->retention->share_stand_in(s, learner_id, id, stand_in, n, err);
+	return s->ops->retention->share_stand_in(s, id, stand_in, n, err);
 }
 
 static inline int store_retention_result_destroy(struct store *s, const char *id,

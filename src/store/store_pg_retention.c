@@ -76,9 +76,19 @@ static const char SQL_RESULT_DEL[] = "DELETE FROM achievement WHERE id = $1";
 /* $1 learner, $2 the destroyed record's id, $3 its stand-in. The list is "id,id,…" with no
  * empty entry and ids hold no comma, so ",LIST," holds ",ID," exactly where ID is listed. */
 static const char SQL_SHARE_STAND_IN[] =
-        "UPDATE share SET achievements = btrim(replace(',' || achievements || ',', ',' || $2 || "
-        "',', ',' || $3 || ','), ',') WHERE learner_id = $1 AND strpos(',' || achievements || "
-        "',', ',' || $2 || ',') > 0";
+        "UPDATE share SET achievements = btrim(replace(',' || achievements || ',', ',' || $1 || "
+        "',', ',' || $2 || ','), ',') WHERE strpos(',' || achievements || ',', ',' || $1 || "
+        "',') > 0";
+/* $1 the destroyed record's id: out of every wallet offer; an offer left with none is withdrawn
+ * with its access tokens. */
+static const char SQL_OFFER_DROP_ID[] =
+        "UPDATE vci_offer SET achievements = btrim(replace(',' || achievements || ',', ',' || $1 "
+        "|| "
+        "',', ','), ',') WHERE strpos(',' || achievements || ',', ',' || $1 || ',') > 0";
+static const char SQL_OFFER_EMPTY_TOKENS[] =
+        "DELETE FROM vci_token WHERE offer_id IN (SELECT id FROM vci_offer WHERE achievements = "
+        "'')";
+static const char SQL_OFFER_EMPTY[] = "DELETE FROM vci_offer WHERE achievements = ''";
 /* A released hold on a record that is destroyed would keep its id: it goes with it (one in
  * force keeps the record from being destroyed at all). */
 static const char SQL_RECORD_HOLDS_DEL[] =
@@ -372,18 +382,30 @@ static int result_destroy(struct store *base, const char *id, struct ok_error *e
 	return n == 1 ? 0 : ok_fail(err, OK_ENOTFOUND, "no achievement with that id");
 }
 
-static int share_stand_in(struct store *base, const char *learner_id, const char *id,
-                          const char *stand_in, int64_t *n, struct ok_error *err)
+static int share_stand_in(struct store *base, const char *id, const char *stand_in, int64_t *n,
+                          struct ok_error *err)
 {
 	struct pg_params p;
+	int rc;
 
 	*n = 0;
 	pg_params_init(&p);
-	pg_param_text(&p, learner_id);
 	pg_param_text(&p, id);
 	pg_param_text(&p, stand_in);
-	return pg_exec(pgs(base), SQL_SHARE_STAND_IN, &p, NULL, n,
-	               "put a stand-in for a destroyed record in its shares", err);
+	if ((rc = pg_exec(pgs(base), SQL_SHARE_STAND_IN, &p, NULL, n,
+	                  "put a stand-in for a destroyed record in its shares", err)))
+		return rc;
+	pg_params_init(&p);
+	pg_param_text(&p, id);
+	if ((rc = pg_exec(pgs(base), SQL_OFFER_DROP_ID, &p, NULL, NULL,
+	                  "take a destroyed record out of wallet offers", err)))
+		return rc;
+	pg_params_init(&p);
+	if ((rc = pg_exec(pgs(base), SQL_OFFER_EMPTY_TOKENS, &p, NULL, NULL,
+	                  "withdraw wallet offers left without records", err)))
+		return rc;
+	return pg_exec(pgs(base), SQL_OFFER_EMPTY, &p, NULL, NULL,
+	               "withdraw wallet offers left without records", err);
 }
 
 static int due_ids(struct store *base, enum retention_class c, enum retention_trigger t,

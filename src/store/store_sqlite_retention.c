@@ -153,10 +153,25 @@ static const struct sqlite_query RESULT_DEL = {
  * empty entry and ids hold no comma, so ",LIST," holds ",ID," exactly where ID is listed. */
 static const struct sqlite_query SHARE_STAND_IN = {
         ST_RET_SHARE_STAND_IN,
-        "UPDATE share SET achievements = trim(replace(',' || achievements || ',', ',' || ?2 || "
-        "',', ',' || ?3 || ','), ',') WHERE learner_id = ?1 AND instr(',' || achievements || "
-        "',', ',' || ?2 || ',') > 0",
+        "UPDATE share SET achievements = trim(replace(',' || achievements || ',', ',' || ?1 || "
+        "',', ',' || ?2 || ','), ',') WHERE instr(',' || achievements || ',', ',' || ?1 || "
+        "',') > 0",
         "put a stand-in for a destroyed record in its shares", NULL, NULL};
+/* ?1 the destroyed record's id: out of every wallet offer; an offer left with none is withdrawn
+ * with its access tokens. */
+static const struct sqlite_query OFFER_DROP_ID = {
+        ST_RET_OFFER_DROP_ID,
+        "UPDATE vci_offer SET achievements = trim(replace(',' || achievements || ',', ',' || ?1 || "
+        "',', ','), ',') WHERE instr(',' || achievements || ',', ',' || ?1 || ',') > 0",
+        "take a destroyed record out of wallet offers", NULL, NULL};
+static const struct sqlite_query OFFER_EMPTY_TOKENS = {
+        ST_RET_OFFER_EMPTY_TOKENS,
+        "DELETE FROM vci_token WHERE offer_id IN (SELECT id FROM vci_offer WHERE achievements = "
+        "'')",
+        "withdraw wallet offers left without records", NULL, NULL};
+static const struct sqlite_query OFFER_EMPTY = {
+        ST_RET_OFFER_EMPTY, "DELETE FROM vci_offer WHERE achievements = ''",
+        "withdraw wallet offers left without records", NULL, NULL};
 
 /* Sweeps: ?1 cutoff_ms, ?2 cutoff_date, ?3 trigger name, ?4 limit; of the classes kept in
  * milliseconds only: ?1 cutoff_ms, ?2 trigger name, ?3 limit. */
@@ -426,15 +441,20 @@ static int result_destroy(struct store *base, const char *id, struct ok_error *e
 	return rc;
 }
 
-static int share_stand_in(struct store *base, const char *learner_id, const char *id,
-                          const char *stand_in, int64_t *n, struct ok_error *err)
+static int share_stand_in(struct store *base, const char *id, const char *stand_in, int64_t *n,
+                          struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
-	int rc = sqlite_exec(
-	        s, &SHARE_STAND_IN, NULL,
-	        SQLITE_ARGS(SQ_ARG_TEXT(learner_id), SQ_ARG_TEXT(id), SQ_ARG_TEXT(stand_in)), err);
+	int rc = sqlite_exec(s, &SHARE_STAND_IN, NULL,
+	                     SQLITE_ARGS(SQ_ARG_TEXT(id), SQ_ARG_TEXT(stand_in)), err);
 
 	*n = rc ? 0 : (int64_t)sqlite_changes(s);
+	if (!rc)
+		rc = sqlite_exec(s, &OFFER_DROP_ID, NULL, SQLITE_ARGS(SQ_ARG_TEXT(id)), err);
+	if (!rc)
+		rc = sqlite_exec(s, &OFFER_EMPTY_TOKENS, NULL, SQLITE_NO_ARGS, err);
+	if (!rc)
+		rc = sqlite_exec(s, &OFFER_EMPTY, NULL, SQLITE_NO_ARGS, err);
 	return rc;
 }
 

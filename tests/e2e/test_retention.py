@@ -6,8 +6,13 @@ verifies afterwards; a run killed halfway completes at the next run with the sam
 schedule names the file, line and key."""
 import json
 import pathlib
+import shutil
+import subprocess
+
+import pytest
 
 from helpers.base import INSTITUTION, db_bytes, db_scalar, make_row, write_csv
+from helpers.store import ON_PG
 
 KILL_ENV = "OORKONDE_TEST_KILL_AFTER_BATCHES"
 NOW_ENV = "OORKONDE_TEST_NOW_MS"
@@ -350,9 +355,9 @@ def test_killed_transfer_completes_the_same_package(inst, tmp_path):
     assert len(runs) == 1 and runs[0]["finished"] is None and runs[0]["counts"]["result"] == 1
     (pkg,) = list(out.iterdir())
     assert not (pkg / "manifest.json").exists()
-    # Resumed without the package's folder: refused, nothing more is destroyed.
+    # Resumed without the package's folder: refused, naming it; nothing more is destroyed.
     proc = ok.run("retention", "run", "--batch", "1")
-    assert proc.returncode == 2 and "--transfer-to DIR" in proc.stderr
+    assert proc.returncode == 2 and f"--transfer-to {out.resolve()}" in proc.stderr
     assert plan(ok)["result"]["due"] == 2
     text = run(ok, "--batch", "1", "--transfer-to", out)
     assert "(resumed)" in text and "result         3 destroyed" in text
@@ -819,3 +824,171 @@ def test_plan_names_altered_events_a_run_would_stop_at(inst, tmp_path):
     proc = ok.run("retention", "run", env=later)
     assert proc.returncode != 0 and f"audit event {seq} does not fit the chain" in proc.stderr
     assert db_scalar(ok.data, "SELECT purpose FROM audit_event WHERE seq = ?", seq) == "curiosity"
+
+
+def test_resume_only_into_the_package_the_run_began(inst, tmp_path):
+    """A transfer run killed after its first batch keeps its package's folder: resumed with
+    another --transfer-to it is refused, naming the folder to use; with the right one whose
+    RUN_ID folder is gone, refused too; nothing more is destroyed either time. Resumed as it
+    began, it completes one package of six files."""
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention={"result": {"action": "transfer"}})
+    d1, d2 = tmp_path / "archive-1", tmp_path / "archive-2"
+    killed = ok.run("retention", "run", "--batch", "1", "--transfer-to", d1, env={KILL_ENV: "1"})
+    assert killed.returncode == -9
+    (pkg,) = list(d1.iterdir())
+    for other in (d2, tmp_path):
+        d2.mkdir(exist_ok=True)
+        proc = ok.run("retention", "run", "--batch", "1", "--transfer-to", other)
+        assert proc.returncode == 2, proc.stderr
+        assert f"--transfer-to {d1.resolve()}" in proc.stderr and "nothing more" in proc.stderr
+        assert plan(ok)["result"]["due"] == 2
+    assert list(d2.iterdir()) == []
+    pkg.rename(tmp_path / "moved")
+    proc = ok.run("retention", "run", "--batch", "1", "--transfer-to", d1)
+    assert proc.returncode == 2, proc.stderr
+    assert "missing" in proc.stderr and pkg.name in proc.stderr
+    assert plan(ok)["result"]["due"] == 2 and list(d1.iterdir()) == []
+    (tmp_path / "moved").rename(pkg)
+    # Through a symlink to the same folder: the same package.
+    (tmp_path / "link").symlink_to(d1)
+    text = run(ok, "--batch", "1", "--transfer-to", tmp_path / "link")
+    assert "(resumed)" in text and "result         3 destroyed" in text
+    manifest = json.loads((pkg / "manifest.json").read_text())
+    assert manifest["credentialSubject"]["fileCount"] == 6
+    assert ok.run("verify", pkg / "manifest.json").returncode == 0
+    assert list(d2.iterdir()) == []
+
+
+@pytest.mark.skipif(ON_PG or not shutil.which("gdb"), reason="SQLite's files, under gdb")
+@pytest.mark.parametrize("hit", [1, 2, 3])
+def test_no_finished_run_leaves_destroyed_bytes_in_the_database_file(inst, tmp_path, hit):
+    """A run killed at its n-th compaction (gdb): while the destroyed titles are still in
+    oorkonde.db, the run must still be open (the next run resumes and compacts), never finished
+    (its certificate saying destroyed). The next run leaves none."""
+    ok = registered(inst, tmp_path)
+    gone = [b"Quantumchemie Verouderd", b"Stromingsleer Oud", b"Thermodynamica Vergeten"]
+    cmd = ["gdb", "-batch", "-ex", "set breakpoint pending on", "-ex",
+           "break store_sqlite_retention.c:compact", "-ex", f"ignore 1 {hit - 1}", "-ex", "run",
+           "-ex", "kill", "--args", *ok.argv("retention", "run")]
+    subprocess.run(cmd, capture_output=True, text=True, env=ok.env(), timeout=300)
+    main = pathlib.Path(ok.data, "oorkonde.db").read_bytes()
+    left = [g for g in gone if g in main]
+    runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+    assert len(runs) == 1
+    assert not (left and runs[0]["finished"]), f"finished run, yet {left} in oorkonde.db"
+    run(ok)
+    assert not [g for g in gone for d in db_bytes(ok.data).values() if g in d]
+
+
+def test_moved_record_id_leaves_its_first_learners_share(inst, tmp_path):
+    """A result shared by Anna, then re-registered on another learner (same record id, another
+    national id), is destroyed: Anna's share gets the stand-in too, and no byte of the id is
+    left in the store."""
+    other = bsn(42)
+    rows = [
+        make_row(record_id="MOVED-OLD", national_id=ANNA, title="Verhuisd Vak",
+                 awarded_on="2010-01-15"),
+        make_row(record_id="ANNA-DIP", national_id=ANNA, kind="diploma", eqf_level="6",
+                 title="Bachelor", awarded_on="2012-06-30"),
+        make_row(record_id="OTHER-DIP", national_id=other, kind="diploma", eqf_level="6",
+                 title="Master", awarded_on="2013-06-30"),
+    ]
+    proc = inst.import_csv(write_csv(tmp_path / "a.csv", rows), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    anna = records(inst, ANNA)
+    moved, dip = anna["MOVED-OLD"]["id"], anna["ANNA-DIP"]["id"]
+    learner = anna["ANNA-DIP"]["learner_id"]
+    inst.run("share", "create", "--learner-id", learner, "--achievements", f"{moved},{dip}",
+             "--to", "Werkgever", "--json", check=True)
+    rows[0] = make_row(record_id="MOVED-OLD", national_id=other, title="Verhuisd Vak",
+                       awarded_on="2010-01-15")
+    proc = inst.import_csv(write_csv(tmp_path / "b.csv", rows[:1]))
+    assert proc.returncode == 0, proc.stderr
+    assert records(inst, other)["MOVED-OLD"]["id"] == moved and "MOVED-OLD" not in records(
+        inst, ANNA)
+    assert plan(inst)["result"]["due"] == 1
+    run(inst)
+    assert "MOVED-OLD" not in records(inst, other)
+    (share,) = json.loads(inst.run("share", "list", "--learner-id", learner, "--json",
+                                   check=True).stdout)
+    ids = share["achievements"] if isinstance(share["achievements"], list) else share[
+        "achievements"].split(",")
+    assert dip in ids and moved not in ids and len(ids) == 2
+    leaks = [name for name, data in db_bytes(inst.data).items() if moved.encode() in data]
+    assert not leaks, f"destroyed result id {moved} still in {leaks}"
+
+
+def test_manifest_signs_only_what_the_run_wrote(inst, tmp_path):
+    """Between a kill and the resume, a file planted in the package (any name, or one shaped
+    like a record's), a symlink, or a folder: the manifest is refused, naming it, and nothing
+    is signed; moved out, the run completes and lists only its six files."""
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention={"result": {"action": "transfer"}})
+    out = tmp_path / "archive"
+    killed = ok.run("retention", "run", "--batch", "1", "--transfer-to", out, env={KILL_ENV: "1"})
+    assert killed.returncode == -9
+    (pkg,) = list(out.iterdir())
+    (written,) = list((pkg / "records").iterdir())
+    fake_id = written.name[:-5][:-1] + ("0" if written.name[-6] != "0" else "1")
+    planted = [
+        (pkg / "records" / "forged.json", lambda p: p.write_text('{"title": "Cum laude"}')),
+        (pkg / "records" / "Forged.txt", lambda p: p.write_text("{}")),
+        (pkg / "credentials" / "config.json",
+         lambda p: p.symlink_to(pathlib.Path(ok.data) / "config.json")),
+        (pkg / "credentials" / f"{fake_id}.json", lambda p: p.symlink_to(written)),
+        (pkg / "records" / f"{fake_id}.json", lambda p: p.write_text("{}")),
+        (pkg / "records" / "sub.json", lambda p: p.mkdir()),
+    ]
+    for path, make in planted:
+        make(path)
+        proc = ok.run("retention", "run", "--batch", "1", "--transfer-to", out)
+        assert proc.returncode != 0, proc.stderr
+        assert any(w in proc.stderr for w in ("nothing was signed", "link is refused",
+                                              "not a regular file")), proc.stderr
+        assert not (pkg / "manifest.json").exists()
+        runs = json.loads(ok.run("retention", "runs", "--json", check=True).stdout)
+        assert runs[0]["finished"] is None
+        path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
+    text = run(ok, "--batch", "1", "--transfer-to", out)
+    assert "(resumed)" in text
+    manifest = json.loads((pkg / "manifest.json").read_text())
+    listed = {f["path"] for f in manifest["credentialSubject"]["files"]}
+    assert len(listed) == 6 and not any("forged" in p or "config" in p for p in listed)
+    assert ok.run("verify", pkg / "manifest.json").returncode == 0
+
+
+def test_transfer_folder_that_is_a_link_is_refused(inst, tmp_path):
+    """DIR/RUN_ID or its records/ replaced by a link to another folder: refused, nothing
+    more destroyed."""
+    ok = registered(inst, tmp_path)
+    set_config(ok, retention={"result": {"action": "transfer"}})
+    out = tmp_path / "archive"
+    killed = ok.run("retention", "run", "--batch", "1", "--transfer-to", out, env={KILL_ENV: "1"})
+    assert killed.returncode == -9
+    (pkg,) = list(out.iterdir())
+    (pkg / "records").rename(tmp_path / "elsewhere")
+    (pkg / "records").symlink_to(tmp_path / "elsewhere")
+    proc = ok.run("retention", "run", "--batch", "1", "--transfer-to", out)
+    assert proc.returncode != 0 and "not a folder" in proc.stderr, proc.stderr
+    assert plan(ok)["result"]["due"] == 2
+
+
+def test_wallet_offers_lose_a_destroyed_results_id(inst, tmp_path):
+    """A wallet offer of a destroyed result and a kept one keeps only the kept one's id; an
+    offer of the destroyed result alone is withdrawn (with its row gone, it opens nothing). No
+    byte of the destroyed id is left."""
+    ok = registered(inst, tmp_path)
+    anna = records(ok, ANNA)
+    old, new = anna["ANNA-OLD"]["id"], anna["ANNA-NEW"]["id"]
+    learner = anna["ANNA-OLD"]["learner_id"]
+    for ids in (f"{old},{new}", old):
+        ok.run("wallet", "offer", "--learner-id", learner, "--achievements", ids, "--no-pin",
+               "--json", check=True)
+    assert db_scalar(ok.data, "SELECT count(*) FROM vci_offer") == 2
+    run(ok)
+    assert "ANNA-OLD" not in records(ok, ANNA)
+    assert db_scalar(ok.data, "SELECT count(*) FROM vci_offer") == 1
+    assert db_scalar(ok.data, "SELECT achievements FROM vci_offer") == new
+    leaks = [name for name, data in db_bytes(ok.data).items() if old.encode() in data]
+    assert not leaks, f"destroyed result id {old} still in {leaks}"
