@@ -4,7 +4,7 @@
 // learner's records; sent by an EMREX client, it goes on to choosing the results to send.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,8 +22,7 @@ function freePort() {
 }
 
 async function startProvider(d) {
-  if (!existsSync(join(OIDC, "node_modules", "oidc-provider")))
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: OIDC });
+  execFileSync(join(OIDC, "install"), { stdio: ["ignore", "ignore", "inherit"] });
   const cert = join(d.tmp, "cert.pem"), key = join(d.tmp, "key.pem");
   execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
     "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert],
