@@ -376,10 +376,10 @@ extern const struct store_apikey_ops pg_apikey_ops;     /* store_pg_apikeys.c */
 extern const struct store_import_ops pg_import_ops;     /* store_pg_import.c */
 /* store_pg_ratelimit.c */
 extern const struct store_ratelimit_ops pg_ratelimit_ops;
-extern const struct store_vcstatus_ops pg_vcstatus_ops; /* store_pg_vcstatus.c */
-extern const struct store_emrex_ops pg_emrex_ops;       /* store_pg_emrex.c */
-extern const struct store_vci_ops pg_vci_ops;           /* store_pg_vci.c */
-extern const struct store_vp_ops pg_vp_ops;             /* store_pg_verifier.c */
+extern const struct store_vcstatus_ops pg_vcstatus_ops;   /* store_pg_vcstatus.c */
+extern const struct store_emrex_ops pg_emrex_ops;         /* store_pg_emrex.c */
+extern const struct store_vci_ops pg_vci_ops;             /* store_pg_vci.c */
+extern const struct store_vp_ops pg_vp_ops;               /* store_pg_verifier.c */
 extern const struct store_retention_ops pg_retention_ops; /* store_pg_retention.c */
 
 /* Schema: schema_pg.h holds the migrations (version 1 = the whole schema of today). The areas'
