@@ -220,15 +220,22 @@ static void parts_release(struct part *p, size_t n)
 }
 
 /* The parts of v (an object or array) that frame names and goes into: written apart with
- * their frames applied. *np gets their count; p holds one slot per member of frame. */
+ * their frames applied. *parts gets a slot per frame member and per entry of the frame's "_sd"
+ * (which must be an array), the caller's to release with parts_release(*parts, *np) also on
+ * failure; *np the parts written. */
 static int frame_parts(struct issue *is, const json_t *v, const json_t *frame, int depth,
-                       struct part *p, size_t *np)
+                       struct part **parts, size_t *np)
 {
+	const json_t *sd = json_object_get(frame, "_sd");
+	struct part *p;
 	const char *key;
 	json_t *sub;
 	int rc;
 
 	*np = 0;
+	*parts = p = calloc(json_object_size(frame) + json_array_size(sd) + 1, sizeof(*p));
+	if (!p)
+		return fail(is->err, OK_ENOMEM, "frame", "out of memory");
 	json_object_foreach((json_t *)frame, key, sub)
 	{
 		const json_t *child;
@@ -257,6 +264,8 @@ static int frame_parts(struct issue *is, const json_t *v, const json_t *frame, i
 		if ((rc = emit(is, &p[*np - 1].text, child, sub, depth + 1, false)))
 			return rc;
 	}
+	if (sd && !json_is_array(sd))
+		return fail(is->err, OK_EINPUT, "frame._sd", "_sd in a frame is not an array");
 	return 0;
 }
 
@@ -293,16 +302,9 @@ static int emit_object(struct issue *is, struct buf *b, const json_t *obj, const
 
 	if (json_object_get(obj, "_sd") || json_object_get(obj, "_sd_alg"))
 		return fail(is->err, OK_EINPUT, "claims", "the claims already hold _sd or _sd_alg");
-	/* A slot per frame member for the parts, and per _sd entry for the names disclosed. */
-	parts = calloc(json_object_size(frame) + json_array_size(sd) + 1, sizeof(*parts));
-	if (!parts)
-		return fail(is->err, OK_ENOMEM, "frame", "out of memory");
-	if ((rc = frame_parts(is, obj, frame, depth, parts, &np)))
+	/* The parts' slots serve the names disclosed too (one per _sd entry). */
+	if ((rc = frame_parts(is, obj, frame, depth, &parts, &np)))
 		goto out;
-	if (sd && !json_is_array(sd)) {
-		rc = fail(is->err, OK_EINPUT, "frame._sd", "_sd in a frame is not an array");
-		goto out;
-	}
 	if ((rc = frame_decoys(frame, &decoys, is->err)))
 		goto out;
 	if (json_array_size(sd) + decoys) {
@@ -402,16 +404,9 @@ static int emit_array(struct issue *is, struct buf *b, const json_t *arr, const 
 	size_t np = 0, decoys, i;
 	int rc;
 
-	/* A slot per frame member for the parts, and per _sd entry for what it replaces. */
-	parts = calloc(json_object_size(frame) + json_array_size(sd) + 1, sizeof(*parts));
-	if (!parts)
-		return fail(is->err, OK_ENOMEM, "frame", "out of memory");
-	if ((rc = frame_parts(is, arr, frame, depth, parts, &np)))
+	/* The parts' slots serve what each _sd entry replaces too. */
+	if ((rc = frame_parts(is, arr, frame, depth, &parts, &np)))
 		goto out;
-	if (sd && !json_is_array(sd)) {
-		rc = fail(is->err, OK_EINPUT, "frame._sd", "_sd in a frame is not an array");
-		goto out;
-	}
 	json_array_foreach(sd, i, idx)
 	{
 		json_int_t k = json_is_integer(idx) ? json_integer_value(idx) : -1;
