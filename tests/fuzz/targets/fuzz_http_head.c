@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -117,6 +118,31 @@ static bool answer_complete(const struct buf *b, bool head_request)
 	return b->len - (size_t)(end + 4 - b->data) >= want;
 }
 
+/* Whether fd becomes readable within ms. libFuzzer's -timeout raises SIGALRM every few seconds,
+ * which interrupts poll: the wait goes on for what is left of ms rather than ending early. */
+static bool wait_readable(int fd, int ms)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		long spent;
+		int n = poll(&p, 1, ms);
+		if (n == 1)
+			return true;
+		if (n == 0 || errno != EINTR)
+			return false;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (now.tv_sec - start.tv_sec) * 1000 +
+		        (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (spent >= ms)
+			return false;
+		ms -= (int)spent;
+		start = now;
+	}
+}
+
 /*
  * Sends data, closes the sending side and reads the first answer. libmicrohttpd keeps a
  * connection open after its client stops sending (until the idle timeout), and waits for the
@@ -133,20 +159,23 @@ static bool exchange(const uint8_t *data, size_t size, struct buf *answer, bool 
 
 	while (sent < size) {
 		ssize_t n = send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break; /* the server answered early and closed: fine */
 		sent += (size_t)n;
 	}
 	shutdown(fd, SHUT_WR);
 	while (!answer_complete(answer, head_request)) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
-		if (poll(&p, 1, answer->len ? ANSWER_WAIT_MS : first_byte_ms) != 1) {
+		if (!wait_readable(fd, answer->len ? ANSWER_WAIT_MS : first_byte_ms)) {
 			if (answer->len)
 				fail("an answer began and did not end within 5 s");
 			break;
 		}
 		n = recv(fd, chunk, sizeof(chunk), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;
 		if (buf_add(answer, chunk, (size_t)n) != 0)
@@ -211,8 +240,14 @@ static void check_alive(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static unsigned long runs;
-	bool head_request = size >= 4 && memcmp(data, "HEAD", 4) == 0;
+	size_t skip = 0;
+	bool head_request;
 	struct buf answer;
+
+	/* A server ignores empty lines before the request line (RFC 9112, 2.2). */
+	while (skip < size && (data[skip] == '\r' || data[skip] == '\n'))
+		skip++;
+	head_request = size - skip >= 4 && memcmp(data + skip, "HEAD", 4) == 0;
 
 	if (runs++ % 64 == 0)
 		check_alive();
