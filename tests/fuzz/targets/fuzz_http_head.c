@@ -43,6 +43,14 @@ static void fail(const char *what)
 	abort();
 }
 
+/* Fails with what was wrong and the start of the answer that was. */
+static void fail_answer(const char *what, const struct buf *answer)
+{
+	fprintf(stderr, "fuzz_http_head: answer (%zu bytes): %.*s\n", answer->len,
+	        (int)(answer->len < 600 ? answer->len : 600), answer->len ? answer->data : "");
+	fail(what);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static char dir[] = "/tmp/oorkonde-fuzz-head.XXXXXX";
@@ -170,7 +178,7 @@ static bool exchange(const uint8_t *data, size_t size, struct buf *answer, bool 
 		ssize_t n;
 		if (!wait_readable(fd, answer->len ? ANSWER_WAIT_MS : first_byte_ms)) {
 			if (answer->len)
-				fail("an answer began and did not end within 5 s");
+				fail_answer("an answer began and did not end within 5 s", answer);
 			break;
 		}
 		n = recv(fd, chunk, sizeof(chunk), 0);
@@ -200,10 +208,10 @@ static void check_answer(const struct buf *answer, bool head_request)
 	end = p + answer->len;
 	if (answer->len < 12 || memcmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ' ||
 	    sscanf(p + 9, "%3u", &status) != 1 || status < 100 || status > 599)
-		fail("an answer without a status line");
+		fail_answer("an answer without a status line", answer);
 	head_end = memmem(p, answer->len, "\r\n\r\n", 4);
 	if (!head_end)
-		fail("an answer's head does not end");
+		fail_answer("an answer's head does not end", answer);
 	cl = memmem(p, (size_t)(head_end - p), "\r\nContent-Length: ", 18);
 	if (cl)
 		body_len = strtoul(cl + 18, NULL, 10);
@@ -213,11 +221,12 @@ static void check_answer(const struct buf *answer, bool head_request)
 		json_error_t jerr;
 		json_t *doc, *st;
 		if (body_len > (size_t)(end - head_end))
-			fail("an answer shorter than its Content-Length");
+			fail_answer("an answer shorter than its Content-Length", answer);
 		doc = json_loadb(head_end, body_len, 0, &jerr);
 		st = doc ? json_object_get(doc, "status") : NULL;
 		if (!json_is_integer(st) || json_integer_value(st) != (json_int_t)status)
-			fail("a problem+json answer whose status is not the status line's");
+			fail_answer("a problem+json answer whose status is not the status line's",
+			            answer);
 		json_decref(doc);
 	}
 }
@@ -237,17 +246,31 @@ static void check_alive(void)
 	buf_release(&answer);
 }
 
+/* Whether the server reads data as a HEAD request. It skips empty lines before the request line
+ * (RFC 9112, 2.2), and libmicrohttpd takes a line that begins with NUL for an empty one (it reads
+ * a line as a C string); a line ends at CR, LF or CRLF. */
+static bool is_head_request(const uint8_t *data, size_t size)
+{
+	size_t i = 0;
+
+	while (i < size) {
+		size_t end = i;
+		while (end < size && data[end] != '\r' && data[end] != '\n')
+			end++;
+		if (end > i && data[i] != '\0')
+			return end - i >= 5 && memcmp(data + i, "HEAD ", 5) == 0;
+		if (end == size)
+			return false;
+		i = end + (data[end] == '\r' && end + 1 < size && data[end + 1] == '\n' ? 2 : 1);
+	}
+	return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static unsigned long runs;
-	size_t skip = 0;
-	bool head_request;
+	bool head_request = is_head_request(data, size);
 	struct buf answer;
-
-	/* A server ignores empty lines before the request line (RFC 9112, 2.2). */
-	while (skip < size && (data[skip] == '\r' || data[skip] == '\n'))
-		skip++;
-	head_request = size - skip >= 4 && memcmp(data + skip, "HEAD", 4) == 0;
 
 	if (runs++ % 64 == 0)
 		check_alive();
