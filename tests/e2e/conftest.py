@@ -163,11 +163,26 @@ def ok(binary, tmp_path):
     return Oorkonde(binary, tmp_path / "data")
 
 
-@pytest.fixture
-def inst(ok):
-    """A data folder with one institution (INSTITUTION) ready to import into."""
+@pytest.fixture(scope="session")
+def inst_template(binary, tmp_path_factory):
+    """inst's data folder, made once per session (per pytest-xdist worker) and copied for each
+    test: init and an institution, two processes and some twenty synced writes each time."""
+    ok = Oorkonde(binary, tmp_path_factory.mktemp("inst") / "data")
+    mark = len(store.made)
     ok.init()
     ok.add_institution()
+    # Made during the first test that asks: kept from that test's end, dropped at the session's.
+    databases = store.keep_since(mark)
+    yield ok.data
+    if store.ON_PG:
+        store.drop(databases)
+
+
+@pytest.fixture
+def inst(ok, inst_template):
+    """A data folder with one institution (INSTITUTION) ready to import into: a copy of
+    inst_template's."""
+    store.copy_folder(inst_template, ok.data)
     return ok
 
 
@@ -213,19 +228,23 @@ def server_on(binary, tmp_path):
 
 # Another depository's credentials, received here (helpers/foreign.py).
 
-@pytest.fixture
-def world(binary, tmp_path):
-    """abroad (did:key, serving its status lists) with one learner's diploma and course; here,
-    with the same learner and another one, trusting abroad."""
-    abroad = Oorkonde(binary, tmp_path / "abroad")
+@pytest.fixture(scope="session")
+def world_template(binary, tmp_path_factory):
+    """abroad and here of the world fixture, made once per session (per pytest-xdist worker)
+    and copied for each test: what init, the imports and the trust take, some ten processes
+    (seconds under the sanitizers), is paid once. Nothing in them depends on abroad's port,
+    which each copy sets (credentials and status lists take it from config.json when they are
+    issued or served)."""
+    base = tmp_path_factory.mktemp("world")
+    mark = len(store.made)
+    abroad = Oorkonde(binary, base / "abroad")
     abroad.init()
-    port = free_port()
     config = abroad.data / "config.json"
     settings = json.loads(config.read_text())
-    settings.update(base_url=f"http://127.0.0.1:{port}", name="Opetushallitus test")
+    settings.update(name="Opetushallitus test")
     config.write_text(json.dumps(settings))
     abroad.add_institution(code="01901", name="Helsingin yliopisto", country="FI")
-    register(abroad, tmp_path, [
+    register(abroad, base, [
         make_row(record_id="D-1", national_id=NID, given_names=NAME[0], family_name=NAME[1],
                  kind="degree", title="Master of Science (Physics)", eqf_level="7",
                  credits="120", grade="", grading_scheme="", awarded_on="2023-06-01"),
@@ -234,12 +253,10 @@ def world(binary, tmp_path):
         make_row(record_id="C-2", national_id=NID, given_names=NAME[0], family_name=NAME[1],
                  title="Thermodynamics", credits="5", grade="3", grading_scheme="FI 0-5"),
     ], "abroad", institution="01901")
-    srv = Server(abroad, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0",
-                 name="abroad").start()
-    here = Oorkonde(binary, tmp_path / "here")
+    here = Oorkonde(binary, base / "here")
     here.init()
     here.add_institution()
-    register(here, tmp_path, [
+    register(here, base, [
         make_row(record_id="H-1", national_id=NID, given_names=NAME[0], family_name=NAME[1]),
         make_row(record_id="H-2", national_id=OTHER_NID, title="Statics"),
     ], "here")
@@ -247,9 +264,34 @@ def world(binary, tmp_path):
     here.run("trust", "add", abroad_did, "--name", "Opetushallitus", "--country", "FI",
              check=True)
     records = {r["title"]: r["id"] for r in abroad.achievements_json(NID)}
-    w = {"abroad": abroad, "here": here, "srv": srv, "did": abroad_did, "dir": tmp_path,
-         "records": records, "learner": learner_id(here, NID),
-         "other": learner_id(here, OTHER_NID)}
+    t = {"abroad": abroad.data, "here": here.data, "did": abroad_did, "records": records,
+         "learner": learner_id(here, NID), "other": learner_id(here, OTHER_NID)}
+    # Made during the first test that asks: kept from that test's end, dropped at the session's.
+    databases = store.keep_since(mark)
+    yield t
+    if store.ON_PG:
+        store.drop(databases)
+
+
+@pytest.fixture
+def world(binary, tmp_path, world_template):
+    """abroad (did:key, serving its status lists) with one learner's diploma and course; here,
+    with the same learner and another one, trusting abroad. Copies of world_template's, abroad
+    on a port of its own."""
+    t = world_template
+    abroad = Oorkonde(binary, tmp_path / "abroad")
+    store.copy_folder(t["abroad"], abroad.data)
+    port = free_port()
+    config = abroad.data / "config.json"
+    settings = json.loads(config.read_text())
+    settings.update(base_url=f"http://127.0.0.1:{port}")
+    config.write_text(json.dumps(settings))
+    srv = Server(abroad, "--listen", f"127.0.0.1:{port}", "--rate-limit", "0",
+                 name="abroad").start()
+    here = Oorkonde(binary, tmp_path / "here")
+    store.copy_folder(t["here"], here.data)
+    w = {"abroad": abroad, "here": here, "srv": srv, "did": t["did"], "dir": tmp_path,
+         "records": dict(t["records"]), "learner": t["learner"], "other": t["other"]}
     yield w
     srv.stop()
 

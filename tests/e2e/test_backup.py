@@ -20,6 +20,7 @@ import pytest
 
 from helpers.base import INSTITUTION, SANITIZED, Oorkonde, bulk_csv, db_readonly
 from helpers.server import Server
+from helpers import store
 
 KEYS = ("data.key", "issuer.key", "issuer.key.retired")
 ROWS = 30_000 if SANITIZED else 120_000
@@ -62,13 +63,28 @@ def no_leftovers(target):
     assert staged == [], f"a refused restore left {staged}"
 
 
+@pytest.fixture(scope="module")
+def small_template(binary, inst_template, tmp_path_factory):
+    """small's data folder, made once per module and copied for each test."""
+    base = tmp_path_factory.mktemp("small")
+    ok = Oorkonde(binary, base / "data")
+    mark = len(store.made)
+    store.copy_folder(inst_template, ok.data)
+    ok.run("import", bulk_csv(base / "small.csv", 300), "--institution", INSTITUTION,
+           check=True)
+    ok.run("audit", "checkpoint", check=True)
+    # Made during the first test that asks: kept from that test's end, dropped at the module's.
+    databases = store.keep_since(mark)
+    yield ok.data
+    store.drop(databases)
+
+
 @pytest.fixture
-def small(inst, tmp_path):
-    """A data folder with a few hundred results and a checkpoint."""
-    inst.run("import", bulk_csv(tmp_path / "small.csv", 300), "--institution", INSTITUTION,
-             check=True)
-    inst.run("audit", "checkpoint", check=True)
-    return inst
+def small(ok, small_template):
+    """A data folder with a few hundred results and a checkpoint: inst with an import of 300
+    rows and an audit checkpoint."""
+    store.copy_folder(small_template, ok.data)
+    return ok
 
 
 def test_backup_during_an_import_while_serving_and_restore(inst, tmp_path):

@@ -12,15 +12,20 @@ import re
 import pytest
 
 from helpers.base import ROOT, INSTITUTION, Oorkonde, make_row, write_csv
+from helpers import store
 
 FIXTURES = ROOT / "tests" / "interop" / "fixtures"
 NATIONAL_ID = "123456782"
 CHECKS = ["proof", "validity", "status", "issuer"]
 
 
-@pytest.fixture
-def issuer(inst, tmp_path):
-    """A data folder (did:key) with one learner holding three achievements."""
+@pytest.fixture(scope="module")
+def issuer_template(binary, inst_template, tmp_path_factory):
+    """issuer's data folder and its records, made once per module and copied for each test."""
+    base = tmp_path_factory.mktemp("issuer")
+    ok = Oorkonde(binary, base / "data")
+    mark = len(store.made)
+    store.copy_folder(inst_template, ok.data)
     rows = [
         make_row(record_id="R-1", national_id=NATIONAL_ID, given_names="Łukasz 𝔄",
                  family_name="Müller-Dağ", title="Mechanics"),
@@ -31,11 +36,24 @@ def issuer(inst, tmp_path):
                  family_name="Müller-Dağ", kind="degree", title="BSc Physics", eqf_level="6",
                  credits="180", grade="", grading_scheme="", programme_code="56984"),
     ]
-    proc = inst.import_csv(write_csv(tmp_path / "rows.csv", rows), "--strict")
+    proc = ok.import_csv(write_csv(base / "rows.csv", rows), "--strict")
     assert proc.returncode == 0, proc.stderr
-    inst.records = inst.achievements_json(NATIONAL_ID)
-    assert len(inst.records) == 3
-    return inst
+    records = ok.achievements_json(NATIONAL_ID)
+    assert len(records) == 3
+    # Made during the first test that asks: kept from that test's end, dropped at the module's.
+    databases = store.keep_since(mark)
+    yield ok.data, records
+    store.drop(databases)
+
+
+@pytest.fixture
+def issuer(ok, issuer_template):
+    """A data folder (did:key) with one learner holding three achievements (a copy of
+    issuer_template's)."""
+    data, records = issuer_template
+    store.copy_folder(data, ok.data)
+    ok.records = json.loads(json.dumps(records))
+    return ok
 
 
 def other_folder(binary, tmp_path, name="other", host=None):

@@ -11,6 +11,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import sqlite3
 import subprocess
 import uuid
@@ -119,6 +120,39 @@ def drop_since(mark):
     if names:
         for n in names:
             _cluster_run(cluster(), f"DROP DATABASE IF EXISTS {n} WITH (FORCE)", check=False)
+
+
+def keep_since(mark):
+    """Takes the databases made since made[mark] out of `made`, so that the scope that is
+    running does not drop them; returns their names (drop() them when done). For a session's
+    templates that a test's setup happens to make."""
+    names = made[mark:]
+    del made[mark:]
+    return names
+
+
+def drop(names):
+    for n in names:
+        _cluster_run(cluster(), f"DROP DATABASE IF EXISTS {n} WITH (FORCE)", check=False)
+
+
+def copy_folder(src, dst):
+    """A copy of the data folder src (stopped: no process may have it open) at dst, the same
+    depository in every record and key: SQLite's files are copied with the rest; on
+    PostgreSQL the database config.json names is copied (CREATE DATABASE … TEMPLATE) into a
+    new one, which dst's config.json then names. Dropped as init()'s are, at the end of the
+    test or module that copied it."""
+    shutil.copytree(src, dst)
+    conninfo = store_of(dst)
+    if conninfo:
+        source = re.search(r"dbname=(\S+)", conninfo).group(1)
+        name = f"ok_e2e_{uuid.uuid4().hex[:16]}"
+        _cluster_run(cluster(), f"CREATE DATABASE {name} TEMPLATE {source}")
+        made.append(name)
+        path = pathlib.Path(dst) / "config.json"
+        cfg = json.loads(path.read_text())
+        cfg["store"] = with_dbname(conninfo, name)
+        path.write_text(json.dumps(cfg))
 
 
 def init_args(args):
