@@ -3,9 +3,9 @@ key files only when they change (a watch on the data folder) and reads the store
 per request; a change made by another process (the CLI) is seen by the very next verification on
 every connection and server thread: an issuer key rotated (a credential signed with the new key
 verifies), an achievement revoked (its credential fails, revoked), an old key retired (its
-credentials fail, retired), each checked right after the command returned, with no pause; and the server's own issuance
-signs with a key rotated so from its next request. The
-same for SD-JWT VC verification and the wallet files it trusts (issue 17): a root added to or
+credentials fail, retired), each checked right after the command returned, with no pause; and
+the server's own issuance signs with a key rotated so from its next request. The same for
+SD-JWT VC verification and the wallet files it trusts (issue 17): a root added to or
 removed from wallet-roots.pem, a new wallet key and chain, a roots file that is a symbolic link."""
 import json
 import os
