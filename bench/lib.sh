@@ -71,6 +71,13 @@ loadavg() {
 	cut -d' ' -f1-3 /proc/loadavg
 }
 
+# build_type: the Meson build type of $build (release, debugoptimized, ...).
+build_type() {
+	python3 -c 'import json, sys
+print(next(o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "buildtype"))' \
+		"$build/meson-info/intro-buildoptions.json" 2>/dev/null || echo "unknown"
+}
+
 # machine_line: what the report says about the binary and the machine.
 machine_line() {
 	local cpu commit
@@ -80,7 +87,7 @@ machine_line() {
 		commit="$commit, with uncommitted changes in src/"
 	fi
 	echo "oorkonde $("$bin" --version | head -n 1 | awk '{ print $NF }') (commit $commit)," \
-		"release build; $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM;" \
+		"$(build_type) build; $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM;" \
 		"libsodium $(pkg-config --modversion libsodium 2>/dev/null || echo '?')"
 }
 

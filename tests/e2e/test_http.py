@@ -637,13 +637,16 @@ def test_hostile_inputs(demo):
 
 
 def test_oversized_headers_are_a_problem(demo):
-    """Headers over 32 KiB get a 431 problem+json (past 128 KiB libmicrohttpd answers itself)."""
-    head = (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 100_000 +
-            b"\r\n\r\n")
-    r = demo.srv.raw(head)
-    assert demo.srv.get("/healthz").status == 200  # the server stays up in any case
-    assert r.status == 431, r
-    problem(r, 431)
+    """Headers over 32 KiB get a 431 problem+json; past the connection's 64 KiB libmicrohttpd
+    answers 431 itself. The server stays up either way."""
+    for padding, ours in ((48_000, True), (100_000, False)):
+        head = (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * padding +
+                b"\r\n\r\n")
+        r = demo.srv.raw(head)
+        assert demo.srv.get("/healthz").status == 200  # the server stays up in any case
+        assert r.status == 431, r
+        if ours:
+            problem(r, 431)
 
 
 def test_body_limits(demo, server_on):

@@ -3,8 +3,9 @@ key files only when they change (a watch on the data folder) and reads the store
 per request; a change made by another process (the CLI) is seen by the very next verification on
 every connection and server thread: an issuer key rotated (a credential signed with the new key
 verifies), an achievement revoked (its credential fails, revoked), an old key retired (its
-credentials fail, retired), each checked right after the command returned, with no pause. The
-same for SD-JWT VC verification and the wallet files it trusts (issue 17): a root added to or
+credentials fail, retired), each checked right after the command returned, with no pause; and
+the server's own issuance signs with a key rotated so from its next request. The same for
+SD-JWT VC verification and the wallet files it trusts (issue 17): a root added to or
 removed from wallet-roots.pem, a new wallet key and chain, a roots file that is a symbolic link."""
 import json
 import os
@@ -12,6 +13,7 @@ import os
 import pytest
 
 from helpers.base import Oorkonde, make_row, write_csv
+from helpers.server import PURPOSE_HEADER
 
 HOST = "diploma.example.nl"
 CONNECTIONS = 8
@@ -106,6 +108,36 @@ def test_a_key_file_replaced_by_hand_is_read_again(served):
     for doc in verify_on_each(conns, vc2):
         assert doc["verified"] is False, doc
     assert all(d["verified"] for d in verify_on_each(conns, vc1))
+
+
+def test_the_next_issuance_signs_with_a_key_rotated_by_another_process(served):
+    """Issuance by the running server (GET /v1/achievements/{id}/credential) signs with the key
+    `oorkonde keys rotate-issuer-key` made in another process, from the request right after the
+    command returned, on every connection kept open across the rotations; and a credential it
+    signed so verifies on the same connections."""
+    ok, srv, conns, ids = served
+    proc = ok.run("apikey", "add", "--institution", "21XX", check=True)
+    key = proc.stdout.strip().rsplit(": ", 1)[-1]
+    headers = {"Authorization": f"Bearer {key}", PURPOSE_HEADER: "registration"}
+
+    def issued_on_each(aid):
+        vcs = []
+        for c in conns:
+            c.request("GET", f"/v1/achievements/{aid}/credential", headers=headers)
+            r = c.getresponse()
+            body = r.read()
+            assert r.status == 200, (r.status, body)
+            vcs.append(json.loads(body))
+        return vcs
+
+    for vc in issued_on_each(ids[0]):
+        assert vc["proof"]["verificationMethod"] == f"did:web:{HOST}#key-1", vc["proof"]
+    for n in (2, 3):
+        assert ok.run("keys", "rotate-issuer-key").returncode == 0
+        vcs = issued_on_each(ids[n - 2])
+        for vc in vcs:
+            assert vc["proof"]["verificationMethod"] == f"did:web:{HOST}#key-{n}", vc["proof"]
+        assert all(d["verified"] for d in verify_on_each(conns, vcs[-1]))
 
 
 def issue_sdjwt(ok, aid):
