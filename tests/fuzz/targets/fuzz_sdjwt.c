@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!json_is_object(r.claims) || json_object_get(r.claims, "_sd") ||
 		    json_object_get(r.claims, "_sd_alg") || !json_is_object(r.header))
 			abort();
-	} else if (err.code == 0 || r.claims || r.header || r.kb_payload) {
+	} else if (err.code == 0 || r.claims || r.header || r.key_bound) {
 		abort();
 	}
 	jose_sdjwt_result_release(&r);
