@@ -25,5 +25,8 @@ int jose_jsonw(struct buf *out, const json_t *v);
 /* The same for a v written inside depth levels of nesting already (they count toward
  * JOSE_JSONW_DEPTH_MAX). */
 int jose_jsonw_at(struct buf *out, const json_t *v, int depth);
+/* Appends object obj with the value of its member name replaced by the JSON text raw (written
+ * as it is), or that member added last when obj has none. */
+int jose_jsonw_object_with(struct buf *out, const json_t *obj, const char *name, const char *raw);
 
 #endif

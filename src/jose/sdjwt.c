@@ -492,35 +492,10 @@ static int emit(struct issue *is, struct buf *b, const json_t *v, const json_t *
  * gets "_sd_alg" beside it. */
 static int plain_payload(struct issue *is, struct buf *b, const json_t *claims)
 {
-	bool has_alg = json_object_get(claims, "_sd_alg") != NULL;
-	const char *key;
-	json_t *m;
-	size_t i = 0;
-	int rc;
+	int rc = json_object_get(claims, "_sd")
+	                 ? jose_jsonw_object_with(b, claims, "_sd_alg", "\"sha-256\"")
+	                 : jose_jsonw_at(b, claims, 0);
 
-	if (!json_object_get(claims, "_sd")) {
-		rc = jose_jsonw_at(b, claims, 0);
-	} else {
-		rc = buf_addch(b, '{');
-		json_object_foreach((json_t *)claims, key, m)
-		{
-			if (!rc && i++)
-				rc = buf_addch(b, ',');
-			if (!rc)
-				rc = jose_jsonw_str(b, key, strlen(key));
-			if (!rc)
-				rc = buf_addch(b, ':');
-			if (!rc)
-				rc = strcmp(key, "_sd_alg") == 0 ? buf_addstr(b, "\"sha-256\"")
-				                                 : jose_jsonw_at(b, m, 1);
-			if (rc)
-				break;
-		}
-		if (!rc && !has_alg)
-			rc = buf_addstr(b, ",\"_sd_alg\":\"sha-256\"");
-		if (!rc)
-			rc = buf_addch(b, '}');
-	}
 	return rc ? fail(is->err, rc, "claims",
 	                 rc == OK_ENOMEM ? "out of memory" : "the payload is too long")
 	          : 0;
