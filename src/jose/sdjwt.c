@@ -746,8 +746,9 @@ static struct disc *find(struct parsed *p, const char *digest, size_t n)
 }
 
 /* Counts the digest dg (of "_sd" or an array element's "...") as seen; *d gets its disclosure,
- * or NULL for a decoy or a claim not presented. */
-static int lookup(struct walk *w, uint32_t dg, const char *field, struct disc **d)
+ * or NULL for a decoy or a claim not presented. A disclosure must have the elements of its place:
+ * 3 in an object (salt, name, value), 2 in an array (salt, value). */
+static int lookup(struct walk *w, uint32_t dg, const char *field, size_t elements, struct disc **d)
 {
 	size_t n;
 	const char *digest = json_tree_str(w->t, dg, &n);
@@ -771,6 +772,11 @@ static int lookup(struct walk *w, uint32_t dg, const char *field, struct disc **
 		w->seen[w->nseen++][DIGEST_CHARS] = '\0';
 	}
 	*d = find(w->p, digest, n);
+	if (*d && json_tree_size(w->t, (*d)->arr) != elements)
+		return fail(w->err, OK_EINVALID, "disclosure",
+		            elements == 3
+		                    ? "an array element's disclosure is referenced from an object"
+		                    : "a claim's disclosure is referenced from an array");
 	return 0;
 }
 
@@ -831,15 +837,10 @@ static int walk_object(struct walk *w, uint32_t in, const json_t *frame, int dep
 		size_t nn;
 		const json_t *f;
 
-		if ((rc = lookup(w, dg, "_sd", &d)))
+		if ((rc = lookup(w, dg, "_sd", 3, &d)))
 			goto out;
 		if (!d)
 			continue; /* a decoy or a claim not disclosed */
-		if (json_tree_size(t, d->arr) != 3) {
-			rc = fail(w->err, OK_EINVALID, "disclosure",
-			          "an array element's disclosure is referenced from an object");
-			goto out;
-		}
 		name = json_tree_str(t, json_tree_at(t, d->arr, 1), &nn);
 		if (depth == 0 && named_in(w->plain_only, name, nn)) {
 			rc = fail(w->err, OK_EINVALID, "disclosure",
@@ -905,15 +906,10 @@ static int walk_array(struct walk *w, uint32_t in, const json_t *frame, int dept
 			          "an array element digest has other members");
 			goto out;
 		}
-		if ((rc = lookup(w, dg, "...", &d)))
+		if ((rc = lookup(w, dg, "...", 2, &d)))
 			goto out;
 		if (!d)
 			continue;
-		if (json_tree_size(t, d->arr) != 2) {
-			rc = fail(w->err, OK_EINVALID, "disclosure",
-			          "a claim's disclosure is referenced from an array");
-			goto out;
-		}
 		if (w->presenting && !selected(f))
 			continue;
 		if ((rc = use(w, d, json_tree_at(t, d->arr, 1), f, depth, &child)))
