@@ -20,10 +20,10 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from helpers.base import INSTITUTION, Oorkonde, make_row, write_csv
+from helpers.jose import b64u, es256, jwk_of, unb64u
 from helpers.server import Response
 
 HOST = "depot.example.nl"
@@ -35,25 +35,6 @@ PID_CLAIM = "personal_administrative_number"
 WALLET = "__Host-oorkonde_wallet"
 ISS = [f"https://{PID_HOST}"]
 SESSION = "__Host-oorkonde_session"
-
-
-def b64u(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64u(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def jwk_of(key):
-    n = key.public_key().public_numbers()
-    return {"kty": "EC", "crv": "P-256", "x": b64u(n.x.to_bytes(32, "big")),
-            "y": b64u(n.y.to_bytes(32, "big"))}
-
-
-def es256(key, data):
-    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 def jws(key, header, payload):
