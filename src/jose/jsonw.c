@@ -75,6 +75,20 @@ int jose_jsonw_str(struct buf *b, const char *s, size_t n)
 	return rc;
 }
 
+int jose_jsonw_name(struct buf *out, bool first, const char *name, size_t n)
+{
+	size_t start = out->len;
+	int rc = first ? 0 : buf_addch(out, ',');
+
+	if (!rc)
+		rc = jose_jsonw_str(out, name, n);
+	if (!rc)
+		rc = buf_addch(out, ':');
+	if (rc)
+		buf_truncate(out, start);
+	return rc;
+}
+
 static int write_value(struct buf *b, const json_t *v, int depth);
 
 /* Object v at depth, its member named name (NULL: none) written as the JSON text raw, or
@@ -92,12 +106,8 @@ static int write_object(struct buf *b, const json_t *v, int depth, const char *n
 	{
 		bool swap = name && strcmp(key, name) == 0;
 
-		if (!rc && i++)
-			rc = buf_addch(b, ',');
 		if (!rc)
-			rc = jose_jsonw_str(b, key, strlen(key));
-		if (!rc)
-			rc = buf_addch(b, ':');
+			rc = jose_jsonw_name(b, i++ == 0, key, strlen(key));
 		if (!rc)
 			rc = swap ? buf_addstr(b, raw) : write_value(b, m, depth + 1);
 		if (rc)
@@ -105,12 +115,7 @@ static int write_object(struct buf *b, const json_t *v, int depth, const char *n
 		seen = seen || swap;
 	}
 	if (!rc && name && !seen) {
-		if (i)
-			rc = buf_addch(b, ',');
-		if (!rc)
-			rc = jose_jsonw_str(b, name, strlen(name));
-		if (!rc)
-			rc = buf_addch(b, ':');
+		rc = jose_jsonw_name(b, i == 0, name, strlen(name));
 		if (!rc)
 			rc = buf_addstr(b, raw);
 	}

@@ -12,6 +12,7 @@
 #define OK_JOSE_JSONW_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/buf.h"
@@ -20,6 +21,9 @@
 
 /* Appends the n bytes at s as a JSON string. */
 int jose_jsonw_str(struct buf *out, const char *s, size_t n);
+/* Appends the name of a member of an object being written: ',' unless it is the first member,
+ * the n bytes at name as a JSON string, ':'. */
+int jose_jsonw_name(struct buf *out, bool first, const char *name, size_t n);
 /* Appends the compact JSON text of v. */
 int jose_jsonw(struct buf *out, const json_t *v);
 /* The same for a v written inside depth levels of nesting already (they count toward

@@ -358,12 +358,7 @@ static int emit_object(struct issue *is, struct buf *b, const json_t *obj, const
 		pt = part_of(parts, np, key, 0);
 		if (rc || (pt && pt->disclosed))
 			continue;
-		if (written++)
-			rc = buf_addch(b, ',');
-		if (!rc)
-			rc = jose_jsonw_str(b, key, strlen(key));
-		if (!rc)
-			rc = buf_addch(b, ':');
+		rc = jose_jsonw_name(b, written++ == 0, key, strlen(key));
 		if (!rc)
 			rc = pt && pt->text.len ? buf_add(b, pt->text.data, pt->text.len)
 			                        : jose_jsonw_at(b, m, depth + 1);
