@@ -2,6 +2,7 @@
 #include "jose/jsonw.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,10 +75,56 @@ int jose_jsonw_str(struct buf *b, const char *s, size_t n)
 	return rc;
 }
 
+int jose_jsonw_name(struct buf *out, bool first, const char *name, size_t n)
+{
+	size_t start = out->len;
+	int rc = first ? 0 : buf_addch(out, ',');
+
+	if (!rc)
+		rc = jose_jsonw_str(out, name, n);
+	if (!rc)
+		rc = buf_addch(out, ':');
+	if (rc)
+		buf_truncate(out, start);
+	return rc;
+}
+
+static int write_value(struct buf *b, const json_t *v, int depth);
+
+/* Object v at depth, its member named name (NULL: none) written as the JSON text raw, or
+ * added last with that value when v has no such member. */
+static int write_object(struct buf *b, const json_t *v, int depth, const char *name,
+                        const char *raw)
+{
+	bool seen = false;
+	const char *key;
+	json_t *m;
+	size_t i = 0;
+	int rc = buf_addch(b, '{');
+
+	json_object_foreach((json_t *)v, key, m)
+	{
+		bool swap = name && strcmp(key, name) == 0;
+
+		if (!rc)
+			rc = jose_jsonw_name(b, i++ == 0, key, strlen(key));
+		if (!rc)
+			rc = swap ? buf_addstr(b, raw) : write_value(b, m, depth + 1);
+		if (rc)
+			break;
+		seen = seen || swap;
+	}
+	if (!rc && name && !seen) {
+		rc = jose_jsonw_name(b, i == 0, name, strlen(name));
+		if (!rc)
+			rc = buf_addstr(b, raw);
+	}
+	return rc ? rc : buf_addch(b, '}');
+}
+
 static int write_value(struct buf *b, const json_t *v, int depth)
 {
 	char num[32];
-	const char *key;
 	json_t *m;
 	size_t i;
 	int rc = 0;
@@ -86,22 +133,7 @@ static int write_value(struct buf *b, const json_t *v, int depth)
 		return OK_ETOOBIG;
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		rc = buf_addch(b, '{');
-		i = 0;
-		json_object_foreach((json_t *)v, key, m)
-		{
-			if (!rc && i++)
-				rc = buf_addch(b, ',');
-			if (!rc)
-				rc = jose_jsonw_str(b, key, strlen(key));
-			if (!rc)
-				rc = buf_addch(b, ':');
-			if (!rc)
-				rc = write_value(b, m, depth + 1);
-			if (rc)
-				break;
-		}
-		return rc ? rc : buf_addch(b, '}');
+		return write_object(b, v, depth, NULL, NULL);
 	case JSON_ARRAY:
 		rc = buf_addch(b, '[');
 		json_array_foreach(v, i, m)
@@ -152,6 +184,17 @@ static int write_value(struct buf *b, const json_t *v, int depth)
 int jose_jsonw(struct buf *out, const json_t *v)
 {
 	return jose_jsonw_at(out, v, 0);
+}
+
+int jose_jsonw_object_with(struct buf *out, const json_t *obj, const char *name, const char *raw)
+{
+	size_t start = out->len;
+	int rc = json_is_object(obj) && name && raw ? write_object(out, obj, 0, name, raw)
+	                                            : OK_EINPUT;
+
+	if (rc)
+		buf_truncate(out, start);
+	return rc;
 }
 
 int jose_jsonw_at(struct buf *out, const json_t *v, int depth)

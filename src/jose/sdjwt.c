@@ -358,12 +358,7 @@ static int emit_object(struct issue *is, struct buf *b, const json_t *obj, const
 		pt = part_of(parts, np, key, 0);
 		if (rc || (pt && pt->disclosed))
 			continue;
-		if (written++)
-			rc = buf_addch(b, ',');
-		if (!rc)
-			rc = jose_jsonw_str(b, key, strlen(key));
-		if (!rc)
-			rc = buf_addch(b, ':');
+		rc = jose_jsonw_name(b, written++ == 0, key, strlen(key));
 		if (!rc)
 			rc = pt && pt->text.len ? buf_add(b, pt->text.data, pt->text.len)
 			                        : jose_jsonw_at(b, m, depth + 1);
@@ -492,35 +487,10 @@ static int emit(struct issue *is, struct buf *b, const json_t *v, const json_t *
  * gets "_sd_alg" beside it. */
 static int plain_payload(struct issue *is, struct buf *b, const json_t *claims)
 {
-	bool has_alg = json_object_get(claims, "_sd_alg") != NULL;
-	const char *key;
-	json_t *m;
-	size_t i = 0;
-	int rc;
+	int rc = json_object_get(claims, "_sd")
+	                 ? jose_jsonw_object_with(b, claims, "_sd_alg", "\"sha-256\"")
+	                 : jose_jsonw_at(b, claims, 0);
 
-	if (!json_object_get(claims, "_sd")) {
-		rc = jose_jsonw_at(b, claims, 0);
-	} else {
-		rc = buf_addch(b, '{');
-		json_object_foreach((json_t *)claims, key, m)
-		{
-			if (!rc && i++)
-				rc = buf_addch(b, ',');
-			if (!rc)
-				rc = jose_jsonw_str(b, key, strlen(key));
-			if (!rc)
-				rc = buf_addch(b, ':');
-			if (!rc)
-				rc = strcmp(key, "_sd_alg") == 0 ? buf_addstr(b, "\"sha-256\"")
-				                                 : jose_jsonw_at(b, m, 1);
-			if (rc)
-				break;
-		}
-		if (!rc && !has_alg)
-			rc = buf_addstr(b, ",\"_sd_alg\":\"sha-256\"");
-		if (!rc)
-			rc = buf_addch(b, '}');
-	}
 	return rc ? fail(is->err, rc, "claims",
 	                 rc == OK_ENOMEM ? "out of memory" : "the payload is too long")
 	          : 0;
@@ -599,9 +569,10 @@ struct parsed {
 	size_t nd;
 	const char *kb; /* the KB-JWT, or NULL */
 	size_t kb_len;
-	size_t presented_len; /* bytes up to and including the '~' before the KB-JWT */
+	struct jose_jws kb_jws; /* the KB-JWT parsed: the tree's strings point into its payload */
+	size_t presented_len;   /* bytes up to and including the '~' before the KB-JWT */
 	struct sha sha;
-	struct json_tree tree; /* the disclosures, then the payload */
+	struct json_tree tree; /* the disclosures, the payload, then the KB-JWT's payload */
 	uint8_t *raw;          /* the decoded disclosures, which the tree's strings point into */
 	size_t raw_len, raw_cap;
 	uint32_t payload; /* the payload's root in the tree (0: not read yet) */
@@ -613,12 +584,14 @@ static const struct json_tree_limits disclosure_limits = {.depth = JSON_TREE_DEP
                                                           .field = "disclosure"};
 static const struct json_tree_limits payload_limits = {.depth = JSON_TREE_DEPTH_MAX,
                                                        .field = "payload"};
+static const struct json_tree_limits kb_limits = {.depth = JSON_TREE_DEPTH_MAX, .field = "kb-jwt"};
 
 static void parsed_release(struct parsed *p)
 {
 	free(p->d);
 	free(p->raw);
 	json_tree_release(&p->tree);
+	jose_jws_release(&p->kb_jws);
 	sha_release(&p->sha);
 	memset(p, 0, sizeof(*p));
 }
@@ -768,8 +741,9 @@ static struct disc *find(struct parsed *p, const char *digest, size_t n)
 }
 
 /* Counts the digest dg (of "_sd" or an array element's "...") as seen; *d gets its disclosure,
- * or NULL for a decoy or a claim not presented. */
-static int lookup(struct walk *w, uint32_t dg, const char *field, struct disc **d)
+ * or NULL for a decoy or a claim not presented. A disclosure must have the elements of its place:
+ * 3 in an object (salt, name, value), 2 in an array (salt, value). */
+static int lookup(struct walk *w, uint32_t dg, const char *field, size_t elements, struct disc **d)
 {
 	size_t n;
 	const char *digest = json_tree_str(w->t, dg, &n);
@@ -793,6 +767,11 @@ static int lookup(struct walk *w, uint32_t dg, const char *field, struct disc **
 		w->seen[w->nseen++][DIGEST_CHARS] = '\0';
 	}
 	*d = find(w->p, digest, n);
+	if (*d && json_tree_size(w->t, (*d)->arr) != elements)
+		return fail(w->err, OK_EINVALID, "disclosure",
+		            elements == 3
+		                    ? "an array element's disclosure is referenced from an object"
+		                    : "a claim's disclosure is referenced from an array");
 	return 0;
 }
 
@@ -853,15 +832,10 @@ static int walk_object(struct walk *w, uint32_t in, const json_t *frame, int dep
 		size_t nn;
 		const json_t *f;
 
-		if ((rc = lookup(w, dg, "_sd", &d)))
+		if ((rc = lookup(w, dg, "_sd", 3, &d)))
 			goto out;
 		if (!d)
 			continue; /* a decoy or a claim not disclosed */
-		if (json_tree_size(t, d->arr) != 3) {
-			rc = fail(w->err, OK_EINVALID, "disclosure",
-			          "an array element's disclosure is referenced from an object");
-			goto out;
-		}
 		name = json_tree_str(t, json_tree_at(t, d->arr, 1), &nn);
 		if (depth == 0 && named_in(w->plain_only, name, nn)) {
 			rc = fail(w->err, OK_EINVALID, "disclosure",
@@ -927,15 +901,10 @@ static int walk_array(struct walk *w, uint32_t in, const json_t *frame, int dept
 			          "an array element digest has other members");
 			goto out;
 		}
-		if ((rc = lookup(w, dg, "...", &d)))
+		if ((rc = lookup(w, dg, "...", 2, &d)))
 			goto out;
 		if (!d)
 			continue;
-		if (json_tree_size(t, d->arr) != 2) {
-			rc = fail(w->err, OK_EINVALID, "disclosure",
-			          "a claim's disclosure is referenced from an array");
-			goto out;
-		}
 		if (w->presenting && !selected(f))
 			continue;
 		if ((rc = use(w, d, json_tree_at(t, d->arr, 1), f, depth, &child)))
@@ -1126,76 +1095,83 @@ static int holder_key(struct parsed *p, struct jose_jwk *holder, struct ok_error
 	return 0;
 }
 
+/* The KB-JWT: its payload is read by the strict reader into p's tree, after the issuer's
+ * payload and the disclosures (split reserved room for it), as they are. */
 static int check_kb(struct parsed *p, const char *s, const struct jose_sdjwt_expect *x,
-                    json_t **kb_payload, struct ok_error *err)
+                    struct ok_error *err)
 {
-	const json_t *typ, *v;
-	int64_t max_age = x->kb_max_age_s > 0 ? x->kb_max_age_s : 300, iat;
+	int64_t max_age = x->kb_max_age_s > 0 ? x->kb_max_age_s : 300, iat = 0;
+	const struct json_tree *t = &p->tree;
+	struct jose_jws *jws = &p->kb_jws;
 	char sd_hash[DIGEST_CHARS + 1];
 	struct jose_jwk holder = {0};
-	struct jose_jws jws;
-	json_t *kp = NULL;
+	const json_t *typ;
+	uint32_t kp, v;
 	int rc;
 
-	*kb_payload = NULL;
 	if ((rc = holder_key(p, &holder, err)))
 		return rc;
-	rc = jose_jws_parse(p->kb, p->kb_len, JOSE_ALG_ES256 | JOSE_ALG_EDDSA, NULL, &jws, err);
+	rc = jose_jws_parse(p->kb, p->kb_len, JOSE_ALG_ES256 | JOSE_ALG_EDDSA, NULL, jws, err);
 	if (rc) {
 		if (err)
 			snprintf(err->field, sizeof(err->field), "kb-jwt");
 		goto out;
 	}
-	typ = json_object_get(jws.header, "typ");
+	typ = json_object_get(jws->header, "typ");
 	if (!json_is_string(typ) || strcmp(json_string_value(typ), JOSE_SDJWT_KB_TYP) != 0) {
 		rc = fail(err, OK_EINVALID, "kb-jwt", "the key-binding JWT's typ is not kb+jwt");
 		goto out;
 	}
-	rc = jose_jws_verify(&jws, &holder, err);
+	rc = jose_jws_verify(jws, &holder, err);
 	if (rc) {
 		rc = fail(err, OK_EINVALID, "kb-jwt",
 		          "the key-binding JWT is not signed by the holder's key (cnf.jwk)");
 		goto out;
 	}
-	rc = jose_jws_payload_json(&jws, &kp, err);
+	rc = json_tree_parse(&p->tree, jws->payload.data, jws->payload.len, &kb_limits, &kp, err);
+	if (rc == OK_EINPUT && err) {
+		char why[OK_ERROR_MESSAGE_MAX];
+
+		snprintf(why, sizeof(why), "%s", err->message);
+		rc = ok_fail_field(err, OK_EINPUT, "kb-jwt",
+		                   "the key-binding JWT's payload is not valid JSON: %s", why);
+	}
+	if (!rc && !json_tree_is(t, kp, JSON_TREE_OBJECT))
+		rc = fail(err, OK_EINPUT, "kb-jwt",
+		          "the key-binding JWT's payload is not a JSON object");
 	if (rc)
 		goto out;
 	if ((rc = digest_of(&p->sha, s, p->presented_len, sd_hash, err)))
 		goto out;
-	v = json_object_get(kp, "sd_hash");
-	if (!json_is_string(v) || strcmp(json_string_value(v), sd_hash) != 0) {
+	if (!json_tree_str_is(t, json_tree_get(t, kp, "sd_hash"), sd_hash)) {
 		rc = fail(err, OK_EINVALID, "kb-jwt.sd_hash",
 		          "the key-binding JWT's sd_hash does not match the presentation");
 		goto out;
 	}
-	v = json_object_get(kp, "iat");
-	if (!json_is_integer(v)) {
+	v = json_tree_get(t, kp, "iat");
+	if (!json_tree_is_integer(t, v) || json_tree_int64(t, v, &iat)) {
 		rc = fail(err, OK_EINVALID, "kb-jwt.iat", "the key-binding JWT has no iat");
 		goto out;
 	}
-	iat = json_integer_value(v);
 	if (iat > x->now + JOSE_SDJWT_KB_SKEW_S || iat < x->now - max_age) {
 		rc = fail(err, OK_EINVALID, "kb-jwt.iat",
 		          "the key-binding JWT was not made recently (iat)");
 		goto out;
 	}
-	v = json_object_get(kp, "aud");
-	if (!json_is_string(v) || (x->aud && strcmp(json_string_value(v), x->aud) != 0)) {
+	v = json_tree_get(t, kp, "aud");
+	if (!json_tree_is(t, v, JSON_TREE_STRING) || (x->aud && !json_tree_str_is(t, v, x->aud))) {
 		rc = fail(err, OK_EINVALID, "kb-jwt.aud",
 		          "the key-binding JWT is meant for another verifier (aud)");
 		goto out;
 	}
-	v = json_object_get(kp, "nonce");
-	if (!json_is_string(v) || (x->nonce && strcmp(json_string_value(v), x->nonce) != 0)) {
+	v = json_tree_get(t, kp, "nonce");
+	if (!json_tree_is(t, v, JSON_TREE_STRING) ||
+	    (x->nonce && !json_tree_str_is(t, v, x->nonce))) {
 		rc = fail(err, OK_EINVALID, "kb-jwt.nonce",
 		          "the key-binding JWT's nonce is not the one asked for");
 		goto out;
 	}
-	*kb_payload = kp;
-	kp = NULL;
 out:
-	json_decref(kp);
-	jose_jws_release(&jws);
 	jose_jwk_release(&holder);
 	return rc;
 }
@@ -1244,9 +1220,10 @@ int jose_sdjwt_verify(const char *s, size_t n, const struct jose_sdjwt_expect *x
 		goto out;
 	}
 	if (p.kb) {
-		rc = check_kb(&p, s, x, &r->kb_payload, err);
+		rc = check_kb(&p, s, x, err);
 		if (rc)
 			goto out;
+		r->key_bound = 1;
 	} else if (x->require_kb || x->aud || x->nonce) {
 		rc = fail(err, OK_EINVALID, "kb-jwt", "the presentation has no key-binding JWT");
 		goto out;
@@ -1268,6 +1245,5 @@ void jose_sdjwt_result_release(struct jose_sdjwt_result *r)
 		return;
 	json_decref(r->header);
 	json_decref(r->claims);
-	json_decref(r->kb_payload);
 	memset(r, 0, sizeof(*r));
 }

@@ -100,7 +100,7 @@ struct jose_sdjwt_expect {
 struct jose_sdjwt_result {
 	json_t *header;     /* the issuer JWS's protected header */
 	json_t *claims;     /* the payload with the disclosures applied; no _sd, _sd_alg */
-	json_t *kb_payload; /* the KB-JWT's payload, or NULL */
+	int key_bound;      /* 1: a key-binding JWT was there, and every check of it held */
 	size_t disclosures; /* how many were presented */
 };
 

@@ -342,10 +342,14 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	                 out->client_id, "client_name", client_name, "signin", signin);
 	if (spec &&
 	    ((json_is_string(label) && json_object_set(spec, "label", (json_t *)label)) ||
-	     (accept_unbound && json_object_set_new(spec, "accept_unbound", json_true())) ||
-	     (from && (json_object_set_new(spec, "signin_from", json_string(from->address)) ||
-	               json_object_set_new(spec, "signin_net", json_string(from->network)))))) {
+	     (accept_unbound && json_object_set_new(spec, "accept_unbound", json_true())))) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Where a sign-in comes from is kept in the row's own (indexed) columns. */
+	if (from && (ok_format(row->signin_from, sizeof(row->signin_from), "%s", from->address) ||
+	             ok_format(row->signin_net, sizeof(row->signin_net), "%s", from->network))) {
+		rc = ok_fail(err, OK_EINTERNAL, "a sign-in's client key is too long");
 		goto out;
 	}
 	/* Same device: the wallet sends the browser back to the result page, whose token is kept
@@ -415,27 +419,23 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 			                 "few minutes");
 	}
 	/* And one address holds at most address_max sign-ins at once (its rate limit alone would
-	 * let it hold what it may start in the requests' lifetime). */
-	if (!rc && from && from->address_max) {
-		int64_t mine = 0;
+	 * let it hold what it may start in the requests' lifetime); one network (an IPv4 /24, an
+	 * IPv6 /48) at most network_max (review of s10/remainders: one customer's /56 held enough
+	 * /64s to fill the share), and never as many as are left of the share: the last places go
+	 * to networks that hold fewer, so filling the share takes many networks. Both counts come
+	 * from one statement. */
+	if (!rc && from && (from->address_max || from->network_max)) {
+		struct store_vp_client_count held = {0, 0};
 
-		rc = store_vp_count_from(d->store, from->address, &mine, err);
-		if (!rc && mine >= (int64_t)from->address_max)
+		rc = store_vp_count_client(d->store, row->signin_from, row->signin_net, &held, err);
+		if (!rc && from->address_max && held.address >= (int64_t)from->address_max)
 			rc = ok_fail(
 			        err, OK_ELIMIT,
 			        "too many sign-ins are open from this address; finish one or try "
 			        "again in a few minutes");
-	}
-	/* One network (an IPv4 /24, an IPv6 /48) at most network_max (review of s10/remainders:
-	 * one customer's /56 held enough /64s to fill the share), and never as many as are left of
-	 * the share: the last places go to networks that hold fewer, so filling the share takes
-	 * many networks. */
-	if (!rc && from && from->network_max) {
-		int64_t ours = 0;
-
-		rc = store_vp_count_net(d->store, from->network, &ours, err);
-		if (!rc && (ours >= (int64_t)from->network_max ||
-		            ours >= OID4VP_REQUESTS_MAX / 2 - signins))
+		else if (!rc && from->network_max &&
+		         (held.network >= (int64_t)from->network_max ||
+		          held.network >= OID4VP_REQUESTS_MAX / 2 - signins))
 			rc = ok_fail(
 			        err, OK_ELIMIT,
 			        "too many sign-ins are open from this network; finish one or try "

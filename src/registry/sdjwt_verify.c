@@ -209,7 +209,7 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 		     "root; "
 		     "%zu disclosure(s), each one referenced by the signed claims%s",
 		     sr.disclosures,
-		     sr.kb_payload ? "; bound to the holder's key (key-binding JWT)" : "");
+		     sr.key_bound ? "; bound to the holder's key (key-binding JWT)" : "");
 	if (checks & VERIFY_VALIDITY) {
 		exp = json_object_get(sr.claims, "exp");
 		iat = json_object_get(sr.claims, "iat");

@@ -156,6 +156,19 @@ static const char *const pg_migrations[] = {
         "  expires_ms BIGINT NOT NULL);"
         "CREATE INDEX oidc_flow_by_expiry ON oidc_flow (expires_ms);"
         "ALTER TABLE session ADD COLUMN provider TEXT NOT NULL DEFAULT '';",
+        /* 13: wallet sign-ins counted per address and per network (store/verifier.h
+         * count_client) from indexed columns: the keyed hashes (64 hex digits) that a sign-in's
+         * spec held, taken from the open ones; '' on every other request */
+        "ALTER TABLE vp_request ADD COLUMN signin_from TEXT NOT NULL DEFAULT '',"
+        "  ADD COLUMN signin_net TEXT NOT NULL DEFAULT '';"
+        "UPDATE vp_request SET signin_from ="
+        "  substr(spec, strpos(spec, '\"signin_from\":\"') + 15, 64)"
+        "  WHERE strpos(spec, '\"signin_from\":\"') > 0;"
+        "UPDATE vp_request SET signin_net ="
+        "  substr(spec, strpos(spec, '\"signin_net\":\"') + 14, 64)"
+        "  WHERE strpos(spec, '\"signin_net\":\"') > 0;"
+        "CREATE INDEX vp_request_signin_from ON vp_request (signin_from);"
+        "CREATE INDEX vp_request_signin_net ON vp_request (signin_net);",
 };
 
 #endif

@@ -119,8 +119,8 @@ static const struct copy_table tables[] = {
         TABLE("vci_once", "hash, expires_ms", "bi"),
         TABLE("vp_request",
               "id, view_hash, nonce, state, spec, created_ms, expires_ms, answered_ms, "
-              "keep_until_ms, verified, key_id, enc_key, result",
-              "tbtttiiiiiibb"),
+              "keep_until_ms, verified, key_id, enc_key, result, signin_from, signin_net",
+              "tbtttiiiiiibbtt"),
         TABLE("issued_credential", "credential_id, achievement_id, issued_ms", "tti"),
 };
 

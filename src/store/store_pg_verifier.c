@@ -4,7 +4,7 @@
 
 #define VP_COLS                                                                                   \
 	"id, view_hash, nonce, state, spec, created_ms, expires_ms, answered_ms, keep_until_ms, " \
-	"verified, key_id, enc_key, result"
+	"verified, key_id, enc_key, result, signin_from, signin_net"
 
 static const struct pg_col vp_col[] = {
         PG_COL(struct store_vp_request, id, PG_TEXT),
@@ -20,6 +20,8 @@ static const struct pg_col vp_col[] = {
         PG_COL(struct store_vp_request, key_id, PG_UINT),
         PG_COL(struct store_vp_request, enc_key, PG_BUF),
         PG_COL(struct store_vp_request, result, PG_BUF),
+        PG_COL(struct store_vp_request, signin_from, PG_TEXT),
+        PG_COL(struct store_vp_request, signin_net, PG_TEXT),
 };
 static const struct pg_cols vp_cols = PG_COLS(vp_col);
 
@@ -35,7 +37,7 @@ static const struct pg_cols answer_cols = PG_COLS(answer_col);
 
 static const struct pg_query PUT = {"INSERT INTO vp_request (" VP_COLS
                                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-                                    "$12, $13)",
+                                    "$12, $13, $14, $15)",
                                     "keep a verifier request", &vp_cols, NULL};
 static const struct pg_query GET = {"SELECT " VP_COLS " FROM vp_request WHERE id = $1",
                                     "read a verifier request", NULL, &vp_cols};
@@ -55,14 +57,16 @@ static const struct pg_query COUNT = {"SELECT count(*) AS n FROM vp_request",
 static const struct pg_query COUNT_SIGNIN = {
         "SELECT count(*) AS n FROM vp_request WHERE strpos(spec, '\"signin\":true') > 0",
         "count wallet sign-ins", NULL, &pg_count_cols};
-static const struct pg_query COUNT_FROM = {
-        "SELECT count(*) AS n FROM vp_request "
-        "WHERE strpos(spec, '\"signin_from\":\"' || $1 || '\"') > 0",
-        "count the wallet sign-ins of one address", NULL, &pg_count_cols};
-static const struct pg_query COUNT_NET = {
-        "SELECT count(*) AS n FROM vp_request "
-        "WHERE strpos(spec, '\"signin_net\":\"' || $1 || '\"') > 0",
-        "count the wallet sign-ins of one network", NULL, &pg_count_cols};
+/* Each count reads only its column's index. */
+static const struct pg_col client_col[] = {
+        PG_COL(struct store_vp_client_count, address, PG_INT),
+        PG_COL(struct store_vp_client_count, network, PG_INT),
+};
+static const struct pg_cols client_cols = PG_COLS(client_col);
+static const struct pg_query COUNT_CLIENT = {
+        "SELECT (SELECT count(*) FROM vp_request WHERE signin_from = $1) AS address, "
+        "(SELECT count(*) FROM vp_request WHERE signin_net = $2) AS network",
+        "count one client's wallet sign-ins", NULL, &client_cols};
 
 /* A wallet sign-in's result is taken once: the row goes in the statement that finds it. */
 static const struct pg_query TAKE = {
@@ -84,14 +88,13 @@ static int count_signin(struct store *base, int64_t *out, struct ok_error *err)
 	return pg_count(pgs(base), &COUNT_SIGNIN, PG_NO_ARGS, out, err);
 }
 
-static int count_from(struct store *base, const char *tag, int64_t *out, struct ok_error *err)
+static int count_client(struct store *base, const char *address, const char *network,
+                        struct store_vp_client_count *out, struct ok_error *err)
 {
-	return pg_count(pgs(base), &COUNT_FROM, PG_ARGS(PG_ARG_TEXT(tag)), out, err);
-}
-
-static int count_net(struct store *base, const char *tag, int64_t *out, struct ok_error *err)
-{
-	return pg_count(pgs(base), &COUNT_NET, PG_ARGS(PG_ARG_TEXT(tag)), out, err);
+	if (!address[0] || !network[0])
+		return ok_fail(err, OK_EINTERNAL, "count sign-ins: no client");
+	return pg_get(pgs(base), &COUNT_CLIENT, PG_ARGS(PG_ARG_TEXT(address), PG_ARG_TEXT(network)),
+	              out, err);
 }
 
 static int put(struct store *base, const struct store_vp_request *r, struct ok_error *err)
@@ -131,8 +134,7 @@ const struct store_vp_ops pg_vp_ops = {
         .answer = answer,
         .count = count,
         .count_signin = count_signin,
-        .count_from = count_from,
-        .count_net = count_net,
+        .count_client = count_client,
         .prune = prune,
         .take = take,
 };

@@ -4,7 +4,7 @@
 
 #define VP_COLS                                                                                   \
 	"id, view_hash, nonce, state, spec, created_ms, expires_ms, answered_ms, keep_until_ms, " \
-	"verified, key_id, enc_key, result"
+	"verified, key_id, enc_key, result, signin_from, signin_net"
 
 static const struct sqlite_col vp_col[] = {
         SQLITE_COL(struct store_vp_request, id, SQ_TEXT),
@@ -20,6 +20,8 @@ static const struct sqlite_col vp_col[] = {
         SQLITE_COL(struct store_vp_request, key_id, SQ_UINT),
         SQLITE_COL(struct store_vp_request, enc_key, SQ_BUF),
         SQLITE_COL(struct store_vp_request, result, SQ_BUF),
+        SQLITE_COL(struct store_vp_request, signin_from, SQ_TEXT),
+        SQLITE_COL(struct store_vp_request, signin_net, SQ_TEXT),
 };
 static const struct sqlite_cols vp_cols = SQLITE_COLS(vp_col);
 
@@ -35,7 +37,7 @@ static const struct sqlite_cols answer_cols = SQLITE_COLS(answer_col);
 
 static const struct sqlite_query PUT = {ST_VP_PUT,
                                         "INSERT INTO vp_request (" VP_COLS
-                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                         "keep a verifier request", &vp_cols, NULL};
 static const struct sqlite_query GET = {ST_VP_GET,
                                         "SELECT " VP_COLS " FROM vp_request WHERE id = ?",
@@ -59,16 +61,17 @@ static const struct sqlite_query COUNT_SIGNIN = {
         ST_VP_COUNT_SIGNIN,
         "SELECT count(*) AS n FROM vp_request WHERE instr(spec, '\"signin\":true') > 0",
         "count wallet sign-ins", NULL, &sqlite_count_cols};
-static const struct sqlite_query COUNT_FROM = {ST_VP_COUNT_FROM,
-                                               "SELECT count(*) AS n FROM vp_request WHERE "
-                                               "instr(spec, '\"signin_from\":\"' || ? || '\"') > 0",
-                                               "count the wallet sign-ins of one address", NULL,
-                                               &sqlite_count_cols};
-static const struct sqlite_query COUNT_NET = {ST_VP_COUNT_NET,
-                                              "SELECT count(*) AS n FROM vp_request WHERE "
-                                              "instr(spec, '\"signin_net\":\"' || ? || '\"') > 0",
-                                              "count the wallet sign-ins of one network", NULL,
-                                              &sqlite_count_cols};
+/* Each count reads only its column's index. */
+static const struct sqlite_col client_col[] = {
+        SQLITE_COL(struct store_vp_client_count, address, SQ_INT),
+        SQLITE_COL(struct store_vp_client_count, network, SQ_INT),
+};
+static const struct sqlite_cols client_cols = SQLITE_COLS(client_col);
+static const struct sqlite_query COUNT_CLIENT = {
+        ST_VP_COUNT_CLIENT,
+        "SELECT (SELECT count(*) FROM vp_request WHERE signin_from = ?1) AS address, "
+        "(SELECT count(*) FROM vp_request WHERE signin_net = ?2) AS network",
+        "count one client's wallet sign-ins", NULL, &client_cols};
 
 /* A wallet sign-in's result is taken once: the row goes in the statement that finds it. */
 static const struct sqlite_query TAKE = {
@@ -95,14 +98,13 @@ static int count_signin(struct store *base, int64_t *out, struct ok_error *err)
 	return sqlite_count(sq(base), &COUNT_SIGNIN, SQLITE_NO_ARGS, out, err);
 }
 
-static int count_from(struct store *base, const char *tag, int64_t *out, struct ok_error *err)
+static int count_client(struct store *base, const char *address, const char *network,
+                        struct store_vp_client_count *out, struct ok_error *err)
 {
-	return sqlite_count(sq(base), &COUNT_FROM, SQLITE_ARGS(SQ_ARG_TEXT(tag)), out, err);
-}
-
-static int count_net(struct store *base, const char *tag, int64_t *out, struct ok_error *err)
-{
-	return sqlite_count(sq(base), &COUNT_NET, SQLITE_ARGS(SQ_ARG_TEXT(tag)), out, err);
+	if (!address[0] || !network[0])
+		return ok_fail(err, OK_EINTERNAL, "count sign-ins: no client");
+	return sqlite_get(sq(base), &COUNT_CLIENT,
+	                  SQLITE_ARGS(SQ_ARG_TEXT(address), SQ_ARG_TEXT(network)), out, err);
 }
 
 static int put(struct store *base, const struct store_vp_request *r, struct ok_error *err)
@@ -147,8 +149,7 @@ const struct store_vp_ops sqlite_vp_ops = {
         .answer = answer,
         .count = count,
         .count_signin = count_signin,
-        .count_from = count_from,
-        .count_net = count_net,
+        .count_client = count_client,
         .prune = prune,
         .take = take,
 };

@@ -9,6 +9,9 @@
  *   that also requires the request to be unexpired, so two answers never both count.
  * - The result names the holder: it is sealed (privacy/seal.h, field "vp_result", bound to the
  *   request id), as is the ephemeral decryption key of a direct_post.jwt request ("vp_enc_key").
+ * - signin_from and signin_net are "" except on a wallet sign-in, where they hold the keyed
+ *   hashes (hex) of the address and the network it was started from: indexed, so that
+ *   store_vp_count_client counts one client's open sign-ins without reading any spec.
  * - keep_until_ms is when the row goes: store_vp_prune deletes every row past it (an unanswered
  *   request some time after it expired, an answered one when its result's time is up).
  */
@@ -21,6 +24,7 @@
 #define STORE_VP_RESULT_MAX ((size_t)256 << 10) /* a sealed result */
 #define STORE_VP_KEY_MAX    256                 /* a sealed ephemeral key */
 #define STORE_VP_HASH_BYTES 32
+#define STORE_VP_TAG_MAX    64 /* a sign-in's keyed hash of its address or network, in hex */
 
 struct store_vp_request {
 	char id[STORE_ID_MAX + 1];
@@ -36,6 +40,14 @@ struct store_vp_request {
 	uint32_t key_id;       /* the data key enc_key and result are sealed under */
 	struct buf enc_key;    /* sealed; empty unless the response is encrypted */
 	struct buf result;     /* sealed JSON; empty until answered */
+	char signin_from[STORE_VP_TAG_MAX + 1]; /* a sign-in's address key; "" otherwise */
+	char signin_net[STORE_VP_TAG_MAX + 1];  /* and its network's key */
+};
+
+/* How many wallet sign-ins one client holds open: from its address and from its network. */
+struct store_vp_client_count {
+	int64_t address;
+	int64_t network;
 };
 
 struct store_vp_ops {
@@ -54,12 +66,10 @@ struct store_vp_ops {
 	/* How many of them are wallet sign-ins (a spec with "signin":true, as oid4vp writes
 	 * it), so that each kind has its own share of the cap. */
 	int (*count_signin)(struct store *s, int64_t *out, struct ok_error *err);
-	/* How many wallet sign-ins were started from one client: a spec holding
-	 * "signin_from":"TAG", TAG being hex digits (the keyed hash of the address oid4vp writes).
-	 */
-	int (*count_from)(struct store *s, const char *tag, int64_t *out, struct ok_error *err);
-	/* And from one network: a spec holding "signin_net":"TAG" (hex digits, as above). */
-	int (*count_net)(struct store *s, const char *tag, int64_t *out, struct ok_error *err);
+	/* How many requests have signin_from address, and how many signin_net network (both
+	 * non-empty), in one statement over the two columns' indexes. */
+	int (*count_client)(struct store *s, const char *address, const char *network,
+	                    struct store_vp_client_count *out, struct ok_error *err);
 	/* Deletes every request whose keep_until_ms is at or before now_ms. */
 	int (*prune)(struct store *s, int64_t now_ms, struct ok_error *err);
 	/* Deletes request id when it is answered and its result still kept at now_ms, in one
@@ -102,16 +112,10 @@ static inline int store_vp_count_signin(struct store *s, int64_t *out, struct ok
 	return s->ops->verifier->count_signin(s, out, err);
 }
 
-static inline int store_vp_count_from(struct store *s, const char *tag, int64_t *out,
-                                      struct ok_error *err)
+static inline int store_vp_count_client(struct store *s, const char *address, const char *network,
+                                        struct store_vp_client_count *out, struct ok_error *err)
 {
-	return s->ops->verifier->count_from(s, tag, out, err);
-}
-
-static inline int store_vp_count_net(struct store *s, const char *tag, int64_t *out,
-                                     struct ok_error *err)
-{
-	return s->ops->verifier->count_net(s, tag, out, err);
+	return s->ops->verifier->count_client(s, address, network, out, err);
 }
 
 static inline int store_vp_prune(struct store *s, int64_t now_ms, struct ok_error *err)

@@ -14,36 +14,17 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,
-                                                             encode_dss_signature)
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 import re
 
 from helpers.base import INSTITUTION, Oorkonde, db_bytes, make_row, write_csv
+from helpers.jose import b64u, es256, jwk_of, unb64u
 from helpers.server import Server, problem
 
 HOST = "verifier.example.nl"
 NATIONAL_ID = "123456782"
 GIVEN, FAMILY = "Wilhelmina", "Zonnebloem-Kraai"
-
-
-def b64u(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64u(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def jwk_of(key):
-    n = key.public_key().public_numbers()
-    return {"kty": "EC", "crv": "P-256", "x": b64u(n.x.to_bytes(32, "big")),
-            "y": b64u(n.y.to_bytes(32, "big"))}
-
-
-def es256(key, data):
-    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 def present(sdjwt, names, holder, nonce, aud):

@@ -2,39 +2,19 @@
 key's x5c chain, every personal and result claim a disclosure, bound to the wallet's key), and
 `verify` of what was issued and of a holder's presentation with a key-binding JWT made here, as a
 wallet would (Python's cryptography, not oorkonde's code), and of the bad inputs of issue 17."""
-import base64
 import hashlib
 import json
 import os
 import time
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from helpers.base import Oorkonde, make_row, write_csv
+from helpers.jose import b64u, es256, jwk_of, unb64u
 
 NATIONAL_ID = "123456782"
-
-
-def b64u(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64u(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def jwk_of(key):
-    n = key.public_key().public_numbers()
-    return {"kty": "EC", "crv": "P-256", "x": b64u(n.x.to_bytes(32, "big")),
-            "y": b64u(n.y.to_bytes(32, "big"))}
-
-
-def es256(key, data):
-    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 def parts(sdjwt):

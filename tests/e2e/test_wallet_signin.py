@@ -20,10 +20,10 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from helpers.base import INSTITUTION, Oorkonde, make_row, write_csv
+from helpers.jose import b64u, es256, jwk_of, unb64u
 from helpers.server import Response
 
 HOST = "depot.example.nl"
@@ -35,25 +35,6 @@ PID_CLAIM = "personal_administrative_number"
 WALLET = "__Host-oorkonde_wallet"
 ISS = [f"https://{PID_HOST}"]
 SESSION = "__Host-oorkonde_session"
-
-
-def b64u(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64u(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def jwk_of(key):
-    n = key.public_key().public_numbers()
-    return {"kty": "EC", "crv": "P-256", "x": b64u(n.x.to_bytes(32, "big")),
-            "y": b64u(n.y.to_bytes(32, "big"))}
-
-
-def es256(key, data):
-    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 def jws(key, header, payload):
@@ -532,21 +513,7 @@ def test_sign_ins_fill_at_most_half_of_the_open_requests(binary, tmp_path, serve
     """Each kind has half of the 10,000 open requests (reviews VP-11, LDP9-4): sign-ins, which
     may start 30 a minute per address, cannot crowd out employers' requests, nor those the
     sign-ins."""
-    ok = Oorkonde(binary, tmp_path / "data")
-    ok.run("init", "--host", HOST, check=True)
-    ok.add_institution()
-    row = make_row(record_id="W-1", national_id=BSN, kind="degree", title="MSc", eqf_level="7")
-    assert ok.import_csv(write_csv(tmp_path / "rows.csv", [row])).returncode == 0
-    holder = ec.generate_private_key(ec.SECP256R1())
-    (tmp_path / "holder.jwk").write_text(json.dumps(jwk_of(holder)))
-    ok.run("issue", ok.achievements_json(BSN)[0]["id"], "--format", "sd-jwt", "--holder-jwk",
-           tmp_path / "holder.jwk", check=True)  # makes the wallet key
-    (tmp_path / "data" / "pid-ca.pem").write_bytes(PidIssuer().ca_pem())
-    cfg_path = tmp_path / "data" / "config.json"
-    cfg = json.loads(cfg_path.read_text())
-    cfg["wallet_signin"] = {"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
-                            "id_scheme": "NL:BSN", "cross_device": True}
-    cfg_path.write_text(json.dumps(cfg))
+    ok, _, _ = signin_depository(binary, tmp_path)
     db = tmp_path / "data" / "oorkonde.db"
     if not db.exists():
         pytest.skip("the records are in PostgreSQL")
@@ -555,9 +522,11 @@ def test_sign_ins_fill_at_most_half_of_the_open_requests(binary, tmp_path, serve
     def fill(spec):
         with sqlite3.connect(db) as con:
             con.execute("DELETE FROM vp_request")
-            con.executemany("INSERT INTO vp_request VALUES (?, ?, 'n', 's', ?, 0, ?, 0, ?, 0, 0, "
-                            "x'', x'')", ((f"filler{i}", os.urandom(32), spec, far, far)
-                                          for i in range(5000)))
+            con.executemany("INSERT INTO vp_request (id, view_hash, nonce, state, spec, "
+                            "created_ms, expires_ms, answered_ms, keep_until_ms, verified, "
+                            "key_id, enc_key, result) VALUES (?, ?, 'n', 's', ?, 0, ?, 0, ?, "
+                            "0, 0, x'', x'')", ((f"filler{i}", os.urandom(32), spec, far, far)
+                                                for i in range(5000)))
     srv = server_on(ok, "--rate-limit", 0)
     start = lambda: srv.post("/signin/wallet", "device=cross",
                              ctype="application/x-www-form-urlencoded")
@@ -611,22 +580,8 @@ def test_one_address_holds_a_bounded_number_of_open_sign_ins(binary, tmp_path, s
     what it could start in a request's five minutes (150 open sign-ins). Now at most
     http.wallet_signins_open_per_address (50) are open at once per address; the request keeps
     a keyed hash of the address, not the address."""
-    ok = Oorkonde(binary, tmp_path / "data")
-    ok.run("init", "--host", HOST, check=True)
-    ok.add_institution()
-    row = make_row(record_id="W-1", national_id=BSN, kind="degree", title="MSc", eqf_level="7")
-    assert ok.import_csv(write_csv(tmp_path / "rows.csv", [row])).returncode == 0
-    holder = ec.generate_private_key(ec.SECP256R1())
-    (tmp_path / "holder.jwk").write_text(json.dumps(jwk_of(holder)))
-    ok.run("issue", ok.achievements_json(BSN)[0]["id"], "--format", "sd-jwt", "--holder-jwk",
-           tmp_path / "holder.jwk", check=True)  # makes the wallet key
-    (tmp_path / "data" / "pid-ca.pem").write_bytes(PidIssuer().ca_pem())
-    cfg_path = tmp_path / "data" / "config.json"
-    cfg = json.loads(cfg_path.read_text())
-    cfg["wallet_signin"] = {"pid_issuers": ["pid-ca.pem"], "pid_iss": ISS, "id_claim": PID_CLAIM,
-                            "id_scheme": "NL:BSN", "cross_device": True}
-    cfg["http"] = {"wallet_signins_open_per_address": 3}
-    cfg_path.write_text(json.dumps(cfg))
+    ok, cfg_path, cfg = signin_depository(binary, tmp_path,
+                                          {"wallet_signins_open_per_address": 3})
     srv = server_on(ok)  # the rate limits on: 3 starts are well within 30 a minute
     start = lambda: srv.post("/signin/wallet", "device=cross",
                              ctype="application/x-www-form-urlencoded")
@@ -640,10 +595,11 @@ def test_one_address_holds_a_bounded_number_of_open_sign_ins(binary, tmp_path, s
     db = tmp_path / "data" / "oorkonde.db"
     if db.exists():
         with sqlite3.connect(db) as con:
-            specs = [s for (s,) in con.execute("SELECT spec FROM vp_request")]
-        tags = {json.loads(s).get("signin_from") for s in specs if '"signin":true' in s}
+            rows = con.execute("SELECT spec, signin_from FROM vp_request").fetchall()
+        tags = {tag for (spec, tag) in rows if '"signin":true' in spec}
         assert len(tags) == 1 and re.fullmatch(r"[0-9a-f]{64}", tags.pop())
-        assert not any("127.0.0.1" in s for s in specs)
+        assert {tag for (spec, tag) in rows if '"signin":true' not in spec} == {""}
+        assert not any("127.0.0.1" in spec or "signin_from" in spec for (spec, _) in rows)
     # Out of range, the setting stops the server from starting, naming it.
     cfg["http"] = {"wallet_signins_open_per_address": -1}
     cfg_path.write_text(json.dumps(cfg))
@@ -706,11 +662,11 @@ def test_one_network_holds_a_bounded_number_of_open_sign_ins(binary, tmp_path, s
     db = tmp_path / "data" / "oorkonde.db"
     if db.exists():
         with sqlite3.connect(db) as con:
-            specs = [json.loads(s) for (s,) in con.execute("SELECT spec FROM vp_request")]
-        nets = [s.get("signin_net") for s in specs if s.get("signin")]
+            rows = con.execute("SELECT spec, signin_net FROM vp_request").fetchall()
+        nets = [net for (spec, net) in rows if json.loads(spec).get("signin")]
         assert len(nets) == 5 and len(set(nets)) == 2
         assert all(re.fullmatch(r"[0-9a-f]{64}", n) for n in nets)
-        assert not any("127.0." in json.dumps(s) for s in specs)
+        assert not any("127.0." in spec for (spec, _) in rows)
     for bad in (-1, 5001, "many"):
         cfg["http"] = {"wallet_signins_open_per_network": bad}
         cfg_path.write_text(json.dumps(cfg))

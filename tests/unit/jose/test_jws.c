@@ -186,6 +186,38 @@ static void test_jsonw(void **state)
 	buf_release(&b);
 }
 
+/* An object with one member's value given as text: in its place when there, else added last;
+ * anything but an object refused, out as it was. */
+static void test_jsonw_object_with(void **state)
+{
+	json_t *with = json_pack("{s:i,s:s,s:[i]}", "a", 1, "_sd_alg", "sha-1", "b", 2);
+	json_t *without = json_pack("{s:i}", "a", 1), *empty = json_object(), *arr = json_array();
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 4096);
+	assert_int_equal(jose_jsonw_object_with(&b, with, "_sd_alg", "\"sha-256\""), 0);
+	assert_int_equal(buf_addch(&b, '\0'), 0);
+	assert_string_equal(b.data, "{\"a\":1,\"_sd_alg\":\"sha-256\",\"b\":[2]}");
+	buf_reset(&b);
+	assert_int_equal(jose_jsonw_object_with(&b, without, "_sd_alg", "\"sha-256\""), 0);
+	assert_int_equal(buf_addch(&b, '\0'), 0);
+	assert_string_equal(b.data, "{\"a\":1,\"_sd_alg\":\"sha-256\"}");
+	buf_reset(&b);
+	assert_int_equal(jose_jsonw_object_with(&b, empty, "k", "null"), 0);
+	assert_int_equal(buf_addch(&b, '\0'), 0);
+	assert_string_equal(b.data, "{\"k\":null}");
+	buf_reset(&b);
+	assert_int_equal(buf_addstr(&b, "x"), 0);
+	assert_int_equal(jose_jsonw_object_with(&b, arr, "k", "null"), OK_EINPUT);
+	assert_int_equal(b.len, 1);
+	json_decref(with);
+	json_decref(without);
+	json_decref(empty);
+	json_decref(arr);
+	buf_release(&b);
+}
+
 static void test_rfc8037_ed25519(void **state)
 {
 	json_t *v = rfc("rfc8037_a4");
@@ -644,6 +676,7 @@ int main(void)
 	        cmocka_unit_test(test_b64_strict),
 	        cmocka_unit_test(test_b64_encode),
 	        cmocka_unit_test(test_jsonw),
+	        cmocka_unit_test(test_jsonw_object_with),
 	        cmocka_unit_test(test_rfc8037_ed25519),
 	        cmocka_unit_test(test_rfc7515_es256),
 	        cmocka_unit_test(test_rfc7638_thumbprint),

@@ -467,6 +467,31 @@ static void test_refused(void **state)
 	assert_int_equal(verify(k, forged.data, &x, NULL, &err), OK_EINVALID);
 	assert_non_null(strstr(err.message, "exists already"));
 	json_decref(payload);
+	/* A claim's disclosure (3 elements) as an array element, and an element's (2) in "_sd". */
+	payload = json_pack("{s:[{s:s}],s:s}", "list", "...", dg, "_sd_alg", "sha-256");
+	{
+		const char *ds[] = {d1.data, NULL};
+		forge(k, payload, ds, &forged);
+	}
+	assert_int_equal(verify(k, forged.data, &x, NULL, &err), OK_EINVALID);
+	assert_string_equal(err.message, "a claim's disclosure is referenced from an array");
+	json_decref(payload);
+	{
+		struct buf d2;
+		char dg2[44];
+		const char *ds[] = {NULL, NULL};
+
+		buf_init(&d2, 4096);
+		disclosure_of("[\"c2FsdA\",\"Anna\"]", &d2, dg2);
+		ds[0] = d2.data;
+		payload = json_pack("{s:[s],s:s}", "_sd", dg2, "_sd_alg", "sha-256");
+		forge(k, payload, ds, &forged);
+		assert_int_equal(verify(k, forged.data, &x, NULL, &err), OK_EINVALID);
+		assert_string_equal(err.message,
+		                    "an array element's disclosure is referenced from an object");
+		json_decref(payload);
+		buf_release(&d2);
+	}
 	/* A disclosure of a reserved name. */
 	disclosure_of("[\"c2FsdA\",\"_sd\",[\"x\"]]", &d1, dg);
 	payload = json_pack("{s:[s],s:s}", "_sd", dg, "_sd_alg", "sha-256");

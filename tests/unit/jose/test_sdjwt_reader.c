@@ -3,7 +3,9 @@
  * JSON_REJECT_DUPLICATES refused (duplicate names, a lone surrogate, trailing bytes, a payload
  * that is not an object) is refused with the same messages as before. The one difference from
  * before: a NUL byte right after a number or literal, which jansson skipped (so main accepted
- * the SD-JWT), is refused now (RFC 8259; see core/json_tree.h). */
+ * the SD-JWT), is refused now (RFC 8259; see core/json_tree.h). The key-binding JWT's payload is
+ * read by the same reader: a repeated name refused, wrong types refused with the check's own
+ * field, members it does not know taken. */
 #include "jose_test.h"
 
 #include <sodium.h>
@@ -241,6 +243,131 @@ static void the_same_disclosure_value_read_once(void **state)
 	free(sd);
 }
 
+/* An SD-JWT of issuer s naming holder h's key (cnf.jwk), no disclosures, presented with a
+ * KB-JWT signed by h whose payload is kb_fmt: "@H" stands for the presentation's sd_hash and
+ * "@T" for the time now. */
+static char *make_kb(struct jose_signer *s, struct jose_signer *h, const char *kb_fmt)
+{
+	json_t *jwk = NULL, *payload, *kbh = json_pack("{s:s}", "typ", "kb+jwt");
+	uint8_t d[crypto_hash_sha256_BYTES];
+	char hash[44], text[1024];
+	struct jose_jwk pub = {0};
+	struct buf out;
+	size_t n = 0;
+
+	assert_int_equal(jose_signer_public(h, &pub, NULL), 0);
+	assert_int_equal(jose_jwk_to_json(&pub, &jwk, NULL), 0);
+	payload = json_pack("{s:s,s:{s:o}}", "iss", "https://i.example", "cnf", "jwk", jwk);
+	buf_init(&out, 1 << 20);
+	assert_int_equal(jose_jws_sign_json(NULL, payload, s, &out, NULL), 0);
+	assert_int_equal(buf_addch(&out, '~'), 0);
+	crypto_hash_sha256(d, (const uint8_t *)out.data, out.len);
+	jose_b64_encode_to(d, sizeof(d), hash);
+	for (const char *p = kb_fmt; *p; p++) {
+		assert_true(n + 64 < sizeof(text));
+		if (p[0] == '@' && p[1] == 'H') {
+			memcpy(text + n, hash, 43);
+			n += 43;
+			p++;
+		} else if (p[0] == '@' && p[1] == 'T') {
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%lld",
+			                      (long long)time(NULL));
+			p++;
+		} else {
+			text[n++] = *p;
+		}
+	}
+	assert_int_equal(jose_jws_sign(kbh, text, n, h, &out, NULL), 0);
+	assert_int_equal(buf_addch(&out, '\0'), 0);
+	json_decref(payload);
+	json_decref(kbh);
+	jose_jwk_release(&pub);
+	return buf_detach(&out, NULL);
+}
+
+/* Verifies sd asking for aud https://v.example and nonce n-1; *bound gets key_bound. */
+static int verify_kb(struct jose_signer *s, const char *sd, int *bound, struct ok_error *err)
+{
+	struct jose_sdjwt_expect x = {
+	        .algs = JOSE_ALG_ES256,
+	        .issuer_key = key_of,
+	        .ctx = s,
+	        .now = (int64_t)time(NULL),
+	        .aud = "https://v.example",
+	        .nonce = "n-1",
+	};
+	struct jose_sdjwt_result r;
+	int rc;
+
+	ok_error_clear(err);
+	rc = jose_sdjwt_verify(sd, strlen(sd), &x, &r, err);
+	*bound = r.key_bound;
+	jose_sdjwt_result_release(&r);
+	return rc;
+}
+
+#define KB_OK "\"iat\":@T,\"aud\":\"https://v.example\",\"nonce\":\"n-1\",\"sd_hash\":\"@H\""
+
+static void the_kb_jwt_payload_is_read_strictly(void **state)
+{
+	static const struct {
+		const char *kb;
+		int rc;
+		const char *field, *message; /* message: a part of it */
+	} cases[] = {
+	        /* As it should be, and with members the verifier does not know. */
+	        {"{" KB_OK "}", 0, "", ""},
+	        {"{" KB_OK ",\"extra\":{\"a\":[1,2.5,null]},\"x-note\":\"\\u00e9\"}", 0, "", ""},
+	        /* A name repeated, also when it is written with an escape. */
+	        {"{" KB_OK ",\"nonce\":\"n-1\"}", OK_EINPUT, "kb-jwt", "a name is repeated"},
+	        {"{\"nonce\":\"other\"," KB_OK "}", OK_EINPUT, "kb-jwt", "a name is repeated"},
+	        {"{" KB_OK ",\"non\\u0063e\":\"n-1\"}", OK_EINPUT, "kb-jwt", "a name is repeated"},
+	        /* Not JSON, or not an object. */
+	        {"{" KB_OK "} x", OK_EINPUT, "kb-jwt", "not valid JSON"},
+	        {"{" KB_OK ",\"s\":\"\\ud800\"}", OK_EINPUT, "kb-jwt", "not valid JSON"},
+	        {"[1]", OK_EINPUT, "kb-jwt", "not a JSON object"},
+	        /* Wrong types: each refused by its own check. */
+	        {"{\"iat\":@T,\"aud\":\"https://v.example\",\"nonce\":1,\"sd_hash\":\"@H\"}",
+	         OK_EINVALID, "kb-jwt.nonce", "nonce"},
+	        {"{\"iat\":@T,\"aud\":\"https://v.example\",\"nonce\":null,\"sd_hash\":\"@H\"}",
+	         OK_EINVALID, "kb-jwt.nonce", "nonce"},
+	        {"{\"iat\":@T,\"aud\":[\"https://"
+	         "v.example\"],\"nonce\":\"n-1\",\"sd_hash\":\"@H\"}",
+	         OK_EINVALID, "kb-jwt.aud", "aud"},
+	        {"{\"iat\":\"@T\",\"aud\":\"https://"
+	         "v.example\",\"nonce\":\"n-1\",\"sd_hash\":\"@H\"}",
+	         OK_EINVALID, "kb-jwt.iat", "iat"},
+	        {"{\"iat\":@T.5,\"aud\":\"https://"
+	         "v.example\",\"nonce\":\"n-1\",\"sd_hash\":\"@H\"}",
+	         OK_EINVALID, "kb-jwt.iat", "iat"},
+	        {"{\"iat\":@T,\"aud\":\"https://v.example\",\"nonce\":\"n-1\",\"sd_hash\":{}}",
+	         OK_EINVALID, "kb-jwt.sd_hash", "sd_hash"},
+	        {"{\"iat\":@T,\"aud\":\"https://v.example\",\"nonce\":\"n-1\"}", OK_EINVALID,
+	         "kb-jwt.sd_hash", "sd_hash"},
+	        /* The right type, the wrong value. */
+	        {"{\"iat\":@T,\"aud\":\"https://v.example\",\"nonce\":\"n-2\",\"sd_hash\":\"@H\"}",
+	         OK_EINVALID, "kb-jwt.nonce", "nonce"},
+	        {"{\"iat\":@T,\"aud\":\"https://v.example\",\"nonce\":\"n-1\\u0000\","
+	         "\"sd_hash\":\"@H\"}",
+	         OK_EINPUT, "kb-jwt", "not valid JSON"},
+	};
+	struct jose_signer *s = *state, h = {0};
+
+	assert_int_equal(jose_signer_es256_generate(&h, NULL), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *sd = make_kb(s, &h, cases[i].kb);
+		struct ok_error err;
+		int bound = -1, rc = verify_kb(s, sd, &bound, &err);
+
+		if (rc != cases[i].rc || strcmp(err.field, cases[i].field) != 0 ||
+		    !strstr(err.message, cases[i].message) || bound != (rc == 0))
+			fail_msg("case %zu: %d %s: %s (bound %d)", i, rc, err.field, err.message,
+			         bound);
+		free(sd);
+	}
+	jose_signer_release(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +376,7 @@ int main(void)
 	        cmocka_unit_test(refused_as_jansson_refused),
 	        cmocka_unit_test(a_nul_after_a_scalar_was_accepted_and_is_refused_now),
 	        cmocka_unit_test(the_same_disclosure_value_read_once),
+	        cmocka_unit_test(the_kb_jwt_payload_is_read_strictly),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
