@@ -577,7 +577,8 @@ static void the_importer_api_takes_registrations_directly(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, reg_setup, reg_teardown)
+#define T(name)  cmocka_unit_test_setup_teardown(name, reg_setup, reg_teardown)
+#define TP(name) cmocka_unit_test_setup_teardown(name, reg_setup_pg, reg_teardown)
 	const struct CMUnitTest tests[] = {
 	        T(add_then_unchanged_then_updated),
 	        T(every_column_takes_part_in_change_detection),
@@ -597,6 +598,21 @@ int main(void)
 	        T(nothing_personal_is_readable_in_the_database_files),
 	        T(the_importer_api_takes_registrations_directly),
 	};
+	/* The bulk path's decisions, batches and holds on PostgreSQL (its own bulk path). */
+	const struct CMUnitTest on_pg[] = {
+	        TP(a_batch_keeps_the_rows_decisions),
+	        TP(batches_of_three_rows_keep_the_rows_decisions),
+	        TP(one_batch_written_in_holds_of_one_row_keeps_the_rows_decisions),
+	        TP(batches_of_five_written_in_holds_of_three_keep_the_rows_decisions),
+	};
+	int failed;
 #undef T
-	return cmocka_run_group_tests_name("registry/import", tests, NULL, NULL);
+#undef TP
+	failed = cmocka_run_group_tests_name("registry/import", tests, NULL, NULL);
+	if (pg_test_base())
+		failed += cmocka_run_group_tests_name("registry/import on PostgreSQL", on_pg, NULL,
+		                                      NULL);
+	else
+		printf("registry/import on PostgreSQL: skipped (OORKONDE_TEST_PG is not set)\n");
+	return failed;
 }
