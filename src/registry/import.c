@@ -18,7 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_BATCH_ROWS  10000
+/* Rows per transaction. At a million new learners a batch dirties most leaf pages of the
+ * learners' blind index (a keyed hash: every insert lands anywhere), and each commit's pages are
+ * copied to the WAL and again into the database: fewer, larger batches copy each page fewer times
+ * (docs/benchmarks.md, "Larger batches"). */
+#define DEFAULT_BATCH_ROWS 100000
+/* Rows the bulk path holds in memory before it writes them into the open transaction: what
+ * bounds the importer's memory (about 1 KiB a row), whatever the size of a batch. */
+#define HOLD_ROWS           10000
 #define LEARNER_CACHE_SLOTS 65536 /* direct-mapped; a power of two */
 #define PROGRESS_EVERY      2048
 
@@ -125,6 +132,7 @@ struct importer {
 	bool in_transaction;     /* txn is open */
 	struct audit_txn txn;
 	size_t batch_rows;
+	size_t hold_rows; /* rows the bulk path holds before it writes them (<= batch_rows) */
 	size_t rows_in_batch;
 	size_t bytes; /* input consumed, for progress */
 	/* per batch */
@@ -165,6 +173,22 @@ static void new_id(struct importer *imp, char out[25])
 	depository_id_from(r, out);
 }
 
+#ifdef OK_TEST_HOOKS
+/* Tests that kill an import between batches ask for smaller ones: OORKONDE_TEST_IMPORT_BATCH_ROWS
+ * rows, at most the default. */
+static size_t test_batch_rows(void)
+{
+	const char *v = getenv("OORKONDE_TEST_IMPORT_BATCH_ROWS");
+	char *end;
+	unsigned long long n;
+
+	if (!v || !v[0])
+		return DEFAULT_BATCH_ROWS;
+	n = strtoull(v, &end, 10);
+	return (*end || n < 1 || n > DEFAULT_BATCH_ROWS) ? DEFAULT_BATCH_ROWS : (size_t)n;
+}
+#endif
+
 static void reset_batch(struct importer *imp)
 {
 	imp->rows_in_batch = 0;
@@ -196,6 +220,13 @@ int importer_begin(struct importer **out, struct depository *d, const struct imp
 	imp->o = *o;
 	memcpy(imp->country, inst.country, sizeof(imp->country));
 	imp->batch_rows = o->batch_rows ? o->batch_rows : DEFAULT_BATCH_ROWS;
+#ifdef OK_TEST_HOOKS
+	if (!o->batch_rows)
+		imp->batch_rows = test_batch_rows();
+#endif
+	imp->hold_rows = o->hold_rows ? o->hold_rows : HOLD_ROWS;
+	if (imp->hold_rows > imp->batch_rows)
+		imp->hold_rows = imp->batch_rows;
 	imp->single_transaction = o->strict || o->dry_run;
 	imp->touched = calloc(imp->batch_rows, sizeof(*imp->touched));
 	imp->cache = calloc(LEARNER_CACHE_SLOTS, sizeof(*imp->cache));
@@ -206,7 +237,7 @@ int importer_begin(struct importer **out, struct depository *d, const struct imp
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
 	}
 	store_learner_init(&imp->scratch);
-	if (store_bulk(d->store) && bulk_new(&imp->bulk, store_bulk(d->store), imp->batch_rows)) {
+	if (store_bulk(d->store) && bulk_new(&imp->bulk, store_bulk(d->store), imp->hold_rows)) {
 		free(imp->touched);
 		free(imp->cache);
 		free(imp);
@@ -1345,10 +1376,13 @@ static int after_row(struct importer *imp, struct ok_error *err)
 		        "the import was interrupted after %zu rows; batches committed before "
 		        "are kept and a re-run completes it",
 		        imp->report.read);
+	/* The held rows go into the open transaction when they fill the hold or end the batch. */
+	if (imp->bulk &&
+	    (imp->rows_in_batch % imp->hold_rows == 0 || imp->rows_in_batch == imp->batch_rows) &&
+	    (rc = bulk_write(imp, err)))
+		return rc;
 	if (imp->rows_in_batch < imp->batch_rows)
 		return 0;
-	if (imp->bulk && (rc = bulk_write(imp, err)))
-		return rc;
 	if (!imp->single_transaction)
 		return commit_batch(imp, err);
 	/* One transaction for the whole input: write this batch's audit events now. */

@@ -38,6 +38,9 @@ struct import_options {
 	bool dry_run;
 	bool strict;
 	size_t batch_rows; /* rows per transaction; 0 for the default */
+	/* Rows a store's bulk path holds in memory before it writes them into the open batch (what
+	 * bounds the importer's memory); 0 for the default; never more than batch_rows. */
+	size_t hold_rows;
 	/* Called for each rejected row; row is NULL when the rows are not CSV. For a CSV record
 	 * that could not be split into its columns, row has count 0 (and its line, separator). */
 	void (*on_reject)(void *ctx, const struct csv_row *row, const struct ok_error *e);

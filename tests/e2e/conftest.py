@@ -19,6 +19,12 @@ from helpers.server import HOST, Demo, Server, parse_keys
 from helpers import store
 from pg import pg_cluster  # noqa: F401  (the fixture)
 
+# The importer commits a batch every 100,000 rows (docs/formats.md); the tests that count
+# committed rows or batches (kills, backups, audit events) were written for batches of 10,000 and
+# keep them through a test switch, so that their files stay small. test_import.py checks the
+# default batch, test_kill_import.py a batch written into its transaction in several parts.
+os.environ.setdefault("OORKONDE_TEST_IMPORT_BATCH_ROWS", "10000")
+
 
 # The store switch (helpers/store.py): on PostgreSQL runs, the cluster for the whole session, and
 # the databases a session, module or test made dropped at its end (after its servers stopped:

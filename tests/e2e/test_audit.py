@@ -316,7 +316,7 @@ def test_checkpoint_every_n_on_every_path(ok, tmp_path):
     key_out = ok.run("institution", "add", "--code", "21XX", "--name", "Test", "--country", "NL",
                      check=True).stdout
     key = re.search(r"API key \(shown once[^)]*\): (\S+)", key_out).group(1)
-    # One import: 2,050 learners in 3 batches of 10,000 rows, each batch one transaction.
+    # One import: 2,050 learners in 3 batches of 10,000 rows (conftest.py), each one transaction.
     csv = bulk_csv(tmp_path / "bulk.csv", 20_500, prefix="CP")
     ok.run("import", csv, "--institution", "21XX", check=True)
     assert db_scalar(ok.data, "SELECT count(*) FROM audit_event WHERE action = 'import.batch'") \

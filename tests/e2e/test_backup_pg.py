@@ -17,7 +17,7 @@ from helpers.base import INSTITUTION, Oorkonde, bulk_csv
 from pg import pg_cluster  # noqa: F401  (the fixture)
 
 KEYS = ("data.key", "issuer.key", "issuer.key.retired")
-BATCH_ROWS = 10_000  # docs/formats.md: rows are written in batches of 10,000
+BATCH_ROWS = 10_000  # the e2e tests' batch (conftest.py; the default is 100,000)
 ROWS = 3 * BATCH_ROWS  # so that a dump after the first batch is taken in the middle of the run
 
 _dbs = iter(range(1, 1_000_000))

@@ -23,7 +23,7 @@ from helpers import store
 from helpers.base import ROOT, SANITIZED, bulk_csv, csv_text, db_readonly, db_scalar, make_row
 from helpers.server import DID, LOG_RE, PROBLEM, Server, fresh_folder, problem, row, unique
 
-BATCH_ROWS = 10_000  # docs/formats.md: rows are written in batches of 10,000
+BATCH_ROWS = 10_000  # the e2e tests' batch (conftest.py; the default is 100,000)
 PARALLEL_ROWS = 2_000 if SANITIZED else 5_000
 SIGTERM_ROWS = 50_000 if SANITIZED else 100_000
 # Every path of docs/openapi.yaml, and the test that covers it; test_openapi_paths_are_covered

@@ -502,8 +502,26 @@ def test_errors_file_same_as_input_keeps_the_input(inst, tmp_path):
     assert proc.returncode == 2
 
 
-# More rows than one batch (10,000): --strict and --dry-run keep the whole file in one
-# transaction, so they must cope with files larger than a batch.
+def test_default_batch_holds_more_rows_than_are_held_in_memory(inst, tmp_path):
+    """The importer's own batch (docs/formats.md: 100,000 rows), without the test switch that
+    conftest.py sets: 25,000 rows, written into the transaction 10,000 at a time, are one batch,
+    one `import.batch` event, with every learner's event."""
+    path = bulk_csv(tmp_path / "big.csv", 25_000)
+    proc = inst.run("import", path, "--institution", INSTITUTION,
+                    env={"OORKONDE_TEST_IMPORT_BATCH_ROWS": ""})
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    assert parse_report(proc.stdout)["added"] == 25_000
+    assert db_scalar(inst.data, "SELECT count(*) FROM achievement") == 25_000
+    assert db_scalar(inst.data, "SELECT count(*) FROM audit_event WHERE action = 'import.batch'"
+                     " AND detail LIKE '%rows=25000 added=25000 %'") == 1
+    assert db_scalar(inst.data, "SELECT count(*) FROM audit_event WHERE action = 'import.batch'"
+                     ) == 1
+    assert db_scalar(inst.data, "SELECT count(*) FROM audit_event WHERE action = "
+                     "'learner.write'") == 2_500
+
+
+# More rows than one batch (10,000 in these tests, conftest.py): --strict and --dry-run keep the
+# whole file in one transaction, so they must cope with files larger than a batch.
 BIG = 12_000
 
 def test_dry_run_larger_than_a_batch(inst, tmp_path):

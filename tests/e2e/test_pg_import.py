@@ -19,7 +19,7 @@ from helpers.base import COLUMNS, INSTITUTION, Oorkonde, api_key_from, parse_rep
 from helpers.server import Server
 from pg import pg_cluster  # noqa: F401
 
-BATCH_ROWS = 10_000  # docs/formats.md: rows are written in batches of 10,000
+BATCH_ROWS = 10_000  # the e2e tests' batch (conftest.py; the default is 100,000)
 _dbs = iter(range(1, 1_000_000))
 
 

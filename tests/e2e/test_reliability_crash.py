@@ -75,7 +75,7 @@ def new_folder(binary, folder):
 
 # 1. SIGKILL `oorkonde import`.
 
-BATCH = 10_000  # the importer's default batch
+BATCH = 10_000  # the e2e tests' batch (conftest.py; the default is 100,000)
 
 
 def empty_folder(binary, template, folder):

@@ -195,7 +195,7 @@ static void learner_names_that_differ_are_an_identity_conflict(void **state)
 /* The bulk path holds a batch and writes its new learners apart from its records: the outcome,
  * the rejections (in the input's order, with the column named as row by row) and the audit
  * trail are those of the row-by-row decisions, within one batch and across batches. */
-static void rows_decided_in_batches(void **state, size_t batch_rows)
+static void rows_decided_in_holds(void **state, size_t batch_rows, size_t hold_rows)
 {
 	struct reg_fixture *f = *state;
 	const char *csv = REG_CSV_HEADER                                           /* line 1 */
@@ -217,18 +217,28 @@ static void rows_decided_in_batches(void **state, size_t batch_rows)
 
 	memset(&rej, 0, sizeof(rej));
 	{
+		struct import_options o = {.institution = "21PB",
+		                           .actor = "operator",
+		                           .batch_rows = batch_rows,
+		                           .hold_rows = hold_rows,
+		                           .on_reject = reg_on_reject,
+		                           .ctx = &rej};
+		struct csv_memory_source src = {csv, strlen(csv), 0};
+
+		ok_error_clear(&err);
 		assert_int_equal(
-		        reg_import(f, "21PB", csv, false, false, batch_rows, &rej, &r, &err), 0);
+		        registry_import_csv(&f->d, &o, "test.csv", csv_read_memory, &src, &r, &err),
+		        0);
 		assert_int_equal(r.added, 4);
 		assert_int_equal(r.learners_added, 3);
 		assert_int_equal(r.rejected, 3);
 		assert_int_equal(rej.n, 3);
 		for (i = 0; i < 3; i++) {
 			if (rej.lines[i] != want[i].line || strcmp(rej.fields[i], want[i].field))
-				fail_msg("batch %zu, rejection %zu: line %zu \"%s\", expected %zu "
-				         "\"%s\" (%s)",
-				         batch_rows, i, rej.lines[i], rej.fields[i], want[i].line,
-				         want[i].field, rej.messages[i]);
+				fail_msg("batch %zu, hold %zu, rejection %zu: line %zu \"%s\", "
+				         "expected %zu \"%s\" (%s)",
+				         batch_rows, hold_rows, i, rej.lines[i], rej.fields[i],
+				         want[i].line, want[i].field, rej.messages[i]);
 		}
 		assert_int_equal(count(f, "learner"), 3);
 		assert_int_equal(count(f, "achievement"), 4);
@@ -244,6 +254,11 @@ static void rows_decided_in_batches(void **state, size_t batch_rows)
 	}
 }
 
+static void rows_decided_in_batches(void **state, size_t batch_rows)
+{
+	rows_decided_in_holds(state, batch_rows, 0);
+}
+
 static void a_batch_keeps_the_rows_decisions(void **state)
 {
 	rows_decided_in_batches(state, 0);
@@ -257,6 +272,23 @@ static void batches_of_one_row_keep_the_rows_decisions(void **state)
 static void batches_of_three_rows_keep_the_rows_decisions(void **state)
 {
 	rows_decided_in_batches(state, 3);
+}
+
+/* A batch (one transaction) written in several holds: a later hold finds the learners and the
+ * records an earlier hold of the same open transaction wrote. */
+static void one_batch_written_in_holds_of_one_row_keeps_the_rows_decisions(void **state)
+{
+	rows_decided_in_holds(state, 100, 1);
+}
+
+static void one_batch_written_in_holds_of_two_rows_keeps_the_rows_decisions(void **state)
+{
+	rows_decided_in_holds(state, 100, 2);
+}
+
+static void batches_of_five_written_in_holds_of_three_keep_the_rows_decisions(void **state)
+{
+	rows_decided_in_holds(state, 5, 3);
 }
 
 static void a_dry_run_stores_nothing(void **state)
@@ -545,7 +577,8 @@ static void the_importer_api_takes_registrations_directly(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, reg_setup, reg_teardown)
+#define T(name)  cmocka_unit_test_setup_teardown(name, reg_setup, reg_teardown)
+#define TP(name) cmocka_unit_test_setup_teardown(name, reg_setup_pg, reg_teardown)
 	const struct CMUnitTest tests[] = {
 	        T(add_then_unchanged_then_updated),
 	        T(every_column_takes_part_in_change_detection),
@@ -553,6 +586,9 @@ int main(void)
 	        T(a_batch_keeps_the_rows_decisions),
 	        T(batches_of_one_row_keep_the_rows_decisions),
 	        T(batches_of_three_rows_keep_the_rows_decisions),
+	        T(one_batch_written_in_holds_of_one_row_keeps_the_rows_decisions),
+	        T(one_batch_written_in_holds_of_two_rows_keeps_the_rows_decisions),
+	        T(batches_of_five_written_in_holds_of_three_keep_the_rows_decisions),
 	        T(a_dry_run_stores_nothing),
 	        T(strict_with_a_rejection_stores_nothing),
 	        T(mixed_rows_are_counted_and_rejections_located),
@@ -562,6 +598,21 @@ int main(void)
 	        T(nothing_personal_is_readable_in_the_database_files),
 	        T(the_importer_api_takes_registrations_directly),
 	};
+	/* The bulk path's decisions, batches and holds on PostgreSQL (its own bulk path). */
+	const struct CMUnitTest on_pg[] = {
+	        TP(a_batch_keeps_the_rows_decisions),
+	        TP(batches_of_three_rows_keep_the_rows_decisions),
+	        TP(one_batch_written_in_holds_of_one_row_keeps_the_rows_decisions),
+	        TP(batches_of_five_written_in_holds_of_three_keep_the_rows_decisions),
+	};
+	int failed;
 #undef T
-	return cmocka_run_group_tests_name("registry/import", tests, NULL, NULL);
+#undef TP
+	failed = cmocka_run_group_tests_name("registry/import", tests, NULL, NULL);
+	if (pg_test_base())
+		failed += cmocka_run_group_tests_name("registry/import on PostgreSQL", on_pg, NULL,
+		                                      NULL);
+	else
+		printf("registry/import on PostgreSQL: skipped (OORKONDE_TEST_PG is not set)\n");
+	return failed;
 }
