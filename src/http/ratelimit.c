@@ -369,6 +369,16 @@ void ratelimit_network_key(const char *client, char *out, size_t cap)
 	if (n > 3 && !strcmp(addr + n - 3, "/64"))
 		addr[n - 3] = '\0';
 	if (inet_pton(AF_INET6, addr, a) == 1) {
+		/* 6to4 (2002::/16) carries an IPv4 address in its next 32 bits, each with a /48 of
+		 * its own: its network is that address's /24, as when it comes over IPv4. */
+		if (a[0] == 0x20 && a[1] == 0x02) {
+			unsigned char v4[4] = {a[2], a[3], a[4], 0};
+			if (inet_ntop(AF_INET, v4, out, (socklen_t)cap) && strlen(out) + 4 < cap)
+				strcat(out, "/24");
+			else
+				snprintf(out, cap, "unknown");
+			return;
+		}
 		memset(a + 6, 0, sizeof(a) - 6);
 		if (inet_ntop(AF_INET6, a, out, (socklen_t)cap) && strlen(out) + 4 < cap)
 			strcat(out, "/48");

@@ -101,7 +101,8 @@ void ratelimit_client_key(const struct sockaddr *sa, char *out, size_t cap);
 
 /* The key of the network a client key (ratelimit_client_key's) lies in, for the bounds per
  * network: an IPv4 address's /24 ("192.0.2.0/24"), an IPv6 one's /48 ("2001:db8:1::/48", one
- * site or customer, who may hold 65,536 /64s); "unknown" for anything else. */
+ * site or customer, who may hold 65,536 /64s), but a 6to4 address's (2002::/16) by the /24 of
+ * the IPv4 address it carries; "unknown" for anything else. */
 void ratelimit_network_key(const char *client, char *out, size_t cap);
 
 #endif

@@ -92,6 +92,15 @@ static void test_networks_are_a_24_and_a_48(void **state)
 	key_of6("2001:db8:2:2::1", b, sizeof(b));
 	ratelimit_network_key(b, a, sizeof(a));
 	assert_string_not_equal(a, n);
+	/* 6to4: each IPv4 address has a /48; the network is the IPv4 /24, the same as over IPv4. */
+	key_of6("2002:c000:207::1", a, sizeof(a));
+	ratelimit_network_key(a, n, sizeof(n));
+	assert_string_equal(n, "192.0.2.0/24");
+	key_of6("2002:c000:208:5::1", b, sizeof(b));
+	ratelimit_network_key(b, a, sizeof(a));
+	assert_string_equal(a, n);
+	ratelimit_network_key("192.0.2.200", a, sizeof(a));
+	assert_string_equal(a, n);
 	ratelimit_network_key("unknown", n, sizeof(n));
 	assert_string_equal(n, "unknown");
 	ratelimit_network_key(NULL, n, sizeof(n));
