@@ -533,3 +533,276 @@ out:
 	json_decref(config);
 	return rc;
 }
+
+/* Verifying from a json_tree */
+
+/* Deep equality as json_equal sees the values vc_jcs_parse makes (every number a double). */
+static bool tree_equal(const struct json_tree *t, uint32_t a, uint32_t b)
+{
+	enum json_tree_type ty = json_tree_type(t, a);
+	const char *sa, *sb;
+	size_t la, lb;
+	double da, db;
+	uint32_t c, d;
+
+	if (ty != json_tree_type(t, b))
+		return false;
+	switch (ty) {
+	case JSON_TREE_STRING:
+		sa = json_tree_str(t, a, &la);
+		sb = json_tree_str(t, b, &lb);
+		return la == lb && memcmp(sa, sb, la) == 0;
+	case JSON_TREE_NUMBER:
+		return json_tree_double(t, a, &da) == 0 && json_tree_double(t, b, &db) == 0 &&
+		       da == db;
+	case JSON_TREE_ARRAY:
+		if (json_tree_size(t, a) != json_tree_size(t, b))
+			return false;
+		for (c = json_tree_first(t, a), d = json_tree_first(t, b); c;
+		     c = json_tree_next(t, a, c), d = json_tree_next(t, b, d))
+			if (!tree_equal(t, c, d))
+				return false;
+		return true;
+	case JSON_TREE_OBJECT:
+		if (json_tree_size(t, a) != json_tree_size(t, b))
+			return false;
+		json_tree_foreach(t, a, c)
+		{
+			sa = json_tree_key(t, c, &la);
+			d = json_tree_getn(t, b, sa, la);
+			if (!d || !tree_equal(t, c, d))
+				return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* context_prefix on the tree. */
+static bool tree_context_prefix(const struct json_tree *t, uint32_t proof_ctx, uint32_t doc_ctx)
+{
+	bool pa = json_tree_is(t, proof_ctx, JSON_TREE_ARRAY);
+	bool da = json_tree_is(t, doc_ctx, JSON_TREE_ARRAY);
+	size_t np = pa ? json_tree_size(t, proof_ctx) : 1;
+	size_t nd = da ? json_tree_size(t, doc_ctx) : 1;
+	uint32_t p = pa ? json_tree_first(t, proof_ctx) : proof_ctx;
+	uint32_t d = da ? json_tree_first(t, doc_ctx) : doc_ctx;
+	size_t i;
+
+	if (!doc_ctx || np > nd)
+		return false;
+	for (i = 0; i < np; i++) {
+		if (!tree_equal(t, p, d))
+			return false;
+		p = pa ? json_tree_next(t, proof_ctx, p) : 0;
+		d = da ? json_tree_next(t, doc_ctx, d) : 0;
+	}
+	return true;
+}
+
+static bool tree_domain_matches(const struct json_tree *t, uint32_t domain, const char *want)
+{
+	uint32_t c;
+
+	if (json_tree_is(t, domain, JSON_TREE_STRING))
+		return json_tree_str_is(t, domain, want);
+	if (json_tree_is(t, domain, JSON_TREE_ARRAY))
+		json_tree_foreach(t, domain, c) if (json_tree_str_is(t, c, want)) return true;
+	return false;
+}
+
+/* vc_proof_valid_datetime of string i (a fraction may make it long: copied whole). */
+static bool tree_datetime(const struct json_tree *t, uint32_t i)
+{
+	char small[64], *c = small;
+	size_t len;
+	const char *s = json_tree_str(t, i, &len);
+	bool ok;
+
+	if (!s)
+		return false;
+	if (len >= sizeof(small) && !(c = malloc(len + 1)))
+		return false;
+	memcpy(c, s, len);
+	c[len] = '\0';
+	ok = vc_proof_valid_datetime(c);
+	if (c != small)
+		free(c);
+	return ok;
+}
+
+/* eddsa-rdfc-2022: the document as jansson (numbers as doubles), once. */
+static int verify_tree_rdfc(const struct json_tree *t, uint32_t doc,
+                            const struct vc_proof_expect *expect, vc_proof_resolve_fn resolve,
+                            void *ctx, enum vc_proof_check *failed, struct ok_error *err)
+{
+	json_t *v = NULL;
+	int rc = json_tree_to_jansson_flags(t, doc, JSON_TREE_TO_REALS, &v, err);
+
+	if (rc)
+		return rc;
+	rc = vc_proof_verify_expect(v, expect, resolve, ctx, failed, err);
+	json_decref(v);
+	return rc;
+}
+
+/* Hashes the unsecured document and the proof configuration, both written from the tree. */
+static int tree_hash(const struct json_tree *t, uint32_t doc, uint32_t proof, uint32_t proof_ctx,
+                     uint8_t hash[VC_PROOF_HASH_BYTES], struct ok_error *err)
+{
+	uint32_t doc_ctx = proof_ctx ? proof_ctx : json_tree_get(t, doc, "@context");
+	struct buf c, d;
+	int rc;
+
+	buf_init(&c, CANON_MAX);
+	buf_init(&d, CANON_MAX);
+	rc = vc_jcs_serialize_tree(t, proof, "proofValue", doc_ctx, &c, err);
+	if (!rc)
+		rc = vc_jcs_serialize_tree(t, doc, "proof", proof_ctx, &d, err);
+	if (!rc)
+		rc = vc_sha256(c.data, c.len, hash, err);
+	if (!rc)
+		rc = vc_sha256(d.data, d.len, hash + 32, err);
+	buf_release(&c);
+	buf_release(&d);
+	return rc;
+}
+
+int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc,
+                         const struct vc_proof_expect *expect, vc_proof_resolve_fn resolve,
+                         void *ctx, enum vc_proof_check *failed, struct ok_error *err)
+{
+	const char *want_purpose = expect && expect->purpose ? expect->purpose : VC_PROOF_PURPOSE;
+	uint8_t sig[2 * SIG_BYTES], pk[VC_ED25519_PUB_BYTES], hash[VC_PROOF_HASH_BYTES];
+	uint32_t proof, n_purpose, n_vm, n_created, n_value, proof_ctx, doc_ctx;
+	const char *s, *suite;
+	struct ok_error sub;
+	size_t sig_len = 0, len;
+	char *vm = NULL;
+	int rc;
+
+	if (failed)
+		*failed = VC_PROOF_MALFORMED;
+	ok_error_clear(&sub);
+	if (!json_tree_is(t, doc, JSON_TREE_OBJECT))
+		return reject(failed, VC_PROOF_MALFORMED, err,
+		              "the credential is not a JSON object");
+	proof = json_tree_get(t, doc, "proof");
+	if (!proof)
+		return reject(failed, VC_PROOF_MALFORMED, err, "the credential has no proof");
+	if (json_tree_is(t, proof, JSON_TREE_ARRAY))
+		return reject(failed, VC_PROOF_MALFORMED, err,
+		              "the credential holds a proof set; only a single proof is supported");
+	if (!json_tree_is(t, proof, JSON_TREE_OBJECT))
+		return reject(failed, VC_PROOF_MALFORMED, err, "the proof is not a JSON object");
+	if (json_tree_str_is(t, json_tree_get(t, proof, "cryptosuite"), VC_PROOF_CRYPTOSUITE_RDFC))
+		return verify_tree_rdfc(t, doc, expect, resolve, ctx, failed, err);
+
+	if (!json_tree_str_is(t, json_tree_get(t, proof, "type"), VC_PROOF_TYPE))
+		return reject(failed, VC_PROOF_WRONG_TYPE, err,
+		              "the proof type is not DataIntegrityProof");
+	if (!json_tree_str_is(t, json_tree_get(t, proof, "cryptosuite"), VC_PROOF_CRYPTOSUITE))
+		return reject(failed, VC_PROOF_UNKNOWN_CRYPTOSUITE, err,
+		              "unknown cryptosuite: only eddsa-jcs-2022 and eddsa-rdfc-2022 are "
+		              "supported");
+	suite = VC_PROOF_CRYPTOSUITE;
+	n_purpose = json_tree_get(t, proof, "proofPurpose");
+	if (!json_tree_str_is(t, n_purpose, want_purpose)) {
+		if (failed)
+			*failed = VC_PROOF_WRONG_PURPOSE;
+		return ok_fail_field(err, OK_EINVALID, "proof.proofPurpose",
+		                     "the proof purpose is not %s", want_purpose);
+	}
+	if (expect && expect->challenge &&
+	    !json_tree_str_is(t, json_tree_get(t, proof, "challenge"), expect->challenge))
+		return reject(
+		        failed, VC_PROOF_CHALLENGE_MISMATCH, err,
+		        json_tree_is(t, json_tree_get(t, proof, "challenge"), JSON_TREE_STRING)
+		                ? "the proof's challenge is not the one asked for"
+		                : "the proof has no challenge, and one was asked for");
+	if (expect && expect->domain &&
+	    !tree_domain_matches(t, json_tree_get(t, proof, "domain"), expect->domain))
+		return reject(failed, VC_PROOF_DOMAIN_MISMATCH, err,
+		              json_tree_get(t, proof, "domain")
+		                      ? "the proof's domain is not the one asked for"
+		                      : "the proof has no domain, and one was asked for");
+	n_vm = json_tree_get(t, proof, "verificationMethod");
+	s = json_tree_str(t, n_vm, &len);
+	if (!s || len == 0)
+		return reject(failed, VC_PROOF_MALFORMED, err,
+		              "the proof has no verificationMethod string");
+	n_created = json_tree_get(t, proof, "created");
+	if (n_created && !tree_datetime(t, n_created))
+		return reject(failed, VC_PROOF_BAD_CREATED, err,
+		              "the proof's created is not a valid date-time");
+	n_value = json_tree_get(t, proof, "proofValue");
+	if (!n_value)
+		return reject(failed, VC_PROOF_MALFORMED, err, "the proof has no proofValue");
+	s = json_tree_str(t, n_value, &len);
+	if (!s || len == 0 || s[0] != 'z')
+		return reject(failed, VC_PROOF_BAD_MULTIBASE, err,
+		              "proofValue is not a base58btc multibase string (starting with 'z')");
+	rc = vc_multibase_decode(s, len, sig, sizeof(sig), &sig_len, NULL, &sub);
+	if (rc == OK_ETOOBIG)
+		return reject(failed, VC_PROOF_BAD_SIGNATURE_LENGTH, err,
+		              "the signature is far longer than 64 bytes");
+	if (rc)
+		return reject(failed, VC_PROOF_BAD_MULTIBASE, err,
+		              "proofValue is not valid base58btc");
+	if (sig_len != SIG_BYTES) {
+		if (failed)
+			*failed = VC_PROOF_BAD_SIGNATURE_LENGTH;
+		return ok_fail_field(err, OK_EINVALID, "proof.proofValue",
+		                     "the signature is %zu bytes, an Ed25519 signature is 64",
+		                     sig_len);
+	}
+	proof_ctx = json_tree_get(t, proof, "@context");
+	doc_ctx = json_tree_get(t, doc, "@context");
+	if (proof_ctx && !tree_context_prefix(t, proof_ctx, doc_ctx))
+		return reject(failed, VC_PROOF_CONTEXT_MISMATCH, err,
+		              "the document's @context does not start with the proof's @context");
+	if (!resolve)
+		return reject(failed, VC_PROOF_KEY_UNRESOLVED, err, "no key resolver given");
+	/* The resolver takes C strings: the purpose was compared whole, so it is want_purpose. */
+	s = json_tree_str(t, n_vm, &len);
+	vm = malloc(len + 1);
+	if (!vm)
+		return nomem(err);
+	memcpy(vm, s, len);
+	vm[len] = '\0';
+	rc = resolve(ctx, vm, want_purpose, pk, &sub);
+	if (rc) {
+		if (failed)
+			*failed = VC_PROOF_KEY_UNRESOLVED;
+		rc = ok_fail_field(err, OK_EINVALID, "proof.verificationMethod",
+		                   "cannot resolve the verification method: %s", sub.message);
+		goto out;
+	}
+	rc = tree_hash(t, doc, proof, proof_ctx, hash, &sub);
+	if (rc == OK_EINPUT || rc == OK_ETOOBIG) {
+		if (failed)
+			*failed = VC_PROOF_NOT_CANONICAL;
+		rc = ok_fail_field(err, rc == OK_ETOOBIG ? OK_ETOOBIG : OK_EINVALID, "credential",
+		                   "cannot canonicalize the document for %s: %s", suite,
+		                   sub.message);
+		goto out;
+	}
+	if (rc) {
+		rc = ok_fail(err, rc, "%s", sub.message);
+		goto out;
+	}
+	if (crypto_sign_verify_detached(sig, hash, sizeof(hash), pk) != 0) {
+		rc = reject(failed, VC_PROOF_BAD_SIGNATURE, err,
+		            "the signature does not match: the credential was altered or signed "
+		            "with another key");
+		goto out;
+	}
+	if (failed)
+		*failed = VC_PROOF_VALID;
+	rc = 0;
+out:
+	free(vm);
+	sodium_memzero(hash, sizeof(hash));
+	return rc;
+}
