@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "core/json_tree.h"
 #include "depository/depository.h"
 #include "vc/did.h"
 
@@ -102,6 +103,14 @@ int registry_verify(struct depository *d, const char *data, size_t len,
  */
 int registry_verify_document(struct depository *d, json_t *vc, const struct verify_options *o,
                              struct verify_result *r, struct ok_error *err);
+/*
+ * The same for value root of t, read by vc_jcs_parse_tree (e.g. a member of a request's body):
+ * the one path every JSON credential takes. t (and the text it was read from) is only read
+ * during the call; r owns nothing of it.
+ */
+int registry_verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,
+                         const struct verify_options *o, struct verify_result *r,
+                         struct ok_error *err);
 /*
  * The same for a process that verifies one credential and ends (the command line): other
  * issuers' status lists and DID documents are fetched into caches (kept ttl_s at most) that
