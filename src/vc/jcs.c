@@ -795,7 +795,12 @@ int vc_jcs_parse_tree(const char *data, size_t len, struct json_tree *t, uint32_
 	if (len == 0 || !data)
 		return ok_fail(err, OK_EINPUT, "empty input: no JSON value");
 	rc = json_tree_parse(t, data, len, &lim, root, err);
-	if (rc == OK_ETOOBIG)
+	/* A refusal in the words vc_jcs_parse used where its prescan names the rule (UTF-8, a NUL
+	 * or lone surrogate escape, the depth): read again only on this path, never on success. */
+	if ((rc == OK_EINPUT || rc == OK_ETOOBIG) &&
+	    prescan((const unsigned char *)data, len, 0, err) != 0)
+		rc = OK_EINPUT;
+	else if (rc == OK_ETOOBIG)
 		/* Only the depth can pass a limit here: the length is checked above. */
 		rc = ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
 	else if (!rc && json_tree_type(t, *root) >= JSON_TREE_ARRAY && tree_too_deep(t, *root, 1))
