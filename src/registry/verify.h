@@ -99,7 +99,9 @@ int registry_verify(struct depository *d, const char *data, size_t len,
                     const struct verify_options *o, struct verify_result *r, struct ok_error *err);
 /*
  * The same for a JSON credential already parsed under the rules of vc/jcs.h (vc_jcs_parse:
- * strict, every number a double), e.g. as part of a larger request. Takes its own reference.
+ * strict, every number a double), e.g. as part of a larger request. Its compact text is read
+ * into a tree as registry_verify reads one (the one path of the checks), so a document whose
+ * text passes 1 MiB is not a credential here either. vc is only read; r->credential is a copy.
  */
 int registry_verify_document(struct depository *d, json_t *vc, const struct verify_options *o,
                              struct verify_result *r, struct ok_error *err);
