@@ -1051,30 +1051,13 @@ int registry_verify_tree(struct depository *d, const struct json_tree *t, uint32
 int registry_verify_document(struct depository *d, json_t *vc, const struct verify_options *o,
                              struct verify_result *r, struct ok_error *err)
 {
-	struct json_tree tree;
-	struct ok_error perr;
-	uint32_t root;
-	char *text;
-	int rc;
-
-	/* One path for the checks: the document's text (every number a double, which %.17g
-	 * writes back exactly) read into a tree as a credential sent as text is. */
+	/* The same checks (verify_parsed) on the caller's document; only the proof's hash is
+	 * written from jansson. Its text is not made again: printed back, a document of reals
+	 * can be longer than what the client sent, and no cap applies to it twice. */
 	memset(r, 0, sizeof(*r));
 	r->is_credential = true;
 	OK_COPY_ARRAY(r->format, "di");
-	text = json_dumps(vc, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-	if (!text)
-		return ok_fail(err, OK_ENOMEM, "out of memory");
-	json_tree_init(&tree);
-	ok_error_clear(&perr);
-	rc = vc_jcs_parse_tree(text, strlen(text), &tree, &root, &perr);
-	if (rc)
-		rc = not_credential(r, "the input is not usable: %s", perr.message);
-	else
-		rc = verify_tree(d, &tree, root, o, r, err);
-	json_tree_release(&tree);
-	free(text);
-	return rc;
+	return verify_parsed(d, NULL, 0, json_incref(vc), NULL, 0, o, r, err);
 }
 
 int registry_verify_once(struct depository *d, const char *data, size_t len,

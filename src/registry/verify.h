@@ -99,9 +99,10 @@ int registry_verify(struct depository *d, const char *data, size_t len,
                     const struct verify_options *o, struct verify_result *r, struct ok_error *err);
 /*
  * The same for a JSON credential already parsed under the rules of vc/jcs.h (vc_jcs_parse:
- * strict, every number a double), e.g. as part of a larger request. Its compact text is read
- * into a tree as registry_verify reads one (the one path of the checks), so a document whose
- * text passes 1 MiB is not a credential here either. vc is only read; r->credential is a copy.
+ * strict, every number a double), e.g. as part of a larger request (a presentation's). The
+ * same checks as registry_verify's; the proof's hash is written from vc (vc_proof_verify), not
+ * from a tree, and no size cap applies again (the caller's input had its own). Takes its own
+ * reference (r->credential).
  */
 int registry_verify_document(struct depository *d, json_t *vc, const struct verify_options *o,
                              struct verify_result *r, struct ok_error *err);
