@@ -536,17 +536,72 @@ out:
 
 /* Verifying from a json_tree */
 
-/* Deep equality as json_equal sees the values vc_jcs_parse makes (every number a double). */
-static bool tree_equal(const struct json_tree *t, uint32_t a, uint32_t b)
+/* Objects of more members than this are compared by their members sorted by name. */
+#define SMALL_OBJECT 16
+
+struct member_ref {
+	const char *key;
+	size_t len;
+	uint32_t node;
+};
+
+static int cmp_member(const void *a, const void *b)
+{
+	const struct member_ref *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->key, y->key, x->len);
+}
+
+static int tree_equal(const struct json_tree *t, uint32_t a, uint32_t b);
+
+/* The members of object o into refs (json_tree_size(t, o) of them), sorted by name. */
+static void sorted_members(const struct json_tree *t, uint32_t o, struct member_ref *refs)
+{
+	size_t k = 0;
+	uint32_t c;
+
+	json_tree_foreach(t, o, c)
+	{
+		refs[k].key = json_tree_key(t, c, &refs[k].len);
+		refs[k].node = c;
+		k++;
+	}
+	qsort(refs, k, sizeof(*refs), cmp_member);
+}
+
+/* Objects a and b of n members each: names are unique (the reader refuses repeats), so they are
+ * equal when their members sorted by name pair up, name and value: O(n log n). */
+static int objects_equal(const struct json_tree *t, uint32_t a, uint32_t b, size_t n)
+{
+	struct member_ref *ra = malloc(2 * n * sizeof(*ra)), *rb;
+	int rc = 1;
+
+	if (!ra)
+		return OK_ENOMEM;
+	rb = ra + n;
+	sorted_members(t, a, ra);
+	sorted_members(t, b, rb);
+	for (size_t i = 0; i < n && rc == 1; i++)
+		rc = cmp_member(&ra[i], &rb[i]) != 0 ? 0 : tree_equal(t, ra[i].node, rb[i].node);
+	free(ra);
+	return rc;
+}
+
+/* Deep equality as json_equal sees the values vc_jcs_parse makes (every number a double):
+ * 1 equal, 0 not, OK_ENOMEM. */
+static int tree_equal(const struct json_tree *t, uint32_t a, uint32_t b)
 {
 	enum json_tree_type ty = json_tree_type(t, a);
 	const char *sa, *sb;
-	size_t la, lb;
+	size_t la, lb, n;
 	double da, db;
 	uint32_t c, d;
+	int rc;
 
 	if (ty != json_tree_type(t, b))
-		return false;
+		return 0;
 	switch (ty) {
 	case JSON_TREE_STRING:
 		sa = json_tree_str(t, a, &la);
@@ -557,30 +612,35 @@ static bool tree_equal(const struct json_tree *t, uint32_t a, uint32_t b)
 		       da == db;
 	case JSON_TREE_ARRAY:
 		if (json_tree_size(t, a) != json_tree_size(t, b))
-			return false;
+			return 0;
 		for (c = json_tree_first(t, a), d = json_tree_first(t, b); c;
 		     c = json_tree_next(t, a, c), d = json_tree_next(t, b, d))
-			if (!tree_equal(t, c, d))
-				return false;
-		return true;
+			if ((rc = tree_equal(t, c, d)) != 1)
+				return rc;
+		return 1;
 	case JSON_TREE_OBJECT:
-		if (json_tree_size(t, a) != json_tree_size(t, b))
-			return false;
+		n = json_tree_size(t, a);
+		if (n != json_tree_size(t, b))
+			return 0;
+		if (n > SMALL_OBJECT)
+			return objects_equal(t, a, b, n);
 		json_tree_foreach(t, a, c)
 		{
 			sa = json_tree_key(t, c, &la);
 			d = json_tree_getn(t, b, sa, la);
-			if (!d || !tree_equal(t, c, d))
-				return false;
+			if (!d)
+				return 0;
+			if ((rc = tree_equal(t, c, d)) != 1)
+				return rc;
 		}
-		return true;
+		return 1;
 	default:
-		return true;
+		return 1;
 	}
 }
 
-/* context_prefix on the tree. */
-static bool tree_context_prefix(const struct json_tree *t, uint32_t proof_ctx, uint32_t doc_ctx)
+/* context_prefix on the tree: 1 a prefix, 0 not, OK_ENOMEM. */
+static int tree_context_prefix(const struct json_tree *t, uint32_t proof_ctx, uint32_t doc_ctx)
 {
 	bool pa = json_tree_is(t, proof_ctx, JSON_TREE_ARRAY);
 	bool da = json_tree_is(t, doc_ctx, JSON_TREE_ARRAY);
@@ -589,16 +649,17 @@ static bool tree_context_prefix(const struct json_tree *t, uint32_t proof_ctx, u
 	uint32_t p = pa ? json_tree_first(t, proof_ctx) : proof_ctx;
 	uint32_t d = da ? json_tree_first(t, doc_ctx) : doc_ctx;
 	size_t i;
+	int rc;
 
 	if (!doc_ctx || np > nd)
-		return false;
+		return 0;
 	for (i = 0; i < np; i++) {
-		if (!tree_equal(t, p, d))
-			return false;
+		if ((rc = tree_equal(t, p, d)) != 1)
+			return rc;
 		p = pa ? json_tree_next(t, proof_ctx, p) : 0;
 		d = da ? json_tree_next(t, doc_ctx, d) : 0;
 	}
-	return true;
+	return 1;
 }
 
 static bool tree_domain_matches(const struct json_tree *t, uint32_t domain, const char *want)
@@ -759,9 +820,12 @@ int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc,
 	}
 	proof_ctx = json_tree_get(t, proof, "@context");
 	doc_ctx = json_tree_get(t, doc, "@context");
-	if (proof_ctx && !tree_context_prefix(t, proof_ctx, doc_ctx))
+	if (proof_ctx && (rc = tree_context_prefix(t, proof_ctx, doc_ctx)) != 1) {
+		if (rc < 0)
+			return nomem(err);
 		return reject(failed, VC_PROOF_CONTEXT_MISMATCH, err,
 		              "the document's @context does not start with the proof's @context");
+	}
 	if (!resolve)
 		return reject(failed, VC_PROOF_KEY_UNRESOLVED, err, "no key resolver given");
 	/* The resolver takes C strings: the purpose was compared whole, so it is want_purpose. */

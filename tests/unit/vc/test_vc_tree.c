@@ -407,12 +407,98 @@ static void size_as_before(void **state)
 	free(text);
 }
 
+/* An object of n members k0000…, each an object {"@id", "n": [i]}, inserted in order or
+ * reversed; member 'odd' (if < n) gets another value, or another name when renamed. */
+static json_t *members(size_t n, bool reversed, size_t odd, bool renamed)
+{
+	json_t *o = json_object();
+
+	assert_non_null(o);
+	for (size_t j = 0; j < n; j++) {
+		size_t i = reversed ? n - 1 - j : j;
+		char name[32];
+		json_t *v = json_pack("{s:s, s:[I]}", "@id", "https://example.org/k", "n",
+		                      (json_int_t)(i == odd && !renamed ? 7 * n + 1 : i));
+
+		assert_non_null(v);
+		snprintf(name, sizeof(name), "%s%04zu", i == odd && renamed ? "x" : "k", i);
+		assert_int_equal(json_object_set_new(o, name, v), 0);
+	}
+	return o;
+}
+
+/* The document signed with members in order; the proof's @context given the same object with
+ * its members reversed (odd = n: equal) or with one member other. */
+static void check_context_order(const struct key *k, size_t n, size_t odd, bool renamed,
+                                enum vc_proof_check want)
+{
+	const struct vc_proof_options opt = {k->vm, "2026-12-06T19:00:00Z", VC_SUITE_JCS};
+	json_t *doc, *secured = NULL;
+	enum vc_proof_check got = VC_PROOF_MALFORMED;
+	struct json_tree t;
+	struct ok_error e;
+	struct tally tl = {0};
+	uint32_t root;
+	char *s, what[64];
+
+	snprintf(what, sizeof(what), "%zu members, member %zu%s", n, odd,
+	         renamed ? " renamed" : " changed");
+	doc = json_pack("{s:[s,o], s:[s], s:s, s:{s:s}}", "@context",
+	                "https://www.w3.org/ns/credentials/v2", members(n, false, n, false), "type",
+	                "VerifiableCredential", "issuer", "did:example:issuer", "credentialSubject",
+	                "id", "did:example:1");
+	assert_non_null(doc);
+	assert_int_equal(vc_proof_create(doc, &opt, k->sk, &secured, NULL), 0);
+	assert_int_equal(
+	        json_object_set_new(json_object_get(secured, "proof"), "@context",
+	                            json_pack("[s,o]", "https://www.w3.org/ns/credentials/v2",
+	                                      members(n, true, odd, renamed))),
+	        0);
+	/* Written in insertion order: the proof's members come in the opposite order. */
+	s = json_dumps(secured, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_non_null(s);
+	json_tree_init(&t);
+	assert_int_equal(vc_jcs_parse_tree(s, strlen(s), &t, &root, NULL), 0);
+	ok_error_clear(&e);
+	vc_proof_verify_tree(&t, root, NULL, vc_proof_resolve_did_key, NULL, &got, &e);
+	if (got != want)
+		fail_msg("%s: %s, expected %s (%s)", what, vc_proof_check_name(got),
+		         vc_proof_check_name(want), e.message);
+	json_tree_release(&t);
+	/* And the jansson path says the same. */
+	json_decref(compare_text(s, strlen(s), what, &tl));
+	assert_int_equal(tl.both_ok, 1);
+	free(s);
+	json_decref(secured);
+	json_decref(doc);
+}
+
+static void context_members_in_other_orders(void **state)
+{
+	const struct key k = test_key();
+
+	(void)state;
+	/* Few members (compared by name lookups) and many (compared sorted), 1000 the most the
+	 * JSON-LD step lets through. */
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = (size_t[]){3, 17, 1000}[i];
+
+		check_context_order(&k, n, n, false, VC_PROOF_VALID);
+		check_context_order(&k, n, 0, false, VC_PROOF_CONTEXT_MISMATCH);
+		check_context_order(&k, n, n / 2, false, VC_PROOF_CONTEXT_MISMATCH);
+		check_context_order(&k, n, n - 1, false, VC_PROOF_CONTEXT_MISMATCH);
+		check_context_order(&k, n, 0, true, VC_PROOF_CONTEXT_MISMATCH);
+		check_context_order(&k, n, n - 1, true, VC_PROOF_CONTEXT_MISMATCH);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(numbers_as_before),
 	        cmocka_unit_test(depth_as_before),
 	        cmocka_unit_test(size_as_before),
+	        cmocka_unit_test(context_members_in_other_orders),
 	        cmocka_unit_test(agrees_on_fixtures_and_corpora),
 	};
 
