@@ -926,7 +926,7 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 			add_item(pr, VERIFY_PROOF, false, "%s", when);
 		} else {
 			/* A JSON credential comes with its tree: the proof is hashed from it. */
-			rc = tree ? vc_proof_verify_tree(tree, root, NULL, resolve_key, &res,
+			rc = tree ? vc_proof_verify_tree(tree, root, vc, NULL, resolve_key, &res,
 			                                 &failed, &perr)
 			          : vc_proof_verify(vc, resolve_key, &res, &failed, &perr);
 			if (rc == OK_ENOMEM)
@@ -1024,8 +1024,9 @@ int registry_verify(struct depository *d, const char *data, size_t len,
 	return rc;
 }
 
-/* A JSON credential read by vc_jcs_parse_tree: the checks that read jansson get a copy with
- * every number a double (as vc_jcs_parse makes it); the proof is checked on the tree. */
+/* A JSON credential read by vc_jcs_parse_tree: the checks that read jansson get one copy with
+ * every number a double (as vc_jcs_parse makes it), which an eddsa-rdfc-2022 proof reads too;
+ * an eddsa-jcs-2022 proof is checked on the tree. */
 static int verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,
                        const struct verify_options *o, struct verify_result *r,
                        struct ok_error *err)

@@ -108,8 +108,11 @@ int registry_verify_document(struct depository *d, json_t *vc, const struct veri
                              struct verify_result *r, struct ok_error *err);
 /*
  * The same for value root of t, read by vc_jcs_parse_tree (e.g. a member of a request's body):
- * the one path every JSON credential takes. t (and the text it was read from) is only read
- * during the call; r owns nothing of it.
+ * the path of every JSON credential sent as text (registry_verify takes it too). The
+ * eddsa-jcs-2022 proof is checked on t; the other checks (and an eddsa-rdfc-2022 proof) read
+ * one jansson copy of the credential converted from t (every number a real), which becomes
+ * r->credential: while it is verified the credential is held twice. t (and the text it was
+ * read from) is only read during the call; r owns nothing of it.
  */
 int registry_verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,
                          const struct verify_options *o, struct verify_result *r,

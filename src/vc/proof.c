@@ -693,15 +693,18 @@ static bool tree_datetime(const struct json_tree *t, uint32_t i)
 	return ok;
 }
 
-/* eddsa-rdfc-2022: the document as jansson (numbers as doubles), once. */
-static int verify_tree_rdfc(const struct json_tree *t, uint32_t doc,
+/* eddsa-rdfc-2022 on jansson: same, the caller's copy of the document (numbers as doubles), or
+ * one converted here when it has none. */
+static int verify_tree_rdfc(const struct json_tree *t, uint32_t doc, const json_t *same,
                             const struct vc_proof_expect *expect, vc_proof_resolve_fn resolve,
                             void *ctx, enum vc_proof_check *failed, struct ok_error *err)
 {
 	json_t *v = NULL;
-	int rc = json_tree_to_jansson_flags(t, doc, JSON_TREE_TO_REALS, &v, err);
+	int rc;
 
-	if (rc)
+	if (same)
+		return vc_proof_verify_expect(same, expect, resolve, ctx, failed, err);
+	if ((rc = json_tree_to_jansson_flags(t, doc, JSON_TREE_TO_REALS, &v, err)))
 		return rc;
 	rc = vc_proof_verify_expect(v, expect, resolve, ctx, failed, err);
 	json_decref(v);
@@ -730,7 +733,7 @@ static int tree_hash(const struct json_tree *t, uint32_t doc, uint32_t proof, ui
 	return rc;
 }
 
-int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc,
+int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc, const json_t *same,
                          const struct vc_proof_expect *expect, vc_proof_resolve_fn resolve,
                          void *ctx, enum vc_proof_check *failed, struct ok_error *err)
 {
@@ -758,7 +761,7 @@ int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc,
 	if (!json_tree_is(t, proof, JSON_TREE_OBJECT))
 		return reject(failed, VC_PROOF_MALFORMED, err, "the proof is not a JSON object");
 	if (json_tree_str_is(t, json_tree_get(t, proof, "cryptosuite"), VC_PROOF_CRYPTOSUITE_RDFC))
-		return verify_tree_rdfc(t, doc, expect, resolve, ctx, failed, err);
+		return verify_tree_rdfc(t, doc, same, expect, resolve, ctx, failed, err);
 
 	if (!json_tree_str_is(t, json_tree_get(t, proof, "type"), VC_PROOF_TYPE))
 		return reject(failed, VC_PROOF_WRONG_TYPE, err,

@@ -174,10 +174,11 @@ int vc_proof_verify_expect(const json_t *secured, const struct vc_proof_expect *
 /*
  * vc_proof_verify_expect on value doc of a json_tree read by vc_jcs_parse_tree: the same steps,
  * verdicts and messages. eddsa-jcs-2022 is hashed from the tree (the unsecured document and the
- * proof configuration written by skipping members, no copy); eddsa-rdfc-2022 converts the
- * document to jansson once and takes vc_proof_verify_expect.
+ * proof configuration written by skipping members, no copy); eddsa-rdfc-2022 (JSON-LD) takes
+ * vc_proof_verify_expect on same, the caller's jansson copy of doc (json_tree_to_jansson_flags
+ * with JSON_TREE_TO_REALS), only read; when same is NULL the document is converted for it.
  */
-int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc,
+int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc, const json_t *same,
                          const struct vc_proof_expect *expect, vc_proof_resolve_fn resolve,
                          void *ctx, enum vc_proof_check *failed, struct ok_error *err);
 

@@ -52,7 +52,7 @@ static void same_proof(const json_t *old, const struct json_tree *t, uint32_t ro
 	ok_error_clear(&e1);
 	ok_error_clear(&e2);
 	r1 = vc_proof_verify_expect(old, expect, vc_proof_resolve_did_key, NULL, &f1, &e1);
-	r2 = vc_proof_verify_tree(t, root, expect, vc_proof_resolve_did_key, NULL, &f2, &e2);
+	r2 = vc_proof_verify_tree(t, root, NULL, expect, vc_proof_resolve_did_key, NULL, &f2, &e2);
 	if (r1 != r2 || f1 != f2 || strcmp(e1.message, e2.message) != 0 ||
 	    strcmp(e1.field, e2.field) != 0)
 		abort();
@@ -118,7 +118,7 @@ static void resign(const json_t *doc)
 		s = dump(secured);
 		json_tree_init(&t);
 		if (vc_jcs_parse_tree(s, strlen(s), &t, &root, NULL) == 0 &&
-		    vc_proof_verify_tree(&t, root, NULL, vc_proof_resolve_did_key, NULL, NULL,
+		    vc_proof_verify_tree(&t, root, NULL, NULL, vc_proof_resolve_did_key, NULL, NULL,
 		                         NULL) != 0)
 			abort();
 		json_tree_release(&t);

@@ -48,19 +48,27 @@ static char *dump(const json_t *v)
 static void compare_proof(const json_t *old, const struct json_tree *t, uint32_t root,
                           const struct vc_proof_expect *expect, const char *what, struct tally *n)
 {
-	enum vc_proof_check f1 = VC_PROOF_VALID, f2 = VC_PROOF_VALID;
-	struct ok_error e1, e2;
-	int r1, r2;
+	enum vc_proof_check f1 = VC_PROOF_VALID, f2 = VC_PROOF_VALID, f3 = VC_PROOF_VALID;
+	struct ok_error e1, e2, e3;
+	int r1, r2, r3;
 
 	ok_error_clear(&e1);
 	ok_error_clear(&e2);
+	ok_error_clear(&e3);
 	r1 = vc_proof_verify_expect(old, expect, vc_proof_resolve_did_key, NULL, &f1, &e1);
-	r2 = vc_proof_verify_tree(t, root, expect, vc_proof_resolve_did_key, NULL, &f2, &e2);
+	r2 = vc_proof_verify_tree(t, root, NULL, expect, vc_proof_resolve_did_key, NULL, &f2, &e2);
+	/* With the jansson copy given (as registry_verify gives its own). */
+	r3 = vc_proof_verify_tree(t, root, old, expect, vc_proof_resolve_did_key, NULL, &f3, &e3);
 	n->proofs++;
 	if (r1 != r2 || f1 != f2 || strcmp(e1.message, e2.message) != 0 ||
 	    strcmp(e1.field, e2.field) != 0)
 		fail_msg("%s: jansson %d %s [%s] %s; tree %d %s [%s] %s", what, r1,
 		         vc_proof_check_name(f1), e1.field, e1.message, r2, vc_proof_check_name(f2),
+		         e2.field, e2.message);
+	if (r3 != r2 || f3 != f2 || strcmp(e3.message, e2.message) != 0 ||
+	    strcmp(e3.field, e2.field) != 0)
+		fail_msg("%s: with the copy %d %s [%s] %s; without %d %s [%s] %s", what, r3,
+		         vc_proof_check_name(f3), e3.field, e3.message, r2, vc_proof_check_name(f2),
 		         e2.field, e2.message);
 }
 
@@ -164,7 +172,7 @@ static void resign(const json_t *doc, const struct key *k, const char *what, str
 		struct ok_error e;
 
 		ok_error_clear(&e);
-		if (vc_proof_verify_tree(&t, root, NULL, vc_proof_resolve_did_key, NULL, NULL,
+		if (vc_proof_verify_tree(&t, root, NULL, NULL, vc_proof_resolve_did_key, NULL, NULL,
 		                         &e) != 0)
 			fail_msg("%s: re-signed, the tree path says: %s", what, e.message);
 		n->signed_ok++;
@@ -460,7 +468,7 @@ static void check_context_order(const struct key *k, size_t n, size_t odd, bool 
 	json_tree_init(&t);
 	assert_int_equal(vc_jcs_parse_tree(s, strlen(s), &t, &root, NULL), 0);
 	ok_error_clear(&e);
-	vc_proof_verify_tree(&t, root, NULL, vc_proof_resolve_did_key, NULL, &got, &e);
+	vc_proof_verify_tree(&t, root, NULL, NULL, vc_proof_resolve_did_key, NULL, &got, &e);
 	if (got != want)
 		fail_msg("%s: %s, expected %s (%s)", what, vc_proof_check_name(got),
 		         vc_proof_check_name(want), e.message);
@@ -492,6 +500,39 @@ static void context_members_in_other_orders(void **state)
 	}
 }
 
+/* eddsa-rdfc-2022 reads the jansson copy it is given, not a second conversion of the tree: the
+ * W3C credential verifies with its own copy, and a copy altered in one value is what fails. */
+static void rdfc_reads_the_copy_given(void **state)
+{
+	size_t len;
+	char *text = vc_fixture_at("w3c-eddsa-rdfc-2022/signedDataInt.json", &len);
+	enum vc_proof_check got = VC_PROOF_MALFORMED;
+	json_t *same = NULL, *other;
+	struct json_tree t;
+	struct ok_error e;
+	uint32_t root;
+
+	(void)state;
+	json_tree_init(&t);
+	assert_int_equal(vc_jcs_parse_tree(text, len, &t, &root, NULL), 0);
+	assert_int_equal(json_tree_to_jansson_flags(&t, root, JSON_TREE_TO_REALS, &same, NULL), 0);
+	ok_error_clear(&e);
+	if (vc_proof_verify_tree(&t, root, same, NULL, vc_proof_resolve_did_key, NULL, &got, &e))
+		fail_msg("with its copy: %s", e.message);
+	assert_int_equal(got, VC_PROOF_VALID);
+	other = json_deep_copy(same);
+	assert_non_null(other);
+	assert_int_equal(json_object_set_new(other, "issuer", json_string("did:example:other")), 0);
+	assert_int_not_equal(vc_proof_verify_tree(&t, root, other, NULL, vc_proof_resolve_did_key,
+	                                          NULL, &got, &e),
+	                     0);
+	assert_int_equal(got, VC_PROOF_BAD_SIGNATURE);
+	json_decref(other);
+	json_decref(same);
+	json_tree_release(&t);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +540,7 @@ int main(void)
 	        cmocka_unit_test(depth_as_before),
 	        cmocka_unit_test(size_as_before),
 	        cmocka_unit_test(context_members_in_other_orders),
+	        cmocka_unit_test(rdfc_reads_the_copy_given),
 	        cmocka_unit_test(agrees_on_fixtures_and_corpora),
 	};
 
