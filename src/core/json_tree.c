@@ -18,6 +18,7 @@ struct reader {
 	size_t n, pos;
 	size_t max_nodes; /* index past the last node this document may use */
 	unsigned depth;
+	bool big_ints; /* json_tree_limits.big_integers */
 	const char *field;
 	struct ok_error *err;
 };
@@ -505,8 +506,14 @@ static int read_number(struct reader *r, struct json_tree_node *nd)
 		nd->flags |= JSON_TREE_F_INTEGER;
 	nd->s.p = (const char *)s + start;
 	nd->len = (uint32_t)(i - start);
-	if (integer && !int64_fits(s + start, i - start))
-		return bad(r, start, "an integer within 64 bits");
+	if (integer && !int64_fits(s + start, i - start)) {
+		if (!r->big_ints)
+			return bad(r, start, "an integer within 64 bits");
+		/* Read as a double, as jansson's JSON_DECODE_INT_AS_REAL does: range checked below.
+		 */
+		nd->flags &= (uint8_t)~JSON_TREE_F_INTEGER;
+		integer = 0;
+	}
 	if (!integer && (has_exp || int_digits > 300)) {
 		double v;
 		int rc = number_to_double(nd->s.p, nd->len, &v);
@@ -735,6 +742,7 @@ int json_tree_parse(struct json_tree *t, const char *s, size_t n,
 
 	r.field = lim && lim->field ? lim->field : "json";
 	r.depth = lim && lim->depth ? lim->depth : DEFAULT_DEPTH;
+	r.big_ints = lim && lim->big_integers;
 	if (r.depth > JSON_TREE_DEPTH_MAX)
 		r.depth = JSON_TREE_DEPTH_MAX;
 	*root = 0;
@@ -875,7 +883,7 @@ uint32_t json_tree_at(const struct json_tree *t, uint32_t i, size_t k)
 
 /* Conversion */
 
-static json_t *convert(const struct json_tree *t, uint32_t i, int *nomem)
+static json_t *convert(const struct json_tree *t, uint32_t i, unsigned flags, int *nomem)
 {
 	const struct json_tree_node *nd = &t->nodes[i];
 	json_t *v = NULL, *child;
@@ -891,7 +899,7 @@ static json_t *convert(const struct json_tree *t, uint32_t i, int *nomem)
 	case JSON_TREE_TRUE:
 		return json_true();
 	case JSON_TREE_NUMBER:
-		if (nd->flags & JSON_TREE_F_INTEGER) {
+		if ((nd->flags & JSON_TREE_F_INTEGER) && !(flags & JSON_TREE_TO_REALS)) {
 			int64_t x;
 
 			(void)json_tree_int64(t, i, &x);
@@ -914,7 +922,7 @@ static json_t *convert(const struct json_tree *t, uint32_t i, int *nomem)
 		v = json_array();
 		json_tree_foreach(t, i, c)
 		{
-			if (!v || !(child = convert(t, c, nomem)) ||
+			if (!v || !(child = convert(t, c, flags, nomem)) ||
 			    json_array_append_new(v, child)) {
 				json_decref(v);
 				v = NULL;
@@ -929,7 +937,7 @@ static json_t *convert(const struct json_tree *t, uint32_t i, int *nomem)
 			size_t klen;
 			const char *k = json_tree_key(t, c, &klen);
 
-			if (!v || !(child = convert(t, c, nomem)) ||
+			if (!v || !(child = convert(t, c, flags, nomem)) ||
 			    json_object_setn_new_nocheck(v, k, klen, child)) {
 				json_decref(v);
 				v = NULL;
@@ -945,12 +953,18 @@ static json_t *convert(const struct json_tree *t, uint32_t i, int *nomem)
 
 int json_tree_to_jansson(const struct json_tree *t, uint32_t i, json_t **out, struct ok_error *err)
 {
+	return json_tree_to_jansson_flags(t, i, 0, out, err);
+}
+
+int json_tree_to_jansson_flags(const struct json_tree *t, uint32_t i, unsigned flags, json_t **out,
+                               struct ok_error *err)
+{
 	int nomem = 0;
 
 	*out = NULL;
 	if (i >= t->count || t->nodes[i].type == JSON_TREE_NONE)
 		return ok_fail(err, OK_EINPUT, "no JSON value");
-	*out = convert(t, i, &nomem);
+	*out = convert(t, i, flags, &nomem);
 	if (!*out)
 		return ok_fail(err, OK_ENOMEM, "out of memory");
 	return 0;

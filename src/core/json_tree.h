@@ -68,6 +68,9 @@ struct json_tree_limits {
 	size_t max_nodes;  /* values in one document (0: no bound beyond the input's length) */
 	unsigned depth;    /* 1 .. JSON_TREE_DEPTH_MAX (0: 64) */
 	const char *field; /* err->field on failure (NULL: "json") */
+	/* Integers outside int64 are read as numbers that are not integers (a double's value,
+	 * within its range), as jansson's JSON_DECODE_INT_AS_REAL reads them; false: refused. */
+	bool big_integers;
 };
 
 /* One value. Only the reader writes these; read them through the accessors below. */
@@ -181,5 +184,11 @@ static inline uint32_t json_tree_next(const struct json_tree *t, uint32_t i, uin
  * jansson's own parse gives: integers as integers, other numbers as reals). OK_EINPUT for node 0.
  */
 int json_tree_to_jansson(const struct json_tree *t, uint32_t i, json_t **out, struct ok_error *err);
+
+#define JSON_TREE_TO_REALS 1u /* every number a real, as jansson's JSON_DECODE_INT_AS_REAL */
+
+/* The same with flags (JSON_TREE_TO_…; 0: as json_tree_to_jansson). */
+int json_tree_to_jansson_flags(const struct json_tree *t, uint32_t i, unsigned flags, json_t **out,
+                               struct ok_error *err);
 
 #endif

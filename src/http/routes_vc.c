@@ -165,7 +165,8 @@ void route_vc_issue(struct http_request *req, struct http_response *res)
 		size_t i;
 		/* Named back, cut short and printable only: it is the client's own text. */
 		for (i = 0; i < n && i < sizeof(shown) - 1; i++)
-			shown[i] = suite_name[i] >= 0x20 && suite_name[i] < 0x7f ? suite_name[i] : '?';
+			shown[i] =
+			        suite_name[i] >= 0x20 && suite_name[i] < 0x7f ? suite_name[i] : '?';
 		shown[i] = '\0';
 		http_problem(res, 400, "invalid-input", "Invalid input",
 		             "unknown cryptosuite \"%s\": oorkonde signs with eddsa-rdfc-2022 or "
@@ -271,59 +272,67 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 	struct verify_options o = {0};
 	struct verify_result r;
 	struct ok_error err;
-	json_t *body = NULL, *vc;
+	struct json_tree t;
+	json_t *options = NULL;
+	uint32_t body, vc, opts, nonce, aud;
+	const char *s;
+	size_t len;
 	int rc;
 
-	/* Parsed once, under the credential rules (strict, numbers as doubles): the credential
-	 * inside is then verified as it is, without printing and parsing it again. */
+	/* Read once into a tree, under the credential rules (strict, numbers as doubles): the
+	 * credential inside is verified on that tree, never printed and read again. */
+	json_tree_init(&t);
 	ok_error_clear(&err);
 	if (req->body.len == 0 ||
-	    vc_jcs_parse(req->body.data, req->body.len, 0, &body, &err) != 0) {
+	    vc_jcs_parse_tree(req->body.data, req->body.len, &t, &body, &err) != 0) {
 		http_problem(res, 400, "invalid-json", "Invalid JSON", "%s",
 		             req->body.len ? err.message : "the body is empty");
-		return;
+		goto out;
 	}
-	vc = json_object_get(body, "verifiableCredential");
-	if (!vc || !(json_is_object(vc) || json_is_string(vc))) {
+	vc = json_tree_get(&t, body, "verifiableCredential");
+	if (!json_tree_is(&t, vc, JSON_TREE_OBJECT) && !json_tree_is(&t, vc, JSON_TREE_STRING)) {
 		http_problem(res, 400, "invalid-input", "Invalid input",
 		             "the body must be {\"verifiableCredential\": credential or VC-JOSE "
 		             "token, \"options\": {\"checks\": [...]}}");
-		json_decref(body);
-		return;
+		goto out;
 	}
 	o.status_cache = http_status_cache(req->srv);
 	o.did_cache = http_did_cache(req->srv);
-	if (!http_read_checks(json_object_get(body, "options"), &o.checks, res)) {
-		json_decref(body);
-		return;
+	/* The options are small: read by the code every route shares, as jansson. */
+	opts = json_tree_get(&t, body, "options");
+	if (opts && json_tree_to_jansson(&t, opts, &options, &err) != 0) {
+		http_problem_from_error(res, &err);
+		goto out;
 	}
+	if (!http_read_checks(options, &o.checks, res))
+		goto out;
 	/* An SD-JWT VC's key-binding JWT: the nonce and audience the verifier asked for. */
-	{
-		const json_t *opts = json_object_get(body, "options");
-		const json_t *nonce = json_object_get(opts, "nonce"), *aud = json_object_get(opts, "aud");
-
-		if ((nonce && !json_is_string(nonce)) || (aud && !json_is_string(aud))) {
-			http_problem(res, 400, "invalid-input", "Invalid input",
-			             "options.nonce and options.aud must be strings");
-			json_decref(body);
-			return;
-		}
-		o.kb_nonce = json_string_value(nonce);
-		o.kb_aud = json_string_value(aud);
+	nonce = json_tree_get(&t, opts, "nonce");
+	aud = json_tree_get(&t, opts, "aud");
+	if ((nonce && !json_tree_is(&t, nonce, JSON_TREE_STRING)) ||
+	    (aud && !json_tree_is(&t, aud, JSON_TREE_STRING))) {
+		http_problem(res, 400, "invalid-input", "Invalid input",
+		             "options.nonce and options.aud must be strings");
+		goto out;
 	}
+	/* NUL-terminated C strings: the jansson copies of the same values. */
+	o.kb_nonce = json_string_value(json_object_get(options, "nonce"));
+	o.kb_aud = json_string_value(json_object_get(options, "aud"));
 	ok_error_clear(&err);
-	rc = json_is_string(vc) ? registry_verify(req->dep, json_string_value(vc),
-	                                          json_string_length(vc), &o, &r, &err)
-	                        : registry_verify_document(req->dep, vc, &o, &r, &err);
-	json_decref(body);
+	s = json_tree_str(&t, vc, &len);
+	rc = s ? registry_verify(req->dep, s, len, &o, &r, &err)
+	       : registry_verify_tree(req->dep, &t, vc, &o, &r, &err);
 	if (rc) {
 		http_problem_from_error(res, &err);
-		return;
+		goto out;
 	}
 	http_count_verified(req->srv, r.verified);
 	/* The VC-API result, with the holder, the result and a headline a person reads first. */
 	http_json(res, r.verified ? 200 : 400, verify_report_json(req->dep, &r));
 	verify_result_release(&r);
+out:
+	json_decref(options);
+	json_tree_release(&t);
 }
 
 /* The DID document as JSON unless the client asks for application/did+json. */

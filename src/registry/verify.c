@@ -866,8 +866,10 @@ static int jws_payload(const char *s, size_t n, json_t **out, struct ok_error *e
 }
 
 /* The checks, once the credential is parsed: vc is owned (kept in r->credential); jws is the
- * token it came from (NULL for a JSON credential). */
+ * token it came from (NULL for a JSON credential); tree and root, for a JSON credential, the
+ * same credential as vc_jcs_parse_tree read it (the proof is checked on it). */
 static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, json_t *vc,
+                         const struct json_tree *tree, uint32_t root,
                          const struct verify_options *o, struct verify_result *r,
                          struct ok_error *err)
 {
@@ -923,7 +925,10 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 			rc = OK_EINVALID;
 			add_item(pr, VERIFY_PROOF, false, "%s", when);
 		} else {
-			rc = vc_proof_verify(vc, resolve_key, &res, &failed, &perr);
+			/* A JSON credential comes with its tree: the proof is hashed from it. */
+			rc = tree ? vc_proof_verify_tree(tree, root, vc, NULL, resolve_key, &res,
+			                                 &failed, &perr)
+			          : vc_proof_verify(vc, resolve_key, &res, &failed, &perr);
 			if (rc == OK_ENOMEM)
 				goto out;
 			if (rc && failed == VC_PROOF_BAD_SIGNATURE)
@@ -966,9 +971,15 @@ out:
 	return rc;
 }
 
+static int verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,
+                       const struct verify_options *o, struct verify_result *r,
+                       struct ok_error *err);
+
 int registry_verify(struct depository *d, const char *data, size_t len,
                     const struct verify_options *o, struct verify_result *r, struct ok_error *err)
 {
+	struct json_tree tree;
+	uint32_t root;
 	struct ok_error perr;
 	json_t *vc = NULL;
 	size_t start = 0, end = len;
@@ -997,22 +1008,57 @@ int registry_verify(struct depository *d, const char *data, size_t len,
 		return not_credential(r,
 		                      "the input is neither a JSON credential nor a VC-JOSE token");
 	ok_error_clear(&perr);
-	if (jwt)
+	if (jwt) {
 		rc = jws_payload(data + start, end - start, &vc, &perr);
-	else
-		rc = vc_jcs_parse(data + start, end - start, 0, &vc, &perr);
+		if (rc)
+			return not_credential(r, "the input is not usable: %s", perr.message);
+		return verify_parsed(d, data + start, end - start, vc, NULL, 0, o, r, err);
+	}
+	json_tree_init(&tree);
+	rc = vc_jcs_parse_tree(data + start, end - start, &tree, &root, &perr);
 	if (rc)
-		return not_credential(r, "the input is not usable: %s", perr.message);
-	return verify_parsed(d, jwt ? data + start : NULL, end - start, vc, o, r, err);
+		rc = not_credential(r, "the input is not usable: %s", perr.message);
+	else
+		rc = verify_tree(d, &tree, root, o, r, err);
+	json_tree_release(&tree);
+	return rc;
+}
+
+/* A JSON credential read by vc_jcs_parse_tree: the checks that read jansson get one copy with
+ * every number a double (as vc_jcs_parse makes it), which an eddsa-rdfc-2022 proof reads too;
+ * an eddsa-jcs-2022 proof is checked on the tree. */
+static int verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,
+                       const struct verify_options *o, struct verify_result *r,
+                       struct ok_error *err)
+{
+	json_t *vc = NULL;
+	int rc = json_tree_to_jansson_flags(t, root, JSON_TREE_TO_REALS, &vc, err);
+
+	if (rc)
+		return rc;
+	return verify_parsed(d, NULL, 0, vc, t, root, o, r, err);
+}
+
+int registry_verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,
+                         const struct verify_options *o, struct verify_result *r,
+                         struct ok_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->is_credential = true;
+	OK_COPY_ARRAY(r->format, "di");
+	return verify_tree(d, t, root, o, r, err);
 }
 
 int registry_verify_document(struct depository *d, json_t *vc, const struct verify_options *o,
                              struct verify_result *r, struct ok_error *err)
 {
+	/* The same checks (verify_parsed) on the caller's document; only the proof's hash is
+	 * written from jansson. Its text is not made again: printed back, a document of reals
+	 * can be longer than what the client sent, and no cap applies to it twice. */
 	memset(r, 0, sizeof(*r));
 	r->is_credential = true;
 	OK_COPY_ARRAY(r->format, "di");
-	return verify_parsed(d, NULL, 0, json_incref(vc), o, r, err);
+	return verify_parsed(d, NULL, 0, json_incref(vc), NULL, 0, o, r, err);
 }
 
 int registry_verify_once(struct depository *d, const char *data, size_t len,

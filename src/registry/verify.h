@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "core/json_tree.h"
 #include "depository/depository.h"
 #include "vc/did.h"
 
@@ -98,10 +99,24 @@ int registry_verify(struct depository *d, const char *data, size_t len,
                     const struct verify_options *o, struct verify_result *r, struct ok_error *err);
 /*
  * The same for a JSON credential already parsed under the rules of vc/jcs.h (vc_jcs_parse:
- * strict, every number a double), e.g. as part of a larger request. Takes its own reference.
+ * strict, every number a double), e.g. as part of a larger request (a presentation's). The
+ * same checks as registry_verify's; the proof's hash is written from vc (vc_proof_verify), not
+ * from a tree, and no size cap applies again (the caller's input had its own). Takes its own
+ * reference (r->credential).
  */
 int registry_verify_document(struct depository *d, json_t *vc, const struct verify_options *o,
                              struct verify_result *r, struct ok_error *err);
+/*
+ * The same for value root of t, read by vc_jcs_parse_tree (e.g. a member of a request's body):
+ * the path of every JSON credential sent as text (registry_verify takes it too). The
+ * eddsa-jcs-2022 proof is checked on t; the other checks (and an eddsa-rdfc-2022 proof) read
+ * one jansson copy of the credential converted from t (every number a real), which becomes
+ * r->credential: while it is verified the credential is held twice. t (and the text it was
+ * read from) is only read during the call; r owns nothing of it.
+ */
+int registry_verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,
+                         const struct verify_options *o, struct verify_result *r,
+                         struct ok_error *err);
 /*
  * The same for a process that verifies one credential and ends (the command line): other
  * issuers' status lists and DID documents are fetched into caches (kept ttl_s at most) that

@@ -521,7 +521,8 @@ struct member {
 	const char *key;
 	size_t len;
 	json_t *value;
-	bool high; /* holds a byte >= 0xEE: a code point where UTF-8 and UTF-16 orders differ */
+	uint32_t node; /* the value, when written from a json_tree */
+	bool high;     /* holds a byte >= 0xEE: a code point where UTF-8 and UTF-16 orders differ */
 };
 
 /* The next UTF-16 code unit of a valid UTF-8 string, or -1 at its end. */
@@ -755,6 +756,195 @@ static int write_value(const json_t *v, struct buf *out, int depth, struct ok_er
 int vc_jcs_serialize(const json_t *v, struct buf *out, struct ok_error *err)
 {
 	return write_value(v, out, 0, err);
+}
+
+/* From a json_tree */
+
+/* Whether value i of t, at depth (containers counted) depth, holds a container deeper than
+ * VC_JCS_MAX_DEPTH: the prescan's rule, which counts brackets and braces only. */
+static bool tree_too_deep(const struct json_tree *t, uint32_t i, unsigned depth)
+{
+	uint32_t c;
+
+	if (depth > VC_JCS_MAX_DEPTH)
+		return true;
+	json_tree_foreach(t, i, c)
+	{
+		if (json_tree_size(t, c) && tree_too_deep(t, c, depth + 1))
+			return true;
+		if (!json_tree_size(t, c) && json_tree_type(t, c) >= JSON_TREE_ARRAY &&
+		    depth + 1 > VC_JCS_MAX_DEPTH)
+			return true;
+	}
+	return false;
+}
+
+int vc_jcs_parse_tree(const char *data, size_t len, struct json_tree *t, uint32_t *root,
+                      struct ok_error *err)
+{
+	/* A scalar inside 64 containers is at json_tree's depth 65; a container there is refused
+	 * by tree_too_deep, as the prescan refuses its 65th bracket. */
+	const struct json_tree_limits lim = {
+	        .max_bytes = VC_JCS_MAX_INPUT, .depth = VC_JCS_MAX_DEPTH + 1, .big_integers = true};
+	int rc;
+
+	*root = 0;
+	if (len > VC_JCS_MAX_INPUT)
+		return ok_fail(err, OK_ETOOBIG, "JSON text of %zu bytes is over the limit of %zu",
+		               len, VC_JCS_MAX_INPUT);
+	if (len == 0 || !data)
+		return ok_fail(err, OK_EINPUT, "empty input: no JSON value");
+	rc = json_tree_parse(t, data, len, &lim, root, err);
+	/* A refusal in the words vc_jcs_parse used where its prescan names the rule (UTF-8, a NUL
+	 * or lone surrogate escape, the depth): read again only on this path, never on success. */
+	if ((rc == OK_EINPUT || rc == OK_ETOOBIG) &&
+	    prescan((const unsigned char *)data, len, 0, err) != 0)
+		rc = OK_EINPUT;
+	else if (rc == OK_ETOOBIG)
+		/* Only the depth can pass a limit here: the length is checked above. */
+		rc = ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
+	else if (!rc && json_tree_type(t, *root) >= JSON_TREE_ARRAY && tree_too_deep(t, *root, 1))
+		rc = ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
+	if (rc)
+		*root = 0;
+	return rc;
+}
+
+static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, const char *skip,
+                            uint32_t ctx, struct buf *out, struct ok_error *err);
+
+/* A number as vc_jcs_parse's double would be written: short integers by their digits (exact
+ * below 10^15 < 2^53), every other through the double jansson would have read. */
+static int write_tree_number(const struct json_tree *t, uint32_t i, struct buf *out,
+                             struct ok_error *err)
+{
+	size_t n;
+	const char *s = json_tree_number_text(t, i, &n);
+	double d;
+
+	if (json_tree_is_integer(t, i) && n - (s[0] == '-') <= 15) {
+		if (n == 2 && s[0] == '-' && s[1] == '0')
+			return put(out, "0", 1, err);
+		return put(out, s, n, err);
+	}
+	if (json_tree_double(t, i, &d))
+		return ok_fail(err, OK_ENOMEM, "out of memory while writing canonical JSON");
+	return write_number(d, out, err);
+}
+
+static int write_tree_object(const struct json_tree *t, uint32_t i, int depth, const char *skip,
+                             uint32_t ctx, struct buf *out, struct ok_error *err)
+{
+	size_t n = json_tree_size(t, i) + (ctx != 0), k = 0, j, skip_len = skip ? strlen(skip) : 0;
+	struct member small[JCS_SMALL_OBJECT], *m = small;
+	bool ctx_done = ctx == 0;
+	uint32_t c;
+	int rc = 0;
+
+	if (n == 0)
+		return put(out, "{}", 2, err);
+	if (n > JCS_SMALL_OBJECT && !(m = calloc(n, sizeof(*m))))
+		return ok_fail(err, OK_ENOMEM, "out of memory while writing canonical JSON");
+	json_tree_foreach(t, i, c)
+	{
+		size_t key_len;
+		const char *key = json_tree_key(t, c, &key_len);
+
+		if (skip && key_len == skip_len && memcmp(key, skip, skip_len) == 0)
+			continue;
+		m[k].value = NULL;
+		m[k].node = c;
+		if (!ctx_done && key_len == 8 && memcmp(key, "@context", 8) == 0) {
+			m[k].node = ctx;
+			ctx_done = true;
+		}
+		if (!utf8_valid_string(key, key_len, &m[k].high)) {
+			rc = ok_fail(err, OK_EINPUT, "invalid UTF-8 in an object key");
+			goto out;
+		}
+		m[k].key = key;
+		m[k].len = key_len;
+		k++;
+	}
+	if (!ctx_done) {
+		m[k].key = "@context";
+		m[k].len = 8;
+		m[k].high = false;
+		m[k].value = NULL;
+		m[k].node = ctx;
+		k++;
+	}
+	if (k <= JCS_SMALL_OBJECT)
+		sort_members(m, k);
+	else
+		qsort(m, k, sizeof(*m), member_qsort_cmp);
+	rc = put(out, "{", 1, err);
+	for (j = 0; !rc && j < k; j++) {
+		if (j)
+			rc = put(out, ",", 1, err);
+		if (!rc)
+			rc = write_string(m[j].key, m[j].len, out, err);
+		if (!rc)
+			rc = put(out, ":", 1, err);
+		if (!rc)
+			rc = write_tree_value(t, m[j].node, depth, NULL, 0, out, err);
+	}
+	if (!rc)
+		rc = put(out, "}", 1, err);
+out:
+	if (m != small)
+		free(m);
+	return rc;
+}
+
+static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, const char *skip,
+                            uint32_t ctx, struct buf *out, struct ok_error *err)
+{
+	const char *s;
+	size_t n;
+	uint32_t c;
+	int rc = 0;
+
+	switch (json_tree_type(t, i)) {
+	case JSON_TREE_OBJECT:
+		if (depth + 1 > VC_JCS_MAX_DEPTH)
+			return ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
+		return write_tree_object(t, i, depth + 1, skip, ctx, out, err);
+	case JSON_TREE_ARRAY:
+		if (depth + 1 > VC_JCS_MAX_DEPTH)
+			return ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
+		rc = put(out, "[", 1, err);
+		json_tree_foreach(t, i, c)
+		{
+			if (!rc && c != i + 1)
+				rc = put(out, ",", 1, err);
+			if (!rc)
+				rc = write_tree_value(t, c, depth + 1, NULL, 0, out, err);
+			if (rc)
+				break;
+		}
+		return rc ? rc : put(out, "]", 1, err);
+	case JSON_TREE_STRING:
+		s = json_tree_str(t, i, &n);
+		return write_string(s, n, out, err);
+	case JSON_TREE_NUMBER:
+		return write_tree_number(t, i, out, err);
+	case JSON_TREE_TRUE:
+		return put(out, "true", 4, err);
+	case JSON_TREE_FALSE:
+		return put(out, "false", 5, err);
+	case JSON_TREE_NULL:
+		return put(out, "null", 4, err);
+	case JSON_TREE_NONE:
+		break;
+	}
+	return ok_fail(err, OK_EINPUT, "missing JSON value");
+}
+
+int vc_jcs_serialize_tree(const struct json_tree *t, uint32_t i, const char *skip, uint32_t ctx,
+                          struct buf *out, struct ok_error *err)
+{
+	return write_tree_value(t, i, 0, skip, ctx, out, err);
 }
 
 int vc_jcs_canonicalize(const char *data, size_t len, unsigned flags, struct buf *out,

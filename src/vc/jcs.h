@@ -22,6 +22,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/json_tree.h"
 
 #define VC_JCS_MAX_INPUT  ((size_t)1 << 20) /* bytes of JSON text */
 #define VC_JCS_MAX_DEPTH  64                /* nested arrays and objects */
@@ -41,6 +42,17 @@
  */
 int vc_jcs_parse(const char *data, size_t len, unsigned flags, json_t **out, struct ok_error *err);
 
+/*
+ * The same rules read into a json_tree (core/json_tree.h) instead of jansson: what
+ * vc_jcs_parse(data, len, 0, …) refuses, this refuses too, with a message of json_tree's words
+ * (OK_ETOOBIG past VC_JCS_MAX_INPUT); one difference: a NUL byte outside a string, which jansson
+ * skips after a number or literal, is refused. Numbers keep their text; integers outside int64
+ * are read as doubles, as vc_jcs_parse reads every number. data must outlive t; *root gets the
+ * document's index.
+ */
+int vc_jcs_parse_tree(const char *data, size_t len, struct json_tree *t, uint32_t *root,
+                      struct ok_error *err);
+
 /* Writing */
 
 /*
@@ -50,6 +62,16 @@ int vc_jcs_parse(const char *data, size_t len, unsigned flags, json_t **out, str
  * partial result, which the caller discards.
  */
 int vc_jcs_serialize(const json_t *v, struct buf *out, struct ok_error *err);
+
+/*
+ * Appends the canonical form of value i of t, as vc_jcs_serialize() writes the json_t that
+ * vc_jcs_parse() makes of the same text (every number through ECMAScript's Number::toString).
+ * When i is an object, its member named skip (NULL: none) is left out, and when ctx is not 0,
+ * its "@context" is written as the value ctx of t (added when i has none): the proof's
+ * unsecured document and configuration written from the secured one, without copies.
+ */
+int vc_jcs_serialize_tree(const struct json_tree *t, uint32_t i, const char *skip, uint32_t ctx,
+                          struct buf *out, struct ok_error *err);
 
 /* vc_jcs_parse() then vc_jcs_serialize(): JSON text in, canonical JSON text appended to out. */
 int vc_jcs_canonicalize(const char *data, size_t len, unsigned flags, struct buf *out,

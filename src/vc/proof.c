@@ -533,3 +533,343 @@ out:
 	json_decref(config);
 	return rc;
 }
+
+/* Verifying from a json_tree */
+
+/* Objects of more members than this are compared by their members sorted by name. */
+#define SMALL_OBJECT 16
+
+struct member_ref {
+	const char *key;
+	size_t len;
+	uint32_t node;
+};
+
+static int cmp_member(const void *a, const void *b)
+{
+	const struct member_ref *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->key, y->key, x->len);
+}
+
+static int tree_equal(const struct json_tree *t, uint32_t a, uint32_t b);
+
+/* The members of object o into refs (json_tree_size(t, o) of them), sorted by name. */
+static void sorted_members(const struct json_tree *t, uint32_t o, struct member_ref *refs)
+{
+	size_t k = 0;
+	uint32_t c;
+
+	json_tree_foreach(t, o, c)
+	{
+		refs[k].key = json_tree_key(t, c, &refs[k].len);
+		refs[k].node = c;
+		k++;
+	}
+	qsort(refs, k, sizeof(*refs), cmp_member);
+}
+
+/* Objects a and b of n members each: names are unique (the reader refuses repeats), so they are
+ * equal when their members sorted by name pair up, name and value: O(n log n). */
+static int objects_equal(const struct json_tree *t, uint32_t a, uint32_t b, size_t n)
+{
+	struct member_ref *ra = malloc(2 * n * sizeof(*ra)), *rb;
+	int rc = 1;
+
+	if (!ra)
+		return OK_ENOMEM;
+	rb = ra + n;
+	sorted_members(t, a, ra);
+	sorted_members(t, b, rb);
+	for (size_t i = 0; i < n && rc == 1; i++)
+		rc = cmp_member(&ra[i], &rb[i]) != 0 ? 0 : tree_equal(t, ra[i].node, rb[i].node);
+	free(ra);
+	return rc;
+}
+
+/* Deep equality as json_equal sees the values vc_jcs_parse makes (every number a double):
+ * 1 equal, 0 not, OK_ENOMEM. */
+static int tree_equal(const struct json_tree *t, uint32_t a, uint32_t b)
+{
+	enum json_tree_type ty = json_tree_type(t, a);
+	const char *sa, *sb;
+	size_t la, lb, n;
+	double da, db;
+	uint32_t c, d;
+	int rc;
+
+	if (ty != json_tree_type(t, b))
+		return 0;
+	switch (ty) {
+	case JSON_TREE_STRING:
+		sa = json_tree_str(t, a, &la);
+		sb = json_tree_str(t, b, &lb);
+		return la == lb && memcmp(sa, sb, la) == 0;
+	case JSON_TREE_NUMBER:
+		return json_tree_double(t, a, &da) == 0 && json_tree_double(t, b, &db) == 0 &&
+		       da == db;
+	case JSON_TREE_ARRAY:
+		if (json_tree_size(t, a) != json_tree_size(t, b))
+			return 0;
+		for (c = json_tree_first(t, a), d = json_tree_first(t, b); c;
+		     c = json_tree_next(t, a, c), d = json_tree_next(t, b, d))
+			if ((rc = tree_equal(t, c, d)) != 1)
+				return rc;
+		return 1;
+	case JSON_TREE_OBJECT:
+		n = json_tree_size(t, a);
+		if (n != json_tree_size(t, b))
+			return 0;
+		if (n > SMALL_OBJECT)
+			return objects_equal(t, a, b, n);
+		json_tree_foreach(t, a, c)
+		{
+			sa = json_tree_key(t, c, &la);
+			d = json_tree_getn(t, b, sa, la);
+			if (!d)
+				return 0;
+			if ((rc = tree_equal(t, c, d)) != 1)
+				return rc;
+		}
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* context_prefix on the tree: 1 a prefix, 0 not, OK_ENOMEM. */
+static int tree_context_prefix(const struct json_tree *t, uint32_t proof_ctx, uint32_t doc_ctx)
+{
+	bool pa = json_tree_is(t, proof_ctx, JSON_TREE_ARRAY);
+	bool da = json_tree_is(t, doc_ctx, JSON_TREE_ARRAY);
+	size_t np = pa ? json_tree_size(t, proof_ctx) : 1;
+	size_t nd = da ? json_tree_size(t, doc_ctx) : 1;
+	uint32_t p = pa ? json_tree_first(t, proof_ctx) : proof_ctx;
+	uint32_t d = da ? json_tree_first(t, doc_ctx) : doc_ctx;
+	size_t i;
+	int rc;
+
+	if (!doc_ctx || np > nd)
+		return 0;
+	for (i = 0; i < np; i++) {
+		if ((rc = tree_equal(t, p, d)) != 1)
+			return rc;
+		p = pa ? json_tree_next(t, proof_ctx, p) : 0;
+		d = da ? json_tree_next(t, doc_ctx, d) : 0;
+	}
+	return 1;
+}
+
+static bool tree_domain_matches(const struct json_tree *t, uint32_t domain, const char *want)
+{
+	uint32_t c;
+
+	if (json_tree_is(t, domain, JSON_TREE_STRING))
+		return json_tree_str_is(t, domain, want);
+	if (json_tree_is(t, domain, JSON_TREE_ARRAY))
+		json_tree_foreach(t, domain, c) if (json_tree_str_is(t, c, want)) return true;
+	return false;
+}
+
+/* vc_proof_valid_datetime of string i (a fraction may make it long: copied whole). */
+static bool tree_datetime(const struct json_tree *t, uint32_t i)
+{
+	char small[64], *c = small;
+	size_t len;
+	const char *s = json_tree_str(t, i, &len);
+	bool ok;
+
+	if (!s)
+		return false;
+	if (len >= sizeof(small) && !(c = malloc(len + 1)))
+		return false;
+	memcpy(c, s, len);
+	c[len] = '\0';
+	ok = vc_proof_valid_datetime(c);
+	if (c != small)
+		free(c);
+	return ok;
+}
+
+/* eddsa-rdfc-2022 on jansson: same, the caller's copy of the document (numbers as doubles), or
+ * one converted here when it has none. */
+static int verify_tree_rdfc(const struct json_tree *t, uint32_t doc, const json_t *same,
+                            const struct vc_proof_expect *expect, vc_proof_resolve_fn resolve,
+                            void *ctx, enum vc_proof_check *failed, struct ok_error *err)
+{
+	json_t *v = NULL;
+	int rc;
+
+	if (same)
+		return vc_proof_verify_expect(same, expect, resolve, ctx, failed, err);
+	if ((rc = json_tree_to_jansson_flags(t, doc, JSON_TREE_TO_REALS, &v, err)))
+		return rc;
+	rc = vc_proof_verify_expect(v, expect, resolve, ctx, failed, err);
+	json_decref(v);
+	return rc;
+}
+
+/* Hashes the unsecured document and the proof configuration, both written from the tree. */
+static int tree_hash(const struct json_tree *t, uint32_t doc, uint32_t proof, uint32_t proof_ctx,
+                     uint8_t hash[VC_PROOF_HASH_BYTES], struct ok_error *err)
+{
+	uint32_t doc_ctx = proof_ctx ? proof_ctx : json_tree_get(t, doc, "@context");
+	struct buf c, d;
+	int rc;
+
+	buf_init(&c, CANON_MAX);
+	buf_init(&d, CANON_MAX);
+	rc = vc_jcs_serialize_tree(t, proof, "proofValue", doc_ctx, &c, err);
+	if (!rc)
+		rc = vc_jcs_serialize_tree(t, doc, "proof", proof_ctx, &d, err);
+	if (!rc)
+		rc = vc_sha256(c.data, c.len, hash, err);
+	if (!rc)
+		rc = vc_sha256(d.data, d.len, hash + 32, err);
+	buf_release(&c);
+	buf_release(&d);
+	return rc;
+}
+
+int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc, const json_t *same,
+                         const struct vc_proof_expect *expect, vc_proof_resolve_fn resolve,
+                         void *ctx, enum vc_proof_check *failed, struct ok_error *err)
+{
+	const char *want_purpose = expect && expect->purpose ? expect->purpose : VC_PROOF_PURPOSE;
+	uint8_t sig[2 * SIG_BYTES], pk[VC_ED25519_PUB_BYTES], hash[VC_PROOF_HASH_BYTES];
+	uint32_t proof, n_purpose, n_vm, n_created, n_value, proof_ctx, doc_ctx;
+	const char *s, *suite;
+	struct ok_error sub;
+	size_t sig_len = 0, len;
+	char *vm = NULL;
+	int rc;
+
+	if (failed)
+		*failed = VC_PROOF_MALFORMED;
+	ok_error_clear(&sub);
+	if (!json_tree_is(t, doc, JSON_TREE_OBJECT))
+		return reject(failed, VC_PROOF_MALFORMED, err,
+		              "the credential is not a JSON object");
+	proof = json_tree_get(t, doc, "proof");
+	if (!proof)
+		return reject(failed, VC_PROOF_MALFORMED, err, "the credential has no proof");
+	if (json_tree_is(t, proof, JSON_TREE_ARRAY))
+		return reject(failed, VC_PROOF_MALFORMED, err,
+		              "the credential holds a proof set; only a single proof is supported");
+	if (!json_tree_is(t, proof, JSON_TREE_OBJECT))
+		return reject(failed, VC_PROOF_MALFORMED, err, "the proof is not a JSON object");
+	if (json_tree_str_is(t, json_tree_get(t, proof, "cryptosuite"), VC_PROOF_CRYPTOSUITE_RDFC))
+		return verify_tree_rdfc(t, doc, same, expect, resolve, ctx, failed, err);
+
+	if (!json_tree_str_is(t, json_tree_get(t, proof, "type"), VC_PROOF_TYPE))
+		return reject(failed, VC_PROOF_WRONG_TYPE, err,
+		              "the proof type is not DataIntegrityProof");
+	if (!json_tree_str_is(t, json_tree_get(t, proof, "cryptosuite"), VC_PROOF_CRYPTOSUITE))
+		return reject(failed, VC_PROOF_UNKNOWN_CRYPTOSUITE, err,
+		              "unknown cryptosuite: only eddsa-jcs-2022 and eddsa-rdfc-2022 are "
+		              "supported");
+	suite = VC_PROOF_CRYPTOSUITE;
+	n_purpose = json_tree_get(t, proof, "proofPurpose");
+	if (!json_tree_str_is(t, n_purpose, want_purpose)) {
+		if (failed)
+			*failed = VC_PROOF_WRONG_PURPOSE;
+		return ok_fail_field(err, OK_EINVALID, "proof.proofPurpose",
+		                     "the proof purpose is not %s", want_purpose);
+	}
+	if (expect && expect->challenge &&
+	    !json_tree_str_is(t, json_tree_get(t, proof, "challenge"), expect->challenge))
+		return reject(
+		        failed, VC_PROOF_CHALLENGE_MISMATCH, err,
+		        json_tree_is(t, json_tree_get(t, proof, "challenge"), JSON_TREE_STRING)
+		                ? "the proof's challenge is not the one asked for"
+		                : "the proof has no challenge, and one was asked for");
+	if (expect && expect->domain &&
+	    !tree_domain_matches(t, json_tree_get(t, proof, "domain"), expect->domain))
+		return reject(failed, VC_PROOF_DOMAIN_MISMATCH, err,
+		              json_tree_get(t, proof, "domain")
+		                      ? "the proof's domain is not the one asked for"
+		                      : "the proof has no domain, and one was asked for");
+	n_vm = json_tree_get(t, proof, "verificationMethod");
+	s = json_tree_str(t, n_vm, &len);
+	if (!s || len == 0)
+		return reject(failed, VC_PROOF_MALFORMED, err,
+		              "the proof has no verificationMethod string");
+	n_created = json_tree_get(t, proof, "created");
+	if (n_created && !tree_datetime(t, n_created))
+		return reject(failed, VC_PROOF_BAD_CREATED, err,
+		              "the proof's created is not a valid date-time");
+	n_value = json_tree_get(t, proof, "proofValue");
+	if (!n_value)
+		return reject(failed, VC_PROOF_MALFORMED, err, "the proof has no proofValue");
+	s = json_tree_str(t, n_value, &len);
+	if (!s || len == 0 || s[0] != 'z')
+		return reject(failed, VC_PROOF_BAD_MULTIBASE, err,
+		              "proofValue is not a base58btc multibase string (starting with 'z')");
+	rc = vc_multibase_decode(s, len, sig, sizeof(sig), &sig_len, NULL, &sub);
+	if (rc == OK_ETOOBIG)
+		return reject(failed, VC_PROOF_BAD_SIGNATURE_LENGTH, err,
+		              "the signature is far longer than 64 bytes");
+	if (rc)
+		return reject(failed, VC_PROOF_BAD_MULTIBASE, err,
+		              "proofValue is not valid base58btc");
+	if (sig_len != SIG_BYTES) {
+		if (failed)
+			*failed = VC_PROOF_BAD_SIGNATURE_LENGTH;
+		return ok_fail_field(err, OK_EINVALID, "proof.proofValue",
+		                     "the signature is %zu bytes, an Ed25519 signature is 64",
+		                     sig_len);
+	}
+	proof_ctx = json_tree_get(t, proof, "@context");
+	doc_ctx = json_tree_get(t, doc, "@context");
+	if (proof_ctx && (rc = tree_context_prefix(t, proof_ctx, doc_ctx)) != 1) {
+		if (rc < 0)
+			return nomem(err);
+		return reject(failed, VC_PROOF_CONTEXT_MISMATCH, err,
+		              "the document's @context does not start with the proof's @context");
+	}
+	if (!resolve)
+		return reject(failed, VC_PROOF_KEY_UNRESOLVED, err, "no key resolver given");
+	/* The resolver takes C strings: the purpose was compared whole, so it is want_purpose. */
+	s = json_tree_str(t, n_vm, &len);
+	vm = malloc(len + 1);
+	if (!vm)
+		return nomem(err);
+	memcpy(vm, s, len);
+	vm[len] = '\0';
+	rc = resolve(ctx, vm, want_purpose, pk, &sub);
+	if (rc) {
+		if (failed)
+			*failed = VC_PROOF_KEY_UNRESOLVED;
+		rc = ok_fail_field(err, OK_EINVALID, "proof.verificationMethod",
+		                   "cannot resolve the verification method: %s", sub.message);
+		goto out;
+	}
+	rc = tree_hash(t, doc, proof, proof_ctx, hash, &sub);
+	if (rc == OK_EINPUT || rc == OK_ETOOBIG) {
+		if (failed)
+			*failed = VC_PROOF_NOT_CANONICAL;
+		rc = ok_fail_field(err, rc == OK_ETOOBIG ? OK_ETOOBIG : OK_EINVALID, "credential",
+		                   "cannot canonicalize the document for %s: %s", suite,
+		                   sub.message);
+		goto out;
+	}
+	if (rc) {
+		rc = ok_fail(err, rc, "%s", sub.message);
+		goto out;
+	}
+	if (crypto_sign_verify_detached(sig, hash, sizeof(hash), pk) != 0) {
+		rc = reject(failed, VC_PROOF_BAD_SIGNATURE, err,
+		            "the signature does not match: the credential was altered or signed "
+		            "with another key");
+		goto out;
+	}
+	if (failed)
+		*failed = VC_PROOF_VALID;
+	rc = 0;
+out:
+	free(vm);
+	sodium_memzero(hash, sizeof(hash));
+	return rc;
+}

@@ -36,13 +36,14 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/json_tree.h"
 #include "vc/multibase.h"
 
-#define VC_PROOF_TYPE        "DataIntegrityProof"
-#define VC_PROOF_CRYPTOSUITE "eddsa-jcs-2022"
+#define VC_PROOF_TYPE             "DataIntegrityProof"
+#define VC_PROOF_CRYPTOSUITE      "eddsa-jcs-2022"
 #define VC_PROOF_CRYPTOSUITE_RDFC "eddsa-rdfc-2022"
-#define VC_PROOF_PURPOSE     "assertionMethod"
-#define VC_PROOF_HASH_BYTES  64 /* proof config hash || document hash */
+#define VC_PROOF_PURPOSE          "assertionMethod"
+#define VC_PROOF_HASH_BYTES       64 /* proof config hash || document hash */
 
 /* The cryptosuites: the zero value is eddsa-jcs-2022, so that options left zero keep it. */
 enum vc_suite {
@@ -169,6 +170,17 @@ int vc_proof_verify(const json_t *secured, vc_proof_resolve_fn resolve, void *ct
 int vc_proof_verify_expect(const json_t *secured, const struct vc_proof_expect *expect,
                            vc_proof_resolve_fn resolve, void *ctx, enum vc_proof_check *failed,
                            struct ok_error *err);
+
+/*
+ * vc_proof_verify_expect on value doc of a json_tree read by vc_jcs_parse_tree: the same steps,
+ * verdicts and messages. eddsa-jcs-2022 is hashed from the tree (the unsecured document and the
+ * proof configuration written by skipping members, no copy); eddsa-rdfc-2022 (JSON-LD) takes
+ * vc_proof_verify_expect on same, the caller's jansson copy of doc (json_tree_to_jansson_flags
+ * with JSON_TREE_TO_REALS), only read; when same is NULL the document is converted for it.
+ */
+int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc, const json_t *same,
+                         const struct vc_proof_expect *expect, vc_proof_resolve_fn resolve,
+                         void *ctx, enum vc_proof_check *failed, struct ok_error *err);
 
 /* Whether s is an XML Schema dateTimeStamp ("2023-02-24T23:36:38Z", offset or Z required). */
 bool vc_proof_valid_datetime(const char *s);

@@ -728,6 +728,43 @@ static void a_failed_parse_keeps_the_strings(void **state)
 	json_tree_release(&t);
 }
 
+/* big_integers: an integer past int64 reads as a double (as jansson's JSON_DECODE_INT_AS_REAL),
+ * within a double's range; without it, refused. JSON_TREE_TO_REALS makes every number a real. */
+static void big_integers_and_reals(void **state)
+{
+	const struct json_tree_limits big = {.big_integers = true};
+	const char *doc = "[9223372036854775808,-9223372036854775809,5,-0]";
+	struct json_tree t;
+	struct ok_error err;
+	uint32_t root, c;
+	json_t *j = NULL;
+	double d;
+	char huge[400];
+
+	(void)state;
+	json_tree_init(&t);
+	assert_int_equal(json_tree_parse(&t, doc, strlen(doc), NULL, &root, &err), OK_EINPUT);
+	assert_int_equal(json_tree_parse(&t, doc, strlen(doc), &big, &root, &err), 0);
+	c = json_tree_first(&t, root);
+	assert_false(json_tree_is_integer(&t, c));
+	assert_int_equal(json_tree_double(&t, c, &d), 0);
+	assert_true(d == 9223372036854775808.0);
+	assert_true(json_tree_is_integer(&t, json_tree_at(&t, root, 2)));
+	assert_int_equal(json_tree_to_jansson_flags(&t, root, JSON_TREE_TO_REALS, &j, NULL), 0);
+	assert_true(json_is_real(json_array_get(j, 0)) && json_is_real(json_array_get(j, 2)));
+	assert_true(json_real_value(json_array_get(j, 2)) == 5.0);
+	json_decref(j);
+	assert_int_equal(json_tree_to_jansson(&t, root, &j, NULL), 0);
+	assert_true(json_is_integer(json_array_get(j, 2)));
+	json_decref(j);
+	/* Past a double's range: refused even so. */
+	huge[0] = '[';
+	memset(huge + 1, '9', 350);
+	huge[351] = ']';
+	assert_int_equal(json_tree_parse(&t, huge, 352, &big, &root, &err), OK_EINPUT);
+	json_tree_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +781,7 @@ int main(void)
 	        cmocka_unit_test(many_documents_grow_the_block_geometrically),
 	        cmocka_unit_test(a_failed_parse_keeps_the_strings),
 	        cmocka_unit_test(differential_against_jansson),
+	        cmocka_unit_test(big_integers_and_reals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,11 +5,14 @@
 #include "registry_test.h"
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "registry/credential.h"
 #include "registry/present.h"
 #include "registry/status.h"
 #include "registry/verify_presentation.h"
+#include "vc/did.h"
+#include "vc/proof.h"
 
 #define NID "123456782"
 
@@ -218,6 +221,75 @@ static void test_not_a_presentation(void **state)
 	assert_int_equal(w->vp.len, 0);
 }
 
+/* A credential of another issuer (a did:key) with 63,000 reals, presented: the presentation
+ * (read with every number a double) is well under 1 MiB, the credential's text as jansson
+ * writes it back (0.10000000000000001 for 0.1) is over it. The credential is verified as it
+ * is on its own, not refused for a size the holder never sent. */
+static void test_a_credential_of_many_reals_in_a_presentation(void **state)
+{
+	struct world *w = *state;
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	uint8_t seed[crypto_sign_SEEDBYTES];
+	char vm[VC_DID_MAX], issuer[VC_DID_MAX];
+	struct vc_proof_options opt = {vm, "2026-01-01T00:00:00Z", VC_SUITE_JCS};
+	struct vp_options o = {.verify = {.any_issuer = true}};
+	const struct vc_proof_expect bind = {VC_PROOF_PURPOSE_AUTHENTICATION, NULL, NULL};
+	json_t *vc, *subject, *vp, *secured = NULL, *signed_vp = NULL;
+	struct ok_error err;
+	char *text;
+
+	memset(seed, 1, sizeof(seed));
+	assert_int_equal(crypto_sign_seed_keypair(pk, sk, seed), 0);
+	assert_int_equal(vc_did_key_vm(pk, vm, NULL), 0);
+	snprintf(issuer, sizeof(issuer), "%.*s", (int)strcspn(vm, "#"), vm);
+	vc = json_pack("{s:[s,s], s:s, s:[s,s], s:s, s:s, s:{s:s, s:s}}", "@context",
+	               "https://www.w3.org/ns/credentials/v2",
+	               "https://www.w3.org/ns/credentials/examples/v2", "id",
+	               "urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33", "type",
+	               "VerifiableCredential", "AlumniCredential", "issuer", issuer, "validFrom",
+	               "2023-01-01T00:00:00Z", "credentialSubject", "id", "did:example:abcdefgh",
+	               "alumniOf", "The School of Examples");
+	assert_non_null(vc);
+	subject = json_object_get(vc, "credentialSubject");
+	for (int k = 0; k < 7; k++) {
+		json_t *reals = json_array();
+		char name[8];
+
+		for (int i = 0; i < 9000; i++)
+			assert_int_equal(json_array_append_new(reals, json_real(0.1)), 0);
+		snprintf(name, sizeof(name), "s%d", k);
+		assert_int_equal(json_object_set_new(subject, name, reals), 0);
+	}
+	ok_error_clear(&err);
+	if (vc_proof_create(vc, &opt, sk, &secured, &err))
+		fail_msg("sign: %s", err.message);
+	/* The did:key presents it too; 0.1 written as 0.1 (15 digits hold it exactly). */
+	vp = json_pack("{s:[s], s:[s], s:s, s:[O]}", "@context",
+	               "https://www.w3.org/ns/credentials/v2", "type", "VerifiablePresentation",
+	               "holder", issuer, "verifiableCredential", secured);
+	assert_non_null(vp);
+	if (vc_proof_create_bound(vp, &opt, &bind, sk, &signed_vp, &err))
+		fail_msg("sign the presentation: %s", err.message);
+	text = json_dumps(signed_vp, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	assert_non_null(text);
+	assert_true(strlen(text) < 1048576);
+
+	vp_result_release(&w->r);
+	if (registry_verify_presentation(&w->f->d, text, strlen(text), &o, &w->r, &err))
+		fail_msg("verify: %s", err.message);
+	assert_true(w->r.is_presentation);
+	assert_int_equal(w->r.n_credentials, 1);
+	if (!w->r.credentials[0].r.is_credential)
+		fail_msg("not a credential: %s", w->r.credentials[0].r.not_credential);
+	assert_true(w->r.credentials[0].r.verified);
+	assert_true(check(&w->r, "proof")->passed);
+	free(text);
+	json_decref(signed_vp);
+	json_decref(vp);
+	json_decref(secured);
+	json_decref(vc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +299,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_a_revoked_credential_is_reported_on_its_own,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_not_a_presentation, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_a_credential_of_many_reals_in_a_presentation,
+	                                        setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
