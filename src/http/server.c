@@ -92,9 +92,8 @@ struct exchange {
 	bool public;      /* without key or session: reserved from the public half */
 	char holder[48];  /* else whose half it is reserved from (guard.h) */
 	bool over_budget; /* a body without Content-Length outgrew the budget */
-	bool begun;       /* begin_request has run (until then only the raw target is known) */
-	/* The request target as libmicrohttpd first saw it (on_uri): where it starts, and its
-	 * length up to the first NUL, before any decoding. */
+	/* The request target as libmicrohttpd first saw it (on_uri, kept by the guard): where it
+	 * starts, and its length up to the first NUL, before any decoding. */
 	uintptr_t raw_target;
 	size_t raw_target_len;
 	bool nul_in_target; /* a NUL byte sent as such inside the request target */
@@ -995,20 +994,15 @@ static void *guard_context(struct MHD_Connection *conn)
 	return info ? info->socket_context : NULL;
 }
 
-/* The first call of a request: what the headers decide is answered before any body. */
 /* libmicrohttpd's first look at a request: the target as sent, before the query is split off
- * and the path decoded. What it returns is the request's *con_cls. */
+ * and the path decoded. Nothing is allocated here: libmicrohttpd may still close the
+ * connection before our first call (a head too large for its pool) without reporting the
+ * request completed, so the target is kept with the connection (freed when it closes). */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	struct exchange *x = calloc(1, sizeof(*x));
-
 	(void)cls;
-	(void)conn;
-	if (x) {
-		x->raw_target = (uintptr_t)uri;
-		x->raw_target_len = strlen(uri);
-	}
-	return x;
+	conn_guard_note_target(guard_context(conn), uri);
+	return NULL;
 }
 
 /*
@@ -1029,13 +1023,13 @@ static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connectio
                                      const char *url, const char *method, const char *version,
                                      void **con_cls)
 {
-	struct exchange *x = *con_cls ? *con_cls : calloc(1, sizeof(*x));
+	struct exchange *x = calloc(1, sizeof(*x));
 	struct http_response res;
 	enum MHD_Result ret;
 
 	if (!x)
 		return MHD_NO;
-	x->begun = true;
+	x->raw_target = conn_guard_target(guard_context(conn), &x->raw_target_len);
 	x->nul_in_target = nul_in_target(x, version);
 	x->started = monotonic_now();
 	x->route = (size_t)-1;
@@ -1068,7 +1062,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_response res;
 	enum MHD_Result ret;
 
-	if (!x || !x->begun)
+	if (!x)
 		return begin_request(s, conn, url, method, version, con_cls);
 	if (*upload_size) {
 		/* A body of unannounced size takes its share of the budget as it comes. */
@@ -1110,11 +1104,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)code;
 	if (!x)
 		return;
-	if (!x->begun) { /* refused by libmicrohttpd after on_uri, before our first call */
-		free(x);
-		*con_cls = NULL;
-		return;
-	}
 	atomic_fetch_sub(&s->metrics.in_flight, 1);
 	conn_guard_release(&s->guard, x->reserved, holder_of(x));
 	conn_guard_request_done(&s->guard, guard_context(conn));

@@ -13,6 +13,7 @@ import json
 import pathlib
 import re
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -647,6 +648,46 @@ def test_oversized_headers_are_a_problem(demo):
         assert r.status == 431, r
         if ours:
             problem(r, 431)
+
+
+def _rss_kib(pid):
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def _closed_head(srv, head):
+    """Sends a head and reads until the server closes, whatever it answers (or not)."""
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    try:
+        s.sendall(head)
+        while s.recv(65536):
+            pass
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    finally:
+        s.close()
+
+
+def test_many_query_arguments_leak_nothing(demo, server_on):
+    """A request with 2000 query arguments (more than libmicrohttpd's 64 KiB pool holds: it closes
+    the connection before our first call, and never reports the request completed) leaves
+    nothing allocated behind: the sanitizer build's leak check at SIGTERM is clean (Server.stop),
+    and in any build the server's memory does not grow with such requests."""
+    srv = server_on(demo.ok, "--rate-limit", 0)
+    head = (b"GET /healthz?" + b"&".join([b"a"] * 2000) + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    for _ in range(200):  # warm-up: the threads' arenas
+        _closed_head(srv, head)
+    before = _rss_kib(srv.proc.pid)
+    n = 300 if SANITIZED else 3000
+    for _ in range(n):
+        _closed_head(srv, head)
+    grown = _rss_kib(srv.proc.pid) - before
+    assert srv.get("/healthz").status == 200
+    if not SANITIZED:  # the sanitizer's quarantine holds freed memory; its leak check decides
+        # A leak of the request's record (864 bytes) would be about 2.5 MiB here.
+        assert grown < 1024, f"RSS grew {grown} KiB over {n} requests"
 
 
 def test_body_limits(demo, server_on):
