@@ -43,7 +43,12 @@
  * past CONNECTION_MEMORY, the per-connection buffer it reads headers into. libmicrohttpd
  * (0.9.75) zeroes that whole buffer after every request, so it is no larger than the head needs
  * (64 KiB, as the floor server of bench/http: 128 KiB cost 3% of a verification's CPU). */
-#define HEADERS_MAX       ((size_t)32 << 10)
+#define HEADERS_MAX ((size_t)32 << 10)
+/* libmicrohttpd keeps each header line and query argument as a record of about 56 bytes in the
+ * same buffer, and needs room there for the answer's headers: past this many of either the
+ * answer is our 431 too (with 32 KiB of head, 2 x 200 records and an answer's headers fit in 64
+ * KiB with margin). */
+#define HEAD_RECORDS_MAX  200
 #define CONNECTION_MEMORY ((size_t)64 << 10)
 #define DEFAULT_CSV_MAX   ((size_t)64 << 20)
 /* What a request's body buffer takes at once for an announced body (see route_request). */
@@ -539,7 +544,9 @@ static bool media_type_ok(const struct http_route *route, const char *ct)
 
 /* What the headers say about the body's framing. */
 struct head_facts {
-	size_t bytes;            /* request line and headers, roughly as sent */
+	size_t bytes;            /* request line (with the query) and headers, roughly as sent */
+	size_t lines;            /* header lines */
+	size_t args;             /* query arguments */
 	unsigned content_length; /* Content-Length headers */
 	unsigned transfer_encoding;
 	bool not_chunked;   /* a Transfer-Encoding other than "chunked", the one we read */
@@ -553,6 +560,7 @@ static enum MHD_Result head_fact(void *cls, enum MHD_ValueKind kind, const char 
 	struct head_facts *f = cls;
 
 	(void)kind;
+	f->lines++;
 	f->bytes += key_size + value_size + 4;
 	/* libmicrohttpd keeps a bare CR inside a value: a proxy that ends the line there reads
 	 * another header than we do. */
@@ -567,6 +575,20 @@ static enum MHD_Result head_fact(void *cls, enum MHD_ValueKind kind, const char 
 		if (!value || strcasecmp(value, "chunked") != 0)
 			f->not_chunked = true;
 	}
+	return MHD_YES;
+}
+
+/* A query argument: counted, and its bytes with the head's. */
+static enum MHD_Result query_fact(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  size_t key_size, const char *value, size_t value_size)
+{
+	struct head_facts *f = cls;
+
+	(void)kind;
+	(void)key;
+	(void)value;
+	f->args++;
+	f->bytes += key_size + value_size + 2;
 	return MHD_YES;
 }
 
@@ -725,9 +747,13 @@ static bool route_request(struct exchange *x, struct http_response *res)
 	enum router_result found;
 
 	MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, head_fact, &facts);
-	if (facts.bytes > HEADERS_MAX) {
+	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, query_fact, &facts);
+	if (facts.bytes > HEADERS_MAX || facts.lines > HEAD_RECORDS_MAX ||
+	    facts.args > HEAD_RECORDS_MAX) {
 		http_problem(res, 431, "headers-too-large", "Request header fields too large",
-		             "the request line and headers are larger than %zu bytes", HEADERS_MAX);
+		             "the request line and headers are larger than %zu bytes, or hold more "
+		             "than %d header lines or query arguments",
+		             HEADERS_MAX, HEAD_RECORDS_MAX);
 		return true;
 	}
 	/* Framing two parties could read differently (request smuggling) is refused, and the
