@@ -207,6 +207,30 @@ def test_healthz_503_when_store_unreadable(binary, tmp_path, server_on):
     assert srv.get("/openapi.yaml").status == 200  # the server itself stays up
 
 
+def test_healthz_503_when_achievements_unreadable(binary, tmp_path, server_on):
+    """The achievement table (which every registrar, learner and credential route reads) made
+    unreadable by another process while the audit log stays intact: /healthz answers 503, and
+    200 again once the table is back. SQLite and PostgreSQL."""
+    ok, _ = fresh_folder(binary, tmp_path / "partial")
+    srv = server_on(ok, "--rate-limit", 0)
+    assert srv.get("/healthz").status == 200
+    con = store.connect(ok.data)
+    if store.ON_PG:
+        rename = "ALTER TABLE {} RENAME TO {}"
+    else:
+        con.isolation_level = None
+        con.execute("PRAGMA foreign_keys=OFF")
+        con.execute("PRAGMA legacy_alter_table=ON")  # the other tables' references stay as they are
+        rename = "ALTER TABLE {} RENAME TO {}"
+    con.execute(rename.format("achievement", "achievement_gone"))
+    try:
+        for _ in range(4):  # every connection of the pool sees it
+            problem(srv.get("/healthz"), 503, "unavailable")
+    finally:
+        con.execute(rename.format("achievement_gone", "achievement"))
+    assert srv.get("/healthz").status == 200
+
+
 # Registrar: POST /v1/results
 
 
