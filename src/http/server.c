@@ -151,8 +151,9 @@ void http_text(struct http_response *res, unsigned status, const char *content_t
 		http_problem(res, 500, "internal", "Internal error", "the answer is too large");
 }
 
-/* A first try at the answer's size: one allocation, not one per doubling. */
-#define JSON_FIRST_TRY ((size_t)4 << 10)
+/* A first try at the answer's size: one allocation, not one per doubling. (buf_grow needs a
+ * byte more for the NUL and rounds up to a power of two: one less is exactly 4 KiB.) */
+#define JSON_FIRST_TRY (((size_t)4 << 10) - 1)
 
 void http_json(struct http_response *res, unsigned status, json_t *doc)
 {
@@ -884,8 +885,7 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		/* The announced body in one allocation instead of one per doubling; a large one
 		 * only in part, so that a slow sender makes the server commit little memory. (A
 		 * failure here leaves the growth to buf_add.) */
-		(void)buf_grow(&req->body,
-		               announced < BODY_FIRST_ALLOC ? (size_t)announced : BODY_FIRST_ALLOC);
+		(void)buf_grow(&req->body, http_body_first_grow(announced));
 	}
 	/* A stranger's body comes at 64 KiB/s at least, after the head's own time. */
 	if (takes_body && x->public)
@@ -893,6 +893,13 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		                         s->limits.head_timeout_s +
 		                                 (double)(announced ? announced : max) / 65536);
 	return false;
+}
+
+size_t http_body_first_grow(unsigned long long announced)
+{
+	/* buf_grow adds a byte for the NUL and rounds up to a power of two: asking for one byte
+	 * less than BODY_FIRST_ALLOC allocates exactly BODY_FIRST_ALLOC. */
+	return announced < BODY_FIRST_ALLOC - 1 ? (size_t)announced : BODY_FIRST_ALLOC - 1;
 }
 
 /* Runs the route's handler once the whole body is in (key, session and limits are checked). */
