@@ -244,9 +244,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool head_request;
 	struct buf answer;
 
-	/* A server ignores empty lines before the request line (RFC 9112, 2.2). */
-	while (skip < size && (data[skip] == '\r' || data[skip] == '\n'))
-		skip++;
+	/* A server ignores empty lines before the request line (RFC 9112, 2.2); libmicrohttpd
+	 * reads each line as a C string, so a line that begins with a NUL is empty to it too. */
+	while (skip < size && (data[skip] == '\r' || data[skip] == '\n' || data[skip] == '\0')) {
+		if (data[skip] == '\0')
+			while (skip < size && data[skip] != '\r' && data[skip] != '\n')
+				skip++;
+		else
+			skip++;
+	}
 	head_request = size - skip >= 4 && memcmp(data + skip, "HEAD", 4) == 0;
 
 	if (runs++ % 64 == 0)
