@@ -19,6 +19,10 @@ struct guarded_conn {
 	bool waiting_head; /* the current request's head is not in yet */
 	double body_until; /* when the current request's body must be in; 0: no deadline */
 	bool shut;         /* the watchdog has shut it down */
+	/* The current request's target as first seen (conn_guard_note_target): the connection's
+	 * own thread only, so outside the lock. */
+	uintptr_t target;
+	size_t target_len;
 };
 
 void http_limits_defaults(struct http_limits *l)
@@ -316,6 +320,24 @@ void conn_guard_body_done(struct conn_guard *g, void *context)
 	pthread_mutex_lock(&g->lock);
 	c->body_until = 0;
 	pthread_mutex_unlock(&g->lock);
+}
+
+void conn_guard_note_target(void *context, const char *target)
+{
+	struct guarded_conn *c = context;
+
+	if (!c)
+		return;
+	c->target = (uintptr_t)target;
+	c->target_len = target ? strlen(target) : 0;
+}
+
+uintptr_t conn_guard_target(const void *context, size_t *len)
+{
+	const struct guarded_conn *c = context;
+
+	*len = c ? c->target_len : 0;
+	return c ? c->target : 0;
 }
 
 void conn_guard_request_done(struct conn_guard *g, void *context)

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -76,6 +77,12 @@ void conn_guard_head_done(struct conn_guard *g, void *context);
  * sending it a byte at a time would otherwise hold the connection for hours), or is in. */
 void conn_guard_body_deadline(struct conn_guard *g, void *context, double seconds);
 void conn_guard_body_done(struct conn_guard *g, void *context);
+/* The target of the connection's current request where libmicrohttpd first saw it (its URI
+ * callback), and its length up to the first NUL: kept with the connection, not the request, as
+ * libmicrohttpd may close the connection before the request's first call (and never report
+ * its completion). conn_guard_target gives 0 when unknown. */
+void conn_guard_note_target(void *context, const char *target);
+uintptr_t conn_guard_target(const void *context, size_t *len);
 /* The request is over: the next head on the same connection gets a fresh deadline. */
 void conn_guard_request_done(struct conn_guard *g, void *context);
 

@@ -97,6 +97,10 @@ void http_header(struct http_response *res, const char *name, const char *fmt, .
 void http_text(struct http_response *res, unsigned status, const char *content_type,
                const char *text, size_t len);
 
+/* The first allocation of a request's body buffer for an announced body: the bytes to ask
+ * buf_grow for, so that it allocates the body and its NUL at once, at most 64 KiB. */
+size_t http_body_first_grow(unsigned long long announced);
+
 /* Request access */
 const char *http_query(struct http_request *req, const char *name);
 const char *http_request_header(struct http_request *req, const char *name);

@@ -7,13 +7,21 @@
 void route_healthz(struct http_request *req, struct http_response *res)
 {
 	unsigned char head[AUDIT_HASH_BYTES];
+	struct store_achievement none;
 	struct ok_error err;
 	int64_t seq;
+	int rc;
 
-	/* One look-up at the end of an index (the audit log's head), not a count that reads a
-	 * whole table: what a liveness probe costs must not grow with the depository. */
+	/* Look-ups in two indexes (the audit log's head, and an achievement id that no record
+	 * has: the table every registrar, learner and credential route reads), not a count that
+	 * reads a whole table: what a liveness probe costs must not grow with the depository. */
 	ok_error_clear(&err);
-	if (store_audit_head(req->dep->store, &seq, head, &err) != 0) {
+	rc = store_audit_head(req->dep->store, &seq, head, &err);
+	if (rc == 0) {
+		rc = store_achievement_get(req->dep->store, "", &none, &err);
+		rc = rc == OK_ENOTFOUND ? 0 : rc ? rc : 0;
+	}
+	if (rc != 0) {
 		http_problem(res, 503, "unavailable", "Service unavailable",
 		             "the store cannot be read");
 		return;

@@ -43,7 +43,12 @@
  * past CONNECTION_MEMORY, the per-connection buffer it reads headers into. libmicrohttpd
  * (0.9.75) zeroes that whole buffer after every request, so it is no larger than the head needs
  * (64 KiB, as the floor server of bench/http: 128 KiB cost 3% of a verification's CPU). */
-#define HEADERS_MAX       ((size_t)32 << 10)
+#define HEADERS_MAX ((size_t)32 << 10)
+/* libmicrohttpd keeps each header line and query argument as a record of about 56 bytes in the
+ * same buffer, and needs room there for the answer's headers: past this many of either the
+ * answer is our 431 too (with 32 KiB of head, 2 x 200 records and an answer's headers fit in 64
+ * KiB with margin). */
+#define HEAD_RECORDS_MAX  200
 #define CONNECTION_MEMORY ((size_t)64 << 10)
 #define DEFAULT_CSV_MAX   ((size_t)64 << 20)
 /* What a request's body buffer takes at once for an announced body (see route_request). */
@@ -92,9 +97,8 @@ struct exchange {
 	bool public;      /* without key or session: reserved from the public half */
 	char holder[48];  /* else whose half it is reserved from (guard.h) */
 	bool over_budget; /* a body without Content-Length outgrew the budget */
-	bool begun;       /* begin_request has run (until then only the raw target is known) */
-	/* The request target as libmicrohttpd first saw it (on_uri): where it starts, and its
-	 * length up to the first NUL, before any decoding. */
+	/* The request target as libmicrohttpd first saw it (on_uri, kept by the guard): where it
+	 * starts, and its length up to the first NUL, before any decoding. */
 	uintptr_t raw_target;
 	size_t raw_target_len;
 	bool nul_in_target; /* a NUL byte sent as such inside the request target */
@@ -147,8 +151,9 @@ void http_text(struct http_response *res, unsigned status, const char *content_t
 		http_problem(res, 500, "internal", "Internal error", "the answer is too large");
 }
 
-/* A first try at the answer's size: one allocation, not one per doubling. */
-#define JSON_FIRST_TRY ((size_t)4 << 10)
+/* A first try at the answer's size: one allocation, not one per doubling. (buf_grow needs a
+ * byte more for the NUL and rounds up to a power of two: one less is exactly 4 KiB.) */
+#define JSON_FIRST_TRY (((size_t)4 << 10) - 1)
 
 void http_json(struct http_response *res, unsigned status, json_t *doc)
 {
@@ -540,7 +545,9 @@ static bool media_type_ok(const struct http_route *route, const char *ct)
 
 /* What the headers say about the body's framing. */
 struct head_facts {
-	size_t bytes;            /* request line and headers, roughly as sent */
+	size_t bytes;            /* request line (with the query) and headers, roughly as sent */
+	size_t lines;            /* header lines */
+	size_t args;             /* query arguments */
 	unsigned content_length; /* Content-Length headers */
 	unsigned transfer_encoding;
 	bool not_chunked;   /* a Transfer-Encoding other than "chunked", the one we read */
@@ -554,6 +561,7 @@ static enum MHD_Result head_fact(void *cls, enum MHD_ValueKind kind, const char 
 	struct head_facts *f = cls;
 
 	(void)kind;
+	f->lines++;
 	f->bytes += key_size + value_size + 4;
 	/* libmicrohttpd keeps a bare CR inside a value: a proxy that ends the line there reads
 	 * another header than we do. */
@@ -568,6 +576,20 @@ static enum MHD_Result head_fact(void *cls, enum MHD_ValueKind kind, const char 
 		if (!value || strcasecmp(value, "chunked") != 0)
 			f->not_chunked = true;
 	}
+	return MHD_YES;
+}
+
+/* A query argument: counted, and its bytes with the head's. */
+static enum MHD_Result query_fact(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  size_t key_size, const char *value, size_t value_size)
+{
+	struct head_facts *f = cls;
+
+	(void)kind;
+	(void)key;
+	(void)value;
+	f->args++;
+	f->bytes += key_size + value_size + 2;
 	return MHD_YES;
 }
 
@@ -726,9 +748,13 @@ static bool route_request(struct exchange *x, struct http_response *res)
 	enum router_result found;
 
 	MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, head_fact, &facts);
-	if (facts.bytes > HEADERS_MAX) {
+	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, query_fact, &facts);
+	if (facts.bytes > HEADERS_MAX || facts.lines > HEAD_RECORDS_MAX ||
+	    facts.args > HEAD_RECORDS_MAX) {
 		http_problem(res, 431, "headers-too-large", "Request header fields too large",
-		             "the request line and headers are larger than %zu bytes", HEADERS_MAX);
+		             "the request line and headers are larger than %zu bytes, or hold more "
+		             "than %d header lines or query arguments",
+		             HEADERS_MAX, HEAD_RECORDS_MAX);
 		return true;
 	}
 	/* Framing two parties could read differently (request smuggling) is refused, and the
@@ -859,8 +885,7 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		/* The announced body in one allocation instead of one per doubling; a large one
 		 * only in part, so that a slow sender makes the server commit little memory. (A
 		 * failure here leaves the growth to buf_add.) */
-		(void)buf_grow(&req->body,
-		               announced < BODY_FIRST_ALLOC ? (size_t)announced : BODY_FIRST_ALLOC);
+		(void)buf_grow(&req->body, http_body_first_grow(announced));
 	}
 	/* A stranger's body comes at 64 KiB/s at least, after the head's own time. */
 	if (takes_body && x->public)
@@ -868,6 +893,13 @@ static bool route_request(struct exchange *x, struct http_response *res)
 		                         s->limits.head_timeout_s +
 		                                 (double)(announced ? announced : max) / 65536);
 	return false;
+}
+
+size_t http_body_first_grow(unsigned long long announced)
+{
+	/* buf_grow adds a byte for the NUL and rounds up to a power of two: asking for one byte
+	 * less than BODY_FIRST_ALLOC allocates exactly BODY_FIRST_ALLOC. */
+	return announced < BODY_FIRST_ALLOC - 1 ? (size_t)announced : BODY_FIRST_ALLOC - 1;
 }
 
 /* Runs the route's handler once the whole body is in (key, session and limits are checked). */
@@ -995,20 +1027,15 @@ static void *guard_context(struct MHD_Connection *conn)
 	return info ? info->socket_context : NULL;
 }
 
-/* The first call of a request: what the headers decide is answered before any body. */
 /* libmicrohttpd's first look at a request: the target as sent, before the query is split off
- * and the path decoded. What it returns is the request's *con_cls. */
+ * and the path decoded. Nothing is allocated here: libmicrohttpd may still close the
+ * connection before our first call (a head too large for its pool) without reporting the
+ * request completed, so the target is kept with the connection (freed when it closes). */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-	struct exchange *x = calloc(1, sizeof(*x));
-
 	(void)cls;
-	(void)conn;
-	if (x) {
-		x->raw_target = (uintptr_t)uri;
-		x->raw_target_len = strlen(uri);
-	}
-	return x;
+	conn_guard_note_target(guard_context(conn), uri);
+	return NULL;
 }
 
 /*
@@ -1029,13 +1056,13 @@ static enum MHD_Result begin_request(struct http_server *s, struct MHD_Connectio
                                      const char *url, const char *method, const char *version,
                                      void **con_cls)
 {
-	struct exchange *x = *con_cls ? *con_cls : calloc(1, sizeof(*x));
+	struct exchange *x = calloc(1, sizeof(*x));
 	struct http_response res;
 	enum MHD_Result ret;
 
 	if (!x)
 		return MHD_NO;
-	x->begun = true;
+	x->raw_target = conn_guard_target(guard_context(conn), &x->raw_target_len);
 	x->nul_in_target = nul_in_target(x, version);
 	x->started = monotonic_now();
 	x->route = (size_t)-1;
@@ -1068,7 +1095,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_response res;
 	enum MHD_Result ret;
 
-	if (!x || !x->begun)
+	if (!x)
 		return begin_request(s, conn, url, method, version, con_cls);
 	if (*upload_size) {
 		/* A body of unannounced size takes its share of the budget as it comes. */
@@ -1110,11 +1137,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)code;
 	if (!x)
 		return;
-	if (!x->begun) { /* refused by libmicrohttpd after on_uri, before our first call */
-		free(x);
-		*con_cls = NULL;
-		return;
-	}
 	atomic_fetch_sub(&s->metrics.in_flight, 1);
 	conn_guard_release(&s->guard, x->reserved, holder_of(x));
 	conn_guard_request_done(&s->guard, guard_context(conn));
