@@ -324,6 +324,42 @@ static int reject(enum vc_proof_check *failed, enum vc_proof_check step, struct 
 	return ok_fail_field(err, OK_EINVALID, step_field(step), "%s", msg);
 }
 
+/* The verification method named by the proof could not be resolved to a key (sub says why). */
+static int unresolved(enum vc_proof_check *failed, const struct ok_error *sub, struct ok_error *err)
+{
+	if (failed)
+		*failed = VC_PROOF_KEY_UNRESOLVED;
+	return ok_fail_field(err, OK_EINVALID, "proof.verificationMethod",
+	                     "cannot resolve the verification method: %s", sub->message);
+}
+
+/* The last steps of both readers' verification: hash_rc is what hashing the document and the
+ * proof configuration gave (sub its message), then the signature over hash by pk. */
+static int signature_checked(int hash_rc, const struct ok_error *sub, const char *suite,
+                             const uint8_t *sig, const uint8_t hash[VC_PROOF_HASH_BYTES],
+                             const uint8_t pk[VC_ED25519_PUB_BYTES], enum vc_proof_check *failed,
+                             struct ok_error *err)
+{
+	if (hash_rc == OK_EINPUT || hash_rc == OK_ETOOBIG) {
+		/* Only rdfc fails here on a document the checks before let through: the document
+		 * (or its proof) is no JSON-LD we can canonicalize, which no retry changes. */
+		if (failed)
+			*failed = VC_PROOF_NOT_CANONICAL;
+		return ok_fail_field(err, hash_rc == OK_ETOOBIG ? OK_ETOOBIG : OK_EINVALID,
+		                     "credential", "cannot canonicalize the document for %s: %s",
+		                     suite, sub->message);
+	}
+	if (hash_rc)
+		return ok_fail(err, hash_rc, "%s", sub->message);
+	if (crypto_sign_verify_detached(sig, hash, VC_PROOF_HASH_BYTES, pk) != 0)
+		return reject(failed, VC_PROOF_BAD_SIGNATURE, err,
+		              "the signature does not match: the credential was altered or signed "
+		              "with another key");
+	if (failed)
+		*failed = VC_PROOF_VALID;
+	return 0;
+}
+
 /* The string member key of proof, or NULL. */
 static const char *member(const json_t *proof, const char *key)
 {
@@ -498,36 +534,11 @@ int vc_proof_verify_expect(const json_t *secured, const struct vc_proof_expect *
 	}
 	rc = resolve(ctx, vm, purpose, pk, &sub);
 	if (rc) {
-		if (failed)
-			*failed = VC_PROOF_KEY_UNRESOLVED;
-		rc = ok_fail_field(err, OK_EINVALID, "proof.verificationMethod",
-		                   "cannot resolve the verification method: %s", sub.message);
+		rc = unresolved(failed, &sub, err);
 		goto out;
 	}
 	rc = vc_proof_hash(unsecured, config, hash, NULL, NULL, &sub);
-	if (rc == OK_EINPUT || rc == OK_ETOOBIG) {
-		/* Only rdfc fails here on a document the checks above let through: the document
-		 * (or its proof) is no JSON-LD we can canonicalize, which no retry changes. */
-		if (failed)
-			*failed = VC_PROOF_NOT_CANONICAL;
-		rc = ok_fail_field(err, rc == OK_ETOOBIG ? OK_ETOOBIG : OK_EINVALID, "credential",
-		                   "cannot canonicalize the document for %s: %s", suite,
-		                   sub.message);
-		goto out;
-	}
-	if (rc) {
-		rc = ok_fail(err, rc, "%s", sub.message);
-		goto out;
-	}
-	if (crypto_sign_verify_detached(sig, hash, sizeof(hash), pk) != 0) {
-		rc = reject(failed, VC_PROOF_BAD_SIGNATURE, err,
-		            "the signature does not match: the credential was altered or signed "
-		            "with another key");
-		goto out;
-	}
-	if (failed)
-		*failed = VC_PROOF_VALID;
-	rc = 0;
+	rc = signature_checked(rc, &sub, suite, sig, hash, pk, failed, err);
 out:
 	json_decref(unsecured);
 	json_decref(config);
@@ -840,34 +851,11 @@ int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc, const json_t *
 	vm[len] = '\0';
 	rc = resolve(ctx, vm, want_purpose, pk, &sub);
 	if (rc) {
-		if (failed)
-			*failed = VC_PROOF_KEY_UNRESOLVED;
-		rc = ok_fail_field(err, OK_EINVALID, "proof.verificationMethod",
-		                   "cannot resolve the verification method: %s", sub.message);
+		rc = unresolved(failed, &sub, err);
 		goto out;
 	}
 	rc = tree_hash(t, doc, proof, proof_ctx, hash, &sub);
-	if (rc == OK_EINPUT || rc == OK_ETOOBIG) {
-		if (failed)
-			*failed = VC_PROOF_NOT_CANONICAL;
-		rc = ok_fail_field(err, rc == OK_ETOOBIG ? OK_ETOOBIG : OK_EINVALID, "credential",
-		                   "cannot canonicalize the document for %s: %s", suite,
-		                   sub.message);
-		goto out;
-	}
-	if (rc) {
-		rc = ok_fail(err, rc, "%s", sub.message);
-		goto out;
-	}
-	if (crypto_sign_verify_detached(sig, hash, sizeof(hash), pk) != 0) {
-		rc = reject(failed, VC_PROOF_BAD_SIGNATURE, err,
-		            "the signature does not match: the credential was altered or signed "
-		            "with another key");
-		goto out;
-	}
-	if (failed)
-		*failed = VC_PROOF_VALID;
-	rc = 0;
+	rc = signature_checked(rc, &sub, suite, sig, hash, pk, failed, err);
 out:
 	free(vm);
 	sodium_memzero(hash, sizeof(hash));
