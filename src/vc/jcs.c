@@ -652,6 +652,37 @@ static int member_qsort_cmp(const void *a, const void *b)
 /* Objects up to this many members are sorted on the stack, without an allocation. */
 #define JCS_SMALL_OBJECT 32
 
+static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, const char *skip,
+                            uint32_t ctx, struct buf *out, struct ok_error *err);
+
+/* An object's k members, sorted, written as {"name":value,...}: a member's value is its jansson
+ * value, or (value NULL) its node of t. */
+static int write_members(struct member *m, size_t k, const struct json_tree *t, int depth,
+                         struct buf *out, struct ok_error *err)
+{
+	size_t j;
+	int rc;
+
+	/* Insertion sort where it is cheap; a large object (an outsider's) gets O(n log n). */
+	if (k <= JCS_SMALL_OBJECT)
+		sort_members(m, k);
+	else
+		qsort(m, k, sizeof(*m), member_qsort_cmp);
+	rc = put(out, "{", 1, err);
+	for (j = 0; !rc && j < k; j++) {
+		if (j)
+			rc = put(out, ",", 1, err);
+		if (!rc)
+			rc = write_string(m[j].key, m[j].len, out, err);
+		if (!rc)
+			rc = put(out, ":", 1, err);
+		if (!rc)
+			rc = m[j].value ? write_value(m[j].value, out, depth, err)
+			                : write_tree_value(t, m[j].node, depth, NULL, 0, out, err);
+	}
+	return rc ? rc : put(out, "}", 1, err);
+}
+
 static int write_object(const json_t *v, struct buf *out, int depth, struct ok_error *err)
 {
 	size_t n = json_object_size(v), i = 0;
@@ -680,24 +711,7 @@ static int write_object(const json_t *v, struct buf *out, int depth, struct ok_e
 		m[i].value = value;
 		i++;
 	}
-	/* Insertion sort where it is cheap; a large object (an outsider's) gets O(n log n). */
-	if (i <= JCS_SMALL_OBJECT)
-		sort_members(m, i);
-	else
-		qsort(m, i, sizeof(*m), member_qsort_cmp);
-	rc = put(out, "{", 1, err);
-	for (n = 0; !rc && n < i; n++) {
-		if (n)
-			rc = put(out, ",", 1, err);
-		if (!rc)
-			rc = write_string(m[n].key, m[n].len, out, err);
-		if (!rc)
-			rc = put(out, ":", 1, err);
-		if (!rc)
-			rc = write_value(m[n].value, out, depth, err);
-	}
-	if (!rc)
-		rc = put(out, "}", 1, err);
+	rc = write_members(m, i, NULL, depth, out, err);
 out:
 	if (m != small)
 		free(m);
@@ -810,9 +824,6 @@ int vc_jcs_parse_tree(const char *data, size_t len, struct json_tree *t, uint32_
 	return rc;
 }
 
-static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, const char *skip,
-                            uint32_t ctx, struct buf *out, struct ok_error *err);
-
 /* A number as vc_jcs_parse's double would be written: short integers by their digits (exact
  * below 10^15 < 2^53), every other through the double jansson would have read. */
 static int write_tree_number(const struct json_tree *t, uint32_t i, struct buf *out,
@@ -835,7 +846,7 @@ static int write_tree_number(const struct json_tree *t, uint32_t i, struct buf *
 static int write_tree_object(const struct json_tree *t, uint32_t i, int depth, const char *skip,
                              uint32_t ctx, struct buf *out, struct ok_error *err)
 {
-	size_t n = json_tree_size(t, i) + (ctx != 0), k = 0, j, skip_len = skip ? strlen(skip) : 0;
+	size_t n = json_tree_size(t, i) + (ctx != 0), k = 0, skip_len = skip ? strlen(skip) : 0;
 	struct member small[JCS_SMALL_OBJECT], *m = small;
 	bool ctx_done = ctx == 0;
 	uint32_t c;
@@ -874,23 +885,7 @@ static int write_tree_object(const struct json_tree *t, uint32_t i, int depth, c
 		m[k].node = ctx;
 		k++;
 	}
-	if (k <= JCS_SMALL_OBJECT)
-		sort_members(m, k);
-	else
-		qsort(m, k, sizeof(*m), member_qsort_cmp);
-	rc = put(out, "{", 1, err);
-	for (j = 0; !rc && j < k; j++) {
-		if (j)
-			rc = put(out, ",", 1, err);
-		if (!rc)
-			rc = write_string(m[j].key, m[j].len, out, err);
-		if (!rc)
-			rc = put(out, ":", 1, err);
-		if (!rc)
-			rc = write_tree_value(t, m[j].node, depth, NULL, 0, out, err);
-	}
-	if (!rc)
-		rc = put(out, "}", 1, err);
+	rc = write_members(m, k, t, depth, out, err);
 out:
 	if (m != small)
 		free(m);
