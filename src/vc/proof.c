@@ -324,6 +324,33 @@ static int reject(enum vc_proof_check *failed, enum vc_proof_check step, struct 
 	return ok_fail_field(err, OK_EINVALID, step_field(step), "%s", msg);
 }
 
+/* proofValue's base58btc text (after its 'z') decoded into sig: an Ed25519 signature of 64 bytes,
+ * else the step it fails. */
+static int signature_decoded(const char *value, size_t len, uint8_t sig[2 * SIG_BYTES],
+                             enum vc_proof_check *failed, struct ok_error *err)
+{
+	struct ok_error sub;
+	size_t sig_len = 0;
+	int rc;
+
+	ok_error_clear(&sub);
+	rc = vc_multibase_decode(value, len, sig, 2 * SIG_BYTES, &sig_len, NULL, &sub);
+	if (rc == OK_ETOOBIG)
+		return reject(failed, VC_PROOF_BAD_SIGNATURE_LENGTH, err,
+		              "the signature is far longer than 64 bytes");
+	if (rc)
+		return reject(failed, VC_PROOF_BAD_MULTIBASE, err,
+		              "proofValue is not valid base58btc");
+	if (sig_len != SIG_BYTES) {
+		if (failed)
+			*failed = VC_PROOF_BAD_SIGNATURE_LENGTH;
+		return ok_fail_field(err, OK_EINVALID, "proof.proofValue",
+		                     "the signature is %zu bytes, an Ed25519 signature is 64",
+		                     sig_len);
+	}
+	return 0;
+}
+
 /* The verification method named by the proof could not be resolved to a key (sub says why). */
 static int unresolved(enum vc_proof_check *failed, const struct ok_error *sub, struct ok_error *err)
 {
@@ -426,7 +453,6 @@ int vc_proof_verify_expect(const json_t *secured, const struct vc_proof_expect *
 	const char *type, *suite, *purpose, *vm, *created, *value;
 	enum vc_suite suite_id;
 	struct ok_error sub;
-	size_t sig_len = 0;
 	int rc;
 
 	if (failed)
@@ -489,20 +515,8 @@ int vc_proof_verify_expect(const json_t *secured, const struct vc_proof_expect *
 	if (!value || value[0] != 'z')
 		return reject(failed, VC_PROOF_BAD_MULTIBASE, err,
 		              "proofValue is not a base58btc multibase string (starting with 'z')");
-	rc = vc_multibase_decode(value, strlen(value), sig, sizeof(sig), &sig_len, NULL, &sub);
-	if (rc == OK_ETOOBIG)
-		return reject(failed, VC_PROOF_BAD_SIGNATURE_LENGTH, err,
-		              "the signature is far longer than 64 bytes");
-	if (rc)
-		return reject(failed, VC_PROOF_BAD_MULTIBASE, err,
-		              "proofValue is not valid base58btc");
-	if (sig_len != SIG_BYTES) {
-		if (failed)
-			*failed = VC_PROOF_BAD_SIGNATURE_LENGTH;
-		return ok_fail_field(err, OK_EINVALID, "proof.proofValue",
-		                     "the signature is %zu bytes, an Ed25519 signature is 64",
-		                     sig_len);
-	}
+	if ((rc = signature_decoded(value, strlen(value), sig, failed, err)))
+		return rc;
 
 	/* The @context rule, then the unsecured document and proof configuration it implies. */
 	proof_ctx = json_object_get(proof, "@context");
@@ -753,7 +767,7 @@ int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc, const json_t *
 	uint32_t proof, n_purpose, n_vm, n_created, n_value, proof_ctx, doc_ctx;
 	const char *s, *suite;
 	struct ok_error sub;
-	size_t sig_len = 0, len;
+	size_t len;
 	char *vm = NULL;
 	int rc;
 
@@ -818,20 +832,8 @@ int vc_proof_verify_tree(const struct json_tree *t, uint32_t doc, const json_t *
 	if (!s || len == 0 || s[0] != 'z')
 		return reject(failed, VC_PROOF_BAD_MULTIBASE, err,
 		              "proofValue is not a base58btc multibase string (starting with 'z')");
-	rc = vc_multibase_decode(s, len, sig, sizeof(sig), &sig_len, NULL, &sub);
-	if (rc == OK_ETOOBIG)
-		return reject(failed, VC_PROOF_BAD_SIGNATURE_LENGTH, err,
-		              "the signature is far longer than 64 bytes");
-	if (rc)
-		return reject(failed, VC_PROOF_BAD_MULTIBASE, err,
-		              "proofValue is not valid base58btc");
-	if (sig_len != SIG_BYTES) {
-		if (failed)
-			*failed = VC_PROOF_BAD_SIGNATURE_LENGTH;
-		return ok_fail_field(err, OK_EINVALID, "proof.proofValue",
-		                     "the signature is %zu bytes, an Ed25519 signature is 64",
-		                     sig_len);
-	}
+	if ((rc = signature_decoded(s, len, sig, failed, err)))
+		return rc;
 	proof_ctx = json_tree_get(t, proof, "@context");
 	doc_ctx = json_tree_get(t, doc, "@context");
 	if (proof_ctx && (rc = tree_context_prefix(t, proof_ctx, doc_ctx)) != 1) {
