@@ -247,21 +247,20 @@ static void check_alive(void)
 }
 
 /* Whether the server reads data as a HEAD request. It skips empty lines before the request line
- * (RFC 9112, 2.2), and libmicrohttpd takes a line that begins with NUL for an empty one (it reads
- * a line as a C string); a line ends at CR, LF or CRLF. */
+ * (RFC 9112, 2.2), and libmicrohttpd 0.9.75 takes a line that begins with NUL for an empty one
+ * (it reads a line as a C string); a line ends at LF or CRLF, and a CR alone is part of it. */
 static bool is_head_request(const uint8_t *data, size_t size)
 {
 	size_t i = 0;
 
 	while (i < size) {
-		size_t end = i;
-		while (end < size && data[end] != '\r' && data[end] != '\n')
-			end++;
-		if (end > i && data[i] != '\0')
-			return end - i >= 5 && memcmp(data + i, "HEAD ", 5) == 0;
-		if (end == size)
-			return false;
-		i = end + (data[end] == '\r' && end + 1 < size && data[end + 1] == '\n' ? 2 : 1);
+		const uint8_t *lf = memchr(data + i, '\n', size - i);
+		size_t end = lf ? (size_t)(lf - data) : size;
+		size_t len = end - i - (end > i && data[end - 1] == '\r');
+
+		if (len > 0 && data[i] != '\0')
+			return len >= 5 && memcmp(data + i, "HEAD ", 5) == 0;
+		i = end + 1;
 	}
 	return false;
 }
