@@ -84,8 +84,7 @@ static const struct copy_table tables[] = {
         TABLE("session", "id, token_hash, learner_id, created_ms, last_seen_ms, provider",
               "tbtiit"),
         TABLE("oidc_flow",
-              "state_hash, provider, nonce_hash, verifier_hash, created_ms, expires_ms",
-              "btbbii"),
+              "state_hash, provider, nonce_hash, verifier_hash, created_ms, expires_ms", "btbbii"),
         TABLE("share",
               "id, token_hash, learner_id, recipient, achievements, created_ms, expires_ms, "
               "revoked_ms, uses, last_used_ms",
@@ -643,7 +642,8 @@ int store_migrate_clear(struct store *to, struct ok_error *err)
 	        " audit_event, audit_checkpoint, trusted_issuer, status_list,"
 	        " status_list_credential, key_read, key_block, read_limit, foreign_achievement,"
 	        " key_rotation, issuer_key, login_link, session, share, share_view,"
-	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, retention_run,"
+	        " identity_change, ratelimit_count, vc_status, emrex_ncp, legal_hold, "
+	        "retention_run,"
 	        " emrex_session,"
 	        " vci_offer, vci_token, vci_once,"
 	        " vp_request, issued_credential, oidc_flow"
