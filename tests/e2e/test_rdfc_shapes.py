@@ -5,7 +5,6 @@ issuer refuses such shapes with a 400 naming the key; R2's oversized shapes are 
 import copy
 import json
 import re
-import time
 
 import pytest
 
@@ -126,19 +125,18 @@ def test_vc_api_refuses_reshaped_credentials(dep):
     assert r.status == 201, r
 
 
-def test_many_keys_refused_fast(dep):
+def test_many_keys_refused_by_the_member_limit(dep):
+    """Keys in descending order, the insertion sort's worst case, within the 1 MiB body limit:
+    refused by the limit on an object's members, which is what keeps the sort's time bounded
+    (how fast is for bench/, not for a test)."""
     _, srv, _, _ = dep
-    # Keys in descending order, the insertion sort's worst case, within the 1 MiB body limit.
     subject = {"%x" % i: "v" for i in range(60000, 0, -1)}
     vc = {"@context": ["https://www.w3.org/ns/credentials/v2"],
           "type": ["VerifiableCredential"], "issuer": DID, "credentialSubject": subject}
-    t0 = time.monotonic()
     r = srv.post("/credentials/verify", {"verifiableCredential": vc})
-    took = time.monotonic() - t0
     assert r.status in (200, 400, 413), r
     assert r.json()["verified"] is False
     assert "more than the limit of 1000" in json.dumps(r.json()), r
-    assert took < 5, took
 
 
 def test_vc_api_refuses_reserved_types_as_expanded_iris(dep):

@@ -22,13 +22,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from helpers.base import INSTITUTION, Oorkonde, make_row, write_csv
+from helpers.base import Oorkonde, make_row, write_csv
 from helpers.jose import b64u, es256, jwk_of, unb64u
 from helpers.server import Response
 
 HOST = "depot.example.nl"
 BSN = "123456782"
 UNKNOWN_BSN = "111222333"
+SIGNIN_TTL_S = 300  # a wallet sign-in lives at most 5 minutes (OID4VP_SIGNIN_TTL_S)
 PID_HOST = "pid.example.eu"
 PID_CLAIM = "personal_administrative_number"
 # The depository's base URL is https (its host): the cookies get their __Host- names.
@@ -674,6 +675,15 @@ def test_one_network_holds_a_bounded_number_of_open_sign_ins(binary, tmp_path, s
         assert r.returncode != 0 and "wallet_signins_open_per_network" in r.stderr, r.stderr
 
 
+def skip_if_signins_may_have_expired(began, starts):
+    """Sign-ins live at most 5 minutes: on a machine so loaded that the starts took nearly that
+    long, the first ones may have expired and freed places, and exact counts no longer follow
+    from the bounds under test."""
+    took = time.monotonic() - began
+    if took > SIGNIN_TTL_S - 60:
+        pytest.skip("%d starts took %.0f s, close to a sign-in's lifetime" % (starts, took))
+
+
 def test_a_few_hundred_addresses_do_not_lock_everyone_out_of_wallet_sign_in(binary, tmp_path,
                                                                             server_on):
     """The reviewer's reproducer (review of s10/remainders, finding 1), every limit at its
@@ -686,9 +696,11 @@ def test_a_few_hundred_addresses_do_not_lock_everyone_out_of_wallet_sign_in(bina
     addrs = [f"127.0.0.{2 + i}" for i in range(167)]
     # Round after round, one start per address each (never the general limit's burst).
     codes = []
+    began = time.monotonic()
     with ThreadPoolExecutor(4) as pool:
         for _ in range(30):
             codes += [s for s, _ in pool.map(lambda a: start_from(srv, a), addrs)]
+    skip_if_signins_may_have_expired(began, len(codes))
     counts = {c: codes.count(c) for c in set(codes)}  # before the fix: {303: 5000, 429: 10}
     status, body = start_from(srv, "127.0.9.9")
     assert status == 303, (status, body, counts)
@@ -707,9 +719,11 @@ def test_one_network_never_takes_the_last_places(binary, tmp_path, server_on):
     srv = server_on(ok)
     addrs = [f"127.0.7.{2 + i}" for i in range(105)]
     results = []
+    began = time.monotonic()
     with ThreadPoolExecutor(4) as pool:
         for _ in range(25):  # within each address's 50 open
             results += list(pool.map(lambda a: start_from(srv, a), addrs))
+    skip_if_signins_may_have_expired(began, len(results))
     codes = [s for s, _ in results]
     assert codes.count(303) == 2500, {c: codes.count(c) for c in set(codes)}
     assert all(b"open from this network" in b for s, b in results if s != 303)
