@@ -104,9 +104,11 @@ size_t http_body_first_grow(unsigned long long announced);
 /* Request access */
 const char *http_query(struct http_request *req, const char *name);
 const char *http_request_header(struct http_request *req, const char *name);
-/* Parses the body as JSON (duplicate keys rejected); answers 400 itself and returns NULL on
- * failure. */
+/* Parses the body as JSON (duplicate keys and NUL bytes rejected); answers 400 itself and
+ * returns NULL on failure. */
 json_t *http_body_json(struct http_request *req, struct http_response *res);
+/* The 400 invalid-json answer for a body holding a NUL byte at offset at (line and column). */
+void http_problem_nul_byte(struct http_response *res, const char *body, size_t at);
 
 /* Whether the caller's key has a permission ("register", "read", "vc-issue", "export"). */
 bool http_key_permits(const struct store_api_key *k, const char *perm);

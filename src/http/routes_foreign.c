@@ -18,6 +18,7 @@ static const char *credential_bytes(struct http_request *req, struct http_respon
 {
 	size_t i = 0;
 	json_error_t jerr;
+	const char *nul;
 
 	*holder = NULL;
 	while (i < req->body.len && strchr(" \t\r\n", req->body.data[i]))
@@ -31,6 +32,10 @@ static const char *credential_bytes(struct http_request *req, struct http_respon
 	if (req->body.data[i] != '"') {
 		*len = req->body.len;
 		return req->body.data;
+	}
+	if ((nul = memchr(req->body.data, '\0', req->body.len))) {
+		http_problem_nul_byte(res, req->body.data, (size_t)(nul - req->body.data));
+		return NULL;
 	}
 	*holder = json_loadb(req->body.data, req->body.len, JSON_DECODE_ANY, &jerr);
 	if (!json_is_string(*holder)) {

@@ -253,13 +253,31 @@ const char *http_request_header(struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+void http_problem_nul_byte(struct http_response *res, const char *body, size_t at)
+{
+	size_t line = 1;
+
+	for (size_t i = 0; i < at; i++)
+		line += body[i] == '\n';
+	/* Worded as the credential routes' reader words it (vc/jcs.c). */
+	http_problem(res, 400, "invalid-json", "Invalid JSON",
+	             "a NUL byte is not JSON at byte %zu (line %zu)", at, line);
+}
+
 json_t *http_body_json(struct http_request *req, struct http_response *res)
 {
 	json_error_t jerr;
+	const char *nul;
 	json_t *doc;
 
 	if (req->body.len == 0) {
 		http_problem(res, 400, "invalid-json", "Invalid JSON", "the body is empty");
+		return NULL;
+	}
+	/* A NUL byte is never valid in JSON text, but jansson skips one right after a number or a
+	 * literal: refused here as the credential routes' reader refuses it. */
+	if ((nul = memchr(req->body.data, '\0', req->body.len))) {
+		http_problem_nul_byte(res, req->body.data, (size_t)(nul - req->body.data));
 		return NULL;
 	}
 	doc = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &jerr);

@@ -90,7 +90,7 @@ static int fail_at(struct ok_error *err, int code, size_t line, const char *what
 
 /*
  * Checks what jansson either does not check or reports vaguely: UTF-8 everywhere, lone
- * surrogates and NUL in \u escapes, and the nesting depth. Syntax is left to jansson.
+ * surrogates and NUL in \u escapes, NUL bytes, and the nesting depth. Syntax is left to jansson.
  */
 static int prescan(const unsigned char *p, size_t n, unsigned flags, struct ok_error *err)
 {
@@ -114,6 +114,9 @@ static int prescan(const unsigned char *p, size_t n, unsigned flags, struct ok_e
 		if (!in_string) {
 			if (c == '"') {
 				in_string = true;
+			} else if (c == '\0') {
+				/* Never JSON; jansson skips one after a number. */
+				return fail_at(err, OK_EINPUT, line, "a NUL byte is not JSON", i);
 			} else if (c == '[' || c == '{') {
 				if (++depth > VC_JCS_MAX_DEPTH)
 					return fail_at(err, OK_EINPUT, line,

@@ -296,6 +296,16 @@ def test_learner_imports_and_lists_their_foreign_achievements(served):
     assert r.status == 200 and r.json() == {"foreign": []}
 
 
+def test_learner_import_of_a_token_with_a_nul_byte_is_invalid_json(served):
+    """A VC-JOSE token sent as a JSON string with a NUL byte after its closing quote: jansson
+    alone would skip it; the route refuses it as invalid JSON, saying where."""
+    session = sign_in(served, served["learner"])
+    r = served["http"].post("/v1/me/imports", b'"eyJ.a.b"\x00', ctype="application/json",
+                            headers=session)
+    doc = problem(r, 400, "invalid-json")
+    assert "NUL byte" in doc["detail"] and "byte 9" in doc["detail"], doc
+
+
 def test_learner_import_needs_session_and_csrf_and_is_refused_for_someone_else(served):
     body = credential(served).read_text()
     problem(served["http"].post("/v1/me/imports", body, ctype="application/json"), 401)

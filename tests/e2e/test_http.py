@@ -632,6 +632,13 @@ def test_hostile_inputs(demo):
                      ctype="application/json"), 400)
     problem(srv.post("/v1/results", b'[{"record_id": "\xff\xfe"}]', key=demo.a,
                      ctype="application/json"), 400, "invalid-json")
+    # A NUL byte right after a number, which jansson alone would skip: refused on every route,
+    # as on the credential routes, naming where it is.
+    for path, key in (("/v1/results", demo.a), ("/presentations/verify", None),
+                      ("/credentials/verify", None)):
+        doc = problem(srv.post(path, b'{\n "a": 1\x00}', key=key, ctype="application/json"),
+                      400, "invalid-json")
+        assert "NUL" in doc["detail"] and "line 2" in doc["detail"], (path, doc)
     r = srv.post("/v1/results", csv_text([make_row(record_id=unique("U-"),
                                                    national_id=unique("NID"))]).encode()
                  .replace(b"Anna", b"An\xffna"), key=demo.a, ctype="text/csv")
