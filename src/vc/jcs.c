@@ -270,7 +270,6 @@ static inline int put(struct buf *out, const void *data, size_t n, struct ok_err
 	if (out->alloc && n < out->alloc - out->len && n <= out->max - out->len) {
 		memcpy(out->data + out->len, data, n);
 		out->len += n;
-		out->data[out->len] = '\0';
 		return 0;
 	}
 	return put_slow(out, data, n, err);
@@ -432,40 +431,211 @@ static int write_number(double d, struct buf *out, struct ok_error *err)
 	return put(out, num, strlen(num), err);
 }
 
-/* Whether the 8 bytes at p are all printable ASCII other than '"' and '\\' (nothing to escape,
- * nothing to decode): the classic "has a zero byte" tests on one 64-bit word. */
-static bool plain_ascii8(const unsigned char *p)
+/* The escape of byte c (a '"', a '\\' or a control character) written at d; returns its
+ * length: JSON's short escapes where it has one, else \u00xx. */
+static size_t escape(unsigned char c, char *d)
 {
-	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	static const char hex[] = "0123456789abcdef";
+
+	d[0] = '\\';
+	switch (c) {
+	case '"':
+	case '\\':
+		d[1] = (char)c;
+		return 2;
+	case '\b':
+		d[1] = 'b';
+		return 2;
+	case '\t':
+		d[1] = 't';
+		return 2;
+	case '\n':
+		d[1] = 'n';
+		return 2;
+	case '\f':
+		d[1] = 'f';
+		return 2;
+	case '\r':
+		d[1] = 'r';
+		return 2;
+	default:
+		d[1] = 'u';
+		d[2] = '0';
+		d[3] = '0';
+		d[4] = hex[c >> 4];
+		d[5] = hex[c & 0xf];
+		return 6;
+	}
+}
+
+#define ONES  0x0101010101010101u
+#define HIGHS 0x8080808080808080u
+
+/* The bytes of the 8 at p that a string writer must look at: the high bit of each byte that is
+ * '"', '\\' or below 0x20, and (high set to HIGHS) of each byte >= 0x80. The classic "has a
+ * zero byte" tests on one word: the first byte flagged is always one of these (a borrow only
+ * flags bytes after a flagged one), and none is missed. */
+static inline uint64_t look8(const unsigned char *p, uint64_t high)
+{
 	uint64_t x, quote, slash;
 
 	memcpy(&x, p, 8);
-	quote = x ^ (ones * '"');
-	slash = x ^ (ones * '\\');
-	/* A byte >= 0x80; a byte < 0x20; a byte equal to '"' or '\\'. */
-	return !((x & highs) | ((x - ones * 0x20) & ~x & highs) |
-	         ((quote - ones) & ~quote & highs) | ((slash - ones) & ~slash & highs));
+	quote = x ^ (ONES * '"');
+	slash = x ^ (ONES * '\\');
+	return (x & high) | ((x - ONES * 0x20) & ~x & HIGHS) | ((quote - ONES) & ~quote & HIGHS) |
+	       ((slash - ONES) & ~slash & HIGHS);
 }
 
-static int write_string(const char *s, size_t n, struct buf *out, struct ok_error *err)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LITTLE_ENDIAN_WORDS 1 /* a word's first byte in memory is its lowest */
+#else
+#define LITTLE_ENDIAN_WORDS 0
+#endif
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define JCS_SSE2 1
+/* The bytes of the 16 at p that a string writer must look at, one bit each (bit j: byte j):
+ * '"', '\\', below 0x20, and with checked each byte >= 0x80. Exact, unlike look8. */
+static inline unsigned look16(const unsigned char *p, bool checked)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	static const char hex[] = "0123456789abcdef";
+	const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+	const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+	const __m128i slash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+	unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, slash)));
+
+	return checked ? m | (unsigned)_mm_movemask_epi8(x) : m;
+}
+#else
+#define JCS_SSE2 0
+#endif
+
+/* How many bytes at the start of a word precede its first flagged one (m not 0). */
+static inline size_t plain_before(uint64_t m)
+{
+#if LITTLE_ENDIAN_WORDS
+	return (size_t)__builtin_ctzll(m) >> 3;
+#else
+	(void)m;
+	return 0; /* look at every byte: correct, only slower */
+#endif
+}
+
+/* Strings up to this many bytes are written straight into a buffer that has room for their
+ * longest form (6 bytes per byte): a bound on what that reservation may cost. */
+#define JCS_STRING_DIRECT 65536
+
+/*
+ * Writes s[0..n) quoted and escaped straight into out, which has room for 6 * n + 2 more bytes
+ * (and the NUL). checked: s may be invalid UTF-8 (a jansson string made without checks), which
+ * fails; else s is known to be valid UTF-8 (json_tree's strings, keys already checked) and
+ * bytes >= 0x80 are copied as they are.
+ */
+static int string_direct(const unsigned char *p, size_t n, bool checked, struct buf *out,
+                         struct ok_error *err)
+{
+	const uint64_t high = checked ? HIGHS : 0;
+	char *d = out->data + out->len;
+	size_t i = 0, k, r;
+	uint64_t m, x;
+	unsigned char c;
+	uint32_t cp;
+
+	*d++ = '"';
+	while (i < n) {
+		r = n - i;
+#if JCS_SSE2
+		if (r >= 16) {
+			unsigned m16 = look16(p + i, checked);
+
+			/* As below, 16 bytes at a time. */
+			memcpy(d, p + i, 16);
+			if (!m16) {
+				d += 16;
+				i += 16;
+				continue;
+			}
+			k = (size_t)__builtin_ctz(m16);
+			d += k;
+			i += k;
+		} else
+#endif
+		        if (r >= 8) {
+			/* All 8 copied (the room holds them); only the plain ones are kept. */
+			m = look8(p + i, high);
+			memcpy(d, p + i, 8);
+			if (!m) {
+				d += 8;
+				i += 8;
+				continue;
+			}
+			k = plain_before(m);
+			d += k;
+			i += k;
+		} else if (n >= 8 && LITTLE_ENDIAN_WORDS) {
+			/* The last r bytes: the word that ends the string, the bytes before them
+			 * shifted out (the lowest bytes are the first in memory). */
+			memcpy(&x, p + n - 8, 8);
+			m = look8(p + n - 8, high) >> (8 * (8 - r));
+			x >>= 8 * (8 - r);
+			memcpy(d, &x, 8);
+			if (!m) {
+				d += r;
+				break;
+			}
+			k = plain_before(m);
+			d += k;
+			i += k;
+		} else {
+			while (i < n && (c = p[i]) >= 0x20 && c != '"' && c != '\\' &&
+			       (c < 0x80 || !checked)) {
+				*d++ = (char)c;
+				i++;
+			}
+			if (i == n)
+				break;
+		}
+		/* One byte or character that is not plain. */
+		c = p[i];
+		if (c >= 0x80 && checked) {
+			k = utf8_decode(p + i, n - i, &cp);
+			if (!k)
+				return ok_fail(err, OK_EINPUT, "invalid UTF-8 in a string");
+			memcpy(d, p + i, k);
+			d += k;
+			i += k;
+		} else if (c >= 0x20 && c != '"' && c != '\\') {
+			*d++ = (char)c;
+			i++;
+		} else {
+			d += escape(c, d);
+			i++;
+		}
+	}
+	*d++ = '"';
+	out->len = (size_t)(d - out->data);
+	return 0;
+}
+
+/* The same piece by piece through put(), for a buffer that cannot take the longest form (near
+ * its cap, or a very long string): the cap is met exactly. */
+static int string_pieces(const unsigned char *p, size_t n, bool checked, struct buf *out,
+                         struct ok_error *err)
+{
 	size_t i = 0, run, k;
 	char esc[6];
-	size_t esc_len;
 	uint32_t cp;
 	int rc;
 
 	rc = put(out, "\"", 1, err);
 	while (!rc && i < n) {
-		/* Copy a run of bytes that need no escape. */
+		/* A run of bytes that need no escape. */
 		run = i;
-		/* Eight plain ASCII bytes at a time (most of a credential's text). */
-		while (n - run >= 8 && plain_ascii8(p + run))
+		while (n - run >= 8 && !look8(p + run, checked ? HIGHS : 0))
 			run += 8;
 		while (run < n && p[run] >= 0x20 && p[run] != '"' && p[run] != '\\') {
-			if (p[run] >= 0x80) {
+			if (p[run] >= 0x80 && checked) {
 				k = utf8_decode(p + run, n - run, &cp);
 				if (!k)
 					return ok_fail(err, OK_EINPUT, "invalid UTF-8 in a string");
@@ -479,40 +649,7 @@ static int write_string(const char *s, size_t n, struct buf *out, struct ok_erro
 			i = run;
 			continue;
 		}
-		esc[0] = '\\';
-		esc_len = 2;
-		switch (p[i]) {
-		case '"':
-			esc[1] = '"';
-			break;
-		case '\\':
-			esc[1] = '\\';
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		default:
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[p[i] >> 4];
-			esc[5] = hex[p[i] & 0xf];
-			esc_len = 6;
-			break;
-		}
-		rc = put(out, esc, esc_len, err);
+		rc = put(out, esc, escape(p[i], esc), err);
 		i++;
 	}
 	if (rc)
@@ -520,12 +657,32 @@ static int write_string(const char *s, size_t n, struct buf *out, struct ok_erro
 	return put(out, "\"", 1, err);
 }
 
+/* Whether out can take n more bytes (and its NUL) without passing its cap, made so if need be. */
+static inline bool room_for(struct buf *out, size_t n)
+{
+	if (n > out->max - out->len)
+		return false;
+	return (out->alloc && n < out->alloc - out->len) || buf_grow(out, n) == 0;
+}
+
+static inline int write_string(const char *s, size_t n, bool checked, struct buf *out,
+                               struct ok_error *err)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (n <= JCS_STRING_DIRECT && room_for(out, 6 * n + 2))
+		return string_direct(p, n, checked, out, err);
+	return string_pieces(p, n, checked, out, err);
+}
+
 struct member {
 	const char *key;
 	size_t len;
+	uint64_t head; /* the key's first 8 bytes as a big-endian number, zeros after its end */
 	json_t *value;
 	uint32_t node; /* the value, when written from a json_tree */
 	bool high;     /* holds a byte >= 0xEE: a code point where UTF-8 and UTF-16 orders differ */
+	bool plain;    /* needs no escape: written as it is */
 };
 
 /* The next UTF-16 code unit of a valid UTF-8 string, or -1 at its end. */
@@ -582,7 +739,10 @@ static int member_cmp_utf16(const struct member *ma, const struct member *mb)
 /*
  * RFC 8785's order: by UTF-16 code units. Bytewise UTF-8 order is code point order, which is the
  * same except between U+E000..U+FFFF (lead bytes 0xEE, 0xEF) and code points past U+FFFF (lead
- * bytes 0xF0..0xF4, surrogate pairs in UTF-16): keys with such bytes take the slow way.
+ * bytes 0xF0..0xF4, surrogate pairs in UTF-16): keys with such bytes take the slow way. The
+ * first 8 bytes, compared as one number, decide most pairs: their order is memcmp's, and a key
+ * that ends within them compares as if followed by zeros, which only ties with a longer key
+ * whose next bytes are zeros, and the tie goes to the full comparison.
  */
 static int member_cmp(const struct member *ma, const struct member *mb)
 {
@@ -591,27 +751,63 @@ static int member_cmp(const struct member *ma, const struct member *mb)
 
 	if (ma->high && mb->high)
 		return member_cmp_utf16(ma, mb);
-	c = memcmp(ma->key, mb->key, n);
+	if (ma->head != mb->head)
+		return ma->head < mb->head ? -1 : 1;
+	c = n > 8 ? memcmp(ma->key + 8, mb->key + 8, n - 8) : 0;
 	if (c)
 		return c;
 	return ma->len < mb->len ? -1 : ma->len > mb->len;
 }
 
-/* Whether s[0..n) is valid UTF-8; *high tells whether it holds a byte >= 0xEE. */
-static bool utf8_valid_string(const char *s, size_t n, bool *high)
+/* The first 8 bytes of s[0..n) as a big-endian number, zeros after its end. */
+static inline uint64_t key_head(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint64_t h = 0;
+	size_t i;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n >= 8) {
+		memcpy(&h, p, 8);
+		return __builtin_bswap64(h);
+	}
+#endif
+	for (i = 0; i < 8; i++)
+		h = (h << 8) | (i < n ? p[i] : 0u);
+	return h;
+}
+
+/*
+ * Fills m's key fields for the key s[0..n). checked: s may be invalid UTF-8 (jansson's keys
+ * made without checks), which fails; else it is known valid (json_tree's) and only scanned for
+ * bytes >= 0xEE. A key of plain ASCII (most) is told by 8 bytes at a time.
+ */
+static bool member_key(struct member *m, const char *s, size_t n, bool checked)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
 	uint32_t cp;
 
-	*high = false;
+	m->key = s;
+	m->len = n;
+	m->head = key_head(s, n);
+	m->high = false;
+	m->plain = true;
+	while (n - i >= 8 && !look8(p + i, HIGHS))
+		i += 8;
 	while (i < n) {
 		if (p[i] < 0x80) {
+			if (p[i] < 0x20 || p[i] == '"' || p[i] == '\\')
+				m->plain = false;
 			i++;
 			continue;
 		}
 		if (p[i] >= 0xee)
-			*high = true;
+			m->high = true;
+		if (!checked) {
+			i++;
+			continue;
+		}
 		k = utf8_decode(p + i, n - i, &cp);
 		if (!k)
 			return false;
@@ -673,12 +869,26 @@ static int write_members(struct member *m, size_t k, const struct json_tree *t, 
 		qsort(m, k, sizeof(*m), member_qsort_cmp);
 	rc = put(out, "{", 1, err);
 	for (j = 0; !rc && j < k; j++) {
-		if (j)
-			rc = put(out, ",", 1, err);
-		if (!rc)
-			rc = write_string(m[j].key, m[j].len, out, err);
-		if (!rc)
-			rc = put(out, ":", 1, err);
+		if (m[j].plain && room_for(out, m[j].len + 4)) {
+			/* ,"name": in one piece (most names). */
+			char *d = out->data + out->len;
+
+			if (j)
+				*d++ = ',';
+			*d++ = '"';
+			memcpy(d, m[j].key, m[j].len);
+			d += m[j].len;
+			*d++ = '"';
+			*d++ = ':';
+			out->len = (size_t)(d - out->data);
+		} else {
+			if (j)
+				rc = put(out, ",", 1, err);
+			if (!rc) /* checked when collected */
+				rc = write_string(m[j].key, m[j].len, false, out, err);
+			if (!rc)
+				rc = put(out, ":", 1, err);
+		}
 		if (!rc)
 			rc = m[j].value ? write_value(m[j].value, out, depth, err)
 			                : write_tree_value(t, m[j].node, depth, NULL, 0, out, err);
@@ -705,12 +915,11 @@ static int write_object(const json_t *v, struct buf *out, int depth, struct ok_e
 		key = json_object_iter_key(iter);
 		key_len = json_object_iter_key_len(iter);
 		value = json_object_iter_value(iter);
-		if (!utf8_valid_string(key, key_len, &m[i].high)) {
+		/* jansson checks the keys it reads, not those set with its _nocheck calls. */
+		if (!member_key(&m[i], key, key_len, true)) {
 			rc = ok_fail(err, OK_EINPUT, "invalid UTF-8 in an object key");
 			goto out;
 		}
-		m[i].key = key;
-		m[i].len = key_len;
 		m[i].value = value;
 		i++;
 	}
@@ -719,6 +928,25 @@ out:
 	if (m != small)
 		free(m);
 	return rc;
+}
+
+/* The decimal digits of v (|v| <= 2^53), with '-' when negative, as "%lld" writes them, at
+ * out (room for VC_JCS_NUMBER_MAX); returns their length. */
+static size_t int_digits(json_int_t v, char *out)
+{
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char rev[20];
+	size_t n = 0, r = 0;
+
+	if (v < 0)
+		out[n++] = '-';
+	do {
+		rev[r++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (r)
+		out[n++] = rev[--r];
+	return n;
 }
 
 static int write_value(const json_t *v, struct buf *out, int depth, struct ok_error *err)
@@ -747,14 +975,14 @@ static int write_value(const json_t *v, struct buf *out, int depth, struct ok_er
 		}
 		return rc ? rc : put(out, "]", 1, err);
 	case JSON_STRING:
-		return write_string(json_string_value(v), json_string_length(v), out, err);
+		/* Checked: jansson's strings made with json_string_nocheck may be any bytes. */
+		return write_string(json_string_value(v), json_string_length(v), true, out, err);
 	case JSON_INTEGER:
 		iv = json_integer_value(v);
 		if (iv >= -JCS_EXACT_INT && iv <= JCS_EXACT_INT) {
 			char num[VC_JCS_NUMBER_MAX];
-			int len = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, iv);
 
-			return put(out, num, (size_t)len, err);
+			return put(out, num, int_digits(iv, num), err);
 		}
 		/* Beyond 2^53 the number is what ECMAScript would read: the nearest double. */
 		return write_number((double)iv, out, err);
@@ -770,9 +998,19 @@ static int write_value(const json_t *v, struct buf *out, int depth, struct ok_er
 	return ok_fail(err, OK_EINPUT, "unknown JSON value type");
 }
 
+/* The writers above add bytes without the NUL that struct buf keeps after them (one store
+ * less per piece, each of which would wait for the last length): it is put back once here, on
+ * success and failure alike. */
+static int terminated(struct buf *out, int rc)
+{
+	if (out->alloc)
+		out->data[out->len] = '\0';
+	return rc;
+}
+
 int vc_jcs_serialize(const json_t *v, struct buf *out, struct ok_error *err)
 {
-	return write_value(v, out, 0, err);
+	return terminated(out, write_value(v, out, 0, err));
 }
 
 /* From a json_tree */
@@ -853,7 +1091,7 @@ static int write_tree_object(const struct json_tree *t, uint32_t i, int depth, c
 	struct member small[JCS_SMALL_OBJECT], *m = small;
 	bool ctx_done = ctx == 0;
 	uint32_t c;
-	int rc = 0;
+	int rc;
 
 	if (n == 0)
 		return put(out, "{}", 2, err);
@@ -872,24 +1110,17 @@ static int write_tree_object(const struct json_tree *t, uint32_t i, int depth, c
 			m[k].node = ctx;
 			ctx_done = true;
 		}
-		if (!utf8_valid_string(key, key_len, &m[k].high)) {
-			rc = ok_fail(err, OK_EINPUT, "invalid UTF-8 in an object key");
-			goto out;
-		}
-		m[k].key = key;
-		m[k].len = key_len;
+		/* json_tree's keys are valid UTF-8 (core/json_tree.h): only their order is read. */
+		member_key(&m[k], key, key_len, false);
 		k++;
 	}
 	if (!ctx_done) {
-		m[k].key = "@context";
-		m[k].len = 8;
-		m[k].high = false;
+		member_key(&m[k], "@context", 8, false);
 		m[k].value = NULL;
 		m[k].node = ctx;
 		k++;
 	}
 	rc = write_members(m, k, t, depth, out, err);
-out:
 	if (m != small)
 		free(m);
 	return rc;
@@ -923,8 +1154,9 @@ static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, co
 		}
 		return rc ? rc : put(out, "]", 1, err);
 	case JSON_TREE_STRING:
+		/* Valid UTF-8 (core/json_tree.h): escaped, not checked again. */
 		s = json_tree_str(t, i, &n);
-		return write_string(s, n, out, err);
+		return write_string(s, n, false, out, err);
 	case JSON_TREE_NUMBER:
 		return write_tree_number(t, i, out, err);
 	case JSON_TREE_TRUE:
@@ -942,7 +1174,7 @@ static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, co
 int vc_jcs_serialize_tree(const struct json_tree *t, uint32_t i, const char *skip, uint32_t ctx,
                           struct buf *out, struct ok_error *err)
 {
-	return write_tree_value(t, i, 0, skip, ctx, out, err);
+	return terminated(out, write_tree_value(t, i, 0, skip, ctx, out, err));
 }
 
 int vc_jcs_canonicalize(const char *data, size_t len, unsigned flags, struct buf *out,

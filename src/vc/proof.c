@@ -142,22 +142,26 @@ static int config_bound(const json_t *unsecured, const struct vc_proof_options *
 	c = json_object();
 	if (!c)
 		return nomem(err);
-	bad |= json_object_set_new(c, "type", json_string(VC_PROOF_TYPE));
-	bad |= json_object_set_new(c, "cryptosuite", json_string(vc_suite_name(opt->suite)));
+	/* The names, the constants and created (checked above: ASCII digits and signs) are UTF-8
+	 * by construction, so jansson need not check them; the caller's strings it checks. */
+	bad |= json_object_set_new_nocheck(c, "type", json_string_nocheck(VC_PROOF_TYPE));
+	bad |= json_object_set_new_nocheck(c, "cryptosuite",
+	                                   json_string_nocheck(vc_suite_name(opt->suite)));
 	if (opt->created)
-		bad |= json_object_set_new(c, "created", json_string(opt->created));
-	bad |= json_object_set_new(c, "verificationMethod", json_string(opt->verification_method));
-	bad |= json_object_set_new(
+		bad |= json_object_set_new_nocheck(c, "created", json_string_nocheck(opt->created));
+	bad |= json_object_set_new_nocheck(c, "verificationMethod",
+	                                   json_string(opt->verification_method));
+	bad |= json_object_set_new_nocheck(
 	        c, "proofPurpose",
 	        json_string(bind && bind->purpose ? bind->purpose : VC_PROOF_PURPOSE));
 	if (bind && bind->challenge)
-		bad |= json_object_set_new(c, "challenge", json_string(bind->challenge));
+		bad |= json_object_set_new_nocheck(c, "challenge", json_string(bind->challenge));
 	if (bind && bind->domain)
-		bad |= json_object_set_new(c, "domain", json_string(bind->domain));
+		bad |= json_object_set_new_nocheck(c, "domain", json_string(bind->domain));
 	ctx = json_object_get(unsecured, "@context");
 	/* Shared, not copied: the configuration is only read, and a signer pays for every copy. */
 	if (ctx)
-		bad |= json_object_set(c, "@context", ctx);
+		bad |= json_object_set_nocheck(c, "@context", ctx);
 	if (bad) {
 		json_decref(c);
 		return ok_fail(err, OK_EINPUT, "cannot build the proof configuration");
@@ -224,6 +228,37 @@ out:
 	return rc;
 }
 
+/* Room for the canonical form of a credential and of its proof configuration (grown past it
+ * when a document is larger). */
+#define CANON_HINT 4096
+
+/*
+ * hashData of eddsa-jcs-2022 for a signer: vc_proof_hash's JCS steps (the same canonical forms
+ * under the same cap, the configuration's first) in one buffer allocated once, without the
+ * checks that vc_proof_create_bound has made already (both objects, no proof, the suite).
+ */
+static int create_hash_jcs(const json_t *unsecured, const json_t *config,
+                           uint8_t hash[VC_PROOF_HASH_BYTES], struct ok_error *err)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, CANON_MAX);
+	/* Only a hint: if it fails, writing grows the buffer (or fails) as it would have. */
+	(void)buf_grow(&b, CANON_HINT);
+	rc = vc_jcs_serialize(config, &b, err);
+	if (!rc)
+		rc = vc_sha256(b.data, b.len, hash, err);
+	if (!rc) {
+		buf_reset(&b);
+		rc = vc_jcs_serialize(unsecured, &b, err);
+	}
+	if (!rc)
+		rc = vc_sha256(b.data, b.len, hash + 32, err);
+	buf_release(&b);
+	return rc;
+}
+
 int vc_proof_create(const json_t *unsecured, const struct vc_proof_options *opt,
                     const uint8_t sk[crypto_sign_SECRETKEYBYTES], json_t **secured,
                     struct ok_error *err)
@@ -251,7 +286,11 @@ int vc_proof_create_bound(const json_t *unsecured, const struct vc_proof_options
 	rc = config_bound(unsecured, opt, bind, &config, err);
 	if (rc)
 		goto out;
-	rc = vc_proof_hash(unsecured, config, hash, NULL, NULL, err);
+	/* The configuration's cryptosuite is vc_suite_name(opt->suite): rdfc only for RDFC. */
+	if (opt->suite == VC_SUITE_RDFC)
+		rc = vc_proof_hash(unsecured, config, hash, NULL, NULL, err);
+	else
+		rc = create_hash_jcs(unsecured, config, hash, err);
 	if (rc)
 		goto out;
 	if (crypto_sign_detached(sig, NULL, hash, sizeof(hash), sk) != 0) {
@@ -268,8 +307,11 @@ int vc_proof_create_bound(const json_t *unsecured, const struct vc_proof_options
 		json_object_del(config, "@context");
 	/* A shallow copy (see proof.h): a deep one cost about a quarter of a signature. */
 	doc = json_copy((json_t *)unsecured);
-	if (!doc || json_object_set_new(config, "proofValue", json_string(value.data)) ||
-	    json_object_set(doc, "proof", config)) {
+	/* base58btc digits and 'z': ASCII, so UTF-8 without a check. */
+	if (!doc ||
+	    json_object_set_new_nocheck(config, "proofValue",
+	                                json_stringn_nocheck(value.data, value.len)) ||
+	    json_object_set_nocheck(doc, "proof", config)) {
 		rc = nomem(err);
 		goto out;
 	}

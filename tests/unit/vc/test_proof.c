@@ -463,6 +463,52 @@ static void datetimes(void **state)
 	assert_true(vc_proof_valid_datetime("2024-12-31T23:59:60Z"));
 }
 
+/* vc_proof_create hashes eddsa-jcs-2022 its own way (vc_proof_create_bound's one buffer): its
+ * proofValue is the signature over what vc_proof_hash gives for the same document and
+ * configuration, for credentials of several shapes, bound or not. */
+static void create_signs_what_the_steps_hash(void **state)
+{
+	static const char *const docs[] = {
+	        "unsigned.json",
+	        "proofConfigJCS.json",
+	        "keyPair.json",
+	};
+	struct vc_proof_expect bind = {"authentication", "a \"challenge\" \u00e9", "example.org"};
+	uint8_t hash[VC_PROOF_HASH_BYTES], sig[crypto_sign_BYTES];
+	struct vc_proof_options opt = {NULL, W3C_CREATED, VC_SUITE_JCS};
+	json_t *doc, *config, *secured, *proof;
+	struct ok_error err;
+	struct w3c_key k;
+	struct buf value;
+
+	(void)state;
+	ok_error_clear(&err);
+	load_w3c_key(&k);
+	opt.verification_method = k.vm;
+	for (size_t i = 0; i < 2 * sizeof(docs) / sizeof(docs[0]); i++) {
+		const struct vc_proof_expect *b = i % 2 ? &bind : NULL;
+
+		doc = vc_fixture_json(docs[i / 2]);
+		assert_int_equal(vc_proof_create_bound(doc, &opt, b, k.sk, &secured, &err), 0);
+		proof = json_object_get(secured, "proof");
+		config = json_deep_copy(proof);
+		assert_non_null(config);
+		assert_int_equal(json_object_del(config, "proofValue"), 0);
+		assert_int_equal(vc_proof_hash(doc, config, hash, NULL, NULL, &err), 0);
+		assert_int_equal(crypto_sign_detached(sig, NULL, hash, sizeof(hash), k.sk), 0);
+		buf_init(&value, 0);
+		assert_int_equal(
+		        vc_multibase_encode(VC_MULTIBASE_BASE58BTC, sig, sizeof(sig), &value, &err),
+		        0);
+		assert_string_equal(json_string_value(json_object_get(proof, "proofValue")),
+		                    value.data);
+		buf_release(&value);
+		json_decref(config);
+		json_decref(secured);
+		json_decref(doc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +519,7 @@ int main(void)
 	        cmocka_unit_test(spec_allowances_still_verify),
 	        cmocka_unit_test(round_trip_with_did_web_resolver),
 	        cmocka_unit_test(create_refuses_bad_input),
+	        cmocka_unit_test(create_signs_what_the_steps_hash),
 	        cmocka_unit_test(datetimes),
 	};
 
