@@ -12,6 +12,8 @@
  *   raw-sign       crypto_sign_detached over 64 bytes (the floor)
  *   verify         registry_verify, checks proof,validity,issuer (the depository's own DID)
  *   verify-status  registry_verify, all four checks (status read from the local lists)
+ *   verify-verdict verify with verify_options.verdict_only (the caller reads the verdict only:
+ *                  no jansson copy of the credential for r->credential)
  *   verify-expand  verify with the data model's JSON-LD check by full expansion instead of the
  *                  depository's table of the pinned contexts' terms (the cost before it)
  *   proof-create   vc_proof_create on the credential without its proof, in the credential's
@@ -73,10 +75,14 @@ static int case_raw_sign(void *p)
 	return 0;
 }
 
+/* A case's checks with this bit: verify_options.verdict_only (no copy for r->credential). */
+#define VERDICT_ONLY 0x100u
+
 static int case_verify(void *p)
 {
 	struct ctx *c = p;
-	struct verify_options o = {.checks = c->checks};
+	struct verify_options o = {.checks = c->checks & VERIFY_ALL,
+	                           .verdict_only = (c->checks & VERDICT_ONLY) != 0};
 	struct verify_result r;
 	struct ok_error err;
 	int rc;
@@ -171,6 +177,8 @@ static const struct {
         {"raw-sign", case_raw_sign, 0},
         {"verify", case_verify, VERIFY_PROOF | VERIFY_VALIDITY | VERIFY_ISSUER},
         {"verify-status", case_verify, VERIFY_ALL},
+        {"verify-verdict", case_verify,
+         VERIFY_PROOF | VERIFY_VALIDITY | VERIFY_ISSUER | VERDICT_ONLY},
         {"verify-expand", case_verify_expand, VERIFY_PROOF | VERIFY_VALIDITY | VERIFY_ISSUER},
         {"proof-create", case_proof_create, 0},
         {"issue", case_issue, 0},

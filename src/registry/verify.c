@@ -10,6 +10,7 @@
 #include "registry/status.h"
 #include "remote/status_cache.h"
 #include "vc/datamodel.h"
+#include "vc/datamodel_view.h"
 #include "vc/jcs.h"
 #include "vc/jwt.h"
 #include "vc/multibase.h"
@@ -122,48 +123,53 @@ __attribute__((format(printf, 2, 3))) static int not_credential(struct verify_re
 
 /* Time */
 
-static bool digits(const char *s, int n, int *out)
+/* The byte at k of the n bytes at s, or NUL past them (as at the end of a C string). */
+#define AT(k) ((size_t)(k) < n ? s[k] : '\0')
+
+static bool digits_at(const char *s, size_t n, size_t k, int count, int *out)
 {
 	int v = 0, i;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
+	for (i = 0; i < count; i++) {
+		char c = AT(k + (size_t)i);
+		if (c < '0' || c > '9')
 			return false;
-		v = v * 10 + (s[i] - '0');
+		v = v * 10 + (c - '0');
 	}
 	*out = v;
 	return true;
 }
 
-int verify_parse_time(const char *s, long long *out)
+/* verify_parse_time on the n bytes at s (no NUL inside). */
+static int parse_time_n(const char *s, size_t n, long long *out)
 {
 	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, mo, d, h, mi, sec, oh = 0, om = 0;
 	long long days;
-	const char *p;
+	size_t p;
 
-	if (strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-	    !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
-	    !digits(s + 17, 2, &sec))
+	if (n < 20 || !digits_at(s, n, 0, 4, &y) || AT(4) != '-' || !digits_at(s, n, 5, 2, &mo) ||
+	    AT(7) != '-' || !digits_at(s, n, 8, 2, &d) || (AT(10) != 'T' && AT(10) != 't') ||
+	    !digits_at(s, n, 11, 2, &h) || AT(13) != ':' || !digits_at(s, n, 14, 2, &mi) ||
+	    AT(16) != ':' || !digits_at(s, n, 17, 2, &sec))
 		return OK_EINPUT;
 	if (mo < 1 || mo > 12 || d < 1 ||
 	    d > mdays[mo - 1] + (mo == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0)) || h > 23 ||
 	    mi > 59 || sec > 60)
 		return OK_EINPUT;
-	p = s + 19;
-	if (*p == '.') {
+	p = 19;
+	if (AT(p) == '.') {
 		p++;
-		if (*p < '0' || *p > '9')
+		if (AT(p) < '0' || AT(p) > '9')
 			return OK_EINPUT;
-		while (*p >= '0' && *p <= '9')
+		while (AT(p) >= '0' && AT(p) <= '9')
 			p++;
 	}
-	if (*p == 'Z' || *p == 'z') {
+	if (AT(p) == 'Z' || AT(p) == 'z') {
 		p++;
-	} else if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) && p[3] == ':' &&
-	           digits(p + 4, 2, &om)) {
-		if (*p == '-') {
+	} else if ((AT(p) == '+' || AT(p) == '-') && digits_at(s, n, p + 1, 2, &oh) &&
+	           AT(p + 3) == ':' && digits_at(s, n, p + 4, 2, &om)) {
+		if (AT(p) == '-') {
 			oh = -oh;
 			om = -om;
 		}
@@ -171,7 +177,7 @@ int verify_parse_time(const char *s, long long *out)
 	} else {
 		return OK_EINPUT;
 	}
-	if (*p)
+	if (p < n)
 		return OK_EINPUT;
 	/* Days since 1970-01-01 (civil calendar). */
 	{
@@ -186,29 +192,54 @@ int verify_parse_time(const char *s, long long *out)
 	return 0;
 }
 
-/* Structure */
+#undef AT
 
-static const char *issuer_id(const json_t *vc)
+int verify_parse_time(const char *s, long long *out)
 {
-	const json_t *issuer = json_object_get(vc, "issuer");
-
-	if (json_is_string(issuer))
-		return json_string_value(issuer);
-	if (json_is_object(issuer) && json_is_string(json_object_get(issuer, "id")))
-		return json_string_value(json_object_get(issuer, "id"));
-	return NULL;
+	return parse_time_n(s, strlen(s), out);
 }
 
-static bool has_type(const json_t *vc, const char *type)
+/* A string member's value parsed as a time; OK_EINPUT when not a string or malformed. */
+static int parse_time_view(struct vc_dmv v, long long *out)
 {
-	const json_t *t = json_object_get(vc, "type");
-	size_t i;
+	size_t n;
+	const char *s = vc_dmv_str(v, &n);
 
-	if (json_is_string(t))
-		return strcmp(json_string_value(t), type) == 0;
-	for (i = 0; i < json_array_size(t); i++)
-		if (json_is_string(json_array_get(t, i)) &&
-		    strcmp(json_string_value(json_array_get(t, i)), type) == 0)
+	return s ? parse_time_n(s, n, out) : OK_EINPUT;
+}
+
+/* Structure */
+
+/* The issuer's id (a string, or an object's string id) and its length; NULL otherwise. */
+static const char *issuer_id(struct vc_dmv vc, size_t *len)
+{
+	struct vc_dmv issuer = vc_dmv_get(vc, "issuer");
+
+	if (vc_dmv_is_object(issuer))
+		issuer = vc_dmv_get(issuer, "id");
+	*len = 0;
+	return vc_dmv_is_string(issuer) ? vc_dmv_str(issuer, len) : NULL;
+}
+
+static bool issuer_is(struct vc_dmv vc, const char *did)
+{
+	size_t n;
+	const char *id = issuer_id(vc, &n);
+
+	return id && vc_dmv_bytes_are(id, n, did);
+}
+
+static bool has_type(struct vc_dmv vc, const char *type)
+{
+	struct vc_dmv t = vc_dmv_get(vc, "type"), one;
+	struct vc_dmv_it it;
+
+	if (vc_dmv_is_string(t))
+		return vc_dmv_str_is(t, type);
+	if (!vc_dmv_is_array(t))
+		return false;
+	for (one = vc_dmv_first(t, &it); vc_dmv_there(one); one = vc_dmv_next(&it))
+		if (vc_dmv_str_is(one, type))
 			return true;
 	return false;
 }
@@ -218,35 +249,35 @@ static bool has_type(const json_t *vc, const char *type)
  * VerifiableCredential and one own type, an eddsa-jcs-2022 proof (it signs the JSON, so the
  * verifier reads what was signed), issued by legacy_issuer. The caller chose legacy_issuer;
  * the document only matches it or not. */
-static bool legacy_own_format(const json_t *vc, const char *legacy_issuer)
+static bool legacy_own_format(struct vc_dmv vc, const char *legacy_issuer)
 {
-	const json_t *t = json_object_get(vc, "type"), *ctx = json_object_get(vc, "@context");
-	const char *suite =
-	        json_string_value(json_object_get(json_object_get(vc, "proof"), "cryptosuite"));
+	struct vc_dmv t = vc_dmv_get(vc, "type"), ctx = vc_dmv_get(vc, "@context");
+	struct vc_dmv proof = vc_dmv_get(vc, "proof");
 
-	return legacy_issuer && json_is_object(json_object_get(vc, "proof")) && suite &&
-	       strcmp(suite, "eddsa-jcs-2022") == 0 && json_array_size(ctx) == 1 &&
-	       json_is_string(json_array_get(ctx, 0)) &&
-	       strcmp(json_string_value(json_array_get(ctx, 0)),
-	              "https://www.w3.org/ns/credentials/v2") == 0 &&
-	       json_array_size(t) == 2 && has_type(vc, "VerifiableCredential") &&
+	return legacy_issuer && vc_dmv_is_object(proof) &&
+	       vc_dmv_str_is(vc_dmv_get(proof, "cryptosuite"), "eddsa-jcs-2022") &&
+	       vc_dmv_is_array(ctx) && vc_dmv_size(ctx) == 1 &&
+	       vc_dmv_str_is(vc_dmv_at(ctx, 0), "https://www.w3.org/ns/credentials/v2") &&
+	       vc_dmv_is_array(t) && vc_dmv_size(t) == 2 && has_type(vc, "VerifiableCredential") &&
 	       (has_type(vc, "TrustListCredential") || has_type(vc, "DestructionCertificate") ||
 	        has_type(vc, "TransferManifest")) &&
-	       strcmp(issuer_id(vc), legacy_issuer) == 0;
+	       issuer_is(vc, legacy_issuer);
 }
 
 /* Returns true when vc keeps every rule of the VC 2.0 data model (vc/datamodel.h, the rules the
  * issuer applies too, so that a credential signed elsewhere fails with the issuer's reason);
  * else explains in r, naming the rule. legacy_issuer: verify_options.legacy_own_issuer. */
-static bool check_structure(const json_t *vc, const char *legacy_issuer,
+static bool check_structure(struct vc_dmv vc, const char *legacy_issuer,
                             struct vc_jsonld_terms *terms, struct verify_result *r)
 {
 	/* The depository's table of the pinned contexts' terms, when there is one: the same
 	 * verdict by lookup (vc/jsonld_fast.h). */
 	const struct vc_dm_options jsonld = {vc_datamodel_types_by_jsonld, terms};
 	struct vc_dm_failure f;
+	const char *id;
+	size_t n;
 
-	if (!json_is_object(vc))
+	if (!vc_dmv_is_object(vc))
 		return not_credential(r, "the input is JSON but not an object"), false;
 	/* With the second step: every type defined by the contexts (JSON-LD over the pinned ones),
 	 * for every credential: oorkonde's own formats (trust lists, destruction certificates,
@@ -255,8 +286,8 @@ static bool check_structure(const json_t *vc, const char *legacy_issuer,
 	 * credential is not one we can accept. */
 	/* The one exception: an old own document its caller expects (legacy_own_format): the
 	 * JSON rules still apply, only the JSON-LD step is skipped. */
-	if (vc_datamodel_check(vc, legacy_own_format(vc, legacy_issuer) ? NULL : &jsonld, &f) !=
-	    0) {
+	if (vc_datamodel_check_view(vc, legacy_own_format(vc, legacy_issuer) ? NULL : &jsonld,
+	                            &f) != 0) {
 		r->rule = f.rule;
 		return not_credential(r,
 		                      "not a credential under the VC Data Model 2.0 (rule %s): %s",
@@ -264,11 +295,13 @@ static bool check_structure(const json_t *vc, const char *legacy_issuer,
 		       false;
 	}
 	/* Compared whole or not at all: a cut id would be checked in place of the one stated. */
-	if (strlen(issuer_id(vc)) >= sizeof(r->issuer))
+	id = issuer_id(vc, &n); /* the rules hold: a URL */
+	if (!id || n >= sizeof(r->issuer))
 		return not_credential(r, "the issuer's id is longer than %zu bytes",
 		                      sizeof(r->issuer) - 1),
 		       false;
-	snprintf(r->issuer, sizeof(r->issuer), "%s", issuer_id(vc)); /* its length is checked */
+	memcpy(r->issuer, id, n); /* its length is checked */
+	r->issuer[n] = '\0';
 	return true;
 }
 
@@ -406,33 +439,35 @@ static const char *proof_explanation(enum vc_proof_check c)
 /* Whether the proof of a Data Integrity document is out of its time: expires passed, or created
  * further in the future than clocks differ. Explains in msg. An expires that is not a date and
  * time fails too (created is checked by the proof itself). */
-static bool proof_time_problem(const json_t *vc, char *msg, size_t cap)
+static bool proof_time_problem(struct vc_dmv vc, char *msg, size_t cap)
 {
-	const json_t *proof = json_object_get(vc, "proof");
-	const json_t *created = json_object_get(proof, "created");
-	const json_t *expires = json_object_get(proof, "expires");
+	struct vc_dmv proof = vc_dmv_get(vc, "proof");
+	struct vc_dmv created = vc_dmv_get(proof, "created");
+	struct vc_dmv expires = vc_dmv_get(proof, "expires");
 	long long now = (long long)time(NULL), t = 0;
+	const char *s;
+	size_t n;
 
-	if (!json_is_object(proof))
+	if (!vc_dmv_is_object(proof))
 		return false;
 	/* msg is a message for people; the dates in it parsed as dates, so they are short ASCII
 	 * and a cut (never seen) would only shorten the text. */
-	if (expires &&
-	    (!json_is_string(expires) || verify_parse_time(json_string_value(expires), &t) != 0)) {
+	if (vc_dmv_there(expires) && parse_time_view(expires, &t) != 0) {
 		snprintf(msg, cap, "The proof's expires is not a date and time");
 		return true;
 	}
-	if (expires && t <= now) {
-		snprintf(msg, cap, "The proof has expired: it was valid until %s",
-		         json_string_value(expires));
+	if (vc_dmv_there(expires) && t <= now) {
+		s = vc_dmv_str(expires, &n);
+		snprintf(msg, cap, "The proof has expired: it was valid until %.*s", (int)n, s);
 		return true;
 	}
-	if (json_is_string(created) && verify_parse_time(json_string_value(created), &t) == 0 &&
-	    t > now + PROOF_CLOCK_SKEW_S) {
+	if (parse_time_view(created, &t) == 0 && t > now + PROOF_CLOCK_SKEW_S) {
+		s = vc_dmv_str(created, &n);
 		snprintf(msg, cap,
-		         "The proof was made in the future (created %s): a signer's clock that far "
+		         "The proof was made in the future (created %.*s): a signer's clock that "
+		         "far "
 		         "ahead cannot be trusted",
-		         json_string_value(created));
+		         (int)n, s);
 		return true;
 	}
 	return false;
@@ -467,27 +502,31 @@ static bool jwt_time_problem(const json_t *payload, char *msg, size_t cap)
 	return false;
 }
 
-static void check_validity(const json_t *vc, struct verify_result *r)
+static void check_validity(struct vc_dmv vc, struct verify_result *r)
 {
-	const json_t *vf = json_object_get(vc, "validFrom"),
-	             *vu = json_object_get(vc, "validUntil");
+	struct vc_dmv vf = vc_dmv_get(vc, "validFrom"), vu = vc_dmv_get(vc, "validUntil");
 	long long now = (long long)time(NULL), t;
+	const char *s;
+	size_t n;
 
-	if (vf && verify_parse_time(json_string_value(vf), &t) == 0 && t > now + 300) {
+	/* The data model's rules held: both are dateTimeStamps when there. */
+	if (parse_time_view(vf, &t) == 0 && t > now + 300) {
+		s = vc_dmv_str(vf, &n);
 		add_item(r, VERIFY_VALIDITY, false,
 		         "The credential is not valid yet: it is valid "
-		         "from %s",
-		         json_string_value(vf));
+		         "from %.*s",
+		         (int)n, s);
 		return;
 	}
-	if (vu && verify_parse_time(json_string_value(vu), &t) == 0 && t < now) {
+	if (parse_time_view(vu, &t) == 0 && t < now) {
+		s = vc_dmv_str(vu, &n);
 		add_item(r, VERIFY_VALIDITY, false,
-		         "The credential has expired: it was valid until %s",
-		         json_string_value(vu));
+		         "The credential has expired: it was valid until %.*s", (int)n, s);
 		return;
 	}
-	add_item(r, VERIFY_VALIDITY, true, "The credential is within its validity period%s%s",
-	         vu ? " (until " : " (no end date", vu ? json_string_value(vu) : "");
+	s = vc_dmv_str(vu, &n);
+	add_item(r, VERIFY_VALIDITY, true, "The credential is within its validity period%s%.*s",
+	         vc_dmv_there(vu) ? " (until " : " (no end date", s ? (int)n : 0, s ? s : "");
 	if (r->count)
 		strncat(r->items[r->count - 1].message, ")",
 		        sizeof(r->items[0].message) - strlen(r->items[r->count - 1].message) - 1);
@@ -582,8 +621,8 @@ static int check_list(void *ctx, const char *doc, size_t len, unsigned char **ou
 	ok_error_clear(&perr);
 	if ((rc = vc_jcs_parse(doc, len, 0, &list, why)))
 		goto out;
-	if (!has_type(list, "BitstringStatusListCredential") || !issuer_id(list) ||
-	    strcmp(issuer_id(list), res->issuer) != 0) {
+	if (!has_type(vc_dmv_json(list), "BitstringStatusListCredential") ||
+	    !issuer_is(vc_dmv_json(list), res->issuer)) {
 		rc = ok_fail(why, OK_EINVALID, "%s is not a status list of the credential's issuer",
 		             lc->url);
 		goto out;
@@ -593,7 +632,7 @@ static int check_list(void *ctx, const char *doc, size_t len, unsigned char **ou
 		             perr.message);
 		goto out;
 	}
-	if (proof_time_problem(list, when, sizeof(when))) {
+	if (proof_time_problem(vc_dmv_json(list), when, sizeof(when))) {
 		rc = ok_fail(why, OK_EINVALID, "the status list's proof does not hold: %s", when);
 		goto out;
 	}
@@ -660,17 +699,22 @@ static int other_issuer_bit(struct resolver *res, struct remote_status_cache *ca
  * achievement_by_credential), whatever its JSON's status entries say. 1 when revoked or
  * suspended (an item added), 0 when active or not recorded, OK_ENOANSWER when the store does
  * not answer. */
-static int own_record_status(struct resolver *res, const json_t *vc, bool proof_failed,
+static int own_record_status(struct resolver *res, struct vc_dmv vc, bool proof_failed,
                              struct verify_result *r)
 {
-	const char *id = json_string_value(json_object_get(vc, "id"));
+	char id[STORE_CREDENTIAL_ID_MAX + 1];
+	const char *s;
 	struct store_achievement a;
 	struct ok_error why;
+	size_t n;
 	int rc;
 
-	if (proof_failed || !id || strlen(id) > STORE_CREDENTIAL_ID_MAX || !res->d ||
-	    !res->have_own || strcmp(res->issuer, res->own.did) != 0)
+	s = vc_dmv_str(vc_dmv_get(vc, "id"), &n);
+	if (proof_failed || !s || n > STORE_CREDENTIAL_ID_MAX || !res->d || !res->have_own ||
+	    strcmp(res->issuer, res->own.did) != 0)
 		return 0;
+	memcpy(id, s, n);
+	id[n] = '\0';
 	ok_error_clear(&why);
 	rc = store_achievement_by_credential(res->d->store, id, &a, &why);
 	if (rc == OK_ENOANSWER) {
@@ -690,50 +734,89 @@ static int own_record_status(struct resolver *res, const json_t *vc, bool proof_
 	return 1;
 }
 
-static void check_status(struct resolver *res, const json_t *vc, struct remote_status_cache *cache,
+/* String v as a C string: jansson's own, or a tree's copied into *owned (the caller frees it).
+ * NULL when v is not a string, or out of memory (*oom set). */
+static const char *c_string(struct vc_dmv v, char **owned, bool *oom)
+{
+	size_t n;
+	const char *s = vc_dmv_str(v, &n);
+
+	*owned = NULL;
+	if (!s || !v.t)
+		return s;
+	if (!(*owned = malloc(n + 1))) {
+		*oom = true;
+		return NULL;
+	}
+	memcpy(*owned, s, n);
+	(*owned)[n] = '\0';
+	return *owned;
+}
+
+static void check_status(struct resolver *res, struct vc_dmv vc, struct remote_status_cache *cache,
                          bool proof_failed, struct verify_result *r)
 {
-	const json_t *status = json_object_get(vc, "credentialStatus");
+	struct vc_dmv status = vc_dmv_get(vc, "credentialStatus");
 	const char *found[2] = {NULL, NULL};
 	size_t i, n, checked = 0;
 
 	/* Our own record first: a revocation holds whatever shape the JSON takes. */
 	if (own_record_status(res, vc, proof_failed, r) != 0)
 		return;
-	if (!status) {
+	if (!vc_dmv_there(status)) {
 		add_item(r, VERIFY_STATUS, true,
 		         "The credential has no status entry, so it cannot have been revoked");
 		return;
 	}
-	n = json_is_array(status) ? json_array_size(status) : 1;
+	n = vc_dmv_is_array(status) ? vc_dmv_size(status) : 1;
 	for (i = 0; i < n; i++) {
-		const json_t *e = json_is_array(status) ? json_array_get(status, i) : status;
-		const char *type = json_string_value(json_object_get(e, "type"));
-		const char *purpose = json_string_value(json_object_get(e, "statusPurpose"));
-		const char *index_text = json_string_value(json_object_get(e, "statusListIndex"));
-		const char *url = json_string_value(json_object_get(e, "statusListCredential"));
+		struct vc_dmv e = vc_dmv_is_array(status) ? vc_dmv_at(status, i) : status;
+		struct vc_dmv type = vc_dmv_get(e, "type");
+		struct vc_dmv purpose_v = vc_dmv_get(e, "statusPurpose");
+		struct vc_dmv index_v = vc_dmv_get(e, "statusListIndex");
+		struct vc_dmv url_v = vc_dmv_get(e, "statusListCredential");
+		const char *purpose, *index_s, *url;
+		char index_text[16], *end, *url_owned = NULL;
 		struct ok_error why;
-		char *end;
 		long long index;
-		bool set = false;
+		size_t index_n;
+		bool set = false, oom = false;
 		int rc;
 
-		if (!type || strcmp(type, "BitstringStatusListEntry") != 0 || !purpose || !url ||
-		    !index_text) {
+		if (!vc_dmv_str_is(type, "BitstringStatusListEntry") ||
+		    !vc_dmv_is_string(purpose_v) || !vc_dmv_is_string(url_v) ||
+		    !vc_dmv_is_string(index_v)) {
 			add_item(
 			        r, VERIFY_STATUS, false,
 			        "The credential's status could not be retrieved: a status entry is "
 			        "not a complete BitstringStatusListEntry");
 			return;
 		}
-		if (strcmp(purpose, "revocation") != 0 && strcmp(purpose, "suspension") != 0)
-			continue; /* message and refresh entries say nothing about validity */
-		index = strtoll(index_text, &end, 10);
-		if (*end || end == index_text || index < 0 || strlen(index_text) > 12) {
+		/* Message and refresh entries say nothing about validity. */
+		purpose = vc_dmv_str_is(purpose_v, "revocation")   ? "revocation"
+		          : vc_dmv_str_is(purpose_v, "suspension") ? "suspension"
+		                                                   : NULL;
+		if (!purpose)
+			continue;
+		/* More than 12 bytes is no index (below); shorter, read as a C string. */
+		index_s = vc_dmv_str(index_v, &index_n);
+		index = 0;
+		end = index_text;
+		if (index_n <= 12) {
+			memcpy(index_text, index_s, index_n);
+			index_text[index_n] = '\0';
+			index = strtoll(index_text, &end, 10);
+		}
+		if (index_n > 12 || *end || end == index_text || index < 0) {
 			add_item(r, VERIFY_STATUS, false,
 			         "The credential's status could not be retrieved: statusListIndex "
 			         "is "
 			         "not a number");
+			return;
+		}
+		if (!(url = c_string(url_v, &url_owned, &oom))) {
+			res->store_down = OK_ENOMEM;
+			ok_fail(&res->down, OK_ENOMEM, "out of memory");
 			return;
 		}
 		ok_error_clear(&why);
@@ -756,6 +839,7 @@ static void check_status(struct resolver *res, const json_t *vc, struct remote_s
 			set = rc == 1;
 			rc = rc < 0 ? rc : 0;
 		}
+		free(url_owned);
 		if (rc == OK_ENOANSWER) {
 			res->store_down = rc;
 			res->down = why;
@@ -865,9 +949,10 @@ static int jws_payload(const char *s, size_t n, json_t **out, struct ok_error *e
 	return rc;
 }
 
-/* The checks, once the credential is parsed: vc is owned (kept in r->credential); jws is the
- * token it came from (NULL for a JSON credential); tree and root, for a JSON credential, the
- * same credential as vc_jcs_parse_tree read it (the proof is checked on it). */
+/* The checks, once the credential is parsed: vc is owned (kept in r->credential), or NULL for a
+ * JSON credential read into a tree; jws is the token it came from (NULL for a JSON credential);
+ * tree and root, for a JSON credential read by vc_jcs_parse_tree, that reading: every check
+ * reads it, and the proof is hashed from it. */
 static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, json_t *vc,
                          const struct json_tree *tree, uint32_t root,
                          const struct verify_options *o, struct verify_result *r,
@@ -879,6 +964,7 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	                       .status_any_host = o->status_any_host,
 	                       .any_issuer = o->any_issuer,
 	                       .trusted = -1};
+	const struct vc_dmv view = tree ? vc_dmv_tree(tree, root) : vc_dmv_json(vc);
 	struct ok_error perr;
 	enum vc_proof_check failed = VC_PROOF_VALID;
 	struct verify_result *quiet = NULL;
@@ -891,7 +977,7 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	    ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &res.own, err))))
 		goto out;
 	res.have_own = d != NULL;
-	if (!check_structure(vc, o->legacy_own_issuer, d ? d->jsonld_terms : NULL, r))
+	if (!check_structure(view, o->legacy_own_issuer, d ? d->jsonld_terms : NULL, r))
 		goto out;
 	if (!(checks & VERIFY_PROOF) && (checks & VERIFY_STATUS) &&
 	    !(quiet = calloc(1, sizeof(*quiet)))) {
@@ -921,12 +1007,13 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 				add_item(pr, VERIFY_PROOF, false,
 				         "The token's signature could not be checked: %s",
 				         perr.message);
-		} else if (proof_time_problem(vc, when, sizeof(when))) {
+		} else if (proof_time_problem(view, when, sizeof(when))) {
 			rc = OK_EINVALID;
 			add_item(pr, VERIFY_PROOF, false, "%s", when);
 		} else {
-			/* A JSON credential comes with its tree: the proof is hashed from it. */
-			rc = tree ? vc_proof_verify_tree(tree, root, vc, NULL, resolve_key, &res,
+			/* A JSON credential comes with its tree: the proof is hashed from it (an
+			 * eddsa-rdfc-2022 proof converts it to jansson for itself). */
+			rc = tree ? vc_proof_verify_tree(tree, root, NULL, NULL, resolve_key, &res,
 			                                 &failed, &perr)
 			          : vc_proof_verify(vc, resolve_key, &res, &failed, &perr);
 			if (rc == OK_ENOMEM)
@@ -944,9 +1031,9 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 			         "The signature is valid: the issuer signed exactly this content");
 	}
 	if (checks & VERIFY_VALIDITY)
-		check_validity(vc, r);
+		check_validity(view, r);
 	if (checks & VERIFY_STATUS)
-		check_status(&res, vc, o->status_cache, !proof_ok, r);
+		check_status(&res, view, o->status_cache, !proof_ok, r);
 	if (res.store_down) {
 		rc = res.store_down;
 		if (err)
@@ -959,6 +1046,10 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	for (size_t i = 0; i < r->count; i++)
 		if (!r->items[i].passed)
 			r->verified = false;
+	/* The caller's jansson copy of a credential read into a tree, once everything is
+	 * checked, unless it reads the verdict only (verify_options.verdict_only). */
+	if (tree && !o->verdict_only)
+		rc = json_tree_to_jansson_flags(tree, root, JSON_TREE_TO_REALS, &vc, err);
 out:
 	/* On failure the result owns nothing: callers that give up on an error free nothing. */
 	if (!r->is_credential || rc) {
@@ -1024,19 +1115,12 @@ int registry_verify(struct depository *d, const char *data, size_t len,
 	return rc;
 }
 
-/* A JSON credential read by vc_jcs_parse_tree: the checks that read jansson get one copy with
- * every number a double (as vc_jcs_parse makes it), which an eddsa-rdfc-2022 proof reads too;
- * an eddsa-jcs-2022 proof is checked on the tree. */
+/* A JSON credential read by vc_jcs_parse_tree: every check reads the tree. */
 static int verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,
                        const struct verify_options *o, struct verify_result *r,
                        struct ok_error *err)
 {
-	json_t *vc = NULL;
-	int rc = json_tree_to_jansson_flags(t, root, JSON_TREE_TO_REALS, &vc, err);
-
-	if (rc)
-		return rc;
-	return verify_parsed(d, NULL, 0, vc, t, root, o, r, err);
+	return verify_parsed(d, NULL, 0, NULL, t, root, o, r, err);
 }
 
 int registry_verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,

@@ -88,6 +88,11 @@ struct verify_options {
 	 * that issuer (the trust import: the network's DID; the CLI's verify: the depository's
 	 * own), never from the document itself; NULL (the server): no exemption. */
 	const char *legacy_own_issuer;
+	/* The caller reads the verdict only, never r->credential: a JSON credential read into a
+	 * tree (registry_verify, registry_verify_tree) is then not copied into jansson for it, and
+	 * r->credential stays NULL. Other inputs (a token, registry_verify_document) still set
+	 * r->credential. */
+	bool verdict_only;
 };
 
 /*
@@ -108,11 +113,12 @@ int registry_verify_document(struct depository *d, json_t *vc, const struct veri
                              struct verify_result *r, struct ok_error *err);
 /*
  * The same for value root of t, read by vc_jcs_parse_tree (e.g. a member of a request's body):
- * the path of every JSON credential sent as text (registry_verify takes it too). The
- * eddsa-jcs-2022 proof is checked on t; the other checks (and an eddsa-rdfc-2022 proof) read
- * one jansson copy of the credential converted from t (every number a real), which becomes
- * r->credential: while it is verified the credential is held twice. t (and the text it was
- * read from) is only read during the call; r owns nothing of it.
+ * the path of every JSON credential sent as text (registry_verify takes it too). Every check
+ * reads t (the data-model rules and the JSON-LD lookup too: vc/datamodel_view.h); only where
+ * the lookup does not tell, and for an eddsa-rdfc-2022 proof, is a jansson copy made for the
+ * JSON-LD processor. r->credential is a jansson copy converted from t (every number a real)
+ * once the checks are done, unless o->verdict_only. t (and the text it was read from) is only
+ * read during the call; r owns nothing of it.
  */
 int registry_verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,
                          const struct verify_options *o, struct verify_result *r,

@@ -1,5 +1,6 @@
 /* The VC Data Model 2.0 rules (see datamodel.h), in the order they are reported. */
 #include "vc/datamodel.h"
+#include "vc/datamodel_view.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -108,14 +109,19 @@ bool vc_datamodel_rule_known(const char *name)
 
 /* Dates and times */
 
-static bool digits(const char *s, int n, int *out)
+/* The byte at k of the n bytes at s, or NUL past them: the readers below stop at NUL as they
+ * would at the end of a C string. */
+#define AT(k) ((size_t)(k) < n ? s[k] : '\0')
+
+static bool digits_at(const char *s, size_t n, size_t k, int count, int *out)
 {
 	int i, v = 0;
 
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
+	for (i = 0; i < count; i++) {
+		char c = AT(k + (size_t)i);
+		if (c < '0' || c > '9')
 			return false;
-		v = v * 10 + (s[i] - '0');
+		v = v * 10 + (c - '0');
 	}
 	*out = v;
 	return true;
@@ -139,46 +145,50 @@ static long long days_from_civil(long long y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-/* Parses a dateTimeStamp; *frac points at the fraction's digits (or "") and *frac_n their
- * count, so that two instants in the same second can be compared. */
-static bool parse_datetime(const char *s, long long *seconds, const char **frac, size_t *frac_n)
+/* Parses the dateTimeStamp of n bytes at s; *frac points at the fraction's digits (or "") and
+ * *frac_n their count, so that two instants in the same second can be compared. */
+static bool parse_datetime(const char *s, size_t n, long long *seconds, const char **frac,
+                           size_t *frac_n)
 {
 	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	long long year = 0;
 	int mo, d, h, mi, sec, oh = 0, om = 0, ny = 0;
 	bool neg = false, zero_frac = true;
-	const char *p = s;
+	size_t p = 0;
 
 	*frac = "";
 	*frac_n = 0;
-	if (*p == '-') {
+	if (AT(p) == '-') {
 		neg = true;
 		p++;
 	}
 	/* Four digits or more, no leading zero past four; nine at most keeps the sum exact. */
-	while (p[ny] >= '0' && p[ny] <= '9' && ny < 10)
-		year = year * 10 + (p[ny++] - '0');
-	if (ny < 4 || ny > 9 || (ny > 4 && p[0] == '0'))
+	while (AT(p + (size_t)ny) >= '0' && AT(p + (size_t)ny) <= '9' && ny < 10) {
+		year = year * 10 + (AT(p + (size_t)ny) - '0');
+		ny++;
+	}
+	if (ny < 4 || ny > 9 || (ny > 4 && AT(p) == '0'))
 		return false;
-	p += ny;
+	p += (size_t)ny;
 	if (neg)
 		year = -year;
-	if (p[0] != '-' || !digits(p + 1, 2, &mo) || p[3] != '-' || !digits(p + 4, 2, &d) ||
-	    p[6] != 'T' || !digits(p + 7, 2, &h) || p[9] != ':' || !digits(p + 10, 2, &mi) ||
-	    p[12] != ':' || !digits(p + 13, 2, &sec))
+	if (AT(p) != '-' || !digits_at(s, n, p + 1, 2, &mo) || AT(p + 3) != '-' ||
+	    !digits_at(s, n, p + 4, 2, &d) || AT(p + 6) != 'T' || !digits_at(s, n, p + 7, 2, &h) ||
+	    AT(p + 9) != ':' || !digits_at(s, n, p + 10, 2, &mi) || AT(p + 12) != ':' ||
+	    !digits_at(s, n, p + 13, 2, &sec))
 		return false;
 	p += 15;
-	if (*p == '.') {
-		const char *f = ++p;
-		while (*p >= '0' && *p <= '9') {
-			if (*p != '0')
+	if (AT(p) == '.') {
+		size_t f = ++p;
+		while (AT(p) >= '0' && AT(p) <= '9') {
+			if (AT(p) != '0')
 				zero_frac = false;
 			p++;
 		}
 		if (p == f)
 			return false;
-		*frac = f;
-		*frac_n = (size_t)(p - f);
+		*frac = s + f;
+		*frac_n = p - f;
 	}
 	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap(year) ? 1 : 0) ||
 	    mi > 59 || sec > 59)
@@ -186,12 +196,12 @@ static bool parse_datetime(const char *s, long long *seconds, const char **frac,
 	/* 24:00:00 is the end of the day, and nothing past it. */
 	if (h > 24 || (h == 24 && (mi || sec || !zero_frac)))
 		return false;
-	if (*p == 'Z') {
+	if (AT(p) == 'Z') {
 		p++;
-	} else if (*p == '+' || *p == '-') {
-		int sign = *p == '-' ? -1 : 1;
-		if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || om > 59 ||
-		    oh > 14 || (oh == 14 && om != 0))
+	} else if (AT(p) == '+' || AT(p) == '-') {
+		int sign = AT(p) == '-' ? -1 : 1;
+		if (!digits_at(s, n, p + 1, 2, &oh) || AT(p + 3) != ':' ||
+		    !digits_at(s, n, p + 4, 2, &om) || om > 59 || oh > 14 || (oh == 14 && om != 0))
 			return false;
 		oh *= sign;
 		om *= sign;
@@ -199,24 +209,29 @@ static bool parse_datetime(const char *s, long long *seconds, const char **frac,
 	} else {
 		return false; /* a dateTimeStamp has a time zone */
 	}
-	if (*p)
+	if (p < n)
 		return false;
 	*seconds = days_from_civil(year, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
 	           (oh * 3600 + om * 60);
 	return true;
 }
 
-bool vc_datamodel_datetime(const char *s, long long *seconds)
+bool vc_datamodel_datetime_n(const char *s, size_t n, long long *seconds)
 {
 	const char *frac;
-	size_t n;
+	size_t fn;
 	long long t;
 
-	if (!s || !parse_datetime(s, &t, &frac, &n))
+	if (!s || !parse_datetime(s, n, &t, &frac, &fn))
 		return false;
 	if (seconds)
 		*seconds = t;
 	return true;
+}
+
+bool vc_datamodel_datetime(const char *s, long long *seconds)
+{
+	return s && vc_datamodel_datetime_n(s, strlen(s), seconds);
 }
 
 /* <0, 0, >0 as fraction a is before, the same as, or after b (missing digits are zeros). */
@@ -234,77 +249,93 @@ static int frac_cmp(const char *a, size_t an, const char *b, size_t bn)
 
 /* Identifiers and values */
 
-bool vc_datamodel_url(const char *s)
+bool vc_datamodel_url_n(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 
-	if (!s || !((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z')))
+	if (!s || !((AT(0) >= 'a' && AT(0) <= 'z') || (AT(0) >= 'A' && AT(0) <= 'Z')))
 		return false;
-	while ((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
-	       (p[i] >= '0' && p[i] <= '9') || p[i] == '+' || p[i] == '-' || p[i] == '.')
+	while ((AT(i) >= 'a' && AT(i) <= 'z') || (AT(i) >= 'A' && AT(i) <= 'Z') ||
+	       (AT(i) >= '0' && AT(i) <= '9') || AT(i) == '+' || AT(i) == '-' || AT(i) == '.')
 		i++;
-	if (p[i] != ':' || !p[i + 1])
+	if (AT(i) != ':' || !AT(i + 1))
 		return false;
 	/* An IRI has no spaces, controls or the characters RFC 3987 leaves out. */
-	for (i++; p[i]; i++)
-		if (p[i] <= 0x20 || p[i] == 0x7f || strchr("<>\"{}|\\^`", p[i]))
+	for (i++; AT(i); i++) {
+		unsigned char c = (unsigned char)AT(i);
+		if (c <= 0x20 || c == 0x7f || strchr("<>\"{}|\\^`", c))
 			return false;
+	}
 	return true;
 }
 
-static bool is_url(const json_t *v)
+bool vc_datamodel_url(const char *s)
 {
-	return json_is_string(v) && vc_datamodel_url(json_string_value(v));
+	return s && vc_datamodel_url_n(s, strlen(s));
+}
+
+#undef AT
+
+static bool is_url(struct vc_dmv v)
+{
+	size_t n;
+	const char *s = vc_dmv_str(v, &n);
+
+	return s && vc_datamodel_url_n(s, n);
 }
 
 /* A string, or an array of strings, none empty: a type value. */
-static bool type_value(const json_t *t)
+static bool type_value(struct vc_dmv t)
 {
-	size_t i;
+	struct vc_dmv_it it;
+	struct vc_dmv c;
+	size_t n;
 
-	if (json_is_string(t))
-		return json_string_length(t) > 0;
-	if (!json_is_array(t) || json_array_size(t) == 0)
+	if (vc_dmv_is_string(t))
+		return vc_dmv_str(t, &n) && n > 0;
+	if (!vc_dmv_is_array(t) || vc_dmv_size(t) == 0)
 		return false;
-	for (i = 0; i < json_array_size(t); i++)
-		if (!json_is_string(json_array_get(t, i)) ||
-		    json_string_length(json_array_get(t, i)) == 0)
+	for (c = vc_dmv_first(t, &it); vc_dmv_there(c); c = vc_dmv_next(&it))
+		if (!vc_dmv_is_string(c) || (vc_dmv_str(c, &n), n == 0))
 			return false;
 	return true;
 }
 
-static bool type_has(const json_t *t, const char *name)
+static bool type_has(struct vc_dmv t, const char *name)
 {
-	size_t i;
+	struct vc_dmv_it it;
+	struct vc_dmv c;
 
-	if (json_is_string(t))
-		return strcmp(json_string_value(t), name) == 0;
-	for (i = 0; i < json_array_size(t); i++)
-		if (json_is_string(json_array_get(t, i)) &&
-		    strcmp(json_string_value(json_array_get(t, i)), name) == 0)
+	if (vc_dmv_is_string(t))
+		return vc_dmv_str_is(t, name);
+	if (!vc_dmv_is_array(t))
+		return false;
+	for (c = vc_dmv_first(t, &it); vc_dmv_there(c); c = vc_dmv_next(&it))
+		if (vc_dmv_str_is(c, name))
 			return true;
 	return false;
 }
 
 /* A language value object: {"@value": "…", "@language": "…", "@direction": "ltr"|"rtl"}, the
  * last two optional, nothing else. */
-static bool language_value(const json_t *v)
+static bool language_value(struct vc_dmv v)
 {
+	struct vc_dmv_it it;
+	struct vc_dmv m;
 	const char *key;
-	const json_t *m;
+	size_t kn, n;
 
-	if (!json_is_object(v) || !json_is_string(json_object_get(v, "@value")))
+	if (!vc_dmv_is_object(v) || !vc_dmv_is_string(vc_dmv_get(v, "@value")))
 		return false;
-	json_object_foreach((json_t *)v, key, m)
-	{
-		if (strcmp(key, "@value") == 0)
+	for (m = vc_dmv_first(v, &it); vc_dmv_there(m); m = vc_dmv_next(&it)) {
+		key = vc_dmv_key(&it, &kn);
+		if (vc_dmv_bytes_are(key, kn, "@value"))
 			continue;
-		if (strcmp(key, "@language") == 0 && json_is_string(m) && json_string_length(m) > 0)
+		if (vc_dmv_bytes_are(key, kn, "@language") && vc_dmv_is_string(m) &&
+		    (vc_dmv_str(m, &n), n > 0))
 			continue;
-		if (strcmp(key, "@direction") == 0 && json_is_string(m) &&
-		    (strcmp(json_string_value(m), "ltr") == 0 ||
-		     strcmp(json_string_value(m), "rtl") == 0))
+		if (vc_dmv_bytes_are(key, kn, "@direction") &&
+		    (vc_dmv_str_is(m, "ltr") || vc_dmv_str_is(m, "rtl")))
 			continue;
 		return false;
 	}
@@ -312,30 +343,31 @@ static bool language_value(const json_t *v)
 }
 
 /* name or description: a string, a language value object, or a non-empty array of those. */
-static bool text_value(const json_t *v)
+static bool text_value(struct vc_dmv v)
 {
-	size_t i;
+	struct vc_dmv_it it;
+	struct vc_dmv c;
 
-	if (json_is_string(v) || language_value(v))
+	if (vc_dmv_is_string(v) || language_value(v))
 		return true;
-	if (!json_is_array(v) || json_array_size(v) == 0)
+	if (!vc_dmv_is_array(v) || vc_dmv_size(v) == 0)
 		return false;
-	for (i = 0; i < json_array_size(v); i++)
-		if (!json_is_string(json_array_get(v, i)) && !language_value(json_array_get(v, i)))
+	for (c = vc_dmv_first(v, &it); vc_dmv_there(c); c = vc_dmv_next(&it))
+		if (!vc_dmv_is_string(c) && !language_value(c))
 			return false;
 	return true;
 }
 
-static int check_texts(const json_t *obj, const char *where, struct vc_dm_failure *f)
+static int check_texts(struct vc_dmv obj, const char *where, struct vc_dm_failure *f)
 {
-	const json_t *v;
+	struct vc_dmv v;
 
-	if ((v = json_object_get(obj, "name")) && !text_value(v))
+	if (vc_dmv_there(v = vc_dmv_get(obj, "name")) && !text_value(v))
 		return fail(f, "name",
 		            "%sname must be a string or a language value object "
 		            "({\"@value\": \"...\", \"@language\": \"en\"})",
 		            where);
-	if ((v = json_object_get(obj, "description")) && !text_value(v))
+	if (vc_dmv_there(v = vc_dmv_get(obj, "description")) && !text_value(v))
 		return fail(f, "description",
 		            "%sdescription must be a string or a language value object "
 		            "({\"@value\": \"...\", \"@language\": \"en\"})",
@@ -345,37 +377,36 @@ static int check_texts(const json_t *obj, const char *where, struct vc_dm_failur
 
 /* The rules, in order */
 
-static int check_context(const json_t *vc, struct vc_dm_failure *f)
+static int check_context(struct vc_dmv vc, struct vc_dm_failure *f)
 {
-	const json_t *ctx = json_object_get(vc, "@context"), *item;
-	size_t i;
+	struct vc_dmv ctx = vc_dmv_get(vc, "@context"), item;
+	size_t i, n;
 
-	if (!ctx)
+	if (!vc_dmv_there(ctx))
 		return fail(f, "context",
 		            "@context is missing: a credential must have one, "
 		            "starting with " CONTEXT_V2);
 	/* A VC 1.1 credential is told apart from a malformed one. */
-	if ((json_is_string(ctx) && strcmp(json_string_value(ctx), CONTEXT_V1) == 0) ||
-	    (json_is_array(ctx) && json_is_string(json_array_get(ctx, 0)) &&
-	     strcmp(json_string_value(json_array_get(ctx, 0)), CONTEXT_V1) == 0))
+	if (vc_dmv_str_is(ctx, CONTEXT_V1) ||
+	    (vc_dmv_is_array(ctx) && vc_dmv_str_is(vc_dmv_at(ctx, 0), CONTEXT_V1)))
 		return fail(f, "context.v1",
 		            "@context: " CONTEXT_V1 " is VC 1.1; oorkonde issues VC 2.0 only (and "
 		            "verifies VC 2.0 only)");
-	if (!json_is_array(ctx))
+	if (!vc_dmv_is_array(ctx))
 		return fail(f, "context",
 		            "@context must be an array whose first item is " CONTEXT_V2);
-	item = json_array_get(ctx, 0);
-	if (!json_is_string(item) || strcmp(json_string_value(item), CONTEXT_V2) != 0)
+	if (!vc_dmv_str_is(vc_dmv_at(ctx, 0), CONTEXT_V2))
 		return fail(f, "context.first", "@context: the first item must be " CONTEXT_V2);
-	for (i = 1; i < json_array_size(ctx); i++) {
-		item = json_array_get(ctx, i);
-		if (json_is_string(item) && strcmp(json_string_value(item), CONTEXT_V1) == 0)
+	n = vc_dmv_size(ctx);
+	for (i = 1; i < n; i++) {
+		item = vc_dmv_at(ctx, i);
+		if (vc_dmv_str_is(item, CONTEXT_V1))
 			return fail(
 			        f, "context.v1",
 			        "@context: item %zu is the VC 1.1 context; oorkonde issues VC 2.0 "
 			        "only (and verifies VC 2.0 only)",
 			        i);
-		if (!is_url(item) && !json_is_object(item))
+		if (!is_url(item) && !vc_dmv_is_object(item))
 			return fail(f, "context.item",
 			            "@context: item %zu must be a URL or an object (a context)", i);
 	}
@@ -384,23 +415,22 @@ static int check_context(const json_t *vc, struct vc_dm_failure *f)
 
 /* Whether an inline context (object) defines a protected term again; *term gets it. The same
  * definition as the protected one is no redefinition: "id": "@id" and "type": "@type". */
-static bool redefines(const json_t *ctx, const char **term)
+static bool redefines(struct vc_dmv ctx, const char **term)
 {
+	struct vc_dmv_it it;
+	struct vc_dmv def;
 	const char *key;
-	const json_t *def;
-	size_t i;
+	size_t i, kn;
 
-	json_object_foreach((json_t *)ctx, key, def)
-	{
-		if (key[0] == '@')
+	for (def = vc_dmv_first(ctx, &it); vc_dmv_there(def); def = vc_dmv_next(&it)) {
+		key = vc_dmv_key(&it, &kn);
+		if (kn && key[0] == '@')
 			continue;
-		if ((strcmp(key, "id") == 0 && json_is_string(def) &&
-		     strcmp(json_string_value(def), "@id") == 0) ||
-		    (strcmp(key, "type") == 0 && json_is_string(def) &&
-		     strcmp(json_string_value(def), "@type") == 0))
+		if ((vc_dmv_bytes_are(key, kn, "id") && vc_dmv_str_is(def, "@id")) ||
+		    (vc_dmv_bytes_are(key, kn, "type") && vc_dmv_str_is(def, "@type")))
 			continue;
 		for (i = 0; i < COUNT(protected_terms); i++)
-			if (strcmp(key, protected_terms[i]) == 0) {
+			if (vc_dmv_bytes_are(key, kn, protected_terms[i])) {
 				*term = protected_terms[i];
 				return true;
 			}
@@ -409,37 +439,42 @@ static bool redefines(const json_t *ctx, const char **term)
 }
 
 /* Walks v for "@context" members anywhere (an embedded or a type-scoped context too). */
-static int walk_contexts(const json_t *v, int depth, struct vc_dm_failure *f)
+static int walk_contexts(struct vc_dmv v, int depth, struct vc_dm_failure *f)
 {
 	const char *key, *term = NULL;
-	const json_t *m;
-	size_t i;
+	struct vc_dmv_it it, cit;
+	struct vc_dmv m, c;
+	size_t kn;
 	int rc;
 
 	if (depth > MAX_DEPTH)
 		return fail(f, "credential", "the credential is nested deeper than %d levels",
 		            MAX_DEPTH);
-	if (json_is_array(v)) {
-		for (i = 0; i < json_array_size(v); i++)
-			if ((rc = walk_contexts(json_array_get(v, i), depth + 1, f)))
+	if (vc_dmv_is_array(v)) {
+		for (m = vc_dmv_first(v, &it); vc_dmv_there(m); m = vc_dmv_next(&it))
+			if ((rc = walk_contexts(m, depth + 1, f)))
 				return rc;
 		return 0;
 	}
-	if (!json_is_object(v))
+	if (!vc_dmv_is_object(v))
 		return 0;
-	json_object_foreach((json_t *)v, key, m)
-	{
-		if (strcmp(key, "@context") == 0) {
-			size_t n = json_is_array(m) ? json_array_size(m) : 1;
-			for (i = 0; i < n; i++) {
-				const json_t *c = json_is_array(m) ? json_array_get(m, i) : m;
-				if (json_is_object(c) && redefines(c, &term))
-					return fail(f, "context.protected",
-					            "@context: an inline context defines \"%s\" "
-					            "again, a "
-					            "term the VC 2.0 context protects",
-					            term);
+	for (m = vc_dmv_first(v, &it); vc_dmv_there(m); m = vc_dmv_next(&it)) {
+		key = vc_dmv_key(&it, &kn);
+		if (vc_dmv_bytes_are(key, kn, "@context")) {
+			if (vc_dmv_is_array(m)) {
+				for (c = vc_dmv_first(m, &cit); vc_dmv_there(c);
+				     c = vc_dmv_next(&cit))
+					if (vc_dmv_is_object(c) && redefines(c, &term))
+						break;
+			} else if (vc_dmv_is_object(m)) {
+				redefines(m, &term);
 			}
+			if (term)
+				return fail(f, "context.protected",
+				            "@context: an inline context defines \"%s\" "
+				            "again, a "
+				            "term the VC 2.0 context protects",
+				            term);
 		}
 		if ((rc = walk_contexts(m, depth + 1, f)))
 			return rc;
@@ -447,11 +482,11 @@ static int walk_contexts(const json_t *v, int depth, struct vc_dm_failure *f)
 	return 0;
 }
 
-static int check_type(const json_t *vc, struct vc_dm_failure *f)
+static int check_type(struct vc_dmv vc, struct vc_dm_failure *f)
 {
-	const json_t *t = json_object_get(vc, "type");
+	struct vc_dmv t = vc_dmv_get(vc, "type");
 
-	if (!t)
+	if (!vc_dmv_there(t))
 		return fail(f, "type",
 		            "type is missing: a credential's type must include "
 		            "VerifiableCredential");
@@ -462,14 +497,14 @@ static int check_type(const json_t *vc, struct vc_dm_failure *f)
 	return 0;
 }
 
-static int check_issuer(const json_t *vc, struct vc_dm_failure *f)
+static int check_issuer(struct vc_dmv vc, struct vc_dm_failure *f)
 {
-	const json_t *iss = json_object_get(vc, "issuer");
+	struct vc_dmv iss = vc_dmv_get(vc, "issuer");
 
-	if (!iss)
+	if (!vc_dmv_there(iss))
 		return fail(f, "issuer", "issuer is missing: a credential names its issuer");
-	if (json_is_object(iss)) {
-		if (!is_url(json_object_get(iss, "id")))
+	if (vc_dmv_is_object(iss)) {
+		if (!is_url(vc_dmv_get(iss, "id")))
 			return fail(f, "issuer", "issuer.id must be a URL");
 		return check_texts(iss, "issuer.", f);
 	}
@@ -480,107 +515,123 @@ static int check_issuer(const json_t *vc, struct vc_dm_failure *f)
 	return 0;
 }
 
-static int check_subject(const json_t *vc, struct vc_dm_failure *f)
+static int check_subject(struct vc_dmv vc, struct vc_dm_failure *f)
 {
-	const json_t *s = json_object_get(vc, "credentialSubject"), *one;
+	struct vc_dmv s = vc_dmv_get(vc, "credentialSubject"), one, id;
 	size_t i, n;
 
-	if (!s)
+	if (!vc_dmv_there(s))
 		return fail(f, "credentialSubject",
 		            "credentialSubject is missing: a credential "
 		            "makes claims about a subject");
-	if (json_is_array(s) && json_array_size(s) == 0)
+	if (vc_dmv_is_array(s) && vc_dmv_size(s) == 0)
 		return fail(f, "credentialSubject", "credentialSubject must not be an empty array");
-	if (!json_is_object(s) && !json_is_array(s))
+	if (!vc_dmv_is_object(s) && !vc_dmv_is_array(s))
 		return fail(f, "credentialSubject",
 		            "credentialSubject must be an object or an array of objects");
-	n = json_is_array(s) ? json_array_size(s) : 1;
+	n = vc_dmv_is_array(s) ? vc_dmv_size(s) : 1;
 	for (i = 0; i < n; i++) {
-		one = json_is_array(s) ? json_array_get(s, i) : s;
-		if (!json_is_object(one) || json_object_size(one) == 0)
+		one = vc_dmv_is_array(s) ? vc_dmv_at(s, i) : s;
+		if (!vc_dmv_is_object(one) || vc_dmv_size(one) == 0)
 			return fail(f, "credentialSubject",
 			            "credentialSubject: each subject must be a non-empty object");
-		if (json_object_get(one, "id") && !is_url(json_object_get(one, "id")))
+		id = vc_dmv_get(one, "id");
+		if (vc_dmv_there(id) && !is_url(id))
 			return fail(f, "credentialSubject", "credentialSubject.id must be a URL");
 	}
 	return 0;
 }
 
-static int check_validity(const json_t *vc, struct vc_dm_failure *f)
+/* A dateTimeStamp member: not there (true, *there false), or a string that parses. */
+static bool date_member(struct vc_dmv v, bool *there, long long *t, const char **frac,
+                        size_t *frac_n)
 {
-	const json_t *vf = json_object_get(vc, "validFrom"),
-	             *vu = json_object_get(vc, "validUntil");
+	size_t n;
+	const char *s;
+
+	*there = vc_dmv_there(v);
+	if (!*there)
+		return true;
+	s = vc_dmv_str(v, &n);
+	return s && parse_datetime(s, n, t, frac, frac_n);
+}
+
+static int check_validity(struct vc_dmv vc, struct vc_dm_failure *f)
+{
 	long long tf = 0, tu = 0;
 	const char *ff = "", *fu = "";
 	size_t nf = 0, nu = 0;
+	bool has_f, has_u;
 
-	if (vf && (!json_is_string(vf) || !parse_datetime(json_string_value(vf), &tf, &ff, &nf)))
+	if (!date_member(vc_dmv_get(vc, "validFrom"), &has_f, &tf, &ff, &nf))
 		return fail(f, "validFrom",
 		            "validFrom must be an XML Schema dateTimeStamp, a date and time with a "
 		            "time zone (e.g. 2024-07-01T00:00:00Z)");
-	if (vu && (!json_is_string(vu) || !parse_datetime(json_string_value(vu), &tu, &fu, &nu)))
+	if (!date_member(vc_dmv_get(vc, "validUntil"), &has_u, &tu, &fu, &nu))
 		return fail(
 		        f, "validUntil",
 		        "validUntil must be an XML Schema dateTimeStamp, a date and time with a "
 		        "time zone (e.g. 2030-07-01T00:00:00Z)");
-	if (vf && vu && (tf > tu || (tf == tu && frac_cmp(ff, nf, fu, nu) > 0)))
+	if (has_f && has_u && (tf > tu || (tf == tu && frac_cmp(ff, nf, fu, nu) > 0)))
 		return fail(f, "validity.order", "validFrom must not be later than validUntil");
 	return 0;
 }
 
 /* One of the properties whose items must each be an object with a type (and, where required,
  * an id); an id, when present, is a URL. */
-static int check_items(const json_t *vc, const char *prop, bool id_required,
+static int check_items(struct vc_dmv vc, const char *prop, bool id_required,
                        struct vc_dm_failure *f)
 {
-	const json_t *v = json_object_get(vc, prop), *one;
+	struct vc_dmv v = vc_dmv_get(vc, prop), one, id;
 	size_t i, n;
 
-	if (!v)
+	if (!vc_dmv_there(v))
 		return 0;
-	if (!json_is_object(v) && !(json_is_array(v) && json_array_size(v) > 0))
+	if (!vc_dmv_is_object(v) && !(vc_dmv_is_array(v) && vc_dmv_size(v) > 0))
 		return fail(f, prop, "%s must be an object or a non-empty array of objects", prop);
-	n = json_is_array(v) ? json_array_size(v) : 1;
+	n = vc_dmv_is_array(v) ? vc_dmv_size(v) : 1;
 	for (i = 0; i < n; i++) {
-		one = json_is_array(v) ? json_array_get(v, i) : v;
-		if (!json_is_object(one))
+		one = vc_dmv_is_array(v) ? vc_dmv_at(v, i) : v;
+		if (!vc_dmv_is_object(one))
 			return fail(f, prop, "%s: each item must be an object", prop);
-		if (!type_value(json_object_get(one, "type")))
+		if (!type_value(vc_dmv_get(one, "type")))
 			return fail(f, prop, "%s: each item must have a type", prop);
-		if (id_required && !json_object_get(one, "id"))
+		id = vc_dmv_get(one, "id");
+		if (id_required && !vc_dmv_there(id))
 			return fail(f, prop, "%s: each item must have an id", prop);
-		if (json_object_get(one, "id") && !is_url(json_object_get(one, "id")))
+		if (vc_dmv_there(id) && !is_url(id))
 			return fail(f, prop, "%s: an item's id must be a URL", prop);
 	}
 	return 0;
 }
 
 /* digestSRI: an algorithm of Subresource Integrity and base64 ("sha384-…"). */
-static bool sri_value(const json_t *v)
+static bool sri_value(struct vc_dmv v)
 {
-	const char *s = json_string_value(v), *b64;
-	size_t i;
+	size_t i, n;
+	const char *s = vc_dmv_str(v, &n), *b64;
 
-	if (!s)
+	if (!s || n < 7)
 		return false;
-	if (strncmp(s, "sha256-", 7) == 0 || strncmp(s, "sha384-", 7) == 0 ||
-	    strncmp(s, "sha512-", 7) == 0)
+	if (memcmp(s, "sha256-", 7) == 0 || memcmp(s, "sha384-", 7) == 0 ||
+	    memcmp(s, "sha512-", 7) == 0)
 		b64 = s + 7;
 	else
 		return false;
-	for (i = 0; b64[i]; i++)
+	for (i = 0; i < n - 7; i++)
 		if (!((b64[i] >= 'a' && b64[i] <= 'z') || (b64[i] >= 'A' && b64[i] <= 'Z') ||
-		      (b64[i] >= '0' && b64[i] <= '9') || strchr("+/=-_", b64[i])))
+		      (b64[i] >= '0' && b64[i] <= '9') || (b64[i] && strchr("+/=-_", b64[i]))))
 			return false;
 	return i > 0;
 }
 
 /* digestMultibase: a multibase string (a base prefix and at least one character). */
-static bool multibase_value(const json_t *v)
+static bool multibase_value(struct vc_dmv v)
 {
-	const char *s = json_string_value(v);
+	size_t n;
+	const char *s = vc_dmv_str(v, &n);
 
-	return s && strlen(s) >= 2 && strchr("zumfFbB", s[0]);
+	return s && n >= 2 && strchr("zumfFbB", s[0]);
 }
 
 /* A bound on the related resources of one credential: beyond it the list is refused outright. */
@@ -588,81 +639,92 @@ static bool multibase_value(const json_t *v)
 
 struct related_id {
 	const char *id;
+	size_t len;
 	size_t at; /* its place in the list */
 };
+
+/* strcmp's order on strings without a NUL inside. */
+static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	return c ? c : (an > bn) - (an < bn);
+}
 
 static int cmp_related(const void *a, const void *b)
 {
 	const struct related_id *x = a, *y = b;
-	int c = strcmp(x->id, y->id);
+	int c = cmp_bytes(x->id, x->len, y->id, y->len);
 
 	return c ? c : (x->at > y->at) - (x->at < y->at);
 }
 
 /* Called with at most MAX_RELATED items. */
-static int check_related(const json_t *vc, struct vc_dm_failure *f)
+static int check_related(struct vc_dmv vc, struct vc_dm_failure *f)
 {
-	const json_t *v = json_object_get(vc, "relatedResource"), *one;
+	struct vc_dmv v = vc_dmv_get(vc, "relatedResource"), one;
 	struct related_id ids[MAX_RELATED];
 	size_t i, k, n;
 
-	if (!v)
+	if (!vc_dmv_there(v))
 		return 0;
-	if (!json_is_object(v) && !(json_is_array(v) && json_array_size(v) > 0))
+	if (!vc_dmv_is_object(v) && !(vc_dmv_is_array(v) && vc_dmv_size(v) > 0))
 		return fail(f, "relatedResource",
 		            "relatedResource must be an object or a non-empty array of objects");
-	n = json_is_array(v) ? json_array_size(v) : 1;
+	n = vc_dmv_is_array(v) ? vc_dmv_size(v) : 1;
 	if (n > MAX_RELATED)
 		return fail(f, "relatedResource", "relatedResource has more than %d items",
 		            MAX_RELATED);
 	for (i = 0; i < n; i++) {
-		one = json_is_array(v) ? json_array_get(v, i) : v;
-		if (!json_is_object(one) || !is_url(json_object_get(one, "id")))
+		one = vc_dmv_is_array(v) ? vc_dmv_at(v, i) : v;
+		if (!vc_dmv_is_object(one) || !is_url(vc_dmv_get(one, "id")))
 			return fail(
 			        f, "relatedResource",
 			        "relatedResource: each item must be an object with an id that is a "
 			        "URL");
-		if (json_object_get(one, "digestSRI") &&
-		    !sri_value(json_object_get(one, "digestSRI")))
+		if (vc_dmv_there(vc_dmv_get(one, "digestSRI")) &&
+		    !sri_value(vc_dmv_get(one, "digestSRI")))
 			return fail(f, "relatedResource",
 			            "relatedResource: digestSRI must be sha256-, sha384- or "
 			            "sha512- and "
 			            "base64");
-		if (json_object_get(one, "digestMultibase") &&
-		    !multibase_value(json_object_get(one, "digestMultibase")))
+		if (vc_dmv_there(vc_dmv_get(one, "digestMultibase")) &&
+		    !multibase_value(vc_dmv_get(one, "digestMultibase")))
 			return fail(f, "relatedResource",
 			            "relatedResource: digestMultibase must be a multibase string");
-		if (!json_object_get(one, "digestSRI") && !json_object_get(one, "digestMultibase"))
+		if (!vc_dmv_there(vc_dmv_get(one, "digestSRI")) &&
+		    !vc_dmv_there(vc_dmv_get(one, "digestMultibase")))
 			return fail(f, "relatedResource",
 			            "relatedResource: each item must have a digestSRI or a "
 			            "digestMultibase");
-		ids[i].id = json_string_value(json_object_get(one, "id"));
+		ids[i].id = vc_dmv_str(vc_dmv_get(one, "id"), &ids[i].len);
 		ids[i].at = i;
 	}
 	/* Unique ids: sorted, then neighbours compared (n log n, review P6); equal ids sort by
 	 * their place, so the pair named is the first two items with that id. */
 	qsort(ids, n, sizeof(ids[0]), cmp_related);
 	for (k = 1; k < n; k++)
-		if (strcmp(ids[k - 1].id, ids[k].id) == 0)
+		if (cmp_bytes(ids[k - 1].id, ids[k - 1].len, ids[k].id, ids[k].len) == 0)
 			return fail(f, "relatedResource.unique",
 			            "relatedResource: items %zu and %zu have the same id",
 			            ids[k - 1].at, ids[k].at);
 	return 0;
 }
 
-int vc_datamodel_check(const json_t *vc, const struct vc_dm_options *o, struct vc_dm_failure *f)
+int vc_datamodel_check_view(struct vc_dmv vc, const struct vc_dm_options *o,
+                            struct vc_dm_failure *f)
 {
-	const json_t *id;
+	struct vc_dmv id, related;
 	int rc;
 
 	f->rule = NULL;
 	f->message[0] = '\0';
-	if (!json_is_object(vc))
+	if (!vc_dmv_is_object(vc))
 		return fail(f, "credential", "a credential must be a JSON object");
 	if ((rc = check_context(vc, f)) || (rc = walk_contexts(vc, 0, f)))
 		return rc;
-	id = json_object_get(vc, "id");
-	if (id && !is_url(id))
+	id = vc_dmv_get(vc, "id");
+	if (vc_dmv_there(id) && !is_url(id))
 		return fail(f, "id", "id must be a URL (e.g. urn:uuid:… or https://…)");
 	if ((rc = check_type(vc, f)) || (rc = check_issuer(vc, f)) || (rc = check_subject(vc, f)) ||
 	    (rc = check_validity(vc, f)) || (rc = check_texts(vc, "", f)))
@@ -673,7 +735,8 @@ int vc_datamodel_check(const json_t *vc, const struct vc_dm_options *o, struct v
 	    (rc = check_items(vc, "refreshService", false, f)) ||
 	    (rc = check_items(vc, "credentialSchema", true, f)))
 		return rc;
-	if (json_array_size(json_object_get(vc, "relatedResource")) > MAX_RELATED)
+	related = vc_dmv_get(vc, "relatedResource");
+	if (vc_dmv_is_array(related) && vc_dmv_size(related) > MAX_RELATED)
 		return fail(f, "relatedResource", "relatedResource has more than %d items",
 		            MAX_RELATED);
 	if ((rc = check_related(vc, f)))
@@ -685,4 +748,15 @@ int vc_datamodel_check(const json_t *vc, const struct vc_dm_options *o, struct v
 		return rc;
 	}
 	return 0;
+}
+
+int vc_datamodel_check(const json_t *vc, const struct vc_dm_options *o, struct vc_dm_failure *f)
+{
+	return vc_datamodel_check_view(vc_dmv_json(vc), o, f);
+}
+
+int vc_datamodel_check_tree(const struct json_tree *t, uint32_t root, const struct vc_dm_options *o,
+                            struct vc_dm_failure *f)
+{
+	return vc_datamodel_check_view(vc_dmv_tree(t, root), o, f);
 }

@@ -20,6 +20,8 @@
 #include <stdbool.h>
 
 #include "core/error.h"
+#include "core/json_tree.h"
+#include "vc/datamodel_view.h"
 
 #define VC_DM_MESSAGE_MAX 240
 
@@ -35,7 +37,7 @@ struct vc_dm_failure {
  * else a negative OK_E… code, with f->message filled (the rule is set by the caller:
  * "type.defined"). OK_ENOMEM and the like are passed on as they are.
  */
-typedef int (*vc_dm_types_fn)(void *ctx, const json_t *credential, struct vc_dm_failure *f);
+typedef int (*vc_dm_types_fn)(void *ctx, struct vc_dmv credential, struct vc_dm_failure *f);
 
 struct vc_dm_options {
 	vc_dm_types_fn types_defined; /* NULL: the rule is not checked */
@@ -50,7 +52,7 @@ struct vc_dm_options {
  * does an unknown context URL (never fetched). On failure f->rule is "type.defined" whatever
  * the code (OK_EINPUT; OK_ETOOBIG past a JSON-LD limit; OK_ENOMEM).
  */
-int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_dm_failure *f);
+int vc_datamodel_types_by_jsonld(void *ctx, struct vc_dmv credential, struct vc_dm_failure *f);
 
 /* Options with that second step plugged in. */
 #define VC_DM_OPTIONS_JSONLD                       \
@@ -64,7 +66,7 @@ int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_
  * issuer signs only JSON whose keys mean what they say (no @nest, no IRI keys or types, no
  * inline contexts), and its by-name rules (no credentialStatus, no reserved type) are complete.
  */
-int vc_datamodel_types_plain_by_jsonld(void *ctx, const json_t *credential,
+int vc_datamodel_types_plain_by_jsonld(void *ctx, struct vc_dmv credential,
                                        struct vc_dm_failure *f);
 #define VC_DM_OPTIONS_JSONLD_PLAIN                       \
 	{                                                \
@@ -78,6 +80,13 @@ int vc_datamodel_types_plain_by_jsonld(void *ctx, const json_t *credential,
  */
 int vc_datamodel_check(const json_t *credential, const struct vc_dm_options *o,
                        struct vc_dm_failure *f);
+/* The same rules, the same code, on value root of a json_tree (the verifier's reading), or on
+ * either reader's view (vc/datamodel_view.h). The second step gets the same view: on a tree,
+ * the JSON-LD step converts the credential to jansson only when the lookup does not tell. */
+int vc_datamodel_check_tree(const struct json_tree *t, uint32_t root, const struct vc_dm_options *o,
+                            struct vc_dm_failure *f);
+int vc_datamodel_check_view(struct vc_dmv credential, const struct vc_dm_options *o,
+                            struct vc_dm_failure *f);
 
 /* Whether name is one of the rules' names (for a caller that reads it back from a field). */
 bool vc_datamodel_rule_known(const char *name);
@@ -85,9 +94,13 @@ bool vc_datamodel_rule_known(const char *name);
 /* Whether s is an XML Schema dateTimeStamp (a date and time with a time zone, e.g.
  * 2024-07-01T00:00:00Z); *seconds gets it as seconds since 1970 (UTC), when not NULL. */
 bool vc_datamodel_datetime(const char *s, long long *seconds);
+/* The same for the n bytes at s (no NUL inside). */
+bool vc_datamodel_datetime_n(const char *s, size_t n, long long *seconds);
 
 /* Whether s is a URL in the data model's sense: an absolute IRI (scheme ":" something), without
  * spaces or control characters. */
 bool vc_datamodel_url(const char *s);
+/* The same for the n bytes at s (no NUL inside). */
+bool vc_datamodel_url_n(const char *s, size_t n);
 
 #endif

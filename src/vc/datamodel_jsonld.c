@@ -7,27 +7,26 @@
 #include "vc/jsonld.h"
 #include "vc/jsonld_fast.h"
 
-static bool rdfc_proof(const json_t *proof)
+static bool rdfc_proof(struct vc_dmv proof)
 {
-	const json_t *p;
-	size_t i, n = json_is_array(proof) ? json_array_size(proof) : proof ? 1 : 0;
+	struct vc_dmv p;
+	size_t i, n = vc_dmv_is_array(proof) ? vc_dmv_size(proof) : vc_dmv_there(proof) ? 1 : 0;
 
 	for (i = 0; i < n; i++) {
-		p = json_is_array(proof) ? json_array_get(proof, i) : proof;
-		if (json_is_string(json_object_get(p, "cryptosuite")) &&
-		    strcmp(json_string_value(json_object_get(p, "cryptosuite")),
-		           "eddsa-rdfc-2022") == 0)
+		p = vc_dmv_is_array(proof) ? vc_dmv_at(proof, i) : proof;
+		if (vc_dmv_str_is(vc_dmv_get(p, "cryptosuite"), "eddsa-rdfc-2022"))
 			return true;
 	}
 	return false;
 }
 
-static int types_by_jsonld(struct vc_jsonld_terms *terms, const json_t *credential, bool plain,
+static int types_by_jsonld(struct vc_jsonld_terms *terms, struct vc_dmv credential, bool plain,
                            struct vc_dm_failure *f)
 {
 	struct vc_jsonld_limits l = vc_jsonld_limits_default;
 	struct ok_error err;
-	json_t *expanded = NULL;
+	json_t *expanded = NULL, *copy = NULL;
+	const json_t *doc = credential.j;
 	int rc;
 
 	/* Strict, and a term that only issuer-dependent# or undefined-term# would give an IRI is
@@ -36,11 +35,21 @@ static int types_by_jsonld(struct vc_jsonld_terms *terms, const json_t *credenti
 	l.plain_form = plain;
 	/* Told by lookup when it can be (the same verdict, jsonld_fast.h); else, and for every
 	 * failure and its message, the full expansion. */
-	if (vc_jsonld_fast_check(terms, credential, &l, NULL) == 1)
+	if (vc_jsonld_fast_check_view(terms, credential, &l, NULL) == 1)
 		return 0;
 	ok_error_clear(&err);
-	rc = vc_jsonld_expand(credential, &l, &expanded, &err);
+	/* The expansion reads jansson: a tree's credential is converted for it, here only (the
+	 * verifier's copy, every number a real, as vc_jcs_parse reads it). */
+	rc = credential.t ? json_tree_to_jansson_flags(credential.t, credential.i,
+	                                               JSON_TREE_TO_REALS, &copy, &err)
+	                  : 0;
+	if (!rc) {
+		if (copy)
+			doc = copy;
+		rc = vc_jsonld_expand(doc, &l, &expanded, &err);
+	}
 	json_decref(expanded);
+	json_decref(copy);
 	if (rc) {
 		/* Set here as well: the caller names the rule only for OK_EINPUT. */
 		f->rule = "type.defined";
@@ -58,17 +67,15 @@ static int types_by_jsonld(struct vc_jsonld_terms *terms, const json_t *credenti
 	return rc;
 }
 
-int vc_datamodel_types_by_jsonld(void *ctx, const json_t *credential, struct vc_dm_failure *f)
+int vc_datamodel_types_by_jsonld(void *ctx, struct vc_dmv credential, struct vc_dm_failure *f)
 {
 	/* The plain form (vc/jsonld.h) where an eddsa-rdfc-2022 proof signs the RDF and not the
 	 * JSON; a JCS proof signs the JSON as it is, so its shape needs no such rule for our own
 	 * verifier (the issuer applies it to everything it signs). */
-	return types_by_jsonld(ctx, credential, rdfc_proof(json_object_get(credential, "proof")),
-	                       f);
+	return types_by_jsonld(ctx, credential, rdfc_proof(vc_dmv_get(credential, "proof")), f);
 }
 
-int vc_datamodel_types_plain_by_jsonld(void *ctx, const json_t *credential,
-                                       struct vc_dm_failure *f)
+int vc_datamodel_types_plain_by_jsonld(void *ctx, struct vc_dmv credential, struct vc_dm_failure *f)
 {
 	return types_by_jsonld(ctx, credential, true, f);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vc/datamodel_view.h"
 #include "vc/jsonld_internal.h"
 
 /* What a term's IRI mapping is, for the walk. */
@@ -74,8 +75,9 @@ struct vc_jsonld_terms {
 
 /* Per call: the memo of contexts applied (as jl's memo: a second application is one step), the
  * counts expansion keeps, and the plain form's node ids per graph. */
-#define CALL_MEMO 64
-#define CALL_IDS  128
+#define CALL_MEMO    64
+#define CALL_IDS     128
+#define CALL_SCRATCH 2048
 
 struct fcall {
 	struct vc_jsonld_terms *t;
@@ -83,17 +85,21 @@ struct fcall {
 	size_t steps, nodes;
 	struct {
 		const struct fctx *from;
-		const json_t *local;
+		const void *local; /* vc_dmv_identity */
 		bool override_protected, propagate;
 		struct fctx *to;
 	} memo[CALL_MEMO];
 	size_t nmemo;
 	struct {
 		const char *id;
+		size_t len;
 		unsigned scope;
 	} ids[CALL_IDS];
 	size_t nids;
 	unsigned scope, scopes;
+	/* A tree's string as a C string, for the helpers that read one (never kept across a
+	 * call that could use it again); longer strings are not told. */
+	char scratch[CALL_SCRATCH];
 };
 
 static uint32_t hash_of(const char *s, size_t n)
@@ -272,12 +278,15 @@ void vc_jsonld_terms_free(struct vc_jsonld_terms *t)
 }
 
 /* The context from applies local to, made by the processor the first time (the caller holds
- * t->lock); NULL when that fails or the table is full. */
-static struct fedge *edge_get(struct vc_jsonld_terms *t, struct fctx *from, const json_t *local,
+ * t->lock); NULL when that fails or the table is full. local is a term definition's scoped
+ * context (jansson, kept by its address) or, with urls, a document's list of pinned URLs (either
+ * reader: a tree's is converted for the processor, only when the context is made). */
+static struct fedge *edge_get(struct vc_jsonld_terms *t, struct fctx *from, struct vc_dmv local,
                               const char *urls, bool override_protected, bool propagate)
 {
 	struct vc_jsonld_limits l = vc_jsonld_limits_default;
-	json_t *remote = NULL, *out = NULL;
+	json_t *remote = NULL, *out = NULL, *conv = NULL;
+	const json_t *plocal = local.j;
 	struct ok_error err;
 	struct fedge *e;
 	struct jl st;
@@ -285,26 +294,31 @@ static struct fedge *edge_get(struct vc_jsonld_terms *t, struct fctx *from, cons
 
 	for (e = from->edges; e; e = e->next)
 		if (e->override_protected == override_protected && e->propagate == propagate &&
-		    (urls ? e->urls && strcmp(e->urls, urls) == 0 : e->local == local))
+		    (urls ? e->urls && strcmp(e->urls, urls) == 0 : e->local == local.j))
 			return e;
+	ok_error_clear(&err);
+	if (local.t) {
+		if (!urls || json_tree_to_jansson(local.t, local.i, &conv, &err) != 0)
+			return NULL;
+		plocal = conv;
+	}
 	/* Made without a step limit: the walk charges the steps it took against the caller's. */
 	l.max_context_steps = SIZE_MAX;
 	memset(&st, 0, sizeof(st));
 	st.l = &l;
 	st.err = &err;
-	ok_error_clear(&err);
 	st.loaded = json_object();
 	st.memo = json_object();
 	st.ids = json_object();
 	remote = json_array();
 	e = calloc(1, sizeof(*e));
 	rc = st.loaded && st.memo && st.ids && remote && e
-	             ? jl_ctx_process(&st, from->ctx, (json_t *)local, remote, override_protected,
+	             ? jl_ctx_process(&st, from->ctx, (json_t *)plocal, remote, override_protected,
 	                              propagate, &out)
 	             : OK_ENOMEM;
 	if (rc == 0 && (!urls || (e->urls = strdup(urls)) != NULL) &&
 	    (e->to = fctx_get(t, out)) != NULL) {
-		e->local = urls ? NULL : local;
+		e->local = urls ? NULL : local.j;
 		e->override_protected = override_protected;
 		e->propagate = propagate;
 		e->cost = st.steps;
@@ -317,25 +331,58 @@ static struct fedge *edge_get(struct vc_jsonld_terms *t, struct fctx *from, cons
 	}
 	json_decref(out);
 	json_decref(remote);
+	json_decref(conv);
 	json_decref(st.loaded);
 	json_decref(st.memo);
 	json_decref(st.ids);
 	return e;
 }
 
+/* jl_pinned_urls_key on either reader: the cache key of a document's @context value that is a
+ * pinned URL or a list of one to three different pinned URLs, each followed by '\n'. */
+static bool urls_key(struct vc_dmv local, char *key, size_t cap)
+{
+	size_t i, j, len, other_len, used = 0;
+	size_t n = vc_dmv_is_array(local) ? vc_dmv_size(local) : 1;
+	const char *s, *other;
+	struct vc_dmv v;
+
+	if (n == 0 || n > 3)
+		return false;
+	for (i = 0; i < n; i++) {
+		v = vc_dmv_is_array(local) ? vc_dmv_at(local, i) : local;
+		if (!(s = vc_dmv_str(v, &len)) || used + len + 1 >= cap)
+			return false;
+		memcpy(key + used, s, len);
+		key[used + len] = '\0';
+		if (!vc_jsonld_context_document(key + used, NULL))
+			return false;
+		for (j = 0; j < i; j++) {
+			other = vc_dmv_str(vc_dmv_at(local, j), &other_len);
+			if (other && other_len == len && memcmp(other, s, len) == 0)
+				return false;
+		}
+		used += len;
+		key[used++] = '\n';
+	}
+	key[used] = '\0';
+	return true;
+}
+
 /* jl_ctx_process as the walk sees it: one step per call, the context's own steps the first time
  * within the call (jl's memo). NULL: not told. */
-static struct fctx *apply(struct fcall *c, struct fctx *from, const json_t *local, bool scoped,
+static struct fctx *apply(struct fcall *c, struct fctx *from, struct vc_dmv local, bool scoped,
                           bool override_protected, bool propagate)
 {
 	char key[1024];
 	const char *urls = NULL;
+	const void *id = vc_dmv_identity(local);
 	struct fedge *e;
 	size_t i;
 
 	c->steps++;
 	for (i = 0; i < c->nmemo; i++)
-		if (c->memo[i].from == from && c->memo[i].local == local &&
+		if (c->memo[i].from == from && c->memo[i].local == id &&
 		    c->memo[i].override_protected == override_protected &&
 		    c->memo[i].propagate == propagate)
 			return c->steps > c->l->max_context_steps ? NULL : c->memo[i].to;
@@ -343,9 +390,9 @@ static struct fctx *apply(struct fcall *c, struct fctx *from, const json_t *loca
 		return NULL;
 	/* A term definition's scoped context object is kept by its address (the source context
 	 * holds it); a document's own inline context is not modelled. */
-	if (json_is_object(local) ? !scoped : !jl_pinned_urls_key(local, key, sizeof(key)))
+	if (vc_dmv_is_object(local) ? !scoped || local.t : !urls_key(local, key, sizeof(key)))
 		return NULL;
-	if (!json_is_object(local))
+	if (!vc_dmv_is_object(local))
 		urls = key;
 	pthread_mutex_lock(&c->t->lock);
 	e = edge_get(c->t, from, local, urls, override_protected, propagate);
@@ -357,12 +404,43 @@ static struct fctx *apply(struct fcall *c, struct fctx *from, const json_t *loca
 	if (c->steps > c->l->max_context_steps)
 		return NULL;
 	c->memo[c->nmemo].from = from;
-	c->memo[c->nmemo].local = local;
+	c->memo[c->nmemo].local = id;
 	c->memo[c->nmemo].override_protected = override_protected;
 	c->memo[c->nmemo].propagate = propagate;
 	c->memo[c->nmemo].to = e->to;
 	c->nmemo++;
 	return e->to;
+}
+
+/* A term's scoped context, as a view. */
+static struct vc_dmv scoped_of(const struct fterm *d)
+{
+	return vc_dmv_json(d->scoped);
+}
+
+/* The n bytes at s as a C string: in place when s ends there with a NUL (jansson's strings, a
+ * tree's unescaped ones), else copied into the call's scratch, which holds it until the next
+ * use; NULL when too long for it (not told). */
+static const char *cstr(struct fcall *c, const char *s, size_t n, bool terminated)
+{
+	if (!s)
+		return NULL;
+	if (terminated)
+		return s;
+	if (n >= sizeof(c->scratch))
+		return NULL;
+	memcpy(c->scratch, s, n);
+	c->scratch[n] = '\0';
+	return c->scratch;
+}
+
+/* String v as a C string (see cstr); NULL when not a string or too long. */
+static const char *str_of(struct fcall *c, struct vc_dmv v)
+{
+	size_t n;
+	const char *s = vc_dmv_str(v, &n);
+
+	return cstr(c, s, n, !v.t || (v.t->nodes[v.i].flags & JSON_TREE_F_S_OWNED));
 }
 
 /* Whether IRI Expansion (iri_expand_in) of value gives an IRI or keyword without failing. */
@@ -417,17 +495,24 @@ static bool id_as_is(const struct fctx *x, const char *value)
 	return jl_is_absolute_iri(value);
 }
 
-static int walk(struct fcall *c, struct fctx *active, const char *prop, const json_t *el);
+/* A property's name while the walk is under it: bytes and length (a tree's key need not end
+ * with a NUL). */
+struct fprop {
+	const char *s;
+	size_t n;
+};
+
+static int walk(struct fcall *c, struct fctx *active, const struct fprop *prop, struct vc_dmv el);
 
 /* Whether key, which is no term of x, expands by x's @vocab to a property the expansion keeps:
  * no ':' (a compact or absolute IRI is left to the full expansion), a vocabulary that is not a
  * catch-all when only defined terms count, and in the plain form not an IRI the verifier reads
  * under another key. */
-static bool vocab_key(const struct fcall *c, const struct fctx *x, const char *key)
+static bool vocab_key(struct fcall *c, const struct fctx *x, const char *key)
 {
 	size_t i, n;
 
-	if (!x->vocab || !strchr(x->vocab, ':') || strchr(key, ':') || key[0] == '@' ||
+	if (!key || !x->vocab || !strchr(x->vocab, ':') || strchr(key, ':') || key[0] == '@' ||
 	    jl_looks_like_keyword(key) || (c->l->defined_terms_only && x->vocab_undefined))
 		return false;
 	n = strlen(x->vocab);
@@ -439,80 +524,89 @@ static bool vocab_key(const struct fcall *c, const struct fctx *x, const char *k
 	return true;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+struct fstr {
+	const char *s;
+	size_t n;
+};
 
-/* An object's key, whole: a key with a NUL inside is left to the full expansion. */
-static bool key_whole(void *it, const char **k)
+/* strcmp's order on strings without a NUL inside. */
+static int cmp_fstr(const void *a, const void *b)
 {
-	*k = json_object_iter_key(it);
-	return strlen(*k) == json_object_iter_key_len(it);
+	const struct fstr *x = a, *y = b;
+	int r = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+
+	return r ? r : (x->n > y->n) - (x->n < y->n);
 }
 
 /* Step 11 of expand_map: the type-scoped contexts of the types in tv (a string or an array of
  * strings: anything else is not told), in their sorted order, applied to ctx; NULL: not told.
  * Apart from walk_map, so that its array is not on the stack of every nested level. */
 static __attribute__((noinline)) struct fctx *apply_types(struct fcall *c, struct fctx *ctx,
-                                                          const struct fctx *ts, const json_t *tv)
+                                                          const struct fctx *ts, struct vc_dmv tv)
 {
-	const char *sorted[JL_MAX_TYPES];
+	struct fstr sorted[JL_MAX_TYPES];
 	const struct fterm *d;
+	struct vc_dmv_it it;
+	struct vc_dmv one;
 	size_t i, n = 0;
 
-	if (json_is_string(tv)) {
-		sorted[n++] = json_string_value(tv);
-	} else if (json_is_array(tv) && json_array_size(tv) <= JL_MAX_TYPES) {
-		for (i = 0; i < json_array_size(tv); i++) {
-			if (!json_is_string(json_array_get(tv, i)))
+	if (vc_dmv_is_string(tv)) {
+		sorted[n].s = vc_dmv_str(tv, &sorted[n].n);
+		n++;
+	} else if (vc_dmv_is_array(tv) && vc_dmv_size(tv) <= JL_MAX_TYPES) {
+		for (one = vc_dmv_first(tv, &it); vc_dmv_there(one); one = vc_dmv_next(&it)) {
+			if (!vc_dmv_is_string(one))
 				return NULL;
-			sorted[n++] = json_string_value(json_array_get(tv, i));
+			sorted[n].s = vc_dmv_str(one, &sorted[n].n);
+			n++;
 		}
 	} else {
 		return NULL;
 	}
-	qsort(sorted, n, sizeof(*sorted), cmp_str);
+	qsort(sorted, n, sizeof(*sorted), cmp_fstr);
 	for (i = 0; i < n && ctx; i++) {
-		d = term_str(ts, sorted[i]);
+		d = term_of(ts, sorted[i].s, sorted[i].n);
 		if (d && d->scoped)
-			ctx = apply(c, ctx, d->scoped, true, false, false);
+			ctx = apply(c, ctx, scoped_of(d), true, false, false);
 	}
 	return ctx;
 }
 
 /* One type value as expand_type reads it over ts. */
-static bool type_ok(const struct fcall *c, const struct fctx *ts, const json_t *t)
+static bool type_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv t)
 {
-	const char *s = json_string_value(t);
+	const char *s = str_of(c, t);
 
 	/* plain_type: an IRI for a type the context may name as a term is left to expansion */
 	return s && iri_ok(c, ts, s, true, true, true) &&
 	       !(c->l->plain_form && strchr(s, ':') && !term_str(ts, s));
 }
 
-static bool types_ok(const struct fcall *c, const struct fctx *ts, const json_t *v)
+static bool types_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv v)
 {
-	size_t i;
+	struct vc_dmv_it it;
+	struct vc_dmv one;
 
-	if (!json_is_array(v))
+	if (!vc_dmv_is_array(v))
 		return type_ok(c, ts, v);
-	for (i = 0; i < json_array_size(v); i++)
-		if (!type_ok(c, ts, json_array_get(v, i)))
+	for (one = vc_dmv_first(v, &it); vc_dmv_there(one); one = vc_dmv_next(&it))
+		if (!type_ok(c, ts, one))
 			return false;
 	return true;
 }
 
 /* expand_map */
-static int walk_map(struct fcall *c, struct fctx *active, const char *prop, const json_t *el)
+static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *prop,
+                    struct vc_dmv el)
 {
-	const struct fterm *pdef = prop ? term_str(active, prop) : NULL, *d;
+	const struct fterm *pdef = prop ? term_of(active, prop->s, prop->n) : NULL, *d;
 	struct fctx *ctx = active, *ts;
-	const char *k, *id = NULL;
-	const json_t *v, *tv = NULL;
+	const char *k, *id = NULL, *idc;
+	struct vc_dmv v, tv = vc_dmv_none(el);
+	struct vc_dmv_it it;
+	struct fprop kp;
 	unsigned scope = c->scope;
-	size_t i, entries = 0;
-	void *it;
+	size_t i, kn, id_len = 0, entries = 0, members = vc_dmv_size(el);
 	int ok = 0;
 
 	if (pdef && (pdef->containers & FC_GRAPH))
@@ -522,72 +616,75 @@ static int walk_map(struct fcall *c, struct fctx *active, const char *prop, cons
 	/* Step 7: a type-scoped context does not reach into nested nodes. */
 	if (ctx->previous) {
 		bool only_id = false;
-		for (it = json_object_iter((json_t *)el); it;
-		     it = json_object_iter_next((json_t *)el, it)) {
-			if (!key_whole(it, &k))
+		for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
+			if (!vc_dmv_key_whole(&it))
 				goto out;
-			d = term_str(ctx, k);
-			if (strcmp(k, "@value") == 0 || (d && d->idk == FID_AT_VAL))
+			k = vc_dmv_key(&it, &kn);
+			d = term_of(ctx, k, kn);
+			if (vc_dmv_bytes_are(k, kn, "@value") || (d && d->idk == FID_AT_VAL))
 				goto out; /* a value object */
-			if (json_object_size(el) == 1 &&
-			    (strcmp(k, "@id") == 0 || (d && d->idk == FID_AT_ID)))
+			if (members == 1 &&
+			    (vc_dmv_bytes_are(k, kn, "@id") || (d && d->idk == FID_AT_ID)))
 				only_id = true;
 		}
 		if (!only_id)
 			ctx = ctx->previous;
 	}
-	if (pdef && pdef->scoped && !(ctx = apply(c, ctx, pdef->scoped, true, true, true)))
+	if (pdef && pdef->scoped && !(ctx = apply(c, ctx, scoped_of(pdef), true, true, true)))
 		goto out;
-	if ((v = json_object_get(el, "@context")) != NULL &&
+	if (vc_dmv_there(v = vc_dmv_get(el, "@context")) &&
 	    !(ctx = apply(c, ctx, v, false, false, true)))
 		goto out;
 	ts = ctx;
 	/* Step 11: type-scoped contexts, in order of the types. */
-	for (it = json_object_iter((json_t *)el); it;
-	     it = json_object_iter_next((json_t *)el, it)) {
-		if (!key_whole(it, &k))
+	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
+		if (!vc_dmv_key_whole(&it))
 			goto out;
-		if (k[0] == '@' && strcmp(k, "@context") != 0)
+		k = vc_dmv_key(&it, &kn);
+		if (kn && k[0] == '@' && !vc_dmv_bytes_are(k, kn, "@context"))
 			goto out;
-		d = term_str(ctx, k);
+		d = term_of(ctx, k, kn);
 		if (!d || d->idk != FID_AT_TYPE)
 			continue;
-		if (tv || strcmp(k, "type") != 0)
+		if (vc_dmv_there(tv) || !vc_dmv_bytes_are(k, kn, "type"))
 			goto out; /* another alias of @type */
-		tv = json_object_iter_value(it);
+		tv = v;
 	}
-	if (tv && !(ctx = apply_types(c, ctx, ts, tv)))
+	if (vc_dmv_there(tv) && !(ctx = apply_types(c, ctx, ts, tv)))
 		goto out;
 	/* Steps 13 and 14 (expand_entries), with the final context. */
-	for (it = json_object_iter((json_t *)el); it;
-	     it = json_object_iter_next((json_t *)el, it)) {
-		k = json_object_iter_key(it);
-		v = json_object_iter_value(it);
-		if (strcmp(k, "@context") == 0)
+	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
+		k = vc_dmv_key(&it, &kn);
+		if (vc_dmv_bytes_are(k, kn, "@context"))
 			continue;
 		entries++;
-		if (!(d = term_str(ctx, k))) {
+		kp.s = k;
+		kp.n = kn;
+		if (!(d = term_of(ctx, k, kn))) {
 			/* A key only @vocab gives an IRI (the examples context's). */
-			if (!vocab_key(c, ctx, k))
+			if (!vocab_key(c, ctx,
+			               cstr(c, k, kn,
+			                    !el.t || (el.t->nodes[v.i].flags &
+			                              JSON_TREE_F_KEY_OWNED))))
 				goto out;
-			if (!walk(c, ctx, k, v))
+			if (!walk(c, ctx, &kp, v))
 				goto out;
 			continue;
 		}
 		switch (d->idk) {
 		case FID_AT_ID:
-			if (strcmp(k, "id") != 0 || !json_is_string(v))
+			if (!vc_dmv_bytes_are(k, kn, "id") || !vc_dmv_is_string(v))
 				goto out;
-			id = json_string_value(v);
-			if (c->l->plain_form && strncmp(id, "_:", 2) == 0)
+			id = vc_dmv_str(v, &id_len);
+			if (c->l->plain_form && id_len >= 2 && memcmp(id, "_:", 2) == 0)
 				goto out;
-			if (!iri_ok(c, ctx, id, true, false, false))
+			if (!(idc = str_of(c, v)) || !iri_ok(c, ctx, idc, true, false, false))
 				goto out;
 			break;
 		case FID_AT_TYPE:
 			/* expand_type, over ts; v may differ from tv when "type" names @type only
 			 * in the final context (a type-scoped context made it so). */
-			if (strcmp(k, "type") != 0 || !types_ok(c, ts, v))
+			if (!vc_dmv_bytes_are(k, kn, "type") || !types_ok(c, ts, v))
 				goto out;
 			break;
 		case FID_IRI:
@@ -595,9 +692,9 @@ static int walk_map(struct fcall *c, struct fctx *active, const char *prop, cons
 				goto out;
 			if (d->type == FTYPE_JSON)
 				break;
-			if (json_is_object(v) && (d->containers & (FC_LANGUAGE | FC_MAPS)))
+			if (vc_dmv_is_object(v) && (d->containers & (FC_LANGUAGE | FC_MAPS)))
 				goto out;
-			if (!walk(c, ctx, k, v))
+			if (!walk(c, ctx, &kp, v))
 				goto out;
 			break;
 		default:
@@ -606,12 +703,15 @@ static int walk_map(struct fcall *c, struct fctx *active, const char *prop, cons
 	}
 	/* The plain form: one node, one place. */
 	if (c->l->plain_form && id && entries > 1) {
-		if (!id_as_is(ctx, id) || c->nids == CALL_IDS)
+		idc = cstr(c, id, id_len, !el.t);
+		if (!idc || !id_as_is(ctx, idc) || c->nids == CALL_IDS)
 			goto out;
 		for (i = 0; i < c->nids; i++)
-			if (c->ids[i].scope == c->scope && strcmp(c->ids[i].id, id) == 0)
+			if (c->ids[i].scope == c->scope && c->ids[i].len == id_len &&
+			    memcmp(c->ids[i].id, id, id_len) == 0)
 				goto out;
 		c->ids[c->nids].id = id;
+		c->ids[c->nids].len = id_len;
 		c->ids[c->nids].scope = c->scope;
 		c->nids++;
 	}
@@ -622,46 +722,107 @@ out:
 }
 
 /* expand */
-static int walk(struct fcall *c, struct fctx *active, const char *prop, const json_t *el)
+static int walk(struct fcall *c, struct fctx *active, const struct fprop *prop, struct vc_dmv el)
 {
 	const struct fterm *d;
 	struct fctx *ctx = active;
-	const json_t *item;
-	size_t i;
+	struct vc_dmv_it it;
+	struct vc_dmv item;
+	const char *s;
 
-	if (json_is_null(el))
+	if (vc_dmv_is(el, JSON_TREE_NULL))
 		return 1;
-	if (json_is_array(el)) {
-		json_array_foreach(el, i, item)
-		{
+	if (vc_dmv_is_array(el)) {
+		for (item = vc_dmv_first(el, &it); vc_dmv_there(item); item = vc_dmv_next(&it))
 			if (!walk(c, active, prop, item))
 				return 0;
-		}
 		return 1;
 	}
-	if (json_is_object(el))
+	if (vc_dmv_is_object(el))
 		return walk_map(c, active, prop, el);
 	/* A scalar: Value Expansion, after the property's scoped context. */
 	if (!prop)
 		return 0;
-	d = term_str(active, prop);
-	if (d && d->scoped && !(ctx = apply(c, active, d->scoped, true, true, true)))
+	d = term_of(active, prop->s, prop->n);
+	if (d && d->scoped && !(ctx = apply(c, active, scoped_of(d), true, true, true)))
 		return 0;
-	d = term_str(ctx, prop);
-	if (d && (d->type == FTYPE_ID || d->type == FTYPE_VOCAB) && json_is_string(el))
-		return iri_ok(c, ctx, json_string_value(el), true, d->type == FTYPE_VOCAB, true);
+	d = term_of(ctx, prop->s, prop->n);
+	if (d && (d->type == FTYPE_ID || d->type == FTYPE_VOCAB) && vc_dmv_is_string(el))
+		return (s = str_of(c, el)) != NULL &&
+		       iri_ok(c, ctx, s, true, d->type == FTYPE_VOCAB, true);
 	return 1;
 }
 
-int vc_jsonld_fast_check(struct vc_jsonld_terms *t, const json_t *doc,
-                         const struct vc_jsonld_limits *l, size_t *steps)
+/* jl_check_sizes, the same limits on either reader: true when it would pass. Anything it would
+ * refuse is not told here, and the full expansion refuses it with its message. */
+static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
 {
-	struct fcall c;
-	struct ok_error err;
-	struct jl st;
+	const struct vc_jsonld_limits *l = c->l;
+	struct vc_dmv_it it;
+	struct vc_dmv x;
+	const char *k;
+	size_t kn;
+
+	if (depth > l->max_depth)
+		return false;
+	if (vc_dmv_is_object(v)) {
+		if (vc_dmv_size(v) > JL_MAX_KEYS)
+			return false;
+		for (x = vc_dmv_first(v, &it); vc_dmv_there(x); x = vc_dmv_next(&it)) {
+			k = vc_dmv_key(&it, &kn);
+			if (l->plain_form) {
+				/* plain_member */
+				if (vc_dmv_is(x, JSON_TREE_NULL) ||
+				    vc_dmv_bytes_are(k, kn, "@index") ||
+				    vc_dmv_bytes_are(k, kn, "@direction"))
+					return false;
+				if (!vc_dmv_is_string(x) &&
+				    (vc_dmv_bytes_are(k, kn, "validFrom") ||
+				     vc_dmv_bytes_are(k, kn, "validUntil") ||
+				     vc_dmv_bytes_are(k, kn, "statusPurpose") ||
+				     vc_dmv_bytes_are(k, kn, "statusListIndex") ||
+				     vc_dmv_bytes_are(k, kn, "statusListCredential")))
+					return false;
+				if (vc_dmv_is_array(x) && vc_dmv_size(x) == 0 &&
+				    !(kn && k[0] == '@'))
+					return false;
+				if (vc_dmv_bytes_are(k, kn, "@context") && !vc_dmv_is_string(x)) {
+					struct vc_dmv_it cit;
+					struct vc_dmv one;
+					if (!vc_dmv_is_array(x))
+						return false;
+					for (one = vc_dmv_first(x, &cit); vc_dmv_there(one);
+					     one = vc_dmv_next(&cit))
+						if (!vc_dmv_is_string(one))
+							return false;
+				}
+			}
+			if ((vc_dmv_bytes_are(k, kn, "type") || vc_dmv_bytes_are(k, kn, "@type")) &&
+			    vc_dmv_is_array(x) && vc_dmv_size(x) > JL_MAX_TYPES)
+				return false;
+			if (!sizes_ok(c, x, depth + 1))
+				return false;
+		}
+	} else if (vc_dmv_is_array(v)) {
+		if (vc_dmv_size(v) > JL_MAX_ITEMS)
+			return false;
+		for (x = vc_dmv_first(v, &it); vc_dmv_there(x); x = vc_dmv_next(&it)) {
+			if (l->plain_form && vc_dmv_is(x, JSON_TREE_NULL))
+				return false;
+			if (!sizes_ok(c, x, depth + 1))
+				return false;
+		}
+	}
+	return true;
+}
+
+int vc_jsonld_fast_check_view(struct vc_jsonld_terms *t, struct vc_dmv doc,
+                              const struct vc_jsonld_limits *l, size_t *steps)
+{
+	struct fcall *c;
 	int ok;
 
-	if (!t || !json_is_object(doc))
+	if (!t || !vc_dmv_is_object(doc))
 		return 0;
 	if (!l)
 		l = &vc_jsonld_limits_default;
@@ -669,18 +830,28 @@ int vc_jsonld_fast_check(struct vc_jsonld_terms *t, const json_t *doc,
 		return 0;
 	/* The processor's own per-process contexts first, as vc_jsonld_expand does. */
 	jl_prefill();
-	memset(&st, 0, sizeof(st));
-	st.l = l;
-	st.err = &err;
-	ok_error_clear(&err);
-	if (jl_check_sizes(&st, doc) != 0)
+	/* The call's state holds a scratch buffer: on the heap, not on every caller's stack. */
+	if (!(c = malloc(sizeof(*c))))
 		return 0;
-	c.t = t;
-	c.l = l;
-	c.steps = c.nodes = c.nmemo = c.nids = 0;
-	c.scope = c.scopes = 0;
-	ok = walk_map(&c, t->initial, NULL, doc);
+	c->t = t;
+	c->l = l;
+	c->steps = c->nodes = c->nmemo = c->nids = 0;
+	c->scope = c->scopes = 0;
+	ok = sizes_ok(c, doc, 0) && walk_map(c, t->initial, NULL, doc);
 	if (ok && steps)
-		*steps = c.steps;
+		*steps = c->steps;
+	free(c);
 	return ok;
+}
+
+int vc_jsonld_fast_check(struct vc_jsonld_terms *t, const json_t *doc,
+                         const struct vc_jsonld_limits *l, size_t *steps)
+{
+	return vc_jsonld_fast_check_view(t, vc_dmv_json(doc), l, steps);
+}
+
+int vc_jsonld_fast_check_tree(struct vc_jsonld_terms *t, const struct json_tree *tree,
+                              uint32_t root, const struct vc_jsonld_limits *l, size_t *steps)
+{
+	return vc_jsonld_fast_check_view(t, vc_dmv_tree(tree, root), l, steps);
 }

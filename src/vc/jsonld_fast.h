@@ -25,6 +25,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "core/json_tree.h"
+#include "vc/datamodel_view.h"
 #include "vc/jsonld.h"
 
 #define VC_JSONLD_TERMS_MAX_CONTEXTS 512
@@ -43,5 +45,12 @@ void vc_jsonld_terms_free(struct vc_jsonld_terms *t);
  */
 int vc_jsonld_fast_check(struct vc_jsonld_terms *t, const json_t *doc,
                          const struct vc_jsonld_limits *l, size_t *steps);
+/* The same walk, the same code, on value root of a json_tree (the verifier's reading) or on
+ * either reader's view: what it tells is what vc_jsonld_expand would do with the jansson
+ * document json_tree_to_jansson makes of it. */
+int vc_jsonld_fast_check_tree(struct vc_jsonld_terms *t, const struct json_tree *tree,
+                              uint32_t root, const struct vc_jsonld_limits *l, size_t *steps);
+int vc_jsonld_fast_check_view(struct vc_jsonld_terms *t, struct vc_dmv doc,
+                              const struct vc_jsonld_limits *l, size_t *steps);
 
 #endif

@@ -2,7 +2,9 @@
  * replaced: any bytes are read by vc_jcs_parse and vc_jcs_parse_tree, which must accept and
  * refuse alike (but for a NUL byte outside a string, which only jansson skips), read the same
  * values, write the same canonical bytes and give the same proof verdict, step and message; a
- * document re-signed by the jansson signer must verify on the tree. */
+ * document re-signed by the jansson signer must verify on the tree. The data-model rules (with
+ * the JSON-LD step by lookup, by full expansion, in the plain form) and the JSON-LD lookup give
+ * the same answers, rules and messages on the tree as on jansson. */
 #include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,12 +14,15 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/json_tree.h"
+#include "vc/datamodel.h"
 #include "vc/did.h"
 #include "vc/jcs.h"
+#include "vc/jsonld_fast.h"
 #include "vc/proof.h"
 
 static uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 static char vm[VC_DID_MAX];
+static struct vc_jsonld_terms *terms;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -27,7 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	memset(seed, 7, sizeof(seed));
 	if (sodium_init() < 0 || crypto_sign_seed_keypair(pk, sk, seed) != 0 ||
-	    vc_did_key_vm(pk, vm, NULL) != 0)
+	    vc_did_key_vm(pk, vm, NULL) != 0 || !(terms = vc_jsonld_terms_new()))
 		abort();
 	return 0;
 }
@@ -56,6 +61,36 @@ static void same_proof(const json_t *old, const struct json_tree *t, uint32_t ro
 	if (r1 != r2 || f1 != f2 || strcmp(e1.message, e2.message) != 0 ||
 	    strcmp(e1.field, e2.field) != 0)
 		abort();
+}
+
+static void same_rules(const json_t *old, const struct json_tree *t, uint32_t root)
+{
+	const struct vc_dm_options opts[] = {
+	        {NULL, NULL},
+	        {vc_datamodel_types_by_jsonld, terms},
+	        {vc_datamodel_types_plain_by_jsonld, terms},
+	        {vc_datamodel_types_by_jsonld, NULL},
+	};
+	struct vc_jsonld_limits l = vc_jsonld_limits_default;
+	struct vc_dm_failure f1, f2;
+	size_t i, s1 = 0, s2 = 0;
+	int r1, r2;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		r1 = vc_datamodel_check(old, &opts[i], &f1);
+		r2 = vc_datamodel_check_tree(t, root, &opts[i], &f2);
+		if (r1 != r2 ||
+		    (r1 && (strcmp(f1.rule, f2.rule) != 0 || strcmp(f1.message, f2.message) != 0)))
+			abort();
+	}
+	for (i = 0; i < 4; i++) {
+		l.defined_terms_only = i & 1;
+		l.plain_form = (i & 2) != 0;
+		r1 = vc_jsonld_fast_check(terms, old, &l, &s1);
+		r2 = vc_jsonld_fast_check_tree(terms, t, root, &l, &s2);
+		if (r1 != r2 || (r1 == 1 && s1 != s2))
+			abort();
+	}
 }
 
 /* Returns the jansson value when both read the text (the caller decrefs it). */
@@ -98,6 +133,7 @@ static json_t *compare(const char *data, size_t len)
 	buf_release(&c2);
 	same_proof(old, &t, root, NULL);
 	same_proof(old, &t, root, &auth);
+	same_rules(old, &t, root);
 	json_tree_release(&t);
 	return old;
 }

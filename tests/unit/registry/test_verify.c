@@ -11,6 +11,7 @@
 #include "registry/status.h"
 #include "registry/trust.h"
 #include "registry/verify.h"
+#include "vc/jcs.h"
 #include "vc/multibase.h"
 
 #define NID "123456782"
@@ -400,6 +401,173 @@ static void test_checks_parsed_and_reported(void **state)
 	json_decref(doc);
 }
 
+/* Both readers' verdicts on one document: registry_verify (the text read into a tree, every
+ * check on the tree) against registry_verify_document (the jansson document), with and without
+ * verdict_only, under every mask: the same result, item by item, and the same credential. */
+static void compare_readers(struct world *w, const json_t *doc, const char *what, size_t *n)
+{
+	static const unsigned masks[] = {0, VERIFY_PROOF, VERIFY_STATUS,
+	                                 VERIFY_VALIDITY | VERIFY_ISSUER};
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	struct verify_result a, b, c;
+	struct ok_error err;
+	json_t *again = NULL;
+	size_t m, i;
+
+	assert_non_null(text);
+	if (vc_jcs_parse(text, strlen(text), 0, &again, &err) != 0) {
+		free(text);
+		return;
+	}
+	for (m = 0; m < sizeof(masks) / sizeof(masks[0]); m++)
+		for (int any = 0; any < (m == 0 ? 2 : 1); any++) {
+			struct verify_options o = {.checks = masks[m], .any_issuer = any};
+			struct verify_options q = o;
+			char *d1, *d2;
+
+			q.verdict_only = true;
+			assert_int_equal(
+			        registry_verify(&w->f->d, text, strlen(text), &o, &a, &err), 0);
+			assert_int_equal(registry_verify_document(&w->f->d, again, &o, &b, &err),
+			                 0);
+			assert_int_equal(
+			        registry_verify(&w->f->d, text, strlen(text), &q, &c, &err), 0);
+			(*n)++;
+			if (a.is_credential != b.is_credential || a.verified != b.verified ||
+			    strcmp(a.not_credential, b.not_credential) != 0 ||
+			    (a.rule != b.rule && (!a.rule || !b.rule || strcmp(a.rule, b.rule))) ||
+			    strcmp(a.issuer, b.issuer) != 0 || a.count != b.count)
+				fail_msg("%s (mask %u): tree %d %d [%s] %s; jansson %d %d [%s] %s",
+				         what, masks[m], a.is_credential, a.verified,
+				         a.rule ? a.rule : "-", a.not_credential, b.is_credential,
+				         b.verified, b.rule ? b.rule : "-", b.not_credential);
+			for (i = 0; i < a.count; i++)
+				if (a.items[i].check != b.items[i].check ||
+				    a.items[i].passed != b.items[i].passed ||
+				    a.items[i].warning != b.items[i].warning ||
+				    strcmp(a.items[i].message, b.items[i].message) != 0)
+					fail_msg(
+					        "%s (mask %u) item %zu: tree %d \"%s\"; jansson %d "
+					        "\"%s\"",
+					        what, masks[m], i, a.items[i].passed,
+					        a.items[i].message, b.items[i].passed,
+					        b.items[i].message);
+			/* The verdict alone: the same, and no copy. */
+			assert_null(c.credential);
+			assert_int_equal(c.verified, a.verified);
+			assert_int_equal(c.count, a.count);
+			for (i = 0; i < a.count; i++)
+				assert_string_equal(c.items[i].message, a.items[i].message);
+			assert_int_equal(a.credential != NULL, b.credential != NULL);
+			if (a.credential) {
+				d1 = json_dumps(a.credential,
+				                JSON_COMPACT | JSON_REAL_PRECISION(17));
+				d2 = json_dumps(b.credential,
+				                JSON_COMPACT | JSON_REAL_PRECISION(17));
+				assert_string_equal(d1, d2);
+				free(d1);
+				free(d2);
+			}
+			verify_result_release(&a);
+			verify_result_release(&b);
+			verify_result_release(&c);
+		}
+	json_decref(again);
+	free(text);
+}
+
+/* A member of obj set to each of a few values of other types, and removed, in turn. */
+static void mutate_member(struct world *w, json_t *root, json_t *obj, const char *key,
+                          const char *what, size_t *n)
+{
+	json_t *alts[] = {NULL,
+	                  json_integer(5),
+	                  json_string("12"),
+	                  json_string("1234567890123"),
+	                  json_string("suspension"),
+	                  json_string("2019-01-01T00:00:00.5+01:00"),
+	                  json_string("3019-01-01T00:00:00Z"),
+	                  json_pack("{s:s}", "id", "did:key:z6Mkx")};
+	json_t *was = json_incref(json_object_get(obj, key));
+	char name[128];
+	size_t i;
+
+	/* The key is freed with its member: kept apart. */
+	snprintf(name, sizeof(name), "%s", key);
+	key = name;
+	what = name;
+
+	for (i = 0; i < sizeof(alts) / sizeof(alts[0]); i++) {
+		if (alts[i])
+			json_object_set_new(obj, key, alts[i]);
+		else
+			json_object_del(obj, key);
+		compare_readers(w, root, what, n);
+	}
+	if (was)
+		json_object_set_new(obj, key, was);
+	else
+		json_object_del(obj, key);
+}
+
+/* Each member of obj mutated in turn (names taken first: a member set again moves to the end). */
+static void mutate_members(struct world *w, json_t *root, json_t *obj, size_t *n)
+{
+	char names[32][64];
+	const char *k;
+	json_t *x;
+	size_t i, count = 0;
+
+	json_object_foreach(obj, k, x)
+	{
+		if (count < 32)
+			snprintf(names[count++], sizeof(names[0]), "%s", k);
+	}
+	for (i = 0; i < count; i++)
+		mutate_member(w, root, obj, names[i], names[i], n);
+}
+
+static void test_tree_and_jansson_readers_agree(void **state)
+{
+	struct world *w = *state;
+	struct ok_error err;
+	json_t *docs[4] = {NULL}, *status;
+	char *texts[2];
+	size_t d, i, n = 0;
+
+	texts[0] = signed_with_period(w, "2019-01-01T00:00:00Z", "2020-01-01T00:00:00Z");
+	texts[1] = signed_with_period(w, "2019-01-01T00:00:00.25-02:00", "2999-01-01T00:00:00Z");
+	assert_int_equal(vc_jcs_parse(w->di.data, w->di.len, 0, &docs[0], &err), 0);
+	assert_int_equal(vc_jcs_parse(w->foreign.data, w->foreign.len, 0, &docs[1], &err), 0);
+	assert_int_equal(vc_jcs_parse(texts[0], strlen(texts[0]), 0, &docs[2], &err), 0);
+	assert_int_equal(vc_jcs_parse(texts[1], strlen(texts[1]), 0, &docs[3], &err), 0);
+	for (d = 0; d < 4; d++) {
+		compare_readers(w, docs[d], "as issued", &n);
+		/* Mutations of the depository's own credential only (eddsa-rdfc-2022: slow). */
+		if (d > 0)
+			continue;
+		mutate_members(w, docs[d], docs[d], &n);
+		mutate_member(w, docs[d], json_object_get(docs[d], "proof"), "expires",
+		              "proof.expires", &n);
+		mutate_member(w, docs[d], json_object_get(docs[d], "proof"), "created",
+		              "proof.created", &n);
+		status = json_object_get(docs[d], "credentialStatus");
+		for (i = 0; i < json_array_size(status); i++)
+			mutate_members(w, docs[d], json_array_get(status, i), &n);
+		if (json_is_object(status))
+			mutate_members(w, docs[d], status, &n);
+	}
+	/* The depository's own, revoked: its record says so on both readers. */
+	change(w, STATUS_REVOKE, "fraud");
+	compare_readers(w, docs[0], "revoked", &n);
+	print_message("%zu comparisons\n", n);
+	assert_true(n > 100);
+	for (d = 0; d < 4; d++)
+		json_decref(docs[d]);
+	free(texts[0]);
+	free(texts[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +581,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_unknown_and_trusted_issuer, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_size_and_format, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_checks_parsed_and_reported, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tree_and_jansson_readers_agree, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -207,9 +207,10 @@ static void messages(void **state)
 	json_decref(vc);
 }
 
-static int no_example_types(void *ctx, const json_t *vc, struct vc_dm_failure *f)
+static int no_example_types(void *ctx, struct vc_dmv view, struct vc_dm_failure *f)
 {
 	int *calls = ctx;
+	const json_t *vc = view.j;
 
 	(*calls)++;
 	if (strstr(json_string_value(json_array_get(json_object_get(vc, "type"), 1)), "Example")) {

@@ -12,11 +12,14 @@
 #include <sodium.h>
 
 #include "core/json_tree.h"
+#include "vc/datamodel.h"
 #include "vc/did.h"
+#include "vc/jsonld_fast.h"
 #include "vc/proof.h"
 
 struct tally {
-	size_t texts, both_ok, proofs, signed_ok, nul_refused;
+	size_t texts, both_ok, proofs, signed_ok, nul_refused, rules, rules_failed;
+	struct vc_jsonld_terms *terms; /* the pinned contexts' terms, for the data model's step */
 };
 
 struct key {
@@ -70,6 +73,35 @@ static void compare_proof(const json_t *old, const struct json_tree *t, uint32_t
 		fail_msg("%s: with the copy %d %s [%s] %s; without %d %s [%s] %s", what, r3,
 		         vc_proof_check_name(f3), e3.field, e3.message, r2, vc_proof_check_name(f2),
 		         e2.field, e2.message);
+}
+
+/* The data-model rules on both readers, with and without the JSON-LD step (by lookup through
+ * the table, by full expansion without it; plain form or not): the same code, rule and
+ * message. */
+static void compare_rules(const json_t *old, const struct json_tree *t, uint32_t root,
+                          const char *what, struct tally *n)
+{
+	const struct vc_dm_options opts[] = {
+	        {NULL, NULL},
+	        {vc_datamodel_types_by_jsonld, n->terms},
+	        {vc_datamodel_types_plain_by_jsonld, n->terms},
+	        {vc_datamodel_types_by_jsonld, NULL},
+	};
+	struct vc_dm_failure f1, f2;
+	size_t i;
+	int r1, r2;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		r1 = vc_datamodel_check(old, &opts[i], &f1);
+		r2 = vc_datamodel_check_tree(t, root, &opts[i], &f2);
+		n->rules++;
+		n->rules_failed += r1 != 0;
+		if (r1 != r2 ||
+		    (r1 && (strcmp(f1.rule, f2.rule) != 0 || strcmp(f1.message, f2.message) != 0)))
+			fail_msg("%s (options %zu): jansson %d %s: %s; tree %d %s: %s", what, i, r1,
+			         r1 ? f1.rule : "-", r1 ? f1.message : "", r2, r2 ? f2.rule : "-",
+			         r2 ? f2.message : "");
+	}
 }
 
 static void compare_proofs(const json_t *old, const struct json_tree *t, uint32_t root,
@@ -133,6 +165,7 @@ static json_t *compare_text(const char *data, size_t len, const char *what, stru
 	buf_release(&c1);
 	buf_release(&c2);
 	compare_proofs(old, &t, root, what, n);
+	compare_rules(old, &t, root, what, n);
 out:
 	json_decref(conv);
 	json_tree_release(&t);
@@ -303,19 +336,28 @@ static void agrees_on_fixtures_and_corpora(void **state)
 	        {"tests/fuzz/corpus/jcs", false},
 	        {"tests/fuzz/corpus/datamodel", false},
 	        {"tests/fuzz/corpus/jsonld_fast", false},
+	        {"tests/fuzz/corpus/vc_tree", false},
+	        {"tests/interop/fixtures", true},
+	        {"tests/fixtures/rdf-canon/rdfc10", true},
+	        {"tests/fuzz/corpus/jsonld", false},
 	};
 	struct key k = test_key();
 	struct tally n = {0};
 	size_t i;
 
 	(void)state;
+	n.terms = vc_jsonld_terms_new();
+	assert_non_null(n.terms);
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		check_dir(dirs[i].dir, &k, dirs[i].json_only, &n);
 	print_message("%zu texts, %zu read by both, %zu proof comparisons, %zu re-signed, %zu "
-	              "refused for a NUL byte\n",
-	              n.texts, n.both_ok, n.proofs, n.signed_ok, n.nul_refused);
+	              "refused for a NUL byte, %zu data-model comparisons (%zu refused)\n",
+	              n.texts, n.both_ok, n.proofs, n.signed_ok, n.nul_refused, n.rules,
+	              n.rules_failed);
+	vc_jsonld_terms_free(n.terms);
 	assert_true(n.both_ok > 100);
 	assert_true(n.signed_ok > 20);
+	assert_true(n.rules > n.rules_failed && n.rules_failed > 100);
 }
 
 /* Numbers: the tree keeps the text, the canonical form is the double's, as before. */
