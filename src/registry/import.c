@@ -1705,7 +1705,7 @@ void importer_abort(struct importer *imp, struct import_report *report)
 
 /* Chunks in flight: one filled, one queued, one written; each of hold_rows rows. */
 #define PIPE_CHUNKS    3
-#define PIPE_HOLD_ROWS 4096
+#define PIPE_HOLD_ROWS 2048
 
 struct producer {
 	struct csv_reader *reader;
