@@ -105,8 +105,9 @@ struct chunk {
 	size_t nsealed;
 	char (*ahead_id)[STORE_ID_MAX + 1]; /* the id each sealed[i] was sealed under */
 	unsigned char (*adigest)[SEAL_DIGEST_BYTES];
-	/* the producer's end: the input's last chunk, or a failure (rc, err) */
+	/* the producer's end: the input's last chunk (and the input's size), or a failure */
 	bool last;
+	size_t end_bytes;
 	int rc;
 	struct ok_error err;
 };
@@ -1786,6 +1787,7 @@ static void *produce(void *arg)
 		rc = csv_reader_next(p->reader, &row, &row_err);
 		if (rc == 0) {
 			c->last = true;
+			c->end_bytes = csv_reader_bytes_read(p->reader);
 			produce_end(p, c);
 			break;
 		}
@@ -1912,6 +1914,7 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 			break;
 		}
 		if (c->last) {
+			imp->bytes = c->end_bytes;
 			rc = importer_finish(imp, report, err);
 			imp = NULL;
 			break;
