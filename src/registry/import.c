@@ -304,6 +304,22 @@ int importer_begin(struct importer **out, struct depository *d, const struct imp
 	return begin(out, d, o, HOLD_ROWS, err);
 }
 
+/* Adds a learner written in this batch (for its learner.write event): a learner's rows usually
+ * come together, so one equal to the last added is not added again (the events are one per
+ * distinct learner either way: audit_batch sorts and skips repeats). */
+static void touch(struct importer *imp, const char *learner_id)
+{
+	size_t n = strlen(learner_id);
+
+	if (imp->touched_count > 0 && strcmp(imp->touched[imp->touched_count - 1], learner_id) == 0)
+		return;
+	if (n > STORE_ID_MAX)
+		n = STORE_ID_MAX;
+	memcpy(imp->touched[imp->touched_count], learner_id, n);
+	imp->touched[imp->touched_count][n] = '\0';
+	imp->touched_count++;
+}
+
 static int compare_ids(const void *a, const void *b)
 {
 	return strcmp(a, b);
@@ -773,7 +789,7 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 		imp->batch_unchanged++;
 		return 0;
 	}
-	memcpy(imp->touched[imp->touched_count++], learner_id, sizeof(learner_id));
+	touch(imp, learner_id);
 	return 0;
 }
 
@@ -1334,7 +1350,7 @@ static int bulk_row(struct importer *imp, size_t k, const struct registration *r
 		imp->batch_unchanged++;
 		return 0;
 	}
-	memcpy(imp->touched[imp->touched_count++], learner_id, sizeof(learner_id));
+	touch(imp, learner_id);
 	return 0;
 }
 
