@@ -1859,7 +1859,7 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 	void *chunks[PIPE_CHUNKS];
 	sigset_t all, old;
 	pthread_t thread;
-	size_t i;
+	size_t i, n;
 	int rc = 0;
 
 	if (!p) {
@@ -1915,13 +1915,18 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 			break;
 		}
 		imp->bulk->held = c;
-		for (i = 0; i < c->nrows && !rc; i++) {
+		n = c->nrows;
+		for (i = 0; i < n && !rc; i++) {
 			h = &c->rows[i];
 			imp->report.read++;
 			if ((rc = ensure_transaction(imp, err)))
 				break;
 			imp->bytes = h->bytes;
 			rc = after_row(imp, err);
+			/* The chunk is written at its last row, where the producer cut it. */
+			if (!rc && c->nrows == 0 && i + 1 < n)
+				rc = ok_fail(err, OK_EINTERNAL,
+				             "import: a chunk was cut out of step");
 		}
 		if (rc) {
 			if (h && !h->rejected)
