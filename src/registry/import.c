@@ -12,7 +12,11 @@
 #include "core/clock.h"
 #include "store/import.h"
 
+#include "registry/import_pipeline.h"
+
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +58,8 @@ struct held_row {
 	enum achievement_kind kind;
 	int eqf_level;
 	long credits_centi;
+	size_t bytes;   /* input consumed after this row, for progress */
+	int32_t sealed; /* its learner sealed ahead in chunk->sealed (pipelined), or -1 */
 };
 
 /* A record the batch knows: what the decisions about a later row of it need. */
@@ -75,8 +81,9 @@ struct held_field {
 	size_t off, len; /* in bulk->text */
 };
 
-struct bulk {
-	const struct store_import_ops *ops;
+/* Rows held together: what the bulk path writes at once, and what the import's producer hands
+ * its writer (import_pipeline.h). Owns everything it points to. */
+struct chunk {
 	struct held_row *rows;
 	size_t nrows, cap_rows;
 	struct held_field *fields;
@@ -84,6 +91,32 @@ struct bulk {
 	struct buf text; /* the held rows' CSV fields and registrations, NUL-terminated each */
 	struct ok_error *errors;
 	size_t nerrors, cap_errors;
+	size_t cap; /* rows it can hold: the size of the arrays below */
+	/* each valid row's blind index and digest; valid when hashed, under data key key_id */
+	unsigned char (*idx)[SEAL_INDEX_BYTES];
+	unsigned char (*digest)[SEAL_DIGEST_BYTES];
+	bool hashed;
+	uint32_t key_id;
+	/* Filled by the producer: the learner of each run of rows sealed ahead under a new id
+	 * (used if the writer finds the learner new), and each row's achievement digest under
+	 * that id. NULL when not pipelined. */
+	struct store_learner *sealed;
+	bool *sealed_used;
+	size_t nsealed;
+	char (*ahead_id)[STORE_ID_MAX + 1]; /* the id each sealed[i] was sealed under */
+	unsigned char (*adigest)[SEAL_DIGEST_BYTES];
+	/* the producer's end: the input's last chunk (and the input's size), or a failure */
+	bool last;
+	size_t end_bytes;
+	int rc;
+	struct ok_error err;
+};
+
+struct bulk {
+	const struct store_import_ops *ops;
+	struct chunk own;   /* the rows held when not pipelined */
+	struct chunk *held; /* the rows being held or written: own, or the writer's chunk */
+	bool ahead;         /* held->sealed and held->adigest hold, under the current key */
 	/* learners known to the batch, by blind index (open addressing, -1 empty) */
 	struct bulk_learner *learners;
 	size_t nlearners;
@@ -103,9 +136,6 @@ struct bulk {
 	unsigned char *bits;
 	int64_t bits_n, bits_used, bits_size;
 	bool bits_valid;
-	/* per batch: each valid row's blind index and digest */
-	unsigned char (*idx)[SEAL_INDEX_BYTES];
-	unsigned char (*digest)[SEAL_DIGEST_BYTES];
 	unsigned char (*qidx)[SEAL_INDEX_BYTES];           /* the learners asked for */
 	const char **record_ids;                           /* into text */
 	struct audit_event *events;                        /* BULK_EVENTS */
@@ -114,6 +144,12 @@ struct bulk {
 
 static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_t batch_rows);
 static void bulk_free(struct bulk *b);
+
+/* Random bytes drawn ahead, 4 KiB per system call. */
+struct rand_pool {
+	unsigned char bytes[4096];
+	size_t used; /* sizeof(bytes) when empty */
+};
 
 struct learner_cache_slot {
 	unsigned char nid_index[SEAL_INDEX_BYTES];
@@ -144,34 +180,42 @@ struct importer {
 	struct status_allocator slots;
 	size_t line;      /* the current row's line (CSV) or position (JSON), for conflicts */
 	const char *file; /* the CSV input's name, for rejections; NULL for others */
-	const struct csv_row *row;  /* the current CSV row, NULL for other input */
-	unsigned char random[4096]; /* drawn in bulk: one system call per 4 KiB, not per id */
+	const struct csv_row *row; /* the current CSV row, NULL for other input */
+	struct rand_pool random;   /* drawn in bulk: one system call per 4 KiB, not per id */
 	/* The previous row's learner: rows of one learner usually come together. */
 	struct learner_data last_learner;
 	char last_id[STORE_ID_MAX + 1];
 	bool have_last;
-	size_t random_used;
 	struct bulk *bulk; /* the batch held for the store's bulk path; NULL when it has none */
 };
 
-/* Random bytes from the importer's pool. */
-static void take_random(struct importer *imp, unsigned char *out, size_t n)
+/* Random bytes from a pool (the importer's, or its producer's). */
+static void pool_random(struct rand_pool *p, unsigned char *out, size_t n)
 {
-	if (imp->random_used + n > sizeof(imp->random)) {
-		randombytes_buf(imp->random, sizeof(imp->random));
-		imp->random_used = 0;
+	if (p->used + n > sizeof(p->bytes)) {
+		randombytes_buf(p->bytes, sizeof(p->bytes));
+		p->used = 0;
 	}
-	memcpy(out, imp->random + imp->random_used, n);
-	imp->random_used += n;
+	memcpy(out, p->bytes + p->used, n);
+	p->used += n;
+}
+
+static void pool_id(struct rand_pool *p, char out[25])
+{
+	unsigned char r[6];
+
+	pool_random(p, r, sizeof(r));
+	depository_id_from(r, out);
 }
 
 static void new_id(struct importer *imp, char out[25])
 {
-	unsigned char r[6];
-
-	take_random(imp, r, sizeof(r));
-	depository_id_from(r, out);
+	pool_id(&imp->random, out);
 }
+
+#ifdef OK_TEST_HOOKS
+static size_t test_hold_rows(size_t rows);
+#endif
 
 #ifdef OK_TEST_HOOKS
 /* Tests that kill an import between batches ask for smaller ones: OORKONDE_TEST_IMPORT_BATCH_ROWS
@@ -196,8 +240,9 @@ static void reset_batch(struct importer *imp)
 	imp->touched_count = 0;
 }
 
-int importer_begin(struct importer **out, struct depository *d, const struct import_options *o,
-                   struct ok_error *err)
+/* Starts an import that holds hold rows at a time unless o says otherwise. */
+static int begin(struct importer **out, struct depository *d, const struct import_options *o,
+                 size_t hold, struct ok_error *err)
 {
 	struct store_institution inst;
 	struct importer *imp;
@@ -224,7 +269,11 @@ int importer_begin(struct importer **out, struct depository *d, const struct imp
 	if (!o->batch_rows)
 		imp->batch_rows = test_batch_rows();
 #endif
-	imp->hold_rows = o->hold_rows ? o->hold_rows : HOLD_ROWS;
+	imp->hold_rows = o->hold_rows ? o->hold_rows : hold;
+#ifdef OK_TEST_HOOKS
+	if (!o->hold_rows)
+		imp->hold_rows = test_hold_rows(imp->hold_rows);
+#endif
 	if (imp->hold_rows > imp->batch_rows)
 		imp->hold_rows = imp->batch_rows;
 	imp->single_transaction = o->strict || o->dry_run;
@@ -243,10 +292,32 @@ int importer_begin(struct importer **out, struct depository *d, const struct imp
 		free(imp);
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
 	}
-	imp->random_used = sizeof(imp->random);
+	imp->random.used = sizeof(imp->random.bytes);
 	model_today(imp->today);
 	*out = imp;
 	return 0;
+}
+
+int importer_begin(struct importer **out, struct depository *d, const struct import_options *o,
+                   struct ok_error *err)
+{
+	return begin(out, d, o, HOLD_ROWS, err);
+}
+
+/* Adds a learner written in this batch (for its learner.write event): a learner's rows usually
+ * come together, so one equal to the last added is not added again (the events are one per
+ * distinct learner either way: audit_batch sorts and skips repeats). */
+static void touch(struct importer *imp, const char *learner_id)
+{
+	size_t n = strlen(learner_id);
+
+	if (imp->touched_count > 0 && strcmp(imp->touched[imp->touched_count - 1], learner_id) == 0)
+		return;
+	if (n > STORE_ID_MAX)
+		n = STORE_ID_MAX;
+	memcpy(imp->touched[imp->touched_count], learner_id, n);
+	imp->touched[imp->touched_count][n] = '\0';
+	imp->touched_count++;
 }
 
 static int compare_ids(const void *a, const void *b)
@@ -356,14 +427,13 @@ static void learner_digest(const struct seal_keys *k, const struct learner_data 
 	registry_learner_digest(k, l, out);
 }
 
-/* Seals the learner's fields into imp->scratch. */
-static int seal_learner(struct importer *imp, const struct learner_data *l, const char *id,
-                        const unsigned char idx[SEAL_INDEX_BYTES],
-                        const unsigned char digest[SEAL_DIGEST_BYTES], bool update,
-                        int64_t created_ms, struct ok_error *err)
+/* Seals the learner's fields into s under k, nonces from pool. */
+static int seal_into(const struct seal_keys *k, struct rand_pool *pool, struct store_learner *s,
+                     const struct learner_data *l, const char *id,
+                     const unsigned char idx[SEAL_INDEX_BYTES],
+                     const unsigned char digest[SEAL_DIGEST_BYTES], bool update, int64_t created_ms,
+                     struct ok_error *err)
 {
-	struct store_learner *s = &imp->scratch;
-	const struct seal_keys *k = &imp->d->keys;
 	unsigned char nonce[24];
 	int rc;
 
@@ -386,7 +456,7 @@ static int seal_learner(struct importer *imp, const struct learner_data *l, cons
 
 		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 			buf_reset(fields[i].sealed);
-			take_random(imp, nonce, sizeof(nonce));
+			pool_random(pool, nonce, sizeof(nonce));
 			rc = seal_field_nonce(k, nonce, fields[i].field, id, fields[i].plain,
 			                      strlen(fields[i].plain), fields[i].sealed, err);
 			if (rc)
@@ -397,6 +467,16 @@ static int seal_learner(struct importer *imp, const struct learner_data *l, cons
 	s->updated_ms = ok_now_ms();
 	s->created_ms = update ? created_ms : s->updated_ms;
 	return 0;
+}
+
+/* Seals the learner's fields into imp->scratch. */
+static int seal_learner(struct importer *imp, const struct learner_data *l, const char *id,
+                        const unsigned char idx[SEAL_INDEX_BYTES],
+                        const unsigned char digest[SEAL_DIGEST_BYTES], bool update,
+                        int64_t created_ms, struct ok_error *err)
+{
+	return seal_into(&imp->d->keys, &imp->random, &imp->scratch, l, id, idx, digest, update,
+	                 created_ms, err);
 }
 
 /* Seals the learner's fields into imp->scratch and writes it. */
@@ -594,11 +674,11 @@ static int resolve_learner(struct importer *imp, const struct learner_data *l,
 		(dst)[n_] = '\0';             \
 	} while (0)
 
-static void fill_achievement(struct store_achievement *a, const struct importer *imp,
+static void fill_achievement(struct store_achievement *a, const char *institution,
                              const struct achievement_data *in, const char *learner_id)
 {
 	COPY(a->learner_id, learner_id);
-	COPY(a->institution, imp->o.institution);
+	COPY(a->institution, institution);
 	COPY(a->record_id, in->record_id);
 	COPY(a->kind, achievement_kind_name(in->kind));
 	COPY(a->title, in->title);
@@ -648,7 +728,7 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 	if (rc)
 		return rc;
 	memset(&next, 0, sizeof(next));
-	fill_achievement(&next, imp, &r->achievement, learner_id);
+	fill_achievement(&next, imp->o.institution, &r->achievement, learner_id);
 	registry_achievement_digest(&imp->d->keys, &next, next.digest);
 	next.updated_ms = ok_now_ms();
 
@@ -709,7 +789,7 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
 		imp->batch_unchanged++;
 		return 0;
 	}
-	memcpy(imp->touched[imp->touched_count++], learner_id, sizeof(learner_id));
+	touch(imp, learner_id);
 	return 0;
 }
 
@@ -722,18 +802,72 @@ static int write_row(struct importer *imp, const struct registration *r, struct 
  * conflict, a changed record, a learner under an older key) write what is pending and then go
  * through the per-row code, so they behave exactly as they do there. */
 
+static void chunk_release(struct chunk *c)
+{
+	size_t i;
+
+	free(c->rows);
+	free(c->fields);
+	if (c->text.data)
+		sodium_memzero(c->text.data, c->text.len);
+	buf_release(&c->text);
+	free(c->errors);
+	free(c->idx);
+	free(c->digest);
+	for (i = 0; c->sealed && i < c->cap; i++)
+		store_learner_release(&c->sealed[i]);
+	free(c->sealed);
+	free(c->sealed_used);
+	free(c->adigest);
+	free(c->ahead_id);
+	memset(c, 0, sizeof(*c));
+}
+
+/* A chunk for up to cap rows; with sealed, room for the learners a producer seals ahead. */
+static int chunk_init(struct chunk *c, size_t cap, bool sealed)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	buf_init(&c->text, (size_t)-1);
+	c->cap = cap;
+	c->idx = calloc(cap, sizeof(*c->idx));
+	c->digest = calloc(cap, sizeof(*c->digest));
+	if (sealed) {
+		c->sealed = calloc(cap, sizeof(*c->sealed));
+		c->sealed_used = calloc(cap, sizeof(*c->sealed_used));
+		c->adigest = calloc(cap, sizeof(*c->adigest));
+		c->ahead_id = calloc(cap, sizeof(*c->ahead_id));
+	}
+	if (!c->idx || !c->digest ||
+	    (sealed && (!c->sealed || !c->sealed_used || !c->adigest || !c->ahead_id))) {
+		chunk_release(c);
+		return OK_ENOMEM;
+	}
+	for (i = 0; c->sealed && i < cap; i++)
+		store_learner_init(&c->sealed[i]);
+	return 0;
+}
+
+/* Empties a chunk for its next rows (the personal data it held wiped). */
+static void chunk_reset(struct chunk *c)
+{
+	if (c->text.len)
+		sodium_memzero(c->text.data, c->text.len);
+	buf_reset(&c->text);
+	c->nrows = c->nfields = c->nerrors = c->nsealed = 0;
+	c->hashed = c->last = false;
+	c->rc = 0;
+	ok_error_clear(&c->err);
+}
+
 static void bulk_free(struct bulk *b)
 {
 	size_t i;
 
 	if (!b)
 		return;
-	free(b->rows);
-	free(b->fields);
-	if (b->text.data)
-		sodium_memzero(b->text.data, b->text.len);
-	buf_release(&b->text);
-	free(b->errors);
+	chunk_release(&b->own);
 	buf_release(&b->record_text);
 	free(b->pach);
 	free(b->learners);
@@ -744,9 +878,7 @@ static void bulk_free(struct bulk *b)
 		store_learner_release(&b->pending[i]);
 	free(b->pending);
 	free(b->bits);
-	free(b->idx);
 	free(b->qidx);
-	free(b->digest);
 	free(b->record_ids);
 	free(b->events);
 	free(b);
@@ -764,8 +896,8 @@ static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_
 		slots *= 2;
 	b->ops = ops;
 	b->map_slots = slots;
+	b->held = &b->own;
 	crypto_shorthash_keygen(b->hash_key);
-	buf_init(&b->text, (size_t)-1);
 	buf_init(&b->record_text, (size_t)-1);
 	b->learners = calloc(slots / 2, sizeof(*b->learners));
 	b->lmap = malloc(slots * sizeof(*b->lmap));
@@ -774,12 +906,10 @@ static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_
 	b->pach = calloc(BULK_PENDING_MAX, sizeof(*b->pach));
 	b->ach = calloc(slots / 2, sizeof(*b->ach));
 	b->events = calloc(BULK_EVENTS, sizeof(*b->events));
-	b->idx = calloc(batch_rows, sizeof(*b->idx));
 	b->qidx = calloc(batch_rows, sizeof(*b->qidx));
-	b->digest = calloc(batch_rows, sizeof(*b->digest));
 	b->record_ids = calloc(batch_rows, sizeof(*b->record_ids));
 	if (!b->learners || !b->lmap || !b->amap || !b->pending || !b->pach || !b->ach ||
-	    !b->events || !b->idx || !b->qidx || !b->digest || !b->record_ids) {
+	    !b->events || !b->qidx || !b->record_ids || chunk_init(&b->own, batch_rows, false)) {
 		bulk_free(b);
 		return OK_ENOMEM;
 	}
@@ -790,62 +920,64 @@ static int bulk_new(struct bulk **out, const struct store_import_ops *ops, size_
 }
 
 /* Makes room for one more held row and its fields. */
-static int bulk_hold(struct bulk *b, size_t fields)
+static int chunk_room(struct chunk *c, size_t fields)
 {
-	if (b->nrows == b->cap_rows) {
-		size_t cap = b->cap_rows ? 2 * b->cap_rows : 64;
-		struct held_row *r = realloc(b->rows, cap * sizeof(*r));
+	if (c->nrows == c->cap_rows) {
+		size_t cap = c->cap_rows ? 2 * c->cap_rows : 64;
+		struct held_row *r = realloc(c->rows, cap * sizeof(*r));
 
 		if (!r)
 			return OK_ENOMEM;
-		b->rows = r;
-		b->cap_rows = cap;
+		c->rows = r;
+		c->cap_rows = cap;
 	}
-	if (b->nfields + fields > b->cap_fields) {
-		size_t cap = b->cap_fields ? 2 * b->cap_fields : 1024;
+	if (c->nfields + fields > c->cap_fields) {
+		size_t cap = c->cap_fields ? 2 * c->cap_fields : 1024;
 		struct held_field *f;
 
-		while (cap < b->nfields + fields)
+		while (cap < c->nfields + fields)
 			cap *= 2;
-		if (!(f = realloc(b->fields, cap * sizeof(*f))))
+		if (!(f = realloc(c->fields, cap * sizeof(*f))))
 			return OK_ENOMEM;
-		b->fields = f;
-		b->cap_fields = cap;
+		c->fields = f;
+		c->cap_fields = cap;
 	}
 	return 0;
 }
 
-/* Holds a row: copies its CSV fields (the reader reuses them) and where it came from. */
-static int hold_row(struct importer *imp, const struct csv_row *row, struct held_row **out,
-                    struct ok_error *err)
+/* Holds a row in c: copies its CSV fields (the reader reuses them) and where it came from. */
+static int hold_row(struct chunk *c, const struct csv_row *row, const char *file, size_t line,
+                    struct held_row **out, struct ok_error *err)
 {
-	struct bulk *b = imp->bulk;
 	size_t count = row ? row->count : 0, i;
 	struct held_row *h;
 
-	if (bulk_hold(b, count))
+	if (c->nrows >= c->cap)
+		return ok_fail(err, OK_EINTERNAL, "import: hold full");
+	if (chunk_room(c, count))
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
-	h = &b->rows[b->nrows];
+	h = &c->rows[c->nrows];
 	memset(h, 0, sizeof(*h));
-	h->line = imp->line;
-	h->file = imp->file;
+	h->line = line;
+	h->file = file;
+	h->sealed = -1;
 	h->has_row = row != NULL;
 	if (row) {
 		h->csv_line = row->line;
 		h->separator = row->separator;
 		h->count = count;
-		h->field0 = b->nfields;
+		h->field0 = c->nfields;
 		for (i = 0; i < count; i++) {
-			struct held_field *f = &b->fields[b->nfields++];
+			struct held_field *f = &c->fields[c->nfields++];
 
-			f->off = b->text.len;
+			f->off = c->text.len;
 			f->len = row->fields[i].len;
-			if (buf_add(&b->text, row->fields[i].data, f->len) ||
-			    buf_addch(&b->text, '\0'))
+			if (buf_add(&c->text, row->fields[i].data, f->len) ||
+			    buf_addch(&c->text, '\0'))
 				return ok_fail(err, OK_ENOMEM, "import: out of memory");
 		}
 	}
-	b->nrows++;
+	c->nrows++;
 	*out = h;
 	return 0;
 }
@@ -864,9 +996,9 @@ static void reject_held(struct importer *imp, const struct held_row *h, const st
 	                    ? h->count
 	                    : sizeof(fields) / sizeof(fields[0]);
 	for (i = 0; i < row.count; i++) {
-		const struct held_field *f = &imp->bulk->fields[h->field0 + i];
+		const struct held_field *f = &imp->bulk->held->fields[h->field0 + i];
 
-		fields[i].data = imp->bulk->text.data + f->off;
+		fields[i].data = imp->bulk->held->text.data + f->off;
 		fields[i].len = f->len;
 	}
 	count_rejection(imp, h->has_row ? &row : NULL, e);
@@ -1072,7 +1204,7 @@ static int bulk_learner(struct importer *imp, size_t k, const struct learner_dat
                         struct ok_error *err)
 {
 	struct bulk *b = imp->bulk;
-	const unsigned char *idx = b->idx[k], *digest = b->digest[k];
+	const unsigned char *idx = b->held->idx[k], *digest = b->held->digest[k];
 	int32_t *e = learner_slot(b, idx);
 	struct store_learner found;
 	int rc;
@@ -1114,9 +1246,24 @@ static int bulk_learner(struct importer *imp, size_t k, const struct learner_dat
 			                     "the record is revoked, and a revocation is final: "
 			                     "national_id cannot be changed");
 	}
-	new_id(imp, id_out);
-	if ((rc = bulk_new_learner(imp, l, id_out, idx, digest, err)))
-		return rc;
+	if (b->ahead && b->held->rows[k].sealed >= 0 &&
+	    !b->held->sealed_used[b->held->rows[k].sealed]) {
+		/* Sealed ahead by the producer: handed to the pending list as it is. */
+		int32_t s = b->held->rows[k].sealed;
+		struct store_learner t;
+
+		if (b->npending == BULK_PENDING_MAX && (rc = bulk_flush(imp, err)))
+			return rc;
+		t = b->pending[b->npending];
+		b->pending[b->npending++] = b->held->sealed[s];
+		b->held->sealed[s] = t;
+		b->held->sealed_used[s] = true;
+		memcpy(id_out, b->held->ahead_id[s], STORE_ID_MAX + 1);
+	} else {
+		new_id(imp, id_out);
+		if ((rc = bulk_new_learner(imp, l, id_out, idx, digest, err)))
+			return rc;
+	}
 	if (know_learner(b, idx, digest, id_out))
 		return ok_fail(err, OK_EINTERNAL, "import: batch table full");
 	*changed = true;
@@ -1141,8 +1288,12 @@ static int bulk_row(struct importer *imp, size_t k, const struct registration *r
 	if (rc)
 		return rc;
 	memset(&next, 0, sizeof(next));
-	fill_achievement(&next, imp, &r->achievement, learner_id);
-	registry_achievement_digest(&imp->d->keys, &next, next.digest);
+	fill_achievement(&next, imp->o.institution, &r->achievement, learner_id);
+	if (b->ahead && b->held->rows[k].sealed >= 0 &&
+	    strcmp(learner_id, b->held->ahead_id[b->held->rows[k].sealed]) == 0)
+		memcpy(next.digest, b->held->adigest[k], SEAL_DIGEST_BYTES);
+	else
+		registry_achievement_digest(&imp->d->keys, &next, next.digest);
 	next.updated_ms = ok_now_ms();
 	e = record_slot(b, next.record_id);
 	if (*e < 0) {
@@ -1199,12 +1350,12 @@ static int bulk_row(struct importer *imp, size_t k, const struct registration *r
 		imp->batch_unchanged++;
 		return 0;
 	}
-	memcpy(imp->touched[imp->touched_count++], learner_id, sizeof(learner_id));
+	touch(imp, learner_id);
 	return 0;
 }
 
 /* Packs a registration's texts into bulk->text (the record id first), its numbers into h. */
-static int pack_registration(struct bulk *b, struct held_row *h, const struct registration *r)
+static int pack_registration(struct chunk *c, struct held_row *h, const struct registration *r)
 {
 	const char *texts[] = {r->achievement.record_id,      r->learner.national_id,
 	                       r->learner.given_names,        r->learner.family_name,
@@ -1214,12 +1365,12 @@ static int pack_registration(struct bulk *b, struct held_row *h, const struct re
 	                       r->achievement.language};
 	size_t i;
 
-	h->data = b->text.len;
+	h->data = c->text.len;
 	h->kind = r->achievement.kind;
 	h->eqf_level = r->achievement.eqf_level;
 	h->credits_centi = r->achievement.credits_centi;
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		if (buf_add(&b->text, texts[i], strlen(texts[i]) + 1))
+		if (buf_add(&c->text, texts[i], strlen(texts[i]) + 1))
 			return OK_ENOMEM;
 	return 0;
 }
@@ -1230,10 +1381,10 @@ static int pack_registration(struct bulk *b, struct held_row *h, const struct re
 		p += strlen(p) + 1; \
 	} while (0)
 
-static void unpack_registration(const struct bulk *b, const struct held_row *h,
+static void unpack_registration(const struct chunk *c, const struct held_row *h,
                                 struct registration *r)
 {
-	const char *p = b->text.data + h->data;
+	const char *p = c->text.data + h->data;
 
 	UNPACK(r->achievement.record_id);
 	UNPACK(r->learner.national_id);
@@ -1251,77 +1402,139 @@ static void unpack_registration(const struct bulk *b, const struct held_row *h,
 	r->achievement.credits_centi = h->credits_centi;
 }
 
-/* Holds a valid registration, or a rejection, for the batch. */
-static int hold(struct importer *imp, const struct csv_row *row, const struct registration *r,
-                const struct ok_error *rejection, struct ok_error *err)
+/* Holds a valid registration, or a rejection, in c. */
+static int chunk_hold(struct chunk *c, const struct csv_row *row, const char *file, size_t line,
+                      const struct registration *r, const struct ok_error *rejection,
+                      struct ok_error *err)
 {
-	struct bulk *b = imp->bulk;
 	struct held_row *h = NULL;
 	int rc;
 
-	if ((rc = hold_row(imp, row, &h, err)))
+	if ((rc = hold_row(c, row, file, line, &h, err)))
 		return rc;
 	h->rejected = rejection != NULL;
 	if (h->rejected) {
-		if (b->nerrors == b->cap_errors) {
-			size_t cap = b->cap_errors ? 2 * b->cap_errors : 16;
-			struct ok_error *e = realloc(b->errors, cap * sizeof(*e));
+		if (c->nerrors == c->cap_errors) {
+			size_t cap = c->cap_errors ? 2 * c->cap_errors : 16;
+			struct ok_error *e = realloc(c->errors, cap * sizeof(*e));
 
 			if (!e)
 				return ok_fail(err, OK_ENOMEM, "import: out of memory");
-			b->errors = e;
-			b->cap_errors = cap;
+			c->errors = e;
+			c->cap_errors = cap;
 		}
-		h->data = b->nerrors;
-		b->errors[b->nerrors++] = *rejection;
+		h->data = c->nerrors;
+		c->errors[c->nerrors++] = *rejection;
 		return 0;
 	}
-	if (pack_registration(b, h, r))
+	if (pack_registration(c, h, r))
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
 	return 0;
 }
 
-/* Writes the held batch: the lookups, the rows in their order, the pending writes. */
+/* Holds a valid registration, or a rejection, for the batch. */
+static int hold(struct importer *imp, const struct csv_row *row, const struct registration *r,
+                const struct ok_error *rejection, struct ok_error *err)
+{
+	return chunk_hold(imp->bulk->held, row, imp->file, imp->line, r, rejection, err);
+}
+
+/*
+ * Computes each valid row's blind index and learner digest under k (a learner's rows usually
+ * come together: their fields are hashed once). With pool (the producer), also seals each run's
+ * learner ahead under a new id and digests each row's achievement under that id, for the writer
+ * to use when it finds the learner new (institution: the import's).
+ */
+static int chunk_prepare(struct chunk *c, const struct seal_keys *k, struct rand_pool *pool,
+                         const char *institution, struct ok_error *err)
+{
+	struct registration reg;
+	struct learner_data prev;
+	struct store_achievement a;
+	bool have_prev = false;
+	size_t i, prev_row = 0;
+	int rc = 0;
+
+	memset(&reg, 0, sizeof(reg));
+	memset(&prev, 0, sizeof(prev));
+	c->nsealed = 0;
+	for (i = 0; i < c->nrows && !rc; i++) {
+		struct held_row *h = &c->rows[i];
+
+		if (h->rejected)
+			continue;
+		unpack_registration(c, h, &reg);
+		if (have_prev && memcmp(&reg.learner, &prev, sizeof(prev)) == 0) {
+			memcpy(c->idx[i], c->idx[prev_row], SEAL_INDEX_BYTES);
+			memcpy(c->digest[i], c->digest[prev_row], SEAL_DIGEST_BYTES);
+			h->sealed = c->rows[prev_row].sealed;
+		} else {
+			seal_blind_index(k, reg.learner.national_id, c->idx[i]);
+			learner_digest(k, &reg.learner, c->digest[i]);
+			prev = reg.learner;
+			have_prev = true;
+			h->sealed = -1;
+			if (pool) {
+				struct store_learner *s = &c->sealed[c->nsealed];
+				char id[STORE_ID_MAX + 1];
+
+				pool_id(pool, id);
+				rc = seal_into(k, pool, s, &reg.learner, id, c->idx[i],
+				               c->digest[i], false, 0, err);
+				c->sealed_used[c->nsealed] = false;
+				memcpy(c->ahead_id[c->nsealed], id, sizeof(id));
+				h->sealed = (int32_t)c->nsealed++;
+			}
+		}
+		prev_row = i;
+		if (!rc && h->sealed >= 0) {
+			memset(&a, 0, sizeof(a));
+			fill_achievement(&a, institution, &reg.achievement, c->ahead_id[h->sealed]);
+			registry_achievement_digest(k, &a, c->adigest[i]);
+		}
+	}
+	sodium_memzero(&reg, sizeof(reg));
+	sodium_memzero(&prev, sizeof(prev));
+	c->hashed = !rc;
+	c->key_id = k->key_id;
+	return rc;
+}
+
+/* Writes the held rows: the lookups, the rows in their order, the pending writes. */
 static int bulk_write(struct importer *imp, struct ok_error *err)
 {
 	struct bulk *b = imp->bulk;
+	struct chunk *c = b->held;
 	struct registration reg;
-	struct learner_data prev;
-	bool have_prev = false;
-	size_t i, nidx = 0, nids = 0, prev_row = 0;
-	int rc;
+	size_t i, nidx = 0, nids = 0;
+	int rc = 0;
 
-	if (b->nrows == 0)
+	if (c->nrows == 0)
 		return 0;
 	memset(&reg, 0, sizeof(reg));
 	memset(b->lmap, 0xff, b->map_slots * sizeof(*b->lmap));
 	memset(b->amap, 0xff, b->map_slots * sizeof(*b->amap));
 	b->nlearners = b->nach = b->npending = b->npach = 0;
 	buf_reset(&b->record_text);
-	for (i = 0; i < b->nrows; i++) {
-		const struct held_row *h = &b->rows[i];
+	/* What the producer prepared holds under the key it used: the current one, unless a
+	 * rotation made another current since. */
+	b->ahead = c->hashed && c->key_id == imp->d->keys.key_id && c->sealed;
+	if (!(c->hashed && c->key_id == imp->d->keys.key_id))
+		rc = chunk_prepare(c, &imp->d->keys, NULL, NULL, err);
+	for (i = 0; i < c->nrows && !rc; i++) {
+		const struct held_row *h = &c->rows[i];
 
 		if (h->rejected)
 			continue;
-		unpack_registration(b, h, &reg);
-		/* A learner's rows usually come together: hash their fields once. */
-		if (have_prev && memcmp(&reg.learner, &prev, sizeof(prev)) == 0) {
-			memcpy(b->idx[i], b->idx[prev_row], SEAL_INDEX_BYTES);
-			memcpy(b->digest[i], b->digest[prev_row], SEAL_DIGEST_BYTES);
-		} else {
-			seal_blind_index(&imp->d->keys, reg.learner.national_id, b->idx[i]);
-			learner_digest(&imp->d->keys, &reg.learner, b->digest[i]);
-			prev = reg.learner;
-			have_prev = true;
-		}
-		prev_row = i;
 		/* Rows of one learner usually come together: ask for each once. */
-		if (nidx == 0 || memcmp(b->qidx[nidx - 1], b->idx[i], SEAL_INDEX_BYTES) != 0)
-			memcpy(b->qidx[nidx++], b->idx[i], SEAL_INDEX_BYTES);
-		b->record_ids[nids++] = b->text.data + h->data;
+		if (nidx == 0 || memcmp(b->qidx[nidx - 1], c->idx[i], SEAL_INDEX_BYTES) != 0)
+			memcpy(b->qidx[nidx++], c->idx[i], SEAL_INDEX_BYTES);
+		b->record_ids[nids++] = c->text.data + h->data;
 	}
-	rc = b->ops->learners_find(imp->d->store, (const unsigned char(*)[SEAL_INDEX_BYTES])b->qidx,
-	                           nidx, found_learner, b, err);
+	if (!rc)
+		rc = b->ops->learners_find(imp->d->store,
+		                           (const unsigned char(*)[SEAL_INDEX_BYTES])b->qidx, nidx,
+		                           found_learner, b, err);
 	if (rc == OK_EINTERNAL)
 		rc = ok_fail(err, OK_EINTERNAL, "import: batch table full");
 	if (!rc)
@@ -1331,15 +1544,15 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 		rc = ok_fail(err, OK_EINTERNAL, "import: batch table full");
 	if (!rc)
 		rc = bulk_bits(imp, err);
-	for (i = 0; i < b->nrows && !rc; i++) {
-		struct held_row *h = &b->rows[i];
+	for (i = 0; i < c->nrows && !rc; i++) {
+		struct held_row *h = &c->rows[i];
 		struct ok_error row_err;
 
 		if (h->rejected) {
-			reject_held(imp, h, &b->errors[h->data]);
+			reject_held(imp, h, &c->errors[h->data]);
 			continue;
 		}
-		unpack_registration(b, h, &reg);
+		unpack_registration(c, h, &reg);
 		ok_error_clear(&row_err);
 		rc = bulk_row(imp, i, &reg, &row_err);
 		if (rc == OK_EINPUT) {
@@ -1355,11 +1568,7 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 	if (!rc)
 		rc = bulk_flush(imp, err);
 	sodium_memzero(&reg, sizeof(reg));
-	sodium_memzero(&prev, sizeof(prev));
-	if (b->text.len)
-		sodium_memzero(b->text.data, b->text.len);
-	b->nrows = b->nfields = b->nerrors = 0;
-	buf_reset(&b->text);
+	chunk_reset(c);
 	return rc;
 }
 
@@ -1500,6 +1709,272 @@ void importer_abort(struct importer *imp, struct import_report *report)
 	free_importer(imp);
 }
 
+/* ---- the import pipelined over two threads (issue 22) ----
+ *
+ * A CSV import on a store with a bulk path runs on two threads: a producer reads the CSV,
+ * checks each row, hashes it and seals its learner ahead (the CPU work that needs no store),
+ * in chunks of hold_rows rows cut where the single-threaded import writes its held rows; the
+ * calling thread, which holds the store's connection, takes the chunks in order and does what
+ * it did row by row (counts, progress, stop requests, the batch's writes and commits). The
+ * rows' decisions, rejections, transactions and audit events are those of the single-threaded
+ * import. A failure of the producer (memory, sealing) reaches the writer in its place in the
+ * input and stops the import as a failed write does: the open batch rolled back. */
+
+/* Chunks in flight: one filled, one queued, one written; each of hold_rows rows. */
+#define PIPE_CHUNKS    3
+#define PIPE_HOLD_ROWS 2048
+
+struct producer {
+	struct csv_reader *reader;
+	const char *name;
+	const char *institution;
+	char today[11];
+	char country[3];
+	size_t hold_rows, batch_rows;
+	struct seal_keys keys; /* a copy: the writer refreshes its own inside each transaction */
+	struct rand_pool pool;
+	struct import_queue q;
+	struct chunk chunks[PIPE_CHUNKS];
+	size_t fail_row; /* test hook: fail at this row (1-based); 0 never */
+};
+
+/* Ends a chunk: prepared (hashed, learners sealed ahead) and handed to the writer. */
+static void produce_end(struct producer *p, struct chunk *c)
+{
+	struct ok_error e;
+
+	ok_error_clear(&e);
+	if (!c->rc && (c->rc = chunk_prepare(c, &p->keys, &p->pool, p->institution, &e)))
+		c->err = e;
+	import_queue_put_full(&p->q, c);
+}
+
+/* Holds one CSV record in c: a rejection, or a registration that passed every check that
+ * needs no store. Non-zero only when the import must stop (memory). */
+static int produce_row(struct producer *p, struct chunk *c, const struct csv_row *row,
+                       struct ok_error *row_err, struct ok_error *err)
+{
+	struct registration reg;
+	size_t i;
+	int rc = 0;
+
+	model_registration_init(&reg);
+	for (i = 0; i < REG_COLUMN_COUNT && rc >= 0; i++) {
+		const char *v = row->fields[i].data;
+		size_t n = row->fields[i].len;
+
+		csv_cell_unprotect(&v, &n);
+		rc = model_registration_set(&reg, (enum registration_column)i, v, n, row_err);
+	}
+	if (rc >= 0)
+		rc = model_registration_check(&reg, p->today, row_err);
+	if (rc >= 0)
+		rc = model_national_id_check(&reg.learner, p->country, row_err);
+	if (rc < 0) {
+		ok_error_locate(row_err, p->name, row->line);
+		rc = chunk_hold(c, row, p->name, row->line, NULL, row_err, err);
+	} else {
+		rc = chunk_hold(c, row, p->name, row->line, &reg, NULL, err);
+		if (rc)
+			ok_error_locate(err, p->name, row->line);
+	}
+	sodium_memzero(&reg, sizeof(reg));
+	return rc;
+}
+
+static void *produce(void *arg)
+{
+	struct producer *p = arg;
+	struct chunk *c = NULL;
+	struct csv_row row;
+	struct ok_error row_err, err;
+	size_t in_batch = 0, read = 0;
+	int rc;
+
+	for (;;) {
+		if (!c && !(c = import_queue_take_free(&p->q)))
+			break; /* the writer stopped */
+		if (c->nrows == 0)
+			chunk_reset(c);
+		if (import_queue_stopped(&p->q))
+			break;
+		ok_error_clear(&row_err);
+		ok_error_clear(&err);
+		rc = csv_reader_next(p->reader, &row, &row_err);
+		if (rc == 0) {
+			c->last = true;
+			c->end_bytes = csv_reader_bytes_read(p->reader);
+			produce_end(p, c);
+			break;
+		}
+		read++;
+		if (rc == OK_EINPUT) { /* a bad record; the reader has moved past it */
+			struct csv_row bad = {.line = row_err.line,
+			                      .separator = csv_reader_separator(p->reader)};
+
+			rc = chunk_hold(c, &bad, p->name, row_err.line, NULL, &row_err, &err);
+		} else if (rc < 0) {
+			err = row_err;
+		} else {
+			rc = produce_row(p, c, &row, &row_err, &err);
+		}
+#ifdef OK_TEST_HOOKS
+		if (!rc && p->fail_row == read)
+			rc = ok_fail(&err, OK_ECRYPTO,
+			             "test hook: the import's producer failed at row %zu", read);
+#endif
+		if (rc) {
+			c->rc = rc;
+			c->err = err;
+			produce_end(p, c);
+			break;
+		}
+		c->rows[c->nrows - 1].bytes = csv_reader_bytes_read(p->reader);
+		/* Cut where the single-threaded import writes its held rows. */
+		if (++in_batch % p->hold_rows == 0 || in_batch == p->batch_rows) {
+			produce_end(p, c);
+			c = NULL;
+			if (in_batch == p->batch_rows)
+				in_batch = 0;
+		}
+	}
+	return NULL;
+}
+
+static void producer_free(struct producer *p)
+{
+	size_t i;
+
+	for (i = 0; i < PIPE_CHUNKS; i++)
+		chunk_release(&p->chunks[i]);
+	sodium_memzero(&p->keys, sizeof(p->keys));
+	free(p);
+}
+
+/* The writer's side of a pipelined CSV import; frees imp (finished or aborted). */
+static int import_pipelined(struct importer *imp, struct csv_reader *reader, const char *name,
+                            struct import_report *report, struct ok_error *err)
+{
+	struct producer *p = calloc(1, sizeof(*p));
+	void *chunks[PIPE_CHUNKS];
+	sigset_t all, old;
+	pthread_t thread;
+	size_t i, n;
+	int rc = 0;
+
+	if (!p) {
+		importer_abort(imp, report);
+		return ok_fail(err, OK_ENOMEM, "import: out of memory");
+	}
+	p->reader = reader;
+	p->name = name;
+	p->institution = imp->o.institution;
+	memcpy(p->today, imp->today, sizeof(p->today));
+	memcpy(p->country, imp->country, sizeof(p->country));
+	p->hold_rows = imp->hold_rows;
+	p->batch_rows = imp->batch_rows;
+	p->keys = imp->d->keys;
+	p->pool.used = sizeof(p->pool.bytes);
+#ifdef OK_TEST_HOOKS
+	{
+		const char *v = getenv("OORKONDE_TEST_IMPORT_FAIL_ROW");
+
+		p->fail_row = v ? (size_t)strtoull(v, NULL, 10) : 0;
+	}
+#endif
+	for (i = 0; i < PIPE_CHUNKS && !rc; i++) {
+		rc = chunk_init(&p->chunks[i], imp->hold_rows, true);
+		chunks[i] = &p->chunks[i];
+	}
+	if (rc || import_queue_init(&p->q, chunks, PIPE_CHUNKS)) {
+		producer_free(p);
+		importer_abort(imp, report);
+		return ok_fail(err, OK_ENOMEM, "import: out of memory");
+	}
+	/* Signals are the calling thread's to take (the CLI's stop request). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&thread, NULL, produce, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		import_queue_release(&p->q);
+		producer_free(p);
+		importer_abort(imp, report);
+		return ok_fail(err, OK_ENOMEM, "import: cannot start the import's second thread");
+	}
+	for (;;) {
+		struct chunk *c = import_queue_take_full(&p->q);
+		struct held_row *h = NULL;
+
+		if (c->rc) {
+			/* What the producer held before its failure is dropped with the open
+			 * batch, as a killed import drops it. */
+			rc = c->rc;
+			if (err)
+				*err = c->err;
+			break;
+		}
+		imp->bulk->held = c;
+		n = c->nrows;
+		for (i = 0; i < n && !rc; i++) {
+			h = &c->rows[i];
+			imp->report.read++;
+			if ((rc = ensure_transaction(imp, err)))
+				break;
+			imp->bytes = h->bytes;
+			rc = after_row(imp, err);
+			/* The chunk is written at its last row, where the producer cut it. */
+			if (!rc && c->nrows == 0 && i + 1 < n)
+				rc = ok_fail(err, OK_EINTERNAL,
+				             "import: a chunk was cut out of step");
+		}
+		if (rc) {
+			if (h && !h->rejected)
+				ok_error_locate(err, name, h->csv_line);
+			imp->bulk->held = &imp->bulk->own;
+			break;
+		}
+		if (c->last) {
+			imp->bytes = c->end_bytes;
+			rc = importer_finish(imp, report, err);
+			imp = NULL;
+			break;
+		}
+		imp->bulk->held = &imp->bulk->own;
+		import_queue_put_free(&p->q, c);
+	}
+	import_queue_stop(&p->q);
+	pthread_join(thread, NULL);
+	import_queue_release(&p->q);
+	if (imp)
+		importer_abort(imp, report);
+	producer_free(p);
+	return rc;
+}
+
+#ifdef OK_TEST_HOOKS
+/* OORKONDE_TEST_IMPORT_PIPELINE=0 imports on one thread (to compare); ..._HOLD_ROWS sets the
+ * rows held (and so a chunk's) for tests that cut an input into many chunks. */
+static bool test_pipeline(void)
+{
+	const char *v = getenv("OORKONDE_TEST_IMPORT_PIPELINE");
+
+	return !(v && strcmp(v, "0") == 0);
+}
+
+static size_t test_hold_rows(size_t rows)
+{
+	const char *v = getenv("OORKONDE_TEST_IMPORT_HOLD_ROWS");
+	unsigned long long n;
+	char *end;
+
+	if (!v || !v[0])
+		return rows;
+	n = strtoull(v, &end, 10);
+	return (*end || n < 1 || n > DEFAULT_BATCH_ROWS) ? rows : (size_t)n;
+}
+#endif
+
 int registry_import_csv(struct depository *d, const struct import_options *o, const char *name,
                         csv_read_fn read, void *src, struct import_report *report,
                         struct ok_error *err)
@@ -1511,6 +1986,7 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 	struct registration reg;
 	struct csv_row row;
 	struct ok_error row_err;
+	bool pipelined;
 	size_t i;
 	int rc;
 
@@ -1528,10 +2004,19 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 	                     REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS, err);
 	if (rc)
 		return rc;
-	rc = importer_begin(&imp, d, o, err);
+	pipelined = store_bulk(d->store) != NULL;
+#ifdef OK_TEST_HOOKS
+	pipelined = pipelined && test_pipeline();
+#endif
+	rc = begin(&imp, d, o, pipelined ? PIPE_HOLD_ROWS : HOLD_ROWS, err);
 	if (rc)
 		goto out;
 	imp->report.separator = csv_reader_separator(reader);
+	if (pipelined) {
+		rc = import_pipelined(imp, reader, name, report, err);
+		imp = NULL;
+		goto out;
+	}
 	for (;;) {
 		ok_error_clear(&row_err);
 		rc = csv_reader_next(reader, &row, &row_err);

@@ -82,6 +82,11 @@ void importer_abort(struct importer *imp, struct import_report *report);
  * header, missing column, binary data) is returned as an error; problems with single rows are
  * counted in the report. The header may also name import_error_columns (ignored), and a cell
  * protected by csv_cell_append is read without its protecting quote.
+ *
+ * On a store with a bulk path the rows are read, checked and sealed by a second thread that this
+ * call starts and joins before it returns (issue 22): `read` and `src` are used from that thread,
+ * so they must not depend on the calling thread. The callbacks of o (on_reject, on_progress,
+ * should_stop) and the store are used from the calling thread only, as before.
  */
 int registry_import_csv(struct depository *d, const struct import_options *o, const char *name,
                         csv_read_fn read, void *src, struct import_report *report,

@@ -1,0 +1,186 @@
+"""The import on two threads (issue 22): a producer reads, checks, hashes and seals rows in
+chunks; the writer stores them in the input's order. These tests cut small files into many
+chunks and batches (the test switches OORKONDE_TEST_IMPORT_HOLD_ROWS and _BATCH_ROWS) and check
+that nothing the single-threaded import did changes: the rejections' order, lines and columns,
+the stored rows and audit events, and what a failure leaves (what a kill leaves: the committed
+batches, no more; a re-run completes the import)."""
+import pytest
+
+from helpers.base import COLUMNS, INSTITUTION, csv_text, db_readonly, make_row, parse_report
+
+HOLD = 7    # rows per chunk: boundaries after rows 7, 14, 20 (the batch), 27, 34, 40, ...
+BATCH = 20  # rows per transaction
+ROWS = 150
+
+
+def nid(l):
+    return f"PL{l:07d}"
+
+
+def person(l):
+    return dict(national_id=nid(l), given_names=f"Zoë{l}", family_name=f"Ødegård-{l}",
+                birth_date=f"19{70 + l % 30}-0{1 + l % 9}-1{l % 10}")
+
+
+# Bad rows (1-based among the data rows) around chunk and batch boundaries, of every kind: found
+# by the producer (a value, a national id the country refuses, a field over several lines, a CSV
+# record with too many fields) and by the writer (an identity conflict with an earlier row).
+BAD = {
+    6: dict(kind="banana"),
+    7: dict(credits="7.555"),
+    8: dict(national_id="123456789"),  # fails the BSN eleven-test
+    14: dict(title="Two\nlines", awarded_on="2021-02-30"),
+    15: "conflict",
+    20: "fields",
+    21: dict(kind="banana"),
+    40: "conflict",
+    41: dict(language="xx"),
+    97: "fields",
+    150: dict(credits="lots"),
+}
+
+
+def pipeline_file(path):
+    """ROWS rows, five per learner, BAD as above; returns the expected (line, column) of each
+    rejected row in order."""
+    text = csv_text([]).rstrip("\n") + "\n"
+    line, expected = 2, []
+    for i in range(1, ROWS + 1):
+        l = (i - 1) // 5
+        bad = BAD.get(i)
+        if bad == "fields":
+            text += f"F-{i},{nid(l)},too,many,fields\n"
+            expected.append((line, None))
+            line += 1
+            continue
+        fields = person(l)
+        if bad == "conflict":
+            fields["given_names"] = "Someone Else"
+        elif bad:
+            fields.update(bad)
+        fields.setdefault("title", f"Course {i}")
+        row = make_row(record_id=f"R-{i}", **fields)
+        chunk = csv_text([row]).split("\n", 1)[1]
+        if bad:
+            column = {"banana": "kind"}.get(row["kind"]) if bad != "conflict" else "given_names"
+            expected.append((line, column))
+        text += chunk
+        line += chunk.count("\n")
+    path.write_text(text, encoding="utf-8")
+    return expected
+
+
+def stored(data):
+    with db_readonly(data) as conn:
+        achievements = conn.execute(
+            "SELECT record_id, grade, version, status FROM achievement ORDER BY record_id"
+        ).fetchall()
+        learners = conn.execute("SELECT count(*) FROM learner").fetchone()[0]
+        events = conn.execute(
+            "SELECT action, subject, detail FROM audit_event WHERE action <> 'learner.write' "
+            "ORDER BY seq").fetchall()
+        writes = conn.execute(
+            "SELECT count(*) FROM audit_event WHERE action = 'learner.write'").fetchone()[0]
+    return [tuple(a) for a in achievements], learners, [tuple(e) for e in events], writes
+
+
+def fresh_like(inst, binary, tmp_path, name):
+    from helpers.base import Oorkonde
+    other = Oorkonde(binary, tmp_path / name)
+    other.init()
+    other.add_institution()
+    return other
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setenv("OORKONDE_TEST_IMPORT_HOLD_ROWS", str(HOLD))
+    monkeypatch.setenv("OORKONDE_TEST_IMPORT_BATCH_ROWS", str(BATCH))
+
+
+def test_rejections_across_chunks_in_order_as_on_one_thread(inst, binary, tmp_path,
+                                                            small_chunks):
+    path = tmp_path / "results.csv"
+    expected = pipeline_file(path)
+    one = fresh_like(inst, binary, tmp_path, "one-thread")
+    runs = {}
+    for name, ok, env in (("two", inst, None),
+                          ("one", one, {"OORKONDE_TEST_IMPORT_PIPELINE": "0"})):
+        errors = tmp_path / f"errors-{name}.csv"
+        proc = ok.run("import", path, "--institution", INSTITUTION, "--errors", errors, env=env)
+        assert proc.returncode == 1, proc.stderr
+        proc.stdout = proc.stdout.replace(str(errors), "ERRORS")
+        runs[name] = (proc, errors.read_bytes(), stored(ok.data))
+    two, one_ = runs["two"], runs["one"]
+    report = parse_report(two[0].stdout)
+    assert report == dict(read=ROWS, added=ROWS - len(BAD), updated=0, unchanged=0,
+                          rejected=len(BAD))
+    assert two[0].stdout == one_[0].stdout
+    assert two[0].stderr == one_[0].stderr
+    assert two[1] == one_[1], "the --errors files differ"
+    # Every rejection told once, in the input's order, at its first line.
+    told = [int(l.split(":")[1]) for l in two[0].stderr.splitlines()
+            if l.startswith(f"{path}:")]
+    assert told == [line for line, _ in expected], two[0].stderr
+    for line, column in expected:
+        if column:
+            assert any(l.startswith(f"{path}:{line}: ") and column in l
+                       for l in two[0].stderr.splitlines()), (line, column)
+    # The same rows, learners and audit trail (ids and times aside).
+    a2, l2, e2, w2 = two[2]
+    a1, l1, e1, w1 = one_[2]
+    assert a2 == a1 and len(a2) == ROWS - len(BAD)
+    assert l2 == l1 == ROWS // 5
+    assert [(a, d) for a, _, d in e2] == [(a, d) for a, _, d in e1]
+    assert w2 == w1
+
+
+def test_reimport_across_chunks_changes_nothing(inst, tmp_path, small_chunks):
+    path = tmp_path / "results.csv"
+    pipeline_file(path)
+    assert inst.import_csv(path).returncode == 1
+    before = stored(inst.data)
+    proc = inst.import_csv(path)
+    assert proc.returncode == 1, proc.stderr
+    assert parse_report(proc.stdout) == dict(read=ROWS, added=0, updated=0,
+                                             unchanged=ROWS - len(BAD), rejected=len(BAD))
+    after = stored(inst.data)
+    assert after[0] == before[0] and after[1] == before[1]
+
+
+def good_file(path, rows):
+    lines = [",".join(COLUMNS) + "\n"]
+    for i in range(rows):
+        l = i // 4
+        lines.append(f"P-{i},{nid(l)},Given{l},Fam{l},1990-01-01,course,Course {i % 4},,,5,"
+                     f"{i % 10 + 1},NL 1-10,2014-06-15,en\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fail_row", [1, 45, 61, 299])
+def test_a_failing_producer_leaves_what_a_kill_leaves(inst, binary, tmp_path, monkeypatch,
+                                                      fail_row):
+    """A failure of the producer (here a test switch at one row) stops the import: the batches
+    committed before it stay whole, the open one is rolled back, and a re-run completes the
+    import to what a clean import stores."""
+    monkeypatch.setenv("OORKONDE_TEST_IMPORT_HOLD_ROWS", "16")
+    monkeypatch.setenv("OORKONDE_TEST_IMPORT_BATCH_ROWS", "30")
+    path = good_file(tmp_path / "good.csv", 300)
+    proc = inst.run("import", path, "--institution", INSTITUTION,
+                    env={"OORKONDE_TEST_IMPORT_FAIL_ROW": str(fail_row)})
+    assert proc.returncode != 0
+    assert "the import's producer failed" in proc.stderr, proc.stderr
+    kept = (fail_row - 1) // 30 * 30
+    achievements, learners, _, _ = stored(inst.data)
+    assert len(achievements) == kept
+    assert learners == (kept + 3) // 4
+    assert inst.run("audit", "verify").returncode == 0
+    proc = inst.import_csv(path)
+    assert proc.returncode == 0, proc.stderr
+    assert parse_report(proc.stdout) == dict(read=300, added=300 - kept, updated=0,
+                                             unchanged=kept, rejected=0)
+    clean = fresh_like(inst, binary, tmp_path, "clean")
+    assert clean.import_csv(path).returncode == 0
+    assert stored(inst.data)[0] == stored(clean.data)[0]
+    assert stored(inst.data)[1] == stored(clean.data)[1] == 75
