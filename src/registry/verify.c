@@ -756,9 +756,10 @@ static const char *c_string(struct vc_dmv v, char **owned, bool *oom)
 static void check_status(struct resolver *res, struct vc_dmv vc, struct remote_status_cache *cache,
                          bool proof_failed, struct verify_result *r)
 {
-	struct vc_dmv status = vc_dmv_get(vc, "credentialStatus");
+	struct vc_dmv status = vc_dmv_get(vc, "credentialStatus"), e;
+	struct vc_dmv_it it;
 	const char *found[2] = {NULL, NULL};
-	size_t i, n, checked = 0;
+	size_t checked = 0;
 
 	/* Our own record first: a revocation holds whatever shape the JSON takes. */
 	if (own_record_status(res, vc, proof_failed, r) != 0)
@@ -768,9 +769,7 @@ static void check_status(struct resolver *res, struct vc_dmv vc, struct remote_s
 		         "The credential has no status entry, so it cannot have been revoked");
 		return;
 	}
-	n = vc_dmv_is_array(status) ? vc_dmv_size(status) : 1;
-	for (i = 0; i < n; i++) {
-		struct vc_dmv e = vc_dmv_is_array(status) ? vc_dmv_at(status, i) : status;
+	for (e = vc_dmv_each(status, &it); vc_dmv_there(e); e = vc_dmv_each_next(&it)) {
 		struct vc_dmv type = vc_dmv_get(e, "type");
 		struct vc_dmv purpose_v = vc_dmv_get(e, "statusPurpose");
 		struct vc_dmv index_v = vc_dmv_get(e, "statusListIndex");

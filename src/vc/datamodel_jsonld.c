@@ -10,13 +10,11 @@
 static bool rdfc_proof(struct vc_dmv proof)
 {
 	struct vc_dmv p;
-	size_t i, n = vc_dmv_is_array(proof) ? vc_dmv_size(proof) : vc_dmv_there(proof) ? 1 : 0;
+	struct vc_dmv_it it;
 
-	for (i = 0; i < n; i++) {
-		p = vc_dmv_is_array(proof) ? vc_dmv_at(proof, i) : proof;
+	for (p = vc_dmv_each(proof, &it); vc_dmv_there(p); p = vc_dmv_each_next(&it))
 		if (vc_dmv_str_is(vc_dmv_get(p, "cryptosuite"), "eddsa-rdfc-2022"))
 			return true;
-	}
 	return false;
 }
 
