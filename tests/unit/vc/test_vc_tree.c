@@ -16,6 +16,7 @@
 #include "vc/did.h"
 #include "vc/jsonld_fast.h"
 #include "vc/proof.h"
+#include "registry/verify.h"
 
 struct tally {
 	size_t texts, both_ok, proofs, signed_ok, nul_refused, rules, rules_failed;
@@ -661,6 +662,42 @@ static void rules_walk_long_arrays_linearly(void **state)
 		}
 	assert_int_equal(bad, 0);
 }
+/* Review of s12/vctree, finding 3: one jansson copy of a tree's eddsa-rdfc-2022 credential per
+ * verification, shared by the JSON-LD expansion, the proof and r->credential. Counted as the
+ * tree's sibling steps: with the copy for r->credential (verdict_only false) the walk is exactly
+ * the walk without it, because the copy the expansion made is the one kept (before: one more
+ * conversion for r->credential, and one more for the proof). */
+static void rdfc_credential_converted_once(void **state)
+{
+	size_t len, steps[2];
+	char *text = vc_fixture_at("w3c-eddsa-rdfc-2022/signedDataInt.json", &len);
+	struct json_tree t;
+	struct ok_error err;
+	uint32_t root;
+	int k;
+	(void)state;
+
+	json_tree_init(&t);
+	assert_int_equal(vc_jcs_parse_tree(text, len, &t, &root, &err), 0);
+	for (k = 0; k < 2; k++) {
+		struct verify_options o = {0};
+		struct verify_result r;
+
+		memset(&r, 0, sizeof(r));
+		o.verdict_only = k == 1;
+		steps[k] = 0;
+		t.test_steps = &steps[k];
+		assert_int_equal(registry_verify_tree(NULL, &t, root, &o, &r, &err), 0);
+		t.test_steps = NULL;
+		assert_true(r.is_credential);
+		assert_true(k == 1 ? r.credential == NULL : r.credential != NULL);
+		verify_result_release(&r);
+	}
+	assert_true(steps[0] > t.count);
+	assert_int_equal(steps[0], steps[1]);
+	json_tree_release(&t);
+	free(text);
+}
 #endif
 
 int main(void)
@@ -674,6 +711,7 @@ int main(void)
 	        cmocka_unit_test(agrees_on_fixtures_and_corpora),
 #ifdef OK_TEST_HOOKS
 	        cmocka_unit_test(rules_walk_long_arrays_linearly),
+	        cmocka_unit_test(rdfc_credential_converted_once),
 #endif
 	};
 
