@@ -99,6 +99,12 @@ struct json_tree {
 	void *block;   /* nodes and text, one allocation */
 	void *scratch; /* the duplicate check of large objects */
 	size_t scratch_cap;
+#ifdef OK_TEST_HOOKS
+	/* Test only: when set (after the parse), counts every step from a child to its sibling
+	 * (each json_tree_next, each hop of json_tree_at), so that a test can bound a reader's
+	 * walk by the tree's size without timing it. */
+	size_t *test_steps;
+#endif
 };
 
 /* Life cycle */
@@ -160,7 +166,8 @@ int json_tree_double(const struct json_tree *t, uint32_t i, double *out);
 uint32_t json_tree_getn(const struct json_tree *t, uint32_t i, const char *name, size_t n);
 /* The member named by the C string name of object i, or 0. */
 uint32_t json_tree_get(const struct json_tree *t, uint32_t i, const char *name);
-/* Item k of array i, or 0. */
+/* Item k of array i, or 0. O(k): it walks k siblings, so a loop over the items must use
+ * json_tree_first/json_tree_next (json_tree_foreach), never json_tree_at(…, k) for each k. */
 uint32_t json_tree_at(const struct json_tree *t, uint32_t i, size_t k);
 /* The first child of array or object i, or 0; the child after c (a child of i), or 0. */
 static inline uint32_t json_tree_first(const struct json_tree *t, uint32_t i)
@@ -171,6 +178,10 @@ static inline uint32_t json_tree_next(const struct json_tree *t, uint32_t i, uin
 {
 	uint32_t n = t->nodes[c].next;
 
+#ifdef OK_TEST_HOOKS
+	if (t->test_steps)
+		++*t->test_steps;
+#endif
 	return c && n < t->nodes[i].next ? n : 0;
 }
 /* Every child c of i in order: json_tree_foreach(t, i, c) { … } */

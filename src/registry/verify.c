@@ -268,11 +268,12 @@ static bool legacy_own_format(struct vc_dmv vc, const char *legacy_issuer)
  * issuer applies too, so that a credential signed elsewhere fails with the issuer's reason);
  * else explains in r, naming the rule. legacy_issuer: verify_options.legacy_own_issuer. */
 static bool check_structure(struct vc_dmv vc, const char *legacy_issuer,
-                            struct vc_jsonld_terms *terms, struct verify_result *r)
+                            struct vc_dm_jsonld_shared *shared, struct verify_result *r)
 {
 	/* The depository's table of the pinned contexts' terms, when there is one: the same
-	 * verdict by lookup (vc/jsonld_fast.h). */
-	const struct vc_dm_options jsonld = {vc_datamodel_types_by_jsonld, terms};
+	 * verdict by lookup (vc/jsonld_fast.h); the jansson copy of a tree's credential, when the
+	 * expansion makes one, left in shared for the proof and r->credential. */
+	const struct vc_dm_options jsonld = {vc_datamodel_types_by_jsonld_shared, shared};
 	struct vc_dm_failure f;
 	const char *id;
 	size_t n;
@@ -756,9 +757,10 @@ static const char *c_string(struct vc_dmv v, char **owned, bool *oom)
 static void check_status(struct resolver *res, struct vc_dmv vc, struct remote_status_cache *cache,
                          bool proof_failed, struct verify_result *r)
 {
-	struct vc_dmv status = vc_dmv_get(vc, "credentialStatus");
+	struct vc_dmv status = vc_dmv_get(vc, "credentialStatus"), e;
+	struct vc_dmv_it it;
 	const char *found[2] = {NULL, NULL};
-	size_t i, n, checked = 0;
+	size_t checked = 0;
 
 	/* Our own record first: a revocation holds whatever shape the JSON takes. */
 	if (own_record_status(res, vc, proof_failed, r) != 0)
@@ -768,9 +770,7 @@ static void check_status(struct resolver *res, struct vc_dmv vc, struct remote_s
 		         "The credential has no status entry, so it cannot have been revoked");
 		return;
 	}
-	n = vc_dmv_is_array(status) ? vc_dmv_size(status) : 1;
-	for (i = 0; i < n; i++) {
-		struct vc_dmv e = vc_dmv_is_array(status) ? vc_dmv_at(status, i) : status;
+	for (e = vc_dmv_each(status, &it); vc_dmv_there(e); e = vc_dmv_each_next(&it)) {
 		struct vc_dmv type = vc_dmv_get(e, "type");
 		struct vc_dmv purpose_v = vc_dmv_get(e, "statusPurpose");
 		struct vc_dmv index_v = vc_dmv_get(e, "statusListIndex");
@@ -968,6 +968,10 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	struct ok_error perr;
 	enum vc_proof_check failed = VC_PROOF_VALID;
 	struct verify_result *quiet = NULL;
+	/* A tree's jansson copy, made at most once: by the JSON-LD expansion when it needs it,
+	 * or before the proof when r->credential will hold it; shared by the expansion, an
+	 * eddsa-rdfc-2022 proof and r->credential (each only reads it). */
+	struct vc_dm_jsonld_shared shared = {d ? d->jsonld_terms : NULL, NULL};
 	char when[VERIFY_MESSAGE_MAX];
 	bool proof_ok = true;
 	int rc = 0;
@@ -977,7 +981,12 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	    ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &res.own, err))))
 		goto out;
 	res.have_own = d != NULL;
-	if (!check_structure(view, o->legacy_own_issuer, d ? d->jsonld_terms : NULL, r))
+	if (!check_structure(view, o->legacy_own_issuer, &shared, r))
+		goto out;
+	/* The caller's copy (unless it reads the verdict only, verify_options.verdict_only), made
+	 * now so that an eddsa-rdfc-2022 proof reads it too. */
+	if (tree && !o->verdict_only && !shared.copy &&
+	    (rc = json_tree_to_jansson_flags(tree, root, JSON_TREE_TO_REALS, &shared.copy, err)))
 		goto out;
 	if (!(checks & VERIFY_PROOF) && (checks & VERIFY_STATUS) &&
 	    !(quiet = calloc(1, sizeof(*quiet)))) {
@@ -1012,9 +1021,10 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 			add_item(pr, VERIFY_PROOF, false, "%s", when);
 		} else {
 			/* A JSON credential comes with its tree: the proof is hashed from it (an
-			 * eddsa-rdfc-2022 proof converts it to jansson for itself). */
-			rc = tree ? vc_proof_verify_tree(tree, root, NULL, NULL, resolve_key, &res,
-			                                 &failed, &perr)
+			 * eddsa-rdfc-2022 proof reads the shared copy, or with none converts it to
+			 * jansson for itself). */
+			rc = tree ? vc_proof_verify_tree(tree, root, shared.copy, NULL, resolve_key,
+			                                 &res, &failed, &perr)
 			          : vc_proof_verify(vc, resolve_key, &res, &failed, &perr);
 			if (rc == OK_ENOMEM)
 				goto out;
@@ -1046,11 +1056,13 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	for (size_t i = 0; i < r->count; i++)
 		if (!r->items[i].passed)
 			r->verified = false;
-	/* The caller's jansson copy of a credential read into a tree, once everything is
-	 * checked, unless it reads the verdict only (verify_options.verdict_only). */
-	if (tree && !o->verdict_only)
-		rc = json_tree_to_jansson_flags(tree, root, JSON_TREE_TO_REALS, &vc, err);
+	/* The caller's jansson copy of a credential read into a tree (made above). */
+	if (tree && !o->verdict_only) {
+		vc = shared.copy;
+		shared.copy = NULL;
+	}
 out:
+	json_decref(shared.copy);
 	/* On failure the result owns nothing: callers that give up on an error free nothing. */
 	if (!r->is_credential || rc) {
 		json_decref(vc);

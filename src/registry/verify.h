@@ -114,11 +114,12 @@ int registry_verify_document(struct depository *d, json_t *vc, const struct veri
 /*
  * The same for value root of t, read by vc_jcs_parse_tree (e.g. a member of a request's body):
  * the path of every JSON credential sent as text (registry_verify takes it too). Every check
- * reads t (the data-model rules and the JSON-LD lookup too: vc/datamodel_view.h); only where
- * the lookup does not tell, and for an eddsa-rdfc-2022 proof, is a jansson copy made for the
- * JSON-LD processor. r->credential is a jansson copy converted from t (every number a real)
- * once the checks are done, unless o->verdict_only. t (and the text it was read from) is only
- * read during the call; r owns nothing of it.
+ * reads t (the data-model rules and the JSON-LD lookup too: vc/datamodel_view.h). At most one
+ * jansson copy of t is made (every number a real), when first needed: by the JSON-LD processor
+ * where the lookup does not tell, or before the proof unless o->verdict_only; an
+ * eddsa-rdfc-2022 proof reads that copy (with none it converts for itself), and it becomes
+ * r->credential unless o->verdict_only. t (and the text it was read from) is only read during
+ * the call; r owns nothing of it.
  */
 int registry_verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,
                          const struct verify_options *o, struct verify_result *r,

@@ -380,7 +380,8 @@ static int check_texts(struct vc_dmv obj, const char *where, struct vc_dm_failur
 static int check_context(struct vc_dmv vc, struct vc_dm_failure *f)
 {
 	struct vc_dmv ctx = vc_dmv_get(vc, "@context"), item;
-	size_t i, n;
+	struct vc_dmv_it it;
+	size_t i;
 
 	if (!vc_dmv_there(ctx))
 		return fail(f, "context",
@@ -397,9 +398,9 @@ static int check_context(struct vc_dmv vc, struct vc_dm_failure *f)
 		            "@context must be an array whose first item is " CONTEXT_V2);
 	if (!vc_dmv_str_is(vc_dmv_at(ctx, 0), CONTEXT_V2))
 		return fail(f, "context.first", "@context: the first item must be " CONTEXT_V2);
-	n = vc_dmv_size(ctx);
-	for (i = 1; i < n; i++) {
-		item = vc_dmv_at(ctx, i);
+	/* Item 0 is checked above; i counts the items for the messages. */
+	item = vc_dmv_first(ctx, &it);
+	for (i = 1, item = vc_dmv_next(&it); vc_dmv_there(item); i++, item = vc_dmv_next(&it)) {
 		if (vc_dmv_str_is(item, CONTEXT_V1))
 			return fail(
 			        f, "context.v1",
@@ -518,7 +519,7 @@ static int check_issuer(struct vc_dmv vc, struct vc_dm_failure *f)
 static int check_subject(struct vc_dmv vc, struct vc_dm_failure *f)
 {
 	struct vc_dmv s = vc_dmv_get(vc, "credentialSubject"), one, id;
-	size_t i, n;
+	struct vc_dmv_it it;
 
 	if (!vc_dmv_there(s))
 		return fail(f, "credentialSubject",
@@ -529,9 +530,7 @@ static int check_subject(struct vc_dmv vc, struct vc_dm_failure *f)
 	if (!vc_dmv_is_object(s) && !vc_dmv_is_array(s))
 		return fail(f, "credentialSubject",
 		            "credentialSubject must be an object or an array of objects");
-	n = vc_dmv_is_array(s) ? vc_dmv_size(s) : 1;
-	for (i = 0; i < n; i++) {
-		one = vc_dmv_is_array(s) ? vc_dmv_at(s, i) : s;
+	for (one = vc_dmv_each(s, &it); vc_dmv_there(one); one = vc_dmv_each_next(&it)) {
 		if (!vc_dmv_is_object(one) || vc_dmv_size(one) == 0)
 			return fail(f, "credentialSubject",
 			            "credentialSubject: each subject must be a non-empty object");
@@ -583,15 +582,13 @@ static int check_items(struct vc_dmv vc, const char *prop, bool id_required,
                        struct vc_dm_failure *f)
 {
 	struct vc_dmv v = vc_dmv_get(vc, prop), one, id;
-	size_t i, n;
+	struct vc_dmv_it it;
 
 	if (!vc_dmv_there(v))
 		return 0;
 	if (!vc_dmv_is_object(v) && !(vc_dmv_is_array(v) && vc_dmv_size(v) > 0))
 		return fail(f, prop, "%s must be an object or a non-empty array of objects", prop);
-	n = vc_dmv_is_array(v) ? vc_dmv_size(v) : 1;
-	for (i = 0; i < n; i++) {
-		one = vc_dmv_is_array(v) ? vc_dmv_at(v, i) : v;
+	for (one = vc_dmv_each(v, &it); vc_dmv_there(one); one = vc_dmv_each_next(&it)) {
 		if (!vc_dmv_is_object(one))
 			return fail(f, prop, "%s: each item must be an object", prop);
 		if (!type_value(vc_dmv_get(one, "type")))
@@ -664,6 +661,7 @@ static int check_related(struct vc_dmv vc, struct vc_dm_failure *f)
 {
 	struct vc_dmv v = vc_dmv_get(vc, "relatedResource"), one;
 	struct related_id ids[MAX_RELATED];
+	struct vc_dmv_it it;
 	size_t i, k, n;
 
 	if (!vc_dmv_there(v))
@@ -675,8 +673,8 @@ static int check_related(struct vc_dmv vc, struct vc_dm_failure *f)
 	if (n > MAX_RELATED)
 		return fail(f, "relatedResource", "relatedResource has more than %d items",
 		            MAX_RELATED);
-	for (i = 0; i < n; i++) {
-		one = vc_dmv_is_array(v) ? vc_dmv_at(v, i) : v;
+	for (i = 0, one = vc_dmv_each(v, &it); vc_dmv_there(one);
+	     i++, one = vc_dmv_each_next(&it)) {
 		if (!vc_dmv_is_object(one) || !is_url(vc_dmv_get(one, "id")))
 			return fail(
 			        f, "relatedResource",

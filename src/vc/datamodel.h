@@ -54,6 +54,20 @@ struct vc_dm_options {
  */
 int vc_datamodel_types_by_jsonld(void *ctx, struct vc_dmv credential, struct vc_dm_failure *f);
 
+/*
+ * The same for a verifier that keeps a jansson copy of the tree's credential (ctx: a struct
+ * vc_dm_jsonld_shared): when the expansion needs one, the copy is made once
+ * (json_tree_to_jansson_flags with JSON_TREE_TO_REALS, as vc_proof_verify_tree's same and
+ * registry_verify's r->credential are) and left in copy, owned by the caller; a copy already
+ * there is used as it is, only read. The verdict is vc_datamodel_types_by_jsonld's.
+ */
+struct vc_dm_jsonld_shared {
+	struct vc_jsonld_terms *terms; /* or NULL, as for vc_datamodel_types_by_jsonld */
+	json_t *copy;                  /* NULL until made; the caller frees it */
+};
+int vc_datamodel_types_by_jsonld_shared(void *ctx, struct vc_dmv credential,
+                                        struct vc_dm_failure *f);
+
 /* Options with that second step plugged in. */
 #define VC_DM_OPTIONS_JSONLD                       \
 	{                                          \

@@ -10,18 +10,18 @@
 static bool rdfc_proof(struct vc_dmv proof)
 {
 	struct vc_dmv p;
-	size_t i, n = vc_dmv_is_array(proof) ? vc_dmv_size(proof) : vc_dmv_there(proof) ? 1 : 0;
+	struct vc_dmv_it it;
 
-	for (i = 0; i < n; i++) {
-		p = vc_dmv_is_array(proof) ? vc_dmv_at(proof, i) : proof;
+	for (p = vc_dmv_each(proof, &it); vc_dmv_there(p); p = vc_dmv_each_next(&it))
 		if (vc_dmv_str_is(vc_dmv_get(p, "cryptosuite"), "eddsa-rdfc-2022"))
 			return true;
-	}
 	return false;
 }
 
+/* shared: NULL, or the caller's jansson copy of a tree's credential (NULL until made): made
+ * here when the expansion first needs it and left to the caller, or used as it is. */
 static int types_by_jsonld(struct vc_jsonld_terms *terms, struct vc_dmv credential, bool plain,
-                           struct vc_dm_failure *f)
+                           json_t **shared, struct vc_dm_failure *f)
 {
 	struct vc_jsonld_limits l = vc_jsonld_limits_default;
 	struct ok_error err;
@@ -40,16 +40,22 @@ static int types_by_jsonld(struct vc_jsonld_terms *terms, struct vc_dmv credenti
 	ok_error_clear(&err);
 	/* The expansion reads jansson: a tree's credential is converted for it, here only (the
 	 * verifier's copy, every number a real, as vc_jcs_parse reads it). */
-	rc = credential.t ? json_tree_to_jansson_flags(credential.t, credential.i,
-	                                               JSON_TREE_TO_REALS, &copy, &err)
-	                  : 0;
+	rc = credential.t && !(shared && *shared)
+	             ? json_tree_to_jansson_flags(credential.t, credential.i, JSON_TREE_TO_REALS,
+	                                          &copy, &err)
+	             : 0;
 	if (!rc) {
 		if (copy)
 			doc = copy;
+		else if (credential.t)
+			doc = *shared;
 		rc = vc_jsonld_expand(doc, &l, &expanded, &err);
 	}
 	json_decref(expanded);
-	json_decref(copy);
+	if (shared && copy)
+		*shared = copy;
+	else
+		json_decref(copy);
 	if (rc) {
 		/* Set here as well: the caller names the rule only for OK_EINPUT. */
 		f->rule = "type.defined";
@@ -72,10 +78,20 @@ int vc_datamodel_types_by_jsonld(void *ctx, struct vc_dmv credential, struct vc_
 	/* The plain form (vc/jsonld.h) where an eddsa-rdfc-2022 proof signs the RDF and not the
 	 * JSON; a JCS proof signs the JSON as it is, so its shape needs no such rule for our own
 	 * verifier (the issuer applies it to everything it signs). */
-	return types_by_jsonld(ctx, credential, rdfc_proof(vc_dmv_get(credential, "proof")), f);
+	return types_by_jsonld(ctx, credential, rdfc_proof(vc_dmv_get(credential, "proof")), NULL,
+	                       f);
+}
+
+int vc_datamodel_types_by_jsonld_shared(void *ctx, struct vc_dmv credential,
+                                        struct vc_dm_failure *f)
+{
+	struct vc_dm_jsonld_shared *s = ctx;
+
+	return types_by_jsonld(s->terms, credential, rdfc_proof(vc_dmv_get(credential, "proof")),
+	                       &s->copy, f);
 }
 
 int vc_datamodel_types_plain_by_jsonld(void *ctx, struct vc_dmv credential, struct vc_dm_failure *f)
 {
-	return types_by_jsonld(ctx, credential, true, f);
+	return types_by_jsonld(ctx, credential, true, NULL, f);
 }

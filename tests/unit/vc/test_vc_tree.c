@@ -16,6 +16,7 @@
 #include "vc/did.h"
 #include "vc/jsonld_fast.h"
 #include "vc/proof.h"
+#include "registry/verify.h"
 
 struct tally {
 	size_t texts, both_ok, proofs, signed_ok, nul_refused, rules, rules_failed;
@@ -575,6 +576,130 @@ static void rdfc_reads_the_copy_given(void **state)
 	free(text);
 }
 
+#ifdef OK_TEST_HOOKS
+/* A credential whose member `where` is an array of n copies of item (for @context, after the v2
+ * URL); malloc'd. */
+static char *long_array(const char *where, const char *item, size_t n)
+{
+	const char *head = "{\"@context\":[\"https://www.w3.org/ns/credentials/v2\"";
+	const char *rest =
+	        strcmp(where, "credentialSubject") == 0
+	                ? "],\"type\":[\"VerifiableCredential\"],\"issuer\":\"did:example:i\""
+	                : "],\"type\":[\"VerifiableCredential\"],\"issuer\":\"did:example:i\","
+	                  "\"credentialSubject\":{\"id\":\"did:example:s\"}";
+	size_t cap = strlen(head) + strlen(rest) + strlen(where) + 16 + n * (strlen(item) + 1);
+	char *s = malloc(cap), *p;
+	size_t k;
+
+	assert_non_null(s);
+	p = s + sprintf(s, "%s", head);
+	if (strcmp(where, "@context") == 0) {
+		for (k = 0; k < n; k++)
+			p += sprintf(p, ",%s", item);
+		sprintf(p, "%s}", rest);
+		return s;
+	}
+	p += sprintf(p, "%s,\"%s\":[", rest, where);
+	for (k = 0; k < n; k++)
+		p += sprintf(p, "%s%s", k ? "," : "", item);
+	sprintf(p, "]}");
+	return s;
+}
+
+/* Review of s12/vctree, finding 1: the rules read a long array item after item (O(1) each), not
+ * item k by walking k siblings (O(n^2) on a tree, minutes of CPU for one 1 MiB request). The
+ * tree counts its sibling steps (OK_TEST_HOOKS); the rules' walk over a credential must stay
+ * within a small multiple of its nodes, for each array the rules loop over, with the JSON-LD step
+ * (rdfc_proof reads every proof) and without. The quadratic code takes n^2 / 2 steps here. */
+static void rules_walk_long_arrays_linearly(void **state)
+{
+	static const struct {
+		const char *where, *item;
+	} shapes[] = {
+	        {"@context", "{}"},
+	        {"@context", "\"https://www.w3.org/ns/credentials/examples/v2\""},
+	        {"credentialSubject", "{\"a\":1}"},
+	        {"evidence", "{\"type\":\"A\"}"},
+	        {"termsOfUse", "{\"type\":\"A\"}"},
+	        {"credentialStatus", "{\"type\":\"A\"}"},
+	        {"refreshService", "{\"type\":\"A\"}"},
+	        {"credentialSchema", "{\"type\":\"A\",\"id\":\"https://example.org/s\"}"},
+	        {"proof", "{}"},
+	};
+	const struct vc_dm_options opts[] = {
+	        {NULL, NULL},
+	        {vc_datamodel_types_by_jsonld, NULL},
+	};
+	const size_t n = 6000;
+	size_t i, o, steps, bad = 0;
+	(void)state;
+
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		for (o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+			char *text = long_array(shapes[i].where, shapes[i].item, n);
+			struct json_tree t;
+			struct json_tree_limits lim = {0};
+			struct vc_dm_failure f;
+			struct ok_error err;
+			uint32_t root;
+
+			json_tree_init(&t);
+			assert_int_equal(json_tree_parse(&t, text, strlen(text), &lim, &root, &err),
+			                 0);
+			assert_true(t.count > n);
+			steps = 0;
+			t.test_steps = &steps;
+			(void)vc_datamodel_check_tree(&t, root, &opts[o], &f);
+			t.test_steps = NULL;
+			if (steps > 8 * t.count) {
+				print_error(
+				        "%s %s: %zu sibling steps over %zu nodes (options %zu)\n",
+				        shapes[i].where, shapes[i].item, steps, t.count, o);
+				bad++;
+			}
+			json_tree_release(&t);
+			free(text);
+		}
+	assert_int_equal(bad, 0);
+}
+/* Review of s12/vctree, finding 3: one jansson copy of a tree's eddsa-rdfc-2022 credential per
+ * verification, shared by the JSON-LD expansion, the proof and r->credential. Counted as the
+ * tree's sibling steps: with the copy for r->credential (verdict_only false) the walk is exactly
+ * the walk without it, because the copy the expansion made is the one kept (before: one more
+ * conversion for r->credential, and one more for the proof). */
+static void rdfc_credential_converted_once(void **state)
+{
+	size_t len, steps[2];
+	char *text = vc_fixture_at("w3c-eddsa-rdfc-2022/signedDataInt.json", &len);
+	struct json_tree t;
+	struct ok_error err;
+	uint32_t root;
+	int k;
+	(void)state;
+
+	json_tree_init(&t);
+	assert_int_equal(vc_jcs_parse_tree(text, len, &t, &root, &err), 0);
+	for (k = 0; k < 2; k++) {
+		struct verify_options o = {0};
+		struct verify_result r;
+
+		memset(&r, 0, sizeof(r));
+		o.verdict_only = k == 1;
+		steps[k] = 0;
+		t.test_steps = &steps[k];
+		assert_int_equal(registry_verify_tree(NULL, &t, root, &o, &r, &err), 0);
+		t.test_steps = NULL;
+		assert_true(r.is_credential);
+		assert_true(k == 1 ? r.credential == NULL : r.credential != NULL);
+		verify_result_release(&r);
+	}
+	assert_true(steps[0] > t.count);
+	assert_int_equal(steps[0], steps[1]);
+	json_tree_release(&t);
+	free(text);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +709,10 @@ int main(void)
 	        cmocka_unit_test(context_members_in_other_orders),
 	        cmocka_unit_test(rdfc_reads_the_copy_given),
 	        cmocka_unit_test(agrees_on_fixtures_and_corpora),
+#ifdef OK_TEST_HOOKS
+	        cmocka_unit_test(rules_walk_long_arrays_linearly),
+	        cmocka_unit_test(rdfc_credential_converted_once),
+#endif
 	};
 
 	if (sodium_init() < 0)
