@@ -14,13 +14,18 @@
 
 #include "registry/import_pipeline.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Rows per transaction. At a million new learners a batch dirties most leaf pages of the
  * learners' blind index (a keyed hash: every insert lands anywhere), and each commit's pages are
@@ -1851,9 +1856,48 @@ static void producer_free(struct producer *p)
 	free(p);
 }
 
-/* The writer's side of a pipelined CSV import; frees imp (finished or aborted). */
+/*
+ * A CSV file that is not a regular file (a pipe, FIFO, terminal or socket) can stall: its
+ * producer reads it with poll() on the input and on the queue's wake-up fd, so that a stop of
+ * the writer (a failed write) reaches a producer waiting for bytes that may never come. The
+ * stdio buffer is bypassed: the import is the file's only reader, from its first byte.
+ */
+struct stoppable_input {
+	int fd;
+	int wake_fd; /* -1 until the pipeline starts (the header is read on the calling thread) */
+};
+
+static long read_stoppable(void *ctx, void *dst, size_t cap)
+{
+	struct stoppable_input *in = ctx;
+	struct pollfd fds[2];
+	ssize_t n;
+
+	if (cap > SSIZE_MAX)
+		cap = SSIZE_MAX;
+	for (;;) {
+		fds[0] = (struct pollfd){.fd = in->fd, .events = POLLIN};
+		fds[1] = (struct pollfd){.fd = in->wake_fd, .events = POLLIN}; /* < 0: ignored */
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return OK_EIO;
+		}
+		if (fds[1].revents)
+			return OK_EINTERNAL; /* stopped: the writer no longer reads what follows */
+		n = read(in->fd, dst, cap);
+		if (n >= 0)
+			return (long)n;
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			return OK_EIO;
+	}
+}
+
+/* The writer's side of a pipelined CSV import; frees imp (finished or aborted). in: the
+ * producer's stoppable input, or NULL (a regular file or memory: reads that cannot stall). */
 static int import_pipelined(struct importer *imp, struct csv_reader *reader, const char *name,
-                            struct import_report *report, struct ok_error *err)
+                            struct stoppable_input *in, struct import_report *report,
+                            struct ok_error *err)
 {
 	struct producer *p = calloc(1, sizeof(*p));
 	void *chunks[PIPE_CHUNKS];
@@ -1891,6 +1935,8 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 		importer_abort(imp, report);
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
 	}
+	if (in)
+		in->wake_fd = import_queue_wake_fd(&p->q);
 	/* Signals are the calling thread's to take (the CLI's stop request). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -1944,10 +1990,14 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 		import_queue_put_free(&p->q, c);
 	}
 	import_queue_stop(&p->q);
-	pthread_join(thread, NULL);
-	import_queue_release(&p->q);
+	/* Rolled back before the producer is waited for: nothing of a failed import stays
+	 * open (a transaction, the store's write lock) while the producer ends its read. */
 	if (imp)
 		importer_abort(imp, report);
+	pthread_join(thread, NULL);
+	if (in)
+		in->wake_fd = -1;
+	import_queue_release(&p->q);
 	producer_free(p);
 	return rc;
 }
@@ -1983,6 +2033,7 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 	bool required[REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS];
 	struct csv_reader *reader = NULL;
 	struct importer *imp = NULL;
+	struct stoppable_input in = {.fd = -1, .wake_fd = -1}, *stoppable = NULL;
 	struct registration reg;
 	struct csv_row row;
 	struct ok_error row_err;
@@ -2000,20 +2051,30 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 		                  : import_error_columns[i - REG_COLUMN_COUNT];
 		required[i] = ours && registration_column_required[i];
 	}
-	rc = csv_reader_open(&reader, name, read, src, columns, required,
-	                     REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS, err);
-	if (rc)
-		return rc;
 	pipelined = store_bulk(d->store) != NULL;
 #ifdef OK_TEST_HOOKS
 	pipelined = pipelined && test_pipeline();
 #endif
+	if (pipelined && read == csv_read_file) {
+		struct stat st;
+
+		in.fd = fileno((FILE *)src);
+		if (in.fd >= 0 && fstat(in.fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+			read = read_stoppable;
+			src = &in;
+			stoppable = &in;
+		}
+	}
+	rc = csv_reader_open(&reader, name, read, src, columns, required,
+	                     REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS, err);
+	if (rc)
+		return rc;
 	rc = begin(&imp, d, o, pipelined ? PIPE_HOLD_ROWS : HOLD_ROWS, err);
 	if (rc)
 		goto out;
 	imp->report.separator = csv_reader_separator(reader);
 	if (pipelined) {
-		rc = import_pipelined(imp, reader, name, report, err);
+		rc = import_pipelined(imp, reader, name, stoppable, report, err);
 		imp = NULL;
 		goto out;
 	}

@@ -184,3 +184,88 @@ def test_a_failing_producer_leaves_what_a_kill_leaves(inst, binary, tmp_path, mo
     assert clean.import_csv(path).returncode == 0
     assert stored(inst.data)[0] == stored(clean.data)[0]
     assert stored(inst.data)[1] == stored(clean.data)[1] == 75
+
+
+def hold_write_lock(ok, seconds):
+    """Another process that takes the store's write lock and keeps it for seconds; its
+    Popen, once it holds the lock."""
+    import subprocess
+    import sys
+    from helpers import store
+    conninfo = store.store_of(ok.data)
+    if conninfo:  # the lock every writer of the store takes first (store_pg.c)
+        argv = [sys.executable, "-c",
+                "import psycopg2, sys, time\n"
+                "c = psycopg2.connect(sys.argv[1])\n"
+                "c.cursor().execute('LOCK TABLE writer_lock IN EXCLUSIVE MODE')\n"
+                "print('locked', flush=True)\ntime.sleep(float(sys.argv[2]))",
+                conninfo, str(seconds)]
+    else:
+        argv = [sys.executable, "-c",
+                "import sqlite3, sys, time\n"
+                "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                "c.execute('BEGIN IMMEDIATE')\nprint('locked', flush=True)\n"
+                "time.sleep(float(sys.argv[2]))", str(ok.db_path), str(seconds)]
+    locker = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    assert "locked" in locker.stdout.readline()
+    return locker
+
+
+def test_a_failed_import_from_a_stalled_pipe_ends_without_waiting_for_it(inst, tmp_path,
+                                                                         monkeypatch):
+    """The writer fails (the store stays busy past the import's lock wait) while the producer
+    waits on a pipe that delivers nothing more and stays open: the import rolls back, ends and
+    reports its error without waiting for the pipe (the producer's read is stopped). Before
+    the fix (review of issue 22, finding 1) it waited until the pipe closed. A bound of 20 s, far from the ~10 s lock
+    wait and the 120 s the pipe stays open: a behaviour, not a speed."""
+    BOUND = 20
+    import os
+    import subprocess
+    import time
+    from helpers import store
+    monkeypatch.setenv("OORKONDE_TEST_IMPORT_HOLD_ROWS", "16")
+    # 40 rows in chunks of 16: the writer takes the first chunk (and waits for the lock), the
+    # producer fills the second and waits for input in the third.
+    path = good_file(tmp_path / "good.csv", 40)
+    header, rows = path.read_bytes().split(b"\n", 1)
+    read_end, write_end = os.pipe()
+    locker = None
+    try:
+        proc = subprocess.Popen(inst.argv("import", "-", "--institution", INSTITUTION),
+                                stdin=read_end, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=inst.env())
+        os.close(read_end)
+        read_end = None
+        os.write(write_end, header + b"\n")
+        # The store is locked once the import has opened it (SQLite: opening needs the lock).
+        deadline = time.monotonic() + 60
+        while not any(str(inst.db_path) in os.path.realpath(f"/proc/{proc.pid}/fd/{fd}")
+                      for fd in os.listdir(f"/proc/{proc.pid}/fd")) and store.store_of(
+                              inst.data) is None:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.05)
+        time.sleep(1)
+        locker = hold_write_lock(inst, 120)
+        os.write(write_end, rows)  # then nothing more, and the pipe stays open
+        start = time.monotonic()
+        try:
+            out, err = proc.communicate(timeout=BOUND)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise AssertionError("the import waited for the stalled pipe")
+        assert time.monotonic() - start < BOUND
+        assert proc.returncode != 0
+        assert "busy" in err or "writer lock" in err, err
+    finally:
+        if read_end is not None:
+            os.close(read_end)
+        os.close(write_end)
+        if locker:
+            locker.kill()
+            locker.wait()
+    # Nothing was kept, and the store is free again: a re-run from the file completes it.
+    assert stored(inst.data)[0] == []
+    proc = inst.import_csv(path)
+    assert proc.returncode == 0, proc.stderr
+    assert parse_report(proc.stdout)["added"] == 40
