@@ -1577,11 +1577,19 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 	return rc;
 }
 
-static int after_row(struct importer *imp, struct ok_error *err)
+/* The held rows end at this row (CUT_HERE), not (CUT_NOT), or where hold_rows and the batch
+ * say (CUT_BY_COUNT: the single-threaded import, which holds rows of its own). */
+enum hold_cut { CUT_BY_COUNT, CUT_HERE, CUT_NOT };
+
+static int after_row(struct importer *imp, enum hold_cut at, struct ok_error *err)
 {
+	bool cut;
 	int rc;
 
 	imp->rows_in_batch++;
+	cut = at == CUT_BY_COUNT ? imp->rows_in_batch % imp->hold_rows == 0 ||
+	                                   imp->rows_in_batch == imp->batch_rows
+	                         : at == CUT_HERE;
 	if (imp->o.on_progress && imp->report.read % PROGRESS_EVERY == 0)
 		imp->o.on_progress(imp->o.ctx, &imp->report, imp->bytes);
 	if (imp->o.should_stop && imp->o.should_stop(imp->o.stop_ctx))
@@ -1591,12 +1599,13 @@ static int after_row(struct importer *imp, struct ok_error *err)
 		        "are kept and a re-run completes it",
 		        imp->report.read);
 	/* The held rows go into the open transaction when they fill the hold or end the batch. */
-	if (imp->bulk &&
-	    (imp->rows_in_batch % imp->hold_rows == 0 || imp->rows_in_batch == imp->batch_rows) &&
-	    (rc = bulk_write(imp, err)))
+	if (imp->bulk && cut && (rc = bulk_write(imp, err)))
 		return rc;
 	if (imp->rows_in_batch < imp->batch_rows)
 		return 0;
+	/* A batch ends with its held rows written: a producer's chunk never spans two. */
+	if (imp->bulk && !cut)
+		return ok_fail(err, OK_EINTERNAL, "import: a chunk was cut out of step");
 	if (!imp->single_transaction)
 		return commit_batch(imp, err);
 	/* One transaction for the whole input: write this batch's audit events now. */
@@ -1632,7 +1641,7 @@ int importer_add(struct importer *imp, const struct registration *r, struct ok_e
 			ok_error_locate(&row_err, imp->file, imp->line);
 		if ((held = hold(imp, imp->row, r, rc == OK_EINPUT ? &row_err : NULL, err)))
 			return held;
-		return after_row(imp, err);
+		return after_row(imp, CUT_BY_COUNT, err);
 	}
 	if (!rc)
 		rc = write_row(imp, r, &row_err);
@@ -1646,7 +1655,7 @@ int importer_add(struct importer *imp, const struct registration *r, struct ok_e
 			*err = row_err;
 		return rc;
 	}
-	return after_row(imp, err);
+	return after_row(imp, CUT_BY_COUNT, err);
 }
 
 int importer_reject(struct importer *imp, const struct csv_row *row, const struct ok_error *e,
@@ -1665,7 +1674,7 @@ int importer_reject(struct importer *imp, const struct csv_row *row, const struc
 	} else {
 		count_rejection(imp, row, e);
 	}
-	return after_row(imp, err);
+	return after_row(imp, CUT_BY_COUNT, err);
 }
 
 static void free_importer(struct importer *imp)
@@ -1728,6 +1737,8 @@ void importer_abort(struct importer *imp, struct import_report *report)
 /* Chunks in flight: one filled, one queued, one written; each of hold_rows rows. */
 #define PIPE_CHUNKS    3
 #define PIPE_HOLD_ROWS 2048
+/* and of at most about this much held text (and one row more) */
+#define PIPE_HOLD_BYTES ((size_t)4 << 20)
 
 struct producer {
 	struct csv_reader *reader;
@@ -1736,6 +1747,7 @@ struct producer {
 	char today[11];
 	char country[3];
 	size_t hold_rows, batch_rows;
+	size_t hold_bytes;     /* a chunk is cut once its held text passes this */
 	struct seal_keys keys; /* a copy: the writer refreshes its own inside each transaction */
 	struct rand_pool pool;
 	struct import_queue q;
@@ -1835,8 +1847,12 @@ static void *produce(void *arg)
 			break;
 		}
 		c->rows[c->nrows - 1].bytes = csv_reader_bytes_read(p->reader);
-		/* Cut where the single-threaded import writes its held rows. */
-		if (++in_batch % p->hold_rows == 0 || in_batch == p->batch_rows) {
+		/* Cut where the single-threaded import writes its held rows, at the batch's end,
+		 * and also once the held text passes hold_bytes (long rejected rows are held
+		 * whole for the errors report: rows alone would not bound the memory). */
+		in_batch++;
+		if (c->nrows == p->hold_rows || in_batch == p->batch_rows ||
+		    c->text.len >= p->hold_bytes) {
 			produce_end(p, c);
 			c = NULL;
 			if (in_batch == p->batch_rows)
@@ -1917,6 +1933,7 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 	memcpy(p->country, imp->country, sizeof(p->country));
 	p->hold_rows = imp->hold_rows;
 	p->batch_rows = imp->batch_rows;
+	p->hold_bytes = PIPE_HOLD_BYTES;
 	p->keys = imp->d->keys;
 	p->pool.used = sizeof(p->pool.bytes);
 #ifdef OK_TEST_HOOKS
@@ -1924,6 +1941,10 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 		const char *v = getenv("OORKONDE_TEST_IMPORT_FAIL_ROW");
 
 		p->fail_row = v ? (size_t)strtoull(v, NULL, 10) : 0;
+		/* ..._HOLD_BYTES: chunks cut by their text too, at odd rows. */
+		v = getenv("OORKONDE_TEST_IMPORT_HOLD_BYTES");
+		if (v && strtoull(v, NULL, 10) > 0)
+			p->hold_bytes = (size_t)strtoull(v, NULL, 10);
 	}
 #endif
 	for (i = 0; i < PIPE_CHUNKS && !rc; i++) {
@@ -1951,6 +1972,8 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 	for (;;) {
 		struct chunk *c = import_queue_take_full(&p->q);
 		struct held_row *h = NULL;
+		size_t end_bytes;
+		bool last;
 
 		if (c->rc) {
 			/* What the producer held before its failure is dropped with the open
@@ -1962,17 +1985,17 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 		}
 		imp->bulk->held = c;
 		n = c->nrows;
+		/* Written at its last row, the chunk is reset: what ends the input, first. */
+		last = c->last;
+		end_bytes = c->end_bytes;
 		for (i = 0; i < n && !rc; i++) {
 			h = &c->rows[i];
 			imp->report.read++;
 			if ((rc = ensure_transaction(imp, err)))
 				break;
 			imp->bytes = h->bytes;
-			rc = after_row(imp, err);
 			/* The chunk is written at its last row, where the producer cut it. */
-			if (!rc && c->nrows == 0 && i + 1 < n)
-				rc = ok_fail(err, OK_EINTERNAL,
-				             "import: a chunk was cut out of step");
+			rc = after_row(imp, i + 1 == n ? CUT_HERE : CUT_NOT, err);
 		}
 		if (rc) {
 			if (h && !h->rejected)
@@ -1980,8 +2003,8 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 			imp->bulk->held = &imp->bulk->own;
 			break;
 		}
-		if (c->last) {
-			imp->bytes = c->end_bytes;
+		if (last) {
+			imp->bytes = end_bytes;
 			rc = importer_finish(imp, report, err);
 			imp = NULL;
 			break;

@@ -6,7 +6,8 @@ the stored rows and audit events, and what a failure leaves (what a kill leaves:
 batches, no more; a re-run completes the import)."""
 import pytest
 
-from helpers.base import COLUMNS, INSTITUTION, csv_text, db_readonly, make_row, parse_report
+from helpers.base import COLUMNS, INSTITUTION, SANITIZED, csv_text, db_readonly, make_row, \
+    parse_report
 
 HOLD = 7    # rows per chunk: boundaries after rows 7, 14, 20 (the batch), 27, 34, 40, ...
 BATCH = 20  # rows per transaction
@@ -98,8 +99,14 @@ def small_chunks(monkeypatch):
     monkeypatch.setenv("OORKONDE_TEST_IMPORT_BATCH_ROWS", str(BATCH))
 
 
+@pytest.mark.parametrize("hold_bytes", [None, "700"])
 def test_rejections_across_chunks_in_order_as_on_one_thread(inst, binary, tmp_path,
-                                                            small_chunks):
+                                                            small_chunks, monkeypatch,
+                                                            hold_bytes):
+    """hold_bytes: the producer also cuts a chunk once its held text passes this many bytes
+    (at rows the row count does not cut at); the writer writes where the producer cut."""
+    if hold_bytes:
+        monkeypatch.setenv("OORKONDE_TEST_IMPORT_HOLD_BYTES", hold_bytes)
     path = tmp_path / "results.csv"
     expected = pipeline_file(path)
     one = fresh_like(inst, binary, tmp_path, "one-thread")
@@ -269,3 +276,27 @@ def test_a_failed_import_from_a_stalled_pipe_ends_without_waiting_for_it(inst, t
     proc = inst.import_csv(path)
     assert proc.returncode == 0, proc.stderr
     assert parse_report(proc.stdout)["added"] == 40
+
+
+def test_long_rejected_rows_are_held_in_bounded_memory(inst, tmp_path):
+    """Rejected rows are held whole for the errors report (each field up to 4,096 bytes): the
+    producer cuts a chunk once its held text passes 4 MiB, not only every 2,048 rows, so the
+    rows in flight stay bounded. 1,500 rows of 14 fields of 4,000 bytes (84 MB, every row
+    rejected): 103 MiB peak before the cut by bytes, about 28 MiB after."""
+    rows = 1500
+    path = tmp_path / "long.csv"
+    with open(path, "wb") as f:
+        f.write((",".join(COLUMNS) + "\n").encode())
+        row = (",".join(["X" * 4000] * len(COLUMNS)) + "\n").encode()
+        for _ in range(rows):
+            f.write(row)
+    errors = tmp_path / "errors.csv"
+    proc, rss_kib = inst.run_measured("import", path, "--institution", INSTITUTION,
+                                      "--errors", errors)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert parse_report(proc.stdout) == dict(read=rows, added=0, updated=0, unchanged=0,
+                                             rejected=rows)
+    with open(errors, "rb") as f:
+        assert sum(1 for _ in f) == rows + 1
+    if not SANITIZED:
+        assert rss_kib < 48 * 1024, f"peak RSS {rss_kib} KiB for {rows} long rejected rows"
