@@ -816,6 +816,9 @@ static void chunk_release(struct chunk *c)
 	if (c->text.data)
 		sodium_memzero(c->text.data, c->text.len);
 	buf_release(&c->text);
+	/* A rejection's message may quote its cell. */
+	if (c->nerrors)
+		sodium_memzero(c->errors, c->nerrors * sizeof(*c->errors));
 	free(c->errors);
 	free(c->idx);
 	free(c->digest);
@@ -860,6 +863,8 @@ static void chunk_reset(struct chunk *c)
 	if (c->text.len)
 		sodium_memzero(c->text.data, c->text.len);
 	buf_reset(&c->text);
+	if (c->nerrors)
+		sodium_memzero(c->errors, c->nerrors * sizeof(*c->errors));
 	c->nrows = c->nfields = c->nerrors = c->nsealed = 0;
 	c->hashed = c->last = false;
 	c->rc = 0;
@@ -1421,10 +1426,16 @@ static int chunk_hold(struct chunk *c, const struct csv_row *row, const char *fi
 	if (h->rejected) {
 		if (c->nerrors == c->cap_errors) {
 			size_t cap = c->cap_errors ? 2 * c->cap_errors : 16;
-			struct ok_error *e = realloc(c->errors, cap * sizeof(*e));
+			struct ok_error *e = malloc(cap * sizeof(*e));
 
 			if (!e)
 				return ok_fail(err, OK_ENOMEM, "import: out of memory");
+			/* Not realloc: the old messages are wiped, not left in a freed block. */
+			if (c->nerrors) {
+				memcpy(e, c->errors, c->nerrors * sizeof(*e));
+				sodium_memzero(c->errors, c->nerrors * sizeof(*e));
+			}
+			free(c->errors);
 			c->errors = e;
 			c->cap_errors = cap;
 		}
