@@ -1988,7 +1988,9 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 
 		if (c->rc) {
 			/* What the producer held before its failure is dropped with the open
-			 * batch, as a killed import drops it. */
+			 * batch, as a killed import drops it; its rows were read (the count the
+			 * single-threaded import reports: the rows before a fatal read error). */
+			imp->report.read += c->nrows;
 			rc = c->rc;
 			if (err)
 				*err = c->err;

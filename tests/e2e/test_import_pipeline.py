@@ -300,3 +300,25 @@ def test_long_rejected_rows_are_held_in_bounded_memory(inst, tmp_path):
         assert sum(1 for _ in f) == rows + 1
     if not SANITIZED:
         assert rss_kib < 48 * 1024, f"peak RSS {rss_kib} KiB for {rows} long rejected rows"
+
+
+@pytest.mark.parametrize("bad_row", [250, 3000])
+def test_a_fatal_read_error_counts_the_rows_read_as_on_one_thread(inst, binary, tmp_path,
+                                                                 bad_row):
+    """A NUL byte in a row stops the import (a fatal read error): "Stopped after N rows"
+    counts the rows read before it as the single-threaded import does, also when the error
+    falls in a later chunk than the first (2,048 rows a chunk)."""
+    path = good_file(tmp_path / "good.csv", 3100)
+    lines = path.read_bytes().split(b"\n")
+    lines[bad_row] = lines[bad_row].replace(b"Course", b"Cou\x00rse", 1)
+    path.write_bytes(b"\n".join(lines))
+    one = fresh_like(inst, binary, tmp_path, "one-thread")
+    outs = []
+    for ok, env in ((inst, {"OORKONDE_TEST_IMPORT_BATCH_ROWS": "4097"}),
+                    (one, {"OORKONDE_TEST_IMPORT_BATCH_ROWS": "4097",
+                           "OORKONDE_TEST_IMPORT_PIPELINE": "0"})):
+        proc = ok.run("import", path, "--institution", INSTITUTION, env=env)
+        assert proc.returncode != 0
+        outs.append(proc.stdout)
+    assert f"Stopped after {bad_row - 1} rows" in outs[1], outs[1]
+    assert outs[0] == outs[1]
