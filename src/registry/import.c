@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,7 @@ struct bulk {
 	struct chunk own;   /* the rows held when not pipelined */
 	struct chunk *held; /* the rows being held or written: own, or the writer's chunk */
 	bool ahead;         /* held->sealed and held->adigest hold, under the current key */
+	size_t chunk_runs, chunk_new; /* the last write's learners looked up, and found new */
 	/* learners known to the batch, by blind index (open addressing, -1 empty) */
 	struct bulk_learner *learners;
 	size_t nlearners;
@@ -1274,6 +1276,7 @@ static int bulk_learner(struct importer *imp, size_t k, const struct learner_dat
 		if ((rc = bulk_new_learner(imp, l, id_out, idx, digest, err)))
 			return rc;
 	}
+	b->chunk_new++;
 	if (know_learner(b, idx, digest, id_out))
 		return ok_fail(err, OK_EINTERNAL, "import: batch table full");
 	*changed = true;
@@ -1547,6 +1550,8 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 			memcpy(b->qidx[nidx++], c->idx[i], SEAL_INDEX_BYTES);
 		b->record_ids[nids++] = c->text.data + h->data;
 	}
+	b->chunk_runs = nidx;
+	b->chunk_new = 0;
 	if (!rc)
 		rc = b->ops->learners_find(imp->d->store,
 		                           (const unsigned char(*)[SEAL_INDEX_BYTES])b->qidx, nidx,
@@ -1761,6 +1766,9 @@ struct producer {
 	size_t hold_bytes;     /* a chunk is cut once its held text passes this */
 	struct seal_keys keys; /* a copy: the writer refreshes its own inside each transaction */
 	struct rand_pool pool;
+	/* Set by the writer: seal learners ahead (off while few of them turn out new, as in a
+	 * re-import, whose sealed copies would all be thrown away). */
+	atomic_bool seal_ahead;
 	struct import_queue q;
 	struct chunk chunks[PIPE_CHUNKS];
 	size_t fail_row; /* test hook: fail at this row (1-based); 0 never */
@@ -1772,7 +1780,11 @@ static void produce_end(struct producer *p, struct chunk *c)
 	struct ok_error e;
 
 	ok_error_clear(&e);
-	if (!c->rc && (c->rc = chunk_prepare(c, &p->keys, &p->pool, p->institution, &e)))
+	if (!c->rc &&
+	    (c->rc = chunk_prepare(
+	             c, &p->keys,
+	             atomic_load_explicit(&p->seal_ahead, memory_order_relaxed) ? &p->pool : NULL,
+	             p->institution, &e)))
 		c->err = e;
 	import_queue_put_full(&p->q, c);
 }
@@ -1945,6 +1957,7 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 	p->hold_rows = imp->hold_rows;
 	p->batch_rows = imp->batch_rows;
 	p->hold_bytes = PIPE_HOLD_BYTES;
+	atomic_init(&p->seal_ahead, true);
 	p->keys = imp->d->keys;
 	p->pool.used = sizeof(p->pool.bytes);
 #ifdef OK_TEST_HOOKS
@@ -2023,6 +2036,12 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 			break;
 		}
 		imp->bulk->held = &imp->bulk->own;
+		/* Sealing ahead pays when at least a quarter of a chunk's learners are new (a
+		 * chunk or two late: the producer is ahead). */
+		if (imp->bulk->chunk_runs)
+			atomic_store_explicit(&p->seal_ahead,
+			                      imp->bulk->chunk_new * 4 >= imp->bulk->chunk_runs,
+			                      memory_order_relaxed);
 		import_queue_put_free(&p->q, c);
 	}
 	import_queue_stop(&p->q);

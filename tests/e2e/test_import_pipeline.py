@@ -322,3 +322,24 @@ def test_a_fatal_read_error_counts_the_rows_read_as_on_one_thread(inst, binary, 
         outs.append(proc.stdout)
     assert f"Stopped after {bad_row - 1} rows" in outs[1], outs[1]
     assert outs[0] == outs[1]
+
+
+def test_sealing_ahead_stops_for_known_learners_and_resumes_for_new(inst, binary, tmp_path,
+                                                                    monkeypatch):
+    """A file whose first half is known (sealing ahead turns off: every copy would be thrown
+    away) and whose second half is new (it turns on again, a chunk or two late; the writer
+    seals those in between itself): the same rows and learners as a clean import."""
+    monkeypatch.setenv("OORKONDE_TEST_IMPORT_HOLD_ROWS", "16")
+    full = good_file(tmp_path / "full.csv", 400)
+    half = tmp_path / "half.csv"
+    half.write_text("".join(full.read_text().splitlines(keepends=True)[:201]))
+    assert inst.import_csv(half).returncode == 0
+    proc = inst.import_csv(full)
+    assert proc.returncode == 0, proc.stderr
+    assert parse_report(proc.stdout) == dict(read=400, added=200, updated=0, unchanged=200,
+                                             rejected=0)
+    clean = fresh_like(inst, binary, tmp_path, "clean")
+    assert clean.import_csv(full).returncode == 0
+    assert stored(inst.data)[0] == stored(clean.data)[0]
+    assert stored(inst.data)[1] == stored(clean.data)[1] == 100
+    assert inst.run("audit", "verify").returncode == 0
