@@ -14,13 +14,19 @@
 
 #include "registry/import_pipeline.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Rows per transaction. At a million new learners a batch dirties most leaf pages of the
  * learners' blind index (a keyed hash: every insert lands anywhere), and each commit's pages are
@@ -117,6 +123,7 @@ struct bulk {
 	struct chunk own;   /* the rows held when not pipelined */
 	struct chunk *held; /* the rows being held or written: own, or the writer's chunk */
 	bool ahead;         /* held->sealed and held->adigest hold, under the current key */
+	size_t chunk_runs, chunk_new; /* the last write's learners looked up, and found new */
 	/* learners known to the batch, by blind index (open addressing, -1 empty) */
 	struct bulk_learner *learners;
 	size_t nlearners;
@@ -811,6 +818,9 @@ static void chunk_release(struct chunk *c)
 	if (c->text.data)
 		sodium_memzero(c->text.data, c->text.len);
 	buf_release(&c->text);
+	/* A rejection's message may quote its cell. */
+	if (c->nerrors)
+		sodium_memzero(c->errors, c->nerrors * sizeof(*c->errors));
 	free(c->errors);
 	free(c->idx);
 	free(c->digest);
@@ -855,6 +865,8 @@ static void chunk_reset(struct chunk *c)
 	if (c->text.len)
 		sodium_memzero(c->text.data, c->text.len);
 	buf_reset(&c->text);
+	if (c->nerrors)
+		sodium_memzero(c->errors, c->nerrors * sizeof(*c->errors));
 	c->nrows = c->nfields = c->nerrors = c->nsealed = 0;
 	c->hashed = c->last = false;
 	c->rc = 0;
@@ -1264,6 +1276,7 @@ static int bulk_learner(struct importer *imp, size_t k, const struct learner_dat
 		if ((rc = bulk_new_learner(imp, l, id_out, idx, digest, err)))
 			return rc;
 	}
+	b->chunk_new++;
 	if (know_learner(b, idx, digest, id_out))
 		return ok_fail(err, OK_EINTERNAL, "import: batch table full");
 	*changed = true;
@@ -1416,10 +1429,16 @@ static int chunk_hold(struct chunk *c, const struct csv_row *row, const char *fi
 	if (h->rejected) {
 		if (c->nerrors == c->cap_errors) {
 			size_t cap = c->cap_errors ? 2 * c->cap_errors : 16;
-			struct ok_error *e = realloc(c->errors, cap * sizeof(*e));
+			struct ok_error *e = malloc(cap * sizeof(*e));
 
 			if (!e)
 				return ok_fail(err, OK_ENOMEM, "import: out of memory");
+			/* Not realloc: the old messages are wiped, not left in a freed block. */
+			if (c->nerrors) {
+				memcpy(e, c->errors, c->nerrors * sizeof(*e));
+				sodium_memzero(c->errors, c->nerrors * sizeof(*e));
+			}
+			free(c->errors);
 			c->errors = e;
 			c->cap_errors = cap;
 		}
@@ -1531,6 +1550,8 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 			memcpy(b->qidx[nidx++], c->idx[i], SEAL_INDEX_BYTES);
 		b->record_ids[nids++] = c->text.data + h->data;
 	}
+	b->chunk_runs = nidx;
+	b->chunk_new = 0;
 	if (!rc)
 		rc = b->ops->learners_find(imp->d->store,
 		                           (const unsigned char(*)[SEAL_INDEX_BYTES])b->qidx, nidx,
@@ -1572,11 +1593,19 @@ static int bulk_write(struct importer *imp, struct ok_error *err)
 	return rc;
 }
 
-static int after_row(struct importer *imp, struct ok_error *err)
+/* The held rows end at this row (CUT_HERE), not (CUT_NOT), or where hold_rows and the batch
+ * say (CUT_BY_COUNT: the single-threaded import, which holds rows of its own). */
+enum hold_cut { CUT_BY_COUNT, CUT_HERE, CUT_NOT };
+
+static int after_row(struct importer *imp, enum hold_cut at, struct ok_error *err)
 {
+	bool cut;
 	int rc;
 
 	imp->rows_in_batch++;
+	cut = at == CUT_BY_COUNT ? imp->rows_in_batch % imp->hold_rows == 0 ||
+	                                   imp->rows_in_batch == imp->batch_rows
+	                         : at == CUT_HERE;
 	if (imp->o.on_progress && imp->report.read % PROGRESS_EVERY == 0)
 		imp->o.on_progress(imp->o.ctx, &imp->report, imp->bytes);
 	if (imp->o.should_stop && imp->o.should_stop(imp->o.stop_ctx))
@@ -1586,12 +1615,13 @@ static int after_row(struct importer *imp, struct ok_error *err)
 		        "are kept and a re-run completes it",
 		        imp->report.read);
 	/* The held rows go into the open transaction when they fill the hold or end the batch. */
-	if (imp->bulk &&
-	    (imp->rows_in_batch % imp->hold_rows == 0 || imp->rows_in_batch == imp->batch_rows) &&
-	    (rc = bulk_write(imp, err)))
+	if (imp->bulk && cut && (rc = bulk_write(imp, err)))
 		return rc;
 	if (imp->rows_in_batch < imp->batch_rows)
 		return 0;
+	/* A batch ends with its held rows written: a producer's chunk never spans two. */
+	if (imp->bulk && !cut)
+		return ok_fail(err, OK_EINTERNAL, "import: a chunk was cut out of step");
 	if (!imp->single_transaction)
 		return commit_batch(imp, err);
 	/* One transaction for the whole input: write this batch's audit events now. */
@@ -1627,7 +1657,7 @@ int importer_add(struct importer *imp, const struct registration *r, struct ok_e
 			ok_error_locate(&row_err, imp->file, imp->line);
 		if ((held = hold(imp, imp->row, r, rc == OK_EINPUT ? &row_err : NULL, err)))
 			return held;
-		return after_row(imp, err);
+		return after_row(imp, CUT_BY_COUNT, err);
 	}
 	if (!rc)
 		rc = write_row(imp, r, &row_err);
@@ -1641,7 +1671,7 @@ int importer_add(struct importer *imp, const struct registration *r, struct ok_e
 			*err = row_err;
 		return rc;
 	}
-	return after_row(imp, err);
+	return after_row(imp, CUT_BY_COUNT, err);
 }
 
 int importer_reject(struct importer *imp, const struct csv_row *row, const struct ok_error *e,
@@ -1660,7 +1690,7 @@ int importer_reject(struct importer *imp, const struct csv_row *row, const struc
 	} else {
 		count_rejection(imp, row, e);
 	}
-	return after_row(imp, err);
+	return after_row(imp, CUT_BY_COUNT, err);
 }
 
 static void free_importer(struct importer *imp)
@@ -1723,6 +1753,8 @@ void importer_abort(struct importer *imp, struct import_report *report)
 /* Chunks in flight: one filled, one queued, one written; each of hold_rows rows. */
 #define PIPE_CHUNKS    3
 #define PIPE_HOLD_ROWS 2048
+/* and of at most about this much held text (and one row more) */
+#define PIPE_HOLD_BYTES ((size_t)4 << 20)
 
 struct producer {
 	struct csv_reader *reader;
@@ -1731,8 +1763,12 @@ struct producer {
 	char today[11];
 	char country[3];
 	size_t hold_rows, batch_rows;
+	size_t hold_bytes;     /* a chunk is cut once its held text passes this */
 	struct seal_keys keys; /* a copy: the writer refreshes its own inside each transaction */
 	struct rand_pool pool;
+	/* Set by the writer: seal learners ahead (off while few of them turn out new, as in a
+	 * re-import, whose sealed copies would all be thrown away). */
+	atomic_bool seal_ahead;
 	struct import_queue q;
 	struct chunk chunks[PIPE_CHUNKS];
 	size_t fail_row; /* test hook: fail at this row (1-based); 0 never */
@@ -1744,7 +1780,11 @@ static void produce_end(struct producer *p, struct chunk *c)
 	struct ok_error e;
 
 	ok_error_clear(&e);
-	if (!c->rc && (c->rc = chunk_prepare(c, &p->keys, &p->pool, p->institution, &e)))
+	if (!c->rc &&
+	    (c->rc = chunk_prepare(
+	             c, &p->keys,
+	             atomic_load_explicit(&p->seal_ahead, memory_order_relaxed) ? &p->pool : NULL,
+	             p->institution, &e)))
 		c->err = e;
 	import_queue_put_full(&p->q, c);
 }
@@ -1830,8 +1870,12 @@ static void *produce(void *arg)
 			break;
 		}
 		c->rows[c->nrows - 1].bytes = csv_reader_bytes_read(p->reader);
-		/* Cut where the single-threaded import writes its held rows. */
-		if (++in_batch % p->hold_rows == 0 || in_batch == p->batch_rows) {
+		/* Cut where the single-threaded import writes its held rows, at the batch's end,
+		 * and also once the held text passes hold_bytes (long rejected rows are held
+		 * whole for the errors report: rows alone would not bound the memory). */
+		in_batch++;
+		if (c->nrows == p->hold_rows || in_batch == p->batch_rows ||
+		    c->text.len >= p->hold_bytes) {
 			produce_end(p, c);
 			c = NULL;
 			if (in_batch == p->batch_rows)
@@ -1851,9 +1895,48 @@ static void producer_free(struct producer *p)
 	free(p);
 }
 
-/* The writer's side of a pipelined CSV import; frees imp (finished or aborted). */
+/*
+ * A CSV file that is not a regular file (a pipe, FIFO, terminal or socket) can stall: its
+ * producer reads it with poll() on the input and on the queue's wake-up fd, so that a stop of
+ * the writer (a failed write) reaches a producer waiting for bytes that may never come. The
+ * stdio buffer is bypassed: the import is the file's only reader, from its first byte.
+ */
+struct stoppable_input {
+	int fd;
+	int wake_fd; /* -1 until the pipeline starts (the header is read on the calling thread) */
+};
+
+static long read_stoppable(void *ctx, void *dst, size_t cap)
+{
+	struct stoppable_input *in = ctx;
+	struct pollfd fds[2];
+	ssize_t n;
+
+	if (cap > SSIZE_MAX)
+		cap = SSIZE_MAX;
+	for (;;) {
+		fds[0] = (struct pollfd){.fd = in->fd, .events = POLLIN};
+		fds[1] = (struct pollfd){.fd = in->wake_fd, .events = POLLIN}; /* < 0: ignored */
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return OK_EIO;
+		}
+		if (fds[1].revents)
+			return OK_EINTERNAL; /* stopped: the writer no longer reads what follows */
+		n = read(in->fd, dst, cap);
+		if (n >= 0)
+			return (long)n;
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			return OK_EIO;
+	}
+}
+
+/* The writer's side of a pipelined CSV import; frees imp (finished or aborted). in: the
+ * producer's stoppable input, or NULL (a regular file or memory: reads that cannot stall). */
 static int import_pipelined(struct importer *imp, struct csv_reader *reader, const char *name,
-                            struct import_report *report, struct ok_error *err)
+                            struct stoppable_input *in, struct import_report *report,
+                            struct ok_error *err)
 {
 	struct producer *p = calloc(1, sizeof(*p));
 	void *chunks[PIPE_CHUNKS];
@@ -1873,6 +1956,8 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 	memcpy(p->country, imp->country, sizeof(p->country));
 	p->hold_rows = imp->hold_rows;
 	p->batch_rows = imp->batch_rows;
+	p->hold_bytes = PIPE_HOLD_BYTES;
+	atomic_init(&p->seal_ahead, true);
 	p->keys = imp->d->keys;
 	p->pool.used = sizeof(p->pool.bytes);
 #ifdef OK_TEST_HOOKS
@@ -1880,6 +1965,10 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 		const char *v = getenv("OORKONDE_TEST_IMPORT_FAIL_ROW");
 
 		p->fail_row = v ? (size_t)strtoull(v, NULL, 10) : 0;
+		/* ..._HOLD_BYTES: chunks cut by their text too, at odd rows. */
+		v = getenv("OORKONDE_TEST_IMPORT_HOLD_BYTES");
+		if (v && strtoull(v, NULL, 10) > 0)
+			p->hold_bytes = (size_t)strtoull(v, NULL, 10);
 	}
 #endif
 	for (i = 0; i < PIPE_CHUNKS && !rc; i++) {
@@ -1891,6 +1980,8 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 		importer_abort(imp, report);
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
 	}
+	if (in)
+		in->wake_fd = import_queue_wake_fd(&p->q);
 	/* Signals are the calling thread's to take (the CLI's stop request). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -1905,10 +1996,14 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 	for (;;) {
 		struct chunk *c = import_queue_take_full(&p->q);
 		struct held_row *h = NULL;
+		size_t end_bytes;
+		bool last;
 
 		if (c->rc) {
 			/* What the producer held before its failure is dropped with the open
-			 * batch, as a killed import drops it. */
+			 * batch, as a killed import drops it; its rows were read (the count the
+			 * single-threaded import reports: the rows before a fatal read error). */
+			imp->report.read += c->nrows;
 			rc = c->rc;
 			if (err)
 				*err = c->err;
@@ -1916,17 +2011,17 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 		}
 		imp->bulk->held = c;
 		n = c->nrows;
+		/* Written at its last row, the chunk is reset: what ends the input, first. */
+		last = c->last;
+		end_bytes = c->end_bytes;
 		for (i = 0; i < n && !rc; i++) {
 			h = &c->rows[i];
 			imp->report.read++;
 			if ((rc = ensure_transaction(imp, err)))
 				break;
 			imp->bytes = h->bytes;
-			rc = after_row(imp, err);
 			/* The chunk is written at its last row, where the producer cut it. */
-			if (!rc && c->nrows == 0 && i + 1 < n)
-				rc = ok_fail(err, OK_EINTERNAL,
-				             "import: a chunk was cut out of step");
+			rc = after_row(imp, i + 1 == n ? CUT_HERE : CUT_NOT, err);
 		}
 		if (rc) {
 			if (h && !h->rejected)
@@ -1934,20 +2029,30 @@ static int import_pipelined(struct importer *imp, struct csv_reader *reader, con
 			imp->bulk->held = &imp->bulk->own;
 			break;
 		}
-		if (c->last) {
-			imp->bytes = c->end_bytes;
+		if (last) {
+			imp->bytes = end_bytes;
 			rc = importer_finish(imp, report, err);
 			imp = NULL;
 			break;
 		}
 		imp->bulk->held = &imp->bulk->own;
+		/* Sealing ahead pays when at least a quarter of a chunk's learners are new (a
+		 * chunk or two late: the producer is ahead). */
+		if (imp->bulk->chunk_runs)
+			atomic_store_explicit(&p->seal_ahead,
+			                      imp->bulk->chunk_new * 4 >= imp->bulk->chunk_runs,
+			                      memory_order_relaxed);
 		import_queue_put_free(&p->q, c);
 	}
 	import_queue_stop(&p->q);
-	pthread_join(thread, NULL);
-	import_queue_release(&p->q);
+	/* Rolled back before the producer is waited for: nothing of a failed import stays
+	 * open (a transaction, the store's write lock) while the producer ends its read. */
 	if (imp)
 		importer_abort(imp, report);
+	pthread_join(thread, NULL);
+	if (in)
+		in->wake_fd = -1;
+	import_queue_release(&p->q);
 	producer_free(p);
 	return rc;
 }
@@ -1983,6 +2088,7 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 	bool required[REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS];
 	struct csv_reader *reader = NULL;
 	struct importer *imp = NULL;
+	struct stoppable_input in = {.fd = -1, .wake_fd = -1}, *stoppable = NULL;
 	struct registration reg;
 	struct csv_row row;
 	struct ok_error row_err;
@@ -2000,20 +2106,30 @@ int registry_import_csv(struct depository *d, const struct import_options *o, co
 		                  : import_error_columns[i - REG_COLUMN_COUNT];
 		required[i] = ours && registration_column_required[i];
 	}
-	rc = csv_reader_open(&reader, name, read, src, columns, required,
-	                     REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS, err);
-	if (rc)
-		return rc;
 	pipelined = store_bulk(d->store) != NULL;
 #ifdef OK_TEST_HOOKS
 	pipelined = pipelined && test_pipeline();
 #endif
+	if (pipelined && read == csv_read_file) {
+		struct stat st;
+
+		in.fd = fileno((FILE *)src);
+		if (in.fd >= 0 && fstat(in.fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+			read = read_stoppable;
+			src = &in;
+			stoppable = &in;
+		}
+	}
+	rc = csv_reader_open(&reader, name, read, src, columns, required,
+	                     REG_COLUMN_COUNT + IMPORT_ERROR_COLUMNS, err);
+	if (rc)
+		return rc;
 	rc = begin(&imp, d, o, pipelined ? PIPE_HOLD_ROWS : HOLD_ROWS, err);
 	if (rc)
 		goto out;
 	imp->report.separator = csv_reader_separator(reader);
 	if (pipelined) {
-		rc = import_pipelined(imp, reader, name, report, err);
+		rc = import_pipelined(imp, reader, name, stoppable, report, err);
 		imp = NULL;
 		goto out;
 	}

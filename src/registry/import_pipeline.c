@@ -4,19 +4,29 @@
 
 #include "core/error.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 int import_queue_init(struct import_queue *q, void *const *chunks, size_t n)
 {
 	size_t i;
 
 	memset(q, 0, sizeof(*q));
+	q->wake[0] = q->wake[1] = -1;
 	if (n > IMPORT_QUEUE_MAX)
 		return OK_EINTERNAL;
-	if (pthread_mutex_init(&q->mu, NULL))
+	if (pipe2(q->wake, O_CLOEXEC | O_NONBLOCK))
+		return OK_EIO;
+	if (pthread_mutex_init(&q->mu, NULL)) {
+		close(q->wake[0]);
+		close(q->wake[1]);
 		return OK_ENOMEM;
+	}
 	if (pthread_cond_init(&q->changed, NULL)) {
 		pthread_mutex_destroy(&q->mu);
+		close(q->wake[0]);
+		close(q->wake[1]);
 		return OK_ENOMEM;
 	}
 	for (i = 0; i < n; i++)
@@ -28,6 +38,8 @@ void import_queue_release(struct import_queue *q)
 {
 	pthread_cond_destroy(&q->changed);
 	pthread_mutex_destroy(&q->mu);
+	close(q->wake[0]);
+	close(q->wake[1]);
 }
 
 void *import_queue_take_free(struct import_queue *q)
@@ -75,10 +87,18 @@ void import_queue_put_free(struct import_queue *q, void *chunk)
 
 void import_queue_stop(struct import_queue *q)
 {
+	static const char byte = 1;
+	bool first;
+
 	pthread_mutex_lock(&q->mu);
+	first = !q->stopped;
 	q->stopped = true;
 	pthread_cond_broadcast(&q->changed);
 	pthread_mutex_unlock(&q->mu);
+	/* Once: the byte stays unread, so the wake-up fd stays readable. */
+	if (first && write(q->wake[1], &byte, 1) < 0) {
+		/* The pipe is new and empty: a byte always fits. */
+	}
 }
 
 bool import_queue_stopped(struct import_queue *q)
@@ -89,4 +109,9 @@ bool import_queue_stopped(struct import_queue *q)
 	s = q->stopped;
 	pthread_mutex_unlock(&q->mu);
 	return s;
+}
+
+int import_queue_wake_fd(const struct import_queue *q)
+{
+	return q->wake[0];
 }

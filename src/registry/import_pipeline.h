@@ -29,6 +29,7 @@ struct import_queue {
 	void *full[IMPORT_QUEUE_MAX]; /* a ring, oldest at head */
 	size_t head, nfull;
 	bool stopped;
+	int wake[2]; /* a pipe: a byte written at the stop wakes a producer waiting for input */
 };
 
 /* Life cycle: init with the caller's chunks, all free (n <= IMPORT_QUEUE_MAX); release once
@@ -45,8 +46,10 @@ void import_queue_put_full(struct import_queue *q, void *chunk);
 void *import_queue_take_full(struct import_queue *q);
 void import_queue_put_free(struct import_queue *q, void *chunk);
 
-/* Tells the producer to stop: it is given no more chunks. */
+/* Tells the producer to stop: it is given no more chunks, and import_queue_wake_fd becomes
+ * readable (a producer waiting for input poll()s it with its input). */
 void import_queue_stop(struct import_queue *q);
 bool import_queue_stopped(struct import_queue *q);
+int import_queue_wake_fd(const struct import_queue *q);
 
 #endif

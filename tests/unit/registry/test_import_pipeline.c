@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -94,6 +95,27 @@ static void a_stop_wakes_a_waiting_producer(void **state)
 	import_queue_release(&r.q);
 }
 
+/* A producer waiting for input poll()s the wake-up fd with it: readable once stopped, and
+ * still readable at a second poll (the stop is not used up). */
+static void a_stop_makes_the_wake_fd_readable(void **state)
+{
+	struct slot slot;
+	void *chunks[1] = {&slot};
+	struct import_queue q;
+	struct pollfd p;
+
+	(void)state;
+	assert_int_equal(import_queue_init(&q, chunks, 1), 0);
+	p = (struct pollfd){.fd = import_queue_wake_fd(&q), .events = POLLIN};
+	assert_true(p.fd >= 0);
+	assert_int_equal(poll(&p, 1, 0), 0);
+	import_queue_stop(&q);
+	import_queue_stop(&q);
+	assert_int_equal(poll(&p, 1, 0), 1);
+	assert_int_equal(poll(&p, 1, 0), 1);
+	import_queue_release(&q);
+}
+
 static void more_chunks_than_it_knows_are_refused(void **state)
 {
 	void *chunks[IMPORT_QUEUE_MAX + 1] = {0};
@@ -108,6 +130,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(chunks_come_out_in_order),
 	        cmocka_unit_test(a_stop_wakes_a_waiting_producer),
+	        cmocka_unit_test(a_stop_makes_the_wake_fd_readable),
 	        cmocka_unit_test(more_chunks_than_it_knows_are_refused),
 	};
 	return cmocka_run_group_tests_name("registry/import_pipeline", tests, NULL, NULL);
