@@ -752,15 +752,18 @@ def test_many_query_arguments_leak_nothing(demo, server_on):
     head = (b"GET /healthz?" + b"&".join([b"a"] * 2000) + b" HTTP/1.1\r\nHost: x\r\n\r\n")
     for _ in range(200):  # warm-up: the threads' arenas
         _closed_head(srv, head)
-    before = _rss_kib(srv.proc.pid)
     n = 300 if SANITIZED else 3000
-    for _ in range(n):
-        _closed_head(srv, head)
-    grown = _rss_kib(srv.proc.pid) - before
+    growths = []
+    for _ in range(1 if SANITIZED else 3):
+        before = _rss_kib(srv.proc.pid)
+        for _ in range(n):
+            _closed_head(srv, head)
+        growths.append(_rss_kib(srv.proc.pid) - before)
     assert srv.get("/healthz").status == 200
     if not SANITIZED:  # the sanitizer's quarantine holds freed memory; its leak check decides
-        # A leak of the request's record (864 bytes) would be about 2.5 MiB here.
-        assert grown < 1024, f"RSS grew {grown} KiB over {n} requests"
+        # A leak of the request's record (864 bytes) would be about 2.5 MiB in every window;
+        # a thread's arena touching new pages once (up to ~1.9 MiB, seen) shows in one only.
+        assert min(growths) < 1024, f"RSS grew {growths} KiB over windows of {n} requests"
 
 
 def test_body_limits(demo, server_on):
