@@ -229,21 +229,6 @@ static bool issuer_is(struct vc_dmv vc, const char *did)
 	return id && vc_dmv_bytes_are(id, n, did);
 }
 
-static bool has_type(struct vc_dmv vc, const char *type)
-{
-	struct vc_dmv t = vc_dmv_get(vc, "type"), one;
-	struct vc_dmv_it it;
-
-	if (vc_dmv_is_string(t))
-		return vc_dmv_str_is(t, type);
-	if (!vc_dmv_is_array(t))
-		return false;
-	for (one = vc_dmv_first(t, &it); vc_dmv_there(one); one = vc_dmv_next(&it))
-		if (vc_dmv_str_is(one, type))
-			return true;
-	return false;
-}
-
 /* One of oorkonde's own formats exactly as the depository made them before its own context
  * (verify_options.legacy_own_issuer): @context exactly [credentials/v2], type exactly
  * VerifiableCredential and one own type, an eddsa-jcs-2022 proof (it signs the JSON, so the
@@ -258,9 +243,11 @@ static bool legacy_own_format(struct vc_dmv vc, const char *legacy_issuer)
 	       vc_dmv_str_is(vc_dmv_get(proof, "cryptosuite"), "eddsa-jcs-2022") &&
 	       vc_dmv_is_array(ctx) && vc_dmv_size(ctx) == 1 &&
 	       vc_dmv_str_is(vc_dmv_at(ctx, 0), "https://www.w3.org/ns/credentials/v2") &&
-	       vc_dmv_is_array(t) && vc_dmv_size(t) == 2 && has_type(vc, "VerifiableCredential") &&
-	       (has_type(vc, "TrustListCredential") || has_type(vc, "DestructionCertificate") ||
-	        has_type(vc, "TransferManifest")) &&
+	       vc_dmv_is_array(t) && vc_dmv_size(t) == 2 &&
+	       vc_dmv_type_has(t, "VerifiableCredential") &&
+	       (vc_dmv_type_has(t, "TrustListCredential") ||
+	        vc_dmv_type_has(t, "DestructionCertificate") ||
+	        vc_dmv_type_has(t, "TransferManifest")) &&
 	       issuer_is(vc, legacy_issuer);
 }
 
@@ -622,7 +609,8 @@ static int check_list(void *ctx, const char *doc, size_t len, unsigned char **ou
 	ok_error_clear(&perr);
 	if ((rc = vc_jcs_parse(doc, len, 0, &list, why)))
 		goto out;
-	if (!has_type(vc_dmv_json(list), "BitstringStatusListCredential") ||
+	if (!vc_dmv_type_has(vc_dmv_get(vc_dmv_json(list), "type"),
+	                     "BitstringStatusListCredential") ||
 	    !issuer_is(vc_dmv_json(list), res->issuer)) {
 		rc = ok_fail(why, OK_EINVALID, "%s is not a status list of the credential's issuer",
 		             lc->url);

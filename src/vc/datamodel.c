@@ -301,21 +301,6 @@ static bool type_value(struct vc_dmv t)
 	return true;
 }
 
-static bool type_has(struct vc_dmv t, const char *name)
-{
-	struct vc_dmv_it it;
-	struct vc_dmv c;
-
-	if (vc_dmv_is_string(t))
-		return vc_dmv_str_is(t, name);
-	if (!vc_dmv_is_array(t))
-		return false;
-	for (c = vc_dmv_first(t, &it); vc_dmv_there(c); c = vc_dmv_next(&it))
-		if (vc_dmv_str_is(c, name))
-			return true;
-	return false;
-}
-
 /* A language value object: {"@value": "…", "@language": "…", "@direction": "ltr"|"rtl"}, the
  * last two optional, nothing else. */
 static bool language_value(struct vc_dmv v)
@@ -493,7 +478,7 @@ static int check_type(struct vc_dmv vc, struct vc_dm_failure *f)
 		            "VerifiableCredential");
 	if (!type_value(t))
 		return fail(f, "type", "type must be a string or an array of non-empty strings");
-	if (!type_has(t, "VerifiableCredential"))
+	if (!vc_dmv_type_has(t, "VerifiableCredential"))
 		return fail(f, "type.vc", "type must contain VerifiableCredential");
 	return 0;
 }

@@ -258,4 +258,20 @@ static inline bool vc_dmv_key_whole(const struct vc_dmv_it *it)
 	       strlen(json_object_iter_key(it->iter)) == json_object_iter_key_len(it->iter);
 }
 
+/* Whether t, a type value (one string or an array of them), names name. */
+static inline bool vc_dmv_type_has(struct vc_dmv t, const char *name)
+{
+	struct vc_dmv_it it;
+	struct vc_dmv c;
+
+	if (vc_dmv_is_string(t))
+		return vc_dmv_str_is(t, name);
+	if (!vc_dmv_is_array(t))
+		return false;
+	for (c = vc_dmv_first(t, &it); vc_dmv_there(c); c = vc_dmv_next(&it))
+		if (vc_dmv_str_is(c, name))
+			return true;
+	return false;
+}
+
 #endif
