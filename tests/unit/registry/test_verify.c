@@ -905,6 +905,50 @@ static void test_status_store_down(void **state)
 	uncount_reads(w);
 }
 
+/* Copies file name from folder src to folder dst, by a new file renamed over the old one (as a
+ * rotation by another process writes it). */
+static void replace_file(const char *src, const char *dst, const char *name)
+{
+	char from[256], to[256], tmp[300];
+	FILE *in, *out;
+	char data[4096];
+	size_t n;
+
+	snprintf(from, sizeof(from), "%s/%s", src, name);
+	snprintf(to, sizeof(to), "%s/%s", dst, name);
+	snprintf(tmp, sizeof(tmp), "%s.new", to);
+	in = fopen(from, "rb");
+	out = fopen(tmp, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	n = fread(data, 1, sizeof(data), in);
+	assert_true(n > 0 && n < sizeof(data));
+	assert_int_equal(fwrite(data, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(chmod(tmp, 0600), 0);
+	assert_int_equal(rename(tmp, to), 0);
+}
+
+/* Without a key watch (the library, the CLI) issuer.key is looked at by every verification: a
+ * file replaced by another process is used by the very next one. Here w's folder gets abroad's
+ * issuer.key, so abroad's credential becomes the depository's own. */
+static void test_issuer_key_replaced_is_seen_by_the_next_verification(void **state)
+{
+	struct world *w = *state;
+	const unsigned checks = VERIFY_PROOF | VERIFY_ISSUER;
+	const struct verify_result *r;
+
+	assert_null(w->f->d.key_watch);
+	r = verify_bytes(w, w->foreign.data, w->foreign.len, checks, false);
+	assert_false(r->verified);
+	assert_item(r, VERIFY_ISSUER, false, "is not on the trust list");
+	replace_file(w->abroad->dir, w->f->dir, "issuer.key");
+	r = verify_bytes(w, w->foreign.data, w->foreign.len, checks, false);
+	assert_true(r->verified);
+	assert_item(r, VERIFY_ISSUER, true, "The issuer is this depository");
+}
+
 /* The status reads, over either store. */
 #define STATUS_READ_TESTS(su)                                                                 \
 	cmocka_unit_test_setup_teardown(test_own_status_is_one_read, su, teardown),           \
@@ -926,6 +970,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_checks_parsed_and_reported, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_tree_and_jansson_readers_agree, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_issuer_key_replaced_is_seen_by_the_next_verification, setup, teardown),
 	        STATUS_READ_TESTS(setup),
 	};
 	const struct CMUnitTest on_pg[] = {STATUS_READ_TESTS(setup_pg)};
