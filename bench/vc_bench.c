@@ -11,7 +11,8 @@
  *   raw-verify     crypto_sign_verify_detached over 64 bytes (the floor)
  *   raw-sign       crypto_sign_detached over 64 bytes (the floor)
  *   verify         registry_verify, checks proof,validity,issuer (the depository's own DID)
- *   verify-status  registry_verify, all four checks (status read from the local lists)
+ *   verify-status  registry_verify, all four checks (status read from the local lists): on the
+ *                  eddsa-jcs-2022 credential, issue 22's figure (bench/vc: verify-status-jcs)
  *   verify-verdict verify with verify_options.verdict_only (the caller reads the verdict only:
  *                  no jansson copy of the credential for r->credential)
  *   verify-expand  verify with the data model's JSON-LD check by full expansion instead of the

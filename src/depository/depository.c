@@ -785,6 +785,14 @@ int depository_keys_refresh(struct depository *d, struct ok_error *err)
 	return rc;
 }
 
+int depository_issuer_keys_refresh(struct depository *d, struct ok_error *err)
+{
+	/* With a watch a poll tells about both files at once: the whole refresh, as cheap. */
+	if (d->key_watch)
+		return depository_keys_refresh(d, err);
+	return load_issuer_keys(d, false, err);
+}
+
 const struct seal_keys *depository_data_key(struct depository *d, uint32_t key_id,
                                             struct ok_error *err)
 {

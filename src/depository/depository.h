@@ -184,6 +184,12 @@ int depository_check_private(const char *dir, struct ok_error *err);
  */
 int depository_keys_refresh(struct depository *d, struct ok_error *err);
 /*
+ * The same for issuer.key alone, for a reader that uses no data key (a verification of a W3C
+ * credential: its own keys and DID): one stat(2) when nothing changed, or with a key watch
+ * depository_keys_refresh (one poll for both files).
+ */
+int depository_issuer_keys_refresh(struct depository *d, struct ok_error *err);
+/*
  * The data key key_id, reading data.key again once when it is not known (records re-sealed
  * by a rotation in another process). NULL with OK_ECRYPTO in err when data.key does not hold
  * it: the message names the key, never a value.

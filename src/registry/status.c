@@ -464,10 +464,11 @@ bool status_list_number(const char *segment, long long *n)
 	return true;
 }
 
-int registry_status_local(struct depository *d, const char *url, int64_t index, bool *set,
+int registry_status_local(struct depository *d, const char *url, int64_t index,
+                          const struct store_credential_status *known, bool *set,
                           struct ok_error *err)
 {
-	struct store_achievement a;
+	char status[STORE_STATUS_MAX];
 	size_t base = strlen(d->base_url);
 	const char *rest, *purpose;
 	long long n;
@@ -487,21 +488,21 @@ int registry_status_local(struct depository *d, const char *url, int64_t index, 
 	}
 	if (!status_list_number(rest, &n))
 		return OK_ENOTFOUND;
-	rc = store_achievement_by_slot(d->store, n, index, &a, err);
+	/* The slot of the record the caller read already (its own credential's, the usual
+	 * case): a slot belongs to one record, so its status is that record's. */
+	if (known && known->status_index >= 0 && known->status_list == n &&
+	    known->status_index == index) {
+		*set = strcmp(known->status, purpose) == 0;
+		return 0;
+	}
+	/* An achievement's, else a VC-API credential's, in one statement; nobody's: bit clear. */
+	rc = store_slot_status(d->store, n, index, status, err);
 	if (rc == OK_ENOTFOUND) {
-		/* Not an achievement's: a VC-API credential's, or nobody's (its bit clear). */
-		struct store_vc_status v;
-		rc = store_vc_status_by_slot(d->store, n, index, &v, err);
-		if (rc == OK_ENOTFOUND) {
-			*set = false;
-			return 0;
-		}
-		if (!rc)
-			*set = strcmp(v.status, purpose) == 0;
-		return rc;
+		*set = false;
+		return 0;
 	}
 	if (rc)
 		return rc;
-	*set = strcmp(a.status, purpose) == 0;
+	*set = strcmp(status, purpose) == 0;
 	return 0;
 }

@@ -89,9 +89,12 @@ int registry_status_list_url(const struct depository *d, const char *purpose, in
 
 /*
  * For a status entry pointing at one of this depository's own lists: whether the bit is set.
- * OK_ENOTFOUND when the URL is not one of ours.
+ * OK_ENOTFOUND when the URL is not one of ours. known (or NULL): a record's status and slot the
+ * caller has read (store_credential_status); an entry pointing at that slot is answered from it
+ * without a read, any other slot with one statement (store_slot_status).
  */
-int registry_status_local(struct depository *d, const char *url, int64_t index, bool *set,
+int registry_status_local(struct depository *d, const char *url, int64_t index,
+                          const struct store_credential_status *known, bool *set,
                           struct ok_error *err);
 
 /* The list number of a status list path segment: decimal digits without sign, spaces or leading

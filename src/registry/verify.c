@@ -683,21 +683,23 @@ static int other_issuer_bit(struct resolver *res, struct remote_status_cache *ca
 /* Reads the entries of credentialStatus; each must be a BitstringStatusListEntry. Another
  * issuer's lists are fetched only when the proof held (proof_failed false): the URLs of a
  * credential nobody signed must not make this depository fetch anything. */
-/* For the depository's own credential whose signature holds: the status of the achievement it
- * was issued for, found by the credential's id (an index look-up, store.h
- * achievement_by_credential), whatever its JSON's status entries say. 1 when revoked or
- * suspended (an item added), 0 when active or not recorded, OK_ENOANSWER when the store does
+/* For the depository's own credential whose signature holds: the status and slot of the
+ * achievement it was issued for, found by the credential's id (an index look-up, store.h
+ * credential_status: one statement, three columns), whatever its JSON's status entries say; kept
+ * in *rec (have_rec set) so that entries pointing at its slot need no other read. 1 when revoked
+ * or suspended (an item added), 0 when active or not recorded, OK_ENOANSWER when the store does
  * not answer. */
 static int own_record_status(struct resolver *res, struct vc_dmv vc, bool proof_failed,
+                             struct store_credential_status *rec, bool *have_rec,
                              struct verify_result *r)
 {
 	char id[STORE_CREDENTIAL_ID_MAX + 1];
 	const char *s;
-	struct store_achievement a;
 	struct ok_error why;
 	size_t n;
 	int rc;
 
+	*have_rec = false;
 	s = vc_dmv_str(vc_dmv_get(vc, "id"), &n);
 	if (proof_failed || !s || n > STORE_CREDENTIAL_ID_MAX || !res->d || !res->have_own ||
 	    strcmp(res->issuer, res->own.did) != 0)
@@ -705,7 +707,7 @@ static int own_record_status(struct resolver *res, struct vc_dmv vc, bool proof_
 	memcpy(id, s, n);
 	id[n] = '\0';
 	ok_error_clear(&why);
-	rc = store_achievement_by_credential(res->d->store, id, &a, &why);
+	rc = store_credential_status(res->d->store, id, rec, &why);
 	if (rc == OK_ENOANSWER) {
 		res->store_down = rc;
 		res->down = why;
@@ -713,9 +715,10 @@ static int own_record_status(struct resolver *res, struct vc_dmv vc, bool proof_
 	}
 	if (rc)
 		return 0;
-	if (strcmp(a.status, "revoked") == 0)
+	*have_rec = true;
+	if (strcmp(rec->status, "revoked") == 0)
 		add_item(r, VERIFY_STATUS, false, "The credential has been revoked by its issuer");
-	else if (strcmp(a.status, "suspended") == 0)
+	else if (strcmp(rec->status, "suspended") == 0)
 		add_item(r, VERIFY_STATUS, false,
 		         "The credential is suspended by its issuer (a suspension can be lifted)");
 	else
@@ -723,9 +726,10 @@ static int own_record_status(struct resolver *res, struct vc_dmv vc, bool proof_
 	return 1;
 }
 
-/* String v as a C string: jansson's own, or a tree's copied into *owned (the caller frees it).
- * NULL when v is not a string, or out of memory (*oom set). */
-static const char *c_string(struct vc_dmv v, char **owned, bool *oom)
+/* String v as a C string: jansson's own, or a tree's copied into local (cap bytes) when it fits,
+ * else into *owned (the caller frees it). NULL when v is not a string, or out of memory (*oom
+ * set). */
+static const char *c_string(struct vc_dmv v, char *local, size_t cap, char **owned, bool *oom)
 {
 	size_t n;
 	const char *s = vc_dmv_str(v, &n);
@@ -733,6 +737,11 @@ static const char *c_string(struct vc_dmv v, char **owned, bool *oom)
 	*owned = NULL;
 	if (!s || !v.t)
 		return s;
+	if (n < cap) {
+		memcpy(local, s, n);
+		local[n] = '\0';
+		return local;
+	}
 	if (!(*owned = malloc(n + 1))) {
 		*oom = true;
 		return NULL;
@@ -748,10 +757,12 @@ static void check_status(struct resolver *res, struct vc_dmv vc, struct remote_s
 	struct vc_dmv status = vc_dmv_get(vc, "credentialStatus"), e;
 	struct vc_dmv_it it;
 	const char *found[2] = {NULL, NULL};
+	struct store_credential_status rec;
+	bool have_rec;
 	size_t checked = 0;
 
 	/* Our own record first: a revocation holds whatever shape the JSON takes. */
-	if (own_record_status(res, vc, proof_failed, r) != 0)
+	if (own_record_status(res, vc, proof_failed, &rec, &have_rec, r) != 0)
 		return;
 	if (!vc_dmv_there(status)) {
 		add_item(r, VERIFY_STATUS, true,
@@ -764,7 +775,8 @@ static void check_status(struct resolver *res, struct vc_dmv vc, struct remote_s
 		struct vc_dmv index_v = vc_dmv_get(e, "statusListIndex");
 		struct vc_dmv url_v = vc_dmv_get(e, "statusListCredential");
 		const char *purpose, *index_s, *url;
-		char index_text[16], *end, *url_owned = NULL;
+		/* A status list's URL is short: one longer than this is copied to the heap. */
+		char index_text[16], url_text[512], *end, *url_owned = NULL;
 		struct ok_error why;
 		long long index;
 		size_t index_n;
@@ -802,7 +814,7 @@ static void check_status(struct resolver *res, struct vc_dmv vc, struct remote_s
 			         "not a number");
 			return;
 		}
-		if (!(url = c_string(url_v, &url_owned, &oom))) {
+		if (!(url = c_string(url_v, url_text, sizeof(url_text), &url_owned, &oom))) {
 			res->store_down = OK_ENOMEM;
 			ok_fail(&res->down, OK_ENOMEM, "out of memory");
 			return;
@@ -811,7 +823,8 @@ static void check_status(struct resolver *res, struct vc_dmv vc, struct remote_s
 		/* Only the depository's own credentials are answered from its own store: another
 		 * issuer's credential pointing at our lists must not borrow their bits. */
 		rc = res->d && res->have_own && strcmp(res->issuer, res->own.did) == 0
-		             ? registry_status_local(res->d, url, index, &set, &why)
+		             ? registry_status_local(res->d, url, index, have_rec ? &rec : NULL,
+		                                     &set, &why)
 		             : OK_ENOTFOUND;
 		if (rc == OK_ENOTFOUND) {
 			rc = proof_failed ? ok_fail(&why, OK_EINVALID,
@@ -964,9 +977,10 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	bool proof_ok = true;
 	int rc = 0;
 
-	/* The depository's keys as they are now: another process may have rotated them. */
-	if (d &&
-	    ((rc = depository_keys_refresh(d, err)) || (rc = registry_identity(d, &res.own, err))))
+	/* The depository's keys as they are now: another process may have rotated them. Only
+	 * issuer.key: a verification unseals nothing (no look at data.key). */
+	if (d && ((rc = depository_issuer_keys_refresh(d, err)) ||
+	          (rc = registry_identity(d, &res.own, err))))
 		goto out;
 	res.have_own = d != NULL;
 	if (!check_structure(view, o->legacy_own_issuer, &shared, r))

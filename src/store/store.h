@@ -142,6 +142,14 @@ struct store_status_list {
 	int64_t suspension_version;
 };
 
+/* What a verification needs of the achievement a credential was issued for
+ * (store_credential_status): its status and its slot (status_index -1 when none). */
+struct store_credential_status {
+	char status[STORE_STATUS_MAX];
+	int64_t status_list;
+	int64_t status_index;
+};
+
 #define STORE_ETAG_MAX 72
 
 /* An issuer on the trust list: added locally (source "local") or from a network list. */
@@ -268,6 +276,11 @@ struct store_ops {
 	 * (an index look-up): OK_ENOTFOUND when none was recorded. */
 	int (*achievement_by_credential)(struct store *s, const char *credential_id,
 	                                 struct store_achievement *out, struct ok_error *err);
+	/* The same look-up, narrow, for a verification's status check: only the achievement's
+	 * status and slot, in one statement (one read transaction); OK_ENOTFOUND when none was
+	 * recorded. */
+	int (*credential_status)(struct store *s, const char *credential_id,
+	                         struct store_credential_status *out, struct ok_error *err);
 	/* The signed list credential last made for (purpose, n), kept until a bit changes. */
 	int (*status_cache_get)(struct store *s, const char *purpose, int64_t n, int64_t *version,
 	                        char etag[STORE_ETAG_MAX], struct buf *body, struct ok_error *err);
@@ -539,6 +552,12 @@ static inline int store_achievement_by_credential(struct store *s, const char *c
                                                   struct ok_error *err)
 {
 	return s->ops->achievement_by_credential(s, credential_id, out, err);
+}
+
+static inline int store_credential_status(struct store *s, const char *credential_id,
+                                          struct store_credential_status *out, struct ok_error *err)
+{
+	return s->ops->credential_status(s, credential_id, out, err);
 }
 
 static inline int store_status_cache_get(struct store *s, const char *purpose, int64_t n,

@@ -919,6 +919,17 @@ static const struct pg_query ACHIEVEMENT_BY_CREDENTIAL = {
         "SELECT " PG_ACHIEVEMENT_COLS " FROM achievement WHERE id = (SELECT achievement_id "
         "FROM issued_credential WHERE credential_id = $1)",
         "read achievement", NULL, &pg_achievement_cols};
+/* (credential_id): only what a verification's status check reads of the achievement. */
+static const struct pg_col credential_status_col[] = {
+        PG_COL(struct store_credential_status, status, PG_TEXT),
+        PG_COL(struct store_credential_status, status_list, PG_INT),
+        PG_COL(struct store_credential_status, status_index, PG_INT),
+};
+static const struct pg_cols credential_status_cols = PG_COLS(credential_status_col);
+static const struct pg_query CREDENTIAL_STATUS = {
+        "SELECT status, status_list, status_index FROM achievement WHERE id = (SELECT "
+        "achievement_id FROM issued_credential WHERE credential_id = $1)",
+        "read a credential's status", NULL, &credential_status_cols};
 /* (purpose, n) */
 static const struct pg_query STATUS_CACHE_GET = {
         "SELECT version, etag, body FROM status_list_credential WHERE purpose = $1 AND n = $2",
@@ -1010,6 +1021,12 @@ static int pg_achievement_by_credential(struct store *base, const char *credenti
 {
 	return pg_get(pgs(base), &ACHIEVEMENT_BY_CREDENTIAL, PG_ARGS(PG_ARG_TEXT(credential_id)),
 	              out, err);
+}
+
+static int pg_credential_status(struct store *base, const char *credential_id,
+                                struct store_credential_status *out, struct ok_error *err)
+{
+	return pg_get(pgs(base), &CREDENTIAL_STATUS, PG_ARGS(PG_ARG_TEXT(credential_id)), out, err);
 }
 
 static int pg_status_cache_get(struct store *base, const char *purpose, int64_t n, int64_t *version,
@@ -1187,6 +1204,7 @@ static const struct store_ops pg_ops = {
         .slot_status = pg_slot_status,
         .credential_issued_add = pg_credential_issued_add,
         .achievement_by_credential = pg_achievement_by_credential,
+        .credential_status = pg_credential_status,
         .status_cache_get = pg_status_cache_get,
         .status_cache_put = pg_status_cache_put,
         .trust_put = pg_trust_put,

@@ -286,6 +286,19 @@ static const struct sqlite_query ACHIEVEMENT_BY_CREDENTIAL = {
         "issued_credential WHERE credential_id = ?)",
         "read achievement", NULL, &achievement_cols};
 
+/* Only what a verification's status check reads of the achievement (not its whole row). */
+static const struct sqlite_col credential_status_col[] = {
+        SQLITE_COL(struct store_credential_status, status, SQ_TEXT),
+        SQLITE_COL(struct store_credential_status, status_list, SQ_INT),
+        SQLITE_COL(struct store_credential_status, status_index, SQ_INT),
+};
+static const struct sqlite_cols credential_status_cols = SQLITE_COLS(credential_status_col);
+static const struct sqlite_query CREDENTIAL_STATUS = {
+        ST_CREDENTIAL_STATUS,
+        "SELECT status, status_list, status_index FROM achievement WHERE id = (SELECT "
+        "achievement_id FROM issued_credential WHERE credential_id = ?)",
+        "read a credential's status", NULL, &credential_status_cols};
+
 /* A signed list credential as kept, its body read into the caller's buffer. */
 struct cache_row {
 	int64_t version;
@@ -809,6 +822,13 @@ static int sqlite_achievement_by_credential(struct store *base, const char *cred
 	                  SQLITE_ARGS(SQ_ARG_TEXT(credential_id)), out, err);
 }
 
+static int sqlite_credential_status(struct store *base, const char *credential_id,
+                                    struct store_credential_status *out, struct ok_error *err)
+{
+	return sqlite_get(sq(base), &CREDENTIAL_STATUS, SQLITE_ARGS(SQ_ARG_TEXT(credential_id)),
+	                  out, err);
+}
+
 static int sqlite_status_cache_get(struct store *base, const char *purpose, int64_t n,
                                    int64_t *version, char etag[STORE_ETAG_MAX], struct buf *body,
                                    struct ok_error *err)
@@ -912,6 +932,7 @@ static const struct store_ops sqlite_ops = {
         .slot_status = sqlite_slot_status,
         .credential_issued_add = sqlite_credential_issued_add,
         .achievement_by_credential = sqlite_achievement_by_credential,
+        .credential_status = sqlite_credential_status,
         .status_cache_get = sqlite_status_cache_get,
         .status_cache_put = sqlite_status_cache_put,
         .trust_put = sqlite_trust_put,

@@ -768,17 +768,36 @@ static void list_credential_has_the_right_bits(void **state)
 		bool set = true;
 		char surl[256];
 		registry_status_list_url(&f->d, "suspension", 1, surl, sizeof(surl));
-		assert_int_equal(registry_status_local(&f->d, url, i, &set, &err), 0);
+		assert_int_equal(registry_status_local(&f->d, url, i, NULL, &set, &err), 0);
 		assert_true(set);
-		assert_int_equal(registry_status_local(&f->d, url, i2, &set, &err), 0);
+		assert_int_equal(registry_status_local(&f->d, url, i2, NULL, &set, &err), 0);
 		assert_false(set);
-		assert_int_equal(registry_status_local(&f->d, surl, i2, &set, &err), 0);
+		assert_int_equal(registry_status_local(&f->d, surl, i2, NULL, &set, &err), 0);
 		assert_true(set);
 		assert_int_equal(registry_status_local(&f->d,
 		                                       "https://elsewhere.example/status/"
 		                                       "revocation/1",
-		                                       i, &set, &err),
+		                                       i, NULL, &set, &err),
 		                 OK_ENOTFOUND);
+		/* A record the caller read (its own credential's): an entry pointing at its slot
+		 * is answered from it, one pointing at another slot from the store. */
+		{
+			struct store_credential_status known = {"suspended", 1, i};
+
+			assert_int_equal(registry_status_local(&f->d, surl, i, &known, &set, &err),
+			                 0);
+			assert_true(set);
+			assert_int_equal(registry_status_local(&f->d, url, i, &known, &set, &err),
+			                 0);
+			assert_false(set); /* what the caller read says: not revoked */
+			assert_int_equal(registry_status_local(&f->d, surl, i2, &known, &set, &err),
+			                 0);
+			assert_true(set);        /* i2's, from the store */
+			known.status_index = -1; /* no slot: never matched */
+			assert_int_equal(registry_status_local(&f->d, url, i, &known, &set, &err),
+			                 0);
+			assert_true(set);
+		}
 	}
 	/* Unknown lists and purposes. */
 	{

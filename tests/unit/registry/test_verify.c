@@ -11,8 +11,10 @@
 #include "registry/status.h"
 #include "registry/trust.h"
 #include "registry/verify.h"
+#include "store/vcstatus.h"
 #include "vc/jcs.h"
 #include "vc/multibase.h"
+#include "vc/proof.h"
 
 #define NID "123456782"
 
@@ -48,12 +50,14 @@ static void issue_first(struct reg_fixture *f, char id[STORE_ID_MAX + 1], struct
 		fail_msg("issue: %s", err.message);
 }
 
-static int setup(void **state)
+/* The verifying depository's records in PostgreSQL when pg (abroad's stay in SQLite). */
+static int setup_on(void **state, bool pg)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	char abroad_id[STORE_ID_MAX + 1];
 
-	if (!w || reg_setup((void **)&w->f) || reg_setup((void **)&w->abroad))
+	if (!w || (pg ? reg_setup_pg((void **)&w->f) : reg_setup((void **)&w->f)) ||
+	    reg_setup((void **)&w->abroad))
 		return -1;
 	*state = w;
 	buf_init(&w->di, 0);
@@ -64,6 +68,16 @@ static int setup(void **state)
 	issue_first(w->f, w->achievement, &w->di, &w->jwt);
 	issue_first(w->abroad, abroad_id, &w->foreign, NULL);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_on(state, false);
+}
+
+static int setup_pg(void **state)
+{
+	return setup_on(state, true);
 }
 
 static int teardown(void **state)
@@ -568,6 +582,379 @@ static void test_tree_and_jansson_readers_agree(void **state)
 	free(texts[1]);
 }
 
+/* The store's status reads during a verification, counted (and failed, to play a store that
+ * does not answer): the depository's store's table of functions is swapped for a copy whose
+ * status reads go through these, and put back after the test. The table's functions know only
+ * the store, so the counts live here (this test program's one thread). */
+static struct {
+	const struct store_ops *real;
+	struct store_ops ops;
+	int credential_status, slot_status, by_slot, by_credential;
+	bool credential_status_down, slot_status_down;
+} reads;
+
+static int counted_credential_status(struct store *s, const char *credential_id,
+                                     struct store_credential_status *out, struct ok_error *err)
+{
+	reads.credential_status++;
+	if (reads.credential_status_down)
+		return ok_fail(err, OK_ENOANSWER, "the store does not answer (test)");
+	return reads.real->credential_status(s, credential_id, out, err);
+}
+
+static int counted_slot_status(struct store *s, int64_t list, int64_t index,
+                               char status[STORE_STATUS_MAX], struct ok_error *err)
+{
+	reads.slot_status++;
+	if (reads.slot_status_down)
+		return ok_fail(err, OK_ENOANSWER, "the store does not answer (test)");
+	return reads.real->slot_status(s, list, index, status, err);
+}
+
+static int counted_by_slot(struct store *s, int64_t list, int64_t index,
+                           struct store_achievement *out, struct ok_error *err)
+{
+	reads.by_slot++;
+	return reads.real->achievement_by_slot(s, list, index, out, err);
+}
+
+static int counted_by_credential(struct store *s, const char *credential_id,
+                                 struct store_achievement *out, struct ok_error *err)
+{
+	reads.by_credential++;
+	return reads.real->achievement_by_credential(s, credential_id, out, err);
+}
+
+static void count_reads(struct world *w)
+{
+	struct store *s = w->f->d.store;
+
+	memset(&reads, 0, sizeof(reads));
+	reads.real = s->ops;
+	reads.ops = *s->ops;
+	reads.ops.credential_status = counted_credential_status;
+	reads.ops.slot_status = counted_slot_status;
+	reads.ops.achievement_by_slot = counted_by_slot;
+	reads.ops.achievement_by_credential = counted_by_credential;
+	s->ops = &reads.ops;
+}
+
+static void uncount_reads(struct world *w)
+{
+	w->f->d.store->ops = reads.real;
+}
+
+static void reset_counts(void)
+{
+	reads.credential_status = reads.slot_status = reads.by_slot = reads.by_credential = 0;
+}
+
+static void assert_reads(int credential_status, int slot_status)
+{
+	if (reads.credential_status != credential_status || reads.slot_status != slot_status ||
+	    reads.by_slot || reads.by_credential)
+		fail_msg("store reads: credential_status %d, slot_status %d, achievement_by_slot "
+		         "%d, achievement_by_credential %d; expected %d, %d, 0, 0",
+		         reads.credential_status, reads.slot_status, reads.by_slot,
+		         reads.by_credential, credential_status, slot_status);
+}
+
+/* w's credential, signed again by the depository with its status entries pointing at slot index
+ * of list n, and its id replaced by id unless NULL. JSON text (free()). */
+static char *resigned(struct world *w, const char *id, int64_t n, int64_t index)
+{
+	json_t *vc = json_loadb(w->di.data, w->di.len, 0, NULL), *e, *secured = NULL;
+	char url[512], number[24], entry_id[560];
+	struct ok_error err;
+	size_t i;
+	char *text;
+
+	assert_non_null(vc);
+	json_object_del(vc, "proof");
+	if (id)
+		json_object_set_new(vc, "id", json_string(id));
+	assert_int_equal(json_array_size(json_object_get(vc, "credentialStatus")), 2);
+	json_array_foreach(json_object_get(vc, "credentialStatus"), i, e)
+	{
+		snprintf(url, sizeof(url), "%s/status/%s/%lld", w->f->d.base_url,
+		         json_string_value(json_object_get(e, "statusPurpose")), (long long)n);
+		snprintf(number, sizeof(number), "%lld", (long long)index);
+		snprintf(entry_id, sizeof(entry_id), "%s#%s", url, number);
+		json_object_set_new(e, "id", json_string(entry_id));
+		json_object_set_new(e, "statusListCredential", json_string(url));
+		json_object_set_new(e, "statusListIndex", json_string(number));
+	}
+	/* Signed as the depository signs (its key, eddsa-jcs-2022): registry_credential_sign
+	 * refuses status entries it did not give out. */
+	{
+		struct depository_identity me;
+		struct vc_proof_options po = {.created = "2026-01-01T00:00:00Z",
+		                              .suite = VC_SUITE_JCS};
+
+		if (registry_identity(&w->f->d, &me, &err))
+			fail_msg("identity: %s", err.message);
+		po.verification_method = me.vm;
+		if (vc_proof_create(vc, &po, me.sk, &secured, &err))
+			fail_msg("sign: %s", err.message);
+		registry_identity_release(&me);
+	}
+	text = json_dumps(secured, JSON_COMPACT);
+	json_decref(vc);
+	json_decref(secured);
+	return text;
+}
+
+static struct store_achievement achievement_of(struct world *w, const char *id)
+{
+	struct store_achievement a;
+	struct ok_error err;
+
+	if (registry_achievement_get(&w->f->d, id, NULL, &a, &err))
+		fail_msg("achievement: %s", err.message);
+	return a;
+}
+
+/* The depository's own credential: its status from one narrow read (store credential_status),
+ * its entries pointing at that achievement's slot answered without another; the verdicts and
+ * messages as before, active, suspended and revoked. */
+static void test_own_status_is_one_read(void **state)
+{
+	struct world *w = *state;
+	const struct verify_result *r;
+
+	count_reads(w);
+	r = verify_buf(w, &w->di);
+	assert_true(r->verified);
+	assert_item(r, VERIFY_STATUS, true,
+	            "neither revoked nor suspended (checked against the "
+	            "issuer's status lists)");
+	assert_reads(1, 0);
+
+	change(w, STATUS_SUSPEND, "under review");
+	reset_counts();
+	r = verify_buf(w, &w->di);
+	assert_false(r->verified);
+	assert_item(r, VERIFY_STATUS, false,
+	            "The credential is suspended by its issuer (a suspension can be lifted)");
+	assert_reads(1, 0);
+
+	change(w, STATUS_REVOKE, "fraud");
+	reset_counts();
+	r = verify_buf(w, &w->di);
+	assert_false(r->verified);
+	assert_item(r, VERIFY_STATUS, false, "The credential has been revoked by its issuer");
+	assert_reads(1, 0);
+	/* A signature that does not hold: the record is not read, the entries still are. */
+	{
+		char *forged = strndup(w->di.data, w->di.len), *at = strstr(forged, "Mechanics");
+
+		assert_non_null(at);
+		at[0] = 'm';
+		reset_counts();
+		r = verify_text(w, forged, 0);
+		assert_false(r->verified);
+		assert_item(r, VERIFY_STATUS, false,
+		            "The credential has been revoked by its issuer");
+		assert_reads(0, 2); /* each entry's slot, as before */
+		free(forged);
+	}
+	uncount_reads(w);
+}
+
+struct other {
+	const char * not ;
+	char id[STORE_ID_MAX + 1];
+};
+
+static int other_achievement(void *ctx, const struct store_achievement *a)
+{
+	struct other *o = ctx;
+
+	if (strcmp(a->id, o->not ) == 0)
+		return 0;
+	snprintf(o->id, sizeof(o->id), "%s", a->id);
+	return 1;
+}
+
+/* Entries that point elsewhere in our lists keep today's answer: another achievement's slot,
+ * a VC-API credential's slot, a slot nobody holds; and a credential id nobody recorded. */
+static void test_status_entries_elsewhere(void **state)
+{
+	static const char more[] = REG_CSV_HEADER "R-2," NID ",Anna,de Vries,2000-01-02,course,"
+	                                          "Statics,,,5,8.0,NL 1-10,2021-02-01,en\n";
+	struct world *w = *state;
+	struct other o = {.not = w->achievement};
+	struct store_achievement mine, other;
+	struct store_vc_status v;
+	const struct verify_result *r;
+	struct ok_error err;
+	char learner[STORE_ID_MAX + 1];
+	char *text;
+
+	reg_import_expect(w->f, more, 1, 0, 0, 0);
+	if (registry_learner_find_id(&w->f->d, NID, learner, &err))
+		fail_msg("find: %s", err.message);
+	registry_learner_achievements(&w->f->d, learner, other_achievement, &o, &err);
+	assert_true(o.id[0] != '\0');
+	mine = achievement_of(w, w->achievement);
+	other = achievement_of(w, o.id);
+	assert_true(mine.status_index >= 0 && other.status_index >= 0);
+	count_reads(w);
+
+	/* Another achievement's slot, revoked: the credential's record is active, its entries
+	 * say revoked, and the entries win (as before: each entry read its slot). */
+	if (registry_status_change(&w->f->d, o.id, NULL, STATUS_REVOKE, "fraud", "operator", &other,
+	                           &err))
+		fail_msg("revoke: %s", err.message);
+	text = resigned(w, NULL, other.status_list, other.status_index);
+	reset_counts();
+	r = verify_text(w, text, 0);
+	assert_false(r->verified);
+	assert_item(r, VERIFY_PROOF, true, "The signature is valid");
+	assert_item(r, VERIFY_STATUS, false, "The credential has been revoked by its issuer");
+	assert_reads(1, 2);
+	free(text);
+
+	/* A VC-API credential's slot, suspended. */
+	memset(&v, 0, sizeof(v));
+	snprintf(v.id, sizeof(v.id), "urn:uuid:0b6c1ad2-0000-4000-8000-000000000001");
+	snprintf(v.institution, sizeof(v.institution), "21PB");
+	snprintf(v.key_id, sizeof(v.key_id), "k1");
+	snprintf(v.status, sizeof(v.status), "suspended");
+	v.status_list = mine.status_list;
+	/* A slot neither achievement holds. */
+	for (v.status_index = 9;
+	     v.status_index == mine.status_index || v.status_index == other.status_index;
+	     v.status_index++)
+		;
+	v.created_ms = v.updated_ms = 1;
+	uncount_reads(w);
+	assert_int_equal(store_vc_status_add(w->f->d.store, &v, &err), 0);
+	count_reads(w);
+	text = resigned(w, NULL, v.status_list, v.status_index);
+	reset_counts();
+	r = verify_text(w, text, 0);
+	assert_false(r->verified);
+	assert_item(r, VERIFY_STATUS, false,
+	            "The credential is suspended by its issuer (a suspension can be lifted)");
+	assert_reads(1, 2);
+	free(text);
+
+	/* A slot nobody holds: both bits clear. */
+	text = resigned(w, NULL, mine.status_list, 131071);
+	reset_counts();
+	r = verify_text(w, text, 0);
+	assert_true(r->verified);
+	assert_item(r, VERIFY_STATUS, true, "neither revoked nor suspended");
+	assert_reads(1, 2);
+	free(text);
+
+	/* A credential id the depository never recorded, pointing at w's slot: answered from the
+	 * slot (the achievement's status). */
+	change(w, STATUS_SUSPEND, "under review");
+	text = resigned(w, "urn:uuid:0b6c1ad2-0000-4000-8000-0000000000ff", mine.status_list,
+	                mine.status_index);
+	reset_counts();
+	r = verify_text(w, text, 0);
+	assert_false(r->verified);
+	assert_item(r, VERIFY_STATUS, false, "suspended by its issuer");
+	assert_reads(1, 2);
+	free(text);
+	uncount_reads(w);
+}
+
+/* A store that does not answer: the verification fails with OK_ENOANSWER (a 503 over HTTP),
+ * never a verdict, whether the record's read or an entry's slot read went unanswered. */
+static void test_status_store_down(void **state)
+{
+	struct world *w = *state;
+	struct store_achievement mine = achievement_of(w, w->achievement);
+	struct verify_options o = {0};
+	struct ok_error err;
+	char *text;
+
+	count_reads(w);
+	reads.credential_status_down = true;
+	ok_error_clear(&err);
+	verify_result_release(&w->r);
+	assert_int_equal(registry_verify(&w->f->d, w->di.data, w->di.len, &o, &w->r, &err),
+	                 OK_ENOANSWER);
+	assert_string_equal(err.message, "the store does not answer (test)");
+	assert_null(w->r.credential);
+	/* Without the status check the store is not asked. */
+	o.checks = VERIFY_PROOF | VERIFY_VALIDITY | VERIFY_ISSUER;
+	verify_result_release(&w->r);
+	assert_int_equal(registry_verify(&w->f->d, w->di.data, w->di.len, &o, &w->r, &err), 0);
+	assert_true(w->r.verified);
+
+	/* The record read, an entry elsewhere unanswered. */
+	reads.credential_status_down = false;
+	reads.slot_status_down = true;
+	o.checks = 0;
+	text = resigned(w, NULL, mine.status_list, mine.status_index + 1);
+	ok_error_clear(&err);
+	verify_result_release(&w->r);
+	assert_int_equal(registry_verify(&w->f->d, text, strlen(text), &o, &w->r, &err),
+	                 OK_ENOANSWER);
+	assert_string_equal(err.message, "the store does not answer (test)");
+	/* The usual credential needs no slot read: it verifies. */
+	verify_result_release(&w->r);
+	assert_int_equal(registry_verify(&w->f->d, w->di.data, w->di.len, &o, &w->r, &err), 0);
+	assert_true(w->r.verified);
+	free(text);
+	uncount_reads(w);
+}
+
+/* Copies file name from folder src to folder dst, by a new file renamed over the old one (as a
+ * rotation by another process writes it). */
+static void replace_file(const char *src, const char *dst, const char *name)
+{
+	char from[256], to[256], tmp[300];
+	FILE *in, *out;
+	char data[4096];
+	size_t n;
+
+	snprintf(from, sizeof(from), "%s/%s", src, name);
+	snprintf(to, sizeof(to), "%s/%s", dst, name);
+	snprintf(tmp, sizeof(tmp), "%s.new", to);
+	in = fopen(from, "rb");
+	out = fopen(tmp, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	n = fread(data, 1, sizeof(data), in);
+	assert_true(n > 0 && n < sizeof(data));
+	assert_int_equal(fwrite(data, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(chmod(tmp, 0600), 0);
+	assert_int_equal(rename(tmp, to), 0);
+}
+
+/* Without a key watch (the library, the CLI) issuer.key is looked at by every verification: a
+ * file replaced by another process is used by the very next one. Here w's folder gets abroad's
+ * issuer.key, so abroad's credential becomes the depository's own. */
+static void test_issuer_key_replaced_is_seen_by_the_next_verification(void **state)
+{
+	struct world *w = *state;
+	const unsigned checks = VERIFY_PROOF | VERIFY_ISSUER;
+	const struct verify_result *r;
+
+	assert_null(w->f->d.key_watch);
+	r = verify_bytes(w, w->foreign.data, w->foreign.len, checks, false);
+	assert_false(r->verified);
+	assert_item(r, VERIFY_ISSUER, false, "is not on the trust list");
+	replace_file(w->abroad->dir, w->f->dir, "issuer.key");
+	r = verify_bytes(w, w->foreign.data, w->foreign.len, checks, false);
+	assert_true(r->verified);
+	assert_item(r, VERIFY_ISSUER, true, "The issuer is this depository");
+}
+
+/* The status reads, over either store. */
+#define STATUS_READ_TESTS(su)                                                                 \
+	cmocka_unit_test_setup_teardown(test_own_status_is_one_read, su, teardown),           \
+	        cmocka_unit_test_setup_teardown(test_status_entries_elsewhere, su, teardown), \
+	        cmocka_unit_test_setup_teardown(test_status_store_down, su, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,7 +970,17 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_checks_parsed_and_reported, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_tree_and_jansson_readers_agree, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_issuer_key_replaced_is_seen_by_the_next_verification, setup, teardown),
+	        STATUS_READ_TESTS(setup),
 	};
+	const struct CMUnitTest on_pg[] = {STATUS_READ_TESTS(setup_pg)};
+	int failed = cmocka_run_group_tests_name("verification", tests, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (pg_test_base())
+		failed += cmocka_run_group_tests_name("status reads on PostgreSQL", on_pg, NULL,
+		                                      NULL);
+	else
+		printf("status reads on PostgreSQL: skipped (OORKONDE_TEST_PG is not set)\n");
+	return failed;
 }

@@ -1164,6 +1164,22 @@ static void status_lists_cache_and_trust(void **state)
 		assert_string_equal(st, "revoked");
 		assert_int_equal(store_slot_status(s, 1, 78, st, &err), OK_ENOTFOUND);
 	}
+	/* A credential's status: its achievement's status and slot alone, by the credential's id;
+	 * OK_ENOTFOUND for an id nobody recorded. */
+	{
+		struct store_credential_status cs;
+
+		memset(&cs, 0x5A, sizeof(cs));
+		assert_int_equal(store_credential_status(s, "urn:uuid:c1", &cs, &err),
+		                 OK_ENOTFOUND);
+		assert_int_equal(store_credential_issued_add(s, "urn:uuid:c1", "A1", 5, &err), 0);
+		assert_int_equal(store_credential_status(s, "urn:uuid:c1", &cs, &err), 0);
+		assert_string_equal(cs.status, "revoked");
+		assert_int_equal(cs.status_list, 1);
+		assert_int_equal(cs.status_index, 77);
+		assert_int_equal(store_credential_status(s, "urn:uuid:c2", &cs, &err),
+		                 OK_ENOTFOUND);
+	}
 	/* The slot is taken: another achievement cannot have it. */
 	make_achievement(&a, "A2", "L1", "21PB", "R2", "2024-06-30");
 	a.status_list = 1;
