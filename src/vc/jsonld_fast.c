@@ -102,28 +102,95 @@ struct fcall {
 	char scratch[CALL_SCRATCH];
 };
 
-static uint32_t hash_of(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
+/* A term's hash: eight bytes at a time (the last eight overlapping), four and four below eight,
+ * three bytes below four; the length mixed in. The tables hold the pinned contexts' terms only,
+ * at most half full, so a name that collides costs one more probe, never a long chain. */
+#define HASH_K1 0x9E3779B97F4A7C15ull
+#define HASH_K2 0xFF51AFD7ED558CCDull
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+static inline uint64_t hash_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * HASH_K2;
+	return h ^ (h >> 32);
 }
 
-static const struct fterm *term_of(const struct fctx *c, const char *name, size_t len)
+static uint32_t hash_of(const char *s, size_t n)
 {
-	uint32_t h = hash_of(name, len);
+	uint64_t h = (uint64_t)n * HASH_K1, w;
+	uint32_t a, b;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&w, s + i, 8);
+			h = hash_mix(h, w);
+		}
+		if (i < n) {
+			memcpy(&w, s + n - 8, 8);
+			h = hash_mix(h, w);
+		}
+	} else if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		h = hash_mix(h, (uint64_t)a << 32 | b);
+	} else if (n) {
+		h = hash_mix(h, (uint64_t)(unsigned char)s[0] << 16 |
+		                        (uint64_t)(unsigned char)s[n / 2] << 8 |
+		                        (unsigned char)s[n - 1]);
+	}
+	return (uint32_t)((h * HASH_K1) >> 32);
+}
+
+/* memcmp(a, b, n) == 0 without a call: names are short. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	uint32_t p, q;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		memcpy(&p, a, 4);
+		memcpy(&q, b, 4);
+		if (p != q)
+			return false;
+		memcpy(&p, a + n - 4, 4);
+		memcpy(&q, b + n - 4, 4);
+		return p == q;
+	}
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* The term name (len bytes, hash h = hash_of(name, len)) of c, or NULL. */
+static const struct fterm *term_h(const struct fctx *c, const char *name, size_t len, uint32_t h)
+{
 	size_t i = h & c->mask;
 
 	for (;; i = (i + 1) & c->mask) {
 		const struct fterm *t = &c->slots[i];
 		if (!t->name)
 			return NULL;
-		if (t->hash == h && t->len == len && memcmp(t->name, name, len) == 0)
+		if (t->hash == h && t->len == len && same_bytes(t->name, name, len))
 			return t;
 	}
+}
+
+static const struct fterm *term_of(const struct fctx *c, const char *name, size_t len)
+{
+	return term_h(c, name, len, hash_of(name, len));
 }
 
 static const struct fterm *term_str(const struct fctx *c, const char *name)
@@ -475,6 +542,66 @@ static bool iri_ok(const struct fcall *c, const struct fctx *x, const char *valu
 	return !doc_relative;
 }
 
+/* A string's bytes for iri_ok_view; NULL where str_of gives NULL (not a string, or too long for
+ * the scratch when not terminated), so that the same values are told as with str_of. */
+static const char *bytes_of(const struct fcall *c, struct vc_dmv v, size_t *n)
+{
+	const char *s = vc_dmv_str(v, n);
+
+	if (s && *n >= sizeof(c->scratch) && v.t && !(v.t->nodes[v.i].flags & JSON_TREE_F_S_OWNED))
+		return NULL;
+	return s;
+}
+
+/* jl_is_absolute_iri of n bytes whose first ':' is at plen. */
+static bool absolute_n(const char *s, size_t plen)
+{
+	size_t i;
+
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (i = 1; i < plen; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '+' || ch == '-' || ch == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* iri_ok of string v (s, n bytes from bytes_of) without making it a C string: a value that
+ * does not start with '@' is no keyword and looks like none, and the rest reads lengths. */
+static bool iri_ok_n(struct fcall *c, const struct fctx *x, struct vc_dmv v, const char *s,
+                     size_t n, bool doc_relative, bool vocab, bool check)
+{
+	const struct fterm *d, *p;
+	const char *colon;
+	const char *cs;
+
+	if (n && s[0] == '@')
+		return (cs = str_of(c, v)) != NULL && iri_ok(c, x, cs, doc_relative, vocab, check);
+	d = term_of(x, s, n);
+	if (d && (d->idk == FID_AT_ID || d->idk == FID_AT_TYPE || d->idk == FID_AT_VAL ||
+	          d->idk == FID_KEYWORD))
+		return true;
+	if (vocab && d)
+		return d->id != NULL;
+	colon = n > 1 ? memchr(s + 1, ':', n - 1) : NULL;
+	if (colon) {
+		size_t plen = (size_t)(colon - s);
+		if ((plen == 1 && s[0] == '_') ||
+		    (n - plen > 2 && colon[1] == '/' && colon[2] == '/'))
+			return true;
+		if (plen < 256 && (p = term_of(x, s, plen)) != NULL && p->id && p->prefix)
+			return true;
+		if (absolute_n(s, plen))
+			return true;
+	}
+	if (vocab && x->vocab)
+		return !(check && c->l->defined_terms_only && x->vocab_undefined);
+	return !doc_relative;
+}
+
 /* The plain form's node id: the @id value when its expansion is that value itself. */
 static bool id_as_is(const struct fctx *x, const char *value)
 {
@@ -500,6 +627,7 @@ static bool id_as_is(const struct fctx *x, const char *value)
 struct fprop {
 	const char *s;
 	size_t n;
+	uint32_t h; /* hash_of(s, n) */
 };
 
 static int walk(struct fcall *c, struct fctx *active, const struct fprop *prop, struct vc_dmv el);
@@ -575,11 +703,12 @@ static __attribute__((noinline)) struct fctx *apply_types(struct fcall *c, struc
 /* One type value as expand_type reads it over ts. */
 static bool type_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv t)
 {
-	const char *s = str_of(c, t);
+	size_t n;
+	const char *s = bytes_of(c, t, &n);
 
 	/* plain_type: an IRI for a type the context may name as a term is left to expansion */
-	return s && iri_ok(c, ts, s, true, true, true) &&
-	       !(c->l->plain_form && strchr(s, ':') && !term_str(ts, s));
+	return s && iri_ok_n(c, ts, t, s, n, true, true, true) &&
+	       !(c->l->plain_form && memchr(s, ':', n) && !term_of(ts, s, n));
 }
 
 static bool types_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv v)
@@ -595,32 +724,44 @@ static bool types_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv v)
 	return true;
 }
 
+/* The hashes of a node's first member names, kept from step 11 for steps 13 and 14. */
+#define HASHES_KEPT 16
+
 /* expand_map */
 static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *prop,
                     struct vc_dmv el)
 {
-	const struct fterm *pdef = prop ? term_of(active, prop->s, prop->n) : NULL, *d;
+	const struct fterm *pdef = prop ? term_h(active, prop->s, prop->n, prop->h) : NULL, *d;
 	struct fctx *ctx = active, *ts;
 	const char *k, *id = NULL, *idc;
-	struct vc_dmv v, tv = vc_dmv_none(el);
+	struct vc_dmv v, tv = vc_dmv_none(el), local = vc_dmv_none(el);
 	struct vc_dmv_it it;
 	struct fprop kp;
 	unsigned scope = c->scope;
-	size_t i, kn, id_len = 0, entries = 0, members = vc_dmv_size(el);
+	size_t i, m, kn, idn, id_len = 0, entries = 0, members = vc_dmv_size(el);
+	uint32_t hs[HASHES_KEPT], h;
 	int ok = 0;
 
 	if (pdef && (pdef->containers & FC_GRAPH))
 		c->scope = ++c->scopes;
 	if (++c->nodes > c->l->max_nodes)
 		goto out;
+	/* The names once: whole (no NUL inside), their hashes, and the node's own @context. */
+	for (m = 0, v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it), m++) {
+		if (!vc_dmv_key_whole(&it))
+			goto out;
+		k = vc_dmv_key(&it, &kn);
+		if (m < HASHES_KEPT)
+			hs[m] = hash_of(k, kn);
+		if (vc_dmv_bytes_are(k, kn, "@context"))
+			local = v;
+	}
 	/* Step 7: a type-scoped context does not reach into nested nodes. */
 	if (ctx->previous) {
 		bool only_id = false;
-		for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
-			if (!vc_dmv_key_whole(&it))
-				goto out;
+		for (m = 0, v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it), m++) {
 			k = vc_dmv_key(&it, &kn);
-			d = term_of(ctx, k, kn);
+			d = term_h(ctx, k, kn, m < HASHES_KEPT ? hs[m] : hash_of(k, kn));
 			if (vc_dmv_bytes_are(k, kn, "@value") || (d && d->idk == FID_AT_VAL))
 				goto out; /* a value object */
 			if (members == 1 &&
@@ -632,18 +773,16 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 	}
 	if (pdef && pdef->scoped && !(ctx = apply(c, ctx, scoped_of(pdef), true, true, true)))
 		goto out;
-	if (vc_dmv_there(v = vc_dmv_get(el, "@context")) &&
-	    !(ctx = apply(c, ctx, v, false, false, true)))
+	if (vc_dmv_there(local) && !(ctx = apply(c, ctx, local, false, false, true)))
 		goto out;
 	ts = ctx;
 	/* Step 11: type-scoped contexts, in order of the types. */
-	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
-		if (!vc_dmv_key_whole(&it))
-			goto out;
+	for (m = 0, v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it), m++) {
 		k = vc_dmv_key(&it, &kn);
 		if (kn && k[0] == '@' && !vc_dmv_bytes_are(k, kn, "@context"))
 			goto out;
-		d = term_of(ctx, k, kn);
+		h = m < HASHES_KEPT ? hs[m] : hash_of(k, kn);
+		d = term_h(ctx, k, kn, h);
 		if (!d || d->idk != FID_AT_TYPE)
 			continue;
 		if (vc_dmv_there(tv) || !vc_dmv_bytes_are(k, kn, "type"))
@@ -653,14 +792,15 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 	if (vc_dmv_there(tv) && !(ctx = apply_types(c, ctx, ts, tv)))
 		goto out;
 	/* Steps 13 and 14 (expand_entries), with the final context. */
-	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
+	for (m = 0, v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it), m++) {
 		k = vc_dmv_key(&it, &kn);
 		if (vc_dmv_bytes_are(k, kn, "@context"))
 			continue;
 		entries++;
 		kp.s = k;
 		kp.n = kn;
-		if (!(d = term_of(ctx, k, kn))) {
+		kp.h = m < HASHES_KEPT ? hs[m] : hash_of(k, kn);
+		if (!(d = term_h(ctx, k, kn, kp.h))) {
 			/* A key only @vocab gives an IRI (the examples context's). */
 			if (!vocab_key(c, ctx,
 			               cstr(c, k, kn,
@@ -678,7 +818,8 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 			id = vc_dmv_str(v, &id_len);
 			if (c->l->plain_form && id_len >= 2 && memcmp(id, "_:", 2) == 0)
 				goto out;
-			if (!(idc = str_of(c, v)) || !iri_ok(c, ctx, idc, true, false, false))
+			if (!(idc = bytes_of(c, v, &idn)) ||
+			    !iri_ok_n(c, ctx, v, idc, idn, true, false, false))
 				goto out;
 			break;
 		case FID_AT_TYPE:
@@ -729,6 +870,7 @@ static int walk(struct fcall *c, struct fctx *active, const struct fprop *prop, 
 	struct vc_dmv_it it;
 	struct vc_dmv item;
 	const char *s;
+	size_t n;
 
 	if (vc_dmv_is(el, JSON_TREE_NULL))
 		return 1;
@@ -743,14 +885,53 @@ static int walk(struct fcall *c, struct fctx *active, const struct fprop *prop, 
 	/* A scalar: Value Expansion, after the property's scoped context. */
 	if (!prop)
 		return 0;
-	d = term_of(active, prop->s, prop->n);
-	if (d && d->scoped && !(ctx = apply(c, active, scoped_of(d), true, true, true)))
-		return 0;
-	d = term_of(ctx, prop->s, prop->n);
+	d = term_h(active, prop->s, prop->n, prop->h);
+	if (d && d->scoped) {
+		if (!(ctx = apply(c, active, scoped_of(d), true, true, true)))
+			return 0;
+		d = term_h(ctx, prop->s, prop->n, prop->h);
+	}
 	if (d && (d->type == FTYPE_ID || d->type == FTYPE_VOCAB) && vc_dmv_is_string(el))
-		return (s = str_of(c, el)) != NULL &&
-		       iri_ok(c, ctx, s, true, d->type == FTYPE_VOCAB, true);
+		return (s = bytes_of(c, el, &n)) != NULL &&
+		       iri_ok_n(c, ctx, el, s, n, true, d->type == FTYPE_VOCAB, true);
 	return 1;
+}
+
+/* The names sizes_ok looks for, told by length first (one compare for most names). */
+enum size_key {
+	SK_OTHER,
+	SK_TYPE,    /* type, @type */
+	SK_CONTEXT, /* @context */
+	SK_REFUSED, /* @index, @direction: plain_member refuses them */
+	SK_STRING, /* validFrom, validUntil, statusPurpose, statusListIndex, statusListCredential */
+};
+
+static enum size_key size_key_of(const char *k, size_t kn)
+{
+	switch (kn) {
+	case 4:
+		return memcmp(k, "type", 4) == 0 ? SK_TYPE : SK_OTHER;
+	case 5:
+		return memcmp(k, "@type", 5) == 0 ? SK_TYPE : SK_OTHER;
+	case 6:
+		return memcmp(k, "@index", 6) == 0 ? SK_REFUSED : SK_OTHER;
+	case 8:
+		return memcmp(k, "@context", 8) == 0 ? SK_CONTEXT : SK_OTHER;
+	case 9:
+		return memcmp(k, "validFrom", 9) == 0 ? SK_STRING : SK_OTHER;
+	case 10:
+		return memcmp(k, "@direction", 10) == 0   ? SK_REFUSED
+		       : memcmp(k, "validUntil", 10) == 0 ? SK_STRING
+		                                          : SK_OTHER;
+	case 13:
+		return memcmp(k, "statusPurpose", 13) == 0 ? SK_STRING : SK_OTHER;
+	case 15:
+		return memcmp(k, "statusListIndex", 15) == 0 ? SK_STRING : SK_OTHER;
+	case 20:
+		return memcmp(k, "statusListCredential", 20) == 0 ? SK_STRING : SK_OTHER;
+	default:
+		return SK_OTHER;
+	}
 }
 
 /* jl_check_sizes, the same limits on either reader: true when it would pass. Anything it would
@@ -760,6 +941,7 @@ static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
 	const struct vc_jsonld_limits *l = c->l;
 	struct vc_dmv_it it;
 	struct vc_dmv x;
+	enum size_key sk;
 	const char *k;
 	size_t kn;
 
@@ -770,23 +952,17 @@ static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
 			return false;
 		for (x = vc_dmv_first(v, &it); vc_dmv_there(x); x = vc_dmv_next(&it)) {
 			k = vc_dmv_key(&it, &kn);
+			sk = size_key_of(k, kn);
 			if (l->plain_form) {
 				/* plain_member */
-				if (vc_dmv_is(x, JSON_TREE_NULL) ||
-				    vc_dmv_bytes_are(k, kn, "@index") ||
-				    vc_dmv_bytes_are(k, kn, "@direction"))
+				if (vc_dmv_is(x, JSON_TREE_NULL) || sk == SK_REFUSED)
 					return false;
-				if (!vc_dmv_is_string(x) &&
-				    (vc_dmv_bytes_are(k, kn, "validFrom") ||
-				     vc_dmv_bytes_are(k, kn, "validUntil") ||
-				     vc_dmv_bytes_are(k, kn, "statusPurpose") ||
-				     vc_dmv_bytes_are(k, kn, "statusListIndex") ||
-				     vc_dmv_bytes_are(k, kn, "statusListCredential")))
+				if (!vc_dmv_is_string(x) && sk == SK_STRING)
 					return false;
 				if (vc_dmv_is_array(x) && vc_dmv_size(x) == 0 &&
 				    !(kn && k[0] == '@'))
 					return false;
-				if (vc_dmv_bytes_are(k, kn, "@context") && !vc_dmv_is_string(x)) {
+				if (sk == SK_CONTEXT && !vc_dmv_is_string(x)) {
 					struct vc_dmv_it cit;
 					struct vc_dmv one;
 					if (!vc_dmv_is_array(x))
@@ -797,8 +973,7 @@ static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
 							return false;
 				}
 			}
-			if ((vc_dmv_bytes_are(k, kn, "type") || vc_dmv_bytes_are(k, kn, "@type")) &&
-			    vc_dmv_is_array(x) && vc_dmv_size(x) > JL_MAX_TYPES)
+			if (sk == SK_TYPE && vc_dmv_is_array(x) && vc_dmv_size(x) > JL_MAX_TYPES)
 				return false;
 			if (!sizes_ok(c, x, depth + 1))
 				return false;
