@@ -32,6 +32,8 @@ enum ftype { FTYPE_OTHER, FTYPE_ID, FTYPE_VOCAB, FTYPE_JSON };
 #define FC_LANGUAGE 0x04u
 #define FC_MAPS     0x08u /* @index, @id or @type: maps that are not supported */
 
+#define FTERM_SHORT 16
+
 struct fterm {
 	const char *name; /* the context's key (borrowed: the context is held and never changes) */
 	const char *id;   /* its IRI mapping, or NULL */
@@ -41,7 +43,12 @@ struct fterm {
 	unsigned char idk, type, containers;
 	bool prefix;
 	bool renames_read; /* plain form: its IRI is one the verifier reads under another key */
+	/* A short name's bytes in the slot itself, so that a look-up reads one cache line
+	 * (slots are 64 bytes, allocated at 64) and not the context's memory as well. */
+	char short_name[FTERM_SHORT];
 };
+
+_Static_assert(sizeof(struct fterm) <= 64, "a term's slot fits one cache line");
 
 struct fctx;
 
@@ -183,7 +190,8 @@ static const struct fterm *term_h(const struct fctx *c, const char *name, size_t
 		const struct fterm *t = &c->slots[i];
 		if (!t->name)
 			return NULL;
-		if (t->hash == h && t->len == len && same_bytes(t->name, name, len))
+		if (t->hash == h && t->len == len &&
+		    same_bytes(len <= FTERM_SHORT ? t->short_name : t->name, name, len))
 			return t;
 	}
 }
@@ -217,8 +225,11 @@ static void term_fill(struct fterm *f, const char *name, const json_t *def)
 	const char *type = json_string_value(json_object_get(def, "type"));
 	size_t i;
 
+	memset(f, 0, sizeof(*f));
 	f->name = name;
 	f->len = strlen(name);
+	if (f->len <= FTERM_SHORT)
+		memcpy(f->short_name, name, f->len);
 	f->hash = hash_of(name, f->len);
 	f->id = id;
 	f->scoped = json_object_get(def, "context");
@@ -267,6 +278,9 @@ static void fctx_free(struct fctx *c)
 	free(c);
 }
 
+/* Slots start at a cache line (cap, a power of two >= 16, times the slot's size is a multiple). */
+#define SLOT_ALIGN 64
+
 /* The table's entry for ctx, made when new (the caller holds t->lock); NULL when full or out of
  * memory. */
 static struct fctx *fctx_get(struct vc_jsonld_terms *t, json_t *ctx)
@@ -288,10 +302,12 @@ static struct fctx *fctx_get(struct vc_jsonld_terms *t, json_t *ctx)
 		return NULL;
 	while (cap < 2 * json_object_size(terms) + 2)
 		cap *= 2;
-	if (!(c = calloc(1, sizeof(*c))) || !(c->slots = calloc(cap, sizeof(*c->slots)))) {
+	if (!(c = calloc(1, sizeof(*c))) ||
+	    !(c->slots = aligned_alloc(SLOT_ALIGN, cap * sizeof(*c->slots)))) {
 		free(c);
 		return NULL;
 	}
+	memset(c->slots, 0, cap * sizeof(*c->slots));
 	c->mask = cap - 1;
 	c->ctx = json_incref(ctx);
 	vocab = json_string_value(json_object_get(ctx, "vocab"));
@@ -936,12 +952,38 @@ static enum size_key size_key_of(const char *k, size_t kn)
 
 /* jl_check_sizes, the same limits on either reader: true when it would pass. Anything it would
  * refuse is not told here, and the full expansion refuses it with its message. */
+/* sizes_ok's rules for one member x named k (kn bytes) of an object. */
+static bool member_ok(const struct vc_jsonld_limits *l, const char *k, size_t kn, struct vc_dmv x)
+{
+	enum size_key sk = size_key_of(k, kn);
+
+	if (l->plain_form) {
+		/* plain_member */
+		if (vc_dmv_is(x, JSON_TREE_NULL) || sk == SK_REFUSED)
+			return false;
+		if (!vc_dmv_is_string(x) && sk == SK_STRING)
+			return false;
+		if (vc_dmv_is_array(x) && vc_dmv_size(x) == 0 && !(kn && k[0] == '@'))
+			return false;
+		if (sk == SK_CONTEXT && !vc_dmv_is_string(x)) {
+			struct vc_dmv_it cit;
+			struct vc_dmv one;
+			if (!vc_dmv_is_array(x))
+				return false;
+			for (one = vc_dmv_first(x, &cit); vc_dmv_there(one);
+			     one = vc_dmv_next(&cit))
+				if (!vc_dmv_is_string(one))
+					return false;
+		}
+	}
+	return !(sk == SK_TYPE && vc_dmv_is_array(x) && vc_dmv_size(x) > JL_MAX_TYPES);
+}
+
 static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
 {
 	const struct vc_jsonld_limits *l = c->l;
 	struct vc_dmv_it it;
 	struct vc_dmv x;
-	enum size_key sk;
 	const char *k;
 	size_t kn;
 
@@ -952,30 +994,7 @@ static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
 			return false;
 		for (x = vc_dmv_first(v, &it); vc_dmv_there(x); x = vc_dmv_next(&it)) {
 			k = vc_dmv_key(&it, &kn);
-			sk = size_key_of(k, kn);
-			if (l->plain_form) {
-				/* plain_member */
-				if (vc_dmv_is(x, JSON_TREE_NULL) || sk == SK_REFUSED)
-					return false;
-				if (!vc_dmv_is_string(x) && sk == SK_STRING)
-					return false;
-				if (vc_dmv_is_array(x) && vc_dmv_size(x) == 0 &&
-				    !(kn && k[0] == '@'))
-					return false;
-				if (sk == SK_CONTEXT && !vc_dmv_is_string(x)) {
-					struct vc_dmv_it cit;
-					struct vc_dmv one;
-					if (!vc_dmv_is_array(x))
-						return false;
-					for (one = vc_dmv_first(x, &cit); vc_dmv_there(one);
-					     one = vc_dmv_next(&cit))
-						if (!vc_dmv_is_string(one))
-							return false;
-				}
-			}
-			if (sk == SK_TYPE && vc_dmv_is_array(x) && vc_dmv_size(x) > JL_MAX_TYPES)
-				return false;
-			if (!sizes_ok(c, x, depth + 1))
+			if (!member_ok(l, k, kn, x) || !sizes_ok(c, x, depth + 1))
 				return false;
 		}
 	} else if (vc_dmv_is_array(v)) {
@@ -987,6 +1006,48 @@ static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
 			if (!sizes_ok(c, x, depth + 1))
 				return false;
 		}
+	}
+	return true;
+}
+
+/* The containers sizes_ok_tree keeps open at once; a deeper limit takes the recursive walk. */
+#define SIZES_STACK 128
+
+/* sizes_ok on a tree, without recursion: every node of the subtree in document order (a
+ * tree's nodes are), its depth the number of containers still open around it. The answer is
+ * the conjunction of the same conditions, so the order they are met in does not matter. */
+static bool sizes_ok_tree(const struct fcall *c, const struct json_tree *t, uint32_t root)
+{
+	const struct vc_jsonld_limits *l = c->l;
+	uint32_t stack[SIZES_STACK], i, end = t->nodes[root].next;
+	size_t sp = 0, kn;
+	const char *k;
+
+	if (l->max_depth >= SIZES_STACK)
+		return sizes_ok(c, vc_dmv_tree(t, root), 0);
+	for (i = root; i < end; i++) {
+		const struct json_tree_node *nd = &t->nodes[i];
+
+		while (sp && i >= t->nodes[stack[sp - 1]].next)
+			sp--;
+		if (sp > l->max_depth)
+			return false;
+		if (sp) {
+			if (t->nodes[stack[sp - 1]].type == JSON_TREE_OBJECT) {
+				k = json_tree_key(t, i, &kn);
+				if (!member_ok(l, k, kn, vc_dmv_tree(t, i)))
+					return false;
+			} else if (l->plain_form && nd->type == JSON_TREE_NULL) {
+				return false;
+			}
+		}
+		if (nd->type == JSON_TREE_OBJECT && nd->len > JL_MAX_KEYS)
+			return false;
+		if (nd->type == JSON_TREE_ARRAY && nd->len > JL_MAX_ITEMS)
+			return false;
+		/* sp <= max_depth < SIZES_STACK here */
+		if (nd->type >= JSON_TREE_ARRAY && nd->len)
+			stack[sp++] = i;
 	}
 	return true;
 }
@@ -1012,7 +1073,8 @@ int vc_jsonld_fast_check_view(struct vc_jsonld_terms *t, struct vc_dmv doc,
 	c->l = l;
 	c->steps = c->nodes = c->nmemo = c->nids = 0;
 	c->scope = c->scopes = 0;
-	ok = sizes_ok(c, doc, 0) && walk_map(c, t->initial, NULL, doc);
+	ok = (doc.t ? sizes_ok_tree(c, doc.t, doc.i) : sizes_ok(c, doc, 0)) &&
+	     walk_map(c, t->initial, NULL, doc);
 	if (ok && steps)
 		*steps = c->steps;
 	free(c);
