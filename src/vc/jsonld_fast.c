@@ -52,6 +52,8 @@ _Static_assert(sizeof(struct fterm) <= 64, "a term's slot fits one cache line");
 
 struct fctx;
 
+#define FALIAS_MAX 8
+
 /* A context reached from another: by a list of pinned URLs (urls) or a scoped context that a
  * term definition of the source holds (local). */
 struct fedge {
@@ -71,6 +73,16 @@ struct fctx {
 	struct fterm *slots; /* open addressing, mask + 1 slots, name NULL when free */
 	size_t mask;
 	struct fedge *edges;
+	/* The terms whose IRI is @type, @value or @id (most contexts: "type", "id"), so that
+	 * steps 7 and 11 of a node compare its names with these instead of looking each up;
+	 * all of them, unless aliases_all is false (then the walk looks names up). */
+	struct falias {
+		const char *name; /* the term's name, or its copy in the slot */
+		size_t len;
+		enum fid kind;
+	} alias[FALIAS_MAX];
+	size_t nalias;
+	bool aliases_all;
 };
 
 struct vc_jsonld_terms {
@@ -182,6 +194,27 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
 }
 
 /* The term name (len bytes, hash h = hash_of(name, len)) of c, or NULL. */
+static const struct fterm *term_h(const struct fctx *c, const char *name, size_t len, uint32_t h);
+
+/* What term_h(c, name, …)->idk is among @type, @value and @id, by the alias list (when c's
+ * is complete) or by the look-up; FID_NONE for anything else or no term. */
+static inline enum fid alias_kind(const struct fctx *c, const char *name, size_t len)
+{
+	const struct fterm *d;
+	size_t i;
+
+	if (!c->aliases_all)
+		return (d = term_h(c, name, len, hash_of(name, len))) != NULL &&
+		                       (d->idk == FID_AT_TYPE || d->idk == FID_AT_VAL ||
+		                        d->idk == FID_AT_ID)
+		               ? (enum fid)d->idk
+		               : FID_NONE;
+	for (i = 0; i < c->nalias; i++)
+		if (c->alias[i].len == len && same_bytes(c->alias[i].name, name, len))
+			return c->alias[i].kind;
+	return FID_NONE;
+}
+
 static const struct fterm *term_h(const struct fctx *c, const char *name, size_t len, uint32_t h)
 {
 	size_t i = h & c->mask;
@@ -321,6 +354,22 @@ static struct fctx *fctx_get(struct vc_jsonld_terms *t, json_t *ctx)
 		for (i = f.hash & c->mask; c->slots[i].name; i = (i + 1) & c->mask)
 			;
 		c->slots[i] = f;
+	}
+	c->aliases_all = true;
+	for (i = 0; i <= c->mask; i++) {
+		const struct fterm *f = &c->slots[i];
+
+		if (!f->name ||
+		    (f->idk != FID_AT_TYPE && f->idk != FID_AT_VAL && f->idk != FID_AT_ID))
+			continue;
+		if (c->nalias == FALIAS_MAX) {
+			c->aliases_all = false;
+			continue;
+		}
+		c->alias[c->nalias].name = f->len <= FTERM_SHORT ? f->short_name : f->name;
+		c->alias[c->nalias].len = f->len;
+		c->alias[c->nalias].kind = (enum fid)f->idk;
+		c->nalias++;
 	}
 	c->previous = prev_c;
 	t->all[t->n++] = c;
@@ -740,9 +789,6 @@ static bool types_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv v)
 	return true;
 }
 
-/* The hashes of a node's first member names, kept from step 11 for steps 13 and 14. */
-#define HASHES_KEPT 16
-
 /* expand_map */
 static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *prop,
                     struct vc_dmv el)
@@ -754,34 +800,31 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 	struct vc_dmv_it it;
 	struct fprop kp;
 	unsigned scope = c->scope;
-	size_t i, m, kn, idn, id_len = 0, entries = 0, members = vc_dmv_size(el);
-	uint32_t hs[HASHES_KEPT], h;
+	size_t i, kn, idn, id_len = 0, entries = 0, members = vc_dmv_size(el);
+	enum fid kind;
 	int ok = 0;
 
 	if (pdef && (pdef->containers & FC_GRAPH))
 		c->scope = ++c->scopes;
 	if (++c->nodes > c->l->max_nodes)
 		goto out;
-	/* The names once: whole (no NUL inside), their hashes, and the node's own @context. */
-	for (m = 0, v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it), m++) {
+	/* The names once: whole (no NUL inside), and the node's own @context. */
+	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
 		if (!vc_dmv_key_whole(&it))
 			goto out;
 		k = vc_dmv_key(&it, &kn);
-		if (m < HASHES_KEPT)
-			hs[m] = hash_of(k, kn);
 		if (vc_dmv_bytes_are(k, kn, "@context"))
 			local = v;
 	}
 	/* Step 7: a type-scoped context does not reach into nested nodes. */
 	if (ctx->previous) {
 		bool only_id = false;
-		for (m = 0, v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it), m++) {
+		for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
 			k = vc_dmv_key(&it, &kn);
-			d = term_h(ctx, k, kn, m < HASHES_KEPT ? hs[m] : hash_of(k, kn));
-			if (vc_dmv_bytes_are(k, kn, "@value") || (d && d->idk == FID_AT_VAL))
+			kind = alias_kind(ctx, k, kn);
+			if (vc_dmv_bytes_are(k, kn, "@value") || kind == FID_AT_VAL)
 				goto out; /* a value object */
-			if (members == 1 &&
-			    (vc_dmv_bytes_are(k, kn, "@id") || (d && d->idk == FID_AT_ID)))
+			if (members == 1 && (vc_dmv_bytes_are(k, kn, "@id") || kind == FID_AT_ID))
 				only_id = true;
 		}
 		if (!only_id)
@@ -793,13 +836,11 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 		goto out;
 	ts = ctx;
 	/* Step 11: type-scoped contexts, in order of the types. */
-	for (m = 0, v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it), m++) {
+	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
 		k = vc_dmv_key(&it, &kn);
 		if (kn && k[0] == '@' && !vc_dmv_bytes_are(k, kn, "@context"))
 			goto out;
-		h = m < HASHES_KEPT ? hs[m] : hash_of(k, kn);
-		d = term_h(ctx, k, kn, h);
-		if (!d || d->idk != FID_AT_TYPE)
+		if (alias_kind(ctx, k, kn) != FID_AT_TYPE)
 			continue;
 		if (vc_dmv_there(tv) || !vc_dmv_bytes_are(k, kn, "type"))
 			goto out; /* another alias of @type */
@@ -808,14 +849,14 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 	if (vc_dmv_there(tv) && !(ctx = apply_types(c, ctx, ts, tv)))
 		goto out;
 	/* Steps 13 and 14 (expand_entries), with the final context. */
-	for (m = 0, v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it), m++) {
+	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
 		k = vc_dmv_key(&it, &kn);
 		if (vc_dmv_bytes_are(k, kn, "@context"))
 			continue;
 		entries++;
 		kp.s = k;
 		kp.n = kn;
-		kp.h = m < HASHES_KEPT ? hs[m] : hash_of(k, kn);
+		kp.h = hash_of(k, kn);
 		if (!(d = term_h(ctx, k, kn, kp.h))) {
 			/* A key only @vocab gives an IRI (the examples context's). */
 			if (!vocab_key(c, ctx,
