@@ -692,8 +692,16 @@ static bool id_as_is(const struct fctx *x, const char *value)
 struct fprop {
 	const char *s;
 	size_t n;
-	uint32_t h; /* hash_of(s, n) */
+	uint32_t h;                /* hash_of(s, n) */
+	const struct fctx *in;     /* the context it was looked up in, */
+	const struct fterm *found; /* and what that gave (NULL: no term) */
 };
+
+/* The property's term in x: the look-up its node made when x is that context. */
+static inline const struct fterm *prop_term(const struct fctx *x, const struct fprop *p)
+{
+	return p->in == x ? p->found : term_h(x, p->s, p->n, p->h);
+}
 
 static int walk(struct fcall *c, struct fctx *active, const struct fprop *prop, struct vc_dmv el);
 
@@ -793,7 +801,7 @@ static bool types_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv v)
 static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *prop,
                     struct vc_dmv el)
 {
-	const struct fterm *pdef = prop ? term_h(active, prop->s, prop->n, prop->h) : NULL, *d;
+	const struct fterm *pdef = prop ? prop_term(active, prop) : NULL, *d;
 	struct fctx *ctx = active, *ts;
 	const char *k, *id = NULL, *idc;
 	struct vc_dmv v, tv = vc_dmv_none(el), local = vc_dmv_none(el);
@@ -857,7 +865,9 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 		kp.s = k;
 		kp.n = kn;
 		kp.h = hash_of(k, kn);
-		if (!(d = term_h(ctx, k, kn, kp.h))) {
+		kp.in = ctx;
+		kp.found = d = term_h(ctx, k, kn, kp.h);
+		if (!d) {
 			/* A key only @vocab gives an IRI (the examples context's). */
 			if (!vocab_key(c, ctx,
 			               cstr(c, k, kn,
@@ -942,7 +952,7 @@ static int walk(struct fcall *c, struct fctx *active, const struct fprop *prop, 
 	/* A scalar: Value Expansion, after the property's scoped context. */
 	if (!prop)
 		return 0;
-	d = term_h(active, prop->s, prop->n, prop->h);
+	d = prop_term(active, prop);
 	if (d && d->scoped) {
 		if (!(ctx = apply(c, active, scoped_of(d), true, true, true)))
 			return 0;
