@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define DEFAULT_DEPTH   64
 #define SMALL_OBJECT    16 /* members compared pairwise; more: sorted */
 #define INPUT_MAX       ((size_t)1 << 30)
@@ -186,15 +190,39 @@ static int too_big(struct reader *r, const char *what)
 
 /* Lexing */
 
+static inline int is_ws(unsigned c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* White space is mostly none (compact JSON) or a line's indentation (pretty JSON): the first
+ * byte tells the first case; runs are skipped 16 bytes at a time where SSE2 is there. */
 static inline void skip_ws(struct reader *r)
 {
-	while (r->pos < r->n) {
-		unsigned char c = r->s[r->pos];
+	const unsigned char *s = r->s;
+	size_t i = r->pos, n = r->n;
 
-		if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-			break;
-		r->pos++;
+	if (i >= n || s[i] > ' ')
+		return;
+#if defined(__SSE2__)
+	while (i + 16 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i w = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
+		                                      _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))),
+		                         _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\r')),
+		                                      _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'))));
+		unsigned other = (unsigned)_mm_movemask_epi8(w) ^ 0xFFFFu;
+
+		if (other) {
+			r->pos = i + (size_t)__builtin_ctz(other);
+			return;
+		}
+		i += 16;
 	}
+#endif
+	while (i < n && is_ws(s[i]))
+		i++;
+	r->pos = i;
 }
 
 /* The length of the strict UTF-8 sequence at p (a byte >= 0x80), or 0 when it is not one. */
@@ -383,6 +411,23 @@ static int read_string(struct reader *r, const char **p, size_t *off, uint32_t *
 	for (;;) {
 		unsigned c;
 
+#if defined(__SSE2__)
+		/* A signed compare with 0x20 finds the controls and every byte >= 0x80 at once. */
+		while (i + 16 <= n) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i m =
+			        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+			                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+			                     _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+			unsigned hit = (unsigned)_mm_movemask_epi8(m);
+
+			if (hit) {
+				i += (size_t)__builtin_ctz(hit);
+				goto found;
+			}
+			i += 16;
+		}
+#endif
 		while (i + 8 <= n) {
 			uint64_t x;
 
@@ -391,6 +436,9 @@ static int read_string(struct reader *r, const char **p, size_t *off, uint32_t *
 				break;
 			i += 8;
 		}
+#if defined(__SSE2__)
+	found:
+#endif
 		if (i >= n)
 			return bad(r, i, "'\"' to end the string");
 		c = s[i];
@@ -580,8 +628,12 @@ static int check_duplicates(struct reader *r, uint32_t o, size_t at)
 		for (a = o + 1; a < t->count && a != t->nodes[o].next; a = t->nodes[a].next) {
 			pa = json_tree_key(t, a, &na);
 			for (b = t->nodes[a].next; b != t->nodes[o].next; b = t->nodes[b].next) {
+				if (t->nodes[b].key_len != na)
+					continue;
 				pb = json_tree_key(t, b, &nb);
-				if (na == nb && memcmp(pa, pb, na) == 0)
+				/* The last byte first: names of one length often share a prefix. */
+				if (na == 0 ||
+				    (pa[na - 1] == pb[na - 1] && memcmp(pa, pb, na) == 0))
 					return bad(r, at,
 					           "member names that differ (a name is repeated)");
 			}
@@ -768,37 +820,12 @@ int json_tree_parse(struct json_tree *t, const char *s, size_t n,
 
 /* Reading */
 
-const char *json_tree_str(const struct json_tree *t, uint32_t i, size_t *len)
-{
-	const struct json_tree_node *nd = &t->nodes[i];
-
-	if (nd->type != JSON_TREE_STRING) {
-		if (len)
-			*len = 0;
-		return NULL;
-	}
-	if (len)
-		*len = nd->len;
-	return nd->flags & JSON_TREE_F_S_OWNED ? t->text + nd->s.off : nd->s.p;
-}
-
 bool json_tree_str_is(const struct json_tree *t, uint32_t i, const char *s)
 {
 	size_t len, n = strlen(s);
 	const char *p = json_tree_str(t, i, &len);
 
 	return p && len == n && memcmp(p, s, n) == 0;
-}
-
-const char *json_tree_key(const struct json_tree *t, uint32_t i, size_t *len)
-{
-	const struct json_tree_node *nd = &t->nodes[i];
-
-	if (len)
-		*len = nd->key_len;
-	if (nd->flags & JSON_TREE_F_KEY_OWNED)
-		return t->text + nd->key.off;
-	return nd->key.p;
 }
 
 const char *json_tree_number_text(const struct json_tree *t, uint32_t i, size_t *len)
@@ -859,15 +886,12 @@ uint32_t json_tree_getn(const struct json_tree *t, uint32_t i, const char *name,
 		if (t->nodes[c].key_len != n)
 			continue;
 		k = json_tree_key(t, c, &len);
+		if (n && k[0] != name[0])
+			continue;
 		if (memcmp(k, name, n) == 0)
 			return c;
 	}
 	return 0;
-}
-
-uint32_t json_tree_get(const struct json_tree *t, uint32_t i, const char *name)
-{
-	return json_tree_getn(t, i, name, strlen(name));
 }
 
 uint32_t json_tree_at(const struct json_tree *t, uint32_t i, size_t k)

@@ -47,6 +47,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/error.h"
 
@@ -145,11 +146,32 @@ static inline size_t json_tree_size(const struct json_tree *t, uint32_t i)
 }
 /* A string's bytes (NUL-terminated only when unescaped: use *len) and length; NULL and 0 for
  * anything else. */
-const char *json_tree_str(const struct json_tree *t, uint32_t i, size_t *len);
+static inline const char *json_tree_str(const struct json_tree *t, uint32_t i, size_t *len)
+{
+	const struct json_tree_node *nd = &t->nodes[i];
+
+	if (nd->type != JSON_TREE_STRING) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	if (len)
+		*len = nd->len;
+	return nd->flags & JSON_TREE_F_S_OWNED ? t->text + nd->s.off : nd->s.p;
+}
 /* Whether i is a string equal to the C string s. */
 bool json_tree_str_is(const struct json_tree *t, uint32_t i, const char *s);
 /* A member's name and its length (i a child of an object; NULL otherwise). */
-const char *json_tree_key(const struct json_tree *t, uint32_t i, size_t *len);
+static inline const char *json_tree_key(const struct json_tree *t, uint32_t i, size_t *len)
+{
+	const struct json_tree_node *nd = &t->nodes[i];
+
+	if (len)
+		*len = nd->key_len;
+	if (nd->flags & JSON_TREE_F_KEY_OWNED)
+		return t->text + nd->key.off;
+	return nd->key.p;
+}
 /* A number's text as it came (no NUL) and its length; NULL for anything else. */
 const char *json_tree_number_text(const struct json_tree *t, uint32_t i, size_t *len);
 /* Whether i is an integer (no fraction, no exponent: always within int64). */
@@ -165,7 +187,10 @@ int json_tree_double(const struct json_tree *t, uint32_t i, double *out);
 /* The member named name (n bytes) of object i, or 0. */
 uint32_t json_tree_getn(const struct json_tree *t, uint32_t i, const char *name, size_t n);
 /* The member named by the C string name of object i, or 0. */
-uint32_t json_tree_get(const struct json_tree *t, uint32_t i, const char *name);
+static inline uint32_t json_tree_get(const struct json_tree *t, uint32_t i, const char *name)
+{
+	return json_tree_getn(t, i, name, strlen(name));
+}
 /* Item k of array i, or 0. O(k): it walks k siblings, so a loop over the items must use
  * json_tree_first/json_tree_next (json_tree_foreach), never json_tree_at(…, k) for each k. */
 uint32_t json_tree_at(const struct json_tree *t, uint32_t i, size_t k);

@@ -364,12 +364,14 @@ static int resolve_key(void *ctx, const char *vm, const char *purpose, uint8_t p
 		               "the key %s does not belong to the issuer %s, so the issuer did not "
 		               "sign this",
 		               vm, res->issuer);
-	if (strncmp(vm, "did:key:", 8) == 0)
-		return vc_proof_resolve_did_key(NULL, vm, purpose, pk, err);
+	/* The depository's own method first, a did:key one too: its key is the identity's, and
+	 * decoding the method's base58 again would give the same 32 bytes. */
 	if (res->have_own && strcmp(vm, res->own.vm) == 0) {
 		memcpy(pk, res->own.pk, 32);
 		return 0;
 	}
+	if (strncmp(vm, "did:key:", 8) == 0)
+		return vc_proof_resolve_did_key(NULL, vm, purpose, pk, err);
 	if (res->have_own && strcmp(did, res->own.did) == 0)
 		return own_key(res->d, vm, pk, err);
 	if (strncmp(vm, "did:web:", 8) == 0 && res->did_cache && !may_fetch(res))

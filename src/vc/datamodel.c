@@ -249,6 +249,21 @@ static int frac_cmp(const char *a, size_t an, const char *b, size_t bn)
 
 /* Identifiers and values */
 
+/* Whether an IRI may not hold byte c: a space, a control or one of <>"{}|\^` (RFC 3987). Two
+ * bit sets of the ASCII range instead of a compare per character. */
+#define BIT(c) ((uint64_t)1 << ((c)&63))
+static inline bool iri_excluded(unsigned char c)
+{
+	static const uint64_t low = 0x1FFFFFFFFull | BIT('"') | BIT('<') | BIT('>');
+	static const uint64_t high =
+	        BIT('\\') | BIT('^') | BIT('`') | BIT('{') | BIT('|') | BIT('}') | BIT(0x7f);
+
+	if (c >= 128)
+		return false;
+	return ((c < 64 ? low : high) >> (c & 63)) & 1;
+}
+#undef BIT
+
 bool vc_datamodel_url_n(const char *s, size_t n)
 {
 	size_t i = 0;
@@ -263,7 +278,7 @@ bool vc_datamodel_url_n(const char *s, size_t n)
 	/* An IRI has no spaces, controls or the characters RFC 3987 leaves out. */
 	for (i++; AT(i); i++) {
 		unsigned char c = (unsigned char)AT(i);
-		if (c <= 0x20 || c == 0x7f || strchr("<>\"{}|\\^`", c))
+		if (iri_excluded(c))
 			return false;
 	}
 	return true;
@@ -438,7 +453,8 @@ static int walk_contexts(struct vc_dmv v, int depth, struct vc_dm_failure *f)
 		            MAX_DEPTH);
 	if (vc_dmv_is_array(v)) {
 		for (m = vc_dmv_first(v, &it); vc_dmv_there(m); m = vc_dmv_next(&it))
-			if ((rc = walk_contexts(m, depth + 1, f)))
+			if ((depth + 1 > MAX_DEPTH || vc_dmv_is_object(m) || vc_dmv_is_array(m)) &&
+			    (rc = walk_contexts(m, depth + 1, f)))
 				return rc;
 		return 0;
 	}
@@ -462,7 +478,10 @@ static int walk_contexts(struct vc_dmv v, int depth, struct vc_dm_failure *f)
 				            "term the VC 2.0 context protects",
 				            term);
 		}
-		if ((rc = walk_contexts(m, depth + 1, f)))
+		/* A scalar holds no context: only a container is walked (or a scalar too deep,
+		 * which the call refuses). */
+		if ((depth + 1 > MAX_DEPTH || vc_dmv_is_object(m) || vc_dmv_is_array(m)) &&
+		    (rc = walk_contexts(m, depth + 1, f)))
 			return rc;
 	}
 	return 0;

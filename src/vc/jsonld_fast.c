@@ -32,6 +32,8 @@ enum ftype { FTYPE_OTHER, FTYPE_ID, FTYPE_VOCAB, FTYPE_JSON };
 #define FC_LANGUAGE 0x04u
 #define FC_MAPS     0x08u /* @index, @id or @type: maps that are not supported */
 
+#define FTERM_SHORT 16
+
 struct fterm {
 	const char *name; /* the context's key (borrowed: the context is held and never changes) */
 	const char *id;   /* its IRI mapping, or NULL */
@@ -41,9 +43,16 @@ struct fterm {
 	unsigned char idk, type, containers;
 	bool prefix;
 	bool renames_read; /* plain form: its IRI is one the verifier reads under another key */
+	/* A short name's bytes in the slot itself, so that a look-up reads one cache line
+	 * (slots are 64 bytes, allocated at 64) and not the context's memory as well. */
+	char short_name[FTERM_SHORT];
 };
 
+_Static_assert(sizeof(struct fterm) <= 64, "a term's slot fits one cache line");
+
 struct fctx;
+
+#define FALIAS_MAX 8
 
 /* A context reached from another: by a list of pinned URLs (urls) or a scoped context that a
  * term definition of the source holds (local). */
@@ -64,6 +73,16 @@ struct fctx {
 	struct fterm *slots; /* open addressing, mask + 1 slots, name NULL when free */
 	size_t mask;
 	struct fedge *edges;
+	/* The terms whose IRI is @type, @value or @id (most contexts: "type", "id"), so that
+	 * steps 7 and 11 of a node compare its names with these instead of looking each up;
+	 * all of them, unless aliases_all is false (then the walk looks names up). */
+	struct falias {
+		const char *name; /* the term's name, or its copy in the slot */
+		size_t len;
+		enum fid kind;
+	} alias[FALIAS_MAX];
+	size_t nalias;
+	bool aliases_all;
 };
 
 struct vc_jsonld_terms {
@@ -102,28 +121,117 @@ struct fcall {
 	char scratch[CALL_SCRATCH];
 };
 
-static uint32_t hash_of(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
+/* A term's hash: eight bytes at a time (the last eight overlapping), four and four below eight,
+ * three bytes below four; the length mixed in. The tables hold the pinned contexts' terms only,
+ * at most half full, so a name that collides costs one more probe, never a long chain. */
+#define HASH_K1 0x9E3779B97F4A7C15ull
+#define HASH_K2 0xFF51AFD7ED558CCDull
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+static inline uint64_t hash_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * HASH_K2;
+	return h ^ (h >> 32);
 }
 
-static const struct fterm *term_of(const struct fctx *c, const char *name, size_t len)
+static uint32_t hash_of(const char *s, size_t n)
 {
-	uint32_t h = hash_of(name, len);
+	uint64_t h = (uint64_t)n * HASH_K1, w;
+	uint32_t a, b;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&w, s + i, 8);
+			h = hash_mix(h, w);
+		}
+		if (i < n) {
+			memcpy(&w, s + n - 8, 8);
+			h = hash_mix(h, w);
+		}
+	} else if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		h = hash_mix(h, (uint64_t)a << 32 | b);
+	} else if (n) {
+		h = hash_mix(h, (uint64_t)(unsigned char)s[0] << 16 |
+		                        (uint64_t)(unsigned char)s[n / 2] << 8 |
+		                        (unsigned char)s[n - 1]);
+	}
+	return (uint32_t)((h * HASH_K1) >> 32);
+}
+
+/* memcmp(a, b, n) == 0 without a call: names are short. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	uint32_t p, q;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		memcpy(&p, a, 4);
+		memcpy(&q, b, 4);
+		if (p != q)
+			return false;
+		memcpy(&p, a + n - 4, 4);
+		memcpy(&q, b + n - 4, 4);
+		return p == q;
+	}
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* The term name (len bytes, hash h = hash_of(name, len)) of c, or NULL. */
+static const struct fterm *term_h(const struct fctx *c, const char *name, size_t len, uint32_t h);
+
+/* What term_h(c, name, …)->idk is among @type, @value and @id, by the alias list (when c's
+ * is complete) or by the look-up; FID_NONE for anything else or no term. */
+static inline enum fid alias_kind(const struct fctx *c, const char *name, size_t len)
+{
+	const struct fterm *d;
+	size_t i;
+
+	if (!c->aliases_all)
+		return (d = term_h(c, name, len, hash_of(name, len))) != NULL &&
+		                       (d->idk == FID_AT_TYPE || d->idk == FID_AT_VAL ||
+		                        d->idk == FID_AT_ID)
+		               ? (enum fid)d->idk
+		               : FID_NONE;
+	for (i = 0; i < c->nalias; i++)
+		if (c->alias[i].len == len && same_bytes(c->alias[i].name, name, len))
+			return c->alias[i].kind;
+	return FID_NONE;
+}
+
+static const struct fterm *term_h(const struct fctx *c, const char *name, size_t len, uint32_t h)
+{
 	size_t i = h & c->mask;
 
 	for (;; i = (i + 1) & c->mask) {
 		const struct fterm *t = &c->slots[i];
 		if (!t->name)
 			return NULL;
-		if (t->hash == h && t->len == len && memcmp(t->name, name, len) == 0)
+		if (t->hash == h && t->len == len &&
+		    same_bytes(len <= FTERM_SHORT ? t->short_name : t->name, name, len))
 			return t;
 	}
+}
+
+static const struct fterm *term_of(const struct fctx *c, const char *name, size_t len)
+{
+	return term_h(c, name, len, hash_of(name, len));
 }
 
 static const struct fterm *term_str(const struct fctx *c, const char *name)
@@ -150,8 +258,11 @@ static void term_fill(struct fterm *f, const char *name, const json_t *def)
 	const char *type = json_string_value(json_object_get(def, "type"));
 	size_t i;
 
+	memset(f, 0, sizeof(*f));
 	f->name = name;
 	f->len = strlen(name);
+	if (f->len <= FTERM_SHORT)
+		memcpy(f->short_name, name, f->len);
 	f->hash = hash_of(name, f->len);
 	f->id = id;
 	f->scoped = json_object_get(def, "context");
@@ -200,6 +311,9 @@ static void fctx_free(struct fctx *c)
 	free(c);
 }
 
+/* Slots start at a cache line (cap, a power of two >= 16, times the slot's size is a multiple). */
+#define SLOT_ALIGN 64
+
 /* The table's entry for ctx, made when new (the caller holds t->lock); NULL when full or out of
  * memory. */
 static struct fctx *fctx_get(struct vc_jsonld_terms *t, json_t *ctx)
@@ -221,10 +335,12 @@ static struct fctx *fctx_get(struct vc_jsonld_terms *t, json_t *ctx)
 		return NULL;
 	while (cap < 2 * json_object_size(terms) + 2)
 		cap *= 2;
-	if (!(c = calloc(1, sizeof(*c))) || !(c->slots = calloc(cap, sizeof(*c->slots)))) {
+	if (!(c = calloc(1, sizeof(*c))) ||
+	    !(c->slots = aligned_alloc(SLOT_ALIGN, cap * sizeof(*c->slots)))) {
 		free(c);
 		return NULL;
 	}
+	memset(c->slots, 0, cap * sizeof(*c->slots));
 	c->mask = cap - 1;
 	c->ctx = json_incref(ctx);
 	vocab = json_string_value(json_object_get(ctx, "vocab"));
@@ -238,6 +354,22 @@ static struct fctx *fctx_get(struct vc_jsonld_terms *t, json_t *ctx)
 		for (i = f.hash & c->mask; c->slots[i].name; i = (i + 1) & c->mask)
 			;
 		c->slots[i] = f;
+	}
+	c->aliases_all = true;
+	for (i = 0; i <= c->mask; i++) {
+		const struct fterm *f = &c->slots[i];
+
+		if (!f->name ||
+		    (f->idk != FID_AT_TYPE && f->idk != FID_AT_VAL && f->idk != FID_AT_ID))
+			continue;
+		if (c->nalias == FALIAS_MAX) {
+			c->aliases_all = false;
+			continue;
+		}
+		c->alias[c->nalias].name = f->len <= FTERM_SHORT ? f->short_name : f->name;
+		c->alias[c->nalias].len = f->len;
+		c->alias[c->nalias].kind = (enum fid)f->idk;
+		c->nalias++;
 	}
 	c->previous = prev_c;
 	t->all[t->n++] = c;
@@ -475,6 +607,66 @@ static bool iri_ok(const struct fcall *c, const struct fctx *x, const char *valu
 	return !doc_relative;
 }
 
+/* A string's bytes for iri_ok_view; NULL where str_of gives NULL (not a string, or too long for
+ * the scratch when not terminated), so that the same values are told as with str_of. */
+static const char *bytes_of(const struct fcall *c, struct vc_dmv v, size_t *n)
+{
+	const char *s = vc_dmv_str(v, n);
+
+	if (s && *n >= sizeof(c->scratch) && v.t && !(v.t->nodes[v.i].flags & JSON_TREE_F_S_OWNED))
+		return NULL;
+	return s;
+}
+
+/* jl_is_absolute_iri of n bytes whose first ':' is at plen. */
+static bool absolute_n(const char *s, size_t plen)
+{
+	size_t i;
+
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (i = 1; i < plen; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '+' || ch == '-' || ch == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* iri_ok of string v (s, n bytes from bytes_of) without making it a C string: a value that
+ * does not start with '@' is no keyword and looks like none, and the rest reads lengths. */
+static bool iri_ok_n(struct fcall *c, const struct fctx *x, struct vc_dmv v, const char *s,
+                     size_t n, bool doc_relative, bool vocab, bool check)
+{
+	const struct fterm *d, *p;
+	const char *colon;
+	const char *cs;
+
+	if (n && s[0] == '@')
+		return (cs = str_of(c, v)) != NULL && iri_ok(c, x, cs, doc_relative, vocab, check);
+	d = term_of(x, s, n);
+	if (d && (d->idk == FID_AT_ID || d->idk == FID_AT_TYPE || d->idk == FID_AT_VAL ||
+	          d->idk == FID_KEYWORD))
+		return true;
+	if (vocab && d)
+		return d->id != NULL;
+	colon = n > 1 ? memchr(s + 1, ':', n - 1) : NULL;
+	if (colon) {
+		size_t plen = (size_t)(colon - s);
+		if ((plen == 1 && s[0] == '_') ||
+		    (n - plen > 2 && colon[1] == '/' && colon[2] == '/'))
+			return true;
+		if (plen < 256 && (p = term_of(x, s, plen)) != NULL && p->id && p->prefix)
+			return true;
+		if (absolute_n(s, plen))
+			return true;
+	}
+	if (vocab && x->vocab)
+		return !(check && c->l->defined_terms_only && x->vocab_undefined);
+	return !doc_relative;
+}
+
 /* The plain form's node id: the @id value when its expansion is that value itself. */
 static bool id_as_is(const struct fctx *x, const char *value)
 {
@@ -500,7 +692,16 @@ static bool id_as_is(const struct fctx *x, const char *value)
 struct fprop {
 	const char *s;
 	size_t n;
+	uint32_t h;                /* hash_of(s, n) */
+	const struct fctx *in;     /* the context it was looked up in, */
+	const struct fterm *found; /* and what that gave (NULL: no term) */
 };
+
+/* The property's term in x: the look-up its node made when x is that context. */
+static inline const struct fterm *prop_term(const struct fctx *x, const struct fprop *p)
+{
+	return p->in == x ? p->found : term_h(x, p->s, p->n, p->h);
+}
 
 static int walk(struct fcall *c, struct fctx *active, const struct fprop *prop, struct vc_dmv el);
 
@@ -575,11 +776,12 @@ static __attribute__((noinline)) struct fctx *apply_types(struct fcall *c, struc
 /* One type value as expand_type reads it over ts. */
 static bool type_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv t)
 {
-	const char *s = str_of(c, t);
+	size_t n;
+	const char *s = bytes_of(c, t, &n);
 
 	/* plain_type: an IRI for a type the context may name as a term is left to expansion */
-	return s && iri_ok(c, ts, s, true, true, true) &&
-	       !(c->l->plain_form && strchr(s, ':') && !term_str(ts, s));
+	return s && iri_ok_n(c, ts, t, s, n, true, true, true) &&
+	       !(c->l->plain_form && memchr(s, ':', n) && !term_of(ts, s, n));
 }
 
 static bool types_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv v)
@@ -599,32 +801,38 @@ static bool types_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv v)
 static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *prop,
                     struct vc_dmv el)
 {
-	const struct fterm *pdef = prop ? term_of(active, prop->s, prop->n) : NULL, *d;
+	const struct fterm *pdef = prop ? prop_term(active, prop) : NULL, *d;
 	struct fctx *ctx = active, *ts;
 	const char *k, *id = NULL, *idc;
-	struct vc_dmv v, tv = vc_dmv_none(el);
+	struct vc_dmv v, tv = vc_dmv_none(el), local = vc_dmv_none(el);
 	struct vc_dmv_it it;
 	struct fprop kp;
 	unsigned scope = c->scope;
-	size_t i, kn, id_len = 0, entries = 0, members = vc_dmv_size(el);
+	size_t i, kn, idn, id_len = 0, entries = 0, members = vc_dmv_size(el);
+	enum fid kind;
 	int ok = 0;
 
 	if (pdef && (pdef->containers & FC_GRAPH))
 		c->scope = ++c->scopes;
 	if (++c->nodes > c->l->max_nodes)
 		goto out;
+	/* The names once: whole (no NUL inside), and the node's own @context. */
+	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
+		if (!vc_dmv_key_whole(&it))
+			goto out;
+		k = vc_dmv_key(&it, &kn);
+		if (vc_dmv_bytes_are(k, kn, "@context"))
+			local = v;
+	}
 	/* Step 7: a type-scoped context does not reach into nested nodes. */
 	if (ctx->previous) {
 		bool only_id = false;
 		for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
-			if (!vc_dmv_key_whole(&it))
-				goto out;
 			k = vc_dmv_key(&it, &kn);
-			d = term_of(ctx, k, kn);
-			if (vc_dmv_bytes_are(k, kn, "@value") || (d && d->idk == FID_AT_VAL))
+			kind = alias_kind(ctx, k, kn);
+			if (vc_dmv_bytes_are(k, kn, "@value") || kind == FID_AT_VAL)
 				goto out; /* a value object */
-			if (members == 1 &&
-			    (vc_dmv_bytes_are(k, kn, "@id") || (d && d->idk == FID_AT_ID)))
+			if (members == 1 && (vc_dmv_bytes_are(k, kn, "@id") || kind == FID_AT_ID))
 				only_id = true;
 		}
 		if (!only_id)
@@ -632,19 +840,15 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 	}
 	if (pdef && pdef->scoped && !(ctx = apply(c, ctx, scoped_of(pdef), true, true, true)))
 		goto out;
-	if (vc_dmv_there(v = vc_dmv_get(el, "@context")) &&
-	    !(ctx = apply(c, ctx, v, false, false, true)))
+	if (vc_dmv_there(local) && !(ctx = apply(c, ctx, local, false, false, true)))
 		goto out;
 	ts = ctx;
 	/* Step 11: type-scoped contexts, in order of the types. */
 	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
-		if (!vc_dmv_key_whole(&it))
-			goto out;
 		k = vc_dmv_key(&it, &kn);
 		if (kn && k[0] == '@' && !vc_dmv_bytes_are(k, kn, "@context"))
 			goto out;
-		d = term_of(ctx, k, kn);
-		if (!d || d->idk != FID_AT_TYPE)
+		if (alias_kind(ctx, k, kn) != FID_AT_TYPE)
 			continue;
 		if (vc_dmv_there(tv) || !vc_dmv_bytes_are(k, kn, "type"))
 			goto out; /* another alias of @type */
@@ -660,7 +864,10 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 		entries++;
 		kp.s = k;
 		kp.n = kn;
-		if (!(d = term_of(ctx, k, kn))) {
+		kp.h = hash_of(k, kn);
+		kp.in = ctx;
+		kp.found = d = term_h(ctx, k, kn, kp.h);
+		if (!d) {
 			/* A key only @vocab gives an IRI (the examples context's). */
 			if (!vocab_key(c, ctx,
 			               cstr(c, k, kn,
@@ -678,7 +885,8 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 			id = vc_dmv_str(v, &id_len);
 			if (c->l->plain_form && id_len >= 2 && memcmp(id, "_:", 2) == 0)
 				goto out;
-			if (!(idc = str_of(c, v)) || !iri_ok(c, ctx, idc, true, false, false))
+			if (!(idc = bytes_of(c, v, &idn)) ||
+			    !iri_ok_n(c, ctx, v, idc, idn, true, false, false))
 				goto out;
 			break;
 		case FID_AT_TYPE:
@@ -729,6 +937,7 @@ static int walk(struct fcall *c, struct fctx *active, const struct fprop *prop, 
 	struct vc_dmv_it it;
 	struct vc_dmv item;
 	const char *s;
+	size_t n;
 
 	if (vc_dmv_is(el, JSON_TREE_NULL))
 		return 1;
@@ -743,18 +952,84 @@ static int walk(struct fcall *c, struct fctx *active, const struct fprop *prop, 
 	/* A scalar: Value Expansion, after the property's scoped context. */
 	if (!prop)
 		return 0;
-	d = term_of(active, prop->s, prop->n);
-	if (d && d->scoped && !(ctx = apply(c, active, scoped_of(d), true, true, true)))
-		return 0;
-	d = term_of(ctx, prop->s, prop->n);
+	d = prop_term(active, prop);
+	if (d && d->scoped) {
+		if (!(ctx = apply(c, active, scoped_of(d), true, true, true)))
+			return 0;
+		d = term_h(ctx, prop->s, prop->n, prop->h);
+	}
 	if (d && (d->type == FTYPE_ID || d->type == FTYPE_VOCAB) && vc_dmv_is_string(el))
-		return (s = str_of(c, el)) != NULL &&
-		       iri_ok(c, ctx, s, true, d->type == FTYPE_VOCAB, true);
+		return (s = bytes_of(c, el, &n)) != NULL &&
+		       iri_ok_n(c, ctx, el, s, n, true, d->type == FTYPE_VOCAB, true);
 	return 1;
+}
+
+/* The names sizes_ok looks for, told by length first (one compare for most names). */
+enum size_key {
+	SK_OTHER,
+	SK_TYPE,    /* type, @type */
+	SK_CONTEXT, /* @context */
+	SK_REFUSED, /* @index, @direction: plain_member refuses them */
+	SK_STRING, /* validFrom, validUntil, statusPurpose, statusListIndex, statusListCredential */
+};
+
+static enum size_key size_key_of(const char *k, size_t kn)
+{
+	switch (kn) {
+	case 4:
+		return memcmp(k, "type", 4) == 0 ? SK_TYPE : SK_OTHER;
+	case 5:
+		return memcmp(k, "@type", 5) == 0 ? SK_TYPE : SK_OTHER;
+	case 6:
+		return memcmp(k, "@index", 6) == 0 ? SK_REFUSED : SK_OTHER;
+	case 8:
+		return memcmp(k, "@context", 8) == 0 ? SK_CONTEXT : SK_OTHER;
+	case 9:
+		return memcmp(k, "validFrom", 9) == 0 ? SK_STRING : SK_OTHER;
+	case 10:
+		return memcmp(k, "@direction", 10) == 0   ? SK_REFUSED
+		       : memcmp(k, "validUntil", 10) == 0 ? SK_STRING
+		                                          : SK_OTHER;
+	case 13:
+		return memcmp(k, "statusPurpose", 13) == 0 ? SK_STRING : SK_OTHER;
+	case 15:
+		return memcmp(k, "statusListIndex", 15) == 0 ? SK_STRING : SK_OTHER;
+	case 20:
+		return memcmp(k, "statusListCredential", 20) == 0 ? SK_STRING : SK_OTHER;
+	default:
+		return SK_OTHER;
+	}
 }
 
 /* jl_check_sizes, the same limits on either reader: true when it would pass. Anything it would
  * refuse is not told here, and the full expansion refuses it with its message. */
+/* sizes_ok's rules for one member x named k (kn bytes) of an object. */
+static bool member_ok(const struct vc_jsonld_limits *l, const char *k, size_t kn, struct vc_dmv x)
+{
+	enum size_key sk = size_key_of(k, kn);
+
+	if (l->plain_form) {
+		/* plain_member */
+		if (vc_dmv_is(x, JSON_TREE_NULL) || sk == SK_REFUSED)
+			return false;
+		if (!vc_dmv_is_string(x) && sk == SK_STRING)
+			return false;
+		if (vc_dmv_is_array(x) && vc_dmv_size(x) == 0 && !(kn && k[0] == '@'))
+			return false;
+		if (sk == SK_CONTEXT && !vc_dmv_is_string(x)) {
+			struct vc_dmv_it cit;
+			struct vc_dmv one;
+			if (!vc_dmv_is_array(x))
+				return false;
+			for (one = vc_dmv_first(x, &cit); vc_dmv_there(one);
+			     one = vc_dmv_next(&cit))
+				if (!vc_dmv_is_string(one))
+					return false;
+		}
+	}
+	return !(sk == SK_TYPE && vc_dmv_is_array(x) && vc_dmv_size(x) > JL_MAX_TYPES);
+}
+
 static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
 {
 	const struct vc_jsonld_limits *l = c->l;
@@ -770,37 +1045,7 @@ static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
 			return false;
 		for (x = vc_dmv_first(v, &it); vc_dmv_there(x); x = vc_dmv_next(&it)) {
 			k = vc_dmv_key(&it, &kn);
-			if (l->plain_form) {
-				/* plain_member */
-				if (vc_dmv_is(x, JSON_TREE_NULL) ||
-				    vc_dmv_bytes_are(k, kn, "@index") ||
-				    vc_dmv_bytes_are(k, kn, "@direction"))
-					return false;
-				if (!vc_dmv_is_string(x) &&
-				    (vc_dmv_bytes_are(k, kn, "validFrom") ||
-				     vc_dmv_bytes_are(k, kn, "validUntil") ||
-				     vc_dmv_bytes_are(k, kn, "statusPurpose") ||
-				     vc_dmv_bytes_are(k, kn, "statusListIndex") ||
-				     vc_dmv_bytes_are(k, kn, "statusListCredential")))
-					return false;
-				if (vc_dmv_is_array(x) && vc_dmv_size(x) == 0 &&
-				    !(kn && k[0] == '@'))
-					return false;
-				if (vc_dmv_bytes_are(k, kn, "@context") && !vc_dmv_is_string(x)) {
-					struct vc_dmv_it cit;
-					struct vc_dmv one;
-					if (!vc_dmv_is_array(x))
-						return false;
-					for (one = vc_dmv_first(x, &cit); vc_dmv_there(one);
-					     one = vc_dmv_next(&cit))
-						if (!vc_dmv_is_string(one))
-							return false;
-				}
-			}
-			if ((vc_dmv_bytes_are(k, kn, "type") || vc_dmv_bytes_are(k, kn, "@type")) &&
-			    vc_dmv_is_array(x) && vc_dmv_size(x) > JL_MAX_TYPES)
-				return false;
-			if (!sizes_ok(c, x, depth + 1))
+			if (!member_ok(l, k, kn, x) || !sizes_ok(c, x, depth + 1))
 				return false;
 		}
 	} else if (vc_dmv_is_array(v)) {
@@ -812,6 +1057,48 @@ static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
 			if (!sizes_ok(c, x, depth + 1))
 				return false;
 		}
+	}
+	return true;
+}
+
+/* The containers sizes_ok_tree keeps open at once; a deeper limit takes the recursive walk. */
+#define SIZES_STACK 128
+
+/* sizes_ok on a tree, without recursion: every node of the subtree in document order (a
+ * tree's nodes are), its depth the number of containers still open around it. The answer is
+ * the conjunction of the same conditions, so the order they are met in does not matter. */
+static bool sizes_ok_tree(const struct fcall *c, const struct json_tree *t, uint32_t root)
+{
+	const struct vc_jsonld_limits *l = c->l;
+	uint32_t stack[SIZES_STACK], i, end = t->nodes[root].next;
+	size_t sp = 0, kn;
+	const char *k;
+
+	if (l->max_depth >= SIZES_STACK)
+		return sizes_ok(c, vc_dmv_tree(t, root), 0);
+	for (i = root; i < end; i++) {
+		const struct json_tree_node *nd = &t->nodes[i];
+
+		while (sp && i >= t->nodes[stack[sp - 1]].next)
+			sp--;
+		if (sp > l->max_depth)
+			return false;
+		if (sp) {
+			if (t->nodes[stack[sp - 1]].type == JSON_TREE_OBJECT) {
+				k = json_tree_key(t, i, &kn);
+				if (!member_ok(l, k, kn, vc_dmv_tree(t, i)))
+					return false;
+			} else if (l->plain_form && nd->type == JSON_TREE_NULL) {
+				return false;
+			}
+		}
+		if (nd->type == JSON_TREE_OBJECT && nd->len > JL_MAX_KEYS)
+			return false;
+		if (nd->type == JSON_TREE_ARRAY && nd->len > JL_MAX_ITEMS)
+			return false;
+		/* sp <= max_depth < SIZES_STACK here */
+		if (nd->type >= JSON_TREE_ARRAY && nd->len)
+			stack[sp++] = i;
 	}
 	return true;
 }
@@ -837,7 +1124,8 @@ int vc_jsonld_fast_check_view(struct vc_jsonld_terms *t, struct vc_dmv doc,
 	c->l = l;
 	c->steps = c->nodes = c->nmemo = c->nids = 0;
 	c->scope = c->scopes = 0;
-	ok = sizes_ok(c, doc, 0) && walk_map(c, t->initial, NULL, doc);
+	ok = (doc.t ? sizes_ok_tree(c, doc.t, doc.i) : sizes_ok(c, doc, 0)) &&
+	     walk_map(c, t->initial, NULL, doc);
 	if (ok && steps)
 		*steps = c->steps;
 	free(c);

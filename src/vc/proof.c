@@ -778,6 +778,9 @@ static int verify_tree_rdfc(const struct json_tree *t, uint32_t doc, const json_
 	return rc;
 }
 
+#define TREE_HASH_CONFIG_ROOM 1023
+#define TREE_HASH_DOC_ROOM    4095
+
 /* Hashes the unsecured document and the proof configuration, both written from the tree. */
 static int tree_hash(const struct json_tree *t, uint32_t doc, uint32_t proof, uint32_t proof_ctx,
                      uint8_t hash[VC_PROOF_HASH_BYTES], struct ok_error *err)
@@ -788,7 +791,12 @@ static int tree_hash(const struct json_tree *t, uint32_t doc, uint32_t proof, ui
 
 	buf_init(&c, CANON_MAX);
 	buf_init(&d, CANON_MAX);
-	rc = vc_jcs_serialize_tree(t, proof, "proofValue", doc_ctx, &c, err);
+	/* Room for a typical proof configuration and credential at once (1 and 4 KiB with the
+	 * NUL), not grown by doubling from nothing (a larger one still grows). */
+	if (buf_grow(&c, TREE_HASH_CONFIG_ROOM) || buf_grow(&d, TREE_HASH_DOC_ROOM))
+		rc = ok_fail(err, OK_ENOMEM, "out of memory");
+	else
+		rc = vc_jcs_serialize_tree(t, proof, "proofValue", doc_ctx, &c, err);
 	if (!rc)
 		rc = vc_jcs_serialize_tree(t, doc, "proof", proof_ctx, &d, err);
 	if (!rc)

@@ -78,6 +78,44 @@ static int compare(struct vc_jsonld_terms *t, const json_t *doc, const struct vc
 	return 1;
 }
 
+/* The depth of a value as jl_check_sizes counts it: 0 for the top, one more inside each
+ * container. */
+static size_t depth_of(const json_t *v)
+{
+	size_t d = 0, c, i;
+	const char *k;
+	json_t *x;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x) if ((c = depth_of(x) + 1) > d) d = c;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x) if ((c = depth_of(x) + 1) > d) d = c;
+	}
+	return d;
+}
+
+/* The size pre-check on a tree (a walk in document order with the open containers counted)
+ * against the recursive one on jansson, at and around the document's depth and past the
+ * tree walk's own bound (which takes the recursive walk). */
+static void depths_agree(struct vc_jsonld_terms *t, const json_t *doc, const char *what)
+{
+	struct vc_jsonld_limits l = vc_jsonld_limits_default;
+	size_t d = depth_of(doc), want[] = {0, d ? d - 1 : 0, d, d + 1, 127, 128, 500}, steps, i;
+	int plain, fast;
+
+	for (plain = 0; plain < 2; plain++)
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			l.plain_form = plain;
+			l.max_depth = want[i];
+			steps = 0;
+			fast = vc_jsonld_fast_check(t, doc, &l, &steps);
+			same_on_tree(t, doc, &l, fast, steps, what);
+			if (want[i] + 1 == d && fast == 1)
+				fail_msg("%s: holds at max_depth %zu, one below the depth", what,
+				         want[i]);
+		}
+}
+
 /* Every combination of the flags the verifier and the issuer use. */
 static int compare_all(struct vc_jsonld_terms *t, const json_t *doc, const char *what,
                        struct tally *n)
@@ -91,6 +129,7 @@ static int compare_all(struct vc_jsonld_terms *t, const json_t *doc, const char 
 			l.plain_form = plain;
 			told |= compare(t, doc, &l, what, n) == 1;
 		}
+	depths_agree(t, doc, what);
 	return told;
 }
 
