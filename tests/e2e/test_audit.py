@@ -10,7 +10,7 @@ import struct
 
 import pytest
 
-from helpers.base import bulk_csv, db_scalar
+from helpers.base import Oorkonde, bulk_csv, db_scalar
 from helpers.server import Server, parse_keys
 from helpers import store
 
@@ -24,13 +24,49 @@ def set_config(ok, **values):
     path.write_text(json.dumps(config))
 
 
-def seeded(ok, every=None, host=None):
+def seed(ok, every=None, host=None):
     ok.run("init", *(("--host", host) if host else ()), check=True)
     if every is not None:
         set_config(ok, audit_checkpoint_every=every)
     out = ok.run("demo", "--learners", "12", check=True).stdout
     nid = out.split("--national-id ")[1].split()[0]
     ok.run("achievements", "--national-id", nid, check=True)
+    return nid
+
+
+@pytest.fixture(scope="module")
+def seeds(binary, tmp_path_factory):
+    """What seed() makes, once per module for each setting (every, host): a data folder and the
+    national id it read; seeded() copies it for each test."""
+    folders, databases = {}, []
+
+    def get(every, host):
+        if (every, host) not in folders:
+            src = Oorkonde(binary, tmp_path_factory.mktemp("audit-seed") / "data")
+            # Made during the first test that asks: kept from that test's end, dropped at the
+            # module's.
+            mark = len(store.made)
+            nid = seed(src, every, host)
+            databases.extend(store.keep_since(mark))
+            folders[every, host] = (src.data, nid)
+        return folders[every, host]
+
+    yield get
+    store.drop(databases)
+
+
+@pytest.fixture
+def ok(ok, seeds):
+    """conftest.py's, with the module's seeds at hand for seeded()."""
+    ok.seeds = seeds
+    return ok
+
+
+def seeded(ok, every=None, host=None):
+    """ok made a depository with a demo of 12 learners and one read (seed()): a copy of the
+    module's for the same every and host, a depository of its own that no other test touched."""
+    data, nid = ok.seeds(every, host)
+    store.copy_folder(data, ok.data)
     return nid
 
 

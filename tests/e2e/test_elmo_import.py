@@ -22,6 +22,7 @@ import subprocess
 
 import pytest
 
+from helpers import store
 from helpers.base import INSTITUTION, Oorkonde, make_row, write_csv
 from helpers.foreign import learner_id
 
@@ -106,11 +107,12 @@ def unsigned(nl):
     return re.sub(r"<Signature .*</Signature>", "", nl.document.read_text(), flags=re.S)
 
 
-@pytest.fixture
-def fi(binary, tmp_path, nl, rsa_signer):
-    """The receiving depository: Anna (same name and birth date) and Bram, and a registry with
-    nl's certificate (NL-OOR) and the RSA signer's (OLD, given as bare base64)."""
+@pytest.fixture(scope="module")
+def fi_template(binary, tmp_path_factory, nl, rsa_signer):
+    """fi's data folder, made once per module and copied for each test."""
+    tmp_path = tmp_path_factory.mktemp("fi")
     ok = Oorkonde(binary, tmp_path / "fi")
+    mark = len(store.made)
     ok.init()
     ok.add_institution(code="99FI", name="Helsingin yliopisto", country="FI")
     rows = [make_row(record_id="H-1", national_id="111222333", title="Tilastotiede",
@@ -133,6 +135,22 @@ def fi(binary, tmp_path, nl, rsa_signer):
     proc = ok.run("emrex", "registry", "import", ok.registry)
     assert proc.returncode == 0, proc.stderr
     assert "Registered 2 EMREX contact points (0 accepted with SHA-1)" in proc.stdout
+    # Made during the first test that asks: kept from that test's end, dropped at the module's.
+    databases = store.keep_since(mark)
+    yield ok
+    store.drop(databases)
+
+
+@pytest.fixture
+def fi(binary, tmp_path, fi_template):
+    """The receiving depository: Anna (same name and birth date) and Bram, and a registry with
+    nl's certificate (NL-OOR) and the RSA signer's (OLD, given as bare base64). A copy of
+    fi_template's, a depository of its own that no other test touched."""
+    ok = Oorkonde(binary, tmp_path / "fi")
+    store.copy_folder(fi_template.data, ok.data)
+    ok.anna, ok.bram, ok.tmp = fi_template.anna, fi_template.bram, tmp_path
+    ok.registry = tmp_path / "emreg.json"
+    shutil.copyfile(fi_template.registry, ok.registry)
     return ok
 
 

@@ -10,9 +10,11 @@ list fails the issuer check; a DID document served with the wrong key fails the 
 list with a bad signature is refused and the old one stays in force; NL being down makes FI's
 verification fail with "issuer could not be resolved", never pass. Imports of revoked, untrusted
 and altered credentials are refused with the failing check."""
+import copy
 import http.server
 import json
 import re
+import shutil
 import socket
 import threading
 import time
@@ -20,6 +22,7 @@ import time
 import pytest
 
 import signing
+from helpers import store
 from helpers.base import Oorkonde, make_row, write_csv
 from helpers.server import Server, problem
 
@@ -61,6 +64,16 @@ class Depository:
                                             country, check=True).stdout)
         self.srv = None
 
+    def copy(self, binary, tmp_path):
+        """The same depository (identity, port, institution and its key) in a copy of its folder
+        under tmp_path: store.copy_folder, a database of its own on PostgreSQL."""
+        other = Depository.__new__(Depository)
+        other.__dict__.update(self.__dict__)
+        other.ok = Oorkonde(binary, tmp_path / self.name)
+        store.copy_folder(self.ok.data, other.ok.data)
+        other.srv = None
+        return other
+
     def configure(self, **settings):
         path = self.ok.data / "config.json"
         config = json.loads(path.read_text())
@@ -99,8 +112,9 @@ def member(dep, country, status="active"):
             "status": status}
 
 
-@pytest.fixture
-def net(binary, tmp_path):
+def make_net(binary, tmp_path):
+    """NL and FI, members of list-1 signed by the network key (in tmp_path), with Sanne's
+    results; their servers not started."""
     ports = {"nl": free_port(), "fi": free_port(), "x": free_port()}
     hosts = [f"127.0.0.1:{p}" for p in ports.values()]
     nl = Depository(binary, tmp_path, "NL", ports["nl"], "21PB", "NL")
@@ -122,11 +136,49 @@ def net(binary, tmp_path):
     fi.register(tmp_path, [make_row(record_id="FI-1", national_id=NID, given_names="Sanne",
                                     family_name="Bakker", title="Finnish for beginners")])
     net["learner"] = fi.ok.achievements_json(NID)[0]["learner_id"]
-    nl.start()
-    fi.start()
+    return net
+
+
+@pytest.fixture(scope="module")
+def net_template(binary, tmp_path_factory):
+    """make_net's, once per module (some ten processes), copied for each test: the ports are in
+    the depositories' did:web identities, so every copy serves on the same ports, free again
+    when the test before stopped its servers (a module's tests run one after another)."""
+    mark = len(store.made)
+    t = make_net(binary, tmp_path_factory.mktemp("net"))
+    # Made during the first test that asks: kept from that test's end, dropped at the module's.
+    databases = store.keep_since(mark)
+    yield t
+    store.drop(databases)
+
+
+def started(net):
+    try:
+        net["nl"].start()
+        net["fi"].start()
+        return True
+    except AssertionError:
+        net["nl"].stop()
+        return False
+
+
+@pytest.fixture
+def net(binary, tmp_path, net_template):
+    """NL and FI serving: copies of net_template's, or, should another process hold one of its
+    ports now, made anew on other ports."""
+    t = net_template
+    for f in t["dir"].iterdir():
+        if f.is_file():
+            shutil.copy2(f, tmp_path / f.name)
+    net = dict(t, nl=t["nl"].copy(binary, tmp_path), fi=t["fi"].copy(binary, tmp_path),
+               dir=tmp_path, ports=dict(t["ports"]), diplomas=copy.deepcopy(t["diplomas"]))
+    if not started(net):
+        (tmp_path / "anew").mkdir()
+        net = make_net(binary, tmp_path / "anew")
+        assert started(net), "NL and FI did not start on fresh ports either"
     yield net
-    fi.stop()
-    nl.stop()
+    net["fi"].stop()
+    net["nl"].stop()
 
 
 def issue(net, title="Bachelor of Science in Biology", fmt="di", name=None):

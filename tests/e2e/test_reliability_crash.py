@@ -2,8 +2,9 @@
 half-written.
 
 - `oorkonde import` of a large CSV, killed at a random moment of its run (IMPORT_RUNS runs): a
-  random time after a random number of its batches is seen committed, so that it is killed
-  mid-run on either store however fast the import goes;
+  random time after a number of its batches is seen committed, so that it is killed mid-run on
+  either store however fast the import goes; the runs take every number of committed batches in
+  turn (none, one, two), so that each kind of kill point is hit however few the runs;
 - `oorkonde serve` during a burst of revocations (POST /v1/achievements/{id}/revoke, several
   clients at once) and imports (POST /v1/results, text/csv), killed at a random moment
   (SERVE_RUNS runs).
@@ -39,7 +40,9 @@ from helpers.base import INSTITUTION, SANITIZED, Oorkonde, bulk_csv, db_readonly
 from helpers.consistency import check_consistent, state
 from helpers.server import Server
 
-IMPORT_RUNS = int(os.environ.get("OK_CRASH_IMPORT_RUNS", 8 if SANITIZED else 12))
+# Every number of committed batches is hit twice (IMPORT_ROWS: three batches, one under the
+# sanitizers), each after a random part of the next batch.
+IMPORT_RUNS = int(os.environ.get("OK_CRASH_IMPORT_RUNS", 4 if SANITIZED else 6))
 SERVE_RUNS = int(os.environ.get("OK_CRASH_SERVE_RUNS", 6 if SANITIZED else 10))
 IMPORT_ROWS = 6_000 if SANITIZED else 30_000      # 3 batches of 10,000 when not sanitized
 TEMPLATE_ROWS = 600 if SANITIZED else 2_000       # what the server's folder starts with
@@ -79,19 +82,15 @@ BATCH = 10_000  # the e2e tests' batch (conftest.py; the default is 100,000)
 
 
 def empty_folder(binary, template, folder):
-    """A depository as template is before any import: a copy of its folder on SQLite; on
-    PostgreSQL, where a copy would share template's database (and find every row there already
-    imported), one made the same way on a fresh database."""
-    if store.ON_PG:
-        return new_folder(binary, folder)[0]
+    """A depository as template is before any import: a copy of its folder, and on PostgreSQL of
+    its database, into a new one (store.copy_folder)."""
     ok = Oorkonde(binary, folder)
-    shutil.copytree(template.data, ok.data)
+    store.copy_folder(template.data, ok.data)
     return ok
 
 
-def committed_rows(data):
-    with db_readonly(data) as conn:
-        return conn.execute("SELECT count(*) FROM achievement").fetchone()[0]
+def committed_rows(conn):
+    return conn.execute("SELECT count(*) FROM achievement").fetchone()[0]
 
 
 def test_kill_import_at_random_moments(binary, tmp_path):
@@ -119,15 +118,18 @@ def test_kill_import_at_random_moments(binary, tmp_path):
     while run < IMPORT_RUNS:
         attempts += 1
         assert attempts <= 3 * IMPORT_RUNS, "the kills keep coming after the import is done"
-        wait = rnd.randrange(batches)
+        wait = run % batches
         delay = rnd.uniform(0.0, 0.5) * part
         where = (f"OK_CRASH_SEED={MASTER_SEED} import run {run} (kill {delay * 1000:.0f} ms "
                  f"after {wait} batches)")
         ok = empty_folder(binary, template, tmp_path / f"run{attempts}")
         p = subprocess.Popen(ok.argv("import", csv_path, "--institution", INSTITUTION),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ok.env())
-        while wait and p.poll() is None and committed_rows(ok.data) < wait * BATCH:
-            time.sleep(0.01)
+        # One connection for the whole watch (on PostgreSQL a connection per look is a server
+        # process each time), looking every fiftieth of a batch.
+        with db_readonly(ok.data) as conn:
+            while wait and p.poll() is None and committed_rows(conn) < wait * BATCH:
+                time.sleep(max(0.002, part / 50))
         time.sleep(delay)
         killed = p.poll() is None
         if killed:
