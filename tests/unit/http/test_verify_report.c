@@ -50,12 +50,14 @@ static void issue(struct reg_fixture *f, char id[STORE_ID_MAX + 1], enum credent
 		fail_msg("issue: %s", err.message);
 }
 
-static int setup(void **state)
+/* The verifying depository's records in PostgreSQL when pg (its own status is read there). */
+static int setup_on(void **state, bool pg)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	char abroad_id[STORE_ID_MAX + 1];
 
-	if (!w || reg_setup((void **)&w->f) || reg_setup((void **)&w->abroad))
+	if (!w || (pg ? reg_setup_pg((void **)&w->f) : reg_setup((void **)&w->f)) ||
+	    reg_setup((void **)&w->abroad))
 		return -1;
 	*state = w;
 	buf_init(&w->jcs, 0);
@@ -69,6 +71,16 @@ static int setup(void **state)
 	issue(w->f, w->achievement, CREDENTIAL_JWT, &w->jwt);
 	issue(w->abroad, abroad_id, CREDENTIAL_DI_JCS, &w->foreign);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_on(state, false);
+}
+
+static int setup_pg(void **state)
+{
+	return setup_on(state, true);
 }
 
 static int teardown(void **state)
@@ -497,10 +509,19 @@ static void test_same_bytes_as_the_jansson_report(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest on_sqlite[] = {
 	        cmocka_unit_test_setup_teardown(test_same_bytes_as_the_jansson_report, setup,
 	                                        teardown),
 	};
+	const struct CMUnitTest on_pg[] = {
+	        cmocka_unit_test_setup_teardown(test_same_bytes_as_the_jansson_report, setup_pg,
+	                                        teardown),
+	};
+	int failed = cmocka_run_group_tests_name("report on SQLite", on_sqlite, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (pg_test_base())
+		failed += cmocka_run_group_tests_name("report on PostgreSQL", on_pg, NULL, NULL);
+	else
+		printf("report on PostgreSQL: skipped (OORKONDE_TEST_PG is not set)\n");
+	return failed;
 }
