@@ -5,8 +5,8 @@
  * jansson tree is made per request.
  *
  * Invariants: on success b holds the report and a NUL after it; on failure b's length is what
- * it was. Where verify_report_json gives NULL for a text it cannot hold (a name or date cut
- * inside a UTF-8 character, as it cuts them), this fails with OK_EINTERNAL.
+ * it was. The texts the report cuts (an SD-JWT VC name, an award date) are cut at a character
+ * boundary by both (verify_summary.c), so every credential has a report.
  */
 #ifndef OK_HTTP_VERIFY_REPORT_H
 #define OK_HTTP_VERIFY_REPORT_H

@@ -68,15 +68,53 @@ static bool is_sdjwt_vc(const json_t *vc)
 	return json_is_string(json_object_get(vc, "vct"));
 }
 
+/* How many of the n bytes of UTF-8 at s are kept when at most cap fit: a cut is moved back to
+ * a character boundary, never inside a character (a cut inside one is not UTF-8, and the
+ * report could not be written). */
+static size_t text_cut(const char *s, size_t n, size_t cap)
+{
+	if (n <= cap)
+		return n;
+	while (cap > 0 && ((unsigned char)s[cap] & 0xC0) == 0x80)
+		cap--;
+	return cap;
+}
+
+/* Appends the n bytes at s to out (*len bytes used of cap, a NUL kept after them); false when
+ * they did not all fit (then as many whole characters as fit). */
+static bool put_cut(char *out, size_t cap, size_t *len, const char *s, size_t n)
+{
+	size_t k = text_cut(s, n, cap - 1 - *len);
+
+	memcpy(out + *len, s, k);
+	*len += k;
+	out[*len] = '\0';
+	return k == n;
+}
+
+/* An SD-JWT VC's "given family" (or the one there is) in out, cut at a character boundary
+ * when it does not fit; "" when neither is there. */
+static void sdjwt_name(const char *given, size_t gn, const char *family, size_t fn, char *out,
+                       size_t cap)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (given && family) {
+		if (put_cut(out, cap, &len, given, gn) && put_cut(out, cap, &len, " ", 1))
+			put_cut(out, cap, &len, family, fn);
+	} else if (given || family) {
+		put_cut(out, cap, &len, given ? given : family, given ? gn : fn);
+	}
+}
+
 static json_t *sdjwt_holder(const json_t *vc)
 {
 	const char *given = str(vc, "given_name"), *family = str(vc, "family_name");
-	char name[1024];
+	char name[VERIFY_NAME_MAX + 1];
 
-	if (given && family)
-		snprintf(name, sizeof(name), "%s %s", given, family);
-	else
-		snprintf(name, sizeof(name), "%s", given ? given : family ? family : "");
+	sdjwt_name(given, given ? strlen(given) : 0, family, family ? strlen(family) : 0, name,
+	           sizeof(name));
 	return json_pack("{s:o, s:o}", "name", str_or_null(name[0] ? name : NULL), "birth_date",
 	                 str_or_null(str(vc, "birthdate")));
 }
@@ -186,8 +224,10 @@ json_t *verify_achievement_json(const json_t *vc)
 		return json_null();
 	/* validFrom stands in only when no award date is stated at all. */
 	awarded = f.awarded_stated ? f.awarded : str(vc, "validFrom");
+	/* The date of a date and time: its first ten bytes, cut back to a character boundary
+	 * when a text that is no date has a character across them. */
 	if (awarded && strlen(awarded) >= 10)
-		snprintf(date, sizeof(date), "%.10s", awarded); /* ten characters: fits */
+		memcpy(date, awarded, text_cut(awarded, strlen(awarded), 10));
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title", str_or_null(f.title),
 	                 "kind", str_or_null(kind_of(f.achievement_type)), "achievement_type",
 	                 str_or_null(f.achievement_type), "institution", str_or_null(f.institution),
@@ -444,16 +484,12 @@ void verify_holder_read(struct vc_dmv vc, struct verify_holder *h)
 	memset(h, 0, sizeof(*h));
 	if (view_is_sdjwt_vc(vc)) {
 		struct verify_text given = member_text(vc, "given_name"),
-		                   family = member_text(vc, "family_name"), one;
-		/* Cut where verify_holder_json's snprintf cuts (a tree's strings hold no NUL). */
-		if (given.s && family.s) {
-			snprintf(h->joined, sizeof(h->joined), "%.*s %.*s", (int)given.n, given.s,
-			         (int)family.n, family.s);
-		} else {
-			one = either(given, family);
-			snprintf(h->joined, sizeof(h->joined), "%.*s", (int)one.n,
-			         one.s ? one.s : "");
-		}
+		                   family = member_text(vc, "family_name");
+		/* Cut where verify_holder_json cuts, each name up to a NUL as its C string (a
+		 * tree's strings hold none). */
+		sdjwt_name(given.s, given.s ? strnlen(given.s, given.n) : 0, family.s,
+		           family.s ? strnlen(family.s, family.n) : 0, h->joined,
+		           sizeof(h->joined));
 		if (h->joined[0]) {
 			h->name.s = h->joined;
 			h->name.n = strlen(h->joined);
@@ -539,9 +575,9 @@ void verify_achievement_read(struct vc_dmv vc, struct verify_achievement *a)
 	awarded_v = vc_dmv_get(vc, "awardedDate");
 	awarded = vc_dmv_there(awarded_v) ? ob_text(awarded_v) : member_text(vc, "validFrom");
 	if (awarded.s && awarded.n >= 10) {
-		memcpy(a->date, awarded.s, 10);
+		a->awarded_on.n = text_cut(awarded.s, awarded.n, 10);
+		memcpy(a->date, awarded.s, a->awarded_on.n);
 		a->awarded_on.s = a->date;
-		a->awarded_on.n = 10;
 	}
 }
 

@@ -99,9 +99,14 @@ struct verify_text {
 	size_t n;
 };
 
+/* The longest SD-JWT VC holder's name shown: "given family" is cut there, at a character
+ * boundary. */
+#define VERIFY_NAME_MAX 1023
+
 struct verify_holder {
 	struct verify_text name, birth_date;
-	char joined[1024]; /* an SD-JWT VC's "given family", cut as verify_holder_json cuts it */
+	char joined[VERIFY_NAME_MAX + 1]; /* an SD-JWT VC's "given family", cut as
+	                                     verify_holder_json cuts it */
 };
 
 struct verify_achievement {
@@ -109,7 +114,7 @@ struct verify_achievement {
 	struct verify_text title, kind, achievement_type, institution, country, awarded_on, grade;
 	bool has_credits;
 	double credits;
-	char date[11]; /* awarded_on's first ten bytes */
+	char date[11]; /* awarded_on's first ten bytes (fewer: cut at a character boundary) */
 };
 
 void verify_holder_read(struct vc_dmv vc, struct verify_holder *h);

@@ -3,7 +3,7 @@
  * chooses the verdict (which checks ran, which passed, a warning, not a credential), the rest is
  * a credential read by vc_jcs_parse_tree. http_verify_report_write reading the tree must give
  * the bytes of http_json_write(verify_report_json(r)) on the tree's jansson copy (every number a
- * real, as the verifier's copy), or fail exactly where that report cannot be built. */
+ * real, as the verifier's copy); neither may fail. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,9 +78,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.credential = NULL;
 	rc = http_verify_report_write(&got, NULL, &r,
 	                              r.is_credential ? vc_dmv_tree(&t, root) : vc_dmv_json(NULL));
-	if ((doc != NULL) != (rc == 0) || (rc && got.len != 0))
+	/* Every credential has a report (texts the report cuts are cut between characters). */
+	if (!doc || rc)
 		abort();
-	if (doc && (got.len != want.len || memcmp(got.data, want.data, got.len) != 0)) {
+	if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0) {
 		fprintf(stderr, "jansson: %s\nwriter:  %s\n", want.data, got.data);
 		abort();
 	}
