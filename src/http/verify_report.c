@@ -19,6 +19,19 @@ static int str(struct buf *b, const char *s)
 	return http_json_write_string(b, s, strlen(s));
 }
 
+/* A result's message (verify_result_json's valid_text): each byte that is not UTF-8 shown as
+ * U+FFFD, so that the message is written, not the answer lost. */
+static int message(struct buf *b, const char *s)
+{
+	char tmp[VERIFY_MESSAGE_MAX * 3 + 1];
+	size_t n = strlen(s);
+	int rc = http_json_write_string(b, s, n);
+
+	if (rc != OK_EINTERNAL || utf8_valid(s, n))
+		return rc;
+	return http_json_write_string(b, tmp, utf8_replace_invalid(s, n, tmp, sizeof(tmp)));
+}
+
 static int text_or_null(struct buf *b, struct verify_text t)
 {
 	return t.s ? http_json_write_string(b, t.s, t.n) : lit(b, "null");
@@ -96,18 +109,17 @@ static int write_lists(struct buf *b, const struct verify_result *r, bool proof_
 		    ((rc = sep(b, &first)) ||
 		     (rc = lit(b, "{\"type\":\"/problems/warning\",\"check\":")) ||
 		     (rc = str(b, verify_check_name(r->items[i].check))) ||
-		     (rc = lit(b, ",\"detail\":")) || (rc = str(b, r->items[i].message)) ||
+		     (rc = lit(b, ",\"detail\":")) || (rc = message(b, r->items[i].message)) ||
 		     (rc = lit(b, "}"))))
 			return rc;
 	if ((rc = lit(b, "],\"errors\":[")))
 		return rc;
 	first = true;
-	/* verify_result_json leaves out an entry whose text is not UTF-8 (json_pack fails). */
-	if (!r->is_credential && utf8_valid(r->not_credential, strlen(r->not_credential))) {
+	if (!r->is_credential) {
 		if ((rc = sep(b, &first)) ||
 		    (rc = lit(b, "{\"type\":\"/problems/not-a-credential\",\"title\":\"Not a "
 		                 "credential\",\"detail\":")) ||
-		    (rc = str(b, r->not_credential)))
+		    (rc = message(b, r->not_credential)))
 			return rc;
 		if (r->rule && ((rc = lit(b, ",\"rule\":")) || (rc = str(b, r->rule))))
 			return rc;
@@ -121,7 +133,7 @@ static int write_lists(struct buf *b, const struct verify_result *r, bool proof_
 		    (rc = lit(b, "{\"type\":\"/problems/check-failed\",\"title\":\"Check "
 		                 "failed\",\"check\":")) ||
 		    (rc = str(b, verify_check_name(r->items[i].check))) ||
-		    (rc = lit(b, ",\"detail\":")) || (rc = str(b, r->items[i].message)) ||
+		    (rc = lit(b, ",\"detail\":")) || (rc = message(b, r->items[i].message)) ||
 		    (rc = lit(b, "}")))
 			return rc;
 	}
@@ -143,7 +155,7 @@ static int write_details(struct buf *b, const struct verify_result *r,
 		    (rc = str(b, verify_check_name(r->items[i].check))) ||
 		    (rc = lit(b, passed ? ",\"passed\":true,\"message\":"
 		                        : ",\"passed\":false,\"message\":")) ||
-		    (rc = str(b, r->items[i].message)) || (rc = lit(b, ",\"state\":")) ||
+		    (rc = message(b, r->items[i].message)) || (rc = lit(b, ",\"state\":")) ||
 		    (rc = str(b, verify_item_state(r, i))) || (rc = lit(b, ",\"reason\":")) ||
 		    (rc = str(b, verify_item_reason(r, i, v))) || (rc = lit(b, "}")))
 			return rc;

@@ -19,8 +19,9 @@
 /*
  * Appends the report of r to b. vc is the credential r is about: a tree's node or a jansson
  * value, none (vc_dmv_json(NULL)) when there is none (what r->credential NULL means to
- * verify_report_json). d may be NULL as for verify_verdict_of. 0, or OK_EINTERNAL (a text that
- * is not UTF-8), OK_ETOOBIG (past b's cap), OK_ENOMEM.
+ * verify_report_json). d may be NULL as for verify_verdict_of. A message of r that is not
+ * UTF-8 is written as verify_result_json shows it (U+FFFD for each such byte). 0, or
+ * OK_ETOOBIG (past b's cap), OK_ENOMEM.
  */
 int http_verify_report_write(struct buf *b, struct depository *d, const struct verify_result *r,
                              struct vc_dmv vc);

@@ -1,6 +1,7 @@
 /* libFuzzer target for the answer of POST /credentials/verify written without jansson
  * (http/verify_report.h), differential against the jansson report it replaced: the first byte
- * chooses the verdict (which checks ran, which passed, a warning, not a credential), the rest is
+ * chooses the verdict (which checks ran, which passed, a warning, not a credential; messages
+ * hold up to 12 bytes of the input, maybe cut inside a character), the rest is
  * a credential read by vc_jcs_parse_tree. http_verify_report_write reading the tree must give
  * the bytes of http_json_write(verify_report_json(r)) on the tree's jansson copy (every number a
  * real, as the verifier's copy); neither may fail. */
@@ -28,6 +29,17 @@ static void add(struct verify_result *r, enum verify_check c, bool passed, bool 
 	snprintf(it->message, sizeof(it->message), "%s", message);
 }
 
+/* Up to 12 bytes of the input after s: a cut may end inside a character (not UTF-8). */
+static void add_raw(char *s, size_t cap, const uint8_t *data, size_t size)
+{
+	size_t n = strlen(s), k = size < 12 ? size : 12;
+
+	if (n + k < cap) {
+		memcpy(s + n, data, k);
+		s[n + k] = '\0';
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum verify_check checks[] = {VERIFY_PROOF, VERIFY_VALIDITY, VERIFY_STATUS,
@@ -53,15 +65,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&r, 0, sizeof(r));
 	r.is_credential = !(flags & 0x80);
 	if (!r.is_credential) {
-		snprintf(r.not_credential, sizeof(r.not_credential), "not a credential");
+		snprintf(r.not_credential, sizeof(r.not_credential), "not a credential: ");
+		add_raw(r.not_credential, sizeof(r.not_credential), data + 1, size - 1);
 		r.rule = flags & 0x40 ? "type.defined" : NULL;
 	} else {
 		for (size_t i = 0; i < 4; i++)
-			if (flags & (1u << i))
+			if (flags & (1u << i)) {
 				add(&r, checks[i], !(flags & (0x10u << (i & 1))),
 				    i == 3 && (flags & 0x40),
 				    i == 2 ? "The credential has been revoked by its issuer"
-				           : "x \"y\"");
+				           : "x \"y\" ");
+				if (i != 2)
+					add_raw(r.items[r.count - 1].message, VERIFY_MESSAGE_MAX,
+					        data + 1, size - 1);
+			}
 		r.verified = true;
 		for (size_t i = 0; i < r.count; i++)
 			r.verified = r.verified && r.items[i].passed;

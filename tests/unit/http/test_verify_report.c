@@ -507,6 +507,61 @@ static void cut_texts(struct world *w, const json_t *doc)
 	json_decref(copy);
 }
 
+/* The jansson report of r and the written one, which must be the same; the written one. */
+static char *both_reports(struct world *w, const struct verify_result *r, const char *what)
+{
+	struct buf want, got;
+	json_t *doc = verify_report_json(&w->f->d, r);
+
+	buf_init(&want, 0);
+	buf_init(&got, 0);
+	if (!doc || http_json_write(&want, doc) != 0)
+		fail_msg("%s: no jansson report", what);
+	if (http_verify_report_write(&got, &w->f->d, r, vc_dmv_json(r->credential)) != 0)
+		fail_msg("%s: no written report", what);
+	if (strcmp(want.data, got.data) != 0)
+		fail_msg("%s:\n jansson: %s\n writer:  %s", what, want.data, got.data);
+	json_decref(doc);
+	buf_release(&want);
+	return buf_detach(&got, NULL);
+}
+
+/* A result's text that is not UTF-8 (the not-a-credential reason, a check's message) is shown
+ * with U+FFFD for each byte that is not, by both writers: never left out, never a 500. */
+static void messages_not_utf8(struct world *w)
+{
+	struct verify_result r;
+	char *out;
+
+	memset(&r, 0, sizeof(r));
+	r.is_credential = false;
+	r.rule = "type.defined";
+	snprintf(r.not_credential, sizeof(r.not_credential),
+	         "the input is not usable: a\xff"
+	         "b \xc3");
+	out = both_reports(w, &r, "not a credential, not UTF-8");
+	assert_non_null(strstr(out, "\"type\":\"/problems/not-a-credential\",\"title\":\"Not a "
+	                            "credential\",\"detail\":\"the input is not usable: "
+	                            "a\xef\xbf\xbd"
+	                            "b \xef\xbf\xbd\",\"rule\":\"type.defined\""));
+	free(out);
+	memset(&r, 0, sizeof(r));
+	r.is_credential = true;
+	r.count = 3;
+	r.items[0] = (struct verify_item){.check = VERIFY_PROOF, .passed = true};
+	snprintf(r.items[0].message, sizeof(r.items[0].message), "signed \xe2\x82");
+	r.items[1] = (struct verify_item){.check = VERIFY_ISSUER, .passed = true, .warning = true};
+	snprintf(r.items[1].message, sizeof(r.items[1].message), "\xf0\x9f\x98 issuer");
+	r.items[2] = (struct verify_item){.check = VERIFY_STATUS, .passed = false};
+	snprintf(r.items[2].message, sizeof(r.items[2].message), "status \xc0\xaf");
+	out = both_reports(w, &r, "messages not UTF-8");
+	assert_non_null(strstr(out, "\"detail\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd issuer\""));
+	assert_non_null(strstr(out, "\"check\":\"status\",\"detail\":\"status "
+	                            "\xef\xbf\xbd\xef\xbf\xbd\""));
+	assert_non_null(strstr(out, "\"message\":\"signed \xef\xbf\xbd\xef\xbf\xbd\""));
+	free(out);
+}
+
 static json_t *parsed(const char *text, size_t len)
 {
 	struct ok_error err;
@@ -609,6 +664,7 @@ static void test_same_bytes_as_the_jansson_report(void **state)
 	mutations(w, jcs);
 	sdjwt_claims(w, jcs);
 	cut_texts(w, jcs);
+	messages_not_utf8(w);
 
 	vc_api_with_status(w);
 	/* Suspended and revoked: the record's date, on the tree and on the token. */
