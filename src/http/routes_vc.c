@@ -347,10 +347,10 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 		                                                      : vc_dmv_json(NULL));
 	verify_result_release(&r);
 	if (rc) {
-		/* As http_json answers for a report verify_report_json could not build. */
+		/* Only out of memory or past the buffer's cap: every verification has a report. */
 		buf_reset(&res->body);
 		http_problem(res, 500, "internal", "Internal error",
-		             rc == OK_ETOOBIG ? "cannot write the answer" : "out of memory");
+		             rc == OK_ENOMEM ? "out of memory" : "cannot write the answer");
 		goto out;
 	}
 	res->status = r.verified ? 200 : 400;
