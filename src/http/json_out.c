@@ -5,6 +5,7 @@
 #include "io/utf8.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -120,7 +121,7 @@ fail:
 }
 
 /* An integer as jansson prints it ("%" JSON_INTEGER_FORMAT), without printf. */
-static int put_integer(struct buf *b, json_int_t v)
+int http_json_write_integer(struct buf *b, json_int_t v)
 {
 	char text[24], *p = text + sizeof(text);
 	/* Through the unsigned type, so that the most negative value has a magnitude. */
@@ -140,10 +141,14 @@ static int put_integer(struct buf *b, json_int_t v)
  * when the text has neither '.' nor 'e', then the exponent without '+' and leading zeros.
  * (No locale: oorkonde never calls setlocale, so '.' is the decimal point.)
  */
-static int put_real(struct buf *b, double v)
+int http_json_write_real(struct buf *b, double v)
 {
 	char text[32], *e, *from, *to;
-	int n = snprintf(text, sizeof(text), "%.17g", v);
+	int n;
+
+	if (!isfinite(v)) /* json_real refuses these too */
+		return OK_EINTERNAL;
+	n = snprintf(text, sizeof(text), "%.17g", v);
 
 	if (n < 0 || (size_t)n >= sizeof(text) - 3)
 		return OK_EINTERNAL;
@@ -204,9 +209,9 @@ static int write_value(struct buf *b, const json_t *v, unsigned depth)
 	case JSON_STRING:
 		return http_json_write_string(b, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER:
-		return put_integer(b, json_integer_value(v));
+		return http_json_write_integer(b, json_integer_value(v));
 	case JSON_REAL:
-		return put_real(b, json_real_value(v));
+		return http_json_write_real(b, json_real_value(v));
 	case JSON_TRUE:
 		return put(b, "true", 4);
 	case JSON_FALSE:

@@ -27,4 +27,9 @@ int http_json_write(struct buf *b, const json_t *doc);
  * (not UTF-8), OK_ETOOBIG, OK_ENOMEM. */
 int http_json_write_string(struct buf *b, const char *s, size_t n);
 
+/* Appends a number as jansson prints a json_integer and a json_real (see json_out.c). 0, or
+ * OK_ETOOBIG, OK_ENOMEM (and OK_EINTERNAL for a real that is not finite). */
+int http_json_write_integer(struct buf *b, json_int_t v);
+int http_json_write_real(struct buf *b, double v);
+
 #endif

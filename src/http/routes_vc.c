@@ -4,6 +4,7 @@
 #include "http/negotiate.h"
 #include "http/leak_guard.h"
 #include "http/purpose.h"
+#include "http/verify_report.h"
 
 #include "registry/achievement.h"
 #include "registry/credential.h"
@@ -16,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Most reports fit the first allocation (as http_json's first try). */
+#define HTTP_REPORT_FIRST_TRY (((size_t)4 << 10) - 1)
 
 /* A credential's media types (http/negotiate.h): a DI credential as JSON unless the client asks
  * for application/vc; without ?format=, asking for application/vc+jwt gets the VC-JOSE token. */
@@ -320,6 +324,9 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 	o.kb_aud = json_string_value(json_object_get(options, "aud"));
 	ok_error_clear(&err);
 	s = json_tree_str(&t, vc, &len);
+	/* A JSON credential is read for the report where the verifier read it, in the body's
+	 * tree: no jansson copy of it (a token's payload, in r.credential, is read there). */
+	o.verdict_only = s == NULL;
 	rc = s ? registry_verify(req->dep, s, len, &o, &r, &err)
 	       : registry_verify_tree(req->dep, &t, vc, &o, &r, &err);
 	if (rc) {
@@ -327,9 +334,27 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 		goto out;
 	}
 	http_count_verified(req->srv, r.verified);
-	/* The VC-API result, with the holder, the result and a headline a person reads first. */
-	http_json(res, r.verified ? 200 : 400, verify_report_json(req->dep, &r));
+	/* The VC-API result, with the holder, the result and a headline a person reads first,
+	 * written straight into the answer (the bytes of verify_report_json). The tree's
+	 * credential stands where verify_report_json reads r.credential: there only for a
+	 * credential (verify_parsed keeps none for what is not one). */
+	buf_reset(&res->body);
+	rc = buf_grow(&res->body, HTTP_REPORT_FIRST_TRY);
+	if (!rc)
+		rc = http_verify_report_write(&res->body, req->dep, &r,
+		                              r.credential            ? vc_dmv_json(r.credential)
+		                              : !s && r.is_credential ? vc_dmv_tree(&t, vc)
+		                                                      : vc_dmv_json(NULL));
 	verify_result_release(&r);
+	if (rc) {
+		/* Only out of memory or past the buffer's cap: every verification has a report. */
+		buf_reset(&res->body);
+		http_problem(res, 500, "internal", "Internal error",
+		             rc == OK_ENOMEM ? "out of memory" : "cannot write the answer");
+		goto out;
+	}
+	res->status = r.verified ? 200 : 400;
+	res->content_type = "application/json";
 out:
 	json_decref(options);
 	json_tree_release(&t);

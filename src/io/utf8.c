@@ -108,3 +108,31 @@ size_t utf8_find_hidden(const char *s, size_t n, uint32_t *c)
 	}
 	return n;
 }
+
+/* The length of the well-formed sequence at s (n bytes left), 0 when there is none. */
+static size_t sequence_at(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t len = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+
+	return len && len <= n && utf8_valid(s, len) ? len : 0;
+}
+
+size_t utf8_replace_invalid(const char *s, size_t n, char *out, size_t cap)
+{
+	static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
+	size_t i = 0, o = 0, k;
+
+	if (cap == 0)
+		return 0;
+	while (i < n) {
+		k = sequence_at(s + i, n - i);
+		if (o + (k ? k : 3) >= cap)
+			break;
+		memcpy(out + o, k ? s + i : replacement, k ? k : 3);
+		o += k ? k : 3;
+		i += k ? k : 1;
+	}
+	out[o] = '\0';
+	return o;
+}

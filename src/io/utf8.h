@@ -18,6 +18,14 @@ bool utf8_valid(const char *s, size_t n);
  * bytes in *len. */
 uint32_t utf8_decode(const char *s, size_t *len);
 
+/*
+ * Copies the n bytes at s into out (cap bytes, NUL-terminated) with each byte that does not
+ * start a well-formed sequence replaced by U+FFFD, so that a text of unknown bytes can still be
+ * shown; cut at a character boundary when it does not fit (3 * n + 1 bytes always do). Returns
+ * the bytes written before the NUL.
+ */
+size_t utf8_replace_invalid(const char *s, size_t n, char *out, size_t cap);
+
 /* Whether c reorders or hides text when shown: the bidirectional embeddings, overrides and
  * isolates (U+202A-U+202E, U+2066-U+2069), the direction marks (U+200E, U+200F, U+061C), the
  * zero-width characters (U+200B-U+200D, U+2060, U+FEFF), and every other default-ignorable

@@ -1,6 +1,7 @@
 /* The verification pipeline (see verify.h). */
 #include "registry/verify.h"
 #include "core/format.h"
+#include "io/utf8.h"
 
 #include "audit/log.h"
 #include "registry/credential.h"
@@ -1186,36 +1187,51 @@ void verify_result_release(struct verify_result *r)
 	r->credential = NULL;
 }
 
+/* s, or its copy in tmp with each byte that is not UTF-8 replaced by U+FFFD: a message that
+ * would not be one is shown, not left out (nor the result lost). */
+static const char *valid_text(const char *s, char tmp[VERIFY_MESSAGE_MAX * 3 + 1])
+{
+	size_t n = strlen(s);
+
+	if (utf8_valid(s, n))
+		return s;
+	utf8_replace_invalid(s, n, tmp, VERIFY_MESSAGE_MAX * 3 + 1);
+	return tmp;
+}
+
 json_t *verify_result_json(const struct verify_result *r)
 {
 	json_t *checks = json_array(), *warnings = json_array(), *errors = json_array(), *details;
+	char tmp[VERIFY_MESSAGE_MAX * 3 + 1];
+	const char *message;
 	size_t i;
 
 	details = json_array();
 	if (!r->is_credential)
-		json_array_append_new(errors,
-		                      json_pack("{s:s, s:s, s:s}", "type",
-		                                "/problems/not-a-credential", "title",
-		                                "Not a credential", "detail", r->not_credential));
+		json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "type",
+		                                        "/problems/not-a-credential", "title",
+		                                        "Not a credential", "detail",
+		                                        valid_text(r->not_credential, tmp)));
 	/* The data-model rule that failed, by its stable name (vc/datamodel.h). */
 	if (!r->is_credential && r->rule)
 		json_object_set_new(json_array_get(errors, 0), "rule", json_string(r->rule));
 	for (i = 0; i < r->count; i++) {
 		const struct verify_item *it = &r->items[i];
 		const char *name = verify_check_name(it->check);
+		message = valid_text(it->message, tmp);
 		json_array_append_new(details, json_pack("{s:s, s:b, s:s}", "check", name, "passed",
-		                                         it->passed, "message", it->message));
+		                                         it->passed, "message", message));
 		if (it->passed)
 			json_array_append_new(checks, json_string(name));
 		if (it->warning)
 			json_array_append_new(warnings, json_pack("{s:s, s:s, s:s}", "type",
 			                                          "/problems/warning", "check",
-			                                          name, "detail", it->message));
+			                                          name, "detail", message));
 		if (!it->passed)
 			json_array_append_new(errors, json_pack("{s:s, s:s, s:s, s:s}", "type",
 			                                        "/problems/check-failed", "title",
 			                                        "Check failed", "check", name,
-			                                        "detail", it->message));
+			                                        "detail", message));
 	}
 	return json_pack("{s:b, s:o, s:o, s:o, s:o}", "verified", r->verified, "checks", checks,
 	                 "warnings", warnings, "errors", errors, "details", details);

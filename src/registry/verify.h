@@ -134,7 +134,8 @@ int registry_verify_once(struct depository *d, const char *data, size_t len,
                          struct ok_error *err);
 void verify_result_release(struct verify_result *r);
 
-/* The W3C VC-API result object: {"verified", "checks", "warnings", "errors"} (new reference). */
+/* The W3C VC-API result object: {"verified", "checks", "warnings", "errors"} (new reference).
+ * A message that is not UTF-8 is shown with U+FFFD for each such byte (utf8_replace_invalid). */
 json_t *verify_result_json(const struct verify_result *r);
 
 /* Seconds since the epoch of an XML Schema dateTimeStamp; OK_EINPUT if malformed. */

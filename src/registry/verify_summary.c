@@ -1,9 +1,12 @@
 /* The one-glance summary of a verification (see verify_summary.h): holder, result, headline. */
 #include "registry/verify_summary.h"
 #include "core/format.h"
+#include "io/utf8.h"
 #include "store/vcstatus.h"
 #include "vc/ob_facts.h"
 
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +26,7 @@ const char *verify_headline_name(enum verify_headline h)
 	return headline_names[h];
 }
 
-static bool proof_failed(const struct verify_result *r)
+bool verify_proof_failed(const struct verify_result *r)
 {
 	for (size_t i = 0; i < r->count; i++)
 		if (r->items[i].check == VERIFY_PROOF && !r->items[i].passed)
@@ -33,7 +36,7 @@ static bool proof_failed(const struct verify_result *r)
 
 bool verify_item_applicable(const struct verify_result *r, size_t i)
 {
-	return r->items[i].check == VERIFY_PROOF || !proof_failed(r);
+	return r->items[i].check == VERIFY_PROOF || !verify_proof_failed(r);
 }
 
 const char *verify_item_state(const struct verify_result *r, size_t i)
@@ -65,15 +68,53 @@ static bool is_sdjwt_vc(const json_t *vc)
 	return json_is_string(json_object_get(vc, "vct"));
 }
 
+/* How many of the n bytes of UTF-8 at s are kept when at most cap fit: a cut is moved back to
+ * a character boundary, never inside a character (a cut inside one is not UTF-8, and the
+ * report could not be written). */
+static size_t text_cut(const char *s, size_t n, size_t cap)
+{
+	if (n <= cap)
+		return n;
+	while (cap > 0 && ((unsigned char)s[cap] & 0xC0) == 0x80)
+		cap--;
+	return cap;
+}
+
+/* Appends the n bytes at s to out (*len bytes used of cap, a NUL kept after them); false when
+ * they did not all fit (then as many whole characters as fit). */
+static bool put_cut(char *out, size_t cap, size_t *len, const char *s, size_t n)
+{
+	size_t k = text_cut(s, n, cap - 1 - *len);
+
+	memcpy(out + *len, s, k);
+	*len += k;
+	out[*len] = '\0';
+	return k == n;
+}
+
+/* An SD-JWT VC's "given family" (or the one there is) in out, cut at a character boundary
+ * when it does not fit; "" when neither is there. */
+static void sdjwt_name(const char *given, size_t gn, const char *family, size_t fn, char *out,
+                       size_t cap)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (given && family) {
+		if (put_cut(out, cap, &len, given, gn) && put_cut(out, cap, &len, " ", 1))
+			put_cut(out, cap, &len, family, fn);
+	} else if (given || family) {
+		put_cut(out, cap, &len, given ? given : family, given ? gn : fn);
+	}
+}
+
 static json_t *sdjwt_holder(const json_t *vc)
 {
 	const char *given = str(vc, "given_name"), *family = str(vc, "family_name");
-	char name[1024];
+	char name[VERIFY_NAME_MAX + 1];
 
-	if (given && family)
-		snprintf(name, sizeof(name), "%s %s", given, family);
-	else
-		snprintf(name, sizeof(name), "%s", given ? given : family ? family : "");
+	sdjwt_name(given, given ? strlen(given) : 0, family, family ? strlen(family) : 0, name,
+	           sizeof(name));
 	return json_pack("{s:o, s:o}", "name", str_or_null(name[0] ? name : NULL), "birth_date",
 	                 str_or_null(str(vc, "birthdate")));
 }
@@ -115,25 +156,27 @@ json_t *verify_holder_json(const json_t *vc)
 	                 "birth_date", str_or_null(vc_ob_identity(s, "ext:birthDate", NULL)));
 }
 
+static const struct {
+	const char *type, *kind;
+} kind_map[] = {
+        {"Diploma", "diploma"},       {"BachelorDegree", "degree"},  {"MasterDegree", "degree"},
+        {"DoctoralDegree", "degree"}, {"AssociateDegree", "degree"}, {"Degree", "degree"},
+        {"Assessment", "exam"},       {"ext:Module", "module"},      {"Course", "course"},
+};
+
+/* The kind of the n bytes at type, or NULL. */
+static const char *kind_of_bytes(const char *type, size_t n)
+{
+	for (size_t i = 0; i < sizeof(kind_map) / sizeof(kind_map[0]); i++)
+		if (vc_dmv_bytes_are(type, n, kind_map[i].type))
+			return kind_map[i].kind;
+	return NULL;
+}
+
 /* Shared with foreign.c, which files another issuer's credentials under the same kinds. */
 const char *verify_kind_of_type(const char *type)
 {
-	static const struct {
-		const char *type, *kind;
-	} map[] = {
-	        {"Diploma", "diploma"},        {"BachelorDegree", "degree"},
-	        {"MasterDegree", "degree"},    {"DoctoralDegree", "degree"},
-	        {"AssociateDegree", "degree"}, {"Degree", "degree"},
-	        {"Assessment", "exam"},        {"ext:Module", "module"},
-	        {"Course", "course"},
-	};
-
-	if (!type)
-		return NULL;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i].type, type) == 0)
-			return map[i].kind;
-	return NULL;
+	return type ? kind_of_bytes(type, strlen(type)) : NULL;
 }
 
 /* Our own kinds back from Open Badges achievement types; other types stay as they are. */
@@ -145,10 +188,15 @@ static const char *kind_of(const char *type)
 }
 
 /* Credits as a person wrote them: 180, not 180.0 (credentials are parsed as doubles). */
-static json_t *credits_number(double v)
+bool verify_credits_integral(double v)
 {
 	/* Only a value an integer holds is converted (a hostile 1e300 is undefined behaviour). */
-	if (v > -9e15 && v < 9e15 && v == (double)(json_int_t)v)
+	return v > -9e15 && v < 9e15 && v == (double)(json_int_t)v;
+}
+
+static json_t *credits_number(double v)
+{
+	if (verify_credits_integral(v))
 		return json_integer((json_int_t)v);
 	return json_real(v);
 }
@@ -176,8 +224,10 @@ json_t *verify_achievement_json(const json_t *vc)
 		return json_null();
 	/* validFrom stands in only when no award date is stated at all. */
 	awarded = f.awarded_stated ? f.awarded : str(vc, "validFrom");
+	/* The date of a date and time: its first ten bytes, cut back to a character boundary
+	 * when a text that is no date has a character across them. */
 	if (awarded && strlen(awarded) >= 10)
-		snprintf(date, sizeof(date), "%.10s", awarded); /* ten characters: fits */
+		memcpy(date, awarded, text_cut(awarded, strlen(awarded), 10));
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title", str_or_null(f.title),
 	                 "kind", str_or_null(kind_of(f.achievement_type)), "achievement_type",
 	                 str_or_null(f.achievement_type), "institution", str_or_null(f.institution),
@@ -185,6 +235,350 @@ json_t *verify_achievement_json(const json_t *vc)
 	                 str_or_null(date[0] ? date : NULL), "credits",
 	                 f.has_credits ? credits_number(f.credits) : json_null(), "grade",
 	                 str_or_null(f.grade));
+}
+
+/* The same facts through a view (verify_holder_read, verify_achievement_read), read as
+ * vc/ob_facts.c reads them from jansson: tests/unit/http/test_verify_report.c holds the two
+ * to the same bytes on every fixture credential and its mutations. */
+
+#define SUMMARY_MAX_SET 1000 /* vc/ob_facts.c's MAX_SET */
+
+/* A string member's bytes, or {NULL, 0}. */
+static struct verify_text member_text(struct vc_dmv o, const char *key)
+{
+	struct verify_text t;
+
+	t.s = vc_dmv_str(vc_dmv_get(o, key), &t.n);
+	return t;
+}
+
+static bool text_same(struct verify_text a, struct verify_text b)
+{
+	return a.n == b.n && memcmp(a.s, b.s, a.n) == 0;
+}
+
+/* The value of a value object ({"@value": …}), the value itself for anything else. */
+static struct vc_dmv plain_value(struct vc_dmv v)
+{
+	return vc_dmv_is_object(v) ? vc_dmv_get(v, "@value") : v;
+}
+
+static struct verify_text text_one(struct vc_dmv v)
+{
+	struct verify_text t;
+
+	t.s = vc_dmv_str(plain_value(v), &t.n);
+	return t;
+}
+
+/* vc_ob_text: one text, or a set of equal ones. */
+static struct verify_text ob_text(struct vc_dmv v)
+{
+	struct verify_text none = {NULL, 0}, t, u;
+	struct vc_dmv_it it;
+	struct vc_dmv c;
+	size_t n;
+
+	if (!vc_dmv_is_array(v))
+		return text_one(v);
+	n = vc_dmv_size(v);
+	if (n == 0 || n > SUMMARY_MAX_SET)
+		return none;
+	c = vc_dmv_first(v, &it);
+	t = text_one(c);
+	for (c = vc_dmv_next(&it); t.s && vc_dmv_there(c); c = vc_dmv_next(&it)) {
+		u = text_one(c);
+		if (!u.s || !text_same(t, u))
+			return none;
+	}
+	return t;
+}
+
+/* The xsd:float lexical space without INF and NaN (vc/ob_facts.c). */
+static bool float_lexical(const char *s)
+{
+	size_t digits = 0;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++)
+		digits++;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			digits++;
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+static bool number_of(struct vc_dmv v, double *out)
+{
+	if (!vc_dmv_is(v, JSON_TREE_NUMBER))
+		return false;
+	if (v.t)
+		return json_tree_double(v.t, v.i, out) == 0;
+	*out = json_number_value(v.j);
+	return true;
+}
+
+static bool number_one(struct vc_dmv v, double *out)
+{
+	struct verify_text t;
+	char text[65];
+	double x;
+
+	v = plain_value(v);
+	if (!number_of(v, &x)) {
+		t.s = vc_dmv_str(v, &t.n);
+		if (!t.s || t.n > 64)
+			return false;
+		memcpy(text, t.s, t.n);
+		text[t.n] = '\0';
+		if (!float_lexical(text))
+			return false;
+		x = strtod(text, NULL);
+	}
+	if (!isfinite(x))
+		return false;
+	*out = x;
+	return true;
+}
+
+/* vc_ob_number: one number, or a set of equal ones. */
+static bool ob_number(struct vc_dmv v, double *out)
+{
+	struct vc_dmv_it it;
+	struct vc_dmv c;
+	double x, y;
+	size_t n;
+
+	if (!vc_dmv_is_array(v))
+		return number_one(v, out);
+	n = vc_dmv_size(v);
+	c = vc_dmv_first(v, &it);
+	if (n == 0 || n > SUMMARY_MAX_SET || !number_one(c, &x))
+		return false;
+	for (c = vc_dmv_next(&it); vc_dmv_there(c); c = vc_dmv_next(&it))
+		if (!number_one(c, &y) || y != x)
+			return false;
+	*out = x;
+	return true;
+}
+
+/* An xsd:boolean: 1, 0, or -1 when it is none. */
+static int boolean_of(struct vc_dmv v)
+{
+	v = plain_value(v);
+	if (vc_dmv_is(v, JSON_TREE_TRUE))
+		return 1;
+	if (vc_dmv_is(v, JSON_TREE_FALSE))
+		return 0;
+	if (vc_dmv_str_is(v, "true") || vc_dmv_str_is(v, "1"))
+		return 1;
+	if (vc_dmv_str_is(v, "false") || vc_dmv_str_is(v, "0"))
+		return 0;
+	return -1;
+}
+
+/* The one node object of v; none, with *several set when v holds more than one. */
+static struct vc_dmv one_node(struct vc_dmv v, bool *several)
+{
+	*several = false;
+	if (vc_dmv_is_object(v))
+		return v;
+	if (!vc_dmv_is_array(v) || vc_dmv_size(v) == 0)
+		return vc_dmv_none(v);
+	if (vc_dmv_size(v) > 1) {
+		*several = true;
+		return vc_dmv_none(v);
+	}
+	v = vc_dmv_at(v, 0);
+	return vc_dmv_is_object(v) ? v : vc_dmv_none(v);
+}
+
+/* A birth date and a dateTime of the same day are the same identity. */
+static bool same_identity(const char *type, struct verify_text a, struct verify_text b)
+{
+	if (text_same(a, b))
+		return true;
+	return strcmp(type, "ext:birthDate") == 0 && a.n >= 10 && b.n >= 10 &&
+	       (a.n == 10 || a.s[10] == 'T') && (b.n == 10 || b.s[10] == 'T') &&
+	       memcmp(a.s, b.s, 10) == 0;
+}
+
+/* vc_ob_identity without *conflicting. */
+static struct verify_text ob_identity(struct vc_dmv subject, const char *type)
+{
+	struct vc_dmv ids = vc_dmv_get(subject, "identifier"), o;
+	struct verify_text found = {NULL, 0}, none = {NULL, 0}, t, value;
+	struct vc_dmv_it it;
+	size_t n = vc_dmv_is_array(ids) ? vc_dmv_size(ids) : vc_dmv_there(ids) ? 1 : 0;
+
+	if (n > SUMMARY_MAX_SET)
+		return none;
+	for (o = vc_dmv_each(ids, &it); vc_dmv_there(o); o = vc_dmv_each_next(&it)) {
+		struct vc_dmv hashed = vc_dmv_get(o, "hashed");
+		t = vc_dmv_is_object(o) ? ob_text(vc_dmv_get(o, "identityType")) : none;
+		/* A hashed value is a digest, not something a person can read or compare. */
+		if (!t.s || !vc_dmv_bytes_are(t.s, t.n, type) ||
+		    (vc_dmv_there(hashed) && boolean_of(hashed) != 0))
+			continue;
+		value = ob_text(vc_dmv_get(o, "identityHash"));
+		if (!value.s)
+			continue;
+		if (found.s && !same_identity(type, found, value))
+			return none;
+		found = value;
+	}
+	return found;
+}
+
+/* The value every result with one states; none when none or different ones. */
+static struct verify_text ob_grade(struct vc_dmv results)
+{
+	struct verify_text grade = {NULL, 0}, none = {NULL, 0}, value;
+	struct vc_dmv_it it;
+	struct vc_dmv r;
+	size_t n = vc_dmv_is_array(results) ? vc_dmv_size(results) : vc_dmv_there(results) ? 1 : 0;
+
+	if (n > SUMMARY_MAX_SET)
+		return none;
+	for (r = vc_dmv_each(results, &it); vc_dmv_there(r); r = vc_dmv_each_next(&it)) {
+		value = vc_dmv_is_object(r) ? ob_text(vc_dmv_get(r, "value")) : none;
+		if (!value.s) {
+			if (vc_dmv_is_object(r) && vc_dmv_there(vc_dmv_get(r, "value")))
+				return none; /* a value that is not one text is not "no value" */
+			continue;
+		}
+		if (grade.s && !text_same(grade, value))
+			return none;
+		grade = value;
+	}
+	return grade;
+}
+
+static bool view_is_sdjwt_vc(struct vc_dmv vc)
+{
+	return vc_dmv_is_string(vc_dmv_get(vc, "vct"));
+}
+
+/* The first of two texts that is there. */
+static struct verify_text either(struct verify_text a, struct verify_text b)
+{
+	return a.s ? a : b;
+}
+
+void verify_holder_read(struct vc_dmv vc, struct verify_holder *h)
+{
+	struct vc_dmv s;
+
+	memset(h, 0, sizeof(*h));
+	if (view_is_sdjwt_vc(vc)) {
+		struct verify_text given = member_text(vc, "given_name"),
+		                   family = member_text(vc, "family_name");
+		/* Cut where verify_holder_json cuts, each name up to a NUL as its C string (a
+		 * tree's strings hold none). */
+		sdjwt_name(given.s, given.s ? strnlen(given.s, given.n) : 0, family.s,
+		           family.s ? strnlen(family.s, family.n) : 0, h->joined,
+		           sizeof(h->joined));
+		if (h->joined[0]) {
+			h->name.s = h->joined;
+			h->name.n = strlen(h->joined);
+		}
+		h->birth_date = member_text(vc, "birthdate");
+		return;
+	}
+	/* The one subject's: with several, whose result this is is not stated. */
+	s = vc_dmv_get(vc, "credentialSubject");
+	if (vc_dmv_is_array(s))
+		s = vc_dmv_size(s) == 1 ? vc_dmv_at(s, 0) : vc_dmv_none(s);
+	h->name = ob_identity(s, "name");
+	h->birth_date = ob_identity(s, "ext:birthDate");
+}
+
+static void sdjwt_achievement_read(struct vc_dmv vc, struct verify_achievement *a)
+{
+	struct vc_dmv inst = vc_dmv_get(vc, "institution");
+	struct verify_text vct = member_text(vc, "vct");
+	const char *kind = vct.s ? memmem(vct.s, vct.n, "/vct/", 5) : NULL;
+
+	a->stated = true;
+	a->title = either(member_text(vc, "title"), member_text(vc, "achievement_title"));
+	if (kind) {
+		a->kind.s = kind + 5;
+		a->kind.n = (size_t)(vct.s + vct.n - a->kind.s);
+	}
+	a->institution = either(member_text(inst, "name"), member_text(vc, "issuing_authority"));
+	a->country = either(member_text(inst, "country"), member_text(vc, "issuing_country"));
+	a->awarded_on = member_text(vc, "awarded_on");
+	a->has_credits = number_of(vc_dmv_get(vc, "credits_ects"), &a->credits);
+	a->grade = either(member_text(vc, "grade"), member_text(vc, "assessment_grade"));
+}
+
+void verify_achievement_read(struct vc_dmv vc, struct verify_achievement *a)
+{
+	struct vc_dmv subject, ach, name, creator, earned, awarded_v;
+	struct verify_text awarded;
+	const char *kind;
+	bool several;
+
+	memset(a, 0, sizeof(*a));
+	if (view_is_sdjwt_vc(vc)) {
+		sdjwt_achievement_read(vc, a);
+		return;
+	}
+	/* vc_ob_facts_read: one subject, at most one achievement, one name. */
+	subject = one_node(vc_dmv_get(vc, "credentialSubject"), &several);
+	if (several || !vc_dmv_there(subject))
+		return;
+	ach = one_node(vc_dmv_get(subject, "achievement"), &several);
+	if (several)
+		return;
+	name = vc_dmv_get(ach, "name");
+	a->title = vc_dmv_there(name) ? ob_text(name) : ob_text(vc_dmv_get(vc, "name"));
+	if (!a->title.s || !a->title.n)
+		return;
+	a->stated = true;
+	a->achievement_type = ob_text(vc_dmv_get(ach, "achievementType"));
+	/* Our own kinds back from Open Badges achievement types; other types stay as they are. */
+	kind = a->achievement_type.s ? kind_of_bytes(a->achievement_type.s, a->achievement_type.n)
+	                             : NULL;
+	if (kind) {
+		a->kind.s = kind;
+		a->kind.n = strlen(kind);
+	} else {
+		a->kind = a->achievement_type;
+	}
+	creator = one_node(vc_dmv_get(ach, "creator"), &several);
+	if (vc_dmv_there(creator)) {
+		struct vc_dmv address = one_node(vc_dmv_get(creator, "address"), &several);
+		a->institution = ob_text(vc_dmv_get(creator, "name"));
+		a->country = ob_text(vc_dmv_get(address, "addressCountryCode"));
+	}
+	/* Credits earned, when stated in any shape, win: an unreadable value is no credits. */
+	earned = vc_dmv_get(subject, "creditsEarned");
+	if (vc_dmv_there(earned))
+		a->has_credits = ob_number(earned, &a->credits);
+	else
+		a->has_credits = ob_number(vc_dmv_get(ach, "creditsAvailable"), &a->credits);
+	a->grade = ob_grade(vc_dmv_get(subject, "result"));
+	/* validFrom stands in only when no award date is stated at all. */
+	awarded_v = vc_dmv_get(vc, "awardedDate");
+	awarded = vc_dmv_there(awarded_v) ? ob_text(awarded_v) : member_text(vc, "validFrom");
+	if (awarded.s && awarded.n >= 10) {
+		a->awarded_on.n = text_cut(awarded.s, awarded.n, 10);
+		memcpy(a->date, awarded.s, a->awarded_on.n);
+		a->awarded_on.s = a->date;
+	}
 }
 
 /* The verdict */
@@ -199,19 +593,57 @@ static void day_of(int64_t ms, char out[11])
 		out[0] = '\0';
 }
 
+/* The n bytes at s read as strtoll(s, &end, 10) reads them: true when it would read them all
+ * (*end the NUL that follows), with the value (saturated as strtoll saturates) in *out and
+ * whether there was a digit at all in *digits. */
+static bool whole_integer(const char *s, size_t n, long long *out, bool *digits)
+{
+	const unsigned long long top = (unsigned long long)LLONG_MAX + 1, step = top / 10 + 1;
+	unsigned long long m = 0;
+	bool neg = false, over = false;
+	size_t i = 0, first;
+
+	while (i < n && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')))
+		i++;
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	for (first = i; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (m > step)
+			over = true;
+		else
+			m = m * 10 + (unsigned long long)(s[i] - '0');
+	}
+	*digits = i > first;
+	if (!*digits) {
+		*out = 0;
+		return n == 0; /* strtoll leaves end at the start */
+	}
+	if (neg)
+		*out = over || m >= top ? LLONG_MIN : -(long long)m;
+	else
+		*out = over || m >= top ? LLONG_MAX : (long long)m;
+	return i == n;
+}
+
 /* For the depository's own credential: the achievement's status change, found by the slot its
  * status entry names. Returns true when the store says it is revoked or suspended. */
-static bool own_status(struct depository *d, const json_t *vc, struct verify_verdict *v)
+static bool own_status(struct depository *d, struct vc_dmv vc, struct verify_verdict *v)
 {
-	const json_t *status = json_object_get(vc, "credentialStatus"), *e;
-	const char *cid = json_string_value(json_object_get(vc, "id"));
-	size_t base = strlen(d->base_url), i, n;
+	struct verify_text cid = member_text(vc, "id");
+	struct vc_dmv_it it;
+	struct vc_dmv e;
+	size_t base = strlen(d->base_url);
 	struct store_achievement by_id;
+	char id[STORE_CREDENTIAL_ID_MAX + 1];
 
 	/* The record the credential was issued for, by its id (an index look-up), else by the
 	 * slot its status entries name. */
-	if (cid && strlen(cid) <= STORE_CREDENTIAL_ID_MAX &&
-	    store_achievement_by_credential(d->store, cid, &by_id, NULL) == 0) {
+	if (cid.s && cid.n <= STORE_CREDENTIAL_ID_MAX) {
+		memcpy(id, cid.s, cid.n);
+		id[cid.n] = '\0';
+	}
+	if (cid.s && cid.n <= STORE_CREDENTIAL_ID_MAX &&
+	    store_achievement_by_credential(d->store, id, &by_id, NULL) == 0) {
 		if (strcmp(by_id.status, "revoked") && strcmp(by_id.status, "suspended"))
 			return false;
 		v->headline = strcmp(by_id.status, "revoked") == 0 ? VERIFY_HEADLINE_REVOKED
@@ -219,27 +651,28 @@ static bool own_status(struct depository *d, const json_t *vc, struct verify_ver
 		day_of(by_id.updated_ms, v->since);
 		return true;
 	}
-	n = json_is_array(status) ? json_array_size(status) : status ? 1 : 0;
-	for (i = 0; i < n; i++) {
+	for (e = vc_dmv_each(vc_dmv_get(vc, "credentialStatus"), &it); vc_dmv_there(e);
+	     e = vc_dmv_each_next(&it)) {
 		struct store_achievement a;
-		const char *url, *index_text, *rest;
-		char *end;
+		struct verify_text url = member_text(e, "statusListCredential"),
+		                   index_text = member_text(e, "statusListIndex");
+		const char *rest;
 		long long list, index;
+		bool digits;
 
-		e = json_is_array(status) ? json_array_get(status, i) : status;
-		url = str(e, "statusListCredential");
-		index_text = str(e, "statusListIndex");
-		if (!url || !index_text || strncmp(url, d->base_url, base) != 0 ||
-		    strncmp(url + base, "/status/", 8) != 0)
+		if (!url.s || !index_text.s || url.n < base + 8 ||
+		    memcmp(url.s, d->base_url, base) != 0 ||
+		    memcmp(url.s + base, "/status/", 8) != 0)
 			continue;
-		rest = strchr(url + base + 8, '/');
+		rest = memchr(url.s + base + 8, '/', url.n - base - 8);
 		if (!rest)
 			continue;
-		list = strtoll(rest + 1, &end, 10);
-		if (*end || list < 1)
+		rest++;
+		if (!whole_integer(rest, (size_t)(url.s + url.n - rest), &list, &digits) ||
+		    list < 1)
 			continue;
-		index = strtoll(index_text, &end, 10);
-		if (*end || end == index_text || index < 0)
+		if (!whole_integer(index_text.s, index_text.n, &index, &digits) || !digits ||
+		    index < 0)
 			continue;
 		if (store_achievement_by_slot(d->store, list, index, &a, NULL) != 0) {
 			/* A VC-API credential issued with status holds the slot instead. */
@@ -267,7 +700,13 @@ static bool own_status(struct depository *d, const json_t *vc, struct verify_ver
 void verify_verdict_of(struct depository *d, const struct verify_result *r,
                        struct verify_verdict *v)
 {
-	const char *issuer;
+	verify_verdict_of_view(d, r, vc_dmv_json(r->credential), v);
+}
+
+void verify_verdict_of_view(struct depository *d, const struct verify_result *r, struct vc_dmv vc,
+                            struct verify_verdict *v)
+{
+	struct verify_text issuer;
 	bool signed_ok = false;
 	size_t i;
 
@@ -276,7 +715,7 @@ void verify_verdict_of(struct depository *d, const struct verify_result *r,
 		v->headline = VERIFY_HEADLINE_NOT_CREDENTIAL;
 		return;
 	}
-	if (proof_failed(r)) {
+	if (verify_proof_failed(r)) {
 		v->headline = VERIFY_HEADLINE_INVALID;
 		return;
 	}
@@ -291,11 +730,11 @@ void verify_verdict_of(struct depository *d, const struct verify_result *r,
 		const struct verify_item *it = &r->items[i];
 		if (it->check != VERIFY_STATUS || it->passed)
 			continue;
-		issuer = r->credential ? str(r->credential, "issuer") : NULL;
-		if (!issuer)
-			issuer = str(json_object_get(r->credential, "issuer"), "id");
-		if (d && signed_ok && issuer && strcmp(issuer, d->issuer_did) == 0 &&
-		    own_status(d, r->credential, v))
+		issuer = member_text(vc, "issuer");
+		if (!issuer.s)
+			issuer = member_text(vc_dmv_get(vc, "issuer"), "id");
+		if (d && signed_ok && issuer.s &&
+		    vc_dmv_bytes_are(issuer.s, issuer.n, d->issuer_did) && own_status(d, vc, v))
 			return;
 		/* Another issuer's list says only that the bit is set, not since when. */
 		if (strstr(it->message, "revoked by its issuer"))
@@ -346,8 +785,8 @@ void verify_headline_text(const struct verify_verdict *v, char *out, size_t cap)
 /* The report */
 
 /* Why an item came out as it did, as a code the pages explain in their own language. */
-static const char *reason_of(const struct verify_result *r, size_t i,
-                             const struct verify_verdict *v)
+const char *verify_item_reason(const struct verify_result *r, size_t i,
+                               const struct verify_verdict *v)
 {
 	const struct verify_item *it = &r->items[i];
 
@@ -379,7 +818,7 @@ json_t *verify_report_json(struct depository *d, const struct verify_result *r)
 	for (i = 0; i < r->count && checks; i++) {
 		o = json_array_get(details, i);
 		if (json_object_set_new(o, "state", json_string(verify_item_state(r, i))) ||
-		    json_object_set_new(o, "reason", json_string(reason_of(r, i, &v))))
+		    json_object_set_new(o, "reason", json_string(verify_item_reason(r, i, &v))))
 			goto fail;
 		/* A check that does not apply neither passed nor failed. */
 		if (!verify_item_applicable(r, i) && json_object_set_new(o, "passed", json_false()))
@@ -393,7 +832,7 @@ json_t *verify_report_json(struct depository *d, const struct verify_result *r)
 	if (!checks || json_object_set_new(doc, "checks", checks))
 		goto fail_doc;
 	/* Nor is it listed among the errors: only the signature failed. */
-	if (proof_failed(r)) {
+	if (verify_proof_failed(r)) {
 		json_t *errors = json_object_get(doc, "errors"), *e;
 		for (i = json_array_size(errors); i-- > 0;) {
 			const char *c = str(e = json_array_get(errors, i), "check");

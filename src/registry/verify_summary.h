@@ -17,6 +17,7 @@
 #include "depository/depository.h"
 #include "registry/verify.h"
 #include "render/text.h"
+#include "vc/datamodel_view.h"
 
 enum verify_headline {
 	VERIFY_HEADLINE_VERIFIED,
@@ -74,6 +75,54 @@ json_t *verify_achievement_json(const json_t *vc);
  * credential states was verified. New reference, NULL when out of memory.
  */
 json_t *verify_report_json(struct depository *d, const struct verify_result *r);
+
+/* The same, reading the credential through a view (vc/datamodel_view.h): the JSON tree the
+ * server verified with verify_options.verdict_only (no jansson copy), or a jansson value.
+ * verify_verdict_of is this with r->credential. */
+void verify_verdict_of_view(struct depository *d, const struct verify_result *r, struct vc_dmv vc,
+                            struct verify_verdict *v);
+
+/* Whether r's proof check ran and failed (then no other check applies). */
+bool verify_proof_failed(const struct verify_result *r);
+
+/* Why item i came out as it did: "ok", "warning", "bad", "revoked", "suspended", "unknown" or
+ * "not_applicable" (a code pages explain in their language). */
+const char *verify_item_reason(const struct verify_result *r, size_t i,
+                               const struct verify_verdict *v);
+
+/* The summary's facts read through a view, for a writer that prints them without building
+ * jansson values (http/verify_report.h): the same values verify_holder_json and
+ * verify_achievement_json give, as bytes and a length borrowed from the credential (or from
+ * the struct itself: such a struct is never copied). s NULL stands for JSON null. */
+struct verify_text {
+	const char *s;
+	size_t n;
+};
+
+/* The longest SD-JWT VC holder's name shown: "given family" is cut there, at a character
+ * boundary. */
+#define VERIFY_NAME_MAX 1023
+
+struct verify_holder {
+	struct verify_text name, birth_date;
+	char joined[VERIFY_NAME_MAX + 1]; /* an SD-JWT VC's "given family", cut as
+	                                     verify_holder_json cuts it */
+};
+
+struct verify_achievement {
+	bool stated; /* false: not one stated achievement (verify_achievement_json's null) */
+	struct verify_text title, kind, achievement_type, institution, country, awarded_on, grade;
+	bool has_credits;
+	double credits;
+	char date[11]; /* awarded_on's first ten bytes (fewer: cut at a character boundary) */
+};
+
+void verify_holder_read(struct vc_dmv vc, struct verify_holder *h);
+void verify_achievement_read(struct vc_dmv vc, struct verify_achievement *a);
+
+/* Whether credits_number writes v as an integer (180, not 180.0): only a value an int64 holds
+ * exactly. */
+bool verify_credits_integral(double v);
 
 /* Formatting for people ("en" or "nl") */
 

@@ -118,6 +118,41 @@ static void finds_characters_that_hide_or_reorder_text(void **state)
 	assert_int_equal(utf8_find_hidden("", 0, &c), 0);
 }
 
+/* A byte that starts no well-formed sequence becomes U+FFFD; the rest is kept as it is. */
+static void replaces_what_is_not_utf8(void **state)
+{
+	static const char *const cases[][2] = {
+	        {"caf\xC3\xA9", "caf\xC3\xA9"},
+	        {"a\xFF"
+	         "b",
+	         "a\xEF\xBF\xBD"
+	         "b"},
+	        {"\xC3", "\xEF\xBF\xBD"}, /* cut at the end */
+	        {"\xE2\x82"
+	         "x",
+	         "\xEF\xBF\xBD\xEF\xBF\xBD"
+	         "x"},                                                    /* cut inside */
+	        {"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},                 /* overlong */
+	        {"\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"}, /* a surrogate */
+	        {"\x80\xF0\x9F\x8E\x93", "\xEF\xBF\xBD\xF0\x9F\x8E\x93"},
+	        {"", ""},
+	};
+	char out[64];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = utf8_replace_invalid(cases[i][0], strlen(cases[i][0]), out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+		assert_int_equal(n, strlen(cases[i][1]));
+		assert_true(valid(out));
+	}
+	/* Cut between characters when out is short: "ab" and no part of U+FFFD. */
+	assert_int_equal(utf8_replace_invalid("ab\xFF", 3, out, 5), 2);
+	assert_string_equal(out, "ab");
+	assert_int_equal(utf8_replace_invalid("ab", 2, out, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +163,7 @@ int main(void)
 	        cmocka_unit_test(refuses_overlongs),
 	        cmocka_unit_test(refuses_surrogates_and_beyond),
 	        cmocka_unit_test(refuses_broken_sequences),
+	        cmocka_unit_test(replaces_what_is_not_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
