@@ -174,8 +174,8 @@ int http_verify_report_write(struct buf *b, struct depository *d, const struct v
 
 	verify_verdict_of_view(d, r, vc, &v);
 	verify_headline_text(&v, text, sizeof(text));
-	/* What a credential whose signature fails states was not verified: not repeated. */
-	stated = vc_dmv_there(vc) && v.headline != VERIFY_HEADLINE_INVALID;
+	/* What a credential states is repeated only when its signature was checked and held. */
+	stated = vc_dmv_there(vc) && v.signed_ok;
 	if ((rc = write_lists(b, r, verify_proof_failed(r))) || (rc = write_details(b, r, &v)) ||
 	    (rc = lit(b, ",\"holder\":")) || (rc = stated ? write_holder(b, vc) : lit(b, "null")) ||
 	    (rc = lit(b, ",\"achievement\":")) ||

@@ -305,8 +305,8 @@ struct resolver {
 	bool status_any_host; /* verify_options.status_any_host */
 	bool any_issuer;      /* verify_options.any_issuer */
 	int trusted; /* -1: not looked up yet; else whether fetching for the issuer is allowed */
-	/* The store did not answer a status read (OK_ENOANSWER): the request fails with it (503)
-	 * rather than calling the credential's status unknown. */
+	/* A status read of our own store failed (no answer, a lost connection, busy): the request
+	 * fails with it (503/500) rather than calling the credential's status unknown. */
 	int store_down;
 	struct ok_error down;
 };
@@ -690,8 +690,8 @@ static int other_issuer_bit(struct resolver *res, struct remote_status_cache *ca
  * achievement it was issued for, found by the credential's id (an index look-up, store.h
  * credential_status: one statement, three columns), whatever its JSON's status entries say; kept
  * in *rec (have_rec set) so that entries pointing at its slot need no other read. 1 when revoked
- * or suspended (an item added), 0 when active or not recorded, OK_ENOANSWER when the store does
- * not answer. */
+ * or suspended (an item added), 0 when active or not recorded, the store's error (kept in
+ * res->store_down) when the read fails otherwise. */
 static int own_record_status(struct resolver *res, struct vc_dmv vc, bool proof_failed,
                              struct store_credential_status *rec, bool *have_rec,
                              struct verify_result *r)
@@ -711,13 +711,16 @@ static int own_record_status(struct resolver *res, struct vc_dmv vc, bool proof_
 	id[n] = '\0';
 	ok_error_clear(&why);
 	rc = store_credential_status(res->d->store, id, rec, &why);
-	if (rc == OK_ENOANSWER) {
+	if (rc == OK_ENOTFOUND)
+		return 0;
+	/* Any other failure (no answer, a lost connection, busy) leaves the revocation unknown:
+	 * the request fails with it, never "not recorded" (a credential without status entries
+	 * would then verify). */
+	if (rc) {
 		res->store_down = rc;
 		res->down = why;
 		return rc;
 	}
-	if (rc)
-		return 0;
 	*have_rec = true;
 	if (strcmp(rec->status, "revoked") == 0)
 		add_item(r, VERIFY_STATUS, false, "The credential has been revoked by its issuer");
@@ -829,6 +832,14 @@ static void check_status(struct resolver *res, struct vc_dmv vc, struct remote_s
 		             ? registry_status_local(res->d, url, index, have_rec ? &rec : NULL,
 		                                     &set, &why)
 		             : OK_ENOTFOUND;
+		/* Our own store failing is no verdict on the credential: the request fails with it
+		 * (its text may be hidden from the client). */
+		if (rc && rc != OK_ENOTFOUND) {
+			free(url_owned);
+			res->store_down = rc;
+			res->down = why;
+			return;
+		}
 		if (rc == OK_ENOTFOUND) {
 			rc = proof_failed ? ok_fail(&why, OK_EINVALID,
 			                            "the signature is not valid, so the lists it "

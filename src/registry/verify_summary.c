@@ -724,6 +724,7 @@ void verify_verdict_of_view(struct depository *d, const struct verify_result *r,
 	for (i = 0; i < r->count; i++)
 		if (r->items[i].check == VERIFY_PROOF && r->items[i].passed)
 			signed_ok = true;
+	v->signed_ok = signed_ok;
 	v->headline =
 	        r->verified && signed_ok ? VERIFY_HEADLINE_VERIFIED : VERIFY_HEADLINE_NOT_VERIFIED;
 	for (i = 0; i < r->count; i++) {
@@ -840,9 +841,10 @@ json_t *verify_report_json(struct depository *d, const struct verify_result *r)
 				goto fail_doc;
 		}
 	}
-	/* What a credential whose signature fails states was not verified: it is not repeated
-	 * as if it were (nor echoed into an error answer). */
-	stated = r->credential && v.headline != VERIFY_HEADLINE_INVALID;
+	/* What a credential states is shown only when its signature was checked and held: a
+	 * failed or unchecked one's is not repeated as if verified (nor echoed into an error
+	 * answer). */
+	stated = r->credential && v.signed_ok;
 	if (json_object_set_new(doc, "holder",
 	                        stated ? verify_holder_json(r->credential) : json_null()) ||
 	    json_object_set_new(doc, "achievement",

@@ -34,6 +34,9 @@ struct verify_verdict {
 	/* Revoked because the depository destroyed the record under its retention schedule (its
 	 * status slot is kept as a revoked tombstone; since: the day of the destruction). */
 	bool destroyed;
+	/* The proof was checked and held: only then are the holder and achievement the
+	 * credential states shown (options.checks may leave the proof out). */
+	bool signed_ok;
 };
 
 /* Reading */

@@ -159,6 +159,11 @@ def test_failed_signature_leaves_other_checks_not_applicable(employer, tmp_path)
     for check in ("validity", "status", "issuer"):
         assert re.search(rf"n/a\s+{check}\s+not applicable", proc.stdout), proc.stdout
     assert not re.search(r"^\s+ok\s", proc.stdout, re.M), proc.stdout
+    # Nor when the signature is not among the checks: neither the altered one's nor the
+    # genuine one's claims are printed as verified.
+    for path in (altered, issue(ok, tmp_path, bsc["id"])):
+        proc = ok.run("verify", str(path), "--checks", "status,validity")
+        assert NAME not in proc.stdout and "Holder:" not in proc.stdout, proc.stdout
 
     for doc in (json.loads(ok.run("verify", str(altered), "--json").stdout),
                 srv.post("/credentials/verify", {"verifiableCredential": cred}).json()):

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from pg import require_server, start_cluster, stop_cluster
+from signing import sign
 from helpers.server import Server, problem, row, unique
 from test_pg_store import HOST, pg_folder
 
@@ -102,5 +103,52 @@ def test_a_stopped_server_gets_503_in_seconds_and_serving_resumes(binary, tmp_pa
         assert got.status == 200 and got.json()["verified"], got
         second = srv.post("/v1/results", [row("H-2", unique("NID"))], key=key)
         assert second.status == 200 and second.json()["added"] == 1, second
+    finally:
+        srv.stop()
+
+
+def test_a_shut_down_server_is_no_verdict_on_a_revoked_credential(binary, tmp_path):
+    """PostgreSQL shut down (not hung) under a running server: a lost connection and a refused
+    reconnect are store errors too. A revoked credential of ours, also one without status
+    entries (its record, read by id, is then the only revocation check), is answered with the
+    error, never 200 "verified" nor a verdict quoting the store's text."""
+    own_cluster = start_cluster(require_server())
+    try:
+        shut_down_verifies_no_revoked(binary, tmp_path, own_cluster)
+    finally:
+        stop_cluster(own_cluster)
+
+
+def shut_down_verifies_no_revoked(binary, tmp_path, own_cluster):
+    own_cluster.psql("CREATE DATABASE ok_down")
+    url = own_cluster.conninfo.replace("dbname=postgres", "dbname=ok_down")
+    ok = pg_folder(binary, tmp_path / "data", url, "--host", HOST)
+    key = ok.add_institution()
+    srv = Server(ok, "--rate-limit", 0, name="down",
+                 env={"OORKONDE_TEST_PG_BOUND_MS": str(BOUND_MS)}).start()
+    try:
+        nid = unique("NID")
+        first = srv.post("/v1/results", [row("D-1", nid)], key=key)
+        assert first.status == 200, first
+        [rec] = ok.achievements_json(nid)
+        vc = json.loads(ok.run("issue", rec["id"], check=True).stdout)
+        ok.run("revoke", rec["id"], "--reason", "test", check=True)
+        bare = sign(ok, {k: v for k, v in vc.items() if k not in ("proof", "credentialStatus")})
+        bodies = {name: json.dumps({"verifiableCredential": v})
+                  for name, v in (("with status", vc), ("bare", bare))}
+        for name, body in bodies.items():
+            got = srv.post("/credentials/verify", body, ctype="application/json")
+            assert got.status == 400 and not got.json()["verified"], (name, got)
+            assert got.json()["headline"]["state"] == "revoked", (name, got)
+
+        stop_cluster(own_cluster)
+        for name, body in bodies.items():
+            got = srv.post("/credentials/verify", body, ctype="application/json", timeout=60)
+            assert got.status in (500, 503), (name, got)
+            assert got.headers.get("content-type", "").startswith("application/problem+json"), \
+                (name, got.headers)
+            doc = got.json()
+            assert "verified" not in doc, (name, doc)
+            assert "PostgreSQL" not in doc.get("detail", ""), (name, doc)
     finally:
         srv.stop()

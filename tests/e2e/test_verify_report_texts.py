@@ -4,6 +4,7 @@ inside a 2-, 3- or 4-byte character: such a credential, signed by the depository
 report (it got 500 "out of memory" when the cut made the text invalid UTF-8). Runs on SQLite and
 PostgreSQL."""
 from helpers.server import DID
+from signing import sign
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 OB = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -60,13 +61,14 @@ NAMES = [
 
 def test_a_long_sd_jwt_vc_name_is_cut_between_characters(demo):
     """An SD-JWT VC's claims on a JSON credential ("vct" decides), which the depository does not
-    issue: the report shows its claims when the proof is not among the checks asked for."""
+    issue: signed here with its key (eddsa-jcs-2022), as the report shows a credential's claims
+    only when its proof was checked and held."""
     for what, names in NAMES:
         vc = {"@context": [V2, {"@vocab": "https://example.org/claims#"}],
               "type": ["VerifiableCredential"], "issuer": DID,
               "credentialSubject": {"id": "did:example:ebfeb1f712ebc6f1c276e12ec21"},
               "vct": "https://example.org/vct/diploma", **names}
-        doc = report(demo, vc, checks=["validity", "status"])
+        doc = report(demo, sign(demo.ok, vc), checks=["proof", "validity", "status"])
         full = " ".join(n for n in (names.get("given_name"), names.get("family_name")) if n)
         name = doc["holder"]["name"]
         assert name == longest_prefix(full, NAME_MAX), (what, len(name.encode()))

@@ -19,6 +19,7 @@
 #include "registry/verify.h"
 #include "registry/verify_summary.h"
 #include "vc/jcs.h"
+#include "vc/proof.h"
 
 #define NID "123456782"
 
@@ -182,6 +183,32 @@ static void compare(struct world *w, const char *text, size_t len, const char *w
 	}
 }
 
+/* doc signed as the depository signs (its key, eddsa-jcs-2022, a proof it has replaced): what
+ * it states is then shown (only a credential whose proof was checked and held has a holder and
+ * an achievement in the report). NULL when it cannot be signed. */
+static char *signed_text(struct world *w, const json_t *doc)
+{
+	struct vc_proof_options po = {.created = "2026-01-01T00:00:00Z", .suite = VC_SUITE_JCS};
+	struct depository_identity me;
+	json_t *unsecured, *secured = NULL;
+	struct ok_error err;
+	char *text = NULL;
+
+	if (!json_is_object(doc) || !(unsecured = json_deep_copy(doc)))
+		return NULL;
+	json_object_del(unsecured, "proof");
+	if (registry_identity(&w->f->d, &me, &err))
+		fail_msg("identity: %s", err.message);
+	po.verification_method = me.vm;
+	if (vc_proof_create(unsecured, &po, me.sk, &secured, &err) == 0)
+		text = json_dumps(secured, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	registry_identity_release(&me);
+	json_decref(secured);
+	json_decref(unsecured);
+	return text;
+}
+
+/* doc as it is (its proof, if any, no longer holds), and signed anew. */
 static void compare_doc(struct world *w, const json_t *doc, const char *what)
 {
 	char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
@@ -189,6 +216,10 @@ static void compare_doc(struct world *w, const json_t *doc, const char *what)
 	assert_non_null(text);
 	compare(w, text, strlen(text), what);
 	free(text);
+	if ((text = signed_text(w, doc))) {
+		compare(w, text, strlen(text), what);
+		free(text);
+	}
 }
 
 /* doc with the member at path (keys, "" ends; a number-like key "0" takes an array's item)
@@ -380,13 +411,13 @@ static void sdjwt_claims(struct world *w, const json_t *doc)
  * states is shown), as the new writer gives them; both compared first. */
 static void shown(struct world *w, const json_t *doc, const char *what, char **name, char **awarded)
 {
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17)), *report;
+	char *text = signed_text(w, doc), *report;
 	json_t *r, *v;
 	json_error_t e;
 
 	assert_non_null(text);
 	compare(w, text, strlen(text), what);
-	report = new_report(w, text, strlen(text), VERIFY_STATUS);
+	report = new_report(w, text, strlen(text), VERIFY_PROOF);
 	r = json_loads(report, 0, &e);
 	if (!r)
 		fail_msg("%s: not JSON: %s", what, report);
@@ -682,14 +713,71 @@ static void test_same_bytes_as_the_jansson_report(void **state)
 	json_decref(jcs);
 }
 
+/* Without the proof among the checks nothing the credential states is shown, genuine or
+ * altered: the holder and achievement only of a credential whose signature was checked and
+ * held; both writers alike. */
+static void test_holder_only_when_the_proof_held(void **state)
+{
+	static const unsigned without_proof[] = {VERIFY_STATUS, VERIFY_VALIDITY | VERIFY_ISSUER,
+	                                         VERIFY_VALIDITY | VERIFY_STATUS | VERIFY_ISSUER};
+	struct world *w = *state;
+	json_t *altered = parsed(w->jcs.data, w->jcs.len);
+	json_t *subject = json_object_get(altered, "credentialSubject");
+	char *forged, *a, *b;
+
+	json_object_set_new(json_array_get(json_object_get(subject, "identifier"), 0),
+	                    "identityHash", json_string("Forged Name"));
+	json_object_set_new(json_object_get(subject, "achievement"), "name",
+	                    json_string("Forged Name"));
+	forged = json_dumps(altered, JSON_COMPACT);
+	assert_non_null(forged);
+	for (size_t m = 0; m < sizeof(without_proof) / sizeof(without_proof[0]); m++) {
+		const char *texts[] = {w->jcs.data, forged, w->rdfc.data, w->jwt.data};
+		const size_t lens[] = {w->jcs.len, strlen(forged), w->rdfc.len, w->jwt.len};
+
+		for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+			a = old_report(w, texts[i], lens[i], without_proof[m]);
+			b = new_report(w, texts[i], lens[i], without_proof[m]);
+			assert_string_equal(a, b);
+			assert_non_null(strstr(a, "\"holder\":null"));
+			assert_non_null(strstr(a, "\"achievement\":null"));
+			assert_null(strstr(a, "Forged Name"));
+			assert_non_null(strstr(a, "\"state\":\"not_verified\""));
+			free(a);
+			free(b);
+		}
+	}
+	/* With the proof: the genuine one's are shown, the altered one's not. */
+	a = old_report(w, w->jcs.data, w->jcs.len, VERIFY_PROOF | VERIFY_STATUS);
+	b = new_report(w, w->jcs.data, w->jcs.len, VERIFY_PROOF | VERIFY_STATUS);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "\"holder\":{"));
+	assert_non_null(strstr(a, "\"achievement\":{"));
+	free(a);
+	free(b);
+	a = old_report(w, forged, strlen(forged), VERIFY_PROOF | VERIFY_STATUS);
+	b = new_report(w, forged, strlen(forged), VERIFY_PROOF | VERIFY_STATUS);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "\"holder\":null"));
+	assert_null(strstr(a, "Forged Name"));
+	free(a);
+	free(b);
+	free(forged);
+	json_decref(altered);
+}
+
 int main(void)
 {
 	const struct CMUnitTest on_sqlite[] = {
 	        cmocka_unit_test_setup_teardown(test_same_bytes_as_the_jansson_report, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_holder_only_when_the_proof_held, setup,
+	                                        teardown),
 	};
 	const struct CMUnitTest on_pg[] = {
 	        cmocka_unit_test_setup_teardown(test_same_bytes_as_the_jansson_report, setup_pg,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_holder_only_when_the_proof_held, setup_pg,
 	                                        teardown),
 	};
 	int failed = cmocka_run_group_tests_name("report on SQLite", on_sqlite, NULL, NULL);

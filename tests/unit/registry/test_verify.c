@@ -590,7 +590,8 @@ static struct {
 	const struct store_ops *real;
 	struct store_ops ops;
 	int credential_status, slot_status, by_slot, by_credential;
-	bool credential_status_down, slot_status_down;
+	/* The error a read fails with (0: read the store). */
+	int credential_status_down, slot_status_down;
 } reads;
 
 static int counted_credential_status(struct store *s, const char *credential_id,
@@ -598,7 +599,8 @@ static int counted_credential_status(struct store *s, const char *credential_id,
 {
 	reads.credential_status++;
 	if (reads.credential_status_down)
-		return ok_fail(err, OK_ENOANSWER, "the store does not answer (test)");
+		return ok_fail(err, reads.credential_status_down,
+		               "the store does not answer (test)");
 	return reads.real->credential_status(s, credential_id, out, err);
 }
 
@@ -607,7 +609,7 @@ static int counted_slot_status(struct store *s, int64_t list, int64_t index,
 {
 	reads.slot_status++;
 	if (reads.slot_status_down)
-		return ok_fail(err, OK_ENOANSWER, "the store does not answer (test)");
+		return ok_fail(err, reads.slot_status_down, "the store does not answer (test)");
 	return reads.real->slot_status(s, list, index, status, err);
 }
 
@@ -865,42 +867,53 @@ static void test_status_entries_elsewhere(void **state)
 
 /* A store that does not answer: the verification fails with OK_ENOANSWER (a 503 over HTTP),
  * never a verdict, whether the record's read or an entry's slot read went unanswered. */
+/* A status read of our own store that fails, whatever the failure (no answer, a lost
+ * connection, busy), fails the verification with it: never "not recorded", never a verdict
+ * quoting the store's error. */
 static void test_status_store_down(void **state)
 {
+	static const int failures[] = {OK_ENOANSWER, OK_ESTORE, OK_EBUSY};
 	struct world *w = *state;
 	struct store_achievement mine = achievement_of(w, w->achievement);
-	struct verify_options o = {0};
 	struct ok_error err;
 	char *text;
 
-	count_reads(w);
-	reads.credential_status_down = true;
-	ok_error_clear(&err);
-	verify_result_release(&w->r);
-	assert_int_equal(registry_verify(&w->f->d, w->di.data, w->di.len, &o, &w->r, &err),
-	                 OK_ENOANSWER);
-	assert_string_equal(err.message, "the store does not answer (test)");
-	assert_null(w->r.credential);
-	/* Without the status check the store is not asked. */
-	o.checks = VERIFY_PROOF | VERIFY_VALIDITY | VERIFY_ISSUER;
-	verify_result_release(&w->r);
-	assert_int_equal(registry_verify(&w->f->d, w->di.data, w->di.len, &o, &w->r, &err), 0);
-	assert_true(w->r.verified);
-
-	/* The record read, an entry elsewhere unanswered. */
-	reads.credential_status_down = false;
-	reads.slot_status_down = true;
-	o.checks = 0;
 	text = resigned(w, NULL, mine.status_list, mine.status_index + 1);
-	ok_error_clear(&err);
-	verify_result_release(&w->r);
-	assert_int_equal(registry_verify(&w->f->d, text, strlen(text), &o, &w->r, &err),
-	                 OK_ENOANSWER);
-	assert_string_equal(err.message, "the store does not answer (test)");
-	/* The usual credential needs no slot read: it verifies. */
-	verify_result_release(&w->r);
-	assert_int_equal(registry_verify(&w->f->d, w->di.data, w->di.len, &o, &w->r, &err), 0);
-	assert_true(w->r.verified);
+	count_reads(w);
+	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
+		struct verify_options o = {0};
+
+		reads.credential_status_down = failures[i];
+		reads.slot_status_down = 0;
+		ok_error_clear(&err);
+		verify_result_release(&w->r);
+		assert_int_equal(registry_verify(&w->f->d, w->di.data, w->di.len, &o, &w->r, &err),
+		                 failures[i]);
+		assert_string_equal(err.message, "the store does not answer (test)");
+		assert_null(w->r.credential);
+		/* Without the status check the store is not asked. */
+		o.checks = VERIFY_PROOF | VERIFY_VALIDITY | VERIFY_ISSUER;
+		verify_result_release(&w->r);
+		assert_int_equal(registry_verify(&w->f->d, w->di.data, w->di.len, &o, &w->r, &err),
+		                 0);
+		assert_true(w->r.verified);
+
+		/* The record read, an entry elsewhere unanswered. */
+		reads.credential_status_down = 0;
+		reads.slot_status_down = failures[i];
+		o.checks = 0;
+		ok_error_clear(&err);
+		verify_result_release(&w->r);
+		assert_int_equal(registry_verify(&w->f->d, text, strlen(text), &o, &w->r, &err),
+		                 failures[i]);
+		assert_string_equal(err.message, "the store does not answer (test)");
+		assert_null(w->r.credential);
+		/* The usual credential needs no slot read: it verifies. */
+		verify_result_release(&w->r);
+		assert_int_equal(registry_verify(&w->f->d, w->di.data, w->di.len, &o, &w->r, &err),
+		                 0);
+		assert_true(w->r.verified);
+	}
 	free(text);
 	uncount_reads(w);
 }
