@@ -294,32 +294,6 @@ static struct verify_text ob_text(struct vc_dmv v)
 	return t;
 }
 
-/* The xsd:float lexical space without INF and NaN (vc/ob_facts.c). */
-static bool float_lexical(const char *s)
-{
-	size_t digits = 0;
-
-	if (*s == '+' || *s == '-')
-		s++;
-	for (; *s >= '0' && *s <= '9'; s++)
-		digits++;
-	if (*s == '.')
-		for (s++; *s >= '0' && *s <= '9'; s++)
-			digits++;
-	if (!digits)
-		return false;
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
-}
-
 static bool number_of(struct vc_dmv v, double *out)
 {
 	if (!vc_dmv_is(v, JSON_TREE_NUMBER))
@@ -343,7 +317,7 @@ static bool number_one(struct vc_dmv v, double *out)
 			return false;
 		memcpy(text, t.s, t.n);
 		text[t.n] = '\0';
-		if (!float_lexical(text))
+		if (!vc_ob_float_lexical(text))
 			return false;
 		x = strtod(text, NULL);
 	}

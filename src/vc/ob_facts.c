@@ -46,8 +46,7 @@ const char *vc_ob_text(const json_t *v)
 	return t;
 }
 
-/* The xsd:float lexical space without INF and NaN, which no count of credits is. */
-static bool float_lexical(const char *s)
+bool vc_ob_float_lexical(const char *s)
 {
 	size_t digits = 0;
 
@@ -82,7 +81,7 @@ static bool number_one(const json_t *v, double *out)
 		x = json_number_value(v);
 	} else {
 		s = json_string_value(v);
-		if (!s || strlen(s) > 64 || !float_lexical(s))
+		if (!s || strlen(s) > 64 || !vc_ob_float_lexical(s))
 			return false;
 		x = strtod(s, NULL);
 	}

@@ -49,6 +49,10 @@ const char *vc_ob_text(const json_t *v);
  * a value object of either, or a set of such values all equal. False when absent or otherwise. */
 bool vc_ob_number(const json_t *v, double *out);
 
+/* Whether s is in the xsd:float lexical space without INF and NaN (which no count of credits
+ * is): digits with an optional sign, point and exponent. */
+bool vc_ob_float_lexical(const char *s);
+
 /* The clear value (identityHash, "hashed" false or absent) of the subject's IdentityObjects of
  * identityType type, or NULL when it has none, or several different ones. *conflicting (may
  * be NULL) tells the two NULLs apart (review Q4): true when several different values are
