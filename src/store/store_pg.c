@@ -131,9 +131,12 @@ int pg_fail(struct pg_store *s, const PGresult *res, const char *what, struct ok
 		msg = clean;
 	}
 
+	/* A server restarting, shut down or failing over: the request is worth retrying once it
+	 * is back (HTTP 503 with Retry-After), not an internal error; the next statement
+	 * connects again. */
 	if (PQstatus(s->conn) == CONNECTION_BAD || strncmp(state, "08", 2) == 0)
-		return ok_fail(err, OK_ESTORE, "%s: lost the connection to the PostgreSQL server",
-		               what);
+		return ok_fail(err, OK_ENOANSWER,
+		               "%s: lost the connection to the PostgreSQL server", what);
 	if (strcmp(state, "23505") == 0)
 		return ok_fail(err, OK_EEXIST, "%s: %s", what, msg ? msg : "duplicate key");
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||

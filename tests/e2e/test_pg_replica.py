@@ -204,10 +204,11 @@ def test_failover_to_a_promoted_replica(binary, tmp_path, pair):
         # Between the two, the reader still serves from the replica.
         got = r.post("/credentials/verify", body, ctype="application/json")
         assert got.status == 200 and got.json()["verified"], got
-        # The writer finds no primary: the request is answered 500 (the store cannot be
-        # reached; not 401: the key may be good), and nothing is written.
+        # The writer finds no primary: the request is answered 503 with Retry-After (the store
+        # cannot be reached for now; not 401: the key may be good), and nothing is written.
         down = w.post("/v1/results", [row("F-2", unique("NID"))], key=key)
-        problem(down, 500, "internal")
+        problem(down, 503, "store-not-answering")
+        assert down.headers.get("retry-after") == "5", down.headers
         promote(replica)
         # The next write goes to the new primary through the same multi-host string.
         after = w.post("/v1/results", [row("F-3", unique("NID"))], key=key)

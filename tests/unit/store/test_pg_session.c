@@ -1,7 +1,8 @@
 /* Unit tests of the PostgreSQL store's session handling, each in a fresh database of the cluster
  * OORKONDE_TEST_PG names (pg_test.h; skipped without one): a store whose server session was
  * ended (a restart, a failover, pg_terminate_backend) reconnects at its next read or begin
- * (review F6), and a database that refuses writes (SQLSTATE 25006, as a hot standby does)
+ * (review F6), a session ended inside a transaction fails that transaction as "not answering",
+ * and a database that refuses writes (SQLSTATE 25006, as a hot standby does)
  * answers OK_EREADONLY. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,6 +102,31 @@ static void a_read_reconnects_after_the_session_ended(void **state)
 	buf_release(&v);
 }
 
+/* A session ended inside a transaction loses the transaction: the statement fails as "not
+ * answering" (HTTP 503 with Retry-After: a restart or failover is worth retrying), nothing of
+ * the transaction is kept, and the next transaction works on a new session. */
+static void a_session_ended_in_a_transaction_is_not_answering(void **state)
+{
+	struct fixture *f = *state;
+	struct ok_error err;
+	struct buf v;
+
+	buf_init(&v, 256);
+	assert_int_equal(store_meta_set(f->s, "k", "before", &err), 0);
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_meta_set(f->s, "k", "lost", &err), 0);
+	end_sessions(f);
+	ok_error_clear(&err);
+	assert_int_equal(store_meta_set(f->s, "k", "after", &err), OK_ENOANSWER);
+	assert_non_null(strstr(err.message, "lost the connection"));
+	(void)store_rollback(f->s);
+	assert_int_equal(store_begin(f->s, &err), 0);
+	assert_int_equal(store_meta_get(f->s, "k", &v, &err), 0);
+	assert_string_equal(v.data, "before");
+	assert_int_equal(store_commit(f->s, &err), 0);
+	buf_release(&v);
+}
+
 static void a_read_only_database_answers_readonly(void **state)
 {
 	struct fixture *f = *state;
@@ -133,6 +159,8 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(a_read_reconnects_after_the_session_ended, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(a_session_ended_in_a_transaction_is_not_answering,
+	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(a_read_only_database_answers_readonly, setup,
 	                                        teardown),
 	};
