@@ -80,7 +80,7 @@ json_t *verify_achievement_json(const json_t *vc);
 json_t *verify_report_json(struct depository *d, const struct verify_result *r);
 
 /* The same, reading the credential through a view (vc/datamodel_view.h): the JSON tree the
- * server verified with verify_options.verdict_only (no jansson copy), or a jansson value.
+ * server verified without verify_options.want_credential (no jansson copy), or a jansson value.
  * verify_verdict_of is this with r->credential. */
 void verify_verdict_of_view(struct depository *d, const struct verify_result *r, struct vc_dmv vc,
                             struct verify_verdict *v);
