@@ -546,6 +546,8 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	o.kb_aud = vo.domain;
 	/* A single credential only, not a presentation's (set after vo.verify was copied). */
 	o.legacy_own_issuer = have_d ? id.did : NULL;
+	/* The summary and --json's holder and achievement read the credential (r.credential). */
+	o.want_credential = true;
 	/* One run, one credential: what is fetched is kept five minutes at most. */
 	rc = registry_verify_once(have_d ? &d : NULL, input.data, input.len, &o, 300, &r, &err);
 	if (rc) {

@@ -325,8 +325,10 @@ void route_vc_verify(struct http_request *req, struct http_response *res)
 	ok_error_clear(&err);
 	s = json_tree_str(&t, vc, &len);
 	/* A JSON credential is read for the report where the verifier read it, in the body's
-	 * tree: no jansson copy of it (a token's payload, in r.credential, is read there). */
-	o.verdict_only = s == NULL;
+	 * tree: no jansson copy of it is asked for (verify_options.want_credential). One sent as a
+	 * string (a token, or JSON text) is read where the call ends: its report reads
+	 * r.credential (a token's payload, or the copy). */
+	o.want_credential = s != NULL;
 	rc = s ? registry_verify(req->dep, s, len, &o, &r, &err)
 	       : registry_verify_tree(req->dep, &t, vc, &o, &r, &err);
 	if (rc) {

@@ -1,7 +1,7 @@
 /* The answer of POST /credentials/verify written straight into the response buffer: the same
  * bytes as http_json_write(verify_report_json(d, r)) on the jansson copy of the credential, read
- * instead through a view (vc/datamodel_view.h) of the tree the server verified with
- * verify_options.verdict_only, so that neither the credential's jansson copy nor the report's
+ * instead through a view (vc/datamodel_view.h) of the tree the server verified without
+ * verify_options.want_credential, so that neither the credential's jansson copy nor the report's
  * jansson tree is made per request.
  *
  * Invariants: on success b holds the report and a NUL after it; on failure b's length is what

@@ -424,7 +424,8 @@ struct opening {
 static int shared_item(struct depository *d, const char *id, const char *learner_id,
                        struct opening *o, json_t **out, struct ok_error *err)
 {
-	struct verify_options vo = {0};
+	/* The report's holder and achievement are read from r.credential. */
+	struct verify_options vo = {.want_credential = true};
 	struct verify_result r;
 	struct store_achievement a;
 	struct store_institution inst;

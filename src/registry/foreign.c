@@ -294,6 +294,8 @@ static int verify_for_import(struct depository *d, const char *data, size_t len,
 		return refused(r, err);
 	verify_result_release(r);
 	opt.checks = VERIFY_ALL;
+	/* The import reads the credential (out->verification.credential). */
+	opt.want_credential = true;
 	opt.status_cache = o->status_cache;
 	opt.status_any_host = o->status_any_host;
 	opt.did_cache = o->did_cache;

@@ -245,7 +245,9 @@ int registry_trust_fetch(const char *url, struct buf *out, struct ok_error *err)
 int registry_trust_import(struct depository *d, const char *data, size_t len,
                           const char *network_did, size_t *imported, struct ok_error *err)
 {
-	struct verify_options o = {.checks = VERIFY_PROOF | VERIFY_VALIDITY};
+	/* The members are read from the credential (r.credential). */
+	struct verify_options o = {.checks = VERIFY_PROOF | VERIFY_VALIDITY,
+	                           .want_credential = true};
 	struct store_trusted_issuer t, existing;
 	struct audit_txn txn;
 	struct verify_result r;

@@ -984,8 +984,9 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	enum vc_proof_check failed = VC_PROOF_VALID;
 	struct verify_result *quiet = NULL;
 	/* A tree's jansson copy, made at most once: by the JSON-LD expansion when it needs it,
-	 * or before the proof when r->credential will hold it; shared by the expansion, an
-	 * eddsa-rdfc-2022 proof and r->credential (each only reads it). */
+	 * or before the proof when r->credential will hold it (verify_options.want_credential);
+	 * shared by the expansion, an eddsa-rdfc-2022 proof and r->credential (each only reads
+	 * it). */
 	struct vc_dm_jsonld_shared shared = {d ? d->jsonld_terms : NULL, NULL};
 	char when[VERIFY_MESSAGE_MAX];
 	bool proof_ok = true;
@@ -999,9 +1000,9 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	res.have_own = d != NULL;
 	if (!check_structure(view, o->legacy_own_issuer, &shared, r))
 		goto out;
-	/* The caller's copy (unless it reads the verdict only, verify_options.verdict_only), made
-	 * now so that an eddsa-rdfc-2022 proof reads it too. */
-	if (tree && !o->verdict_only && !shared.copy &&
+	/* The copy a caller asked for (verify_options.want_credential), made now so that an
+	 * eddsa-rdfc-2022 proof reads it too. */
+	if (tree && o->want_credential && !shared.copy &&
 	    (rc = json_tree_to_jansson_flags(tree, root, JSON_TREE_TO_REALS, &shared.copy, err)))
 		goto out;
 	if (!(checks & VERIFY_PROOF) && (checks & VERIFY_STATUS) &&
@@ -1072,8 +1073,8 @@ static int verify_parsed(struct depository *d, const char *jws, size_t jws_len, 
 	for (size_t i = 0; i < r->count; i++)
 		if (!r->items[i].passed)
 			r->verified = false;
-	/* The caller's jansson copy of a credential read into a tree (made above). */
-	if (tree && !o->verdict_only) {
+	/* The caller's jansson copy of a credential read into a tree (made above), if asked for. */
+	if (tree && o->want_credential) {
 		vc = shared.copy;
 		shared.copy = NULL;
 	}

@@ -53,7 +53,9 @@ struct verify_result {
 	const char *rule; /* the data-model rule that failed (vc/datamodel.h), or NULL; static */
 	size_t count;
 	struct verify_item items[VERIFY_MAX_ITEMS];
-	json_t *credential; /* the credential (payload, for JWT); owned; may be NULL */
+	/* The credential (payload, for JWT); owned; may be NULL. A JSON credential's only with
+	 * verify_options.want_credential. */
+	json_t *credential;
 };
 
 struct remote_status_cache;
@@ -88,11 +90,13 @@ struct verify_options {
 	 * that issuer (the trust import: the network's DID; the CLI's verify: the depository's
 	 * own), never from the document itself; NULL (the server): no exemption. */
 	const char *legacy_own_issuer;
-	/* The caller reads the verdict only, never r->credential: a JSON credential read into a
-	 * tree (registry_verify, registry_verify_tree) is then not copied into jansson for it, and
-	 * r->credential stays NULL. Other inputs (a token, registry_verify_document) still set
-	 * r->credential. */
-	bool verdict_only;
+	/* The caller reads the credential itself, in r->credential: a JSON credential read into a
+	 * tree (registry_verify's text, registry_verify_tree) is then copied into jansson for it
+	 * (about 230 allocations). False (the default): that copy is not made and r->credential
+	 * stays NULL, as a verifier that wants the verdict only needs none of it. The copy is an
+	 * output, not part of a check: the verdict is the same either way. A token's payload and
+	 * registry_verify_document's document cost no copy and are in r->credential either way. */
+	bool want_credential;
 };
 
 /*
@@ -116,9 +120,9 @@ int registry_verify_document(struct depository *d, json_t *vc, const struct veri
  * the path of every JSON credential sent as text (registry_verify takes it too). Every check
  * reads t (the data-model rules and the JSON-LD lookup too: vc/datamodel_view.h). At most one
  * jansson copy of t is made (every number a real), when first needed: by the JSON-LD processor
- * where the lookup does not tell, or before the proof unless o->verdict_only; an
+ * where the lookup does not tell, or before the proof if o->want_credential; an
  * eddsa-rdfc-2022 proof reads that copy (with none it converts for itself), and it becomes
- * r->credential unless o->verdict_only. t (and the text it was read from) is only read during
+ * r->credential if o->want_credential. t (and the text it was read from) is only read during
  * the call; r owns nothing of it.
  */
 int registry_verify_tree(struct depository *d, const struct json_tree *t, uint32_t root,

@@ -53,7 +53,8 @@ const char *verify_item_state(const struct verify_result *r, size_t i);
 /*
  * The headline of r. For the depository's own credentials (d not NULL, issuer its DID) a
  * revocation or suspension is looked up in the store for its date; another issuer's is known
- * only from the status check. Never fails: what cannot be known stays empty.
+ * only from the status check. Never fails: what cannot be known stays empty (the date, when
+ * r->credential is NULL: for a JSON credential, verify with verify_options.want_credential).
  */
 void verify_verdict_of(struct depository *d, const struct verify_result *r,
                        struct verify_verdict *v);
@@ -75,12 +76,14 @@ json_t *verify_achievement_json(const json_t *vc);
  * "achievement", "headline" {"state", "since", "text"}, and per detail its "state" and
  * "reason" (a code pages explain in their language). Checks that do not apply are taken out of
  * "checks". When the signature fails, "holder" and "achievement" are null: nothing the
- * credential states was verified. New reference, NULL when out of memory.
+ * credential states was verified; null as well when r->credential is NULL (for a JSON
+ * credential, verify with verify_options.want_credential). New reference, NULL when out of
+ * memory.
  */
 json_t *verify_report_json(struct depository *d, const struct verify_result *r);
 
 /* The same, reading the credential through a view (vc/datamodel_view.h): the JSON tree the
- * server verified with verify_options.verdict_only (no jansson copy), or a jansson value.
+ * server verified without verify_options.want_credential (no jansson copy), or a jansson value.
  * verify_verdict_of is this with r->credential. */
 void verify_verdict_of_view(struct depository *d, const struct verify_result *r, struct vc_dmv vc,
                             struct verify_verdict *v);

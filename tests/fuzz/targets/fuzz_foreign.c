@@ -29,7 +29,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct verify_options opt = {.checks = VERIFY_ISSUER};
+	struct verify_options opt = {.checks = VERIFY_ISSUER, .want_credential = true};
 	static const struct learner_data learner = {
 	        .given_names = "Anna", .family_name = "de Vries", .birth_date = "2000-01-02"};
 	struct foreign_holder h = {.name = (const char *)1, .birth_date = (const char *)1};

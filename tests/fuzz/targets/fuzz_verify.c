@@ -53,8 +53,10 @@ static void run(const uint8_t *data, size_t size, const struct verify_options *o
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct verify_options all = {0},
-	                      some = {.checks = VERIFY_PROOF | VERIFY_ISSUER, .any_issuer = true};
+	/* some asks for the credential's jansson copy (verify_options.want_credential). */
+	struct verify_options all = {0}, some = {.checks = VERIFY_PROOF | VERIFY_ISSUER,
+	                                         .any_issuer = true,
+	                                         .want_credential = true};
 	struct verify_options no_proof = {.checks = VERIFY_VALIDITY | VERIFY_STATUS};
 
 	run(data, size, &all);

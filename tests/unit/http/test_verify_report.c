@@ -103,7 +103,7 @@ static int teardown(void **state)
  * "!" when it could not be built (the server would answer 500: a failure of the test). */
 static char *old_report(struct world *w, const char *text, size_t len, unsigned mask)
 {
-	struct verify_options o = {.checks = mask};
+	struct verify_options o = {.checks = mask, .want_credential = true};
 	struct verify_result r;
 	struct ok_error err;
 	struct buf b;
@@ -124,8 +124,8 @@ static char *old_report(struct world *w, const char *text, size_t len, unsigned 
 	return out;
 }
 
-/* The new answer, as route_vc_verify writes it: a JSON credential verified on its tree with
- * verdict_only and read there; a token through r.credential. */
+/* The new answer, as route_vc_verify writes it: a JSON credential verified on its tree without
+ * a copy (no want_credential) and read there; a token through r.credential. */
 static char *new_report(struct world *w, const char *text, size_t len, unsigned mask)
 {
 	struct verify_options o = {.checks = mask};
@@ -140,7 +140,7 @@ static char *new_report(struct world *w, const char *text, size_t len, unsigned 
 
 	json_tree_init(&t);
 	tree = vc_jcs_parse_tree(text, len, &t, &root, &err) == 0;
-	o.verdict_only = tree;
+	o.want_credential = !tree;
 	rc = tree ? registry_verify_tree(&w->f->d, &t, root, &o, &r, &err)
 	          : registry_verify(&w->f->d, text, len, &o, &r, &err);
 	if (rc)

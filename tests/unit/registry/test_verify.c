@@ -94,11 +94,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Verifies len bytes with the checks of mask (0: all); the result is in w->r. */
+/* Verifies len bytes with the checks of mask (0: all); the result, with the credential, is in
+ * w->r. */
 static const struct verify_result *verify_bytes(struct world *w, const char *data, size_t len,
                                                 unsigned mask, bool any_issuer)
 {
-	struct verify_options o = {.checks = mask, .any_issuer = any_issuer};
+	struct verify_options o = {
+	        .checks = mask, .any_issuer = any_issuer, .want_credential = true};
 	struct ok_error err;
 
 	verify_result_release(&w->r);
@@ -417,7 +419,7 @@ static void test_checks_parsed_and_reported(void **state)
 
 /* Both readers' verdicts on one document: registry_verify (the text read into a tree, every
  * check on the tree) against registry_verify_document (the jansson document), with and without
- * verdict_only, under every mask: the same result, item by item, and the same credential. */
+ * want_credential, under every mask: the same result, item by item, and the same credential. */
 static void compare_readers(struct world *w, const json_t *doc, const char *what, size_t *n)
 {
 	static const unsigned masks[] = {0, VERIFY_PROOF, VERIFY_STATUS,
@@ -439,13 +441,13 @@ static void compare_readers(struct world *w, const json_t *doc, const char *what
 			struct verify_options q = o;
 			char *d1, *d2;
 
-			q.verdict_only = true;
+			q.want_credential = true;
 			assert_int_equal(
-			        registry_verify(&w->f->d, text, strlen(text), &o, &a, &err), 0);
+			        registry_verify(&w->f->d, text, strlen(text), &q, &a, &err), 0);
 			assert_int_equal(registry_verify_document(&w->f->d, again, &o, &b, &err),
 			                 0);
 			assert_int_equal(
-			        registry_verify(&w->f->d, text, strlen(text), &q, &c, &err), 0);
+			        registry_verify(&w->f->d, text, strlen(text), &o, &c, &err), 0);
 			(*n)++;
 			if (a.is_credential != b.is_credential || a.verified != b.verified ||
 			    strcmp(a.not_credential, b.not_credential) != 0 ||
@@ -466,7 +468,7 @@ static void compare_readers(struct world *w, const json_t *doc, const char *what
 					        what, masks[m], i, a.items[i].passed,
 					        a.items[i].message, b.items[i].passed,
 					        b.items[i].message);
-			/* The verdict alone: the same, and no copy. */
+			/* The verdict alone (the default): the same, and no copy. */
 			assert_null(c.credential);
 			assert_int_equal(c.verified, a.verified);
 			assert_int_equal(c.count, a.count);
@@ -580,6 +582,105 @@ static void test_tree_and_jansson_readers_agree(void **state)
 		json_decref(docs[d]);
 	free(texts[0]);
 	free(texts[1]);
+}
+
+static char *resigned(struct world *w, const char *id, int64_t n, int64_t index);
+static struct store_achievement achievement_of(struct world *w, const char *id);
+
+/* Verifies in (text, or its tree when tree) with the options o into r; r's credential printed
+ * (NULL when it has none), to compare. */
+static char *verified_credential(struct world *w, const char *in, size_t len, bool tree,
+                                 const struct verify_options *o, struct verify_result *r)
+{
+	struct json_tree t;
+	struct ok_error err;
+	uint32_t root;
+	int rc;
+
+	if (!tree) {
+		rc = registry_verify(&w->f->d, in, len, o, r, &err);
+	} else {
+		json_tree_init(&t);
+		assert_int_equal(vc_jcs_parse_tree(in, len, &t, &root, &err), 0);
+		rc = registry_verify_tree(&w->f->d, &t, root, o, r, &err);
+		json_tree_release(&t);
+	}
+	if (rc)
+		fail_msg("verify: %s", err.message);
+	assert_true(r->verified);
+	return r->credential ? json_dumps(r->credential, JSON_COMPACT | JSON_REAL_PRECISION(17))
+	                     : NULL;
+}
+
+/* The credential's jansson copy is made only for a caller that asks (want_credential): asked,
+ * r->credential is what every caller got before the option existed (the tree converted with
+ * every number a real, json_tree_to_jansson_flags JSON_TREE_TO_REALS, which is also
+ * vc_jcs_parse's document), by either entry point (text, tree), for either cryptosuite; not
+ * asked, it is NULL and the verdict the same, item by item. A token's payload costs no copy:
+ * there either way. */
+static void test_credential_only_when_asked(void **state)
+{
+	struct world *w = *state;
+	struct store_achievement mine = achievement_of(w, w->achievement);
+	char *jcs = resigned(w, NULL, mine.status_list, mine.status_index);
+	const struct {
+		const char *text;
+		size_t len;
+		bool token;
+	} in[] = {{w->di.data, w->di.len, false}, /* eddsa-rdfc-2022 */
+	          {jcs, strlen(jcs), false},      /* eddsa-jcs-2022 */
+	          {w->jwt.data, w->jwt.len, true}};
+	struct verify_options ask = {.want_credential = true}, plain = {0};
+	struct verify_result a, b;
+	struct ok_error err;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		for (int tree = 0; tree < (in[i].token ? 1 : 2); tree++) {
+			char *got = verified_credential(w, in[i].text, in[i].len, tree, &ask, &a);
+			char *none =
+			        verified_credential(w, in[i].text, in[i].len, tree, &plain, &b);
+
+			assert_non_null(got);
+			if (in[i].token) {
+				assert_non_null(none);
+				assert_string_equal(none, got);
+			} else {
+				struct json_tree t;
+				uint32_t root;
+				json_t *before = NULL, *parsed = NULL;
+				char *want;
+
+				assert_null(none);
+				json_tree_init(&t);
+				assert_int_equal(
+				        vc_jcs_parse_tree(in[i].text, in[i].len, &t, &root, &err),
+				        0);
+				assert_int_equal(json_tree_to_jansson_flags(&t, root,
+				                                            JSON_TREE_TO_REALS,
+				                                            &before, &err),
+				                 0);
+				want = json_dumps(before, JSON_COMPACT | JSON_REAL_PRECISION(17));
+				assert_string_equal(got, want);
+				assert_int_equal(
+				        vc_jcs_parse(in[i].text, in[i].len, 0, &parsed, &err), 0);
+				assert_true(json_equal(a.credential, parsed));
+				free(want);
+				json_decref(parsed);
+				json_decref(before);
+				json_tree_release(&t);
+			}
+			assert_int_equal(a.count, b.count);
+			for (k = 0; k < a.count; k++) {
+				assert_int_equal(a.items[k].passed, b.items[k].passed);
+				assert_string_equal(a.items[k].message, b.items[k].message);
+			}
+			free(got);
+			free(none);
+			verify_result_release(&a);
+			verify_result_release(&b);
+		}
+	free(jcs);
 }
 
 /* The store's status reads during a verification, counted (and failed, to play a store that
@@ -881,7 +982,8 @@ static void test_status_store_down(void **state)
 	text = resigned(w, NULL, mine.status_list, mine.status_index + 1);
 	count_reads(w);
 	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
-		struct verify_options o = {0};
+		/* Asked for, the credential is still not kept on a failure. */
+		struct verify_options o = {.want_credential = true};
 
 		reads.credential_status_down = failures[i];
 		reads.slot_status_down = 0;
@@ -983,6 +1085,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_checks_parsed_and_reported, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_tree_and_jansson_readers_agree, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_credential_only_when_asked, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                test_issuer_key_replaced_is_seen_by_the_next_verification, setup, teardown),
 	        STATUS_READ_TESTS(setup),

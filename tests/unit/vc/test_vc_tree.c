@@ -658,7 +658,7 @@ static void rules_walk_long_arrays_linearly(void **state)
 }
 /* Review of s12/vctree, finding 3: one jansson copy of a tree's eddsa-rdfc-2022 credential per
  * verification, shared by the JSON-LD expansion, the proof and r->credential. Counted as the
- * tree's sibling steps: with the copy for r->credential (verdict_only false) the walk is exactly
+ * tree's sibling steps: with the copy for r->credential (want_credential) the walk is exactly
  * the walk without it, because the copy the expansion made is the one kept (before: one more
  * conversion for r->credential, and one more for the proof). */
 static void rdfc_credential_converted_once(void **state)
@@ -678,7 +678,7 @@ static void rdfc_credential_converted_once(void **state)
 		struct verify_result r;
 
 		memset(&r, 0, sizeof(r));
-		o.verdict_only = k == 1;
+		o.want_credential = k == 0;
 		steps[k] = 0;
 		t.test_steps = &steps[k];
 		assert_int_equal(registry_verify_tree(NULL, &t, root, &o, &r, &err), 0);
