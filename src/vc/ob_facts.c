@@ -25,12 +25,12 @@ static size_t set_size(struct vc_dmv v)
 
 /* The value of a value object ({"@value": …}, with at most a language, a direction or a type
  * beside it), the value itself for anything else. */
-static struct vc_dmv plain_value(struct vc_dmv v)
+static inline struct vc_dmv plain_value(struct vc_dmv v)
 {
 	return vc_dmv_is_object(v) ? vc_dmv_get(v, "@value") : v;
 }
 
-static struct vc_ob_str text_one(struct vc_dmv v)
+static inline struct vc_ob_str text_one(struct vc_dmv v)
 {
 	struct vc_ob_str t;
 

@@ -51,7 +51,8 @@ struct vc_ob_facts {
 /*
  * Reads the facts of vc (the credential after verification). Fails with OK_EINPUT naming the
  * field when the credential has no subject or several, no achievement or several, or no single
- * name for its achievement (neither achievement.name nor the credential's name).
+ * name for its achievement (neither achievement.name nor the credential's name). err may be
+ * NULL.
  */
 int vc_ob_facts_read(struct vc_dmv vc, struct vc_ob_facts *f, struct ok_error *err);
 
