@@ -113,18 +113,19 @@ int foreign_read_achievement(const json_t *vc, struct store_foreign *f, struct o
 
 	/* Read shape-independently: an eddsa-rdfc-2022 signature fixes the quads, not whether
 	 * credits are a number or a string, nor the order of several results. */
-	if ((rc = vc_ob_facts_read(vc, &facts, err)))
+	if ((rc = vc_ob_facts_read(vc_dmv_json(vc), &facts, err)))
 		return rc;
-	copy_text(f->title, sizeof(f->title), facts.title);
-	kind_of(facts.achievement_type, f->kind);
+	/* Read from jansson, each text is its C string (ob_facts.h). */
+	copy_text(f->title, sizeof(f->title), facts.title.s);
+	kind_of(facts.achievement_type.s, f->kind);
 	/* Only the award date counts: validFrom says when the credential was issued. */
-	if (!date_of(facts.awarded, f->awarded_on))
+	if (!date_of(facts.awarded.s, f->awarded_on))
 		f->awarded_on[0] = '\0';
 	f->credits_centi = credits_centi(&facts);
-	copy_text(f->grade, sizeof(f->grade), facts.grade);
-	copy_text(f->institution, sizeof(f->institution), facts.institution);
-	if (facts.country && strlen(facts.country) == 2)
-		copy_text(f->institution_country, sizeof(f->institution_country), facts.country);
+	copy_text(f->grade, sizeof(f->grade), facts.grade.s);
+	copy_text(f->institution, sizeof(f->institution), facts.institution.s);
+	if (facts.country.s && facts.country.n == 2)
+		copy_text(f->institution_country, sizeof(f->institution_country), facts.country.s);
 	return 0;
 }
 
@@ -145,23 +146,14 @@ void foreign_credential_key(const json_t *vc, const char *data, size_t len,
 
 /* Binding to the learner */
 
-/* The credential's one subject (an object, or a set of exactly one), else NULL. */
-static const json_t *subject_of(const json_t *vc)
-{
-	const json_t *s = json_object_get(vc, "credentialSubject");
-
-	if (json_is_array(s))
-		s = json_array_size(s) == 1 ? json_array_get(s, 0) : NULL;
-	return json_is_object(s) ? s : NULL;
-}
-
 void foreign_holder_of(const json_t *vc, struct foreign_holder *h)
 {
 	/* Values given in clear ("hashed" false or absent), in any shape of the same quads. */
+	struct vc_dmv subject = vc_ob_subject(vc_dmv_json(vc));
 	bool name_conflict, date_conflict;
 
-	h->name = vc_ob_identity(subject_of(vc), "name", &name_conflict);
-	h->birth_date = vc_ob_identity(subject_of(vc), "ext:birthDate", &date_conflict);
+	h->name = vc_ob_identity(subject, "name", &name_conflict).s;
+	h->birth_date = vc_ob_identity(subject, "ext:birthDate", &date_conflict).s;
 	h->conflicting = name_conflict ? "name" : date_conflict ? "birth date" : NULL;
 }
 

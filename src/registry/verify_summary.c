@@ -55,17 +55,33 @@ static const char *str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-static json_t *str_or_null(const char *s)
+/* A string member's bytes, or {NULL, 0}. */
+static struct verify_text member_text(struct vc_dmv o, const char *key)
 {
-	return s ? json_string(s) : json_null();
+	struct verify_text t;
+
+	t.s = vc_dmv_str(vc_dmv_get(o, key), &t.n);
+	return t;
 }
 
-static json_t *credits_json(const json_t *c);
+/* A fact vc/ob_facts.h read, as the summary gives it. */
+static struct verify_text ob_str(struct vc_ob_str s)
+{
+	struct verify_text t = {s.s, s.n};
+
+	return t;
+}
+
+/* The first of two texts that is there. */
+static struct verify_text either(struct verify_text a, struct verify_text b)
+{
+	return a.s ? a : b;
+}
 
 /* An SD-JWT VC's disclosed claims (registry/sdjwt_credential.h): told apart by their vct. */
-static bool is_sdjwt_vc(const json_t *vc)
+static bool is_sdjwt_vc(struct vc_dmv vc)
 {
-	return json_is_string(json_object_get(vc, "vct"));
+	return vc_dmv_is_string(vc_dmv_get(vc, "vct"));
 }
 
 /* How many of the n bytes of UTF-8 at s are kept when at most cap fit: a cut is moved back to
@@ -108,54 +124,6 @@ static void sdjwt_name(const char *given, size_t gn, const char *family, size_t 
 	}
 }
 
-static json_t *sdjwt_holder(const json_t *vc)
-{
-	const char *given = str(vc, "given_name"), *family = str(vc, "family_name");
-	char name[VERIFY_NAME_MAX + 1];
-
-	sdjwt_name(given, given ? strlen(given) : 0, family, family ? strlen(family) : 0, name,
-	           sizeof(name));
-	return json_pack("{s:o, s:o}", "name", str_or_null(name[0] ? name : NULL), "birth_date",
-	                 str_or_null(str(vc, "birthdate")));
-}
-
-/* The claims of our own type, or of the EU Learning Credential, as the summary's facts. */
-static json_t *sdjwt_achievement(const json_t *vc)
-{
-	const json_t *inst = json_object_get(vc, "institution");
-	const char *vct = str(vc, "vct"), *kind = vct ? strstr(vct, "/vct/") : NULL;
-	const json_t *credits = json_object_get(vc, "credits_ects");
-
-	return json_pack(
-	        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title",
-	        str_or_null(str(vc, "title") ? str(vc, "title") : str(vc, "achievement_title")),
-	        "kind", str_or_null(kind ? kind + 5 : NULL), "achievement_type", json_null(),
-	        "institution",
-	        str_or_null(str(inst, "name") ? str(inst, "name") : str(vc, "issuing_authority")),
-	        "country",
-	        str_or_null(str(inst, "country") ? str(inst, "country")
-	                                         : str(vc, "issuing_country")),
-	        "awarded_on", str_or_null(str(vc, "awarded_on")), "credits", credits_json(credits),
-	        "grade",
-	        str_or_null(str(vc, "grade") ? str(vc, "grade") : str(vc, "assessment_grade")));
-}
-
-json_t *verify_holder_json(const json_t *vc)
-{
-	const json_t *s;
-
-	if (!vc)
-		return NULL;
-	if (is_sdjwt_vc(vc))
-		return sdjwt_holder(vc);
-	/* The one subject's: with several, whose result this is is not stated. */
-	s = json_object_get(vc, "credentialSubject");
-	if (json_is_array(s))
-		s = json_array_size(s) == 1 ? json_array_get(s, 0) : NULL;
-	return json_pack("{s:o, s:o}", "name", str_or_null(vc_ob_identity(s, "name", NULL)),
-	                 "birth_date", str_or_null(vc_ob_identity(s, "ext:birthDate", NULL)));
-}
-
 static const struct {
 	const char *type, *kind;
 } kind_map[] = {
@@ -179,14 +147,6 @@ const char *verify_kind_of_type(const char *type)
 	return type ? kind_of_bytes(type, strlen(type)) : NULL;
 }
 
-/* Our own kinds back from Open Badges achievement types; other types stay as they are. */
-static const char *kind_of(const char *type)
-{
-	const char *kind = verify_kind_of_type(type);
-
-	return kind ? kind : type;
-}
-
 /* Credits as a person wrote them: 180, not 180.0 (credentials are parsed as doubles). */
 bool verify_credits_integral(double v)
 {
@@ -194,273 +154,15 @@ bool verify_credits_integral(double v)
 	return v > -9e15 && v < 9e15 && v == (double)(json_int_t)v;
 }
 
-static json_t *credits_number(double v)
-{
-	if (verify_credits_integral(v))
-		return json_integer((json_int_t)v);
-	return json_real(v);
-}
-
-static json_t *credits_json(const json_t *c)
-{
-	return json_is_number(c) ? credits_number(json_number_value(c)) : json_null();
-}
-
-json_t *verify_achievement_json(const json_t *vc)
-{
-	struct vc_ob_facts f;
-	struct ok_error err;
-	const char *awarded;
-	char date[11] = "";
-
-	if (!vc)
-		return NULL;
-	if (is_sdjwt_vc(vc))
-		return sdjwt_achievement(vc);
-	/* The same reader as foreign imports: what an rdfc signature fixes, whatever the JSON
-	 * shape; a credential whose result is not one stated achievement has no summary. */
-	ok_error_clear(&err);
-	if (vc_ob_facts_read(vc, &f, &err) != 0)
-		return json_null();
-	/* validFrom stands in only when no award date is stated at all. */
-	awarded = f.awarded_stated ? f.awarded : str(vc, "validFrom");
-	/* The date of a date and time: its first ten bytes, cut back to a character boundary
-	 * when a text that is no date has a character across them. */
-	if (awarded && strlen(awarded) >= 10)
-		memcpy(date, awarded, text_cut(awarded, strlen(awarded), 10));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title", str_or_null(f.title),
-	                 "kind", str_or_null(kind_of(f.achievement_type)), "achievement_type",
-	                 str_or_null(f.achievement_type), "institution", str_or_null(f.institution),
-	                 "country", str_or_null(f.country), "awarded_on",
-	                 str_or_null(date[0] ? date : NULL), "credits",
-	                 f.has_credits ? credits_number(f.credits) : json_null(), "grade",
-	                 str_or_null(f.grade));
-}
-
-/* The same facts through a view (verify_holder_read, verify_achievement_read), read as
- * vc/ob_facts.c reads them from jansson: tests/unit/http/test_verify_report.c holds the two
- * to the same bytes on every fixture credential and its mutations. */
-
-#define SUMMARY_MAX_SET 1000 /* vc/ob_facts.c's MAX_SET */
-
-/* A string member's bytes, or {NULL, 0}. */
-static struct verify_text member_text(struct vc_dmv o, const char *key)
-{
-	struct verify_text t;
-
-	t.s = vc_dmv_str(vc_dmv_get(o, key), &t.n);
-	return t;
-}
-
-static bool text_same(struct verify_text a, struct verify_text b)
-{
-	return a.n == b.n && memcmp(a.s, b.s, a.n) == 0;
-}
-
-/* The value of a value object ({"@value": …}), the value itself for anything else. */
-static struct vc_dmv plain_value(struct vc_dmv v)
-{
-	return vc_dmv_is_object(v) ? vc_dmv_get(v, "@value") : v;
-}
-
-static struct verify_text text_one(struct vc_dmv v)
-{
-	struct verify_text t;
-
-	t.s = vc_dmv_str(plain_value(v), &t.n);
-	return t;
-}
-
-/* vc_ob_text: one text, or a set of equal ones. */
-static struct verify_text ob_text(struct vc_dmv v)
-{
-	struct verify_text none = {NULL, 0}, t, u;
-	struct vc_dmv_it it;
-	struct vc_dmv c;
-	size_t n;
-
-	if (!vc_dmv_is_array(v))
-		return text_one(v);
-	n = vc_dmv_size(v);
-	if (n == 0 || n > SUMMARY_MAX_SET)
-		return none;
-	c = vc_dmv_first(v, &it);
-	t = text_one(c);
-	for (c = vc_dmv_next(&it); t.s && vc_dmv_there(c); c = vc_dmv_next(&it)) {
-		u = text_one(c);
-		if (!u.s || !text_same(t, u))
-			return none;
-	}
-	return t;
-}
-
-static bool number_of(struct vc_dmv v, double *out)
-{
-	if (!vc_dmv_is(v, JSON_TREE_NUMBER))
-		return false;
-	if (v.t)
-		return json_tree_double(v.t, v.i, out) == 0;
-	*out = json_number_value(v.j);
-	return true;
-}
-
-static bool number_one(struct vc_dmv v, double *out)
-{
-	struct verify_text t;
-	char text[65];
-	double x;
-
-	v = plain_value(v);
-	if (!number_of(v, &x)) {
-		t.s = vc_dmv_str(v, &t.n);
-		if (!t.s || t.n > 64)
-			return false;
-		memcpy(text, t.s, t.n);
-		text[t.n] = '\0';
-		if (!vc_ob_float_lexical(text))
-			return false;
-		x = strtod(text, NULL);
-	}
-	if (!isfinite(x))
-		return false;
-	*out = x;
-	return true;
-}
-
-/* vc_ob_number: one number, or a set of equal ones. */
-static bool ob_number(struct vc_dmv v, double *out)
-{
-	struct vc_dmv_it it;
-	struct vc_dmv c;
-	double x, y;
-	size_t n;
-
-	if (!vc_dmv_is_array(v))
-		return number_one(v, out);
-	n = vc_dmv_size(v);
-	c = vc_dmv_first(v, &it);
-	if (n == 0 || n > SUMMARY_MAX_SET || !number_one(c, &x))
-		return false;
-	for (c = vc_dmv_next(&it); vc_dmv_there(c); c = vc_dmv_next(&it))
-		if (!number_one(c, &y) || y != x)
-			return false;
-	*out = x;
-	return true;
-}
-
-/* An xsd:boolean: 1, 0, or -1 when it is none. */
-static int boolean_of(struct vc_dmv v)
-{
-	v = plain_value(v);
-	if (vc_dmv_is(v, JSON_TREE_TRUE))
-		return 1;
-	if (vc_dmv_is(v, JSON_TREE_FALSE))
-		return 0;
-	if (vc_dmv_str_is(v, "true") || vc_dmv_str_is(v, "1"))
-		return 1;
-	if (vc_dmv_str_is(v, "false") || vc_dmv_str_is(v, "0"))
-		return 0;
-	return -1;
-}
-
-/* The one node object of v; none, with *several set when v holds more than one. */
-static struct vc_dmv one_node(struct vc_dmv v, bool *several)
-{
-	*several = false;
-	if (vc_dmv_is_object(v))
-		return v;
-	if (!vc_dmv_is_array(v) || vc_dmv_size(v) == 0)
-		return vc_dmv_none(v);
-	if (vc_dmv_size(v) > 1) {
-		*several = true;
-		return vc_dmv_none(v);
-	}
-	v = vc_dmv_at(v, 0);
-	return vc_dmv_is_object(v) ? v : vc_dmv_none(v);
-}
-
-/* A birth date and a dateTime of the same day are the same identity. */
-static bool same_identity(const char *type, struct verify_text a, struct verify_text b)
-{
-	if (text_same(a, b))
-		return true;
-	return strcmp(type, "ext:birthDate") == 0 && a.n >= 10 && b.n >= 10 &&
-	       (a.n == 10 || a.s[10] == 'T') && (b.n == 10 || b.s[10] == 'T') &&
-	       memcmp(a.s, b.s, 10) == 0;
-}
-
-/* vc_ob_identity without *conflicting. */
-static struct verify_text ob_identity(struct vc_dmv subject, const char *type)
-{
-	struct vc_dmv ids = vc_dmv_get(subject, "identifier"), o;
-	struct verify_text found = {NULL, 0}, none = {NULL, 0}, t, value;
-	struct vc_dmv_it it;
-	size_t n = vc_dmv_is_array(ids) ? vc_dmv_size(ids) : vc_dmv_there(ids) ? 1 : 0;
-
-	if (n > SUMMARY_MAX_SET)
-		return none;
-	for (o = vc_dmv_each(ids, &it); vc_dmv_there(o); o = vc_dmv_each_next(&it)) {
-		struct vc_dmv hashed = vc_dmv_get(o, "hashed");
-		t = vc_dmv_is_object(o) ? ob_text(vc_dmv_get(o, "identityType")) : none;
-		/* A hashed value is a digest, not something a person can read or compare. */
-		if (!t.s || !vc_dmv_bytes_are(t.s, t.n, type) ||
-		    (vc_dmv_there(hashed) && boolean_of(hashed) != 0))
-			continue;
-		value = ob_text(vc_dmv_get(o, "identityHash"));
-		if (!value.s)
-			continue;
-		if (found.s && !same_identity(type, found, value))
-			return none;
-		found = value;
-	}
-	return found;
-}
-
-/* The value every result with one states; none when none or different ones. */
-static struct verify_text ob_grade(struct vc_dmv results)
-{
-	struct verify_text grade = {NULL, 0}, none = {NULL, 0}, value;
-	struct vc_dmv_it it;
-	struct vc_dmv r;
-	size_t n = vc_dmv_is_array(results) ? vc_dmv_size(results) : vc_dmv_there(results) ? 1 : 0;
-
-	if (n > SUMMARY_MAX_SET)
-		return none;
-	for (r = vc_dmv_each(results, &it); vc_dmv_there(r); r = vc_dmv_each_next(&it)) {
-		value = vc_dmv_is_object(r) ? ob_text(vc_dmv_get(r, "value")) : none;
-		if (!value.s) {
-			if (vc_dmv_is_object(r) && vc_dmv_there(vc_dmv_get(r, "value")))
-				return none; /* a value that is not one text is not "no value" */
-			continue;
-		}
-		if (grade.s && !text_same(grade, value))
-			return none;
-		grade = value;
-	}
-	return grade;
-}
-
-static bool view_is_sdjwt_vc(struct vc_dmv vc)
-{
-	return vc_dmv_is_string(vc_dmv_get(vc, "vct"));
-}
-
-/* The first of two texts that is there. */
-static struct verify_text either(struct verify_text a, struct verify_text b)
-{
-	return a.s ? a : b;
-}
-
 void verify_holder_read(struct vc_dmv vc, struct verify_holder *h)
 {
 	struct vc_dmv s;
 
 	memset(h, 0, sizeof(*h));
-	if (view_is_sdjwt_vc(vc)) {
+	if (is_sdjwt_vc(vc)) {
 		struct verify_text given = member_text(vc, "given_name"),
 		                   family = member_text(vc, "family_name");
-		/* Cut where verify_holder_json cuts, each name up to a NUL as its C string (a
-		 * tree's strings hold none). */
+		/* Each name up to a NUL, as its C string (a tree's strings hold none). */
 		sdjwt_name(given.s, given.s ? strnlen(given.s, given.n) : 0, family.s,
 		           family.s ? strnlen(family.s, family.n) : 0, h->joined,
 		           sizeof(h->joined));
@@ -472,13 +174,12 @@ void verify_holder_read(struct vc_dmv vc, struct verify_holder *h)
 		return;
 	}
 	/* The one subject's: with several, whose result this is is not stated. */
-	s = vc_dmv_get(vc, "credentialSubject");
-	if (vc_dmv_is_array(s))
-		s = vc_dmv_size(s) == 1 ? vc_dmv_at(s, 0) : vc_dmv_none(s);
-	h->name = ob_identity(s, "name");
-	h->birth_date = ob_identity(s, "ext:birthDate");
+	s = vc_ob_subject(vc);
+	h->name = ob_str(vc_ob_identity(s, "name", NULL));
+	h->birth_date = ob_str(vc_ob_identity(s, "ext:birthDate", NULL));
 }
 
+/* The claims of our own type, or of the EU Learning Credential, as the summary's facts. */
 static void sdjwt_achievement_read(struct vc_dmv vc, struct verify_achievement *a)
 {
 	struct vc_dmv inst = vc_dmv_get(vc, "institution");
@@ -494,65 +195,95 @@ static void sdjwt_achievement_read(struct vc_dmv vc, struct verify_achievement *
 	a->institution = either(member_text(inst, "name"), member_text(vc, "issuing_authority"));
 	a->country = either(member_text(inst, "country"), member_text(vc, "issuing_country"));
 	a->awarded_on = member_text(vc, "awarded_on");
-	a->has_credits = number_of(vc_dmv_get(vc, "credits_ects"), &a->credits);
+	a->has_credits = vc_dmv_number(vc_dmv_get(vc, "credits_ects"), &a->credits);
 	a->grade = either(member_text(vc, "grade"), member_text(vc, "assessment_grade"));
 }
 
 void verify_achievement_read(struct vc_dmv vc, struct verify_achievement *a)
 {
-	struct vc_dmv subject, ach, name, creator, earned, awarded_v;
+	struct vc_ob_facts f;
 	struct verify_text awarded;
 	const char *kind;
-	bool several;
 
 	memset(a, 0, sizeof(*a));
-	if (view_is_sdjwt_vc(vc)) {
+	if (is_sdjwt_vc(vc)) {
 		sdjwt_achievement_read(vc, a);
 		return;
 	}
-	/* vc_ob_facts_read: one subject, at most one achievement, one name. */
-	subject = one_node(vc_dmv_get(vc, "credentialSubject"), &several);
-	if (several || !vc_dmv_there(subject))
-		return;
-	ach = one_node(vc_dmv_get(subject, "achievement"), &several);
-	if (several)
-		return;
-	name = vc_dmv_get(ach, "name");
-	a->title = vc_dmv_there(name) ? ob_text(name) : ob_text(vc_dmv_get(vc, "name"));
-	if (!a->title.s || !a->title.n)
+	/* The same reader as foreign imports: what an rdfc signature fixes, whatever the JSON
+	 * shape; a credential whose result is not one stated achievement has no summary (why
+	 * not is not asked for: no message is written). */
+	if (vc_ob_facts_read(vc, &f, NULL) != 0)
 		return;
 	a->stated = true;
-	a->achievement_type = ob_text(vc_dmv_get(ach, "achievementType"));
+	a->title = ob_str(f.title);
+	a->achievement_type = ob_str(f.achievement_type);
 	/* Our own kinds back from Open Badges achievement types; other types stay as they are. */
-	kind = a->achievement_type.s ? kind_of_bytes(a->achievement_type.s, a->achievement_type.n)
-	                             : NULL;
+	kind = f.achievement_type.s ? kind_of_bytes(f.achievement_type.s, f.achievement_type.n)
+	                            : NULL;
 	if (kind) {
 		a->kind.s = kind;
 		a->kind.n = strlen(kind);
 	} else {
 		a->kind = a->achievement_type;
 	}
-	creator = one_node(vc_dmv_get(ach, "creator"), &several);
-	if (vc_dmv_there(creator)) {
-		struct vc_dmv address = one_node(vc_dmv_get(creator, "address"), &several);
-		a->institution = ob_text(vc_dmv_get(creator, "name"));
-		a->country = ob_text(vc_dmv_get(address, "addressCountryCode"));
-	}
-	/* Credits earned, when stated in any shape, win: an unreadable value is no credits. */
-	earned = vc_dmv_get(subject, "creditsEarned");
-	if (vc_dmv_there(earned))
-		a->has_credits = ob_number(earned, &a->credits);
-	else
-		a->has_credits = ob_number(vc_dmv_get(ach, "creditsAvailable"), &a->credits);
-	a->grade = ob_grade(vc_dmv_get(subject, "result"));
-	/* validFrom stands in only when no award date is stated at all. */
-	awarded_v = vc_dmv_get(vc, "awardedDate");
-	awarded = vc_dmv_there(awarded_v) ? ob_text(awarded_v) : member_text(vc, "validFrom");
+	a->institution = ob_str(f.institution);
+	a->country = ob_str(f.country);
+	a->has_credits = f.has_credits;
+	a->credits = f.credits;
+	a->grade = ob_str(f.grade);
+	/* validFrom stands in only when no award date is stated at all. The date of a date and
+	 * time: its first ten bytes, cut back to a character boundary when a text that is no
+	 * date has a character across them. */
+	awarded = f.awarded_stated ? ob_str(f.awarded) : member_text(vc, "validFrom");
 	if (awarded.s && awarded.n >= 10) {
 		a->awarded_on.n = text_cut(awarded.s, awarded.n, 10);
 		memcpy(a->date, awarded.s, a->awarded_on.n);
 		a->awarded_on.s = a->date;
 	}
+}
+
+/* The summary's facts as JSON values: verify_holder_read and verify_achievement_read on the
+ * jansson credential, so that every writer shows what the one reader read. */
+
+static json_t *text_json(struct verify_text t)
+{
+	return t.s ? json_stringn(t.s, t.n) : json_null();
+}
+
+static json_t *credits_number(double v)
+{
+	if (verify_credits_integral(v))
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+json_t *verify_holder_json(const json_t *vc)
+{
+	struct verify_holder h;
+
+	if (!vc)
+		return NULL;
+	verify_holder_read(vc_dmv_json(vc), &h);
+	return json_pack("{s:o, s:o}", "name", text_json(h.name), "birth_date",
+	                 text_json(h.birth_date));
+}
+
+json_t *verify_achievement_json(const json_t *vc)
+{
+	struct verify_achievement a;
+
+	if (!vc)
+		return NULL;
+	verify_achievement_read(vc_dmv_json(vc), &a);
+	if (!a.stated)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "title", text_json(a.title),
+	                 "kind", text_json(a.kind), "achievement_type",
+	                 text_json(a.achievement_type), "institution", text_json(a.institution),
+	                 "country", text_json(a.country), "awarded_on", text_json(a.awarded_on),
+	                 "credits", a.has_credits ? credits_number(a.credits) : json_null(),
+	                 "grade", text_json(a.grade));
 }
 
 /* The verdict */

@@ -149,6 +149,19 @@ static inline const char *vc_dmv_str(struct vc_dmv v, size_t *len)
 	return s;
 }
 
+/* A number's value as a double (jansson's json_number_value, json_tree_double); false for
+ * anything else. */
+static inline bool vc_dmv_number(struct vc_dmv v, double *out)
+{
+	if (v.t)
+		return json_tree_type(v.t, v.i) == JSON_TREE_NUMBER &&
+		       json_tree_double(v.t, v.i, out) == 0;
+	if (!json_is_number(v.j))
+		return false;
+	*out = json_number_value(v.j);
+	return true;
+}
+
 /* Whether v is a string equal to the C string s. */
 static inline bool vc_dmv_str_is(struct vc_dmv v, const char *s)
 {

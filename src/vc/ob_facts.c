@@ -1,5 +1,5 @@
 /* Achievement and holder facts of an Open Badges 3.0 credential, the same for every JSON shape
- * of the same quads (see ob_facts.h). */
+ * of the same quads and for either reader of a view (see ob_facts.h). */
 #include "vc/ob_facts.h"
 
 #include <math.h>
@@ -10,43 +10,58 @@
  * equal values is compared pairwise with the first, so this only bounds the walk. */
 #define MAX_SET 1000
 
+static const struct vc_ob_str none_str = {NULL, 0};
+
+static bool str_same(struct vc_ob_str a, struct vc_ob_str b)
+{
+	return a.n == b.n && memcmp(a.s, b.s, a.n) == 0;
+}
+
+/* How many values v holds as a set: an array's items, 1 for another value, 0 for none. */
+static size_t set_size(struct vc_dmv v)
+{
+	return vc_dmv_is_array(v) ? vc_dmv_size(v) : vc_dmv_there(v) ? 1 : 0;
+}
+
 /* The value of a value object ({"@value": …}, with at most a language, a direction or a type
  * beside it), the value itself for anything else. */
-static const json_t *plain_value(const json_t *v)
+static inline struct vc_dmv plain_value(struct vc_dmv v)
 {
-	const json_t *inner;
-
-	if (!json_is_object(v))
-		return v;
-	inner = json_object_get(v, "@value");
-	return inner ? inner : NULL;
+	return vc_dmv_is_object(v) ? vc_dmv_get(v, "@value") : v;
 }
 
-static const char *text_one(const json_t *v)
+static inline struct vc_ob_str text_one(struct vc_dmv v)
 {
-	return json_string_value(plain_value(v));
+	struct vc_ob_str t;
+
+	t.s = vc_dmv_str(plain_value(v), &t.n);
+	return t;
 }
 
-const char *vc_ob_text(const json_t *v)
+struct vc_ob_str vc_ob_text(struct vc_dmv v)
 {
-	const char *t, *u;
-	size_t i, n;
+	struct vc_ob_str t, u;
+	struct vc_dmv_it it;
+	struct vc_dmv c;
+	size_t n;
 
-	if (!json_is_array(v))
+	if (!vc_dmv_is_array(v))
 		return text_one(v);
-	n = json_array_size(v);
+	n = vc_dmv_size(v);
 	if (n == 0 || n > MAX_SET)
-		return NULL;
-	t = text_one(json_array_get(v, 0));
-	for (i = 1; t && i < n; i++) {
-		u = text_one(json_array_get(v, i));
-		if (!u || strcmp(t, u) != 0)
-			return NULL;
+		return none_str;
+	t = text_one(vc_dmv_first(v, &it));
+	for (c = vc_dmv_next(&it); t.s && vc_dmv_there(c); c = vc_dmv_next(&it)) {
+		u = text_one(c);
+		if (!u.s || !str_same(t, u))
+			return none_str;
 	}
 	return t;
 }
 
-bool vc_ob_float_lexical(const char *s)
+/* Whether s is in the xsd:float lexical space without INF and NaN (which no count of credits
+ * is): digits with an optional sign, point and exponent. */
+static bool float_lexical(const char *s)
 {
 	size_t digits = 0;
 
@@ -71,19 +86,23 @@ bool vc_ob_float_lexical(const char *s)
 	return *s == '\0';
 }
 
-static bool number_one(const json_t *v, double *out)
+static bool number_one(struct vc_dmv v, double *out)
 {
-	const char *s;
+	struct vc_ob_str t;
+	char text[65];
 	double x;
 
 	v = plain_value(v);
-	if (json_is_number(v)) {
-		x = json_number_value(v);
-	} else {
-		s = json_string_value(v);
-		if (!s || strlen(s) > 64 || !vc_ob_float_lexical(s))
+	if (!vc_dmv_number(v, &x)) {
+		/* Its lexical form, terminated for strtod (a tree's string may not be). */
+		t.s = vc_dmv_str(v, &t.n);
+		if (!t.s || t.n >= sizeof(text))
 			return false;
-		x = strtod(s, NULL);
+		memcpy(text, t.s, t.n);
+		text[t.n] = '\0';
+		if (!float_lexical(text))
+			return false;
+		x = strtod(text, NULL);
 	}
 	if (!isfinite(x))
 		return false;
@@ -91,18 +110,20 @@ static bool number_one(const json_t *v, double *out)
 	return true;
 }
 
-bool vc_ob_number(const json_t *v, double *out)
+bool vc_ob_number(struct vc_dmv v, double *out)
 {
+	struct vc_dmv_it it;
+	struct vc_dmv c;
 	double x, y;
-	size_t i, n;
+	size_t n;
 
-	if (!json_is_array(v))
+	if (!vc_dmv_is_array(v))
 		return number_one(v, out);
-	n = json_array_size(v);
-	if (n == 0 || n > MAX_SET || !number_one(json_array_get(v, 0), &x))
+	n = vc_dmv_size(v);
+	if (n == 0 || n > MAX_SET || !number_one(vc_dmv_first(v, &it), &x))
 		return false;
-	for (i = 1; i < n; i++)
-		if (!number_one(json_array_get(v, i), &y) || y != x)
+	for (c = vc_dmv_next(&it); vc_dmv_there(c); c = vc_dmv_next(&it))
+		if (!number_one(c, &y) || y != x)
 			return false;
 	*out = x;
 	return true;
@@ -110,151 +131,161 @@ bool vc_ob_number(const json_t *v, double *out)
 
 /* An xsd:boolean: true/false, "true"/"false"/"1"/"0", or a value object of one. -1 when it is
  * none of these. */
-static int boolean_of(const json_t *v)
+static int boolean_of(struct vc_dmv v)
 {
-	const char *s;
-
 	v = plain_value(v);
-	if (json_is_boolean(v))
-		return json_is_true(v);
-	s = json_string_value(v);
-	if (s && (strcmp(s, "true") == 0 || strcmp(s, "1") == 0))
+	if (vc_dmv_is(v, JSON_TREE_TRUE))
 		return 1;
-	if (s && (strcmp(s, "false") == 0 || strcmp(s, "0") == 0))
+	if (vc_dmv_is(v, JSON_TREE_FALSE))
+		return 0;
+	if (vc_dmv_str_is(v, "true") || vc_dmv_str_is(v, "1"))
+		return 1;
+	if (vc_dmv_str_is(v, "false") || vc_dmv_str_is(v, "0"))
 		return 0;
 	return -1;
 }
 
-/* The one node object of v (an object, or a set holding exactly one); NULL for none. *several
+/* The one node object of v (an object, or a set holding exactly one); none for none. *several
  * is set when v holds more than one. */
-static const json_t *one_node(const json_t *v, bool *several)
+static struct vc_dmv one_node(struct vc_dmv v, bool *several)
 {
 	*several = false;
-	if (json_is_object(v))
+	if (vc_dmv_is_object(v))
 		return v;
-	if (!json_is_array(v) || json_array_size(v) == 0)
-		return NULL;
-	if (json_array_size(v) > 1) {
+	if (!vc_dmv_is_array(v) || vc_dmv_size(v) == 0)
+		return vc_dmv_none(v);
+	if (vc_dmv_size(v) > 1) {
 		*several = true;
-		return NULL;
+		return vc_dmv_none(v);
 	}
-	v = json_array_get(v, 0);
-	return json_is_object(v) ? v : NULL;
+	v = vc_dmv_at(v, 0);
+	return vc_dmv_is_object(v) ? v : vc_dmv_none(v);
+}
+
+struct vc_dmv vc_ob_subject(struct vc_dmv vc)
+{
+	bool several;
+
+	return one_node(vc_dmv_get(vc, "credentialSubject"), &several);
 }
 
 /* Whether two identity values of type say the same: equal, or for a birth date the same day
  * (YYYY-MM-DD, alone or followed by a time). */
-static bool same_identity(const char *type, const char *a, const char *b)
+static bool same_identity(const char *type, struct vc_ob_str a, struct vc_ob_str b)
 {
-	if (strcmp(a, b) == 0)
+	if (str_same(a, b))
 		return true;
-	return strcmp(type, "ext:birthDate") == 0 && strlen(a) >= 10 && strlen(b) >= 10 &&
-	       (a[10] == '\0' || a[10] == 'T') && (b[10] == '\0' || b[10] == 'T') &&
-	       strncmp(a, b, 10) == 0;
+	return strcmp(type, "ext:birthDate") == 0 && a.n >= 10 && b.n >= 10 &&
+	       (a.n == 10 || a.s[10] == 'T') && (b.n == 10 || b.s[10] == 'T') &&
+	       memcmp(a.s, b.s, 10) == 0;
 }
 
-const char *vc_ob_identity(const json_t *subject, const char *type, bool *conflicting)
+struct vc_ob_str vc_ob_identity(struct vc_dmv subject, const char *type, bool *conflicting)
 {
-	const json_t *ids = json_object_get(subject, "identifier"), *o;
-	const char *found = NULL, *t, *value;
-	size_t i, n = json_is_array(ids) ? json_array_size(ids) : (ids ? 1 : 0);
+	struct vc_dmv ids = vc_dmv_get(subject, "identifier"), o, hashed;
+	struct vc_ob_str found = none_str, t, value;
+	struct vc_dmv_it it;
 
 	if (conflicting)
 		*conflicting = false;
-	if (n > MAX_SET) {
+	if (set_size(ids) > MAX_SET) {
 		if (conflicting)
 			*conflicting = true; /* not read: never taken for "none" */
-		return NULL;
+		return none_str;
 	}
-	for (i = 0; i < n; i++) {
-		o = json_is_array(ids) ? json_array_get(ids, i) : ids;
-		t = json_is_object(o) ? vc_ob_text(json_object_get(o, "identityType")) : NULL;
+	for (o = vc_dmv_each(ids, &it); vc_dmv_there(o); o = vc_dmv_each_next(&it)) {
+		if (!vc_dmv_is_object(o))
+			continue;
+		t = vc_ob_text(vc_dmv_get(o, "identityType"));
+		hashed = vc_dmv_get(o, "hashed");
 		/* A hashed value is a digest, not something a person can read or compare. */
-		if (!t || strcmp(t, type) != 0 ||
-		    (json_object_get(o, "hashed") && boolean_of(json_object_get(o, "hashed")) != 0))
+		if (!t.s || !vc_dmv_bytes_are(t.s, t.n, type) ||
+		    (vc_dmv_there(hashed) && boolean_of(hashed) != 0))
 			continue;
-		value = vc_ob_text(json_object_get(o, "identityHash"));
-		if (!value)
+		value = vc_ob_text(vc_dmv_get(o, "identityHash"));
+		if (!value.s)
 			continue;
-		if (found && !same_identity(type, found, value)) {
+		if (found.s && !same_identity(type, found, value)) {
 			if (conflicting)
 				*conflicting = true;
-			return NULL;
+			return none_str;
 		}
 		found = value;
 	}
 	return found;
 }
 
-/* The grade: the value every result with one states; NULL when none, or when results state
+/* The grade: the value every result with one states; none when none, or when results state
  * different values (a set has no first member to prefer). */
-static const char *grade_of(const json_t *results)
+static struct vc_ob_str grade_of(struct vc_dmv results)
 {
-	const char *grade = NULL, *value;
-	const json_t *r;
-	size_t i, n = json_is_array(results) ? json_array_size(results) : (results ? 1 : 0);
+	struct vc_ob_str grade = none_str, value;
+	struct vc_dmv_it it;
+	struct vc_dmv r;
 
-	if (n > MAX_SET)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		r = json_is_array(results) ? json_array_get(results, i) : results;
-		value = json_is_object(r) ? vc_ob_text(json_object_get(r, "value")) : NULL;
-		if (!value) {
-			if (json_is_object(r) && json_object_get(r, "value"))
-				return NULL; /* a value that is not one text is not "no value" */
+	if (set_size(results) > MAX_SET)
+		return none_str;
+	for (r = vc_dmv_each(results, &it); vc_dmv_there(r); r = vc_dmv_each_next(&it)) {
+		if (!vc_dmv_is_object(r))
+			continue;
+		value = vc_ob_text(vc_dmv_get(r, "value"));
+		if (!value.s) {
+			if (vc_dmv_there(vc_dmv_get(r, "value")))
+				return none_str; /* a value that is not one text is not "no value"
+				                  */
 			continue;
 		}
-		if (grade && strcmp(grade, value) != 0)
-			return NULL;
+		if (grade.s && !str_same(grade, value))
+			return none_str;
 		grade = value;
 	}
 	return grade;
 }
 
-int vc_ob_facts_read(const json_t *vc, struct vc_ob_facts *f, struct ok_error *err)
+int vc_ob_facts_read(struct vc_dmv vc, struct vc_ob_facts *f, struct ok_error *err)
 {
-	const json_t *subject, *ach, *creator, *name, *earned;
+	struct vc_dmv subject, ach, creator, address, name, earned, awarded;
 	bool several;
 
 	memset(f, 0, sizeof(*f));
-	subject = one_node(json_object_get(vc, "credentialSubject"), &several);
+	subject = one_node(vc_dmv_get(vc, "credentialSubject"), &several);
 	if (several)
 		return ok_fail_field(err, OK_EINPUT, "credentialSubject",
 		                     "the credential has several subjects: which one the result is "
 		                     "about is not stated");
-	if (!subject)
+	if (!vc_dmv_there(subject))
 		return ok_fail_field(
 		        err, OK_EINPUT, "credentialSubject",
 		        "the credential is not about an achievement: it has no subject");
-	ach = one_node(json_object_get(subject, "achievement"), &several);
+	ach = one_node(vc_dmv_get(subject, "achievement"), &several);
 	if (several)
 		return ok_fail_field(err, OK_EINPUT, "credentialSubject.achievement",
 		                     "the credential names several achievements: which one was "
 		                     "earned is not stated");
 	f->subject = subject;
-	name = json_object_get(ach, "name");
-	f->title = name ? vc_ob_text(name) : vc_ob_text(json_object_get(vc, "name"));
-	if (!f->title || !f->title[0])
+	name = vc_dmv_get(ach, "name");
+	f->title = vc_ob_text(vc_dmv_there(name) ? name : vc_dmv_get(vc, "name"));
+	if (!f->title.s || !f->title.n)
 		return ok_fail_field(
 		        err, OK_EINPUT, "credentialSubject.achievement.name",
 		        "the credential is not about an achievement: it names none, or "
 		        "several different ones (credentialSubject.achievement.name)");
-	f->achievement_type = vc_ob_text(json_object_get(ach, "achievementType"));
-	creator = one_node(json_object_get(ach, "creator"), &several);
-	if (creator) {
-		const json_t *address = one_node(json_object_get(creator, "address"), &several);
-		f->institution = vc_ob_text(json_object_get(creator, "name"));
-		f->country = vc_ob_text(json_object_get(address, "addressCountryCode"));
+	f->achievement_type = vc_ob_text(vc_dmv_get(ach, "achievementType"));
+	creator = one_node(vc_dmv_get(ach, "creator"), &several);
+	if (vc_dmv_there(creator)) {
+		address = one_node(vc_dmv_get(creator, "address"), &several);
+		f->institution = vc_ob_text(vc_dmv_get(creator, "name"));
+		f->country = vc_ob_text(vc_dmv_get(address, "addressCountryCode"));
 	}
-	f->awarded_stated = json_object_get(vc, "awardedDate") != NULL;
-	f->awarded = vc_ob_text(json_object_get(vc, "awardedDate"));
+	awarded = vc_dmv_get(vc, "awardedDate");
+	f->awarded_stated = vc_dmv_there(awarded);
+	f->awarded = vc_ob_text(awarded);
 	/* Credits earned, when stated in any shape, win: an unreadable value is no credits. */
-	earned = json_object_get(subject, "creditsEarned");
-	if (earned)
+	earned = vc_dmv_get(subject, "creditsEarned");
+	if (vc_dmv_there(earned))
 		f->has_credits = vc_ob_number(earned, &f->credits);
 	else
-		f->has_credits =
-		        vc_ob_number(json_object_get(ach, "creditsAvailable"), &f->credits);
-	f->grade = grade_of(json_object_get(subject, "result"));
+		f->has_credits = vc_ob_number(vc_dmv_get(ach, "creditsAvailable"), &f->credits);
+	f->grade = grade_of(vc_dmv_get(subject, "result"));
 	return 0;
 }

@@ -4,7 +4,8 @@
  * hold up to 12 bytes of the input, maybe cut inside a character), the rest is
  * a credential read by vc_jcs_parse_tree. http_verify_report_write reading the tree must give
  * the bytes of http_json_write(verify_report_json(r)) on the tree's jansson copy (every number a
- * real, as the verifier's copy); neither may fail. */
+ * real, as the verifier's copy); neither may fail. Both read the holder and achievement with
+ * the one reader (vc/ob_facts.h), on the two views of the same document. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -5,7 +5,10 @@
  * suspended and revoked ones, under every set of checks, and on mutations of every fact the
  * report reads (holder, achievement, SD-JWT VC claims); and every report is written, texts the
  * report cuts (an SD-JWT VC name past 1,023 bytes, an award date to ten) cut at a character
- * boundary. */
+ * boundary. Both read the holder and achievement with the one reader (vc/ob_facts.h through
+ * verify_holder_read and verify_achievement_read): the jansson report on the jansson copy, the
+ * writer on the tree; tests/unit/registry/test_verify_summary.c holds that reader to stored
+ * answers. */
 #include "registry/registry_test.h"
 
 #include <jansson.h>

@@ -1,14 +1,21 @@
 /* Unit tests for the one-glance summary of a verification: the holder from unhashed
  * IdentityObjects (birth date included), the result's facts, not-applicable checks after a
- * failed signature, the headline, and dates and numbers written the English and Dutch way. */
+ * failed signature, the headline, and dates and numbers written the English and Dutch way; and
+ * the facts of 270 credentials held to the answers stored in summary_golden.jsonl. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/json_tree.h"
+#include "registry/foreign_internal.h"
 #include "registry/verify_summary.h"
+#include "store/foreign.h"
+#include "vc/jcs.h"
 
 static json_t *credential(const char *identifiers)
 {
@@ -159,6 +166,163 @@ static void revoked_by_another_issuer_has_no_date(void **state)
 	assert_string_equal(text, "Revoked by the institution on 4 July 2024");
 }
 
+/* The stored answers (summary_golden.jsonl, one case a line: "doc", and the "holder",
+ * "achievement" and "foreign" facts the readers gave for it when the summary and the foreign
+ * import still had a reader each, at commit af2161a): the one reader (vc/ob_facts.h) must give
+ * them again on the jansson value (verify_holder_json, verify_achievement_json,
+ * foreign_read_achievement, foreign_holder_of) and on a JSON tree of the same text
+ * (verify_holder_read, verify_achievement_read). The cases: every fact the summary reads, in
+ * shapes of the same quads and broken ones, for Open Badges credentials and SD-JWT VC claims. */
+
+static void same_text(struct verify_text t, const json_t *want, size_t line, const char *what)
+{
+	const char *w = json_string_value(want);
+
+	if (json_is_null(want)
+	            ? t.s != NULL
+	            : !w || !t.s || t.n != json_string_length(want) || memcmp(t.s, w, t.n) != 0)
+		fail_msg("line %zu, %s: \"%.*s\" (%s), not %s", line, what, (int)t.n,
+		         t.s ? t.s : "", t.s ? "stated" : "null", w ? w : "null");
+}
+
+static void same_json(json_t *got, const json_t *want, size_t line, const char *what)
+{
+	char *g = json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY),
+	     *w = json_dumps(want, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	if (!got || !json_equal(got, want))
+		fail_msg("line %zu, %s:\n got  %s\n want %s", line, what, g ? g : "(none)", w);
+	free(g);
+	free(w);
+	json_decref(got);
+}
+
+static void same_foreign(const json_t *doc, const json_t *want, size_t line)
+{
+	struct store_foreign f;
+	struct foreign_holder h;
+	struct ok_error err;
+	const json_t *wh = json_object_get(want, "holder");
+	int rc;
+
+	store_foreign_init(&f);
+	ok_error_clear(&err);
+	rc = foreign_read_achievement(doc, &f, &err);
+	if (rc != json_integer_value(json_object_get(want, "rc")))
+		fail_msg("line %zu: foreign_read_achievement gives %d", line, rc);
+	if (rc)
+		assert_string_equal(err.field, json_string_value(json_object_get(want, "field")));
+	else
+		same_json(json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "rc", 0, "title",
+		                    f.title, "kind", f.kind, "awarded_on", f.awarded_on,
+		                    "credits_centi", (json_int_t)f.credits_centi, "grade", f.grade,
+		                    "institution", f.institution, "institution_country",
+		                    f.institution_country),
+		          json_pack("{s:i, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "rc", 0, "title",
+		                    json_object_get(want, "title"), "kind",
+		                    json_object_get(want, "kind"), "awarded_on",
+		                    json_object_get(want, "awarded_on"), "credits_centi",
+		                    json_object_get(want, "credits_centi"), "grade",
+		                    json_object_get(want, "grade"), "institution",
+		                    json_object_get(want, "institution"), "institution_country",
+		                    json_object_get(want, "institution_country")),
+		          line, "foreign");
+	foreign_holder_of(doc, &h);
+#define SAME_OR_NULL(got, key)                                                         \
+	do {                                                                           \
+		const char *w_ = json_string_value(json_object_get(wh, key));          \
+		if ((got) ? !w_ || strcmp((got), w_) != 0 : w_ != NULL)                \
+			fail_msg("line %zu, foreign holder %s: %s, not %s", line, key, \
+			         (got) ? (got) : "null", w_ ? w_ : "null");            \
+	} while (0)
+	SAME_OR_NULL(h.name, "name");
+	SAME_OR_NULL(h.birth_date, "birth_date");
+	SAME_OR_NULL(h.conflicting, "conflicting");
+#undef SAME_OR_NULL
+	buf_release(&f.credential);
+}
+
+/* The same facts read from a JSON tree of doc's text; false when the tree refuses the text. */
+static bool same_on_tree(const json_t *doc, const json_t *holder, const json_t *ach, size_t line)
+{
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	struct verify_achievement a;
+	struct verify_holder h;
+	struct json_tree t;
+	struct ok_error err;
+	uint32_t root;
+	bool read;
+
+	assert_non_null(text);
+	json_tree_init(&t);
+	read = vc_jcs_parse_tree(text, strlen(text), &t, &root, &err) == 0;
+	if (read) {
+		verify_holder_read(vc_dmv_tree(&t, root), &h);
+		verify_achievement_read(vc_dmv_tree(&t, root), &a);
+		same_text(h.name, json_object_get(holder, "name"), line, "tree holder name");
+		same_text(h.birth_date, json_object_get(holder, "birth_date"), line,
+		          "tree holder birth_date");
+		if (a.stated != !json_is_null(ach))
+			fail_msg("line %zu: tree achievement %sstated", line,
+			         a.stated ? "" : "not ");
+		if (a.stated) {
+			const json_t *c = json_object_get(ach, "credits");
+			same_text(a.title, json_object_get(ach, "title"), line, "title");
+			same_text(a.kind, json_object_get(ach, "kind"), line, "kind");
+			same_text(a.achievement_type, json_object_get(ach, "achievement_type"),
+			          line, "achievement_type");
+			same_text(a.institution, json_object_get(ach, "institution"), line,
+			          "institution");
+			same_text(a.country, json_object_get(ach, "country"), line, "country");
+			same_text(a.awarded_on, json_object_get(ach, "awarded_on"), line,
+			          "awarded_on");
+			same_text(a.grade, json_object_get(ach, "grade"), line, "grade");
+			if (a.has_credits != json_is_number(c) ||
+			    (a.has_credits && a.credits != json_number_value(c)))
+				fail_msg("line %zu: tree credits %d %.17g", line, a.has_credits,
+				         a.credits);
+		}
+	}
+	json_tree_release(&t);
+	free(text);
+	return read;
+}
+
+static void stored_answers(void **state)
+{
+	char path[4096], *line = NULL;
+	size_t cap = 0, n = 0, on_tree = 0;
+	FILE *f;
+
+	(void)state;
+	assert_true(snprintf(path, sizeof(path), "%s/tests/unit/registry/summary_golden.jsonl",
+	                     getenv("OK_SOURCE_ROOT")) < (int)sizeof(path));
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	while (getline(&line, &cap, f) > 0) {
+		json_error_t e;
+		json_t *c = json_loads(line, 0, &e);
+		const json_t *doc = json_object_get(c, "doc");
+
+		n++;
+		if (!c || !doc)
+			fail_msg("line %zu: %s", n, e.text);
+		same_json(verify_holder_json(doc), json_object_get(c, "holder"), n, "holder");
+		same_json(verify_achievement_json(doc), json_object_get(c, "achievement"), n,
+		          "achievement");
+		same_foreign(doc, json_object_get(c, "foreign"), n);
+		on_tree += same_on_tree(doc, json_object_get(c, "holder"),
+		                        json_object_get(c, "achievement"), n);
+		json_decref(c);
+	}
+	free(line);
+	fclose(f);
+	print_message("%zu stored answers, %zu read on a tree too\n", n, on_tree);
+	assert_true(n >= 250);
+	assert_true(on_tree >= 200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +332,7 @@ int main(void)
 	        cmocka_unit_test(huge_credits_are_no_integer),
 	        cmocka_unit_test(failed_signature_makes_other_checks_not_applicable),
 	        cmocka_unit_test(revoked_by_another_issuer_has_no_date),
+	        cmocka_unit_test(stored_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
