@@ -803,6 +803,8 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 {
 	const struct fterm *pdef = prop ? prop_term(active, prop) : NULL, *d;
 	struct fctx *ctx = active, *ts;
+	const struct fctx *guess = active->previous ? active->previous : active;
+	bool only_id = false, type_bad = false;
 	const char *k, *id = NULL, *idc;
 	struct vc_dmv v, tv = vc_dmv_none(el), local = vc_dmv_none(el);
 	struct vc_dmv_it it;
@@ -816,43 +818,58 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 		c->scope = ++c->scopes;
 	if (++c->nodes > c->l->max_nodes)
 		goto out;
-	/* The names once: whole (no NUL inside), and the node's own @context. */
+	/* The names once: whole (no NUL inside); the node's own @context; any other keyword
+	 * key, which is not told (steps 7 and 11 below refuse each such key, whatever the
+	 * context); what step 7 reads of each name in the active context, and what step 11 reads
+	 * in the context it most likely uses (guess: the type-scoped context's previous one,
+	 * else the active one), so that its loop need not run again when it does use that. */
 	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
 		if (!vc_dmv_key_whole(&it))
 			goto out;
 		k = vc_dmv_key(&it, &kn);
-		if (vc_dmv_bytes_are(k, kn, "@context"))
+		if (kn && k[0] == '@') {
+			if (!vc_dmv_bytes_are(k, kn, "@context"))
+				goto out;
 			local = v;
-	}
-	/* Step 7: a type-scoped context does not reach into nested nodes. */
-	if (ctx->previous) {
-		bool only_id = false;
-		for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
-			k = vc_dmv_key(&it, &kn);
+		}
+		/* Step 7: a type-scoped context does not reach into nested nodes. */
+		if (ctx->previous) {
 			kind = alias_kind(ctx, k, kn);
-			if (vc_dmv_bytes_are(k, kn, "@value") || kind == FID_AT_VAL)
+			if (kind == FID_AT_VAL)
 				goto out; /* a value object */
-			if (members == 1 && (vc_dmv_bytes_are(k, kn, "@id") || kind == FID_AT_ID))
+			if (members == 1 && kind == FID_AT_ID)
 				only_id = true;
 		}
-		if (!only_id)
-			ctx = ctx->previous;
+		/* Step 11 in guess: the one member that names @type must be "type". */
+		if (alias_kind(guess, k, kn) == FID_AT_TYPE) {
+			if (vc_dmv_there(tv) || !vc_dmv_bytes_are(k, kn, "type"))
+				type_bad = true;
+			else
+				tv = v;
+		}
 	}
+	if (ctx->previous && !only_id)
+		ctx = ctx->previous;
 	if (pdef && pdef->scoped && !(ctx = apply(c, ctx, scoped_of(pdef), true, true, true)))
 		goto out;
 	if (vc_dmv_there(local) && !(ctx = apply(c, ctx, local, false, false, true)))
 		goto out;
 	ts = ctx;
-	/* Step 11: type-scoped contexts, in order of the types. */
-	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
-		k = vc_dmv_key(&it, &kn);
-		if (kn && k[0] == '@' && !vc_dmv_bytes_are(k, kn, "@context"))
-			goto out;
-		if (alias_kind(ctx, k, kn) != FID_AT_TYPE)
-			continue;
-		if (vc_dmv_there(tv) || !vc_dmv_bytes_are(k, kn, "type"))
-			goto out; /* another alias of @type */
-		tv = v;
+	/* Step 11: type-scoped contexts, in order of the types; the names read again when the
+	 * context is not the guessed one. */
+	if (ctx != guess) {
+		type_bad = false;
+		tv = vc_dmv_none(el);
+		for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
+			k = vc_dmv_key(&it, &kn);
+			if (alias_kind(ctx, k, kn) != FID_AT_TYPE)
+				continue;
+			if (vc_dmv_there(tv) || !vc_dmv_bytes_are(k, kn, "type"))
+				goto out; /* another alias of @type */
+			tv = v;
+		}
+	} else if (type_bad) {
+		goto out; /* another alias of @type */
 	}
 	if (vc_dmv_there(tv) && !(ctx = apply_types(c, ctx, ts, tv)))
 		goto out;
