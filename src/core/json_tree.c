@@ -204,6 +204,13 @@ static inline void skip_ws(struct reader *r)
 
 	if (i >= n || s[i] > ' ')
 		return;
+	/* One byte of white space before something else (the space after a pretty-printed
+	 * name's colon): no block read for it. */
+	if (i + 1 < n && s[i + 1] > ' ') {
+		if (is_ws(s[i]))
+			r->pos = i + 1;
+		return;
+	}
 #if defined(__SSE2__)
 	while (i + 16 <= n) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));

@@ -1,11 +1,18 @@
 /* The VC Data Model 2.0 rules (see datamodel.h), in the order they are reported. */
 #include "vc/datamodel.h"
 #include "vc/datamodel_view.h"
+#include "vc/jsonld.h"
+#include "vc/jsonld_fast.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define CONTEXT_V2 "https://www.w3.org/ns/credentials/v2"
 #define CONTEXT_V1 "https://www.w3.org/2018/credentials/v1"
@@ -276,7 +283,32 @@ bool vc_datamodel_url_n(const char *s, size_t n)
 	if (AT(i) != ':' || !AT(i + 1))
 		return false;
 	/* An IRI has no spaces, controls or the characters RFC 3987 leaves out. */
-	for (i++; AT(i); i++) {
+	i++;
+#if defined(__SSE2__)
+	/* Sixteen bytes at a time while none needs a closer look: a signed compare with 0x21
+	 * finds the spaces, the controls (NUL too) and every byte >= 0x80 (allowed), five
+	 * compares and one more the rest; the first block with any of them, and what follows,
+	 * is read byte by byte below, which decides. */
+	while (i + 16 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i m = _mm_or_si128(
+		        _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x21)),
+		                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('"'))),
+		                     _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('<')),
+		                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('>')))),
+		        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')),
+		                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('^'))),
+		                     _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('`')),
+		                                  _mm_cmpgt_epi8(x, _mm_set1_epi8('z')))));
+
+		/* Above 'z' and below 0x80: '{', '|', '}', DEL, and '~', which is allowed (its
+		 * block is read byte by byte below). */
+		if (_mm_movemask_epi8(m))
+			break;
+		i += 16;
+	}
+#endif
+	for (; AT(i); i++) {
 		unsigned char c = (unsigned char)AT(i);
 		if (iri_excluded(c))
 			return false;
@@ -358,16 +390,18 @@ static bool text_value(struct vc_dmv v)
 	return true;
 }
 
-static int check_texts(struct vc_dmv obj, const char *where, struct vc_dm_failure *f)
+/* An object's name and description (members name and desc, each there or not). */
+static int check_texts_of(struct vc_dmv name, struct vc_dmv desc, const char *where,
+                          struct vc_dm_failure *f)
 {
-	struct vc_dmv v;
+	struct vc_dmv v = name;
 
-	if (vc_dmv_there(v = vc_dmv_get(obj, "name")) && !text_value(v))
+	if (vc_dmv_there(v) && !text_value(v))
 		return fail(f, "name",
 		            "%sname must be a string or a language value object "
 		            "({\"@value\": \"...\", \"@language\": \"en\"})",
 		            where);
-	if (vc_dmv_there(v = vc_dmv_get(obj, "description")) && !text_value(v))
+	if (vc_dmv_there(v = desc) && !text_value(v))
 		return fail(f, "description",
 		            "%sdescription must be a string or a language value object "
 		            "({\"@value\": \"...\", \"@language\": \"en\"})",
@@ -375,11 +409,16 @@ static int check_texts(struct vc_dmv obj, const char *where, struct vc_dm_failur
 	return 0;
 }
 
+static int check_texts(struct vc_dmv obj, const char *where, struct vc_dm_failure *f)
+{
+	return check_texts_of(vc_dmv_get(obj, "name"), vc_dmv_get(obj, "description"), where, f);
+}
+
 /* The rules, in order */
 
-static int check_context(struct vc_dmv vc, struct vc_dm_failure *f)
+static int check_context(struct vc_dmv ctx, struct vc_dm_failure *f)
 {
-	struct vc_dmv ctx = vc_dmv_get(vc, "@context"), item;
+	struct vc_dmv item;
 	struct vc_dmv_it it;
 	size_t i;
 
@@ -439,18 +478,46 @@ static bool redefines(struct vc_dmv ctx, const char **term)
 	return false;
 }
 
+/* The value m of a member named "@context": none of its inline contexts may define a
+ * protected term again. */
+static int context_member(struct vc_dmv m, struct vc_dm_failure *f)
+{
+	const char *term = NULL;
+	struct vc_dmv_it cit;
+	struct vc_dmv c;
+
+	if (vc_dmv_is_array(m)) {
+		for (c = vc_dmv_first(m, &cit); vc_dmv_there(c); c = vc_dmv_next(&cit))
+			if (vc_dmv_is_object(c) && redefines(c, &term))
+				break;
+	} else if (vc_dmv_is_object(m)) {
+		redefines(m, &term);
+	}
+	if (term)
+		return fail(f, "context.protected",
+		            "@context: an inline context defines \"%s\" "
+		            "again, a "
+		            "term the VC 2.0 context protects",
+		            term);
+	return 0;
+}
+
+static int too_deep(struct vc_dm_failure *f)
+{
+	return fail(f, "credential", "the credential is nested deeper than %d levels", MAX_DEPTH);
+}
+
 /* Walks v for "@context" members anywhere (an embedded or a type-scoped context too). */
 static int walk_contexts(struct vc_dmv v, int depth, struct vc_dm_failure *f)
 {
-	const char *key, *term = NULL;
-	struct vc_dmv_it it, cit;
-	struct vc_dmv m, c;
+	struct vc_dmv_it it;
+	struct vc_dmv m;
+	const char *key;
 	size_t kn;
 	int rc;
 
 	if (depth > MAX_DEPTH)
-		return fail(f, "credential", "the credential is nested deeper than %d levels",
-		            MAX_DEPTH);
+		return too_deep(f);
 	if (vc_dmv_is_array(v)) {
 		for (m = vc_dmv_first(v, &it); vc_dmv_there(m); m = vc_dmv_next(&it))
 			if ((depth + 1 > MAX_DEPTH || vc_dmv_is_object(m) || vc_dmv_is_array(m)) &&
@@ -462,22 +529,8 @@ static int walk_contexts(struct vc_dmv v, int depth, struct vc_dm_failure *f)
 		return 0;
 	for (m = vc_dmv_first(v, &it); vc_dmv_there(m); m = vc_dmv_next(&it)) {
 		key = vc_dmv_key(&it, &kn);
-		if (vc_dmv_bytes_are(key, kn, "@context")) {
-			if (vc_dmv_is_array(m)) {
-				for (c = vc_dmv_first(m, &cit); vc_dmv_there(c);
-				     c = vc_dmv_next(&cit))
-					if (vc_dmv_is_object(c) && redefines(c, &term))
-						break;
-			} else if (vc_dmv_is_object(m)) {
-				redefines(m, &term);
-			}
-			if (term)
-				return fail(f, "context.protected",
-				            "@context: an inline context defines \"%s\" "
-				            "again, a "
-				            "term the VC 2.0 context protects",
-				            term);
-		}
+		if (vc_dmv_bytes_are(key, kn, "@context") && (rc = context_member(m, f)))
+			return rc;
 		/* A scalar holds no context: only a container is walked (or a scalar too deep,
 		 * which the call refuses). */
 		if ((depth + 1 > MAX_DEPTH || vc_dmv_is_object(m) || vc_dmv_is_array(m)) &&
@@ -487,9 +540,38 @@ static int walk_contexts(struct vc_dmv v, int depth, struct vc_dm_failure *f)
 	return 0;
 }
 
-static int check_type(struct vc_dmv vc, struct vc_dm_failure *f)
+struct tree_visit {
+	const struct json_tree *t;
+	struct vc_dm_failure *f;
+};
+
+/* walk_contexts' checks, called by the size check's walk (vc_jsonld_sizes_walk) in the order
+ * walk_contexts meets them: a member named "@context" when its object's walk reaches it, a
+ * node too deep when the walk would enter it. */
+static int visit_tree(void *arg, uint32_t node, size_t depth, bool deep)
 {
-	struct vc_dmv t = vc_dmv_get(vc, "type");
+	struct tree_visit *v = arg;
+
+	(void)depth;
+	return deep ? too_deep(v->f) : context_member(vc_dmv_tree(v->t, node), v->f);
+}
+
+/* walk_contexts on a tree, in the same walk as the JSON-LD size check, whose answers go to w
+ * for the second step: the credential's nodes read once for both. */
+static int walk_tree(struct vc_dmv vc, struct vc_dm_walked *w, struct vc_dm_failure *f)
+{
+	struct tree_visit v = {vc.t, f};
+	int rc = vc_jsonld_sizes_walk(vc.t, vc.i, vc_jsonld_limits_default.max_depth, MAX_DEPTH,
+	                              visit_tree, &v, &w->sized);
+
+	if (rc != OK_EUNSUPPORTED)
+		return rc;
+	w->sized.t = NULL;
+	return walk_contexts(vc, 0, f);
+}
+
+static int check_type(struct vc_dmv t, struct vc_dm_failure *f)
+{
 
 	if (!vc_dmv_there(t))
 		return fail(f, "type",
@@ -502,9 +584,8 @@ static int check_type(struct vc_dmv vc, struct vc_dm_failure *f)
 	return 0;
 }
 
-static int check_issuer(struct vc_dmv vc, struct vc_dm_failure *f)
+static int check_issuer(struct vc_dmv iss, struct vc_dm_failure *f)
 {
-	struct vc_dmv iss = vc_dmv_get(vc, "issuer");
 
 	if (!vc_dmv_there(iss))
 		return fail(f, "issuer", "issuer is missing: a credential names its issuer");
@@ -520,9 +601,9 @@ static int check_issuer(struct vc_dmv vc, struct vc_dm_failure *f)
 	return 0;
 }
 
-static int check_subject(struct vc_dmv vc, struct vc_dm_failure *f)
+static int check_subject(struct vc_dmv s, struct vc_dm_failure *f)
 {
-	struct vc_dmv s = vc_dmv_get(vc, "credentialSubject"), one, id;
+	struct vc_dmv one, id;
 	struct vc_dmv_it it;
 
 	if (!vc_dmv_there(s))
@@ -559,18 +640,18 @@ static bool date_member(struct vc_dmv v, bool *there, long long *t, const char *
 	return s && parse_datetime(s, n, t, frac, frac_n);
 }
 
-static int check_validity(struct vc_dmv vc, struct vc_dm_failure *f)
+static int check_validity(struct vc_dmv from, struct vc_dmv until, struct vc_dm_failure *f)
 {
 	long long tf = 0, tu = 0;
 	const char *ff = "", *fu = "";
 	size_t nf = 0, nu = 0;
 	bool has_f, has_u;
 
-	if (!date_member(vc_dmv_get(vc, "validFrom"), &has_f, &tf, &ff, &nf))
+	if (!date_member(from, &has_f, &tf, &ff, &nf))
 		return fail(f, "validFrom",
 		            "validFrom must be an XML Schema dateTimeStamp, a date and time with a "
 		            "time zone (e.g. 2024-07-01T00:00:00Z)");
-	if (!date_member(vc_dmv_get(vc, "validUntil"), &has_u, &tu, &fu, &nu))
+	if (!date_member(until, &has_u, &tu, &fu, &nu))
 		return fail(
 		        f, "validUntil",
 		        "validUntil must be an XML Schema dateTimeStamp, a date and time with a "
@@ -582,10 +663,9 @@ static int check_validity(struct vc_dmv vc, struct vc_dm_failure *f)
 
 /* One of the properties whose items must each be an object with a type (and, where required,
  * an id); an id, when present, is a URL. */
-static int check_items(struct vc_dmv vc, const char *prop, bool id_required,
-                       struct vc_dm_failure *f)
+static int check_items(struct vc_dmv v, const char *prop, bool id_required, struct vc_dm_failure *f)
 {
-	struct vc_dmv v = vc_dmv_get(vc, prop), one, id;
+	struct vc_dmv one, id;
 	struct vc_dmv_it it;
 
 	if (!vc_dmv_there(v))
@@ -661,9 +741,9 @@ static int cmp_related(const void *a, const void *b)
 }
 
 /* Called with at most MAX_RELATED items. */
-static int check_related(struct vc_dmv vc, struct vc_dm_failure *f)
+static int check_related(struct vc_dmv v, struct vc_dm_failure *f)
 {
-	struct vc_dmv v = vc_dmv_get(vc, "relatedResource"), one;
+	struct vc_dmv one;
 	struct related_id ids[MAX_RELATED];
 	struct vc_dmv_it it;
 	size_t i, k, n;
@@ -713,38 +793,140 @@ static int check_related(struct vc_dmv vc, struct vc_dm_failure *f)
 	return 0;
 }
 
+/* The credential's members the rules read. */
+struct top {
+	struct vc_dmv ctx, id, type, issuer, subject, from, until, name, desc, status, terms,
+	        evidence, refresh, schema, related;
+};
+
+/* The members of credential vc (an object) the rules read: on a tree in one pass over its
+ * members (a tree has no two of one name), told by length first; a jansson object asked
+ * by name, as before. */
+static void top_members(struct vc_dmv vc, struct top *m)
+{
+	struct vc_dmv_it it;
+	struct vc_dmv c;
+	const char *k;
+	size_t kn;
+
+#define TOP_IS(name) (kn == sizeof(name) - 1 && memcmp(k, name, sizeof(name) - 1) == 0)
+	if (!vc.t) {
+		m->ctx = vc_dmv_get(vc, "@context");
+		m->id = vc_dmv_get(vc, "id");
+		m->type = vc_dmv_get(vc, "type");
+		m->issuer = vc_dmv_get(vc, "issuer");
+		m->subject = vc_dmv_get(vc, "credentialSubject");
+		m->from = vc_dmv_get(vc, "validFrom");
+		m->until = vc_dmv_get(vc, "validUntil");
+		m->name = vc_dmv_get(vc, "name");
+		m->desc = vc_dmv_get(vc, "description");
+		m->status = vc_dmv_get(vc, "credentialStatus");
+		m->terms = vc_dmv_get(vc, "termsOfUse");
+		m->evidence = vc_dmv_get(vc, "evidence");
+		m->refresh = vc_dmv_get(vc, "refreshService");
+		m->schema = vc_dmv_get(vc, "credentialSchema");
+		m->related = vc_dmv_get(vc, "relatedResource");
+		return;
+	}
+	c = vc_dmv_none(vc);
+	*m = (struct top){c, c, c, c, c, c, c, c, c, c, c, c, c, c, c};
+	for (c = vc_dmv_first(vc, &it); vc_dmv_there(c); c = vc_dmv_next(&it)) {
+		k = vc_dmv_key(&it, &kn);
+		switch (kn) {
+		case 2:
+			if (TOP_IS("id"))
+				m->id = c;
+			break;
+		case 4:
+			if (TOP_IS("type"))
+				m->type = c;
+			else if (TOP_IS("name"))
+				m->name = c;
+			break;
+		case 6:
+			if (TOP_IS("issuer"))
+				m->issuer = c;
+			break;
+		case 8:
+			if (TOP_IS("@context"))
+				m->ctx = c;
+			else if (TOP_IS("evidence"))
+				m->evidence = c;
+			break;
+		case 9:
+			if (TOP_IS("validFrom"))
+				m->from = c;
+			break;
+		case 10:
+			if (TOP_IS("validUntil"))
+				m->until = c;
+			else if (TOP_IS("termsOfUse"))
+				m->terms = c;
+			break;
+		case 11:
+			if (TOP_IS("description"))
+				m->desc = c;
+			break;
+		case 14:
+			if (TOP_IS("refreshService"))
+				m->refresh = c;
+			break;
+		case 15:
+			if (TOP_IS("relatedResource"))
+				m->related = c;
+			break;
+		case 16:
+			if (TOP_IS("credentialStatus"))
+				m->status = c;
+			else if (TOP_IS("credentialSchema"))
+				m->schema = c;
+			break;
+		case 17:
+			if (TOP_IS("credentialSubject"))
+				m->subject = c;
+			break;
+		default:
+			break;
+		}
+	}
+#undef TOP_IS
+}
+
 int vc_datamodel_check_view(struct vc_dmv vc, const struct vc_dm_options *o,
                             struct vc_dm_failure *f)
 {
-	struct vc_dmv id, related;
+	struct vc_dm_walked w;
+	struct top m;
 	int rc;
 
 	f->rule = NULL;
 	f->message[0] = '\0';
+	memset(&w, 0, sizeof(w));
 	if (!vc_dmv_is_object(vc))
 		return fail(f, "credential", "a credential must be a JSON object");
-	if ((rc = check_context(vc, f)) || (rc = walk_contexts(vc, 0, f)))
+	top_members(vc, &m);
+	if ((rc = check_context(m.ctx, f)) ||
+	    (rc = vc.t ? walk_tree(vc, &w, f) : walk_contexts(vc, 0, f)))
 		return rc;
-	id = vc_dmv_get(vc, "id");
-	if (vc_dmv_there(id) && !is_url(id))
+	if (vc_dmv_there(m.id) && !is_url(m.id))
 		return fail(f, "id", "id must be a URL (e.g. urn:uuid:… or https://…)");
-	if ((rc = check_type(vc, f)) || (rc = check_issuer(vc, f)) || (rc = check_subject(vc, f)) ||
-	    (rc = check_validity(vc, f)) || (rc = check_texts(vc, "", f)))
+	if ((rc = check_type(m.type, f)) || (rc = check_issuer(m.issuer, f)) ||
+	    (rc = check_subject(m.subject, f)) || (rc = check_validity(m.from, m.until, f)) ||
+	    (rc = check_texts_of(m.name, m.desc, "", f)))
 		return rc;
-	if ((rc = check_items(vc, "credentialStatus", false, f)) ||
-	    (rc = check_items(vc, "termsOfUse", false, f)) ||
-	    (rc = check_items(vc, "evidence", false, f)) ||
-	    (rc = check_items(vc, "refreshService", false, f)) ||
-	    (rc = check_items(vc, "credentialSchema", true, f)))
+	if ((rc = check_items(m.status, "credentialStatus", false, f)) ||
+	    (rc = check_items(m.terms, "termsOfUse", false, f)) ||
+	    (rc = check_items(m.evidence, "evidence", false, f)) ||
+	    (rc = check_items(m.refresh, "refreshService", false, f)) ||
+	    (rc = check_items(m.schema, "credentialSchema", true, f)))
 		return rc;
-	related = vc_dmv_get(vc, "relatedResource");
-	if (vc_dmv_is_array(related) && vc_dmv_size(related) > MAX_RELATED)
+	if (vc_dmv_is_array(m.related) && vc_dmv_size(m.related) > MAX_RELATED)
 		return fail(f, "relatedResource", "relatedResource has more than %d items",
 		            MAX_RELATED);
-	if ((rc = check_related(vc, f)))
+	if ((rc = check_related(m.related, f)))
 		return rc;
 	/* The second step, once JSON-LD expansion is there to tell (see datamodel.h). */
-	if (o && o->types_defined && (rc = o->types_defined(o->ctx, vc, f))) {
+	if (o && o->types_defined && (rc = o->types_defined(o->ctx, vc, &w, f))) {
 		if (rc == OK_EINPUT)
 			f->rule = "type.defined";
 		return rc;

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "core/json_tree.h"
 #include "vc/datamodel_view.h"
+#include "vc/jsonld_fast.h"
 
 #define VC_DM_MESSAGE_MAX 240
 
@@ -31,13 +32,22 @@ struct vc_dm_failure {
 	char message[VC_DM_MESSAGE_MAX];
 };
 
+/* What the rules' one walk over a tree's credential found for the second step: the JSON-LD size
+ * check's answers (vc/jsonld_fast.h), so that the lookup does not read every node again.
+ * sized.t is NULL when there are none (a jansson credential). */
+struct vc_dm_walked {
+	struct vc_jsonld_sized sized;
+};
+
 /*
  * The second step: whether every type the credential names is defined by its contexts (after
- * JSON-LD expansion, a type that is not an absolute IRI is undefined). Returns 0 when it holds;
- * else a negative OK_E… code, with f->message filled (the rule is set by the caller:
+ * JSON-LD expansion, a type that is not an absolute IRI is undefined). w: what the rules' walk
+ * found (never NULL when called by the checks below; a step may ignore it). Returns 0 when it
+ * holds; else a negative OK_E… code, with f->message filled (the rule is set by the caller:
  * "type.defined"). OK_ENOMEM and the like are passed on as they are.
  */
-typedef int (*vc_dm_types_fn)(void *ctx, struct vc_dmv credential, struct vc_dm_failure *f);
+typedef int (*vc_dm_types_fn)(void *ctx, struct vc_dmv credential, const struct vc_dm_walked *w,
+                              struct vc_dm_failure *f);
 
 struct vc_dm_options {
 	vc_dm_types_fn types_defined; /* NULL: the rule is not checked */
@@ -52,7 +62,8 @@ struct vc_dm_options {
  * does an unknown context URL (never fetched). On failure f->rule is "type.defined" whatever
  * the code (OK_EINPUT; OK_ETOOBIG past a JSON-LD limit; OK_ENOMEM).
  */
-int vc_datamodel_types_by_jsonld(void *ctx, struct vc_dmv credential, struct vc_dm_failure *f);
+int vc_datamodel_types_by_jsonld(void *ctx, struct vc_dmv credential, const struct vc_dm_walked *w,
+                                 struct vc_dm_failure *f);
 
 /*
  * The same for a verifier that keeps a jansson copy of the tree's credential (ctx: a struct
@@ -66,7 +77,7 @@ struct vc_dm_jsonld_shared {
 	json_t *copy;                  /* NULL until made; the caller frees it */
 };
 int vc_datamodel_types_by_jsonld_shared(void *ctx, struct vc_dmv credential,
-                                        struct vc_dm_failure *f);
+                                        const struct vc_dm_walked *w, struct vc_dm_failure *f);
 
 /* Options with that second step plugged in. */
 #define VC_DM_OPTIONS_JSONLD                       \
@@ -81,7 +92,7 @@ int vc_datamodel_types_by_jsonld_shared(void *ctx, struct vc_dmv credential,
  * inline contexts), and its by-name rules (no credentialStatus, no reserved type) are complete.
  */
 int vc_datamodel_types_plain_by_jsonld(void *ctx, struct vc_dmv credential,
-                                       struct vc_dm_failure *f);
+                                       const struct vc_dm_walked *w, struct vc_dm_failure *f);
 #define VC_DM_OPTIONS_JSONLD_PLAIN                       \
 	{                                                \
 		vc_datamodel_types_plain_by_jsonld, NULL \

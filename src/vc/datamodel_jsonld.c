@@ -21,7 +21,7 @@ static bool rdfc_proof(struct vc_dmv proof)
 /* shared: NULL, or the caller's jansson copy of a tree's credential (NULL until made): made
  * here when the expansion first needs it and left to the caller, or used as it is. */
 static int types_by_jsonld(struct vc_jsonld_terms *terms, struct vc_dmv credential, bool plain,
-                           json_t **shared, struct vc_dm_failure *f)
+                           json_t **shared, const struct vc_dm_walked *w, struct vc_dm_failure *f)
 {
 	struct vc_jsonld_limits l = vc_jsonld_limits_default;
 	struct ok_error err;
@@ -35,7 +35,7 @@ static int types_by_jsonld(struct vc_jsonld_terms *terms, struct vc_dmv credenti
 	l.plain_form = plain;
 	/* Told by lookup when it can be (the same verdict, jsonld_fast.h); else, and for every
 	 * failure and its message, the full expansion. */
-	if (vc_jsonld_fast_check_view(terms, credential, &l, NULL) == 1)
+	if (vc_jsonld_fast_check_sized(terms, credential, &l, NULL, w ? &w->sized : NULL) == 1)
 		return 0;
 	ok_error_clear(&err);
 	/* The expansion reads jansson: a tree's credential is converted for it, here only (the
@@ -73,25 +73,27 @@ static int types_by_jsonld(struct vc_jsonld_terms *terms, struct vc_dmv credenti
 	return rc;
 }
 
-int vc_datamodel_types_by_jsonld(void *ctx, struct vc_dmv credential, struct vc_dm_failure *f)
+int vc_datamodel_types_by_jsonld(void *ctx, struct vc_dmv credential, const struct vc_dm_walked *w,
+                                 struct vc_dm_failure *f)
 {
 	/* The plain form (vc/jsonld.h) where an eddsa-rdfc-2022 proof signs the RDF and not the
 	 * JSON; a JCS proof signs the JSON as it is, so its shape needs no such rule for our own
 	 * verifier (the issuer applies it to everything it signs). */
 	return types_by_jsonld(ctx, credential, rdfc_proof(vc_dmv_get(credential, "proof")), NULL,
-	                       f);
+	                       w, f);
 }
 
 int vc_datamodel_types_by_jsonld_shared(void *ctx, struct vc_dmv credential,
-                                        struct vc_dm_failure *f)
+                                        const struct vc_dm_walked *w, struct vc_dm_failure *f)
 {
 	struct vc_dm_jsonld_shared *s = ctx;
 
 	return types_by_jsonld(s->terms, credential, rdfc_proof(vc_dmv_get(credential, "proof")),
-	                       &s->copy, f);
+	                       &s->copy, w, f);
 }
 
-int vc_datamodel_types_plain_by_jsonld(void *ctx, struct vc_dmv credential, struct vc_dm_failure *f)
+int vc_datamodel_types_plain_by_jsonld(void *ctx, struct vc_dmv credential,
+                                       const struct vc_dm_walked *w, struct vc_dm_failure *f)
 {
-	return types_by_jsonld(ctx, credential, true, NULL, f);
+	return types_by_jsonld(ctx, credential, true, NULL, w, f);
 }

@@ -803,6 +803,8 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 {
 	const struct fterm *pdef = prop ? prop_term(active, prop) : NULL, *d;
 	struct fctx *ctx = active, *ts;
+	const struct fctx *guess = active->previous ? active->previous : active;
+	bool only_id = false, type_bad = false;
 	const char *k, *id = NULL, *idc;
 	struct vc_dmv v, tv = vc_dmv_none(el), local = vc_dmv_none(el);
 	struct vc_dmv_it it;
@@ -816,43 +818,58 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 		c->scope = ++c->scopes;
 	if (++c->nodes > c->l->max_nodes)
 		goto out;
-	/* The names once: whole (no NUL inside), and the node's own @context. */
+	/* The names once: whole (no NUL inside); the node's own @context; any other keyword
+	 * key, which is not told (steps 7 and 11 below refuse each such key, whatever the
+	 * context); what step 7 reads of each name in the active context, and what step 11 reads
+	 * in the context it most likely uses (guess: the type-scoped context's previous one,
+	 * else the active one), so that its loop need not run again when it does use that. */
 	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
 		if (!vc_dmv_key_whole(&it))
 			goto out;
 		k = vc_dmv_key(&it, &kn);
-		if (vc_dmv_bytes_are(k, kn, "@context"))
+		if (kn && k[0] == '@') {
+			if (!vc_dmv_bytes_are(k, kn, "@context"))
+				goto out;
 			local = v;
-	}
-	/* Step 7: a type-scoped context does not reach into nested nodes. */
-	if (ctx->previous) {
-		bool only_id = false;
-		for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
-			k = vc_dmv_key(&it, &kn);
+		}
+		/* Step 7: a type-scoped context does not reach into nested nodes. */
+		if (ctx->previous) {
 			kind = alias_kind(ctx, k, kn);
-			if (vc_dmv_bytes_are(k, kn, "@value") || kind == FID_AT_VAL)
+			if (kind == FID_AT_VAL)
 				goto out; /* a value object */
-			if (members == 1 && (vc_dmv_bytes_are(k, kn, "@id") || kind == FID_AT_ID))
+			if (members == 1 && kind == FID_AT_ID)
 				only_id = true;
 		}
-		if (!only_id)
-			ctx = ctx->previous;
+		/* Step 11 in guess: the one member that names @type must be "type". */
+		if (alias_kind(guess, k, kn) == FID_AT_TYPE) {
+			if (vc_dmv_there(tv) || !vc_dmv_bytes_are(k, kn, "type"))
+				type_bad = true;
+			else
+				tv = v;
+		}
 	}
+	if (ctx->previous && !only_id)
+		ctx = ctx->previous;
 	if (pdef && pdef->scoped && !(ctx = apply(c, ctx, scoped_of(pdef), true, true, true)))
 		goto out;
 	if (vc_dmv_there(local) && !(ctx = apply(c, ctx, local, false, false, true)))
 		goto out;
 	ts = ctx;
-	/* Step 11: type-scoped contexts, in order of the types. */
-	for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
-		k = vc_dmv_key(&it, &kn);
-		if (kn && k[0] == '@' && !vc_dmv_bytes_are(k, kn, "@context"))
-			goto out;
-		if (alias_kind(ctx, k, kn) != FID_AT_TYPE)
-			continue;
-		if (vc_dmv_there(tv) || !vc_dmv_bytes_are(k, kn, "type"))
-			goto out; /* another alias of @type */
-		tv = v;
+	/* Step 11: type-scoped contexts, in order of the types; the names read again when the
+	 * context is not the guessed one. */
+	if (ctx != guess) {
+		type_bad = false;
+		tv = vc_dmv_none(el);
+		for (v = vc_dmv_first(el, &it); vc_dmv_there(v); v = vc_dmv_next(&it)) {
+			k = vc_dmv_key(&it, &kn);
+			if (alias_kind(ctx, k, kn) != FID_AT_TYPE)
+				continue;
+			if (vc_dmv_there(tv) || !vc_dmv_bytes_are(k, kn, "type"))
+				goto out; /* another alias of @type */
+			tv = v;
+		}
+	} else if (type_bad) {
+		goto out; /* another alias of @type */
 	}
 	if (vc_dmv_there(tv) && !(ctx = apply_types(c, ctx, ts, tv)))
 		goto out;
@@ -973,7 +990,7 @@ enum size_key {
 	SK_STRING, /* validFrom, validUntil, statusPurpose, statusListIndex, statusListCredential */
 };
 
-static enum size_key size_key_of(const char *k, size_t kn)
+static inline enum size_key size_key_of(const char *k, size_t kn)
 {
 	switch (kn) {
 	case 4:
@@ -1003,31 +1020,38 @@ static enum size_key size_key_of(const char *k, size_t kn)
 
 /* jl_check_sizes, the same limits on either reader: true when it would pass. Anything it would
  * refuse is not told here, and the full expansion refuses it with its message. */
-/* sizes_ok's rules for one member x named k (kn bytes) of an object. */
-static bool member_ok(const struct vc_jsonld_limits *l, const char *k, size_t kn, struct vc_dmv x)
+/* sizes_ok's rules for one member x named k (kn bytes) of an object, in both forms at once:
+ * bit 0 set when they hold in the form that is not plain, bit 1 when they hold in the plain
+ * form (plain_member's rules as well). */
+static inline __attribute__((always_inline)) unsigned member_forms(const char *k, size_t kn,
+                                                                   struct vc_dmv x)
 {
 	enum size_key sk = size_key_of(k, kn);
 
-	if (l->plain_form) {
-		/* plain_member */
-		if (vc_dmv_is(x, JSON_TREE_NULL) || sk == SK_REFUSED)
-			return false;
-		if (!vc_dmv_is_string(x) && sk == SK_STRING)
-			return false;
-		if (vc_dmv_is_array(x) && vc_dmv_size(x) == 0 && !(kn && k[0] == '@'))
-			return false;
-		if (sk == SK_CONTEXT && !vc_dmv_is_string(x)) {
-			struct vc_dmv_it cit;
-			struct vc_dmv one;
-			if (!vc_dmv_is_array(x))
-				return false;
-			for (one = vc_dmv_first(x, &cit); vc_dmv_there(one);
-			     one = vc_dmv_next(&cit))
-				if (!vc_dmv_is_string(one))
-					return false;
-		}
+	if (sk == SK_TYPE && vc_dmv_is_array(x) && vc_dmv_size(x) > JL_MAX_TYPES)
+		return 0;
+	/* plain_member */
+	if (vc_dmv_is(x, JSON_TREE_NULL) || sk == SK_REFUSED)
+		return 1;
+	if (!vc_dmv_is_string(x) && sk == SK_STRING)
+		return 1;
+	if (vc_dmv_is_array(x) && vc_dmv_size(x) == 0 && !(kn && k[0] == '@'))
+		return 1;
+	if (sk == SK_CONTEXT && !vc_dmv_is_string(x)) {
+		struct vc_dmv_it cit;
+		struct vc_dmv one;
+		if (!vc_dmv_is_array(x))
+			return 1;
+		for (one = vc_dmv_first(x, &cit); vc_dmv_there(one); one = vc_dmv_next(&cit))
+			if (!vc_dmv_is_string(one))
+				return 1;
 	}
-	return !(sk == SK_TYPE && vc_dmv_is_array(x) && vc_dmv_size(x) > JL_MAX_TYPES);
+	return 3;
+}
+
+static bool member_ok(const struct vc_jsonld_limits *l, const char *k, size_t kn, struct vc_dmv x)
+{
+	return (member_forms(k, kn, x) >> (l->plain_form ? 1 : 0)) & 1u;
 }
 
 static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
@@ -1061,52 +1085,85 @@ static bool sizes_ok(const struct fcall *c, struct vc_dmv v, size_t depth)
 	return true;
 }
 
-/* The containers sizes_ok_tree keeps open at once; a deeper limit takes the recursive walk. */
-#define SIZES_STACK 128
-
-/* sizes_ok on a tree, without recursion: every node of the subtree in document order (a
- * tree's nodes are), its depth the number of containers still open around it. The answer is
- * the conjunction of the same conditions, so the order they are met in does not matter. */
-static bool sizes_ok_tree(const struct fcall *c, const struct json_tree *t, uint32_t root)
+int vc_jsonld_sizes_walk(const struct json_tree *t, uint32_t root, size_t max_depth,
+                         size_t stop_depth, vc_jsonld_visit_fn visit, void *arg,
+                         struct vc_jsonld_sized *s)
 {
-	const struct vc_jsonld_limits *l = c->l;
-	uint32_t stack[SIZES_STACK], i, end = t->nodes[root].next;
+	/* Every node of the subtree in document order (a tree's nodes are), its depth the number
+	 * of containers still open around it. The answers are conjunctions of the same
+	 * conditions as sizes_ok's, so the order they are met in does not matter. */
+	uint32_t stack[VC_JSONLD_SIZES_DEPTH_MAX + 1], i, end = t->nodes[root].next;
+	unsigned ok = 3; /* bit 0: the form that is not plain holds; bit 1: the plain form */
 	size_t sp = 0, kn;
 	const char *k;
+	int rc;
 
-	if (l->max_depth >= SIZES_STACK)
-		return sizes_ok(c, vc_dmv_tree(t, root), 0);
+	if (max_depth > VC_JSONLD_SIZES_DEPTH_MAX || stop_depth > VC_JSONLD_SIZES_DEPTH_MAX)
+		return OK_EUNSUPPORTED;
+	if (!visit)
+		stop_depth = max_depth; /* past it nothing holds: the walk ends there */
 	for (i = root; i < end; i++) {
 		const struct json_tree_node *nd = &t->nodes[i];
 
 		while (sp && i >= t->nodes[stack[sp - 1]].next)
 			sp--;
-		if (sp > l->max_depth)
-			return false;
-		if (sp) {
-			if (t->nodes[stack[sp - 1]].type == JSON_TREE_OBJECT) {
-				k = json_tree_key(t, i, &kn);
-				if (!member_ok(l, k, kn, vc_dmv_tree(t, i)))
-					return false;
-			} else if (l->plain_form && nd->type == JSON_TREE_NULL) {
-				return false;
-			}
+		if (sp && t->nodes[stack[sp - 1]].type == JSON_TREE_OBJECT) {
+			k = json_tree_key(t, i, &kn);
+			if (visit && kn == 8 && memcmp(k, "@context", 8) == 0 &&
+			    (rc = visit(arg, i, sp, false)) != 0)
+				return rc;
+			if (ok)
+				ok &= member_forms(k, kn, vc_dmv_tree(t, i));
+		} else if (sp && nd->type == JSON_TREE_NULL) {
+			ok &= 1u; /* an array's null: the plain form refuses it */
 		}
-		if (nd->type == JSON_TREE_OBJECT && nd->len > JL_MAX_KEYS)
-			return false;
-		if (nd->type == JSON_TREE_ARRAY && nd->len > JL_MAX_ITEMS)
-			return false;
-		/* sp <= max_depth < SIZES_STACK here */
+		if (sp > max_depth)
+			ok = 0;
+		if (sp > stop_depth) {
+			if (visit)
+				return visit(arg, i, sp, true);
+			break;
+		}
+		if ((nd->type == JSON_TREE_OBJECT && nd->len > JL_MAX_KEYS) ||
+		    (nd->type == JSON_TREE_ARRAY && nd->len > JL_MAX_ITEMS))
+			ok = 0;
+		if (!ok && !visit)
+			break;
+		/* sp <= stop_depth <= VC_JSONLD_SIZES_DEPTH_MAX here */
 		if (nd->type >= JSON_TREE_ARRAY && nd->len)
 			stack[sp++] = i;
 	}
-	return true;
+	s->t = t;
+	s->root = root;
+	s->max_depth = max_depth;
+	s->ok[0] = (ok & 1u) != 0;
+	s->ok[1] = (ok & 2u) != 0;
+	return 0;
+}
+
+/* sizes_ok on a tree, by the walk above (no recursion); a deeper limit takes the recursive
+ * walk. */
+static bool sizes_ok_tree(const struct fcall *c, const struct json_tree *t, uint32_t root)
+{
+	struct vc_jsonld_sized s;
+
+	if (vc_jsonld_sizes_walk(t, root, c->l->max_depth, c->l->max_depth, NULL, NULL, &s) != 0)
+		return sizes_ok(c, vc_dmv_tree(t, root), 0);
+	return s.ok[c->l->plain_form ? 1 : 0];
 }
 
 int vc_jsonld_fast_check_view(struct vc_jsonld_terms *t, struct vc_dmv doc,
                               const struct vc_jsonld_limits *l, size_t *steps)
 {
+	return vc_jsonld_fast_check_sized(t, doc, l, steps, NULL);
+}
+
+int vc_jsonld_fast_check_sized(struct vc_jsonld_terms *t, struct vc_dmv doc,
+                               const struct vc_jsonld_limits *l, size_t *steps,
+                               const struct vc_jsonld_sized *s)
+{
 	struct fcall *c;
+	bool sized;
 	int ok;
 
 	if (!t || !vc_dmv_is_object(doc))
@@ -1124,7 +1181,12 @@ int vc_jsonld_fast_check_view(struct vc_jsonld_terms *t, struct vc_dmv doc,
 	c->l = l;
 	c->steps = c->nodes = c->nmemo = c->nids = 0;
 	c->scope = c->scopes = 0;
-	ok = (doc.t ? sizes_ok_tree(c, doc.t, doc.i) : sizes_ok(c, doc, 0)) &&
+	/* The size check's answers when the caller's walk found them for this document and
+	 * depth limit; else found here. */
+	sized = s && doc.t && s->t == doc.t && s->root == doc.i && s->max_depth == l->max_depth;
+	ok = (sized   ? s->ok[l->plain_form ? 1 : 0]
+	      : doc.t ? sizes_ok_tree(c, doc.t, doc.i)
+	              : sizes_ok(c, doc, 0)) &&
 	     walk_map(c, t->initial, NULL, doc);
 	if (ok && steps)
 		*steps = c->steps;

@@ -23,7 +23,9 @@
 #define OK_VC_JSONLD_FAST_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/json_tree.h"
 #include "vc/datamodel_view.h"
@@ -52,5 +54,43 @@ int vc_jsonld_fast_check_tree(struct vc_jsonld_terms *t, const struct json_tree 
                               uint32_t root, const struct vc_jsonld_limits *l, size_t *steps);
 int vc_jsonld_fast_check_view(struct vc_jsonld_terms *t, struct vc_dmv doc,
                               const struct vc_jsonld_limits *l, size_t *steps);
+
+/* The size check the fast check starts with (jl_check_sizes: members per object, items per
+ * array, types per node, the depth; in the plain form the shapes it refuses), walked once for
+ * a caller that walks the same tree anyway: the data model's rules (datamodel.c) read the
+ * credential's nodes for their own checks in the same walk and hand the answers on, so that
+ * the lookup does not read every node again. */
+struct vc_jsonld_sized {
+	const struct json_tree *t; /* the document the answers are of: t's value root */
+	uint32_t root;
+	size_t max_depth; /* the depth limit they were found with */
+	bool ok[2];       /* [plain_form]: the size check holds */
+};
+
+/* Called by vc_jsonld_sizes_walk for the caller's own checks: depth is the node's (0 for the
+ * root, one more inside each container); deep tells the call for the node past stop_depth from
+ * the call for a member named "@context" (a member past it gets both, that one first). A
+ * nonzero return ends the walk and is returned. */
+typedef int (*vc_jsonld_visit_fn)(void *arg, uint32_t node, size_t depth, bool deep);
+
+#define VC_JSONLD_SIZES_DEPTH_MAX 127 /* the deepest max_depth or stop_depth the walk takes */
+
+/*
+ * Walks the tree's value root once in document order, without recursion: *s gets the size
+ * check's answers for both forms under max_depth; visit (or NULL) is called, in document order,
+ * on every object member named "@context" and on the first node deeper than stop_depth, where
+ * the walk ends (returning visit's answer, 0 or not; *s is then not filled). Returns 0, or
+ * what visit returned; OK_EUNSUPPORTED (nothing walked) when max_depth or stop_depth is past
+ * VC_JSONLD_SIZES_DEPTH_MAX: the caller walks its own way.
+ */
+int vc_jsonld_sizes_walk(const struct json_tree *t, uint32_t root, size_t max_depth,
+                         size_t stop_depth, vc_jsonld_visit_fn visit, void *arg,
+                         struct vc_jsonld_sized *s);
+
+/* vc_jsonld_fast_check_view with the size check's answers already found (s, or NULL): used when
+ * they are of doc (a tree's value, the same root) under l's depth limit, else found here. */
+int vc_jsonld_fast_check_sized(struct vc_jsonld_terms *t, struct vc_dmv doc,
+                               const struct vc_jsonld_limits *l, size_t *steps,
+                               const struct vc_jsonld_sized *s);
 
 #endif

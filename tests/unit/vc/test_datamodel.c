@@ -207,11 +207,13 @@ static void messages(void **state)
 	json_decref(vc);
 }
 
-static int no_example_types(void *ctx, struct vc_dmv view, struct vc_dm_failure *f)
+static int no_example_types(void *ctx, struct vc_dmv view, const struct vc_dm_walked *w,
+                            struct vc_dm_failure *f)
 {
 	int *calls = ctx;
 	const json_t *vc = view.j;
 
+	(void)w;
 	(*calls)++;
 	if (strstr(json_string_value(json_array_get(json_object_get(vc, "type"), 1)), "Example")) {
 		snprintf(f->message, sizeof(f->message), "type: a type is not defined");
@@ -319,12 +321,79 @@ static void datetimes_and_urls(void **state)
 	assert_false(vc_datamodel_url(""));
 }
 
+/* The walk over a tree (the size check's, vc_jsonld_sizes_walk, with the rules' own checks)
+ * meets the depth and protected-term failures in the order the recursive walk over jansson
+ * does: a tree read deeper than the strict parser allows, the "@context" member at, just past
+ * and far past the rules' depth (64), with and without a protected term defined again, and
+ * nodes too deep after a clean one. */
+static void deep_walk_same_on_tree(void **state)
+{
+	static const char *const inner[] = {
+	        "{\"@context\": {\"name\": \"https://example.org/n\"}}",
+	        "{\"@context\": [{\"x\": \"https://example.org/x\"}, {\"id\": \"@id\"}]}",
+	        "{\"a\": 1, \"@context\": {\"b\": \"https://example.org/b\"}}",
+	        "[1, {\"@context\": {\"type\": \"https://example.org/t\"}}]",
+	        "{\"k\": [[[null]]]}",
+	        "\"leaf\"",
+	};
+	const struct json_tree_limits lim = {.depth = 200};
+	size_t levels[] = {1, 60, 62, 63, 64, 65, 66, 90}, i, k, d;
+	struct vc_dm_failure f1, f2;
+	struct json_tree tree;
+	uint32_t root;
+	int r1, r2;
+
+	(void)state;
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		for (k = 0; k < sizeof(inner) / sizeof(inner[0]); k++) {
+			char *text;
+			json_t *doc;
+			size_t len = 0, cap = strlen(base) + levels[i] * 8 + 256;
+
+			text = malloc(cap);
+			assert_non_null(text);
+			/* The base credential with one more member: levels nested objects, the
+			 * inner value at the bottom. */
+			len = (size_t)snprintf(text, cap,
+			                       "%.*s, \"deep\": ", (int)(strlen(base) - 1), base);
+			for (d = 0; d < levels[i]; d++)
+				len += (size_t)snprintf(text + len, cap - len, "{\"n\": ");
+			len += (size_t)snprintf(text + len, cap - len, "%s", inner[k]);
+			for (d = 0; d < levels[i]; d++)
+				text[len++] = '}';
+			text[len++] = '}';
+			text[len] = '\0';
+			doc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+			assert_non_null(doc);
+			json_tree_init(&tree);
+			assert_int_equal(json_tree_parse(&tree, text, len, &lim, &root, NULL), 0);
+			r1 = vc_datamodel_check(doc, NULL, &f1);
+			r2 = vc_datamodel_check_tree(&tree, root, NULL, &f2);
+			if (r1 != r2 || (r1 && (strcmp(f1.rule, f2.rule) != 0 ||
+			                        strcmp(f1.message, f2.message) != 0)))
+				fail_msg("levels %zu, inner %zu: jansson %d %s (%s), tree %d %s "
+				         "(%s)",
+				         levels[i], k, r1, r1 ? f1.rule : "-", r1 ? f1.message : "",
+				         r2, r2 ? f2.rule : "-", r2 ? f2.message : "");
+			/* Past the depth: refused, by the first check the walk meets there. */
+			if (levels[i] >= 90)
+				assert_string_equal(r1 ? f1.rule : "-", "credential");
+			if (levels[i] == 63 && k == 0)
+				assert_string_equal(r1 ? f1.rule : "-", "context.protected");
+			if (levels[i] == 1 && k == 4)
+				assert_int_equal(r1, 0);
+			json_tree_release(&tree);
+			json_decref(doc);
+			free(text);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(every_rule),         cmocka_unit_test(messages),
 	        cmocka_unit_test(second_step),        cmocka_unit_test(datetimes_and_urls),
-	        cmocka_unit_test(related_ids_sorted),
+	        cmocka_unit_test(related_ids_sorted), cmocka_unit_test(deep_walk_same_on_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,52 @@ struct tally {
 	size_t docs, told, full_ok;
 };
 
+/* A visit of vc_jsonld_sizes_walk that only counts: the walk's answers must not change. */
+static int count_visits(void *arg, uint32_t node, size_t depth, bool deep)
+{
+	size_t *n = arg;
+
+	(void)node;
+	(void)depth;
+	(void)deep;
+	++*n;
+	return 0;
+}
+
+/* The size check's answers found by the one walk a caller shares (vc_jsonld_sizes_walk, with
+ * and without a visit of its own) give the fast check the same answer and steps as its own
+ * walk; a walk that stops early (stop_depth below the depth) fills nothing. */
+static void same_sized(struct vc_jsonld_terms *t, const struct json_tree *tree, uint32_t root,
+                       const struct vc_jsonld_limits *l, int fast, size_t fsteps, const char *what)
+{
+	struct vc_jsonld_sized s;
+	size_t ssteps = 0, visits = 0, stop;
+	int on_sized, rc;
+
+	for (stop = 0; stop < 2; stop++) {
+		memset(&s, 0, sizeof(s));
+		rc = vc_jsonld_sizes_walk(tree, root, l->max_depth,
+		                          stop ? VC_JSONLD_SIZES_DEPTH_MAX : l->max_depth,
+		                          stop ? count_visits : NULL, &visits, &s);
+		if (l->max_depth > VC_JSONLD_SIZES_DEPTH_MAX) {
+			assert_int_equal(rc, OK_EUNSUPPORTED);
+			return;
+		}
+		assert_int_equal(rc, 0);
+		assert_ptr_equal(s.t, tree);
+		on_sized = vc_jsonld_fast_check_sized(t, vc_dmv_tree(tree, root), l, &ssteps, &s);
+		if (on_sized != fast || (fast == 1 && ssteps != fsteps))
+			fail_msg("%s: jansson %d (%zu steps), sized walk %d (%zu steps)", what,
+			         fast, fsteps, on_sized, ssteps);
+		/* Answers of another depth limit are not taken for these. */
+		s.max_depth = l->max_depth + 1;
+		s.ok[0] = s.ok[1] = false;
+		on_sized = vc_jsonld_fast_check_sized(t, vc_dmv_tree(tree, root), l, &ssteps, &s);
+		if (on_sized != fast)
+			fail_msg("%s: answers of another depth limit were taken", what);
+	}
+}
+
 /* The same check on the document read into a tree (as the verifier reads it): the same answer
  * and, when it holds, the same steps. */
 static void same_on_tree(struct vc_jsonld_terms *t, const json_t *doc,
@@ -35,6 +81,7 @@ static void same_on_tree(struct vc_jsonld_terms *t, const json_t *doc,
 		if (on_tree != fast || (fast == 1 && tsteps != fsteps))
 			fail_msg("%s: jansson %d (%zu steps), tree %d (%zu steps)", what, fast,
 			         fsteps, on_tree, tsteps);
+		same_sized(t, &tree, root, l, fast, fsteps, what);
 	}
 	json_tree_release(&tree);
 	free(text);
