@@ -7,7 +7,9 @@
  * grows by one, mxFrame and the checksums change; a WAL reset changes the salts) before its
  * commit returns. The header is read before the statement that loads the set, so a commit
  * between the two makes the next check see another header: the set is then read again. A
- * connection inside a transaction (its own uncommitted writes, or a read snapshot) reads. */
+ * connection inside a transaction (its own uncommitted writes, or a read snapshot) reads. While
+ * a connection has the database open in WAL mode no other can leave WAL mode or write without
+ * the shared memory (locking_mode EXCLUSIVE): SQLite answers them "database is locked". */
 #include "store/sqlite_internal.h"
 
 #include <stdlib.h>
@@ -192,10 +194,16 @@ static bool load(struct store_sqlite *s, struct sqlite_statusmem *m)
 {
 	struct ok_error err;
 	struct mem_row r;
+	sqlite3_stmt *st;
 	size_t i, rows = 0;
 	bool ok = true;
 	int rc;
 
+	/* A statement of this connection still stepping holds a read snapshot that may be older
+	 * than the header just read: the set would be too. Read instead (none does, as a rule). */
+	for (st = sqlite3_next_stmt(s->db, NULL); st; st = sqlite3_next_stmt(s->db, st))
+		if (sqlite3_stmt_busy(st))
+			return false;
 	m->ncred = m->nslot = m->pool_len = 0;
 	ok_error_clear(&err);
 	/* One row past the cap says the set is too large (the statement stops there). */
