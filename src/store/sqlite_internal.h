@@ -428,6 +428,9 @@ bool sqlite_credential_status_mem(struct store *base, const char *credential_id,
 bool sqlite_slot_status_mem(struct store *base, int64_t list, int64_t index,
                             char status[STORE_STATUS_MAX]);
 void sqlite_statusmem_free(struct sqlite_statusmem *m);
+/* Called just before a read snapshot's deferred BEGIN: notes the WAL-index header, so that the
+ * set may be loaded inside the snapshot while the header is still the same. */
+void sqlite_statusmem_begin(struct store_sqlite *s);
 
 /* store_sqlite_backup.c: the schema version and the online backup (store_ops). */
 int sqlite_schema_version(struct store *base, int *out, struct ok_error *err);

@@ -482,6 +482,7 @@ static int sqlite_read_begin(struct store *base, struct ok_error *err)
 
 	if (s->reading || !sqlite3_get_autocommit(s->db))
 		return 0;
+	sqlite_statusmem_begin(s);
 	rc = sqlite_exec(s, &READ_BEGIN, NULL, SQLITE_NO_ARGS, err);
 	s->reading = rc == 0;
 	return rc;

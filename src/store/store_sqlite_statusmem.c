@@ -7,7 +7,8 @@
  * grows by one, mxFrame and the checksums change; a WAL reset changes the salts) before its
  * commit returns. The header is read before the statement that loads the set, so a commit
  * between the two makes the next check see another header: the set is then read again. A
- * connection inside a transaction (its own uncommitted writes, or a read snapshot) reads. While
+ * connection inside a write transaction reads; the set is loaded only outside any read
+ * transaction (its statement's snapshot then is at least as new as the header). While
  * a connection has the database open in WAL mode no other can leave WAL mode or write without
  * the shared memory (locking_mode EXCLUSIVE): SQLite answers them "database is locked". */
 #include "store/sqlite_internal.h"
@@ -46,6 +47,8 @@ struct sqlite_statusmem {
 	uint32_t hdr[WAL_HDR_WORDS]; /* the header the set was loaded under */
 	bool seen_known;
 	uint32_t seen[WAL_HDR_WORDS]; /* the header the last check found */
+	bool begin_known;
+	uint32_t begin[WAL_HDR_WORDS]; /* the header before the read snapshot began */
 	unsigned skip;
 	struct mem_cred *cred;
 	size_t ncred, cred_cap;
@@ -194,16 +197,17 @@ static bool load(struct store_sqlite *s, struct sqlite_statusmem *m)
 {
 	struct ok_error err;
 	struct mem_row r;
-	sqlite3_stmt *st;
 	size_t i, rows = 0;
 	bool ok = true;
 	int rc;
 
-	/* A statement of this connection still stepping holds a read snapshot that may be older
-	 * than the header just read: the set would be too. Read instead (none does, as a rule). */
-	for (st = sqlite3_next_stmt(s->db, NULL); st; st = sqlite3_next_stmt(s->db, st))
-		if (sqlite3_stmt_busy(st))
-			return false;
+	/* An open read transaction (a request's snapshot that has read, or a statement still
+	 * stepping) may be older than the header just read: so would the set. Unless it began
+	 * after the header was last seen the same as now (sqlite_statusmem_begin): then its state
+	 * is the header's. Else read instead. */
+	if (sqlite3_txn_state(s->db, "main") != SQLITE_TXN_NONE &&
+	    !(s->reading && m->begin_known && memcmp(m->begin, m->seen, sizeof(m->seen)) == 0))
+		return false;
 	m->ncred = m->nslot = m->pool_len = 0;
 	ok_error_clear(&err);
 	/* One row past the cap says the set is too large (the statement stops there). */
@@ -242,7 +246,11 @@ static struct sqlite_statusmem *ready(struct store_sqlite *s)
 	struct sqlite_statusmem *m = s->statusmem;
 	uint32_t h[WAL_HDR_WORDS];
 
-	if (!sqlite3_get_autocommit(s->db) || !wal_header(s, h))
+	/* In a write transaction the connection's own writes are not in the header yet. A read
+	 * snapshot (store_read_begin) may answer: the set is as new as the database, at least as
+	 * new as the snapshot, and a verification asks for the newest state. */
+	if ((!sqlite3_get_autocommit(s->db) && !s->reading) ||
+	    sqlite3_txn_state(s->db, "main") == SQLITE_TXN_WRITE || !wal_header(s, h))
 		return NULL;
 	if (!m && !(m = s->statusmem = calloc(1, sizeof(*m))))
 		return NULL;
@@ -270,6 +278,17 @@ static void set_word(char out[STORE_STATUS_MAX], int status)
 	const char *w = status == MEM_REVOKED ? "revoked" : "suspended";
 
 	memcpy(out, w, strlen(w) + 1);
+}
+
+void sqlite_statusmem_begin(struct store_sqlite *s)
+{
+	struct sqlite_statusmem *m = s->statusmem;
+
+	/* No read transaction open yet (no statement still stepping): the snapshot will be taken
+	 * by the first statement after this, at this header or a later one. */
+	if (m)
+		m->begin_known = sqlite3_txn_state(s->db, "main") == SQLITE_TXN_NONE &&
+		                 wal_header(s, m->begin);
 }
 
 bool sqlite_credential_status_mem(struct store *base, const char *credential_id,

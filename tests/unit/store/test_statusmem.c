@@ -283,6 +283,43 @@ static void first_check_after_commit_never_stale(void **state)
 	assert_int_equal(store_rollback(f->b), 0);
 }
 
+/* A request's read snapshot (store_read_begin): memory answers inside it, and a set is never
+ * loaded from a snapshot older than the header it is kept for. */
+static void read_snapshot(void **state)
+{
+	struct fixture *f = *state;
+	struct store_credential_status cs;
+	struct ok_error err;
+	char got[STORE_STATUS_MAX];
+	bool mem;
+	int i;
+
+	add_achievement(f->a, "A1", 5, "active", false);
+	must(store_credential_issued_add(f->a, "urn:uuid:c1", "A1", 1, &err), &err, "issued");
+	expect_credential(f->b, "urn:uuid:c1", "");
+	must(store_read_begin(f->b, &err), &err, "read_begin");
+	expect_credential(f->b, "urn:uuid:c1", "");
+	/* A read: the snapshot is taken now. */
+	must(store_credential_status(f->b, "urn:uuid:c1", &cs, &err), &err, "credential_status");
+	/* Committed while b's snapshot is open: b may answer from its snapshot until it ends. */
+	add_achievement(f->a, "A1", 5, "revoked", true);
+	for (i = 0; i < 3; i++)
+		credential_answer(f->b, "urn:uuid:c1", got, &mem);
+	store_read_end(f->b);
+	credential_answer(f->b, "urn:uuid:c1", got, &mem);
+	assert_string_equal(got, "revoked");
+	expect_credential(f->b, "urn:uuid:c1", "revoked");
+	/* A snapshot begun after the commit: the set is loaded inside it. */
+	add_achievement(f->a, "A2", 6, "suspended", false);
+	must(store_credential_issued_add(f->a, "urn:uuid:c2", "A2", 1, &err), &err, "issued");
+	must(store_read_begin(f->b, &err), &err, "read_begin");
+	credential_answer(f->b, "urn:uuid:c2", got, &mem);
+	assert_string_equal(got, "suspended");
+	expect_credential(f->b, "urn:uuid:c2", "suspended");
+	expect_credential(f->b, "urn:uuid:c1", "revoked");
+	store_read_end(f->b);
+}
+
 /* More revoked records than the set holds: every answer is read, and still right. */
 static void past_the_cap_reads(void **state)
 {
@@ -338,6 +375,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(other_handle_commits_seen_at_once, setup, teardown),
 	        cmocka_unit_test_setup_teardown(first_check_after_commit_never_stale, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(read_snapshot, setup, teardown),
 	        cmocka_unit_test_setup_teardown(past_the_cap_reads, setup, teardown),
 	        cmocka_unit_test(no_wal_reads),
 	};
