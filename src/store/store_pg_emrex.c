@@ -28,8 +28,8 @@ static const struct pg_query GET = {"SELECT " NCP_COLS " FROM emrex_ncp WHERE ac
 static const struct pg_query LIST = {"SELECT " NCP_COLS " FROM emrex_ncp ORDER BY acronym",
                                      "list the contact points", NULL, &ncp_cols};
 
-#define SESSION_COLS                                                                      \
-	"id, token_hash, role, learner_id, binding, peer_session, url, ncp, created_ms, " \
+#define SESSION_COLS                                                                              \
+	"id, token_hash, role, learner_id, binding, peer_session, url, ncp, created_ms, "          \
 	"expires_ms, used_ms"
 
 static const struct pg_col session_col[] = {
@@ -51,9 +51,9 @@ static const struct pg_query SESSION_PUT = {
         "INSERT INTO emrex_session (" SESSION_COLS
         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         "keep an EMREX session", &session_cols, NULL};
-static const struct pg_query SESSION_FIND = {"SELECT " SESSION_COLS
-                                             " FROM emrex_session WHERE token_hash = $1",
-                                             "find an EMREX session", NULL, &session_cols};
+static const struct pg_query SESSION_FIND = {
+        "SELECT " SESSION_COLS " FROM emrex_session WHERE token_hash = $1",
+        "find an EMREX session", NULL, &session_cols};
 static const struct pg_query SESSION_USE = {
         "UPDATE emrex_session SET used_ms = $2 WHERE token_hash = $1 AND used_ms = 0",
         "use an EMREX session", NULL, NULL};

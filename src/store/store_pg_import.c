@@ -332,7 +332,8 @@ static void copy_send(struct copy *c, bool force)
 {
 	if (c->rc || (!force && c->out.len < COPY_CHUNK) || c->out.len == 0)
 		return;
-	if (PQputCopyData(c->s->conn, c->out.data, (int)c->out.len) != 1 || PQflush(c->s->conn) < 0)
+	if (PQputCopyData(c->s->conn, c->out.data, (int)c->out.len) != 1 ||
+	    PQflush(c->s->conn) < 0)
 		c->rc = OK_ESTORE;
 	buf_reset(&c->out);
 }

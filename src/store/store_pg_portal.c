@@ -151,7 +151,8 @@ static const struct pg_query FLOW_TAKE = {
 static const struct pg_query FLOW_PRUNE = {"DELETE FROM oidc_flow WHERE expires_ms < $1",
                                            "forget expired sign-ins", NULL, NULL};
 
-static int oidc_flow_put(struct store *base, const struct store_oidc_flow *f, struct ok_error *err)
+static int oidc_flow_put(struct store *base, const struct store_oidc_flow *f,
+                         struct ok_error *err)
 {
 	return pg_add(pgs(base), &FLOW_PUT, f, PG_NO_ARGS, err);
 }
@@ -159,12 +160,13 @@ static int oidc_flow_put(struct store *base, const struct store_oidc_flow *f, st
 static int oidc_flow_take(struct store *base, const struct store_oidc_flow *f, int64_t now_ms,
                           struct ok_error *err)
 {
-	int rc = pg_change(
-	        pgs(base), &FLOW_TAKE, NULL,
-	        PG_ARGS(PG_ARG_BLOB(f->state_hash, STORE_HASH_BYTES), PG_ARG_TEXT(f->provider),
-	                PG_ARG_BLOB(f->nonce_hash, STORE_HASH_BYTES),
-	                PG_ARG_BLOB(f->verifier_hash, STORE_HASH_BYTES), PG_ARG_INT(now_ms)),
-	        err);
+	int rc = pg_change(pgs(base), &FLOW_TAKE, NULL,
+	                   PG_ARGS(PG_ARG_BLOB(f->state_hash, STORE_HASH_BYTES),
+	                           PG_ARG_TEXT(f->provider),
+	                           PG_ARG_BLOB(f->nonce_hash, STORE_HASH_BYTES),
+	                           PG_ARG_BLOB(f->verifier_hash, STORE_HASH_BYTES),
+	                           PG_ARG_INT(now_ms)),
+	                   err);
 
 	if (rc == OK_ENOTFOUND)
 		return ok_fail(err, OK_ENOTFOUND, "no such sign-in, or it was finished already");

@@ -151,7 +151,8 @@ static const struct sqlite_query FLOW_PRUNE = {ST_OIDC_FLOW_PRUNE,
                                                "DELETE FROM oidc_flow WHERE expires_ms < ?",
                                                "forget expired sign-ins", NULL, NULL};
 
-static int oidc_flow_put(struct store *base, const struct store_oidc_flow *f, struct ok_error *err)
+static int oidc_flow_put(struct store *base, const struct store_oidc_flow *f,
+                         struct ok_error *err)
 {
 	return sqlite_exec(sq(base), &FLOW_PUT, f, SQLITE_NO_ARGS, err);
 }
@@ -160,12 +161,13 @@ static int oidc_flow_take(struct store *base, const struct store_oidc_flow *f, i
                           struct ok_error *err)
 {
 	struct store_sqlite *s = sq(base);
-	int rc = sqlite_exec(
-	        s, &FLOW_TAKE, NULL,
-	        SQLITE_ARGS(SQ_ARG_BLOB(f->state_hash, STORE_HASH_BYTES), SQ_ARG_TEXT(f->provider),
-	                    SQ_ARG_BLOB(f->nonce_hash, STORE_HASH_BYTES),
-	                    SQ_ARG_BLOB(f->verifier_hash, STORE_HASH_BYTES), SQ_ARG_INT(now_ms)),
-	        err);
+	int rc = sqlite_exec(s, &FLOW_TAKE, NULL,
+	                     SQLITE_ARGS(SQ_ARG_BLOB(f->state_hash, STORE_HASH_BYTES),
+	                                 SQ_ARG_TEXT(f->provider),
+	                                 SQ_ARG_BLOB(f->nonce_hash, STORE_HASH_BYTES),
+	                                 SQ_ARG_BLOB(f->verifier_hash, STORE_HASH_BYTES),
+	                                 SQ_ARG_INT(now_ms)),
+	                     err);
 
 	if (rc)
 		return rc;
