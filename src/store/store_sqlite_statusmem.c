@@ -143,31 +143,31 @@ static int cmp_slot(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Room for one more entry of size sz in *p (cap *cap, n used), growing by doubling. */
-static bool grow(void **p, size_t *cap, size_t n, size_t sz)
+/* The new capacity for one more entry than n (cap now): doubled, from 64. */
+static size_t next_cap(size_t cap, size_t n)
 {
-	size_t want = *cap ? *cap * 2 : 64;
-	void *q;
+	return n < cap ? cap : cap ? cap * 2 : 64;
+}
 
-	if (n < *cap)
-		return true;
-	q = realloc(*p, want * sz);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = want;
+static bool add_slot(struct sqlite_statusmem *m, const struct mem_row *r, int status)
+{
+	size_t cap = next_cap(m->slot_cap, m->nslot);
+
+	if (cap != m->slot_cap) {
+		struct mem_slot *q = realloc(m->slot, cap * sizeof(*q));
+
+		if (!q)
+			return false;
+		m->slot = q;
+		m->slot_cap = cap;
+	}
+	m->slot[m->nslot++] = (struct mem_slot){r->status_list, r->status_index, status};
 	return true;
 }
 
-static bool add_row(struct sqlite_statusmem *m, const struct mem_row *r, int status)
+static bool add_cred(struct sqlite_statusmem *m, const struct mem_row *r, int status)
 {
-	if (r->kind == 1) {
-		if (!grow((void **)&m->slot, &m->slot_cap, m->nslot, sizeof(*m->slot)))
-			return false;
-		m->slot[m->nslot++] = (struct mem_slot){r->status_list, r->status_index, status};
-		return true;
-	}
-	size_t n = strlen(r->id);
+	size_t n = strlen(r->id), cap = next_cap(m->cred_cap, m->ncred);
 
 	/* An id longer than any looked up, or holding a NUL, never matches one: left out. */
 	if (n > STORE_CREDENTIAL_ID_MAX || (int64_t)n != r->id_len)
@@ -183,8 +183,14 @@ static bool add_row(struct sqlite_statusmem *m, const struct mem_row *r, int sta
 		m->pool = q;
 		m->pool_cap = want;
 	}
-	if (!grow((void **)&m->cred, &m->cred_cap, m->ncred, sizeof(*m->cred)))
-		return false;
+	if (cap != m->cred_cap) {
+		struct mem_cred *q = realloc(m->cred, cap * sizeof(*q));
+
+		if (!q)
+			return false;
+		m->cred = q;
+		m->cred_cap = cap;
+	}
 	memcpy(m->pool + m->pool_len, r->id, n + 1);
 	m->cred[m->ncred++] =
 	        (struct mem_cred){m->pool_len, NULL, r->status_list, r->status_index, status};
@@ -221,7 +227,8 @@ static bool load(struct store_sqlite *s, struct sqlite_statusmem *m)
 		if (++rows > STATUSMEM_MAX_ENTRIES) {
 			m->skip = STATUSMEM_TOO_LARGE_SKIP;
 			ok = false;
-		} else if (status && !add_row(m, &r, status)) {
+		} else if (status &&
+		           !(r.kind == 1 ? add_slot(m, &r, status) : add_cred(m, &r, status))) {
 			ok = false;
 		}
 	}
