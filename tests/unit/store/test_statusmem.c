@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +322,82 @@ static void read_snapshot(void **state)
 	store_read_end(f->b);
 }
 
+/* A writer thread that revokes one achievement after another on its handle, counting each
+ * revocation once its commit returned (and going on once the reader has checked it); the
+ * reader, on its own handle, checks that the last one counted before its check began is
+ * answered revoked (from memory or read), never active. */
+#define RACE_N 200
+
+struct race {
+	struct store *a;
+	int commits; /* revocations returned: A1..A<commits> are revoked (atomic) */
+	int checked; /* the reader has checked A<checked> (atomic): the writer waits for it */
+};
+
+static void *race_writer(void *arg)
+{
+	struct race *r = arg;
+	char id[16];
+	int i;
+
+	for (i = 1; i <= RACE_N; i++) {
+		snprintf(id, sizeof(id), "A%d", i);
+		add_achievement(r->a, id, i, "revoked", true);
+		__atomic_store_n(&r->commits, i, __ATOMIC_RELEASE);
+		/* Each revocation is checked at least once, while the next one is being made. */
+		while (__atomic_load_n(&r->checked, __ATOMIC_ACQUIRE) < i)
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void concurrent_writer_never_stale(void **state)
+{
+	struct fixture *f = *state;
+	struct race r = {.a = f->a};
+	struct ok_error err;
+	pthread_t writer;
+	char id[16], cred[32], got[STORE_STATUS_MAX];
+	long checks = 0, from_memory = 0, distinct = 0;
+	int last = -1;
+	bool mem;
+	int i, before, stale = 0;
+
+	for (i = 1; i <= RACE_N + 1; i++) {
+		snprintf(id, sizeof(id), "A%d", i);
+		snprintf(cred, sizeof(cred), "urn:uuid:c%d", i);
+		add_achievement(f->a, id, i, "active", false);
+		must(store_credential_issued_add(f->a, cred, id, 1, &err), &err, "issued");
+	}
+	assert_int_equal(pthread_create(&writer, NULL, race_writer, &r), 0);
+	do {
+		before = __atomic_load_n(&r.commits, __ATOMIC_ACQUIRE);
+		if (before == 0)
+			continue;
+		snprintf(cred, sizeof(cred), "urn:uuid:c%d", before);
+		credential_answer(f->b, cred, got, &mem);
+		if (strcmp(got, "revoked") != 0) {
+			stale = before;
+			break;
+		}
+		checks++;
+		from_memory += mem;
+		distinct += before != last;
+		last = before;
+		__atomic_store_n(&r.checked, before, __ATOMIC_RELEASE);
+	} while (before < RACE_N);
+	/* The writer goes on to its end either way, then the answer is judged. */
+	__atomic_store_n(&r.checked, RACE_N, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(writer, NULL), 0);
+	if (stale)
+		fail_msg("urn:uuid:c%d answered active after its revocation returned", stale);
+	/* Never revoked. */
+	snprintf(cred, sizeof(cred), "urn:uuid:c%d", RACE_N + 1);
+	expect_credential(f->b, cred, "");
+	print_message("%ld checks during %d revocations (%ld seen apart), %ld from memory\n",
+	              checks, RACE_N, distinct, from_memory);
+}
+
 /* More revoked records than the set holds: every answer is read, and still right. */
 static void past_the_cap_reads(void **state)
 {
@@ -376,6 +454,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(first_check_after_commit_never_stale, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(read_snapshot, setup, teardown),
+	        cmocka_unit_test_setup_teardown(concurrent_writer_never_stale, setup, teardown),
 	        cmocka_unit_test_setup_teardown(past_the_cap_reads, setup, teardown),
 	        cmocka_unit_test(no_wal_reads),
 	};
