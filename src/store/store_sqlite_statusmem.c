@@ -8,7 +8,8 @@
  * commit returns. The header is read before the statement that loads the set, so a commit
  * between the two makes the next check see another header: the set is then read again. A
  * connection inside a write transaction reads; the set is loaded only outside any read
- * transaction (its statement's snapshot then is at least as new as the header). While
+ * transaction (its statement's snapshot then is at least as new as the header), or inside a
+ * request's read snapshot (store_read_begin) that began under the same header. While
  * a connection has the database open in WAL mode no other can leave WAL mode or write without
  * the shared memory (locking_mode EXCLUSIVE): SQLite answers them "database is locked". */
 #include "store/sqlite_internal.h"
