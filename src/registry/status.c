@@ -495,8 +495,13 @@ int registry_status_local(struct depository *d, const char *url, int64_t index,
 		*set = strcmp(known->status, purpose) == 0;
 		return 0;
 	}
-	/* An achievement's, else a VC-API credential's, in one statement; nobody's: bit clear. */
-	rc = store_slot_status(d->store, n, index, status, err);
+	/* An achievement's, else a VC-API credential's, in one statement; nobody's: bit clear.
+	 * While nothing was committed since the store read its set of revoked and suspended
+	 * slots, from that set ("" for neither). */
+	if (store_slot_status_mem(d->store, n, index, status))
+		rc = status[0] ? 0 : OK_ENOTFOUND;
+	else
+		rc = store_slot_status(d->store, n, index, status, err);
 	if (rc == OK_ENOTFOUND) {
 		*set = false;
 		return 0;

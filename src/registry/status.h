@@ -91,7 +91,8 @@ int registry_status_list_url(const struct depository *d, const char *purpose, in
  * For a status entry pointing at one of this depository's own lists: whether the bit is set.
  * OK_ENOTFOUND when the URL is not one of ours. known (or NULL): a record's status and slot the
  * caller has read (store_credential_status); an entry pointing at that slot is answered from it
- * without a read, any other slot with one statement (store_slot_status).
+ * without a read, any other slot with one statement (store_slot_status), or none while nothing
+ * was committed since the store read its revoked and suspended slots (store_slot_status_mem).
  */
 int registry_status_local(struct depository *d, const char *url, int64_t index,
                           const struct store_credential_status *known, bool *set,

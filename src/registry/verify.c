@@ -688,7 +688,8 @@ static int other_issuer_bit(struct resolver *res, struct remote_status_cache *ca
  * credential nobody signed must not make this depository fetch anything. */
 /* For the depository's own credential whose signature holds: the status and slot of the
  * achievement it was issued for, found by the credential's id (an index look-up, store.h
- * credential_status: one statement, three columns), whatever its JSON's status entries say; kept
+ * credential_status: one statement, three columns; or credential_status_mem, no read while
+ * nothing was committed), whatever its JSON's status entries say; kept
  * in *rec (have_rec set) so that entries pointing at its slot need no other read. 1 when revoked
  * or suspended (an item added), 0 when active or not recorded, the store's error (kept in
  * res->store_down) when the read fails otherwise. */
@@ -710,7 +711,13 @@ static int own_record_status(struct resolver *res, struct vc_dmv vc, bool proof_
 	memcpy(id, s, n);
 	id[n] = '\0';
 	ok_error_clear(&why);
-	rc = store_credential_status(res->d->store, id, rec, &why);
+	/* While nothing was committed since the store last read which records are revoked or
+	 * suspended, it answers from that set without a read ("" for neither: as not recorded,
+	 * the entries' slots are then answered from its set of slots). */
+	if (store_credential_status_mem(res->d->store, id, rec))
+		rc = rec->status[0] ? 0 : OK_ENOTFOUND;
+	else
+		rc = store_credential_status(res->d->store, id, rec, &why);
 	if (rc == OK_ENOTFOUND)
 		return 0;
 	/* Any other failure (no answer, a lost connection, busy) leaves the revocation unknown:

@@ -56,6 +56,7 @@ enum sqlite_stmt_id {
 	ST_CREDENTIAL_ISSUED_ADD,
 	ST_ACHIEVEMENT_BY_CREDENTIAL,
 	ST_CREDENTIAL_STATUS,
+	ST_STATUS_MEM, /* store_sqlite_statusmem.c */
 	ST_STATUS_CACHE_GET,
 	ST_STATUS_CACHE_PUT,
 	ST_TRUST_PUT,
@@ -326,6 +327,10 @@ struct store_sqlite {
 	/* How long a statement waits for another connection's write lock: SQLITE_LOCK_WAIT_MS, or
 	 * shorter in a test (store_test_wait_ms). */
 	int64_t lock_wait_ms;
+	/* The database is in WAL mode; and the set of revoked and suspended records kept for
+	 * verifications (store_sqlite_statusmem.c; NULL until first used). */
+	bool wal;
+	struct sqlite_statusmem *statusmem;
 };
 
 #define SQLITE_LOCK_WAIT_MS 10000
@@ -414,6 +419,18 @@ int sqlite_audit_rows(struct store_sqlite *s, const struct sqlite_query *q,
 int sqlite_ids_not_under(struct store *base, const struct sqlite_query *q, uint32_t key_id,
                          const char *after_id, size_t limit, int (*fn)(void *ctx, const char *id),
                          void *ctx, struct ok_error *err);
+
+/* store_sqlite_statusmem.c: store_ops.credential_status_mem and slot_status_mem; the set is
+ * freed with the connection (sqlite_statusmem_free, NULL allowed). */
+struct sqlite_statusmem;
+bool sqlite_credential_status_mem(struct store *base, const char *credential_id,
+                                  struct store_credential_status *out);
+bool sqlite_slot_status_mem(struct store *base, int64_t list, int64_t index,
+                            char status[STORE_STATUS_MAX]);
+void sqlite_statusmem_free(struct sqlite_statusmem *m);
+/* Called just before a read snapshot's deferred BEGIN: notes the WAL-index header, so that the
+ * set may be loaded inside the snapshot while the header is still the same. */
+void sqlite_statusmem_begin(struct store_sqlite *s);
 
 /* store_sqlite_backup.c: the schema version and the online backup (store_ops). */
 int sqlite_schema_version(struct store *base, int *out, struct ok_error *err);

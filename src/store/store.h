@@ -281,6 +281,17 @@ struct store_ops {
 	 * recorded. */
 	int (*credential_status)(struct store *s, const char *credential_id,
 	                         struct store_credential_status *out, struct ok_error *err);
+	/* Optional (NULL: never). The same answers as credential_status and slot_status, from
+	 * memory without a read, when the store can tell that nothing was committed to the
+	 * database (by any connection or process) since it last read which records are revoked or
+	 * suspended (SQLite in WAL mode: store_sqlite_statusmem.c). true when answered: status
+	 * "revoked" or "suspended" (the credential's slot too), or "" for neither (active, another
+	 * status, or not recorded; slot -1). false: ask credential_status / slot_status, which
+	 * also report any failure. Outside a transaction only. */
+	bool (*credential_status_mem)(struct store *s, const char *credential_id,
+	                              struct store_credential_status *out);
+	bool (*slot_status_mem)(struct store *s, int64_t list, int64_t index,
+	                        char status[STORE_STATUS_MAX]);
 	/* The signed list credential last made for (purpose, n), kept until a bit changes. */
 	int (*status_cache_get)(struct store *s, const char *purpose, int64_t n, int64_t *version,
 	                        char etag[STORE_ETAG_MAX], struct buf *body, struct ok_error *err);
@@ -558,6 +569,18 @@ static inline int store_credential_status(struct store *s, const char *credentia
                                           struct store_credential_status *out, struct ok_error *err)
 {
 	return s->ops->credential_status(s, credential_id, out, err);
+}
+
+static inline bool store_credential_status_mem(struct store *s, const char *credential_id,
+                                               struct store_credential_status *out)
+{
+	return s->ops->credential_status_mem && s->ops->credential_status_mem(s, credential_id, out);
+}
+
+static inline bool store_slot_status_mem(struct store *s, int64_t list, int64_t index,
+                                         char status[STORE_STATUS_MAX])
+{
+	return s->ops->slot_status_mem && s->ops->slot_status_mem(s, list, index, status);
 }
 
 static inline int store_status_cache_get(struct store *s, const char *purpose, int64_t n,

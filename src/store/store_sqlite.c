@@ -375,6 +375,7 @@ static void sqlite_close(struct store *base)
 		/* A clean close checkpoints the WAL into the database file. */
 		sqlite3_close(s->db);
 	}
+	sqlite_statusmem_free(s->statusmem);
 	free(s);
 }
 
@@ -481,6 +482,7 @@ static int sqlite_read_begin(struct store *base, struct ok_error *err)
 
 	if (s->reading || !sqlite3_get_autocommit(s->db))
 		return 0;
+	sqlite_statusmem_begin(s);
 	rc = sqlite_exec(s, &READ_BEGIN, NULL, SQLITE_NO_ARGS, err);
 	s->reading = rc == 0;
 	return rc;
@@ -933,6 +935,8 @@ static const struct store_ops sqlite_ops = {
         .credential_issued_add = sqlite_credential_issued_add,
         .achievement_by_credential = sqlite_achievement_by_credential,
         .credential_status = sqlite_credential_status,
+        .credential_status_mem = sqlite_credential_status_mem,
+        .slot_status_mem = sqlite_slot_status_mem,
         .status_cache_get = sqlite_status_cache_get,
         .status_cache_put = sqlite_status_cache_put,
         .trust_put = sqlite_trust_put,
@@ -1037,6 +1041,23 @@ fail:
 	return rc;
 }
 
+/* Whether the database ended up in WAL mode (a database in memory, or on a file system without
+ * shared memory, keeps another journal): only then does statusmem read the WAL-index header. */
+static bool journal_is_wal(struct store_sqlite *s)
+{
+	sqlite3_stmt *st = NULL;
+	bool wal = false;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *mode = sqlite3_column_text(st, 0);
+
+		wal = mode && strcmp((const char *)mode, "wal") == 0;
+	}
+	sqlite3_finalize(st);
+	return wal;
+}
+
 int store_sqlite_open(struct store **out, const char *path, bool create, struct ok_error *err)
 {
 	/* auto_vacuum takes effect only on a database without tables yet (a new one): retention
@@ -1083,6 +1104,12 @@ int store_sqlite_open(struct store **out, const char *path, bool create, struct 
 	rc = migrate(s, err);
 	if (rc)
 		goto fail;
+	s->wal = journal_is_wal(s);
+#ifdef OK_TEST_HOOKS
+	/* Benchmarks compare with the reads of every verification (bench/vc). */
+	if (getenv("OORKONDE_TEST_STATUSMEM_OFF"))
+		s->wal = false;
+#endif
 	*out = &s->base;
 	return 0;
 fail:

@@ -739,6 +739,10 @@ static void count_reads(struct world *w)
 	reads.ops.slot_status = counted_slot_status;
 	reads.ops.achievement_by_slot = counted_by_slot;
 	reads.ops.achievement_by_credential = counted_by_credential;
+	/* These tests count the reads: the answers from memory (SQLite, while nothing was
+	 * committed) are off, test_own_status_from_memory has them. */
+	reads.ops.credential_status_mem = NULL;
+	reads.ops.slot_status_mem = NULL;
 	s->ops = &reads.ops;
 }
 
@@ -860,6 +864,52 @@ static void test_own_status_is_one_read(void **state)
 		            "The credential has been revoked by its issuer");
 		assert_reads(0, 2); /* each entry's slot, as before */
 		free(forged);
+	}
+	uncount_reads(w);
+}
+
+/* The same verifications with the store's answers from memory: on SQLite (WAL) the third
+ * verification in a row reads nothing, and a change committed since is seen by the very next
+ * one (which reads, then memory again). PostgreSQL has no memory: one read each time. */
+static void test_own_status_from_memory(void **state)
+{
+	static const struct {
+		enum status_action action;
+		const char *reason, *item;
+		bool ok;
+	} steps[] = {
+	        {STATUS_SUSPEND, "under review",
+	         "The credential is suspended by its issuer (a suspension can be lifted)", false},
+	        {STATUS_REINSTATE, "cleared", "neither revoked nor suspended", true},
+	        {STATUS_REVOKE, "fraud", "The credential has been revoked by its issuer", false},
+	};
+	struct world *w = *state;
+	bool mem = w->f->d.store->ops->credential_status_mem != NULL;
+	const struct verify_result *r;
+	size_t i;
+	int k;
+
+	count_reads(w);
+	reads.ops.credential_status_mem = reads.real->credential_status_mem;
+	reads.ops.slot_status_mem = reads.real->slot_status_mem;
+	for (k = 0; k < 3; k++) {
+		reset_counts();
+		r = verify_buf(w, &w->di);
+		assert_true(r->verified);
+	}
+	assert_reads(mem ? 0 : 1, 0);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		change(w, steps[i].action, steps[i].reason);
+		for (k = 0; k < 3; k++) {
+			reset_counts();
+			r = verify_buf(w, &w->di);
+			assert_int_equal(r->verified, steps[i].ok);
+			assert_item(r, VERIFY_STATUS, steps[i].ok, steps[i].item);
+			/* The first after the change reads; the third is answered from memory. */
+			if (k == 0)
+				assert_reads(1, 0);
+		}
+		assert_reads(mem ? 0 : 1, 0);
 	}
 	uncount_reads(w);
 }
@@ -1067,6 +1117,7 @@ static void test_issuer_key_replaced_is_seen_by_the_next_verification(void **sta
 /* The status reads, over either store. */
 #define STATUS_READ_TESTS(su)                                                                 \
 	cmocka_unit_test_setup_teardown(test_own_status_is_one_read, su, teardown),           \
+	        cmocka_unit_test_setup_teardown(test_own_status_from_memory, su, teardown),   \
 	        cmocka_unit_test_setup_teardown(test_status_entries_elsewhere, su, teardown), \
 	        cmocka_unit_test_setup_teardown(test_status_store_down, su, teardown)
 
