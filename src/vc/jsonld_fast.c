@@ -1098,6 +1098,9 @@ int vc_jsonld_sizes_walk(const struct json_tree *t, uint32_t root, size_t max_de
 	const char *k;
 	int rc;
 
+	/* Answers of no tree until the walk completes: a walk that a visit ends, even with 0,
+	 * leaves nothing vc_jsonld_fast_check_sized would take for this tree's. */
+	s->t = NULL;
 	if (max_depth > VC_JSONLD_SIZES_DEPTH_MAX || stop_depth > VC_JSONLD_SIZES_DEPTH_MAX)
 		return OK_EUNSUPPORTED;
 	if (!visit)

@@ -79,7 +79,8 @@ typedef int (*vc_jsonld_visit_fn)(void *arg, uint32_t node, size_t depth, bool d
  * Walks the tree's value root once in document order, without recursion: *s gets the size
  * check's answers for both forms under max_depth; visit (or NULL) is called, in document order,
  * on every object member named "@context" and on the first node deeper than stop_depth, where
- * the walk ends (returning visit's answer, 0 or not; *s is then not filled). Returns 0, or
+ * the walk ends (returning visit's answer, 0 or not; *s then holds no tree's answers: its t is
+ * NULL, as after any walk that did not complete). Returns 0, or
  * what visit returned; OK_EUNSUPPORTED (nothing walked) when max_depth or stop_depth is past
  * VC_JSONLD_SIZES_DEPTH_MAX: the caller walks its own way.
  */
