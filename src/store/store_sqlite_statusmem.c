@@ -18,10 +18,12 @@
 #include <string.h>
 
 /* At most this many entries (credentials and slots together) and bytes of credential ids: a
- * depository with more revoked or suspended records reads, as before. */
-#define STATUSMEM_MAX_ENTRIES  65536
-#define STATUSMEM_MAX_ID_BYTES (4u << 20)
-/* After a set was found too large, this many checks read before it is tried again. */
+ * depository with more revoked or suspended records reads, as before. Bounds each connection's
+ * set (about 1.5 MiB at most) and the CPU of one load (a few ms). */
+#define STATUSMEM_MAX_ENTRIES  16384
+#define STATUSMEM_MAX_ID_BYTES (1u << 20)
+/* After a load failed (too large, out of memory, the statement), this many checks read before
+ * it is tried again. */
 #define STATUSMEM_TOO_LARGE_SKIP 4096
 /* The WAL-index header: two copies of 48 bytes at the start of the -shm file. */
 #define WAL_HDR_WORDS 12
@@ -51,6 +53,11 @@ struct sqlite_statusmem {
 	bool begin_known;
 	uint32_t begin[WAL_HDR_WORDS]; /* the header before the read snapshot began */
 	unsigned skip;
+	/* Checks that found the header unchanged since it last changed, and how many must before
+	 * a load: as many as the last load read rows, so that a depository that commits often
+	 * (rate-limit counts, share views' audit events, imports) pays a load, whose cost grows
+	 * with its rows, at most once per that many checks that read as before. */
+	size_t stable, need;
 	struct mem_cred *cred;
 	size_t ncred, cred_cap;
 	struct mem_slot *slot;
@@ -92,13 +99,23 @@ static const struct sqlite_query STATUS_MEM = {
         "INDEXED BY vc_status_changed WHERE status <> 'active' LIMIT ?",
         "read the revoked and suspended records", NULL, &mem_cols};
 
+/* The arrays given back: a set that could not load holds no memory. */
+static void release(struct sqlite_statusmem *m)
+{
+	free(m->cred);
+	free(m->slot);
+	free(m->pool);
+	m->cred = NULL;
+	m->slot = NULL;
+	m->pool = NULL;
+	m->ncred = m->cred_cap = m->nslot = m->slot_cap = m->pool_len = m->pool_cap = 0;
+}
+
 void sqlite_statusmem_free(struct sqlite_statusmem *m)
 {
 	if (!m)
 		return;
-	free(m->cred);
-	free(m->slot);
-	free(m->pool);
+	release(m);
 	free(m);
 }
 
@@ -226,7 +243,6 @@ static bool load(struct store_sqlite *s, struct sqlite_statusmem *m)
 
 		rc = 0;
 		if (++rows > STATUSMEM_MAX_ENTRIES) {
-			m->skip = STATUSMEM_TOO_LARGE_SKIP;
 			ok = false;
 		} else if (status &&
 		           !(r.kind == 1 ? add_slot(m, &r, status) : add_cred(m, &r, status))) {
@@ -234,8 +250,12 @@ static bool load(struct store_sqlite *s, struct sqlite_statusmem *m)
 		}
 	}
 	rc = sqlite_end(s, &STATUS_MEM, rc < 0 ? rc : 0);
-	if (rc || !ok)
+	if (rc || !ok) {
+		m->skip = STATUSMEM_TOO_LARGE_SKIP;
+		release(m);
 		return false;
+	}
+	m->need = rows ? rows : 1;
 	for (i = 0; i < m->ncred; i++)
 		m->cred[i].id = m->pool + m->cred[i].off;
 	if (m->ncred)
@@ -246,9 +266,10 @@ static bool load(struct store_sqlite *s, struct sqlite_statusmem *m)
 }
 
 /* Whether the set may answer now: loaded under the header the database has now. When the
- * header changed since the last check, this check reads (a depository under a steady write
- * load then costs what it did before); when it stayed the same since the last check, the set
- * is read again, under it. */
+ * header changed since the last check, this check reads; the set is read again once the header
+ * has stayed the same for as many checks as the last load read rows (need): a depository that
+ * commits between most checks then pays what it paid before, plus at most one load's rows per
+ * that many reads (a row of a load costs less than a read), never a load per commit. */
 static struct sqlite_statusmem *ready(struct store_sqlite *s)
 {
 	struct sqlite_statusmem *m = s->statusmem;
@@ -272,8 +293,11 @@ static struct sqlite_statusmem *ready(struct store_sqlite *s)
 	if (!m->seen_known || memcmp(h, m->seen, sizeof(h)) != 0) {
 		memcpy(m->seen, h, sizeof(h));
 		m->seen_known = true;
+		m->stable = 0;
 		return NULL;
 	}
+	if (++m->stable < m->need)
+		return NULL;
 	if (!load(s, m))
 		return NULL;
 	memcpy(m->hdr, h, sizeof(h));

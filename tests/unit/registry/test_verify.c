@@ -900,12 +900,14 @@ static void test_own_status_from_memory(void **state)
 	assert_reads(mem ? 0 : 1, 0);
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		change(w, steps[i].action, steps[i].reason);
-		for (k = 0; k < 3; k++) {
+		/* The first after the change reads; memory answers once the header has stayed the
+		 * same for as many checks as the set's last load read rows (a few here). Every
+		 * answer is right on the way. */
+		for (k = 0; k < 3 || (mem && reads.credential_status && k < 4096); k++) {
 			reset_counts();
 			r = verify_buf(w, &w->di);
 			assert_int_equal(r->verified, steps[i].ok);
 			assert_item(r, VERIFY_STATUS, steps[i].ok, steps[i].item);
-			/* The first after the change reads; the third is answered from memory. */
 			if (k == 0)
 				assert_reads(1, 0);
 		}
