@@ -574,7 +574,8 @@ static inline int store_credential_status(struct store *s, const char *credentia
 static inline bool store_credential_status_mem(struct store *s, const char *credential_id,
                                                struct store_credential_status *out)
 {
-	return s->ops->credential_status_mem && s->ops->credential_status_mem(s, credential_id, out);
+	return s->ops->credential_status_mem &&
+	       s->ops->credential_status_mem(s, credential_id, out);
 }
 
 static inline bool store_slot_status_mem(struct store *s, int64_t list, int64_t index,
