@@ -212,21 +212,25 @@ static void same_foreign(const json_t *doc, const json_t *want, size_t line)
 		fail_msg("line %zu: foreign_read_achievement gives %d", line, rc);
 	if (rc)
 		assert_string_equal(err.field, json_string_value(json_object_get(want, "field")));
-	else
+	else {
+		/* The expected object is made here (s:O takes references): released after. */
+		json_t *expect = json_pack(
+		        "{s:i, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "rc", 0, "title",
+		        json_object_get(want, "title"), "kind", json_object_get(want, "kind"),
+		        "awarded_on", json_object_get(want, "awarded_on"), "credits_centi",
+		        json_object_get(want, "credits_centi"), "grade",
+		        json_object_get(want, "grade"), "institution",
+		        json_object_get(want, "institution"), "institution_country",
+		        json_object_get(want, "institution_country"));
+
 		same_json(json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "rc", 0, "title",
 		                    f.title, "kind", f.kind, "awarded_on", f.awarded_on,
 		                    "credits_centi", (json_int_t)f.credits_centi, "grade", f.grade,
 		                    "institution", f.institution, "institution_country",
 		                    f.institution_country),
-		          json_pack("{s:i, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "rc", 0, "title",
-		                    json_object_get(want, "title"), "kind",
-		                    json_object_get(want, "kind"), "awarded_on",
-		                    json_object_get(want, "awarded_on"), "credits_centi",
-		                    json_object_get(want, "credits_centi"), "grade",
-		                    json_object_get(want, "grade"), "institution",
-		                    json_object_get(want, "institution"), "institution_country",
-		                    json_object_get(want, "institution_country")),
-		          line, "foreign");
+		          expect, line, "foreign");
+		json_decref(expect);
+	}
 	foreign_holder_of(doc, &h);
 #define SAME_OR_NULL(got, key)                                                         \
 	do {                                                                           \
