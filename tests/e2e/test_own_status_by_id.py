@@ -6,11 +6,10 @@ verifies as revoked once its achievement is revoked, with the date, in the check
 summary's headline; before the revocation it verifies."""
 import copy
 import json
-import re
 
 import pytest
 
-from helpers.base import Oorkonde
+from helpers.base import Oorkonde, demo_active_records
 from helpers.server import HOST, Server
 from signing import sign
 
@@ -20,12 +19,7 @@ def dep(binary, tmp_path_factory):
     base = tmp_path_factory.mktemp("byid")
     ok = Oorkonde(binary, base / "data")
     ok.run("init", "--host", HOST, check=True)
-    out = ok.run("demo", "--learners", "3", check=True).stdout
-    items = []
-    for nid in sorted(set(re.findall(r"--national-id (\S+)", out))):
-        items += json.loads(ok.run("achievements", "--national-id", nid, "--json",
-                                   check=True).stdout)
-    items = [i for i in items if i["status"] == "active"]
+    items = demo_active_records(ok)
     srv = Server(ok, "--rate-limit", 0, name="byid").start()
     try:
         yield ok, srv, items

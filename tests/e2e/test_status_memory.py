@@ -4,11 +4,10 @@ connections answer the status of its own credentials from memory while nothing w
 (SQLite: store_sqlite_statusmem.c); these requests warm that memory on every thread first, so a
 stale answer would show here. Both stores."""
 import json
-import re
 
 import pytest
 
-from helpers.base import Oorkonde
+from helpers.base import Oorkonde, demo_active_records
 from helpers.server import HOST, Server
 
 THREADS = 3
@@ -20,12 +19,7 @@ def dep(binary, tmp_path_factory):
     base = tmp_path_factory.mktemp("statusmem")
     ok = Oorkonde(binary, base / "data")
     ok.run("init", "--host", HOST, check=True)
-    out = ok.run("demo", "--learners", "3", check=True).stdout
-    items = []
-    for nid in sorted(set(re.findall(r"--national-id (\S+)", out))):
-        items += json.loads(ok.run("achievements", "--national-id", nid, "--json",
-                                   check=True).stdout)
-    items = [i for i in items if i["status"] == "active"]
+    items = demo_active_records(ok)
     srv = Server(ok, "--rate-limit", 0, "--threads", THREADS, name="statusmem").start()
     try:
         yield ok, srv, items

@@ -126,6 +126,17 @@ class Oorkonde:
         return pathlib.Path(self.data) / "oorkonde.db"
 
 
+def demo_active_records(ok, learners=3):
+    """ok's folder with the demo data set of that many learners; their active records (the
+    JSON of `achievements --json`, in national-id order)."""
+    out = ok.run("demo", "--learners", str(learners), check=True).stdout
+    items = []
+    for nid in sorted(set(re.findall(r"--national-id (\S+)", out))):
+        items += json.loads(ok.run("achievements", "--national-id", nid, "--json",
+                                   check=True).stdout)
+    return [i for i in items if i["status"] == "active"]
+
+
 def api_key_from(stdout):
     m = re.search(r"API key \(shown once[^)]*\): (\S+)", stdout)
     assert m, f"no API key in output:\n{stdout}"
