@@ -768,32 +768,10 @@ static int load_issuer_keys(struct depository *d, bool force, struct ok_error *e
 	return issuer_identity(d, err);
 }
 
-/* Opens the depository's own watch at the second refresh when it has none (depository.h). A
- * folder that cannot be watched (key_watch.h says where) keeps the stat(2) at every call. */
-static void own_watch_at_second_refresh(struct depository *d)
-{
-	struct ok_error ignored;
-
-	if (d->key_watch || d->own_watch_tried || ++d->key_refreshes < 2)
-		return;
-	d->own_watch_tried = true;
-	ok_error_clear(&ignored);
-	if (depository_key_watch_open(&d->own_watch, d->dir, &ignored) != 0)
-		return;
-	d->own_watch_open = true;
-	d->key_watch = &d->own_watch;
-	/* Below the watch's first count: the next refresh looks at the files once, for a change
-	 * made before the watch began. */
-	d->key_watch_seen = 0;
-}
-
 int depository_keys_refresh(struct depository *d, struct ok_error *err)
 {
-	uint64_t seen;
+	uint64_t seen = d->key_watch ? depository_key_watch_poll(d->key_watch) : 0;
 	int rc;
-
-	own_watch_at_second_refresh(d);
-	seen = d->key_watch ? depository_key_watch_poll(d->key_watch) : 0;
 
 	/* The count is taken before the files are looked at: a change in between moves it on,
 	 * and the next call looks again. */
@@ -810,7 +788,6 @@ int depository_keys_refresh(struct depository *d, struct ok_error *err)
 int depository_issuer_keys_refresh(struct depository *d, struct ok_error *err)
 {
 	/* With a watch a poll tells about both files at once: the whole refresh, as cheap. */
-	own_watch_at_second_refresh(d);
 	if (d->key_watch)
 		return depository_keys_refresh(d, err);
 	return load_issuer_keys(d, false, err);
@@ -952,8 +929,6 @@ void depository_close(struct depository *d)
 	if (d->store && d->before_close)
 		d->before_close(d);
 	store_close(d->store);
-	if (d->own_watch_open)
-		depository_key_watch_close(&d->own_watch);
 	free(d->dir);
 	keys_wallet_trust_release(&d->wallet_trust);
 	seal_keys_release(&d->keys);

@@ -137,20 +137,12 @@ struct depository {
 	 * and shared by the server's threads, so that the data model's "every term defined" check
 	 * is a lookup per key. NULL (out of memory at open) only makes that check slower. */
 	struct vc_jsonld_terms *jsonld_terms;
-	/* Set by a server (depository/key_watch.h, shared by its depositories, not owned), or
-	 * &own_watch below: tells when a key file changed, so that depository_keys_refresh looks
-	 * at the files only then. NULL: it looks (one stat of each) at every call. key_watch_seen:
-	 * the watch's count when this depository last looked. */
+	/* Set by a server (depository/key_watch.h, shared by its depositories, not owned): tells
+	 * when a key file changed, so that depository_keys_refresh looks at the files only then.
+	 * NULL: it looks (one stat of each) at every call. key_watch_seen: the watch's count when
+	 * this depository last looked. */
 	struct depository_key_watch *key_watch;
 	uint64_t key_watch_seen;
-	/* Without a server's watch: the depository's own, opened at the second refresh (a caller
-	 * that verifies or signs again and again, as a foreign import or a benchmark does), so
-	 * that it too looks at the files only after a change; a one-shot command never opens
-	 * one. own_watch_tried: opened or refused once (not tried again); own_watch_open: to be
-	 * closed by depository_close. */
-	struct depository_key_watch own_watch;
-	bool own_watch_tried, own_watch_open;
-	unsigned key_refreshes;
 };
 
 /* Creates a new data folder; refuses (OK_EEXIST) when dir exists and is not empty. */

@@ -1,7 +1,6 @@
-/* Tells a server's depositories (or one depository, its own watch: depository.h) when data.key
- * or issuer.key of their folder changed, so that depository_keys_refresh looks at the files
- * (two stat(2)) only after a change instead of on every verification and signature; and when
- * one of the wallet files did (wallet.key,
+/* Tells a server's depositories when data.key or issuer.key of their folder changed, so that
+ * depository_keys_refresh looks at the files (two stat(2)) only after a change instead of on
+ * every verification and signature; and when one of the wallet files did (wallet.key,
  * wallet-chain.pem, wallet-roots.pem), so that SD-JWT VC verification looks at those (three
  * stat(2)) only then (depository_wallet_trust_refresh).
  *

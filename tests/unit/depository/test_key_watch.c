@@ -121,33 +121,6 @@ static void refresh_with_a_watch_reads_a_rotated_key(void **state)
 	depository_key_watch_close(&w);
 }
 
-/* A depository without a server's watch opens its own at its second refresh, reads a rotation
- * through it, and closes it with the depository. */
-static void own_watch_at_the_second_refresh(void **state)
-{
-	struct reg_fixture *f = *state;
-	struct ok_error err;
-	int fd;
-
-	assert_int_equal(depository_open(&f->d, f->dir, &err), 0);
-	f->open = true;
-	assert_int_equal(depository_keys_refresh(&f->d, &err), 0);
-	assert_null(f->d.key_watch);
-	assert_int_equal(depository_keys_refresh(&f->d, &err), 0);
-	assert_ptr_equal(f->d.key_watch, &f->d.own_watch);
-	fd = f->d.own_watch.fd;
-	assert_true(fd >= 0);
-
-	rotate_issuer_key(f);
-	assert_int_equal(depository_issuer_keys_refresh(&f->d, &err), 0);
-	assert_int_equal(f->d.issuer_key_id, 2);
-	assert_int_equal(depository_issuer_keys_refresh(&f->d, &err), 0);
-	assert_int_equal(f->d.issuer_key_id, 2);
-
-	reg_fixture_close(f);
-	assert_int_equal(fcntl(fd, F_GETFD), -1);
-}
-
 static void linked_key_files_are_not_watched(void **state)
 {
 	struct reg_fixture *f = *state;
@@ -199,8 +172,6 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(key_file_changes_are_seen_at_the_next_poll, setup,
 	                                        reg_teardown),
 	        cmocka_unit_test_setup_teardown(refresh_with_a_watch_reads_a_rotated_key, setup,
-	                                        reg_teardown),
-	        cmocka_unit_test_setup_teardown(own_watch_at_the_second_refresh, setup,
 	                                        reg_teardown),
 	        cmocka_unit_test_setup_teardown(linked_key_files_are_not_watched, setup,
 	                                        reg_teardown),

@@ -1097,13 +1097,16 @@ static void replace_file(const char *src, const char *dst, const char *name)
 	assert_int_equal(rename(tmp, to), 0);
 }
 
-/* issuer.key replaced by another process is used by the very next verification: abroad's
- * issuer.key comes into w's folder, so abroad's credential becomes the depository's own. */
-static void replaced_issuer_key_is_seen(struct world *w)
+/* Without a key watch (the library, the CLI) issuer.key is looked at by every verification: a
+ * file replaced by another process is used by the very next one. Here w's folder gets abroad's
+ * issuer.key, so abroad's credential becomes the depository's own. */
+static void test_issuer_key_replaced_is_seen_by_the_next_verification(void **state)
 {
+	struct world *w = *state;
 	const unsigned checks = VERIFY_PROOF | VERIFY_ISSUER;
 	const struct verify_result *r;
 
+	assert_null(w->f->d.key_watch);
 	r = verify_bytes(w, w->foreign.data, w->foreign.len, checks, false);
 	assert_false(r->verified);
 	assert_item(r, VERIFY_ISSUER, false, "is not on the trust list");
@@ -1111,40 +1114,6 @@ static void replaced_issuer_key_is_seen(struct world *w)
 	r = verify_bytes(w, w->foreign.data, w->foreign.len, checks, false);
 	assert_true(r->verified);
 	assert_item(r, VERIFY_ISSUER, true, "The issuer is this depository");
-}
-
-/* The library's depository (no server's watch) opens its own watch at its second key refresh
- * (depository.h): from then on a poll of the watch instead of a stat(2), and a replaced file is
- * still seen by the next verification. */
-static void test_issuer_key_replaced_is_seen_through_the_own_watch(void **state)
-{
-	struct world *w = *state;
-
-	verify_bytes(w, w->di.data, w->di.len, VERIFY_PROOF, false);
-	verify_bytes(w, w->di.data, w->di.len, VERIFY_PROOF, false);
-	assert_ptr_equal(w->f->d.key_watch, &w->f->d.own_watch);
-	replaced_issuer_key_is_seen(w);
-}
-
-/* A folder the depository cannot watch (here issuer.key has a second name: its changes through
- * that name would raise no event) keeps the stat(2) at every verification. */
-static void test_issuer_key_replaced_is_seen_without_a_watch(void **state)
-{
-	struct world *w = *state;
-	char path[256], other[300];
-
-	snprintf(path, sizeof(path), "%s/issuer.key", w->f->dir);
-	snprintf(other, sizeof(other), "%s/issuer.key.second-name", w->f->base);
-	/* A fresh handle: the fixture's may have opened its watch already. */
-	assert_int_equal(link(path, other), 0);
-	reg_fixture_reopen(w->f);
-	verify_bytes(w, w->di.data, w->di.len, VERIFY_PROOF, false);
-	verify_bytes(w, w->di.data, w->di.len, VERIFY_PROOF, false);
-	assert_true(w->f->d.own_watch_tried);
-	assert_null(w->f->d.key_watch);
-	replaced_issuer_key_is_seen(w);
-	assert_null(w->f->d.key_watch);
-	assert_int_equal(unlink(other), 0);
 }
 
 /* The status reads, over either store. */
@@ -1171,9 +1140,7 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_credential_only_when_asked, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
-	                test_issuer_key_replaced_is_seen_through_the_own_watch, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_issuer_key_replaced_is_seen_without_a_watch,
-	                                        setup, teardown),
+	                test_issuer_key_replaced_is_seen_by_the_next_verification, setup, teardown),
 	        STATUS_READ_TESTS(setup),
 	};
 	const struct CMUnitTest on_pg[] = {STATUS_READ_TESTS(setup_pg)};
