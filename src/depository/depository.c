@@ -768,29 +768,72 @@ static int load_issuer_keys(struct depository *d, bool force, struct ok_error *e
 	return issuer_identity(d, err);
 }
 
+/* Whether a refresh must look at the files look covers: no shared count, the count moved since
+ * that look, or DEPOSITORY_KEYS_LOOK_MS passed (the coarse clock). epoch and now: the count and
+ * the clock, read before the files are looked at (a change after them moves the count again). */
+static bool look_due(const struct depository *d, const struct depository_keys_look *look,
+                     uint64_t *epoch, int64_t *now)
+{
+	if (!d->key_epoch.count)
+		return true;
+	*epoch = depository_key_epoch_read(&d->key_epoch);
+	*now = ok_coarse_ms();
+	return !look->done || *epoch != look->epoch ||
+	       *now - look->at_ms >= DEPOSITORY_KEYS_LOOK_MS || *now < look->at_ms;
+}
+
+static void looked(struct depository_keys_look *look, uint64_t epoch, int64_t now)
+{
+	look->done = true;
+	look->epoch = epoch;
+	look->at_ms = now;
+}
+
 int depository_keys_refresh(struct depository *d, struct ok_error *err)
 {
-	uint64_t seen = d->key_watch ? depository_key_watch_poll(d->key_watch) : 0;
+	uint64_t seen, epoch = 0, epoch_issuer = 0;
+	int64_t now = 0, now_issuer = 0;
+	bool data_due = look_due(d, &d->data_keys_look, &epoch, &now);
 	int rc;
 
+	/* Both looks read the same count and clock; each is due on its own. */
+	if (!data_due && !look_due(d, &d->issuer_keys_look, &epoch_issuer, &now_issuer))
+		return 0;
+	seen = d->key_watch ? depository_key_watch_poll(d->key_watch) : 0;
 	/* The count is taken before the files are looked at: a change in between moves it on,
 	 * and the next call looks again. */
 	if (d->key_watch && seen == d->key_watch_seen)
-		return 0;
-	rc = load_data_keys(d, false, err);
-	if (!rc)
+		rc = 0;
+	else if (!(rc = load_data_keys(d, false, err)))
 		rc = load_issuer_keys(d, false, err);
-	if (!rc)
-		d->key_watch_seen = seen;
-	return rc;
+	if (rc)
+		return rc;
+	d->key_watch_seen = seen;
+	looked(&d->data_keys_look, epoch, now);
+	looked(&d->issuer_keys_look, epoch, now);
+	return 0;
 }
 
 int depository_issuer_keys_refresh(struct depository *d, struct ok_error *err)
 {
+	uint64_t epoch = 0;
+	int64_t now = 0;
+	int rc;
+
+	if (!look_due(d, &d->issuer_keys_look, &epoch, &now))
+		return 0;
 	/* With a watch a poll tells about both files at once: the whole refresh, as cheap. */
 	if (d->key_watch)
 		return depository_keys_refresh(d, err);
-	return load_issuer_keys(d, false, err);
+	if ((rc = load_issuer_keys(d, false, err)))
+		return rc;
+	looked(&d->issuer_keys_look, epoch, now);
+	return 0;
+}
+
+void depository_keys_changed(struct depository *d)
+{
+	depository_key_epoch_bump(&d->key_epoch);
 }
 
 const struct seal_keys *depository_data_key(struct depository *d, uint32_t key_id,
@@ -874,7 +917,15 @@ int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 	buf_init(&store_url, OK_PATH_MAX);
 	if ((rc = read_config(d, &store_url, err)))
 		goto fail;
-	/* Every key of both files; the current ones also in keys and issuer_* (see the header). */
+	/* Every key of both files; the current ones also in keys and issuer_* (see the header).
+	 * The shared count first: a change made while they are read moves it, and the first
+	 * refresh looks again. A folder that cannot share one looks at the files every time. */
+	if (depository_key_epoch_open(&d->key_epoch, dir, NULL) == 0) {
+		uint64_t epoch = depository_key_epoch_read(&d->key_epoch);
+		int64_t now = ok_coarse_ms();
+		looked(&d->data_keys_look, epoch, now);
+		looked(&d->issuer_keys_look, epoch, now);
+	}
 	if ((rc = load_data_keys(d, true, err)) || (rc = load_issuer_keys(d, true, err)))
 		goto fail;
 	if ((rc = store_open(&d->store, store_url.data, false, err)) ||
@@ -929,6 +980,7 @@ void depository_close(struct depository *d)
 	if (d->store && d->before_close)
 		d->before_close(d);
 	store_close(d->store);
+	depository_key_epoch_close(&d->key_epoch);
 	free(d->dir);
 	keys_wallet_trust_release(&d->wallet_trust);
 	seal_keys_release(&d->keys);

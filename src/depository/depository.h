@@ -20,6 +20,7 @@
 #include "privacy/seal.h"
 #include "keys/keyfile.h"
 #include "keys/wallet.h"
+#include "depository/key_epoch.h"
 #include "depository/key_watch.h"
 #include "store/store.h"
 #include "vc/jsonld_fast.h"
@@ -143,6 +144,15 @@ struct depository {
 	 * this depository last looked. */
 	struct depository_key_watch *key_watch;
 	uint64_t key_watch_seen;
+	/* The folder's shared count of key changes made through oorkonde (depository/
+	 * key_epoch.h; none open: the files are looked at by every refresh), and when each
+	 * refresh last looked: the count then and the coarse clock (core/clock.h). */
+	struct depository_key_epoch key_epoch;
+	struct depository_keys_look {
+		bool done;
+		uint64_t epoch;
+		int64_t at_ms;
+	} data_keys_look, issuer_keys_look;
 };
 
 /* Creates a new data folder; refuses (OK_EEXIST) when dir exists and is not empty. */
@@ -176,19 +186,26 @@ int depository_check_private(const char *dir, struct ok_error *err);
 /* Keys */
 
 /*
- * Reads data.key and issuer.key again when either was replaced since it was read (a rotation
- * by another process): one stat(2) of each when nothing changed, or with a key watch none
- * unless the watch saw a key file change. A writer calls it after
+ * Reads data.key and issuer.key again when either was replaced since it was read. Looks at the
+ * files (one stat(2) of each, or with a key watch one poll of it) only when the folder's shared
+ * count moved (a rotation or retirement by oorkonde in any process, seen by the next call after
+ * that command returned) or DEPOSITORY_KEYS_LOOK_MS passed since the last look (a file put
+ * back by hand): otherwise one read of shared memory and of the coarse clock, no system call
+ * (depository/key_epoch.h). Without a shared count, at every call. A writer calls it after
  * store_begin and before it seals or signs, so that it never seals under a data key that a
  * finished rotation has removed, and signs with the current issuer key.
  */
 int depository_keys_refresh(struct depository *d, struct ok_error *err);
 /*
  * The same for issuer.key alone, for a reader that uses no data key (a verification of a W3C
- * credential: its own keys and DID): one stat(2) when nothing changed, or with a key watch
- * depository_keys_refresh (one poll for both files).
+ * credential: its own keys and DID); with a key watch depository_keys_refresh (one poll for
+ * both files).
  */
 int depository_issuer_keys_refresh(struct depository *d, struct ok_error *err);
+/* Tells every process of the folder that a key file was replaced through oorkonde (the shared
+ * count, depository/key_epoch.h): called after the new file is in place, before the command
+ * returns. */
+void depository_keys_changed(struct depository *d);
 /*
  * The data key key_id, reading data.key again once when it is not known (records re-sealed
  * by a rotation in another process). NULL with OK_ECRYPTO in err when data.key does not hold

@@ -73,21 +73,29 @@ static int plain_file(const char *dir, const char *name, struct ok_error *err)
 	return 0;
 }
 
-int depository_key_watch_open(struct depository_key_watch *w, const char *dir, struct ok_error *err)
+int depository_folder_local(const char *dir, struct ok_error *err)
 {
 	struct statfs fs;
-	size_t i;
-	int rc;
 
-	memset(w, 0, sizeof(*w));
-	w->fd = -1;
-	w->changes = 1;
 	if (statfs(dir, &fs) != 0)
 		return ok_fail(err, OK_EIO, "cannot look at the data folder's file system");
 	if (!local_fs((long)fs.f_type))
 		return ok_fail(err, OK_EUNSUPPORTED,
 		               "the data folder is not on a local file system: the key files are "
 		               "looked at with stat(2) at each use");
+	return 0;
+}
+
+int depository_key_watch_open(struct depository_key_watch *w, const char *dir, struct ok_error *err)
+{
+	size_t i;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	w->changes = 1;
+	if ((rc = depository_folder_local(dir, err)))
+		return rc;
 	for (i = 0; i < KEY_FILES; i++)
 		if ((rc = plain_file(dir, watched[i], err)))
 			return rc;

@@ -1,8 +1,8 @@
 /* Tells a server's depositories when data.key or issuer.key of their folder changed, so that
- * depository_keys_refresh looks at the files (two stat(2)) only after a change instead of on
- * every verification and signature; and when one of the wallet files did (wallet.key,
- * wallet-chain.pem, wallet-roots.pem), so that SD-JWT VC verification looks at those (three
- * stat(2)) only then (depository_wallet_trust_refresh).
+ * depository_keys_refresh looks at the files (two stat(2)) only after a change instead of at
+ * every look (it polls the watch only when a look is due: depository/key_epoch.h); and when one
+ * of the wallet files did (wallet.key, wallet-chain.pem, wallet-roots.pem), so that SD-JWT VC
+ * verification looks at those (three stat(2)) only then (depository_wallet_trust_refresh).
  *
  * Invariants: the count only grows; it moves past any value a caller saw once an event about
  * either key file (a rename over it, a write closed, a removal, a chmod) was queued before the
@@ -30,6 +30,10 @@ struct depository_key_watch {
 	uint64_t changes;     /* starts at 1, so that a depository's first refresh looks */
 	bool dead;            /* the watch no longer reports: every poll counts a change */
 };
+
+/* 0 when dir is on a local file system, whose every change passes through this kernel;
+ * OK_EUNSUPPORTED (NFS, CIFS, FUSE and the like) or OK_EIO, with the reason. */
+int depository_folder_local(const char *dir, struct ok_error *err);
 
 /*
  * Starts watching dir's key files. OK_EUNSUPPORTED when this folder cannot be watched (the

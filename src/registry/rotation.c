@@ -75,6 +75,17 @@ static void unlock_keys(int fd)
 		close(fd);
 }
 
+/* Replaces a key file with k, then tells every process of the folder (depository_keys_changed),
+ * also when the write failed after its rename: the file may have changed all the same. */
+static int write_key_file(struct depository *d, const char *path, const struct keyfile_keys *k,
+                          struct ok_error *err)
+{
+	int rc = keyfile_write_all(path, k, err);
+
+	depository_keys_changed(d);
+	return rc;
+}
+
 /* The public keys of retired issuer keys, beside issuer.key (see keyfile.h). */
 #define RETIRED_FILE "issuer.key.retired"
 
@@ -305,7 +316,7 @@ static int ensure_data_key(struct depository *d, uint32_t to_key, struct ok_erro
 			        "%s holds a key with an id above %lu; the file was changed by hand",
 			        path.data, (unsigned long)to_key);
 		else
-			rc = keyfile_write_all(path.data, &k, err);
+			rc = write_key_file(d, path.data, &k, err);
 	}
 	keyfile_keys_release(&k);
 	buf_release(&path);
@@ -345,7 +356,7 @@ static int drop_older_data_keys(struct depository *d, uint32_t keep, struct ok_e
 		rc = ok_fail(err, OK_ECONFLICT, "%s does not hold data key %lu", path.data,
 		             (unsigned long)keep);
 	if (!rc && n)
-		rc = keyfile_write_all(path.data, &k, err);
+		rc = write_key_file(d, path.data, &k, err);
 	keyfile_keys_release(&k);
 	buf_release(&path);
 	if (!rc)
@@ -640,7 +651,7 @@ int registry_keys_rotate_issuer(struct depository *d, uint32_t *key_id, struct o
 		                     detail, err);
 	if ((rc = audit_txn_end(&txn, rc, err)))
 		goto out;
-	if ((rc = keyfile_write_all(path.data, &k, err)))
+	if ((rc = write_key_file(d, path.data, &k, err)))
 		goto out;
 	rc = depository_keys_refresh(d, err);
 	if (!rc && d->issuer_key_id != *key_id)
@@ -729,7 +740,7 @@ int registry_keys_retire_issuer(struct depository *d, uint32_t key_id, bool forc
 	if ((rc = key_path(d, "issuer.key", &path, err)) ||
 	    (rc = keyfile_read_all(path.data, &k, NULL, err)) ||
 	    (rc = keyfile_keys_remove(&k, key_id, err)) ||
-	    (rc = keyfile_write_all(path.data, &k, err)))
+	    (rc = write_key_file(d, path.data, &k, err)))
 		goto out;
 	rc = depository_keys_refresh(d, err);
 out:

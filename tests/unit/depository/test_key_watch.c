@@ -1,9 +1,12 @@
 /* Unit tests of the key files' watch (depository/key_watch.h): a rotation's rename, a chmod or a
  * write is seen by the very next poll, other files change nothing, a refresh with the watch reads
- * a rotated issuer.key, and links and a folder that went away fall back to looking every time. */
+ * a rotated issuer.key (at once when the shared count moved, depository/key_epoch.h; within the
+ * look interval when changed by hand), and links and a folder that went away fall back to
+ * looking every time. */
 #include "registry/registry_test.h"
 
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "depository/key_watch.h"
@@ -23,9 +26,11 @@ static void write_text(const char *path, const char *text)
 	assert_int_equal(fclose(fp), 0);
 }
 
-/* What `keys rotate-issuer-key` does to the file: a new key appended, written by rename. */
-static void rotate_issuer_key(const struct reg_fixture *f)
+/* What `keys rotate-issuer-key` does to the file: a new key appended, written by rename; then
+ * the folder's shared count moved (as another process's command moves it), unless by hand. */
+static void rotate_issuer_key_by(const struct reg_fixture *f, bool by_hand)
 {
+	struct depository_key_epoch e;
 	struct keyfile_keys k;
 	struct ok_error err;
 	char path[160];
@@ -36,6 +41,16 @@ static void rotate_issuer_key(const struct reg_fixture *f)
 	assert_int_equal(keyfile_keys_add_random(&k, 0, &id, &err), 0);
 	assert_int_equal(keyfile_write_all(path, &k, &err), 0);
 	keyfile_keys_release(&k);
+	if (by_hand)
+		return;
+	assert_int_equal(depository_key_epoch_open(&e, f->dir, &err), 0);
+	depository_key_epoch_bump(&e);
+	depository_key_epoch_close(&e);
+}
+
+static void rotate_issuer_key(const struct reg_fixture *f)
+{
+	rotate_issuer_key_by(f, false);
 }
 
 static int setup(void **state)
@@ -121,6 +136,34 @@ static void refresh_with_a_watch_reads_a_rotated_key(void **state)
 	depository_key_watch_close(&w);
 }
 
+/* With a watch as well: a change by hand is looked for (one poll) at most every
+ * DEPOSITORY_KEYS_LOOK_MS, and between those looks a refresh makes no system call unless the
+ * shared count moved. */
+static void a_change_by_hand_is_seen_within_the_look_interval(void **state)
+{
+	struct reg_fixture *f = *state;
+	const struct timespec wait = {0, (DEPOSITORY_KEYS_LOOK_MS + 20) * 1000000L};
+	struct depository_key_watch w;
+	struct ok_error err;
+
+	assert_int_equal(depository_open(&f->d, f->dir, &err), 0);
+	f->open = true;
+	assert_non_null(f->d.key_epoch.count);
+	assert_int_equal(depository_key_watch_open(&w, f->dir, &err), 0);
+	f->d.key_watch = &w;
+	assert_int_equal(depository_keys_refresh(&f->d, &err), 0);
+	rotate_issuer_key_by(f, true);
+	assert_int_equal(nanosleep(&wait, NULL), 0);
+	assert_int_equal(depository_issuer_keys_refresh(&f->d, &err), 0);
+	assert_int_equal(f->d.issuer_key_id, 2);
+	/* Through the count: at once, the look interval or not. */
+	rotate_issuer_key(f);
+	assert_int_equal(depository_issuer_keys_refresh(&f->d, &err), 0);
+	assert_int_equal(f->d.issuer_key_id, 3);
+	reg_fixture_close(f);
+	depository_key_watch_close(&w);
+}
+
 static void linked_key_files_are_not_watched(void **state)
 {
 	struct reg_fixture *f = *state;
@@ -173,6 +216,8 @@ int main(void)
 	                                        reg_teardown),
 	        cmocka_unit_test_setup_teardown(refresh_with_a_watch_reads_a_rotated_key, setup,
 	                                        reg_teardown),
+	        cmocka_unit_test_setup_teardown(a_change_by_hand_is_seen_within_the_look_interval,
+	                                        setup, reg_teardown),
 	        cmocka_unit_test_setup_teardown(linked_key_files_are_not_watched, setup,
 	                                        reg_teardown),
 	        cmocka_unit_test_setup_teardown(a_folder_moved_away_makes_every_poll_a_change,

@@ -5,6 +5,9 @@
 #include "registry_test.h"
 
 #include <jansson.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "registry/achievement.h"
 #include "registry/credential.h"
@@ -1097,23 +1100,80 @@ static void replace_file(const char *src, const char *dst, const char *name)
 	assert_int_equal(rename(tmp, to), 0);
 }
 
-/* Without a key watch (the library, the CLI) issuer.key is looked at by every verification: a
- * file replaced by another process is used by the very next one. Here w's folder gets abroad's
- * issuer.key, so abroad's credential becomes the depository's own. */
-static void test_issuer_key_replaced_is_seen_by_the_next_verification(void **state)
+/* Tells the folder's processes that a key file changed, as oorkonde's key commands do (another
+ * process's mapping of keys.epoch). */
+static void bump_key_epoch(const char *dir)
 {
-	struct world *w = *state;
+	struct depository_key_epoch e;
+	struct ok_error err;
+
+	assert_int_equal(depository_key_epoch_open(&e, dir, &err), 0);
+	depository_key_epoch_bump(&e);
+	depository_key_epoch_close(&e);
+}
+
+/* w's folder gets abroad's issuer.key (so abroad's credential becomes the depository's own), by
+ * another process: told through the shared count when counted, else by hand. */
+static void replace_issuer_key(struct world *w, bool counted)
+{
 	const unsigned checks = VERIFY_PROOF | VERIFY_ISSUER;
 	const struct verify_result *r;
 
-	assert_null(w->f->d.key_watch);
 	r = verify_bytes(w, w->foreign.data, w->foreign.len, checks, false);
 	assert_false(r->verified);
 	assert_item(r, VERIFY_ISSUER, false, "is not on the trust list");
 	replace_file(w->abroad->dir, w->f->dir, "issuer.key");
-	r = verify_bytes(w, w->foreign.data, w->foreign.len, checks, false);
+	if (counted)
+		bump_key_epoch(w->f->dir);
+}
+
+static void assert_issuer_key_replaced(struct world *w)
+{
+	const struct verify_result *r;
+
+	r = verify_bytes(w, w->foreign.data, w->foreign.len, VERIFY_PROOF | VERIFY_ISSUER, false);
 	assert_true(r->verified);
 	assert_item(r, VERIFY_ISSUER, true, "The issuer is this depository");
+}
+
+/* A key file replaced through oorkonde (the shared count moved) is used by the very next
+ * verification, in any process (depository/key_epoch.h); no watch here (the library). */
+static void test_issuer_key_replaced_through_oorkonde_is_seen_at_once(void **state)
+{
+	struct world *w = *state;
+
+	assert_null(w->f->d.key_watch);
+	assert_non_null(w->f->d.key_epoch.count);
+	replace_issuer_key(w, true);
+	assert_issuer_key_replaced(w);
+}
+
+/* One put back by hand (no count moved) is used within DEPOSITORY_KEYS_LOOK_MS. */
+static void test_issuer_key_replaced_by_hand_is_seen_within_the_look_interval(void **state)
+{
+	struct world *w = *state;
+	const struct timespec wait = {0, (DEPOSITORY_KEYS_LOOK_MS + 20) * 1000000L};
+
+	replace_issuer_key(w, false);
+	assert_int_equal(nanosleep(&wait, NULL), 0);
+	assert_issuer_key_replaced(w);
+}
+
+/* A folder that shares no count (keys.epoch cannot be made) looks at the files at every
+ * verification: a replacement by hand is seen at once. */
+static void test_without_a_shared_count_every_verification_looks(void **state)
+{
+	struct world *w = *state;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", w->f->dir, DEPOSITORY_KEY_EPOCH_FILE);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	reg_fixture_reopen(w->f);
+	assert_null(w->f->d.key_epoch.count);
+	replace_issuer_key(w, false);
+	assert_issuer_key_replaced(w);
+	assert_int_equal(rmdir(path), 0);
 }
 
 /* The status reads, over either store. */
@@ -1140,7 +1200,12 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_credential_only_when_asked, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
-	                test_issuer_key_replaced_is_seen_by_the_next_verification, setup, teardown),
+	                test_issuer_key_replaced_through_oorkonde_is_seen_at_once, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_issuer_key_replaced_by_hand_is_seen_within_the_look_interval, setup,
+	                teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_without_a_shared_count_every_verification_looks, setup, teardown),
 	        STATUS_READ_TESTS(setup),
 	};
 	const struct CMUnitTest on_pg[] = {STATUS_READ_TESTS(setup_pg)};
