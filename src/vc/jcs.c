@@ -1015,30 +1015,11 @@ int vc_jcs_serialize(const json_t *v, struct buf *out, struct ok_error *err)
 
 /* From a json_tree */
 
-/* Whether value i of t, at depth (containers counted) depth, holds a container deeper than
- * VC_JCS_MAX_DEPTH: the prescan's rule, which counts brackets and braces only. */
-static bool tree_too_deep(const struct json_tree *t, uint32_t i, unsigned depth)
-{
-	uint32_t c;
-
-	if (depth > VC_JCS_MAX_DEPTH)
-		return true;
-	json_tree_foreach(t, i, c)
-	{
-		if (json_tree_size(t, c) && tree_too_deep(t, c, depth + 1))
-			return true;
-		if (!json_tree_size(t, c) && json_tree_type(t, c) >= JSON_TREE_ARRAY &&
-		    depth + 1 > VC_JCS_MAX_DEPTH)
-			return true;
-	}
-	return false;
-}
-
 int vc_jcs_parse_tree(const char *data, size_t len, struct json_tree *t, uint32_t *root,
                       struct ok_error *err)
 {
 	/* A scalar inside 64 containers is at json_tree's depth 65; a container there is refused
-	 * by tree_too_deep, as the prescan refuses its 65th bracket. */
+	 * below by the tree's nesting, as the prescan refuses its 65th bracket. */
 	const struct json_tree_limits lim = {
 	        .max_bytes = VC_JCS_MAX_INPUT, .depth = VC_JCS_MAX_DEPTH + 1, .big_integers = true};
 	int rc;
@@ -1058,7 +1039,9 @@ int vc_jcs_parse_tree(const char *data, size_t len, struct json_tree *t, uint32_
 	else if (rc == OK_ETOOBIG)
 		/* Only the depth can pass a limit here: the length is checked above. */
 		rc = ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
-	else if (!rc && json_tree_type(t, *root) >= JSON_TREE_ARRAY && tree_too_deep(t, *root, 1))
+	else if (!rc && t->nesting > VC_JCS_MAX_DEPTH)
+		/* A container at json_tree's depth 65 (an empty one: anything inside it would be
+		 * deeper still), which the prescan refuses at its 65th bracket. */
 		rc = ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
 	if (rc)
 		*root = 0;
