@@ -680,9 +680,8 @@ struct member {
 	size_t len;
 	uint64_t head; /* the key's first 8 bytes as a big-endian number, zeros after its end */
 	json_t *value;
-	uint32_t node; /* the value, when written from a json_tree */
-	bool high;     /* holds a byte >= 0xEE: a code point where UTF-8 and UTF-16 orders differ */
-	bool plain;    /* needs no escape: written as it is */
+	bool high;  /* holds a byte >= 0xEE: a code point where UTF-8 and UTF-16 orders differ */
+	bool plain; /* needs no escape: written as it is */
 };
 
 /* The next UTF-16 code unit of a valid UTF-8 string, or -1 at its end. */
@@ -720,10 +719,10 @@ static long utf16_next(struct utf16_iter *it)
 	return (long)(0xd800 + (cp >> 10));
 }
 
-static int member_cmp_utf16(const struct member *ma, const struct member *mb)
+static int utf16_cmp(const char *a, size_t na, const char *b, size_t nb)
 {
-	struct utf16_iter ia = {(const unsigned char *)ma->key, ma->len, -1};
-	struct utf16_iter ib = {(const unsigned char *)mb->key, mb->len, -1};
+	struct utf16_iter ia = {(const unsigned char *)a, na, -1};
+	struct utf16_iter ib = {(const unsigned char *)b, nb, -1};
 	long ua, ub;
 
 	for (;;) {
@@ -750,7 +749,7 @@ static int member_cmp(const struct member *ma, const struct member *mb)
 	int c;
 
 	if (ma->high && mb->high)
-		return member_cmp_utf16(ma, mb);
+		return utf16_cmp(ma->key, ma->len, mb->key, mb->len);
 	if (ma->head != mb->head)
 		return ma->head < mb->head ? -1 : 1;
 	c = n > 8 ? memcmp(ma->key + 8, mb->key + 8, n - 8) : 0;
@@ -851,13 +850,9 @@ static int member_qsort_cmp(const void *a, const void *b)
 /* Objects up to this many members are sorted on the stack, without an allocation. */
 #define JCS_SMALL_OBJECT 32
 
-static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, const char *skip,
-                            uint32_t ctx, struct buf *out, struct ok_error *err);
-
-/* An object's k members, sorted, written as {"name":value,...}: a member's value is its jansson
- * value, or (value NULL) its node of t. */
-static int write_members(struct member *m, size_t k, const struct json_tree *t, int depth,
-                         struct buf *out, struct ok_error *err)
+/* An object's k members, sorted, written as {"name":value,...}. */
+static int write_members(struct member *m, size_t k, int depth, struct buf *out,
+                         struct ok_error *err)
 {
 	size_t j;
 	int rc;
@@ -890,8 +885,7 @@ static int write_members(struct member *m, size_t k, const struct json_tree *t, 
 				rc = put(out, ":", 1, err);
 		}
 		if (!rc)
-			rc = m[j].value ? write_value(m[j].value, out, depth, err)
-			                : write_tree_value(t, m[j].node, depth, NULL, 0, out, err);
+			rc = write_value(m[j].value, out, depth, err);
 	}
 	return rc ? rc : put(out, "}", 1, err);
 }
@@ -923,7 +917,7 @@ static int write_object(const json_t *v, struct buf *out, int depth, struct ok_e
 		m[i].value = value;
 		i++;
 	}
-	rc = write_members(m, i, NULL, depth, out, err);
+	rc = write_members(m, i, depth, out, err);
 out:
 	if (m != small)
 		free(m);
@@ -1067,61 +1061,117 @@ static int write_tree_number(const struct json_tree *t, uint32_t i, struct buf *
 	return write_number(d, out, err);
 }
 
-static int write_tree_object(const struct json_tree *t, uint32_t i, int depth, const char *skip,
-                             uint32_t ctx, struct buf *out, struct ok_error *err)
+/* A member of a json_tree's object being written: its name's first 8 bytes as a big-endian
+ * number (zeros after its end), the name, and its value's node. */
+struct tree_member {
+	uint64_t head;
+	const char *key;
+	uint32_t len;
+	uint32_t node;
+	uint8_t flags; /* the name's JSON_TREE_F_KEY_ESC and JSON_TREE_F_KEY_HIGH */
+};
+
+/* key_head for a name of any length, without a loop: the name's first and last bytes of a
+ * short name read as two (possibly overlapping) pieces, each put in its place. */
+static inline uint64_t tree_head(const char *s, size_t n)
 {
-	size_t n = json_tree_size(t, i) + (ctx != 0), k = 0, skip_len = skip ? strlen(skip) : 0;
-	struct member small[JCS_SMALL_OBJECT], *m = small;
-	bool ctx_done = ctx == 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (n >= 8 || !LITTLE_ENDIAN_WORDS)
+		return key_head(s, n);
+	if (n >= 4) {
+		uint32_t a, b;
+
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		return (uint64_t)__builtin_bswap32(a) << 32 | (uint64_t)__builtin_bswap32(b)
+		                                                      << (8 * (8 - n));
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)p[0] << 56 | (uint64_t)p[n / 2] << (56 - 8 * (n / 2)) |
+	       (uint64_t)p[n - 1] << (56 - 8 * (n - 1));
+}
+
+/* Whether a goes before b in RFC 8785's order (member_cmp's rules: bytewise, unless both names
+ * hold a byte >= 0xEE). Names of one object differ, so "not before" is "after". */
+static inline bool tree_before(const struct tree_member *a, const struct tree_member *b)
+{
+	size_t n;
+	int c;
+
+	if (a->flags & b->flags & JSON_TREE_F_KEY_HIGH)
+		return utf16_cmp(a->key, a->len, b->key, b->len) < 0;
+	if (a->head != b->head)
+		return a->head < b->head;
+	n = a->len < b->len ? a->len : b->len;
+	c = n > 8 ? memcmp(a->key + 8, b->key + 8, n - 8) : 0;
+	return c ? c < 0 : a->len < b->len;
+}
+
+static int tree_member_qsort_cmp(const void *a, const void *b)
+{
+	return tree_before(a, b) ? -1 : tree_before(b, a);
+}
+
+/* Sorts m[0..n): insertion sort for the small objects of a credential, qsort past that. */
+static void sort_tree_members(struct tree_member *m, size_t n)
+{
+	struct tree_member x;
+	size_t i, j;
+
+	if (n > JCS_SMALL_OBJECT) {
+		qsort(m, n, sizeof(*m), tree_member_qsort_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		if (!tree_before(&m[i], &m[i - 1]))
+			continue;
+		x = m[i];
+		j = i;
+		do {
+			m[j] = m[j - 1];
+			j--;
+		} while (j && tree_before(&x, &m[j - 1]));
+		m[j] = x;
+	}
+}
+
+/* A string of t (s, n bytes, flags its node's JSON_TREE_F_S_ESC): valid UTF-8 by the reader;
+ * one that holds nothing to escape is copied as it is. */
+static inline int tree_string(const char *s, size_t n, unsigned esc, struct buf *out,
+                              struct ok_error *err)
+{
+	if (!esc && room_for(out, n + 2)) {
+		char *d = out->data + out->len;
+
+		d[0] = '"';
+		memcpy(d + 1, s, n);
+		d[n + 1] = '"';
+		out->len += n + 2;
+		return 0;
+	}
+	return write_string(s, n, false, out, err);
+}
+
+static int tree_object(const struct json_tree *t, uint32_t i, int depth, const char *skip,
+                       uint32_t ctx, struct buf *out, struct ok_error *err);
+
+static int tree_value(const struct json_tree *t, uint32_t i, int depth, struct buf *out,
+                      struct ok_error *err)
+{
+	const struct json_tree_node *nd = &t->nodes[i];
 	uint32_t c;
 	int rc;
 
-	if (n == 0)
-		return put(out, "{}", 2, err);
-	if (n > JCS_SMALL_OBJECT && !(m = calloc(n, sizeof(*m))))
-		return ok_fail(err, OK_ENOMEM, "out of memory while writing canonical JSON");
-	json_tree_foreach(t, i, c)
-	{
-		size_t key_len;
-		const char *key = json_tree_key(t, c, &key_len);
-
-		if (skip && key_len == skip_len && memcmp(key, skip, skip_len) == 0)
-			continue;
-		m[k].value = NULL;
-		m[k].node = c;
-		if (!ctx_done && key_len == 8 && memcmp(key, "@context", 8) == 0) {
-			m[k].node = ctx;
-			ctx_done = true;
-		}
-		/* json_tree's keys are valid UTF-8 (core/json_tree.h): only their order is read. */
-		member_key(&m[k], key, key_len, false);
-		k++;
-	}
-	if (!ctx_done) {
-		member_key(&m[k], "@context", 8, false);
-		m[k].value = NULL;
-		m[k].node = ctx;
-		k++;
-	}
-	rc = write_members(m, k, t, depth, out, err);
-	if (m != small)
-		free(m);
-	return rc;
-}
-
-static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, const char *skip,
-                            uint32_t ctx, struct buf *out, struct ok_error *err)
-{
-	const char *s;
-	size_t n;
-	uint32_t c;
-	int rc = 0;
-
-	switch (json_tree_type(t, i)) {
+	switch ((enum json_tree_type)nd->type) {
+	case JSON_TREE_STRING:
+		return tree_string(nd->flags & JSON_TREE_F_S_OWNED ? t->text + nd->s.off : nd->s.p,
+		                   nd->len, nd->flags & JSON_TREE_F_S_ESC, out, err);
 	case JSON_TREE_OBJECT:
 		if (depth + 1 > VC_JCS_MAX_DEPTH)
 			return ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
-		return write_tree_object(t, i, depth + 1, skip, ctx, out, err);
+		return tree_object(t, i, depth + 1, NULL, 0, out, err);
 	case JSON_TREE_ARRAY:
 		if (depth + 1 > VC_JCS_MAX_DEPTH)
 			return ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
@@ -1131,15 +1181,11 @@ static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, co
 			if (!rc && c != i + 1)
 				rc = put(out, ",", 1, err);
 			if (!rc)
-				rc = write_tree_value(t, c, depth + 1, NULL, 0, out, err);
+				rc = tree_value(t, c, depth + 1, out, err);
 			if (rc)
 				break;
 		}
 		return rc ? rc : put(out, "]", 1, err);
-	case JSON_TREE_STRING:
-		/* Valid UTF-8 (core/json_tree.h): escaped, not checked again. */
-		s = json_tree_str(t, i, &n);
-		return write_string(s, n, false, out, err);
 	case JSON_TREE_NUMBER:
 		return write_tree_number(t, i, out, err);
 	case JSON_TREE_TRUE:
@@ -1154,10 +1200,89 @@ static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, co
 	return ok_fail(err, OK_EINPUT, "missing JSON value");
 }
 
+/* Object i of t (at depth, itself counted) with its members sorted; skip and ctx as
+ * vc_jcs_serialize_tree says. */
+static int tree_object(const struct json_tree *t, uint32_t i, int depth, const char *skip,
+                       uint32_t ctx, struct buf *out, struct ok_error *err)
+{
+	size_t n = json_tree_size(t, i) + (ctx != 0), k = 0, j, skip_len = skip ? strlen(skip) : 0;
+	struct tree_member small[JCS_SMALL_OBJECT], *m = small;
+	bool ctx_done = ctx == 0;
+	uint32_t c;
+	int rc;
+
+	if (n == 0)
+		return put(out, "{}", 2, err);
+	if (n > JCS_SMALL_OBJECT && !(m = malloc(n * sizeof(*m))))
+		return ok_fail(err, OK_ENOMEM, "out of memory while writing canonical JSON");
+	json_tree_foreach(t, i, c)
+	{
+		const struct json_tree_node *nd = &t->nodes[c];
+		const char *key =
+		        nd->flags & JSON_TREE_F_KEY_OWNED ? t->text + nd->key.off : nd->key.p;
+
+		if (skip && nd->key_len == skip_len && memcmp(key, skip, skip_len) == 0)
+			continue;
+		m[k].key = key;
+		m[k].len = nd->key_len;
+		m[k].head = tree_head(key, nd->key_len);
+		m[k].node = c;
+		m[k].flags = nd->flags & (JSON_TREE_F_KEY_ESC | JSON_TREE_F_KEY_HIGH);
+		if (!ctx_done && nd->key_len == 8 && memcmp(key, "@context", 8) == 0) {
+			m[k].node = ctx;
+			ctx_done = true;
+		}
+		k++;
+	}
+	if (!ctx_done) {
+		m[k].key = "@context";
+		m[k].len = 8;
+		m[k].head = tree_head("@context", 8);
+		m[k].node = ctx;
+		m[k].flags = 0;
+		k++;
+	}
+	sort_tree_members(m, k);
+	rc = put(out, "{", 1, err);
+	for (j = 0; !rc && j < k; j++) {
+		if (!(m[j].flags & JSON_TREE_F_KEY_ESC) && room_for(out, m[j].len + 4)) {
+			/* ,"name": in one piece (most names). */
+			char *d = out->data + out->len;
+
+			if (j)
+				*d++ = ',';
+			*d++ = '"';
+			memcpy(d, m[j].key, m[j].len);
+			d += m[j].len;
+			*d++ = '"';
+			*d++ = ':';
+			out->len = (size_t)(d - out->data);
+		} else {
+			if (j)
+				rc = put(out, ",", 1, err);
+			if (!rc)
+				rc = write_string(m[j].key, m[j].len, false, out, err);
+			if (!rc)
+				rc = put(out, ":", 1, err);
+		}
+		if (!rc)
+			rc = tree_value(t, m[j].node, depth, out, err);
+	}
+	if (m != small)
+		free(m);
+	return rc ? rc : put(out, "}", 1, err);
+}
+
 int vc_jcs_serialize_tree(const struct json_tree *t, uint32_t i, const char *skip, uint32_t ctx,
                           struct buf *out, struct ok_error *err)
 {
-	return terminated(out, write_tree_value(t, i, 0, skip, ctx, out, err));
+	int rc;
+
+	if (json_tree_is(t, i, JSON_TREE_OBJECT))
+		rc = tree_object(t, i, 1, skip, ctx, out, err);
+	else
+		rc = tree_value(t, i, 0, out, err);
+	return terminated(out, rc);
 }
 
 int vc_jcs_canonicalize(const char *data, size_t len, unsigned flags, struct buf *out,
