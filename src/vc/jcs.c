@@ -1245,6 +1245,28 @@ static int tree_object(const struct json_tree *t, uint32_t i, int depth, const c
 	sort_tree_members(m, k);
 	rc = put(out, "{", 1, err);
 	for (j = 0; !rc && j < k; j++) {
+		const struct json_tree_node *v = &t->nodes[m[j].node];
+
+		if (v->type == JSON_TREE_STRING &&
+		    !((m[j].flags & JSON_TREE_F_KEY_ESC) | (v->flags & JSON_TREE_F_S_ESC)) &&
+		    room_for(out, m[j].len + v->len + 6)) {
+			/* ,"name":"value" in one piece (most members of a credential). */
+			char *d = out->data + out->len;
+
+			if (j)
+				*d++ = ',';
+			*d++ = '"';
+			memcpy(d, m[j].key, m[j].len);
+			d += m[j].len;
+			memcpy(d, "\":\"", 3);
+			d += 3;
+			memcpy(d, v->flags & JSON_TREE_F_S_OWNED ? t->text + v->s.off : v->s.p,
+			       v->len);
+			d += v->len;
+			*d++ = '"';
+			out->len = (size_t)(d - out->data);
+			continue;
+		}
 		if (!(m[j].flags & JSON_TREE_F_KEY_ESC) && room_for(out, m[j].len + 4)) {
 			/* ,"name": in one piece (most names). */
 			char *d = out->data + out->len;
