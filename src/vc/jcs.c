@@ -1178,9 +1178,18 @@ static int tree_value(const struct json_tree *t, uint32_t i, int depth, struct b
 		rc = put(out, "[", 1, err);
 		json_tree_foreach(t, i, c)
 		{
+			const struct json_tree_node *v = &t->nodes[c];
+
 			if (!rc && c != i + 1)
 				rc = put(out, ",", 1, err);
-			if (!rc)
+			if (rc)
+				break;
+			/* A string item (most: types, contexts) without a call. */
+			if (v->type == JSON_TREE_STRING)
+				rc = tree_string(v->flags & JSON_TREE_F_S_OWNED ? t->text + v->s.off
+				                                                : v->s.p,
+				                 v->len, v->flags & JSON_TREE_F_S_ESC, out, err);
+			else
 				rc = tree_value(t, c, depth + 1, out, err);
 			if (rc)
 				break;
