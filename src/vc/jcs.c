@@ -1093,47 +1093,54 @@ static inline uint64_t tree_head(const char *s, size_t n)
 	       (uint64_t)p[n - 1] << (56 - 8 * (n - 1));
 }
 
-/* Whether a goes before b in RFC 8785's order (member_cmp's rules: bytewise, unless both names
- * hold a byte >= 0xEE). Names of one object differ, so "not before" is "after". */
-static inline bool tree_before(const struct tree_member *a, const struct tree_member *b)
+/* RFC 8785's order of two names (member_cmp's rules: bytewise, unless both names hold a byte
+ * >= 0xEE): below, equal to or above 0. */
+static inline int tree_cmp(const struct tree_member *a, const struct tree_member *b)
 {
 	size_t n;
 	int c;
 
 	if (a->flags & b->flags & JSON_TREE_F_KEY_HIGH)
-		return utf16_cmp(a->key, a->len, b->key, b->len) < 0;
+		return utf16_cmp(a->key, a->len, b->key, b->len);
 	if (a->head != b->head)
-		return a->head < b->head;
+		return a->head < b->head ? -1 : 1;
 	n = a->len < b->len ? a->len : b->len;
 	c = n > 8 ? memcmp(a->key + 8, b->key + 8, n - 8) : 0;
-	return c ? c < 0 : a->len < b->len;
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static inline bool tree_before(const struct tree_member *a, const struct tree_member *b)
+{
+	return tree_cmp(a, b) < 0;
 }
 
 static int tree_member_qsort_cmp(const void *a, const void *b)
 {
-	return tree_before(a, b) ? -1 : tree_before(b, a);
+	return tree_cmp(*(const struct tree_member *const *)a,
+	                *(const struct tree_member *const *)b);
 }
 
-/* Sorts m[0..n): insertion sort for the small objects of a credential, qsort past that. */
-static void sort_tree_members(struct tree_member *m, size_t n)
+/* Sorts the pointers p[0..n) to members: insertion sort for the small objects of a credential,
+ * qsort past that (of pointers: glibc sorts pointers without a call per move). */
+static void sort_tree_members(const struct tree_member **p, size_t n)
 {
-	struct tree_member x;
+	const struct tree_member *x;
 	size_t i, j;
 
 	if (n > JCS_SMALL_OBJECT) {
-		qsort(m, n, sizeof(*m), tree_member_qsort_cmp);
+		qsort(p, n, sizeof(*p), tree_member_qsort_cmp);
 		return;
 	}
 	for (i = 1; i < n; i++) {
-		if (!tree_before(&m[i], &m[i - 1]))
+		if (!tree_before(p[i], p[i - 1]))
 			continue;
-		x = m[i];
+		x = p[i];
 		j = i;
 		do {
-			m[j] = m[j - 1];
+			p[j] = p[j - 1];
 			j--;
-		} while (j && tree_before(&x, &m[j - 1]));
-		m[j] = x;
+		} while (j && tree_before(x, p[j - 1]));
+		p[j] = x;
 	}
 }
 
@@ -1216,14 +1223,21 @@ static int tree_object(const struct json_tree *t, uint32_t i, int depth, const c
 {
 	size_t n = json_tree_size(t, i) + (ctx != 0), k = 0, j, skip_len = skip ? strlen(skip) : 0;
 	struct tree_member small[JCS_SMALL_OBJECT], *m = small;
+	const struct tree_member *small_p[JCS_SMALL_OBJECT], **p = small_p;
 	bool ctx_done = ctx == 0;
 	uint32_t c;
 	int rc;
 
 	if (n == 0)
 		return put(out, "{}", 2, err);
-	if (n > JCS_SMALL_OBJECT && !(m = malloc(n * sizeof(*m))))
-		return ok_fail(err, OK_ENOMEM, "out of memory while writing canonical JSON");
+	if (n > JCS_SMALL_OBJECT) {
+		/* The members and the pointers sorted in one allocation. */
+		if (n > SIZE_MAX / (sizeof(*m) + sizeof(*p)) ||
+		    !(m = malloc(n * (sizeof(*m) + sizeof(*p)))))
+			return ok_fail(err, OK_ENOMEM,
+			               "out of memory while writing canonical JSON");
+		p = (const struct tree_member **)(void *)(m + n);
+	}
 	json_tree_foreach(t, i, c)
 	{
 		const struct json_tree_node *nd = &t->nodes[c];
@@ -1241,6 +1255,7 @@ static int tree_object(const struct json_tree *t, uint32_t i, int depth, const c
 			m[k].node = ctx;
 			ctx_done = true;
 		}
+		p[k] = &m[k];
 		k++;
 	}
 	if (!ctx_done) {
@@ -1249,24 +1264,26 @@ static int tree_object(const struct json_tree *t, uint32_t i, int depth, const c
 		m[k].head = tree_head("@context", 8);
 		m[k].node = ctx;
 		m[k].flags = 0;
+		p[k] = &m[k];
 		k++;
 	}
-	sort_tree_members(m, k);
+	sort_tree_members(p, k);
 	rc = put(out, "{", 1, err);
 	for (j = 0; !rc && j < k; j++) {
-		const struct json_tree_node *v = &t->nodes[m[j].node];
+		const struct tree_member *mj = p[j];
+		const struct json_tree_node *v = &t->nodes[mj->node];
 
 		if (v->type == JSON_TREE_STRING &&
-		    !((m[j].flags & JSON_TREE_F_KEY_ESC) | (v->flags & JSON_TREE_F_S_ESC)) &&
-		    room_for(out, m[j].len + v->len + 6)) {
+		    !((mj->flags & JSON_TREE_F_KEY_ESC) | (v->flags & JSON_TREE_F_S_ESC)) &&
+		    room_for(out, mj->len + v->len + 6)) {
 			/* ,"name":"value" in one piece (most members of a credential). */
 			char *d = out->data + out->len;
 
 			if (j)
 				*d++ = ',';
 			*d++ = '"';
-			memcpy(d, m[j].key, m[j].len);
-			d += m[j].len;
+			memcpy(d, mj->key, mj->len);
+			d += mj->len;
 			memcpy(d, "\":\"", 3);
 			d += 3;
 			memcpy(d, v->flags & JSON_TREE_F_S_OWNED ? t->text + v->s.off : v->s.p,
@@ -1276,15 +1293,15 @@ static int tree_object(const struct json_tree *t, uint32_t i, int depth, const c
 			out->len = (size_t)(d - out->data);
 			continue;
 		}
-		if (!(m[j].flags & JSON_TREE_F_KEY_ESC) && room_for(out, m[j].len + 4)) {
+		if (!(mj->flags & JSON_TREE_F_KEY_ESC) && room_for(out, mj->len + 4)) {
 			/* ,"name": in one piece (most names). */
 			char *d = out->data + out->len;
 
 			if (j)
 				*d++ = ',';
 			*d++ = '"';
-			memcpy(d, m[j].key, m[j].len);
-			d += m[j].len;
+			memcpy(d, mj->key, mj->len);
+			d += mj->len;
 			*d++ = '"';
 			*d++ = ':';
 			out->len = (size_t)(d - out->data);
@@ -1292,12 +1309,12 @@ static int tree_object(const struct json_tree *t, uint32_t i, int depth, const c
 			if (j)
 				rc = put(out, ",", 1, err);
 			if (!rc)
-				rc = write_string(m[j].key, m[j].len, false, out, err);
+				rc = write_string(mj->key, mj->len, false, out, err);
 			if (!rc)
 				rc = put(out, ":", 1, err);
 		}
 		if (!rc)
-			rc = tree_value(t, m[j].node, depth, out, err);
+			rc = tree_value(t, mj->node, depth, out, err);
 	}
 	if (m != small)
 		free(m);
