@@ -59,6 +59,7 @@ void json_tree_clear(struct json_tree *t)
 	if (t->block) {
 		t->count = 1;
 		t->text_len = 0;
+		t->nesting = 0;
 	}
 }
 
@@ -212,6 +213,27 @@ static inline void skip_ws(struct reader *r)
 		return;
 	}
 #if defined(__SSE2__)
+	/* A pretty-printed line's end and the next one's indentation: a newline, then spaces told
+	 * by one compare per 16 bytes. Anything else goes on below. */
+	if (s[i] == '\n') {
+		i++;
+		while (i + 16 <= n) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			unsigned other =
+			        (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(' '))) ^
+			        0xFFFFu;
+
+			if (other) {
+				i += (size_t)__builtin_ctz(other);
+				if (s[i] > ' ') {
+					r->pos = i;
+					return;
+				}
+				break;
+			}
+			i += 16;
+		}
+	}
 	while (i + 16 <= n) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
 		__m128i w = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
@@ -313,16 +335,28 @@ static size_t put_utf8(char *o, unsigned cp)
 	return 4;
 }
 
+/* What read_string found: the bytes referenced in the input (ref.p) or unescaped into the
+ * tree's text (ref.off, JSON_TREE_F_S_OWNED), and what the bytes hold (JSON_TREE_F_S_ESC,
+ * JSON_TREE_F_S_HIGH). */
+struct str {
+	union json_tree_ref ref;
+	uint32_t len;
+	uint8_t flags;
+};
+
+/* The flags of a string that a member's name takes (each JSON_TREE_F_S_… one bit up). */
+#define KEY_FLAGS(f) ((uint8_t)((f) << 1))
+
 /* The rest of a string with escapes, from i (at a backslash), unescaped into the tree's text
- * after the plain prefix [start, i). */
-static int unescape(struct reader *r, size_t start, size_t i, size_t *off, uint32_t *len)
+ * after the plain prefix [start, i); flags holds what the prefix held. */
+static int unescape(struct reader *r, size_t start, size_t i, uint8_t flags, struct str *o)
 {
 	struct json_tree *t = r->t;
-	char *o = t->text + t->text_len, *o0 = o;
+	char *o0 = t->text + t->text_len, *d = o0;
 	const unsigned char *s = r->s;
 
-	memcpy(o, s + start, i - start);
-	o += i - start;
+	memcpy(d, s + start, i - start);
+	d += i - start;
 	for (;;) {
 		unsigned c;
 
@@ -338,13 +372,15 @@ static int unescape(struct reader *r, size_t start, size_t i, size_t *off, uint3
 
 			if (!k)
 				return bad(r, i, "valid UTF-8");
-			memcpy(o, s + i, k);
-			o += k;
+			if (c >= 0xEE)
+				flags |= JSON_TREE_F_S_HIGH;
+			memcpy(d, s + i, k);
+			d += k;
 			i += k;
 			continue;
 		}
 		if (c != '\\') {
-			*o++ = (char)c;
+			*d++ = (char)c;
 			i++;
 			continue;
 		}
@@ -352,28 +388,29 @@ static int unescape(struct reader *r, size_t start, size_t i, size_t *off, uint3
 			return bad(r, i + 1, "an escape after '\\'");
 		switch (s[i + 1]) {
 		case '"':
-			*o++ = '"';
+			*d++ = '"';
 			break;
 		case '\\':
-			*o++ = '\\';
+			*d++ = '\\';
 			break;
 		case '/':
-			*o++ = '/';
-			break;
+			*d++ = '/';
+			i += 2;
+			continue; /* a '/' needs no escape when written */
 		case 'b':
-			*o++ = '\b';
+			*d++ = '\b';
 			break;
 		case 'f':
-			*o++ = '\f';
+			*d++ = '\f';
 			break;
 		case 'n':
-			*o++ = '\n';
+			*d++ = '\n';
 			break;
 		case 'r':
-			*o++ = '\r';
+			*d++ = '\r';
 			break;
 		case 't':
-			*o++ = '\t';
+			*d++ = '\t';
 			break;
 		case 'u': {
 			unsigned cp, lo;
@@ -391,29 +428,37 @@ static int unescape(struct reader *r, size_t start, size_t i, size_t *off, uint3
 				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 				i += 6;
 			}
-			o += put_utf8(o, cp);
+			if (cp < 0x20 || cp == '"' || cp == '\\')
+				flags |= JSON_TREE_F_S_ESC;
+			else if (cp >= 0xE000)
+				flags |= JSON_TREE_F_S_HIGH;
+			d += put_utf8(d, cp);
 			i += 6;
 			continue;
 		}
 		default:
 			return bad(r, i, "a valid escape after '\\'");
 		}
+		/* Every escape above but '/' stands for a byte that needs one when written. */
+		flags |= JSON_TREE_F_S_ESC;
 		i += 2;
 	}
-	*o = '\0';
-	*off = t->text_len;
-	*len = (uint32_t)(o - o0);
-	t->text_len += (size_t)(o - o0) + 1;
+	*d = '\0';
+	o->ref.off = t->text_len;
+	o->len = (uint32_t)(d - o0);
+	o->flags = flags | JSON_TREE_F_S_OWNED;
+	t->text_len += (size_t)(d - o0) + 1;
 	r->pos = i + 1;
 	return 0;
 }
 
-/* The string at r->pos (a quote): referenced in the input (*owned 0, *p) or unescaped into the
- * tree's text (*owned 1, *off). */
-static int read_string(struct reader *r, const char **p, size_t *off, uint32_t *len, int *owned)
+/* The string from i on (start: its first byte), when read_string's first look did not find
+ * its end: bytes >= 0x80, an escape, a control character, the input's last bytes. */
+static int string_rest(struct reader *r, size_t start, size_t i, struct str *o)
 {
 	const unsigned char *s = r->s;
-	size_t start = r->pos + 1, i = start, n = r->n;
+	size_t n = r->n;
+	uint8_t flags = 0;
 
 	for (;;) {
 		unsigned c;
@@ -451,11 +496,8 @@ static int read_string(struct reader *r, const char **p, size_t *off, uint32_t *
 		c = s[i];
 		if (c == '"')
 			break;
-		if (c == '\\') {
-			*owned = 1;
-			*p = NULL;
-			return unescape(r, start, i, off, len);
-		}
+		if (c == '\\')
+			return unescape(r, start, i, flags, o);
 		if (c < 0x20)
 			return bad(r, i, "no control character in a string (escape it)");
 		if (c >= 0x80) {
@@ -463,17 +505,49 @@ static int read_string(struct reader *r, const char **p, size_t *off, uint32_t *
 
 			if (!k)
 				return bad(r, i, "valid UTF-8");
+			if (c >= 0xEE)
+				flags |= JSON_TREE_F_S_HIGH;
 			i += k;
 		} else {
 			i++;
 		}
 	}
-	*owned = 0;
-	*p = (const char *)s + start;
-	*off = 0;
-	*len = (uint32_t)(i - start);
+	o->ref.p = (const char *)s + start;
+	o->len = (uint32_t)(i - start);
+	o->flags = flags;
 	r->pos = i + 1;
 	return 0;
+}
+
+/* The string at r->pos (a quote). Most strings (names, identifiers) are plain ASCII that ends
+ * within their first block or two: told here, without a call; the rest goes on elsewhere. */
+static inline int read_string(struct reader *r, struct str *o)
+{
+	const unsigned char *s = r->s;
+	size_t start = r->pos + 1, i = start, n = r->n;
+
+#if defined(__SSE2__)
+	while (i + 16 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+		                                      _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+		                         _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+		unsigned hit = (unsigned)_mm_movemask_epi8(m);
+
+		if (hit) {
+			i += (size_t)__builtin_ctz(hit);
+			if (s[i] != '"')
+				break;
+			o->ref.p = (const char *)s + start;
+			o->len = (uint32_t)(i - start);
+			o->flags = 0;
+			r->pos = i + 1;
+			return 0;
+		}
+		i += 16;
+	}
+#endif
+	return string_rest(r, start, i, o);
 }
 
 static inline int is_digit(unsigned c)
@@ -620,33 +694,15 @@ static int cmp_keyref(const void *a, const void *b)
 	return memcmp(x->p, y->p, x->len);
 }
 
-/* OK_EINPUT when two members of object o have the same name. */
+/* OK_EINPUT when two members of object o (more than SMALL_OBJECT: smaller ones are told as their
+ * names are read) have the same name. */
 static int check_duplicates(struct reader *r, uint32_t o, size_t at)
 {
 	const struct json_tree *t = r->t;
-	uint32_t members = t->nodes[o].len, a, b;
+	uint32_t members = t->nodes[o].len, a;
 	struct keyref *refs;
-	size_t k = 0, na, nb;
-	const char *pa, *pb;
+	size_t k = 0;
 
-	if (members < 2)
-		return 0;
-	if (members <= SMALL_OBJECT) {
-		for (a = o + 1; a < t->count && a != t->nodes[o].next; a = t->nodes[a].next) {
-			pa = json_tree_key(t, a, &na);
-			for (b = t->nodes[a].next; b != t->nodes[o].next; b = t->nodes[b].next) {
-				if (t->nodes[b].key_len != na)
-					continue;
-				pb = json_tree_key(t, b, &nb);
-				/* The last byte first: names of one length often share a prefix. */
-				if (na == 0 ||
-				    (pa[na - 1] == pb[na - 1] && memcmp(pa, pb, na) == 0))
-					return bad(r, at,
-					           "member names that differ (a name is repeated)");
-			}
-		}
-		return 0;
-	}
 	if (r->t->scratch_cap < members) {
 		void *p = realloc(r->t->scratch, members * sizeof(*refs));
 
@@ -669,15 +725,56 @@ static int check_duplicates(struct reader *r, uint32_t o, size_t at)
 
 /* The document */
 
+/* One of 64 bits for a member's name (by its length and three of its bytes): two members with
+ * the same name set the same bit, so only a name that meets a bit already set is looked for
+ * among the members before it. */
+static inline uint64_t name_bit(const char *p, uint32_t len)
+{
+	uint32_t x = len;
+
+	if (len)
+		x ^= (uint32_t)(unsigned char)p[0] << 8 ^
+		     (uint32_t)(unsigned char)p[len - 1] << 16 ^
+		     (uint32_t)(unsigned char)p[len / 2] << 24;
+	return (uint64_t)1 << ((x * 0x9E3779B1u) >> 26);
+}
+
+/* Whether open object o already has a member named p (len bytes). */
+static bool name_taken(const struct json_tree *t, uint32_t o, const char *p, uint32_t len)
+{
+	for (uint32_t a = o + 1; a < t->count; a = t->nodes[a].next) {
+		size_t na;
+		const char *pa = json_tree_key(t, a, &na);
+
+		if (na == len &&
+		    (len == 0 || (pa[len - 1] == p[len - 1] && memcmp(pa, p, len) == 0)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * While an object is open, its node's s (unused by containers) holds the bits of its first
+ * SMALL_OBJECT names, and reserved is 1 once one of them is a name seen before (met a bit
+ * already set, then found among the members); both are zeroed when it closes, where the
+ * repeated name is refused, at the same place as before. An object with more members gets the
+ * sorted check there as well.
+ * The open containers are on stack; top is the innermost, its kind in in_object. The name read
+ * last (key, klen, kflags) goes to the next value, and is zero for an array's items.
+ */
 static int parse_doc(struct reader *r)
 {
 	struct json_tree *t = r->t;
+	struct json_tree_node *nodes = t->nodes, *nd;
 	uint32_t stack[JSON_TREE_DEPTH_MAX];
-	unsigned sp = 0;
-	const char *kp = NULL;
-	size_t koff = 0;
-	uint32_t klen = 0, idx, top;
-	int kowned = 0, rc;
+	unsigned sp = 0, deepest = 0;
+	uint32_t top = 0, idx, klen = 0;
+	union json_tree_ref key = {.off = 0};
+	uint8_t kflags = 0;
+	bool in_object = false;
+	struct str str;
+	unsigned char c;
+	int rc;
 
 value:
 	skip_ws(r);
@@ -688,102 +785,120 @@ value:
 	if (r->pos >= r->n)
 		return bad(r, r->pos, "a value");
 	idx = (uint32_t)t->count++;
-	{
-		struct json_tree_node *nd = &t->nodes[idx];
-
-		memset(nd, 0, sizeof(*nd));
-		if (sp) {
-			struct json_tree_node *parent = &t->nodes[stack[sp - 1]];
-
-			parent->len++;
-			if (parent->type == JSON_TREE_OBJECT) {
-				nd->key_len = klen;
-				if (kowned) {
-					nd->flags |= JSON_TREE_F_KEY_OWNED;
-					nd->key.off = koff;
-				} else {
-					nd->key.p = kp;
-				}
-			}
-		}
-		switch (r->s[r->pos]) {
-		case '{':
-		case '[':
-			nd->type = r->s[r->pos] == '{' ? JSON_TREE_OBJECT : JSON_TREE_ARRAY;
-			r->pos++;
-			skip_ws(r);
-			if (r->pos < r->n &&
-			    r->s[r->pos] == (nd->type == JSON_TREE_OBJECT ? '}' : ']')) {
-				r->pos++;
-				nd->next = idx + 1;
-				goto after;
-			}
-			stack[sp++] = idx;
-			if (nd->type == JSON_TREE_OBJECT)
-				goto key;
-			goto value;
-		case '"': {
-			const char *p;
-			size_t off;
-			int owned;
-
-			if ((rc = read_string(r, &p, &off, &nd->len, &owned)))
-				return rc;
-			nd->type = JSON_TREE_STRING;
-			if (owned) {
-				nd->flags |= JSON_TREE_F_S_OWNED;
-				nd->s.off = off;
-			} else {
-				nd->s.p = p;
-			}
-			break;
-		}
-		default:
-			if (r->s[r->pos] == '-' || is_digit(r->s[r->pos]))
-				rc = read_number(r, nd);
-			else
-				rc = read_literal(r, nd);
-			if (rc)
-				return rc;
-			break;
-		}
-		nd->next = idx + 1;
+	nd = &nodes[idx];
+	if (sp)
+		nodes[top].len++;
+	c = r->s[r->pos];
+	if (c == '"') {
+		if ((rc = read_string(r, &str)))
+			return rc;
+		*nd = (struct json_tree_node){.type = JSON_TREE_STRING,
+		                              .flags = (uint8_t)(kflags | str.flags),
+		                              .len = str.len,
+		                              .next = idx + 1,
+		                              .key_len = klen,
+		                              .key = key,
+		                              .s = str.ref};
+		goto after;
 	}
+	if (c == '{' || c == '[') {
+		*nd = (struct json_tree_node){.type = c == '{' ? JSON_TREE_OBJECT : JSON_TREE_ARRAY,
+		                              .flags = kflags,
+		                              .key_len = klen,
+		                              .key = key};
+		if (sp + 1 > deepest)
+			deepest = sp + 1;
+		r->pos++;
+		skip_ws(r);
+		if (r->pos < r->n && r->s[r->pos] == (c == '{' ? '}' : ']')) {
+			r->pos++;
+			nd->next = idx + 1;
+			goto after;
+		}
+		stack[sp++] = idx;
+		top = idx;
+		in_object = c == '{';
+		if (in_object)
+			goto key;
+		key.off = 0;
+		klen = 0;
+		kflags = 0;
+		goto value;
+	}
+	*nd = (struct json_tree_node){
+	        .flags = kflags, .next = idx + 1, .key_len = klen, .key = key};
+	if (c == '-' || is_digit(c))
+		rc = read_number(r, nd);
+	else
+		rc = read_literal(r, nd);
+	if (rc)
+		return rc;
 after:
 	if (!sp) {
 		skip_ws(r);
 		if (r->pos != r->n)
 			return bad(r, r->pos, "the end of the input after the value");
+		t->nesting = deepest;
 		return 0;
 	}
 	skip_ws(r);
-	top = stack[sp - 1];
 	if (r->pos < r->n) {
-		unsigned char c = r->s[r->pos];
-		int object = t->nodes[top].type == JSON_TREE_OBJECT;
-
+		c = r->s[r->pos];
 		if (c == ',') {
 			r->pos++;
-			if (object)
+			if (in_object)
 				goto key;
 			goto value;
 		}
-		if (c == (object ? '}' : ']')) {
-			t->nodes[top].next = (uint32_t)t->count;
-			if (object && (rc = check_duplicates(r, top, r->pos)))
-				return rc;
+		if (c == (in_object ? '}' : ']')) {
+			nd = &nodes[top];
+			nd->next = (uint32_t)t->count;
+			if (in_object) {
+				bool repeated = nd->reserved != 0;
+
+				nd->s.off = 0;
+				nd->reserved = 0;
+				if (repeated)
+					return bad(r, r->pos,
+					           "member names that differ (a name is repeated)");
+				if (nd->len > SMALL_OBJECT &&
+				    (rc = check_duplicates(r, top, r->pos)))
+					return rc;
+			}
 			r->pos++;
 			sp--;
+			if (sp) {
+				top = stack[sp - 1];
+				in_object = nodes[top].type == JSON_TREE_OBJECT;
+			}
+			/* An array's next item has no name (a closed object's last one is in key).
+			 */
+			key.off = 0;
+			klen = 0;
+			kflags = 0;
 			goto after;
 		}
 	}
-	return bad(r, r->pos, t->nodes[top].type == JSON_TREE_OBJECT ? "',' or '}'" : "',' or ']'");
+	return bad(r, r->pos, in_object ? "',' or '}'" : "',' or ']'");
 key:
 	skip_ws(r);
 	if (r->pos >= r->n || r->s[r->pos] != '"')
 		return bad(r, r->pos, "a member name (a string)");
-	if ((rc = read_string(r, &kp, &koff, &klen, &kowned)))
+	if ((rc = read_string(r, &str)))
 		return rc;
+	key = str.ref;
+	klen = str.len;
+	kflags = KEY_FLAGS(str.flags);
+	nd = &nodes[top];
+	if (nd->len < SMALL_OBJECT) {
+		const char *kp =
+		        str.flags & JSON_TREE_F_S_OWNED ? t->text + str.ref.off : str.ref.p;
+		uint64_t bit = name_bit(kp, str.len);
+
+		if ((nd->s.off & bit) && !nd->reserved && name_taken(t, top, kp, str.len))
+			nd->reserved = 1;
+		nd->s.off |= bit;
+	}
 	skip_ws(r);
 	if (r->pos >= r->n || r->s[r->pos] != ':')
 		return bad(r, r->pos, "':' after a member name");

@@ -31,7 +31,10 @@
  *   leaves them valid (the tree is then as before the call). Keep indexes, not pointers, across
  *   parses.
  * - Strings without escapes are referenced in the input, which must outlive the tree; strings
- *   with escapes are unescaped into the tree's block. Numbers keep their text.
+ *   with escapes are unescaped into the tree's block. Numbers keep their text. A string or name
+ *   without JSON_TREE_F_S_ESC / JSON_TREE_F_KEY_ESC holds no byte below 0x20, no '"' and no
+ *   '\\' (one referenced in the input never does); without JSON_TREE_F_S_HIGH /
+ *   JSON_TREE_F_KEY_HIGH, no byte >= 0xEE.
  * - Nodes are named by index (uint32_t). Index 0 is a "none" node, there from json_tree_init on
  *   (before any parse, after a failed one, after clear and release): every lookup that finds
  *   nothing returns it, and every accessor takes it (as jansson takes NULL), so lookups chain.
@@ -82,7 +85,7 @@ struct json_tree_node {
 	uint32_t len;     /* string, number: bytes; array: items; object: members */
 	uint32_t next;    /* the index after this value and everything inside it */
 	uint32_t key_len; /* a member's name: bytes */
-	union {
+	union json_tree_ref {
 		const char *p;
 		size_t off;
 	} key, s; /* a member's name; a string's or number's bytes */
@@ -91,6 +94,11 @@ struct json_tree_node {
 #define JSON_TREE_F_S_OWNED   1u /* s is an offset into the tree's text (unescaped) */
 #define JSON_TREE_F_KEY_OWNED 2u /* key likewise */
 #define JSON_TREE_F_INTEGER   4u /* a number without fraction or exponent */
+/* What the reader saw of a string's bytes (unescaped), for writers that would look again: */
+#define JSON_TREE_F_S_ESC    8u   /* holds a byte JSON must escape: below 0x20, '"' or '\\' */
+#define JSON_TREE_F_KEY_ESC  16u  /* the member's name likewise */
+#define JSON_TREE_F_S_HIGH   64u  /* holds a byte >= 0xEE (U+E000 and above) */
+#define JSON_TREE_F_KEY_HIGH 128u /* the member's name likewise */
 
 struct json_tree {
 	struct json_tree_node *nodes; /* nodes[0] is the none node (a static one while no block) */
@@ -100,6 +108,7 @@ struct json_tree {
 	void *block;   /* nodes and text, one allocation */
 	void *scratch; /* the duplicate check of large objects */
 	size_t scratch_cap;
+	unsigned nesting; /* containers nested in the last document read (0: a scalar) */
 #ifdef OK_TEST_HOOKS
 	/* Test only: when set (after the parse), counts every step from a child to its sibling
 	 * (each json_tree_next, each hop of json_tree_at), so that a test can bound a reader's

@@ -680,9 +680,8 @@ struct member {
 	size_t len;
 	uint64_t head; /* the key's first 8 bytes as a big-endian number, zeros after its end */
 	json_t *value;
-	uint32_t node; /* the value, when written from a json_tree */
-	bool high;     /* holds a byte >= 0xEE: a code point where UTF-8 and UTF-16 orders differ */
-	bool plain;    /* needs no escape: written as it is */
+	bool high;  /* holds a byte >= 0xEE: a code point where UTF-8 and UTF-16 orders differ */
+	bool plain; /* needs no escape: written as it is */
 };
 
 /* The next UTF-16 code unit of a valid UTF-8 string, or -1 at its end. */
@@ -720,10 +719,10 @@ static long utf16_next(struct utf16_iter *it)
 	return (long)(0xd800 + (cp >> 10));
 }
 
-static int member_cmp_utf16(const struct member *ma, const struct member *mb)
+static int utf16_cmp(const char *a, size_t na, const char *b, size_t nb)
 {
-	struct utf16_iter ia = {(const unsigned char *)ma->key, ma->len, -1};
-	struct utf16_iter ib = {(const unsigned char *)mb->key, mb->len, -1};
+	struct utf16_iter ia = {(const unsigned char *)a, na, -1};
+	struct utf16_iter ib = {(const unsigned char *)b, nb, -1};
 	long ua, ub;
 
 	for (;;) {
@@ -750,7 +749,7 @@ static int member_cmp(const struct member *ma, const struct member *mb)
 	int c;
 
 	if (ma->high && mb->high)
-		return member_cmp_utf16(ma, mb);
+		return utf16_cmp(ma->key, ma->len, mb->key, mb->len);
 	if (ma->head != mb->head)
 		return ma->head < mb->head ? -1 : 1;
 	c = n > 8 ? memcmp(ma->key + 8, mb->key + 8, n - 8) : 0;
@@ -851,13 +850,9 @@ static int member_qsort_cmp(const void *a, const void *b)
 /* Objects up to this many members are sorted on the stack, without an allocation. */
 #define JCS_SMALL_OBJECT 32
 
-static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, const char *skip,
-                            uint32_t ctx, struct buf *out, struct ok_error *err);
-
-/* An object's k members, sorted, written as {"name":value,...}: a member's value is its jansson
- * value, or (value NULL) its node of t. */
-static int write_members(struct member *m, size_t k, const struct json_tree *t, int depth,
-                         struct buf *out, struct ok_error *err)
+/* An object's k members, sorted, written as {"name":value,...}. */
+static int write_members(struct member *m, size_t k, int depth, struct buf *out,
+                         struct ok_error *err)
 {
 	size_t j;
 	int rc;
@@ -890,8 +885,7 @@ static int write_members(struct member *m, size_t k, const struct json_tree *t, 
 				rc = put(out, ":", 1, err);
 		}
 		if (!rc)
-			rc = m[j].value ? write_value(m[j].value, out, depth, err)
-			                : write_tree_value(t, m[j].node, depth, NULL, 0, out, err);
+			rc = write_value(m[j].value, out, depth, err);
 	}
 	return rc ? rc : put(out, "}", 1, err);
 }
@@ -923,7 +917,7 @@ static int write_object(const json_t *v, struct buf *out, int depth, struct ok_e
 		m[i].value = value;
 		i++;
 	}
-	rc = write_members(m, i, NULL, depth, out, err);
+	rc = write_members(m, i, depth, out, err);
 out:
 	if (m != small)
 		free(m);
@@ -1015,30 +1009,11 @@ int vc_jcs_serialize(const json_t *v, struct buf *out, struct ok_error *err)
 
 /* From a json_tree */
 
-/* Whether value i of t, at depth (containers counted) depth, holds a container deeper than
- * VC_JCS_MAX_DEPTH: the prescan's rule, which counts brackets and braces only. */
-static bool tree_too_deep(const struct json_tree *t, uint32_t i, unsigned depth)
-{
-	uint32_t c;
-
-	if (depth > VC_JCS_MAX_DEPTH)
-		return true;
-	json_tree_foreach(t, i, c)
-	{
-		if (json_tree_size(t, c) && tree_too_deep(t, c, depth + 1))
-			return true;
-		if (!json_tree_size(t, c) && json_tree_type(t, c) >= JSON_TREE_ARRAY &&
-		    depth + 1 > VC_JCS_MAX_DEPTH)
-			return true;
-	}
-	return false;
-}
-
 int vc_jcs_parse_tree(const char *data, size_t len, struct json_tree *t, uint32_t *root,
                       struct ok_error *err)
 {
 	/* A scalar inside 64 containers is at json_tree's depth 65; a container there is refused
-	 * by tree_too_deep, as the prescan refuses its 65th bracket. */
+	 * below by the tree's nesting, as the prescan refuses its 65th bracket. */
 	const struct json_tree_limits lim = {
 	        .max_bytes = VC_JCS_MAX_INPUT, .depth = VC_JCS_MAX_DEPTH + 1, .big_integers = true};
 	int rc;
@@ -1058,7 +1033,9 @@ int vc_jcs_parse_tree(const char *data, size_t len, struct json_tree *t, uint32_
 	else if (rc == OK_ETOOBIG)
 		/* Only the depth can pass a limit here: the length is checked above. */
 		rc = ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
-	else if (!rc && json_tree_type(t, *root) >= JSON_TREE_ARRAY && tree_too_deep(t, *root, 1))
+	else if (!rc && t->nesting > VC_JCS_MAX_DEPTH)
+		/* A container at json_tree's depth 65 (an empty one: anything inside it would be
+		 * deeper still), which the prescan refuses at its 65th bracket. */
 		rc = ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
 	if (rc)
 		*root = 0;
@@ -1084,79 +1061,147 @@ static int write_tree_number(const struct json_tree *t, uint32_t i, struct buf *
 	return write_number(d, out, err);
 }
 
-static int write_tree_object(const struct json_tree *t, uint32_t i, int depth, const char *skip,
-                             uint32_t ctx, struct buf *out, struct ok_error *err)
+/* A member of a json_tree's object being written: its name's first 8 bytes as a big-endian
+ * number (zeros after its end), the name, and its value's node. */
+struct tree_member {
+	uint64_t head;
+	const char *key;
+	uint32_t len;
+	uint32_t node;
+	uint8_t flags; /* the name's JSON_TREE_F_KEY_ESC and JSON_TREE_F_KEY_HIGH */
+};
+
+/* key_head for a name of any length, without a loop: the name's first and last bytes of a
+ * short name read as two (possibly overlapping) pieces, each put in its place. */
+static inline uint64_t tree_head(const char *s, size_t n)
 {
-	size_t n = json_tree_size(t, i) + (ctx != 0), k = 0, skip_len = skip ? strlen(skip) : 0;
-	struct member small[JCS_SMALL_OBJECT], *m = small;
-	bool ctx_done = ctx == 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (n >= 8 || !LITTLE_ENDIAN_WORDS)
+		return key_head(s, n);
+	if (n >= 4) {
+		uint32_t a, b;
+
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		return (uint64_t)__builtin_bswap32(a) << 32 | (uint64_t)__builtin_bswap32(b)
+		                                                      << (8 * (8 - n));
+	}
+	if (n == 0)
+		return 0;
+	return (uint64_t)p[0] << 56 | (uint64_t)p[n / 2] << (56 - 8 * (n / 2)) |
+	       (uint64_t)p[n - 1] << (56 - 8 * (n - 1));
+}
+
+/* RFC 8785's order of two names (member_cmp's rules: bytewise, unless both names hold a byte
+ * >= 0xEE): below, equal to or above 0. */
+static inline int tree_cmp(const struct tree_member *a, const struct tree_member *b)
+{
+	size_t n;
+	int c;
+
+	if (a->flags & b->flags & JSON_TREE_F_KEY_HIGH)
+		return utf16_cmp(a->key, a->len, b->key, b->len);
+	if (a->head != b->head)
+		return a->head < b->head ? -1 : 1;
+	n = a->len < b->len ? a->len : b->len;
+	c = n > 8 ? memcmp(a->key + 8, b->key + 8, n - 8) : 0;
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static inline bool tree_before(const struct tree_member *a, const struct tree_member *b)
+{
+	return tree_cmp(a, b) < 0;
+}
+
+static int tree_member_qsort_cmp(const void *a, const void *b)
+{
+	return tree_cmp(*(const struct tree_member *const *)a,
+	                *(const struct tree_member *const *)b);
+}
+
+/* Sorts the pointers p[0..n) to members: insertion sort for the small objects of a credential,
+ * qsort past that (of pointers: glibc sorts pointers without a call per move). */
+static void sort_tree_members(const struct tree_member **p, size_t n)
+{
+	const struct tree_member *x;
+	size_t i, j;
+
+	if (n > JCS_SMALL_OBJECT) {
+		qsort(p, n, sizeof(*p), tree_member_qsort_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		if (!tree_before(p[i], p[i - 1]))
+			continue;
+		x = p[i];
+		j = i;
+		do {
+			p[j] = p[j - 1];
+			j--;
+		} while (j && tree_before(x, p[j - 1]));
+		p[j] = x;
+	}
+}
+
+/* A string of t (s, n bytes, flags its node's JSON_TREE_F_S_ESC): valid UTF-8 by the reader;
+ * one that holds nothing to escape is copied as it is. */
+static inline int tree_string(const char *s, size_t n, unsigned esc, struct buf *out,
+                              struct ok_error *err)
+{
+	if (!esc && room_for(out, n + 2)) {
+		char *d = out->data + out->len;
+
+		d[0] = '"';
+		memcpy(d + 1, s, n);
+		d[n + 1] = '"';
+		out->len += n + 2;
+		return 0;
+	}
+	return write_string(s, n, false, out, err);
+}
+
+static int tree_object(const struct json_tree *t, uint32_t i, int depth, const char *skip,
+                       uint32_t ctx, struct buf *out, struct ok_error *err);
+
+static int tree_value(const struct json_tree *t, uint32_t i, int depth, struct buf *out,
+                      struct ok_error *err)
+{
+	const struct json_tree_node *nd = &t->nodes[i];
 	uint32_t c;
 	int rc;
 
-	if (n == 0)
-		return put(out, "{}", 2, err);
-	if (n > JCS_SMALL_OBJECT && !(m = calloc(n, sizeof(*m))))
-		return ok_fail(err, OK_ENOMEM, "out of memory while writing canonical JSON");
-	json_tree_foreach(t, i, c)
-	{
-		size_t key_len;
-		const char *key = json_tree_key(t, c, &key_len);
-
-		if (skip && key_len == skip_len && memcmp(key, skip, skip_len) == 0)
-			continue;
-		m[k].value = NULL;
-		m[k].node = c;
-		if (!ctx_done && key_len == 8 && memcmp(key, "@context", 8) == 0) {
-			m[k].node = ctx;
-			ctx_done = true;
-		}
-		/* json_tree's keys are valid UTF-8 (core/json_tree.h): only their order is read. */
-		member_key(&m[k], key, key_len, false);
-		k++;
-	}
-	if (!ctx_done) {
-		member_key(&m[k], "@context", 8, false);
-		m[k].value = NULL;
-		m[k].node = ctx;
-		k++;
-	}
-	rc = write_members(m, k, t, depth, out, err);
-	if (m != small)
-		free(m);
-	return rc;
-}
-
-static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, const char *skip,
-                            uint32_t ctx, struct buf *out, struct ok_error *err)
-{
-	const char *s;
-	size_t n;
-	uint32_t c;
-	int rc = 0;
-
-	switch (json_tree_type(t, i)) {
+	switch ((enum json_tree_type)nd->type) {
+	case JSON_TREE_STRING:
+		return tree_string(nd->flags & JSON_TREE_F_S_OWNED ? t->text + nd->s.off : nd->s.p,
+		                   nd->len, nd->flags & JSON_TREE_F_S_ESC, out, err);
 	case JSON_TREE_OBJECT:
 		if (depth + 1 > VC_JCS_MAX_DEPTH)
 			return ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
-		return write_tree_object(t, i, depth + 1, skip, ctx, out, err);
+		return tree_object(t, i, depth + 1, NULL, 0, out, err);
 	case JSON_TREE_ARRAY:
 		if (depth + 1 > VC_JCS_MAX_DEPTH)
 			return ok_fail(err, OK_EINPUT, "nesting deeper than 64 levels");
 		rc = put(out, "[", 1, err);
 		json_tree_foreach(t, i, c)
 		{
+			const struct json_tree_node *v = &t->nodes[c];
+
 			if (!rc && c != i + 1)
 				rc = put(out, ",", 1, err);
-			if (!rc)
-				rc = write_tree_value(t, c, depth + 1, NULL, 0, out, err);
+			if (rc)
+				break;
+			/* A string item (most: types, contexts) without a call. */
+			if (v->type == JSON_TREE_STRING)
+				rc = tree_string(v->flags & JSON_TREE_F_S_OWNED ? t->text + v->s.off
+				                                                : v->s.p,
+				                 v->len, v->flags & JSON_TREE_F_S_ESC, out, err);
+			else
+				rc = tree_value(t, c, depth + 1, out, err);
 			if (rc)
 				break;
 		}
 		return rc ? rc : put(out, "]", 1, err);
-	case JSON_TREE_STRING:
-		/* Valid UTF-8 (core/json_tree.h): escaped, not checked again. */
-		s = json_tree_str(t, i, &n);
-		return write_string(s, n, false, out, err);
 	case JSON_TREE_NUMBER:
 		return write_tree_number(t, i, out, err);
 	case JSON_TREE_TRUE:
@@ -1171,10 +1216,121 @@ static int write_tree_value(const struct json_tree *t, uint32_t i, int depth, co
 	return ok_fail(err, OK_EINPUT, "missing JSON value");
 }
 
+/* Object i of t (at depth, itself counted) with its members sorted; skip and ctx as
+ * vc_jcs_serialize_tree says. */
+static int tree_object(const struct json_tree *t, uint32_t i, int depth, const char *skip,
+                       uint32_t ctx, struct buf *out, struct ok_error *err)
+{
+	size_t n = json_tree_size(t, i) + (ctx != 0), k = 0, j, skip_len = skip ? strlen(skip) : 0;
+	struct tree_member small[JCS_SMALL_OBJECT], *m = small;
+	const struct tree_member *small_p[JCS_SMALL_OBJECT], **p = small_p;
+	bool ctx_done = ctx == 0;
+	uint32_t c;
+	int rc;
+
+	if (n == 0)
+		return put(out, "{}", 2, err);
+	if (n > JCS_SMALL_OBJECT) {
+		/* The members and the pointers sorted in one allocation. */
+		if (n > SIZE_MAX / (sizeof(*m) + sizeof(*p)) ||
+		    !(m = malloc(n * (sizeof(*m) + sizeof(*p)))))
+			return ok_fail(err, OK_ENOMEM,
+			               "out of memory while writing canonical JSON");
+		p = (const struct tree_member **)(void *)(m + n);
+	}
+	json_tree_foreach(t, i, c)
+	{
+		const struct json_tree_node *nd = &t->nodes[c];
+		const char *key =
+		        nd->flags & JSON_TREE_F_KEY_OWNED ? t->text + nd->key.off : nd->key.p;
+
+		if (skip && nd->key_len == skip_len && memcmp(key, skip, skip_len) == 0)
+			continue;
+		m[k].key = key;
+		m[k].len = nd->key_len;
+		m[k].head = tree_head(key, nd->key_len);
+		m[k].node = c;
+		m[k].flags = nd->flags & (JSON_TREE_F_KEY_ESC | JSON_TREE_F_KEY_HIGH);
+		if (!ctx_done && nd->key_len == 8 && memcmp(key, "@context", 8) == 0) {
+			m[k].node = ctx;
+			ctx_done = true;
+		}
+		p[k] = &m[k];
+		k++;
+	}
+	if (!ctx_done) {
+		m[k].key = "@context";
+		m[k].len = 8;
+		m[k].head = tree_head("@context", 8);
+		m[k].node = ctx;
+		m[k].flags = 0;
+		p[k] = &m[k];
+		k++;
+	}
+	sort_tree_members(p, k);
+	rc = put(out, "{", 1, err);
+	for (j = 0; !rc && j < k; j++) {
+		const struct tree_member *mj = p[j];
+		const struct json_tree_node *v = &t->nodes[mj->node];
+
+		if (v->type == JSON_TREE_STRING &&
+		    !((mj->flags & JSON_TREE_F_KEY_ESC) | (v->flags & JSON_TREE_F_S_ESC)) &&
+		    room_for(out, mj->len + v->len + 6)) {
+			/* ,"name":"value" in one piece (most members of a credential). */
+			char *d = out->data + out->len;
+
+			if (j)
+				*d++ = ',';
+			*d++ = '"';
+			memcpy(d, mj->key, mj->len);
+			d += mj->len;
+			memcpy(d, "\":\"", 3);
+			d += 3;
+			memcpy(d, v->flags & JSON_TREE_F_S_OWNED ? t->text + v->s.off : v->s.p,
+			       v->len);
+			d += v->len;
+			*d++ = '"';
+			out->len = (size_t)(d - out->data);
+			continue;
+		}
+		if (!(mj->flags & JSON_TREE_F_KEY_ESC) && room_for(out, mj->len + 4)) {
+			/* ,"name": in one piece (most names). */
+			char *d = out->data + out->len;
+
+			if (j)
+				*d++ = ',';
+			*d++ = '"';
+			memcpy(d, mj->key, mj->len);
+			d += mj->len;
+			*d++ = '"';
+			*d++ = ':';
+			out->len = (size_t)(d - out->data);
+		} else {
+			if (j)
+				rc = put(out, ",", 1, err);
+			if (!rc)
+				rc = write_string(mj->key, mj->len, false, out, err);
+			if (!rc)
+				rc = put(out, ":", 1, err);
+		}
+		if (!rc)
+			rc = tree_value(t, mj->node, depth, out, err);
+	}
+	if (m != small)
+		free(m);
+	return rc ? rc : put(out, "}", 1, err);
+}
+
 int vc_jcs_serialize_tree(const struct json_tree *t, uint32_t i, const char *skip, uint32_t ctx,
                           struct buf *out, struct ok_error *err)
 {
-	return terminated(out, write_tree_value(t, i, 0, skip, ctx, out, err));
+	int rc;
+
+	if (json_tree_is(t, i, JSON_TREE_OBJECT))
+		rc = tree_object(t, i, 1, skip, ctx, out, err);
+	else
+		rc = tree_value(t, i, 0, out, err);
+	return terminated(out, rc);
 }
 
 int vc_jcs_canonicalize(const char *data, size_t len, unsigned flags, struct buf *out,

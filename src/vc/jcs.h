@@ -67,7 +67,8 @@ int vc_jcs_serialize(const json_t *v, struct buf *out, struct ok_error *err);
  * Appends the canonical form of value i of t, as vc_jcs_serialize() writes the json_t that
  * vc_jcs_parse() makes of the same text (every number through ECMAScript's Number::toString).
  * t's strings and names are not checked for UTF-8 again: json_tree's reader has (and only it
- * writes trees), so they are only escaped; jansson's, which json_string_nocheck may have made,
+ * writes trees), so they are only escaped, and copied as they are when the reader noted that
+ * they hold nothing to escape; jansson's, which json_string_nocheck may have made,
  * vc_jcs_serialize() checks as it writes them.
  * When i is an object, its member named skip (NULL: none) is left out, and when ctx is not 0,
  * its "@context" is written as the value ctx of t (added when i has none): the proof's

@@ -120,14 +120,29 @@ int vc_base58_encode(const uint8_t *in, size_t n, struct buf *out, struct ok_err
 	return rc;
 }
 
+#if defined(__SIZEOF_INT128__)
+/* Limbs of 64 bits taking ten digits per step (58^10 < 2^59), with a 128-bit product: a
+ * signature's 88 digits are nine steps over at most eight limbs. */
+typedef uint64_t b58_limb;
+typedef unsigned __int128 b58_wide;
+#define B58_DIGITS_PER_STEP 10
+#else
+/* Limbs of 32 bits taking five digits per step (58^5 < 2^30). */
+typedef uint32_t b58_limb;
+typedef uint64_t b58_wide;
+#define B58_DIGITS_PER_STEP 5
+#endif
+#define B58_LIMB_BYTES sizeof(b58_limb)
+
 int vc_base58_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *out_len,
                      struct ok_error *err)
 {
-	/* The value in 32-bit limbs, least significant first, five digits at a time. */
-	uint32_t limbs[B58_WORK / 4 + 2];
-	size_t zeros = 0, nl = 0, len, i, j, take, total;
-	uint64_t carry, mul, v;
-	uint32_t top;
+	/* The value in limbs, least significant first. */
+	b58_limb limbs[B58_WORK / B58_LIMB_BYTES + 2];
+	size_t zeros = 0, nl = 0, len, i, j, take, total, top_bytes;
+	b58_limb carry, mul;
+	b58_wide v;
+	int d, rc = 0;
 
 	*out_len = 0;
 	if (n == 0)
@@ -136,49 +151,56 @@ int vc_base58_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t 
 		return ok_fail(err, OK_ETOOBIG,
 		               "base58 value of %zu characters is too long (max %d)", n,
 		               VC_BASE58_MAX_CHARS);
-	for (i = 0; i < n; i++) {
-		if (b58_digit((unsigned char)in[i]) < 0)
-			return ok_fail(err, OK_EINPUT, "invalid base58 character at position %zu",
-			               i + 1);
-	}
 	while (zeros < n && in[zeros] == '1')
 		zeros++;
 	for (i = zeros; i < n; i += take) {
-		take = n - i < 5 ? n - i : 5;
+		take = n - i < B58_DIGITS_PER_STEP ? n - i : B58_DIGITS_PER_STEP;
 		carry = 0;
 		mul = 1;
 		for (j = 0; j < take; j++) {
-			carry = carry * 58 + (uint64_t)b58_digit((unsigned char)in[i + j]);
+			/* Checked here, in order: the first character that is no digit is named. */
+			if ((d = b58_digit((unsigned char)in[i + j])) < 0) {
+				rc = ok_fail(err, OK_EINPUT,
+				             "invalid base58 character at position %zu", i + j + 1);
+				goto out;
+			}
+			carry = carry * 58 + (b58_limb)d;
 			mul *= 58;
 		}
-		/* limb * 58^5 + carry < 2^32 * 2^30 + 2^30: no overflow, and the new carry < 2^30.
-		 */
+		/* limb * mul + carry < 2^bits * mul: the new carry is below mul, one limb. */
 		for (j = 0; j < nl; j++) {
-			v = (uint64_t)limbs[j] * mul + carry;
-			limbs[j] = (uint32_t)v;
-			carry = v >> 32;
+			v = (b58_wide)limbs[j] * mul + carry;
+			limbs[j] = (b58_limb)v;
+			carry = (b58_limb)(v >> (8 * B58_LIMB_BYTES));
 		}
-		while (carry) {
-			limbs[nl++] = (uint32_t)carry;
-			carry >>= 32;
-		}
+		if (carry)
+			limbs[nl++] = carry;
 	}
 	/* The value's bytes without leading zero bytes, as the digit-by-digit way gave them. */
-	len = nl * 4;
-	for (top = nl ? limbs[nl - 1] : 0; nl && !(top >> 24); top <<= 8)
-		len--;
+	top_bytes = 0;
+	for (b58_limb top = nl ? limbs[nl - 1] : 0; top; top >>= 8)
+		top_bytes++;
+	len = nl ? (nl - 1) * B58_LIMB_BYTES + top_bytes : 0;
 	total = zeros + len;
 	if (total > cap) {
-		sodium_memzero(limbs, sizeof(limbs));
-		return ok_fail(err, OK_ETOOBIG, "base58 value decodes to %zu bytes, more than %zu",
-		               total, cap);
+		rc = ok_fail(err, OK_ETOOBIG, "base58 value decodes to %zu bytes, more than %zu",
+		             total, cap);
+		goto out;
 	}
 	memset(out, 0, zeros);
-	for (i = 0; i < len; i++)
-		out[zeros + len - 1 - i] = (uint8_t)(limbs[i / 4] >> (8 * (i % 4)));
+	/* Every limb but the top one whole, most significant byte first; the top one's bytes. */
+	for (j = 0; j + 1 < nl; j++) {
+		uint8_t *at = out + total - (j + 1) * B58_LIMB_BYTES;
+
+		for (i = 0; i < B58_LIMB_BYTES; i++)
+			at[B58_LIMB_BYTES - 1 - i] = (uint8_t)(limbs[j] >> (8 * i));
+	}
+	for (i = 0; i < top_bytes; i++)
+		out[zeros + top_bytes - 1 - i] = (uint8_t)(limbs[nl - 1] >> (8 * i));
 	*out_len = total;
-	sodium_memzero(limbs, sizeof(limbs));
-	return 0;
+out:
+	sodium_memzero(limbs, nl * sizeof(limbs[0]));
+	return rc;
 }
 
 int vc_base64url_encode(const uint8_t *in, size_t n, struct buf *out, struct ok_error *err)

@@ -12,7 +12,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/buf.h"
 #include "core/json_tree.h"
+
+/* What commit a2d6029's reader gave for answers_unchanged's inputs. */
+#define ANSWERS_RESULTS  13575
+#define ANSWERS_ACCEPTED 5843
+#define ANSWERS_DIGEST   0x5cf75eceabc2efbbu
 
 #define JANSSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
 
@@ -765,6 +771,344 @@ static void big_integers_and_reals(void **state)
 	json_tree_release(&t);
 }
 
+/* The reader's answers do not change: fixed seeds, generated documents (compact and with white
+ * space, every kind of string, escape, number and nesting) and mutations of each, read under
+ * several limits; each result (code, message, and on success every node: kind, the flags of
+ * commit a2d6029, sizes, links, names and bytes) goes into one running digest, compared with
+ * the digest that commit's reader gave for exactly these inputs. */
+struct tree_digest {
+	uint64_t h;
+	size_t results, accepted;
+};
+
+static void digest_bytes(struct tree_digest *g, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		g->h = (g->h ^ b[i]) * 0x100000001b3u;
+	g->h = (g->h ^ 0xffu) * 0x100000001b3u; /* a separator: "ab","c" is not "a","bc" */
+}
+
+static void digest_number(struct tree_digest *g, uint64_t v)
+{
+	digest_bytes(g, &v, sizeof(v));
+}
+
+/* What a string's bytes hold, by the rule byte by byte: JSON_TREE_F_S_ESC for a byte below
+ * 0x20, '"' or '\\', JSON_TREE_F_S_HIGH for one >= 0xEE. */
+static unsigned bytes_hold(const char *p, size_t n)
+{
+	unsigned f = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x20 || c == '"' || c == '\\')
+			f |= JSON_TREE_F_S_ESC;
+		if (c >= 0xEE)
+			f |= JSON_TREE_F_S_HIGH;
+	}
+	return f;
+}
+
+/* The reader's notes on value i (a member when member) and everything inside it agree with
+ * the bytes; open objects' scratch is gone; returns the containers nested in i. */
+static unsigned check_notes(const struct json_tree *t, uint32_t i, bool member)
+{
+	const struct json_tree_node *nd = &t->nodes[i];
+	const unsigned mine = JSON_TREE_F_S_ESC | JSON_TREE_F_S_HIGH;
+	unsigned deepest = 0, d;
+	const char *p;
+	size_t len;
+	uint32_t c;
+
+	if (member) {
+		p = json_tree_key(t, i, &len);
+		assert_int_equal((nd->flags >> 1) & mine, bytes_hold(p, len));
+	} else {
+		assert_int_equal(nd->flags & (JSON_TREE_F_KEY_ESC | JSON_TREE_F_KEY_HIGH), 0);
+	}
+	if (nd->type == JSON_TREE_STRING) {
+		p = json_tree_str(t, i, &len);
+		assert_int_equal(nd->flags & mine, bytes_hold(p, len));
+		/* A string referenced in the input never holds a byte to escape. */
+		if (!(nd->flags & JSON_TREE_F_S_OWNED))
+			assert_int_equal(nd->flags & JSON_TREE_F_S_ESC, 0);
+	} else {
+		assert_int_equal(nd->flags & mine, 0);
+	}
+	if (nd->type < JSON_TREE_ARRAY)
+		return 0;
+	assert_int_equal(nd->reserved, 0);
+	assert_true(nd->s.off == 0);
+	json_tree_foreach(t, i, c)
+	{
+		d = check_notes(t, c, nd->type == JSON_TREE_OBJECT);
+		if (d > deepest)
+			deepest = d;
+	}
+	return deepest + 1;
+}
+
+static void digest_parse(struct tree_digest *g, const char *s, size_t n,
+                         const struct json_tree_limits *lim)
+{
+	struct json_tree t;
+	struct ok_error err;
+	uint32_t root;
+	int rc;
+
+	json_tree_init(&t);
+	ok_error_clear(&err);
+	rc = json_tree_parse(&t, s, n, lim, &root, &err);
+	digest_number(g, (uint64_t)(int64_t)rc);
+	g->results++;
+	if (rc) {
+		digest_bytes(g, err.message, strlen(err.message));
+		digest_bytes(g, err.field, strlen(err.field));
+		digest_number(g, err.line);
+	} else {
+		g->accepted++;
+		assert_int_equal(check_notes(&t, root, false), t.nesting);
+		digest_number(g, root);
+		digest_number(g, t.count);
+		for (uint32_t i = root; i < t.count; i++) {
+			const struct json_tree_node *nd = &t.nodes[i];
+			const char *p;
+			size_t len;
+
+			digest_number(g, nd->type | (uint64_t)(nd->flags & 7u) << 8 |
+			                         (uint64_t)nd->len << 16 |
+			                         (uint64_t)nd->next << 40);
+			p = json_tree_key(&t, i, &len);
+			digest_bytes(g, p ? p : "", i == root ? 0 : len);
+			p = json_tree_str(&t, i, &len);
+			if (!p)
+				p = json_tree_number_text(&t, i, &len);
+			digest_bytes(g, p ? p : "", p ? len : 0);
+		}
+	}
+	json_tree_release(&t);
+}
+
+static uint64_t xs(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A random JSON text into b (room for at least 4 KiB more): values of every kind, names that
+ * repeat now and then, escapes, UTF-8 of every length (and now and then a bad byte), numbers at
+ * the edges, white space of every kind or none. */
+static void gen_value(uint64_t *s, struct buf *b, int depth, bool pretty)
+{
+	static const char *const atoms[] = {
+	        "a",
+	        "type",
+	        "id",
+	        "\\n",
+	        "\\\"",
+	        "\\\\",
+	        "\\/",
+	        "\\u00e9",
+	        "\\u0001",
+	        "\\ud83d\\ude00",
+	        "\\uffff",
+	        "\\u001f",
+	        "\xc3\xa9",
+	        "\xe2\x82\xac",
+	        "\xef\xbf\xbd",
+	        "\xee\x80\x80",
+	        "\xf0\x9f\x98\x80",
+	        "\xed\x9f\xbf",
+	        " ",
+	        "0123456789abcdef",
+	        "\\ud800",
+	        "\\udc00",
+	        "\\u0000",
+	        "\x80",
+	        "\xc0\xaf",
+	        "\x1f",
+	        "\xf4\x90\x80\x80",
+	        "\\x",
+	};
+	static const char *const numbers[] = {
+	        "0",
+	        "-0",
+	        "7",
+	        "-12",
+	        "9223372036854775807",
+	        "-9223372036854775808",
+	        "9223372036854775808",
+	        "1e400",
+	        "-1e-400",
+	        "0.5",
+	        "1E2",
+	        "2.5e-3",
+	        "01",
+	        "1.",
+	        "-",
+	        "1e",
+	        "123456789012345678901234567890",
+	};
+	const char *ws[] = {"", " ", "\n  ", "\t", "\r\n", "\n                  "};
+	unsigned k = (unsigned)(xs(s) % (depth > 6 ? 4 : 8));
+	const char *sp = pretty ? ws[xs(s) % 6] : "";
+
+	if (b->len > 60000)
+		k = 0;
+	switch (k) {
+	case 0:
+	case 1: {
+		unsigned parts = (unsigned)(xs(s) % 6);
+
+		buf_addstr(b, "\"");
+		for (unsigned j = 0; j < parts; j++) {
+			unsigned a = (unsigned)(xs(s) % (sizeof(atoms) / sizeof(atoms[0])));
+
+			/* The refused atoms only now and then, so that most documents are read. */
+			if (a >= 20 && xs(s) % 8)
+				a = (unsigned)(xs(s) % 20);
+			buf_addstr(b, atoms[a]);
+		}
+		buf_addstr(b, "\"");
+		break;
+	}
+	case 2: {
+		unsigned a = (unsigned)(xs(s) % (sizeof(numbers) / sizeof(numbers[0])));
+
+		if (a >= 12 && xs(s) % 8)
+			a = (unsigned)(xs(s) % 12);
+		buf_addstr(b, numbers[a]);
+		break;
+	}
+	case 3:
+		buf_addstr(b, xs(s) % 3 == 0 ? "true" : xs(s) % 2 ? "false" : "null");
+		break;
+	case 4:
+	case 5: {
+		unsigned items = (unsigned)(xs(s) % 5);
+
+		buf_addstr(b, "[");
+		for (unsigned j = 0; j < items; j++) {
+			buf_addstr(b, j ? "," : "");
+			buf_addstr(b, sp);
+			gen_value(s, b, depth + 1, pretty);
+		}
+		buf_addstr(b, sp);
+		buf_addstr(b, "]");
+		break;
+	}
+	default: {
+		unsigned members = (unsigned)(xs(s) % (xs(s) % 4 ? 6 : 24));
+		static const char *const names[] = {
+		        "id", "type",        "name",     "@context",     "a",
+		        "b",  "\\u0061",     "\xc3\xa9", "\xee\x80\x80", "\xf0\x9f\x98\x80",
+		        "",   "identityHash"};
+
+		buf_addstr(b, "{");
+		for (unsigned j = 0; j < members; j++) {
+			char name[48];
+
+			buf_addstr(b, j ? "," : "");
+			buf_addstr(b, sp);
+			/* Mostly distinct names; a repeated one now and then. */
+			if (xs(s) % 10)
+				snprintf(name, sizeof(name), "\"%s%u\":", names[xs(s) % 12], j);
+			else
+				snprintf(name, sizeof(name), "\"%s\":", names[xs(s) % 12]);
+			buf_addstr(b, name);
+			buf_addstr(b, pretty && xs(s) % 2 ? " " : "");
+			gen_value(s, b, depth + 1, pretty);
+		}
+		buf_addstr(b, sp);
+		buf_addstr(b, "}");
+		break;
+	}
+	}
+}
+
+static void digest_all_limits(struct tree_digest *g, const char *s, size_t n)
+{
+	const struct json_tree_limits lims[] = {
+	        {.depth = JSON_TREE_DEPTH_MAX},
+	        {0},
+	        {.depth = 3, .field = "f"},
+	        {.max_nodes = 9, .big_integers = true},
+	        {.max_bytes = 200, .depth = 65, .big_integers = true},
+	};
+
+	for (size_t k = 0; k < sizeof(lims) / sizeof(lims[0]); k++)
+		digest_parse(g, s, n, &lims[k]);
+}
+
+static void answers_unchanged(void **state)
+{
+	static const char *const seeds[] = {
+	        "{\"a\":1,\"a\":1}",
+	        "[\"\\ud800\"]",
+	        "{\"a\":{\"b\":[1,2,{\"c\":null}]}}",
+	        "  [ 1 , 2 ]  ",
+	        "\"\\u00e9\\n\"",
+	        "{\"\xc3\xa9\":\"\xe2\x82\xac\"}",
+	        "[[[[[[[[[[]]]]]]]]]]",
+	        "{}",
+	        "[]",
+	        "",
+	        " ",
+	        "{\"a\" 1}",
+	        "[1,]",
+	        "{,}",
+	        "{\"x\":1,\"y\":2,\"z\":3,\"w\":4,\"v\":5,\"u\":6,\"t\":7,\"s\":8,\"r\":9,\"q\":10,"
+	        "\"p\":11,\"o\":12,\"n\":13,\"m\":14,\"l\":15,\"k\":16,\"j\":17,\"x\":18}",
+	};
+	struct tree_digest whole = {0xcbf29ce484222325u, 0, 0};
+	uint64_t s = 0x9e3779b97f4a7c15u;
+	struct buf b;
+	char *m;
+
+	(void)state;
+	buf_init(&b, 0);
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+		digest_all_limits(&whole, seeds[i], strlen(seeds[i]));
+	for (int d = 0; d < 1500; d++) {
+		buf_reset(&b);
+		gen_value(&s, &b, 0, d % 2 == 1);
+		digest_all_limits(&whole, b.data, b.len);
+		m = malloc(b.len + 1);
+		assert_non_null(m);
+		for (int k = 0; k < 4 && b.len; k++) {
+			size_t at = (size_t)(xs(&s) % b.len), n = b.len;
+			static const char repl[] = "\"\\{}[]:, \n0-e.u\x80\xc3\xee\xf0\x01";
+
+			memcpy(m, b.data, b.len);
+			switch (xs(&s) % 3) {
+			case 0:
+				m[at] = repl[xs(&s) % (sizeof(repl) - 1)];
+				break;
+			case 1:
+				memmove(m + at, m + at + 1, n - at - 1);
+				n--;
+				break;
+			default:
+				n = at;
+				break;
+			}
+			digest_parse(&whole, m, n, &deep);
+		}
+		free(m);
+	}
+	buf_release(&b);
+	print_message("json_tree answers: %zu results, %zu accepted, digest %016llx\n",
+	              whole.results, whole.accepted, (unsigned long long)whole.h);
+	assert_int_equal(whole.results, ANSWERS_RESULTS);
+	assert_int_equal(whole.accepted, ANSWERS_ACCEPTED);
+	assert_int_equal(whole.h, ANSWERS_DIGEST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -782,6 +1126,7 @@ int main(void)
 	        cmocka_unit_test(a_failed_parse_keeps_the_strings),
 	        cmocka_unit_test(differential_against_jansson),
 	        cmocka_unit_test(big_integers_and_reals),
+	        cmocka_unit_test(answers_unchanged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

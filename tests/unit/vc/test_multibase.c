@@ -128,6 +128,97 @@ static void base58_matches_reference(void **state)
 	}
 }
 
+/* The decoder (limbs of 64 bits where the compiler has a 128-bit product, else of 32) against
+ * the rule digit by digit: for random texts of every length up to the longest accepted, with
+ * leading '1's, a character that is no digit at a random place now and then, and room of
+ * exactly the value's bytes and one less, the same bytes, codes and messages. */
+static int b58_value(char c)
+{
+	static const char alpha[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+	const char *p = c ? strchr(alpha, c) : NULL;
+
+	return p ? (int)(p - alpha) : -1;
+}
+
+/* Decodes text byte by byte (big-endian, value = value * 58 + digit); returns the length, or
+ * -(position) of the first character that is no digit. */
+static long b58_decode_reference(const char *text, size_t n, uint8_t *out)
+{
+	static uint8_t v[VC_BASE58_MAX_CHARS];
+	size_t len = 0, zeros = 0, i, k;
+
+	while (zeros < n && text[zeros] == '1')
+		zeros++;
+	for (i = 0; i < n; i++)
+		if (b58_value(text[i]) < 0)
+			return -(long)(i + 1);
+	for (i = zeros; i < n; i++) {
+		unsigned carry = (unsigned)b58_value(text[i]);
+
+		for (k = len; k-- > 0;) {
+			carry += 58u * v[k];
+			v[k] = (uint8_t)carry;
+			carry >>= 8;
+		}
+		while (carry) {
+			memmove(v + 1, v, len++);
+			v[0] = (uint8_t)carry;
+			carry >>= 8;
+		}
+	}
+	memset(out, 0, zeros);
+	memcpy(out + zeros, v, len);
+	return (long)(zeros + len);
+}
+
+static void base58_decode_matches_digit_by_digit(void **state)
+{
+	static const char alpha[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+	static char text[VC_BASE58_MAX_CHARS + 1];
+	static uint8_t want[VC_BASE58_MAX_CHARS], got[VC_BASE58_MAX_CHARS];
+	uint64_t s = 0x243f6a8885a308d3u;
+	struct ok_error err;
+	size_t round, n, k, m;
+	char msg[128];
+	long w;
+
+	(void)state;
+	for (round = 0; round < 3000; round++) {
+		s ^= s << 13;
+		s ^= s >> 7;
+		s ^= s << 17;
+		n = round < 2600 ? 1 + round % 130 : 1 + (size_t)(s % VC_BASE58_MAX_CHARS);
+		for (k = 0; k < n; k++) {
+			s ^= s << 13;
+			s ^= s >> 7;
+			s ^= s << 17;
+			text[k] = alpha[s % 58];
+		}
+		if (round % 5 == 0) /* leading zeros */
+			memset(text, '1', 1 + round % 7 < n ? 1 + round % 7 : n);
+		if (round % 9 == 4) /* one character that is no digit */
+			text[s % n] = "0OIl +\x80"[round % 7];
+		w = b58_decode_reference(text, n, want);
+		if (w < 0) {
+			assert_int_equal(vc_base58_decode(text, n, got, sizeof(got), &m, &err),
+			                 OK_EINPUT);
+			snprintf(msg, sizeof(msg), "invalid base58 character at position %ld", -w);
+			assert_string_equal(err.message, msg);
+			continue;
+		}
+		assert_int_equal(vc_base58_decode(text, n, got, (size_t)w, &m, &err), 0);
+		assert_int_equal(m, (size_t)w);
+		assert_memory_equal(got, want, m);
+		if (w > 0) {
+			assert_int_equal(vc_base58_decode(text, n, got, (size_t)w - 1, &m, &err),
+			                 OK_ETOOBIG);
+			snprintf(msg, sizeof(msg),
+			         "base58 value decodes to %ld bytes, more than %ld", w, w - 1);
+			assert_string_equal(err.message, msg);
+		}
+	}
+}
+
 static void base58_rejects(void **state)
 {
 	uint8_t out[8];
@@ -297,6 +388,7 @@ int main(void)
 	        cmocka_unit_test(base58_known_values),
 	        cmocka_unit_test(base58_matches_reference),
 	        cmocka_unit_test(base58_rejects),
+	        cmocka_unit_test(base58_decode_matches_digit_by_digit),
 	        cmocka_unit_test(base64url_round_trips_and_rejects),
 	        cmocka_unit_test(multibase_prefixes),
 	        cmocka_unit_test(multikey_ed25519),
