@@ -132,6 +132,11 @@ struct fcall {
 	/* By memo_slot: 0 when no entry of the memo has that slot, else the index + 1 of the last
 	 * one that has (an earlier one of the same slot is found by reading the memo through). */
 	uint8_t memo_at[CALL_MEMO_SLOTS];
+	/* What apply_types found last: the terms of the types of value tt_node (vc_dmv_identity),
+	 * in its order, looked up in tt_in; NULL when none. */
+	const void *tt_node;
+	const struct fctx *tt_in;
+	const struct fterm *tt_term[JL_MAX_TYPES];
 	struct {
 		const char *id;
 		size_t len;
@@ -164,7 +169,7 @@ static uint32_t hash_of(const char *s, size_t n)
 	uint32_t a, b;
 	size_t i;
 
-	if (n >= 8) {
+	if (n > 16) {
 		for (i = 0; i + 8 <= n; i += 8) {
 			memcpy(&w, s + i, 8);
 			h = hash_mix(h, w);
@@ -173,6 +178,12 @@ static uint32_t hash_of(const char *s, size_t n)
 			memcpy(&w, s + n - 8, 8);
 			h = hash_mix(h, w);
 		}
+	} else if (n >= 8) {
+		/* The loop above's two words, without the loop (most names) */
+		memcpy(&w, s, 8);
+		h = hash_mix(h, w);
+		memcpy(&w, s + n - 8, 8);
+		h = hash_mix(h, w);
 	} else if (n >= 4) {
 		memcpy(&a, s, 4);
 		memcpy(&b, s + n - 4, 4);
@@ -771,15 +782,18 @@ static bool absolute_n(const char *s, size_t plen)
 /* iri_ok of string v (s, n bytes from bytes_of) without making it a C string: a value that
  * does not start with '@' is no keyword and looks like none, and the rest reads lengths. */
 static bool iri_ok_n(struct fcall *c, const struct fctx *x, struct vc_dmv v, const char *s,
-                     size_t n, bool doc_relative, bool vocab, bool check)
+                     size_t n, bool doc_relative, bool vocab, bool check);
+
+/* iri_ok_n with d = term_of(x, s, n) already found (unused when s starts with '@'). */
+static bool iri_ok_t(struct fcall *c, const struct fctx *x, struct vc_dmv v, const char *s,
+                     size_t n, bool doc_relative, bool vocab, bool check, const struct fterm *d)
 {
-	const struct fterm *d, *p;
+	const struct fterm *p;
 	const char *colon;
 	const char *cs;
 
 	if (n && s[0] == '@')
 		return (cs = str_of(c, v)) != NULL && iri_ok(c, x, cs, doc_relative, vocab, check);
-	d = term_of(x, s, n);
 	if (d && (d->idk == FID_AT_ID || d->idk == FID_AT_TYPE || d->idk == FID_AT_VAL ||
 	          d->idk == FID_KEYWORD))
 		return true;
@@ -799,6 +813,13 @@ static bool iri_ok_n(struct fcall *c, const struct fctx *x, struct vc_dmv v, con
 	if (vocab && x->vocab)
 		return !(check && c->l->defined_terms_only && x->vocab_undefined);
 	return !doc_relative;
+}
+
+static bool iri_ok_n(struct fcall *c, const struct fctx *x, struct vc_dmv v, const char *s,
+                     size_t n, bool doc_relative, bool vocab, bool check)
+{
+	return iri_ok_t(c, x, v, s, n, doc_relative, vocab, check,
+	                n && s[0] == '@' ? NULL : term_of(x, s, n));
 }
 
 /* The plain form's node id: the @id value when its expansion is that value itself. */
@@ -862,6 +883,7 @@ static bool vocab_key(struct fcall *c, const struct fctx *x, const char *key)
 struct fstr {
 	const char *s;
 	size_t n;
+	size_t at; /* its place in the type value */
 };
 
 /* strcmp's order on strings without a NUL inside. */
@@ -885,14 +907,17 @@ static __attribute__((noinline)) struct fctx *apply_types(struct fcall *c, struc
 	struct vc_dmv one;
 	size_t i, n = 0;
 
+	c->tt_node = NULL;
 	if (vc_dmv_is_string(tv)) {
 		sorted[n].s = vc_dmv_str(tv, &sorted[n].n);
+		sorted[n].at = n;
 		n++;
 	} else if (vc_dmv_is_array(tv) && vc_dmv_size(tv) <= JL_MAX_TYPES) {
 		for (one = vc_dmv_first(tv, &it); vc_dmv_there(one); one = vc_dmv_next(&it)) {
 			if (!vc_dmv_is_string(one))
 				return NULL;
 			sorted[n].s = vc_dmv_str(one, &sorted[n].n);
+			sorted[n].at = n;
 			n++;
 		}
 	} else {
@@ -913,33 +938,46 @@ static __attribute__((noinline)) struct fctx *apply_types(struct fcall *c, struc
 		}
 	}
 	for (i = 0; i < n && ctx; i++) {
-		d = term_of(ts, sorted[i].s, sorted[i].n);
+		d = c->tt_term[sorted[i].at] = term_of(ts, sorted[i].s, sorted[i].n);
 		if (d && d->scoped)
 			ctx = apply(c, ctx, scoped_of(d), true, false, false);
+	}
+	if (ctx) {
+		c->tt_node = vc_dmv_identity(tv);
+		c->tt_in = ts;
 	}
 	return ctx;
 }
 
-/* One type value as expand_type reads it over ts. */
-static bool type_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv t)
+/* One type value as expand_type reads it over ts; known: its term in ts, when found (the k-th
+ * of the value apply_types read last, when v is that value over the same context). */
+static bool type_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv t, bool known,
+                    const struct fterm *d)
 {
 	size_t n;
 	const char *s = bytes_of(c, t, &n);
 
+	if (!s)
+		return false;
+	if (!known)
+		d = n && s[0] == '@' ? NULL : term_of(ts, s, n);
 	/* plain_type: an IRI for a type the context may name as a term is left to expansion */
-	return s && iri_ok_n(c, ts, t, s, n, true, true, true) &&
-	       !(c->l->plain_form && memchr(s, ':', n) && !term_of(ts, s, n));
+	return iri_ok_t(c, ts, t, s, n, true, true, true, d) &&
+	       !(c->l->plain_form && memchr(s, ':', n) &&
+	         !(n && s[0] == '@' ? term_of(ts, s, n) : d));
 }
 
 static bool types_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv v)
 {
 	struct vc_dmv_it it;
 	struct vc_dmv one;
+	bool known = c->tt_node == vc_dmv_identity(v) && c->tt_in == ts;
+	size_t k = 0;
 
 	if (!vc_dmv_is_array(v))
-		return type_ok(c, ts, v);
-	for (one = vc_dmv_first(v, &it); vc_dmv_there(one); one = vc_dmv_next(&it))
-		if (!type_ok(c, ts, one))
+		return type_ok(c, ts, v, known, known ? c->tt_term[0] : NULL);
+	for (one = vc_dmv_first(v, &it); vc_dmv_there(one); one = vc_dmv_next(&it), k++)
+		if (!type_ok(c, ts, one, known, known ? c->tt_term[k] : NULL))
 			return false;
 	return true;
 }
@@ -1256,7 +1294,7 @@ int vc_jsonld_sizes_walk(const struct json_tree *t, uint32_t root, size_t max_de
 	uint32_t top_next = UINT32_MAX;
 	bool objs[VC_JSONLD_SIZES_DEPTH_MAX + 1], top_obj = false;
 	unsigned ok = 3; /* bit 0: the form that is not plain holds; bit 1: the plain form */
-	size_t sp = 0, kn;
+	size_t sp = 0, kn, shallow;
 	const char *k;
 	int rc;
 
@@ -1267,6 +1305,7 @@ int vc_jsonld_sizes_walk(const struct json_tree *t, uint32_t root, size_t max_de
 		return OK_EUNSUPPORTED;
 	if (!visit)
 		stop_depth = max_depth; /* past it nothing holds: the walk ends there */
+	shallow = max_depth < stop_depth ? max_depth : stop_depth;
 	for (i = root; i < end; i++) {
 		const struct json_tree_node *nd = &t->nodes[i];
 
@@ -1284,23 +1323,26 @@ int vc_jsonld_sizes_walk(const struct json_tree *t, uint32_t root, size_t max_de
 		} else if (sp && nd->type == JSON_TREE_NULL) {
 			ok &= 1u; /* an array's null: the plain form refuses it */
 		}
-		if (sp > max_depth)
-			ok = 0;
-		if (sp > stop_depth) {
-			if (visit)
-				return visit(arg, i, sp, true);
-			break;
+		if (sp > shallow) {
+			if (sp > max_depth)
+				ok = 0;
+			if (sp > stop_depth) {
+				if (visit)
+					return visit(arg, i, sp, true);
+				break;
+			}
 		}
-		if ((nd->type == JSON_TREE_OBJECT && nd->len > JL_MAX_KEYS) ||
-		    (nd->type == JSON_TREE_ARRAY && nd->len > JL_MAX_ITEMS))
-			ok = 0;
+		if (nd->type >= JSON_TREE_ARRAY) {
+			if (nd->len > (nd->type == JSON_TREE_OBJECT ? JL_MAX_KEYS : JL_MAX_ITEMS))
+				ok = 0;
+			/* sp <= stop_depth <= VC_JSONLD_SIZES_DEPTH_MAX here */
+			if (nd->len) {
+				objs[sp] = top_obj = nd->type == JSON_TREE_OBJECT;
+				stack[sp++] = top_next = nd->next;
+			}
+		}
 		if (!ok && !visit)
 			break;
-		/* sp <= stop_depth <= VC_JSONLD_SIZES_DEPTH_MAX here */
-		if (nd->type >= JSON_TREE_ARRAY && nd->len) {
-			objs[sp] = top_obj = nd->type == JSON_TREE_OBJECT;
-			stack[sp++] = top_next = nd->next;
-		}
 	}
 	s->t = t;
 	s->root = root;
@@ -1350,6 +1392,8 @@ int vc_jsonld_fast_check_sized(struct vc_jsonld_terms *t, struct vc_dmv doc,
 	c->l = l;
 	c->steps = c->nodes = c->nmemo = c->nids = 0;
 	memset(c->memo_at, 0, sizeof(c->memo_at));
+	c->tt_node = NULL;
+	c->tt_in = NULL;
 	c->scope = c->scopes = 0;
 	/* The size check's answers when the caller's walk found them for this document and
 	 * depth limit; else found here. */
