@@ -153,7 +153,7 @@ _Static_assert(CALL_MEMO < 256, "a memo index + 1 fits memo_at's bytes");
 
 /* A term's hash: eight bytes at a time (the last eight overlapping), four and four below eight,
  * three bytes below four; the length mixed in. The tables hold the pinned contexts' terms only,
- * at most a quarter full, so a name that collides costs one more probe, never a long chain. */
+ * at most half full, so a name that collides costs one more probe, never a long chain. */
 #define HASH_K1 0x9E3779B97F4A7C15ull
 #define HASH_K2 0xFF51AFD7ED558CCDull
 
@@ -377,8 +377,7 @@ static struct fctx *fctx_get(struct vc_jsonld_terms *t, json_t *ctx)
 		return NULL;
 	if (t->n >= VC_JSONLD_TERMS_MAX_CONTEXTS)
 		return NULL;
-	/* At most a quarter full: a look-up, a hit or a miss, reads about one slot. */
-	while (cap < 4 * json_object_size(terms) + 4)
+	while (cap < 2 * json_object_size(terms) + 2)
 		cap *= 2;
 	if (!(c = calloc(1, sizeof(*c))) ||
 	    !(c->slots = aligned_alloc(SLOT_ALIGN, cap * sizeof(*c->slots)))) {
