@@ -661,11 +661,35 @@ static int check_validity(struct vc_dmv from, struct vc_dmv until, struct vc_dm_
 	return 0;
 }
 
+/* An object's members "type" and "id" (each none when not there): on a tree in one pass over
+ * its members (a tree has no two of one name), on jansson asked by name. */
+static void type_and_id(struct vc_dmv obj, struct vc_dmv *type, struct vc_dmv *id)
+{
+	struct vc_dmv_it it;
+	struct vc_dmv c;
+	const char *k;
+	size_t kn;
+
+	if (!obj.t) {
+		*type = vc_dmv_get(obj, "type");
+		*id = vc_dmv_get(obj, "id");
+		return;
+	}
+	*type = *id = vc_dmv_none(obj);
+	for (c = vc_dmv_first(obj, &it); vc_dmv_there(c); c = vc_dmv_next(&it)) {
+		k = vc_dmv_key(&it, &kn);
+		if (kn == 4 && memcmp(k, "type", 4) == 0)
+			*type = c;
+		else if (kn == 2 && k[0] == 'i' && k[1] == 'd')
+			*id = c;
+	}
+}
+
 /* One of the properties whose items must each be an object with a type (and, where required,
  * an id); an id, when present, is a URL. */
 static int check_items(struct vc_dmv v, const char *prop, bool id_required, struct vc_dm_failure *f)
 {
-	struct vc_dmv one, id;
+	struct vc_dmv one, id, type;
 	struct vc_dmv_it it;
 
 	if (!vc_dmv_there(v))
@@ -675,9 +699,9 @@ static int check_items(struct vc_dmv v, const char *prop, bool id_required, stru
 	for (one = vc_dmv_each(v, &it); vc_dmv_there(one); one = vc_dmv_each_next(&it)) {
 		if (!vc_dmv_is_object(one))
 			return fail(f, prop, "%s: each item must be an object", prop);
-		if (!type_value(vc_dmv_get(one, "type")))
+		type_and_id(one, &type, &id);
+		if (!type_value(type))
 			return fail(f, prop, "%s: each item must have a type", prop);
-		id = vc_dmv_get(one, "id");
 		if (id_required && !vc_dmv_there(id))
 			return fail(f, prop, "%s: each item must have an id", prop);
 		if (vc_dmv_there(id) && !is_url(id))
@@ -796,7 +820,7 @@ static int check_related(struct vc_dmv v, struct vc_dm_failure *f)
 /* The credential's members the rules read. */
 struct top {
 	struct vc_dmv ctx, id, type, issuer, subject, from, until, name, desc, status, terms,
-	        evidence, refresh, schema, related;
+	        evidence, refresh, schema, related, proof;
 };
 
 /* The members of credential vc (an object) the rules read: on a tree in one pass over its
@@ -826,10 +850,11 @@ static void top_members(struct vc_dmv vc, struct top *m)
 		m->refresh = vc_dmv_get(vc, "refreshService");
 		m->schema = vc_dmv_get(vc, "credentialSchema");
 		m->related = vc_dmv_get(vc, "relatedResource");
+		m->proof = vc_dmv_get(vc, "proof");
 		return;
 	}
 	c = vc_dmv_none(vc);
-	*m = (struct top){c, c, c, c, c, c, c, c, c, c, c, c, c, c, c};
+	*m = (struct top){c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c};
 	for (c = vc_dmv_first(vc, &it); vc_dmv_there(c); c = vc_dmv_next(&it)) {
 		k = vc_dmv_key(&it, &kn);
 		switch (kn) {
@@ -842,6 +867,10 @@ static void top_members(struct vc_dmv vc, struct top *m)
 				m->type = c;
 			else if (TOP_IS("name"))
 				m->name = c;
+			break;
+		case 5:
+			if (TOP_IS("proof"))
+				m->proof = c;
 			break;
 		case 6:
 			if (TOP_IS("issuer"))
@@ -905,6 +934,8 @@ int vc_datamodel_check_view(struct vc_dmv vc, const struct vc_dm_options *o,
 	if (!vc_dmv_is_object(vc))
 		return fail(f, "credential", "a credential must be a JSON object");
 	top_members(vc, &m);
+	w.proof = m.proof;
+	w.has_proof = true;
 	if ((rc = check_context(m.ctx, f)) ||
 	    (rc = vc.t ? walk_tree(vc, &w, f) : walk_contexts(vc, 0, f)))
 		return rc;

@@ -37,6 +37,10 @@ struct vc_dm_failure {
  * sized.t is NULL when there are none (a jansson credential). */
 struct vc_dm_walked {
 	struct vc_jsonld_sized sized;
+	/* The credential's member "proof" (none when not there) when has_proof: found by the
+	 * rules' pass over the members, so that a step need not look it up again. */
+	struct vc_dmv proof;
+	bool has_proof;
 };
 
 /*

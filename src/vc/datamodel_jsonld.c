@@ -18,6 +18,12 @@ static bool rdfc_proof(struct vc_dmv proof)
 	return false;
 }
 
+/* The credential's member "proof", as the rules' pass found it when it did. */
+static struct vc_dmv proof_of(struct vc_dmv credential, const struct vc_dm_walked *w)
+{
+	return w && w->has_proof ? w->proof : vc_dmv_get(credential, "proof");
+}
+
 /* shared: NULL, or the caller's jansson copy of a tree's credential (NULL until made): made
  * here when the expansion first needs it and left to the caller, or used as it is. */
 static int types_by_jsonld(struct vc_jsonld_terms *terms, struct vc_dmv credential, bool plain,
@@ -79,8 +85,7 @@ int vc_datamodel_types_by_jsonld(void *ctx, struct vc_dmv credential, const stru
 	/* The plain form (vc/jsonld.h) where an eddsa-rdfc-2022 proof signs the RDF and not the
 	 * JSON; a JCS proof signs the JSON as it is, so its shape needs no such rule for our own
 	 * verifier (the issuer applies it to everything it signs). */
-	return types_by_jsonld(ctx, credential, rdfc_proof(vc_dmv_get(credential, "proof")), NULL,
-	                       w, f);
+	return types_by_jsonld(ctx, credential, rdfc_proof(proof_of(credential, w)), NULL, w, f);
 }
 
 int vc_datamodel_types_by_jsonld_shared(void *ctx, struct vc_dmv credential,
@@ -88,8 +93,8 @@ int vc_datamodel_types_by_jsonld_shared(void *ctx, struct vc_dmv credential,
 {
 	struct vc_dm_jsonld_shared *s = ctx;
 
-	return types_by_jsonld(s->terms, credential, rdfc_proof(vc_dmv_get(credential, "proof")),
-	                       &s->copy, w, f);
+	return types_by_jsonld(s->terms, credential, rdfc_proof(proof_of(credential, w)), &s->copy,
+	                       w, f);
 }
 
 int vc_datamodel_types_plain_by_jsonld(void *ctx, struct vc_dmv credential,

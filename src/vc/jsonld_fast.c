@@ -53,6 +53,7 @@ _Static_assert(sizeof(struct fterm) <= 64, "a term's slot fits one cache line");
 struct fctx;
 
 #define FALIAS_MAX 8
+#define FHOT       16 /* a power of two */
 
 /* A context reached from another: by a list of pinned URLs (urls) or a scoped context that a
  * term definition of the source holds (local). */
@@ -72,7 +73,18 @@ struct fctx {
 	bool vocab_undefined;
 	struct fterm *slots; /* open addressing, mask + 1 slots, name NULL when free */
 	size_t mask;
+	/* Bit k set when a term has k bytes (k < 63; bit 63 for 63 and more): a name of
+	 * another length is no term, told without hashing it. */
+	uint64_t term_lens;
+	/* The edges made from this context, newest first. Added under the table's lock and
+	 * published by a release store of the head; read without the lock (acquire load): an
+	 * edge never changes or goes away once published, until the table is freed. */
 	struct fedge *edges;
+	/* Recently used edges of a scoped context (local), by hot_slot: a look-up that finds
+	 * its edge here does not walk the list. Any thread may replace a slot (atomic stores
+	 * of published edges); a reader checks the edge's key, so a replaced slot only costs
+	 * the walk. */
+	struct fedge *hot[FHOT];
 	/* The terms whose IRI is @type, @value or @id (most contexts: "type", "id"), so that
 	 * steps 7 and 11 of a node compare its names with these instead of looking each up;
 	 * all of them, unless aliases_all is false (then the walk looks names up). */
@@ -82,8 +94,15 @@ struct fctx {
 		enum fid kind;
 	} alias[FALIAS_MAX];
 	size_t nalias;
+	uint64_t alias_lens; /* as term_lens, of the aliases */
 	bool aliases_all;
 };
+
+/* A name's bit in term_lens and alias_lens. */
+static inline uint64_t len_bit(size_t len)
+{
+	return (uint64_t)1 << (len < 63 ? len : 63);
+}
 
 struct vc_jsonld_terms {
 	pthread_mutex_t lock;
@@ -94,9 +113,10 @@ struct vc_jsonld_terms {
 
 /* Per call: the memo of contexts applied (as jl's memo: a second application is one step), the
  * counts expansion keeps, and the plain form's node ids per graph. */
-#define CALL_MEMO    64
-#define CALL_IDS     128
-#define CALL_SCRATCH 2048
+#define CALL_MEMO       64
+#define CALL_MEMO_SLOTS 128 /* a power of two */
+#define CALL_IDS        128
+#define CALL_SCRATCH    2048
 
 struct fcall {
 	struct vc_jsonld_terms *t;
@@ -109,6 +129,14 @@ struct fcall {
 		struct fctx *to;
 	} memo[CALL_MEMO];
 	size_t nmemo;
+	/* By memo_slot: 0 when no entry of the memo has that slot, else the index + 1 of the last
+	 * one that has (an earlier one of the same slot is found by reading the memo through). */
+	uint8_t memo_at[CALL_MEMO_SLOTS];
+	/* What apply_types found last: the terms of the types of value tt_node (vc_dmv_identity),
+	 * in its order, looked up in tt_in; NULL when none. */
+	const void *tt_node;
+	const struct fctx *tt_in;
+	const struct fterm *tt_term[JL_MAX_TYPES];
 	struct {
 		const char *id;
 		size_t len;
@@ -120,6 +148,8 @@ struct fcall {
 	 * call that could use it again); longer strings are not told. */
 	char scratch[CALL_SCRATCH];
 };
+
+_Static_assert(CALL_MEMO < 256, "a memo index + 1 fits memo_at's bytes");
 
 /* A term's hash: eight bytes at a time (the last eight overlapping), four and four below eight,
  * three bytes below four; the length mixed in. The tables hold the pinned contexts' terms only,
@@ -139,7 +169,7 @@ static uint32_t hash_of(const char *s, size_t n)
 	uint32_t a, b;
 	size_t i;
 
-	if (n >= 8) {
+	if (n > 16) {
 		for (i = 0; i + 8 <= n; i += 8) {
 			memcpy(&w, s + i, 8);
 			h = hash_mix(h, w);
@@ -148,6 +178,12 @@ static uint32_t hash_of(const char *s, size_t n)
 			memcpy(&w, s + n - 8, 8);
 			h = hash_mix(h, w);
 		}
+	} else if (n >= 8) {
+		/* The loop above's two words, without the loop (most names) */
+		memcpy(&w, s, 8);
+		h = hash_mix(h, w);
+		memcpy(&w, s + n - 8, 8);
+		h = hash_mix(h, w);
 	} else if (n >= 4) {
 		memcpy(&a, s, 4);
 		memcpy(&b, s + n - 4, 4);
@@ -194,7 +230,8 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
 }
 
 /* The term name (len bytes, hash h = hash_of(name, len)) of c, or NULL. */
-static const struct fterm *term_h(const struct fctx *c, const char *name, size_t len, uint32_t h);
+static inline const struct fterm *term_h(const struct fctx *c, const char *name, size_t len,
+                                         uint32_t h);
 
 /* What term_h(c, name, …)->idk is among @type, @value and @id, by the alias list (when c's
  * is complete) or by the look-up; FID_NONE for anything else or no term. */
@@ -209,16 +246,21 @@ static inline enum fid alias_kind(const struct fctx *c, const char *name, size_t
 		                        d->idk == FID_AT_ID)
 		               ? (enum fid)d->idk
 		               : FID_NONE;
+	if (!(c->alias_lens & len_bit(len)))
+		return FID_NONE;
 	for (i = 0; i < c->nalias; i++)
 		if (c->alias[i].len == len && same_bytes(c->alias[i].name, name, len))
 			return c->alias[i].kind;
 	return FID_NONE;
 }
 
-static const struct fterm *term_h(const struct fctx *c, const char *name, size_t len, uint32_t h)
+static inline __attribute__((always_inline)) const struct fterm *
+term_h(const struct fctx *c, const char *name, size_t len, uint32_t h)
 {
 	size_t i = h & c->mask;
 
+	if (!(c->term_lens & len_bit(len)))
+		return NULL;
 	for (;; i = (i + 1) & c->mask) {
 		const struct fterm *t = &c->slots[i];
 		if (!t->name)
@@ -231,6 +273,8 @@ static const struct fterm *term_h(const struct fctx *c, const char *name, size_t
 
 static const struct fterm *term_of(const struct fctx *c, const char *name, size_t len)
 {
+	if (!(c->term_lens & len_bit(len)))
+		return NULL; /* no term that long: not hashed */
 	return term_h(c, name, len, hash_of(name, len));
 }
 
@@ -354,6 +398,7 @@ static struct fctx *fctx_get(struct vc_jsonld_terms *t, json_t *ctx)
 		for (i = f.hash & c->mask; c->slots[i].name; i = (i + 1) & c->mask)
 			;
 		c->slots[i] = f;
+		c->term_lens |= len_bit(f.len);
 	}
 	c->aliases_all = true;
 	for (i = 0; i <= c->mask; i++) {
@@ -369,6 +414,7 @@ static struct fctx *fctx_get(struct vc_jsonld_terms *t, json_t *ctx)
 		c->alias[c->nalias].name = f->len <= FTERM_SHORT ? f->short_name : f->name;
 		c->alias[c->nalias].len = f->len;
 		c->alias[c->nalias].kind = (enum fid)f->idk;
+		c->alias_lens |= len_bit(f->len);
 		c->nalias++;
 	}
 	c->previous = prev_c;
@@ -409,6 +455,39 @@ void vc_jsonld_terms_free(struct vc_jsonld_terms *t)
 	free(t);
 }
 
+/* The hot slot of a scoped context's edge. */
+static inline size_t hot_slot(const json_t *local, bool override_protected, bool propagate)
+{
+	uintptr_t p = (uintptr_t)local;
+
+	return ((p >> 4) ^ (p >> 11) ^ ((size_t)override_protected << 1) ^ (size_t)propagate) &
+	       (FHOT - 1);
+}
+
+/* The edge from from for local (a scoped context's jansson value) or urls (a list's key), or
+ * NULL; without the lock (see struct fctx). */
+static struct fedge *edge_find(struct fctx *from, struct vc_dmv local, const char *urls,
+                               bool override_protected, bool propagate)
+{
+	struct fedge *e;
+	size_t h = 0;
+
+	if (!urls) {
+		h = hot_slot(local.j, override_protected, propagate);
+		e = __atomic_load_n(&from->hot[h], __ATOMIC_ACQUIRE);
+		if (e && e->local == local.j && !e->urls &&
+		    e->override_protected == override_protected && e->propagate == propagate)
+			return e;
+	}
+	for (e = __atomic_load_n(&from->edges, __ATOMIC_ACQUIRE); e; e = e->next)
+		if (e->override_protected == override_protected && e->propagate == propagate &&
+		    (urls ? e->urls && strcmp(e->urls, urls) == 0 : e->local == local.j))
+			break;
+	if (e && !urls)
+		__atomic_store_n(&from->hot[h], e, __ATOMIC_RELEASE);
+	return e;
+}
+
 /* The context from applies local to, made by the processor the first time (the caller holds
  * t->lock); NULL when that fails or the table is full. local is a term definition's scoped
  * context (jansson, kept by its address) or, with urls, a document's list of pinned URLs (either
@@ -424,10 +503,8 @@ static struct fedge *edge_get(struct vc_jsonld_terms *t, struct fctx *from, stru
 	struct jl st;
 	int rc;
 
-	for (e = from->edges; e; e = e->next)
-		if (e->override_protected == override_protected && e->propagate == propagate &&
-		    (urls ? e->urls && strcmp(e->urls, urls) == 0 : e->local == local.j))
-			return e;
+	if ((e = edge_find(from, local, urls, override_protected, propagate)) != NULL)
+		return e;
 	ok_error_clear(&err);
 	if (local.t) {
 		if (!urls || json_tree_to_jansson(local.t, local.i, &conv, &err) != 0)
@@ -455,7 +532,7 @@ static struct fedge *edge_get(struct vc_jsonld_terms *t, struct fctx *from, stru
 		e->propagate = propagate;
 		e->cost = st.steps;
 		e->next = from->edges;
-		from->edges = e;
+		__atomic_store_n(&from->edges, e, __ATOMIC_RELEASE);
 	} else if (e) {
 		free(e->urls);
 		free(e);
@@ -470,8 +547,10 @@ static struct fedge *edge_get(struct vc_jsonld_terms *t, struct fctx *from, stru
 	return e;
 }
 
-/* jl_pinned_urls_key on either reader: the cache key of a document's @context value that is a
- * pinned URL or a list of one to three different pinned URLs, each followed by '\n'. */
+/* jl_pinned_urls_key on either reader, in two steps: the cache key of a document's @context value
+ * that is a URL or a list of one to three different URLs, none with a '\n' (no pinned URL has
+ * one, so the key names its list alone), each followed by '\n'; whether each is pinned is
+ * urls_pinned's. */
 static bool urls_key(struct vc_dmv local, char *key, size_t cap)
 {
 	size_t i, j, len, other_len, used = 0;
@@ -483,17 +562,14 @@ static bool urls_key(struct vc_dmv local, char *key, size_t cap)
 		return false;
 	for (i = 0; i < n; i++) {
 		v = vc_dmv_is_array(local) ? vc_dmv_at(local, i) : local;
-		if (!(s = vc_dmv_str(v, &len)) || used + len + 1 >= cap)
-			return false;
-		memcpy(key + used, s, len);
-		key[used + len] = '\0';
-		if (!vc_jsonld_context_document(key + used, NULL))
+		if (!(s = vc_dmv_str(v, &len)) || used + len + 1 >= cap || memchr(s, '\n', len))
 			return false;
 		for (j = 0; j < i; j++) {
 			other = vc_dmv_str(vc_dmv_at(local, j), &other_len);
 			if (other && other_len == len && memcmp(other, s, len) == 0)
 				return false;
 		}
+		memcpy(key + used, s, len);
 		used += len;
 		key[used++] = '\n';
 	}
@@ -501,36 +577,104 @@ static bool urls_key(struct vc_dmv local, char *key, size_t cap)
 	return true;
 }
 
+/* Whether every URL of key (urls_key's) is a pinned context; key is as before on return. */
+static bool urls_pinned(char *key)
+{
+	char *end;
+	bool ok = true;
+
+	for (; ok && *key; key = end + 1) {
+		end = strchr(key, '\n');
+		*end = '\0';
+		ok = vc_jsonld_context_document(key, NULL) != NULL;
+		*end = '\n';
+	}
+	return ok;
+}
+
+/* edge_get under the table's lock. */
+static struct fedge *edge_made(struct fcall *c, struct fctx *from, struct vc_dmv local,
+                               const char *urls, bool override_protected, bool propagate)
+{
+	struct fedge *e;
+
+	pthread_mutex_lock(&c->t->lock);
+	e = edge_get(c->t, from, local, urls, override_protected, propagate);
+	pthread_mutex_unlock(&c->t->lock);
+	return e;
+}
+
+/* The edge from from for a document's @context value that is a list of pinned URLs (or one),
+ * made when new; NULL: not told. Apart from apply, so that its key's buffer is not on apply's
+ * stack. */
+static __attribute__((noinline)) struct fedge *edge_of_urls(struct fcall *c, struct fctx *from,
+                                                            struct vc_dmv local,
+                                                            bool override_protected, bool propagate)
+{
+	char key[1024];
+	struct fedge *e;
+
+	if (!urls_key(local, key, sizeof(key)))
+		return NULL;
+	/* An edge of the same key was made only after its URLs were found pinned. */
+	if ((e = edge_find(from, local, key, override_protected, propagate)) != NULL)
+		return e;
+	return urls_pinned(key) ? edge_made(c, from, local, key, override_protected, propagate)
+	                        : NULL;
+}
+
+static inline size_t memo_slot(const struct fctx *from, const void *id, bool override_protected,
+                               bool propagate)
+{
+	uintptr_t a = (uintptr_t)from, b = (uintptr_t)id;
+
+	return ((a >> 6) ^ (b >> 4) ^ (b >> 11) ^ ((size_t)override_protected << 5) ^
+	        ((size_t)propagate << 6)) &
+	       (CALL_MEMO_SLOTS - 1);
+}
+
+static inline bool memo_is(const struct fcall *c, size_t i, const struct fctx *from, const void *id,
+                           bool override_protected, bool propagate)
+{
+	return c->memo[i].from == from && c->memo[i].local == id &&
+	       c->memo[i].override_protected == override_protected &&
+	       c->memo[i].propagate == propagate;
+}
+
 /* jl_ctx_process as the walk sees it: one step per call, the context's own steps the first time
  * within the call (jl's memo). NULL: not told. */
 static struct fctx *apply(struct fcall *c, struct fctx *from, struct vc_dmv local, bool scoped,
                           bool override_protected, bool propagate)
 {
-	char key[1024];
-	const char *urls = NULL;
 	const void *id = vc_dmv_identity(local);
 	struct fedge *e;
-	size_t i;
+	size_t i, slot;
 
 	c->steps++;
-	for (i = 0; i < c->nmemo; i++)
-		if (c->memo[i].from == from && c->memo[i].local == id &&
-		    c->memo[i].override_protected == override_protected &&
-		    c->memo[i].propagate == propagate)
+	/* The memo read through only when its slot names another entry. */
+	slot = memo_slot(from, id, override_protected, propagate);
+	if (c->memo_at[slot]) {
+		i = c->memo_at[slot] - 1u;
+		if (!memo_is(c, i, from, id, override_protected, propagate))
+			for (i = 0; i < c->nmemo; i++)
+				if (memo_is(c, i, from, id, override_protected, propagate))
+					break;
+		if (i < c->nmemo)
 			return c->steps > c->l->max_context_steps ? NULL : c->memo[i].to;
+	}
 	if (c->nmemo == CALL_MEMO)
 		return NULL;
 	/* A term definition's scoped context object is kept by its address (the source context
 	 * holds it); a document's own inline context is not modelled. */
-	if (vc_dmv_is_object(local) ? !scoped || local.t : !urls_key(local, key, sizeof(key)))
+	if (vc_dmv_is_object(local)) {
+		if (!scoped || local.t)
+			return NULL;
+		if (!(e = edge_find(from, local, NULL, override_protected, propagate)) &&
+		    !(e = edge_made(c, from, local, NULL, override_protected, propagate)))
+			return NULL;
+	} else if (!(e = edge_of_urls(c, from, local, override_protected, propagate))) {
 		return NULL;
-	if (!vc_dmv_is_object(local))
-		urls = key;
-	pthread_mutex_lock(&c->t->lock);
-	e = edge_get(c->t, from, local, urls, override_protected, propagate);
-	pthread_mutex_unlock(&c->t->lock);
-	if (!e)
-		return NULL;
+	}
 	/* e->cost counts the call's own step too. */
 	c->steps += e->cost - 1;
 	if (c->steps > c->l->max_context_steps)
@@ -540,7 +684,7 @@ static struct fctx *apply(struct fcall *c, struct fctx *from, struct vc_dmv loca
 	c->memo[c->nmemo].override_protected = override_protected;
 	c->memo[c->nmemo].propagate = propagate;
 	c->memo[c->nmemo].to = e->to;
-	c->nmemo++;
+	c->memo_at[slot] = (uint8_t)++c->nmemo;
 	return e->to;
 }
 
@@ -637,15 +781,18 @@ static bool absolute_n(const char *s, size_t plen)
 /* iri_ok of string v (s, n bytes from bytes_of) without making it a C string: a value that
  * does not start with '@' is no keyword and looks like none, and the rest reads lengths. */
 static bool iri_ok_n(struct fcall *c, const struct fctx *x, struct vc_dmv v, const char *s,
-                     size_t n, bool doc_relative, bool vocab, bool check)
+                     size_t n, bool doc_relative, bool vocab, bool check);
+
+/* iri_ok_n with d = term_of(x, s, n) already found (unused when s starts with '@'). */
+static bool iri_ok_t(struct fcall *c, const struct fctx *x, struct vc_dmv v, const char *s,
+                     size_t n, bool doc_relative, bool vocab, bool check, const struct fterm *d)
 {
-	const struct fterm *d, *p;
+	const struct fterm *p;
 	const char *colon;
 	const char *cs;
 
 	if (n && s[0] == '@')
 		return (cs = str_of(c, v)) != NULL && iri_ok(c, x, cs, doc_relative, vocab, check);
-	d = term_of(x, s, n);
 	if (d && (d->idk == FID_AT_ID || d->idk == FID_AT_TYPE || d->idk == FID_AT_VAL ||
 	          d->idk == FID_KEYWORD))
 		return true;
@@ -665,6 +812,13 @@ static bool iri_ok_n(struct fcall *c, const struct fctx *x, struct vc_dmv v, con
 	if (vocab && x->vocab)
 		return !(check && c->l->defined_terms_only && x->vocab_undefined);
 	return !doc_relative;
+}
+
+static bool iri_ok_n(struct fcall *c, const struct fctx *x, struct vc_dmv v, const char *s,
+                     size_t n, bool doc_relative, bool vocab, bool check)
+{
+	return iri_ok_t(c, x, v, s, n, doc_relative, vocab, check,
+	                n && s[0] == '@' ? NULL : term_of(x, s, n));
 }
 
 /* The plain form's node id: the @id value when its expansion is that value itself. */
@@ -728,6 +882,7 @@ static bool vocab_key(struct fcall *c, const struct fctx *x, const char *key)
 struct fstr {
 	const char *s;
 	size_t n;
+	size_t at; /* its place in the type value */
 };
 
 /* strcmp's order on strings without a NUL inside. */
@@ -751,48 +906,77 @@ static __attribute__((noinline)) struct fctx *apply_types(struct fcall *c, struc
 	struct vc_dmv one;
 	size_t i, n = 0;
 
+	c->tt_node = NULL;
 	if (vc_dmv_is_string(tv)) {
 		sorted[n].s = vc_dmv_str(tv, &sorted[n].n);
+		sorted[n].at = n;
 		n++;
 	} else if (vc_dmv_is_array(tv) && vc_dmv_size(tv) <= JL_MAX_TYPES) {
 		for (one = vc_dmv_first(tv, &it); vc_dmv_there(one); one = vc_dmv_next(&it)) {
 			if (!vc_dmv_is_string(one))
 				return NULL;
 			sorted[n].s = vc_dmv_str(one, &sorted[n].n);
+			sorted[n].at = n;
 			n++;
 		}
 	} else {
 		return NULL;
 	}
-	qsort(sorted, n, sizeof(*sorted), cmp_fstr);
+	/* One type or a few (most nodes): sorted in place, without qsort's call per pair; equal
+	 * names are the same bytes, so their order among themselves changes nothing. */
+	if (n > 8) {
+		qsort(sorted, n, sizeof(*sorted), cmp_fstr);
+	} else {
+		for (i = 1; i < n; i++) {
+			struct fstr x = sorted[i];
+			size_t j = i;
+
+			for (; j > 0 && cmp_fstr(&sorted[j - 1], &x) > 0; j--)
+				sorted[j] = sorted[j - 1];
+			sorted[j] = x;
+		}
+	}
 	for (i = 0; i < n && ctx; i++) {
-		d = term_of(ts, sorted[i].s, sorted[i].n);
+		d = c->tt_term[sorted[i].at] = term_of(ts, sorted[i].s, sorted[i].n);
 		if (d && d->scoped)
 			ctx = apply(c, ctx, scoped_of(d), true, false, false);
+	}
+	if (ctx) {
+		c->tt_node = vc_dmv_identity(tv);
+		c->tt_in = ts;
 	}
 	return ctx;
 }
 
-/* One type value as expand_type reads it over ts. */
-static bool type_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv t)
+/* One type value as expand_type reads it over ts; known: its term in ts, when found (the k-th
+ * of the value apply_types read last, when v is that value over the same context). */
+static bool type_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv t, bool known,
+                    const struct fterm *d)
 {
 	size_t n;
 	const char *s = bytes_of(c, t, &n);
 
+	if (!s)
+		return false;
+	if (!known)
+		d = n && s[0] == '@' ? NULL : term_of(ts, s, n);
 	/* plain_type: an IRI for a type the context may name as a term is left to expansion */
-	return s && iri_ok_n(c, ts, t, s, n, true, true, true) &&
-	       !(c->l->plain_form && memchr(s, ':', n) && !term_of(ts, s, n));
+	return iri_ok_t(c, ts, t, s, n, true, true, true, d) &&
+	       !(c->l->plain_form && memchr(s, ':', n) &&
+	         !(n && s[0] == '@' ? term_of(ts, s, n) : d));
 }
 
 static bool types_ok(struct fcall *c, const struct fctx *ts, struct vc_dmv v)
 {
 	struct vc_dmv_it it;
 	struct vc_dmv one;
+	bool known = c->tt_node == vc_dmv_identity(v) && c->tt_in == ts;
+	size_t k = 0;
 
 	if (!vc_dmv_is_array(v))
-		return type_ok(c, ts, v);
-	for (one = vc_dmv_first(v, &it); vc_dmv_there(one); one = vc_dmv_next(&it))
-		if (!type_ok(c, ts, one))
+		return type_ok(c, ts, v, known, known ? c->tt_term[0] : NULL);
+	for (one = vc_dmv_first(v, &it); vc_dmv_there(one); one = vc_dmv_next(&it), k++)
+		if (!type_ok(c, ts, one, known, known ? c->tt_term[k] : NULL))
 			return false;
 	return true;
 }
@@ -919,6 +1103,17 @@ static int walk_map(struct fcall *c, struct fctx *active, const struct fprop *pr
 				break;
 			if (vc_dmv_is_object(v) && (d->containers & (FC_LANGUAGE | FC_MAPS)))
 				goto out;
+			/* A scalar under a term without a scoped context: walk's Value Expansion
+			 * here, with the term just found. */
+			if (!d->scoped && !vc_dmv_is_object(v) && !vc_dmv_is_array(v)) {
+				if ((d->type == FTYPE_ID || d->type == FTYPE_VOCAB) &&
+				    vc_dmv_is_string(v) &&
+				    (!(idc = bytes_of(c, v, &idn)) ||
+				     !iri_ok_n(c, ctx, v, idc, idn, true, d->type == FTYPE_VOCAB,
+				               true)))
+					goto out;
+				break;
+			}
 			if (!walk(c, ctx, &kp, v))
 				goto out;
 			break;
@@ -1092,9 +1287,13 @@ int vc_jsonld_sizes_walk(const struct json_tree *t, uint32_t root, size_t max_de
 	/* Every node of the subtree in document order (a tree's nodes are), its depth the number
 	 * of containers still open around it. The answers are conjunctions of the same
 	 * conditions as sizes_ok's, so the order they are met in does not matter. */
+	/* The open containers' ends (their next) and whether each is an object, innermost last;
+	 * the innermost's (UINT32_MAX and false while none is open) kept at hand. */
 	uint32_t stack[VC_JSONLD_SIZES_DEPTH_MAX + 1], i, end = t->nodes[root].next;
+	uint32_t top_next = UINT32_MAX;
+	bool objs[VC_JSONLD_SIZES_DEPTH_MAX + 1], top_obj = false;
 	unsigned ok = 3; /* bit 0: the form that is not plain holds; bit 1: the plain form */
-	size_t sp = 0, kn;
+	size_t sp = 0, kn, shallow;
 	const char *k;
 	int rc;
 
@@ -1105,12 +1304,15 @@ int vc_jsonld_sizes_walk(const struct json_tree *t, uint32_t root, size_t max_de
 		return OK_EUNSUPPORTED;
 	if (!visit)
 		stop_depth = max_depth; /* past it nothing holds: the walk ends there */
+	shallow = max_depth < stop_depth ? max_depth : stop_depth;
 	for (i = root; i < end; i++) {
 		const struct json_tree_node *nd = &t->nodes[i];
 
-		while (sp && i >= t->nodes[stack[sp - 1]].next)
-			sp--;
-		if (sp && t->nodes[stack[sp - 1]].type == JSON_TREE_OBJECT) {
+		while (i >= top_next) {
+			top_next = --sp ? stack[sp - 1] : UINT32_MAX;
+			top_obj = sp && objs[sp - 1];
+		}
+		if (top_obj) {
 			k = json_tree_key(t, i, &kn);
 			if (visit && kn == 8 && memcmp(k, "@context", 8) == 0 &&
 			    (rc = visit(arg, i, sp, false)) != 0)
@@ -1120,21 +1322,26 @@ int vc_jsonld_sizes_walk(const struct json_tree *t, uint32_t root, size_t max_de
 		} else if (sp && nd->type == JSON_TREE_NULL) {
 			ok &= 1u; /* an array's null: the plain form refuses it */
 		}
-		if (sp > max_depth)
-			ok = 0;
-		if (sp > stop_depth) {
-			if (visit)
-				return visit(arg, i, sp, true);
-			break;
+		if (sp > shallow) {
+			if (sp > max_depth)
+				ok = 0;
+			if (sp > stop_depth) {
+				if (visit)
+					return visit(arg, i, sp, true);
+				break;
+			}
 		}
-		if ((nd->type == JSON_TREE_OBJECT && nd->len > JL_MAX_KEYS) ||
-		    (nd->type == JSON_TREE_ARRAY && nd->len > JL_MAX_ITEMS))
-			ok = 0;
+		if (nd->type >= JSON_TREE_ARRAY) {
+			if (nd->len > (nd->type == JSON_TREE_OBJECT ? JL_MAX_KEYS : JL_MAX_ITEMS))
+				ok = 0;
+			/* sp <= stop_depth <= VC_JSONLD_SIZES_DEPTH_MAX here */
+			if (nd->len) {
+				objs[sp] = top_obj = nd->type == JSON_TREE_OBJECT;
+				stack[sp++] = top_next = nd->next;
+			}
+		}
 		if (!ok && !visit)
 			break;
-		/* sp <= stop_depth <= VC_JSONLD_SIZES_DEPTH_MAX here */
-		if (nd->type >= JSON_TREE_ARRAY && nd->len)
-			stack[sp++] = i;
 	}
 	s->t = t;
 	s->root = root;
@@ -1183,6 +1390,9 @@ int vc_jsonld_fast_check_sized(struct vc_jsonld_terms *t, struct vc_dmv doc,
 	c->t = t;
 	c->l = l;
 	c->steps = c->nodes = c->nmemo = c->nids = 0;
+	memset(c->memo_at, 0, sizeof(c->memo_at));
+	c->tt_node = NULL;
+	c->tt_in = NULL;
 	c->scope = c->scopes = 0;
 	/* The size check's answers when the caller's walk found them for this document and
 	 * depth limit; else found here. */

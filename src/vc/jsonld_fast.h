@@ -16,8 +16,9 @@
  *   (a list of pinned URLs, a type's or property's scoped context) are made once, on first
  *   use, by the processor itself, and kept with the context-processing steps they took.
  * - Bounded: at most VC_JSONLD_TERMS_MAX_CONTEXTS contexts; once full, documents that need
- *   another get "not told". Safe to share between threads (one mutex, held only while a
- *   context is looked up or made).
+ *   another get "not told". Safe to share between threads: one mutex, held only while a
+ *   context is made; what a walk reads of the contexts it already reached (the edges to the
+ *   next ones included) is published once, never changed, and read without the lock.
  */
 #ifndef OK_VC_JSONLD_FAST_H
 #define OK_VC_JSONLD_FAST_H

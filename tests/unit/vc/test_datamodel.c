@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include "vc/datamodel.h"
+#include "vc/jcs.h"
+#include "vc/jsonld_fast.h"
 
 /* A credential that keeps every rule; each case changes one top-level property. */
 static const char *const base =
@@ -388,12 +390,81 @@ static void deep_walk_same_on_tree(void **state)
 		}
 }
 
+/* The second step reads the plain form where the proof is eddsa-rdfc-2022: the proof found by
+ * the rules' pass over the members (on a tree) or asked by name (jansson), wherever it stands. An
+ * empty list is what the plain form refuses and the other accepts. */
+static void plain_form_by_the_proof(void **state)
+{
+	static const char *const suites[] = {"eddsa-jcs-2022", "eddsa-rdfc-2022"};
+	struct vc_jsonld_terms *terms = vc_jsonld_terms_new();
+	struct vc_dm_options o = {vc_datamodel_types_by_jsonld, NULL};
+	struct vc_dm_failure f;
+	struct json_tree tree;
+	struct ok_error err;
+	char path[1024], *data, *text;
+	json_t *doc = NULL, *proof;
+	size_t len, i, first;
+	uint32_t root;
+	int want, r;
+
+	(void)state;
+	assert_non_null(terms);
+	o.ctx = terms;
+	assert_true(snprintf(path, sizeof(path), "%s/tests/unit/vc/jsonld/ob-credential.jsonld",
+	                     getenv("OK_SOURCE_ROOT")) < (int)sizeof(path));
+	data = vc_read_file(path, &len);
+	assert_int_equal(vc_jcs_parse(data, len, 0, &doc, &err), 0);
+	free(data);
+	json_object_set_new(json_object_get(doc, "credentialSubject"), "identifier", json_array());
+	proof = json_incref(json_object_get(doc, "proof"));
+	assert_non_null(proof);
+	for (first = 0; first < 2; first++) {
+		json_object_del(doc, "proof");
+		if (first) {
+			/* The proof as the first member: a new object with it, then the rest. */
+			json_t *moved = json_object();
+			assert_int_equal(json_object_set(moved, "proof", proof), 0);
+			assert_int_equal(json_object_update(moved, doc), 0);
+			json_decref(doc);
+			doc = moved;
+		} else {
+			assert_int_equal(json_object_set(doc, "proof", proof), 0);
+		}
+		for (i = 0; i < 2; i++) {
+			json_object_set_new(proof, "cryptosuite", json_string(suites[i]));
+			want = i ? OK_EINPUT : 0;
+			r = vc_datamodel_check(doc, &o, &f);
+			assert_int_equal(r, want);
+			if (r)
+				assert_string_equal(f.rule, "type.defined");
+			text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			assert_non_null(text);
+			json_tree_init(&tree);
+			assert_int_equal(vc_jcs_parse_tree(text, strlen(text), &tree, &root, &err),
+			                 0);
+			r = vc_datamodel_check_tree(&tree, root, &o, &f);
+			assert_int_equal(r, want);
+			if (r)
+				assert_string_equal(f.rule, "type.defined");
+			json_tree_release(&tree);
+			free(text);
+		}
+	}
+	json_decref(proof);
+	json_decref(doc);
+	vc_jsonld_terms_free(terms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(every_rule),         cmocka_unit_test(messages),
-	        cmocka_unit_test(second_step),        cmocka_unit_test(datetimes_and_urls),
-	        cmocka_unit_test(related_ids_sorted), cmocka_unit_test(deep_walk_same_on_tree),
+	        cmocka_unit_test(every_rule),
+	        cmocka_unit_test(messages),
+	        cmocka_unit_test(second_step),
+	        cmocka_unit_test(datetimes_and_urls),
+	        cmocka_unit_test(related_ids_sorted),
+	        cmocka_unit_test(deep_walk_same_on_tree),
+	        cmocka_unit_test(plain_form_by_the_proof),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include "vc_test.h"
 
 #include <dirent.h>
+#include <pthread.h>
 
 #include "vc/jsonld.h"
 #include "vc/jsonld_fast.h"
@@ -351,12 +352,156 @@ static void tables_agree(void **state)
 	vc_jsonld_terms_free(b);
 }
 
+/* The OB credential the tests below change, read with jansson. */
+static json_t *ob_credential(void)
+{
+	char path[1024];
+	struct ok_error err;
+	json_t *doc = NULL;
+	size_t len;
+	char *data;
+
+	assert_true(snprintf(path, sizeof(path), "%s/tests/unit/vc/jsonld/ob-credential.jsonld",
+	                     getenv("OK_SOURCE_ROOT")) < (int)sizeof(path));
+	data = vc_read_file(path, &len);
+	assert_int_equal(vc_jcs_parse(data, len, 0, &doc, &err), 0);
+	free(data);
+	return doc;
+}
+
+/* A list of pinned URLs is looked up by its key (the URLs, each followed by a newline) before
+ * its URLs are checked: one string holding two pinned URLs joined by a newline, after the
+ * list of the two was used, is still no list of them (the expansion refuses it: no such
+ * context). */
+static void joined_urls_are_no_list(void **state)
+{
+	struct vc_jsonld_terms *t = vc_jsonld_terms_new();
+	struct tally n = {0, 0, 0};
+	json_t *doc = ob_credential(), *ctx = json_object_get(doc, "@context");
+	char joined[512];
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(vc_jsonld_fast_check(t, doc, NULL, NULL), 1);
+	assert_true(snprintf(joined, sizeof(joined), "%s\n%s",
+	                     json_string_value(json_array_get(ctx, 0)),
+	                     json_string_value(json_array_get(ctx, 1))) < (int)sizeof(joined));
+	json_object_set_new(doc, "@context", json_string(joined));
+	assert_int_equal(vc_jsonld_fast_check(t, doc, NULL, NULL), 0);
+	assert_int_equal(compare_all(t, doc, "one string of two URLs", &n), 0);
+	json_object_set_new(doc, "@context", json_pack("[s]", joined));
+	assert_int_equal(vc_jsonld_fast_check(t, doc, NULL, NULL), 0);
+	assert_int_equal(compare_all(t, doc, "a list of one string of two URLs", &n), 0);
+	/* With a newline at the end too: the key of the list itself, less its last newline. */
+	strcat(joined, "\n");
+	json_object_set_new(doc, "@context", json_string(joined));
+	assert_int_equal(compare_all(t, doc, "two URLs and a newline", &n), 0);
+	json_decref(doc);
+	vc_jsonld_terms_free(t);
+}
+
+/* Type-scoped contexts apply in the types' sorted order whatever their order in the document:
+ * two types either way, many (sorted another way inside), the same types repeated; and one type
+ * value shared by nodes under other contexts (a term found for one node is not taken for
+ * another). */
+static void types_in_any_order(void **state)
+{
+	struct vc_jsonld_terms *t = vc_jsonld_terms_new();
+	struct tally n = {0, 0, 0};
+	json_t *doc = ob_credential(), *subject, *achievement, *shared;
+
+	(void)state;
+	assert_non_null(t);
+	json_object_set_new(doc, "type",
+	                    json_pack("[s,s]", "OpenBadgeCredential", "VerifiableCredential"));
+	assert_int_equal(compare_all(t, doc, "two types, the other order", &n), 1);
+	json_object_set_new(
+	        doc, "type",
+	        json_pack("[s,s,s,s,s,s,s,s,s,s]", "OpenBadgeCredential", "VerifiableCredential",
+	                  "OpenBadgeCredential", "VerifiableCredential", "OpenBadgeCredential",
+	                  "VerifiableCredential", "OpenBadgeCredential", "VerifiableCredential",
+	                  "OpenBadgeCredential", "VerifiableCredential"));
+	assert_int_equal(compare_all(t, doc, "ten types", &n), 1);
+	json_object_set_new(
+	        doc, "type",
+	        json_pack("[s,s,s]", "VerifiableCredential", "Achievement", "OpenBadgeCredential"));
+	(void)compare_all(t, doc, "three types", &n);
+	json_object_set_new(doc, "type",
+	                    json_pack("[s,s]", "VerifiableCredential", "OpenBadgeCredential"));
+	subject = json_object_get(doc, "credentialSubject");
+	achievement = json_object_get(subject, "achievement");
+	assert_non_null(achievement);
+	shared = json_pack("[s,s]", "Profile", "Achievement");
+	json_object_set(json_object_get(doc, "issuer"), "type", shared);
+	json_object_set(subject, "type", shared);
+	json_object_set(achievement, "type", shared);
+	json_object_set(json_object_get(achievement, "creator"), "type", shared);
+	(void)compare_all(t, doc, "one type value in four nodes", &n);
+	json_decref(shared);
+	json_decref(doc);
+	vc_jsonld_terms_free(t);
+}
+
+#define SHARED_THREADS 4
+#define SHARED_ROUNDS  200
+
+struct shared_run {
+	struct vc_jsonld_terms *t;
+	const json_t *doc;
+	size_t steps[SHARED_ROUNDS];
+	int told[SHARED_ROUNDS];
+};
+
+static void *shared_thread(void *arg)
+{
+	struct shared_run *r = arg;
+	size_t i;
+
+	for (i = 0; i < SHARED_ROUNDS; i++)
+		r->told[i] = vc_jsonld_fast_check(r->t, r->doc, NULL, &r->steps[i]);
+	return NULL;
+}
+
+/* Threads that share a new table (its contexts and edges made while others read them without
+ * the lock) all get the answer and the steps of one thread alone. */
+static void threads_share_a_table(void **state)
+{
+	struct vc_jsonld_terms *t = vc_jsonld_terms_new(), *alone = vc_jsonld_terms_new();
+	static struct shared_run runs[SHARED_THREADS];
+	pthread_t th[SHARED_THREADS];
+	json_t *doc = ob_credential();
+	size_t want = 0, i, k;
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(alone);
+	assert_int_equal(vc_jsonld_fast_check(alone, doc, NULL, &want), 1);
+	for (i = 0; i < SHARED_THREADS; i++) {
+		runs[i].t = t;
+		runs[i].doc = doc;
+		assert_int_equal(pthread_create(&th[i], NULL, shared_thread, &runs[i]), 0);
+	}
+	for (i = 0; i < SHARED_THREADS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < SHARED_THREADS; i++)
+		for (k = 0; k < SHARED_ROUNDS; k++) {
+			assert_int_equal(runs[i].told[k], 1);
+			assert_int_equal(runs[i].steps[k], want);
+		}
+	json_decref(doc);
+	vc_jsonld_terms_free(t);
+	vc_jsonld_terms_free(alone);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(told_for_real_credentials),
 	        cmocka_unit_test(agrees_with_expansion),
 	        cmocka_unit_test(tables_agree),
+	        cmocka_unit_test(joined_urls_are_no_list),
+	        cmocka_unit_test(types_in_any_order),
+	        cmocka_unit_test(threads_share_a_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
