@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CONFIG_MAX (64 * 1024)
@@ -768,36 +769,31 @@ static int load_issuer_keys(struct depository *d, bool force, struct ok_error *e
 	return issuer_identity(d, err);
 }
 
-/* Whether a refresh must look at the files look covers: no shared count, the count moved since
- * that look, or DEPOSITORY_KEYS_LOOK_MS passed (the coarse clock). epoch and now: the count and
- * the clock, read before the files are looked at (a change after them moves the count again). */
+/* Whether a refresh must look at the files look covers: never looked, a folder whose looks are
+ * not spaced (depository.h), or DEPOSITORY_KEYS_LOOK_MS passed since that look by the coarse
+ * clock (or the clock went back). now: the clock, read before the files are looked at. */
 static bool look_due(const struct depository *d, const struct depository_keys_look *look,
-                     uint64_t *epoch, int64_t *now)
+                     int64_t *now)
 {
-	if (!d->key_epoch.count)
-		return true;
-	*epoch = depository_key_epoch_read(&d->key_epoch);
 	*now = ok_coarse_ms();
-	return !look->done || *epoch != look->epoch ||
+	return !d->keys_look_spaced || !look->done ||
 	       *now - look->at_ms >= DEPOSITORY_KEYS_LOOK_MS || *now < look->at_ms;
 }
 
-static void looked(struct depository_keys_look *look, uint64_t epoch, int64_t now)
+static void looked(struct depository_keys_look *look, int64_t now)
 {
 	look->done = true;
-	look->epoch = epoch;
 	look->at_ms = now;
 }
 
 int depository_keys_refresh(struct depository *d, struct ok_error *err)
 {
-	uint64_t seen, epoch = 0, epoch_issuer = 0;
-	int64_t now = 0, now_issuer = 0;
-	bool data_due = look_due(d, &d->data_keys_look, &epoch, &now);
+	int64_t now;
+	uint64_t seen;
 	int rc;
 
-	/* Both looks read the same count and clock; each is due on its own. */
-	if (!data_due && !look_due(d, &d->issuer_keys_look, &epoch_issuer, &now_issuer))
+	/* Each file's look is due on its own; both are taken when either is. */
+	if (!look_due(d, &d->data_keys_look, &now) && !look_due(d, &d->issuer_keys_look, &now))
 		return 0;
 	seen = d->key_watch ? depository_key_watch_poll(d->key_watch) : 0;
 	/* The count is taken before the files are looked at: a change in between moves it on,
@@ -809,31 +805,37 @@ int depository_keys_refresh(struct depository *d, struct ok_error *err)
 	if (rc)
 		return rc;
 	d->key_watch_seen = seen;
-	looked(&d->data_keys_look, epoch, now);
-	looked(&d->issuer_keys_look, epoch, now);
+	looked(&d->data_keys_look, now);
+	looked(&d->issuer_keys_look, now);
 	return 0;
 }
 
 int depository_issuer_keys_refresh(struct depository *d, struct ok_error *err)
 {
-	uint64_t epoch = 0;
-	int64_t now = 0;
+	int64_t now;
 	int rc;
 
-	if (!look_due(d, &d->issuer_keys_look, &epoch, &now))
+	if (!look_due(d, &d->issuer_keys_look, &now))
 		return 0;
 	/* With a watch a poll tells about both files at once: the whole refresh, as cheap. */
 	if (d->key_watch)
 		return depository_keys_refresh(d, err);
 	if ((rc = load_issuer_keys(d, false, err)))
 		return rc;
-	looked(&d->issuer_keys_look, epoch, now);
+	looked(&d->issuer_keys_look, now);
 	return 0;
 }
 
-void depository_keys_changed(struct depository *d)
+void depository_keys_replaced(struct depository *d)
 {
-	depository_key_epoch_bump(&d->key_epoch);
+	/* Past any process's next look: DEPOSITORY_KEYS_LOOK_MS, and two ticks of a coarse clock
+	 * at 100 Hz (each side may read it up to a tick late). */
+	struct timespec wait = {0, (DEPOSITORY_KEYS_LOOK_MS + 50) * 1000000L};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &wait, &wait) == EINTR)
+		;
+	d->data_keys_look.done = false;
+	d->issuer_keys_look.done = false;
 }
 
 const struct seal_keys *depository_data_key(struct depository *d, uint32_t key_id,
@@ -918,13 +920,13 @@ int depository_open(struct depository *d, const char *dir, struct ok_error *err)
 	if ((rc = read_config(d, &store_url, err)))
 		goto fail;
 	/* Every key of both files; the current ones also in keys and issuer_* (see the header).
-	 * The shared count first: a change made while they are read moves it, and the first
-	 * refresh looks again. A folder that cannot share one looks at the files every time. */
-	if (depository_key_epoch_open(&d->key_epoch, dir, NULL) == 0) {
-		uint64_t epoch = depository_key_epoch_read(&d->key_epoch);
+	 * Looked at again at most every DEPOSITORY_KEYS_LOOK_MS where every change passes
+	 * through this kernel; elsewhere (a network file system) at every refresh. */
+	d->keys_look_spaced = depository_folder_local(dir, NULL) == 0;
+	{
 		int64_t now = ok_coarse_ms();
-		looked(&d->data_keys_look, epoch, now);
-		looked(&d->issuer_keys_look, epoch, now);
+		looked(&d->data_keys_look, now);
+		looked(&d->issuer_keys_look, now);
 	}
 	if ((rc = load_data_keys(d, true, err)) || (rc = load_issuer_keys(d, true, err)))
 		goto fail;
@@ -980,7 +982,6 @@ void depository_close(struct depository *d)
 	if (d->store && d->before_close)
 		d->before_close(d);
 	store_close(d->store);
-	depository_key_epoch_close(&d->key_epoch);
 	free(d->dir);
 	keys_wallet_trust_release(&d->wallet_trust);
 	seal_keys_release(&d->keys);

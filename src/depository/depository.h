@@ -20,7 +20,6 @@
 #include "privacy/seal.h"
 #include "keys/keyfile.h"
 #include "keys/wallet.h"
-#include "depository/key_epoch.h"
 #include "depository/key_watch.h"
 #include "store/store.h"
 #include "vc/jsonld_fast.h"
@@ -144,13 +143,12 @@ struct depository {
 	 * this depository last looked. */
 	struct depository_key_watch *key_watch;
 	uint64_t key_watch_seen;
-	/* The folder's shared count of key changes made through oorkonde (depository/
-	 * key_epoch.h; none open: the files are looked at by every refresh), and when each
-	 * refresh last looked: the count then and the coarse clock (core/clock.h). */
-	struct depository_key_epoch key_epoch;
+	/* When each refresh last looked at the key files (the coarse clock, core/clock.h), and
+	 * whether looks are spaced by DEPOSITORY_KEYS_LOOK_MS (a folder on a local file system)
+	 * or taken at every refresh. */
+	bool keys_look_spaced;
 	struct depository_keys_look {
 		bool done;
-		uint64_t epoch;
 		int64_t at_ms;
 	} data_keys_look, issuer_keys_look;
 };
@@ -186,14 +184,23 @@ int depository_check_private(const char *dir, struct ok_error *err);
 /* Keys */
 
 /*
- * Reads data.key and issuer.key again when either was replaced since it was read. Looks at the
- * files (one stat(2) of each, or with a key watch one poll of it) only when the folder's shared
- * count moved (a rotation or retirement by oorkonde in any process, seen by the next call after
- * that command returned) or DEPOSITORY_KEYS_LOOK_MS passed since the last look (a file put
- * back by hand): otherwise one read of shared memory and of the coarse clock, no system call
- * (depository/key_epoch.h). Without a shared count, at every call. A writer calls it after
- * store_begin and before it seals or signs, so that it never seals under a data key that a
- * finished rotation has removed, and signs with the current issuer key.
+ * How often a depository looks at its key files (data.key, issuer.key) for a change: at most
+ * every DEPOSITORY_KEYS_LOOK_MS, so that a verification or a signature in between makes no
+ * system call for them. A key command in any process (keys rotate-data-key, rotate-issuer-key,
+ * retire-issuer-key) waits DEPOSITORY_KEYS_LOOK_MS and a little more after it replaced a file
+ * (depository_keys_replaced), so its change is seen by every request that starts after it
+ * returned, in every process; a file put back by hand is seen within DEPOSITORY_KEYS_LOOK_MS.
+ * On a network file system (another machine's change, another machine's clock) every refresh
+ * looks, as before.
+ */
+#define DEPOSITORY_KEYS_LOOK_MS 100
+
+/*
+ * Reads data.key and issuer.key again when either was replaced since it was read, when a look
+ * is due (above): one stat(2) of each, or with a key watch one poll of it, and the files read
+ * only after a change. A writer calls it after store_begin and before it seals or signs, so
+ * that it never seals under a data key that a finished rotation has removed, and signs with
+ * the current issuer key.
  */
 int depository_keys_refresh(struct depository *d, struct ok_error *err);
 /*
@@ -202,10 +209,10 @@ int depository_keys_refresh(struct depository *d, struct ok_error *err);
  * both files).
  */
 int depository_issuer_keys_refresh(struct depository *d, struct ok_error *err);
-/* Tells every process of the folder that a key file was replaced through oorkonde (the shared
- * count, depository/key_epoch.h): called after the new file is in place, before the command
- * returns. */
-void depository_keys_changed(struct depository *d);
+/* Waits until every process of the folder will have looked at the key files again
+ * (DEPOSITORY_KEYS_LOOK_MS and a margin), and makes d's next refresh look: a key command calls
+ * it after it replaced a file, before it returns. */
+void depository_keys_replaced(struct depository *d);
 /*
  * The data key key_id, reading data.key again once when it is not known (records re-sealed
  * by a rotation in another process). NULL with OK_ECRYPTO in err when data.key does not hold

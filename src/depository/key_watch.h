@@ -1,8 +1,9 @@
 /* Tells a server's depositories when data.key or issuer.key of their folder changed, so that
  * depository_keys_refresh looks at the files (two stat(2)) only after a change instead of at
- * every look (it polls the watch only when a look is due: depository/key_epoch.h); and when one
- * of the wallet files did (wallet.key, wallet-chain.pem, wallet-roots.pem), so that SD-JWT VC
- * verification looks at those (three stat(2)) only then (depository_wallet_trust_refresh).
+ * every look (it polls the watch only when a look is due: DEPOSITORY_KEYS_LOOK_MS in
+ * depository.h); and when one of the wallet files did (wallet.key, wallet-chain.pem,
+ * wallet-roots.pem), so that SD-JWT VC verification looks at those (three stat(2)) only then
+ * (depository_wallet_trust_refresh).
  *
  * Invariants: the count only grows; it moves past any value a caller saw once an event about
  * either key file (a rename over it, a write closed, a removal, a chmod) was queued before the

@@ -75,14 +75,15 @@ static void unlock_keys(int fd)
 		close(fd);
 }
 
-/* Replaces a key file with k, then tells every process of the folder (depository_keys_changed),
- * also when the write failed after its rename: the file may have changed all the same. */
+/* Replaces a key file with k, then waits until every process of the folder will have looked at
+ * it (depository_keys_replaced), also when the write failed after its rename: the file may have
+ * changed all the same. */
 static int write_key_file(struct depository *d, const char *path, const struct keyfile_keys *k,
                           struct ok_error *err)
 {
 	int rc = keyfile_write_all(path, k, err);
 
-	depository_keys_changed(d);
+	depository_keys_replaced(d);
 	return rc;
 }
 

@@ -1,7 +1,6 @@
 """POST /credentials/verify keeps nothing stale between requests (issue 22): the server reads the
-key files only when a command changed them (the folder's shared count of key changes) or at most
-every 0.1 s otherwise (with a watch on the data folder, a poll of it), and reads the store in one
-snapshot per request; a change made by another process (the CLI) is seen by the very next verification on
+key files at most every 0.1 s (a poll of its watch on the data folder), the key commands wait
+that out before they return, and it reads the store in one snapshot per request; a change made by another process (the CLI) is seen by the very next verification on
 every connection and server thread: an issuer key rotated (a credential signed with the new key
 verifies), an achievement revoked (its credential fails, revoked), an old key retired (its
 credentials fail, retired), each checked right after the command returned, with no pause; and
@@ -94,8 +93,8 @@ def test_changes_by_another_process_are_seen_by_the_next_verification(served):
 
 def test_a_key_file_replaced_by_hand_is_read_again(served):
     """An operator who puts a key file back from a backup (no command, only a copy and a
-    rename) is seen too, within the 0.1 s between two looks at the key files when no command
-    moved the folder's shared count of key changes (docs/operations.md)."""
+    rename) is seen too, within the 0.1 s between two looks at the key files (a key command
+    waits that out itself; docs/operations.md)."""
     ok, srv, conns, ids = served
     path = ok.data / "issuer.key"
     before = path.read_bytes()

@@ -1,7 +1,7 @@
 /* Unit tests of the key files' watch (depository/key_watch.h): a rotation's rename, a chmod or a
  * write is seen by the very next poll, other files change nothing, a refresh with the watch reads
- * a rotated issuer.key (at once when the shared count moved, depository/key_epoch.h; within the
- * look interval when changed by hand), and links and a folder that went away fall back to
+ * a rotated issuer.key (at once after a key command's wait, depository_keys_replaced; within
+ * the look interval when changed by hand), and links and a folder that went away fall back to
  * looking every time. */
 #include "registry/registry_test.h"
 
@@ -26,11 +26,10 @@ static void write_text(const char *path, const char *text)
 	assert_int_equal(fclose(fp), 0);
 }
 
-/* What `keys rotate-issuer-key` does to the file: a new key appended, written by rename; then
- * the folder's shared count moved (as another process's command moves it), unless by hand. */
-static void rotate_issuer_key_by(const struct reg_fixture *f, bool by_hand)
+/* What `keys rotate-issuer-key` does to the file: a new key appended, written by rename; then,
+ * unless by hand, the wait for every process's next look (depository_keys_replaced). */
+static void rotate_issuer_key_by(struct reg_fixture *f, bool by_hand)
 {
-	struct depository_key_epoch e;
 	struct keyfile_keys k;
 	struct ok_error err;
 	char path[160];
@@ -41,14 +40,11 @@ static void rotate_issuer_key_by(const struct reg_fixture *f, bool by_hand)
 	assert_int_equal(keyfile_keys_add_random(&k, 0, &id, &err), 0);
 	assert_int_equal(keyfile_write_all(path, &k, &err), 0);
 	keyfile_keys_release(&k);
-	if (by_hand)
-		return;
-	assert_int_equal(depository_key_epoch_open(&e, f->dir, &err), 0);
-	depository_key_epoch_bump(&e);
-	depository_key_epoch_close(&e);
+	if (!by_hand)
+		depository_keys_replaced(&f->d);
 }
 
-static void rotate_issuer_key(const struct reg_fixture *f)
+static void rotate_issuer_key(struct reg_fixture *f)
 {
 	rotate_issuer_key_by(f, false);
 }
@@ -137,8 +133,8 @@ static void refresh_with_a_watch_reads_a_rotated_key(void **state)
 }
 
 /* With a watch as well: a change by hand is looked for (one poll) at most every
- * DEPOSITORY_KEYS_LOOK_MS, and between those looks a refresh makes no system call unless the
- * shared count moved. */
+ * DEPOSITORY_KEYS_LOOK_MS, between those looks a refresh makes no system call; a key command
+ * waits that interval out. */
 static void a_change_by_hand_is_seen_within_the_look_interval(void **state)
 {
 	struct reg_fixture *f = *state;
@@ -148,7 +144,6 @@ static void a_change_by_hand_is_seen_within_the_look_interval(void **state)
 
 	assert_int_equal(depository_open(&f->d, f->dir, &err), 0);
 	f->open = true;
-	assert_non_null(f->d.key_epoch.count);
 	assert_int_equal(depository_key_watch_open(&w, f->dir, &err), 0);
 	f->d.key_watch = &w;
 	assert_int_equal(depository_keys_refresh(&f->d, &err), 0);
@@ -156,7 +151,7 @@ static void a_change_by_hand_is_seen_within_the_look_interval(void **state)
 	assert_int_equal(nanosleep(&wait, NULL), 0);
 	assert_int_equal(depository_issuer_keys_refresh(&f->d, &err), 0);
 	assert_int_equal(f->d.issuer_key_id, 2);
-	/* Through the count: at once, the look interval or not. */
+	/* As a key command does it: seen at the next refresh. */
 	rotate_issuer_key(f);
 	assert_int_equal(depository_issuer_keys_refresh(&f->d, &err), 0);
 	assert_int_equal(f->d.issuer_key_id, 3);

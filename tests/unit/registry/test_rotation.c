@@ -193,6 +193,38 @@ static int setup_web(void **state)
 	return 0;
 }
 
+/* Another handle on the folder (another process, a server's thread) that looked at the key
+ * files a moment ago, and so would not look again for DEPOSITORY_KEYS_LOOK_MS, still sees a
+ * rotation and a retirement at its first refresh after the command returned: the command waits
+ * out that interval (depository_keys_replaced). */
+static void another_handle_sees_a_rotation_and_a_retirement_at_once(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct depository other;
+	struct ok_error err;
+	unsigned char pk[32];
+	uint32_t id;
+
+	assert_int_equal(depository_open(&other, f->dir, &err), 0);
+	assert_int_equal(depository_issuer_keys_refresh(&other, &err), 0);
+	assert_int_equal(other.issuer_key_id, 1);
+
+	assert_int_equal(registry_keys_rotate_issuer(&f->d, &id, &err), 0);
+	assert_int_equal(depository_issuer_keys_refresh(&other, &err), 0);
+	assert_int_equal(other.issuer_key_id, 2);
+	assert_true(depository_issuer_key_of_vm(&other, "did:web:diplomas.example.org#key-1", pk,
+	                                        NULL));
+
+	assert_int_equal(registry_keys_retire_issuer(&f->d, 1, true, NULL, &err), 0);
+	assert_int_equal(depository_issuer_keys_refresh(&other, &err), 0);
+	assert_false(depository_issuer_key_of_vm(&other, "did:web:diplomas.example.org#key-1", pk,
+	                                         NULL));
+	/* The data key's refresh too, through the other refresh function. */
+	assert_int_equal(depository_keys_refresh(&other, &err), 0);
+	assert_int_equal(other.issuer_key_count, 1);
+	depository_close(&other);
+}
+
 static void issuer_keys_are_added_listed_and_retired(void **state)
 {
 	struct reg_fixture *f = *state;
@@ -362,6 +394,9 @@ int main(void)
 	                                        reg_teardown),
 	        cmocka_unit_test_setup_teardown(
 	                a_second_rotation_is_refused_while_one_holds_the_lock, setup, reg_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                another_handle_sees_a_rotation_and_a_retirement_at_once, setup_web,
+	                reg_teardown),
 	        cmocka_unit_test_setup_teardown(issuer_keys_are_added_listed_and_retired, setup_web,
 	                                        reg_teardown),
 	        cmocka_unit_test_setup_teardown(did_key_depositories_keep_their_one_key, reg_setup,

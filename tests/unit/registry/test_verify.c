@@ -1100,21 +1100,9 @@ static void replace_file(const char *src, const char *dst, const char *name)
 	assert_int_equal(rename(tmp, to), 0);
 }
 
-/* Tells the folder's processes that a key file changed, as oorkonde's key commands do (another
- * process's mapping of keys.epoch). */
-static void bump_key_epoch(const char *dir)
-{
-	struct depository_key_epoch e;
-	struct ok_error err;
-
-	assert_int_equal(depository_key_epoch_open(&e, dir, &err), 0);
-	depository_key_epoch_bump(&e);
-	depository_key_epoch_close(&e);
-}
-
-/* w's folder gets abroad's issuer.key (so abroad's credential becomes the depository's own), by
- * another process: told through the shared count when counted, else by hand. */
-static void replace_issuer_key(struct world *w, bool counted)
+/* w's folder gets abroad's issuer.key by hand (so abroad's credential becomes the depository's
+ * own), right after a verification looked at the key files. */
+static void replace_issuer_key_by_hand(struct world *w)
 {
 	const unsigned checks = VERIFY_PROOF | VERIFY_ISSUER;
 	const struct verify_result *r;
@@ -1123,8 +1111,6 @@ static void replace_issuer_key(struct world *w, bool counted)
 	assert_false(r->verified);
 	assert_item(r, VERIFY_ISSUER, false, "is not on the trust list");
 	replace_file(w->abroad->dir, w->f->dir, "issuer.key");
-	if (counted)
-		bump_key_epoch(w->f->dir);
 }
 
 static void assert_issuer_key_replaced(struct world *w)
@@ -1136,44 +1122,30 @@ static void assert_issuer_key_replaced(struct world *w)
 	assert_item(r, VERIFY_ISSUER, true, "The issuer is this depository");
 }
 
-/* A key file replaced through oorkonde (the shared count moved) is used by the very next
- * verification, in any process (depository/key_epoch.h); no watch here (the library). */
-static void test_issuer_key_replaced_through_oorkonde_is_seen_at_once(void **state)
-{
-	struct world *w = *state;
-
-	assert_null(w->f->d.key_watch);
-	assert_non_null(w->f->d.key_epoch.count);
-	replace_issuer_key(w, true);
-	assert_issuer_key_replaced(w);
-}
-
-/* One put back by hand (no count moved) is used within DEPOSITORY_KEYS_LOOK_MS. */
+/* A key file put back by hand (no key command, which would wait out the interval) is used
+ * within DEPOSITORY_KEYS_LOOK_MS; no watch here (the library). The key commands' own changes:
+ * test_rotation.c. */
 static void test_issuer_key_replaced_by_hand_is_seen_within_the_look_interval(void **state)
 {
 	struct world *w = *state;
 	const struct timespec wait = {0, (DEPOSITORY_KEYS_LOOK_MS + 20) * 1000000L};
 
-	replace_issuer_key(w, false);
+	assert_null(w->f->d.key_watch);
+	assert_true(w->f->d.keys_look_spaced);
+	replace_issuer_key_by_hand(w);
 	assert_int_equal(nanosleep(&wait, NULL), 0);
 	assert_issuer_key_replaced(w);
 }
 
-/* A folder that shares no count (keys.epoch cannot be made) looks at the files at every
- * verification: a replacement by hand is seen at once. */
-static void test_without_a_shared_count_every_verification_looks(void **state)
+/* A folder whose looks are not spaced (a network file system) looks at every verification: a
+ * replacement by hand is seen at once. */
+static void test_unspaced_looks_see_a_replacement_at_once(void **state)
 {
 	struct world *w = *state;
-	char path[256];
 
-	snprintf(path, sizeof(path), "%s/%s", w->f->dir, DEPOSITORY_KEY_EPOCH_FILE);
-	assert_int_equal(unlink(path), 0);
-	assert_int_equal(mkdir(path, 0700), 0);
-	reg_fixture_reopen(w->f);
-	assert_null(w->f->d.key_epoch.count);
-	replace_issuer_key(w, false);
+	w->f->d.keys_look_spaced = false;
+	replace_issuer_key_by_hand(w);
 	assert_issuer_key_replaced(w);
-	assert_int_equal(rmdir(path), 0);
 }
 
 /* The status reads, over either store. */
@@ -1200,12 +1172,10 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_credential_only_when_asked, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
-	                test_issuer_key_replaced_through_oorkonde_is_seen_at_once, setup, teardown),
-	        cmocka_unit_test_setup_teardown(
 	                test_issuer_key_replaced_by_hand_is_seen_within_the_look_interval, setup,
 	                teardown),
-	        cmocka_unit_test_setup_teardown(
-	                test_without_a_shared_count_every_verification_looks, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unspaced_looks_see_a_replacement_at_once,
+	                                        setup, teardown),
 	        STATUS_READ_TESTS(setup),
 	};
 	const struct CMUnitTest on_pg[] = {STATUS_READ_TESTS(setup_pg)};
