@@ -12,7 +12,7 @@
 #endif
 
 #define DEFAULT_DEPTH   64
-#define SMALL_OBJECT    16 /* members compared pairwise; more: sorted */
+#define SMALL_OBJECT    16 /* members told by name bits (name_bit); more: sorted */
 #define INPUT_MAX       ((size_t)1 << 30)
 #define NUMBER_COPY_MAX 128 /* a number's text copied on the stack for strtod; longer: heap */
 
@@ -725,10 +725,16 @@ static int check_duplicates(struct reader *r, uint32_t o, size_t at)
 
 /* The document */
 
-/* One of 64 bits for a member's name (by its length and three of its bytes): two members with
- * the same name set the same bit, so only a name that meets a bit already set is looked for
- * among the members before it. */
-static inline uint64_t name_bit(const char *p, uint32_t len)
+/* One of the bits of a size_t (64, or 32 where size_t is 32 bits: the bits are kept in an open
+ * object's node, in its s.off) for a member's name (by its length and three of its bytes): two
+ * members with the same name set the same bit, so only a name that meets a bit already set is
+ * looked for among the members before it. */
+#if SIZE_MAX >= UINT64_MAX
+#define NAME_BIT_SHIFT 26
+#else
+#define NAME_BIT_SHIFT 27
+#endif
+static inline size_t name_bit(const char *p, uint32_t len)
 {
 	uint32_t x = len;
 
@@ -736,7 +742,7 @@ static inline uint64_t name_bit(const char *p, uint32_t len)
 		x ^= (uint32_t)(unsigned char)p[0] << 8 ^
 		     (uint32_t)(unsigned char)p[len - 1] << 16 ^
 		     (uint32_t)(unsigned char)p[len / 2] << 24;
-	return (uint64_t)1 << ((x * 0x9E3779B1u) >> 26);
+	return (size_t)1 << ((x * 0x9E3779B1u) >> NAME_BIT_SHIFT);
 }
 
 /* Whether open object o already has a member named p (len bytes). */
@@ -893,7 +899,7 @@ key:
 	if (nd->len < SMALL_OBJECT) {
 		const char *kp =
 		        str.flags & JSON_TREE_F_S_OWNED ? t->text + str.ref.off : str.ref.p;
-		uint64_t bit = name_bit(kp, str.len);
+		size_t bit = name_bit(kp, str.len);
 
 		if ((nd->s.off & bit) && !nd->reserved && name_taken(t, top, kp, str.len))
 			nd->reserved = 1;
