@@ -562,7 +562,9 @@ static bool urls_key(struct vc_dmv local, char *key, size_t cap)
 		return false;
 	for (i = 0; i < n; i++) {
 		v = vc_dmv_is_array(local) ? vc_dmv_at(local, i) : local;
-		if (!(s = vc_dmv_str(v, &len)) || used + len + 1 >= cap || memchr(s, '\n', len))
+		/* A URL with a newline or a NUL in it is no pinned one, and would cut the key. */
+		if (!(s = vc_dmv_str(v, &len)) || used + len + 1 >= cap || memchr(s, '\n', len) ||
+		    memchr(s, '\0', len))
 			return false;
 		for (j = 0; j < i; j++) {
 			other = vc_dmv_str(vc_dmv_at(local, j), &other_len);
@@ -584,7 +586,8 @@ static bool urls_pinned(char *key)
 	bool ok = true;
 
 	for (; ok && *key; key = end + 1) {
-		end = strchr(key, '\n');
+		if (!(end = strchr(key, '\n')))
+			return false;
 		*end = '\0';
 		ok = vc_jsonld_context_document(key, NULL) != NULL;
 		*end = '\n';
