@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import subprocess
+import time
 
 from helpers.base import INSTITUTION, Oorkonde, db_scalar, make_row, parse_report, write_csv
 from helpers import store
@@ -238,11 +239,14 @@ def test_key_swapped_under_a_running_server_seals_nothing(ok, binary, tmp_path):
     srv = Server(ok, "--rate-limit", 0).start()
     try:
         (ok.data / "data.key").write_bytes(other_key(binary, tmp_path))
+        # A key file changed by hand is looked at within 0.1 s (docs/operations.md).
+        time.sleep(0.15)
         r = srv.post("/v1/results", body, key=key, ctype="text/csv")
         assert r.status == 500, r
         assert db_scalar(ok.data, "SELECT count(*) FROM learner") == 1
         assert db_scalar(ok.data, "SELECT count(*) FROM achievement") == 1
         (ok.data / "data.key").write_bytes(right)
+        time.sleep(0.15)
         r = srv.post("/v1/results", body, key=key, ctype="text/csv")
         assert r.status == 200, r
         # The same Anna: one learner, now with two records.
