@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/json_tree.h"
+#include "../../common/json_tree_notes.h"
 
 /* jansson accepted s, json_tree refused it: only the known difference may explain it. jansson
  * accepts a NUL byte nowhere else, so s without its NUL bytes is what jansson read. */
@@ -73,60 +74,6 @@ static void check_lookups(const struct json_tree *t, uint32_t i, unsigned depth)
 		abort();
 }
 
-/* What a string's bytes hold, byte by byte (JSON_TREE_F_S_ESC, JSON_TREE_F_S_HIGH). */
-static unsigned bytes_hold(const char *p, size_t n)
-{
-	unsigned f = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c < 0x20 || c == '"' || c == '\\')
-			f |= JSON_TREE_F_S_ESC;
-		if (c >= 0xEE)
-			f |= JSON_TREE_F_S_HIGH;
-	}
-	return f;
-}
-
-/* The reader's notes on value i and everything inside it agree with the bytes, and no object
- * keeps its duplicate check's scratch; returns the containers nested in i. */
-static unsigned check_notes(const struct json_tree *t, uint32_t i, int member)
-{
-	const struct json_tree_node *nd = &t->nodes[i];
-	const unsigned mine = JSON_TREE_F_S_ESC | JSON_TREE_F_S_HIGH;
-	unsigned deepest = 0, d;
-	const char *p;
-	size_t len;
-	uint32_t c;
-
-	if (member) {
-		p = json_tree_key(t, i, &len);
-		if (((nd->flags >> 1) & mine) != bytes_hold(p, len))
-			abort();
-	} else if (nd->flags & (JSON_TREE_F_KEY_ESC | JSON_TREE_F_KEY_HIGH)) {
-		abort();
-	}
-	if (nd->type == JSON_TREE_STRING) {
-		p = json_tree_str(t, i, &len);
-		if ((nd->flags & mine) != bytes_hold(p, len))
-			abort();
-	} else if (nd->flags & mine) {
-		abort();
-	}
-	if (nd->type < JSON_TREE_ARRAY)
-		return 0;
-	if (nd->reserved || nd->s.off)
-		abort();
-	json_tree_foreach(t, i, c)
-	{
-		d = check_notes(t, c, nd->type == JSON_TREE_OBJECT);
-		if (d > deepest)
-			deepest = d;
-	}
-	return deepest + 1;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct json_tree_limits lim = {.depth = JSON_TREE_DEPTH_MAX};
@@ -156,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!j || json_tree_to_jansson(&t, root, &mine, NULL) || !json_equal(j, mine))
 		abort();
 	check_lookups(&t, root, 0);
-	if (check_notes(&t, root, 0) != t.nesting)
+	if (json_tree_notes_check(&t, root, false) != (int)t.nesting)
 		abort();
 	/* The same bytes again into the same tree (which may grow): the first still reads the
 	 * same. */

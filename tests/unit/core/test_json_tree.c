@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/json_tree.h"
+#include "../../common/json_tree_notes.h"
 
 /* What commit a2d6029's reader gave for answers_unchanged's inputs. */
 #define ANSWERS_RESULTS  13575
@@ -795,62 +796,6 @@ static void digest_number(struct tree_digest *g, uint64_t v)
 	digest_bytes(g, &v, sizeof(v));
 }
 
-/* What a string's bytes hold, by the rule byte by byte: JSON_TREE_F_S_ESC for a byte below
- * 0x20, '"' or '\\', JSON_TREE_F_S_HIGH for one >= 0xEE. */
-static unsigned bytes_hold(const char *p, size_t n)
-{
-	unsigned f = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c < 0x20 || c == '"' || c == '\\')
-			f |= JSON_TREE_F_S_ESC;
-		if (c >= 0xEE)
-			f |= JSON_TREE_F_S_HIGH;
-	}
-	return f;
-}
-
-/* The reader's notes on value i (a member when member) and everything inside it agree with
- * the bytes; open objects' scratch is gone; returns the containers nested in i. */
-static unsigned check_notes(const struct json_tree *t, uint32_t i, bool member)
-{
-	const struct json_tree_node *nd = &t->nodes[i];
-	const unsigned mine = JSON_TREE_F_S_ESC | JSON_TREE_F_S_HIGH;
-	unsigned deepest = 0, d;
-	const char *p;
-	size_t len;
-	uint32_t c;
-
-	if (member) {
-		p = json_tree_key(t, i, &len);
-		assert_int_equal((nd->flags >> 1) & mine, bytes_hold(p, len));
-	} else {
-		assert_int_equal(nd->flags & (JSON_TREE_F_KEY_ESC | JSON_TREE_F_KEY_HIGH), 0);
-	}
-	if (nd->type == JSON_TREE_STRING) {
-		p = json_tree_str(t, i, &len);
-		assert_int_equal(nd->flags & mine, bytes_hold(p, len));
-		/* A string referenced in the input never holds a byte to escape. */
-		if (!(nd->flags & JSON_TREE_F_S_OWNED))
-			assert_int_equal(nd->flags & JSON_TREE_F_S_ESC, 0);
-	} else {
-		assert_int_equal(nd->flags & mine, 0);
-	}
-	if (nd->type < JSON_TREE_ARRAY)
-		return 0;
-	assert_int_equal(nd->reserved, 0);
-	assert_true(nd->s.off == 0);
-	json_tree_foreach(t, i, c)
-	{
-		d = check_notes(t, c, nd->type == JSON_TREE_OBJECT);
-		if (d > deepest)
-			deepest = d;
-	}
-	return deepest + 1;
-}
-
 static void digest_parse(struct tree_digest *g, const char *s, size_t n,
                          const struct json_tree_limits *lim)
 {
@@ -870,7 +815,7 @@ static void digest_parse(struct tree_digest *g, const char *s, size_t n,
 		digest_number(g, err.line);
 	} else {
 		g->accepted++;
-		assert_int_equal(check_notes(&t, root, false), t.nesting);
+		assert_int_equal(json_tree_notes_check(&t, root, false), t.nesting);
 		digest_number(g, root);
 		digest_number(g, t.count);
 		for (uint32_t i = root; i < t.count; i++) {
