@@ -770,14 +770,13 @@ static int load_issuer_keys(struct depository *d, bool force, struct ok_error *e
 }
 
 /* Whether a refresh must look at the files look covers: never looked, a folder whose looks are
- * not spaced (depository.h), or DEPOSITORY_KEYS_LOOK_MS passed since that look by the coarse
- * clock (or the clock went back). now: the clock, read before the files are looked at. */
+ * not spaced (depository.h), or DEPOSITORY_KEYS_LOOK_MS passed since that look (or the clock
+ * went back). now: the coarse clock, read once by the caller before any file is looked at. */
 static bool look_due(const struct depository *d, const struct depository_keys_look *look,
-                     int64_t *now)
+                     int64_t now)
 {
-	*now = ok_coarse_ms();
 	return !d->keys_look_spaced || !look->done ||
-	       *now - look->at_ms >= DEPOSITORY_KEYS_LOOK_MS || *now < look->at_ms;
+	       now - look->at_ms >= DEPOSITORY_KEYS_LOOK_MS || now < look->at_ms;
 }
 
 static void looked(struct depository_keys_look *look, int64_t now)
@@ -788,12 +787,12 @@ static void looked(struct depository_keys_look *look, int64_t now)
 
 int depository_keys_refresh(struct depository *d, struct ok_error *err)
 {
-	int64_t now;
+	int64_t now = ok_coarse_ms();
 	uint64_t seen;
 	int rc;
 
 	/* Each file's look is due on its own; both are taken when either is. */
-	if (!look_due(d, &d->data_keys_look, &now) && !look_due(d, &d->issuer_keys_look, &now))
+	if (!look_due(d, &d->data_keys_look, now) && !look_due(d, &d->issuer_keys_look, now))
 		return 0;
 	seen = d->key_watch ? depository_key_watch_poll(d->key_watch) : 0;
 	/* The count is taken before the files are looked at: a change in between moves it on,
@@ -812,10 +811,10 @@ int depository_keys_refresh(struct depository *d, struct ok_error *err)
 
 int depository_issuer_keys_refresh(struct depository *d, struct ok_error *err)
 {
-	int64_t now;
+	int64_t now = ok_coarse_ms();
 	int rc;
 
-	if (!look_due(d, &d->issuer_keys_look, &now))
+	if (!look_due(d, &d->issuer_keys_look, now))
 		return 0;
 	/* With a watch a poll tells about both files at once: the whole refresh, as cheap. */
 	if (d->key_watch)
