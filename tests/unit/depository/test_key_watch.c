@@ -103,17 +103,25 @@ static void key_file_changes_are_seen_at_the_next_poll(void **state)
 	depository_key_watch_close(&w);
 }
 
+/* f's depository opened with watch w (as a server's pool sets it), its keys looked at once. */
+static void open_watched(struct reg_fixture *f, struct depository_key_watch *w)
+{
+	struct ok_error err;
+
+	assert_int_equal(depository_open(&f->d, f->dir, &err), 0);
+	f->open = true;
+	assert_int_equal(depository_key_watch_open(w, f->dir, &err), 0);
+	f->d.key_watch = w;
+	assert_int_equal(depository_keys_refresh(&f->d, &err), 0);
+}
+
 static void refresh_with_a_watch_reads_a_rotated_key(void **state)
 {
 	struct reg_fixture *f = *state;
 	struct depository_key_watch w;
 	struct ok_error err;
 
-	assert_int_equal(depository_open(&f->d, f->dir, &err), 0);
-	f->open = true;
-	assert_int_equal(depository_key_watch_open(&w, f->dir, &err), 0);
-	f->d.key_watch = &w;
-	assert_int_equal(depository_keys_refresh(&f->d, &err), 0);
+	open_watched(f, &w);
 	assert_int_equal(f->d.issuer_key_id, 1);
 	assert_int_equal(depository_keys_refresh(&f->d, &err), 0);
 
@@ -142,11 +150,7 @@ static void a_change_by_hand_is_seen_within_the_look_interval(void **state)
 	struct depository_key_watch w;
 	struct ok_error err;
 
-	assert_int_equal(depository_open(&f->d, f->dir, &err), 0);
-	f->open = true;
-	assert_int_equal(depository_key_watch_open(&w, f->dir, &err), 0);
-	f->d.key_watch = &w;
-	assert_int_equal(depository_keys_refresh(&f->d, &err), 0);
+	open_watched(f, &w);
 	rotate_issuer_key_by(f, true);
 	assert_int_equal(nanosleep(&wait, NULL), 0);
 	assert_int_equal(depository_issuer_keys_refresh(&f->d, &err), 0);
