@@ -138,7 +138,7 @@ $(RELEASE)/build.ninja:
 	meson setup $(RELEASE) --buildtype=release -Dtests=false -Dtest_hooks=true
 
 # Benchmarks (docs/benchmarks.md): BENCH_ONLY picks parts, e.g. `make bench BENCH_ONLY=vc` or
-# `BENCH_ONLY="vc http" make bench`; the default runs all (about 9 minutes on 2 cores).
+# `BENCH_ONLY="vc http" make bench`; the default runs all (about 14 minutes on 2 cores).
 BENCH_ONLY ?= import vc status http foreign audit hostile
 # GNU time, wrk and curl from Debian; node and npm (the npm verifier) only when missing.
 BENCH_DEPS := time wrk curl $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
