@@ -116,11 +116,18 @@ static void on_progress(void *ctx, const struct import_report *r, size_t bytes)
 	progress_update(&ic->progress, r->read, bytes, false);
 }
 
+/* The rejected rows hold national ids: never written through a symbolic link, which someone
+ * else may have left in a shared folder pointing at a file of the operator's. */
 static FILE *open_errors_file(struct cli *c, const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	FILE *f;
 
+	if (fd < 0 && errno == ELOOP) {
+		fprintf(stderr, "%s: --errors %s is a symbolic link; name the file itself\n",
+		        c->prog, path);
+		return NULL;
+	}
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		fprintf(stderr, "%s: cannot write %s: %s\n", c->prog, path, strerror(errno));
 		if (fd >= 0)

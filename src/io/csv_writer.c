@@ -9,13 +9,16 @@ bool csv_cell_is_risky(const char *s, size_t n)
 	                 s[0] == '\r');
 }
 
-/* Whether s is quotes and then a risky character: protected, or to be protected, by one more
- * quote, so that unprotecting takes exactly one off whatever the value was. */
+/* Whether s is quotes, then spaces, then a risky character: protected, or to be protected, by
+ * one more quote, so that unprotecting takes exactly one off whatever the value was. The spaces
+ * because the importer trims them (and some spreadsheets do too): " =A1" is "=A1" once read. */
 static bool quotes_then_risky(const char *s, size_t n)
 {
 	size_t i = 0;
 
 	while (i < n && s[i] == '\'')
+		i++;
+	while (i < n && s[i] == ' ')
 		i++;
 	return csv_cell_is_risky(s + i, n - i);
 }

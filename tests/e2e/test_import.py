@@ -502,6 +502,21 @@ def test_errors_file_same_as_input_keeps_the_input(inst, tmp_path):
     assert proc.returncode == 2
 
 
+def test_errors_file_is_not_written_through_a_symbolic_link(inst, tmp_path):
+    """The rejected rows hold national ids: a link someone left where the errors file is to go
+    must not send them into the file it names (the operator's, or anyone's)."""
+    path = write_csv(tmp_path / "a.csv", bad_file_rows()[0])
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    link = tmp_path / "rejected.csv"
+    link.symlink_to(victim)
+    proc = inst.import_csv(path, "--errors", link)
+    assert proc.returncode == 2
+    assert "symbolic link" in proc.stderr
+    assert victim.read_text() == "keep me\n"
+    assert db_scalar(inst.data, "SELECT count(*) FROM achievement") == 0
+
+
 def test_default_batch_holds_more_rows_than_are_held_in_memory(inst, tmp_path):
     """The importer's own batch (docs/formats.md: 100,000 rows), without the test switch that
     conftest.py sets: 25,000 rows, written into the transaction 10,000 at a time, are one batch,

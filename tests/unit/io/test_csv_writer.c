@@ -41,7 +41,12 @@ static void formula_cells_get_a_quote_in_front(void **state)
 	assert_cell("\tx", ',', "'\tx");
 	assert_cell("\rx", ',', "\"'\rx\"");
 	assert_cell("=HYPERLINK(\"u\",\"t\")", ',', "\"'=HYPERLINK(\"\"u\"\",\"\"t\"\")\"");
-	/* Only the first character counts. */
+	/* Spaces first do not hide a formula: the importer trims them, and so may a spreadsheet. */
+	assert_cell(" =HYPERLINK(1)", ',', "' =HYPERLINK(1)");
+	assert_cell("   @x", ';', "'   @x");
+	assert_cell(" 7", ',', " 7");
+	assert_cell("' =x", ',', "'' =x");
+	/* Only the first character after them counts. */
 	assert_cell("7-8", ',', "7-8");
 	assert_cell("a=b", ',', "a=b");
 	assert_cell("'t Hart", ',', "'t Hart");
@@ -64,8 +69,9 @@ static void quoting_follows_the_separator(void **state)
 /* Written, then read back by the CSV reader and unprotected as the importer does. */
 static void what_is_written_reads_back_as_it_was(void **state)
 {
-	static const char *const values[] = {"=1+2", "-",     "+x", "@y",        "\tz", "'t Hart",
-	                                     "a;b",  "\"q\"", "",   "'=already", "7,5"};
+	static const char *const values[] = {"=1+2",    "-",   "+x",    "@y", "\tz",
+	                                     "'t Hart", "a;b", "\"q\"", "",   "'=already",
+	                                     "7,5",     " =x", "' -y"};
 	static const char seps[] = {',', ';', '\t'};
 	size_t i, k;
 
