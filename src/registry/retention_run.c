@@ -1135,7 +1135,10 @@ static int erasure_scope(const char *scope, bool erase[RETENTION_CLASS_COUNT], s
 }
 
 /* Whether event e records what the erased classes held: a share's making, revoking and
- * openings; sign-ins and login links; a foreign credential's import. */
+ * openings; sign-ins and login links; the learner's dealings abroad (a foreign credential's
+ * import or refusal, naming its issuer; every EMREX event about the learner, naming the
+ * country or the host the results came from or went to). foreign.read stays: a read of the
+ * learner's data by someone, counted, naming nobody abroad. */
 static bool erased_event(const bool erase[RETENTION_CLASS_COUNT], const struct audit_event *e)
 {
 	if (erase[RETENTION_SHARE] && !strncmp(e->action, "share.", 6))
@@ -1150,7 +1153,8 @@ static bool erased_event(const bool erase[RETENTION_CLASS_COUNT], const struct a
 	     !strcmp(e->action, "wallet.pin_wrong")))
 		return true;
 	return erase[RETENTION_FOREIGN] &&
-	       (!strcmp(e->action, "foreign.import") || !strcmp(e->action, "emrex.import"));
+	       (!strcmp(e->action, "foreign.import") || !strcmp(e->action, "foreign.refuse") ||
+	        !strncmp(e->action, "emrex.", 6));
 }
 
 /* The learner's events of the erased classes made tombstones. */

@@ -722,6 +722,25 @@ def test_erasure_of_sessions_takes_wallet_offers(inst, tmp_path):
     assert ok.run("audit", "verify").returncode == 0
 
 
+def test_erasure_of_foreign_data_takes_its_refusals_too(inst, tmp_path):
+    """A refused foreign credential's event names its issuer (text from the credential): after
+    `learner erase --scope foreign` nothing of it is left in the learner's audit trail."""
+    ok = registered(inst, tmp_path)
+    learner = records(ok, ANNA)["ANNA-NEW"]["learner_id"]
+    vc = tmp_path / "vc.json"
+    vc.write_text(json.dumps({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"], "issuer": "did:web:addiction-clinic.example",
+        "credentialSubject": {"name": "x"}}))
+    assert ok.run("import-credential", vc, "--learner-id", learner).returncode != 0
+    shown = ok.run("audit", "show", "--learner-id", learner, check=True).stdout
+    assert "addiction-clinic" in shown
+    ok.run("learner", "erase", learner, "--scope", "foreign", check=True)
+    shown = ok.run("audit", "show", "--learner-id", learner, check=True).stdout
+    assert "addiction-clinic" not in shown
+    assert ok.run("audit", "verify").returncode == 0
+
+
 def test_foreign_achievements_transferred_as_they_came(world, tmp_path):
     """Foreign achievements due for transfer go into the package with their record and the
     credential exactly as the other depository signed it (JSON, or a compact JWS as .jwt),
