@@ -39,21 +39,28 @@ static void url_host(const char *url, char *out, size_t cap)
 	snprintf(out, cap, "%.*s", (int)(n < 200 ? n : 200), p);
 }
 
-/* Adds a session row and its audit event in one transaction. */
+/* Adds a session row and its audit event (none when action is NULL) in one transaction. */
 static int keep_session(struct depository *d, const struct store_emrex_session *e,
                         const char *actor, const char *action, const char *subject,
                         const char *detail, struct ok_error *err)
 {
 	struct audit_txn txn;
+	int64_t open = 0;
 	int rc;
 
 	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
 	/* Expired sessions go as new ones come: the table holds only live ones and a few. */
 	rc = store_emrex_session_prune(d->store, ok_now_ms() - 86400000LL, err);
+	/* Anyone may open a contact point's request: their number is bounded. */
+	if (!rc && !strcmp(e->role, "ncp") &&
+	    !(rc = store_emrex_session_open_count(d->store, "ncp", e->created_ms, &open, err)) &&
+	    open >= PORTAL_EMREX_OPEN_MAX)
+		rc = ok_fail(err, OK_ELIMIT,
+		             "too many EMREX requests are open here; try again in a few minutes");
 	if (!rc)
 		rc = store_emrex_session_put(d->store, e, err);
-	if (!rc)
+	if (!rc && action)
 		rc = audit_txn_event(&txn, actor, action, subject, PORTAL_EMREX_PURPOSE, detail,
 		                     err);
 	return audit_txn_end(&txn, rc, err);
@@ -84,7 +91,6 @@ int portal_emrex_open(struct depository *d, const char *session_id, const char *
                       char token[PORTAL_TOKEN_SIZE], struct ok_error *err)
 {
 	struct store_emrex_session e;
-	char host[256], detail[400];
 	int64_t now = ok_now_ms();
 	int rc;
 
@@ -105,9 +111,7 @@ int portal_emrex_open(struct depository *d, const char *session_id, const char *
 	ok_copy_bounded(e.url, return_url, sizeof(e.url));
 	e.created_ms = now;
 	e.expires_ms = now + PORTAL_EMREX_TTL_S * 1000LL;
-	url_host(return_url, host, sizeof(host));
-	snprintf(detail, sizeof(detail), "request %s from %s", e.id, host);
-	rc = keep_session(d, &e, EMREX_ACTOR_CLIENT, "emrex.request", "emrex", detail, err);
+	rc = keep_session(d, &e, EMREX_ACTOR_CLIENT, NULL, NULL, NULL, err);
 	if (rc)
 		sodium_memzero(token, PORTAL_TOKEN_SIZE);
 	return rc;

@@ -10,8 +10,12 @@
  *   brings no cookie of ours), only to the learner's sign-in still being live. Whoever holds it
  *   can answer, but an NCP_OK document must still verify and name the learner, and is used up
  *   only then.
- * - Opening, answering, cancelling and every refusal are audit events; the results sent are a
- *   read of the learner's personal data (registry_elmo_export, purpose PORTAL_EMREX_PURPOSE).
+ * - Answering, cancelling, a learner's asking abroad and every refusal are audit events; the
+ *   results sent are a read of the learner's personal data (registry_elmo_export, purpose
+ *   PORTAL_EMREX_PURPOSE). An EMREX client's opening of a request is not: it is anonymous and
+ *   touches nobody's data, and the append-only chain is not for strangers to fill; the answer's
+ *   event names the client's host. At most PORTAL_EMREX_OPEN_MAX such requests are open at
+ *   once (OK_ELIMIT beyond), so that strangers cannot fill the table either.
  * - A refused answer stores nothing (registry_elmo_import is all or nothing).
  */
 #ifndef OK_PORTAL_EMREX_H
@@ -25,9 +29,10 @@
 #include "registry/elmo.h"
 #include "store/emrex.h"
 
-#define PORTAL_EMREX_TTL_S   1800
-#define PORTAL_EMREX_PURPOSE "emrex"
-#define PORTAL_EMREX_MSG_MAX 512 /* bytes of a returnMessage kept */
+#define PORTAL_EMREX_TTL_S    1800
+#define PORTAL_EMREX_OPEN_MAX 2000 /* EMREX clients' requests open at once */
+#define PORTAL_EMREX_PURPOSE  "emrex"
+#define PORTAL_EMREX_MSG_MAX  512 /* bytes of a returnMessage kept */
 /* base64 of a gzipped ELMO document: PORTAL_EMREX_XML_MAX of XML that gzip cannot shrink
  * still fits; the answer route takes bodies this large (ROUTE_BODY_EMREX). */
 #define PORTAL_EMREX_B64_MAX ((size_t)6 << 20)

@@ -66,6 +66,9 @@ struct store_emrex_ops {
 	                   int64_t used_ms, struct ok_error *err);
 	/* Forgets sessions that expired before before_ms. */
 	int (*session_prune)(struct store *s, int64_t before_ms, struct ok_error *err);
+	/* How many sessions of role are neither used nor expired at now_ms. */
+	int (*session_open_count)(struct store *s, const char *role, int64_t now_ms, int64_t *n,
+	                          struct ok_error *err);
 };
 
 static inline int store_emrex_put(struct store *s, const struct store_emrex_ncp *n,
@@ -110,6 +113,12 @@ static inline int store_emrex_session_prune(struct store *s, int64_t before_ms,
                                             struct ok_error *err)
 {
 	return s->ops->emrex->session_prune(s, before_ms, err);
+}
+
+static inline int store_emrex_session_open_count(struct store *s, const char *role, int64_t now_ms,
+                                                 int64_t *n, struct ok_error *err)
+{
+	return s->ops->emrex->session_open_count(s, role, now_ms, n, err);
 }
 
 #endif

@@ -156,6 +156,7 @@ enum sqlite_stmt_id {
 	ST_EMREX_SESSION_FIND,
 	ST_EMREX_SESSION_USE,
 	ST_EMREX_SESSION_PRUNE,
+	ST_EMREX_SESSION_OPEN_COUNT,
 	/* store_sqlite_retention.c */
 	ST_HOLD_ADD,
 	ST_HOLD_GET,

@@ -28,8 +28,8 @@ static const struct pg_query GET = {"SELECT " NCP_COLS " FROM emrex_ncp WHERE ac
 static const struct pg_query LIST = {"SELECT " NCP_COLS " FROM emrex_ncp ORDER BY acronym",
                                      "list the contact points", NULL, &ncp_cols};
 
-#define SESSION_COLS                                                                              \
-	"id, token_hash, role, learner_id, binding, peer_session, url, ncp, created_ms, "          \
+#define SESSION_COLS                                                                      \
+	"id, token_hash, role, learner_id, binding, peer_session, url, ncp, created_ms, " \
 	"expires_ms, used_ms"
 
 static const struct pg_col session_col[] = {
@@ -51,14 +51,18 @@ static const struct pg_query SESSION_PUT = {
         "INSERT INTO emrex_session (" SESSION_COLS
         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         "keep an EMREX session", &session_cols, NULL};
-static const struct pg_query SESSION_FIND = {
-        "SELECT " SESSION_COLS " FROM emrex_session WHERE token_hash = $1",
-        "find an EMREX session", NULL, &session_cols};
+static const struct pg_query SESSION_FIND = {"SELECT " SESSION_COLS
+                                             " FROM emrex_session WHERE token_hash = $1",
+                                             "find an EMREX session", NULL, &session_cols};
 static const struct pg_query SESSION_USE = {
         "UPDATE emrex_session SET used_ms = $2 WHERE token_hash = $1 AND used_ms = 0",
         "use an EMREX session", NULL, NULL};
 static const struct pg_query SESSION_PRUNE = {"DELETE FROM emrex_session WHERE expires_ms < $1",
                                               "forget expired EMREX sessions", NULL, NULL};
+static const struct pg_query SESSION_OPEN_COUNT = {
+        "SELECT count(*) AS n FROM emrex_session WHERE expires_ms > $1 AND role = $2 AND "
+        "used_ms = 0",
+        "count open EMREX sessions", NULL, &pg_count_cols};
 
 static int put(struct store *base, const struct store_emrex_ncp *n, struct ok_error *err)
 {
@@ -115,6 +119,13 @@ static int session_prune(struct store *base, int64_t before_ms, struct ok_error 
 	return pg_run(pgs(base), &SESSION_PRUNE, NULL, PG_ARGS(PG_ARG_INT(before_ms)), NULL, err);
 }
 
+static int session_open_count(struct store *base, const char *role, int64_t now_ms, int64_t *n,
+                              struct ok_error *err)
+{
+	return pg_count(pgs(base), &SESSION_OPEN_COUNT,
+	                PG_ARGS(PG_ARG_INT(now_ms), PG_ARG_TEXT(role)), n, err);
+}
+
 const struct store_emrex_ops pg_emrex_ops = {
         .put = put,
         .get = get,
@@ -123,4 +134,5 @@ const struct store_emrex_ops pg_emrex_ops = {
         .session_find = session_find,
         .session_use = session_use,
         .session_prune = session_prune,
+        .session_open_count = session_open_count,
 };

@@ -28,8 +28,8 @@ static const struct sqlite_query LIST = {ST_EMREX_LIST,
                                          "SELECT " NCP_COLS " FROM emrex_ncp ORDER BY acronym",
                                          "list the contact points", NULL, &ncp_cols};
 
-#define SESSION_COLS                                                                              \
-	"id, token_hash, role, learner_id, binding, peer_session, url, ncp, created_ms, "          \
+#define SESSION_COLS                                                                      \
+	"id, token_hash, role, learner_id, binding, peer_session, url, ncp, created_ms, " \
 	"expires_ms, used_ms"
 
 static const struct sqlite_col session_col[] = {
@@ -47,10 +47,10 @@ static const struct sqlite_col session_col[] = {
 };
 static const struct sqlite_cols session_cols = SQLITE_COLS(session_col);
 
-static const struct sqlite_query SESSION_PUT = {
-        ST_EMREX_SESSION_PUT,
-        "INSERT INTO emrex_session (" SESSION_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        "keep an EMREX session", &session_cols, NULL};
+static const struct sqlite_query SESSION_PUT = {ST_EMREX_SESSION_PUT,
+                                                "INSERT INTO emrex_session (" SESSION_COLS
+                                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                                "keep an EMREX session", &session_cols, NULL};
 static const struct sqlite_query SESSION_FIND = {
         ST_EMREX_SESSION_FIND, "SELECT " SESSION_COLS " FROM emrex_session WHERE token_hash = ?",
         "find an EMREX session", NULL, &session_cols};
@@ -59,9 +59,14 @@ static const struct sqlite_query SESSION_USE = {
         ST_EMREX_SESSION_USE,
         "UPDATE emrex_session SET used_ms = ?2 WHERE token_hash = ?1 AND used_ms = 0",
         "use an EMREX session", NULL, NULL};
-static const struct sqlite_query SESSION_PRUNE = {
-        ST_EMREX_SESSION_PRUNE, "DELETE FROM emrex_session WHERE expires_ms < ?",
-        "forget expired EMREX sessions", NULL, NULL};
+static const struct sqlite_query SESSION_PRUNE = {ST_EMREX_SESSION_PRUNE,
+                                                  "DELETE FROM emrex_session WHERE expires_ms < ?",
+                                                  "forget expired EMREX sessions", NULL, NULL};
+static const struct sqlite_query SESSION_OPEN_COUNT = {
+        ST_EMREX_SESSION_OPEN_COUNT,
+        "SELECT count(*) AS n FROM emrex_session WHERE expires_ms > ? AND role = ? AND "
+        "used_ms = 0",
+        "count open EMREX sessions", NULL, &sqlite_count_cols};
 
 static int put(struct store *base, const struct store_emrex_ncp *n, struct ok_error *err)
 {
@@ -98,8 +103,8 @@ static int session_put(struct store *base, const struct store_emrex_session *e,
 static int session_find(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
                         struct store_emrex_session *out, struct ok_error *err)
 {
-	return sqlite_get(sq(base), &SESSION_FIND,
-	                  SQLITE_ARGS(SQ_ARG_BLOB(hash, STORE_HASH_BYTES)), out, err);
+	return sqlite_get(sq(base), &SESSION_FIND, SQLITE_ARGS(SQ_ARG_BLOB(hash, STORE_HASH_BYTES)),
+	                  out, err);
 }
 
 static int session_use(struct store *base, const unsigned char hash[STORE_HASH_BYTES],
@@ -119,8 +124,14 @@ static int session_use(struct store *base, const unsigned char hash[STORE_HASH_B
 
 static int session_prune(struct store *base, int64_t before_ms, struct ok_error *err)
 {
-	return sqlite_exec(sq(base), &SESSION_PRUNE, NULL, SQLITE_ARGS(SQ_ARG_INT(before_ms)),
-	                   err);
+	return sqlite_exec(sq(base), &SESSION_PRUNE, NULL, SQLITE_ARGS(SQ_ARG_INT(before_ms)), err);
+}
+
+static int session_open_count(struct store *base, const char *role, int64_t now_ms, int64_t *n,
+                              struct ok_error *err)
+{
+	return sqlite_count(sq(base), &SESSION_OPEN_COUNT,
+	                    SQLITE_ARGS(SQ_ARG_INT(now_ms), SQ_ARG_TEXT(role)), n, err);
 }
 
 const struct store_emrex_ops sqlite_emrex_ops = {
@@ -131,4 +142,5 @@ const struct store_emrex_ops sqlite_emrex_ops = {
         .session_find = session_find,
         .session_use = session_use,
         .session_prune = session_prune,
+        .session_open_count = session_open_count,
 };

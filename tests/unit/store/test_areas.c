@@ -191,6 +191,7 @@ static void emrex_sessions(void **state)
 	struct store_fixture *f = *state;
 	struct store_emrex_session in, out;
 	struct ok_error err;
+	int64_t open = -1;
 
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
@@ -206,7 +207,16 @@ static void emrex_sessions(void **state)
 	OK(store_emrex_session_put(f->s, &in, &e_));
 	OK(store_emrex_session_find(f->s, in.token_hash, &out, &e_));
 	assert_memory_equal(&in, &out, sizeof(in));
+	/* Open: of the role asked, not used, not expired. */
+	OK(store_emrex_session_open_count(f->s, "client", 1500, &open, &e_));
+	assert_int_equal(open, 1);
+	OK(store_emrex_session_open_count(f->s, "ncp", 1500, &open, &e_));
+	assert_int_equal(open, 0);
+	OK(store_emrex_session_open_count(f->s, "client", 2000, &open, &e_));
+	assert_int_equal(open, 0);
 	OK(store_emrex_session_use(f->s, in.token_hash, 1500, &e_));
+	OK(store_emrex_session_open_count(f->s, "client", 1600, &open, &e_));
+	assert_int_equal(open, 0);
 	assert_int_equal(store_emrex_session_use(f->s, in.token_hash, 1600, &err), OK_ECONFLICT);
 	OK(store_emrex_session_find(f->s, in.token_hash, &out, &e_));
 	assert_int_equal(out.used_ms, 1500);
