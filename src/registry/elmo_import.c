@@ -109,16 +109,23 @@ out:
 	return rc;
 }
 
-/* The key that makes a result unique for its contact point: a hash of its institution's
- * identifiers and the result as the document has it. */
-static void result_key(const struct elmo_report *r, const struct buf *fragment,
-                       char out[STORE_FOREIGN_KEY_MAX + 1])
+/* The key that makes a result unique for its contact point and its learner: a hash of the
+ * learner's id, its institution's identifiers and the result as the document has it.
+ * Classmates with the same course, date and grade (a contact point's result identifier is
+ * usually the course's code) have results of their own; the identity check, not this key,
+ * keeps one learner's document from another's record. learner_id NULL: the key of imports
+ * made before the learner was in it, still looked up so that a re-import finds them. */
+static void result_key(const char *learner_id, const struct elmo_report *r,
+                       const struct buf *fragment, char out[STORE_FOREIGN_KEY_MAX + 1])
 {
 	crypto_hash_sha256_state st;
 	unsigned char h[32];
 	char hex[65];
 
 	crypto_hash_sha256_init(&st);
+	if (learner_id)
+		crypto_hash_sha256_update(&st, (const unsigned char *)learner_id,
+		                          strlen(learner_id) + 1);
 	crypto_hash_sha256_update(&st, (const unsigned char *)r->erasmus, strlen(r->erasmus) + 1);
 	crypto_hash_sha256_update(&st, (const unsigned char *)r->schac, strlen(r->schac) + 1);
 	crypto_hash_sha256_update(&st, (const unsigned char *)r->local, strlen(r->local) + 1);
@@ -127,6 +134,25 @@ static void result_key(const struct elmo_report *r, const struct buf *fragment,
 	crypto_hash_sha256_final(&st, h);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	snprintf(out, STORE_FOREIGN_KEY_MAX + 1, "elmo:%s", hex);
+}
+
+/* Whether f's result is held for its learner already: under its key, or under the key of
+ * imports made before (held for another learner there: not this learner's copy). */
+static int result_held(struct depository *d, const struct store_foreign *f,
+                       const struct elmo_report *r, const struct buf *fragment,
+                       struct store_foreign *held, struct ok_error *err)
+{
+	char before[STORE_FOREIGN_KEY_MAX + 1];
+	int rc = store_foreign_find(d->store, f->issuer_did, f->credential_key, held, err);
+
+	if (rc != OK_ENOTFOUND)
+		return rc;
+	ok_error_clear(err);
+	result_key(NULL, r, fragment, before);
+	rc = store_foreign_find(d->store, f->issuer_did, before, held, err);
+	if (rc == 0 && strcmp(held->learner_id, f->learner_id) != 0)
+		return ok_fail(err, OK_ENOTFOUND, "not held for this learner");
+	return rc;
 }
 
 static int keep_all(struct depository *d, const char *learner_id, const char *actor,
@@ -157,7 +183,7 @@ static int keep_all(struct depository *d, const char *learner_id, const char *ac
 			depository_new_id(f.id);
 			ok_copy_bounded(f.learner_id, learner_id, sizeof(f.learner_id));
 			snprintf(f.issuer_did, sizeof(f.issuer_did), "emrex:%s", ncp->acronym);
-			result_key(r, &frags->items[k], f.credential_key);
+			result_key(learner_id, r, &frags->items[k], f.credential_key);
 			snprintf(f.depository, sizeof(f.depository), "EMREX %s", ncp->acronym);
 			OK_COPY_ARRAY(f.country, ncp->country);
 			copy_text(f.institution, sizeof(f.institution), r->title);
@@ -177,13 +203,8 @@ static int keep_all(struct depository *d, const char *learner_id, const char *ac
 			                     frags->items[k].data, frags->items[k].len,
 			                     &f.credential, err)))
 				break;
-			rc = store_foreign_find(d->store, f.issuer_did, f.credential_key, &held,
-			                        err);
-			if (rc == 0 && strcmp(held.learner_id, learner_id) != 0) {
-				rc = ok_fail_field(err, OK_ECONFLICT, "result",
-				                   "result %zu is held already for another learner",
-				                   k + 1);
-			} else if (rc == 0) {
+			rc = result_held(d, &f, r, &frags->items[k], &held, err);
+			if (rc == 0) {
 				out->duplicates++;
 			} else if (rc == OK_ENOTFOUND) {
 				ok_error_clear(err);

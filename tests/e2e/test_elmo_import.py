@@ -197,6 +197,29 @@ def test_round_trip_keeps_each_result_with_its_origin_once(fi, nl):
     assert foreign(fi, fi.bram) == []
 
 
+def test_classmates_with_the_same_result_each_keep_theirs(fi, nl, rsa_signer):
+    """A contact point's result identifier is usually the course's code, the same for every
+    student: two learners with the same course, date and grade had documents whose results
+    were byte for byte the same, and the second learner's whole import was refused ("held
+    already for another learner", which also told them someone here holds it). Each learner
+    now keeps their own; a re-import still finds what the learner holds."""
+    same = re.sub(r'<identifier type="local">[^<]*</identifier>', "", unsigned(nl))
+    same = re.sub(r"<attachment>.*</attachment>", "", same, flags=re.S)
+    assert "<givenNames>Anna</givenNames><familyName>de Vries</familyName>" in same
+    anna = xmlsec_sign(rsa_signer, same, fi.tmp / "anna-same.xml")
+    bram = xmlsec_sign(rsa_signer, same.replace(
+        "<givenNames>Anna</givenNames><familyName>de Vries</familyName>",
+        "<givenNames>Bram</givenNames><familyName>Smit</familyName>"), fi.tmp / "bram-same.xml")
+    rc, out, proc = import_elmo(fi, anna, ncp="OLD")
+    assert rc == 0 and out["added"] == 3, proc.stdout
+    rc, out, proc = import_elmo(fi, bram, ncp="OLD", learner=fi.bram)
+    assert rc == 0 and out["added"] == 3, proc.stdout
+    assert "another learner" not in proc.stdout + proc.stderr
+    assert len(foreign(fi)) == len(foreign(fi, fi.bram)) == 3
+    rc, out, _ = import_elmo(fi, anna, ncp="OLD")
+    assert rc == 0 and (out["added"], out["duplicates"]) == (0, 3)
+
+
 def test_gzipped_document_imports(fi, nl):
     packed = fi.tmp / "anna.xml.gz"
     packed.write_bytes(gzip.compress(nl.document.read_bytes()))
