@@ -2,6 +2,7 @@
 #include "http/leak_guard.h"
 
 #include "http/internal.h"
+#include "registry/import.h"
 #include "registry/leak.h"
 #include "core/clock.h"
 
@@ -31,6 +32,41 @@ static void alert_blocked(const struct store_api_key *key, const struct leak_rea
 	                   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0) {
 		/* Nowhere left to report to. */
 	}
+}
+
+/* The same for a key blocked by the identity conflicts of its imports. */
+static void alert_conflicts(const struct store_api_key *key, size_t conflicts)
+{
+	char line[256], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(line, sizeof(line),
+	             "%s ALERT key-blocked key=%s institution=%s conflicts=%zu: the key met more "
+	             "identity conflicts than its limit; 'oorkonde institution unblock-key %s' "
+	             "lifts the block\n",
+	             when, key->id, key->institution[0] ? key->institution : "-", conflicts,
+	             key->id);
+	if (n > 0 && write(STDERR_FILENO, line,
+	                   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0) {
+		/* Nowhere left to report to. */
+	}
+}
+
+void http_leak_conflicts_blocked(struct http_request *req, struct http_response *res,
+                                 const struct import_report *report)
+{
+	alert_conflicts(&req->key, report->conflicts);
+	http_count_key_blocked(req->srv);
+	http_problem(res, 429, "conflict-limit", "Identity conflict limit reached",
+	             "this API key met more identity conflicts (national ids registered with "
+	             "other names or birth dates) than a registrar's own mistakes explain: it is "
+	             "now blocked until an operator lifts the block, and this import's report is "
+	             "withheld%s",
+	             report->stored ? " (its rows were stored)" : " (nothing was stored)");
 }
 
 bool http_leak_note(struct http_request *req, struct http_response *res, const char *learner_id)

@@ -18,4 +18,13 @@ struct http_response;
  */
 bool http_leak_note(struct http_request *req, struct http_response *res, const char *learner_id);
 
+/*
+ * Answers an import whose identity conflicts blocked its key (report->key_blocked): 429
+ * problem+json of type conflict-limit, with the alert line and the blocked-keys counter as for
+ * a read past the limit.
+ */
+struct import_report;
+void http_leak_conflicts_blocked(struct http_request *req, struct http_response *res,
+                                 const struct import_report *report);
+
 #endif
