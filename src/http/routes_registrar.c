@@ -274,6 +274,12 @@ void route_achievement_patch(struct http_request *req, struct http_response *res
 	rc = registry_achievement_correct(req->dep, req->params.params[0], req->key.institution,
 	                                  patch, actor, &a, &err);
 	json_decref(patch);
+	/* An award date before the birth date answers a guess at the birth date: an identity
+	 * conflict, audited and counted as an import's are. */
+	if (rc == OK_EINPUT && strcmp(err.field, "awarded_on") == 0 &&
+	    strcmp(err.message, ACHIEVEMENT_AWARD_BEFORE_BIRTH) == 0 &&
+	    !http_leak_conflict(req, res, actor, a.learner_id))
+		return;
 	if (rc) {
 		/* 422, not the table's 400: the request is well formed, the correction is not. */
 		if (rc == OK_EINPUT)

@@ -218,8 +218,8 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 	 * reading): the refusal names the award date only. */
 	if (rc == OK_EINPUT && err && strcmp(err->field, "awarded_on") == 0 &&
 	    strcmp(r.achievement.awarded_on, r.learner.birth_date) <= 0)
-		rc = ok_fail_field(err, OK_EINPUT, "awarded_on",
-		                   "awarded_on is not a possible award date for this learner");
+		rc = ok_fail_field(err, OK_EINPUT, "awarded_on", "%s",
+		                   ACHIEVEMENT_AWARD_BEFORE_BIRTH);
 	memset(&r.learner, 0, sizeof(r.learner));
 	if (rc)
 		return rc;

@@ -561,11 +561,12 @@ def test_honest_rows_of_anothers_learner_are_not_counted(binary, tmp_path, serve
 
 
 def test_a_register_only_key_learns_no_birth_date(binary, tmp_path, servers):
-    """attack-insider F2: a key without `read` is not told which identity column differs, and
-    a correction's award date is counted as a read and refused without naming the birth
-    date."""
-    f = Folder(binary, tmp_path, xa=3, yb=1, limit=1)
+    """attack-insider F2: a key without `read` is not told which identity column differs; a
+    correction is counted as a read of its learner, and an award date before the birth date
+    is refused without naming the birth date and counted as an identity conflict."""
+    f = Folder(binary, tmp_path, xa=3, yb=1, limit=2)
     reg = key_with(f, "--institution", "21XX", "--permit", "register")
+    reg2 = key_with(f, "--institution", "21XX", "--permit", "register")
     full = key_with(f, "--institution", "21XX", "--permit", "register,read")
     srv = servers(f.ok)
     own = [row("P-own", nid("XA", 0), given_names="Given0", family_name="Family0",
@@ -574,18 +575,23 @@ def test_a_register_only_key_learns_no_birth_date(binary, tmp_path, servers):
     assert [e["field"] for e in doc["errors"]] == ["national_id"], doc
     doc = srv.post("/v1/results?dry_run=true", own, key=full).json()
     assert [e["field"] for e in doc["errors"]] == ["birth_date"], doc
-    aids = [f.ok.achievements_json(nid("XA", i))[0]["id"] for i in range(2)]
-    r = srv.request("PATCH", f"/v1/achievements/{aids[0]}",
-                    {"awarded_on": "1989-12-31", "reason": "probe"}, key=reg)
-    doc = problem(r, 422, "invalid-correction")
+    aids = [f.ok.achievements_json(nid("XA", i))[0]["id"] for i in range(3)]
+
+    def award(key, aid, date):
+        return srv.request("PATCH", f"/v1/achievements/{aid}",
+                           {"awarded_on": date, "reason": "probe"}, key=key)
+
+    doc = problem(award(reg, aids[0], "1989-12-31"), 422, "invalid-correction")
     assert "birth" not in doc["detail"], doc
-    # The first learner again costs nothing; a second is past the limit of 1.
-    r = srv.request("PATCH", f"/v1/achievements/{aids[0]}",
-                    {"awarded_on": "1990-01-01", "reason": "probe"}, key=reg)
-    problem(r, 422, "invalid-correction")
-    r = srv.request("PATCH", f"/v1/achievements/{aids[1]}",
-                    {"awarded_on": "1990-01-01", "reason": "probe"}, key=reg)
-    problem(r, 429, "read-limit")
+    assert award(reg, aids[1], "2015-01-01").status == 200
+    # A third learner is past the read limit of 2.
+    problem(award(reg, aids[2], "2015-01-01"), 429, "read-limit")
+    # Guesses at one learner's birth date: two are typos, the third blocks (limit 2).
+    problem(award(reg2, aids[0], "1989-12-31"), 422, "invalid-correction")
+    problem(award(reg2, aids[0], "1990-01-01"), 422, "invalid-correction")
+    problem(award(reg2, aids[0], "1990-01-01"), 429, "conflict-limit")
+    problem(award(reg2, aids[0], "2015-01-01"), 403, "key-blocked")
+    assert len([e for e in f.audit() if "learner.conflict" in e]) == 6  # the two dry runs, and four refused award dates
 
 
 def test_a_revoked_record_is_not_corrected(binary, tmp_path, servers):
