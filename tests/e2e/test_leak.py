@@ -591,7 +591,8 @@ def test_a_register_only_key_learns_no_birth_date(binary, tmp_path, servers):
     problem(award(reg2, aids[0], "1990-01-01"), 422, "invalid-correction")
     problem(award(reg2, aids[0], "1990-01-01"), 429, "conflict-limit")
     problem(award(reg2, aids[0], "2015-01-01"), 403, "key-blocked")
-    assert len([e for e in f.audit() if "learner.conflict" in e]) == 6  # the two dry runs, and four refused award dates
+    # the two dry runs, and four refused award dates
+    assert len([e for e in f.audit() if "learner.conflict" in e]) == 6
 
 
 def test_a_revoked_record_is_not_corrected(binary, tmp_path, servers):
