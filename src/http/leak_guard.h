@@ -18,4 +18,22 @@ struct http_response;
  */
 bool http_leak_note(struct http_request *req, struct http_response *res, const char *learner_id);
 
+/*
+ * Counts one identity conflict that the request's key met about learner_id outside an import
+ * (a correction's award date before the birth date), audited with actor. True: go on and
+ * answer. False: res holds the answer (429 conflict-limit when this blocked the key, 403 when
+ * it was blocked, or the store's error).
+ */
+bool http_leak_conflict(struct http_request *req, struct http_response *res, const char *actor,
+                        const char *learner_id);
+
+/*
+ * Answers an import whose identity conflicts blocked its key (report->key_blocked): 429
+ * problem+json of type conflict-limit, with the alert line and the blocked-keys counter as for
+ * a read past the limit.
+ */
+struct import_report;
+void http_leak_conflicts_blocked(struct http_request *req, struct http_response *res,
+                                 const struct import_report *report);
+
 #endif

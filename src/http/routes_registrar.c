@@ -75,7 +75,7 @@ void route_results_post(struct http_request *req, struct http_response *res)
 	const char *ct = http_request_header(req, "Content-Type");
 	struct import_options o = {0};
 	struct result_errors errors = {0};
-	struct import_report report;
+	struct import_report report = {0};
 	struct ok_error err;
 	char actor[AUDIT_ACTOR_SIZE];
 	json_t *body = NULL, *doc;
@@ -88,6 +88,8 @@ void route_results_post(struct http_request *req, struct http_response *res)
 	actor_of(req, actor);
 	o.institution = req->key.institution;
 	o.actor = actor;
+	o.key = &req->key;
+	o.hide_identity_columns = !http_key_permits(&req->key, "read");
 	o.dry_run = query_flag(req, "dry_run");
 	o.strict = query_flag(req, "strict");
 	o.on_reject = collect_error;
@@ -106,6 +108,21 @@ void route_results_post(struct http_request *req, struct http_response *res)
 		}
 		rc = registry_import_json(req->dep, &o, body, &report, &err);
 		json_decref(body);
+	}
+	/* Identity conflicts past the key's limit blocked it: no row is listed. */
+	if (report.key_blocked) {
+		json_decref(errors.list);
+		http_leak_conflicts_blocked(req, res, &report);
+		return;
+	}
+	if (rc == OK_ELIMIT || rc == OK_EAUTH) {
+		json_decref(errors.list);
+		if (rc == OK_EAUTH)
+			http_problem(res, 403, "key-blocked", "Key blocked", "%s", err.message);
+		else
+			http_problem(res, 422, "too-many-conflicts", "Too many identity conflicts",
+			             "%s", err.message);
+		return;
 	}
 	if (rc) {
 		json_decref(errors.list);
@@ -241,13 +258,28 @@ void route_achievement_patch(struct http_request *req, struct http_response *res
 
 	if (!require(req, res, "register"))
 		return;
+	ok_error_clear(&err);
+	if (registry_achievement_get(req->dep, req->params.params[0], req->key.institution, &a,
+	                             &err) != 0) {
+		http_problem_from_error(res, &err);
+		return;
+	}
+	/* A correction is checked against the learner's birth date, so its answer tells something
+	 * of it: counted as a read of them, as PATCH /v1/learners/{id} is. */
+	if (!http_leak_note(req, res, a.learner_id))
+		return;
 	if (!(patch = http_body_json(req, res)))
 		return;
-	ok_error_clear(&err);
 	actor_of(req, actor);
 	rc = registry_achievement_correct(req->dep, req->params.params[0], req->key.institution,
 	                                  patch, actor, &a, &err);
 	json_decref(patch);
+	/* An award date before the birth date answers a guess at the birth date: an identity
+	 * conflict, audited and counted as an import's are. */
+	if (rc == OK_EINPUT && strcmp(err.field, "awarded_on") == 0 &&
+	    strcmp(err.message, ACHIEVEMENT_AWARD_BEFORE_BIRTH) == 0 &&
+	    !http_leak_conflict(req, res, actor, a.learner_id))
+		return;
 	if (rc) {
 		/* 422, not the table's 400: the request is well formed, the correction is not. */
 		if (rc == OK_EINPUT)

@@ -5,6 +5,7 @@
 
 #include "model/registration.h"
 #include "registry/learner.h"
+#include "registry/status.h"
 #include "core/clock.h"
 
 #include <stdio.h>
@@ -122,10 +123,13 @@ static int apply_patch(struct registration *r, const json_t *patch, const char *
 		int col;
 
 		if (strcmp(key, "reason") == 0) {
-			if (!json_is_string(value) || json_string_length(value) == 0 ||
-			    json_string_length(value) > 200)
+			/* The status changes' check: no control, bidi or invisible characters. */
+			if (!json_is_string(value) ||
+			    json_string_length(value) != strlen(json_string_value(value)))
 				return ok_fail_field(err, OK_EINPUT, "reason",
 				                     "reason must be a text of 1-200 characters");
+			if ((rc = status_check_reason(json_string_value(value), err)))
+				return rc;
 			*reason = json_string_value(value);
 			continue;
 		}
@@ -192,6 +196,12 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 
 	if ((rc = registry_achievement_get(d, id, institution, &cur, err)))
 		return rc;
+	/* As the importer and the status routes: the record of a revoked result stays as it was. */
+	if (strcmp(cur.status, "revoked") == 0)
+		return ok_fail(
+		        err, OK_ECONFLICT,
+		        "the achievement is revoked, and a revocation is final: it cannot be "
+		        "corrected");
 	/* The learner's birth date takes part in validation (awarded after birth). */
 	if ((rc = registry_learner_read(d, NULL, cur.learner_id, actor, "correction", &learner,
 	                                err)))
@@ -204,6 +214,12 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 	rc = apply_patch(&r, patch, &reason, err);
 	if (!rc)
 		rc = model_registration_check(&r, today, err);
+	/* The learner's birth date is not the corrector's to learn (a key may register without
+	 * reading): the refusal names the award date only. */
+	if (rc == OK_EINPUT && err && strcmp(err->field, "awarded_on") == 0 &&
+	    strcmp(r.achievement.awarded_on, r.learner.birth_date) <= 0)
+		rc = ok_fail_field(err, OK_EINPUT, "awarded_on", "%s",
+		                   ACHIEVEMENT_AWARD_BEFORE_BIRTH);
 	memset(&r.learner, 0, sizeof(r.learner));
 	if (rc)
 		return rc;

@@ -35,8 +35,12 @@ int registry_achievement_by_record(struct depository *d, const char *institution
  * Corrects an achievement: patch is a JSON object with any of title, kind, programme_code,
  * eqf_level, credits, grade, grading_scheme, awarded_on, language, and a required "reason".
  * The whole result is validated as on import; the previous version is kept in the history and
- * the change audited. out receives the new version.
+ * the change audited. out receives the new version. A revoked achievement is OK_ECONFLICT (a
+ * revocation is final). An award date on or before the learner's birth date is OK_EINPUT with
+ * field "awarded_on" and the message ACHIEVEMENT_AWARD_BEFORE_BIRTH, which names no birth
+ * date (the caller counts it as an identity conflict, registry/leak.h).
  */
+#define ACHIEVEMENT_AWARD_BEFORE_BIRTH "awarded_on is not a possible award date for this learner"
 int registry_achievement_correct(struct depository *d, const char *id, const char *institution,
                                  const json_t *patch, const char *actor,
                                  struct store_achievement *out, struct ok_error *err);

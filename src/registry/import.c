@@ -7,6 +7,7 @@
 #include "io/csv_writer.h"
 
 #include "registry/achievement.h"
+#include "registry/leak.h"
 #include "registry/learner.h"
 #include "registry/status.h"
 #include "core/clock.h"
@@ -194,6 +195,10 @@ struct importer {
 	char last_id[STORE_ID_MAX + 1];
 	bool have_last;
 	struct bulk *bulk; /* the batch held for the store's bulk path; NULL when it has none */
+	/* Identity conflicts met: the learners of the first LEAK_CONFLICTS_PER_IMPORT, and all of
+	 * them counted (conflicts_met), audited and counted against the key at the end. */
+	char (*conflicts)[STORE_ID_MAX + 1];
+	size_t conflicts_met;
 };
 
 /* Random bytes from a pool (the importer's, or its producer's). */
@@ -286,9 +291,11 @@ static int begin(struct importer **out, struct depository *d, const struct impor
 	imp->single_transaction = o->strict || o->dry_run;
 	imp->touched = calloc(imp->batch_rows, sizeof(*imp->touched));
 	imp->cache = calloc(LEARNER_CACHE_SLOTS, sizeof(*imp->cache));
-	if (!imp->touched || !imp->cache) {
+	imp->conflicts = calloc(LEAK_CONFLICTS_PER_IMPORT, sizeof(*imp->conflicts));
+	if (!imp->touched || !imp->cache || !imp->conflicts) {
 		free(imp->touched);
 		free(imp->cache);
+		free(imp->conflicts);
 		free(imp);
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
 	}
@@ -296,6 +303,7 @@ static int begin(struct importer **out, struct depository *d, const struct impor
 	if (store_bulk(d->store) && bulk_new(&imp->bulk, store_bulk(d->store), imp->hold_rows)) {
 		free(imp->touched);
 		free(imp->cache);
+		free(imp->conflicts);
 		free(imp);
 		return ok_fail(err, OK_ENOMEM, "import: out of memory");
 	}
@@ -516,8 +524,23 @@ static int identity_conflict(struct importer *imp, const struct store_learner *f
 	const char *field = "given_names";
 	int rc;
 
+	/* Each conflict tells something of a registered learner: kept for the audit log and the
+	 * key's count (settle_conflicts), and past the cap the whole import is refused before
+	 * its answer lists any row. */
+	if (imp->conflicts_met < LEAK_CONFLICTS_PER_IMPORT)
+		OK_COPY_ARRAY(imp->conflicts[imp->conflicts_met], found->id);
+	imp->conflicts_met++;
+	if (imp->o.key && imp->conflicts_met > LEAK_CONFLICTS_PER_IMPORT)
+		return ok_fail(err, OK_ELIMIT,
+		               "this import meets more than %d identity conflicts (national ids "
+		               "registered with other names or birth dates): it is refused whole",
+		               LEAK_CONFLICTS_PER_IMPORT);
 	ok_error_clear(&scratch);
-	rc = registry_learner_at_institution(imp->d, found->id, imp->o.institution, &scratch);
+	/* A key that may not read identities is not told which column differs either. */
+	rc = imp->o.hide_identity_columns
+	             ? OK_ENOTFOUND
+	             : registry_learner_at_institution(imp->d, found->id, imp->o.institution,
+	                                               &scratch);
 	if (rc == OK_ENOTFOUND)
 		return ok_fail_field(err, OK_EINPUT, "national_id",
 		                     "identity conflict: the names or birth date differ from the "
@@ -1693,12 +1716,34 @@ int importer_reject(struct importer *imp, const struct csv_row *row, const struc
 	return after_row(imp, CUT_BY_COUNT, err);
 }
 
+/* After the import's transaction ended (committed or rolled back): its identity conflicts
+ * audited and counted against the key, in a transaction of their own (leak.h). */
+static int settle_conflicts(struct importer *imp, struct ok_error *err)
+{
+	struct leak_conflicts c;
+	struct leak_read r;
+	int rc;
+
+	imp->report.conflicts = imp->conflicts_met;
+	if (imp->conflicts_met == 0)
+		return 0;
+	c.actor = imp->o.actor;
+	c.institution = imp->o.institution;
+	c.learners = (const char(*)[STORE_ID_MAX + 1]) imp->conflicts;
+	c.met = imp->conflicts_met;
+	c.listed = c.met < LEAK_CONFLICTS_PER_IMPORT ? c.met : LEAK_CONFLICTS_PER_IMPORT;
+	rc = leak_note_conflicts(imp->d, imp->o.key, &c, ok_now_ms(), &r, err);
+	imp->report.key_blocked = rc == OK_ELIMIT && r.blocked_now;
+	return rc;
+}
+
 static void free_importer(struct importer *imp)
 {
 	sodium_memzero(&imp->last_learner, sizeof(imp->last_learner));
 	store_learner_release(&imp->scratch);
 	free(imp->touched);
 	free(imp->cache);
+	free(imp->conflicts);
 	bulk_free(imp->bulk);
 	free(imp);
 }
@@ -1721,6 +1766,10 @@ int importer_finish(struct importer *imp, struct import_report *report, struct o
 		imp->in_transaction = false;
 	}
 	imp->report.stored = keep && !rc;
+	if (!rc)
+		rc = settle_conflicts(imp, err);
+	else
+		(void)settle_conflicts(imp, NULL);
 	if (imp->o.on_progress)
 		imp->o.on_progress(imp->o.ctx, &imp->report, imp->bytes);
 	if (report)
@@ -1733,7 +1782,10 @@ void importer_abort(struct importer *imp, struct import_report *report)
 {
 	if (imp->in_transaction)
 		audit_txn_abort(&imp->txn);
+	imp->in_transaction = false;
 	imp->report.stored = false;
+	/* The caller has its error already; the conflicts are written all the same. */
+	(void)settle_conflicts(imp, NULL);
 	if (report)
 		*report = imp->report;
 	free_importer(imp);

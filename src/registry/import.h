@@ -23,8 +23,11 @@ struct import_report {
 	size_t unchanged;
 	size_t rejected;
 	size_t learners_added;
-	char separator; /* of CSV input: ',', ';' or '\t' (0 for other input) */
-	bool stored;    /* false when nothing was kept (dry run, or strict with rejections) */
+	char separator;   /* of CSV input: ',', ';' or '\t' (0 for other input) */
+	bool stored;      /* false when nothing was kept (dry run, or strict with rejections) */
+	size_t conflicts; /* identity conflicts met (rows whose national id is registered with
+	                   * other names or birth date), counted against the key (leak.h) */
+	bool key_blocked; /* they took the importing key past its conflict limit: it is blocked */
 };
 
 /* The columns an --errors file adds before the registration's (docs/formats.md): the line of
@@ -35,6 +38,14 @@ extern const char *const import_error_columns[IMPORT_ERROR_COLUMNS];
 struct import_options {
 	const char *institution; /* code of the institution the rows belong to */
 	const char *actor;       /* who imports, for the audit log: "operator", "institution:X" */
+	/* The API key importing, whose identity conflicts count against it (leak.h): more than
+	 * LEAK_CONFLICTS_PER_IMPORT refuse the import whole (OK_ELIMIT). NULL for the operator,
+	 * whose conflicts are audited only. Every conflict is audited either way, a dry run's
+	 * too, in a transaction of its own after the import's. */
+	const struct store_api_key *key;
+	/* Which identity column differs is told only for a learner with a record at the
+	 * institution, and only when this is false (a key without the read permission sets it). */
+	bool hide_identity_columns;
 	bool dry_run;
 	bool strict;
 	size_t batch_rows; /* rows per transaction; 0 for the default */
@@ -54,6 +65,7 @@ struct import_options {
 };
 
 struct importer;
+struct store_api_key;
 
 /* Starts an import; OK_ENOTFOUND (field "institution") when the institution is unknown. */
 int importer_begin(struct importer **out, struct depository *d, const struct import_options *o,
@@ -71,10 +83,14 @@ int importer_add(struct importer *imp, const struct registration *r, struct ok_e
 int importer_reject(struct importer *imp, const struct csv_row *row, const struct ok_error *e,
                     struct ok_error *err);
 
-/* Commits (or, for a dry run or a failed strict import, rolls back) and frees imp. */
+/* Commits (or, for a dry run or a failed strict import, rolls back) and frees imp. Then the
+ * identity conflicts met are audited and counted against the key (leak.h): OK_ELIMIT with
+ * report->key_blocked when they blocked it (what was committed stays), OK_EAUTH when it was
+ * blocked already. */
 int importer_finish(struct importer *imp, struct import_report *report, struct ok_error *err);
 
-/* Frees imp after a fatal error, rolling back the open batch. */
+/* Frees imp after a fatal error, rolling back the open batch; the identity conflicts met are
+ * still audited and counted (report->key_blocked when they blocked the key). */
 void importer_abort(struct importer *imp, struct import_report *report);
 
 /*

@@ -60,6 +60,43 @@ struct leak_read {
 int leak_note_read(struct depository *d, const struct store_api_key *key, const char *learner_id,
                    int64_t now_ms, struct leak_read *out, struct ok_error *err);
 
+/*
+ * Identity conflicts (an import's row whose national id is registered with other names or birth
+ * date) tell whether a national id is registered and, against a guessed name or birth date,
+ * whether the guess was right. A key may meet LEAK_CONFLICTS in its institution's window (or
+ * its read limit, when lower): a registrar's own typos. One more blocks it, as a key copying
+ * the register is blocked. An import that meets more than LEAK_CONFLICTS_PER_IMPORT is refused
+ * whole (import.c). Each conflict is counted, not each distinct learner: a birth-date search
+ * meets one learner many times.
+ */
+#define LEAK_CONFLICTS            50
+#define LEAK_CONFLICTS_PER_IMPORT 100
+
+/* What one import's identity conflicts were. */
+struct leak_conflicts {
+	const char *actor;       /* who imported, for the audit events */
+	const char *institution; /* the importing institution's code */
+	/* The learners met (internal ids), one per conflicting row, at most
+	 * LEAK_CONFLICTS_PER_IMPORT; met counts every conflict, listed or not. */
+	const char (*learners)[STORE_ID_MAX + 1];
+	size_t listed;
+	size_t met;
+};
+
+/*
+ * Writes, in a transaction of its own (after the import's, which a dry run rolls back), one
+ * "learner.conflict" audit event per listed conflict (subject: the learner; actor: c->actor)
+ * and, when more were met than listed, one "import.conflicts" event with their number. With a
+ * key (NULL for the operator, who is audited, never blocked) the conflicts count against the
+ * key: OK_ELIMIT when they took it past its conflict limit (it is now blocked: out->blocked_now,
+ * a "key.blocked" event), OK_EAUTH when it was already blocked (the events are written either
+ * way). out->learners is then the key's conflicts in the window, out->limit.learners its
+ * conflict limit. Other codes: the store failed (nothing written).
+ */
+int leak_note_conflicts(struct depository *d, const struct store_api_key *key,
+                        const struct leak_conflicts *c, int64_t now_ms, struct leak_read *out,
+                        struct ok_error *err);
+
 /* The block on key_id: 0 with *out when it is blocked, OK_ENOTFOUND when it is not. */
 int leak_block_get(struct depository *d, const char *key_id, struct store_key_block *out,
                    struct ok_error *err);

@@ -119,24 +119,30 @@ int status_action_parse(const char *s, enum status_action *out)
 	return 0;
 }
 
-/* A reason is 1-200 characters (not bytes) of UTF-8 text without control characters: it goes
- * to the history and the audit log, and is shown back to people. */
-static int check_reason(const char *reason, struct ok_error *err)
+/* A reason is 1-200 characters (not bytes) of UTF-8 text without control characters or
+ * characters that reorder or hide text (utf8_is_hidden): it goes to the history and the audit
+ * log, and is shown back to people. */
+int status_check_reason(const char *reason, struct ok_error *err)
 {
-	size_t n = reason ? strlen(reason) : 0, i, chars = 0;
+	size_t n = reason ? strlen(reason) : 0, i, len, chars = 0;
+	uint32_t c;
 
 	if (n == 0 || n > 800 || !utf8_valid(reason, n))
 		return ok_fail_field(err, OK_EINPUT, "reason",
 		                     "a reason of 1-200 characters (UTF-8) is required");
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)reason[i];
-		chars += (c & 0xC0) != 0x80;
-		/* C0 controls, DEL, and C1 controls (0xC2 0x80-0x9F in UTF-8). */
-		if (c < 0x20 || c == 0x7F ||
-		    (c == 0xC2 && i + 1 < n && (unsigned char)reason[i + 1] <= 0x9F))
+	for (i = 0; i < n; i += len) {
+		c = utf8_decode(reason + i, &len);
+		chars++;
+		/* C0 controls, DEL, and C1 controls. */
+		if (c < 0x20 || (c >= 0x7F && c <= 0x9F))
 			return ok_fail_field(err, OK_EINPUT, "reason",
 			                     "the reason contains a control character (e.g. a line "
 			                     "break)");
+		if (utf8_is_hidden(c))
+			return ok_fail_field(err, OK_EINPUT, "reason",
+			                     "the reason contains a bidirectional-control or "
+			                     "invisible character (U+%04X)",
+			                     (unsigned)c);
 	}
 	if (chars > 200)
 		return ok_fail_field(err, OK_EINPUT, "reason",
@@ -156,7 +162,7 @@ int registry_status_change(struct depository *d, const char *achievement_id,
 	char detail[96];
 	int rc;
 
-	if ((rc = check_reason(reason, err)))
+	if ((rc = status_check_reason(reason, err)))
 		return rc;
 	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;

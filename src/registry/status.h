@@ -50,6 +50,10 @@ enum status_action {
 
 int status_action_parse(const char *s, enum status_action *out);
 
+/* Checks a reason for a status change or a correction: 1-200 characters of UTF-8 without
+ * control, bidirectional-control or other invisible characters. OK_EINPUT (field "reason"). */
+int status_check_reason(const char *reason, struct ok_error *err);
+
 /*
  * Changes an achievement's status (of institution, or any when NULL): revoke (final), suspend,
  * or reinstate (only a suspension can be lifted). A change the rules forbid is OK_ECONFLICT with

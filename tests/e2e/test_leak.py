@@ -494,3 +494,123 @@ def test_an_identity_correction_counts_its_learner(binary, tmp_path, servers):
     assert correct(learners[0]).status == 200
     problem(correct(learners[2]), 429, "read-limit")
     problem(read(srv, key, nid("XA", 0)), 403, "key-blocked")
+
+
+CONFLICT_ALERT_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ALERT key-blocked "
+                               r"key=([0-9a-f]+) institution=21XX conflicts=(\d+): ", re.M)
+
+
+def probes(national_id, n, start=0):
+    """n rows for national_id with the right names and a wrong birth date each."""
+    return [row(f"P-{i}", national_id, given_names="Given0", family_name="Family0",
+                birth_date=f"{1950 + i // 12:04d}-{1 + i % 12:02d}-01")
+            for i in range(start, start + n)]
+
+
+def test_import_identity_conflicts_are_counted_audited_and_block(binary, tmp_path, servers):
+    """A dry run was an unlimited, unaudited oracle of whether a national id is registered and
+    whether a guessed birth date is right (attack-insider F1). Each conflict now counts
+    against the key and is audited, a dry run's too; past 50 in the window the key is
+    blocked, and no answer lists the rows."""
+    f = Folder(binary, tmp_path, xa=1, yb=1, limit=1000)
+    srv = servers(f.ok)
+    yb = nid("YB", 0)
+    r = srv.post("/v1/results?dry_run=true", probes(yb, 3), key=f.a)
+    assert r.status == 200, r
+    doc = r.json()
+    assert doc["rejected"] == 3 and doc["stored"] is False
+    # Another institution's learner: the column is never named.
+    assert {e["field"] for e in doc["errors"]} == {"national_id"}
+    conflicts = [e for e in f.audit() if "learner.conflict" in e]
+    assert len(conflicts) == 3, conflicts
+    actors = {w for e in conflicts for w in e if w.startswith("institution:21XX/key:")}
+    assert len(actors) == 1, conflicts
+    key_id = actors.pop().split("key:")[1]
+    # 47 more are a registrar's typos still; the 51st blocks, and the answer lists nothing.
+    assert srv.post("/v1/results?dry_run=true", probes(yb, 47, 3), key=f.a).status == 200
+    r = srv.post("/v1/results?dry_run=true", probes(yb, 1, 50), key=f.a)
+    doc = problem(r, 429, "conflict-limit")
+    assert "errors" not in doc and "blocked" in doc["detail"]
+    problem(srv.post("/v1/results?dry_run=true", probes(yb, 1, 60), key=f.a), 403, "key-blocked")
+    alerts = CONFLICT_ALERT_RE.findall(srv.log_text())
+    assert alerts == [(key_id, "1")], srv.log_text()
+    assert len([e for e in f.audit() if "learner.conflict" in e]) == 51
+    m, _ = metrics(srv)
+    assert m["oorkonde_keys_blocked_total"] == 1
+    # One request of many probes is refused whole (and blocks the second key too).
+    r = srv.post("/v1/results?dry_run=true", probes(yb, 500), key=f.a2)
+    doc = problem(r, 429, "conflict-limit")
+    assert "errors" not in doc
+    assert len([e for e in f.audit() if "import.conflicts" in e]) == 1
+    assert f.cli("audit", "verify").returncode == 0
+
+
+def test_honest_rows_of_anothers_learner_are_not_counted(binary, tmp_path, servers):
+    """A university registering first-years known from another institution's diploma, with
+    their right identity, meets no conflict: nothing counted, nothing blocked."""
+    f = Folder(binary, tmp_path, xa=1, yb=1, limit=1)
+    srv = servers(f.ok)
+    first_year = [row(f"U-{i}", nid("YB", 0), given_names="Given0", family_name="Family0",
+                      birth_date="1990-01-01", title=f"Course {i}") for i in range(60)]
+    for _ in range(3):
+        r = srv.post("/v1/results?dry_run=true", first_year, key=f.a)
+        assert r.status == 200 and r.json()["rejected"] == 0, r
+    r = srv.post("/v1/results", first_year, key=f.a)
+    assert r.status == 200 and r.json()["added"] == 60, r
+    assert not [e for e in f.audit() if "learner.conflict" in e or "key.blocked" in e]
+
+
+def test_a_register_only_key_learns_no_birth_date(binary, tmp_path, servers):
+    """attack-insider F2: a key without `read` is not told which identity column differs; a
+    correction is counted as a read of its learner, and an award date before the birth date
+    is refused without naming the birth date and counted as an identity conflict."""
+    f = Folder(binary, tmp_path, xa=3, yb=1, limit=2)
+    reg = key_with(f, "--institution", "21XX", "--permit", "register")
+    reg2 = key_with(f, "--institution", "21XX", "--permit", "register")
+    full = key_with(f, "--institution", "21XX", "--permit", "register,read")
+    srv = servers(f.ok)
+    own = [row("P-own", nid("XA", 0), given_names="Given0", family_name="Family0",
+               birth_date="1991-01-01")]
+    doc = srv.post("/v1/results?dry_run=true", own, key=reg).json()
+    assert [e["field"] for e in doc["errors"]] == ["national_id"], doc
+    doc = srv.post("/v1/results?dry_run=true", own, key=full).json()
+    assert [e["field"] for e in doc["errors"]] == ["birth_date"], doc
+    aids = [f.ok.achievements_json(nid("XA", i))[0]["id"] for i in range(3)]
+
+    def award(key, aid, date):
+        return srv.request("PATCH", f"/v1/achievements/{aid}",
+                           {"awarded_on": date, "reason": "probe"}, key=key)
+
+    doc = problem(award(reg, aids[0], "1989-12-31"), 422, "invalid-correction")
+    assert "birth" not in doc["detail"], doc
+    assert award(reg, aids[1], "2015-01-01").status == 200
+    # A third learner is past the read limit of 2.
+    problem(award(reg, aids[2], "2015-01-01"), 429, "read-limit")
+    # Guesses at one learner's birth date: two are typos, the third blocks (limit 2).
+    problem(award(reg2, aids[0], "1989-12-31"), 422, "invalid-correction")
+    problem(award(reg2, aids[0], "1990-01-01"), 422, "invalid-correction")
+    problem(award(reg2, aids[0], "1990-01-01"), 429, "conflict-limit")
+    problem(award(reg2, aids[0], "2015-01-01"), 403, "key-blocked")
+    # the two dry runs, and four refused award dates
+    assert len([e for e in f.audit() if "learner.conflict" in e]) == 6
+
+
+def test_a_revoked_record_is_not_corrected(binary, tmp_path, servers):
+    """attack-insider F4: PATCH of a revoked result answers 409 as the status routes do; the
+    correction's reason is checked as a status change's is."""
+    f = Folder(binary, tmp_path, xa=2, yb=1)
+    srv = servers(f.ok)
+    aids = [f.ok.achievements_json(nid("XA", i))[0]["id"] for i in range(2)]
+    for reason in ("bell\x07", "line\nbreak", "right\u202eleft", "zero\u200bwidth", ""):
+        r = srv.request("PATCH", f"/v1/achievements/{aids[1]}",
+                        {"grade": "9", "grading_scheme": "NL 1-10", "reason": reason}, key=f.a)
+        doc = problem(r, 422, "invalid-correction")
+        assert "reason" in doc["detail"], (reason, doc)
+    assert srv.post(f"/v1/achievements/{aids[0]}/revoke", {"reason": "fraud"},
+                    key=f.a).status == 200
+    r = srv.request("PATCH", f"/v1/achievements/{aids[0]}",
+                    {"title": "Changed", "reason": "after the revocation"}, key=f.a)
+    doc = problem(r, 409, "conflict")
+    assert "revoked" in doc["detail"]
+    got = srv.get(f"/v1/achievements/{aids[0]}", key=f.a).json()
+    assert got["title"] != "Changed" and got["status"] == "revoked", got

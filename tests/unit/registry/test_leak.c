@@ -226,6 +226,209 @@ static void an_institutions_limit_by_its_code(void **state)
 	assert_int_equal(leak_institution_limit(&f->d, "21pb", &l, &err), OK_ENOTFOUND);
 }
 
+/* ---- identity conflicts met by imports (attack-insider F1) ---- */
+
+#define CONFLICT_ROW_REGISTERED \
+	"R1,987654329,Anna,de Vries,1999-03-04,exam,Rekenen 3F,,,,,,2020-05-05,\n"
+
+/* Imports for institution with key (NULL: the operator) n rows of the learner registered by
+ * CONFLICT_ROW_REGISTERED with other birth dates (n == 0: that row itself, as another record). */
+static int import_probes(struct reg_fixture *f, const char *institution,
+                         const struct store_api_key *key, bool hide, size_t n, bool dry_run,
+                         struct reg_rejects *rejects, struct import_report *r, struct ok_error *err)
+{
+	struct import_options o;
+	struct csv_memory_source src;
+	struct buf csv;
+	char row[160];
+	size_t i;
+	int rc;
+
+	buf_init(&csv, 0);
+	assert_int_equal(buf_add(&csv, REG_CSV_HEADER, strlen(REG_CSV_HEADER)), 0);
+	if (n == 0)
+		assert_int_equal(
+		        buf_add(&csv,
+		                "X1,987654329,Anna,de Vries,1999-03-04,exam,Eng,,,,,,"
+		                "2020-05-05,\n",
+		                strlen("X1,987654329,Anna,de Vries,1999-03-04,exam,Eng,,,,,,"
+		                       "2020-05-05,\n")),
+		        0);
+	for (i = 0; i < n; i++) {
+		snprintf(
+		        row, sizeof(row),
+		        "P%zu,987654329,Anna,de Vries,%04zu-%02zu-01,exam,Probe,,,,,,2020-05-05,\n",
+		        i, 1950 + i / 12, 1 + i % 12);
+		assert_int_equal(buf_add(&csv, row, strlen(row)), 0);
+	}
+	memset(&o, 0, sizeof(o));
+	o.institution = institution;
+	o.actor = key ? "institution:22XX/key:k" : "operator";
+	o.key = key;
+	o.hide_identity_columns = hide;
+	o.dry_run = dry_run;
+	if (rejects) {
+		memset(rejects, 0, sizeof(*rejects));
+		o.on_reject = reg_on_reject;
+		o.ctx = rejects;
+	}
+	src = (struct csv_memory_source){csv.data, csv.len, 0};
+	ok_error_clear(err);
+	rc = registry_import_csv(&f->d, &o, "t.csv", csv_read_memory, &src, r, err);
+	buf_release(&csv);
+	return rc;
+}
+
+static void conflict_setup(struct reg_fixture *f)
+{
+	reg_import_expect(f, REG_CSV_HEADER CONFLICT_ROW_REGISTERED, 1, 0, 0, 0);
+	reg_add_institution(f, "22XX");
+}
+
+static void a_dry_runs_conflicts_are_audited_and_counted(void **state)
+{
+	struct reg_fixture *f = *state;
+	char text[API_KEY_TEXT_MAX + 1], sql[200];
+	struct store_api_key k;
+	struct reg_rejects rej;
+	struct import_report r;
+	struct ok_error err;
+
+	conflict_setup(f);
+	new_key(f, "22XX", &k, text);
+	assert_int_equal(import_probes(f, "22XX", &k, false, 3, true, &rej, &r, &err), 0);
+	assert_int_equal(r.rejected, 3);
+	assert_int_equal(r.conflicts, 3);
+	assert_false(r.stored);
+	assert_false(r.key_blocked);
+	/* Another institution's learner: the column is not named. */
+	assert_string_equal(rej.fields[0], "national_id");
+	/* The events survive the dry run's rollback, one per row, the learner their subject. */
+	assert_int_equal(events(f, "learner.conflict"), 3);
+	assert_int_equal(events(f, "import.batch"), 1); /* conflict_setup's, not the dry run's */
+	assert_int_equal(reg_sql_int(f, "SELECT count(DISTINCT subject) FROM audit_event WHERE "
+	                                "action = 'learner.conflict' AND actor = "
+	                                "'institution:22XX/key:k'"),
+	                 1);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM key_read WHERE key_id = '%s/conflicts'",
+	         k.id);
+	assert_int_equal(reg_sql_int(f, sql), 3);
+	/* ... and not under the learner's id (an erasure would not find them). */
+	assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM key_read WHERE learner_id IN "
+	                                "(SELECT id FROM learner)"),
+	                 0);
+}
+
+static void past_the_conflict_limit_the_key_is_blocked(void **state)
+{
+	struct reg_fixture *f = *state;
+	char text[API_KEY_TEXT_MAX + 1];
+	struct store_api_key k, checked;
+	struct import_report r;
+	struct ok_error err;
+
+	conflict_setup(f);
+	new_key(f, "22XX", &k, text);
+	assert_int_equal(
+	        import_probes(f, "22XX", &k, false, LEAK_CONFLICTS - 2, true, NULL, &r, &err), 0);
+	assert_false(r.key_blocked);
+	assert_int_equal(import_probes(f, "22XX", &k, false, 2, true, NULL, &r, &err), 0);
+	assert_false(r.key_blocked);
+	/* One more than a registrar's typos: blocked, as a key copying the register is. */
+	assert_int_equal(import_probes(f, "22XX", &k, false, 1, true, NULL, &r, &err), OK_ELIMIT);
+	assert_true(r.key_blocked);
+	assert_non_null(strstr(err.message, "blocked"));
+	assert_int_equal(registry_apikey_check(&f->d, text, &checked, &err), OK_ELIMIT);
+	assert_int_equal(events(f, "key.blocked"), 1);
+	assert_int_equal(reg_sql_int(f,
+	                             "SELECT count(*) FROM audit_event WHERE action = "
+	                             "'key.blocked' AND detail LIKE '% conflicts=51 limit=50 %'"),
+	                 1);
+	assert_int_equal(events(f, "learner.conflict"), LEAK_CONFLICTS + 1);
+	/* The operator lifts the block: a fresh window for the conflicts too. */
+	assert_int_equal(leak_unblock(&f->d, k.id, &err), 0);
+	assert_int_equal(import_probes(f, "22XX", &k, false, 1, true, NULL, &r, &err), 0);
+	/* A lower read limit lowers the conflict limit with it. */
+	set_limit(f, "22XX", 2, 3600);
+	assert_int_equal(import_probes(f, "22XX", &k, false, 1, true, NULL, &r, &err), 0);
+	assert_int_equal(import_probes(f, "22XX", &k, false, 1, true, NULL, &r, &err), OK_ELIMIT);
+}
+
+static void one_import_with_too_many_conflicts_is_refused_whole(void **state)
+{
+	struct reg_fixture *f = *state;
+	char text[API_KEY_TEXT_MAX + 1];
+	struct store_api_key k;
+	struct reg_rejects rej;
+	struct import_report r;
+	struct ok_error err;
+
+	conflict_setup(f);
+	new_key(f, "22XX", &k, text);
+	set_limit(f, "22XX", 10000, 3600);
+	assert_int_equal(import_probes(f, "22XX", &k, false, 150, true, &rej, &r, &err), OK_ELIMIT);
+	assert_false(r.stored);
+	assert_true(r.key_blocked);
+	/* Stopped at the 101st conflict; every one met audited, the first 100 by learner. */
+	assert_int_equal(r.conflicts, LEAK_CONFLICTS_PER_IMPORT + 1);
+	assert_int_equal(events(f, "learner.conflict"), LEAK_CONFLICTS_PER_IMPORT);
+	assert_int_equal(events(f, "import.conflicts"), 1);
+	/* The operator's import is audited, never refused or blocked. */
+	assert_int_equal(import_probes(f, "22XX", NULL, false, 150, true, NULL, &r, &err), 0);
+	assert_int_equal(r.rejected, 150);
+	assert_false(r.key_blocked);
+	assert_int_equal(events(f, "learner.conflict"), 2 * LEAK_CONFLICTS_PER_IMPORT);
+	assert_int_equal(reg_sql_int(f, "SELECT count(*) FROM audit_event WHERE action = "
+	                                "'import.conflicts' AND detail = 'institution=22XX "
+	                                "conflicts=150' AND actor = 'operator'"),
+	                 1);
+}
+
+static void honest_rows_of_anothers_learner_count_nothing(void **state)
+{
+	struct reg_fixture *f = *state;
+	char text[API_KEY_TEXT_MAX + 1], sql[200];
+	struct store_api_key k;
+	struct import_report r;
+	struct ok_error err;
+	int i;
+
+	conflict_setup(f);
+	new_key(f, "22XX", &k, text);
+	set_limit(f, "22XX", 1, 3600);
+	/* A first-year known from another institution's diploma: dry runs, then the upload. */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(import_probes(f, "22XX", &k, false, 0, true, NULL, &r, &err), 0);
+		assert_int_equal(r.added, 1);
+	}
+	assert_int_equal(import_probes(f, "22XX", &k, false, 0, false, NULL, &r, &err), 0);
+	assert_int_equal(r.added, 1);
+	assert_true(r.stored);
+	assert_int_equal(r.conflicts, 0);
+	assert_int_equal(events(f, "learner.conflict"), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM key_read WHERE key_id LIKE '%s%%'", k.id);
+	assert_int_equal(reg_sql_int(f, sql), 0);
+}
+
+static void a_key_without_read_is_not_told_the_column(void **state)
+{
+	struct reg_fixture *f = *state;
+	char text[API_KEY_TEXT_MAX + 1];
+	struct store_api_key k;
+	struct reg_rejects rej;
+	struct import_report r;
+	struct ok_error err;
+
+	conflict_setup(f);
+	/* 21PB's own learner: the column is named, unless the key may not read. */
+	new_key(f, "21PB", &k, text);
+	assert_int_equal(import_probes(f, "21PB", &k, false, 1, true, &rej, &r, &err), 0);
+	assert_string_equal(rej.fields[0], "birth_date");
+	assert_int_equal(import_probes(f, "21PB", &k, true, 1, true, &rej, &r, &err), 0);
+	assert_string_equal(rej.fields[0], "national_id");
+	assert_null(strstr(rej.messages[0], "birth_date"));
+}
+
 /* The same tests with the records in SQLite and in PostgreSQL. */
 /* clang-format off */
 #define LEAK_TESTS(setup)                                                                        \
@@ -241,6 +444,17 @@ static void an_institutions_limit_by_its_code(void **state)
 	                                        reg_teardown),                                   \
 	        cmocka_unit_test_setup_teardown(an_institutions_limit_by_its_code, setup,        \
 	                                        reg_teardown),                                   \
+	        cmocka_unit_test_setup_teardown(a_dry_runs_conflicts_are_audited_and_counted,    \
+	                                        setup, reg_teardown),                            \
+	        cmocka_unit_test_setup_teardown(past_the_conflict_limit_the_key_is_blocked,      \
+	                                        setup, reg_teardown),                            \
+	        cmocka_unit_test_setup_teardown(                                                 \
+	                one_import_with_too_many_conflicts_is_refused_whole, setup,              \
+	                reg_teardown),                                                           \
+	        cmocka_unit_test_setup_teardown(honest_rows_of_anothers_learner_count_nothing,   \
+	                                        setup, reg_teardown),                            \
+	        cmocka_unit_test_setup_teardown(a_key_without_read_is_not_told_the_column,       \
+	                                        setup, reg_teardown),                            \
 	}
 /* clang-format on */
 

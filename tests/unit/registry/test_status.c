@@ -619,6 +619,15 @@ static void reasons_and_unknown_ids(void **state)
 	assert_int_equal(change(f, id, STATUS_SUSPEND, "line\nbreak", &a, &err), OK_EINPUT);
 	assert_int_equal(change(f, id, STATUS_SUSPEND, "\x1B[31mred", &a, &err), OK_EINPUT);
 	assert_int_equal(change(f, id, STATUS_SUSPEND, "c1 \xC2\x85 control", &a, &err), OK_EINPUT);
+	/* ... nor characters that reorder or hide what is shown (attack-insider F4). */
+	assert_int_equal(change(f, id, STATUS_SUSPEND, "rtl \xE2\x80\xAE override", &a, &err),
+	                 OK_EINPUT);
+	assert_non_null(strstr(err.message, "U+202E"));
+	assert_int_equal(change(f, id, STATUS_SUSPEND, "zero\xE2\x80\x8Bwidth", &a, &err),
+	                 OK_EINPUT);
+	assert_int_equal(change(f, id, STATUS_SUSPEND, "isolate \xE2\x81\xA6x", &a, &err),
+	                 OK_EINPUT);
+	assert_int_equal(change(f, id, STATUS_SUSPEND, "soft\xC2\xADhyphen", &a, &err), OK_EINPUT);
 	assert_int_equal(list_version(f), v0 + 2);
 	assert_int_equal(change(f, "0123456789abcdef01234567", STATUS_REVOKE, "x", &a, &err),
 	                 OK_ENOTFOUND);
