@@ -276,8 +276,9 @@ int registry_apikey_check(struct depository *d, const char *key_text, struct sto
 	if (rc)
 		return rc;
 	return ok_fail(err, OK_ELIMIT,
-	               "this API key is blocked: it read the personal data of more learners than "
-	               "its institution's limit allows; an operator can lift the block with "
+	               "this API key is blocked: it read the personal data of more learners, or "
+	               "met more identity conflicts, than its institution's limit allows; an "
+	               "operator can lift the block with "
 	               "'oorkonde institution unblock-key %s'",
 	               out->id);
 }
