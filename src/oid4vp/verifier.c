@@ -65,6 +65,19 @@ static char *actor_of(const char *id, char out[AUDIT_ACTOR_SIZE])
 	return out;
 }
 
+void oid4vp_client_tag(const struct depository *d, const char *what, const char *key,
+                       char out[2 * SEAL_DIGEST_BYTES + 1])
+{
+	unsigned char tag[SEAL_DIGEST_BYTES];
+	struct seal_digest h;
+
+	seal_digest_init(&h, &d->keys);
+	seal_digest_add_str(&h, what);
+	seal_digest_add_str(&h, key ? key : "unknown");
+	seal_digest_final(&h, tag);
+	sodium_bin2hex(out, 2 * SEAL_DIGEST_BYTES + 1, tag, sizeof(tag));
+}
+
 /* The client id of the wallet chain's first certificate: "x509_san_dns:" and its first DNS
  * name, or, for a certificate that names none (a host given as an IP address, in tests),
  * "x509_hash:" and the base64url SHA-256 of its DER (OpenID4VP 1.0 §5.9.3). */
@@ -234,8 +247,12 @@ static void row_free(struct store_vp_request *r)
 }
 
 int oid4vp_request_create(struct depository *d, const json_t *ask, const char *by,
-                          struct oid4vp_created *out, struct ok_error *err)
+                          const char *network, struct oid4vp_created *out, struct ok_error *err)
 {
+	char all[2 * SEAL_DIGEST_BYTES + 1], net[2 * SEAL_DIGEST_BYTES + 1];
+	/* Every anonymous request carries one tag (all) and its network's: one statement counts
+	 * both over the rows' indexed columns (finding s16-2). */
+	struct oid4vp_open_tags anon = {all, net, 0, OID4VP_ANON_NET_MAX, true};
 	const json_t *mode = json_object_get(ask, "response_mode");
 	const json_t *same = json_object_get(ask, "same_device");
 	const json_t *unbound = json_object_get(ask, "accept_unbound");
@@ -277,8 +294,13 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, const char *b
 	if ((rc = text_check(json_object_get(ask, "label"), "label", err)) ||
 	    (rc = client_name_of(d, ask, by, client_name, sizeof(client_name), err)))
 		goto out;
+	if (!by) {
+		oid4vp_client_tag(d, "oorkonde verifier request, anonymous", "all", all);
+		oid4vp_client_tag(d, "oorkonde verifier request from network", network, net);
+	}
 	rc = oid4vp_request_make(d, dcql, client_name, json_object_get(ask, "label"), jwt,
-	                         json_is_true(same), false, json_is_true(unbound), NULL, out, err);
+	                         json_is_true(same), false, json_is_true(unbound),
+	                         by ? NULL : &anon, out, err);
 out:
 	json_decref(dcql);
 	return rc;
@@ -346,7 +368,8 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* Where a sign-in comes from is kept in the row's own (indexed) columns. */
+	/* Where a sign-in (or an anonymous request) comes from is kept in the row's own (indexed)
+	 * columns. */
 	if (from && (ok_format(row->signin_from, sizeof(row->signin_from), "%s", from->address) ||
 	             ok_format(row->signin_net, sizeof(row->signin_net), "%s", from->network))) {
 		rc = ok_fail(err, OK_EINTERNAL, "a sign-in's client key is too long");
@@ -387,6 +410,10 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 			row->expires_ms = now + OID4VP_SIGNIN_TTL_S * 1000LL;
 		row->keep_until_ms = row->expires_ms;
 	}
+	/* So does an anonymous request (finding s16-2): its result, once answered, is kept as any
+	 * (store_vp_answer sets keep_until_ms then). */
+	if (from && from->anonymous)
+		row->keep_until_ms = row->expires_ms;
 	out->expires_ms = row->expires_ms;
 	if ((rc = request_urls(d, out->id, out->client_id, out->request_uri, out->link,
 	                       sizeof(out->link), err)))
@@ -424,7 +451,21 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	 * /64s to fill the share), and never as many as are left of the share: the last places go
 	 * to networks that hold fewer, so filling the share takes many networks. Both counts come
 	 * from one statement. */
-	if (!rc && from && (from->address_max || from->network_max)) {
+	if (!rc && from && from->anonymous) {
+		struct store_vp_client_count held = {0, 0};
+
+		rc = store_vp_count_client(d->store, row->signin_from, row->signin_net, &held, err);
+		if (!rc && held.address >= OID4VP_ANON_MAX)
+			rc = ok_fail(
+			        err, OK_ELIMIT,
+			        "too many anonymous verifier requests are open; try again in a "
+			        "few minutes, or ask with an API key");
+		else if (!rc && (held.network >= (int64_t)from->network_max ||
+		                 held.network >= OID4VP_ANON_MAX - held.address))
+			rc = ok_fail(err, OK_ELIMIT,
+			             "too many verifier requests are open from this network; try "
+			             "again in a few minutes");
+	} else if (!rc && from && (from->address_max || from->network_max)) {
 		struct store_vp_client_count held = {0, 0};
 
 		rc = store_vp_count_client(d->store, row->signin_from, row->signin_net, &held, err);
