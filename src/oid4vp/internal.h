@@ -67,11 +67,13 @@ int oid4vp_signin_answer(struct depository *d, const struct oid4vp_signin *c, co
  * entry {"query", "verified", "verified_unbound", "reason", "report", "format", "holder",
  * "holder_bound"}, its report trimmed to what cq asks for. A credential naming no holder is
  * never "verified"; with accept_unbound (the request's choice) it is "verified_unbound" when
- * all else holds, its reason OID4VP_UNBOUND_REASON. A negative code only when verification
- * could not run. (ldp.c) */
+ * all else holds, its reason OID4VP_UNBOUND_REASON. *holder_proved: whether only the holder's
+ * wallet could have made it (a trusted issuer's credential, presented with a proof for this
+ * nonce and client_id by its subject's key; or an unbound one that passed every check). A
+ * negative code only when verification could not run. (ldp.c) */
 int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, size_t n,
                       const char *nonce, const char *client_id, bool accept_unbound, json_t **entry,
-                      struct ok_error *err);
+                      bool *holder_proved, struct ok_error *err);
 
 /* Sets the report's holder.birth_date, achievement.grade, credits and awarded_on to null unless
  * the credential query cq asks for them (review LDP-2): a W3C credential is presented whole and

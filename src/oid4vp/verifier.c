@@ -702,11 +702,15 @@ const char *oid4vp_first_failure(const struct verify_result *r)
 	return "not verified";
 }
 
-/* Verifies the presentations of one credential query into entries (appended). */
+/* Verifies the presentations of one credential query into entries (appended). *proved and
+ * *unproved: set when a presentation was (was not) made by the holder's wallet for this request
+ * (its key binding verified against the nonce and client_id, of a credential a trusted issuer
+ * signed). */
 static int verify_query(struct depository *d, const json_t *cq, const json_t *list,
                         const struct store_vp_request *row, const char *client_id,
                         bool accept_unbound, json_t *entries, bool *all_ok, bool *any_unbound,
-                        char *why, size_t why_cap, struct ok_error *err)
+                        bool *proved, bool *unproved, char *why, size_t why_cap,
+                        struct ok_error *err)
 {
 	const char *qid = json_string_value(json_object_get(cq, "id"));
 	const char *format = json_string_value(json_object_get(cq, "format"));
@@ -723,15 +727,16 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 		struct ok_error e;
 		json_t *entry, *report = NULL;
 		const char *reason = NULL;
-		bool ok = false;
+		bool ok = false, holder = false;
 		int rc;
 
 		memset(&r, 0, sizeof(r));
 		ok_error_clear(&e);
 		if (ldp) {
 			if ((rc = oid4vp_ldp_verify(d, cq, s, n, row->nonce, client_id,
-			                            accept_unbound, &entry, err)))
+			                            accept_unbound, &entry, &holder, err)))
 				return rc;
+			*(holder ? proved : unproved) = true;
 			/* Verified but for naming no holder, which the request accepted: the
 			 * answer's state is verified_unbound, decided once all are seen. */
 			if (json_is_true(json_object_get(entry, "verified_unbound")))
@@ -755,6 +760,9 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 				verify_result_release(&r);
 				return rc;
 			}
+			/* The SD-JWT was read with its key-binding JWT required for this nonce
+			 * and client_id: a credential back means all of it held. */
+			holder = r.is_credential && r.credential;
 			report = verify_report_json(d, &r);
 			if (!report || oid4vp_report_trim(cq, report)) {
 				json_decref(report);
@@ -768,6 +776,7 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 			else
 				ok = true;
 		}
+		*(holder ? proved : unproved) = true;
 		if (!ok) {
 			*all_ok = false;
 			if (!why[0])
@@ -817,6 +826,7 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 	int64_t now = ok_now_ms();
 	struct audit_txn t;
 	bool verified = true, unbound = false, jwt, same_device, signin;
+	bool proved = false, unproved = false;
 	char code[OID4VP_TOKEN_MAX] = "";
 	char *text = NULL;
 	size_t i;
@@ -987,7 +997,8 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 				rc = verify_query(
 				        d, cq, list, row, client_id,
 				        json_is_true(json_object_get(spec, "accept_unbound")),
-				        entries, &verified, &unbound, why, sizeof(why), err);
+				        entries, &verified, &unbound, &proved, &unproved, why,
+				        sizeof(why), err);
 			if (rc)
 				goto out;
 		}
@@ -1004,6 +1015,20 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 		                   "the PID was not verified (%s); the sign-in stays open until it "
 		                   "expires",
 		                   why[0] ? why : "no reason given");
+		goto out;
+	}
+	/* A verifier request is closed by an answer only the holder's wallet could make (finding
+	 * s16-3): every presentation in it bound to the holder's key for this request's nonce and
+	 * client_id. Anyone who saw the link could post the rest (a junk vp_token, another key's
+	 * presentation); it is refused and audited, and the request stays open, as for an error
+	 * (review W4). */
+	if (!signin && token_text && (!proved || unproved)) {
+		(void)audit_record(d, actor_of(row->id, actor), "verifier.answer.refused", row->id,
+		                   PURPOSE, "not the holder's", NULL);
+		rc = ok_fail_field(err, OK_EINPUT, "vp_token",
+		                   "the request stays open: this answer is not bound to it by the "
+		                   "holder's key (%s)",
+		                   why[0] ? why : "no presentation");
 		goto out;
 	}
 	/* Every presentation verified, some naming no holder (accepted by the request): the
