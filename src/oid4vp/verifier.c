@@ -166,13 +166,39 @@ static int request_urls(const struct depository *d, const char *id, const char *
 	return rc;
 }
 
+/* Unicode's space separators (general category Zs). */
+static bool is_space_separator(uint32_t c)
+{
+	return c == 0x20 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+	       c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/* Whether the n bytes at s hold word, ASCII letters compared without case. */
+static bool holds_phrase(const char *s, size_t n, const char *word)
+{
+	size_t w = strlen(word);
+
+	for (size_t i = 0; i + w <= n; i++) {
+		size_t j = 0;
+
+		while (j < w && (s[i + j] | 0x20) == (word[j] | 0x20))
+			j++;
+		if (j == w)
+			return true;
+	}
+	return false;
+}
+
 /* A short text the verifier gives (member name): its "label", shown to it only, or the
- * "requester" it says it is, shown to the wallet. */
+ * "requester" it says it is, shown to the wallet. Neither may break a line (U+2028, U+2029)
+ * nor hold a run of spaces (or start or end with one), which would push what follows it out
+ * of a wallet's sight (finding s16-5). */
 static int text_check(const json_t *v, const char *name, struct ok_error *err)
 {
 	const char *s = json_string_value(v);
-	size_t n = s ? json_string_length(v) : 0;
-	uint32_t c;
+	size_t n = s ? json_string_length(v) : 0, len;
+	bool space = true;
+	uint32_t c = 0;
 
 	if (!v || json_is_null(v))
 		return 0;
@@ -186,6 +212,20 @@ static int text_check(const json_t *v, const char *name, struct ok_error *err)
 	if (utf8_find_hidden(s, n, &c) != n)
 		return ok_fail_field(err, OK_EINPUT, name,
 		                     "%s holds a character that hides or reorders text", name);
+	for (size_t i = 0; i < n; i += len) {
+		c = utf8_decode(s + i, &len);
+		if (c == 0x2028 || c == 0x2029)
+			return ok_fail_field(err, OK_EINPUT, name,
+			                     "%s must not hold a line or paragraph separator",
+			                     name);
+		if (is_space_separator(c) && space)
+			return ok_fail_field(err, OK_EINPUT, name,
+			                     "%s must not start with a space or hold two in a row",
+			                     name);
+		space = is_space_separator(c);
+	}
+	if (space)
+		return ok_fail_field(err, OK_EINPUT, name, "%s must not end with a space", name);
 	return 0;
 }
 
@@ -205,6 +245,15 @@ static int client_name_of(const struct depository *d, const json_t *ask, const c
 
 	if ((rc = text_check(json_object_get(ask, "requester"), "requester", err)))
 		return rc;
+	/* The depository's own words say what it knows of the requester: a stated name must not
+	 * borrow them (finding s16-5). */
+	if (stated && (holds_phrase(stated, strlen(stated), "api key holder") ||
+	               holds_phrase(stated, strlen(stated), "not verified by") ||
+	               holds_phrase(stated, strlen(stated), "sign in to your records")))
+		return ok_fail_field(
+		        err, OK_EINPUT, "requester",
+		        "requester must not hold the depository's own words (\"API key "
+		        "holder\", \"not verified by\")");
 	if (!stated && !by)
 		return ok_fail_field(err, OK_EINPUT, "requester",
 		                     "requester is required: the name the wallet shows as the "
@@ -213,8 +262,8 @@ static int client_name_of(const struct depository *d, const json_t *ask, const c
 		rc = ok_format(out, cap, "%s (API key holder at %s)", by, at);
 	else if (by)
 		rc = ok_format(out, cap, "%s (API key holder %s at %s)", stated, by, at);
-	else
-		rc = ok_format(out, cap, "%s (not verified by %s)", stated, at);
+	else /* first, so that no cut of a long name can hide it */
+		rc = ok_format(out, cap, "[not verified by %s] %s", at, stated);
 	return rc ? ok_fail(err, OK_ETOOBIG, "the requester's name is too long") : 0;
 }
 
