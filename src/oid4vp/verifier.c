@@ -24,6 +24,7 @@
 #include "privacy/seal.h"
 #include "registry/sdjwt_verify.h"
 #include "registry/verify_summary.h"
+#include "store/ratelimit.h"
 #include "store/verifier.h"
 
 #define SEAL_RESULT   OID4VP_SEAL_RESULT
@@ -858,6 +859,33 @@ static bool error_code_ok(const char *s)
 	return true;
 }
 
+/* Refused answers audited per request: the first few leave a trace for the operator; the rest,
+ * which anyone who saw the link could post at the rate limit's speed, would only grow the
+ * append-only log (attack s16, finding 4). */
+#define REFUSED_AUDITED 3
+
+/* Whether a refused answer to request row is audited: counted in the store's rate-limit area
+ * (across the servers on one store, no transaction open), under a keyed hash of the request id,
+ * in the minute it expires (so the count lasts as long as the request, and is pruned after).
+ * Audited when the count cannot be kept. */
+static bool refused_audited(struct depository *d, const struct store_vp_request *row, int64_t now)
+{
+	unsigned char h[SEAL_DIGEST_BYTES];
+	struct seal_digest g;
+	struct ok_error ignored;
+	int64_t total = 0;
+
+	seal_digest_init(&g, &d->keys);
+	seal_digest_add_str(&g, "oorkonde verifier refused answers of");
+	seal_digest_add_str(&g, row->id);
+	seal_digest_final(&g, h);
+	(void)store_ratelimit_prune(d->store, now / 60000 - 1, &ignored);
+	if (store_ratelimit_add(d->store, "vp-refused", h, row->expires_ms / 60000, 1, &total,
+	                        &ignored))
+		return true;
+	return total <= REFUSED_AUDITED;
+}
+
 enum { F_VP_TOKEN, F_STATE, F_RESPONSE, F_ERROR, F_ERROR_DESCRIPTION, F_COUNT };
 
 int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg, const char *id,
@@ -1057,9 +1085,11 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 	 * told why (reasons name checks and claims, never values). The sign-in expires unanswered
 	 * otherwise. */
 	if (signin && !verified) {
-		/* Refused tries leave a trace for the operator, without personal data (LDP9-6). */
-		(void)audit_record(d, actor_of(row->id, actor), "verifier.answer.refused", row->id,
-		                   PURPOSE, "signin", NULL);
+		/* Refused tries leave a trace for the operator, without personal data (LDP9-6): the
+		 * first few of each sign-in. */
+		if (refused_audited(d, row, now))
+			(void)audit_record(d, actor_of(row->id, actor), "verifier.answer.refused",
+			                   row->id, PURPOSE, "signin", NULL);
 		rc = ok_fail_field(err, OK_EINPUT, "vp_token",
 		                   "the PID was not verified (%s); the sign-in stays open until it "
 		                   "expires",
@@ -1072,8 +1102,9 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 	 * presentation); it is refused and audited, and the request stays open, as for an error
 	 * (review W4). */
 	if (!signin && token_text && (!proved || unproved)) {
-		(void)audit_record(d, actor_of(row->id, actor), "verifier.answer.refused", row->id,
-		                   PURPOSE, "not the holder's", NULL);
+		if (refused_audited(d, row, now))
+			(void)audit_record(d, actor_of(row->id, actor), "verifier.answer.refused",
+			                   row->id, PURPOSE, "not the holder's", NULL);
 		rc = ok_fail_field(err, OK_EINPUT, "vp_token",
 		                   "the request stays open: this answer is not bound to it by the "
 		                   "holder's key (%s)",

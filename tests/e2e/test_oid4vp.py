@@ -491,6 +491,17 @@ def test_a_bystander_cannot_close_a_request(dep):
         assert outcome(dep.srv, made)["status"] == "verified"
     shown = dep.run("audit", "show", check=True).stdout
     assert "verifier.answer.refused" in shown and "not the holder's" in shown
+    # Each refused answer could be posted at the rate limit's speed: only the first 3 of a
+    # request are audit events (finding s16-4 of the same attack).
+    made = ask(dep.srv)
+    req = resolve(dep.srv, made)
+    for _ in range(6):
+        assert answer(dep.srv, req, {"result": ["x~"]}).status == 400
+    assert outcome(dep.srv, made)["status"] == "pending"
+    shown = dep.run("audit", "show", check=True).stdout
+    refused = [line for line in shown.splitlines()
+               if "verifier.answer.refused" in line and made["id"] in line]
+    assert len(refused) == 3, refused
 
 
 @pytest.mark.parametrize("stated,why", [
