@@ -64,7 +64,7 @@ static int cycle(void *p)
 	buf_init(&jwt, (size_t)256 << 10);
 	buf_init(&pres, (size_t)1 << 20);
 	buf_init(&form, (size_t)1 << 20);
-	if (oid4vp_request_create(&c->d, c->ask, "bench", &made, &err) ||
+	if (oid4vp_request_create(&c->d, c->ask, "bench", NULL, &made, &err) ||
 	    oid4vp_request_object(&c->d, made.id, &jwt, &err) ||
 	    jose_jws_parse(jwt.data, jwt.len, JOSE_ALG_ES256, NULL, &jws, &err) ||
 	    jose_jws_payload_json(&jws, &payload, &err))

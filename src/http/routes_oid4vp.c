@@ -4,6 +4,7 @@
  * a page that polls it. */
 #include "http/internal.h"
 #include "http/qr.h"
+#include "http/ratelimit.h"
 #include "http/web.h"
 
 #include "audit/log.h"
@@ -32,14 +33,16 @@ static void request_create(struct http_request *req, struct http_response *res, 
 {
 	struct oid4vp_created c;
 	struct ok_error err;
-	char expires[32], status_url[OID4VP_URL_MAX];
+	char expires[32], status_url[OID4VP_URL_MAX], network[64];
 	json_t *body, *doc;
 	struct buf qr;
 
 	if (!(body = http_body_json(req, res)))
 		return;
 	ok_error_clear(&err);
-	if (oid4vp_request_create(req->dep, body, by, &c, &err)) {
+	/* An anonymous request counts against its network's bound (finding s16-2). */
+	ratelimit_network_key(req->client, network, sizeof(network));
+	if (oid4vp_request_create(req->dep, body, by, by ? NULL : network, &c, &err)) {
 		json_decref(body);
 		http_problem_from_error(res, &err);
 		return;

@@ -9,6 +9,7 @@
 #include "oid4vp/verifier.h"
 #include "registry/verify.h"
 
+#include "privacy/seal.h"
 #include "store/verifier.h"
 
 #define OID4VP_SEAL_RESULT "vp_result"
@@ -33,11 +34,20 @@ struct oid4vp_open_tags {
 	const char *network; /* hex digits */
 	unsigned address_max;
 	unsigned network_max;
+	/* An anonymous verifier request (finding s16-2): address is then the one tag every
+	 * anonymous request carries, so that its count is theirs (bounded by OID4VP_ANON_MAX),
+	 * and the network may hold at most network_max, never as many as are left of it. */
+	bool anonymous;
 };
 int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *client_name,
                         const json_t *label, bool jwt, bool same_device, bool signin,
                         bool accept_unbound, const struct oid4vp_open_tags *from,
                         struct oid4vp_created *out, struct ok_error *err);
+
+/* The keyed hash (hex) under the depository's data key of what a request's client key (an
+ * address or a network, or NULL: "unknown") is, as the rows keep it: the row names neither. */
+void oid4vp_client_tag(const struct depository *d, const char *what, const char *key,
+                       char out[2 * SEAL_DIGEST_BYTES + 1]);
 
 /* Verifies the presentations list of the PID query cq of a sign-in request (nonce, client_id):
  * on success *who gets {"national_id", "country"} (new reference); otherwise *ok becomes false
@@ -57,11 +67,13 @@ int oid4vp_signin_answer(struct depository *d, const struct oid4vp_signin *c, co
  * entry {"query", "verified", "verified_unbound", "reason", "report", "format", "holder",
  * "holder_bound"}, its report trimmed to what cq asks for. A credential naming no holder is
  * never "verified"; with accept_unbound (the request's choice) it is "verified_unbound" when
- * all else holds, its reason OID4VP_UNBOUND_REASON. A negative code only when verification
- * could not run. (ldp.c) */
+ * all else holds, its reason OID4VP_UNBOUND_REASON. *holder_proved: whether only the holder's
+ * wallet could have made it (a trusted issuer's credential, presented with a proof for this
+ * nonce and client_id by its subject's key; or an unbound one that passed every check). A
+ * negative code only when verification could not run. (ldp.c) */
 int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, size_t n,
                       const char *nonce, const char *client_id, bool accept_unbound, json_t **entry,
-                      struct ok_error *err);
+                      bool *holder_proved, struct ok_error *err);
 
 /* Sets the report's holder.birth_date, achievement.grade, credits and awarded_on to null unless
  * the credential query cq asks for them (review LDP-2): a W3C credential is presented whole and

@@ -107,9 +107,18 @@ static int expanded_types(const json_t *credential, json_t **out, struct ok_erro
 	return *out ? 0 : ok_fail(err, OK_ENOMEM, "out of memory");
 }
 
+/* Whether item check of a credential's result is there and passed. */
+static bool item_passed(const struct verify_result *r, enum verify_check check)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (r->items[i].check == check)
+			return r->items[i].passed;
+	return false;
+}
+
 int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, size_t n,
                       const char *nonce, const char *client_id, bool accept_unbound, json_t **entry,
-                      struct ok_error *err)
+                      bool *holder_proved, struct ok_error *err)
 {
 	const char *qid = json_string_value(json_object_get(cq, "id"));
 	struct vp_options o = {.challenge = nonce, .domain = client_id};
@@ -121,6 +130,7 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 	int rc;
 
 	*entry = NULL;
+	*holder_proved = false;
 	ok_error_clear(&e);
 	memset(&r, 0, sizeof(r));
 	/* One credential a query: a presentation carrying more is refused before any of them is
@@ -191,6 +201,23 @@ int oid4vp_ldp_verify(struct depository *d, const json_t *cq, const char *s, siz
 		unbound_ok = accept_unbound;
 		unbound = true;
 		reason = OID4VP_UNBOUND_REASON;
+	}
+	/* Made by the holder's wallet (finding s16-3): a credential of a trusted issuer, signed
+	 * as issued, presented with a proof for this request's challenge and domain by the key of
+	 * its subject; or, naming no subject where the request accepts that, one that passed
+	 * every check (verified_unbound). Anything less anyone could post: a credential naming no
+	 * holder is in every share link. */
+	if (r.is_presentation && r.n_credentials == 1 && (bound || unbound_ok) &&
+	    item_passed(&r.credentials[0].r, VERIFY_PROOF) &&
+	    item_passed(&r.credentials[0].r, VERIFY_ISSUER)) {
+		unsigned held = 0;
+
+		for (size_t i = 0; i < r.count; i++)
+			if (!strcmp(r.checks[i].name, "proof") ||
+			    !strcmp(r.checks[i].name, "challenge") ||
+			    !strcmp(r.checks[i].name, "domain"))
+				held += r.checks[i].passed && !r.checks[i].warning ? 1u : 100u;
+		*holder_proved = held == 3;
 	}
 	if (report && oid4vp_report_verdict(report, reason == NULL, unbound)) {
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");

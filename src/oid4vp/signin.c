@@ -262,27 +262,13 @@ void oid4vp_signin_release(struct oid4vp_signin *c)
 
 /* The request */
 
-/* The keyed hash (hex) of one key of where sign-ins come from (what: address or network). */
-static void tag_of(const struct depository *d, const char *what, const char *key,
-                   char out[2 * SEAL_DIGEST_BYTES + 1])
-{
-	unsigned char tag[SEAL_DIGEST_BYTES];
-	struct seal_digest h;
-
-	seal_digest_init(&h, &d->keys);
-	seal_digest_add_str(&h, what);
-	seal_digest_add_str(&h, key ? key : "unknown");
-	seal_digest_final(&h, tag);
-	sodium_bin2hex(out, 2 * SEAL_DIGEST_BYTES + 1, tag, sizeof(tag));
-}
-
 int oid4vp_signin_start(struct depository *d, const struct oid4vp_signin *c, bool same_device,
                         const struct oid4vp_signin_bound *from, struct oid4vp_created *out,
                         struct ok_error *err)
 {
 	char name[OID4VP_CLIENT_NAME_MAX], address[2 * SEAL_DIGEST_BYTES + 1],
 	        network[2 * SEAL_DIGEST_BYTES + 1];
-	struct oid4vp_open_tags tags = {address, network, 0, 0};
+	struct oid4vp_open_tags tags = {address, network, 0, 0, false};
 	json_t *dcql;
 	int rc;
 
@@ -303,8 +289,9 @@ int oid4vp_signin_start(struct depository *d, const struct oid4vp_signin *c, boo
 	/* The address and its network, keyed under the depository's data key as the shared rate
 	 * limits' are: the servers on one store count their open sign-ins together, and the row
 	 * names neither. */
-	tag_of(d, "oorkonde wallet sign-in from", from ? from->address : NULL, address);
-	tag_of(d, "oorkonde wallet sign-in from network", from ? from->network : NULL, network);
+	oid4vp_client_tag(d, "oorkonde wallet sign-in from", from ? from->address : NULL, address);
+	oid4vp_client_tag(d, "oorkonde wallet sign-in from network", from ? from->network : NULL,
+	                  network);
 	if (from) {
 		tags.address_max = from->address_max;
 		tags.network_max = from->network_max;

@@ -24,6 +24,7 @@
 #include "privacy/seal.h"
 #include "registry/sdjwt_verify.h"
 #include "registry/verify_summary.h"
+#include "store/ratelimit.h"
 #include "store/verifier.h"
 
 #define SEAL_RESULT   OID4VP_SEAL_RESULT
@@ -63,6 +64,19 @@ static char *actor_of(const char *id, char out[AUDIT_ACTOR_SIZE])
 {
 	snprintf(out, AUDIT_ACTOR_SIZE, "verifier-request:%s", id);
 	return out;
+}
+
+void oid4vp_client_tag(const struct depository *d, const char *what, const char *key,
+                       char out[2 * SEAL_DIGEST_BYTES + 1])
+{
+	unsigned char tag[SEAL_DIGEST_BYTES];
+	struct seal_digest h;
+
+	seal_digest_init(&h, &d->keys);
+	seal_digest_add_str(&h, what);
+	seal_digest_add_str(&h, key ? key : "unknown");
+	seal_digest_final(&h, tag);
+	sodium_bin2hex(out, 2 * SEAL_DIGEST_BYTES + 1, tag, sizeof(tag));
 }
 
 /* The client id of the wallet chain's first certificate: "x509_san_dns:" and its first DNS
@@ -153,13 +167,39 @@ static int request_urls(const struct depository *d, const char *id, const char *
 	return rc;
 }
 
+/* Unicode's space separators (general category Zs). */
+static bool is_space_separator(uint32_t c)
+{
+	return c == 0x20 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+	       c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/* Whether the n bytes at s hold word, ASCII letters compared without case. */
+static bool holds_phrase(const char *s, size_t n, const char *word)
+{
+	size_t w = strlen(word);
+
+	for (size_t i = 0; i + w <= n; i++) {
+		size_t j = 0;
+
+		while (j < w && (s[i + j] | 0x20) == (word[j] | 0x20))
+			j++;
+		if (j == w)
+			return true;
+	}
+	return false;
+}
+
 /* A short text the verifier gives (member name): its "label", shown to it only, or the
- * "requester" it says it is, shown to the wallet. */
+ * "requester" it says it is, shown to the wallet. Neither may break a line (U+2028, U+2029)
+ * nor hold a run of spaces (or start or end with one), which would push what follows it out
+ * of a wallet's sight (finding s16-5). */
 static int text_check(const json_t *v, const char *name, struct ok_error *err)
 {
 	const char *s = json_string_value(v);
-	size_t n = s ? json_string_length(v) : 0;
-	uint32_t c;
+	size_t n = s ? json_string_length(v) : 0, len;
+	bool space = true;
+	uint32_t c = 0;
 
 	if (!v || json_is_null(v))
 		return 0;
@@ -173,6 +213,20 @@ static int text_check(const json_t *v, const char *name, struct ok_error *err)
 	if (utf8_find_hidden(s, n, &c) != n)
 		return ok_fail_field(err, OK_EINPUT, name,
 		                     "%s holds a character that hides or reorders text", name);
+	for (size_t i = 0; i < n; i += len) {
+		c = utf8_decode(s + i, &len);
+		if (c == 0x2028 || c == 0x2029)
+			return ok_fail_field(err, OK_EINPUT, name,
+			                     "%s must not hold a line or paragraph separator",
+			                     name);
+		if (is_space_separator(c) && space)
+			return ok_fail_field(err, OK_EINPUT, name,
+			                     "%s must not start with a space or hold two in a row",
+			                     name);
+		space = is_space_separator(c);
+	}
+	if (space)
+		return ok_fail_field(err, OK_EINPUT, name, "%s must not end with a space", name);
 	return 0;
 }
 
@@ -192,6 +246,15 @@ static int client_name_of(const struct depository *d, const json_t *ask, const c
 
 	if ((rc = text_check(json_object_get(ask, "requester"), "requester", err)))
 		return rc;
+	/* The depository's own words say what it knows of the requester: a stated name must not
+	 * borrow them (finding s16-5). */
+	if (stated && (holds_phrase(stated, strlen(stated), "api key holder") ||
+	               holds_phrase(stated, strlen(stated), "not verified by") ||
+	               holds_phrase(stated, strlen(stated), "sign in to your records")))
+		return ok_fail_field(
+		        err, OK_EINPUT, "requester",
+		        "requester must not hold the depository's own words (\"API key "
+		        "holder\", \"not verified by\")");
 	if (!stated && !by)
 		return ok_fail_field(err, OK_EINPUT, "requester",
 		                     "requester is required: the name the wallet shows as the "
@@ -200,8 +263,8 @@ static int client_name_of(const struct depository *d, const json_t *ask, const c
 		rc = ok_format(out, cap, "%s (API key holder at %s)", by, at);
 	else if (by)
 		rc = ok_format(out, cap, "%s (API key holder %s at %s)", stated, by, at);
-	else
-		rc = ok_format(out, cap, "%s (not verified by %s)", stated, at);
+	else /* first, so that no cut of a long name can hide it */
+		rc = ok_format(out, cap, "[not verified by %s] %s", at, stated);
 	return rc ? ok_fail(err, OK_ETOOBIG, "the requester's name is too long") : 0;
 }
 
@@ -234,8 +297,12 @@ static void row_free(struct store_vp_request *r)
 }
 
 int oid4vp_request_create(struct depository *d, const json_t *ask, const char *by,
-                          struct oid4vp_created *out, struct ok_error *err)
+                          const char *network, struct oid4vp_created *out, struct ok_error *err)
 {
+	char all[2 * SEAL_DIGEST_BYTES + 1], net[2 * SEAL_DIGEST_BYTES + 1];
+	/* Every anonymous request carries one tag (all) and its network's: one statement counts
+	 * both over the rows' indexed columns (finding s16-2). */
+	struct oid4vp_open_tags anon = {all, net, 0, OID4VP_ANON_NET_MAX, true};
 	const json_t *mode = json_object_get(ask, "response_mode");
 	const json_t *same = json_object_get(ask, "same_device");
 	const json_t *unbound = json_object_get(ask, "accept_unbound");
@@ -277,8 +344,13 @@ int oid4vp_request_create(struct depository *d, const json_t *ask, const char *b
 	if ((rc = text_check(json_object_get(ask, "label"), "label", err)) ||
 	    (rc = client_name_of(d, ask, by, client_name, sizeof(client_name), err)))
 		goto out;
+	if (!by) {
+		oid4vp_client_tag(d, "oorkonde verifier request, anonymous", "all", all);
+		oid4vp_client_tag(d, "oorkonde verifier request from network", network, net);
+	}
 	rc = oid4vp_request_make(d, dcql, client_name, json_object_get(ask, "label"), jwt,
-	                         json_is_true(same), false, json_is_true(unbound), NULL, out, err);
+	                         json_is_true(same), false, json_is_true(unbound),
+	                         by ? NULL : &anon, out, err);
 out:
 	json_decref(dcql);
 	return rc;
@@ -346,7 +418,8 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 		rc = ok_fail(err, OK_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* Where a sign-in comes from is kept in the row's own (indexed) columns. */
+	/* Where a sign-in (or an anonymous request) comes from is kept in the row's own (indexed)
+	 * columns. */
 	if (from && (ok_format(row->signin_from, sizeof(row->signin_from), "%s", from->address) ||
 	             ok_format(row->signin_net, sizeof(row->signin_net), "%s", from->network))) {
 		rc = ok_fail(err, OK_EINTERNAL, "a sign-in's client key is too long");
@@ -387,6 +460,10 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 			row->expires_ms = now + OID4VP_SIGNIN_TTL_S * 1000LL;
 		row->keep_until_ms = row->expires_ms;
 	}
+	/* So does an anonymous request (finding s16-2): its result, once answered, is kept as any
+	 * (store_vp_answer sets keep_until_ms then). */
+	if (from && from->anonymous)
+		row->keep_until_ms = row->expires_ms;
 	out->expires_ms = row->expires_ms;
 	if ((rc = request_urls(d, out->id, out->client_id, out->request_uri, out->link,
 	                       sizeof(out->link), err)))
@@ -424,7 +501,21 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	 * /64s to fill the share), and never as many as are left of the share: the last places go
 	 * to networks that hold fewer, so filling the share takes many networks. Both counts come
 	 * from one statement. */
-	if (!rc && from && (from->address_max || from->network_max)) {
+	if (!rc && from && from->anonymous) {
+		struct store_vp_client_count held = {0, 0};
+
+		rc = store_vp_count_client(d->store, row->signin_from, row->signin_net, &held, err);
+		if (!rc && held.address >= OID4VP_ANON_MAX)
+			rc = ok_fail(
+			        err, OK_ELIMIT,
+			        "too many anonymous verifier requests are open; try again in a "
+			        "few minutes, or ask with an API key");
+		else if (!rc && (held.network >= (int64_t)from->network_max ||
+		                 held.network >= OID4VP_ANON_MAX - held.address))
+			rc = ok_fail(err, OK_ELIMIT,
+			             "too many verifier requests are open from this network; try "
+			             "again in a few minutes");
+	} else if (!rc && from && (from->address_max || from->network_max)) {
 		struct store_vp_client_count held = {0, 0};
 
 		rc = store_vp_count_client(d->store, row->signin_from, row->signin_net, &held, err);
@@ -661,11 +752,15 @@ const char *oid4vp_first_failure(const struct verify_result *r)
 	return "not verified";
 }
 
-/* Verifies the presentations of one credential query into entries (appended). */
+/* Verifies the presentations of one credential query into entries (appended). *proved and
+ * *unproved: set when a presentation was (was not) made by the holder's wallet for this request
+ * (its key binding verified against the nonce and client_id, of a credential a trusted issuer
+ * signed). */
 static int verify_query(struct depository *d, const json_t *cq, const json_t *list,
                         const struct store_vp_request *row, const char *client_id,
                         bool accept_unbound, json_t *entries, bool *all_ok, bool *any_unbound,
-                        char *why, size_t why_cap, struct ok_error *err)
+                        bool *proved, bool *unproved, char *why, size_t why_cap,
+                        struct ok_error *err)
 {
 	const char *qid = json_string_value(json_object_get(cq, "id"));
 	const char *format = json_string_value(json_object_get(cq, "format"));
@@ -682,15 +777,16 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 		struct ok_error e;
 		json_t *entry, *report = NULL;
 		const char *reason = NULL;
-		bool ok = false;
+		bool ok = false, holder = false;
 		int rc;
 
 		memset(&r, 0, sizeof(r));
 		ok_error_clear(&e);
 		if (ldp) {
 			if ((rc = oid4vp_ldp_verify(d, cq, s, n, row->nonce, client_id,
-			                            accept_unbound, &entry, err)))
+			                            accept_unbound, &entry, &holder, err)))
 				return rc;
+			*(holder ? proved : unproved) = true;
 			/* Verified but for naming no holder, which the request accepted: the
 			 * answer's state is verified_unbound, decided once all are seen. */
 			if (json_is_true(json_object_get(entry, "verified_unbound")))
@@ -714,6 +810,9 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 				verify_result_release(&r);
 				return rc;
 			}
+			/* The SD-JWT was read with its key-binding JWT required for this nonce
+			 * and client_id: a credential back means all of it held. */
+			holder = r.is_credential && r.credential;
 			report = verify_report_json(d, &r);
 			if (!report || oid4vp_report_trim(cq, report)) {
 				json_decref(report);
@@ -727,6 +826,7 @@ static int verify_query(struct depository *d, const json_t *cq, const json_t *li
 			else
 				ok = true;
 		}
+		*(holder ? proved : unproved) = true;
 		if (!ok) {
 			*all_ok = false;
 			if (!why[0])
@@ -759,6 +859,33 @@ static bool error_code_ok(const char *s)
 	return true;
 }
 
+/* Refused answers audited per request: the first few leave a trace for the operator; the rest,
+ * which anyone who saw the link could post at the rate limit's speed, would only grow the
+ * append-only log (attack s16, finding 4). */
+#define REFUSED_AUDITED 3
+
+/* Whether a refused answer to request row is audited: counted in the store's rate-limit area
+ * (across the servers on one store, no transaction open), under a keyed hash of the request id,
+ * in the minute it expires (so the count lasts as long as the request, and is pruned after).
+ * Audited when the count cannot be kept. */
+static bool refused_audited(struct depository *d, const struct store_vp_request *row, int64_t now)
+{
+	unsigned char h[SEAL_DIGEST_BYTES];
+	struct seal_digest g;
+	struct ok_error ignored;
+	int64_t total = 0;
+
+	seal_digest_init(&g, &d->keys);
+	seal_digest_add_str(&g, "oorkonde verifier refused answers of");
+	seal_digest_add_str(&g, row->id);
+	seal_digest_final(&g, h);
+	(void)store_ratelimit_prune(d->store, now / 60000 - 1, &ignored);
+	if (store_ratelimit_add(d->store, "vp-refused", h, row->expires_ms / 60000, 1, &total,
+	                        &ignored))
+		return true;
+	return total <= REFUSED_AUDITED;
+}
+
 enum { F_VP_TOKEN, F_STATE, F_RESPONSE, F_ERROR, F_ERROR_DESCRIPTION, F_COUNT };
 
 int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg, const char *id,
@@ -776,6 +903,7 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 	int64_t now = ok_now_ms();
 	struct audit_txn t;
 	bool verified = true, unbound = false, jwt, same_device, signin;
+	bool proved = false, unproved = false;
 	char code[OID4VP_TOKEN_MAX] = "";
 	char *text = NULL;
 	size_t i;
@@ -946,7 +1074,8 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 				rc = verify_query(
 				        d, cq, list, row, client_id,
 				        json_is_true(json_object_get(spec, "accept_unbound")),
-				        entries, &verified, &unbound, why, sizeof(why), err);
+				        entries, &verified, &unbound, &proved, &unproved, why,
+				        sizeof(why), err);
 			if (rc)
 				goto out;
 		}
@@ -956,13 +1085,30 @@ int oid4vp_response(struct depository *d, const struct oid4vp_signin *signin_cfg
 	 * told why (reasons name checks and claims, never values). The sign-in expires unanswered
 	 * otherwise. */
 	if (signin && !verified) {
-		/* Refused tries leave a trace for the operator, without personal data (LDP9-6). */
-		(void)audit_record(d, actor_of(row->id, actor), "verifier.answer.refused", row->id,
-		                   PURPOSE, "signin", NULL);
+		/* Refused tries leave a trace for the operator, without personal data (LDP9-6): the
+		 * first few of each sign-in. */
+		if (refused_audited(d, row, now))
+			(void)audit_record(d, actor_of(row->id, actor), "verifier.answer.refused",
+			                   row->id, PURPOSE, "signin", NULL);
 		rc = ok_fail_field(err, OK_EINPUT, "vp_token",
 		                   "the PID was not verified (%s); the sign-in stays open until it "
 		                   "expires",
 		                   why[0] ? why : "no reason given");
+		goto out;
+	}
+	/* A verifier request is closed by an answer only the holder's wallet could make (finding
+	 * s16-3): every presentation in it bound to the holder's key for this request's nonce and
+	 * client_id. Anyone who saw the link could post the rest (a junk vp_token, another key's
+	 * presentation); it is refused and audited, and the request stays open, as for an error
+	 * (review W4). */
+	if (!signin && token_text && (!proved || unproved)) {
+		if (refused_audited(d, row, now))
+			(void)audit_record(d, actor_of(row->id, actor), "verifier.answer.refused",
+			                   row->id, PURPOSE, "not the holder's", NULL);
+		rc = ok_fail_field(err, OK_EINPUT, "vp_token",
+		                   "the request stays open: this answer is not bound to it by the "
+		                   "holder's key (%s)",
+		                   why[0] ? why : "no presentation");
 		goto out;
 	}
 	/* Every presentation verified, some naming no holder (accepted by the request): the

@@ -6,7 +6,9 @@
  * Invariants:
  * - A request is answered at most once, and only before it expires (config
  *   verifier_request_ttl_s, default 10 minutes); its result is kept for config
- *   verifier_result_ttl_s (default 1 hour) and then deleted with the request.
+ *   verifier_result_ttl_s (default 1 hour) and then deleted with the request. An anonymous
+ *   request left unanswered is deleted when it expires; one made with an API key is kept
+ *   verifier_result_ttl_s longer (its verifier sees "expired").
  * - The request object is signed ES256 with the wallet key (x5c: its chain); client_id is
  *   "x509_san_dns:" and the first DNS name of the wallet certificate ("x509_hash:" and its
  *   SHA-256 when it names none, as for a host given as an IP address); the key-binding JWT of
@@ -37,6 +39,12 @@
 #define OID4VP_CLIENT_NAME_MAX 512
 /* Requests kept at once (answered ones until their results go): more are refused (429). */
 #define OID4VP_REQUESTS_MAX 10000
+/* Anonymous requests (the /request page, verifier_open) kept at once: a share of the verifier
+ * requests' half of OID4VP_REQUESTS_MAX, so that requests made with an API key always have
+ * room (finding s16-2); and from one network (an IPv4 /24, an IPv6 /48) at most this many,
+ * whatever the rate limit (behind a proxy, every client is the proxy's network). */
+#define OID4VP_ANON_MAX     2000
+#define OID4VP_ANON_NET_MAX 250
 
 #define OID4VP_REQUEST_TYP "oauth-authz-req+jwt"
 
@@ -57,11 +65,15 @@ struct oid4vp_created {
  * W3C credentials that name no holder, as "verified_unbound"). by: the holder of the API
  * key the request came with (institution code or key id), or NULL for an anonymous request,
  * which must state a requester; the wallet is told which of the two it is
- * (client_metadata.client_name). OK_EINPUT naming the member for a bad choice; OK_ENOTFOUND
- * when the depository has no wallet key.
+ * (client_metadata.client_name). network: for an anonymous request, the key of the client's
+ * network (an IPv4 /24, an IPv6 /48; NULL: unknown). An anonymous request is kept only until it
+ * expires unless answered, and is refused (OK_ELIMIT) when OID4VP_ANON_MAX anonymous requests
+ * are kept, or OID4VP_ANON_NET_MAX of its network (or as many as are left of the share).
+ * OK_EINPUT naming the member for a bad choice; OK_ENOTFOUND when the depository has no wallet
+ * key.
  */
 int oid4vp_request_create(struct depository *d, const json_t *ask, const char *by,
-                          struct oid4vp_created *out, struct ok_error *err);
+                          const char *network, struct oid4vp_created *out, struct ok_error *err);
 
 /* Appends the signed request object of request id to out. OK_ENOTFOUND for an unknown id,
  * OK_EGONE for one answered or expired. */

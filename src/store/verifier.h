@@ -10,8 +10,11 @@
  * - The result names the holder: it is sealed (privacy/seal.h, field "vp_result", bound to the
  *   request id), as is the ephemeral decryption key of a direct_post.jwt request ("vp_enc_key").
  * - signin_from and signin_net are "" except on a wallet sign-in, where they hold the keyed
- *   hashes (hex) of the address and the network it was started from: indexed, so that
- *   store_vp_count_client counts one client's open sign-ins without reading any spec.
+ *   hashes (hex) of the address and the network it was started from, and on an anonymous
+ *   verifier request, where signin_from is one keyed hash all of them share and signin_net its
+ *   network's (keyed apart from sign-ins'): indexed, so that store_vp_count_client counts one
+ *   client's open sign-ins, or the anonymous requests and one network's, without reading any
+ *   spec.
  * - keep_until_ms is when the row goes: store_vp_prune deletes every row past it (an unanswered
  *   request some time after it expired, an answered one when its result's time is up).
  */

@@ -201,20 +201,29 @@ def test_one_presentation_per_query(dep):
 
 
 def test_not_verified_because(dep):
+    # Made by the holder's wallet for this request (its key binding verifies): recorded.
+    made = ask(dep.srv)
+    req = resolve(dep.srv, made)
+    p = present(dep.credential, ASKED - {"birthdate"}, dep.holder, req["nonce"], req["client_id"])
+    assert answer(dep.srv, req, {"result": [p]}).status == 200
+    o = outcome(dep.srv, made)
+    assert o["status"] == "not_verified" and "does not disclose birthdate" in \
+        o["result"]["reason"], o
+    # Not bound to this request by the holder's key: anyone who saw the link could post it,
+    # so it is refused with why, and the request stays open (finding s16-3).
     cases = [
         ({"nonce": "other"}, "nonce"),
         ({"aud": "x509_san_dns:evil.example"}, "aud"),
         ({"key": ec.generate_private_key(ec.SECP256R1())}, "holder's key"),
-        ({"names": ASKED - {"birthdate"}}, "does not disclose birthdate"),
     ]
     for how, why in cases:
         made = ask(dep.srv)
         req = resolve(dep.srv, made)
-        p = present(dep.credential, how.get("names", ASKED), how.get("key", dep.holder),
+        p = present(dep.credential, ASKED, how.get("key", dep.holder),
                     how.get("nonce", req["nonce"]), how.get("aud", req["client_id"]))
-        assert answer(dep.srv, req, {"result": [p]}).status == 200
-        o = outcome(dep.srv, made)
-        assert o["status"] == "not_verified" and why in o["result"]["reason"], (how, o)
+        r = answer(dep.srv, req, {"result": [p]})
+        assert r.status == 400 and why in r.json()["error_description"], (how, r)
+        assert outcome(dep.srv, made)["status"] == "pending", how
     # A level below the minimum asked for.
     made = ask(dep.srv, min_eqf_level=8)
     req = resolve(dep.srv, made)
@@ -364,7 +373,7 @@ def test_open_route_names_the_stated_requester_not_verified(binary, tmp_path, se
     assert r.status == 201, r
     payload = signed_payload(srv, r.json())
     assert payload["client_metadata"]["client_name"] == \
-        f"Universiteit X (not verified by {HOST})", payload
+        f"[not verified by {HOST}] Universiteit X", payload
     assert "private note" not in json.dumps(payload)
     # A key, when sent, is still checked.
     problem(srv.post("/v1/verifier/requests", {"kinds": ["degree"], "requester": "X"},
@@ -400,9 +409,9 @@ def test_page_requests_anonymous_named_and_limited(binary, tmp_path, server_on):
         assert r.status == 201, r
         made = r.json()
     payload = signed_payload(srv, made)
-    assert payload["client_metadata"]["client_name"] == f"Bureau 3 (not verified by {HOST})"
+    assert payload["client_metadata"]["client_name"] == f"[not verified by {HOST}] Bureau 3"
     page = srv.get(path_of(made["result_url"])).body.decode()
-    assert f"Bureau 3 (not verified by {HOST})" in page
+    assert f"[not verified by {HOST}] Bureau 3" in page
     # Five a minute from one address (http.verifier_requests_per_minute_per_address).
     r = srv.post("/request", {"kinds": ["degree"], "requester": "Bureau 5"})
     assert r.status == 429 and r.headers.get("retry-after"), r
@@ -430,11 +439,11 @@ def test_same_device_view_only_for_a_verified_answer(dep):
     r = answer(dep.srv, req, {"result": [p]})
     assert r.status == 200 and r.json() == {"redirect_uri": made["result_url"]}, r
     assert outcome(dep.srv, made)["status"] == "verified"
-    # A presentation that does not verify (another key than the credential's) is recorded,
-    # but its poster is not given the verifier's page.
+    # The holder's presentation that does not verify (it leaves out what was asked) is
+    # recorded, but its poster is not given the verifier's page.
     made = ask(dep.srv, same_device=True)
     req = resolve(dep.srv, made)
-    p = present(dep.credential, ASKED, ec.generate_private_key(ec.SECP256R1()), req["nonce"],
+    p = present(dep.credential, ASKED - {"birthdate"}, dep.holder, req["nonce"],
                 req["client_id"])
     r = answer(dep.srv, req, {"result": [p]})
     assert r.status == 200 and r.json() == {}, r
@@ -457,3 +466,86 @@ def test_jwt_request_takes_nothing_in_the_clear(dep):
         r = dep.srv.post(url, urllib.parse.urlencode(fields), ctype=FORM)
         assert r.status == 400 and r.json()["error"] == "invalid_request", (fields, r)
     assert outcome(dep.srv, made)["status"] == "pending"
+
+
+# Findings of the public attack of session 16.
+
+
+def test_a_bystander_cannot_close_a_request(dep):
+    """Finding s16-3: whoever sees the link (the QR code) has the state; a junk vp_token, or a
+    presentation bound to another key, is refused and audited, and the holder's wallet still
+    answers after it."""
+    for same_device in (False, True):
+        made = ask(dep.srv, same_device=same_device)
+        req = resolve(dep.srv, made)
+        for junk in (["x~"], ["eyJhbGciOiJFUzI1NiJ9.e30.c2ln~"],
+                     [present(dep.credential, ASKED, ec.generate_private_key(ec.SECP256R1()),
+                              req["nonce"], req["client_id"])]):
+            r = answer(dep.srv, req, {"result": junk})
+            assert r.status == 400 and r.json()["error"] == "invalid_request", r
+            assert "stays open" in r.json()["error_description"], r
+            assert outcome(dep.srv, made)["status"] == "pending"
+        p = present(dep.credential, ASKED, dep.holder, req["nonce"], req["client_id"])
+        r = answer(dep.srv, req, {"result": [p]})
+        assert r.status == 200, r
+        assert outcome(dep.srv, made)["status"] == "verified"
+    shown = dep.run("audit", "show", check=True).stdout
+    assert "verifier.answer.refused" in shown and "not the holder's" in shown
+    # Each refused answer could be posted at the rate limit's speed: only the first 3 of a
+    # request are audit events (finding s16-4 of the same attack).
+    made = ask(dep.srv)
+    req = resolve(dep.srv, made)
+    for _ in range(6):
+        assert answer(dep.srv, req, {"result": ["x~"]}).status == 400
+    assert outcome(dep.srv, made)["status"] == "pending"
+    shown = dep.run("audit", "show", check=True).stdout
+    refused = [line for line in shown.splitlines()
+               if "verifier.answer.refused" in line and made["id"] in line]
+    assert len(refused) == 3, refused
+
+
+@pytest.mark.parametrize("stated,why", [
+    ("DUO (API key holder 21PB)", "own words"),
+    ("DUO (api KEY holder 21PB)", "own words"),
+    ("Acme (Not verified by x)", "own words"),
+    ("DUO\u2028", "separator"),
+    ("DUO\u2029x", "separator"),
+    ("Rijksuniversiteit\u3000\u3000Groningen", "two in a row"),
+    ("A  B", "two in a row"),
+    ("A\u2003\u2003", "two in a row"),
+    (" A", "start with a space"),
+    ("A\u00a0", "end with a space"),
+])
+def test_requester_cannot_pose_or_hide_the_marker(dep, stated, why):
+    """Finding s16-5: a stated name may not borrow the depository's words nor push its marker
+    out of sight; the marker comes first, so no cut of a long name hides it."""
+    doc = problem(dep.srv.post("/request", {"kinds": ["degree"], "requester": stated}), 400)
+    assert "requester" in doc["detail"] and why in doc["detail"], doc
+    if why != "own words":  # the label is shown to the verifier only
+        doc = problem(dep.srv.post("/v1/verifier/requests",
+                                   {"kinds": ["degree"], "label": stated}, key=dep.vkey), 400)
+        assert "label" in doc["detail"] and why in doc["detail"], doc
+
+
+def test_anonymous_requests_leave_keyed_ones_room(binary, tmp_path, server_on):
+    """Finding s16-2: anonymous requests count per network (here 127.0.0.1's /24) even with
+    --rate-limit 0 (as behind a proxy), and a request made with an API key is not held to it."""
+    ok = folder(binary, tmp_path, verifier_request_ttl_s=3)
+    srv = server_on(ok, "--rate-limit", 0)
+    srv.vkey = ok.vkey
+    made = []
+    for i in range(250):
+        r = srv.post("/request", {"kinds": ["degree"], "requester": f"Bureau {i}"})
+        assert r.status == 201, (i, r)
+        made.append(r.json())
+    doc = problem(srv.post("/request", {"kinds": ["degree"], "requester": "One more"}), 429)
+    assert "from this network" in doc["detail"], doc
+    assert outcome(srv, ask(srv))["status"] == "pending"
+    # An anonymous request left unanswered goes when it expires (not an hour later), and its
+    # place with it; one made with a key is kept to show "expired".
+    keyed = ask(srv)
+    time.sleep(3.5)
+    r = srv.post("/request", {"kinds": ["degree"], "requester": "Bureau new"})
+    assert r.status == 201, r
+    problem(srv.get(path_of(made[0]["status_url"])), 404)
+    assert outcome(srv, keyed)["status"] == "expired"

@@ -168,15 +168,7 @@ def test_verified_presentation_shows_who_and_what(dep):
     [copied] = r.json()["credentials"]
     assert "id" not in copied["credentialSubject"]
     stranger = Holder()
-    made, req = ask(dep)
-    assert answer(dep, req, {"result": [stranger.present([copied], req["nonce"],
-                                                         req["client_id"])]}).status == 200
-    o = outcome(dep, made)
-    assert o["status"] == "not_verified", o
-    assert o["result"]["reason"] == UNBOUND
-    entry = o["result"]["credentials"][0]
-    assert entry["verified"] is False and entry["verified_unbound"] is False
-    assert entry["holder_bound"] is False
+    refused(dep, UNBOUND, lambda req: stranger.present([copied], req["nonce"], req["client_id"]))
     # The verifier accepted such credentials: verified_unbound, never verified.
     made, req = ask(dep, accept_unbound=True)
     assert answer(dep, req, {"result": [stranger.present([copied], req["nonce"],
@@ -197,11 +189,9 @@ def test_verified_presentation_shows_who_and_what(dep):
     answer(dep, req, {"result": [dep.holder.present([dep.bound], req["nonce"],
                                                     req["client_id"])]})
     assert outcome(dep, made)["status"] == "verified"
-    made, req = ask(dep, accept_unbound=True)
-    answer(dep, req, {"result": [stranger.present([copied], req["nonce"],
-                                                  "x509_san_dns:evil.example")]})
-    o = outcome(dep, made)
-    assert o["status"] == "not_verified" and "domain" in o["result"]["reason"], o
+    refused(dep, "domain", lambda req: stranger.present([copied], req["nonce"],
+                                                        "x509_san_dns:evil.example"),
+            accept_unbound=True)
     doc = problem(dep.srv.post("/v1/verifier/requests",
                                {"kinds": ["degree"], "formats": ["ldp_vc"],
                                 "accept_unbound": "yes"}, key=dep.vkey), 400)
@@ -299,6 +289,19 @@ def test_one_presentation_per_query(dep):
 
 
 def refused(dep, why, vp_of, **choices):
+    """An answer not made by the holder's wallet for this request (a credential naming no
+    holder, which anyone with a copy presents; another key's; another request's): refused with
+    why, and the request stays open for the holder's (finding s16-3)."""
+    made, req = ask(dep, **choices)
+    r = answer(dep, req, {"result": [vp_of(req)]})
+    assert r.status == 400 and r.json()["error"] == "invalid_request", r
+    assert why in r.json()["error_description"], r.json()
+    assert "stays open" in r.json()["error_description"], r.json()
+    assert outcome(dep, made)["status"] == "pending"
+
+
+def recorded(dep, why, vp_of, **choices):
+    """The holder's own answer that does not verify: recorded as not verified, with why."""
     made, req = ask(dep, **choices)
     r = answer(dep, req, {"result": [vp_of(req)]})
     assert r.status == 200, r
@@ -322,7 +325,7 @@ def test_not_verified_because(dep):
     tampered["credentialSubject"]["achievement"]["name"] = "PhD Hydrology"
     refused(dep, "changed after it was signed", lambda req: h.present([tampered], req["nonce"], req["client_id"]))
     # A presentation naming a holder whose key did not sign it.
-    refused(dep, "does not belong to the holder",
+    refused(dep, "holder's key could not be found",
             lambda req: h.present([vc], req["nonce"], req["client_id"],
                                   holder=Holder().did))
     # A level above the credential's.
@@ -337,9 +340,14 @@ def test_not_verified_because(dep):
         del vp["proof"]
         return vp
     refused(dep, "no proof", unsigned)
+    # The holder's own credential (issued to its key), presented by it for this request: the
+    # answer is recorded, not verified, with why.
+    recorded(dep, "tag", lambda req: h.present([dep.bound], req["nonce"], req["client_id"]),
+             min_eqf_level=8)
     # Revoked after it was presented once.
     dep.run("revoke", dep.achievement, "--reason", "obtained by fraud", check=True)
     refused(dep, "revoked", lambda req: h.present([vc], req["nonce"], req["client_id"]))
+    recorded(dep, "revoked", lambda req: h.present([dep.bound], req["nonce"], req["client_id"]))
 
 
 def test_ldp_answer_to_an_sd_jwt_query(dep):
@@ -349,14 +357,15 @@ def test_ldp_answer_to_an_sd_jwt_query(dep):
     r = answer(dep, req, {"result": [vp]})
     assert r.status == 400 and r.json()["error"] == "invalid_request", r
     assert outcome(dep, made)["status"] == "pending"
-    # As a string: read, and not verified.
-    assert answer(dep, req, {"result": [json.dumps(vp)]}).status == 200
-    o = outcome(dep, made)
-    assert o["status"] == "not_verified" and "dc+sd-jwt" in o["result"]["reason"], o
+    # As a string: read, not bound to the request by a holder's key, so refused and the
+    # request left open (finding s16-3).
+    r = answer(dep, req, {"result": [json.dumps(vp)]})
+    assert r.status == 400 and "dc+sd-jwt" in r.json()["error_description"], r
+    assert outcome(dep, made)["status"] == "pending"
     # And an SD-JWT-only answer to a W3C-only query.
     made, req = ask(dep)
-    assert answer(dep, req, {"result": ["eyJhbGciOiJFUzI1NiJ9.e30.c2ln~"]}).status == 200
-    assert outcome(dep, made)["status"] == "not_verified"
+    assert answer(dep, req, {"result": ["eyJhbGciOiJFUzI1NiJ9.e30.c2ln~"]}).status == 400
+    assert outcome(dep, made)["status"] == "pending"
 
 
 def test_bad_choices_and_bounds(dep):
@@ -368,17 +377,18 @@ def test_bad_choices_and_bounds(dep):
         assert field in doc["detail"], doc
     made, req = ask(dep)
     # More credentials than the query asks for in one presentation.
-    vp = dep.holder.present([dep.vc, dep.vc], req["nonce"], req["client_id"])
-    assert answer(dep, req, {"result": [vp]}).status == 200
-    assert "exactly one credential" in outcome(dep, made)["result"]["reason"]
+    vp = dep.holder.present([dep.bound, dep.bound], req["nonce"], req["client_id"])
+    r = answer(dep, req, {"result": [vp]})
+    assert r.status == 400 and "exactly one credential" in r.json()["error_description"], r
     # A VC-JOSE credential (enveloped) is not the ldp_vc asked for.
     token = dep.run("issue", dep.achievement, "--format", "jwt", check=True).stdout.strip()
     made, req = ask(dep)
     vp = dep.holder.present([{"@context": [VC_V2], "type": "EnvelopedVerifiableCredential",
                               "id": "data:application/vc+jwt," + token}],
                             req["nonce"], req["client_id"])
-    assert answer(dep, req, {"result": [vp]}).status == 200
-    assert "not a Data Integrity credential" in outcome(dep, made)["result"]["reason"]
+    r = answer(dep, req, {"result": [vp]})
+    assert r.status == 400 and "not a Data Integrity credential" in \
+        r.json()["error_description"], r
     # A presentation past the size bound is refused before any work.
     made, req = ask(dep)
     big = dep.holder.present([dep.vc], req["nonce"], req["client_id"])
