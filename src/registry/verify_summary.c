@@ -443,7 +443,7 @@ static bool own_status(struct depository *d, struct vc_dmv vc, struct verify_ver
 			return true;
 		}
 	}
-	return own_token_status(d, vc, v);
+	return false;
 }
 
 void verify_verdict_of(struct depository *d, const struct verify_result *r,
@@ -569,10 +569,9 @@ const char *verify_item_reason(const struct verify_result *r, size_t i,
 
 	if (!verify_item_applicable(r, i))
 		return "not_applicable";
+	(void)v; /* a status check: its own finding (verify_item.status), not the headline */
 	if (it->passed)
 		return it->warning ? "warning" : "ok";
-	/* What the status list or the record says, whatever else failed. */
-	(void)v;
 	if (it->check == VERIFY_STATUS)
 		return it->status == VERIFY_STATUS_REVOKED     ? "revoked"
 		       : it->status == VERIFY_STATUS_SUSPENDED ? "suspended"
