@@ -296,9 +296,10 @@ static void print_summary(struct depository *d, const struct verify_result *r)
 
 	verify_verdict_of(d, r, &v);
 	verify_headline_text(&v, headline, sizeof(headline));
-	/* A credential whose signature fails, or was not checked (--checks without proof),
-	 * verified nothing it states: its claims are not printed as if they were the answer. */
-	if (!v.signed_ok) {
+	/* A credential whose signature or issuer fails, or was not checked (--checks without
+	 * proof or issuer), verified nothing it states: its claims are not printed as if they
+	 * were the answer. */
+	if (!v.stated_ok) {
 		json_decref(holder);
 		json_decref(a);
 		holder = a = NULL;

@@ -169,13 +169,16 @@ int http_verify_report_write(struct buf *b, struct depository *d, const struct v
 	struct verify_verdict v;
 	char text[160];
 	size_t start = b->len;
+	const char *reason;
 	bool stated;
 	int rc;
 
 	verify_verdict_of_view(d, r, vc, &v);
 	verify_headline_text(&v, text, sizeof(text));
-	/* What a credential states is repeated only when its signature was checked and held. */
-	stated = vc_dmv_there(vc) && v.signed_ok;
+	reason = verify_headline_reason(&v);
+	/* What a credential states is repeated only when its signature and issuer were checked
+	 * and held. */
+	stated = vc_dmv_there(vc) && v.stated_ok;
 	if ((rc = write_lists(b, r, verify_proof_failed(r))) || (rc = write_details(b, r, &v)) ||
 	    (rc = lit(b, ",\"holder\":")) || (rc = stated ? write_holder(b, vc) : lit(b, "null")) ||
 	    (rc = lit(b, ",\"achievement\":")) ||
@@ -184,7 +187,8 @@ int http_verify_report_write(struct buf *b, struct depository *d, const struct v
 	    (rc = str(b, verify_headline_name(v.headline))) || (rc = lit(b, ",\"since\":")) ||
 	    (rc = v.since[0] ? str(b, v.since) : lit(b, "null")) || (rc = lit(b, ",\"text\":")) ||
 	    (rc = str(b, text)) ||
-	    (rc = lit(b, v.destroyed ? ",\"reason\":\"destroyed\"}}" : "}}"))) {
+	    (reason && ((rc = lit(b, ",\"reason\":")) || (rc = str(b, reason)))) ||
+	    (rc = lit(b, "}}"))) {
 		buf_truncate(b, start);
 		return rc;
 	}

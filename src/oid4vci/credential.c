@@ -83,11 +83,11 @@ static int chosen(struct depository *d, const struct store_vci_offer *o,
 			continue;
 		if (b->configuration && strcmp(b->configuration, c) != 0)
 			continue;
-		/* Revoked after the offer was made: the wallet gets nothing, not a revoked
-		 * credential. */
-		if (strcmp(a.status, "revoked") == 0)
+		/* Revoked or suspended after the offer was made: the wallet gets nothing, not a
+		 * revoked or suspended credential. */
+		if (strcmp(a.status, "revoked") == 0 || strcmp(a.status, "suspended") == 0)
 			return OID4VCI_REFUSE(oauth, "credential_request_denied", err, OK_ECONFLICT,
-			                      "the result was revoked");
+			                      "the result was %s", a.status);
 		if (found++)
 			return OID4VCI_REFUSE(oauth, "invalid_credential_request", err, OK_EINPUT,
 			                      "the offer holds several results of %s: name one by "

@@ -49,9 +49,11 @@ int oid4vci_offer_create(struct depository *d, const char *learner_id, const cha
 			                     depository_id_valid(ids[i]) ? ids[i] : "of that id");
 		if (rc)
 			return rc;
-		if (strcmp(a.status, "revoked") == 0)
+		/* What the institution has withdrawn, for good or while it looks into it, is not
+		 * issued as a fresh credential (nor shared: portal/share.c). */
+		if (strcmp(a.status, "revoked") == 0 || strcmp(a.status, "suspended") == 0)
 			return ok_fail_field(err, OK_ECONFLICT, "achievements",
-			                     "achievement %s is revoked", ids[i]);
+			                     "achievement %s is %s", ids[i], a.status);
 		if (ok_format(o.achievements + len, sizeof(o.achievements) - len, "%s%s",
 		              i ? "," : "", ids[i]))
 			return ok_fail(err, OK_ETOOBIG, "too many achievements");

@@ -27,6 +27,7 @@ __attribute__((format(printf, 4, 5))) static void item(struct verify_result *r, 
 	it->check = c;
 	it->passed = passed;
 	it->warning = false;
+	it->status = VERIFY_STATUS_NOT_SET;
 	va_start(ap, fmt);
 	verify_vformat(it->message, sizeof(it->message), fmt, ap);
 	va_end(ap);
@@ -250,11 +251,16 @@ int registry_verify_sdjwt(struct depository *d, const char *s, size_t len,
 		else if (src) {
 			rc = ok_fail(err, src, "%s", why.message);
 			goto out;
-		} else if (st == SDJWT_STATUS_INVALID)
-			item(r, VERIFY_STATUS, false, "revoked (Token Status List)");
-		else if (st == SDJWT_STATUS_SUSPENDED)
-			item(r, VERIFY_STATUS, false, "suspended (Token Status List)");
-		else
+		} else if (st == SDJWT_STATUS_INVALID || st == SDJWT_STATUS_SUSPENDED) {
+			/* The finding as a value too (verify_summary.c's headline and reason): only
+			 * ever from the depository's own list, for what it signed (ic.own). */
+			item(r, VERIFY_STATUS, false, "%s (Token Status List)",
+			     st == SDJWT_STATUS_INVALID ? "revoked" : "suspended");
+			if (r->items[r->count - 1].check == VERIFY_STATUS)
+				r->items[r->count - 1].status = st == SDJWT_STATUS_INVALID
+				                                        ? VERIFY_STATUS_REVOKED
+				                                        : VERIFY_STATUS_SUSPENDED;
+		} else
 			item(r, VERIFY_STATUS, true,
 			     "not revoked or suspended (Token Status List)");
 	}

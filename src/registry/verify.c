@@ -104,9 +104,25 @@ add_item(struct verify_result *r, enum verify_check c, bool passed, const char *
 	it->check = c;
 	it->passed = passed;
 	it->warning = false;
+	it->status = VERIFY_STATUS_NOT_SET;
 	va_start(ap, fmt);
 	verify_vformat(it->message, sizeof(it->message), fmt, ap);
 	va_end(ap);
+}
+
+/* The failed status check of a credential whose status says revoked or suspended: in words and
+ * as the value verify_summary.c reads. */
+static void add_status_set(struct verify_result *r, enum verify_status_outcome s)
+{
+	size_t before = r->count;
+
+	if (s == VERIFY_STATUS_REVOKED)
+		add_item(r, VERIFY_STATUS, false, "The credential has been revoked by its issuer");
+	else
+		add_item(r, VERIFY_STATUS, false,
+		         "The credential is suspended by its issuer (a suspension can be lifted)");
+	if (r->count > before)
+		r->items[before].status = s;
 }
 
 __attribute__((format(printf, 2, 3))) static int not_credential(struct verify_result *r,
@@ -730,10 +746,9 @@ static int own_record_status(struct resolver *res, struct vc_dmv vc, bool proof_
 	}
 	*have_rec = true;
 	if (strcmp(rec->status, "revoked") == 0)
-		add_item(r, VERIFY_STATUS, false, "The credential has been revoked by its issuer");
+		add_status_set(r, VERIFY_STATUS_REVOKED);
 	else if (strcmp(rec->status, "suspended") == 0)
-		add_item(r, VERIFY_STATUS, false,
-		         "The credential is suspended by its issuer (a suspension can be lifted)");
+		add_status_set(r, VERIFY_STATUS_SUSPENDED);
 	else
 		return 0;
 	return 1;
@@ -880,10 +895,9 @@ static void check_status(struct resolver *res, struct vc_dmv vc, struct remote_s
 			found[strcmp(purpose, "revocation") == 0 ? 0 : 1] = purpose;
 	}
 	if (found[0])
-		add_item(r, VERIFY_STATUS, false, "The credential has been revoked by its issuer");
+		add_status_set(r, VERIFY_STATUS_REVOKED);
 	else if (found[1])
-		add_item(r, VERIFY_STATUS, false,
-		         "The credential is suspended by its issuer (a suspension can be lifted)");
+		add_status_set(r, VERIFY_STATUS_SUSPENDED);
 	else if (checked)
 		add_item(r, VERIFY_STATUS, true,
 		         "The credential is neither revoked nor suspended (checked against the "

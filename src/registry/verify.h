@@ -37,10 +37,19 @@ const char *verify_check_name(enum verify_check c);
 #define VERIFY_MESSAGE_MAX 400
 #define VERIFY_MAX_ITEMS   8
 
+/* What a status check found, as a value (its message says it in words): set only when a
+ * status list or the depository's record says so, never when the status could not be read. */
+enum verify_status_outcome {
+	VERIFY_STATUS_NOT_SET = 0, /* not a status check, passed, or not known */
+	VERIFY_STATUS_REVOKED,
+	VERIFY_STATUS_SUSPENDED,
+};
+
 struct verify_item {
 	enum verify_check check;
 	bool passed;
-	bool warning; /* passed, with a caveat (e.g. --any-issuer) */
+	bool warning;                      /* passed, with a caveat (e.g. --any-issuer) */
+	enum verify_status_outcome status; /* a failed status check's finding */
 	char message[VERIFY_MESSAGE_MAX];
 };
 

@@ -330,6 +330,62 @@ static bool whole_integer(const char *s, size_t n, long long *out, bool *digits)
 	return i == n;
 }
 
+enum slot_found {
+	SLOT_NONE,  /* nobody's slot, or the store did not answer */
+	SLOT_VALID, /* a record's, neither revoked nor suspended */
+	SLOT_SET,   /* a record's, revoked or suspended: v has the headline and since */
+};
+
+/* The record that holds slot (list, index) of the depository's status lists: an achievement's,
+ * else a VC-API credential's issued with status. */
+static enum slot_found slot_status(struct depository *d, long long list, long long index,
+                                   struct verify_verdict *v)
+{
+	struct store_achievement a;
+
+	if (store_achievement_by_slot(d->store, list, index, &a, NULL) != 0) {
+		struct store_vc_status vs;
+		if (store_vc_status_by_slot(d->store, list, index, &vs, NULL) != 0)
+			return SLOT_NONE;
+		OK_COPY_ARRAY(a.status, vs.status);
+		a.updated_ms = vs.updated_ms;
+		/* The slot of a result the retention schedule destroyed (retention.h). */
+		v->destroyed = strcmp(vs.key_id, "retention") == 0 &&
+		               strncmp(vs.id, "urn:oorkonde:retention:", 23) == 0;
+	}
+	if (strcmp(a.status, "revoked") && strcmp(a.status, "suspended")) {
+		v->destroyed = false;
+		return SLOT_VALID;
+	}
+	v->headline = strcmp(a.status, "revoked") == 0 ? VERIFY_HEADLINE_REVOKED
+	                                               : VERIFY_HEADLINE_SUSPENDED;
+	/* A status change is the record's last change: revoked records are final, and a
+	 * suspended one changes only when it is reinstated. */
+	day_of(a.updated_ms, v->since);
+	return SLOT_SET;
+}
+
+/* For the depository's own SD-JWT VC: the slot its status.status_list names (BASE/statuslists/N
+ * and idx, the slot of the same record's Bitstring entries: registry/sdjwt_status.h). */
+static bool own_token_status(struct depository *d, struct vc_dmv vc, struct verify_verdict *v)
+{
+	struct vc_dmv sl = vc_dmv_get(vc_dmv_get(vc, "status"), "status_list");
+	struct verify_text uri = member_text(sl, "uri");
+	static const char path[] = "/statuslists/";
+	size_t base = strlen(d->base_url), p = sizeof(path) - 1;
+	long long list;
+	double idx;
+	bool digits;
+
+	if (!uri.s || uri.n <= base + p || memcmp(uri.s, d->base_url, base) != 0 ||
+	    memcmp(uri.s + base, path, p) != 0 ||
+	    !whole_integer(uri.s + base + p, uri.n - base - p, &list, &digits) || !digits ||
+	    list < 1 || !vc_dmv_number(vc_dmv_get(sl, "idx"), &idx) || !(idx >= 0) || idx > 9e15 ||
+	    idx != (double)(long long)idx)
+		return false;
+	return slot_status(d, list, (long long)idx, v) == SLOT_SET;
+}
+
 /* For the depository's own credential: the achievement's status change, found by the slot its
  * status entry names. Returns true when the store says it is revoked or suspended. */
 static bool own_status(struct depository *d, struct vc_dmv vc, struct verify_verdict *v)
@@ -358,7 +414,6 @@ static bool own_status(struct depository *d, struct vc_dmv vc, struct verify_ver
 	}
 	for (e = vc_dmv_each(vc_dmv_get(vc, "credentialStatus"), &it); vc_dmv_there(e);
 	     e = vc_dmv_each_next(&it)) {
-		struct store_achievement a;
 		struct verify_text url = member_text(e, "statusListCredential"),
 		                   index_text = member_text(e, "statusListIndex");
 		const char *rest;
@@ -379,25 +434,14 @@ static bool own_status(struct depository *d, struct vc_dmv vc, struct verify_ver
 		if (!whole_integer(index_text.s, index_text.n, &index, &digits) || !digits ||
 		    index < 0)
 			continue;
-		if (store_achievement_by_slot(d->store, list, index, &a, NULL) != 0) {
-			/* A VC-API credential issued with status holds the slot instead. */
-			struct store_vc_status vs;
-			if (store_vc_status_by_slot(d->store, list, index, &vs, NULL) != 0)
-				continue;
-			OK_COPY_ARRAY(a.status, vs.status);
-			a.updated_ms = vs.updated_ms;
-			/* The slot of a result the retention schedule destroyed (retention.h). */
-			v->destroyed = strcmp(vs.key_id, "retention") == 0 &&
-			               strncmp(vs.id, "urn:oorkonde:retention:", 23) == 0;
-		}
-		if (strcmp(a.status, "revoked") && strcmp(a.status, "suspended"))
+		switch (slot_status(d, list, index, v)) {
+		case SLOT_NONE:
+			continue;
+		case SLOT_VALID:
 			return false;
-		v->headline = strcmp(a.status, "revoked") == 0 ? VERIFY_HEADLINE_REVOKED
-		                                               : VERIFY_HEADLINE_SUSPENDED;
-		/* A status change is the record's last change: revoked records are final, and a
-		 * suspended one changes only when it is reinstated. */
-		day_of(a.updated_ms, v->since);
-		return true;
+		case SLOT_SET:
+			return true;
+		}
 	}
 	return false;
 }
@@ -412,7 +456,7 @@ void verify_verdict_of_view(struct depository *d, const struct verify_result *r,
                             struct verify_verdict *v)
 {
 	struct verify_text issuer;
-	bool signed_ok = false;
+	unsigned ran = 0, passed = 0;
 	size_t i;
 
 	memset(v, 0, sizeof(*v));
@@ -424,30 +468,55 @@ void verify_verdict_of_view(struct depository *d, const struct verify_result *r,
 		v->headline = VERIFY_HEADLINE_INVALID;
 		return;
 	}
+	for (i = 0; i < r->count; i++) {
+		ran |= (unsigned)r->items[i].check;
+		if (r->items[i].passed)
+			passed |= (unsigned)r->items[i].check;
+	}
 	/* "Genuine" only when the signature was checked and held (options.checks may leave the
 	 * proof out); nor does a credential nobody was seen to sign get a record's date. */
-	for (i = 0; i < r->count; i++)
-		if (r->items[i].check == VERIFY_PROOF && r->items[i].passed)
-			signed_ok = true;
-	v->signed_ok = signed_ok;
-	v->headline =
-	        r->verified && signed_ok ? VERIFY_HEADLINE_VERIFIED : VERIFY_HEADLINE_NOT_VERIFIED;
+	v->signed_ok = (passed & VERIFY_PROOF) != 0;
+	/* What it states is shown only when who signed it was checked too: anyone can sign a
+	 * credential naming any holder, result and institution with a key of their own. */
+	v->stated_ok = v->signed_ok && (passed & VERIFY_ISSUER);
+	/* "Genuine and valid" only when every check ran and passed: a narrowed request
+	 * (options.checks) is told only that the checks it asked for passed, never that a
+	 * credential nobody checked the issuer or status of is genuine and valid. */
+	if (r->verified && v->signed_ok && ran == VERIFY_ALL && passed == VERIFY_ALL) {
+		v->headline = VERIFY_HEADLINE_VERIFIED;
+		return;
+	}
+	v->headline = VERIFY_HEADLINE_NOT_VERIFIED;
+	v->narrowed = r->verified && ran != VERIFY_ALL;
 	for (i = 0; i < r->count; i++) {
 		const struct verify_item *it = &r->items[i];
-		if (it->check != VERIFY_STATUS || it->passed)
+		if (it->check != VERIFY_STATUS || it->passed || it->status == VERIFY_STATUS_NOT_SET)
 			continue;
 		issuer = member_text(vc, "issuer");
 		if (!issuer.s)
 			issuer = member_text(vc_dmv_get(vc, "issuer"), "id");
-		if (d && signed_ok && issuer.s &&
-		    vc_dmv_bytes_are(issuer.s, issuer.n, d->issuer_did) && own_status(d, vc, v))
+		/* The depository's own credential: its record says since when. An SD-JWT VC's
+		 * status is set only from the depository's own lists, for what it signed
+		 * (sdjwt_verify.c): its slot is looked up by its status_list entry. */
+		if (d && v->signed_ok &&
+		    (strcmp(r->format, "sd-jwt") == 0
+		             ? own_token_status(d, vc, v)
+		             : issuer.s && vc_dmv_bytes_are(issuer.s, issuer.n, d->issuer_did) &&
+		                       own_status(d, vc, v)))
 			return;
 		/* Another issuer's list says only that the bit is set, not since when. */
-		if (strstr(it->message, "revoked by its issuer"))
-			v->headline = VERIFY_HEADLINE_REVOKED;
-		else if (strstr(it->message, "suspended by its issuer"))
-			v->headline = VERIFY_HEADLINE_SUSPENDED;
+		v->headline = it->status == VERIFY_STATUS_REVOKED ? VERIFY_HEADLINE_REVOKED
+		                                                  : VERIFY_HEADLINE_SUSPENDED;
 	}
+}
+
+const char *verify_headline_reason(const struct verify_verdict *v)
+{
+	if (v->headline == VERIFY_HEADLINE_REVOKED && v->destroyed)
+		return "destroyed";
+	if (v->headline == VERIFY_HEADLINE_NOT_VERIFIED && v->narrowed)
+		return "narrowed";
+	return NULL;
 }
 
 /* Formatting */
@@ -480,7 +549,9 @@ void verify_headline_text(const struct verify_verdict *v, char *out, size_t cap)
 		snprintf(out, cap, "Not genuine: the signature does not hold");
 		break;
 	case VERIFY_HEADLINE_NOT_VERIFIED:
-		snprintf(out, cap, "Not verified");
+		snprintf(out, cap, "%s",
+		         v->narrowed ? "Not verified: only the checks asked for passed"
+		                     : "Not verified");
 		break;
 	case VERIFY_HEADLINE_NOT_CREDENTIAL:
 		snprintf(out, cap, "Not a credential");
@@ -498,12 +569,13 @@ const char *verify_item_reason(const struct verify_result *r, size_t i,
 
 	if (!verify_item_applicable(r, i))
 		return "not_applicable";
+	(void)v; /* a status check: its own finding (verify_item.status), not the headline */
 	if (it->passed)
 		return it->warning ? "warning" : "ok";
 	if (it->check == VERIFY_STATUS)
-		return v->headline == VERIFY_HEADLINE_REVOKED     ? "revoked"
-		       : v->headline == VERIFY_HEADLINE_SUSPENDED ? "suspended"
-		                                                  : "unknown";
+		return it->status == VERIFY_STATUS_REVOKED     ? "revoked"
+		       : it->status == VERIFY_STATUS_SUSPENDED ? "suspended"
+		                                               : "unknown";
 	return "bad";
 }
 
@@ -546,10 +618,10 @@ json_t *verify_report_json(struct depository *d, const struct verify_result *r)
 				goto fail_doc;
 		}
 	}
-	/* What a credential states is shown only when its signature was checked and held: a
-	 * failed or unchecked one's is not repeated as if verified (nor echoed into an error
-	 * answer). */
-	stated = r->credential && v.signed_ok;
+	/* What a credential states is shown only when its signature and its issuer were checked
+	 * and held: a failed or unchecked one's is not repeated as if verified (nor echoed into
+	 * an error answer). */
+	stated = r->credential && v.stated_ok;
 	if (json_object_set_new(doc, "holder",
 	                        stated ? verify_holder_json(r->credential) : json_null()) ||
 	    json_object_set_new(doc, "achievement",
@@ -559,9 +631,11 @@ json_t *verify_report_json(struct depository *d, const struct verify_result *r)
 	            json_pack("{s:s, s:o, s:s}", "state", verify_headline_name(v.headline), "since",
 	                      v.since[0] ? json_string(v.since) : json_null(), "text", text)))
 		goto fail_doc;
-	/* Only for a result destroyed under the retention schedule: "reason": "destroyed". */
-	if (v.destroyed && json_object_set_new(json_object_get(doc, "headline"), "reason",
-	                                       json_string("destroyed")))
+	/* Only for a result destroyed under the retention schedule ("destroyed") and for checks
+	 * narrowed by options.checks that passed ("narrowed"). */
+	if (verify_headline_reason(&v) &&
+	    json_object_set_new(json_object_get(doc, "headline"), "reason",
+	                        json_string(verify_headline_reason(&v))))
 		goto fail_doc;
 	return doc;
 fail:

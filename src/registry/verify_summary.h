@@ -34,9 +34,13 @@ struct verify_verdict {
 	/* Revoked because the depository destroyed the record under its retention schedule (its
 	 * status slot is kept as a revoked tombstone; since: the day of the destruction). */
 	bool destroyed;
-	/* The proof was checked and held: only then are the holder and achievement the
-	 * credential states shown (options.checks may leave the proof out). */
+	/* The proof was checked and held (options.checks may leave the proof out). */
 	bool signed_ok;
+	/* The proof and the issuer were checked and held: only then are the holder and
+	 * achievement the credential states shown (anyone signs with a key of their own). */
+	bool stated_ok;
+	/* NOT_VERIFIED only because options.checks left checks out: those asked for passed. */
+	bool narrowed;
 };
 
 /* Reading */
@@ -51,10 +55,12 @@ bool verify_item_applicable(const struct verify_result *r, size_t i);
 const char *verify_item_state(const struct verify_result *r, size_t i);
 
 /*
- * The headline of r. For the depository's own credentials (d not NULL, issuer its DID) a
- * revocation or suspension is looked up in the store for its date; another issuer's is known
- * only from the status check. Never fails: what cannot be known stays empty (the date, when
- * r->credential is NULL: for a JSON credential, verify with verify_options.want_credential).
+ * The headline of r: "verified" only when all four checks ran and passed. For the
+ * depository's own credentials (d not NULL, issuer its DID; an SD-JWT VC whose status its own
+ * list gave) a revocation or suspension is looked up in the store for its date; another
+ * issuer's is known only from the status check. Never fails: what cannot be known stays empty (the
+ * date, when r->credential is NULL: for a JSON credential, verify with
+ * verify_options.want_credential).
  */
 void verify_verdict_of(struct depository *d, const struct verify_result *r,
                        struct verify_verdict *v);
@@ -88,11 +94,17 @@ json_t *verify_report_json(struct depository *d, const struct verify_result *r);
 void verify_verdict_of_view(struct depository *d, const struct verify_result *r, struct vc_dmv vc,
                             struct verify_verdict *v);
 
+/* The headline's "reason": "destroyed" (revoked: the record was destroyed under the retention
+ * schedule), "narrowed" (not_verified: only the checks asked for ran, and they passed), or NULL
+ * for none. */
+const char *verify_headline_reason(const struct verify_verdict *v);
+
 /* Whether r's proof check ran and failed (then no other check applies). */
 bool verify_proof_failed(const struct verify_result *r);
 
 /* Why item i came out as it did: "ok", "warning", "bad", "revoked", "suspended", "unknown" or
- * "not_applicable" (a code pages explain in their language). */
+ * "not_applicable" (a code pages explain in their language); a status check's from the value
+ * it recorded (verify_item.status). */
 const char *verify_item_reason(const struct verify_result *r, size_t i,
                                const struct verify_verdict *v);
 

@@ -422,6 +422,37 @@ def test_revoked_after_the_offer(issuer):
     assert issued_events(issuer) == []
 
 
+def test_suspended_after_the_offer(issuer):
+    """A result suspended since the offer is not issued either (attack s16, finding 7): a share
+    of it is refused too."""
+    tok = redeemed(issuer, "Optics")["access_token"]
+    issuer.run("suspend", issuer.ids["Optics"], "--reason", "under review", check=True)
+    r = credential(issuer, tok, {"credential_configuration_id": "course",
+                                 "proofs": {"jwt": [proof(Key(), nonce(issuer))]}})
+    error_of(r, 403, "credential_request_denied")
+    assert "suspended" in r.json()["error_description"], r
+    assert issued_events(issuer) == []
+
+
+def test_suspended_is_not_offered(issuer):
+    """Neither the portal's "Add to wallet" nor the CLI offers a suspended result: 409, as for
+    a revoked one and as a share of it (attack s16, finding 7)."""
+    issuer.run("suspend", issuer.ids["Optics"], "--reason", "under review", check=True)
+    r = issuer.run("wallet", "offer", "--learner-id", issuer.learner, "--achievements",
+                   issuer.ids["Optics"])
+    assert r.returncode != 0 and "suspended" in r.stderr, r.stderr
+    link = issuer.run("learner", "login-link", issuer.learner, check=True).stdout.strip()
+    session = Session(issuer.srv, cookie_of(redeem(issuer.srv, link[len(BASE):])))
+    r = session.post("/v1/me/wallet-offers",
+                     {"achievements": [issuer.ids["BSc Physics"], issuer.ids["Optics"]]})
+    assert r.status == 409, r
+    assert f"achievement {issuer.ids['Optics']} is suspended" in r.json()["detail"], r
+    # Reinstated: offered again.
+    issuer.run("reinstate", issuer.ids["Optics"], "--reason", "cleared", check=True)
+    r = session.post("/v1/me/wallet-offers", {"achievements": [issuer.ids["Optics"]]})
+    assert r.status == 201, r
+
+
 def test_offer_checks(issuer):
     r = issuer.run("wallet", "offer", "--learner-id", issuer.learner, "--achievements",
                    issuer.other_id)

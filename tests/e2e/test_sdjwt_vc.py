@@ -331,6 +331,49 @@ def test_verify_over_http(issuer):
         srv.stop()
 
 
+def test_suspended_and_revoked_read_as_such_over_http(issuer):
+    """The depository's own SD-JWT VC of a result it suspended or revoked reads headline
+    "suspended"/"revoked" with the day since (found by its status_list slot) and the status
+    check's reason "suspended"/"revoked", the same shape as a W3C credential's; never "not
+    verified" with a status that "could not be checked" (attack s16, finding 4)."""
+    from helpers.server import Server
+    sdjwt = issue(issuer)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    srv = Server(issuer, "--rate-limit", 0)
+    srv.start()
+    try:
+        def verdict():
+            r = srv.post("/credentials/verify", {"verifiableCredential": sdjwt})
+            doc = r.json()
+            [status] = [d for d in doc["details"] if d["check"] == "status"]
+            return r.status, doc, status
+
+        code, doc, status = verdict()
+        assert code == 200 and doc["headline"]["state"] == "verified", doc
+        assert status["reason"] == "ok", status
+
+        issuer.run("suspend", issuer.achievement, "--reason", "under review", check=True)
+        code, doc, status = verdict()
+        assert code == 400, doc
+        assert doc["headline"]["state"] == "suspended", doc
+        assert doc["headline"]["since"] == today, doc
+        assert doc["headline"]["text"].startswith("Suspended by the institution since "), doc
+        assert status["reason"] == "suspended" and status["state"] == "failed", status
+
+        issuer.run("revoke", issuer.achievement, "--reason", "fraud", check=True)
+        code, doc, status = verdict()
+        assert code == 400, doc
+        assert doc["headline"]["state"] == "revoked", doc
+        assert doc["headline"]["since"] == today, doc
+        assert doc["headline"]["text"].startswith("Revoked by the institution on "), doc
+        assert status["reason"] == "revoked", status
+        # The holder and result are shown, as for a revoked W3C credential.
+        assert doc["holder"]["name"] == "Łukasz Müller-Dağ", doc
+        assert doc["achievement"]["title"] == "BSc Physics", doc
+    finally:
+        srv.stop()
+
+
 def test_status_list_signed_again_after_a_new_wallet_key(issuer, tmp_path):
     """A token signed with a wallet key since replaced is not served from the cache."""
     from helpers.server import Server

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/format.h"
 #include "core/json_tree.h"
 #include "registry/foreign_internal.h"
 #include "registry/verify_summary.h"
@@ -154,7 +155,8 @@ static void revoked_by_another_issuer_has_no_date(void **state)
 
 	(void)state;
 	r.items[0] = (struct verify_item){.check = VERIFY_PROOF, .passed = true};
-	r.items[1] = (struct verify_item){.check = VERIFY_STATUS, .passed = false};
+	r.items[1] = (struct verify_item){
+	        .check = VERIFY_STATUS, .passed = false, .status = VERIFY_STATUS_REVOKED};
 	snprintf(r.items[1].message, sizeof(r.items[1].message),
 	         "The credential has been revoked by its issuer");
 	verify_verdict_of(NULL, &r, &v);
@@ -164,6 +166,139 @@ static void revoked_by_another_issuer_has_no_date(void **state)
 	snprintf(v.since, sizeof(v.since), "2024-07-04");
 	verify_headline_text(&v, text, sizeof(text));
 	assert_string_equal(text, "Revoked by the institution on 4 July 2024");
+}
+
+/* A result whose checks ran are those of mask, each passed; verified as registry_verify
+ * says it: every check that ran passed. */
+static void all_passed(struct verify_result *r, unsigned mask, json_t *vc)
+{
+	static const enum verify_check order[] = {VERIFY_PROOF, VERIFY_VALIDITY, VERIFY_STATUS,
+	                                          VERIFY_ISSUER};
+
+	memset(r, 0, sizeof(*r));
+	r->is_credential = true;
+	r->verified = true;
+	r->credential = vc;
+	for (size_t i = 0; i < 4; i++)
+		if (mask & order[i])
+			r->items[r->count++] =
+			        (struct verify_item){.check = order[i], .passed = true};
+}
+
+static const char *headline_member(const json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(doc, "headline"), key));
+}
+
+/* options.checks narrowed: the headline says only that the checks asked for passed, never
+ * "genuine and valid"; what the credential states is shown only when the proof and the issuer
+ * were both checked (attack s16, finding 1: a did:key credential, or a revoked one, read
+ * "Verified: genuine and valid" with the issuer or the status check left out). */
+static void narrowed_checks_never_say_genuine(void **state)
+{
+	static const struct {
+		unsigned mask;
+		bool stated;
+	} cases[] = {
+	        {VERIFY_PROOF, false},
+	        {VERIFY_PROOF | VERIFY_VALIDITY | VERIFY_STATUS, false},
+	        {VERIFY_PROOF | VERIFY_VALIDITY | VERIFY_ISSUER, true},
+	        {VERIFY_PROOF | VERIFY_ISSUER, true},
+	        {VERIFY_VALIDITY | VERIFY_STATUS | VERIFY_ISSUER, false},
+	};
+	json_t *vc = credential("[{\"identityType\": \"name\", \"hashed\": false, "
+	                        "\"identityHash\": \"Anna de Vries\"}]");
+	struct verify_result r;
+	struct verify_verdict v;
+	char text[160];
+	json_t *doc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		all_passed(&r, cases[i].mask, vc);
+		verify_verdict_of(NULL, &r, &v);
+		assert_int_equal(v.headline, VERIFY_HEADLINE_NOT_VERIFIED);
+		assert_true(v.narrowed);
+		assert_int_equal(v.stated_ok, cases[i].stated);
+		assert_string_equal(verify_headline_reason(&v), "narrowed");
+		verify_headline_text(&v, text, sizeof(text));
+		assert_string_equal(text, "Not verified: only the checks asked for passed");
+		doc = verify_report_json(NULL, &r);
+		assert_non_null(doc);
+		assert_string_equal(headline_member(doc, "state"), "not_verified");
+		assert_string_equal(headline_member(doc, "reason"), "narrowed");
+		assert_int_equal(json_is_null(json_object_get(doc, "holder")), !cases[i].stated);
+		assert_int_equal(json_is_null(json_object_get(doc, "achievement")),
+		                 !cases[i].stated);
+		json_decref(doc);
+	}
+	/* Every check ran and passed: genuine and valid, and no reason. */
+	all_passed(&r, VERIFY_ALL, vc);
+	verify_verdict_of(NULL, &r, &v);
+	assert_int_equal(v.headline, VERIFY_HEADLINE_VERIFIED);
+	assert_false(v.narrowed);
+	assert_null(verify_headline_reason(&v));
+	doc = verify_report_json(NULL, &r);
+	assert_string_equal(headline_member(doc, "state"), "verified");
+	assert_null(json_object_get(json_object_get(doc, "headline"), "reason"));
+	assert_string_equal(
+	        json_string_value(json_object_get(json_object_get(doc, "holder"), "name")),
+	        "Anna de Vries");
+	json_decref(doc);
+	/* A check asked for failed: not verified, and not "narrowed" (that one failed). */
+	all_passed(&r, VERIFY_PROOF | VERIFY_VALIDITY, vc);
+	r.items[1].passed = false;
+	r.verified = false;
+	verify_verdict_of(NULL, &r, &v);
+	assert_int_equal(v.headline, VERIFY_HEADLINE_NOT_VERIFIED);
+	assert_false(v.narrowed);
+	assert_null(verify_headline_reason(&v));
+	/* The issuer failed, all checks run: nothing the credential states is shown. */
+	all_passed(&r, VERIFY_ALL, vc);
+	r.items[3].passed = false;
+	r.verified = false;
+	doc = verify_report_json(NULL, &r);
+	assert_true(json_is_null(json_object_get(doc, "holder")));
+	assert_true(json_is_null(json_object_get(doc, "achievement")));
+	json_decref(doc);
+	json_decref(vc);
+}
+
+/* An SD-JWT VC's status check records what the Token Status List says as a value: the headline
+ * and the check's reason are "revoked" or "suspended", not "unknown" (attack s16, finding 4:
+ * the texts differ from a W3C credential's). A status that could not be checked stays
+ * "unknown". */
+static void token_status_outcome_is_a_value(void **state)
+{
+	static const struct {
+		enum verify_status_outcome status;
+		const char *message;
+		enum verify_headline headline;
+		const char *reason;
+	} cases[] = {
+	        {VERIFY_STATUS_REVOKED, "revoked (Token Status List)", VERIFY_HEADLINE_REVOKED,
+	         "revoked"},
+	        {VERIFY_STATUS_SUSPENDED, "suspended (Token Status List)",
+	         VERIFY_HEADLINE_SUSPENDED, "suspended"},
+	        {VERIFY_STATUS_NOT_SET, "status not checked: the credential names no status list",
+	         VERIFY_HEADLINE_NOT_VERIFIED, "unknown"},
+	};
+	struct verify_result r;
+	struct verify_verdict v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		all_passed(&r, VERIFY_ALL, NULL);
+		OK_COPY_ARRAY(r.format, "sd-jwt");
+		r.verified = false;
+		r.items[2].passed = false;
+		r.items[2].status = cases[i].status;
+		snprintf(r.items[2].message, sizeof(r.items[2].message), "%s", cases[i].message);
+		verify_verdict_of(NULL, &r, &v);
+		assert_int_equal(v.headline, cases[i].headline);
+		assert_false(v.narrowed);
+		assert_string_equal(verify_item_reason(&r, 2, &v), cases[i].reason);
+	}
 }
 
 /* The stored answers (summary_golden.jsonl, one case a line: "doc", and the "holder",
@@ -336,6 +471,8 @@ int main(void)
 	        cmocka_unit_test(huge_credits_are_no_integer),
 	        cmocka_unit_test(failed_signature_makes_other_checks_not_applicable),
 	        cmocka_unit_test(revoked_by_another_issuer_has_no_date),
+	        cmocka_unit_test(narrowed_checks_never_say_genuine),
+	        cmocka_unit_test(token_status_outcome_is_a_value),
 	        cmocka_unit_test(stored_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
