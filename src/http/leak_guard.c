@@ -13,10 +13,11 @@
 #include <unistd.h>
 
 /* One line on standard error, in one write so that threads do not interleave: identifiers
- * only (the key id and institution, never the key or anything about a learner). */
-static void alert_blocked(const struct store_api_key *key, const struct leak_read *r)
+ * only (the key id and institution, never the key or anything about a learner). counted is
+ * what was counted past the limit ("learners=1000 window_s=3600"), why what it means. */
+static void alert_blocked(const struct store_api_key *key, const char *counted, const char *why)
 {
-	char line[256], when[32];
+	char line[320], when[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	int n;
@@ -24,32 +25,9 @@ static void alert_blocked(const struct store_api_key *key, const struct leak_rea
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	n = snprintf(line, sizeof(line),
-	             "%s ALERT key-blocked key=%s institution=%s learners=%" PRId64
-	             " window_s=%" PRId64 ": the key read more learners than its limit; "
+	             "%s ALERT key-blocked key=%s institution=%s %s: the key %s than its limit; "
 	             "'oorkonde institution unblock-key %s' lifts the block\n",
-	             when, key->id, key->institution[0] ? key->institution : "-", r->learners,
-	             r->limit.window_s, key->id);
-	if (n > 0 && write(STDERR_FILENO, line,
-	                   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0) {
-		/* Nowhere left to report to. */
-	}
-}
-
-/* The same for a key blocked by the identity conflicts of its imports. */
-static void alert_conflicts(const struct store_api_key *key, size_t conflicts)
-{
-	char line[256], when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	int n;
-
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof(line),
-	             "%s ALERT key-blocked key=%s institution=%s conflicts=%zu: the key met more "
-	             "identity conflicts than its limit; 'oorkonde institution unblock-key %s' "
-	             "lifts the block\n",
-	             when, key->id, key->institution[0] ? key->institution : "-", conflicts,
+	             when, key->id, key->institution[0] ? key->institution : "-", counted, why,
 	             key->id);
 	if (n > 0 && write(STDERR_FILENO, line,
 	                   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0) {
@@ -60,7 +38,10 @@ static void alert_conflicts(const struct store_api_key *key, size_t conflicts)
 static void conflicts_blocked(struct http_request *req, struct http_response *res, size_t conflicts,
                               const char *tail)
 {
-	alert_conflicts(&req->key, conflicts);
+	char counted[48];
+
+	snprintf(counted, sizeof(counted), "conflicts=%zu", conflicts);
+	alert_blocked(&req->key, counted, "met more identity conflicts");
 	http_count_key_blocked(req->srv);
 	http_problem(res, 429, "conflict-limit", "Identity conflict limit reached",
 	             "this API key met more identity conflicts (national ids registered with "
@@ -121,7 +102,11 @@ bool http_leak_note(struct http_request *req, struct http_response *res, const c
 	/* Not the table's answers: this limit and this block have problem types of their own,
 	 * and a blocked key is refused (403) rather than asked to wait. */
 	if (rc == OK_ELIMIT) {
-		alert_blocked(&req->key, &r);
+		char counted[64];
+
+		snprintf(counted, sizeof(counted), "learners=%" PRId64 " window_s=%" PRId64,
+		         r.learners, r.limit.window_s);
+		alert_blocked(&req->key, counted, "read more learners");
 		http_count_key_blocked(req->srv);
 		http_problem(res, 429, "read-limit", "Read limit reached", "%s", err.message);
 	} else if (rc == OK_EAUTH) {

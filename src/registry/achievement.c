@@ -186,7 +186,7 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
                                  const json_t *patch, const char *actor,
                                  struct store_achievement *out, struct ok_error *err)
 {
-	struct store_achievement cur;
+	struct store_achievement cur, now;
 	struct learner_view learner;
 	struct registration r;
 	const char *reason;
@@ -245,7 +245,17 @@ int registry_achievement_correct(struct depository *d, const char *id, const cha
 	out->updated_ms = ok_now_ms();
 	if ((rc = audit_txn_begin(d, &txn, err)))
 		return rc;
-	rc = store_achievement_put(d->store, out, true, actor, reason, err);
+	/* All of the above was read before the write lock: a revocation or another correction
+	 * may have committed since. The row is written whole, so only over the version it was
+	 * read at (else a revocation could be undone, or two corrections take one version). */
+	rc = registry_achievement_get(d, id, institution, &now, err);
+	if (!rc && (now.version != cur.version || strcmp(now.status, cur.status) != 0))
+		rc = ok_fail(err, OK_ECONFLICT,
+		             "the achievement was changed while it was being corrected (it is now "
+		             "version %d, %s): read it again and correct that",
+		             now.version, now.status);
+	if (!rc)
+		rc = store_achievement_put(d->store, out, true, actor, reason, err);
 	if (!rc && ok_format(detail, sizeof(detail), "version=%d", out->version))
 		rc = ok_fail(err, OK_EINTERNAL, "audit detail too long");
 	if (!rc)

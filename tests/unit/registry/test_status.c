@@ -5,10 +5,13 @@
 #include "registry_test.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "registry/achievement.h"
 #include "registry/status.h"
+#include "store/store.h"
 #include "vc/multibase.h"
 
 #define LIST_BYTES (STATUS_LIST_SIZE / 8)
@@ -542,6 +545,62 @@ static void revocation_is_final(void **state)
 	assert_int_equal(change(f, id, STATUS_REINSTATE, "mistake", &a, &err), OK_ECONFLICT);
 }
 
+/* A correction read before another handle's revocation committed, and written after it. */
+struct correction {
+	struct depository *d;
+	const char *id;
+	int rc;
+	struct ok_error err;
+};
+
+static void *correct_title(void *arg)
+{
+	struct correction *c = arg;
+	struct store_achievement out;
+	json_t *patch = json_pack("{s:s, s:s}", "title", "Retitled", "reason", "typo");
+
+	c->rc = registry_achievement_correct(c->d, c->id, NULL, patch, "tester", &out, &c->err);
+	json_decref(patch);
+	return NULL;
+}
+
+/* The attack of session 16: a correction reads the record, then writes it back whole; a
+ * revocation committed in between was undone (the record active again), and two corrections
+ * at once took one version (every later change then failed on the history's key). */
+static void a_correction_never_undoes_a_revocation_made_meanwhile(void **state)
+{
+	struct reg_fixture *f = *state;
+	struct correction c = {&f->d, NULL, -1, {0}};
+	struct store_achievement a;
+	struct depository other;
+	struct ok_error err;
+	char id[64], sql[256], text[256];
+	pthread_t t;
+
+	setup_rows(f, 3);
+	first_achievement(f, id);
+	c.id = id;
+	assert_int_equal(depository_open(&other, f->dir, &err), 0);
+	/* The other handle holds the write lock: the correction reads, then waits for it. */
+	assert_int_equal(store_begin(other.store, &err), 0);
+	assert_int_equal(pthread_create(&t, NULL, correct_title, &c), 0);
+	usleep(300 * 1000);
+	assert_int_equal(registry_status_change(&other, id, NULL, STATUS_REVOKE, "fraud", "tester",
+	                                        &a, &err),
+	                 0);
+	assert_int_equal(store_commit(other.store, &err), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(c.rc, OK_ECONFLICT);
+	assert_non_null(strstr(c.err.message, "changed while it was being corrected"));
+	snprintf(sql, sizeof(sql),
+	         "SELECT status || ' ' || version || ' ' || title FROM achievement WHERE id = '%s'",
+	         id);
+	sql_text(f, sql, text, sizeof(text));
+	assert_non_null(strstr(text, "revoked 2 "));
+	assert_null(strstr(text, "Retitled"));
+	depository_close(&other);
+}
+
 static void suspend_reinstate_rules(void **state)
 {
 	struct reg_fixture *f = *state;
@@ -903,6 +962,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(new_list_opens_at_three_quarters, reg_setup,
 	                                        reg_teardown),
 	        cmocka_unit_test_setup_teardown(revocation_is_final, reg_setup, reg_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                a_correction_never_undoes_a_revocation_made_meanwhile, reg_setup,
+	                reg_teardown),
 	        cmocka_unit_test_setup_teardown(suspend_reinstate_rules, reg_setup, reg_teardown),
 	        cmocka_unit_test_setup_teardown(reasons_and_unknown_ids, reg_setup, reg_teardown),
 	        cmocka_unit_test_setup_teardown(changed_by_the_institutions_record_id, reg_setup,
