@@ -524,34 +524,36 @@ static int identity_conflict(struct importer *imp, const struct store_learner *f
 	const char *field = "given_names";
 	int rc;
 
-	/* Each conflict tells something of a registered learner: kept for the audit log and the
-	 * key's count (settle_conflicts), and past the cap the whole import is refused before
-	 * its answer lists any row. */
-	if (imp->conflicts_met < LEAK_CONFLICTS_PER_IMPORT)
-		OK_COPY_ARRAY(imp->conflicts[imp->conflicts_met], found->id);
-	imp->conflicts_met++;
-	if (imp->o.key && imp->conflicts_met > LEAK_CONFLICTS_PER_IMPORT)
-		return ok_fail(err, OK_ELIMIT,
-		               "this import meets more than %d identity conflicts (national ids "
-		               "registered with other names or birth dates): it is refused whole",
-		               LEAK_CONFLICTS_PER_IMPORT);
 	ok_error_clear(&scratch);
+	rc = registry_learner_at_institution(imp->d, found->id, imp->o.institution, &scratch);
+	if (rc && rc != OK_ENOTFOUND) {
+		if (err)
+			*err = scratch;
+		return rc;
+	}
+	/* A conflict with a learner the institution has no record of tells it something of
+	 * someone else's learner: kept for the audit log and the key's count (settle_conflicts),
+	 * and past the cap the whole import is refused before its answer lists any row. One with
+	 * its own learner does not count: the institution registered that identity, and another
+	 * institution's correction of it would otherwise block an honest upload. */
+	if (rc == OK_ENOTFOUND) {
+		if (imp->conflicts_met < LEAK_CONFLICTS_PER_IMPORT)
+			OK_COPY_ARRAY(imp->conflicts[imp->conflicts_met], found->id);
+		imp->conflicts_met++;
+		if (imp->o.key && imp->conflicts_met > LEAK_CONFLICTS_PER_IMPORT)
+			return ok_fail(err, OK_ELIMIT,
+			               "this import meets more than %d identity conflicts with "
+			               "other institutions' learners (national ids registered with "
+			               "other names or birth dates): it is refused whole",
+			               LEAK_CONFLICTS_PER_IMPORT);
+	}
 	/* A key that may not read identities is not told which column differs either. */
-	rc = imp->o.hide_identity_columns
-	             ? OK_ENOTFOUND
-	             : registry_learner_at_institution(imp->d, found->id, imp->o.institution,
-	                                               &scratch);
-	if (rc == OK_ENOTFOUND)
+	if (rc == OK_ENOTFOUND || imp->o.hide_identity_columns)
 		return ok_fail_field(err, OK_EINPUT, "national_id",
 		                     "identity conflict: the names or birth date differ from the "
 		                     "learner already registered with this national id; check the "
 		                     "national id, and have a registered identity corrected "
 		                     "explicitly, not by an import");
-	if (rc) {
-		if (err)
-			*err = scratch;
-		return rc;
-	}
 	rc = registry_learner_open(imp->d, found, &reg, err);
 	if (rc)
 		return rc;

@@ -560,6 +560,25 @@ def test_honest_rows_of_anothers_learner_are_not_counted(binary, tmp_path, serve
     assert not [e for e in f.audit() if "learner.conflict" in e or "key.blocked" in e]
 
 
+def test_conflicts_with_the_institutions_own_learners_are_not_counted(binary, tmp_path,
+                                                                     servers):
+    """Another institution with a record may correct a shared learner's identity; the first
+    institution's next honest upload then conflicts with its own learner. That is no probe:
+    not counted, not audited as one, never blocks (re-attack N2) — only conflicts with
+    learners the institution has no record of are."""
+    f = Folder(binary, tmp_path, xa=1, yb=1, limit=1000)
+    srv = servers(f.ok)
+    renamed = [row(f"R-{i}", nid("XA", 0), given_names="Renamed", family_name="Family0",
+                   birth_date="1990-01-01", title=f"Course {i}") for i in range(60)]
+    for _ in range(2):
+        r = srv.post("/v1/results?dry_run=true", renamed, key=f.a)
+        assert r.status == 200 and r.json()["rejected"] == 60, r
+        assert {e["field"] for e in r.json()["errors"]} == {"given_names"}
+    assert not [e for e in f.audit() if "learner.conflict" in e or "key.blocked" in e]
+    assert srv.post("/v1/results?dry_run=true", probes(nid("YB", 0), 1), key=f.a).status == 200
+    assert len([e for e in f.audit() if "learner.conflict" in e]) == 1
+
+
 def test_a_register_only_key_learns_no_birth_date(binary, tmp_path, servers):
     """attack-insider F2: a key without `read` is not told which identity column differs; a
     correction is counted as a read of its learner, and an award date before the birth date
@@ -591,8 +610,8 @@ def test_a_register_only_key_learns_no_birth_date(binary, tmp_path, servers):
     problem(award(reg2, aids[0], "1990-01-01"), 422, "invalid-correction")
     problem(award(reg2, aids[0], "1990-01-01"), 429, "conflict-limit")
     problem(award(reg2, aids[0], "2015-01-01"), 403, "key-blocked")
-    # the two dry runs, and four refused award dates
-    assert len([e for e in f.audit() if "learner.conflict" in e]) == 6
+    # the four refused award dates (the dry runs met the institution's own learner)
+    assert len([e for e in f.audit() if "learner.conflict" in e]) == 4
 
 
 def test_a_revoked_record_is_not_corrected(binary, tmp_path, servers):
