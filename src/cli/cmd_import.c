@@ -116,17 +116,36 @@ static void on_progress(void *ctx, const struct import_report *r, size_t bytes)
 	progress_update(&ic->progress, r->read, bytes, false);
 }
 
-/* The rejected rows hold national ids: never written through a symbolic link, which someone
- * else may have left in a shared folder pointing at a file of the operator's. */
+/* The rejected rows hold national ids: written only into a plain file of the operator's own
+ * (new, or theirs already), never through a symbolic link, into another user's file, a file
+ * with a second name, or a FIFO, any of which someone else may have left in a shared folder. */
 static FILE *open_errors_file(struct cli *c, const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	struct stat st;
 	FILE *f;
 
 	if (fd < 0 && errno == ELOOP) {
 		fprintf(stderr, "%s: --errors %s is a symbolic link; name the file itself\n",
 		        c->prog, path);
 		return NULL;
+	}
+	if ((fd < 0 && errno == ENXIO) ||
+	    (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	                 st.st_uid != geteuid()))) {
+		fprintf(stderr,
+		        "%s: --errors %s is not a plain file of yours (another user's, a second "
+		        "name "
+		        "of a file, or a pipe); name a new file\n",
+		        c->prog, path);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (fd >= 0 && (ftruncate(fd, 0) != 0 || fchmod(fd, 0600) != 0 ||
+	                fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)) {
+		close(fd);
+		fd = -1;
 	}
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		fprintf(stderr, "%s: cannot write %s: %s\n", c->prog, path, strerror(errno));

@@ -517,6 +517,36 @@ def test_errors_file_is_not_written_through_a_symbolic_link(inst, tmp_path):
     assert db_scalar(inst.data, "SELECT count(*) FROM achievement") == 0
 
 
+def test_errors_file_is_only_a_plain_file_of_ones_own(inst, tmp_path):
+    """Nor into a pipe someone left there (they would read the rows), nor a second name of
+    another file; a file of one's own from before is written afresh, readable by its owner
+    only."""
+    import os
+    import stat
+    path = write_csv(tmp_path / "a.csv", bad_file_rows()[0])
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    other = tmp_path / "other.txt"
+    other.write_text("keep me\n")
+    second = tmp_path / "second.csv"
+    os.link(other, second)
+    for target in (fifo, second):
+        proc = inst.import_csv(path, "--errors", target)
+        assert proc.returncode == 2 and "not a plain file of yours" in proc.stderr, proc.stderr
+    assert other.read_text() == "keep me\n"
+    old = tmp_path / "old.csv"
+    old.write_text("x" * 100000)
+    old.chmod(0o644)
+    proc = inst.import_csv(path, "--errors", old)
+    assert proc.returncode == 1, proc.stderr
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert "x" * 100 not in old.read_text() and "B-1" in old.read_text()
+    if os.geteuid() == 0:
+        os.chown(old, 65534, 65534)
+        proc = inst.import_csv(path, "--errors", old)
+        assert proc.returncode == 2 and "not a plain file of yours" in proc.stderr
+
+
 def test_default_batch_holds_more_rows_than_are_held_in_memory(inst, tmp_path):
     """The importer's own batch (docs/formats.md: 100,000 rows), without the test switch that
     conftest.py sets: 25,000 rows, written into the transaction 10,000 at a time, are one batch,
