@@ -184,6 +184,11 @@ int portal_credential(struct depository *d, const char *learner_id, const char *
 	/* Another learner's achievement is, to this learner, no achievement at all. */
 	if (strcmp(a.learner_id, learner_id) != 0)
 		return ok_fail(err, OK_ENOTFOUND, "no such achievement");
+	/* What the institution has withdrawn, for good or while it looks into it, is not issued
+	 * afresh to the learner either (as shares and wallet offers: share.c, oid4vci/offer.c). */
+	if (strcmp(a.status, "revoked") == 0 || strcmp(a.status, "suspended") == 0)
+		return ok_fail(err, OK_ECONFLICT, "the achievement is %s by the institution",
+		               a.status);
 	audit_actor_learner(learner_id, actor);
 	return registry_credential_issue_for(d, a.id, NULL, f, actor, PORTAL_PURPOSE_SELF, out,
 	                                     err);

@@ -380,6 +380,21 @@ def test_credential_download(portal):
     problem(s.get("/v1/me/achievements/nosuch/credential"), 404)
 
 
+def test_a_suspended_result_is_not_downloaded_afresh(portal):
+    """What the institution has withdrawn, even while it looks into it, is not signed afresh
+    for the learner (as a share or a wallet offer of it is refused)."""
+    s = portal.login(portal.anna)
+    aid = portal.achievements(portal.anna)[0]
+    portal.ok.run("suspend", aid, "--reason", "under investigation", check=True)
+    try:
+        for fmt in ("di", "jwt"):
+            doc = problem(s.get(f"/v1/me/achievements/{aid}/credential?format={fmt}"), 409)
+            assert "suspended" in doc["detail"], doc
+    finally:
+        portal.ok.run("reinstate", aid, "--reason", "cleared", check=True)
+    assert s.get(f"/v1/me/achievements/{aid}/credential").status == 200
+
+
 def test_other_learners_achievement_cannot_be_shared_or_downloaded(portal):
     anna = portal.login(portal.anna)
     bram = portal.login(portal.bram)
