@@ -534,7 +534,11 @@ int oid4vp_request_make(struct depository *d, const json_t *dcql, const char *cl
 	}
 	if (!rc)
 		rc = store_vp_put(d->store, row, err);
-	if (!rc)
+	/* A request made with a key is audited; an anonymous one (the /request page, a wallet
+	 * sign-in) touches nobody's data until it is answered, and strangers may make as many as
+	 * the limits above allow: not for them to fill the append-only chain with (its answer
+	 * is audited). */
+	if (!rc && !signin && !(from && from->anonymous))
 		rc = audit_txn_event(&t, actor_of(out->id, actor), "verifier.request", out->id,
 		                     PURPOSE, jwt ? MODE_POST_JWT : MODE_POST, err);
 	rc = audit_txn_end(&t, rc, err);

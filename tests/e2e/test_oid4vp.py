@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 import re
 
-from helpers.base import INSTITUTION, Oorkonde, db_bytes, make_row, write_csv
+from helpers.base import INSTITUTION, Oorkonde, db_bytes, db_scalar, make_row, write_csv
 from helpers.jose import b64u, es256, jwk_of, unb64u
 from helpers.server import Server, problem
 
@@ -534,12 +534,15 @@ def test_anonymous_requests_leave_keyed_ones_room(binary, tmp_path, server_on):
     srv = server_on(ok, "--rate-limit", 0)
     srv.vkey = ok.vkey
     made = []
+    events = db_scalar(ok.data, "SELECT count(*) FROM audit_event")
     for i in range(250):
         r = srv.post("/request", {"kinds": ["degree"], "requester": f"Bureau {i}"})
         assert r.status == 201, (i, r)
         made.append(r.json())
     doc = problem(srv.post("/request", {"kinds": ["degree"], "requester": "One more"}), 429)
     assert "from this network" in doc["detail"], doc
+    # Strangers' requests touch nobody's data: not for them to fill the audit chain with.
+    assert db_scalar(ok.data, "SELECT count(*) FROM audit_event") == events
     assert outcome(srv, ask(srv))["status"] == "pending"
     # An anonymous request left unanswered goes when it expires (not an hour later), and its
     # place with it; one made with a key is kept to show "expired".
