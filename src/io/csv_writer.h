@@ -18,17 +18,17 @@
 bool csv_cell_is_risky(const char *s, size_t n);
 
 /*
- * Appends one cell to out: a quote in front when the value, after any quotes and then spaces it
- * begins with, begins with a character of csv_cell_is_risky, then the value, in double quotes (inner quotes
- * doubled) when it holds the separator sep, a quote, CR or LF. Returns 0, or the buffer's
- * OK_ETOOBIG / OK_ENOMEM.
+ * Appends one cell to out: a quote in front when the value, after any quotes and then spaces
+ * it begins with, begins with a character of csv_cell_is_risky, then the value, in double
+ * quotes (inner quotes doubled) when it holds the separator sep, a quote, CR or LF. Returns 0,
+ * or the buffer's OK_ETOOBIG / OK_ENOMEM.
  */
 int csv_cell_append(struct buf *out, const char *s, size_t n, char sep);
 
 /*
  * Undoes csv_cell_append's protection on a cell read back: a cell of one or more single quotes,
- * any spaces, and then a character of csv_cell_is_risky loses its first quote (*s and *n then name the
- * rest). Any other value is left alone, so a name like "'t Hart" keeps its quote.
+ * any spaces, and then a character of csv_cell_is_risky loses its first quote (*s and *n then
+ * name the rest). Any other value is left alone, so a name like "'t Hart" keeps its quote.
  */
 void csv_cell_unprotect(const char **s, size_t *n);
 
