@@ -97,7 +97,9 @@ int registry_learner_lookup(struct depository *d, const char *national_id,
 	 * read it now, so that a finished rotation's old key leaves this process's memory. */
 	if (d->data_keys.count > 1 && (rc = depository_keys_refresh(d, err)))
 		return rc;
-	for (attempt = 0; attempt < 2; attempt++) {
+	for (attempt = 0; attempt < 3; attempt++) {
+		bool rotating = d->data_keys.count > 1;
+
 		/* The current key first: outside a rotation it is the only one. */
 		seal_blind_index(&d->keys, national_id, idx);
 		rc = store_learner_find(d->store, idx, out, err);
@@ -109,6 +111,12 @@ int registry_learner_lookup(struct depository *d, const char *national_id,
 		}
 		if (rc != OK_ENOTFOUND)
 			return rc;
+		/* During a rotation a learner moves from an older key's blind index to the current
+		 * key's, in one statement that may fall between two of the searches above (each
+		 * its own snapshot): the next pass, current key first, finds one that moved, as
+		 * none moves back. */
+		if (rotating)
+			continue;
 		/* Another process may have rotated the data key since this one read it. */
 		was = d->data_key_stamp;
 		if (attempt == 0 && (rc = depository_keys_refresh(d, err)))
