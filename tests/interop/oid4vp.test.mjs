@@ -251,14 +251,18 @@ describe('OpenID4VP: a wallet made of jose and @sd-jwt/sd-jwt-vc answers oorkond
     assert.equal(r.body.redirect_uri, made.result_url);
   });
 
+  // An answer the holder's wallet did not bind to this request (another nonce, audience or
+  // key, an untrusted issuer) could be posted by anyone who saw the link: refused, and the
+  // request stays open for the real wallet. The holder's own answer that fails a check (a
+  // claim left out) is the answer: not verified.
   const bad = [
-    ['a key-binding JWT with another nonce', {nonce: 'not-the-request-nonce'}, /nonce/],
-    ['a key-binding JWT for another audience', {aud: 'x509_san_dns:evil.example'}, /aud/],
-    ['a key-binding JWT signed by another key', {stranger: true}, /holder's key/],
-    ['a credential that leaves out a claim asked for', {omit: ['birthdate']}, /birthdate/],
-    ['a credential of an untrusted issuer', {foreign: true}, /root|chain|certificate/i],
+    ['a key-binding JWT with another nonce', {nonce: 'not-the-request-nonce'}, /nonce/, true],
+    ['a key-binding JWT for another audience', {aud: 'x509_san_dns:evil.example'}, /aud/, true],
+    ['a key-binding JWT signed by another key', {stranger: true}, /holder's key/, true],
+    ['a credential that leaves out a claim asked for', {omit: ['birthdate']}, /birthdate/, false],
+    ['a credential of an untrusted issuer', {foreign: true}, /root|chain|certificate/i, true],
   ];
-  for(const [what, how, why] of bad) {
+  for(const [what, how, why, open] of bad) {
     test(`not verified: ${what}`, async () => {
       const made = await ask();
       const req = await resolve(made.authorization_request);
@@ -266,8 +270,19 @@ describe('OpenID4VP: a wallet made of jose and @sd-jwt/sd-jwt-vc answers oorkond
         omit: how.omit ?? [], sdjwt: how.foreign ? foreignCredential : credential,
         signer: how.stranger ? stranger.privateKey : holder.privateKey});
       const r = await answer(req, p);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
       const o = await outcome(made);
+      if (open) {
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.equal(r.body.error, 'invalid_request');
+        assert.match(r.body.error_description, /stays open/);
+        assert.match(r.body.error_description, why);
+        assert.equal(o.status, 'pending');
+        const real = await answer(req, await present(req));
+        assert.equal(real.status, 200, JSON.stringify(real.body));
+        assert.equal((await outcome(made)).status, 'verified');
+        return;
+      }
+      assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal(o.status, 'not_verified');
       assert.equal(o.result.verified, false);
       assert.match(o.result.reason, why);
@@ -312,28 +327,34 @@ describe('OpenID4VP: a wallet made of jose and @sd-jwt/sd-jwt-vc answers oorkond
       let o = await outcome(made);
       assert.equal(o.status, 'verified', JSON.stringify(o.result));
       assert.equal(o.result.credentials[0].holder_bound, true);
-      // The same credential presented by someone else's key.
+      // The same credential presented by someone else's key: not the holder's answer, so
+      // refused and the request left open.
       made = await ask({formats: ['ldp_vc']});
       req = await resolve(made.authorization_request);
       r = await post(req, {vp_token: JSON.stringify({result: [await dbPresent(req,
         await didKeyIdentity())]}), state: req.state});
-      o = await outcome(made);
-      assert.equal(o.status, 'not_verified');
-      assert.match(o.result.reason, /issued to another holder/);
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.match(r.body.error_description, /stays open/);
+      assert.equal((await outcome(made)).status, 'pending');
       // A credential that names no holder (as a share link hands out), presented by
-      // whoever holds it: not verified; where the request accepts such, verified_unbound.
+      // whoever holds it: refused (the request stays open); where the request accepts such,
+      // verified_unbound.
       const unbound = JSON.parse(oorkondeOk(['issue', achievement.id], {data: dep.data}));
       for (const accept of [false, true]) {
         made = await ask({formats: ['ldp_vc'], accept_unbound: accept});
         req = await resolve(made.authorization_request);
         r = await post(req, {vp_token: JSON.stringify({result: [await dbPresent(req,
           await didKeyIdentity(), unbound)]}), state: req.state});
-        assert.equal(r.status, 200);
         o = await outcome(made);
-        assert.equal(o.status, accept ? 'verified_unbound' : 'not_verified',
-          JSON.stringify(o.result));
+        if (!accept) {
+          assert.equal(r.status, 400, JSON.stringify(r.body));
+          assert.equal(o.status, 'pending');
+          continue;
+        }
+        assert.equal(r.status, 200);
+        assert.equal(o.status, 'verified_unbound', JSON.stringify(o.result));
         assert.equal(o.result.credentials[0].verified, false);
-        assert.equal(o.result.credentials[0].verified_unbound, accept);
+        assert.equal(o.result.credentials[0].verified_unbound, true);
         assert.match(o.result.reason, /names no holder/);
       }
     });
